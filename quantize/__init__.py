@@ -1,0 +1,16 @@
+"""quantize: colour reduction and photo segmentation by k-means clustering.
+
+The package is laid out as the pipeline it runs:
+
+- ``quantize.io``: load and save images (orientation, modes, atomic writes);
+- ``quantize.features``: pixels to weighted feature vectors;
+- ``quantize.kmeans``: the mini-batch k-means core, which knows nothing of images;
+- ``quantize.reconstruct``: palette images, segmentations and boundaries;
+- ``quantize.cli`` and ``quantize.batch``: thin drivers.
+"""
+
+from .kmeans import MiniBatchKMeans, kmeans_plusplus
+
+__version__ = "0.1.0"
+
+__all__ = ["MiniBatchKMeans", "__version__", "kmeans_plusplus"]

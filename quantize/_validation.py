@@ -1,0 +1,117 @@
+"""Validators shared by the public functions: one per concept.
+
+Each validator checks one parameter and raises ``TypeError`` for a wrong type or
+``ValueError`` for a wrong value, with a message naming the parameter, the value
+and what was expected. Private helpers elsewhere assume their input went through
+these.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+Seed = int | np.random.Generator | None
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise naming ``name``.
+
+    Booleans and floats are refused even when integral: ``k=2.0`` is more
+    likely a mistake than an intent.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}={value!r} should be an integer, got {type(value).__name__}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} should be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value} should be <= {maximum}")
+    return value
+
+
+def check_float(value: Any, name: str, *, minimum: float | None = None,
+                maximum: float | None = None) -> float:
+    """Return ``value`` as a finite float within bounds, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}={value!r} should be a number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name}={value} should be a finite number")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}={value} should be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name}={value} should be <= {maximum}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; otherwise list the valid ones."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name}={value!r} is not valid; expected one of {valid}")
+    return value
+
+
+def check_seed(seed: Any) -> np.random.Generator:
+    """Turn ``seed`` (int, Generator or None) into the one Generator passed down."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"seed={seed!r} should be an int, a numpy Generator or None, "
+            f"got {type(seed).__name__}"
+        )
+    if seed < 0:
+        raise ValueError(f"seed={seed} should be >= 0")
+    return np.random.default_rng(int(seed))
+
+
+def check_data(X: Any, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a C-contiguous float32 ``(n, d)`` array, never a view the caller owns.
+
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong
+    shape, no rows, or NaN/inf values.
+    """
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
+        raise TypeError(f"{name} should be a numeric (n, d) array, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} should be real-valued, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} should be a 2-D (n, d) array, got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} should have at least one row and one column, "
+                         f"got shape {arr.shape}")
+    out = np.array(arr, dtype=np.float32, order="C", copy=True)
+    if not np.isfinite(out).all():
+        raise ValueError(f"{name} contains NaN or infinite values (or values too large "
+                         "for float32); expected finite numbers")
+    return out
+
+
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, summing to > 0."""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float64)
+    w = np.asarray(sample_weight)
+    if w.dtype == bool or not np.issubdtype(w.dtype, np.number):
+        raise TypeError(f"sample_weight should be numeric, got dtype {w.dtype}")
+    w = np.array(w, dtype=np.float64, copy=True)
+    if w.shape != (n_samples,):
+        raise ValueError(f"sample_weight should have shape ({n_samples},), got {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight should be finite and >= 0")
+    if w.sum() <= 0:
+        raise ValueError("sample_weight should have a positive sum")
+    return w

@@ -1,0 +1,625 @@
+"""Mini-batch k-means written with NumPy.
+
+The core of quantize, and the only module that knows about clustering. It works
+on an ``(n, d)`` array of float features and knows nothing about images.
+
+The fit has three phases:
+
+1. **Seeding** with greedy k-means++ on a weighted sample of the data.
+2. **Mini-batch updates**: batches drawn with probability proportional to the
+   sample weights move each centre towards the mean of its points with a
+   per-centre learning rate of 1/count. Stops on a small centre shift, on no
+   improvement of a smoothed batch inertia, or after ``max_iter`` passes.
+3. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
+   stopping early once no point switches cluster.
+
+Distances are computed in float32 through chunked matrix products
+(``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever built for large ``n``;
+inertia is accumulated in float64.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+from ._validation import (
+    Seed,
+    check_choice,
+    check_data,
+    check_float,
+    check_int,
+    check_sample_weight,
+    check_seed,
+)
+
+__all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
+
+# Rows per chunk are chosen so that one chunk's (rows x k) float32 distance
+# block stays around 512 KiB: small enough for L2 cache on most machines.
+_CHUNK_BYTES = 1 << 19
+# Rows used for seeding when the data are larger: k-means++ is O(n k d).
+_SEED_SAMPLE_MIN = 8192
+# A centre is starving when its count falls below this share of the largest.
+_REASSIGNMENT_RATIO = 0.01
+
+
+# --------------------------------------------------------------------------
+# Public seeding
+# --------------------------------------------------------------------------
+
+
+def kmeans_plusplus(
+    X: Any,
+    n_clusters: int,
+    *,
+    sample_weight: Any = None,
+    seed: Seed = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choose initial centres with greedy k-means++.
+
+    The first centre is drawn with probability proportional to the sample
+    weights. Each following step draws ``2 + floor(ln k)`` candidates with
+    probability proportional to ``weight * D(x)^2`` and keeps the one that
+    lowers the weighted potential ``sum(weight * D(x)^2)`` most.
+
+    Parameters
+    ----------
+    X : (n, d) array_like
+        Finite numeric data.
+    n_clusters : int
+        Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
+    sample_weight : (n,) array_like, optional
+        Non-negative weights; a point of weight 2 counts as two points.
+    seed : int, numpy.random.Generator or None
+        Source of randomness.
+
+    Returns
+    -------
+    centers : (n_clusters, d) ndarray of float64
+        The chosen centres, rows of ``X``.
+    indices : (n_clusters,) ndarray of intp
+        Their row indices in ``X``.
+
+    Raises
+    ------
+    ValueError
+        If ``n_clusters`` exceeds the number of distinct rows with positive
+        weight, or the input is malformed.
+
+    Examples
+    --------
+    >>> X = [[0, 0], [0, 1], [10, 10], [10, 11]]
+    >>> centers, idx = kmeans_plusplus(X, 2, seed=0)
+    >>> sorted(int(i) // 2 for i in idx)
+    [0, 1]
+    """
+    data = check_data(X)
+    k = check_int(n_clusters, "n_clusters", minimum=1)
+    w = check_sample_weight(sample_weight, data.shape[0])
+    rng = check_seed(seed)
+    idx = _kmeans_plusplus(data, k, w, rng)
+    if idx is None:
+        _raise_too_few_distinct(data, w, k)
+    return data[idx].astype(np.float64), idx
+
+
+def _kmeans_plusplus(X: np.ndarray, k: int, w: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray | None:
+    """Greedy k-means++ on valid float32 ``X``; prior validation is assumed.
+
+    Returns the chosen row indices, or None when the weighted points run out of
+    distinct positions before ``k`` centres are chosen.
+    """
+    n_trials = 2 + int(math.log(k))
+    prob = w / w.sum()
+    first = rng.choice(X.shape[0], p=prob)
+    indices = [first]
+    closest = _sq_dist_to(X, X[first:first + 1])[:, 0]
+    potential = float(w @ closest)
+    for _ in range(1, k):
+        if potential <= 0.0:
+            return None
+        cdf = np.cumsum(w * closest)
+        draws = rng.random(n_trials) * cdf[-1]
+        candidates = np.minimum(np.searchsorted(cdf, draws, side="right"), X.shape[0] - 1)
+        cand_d = _sq_dist_to(X, X[candidates])  # (n, trials)
+        np.minimum(cand_d, closest[:, None], out=cand_d)
+        potentials = w @ cand_d
+        best = int(np.argmin(potentials))
+        indices.append(candidates[best])
+        closest = cand_d[:, best].copy()
+        potential = float(potentials[best])
+    return np.asarray(indices, dtype=np.intp)
+
+
+def _sq_dist_to(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances ``(n, m)`` from rows of ``X`` to a few rows ``C``."""
+    out = (X * X).sum(axis=1, dtype=np.float32)[:, None] - 2.0 * (X @ C.T)
+    out += (C * C).sum(axis=1)[None, :]
+    np.maximum(out, 0.0, out=out)
+    return out.astype(np.float64)
+
+
+def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
+    """Raise the error for data that hold fewer than ``k`` distinct weighted rows.
+
+    Called only once seeding has failed, so the costly ``np.unique`` over all
+    rows is never paid on the normal path.
+    """
+    n_distinct = np.unique(X[w > 0], axis=0).shape[0]
+    raise ValueError(
+        f"n_clusters={k} should be <= the number of distinct points with positive "
+        f"weight ({n_distinct})"
+    )
+
+
+# --------------------------------------------------------------------------
+# Assignment: chunked float32 nearest-centre search
+# --------------------------------------------------------------------------
+
+
+def _chunk_rows(k: int) -> int:
+    return max(256, _CHUNK_BYTES // (4 * max(k, 1)))
+
+
+def _labels_inertia(X: np.ndarray, centers: np.ndarray,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre and squared distance to it for every row of ``X``.
+
+    ``X`` is float32 ``(n, d)``; ``centers`` any float ``(k, d)``. Works chunk
+    by chunk so peak extra memory is one ``(chunk, k)`` block. The squared
+    distance is recomputed exactly from ``x - c`` (not from the expansion, which
+    loses precision when points sit far from the origin).
+    """
+    c32 = np.ascontiguousarray(centers, dtype=np.float32)
+    ct = np.ascontiguousarray(c32.T)
+    c_sq = (c32 * c32).sum(axis=1)
+    n, k = X.shape[0], c32.shape[0]
+    rows = _chunk_rows(k)
+    labels = np.empty(n, dtype=np.intp)
+    dist = np.empty(n, dtype=np.float32)
+    block = np.empty((min(rows, n), k), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        xc = X[start:stop]
+        b = block[: stop - start]
+        np.matmul(xc, ct, out=b)
+        b *= -2.0
+        b += c_sq
+        lab = b.argmin(axis=1)
+        diff = xc - c32[lab]
+        dist[start:stop] = np.einsum("ij,ij->i", diff, diff)
+        labels[start:stop] = lab
+    return labels, dist
+
+
+def _weighted_sums(X: np.ndarray, labels: np.ndarray, w: np.ndarray | None,
+                   k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster weight totals ``(k,)`` and weighted coordinate sums ``(k, d)`` in float64."""
+    totals = np.bincount(labels, weights=w, minlength=k).astype(np.float64)
+    sums = np.empty((k, X.shape[1]), dtype=np.float64)
+    for j in range(X.shape[1]):
+        col = X[:, j] if w is None else X[:, j] * w
+        sums[:, j] = np.bincount(labels, weights=col, minlength=k)
+    return totals, sums
+
+
+# --------------------------------------------------------------------------
+# Weighted sampling: O(n) set-up once, O(batch log n) per draw
+# --------------------------------------------------------------------------
+
+
+class _WeightedSampler:
+    """Draw row indices with probability proportional to ``w``."""
+
+    def __init__(self, w: np.ndarray, rng: np.random.Generator):
+        self._rng = rng
+        self._n = w.shape[0]
+        self._uniform = bool(np.all(w == w[0]))
+        self._cdf = None if self._uniform else np.cumsum(w)
+
+    def draw(self, size: int) -> np.ndarray:
+        if self._uniform:
+            return self._rng.integers(0, self._n, size=size)
+        u = self._rng.random(size) * self._cdf[-1]
+        return np.minimum(np.searchsorted(self._cdf, u, side="right"), self._n - 1)
+
+
+# --------------------------------------------------------------------------
+# The estimator
+# --------------------------------------------------------------------------
+
+
+class MiniBatchKMeans:
+    """Mini-batch k-means with k-means++ seeding, restarts and exact refinement.
+
+    Parameters
+    ----------
+    n_clusters : int, default 8
+        Number of clusters.
+    init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
+        Seeding method, or explicit initial centres (then ``n_init`` must be 1).
+    n_init : int, default 1
+        Number of runs from different seeds; the run with the lowest inertia
+        over all points is kept.
+    batch_size : int, default 2048
+        Points per mini-batch.
+    max_iter : int, default 100
+        Upper bound on mini-batch passes over the data (a pass is
+        ``ceil(n / batch_size)`` steps).
+    tol : float, default 0.0
+        Stop the mini-batch phase when the largest squared centre shift of a
+        step falls below ``tol`` times the mean per-feature variance of the
+        data. 0 disables this rule (as in scikit-learn): with learning rates of
+        1/count the shift of one step shrinks long before the centres settle.
+    max_no_improvement : int or None, default 10
+        Stop the mini-batch phase after this many steps without improvement
+        of the smoothed batch inertia. None disables this rule.
+    refine : int, default 10
+        Upper bound on full weighted Lloyd passes after the mini-batch phase;
+        they stop early when no label changes. 0 skips refinement.
+    seed : int, numpy.random.Generator or None
+        Source of randomness; a fixed int gives identical results.
+
+    Attributes
+    ----------
+    cluster_centers_ : (n_clusters, d) ndarray of float64
+    labels_ : (n,) ndarray of intp
+    inertia_ : float
+        Weighted sum of squared distances of points to their centre.
+    n_iter_ : int
+        Mini-batch passes over the data (rounded up) plus refinement passes.
+    n_steps_ : int
+        Mini-batch steps taken in the kept run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0., 0.], [0., 1.], [10., 10.], [10., 11.]])
+    >>> km = MiniBatchKMeans(2, seed=0).fit(X)
+    >>> km.cluster_centers_[np.argsort(km.cluster_centers_[:, 0])].tolist()
+    [[0.0, 0.5], [10.0, 10.5]]
+    >>> float(km.inertia_)
+    1.0
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: Literal["k-means++", "random"] | Any = "k-means++",
+        n_init: int = 1,
+        batch_size: int = 2048,
+        max_iter: int = 100,
+        tol: float = 0.0,
+        max_no_improvement: int | None = 10,
+        refine: int = 10,
+        seed: Seed = None,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.max_no_improvement = max_no_improvement
+        self.refine = refine
+        self.seed = seed
+
+    # -- scikit-learn style parameter access ---------------------------------
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters as a dict (``deep`` is accepted for scikit-learn)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> MiniBatchKMeans:
+        """Set constructor parameters; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(
+                    f"invalid parameter {name!r} for MiniBatchKMeans; "
+                    f"valid parameters are {', '.join(valid)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in
+                    inspect.signature(type(self).__init__).parameters.values()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if not (isinstance(v, str | int | float | type(None))
+                           and v == defaults.get(k))]
+        return f"MiniBatchKMeans({', '.join(changed)})"
+
+    # -- validation ----------------------------------------------------------
+
+    def _validated_params(self, d: int) -> dict[str, Any]:
+        p = {
+            "k": check_int(self.n_clusters, "n_clusters", minimum=1),
+            "n_init": check_int(self.n_init, "n_init", minimum=1),
+            "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
+            "max_iter": check_int(self.max_iter, "max_iter", minimum=1),
+            "tol": check_float(self.tol, "tol", minimum=0.0),
+            "refine": check_int(self.refine, "refine", minimum=0),
+            "max_no_improvement": (None if self.max_no_improvement is None else
+                                   check_int(self.max_no_improvement,
+                                             "max_no_improvement", minimum=1)),
+        }
+        if isinstance(self.init, str):
+            p["init"] = check_choice(self.init, "init", ["k-means++", "random"])
+        else:
+            init = check_data(self.init, "init").astype(np.float64)
+            if init.shape != (p["k"], d):
+                raise ValueError(
+                    f"init should have shape (n_clusters, n_features) = ({p['k']}, {d}), "
+                    f"got {init.shape}"
+                )
+            if p["n_init"] != 1:
+                raise ValueError(
+                    f"n_init={p['n_init']} should be 1 when init is an array of centres"
+                )
+            p["init"] = init
+        return p
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "cluster_centers_"):
+            raise ValueError("this MiniBatchKMeans is not fitted yet; call fit(X) first")
+
+    def _check_features(self, X: Any) -> np.ndarray:
+        data = check_data(X)
+        d = self.cluster_centers_.shape[1]
+        if data.shape[1] != d:
+            raise ValueError(f"X has {data.shape[1]} features, but the model was fitted "
+                             f"with {d}")
+        return data
+
+    # -- fitting -------------------------------------------------------------
+
+    def fit(self, X: Any, sample_weight: Any = None) -> MiniBatchKMeans:
+        """Cluster ``X`` (n, d), optionally weighting each row.
+
+        Raises
+        ------
+        ValueError
+            If ``n_clusters`` exceeds the number of distinct rows with positive
+            weight, or ``X``/``sample_weight``/a parameter is malformed.
+        TypeError
+            If a parameter or the data has the wrong type.
+        """
+        data = check_data(X)
+        w = check_sample_weight(sample_weight, data.shape[0])
+        p = self._validated_params(data.shape[1])
+        rng = check_seed(self.seed)
+        best = None
+        for run_rng in rng.spawn(p["n_init"]):
+            run = _fit_once(data, w, p, run_rng)
+            if best is None or run.inertia < best.inertia:
+                best = run
+        self.cluster_centers_ = best.centers
+        self.labels_ = best.labels
+        self.inertia_ = best.inertia
+        self.n_steps_ = best.n_steps
+        self.n_iter_ = best.n_iter
+        return self
+
+    def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the labels ``(n,)`` of ``X``."""
+        return self.fit(X, sample_weight).labels_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Index ``(n,)`` of the nearest centre for each row of ``X``."""
+        self._check_fitted()
+        return _labels_inertia(self._check_features(X), self.cluster_centers_)[0]
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
+        self._check_fitted()
+        data = self._check_features(X)
+        out = np.empty((data.shape[0], self.n_clusters), dtype=np.float64)
+        rows = _chunk_rows(self.n_clusters)
+        c = self.cluster_centers_
+        for start in range(0, data.shape[0], rows):
+            xc = data[start:start + rows].astype(np.float64)
+            sq = ((xc[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+            out[start:start + rows] = np.sqrt(sq)
+        return out
+
+    def score(self, X: Any, sample_weight: Any = None) -> float:
+        """Opposite of the weighted inertia of ``X`` under the fitted centres."""
+        self._check_fitted()
+        data = self._check_features(X)
+        w = check_sample_weight(sample_weight, data.shape[0])
+        _, dist = _labels_inertia(data, self.cluster_centers_)
+        return -float(w @ dist.astype(np.float64))
+
+
+# --------------------------------------------------------------------------
+# One run: seed, mini-batch phase, refinement
+# --------------------------------------------------------------------------
+
+
+class _Run:
+    __slots__ = ("centers", "labels", "inertia", "n_steps", "n_iter")
+
+    def __init__(self, centers, labels, inertia, n_steps, n_iter):
+        self.centers, self.labels, self.inertia = centers, labels, inertia
+        self.n_steps, self.n_iter = n_steps, n_iter
+
+
+def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
+              rng: np.random.Generator) -> _Run:
+    """One full run on valid data; prior validation is assumed."""
+    sampler = _WeightedSampler(w, rng)
+    centers = _initial_centers(X, w, p, sampler, rng)
+    centers, n_steps = _mini_batch_phase(X, w, centers, p, sampler, rng)
+    steps_per_pass = math.ceil(X.shape[0] / p["batch_size"])
+    n_iter = math.ceil(n_steps / steps_per_pass)
+    centers, labels, dist, n_refine = _refine(X, w, centers, p["refine"])
+    inertia = float(w @ dist.astype(np.float64))
+    return _Run(centers, labels, inertia, n_steps, n_iter + n_refine)
+
+
+def _initial_centers(X, w, p, sampler, rng) -> np.ndarray:
+    """Seed centres on a weighted sample; fall back to all distinct rows if it is too poor."""
+    if isinstance(p["init"], np.ndarray):
+        return p["init"].copy()
+    k = p["k"]
+    n_sample = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
+    if X.shape[0] <= n_sample:
+        sample, sw = X[w > 0], w[w > 0]
+    else:
+        # Drawn in proportion to weight, so the sample's own weights are uniform.
+        sample = X[sampler.draw(n_sample)]
+        sw = np.ones(n_sample)
+    idx = _seed_indices(sample, sw, k, p["init"], rng)
+    if idx is None:  # the sample holds fewer than k distinct rows; do the data?
+        sample, inverse = np.unique(X[w > 0], axis=0, return_inverse=True)
+        sw = np.bincount(inverse.ravel(), weights=w[w > 0])
+        idx = _seed_indices(sample, sw, k, p["init"], rng)
+        if idx is None:
+            _raise_too_few_distinct(X, w, k)
+    return sample[idx].astype(np.float64)
+
+
+def _seed_indices(sample, sw, k, method, rng) -> np.ndarray | None:
+    if method == "k-means++":
+        return _kmeans_plusplus(sample, k, sw, rng)
+    distinct, first = np.unique(sample, axis=0, return_index=True)
+    if distinct.shape[0] < k:
+        return None
+    return rng.choice(first, size=k, replace=False)
+
+
+def _mini_batch_phase(X, w, centers, p, sampler, rng) -> tuple[np.ndarray, int]:
+    """Run mini-batch steps until a stopping rule fires; return centres and step count."""
+    n, k, batch = X.shape[0], p["k"], p["batch_size"]
+    max_steps = p["max_iter"] * math.ceil(n / batch)
+    tol = p["tol"] * _mean_variance(X, w, sampler)
+    counts = np.zeros(k, dtype=np.float64)
+    state = _Convergence(n, batch, p["max_no_improvement"])
+    centers = centers.copy()
+    step = 0
+    while step < max_steps:
+        xb = X[sampler.draw(batch)]
+        batch_inertia, shift = _mini_batch_step(xb, centers, counts)
+        step += 1
+        if p["tol"] > 0 and shift <= tol:
+            break
+        if state.no_improvement(batch_inertia):
+            break
+        if step % 10 == 0:
+            _reassign_starving(xb, centers, counts, rng)
+    return centers, step
+
+
+def _mean_variance(X, w, sampler) -> float:
+    """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
+    rows = X if X.shape[0] <= 65536 else X[sampler.draw(65536)]
+    return float(np.var(rows, axis=0, dtype=np.float64).mean())
+
+
+def _mini_batch_step(xb: np.ndarray, centers: np.ndarray,
+                     counts: np.ndarray) -> tuple[float, float]:
+    """Move centres towards their batch members with learning rate 1/count.
+
+    Updates ``centers`` and ``counts`` in place. Returns the mean squared
+    distance of the batch to the centres before the move and the largest
+    squared centre shift.
+    """
+    k = centers.shape[0]
+    labels, dist = _labels_inertia(xb, centers)
+    n_j, sums = _weighted_sums(xb, labels, None, k)
+    hit = n_j > 0
+    new_counts = counts + n_j
+    old = centers[hit].copy()
+    centers[hit] = (old * counts[hit, None] + sums[hit]) / new_counts[hit, None]
+    counts[:] = new_counts
+    shift = float(((centers[hit] - old) ** 2).sum(axis=1).max()) if hit.any() else 0.0
+    return float(dist.mean(dtype=np.float64)), shift
+
+
+class _Convergence:
+    """Smoothed batch inertia and the no-improvement counter (one per run)."""
+
+    def __init__(self, n: int, batch: int, patience: int | None):
+        self.alpha = min(1.0, 2.0 * batch / (n + 1))
+        self.patience = patience
+        self.ewa = None
+        self.best = math.inf
+        self.since_best = 0
+
+    def no_improvement(self, batch_inertia: float) -> bool:
+        if self.ewa is None:
+            self.ewa = batch_inertia
+        else:
+            self.ewa = self.ewa * (1.0 - self.alpha) + batch_inertia * self.alpha
+        if self.ewa < self.best:
+            self.best, self.since_best = self.ewa, 0
+        else:
+            self.since_best += 1
+        return self.patience is not None and self.since_best >= self.patience
+
+
+def _reassign_starving(xb, centers, counts, rng) -> None:
+    """Move centres that receive almost no points onto batch points far from their centre."""
+    starving = counts < _REASSIGNMENT_RATIO * counts.max()
+    n_move = int(starving.sum())
+    if n_move == 0:
+        return
+    k = centers.shape[0]
+    if n_move > k // 2:  # move only the worst half at once
+        worst = np.argsort(counts)[: k // 2]
+        starving = np.zeros(k, dtype=bool)
+        starving[worst] = True
+        n_move = k // 2
+        if n_move == 0:
+            return
+    _, dist = _labels_inertia(xb, centers)
+    prob = dist.astype(np.float64)
+    if prob.sum() <= 0:
+        return
+    n_move = min(n_move, int((prob > 0).sum()))
+    chosen = rng.choice(xb.shape[0], size=n_move, replace=False, p=prob / prob.sum())
+    targets = np.flatnonzero(starving)[:n_move]
+    centers[targets] = xb[chosen]
+    counts[targets] = counts[~starving].min() if (~starving).any() else 1.0
+
+
+def _refine(X, w, centers, max_passes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Exact weighted Lloyd passes; stop when no label changes."""
+    labels, dist = _labels_inertia(X, centers)
+    done = 0
+    for _ in range(max_passes):
+        centers = _lloyd_update(X, w, labels, dist, centers)
+        new_labels, dist = _labels_inertia(X, centers)
+        done += 1
+        changed = not np.array_equal(new_labels, labels)
+        labels = new_labels
+        if not changed:
+            break
+    return centers, labels, dist, done
+
+
+def _lloyd_update(X, w, labels, dist, centers) -> np.ndarray:
+    """Weighted means of the clusters; empty clusters move to the farthest points."""
+    k = centers.shape[0]
+    totals, sums = _weighted_sums(X, labels, w, k)
+    new = centers.copy()
+    full = totals > 0
+    new[full] = sums[full] / totals[full, None]
+    empty = np.flatnonzero(~full)
+    if empty.size:
+        # Farthest weighted points first; each one becomes an empty centre.
+        far = np.argsort(-(dist.astype(np.float64) * (w > 0)))[: empty.size]
+        new[empty[: far.size]] = X[far]
+    return new
