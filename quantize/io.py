@@ -1,0 +1,321 @@
+"""Loading and saving images: the boundary between files and arrays.
+
+``load_image`` turns any file Pillow opens into 8-bit sRGB pixels plus an
+optional alpha channel; ``as_rgba`` does the same for in-memory arrays and PIL
+images. ``atomic_write`` and ``check_output_path`` make sure an output is either
+written whole or not at all, and never replaces an input.
+
+What happens to each kind of input:
+
+- Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
+  when the mode has one, or a palette image has a transparency entry).
+- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``.
+  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
+- EXIF orientation: applied, so the pixels come out upright.
+- ICC profile: pixels are converted to sRGB, so clustering sees the colours a
+  viewer shows; outputs carry no profile (they are sRGB).
+- Animated images (GIF, APNG, WebP): the first frame only; ``LoadedImage.n_frames``
+  tells how many there were.
+- More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
+  the header, before decoding, as a guard against decompression bombs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from ._validation import check_int
+from .errors import ImageReadError, OutputError, OutputExistsError
+
+__all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
+           "check_output_path", "load_image", "save_pil"]
+
+#: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
+#: a 100k x 100k header does not). Override with ``max_pixels``.
+DEFAULT_MAX_PIXELS = 250_000_000
+
+_SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """Pixels read from a file, normalised for the pipeline.
+
+    Attributes
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+        sRGB pixels, upright.
+    alpha : (H, W) ndarray of uint8, or None
+        Opacity when the file has any transparency, else None.
+    path : Path or None
+        Where it came from.
+    mode : str
+        Pillow's mode of the file ("RGB", "P", "I;16", ...).
+    format : str or None
+        Pillow's format name ("PNG", "JPEG", ...).
+    n_frames : int
+        Frames in the file; only the first was read.
+    """
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None
+    path: Path | None = None
+    mode: str = "RGB"
+    format: str | None = None
+    n_frames: int = 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rgb.shape[:2]
+
+
+def load_image(path: str | os.PathLike[str], *,
+               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> LoadedImage:
+    """Read an image file into upright 8-bit sRGB pixels and optional alpha.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to read.
+    max_pixels : int or None
+        Refuse images with more pixels than this (checked from the header,
+        before decoding). None means no limit.
+
+    Returns
+    -------
+    LoadedImage
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing, a directory, empty, truncated, not an image,
+        or larger than ``max_pixels``. The message names the file.
+    """
+    p = Path(path)
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    if not p.exists():
+        raise ImageReadError(f"{p}: no such file")
+    if p.is_dir():
+        raise ImageReadError(f"{p}: is a directory, expected an image file")
+    if p.stat().st_size == 0:
+        raise ImageReadError(f"{p}: file is empty (0 bytes), expected an image")
+    try:
+        with _pillow_limit_lifted(), Image.open(p) as im:
+            _check_pixel_count(p, im.size, limit)
+            n_frames = getattr(im, "n_frames", 1)
+            im.seek(0)
+            im.load()
+            rgb, alpha = _pil_to_rgba(_upright_srgb(im))
+            return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames)
+    except ImageReadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{p}: not an image Pillow can identify") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ImageReadError(f"{p}: cannot decode image ({reason})") from None
+    except MemoryError:
+        raise ImageReadError(f"{p}: image too large for the available memory") from None
+
+
+def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> None:
+    w, h = size
+    if w < 1 or h < 1:
+        raise ImageReadError(f"{p}: image has no pixels ({w}x{h})")
+    if limit is not None and w * h > limit:
+        raise ImageReadError(
+            f"{p}: {w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,} "
+            "(raise it with --max-pixels / max_pixels if the file is trusted)"
+        )
+
+
+@contextlib.contextmanager
+def _pillow_limit_lifted() -> Iterator[None]:
+    """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
+
+    Pillow's guard is a module global; it is restored on exit.
+    """
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+
+
+def _upright_srgb(im: Image.Image) -> Image.Image:
+    """Apply EXIF orientation and convert an ICC-profiled image to sRGB."""
+    im = ImageOps.exif_transpose(im)
+    icc = im.info.get("icc_profile")
+    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
+        # An unreadable or mismatched profile leaves the pixels as they are.
+        with contextlib.suppress(ImageCms.PyCMSError, OSError):
+            src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            out_mode = "RGB" if im.mode == "CMYK" else im.mode
+            im = ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+    return im
+
+
+def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode."""
+    if im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":
+        gray = _scale_wide_gray(np.asarray(im))
+        return np.repeat(gray[:, :, None], 3, axis=2), None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        im.mode == "P" and "transparency" in im.info)
+    if has_alpha:
+        rgba = np.asarray(im.convert("RGBA"))
+        alpha = np.ascontiguousarray(rgba[:, :, 3])
+        rgb = np.ascontiguousarray(rgba[:, :, :3])
+        return rgb, (None if (alpha == 255).all() else alpha)
+    return np.asarray(im.convert("RGB")).copy(), None
+
+
+def _scale_wide_gray(arr: np.ndarray) -> np.ndarray:
+    """16-bit (or 32-bit integer / float) grayscale to uint8."""
+    if arr.dtype.kind == "f":
+        a = np.nan_to_num(arr.astype(np.float64), nan=0.0)
+        scale = 255.0 if a.max(initial=0.0) <= 1.0 else 1.0
+        return np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
+    return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+
+
+def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | None]:
+    """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
+
+    Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
+    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257), bool, or
+    float in [0, 1]. The caller's array is never modified.
+
+    Raises
+    ------
+    TypeError
+        For anything else that is not an image.
+    ValueError
+        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
+    """
+    if isinstance(image, LoadedImage):
+        return image.rgb, image.alpha
+    if isinstance(image, Image.Image):
+        image.load()
+        return _pil_to_rgba(image)
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{name} should be a numpy array or a PIL image, "
+                        f"got {type(image).__name__}")
+    arr = image
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
+        raise ValueError(f"{name} should have shape (H, W), (H, W, 3) or (H, W, 4), "
+                         f"got {image.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
+    arr8 = _to_uint8(arr, name)
+    if arr8.shape[2] == 1:
+        arr8 = np.repeat(arr8, 3, axis=2)
+    rgb = np.ascontiguousarray(arr8[:, :, :3])
+    if arr8.shape[2] == 4:
+        alpha = np.ascontiguousarray(arr8[:, :, 3])
+        return rgb, (None if (alpha == 255).all() else alpha)
+    return rgb, None
+
+
+def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr.copy()
+    if arr.dtype == bool:
+        return arr.astype(np.uint8) * 255
+    if arr.dtype == np.uint16:
+        return np.rint(arr / 257.0).astype(np.uint8)
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
+                             f"[{float(arr.min()):g}, {float(arr.max()):g}]")
+        return np.rint(arr * 255.0).astype(np.uint8)
+    raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got {arr.dtype}")
+
+
+# --------------------------------------------------------------------------
+# Output safety
+# --------------------------------------------------------------------------
+
+
+def check_output_path(output: str | os.PathLike[str], *,
+                      inputs: tuple[str | os.PathLike[str], ...] = (),
+                      force: bool = False) -> Path:
+    """Refuse an output that would replace an input, exist already, or cannot be written.
+
+    Raises
+    ------
+    OutputError
+        If ``output`` is one of ``inputs``, is a directory, or its folder is
+        missing or not writable.
+    OutputExistsError
+        If ``output`` exists and ``force`` is false.
+    """
+    out = Path(output)
+    for src in inputs:
+        if _same_file(out, Path(src)):
+            raise OutputError(f"{out}: output path is the input file; choose another output")
+    if out.is_dir():
+        raise OutputError(f"{out}: is a directory, expected an output file name")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{out}: output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: output folder {folder} is not writable")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out}: output exists; use --force to overwrite")
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    A crash or error part-way leaves no partial file at ``path`` (and removes the
+    temporary one when Python still runs).
+    """
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                    dir=target.parent if str(target.parent) else ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
+    """Save a PIL image atomically, choosing the format from ``path``'s extension."""
+    fmt = Image.registered_extensions().get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ValueError(f"output={str(path)!r} has an unknown image extension; "
+                         "expected e.g. .png, .gif, .jpg, .webp, .tif")
+    atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))
