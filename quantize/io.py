@@ -299,8 +299,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     temporary one when Python still runs).
     """
     target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                    dir=target.parent if str(target.parent) else ".")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -45,8 +45,13 @@ def _root(
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print ``quantize: error: message`` on stderr and exit with ``code``."""
-    typer.echo(f"quantize: error: {message}", err=True)
+    """Print ``quantize: error: message`` on stderr and exit with ``code``.
+
+    File names that are not valid UTF-8 are shown with replacement characters
+    rather than crashing the error report itself.
+    """
+    printable = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    typer.echo(f"quantize: error: {printable.splitlines()[0] if printable else ''}", err=True)
     raise typer.Exit(code)
 
 

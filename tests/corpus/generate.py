@@ -1,0 +1,158 @@
+"""Generate the bad-input corpus: every kind of file a user might feed quantize.
+
+Run ``python tests/corpus/generate.py OUT_DIR`` to write the files for a look,
+or call :func:`build_corpus` (the tests do, into a temporary folder). Nothing
+here is committed as a binary: every file is made from scikit-image's sample
+photos or from a few bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from skimage import data
+
+__all__ = ["build_corpus", "linear_rgb_icc", "png_bytes"]
+
+
+def _photo(h: int = 48, w: int = 64) -> np.ndarray:
+    """A small real photo crop (coffee), (h, w, 3) uint8."""
+    return np.ascontiguousarray(data.coffee()[100:100 + h, 200:200 + w])
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+def png_bytes(width: int, height: int, bit_depth: int, color_type: int,
+              rows: bytes) -> bytes:
+    """A PNG file assembled by hand (lets us write 16-bit RGB and lying headers)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
+            + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b""))
+
+
+def _s15f16(x: float) -> bytes:
+    return struct.pack(">i", round(x * 65536))
+
+
+def linear_rgb_icc() -> bytes:
+    """An ICC v2 RGB profile with sRGB primaries and a linear (gamma 1.0) tone curve.
+
+    Pixel values in an image tagged with it are linear light, so converting to
+    sRGB brightens mid-tones a lot (linear 0.5 is sRGB ~0.735): an easy effect
+    to test for.
+    """
+    def xyz(x, y, z):
+        return b"XYZ " + b"\0" * 4 + _s15f16(x) + _s15f16(y) + _s15f16(z)
+
+    def desc(text):
+        ascii_ = text.encode() + b"\0"
+        return (b"desc" + b"\0" * 4 + struct.pack(">I", len(ascii_)) + ascii_
+                + b"\0" * 8 + b"\0" * 3 + b"\0" * 67)
+
+    curve = b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", 256) + b"\0\0"
+    tags = [
+        (b"desc", desc("linear sRGB primaries")),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.4361, 0.2225, 0.0139)),
+        (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", xyz(0.1431, 0.0606, 0.7141)),
+        (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve),
+        (b"cprt", b"text" + b"\0" * 4 + b"CC0\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, body = b"", b""
+    for sig, payload in tags:
+        payload += b"\0" * (-len(payload) % 4)
+        table += sig + struct.pack(">II", offset + len(body), len(payload))
+        body += payload
+    size = offset + len(body)
+    header = (struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000)
+              + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28
+              + _s15f16(0.9642) + _s15f16(1.0) + _s15f16(0.8249) + b"\0" * 48)
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def _exif_with_orientation(value: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = value
+    return exif.tobytes()
+
+
+def build_corpus(folder: Path) -> dict[str, Path]:
+    """Write every corpus file into ``folder``; return name -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+
+    def put(name: str, payload: bytes) -> None:
+        (folder / name).write_bytes(payload)
+        files[name] = folder / name
+
+    def save(name: str, image: Image.Image, **params) -> None:
+        buf = io.BytesIO()
+        image.save(buf, format=Image.registered_extensions()[Path(name).suffix], **params)
+        put(name, buf.getvalue())
+
+    photo = _photo()
+    good_png = io.BytesIO()
+    Image.fromarray(photo).save(good_png, format="PNG")
+    good_jpg = io.BytesIO()
+    Image.fromarray(photo).save(good_jpg, format="JPEG", quality=90)
+
+    put("good.png", good_png.getvalue())
+    put("zero_byte.png", b"")
+    put("truncated.png", good_png.getvalue()[: len(good_png.getvalue()) // 2])
+    put("truncated.jpg", good_jpg.getvalue()[: len(good_jpg.getvalue()) // 2])
+    put("text.jpg", b"this is not a picture\n")
+    put("bomb.png", png_bytes(100_000, 100_000, 8, 2, b"\0" * 64))
+    save("one_pixel.png", Image.fromarray(photo[:1, :1]))
+    save("one_by_n.png", Image.fromarray(photo[:1, :]))
+    save("single_color.png", Image.new("RGB", (32, 24), (200, 40, 90)))
+    three = np.zeros((24, 32, 3), np.uint8)
+    three[:, 10:] = (255, 255, 0)
+    three[:, 20:] = (0, 80, 255)
+    save("three_colors.png", Image.fromarray(three))
+    gray16 = (np.linspace(0, 65535, 48 * 64).reshape(48, 64)).astype(np.uint16)
+    save("gray16.png", Image.fromarray(gray16))
+    rgb16 = (photo.astype(np.uint16) * 257).astype(">u2")
+    rows = b"".join(b"\0" + rgb16[i].tobytes() for i in range(rgb16.shape[0]))
+    put("rgb16.png", png_bytes(photo.shape[1], photo.shape[0], 16, 2, rows))
+    save("cmyk.jpg", Image.fromarray(photo).convert("CMYK"), quality=90)
+    pal = Image.fromarray(photo).quantize(8)
+    save("palette_transparency.png", pal, transparency=0)
+    save("la.png", Image.fromarray(photo).convert("LA"))
+    save("rgba_transparent.png", Image.new("RGBA", (32, 24), (10, 20, 30, 0)))
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:, :20, 3] = 0
+    save("rgba_half_transparent.png", Image.fromarray(rgba))
+    frames = [Image.fromarray(np.roll(photo, 8 * i, axis=1)) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    put("animated.gif", buf.getvalue())
+    # A 'non-square' marker: top-left red block, so orientation is checkable.
+    marked = np.zeros((24, 40, 3), np.uint8)
+    marked[:8, :8] = (255, 0, 0)
+    for value in range(2, 9):
+        save(f"exif_orientation_{value}.jpg", Image.fromarray(marked), quality=95,
+             exif=_exif_with_orientation(value))
+    mid = np.full((16, 16, 3), 128, np.uint8)
+    save("icc_linear.png", Image.fromarray(mid), icc_profile=linear_rgb_icc())
+    (folder / "a_directory.png").mkdir(exist_ok=True)
+    files["a_directory.png"] = folder / "a_directory.png"
+    non_utf8 = Path(folder, b"caf\xe9-\xff.png".decode("utf-8", "surrogateescape"))
+    non_utf8.write_bytes(good_png.getvalue())
+    files["non_utf8"] = non_utf8
+    return files
+
+
+if __name__ == "__main__":
+    for name, path in build_corpus(Path(sys.argv[1])).items():
+        print(f"{name}\t{path}")

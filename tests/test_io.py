@@ -1,0 +1,231 @@
+"""The file boundary: every input mode, orientation, profile and broken file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.errors import ImageReadError, OutputError, OutputExistsError
+from quantize.io import as_rgba, atomic_write, check_output_path, load_image, save_pil
+from tests.corpus.generate import build_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, Path]:
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.mark.parametrize(("name", "match"), [
+    ("zero_byte.png", "file is empty"),
+    ("truncated.png", "truncated"),
+    ("truncated.jpg", "truncated"),
+    ("text.jpg", "not an image"),
+    ("bomb.png", "100000x100000 = 10,000,000,000 pixels exceeds the limit"),
+    ("a_directory.png", "is a directory"),
+])
+def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
+    with pytest.raises(ImageReadError, match=match) as info:
+        load_image(corpus[name])
+    message = str(info.value)
+    assert message.startswith(str(corpus[name]))
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ImageReadError, match="no such file"):
+        load_image(tmp_path / "nope.png")
+
+
+def test_pixel_limit_is_overridable(corpus):
+    with pytest.raises(ImageReadError, match="exceeds the limit of 100"):
+        load_image(corpus["good.png"], max_pixels=100)
+    assert load_image(corpus["good.png"], max_pixels=48 * 64).shape == (48, 64)
+    assert load_image(corpus["good.png"], max_pixels=None).shape == (48, 64)
+
+
+def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
+    before = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ImageReadError):
+        load_image(corpus["bomb.png"])
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
+@pytest.mark.parametrize("name", [
+    "good.png", "one_pixel.png", "one_by_n.png", "gray16.png", "rgb16.png", "cmyk.jpg",
+    "palette_transparency.png", "la.png", "rgba_transparent.png", "animated.gif",
+    "icc_linear.png", "non_utf8",
+])
+def test_every_mode_becomes_uint8_rgb(corpus, name):
+    img = load_image(corpus[name])
+    assert img.rgb.dtype == np.uint8
+    assert img.rgb.ndim == 3 and img.rgb.shape[2] == 3
+    if img.alpha is not None:
+        assert img.alpha.shape == img.rgb.shape[:2] and img.alpha.dtype == np.uint8
+
+
+def test_lossless_modes_keep_the_pixels(corpus):
+    good = load_image(corpus["good.png"]).rgb
+    np.testing.assert_array_equal(load_image(corpus["rgb16.png"]).rgb, good)
+    np.testing.assert_array_equal(load_image(corpus["non_utf8"]).rgb, good)
+    gray = load_image(corpus["la.png"]).rgb
+    assert (gray[:, :, 0] == gray[:, :, 1]).all() and (gray[:, :, 1] == gray[:, :, 2]).all()
+
+
+def test_sixteen_bit_gray_is_scaled_not_truncated(corpus):
+    rgb = load_image(corpus["gray16.png"]).rgb
+    assert rgb[0, 0, 0] == 0 and rgb[-1, -1, 0] == 255
+    expected = np.rint(np.linspace(0, 65535, 48 * 64).astype(np.uint16) / 257.0)
+    np.testing.assert_array_equal(rgb[:, :, 0].ravel(), expected.astype(np.uint8))
+
+
+def test_alpha_is_kept_only_when_used(corpus):
+    assert load_image(corpus["good.png"]).alpha is None
+    assert (load_image(corpus["rgba_transparent.png"]).alpha == 0).all()
+    half = load_image(corpus["rgba_half_transparent.png"]).alpha
+    assert (half[:, :20] == 0).all() and (half[:, 20:] == 255).all()
+    pal = load_image(corpus["palette_transparency.png"])
+    source = Image.open(corpus["palette_transparency.png"])
+    np.testing.assert_array_equal(pal.alpha == 0, np.asarray(source) == 0)
+
+
+def test_animated_gif_reads_the_first_frame(corpus):
+    img = load_image(corpus["animated.gif"])
+    assert img.n_frames == 3
+    with Image.open(corpus["animated.gif"]) as im:
+        first = np.asarray(im.convert("RGB"))
+    np.testing.assert_array_equal(img.rgb, first)
+
+
+def test_icc_profile_is_converted_to_srgb(corpus):
+    # 128 in linear light is about 188 in sRGB.
+    rgb = load_image(corpus["icc_linear.png"]).rgb
+    assert abs(int(rgb[0, 0, 0]) - 188) <= 1
+
+
+def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero((rgb[:, :, 0] > 128) & (rgb[:, :, 1] < 100))
+    return ys.mean() / rgb.shape[0], xs.mean() / rgb.shape[1]
+
+
+@pytest.mark.parametrize(("value", "transform"), [
+    (2, np.fliplr),
+    (3, lambda a: a[::-1, ::-1]),
+    (4, np.flipud),
+    (5, lambda a: a.transpose(1, 0, 2)),
+    (6, lambda a: np.rot90(a, -1)),
+    (7, lambda a: a.transpose(1, 0, 2)[::-1, ::-1]),
+    (8, lambda a: np.rot90(a, 1)),
+])
+def test_exif_orientation_comes_out_upright(corpus, value, transform):
+    stored = np.zeros((24, 40, 3), np.uint8)
+    stored[:8, :8] = (255, 0, 0)
+    expected = transform(stored)
+    got = load_image(corpus[f"exif_orientation_{value}.jpg"]).rgb
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(_red_centroid(got), _red_centroid(expected), atol=0.05)
+
+
+# -- in-memory images -------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_as_rgba_dtypes_agree(dtype):
+    base = np.random.default_rng(0).integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    if dtype == np.uint16:
+        arr = base.astype(np.uint16) * 257
+    elif np.dtype(dtype).kind == "f":
+        arr = base.astype(dtype) / 255.0
+    else:
+        arr = base.copy()
+    before = arr.copy()
+    rgb, alpha = as_rgba(arr)
+    np.testing.assert_array_equal(rgb, base)
+    assert alpha is None
+    np.testing.assert_array_equal(arr, before)  # caller's array untouched
+    assert not np.shares_memory(rgb, arr)
+
+
+def test_as_rgba_gray_alpha_and_pil():
+    gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    rgb, _ = as_rgba(gray)
+    assert (rgb == gray[:, :, None]).all()
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[..., 3] = [[0, 255], [255, 255]]
+    assert as_rgba(rgba)[1].tolist() == [[0, 255], [255, 255]]
+    rgb_pil, alpha_pil = as_rgba(Image.fromarray(rgba))
+    assert alpha_pil.tolist() == [[0, 255], [255, 255]]
+
+
+@pytest.mark.parametrize(("image", "error", "match"), [
+    ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
+    (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
+    (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
+    (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\]"),
+    (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
+    (np.zeros((2, 2, 3), np.int64), TypeError, "dtype uint8, uint16"),
+])
+def test_as_rgba_rejects(image, error, match):
+    with pytest.raises(error, match=match):
+        as_rgba(image)
+
+
+# -- outputs ------------------------------------------------------------------
+
+
+def test_output_checks(tmp_path, corpus):
+    src = corpus["good.png"]
+    with pytest.raises(OutputError, match="output path is the input"):
+        check_output_path(src, inputs=(src,), force=True)
+    with pytest.raises(OutputError, match="does not exist"):
+        check_output_path(tmp_path / "missing" / "x.png")
+    with pytest.raises(OutputError, match="is a directory"):
+        check_output_path(tmp_path)
+    existing = tmp_path / "exists.png"
+    existing.write_bytes(b"x")
+    with pytest.raises(OutputExistsError, match="--force"):
+        check_output_path(existing)
+    assert check_output_path(existing, force=True) == existing
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_unwritable_folder_is_refused_for_users(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="not writable"):
+            check_output_path(folder / "x.png")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_unwritable_place_fails_cleanly_even_for_root():
+    # /sys refuses new files for every user, root included.
+    with pytest.raises(OutputError, match="cannot write in /sys"):
+        atomic_write("/sys/quantize-test.png", lambda tmp: tmp.write_bytes(b"x"))
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"old")
+
+    def broken(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, broken)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+
+
+def test_save_pil_by_extension(tmp_path):
+    im = Image.new("RGB", (3, 2), (1, 2, 3))
+    save_pil(im, tmp_path / "a.gif")
+    assert Image.open(tmp_path / "a.gif").format == "GIF"
+    with pytest.raises(ValueError, match="unknown image extension"):
+        save_pil(im, tmp_path / "a.nope")
