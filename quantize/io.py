@@ -46,6 +46,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
 DEFAULT_MAX_PIXELS = 250_000_000
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+_EXIF_ORIENTATION = 0x0112
+# Pixels converted per band when turning a Pillow image into arrays.
+_BAND_PIXELS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ def _pillow_limit_lifted() -> Iterator[None]:
 
 def _upright_srgb(im: Image.Image) -> Image.Image:
     """Apply EXIF orientation and convert an ICC-profiled image to sRGB."""
-    im = ImageOps.exif_transpose(im)
+    if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
+        im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     icc = im.info.get("icc_profile")
     if icc and im.mode in ("RGB", "RGBA", "CMYK"):
         # An unreadable or mismatched profile leaves the pixels as they are.
@@ -171,18 +175,34 @@ def _upright_srgb(im: Image.Image) -> Image.Image:
 
 
 def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode."""
-    if im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":
-        gray = _scale_wide_gray(np.asarray(im))
-        return np.repeat(gray[:, :, None], 3, axis=2), None
+    """8-bit RGB array and alpha (None when fully opaque) from any Pillow mode.
+
+    Converts a band of rows at a time into preallocated arrays, so a 100 MP
+    image costs its decoded pixels plus the output, not several full copies.
+    """
+    wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
         im.mode == "P" and "transparency" in im.info)
-    if has_alpha:
-        rgba = np.asarray(im.convert("RGBA"))
-        alpha = np.ascontiguousarray(rgba[:, :, 3])
-        rgb = np.ascontiguousarray(rgba[:, :, :3])
-        return rgb, (None if (alpha == 255).all() else alpha)
-    return np.asarray(im.convert("RGB")).copy(), None
+    target = "RGBA" if has_alpha else "RGB"
+    w, h = im.size
+    rgb = np.empty((h, w, 3), dtype=np.uint8)
+    alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
+    rows = max(1, _BAND_PIXELS // w)
+    for top in range(0, h, rows):
+        band = im.crop((0, top, w, min(top + rows, h)))
+        dest = slice(top, top + band.height)
+        if wide_gray:
+            rgb[dest] = _scale_wide_gray(np.asarray(band))[:, :, None]
+            continue
+        if band.mode != target:
+            band = band.convert(target)
+        arr = np.asarray(band)
+        rgb[dest] = arr[:, :, :3]
+        if alpha is not None:
+            alpha[dest] = arr[:, :, 3]
+    if alpha is not None and (alpha == 255).all():
+        alpha = None
+    return rgb, alpha
 
 
 def _scale_wide_gray(arr: np.ndarray) -> np.ndarray:
