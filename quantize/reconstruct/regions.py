@@ -1,0 +1,230 @@
+"""From a per-pixel cluster map to numbered regions, their borders and statistics.
+
+The steps, each a small function:
+
+1. ``connected_regions``: connected components (4-connectivity) of each cluster;
+2. ``merge_small_regions``: regions under a size limit join the adjacent region
+   whose mean feature vector is closest, in rounds, until none is left under
+   the limit (or only one region remains);
+3. ``find_boundaries``: a 1-pixel border mask;
+4. ``mean_color_image``, ``draw_overlay`` and ``region_stats`` for the outputs.
+
+Region labels run 1..R in raster order of each region's first pixel (top row
+first, left to right), so the same segmentation is always numbered the same way.
+Functions here assume validated input (an ``(H, W)`` integer map and matching
+arrays).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from skimage.measure import label as _label_components
+
+__all__ = ["connected_regions", "draw_overlay", "find_boundaries", "mean_color_image",
+           "merge_small_regions", "region_stats"]
+
+_BAND_ROWS = 256
+
+
+def connected_regions(clusters: np.ndarray) -> tuple[np.ndarray, int]:
+    """Label the 4-connected components of equal value in ``clusters`` (H, W).
+
+    Returns an ``(H, W)`` int32 map numbered 1..n in raster order of each
+    component's first pixel, and ``n``.
+
+    Examples
+    --------
+    >>> regions, n = connected_regions(np.array([[0, 1, 0], [0, 1, 1]]))
+    >>> regions.tolist(), n
+    ([[1, 2, 3], [1, 2, 2]], 3)
+    """
+    labelled = _label_components(clusters, background=-1, connectivity=1)
+    n = int(labelled.max())
+    return labelled.astype(np.int32, copy=False), n
+
+
+def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
+    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``."""
+    parts = []
+    for a, b in ((regions[:, :-1], regions[:, 1:]), (regions[:-1, :], regions[1:, :])):
+        differ = a != b
+        parts.append(np.stack([a[differ], b[differ]], axis=1))
+    pairs = np.concatenate(parts).astype(np.int64)
+    pairs.sort(axis=1)
+    return np.unique(pairs, axis=0) if pairs.size else pairs.reshape(0, 2)
+
+
+def _region_sums(regions: np.ndarray, X: np.ndarray, n: int) -> np.ndarray:
+    """Per-label sums of the feature columns, ``(n + 1, d)`` float64 (row 0 unused)."""
+    flat = regions.ravel()
+    sums = np.empty((n + 1, X.shape[1]), dtype=np.float64)
+    for j in range(X.shape[1]):
+        sums[:, j] = np.bincount(flat, weights=X[:, j], minlength=n + 1)
+    return sums
+
+
+def merge_small_regions(regions: np.ndarray, n: int, X: np.ndarray,
+                        min_region: int) -> tuple[np.ndarray, np.ndarray]:
+    """Merge every region under ``min_region`` pixels into a neighbour, in rounds.
+
+    In each round every region smaller than the limit picks the adjacent region
+    whose mean row of ``X`` (H*W, d) is nearest (ties: the smaller label), and
+    each group of regions linked by these picks becomes one region; a group
+    never holds two regions that were already large enough. Rounds repeat until
+    no small region has a neighbour left.
+
+    Returns
+    -------
+    mapping : (n + 1,) ndarray of intp
+        New label (1..R, raster order of first pixels) of each old label.
+    members : (n + 1,) ndarray of intp
+        For each old label, the old label of the region it was merged into
+        (itself when it absorbed others or stayed alone); used to choose the
+        cluster of a merged region.
+    """
+    area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
+    sums = _region_sums(regions, X, n) if min_region > 1 else None
+    pairs = _adjacent_pairs(regions) if min_region > 1 else np.empty((0, 2), np.int64)
+    group = np.arange(n + 1)  # current group (a representative old label) of each old label
+    while True:
+        small = (area < min_region) & (area > 0)
+        small[0] = False
+        if not small.any() or pairs.shape[0] == 0:
+            break
+        target = _closest_neighbour(pairs, small, sums / np.maximum(area, 1)[:, None])
+        if target is None:
+            break
+        root = _join(target, n + 1)
+        group = root[group]
+        area = np.bincount(root, weights=area, minlength=n + 1)
+        sums = np.stack([np.bincount(root, weights=sums[:, j], minlength=n + 1)
+                         for j in range(sums.shape[1])], axis=1)
+        pairs = root[pairs]
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        pairs.sort(axis=1)
+        pairs = np.unique(pairs, axis=0)
+    return _raster_numbering(group), group
+
+
+def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
+                       means: np.ndarray) -> np.ndarray | None:
+    """For each small label, the adjacent label with the nearest mean (edges (m, 2) as src, dst)."""
+    both = np.concatenate([pairs, pairs[:, ::-1]])
+    both = both[small[both[:, 0]]]
+    if both.shape[0] == 0:
+        return None
+    diff = means[both[:, 0]] - means[both[:, 1]]
+    dist = np.einsum("ij,ij->i", diff, diff)
+    order = np.lexsort((both[:, 1], dist, both[:, 0]))
+    src = both[order, 0]
+    first = np.ones(src.shape[0], dtype=bool)
+    first[1:] = src[1:] != src[:-1]
+    return both[order][first]
+
+
+def _join(links: np.ndarray, size: int) -> np.ndarray:
+    """Components of the graph with edges ``links`` (m, 2), each named by its smallest label."""
+    graph = coo_matrix((np.ones(links.shape[0]), (links[:, 0], links[:, 1])),
+                       shape=(size, size))
+    _, comp = connected_components(graph, directed=False)
+    smallest = np.full(comp.max() + 1, size, dtype=np.intp)
+    np.minimum.at(smallest, comp, np.arange(size))
+    return smallest[comp]
+
+
+def _raster_numbering(group: np.ndarray) -> np.ndarray:
+    """Map old labels to 1..R ordered by each group's smallest old label.
+
+    Old labels are in raster order of first pixels, so the smallest old label
+    of a group holds the group's first pixel.
+    """
+    roots = np.unique(group[1:])
+    new = np.zeros(group.shape[0], dtype=np.intp)
+    new[roots] = np.arange(1, roots.shape[0] + 1)
+    mapping = new[group]
+    mapping[0] = 0
+    return mapping
+
+
+def find_boundaries(labels: np.ndarray) -> np.ndarray:
+    """1-pixel border mask ``(H, W)`` bool: pixels whose right or lower neighbour differs.
+
+    Examples
+    --------
+    >>> find_boundaries(np.array([[1, 1, 2], [1, 1, 2], [3, 3, 3]])).astype(int).tolist()
+    [[0, 1, 0], [1, 1, 1], [0, 0, 0]]
+    """
+    out = np.zeros(labels.shape, dtype=bool)
+    out[:, :-1] = labels[:, :-1] != labels[:, 1:]
+    out[:-1, :] |= labels[:-1, :] != labels[1:, :]
+    return out
+
+
+def region_means(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
+    """Mean RGB ``(n + 1, 3)`` float64 of each label (row 0 for label 0, if any)."""
+    flat = labels.ravel()
+    counts = np.maximum(np.bincount(flat, minlength=n + 1), 1)
+    pixels = rgb.reshape(-1, 3)
+    return np.stack([np.bincount(flat, weights=pixels[:, c], minlength=n + 1) / counts
+                     for c in range(3)], axis=1)
+
+
+def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
+    """``(H, W, 3)`` uint8 image with each region filled with its mean colour."""
+    table = np.clip(np.rint(region_means(labels, rgb, n)), 0, 255).astype(np.uint8)
+    return table[labels]
+
+
+def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
+                 color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
+    """A copy of ``rgb`` with the ``boundaries`` pixels painted in ``color``."""
+    out = rgb.copy()
+    out[boundaries] = color
+    return out
+
+
+def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
+                 n: int) -> list[dict[str, Any]]:
+    """One JSON-ready record per region 1..n.
+
+    Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
+    ``[row_min, col_min, row_max, col_max]`` with exclusive maxima, ``centroid``
+    as ``[row, col]`` and ``mean_color`` as ``[r, g, b]`` (0-255, one decimal).
+    """
+    area = np.bincount(labels.ravel(), minlength=n + 1)
+    rows, cols = _coordinate_sums(labels, n)
+    means = region_means(labels, rgb, n)
+    boxes = ndimage.find_objects(labels, max_label=n)
+    records = []
+    for lab in range(1, n + 1):
+        box = boxes[lab - 1]
+        a = int(area[lab])
+        records.append({
+            "label": lab,
+            "cluster": int(clusters[lab - 1]),
+            "area": a,
+            "bbox": [box[0].start, box[1].start, box[0].stop, box[1].stop],
+            "centroid": [round(rows[lab] / a, 2), round(cols[lab] / a, 2)],
+            "mean_color": [round(float(v), 1) for v in means[lab]],
+        })
+    return records
+
+
+def _coordinate_sums(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-label sums of row and column indices, a band of rows at a time."""
+    h, w = labels.shape
+    rows = np.zeros(n + 1)
+    cols = np.zeros(n + 1)
+    col_index = np.tile(np.arange(w, dtype=np.float64), _BAND_ROWS)
+    for start in range(0, h, _BAND_ROWS):
+        band = labels[start:start + _BAND_ROWS]
+        flat = band.ravel()
+        row_index = np.repeat(np.arange(start, start + band.shape[0], dtype=np.float64), w)
+        rows += np.bincount(flat, weights=row_index, minlength=n + 1)
+        cols += np.bincount(flat, weights=col_index[:flat.size], minlength=n + 1)
+    return rows, cols
