@@ -48,14 +48,16 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Literal
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ._validation import check_int
-from .io import atomic_write
+from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image
 
-__all__ = ["BatchPlan", "BatchSummary", "FileJob", "FileResult", "JobMode",
-           "MissingDependencyError", "find_images", "image_extensions", "plan_batch",
-           "reduce_mode", "run_batch", "segment_mode", "write_report"]
+__all__ = ["SHARED_PALETTE_NAME", "BatchPlan", "BatchSummary", "FileJob", "FileResult",
+           "JobMode", "MissingDependencyError", "SharedPalette", "find_images",
+           "image_extensions", "plan_batch", "reduce_mode", "run_batch", "sample_colors",
+           "segment_mode", "shared_palette", "write_report"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -155,6 +157,7 @@ class BatchPlan:
     mode: JobMode
     jobs: list[FileJob]
     settled: list[FileResult]
+    force: bool = False
 
     @property
     def total(self) -> int:
@@ -340,7 +343,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(FileResult(path, out, "failed", reason))
         else:
             jobs.append(FileJob(path, out, dict(options or {})))
-    return BatchPlan(src, dst, mode, jobs, settled)
+    return BatchPlan(src, dst, mode, jobs, settled, force)
 
 
 def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) -> list[Path]:
@@ -482,6 +485,149 @@ def _remove_stale_parts(mode: JobMode, output: Path) -> None:
     for part in stale:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
+
+
+# --------------------------------------------------------------------------
+# Shared palette (reduce mode)
+# --------------------------------------------------------------------------
+
+#: File in the output folder holding the palette of a ``--shared-palette`` run.
+SHARED_PALETTE_NAME = "shared-palette.json"
+
+#: Pixels drawn from each image for the shared palette.
+SAMPLES_PER_FILE = 20_000
+
+
+@dataclass(frozen=True)
+class SharedPalette:
+    """One palette for a whole batch, and the plan that maps every file onto it.
+
+    ``colors`` is ``(k, 3)`` uint8, saved at ``path``; ``n_files`` images were
+    sampled to fit it (0 when an earlier run's palette was reused).
+    """
+
+    colors: np.ndarray
+    path: Path
+    n_files: int
+    plan: BatchPlan
+
+
+def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
+                   jobs: int | None = None, scheduler: str | None = None) -> SharedPalette:
+    """Fit one palette on colours sampled from every image of a reduce plan.
+
+    Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
+    colour is drawn in proportion to its pixel count, and every image weighs
+    the same); the pooled colours are clustered with
+    :func:`quantize.reduce.fit_palette` using the plan's ``n_colors``, ``space``,
+    ``exact_colors`` and ``seed``. The palette is written to
+    ``OUT_DIR/shared-palette.json``; a rerun reuses that file (unless the plan
+    was made with ``force``), so resumed files get the same palette.
+
+    Returns
+    -------
+    SharedPalette
+        With a plan whose jobs pass the palette as ``palette_in``.
+
+    Raises
+    ------
+    ValueError
+        If the plan is not a reduce plan, or no image could be sampled.
+    """
+    from .reconstruct.palette import read_palette, write_palette
+    from .reduce import fit_palette
+
+    if plan.mode.name != "reduce":
+        raise ValueError(f"shared palette needs --mode reduce, got mode={plan.mode.name!r}")
+    check_int(samples_per_file, "samples_per_file", minimum=1)
+    path = plan.output_dir / SHARED_PALETTE_NAME
+    options = dict(plan.jobs[0].options) if plan.jobs else {}
+    if not plan.jobs or (path.exists() and not plan.force):
+        colors = read_palette(path) if path.exists() else np.zeros((0, 3), np.uint8)
+        return SharedPalette(colors, path, 0, _onto(plan, colors))
+    colors, counts, n_files = _pooled_sample(plan, options, samples_per_file, jobs, scheduler)
+    palette = fit_palette(colors, counts, options.get("n_colors", 16),
+                          space=options.get("space", "rgb"),
+                          exact_colors=options.get("exact_colors", False),
+                          seed=options.get("seed"))
+    plan.output_dir.mkdir(parents=True, exist_ok=True)
+    write_palette(path, palette)
+    return SharedPalette(palette, path, n_files, _onto(plan, palette))
+
+
+def _pooled_sample(plan: BatchPlan, options: Mapping[str, Any], samples_per_file: int,
+                   jobs: int | None, scheduler: str | None
+                   ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Colour samples of every readable image of the plan, merged into one histogram."""
+    seed = options.get("seed")
+    inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
+                                             if r.status == "skipped"]
+    max_pixels = options.get("max_pixels", DEFAULT_MAX_PIXELS)
+    calls = [_Call(sample_colors, (path, samples_per_file,
+                                   None if seed is None else (seed, i), max_pixels))
+             for i, path in enumerate(inputs)]
+    samples: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(calls)
+
+    def keep(index: int, outcome: _Outcome) -> None:
+        samples[index] = outcome.value if outcome.ok else None
+
+    if scheduler is not None:
+        run_dask(calls, scheduler, keep)
+    else:
+        run_local(calls, keep, jobs=jobs)
+    got = [s for s in samples if s is not None and len(s[0])]
+    if not got:
+        raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
+                         "for the shared palette")
+    codes = np.concatenate([_pack(c) for c, _ in got])
+    counts = np.concatenate([n for _, n in got])
+    merged, inverse = np.unique(codes, return_inverse=True)
+    total = np.bincount(inverse, weights=counts, minlength=len(merged))
+    return _unpack(merged), total, len(got)
+
+
+def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` opaque pixels of an image uniformly, with replacement, as a histogram.
+
+    Returns
+    -------
+    colors : (m, 3) ndarray of uint8
+        Distinct colours drawn.
+    counts : (m,) ndarray of int64
+        Times each was drawn (sums to ``n``, or 0 for a fully transparent image).
+    """
+    from .colors import color_histogram
+
+    image = load_image(path, max_pixels=max_pixels)
+    rgb = image.rgb.reshape(-1, 3)
+    if image.alpha is not None:
+        rgb = rgb[image.alpha.ravel() > 0]
+    if len(rgb) == 0:
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
+    picks = np.random.default_rng(seed).integers(0, len(rgb), size=n)
+    return color_histogram(rgb[picks])
+
+
+def _pack(colors: np.ndarray) -> np.ndarray:
+    c = colors.astype(np.uint32)
+    return (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
+
+
+def _unpack(codes: np.ndarray) -> np.ndarray:
+    shifts = np.array([16, 8, 0], dtype=np.uint32)
+    return ((codes[:, None] >> shifts) & 0xFF).astype(np.uint8)
+
+
+def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
+    """The plan with every job mapping onto ``palette`` instead of fitting its own."""
+    fitted = ("n_colors", "quality", "exact_colors")
+    jobs = [FileJob(j.input, j.output,
+                    {**{k: v for k, v in j.options.items() if k not in fitted},
+                     "palette_in": palette})
+            for j in plan.jobs]
+    return BatchPlan(plan.input_dir, plan.output_dir, plan.mode, jobs, plan.settled, plan.force)
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,272 @@
+"""``quantize batch``: reduce or segment every image of a folder, locally or on Dask.
+
+Parses the options, builds the per-file options once (validated here, before
+any file is touched), calls :mod:`quantize.batch`, shows progress and a
+summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from .. import batch as lib
+from .._validation import check_choice, check_float, check_int
+from . import USAGE_ERROR, app, fail, user_errors
+
+_MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
+_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
+_SEGMENT_ONLY = ("-w/--weight", "--min-region")
+INTERRUPTED = 130
+
+
+@app.command("batch")
+def batch(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of images.")],
+    output_dir: Annotated[Path, typer.Option(
+        "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.")],
+    mode: Annotated[str, typer.Option(
+        "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
+        "per image).")] = "reduce",
+    colors: Annotated[int | None, typer.Option(
+        "-k", "--colors", help="reduce: colours per image (default 16); "
+        "segment: clusters (default 8).")] = None,
+    quality: Annotated[float | None, typer.Option(
+        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
+    ] = None,
+    space: Annotated[str | None, typer.Option(
+        "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
+    dither: Annotated[bool, typer.Option(
+        "--dither/--no-dither", help="reduce: Floyd–Steinberg error diffusion.")] = False,
+    exact_colors: Annotated[bool, typer.Option(
+        "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
+    palette_in: Annotated[Path | None, typer.Option(
+        "--palette-in", help="reduce: map every image onto this palette file.")] = None,
+    weights: Annotated[list[str] | None, typer.Option(
+        "-w", "--weight", help="segment: feature weight NAME=VALUE (color, intensity, xy, "
+        "texture); repeatable.")] = None,
+    min_region: Annotated[int | None, typer.Option(
+        "--min-region", help="segment: merge regions smaller than PX pixels.")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed, for reproducible outputs.")] = None,
+    recursive: Annotated[bool, typer.Option(
+        "-r", "--recursive", help="Include sub-folders.")] = False,
+    glob: Annotated[str | None, typer.Option(
+        "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
+        "(replaces the image-extension filter).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
+        "(tcp://host:8786); needs pip install quantize\\[dask].")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Redo files whose outputs exist.")] = False,
+    shared_palette: Annotated[bool, typer.Option(
+        "--shared-palette", help="reduce: fit one palette on colours sampled from all "
+        "images and map every image onto it.")] = False,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Write per-file results to FILE (.json or .csv).")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "-q", "--quiet", help="Print only failures and the summary.")] = False,
+) -> None:
+    """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
+
+    Finished files are skipped, so rerunning after an interruption completes the
+    batch. Exit code 0 when every file succeeded, 1 when some failed, 2 on a
+    usage error.
+    """
+    given = {"--quality": quality is not None, "--dither": dither,
+             "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
+             "--shared-palette": shared_palette, "-w/--weight": bool(weights),
+             "--min-region": min_region is not None}
+    with user_errors():
+        check_choice(mode, "--mode", _MODES)
+        _check_mode_options(mode, given)
+        if jobs is not None and scheduler is not None:
+            raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
+                             "expected one of them")
+        if jobs is not None:
+            check_int(jobs, "--jobs", minimum=1)
+        if report is not None:
+            lib.check_report_path(report)
+        options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
+                   if mode == "reduce" else
+                   _segment_options(colors, space, weights or [], min_region, seed))
+        plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
+                              recursive=recursive, pattern=glob, force=force)
+    if shared_palette:
+        plan = _with_shared_palette(plan, colors, space, seed, jobs, scheduler, quiet)
+    results, summary = _run(plan, jobs, scheduler, quiet)
+    if report is not None:
+        with user_errors():
+            lib.write_report(report, results, summary)
+    _print_summary(summary, report)
+    raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
+
+
+def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
+    other = _SEGMENT_ONLY if mode == "reduce" else _REDUCE_ONLY
+    for name in other:
+        if given[name]:
+            raise ValueError(f"{name} does not apply to --mode {mode}; expected it only with "
+                             f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
+
+
+def _reduce_options(colors: int | None, quality: float | None, space: str | None,
+                    dither: bool, exact_colors: bool, palette_in: Path | None,
+                    seed: int | None) -> dict[str, Any]:
+    if colors is not None and quality is not None:
+        raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
+                         "expected one of them")
+    options: dict[str, Any] = {"space": check_choice(space or "rgb", "--space", ("rgb", "lab")),
+                               "dither": dither, "exact_colors": exact_colors, "seed": seed}
+    if quality is not None:
+        options["quality"] = check_float(quality, "--quality", minimum=0.0)
+    else:
+        options["n_colors"] = check_int(16 if colors is None else colors, "-k/--colors",
+                                        minimum=2, maximum=256)
+    if palette_in is not None:
+        if not palette_in.is_file():
+            raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
+                             "expected a .gpl, .json or .hex palette")
+        options["palette_in"] = palette_in
+    return options
+
+
+def _segment_options(colors: int | None, space: str | None, weights: list[str],
+                     min_region: int | None, seed: int | None) -> dict[str, Any]:
+    from ..features import check_weights
+
+    options: dict[str, Any] = {
+        "n_clusters": check_int(8 if colors is None else colors, "-k/--colors", minimum=2),
+        "space": check_choice(space or "lab", "--space", ("rgb", "lab")), "seed": seed}
+    if weights:
+        options["weights"] = check_weights(_parse_weights(weights))
+    if min_region is not None:
+        options["min_region"] = check_int(min_region, "--min-region", minimum=0)
+    return options
+
+
+def _parse_weights(pairs: list[str]) -> dict[str, float]:
+    parsed = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            parsed[name.strip()] = float(value if sep else "missing")
+        except ValueError:
+            raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER, "
+                             "e.g. texture=1") from None
+    return parsed
+
+
+# --------------------------------------------------------------------------
+# Shared palette
+# --------------------------------------------------------------------------
+
+
+def _with_shared_palette(plan: lib.BatchPlan, colors: int | None, space: str | None,
+                         seed: int | None, jobs: int | None, scheduler: str | None,
+                         quiet: bool) -> lib.BatchPlan:
+    with user_errors():
+        palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
+    if not quiet:
+        typer.echo(f"shared palette: {len(palette.colors)} colours fitted on "
+                   f"{palette.n_files} files -> {palette.path}")
+    return palette.plan
+
+
+# --------------------------------------------------------------------------
+# Running with progress
+# --------------------------------------------------------------------------
+
+
+def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
+         quiet: bool) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+    summary = lib.BatchSummary(total=plan.total)
+    results: list[lib.FileResult] = []
+    start = time.perf_counter()
+    with _progress(plan, summary, quiet) as show:
+        def on_result(result: lib.FileResult) -> None:
+            summary.add(result)
+            results.append(result)
+            show(result)
+
+        try:
+            with user_errors():
+                try:
+                    lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result)
+                except lib.MissingDependencyError as exc:
+                    fail(str(exc), USAGE_ERROR)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+    summary.seconds = time.perf_counter() - start
+    return results, summary
+
+
+@contextlib.contextmanager
+def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
+              quiet: bool) -> Iterator[Any]:
+    """A callback showing each settled file: a rich bar on a terminal, else plain lines."""
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield lambda result: _plain_line(result, summary, quiet)
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
+               TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(plan.mode.name, total=plan.total, failed=0)
+
+        def show(result: lib.FileResult) -> None:
+            if result.status == "failed":
+                bar.console.print(f"[red]failed[/] {result.input}: {result.reason}",
+                                  markup=True, highlight=False)
+            bar.update(task, advance=1, failed=summary.failed)
+
+        yield show
+
+
+def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
+    if result.status == "failed":
+        typer.echo(f"quantize: failed: {result.input}: {result.reason}", err=True)
+    if quiet:
+        return
+    metrics = " ".join(f"{key}={_fmt(result.record[key])}"
+                       for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
+                       if key in result.record)
+    target = f" -> {result.output}" if result.status == "ok" else ""
+    typer.echo(f"[{summary.done}/{summary.total}] {result.status:7} {result.input}{target}"
+               f"{'  ' + metrics if metrics else ''}")
+    sys.stdout.flush()
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _print_summary(summary: lib.BatchSummary, report: Path | None) -> None:
+    rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
+    line = (f"{summary.done}/{summary.total} files: {summary.ok} ok, {summary.skipped} "
+            f"skipped, {summary.failed} failed in {summary.seconds:.1f} s "
+            f"({rate:.2f} images/s)")
+    if report is not None:
+        line += f"; report: {report}"
+    typer.echo(line)
+    if summary.interrupted:
+        typer.echo("quantize: interrupted; rerun the same command to finish", err=True)
