@@ -10,7 +10,8 @@ The package is laid out as the pipeline it runs:
 """
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus
+from .reduce import reduce_colors
 
 __version__ = "0.1.0"
 
-__all__ = ["MiniBatchKMeans", "__version__", "kmeans_plusplus"]
+__all__ = ["MiniBatchKMeans", "__version__", "kmeans_plusplus", "reduce_colors"]

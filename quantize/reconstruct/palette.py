@@ -1,0 +1,257 @@
+"""Palette images: nearest-entry mapping, palette order, dithering, palette files.
+
+- ``nearest_entry`` finds the closest palette entry for each of many colours
+  (chunked float32 distances, so memory stays small for a million colours);
+- ``palette_order`` gives the deterministic order of a fitted palette: most
+  pixels first, then darker first, then by colour code;
+- ``dither_indices`` maps an image onto a palette with Floyd-Steinberg error
+  diffusion (Pillow's C ditherer);
+- ``indexed_image`` builds the mode "P" PIL image (with a transparent entry);
+- ``read_palette`` / ``write_palette`` handle palette files: GIMP ``.gpl``,
+  ``.json`` (hex, rgb and pixel share per entry) and ``.hex`` (one ``rrggbb`` per
+  line).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..colors import srgb_to_lab
+from ..errors import ImageReadError
+from ..io import atomic_write
+
+__all__ = ["PALETTE_FORMATS", "dither_indices", "indexed_image", "nearest_entry",
+           "palette_order", "read_palette", "write_palette"]
+
+#: Palette file extensions and what they hold.
+PALETTE_FORMATS = {
+    ".gpl": "GIMP palette",
+    ".json": "JSON list of {hex, rgb, share}",
+    ".hex": "one rrggbb hex colour per line",
+}
+# The nearest-entry search multiplies (rows x d) by (d x k) chunk by chunk. Keeping
+# rows * d * k near 2**18 keeps the block in cache and each product below the size
+# at which OpenBLAS starts threads, which for such thin products only costs time
+# (badly so on a busy machine).
+_CHUNK_WORK = 1 << 18
+_HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+# --------------------------------------------------------------------------
+# Mapping colours to entries
+# --------------------------------------------------------------------------
+
+
+def nearest_entry(points: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Index ``(n,)`` of the nearest row of ``entries`` (k, d) for each row of ``points`` (n, d).
+
+    Squared Euclidean distance, computed in float32 as ``|e|^2 - 2 p.e`` chunk
+    by chunk; ties go to the lower index. Prior validation is assumed.
+
+    >>> nearest_entry(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
+    [1, 0]
+    """
+    pts = np.ascontiguousarray(points, dtype=np.float32)
+    ent = np.ascontiguousarray(entries, dtype=np.float32)
+    minus_two_et = np.ascontiguousarray(-2.0 * ent.T)
+    e_sq = (ent * ent).sum(axis=1)
+    out = np.empty(pts.shape[0], dtype=np.intp)
+    rows = min(max(256, _CHUNK_WORK // (ent.shape[0] * max(ent.shape[1], 1))), 1 << 16)
+    block = np.empty((min(rows, pts.shape[0]), ent.shape[0]), dtype=np.float32)
+    for start in range(0, pts.shape[0], rows):
+        chunk = pts[start:start + rows]
+        b = block[: chunk.shape[0]]
+        np.matmul(chunk, minus_two_et, out=b)
+        b += e_sq
+        out[start:start + chunk.shape[0]] = b.argmin(axis=1)
+    return out
+
+
+def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Permutation that sorts entries by weight (largest first), then lightness, then code.
+
+    ``palette`` is (k, 3) uint8 and ``weights`` (k,) the pixels of each entry.
+
+    >>> palette_order(np.array([[255, 255, 255], [0, 0, 0], [9, 9, 9]], np.uint8),
+    ...               np.array([5, 5, 7])).tolist()
+    [2, 1, 0]
+    """
+    lightness = srgb_to_lab(palette)[:, 0]
+    code = (palette.astype(np.int64) << np.array([16, 8, 0])).sum(axis=1)
+    return np.lexsort((code, lightness, -np.asarray(weights, dtype=np.float64)))
+
+
+def dither_indices(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Map ``(H, W, 3)`` uint8 pixels onto ``(k, 3)`` uint8 ``palette`` with Floyd-Steinberg.
+
+    Returns ``(H, W)`` uint8 indices into ``palette`` (k <= 256). Uses Pillow's
+    error diffusion, which works in RGB.
+    """
+    holder = Image.new("P", (1, 1))
+    holder.putpalette(np.ascontiguousarray(palette, dtype=np.uint8).tobytes(), "RGB")
+    image = Image.fromarray(np.ascontiguousarray(rgb))
+    out = image.quantize(palette=holder, dither=Image.Dither.FLOYDSTEINBERG)
+    return np.asarray(out, dtype=np.uint8)
+
+
+def indexed_image(indices: np.ndarray, palette: np.ndarray,
+                  transparent_index: int | None = None) -> Image.Image:
+    """Mode "P" image of ``(H, W)`` indices into ``(k, 3)`` uint8 ``palette`` (k <= 256).
+
+    With ``transparent_index``, that entry is marked fully transparent.
+    """
+    if palette.shape[0] > 256:
+        raise ValueError(f"an indexed image holds at most 256 palette entries, "
+                         f"got {palette.shape[0]}")
+    image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
+    image.putpalette(np.ascontiguousarray(palette, dtype=np.uint8).tobytes(), "RGB")
+    if transparent_index is not None:
+        image.info["transparency"] = int(transparent_index)
+    return image
+
+
+# --------------------------------------------------------------------------
+# Palette files
+# --------------------------------------------------------------------------
+
+
+def _palette_format(path: Path, role: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in PALETTE_FORMATS:
+        valid = ", ".join(PALETTE_FORMATS)
+        raise ValueError(f"{role}={str(path)!r} has an unknown palette extension "
+                         f"{suffix or '(none)'!r}; expected one of {valid}")
+    return suffix
+
+
+def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> Path:
+    """Return ``path`` as a Path if its extension is a palette format, else raise ValueError."""
+    p = Path(path)
+    _palette_format(p, role)
+    return p
+
+
+def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
+                  shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
+    """Write ``(k, 3)`` uint8 ``palette`` to ``path`` (.gpl, .json or .hex), atomically.
+
+    ``shares`` (k,), the fraction of pixels of each entry, goes into the .json
+    file (and into the .gpl entry names); it defaults to unknown (null).
+    """
+    p = Path(path)
+    fmt = _palette_format(p, "palette_out")
+    pal = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    share = [None] * len(pal) if shares is None else [float(s) for s in shares]
+    text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
+    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _hex(c: np.ndarray) -> str:
+    return "{:02x}{:02x}{:02x}".format(*(int(v) for v in c))
+
+
+def _gpl_text(pal: np.ndarray, share: list, name: str) -> str:
+    lines = ["GIMP Palette", f"Name: {name}", "Columns: 8", "#"]
+    for c, s in zip(pal, share, strict=True):
+        label = f"#{_hex(c)}" + ("" if s is None else f" {100 * s:.2f}%")
+        lines.append(f"{int(c[0]):3d} {int(c[1]):3d} {int(c[2]):3d}\t{label}")
+    return "\n".join(lines) + "\n"
+
+
+def _json_text(pal: np.ndarray, share: list, name: str) -> str:
+    entries = [{"hex": f"#{_hex(c)}", "rgb": [int(v) for v in c],
+                "share": None if s is None else round(s, 6)}
+               for c, s in zip(pal, share, strict=True)]
+    return json.dumps({"name": name, "colors": entries}, indent=1) + "\n"
+
+
+def _hex_text(pal: np.ndarray, share: list, name: str) -> str:
+    return "".join(f"{_hex(c)}\n" for c in pal)
+
+
+def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a palette file (.gpl, .json or .hex) into a ``(k, 3)`` uint8 array, in file order.
+
+    Raises
+    ------
+    ValueError
+        If the extension is not a palette format.
+    ImageReadError
+        If the file is missing or unreadable, holds no colours, or a line or
+        entry is malformed (the message names the file and the line or entry).
+    """
+    p = Path(path)
+    fmt = _palette_format(p, "palette_in")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImageReadError(f"{p}: no such palette file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImageReadError(f"{p}: cannot read palette file ({exc})") from None
+    colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
+    if not colors:
+        raise ImageReadError(f"{p}: palette file holds no colours")
+    return np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+
+
+def _parse_gpl(text: str, p: Path) -> list[list[int]]:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "GIMP Palette":
+        raise ImageReadError(f"{p}: not a GIMP palette (first line should be 'GIMP Palette')")
+    colors = []
+    for number, line in enumerate(lines[1:], start=2):
+        body = line.strip()
+        if not body or body.startswith("#") or re.match(r"^(Name|Columns)\s*:", body):
+            continue
+        fields = body.split()
+        try:
+            rgb = [int(v) for v in fields[:3]]
+        except ValueError:
+            rgb = []
+        if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+            raise ImageReadError(f"{p}: line {number}: expected 'R G B [name]' with values "
+                                 f"0..255, got {body!r}")
+        colors.append(rgb)
+    return colors
+
+
+def _parse_json(text: str, p: Path) -> list[list[int]]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImageReadError(f"{p}: invalid JSON ({exc})") from None
+    entries = doc.get("colors") if isinstance(doc, dict) else doc
+    if not isinstance(entries, list):
+        raise ImageReadError(f"{p}: expected a list of colours or an object with 'colors'")
+    return [_json_entry(e, i, p) for i, e in enumerate(entries)]
+
+
+def _json_entry(entry: object, i: int, p: Path) -> list[int]:
+    value = entry.get("hex", entry.get("rgb")) if isinstance(entry, dict) else entry
+    if isinstance(value, str) and _HEX_LINE.match(value.strip()):
+        return list(bytes.fromhex(_HEX_LINE.match(value.strip()).group(1)))
+    if (isinstance(value, list) and len(value) == 3
+            and all(isinstance(v, int) and 0 <= v <= 255 for v in value)):
+        return list(value)
+    raise ImageReadError(f"{p}: colour {i}: expected '#rrggbb' or [r, g, b] with values "
+                         f"0..255, got {entry!r}")
+
+
+def _parse_hex(text: str, p: Path) -> list[list[int]]:
+    colors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.strip()
+        if not body or body.startswith(";"):
+            continue
+        match = _HEX_LINE.match(body)
+        if match is None:
+            raise ImageReadError(f"{p}: line {number}: expected a hex colour 'rrggbb', "
+                                 f"got {body!r}")
+        colors.append(list(bytes.fromhex(match.group(1))))
+    return colors
