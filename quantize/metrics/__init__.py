@@ -1,3 +1,5 @@
 """Quality measures: colour fidelity for reduced images, border accuracy for segmentations."""
 
-__all__: list[str] = []
+from .color import delta_e, psnr
+
+__all__: list[str] = ["delta_e", "psnr"]
