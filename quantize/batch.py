@@ -38,6 +38,7 @@ import io as _io
 import json
 import multiprocessing
 import os
+import threading
 import time
 import traceback
 from collections import deque
@@ -711,7 +712,8 @@ def _run_pool(calls: Sequence[_Call], settle: Callable[[int, _Outcome], None],
     """
     context = multiprocessing.get_context("spawn")
     running: dict[Future[_Outcome], tuple[int, bool]] = {}
-    with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker) as pool:
+    with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
+                             initargs=(os.getpid(),)) as pool:
         try:
             while queue or suspects or running:
                 if suspects and not running:
@@ -784,12 +786,25 @@ def _one_thread_per_worker() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _init_worker() -> None:
-    """Also cap thread pools already loaded, when threadpoolctl is available."""
+def _init_worker(parent: int) -> None:
+    """Cap thread pools already loaded (when threadpoolctl is available), and exit with
+    the parent.
+
+    Pool workers would otherwise outlive a batch process killed with SIGKILL,
+    blocked forever on their task queue.
+    """
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                     name="quantize-exit-with-parent").start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 
 
 # --------------------------------------------------------------------------

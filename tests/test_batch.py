@@ -296,3 +296,201 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path):
     for r in results:
         if r.status == "ok":
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
+
+
+# --------------------------------------------------------------------------
+# The command, end to end with the real reduce and segment jobs
+# --------------------------------------------------------------------------
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+def _palette(path: Path) -> list[int]:
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        return im.getpalette()
+
+
+def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    first = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2",
+                 "--report", report)
+    assert first.exit_code == 1, first.output
+    for rel in GOOD:
+        target = out / Path(rel).with_suffix(".png")
+        assert len(_palette(target)) <= 8 * 3
+        assert load_image(target).shape == (40, 48)
+    for rel in BAD:
+        assert f"failed: {photo_tree / rel}: " in first.stderr
+    assert "7/7 files: 4 ok, 0 skipped, 3 failed" in first.stdout
+    rows = {Path(r["input"]).relative_to(photo_tree).as_posix(): r
+            for r in json.loads(report.read_text())["files"]}
+    assert {k for k, r in rows.items() if r["status"] == "failed"} == BAD
+    assert rows["notes.jpg"]["reason"] == "not an image Pillow can identify"
+    assert rows["sub/truncated.png"]["reason"].startswith("cannot decode image")
+    assert all(rows[k]["k"] == 8 and rows[k]["psnr"] > 15 for k in GOOD)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.png")}
+
+    again = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2")
+    assert again.exit_code == 1
+    assert "4 skipped, 3 failed" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.png")} == stamps
+
+    forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
+    assert "4 ok, 0 skipped, 3 failed" in forced.stdout
+    assert all(p.stat().st_mtime_ns != t for p, t in stamps.items())
+    assert "[1/7]" not in forced.stdout  # --quiet: failures and the summary only
+
+
+def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
+    report = tmp_path / "r.csv"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png",
+                  "--seed", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    lines = report.read_text().splitlines()
+    assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
+
+
+def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
+    assert result.exit_code == 1, result.output
+    palettes = [_palette(out / Path(rel).with_suffix(".png")) for rel in GOOD]
+    assert all(p == palettes[0] for p in palettes) and len(palettes[0]) == 6 * 3
+    saved = json.loads((out / batch.SHARED_PALETTE_NAME).read_text())
+    assert [c["rgb"] for c in saved["colors"]] == np.reshape(palettes[0], (-1, 3)).tolist()
+
+    # A resumed run maps the remaining files onto the saved palette, even unseeded.
+    (out / "sub" / "rocket.png").unlink()
+    _cli(photo_tree, "-o", out, "-r", "-k", "6", "--shared-palette")
+    assert _palette(out / "sub" / "rocket.png") == palettes[0]
+
+
+def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "-w", "xy=0.5",
+                  "--min-region", "20", "--seed", "0", "--glob", "*.jpg")
+    assert result.exit_code == 1, result.output   # empty.jpg and notes.jpg
+    done = sorted(p.parent.name for p in out.rglob("segments.json"))
+    assert done == ["astronaut"]
+    with Image.open(out / "astronaut" / "labels.png") as labels:
+        assert labels.size == (48, 40)
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
+    (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
+    (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
+    (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
+    (["--mode", "segment", "-w", "shape=1"], "shape"),
+    (["-k", "1"], "-k/--colors=1 should be >= 2"),
+    (["-k", "300"], "-k/--colors=300 should be <= 256"),
+    (["-k", "8", "--quality", "3"], "both given"),
+    (["--space", "hsv"], "--space='hsv' is not valid"),
+    (["--jobs", "0"], "--jobs=0 should be >= 1"),
+    (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
+    (["--report", "r.txt"], "expected .json or .csv"),
+    (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
+])
+def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
+    result = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert match in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
+    result = _cli(photo_tree, "-o", photo_tree)
+    assert result.exit_code == 2
+    assert "overlaps input_dir" in result.stderr
+    assert sorted(p.name for p in photo_tree.iterdir()) == [
+        "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
+
+
+def test_cli_without_dask_says_what_to_install(photo_tree, tmp_path, monkeypatch):
+    def missing():
+        raise batch.MissingDependencyError(
+            "--scheduler needs dask.distributed, which is not installed; "
+            "install it with: pip install quantize[dask]")
+
+    monkeypatch.setattr(batch, "_import_distributed", missing)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("pip install quantize[dask]")
+
+
+def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(photo_tree, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    args = ["-r", "-k", "8", "--seed", "3", "--space", "lab", "-q"]
+    assert _cli(photo_tree, "-o", local, "--jobs", "2", *args).exit_code == 1
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = _cli(photo_tree, "-o", remote, "--scheduler", cluster.scheduler_address, *args)
+    assert result.exit_code == 1, result.output
+    assert "4 ok, 0 skipped, 3 failed" in result.stdout
+    made = sorted(p.relative_to(local) for p in local.rglob("*.png"))
+    assert len(made) == 4
+    assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))
+    for rel in made:
+        assert (local / rel).read_bytes() == (remote / rel).read_bytes()
+
+
+def _big_tree(tmp_path: Path, n: int) -> Path:
+    src = tmp_path / "big"
+    src.mkdir()
+    names = ["astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"]
+    for i in range(n):
+        with Image.open(SAMPLES / names[i % 4]) as im:
+            photo = im.convert("RGB").rotate(7 * i, expand=False)
+        photo.save(src / f"photo{i:02d}.png", compress_level=1)
+    return src
+
+
+def _start_batch(src: Path, out: Path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from quantize.cli import main; main()", "batch",
+               str(src), "-o", str(out), "-k", "16", "--seed", "0", "--jobs", "2"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _assert_complete_outputs(src: Path, out: Path) -> None:
+    assert not list(out.rglob("*.part"))
+    for path in src.iterdir():
+        assert load_image(out / path.name).shape == load_image(path).shape
+
+
+@pytest.mark.parametrize("victim", ["worker", "batch"])
+def test_killing_a_process_mid_run_leaves_no_partial_file(tmp_path, victim):
+    """SIGKILL a pool worker (the run recovers) or the whole batch (a rerun finishes)."""
+    psutil = pytest.importorskip("psutil")
+    src, out = _big_tree(tmp_path, 10), tmp_path / "out"
+    proc = _start_batch(src, out)
+    assert "ok" in proc.stdout.readline()          # work is under way
+    workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+               if "spawn_main" in " ".join(p.cmdline())]
+    assert workers
+    (workers[0] if victim == "worker" else proc).kill()
+    stdout, stderr = proc.communicate(timeout=120)
+    for path in out.glob("*.png"):                 # whatever exists is whole
+        load_image(path)
+    if victim == "worker":
+        assert proc.returncode == 0, stderr        # the lost files were re-run
+        _assert_complete_outputs(src, out)
+        return
+    assert proc.returncode == -signal.SIGKILL
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, "pool workers should exit with the batch process"
+    rerun = _start_batch(src, out)
+    stdout, stderr = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, stderr
+    assert "skipped" in stdout
+    _assert_complete_outputs(src, out)
