@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from skimage import color as _skcolor
 
-__all__ = ["code_histogram", "color_histogram", "lab_to_srgb", "mean_srgb_to_lab", "pack_rgb",
-           "srgb_to_lab", "unpack_codes"]
+__all__ = ["code_histogram", "color_histogram", "lab_to_srgb", "pack_rgb", "srgb_to_lab",
+           "unpack_codes"]
 
 # Linear-light value of each 8-bit sRGB level (IEC 61966-2-1, as skimage uses).
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
@@ -140,12 +140,6 @@ def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
     lab[..., 1] = 500.0 * (f[..., 0] - f[..., 1])
     lab[..., 2] = 200.0 * (f[..., 1] - f[..., 2])
     return lab
-
-
-def mean_srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """CIE Lab of float sRGB colours on the 0..255 scale (e.g. mean colours), ``(n, 3)`` float32."""
-    scaled = np.clip(np.asarray(rgb, dtype=np.float64) / 255.0, 0.0, 1.0)
-    return _skcolor.rgb2lab(scaled.reshape(-1, 1, 3)).reshape(-1, 3).astype(np.float32)
 
 
 def lab_to_srgb(lab: np.ndarray) -> np.ndarray:

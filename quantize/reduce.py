@@ -47,7 +47,6 @@ from ._validation import Seed, check_choice, check_float, check_int, check_seed
 from .colors import (
     code_histogram,
     lab_to_srgb,
-    mean_srgb_to_lab,
     pack_rgb,
     srgb_to_lab,
     unpack_codes,
@@ -81,8 +80,12 @@ _MAX_PALETTE = 256
 
 # Up to this many distinct colours, k-means is fitted on them directly; above,
 # on their 4 x 4 x 4-level cells (at most 2**18 points).
-_DIRECT_FIT_MAX = 1 << 16
+_DIRECT_FIT_MAX = 1 << 14
 _CELL_SHIFT = 2
+# The first guess of k for a quality target fits on 8 x 8 x 8-level cells.
+_GUESS_DIRECT_MAX = 1 << 12
+_GUESS_CELL_SHIFT = 3
+_GUESS_SAMPLE = 1 << 15
 # The fit on the summary: runs from different seeds (the best is kept) and full
 # Lloyd passes per run; then exact weighted passes over all distinct colours.
 _SUMMARY_N_INIT = 2
@@ -208,7 +211,7 @@ class _Fidelity:
 # --------------------------------------------------------------------------
 
 
-def fit_palette(colors: Any, counts: Any, n_colors: int = DEFAULT_COLORS, *,
+def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS, *,
                 space: Space = "rgb", exact_colors: bool = False,
                 seed: Seed = None) -> np.ndarray:
     """Fit a k-means palette to a weighted list of colours (e.g. merged histograms).
@@ -219,8 +222,8 @@ def fit_palette(colors: Any, counts: Any, n_colors: int = DEFAULT_COLORS, *,
         Colours; repeats are merged.
     counts : (m,) array_like
         Non-negative weight (pixel count) of each colour.
-    n_colors : int
-        Palette size, >= 1.
+    n_colors : int or None
+        Palette size, >= 1 (None means the default, 16).
     space : {"rgb", "lab"}
         Space to cluster in.
     exact_colors : bool
@@ -246,7 +249,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int = DEFAULT_COLORS, *,
     [[251, 0, 0], [0, 0, 1]]
     """
     cols, cnt = _check_histogram(colors, counts)
-    k = check_int(n_colors, "n_colors", minimum=1)
+    k = DEFAULT_COLORS if n_colors is None else check_int(n_colors, "n_colors", minimum=1)
     space = check_choice(space, "space", _FEATURES)
     rng = check_seed(seed)
     if cols.shape[0] < k:
@@ -323,11 +326,14 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
     return km.fit(data, weights).cluster_centers_
 
 
-def _cell_summary(colors: np.ndarray, counts: np.ndarray,
-                  features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean feature and total count of each occupied 4 x 4 x 4-level sRGB cell."""
-    bits = 8 - _CELL_SHIFT
-    levels = (colors >> _CELL_SHIFT).astype(np.intp)
+def _cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
+                  shift: int = _CELL_SHIFT) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean feature and total count of each occupied sRGB cell.
+
+    Cells are ``2**shift`` levels wide per channel (4 x 4 x 4 by default).
+    """
+    bits = 8 - shift
+    levels = (colors >> shift).astype(np.intp)
     cell = (levels[:, 0] << (2 * bits)) | (levels[:, 1] << bits) | levels[:, 2]
     n_cells = 1 << (3 * bits)
     totals = np.bincount(cell, weights=counts, minlength=n_cells)
@@ -406,25 +412,28 @@ class _Histogram:
         return srgb_to_lab(self.colors)
 
 
-def _smallest_k(test: Callable[[int], bool], guess: int, k_max: int) -> int | None:
+def _smallest_k(test: Callable[[int], bool], guess: int, k_max: int, *,
+                geometric: bool) -> int | None:
     """Smallest k in [1, k_max] for which ``test`` holds, assuming it holds from some k on.
 
-    Gallops away from ``guess`` (steps 1, 2, 4, ...) until the answer is
-    bracketed, then bisects; None when ``test(k_max)`` fails.
+    Gallops away from ``guess`` until the answer is bracketed (doubling k when
+    ``geometric``, else steps of 1, 2, 4, ...), then bisects. None when
+    ``test(k_max)`` fails.
     """
     guess = min(max(guess, 1), k_max)
     step = 1
     if test(guess):
         lo, hi = 0, guess  # test(lo) fails (0 stands for "below the range"), test(hi) holds
-        while hi - step >= 1:
-            if not test(hi - step):
-                lo = hi - step
+        while hi > 1:
+            cand = hi // 2 if geometric else max(hi - step, 1)
+            if not test(cand):
+                lo = cand
                 break
-            hi, step = hi - step, step * 2
+            hi, step = cand, step * 2
     else:
         lo = guess
         while True:
-            cand = min(lo + step, k_max)
+            cand = min(lo * 2 if geometric else lo + step, k_max)
             if test(cand):
                 hi = cand
                 break
@@ -460,7 +469,7 @@ def _search_quality(hist: _Histogram, quality: float, k_max: int, space: str,
         error = mean_ciede2000(hist.lab, srgb_to_lab(palette)[labels], hist.counts)
         return error <= quality
 
-    k = _smallest_k(exact, guess, k_max)
+    k = _smallest_k(exact, guess, k_max, geometric=False)
     if k is None:
         raise QualityError(f"quality={quality:g}: mean CIEDE2000 <= {quality:g} needs more "
                            f"than {k_max} colours")
@@ -469,12 +478,23 @@ def _search_quality(hist: _Histogram, quality: float, k_max: int, space: str,
 
 def _summary_guess(hist: _Histogram, quality: float, k_max: int, space: str,
                    rng: np.random.Generator) -> int:
-    """Estimate of the k meeting ``quality``, from fits on the cell summary."""
-    if hist.colors.shape[0] > _DIRECT_FIT_MAX:
-        data, weights = _cell_summary(hist.colors, hist.counts, hist.features)
-        lab = data if space == "lab" else mean_srgb_to_lab(data)
+    """Estimate of the k meeting ``quality`` from quick fits on a coarse cell summary.
+
+    Each trial palette is fitted on 8 x 8 x 8-level cells and judged on a sample
+    of pixel colours drawn in proportion to their counts (an unbiased estimate
+    of its mean CIEDE2000), so the guess is usually within a few colours.
+    """
+    m = hist.colors.shape[0]
+    if m > _GUESS_DIRECT_MAX:
+        data, weights = _cell_summary(hist.colors, hist.counts, hist.features,
+                                      _GUESS_CELL_SHIFT)
     else:
-        data, weights, lab = hist.features, hist.counts, hist.lab
+        data, weights = hist.features, hist.counts
+    if m > _GUESS_SAMPLE:
+        picks = rng.choice(m, size=_GUESS_SAMPLE, p=hist.counts / hist.counts.sum())
+        judge, judge_lab, judge_w = hist.features[picks], hist.lab[picks], None
+    else:
+        judge, judge_lab, judge_w = hist.features, hist.lab, hist.counts
     limit = min(k_max, data.shape[0] - 1)
     if limit < 1:
         return k_max
@@ -482,10 +502,10 @@ def _summary_guess(hist: _Histogram, quality: float, k_max: int, space: str,
     def approx(k: int) -> bool:
         km = MiniBatchKMeans(k, refine=_SUMMARY_REFINE, seed=rng).fit(data, weights)
         palette = np.unique(_to_srgb(km.cluster_centers_, space), axis=0)
-        entries = nearest_entry(data, _FEATURES[space](palette))
-        return mean_ciede2000(lab, srgb_to_lab(palette)[entries], weights) <= quality
+        entries = nearest_entry(judge, _FEATURES[space](palette))
+        return mean_ciede2000(judge_lab, srgb_to_lab(palette)[entries], judge_w) <= quality
 
-    guess = _smallest_k(approx, DEFAULT_COLORS, limit)
+    guess = _smallest_k(approx, DEFAULT_COLORS, limit, geometric=True)
     return k_max if guess is None else guess
 
 
