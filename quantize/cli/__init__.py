@@ -82,4 +82,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on `app` when imported.
-from . import batch  # noqa: E402,F401
+from . import batch, reduce  # noqa: E402,F401
