@@ -93,10 +93,15 @@ def check_data(X: Any, name: str = "X") -> np.ndarray:
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one row and one column, "
                          f"got shape {arr.shape}")
-    out = np.array(arr, dtype=np.float32, order="C", copy=True)
-    if not np.isfinite(out).all():
-        raise ValueError(f"{name} contains NaN or infinite values (or values too large "
-                         "for float32); expected finite numbers")
+    with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
+        out = np.array(arr, dtype=np.float32, order="C", copy=True)
+    # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask.
+    if not np.isfinite(out.sum(dtype=np.float64)):
+        row, col = np.argwhere(~np.isfinite(out))[0]
+        raise ValueError(
+            f"{name}[{row}, {col}]={arr[row, col].item()!r} is not finite in float32; "
+            "expected finite numbers (no NaN or inf, |x| < 3.4e38)"
+        )
     return out
 
 
@@ -106,12 +111,16 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
     if w.dtype == bool or not np.issubdtype(w.dtype, np.number):
-        raise TypeError(f"sample_weight should be numeric, got dtype {w.dtype}")
+        raise TypeError(f"sample_weight should be a numeric (n,) array, got dtype {w.dtype}")
     w = np.array(w, dtype=np.float64, copy=True)
     if w.shape != (n_samples,):
-        raise ValueError(f"sample_weight should have shape ({n_samples},), got {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("sample_weight should be finite and >= 0")
-    if w.sum() <= 0:
-        raise ValueError("sample_weight should have a positive sum")
+        raise ValueError(f"sample_weight should have shape ({n_samples},) to match X, "
+                         f"got shape {w.shape}")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"sample_weight[{i}]={w[i]} should be finite and >= 0")
+    total = w.sum()
+    if not total > 0:
+        raise ValueError(f"sample_weight sums to {total}; expected a positive sum")
     return w

@@ -401,7 +401,9 @@ class MiniBatchKMeans:
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
         best = None
-        for run_rng in rng.spawn(p["n_init"]):
+        # One run uses the Generator itself, so n_init restarts equal single runs
+        # seeded with the children ``seed.spawn(n_init)``.
+        for run_rng in [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"]):
             run = _fit_once(data, w, p, run_rng)
             if best is None or run.inertia < best.inertia:
                 best = run

@@ -1,0 +1,413 @@
+"""The k-means core: toy answers, invariants, bad input and a reference check."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from quantize import MiniBatchKMeans, kmeans_plusplus
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+CORNERS = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 10.0, 0.0], [0.0, 0.0, 10.0]])
+
+
+def blobs(rng, centres=CORNERS, per_blob=50, spread=0.3):
+    """Points scattered tightly around ``centres``; returns X and the true labels."""
+    truth = np.repeat(np.arange(len(centres)), per_blob)
+    X = centres[truth] + spread * rng.standard_normal((truth.size, centres.shape[1]))
+    return X, truth
+
+
+def same_partition(a, b) -> bool:
+    """True if labelings ``a`` and ``b`` are equal up to renumbering the clusters."""
+    pairs = set(zip(a.tolist(), b.tolist(), strict=True))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def sq_distances(X, centers):
+    X = np.asarray(X, dtype=np.float64)
+    return ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+
+
+# --------------------------------------------------------------------------
+# Hand-computed answers
+# --------------------------------------------------------------------------
+
+
+def test_two_pairs_toy_answer():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]])
+    km = MiniBatchKMeans(2, seed=0).fit(X)
+    order = np.argsort(km.cluster_centers_[:, 0])
+    np.testing.assert_array_equal(km.cluster_centers_[order], [[0.0, 0.5], [10.0, 10.5]])
+    assert km.inertia_ == 1.0
+    assert km.labels_[0] == km.labels_[1] != km.labels_[2] == km.labels_[3]
+    assert km.cluster_centers_.dtype == np.float64
+    assert km.labels_.shape == (4,)
+
+
+def test_one_dimensional_toy_answer():
+    # {0, 2} has mean 1 and SSE 2; {10, 12, 14} has mean 12 and SSE 8.
+    X = np.array([[0.0], [2.0], [10.0], [12.0], [14.0]])
+    km = MiniBatchKMeans(2, seed=3).fit(X)
+    np.testing.assert_allclose(np.sort(km.cluster_centers_[:, 0]), [1.0, 12.0])
+    assert km.inertia_ == pytest.approx(10.0)
+    assert km.score(X) == pytest.approx(-10.0)
+
+
+def test_single_cluster_is_the_weighted_mean():
+    X = np.array([[0.0, 0.0], [3.0, 6.0]])
+    km = MiniBatchKMeans(1, seed=0).fit(X, sample_weight=[2.0, 1.0])
+    np.testing.assert_allclose(km.cluster_centers_, [[1.0, 2.0]])
+    # 2 * (1 + 4) + 1 * (4 + 16)
+    assert km.inertia_ == pytest.approx(30.0)
+    np.testing.assert_array_equal(km.labels_, [0, 0])
+
+
+def test_as_many_clusters_as_distinct_points_gives_zero_inertia():
+    X = np.array([[1.0, 1.0], [1.0, 1.0], [5.0, 2.0], [-3.0, 4.0], [5.0, 2.0]])
+    km = MiniBatchKMeans(3, seed=0).fit(X)
+    assert km.inertia_ == 0.0
+    np.testing.assert_array_equal(km.cluster_centers_[km.labels_], X)
+
+
+def test_explicit_init_converges_to_the_hand_computed_means():
+    X = np.array([[0.0], [1.0], [2.0], [9.0], [10.0], [11.0]])
+    km = MiniBatchKMeans(2, init=[[0.0], [11.0]], seed=0).fit(X)
+    np.testing.assert_allclose(km.cluster_centers_, [[1.0], [10.0]])
+    np.testing.assert_array_equal(km.labels_, [0, 0, 0, 1, 1, 1])
+    assert km.inertia_ == pytest.approx(4.0)
+
+
+def test_kmeans_plusplus_picks_rows_of_x_one_per_far_blob(rng):
+    X, truth = blobs(rng)
+    centers, idx = kmeans_plusplus(X, 4, seed=rng)
+    np.testing.assert_allclose(centers, X[idx], rtol=1e-6)
+    assert sorted(truth[idx].tolist()) == [0, 1, 2, 3]
+    assert centers.dtype == np.float64 and idx.shape == (4,)
+
+
+def test_kmeans_plusplus_never_picks_zero_weight_points(rng):
+    X = rng.standard_normal((40, 2))
+    w = np.zeros(40)
+    w[[3, 8, 20, 33]] = 1.0
+    _, idx = kmeans_plusplus(X, 4, sample_weight=w, seed=rng)
+    assert sorted(idx.tolist()) == [3, 8, 20, 33]
+
+
+# --------------------------------------------------------------------------
+# Recovery, equivalences and invariants
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_well_separated_blobs_are_recovered_exactly(rng, init, seed):
+    X, truth = blobs(rng)
+    km = MiniBatchKMeans(4, init=init, n_init=3, seed=seed).fit(X)
+    assert same_partition(km.labels_, truth)
+    means = np.array([X[truth == j].mean(axis=0) for j in range(4)])
+    found = km.cluster_centers_[[km.labels_[truth == j][0] for j in range(4)]]
+    np.testing.assert_allclose(found, means, atol=1e-5)
+
+
+def test_a_centre_started_far_away_is_reseeded(rng):
+    X, truth = blobs(rng, centres=CORNERS[:3])
+    init = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [1000.0, 1000.0, 1000.0]]
+    km = MiniBatchKMeans(3, init=init, seed=0).fit(X)
+    assert np.bincount(km.labels_, minlength=3).min() > 0
+    assert same_partition(km.labels_, truth)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
+def test_integer_and_float_inputs_agree(rng, dtype):
+    X, _ = blobs(rng, centres=CORNERS * 10 + 50, spread=3.0)
+    X = np.clip(np.round(X), 0, 255)
+    ref = MiniBatchKMeans(4, seed=5).fit(X.astype(np.float64))
+    km = MiniBatchKMeans(4, seed=5).fit(X.astype(dtype))
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_)
+
+
+def test_sample_weights_equal_repeated_points(rng):
+    X, _ = blobs(rng, per_blob=15)
+    w = rng.integers(0, 4, size=X.shape[0])
+    w[::15] = 1  # every blob keeps some weight
+    X_rep = np.repeat(X, w, axis=0)
+    init = CORNERS + 1.0
+    weighted = MiniBatchKMeans(4, init=init, seed=0).fit(X, sample_weight=w)
+    repeated = MiniBatchKMeans(4, init=init, seed=0).fit(X_rep)
+    np.testing.assert_allclose(weighted.cluster_centers_, repeated.cluster_centers_, atol=1e-5)
+    assert weighted.inertia_ == pytest.approx(repeated.inertia_, rel=1e-5)
+    np.testing.assert_array_equal(np.repeat(weighted.labels_, w), repeated.labels_)
+    # Scoring is deterministic, so the equivalence there is exact up to rounding.
+    assert weighted.score(X, sample_weight=w) == pytest.approx(weighted.score(X_rep), rel=1e-9)
+
+
+def test_zero_weight_points_are_ignored(rng):
+    X, _ = blobs(rng, per_blob=20)
+    outliers = np.full((5, 3), 500.0) + rng.standard_normal((5, 3))
+    w = np.r_[np.ones(len(X)), np.zeros(5)]
+    init = CORNERS + 1.0
+    with_outliers = MiniBatchKMeans(4, init=init, seed=0).fit(np.r_[X, outliers], w)
+    without = MiniBatchKMeans(4, init=init, seed=0).fit(X)
+    np.testing.assert_allclose(with_outliers.cluster_centers_, without.cluster_centers_,
+                               atol=1e-5)
+    assert with_outliers.inertia_ == pytest.approx(without.inertia_, rel=1e-6)
+
+
+def overlapping(rng, n=3000, d=3, k=6):
+    """Overlapping Gaussian clusters: Lloyd needs many passes to settle."""
+    centres = rng.uniform(0, 4, size=(k, d))
+    return centres[rng.integers(0, k, n)] + rng.standard_normal((n, d))
+
+
+def test_refine_never_raises_inertia(rng):
+    X = overlapping(rng)
+    inertias = [MiniBatchKMeans(8, refine=r, max_no_improvement=3, seed=11).fit(X).inertia_
+                for r in range(8)]
+    # Refinement runs after the seeded mini-batch phase, so each fit repeats the
+    # previous one plus one more full Lloyd pass.
+    for before, after in zip(inertias, inertias[1:], strict=False):
+        assert after <= before * (1 + 1e-7)
+    assert inertias[-1] < inertias[0]
+
+
+def test_refine_stops_early_when_no_label_changes(rng):
+    X, _ = blobs(rng)
+    km = MiniBatchKMeans(4, batch_size=64, refine=50, seed=0).fit(X)
+    passes = math.ceil(km.n_steps_ / math.ceil(X.shape[0] / 64))
+    refine_passes = km.n_iter_ - passes
+    assert 1 <= refine_passes <= 3
+
+
+def test_fixed_seed_is_deterministic(rng):
+    X = overlapping(rng, n=1500)
+    a = MiniBatchKMeans(5, n_init=2, seed=42).fit(X)
+    b = MiniBatchKMeans(5, n_init=2, seed=42).fit(X)
+    c = MiniBatchKMeans(5, n_init=2, seed=np.random.default_rng(42)).fit(X)
+    for other in (b, c):
+        np.testing.assert_array_equal(a.cluster_centers_, other.cluster_centers_)
+        np.testing.assert_array_equal(a.labels_, other.labels_)
+        assert a.inertia_ == other.inertia_
+        assert (a.n_iter_, a.n_steps_) == (other.n_iter_, other.n_steps_)
+    np.testing.assert_array_equal(kmeans_plusplus(X, 5, seed=1)[1],
+                                  kmeans_plusplus(X, 5, seed=1)[1])
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: X.astype(np.float32),
+    lambda X: X.astype(np.float64),
+    lambda X: np.asfortranarray(X),
+    lambda X: X[:, ::-1],
+])
+def test_callers_arrays_are_unchanged(rng, make):
+    X = make(overlapping(rng, n=400))
+    w = rng.uniform(0.5, 2.0, size=X.shape[0])
+    init = X[:4].copy()
+    X_copy, w_copy, init_copy = X.copy(), w.copy(), init.copy()
+    km = MiniBatchKMeans(4, init=init, seed=0).fit(X, sample_weight=w)
+    km.predict(X)
+    km.transform(X)
+    km.score(X, sample_weight=w)
+    kmeans_plusplus(X, 4, sample_weight=w, seed=0)
+    for after, before in ((X, X_copy), (w, w_copy), (init, init_copy)):
+        np.testing.assert_array_equal(after, before)
+        assert after.dtype == before.dtype
+    assert not np.shares_memory(km.cluster_centers_, init)
+
+
+# --------------------------------------------------------------------------
+# Prediction API and scikit-learn compatibility
+# --------------------------------------------------------------------------
+
+
+def test_predict_transform_score_are_consistent(rng):
+    X = overlapping(rng, n=2000)
+    km = MiniBatchKMeans(6, seed=0).fit(X)
+    np.testing.assert_array_equal(km.predict(X), km.labels_)
+    np.testing.assert_array_equal(km.fit_predict(X), km.labels_)
+    D = km.transform(X)
+    assert D.shape == (2000, 6)
+    np.testing.assert_allclose(D, np.sqrt(sq_distances(X, km.cluster_centers_)), rtol=1e-6)
+    np.testing.assert_array_equal(D.argmin(axis=1), km.predict(X))
+    assert km.score(X) == pytest.approx(-km.inertia_, rel=1e-6)
+    d2 = ((X - km.cluster_centers_[km.labels_]) ** 2).sum()
+    assert km.inertia_ == pytest.approx(d2, rel=1e-5)
+    new = rng.standard_normal((7, 3))
+    np.testing.assert_array_equal(km.predict(new), km.transform(new).argmin(axis=1))
+
+
+def test_sklearn_clone_and_params_round_trip():
+    base = pytest.importorskip("sklearn.base", reason="scikit-learn is a dev extra")
+    km = MiniBatchKMeans(5, init="random", n_init=2, batch_size=128, refine=3, seed=7)
+    params = km.get_params()
+    assert params == {"n_clusters": 5, "init": "random", "n_init": 2, "batch_size": 128,
+                      "max_iter": 100, "tol": 0.0, "max_no_improvement": 10, "refine": 3,
+                      "seed": 7}
+    copy = base.clone(km)
+    assert copy is not km and copy.get_params() == params
+    other = MiniBatchKMeans()
+    assert other.set_params(**params) is other
+    assert other.get_params() == params
+    assert "n_clusters=5" in repr(km) and "batch_size=128" in repr(km)
+
+
+def test_n_init_keeps_the_run_with_lowest_inertia(rng):
+    X = overlapping(rng, n=1500, k=8)
+    singles = [MiniBatchKMeans(8, refine=2, seed=child).fit(X)
+               for child in np.random.default_rng(9).spawn(4)]
+    best = MiniBatchKMeans(8, n_init=4, refine=2, seed=9).fit(X)
+    inertias = [s.inertia_ for s in singles]
+    assert best.inertia_ == min(inertias)
+    np.testing.assert_array_equal(best.cluster_centers_,
+                                  singles[int(np.argmin(inertias))].cluster_centers_)
+    assert len(set(inertias)) > 1  # the restarts really differ
+
+
+def test_inertia_within_one_percent_of_sklearn_kmeans(rng):
+    cluster = pytest.importorskip(
+        "sklearn.cluster", reason="scikit-learn (dev extra) is the reference implementation")
+    X = overlapping(rng, n=4000, d=4, k=8)
+    ref = cluster.KMeans(8, n_init=1, random_state=0).fit(X)
+    ours = MiniBatchKMeans(8, seed=0).fit(X)
+    assert ours.inertia_ <= 1.01 * ref.inertia_
+
+
+# --------------------------------------------------------------------------
+# Bad parameters and inputs
+# --------------------------------------------------------------------------
+
+GOOD_X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
+
+
+@pytest.mark.parametrize(("params", "error", "match"), [
+    ({"n_clusters": 0}, ValueError, r"n_clusters=0 should be >= 1"),
+    ({"n_clusters": 2.5}, TypeError, r"n_clusters=2\.5 should be an integer, got float"),
+    ({"n_clusters": True}, TypeError, r"n_clusters=True should be an integer, got bool"),
+    ({"init": "foo"}, ValueError, r"init='foo' is not valid; expected one of 'k-means\+\+'"),
+    ({"init": [[0.0, 0.0]]}, ValueError,
+     r"init should have shape \(n_clusters, n_features\) = \(2, 2\), got \(1, 2\)"),
+    ({"init": [[0.0, 0.0], [1.0, 1.0]], "n_init": 3}, ValueError,
+     r"n_init=3 should be 1 when init is an array"),
+    ({"n_init": 0}, ValueError, r"n_init=0 should be >= 1"),
+    ({"batch_size": 0}, ValueError, r"batch_size=0 should be >= 1"),
+    ({"max_iter": 0}, ValueError, r"max_iter=0 should be >= 1"),
+    ({"tol": -1}, ValueError, r"tol=-1\.0 should be >= 0"),
+    ({"tol": "small"}, TypeError, r"tol='small' should be a number"),
+    ({"refine": -1}, ValueError, r"refine=-1 should be >= 0"),
+    ({"max_no_improvement": 0}, ValueError, r"max_no_improvement=0 should be >= 1"),
+    ({"seed": "x"}, TypeError, r"seed='x' should be an int, a numpy Generator or None"),
+    ({"seed": -3}, ValueError, r"seed=-3 should be >= 0"),
+])
+def test_bad_parameters_raise_naming_them(params, error, match):
+    km = MiniBatchKMeans(**{"n_clusters": 2, **params})
+    with pytest.raises(error, match=match):
+        km.fit(GOOD_X)
+
+
+@pytest.mark.parametrize(("X", "error", "match"), [
+    ([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]], ValueError, r"X\[1, 0\]=nan is not finite"),
+    ([[0.0, 1.0], [2.0, np.inf], [3.0, 4.0]], ValueError, r"X\[1, 1\]=inf is not finite"),
+    ([[0.0, 1.0], [2.0, 1e39], [3.0, 4.0]], ValueError, r"X\[1, 1\]=1e\+39 is not finite"),
+    ([0.0, 1.0, 2.0], ValueError, r"X should be a 2-D \(n, d\) array, got shape \(3,\)"),
+    (np.zeros((2, 2, 2)), ValueError, r"X should be a 2-D .* got shape \(2, 2, 2\)"),
+    (np.zeros((0, 2)), ValueError, r"X should have at least one row .* got shape \(0, 2\)"),
+    ([["a", "b"], ["c", "d"]], TypeError, r"X should be a numeric \(n, d\) array"),
+    ([[True], [False]], TypeError, r"X should be a numeric \(n, d\) array, got dtype bool"),
+    ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], ValueError,
+     r"n_clusters=3 should be <= the number of distinct points with positive weight \(2\)"),
+])
+def test_bad_data_raise_naming_them(X, error, match):
+    with pytest.raises(error, match=match):
+        MiniBatchKMeans(3, seed=0).fit(X)
+    with pytest.raises(error, match=match):
+        kmeans_plusplus(X, 3, seed=0)
+
+
+@pytest.mark.parametrize(("w", "error", "match"), [
+    ([1.0, -1.0, 1.0, 1.0], ValueError, r"sample_weight\[1\]=-1\.0 should be finite and >= 0"),
+    ([1.0, np.nan, 1.0, 1.0], ValueError, r"sample_weight\[1\]=nan should be finite"),
+    ([1.0, 1.0], ValueError, r"sample_weight should have shape \(4,\) to match X, got "
+                             r"shape \(2,\)"),
+    ([[1.0, 1.0, 1.0, 1.0]], ValueError, r"sample_weight should have shape \(4,\)"),
+    ([0.0, 0.0, 0.0, 0.0], ValueError, r"sample_weight sums to 0\.0; expected a positive"),
+    (["a", "b", "c", "d"], TypeError, r"sample_weight should be a numeric"),
+    ([1.0, 0.0, 0.0, 0.0], ValueError,
+     r"n_clusters=2 should be <= the number of distinct points with positive weight \(1\)"),
+])
+def test_bad_sample_weight_raise_naming_it(w, error, match):
+    with pytest.raises(error, match=match):
+        MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=w)
+
+
+def test_prediction_needs_a_fit_with_matching_features():
+    km = MiniBatchKMeans(2)
+    for method in (km.predict, km.transform, km.score):
+        with pytest.raises(ValueError, match="not fitted yet; call fit"):
+            method(GOOD_X)
+    km.fit(GOOD_X)
+    with pytest.raises(ValueError, match="X has 3 features, but the model was fitted with 2"):
+        km.predict(np.zeros((2, 3)))
+
+
+def test_set_params_refuses_unknown_names():
+    with pytest.raises(ValueError, match=r"invalid parameter 'k' for MiniBatchKMeans; "
+                                         r"valid parameters are n_clusters"):
+        MiniBatchKMeans().set_params(k=3)
+
+
+# --------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------
+
+
+@st.composite
+def data_and_k(draw):
+    n = draw(st.integers(1, 40))
+    d = draw(st.integers(1, 3))
+    # Quarter steps are exact in float32, so "distinct" means the same to us and to numpy.
+    X = draw(hnp.arrays(np.float64, (n, d),
+                        elements=st.integers(-400, 400).map(lambda v: v / 4)))
+    n_distinct = np.unique(X, axis=0).shape[0]
+    k = draw(st.integers(1, min(n_distinct, 6)))
+    w = draw(st.one_of(st.none(), hnp.arrays(np.float64, n, elements=st.sampled_from(
+        [0.5, 1.0, 3.0]))))
+    return X, k, w, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data_and_k())
+def test_any_finite_input_with_enough_distinct_points_gives_k_centres(case):
+    X, k, w, seed = case
+    km = MiniBatchKMeans(k, batch_size=16, refine=3, seed=seed).fit(X, sample_weight=w)
+    assert km.cluster_centers_.shape == (k, X.shape[1])
+    assert np.isfinite(km.cluster_centers_).all()
+    assert km.labels_.shape == (X.shape[0],)
+    assert km.labels_.min() >= 0 and km.labels_.max() < k
+    assert km.inertia_ >= 0.0
+    weights = np.ones(X.shape[0]) if w is None else w
+    d2 = ((X - km.cluster_centers_[km.labels_]) ** 2).sum(axis=1)
+    assert km.inertia_ == pytest.approx(float(weights @ d2), rel=1e-4, abs=1e-3)
+    # Every label is the nearest centre.
+    nearest = sq_distances(X, km.cluster_centers_).min(axis=1)
+    np.testing.assert_allclose(d2, nearest, rtol=1e-4, atol=1e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data_and_k())
+def test_kmeans_plusplus_returns_k_distinct_rows(case):
+    X, k, w, seed = case
+    centers, idx = kmeans_plusplus(X, k, sample_weight=w, seed=seed)
+    assert centers.shape == (k, X.shape[1])
+    assert np.unique(centers, axis=0).shape[0] == k
+    np.testing.assert_array_equal(centers, X[idx])
+    if w is not None:
+        assert (w[idx] > 0).all()
