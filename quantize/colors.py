@@ -20,7 +20,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from skimage import color as _skcolor
 
 __all__ = ["code_histogram", "color_histogram", "lab_to_srgb", "pack_rgb", "srgb_to_lab",
            "unpack_codes"]
@@ -29,11 +28,12 @@ __all__ = ["code_histogram", "color_histogram", "lab_to_srgb", "pack_rgb", "srgb
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 _SRGB_TO_LINEAR = np.where(_LEVELS > 0.04045, ((_LEVELS + 0.055) / 1.055) ** 2.4,
                            _LEVELS / 12.92)
-# skimage's sRGB -> XYZ matrix (its columns are the XYZ of the primaries) and the
-# D65 / 2 degree white, taken from skimage so both conversions agree.
-_XYZ_FROM_RGB = _skcolor.rgb2xyz(np.eye(3)[None])[0].T
-_WHITE = np.asarray(_skcolor.xyz_tristimulus_values(illuminant="D65", observer="2"),
-                    dtype=np.float64)
+# sRGB -> XYZ matrix (its columns are the XYZ of the primaries) and the D65 /
+# 2 degree white, the values skimage.color uses (a test checks they agree).
+_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
+                          [0.212671, 0.715160, 0.072169],
+                          [0.019334, 0.119193, 0.950227]])
+_WHITE = np.array([0.95047, 1.0, 1.08883])
 # Linear RGB -> XYZ divided by the white point, as one matrix acting on rows.
 _SCALED_FROM_LINEAR = (_XYZ_FROM_RGB / _WHITE[:, None]).T.copy()
 
@@ -144,9 +144,11 @@ def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
 
 def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     """uint8 sRGB of ``(..., 3)`` CIE Lab colours, clipped to the sRGB gamut and rounded."""
+    from skimage.color import lab2rgb  # imported here: it takes a while to load
+
     lab = np.asarray(lab, dtype=np.float64)
     with warnings.catch_warnings():
         # Out-of-gamut colours are clipped below; skimage's notice about it is noise here.
         warnings.simplefilter("ignore", UserWarning)
-        rgb = _skcolor.lab2rgb(lab.reshape(-1, 1, 3)).reshape(lab.shape)
+        rgb = lab2rgb(lab.reshape(-1, 1, 3)).reshape(lab.shape)
     return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)

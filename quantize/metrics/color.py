@@ -11,7 +11,6 @@ import math
 from typing import Any, Literal
 
 import numpy as np
-from skimage import color as _skcolor
 
 from ..colors import srgb_to_lab
 
@@ -131,18 +130,22 @@ def _to_lab(rgb: np.ndarray) -> np.ndarray:
     if np.issubdtype(rgb.dtype, np.floating):
         if rgb.min() < 0 or rgb.max() > 1:
             raise ValueError("float sRGB colours should lie in [0, 1]")
-        return _skcolor.rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
+        from skimage.color import rgb2lab
+
+        return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
     raise TypeError(f"sRGB colours should be uint8 or float in [0, 1], got dtype {rgb.dtype}")
 
 
 def mean_ciede2000(lab_ref: np.ndarray, lab_test: np.ndarray,
                    weights: np.ndarray | None = None) -> float:
     """Weighted mean CIEDE2000 of ``(n, 3)`` Lab pairs; prior validation is assumed."""
+    from skimage.color import deltaE_ciede2000  # imported when needed: slow to load
+
     n = lab_ref.shape[0]
     total = 0.0
     for start in range(0, n, _DE_CHUNK):
         stop = min(start + _DE_CHUNK, n)
-        d = _skcolor.deltaE_ciede2000(lab_ref[start:stop], lab_test[start:stop])
+        d = deltaE_ciede2000(lab_ref[start:stop], lab_test[start:stop])
         total += float(d.sum(dtype=np.float64) if weights is None
                        else d.astype(np.float64) @ weights[start:stop])
     return total / (n if weights is None else float(weights.sum()))

@@ -97,7 +97,7 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:
     holder.putpalette(np.ascontiguousarray(palette, dtype=np.uint8).tobytes(), "RGB")
     image = Image.fromarray(np.ascontiguousarray(rgb))
     out = image.quantize(palette=holder, dither=Image.Dither.FLOYDSTEINBERG)
-    return np.asarray(out, dtype=np.uint8)
+    return np.array(out, dtype=np.uint8)  # a writable copy
 
 
 def indexed_image(indices: np.ndarray, palette: np.ndarray,

@@ -1,0 +1,361 @@
+"""Colour reduction library: reduce_colors, fit_palette, histograms, metrics, palette order."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import color as skcolor
+
+from quantize import reduce_colors
+from quantize.colors import (
+    _WHITE,
+    _XYZ_FROM_RGB,
+    color_histogram,
+    lab_to_srgb,
+    pack_rgb,
+    srgb_to_lab,
+    unpack_codes,
+)
+from quantize.errors import QualityError
+from quantize.metrics import delta_e, psnr
+from quantize.reduce import ColorCountWarning, fit_palette
+
+FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
+
+
+def four_colour_image(shape=(12, 16)) -> np.ndarray:
+    """Quadrants of four colours, with unequal areas so the palette order is known."""
+    h, w = shape
+    image = np.empty((h, w, 3), np.uint8)
+    image[: h // 2, : w * 3 // 4] = FOUR[0]   # 72 pixels
+    image[: h // 2, w * 3 // 4:] = FOUR[1]    # 24
+    image[h // 2:, : w // 2] = FOUR[2]        # 48
+    image[h // 2:, w // 2:] = FOUR[3]         # 48
+    return image
+
+
+def quadrant_labels(shape=(12, 16)) -> np.ndarray:
+    h, w = shape
+    labels = np.empty((h, w), int)
+    labels[: h // 2, : w * 3 // 4] = 0
+    labels[: h // 2, w * 3 // 4:] = 1
+    labels[h // 2:, : w // 2] = 2
+    labels[h // 2:, w // 2:] = 3
+    return labels
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two label maps are equal up to renumbering."""
+    pairs = set(zip(a.ravel().tolist(), b.ravel().tolist(), strict=True))
+    return len(pairs) == len(np.unique(a)) == len(np.unique(b))
+
+
+def noisy(image: np.ndarray, rng: np.random.Generator, sigma: float = 4.0) -> np.ndarray:
+    noise = rng.normal(0, sigma, image.shape)
+    return np.clip(np.rint(image + noise), 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------
+# Known answers
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("space", ["rgb", "lab"])
+@pytest.mark.parametrize("exact_colors", [False, True])
+def test_four_colours_at_k4_are_returned_exactly_and_losslessly(space, exact_colors):
+    image = four_colour_image()
+    result = reduce_colors(image, 4, space=space, exact_colors=exact_colors, seed=0)
+    # Ordered by pixel share: 72, then the two 48s by lightness (blue darker), then 24.
+    assert result.palette.tolist() == FOUR[[0, 2, 3, 1]].tolist()
+    assert np.array_equal(result.to_rgb(), image)
+    assert result.psnr == np.inf and result.delta_e == 0.0
+    assert result.shares.tolist() == pytest.approx([72 / 192, 48 / 192, 48 / 192, 24 / 192])
+    assert result.transparent_index is None and result.indices.dtype == np.uint8
+
+
+def test_noisy_quadrants_are_recovered_up_to_renumbering(rng):
+    image = noisy(four_colour_image((40, 48)), rng)
+    result = reduce_colors(image, 4, seed=1)
+    assert same_partition(result.indices, quadrant_labels((40, 48)))
+    for entry in range(4):
+        members = image[result.indices == entry].astype(float)
+        assert np.abs(result.palette[entry] - members.mean(axis=0)).max() <= 0.5 + 1e-9
+
+
+def test_more_colours_than_the_image_has_returns_them_with_a_warning():
+    image = four_colour_image()
+    with pytest.warns(ColorCountWarning, match=r"n_colors=10 .* only 4 distinct") as record:
+        result = reduce_colors(image, 10, seed=0)
+    assert record[0].filename == __file__  # stacklevel points at the caller
+    assert sorted(map(tuple, result.palette.tolist())) == sorted(map(tuple, FOUR.tolist()))
+    assert np.array_equal(result.to_rgb(), image)
+
+
+def test_palette_entries_are_means_of_their_pixels_and_pixels_go_to_the_nearest(rng):
+    image = rng.integers(0, 256, (30, 30, 3), dtype=np.uint8)
+    result = reduce_colors(image, 8, seed=2)
+    flat = image.reshape(-1, 3).astype(float)
+    d = ((flat[:, None, :] - result.palette[None].astype(float)) ** 2).sum(axis=2)
+    chosen = d[np.arange(len(flat)), result.indices.ravel()]
+    assert np.allclose(chosen, d.min(axis=1))
+    for entry in range(result.k):
+        members = flat[result.indices.ravel() == entry]
+        assert np.abs(members.mean(axis=0) - result.palette[entry]).max() <= 1.0
+
+
+def test_palette_is_ordered_by_share_then_lightness(rng):
+    result = reduce_colors(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8), 6, seed=0)
+    assert np.all(np.diff(result.shares) <= 0)
+    assert result.shares.sum() == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------
+# Invariants
+# --------------------------------------------------------------------------
+
+
+def test_callers_arrays_are_unchanged(rng):
+    image = rng.integers(0, 256, (20, 20, 4), dtype=np.uint8)
+    image[:5, :, 3] = 0
+    palette = FOUR.copy()
+    before, palette_before = image.copy(), palette.copy()
+    reduce_colors(image, 5, seed=0)
+    reduce_colors(image, palette=palette, dither=True)
+    assert np.array_equal(image, before) and np.array_equal(palette, palette_before)
+
+
+@pytest.mark.parametrize("convert", [
+    lambda a: a.astype(np.float64) / 255.0,
+    lambda a: a.astype(np.float32) / 255.0,
+    lambda a: a.astype(np.uint16) * 257,
+    Image.fromarray,
+], ids=["float64", "float32", "uint16", "PIL"])
+def test_other_input_types_agree_with_uint8(rng, convert):
+    image = noisy(four_colour_image(), rng, sigma=10)
+    expected = reduce_colors(image, 5, seed=3)
+    got = reduce_colors(convert(image), 5, seed=3)
+    assert np.array_equal(got.palette, expected.palette)
+    assert np.array_equal(got.indices, expected.indices)
+
+
+def test_same_seed_same_result_and_histogram_fit_matches(rng):
+    image = rng.integers(0, 256, (25, 25, 3), dtype=np.uint8)
+    a, b = reduce_colors(image, 7, seed=5), reduce_colors(image, 7, seed=5)
+    assert np.array_equal(a.palette, b.palette) and np.array_equal(a.indices, b.indices)
+    colors, counts = color_histogram(image)
+    assert np.array_equal(fit_palette(colors, counts, 7, seed=5), a.palette)
+
+
+def test_weights_equal_repeated_colours():
+    colors = np.array([[0, 0, 0], [10, 0, 0], [200, 200, 0], [210, 190, 0], [0, 0, 255]],
+                      np.uint8)
+    counts = np.array([3, 1, 2, 2, 5])
+    repeated = np.repeat(colors, counts, axis=0)
+    weighted = fit_palette(colors, counts, 3, seed=0)
+    assert np.array_equal(fit_palette(repeated, np.ones(len(repeated)), 3, seed=0), weighted)
+    assert weighted.tolist() == [[0, 0, 255], [2, 0, 0], [205, 195, 0]]  # 2.5 rounds to even
+
+
+def test_large_images_go_through_the_cell_summary_and_stay_exact(rng):
+    # More distinct colours than _DIRECT_FIT_MAX, so the fit runs on the cell summary.
+    image = rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    result = reduce_colors(image, 12, seed=0)
+    flat = image.reshape(-1, 3).astype(np.float32)
+    d = ((flat[:, None, :] - result.palette[None].astype(np.float32)) ** 2).sum(axis=2)
+    assert np.allclose(d[np.arange(len(flat)), result.indices.ravel()], d.min(axis=1))
+    assert result.k == 12
+
+
+# --------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------
+
+
+def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
+    rgba = np.zeros((12, 16, 4), np.uint8)
+    rgba[..., :3] = four_colour_image()
+    rgba[..., 3] = 255
+    rgba[:3, :3] = [255, 0, 255, 0]  # transparent magenta: must not become a colour
+    result = reduce_colors(rgba, 4, seed=0)
+    assert result.k == 4 and result.transparent_index == 4
+    assert [255, 0, 255] not in result.palette.tolist()
+    assert np.all(result.indices[:3, :3] == 4)
+    assert np.all(result.indices[3:] < 4)
+    image = result.to_image()
+    assert image.mode == "P" and image.info["transparency"] == 4
+
+
+def test_fully_transparent_image_gives_an_empty_palette():
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    result = reduce_colors(rgba, 4, seed=0)
+    assert result.k == 0 and result.transparent_index == 0
+    assert np.all(result.indices == 0)
+
+
+def test_exact_colors_are_colours_of_the_image(rng):
+    image = rng.integers(0, 256, (30, 30, 3), dtype=np.uint8)
+    result = reduce_colors(image, 9, exact_colors=True, seed=0)
+    present = set(map(tuple, image.reshape(-1, 3).tolist()))
+    assert all(tuple(c) in present for c in result.palette.tolist())
+
+
+def test_lab_space_matches_pixels_to_the_nearest_entry_in_lab(rng):
+    image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    result = reduce_colors(image, 6, space="lab", seed=0)
+    lab = srgb_to_lab(image.reshape(-1, 3)).astype(float)
+    pal = srgb_to_lab(result.palette).astype(float)
+    d = ((lab[:, None] - pal[None]) ** 2).sum(axis=2)
+    assert np.allclose(d[np.arange(len(lab)), result.indices.ravel()], d.min(axis=1),
+                       atol=1e-3)
+
+
+def test_given_palette_keeps_its_order_and_maps_to_nearest(rng):
+    image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    palette = np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], np.uint8)
+    result = reduce_colors(image, palette=palette)
+    assert result.palette.tolist() == palette.tolist()
+    d = ((image.reshape(-1, 1, 3).astype(int) - palette[None].astype(int)) ** 2).sum(axis=2)
+    assert np.array_equal(d[np.arange(d.shape[0]), result.indices.ravel()], d.min(axis=1))
+
+
+def test_dithering_keeps_local_averages_closer_to_the_original():
+    ramp = np.repeat(np.linspace(0, 255, 64)[None, :, None], 32, axis=0)
+    image = np.repeat(ramp, 3, axis=2).round().astype(np.uint8)
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    plain = reduce_colors(image, palette=palette).to_rgb().astype(float)
+    dithered = reduce_colors(image, palette=palette, dither=True).to_rgb().astype(float)
+
+    def block_error(out):
+        blocks = lambda a: a.reshape(4, 8, 8, 8, 3).mean(axis=(1, 3))  # noqa: E731
+        return np.abs(blocks(out) - blocks(image.astype(float))).mean()
+
+    assert block_error(dithered) < 0.3 * block_error(plain)
+    assert set(np.unique(dithered)) <= {0.0, 255.0}
+
+
+# --------------------------------------------------------------------------
+# Quality target
+# --------------------------------------------------------------------------
+
+
+def eight_colour_image() -> np.ndarray:
+    colors = np.array(list(itertools.product([20, 235], repeat=3)), np.uint8)
+    sizes = np.arange(1, 9) * 10  # unequal areas: a unique merge order
+    return np.repeat(colors, sizes, axis=0).reshape(1, -1, 3)
+
+
+def test_quality_picks_the_smallest_k_that_meets_the_target():
+    image = eight_colour_image()
+    errors = {k: reduce_colors(image, k, seed=0).delta_e for k in range(2, 9)}
+    target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
+    assert errors[6] <= target < errors[5]
+    result = reduce_colors(image, quality=target, seed=0)
+    assert result.k == 6 and result.delta_e <= target
+
+
+def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):
+    assert reduce_colors(eight_colour_image(), quality=0, seed=0).k == 8
+    image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+    with pytest.raises(QualityError, match="quality=0.5.*more than 4 colours"):
+        reduce_colors(image, 4, quality=0.5, seed=0)
+
+
+def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
+    image = noisy(four_colour_image((48, 64)), rng, sigma=12)
+    result = reduce_colors(image, quality=4.0, seed=0)
+    assert result.delta_e <= 4.0 and 2 <= result.k < 64
+
+
+# --------------------------------------------------------------------------
+# Bad parameters
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
+    ({"quality": -1}, ValueError, "quality=-1.0 should be >= 0"),
+    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool"),
+    ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
+    ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),
+    ({"palette": FOUR, "n_colors": 4}, ValueError, "palette and n_colors=4 cannot be combined"),
+    ({"palette": FOUR, "quality": 2}, ValueError, "palette and quality=2.0 cannot be combined"),
+    ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
+    ({"n_colors": 300, "dither": True}, ValueError, "dither=True supports at most 256"),
+])
+def test_bad_parameters_are_named(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        reduce_colors(four_colour_image(), **kwargs)
+
+
+@pytest.mark.parametrize("image, error, match", [
+    (np.zeros((4, 4, 2), np.uint8), ValueError, r"shape \(H, W\), \(H, W, 3\)"),
+    ("photo.png", TypeError, "numpy array or a PIL image"),
+    (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
+])
+def test_bad_images_are_refused(image, error, match):
+    with pytest.raises(error, match=match):
+        reduce_colors(image, 4)
+
+
+def test_fit_palette_validates_its_histogram():
+    with pytest.raises(ValueError, match=r"counts should have shape \(2,\)"):
+        fit_palette(FOUR[:2], [1, 2, 3], 2)
+    with pytest.raises(TypeError, match="colors should have dtype uint8"):
+        fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
+    with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
+        assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
+
+
+# --------------------------------------------------------------------------
+# Colours and metrics
+# --------------------------------------------------------------------------
+
+
+def test_histogram_counts_colours_and_skips_transparent_pixels():
+    rgb = np.array([[[1, 2, 3], [1, 2, 3], [9, 9, 9]], [[9, 9, 9], [4, 5, 6], [1, 2, 3]]],
+                   np.uint8)
+    alpha = np.array([[255, 255, 0], [10, 255, 255]], np.uint8)
+    colors, counts = color_histogram(rgb, alpha)
+    assert colors.tolist() == [[1, 2, 3], [4, 5, 6], [9, 9, 9]]
+    assert counts.tolist() == [3, 1, 1]
+
+
+def test_pack_and_unpack_round_trip(rng):
+    colors = rng.integers(0, 256, (100, 3), dtype=np.uint8)
+    assert np.array_equal(unpack_codes(pack_rgb(colors)), colors)
+
+
+def test_lab_conversion_matches_skimage(rng):
+    assert np.allclose(_XYZ_FROM_RGB, skcolor.rgb2xyz(np.eye(3)[None])[0].T)
+    assert np.allclose(_WHITE, skcolor.xyz_tristimulus_values(illuminant="D65", observer="2"))
+    colors = np.concatenate([rng.integers(0, 256, (5000, 3), dtype=np.uint8),
+                             np.array([[0, 0, 0], [255, 255, 255], [1, 1, 1]], np.uint8)])
+    expected = skcolor.rgb2lab(colors.reshape(-1, 1, 3)).reshape(-1, 3)
+    assert np.abs(srgb_to_lab(colors) - expected).max() < 1e-3
+    assert np.abs(lab_to_srgb(expected).astype(int) - colors).max() <= 1
+
+
+def test_metrics_known_values_and_weights_equal_repeats(rng):
+    a = rng.integers(0, 256, (50, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (50, 3), dtype=np.uint8)
+    w = rng.integers(1, 5, 50)
+    ra, rb = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
+    assert psnr(a, b, weights=w) == pytest.approx(psnr(ra, rb))
+    assert delta_e(a, b, weights=w) == pytest.approx(delta_e(ra, rb))
+    mse = ((a.astype(float) - b) ** 2).mean()
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    expected = skcolor.deltaE_ciede2000(skcolor.rgb2lab(a[:, None]), skcolor.rgb2lab(b[:, None]))
+    assert delta_e(a, b) == pytest.approx(expected.mean(), rel=1e-4)
+    assert psnr(a, a) == np.inf
+
+
+def test_metrics_refuse_mismatched_inputs():
+    with pytest.raises(ValueError, match="same shape"):
+        psnr(np.zeros((2, 3), np.uint8), np.zeros((3, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"weights should have shape \(2,\)"):
+        delta_e(np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), weights=[1])
