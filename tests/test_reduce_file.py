@@ -1,0 +1,249 @@
+"""reduce_file and palette files: formats, modes, orientation, outputs, round trips."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.errors import ImageReadError, OutputError, OutputExistsError, QualityError
+from quantize.reconstruct.palette import read_palette, write_palette
+from quantize.reduce import reduce_colors, reduce_file
+
+RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
+               "bytes_out"}
+COLOURS = np.array([[200, 30, 30], [30, 160, 40], [20, 30, 210], [240, 230, 220],
+                    [90, 90, 90], [10, 10, 10]], np.uint8)
+
+
+@pytest.fixture
+def photo(tmp_path, rng):
+    """A small noisy RGB PNG with six colour bands."""
+    bands = np.repeat(COLOURS, 6, axis=0)[:, None, :].repeat(40, axis=1)
+    image = np.clip(bands + rng.normal(0, 6, bands.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "photo.png"
+    Image.fromarray(image).save(path)
+    return path
+
+
+def read_rgb(path):
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+# --------------------------------------------------------------------------
+# Outputs
+# --------------------------------------------------------------------------
+
+
+def test_default_output_is_an_indexed_png_beside_the_input(photo):
+    record = reduce_file(photo, n_colors=6, seed=0)
+    out = photo.with_name("photo.k6.png")
+    assert set(record) == RECORD_KEYS and record["output"] == str(out)
+    assert record["k"] == 6 and record["bytes_out"] == out.stat().st_size
+    json.dumps(record)  # JSON-able
+    with Image.open(out) as im:
+        assert im.mode == "P" and "transparency" not in im.info
+
+
+def test_indexed_png_round_trip_keeps_palette_and_indices(photo, tmp_path):
+    out = tmp_path / "out.png"
+    reduce_file(photo, out, n_colors=6, seed=0)
+    expected = reduce_colors(read_rgb(photo), 6, seed=0)
+    with Image.open(out) as im:
+        palette = np.asarray(im.getpalette()[: 3 * expected.k], np.uint8).reshape(-1, 3)
+        assert np.array_equal(palette, expected.palette)
+        assert np.array_equal(np.asarray(im), expected.indices)
+
+
+@pytest.mark.parametrize("suffix, mode", [(".gif", "P"), (".jpg", "RGB"), (".webp", "RGB"),
+                                          (".tif", "RGB")])
+def test_output_format_follows_the_extension(photo, tmp_path, suffix, mode):
+    out = tmp_path / f"out{suffix}"
+    record = reduce_file(photo, out, n_colors=6, seed=0)
+    with Image.open(out) as im:
+        assert im.mode == mode
+    lossless = suffix in (".gif", ".tif")
+    if lossless:
+        assert np.array_equal(read_rgb(out), reduce_colors(read_rgb(photo), 6, seed=0).to_rgb())
+    assert record["psnr"] > 25
+
+
+def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)
+    with pytest.raises(ValueError, match="n_colors=300 is more than a palette image holds"):
+        reduce_file(src, tmp_path / "x.png", n_colors=300)
+    record = reduce_file(src, tmp_path / "x.tif", n_colors=300, seed=0)
+    assert record["k"] == 300
+    assert len(np.unique(read_rgb(tmp_path / "x.tif").reshape(-1, 3), axis=0)) <= 300
+
+
+# --------------------------------------------------------------------------
+# Input modes and orientation
+# --------------------------------------------------------------------------
+
+
+def rgba_input(path):
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = COLOURS[np.arange(64) % 6].reshape(8, 8, 3)
+    rgba[..., 3] = 255
+    rgba[:2, :, 3] = 0
+    Image.fromarray(rgba).save(path)
+    return rgba
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16"])
+def test_every_input_mode_is_reduced(tmp_path, mode, rng):
+    base = np.repeat(np.linspace(0, 255, 16), 16).reshape(16, 16).astype(np.uint8)
+    rgb = np.dstack([base, base[::-1], base.T])
+    if mode == "I;16":
+        image = Image.fromarray(base.astype(np.uint16) * 257)  # 16-bit grayscale
+        assert image.mode.startswith("I;16")
+    elif mode in ("L", "LA"):
+        image = Image.fromarray(base).convert(mode)
+    else:
+        image = Image.fromarray(rgb).convert(mode)
+    src = tmp_path / ("in.tif" if mode == "CMYK" else "in.png")
+    image.save(src)
+    record = reduce_file(src, tmp_path / "out.png", n_colors=4, seed=0)
+    assert record["k"] == 4 and record["delta_e"] > 0
+    with Image.open(tmp_path / "out.png") as im:
+        assert im.mode == "P" and im.size == (16, 16)
+    if mode == "I;16":
+        assert set(np.unique(read_rgb(tmp_path / "out.png"))) <= set(range(256))
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif"])
+def test_transparency_survives_as_one_palette_entry(tmp_path, suffix):
+    src = tmp_path / "alpha.png"
+    rgba = rgba_input(src)
+    out = tmp_path / f"out{suffix}"
+    record = reduce_file(src, out, n_colors=6, seed=0)
+    assert record["k"] == 6
+    with Image.open(out) as im:
+        back = np.asarray(im.convert("RGBA"))
+    assert np.all(back[:2, :, 3] == 0) and np.all(back[2:, :, 3] == 255)
+    assert np.array_equal(back[2:, :, :3], rgba[2:, :, :3])  # the 6 colours, exactly
+
+
+def test_transparent_images_leave_255_colours_for_a_png(tmp_path):
+    src = tmp_path / "alpha.png"
+    rgba_input(src)
+    with pytest.raises(ValueError, match="one entry is kept for the transparent pixels"):
+        reduce_file(src, tmp_path / "out.png", n_colors=256)
+
+
+def test_exif_rotated_input_comes_out_upright(tmp_path):
+    upright = np.zeros((4, 6, 3), np.uint8)
+    upright[:2] = [250, 0, 0]  # red on top
+    upright[2:] = [0, 0, 250]
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    src = tmp_path / "rotated.png"
+    stored.save(src, exif=exif.tobytes())
+    reduce_file(src, tmp_path / "out.png", n_colors=2, seed=0)
+    assert np.array_equal(read_rgb(tmp_path / "out.png"), upright)
+
+
+# --------------------------------------------------------------------------
+# Refusals: nothing is written
+# --------------------------------------------------------------------------
+
+
+def test_existing_output_is_kept_without_force(photo, tmp_path):
+    out = tmp_path / "out.png"
+    out.write_bytes(b"keep me")
+    with pytest.raises(OutputExistsError, match="output exists; use --force"):
+        reduce_file(photo, out)
+    assert out.read_bytes() == b"keep me"
+    reduce_file(photo, out, force=True, seed=0)
+    assert Image.open(out).mode == "P"
+
+
+def test_the_input_is_never_overwritten(photo):
+    before = photo.read_bytes()
+    with pytest.raises(OutputError, match="output path is the input file"):
+        reduce_file(photo, photo, force=True)
+    assert photo.read_bytes() == before
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda p: None, ImageReadError, "no such file"),
+    (lambda p: p.write_text("not an image"), ImageReadError, "not an image"),
+])
+def test_unreadable_inputs_raise_and_write_nothing(tmp_path, make, error, match):
+    src = tmp_path / "in.png"
+    make(src)
+    with pytest.raises(error, match=match):
+        reduce_file(src, tmp_path / "out.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["in.png"] if src.exists() else [])
+
+
+def test_unknown_output_extension_is_refused(photo, tmp_path):
+    with pytest.raises(ValueError, match=r"unsupported extension '.xyz'; expected one of"):
+        reduce_file(photo, tmp_path / "out.xyz")
+
+
+def test_unreachable_quality_writes_nothing(photo, tmp_path):
+    with pytest.raises(QualityError, match="more than 2 colours"):
+        reduce_file(photo, tmp_path / "out.png", n_colors=2, quality=0.1, seed=0)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_quality_names_the_default_output_after_the_chosen_k(photo):
+    record = reduce_file(photo, quality=8.0, seed=0)
+    assert record["output"] == str(photo.with_name(f"photo.k{record['k']}.png"))
+    assert record["delta_e"] <= 8.0
+
+
+# --------------------------------------------------------------------------
+# Palette files
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".gpl", ".json", ".hex"])
+def test_palette_files_round_trip_through_palette_out_and_in(photo, tmp_path, suffix):
+    pal_file = tmp_path / f"palette{suffix}"
+    reduce_file(photo, tmp_path / "a.png", n_colors=5, palette_out=pal_file, seed=0)
+    fitted = reduce_colors(read_rgb(photo), 5, seed=0).palette
+    assert np.array_equal(read_palette(pal_file), fitted)
+    record = reduce_file(photo, tmp_path / "b.png", palette_in=pal_file)
+    assert record["k"] == 5
+    assert np.array_equal(read_rgb(tmp_path / "b.png"), read_rgb(tmp_path / "a.png"))
+
+
+def test_json_palette_holds_hex_rgb_and_share(tmp_path):
+    path = tmp_path / "p.json"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]))
+    doc = json.loads(path.read_text())
+    assert doc["colors"][0] == {"hex": "#c81e1e", "rgb": [200, 30, 30], "share": 0.75}
+
+
+def test_palette_in_accepts_an_array(photo, tmp_path):
+    record = reduce_file(photo, tmp_path / "o.png", palette_in=COLOURS[:3])
+    assert record["k"] == 3
+    assert set(map(tuple, np.unique(read_rgb(tmp_path / "o.png").reshape(-1, 3), axis=0)
+                   .tolist())) <= set(map(tuple, COLOURS[:3].tolist()))
+
+
+@pytest.mark.parametrize("name, text, match", [
+    ("bad.hex", "ff0000\nnot-a-colour\n", "line 2: expected a hex colour"),
+    ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
+    ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
+    ("bad.json", "{", "invalid JSON"),
+    ("empty.hex", "\n", "holds no colours"),
+])
+def test_malformed_palette_files_are_named(tmp_path, name, text, match):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ImageReadError, match=match):
+        read_palette(path)
+
+
+def test_palette_extensions_are_checked(photo, tmp_path):
+    with pytest.raises(ValueError, match=r"palette_out=.*unknown palette extension '.txt'"):
+        reduce_file(photo, tmp_path / "o.png", palette_out=tmp_path / "p.txt")
+    assert not (tmp_path / "o.png").exists()
