@@ -9,23 +9,70 @@ Library errors become one line on stderr and the exit code documented in
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+
+try:  # recent typer vendors its own copy of click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # older typer runs on click itself
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from .. import __version__
 from ..errors import QuantizeError
 
+USAGE_ERROR = 2
+
+
+def _echo_error(message: str) -> None:
+    """Print ``quantize: error: <first line of message>`` on stderr.
+
+    File names that are not valid UTF-8 are shown with replacement characters
+    rather than crashing the error report itself.
+    """
+    printable = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    first = printable.strip().splitlines()[0] if printable.strip() else "failed"
+    typer.echo(f"quantize: error: {first}", err=True)
+
+
+class _OneLineErrors(TyperGroup):
+    """The root command group, reporting usage errors in one line instead of a panel."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help())
+            code = USAGE_ERROR
+        except UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _echo_error(exc.format_message().rstrip(".") + hint)
+            code = exc.exit_code
+        except ClickException as exc:
+            _echo_error(exc.format_message())
+            code = exc.exit_code
+        except typer.Abort:
+            _echo_error("aborted")
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="quantize",
+    cls=_OneLineErrors,
     help="Reduce the colours of images and segment photos into regions, by k-means.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-USAGE_ERROR = 2
 
 
 def _version_callback(value: bool) -> None:
@@ -45,13 +92,8 @@ def _root(
 
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print ``quantize: error: message`` on stderr and exit with ``code``.
-
-    File names that are not valid UTF-8 are shown with replacement characters
-    rather than crashing the error report itself.
-    """
-    printable = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    typer.echo(f"quantize: error: {printable.splitlines()[0] if printable else ''}", err=True)
+    """Print ``quantize: error: message`` on stderr and exit with ``code``."""
+    _echo_error(message)
     raise typer.Exit(code)
 
 

@@ -1,0 +1,201 @@
+"""The bad-input corpus through every entry point: ``reduce``, ``segment``, ``batch`` and the API.
+
+Each case states its expected outcome: a result, or an exit code with a
+fragment of the one-line error. Whatever happens, no traceback reaches the
+user, no input changes and no partial file is left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.cli import app
+from quantize.errors import ImageReadError
+from quantize.io import load_image
+from quantize.reduce import reduce_colors, reduce_file
+from tests.corpus.generate import build_corpus
+
+runner = CliRunner()
+
+#: Files that must be refused, with the exit code and a fragment of the message.
+UNREADABLE = {
+    "zero_byte.png": "file is empty",
+    "truncated.png": "truncated",
+    "truncated.jpg": "truncated",
+    "text.jpg": "not an image",
+    "bomb.png": "exceeds the limit of 250,000,000",
+    "a_directory.png": "is a directory",
+}
+
+#: Files that must be processed, with what the result must show.
+READABLE = [
+    "good.png", "one_pixel.png", "one_by_n.png", "single_color.png", "three_colors.png",
+    "gray16.png", "rgb16.png", "cmyk.jpg", "palette_transparency.png", "la.png",
+    "rgba_transparent.png", "rgba_half_transparent.png", "animated.gif", "icc_linear.png",
+    "non_utf8", *[f"exif_orientation_{v}.jpg" for v in range(2, 9)],
+]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict[str, Path]:
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def fingerprints(corpus) -> dict[str, str]:
+    """Digests of every corpus file, to prove no input is ever modified."""
+    return {name: _digest(path) for name, path in corpus.items() if path.is_file()}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _invoke(*args: str):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"traceback leaked: {result.exception!r}")
+    return result
+
+
+def _assert_one_line_error(result, code: int, fragment: str) -> None:
+    assert result.exit_code == code, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("quantize: error: ")
+    assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+def _no_partial_files(folder: Path) -> None:
+    leftovers = [p.name for p in folder.rglob("*") if p.name.endswith(".part")]
+    assert leftovers == []
+
+
+# -- reduce -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_reduce_refuses_unreadable(corpus, tmp_path, name):
+    out = tmp_path / "out.png"
+    result = _invoke("reduce", corpus[name], "-o", out)
+    _assert_one_line_error(result, 1, UNREADABLE[name])
+    assert not out.exists()
+    _no_partial_files(tmp_path)
+
+
+def test_reduce_refuses_a_missing_file(tmp_path):
+    result = _invoke("reduce", tmp_path / "missing.png", "-o", tmp_path / "o.png")
+    _assert_one_line_error(result, 1, "no such file")
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_reduce_handles_every_readable_kind(corpus, fingerprints, tmp_path, name):
+    out = tmp_path / "out.png"
+    result = _invoke("reduce", corpus[name], "-k", "8", "-o", out, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    # A fully transparent image needs no opaque colour, only its transparent entry.
+    assert record["k"] == 0 if name == "rgba_transparent.png" else 1 <= record["k"] <= 8
+    with Image.open(out) as im:
+        assert im.mode == "P"
+        size = im.size
+    with Image.open(corpus[name]) as src:
+        w, h = src.size
+        orientation = src.getexif().get(0x0112, 1)
+    assert size == ((h, w) if orientation in (5, 6, 7, 8) else (w, h))
+    assert _digest(corpus[name]) == fingerprints[name]
+    _no_partial_files(tmp_path)
+
+
+def test_reduce_few_colours_is_lossless_with_a_warning(corpus, tmp_path):
+    out = tmp_path / "three.png"
+    result = _invoke("reduce", corpus["three_colors.png"], "-k", "16", "-o", out)
+    assert result.exit_code == 0
+    assert "only 3 distinct colours" in result.stderr
+    original = np.asarray(Image.open(corpus["three_colors.png"]).convert("RGB"))
+    np.testing.assert_array_equal(np.asarray(Image.open(out).convert("RGB")), original)
+
+
+def test_reduce_fully_transparent_image_keeps_its_transparency(corpus, tmp_path):
+    out = tmp_path / "clear.png"
+    assert _invoke("reduce", corpus["rgba_transparent.png"], "-o", out).exit_code == 0
+    assert (np.asarray(Image.open(out).convert("RGBA"))[:, :, 3] == 0).all()
+
+
+def test_reduce_animated_gif_uses_the_first_frame(corpus, tmp_path):
+    out = tmp_path / "anim.png"
+    assert _invoke("reduce", corpus["animated.gif"], "-k", "256", "-o", out).exit_code == 0
+    with Image.open(corpus["animated.gif"]) as im:
+        first = np.asarray(im.convert("RGB")).astype(int)
+    got = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    assert np.abs(got - first).mean() < 1.0  # the first frame, not a later (shifted) one
+
+
+@pytest.mark.parametrize(("args", "code", "fragment"), [
+    (["-k", "0"], 2, "n_colors=0 should be >= 2"),
+    (["-k", "1"], 2, "n_colors=1 should be >= 2"),
+    (["-k", "257"], 2, "257"),
+    (["-k", "2.5"], 2, "'--colors': Input should be a valid integer"),
+    (["--quality", "0", "-k", "4"], 99, "quality"),
+    (["--max-pixels", "100"], 1, "exceeds the limit of 100"),
+    (["--space", "hsv"], 2, "hsv"),
+])
+def test_reduce_bad_parameters(corpus, tmp_path, args, code, fragment):
+    out = tmp_path / "out.png"
+    result = _invoke("reduce", corpus["good.png"], "-o", out, *args)
+    assert result.exit_code == code, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_reduce_output_problems(corpus, fingerprints, tmp_path):
+    good = corpus["good.png"]
+    _assert_one_line_error(_invoke("reduce", good, "-o", tmp_path / "nope" / "x.png"),
+                           1, "does not exist")
+    _assert_one_line_error(_invoke("reduce", good, "-o", "/sys/quantize-test.png"),
+                           1, "/sys")
+    _assert_one_line_error(_invoke("reduce", good, "-o", good, "--force"), 1, "is the input")
+    existing = tmp_path / "exists.png"
+    existing.write_bytes(b"keep me")
+    _assert_one_line_error(_invoke("reduce", good, "-o", existing), 15, "--force")
+    assert existing.read_bytes() == b"keep me"
+    assert _digest(good) == fingerprints["good.png"]
+
+
+def test_reduce_non_utf8_name_in_errors(tmp_path):
+    bad = Path(tmp_path, b"\xff\xfe-broken.png".decode("utf-8", "surrogateescape"))
+    bad.write_bytes(b"not a png")
+    result = _invoke("reduce", bad, "-o", tmp_path / "o.png")
+    _assert_one_line_error(result, 1, "not an image")
+
+
+# -- the Python API -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_api_reduce_file_raises_read_errors(corpus, tmp_path, name):
+    with pytest.raises(ImageReadError, match=UNREADABLE[name].split(" of ")[0]):
+        reduce_file(corpus[name], tmp_path / "o.png")
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_api_reduce_colors_on_loaded_images(corpus, name):
+    loaded = load_image(corpus[name])
+    before = loaded.rgb.copy()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*distinct colours.*")
+        result = reduce_colors(loaded, 8, seed=0)
+    assert result.indices.shape == loaded.rgb.shape[:2]
+    assert result.palette.dtype == np.uint8
+    assert result.k == 0 if name == "rgba_transparent.png" else 1 <= result.k <= 8
+    np.testing.assert_array_equal(loaded.rgb, before)
