@@ -47,6 +47,8 @@ from ._validation import Seed, check_choice, check_float, check_int, check_seed
 from .colors import (
     code_histogram,
     lab_to_srgb,
+    mean_ciede2000,
+    mean_squared_error,
     pack_rgb,
     srgb_to_lab,
     unpack_codes,
@@ -54,7 +56,6 @@ from .colors import (
 from .errors import QualityError
 from .io import DEFAULT_MAX_PIXELS, as_rgba, check_output_path, load_image, save_pil
 from .kmeans import MiniBatchKMeans
-from .metrics.color import mean_ciede2000, psnr
 from .reconstruct.palette import (
     check_palette_path,
     dither_indices,
@@ -77,6 +78,7 @@ PALETTE_EXTENSIONS = (".png", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 _MAX_PALETTE = 256
+_PNG_COMPRESS_LEVEL = 4
 
 # Up to this many distinct colours, k-means is fitted on them directly; above,
 # on their 4 x 4 x 4-level cells (at most 2**18 points).
@@ -164,7 +166,8 @@ class ReduceResult:
         f = self._fidelity.pairs(self)
         if f.counts.size == 0:
             return math.inf
-        return psnr(f.colors, self.palette[f.entries], weights=f.counts)
+        mse = mean_squared_error(f.colors, self.palette[f.entries], f.counts)
+        return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
     @cached_property
     def delta_e(self) -> float:
@@ -711,7 +714,10 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
 
 def _save(result: ReduceResult, path: Path, kind: str) -> None:
     if kind == "palette":
-        save_pil(result.to_image(), path)
+        # zlib level 4 writes a palette PNG about twice as fast as Pillow's default
+        # 6, for files about 3 % larger.
+        params = {"compress_level": _PNG_COMPRESS_LEVEL} if path.suffix.lower() == ".png" else {}
+        save_pil(result.to_image(), path, **params)
         return
     rgb = result.to_rgb()
     fmt_params = {".jpg": {"quality": 95}, ".jpeg": {"quality": 95},
@@ -775,40 +781,18 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     """
     start = time.perf_counter()
     src = Path(input)
-    out = None if output is None else Path(output)
-    kind = _output_kind(out if out is not None else Path("x.png"))
-    pal_in = _load_palette_in(palette_in)
-    k_asked = None if n_colors is None else check_int(n_colors, "n_colors", minimum=2)
-    if k_asked is not None and quality is None:
-        _check_palette_size(k_asked, kind, False, "n_colors")
-    if pal_in is not None:
-        _check_palette_size(pal_in.shape[0], kind, False, "palette_in size")
-    if palette_out is not None:
-        check_palette_path(palette_out, "palette_out")
-        check_output_path(palette_out, inputs=(src,), force=force)
-    if out is None and quality is None:
-        n = pal_in.shape[0] if pal_in is not None else (k_asked or DEFAULT_COLORS)
-        out = src.with_name(f"{src.stem}.k{n}.png")
-    if out is not None:
-        check_output_path(out, inputs=(src,), force=force)
-    loaded = load_image(src, max_pixels=max_pixels)
-    has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
-    if quality is None:
-        k_check = pal_in.shape[0] if pal_in is not None else (k_asked or DEFAULT_COLORS)
-        _check_palette_size(k_check, kind, has_alpha,
-                            "palette_in size" if pal_in is not None else "n_colors")
-    elif kind == "palette":
-        k_asked = min(k_asked or _MAX_PALETTE, _MAX_PALETTE - has_alpha)
-    result = reduce_colors(loaded, k_asked, quality=quality, space=space, dither=dither,
-                           exact_colors=exact_colors, palette=pal_in, seed=seed)
-    if out is None:
-        out = src.with_name(f"{src.stem}.k{result.k}.png")
-        check_output_path(out, inputs=(src,), force=force)
-    # The metrics (mostly NumPy) and the encoder (Pillow) both release the GIL,
-    # so measuring while the file is written costs no wall time on two cores.
+    job = _plan_file_job(src, output, n_colors, quality, palette_in, palette_out, force)
+    _check_options(job.n_colors, quality, space, dither, exact_colors, job.palette)
     with ThreadPoolExecutor(max_workers=1) as pool:
+        loaded = load_image(src, max_pixels=max_pixels)
+        k = job.colors_for(loaded, quality)
+        result = reduce_colors(loaded, k, quality=quality, space=space, dither=dither,
+                               exact_colors=exact_colors, palette=job.palette, seed=seed)
+        out = job.output or check_output_path(src.with_name(f"{src.stem}.k{result.k}.png"),
+                                              inputs=(src,), force=force)
+        # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
-        _save(result, out, kind)
+        _save(result, out, job.kind)
         if palette_out is not None:
             write_palette(palette_out, result.palette, result.shares, name=src.stem)
         value, error = metrics.result()
@@ -819,3 +803,47 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         "seconds": round(time.perf_counter() - start, 4),
         "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
     }
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    """A reduce_file call's checked outputs: path (None: named after the fitted k), format."""
+
+    output: Path | None
+    kind: str
+    palette: np.ndarray | None
+    n_colors: int | None
+
+    def colors_for(self, loaded: Any, quality: float | None) -> int | None:
+        """The ``n_colors`` to fit, once we know whether a transparent entry is needed."""
+        has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
+        if quality is None:
+            what = "palette_in size" if self.palette is not None else "n_colors"
+            k = self.palette.shape[0] if self.palette is not None else self.n_colors
+            _check_palette_size(k or DEFAULT_COLORS, self.kind, has_alpha, what)
+            return self.n_colors
+        if self.kind == "palette":  # with quality, n_colors is a bound: make room
+            return min(self.n_colors or _MAX_PALETTE, _MAX_PALETTE - has_alpha)
+        return self.n_colors
+
+
+def _plan_file_job(src: Path, output: Any, n_colors: Any, quality: Any, palette_in: Any,
+                   palette_out: Any, force: bool) -> _FileJob:
+    """Check everything about the outputs that can be checked before reading the image."""
+    out = None if output is None else Path(output)
+    kind = _output_kind(out if out is not None else Path("default.png"))
+    pal_in = _load_palette_in(palette_in)
+    k = None if n_colors is None else check_int(n_colors, "n_colors", minimum=2)
+    if k is not None and quality is None:
+        _check_palette_size(k, kind, False, "n_colors")
+    if pal_in is not None:
+        _check_palette_size(pal_in.shape[0], kind, False, "palette_in size")
+    if palette_out is not None:
+        check_palette_path(palette_out, "palette_out")
+        check_output_path(palette_out, inputs=(src,), force=force)
+    if out is None and quality is None:
+        n = pal_in.shape[0] if pal_in is not None else (k or DEFAULT_COLORS)
+        out = src.with_name(f"{src.stem}.k{n}.png")
+    if out is not None:
+        check_output_path(out, inputs=(src,), force=force)
+    return _FileJob(out, kind, pal_in, k)

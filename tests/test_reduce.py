@@ -13,6 +13,7 @@ from quantize import reduce_colors
 from quantize.colors import (
     _WHITE,
     _XYZ_FROM_RGB,
+    ciede2000,
     color_histogram,
     lab_to_srgb,
     pack_rgb,
@@ -359,3 +360,14 @@ def test_metrics_refuse_mismatched_inputs():
         psnr(np.zeros((2, 3), np.uint8), np.zeros((3, 3), np.uint8))
     with pytest.raises(ValueError, match=r"weights should have shape \(2,\)"):
         delta_e(np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), weights=[1])
+
+
+def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
+    lab1 = rng.uniform([0, -100, -100], [100, 100, 100], (4000, 3))
+    lab2 = lab1 + rng.normal(0, 5, lab1.shape)
+    lab2[:500] = rng.uniform([0, -100, -100], [100, 100, 100], (500, 3))  # far apart
+    lab1[500:600, 1:] = 0  # neutral greys: zero chroma
+    lab1[600:700] = [50, -30, 1]  # hues either side of 180 degrees
+    lab2[600:700] = [50, -30, -1]
+    expected = skcolor.deltaE_ciede2000(lab1, lab2)
+    assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3

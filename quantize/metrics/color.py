@@ -12,12 +12,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..colors import srgb_to_lab
+from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 
 __all__ = ["delta_e", "psnr"]
 
-# Colours per chunk for CIEDE2000: keeps skimage's temporaries in cache.
-_DE_CHUNK = 1 << 16
 
 
 def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -83,8 +81,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     ref, tst = _check_pair(reference, test)
     peak = _peak(ref.dtype) if data_range is None else float(data_range)
     w = _check_weights(weights, ref.shape[:-1])
-    sq = ((ref.astype(np.float64) - tst.astype(np.float64)) ** 2).sum(axis=-1)
-    mse = (sq.mean() if w is None else float((sq * w).sum() / w.sum())) / ref.shape[-1]
+    mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
+                             None if w is None else w.ravel())
     return math.inf if mse == 0 else float(10.0 * math.log10(peak * peak / mse))
 
 
@@ -105,8 +103,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Returns
     -------
     float
-        The (weighted) mean of ``skimage.color.deltaE_ciede2000``; about 1 is a
-        just noticeable difference, 0 means identical colours.
+        The (weighted) mean CIEDE2000 difference (Sharma et al. 2005, as
+        ``skimage.color.deltaE_ciede2000``); about 1 is a just noticeable
+        difference, 0 means identical colours.
 
     Examples
     --------
@@ -134,18 +133,3 @@ def _to_lab(rgb: np.ndarray) -> np.ndarray:
 
         return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
     raise TypeError(f"sRGB colours should be uint8 or float in [0, 1], got dtype {rgb.dtype}")
-
-
-def mean_ciede2000(lab_ref: np.ndarray, lab_test: np.ndarray,
-                   weights: np.ndarray | None = None) -> float:
-    """Weighted mean CIEDE2000 of ``(n, 3)`` Lab pairs; prior validation is assumed."""
-    from skimage.color import deltaE_ciede2000  # imported when needed: slow to load
-
-    n = lab_ref.shape[0]
-    total = 0.0
-    for start in range(0, n, _DE_CHUNK):
-        stop = min(start + _DE_CHUNK, n)
-        d = deltaE_ciede2000(lab_ref[start:stop], lab_test[start:stop])
-        total += float(d.sum(dtype=np.float64) if weights is None
-                       else d.astype(np.float64) @ weights[start:stop])
-    return total / (n if weights is None else float(weights.sum()))
