@@ -12,10 +12,11 @@ pixels, so everything works on the weighted histogram of distinct colours
    space) with their total pixel count as weight.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
    the counts as sample weights.
-3. **Exact passes.** Weighted Lloyd passes over *all* distinct colours (weights =
-   pixel counts) make each centre the exact mean of the pixels nearest to it,
-   as k-means over every pixel would. ``MiniBatchKMeans`` cannot start from
-   given centres without a mini-batch phase, so these few passes live here.
+3. **Exact pass.** A weighted Lloyd pass over *all* distinct colours (weights =
+   pixel counts; ``_EXACT_PASSES`` of them) makes each centre the exact mean of
+   the pixels nearest to it, as k-means over every pixel would.
+   ``MiniBatchKMeans`` cannot start from given centres without a mini-batch
+   phase, so this step lives here.
 4. **Palette.** Centres are rounded to sRGB (or replaced by the cluster's medoid
    with ``exact_colors``), duplicates dropped, every distinct colour mapped to
    its nearest entry, and the palette put in a fixed order (most pixels first).
@@ -25,6 +26,10 @@ pixels, so everything works on the weighted histogram of distinct colours
 Cost grows with the number of distinct colours, not pixels. Fully transparent
 pixels are left out of the histogram and get one extra palette entry of their
 own, after the ``k`` colours.
+
+With a quality target, quick fits on coarser cells, judged on a sample of pixel
+colours, bracket k; then full fits walk from that guess to the smallest k whose
+mean CIEDE2000 meets the target.
 """
 
 from __future__ import annotations
@@ -161,9 +166,13 @@ class ReduceResult:
         return np.vstack([self.palette, np.zeros((1, 3), dtype=np.uint8)])
 
     @cached_property
+    def _pairs(self) -> _Pairs:
+        return self._fidelity.pairs(self.indices)
+
+    @cached_property
     def psnr(self) -> float:
         """PSNR in dB of the opaque pixels against the original (inf when lossless)."""
-        f = self._fidelity.pairs(self)
+        f = self._pairs
         if f.counts.size == 0:
             return math.inf
         mse = mean_squared_error(f.colors, self.palette[f.entries], f.counts)
@@ -172,7 +181,7 @@ class ReduceResult:
     @cached_property
     def delta_e(self) -> float:
         """Mean CIEDE2000 of the opaque pixels against the original (0 when lossless)."""
-        f = self._fidelity.pairs(self)
+        f = self._pairs
         if f.counts.size == 0:
             return 0.0
         lab = f.histogram.lab if f.histogram is not None else srgb_to_lab(f.colors)
@@ -197,12 +206,12 @@ class _Fidelity:
     rgb: np.ndarray | None = None
     opaque: np.ndarray | None = None
 
-    def pairs(self, result: ReduceResult) -> _Pairs:
+    def pairs(self, indices: np.ndarray) -> _Pairs:
         if self.pairs_known is not None:
             return self.pairs_known
         # Dithered: one pixel colour may go to several entries; count the pairs.
         codes = pack_rgb(self.rgb).astype(np.int64) << 9
-        codes |= result.indices
+        codes |= indices
         if self.opaque is not None:
             codes = codes[self.opaque]
         pairs, counts = np.unique(codes.ravel(), return_counts=True)
@@ -633,7 +642,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     transparent = None if opaque is None or opaque.all() else pal.shape[0]
     indices = _pixel_indices(codes, rgb, distinct, labels, pal, opaque, transparent,
                              opts.dither)
-    shares = np.bincount(labels, weights=counts, minlength=len(pal)) / max(counts.sum(), 1)
+    if opts.dither:  # shares of the entries the ditherer actually used
+        drawn = indices.ravel() if opaque is None else indices[opaque]
+        shares = np.bincount(drawn, minlength=len(pal))[: len(pal)] / max(drawn.size, 1)
+    else:
+        shares = np.bincount(labels, weights=counts, minlength=len(pal)) / max(counts.sum(), 1)
     pairs = None if opts.dither else _Pairs(hist.colors, labels, counts, hist)
     fidelity = _Fidelity(pairs, rgb if opts.dither else None, opaque)
     return ReduceResult(pal, indices, shares, transparent, opts.space, opts.dither, fidelity)

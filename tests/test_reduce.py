@@ -371,3 +371,16 @@ def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
     lab2[600:700] = [50, -30, -1]
     expected = skcolor.deltaE_ciede2000(lab1, lab2)
     assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
+
+
+def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
+    image = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[:4, :, 3] = 0
+    result = reduce_colors(image, 6, dither=True, seed=0)
+    opaque = image[..., 3] > 0
+    drawn = result.indices[opaque]
+    assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
+    rgb = image[..., :3][opaque]
+    assert result.psnr == pytest.approx(psnr(rgb, result.palette[drawn]))
+    assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
