@@ -3,19 +3,27 @@
 The core of quantize, and the only module that knows about clustering. It works
 on an ``(n, d)`` array of float features and knows nothing about images.
 
-The fit has three phases:
+The fit has four phases:
 
-1. **Seeding** with greedy k-means++ on a weighted sample of the data.
+1. **Seeding** with greedy k-means++ on a weighted sample of the data. On large
+   data (more than 131,072 rows) four seedings are each settled by Lloyd passes
+   on one weighted sample of 16,384 rows and the one with the lowest inertia
+   there is kept: a single seeding too often ends in a poorer local minimum.
 2. **Mini-batch updates**: batches drawn with probability proportional to the
    sample weights move each centre towards the mean of its points with a
    per-centre learning rate of 1/count. Stops on a small centre shift, on no
    improvement of a smoothed batch inertia, or after ``max_iter`` passes.
-3. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
+3. **Polish**: Lloyd passes on a weighted sample of 65,536 rows (on small data,
+   weighted passes on all rows) until at most 0.02% of its labels change.
+   Mini-batch centres lag behind (each is an average over its whole history);
+   passes on a sample settle them for a fraction of the cost of full passes.
+4. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
    stopping early once no point switches cluster.
 
 Distances are computed in float32 through chunked matrix products
 (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever built for large ``n``;
-inertia is accumulated in float64.
+inertia is accumulated in float64. Weighted sampling costs O(n) once per run
+and O(batch log n) per draw.
 """
 
 from __future__ import annotations
@@ -38,11 +46,26 @@ from ._validation import (
 
 __all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
 
-# Rows per chunk are chosen so that one chunk's (rows x k) float32 distance
-# block stays around 512 KiB: small enough for L2 cache on most machines.
-_CHUNK_BYTES = 1 << 19
+# Rows per chunk are chosen so that rows x k x max(d, 8) stays below this: the
+# (rows x k) float32 block then fits in L2 cache, and OpenBLAS runs each small
+# product on one thread (threads that wait on a busy machine cost far more than
+# they save on products this small).
+_CHUNK_WORK = 1 << 19
+_CHUNK_MIN_ROWS, _CHUNK_MAX_ROWS = 256, 8192
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
+# Rows per chunk when distances go to a handful of candidate centres.
+_SMALL_CHUNK = 4096
+# Lloyd passes on a weighted sample of this many rows polish the mini-batch
+# centres before refinement, when the data hold more than twice as many rows.
+_POLISH_SAMPLE = 65536
+# ... until at most this share of the sample's labels change in a pass.
+_POLISH_CHANGED = 2e-4
+_POLISH_MAX_PASSES = 100
+# On large data, the best of this many seedings settled on a sample of this size.
+_SEED_CANDIDATES = 4
+_CANDIDATE_SAMPLE = 16384
+_WARM_COUNTS = True
 # A centre is starving when its count falls below this share of the largest.
 _REASSIGNMENT_RATIO = 0.01
 
@@ -115,31 +138,47 @@ def _kmeans_plusplus(X: np.ndarray, k: int, w: np.ndarray,
     distinct positions before ``k`` centres are chosen.
     """
     n_trials = 2 + int(math.log(k))
-    prob = w / w.sum()
-    first = rng.choice(X.shape[0], p=prob)
-    indices = [first]
-    closest = _sq_dist_to(X, X[first:first + 1])[:, 0]
+    x_sq = np.einsum("ij,ij->i", X, X)
+    first = _draw_weighted(np.cumsum(w), 1, rng)
+    indices = [int(first[0])]
+    closest = _sq_dist_to(X, x_sq, X[first])[:, 0]
     potential = float(w @ closest)
     for _ in range(1, k):
         if potential <= 0.0:
             return None
-        cdf = np.cumsum(w * closest)
-        draws = rng.random(n_trials) * cdf[-1]
-        candidates = np.minimum(np.searchsorted(cdf, draws, side="right"), X.shape[0] - 1)
-        cand_d = _sq_dist_to(X, X[candidates])  # (n, trials)
+        candidates = _draw_weighted(np.cumsum(w * closest), n_trials, rng)
+        cand_d = _sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
         np.minimum(cand_d, closest[:, None], out=cand_d)
         potentials = w @ cand_d
         best = int(np.argmin(potentials))
-        indices.append(candidates[best])
+        indices.append(int(candidates[best]))
         closest = cand_d[:, best].copy()
         potential = float(potentials[best])
     return np.asarray(indices, dtype=np.intp)
 
 
-def _sq_dist_to(X: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances ``(n, m)`` from rows of ``X`` to a few rows ``C``."""
-    out = (X * X).sum(axis=1, dtype=np.float32)[:, None] - 2.0 * (X @ C.T)
-    out += (C * C).sum(axis=1)[None, :]
+def _draw_weighted(cdf: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` indices drawn with probability proportional to the increments of ``cdf``."""
+    u = rng.random(size) * cdf[-1]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
+
+
+def _sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Squared distances ``(n, m)`` in float64 from rows of float32 ``X`` to a few rows ``C``.
+
+    ``x_sq`` holds the squared norms of the rows of ``X``. Computed chunk by
+    chunk: one large product with a handful of columns is slow in BLAS.
+    """
+    c = np.ascontiguousarray(C, dtype=np.float32)
+    ct2 = np.ascontiguousarray(-2.0 * c.T)
+    c_sq = np.einsum("ij,ij->i", c, c)
+    out = np.empty((X.shape[0], c.shape[0]), dtype=np.float32)
+    for start in range(0, X.shape[0], _SMALL_CHUNK):
+        stop = start + _SMALL_CHUNK
+        block = out[start:stop]
+        np.matmul(X[start:stop], ct2, out=block)
+        block += c_sq
+        block += x_sq[start:stop, None]
     np.maximum(out, 0.0, out=out)
     return out.astype(np.float64)
 
@@ -162,39 +201,55 @@ def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
 # --------------------------------------------------------------------------
 
 
-def _chunk_rows(k: int) -> int:
-    return max(256, _CHUNK_BYTES // (4 * max(k, 1)))
+def _chunk_rows(k: int, d: int) -> int:
+    rows = _CHUNK_WORK // (max(k, 1) * max(d, 8))
+    return min(_CHUNK_MAX_ROWS, max(_CHUNK_MIN_ROWS, rows))
+
+
+def _labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index ``(n,)`` of the nearest centre for every row of float32 ``X``.
+
+    Compares ``||c||^2 - 2 x.c`` in float32, chunk by chunk, so peak extra
+    memory is the labels plus one ``(chunk, k)`` block.
+    """
+    c32 = np.ascontiguousarray(centers, dtype=np.float32)
+    ct2 = np.ascontiguousarray(-2.0 * c32.T)
+    c_sq = np.einsum("ij,ij->i", c32, c32)
+    n, k = X.shape[0], c32.shape[0]
+    rows = _chunk_rows(k, X.shape[1])
+    labels = np.empty(n, dtype=np.intp)
+    block = np.empty((min(rows, n), k), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        b = block[: stop - start]
+        np.matmul(X[start:stop], ct2, out=b)
+        b += c_sq
+        np.argmin(b, axis=1, out=labels[start:stop])
+    return labels
+
+
+def _sq_dist_to_labels(X: np.ndarray, centers: np.ndarray,
+                       labels: np.ndarray) -> np.ndarray:
+    """Squared distance ``(n,)`` float32 from each row to its labelled centre.
+
+    Computed from ``x - c`` (not from the expansion, which loses precision when
+    points sit far from the origin), chunk by chunk.
+    """
+    c32 = np.ascontiguousarray(centers, dtype=np.float32)
+    dist = np.empty(X.shape[0], dtype=np.float32)
+    rows = _chunk_rows(*c32.shape)
+    for start in range(0, X.shape[0], rows):
+        stop = start + rows
+        diff = X[start:stop] - c32[labels[start:stop]]
+        np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
+    return dist
 
 
 def _labels_inertia(X: np.ndarray, centers: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre and squared distance to it for every row of ``X``.
-
-    ``X`` is float32 ``(n, d)``; ``centers`` any float ``(k, d)``. Works chunk
-    by chunk so peak extra memory is one ``(chunk, k)`` block. The squared
-    distance is recomputed exactly from ``x - c`` (not from the expansion, which
-    loses precision when points sit far from the origin).
-    """
-    c32 = np.ascontiguousarray(centers, dtype=np.float32)
-    ct = np.ascontiguousarray(c32.T)
-    c_sq = (c32 * c32).sum(axis=1)
-    n, k = X.shape[0], c32.shape[0]
-    rows = _chunk_rows(k)
-    labels = np.empty(n, dtype=np.intp)
-    dist = np.empty(n, dtype=np.float32)
-    block = np.empty((min(rows, n), k), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        xc = X[start:stop]
-        b = block[: stop - start]
-        np.matmul(xc, ct, out=b)
-        b *= -2.0
-        b += c_sq
-        lab = b.argmin(axis=1)
-        diff = xc - c32[lab]
-        dist[start:stop] = np.einsum("ij,ij->i", diff, diff)
-        labels[start:stop] = lab
-    return labels, dist
+    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)`` float32."""
+    labels = _labels(X, centers)
+    return labels, _sq_dist_to_labels(X, centers, labels)
 
 
 def _weighted_sums(X: np.ndarray, labels: np.ndarray, w: np.ndarray | None,
@@ -219,14 +274,13 @@ class _WeightedSampler:
     def __init__(self, w: np.ndarray, rng: np.random.Generator):
         self._rng = rng
         self._n = w.shape[0]
-        self._uniform = bool(np.all(w == w[0]))
-        self._cdf = None if self._uniform else np.cumsum(w)
+        self.uniform = bool(np.all(w == w[0]))
+        self._cdf = None if self.uniform else np.cumsum(w)
 
     def draw(self, size: int) -> np.ndarray:
-        if self._uniform:
+        if self.uniform:
             return self._rng.integers(0, self._n, size=size)
-        u = self._rng.random(size) * self._cdf[-1]
-        return np.minimum(np.searchsorted(self._cdf, u, side="right"), self._n - 1)
+        return _draw_weighted(self._cdf, size, self._rng)
 
 
 # --------------------------------------------------------------------------
@@ -259,9 +313,10 @@ class MiniBatchKMeans:
     max_no_improvement : int or None, default 10
         Stop the mini-batch phase after this many steps without improvement
         of the smoothed batch inertia. None disables this rule.
-    refine : int, default 10
-        Upper bound on full weighted Lloyd passes after the mini-batch phase;
-        they stop early when no label changes. 0 skips refinement.
+    refine : int, default 5
+        Upper bound on full weighted Lloyd passes over all points after the
+        mini-batch phase and the sample polish; they stop early when no label
+        changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int gives identical results.
 
@@ -297,7 +352,7 @@ class MiniBatchKMeans:
         max_iter: int = 100,
         tol: float = 0.0,
         max_no_improvement: int | None = 10,
-        refine: int = 10,
+        refine: int = 5,
         seed: Seed = None,
     ):
         self.n_clusters = n_clusters
@@ -421,14 +476,14 @@ class MiniBatchKMeans:
     def predict(self, X: Any) -> np.ndarray:
         """Index ``(n,)`` of the nearest centre for each row of ``X``."""
         self._check_fitted()
-        return _labels_inertia(self._check_features(X), self.cluster_centers_)[0]
+        return _labels(self._check_features(X), self.cluster_centers_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
         self._check_fitted()
         data = self._check_features(X)
         out = np.empty((data.shape[0], self.n_clusters), dtype=np.float64)
-        rows = _chunk_rows(self.n_clusters)
+        rows = _chunk_rows(*self.cluster_centers_.shape)
         c = self.cluster_centers_
         for start in range(0, data.shape[0], rows):
             xc = data[start:start + rows].astype(np.float64)
@@ -462,27 +517,39 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
               rng: np.random.Generator) -> _Run:
     """One full run on valid data; prior validation is assumed."""
     sampler = _WeightedSampler(w, rng)
-    centers = _initial_centers(X, w, p, sampler, rng)
-    centers, n_steps = _mini_batch_phase(X, w, centers, p, sampler, rng)
+    centers, counts = _initial_centers(X, w, p, sampler, rng)
+    centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
+    centers = _polish(X, w, centers, sampler)
     steps_per_pass = math.ceil(X.shape[0] / p["batch_size"])
     n_iter = math.ceil(n_steps / steps_per_pass)
-    centers, labels, dist, n_refine = _refine(X, w, centers, p["refine"])
+    # Equal weights need no multiplications: the means are the same.
+    lloyd_w = None if sampler.uniform else w
+    centers, labels, dist, n_refine = _refine(X, lloyd_w, centers, p["refine"])
     inertia = float(w @ dist.astype(np.float64))
     return _Run(centers, labels, inertia, n_steps, n_iter + n_refine)
 
 
-def _initial_centers(X, w, p, sampler, rng) -> np.ndarray:
-    """Seed centres on a weighted sample; fall back to all distinct rows if it is too poor."""
-    if isinstance(p["init"], np.ndarray):
-        return p["init"].copy()
+def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Initial centres and the mini-batch counts they start with.
+
+    On large data the best of a few seedings, each settled by Lloyd passes on
+    one weighted sample, is kept (the counts are then its cluster sizes). On
+    small data, or if a sample holds too few distinct rows, one seeding.
+    """
     k = p["k"]
-    n_sample = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
-    if X.shape[0] <= n_sample:
+    if isinstance(p["init"], np.ndarray):
+        return p["init"].copy(), np.zeros(k)
+    n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
+    if X.shape[0] > 2 * _POLISH_SAMPLE and n_seed <= _CANDIDATE_SAMPLE:
+        best = _best_candidate(X[sampler.draw(_CANDIDATE_SAMPLE)], n_seed, p, rng)
+        if best is not None:
+            return best
+    if X.shape[0] <= n_seed:
         sample, sw = X[w > 0], w[w > 0]
     else:
         # Drawn in proportion to weight, so the sample's own weights are uniform.
-        sample = X[sampler.draw(n_sample)]
-        sw = np.ones(n_sample)
+        sample = X[sampler.draw(n_seed)]
+        sw = np.ones(n_seed)
     idx = _seed_indices(sample, sw, k, p["init"], rng)
     if idx is None:  # the sample holds fewer than k distinct rows; do the data?
         sample, inverse = np.unique(X[w > 0], axis=0, return_inverse=True)
@@ -490,7 +557,26 @@ def _initial_centers(X, w, p, sampler, rng) -> np.ndarray:
         idx = _seed_indices(sample, sw, k, p["init"], rng)
         if idx is None:
             _raise_too_few_distinct(X, w, k)
-    return sample[idx].astype(np.float64)
+    return sample[idx].astype(np.float64), np.zeros(k)
+
+
+def _best_candidate(sample, n_seed, p, rng) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seed ``_SEED_CANDIDATES`` times on ``sample``, settle each, keep the lowest inertia.
+
+    The sample was drawn by weight, so its rows weigh the same. Returns None if
+    the sample holds fewer than k distinct rows.
+    """
+    k, best = p["k"], None
+    for _ in range(_SEED_CANDIDATES):
+        idx = _seed_indices(sample[:n_seed], np.ones(n_seed), k, p["init"], rng)
+        if idx is None:
+            return None
+        centers, labels = _lloyd_until_settled(sample, None, sample[idx].astype(np.float64))
+        inertia = float(_sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
+        if best is None or inertia < best[0]:
+            counts = np.bincount(labels, minlength=k).astype(np.float64)
+            best = (inertia, centers, counts if _WARM_COUNTS else np.zeros(k))
+    return best[1], best[2]
 
 
 def _seed_indices(sample, sw, k, method, rng) -> np.ndarray | None:
@@ -502,12 +588,12 @@ def _seed_indices(sample, sw, k, method, rng) -> np.ndarray | None:
     return rng.choice(first, size=k, replace=False)
 
 
-def _mini_batch_phase(X, w, centers, p, sampler, rng) -> tuple[np.ndarray, int]:
+def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, int]:
     """Run mini-batch steps until a stopping rule fires; return centres and step count."""
-    n, k, batch = X.shape[0], p["k"], p["batch_size"]
+    n, batch = X.shape[0], p["batch_size"]
     max_steps = p["max_iter"] * math.ceil(n / batch)
-    tol = p["tol"] * _mean_variance(X, w, sampler)
-    counts = np.zeros(k, dtype=np.float64)
+    tol = p["tol"] * _mean_variance(X, sampler)
+    counts = counts.copy()
     state = _Convergence(n, batch, p["max_no_improvement"])
     centers = centers.copy()
     step = 0
@@ -524,7 +610,7 @@ def _mini_batch_phase(X, w, centers, p, sampler, rng) -> tuple[np.ndarray, int]:
     return centers, step
 
 
-def _mean_variance(X, w, sampler) -> float:
+def _mean_variance(X, sampler) -> float:
     """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
     rows = X if X.shape[0] <= 65536 else X[sampler.draw(65536)]
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
@@ -597,23 +683,60 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
     counts[targets] = counts[~starving].min() if (~starving).any() else 1.0
 
 
+def _polish(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
+            sampler: _WeightedSampler) -> np.ndarray:
+    """Lloyd passes on a weighted sample (small data: on all of it) until few labels change.
+
+    Mini-batch centres are averages over the whole history of a centre, so they
+    lag behind; Lloyd passes on a large sample settle them cheaply and leave the
+    exact passes over all points little to do.
+    """
+    if X.shape[0] <= 2 * _POLISH_SAMPLE:
+        return _lloyd_until_settled(X, None if sampler.uniform else w, centers)[0]
+    sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
+    return _lloyd_until_settled(sample, None, centers)[0]
+
+
+def _lloyd_until_settled(sample, sw, centers) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd passes (weights ``sw``, None: equal) until few labels change.
+
+    Stops once at most ``_POLISH_CHANGED`` of the labels change in a pass.
+    """
+    labels = _labels(sample, centers)
+    for _ in range(_POLISH_MAX_PASSES):
+        centers = _lloyd_update(sample, sw, labels, centers)
+        new_labels = _labels(sample, centers)
+        changed = np.count_nonzero(new_labels != labels)
+        labels = new_labels
+        if changed <= _POLISH_CHANGED * sample.shape[0]:
+            break
+    return centers, labels
+
+
 def _refine(X, w, centers, max_passes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Exact weighted Lloyd passes; stop when no label changes."""
-    labels, dist = _labels_inertia(X, centers)
+    """Exact weighted Lloyd passes over all points; stop when no label changes.
+
+    ``w`` is None for equal weights. Returns centres, labels, their exact
+    squared distances and the number of passes.
+    """
+    labels = _labels(X, centers)
     done = 0
     for _ in range(max_passes):
-        centers = _lloyd_update(X, w, labels, dist, centers)
-        new_labels, dist = _labels_inertia(X, centers)
+        centers = _lloyd_update(X, w, labels, centers)
+        new_labels = _labels(X, centers)
         done += 1
         changed = not np.array_equal(new_labels, labels)
         labels = new_labels
         if not changed:
             break
-    return centers, labels, dist, done
+    return centers, labels, _sq_dist_to_labels(X, centers, labels), done
 
 
-def _lloyd_update(X, w, labels, dist, centers) -> np.ndarray:
-    """Weighted means of the clusters; empty clusters move to the farthest points."""
+def _lloyd_update(X, w, labels, centers) -> np.ndarray:
+    """Weighted means of the clusters (``w`` None: equal weights).
+
+    Empty clusters move to the points farthest from their centres.
+    """
     k = centers.shape[0]
     totals, sums = _weighted_sums(X, labels, w, k)
     new = centers.copy()
@@ -621,7 +744,9 @@ def _lloyd_update(X, w, labels, dist, centers) -> np.ndarray:
     new[full] = sums[full] / totals[full, None]
     empty = np.flatnonzero(~full)
     if empty.size:
-        # Farthest weighted points first; each one becomes an empty centre.
-        far = np.argsort(-(dist.astype(np.float64) * (w > 0)))[: empty.size]
+        dist = _sq_dist_to_labels(X, centers, labels).astype(np.float64)
+        if w is not None:
+            dist *= w > 0
+        far = np.argsort(-dist)[: empty.size]
         new[empty[: far.size]] = X[far]
     return new

@@ -170,11 +170,12 @@ def overlapping(rng, n=3000, d=3, k=6):
 
 
 def test_refine_never_raises_inertia(rng):
-    X = overlapping(rng)
-    inertias = [MiniBatchKMeans(8, refine=r, max_no_improvement=3, seed=11).fit(X).inertia_
-                for r in range(8)]
-    # Refinement runs after the seeded mini-batch phase, so each fit repeats the
-    # previous one plus one more full Lloyd pass.
+    # Large enough (> 131,072 rows) that the polish before refinement runs on a
+    # sample and leaves the full passes work to do.
+    X = overlapping(rng, n=140_000, d=2, k=12)
+    inertias = [MiniBatchKMeans(12, refine=r, seed=11).fit(X).inertia_ for r in range(5)]
+    # Refinement runs after the seeded phases, so each fit repeats the previous
+    # one plus one more full Lloyd pass.
     for before, after in zip(inertias, inertias[1:], strict=False):
         assert after <= before * (1 + 1e-7)
     assert inertias[-1] < inertias[0]
