@@ -12,6 +12,7 @@ assigned to its nearest centre in chunks -> ``reconstruct.regions``
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -21,16 +22,21 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from ._validation import Seed, check_choice, check_int, check_seed
 from .errors import OutputError
 from .features import (
+    _TEXTURE_MAX_SIDE,
     DEFAULT_TEXTURE_SCALES,
+    FINE_INTEGRATION_SIGMA,
     SPACES,
+    FeatureSpec,
     Space,
     _build,
     _check_scales,
     check_weights,
+    texture_planes,
 )
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -48,18 +54,25 @@ __all__ = ["OUTPUT_FILES", "SegmentResult", "default_min_region", "segment", "se
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
 FIT_SAMPLE = 200_000
 # Rows assigned per predict call: bounds predict's own float32 copy of its input.
-_ASSIGN_ROWS = 1 << 20
+_ASSIGN_ROWS = 1 << 18
+# Border refinement: how far (working pixels) from a cluster border pixels are
+# re-assigned, and the majority smoothing (Gaussian sigma, working pixels)
+# applied to the cluster map afterwards.
+_BAND_RADIUS = 16
+# Pixels (at most, evenly spaced) used to estimate the cluster means for refinement.
+_MEAN_SAMPLE = 1 << 20
+_MAJORITY_SIGMA = 6.0
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "segments.json")
 
 
 def default_min_region(height: int, width: int) -> int:
-    """Default smallest region: 1/4000 of the image (at least 16 pixels).
+    """Default smallest region: 1/1000 of the image (at least 16 pixels).
 
-    A 12 MP photo gets 3000 pixels (about 55 x 55), a 256 x 256 image 16.
+    A 12 MP photo gets 12000 pixels (about 110 x 110), a 512 x 512 image 262.
     """
-    return max(16, (height * width) // 4000)
+    return max(16, (height * width) // 1000)
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,10 +193,22 @@ def segment(
              else check_int(min_region, "min_region", minimum=1))
     space = check_choice(space, "space", SPACES)
     rng = check_seed(seed)
-    X, _ = _build(rgb, w, space, scales)
+    work = _working_copy(rgb)
+    X, spec = _build(work, w, space, scales)
     centers, pixel_clusters = _cluster(X, k, rng)
-    labels, clusters = _regions_of(pixel_clusters.reshape(h, wd), X, limit, k)
+    n_centers = centers.shape[0]
+    small_map = pixel_clusters.reshape(work.shape[:2])
+    if "texture" in spec.columns:
+        _refine_borders(small_map, X, work, spec, n_centers)
+    cluster_map = _regions.smooth_label_map(small_map, n_centers, _MAJORITY_SIGMA, (h, wd))
+    labels, clusters = _regions_of(cluster_map, small_map, X, limit, n_centers)
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
+
+
+def _working_copy(rgb: np.ndarray) -> np.ndarray:
+    """The image box-downscaled by an integer factor to at most 1024 pixels a side."""
+    factor = max(1, math.ceil(max(rgb.shape[:2]) / _TEXTURE_MAX_SIDE))
+    return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
 
 
 def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
@@ -201,22 +226,93 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
     return model.cluster_centers_, labels
 
 
-def _regions_of(cluster_map: np.ndarray, X: np.ndarray, min_region: int,
-                k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Region labels (H, W) and each region's majority cluster (R,)."""
+def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
+                    spec: FeatureSpec, k: int) -> None:
+    """Re-place the borders between clusters with narrow-window texture statistics.
+
+    The wide texture window that makes a texture recognisable also blurs where
+    it ends. Near the borders of ``cluster_map`` (within ``_BAND_RADIUS``
+    working pixels), each pixel is assigned again, to the nearest of the
+    clusters found near it, using the same features except that texture is
+    averaged over a narrower window; each cluster's centre in that space is the
+    mean of its pixels. ``cluster_map`` (H, W) is updated in place.
+    """
+    h, w = cluster_map.shape
+    tex = spec.columns["texture"]
+    planes, f = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
+    planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
+    small = cluster_map[f // 2::f, f // 2::f][:planes.shape[1], :planes.shape[2]]
+    size = 2 * _BAND_RADIUS + 1
+    near = np.stack([ndimage.maximum_filter(small == c, size=size) for c in range(k)])
+    rows = np.minimum(np.arange(h) // f, small.shape[0] - 1)
+    cols = np.minimum(np.arange(w) // f, small.shape[1] - 1)
+    band = (near.sum(axis=0) > 1)[rows[:, None], cols[None, :]]
+    idx = np.flatnonzero(band)
+    if idx.size == 0:
+        return
+    step = max(1, cluster_map.size // _MEAN_SAMPLE)
+    centers = _cluster_means(X[::step], cluster_map.ravel()[::step], k)
+    centers[:, tex] = _cluster_means(planes.reshape(planes.shape[0], -1).T,
+                                     small.ravel(), k)
+    c32 = centers.astype(np.float32)
+    c_sq = (c32 * c32).sum(axis=1)
+    flat_map = cluster_map.reshape(-1)
+    for start in range(0, idx.size, _ASSIGN_ROWS):
+        chunk = idx[start:start + _ASSIGN_ROWS]
+        r_w, c_w = rows[chunk // w], cols[chunk % w]
+        feats = X[chunk]
+        feats[:, tex] = planes[:, r_w, c_w].T
+        # Squared distance up to the per-row constant ||x||^2, which argmin ignores.
+        dist = c_sq - 2.0 * (feats @ c32.T)
+        dist[~near[:, r_w, c_w].T] = np.inf
+        flat_map[chunk] = dist.argmin(axis=1)
+
+
+def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Mean row ``(k, d)`` of ``X`` per label (0 for an empty label)."""
+    counts = np.maximum(np.bincount(labels, minlength=k), 1)
+    return np.stack([np.bincount(labels, weights=X[:, j], minlength=k)
+                     for j in range(X.shape[1])], axis=1) / counts[:, None]
+
+
+def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
+                min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Region labels (H, W) and each region's majority cluster (R,).
+
+    ``small_map`` and ``X`` are the working-resolution cluster map and
+    features; a region's mean feature (used for merging) is the mean of the
+    working pixels it covers, or its cluster's mean when it covers none.
+    """
     components, n = _regions.connected_regions(cluster_map)
-    mapping, group = _regions.merge_small_regions(components, n, X, min_region)
     flat = components.ravel()
     area = np.bincount(flat, minlength=n + 1)
     # A component lies in one cluster, so its mean cluster index is that cluster.
     cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
     comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
+    means = _component_means(components, n, comp_cluster, small_map, X, k)
+    mapping, _ = _regions.merge_small_regions(components, n, means, min_region)
     n_new = int(mapping.max())
     votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
                         minlength=(n_new + 1) * k).reshape(n_new + 1, k)
     clusters = votes[1:].argmax(axis=1)
     labels = mapping.astype(np.int32)[components]
     return labels, clusters
+
+
+def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
+                     small_map: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
+    """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component."""
+    sh, sw = small_map.shape
+    fy, fx = components.shape[0] / sh, components.shape[1] / sw
+    rows = np.minimum(((np.arange(sh) + 0.5) * fy).astype(np.intp), components.shape[0] - 1)
+    cols = np.minimum(((np.arange(sw) + 0.5) * fx).astype(np.intp), components.shape[1] - 1)
+    sampled = components[rows[:, None], cols[None, :]].ravel()
+    counts = np.bincount(sampled, minlength=n + 1)
+    means = _cluster_means(X, sampled, n + 1)
+    fallback = _cluster_means(X, small_map.ravel(), k)
+    missing = counts == 0
+    means[missing] = fallback[comp_cluster[missing]]
+    return means
 
 
 # --------------------------------------------------------------------------
