@@ -11,7 +11,9 @@ The package is laid out as the pipeline it runs:
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus
 from .reduce import reduce_colors
+from .segment import SegmentResult, segment  # the function; the module stays importable
 
 __version__ = "0.1.0"
 
-__all__ = ["MiniBatchKMeans", "__version__", "kmeans_plusplus", "reduce_colors"]
+__all__ = ["MiniBatchKMeans", "SegmentResult", "__version__", "kmeans_plusplus",
+           "reduce_colors", "segment"]

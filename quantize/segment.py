@@ -156,7 +156,7 @@ def segment(
     min_region : int, optional
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean feature. Default
-        :func:`default_min_region`; 1 keeps every region.
+        :func:`default_min_region`; 0 or 1 keeps every region.
     texture_scales : sequence of float
         Derivative scales of the texture bank (see ``build_features``).
     seed : int, numpy.random.Generator or None
@@ -190,7 +190,7 @@ def segment(
     scales = _check_scales(texture_scales)
     h, wd = rgb.shape[:2]
     limit = (default_min_region(h, wd) if min_region is None
-             else check_int(min_region, "min_region", minimum=1))
+             else check_int(min_region, "min_region", minimum=0))
     space = check_choice(space, "space", SPACES)
     rng = check_seed(seed)
     work = _working_copy(rgb)
@@ -405,7 +405,7 @@ def _check_job_params(n_clusters, weights, space, min_region, seed) -> dict[str,
         "weights": check_weights(weights),
         "space": check_choice(space, "space", SPACES),
         "min_region": None if min_region is None else check_int(min_region, "min_region",
-                                                                minimum=1),
+                                                                minimum=0),
         "seed": check_seed(seed),
     }
 

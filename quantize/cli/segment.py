@@ -1,0 +1,115 @@
+"""``quantize segment``: segment one photo into regions.
+
+Parses the options, calls :func:`quantize.segment.segment_file`, prints one
+line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
+input could not be read or an output not written, 2 usage error, 15 an output
+exists (use ``--force``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..features import DEFAULT_WEIGHTS, GROUPS
+from ..io import DEFAULT_MAX_PIXELS
+from ..segment import OUTPUT_FILES, segment_file
+from . import app, user_errors
+
+_DEFAULTS = ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
+
+_EPILOG = f"""\b
+Writes into OUTDIR: {", ".join(OUTPUT_FILES)}.
+\b
+Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
+  color      colour (CIELAB, or RGB with --space rgb)
+  intensity  lightness alone
+  xy         pixel position: larger values give more compact regions
+  texture    local texture: grain, contrast and direction
+A group's share of the distances k-means minimises is its weight, so 1 means
+"as influential as colour" on any image; 0 switches a group off.
+Defaults: {_DEFAULTS}.
+\b
+Examples:
+  quantize segment photo.jpg                        # 8 clusters -> photo.segments/
+  quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
+  quantize segment photo.jpg -w texture=0 -w xy=0   # colour only
+  quantize segment photo.jpg -w texture=2 --json
+\b
+Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
+15 an output exists (use --force).
+"""
+
+
+@app.command("segment", epilog=_EPILOG)
+def segment_command(
+    input: Annotated[Path, typer.Argument(
+        help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).", show_default=False)],
+    n_clusters: Annotated[int, typer.Option(
+        "-k", "--clusters", help="Number of k-means clusters; each may form several "
+        "regions.")] = 8,
+    outdir: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Folder for the outputs (created if needed). "
+        "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
+    space: Annotated[str, typer.Option(
+        "--space", help="Colour space of the color feature: lab or rgb.")] = "lab",
+    weights: Annotated[list[str] | None, typer.Option(
+        "-w", "--weight", help=f"Feature weight NAME=VALUE, repeatable; names: "
+        f"{', '.join(GROUPS)}. Defaults: {_DEFAULTS}.", show_default=False)] = None,
+    min_region: Annotated[int | None, typer.Option(
+        "--min-region", help="Merge regions smaller than PX pixels into their most "
+        "similar neighbour (default: 1/1000 of the image; 0 keeps all).",
+        show_default=False)] = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Random seed; the same seed gives the same output.")] = 0,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
+        "n_regions, min_region, weights, space, seconds, outputs.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Overwrite outputs that exist.")] = False,
+    max_pixels: Annotated[int, typer.Option(
+        "--max-pixels", help="Refuse larger images (guard against decompression bombs).")
+    ] = DEFAULT_MAX_PIXELS,
+) -> None:
+    """Segment a photo into regions by k-means on colour, texture and position."""
+    target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
+    with user_errors():
+        record = segment_file(input, target, n_clusters=n_clusters,
+                              weights=parse_weights(weights or []), space=space,
+                              min_region=min_region, seed=seed, force=force,
+                              max_pixels=max_pixels)
+    if as_json:
+        typer.echo(json.dumps(record))
+    else:
+        typer.echo(f"{record['input']} -> {record['outdir']}: {record['n_regions']} regions "
+                   f"from {record['n_clusters']} clusters ({record['seconds']:.1f} s)")
+
+
+def parse_weights(pairs: list[str]) -> dict[str, float]:
+    """Turn ``["texture=2", "xy=0"]`` into ``{"texture": 2.0, "xy": 0.0}``.
+
+    Names and values are checked later by :func:`quantize.features.check_weights`.
+
+    Raises
+    ------
+    ValueError
+        If an item is not ``NAME=NUMBER`` or a name is repeated.
+    """
+    parsed: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        try:
+            number = float(value) if sep else None
+        except ValueError:
+            number = None
+        if number is None or not name:
+            raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
+                             f"of {', '.join(GROUPS)}, e.g. -w texture=2")
+        if name in parsed:
+            raise ValueError(f"-w {name} is given twice; give each weight once")
+        parsed[name] = number
+    return parsed
