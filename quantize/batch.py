@@ -412,7 +412,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     plan : BatchPlan
         From :func:`plan_batch`.
     jobs : int or None
-        Local worker processes (default: the number of CPUs). Ignored with
+        Local worker processes (default: :func:`available_cpus`). Ignored with
         ``scheduler``.
     scheduler : str or None
         Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
@@ -695,12 +695,19 @@ def run_local(calls: Sequence[_Call], settle: Callable[[int, _Outcome], None], *
     known: they are re-run one at a time in a fresh pool, and a call that kills
     its worker while running alone settles as failed (:data:`WORKER_DIED`).
     """
-    n = check_int(jobs if jobs is not None else (os.cpu_count() or 1), "jobs", minimum=1)
+    n = check_int(jobs if jobs is not None else available_cpus(), "jobs", minimum=1)
     queue: deque[int] = deque(range(len(calls)))
     suspects: deque[int] = deque()
     with _one_thread_per_worker():
         while queue or suspects:
             _run_pool(calls, settle, queue, suspects, n)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _run_pool(calls: Sequence[_Call], settle: Callable[[int, _Outcome], None],

@@ -397,6 +397,7 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
+    (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
     result = _cli(photo_tree, "-o", tmp_path / "out", *args)

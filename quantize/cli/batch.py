@@ -103,6 +103,10 @@ def batch(
                              "expected one of them")
         if jobs is not None:
             check_int(jobs, "--jobs", minimum=1)
+        if shared_palette and (quality is not None or palette_in is not None):
+            other = "--quality" if quality is not None else "--palette-in"
+            raise ValueError(f"--shared-palette and {other} both given; expected "
+                             "--shared-palette with -k/--colors")
         if report is not None:
             lib.check_report_path(report)
         options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
