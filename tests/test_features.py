@@ -1,0 +1,143 @@
+"""Feature vectors: layout, the scaling rule, weight validation, colour conversion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.features import (
+    DEFAULT_TEXTURE_SCALES,
+    DEFAULT_WEIGHTS,
+    GROUPS,
+    build_features,
+    check_weights,
+    srgb_to_lab,
+)
+
+
+@pytest.fixture
+def photo(rng):
+    """A small image with a colour step, a textured patch and noise."""
+    img = np.full((48, 64, 3), 120, dtype=np.uint8)
+    img[:, 32:] = (40, 160, 90)
+    img[10:30, 5:25] += rng.integers(0, 60, size=(20, 20, 3), dtype=np.uint8)
+    return img
+
+
+def test_default_layout(photo):
+    X, spec = build_features(photo)
+    n_tex = len(DEFAULT_TEXTURE_SCALES) + 3
+    assert X.dtype == np.float32
+    assert X.shape == (48 * 64, 3 + 2 + n_tex)
+    assert spec.columns == {"color": slice(0, 3), "xy": slice(3, 5),
+                            "texture": slice(5, 5 + n_tex)}
+    assert spec.weights == DEFAULT_WEIGHTS
+    assert np.isfinite(X).all()
+
+
+def test_zero_weight_drops_group(photo):
+    X, spec = build_features(photo, {"texture": 0, "xy": 0, "intensity": 2})
+    assert list(spec.columns) == ["color", "intensity"]
+    assert X.shape[1] == 4
+
+
+def test_xy_share_of_variance_is_its_weight(photo):
+    X, spec = build_features(photo, {"xy": 0.3})
+    assert X[:, spec.columns["xy"]].var(axis=0).sum() == pytest.approx(0.3, rel=1e-4)
+
+
+def test_texture_share_of_variance_is_its_weight(photo):
+    X, spec = build_features(photo, {"texture": 2.0})
+    assert X[:, spec.columns["texture"]].var(axis=0).sum() == pytest.approx(2.0, rel=0.05)
+
+
+def test_colour_scale_is_the_spread_of_the_raw_pixels(rng):
+    img = np.repeat(np.repeat(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), 16, 0), 16, 1)
+    X, spec = build_features(img, {"color": 0.5, "texture": 0, "xy": 0})
+    raw_spread = np.sqrt(srgb_to_lab(img).reshape(3, -1).var(axis=1).sum())
+    assert spec.scales["color"] == pytest.approx(raw_spread, rel=0.01)
+    # The blur only removes variation, so the share of the smoothed colours is at most the weight.
+    assert 0.25 < X.var(axis=0).sum() <= 0.5
+
+
+def test_scale_does_not_depend_on_image_size(photo):
+    big = np.repeat(np.repeat(photo, 2, axis=0), 2, axis=1)
+    _, small_spec = build_features(photo)
+    _, big_spec = build_features(big)
+    assert big_spec.scales["color"] == pytest.approx(small_spec.scales["color"], rel=0.02)
+    assert big_spec.scales["texture"] == small_spec.scales["texture"]
+
+
+@pytest.mark.parametrize("convert", [
+    lambda a: a.astype(np.uint16) * 257,
+    lambda a: a.astype(np.float64) / 255,
+    lambda a: a.astype(np.float32) / 255,
+])
+def test_bit_depth_does_not_matter(photo, convert):
+    X8, _ = build_features(photo)
+    Xo, _ = build_features(convert(photo))
+    np.testing.assert_array_equal(X8, Xo)
+
+
+def test_rgb_space(photo):
+    X, spec = build_features(photo, {"texture": 0, "xy": 0}, space="rgb")
+    assert spec.space == "rgb"
+    assert X.shape[1] == 3
+
+
+def test_caller_array_unchanged(photo):
+    before = photo.copy()
+    build_features(photo)
+    np.testing.assert_array_equal(photo, before)
+
+
+def test_texture_separates_equal_mean_textures(rng):
+    # Left: fine noise; right: coarse blobs of the same mean and similar spread.
+    fine = rng.normal(0, 30, (96, 64))
+    coarse = np.kron(rng.normal(0, 30, (12, 8)), np.ones((8, 8)))
+    grey = np.clip(128 + np.concatenate([fine, coarse], axis=1), 0, 255).astype(np.uint8)
+    X, spec = build_features(np.stack([grey] * 3, axis=2), {"color": 0, "xy": 0})
+    tex = X[:, spec.columns["texture"]].reshape(96, 128, -1)
+    left, right = tex[20:-20, 20:44].reshape(-1, tex.shape[2]), tex[20:-20, 84:108].reshape(
+        -1, tex.shape[2])
+    gap = np.linalg.norm(left.mean(0) - right.mean(0))
+    spread = np.sqrt(left.var(0).sum()) + np.sqrt(right.var(0).sum())
+    assert gap > 2 * spread
+
+
+@pytest.mark.parametrize(("weights", "error", "match"), [
+    ({"colour": 1}, ValueError, "'color', 'intensity', 'xy', 'texture'"),
+    ({"texture": -1}, ValueError, "weight texture=-1.0 should be >= 0"),
+    ({"xy": float("nan")}, ValueError, "weight xy=nan should be a finite number"),
+    ({"xy": float("inf")}, ValueError, "finite"),
+    ({"xy": "1"}, TypeError, "should be a number"),
+    ([("xy", 1)], TypeError, "mapping"),
+    ({"color": 0, "texture": 0, "xy": 0}, ValueError, "at least one weight > 0"),
+])
+def test_bad_weights(photo, weights, error, match):
+    with pytest.raises(error, match=match):
+        build_features(photo, weights)
+
+
+def test_check_weights_fills_defaults():
+    assert check_weights({"texture": 2}) == {**DEFAULT_WEIGHTS, "texture": 2.0}
+    assert set(check_weights(None)) == set(GROUPS)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"texture_scales": ()}, TypeError, "texture_scales"),
+    ({"texture_scales": (0.1, 1.0)}, ValueError, "should be >= 0.5"),
+])
+def test_bad_options(photo, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        build_features(photo, **kwargs)
+
+
+def test_lab_agrees_with_scikit_image(rng):
+    from skimage.color import rgb2lab
+
+    img = rng.integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
+    ours = srgb_to_lab(img)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(np.moveaxis(ours, 0, 2), rgb2lab(img), atol=0.01)

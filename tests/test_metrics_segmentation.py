@@ -1,0 +1,121 @@
+"""Border scores and the adjusted Rand index on hand-made label maps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from quantize.metrics import adjusted_rand_index, boundary_scores
+from quantize.metrics.segmentation import _border_points, _greedy_match_count
+
+
+def halves(shape=(40, 60), column=30):
+    labels = np.zeros(shape, dtype=np.int32)
+    labels[:, column:] = 1
+    return labels
+
+
+def test_identical_maps_score_one():
+    labels = halves()
+    labels[25:, :10] = 2
+    assert boundary_scores(labels, labels) == (1.0, 1.0, 1.0)
+
+
+def test_shift_beyond_tolerance_scores_zero():
+    assert boundary_scores(halves(column=20), halves(column=30), tolerance=5) == (0.0, 0.0, 0.0)
+
+
+def test_shift_within_tolerance_scores_one():
+    assert boundary_scores(halves(column=27), halves(column=30), tolerance=5) == (1.0, 1.0, 1.0)
+
+
+def test_default_tolerance_is_bsds_share_of_diagonal():
+    shape = (300, 400)  # diagonal 500: tolerance 3.75 pixels
+    assert boundary_scores(halves(shape, 200), halves(shape, 203))[2] == 1.0
+    assert boundary_scores(halves(shape, 200), halves(shape, 204))[2] == 0.0
+
+
+def test_matching_is_one_to_one():
+    # Two predicted borders next to one true border: only one can match.
+    pred = halves(column=30)
+    pred[:, 31:] = 2
+    p, r, f = boundary_scores(pred, halves(column=30), tolerance=3)
+    assert (p, r) == (0.5, 1.0)
+    assert f == pytest.approx(2 / 3)
+
+
+def test_labels_values_do_not_matter():
+    a = halves()
+    assert boundary_scores(a * 7 + 3, a) == (1.0, 1.0, 1.0)
+
+
+def test_no_borders_conventions():
+    flat = np.zeros((10, 10), dtype=int)
+    assert boundary_scores(flat, flat) == (1.0, 1.0, 1.0)
+    p, r, f = boundary_scores(flat, halves((10, 10), 5))
+    assert (p, r, f) == (1.0, 0.0, 0.0)
+
+
+def _greedy_reference(a: np.ndarray, b: np.ndarray, tol: float) -> int:
+    pairs = sorted((math.dist(p, q), i, j) for i, p in enumerate(a) for j, q in enumerate(b)
+                   if math.dist(p, q) <= tol)
+    used_a, used_b, matched = set(), set(), 0
+    for _, i, j in pairs:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            matched += 1
+    return matched
+
+
+@pytest.mark.parametrize("trial", range(5))
+def test_matching_equals_greedy_by_distance(rng, trial):
+    a = rng.integers(0, 30, size=(60, 2)).astype(float)
+    b = rng.integers(0, 30, size=(50, 2)).astype(float)
+    a, b = np.unique(a, axis=0), np.unique(b, axis=0)
+    assert _greedy_match_count(a, b, 2.5) == _greedy_reference(a, b, 2.5)
+
+
+def test_border_points_are_one_pixel_wide():
+    points = _border_points(halves(column=30))
+    assert set(points[:, 1]) == {29.0}
+    assert points.shape[0] == 40
+
+
+@pytest.mark.parametrize(("pred", "true", "error", "match"), [
+    (np.zeros((4, 4)), np.zeros((4, 4), int), TypeError, "integer label map"),
+    (np.zeros((4, 4), int), np.zeros((4, 5), int), ValueError, "same shape"),
+    (np.zeros(4, int), np.zeros(4, int), ValueError, "2-D"),
+])
+def test_bad_maps(pred, true, error, match):
+    with pytest.raises(error, match=match):
+        boundary_scores(pred, true)
+    with pytest.raises(error, match=match):
+        adjusted_rand_index(pred, true)
+
+
+def test_negative_tolerance():
+    with pytest.raises(ValueError, match="tolerance=-1.0 should be >= 0"):
+        boundary_scores(halves(), halves(), tolerance=-1)
+
+
+def test_ari_identical_up_to_renumbering():
+    a = halves()
+    a[:5] = 2
+    assert adjusted_rand_index(a, 10 - a) == 1.0
+
+
+def test_ari_matches_scikit_learn(rng):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    a = rng.integers(0, 4, size=(30, 40))
+    b = np.where(rng.random((30, 40)) < 0.7, a, rng.integers(0, 5, size=(30, 40)))
+    expected = sklearn_metrics.adjusted_rand_score(a.ravel(), b.ravel())
+    assert adjusted_rand_index(a, b) == pytest.approx(expected, abs=1e-12)
+
+
+def test_ari_of_unrelated_maps_is_near_zero(rng):
+    a = rng.integers(0, 3, size=(100, 100))
+    b = rng.integers(0, 3, size=(100, 100))
+    assert abs(adjusted_rand_index(a, b)) < 0.01
