@@ -4,10 +4,10 @@
 k-means can cluster. The columns come in named groups, each switched on by a
 weight:
 
-- ``color``: the pixel's colour in CIE Lab (default) or RGB, smoothed
-  (Gaussian, sigma 3 pixels) so that the pixel-to-pixel variation inside a
-  textured region does not split it;
-- ``intensity``: CIE lightness L*, smoothed the same way;
+- ``color``: the pixel's colour in CIE Lab (default) or RGB; when texture is
+  on, smoothed by a Gaussian of sigma 3 pixels so that the pixel-to-pixel
+  variation inside a textured region does not split it;
+- ``intensity``: CIE lightness L*, the same way;
 - ``xy``: the pixel's row and column, which makes clusters spatially compact;
 - ``texture``: local contrast and oriented gradient energy at several scales,
   averaged over a window so that a region of uniform texture gets one value
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 from scipy import ndimage
 
 from ._validation import check_choice, check_float
@@ -68,7 +68,12 @@ _INTEGRATION_SIGMA = 12.0
 FINE_INTEGRATION_SIGMA = 6.0
 # Added to gradient amplitudes (L* units) before the log, so flat areas stay finite.
 _ENERGY_FLOOR = 0.5
-_COLOR_SIGMA = 3.0
+# Gaussian sigma (pixels) of the colour and intensity blur when texture is on,
+# so that the pixel-to-pixel variation of a texture does not split it. Without
+# texture the colours are used as they are: a blur would mix the colours of two
+# neighbours into a third one at their border.
+_COLOR_SIGMA = 0.0
+_COLOR_SIGMA_WITH_TEXTURE = 3.0
 # Floors on a group's standard deviation (in its own units), see the module docstring.
 _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
 _SAMPLE_ROWS = 65536
@@ -213,10 +218,7 @@ def _build(rgb: np.ndarray, w: dict[str, float], space: str,
     """Fill the feature array group by group; prior validation is assumed."""
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
-    # Colour and intensity read a blurred copy; their scale comes from the raw pixels.
-    blurred = (np.asarray(Image.fromarray(rgb).filter(ImageFilter.GaussianBlur(_COLOR_SIGMA)))
-               if "color" in active or "intensity" in active else rgb)
-    lab = srgb_to_lab(blurred) if (space == "lab" or "intensity" in active) else None
+    lab = srgb_to_lab(rgb) if (space == "lab" or "intensity" in active) else None
     widths = {"color": 3, "intensity": 1, "xy": 2,
               "texture": len(scales) + 3}
     columns, start = {}, 0
@@ -224,10 +226,11 @@ def _build(rgb: np.ndarray, w: dict[str, float], space: str,
         columns[g] = slice(start, start + widths[g])
         start += widths[g]
     X = np.empty((h * wd, start), dtype=np.float32)
+    blur = _COLOR_SIGMA_WITH_TEXTURE if w["texture"] > 0 else _COLOR_SIGMA
     divisors = {}
     for g in active:
         cols = X[:, columns[g]]
-        divisors[g] = _FILL[g](cols, rgb, lab, blurred, space, scales)
+        divisors[g] = _FILL[g](cols, rgb, lab, space, scales, blur)
         cols *= np.float32(math.sqrt(w[g]) / divisors[g])
     spec = FeatureSpec((h, wd), space, w, columns, divisors, scales)
     return X, spec
@@ -238,28 +241,22 @@ def _build(rgb: np.ndarray, w: dict[str, float], space: str,
 # --------------------------------------------------------------------------
 
 
-def _fill_color(out, rgb, lab, blurred, space, scales) -> float:
-    raw = _raw_sample(rgb)
-    if space == "lab":
-        out[:] = lab.reshape(3, -1).T
-        return _group_std(srgb_to_lab(raw), "color")
-    out[:] = blurred.reshape(-1, 3)
-    return _group_std(np.moveaxis(raw, 2, 0).astype(np.float32), "color")
+def _fill_color(out, rgb, lab, space, scales, blur) -> float:
+    # Smoothed in the colour space itself, so a blurred border stays midway.
+    planes = lab if space == "lab" else np.moveaxis(rgb, 2, 0).astype(np.float32)
+    divisor = _group_std(planes, "color")
+    for j, plane in enumerate(planes):
+        out[:, j] = _smooth(plane, blur).ravel()
+    return divisor
 
 
-def _fill_intensity(out, rgb, lab, blurred, space, scales) -> float:
-    out[:, 0] = lab[0].ravel()
-    return _group_std(srgb_to_lab(_raw_sample(rgb))[:1], "intensity")
+def _fill_intensity(out, rgb, lab, space, scales, blur) -> float:
+    divisor = _group_std(lab[:1], "intensity")
+    out[:, 0] = _smooth(lab[0], blur).ravel()
+    return divisor
 
 
-def _raw_sample(rgb: np.ndarray) -> np.ndarray:
-    """About ``_SAMPLE_ROWS`` unblurred pixels, as a ``(1, n, 3)`` image."""
-    flat = rgb.reshape(-1, 3)
-    step = max(1, flat.shape[0] // _SAMPLE_ROWS)
-    return flat[::step][None]
-
-
-def _fill_xy(out, rgb, lab, blurred, space, scales) -> float:
+def _fill_xy(out, rgb, lab, space, scales, blur) -> float:
     h, w = rgb.shape[:2]
     view = out.reshape(h, w, 2)
     view[:, :, 0] = np.arange(h, dtype=np.float32)[:, None]
@@ -268,7 +265,7 @@ def _fill_xy(out, rgb, lab, blurred, space, scales) -> float:
     return max(math.sqrt((h * h - 1) / 12 + (w * w - 1) / 12), _FLOORS["xy"])
 
 
-def _fill_texture(out, rgb, lab, blurred, space, scales) -> float:
+def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
     h, w = rgb.shape[:2]
     bank, factor = texture_planes(rgb, scales, _INTEGRATION_SIGMA)
     for j, plane in enumerate(bank):

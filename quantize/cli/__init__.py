@@ -124,5 +124,4 @@ def main() -> None:
 
 
 # Sub-commands register themselves on `app` when imported.
-from . import batch, reduce  # noqa: E402,F401
-from . import segment  # noqa: E402,F401
+from . import batch, reduce, segment  # noqa: E402,F401
