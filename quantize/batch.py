@@ -56,9 +56,10 @@ from ._validation import check_int
 from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image
 
 __all__ = ["SHARED_PALETTE_NAME", "BatchPlan", "BatchSummary", "FileJob", "FileResult",
-           "JobMode", "MissingDependencyError", "SharedPalette", "find_images",
-           "image_extensions", "plan_batch", "reduce_mode", "run_batch", "sample_colors",
-           "segment_mode", "shared_palette", "write_report"]
+           "JobMode", "MissingDependencyError", "SharedPalette", "available_cpus",
+           "check_report_path", "find_images", "image_extensions", "plan_batch",
+           "reduce_mode", "require_distributed", "run_batch", "run_dask", "run_local",
+           "sample_colors", "segment_mode", "shared_palette", "sniff_image", "write_report"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -372,19 +373,20 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
                         recursive: bool, excluded: Path | None) -> None:
-    """Refuse any output a later search of ``src`` would list (or that is an input)."""
+    """Refuse any output file that a search of ``src`` would list, now or on a rerun.
+
+    That covers an output replacing an input. For folder outputs, the marker
+    stands for every file of the folder.
+    """
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
-    extensions = image_extensions()
     for out in outputs:
-        files = [out / mode.marker] if mode.makes_folder else [out]
-        for f in files:
-            if _would_be_listed(f.resolve(), root, recursive, skip) and (
-                    f.suffix.lower() in extensions or mode.makes_folder):
-                raise ValueError(
-                    f"output_dir={str(dst)!r} overlaps input_dir={str(src)!r}: output "
-                    f"{str(f)!r} would be read as an input; choose an output folder "
-                    "outside the input folder")
+        written = mode.done_path(out)
+        if _would_be_listed(written.resolve(), root, recursive, skip):
+            raise ValueError(
+                f"output_dir={str(dst)!r} overlaps input_dir={str(src)!r}: output "
+                f"{str(written)!r} would be read as an input; choose an output folder "
+                "outside the input folder")
 
 
 def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None) -> bool:
@@ -436,9 +438,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     report = on_result or (lambda result: None)
     for result in plan.settled:
         report(result)
-    if plan.jobs:
-        for job in plan.jobs:
-            _make_parent(job.output if plan.mode.makes_folder else job.output.parent)
+    for job in plan.jobs:
+        folder = job.output if plan.mode.makes_folder else job.output.parent
+        folder.mkdir(parents=True, exist_ok=True)
     calls = [_Call(_run_job, (plan.mode, job)) for job in plan.jobs]
     job_results: list[FileResult | None] = [None] * len(calls)
 
@@ -451,10 +453,6 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     else:
         run_local(calls, settle, jobs=jobs)
     return plan.settled + [r for r in job_results if r is not None]
-
-
-def _make_parent(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
 
 
 def _job_result(job: FileJob, outcome: _Outcome) -> FileResult:
@@ -820,18 +818,19 @@ def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
 
 
 def run_dask(calls: Sequence[_Call], scheduler: str, settle: Callable[[int, _Outcome], None],
-             *, retries: int = 2) -> None:
+             *, retries: int = 2, connect_timeout: float = 20.0) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     ``client.map`` submits every call; results (small records, never pixels)
     are settled as they complete. A worker lost mid-task has its task
     rescheduled by the scheduler; a task that keeps killing workers, or raises
-    after ``retries`` retries, settles as failed.
+    after ``retries`` retries, settles as failed. Raises ValueError when no
+    scheduler answers within ``connect_timeout`` seconds.
     """
     Client, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout=connect_timeout)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ValueError(f"scheduler={scheduler!r}: cannot connect ({_one_line(exc)}); "
                          "expected the address of a running dask scheduler, "
@@ -852,6 +851,11 @@ def _dask_reason(exc: BaseException) -> str:
     if type(exc).__name__ == "KilledWorker":
         return WORKER_DIED
     return _reason(exc)
+
+
+def require_distributed() -> None:
+    """Raise :class:`MissingDependencyError` unless dask.distributed can be imported."""
+    _import_distributed()
 
 
 def _import_distributed() -> tuple[Any, Any]:

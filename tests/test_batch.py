@@ -421,9 +421,17 @@ def test_cli_without_dask_says_what_to_install(photo_tree, tmp_path, monkeypatch
             "install it with: pip install quantize[dask]")
 
     monkeypatch.setattr(batch, "_import_distributed", missing)
-    result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1")
-    assert result.exit_code == 2
-    assert result.stderr.strip().endswith("pip install quantize[dask]")
+    for extra in ([], ["--shared-palette"]):
+        result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://x:1", *extra)
+        assert result.exit_code == 2
+        assert result.stderr.strip().endswith("pip install quantize[dask]")
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_scheduler_is_a_value_error():
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ValueError, match=r"scheduler='tcp://127.0.0.1:9': cannot connect"):
+        batch.run_dask([], "tcp://127.0.0.1:9", lambda i, o: None, connect_timeout=1)
 
 
 def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(photo_tree, tmp_path):
@@ -473,7 +481,7 @@ def _assert_complete_outputs(src: Path, out: Path) -> None:
 def test_killing_a_process_mid_run_leaves_no_partial_file(tmp_path, victim):
     """SIGKILL a pool worker (the run recovers) or the whole batch (a rerun finishes)."""
     psutil = pytest.importorskip("psutil")
-    src, out = _big_tree(tmp_path, 10), tmp_path / "out"
+    src, out = _big_tree(tmp_path, 8), tmp_path / "out"
     proc = _start_batch(src, out)
     assert "ok" in proc.stdout.readline()          # work is under way
     workers = [p for p in psutil.Process(proc.pid).children(recursive=True)

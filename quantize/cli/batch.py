@@ -109,13 +109,15 @@ def batch(
                              "--shared-palette with -k/--colors")
         if report is not None:
             lib.check_report_path(report)
+        if scheduler is not None:
+            _require_distributed()
         options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
         plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
                               recursive=recursive, pattern=glob, force=force)
     if shared_palette:
-        plan = _with_shared_palette(plan, colors, space, seed, jobs, scheduler, quiet)
+        plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     results, summary = _run(plan, jobs, scheduler, quiet)
     if report is not None:
         with user_errors():
@@ -130,6 +132,13 @@ def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
         if given[name]:
             raise ValueError(f"{name} does not apply to --mode {mode}; expected it only with "
                              f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
+
+
+def _require_distributed() -> None:
+    try:
+        lib.require_distributed()
+    except lib.MissingDependencyError as exc:
+        fail(str(exc), USAGE_ERROR)
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
@@ -184,14 +193,17 @@ def _parse_weights(pairs: list[str]) -> dict[str, float]:
 # --------------------------------------------------------------------------
 
 
-def _with_shared_palette(plan: lib.BatchPlan, colors: int | None, space: str | None,
-                         seed: int | None, jobs: int | None, scheduler: str | None,
+def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
                          quiet: bool) -> lib.BatchPlan:
     with user_errors():
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
-    if not quiet:
+    if quiet or not len(palette.colors):
+        return palette.plan
+    if palette.n_files:
         typer.echo(f"shared palette: {len(palette.colors)} colours fitted on "
                    f"{palette.n_files} files -> {palette.path}")
+    else:
+        typer.echo(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}")
     return palette.plan
 
 
@@ -213,10 +225,7 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
         try:
             with user_errors():
-                try:
-                    lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result)
-                except lib.MissingDependencyError as exc:
-                    fail(str(exc), USAGE_ERROR)
+                lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result)
         except KeyboardInterrupt:
             summary.interrupted = True
     summary.seconds = time.perf_counter() - start
