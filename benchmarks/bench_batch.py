@@ -39,8 +39,10 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-SOURCES = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry",
-           "hubble_deep_field", "retina", "motorcycle_left")
+SOURCES = {"astronaut": data.astronaut, "coffee": data.coffee, "chelsea": data.chelsea,
+           "rocket": data.rocket, "immunohistochemistry": data.immunohistochemistry,
+           "hubble_deep_field": data.hubble_deep_field, "retina": data.retina,
+           "motorcycle": lambda: data.stereo_motorcycle()[0]}
 NOISE_SIGMA = 2.0
 THROUGHPUT_TARGET = 3.0
 SCALING_TARGET = 1.7
@@ -53,7 +55,7 @@ SCALING_TARGET = 1.7
 
 def make_photos(folder: Path, n: int, seed: int = 0) -> list[Path]:
     """Write ``n`` PNG photos of 1-2 MP built from ``skimage.data`` into ``folder``."""
-    sources = [Image.fromarray(getattr(data, name)()).convert("RGB") for name in SOURCES]
+    sources = [Image.fromarray(load()).convert("RGB") for load in SOURCES.values()]
     rng = np.random.default_rng(seed)
     paths = []
     for i in range(n):

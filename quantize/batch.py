@@ -113,7 +113,12 @@ class JobMode:
         return self.marker is not None
 
     def done_path(self, output: Path) -> Path:
-        """The file whose existence means the job for ``output`` finished."""
+        """The file whose existence means the job for ``output`` finished.
+
+        >>> mode = JobMode("segment", print, suffix="", marker="segments.json")
+        >>> mode.done_path(Path("out/a")).as_posix()
+        'out/a/segments.json'
+        """
         return output / self.marker if self.marker is not None else output
 
 
@@ -215,7 +220,11 @@ def segment_mode() -> JobMode:
 
 
 def image_extensions() -> frozenset[str]:
-    """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens."""
+    """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens.
+
+    >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
+    True
+    """
     Image.init()
     return frozenset(ext for ext, fmt in Image.registered_extensions().items()
                      if fmt in Image.OPEN)
