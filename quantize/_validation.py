@@ -74,8 +74,12 @@ def check_seed(seed: Any) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_data(X: Any, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a C-contiguous float32 ``(n, d)`` array, never a view the caller owns.
+def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
+    """Return ``X`` as a C-contiguous float32 ``(n, d)`` array.
+
+    With ``copy=True`` the result is never memory the caller owns. With
+    ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
+    that only read it (and so need no ``n x d`` copy).
 
     Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong
     shape, no rows, or NaN/inf values.
@@ -94,7 +98,10 @@ def check_data(X: Any, name: str = "X") -> np.ndarray:
         raise ValueError(f"{name} should have at least one row and one column, "
                          f"got shape {arr.shape}")
     with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
-        out = np.array(arr, dtype=np.float32, order="C", copy=True)
+        if copy:
+            out = np.array(arr, dtype=np.float32, order="C", copy=True)
+        else:
+            out = np.ascontiguousarray(arr, dtype=np.float32)
     # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask.
     if not np.isfinite(out.sum(dtype=np.float64)):
         row, col = np.argwhere(~np.isfinite(out))[0]

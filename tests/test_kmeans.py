@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -244,6 +245,22 @@ def test_predict_transform_score_are_consistent(rng):
     assert km.inertia_ == pytest.approx(d2, rel=1e-5)
     new = rng.standard_normal((7, 3))
     np.testing.assert_array_equal(km.predict(new), km.transform(new).argmin(axis=1))
+
+
+def test_predict_memory_is_labels_plus_one_chunk(rng):
+    X = rng.random((200_000, 3), dtype=np.float32)
+    km = MiniBatchKMeans(32, seed=0).fit(X[:2000])
+    X_before = X.copy()
+    tracemalloc.start()
+    try:
+        base, _ = tracemalloc.get_traced_memory()
+        labels = km.predict(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # An (n, k) float32 distance matrix would be 25.6 MB; labels are 1.6 MB.
+    assert peak - base <= labels.nbytes + 2**20
+    np.testing.assert_array_equal(X, X_before)  # read in place, not changed
 
 
 def test_sklearn_clone_and_params_round_trip():
