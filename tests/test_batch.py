@@ -366,9 +366,10 @@ def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     saved = json.loads((out / batch.SHARED_PALETTE_NAME).read_text())
     assert [c["rgb"] for c in saved["colors"]] == np.reshape(palettes[0], (-1, 3)).tolist()
 
-    # A resumed run maps the remaining files onto the saved palette, even unseeded.
+    # A resumed run maps the remaining files onto the saved palette, whatever its seed.
     (out / "sub" / "rocket.png").unlink()
-    _cli(photo_tree, "-o", out, "-r", "-k", "6", "--shared-palette")
+    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "5", "--shared-palette")
+    assert "shared palette: reusing 6 colours" in resumed.stdout
     assert _palette(out / "sub" / "rocket.png") == palettes[0]
 
 
@@ -388,6 +389,7 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
+    (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),
@@ -397,6 +399,9 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
+    (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
+    (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
+    (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):

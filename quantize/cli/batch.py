@@ -28,6 +28,7 @@ from rich.progress import (
 
 from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
+from ..io import DEFAULT_MAX_PIXELS
 from . import USAGE_ERROR, app, fail, user_errors
 
 _MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
@@ -45,8 +46,8 @@ def batch(
         "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", help="reduce: colours per image (default 16); "
-        "segment: clusters (default 8).")] = None,
+        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
+        "segment: clusters (default 8).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
     ] = None,
@@ -63,8 +64,11 @@ def batch(
         "texture); repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", help="segment: merge regions smaller than PX pixels.")] = None,
-    seed: Annotated[int | None, typer.Option(
-        "--seed", help="Seed, for reproducible outputs.")] = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Random seed; the same seed gives the same outputs.")] = 0,
+    max_pixels: Annotated[int, typer.Option(
+        "--max-pixels", help="Refuse larger images (guard against decompression bombs).")
+    ] = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders.")] = False,
     glob: Annotated[str | None, typer.Option(
@@ -114,6 +118,7 @@ def batch(
         options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
+        options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
         plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
                               recursive=recursive, pattern=glob, force=force)
     if shared_palette:
@@ -143,49 +148,41 @@ def _require_distributed() -> None:
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: bool, exact_colors: bool, palette_in: Path | None,
-                    seed: int | None) -> dict[str, Any]:
+                    seed: int) -> dict[str, Any]:
     if colors is not None and quality is not None:
         raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
                          "expected one of them")
+    if palette_in is not None and (colors is not None or quality is not None):
+        raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
+                         "without -k/--colors or --quality")
     options: dict[str, Any] = {"space": check_choice(space or "rgb", "--space", ("rgb", "lab")),
                                "dither": dither, "exact_colors": exact_colors, "seed": seed}
-    if quality is not None:
-        options["quality"] = check_float(quality, "--quality", minimum=0.0)
-    else:
-        options["n_colors"] = check_int(16 if colors is None else colors, "-k/--colors",
-                                        minimum=2, maximum=256)
     if palette_in is not None:
         if not palette_in.is_file():
             raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
                              "expected a .gpl, .json or .hex palette")
         options["palette_in"] = palette_in
+    elif quality is not None:
+        options["quality"] = check_float(quality, "--quality", minimum=0.0)
+    else:
+        options["n_colors"] = check_int(16 if colors is None else colors, "-k/--colors",
+                                        minimum=2, maximum=256)
     return options
 
 
 def _segment_options(colors: int | None, space: str | None, weights: list[str],
-                     min_region: int | None, seed: int | None) -> dict[str, Any]:
+                     min_region: int | None, seed: int) -> dict[str, Any]:
     from ..features import check_weights
+    from .segment import parse_weights
 
     options: dict[str, Any] = {
         "n_clusters": check_int(8 if colors is None else colors, "-k/--colors", minimum=2),
         "space": check_choice(space or "lab", "--space", ("rgb", "lab")), "seed": seed}
     if weights:
-        options["weights"] = check_weights(_parse_weights(weights))
+        options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:
         options["min_region"] = check_int(min_region, "--min-region", minimum=0)
     return options
-
-
-def _parse_weights(pairs: list[str]) -> dict[str, float]:
-    parsed = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        try:
-            parsed[name.strip()] = float(value if sep else "missing")
-        except ValueError:
-            raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER, "
-                             "e.g. texture=1") from None
-    return parsed
 
 
 # --------------------------------------------------------------------------
