@@ -41,6 +41,7 @@ import os
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -479,9 +480,15 @@ def _run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
 
     ``force=True`` because the plan already decided this output is to be
     (re)made: a folder output may hold files of an interrupted earlier run.
+    Warnings are returned in the record (``"warnings"``), not printed by the worker.
     """
     _remove_stale_parts(mode, job.output)
-    return mode.func(job.input, job.output, **{**job.options, "force": True})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = dict(mode.func(job.input, job.output, **{**job.options, "force": True}))
+    if caught:
+        record["warnings"] = [_one_line(w.message) for w in caught]
+    return record
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:
@@ -684,7 +691,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}{at}: {_one_line(exc)}"
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | Warning | str) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
 

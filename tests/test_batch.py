@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 def copy_job(input, output, *, force=False, **options):
     """Read an image and write it back as PNG: the smallest real per-file job."""
     image = load_image(input)
+    if "warn" in options:
+        warnings.warn(options["warn"], UserWarning, stacklevel=2)
     save_pil(Image.fromarray(image.rgb), output)
     return {"k": 0, "bytes_in": os.path.getsize(input), "bytes_out": os.path.getsize(output),
             "options": sorted(options)}
@@ -187,6 +190,7 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     first = {r.output: r.output.stat().st_mtime_ns for r in results if r.status == "ok"}
     ok = next(r for r in results if r.status == "ok")
     assert ok.record["options"] == ["seed"]
+    assert "warnings" not in ok.record
 
     again = batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=2)
     assert _rel(again, photo_tree, "skipped") == GOOD
@@ -195,6 +199,13 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
     assert {j.input.relative_to(photo_tree).as_posix() for j in forced.jobs} == (
         GOOD | {"sub/truncated.png"})
+
+
+def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
+                            options={"warn": "only 3 distinct colours"})
+    [result] = batch.run_batch(plan, jobs=1)
+    assert result.record["warnings"] == ["only 3 distinct colours"]
 
 
 def test_a_killed_worker_fails_only_its_file_and_leaves_no_partial_file(photo_tree, tmp_path):

@@ -247,6 +247,9 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {result.input}: {result.reason}",
                                   markup=True, highlight=False)
+            for message in result.record.get("warnings", ()):
+                bar.console.print(f"[yellow]warning[/] {result.input}: {message}",
+                                  markup=True, highlight=False)
             bar.update(task, advance=1, failed=summary.failed)
 
         yield show
@@ -255,6 +258,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
         typer.echo(f"quantize: failed: {result.input}: {result.reason}", err=True)
+    for message in result.record.get("warnings", ()):
+        typer.echo(f"quantize: warning: {result.input}: {message}", err=True)
     if quiet:
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
@@ -267,6 +272,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
 
 
 def _fmt(value: Any) -> str:
+    if value is None:  # a lossless result has no PSNR
+        return "lossless"
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
