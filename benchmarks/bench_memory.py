@@ -67,10 +67,12 @@ def main() -> None:
             }
             for name, cmd in runs.items():
                 rss, wall = _measure(cmd)
-                target = TARGETS_GB[name] if mp >= 100 else float("nan")
-                verdict = "" if mp < 100 else ("  met" if rss <= target else "  MISSED")
+                target, verdict = "-", ""
+                if mp >= 100:
+                    target = f"{TARGETS_GB[name]:.1f}GB"
+                    verdict = "  met" if rss <= TARGETS_GB[name] else "  MISSED"
                 print(f"{mp:>5g} {w:>5}x{h:<5} {w * h * 3 / 1024 ** 3:>6.2f}GB  {name:<8} "
-                      f"{rss:>7.2f}GB {target:>6.1f}G {wall:>7.1f}{verdict}", flush=True)
+                      f"{rss:>7.2f}GB {target:>7} {wall:>7.1f}{verdict}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
