@@ -296,12 +296,35 @@ def test_missing_dask_gives_one_line_install_hint(monkeypatch):
         batch.run_dask([], "tcp://127.0.0.1:1", lambda i, o: None)
 
 
-def test_dask_runs_the_same_jobs(photo_tree, tmp_path):
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """Address of a LocalCluster of 2 single-thread worker processes.
+
+    A task whose worker dies is not retried (allowed-failures 0), to keep tests short.
+    """
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
-        plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
-        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("kill-me.png", "fine.png"):
+        _crop("coffee.jpg", (0, 0, 200, 200)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", KILLING)
+    results = batch.run_batch(plan, scheduler=dask_scheduler)
+    status = {r.input.name: (r.status, r.reason) for r in results}
+    assert status == {"kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
+
+
+def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    results = batch.run_batch(plan, scheduler=dask_scheduler)
     assert _rel(results, photo_tree, "ok") == GOOD
     assert _rel(results, photo_tree, "failed") == BAD
     for r in results:
@@ -450,14 +473,12 @@ def test_unreachable_scheduler_is_a_value_error():
         batch.run_dask([], "tcp://127.0.0.1:9", lambda i, o: None, connect_timeout=1)
 
 
-def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(photo_tree, tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
+def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
+        photo_tree, tmp_path, dask_scheduler):
     local, remote = tmp_path / "local", tmp_path / "dask"
     args = ["-r", "-k", "8", "--seed", "3", "--space", "lab", "-q"]
     assert _cli(photo_tree, "-o", local, "--jobs", "2", *args).exit_code == 1
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        result = _cli(photo_tree, "-o", remote, "--scheduler", cluster.scheduler_address, *args)
+    result = _cli(photo_tree, "-o", remote, "--scheduler", dask_scheduler, *args)
     assert result.exit_code == 1, result.output
     assert "4 ok, 0 skipped, 3 failed" in result.stdout
     made = sorted(p.relative_to(local) for p in local.rglob("*.png"))

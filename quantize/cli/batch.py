@@ -240,8 +240,11 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
+    # Files settled while planning start the bar, so the ETA reflects real jobs only.
+    planned = {id(result) for result in plan.settled}
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(plan.mode.name, total=plan.total, failed=0)
+        task = bar.add_task(plan.mode.name, total=plan.total, completed=len(planned),
+                            failed=0)
 
         def show(result: lib.FileResult) -> None:
             if result.status == "failed":
@@ -250,7 +253,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
             for message in result.record.get("warnings", ()):
                 bar.console.print(f"[yellow]warning[/] {result.input}: {message}",
                                   markup=True, highlight=False)
-            bar.update(task, advance=1, failed=summary.failed)
+            bar.update(task, advance=0 if id(result) in planned else 1,
+                       failed=summary.failed)
 
         yield show
 
