@@ -74,6 +74,8 @@ _ENERGY_FLOOR = 0.5
 # neighbours into a third one at their border.
 _COLOR_SIGMA = 0.0
 _COLOR_SIGMA_WITH_TEXTURE = 3.0
+# ... but at most the image's longer side divided by this (small images).
+_BLUR_PER_SIDE = 128
 # Floors on a group's standard deviation (in its own units), see the module docstring.
 _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
 _SAMPLE_ROWS = 65536
@@ -220,13 +222,14 @@ def _build(rgb: np.ndarray, w: dict[str, float], space: str,
     active = [g for g in GROUPS if w[g] > 0]
     lab = srgb_to_lab(rgb) if (space == "lab" or "intensity" in active) else None
     widths = {"color": 3, "intensity": 1, "xy": 2,
-              "texture": len(scales) + 3}
+              "texture": len(scales) + 2}
     columns, start = {}, 0
     for g in active:
         columns[g] = slice(start, start + widths[g])
         start += widths[g]
     X = np.empty((h * wd, start), dtype=np.float32)
-    blur = _COLOR_SIGMA_WITH_TEXTURE if w["texture"] > 0 else _COLOR_SIGMA
+    blur = (min(_COLOR_SIGMA_WITH_TEXTURE, max(h, wd) / _BLUR_PER_SIDE) if w["texture"] > 0
+            else _COLOR_SIGMA)
     divisors = {}
     for g in active:
         cols = X[:, columns[g]]
@@ -280,7 +283,7 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
 
     The image (``(H, W, 3)`` uint8) is first box-downscaled by an integer
     ``factor`` so its longer side is at most 1024 pixels (1 for smaller
-    images), and its lightness L* taken. Returns the ``(len(scales) + 3, h, w)``
+    images), and its lightness L* taken. Returns the ``(len(scales) + 2, h, w)``
     float32 planes of ``_texture_bank``, each with mean 0 and variance 1 over
     the image, and ``factor``. ``integration`` is the sigma, in working pixels,
     of the window the statistics are averaged over.
@@ -320,7 +323,7 @@ def _resize(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _texture_bank(L: np.ndarray, scales: tuple[float, ...], r: float) -> np.ndarray:
-    """Texture statistics of a lightness plane, ``(len(scales) + 3, H, W)`` float32.
+    """Texture statistics of a lightness plane, ``(len(scales) + 2, H, W)`` float32.
 
     L* is split into octave-like bands by Gaussian blurs at ``scales`` (band
     ``i`` holds the detail between blur ``scales[i-1]`` and ``scales[i]``, the
@@ -328,32 +331,40 @@ def _texture_bank(L: np.ndarray, scales: tuple[float, ...], r: float) -> np.ndar
     averaged over a window (Gaussian sigma ``r``) so that a region of uniform
     texture gets one value. The columns are:
 
-    - each band's share of the total energy: the texture's grain, independent
-      of its contrast;
+    - the share of the total energy in each band but the coarsest (whose share
+      is the rest): the texture's grain, independent of its contrast;
     - the log of the total energy: its contrast;
     - the orientation of the window-averaged structure tensor at the middle
       scale, ``(Jxx - Jyy) / tr J`` and ``2 Jxy / tr J``: its direction and
       how strongly it has one.
     """
     n = len(scales)
-    out = np.empty((n + 3,) + L.shape, dtype=np.float32)
+    out = np.empty((n + 2,) + L.shape, dtype=np.float32)
     floor = np.float32(_ENERGY_FLOOR)
     total = np.full(L.shape, floor, dtype=np.float32)
     finer = L
     for i, s in enumerate(scales):
         coarser = _smooth(L, s)
         band = finer - coarser
-        out[i] = _smooth(band * band, r)
-        total += out[i]
+        energy = _smooth(band * band, r)
+        total += energy
+        if i < n - 1:
+            out[i] = energy
         finer = coarser
-    out[:n] /= total
-    out[n] = np.log(total)
-    gy, gx = np.gradient(_smooth(L, scales[n // 2]))
+    out[:n - 1] /= total
+    out[n - 1] = np.log(total)
+    gy, gx = _gradient(_smooth(L, scales[n // 2]))
     jxx, jyy, jxy = _smooth(gx * gx, r), _smooth(gy * gy, r), _smooth(gx * gy, r)
     trace = jxx + jyy + floor
-    out[n + 1] = (jxx - jyy) / trace
-    out[n + 2] = 2 * jxy / trace
+    out[n] = (jxx - jyy) / trace
+    out[n + 1] = 2 * jxy / trace
     return out
+
+
+def _gradient(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column derivatives by central differences; 0 along a side of one pixel."""
+    return tuple(np.gradient(plane, axis=a) if plane.shape[a] > 1 else np.zeros_like(plane)
+                 for a in (0, 1))
 
 
 def _standardize(planes: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,8 @@ from .io import (
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
 
-__all__ = ["OUTPUT_FILES", "SegmentResult", "default_min_region", "segment", "segment_file"]
+__all__ = ["OUTPUT_FILES", "ClusterCountWarning", "SegmentResult", "default_min_region",
+           "segment", "segment_file"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
 FIT_SAMPLE = 200_000
@@ -57,14 +59,20 @@ FIT_SAMPLE = 200_000
 _ASSIGN_ROWS = 1 << 18
 # Border refinement: how far (working pixels) from a cluster border pixels are
 # re-assigned, and the majority smoothing (Gaussian sigma, working pixels)
-# applied to the cluster map afterwards.
+# applied to the cluster map afterwards...
 _BAND_RADIUS = 16
 # Pixels (at most, evenly spaced) used to estimate the cluster means for refinement.
 _MEAN_SAMPLE = 1 << 20
 _MAJORITY_SIGMA = 6.0
+# ... but at most the image's longer side divided by this (small images).
+_MAJORITY_PER_SIDE = 64
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "segments.json")
+
+
+class ClusterCountWarning(UserWarning):
+    """Fewer distinct pixels than clusters were asked for; fewer clusters are used."""
 
 
 def default_min_region(height: int, width: int) -> int:
@@ -200,7 +208,8 @@ def segment(
     small_map = pixel_clusters.reshape(work.shape[:2])
     if "texture" in spec.columns:
         _refine_borders(small_map, X, work, spec, n_centers)
-    cluster_map = _regions.smooth_label_map(small_map, n_centers, _MAJORITY_SIGMA, (h, wd))
+    sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
+    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, (h, wd))
     labels, clusters = _regions_of(cluster_map, small_map, X, limit, n_centers)
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
@@ -219,11 +228,23 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
         sample = X[np.sort(rng.choice(n, size=FIT_SAMPLE, replace=False))]
     else:
         sample = X
+    distinct = _count_distinct(sample, k)
+    if distinct < k:
+        warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
+                      f"vectors; using {distinct} clusters", ClusterCountWarning, stacklevel=3)
+        k = distinct
     model = MiniBatchKMeans(k, seed=rng).fit(sample)
     labels = np.empty(n, dtype=np.int32)
     for start in range(0, n, _ASSIGN_ROWS):
         labels[start:start + _ASSIGN_ROWS] = model.predict(X[start:start + _ASSIGN_ROWS])
     return model.cluster_centers_, labels
+
+
+def _count_distinct(sample: np.ndarray, k: int) -> int:
+    """Distinct rows of ``sample``, counted exactly only when there could be fewer than ``k``."""
+    if sample.shape[0] >= k and np.unique(sample[: 4 * k], axis=0).shape[0] >= k:
+        return k
+    return int(np.unique(sample, axis=0).shape[0])
 
 
 def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from quantize.reconstruct.regions import (
     find_boundaries,
     merge_small_regions,
 )
+from quantize.segment import ClusterCountWarning
 
 QUADRANT_COLORS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]
 
@@ -190,3 +192,21 @@ def test_bad_parameters(rng, kwargs, error, match):
     params = {"n_clusters": 4, **kwargs}
     with pytest.raises(error, match=match):
         segment(img, **params)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (1, 9, 3), (7, 1, 3), (2, 2, 3)])
+def test_tiny_images(shape):
+    img = np.full(shape, 90, dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterCountWarning)  # a 1-pixel image has 1 vector
+        result = segment(img, 3, seed=0)
+    assert result.labels.shape == shape[:2]
+    assert result.labels.min() == 1 and result.n_regions >= 1
+
+
+def test_fewer_distinct_pixels_than_clusters_warns():
+    img = np.zeros((20, 20, 3), dtype=np.uint8)
+    img[:, 10:] = 255
+    with pytest.warns(ClusterCountWarning, match="n_clusters=5 but the image has only 2"):
+        result = segment(img, 5, weights={"texture": 0, "xy": 0}, seed=0)
+    assert result.n_regions == 2

@@ -9,6 +9,7 @@ exists (use ``--force``).
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -76,11 +77,14 @@ def segment_command(
 ) -> None:
     """Segment a photo into regions by k-means on colour, texture and position."""
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
-    with user_errors():
+    with user_errors(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         record = segment_file(input, target, n_clusters=n_clusters,
                               weights=parse_weights(weights or []), space=space,
                               min_region=min_region, seed=seed, force=force,
                               max_pixels=max_pixels)
+    for w in caught:
+        typer.echo(f"quantize: warning: {w.message}", err=True)
     if as_json:
         typer.echo(json.dumps(record))
     else:
