@@ -94,9 +94,10 @@ _GUESS_DIRECT_MAX = 1 << 12
 _GUESS_CELL_SHIFT = 3
 _GUESS_SAMPLE = 1 << 15
 # The fit on the summary: runs from different seeds (the best is kept) and full
-# Lloyd passes per run; then exact weighted passes over all distinct colours.
-_SUMMARY_N_INIT = 2
-_SUMMARY_REFINE = 15
+# Lloyd passes after the core's own polish (which settles small data already);
+# then exact weighted passes over all distinct colours.
+_SUMMARY_N_INIT = 1
+_SUMMARY_REFINE = 2
 _EXACT_PASSES = 1
 
 
@@ -548,7 +549,7 @@ def _check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
             raise TypeError(f"{name}={value!r} should be a bool, got {type(value).__name__}")
     pal = None
     if palette is not None:
-        pal = check_palette(palette)
+        pal = _check_palette(palette)
         for name, value in (("n_colors", k), ("quality", q)):
             if value is not None:
                 raise ValueError(f"palette and {name}={value!r} cannot be combined: a given "
@@ -562,7 +563,7 @@ def _check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     return _Options(k, q, space, bool(dither), bool(exact_colors), pal)
 
 
-def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
+def _check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     """Return a ``(k, 3)`` uint8 copy of an integer palette with values 0..255, or raise."""
     arr = np.asarray(palette)
     if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] == 0:
@@ -722,7 +723,7 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
         return None
     if isinstance(palette_in, str | os.PathLike):
         return read_palette(palette_in)
-    return check_palette(palette_in, "palette_in")
+    return _check_palette(palette_in, "palette_in")
 
 
 def _save(result: ReduceResult, path: Path, kind: str) -> None:
