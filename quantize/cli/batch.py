@@ -119,10 +119,14 @@ def batch(
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
-        plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
-                              recursive=recursive, pattern=glob, force=force)
-    if shared_palette:
-        plan = _with_shared_palette(plan, jobs, scheduler, quiet)
+    try:
+        with user_errors():
+            plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
+                                  recursive=recursive, pattern=glob, force=force)
+        if shared_palette:
+            plan = _with_shared_palette(plan, jobs, scheduler, quiet)
+    except KeyboardInterrupt:
+        fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
     if report is not None:
         with user_errors():
