@@ -26,8 +26,8 @@ from ..colors import srgb_to_lab
 from ..errors import ImageReadError
 from ..io import atomic_write
 
-__all__ = ["PALETTE_FORMATS", "dither_indices", "indexed_image", "nearest_entry",
-           "palette_order", "read_palette", "write_palette"]
+__all__ = ["PALETTE_FORMATS", "check_palette_path", "dither_indices", "indexed_image",
+           "nearest_entry", "palette_order", "read_palette", "write_palette"]
 
 #: Palette file extensions and what they hold.
 PALETTE_FORMATS = {
