@@ -1,9 +1,17 @@
 """Segment a photo into regions by k-means on weighted per-pixel features.
 
-The pipeline: ``features.build_features`` (pixels to weighted vectors) ->
-``kmeans.MiniBatchKMeans`` fitted on a random sample of pixels, then every pixel
-assigned to its nearest centre in chunks -> ``reconstruct.regions``
-(connected components, small-region merging, stable numbering).
+The pipeline, on a working copy box-downscaled to at most 1024 pixels a side
+(the image itself when it is that small):
+
+1. ``features``: pixels to weighted feature vectors;
+2. ``kmeans.MiniBatchKMeans`` fitted on a random sample of at most
+   ``FIT_SAMPLE`` pixels, then every pixel assigned to its nearest centre in
+   chunks;
+3. border refinement: near cluster borders, pixels are assigned again with
+   texture measured over a narrower window (``_refine_borders``);
+4. ``reconstruct.regions``: majority smoothing of the cluster map, brought
+   to full resolution by interpolating each cluster's vote map; connected
+   components; small-region merging; stable numbering.
 
 ``segment`` works on arrays and returns a :class:`SegmentResult`;
 ``segment_file`` is the file-level job behind ``quantize segment`` and batch runs.
@@ -57,14 +65,12 @@ __all__ = ["OUTPUT_FILES", "ClusterCountWarning", "SegmentResult", "default_min_
 FIT_SAMPLE = 200_000
 # Rows assigned per predict call: bounds predict's own float32 copy of its input.
 _ASSIGN_ROWS = 1 << 18
-# Border refinement: how far (working pixels) from a cluster border pixels are
-# re-assigned, and the majority smoothing (Gaussian sigma, working pixels)
-# applied to the cluster map afterwards...
+# Border refinement: pixels this close (working pixels) to a cluster border
+# are assigned again.
 _BAND_RADIUS = 16
-# Pixels (at most, evenly spaced) used to estimate the cluster means for refinement.
-_MEAN_SAMPLE = 1 << 20
+# Majority smoothing of the cluster map: Gaussian sigma in working pixels, but
+# at most the longer side divided by _MAJORITY_PER_SIDE (small images).
 _MAJORITY_SIGMA = 6.0
-# ... but at most the image's longer side divided by this (small images).
 _MAJORITY_PER_SIDE = 64
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
@@ -253,39 +259,34 @@ def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
 
     The wide texture window that makes a texture recognisable also blurs where
     it ends. Near the borders of ``cluster_map`` (within ``_BAND_RADIUS``
-    working pixels), each pixel is assigned again, to the nearest of the
-    clusters found near it, using the same features except that texture is
-    averaged over a narrower window; each cluster's centre in that space is the
-    mean of its pixels. ``cluster_map`` (H, W) is updated in place.
+    pixels), each pixel is assigned again, to the nearest of the clusters
+    present near it, using the same features except that texture is averaged
+    over a narrower window; each cluster's centre in that space is the mean of
+    its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
+    ``rgb``; the map is updated in place.
     """
-    h, w = cluster_map.shape
     tex = spec.columns["texture"]
-    planes, f = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
+    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
-    small = cluster_map[f // 2::f, f // 2::f][:planes.shape[1], :planes.shape[2]]
+    fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
     size = 2 * _BAND_RADIUS + 1
-    near = np.stack([ndimage.maximum_filter(small == c, size=size) for c in range(k)])
-    rows = np.minimum(np.arange(h) // f, small.shape[0] - 1)
-    cols = np.minimum(np.arange(w) // f, small.shape[1] - 1)
-    band = (near.sum(axis=0) > 1)[rows[:, None], cols[None, :]]
-    idx = np.flatnonzero(band)
+    near = np.stack([ndimage.maximum_filter(cluster_map == c, size=size).ravel()
+                     for c in range(k)], axis=1)  # (h*w, k): clusters present nearby
+    idx = np.flatnonzero(near.sum(axis=1) > 1)
     if idx.size == 0:
         return
-    step = max(1, cluster_map.size // _MEAN_SAMPLE)
-    centers = _cluster_means(X[::step], cluster_map.ravel()[::step], k)
-    centers[:, tex] = _cluster_means(planes.reshape(planes.shape[0], -1).T,
-                                     small.ravel(), k)
+    flat_map = cluster_map.reshape(-1)
+    centers = _cluster_means(X, flat_map, k)
+    centers[:, tex] = _cluster_means(fine, flat_map, k)
     c32 = centers.astype(np.float32)
     c_sq = (c32 * c32).sum(axis=1)
-    flat_map = cluster_map.reshape(-1)
     for start in range(0, idx.size, _ASSIGN_ROWS):
         chunk = idx[start:start + _ASSIGN_ROWS]
-        r_w, c_w = rows[chunk // w], cols[chunk % w]
         feats = X[chunk]
-        feats[:, tex] = planes[:, r_w, c_w].T
+        feats[:, tex] = fine[chunk]
         # Squared distance up to the per-row constant ||x||^2, which argmin ignores.
         dist = c_sq - 2.0 * (feats @ c32.T)
-        dist[~near[:, r_w, c_w].T] = np.inf
+        dist[~near[chunk]] = np.inf
         flat_map[chunk] = dist.argmin(axis=1)
 
 
