@@ -20,6 +20,7 @@ on 1M points is measured with ``tracemalloc``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import tracemalloc
@@ -142,6 +143,13 @@ def predict_peak_memory(X: np.ndarray, k: int) -> tuple[int, int]:
 # --------------------------------------------------------------------------
 
 
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "unknown"
+
+
 def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -157,6 +165,8 @@ def main() -> None:
     points = load_points(args.n)
     print(f"{args.n} points from {', '.join(IMAGES)}; medians of {args.repeats} runs; "
           "inertia exact float64 over all points")
+    print(f"{os.cpu_count()} CPUs, load average {_load()} at start (timings on a busy "
+          "machine are noisy; scikit-learn's threads suffer most)")
     print(f"{'d':>2} {'k':>3} | {'ours s':>7} {'skMB s':>7} {'skKM s':>7} | "
           f"{'t/skMB':>6} | {'I/skKM':>7} {'skMB I/skKM':>11} | targets")
     all_ok = True
@@ -179,6 +189,7 @@ def main() -> None:
     print(f"predict peak extra memory on {X.shape[0]}x{X.shape[1]}, k={k}: "
           f"{peak / 2**20:.1f} MiB (labels {label_bytes / 2**20:.1f} MiB, "
           f"an n x k float32 matrix would be {X.shape[0] * k * 4 / 2**20:.0f} MiB)")
+    print(f"load average {_load()} at end")
     print(f"time target <= {TIME_TARGET} x sklearn MiniBatchKMeans, inertia target <= "
           f"{INERTIA_TARGET} x sklearn KMeans: {'all met' if all_ok else 'NOT all met'}")
 

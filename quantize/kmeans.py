@@ -66,7 +66,6 @@ _POLISH_MAX_PASSES = 100
 _SEED_CANDIDATES = 8
 _CANDIDATE_SAMPLE = 16384
 _CANDIDATE_MAX_PASSES = 30
-_WARM_COUNTS = True
 # A centre is starving when its count falls below this share of the largest.
 _REASSIGNMENT_RATIO = 0.01
 
@@ -191,6 +190,12 @@ def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
     rows is never paid on the normal path.
     """
     n_distinct = np.unique(X[w > 0], axis=0).shape[0]
+    if n_distinct >= k:  # distinct, but too close for float32 distances to tell apart
+        raise ValueError(
+            f"n_clusters={k}: the {n_distinct} distinct points with positive weight are "
+            "too close together (relative to their distance from the origin) to be "
+            "separated in float32; expected fewer clusters or rescaled data"
+        )
     raise ValueError(
         f"n_clusters={k} should be <= the number of distinct points with positive "
         f"weight ({n_distinct})"
@@ -484,7 +489,7 @@ class MiniBatchKMeans:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
         self._check_fitted()
         data = self._check_features(X)
-        out = np.empty((data.shape[0], self.n_clusters), dtype=np.float64)
+        out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
         rows = _chunk_rows(*self.cluster_centers_.shape)
         c = self.cluster_centers_
         for start in range(0, data.shape[0], rows):
@@ -577,8 +582,9 @@ def _best_candidate(sample, n_seed, p, rng) -> tuple[np.ndarray, np.ndarray] | N
                                                _CANDIDATE_MAX_PASSES)
         inertia = float(_sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
         if best is None or inertia < best[0]:
-            counts = np.bincount(labels, minlength=k).astype(np.float64)
-            best = (inertia, centers, counts if _WARM_COUNTS else np.zeros(k))
+            # The centres already average these many points: the mini-batch
+            # phase continues from them instead of starting over.
+            best = (inertia, centers, np.bincount(labels, minlength=k).astype(np.float64))
     return best[1], best[2]
 
 
