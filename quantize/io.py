@@ -39,7 +39,7 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "save_pil"]
+           "check_output_path", "load_image", "probe_image", "save_pil"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -107,6 +107,40 @@ def load_image(path: str | os.PathLike[str], *,
     """
     p = Path(path)
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    with _opened(p, limit) as im:
+        n_frames = getattr(im, "n_frames", 1)
+        im.seek(0)
+        im.load()
+        rgb, alpha = _pil_to_rgba(_upright_srgb(im))
+        return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames)
+
+
+def probe_image(path: str | os.PathLike[str], *,
+                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """Check from its header, without decoding, that ``path`` is an image within the limit.
+
+    Returns
+    -------
+    (width, height) : tuple of int
+        As stored (before EXIF orientation).
+
+    Raises
+    ------
+    ImageReadError
+        As :func:`load_image`, for every problem the header shows (a truncated
+        body is only found by decoding).
+    """
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    with _opened(Path(path), limit) as im:
+        return im.size
+
+
+@contextlib.contextmanager
+def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
+    """Open ``p`` with Pillow after the file checks; turn every failure into ImageReadError.
+
+    Failures inside the ``with`` body (decoding) are translated too.
+    """
     if not p.exists():
         raise ImageReadError(f"{p}: no such file")
     if p.is_dir():
@@ -116,11 +150,7 @@ def load_image(path: str | os.PathLike[str], *,
     try:
         with _pillow_limit_lifted(), Image.open(p) as im:
             _check_pixel_count(p, im.size, limit)
-            n_frames = getattr(im, "n_frames", 1)
-            im.seek(0)
-            im.load()
-            rgb, alpha = _pil_to_rgba(_upright_srgb(im))
-            return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames)
+            yield im
     except ImageReadError:
         raise
     except UnidentifiedImageError:

@@ -229,3 +229,15 @@ def test_save_pil_by_extension(tmp_path):
     assert Image.open(tmp_path / "a.gif").format == "GIF"
     with pytest.raises(ValueError, match="unknown image extension"):
         save_pil(im, tmp_path / "a.nope")
+
+
+def test_probe_reads_only_the_header(corpus):
+    from quantize.io import probe_image
+
+    assert probe_image(corpus["good.png"]) == (64, 48)
+    # A truncated body is only found by decoding; the header is fine.
+    assert probe_image(corpus["truncated.png"]) == (64, 48)
+    for name, match in [("bomb.png", "exceeds the limit"), ("text.jpg", "not an image"),
+                        ("zero_byte.png", "file is empty")]:
+        with pytest.raises(ImageReadError, match=match):
+            probe_image(corpus[name])
