@@ -33,8 +33,6 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 TIME_TARGET = 1.0
 RSS_TARGET_GB = 2.0
 MOSAIC_TEXTURES = ("grass", "brick", "gravel")
@@ -97,6 +95,7 @@ def texture_mosaic(size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _child(method: str, megapixels: float, seed: int, queue: Any) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _images import benchmark_photo
 
     photo = benchmark_photo(megapixels)
