@@ -108,10 +108,9 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
     -------
     mapping : (n + 1,) ndarray of intp
         New label (1..R, raster order of first pixels) of each old label.
-    members : (n + 1,) ndarray of intp
-        For each old label, the old label of the region it was merged into
-        (itself when it absorbed others or stayed alone); used to choose the
-        cluster of a merged region.
+    group : (n + 1,) ndarray of intp
+        For each old label, the smallest old label of the merged region it
+        ended in (itself when it was not merged into an earlier one).
     """
     area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
     sums = means * area[:, None]
