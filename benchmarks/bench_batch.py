@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -103,13 +104,25 @@ def run_quantize(src: Path, out: Path, colors: int, extra: list[str]) -> float:
 
 
 def _timed(command: list[str]) -> float:
-    start = time.perf_counter()
+    """Wall seconds of ``command``; also prints the CPUs it kept busy on average.
+
+    CPU time is that of finished child processes (pool workers included, Dask
+    workers not). Fewer busy CPUs than workers means the machine was shared.
+    """
+    start, cpu_start = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    print(f"  ({command[0].rsplit('/', 1)[-1]} {' '.join(command[-2:])}: "
+          f"{(_children_cpu() - cpu_start) / seconds:.2f} CPUs busy on average)", flush=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])}... failed ({done.returncode}):\n"
                          f"{done.stdout}{done.stderr}")
     return seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def mean_psnr(inputs: list[Path], out: Path) -> float:
