@@ -51,10 +51,11 @@ from pathlib import Path, PurePath
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from ._validation import check_int
-from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image
+from .errors import ImageReadError
+from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image, probe_image
 
 __all__ = ["SHARED_PALETTE_NAME", "BatchPlan", "BatchSummary", "FileJob", "FileResult",
            "JobMode", "MissingDependencyError", "SharedPalette", "available_cpus",
@@ -284,18 +285,11 @@ def _walk(base: Path, recursive: bool, skip: Path | None) -> Iterator[Path]:
 
 
 def sniff_image(path: Path) -> str | None:
-    """Open ``path``'s header: None when Pillow recognises an image, else the reason."""
+    """Open ``path``'s header: None when it is an image quantize accepts, else the reason."""
     try:
-        if path.stat().st_size == 0:
-            return "file is empty (0 bytes), expected an image"
-        with Image.open(path) as im:
-            w, h = im.size
-        if w < 1 or h < 1:
-            return f"image has no pixels ({w}x{h})"
-    except UnidentifiedImageError:
-        return "not an image Pillow can identify"
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        return f"cannot open image ({_one_line(exc)})"
+        probe_image(path, max_pixels=None)
+    except ImageReadError as exc:
+        return str(exc).removeprefix(f"{path}: ")
     return None
 
 

@@ -356,6 +356,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
     try:
         write(tmp)
         os.replace(tmp, target)

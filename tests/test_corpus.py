@@ -199,3 +199,78 @@ def test_api_reduce_colors_on_loaded_images(corpus, name):
     assert result.palette.dtype == np.uint8
     assert result.k == 0 if name == "rgba_transparent.png" else 1 <= result.k <= 8
     np.testing.assert_array_equal(loaded.rgb, before)
+
+
+# -- segment ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_segment_refuses_unreadable(corpus, tmp_path, name):
+    outdir = tmp_path / "seg"
+    result = _invoke("segment", corpus[name], "-o", outdir)
+    _assert_one_line_error(result, 1, UNREADABLE[name])
+    assert not (outdir / "segments.json").exists()
+    _no_partial_files(tmp_path)
+
+
+@pytest.mark.parametrize("name", READABLE)
+def test_segment_handles_every_readable_kind(corpus, fingerprints, tmp_path, name):
+    outdir = tmp_path / "seg"
+    result = _invoke("segment", corpus[name], "-k", "3", "-o", outdir, "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    labels = np.asarray(Image.open(outdir / "labels.png"))
+    with Image.open(corpus[name]) as src:
+        w, h = src.size
+        orientation = src.getexif().get(0x0112, 1)
+    assert labels.shape == ((w, h) if orientation in (5, 6, 7, 8) else (h, w))
+    assert labels.min() >= 1 and labels.max() == record["n_regions"]
+    assert _digest(corpus[name]) == fingerprints[name]
+    _no_partial_files(tmp_path)
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["-w", "texture=-1"], "texture=-1.0 should be >= 0"),
+    (["-w", "foo=1"], "'foo' is not valid; expected one of 'color', 'intensity', 'xy', 'texture'"),
+    (["-w", "color=nan"], "color=nan should be a finite number"),
+    (["-w", "color"], "expected NAME=NUMBER"),
+    (["-k", "0"], "n_clusters=0 should be >= 1"),
+])
+def test_segment_bad_parameters(corpus, tmp_path, args, fragment):
+    outdir = tmp_path / "seg"
+    result = _invoke("segment", corpus["good.png"], "-o", outdir, *args)
+    _assert_one_line_error(result, 2, fragment)
+    assert not outdir.exists() or not any(outdir.iterdir())
+
+
+def test_segment_refuses_to_overwrite_without_force(corpus, tmp_path):
+    outdir = tmp_path / "seg"
+    assert _invoke("segment", corpus["good.png"], "-k", "2", "-o", outdir).exit_code == 0
+    before = (outdir / "labels.png").read_bytes()
+    _assert_one_line_error(_invoke("segment", corpus["good.png"], "-k", "3", "-o", outdir),
+                           15, "--force")
+    assert (outdir / "labels.png").read_bytes() == before
+
+
+# -- batch --------------------------------------------------------------------
+
+
+def test_batch_over_the_whole_corpus(corpus, fingerprints, tmp_path):
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    result = _invoke("batch", corpus["good.png"].parent, "-o", out, "-k", "4", "--jobs", "1",
+                     "--quiet", "--report", report)
+    assert result.exit_code == 1, result.output  # some files are bad
+    rows = json.loads(report.read_text())
+    rows = rows["files"] if isinstance(rows, dict) else rows
+    status = {Path(r["input"]).name: r["status"] for r in rows}
+    for name in ("zero_byte.png", "truncated.png", "truncated.jpg", "text.jpg", "bomb.png"):
+        assert status.get(name) == "failed", (name, status.get(name))
+        assert name in result.output  # each failure is reported by path
+    for name in READABLE:
+        file_name = corpus[name].name
+        assert status.get(file_name) == "ok", (name, status.get(file_name))
+    for name, digest in fingerprints.items():
+        assert _digest(corpus[name]) == digest
+    _no_partial_files(out)
+    assert "Traceback" not in result.output

@@ -241,3 +241,12 @@ def test_probe_reads_only_the_header(corpus):
                         ("zero_byte.png", "file is empty")]:
         with pytest.raises(ImageReadError, match=match):
             probe_image(corpus[name])
+
+
+def test_atomic_write_gives_outputs_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "o.bin", lambda tmp: tmp.write_bytes(b"x"))
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "o.bin").stat().st_mode & 0o777 == 0o644
