@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -25,6 +25,12 @@ from .. import __version__
 from ..errors import QuantizeError
 
 USAGE_ERROR = 2
+
+# Options that every sub-command declares the same way.
+SeedOption = Annotated[int, typer.Option(
+    "--seed", help="Random seed; the same seed gives the same output.")]
+MaxPixelsOption = Annotated[int, typer.Option(
+    "--max-pixels", help="Refuse larger images (guard against decompression bombs).")]
 
 
 def _echo_error(message: str) -> None:

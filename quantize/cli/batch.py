@@ -29,7 +29,7 @@ from rich.progress import (
 from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..io import DEFAULT_MAX_PIXELS
-from . import USAGE_ERROR, app, fail, user_errors
+from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
 
 _MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
@@ -64,11 +64,8 @@ def batch(
         "texture); repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", help="segment: merge regions smaller than PX pixels.")] = None,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Random seed; the same seed gives the same outputs.")] = 0,
-    max_pixels: Annotated[int, typer.Option(
-        "--max-pixels", help="Refuse larger images (guard against decompression bombs).")
-    ] = DEFAULT_MAX_PIXELS,
+    seed: SeedOption = 0,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders.")] = False,
     glob: Annotated[str | None, typer.Option(

@@ -17,7 +17,7 @@ import typer
 
 from ..io import DEFAULT_MAX_PIXELS
 from ..reduce import reduce_file
-from . import USAGE_ERROR, app, fail, user_errors
+from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
 
 _EPILOG = """\b
 Examples:
@@ -64,16 +64,13 @@ def reduce_command(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", help="Map onto this palette (.gpl, .json or .hex) instead of "
         "fitting one.", show_default=False)] = None,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Random seed; the same seed gives the same output.")] = 0,
+    seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output, k, space, psnr, delta_e, "
         "seconds, bytes_in, bytes_out.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite the output (and palette file) if they exist.")] = False,
-    max_pixels: Annotated[int, typer.Option(
-        "--max-pixels", help="Refuse larger images (guard against decompression bombs).")
-    ] = DEFAULT_MAX_PIXELS,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Reduce the colours of an image by k-means on its distinct colours."""
     if palette_in is not None and (colors is not None or quality is not None):

@@ -18,7 +18,7 @@ import typer
 from ..features import DEFAULT_WEIGHTS, GROUPS
 from ..io import DEFAULT_MAX_PIXELS
 from ..segment import OUTPUT_FILES, segment_file
-from . import app, user_errors
+from . import MaxPixelsOption, SeedOption, app, user_errors
 
 _DEFAULTS = ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
 
@@ -64,16 +64,13 @@ def segment_command(
         "--min-region", help="Merge regions smaller than PX pixels into their most "
         "similar neighbour (default: 1/1000 of the image; 0 keeps all).",
         show_default=False)] = None,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Random seed; the same seed gives the same output.")] = 0,
+    seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
         "n_regions, min_region, weights, space, seconds, outputs.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
-    max_pixels: Annotated[int, typer.Option(
-        "--max-pixels", help="Refuse larger images (guard against decompression bombs).")
-    ] = DEFAULT_MAX_PIXELS,
+    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions by k-means on colour, texture and position."""
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
