@@ -84,6 +84,7 @@ _SAMPLE_ROWS = 65536
 _REGION_BANDS = (1.0, 2.0, 4.0)
 _REGION_BAND_WINDOW = 2.0
 _REGION_TEXTURE_GAIN = 1.0
+_REGION_TEXTURE_FLOOR = 0.5
 _BAND_PIXELS = 1 << 20
 
 
@@ -315,7 +316,8 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     weights. The columns are Lab colour times ``sqrt(color)``, L* times
     ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
     (detail finer than 1, 1 to 2 and 2 to 4 pixels, averaged over a Gaussian of
-    sigma 2) times ``sqrt(texture)`` and ``_REGION_TEXTURE_GAIN``: averaged over
+    sigma 2, less a noise floor of 0.5 L* units) times ``sqrt(texture)`` and
+    ``_REGION_TEXTURE_GAIN``: averaged over
     a region, the bands describe its grain and contrast with the region itself
     as the window, so the statistics do not bleed across its borders. Groups
     of weight 0 are left out (with every weight 0 but ``xy``, the colour is kept).
@@ -330,7 +332,9 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
         finer = lab[0]
         for sigma in _REGION_BANDS:
             coarser = _smooth(lab[0], sigma)
-            parts.append((_smooth(np.abs(finer - coarser), _REGION_BAND_WINDOW) * gain)[None])
+            amplitude = _smooth(np.abs(finer - coarser), _REGION_BAND_WINDOW)
+            amplitude -= np.float32(_REGION_TEXTURE_FLOOR)
+            parts.append((np.maximum(amplitude, 0) * gain)[None])
             finer = coarser
     return np.ascontiguousarray(np.concatenate(parts).transpose(1, 2, 0))
 

@@ -83,6 +83,7 @@ _MAJORITY_PER_SIDE = 64
 # distance of one cell side weighs as a Lab difference of this much, at the
 # default xy weight) and the local k-means passes.
 _SUPERPIXELS = 1000
+_MIN_STEP = 6
 _COMPACTNESS = 10.0
 _SUPERPIXEL_PASSES = 4
 # Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
@@ -304,7 +305,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 def _build_hierarchy(work: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierarchy:
     """Superpixels of the working copy and their merge hierarchy."""
     lab = srgb_to_lab(work)
-    step = cell_step(work.shape[:2], _SUPERPIXELS)
+    step = max(_MIN_STEP, cell_step(work.shape[:2], _SUPERPIXELS))
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES)
     labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))

@@ -133,18 +133,19 @@ class MergeCost:
     total_area: float
 
 
-def _cost(area_a, sum_a, area_b, sum_b, length, edge_sum, params: MergeCost) -> float:
-    """Cost of merging two adjacent regions.
+def _costs(area_a: float, mean_a: np.ndarray, areas: np.ndarray, means: np.ndarray,
+           lengths: np.ndarray, edge_sums: np.ndarray, params: MergeCost) -> np.ndarray:
+    """Costs of merging region ``a`` with each of several adjacent regions.
 
     ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power`` with ``e`` the
     mean edge strength along the shared border and ``s`` the smaller region's
     share of the image: different, strongly separated and large regions merge late.
     """
-    diff = sum_a / area_a - sum_b / area_b
-    e = edge_sum / length
-    dissimilarity = float(diff @ diff) + params.edge * e * e
-    share = min(area_a, area_b) / params.total_area
-    return float(np.sqrt(dissimilarity) * share ** params.size_power)
+    diff = means - mean_a
+    e = edge_sums / lengths
+    dissimilarity = np.einsum("ij,ij->i", diff, diff) + params.edge * e * e
+    share = np.minimum(areas, area_a) / params.total_area
+    return np.sqrt(dissimilarity) * share ** params.size_power
 
 
 def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarray,
@@ -172,15 +173,20 @@ def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarr
 def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
     """The merge loop; fills ``pair_heights`` in place, returns merges and heights."""
     total = 2 * n - 1
-    areas = list(area) + [0.0] * (n - 1)
-    vecs = list(sums) + [None] * (n - 1)
+    areas = np.zeros(total)
+    areas[:n] = area
+    means = np.zeros((total, sums.shape[1]))
+    means[:n] = sums / area[:, None]
     links: list[dict[int, list]] = [dict() for _ in range(total)]
-    for e, (a, b) in enumerate(pairs):
+    for e, (a, b) in enumerate(pairs.tolist()):
         link = [length[e], edge[e], [e]]
         links[a][b] = link
         links[b][a] = link
-    heap = [(_cost(areas[a], vecs[a], areas[b], vecs[b], length[e], edge[e], params),
-             int(a), int(b)) for e, (a, b) in enumerate(pairs)]
+    a_idx, b_idx = pairs[:, 0], pairs[:, 1]
+    diff = means[a_idx] - means[b_idx]
+    first = np.sqrt(np.einsum("ij,ij->i", diff, diff) + params.edge * (edge / length) ** 2)
+    first *= (np.minimum(areas[a_idx], areas[b_idx]) / params.total_area) ** params.size_power
+    heap = list(zip(first.tolist(), a_idx.tolist(), b_idx.tolist(), strict=True))
     heapq.heapify(heap)
     alive = np.zeros(total, dtype=bool)
     alive[:n] = True
@@ -196,11 +202,15 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
         alive[a] = alive[b] = False
         alive[node] = True
         areas[node] = areas[a] + areas[b]
-        vecs[node] = vecs[a] + vecs[b]
+        means[node] = (means[a] * areas[a] + means[b] * areas[b]) / areas[node]
         merged = _join_links(links, a, b, node)
-        for c, link in merged.items():
-            heapq.heappush(heap, (_cost(areas[node], vecs[node], areas[c], vecs[c],
-                                        link[0], link[1], params), node, c))
+        if merged:
+            others = np.fromiter(merged, dtype=np.intp, count=len(merged))
+            stats = np.array([link[:2] for link in merged.values()])
+            costs = _costs(areas[node], means[node], areas[others], means[others],
+                           stats[:, 0], stats[:, 1], params)
+            for c, value in zip(others.tolist(), costs.tolist(), strict=True):
+                heapq.heappush(heap, (value, node, c))
         merges.append((a, b))
         heights.append(level)
         node += 1

@@ -83,14 +83,16 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
 
 
 def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
-    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``."""
-    parts = []
+    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``, sorted."""
+    n = int(regions.max()) + 1
+    keys = []
     for a, b in ((regions[:, :-1], regions[:, 1:]), (regions[:-1, :], regions[1:, :])):
         differ = a != b
-        parts.append(np.stack([a[differ], b[differ]], axis=1))
-    pairs = np.concatenate(parts).astype(np.int64)
-    pairs.sort(axis=1)
-    return np.unique(pairs, axis=0) if pairs.size else pairs.reshape(0, 2)
+        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
+        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
+        keys.append(lo * n + hi)
+    unique = np.unique(np.concatenate(keys))
+    return np.stack(np.divmod(unique, n), axis=1)
 
 
 def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
