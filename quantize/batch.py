@@ -53,6 +53,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ._kernels import pack_rgb, unpack_rgb
 from ._validation import check_int
 from .errors import ImageReadError
 from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image, probe_image
@@ -588,11 +589,11 @@ def _pooled_sample(plan: BatchPlan, options: Mapping[str, Any], samples_per_file
     if not got:
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
                          "for the shared palette")
-    codes = np.concatenate([_pack(c) for c, _ in got])
+    codes = np.concatenate([pack_rgb(c) for c, _ in got])
     counts = np.concatenate([n for _, n in got])
     merged, inverse = np.unique(codes, return_inverse=True)
     total = np.bincount(inverse, weights=counts, minlength=len(merged))
-    return _unpack(merged), total, len(got)
+    return unpack_rgb(merged), total, len(got)
 
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
@@ -617,16 +618,6 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
     picks = np.random.default_rng(seed).integers(0, len(rgb), size=n)
     return color_histogram(rgb[picks])
-
-
-def _pack(colors: np.ndarray) -> np.ndarray:
-    c = colors.astype(np.uint32)
-    return (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
-
-
-def _unpack(codes: np.ndarray) -> np.ndarray:
-    shifts = np.array([16, 8, 0], dtype=np.uint32)
-    return ((codes[:, None] >> shifts) & 0xFF).astype(np.uint8)
 
 
 def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:

@@ -34,6 +34,15 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._kernels import (
+    chunk_rows,
+    group_sums,
+    labels_sq_dist,
+    lloyd,
+    nearest,
+    sq_dist_to,
+    sq_dist_to_labels,
+)
 from ._validation import (
     Seed,
     check_choice,
@@ -46,16 +55,8 @@ from ._validation import (
 
 __all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
 
-# Rows per chunk are chosen so that rows x k x max(d, 8) stays below this: the
-# (rows x k) float32 block then fits in L2 cache, and OpenBLAS runs each small
-# product on one thread (threads that wait on a busy machine cost far more than
-# they save on products this small).
-_CHUNK_WORK = 1 << 19
-_CHUNK_MIN_ROWS, _CHUNK_MAX_ROWS = 256, 8192
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
-# Rows per chunk when distances go to a handful of candidate centres.
-_SMALL_CHUNK = 4096
 # Lloyd passes on a weighted sample of this many rows polish the mini-batch
 # centres before refinement, when the data hold more than twice as many rows.
 _POLISH_SAMPLE = 65536
@@ -141,13 +142,13 @@ def _kmeans_plusplus(X: np.ndarray, k: int, w: np.ndarray,
     x_sq = np.einsum("ij,ij->i", X, X)
     first = _draw_weighted(np.cumsum(w), 1, rng)
     indices = [int(first[0])]
-    closest = _sq_dist_to(X, x_sq, X[first])[:, 0]
+    closest = sq_dist_to(X, x_sq, X[first])[:, 0]
     potential = float(w @ closest)
     for _ in range(1, k):
         if potential <= 0.0:
             return None
         candidates = _draw_weighted(np.cumsum(w * closest), n_trials, rng)
-        cand_d = _sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
+        cand_d = sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
         np.minimum(cand_d, closest[:, None], out=cand_d)
         potentials = w @ cand_d
         best = int(np.argmin(potentials))
@@ -161,26 +162,6 @@ def _draw_weighted(cdf: np.ndarray, size: int, rng: np.random.Generator) -> np.n
     """``size`` indices drawn with probability proportional to the increments of ``cdf``."""
     u = rng.random(size) * cdf[-1]
     return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
-
-
-def _sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared distances ``(n, m)`` in float64 from rows of float32 ``X`` to a few rows ``C``.
-
-    ``x_sq`` holds the squared norms of the rows of ``X``. Computed chunk by
-    chunk: one large product with a handful of columns is slow in BLAS.
-    """
-    c = np.ascontiguousarray(C, dtype=np.float32)
-    ct2 = np.ascontiguousarray(-2.0 * c.T)
-    c_sq = np.einsum("ij,ij->i", c, c)
-    out = np.empty((X.shape[0], c.shape[0]), dtype=np.float32)
-    for start in range(0, X.shape[0], _SMALL_CHUNK):
-        stop = start + _SMALL_CHUNK
-        block = out[start:stop]
-        np.matmul(X[start:stop], ct2, out=block)
-        block += c_sq
-        block += x_sq[start:stop, None]
-    np.maximum(out, 0.0, out=out)
-    return out.astype(np.float64)
 
 
 def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
@@ -200,73 +181,6 @@ def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
         f"n_clusters={k} should be <= the number of distinct points with positive "
         f"weight ({n_distinct})"
     )
-
-
-# --------------------------------------------------------------------------
-# Assignment: chunked float32 nearest-centre search
-# --------------------------------------------------------------------------
-
-
-def _chunk_rows(k: int, d: int) -> int:
-    rows = _CHUNK_WORK // (max(k, 1) * max(d, 8))
-    return min(_CHUNK_MAX_ROWS, max(_CHUNK_MIN_ROWS, rows))
-
-
-def _labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index ``(n,)`` of the nearest centre for every row of float32 ``X``.
-
-    Compares ``||c||^2 - 2 x.c`` in float32, chunk by chunk, so peak extra
-    memory is the labels plus one ``(chunk, k)`` block.
-    """
-    c32 = np.ascontiguousarray(centers, dtype=np.float32)
-    ct2 = np.ascontiguousarray(-2.0 * c32.T)
-    c_sq = np.einsum("ij,ij->i", c32, c32)
-    n, k = X.shape[0], c32.shape[0]
-    rows = _chunk_rows(k, X.shape[1])
-    labels = np.empty(n, dtype=np.intp)
-    block = np.empty((min(rows, n), k), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        b = block[: stop - start]
-        np.matmul(X[start:stop], ct2, out=b)
-        b += c_sq
-        np.argmin(b, axis=1, out=labels[start:stop])
-    return labels
-
-
-def _sq_dist_to_labels(X: np.ndarray, centers: np.ndarray,
-                       labels: np.ndarray) -> np.ndarray:
-    """Squared distance ``(n,)`` float32 from each row to its labelled centre.
-
-    Computed from ``x - c`` (not from the expansion, which loses precision when
-    points sit far from the origin), chunk by chunk.
-    """
-    c32 = np.ascontiguousarray(centers, dtype=np.float32)
-    dist = np.empty(X.shape[0], dtype=np.float32)
-    rows = _chunk_rows(*c32.shape)
-    for start in range(0, X.shape[0], rows):
-        stop = start + rows
-        diff = X[start:stop] - c32[labels[start:stop]]
-        np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
-    return dist
-
-
-def _labels_inertia(X: np.ndarray, centers: np.ndarray,
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)`` float32."""
-    labels = _labels(X, centers)
-    return labels, _sq_dist_to_labels(X, centers, labels)
-
-
-def _weighted_sums(X: np.ndarray, labels: np.ndarray, w: np.ndarray | None,
-                   k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cluster weight totals ``(k,)`` and weighted coordinate sums ``(k, d)`` in float64."""
-    totals = np.bincount(labels, weights=w, minlength=k).astype(np.float64)
-    sums = np.empty((k, X.shape[1]), dtype=np.float64)
-    for j in range(X.shape[1]):
-        col = X[:, j] if w is None else X[:, j] * w
-        sums[:, j] = np.bincount(labels, weights=col, minlength=k)
-    return totals, sums
 
 
 # --------------------------------------------------------------------------
@@ -483,14 +397,14 @@ class MiniBatchKMeans:
     def predict(self, X: Any) -> np.ndarray:
         """Index ``(n,)`` of the nearest centre for each row of ``X``."""
         self._check_fitted()
-        return _labels(self._check_features(X), self.cluster_centers_)
+        return nearest(self._check_features(X), self.cluster_centers_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
         self._check_fitted()
         data = self._check_features(X)
         out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
-        rows = _chunk_rows(*self.cluster_centers_.shape)
+        rows = chunk_rows(*self.cluster_centers_.shape)
         c = self.cluster_centers_
         for start in range(0, data.shape[0], rows):
             xc = data[start:start + rows].astype(np.float64)
@@ -503,7 +417,7 @@ class MiniBatchKMeans:
         self._check_fitted()
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
-        _, dist = _labels_inertia(data, self.cluster_centers_)
+        _, dist = labels_sq_dist(data, self.cluster_centers_)
         return -float(w @ dist.astype(np.float64))
 
 
@@ -531,7 +445,8 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     n_iter = math.ceil(n_steps / steps_per_pass)
     # Equal weights need no multiplications: the means are the same.
     lloyd_w = None if sampler.uniform else w
-    centers, labels, dist, n_refine = _refine(X, lloyd_w, centers, p["refine"])
+    centers, labels, n_refine = lloyd(X, lloyd_w, centers, p["refine"])
+    dist = sq_dist_to_labels(X, centers, labels)
     inertia = float(w @ dist.astype(np.float64))
     return _Run(centers, labels, inertia, n_steps, n_iter + n_refine)
 
@@ -578,9 +493,9 @@ def _best_candidate(sample, n_seed, p, rng) -> tuple[np.ndarray, np.ndarray] | N
         idx = _seed_indices(sample[:n_seed], np.ones(n_seed), k, p["init"], rng)
         if idx is None:
             return None
-        centers, labels = _lloyd_until_settled(sample, None, sample[idx].astype(np.float64),
-                                               _CANDIDATE_MAX_PASSES)
-        inertia = float(_sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
+        centers, labels, _ = lloyd(sample, None, sample[idx].astype(np.float64),
+                                   _CANDIDATE_MAX_PASSES, max_changed=_POLISH_CHANGED)
+        inertia = float(sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
         if best is None or inertia < best[0]:
             # The centres already average these many points: the mini-batch
             # phase continues from them instead of starting over.
@@ -634,8 +549,8 @@ def _mini_batch_step(xb: np.ndarray, centers: np.ndarray,
     squared centre shift.
     """
     k = centers.shape[0]
-    labels, dist = _labels_inertia(xb, centers)
-    n_j, sums = _weighted_sums(xb, labels, None, k)
+    labels, dist = labels_sq_dist(xb, centers)
+    n_j, sums = group_sums(xb, labels, k)
     hit = n_j > 0
     new_counts = counts + n_j
     old = centers[hit].copy()
@@ -681,7 +596,7 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
         n_move = k // 2
         if n_move == 0:
             return
-    _, dist = _labels_inertia(xb, centers)
+    _, dist = labels_sq_dist(xb, centers)
     prob = dist.astype(np.float64)
     if prob.sum() <= 0:
         return
@@ -701,63 +616,7 @@ def _polish(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
     exact passes over all points little to do.
     """
     if X.shape[0] <= 2 * _POLISH_SAMPLE:
-        return _lloyd_until_settled(X, None if sampler.uniform else w, centers)[0]
+        return lloyd(X, None if sampler.uniform else w, centers, _POLISH_MAX_PASSES,
+                     max_changed=_POLISH_CHANGED)[0]
     sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
-    return _lloyd_until_settled(sample, None, centers)[0]
-
-
-def _lloyd_until_settled(sample, sw, centers, max_passes=_POLISH_MAX_PASSES,
-                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd passes (weights ``sw``, None: equal) until few labels change.
-
-    Stops once at most ``_POLISH_CHANGED`` of the labels change in a pass, or
-    after ``max_passes``.
-    """
-    labels = _labels(sample, centers)
-    for _ in range(max_passes):
-        centers = _lloyd_update(sample, sw, labels, centers)
-        new_labels = _labels(sample, centers)
-        changed = np.count_nonzero(new_labels != labels)
-        labels = new_labels
-        if changed <= _POLISH_CHANGED * sample.shape[0]:
-            break
-    return centers, labels
-
-
-def _refine(X, w, centers, max_passes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Exact weighted Lloyd passes over all points; stop when no label changes.
-
-    ``w`` is None for equal weights. Returns centres, labels, their exact
-    squared distances and the number of passes.
-    """
-    labels = _labels(X, centers)
-    done = 0
-    for _ in range(max_passes):
-        centers = _lloyd_update(X, w, labels, centers)
-        new_labels = _labels(X, centers)
-        done += 1
-        changed = not np.array_equal(new_labels, labels)
-        labels = new_labels
-        if not changed:
-            break
-    return centers, labels, _sq_dist_to_labels(X, centers, labels), done
-
-
-def _lloyd_update(X, w, labels, centers) -> np.ndarray:
-    """Weighted means of the clusters (``w`` None: equal weights).
-
-    Empty clusters move to the points farthest from their centres.
-    """
-    k = centers.shape[0]
-    totals, sums = _weighted_sums(X, labels, w, k)
-    new = centers.copy()
-    full = totals > 0
-    new[full] = sums[full] / totals[full, None]
-    empty = np.flatnonzero(~full)
-    if empty.size:
-        dist = _sq_dist_to_labels(X, centers, labels).astype(np.float64)
-        if w is not None:
-            dist *= w > 0
-        far = np.argsort(-dist)[: empty.size]
-        new[empty[: far.size]] = X[far]
-    return new
+    return lloyd(sample, None, centers, _POLISH_MAX_PASSES, max_changed=_POLISH_CHANGED)[0]

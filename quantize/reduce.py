@@ -48,6 +48,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from ._kernels import group_sums, lloyd_update, nearest
 from ._validation import Seed, check_choice, check_float, check_int, check_seed
 from .colors import (
     code_histogram,
@@ -65,7 +66,6 @@ from .reconstruct.palette import (
     check_palette_path,
     dither_indices,
     indexed_image,
-    nearest_entry,
     palette_order,
     read_palette,
     write_palette,
@@ -325,7 +325,7 @@ def _fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     else:
         palette = _to_srgb(centers, space)
     palette = np.unique(palette, axis=0)  # rounding may merge two centres
-    return palette, nearest_entry(features, _FEATURES[space](palette))
+    return palette, nearest(features, _FEATURES[space](palette))
 
 
 def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
@@ -350,12 +350,9 @@ def _cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     levels = (colors >> shift).astype(np.intp)
     cell = (levels[:, 0] << (2 * bits)) | (levels[:, 1] << bits) | levels[:, 2]
     n_cells = 1 << (3 * bits)
-    totals = np.bincount(cell, weights=counts, minlength=n_cells)
+    totals, sums = group_sums(features, cell, n_cells, counts)
     occupied = np.flatnonzero(totals)
-    means = np.empty((occupied.size, features.shape[1]), dtype=np.float32)
-    for j in range(features.shape[1]):
-        sums = np.bincount(cell, weights=features[:, j] * counts, minlength=n_cells)
-        means[:, j] = sums[occupied] / totals[occupied]
+    means = (sums[occupied] / totals[occupied, None]).astype(np.float32)
     return means, totals[occupied]
 
 
@@ -366,18 +363,11 @@ def _exact_passes(features: np.ndarray, counts: np.ndarray, centers: np.ndarray,
     Returns centres that are the exact weighted means of their members and the
     labels those means were taken over. A centre with no members stays put.
     """
-    k = centers.shape[0]
-    labels = nearest_entry(features, centers)
+    labels = nearest(features, centers)
     for p in range(passes):
-        totals = np.bincount(labels, weights=counts, minlength=k)
-        sums = np.stack([np.bincount(labels, weights=features[:, j] * counts, minlength=k)
-                         for j in range(features.shape[1])], axis=1)
-        full = totals > 0
-        moved = centers.astype(np.float64, copy=True)
-        moved[full] = sums[full] / totals[full, None]
-        centers = moved
+        centers = lloyd_update(features, counts, labels, centers, empty="keep")
         if p + 1 < passes:
-            new_labels = nearest_entry(features, centers)
+            new_labels = nearest(features, centers)
             if np.array_equal(new_labels, labels):
                 break
             labels = new_labels
@@ -516,7 +506,7 @@ def _summary_guess(hist: _Histogram, quality: float, k_max: int, space: str,
     def approx(k: int) -> bool:
         km = MiniBatchKMeans(k, refine=_SUMMARY_REFINE, seed=rng).fit(data, weights)
         palette = np.unique(_to_srgb(km.cluster_centers_, space), axis=0)
-        entries = nearest_entry(judge, _FEATURES[space](palette))
+        entries = nearest(judge, _FEATURES[space](palette))
         return mean_ciede2000(judge_lab, srgb_to_lab(palette)[entries], judge_w) <= quality
 
     guess = _smallest_k(approx, DEFAULT_COLORS, limit, geometric=True)
@@ -659,7 +649,7 @@ def _palette_for(hist: _Histogram, opts: _Options, rng: np.random.Generator
     m = hist.colors.shape[0]
     if opts.palette is not None:
         entries = _FEATURES[opts.space](opts.palette)
-        labels = nearest_entry(hist.features, entries) if m else np.zeros(0, np.intp)
+        labels = nearest(hist.features, entries) if m else np.zeros(0, np.intp)
         return opts.palette, labels, False
     if m == 0:  # every pixel is transparent
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.intp), True

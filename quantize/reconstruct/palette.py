@@ -1,7 +1,5 @@
 """Palette images: nearest-entry mapping, palette order, dithering, palette files.
 
-- ``nearest_entry`` finds the closest palette entry for each of many colours
-  (chunked float32 distances, so memory stays small for a million colours);
 - ``palette_order`` gives the deterministic order of a fitted palette: most
   pixels first, then darker first, then by colour code;
 - ``dither_indices`` maps an image onto a palette with Floyd-Steinberg error
@@ -27,7 +25,7 @@ from ..errors import ImageReadError
 from ..io import atomic_write
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "dither_indices", "indexed_image",
-           "nearest_entry", "palette_order", "read_palette", "write_palette"]
+           "palette_order", "read_palette", "write_palette"]
 
 #: Palette file extensions and what they hold.
 PALETTE_FORMATS = {
@@ -35,42 +33,12 @@ PALETTE_FORMATS = {
     ".json": "JSON list of {hex, rgb, share}",
     ".hex": "one rrggbb hex colour per line",
 }
-# The nearest-entry search multiplies (rows x d) by (d x k) chunk by chunk. Keeping
-# rows * d * k near 2**18 keeps the block in cache and each product below the size
-# at which OpenBLAS starts threads, which for such thin products only costs time
-# (badly so on a busy machine).
-_CHUNK_WORK = 1 << 18
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
 # --------------------------------------------------------------------------
 # Mapping colours to entries
 # --------------------------------------------------------------------------
-
-
-def nearest_entry(points: np.ndarray, entries: np.ndarray) -> np.ndarray:
-    """Index ``(n,)`` of the nearest row of ``entries`` (k, d) for each row of ``points`` (n, d).
-
-    Squared Euclidean distance, computed in float32 as ``|e|^2 - 2 p.e`` chunk
-    by chunk; ties go to the lower index. Prior validation is assumed.
-
-    >>> nearest_entry(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
-    [1, 0]
-    """
-    pts = np.ascontiguousarray(points, dtype=np.float32)
-    ent = np.ascontiguousarray(entries, dtype=np.float32)
-    minus_two_et = np.ascontiguousarray(-2.0 * ent.T)
-    e_sq = (ent * ent).sum(axis=1)
-    out = np.empty(pts.shape[0], dtype=np.intp)
-    rows = min(max(256, _CHUNK_WORK // (ent.shape[0] * max(ent.shape[1], 1))), 1 << 16)
-    block = np.empty((min(rows, pts.shape[0]), ent.shape[0]), dtype=np.float32)
-    for start in range(0, pts.shape[0], rows):
-        chunk = pts[start:start + rows]
-        b = block[: chunk.shape[0]]
-        np.matmul(chunk, minus_two_et, out=b)
-        b += e_sq
-        out[start:start + chunk.shape[0]] = b.argmin(axis=1)
-    return out
 
 
 def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
