@@ -290,7 +290,7 @@ def sniff_image(path: Path) -> str | None:
     try:
         probe_image(path, max_pixels=None)
     except ImageReadError as exc:
-        return str(exc).removeprefix(f"{path}: ")
+        return exc.reason
     return None
 
 

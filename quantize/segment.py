@@ -435,13 +435,13 @@ def _check_job_params(n_clusters, weights, space, min_region, seed) -> dict[str,
 def _prepare_outputs(input: Path, outdir: Path, force: bool) -> dict[str, Path]:
     """Create ``outdir`` and check every output path before any work is done."""
     if outdir.exists() and not outdir.is_dir():
-        raise OutputError(f"{outdir}: exists and is not a directory, expected an "
-                          "output folder")
+        raise OutputError("exists and is not a directory, expected an "
+                          "output folder", path=outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{outdir}: cannot create output folder "
-                          f"({exc.strerror or exc})") from None
+        raise OutputError("cannot create output folder "
+                          f"({exc.strerror or exc})", path=outdir) from None
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in OUTPUT_FILES}
 

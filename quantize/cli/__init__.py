@@ -22,9 +22,9 @@ except ImportError:  # older typer runs on click itself
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from .. import __version__
-from ..errors import QuantizeError
+from ..errors import ExitCode, QuantizeError
 
-USAGE_ERROR = 2
+USAGE_ERROR = ExitCode.USAGE
 
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(

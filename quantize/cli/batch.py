@@ -28,13 +28,14 @@ from rich.progress import (
 
 from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
+from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
 from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
 
 _MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
-INTERRUPTED = 130
+INTERRUPTED = ExitCode.INTERRUPTED
 
 
 @app.command("batch")

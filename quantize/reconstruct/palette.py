@@ -159,19 +159,19 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ImageReadError(f"{p}: no such palette file") from None
+        raise ImageReadError("no such palette file", path=p) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ImageReadError(f"{p}: cannot read palette file ({exc})") from None
+        raise ImageReadError(f"cannot read palette file ({exc})", path=p) from None
     colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
     if not colors:
-        raise ImageReadError(f"{p}: palette file holds no colours")
+        raise ImageReadError("palette file holds no colours", path=p)
     return np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
 
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "GIMP Palette":
-        raise ImageReadError(f"{p}: not a GIMP palette (first line should be 'GIMP Palette')")
+        raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
     colors = []
     for number, line in enumerate(lines[1:], start=2):
         body = line.strip()
@@ -183,8 +183,8 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
         except ValueError:
             rgb = []
         if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
-            raise ImageReadError(f"{p}: line {number}: expected 'R G B [name]' with values "
-                                 f"0..255, got {body!r}")
+            raise ImageReadError(f"line {number}: expected 'R G B [name]' with values "
+                                 f"0..255, got {body!r}", path=p)
         colors.append(rgb)
     return colors
 
@@ -193,10 +193,10 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImageReadError(f"{p}: invalid JSON ({exc})") from None
+        raise ImageReadError(f"invalid JSON ({exc})", path=p) from None
     entries = doc.get("colors") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
-        raise ImageReadError(f"{p}: expected a list of colours or an object with 'colors'")
+        raise ImageReadError("expected a list of colours or an object with 'colors'", path=p)
     return [_json_entry(e, i, p) for i, e in enumerate(entries)]
 
 
@@ -207,8 +207,8 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
     if (isinstance(value, list) and len(value) == 3
             and all(isinstance(v, int) and 0 <= v <= 255 for v in value)):
         return list(value)
-    raise ImageReadError(f"{p}: colour {i}: expected '#rrggbb' or [r, g, b] with values "
-                         f"0..255, got {entry!r}")
+    raise ImageReadError(f"colour {i}: expected '#rrggbb' or [r, g, b] with values "
+                         f"0..255, got {entry!r}", path=p)
 
 
 def _parse_hex(text: str, p: Path) -> list[list[int]]:
@@ -219,7 +219,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
             continue
         match = _HEX_LINE.match(body)
         if match is None:
-            raise ImageReadError(f"{p}: line {number}: expected a hex colour 'rrggbb', "
-                                 f"got {body!r}")
+            raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb', "
+                                 f"got {body!r}", path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
     return colors
