@@ -337,7 +337,7 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
     km = MiniBatchKMeans(k, n_init=_SUMMARY_N_INIT, refine=_SUMMARY_REFINE, seed=rng)
-    return km.fit(data, weights).cluster_centers_
+    return km.fit(data, sample_weight=weights).cluster_centers_
 
 
 def _cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
@@ -504,7 +504,7 @@ def _summary_guess(hist: _Histogram, quality: float, k_max: int, space: str,
         return k_max
 
     def approx(k: int) -> bool:
-        km = MiniBatchKMeans(k, refine=_SUMMARY_REFINE, seed=rng).fit(data, weights)
+        km = MiniBatchKMeans(k, refine=_SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
         palette = np.unique(_to_srgb(km.cluster_centers_, space), axis=0)
         entries = nearest(judge, _FEATURES[space](palette))
         return mean_ciede2000(judge_lab, srgb_to_lab(palette)[entries], judge_w) <= quality
