@@ -199,7 +199,7 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
     km = MiniBatchKMeans(k, n_init=SUMMARY_N_INIT, refine=SUMMARY_REFINE, seed=rng)
-    return km.fit(data, weights).cluster_centers_
+    return km.fit(data, sample_weight=weights).cluster_centers_
 
 
 def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,

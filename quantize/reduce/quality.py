@@ -132,7 +132,7 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         return k_max
 
     def approx(k: int) -> bool:
-        km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, weights)
+        km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
         palette = np.unique(to_srgb(km.cluster_centers_, hist.space), axis=0)
         entries = nearest(judge, FEATURES[hist.space](palette))
         return mean_ciede2000(judge_lab, srgb_to_lab(palette)[entries], judge_w) <= quality
