@@ -12,9 +12,11 @@ by chunk with :mod:`zlib` and :mod:`struct` (no Pillow involved):
   dropped, and the rest follow a nearest-neighbour path through colour space
   so that similar colours get close indices, which is what the PNG row filters
   need to find small differences in smooth areas;
-- the row filter and the zlib settings are the combination measured smallest on
-  typical reduced photos; ``optimize=True`` tries several and keeps the
-  smallest stream.
+- rows are written unfiltered and deflated at zlib level 9, the combination
+  measured smallest on reduced photos (see ``_DEFAULT``); ``optimize=True``
+  also tries the PNG row filters (which is where the palette order matters),
+  another zlib strategy and, for <= 16 colours, one pixel a byte, and keeps
+  the smallest stream.
 
 Decoding the result gives back exactly the colours (and alphas) of every
 pixel; with ``reorder=False`` also exactly the given indices and palette.
@@ -36,7 +38,11 @@ _COLOR_TYPE_PALETTE = 3
 _MAX_ENTRIES = 256
 _MAX_SIDE = 2**31 - 1
 
-#: (filter, zlib level, zlib strategy) of the default encode.
+#: (filter, zlib level, zlib strategy) of the default encode. Measured on seven
+#: photos reduced to 16 and 64 colours, dithered or not: no filter beat "none"
+#: (sub, up, average, paeth and per-row choices by minimum sum or entropy were
+#: 1-45 % larger, with or without palette reordering), Z_FILTERED and Z_RLE were
+#: 5-35 % larger, and level 9 is 1-2 % smaller than 7 and 3-4 % smaller than 6.
 _DEFAULT = ("none", 9, zlib.Z_DEFAULT_STRATEGY)
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
 _OPTIMIZE_FILTERS = ("none", "sub", "up", "paeth", "minsum", "entropy")
