@@ -8,6 +8,7 @@ dask is an optional dependency, imported only here, inside the functions.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,12 +42,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     """
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
-    try:
-        client = client_class(scheduler, timeout=connect_timeout)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ValueError(f"scheduler={scheduler!r}: cannot connect ({one_line(exc)}); "
-                         "expected the address of a running dask scheduler, "
-                         "e.g. tcp://host:8786") from None
+    client = _connect(client_class, scheduler, connect_timeout)
     with client:
         futures = client.map(run_isolated, list(calls), pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
@@ -57,6 +53,32 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
             else:
                 settle(i, future.result())
             future.release()
+
+
+def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
+    """A client of ``scheduler``, or ValueError after ``timeout`` seconds.
+
+    The client is made in a daemon thread: a peer that accepts the connection
+    but never answers (not a dask scheduler) would otherwise block forever,
+    as the client's own timeout covers only the connection.
+    """
+    made: list[Any] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            made.append(client_class(scheduler, timeout=timeout))
+        except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
+            failed.append(exc)
+
+    thread = threading.Thread(target=connect, daemon=True, name="quantize-dask-connect")
+    thread.start()
+    thread.join(timeout + 1.0)
+    if made:
+        return made[0]
+    why = one_line(failed[0]) if failed else f"no answer within {timeout:g} s"
+    raise ValueError(f"scheduler={scheduler!r}: cannot connect ({why}); expected the "
+                     "address of a running dask scheduler, e.g. tcp://host:8786")
 
 
 def _lost(exc: BaseException) -> Outcome:
