@@ -9,7 +9,6 @@ import pytest
 from PIL import Image
 
 from quantize import batch
-from quantize.batch.shared import merge_histograms, sample_colors
 
 from .batch_support import COPY, make_photo_tree
 
@@ -71,22 +70,3 @@ def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tm
     Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "a.png")
     with pytest.raises(ValueError, match="no image could be sampled"):
         batch.shared_palette(_plan(src, tmp_path / "o2"), jobs=1)
-
-
-def test_sample_colors_draws_opaque_pixels_only(tmp_path):
-    rgba = np.zeros((2, 2, 4), np.uint8)
-    rgba[0, 0] = (255, 0, 0, 255)
-    rgba[0, 1] = (0, 0, 255, 255)
-    rgba[1, :] = (0, 255, 0, 0)           # transparent: never drawn
-    Image.fromarray(rgba).save(tmp_path / "a.png")
-    colors, counts = sample_colors(tmp_path / "a.png", 500, seed=1)
-    assert colors.tolist() == [[0, 0, 255], [255, 0, 0]]
-    assert counts.sum() == 500 and counts.min() > 150
-
-
-def test_merge_histograms_sums_shared_colours():
-    a = (np.array([[1, 2, 3], [9, 9, 9]], np.uint8), np.array([2, 5]))
-    b = (np.array([[9, 9, 9], [0, 0, 0]], np.uint8), np.array([1, 4]))
-    colors, counts = merge_histograms([a, b])
-    assert dict(zip(map(tuple, colors.tolist()), counts.tolist(), strict=True)) == {
-        (0, 0, 0): 4, (1, 2, 3): 2, (9, 9, 9): 6}

@@ -15,9 +15,9 @@ __all__ = ["reduce_mode", "segment_mode"]
 
 def reduce_mode() -> JobMode:
     """Colour reduction: ``INPUT`` -> ``OUT_DIR/<same folders>/<stem>.png``."""
-    from ..reduce import reduce_file
+    from ..reduce import check_reduce_options, reduce_file
 
-    return JobMode("reduce", reduce_file, suffix=".png", check_options=_check_reduce_options)
+    return JobMode("reduce", reduce_file, suffix=".png", check_options=check_reduce_options)
 
 
 def segment_mode() -> JobMode:
@@ -29,22 +29,9 @@ def segment_mode() -> JobMode:
 
 
 # --------------------------------------------------------------------------
-# TEMPORARY ADAPTERS, to be replaced by the jobs' own public checkers
-# (quantize.reduce.check_reduce_options, quantize.segment.check_segment_options)
-# as soon as those are on main. Until then they are the only place in batch
-# that knows a job's option names and defaults.
+# TEMPORARY ADAPTER, to be replaced by quantize.segment.check_segment_options
+# as soon as that is on main.
 # --------------------------------------------------------------------------
-
-_REDUCE_DEFAULTS: dict[str, Any] = {"space": "rgb", "dither": False, "exact_colors": False,
-                                    "seed": 0}
-
-
-def _check_reduce_options(**options: Any) -> dict[str, Any]:
-    """TEMPORARY: reduce's defaults filled in; reduce_file validates each value."""
-    checked = {**_REDUCE_DEFAULTS, **options}
-    if all(checked.get(name) is None for name in ("n_colors", "quality", "palette_in")):
-        checked["n_colors"] = 16
-    return checked
 
 
 def _check_segment_options(**options: Any) -> dict[str, Any]:

@@ -9,11 +9,8 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -74,7 +71,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     ValueError
         If the plan is not a reduce plan, or no image could be sampled.
     """
-    from ..reconstruct.palette import read_palette, write_palette
+    from ..palette_files import read_palette, write_palette
+    from ..reduce.shared import fit_shared_palette, merge_histograms
 
     if plan.mode.name != "reduce":
         raise ValueError(f"shared palette needs --mode reduce, got mode={plan.mode.name!r}")
@@ -94,12 +92,16 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
 
 
 def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
+    from ..reduce.shared import options_with_palette
+
     return plan.with_options(options_with_palette(plan.options, palette))
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                 scheduler: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Colour samples of every readable image of the plan (unreadable ones are left out)."""
+    from ..reduce.shared import sample_colors
+
     seed = plan.options.get("seed")
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
@@ -118,54 +120,3 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
                          "for the shared palette")
     return got
-
-
-# --------------------------------------------------------------------------
-# TEMPORARY: the shared-palette fit moves to quantize/reduce/shared.py (next to
-# the palette fit). Until that is on main these four stand in for it, with the
-# same names and signatures; batch then imports them from there.
-# --------------------------------------------------------------------------
-
-
-def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
-                  max_pixels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` opaque pixels of an image uniformly, with replacement, as a histogram."""
-    from ..colors import color_histogram
-    from ..io import DEFAULT_MAX_PIXELS, load_image
-
-    image = load_image(path, max_pixels=DEFAULT_MAX_PIXELS if max_pixels is None
-                       else max_pixels)
-    rgb = image.rgb.reshape(-1, 3)
-    if image.alpha is not None:
-        rgb = rgb[image.alpha.ravel() > 0]
-    if len(rgb) == 0:
-        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
-    picks = np.random.default_rng(seed).integers(0, len(rgb), size=n)
-    return color_histogram(rgb[picks])
-
-
-def merge_histograms(samples: list[tuple[np.ndarray, np.ndarray]]
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Pool ``(colors, counts)`` histograms into one, summing the counts of shared colours."""
-    from .._kernels import pack_rgb, unpack_rgb
-
-    codes = np.concatenate([pack_rgb(c) for c, _ in samples])
-    counts = np.concatenate([n for _, n in samples])
-    merged, inverse = np.unique(codes, return_inverse=True)
-    total = np.bincount(inverse, weights=counts, minlength=len(merged))
-    return unpack_rgb(merged), total
-
-
-def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
-                       options: Mapping[str, Any]) -> np.ndarray:
-    """Fit a palette on a pooled histogram with reduce's checked options."""
-    from ..reduce import fit_palette
-
-    return fit_palette(colors, counts, options["n_colors"], space=options["space"],
-                       exact_colors=options["exact_colors"], seed=options["seed"])
-
-
-def options_with_palette(options: Mapping[str, Any], palette: np.ndarray) -> dict[str, Any]:
-    """Reduce options that map onto ``palette`` instead of fitting one."""
-    fitted = ("n_colors", "quality", "exact_colors")
-    return {**{k: v for k, v in options.items() if k not in fitted}, "palette_in": palette}
