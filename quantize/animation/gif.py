@@ -37,6 +37,9 @@ __all__ = ["GifWriter"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
+# Unchanged pixels are marked transparent when in horizontal runs at least this
+# long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
+_STATIC_RUNS = (1, 2, 4, 16)
 
 
 @dataclass
@@ -139,15 +142,7 @@ class GifWriter:
         crop = f.indices[top:bottom, left:right]
         same = f.target[top:bottom, left:right] == f.before[top:bottom, left:right]
         table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
-        mark = f.transparent if f.transparent is not None else _free_entry(crop, same, table)
-        plain = crop if mark is None or f.transparent is not None else None
-        if mark is not None and same.any():
-            crop = np.where(same, np.uint8(mark), crop)
-        data = _lzw(crop, table)
-        if self._try_both and plain is not None and same.any():
-            alt = _lzw(plain, table)
-            if len(alt) < len(data):
-                data, mark = alt, None
+        data, mark = self._smallest(crop, same, table, f.transparent)
         self._fp.write(_control(f.duration, f.disposal, mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if f.local:
@@ -159,6 +154,30 @@ class GifWriter:
         self._fp.write(data)
         self._fp.write(b"\x00")
         self.frames_written += 1
+
+    def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
+                  transparent: int | None) -> tuple[bytes, int | None]:
+        """LZW data of the box and the transparent entry used, whichever way is smallest.
+
+        Unchanged pixels must be marked when they are transparent (the
+        animation's own entry). Otherwise marking is a choice: it pays in
+        static areas and costs where unchanged pixels are scattered among
+        changed ones (it breaks LZW's runs), so the box is encoded both unmarked
+        and marked, and with ``try_both`` also with only the unchanged pixels in
+        horizontal runs of each length in ``_STATIC_RUNS`` marked.
+        """
+        if transparent is not None:
+            return _lzw(np.where(same, np.uint8(transparent), crop), table), transparent
+        mark = _free_entry(crop, same, table)
+        options = [(_lzw(crop, table), None)]
+        if mark is None:
+            return options[0]
+        runs = _STATIC_RUNS if self._try_both else (1,)
+        for length in runs:
+            marked = same if length == 1 else _in_runs(same, length)
+            if marked.any():
+                options.append((_lzw(np.where(marked, np.uint8(mark), crop), table), mark))
+        return min(options, key=lambda o: len(o[0]))
 
     def _write_header(self, loop: int | None) -> None:
         w, h = self._size
@@ -212,6 +231,20 @@ def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
     used = np.bincount(crop[~same].ravel(), minlength=table)
     free = np.flatnonzero(used[:table] == 0)
     return int(free[-1]) if free.size else None
+
+
+def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels."""
+    h, w = mask.shape
+    if w < length:
+        return np.zeros_like(mask)
+    padded = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=padded[:, 1:])
+    starts = (padded[:, length:] - padded[:, :-length]) == length  # run of `length` starts here
+    covered = np.zeros((h, w + 1), dtype=np.int32)
+    covered[:, : w - length + 1] += starts
+    covered[:, length: w + 1] -= starts
+    return np.cumsum(covered[:, :w], axis=1) > 0
 
 
 def _control(duration: int, disposal: int, transparent: int | None) -> bytes:
