@@ -9,7 +9,9 @@ Each sink takes frames as palette indices (``add``) and finishes the file on
 - **APNG** (``.png``): palette frames with a tRNS entry, durations, loop count,
   disposal (GIF's keep / background / previous as APNG's none / background /
   previous); Pillow crops each frame to its changed box, and merges a frame
-  identical to its predecessor into it (durations added).
+  identical to its predecessor into it (durations added). An APNG with
+  "clear to background" frames is written as RGBA frames (Pillow cannot clear
+  palette frames).
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours exactly),
   durations, loop count; libwebp stores differences itself and has no
   disposal field. Identical frames are merged, as for APNG.
@@ -34,6 +36,7 @@ __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".webp": "WEBP"}
 # GIF disposal (0 unspecified, 1 keep, 2 background, 3 previous) -> APNG dispose_op.
 _GIF_TO_APNG_DISPOSAL = {0: 0, 1: 0, 2: 1, 3: 2}
+_APNG_BACKGROUND = 1
 _PNG_COMPRESS_LEVEL = 9
 
 
@@ -67,7 +70,11 @@ class _PillowSink:
         self._disposals.append(_GIF_TO_APNG_DISPOSAL.get(int(disposal), 0))
 
     def close(self) -> None:
-        first, rest = self._frames[0], self._frames[1:]
+        frames = self._frames
+        if self._fmt == "PNG" and _APNG_BACKGROUND in self._disposals:
+            # Pillow 13 cannot clear a palette frame to the background: write RGBA.
+            frames = [f.convert("RGBA") for f in frames]
+        first, rest = frames[0], frames[1:]
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": self._durations}
         if self._fmt == "PNG":
