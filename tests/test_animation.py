@@ -147,7 +147,8 @@ def test_one_palette_shared_by_all_frames(tmp_path):
     record = reduce_animation_file(src, shared, n_colors=4, seed=0)
     colours = {tuple(c) for f in composited(shared) for c in f[..., :3].reshape(-1, 3)}
     assert len(colours) == 4 == record["k"]
-    assert {p["hex"] for p in record["palette"]} == {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
+    hexes = {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
+    assert {p["hex"] for p in record["palette"]} == hexes
     local = tmp_path / "local.gif"
     reduce_animation_file(src, local, n_colors=4, seed=0, palette="per-frame")
     colours = {tuple(c) for f in composited(local) for c in f[..., :3].reshape(-1, 3)}

@@ -163,7 +163,8 @@ def _record_palette(palette: np.ndarray, shares: np.ndarray,
     """Palette entries for reports; shares are of all pixels (the transparent entry last)."""
     opaque_part = 1.0 - stats.transparent_pixels / max(stats.pixels, 1)
     entries = [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
-                "share": round(float(s) * opaque_part, 6)} for c, s in zip(palette, shares, strict=True)]
+                "share": round(float(s) * opaque_part, 6)}
+               for c, s in zip(palette, shares, strict=True)]
     if stats.transparent_pixels:
         entries.append({"hex": "#000000", "alpha": 0,
                         "share": round(1.0 - opaque_part, 6)})
