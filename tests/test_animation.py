@@ -289,9 +289,12 @@ def anim(tmp_path):
     ("out.png", {"palette": "per-frame"}, ValueError, r"palette='per-frame' needs a \.gif"),
     ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
     ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
+     r"palette='per-frame' fits each frame to n_colors"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2.0 should be <= 1"),
-    ("out.gif", {"colours": 4}, TypeError, r"unknown option\(s\) colours"),
-    ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError, r"palette_in fixes"),
+    ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
+    ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
+     r"palette and n_colors=4 cannot be combined"),
 ])
 def test_bad_options(tmp_path, anim, output, options, error, match):
     with pytest.raises(error, match=match):
@@ -330,3 +333,30 @@ def test_transparency_needs_a_free_entry(tmp_path):
     with pytest.raises(ValueError, match=r"n_colors=256 is more than an animation with "
                                          r"transparency holds: at most 255"):
         reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
+
+
+# --------------------------------------------------------------------------
+# Through reduce_file (the job behind ``quantize reduce`` and batch)
+# --------------------------------------------------------------------------
+
+
+def test_reduce_file_keeps_every_frame(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120], loop=0)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3 and count_frames(out) == 3
+    assert frame_info(out, "duration") == [40, 80, 120]
+
+
+def test_reduce_file_one_frame_gif_stays_still(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = tmp_path / "still.gif"
+    Image.fromarray(moving_square(1)[0]).save(src)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 1
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path
-from ..reconstruct.palette import write_palette
+from ..palette_files import write_palette
 from .frames import AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
