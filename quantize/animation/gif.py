@@ -150,7 +150,6 @@ class GifWriter:
             self._fp.write(_color_table(f.palette, table))
         else:
             self._fp.write(b"\x00")
-        self._fp.write(bytes([max(2, table.bit_length() - 1)]))
         self._fp.write(data)
         self._fp.write(b"\x00")
         self.frames_written += 1
@@ -167,16 +166,16 @@ class GifWriter:
         horizontal runs of each length in ``_STATIC_RUNS`` marked.
         """
         if transparent is not None:
-            return _lzw(np.where(same, np.uint8(transparent), crop), table), transparent
+            return _lzw(np.where(same, np.uint8(transparent), crop)), transparent
         mark = _free_entry(crop, same, table)
-        options = [(_lzw(crop, table), None)]
+        options = [(_lzw(crop), None)]
         if mark is None:
             return options[0]
         runs = _STATIC_RUNS if self._try_both else (1,)
         for length in runs:
             marked = same if length == 1 else _in_runs(same, length)
             if marked.any():
-                options.append((_lzw(np.where(marked, np.uint8(mark), crop), table), mark))
+                options.append((_lzw(np.where(marked, np.uint8(mark), crop)), mark))
         return min(options, key=lambda o: len(o[0]))
 
     def _write_header(self, loop: int | None) -> None:
@@ -230,7 +229,7 @@ def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
         return None
     used = np.bincount(crop[~same].ravel(), minlength=table)
     free = np.flatnonzero(used[:table] == 0)
-    return int(free[-1]) if free.size else None
+    return int(free[0]) if free.size else None
 
 
 def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
@@ -260,8 +259,13 @@ def _color_table(palette: np.ndarray, table: int) -> bytes:
     return padded.tobytes()
 
 
-def _lzw(indices: np.ndarray, table: int) -> bytes:
-    """LZW data sub-blocks of ``indices`` with the smallest code size for ``table`` entries."""
-    bits = max(2, table.bit_length() - 1)
+def _lzw(indices: np.ndarray) -> bytes:
+    """The LZW code size byte and data sub-blocks of ``indices``.
+
+    The code size is the smallest that holds the largest index present, which
+    may be below the colour table's (frames drawing only the first, most used
+    entries get shorter codes).
+    """
+    bits = max(2, int(indices.max()).bit_length())
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="L")
-    return image.tobytes("gif", "L", bits)
+    return bytes([bits]) + image.tobytes("gif", "L", bits)
