@@ -115,6 +115,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])
+        if loaded.n_frames > 1:  # every frame, written as an animation
+            from ..animation import reduce_animation_file
+            return reduce_animation_file(src, output, **opts)
         k = job.colors_for(loaded, opts["quality"])
         result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
                                dither=opts["dither"], exact_colors=opts["exact_colors"],
