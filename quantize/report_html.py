@@ -40,6 +40,8 @@ __all__ = ["HTML_EXTENSIONS", "check_html_path", "read_palette_shares", "write_h
 HTML_EXTENSIONS = (".html", ".htm")
 #: File of a segment output folder shown as the "after" thumbnail.
 OVERLAY_NAME = "overlay.png"
+#: File of a segment output folder marking border pixels (used to redraw them on the thumbnail).
+BOUNDARIES_NAME = "boundaries.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _JPEG_QUALITY = 82
@@ -179,9 +181,10 @@ def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status == "failed"
-    before_cell = _thumb_cell(src, size, "before", max_pixels, photo=True)
+    before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, "after", max_pixels, photo=mode == "segment"))
+                  else _thumb_cell(after, size, "after", max_pixels,
+                                  kind="overlay" if mode == "segment" else "reduced"))
     name = _link(src, folder, src.name or str(src))
     if out is not None and not failed:
         name += f'<div class="out">→ {_link(out, folder, out.name)}</div>'
@@ -322,41 +325,79 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 
 
 def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
-                photo: bool) -> str:
-    uri = _thumbnail_uri(path, size, max_pixels, photo=photo)
-    if uri is None:
+                kind: str) -> str:
+    try:
+        uri = _encode(*_THUMBNAILERS[kind](path, size, max_pixels))
+    except ImageReadError:
         return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
     return (f'<td class="thumb"><img src="{uri}" alt="{_e(label)}: {_e(path.name)}" '
             'loading="eager"></td>')
 
 
-def _thumbnail_uri(path: Path, size: int, max_pixels: int | None, *,
-                   photo: bool) -> str | None:
-    """A ``data:`` URI of the image shrunk to ``size`` (None when it cannot be read).
-
-    Photos are resampled smoothly; a reduced image is sampled (nearest pixel), so
-    the thumbnail shows only palette colours and is stored as an indexed PNG.
-    """
-    try:
-        loaded = load_image(path, max_pixels=max_pixels)
-    except ImageReadError:
-        return None
+def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.ndarray]:
+    """The image as upright sRGB (RGB or RGBA) and its RGB pixels."""
+    loaded = load_image(path, max_pixels=max_pixels)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
         im.putalpha(Image.fromarray(loaded.alpha))
-    im.thumbnail((size, size), Image.Resampling.LANCZOS if photo else Image.Resampling.NEAREST)
-    return _encode(im, photo)
+    return im, loaded.rgb
 
 
-def _encode(im: Image.Image, photo: bool) -> str:
+def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
+    """A photo shrunk smoothly, for a JPEG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return im, "photo"
+
+
+def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """A reduced image sampled at the nearest pixel: only palette colours, for a PNG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.NEAREST)
+    return im, "flat"
+
+
+def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """The overlay shrunk smoothly, with its borders redrawn one pixel wide.
+
+    Shrinking would fade one-pixel borders to a tint; the segment folder's
+    ``boundaries.png`` says where they are, and the overlay what colour they have.
+    """
+    im, rgb = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    try:
+        mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
+    except ImageReadError:
+        return im, "overlay"
+    if mask.shape != rgb.shape[:2] or not mask.any():
+        return im, "overlay"
+    color = np.median(rgb[mask], axis=0).astype(np.uint8)
+    scale = rgb.shape[1] / im.width
+    # a border crossing a box of side s covers about s of its s*s pixels
+    cover = np.asarray(Image.fromarray(mask.astype(np.float32)).resize(im.size,
+                                                                       Image.Resampling.BOX))
+    pixels = np.array(im)
+    pixels[cover >= 0.4 / scale, :3] = color
+    return Image.fromarray(pixels), "overlay"
+
+
+_THUMBNAILERS = {"photo": _photo_thumbnail, "reduced": _reduced_thumbnail,
+                 "overlay": _overlay_thumbnail}
+
+
+def _encode(im: Image.Image, kind: str) -> str:
+    """``data:`` URI: JPEG for photos (4:4:4 chroma for overlays), else a PNG."""
     buffer = _io.BytesIO()
-    if im.mode == "RGB" and photo:
-        im.save(buffer, format="JPEG", quality=_JPEG_QUALITY)
-        kind = "jpeg"
+    if im.mode == "RGB" and kind != "flat":
+        im.save(buffer, format="JPEG", quality=_JPEG_QUALITY,
+                subsampling=0 if kind == "overlay" else 2)
+        mime = "jpeg"
     else:
         _indexed_if_few_colors(im).save(buffer, format="PNG", optimize=True)
-        kind = "png"
-    return f"data:image/{kind};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+        mime = "png"
+    return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
 
 
 def _indexed_if_few_colors(im: Image.Image) -> Image.Image:
