@@ -19,13 +19,13 @@ th[data-key]{cursor:pointer;text-decoration:underline dotted}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
-td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
-td.palette{min-width:12em}
+td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
+td.palette{min-width:10em}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999;
 background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
-.note{color:#666;font-size:.85em}.missing{color:#999}
+.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#999}
 """
 
 #: Vanilla JavaScript, run once at the end of the body.

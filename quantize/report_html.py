@@ -185,10 +185,7 @@ def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
                   else _thumb_cell(after, size, "after", max_pixels,
                                   kind="overlay" if mode == "segment" else "reduced"))
-    name = _link(src, folder, src.name or str(src))
-    if out is not None and not failed:
-        name += f'<div class="out">→ {_link(out, folder, out.name)}</div>'
-    cells = [f'<td class="name">{name}</td>', before_cell, after_cell]
+    cells = [_name_cell(row, src, None if failed else out, folder), before_cell, after_cell]
     if failed:
         span = len(_columns(mode)) - 3
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
@@ -200,32 +197,38 @@ def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
             + "".join(cells) + "</tr>")
 
 
+def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path) -> str:
+    """Input link, output link, and the status when not "ok" with its reason and warnings."""
+    parts = [_link(src, folder, src.name or str(src))]
+    if out is not None:
+        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
+    status = str(row.get("status", ""))
+    if status != "ok":
+        reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
+        parts.append(f'<div class="status">{_e(status + reason)}</div>')
+    warned = row.get("warnings")
+    if isinstance(warned, (list, tuple)):
+        parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
+    return f'<td class="name">{"".join(parts)}</td>'
+
+
 def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
                   max_pixels: int | None) -> list[str]:
-    status = _status_cell(row)
     if mode == "segment":
         size = (f"{row['width']}×{row['height']}"
                 if _number(row.get("width")) and _number(row.get("height")) else None)
         return [_num(row.get("n_regions"), "{:.0f}"), _num(row.get("n_clusters"), "{:.0f}"),
                 f'<td class="num">{_e(size) if size else _MISSING}</td>',
-                _num(row.get("seconds"), "{:.2f}"), status]
+                _num(row.get("seconds"), "{:.2f}")]
     psnr = row.get("psnr")
     psnr_cell = ('<td class="num">lossless</td>' if psnr is None and row.get("k") is not None
                  else _num(psnr, "{:.2f}"))
+    b_in, b_out = row.get("bytes_in"), row.get("bytes_out")
+    sizes = (f"{b_in:,.0f} → {b_out:,.0f}" if _number(b_in) and _number(b_out) else None)
     return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
-            _num(row.get("delta_e"), "{:.2f}"), _num(row.get("bytes_in"), "{:,.0f}"),
-            _num(row.get("bytes_out"), "{:,.0f}"), _num(_ratio(row), "{:.1%}"),
-            _num(row.get("seconds"), "{:.2f}"), status]
-
-
-def _status_cell(row: Mapping[str, Any]) -> str:
-    status = str(row.get("status", ""))
-    notes = [str(row["reason"])] if row.get("reason") else []
-    warned = row.get("warnings")
-    if isinstance(warned, (list, tuple)):
-        notes += [str(w) for w in warned]
-    extra = "".join(f'<div class="note">{_e(n)}</div>' for n in notes)
-    return f'<td class="status">{_e(status)}{extra}</td>'
+            _num(row.get("delta_e"), "{:.2f}"),
+            f'<td class="num">{_e(sizes) if sizes else _MISSING}</td>',
+            _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
 def _sort_keys(row: Mapping[str, Any], mode: str) -> dict[str, str]:
@@ -422,11 +425,11 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
             ("Overlay" if mode == "segment" else "After", None)]
     if mode == "segment":
         return head + [("Regions", "regions"), ("Clusters", None), ("Size", None),
-                       ("Seconds", "seconds"), ("Status", None)]
+                       ("Seconds", "seconds")]
     return head + [("Palette (width = share of pixels)", None), ("k", None),
-                   ("PSNR (dB)", "psnr"), ("ΔE2000", "delta_e"), ("Bytes in", None),
-                   ("Bytes out", "bytes_out"), ("Out / in", "ratio"),
-                   ("Seconds", "seconds"), ("Status", None)]
+                   ("PSNR (dB)", "psnr"), ("ΔE2000", "delta_e"),
+                   ("Bytes in → out", "bytes_out"), ("Out / in", "ratio"),
+                   ("Seconds", "seconds")]
 
 
 def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,

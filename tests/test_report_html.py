@@ -163,7 +163,7 @@ def test_metrics_are_the_records(batch):
     cells = [td.all_text().strip() for td in row.iter("td")]
     assert f"{record['psnr']:.2f}" in cells
     assert f"{record['delta_e']:.2f}" in cells
-    assert f"{record['bytes_in']:,}" in cells and f"{record['bytes_out']:,}" in cells
+    assert f"{record['bytes_in']:,} → {record['bytes_out']:,}" in cells
     assert str(record["k"]) in cells
     assert float(row.attrs["data-psnr"]) == pytest.approx(record["psnr"])
     assert float(row.attrs["data-bytes_out"]) == record["bytes_out"]
