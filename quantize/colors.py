@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import lab_to_srgb, pack_rgb, srgb_to_lab
+from ._kernels import group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
 from ._kernels import unpack_rgb as unpack_codes
 
 __all__ = ["ciede2000", "code_histogram", "color_histogram", "lab_to_srgb", "mean_ciede2000",
-           "mean_squared_error", "pack_rgb", "srgb_to_lab", "unpack_codes"]
+           "mean_squared_error", "merge_colors", "pack_rgb", "srgb_to_lab", "unpack_codes"]
 
 
 def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +77,22 @@ def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct 24-bit codes (sorted) and the int64 count of each, from an array of codes."""
     distinct, counts = np.unique(np.ravel(codes), return_counts=True)
     return distinct, counts.astype(np.int64)
+
+
+def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge repeated colours of a weighted list; prior validation is assumed.
+
+    ``colors`` is ``(m, 3)`` uint8 and ``counts`` ``(m,)``; returns the distinct
+    colours (sorted by 24-bit code) and the float64 total count of each.
+
+    >>> merge_colors(np.array([[9, 9, 9], [0, 0, 0], [9, 9, 9]], np.uint8),
+    ...              np.array([1, 2, 3])) [1].tolist()
+    [2.0, 4.0]
+    """
+    codes, inverse = np.unique(pack_rgb(colors), return_inverse=True)
+    totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
+                           np.asarray(counts, dtype=np.float64))
+    return unpack_codes(codes), totals
 
 
 # --------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_json_prints_one_object(photo, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert set(record) == {"input", "output", "k", "space", "psnr", "delta_e", "seconds",
-                           "bytes_in", "bytes_out"}
+                           "bytes_in", "bytes_out", "frames", "palette"}
     assert record["k"] == 4 and record["space"] == "lab"
     assert record["output"] == str(tmp_path / "o.gif")
 

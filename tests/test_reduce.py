@@ -277,13 +277,13 @@ def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
     ({"quality": -1}, ValueError, "quality=-1.0 should be >= 0"),
-    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool"),
+    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),
     ({"palette": FOUR, "n_colors": 4}, ValueError, "palette and n_colors=4 cannot be combined"),
     ({"palette": FOUR, "quality": 2}, ValueError, "palette and quality=2.0 cannot be combined"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
-    ({"n_colors": 300, "dither": True}, ValueError, "dither=True supports at most 256"),
+    ({"n_colors": 300, "dither": True}, ValueError, "dither=1 supports at most 256"),
 ])
 def test_bad_parameters_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -8,12 +8,24 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.errors import ImageReadError, OutputError, OutputExistsError, QualityError
-from quantize.reconstruct.palette import read_palette, write_palette
-from quantize.reduce import reduce_colors, reduce_file
+from quantize.errors import (
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    QualityError,
+    ResultTooLargeError,
+)
+from quantize.palette_files import read_palette, write_palette
+from quantize.reduce import check_reduce_options, fit_palette, reduce_colors, reduce_file
+from quantize.reduce.shared import (
+    fit_shared_palette,
+    merge_histograms,
+    options_with_palette,
+    sample_colors,
+)
 
 RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
-               "bytes_out"}
+               "bytes_out", "frames", "palette"}
 COLOURS = np.array([[200, 30, 30], [30, 160, 40], [20, 30, 210], [240, 230, 220],
                     [90, 90, 90], [10, 10, 10]], np.uint8)
 
@@ -247,3 +259,85 @@ def test_palette_extensions_are_checked(photo, tmp_path):
     with pytest.raises(ValueError, match=r"palette_out=.*unknown palette extension '.txt'"):
         reduce_file(photo, tmp_path / "o.png", palette_out=tmp_path / "p.txt")
     assert not (tmp_path / "o.png").exists()
+
+
+# --------------------------------------------------------------------------
+# check_reduce_options: the drivers' checker
+# --------------------------------------------------------------------------
+
+
+def test_check_reduce_options_fills_the_defaults():
+    opts = check_reduce_options()
+    assert opts["n_colors"] == 16 and opts["dither"] == 0.0 and opts["space"] == "rgb"
+    assert opts["quality"] is None and opts["seed"] == 0 and opts["optimize"] is False
+    assert check_reduce_options(quality=3)["n_colors"] is None  # a bound, not a default
+    assert check_reduce_options(palette_in="p.gpl")["n_colors"] is None
+    assert check_reduce_options(dither=True)["dither"] == 1.0
+    assert check_reduce_options(dither=0.25)["dither"] == 0.25
+
+
+@pytest.mark.parametrize("options, error, match", [
+    ({"colours": 4}, TypeError, "unknown reduce option.*colours.*expected some of n_colors"),
+    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
+    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
+    ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
+    ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
+])
+def test_check_reduce_options_names_the_bad_option(options, error, match):
+    with pytest.raises(error, match=match):
+        check_reduce_options(**options)
+
+
+def test_skip_if_larger_writes_nothing_when_the_result_is_larger(tmp_path):
+    src = tmp_path / "flat.gif"  # a tiny GIF: any PNG of it is larger
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[4:] = 255
+    Image.fromarray(image).convert("P").save(src)
+    out = tmp_path / "out.png"
+    with pytest.raises(ResultTooLargeError, match="larger than the input") as info:
+        reduce_file(src, out, n_colors=2, skip_if_larger=True, optimize=False)
+    assert info.value.exit_code == 98 and not out.exists()
+
+
+# --------------------------------------------------------------------------
+# Shared palette: sample, merge, fit, map
+# --------------------------------------------------------------------------
+
+
+def test_sample_colors_draws_opaque_pixels_only(tmp_path):
+    src = tmp_path / "alpha.png"
+    rgba_input(src)  # rows 0-1 transparent
+    colors, counts = sample_colors(src, 500, seed=0)
+    assert counts.sum() == 500
+    assert set(map(tuple, colors.tolist())) <= set(map(tuple, COLOURS.tolist()))
+    again = sample_colors(src, 500, seed=0)
+    assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
+
+
+def test_merge_histograms_adds_counts_of_equal_colours():
+    a = (COLOURS[:2], np.array([3, 1]))
+    b = (COLOURS[1:3], np.array([2, 5]))
+    empty = (np.zeros((0, 3), np.uint8), np.zeros(0))
+    colors, counts = merge_histograms([a, empty, b])
+    got = {tuple(c): n for c, n in zip(colors.tolist(), counts.tolist(), strict=True)}
+    assert got == {tuple(COLOURS[0]): 3.0, tuple(COLOURS[1]): 3.0, tuple(COLOURS[2]): 5.0}
+    assert merge_histograms([empty])[0].shape == (0, 3)
+
+
+def test_shared_palette_maps_every_file_onto_the_same_colours(tmp_path, photo):
+    colors, counts = merge_histograms([sample_colors(photo, 2000, seed=(0, i))
+                                       for i in range(2)])
+    options = check_reduce_options(n_colors=4, seed=0)
+    palette = fit_shared_palette(colors, counts, options)
+    assert palette.shape == (4, 3)
+    assert np.array_equal(palette, fit_palette(colors, counts, 4, seed=0))
+    mapped = options_with_palette(options, palette)
+    assert "n_colors" not in mapped and mapped["palette_in"] is palette
+    record = reduce_file(photo, tmp_path / "m.png", **mapped)
+    used = np.unique(read_rgb(tmp_path / "m.png").reshape(-1, 3), axis=0)
+    assert record["k"] == 4 and set(map(tuple, used.tolist())) <= set(map(tuple,
+                                                                         palette.tolist()))
