@@ -279,6 +279,17 @@ def test_read_palette_shares_counts_pixels_and_transparency(tmp_path):
     assert [s.share for s in swatches] == pytest.approx([0.6, 0.4])
 
 
+def test_output_image_palette_agrees_with_the_reduce_record(batch):
+    results, _ = batch
+    for result in results[:3]:
+        recorded = {e["hex"]: (e["alpha"], e["share"]) for e in result.record["palette"]}
+        read = {s.hex: (s.alpha, s.share) for s in read_palette_shares(result.output)}
+        assert read.keys() == recorded.keys()
+        for hex_, (alpha, share) in read.items():
+            assert alpha == recorded[hex_][0] and share == pytest.approx(recorded[hex_][1],
+                                                                         abs=1e-5)
+
+
 def test_no_swatches_for_an_output_with_many_colours(tmp_path):
     noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     Image.fromarray(noise).save(tmp_path / "noise.png")
