@@ -34,7 +34,8 @@ from .errors import ImageReadError
 from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image
 from .report_assets import SCRIPT, STYLE, TEMPLATE
 
-__all__ = ["HTML_EXTENSIONS", "check_html_path", "read_palette_shares", "write_html_report"]
+__all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
+           "write_html_report"]
 
 #: Extensions accepted for the report file.
 HTML_EXTENSIONS = (".html", ".htm")
@@ -163,9 +164,9 @@ def read_palette_shares(path: str | os.PathLike[str], *,
     if len(values) > 256:
         return []
     order = np.argsort(-counts, kind="stable")
-    total = float(counts.sum())
-    return [Swatch(f"#{int(v) >> 8:06x}", int(v) & 0xFF, counts[i] / total)
-            for i, v in ((i, values[i]) for i in order)]
+    shares = counts / counts.sum()
+    return [Swatch(f"#{int(values[i]) >> 8:06x}", int(values[i]) & 0xFF, float(shares[i]))
+            for i in order]
 
 
 # --------------------------------------------------------------------------
@@ -202,6 +203,9 @@ def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path
     parts = [_link(src, folder, src.name or str(src))]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
+    frames = row.get("frames")
+    if _number(frames) and frames > 1:
+        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)</div>')
     status = str(row.get("status", ""))
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""

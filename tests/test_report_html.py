@@ -226,6 +226,15 @@ def test_after_thumbnail_shows_only_palette_colours(batch):
     assert {tuple(c) for c in thumb} <= {tuple(c) for c in output}
 
 
+def test_animations_say_how_many_frames(tmp_path):
+    results = [FileResult(tmp_path / f"{n}.gif", tmp_path / f"{n}.out.gif", "ok", "",
+                          {"k": 8, "frames": n}) for n in (1, 24)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    still, animated = (row.children[0].all_text() for row in
+                       file_rows(parse((tmp_path / "r.html").read_text())))
+    assert "frames" not in still and "animation, 24 frames (first shown)" in animated
+
+
 def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
     missing = FileResult(tmp_path / "gone.png", tmp_path / "gone.out.png", "ok", "",
                          {"k": 4, "psnr": 30.0})
