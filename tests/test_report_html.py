@@ -478,3 +478,20 @@ def test_chromium_screenshot_is_not_blank(batch):
             if swatch.share >= 0.1:
                 rgb = np.array([int(swatch.hex[i:i + 2], 16) for i in (1, 3, 5)])
                 assert (np.abs(pixels - rgb).max(axis=2) <= 2).sum() > 200, swatch
+
+
+@needs_chromium
+def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
+    first, second = quadrants(32, 32), quadrants(32, 32)
+    first[:, :16] = first[0, 0]  # three flat areas instead of four
+    results = []
+    for i, (image, n) in enumerate(((first, 2), (second, 4))):
+        Image.fromarray(image).save(tmp_path / f"s{i}.png")
+        record = segment_file(tmp_path / f"s{i}.png", tmp_path / f"s{i}", n_clusters=n, seed=0)
+        results.append(FileResult(tmp_path / f"s{i}.png", tmp_path / f"s{i}", "ok", "", record))
+    regions = [r.record["n_regions"] for r in results]
+    assert regions[0] != regions[1]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
+    order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
+    assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
