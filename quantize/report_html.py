@@ -154,19 +154,19 @@ def read_palette_shares(path: str | os.PathLike[str], *,
     ImageReadError
         If ``path`` cannot be read as an image.
     """
-    loaded = load_image(path, max_pixels=max_pixels)
-    rgb = loaded.rgb.reshape(-1, 3).astype(np.uint32)
-    alpha = (np.full(len(rgb), 255, np.uint32) if loaded.alpha is None
-             else loaded.alpha.reshape(-1).astype(np.uint32))
-    rgb[alpha == 0] = 0  # fully transparent pixels are one entry, whatever their colour
-    codes = (rgb[:, 0] << 24) | (rgb[:, 1] << 16) | (rgb[:, 2] << 8) | alpha
-    values, counts = np.unique(codes, return_counts=True)
-    if len(values) > 256:
+    im, _ = _loaded_pil(Path(path), max_pixels)
+    colors = im.getcolors(256)
+    if colors is None:
         return []
-    order = np.argsort(-counts, kind="stable")
-    shares = counts / counts.sum()
-    return [Swatch(f"#{int(values[i]) >> 8:06x}", int(values[i]) & 0xFF, float(shares[i]))
-            for i in order]
+    counts: dict[tuple[str, int], int] = {}
+    for count, color in colors:
+        alpha = color[3] if len(color) == 4 else 255
+        # fully transparent pixels are one entry, whatever their colour
+        key = ("#000000", 0) if alpha == 0 else ("#{:02x}{:02x}{:02x}".format(*color[:3]), alpha)
+        counts[key] = counts.get(key, 0) + count
+    total = sum(counts.values())
+    swatches = [Swatch(hex_, alpha, n / total) for (hex_, alpha), n in counts.items()]
+    return sorted(swatches, key=lambda s: (-s.share, s.hex, s.alpha))
 
 
 # --------------------------------------------------------------------------
@@ -402,19 +402,21 @@ def _encode(im: Image.Image, kind: str) -> str:
                 subsampling=0 if kind == "overlay" else 2)
         mime = "jpeg"
     else:
-        _indexed_if_few_colors(im).save(buffer, format="PNG", optimize=True)
+        _indexed_if_few_colors(im).save(buffer, format="PNG")
         mime = "png"
     return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
 
 
 def _indexed_if_few_colors(im: Image.Image) -> Image.Image:
     """The same pixels as a palette image when it has at most 256 colours (smaller PNG)."""
-    arr = np.asarray(im)
-    values, inverse = np.unique(arr.reshape(-1, arr.shape[-1]), axis=0, return_inverse=True)
-    if len(values) > 256:
+    if im.mode not in ("RGB", "RGBA") or im.getcolors(256) is None:
         return im
-    indexed = Image.fromarray(inverse.reshape(arr.shape[:2]).astype(np.uint8), mode="P")
-    indexed.putpalette(values.tobytes(), rawmode=im.mode)
+    shifts = np.array([24, 16, 8, 0] if im.mode == "RGBA" else [16, 8, 0], np.uint32)
+    codes = np.bitwise_or.reduce(np.asarray(im).astype(np.uint32) << shifts, axis=-1)
+    values, inverse = np.unique(codes, return_inverse=True)
+    palette = ((values[:, None] >> shifts) & 0xFF).astype(np.uint8)
+    indexed = Image.fromarray(inverse.reshape(codes.shape).astype(np.uint8), mode="P")
+    indexed.putpalette(palette.tobytes(), rawmode=im.mode)
     return indexed
 
 
