@@ -615,7 +615,7 @@ def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, 
 
 
 def _mean_variance(X, sampler) -> float:
-    """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
+    """Mean per-feature variance of the rows, or of a weighted sample of 65,536 when more."""
     rows = X if X.shape[0] <= _VARIANCE_SAMPLE else X[sampler.draw(_VARIANCE_SAMPLE)]
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
 
