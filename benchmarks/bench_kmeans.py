@@ -192,6 +192,9 @@ def main() -> None:
     points = load_points(args.n)
     print(f"{os.cpu_count()} CPUs, load average {_load()} at start (timings on a busy "
           "machine are noisy; scikit-learn's threads suffer most)")
+    threads = {v: os.environ.get(v, "unset") for v in ("OMP_NUM_THREADS",
+                                                        "OPENBLAS_NUM_THREADS")}
+    print("threads: " + ", ".join(f"{k}={v}" for k, v in threads.items()))
     if args.part in ("large", "all"):
         bench_large(points, args)
     if args.part in ("small", "all"):
