@@ -40,8 +40,8 @@ __all__ = ["reduce_colors"]
 # Dithering: the local contrast (3 x 3 max - min of the grey level, 0..255)
 # from which error diffusion fades out, and where it stops; pixels whose own
 # colour lies within _EXACT of their entry take no error.
-_CONTRAST_FADE, _CONTRAST_STOP = 12.0, 40.0
-_EXACT = 1.5
+_CONTRAST_FADE, _CONTRAST_STOP = 6.0, 24.0
+_EXACT = 4.0
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
