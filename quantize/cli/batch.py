@@ -67,7 +67,7 @@ def batch(
         "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs pip install quantize\\[dask].")] = None,
+        "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo files whose outputs exist.")] = False,
     shared_palette: Annotated[bool, typer.Option(
