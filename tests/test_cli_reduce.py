@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-import quantize.errors
 from quantize.cli import app
 from quantize.io import load_image
 
