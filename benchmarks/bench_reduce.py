@@ -19,7 +19,13 @@ collect it. Three parts:
    every pixel gives the quality reference of issue 10's item 6.
 2. **Seven files in one call:** ``pngquant -f --ext .pq.png 16 FILES`` against
    ``quantize reduce -k 16 --ext .q.png --force FILES``.
-3. **The ~12 MP photo** of :func:`_images.benchmark_photo` as before: library
+3. **PNG encoder alone** (``--encoder``): the photos reduced in memory by
+   ``quantize.reduce_colors`` (k = 16, 64, dithered or not), the same indices
+   written by Pillow (zlib level 4, as ``quantize reduce`` writes today) and
+   by ``quantize.encode.encode_indexed_png`` (default and ``optimize=True``);
+   bytes against pngquant's file at the same k (``--nofs`` or default), and
+   encode seconds.
+4. **The ~12 MP photo** of :func:`_images.benchmark_photo` as before: library
    calls (``quantize.reduce_colors``, Pillow MEDIANCUT/FASTOCTREE, scikit-learn
    ``KMeans`` and ``MiniBatchKMeans``), file to file against ``pngquant --nofs
    --speed 3`` with peak RSS, and time growth at 3, 12 and 48 MP.
@@ -28,7 +34,7 @@ Every ratio is against the reference tool measured in the same run. A command
 the installed ``quantize`` does not support yet (several files per call,
 ``--ext``) prints ``n/a (not supported)``; a command that fails prints its
 error; neither stops the run. The last lines say, for each target of issue 10,
-MET or MISSED. ``--quick`` runs each command once and skips part 3.
+MET or MISSED. ``--quick`` runs each command once and skips part 4.
 
 Quality is scored by this file alone (NumPy, SciPy's Gaussian filter and
 scikit-image's CIELAB / CIEDE2000), independent of quantize's own metrics.
@@ -312,7 +318,64 @@ def batch_section(files: list[Path], k: int, repeats: int) -> dict[str, Run]:
 
 
 # --------------------------------------------------------------------------
-# Part 3: the 12 MP photo (library calls, CLI, growth)
+# Part 3: the PNG encoder alone, on the same indices
+# --------------------------------------------------------------------------
+
+
+def encoder_section(photos: dict[str, np.ndarray], ks: list[int], workdir: Path) -> None:
+    try:
+        from quantize import reduce_colors
+        from quantize.encode import encode_indexed_png
+    except ImportError as exc:
+        print(f"\nPart 3: PNG encoder  n/a ({exc})")
+        return
+    print("\nPart 3: PNG encoder on the same indices (quantize.reduce_colors, seed 0); bytes "
+          "over pngquant's file at the same k; encode seconds (median over photos)")
+    print(f"  {'k':>4} {'dither':<7}{'Pillow L4':>10}{'encode':>9}{'optimize':>10}"
+          f"{'s Pillow':>10}{'s encode':>10}{'s optimize':>11}")
+    for k in ks:
+        for dither in (False, True):
+            ratios: dict[str, list[float]] = {"pil": [], "enc": [], "opt": []}
+            secs: dict[str, list[float]] = {"pil": [], "enc": [], "opt": []}
+            for name, image in photos.items():
+                theirs = workdir / f"{name}.k{k}.pngquant{'-d' if dither else ''}.png"
+                if not theirs.exists():
+                    continue
+                result = reduce_colors(image, k, seed=0, dither=dither)
+                for key, (size, seconds) in _encoded_sizes(result, encode_indexed_png).items():
+                    ratios[key].append(size / theirs.stat().st_size)
+                    secs[key].append(seconds)
+            med = {key: median_or_nan(v) for key, v in ratios.items()}
+            sec = {key: median_or_nan(v) for key, v in secs.items()}
+            print(f"  {k:>4} {'yes' if dither else 'no':<7}{med['pil']:10.3f}{med['enc']:9.3f}"
+                  f"{med['opt']:10.3f}{sec['pil']:10.3f}{sec['enc']:10.3f}{sec['opt']:11.3f}")
+
+
+def _encoded_sizes(result: object, encode: Callable[..., bytes]
+                   ) -> dict[str, tuple[int, float]]:
+    """Bytes and seconds of each writer on one reduced image."""
+    idx, pal = result.indices, result.palette  # type: ignore[attr-defined]
+    writers = {"pil": lambda: _pillow_png(result.to_image()),  # type: ignore[attr-defined]
+               "enc": lambda: encode(idx, pal),
+               "opt": lambda: encode(idx, pal, optimize=True)}
+    out = {}
+    for key, write in writers.items():
+        start = time.perf_counter()
+        size = len(write())
+        out[key] = (size, time.perf_counter() - start)
+    return out
+
+
+def _pillow_png(image: Image.Image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=4)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Part 4: the 12 MP photo (library calls, CLI, growth)
 # --------------------------------------------------------------------------
 
 
@@ -457,7 +520,7 @@ def _timed(fn: Callable[[], object]) -> float:
 
 def large_section(args: argparse.Namespace, verdicts: list[str]) -> None:
     image = benchmark_photo(args.megapixels)
-    print(f"\nPart 3: {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
+    print(f"\nPart 4: {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
           "pixels (benchmarks/_images.py)")
     methods = [m for m in METHODS if not (args.no_kmeans and m == "sklearn KMeans lloyd")]
     for k in args.ks:
@@ -573,7 +636,9 @@ def main() -> None:
                         help="one run per command, no 12 MP part (fast iteration)")
     parser.add_argument("--no-kmeans", action="store_true",
                         help="skip scikit-learn KMeans (on the photos and at 12 MP)")
-    parser.add_argument("--no-12mp", action="store_true", help="skip part 3")
+    parser.add_argument("--no-12mp", action="store_true", help="skip part 4")
+    parser.add_argument("--encoder", action="store_true",
+                        help="part 3: compare PNG encoders on the same indices")
     parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--growth", type=float, nargs="*", default=[3, 12, 48])
     args = parser.parse_args()
@@ -598,6 +663,8 @@ def main() -> None:
         batch_dir.mkdir()
         batch_files = [Path(shutil.copy(f, batch_dir)) for f in files]
         batch = batch_section(batch_files, 16, args.repeats)
+        if args.encoder:
+            encoder_section(photos, args.ks, workdir)
     verdicts += photo_verdicts(rows, list(photos), args.ks, args.rgba_ks, kmeans, batch)
     if not args.no_12mp:
         large_section(args, verdicts)

@@ -1,0 +1,215 @@
+"""How frames become palette indices: one palette for all frames, or one per frame.
+
+Both plans map a frame's opaque pixels to entries and count what was drawn
+(for PSNR, CIEDE2000 and palette shares); the caller marks transparent pixels.
+Prior validation of the options is assumed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
+from ..colors import mean_ciede2000
+from ..errors import QualityError
+from ..reconstruct.palette import dither_indices
+from ..reduce import fit_palette
+from .frames import Frame, iter_frames
+from .options import AnimationOptions
+from .stats import FrameStats, merge_counts
+
+__all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "split_alpha"]
+
+#: Pixels with alpha below this are written transparent, the others opaque.
+ALPHA_THRESHOLD = 128
+_MAX_ENTRIES = 256
+
+
+def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+    """RGB pixels ``(H, W, 3)`` and the opaque mask ``(H, W)`` of a frame."""
+    return frame.rgba[..., :3], frame.rgba[..., 3] >= ALPHA_THRESHOLD
+
+
+def _features(colors: np.ndarray, space: str) -> np.ndarray:
+    return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
+
+
+def pooled_histogram(frames: Iterator[Frame]) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Distinct opaque colours (24-bit codes) of all frames, their pixel counts, and
+    whether any pixel is transparent."""
+    parts: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    transparent = False
+    for frame in frames:
+        rgb, opaque = split_alpha(frame)
+        transparent |= not opaque.all()
+        codes, n = np.unique(pack_rgb(rgb)[opaque], return_counts=True)
+        parts.append(codes)
+        counts.append(n)
+        if len(parts) >= 16:  # merge as we go: memory stays near one histogram
+            merged, total = merge_counts(parts, counts)
+            parts, counts = [merged], [total]
+    codes, n = merge_counts(parts, counts)
+    return codes, n, transparent
+
+
+def _room(transparent: bool, what: str, k: int) -> None:
+    """Refuse more colours than a palette holds beside a transparent entry."""
+    if transparent and k > _MAX_ENTRIES - 1:
+        raise ValueError(f"{what}={k} is more than an animation with transparency holds: at "
+                         f"most {_MAX_ENTRIES - 1} colours (one entry is kept for the "
+                         "transparent pixels)")
+
+
+@dataclass
+class GlobalPlan:
+    """One palette for every frame, fitted on the pooled histogram of all frames."""
+
+    palette: np.ndarray                 # (k, 3) uint8
+    transparent: int | None             # entry of transparent pixels (k) or None
+    space: str
+    codes: np.ndarray                   # distinct opaque colours of all frames
+    counts: np.ndarray
+    labels: np.ndarray                  # entry of each distinct colour
+    table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.uint8))
+
+    @classmethod
+    def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
+        """Read every frame once, pool the histograms and fit (or take) the palette."""
+        codes, counts, transparent = pooled_histogram(
+            iter_frames(src, max_pixels=opts.max_pixels))
+        colors = unpack_rgb(codes)
+        if opts.palette_in is not None:
+            _room(transparent, "palette_in size", opts.palette_in.shape[0])
+            palette = opts.palette_in
+        elif codes.size == 0:  # every pixel of every frame is transparent
+            palette = np.zeros((1, 3), np.uint8)
+        elif opts.quality is not None:
+            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent)
+        else:
+            _room(transparent, "n_colors", opts.n_colors)
+            palette = fit_palette(colors, counts, opts.n_colors, space=opts.space,
+                                  exact_colors=opts.exact_colors, seed=opts.rng)
+        labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
+                  if codes.size else np.zeros(0, np.intp))
+        table = np.zeros(1 << 24, dtype=np.uint8)
+        table[codes] = labels
+        return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
+                   counts, labels, table)
+
+    @property
+    def k(self) -> int:
+        return int(self.palette.shape[0])
+
+    def table_palette(self) -> np.ndarray:
+        """The colour table written: the palette, plus a black entry for transparency."""
+        if self.transparent is None:
+            return self.palette
+        return np.vstack([self.palette, np.zeros((1, 3), np.uint8)])
+
+    def begin(self, stats: FrameStats, dither: float) -> None:
+        """Without dithering every colour has one entry: count the pairs once, pooled."""
+        if dither == 0 and self.codes.size:
+            stats.add_pairs(self.codes, pack_rgb(self.palette)[self.labels], self.counts)
+
+    def map(self, rgb: np.ndarray, opaque: np.ndarray,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
+        """Entries of a frame's pixels; the palette is the global one (returned as None).
+
+        With ``dither``, a pixel equal to the previous frame's pixel (``previous``
+        = (rgba, indices) of that frame) keeps its entry, so static areas do
+        not shimmer.
+        """
+        if dither == 0:
+            return self.table[pack_rgb(rgb)], None, self.transparent
+        indices = dither_indices(rgb, self.palette)
+        if previous is not None:
+            prev_rgba, prev_indices = previous
+            still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
+            indices[still] = prev_indices[still]
+        drawn = pack_rgb(self.palette)[indices[opaque]]
+        stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
+        return indices, None, self.transparent
+
+
+def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
+                    room: int) -> np.ndarray:
+    """Fewest colours (bisection on k) whose mean CIEDE2000 is at most ``opts.quality``."""
+    lab = srgb_to_lab(colors)
+    k_max = min(opts.n_colors or room, room, colors.shape[0])
+    fits: dict[int, np.ndarray] = {}
+
+    def good(k: int) -> bool:
+        pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
+                                    exact_colors=opts.exact_colors, seed=opts.rng)
+        entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
+        return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts) <= opts.quality
+
+    if k_max < 2 or not good(k_max):
+        if k_max < 2:
+            return colors.copy()
+        raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
+                           f"needs more than {k_max} colours")
+    lo, hi = 1, k_max  # good(hi) holds; good(lo) is taken as failing
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if good(mid):
+            hi = mid
+        else:
+            lo = mid
+    return fits[hi]
+
+
+@dataclass
+class PerFramePlan:
+    """A palette fitted to each frame's own histogram (GIF local colour tables)."""
+
+    opts: AnimationOptions
+    k: int = 0
+    table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1 << 24, np.uint8))
+
+    def table_palette(self) -> np.ndarray:
+        """The global table: unused by the frames (each has its own), kept minimal."""
+        return np.zeros((2, 3), np.uint8)
+
+    def begin(self, stats: FrameStats, dither: float) -> None:
+        """Nothing is known before the frames are read."""
+
+    def map(self, rgb: np.ndarray, opaque: np.ndarray,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
+        """Fit this frame's palette and map its pixels; returns (indices, palette, transparent)."""
+        codes = pack_rgb(rgb)
+        distinct, counts = np.unique(codes[opaque], return_counts=True)
+        has_clear = not opaque.all()
+        if distinct.size == 0:
+            return np.zeros(rgb.shape[:2], np.uint8), np.zeros((2, 3), np.uint8), 1
+        k = min(self.opts.n_colors or 16, _MAX_ENTRIES - has_clear)
+        colors = unpack_rgb(distinct)
+        palette = colors.copy() if distinct.size <= k else fit_palette(
+            colors, counts, k, space=self.opts.space, exact_colors=self.opts.exact_colors,
+            seed=self.opts.rng)
+        labels = nearest(_features(colors, self.opts.space), _features(palette, self.opts.space))
+        self.k = max(self.k, palette.shape[0])
+        if dither > 0:
+            indices = dither_indices(rgb, palette)
+            stats.add_pixels(codes[opaque], pack_rgb(palette)[indices[opaque]])
+        else:
+            self.table[distinct] = labels
+            indices = self.table[codes]
+            stats.add_pairs(distinct, pack_rgb(palette)[labels], counts)
+        transparent = palette.shape[0] if has_clear else None
+        if has_clear:
+            palette = np.vstack([palette, np.zeros((1, 3), np.uint8)])
+        return indices, palette, transparent
+
+
+def mean_delta_e(stats: FrameStats) -> float:
+    """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn)."""
+    a, b, n = stats.pairs()
+    return 0.0 if n.size == 0 else mean_ciede2000(srgb_to_lab(a), srgb_to_lab(b), n)
