@@ -92,6 +92,22 @@ def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
     assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
 
 
+def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
+    import html as html_lib
+
+    page, report = tmp_path / "index.html", tmp_path / "r.json"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--seed", "0",
+                  "--html", page, "--report", report, "-q")
+    assert result.exit_code == 1, result.output
+    assert f"report: {report}, {page}" in result.stdout
+    text = html_lib.unescape(page.read_text())
+    for row in json.loads(report.read_text())["files"]:
+        assert Path(row["input"]).name in text
+        if row["status"] == "failed":
+            assert row["reason"] in text
+    assert "http://" not in text and "https://" not in text   # self-contained
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
@@ -133,6 +149,7 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
+    (["--html", "r.json"], "expected .html or .htm"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),

@@ -75,6 +75,9 @@ def batch(
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write per-file results to FILE (.json or .csv).")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Write a self-contained page to FILE (.html): before/after "
+        "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only failures and the summary.")] = False,
 ) -> None:
@@ -102,6 +105,10 @@ def batch(
                              "--shared-palette with -k/--colors")
         if report is not None:
             lib.check_report_path(report)
+        if html is not None:
+            from ..report_html import check_html_path
+
+            check_html_path(html)
         if scheduler is not None:
             _require_distributed()
         options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
@@ -117,10 +124,14 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
-    if report is not None:
-        with user_errors():
+    with user_errors():
+        if report is not None:
             lib.write_report(report, results, summary)
-    _print_summary(summary, report)
+        if html is not None:
+            from ..report_html import write_html_report
+
+            write_html_report(html, results, summary, mode=mode)
+    _print_summary(summary, [p for p in (report, html) if p is not None])
     raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
 
 
@@ -286,13 +297,13 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, report: Path | None) -> None:
+def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok, {summary.skipped} "
             f"skipped, {summary.failed} failed in {summary.seconds:.1f} s "
             f"({rate:.2f} images/s)")
-    if report is not None:
-        line += f"; report: {report}"
+    if reports:
+        line += f"; report: {', '.join(map(str, reports))}"
     typer.echo(line)
     if summary.interrupted:
         typer.echo("quantize: interrupted; rerun the same command to finish", err=True)
