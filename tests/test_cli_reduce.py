@@ -199,12 +199,12 @@ def test_a_bad_file_among_good_ones_is_reported_and_the_others_are_written(photo
 
 
 def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
-    assert run(*photos, "-k", 4).exit_code == 0
-    again = run(*photos[:2], "-k", 4)                  # both outputs exist
+    assert run(*photos, "-k", 4, "-j", "1").exit_code == 0
+    again = run(*photos[:2], "-k", 4, "-j", "1")      # both outputs exist
     assert again.exit_code == 15
     assert len(again.stderr.strip().splitlines()) == 2
     missing = photos[0].with_name("missing.png")
-    mixed = run(photos[0], missing, "-k", 4)          # exists (15) and unreadable (1)
+    mixed = run(photos[0], missing, "-k", 4, "-j", "1")   # exists (15), unreadable (1)
     assert mixed.exit_code == 1
 
 
@@ -318,7 +318,7 @@ def test_dither_level_reaches_the_job(photo, monkeypatch, flags, strength):
 
 
 def test_plain_dither_does_not_swallow_the_next_file(photos):
-    result = run("--dither", photos[0], photos[1], "-k", 4)
+    result = run("--dither", photos[0], photos[1], "-k", 4, "-j", "1")
     assert result.exit_code == 0, result.output
     assert all(p.with_name(f"{p.stem}.k4.png").exists() for p in photos[:2])
 

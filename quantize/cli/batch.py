@@ -94,23 +94,11 @@ def batch(
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        if jobs is not None and scheduler is not None:
-            raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
-                             "expected one of them")
-        if jobs is not None:
-            check_int(jobs, "--jobs", minimum=1)
+        _check_run_options(jobs, scheduler, report, html)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
-        if report is not None:
-            lib.check_report_path(report)
-        if html is not None:
-            from ..report_html import check_html_path
-
-            check_html_path(html)
-        if scheduler is not None:
-            _require_distributed()
         options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
@@ -124,6 +112,30 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
+    _write_reports(results, summary, report, html, mode)
+    _print_summary(summary, [p for p in (report, html) if p is not None])
+    raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
+
+
+def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
+                       html: Path | None) -> None:
+    if jobs is not None and scheduler is not None:
+        raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
+                         "expected one of them")
+    if jobs is not None:
+        check_int(jobs, "--jobs", minimum=1)
+    if report is not None:
+        lib.check_report_path(report)
+    if html is not None:
+        from ..report_html import check_html_path
+
+        check_html_path(html)
+    if scheduler is not None:
+        _require_distributed()
+
+
+def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
+                   report: Path | None, html: Path | None, mode: str) -> None:
     with user_errors():
         if report is not None:
             lib.write_report(report, results, summary)
@@ -131,8 +143,6 @@ def batch(
             from ..report_html import write_html_report
 
             write_html_report(html, results, summary, mode=mode)
-    _print_summary(summary, [p for p in (report, html) if p is not None])
-    raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
