@@ -13,17 +13,18 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import batch as lib
+if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
+    from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
 from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
 
-_MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
+_MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
@@ -87,6 +88,8 @@ def batch(
     batch. Exit code 0 when every file succeeded, 1 when some failed, 2 on a
     usage error.
     """
+    from .. import batch as lib
+
     given = {"--quality": quality is not None, "--dither": dither,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "-w/--weight": bool(weights),
@@ -105,7 +108,8 @@ def batch(
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
         with user_errors():
-            plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
+            job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
+            plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                   recursive=recursive, pattern=glob, force=force)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
@@ -119,6 +123,8 @@ def batch(
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
                        html: Path | None) -> None:
+    from .. import batch as lib
+
     if jobs is not None and scheduler is not None:
         raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
                          "expected one of them")
@@ -136,6 +142,8 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str) -> None:
+    from .. import batch as lib
+
     with user_errors():
         if report is not None:
             lib.write_report(report, results, summary)
@@ -154,6 +162,8 @@ def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
 
 
 def _require_distributed() -> None:
+    from .. import batch as lib
+
     try:
         lib.require_distributed()
     except lib.MissingDependencyError as exc:
@@ -208,6 +218,8 @@ def _segment_options(colors: int | None, space: str | None, weights: list[str],
 
 def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
                          quiet: bool) -> lib.BatchPlan:
+    from .. import batch as lib
+
     with user_errors():
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     if quiet or not len(palette.colors):
@@ -227,6 +239,8 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
          quiet: bool) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+    from .. import batch as lib
+
     summary = lib.BatchSummary(total=plan.total)
     results: list[lib.FileResult] = []
     start = time.perf_counter()
