@@ -16,8 +16,7 @@ import numpy as np
 from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
-from ..reconstruct.palette import dither_indices
-from ..reduce import fit_palette
+from ..reduce import fit_palette, reduce_colors
 from .frames import Frame, iter_frames
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
@@ -32,6 +31,12 @@ _MAX_ENTRIES = 256
 def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """RGB pixels ``(H, W, 3)`` and the opaque mask ``(H, W)`` of a frame."""
     return frame.rgba[..., :3], frame.rgba[..., 3] >= ALPHA_THRESHOLD
+
+
+def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: str
+                   ) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion."""
+    return reduce_colors(rgb, palette=palette, dither=dither, space=space).indices
 
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
@@ -127,7 +132,7 @@ class GlobalPlan:
         """
         if dither == 0:
             return self.table[pack_rgb(rgb)], None, self.transparent
-        indices = dither_indices(rgb, self.palette)
+        indices = _dithered_onto(rgb, self.palette, dither, self.space)
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
@@ -197,7 +202,7 @@ class PerFramePlan:
         labels = nearest(_features(colors, self.opts.space), _features(palette, self.opts.space))
         self.k = max(self.k, palette.shape[0])
         if dither > 0:
-            indices = dither_indices(rgb, palette)
+            indices = _dithered_onto(rgb, palette, dither, self.opts.space)
             stats.add_pixels(codes[opaque], pack_rgb(palette)[indices[opaque]])
         else:
             self.table[distinct] = labels
