@@ -65,7 +65,7 @@ class _OneLineErrors(TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             _echo_error("aborted")
-            code = 1
+            code = ExitCode.FAILED
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -98,7 +98,7 @@ def _root(
     """Reduce the colours of images and segment photos into regions, by k-means."""
 
 
-def fail(message: str, code: int) -> NoReturn:
+def fail(message: str, code: ExitCode) -> NoReturn:
     """Print ``quantize: error: message`` on stderr and exit with ``code``."""
     _echo_error(message)
     raise typer.Exit(code)
@@ -120,9 +120,9 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), USAGE_ERROR)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}", 1)
+        fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
     except MemoryError:
-        fail("out of memory; try a smaller image or --max-pixels", 1)
+        fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
 
 
 def main() -> None:
