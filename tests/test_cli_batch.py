@@ -92,6 +92,25 @@ def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
     assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
 
 
+def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
+    plans = []
+    real_plan = batch.plan_batch
+
+    def recording_plan(*args, **kwargs):
+        plans.append(real_plan(*args, **kwargs))
+        return plans[-1]
+
+    monkeypatch.setattr(batch, "plan_batch", recording_plan)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png",
+                  "--dither=0.25", "--optimize", "-q")
+    assert result.exit_code == 0, result.output
+    [plan] = plans
+    assert plan.options["dither"] == 0.25 and plan.options["optimize"] is True
+    assert all(j.options["dither"] == 0.25 for j in plan.jobs)
+    with Image.open(tmp_path / "out" / "chelsea.png") as im:
+        assert im.mode == "P" and len(im.getpalette()) <= 4 * 3
+
+
 def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
     import html as html_lib
 
@@ -138,6 +157,9 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
 @pytest.mark.parametrize("args, match", [
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--dither=0.5"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--optimize"], "--optimize does not apply to --mode segment"),
+    (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
     (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),

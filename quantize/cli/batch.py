@@ -22,15 +22,27 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
+from . import (
+    USAGE_ERROR,
+    DitherLevelCommand,
+    DitherLevelOption,
+    DitherOption,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    dither_strength,
+    fail,
+    user_errors,
+)
 
 _MODES = ("reduce", "segment")
-_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
+_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
+                "--optimize")
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
-@app.command("batch")
+@app.command("batch", cls=DitherLevelCommand)
 def batch(
     input_dir: Annotated[Path, typer.Argument(help="Folder of images.")],
     output_dir: Annotated[Path, typer.Option(
@@ -46,8 +58,10 @@ def batch(
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
-    dither: Annotated[bool, typer.Option(
-        "--dither/--no-dither", help="reduce: Floyd–Steinberg error diffusion.")] = False,
+    dither: DitherOption = False,
+    dither_level: DitherLevelOption = None,
+    optimize: Annotated[bool, typer.Option(
+        "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -90,7 +104,9 @@ def batch(
     """
     from .. import batch as lib
 
-    given = {"--quality": quality is not None, "--dither": dither,
+    strength = dither_strength(dither, dither_level)
+    given = {"--quality": quality is not None, "--dither": bool(strength),
+             "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
@@ -102,7 +118,8 @@ def batch(
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
-        options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
+        options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
+                                   seed, optimize)
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
@@ -171,15 +188,18 @@ def _require_distributed() -> None:
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
-                    dither: bool, exact_colors: bool, palette_in: Path | None,
-                    seed: int) -> dict[str, Any]:
+                    dither: float | None, exact_colors: bool, palette_in: Path | None,
+                    seed: int, optimize: bool) -> dict[str, Any]:
     if colors is not None and quality is not None:
         raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
                          "expected one of them")
     if palette_in is not None and (colors is not None or quality is not None):
         raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
                          "without -k/--colors or --quality")
-    options: dict[str, Any] = {"dither": dither, "exact_colors": exact_colors, "seed": seed}
+    options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
+                               "optimize": optimize}
+    if dither is not None:
+        options["dither"] = dither
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:

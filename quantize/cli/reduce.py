@@ -24,11 +24,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
 
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
+from . import (
+    USAGE_ERROR,
+    DitherLevelCommand,
+    DitherLevelOption,
+    DitherOption,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    dither_strength,
+    fail,
+    user_errors,
+)
 
 STDIO = "-"
 
@@ -51,26 +61,7 @@ the failed files share, or 1 when they differ.
 """
 
 
-class _ReduceCommand(TyperCommand):
-    """Accepts ``--dither=LEVEL`` beside the ``--dither`` flag.
-
-    An option with an optional value would swallow the next file name
-    (``--dither a.png``), so ``--dither=LEVEL`` is read as the hidden
-    ``--dither-level LEVEL`` instead; plain ``--dither`` stays a flag.
-    """
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        rewritten, options_done = [], False
-        for arg in args:
-            if arg == "--":
-                options_done = True
-            if not options_done and arg.startswith("--dither="):
-                arg = "--dither-level=" + arg[len("--dither="):]
-            rewritten.append(arg)
-        return super().parse_args(ctx, rewritten)
-
-
-@app.command("reduce", epilog=_EPILOG, cls=_ReduceCommand)
+@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "
@@ -92,10 +83,8 @@ def reduce_command(
     space: Annotated[str | None, typer.Option(
         "--space", help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
         show_default=False)] = None,
-    dither: Annotated[bool, typer.Option(
-        "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets "
-        "its strength, 0..1 (plain --dither: 1).")] = False,
-    dither_level: Annotated[str | None, typer.Option("--dither-level", hidden=True)] = None,
+    dither: DitherOption = False,
+    dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
     ] = False,
@@ -129,7 +118,7 @@ def reduce_command(
         fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
              "--quality", USAGE_ERROR)
     given = {"n_colors": colors, "quality": quality, "space": space,
-             "dither": _dither_strength(dither, dither_level), "exact_colors": exact_colors,
+             "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize}
@@ -207,20 +196,6 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
             fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
                  "output; use --ext or rename one", USAGE_ERROR)
         seen[key] = f.input
-
-
-def _dither_strength(flag: bool, level: str | None) -> float | None:
-    """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
-    if level is None:
-        return 1.0 if flag else None
-    try:
-        value = float(level)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value <= 1.0:
-        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
-             "e.g. --dither=0.5", USAGE_ERROR)
-    return value
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:
