@@ -60,9 +60,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
         ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
-        frames x width x height), ``skip_if_larger``, ``optimize`` (GIF: encode
-        each frame two ways, keep the smaller), plus ``palette``: "global"
-        (default, one palette for all frames) or "per-frame" (GIF only).
+        frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
+        smaller: GIF frames encoded with more ways of marking unchanged pixels,
+        APNG at zlib level 9), plus ``palette``: "global" (default, one palette
+        for all frames) or "per-frame" (GIF only). Any ``dither`` above 0 is
+        Floyd-Steinberg at full strength, as for stills.
 
     Returns
     -------
