@@ -171,6 +171,7 @@ class PerFramePlan:
 
     opts: AnimationOptions
     k: int = 0
+    transparent: int | None = None  # frames have their own transparent entries
     table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1 << 24, np.uint8))
 
     def table_palette(self) -> np.ndarray:

@@ -97,9 +97,15 @@ class _PillowSink:
 
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,
-              loop: int | None, *, optimize: bool = False) -> FrameSink:
-    """A sink for ``path``'s format (by extension; prior validation assumed)."""
+              loop: int | None, *, transparent: int | None = None,
+              optimize: bool = False) -> FrameSink:
+    """A sink for ``path``'s format (by extension; prior validation assumed).
+
+    ``transparent`` is the palette's transparent entry, if any (GIF: the
+    background entry).
+    """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     if fmt == "GIF":
-        return GifWriter(fp, size, palette, loop, try_both=optimize)
+        return GifWriter(fp, size, palette, loop, background=transparent or 0,
+                         try_both=optimize)
     return _PillowSink(fp, fmt, palette, loop, optimize)
