@@ -38,23 +38,53 @@ def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
 
 
-def pooled_histogram(frames: Iterator[Frame]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Distinct opaque colours (24-bit codes) of all frames, their pixel counts, and
-    whether any pixel is transparent."""
+@dataclass(frozen=True)
+class Pooled:
+    """The colour histogram of all frames' opaque pixels.
+
+    ``codes`` are the distinct 24-bit colours (sorted), ``counts`` their
+    pixels over all frames, ``moving`` their pixels that differ from the same
+    pixel of the previous frame (what difference frames store), and
+    ``transparent`` whether any pixel is transparent.
+    """
+
+    codes: np.ndarray
+    counts: np.ndarray
+    moving: np.ndarray
+    transparent: bool
+
+
+def pooled_histogram(frames: Iterator[Frame]) -> Pooled:
+    """Pool the colour histograms of all frames, one frame at a time."""
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []
+    moved: list[np.ndarray] = []
+    moved_counts: list[np.ndarray] = []
     transparent = False
+    previous = None
     for frame in frames:
         rgb, opaque = split_alpha(frame)
         transparent |= not opaque.all()
-        codes, n = np.unique(pack_rgb(rgb)[opaque], return_counts=True)
-        parts.append(codes)
-        counts.append(n)
-        if len(parts) >= 16:  # merge as we go: memory stays near one histogram
-            merged, total = merge_counts(parts, counts)
-            parts, counts = [merged], [total]
+        codes = pack_rgb(rgb)
+        _count(codes[opaque], parts, counts)
+        if previous is not None:
+            _count(codes[(frame.rgba != previous).any(axis=2) & opaque], moved, moved_counts)
+        previous = frame.rgba
     codes, n = merge_counts(parts, counts)
-    return codes, n, transparent
+    moving_codes, moving_n = merge_counts(moved, moved_counts)
+    moving = np.zeros(codes.size, np.int64)
+    moving[np.searchsorted(codes, moving_codes)] = moving_n
+    return Pooled(codes, n, moving, transparent)
+
+
+def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
+    """Append the histogram of ``codes``; merge once many have piled up (bounded memory)."""
+    distinct, n = np.unique(codes, return_counts=True)
+    parts.append(distinct)
+    counts.append(n)
+    if len(parts) >= 16:
+        merged, total = merge_counts(parts, counts)
+        parts[:], counts[:] = [merged], [total]
 
 
 def _room(transparent: bool, what: str, k: int) -> None:
@@ -80,8 +110,8 @@ class GlobalPlan:
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
         """Read every frame once, pool the histograms and fit (or take) the palette."""
-        codes, counts, transparent = pooled_histogram(
-            iter_frames(src, max_pixels=opts.max_pixels))
+        pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
+        codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
             _room(transparent, "palette_in size", opts.palette_in.shape[0])
@@ -96,6 +126,8 @@ class GlobalPlan:
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
+        if opts.palette_in is None:
+            palette, labels = _moving_first(palette, labels, pooled)
         table = np.zeros(1 << 24, dtype=np.uint8)
         table[codes] = labels
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
@@ -135,6 +167,22 @@ class GlobalPlan:
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
         return indices, None, self.transparent
+
+
+def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Order entries by the pixels they draw that change between frames, then by all pixels.
+
+    Difference frames then mostly draw low entries, and GIF codes each frame
+    with the fewest bits that hold its largest entry.
+    """
+    k = palette.shape[0]
+    moving = np.bincount(labels, weights=pooled.moving, minlength=k)
+    total = np.bincount(labels, weights=pooled.counts, minlength=k)
+    order = np.lexsort((-total, -moving))
+    rank = np.empty(k, np.intp)
+    rank[order] = np.arange(k)
+    return palette[order], rank[labels]
 
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
