@@ -180,13 +180,20 @@ def lloyd_update(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
 
 
 def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
-          *, max_changed: float = 0.0, empty: Empty = "farthest",
+          *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
           ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Lloyd passes from ``centers`` until few labels change.
+    """Lloyd passes from ``centers`` until few labels change or the centres settle.
 
     Each pass moves every centre to the weighted mean of its members and
     relabels. Stops once at most ``max_changed`` (a share of the rows; 0: none)
-    of the labels change in a pass, or after ``max_passes``.
+    of the labels change in a pass, once the squared centre shifts of a pass
+    sum to at most ``tol`` (0: rule off), or after ``max_passes``.
+
+    Relabelling skips the rows whose label cannot change, by Hamerly's bounds
+    (see :class:`_HamerlyBounds`): after the first few passes most rows are
+    settled, so a pass costs little more than the group sums. The labels are
+    those of plain passes (:func:`nearest` on every row) except where two
+    centres are equally near to within float32 rounding.
 
     Returns
     -------
@@ -202,18 +209,146 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     >>> c.ravel().tolist(), labels.tolist()
     ([0.5, 9.5], [0, 0, 1, 1])
     """
-    labels = nearest(X, centers)
+    bounds = _HamerlyBounds(X, centers)
     limit = max_changed * X.shape[0]
     done = 0
     for _ in range(max_passes):
-        centers = lloyd_update(X, weights, labels, centers, empty)
-        new_labels = nearest(X, centers)
+        new = lloyd_update(X, weights, bounds.labels, centers, empty)
+        settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
+        centers = new
+        changed = bounds.relabel(centers)
         done += 1
-        changed = np.count_nonzero(new_labels != labels)
-        labels = new_labels
-        if changed <= limit:
+        if changed <= limit or settled:
             break
-    return centers, labels, done
+    return centers, bounds.labels, done
+
+
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+class _HamerlyBounds:
+    """Nearest-centre labels kept up to date with Hamerly's bounds (2010).
+
+    For each row: ``upper`` >= its distance to its own centre, ``lower`` <= its
+    distance to every other centre. When centres move by ``shift``, ``upper``
+    grows by its own centre's shift and ``lower`` drops by the largest shift of
+    the others. A row keeps its label while ``upper`` stays below ``max(lower,
+    half the distance from its centre to the next one)``; only the other rows
+    are compared with all centres again, in one vectorised call.
+
+    :func:`nearest` compares float32 expansions ``||c||^2 - 2 x.c``, each off
+    by at most ``err = a (||x||^2 + max ||c||^2)``. Distances here are to the
+    same float32 centres, and a row is skipped only when its own squared
+    distance is below every other by more than ``2 err``: then :func:`nearest`
+    would pick its label too.
+    """
+
+    def __init__(self, X: np.ndarray, centers: np.ndarray):
+        self.X = _as_f32(X)
+        d = self.X.shape[1]
+        self._x_sq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
+        # Relative rounding of an exact squared distance (difference, then
+        # squares); absolute rounding of the expansion per unit of
+        # ||x||^2 + ||c||^2, both with a factor of two to spare.
+        self._rel = 2.0 * (d + 2) * _EPS32
+        self._abs = 2.0 * (d + 4) * _EPS32
+        n = self.X.shape[0]
+        self.labels = np.empty(n, dtype=np.intp)
+        self.upper = np.empty(n, dtype=np.float64)
+        self.lower = np.empty(n, dtype=np.float64)
+        self._set_centers(_as_f32(centers))
+        self._assign(np.arange(n), fresh=True)
+
+    def _set_centers(self, c32: np.ndarray) -> None:
+        self.c32 = c32
+        self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
+
+    def _err(self, rows: np.ndarray | slice) -> np.ndarray:
+        """Bound on the rounding of one expansion for ``rows``."""
+        return self._abs * (self._x_sq[rows] + self._c_sq_max)
+
+    def relabel(self, centers: np.ndarray) -> int:
+        """Move to ``centers``, relabel the rows that may change, return how many did."""
+        new32 = _as_f32(centers)
+        shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
+        self._set_centers(new32)
+        self.upper += shift[self.labels]
+        self.lower -= _largest_other(shift, self.labels)
+        bound = np.maximum(self.lower, 0.5 * _next_centre_distance(new32)[self.labels])
+        bound_sq = bound * bound
+        active = np.flatnonzero(self.upper * self.upper + 2.0 * self._err(slice(None))
+                                >= bound_sq)
+        if active.size == 0:
+            return 0
+        # Tighten the upper bounds of these rows before the full comparison.
+        self.upper[active] = self._own_distance(active, self.labels[active])
+        up = self.upper[active]
+        active = active[up * up + 2.0 * self._err(active) >= bound_sq[active]]
+        return self._assign(active) if active.size else 0
+
+    def _own_distance(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Upper bound on the distance of ``rows`` to the centres ``labels``."""
+        own = sq_dist_to_labels(self.X[rows], self.c32, labels).astype(np.float64)
+        return np.sqrt(own * (1.0 + self._rel))
+
+    def _assign(self, rows: np.ndarray, fresh: bool = False) -> int:
+        """Label ``rows`` by their nearest centre, reset their bounds, count the changes.
+
+        The upper bounds of ``rows`` must be exact already unless ``fresh``;
+        only the rows whose label changes get new ones.
+        """
+        labels, second = _nearest_two(self.X[rows], self.c32)
+        second += self._x_sq[rows]
+        second -= self._err(rows)
+        self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
+        if not fresh:
+            moved = labels != self.labels[rows]
+            rows, labels = rows[moved], labels[moved]
+        self.labels[rows] = labels
+        self.upper[rows] = self._own_distance(rows, labels)
+        return rows.size
+
+
+def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest.
+
+    As :func:`nearest`, chunk by chunk, but with the ``(k, chunk)`` block
+    transposed: NumPy takes minima across rows far faster than along them. The
+    second value is ``inf`` when there is one centre.
+    """
+    c2 = -2.0 * c32
+    c_sq = np.einsum("ij,ij->i", c32, c32)[:, None]
+    n, k = X.shape[0], c32.shape[0]
+    rows = chunk_rows(k, X.shape[1])
+    labels = np.empty(n, dtype=np.intp)
+    second = np.full(n, np.inf, dtype=np.float64)
+    block = np.empty((k, min(rows, n)), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        b = block[:, : stop - start]
+        np.matmul(c2, X[start:stop].T, out=b)
+        b += c_sq
+        lab = np.argmin(b, axis=0, out=labels[start:stop])
+        if k > 1:
+            b[lab, np.arange(stop - start)] = np.inf
+            second[start:stop] = b.min(axis=0)
+    return labels, second
+
+
+def _largest_other(shift: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """For each row, the largest shift among the centres other than its own."""
+    if shift.shape[0] == 1:
+        return np.zeros(labels.shape[0])
+    first, second = np.argsort(shift)[::-1][:2]
+    return np.where(labels == first, shift[second], shift[first])
+
+
+def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
+    """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1)."""
+    c = c32.astype(np.float64)
+    sq = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(sq, np.inf)
+    return np.sqrt(sq.min(axis=1))
 
 
 # --------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "probe_image", "save_pil"]
+           "check_output_path", "load_image", "probe_image", "save_pil", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -365,6 +365,29 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+    """Temporary files :func:`atomic_write` left in ``folder`` (a killed process's).
+
+    Parameters
+    ----------
+    folder : path
+        Where the outputs are written; a missing folder holds none.
+    name : str, optional
+        Only the temporary files of the output called ``name``; default: all.
+
+    Returns
+    -------
+    list of Path
+        Sorted. Deleting them is safe once no process is writing that output.
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        return []
+    prefix = "." if name is None else f".{name}."
+    return sorted(p for p in base.iterdir()
+                  if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:

@@ -3,27 +3,36 @@
 The core of quantize, and the only module that knows about clustering. It works
 on an ``(n, d)`` array of float features and knows nothing about images.
 
-The fit has four phases:
+Every fixed cost is capped by the size of the data, so small inputs (such as
+the few thousand colour cells of a web photo) pay for little more than their
+own Lloyd passes. A fit runs these phases:
 
-1. **Seeding** with greedy k-means++ on a weighted sample of the data. On large
-   data (more than 131,072 rows) eight seedings are each settled by Lloyd passes
-   on one weighted sample of 16,384 rows and the one with the lowest inertia
-   there is kept: a single seeding too often ends in a poorer local minimum.
-2. **Mini-batch updates**: batches drawn with probability proportional to the
-   sample weights move each centre towards the mean of its points with a
-   per-centre learning rate of 1/count. Stops on a small centre shift, on no
-   improvement of a smoothed batch inertia, or after ``max_iter`` passes.
-3. **Polish**: Lloyd passes on a weighted sample of 65,536 rows (on small data,
-   weighted passes on all rows) until at most 0.02% of its labels change.
-   Mini-batch centres lag behind (each is an average over its whole history);
-   passes on a sample settle them for a fraction of the cost of full passes.
+1. **Seeding** with greedy k-means++, on the data themselves when they hold at
+   most 8,192 rows, else on a sample drawn in proportion to the weights. On
+   data with more than 32 batches of rows, up to eight seedings (one per 16,384
+   rows) are each settled by Lloyd passes on one weighted sample of at most
+   16,384 rows and the one with the lowest inertia there is kept: a single
+   seeding too often ends in a poorer local minimum.
+2. **Mini-batch updates**, only on data with more than 32 batches of rows (on
+   fewer, exact passes cost less than the steps needed to settle): batches
+   drawn with probability proportional to the sample weights move each centre
+   towards the mean of its points with a per-centre learning rate of
+   1/count. Stops on a small centre shift, on no improvement of a smoothed
+   batch inertia, or after ``max_iter`` passes.
+3. **Settling**: Lloyd passes on all rows, or on a weighted sample of 65,536
+   rows when there are more than twice as many, until at most 0.02% of the
+   labels change or the centres move by less than ``1e-4`` of the data's
+   variance. Mini-batch centres lag behind (each is an average over its whole
+   history); passes on a sample settle them for a fraction of the cost of full
+   passes.
 4. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
    stopping early once no point switches cluster.
 
-Distances are computed in float32 through chunked matrix products
-(``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever built for large ``n``;
-inertia is accumulated in float64. Weighted sampling costs O(n) once per run
-and O(batch log n) per draw.
+Lloyd passes skip the rows whose label cannot change (Hamerly's bounds, in
+:func:`quantize._kernels.lloyd`). Distances are computed in float32 through
+chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
+built for large ``n``; inertia is accumulated in float64. Weighted sampling
+costs O(n) once per run and O(batch log n) per draw.
 """
 
 from __future__ import annotations
@@ -57,18 +66,25 @@ __all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
-# Lloyd passes on a weighted sample of this many rows polish the mini-batch
-# centres before refinement, when the data hold more than twice as many rows.
+# The mini-batch phase runs only on data with more than this many batches.
+_MINI_BATCH_MIN_BATCHES = 32
+# Settling: Lloyd passes on a weighted sample of this many rows when the data
+# hold more than twice as many (else on all rows) ...
 _POLISH_SAMPLE = 65536
-# ... until at most this share of the sample's labels change in a pass.
+# ... until at most this share of the labels change in a pass, or the squared
+# centre shifts of a pass sum to at most this share of the mean variance.
 _POLISH_CHANGED = 2e-4
+_POLISH_TOL = 1e-4
 _POLISH_MAX_PASSES = 100
-# On large data, the best of this many seedings settled on a sample of this size.
+# Before the mini-batch phase, the best of up to this many seedings (one per
+# this many rows), each settled on one weighted sample of at most this size.
 _SEED_CANDIDATES = 8
 _CANDIDATE_SAMPLE = 16384
 _CANDIDATE_MAX_PASSES = 30
 # A centre is starving when its count falls below this share of the largest.
 _REASSIGNMENT_RATIO = 0.01
+# Rows used to estimate the data's variance.
+_VARIANCE_SAMPLE = 65536
 
 
 # --------------------------------------------------------------------------
@@ -211,6 +227,17 @@ class _WeightedSampler:
 class MiniBatchKMeans:
     """Mini-batch k-means with k-means++ seeding, restarts and exact refinement.
 
+    Follows scikit-learn's estimator conventions (``get_params``,
+    ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
+    ``n_features_in_``, ``__sklearn_tags__``) without depending on it:
+    scikit-learn's ``check_estimator`` passes, and the estimator works in a
+    ``Pipeline`` and ``GridSearchCV``. Two deliberate differences: the source
+    of randomness is ``seed`` (a Generator or int), not ``random_state``, and
+    ``sample_weight`` scales each row exactly as repeating it would in every
+    deterministic step, but weighted mini-batches are drawn in proportion to
+    the weights, so a fit with weights and one with repeated rows follow
+    different random paths.
+
     Parameters
     ----------
     n_clusters : int, default 8
@@ -221,7 +248,8 @@ class MiniBatchKMeans:
         Number of runs from different seeds; the run with the lowest inertia
         over all points is kept.
     batch_size : int, default 2048
-        Points per mini-batch.
+        Points per mini-batch. Data with at most ``32 * batch_size`` rows skip
+        the mini-batch phase: exact Lloyd passes settle them for less.
     max_iter : int, default 100
         Upper bound on mini-batch passes over the data (a pass is
         ``ceil(n / batch_size)`` steps).
@@ -235,8 +263,8 @@ class MiniBatchKMeans:
         of the smoothed batch inertia. None disables this rule.
     refine : int, default 5
         Upper bound on full weighted Lloyd passes over all points after the
-        mini-batch phase and the sample polish; they stop early when no label
-        changes. 0 skips refinement.
+        mini-batch phase and the settling passes; they stop early when no
+        label changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int gives identical results.
 
@@ -246,10 +274,14 @@ class MiniBatchKMeans:
     labels_ : (n,) ndarray of intp
     inertia_ : float
         Weighted sum of squared distances of points to their centre.
+    n_features_in_ : int
+        Number of features ``d`` seen by ``fit``.
     n_iter_ : int
-        Mini-batch passes over the data (rounded up) plus refinement passes.
+        Mini-batch passes over the data (rounded up) plus the Lloyd passes over
+        all rows (settling on all rows, and refinement).
     n_steps_ : int
-        Mini-batch steps taken in the kept run.
+        Mini-batch steps taken in the kept run (0 when the data were small
+        enough to skip the mini-batch phase).
 
     Examples
     --------
@@ -316,6 +348,17 @@ class MiniBatchKMeans:
                            and v == defaults.get(k))]
         return f"MiniBatchKMeans({', '.join(changed)})"
 
+    def __sklearn_tags__(self) -> Any:
+        """Describe the estimator to scikit-learn (which alone calls this).
+
+        scikit-learn is imported here only because it is the caller: the
+        estimator itself never needs it.
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(), input_tags=InputTags())
+
     # -- validation ----------------------------------------------------------
 
     def _validated_params(self, d: int) -> dict[str, Any]:
@@ -353,16 +396,28 @@ class MiniBatchKMeans:
     def _check_features(self, X: Any) -> np.ndarray:
         # Prediction only reads X, so float32 C-contiguous input is not copied.
         data = check_data(X, copy=False)
-        d = self.cluster_centers_.shape[1]
-        if data.shape[1] != d:
-            raise ValueError(f"X has {data.shape[1]} features, but the model was fitted "
-                             f"with {d}")
+        if data.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {data.shape[1]} features, but MiniBatchKMeans is "
+                             f"expecting {self.n_features_in_} features as input")
         return data
 
     # -- fitting -------------------------------------------------------------
 
-    def fit(self, X: Any, sample_weight: Any = None) -> MiniBatchKMeans:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> MiniBatchKMeans:
         """Cluster ``X`` (n, d), optionally weighting each row.
+
+        Parameters
+        ----------
+        X : (n, d) array_like
+            Finite numeric data.
+        y : ignored
+            Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
+        sample_weight : (n,) array_like, optional
+            Non-negative weights; a point of weight 2 counts as two points.
+
+        Returns
+        -------
+        self : MiniBatchKMeans
 
         Raises
         ------
@@ -388,11 +443,16 @@ class MiniBatchKMeans:
         self.inertia_ = best.inertia
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
+        self.n_features_in_ = data.shape[1]
         return self
 
-    def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
-        """Fit and return the labels ``(n,)`` of ``X``."""
-        return self.fit(X, sample_weight).labels_
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the labels ``(n,)`` of ``X`` (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the distances ``(n, n_clusters)`` of ``X`` (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Index ``(n,)`` of the nearest centre for each row of ``X``."""
@@ -412,7 +472,7 @@ class MiniBatchKMeans:
             out[start:start + rows] = np.sqrt(sq)
         return out
 
-    def score(self, X: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the weighted inertia of ``X`` under the fitted centres."""
         self._check_fitted()
         data = self._check_features(X)
@@ -422,7 +482,7 @@ class MiniBatchKMeans:
 
 
 # --------------------------------------------------------------------------
-# One run: seed, mini-batch phase, refinement
+# One run: seed, mini-batch phase, settling, refinement
 # --------------------------------------------------------------------------
 
 
@@ -438,32 +498,38 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
               rng: np.random.Generator) -> _Run:
     """One full run on valid data; prior validation is assumed."""
     sampler = _WeightedSampler(w, rng)
-    centers, counts = _initial_centers(X, w, p, sampler, rng)
-    centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
-    centers = _polish(X, w, centers, sampler)
-    steps_per_pass = math.ceil(X.shape[0] / p["batch_size"])
-    n_iter = math.ceil(n_steps / steps_per_pass)
+    mini_batch = X.shape[0] > _MINI_BATCH_MIN_BATCHES * p["batch_size"]
+    centers, counts = _initial_centers(X, w, p, sampler, rng, candidates=mini_batch)
+    n_iter = n_steps = 0
+    if mini_batch:
+        centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
+        n_iter = math.ceil(n_steps / math.ceil(X.shape[0] / p["batch_size"]))
     # Equal weights need no multiplications: the means are the same.
     lloyd_w = None if sampler.uniform else w
+    centers, n_settle = _settle(X, lloyd_w, centers, sampler)
     centers, labels, n_refine = lloyd(X, lloyd_w, centers, p["refine"])
     dist = sq_dist_to_labels(X, centers, labels)
     inertia = float(w @ dist.astype(np.float64))
-    return _Run(centers, labels, inertia, n_steps, n_iter + n_refine)
+    return _Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
 
 
-def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
+def _initial_centers(X, w, p, sampler, rng, *, candidates: bool,
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Initial centres and the mini-batch counts they start with.
 
-    On large data the best of a few seedings, each settled by Lloyd passes on
-    one weighted sample, is kept (the counts are then its cluster sizes). On
-    small data, or if a sample holds too few distinct rows, one seeding.
+    With ``candidates`` (data large enough for the mini-batch phase) the best
+    of a few seedings, each settled by Lloyd passes on one weighted sample, is
+    kept (the counts are then its cluster sizes). Otherwise, or if the sample
+    holds too few distinct rows, one seeding.
     """
     k = p["k"]
     if isinstance(p["init"], np.ndarray):
         return p["init"].copy(), np.zeros(k)
     n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
-    if X.shape[0] > 2 * _POLISH_SAMPLE and n_seed <= _CANDIDATE_SAMPLE:
-        best = _best_candidate(X[sampler.draw(_CANDIDATE_SAMPLE)], n_seed, p, rng)
+    n_candidates = min(_SEED_CANDIDATES, X.shape[0] // _CANDIDATE_SAMPLE)
+    if candidates and n_candidates > 1:
+        size = min(_CANDIDATE_SAMPLE, X.shape[0])
+        best = _best_candidate(X[sampler.draw(size)], min(n_seed, size), n_candidates, p, rng)
         if best is not None:
             return best
     if X.shape[0] <= n_seed:
@@ -482,14 +548,15 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     return sample[idx].astype(np.float64), np.zeros(k)
 
 
-def _best_candidate(sample, n_seed, p, rng) -> tuple[np.ndarray, np.ndarray] | None:
-    """Seed ``_SEED_CANDIDATES`` times on ``sample``, settle each, keep the lowest inertia.
+def _best_candidate(sample, n_seed, n_candidates, p, rng,
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seed ``n_candidates`` times on ``sample``, settle each, keep the lowest inertia.
 
     The sample was drawn by weight, so its rows weigh the same. Returns None if
     the sample holds fewer than k distinct rows.
     """
     k, best = p["k"], None
-    for _ in range(_SEED_CANDIDATES):
+    for _ in range(n_candidates):
         idx = _seed_indices(sample[:n_seed], np.ones(n_seed), k, p["init"], rng)
         if idx is None:
             return None
@@ -536,7 +603,7 @@ def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, 
 
 def _mean_variance(X, sampler) -> float:
     """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
-    rows = X if X.shape[0] <= 65536 else X[sampler.draw(65536)]
+    rows = X if X.shape[0] <= _VARIANCE_SAMPLE else X[sampler.draw(_VARIANCE_SAMPLE)]
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
 
 
@@ -589,13 +656,10 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
     if n_move == 0:
         return
     k = centers.shape[0]
-    if n_move > k // 2:  # move only the worst half at once
-        worst = np.argsort(counts)[: k // 2]
+    if n_move > k // 2:  # move only the worst half at once (k >= 2 here)
         starving = np.zeros(k, dtype=bool)
-        starving[worst] = True
+        starving[np.argsort(counts)[: k // 2]] = True
         n_move = k // 2
-        if n_move == 0:
-            return
     _, dist = labels_sq_dist(xb, centers)
     prob = dist.astype(np.float64)
     if prob.sum() <= 0:
@@ -607,16 +671,22 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
     counts[targets] = counts[~starving].min() if (~starving).any() else 1.0
 
 
-def _polish(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
-            sampler: _WeightedSampler) -> np.ndarray:
-    """Lloyd passes on a weighted sample (small data: on all of it) until few labels change.
+def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
+            sampler: _WeightedSampler) -> tuple[np.ndarray, int]:
+    """Lloyd passes until few labels change or the centres stop moving.
 
+    On all rows when there are at most twice ``_POLISH_SAMPLE`` (then the
+    passes count towards ``n_iter_``), else on a weighted sample of that size.
     Mini-batch centres are averages over the whole history of a centre, so they
-    lag behind; Lloyd passes on a large sample settle them cheaply and leave the
+    lag behind; passes on a large sample settle them cheaply and leave the
     exact passes over all points little to do.
     """
+    tol = _POLISH_TOL * _mean_variance(X, sampler)
     if X.shape[0] <= 2 * _POLISH_SAMPLE:
-        return lloyd(X, None if sampler.uniform else w, centers, _POLISH_MAX_PASSES,
-                     max_changed=_POLISH_CHANGED)[0]
+        centers, _, passes = lloyd(X, w, centers, _POLISH_MAX_PASSES,
+                                   max_changed=_POLISH_CHANGED, tol=tol)
+        return centers, passes
     sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
-    return lloyd(sample, None, centers, _POLISH_MAX_PASSES, max_changed=_POLISH_CHANGED)[0]
+    centers = lloyd(sample, None, centers, _POLISH_MAX_PASSES,
+                    max_changed=_POLISH_CHANGED, tol=tol)[0]
+    return centers, 0

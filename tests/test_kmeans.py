@@ -157,7 +157,7 @@ def test_zero_weight_points_are_ignored(rng):
     outliers = np.full((5, 3), 500.0) + rng.standard_normal((5, 3))
     w = np.r_[np.ones(len(X)), np.zeros(5)]
     init = CORNERS + 1.0
-    with_outliers = MiniBatchKMeans(4, init=init, seed=0).fit(np.r_[X, outliers], w)
+    with_outliers = MiniBatchKMeans(4, init=init, seed=0).fit(np.r_[X, outliers], sample_weight=w)
     without = MiniBatchKMeans(4, init=init, seed=0).fit(X)
     np.testing.assert_allclose(with_outliers.cluster_centers_, without.cluster_centers_,
                                atol=1e-5)
@@ -372,7 +372,8 @@ def test_prediction_needs_a_fit_with_matching_features():
         with pytest.raises(ValueError, match="not fitted yet; call fit"):
             method(GOOD_X)
     km.fit(GOOD_X)
-    with pytest.raises(ValueError, match="X has 3 features, but the model was fitted with 2"):
+    with pytest.raises(ValueError, match="X has 3 features, but MiniBatchKMeans is "
+                                         "expecting 2 features as input"):
         km.predict(np.zeros((2, 3)))
 
 

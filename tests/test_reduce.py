@@ -19,6 +19,7 @@ from quantize.colors import (
 )
 from quantize.errors import QualityError
 from quantize.metrics import delta_e, psnr
+from quantize.reconstruct.palette import diffuse_errors
 from quantize.reduce import ColorCountWarning, fit_palette
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
@@ -183,7 +184,8 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert np.all(result.indices[:3, :3] == 4)
     assert np.all(result.indices[3:] < 4)
     image = result.to_image()
-    assert image.mode == "P" and image.info["transparency"] == 4
+    assert image.mode == "P" and image.info["transparency"] == bytes([255] * 4 + [0])
+    assert result.alpha.tolist() == [255] * 4
 
 
 def test_fully_transparent_image_gives_an_empty_palette():
@@ -265,6 +267,128 @@ def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
     image = noisy(four_colour_image((48, 64)), rng, sigma=12)
     result = reduce_colors(image, quality=4.0, seed=0)
     assert result.delta_e <= 4.0 and 2 <= result.k < 64
+
+
+def many_colour_image(rng, size=200) -> np.ndarray:
+    """A smooth colour field plus noise: tens of thousands of distinct colours."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    field = np.dstack([200 * x + 30, 180 * y + 40, 120 * (1 - x * y) + 60])
+    return np.clip(field + rng.normal(0, 8, field.shape), 0, 255).astype(np.uint8)
+
+
+def test_quality_search_on_an_image_with_many_colours(rng):
+    image = many_colour_image(rng)
+    assert len(np.unique(pack_rgb(image))) > 1 << 15  # the cell and sampled paths
+    loose = reduce_colors(image, quality=6.0, seed=0)
+    tight = reduce_colors(image, quality=3.0, seed=0)
+    assert loose.delta_e <= 6.0 and tight.delta_e <= 3.0
+    assert 2 <= loose.k < tight.k <= 256
+    assert reduce_colors(image, quality=3.0, seed=0).k == tight.k  # same seed, same k
+    assert reduce_colors(image, tight.k // 2, seed=0).delta_e > 3.0
+
+
+# --------------------------------------------------------------------------
+# Alpha
+# --------------------------------------------------------------------------
+
+
+def test_four_distinct_alphas_at_k4_are_lossless():
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 180]],
+                     [[10, 10, 200, 90], [250, 250, 0, 30]]], np.uint8)
+    result = reduce_colors(rgba, 4, seed=0)
+    assert result.k == 4 and result.transparent_index is None
+    assert np.array_equal(result.to_rgba(), rgba)
+    assert result.psnr == np.inf and result.delta_e == 0.0
+    assert sorted(result.alpha.tolist()) == [30, 90, 180, 255]
+    assert result.transparency() == result.alpha[: np.flatnonzero(result.alpha < 255)[-1]
+                                                  + 1].tobytes()
+
+
+def test_semi_transparent_pixels_keep_their_alpha_and_clear_ones_share_an_entry():
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = [40, 90, 200]
+    rgba[..., 3] = 255
+    rgba[:, 4:6, 3] = 100  # a translucent shadow band
+    rgba[:, 6:, :] = [[255, 0, 255, 0], [0, 255, 0, 0]]  # clear pixels of any colour
+    result = reduce_colors(rgba, 2, seed=0)
+    assert result.k == 2 and result.transparent_index == 2
+    assert np.all(result.indices[:, 6:] == 2)
+    assert np.array_equal(result.to_rgba()[:, :6], rgba[:, :6])
+    assert result.transparency() == bytes(result.alpha.tolist() + [0])
+
+
+def test_rgba_metrics_are_measured_on_premultiplied_rgba(rng):
+    rgba = rng.integers(0, 256, (16, 16, 4), dtype=np.uint8)
+    rgba[:3, :, 3] = 0
+    result = reduce_colors(rgba, 5, seed=0)
+
+    def shown(a):
+        a = a.astype(float)
+        a[..., :3] *= a[..., 3:] / 255
+        return a
+
+    mse = ((shown(rgba) - shown(result.to_rgba())) ** 2).mean()
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    visible = rgba[..., 3] > 0
+    on_black = lambda a: np.rint(shown(a)[..., :3]).astype(np.uint8)[visible]  # noqa: E731
+    assert result.delta_e == pytest.approx(delta_e(on_black(rgba), on_black(result.to_rgba())),
+                                           rel=1e-5)
+
+
+# --------------------------------------------------------------------------
+# Dithering
+# --------------------------------------------------------------------------
+
+
+def test_dither_strength_zero_equals_no_dithering(rng):
+    image = many_colour_image(rng, 40)
+    plain = reduce_colors(image, 6, seed=0)
+    for off in (0.0, False, 0):
+        result = reduce_colors(image, 6, dither=off, seed=0)
+        assert np.array_equal(result.indices, plain.indices) and not result.dithered
+    assert reduce_colors(image, 6, dither=0.5, seed=0).dithered
+
+
+def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
+    features = rng.uniform(0, 255, (9, 13, 3)).astype(np.float32)
+    entries = rng.uniform(0, 255, (5, 3)).astype(np.float32)
+    got = diffuse_errors(features, entries, np.zeros((9, 13), np.float32))
+    d = ((features[:, :, None, :] - entries) ** 2).sum(axis=3)
+    assert np.array_equal(got, d.argmin(axis=2))
+
+
+def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng):
+    features = rng.uniform(0, 255, (7, 11, 3)).astype(np.float32)
+    entries = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.float32)
+    got = diffuse_errors(features, entries, np.ones((7, 11), np.float32))
+    work = features.astype(np.float64)
+    expected = np.zeros((7, 11), int)
+    for y, x in np.ndindex(7, 11):  # the textbook loop, with the same clipping to the palette box
+        value = np.clip(work[y, x], 0, 255)
+        i = expected[y, x] = ((entries - value) ** 2).sum(axis=1).argmin()
+        err = value - entries[i]
+        for dy, dx, share in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
+            if y + dy < 7 and 0 <= x + dx < 11:
+                work[y + dy, x + dx] += err * share / 16
+    assert np.array_equal(got, expected)
+
+
+def test_dithering_leaves_flat_areas_in_a_palette_colour_clean():
+    image = np.zeros((32, 64, 3), np.uint8)
+    image[:, :32] = np.linspace(0, 255, 32).round().astype(np.uint8)[None, :, None]
+    image[:, 32:] = 255  # flat white, itself a palette entry, next to the ramp
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    result = reduce_colors(image, palette=palette, dither=1.0)
+    assert np.all(result.indices[:, 34:] == 1)
+    assert len(np.unique(result.indices[:, 8:24])) == 2  # the ramp is dithered
+
+
+def test_lower_strength_moves_fewer_pixels_off_their_nearest_entry(rng):
+    image = many_colour_image(rng, 48)
+    plain = reduce_colors(image, 8, seed=0).indices
+    moved = [np.count_nonzero(reduce_colors(image, 8, dither=s, seed=0).indices != plain)
+             for s in (0.25, 1.0)]
+    assert 0 < moved[0] < moved[1]
 
 
 # --------------------------------------------------------------------------
@@ -369,5 +493,10 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     drawn = result.indices[opaque]
     assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
     rgb = image[..., :3][opaque]
-    assert result.psnr == pytest.approx(psnr(rgb, result.palette[drawn]))
+    shown = image.astype(float)  # premultiplied RGBA, over every pixel
+    shown[..., :3] *= shown[..., 3:] / 255
+    got = result.to_rgba().astype(float)
+    got[..., :3] *= got[..., 3:] / 255
+    mse = ((shown - got) ** 2).mean()
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)

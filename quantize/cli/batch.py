@@ -16,15 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
@@ -157,8 +148,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if palette_in is not None and (colors is not None or quality is not None):
         raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
                          "without -k/--colors or --quality")
-    options: dict[str, Any] = {"space": check_choice(space or "rgb", "--space", ("rgb", "lab")),
-                               "dither": dither, "exact_colors": exact_colors, "seed": seed}
+    options: dict[str, Any] = {"dither": dither, "exact_colors": exact_colors, "seed": seed}
+    if space is not None:
+        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
         if not palette_in.is_file():
             raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
@@ -166,9 +158,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         options["palette_in"] = palette_in
     elif quality is not None:
         options["quality"] = check_float(quality, "--quality", minimum=0.0)
-    else:
-        options["n_colors"] = check_int(16 if colors is None else colors, "-k/--colors",
-                                        minimum=2, maximum=256)
+    elif colors is not None:
+        options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
     return options
 
 
@@ -177,9 +168,11 @@ def _segment_options(colors: int | None, space: str | None, weights: list[str],
     from ..features import check_weights
     from .segment import parse_weights
 
-    options: dict[str, Any] = {
-        "n_clusters": check_int(8 if colors is None else colors, "-k/--colors", minimum=2),
-        "space": check_choice(space or "lab", "--space", ("rgb", "lab")), "seed": seed}
+    options: dict[str, Any] = {"seed": seed}
+    if colors is not None:
+        options["n_clusters"] = check_int(colors, "-k/--colors", minimum=2)
+    if space is not None:
+        options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:
@@ -235,10 +228,20 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
               quiet: bool) -> Iterator[Any]:
     """A callback showing each settled file: a rich bar on a terminal, else plain lines."""
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
+    if quiet or not sys.stderr.isatty():
         yield lambda result: _plain_line(result, summary, quiet)
         return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())

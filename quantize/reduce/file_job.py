@@ -24,12 +24,13 @@ from .._validation import check_int
 from ..errors import ResultTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image
 from ..palette_files import check_palette_path, read_palette, write_palette
+from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_colors
 from .options import check_options, check_palette, check_reduce_options
 from .result import MAX_PALETTE, ReduceResult
 
-__all__ = ["PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "reduce_file"]
+__all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".gif")
@@ -39,6 +40,9 @@ RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # for files about 3 % larger.
 _PNG_COMPRESS_LEVEL = 4
 _LOSSY_QUALITY = 95
+#: GIF has binary transparency: palette entries with alpha below this are written
+#: fully transparent, the others opaque.
+GIF_ALPHA_THRESHOLD = 128
 
 
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
@@ -137,9 +141,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
 def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
             bytes_in: int, bytes_out: int, start: float) -> dict[str, Any]:
     """The job record: what the CLI prints and batch reports."""
-    palette = [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": 255,
+    alpha = [255] * result.k if result.alpha is None else result.alpha.tolist()
+    palette = [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": int(a),
                 "share": round(float(s), 6)}
-               for c, s in zip(result.palette, result.shares, strict=True)]
+               for c, a, s in zip(result.palette, alpha, result.shares, strict=True)]
     return {
         "input": str(src), "output": str(out), "k": result.k, "space": result.space,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
@@ -174,16 +179,33 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
         params: dict[str, Any] = {}
         if suffix == ".png":
             params = {"optimize": True} if optimize else {"compress_level": _PNG_COMPRESS_LEVEL}
-        result.to_image().save(buffer, format=fmt, **params)
+        image = _gif_image(result) if suffix == ".gif" else result.to_image()
+        image.save(buffer, format=fmt, **params)
         return buffer.getvalue()
-    rgb = result.to_rgb()
     params = {"quality": _LOSSY_QUALITY} if suffix in (".jpg", ".jpeg", ".webp") else {}
-    if result.transparent_index is not None and suffix not in (".jpg", ".jpeg"):
-        alpha = np.where(result.indices == result.transparent_index, 0, 255).astype(np.uint8)
-        Image.fromarray(np.dstack([rgb, alpha])).save(buffer, format=fmt, **params)
+    has_alpha = result.alpha is not None or result.transparent_index is not None
+    if has_alpha and suffix not in (".jpg", ".jpeg"):
+        Image.fromarray(result.to_rgba()).save(buffer, format=fmt, **params)
     else:
-        Image.fromarray(rgb).save(buffer, format=fmt, **params)
+        Image.fromarray(result.to_rgb()).save(buffer, format=fmt, **params)
     return buffer.getvalue()
+
+
+def _gif_image(result: ReduceResult) -> Image.Image:
+    """Mode "P" image for a GIF, which has one fully transparent entry and no partial alpha.
+
+    Entries with alpha below ``GIF_ALPHA_THRESHOLD`` become transparent (all
+    mapped to one index); the others are shown opaque.
+    """
+    full = result.full_palette(alpha=True)
+    clear = full[:, 3] < GIF_ALPHA_THRESHOLD
+    if not clear.any():
+        return indexed_image(result.indices, full[:, :3])
+    index = result.transparent_index
+    if index is None:
+        index = int(np.flatnonzero(clear)[0])
+    indices = np.where(clear[result.indices], index, result.indices).astype(np.uint8)
+    return indexed_image(indices, full[:, :3], index)
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
@@ -210,14 +232,17 @@ class FileJob:
     n_colors: int | None
 
     def colors_for(self, loaded: Any, quality: float | None) -> int | None:
-        """The ``n_colors`` to fit, once we know whether a transparent entry is needed."""
+        """The ``n_colors`` to fit, once we know whether a transparent entry is needed.
+
+        An indexed output holds 256 entries, the transparent one included: asked
+        for 256 colours, an image with fully transparent pixels gets 255 and
+        that entry.
+        """
         has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
-        if quality is None:
-            what = "palette_in size" if self.palette is not None else "n_colors"
-            k = self.palette.shape[0] if self.palette is not None else self.n_colors
-            _check_palette_size(k or DEFAULT_COLORS, self.kind, has_alpha, what)
-            return self.n_colors
-        if self.kind == "palette":  # with quality, n_colors is a bound: make room
+        if self.palette is not None:
+            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in size")
+            return None
+        if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
 

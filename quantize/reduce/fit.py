@@ -36,7 +36,8 @@ from ..kmeans import MiniBatchKMeans
 from ..reconstruct.palette import palette_order
 
 __all__ = ["DEFAULT_COLORS", "FEATURES", "ColorCountWarning", "Histogram", "cell_summary",
-           "entry_weights", "fit", "fit_palette", "to_srgb", "warn_few_colors"]
+           "entry_weights", "features_of", "fit", "fit_palette", "lab_of", "premultiply",
+           "to_colors", "to_srgb", "warn_few_colors"]
 
 Space = Literal["rgb", "lab"]
 
@@ -68,9 +69,50 @@ FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+# In Lab, alpha is scaled to the range of lightness (0..100) before clustering.
+_LAB_ALPHA_SCALE = 100.0 / 255.0
+
+
+def features_of(colors: np.ndarray, space: str) -> np.ndarray:
+    """Clustering features ``(m, d)`` float32 of ``(m, 3)`` or straight-alpha ``(m, 4)`` colours.
+
+    Colours with alpha are clustered premultiplied: the colour features scaled
+    by ``alpha / 255``, then alpha itself (0..255 in RGB, 0..100 in Lab), so a
+    faint pixel's colour weighs as little as it shows.
+    """
+    rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
+    if colors.shape[1] == 3:
+        return rgb
+    a = colors[:, 3].astype(np.float32)
+    out = np.empty((colors.shape[0], 4), dtype=np.float32)
+    np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
+    out[:, 3] = a * _LAB_ALPHA_SCALE if space == "lab" else a
+    return out
+
+
+def premultiply(colors: np.ndarray) -> np.ndarray:
+    """Premultiplied float64 copy of straight-alpha ``(m, 4)`` uint8 colours (``(m, 3)``: as is)."""
+    out = colors.astype(np.float64)
+    if colors.shape[1] == 4:
+        out[:, :3] *= out[:, 3:] / 255.0
+    return out
+
+
+def lab_of(colors: np.ndarray) -> np.ndarray:
+    """CIE Lab ``(m, 3)`` float32 of colours; with alpha, of the colour composited on black."""
+    if colors.shape[1] == 3:
+        return srgb_to_lab(colors)
+    shown = np.clip(np.rint(premultiply(colors)[:, :3]), 0, 255).astype(np.uint8)
+    return srgb_to_lab(shown)
+
+
 @dataclass(frozen=True)
 class Histogram:
-    """Distinct colours of the opaque pixels, their counts and clustering features."""
+    """Distinct colours of the visible pixels, their counts and clustering features.
+
+    ``colors`` is ``(m, 3)`` uint8, or ``(m, 4)`` straight RGBA for an image
+    with alpha.
+    """
 
     colors: np.ndarray
     counts: np.ndarray
@@ -78,12 +120,14 @@ class Histogram:
 
     @cached_property
     def features(self) -> np.ndarray:
-        return self.lab if self.space == "lab" else _rgb_features(self.colors)
+        if self.space == "lab" and self.colors.shape[1] == 3:
+            return self.lab
+        return features_of(self.colors, self.space)
 
     @cached_property
     def lab(self) -> np.ndarray:
         """CIE Lab of the colours, computed when first needed (metrics, quality, space)."""
-        return srgb_to_lab(self.colors)
+        return lab_of(self.colors)
 
 
 # --------------------------------------------------------------------------
@@ -185,9 +229,9 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     if exact_colors:
         palette = colors[_medoids(features, labels, centers)]
     else:
-        palette = to_srgb(centers, space)
+        palette = to_colors(centers, space, colors.shape[1])
     palette = np.unique(palette, axis=0)  # rounding may merge two centres
-    return palette, nearest(features, FEATURES[space](palette))
+    return palette, nearest(features, features_of(palette, space))
 
 
 def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
@@ -199,19 +243,24 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
     km = MiniBatchKMeans(k, n_init=SUMMARY_N_INIT, refine=SUMMARY_REFINE, seed=rng)
-    return km.fit(data, weights).cluster_centers_
+    return km.fit(data, sample_weight=weights).cluster_centers_
 
 
 def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
                  shift: int = CELL_SHIFT) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean feature and total count of each occupied sRGB cell.
 
-    Cells are ``2**shift`` levels wide per channel (4 x 4 x 4 by default).
+    Cells are ``2**shift`` levels wide per channel (4 x 4 x 4 by default;
+    alpha, when present, is a fourth channel).
     """
     side = 256 >> shift
     levels = (colors >> shift).T.astype(np.intp)
-    cell = np.ravel_multi_index(tuple(levels), (side, side, side))
-    totals, sums = group_sums(features, cell, side ** 3, counts)
+    cell = np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1])
+    n_cells = side ** colors.shape[1]
+    if colors.shape[1] == 4:  # too many cells for a table: number the occupied ones
+        _, cell = np.unique(cell, return_inverse=True)
+        n_cells = int(cell.max()) + 1
+    totals, sums = group_sums(features, cell.ravel(), n_cells, counts)
     occupied = np.flatnonzero(totals)
     means = (sums[occupied] / totals[occupied, None]).astype(np.float32)
     return means, totals[occupied]
@@ -235,3 +284,20 @@ def to_srgb(centers: np.ndarray, space: str) -> np.ndarray:
     if space == "lab":
         return lab_to_srgb(centers)
     return np.clip(np.rint(centers), 0, 255).astype(np.uint8)
+
+
+def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
+    """Round cluster centres (premultiplied when ``channels`` is 4) to uint8 colours.
+
+    With alpha, the result is straight RGBA with alpha >= 1: fully transparent
+    pixels have an entry of their own, outside the fit.
+    """
+    if channels == 3:
+        return to_srgb(centers, space)
+    scale = _LAB_ALPHA_SCALE if space == "lab" else 1.0
+    alpha = np.clip(np.rint(centers[:, 3] / scale), 1, 255)
+    straight = centers[:, :3] / (alpha / 255.0)[:, None]
+    out = np.empty((centers.shape[0], 4), dtype=np.uint8)
+    out[:, :3] = to_srgb(straight, space)
+    out[:, 3] = alpha
+    return out

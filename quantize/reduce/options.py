@@ -79,10 +79,11 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
 
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
-    """Return a ``(k, 3)`` uint8 copy of an integer palette with values 0..255, or raise."""
+    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
     arr = np.asarray(palette)
-    if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] == 0:
-        raise ValueError(f"{name} should have shape (k, 3) with k >= 1, got {arr.shape}")
+    if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
+                         f"got {arr.shape}")
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() > 255:

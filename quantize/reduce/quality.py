@@ -12,11 +12,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._kernels import nearest, srgb_to_lab
+from .._kernels import nearest
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..kmeans import MiniBatchKMeans
-from .fit import DEFAULT_COLORS, FEATURES, SUMMARY_REFINE, Histogram, cell_summary, fit, to_srgb
+from .fit import (
+    DEFAULT_COLORS,
+    SUMMARY_REFINE,
+    Histogram,
+    cell_summary,
+    features_of,
+    fit,
+    lab_of,
+    to_colors,
+)
 
 __all__ = ["search_quality", "smallest_k"]
 
@@ -98,7 +107,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     def exact(k: int) -> bool:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
                                         hist.space, exact_colors, rng)
-        error = mean_ciede2000(hist.lab, srgb_to_lab(palette)[labels], hist.counts)
+        error = mean_ciede2000(hist.lab, lab_of(palette)[labels], hist.counts)
         return error <= quality
 
     k = smallest_k(exact, guess, k_max, geometric=False)
@@ -132,10 +141,11 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         return k_max
 
     def approx(k: int) -> bool:
-        km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, weights)
-        palette = np.unique(to_srgb(km.cluster_centers_, hist.space), axis=0)
-        entries = nearest(judge, FEATURES[hist.space](palette))
-        return mean_ciede2000(judge_lab, srgb_to_lab(palette)[entries], judge_w) <= quality
+        km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
+        palette = np.unique(to_colors(km.cluster_centers_, hist.space, hist.colors.shape[1]),
+                            axis=0)
+        entries = nearest(judge, features_of(palette, hist.space))
+        return mean_ciede2000(judge_lab, lab_of(palette)[entries], judge_w) <= quality
 
     guess = smallest_k(approx, DEFAULT_COLORS, limit, geometric=True)
     return k_max if guess is None else guess
