@@ -16,16 +16,17 @@ import numpy as np
 from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
-from ..reconstruct.palette import dither_indices
-from ..reduce import fit_palette
+from ..reconstruct.palette import diffuse_errors
+from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette
 from .frames import Frame, iter_frames
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
 __all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "split_alpha"]
 
-#: Pixels with alpha below this are written transparent, the others opaque.
-ALPHA_THRESHOLD = 128
+#: Pixels with alpha below this are written transparent, the others opaque (as
+#: reduce does for GIF outputs).
+ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
 _MAX_ENTRIES = 256
 
 
@@ -159,7 +160,7 @@ class GlobalPlan:
         """
         if dither == 0:
             return self.table[pack_rgb(rgb)], None, self.transparent
-        indices = dither_indices(rgb, self.palette)
+        indices = _diffused(rgb, opaque, self.palette, self.space, dither)
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
@@ -167,6 +168,16 @@ class GlobalPlan:
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
         return indices, None, self.transparent
+
+
+def _diffused(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, space: str,
+              dither: float) -> np.ndarray:
+    """``(H, W)`` uint8 entries by Floyd-Steinberg error diffusion of strength ``dither``,
+    in the space the palette was fitted in (transparent pixels take no error)."""
+    h, w, _ = rgb.shape
+    features = _features(rgb.reshape(-1, 3), space).reshape(h, w, -1)
+    strength = np.where(opaque, np.float32(dither), np.float32(0.0))
+    return diffuse_errors(features, _features(palette, space), strength).astype(np.uint8)
 
 
 def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
@@ -246,7 +257,7 @@ class PerFramePlan:
         labels = nearest(_features(colors, self.opts.space), _features(palette, self.opts.space))
         self.k = max(self.k, palette.shape[0])
         if dither > 0:
-            indices = dither_indices(rgb, palette)
+            indices = _diffused(rgb, opaque, palette, self.opts.space, dither)
             stats.add_pixels(codes[opaque], pack_rgb(palette)[indices[opaque]])
         else:
             self.table[distinct] = labels
