@@ -120,7 +120,7 @@ class GlobalPlan:
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent)
+            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
         else:
             _room(transparent, "n_colors", opts.n_colors)
             palette = fit_palette(colors, counts, opts.n_colors, space=opts.space,
@@ -197,7 +197,7 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
 
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
-                    room: int) -> np.ndarray:
+                    room: int, src: Path) -> np.ndarray:
     """Fewest colours (bisection on k) whose mean CIEDE2000 is at most ``opts.quality``."""
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
@@ -213,7 +213,7 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         if k_max < 2:
             return colors.copy()
         raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
-                           f"needs more than {k_max} colours")
+                           f"needs more than {k_max} colours", path=src)
     lo, hi = 1, k_max  # good(hi) holds; good(lo) is taken as failing
     while hi - lo > 1:
         mid = (lo + hi) // 2
