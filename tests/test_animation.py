@@ -158,8 +158,9 @@ def test_one_palette_shared_by_all_frames(tmp_path):
         assert same_picture(a, b)
 
 
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
 @pytest.mark.parametrize("dither", [0.0, 1.0])
-def test_static_region_keeps_identical_indices(tmp_path, rng, dither):
+def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
     static = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # noise: many colours
     frames = []
     for _ in range(4):
@@ -170,7 +171,7 @@ def test_static_region_keeps_identical_indices(tmp_path, rng, dither):
     src = tmp_path / "in.png"
     save_animation(src, frames, duration=50, loop=0)
     out = tmp_path / "out.gif"
-    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither)
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither, palette=palette)
     got = composited(out)
     assert len(got) == 4
     for f in got[1:]:

@@ -95,10 +95,13 @@ class GifWriter:
     # -- public ------------------------------------------------------------
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP) -> None:
+            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP,
+            keep: np.ndarray | None = None) -> None:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
-        Pixels holding ``transparent`` are shown transparent.
+        Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
+        (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
+        canvas wherever it shows something, whatever their entry.
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
@@ -115,6 +118,8 @@ class GifWriter:
             box = (0, 0, w, h)
         else:
             before = self._settle(self._pending, target)
+            if keep is not None and transparent is not None:
+                target = np.where(keep & (before != _EMPTY), before, target)
             box = _bbox(target != before)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
                                  int(duration), _KEEP if disposal == 0 else int(disposal))

@@ -136,11 +136,12 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         rgb, opaque = split_alpha(frame)
-        indices, palette, transparent = plan.map(rgb, opaque, previous, opts.dither, stats)
+        indices, palette, transparent, keep = plan.map(rgb, opaque, previous, opts.dither,
+                                                       stats)
         if transparent is not None:
             indices[~opaque] = transparent
         sink.add(indices, palette=palette, transparent=transparent,
-                 duration=frame.duration, disposal=frame.disposal)
+                 duration=frame.duration, disposal=frame.disposal, keep=keep)
         previous = (frame.rgba, indices)
         stats.frames += 1
         stats.pixels += opaque.size

@@ -151,7 +151,7 @@ class GlobalPlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
+            stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's pixels; the palette is the global one (returned as None).
 
         With ``dither``, a pixel equal to the previous frame's pixel (``previous``
@@ -159,7 +159,7 @@ class GlobalPlan:
         not shimmer.
         """
         if dither == 0:
-            return self.table[pack_rgb(rgb)], None, self.transparent
+            return self.table[pack_rgb(rgb)], None, self.transparent, None
         indices = _diffused(rgb, opaque, self.palette, self.space, dither)
         if previous is not None:
             prev_rgba, prev_indices = previous
@@ -167,7 +167,7 @@ class GlobalPlan:
             indices[still] = prev_indices[still]
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
-        return indices, None, self.transparent
+        return indices, None, self.transparent, None
 
 
 def _diffused(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, space: str,
@@ -226,12 +226,18 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
 
 @dataclass
 class PerFramePlan:
-    """A palette fitted to each frame's own histogram (GIF local colour tables)."""
+    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed.
+
+    Pixels identical to the previous frame are not redrawn (the writer leaves
+    them on the canvas, so static areas never flicker); the frame's palette is
+    fitted to the other pixels. Each local table holds at most ``n_colors``
+    entries, one of them transparent.
+    """
 
     opts: AnimationOptions
     k: int = 0
     transparent: int | None = None  # frames have their own transparent entries
-    table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1 << 24, np.uint8))
+    shown: np.ndarray | None = field(repr=False, default=None)  # colours on screen
 
     def table_palette(self) -> np.ndarray:
         """The global table: unused by the frames (each has its own), kept minimal."""
@@ -242,31 +248,47 @@ class PerFramePlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
-        """Fit this frame's palette and map its pixels; returns (indices, palette, transparent)."""
+            stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
+        """Fit this frame's palette and map its pixels.
+
+        Returns (indices, palette with a transparent entry last, that entry,
+        pixels to keep from the previous frame or None).
+        """
         codes = pack_rgb(rgb)
-        distinct, counts = np.unique(codes[opaque], return_counts=True)
-        has_clear = not opaque.all()
-        if distinct.size == 0:
-            return np.zeros(rgb.shape[:2], np.uint8), np.zeros((2, 3), np.uint8), 1
-        k = min(self.opts.n_colors or 16, _MAX_ENTRIES - has_clear)
-        colors = unpack_rgb(distinct)
-        palette = colors.copy() if distinct.size <= k else fit_palette(
-            colors, counts, k, space=self.opts.space, exact_colors=self.opts.exact_colors,
-            seed=self.opts.rng)
-        labels = nearest(_features(colors, self.opts.space), _features(palette, self.opts.space))
-        self.k = max(self.k, palette.shape[0])
+        still = None
+        if previous is not None:
+            prev_rgba = previous[0]
+            still = (prev_rgba[..., :3] == rgb).all(axis=2)
+            still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+        drawn = opaque if still is None else opaque & ~still
+        palette = self._fit(codes[drawn] if drawn.any() else codes[opaque])
+        entries = _features(palette, self.opts.space)
+        distinct = np.unique(codes[opaque])
         if dither > 0:
             indices = _diffused(rgb, opaque, palette, self.opts.space, dither)
-            stats.add_pixels(codes[opaque], pack_rgb(palette)[indices[opaque]])
         else:
-            self.table[distinct] = labels
-            indices = self.table[codes]
-            stats.add_pairs(distinct, pack_rgb(palette)[labels], counts)
-        transparent = palette.shape[0] if has_clear else None
-        if has_clear:
-            palette = np.vstack([palette, np.zeros((1, 3), np.uint8)])
-        return indices, palette, transparent
+            labels = nearest(_features(unpack_rgb(distinct), self.opts.space), entries)
+            indices = labels[np.searchsorted(distinct, codes)].astype(np.uint8)
+        shown = pack_rgb(palette)[indices].astype(np.int64)
+        if still is not None and self.shown is not None:
+            shown[still] = self.shown[still]
+        self.shown = shown
+        stats.add_pixels(codes[opaque], shown[opaque])
+        self.k = max(self.k, palette.shape[0])
+        return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+
+    def _fit(self, codes: np.ndarray) -> np.ndarray:
+        """A palette for these colour codes, leaving room in the table for a transparent entry."""
+        if codes.size == 0:
+            return np.zeros((1, 3), np.uint8)
+        k = self.opts.n_colors or 16
+        k = min(k, _MAX_ENTRIES) - (k & (k - 1) == 0 or k >= _MAX_ENTRIES)
+        distinct, counts = np.unique(codes, return_counts=True)
+        colors = unpack_rgb(distinct)
+        if distinct.size <= k:
+            return colors
+        return fit_palette(colors, counts, k, space=self.opts.space,
+                           exact_colors=self.opts.exact_colors, seed=self.opts.rng)
 
 
 def mean_delta_e(stats: FrameStats) -> float:

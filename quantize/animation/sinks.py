@@ -45,7 +45,8 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 class FrameSink(Protocol):
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = 1) -> None: ...
+            transparent: int | None = None, duration: int = 0, disposal: int = 1,
+            keep: np.ndarray | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -62,7 +63,9 @@ class _PillowSink:
         self._disposals: list[int] = []
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = 1) -> None:
+            transparent: int | None = None, duration: int = 0, disposal: int = 1,
+            keep: np.ndarray | None = None) -> None:
+        """Queue a frame (``keep`` is for local palettes, which these formats do not have)."""
         pal = self._palette if palette is None else palette
         image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
         image.putpalette(np.ascontiguousarray(pal, dtype=np.uint8).tobytes(), "RGB")
