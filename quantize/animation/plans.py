@@ -16,8 +16,7 @@ import numpy as np
 from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
-from ..reconstruct.palette import diffuse_errors
-from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette
+from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from .frames import Frame, iter_frames
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
@@ -33,6 +32,13 @@ _MAX_ENTRIES = 256
 def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """RGB pixels ``(H, W, 3)`` and the opaque mask ``(H, W)`` of a frame."""
     return frame.rgba[..., :3], frame.rgba[..., 3] >= ALPHA_THRESHOLD
+
+
+def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: str
+                   ) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion."""
+    indices = reduce_colors(rgb, palette=palette, dither=dither, space=space).indices
+    return indices.astype(np.uint8, copy=False)
 
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
@@ -160,7 +166,7 @@ class GlobalPlan:
         """
         if dither == 0:
             return self.table[pack_rgb(rgb)], None, self.transparent, None
-        indices = _diffused(rgb, opaque, self.palette, self.space, dither)
+        indices = _dithered_onto(rgb, self.palette, dither, self.space)
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
@@ -168,16 +174,6 @@ class GlobalPlan:
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
         return indices, None, self.transparent, None
-
-
-def _diffused(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, space: str,
-              dither: float) -> np.ndarray:
-    """``(H, W)`` uint8 entries by Floyd-Steinberg error diffusion of strength ``dither``,
-    in the space the palette was fitted in (transparent pixels take no error)."""
-    h, w, _ = rgb.shape
-    features = _features(rgb.reshape(-1, 3), space).reshape(h, w, -1)
-    strength = np.where(opaque, np.float32(dither), np.float32(0.0))
-    return diffuse_errors(features, _features(palette, space), strength).astype(np.uint8)
 
 
 def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
@@ -265,7 +261,7 @@ class PerFramePlan:
         entries = _features(palette, self.opts.space)
         distinct = np.unique(codes[opaque])
         if dither > 0:
-            indices = _diffused(rgb, opaque, palette, self.opts.space, dither)
+            indices = _dithered_onto(rgb, palette, dither, self.opts.space)
         else:
             labels = nearest(_features(unpack_rgb(distinct), self.opts.space), entries)
             indices = labels[np.searchsorted(distinct, codes)].astype(np.uint8)
