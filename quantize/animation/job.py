@@ -18,8 +18,9 @@ long the animation):
 Transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
 transparent and uses one extra palette entry; the others are opaque.
 
-``palette="per-frame"`` (GIF only) fits a local palette for each frame from
-its own histogram instead (one pass).
+``palette="per-frame"`` (GIF only) fits a local palette for each frame to
+the pixels that changed since the previous frame instead (one pass); the
+unchanged ones are left on screen.
 """
 
 from __future__ import annotations
@@ -94,10 +95,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     info = probe_animation(src, max_pixels=opts.max_pixels)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     out = opts.output or check_output_path(
-        src.with_name(f"{src.stem}.k{plan.k}{_default_suffix(src)}"), inputs=(src,),
-        force=opts.force)
+        src.with_name(f"{src.stem}.k{plan.k}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
-    atomic_write(out, lambda tmp: _write(tmp, src, info, plan, opts, stats))
+    atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
     palette, shares = _drawn_palette(plan, stats)
     if opts.palette_out is not None:
         write_palette(opts.palette_out, palette, shares, name=src.stem)
@@ -112,19 +112,15 @@ def reduce_animation_file(input: str | os.PathLike[str],
     }
 
 
-def _default_suffix(src: Path) -> str:
-    suffix = src.suffix.lower()
-    return suffix if suffix in (".gif", ".png", ".webp") else ".gif"
-
-
-def _write(tmp: Path, src: Path, info: AnimationInfo, plan: Any, opts: AnimationOptions,
-           stats: FrameStats) -> None:
+def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
+           opts: AnimationOptions, stats: FrameStats) -> None:
+    """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns)."""
     with open(tmp, "wb") as fp:
-        _stream(fp, tmp.with_suffix(opts.suffix), src, info, plan, opts, stats)
+        _stream(fp, out, src, info, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
         raise ResultTooLargeError(f"result ({tmp.stat().st_size:,} bytes) is larger than the "
                                   f"input ({src.stat().st_size:,} bytes); nothing written",
-                                  path=src)
+                                  path=out)
 
 
 def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,
