@@ -6,6 +6,13 @@ each upscaled bicubically with Pillow, then adds mild seeded Gaussian noise
 (sigma 2 grey levels). At 12 MP (4000 x 3000) the result has well over a
 million distinct colours, like a real camera photo; at 3 and 48 MP it has the
 same content at another scale, so timings across sizes compare like with like.
+
+For the file-to-file benchmarks there are also the seven ordinary web-sized
+photos (``sample_photos``: scikit-learn's two bundled JPEGs and five
+scikit-image photos, 0.14-0.37 MP), an RGBA test image (``rgba_disc``: a photo
+disc with an anti-aliased edge and a translucent drop shadow on a transparent
+background) and a generated animation (``pan_zoom_frames``: a slow pan and zoom
+over a photo with a static logo in one corner).
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ import math
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 from skimage import data
 
-__all__ = ["PHOTOS", "benchmark_photo", "photo_size", "save_benchmark_photo"]
+__all__ = ["PHOTOS", "SAMPLE_PHOTOS", "benchmark_photo", "pan_zoom_frames", "photo_size",
+           "rgba_disc", "sample_photos", "save_benchmark_photo"]
 
 #: The ``skimage.data`` photos tiled into the mosaic, in reading order.
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
@@ -75,6 +83,99 @@ def save_benchmark_photo(path: str | Path, megapixels: float = 12.0, *,
     params = {"compress_level": 1} if path.suffix.lower() == ".png" else {}
     image.save(path, **params)
     return path
+
+
+#: The seven web-sized photos of the file-to-file benchmark, by output name.
+SAMPLE_PHOTOS = ("china", "flower", "astronaut", "coffee", "chelsea", "rocket", "motorcycle")
+
+
+def sample_photos() -> dict[str, np.ndarray]:
+    """The seven photos of :data:`SAMPLE_PHOTOS`, each ``(H, W, 3)`` uint8, as shipped.
+
+    ``china`` and ``flower`` are scikit-learn's ``load_sample_image`` JPEGs; the
+    others come from ``skimage.data`` (``motorcycle`` is the left image of
+    ``stereo_motorcycle``).
+    """
+    from sklearn.datasets import load_sample_image
+
+    photos = {"china": load_sample_image("china.jpg"),
+              "flower": load_sample_image("flower.jpg")}
+    for name in ("astronaut", "coffee", "chelsea", "rocket"):
+        photos[name] = getattr(data, name)()
+    photos["motorcycle"] = data.stereo_motorcycle()[0]
+    return {name: np.ascontiguousarray(photos[name][..., :3], dtype=np.uint8)
+            for name in SAMPLE_PHOTOS}
+
+
+def rgba_disc(size: int = 512, *, shadow_offset: int = 14, shadow_blur: float = 9.0,
+              shadow_alpha: float = 0.55) -> np.ndarray:
+    """A photo disc on a transparent background: ``(size, size, 4)`` uint8, straight alpha.
+
+    The disc (a crop of ``skimage.data.coffee``) has an anti-aliased edge: its
+    alpha is the pixel's coverage, estimated from the distance to the circle.
+    Behind it, offset down and to the right, lies a black drop shadow whose
+    alpha is the disc's mask blurred (Gaussian, ``shadow_blur`` px) times
+    ``shadow_alpha``. Everything else is fully transparent, so the image holds
+    opaque, semi-transparent (edge and shadow) and transparent pixels.
+    """
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    centre, radius = size * 0.46, size * 0.38
+    distance = np.hypot(yy - centre, xx - centre)
+    coverage = np.clip(radius - distance + 0.5, 0.0, 1.0)
+    mask = Image.fromarray(np.rint(coverage * 255).astype(np.uint8))
+    shifted = Image.new("L", mask.size, 0)
+    shifted.paste(mask, (shadow_offset, shadow_offset))
+    blurred = shifted.filter(ImageFilter.GaussianBlur(shadow_blur))
+    shadow = np.asarray(blurred, dtype=np.float32) / 255 * shadow_alpha
+    photo = Image.fromarray(data.coffee()).resize((size, size), Image.Resampling.BICUBIC)
+    rgb = np.asarray(photo, dtype=np.float32) / 255
+    # "disc over shadow" with straight alpha; the shadow's colour is black.
+    alpha = coverage + shadow * (1 - coverage)
+    premultiplied = rgb * coverage[..., None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        straight = np.where(alpha[..., None] > 0, premultiplied / alpha[..., None], 0.0)
+    out = np.concatenate([straight, alpha[..., None]], axis=-1)
+    return np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+
+
+def pan_zoom_frames(n_frames: int = 60, size: tuple[int, int] = (640, 360),
+                    *, zoom: float = 1.35) -> list[np.ndarray]:
+    """A slow pan and zoom over a photo with a static logo: ``n_frames`` ``(H, W, 3)`` uint8.
+
+    The source is ``skimage.data.astronaut`` upscaled; each frame is a crop
+    window that drifts left to right while it narrows by a factor ``zoom``,
+    resized to ``size`` (width, height) bicubically. A flat-coloured logo (a
+    ring and a bar on a white card) sits unchanged in the top-left corner of
+    every frame, as in a screencast or a channel watermark.
+    """
+    width, height = size
+    src = Image.fromarray(data.astronaut()).resize((2 * width, 2 * width),
+                                                  Image.Resampling.BICUBIC)
+    logo = _logo(height // 5)
+    frames = []
+    for i in range(n_frames):
+        t = i / max(n_frames - 1, 1)
+        crop_w = src.width * 0.7 / (1 + (zoom - 1) * t)
+        crop_h = crop_w * height / width
+        left = (src.width - crop_w) * (0.2 + 0.35 * t)
+        top = (src.height - crop_h) * (0.3 + 0.2 * t)
+        box = (left, top, left + crop_w, top + crop_h)
+        frame = src.resize((width, height), Image.Resampling.BICUBIC, box=box)
+        frame = np.array(frame)
+        frame[8:8 + logo.shape[0], 8:8 + logo.shape[1]] = logo
+        frames.append(frame)
+    return frames
+
+
+def _logo(side: int) -> np.ndarray:
+    """A flat logo: a red ring and a blue bar on a white card, ``(side, 2 * side, 3)``."""
+    yy, xx = np.mgrid[0:side, 0:2 * side]
+    logo = np.full((side, 2 * side, 3), 245, dtype=np.uint8)
+    r = np.hypot(yy - side / 2, xx - side / 2)
+    logo[(r < side * 0.4) & (r > side * 0.25)] = (200, 30, 40)
+    logo[(yy > side * 0.35) & (yy < side * 0.65) & (xx > side) & (xx < 1.85 * side)] = (
+        30, 60, 170)
+    return logo
 
 
 def _distinct_colors(image: np.ndarray) -> int:

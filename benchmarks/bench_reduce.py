@@ -1,23 +1,43 @@
-"""Benchmark ``quantize reduce`` against Pillow, scikit-learn and pngquant in one run.
+"""Benchmark ``quantize reduce`` against pngquant, Pillow and scikit-learn in one run.
 
-Run on demand (``python benchmarks/bench_reduce.py``); pytest does not collect it.
-On the ~12 MP photo of :mod:`benchmarks._images` (4000 x 3000, over a million
-distinct colours), for k = 16 and 64, no dithering, it measures
+Run on demand (``python benchmarks/bench_reduce.py [--quick]``); pytest does not
+collect it. Three parts:
 
-- library calls on the in-memory image: ``quantize.reduce_colors``; Pillow's
-  ``Image.quantize`` with MEDIANCUT and FASTOCTREE; scikit-learn ``KMeans``
-  (``algorithm="lloyd"``, ``n_init=1``) on every pixel; scikit-learn
-  ``MiniBatchKMeans`` fitted on a 100k-pixel sample, then ``predict`` on all;
-- file to file: the ``quantize reduce`` command vs ``pngquant --nofs --speed 3``
-  on the same PNG, with the peak RSS of each process (``/usr/bin/time -v``);
-- how the library time grows at 3, 12 and 48 MP.
+1. **Web-sized photos, file to file.** The seven photos of
+   :func:`_images.sample_photos` (0.14-0.37 MP) and the RGBA disc of
+   :func:`_images.rgba_disc`, saved as PNG in a temporary folder, reduced at
+   k = 16 and 64 (and 256 for the RGBA image) by four commands, each a fresh
+   process: ``quantize reduce`` (default, and ``--dither``) and ``pngquant``
+   (``--nofs``, and its default, which dithers). Per file and command: median
+   seconds of ``--repeats`` runs, bytes written, PSNR, blurred PSNR (both images
+   blurred by a Gaussian of sigma 1 px first: roughly what the eye sees at normal
+   viewing distance, so it rewards dithering that works and punishes noise) and
+   mean CIEDE2000. On the RGBA image every measure uses premultiplied RGBA (PSNR
+   over the four channels; CIEDE2000 on the colour composited over black), and
+   the outputs are decoded with Pillow including their tRNS alpha.
+   With scikit-learn installed, ``KMeans`` (lloyd, one k-means++ seeding) on
+   every pixel gives the quality reference of issue 10's item 6.
+2. **Seven files in one call:** ``pngquant -f --ext .pq.png 16 FILES`` against
+   ``quantize reduce -k 16 --ext .q.png --force FILES``.
+3. **PNG encoder alone** (``--encoder``): the photos reduced in memory by
+   ``quantize.reduce_colors`` (k = 16, 64, dithered or not), the same indices
+   written by Pillow (zlib level 4, as ``quantize reduce`` writes today) and
+   by ``quantize.encode.encode_indexed_png`` (default and ``optimize=True``);
+   bytes against pngquant's file at the same k (``--nofs`` or default), and
+   encode seconds.
+4. **The ~12 MP photo** of :func:`_images.benchmark_photo` as before: library
+   calls (``quantize.reduce_colors``, Pillow MEDIANCUT/FASTOCTREE, scikit-learn
+   ``KMeans`` and ``MiniBatchKMeans``), file to file against ``pngquant --nofs
+   --speed 3`` with peak RSS, and time growth at 3, 12 and 48 MP.
 
-Every result is scored the same way, exactly over all pixels: PSNR and mean
-CIEDE2000 (``quantize.metrics``) computed on the distinct (original, reduced)
-colour pairs weighted by their pixel counts. Times are medians of ``--repeats``
-runs (seeds 0, 1, ...); quality is the median too. Ratios are printed against
-the targets: library time <= 0.5 x MEDIANCUT, PSNR >= KMeans - 0.1 dB, CLI >= 3x
-faster than pngquant at >= its PSNR, CLI peak RSS <= 600 MB.
+Every ratio is against the reference tool measured in the same run. A command
+the installed ``quantize`` does not support yet (several files per call,
+``--ext``) prints ``n/a (not supported)``; a command that fails prints its
+error; neither stops the run. The last lines say, for each target of issue 10,
+MET or MISSED. ``--quick`` runs each command once and skips part 4.
+
+Quality is scored by this file alone (NumPy, SciPy's Gaussian filter and
+scikit-image's CIELAB / CIEDE2000), independent of quantize's own metrics.
 """
 
 from __future__ import annotations
@@ -30,63 +50,349 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _images import benchmark_photo, save_benchmark_photo  # noqa: E402
+from _images import (  # noqa: E402
+    benchmark_photo,
+    rgba_disc,
+    sample_photos,
+    save_benchmark_photo,
+)
 
-from quantize import reduce_colors  # noqa: E402
-from quantize.colors import pack_rgb, unpack_codes  # noqa: E402
-from quantize.metrics import delta_e, psnr  # noqa: E402
-
-TIME_TARGET = 0.5
-PSNR_MARGIN = 0.1
-CLI_SPEEDUP_TARGET = 3.0
-RSS_TARGET_MB = 600.0
 PNGQUANT = shutil.which("pngquant") or "/usr/bin/pngquant"
 GNU_TIME = "/usr/bin/time"
+# Targets of issue 10.
+SINGLE_TIME_TARGET = 1.5   # single-file CLI seconds <= 1.5 x pngquant's (median ratio)
+BATCH_TIME_TARGET = 1.0    # seven files in one call <= 1.0 x pngquant's one call
+BYTES_TARGET = 1.0         # median bytes ratio, undithered and dithered
+LIBRARY_TIME_TARGET = 0.5  # 12 MP library call <= 0.5 x Pillow MEDIANCUT
+PSNR_MARGIN = 0.05         # PSNR >= KMeans - 0.05 dB
+CLI_SPEEDUP_TARGET = 3.0   # 12 MP: CLI >= 3 x faster than pngquant
+RSS_TARGET_MB = 600.0
+UNSUPPORTED = ("No such option", "unexpected extra argument", "Got unexpected")
+
+#: The four single-file commands: label -> (tool, dithered).
+COMMANDS = {
+    "quantize": ("quantize", False),
+    "quantize --dither": ("quantize", True),
+    "pngquant --nofs": ("pngquant", False),
+    "pngquant (dither)": ("pngquant", True),
+}
 
 
 # --------------------------------------------------------------------------
-# Scoring
+# Scoring: PSNR, blurred PSNR and mean CIEDE2000, premultiplied for RGBA
 # --------------------------------------------------------------------------
 
 
-def fidelity(original: np.ndarray, reduced: np.ndarray) -> tuple[float, float]:
-    """Exact PSNR and mean CIEDE2000 over all pixels, via distinct colour pairs."""
-    pairs = (pack_rgb(original).astype(np.int64) << 24) | pack_rgb(reduced)
-    distinct, counts = np.unique(pairs.ravel(), return_counts=True)
-    ref, out = unpack_codes(distinct >> 24), unpack_codes(distinct & 0xFFFFFF)
-    return psnr(ref, out, weights=counts), delta_e(ref, out, weights=counts)
+def premultiplied(image: np.ndarray) -> np.ndarray:
+    """``(H, W, C)`` float32 in 0..255: RGB as is, RGBA with colour times alpha."""
+    out = image.astype(np.float32)
+    if image.shape[-1] == 4:
+        out[..., :3] *= out[..., 3:] / 255
+    return out
 
 
-def timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+def psnr_of(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def blurred_psnr(a: np.ndarray, b: np.ndarray, sigma: float = 1.0) -> float:
+    from scipy.ndimage import gaussian_filter
+
+    s = (sigma, sigma, 0)
+    return psnr_of(gaussian_filter(a, s, mode="nearest"), gaussian_filter(b, s, mode="nearest"))
+
+
+def mean_delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean CIEDE2000 between two ``(H, W, 3)`` uint8 images, over distinct colour pairs."""
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    def pack(x: np.ndarray) -> np.ndarray:
+        x = x.reshape(-1, 3).astype(np.int64)
+        return (x[:, 0] << 16) | (x[:, 1] << 8) | x[:, 2]
+
+    def unpack(codes: np.ndarray) -> np.ndarray:
+        rgb = np.stack([(codes >> 16) & 255, (codes >> 8) & 255, codes & 255], axis=-1)
+        return rgb.astype(np.uint8)[None]
+
+    pairs, counts = np.unique((pack(a) << 24) | pack(b), return_counts=True)
+    de = deltaE_ciede2000(rgb2lab(unpack(pairs >> 24)), rgb2lab(unpack(pairs & 0xFFFFFF)))
+    return float(np.average(de[0], weights=counts))
+
+
+def score(original: np.ndarray, reduced: np.ndarray) -> dict[str, float]:
+    """PSNR, blurred PSNR and mean CIEDE2000 of ``reduced`` against ``original``."""
+    a, b = premultiplied(original), premultiplied(reduced)
+    rgb_a = np.rint(a[..., :3]).astype(np.uint8)
+    rgb_b = np.rint(b[..., :3]).astype(np.uint8)
+    return {"psnr": psnr_of(a, b), "bpsnr": blurred_psnr(a, b),
+            "delta_e": mean_delta_e(rgb_a, rgb_b)}
+
+
+def decode(path: Path, channels: int) -> np.ndarray:
+    """Decode an output file to RGB or RGBA (palette alpha from tRNS included)."""
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGBA" if channels == 4 else "RGB"))
+
+
+# --------------------------------------------------------------------------
+# Running commands
+# --------------------------------------------------------------------------
+
+
+def quantize_command() -> list[str]:
+    script = Path(sys.executable).with_name("quantize")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from quantize.cli import main; main()"]
+
+
+@dataclass
+class Run:
+    """Outcome of one command: median seconds, or why it could not run."""
+
+    seconds: float = float("nan")
+    problem: str | None = None
+    rss_mb: float = float("nan")
+
+
+def run_once(argv: Sequence[str], *, rss: bool = False) -> tuple[float, str | None, float]:
+    """Wall seconds, a problem description (None if exit 0) and peak RSS in MB."""
+    cmd = [GNU_TIME, "-v", *argv] if rss and Path(GNU_TIME).exists() else list(argv)
     start = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - start, out
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    peak_mb = int(peak.group(1)) / 1024 if peak else float("nan")
+    if done.returncode == 0:
+        return seconds, None, peak_mb
+    if any(s in done.stderr for s in UNSUPPORTED):
+        return seconds, "n/a (not supported)", peak_mb
+    lines = [ln.strip() for ln in done.stderr.splitlines()
+             if ln.strip() and not ln.lstrip().startswith(("Command being timed", "\t"))]
+    last = next((ln for ln in lines if "quantize" in ln or "error" in ln.lower()),
+                lines[0] if lines else "")
+    return seconds, f"failed (exit {done.returncode}): {last[:160]}", peak_mb
+
+
+def run_median(make_argv: Callable[[int], Sequence[str]], repeats: int, *,
+               rss: bool = False) -> Run:
+    """Run ``make_argv(seed)`` for seeds 0..repeats-1; stop at the first failure."""
+    times, peaks = [], []
+    for seed in range(repeats):
+        seconds, problem, peak = run_once(make_argv(seed), rss=rss)
+        if problem:
+            return Run(problem=problem)
+        times.append(seconds)
+        peaks.append(peak)
+    return Run(statistics.median(times), None, max(peaks))
+
+
+def single_argv(label: str, src: Path, out: Path, k: int) -> Callable[[int], list[str]]:
+    tool, dithered = COMMANDS[label]
+    if tool == "quantize":
+        def argv(seed: int) -> list[str]:
+            return [*quantize_command(), "reduce", str(src), "-o", str(out), "-k", str(k),
+                    "--seed", str(seed), "--force", *(["--dither"] if dithered else [])]
+        return argv
+    flags = [] if dithered else ["--nofs"]
+    return lambda seed: [PNGQUANT, *flags, "--force", "--output", str(out), str(k), str(src)]
 
 
 # --------------------------------------------------------------------------
-# The methods: each returns the reduced (H, W, 3) uint8 image
+# Part 1: single files
 # --------------------------------------------------------------------------
 
 
-def ours(image: np.ndarray, k: int, seed: int) -> np.ndarray:
+@dataclass
+class Row:
+    name: str
+    k: int
+    command: str
+    run: Run
+    bytes: int = 0
+    quality: dict[str, float] = field(default_factory=dict)
+
+
+def single_rows(name: str, image: np.ndarray, src: Path, k: int, repeats: int,
+                workdir: Path) -> list[Row]:
+    rows = []
+    for label in COMMANDS:
+        out = workdir / f"{name}.k{k}.{label.split()[0]}{'-d' if COMMANDS[label][1] else ''}.png"
+        out.unlink(missing_ok=True)
+        run = run_median(single_argv(label, src, out, k), repeats)
+        row = Row(name, k, label, run)
+        if run.problem is None:
+            row.bytes = out.stat().st_size
+            row.quality = score(image, decode(out, image.shape[-1]))
+        rows.append(row)
+        print(format_row(row), flush=True)
+    return rows
+
+
+def format_row(row: Row) -> str:
+    head = f"  {row.name:<11}{row.k:>4}  {row.command:<18}"
+    if row.run.problem:
+        return head + row.run.problem
+    q = row.quality
+    return (head + f"{row.run.seconds:8.3f}{row.bytes:10,d}{q['psnr']:8.2f}{q['bpsnr']:8.2f}"
+            f"{q['delta_e']:7.2f}")
+
+
+def kmeans_psnr(image: np.ndarray, k: int, seed: int = 0) -> float | None:
+    """PSNR of scikit-learn ``KMeans`` (lloyd, one seeding) on every pixel; None without it."""
+    try:
+        from sklearn.cluster import KMeans
+    except ImportError:
+        return None
+    X = image.reshape(-1, 3).astype(np.float32)
+    km = KMeans(k, algorithm="lloyd", n_init=1, random_state=seed).fit(X)
+    palette = np.clip(np.rint(km.cluster_centers_), 0, 255).astype(np.uint8)
+    return psnr_of(image, palette[km.labels_].reshape(image.shape))
+
+
+def photo_section(photos: dict[str, np.ndarray], rgba: np.ndarray, ks: list[int],
+                  rgba_ks: list[int], repeats: int, workdir: Path,
+                  with_kmeans: bool) -> tuple[list[Row], dict[tuple[str, int], float]]:
+    print(f"\nPart 1: single files, file to file through each CLI, median of {repeats} "
+          f"run(s)\n  {'file':<11}{'k':>4}  {'command':<18}{'seconds':>8}{'bytes':>10}"
+          f"{'PSNR':>8}{'bPSNR':>8}{'dE00':>7}")
+    rows, kmeans = [], {}
+    for name, image in photos.items():
+        src = workdir / f"{name}.png"
+        for k in ks:
+            rows += single_rows(name, image, src, k, repeats, workdir)
+            if with_kmeans:
+                ref = kmeans_psnr(image, k)
+                if ref is not None:
+                    kmeans[(name, k)] = ref
+                    print(f"  {name:<11}{k:>4}  {'sklearn KMeans':<18}{'':18}{ref:8.2f}")
+    for k in rgba_ks:
+        rows += single_rows("rgba-disc", rgba, workdir / "rgba-disc.png", k, repeats, workdir)
+    return rows, kmeans
+
+
+def find(rows: list[Row], name: str, k: int, command: str) -> Row:
+    return next(r for r in rows if (r.name, r.k, r.command) == (name, k, command))
+
+
+def paired(rows: list[Row], ours: str, theirs: str, names: list[str], ks: list[int]
+           ) -> list[tuple[Row, Row]]:
+    """(our row, their row) for every file and k where both commands succeeded."""
+    out = []
+    for name in names:
+        for k in ks:
+            a, b = find(rows, name, k, ours), find(rows, name, k, theirs)
+            if a.run.problem is None and b.run.problem is None:
+                out.append((a, b))
+    return out
+
+
+def median_or_nan(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+# --------------------------------------------------------------------------
+# Part 2: seven files in one call
+# --------------------------------------------------------------------------
+
+
+def batch_section(files: list[Path], k: int, repeats: int) -> dict[str, Run]:
+    ours = [*quantize_command(), "reduce", "-k", str(k), "--ext", ".q.png", "--force",
+            *map(str, files)]
+    theirs = [PNGQUANT, "-f", "--ext", ".pq.png", str(k), *map(str, files)]
+    runs = {"quantize reduce": run_median(lambda seed: ours, repeats),
+            "pngquant": run_median(lambda seed: theirs, repeats)}
+    print(f"\nPart 2: {len(files)} files in one call, k={k}, median of {repeats} run(s)")
+    for label, run in runs.items():
+        print(f"  {label:<18}" + (run.problem or f"{run.seconds:8.3f} s"))
+    return runs
+
+
+# --------------------------------------------------------------------------
+# Part 3: the PNG encoder alone, on the same indices
+# --------------------------------------------------------------------------
+
+
+def encoder_section(photos: dict[str, np.ndarray], ks: list[int], workdir: Path) -> None:
+    try:
+        from quantize import reduce_colors
+        from quantize.encode import encode_indexed_png
+    except ImportError as exc:
+        print(f"\nPart 3: PNG encoder  n/a ({exc})")
+        return
+    print("\nPart 3: PNG encoder on the same indices (quantize.reduce_colors, seed 0); bytes "
+          "over pngquant's file at the same k; encode seconds (median over photos)")
+    print(f"  {'k':>4} {'dither':<7}{'Pillow L4':>10}{'encode':>9}{'optimize':>10}"
+          f"{'s Pillow':>10}{'s encode':>10}{'s optimize':>11}")
+    for k in ks:
+        for dither in (False, True):
+            ratios: dict[str, list[float]] = {"pil": [], "enc": [], "opt": []}
+            secs: dict[str, list[float]] = {"pil": [], "enc": [], "opt": []}
+            for name, image in photos.items():
+                theirs = workdir / f"{name}.k{k}.pngquant{'-d' if dither else ''}.png"
+                if not theirs.exists():
+                    continue
+                result = reduce_colors(image, k, seed=0, dither=dither)
+                for key, (size, seconds) in _encoded_sizes(result, encode_indexed_png).items():
+                    ratios[key].append(size / theirs.stat().st_size)
+                    secs[key].append(seconds)
+            med = {key: median_or_nan(v) for key, v in ratios.items()}
+            sec = {key: median_or_nan(v) for key, v in secs.items()}
+            print(f"  {k:>4} {'yes' if dither else 'no':<7}{med['pil']:10.3f}{med['enc']:9.3f}"
+                  f"{med['opt']:10.3f}{sec['pil']:10.3f}{sec['enc']:10.3f}{sec['opt']:11.3f}")
+
+
+def _encoded_sizes(result: object, encode: Callable[..., bytes]
+                   ) -> dict[str, tuple[int, float]]:
+    """Bytes and seconds of each writer on one reduced image."""
+    idx, pal = result.indices, result.palette  # type: ignore[attr-defined]
+    writers = {"pil": lambda: _pillow_png(result.to_image()),  # type: ignore[attr-defined]
+               "enc": lambda: encode(idx, pal),
+               "opt": lambda: encode(idx, pal, optimize=True)}
+    out = {}
+    for key, write in writers.items():
+        start = time.perf_counter()
+        size = len(write())
+        out[key] = (size, time.perf_counter() - start)
+    return out
+
+
+def _pillow_png(image: Image.Image) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=4)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Part 4: the 12 MP photo (library calls, CLI, growth)
+# --------------------------------------------------------------------------
+
+
+def _ours(image: np.ndarray, k: int, seed: int) -> np.ndarray:
+    from quantize import reduce_colors
+
     return reduce_colors(image, k, seed=seed).to_rgb()
 
 
-def pillow(method: Image.Quantize) -> Callable[[np.ndarray, int, int], np.ndarray]:
+def _pillow(method: Image.Quantize) -> Callable[[np.ndarray, int, int], np.ndarray]:
     def run(image: np.ndarray, k: int, seed: int) -> np.ndarray:
         out = Image.fromarray(image).quantize(k, method=method, dither=Image.Dither.NONE)
         return np.asarray(out.convert("RGB"))
     return run
 
 
-def sklearn_kmeans(image: np.ndarray, k: int, seed: int) -> np.ndarray:
+def _sklearn_kmeans(image: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
     X = image.reshape(-1, 3).astype(np.float32)
@@ -95,7 +401,7 @@ def sklearn_kmeans(image: np.ndarray, k: int, seed: int) -> np.ndarray:
     return palette[km.labels_].reshape(image.shape)
 
 
-def sklearn_minibatch(image: np.ndarray, k: int, seed: int) -> np.ndarray:
+def _sklearn_minibatch(image: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import MiniBatchKMeans
 
     X = image.reshape(-1, 3).astype(np.float32)
@@ -107,80 +413,38 @@ def sklearn_minibatch(image: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 
 METHODS = {
-    "quantize.reduce_colors": ours,
-    "Pillow MEDIANCUT": pillow(Image.Quantize.MEDIANCUT),
-    "Pillow FASTOCTREE": pillow(Image.Quantize.FASTOCTREE),
-    "sklearn KMeans lloyd": sklearn_kmeans,
-    "sklearn MiniBatch 100k": sklearn_minibatch,
+    "quantize.reduce_colors": _ours,
+    "Pillow MEDIANCUT": _pillow(Image.Quantize.MEDIANCUT),
+    "Pillow FASTOCTREE": _pillow(Image.Quantize.FASTOCTREE),
+    "sklearn KMeans lloyd": _sklearn_kmeans,
+    "sklearn MiniBatch 100k": _sklearn_minibatch,
 }
 
 
-def measure(name: str, image: np.ndarray, k: int, repeats: int) -> dict[str, float]:
+_MEDIANCUT = METHODS["Pillow MEDIANCUT"]
+
+
+def _fast_score(original: np.ndarray, reduced: np.ndarray) -> tuple[float, float]:
+    """PSNR and mean CIEDE2000 (12 MP: no blur, to keep memory and time down)."""
+    return psnr_of(original, reduced), mean_delta_e(original, reduced)
+
+
+def _measure(name: str, image: np.ndarray, k: int, repeats: int) -> dict[str, float]:
     times, psnrs, des = [], [], []
     for seed in range(repeats):
-        seconds, reduced = timed(lambda: METHODS[name](image, k, seed))  # noqa: B023
-        p, d = fidelity(image, reduced)
-        times.append(seconds)
+        start = time.perf_counter()
+        reduced = METHODS[name](image, k, seed)
+        times.append(time.perf_counter() - start)
+        p, d = _fast_score(image, reduced)
         psnrs.append(p)
         des.append(d)
     return {"seconds": statistics.median(times), "psnr": statistics.median(psnrs),
             "delta_e": statistics.median(des)}
 
 
-# --------------------------------------------------------------------------
-# Command-line tools, file to file
-# --------------------------------------------------------------------------
-
-
-def quantize_command() -> list[str]:
-    script = Path(sys.executable).with_name("quantize")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from quantize.cli import main; main()"]
-
-
-def run_tool(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS in MB of one run of ``argv``."""
-    cmd = [GNU_TIME, "-v", *argv] if Path(GNU_TIME).exists() else argv
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr[-500:]}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return seconds, (int(rss.group(1)) / 1024 if rss else float("nan"))
-
-
-def measure_cli(tool: str, src: Path, out: Path, k: int, repeats: int,
-                original: np.ndarray) -> dict[str, float]:
-    times, rsss = [], []
-    for seed in range(repeats):
-        if tool == "quantize":
-            argv = [*quantize_command(), "reduce", str(src), "-o", str(out), "-k", str(k),
-                    "--seed", str(seed), "--force"]
-        else:
-            argv = [PNGQUANT, "--nofs", "--speed", "3", "--force", "--output", str(out),
-                    str(k), str(src)]
-        seconds, rss = run_tool(argv)
-        times.append(seconds)
-        rsss.append(rss)
-    reduced = np.asarray(Image.open(out).convert("RGB"))
-    p, d = fidelity(original, reduced)
-    return {"seconds": statistics.median(times), "rss": max(rsss), "psnr": p, "delta_e": d,
-            "bytes": out.stat().st_size}
-
-
-# --------------------------------------------------------------------------
-# Report
-# --------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "MET" if ok else "MISSED"
-
-
-def library_table(image: np.ndarray, k: int, repeats: int, methods: list[str]) -> None:
-    rows = {name: measure(name, image, k, repeats) for name in methods}
+def library_table(image: np.ndarray, k: int, repeats: int, methods: list[str],
+                  verdicts: list[str]) -> None:
+    rows = {name: _measure(name, image, k, repeats) for name in methods}
     base = rows["quantize.reduce_colors"]
     print(f"\nk={k}: library calls on the in-memory image, median of {repeats} "
           "(ours/this: our time over this method's)")
@@ -188,78 +452,236 @@ def library_table(image: np.ndarray, k: int, repeats: int, methods: list[str]) -
     for name, r in rows.items():
         print(f"  {name:<24}{r['seconds']:9.3f}{r['psnr']:9.3f}{r['delta_e']:9.3f}"
               f"{base['seconds'] / r['seconds']:11.2f}")
-    mc = rows["Pillow MEDIANCUT"]["seconds"]
-    print(f"  target time <= {TIME_TARGET} x MEDIANCUT: ours/MEDIANCUT = "
-          f"{base['seconds'] / mc:.2f}  {verdict(base['seconds'] <= TIME_TARGET * mc)}")
+    ratio = base["seconds"] / rows["Pillow MEDIANCUT"]["seconds"]
+    verdicts.append(f"12 MP k={k}: library time <= {LIBRARY_TIME_TARGET} x MEDIANCUT: "
+                    f"{ratio:.2f}x  {verdict(ratio <= LIBRARY_TIME_TARGET)}")
     if "sklearn KMeans lloyd" in rows:
-        ref = rows["sklearn KMeans lloyd"]["psnr"]
-        gap = base["psnr"] - ref
-        print(f"  target PSNR >= KMeans - {PSNR_MARGIN} dB: ours - KMeans = {gap:+.3f} dB  "
-              f"{verdict(gap >= -PSNR_MARGIN)}")
+        gap = base["psnr"] - rows["sklearn KMeans lloyd"]["psnr"]
+        verdicts.append(f"12 MP k={k}: PSNR >= KMeans - {PSNR_MARGIN} dB: {gap:+.3f} dB  "
+                        f"{verdict(gap >= -PSNR_MARGIN)}")
 
 
-def cli_table(image: np.ndarray, k: int, repeats: int, workdir: Path, src: Path) -> None:
-    ours_cli = measure_cli("quantize", src, workdir / f"ours.k{k}.png", k, repeats, image)
-    pq = measure_cli("pngquant", src, workdir / f"pngquant.k{k}.png", k, repeats, image)
+def cli_table(image: np.ndarray, k: int, repeats: int, workdir: Path, src: Path,
+              verdicts: list[str]) -> None:
+    outs = {"quantize reduce": workdir / f"ours.k{k}.png",
+            "pngquant --speed 3": workdir / f"pngquant.k{k}.png"}
+    argvs = {
+        "quantize reduce": lambda seed: [*quantize_command(), "reduce", str(src), "-o",
+                                         str(outs["quantize reduce"]), "-k", str(k),
+                                         "--seed", str(seed), "--force"],
+        "pngquant --speed 3": lambda seed: [PNGQUANT, "--nofs", "--speed", "3", "--force",
+                                            "--output", str(outs["pngquant --speed 3"]),
+                                            str(k), str(src)],
+    }
     print(f"\nk={k}: file to file ({src.stat().st_size / 1e6:.1f} MB PNG in), "
           f"median of {repeats}")
     print(f"  {'tool':<24}{'seconds':>9}{'PSNR dB':>9}{'mean dE':>9}{'peak MB':>9}"
           f"{'bytes out':>11}")
-    for name, r in (("quantize reduce", ours_cli), ("pngquant --speed 3", pq)):
-        print(f"  {name:<24}{r['seconds']:9.3f}{r['psnr']:9.3f}{r['delta_e']:9.3f}"
-              f"{r['rss']:9.0f}{r['bytes']:11,d}")
-    speedup = pq["seconds"] / ours_cli["seconds"]
-    ok = speedup >= CLI_SPEEDUP_TARGET and ours_cli["psnr"] >= pq["psnr"]
-    print(f"  target CLI >= {CLI_SPEEDUP_TARGET:g}x faster than pngquant at >= its PSNR: "
-          f"{speedup:.2f}x, PSNR {ours_cli['psnr'] - pq['psnr']:+.3f} dB  {verdict(ok)}")
-    print(f"  target CLI peak RSS <= {RSS_TARGET_MB:g} MB: {ours_cli['rss']:.0f} MB  "
-          f"{verdict(ours_cli['rss'] <= RSS_TARGET_MB)}")
+    runs, psnrs = {}, {}
+    for name, argv in argvs.items():
+        runs[name] = run = run_median(argv, repeats, rss=True)
+        if run.problem:
+            print(f"  {name:<24}{run.problem}")
+            continue
+        psnrs[name], d = _fast_score(image, decode(outs[name], 3))
+        print(f"  {name:<24}{run.seconds:9.3f}{psnrs[name]:9.3f}{d:9.3f}{run.rss_mb:9.0f}"
+              f"{outs[name].stat().st_size:11,d}")
+    if len(psnrs) < 2:
+        verdicts.append(f"12 MP k={k}: CLI comparison  MISSED (a command failed)")
+        return
+    ours, pq = runs["quantize reduce"], runs["pngquant --speed 3"]
+    speedup = pq.seconds / ours.seconds
+    gap = psnrs["quantize reduce"] - psnrs["pngquant --speed 3"]
+    verdicts.append(f"12 MP k={k}: CLI >= {CLI_SPEEDUP_TARGET:g}x faster than pngquant at >= "
+                    f"its PSNR: {speedup:.2f}x, PSNR {gap:+.3f} dB  "
+                    f"{verdict(speedup >= CLI_SPEEDUP_TARGET and gap >= 0)}")
+    verdicts.append(f"12 MP k={k}: CLI peak RSS <= {RSS_TARGET_MB:g} MB: {ours.rss_mb:.0f} MB  "
+                    f"{verdict(ours.rss_mb <= RSS_TARGET_MB)}")
 
 
 def growth_table(sizes: list[float], k: int, repeats: int) -> None:
     print(f"\nGrowth: quantize.reduce_colors at k={k}, median of {repeats}")
-    print(f"  {'MP':>5}{'pixels':>13}{'distinct':>11}{'seconds':>9}{'us/pixel':>10}"
-          f"{'MEDIANCUT s':>13}")
+    print(f"  {'MP':>5}{'pixels':>13}{'seconds':>9}{'us/pixel':>10}{'MEDIANCUT s':>13}")
     for mp in sizes:
-        row = _growth_row(benchmark_photo(mp), k, repeats)
-        print(f"  {mp:5g}{row[0]:13,d}{row[1]:11,d}{row[2]:9.3f}{1e6 * row[2] / row[0]:10.3f}"
-              f"{row[3]:13.3f}")
+        image = benchmark_photo(mp)
+        ours = statistics.median(_timed(lambda s=s, im=image: _ours(im, k, s))
+                                 for s in range(repeats))
+        mc = statistics.median(_timed(lambda im=image: _MEDIANCUT(im, k, 0))
+                               for _ in range(repeats))
+        n = image.shape[0] * image.shape[1]
+        print(f"  {mp:5g}{n:13,d}{ours:9.3f}{1e6 * ours / n:10.3f}{mc:13.3f}")
 
 
-def _growth_row(image: np.ndarray, k: int, repeats: int) -> tuple[int, int, float, float]:
-    """Pixels, distinct colours, our median seconds and MEDIANCUT's, for one image."""
-    distinct = np.unique(pack_rgb(image)).size
-    ours_s = statistics.median(timed(lambda s=s: ours(image, k, s))[0] for s in range(repeats))
-    mediancut = METHODS["Pillow MEDIANCUT"]
-    mc = statistics.median(timed(lambda: mediancut(image, k, 0))[0] for _ in range(repeats))
-    return image.shape[0] * image.shape[1], distinct, ours_s, mc
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def large_section(args: argparse.Namespace, verdicts: list[str]) -> None:
+    image = benchmark_photo(args.megapixels)
+    print(f"\nPart 4: {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
+          "pixels (benchmarks/_images.py)")
+    methods = [m for m in METHODS if not (args.no_kmeans and m == "sklearn KMeans lloyd")]
+    for k in args.ks:
+        library_table(image, k, args.repeats, methods, verdicts)
+    with tempfile.TemporaryDirectory(prefix="bench_reduce_12mp_") as tmp:
+        src = save_benchmark_photo(Path(tmp) / "photo.png", args.megapixels)
+        for k in args.ks:
+            cli_table(image, k, args.repeats, Path(tmp), src, verdicts)
+    if args.growth:
+        growth_table(args.growth, args.ks[0], args.repeats)
+
+
+# --------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: list[int],
+                   kmeans: dict[tuple[str, int], float], batch: dict[str, Run]) -> list[str]:
+    lines = [_ratio_line(rows, names, ks)]
+    nofs = paired(rows, "quantize", "pngquant --nofs", names, ks)
+    dith = paired(rows, "quantize --dither", "pngquant (dither)", names, ks)
+    expected = len(names) * len(ks)
+    worst = min((a.quality["psnr"] - b.quality["psnr"] for a, b in nofs), default=float("nan"))
+    bytes_nofs = median_or_nan([a.bytes / b.bytes for a, b in nofs])
+    ok = len(nofs) == expected and worst >= 0 and bytes_nofs <= BYTES_TARGET
+    lines.append(f"undithered: PSNR >= pngquant --nofs on every file (worst {worst:+.2f} dB) "
+                 f"and bytes <= {BYTES_TARGET:g}x (median {bytes_nofs:.3f}x)  {verdict(ok)}")
+    bytes_d = median_or_nan([a.bytes / b.bytes for a, b in dith])
+    bgap = median_or_nan([a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in dith])
+    ok = len(dith) == expected and bytes_d <= BYTES_TARGET and bgap >= 0
+    lines.append(f"dithered: bytes <= pngquant default (median {bytes_d:.3f}x) and blurred "
+                 f"PSNR >= it (median {bgap:+.2f} dB)  {verdict(ok)}")
+    lines.append(_rgba_line(rows, rgba_ks))
+    if batch:
+        lines.append(_batch_line(batch))
+    if kmeans:
+        lines.append(_kmeans_line(rows, kmeans))
+    return lines
+
+
+def _ratio_line(rows: list[Row], names: list[str], ks: list[int]) -> str:
+    pairs = paired(rows, "quantize", "pngquant --nofs", names, ks)
+    ratio = median_or_nan([a.run.seconds / b.run.seconds for a, b in pairs])
+    ok = len(pairs) == len(names) * len(ks) and ratio <= SINGLE_TIME_TARGET
+    return (f"single-file CLI time <= {SINGLE_TIME_TARGET}x pngquant --nofs (median over "
+            f"{len(pairs)} photo runs): {ratio:.2f}x  {verdict(ok)}")
+
+
+def _rgba_line(rows: list[Row], rgba_ks: list[int]) -> str:
+    gaps, ok = [], bool(rgba_ks)
+    for k in rgba_ks:
+        a, b = find(rows, "rgba-disc", k, "quantize"), find(rows, "rgba-disc", k,
+                                                               "pngquant --nofs")
+        if a.run.problem or b.run.problem:
+            gaps.append(f"k={k} n/a")
+            ok = False
+        else:
+            gap = a.quality["psnr"] - b.quality["psnr"]
+            gaps.append(f"k={k} {gap:+.2f} dB")
+            ok &= gap >= 0
+    return f"RGBA: PSNR >= pngquant --nofs at every k: {', '.join(gaps)}  {verdict(ok)}"
+
+
+def _batch_line(batch: dict[str, Run]) -> str:
+    ours, pq = batch["quantize reduce"], batch["pngquant"]
+    if ours.problem or pq.problem:
+        return f"7 files in one call <= {BATCH_TIME_TARGET:g}x pngquant: {ours.problem}  MISSED"
+    ratio = ours.seconds / pq.seconds
+    return (f"7 files in one call <= {BATCH_TIME_TARGET:g}x pngquant's one call: {ratio:.2f}x  "
+            f"{verdict(ratio <= BATCH_TIME_TARGET)}")
+
+
+def _kmeans_line(rows: list[Row], kmeans: dict[tuple[str, int], float]) -> str:
+    gaps = []
+    for (name, k), ref in kmeans.items():
+        row = find(rows, name, k, "quantize")
+        gaps.append(float("-inf") if row.run.problem else row.quality["psnr"] - ref)
+    worst = min(gaps)
+    return (f"item 6: PSNR >= KMeans - {PSNR_MARGIN} dB on every photo and k: worst "
+            f"{worst:+.2f} dB, median {statistics.median(gaps):+.2f} dB  "
+            f"{verdict(worst >= -PSNR_MARGIN)}")
+
+
+def summary_lines(rows: list[Row], names: list[str], ks: list[int]) -> None:
+    print("\nMedians over the photos (ours / pngquant, and PSNR differences ours - pngquant)")
+    for ours, theirs in (("quantize", "pngquant --nofs"),
+                         ("quantize --dither", "pngquant (dither)")):
+        for k in ks:
+            pairs = paired(rows, ours, theirs, names, [k])
+            if not pairs:
+                print(f"  k={k:<3} {ours} vs {theirs}: n/a")
+                continue
+            t = median_or_nan([a.run.seconds / b.run.seconds for a, b in pairs])
+            by = median_or_nan([a.bytes / b.bytes for a, b in pairs])
+            dp = median_or_nan([a.quality["psnr"] - b.quality["psnr"] for a, b in pairs])
+            db = median_or_nan([a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs])
+            dd = median_or_nan([a.quality["delta_e"] - b.quality["delta_e"] for a, b in pairs])
+            print(f"  k={k:<3} {ours:<18} vs {theirs:<18} time {t:5.2f}x  bytes {by:5.3f}x  "
+                  f"PSNR {dp:+5.2f}  bPSNR {db:+5.2f}  dE00 {dd:+5.2f}  ({len(pairs)} files)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--ks", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--rgba-ks", type=int, nargs="*", default=[16, 64, 256])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--growth", type=float, nargs="*", default=[3, 12, 48])
     parser.add_argument("--quick", action="store_true",
-                        help="skip scikit-learn KMeans on every pixel (minutes per run)")
-    parser.add_argument("--no-cli", action="store_true", help="skip the file-to-file part")
+                        help="one run per command, no 12 MP part (fast iteration)")
+    parser.add_argument("--no-kmeans", action="store_true",
+                        help="skip scikit-learn KMeans (on the photos and at 12 MP)")
+    parser.add_argument("--no-12mp", action="store_true", help="skip part 4")
+    parser.add_argument("--encoder", action="store_true",
+                        help="part 3: compare PNG encoders on the same indices")
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--growth", type=float, nargs="*", default=[3, 12, 48])
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.no_12mp = 1, True
 
-    image = benchmark_photo(args.megapixels)
-    distinct = np.unique(pack_rgb(image)).size
-    print(f"Image: {image.shape[1]}x{image.shape[0]} = {image.shape[0] * image.shape[1]:,} "
-          f"pixels, {distinct:,} distinct colours (benchmarks/_images.py)")
-    methods = [m for m in METHODS if not (args.quick and m == "sklearn KMeans lloyd")]
-    for k in args.ks:
-        library_table(image, k, args.repeats, methods)
-    if not args.no_cli:
-        with tempfile.TemporaryDirectory(prefix="bench_reduce_") as tmp:
-            src = save_benchmark_photo(Path(tmp) / "photo.png", args.megapixels)
-            for k in args.ks:
-                cli_table(image, k, args.repeats, Path(tmp), src)
-    if args.growth:
-        growth_table(args.growth, args.ks[0], args.repeats)
+    photos = sample_photos()
+    rgba = rgba_disc()
+    print(f"quantize: {_version()}; pngquant {_tool_version([PNGQUANT, '--version'])}")
+    verdicts: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench_reduce_") as tmp:
+        workdir = Path(tmp)
+        files = []
+        for name, image in photos.items():
+            files.append(workdir / f"{name}.png")
+            Image.fromarray(image).save(files[-1])
+        Image.fromarray(rgba).save(workdir / "rgba-disc.png")
+        rows, kmeans = photo_section(photos, rgba, args.ks, args.rgba_ks, args.repeats,
+                                     workdir, not args.no_kmeans)
+        summary_lines(rows, list(photos), args.ks)
+        batch_dir = workdir / "batch"
+        batch_dir.mkdir()
+        batch_files = [Path(shutil.copy(f, batch_dir)) for f in files]
+        batch = batch_section(batch_files, 16, args.repeats)
+        if args.encoder:
+            encoder_section(photos, args.ks, workdir)
+    verdicts += photo_verdicts(rows, list(photos), args.ks, args.rgba_ks, kmeans, batch)
+    if not args.no_12mp:
+        large_section(args, verdicts)
+    print("\nTargets (issue 10)")
+    for line in verdicts:
+        print("  " + line)
+
+
+def _tool_version(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+    except OSError as exc:
+        return f"unavailable ({exc})"
+
+
+def _version() -> str:
+    return _tool_version([*quantize_command(), "--version"]) or "unknown"
 
 
 if __name__ == "__main__":

@@ -3,15 +3,14 @@
 A photo has far fewer distinct colours than pixels, so colour reduction works
 on a weighted histogram of its distinct colours instead of on every pixel:
 
-- ``pack_rgb`` turns ``(..., 3)`` uint8 colours into 24-bit integer codes
-  ``r << 16 | g << 8 | b``, and ``unpack_codes`` turns them back;
+- ``pack_rgb`` / ``unpack_codes`` (24-bit colour codes) and ``srgb_to_lab`` /
+  ``lab_to_srgb`` (CIE Lab, D65) are the project's kernels, re-exported here;
 - ``color_histogram`` returns the distinct colours of an image and how many
-  pixels have each (fully transparent pixels are left out);
-- ``srgb_to_lab`` converts uint8 sRGB colours to CIE Lab (D65, 2 degree
-  observer) with the same formulas as ``skimage.color.rgb2lab``, through
-  256-entry tables (transfer curve and matrix folded together), so converting
-  a million distinct colours takes tens of milliseconds; ``lab_to_srgb`` goes
-  back for the few palette entries;
+  pixels have each (fully transparent pixels are left out); ``merge_colors``
+  pools repeated colours of a weighted list;
+- ``features_of`` gives the clustering features of colours in RGB or Lab,
+  premultiplied by alpha for RGBA colours; ``premultiply`` and ``lab_of``
+  are the same conventions for measuring;
 - ``ciede2000`` is the CIEDE2000 colour difference of Lab pairs, and
   ``mean_ciede2000`` / ``mean_squared_error`` their weighted means, the kernels
   of :mod:`quantize.metrics`. They live here, with no SciPy or scikit-image
@@ -21,52 +20,17 @@ on a weighted histogram of its distinct colours instead of on every pixel:
 from __future__ import annotations
 
 import math
-import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ciede2000", "code_histogram", "color_histogram", "lab_to_srgb", "mean_ciede2000",
-           "mean_squared_error", "pack_rgb", "srgb_to_lab", "unpack_codes"]
+from ._kernels import group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
+from ._kernels import unpack_rgb as unpack_codes
 
-# Linear-light value of each 8-bit sRGB level (IEC 61966-2-1, as skimage uses).
-_LEVELS = np.arange(256, dtype=np.float64) / 255.0
-_SRGB_TO_LINEAR = np.where(_LEVELS > 0.04045, ((_LEVELS + 0.055) / 1.055) ** 2.4,
-                           _LEVELS / 12.92)
-# sRGB -> XYZ matrix (its columns are the XYZ of the primaries) and the D65 /
-# 2 degree white, the values skimage.color uses (a test checks they agree).
-_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
-                          [0.212671, 0.715160, 0.072169],
-                          [0.019334, 0.119193, 0.950227]])
-_WHITE = np.array([0.95047, 1.0, 1.08883])
-# _CONTRIB[c, j, v]: what level v of input channel c adds to XYZ[j] / white[j];
-# a colour's scaled XYZ is a sum of three table look-ups per component.
-_CONTRIB = np.einsum("v,jc->cjv", _SRGB_TO_LINEAR,
-                     _XYZ_FROM_RGB / _WHITE[:, None]).astype(np.float32)
-
-
-def pack_rgb(rgb: np.ndarray) -> np.ndarray:
-    """24-bit codes ``r << 16 | g << 8 | b`` of ``(..., 3)`` uint8 colours, as uint32 ``(...)``.
-
-    >>> pack_rgb(np.array([[255, 128, 1]], dtype=np.uint8)).tolist() == [0xFF8001]
-    True
-    """
-    codes = rgb[..., 0].astype(np.uint32)
-    codes <<= 8
-    codes |= rgb[..., 1]
-    codes <<= 8
-    codes |= rgb[..., 2]
-    return codes
-
-
-def unpack_codes(codes: np.ndarray) -> np.ndarray:
-    """``(..., 3)`` uint8 colours of 24-bit codes; the inverse of :func:`pack_rgb`."""
-    codes = np.asarray(codes)
-    out = np.empty(codes.shape + (3,), dtype=np.uint8)
-    out[..., 0] = codes >> 16
-    out[..., 1] = (codes >> 8) & 0xFF
-    out[..., 2] = codes & 0xFF
-    return out
+__all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
+           "features_of", "lab_of", "lab_to_srgb", "mean_ciede2000", "mean_squared_error",
+           "merge_colors", "pack_rgb", "premultiply", "srgb_to_lab", "unpack_codes"]
 
 
 def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -121,48 +85,73 @@ def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, counts.astype(np.int64)
 
 
-def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
-    """CIE Lab (D65, 2 degree observer) of uint8 sRGB colours, ``(..., 3)`` float32.
+def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge repeated colours of a weighted list; prior validation is assumed.
 
-    Agrees with ``skimage.color.rgb2lab(colors)`` to about 1e-4.
+    ``colors`` is ``(m, 3)`` uint8 and ``counts`` ``(m,)``; returns the distinct
+    colours (sorted by 24-bit code) and the float64 total count of each.
 
-    >>> lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], dtype=np.uint8))
-    >>> lab.astype(float).round(1).tolist()
-    [[100.0, -0.0, 0.0], [0.0, 0.0, 0.0], [53.2, 80.1, 67.2]]
+    >>> merge_colors(np.array([[9, 9, 9], [0, 0, 0], [9, 9, 9]], np.uint8),
+    ...              np.array([1, 2, 3])) [1].tolist()
+    [2.0, 4.0]
     """
-    colors = np.asarray(colors)
-    if colors.dtype != np.uint8 or colors.shape[-1:] != (3,):
-        raise TypeError(f"colors should be a (..., 3) uint8 array, got {colors.dtype} "
-                        f"{colors.shape}")
-    r, g, b = colors[..., 0], colors[..., 1], colors[..., 2]
-    scaled = np.empty(colors.shape, dtype=np.float32)  # XYZ divided by the white point
-    for j in range(3):
-        out = scaled[..., j]
-        np.add(_CONTRIB[0, j][r], _CONTRIB[1, j][g], out=out)
-        out += _CONTRIB[2, j][b]
-    f = np.cbrt(scaled)
-    small = scaled <= 0.008856
-    f[small] = 7.787 * scaled[small] + 16.0 / 116.0
-    lab = np.empty_like(f)
-    np.multiply(f[..., 1], 116.0, out=lab[..., 0])
-    lab[..., 0] -= 16.0
-    np.subtract(f[..., 0], f[..., 1], out=lab[..., 1])
-    lab[..., 1] *= 500.0
-    np.subtract(f[..., 1], f[..., 2], out=lab[..., 2])
-    lab[..., 2] *= 200.0
-    return lab
+    codes, inverse = np.unique(pack_rgb(colors), return_inverse=True)
+    totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
+                           np.asarray(counts, dtype=np.float64))
+    return unpack_codes(codes), totals
 
 
-def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
-    """uint8 sRGB of ``(..., 3)`` CIE Lab colours, clipped to the sRGB gamut and rounded."""
-    from skimage.color import lab2rgb  # imported here: it takes a while to load
+# --------------------------------------------------------------------------
+# Clustering features, premultiplied alpha
+# --------------------------------------------------------------------------
 
-    lab = np.asarray(lab, dtype=np.float64)
-    with warnings.catch_warnings():
-        # Out-of-gamut colours are clipped below; skimage's notice about it is noise here.
-        warnings.simplefilter("ignore", UserWarning)
-        rgb = lab2rgb(lab.reshape(-1, 1, 3)).reshape(lab.shape)
-    return np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8)
+
+def _rgb_features(colors: np.ndarray) -> np.ndarray:
+    return colors.astype(np.float32)
+
+
+#: Clustering features of ``(m, 3)`` uint8 colours, by space name.
+FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "rgb": _rgb_features,
+    "lab": srgb_to_lab,
+}
+
+
+#: In Lab, alpha is scaled to the range of lightness (0..100) before clustering.
+LAB_ALPHA_SCALE = 100.0 / 255.0
+
+
+def features_of(colors: np.ndarray, space: str) -> np.ndarray:
+    """Clustering features ``(m, d)`` float32 of ``(m, 3)`` or straight-alpha ``(m, 4)`` colours.
+
+    Colours with alpha are clustered premultiplied: the colour features scaled
+    by ``alpha / 255``, then alpha itself (0..255 in RGB, 0..100 in Lab), so a
+    faint pixel's colour weighs as little as it shows.
+    """
+    rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
+    if colors.shape[1] == 3:
+        return rgb
+    a = colors[:, 3].astype(np.float32)
+    out = np.empty((colors.shape[0], 4), dtype=np.float32)
+    np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
+    out[:, 3] = a * LAB_ALPHA_SCALE if space == "lab" else a
+    return out
+
+
+def premultiply(colors: np.ndarray) -> np.ndarray:
+    """Premultiplied float64 copy of straight-alpha ``(m, 4)`` uint8 colours (``(m, 3)``: as is)."""
+    out = colors.astype(np.float64)
+    if colors.shape[1] == 4:
+        out[:, :3] *= out[:, 3:] / 255.0
+    return out
+
+
+def lab_of(colors: np.ndarray) -> np.ndarray:
+    """CIE Lab ``(m, 3)`` float32 of colours; with alpha, of the colour composited on black."""
+    if colors.shape[1] == 3:
+        return srgb_to_lab(colors)
+    shown = np.clip(np.rint(premultiply(colors)[:, :3]), 0, 255).astype(np.uint8)
+    return srgb_to_lab(shown)
 
 
 # --------------------------------------------------------------------------

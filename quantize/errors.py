@@ -1,51 +1,95 @@
-"""Exceptions raised for user-facing failures, each with the CLI exit code it maps to.
+"""Exceptions raised for user-facing failures, and the exit codes they map to.
 
 Bad parameter values raise plain ``ValueError`` and bad types ``TypeError``
-(the CLI reports both as usage errors, exit code 2). The classes below are for
-failures tied to files and results.
+(the CLI reports both as usage errors). The classes below are for failures tied
+to files and results; each carries the ``path`` it is about (or None) and the
+``reason`` as separate fields, so callers never parse the message.
 
-Exit codes (documented in the README, modelled on pngquant's where they overlap):
-
-====  ==============================================================
-0     success
-1     an input file could not be read or is not a usable image
-2     usage error: a bad option or parameter value
-15    the output exists and ``--force`` was not given (as pngquant)
-99    ``--quality`` could not be reached (as pngquant)
-====  ==============================================================
+:class:`ExitCode` is the one definition of the command line's exit codes
+(documented in the README, modelled on pngquant's where they overlap).
 """
 
 from __future__ import annotations
 
-__all__ = ["ImageReadError", "OutputError", "OutputExistsError", "QualityError",
-           "QuantizeError"]
+import os
+from enum import IntEnum
+
+__all__ = ["ExitCode", "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
+           "QuantizeError", "ResultTooLargeError"]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of every ``quantize`` command."""
+
+    #: Success.
+    OK = 0
+    #: An input could not be read or is not a usable image, or an output cannot be written.
+    FAILED = 1
+    #: Usage error: a bad option or parameter value.
+    USAGE = 2
+    #: The output exists and ``--force`` was not given (as pngquant).
+    EXISTS = 15
+    #: ``--skip-if-larger``: the result would be larger than the input (as pngquant).
+    TOO_LARGE = 98
+    #: ``--quality`` could not be reached (as pngquant).
+    QUALITY = 99
+    #: Interrupted by Ctrl-C.
+    INTERRUPTED = 130
 
 
 class QuantizeError(Exception):
-    """Base class for quantize's file and result errors."""
+    """Base class for quantize's file and result errors.
 
-    exit_code = 1
+    Parameters
+    ----------
+    reason : str
+        What went wrong, without the path.
+    path : str or os.PathLike, optional
+        The file the error is about; the message is ``"<path>: <reason>"``.
+
+    Examples
+    --------
+    >>> err = ImageReadError("no such file", path="a.png")
+    >>> str(err), err.path, err.reason, err.exit_code
+    ('a.png: no such file', 'a.png', 'no such file', <ExitCode.FAILED: 1>)
+    """
+
+    exit_code = ExitCode.FAILED
+
+    def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None):
+        self.reason = reason
+        self.path = None if path is None else os.fspath(path)
+        super().__init__(reason if self.path is None else f"{self.path}: {reason}")
+
+    def __reduce__(self):  # keeps the fields across process boundaries (batch workers)
+        return (_rebuild, (type(self), self.reason, self.path))
+
+
+def _rebuild(cls: type[QuantizeError], reason: str, path: str | None) -> QuantizeError:
+    return cls(reason, path=path)
 
 
 class ImageReadError(QuantizeError, ValueError):
     """An input file is missing, unreadable, truncated, too large or not an image."""
 
-    exit_code = 1
-
 
 class OutputError(QuantizeError, OSError):
     """An output cannot be written (folder missing or unwritable, same path as the input)."""
-
-    exit_code = 1
 
 
 class OutputExistsError(OutputError, FileExistsError):
     """The output file exists and overwriting was not asked for."""
 
-    exit_code = 15
+    exit_code = ExitCode.EXISTS
+
+
+class ResultTooLargeError(OutputError):
+    """The result would be larger than the input and ``skip_if_larger`` was asked for."""
+
+    exit_code = ExitCode.TOO_LARGE
 
 
 class QualityError(QuantizeError, ValueError):
     """The requested quality cannot be reached within the allowed number of colours."""
 
-    exit_code = 99
+    exit_code = ExitCode.QUALITY

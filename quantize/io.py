@@ -39,7 +39,7 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "probe_image", "save_pil"]
+           "check_output_path", "load_image", "probe_image", "save_pil", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -142,11 +142,11 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     Failures inside the ``with`` body (decoding) are translated too.
     """
     if not p.exists():
-        raise ImageReadError(f"{p}: no such file")
+        raise ImageReadError("no such file", path=p)
     if p.is_dir():
-        raise ImageReadError(f"{p}: is a directory, expected an image file")
+        raise ImageReadError("is a directory, expected an image file", path=p)
     if p.stat().st_size == 0:
-        raise ImageReadError(f"{p}: file is empty (0 bytes), expected an image")
+        raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     try:
         with _pillow_limit_lifted(), Image.open(p) as im:
             _check_pixel_count(p, im.size, limit)
@@ -154,23 +154,22 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     except ImageReadError:
         raise
     except UnidentifiedImageError:
-        raise ImageReadError(f"{p}: not an image Pillow can identify") from None
+        raise ImageReadError("not an image Pillow can identify", path=p) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc) or type(exc).__name__
-        raise ImageReadError(f"{p}: cannot decode image ({reason})") from None
+        raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
-        raise ImageReadError(f"{p}: image too large for the available memory") from None
+        raise ImageReadError("image too large for the available memory", path=p) from None
 
 
 def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> None:
     w, h = size
     if w < 1 or h < 1:
-        raise ImageReadError(f"{p}: image has no pixels ({w}x{h})")
+        raise ImageReadError(f"image has no pixels ({w}x{h})", path=p)
     if limit is not None and w * h > limit:
-        raise ImageReadError(
-            f"{p}: {w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,} "
-            "(raise it with --max-pixels / max_pixels if the file is trusted)"
-        )
+        raise ImageReadError(f"{w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,} "
+                             "(raise it with --max-pixels / max_pixels if the file is trusted)",
+                             path=p)
 
 
 @contextlib.contextmanager
@@ -322,16 +321,16 @@ def check_output_path(output: str | os.PathLike[str], *,
     out = Path(output)
     for src in inputs:
         if _same_file(out, Path(src)):
-            raise OutputError(f"{out}: output path is the input file; choose another output")
+            raise OutputError("output path is the input file; choose another output", path=out)
     if out.is_dir():
-        raise OutputError(f"{out}: is a directory, expected an output file name")
+        raise OutputError("is a directory, expected an output file name", path=out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"{out}: output folder {folder} does not exist")
+        raise OutputError(f"output folder {folder} does not exist", path=out)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"{out}: output folder {folder} is not writable")
+        raise OutputError(f"output folder {folder} is not writable", path=out)
     if out.exists() and not force:
-        raise OutputExistsError(f"{out}: output exists; use --force to overwrite")
+        raise OutputExistsError("output exists; use --force to overwrite", path=out)
     return out
 
 
@@ -353,7 +352,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write in {folder} ({exc.strerror})") from None
+        raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
     tmp = Path(tmp_name)
     umask = os.umask(0)
@@ -366,6 +365,29 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
+    """Temporary files :func:`atomic_write` left in ``folder`` (a killed process's).
+
+    Parameters
+    ----------
+    folder : path
+        Where the outputs are written; a missing folder holds none.
+    name : str, optional
+        Only the temporary files of the output called ``name``; default: all.
+
+    Returns
+    -------
+    list of Path
+        Sorted. Deleting them is safe once no process is writing that output.
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        return []
+    prefix = "." if name is None else f".{name}."
+    return sorted(p for p in base.iterdir()
+                  if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:

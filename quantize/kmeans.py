@@ -3,27 +3,36 @@
 The core of quantize, and the only module that knows about clustering. It works
 on an ``(n, d)`` array of float features and knows nothing about images.
 
-The fit has four phases:
+Every fixed cost is capped by the size of the data, so small inputs (such as
+the few thousand colour cells of a web photo) pay for little more than their
+own Lloyd passes. A fit runs these phases:
 
-1. **Seeding** with greedy k-means++ on a weighted sample of the data. On large
-   data (more than 131,072 rows) eight seedings are each settled by Lloyd passes
-   on one weighted sample of 16,384 rows and the one with the lowest inertia
-   there is kept: a single seeding too often ends in a poorer local minimum.
-2. **Mini-batch updates**: batches drawn with probability proportional to the
-   sample weights move each centre towards the mean of its points with a
-   per-centre learning rate of 1/count. Stops on a small centre shift, on no
-   improvement of a smoothed batch inertia, or after ``max_iter`` passes.
-3. **Polish**: Lloyd passes on a weighted sample of 65,536 rows (on small data,
-   weighted passes on all rows) until at most 0.02% of its labels change.
-   Mini-batch centres lag behind (each is an average over its whole history);
-   passes on a sample settle them for a fraction of the cost of full passes.
+1. **Seeding** with greedy k-means++, on the data themselves when they hold at
+   most 8,192 rows, else on a sample drawn in proportion to the weights. On
+   data with more than 32 batches of rows, up to eight seedings (one per 16,384
+   rows) are each settled by Lloyd passes on one weighted sample of at most
+   16,384 rows and the one with the lowest inertia there is kept: a single
+   seeding too often ends in a poorer local minimum.
+2. **Mini-batch updates**, only on data with more than 32 batches of rows (on
+   fewer, exact passes cost less than the steps needed to settle): batches
+   drawn with probability proportional to the sample weights move each centre
+   towards the mean of its points with a per-centre learning rate of
+   1/count. Stops on a small centre shift, on no improvement of a smoothed
+   batch inertia, or after ``max_iter`` passes.
+3. **Settling**: Lloyd passes on all rows, or on a weighted sample of 65,536
+   rows when there are more than twice as many, until at most 0.02% of the
+   labels change or the centres move by less than ``1e-4`` of the data's
+   variance. Mini-batch centres lag behind (each is an average over its whole
+   history); passes on a sample settle them for a fraction of the cost of full
+   passes.
 4. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
    stopping early once no point switches cluster.
 
-Distances are computed in float32 through chunked matrix products
-(``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever built for large ``n``;
-inertia is accumulated in float64. Weighted sampling costs O(n) once per run
-and O(batch log n) per draw.
+Lloyd passes skip the rows whose label cannot change (Hamerly's bounds, in
+:func:`quantize._kernels.lloyd`). Distances are computed in float32 through
+chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
+built for large ``n``; inertia is accumulated in float64. Weighted sampling
+costs O(n) once per run and O(batch log n) per draw.
 """
 
 from __future__ import annotations
@@ -34,6 +43,15 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ._kernels import (
+    chunk_rows,
+    group_sums,
+    labels_sq_dist,
+    lloyd,
+    nearest,
+    sq_dist_to,
+    sq_dist_to_labels,
+)
 from ._validation import (
     Seed,
     check_choice,
@@ -46,28 +64,27 @@ from ._validation import (
 
 __all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
 
-# Rows per chunk are chosen so that rows x k x max(d, 8) stays below this: the
-# (rows x k) float32 block then fits in L2 cache, and OpenBLAS runs each small
-# product on one thread (threads that wait on a busy machine cost far more than
-# they save on products this small).
-_CHUNK_WORK = 1 << 19
-_CHUNK_MIN_ROWS, _CHUNK_MAX_ROWS = 256, 8192
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
-# Rows per chunk when distances go to a handful of candidate centres.
-_SMALL_CHUNK = 4096
-# Lloyd passes on a weighted sample of this many rows polish the mini-batch
-# centres before refinement, when the data hold more than twice as many rows.
+# The mini-batch phase runs only on data with more than this many batches.
+_MINI_BATCH_MIN_BATCHES = 32
+# Settling: Lloyd passes on a weighted sample of this many rows when the data
+# hold more than twice as many (else on all rows) ...
 _POLISH_SAMPLE = 65536
-# ... until at most this share of the sample's labels change in a pass.
+# ... until at most this share of the labels change in a pass, or the squared
+# centre shifts of a pass sum to at most this share of the mean variance.
 _POLISH_CHANGED = 2e-4
+_POLISH_TOL = 1e-4
 _POLISH_MAX_PASSES = 100
-# On large data, the best of this many seedings settled on a sample of this size.
+# Before the mini-batch phase, the best of up to this many seedings (one per
+# this many rows), each settled on one weighted sample of at most this size.
 _SEED_CANDIDATES = 8
 _CANDIDATE_SAMPLE = 16384
 _CANDIDATE_MAX_PASSES = 30
 # A centre is starving when its count falls below this share of the largest.
 _REASSIGNMENT_RATIO = 0.01
+# Rows used to estimate the data's variance.
+_VARIANCE_SAMPLE = 65536
 
 
 # --------------------------------------------------------------------------
@@ -141,13 +158,13 @@ def _kmeans_plusplus(X: np.ndarray, k: int, w: np.ndarray,
     x_sq = np.einsum("ij,ij->i", X, X)
     first = _draw_weighted(np.cumsum(w), 1, rng)
     indices = [int(first[0])]
-    closest = _sq_dist_to(X, x_sq, X[first])[:, 0]
+    closest = sq_dist_to(X, x_sq, X[first])[:, 0]
     potential = float(w @ closest)
     for _ in range(1, k):
         if potential <= 0.0:
             return None
         candidates = _draw_weighted(np.cumsum(w * closest), n_trials, rng)
-        cand_d = _sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
+        cand_d = sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
         np.minimum(cand_d, closest[:, None], out=cand_d)
         potentials = w @ cand_d
         best = int(np.argmin(potentials))
@@ -161,26 +178,6 @@ def _draw_weighted(cdf: np.ndarray, size: int, rng: np.random.Generator) -> np.n
     """``size`` indices drawn with probability proportional to the increments of ``cdf``."""
     u = rng.random(size) * cdf[-1]
     return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
-
-
-def _sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Squared distances ``(n, m)`` in float64 from rows of float32 ``X`` to a few rows ``C``.
-
-    ``x_sq`` holds the squared norms of the rows of ``X``. Computed chunk by
-    chunk: one large product with a handful of columns is slow in BLAS.
-    """
-    c = np.ascontiguousarray(C, dtype=np.float32)
-    ct2 = np.ascontiguousarray(-2.0 * c.T)
-    c_sq = np.einsum("ij,ij->i", c, c)
-    out = np.empty((X.shape[0], c.shape[0]), dtype=np.float32)
-    for start in range(0, X.shape[0], _SMALL_CHUNK):
-        stop = start + _SMALL_CHUNK
-        block = out[start:stop]
-        np.matmul(X[start:stop], ct2, out=block)
-        block += c_sq
-        block += x_sq[start:stop, None]
-    np.maximum(out, 0.0, out=out)
-    return out.astype(np.float64)
 
 
 def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
@@ -200,73 +197,6 @@ def _raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
         f"n_clusters={k} should be <= the number of distinct points with positive "
         f"weight ({n_distinct})"
     )
-
-
-# --------------------------------------------------------------------------
-# Assignment: chunked float32 nearest-centre search
-# --------------------------------------------------------------------------
-
-
-def _chunk_rows(k: int, d: int) -> int:
-    rows = _CHUNK_WORK // (max(k, 1) * max(d, 8))
-    return min(_CHUNK_MAX_ROWS, max(_CHUNK_MIN_ROWS, rows))
-
-
-def _labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Index ``(n,)`` of the nearest centre for every row of float32 ``X``.
-
-    Compares ``||c||^2 - 2 x.c`` in float32, chunk by chunk, so peak extra
-    memory is the labels plus one ``(chunk, k)`` block.
-    """
-    c32 = np.ascontiguousarray(centers, dtype=np.float32)
-    ct2 = np.ascontiguousarray(-2.0 * c32.T)
-    c_sq = np.einsum("ij,ij->i", c32, c32)
-    n, k = X.shape[0], c32.shape[0]
-    rows = _chunk_rows(k, X.shape[1])
-    labels = np.empty(n, dtype=np.intp)
-    block = np.empty((min(rows, n), k), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        b = block[: stop - start]
-        np.matmul(X[start:stop], ct2, out=b)
-        b += c_sq
-        np.argmin(b, axis=1, out=labels[start:stop])
-    return labels
-
-
-def _sq_dist_to_labels(X: np.ndarray, centers: np.ndarray,
-                       labels: np.ndarray) -> np.ndarray:
-    """Squared distance ``(n,)`` float32 from each row to its labelled centre.
-
-    Computed from ``x - c`` (not from the expansion, which loses precision when
-    points sit far from the origin), chunk by chunk.
-    """
-    c32 = np.ascontiguousarray(centers, dtype=np.float32)
-    dist = np.empty(X.shape[0], dtype=np.float32)
-    rows = _chunk_rows(*c32.shape)
-    for start in range(0, X.shape[0], rows):
-        stop = start + rows
-        diff = X[start:stop] - c32[labels[start:stop]]
-        np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
-    return dist
-
-
-def _labels_inertia(X: np.ndarray, centers: np.ndarray,
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)`` float32."""
-    labels = _labels(X, centers)
-    return labels, _sq_dist_to_labels(X, centers, labels)
-
-
-def _weighted_sums(X: np.ndarray, labels: np.ndarray, w: np.ndarray | None,
-                   k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cluster weight totals ``(k,)`` and weighted coordinate sums ``(k, d)`` in float64."""
-    totals = np.bincount(labels, weights=w, minlength=k).astype(np.float64)
-    sums = np.empty((k, X.shape[1]), dtype=np.float64)
-    for j in range(X.shape[1]):
-        col = X[:, j] if w is None else X[:, j] * w
-        sums[:, j] = np.bincount(labels, weights=col, minlength=k)
-    return totals, sums
 
 
 # --------------------------------------------------------------------------
@@ -297,6 +227,14 @@ class _WeightedSampler:
 class MiniBatchKMeans:
     """Mini-batch k-means with k-means++ seeding, restarts and exact refinement.
 
+    Follows scikit-learn's estimator conventions (``get_params``,
+    ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
+    ``n_features_in_``, ``__sklearn_tags__``) without depending on it, so it
+    works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
+    randomness is called ``seed`` (an int or a Generator), not
+    ``random_state``. It passes scikit-learn's ``check_estimator`` except for
+    two checks that conflict with deliberate choices (see Notes).
+
     Parameters
     ----------
     n_clusters : int, default 8
@@ -307,7 +245,8 @@ class MiniBatchKMeans:
         Number of runs from different seeds; the run with the lowest inertia
         over all points is kept.
     batch_size : int, default 2048
-        Points per mini-batch.
+        Points per mini-batch. Data with at most ``32 * batch_size`` rows skip
+        the mini-batch phase: exact Lloyd passes settle them for less.
     max_iter : int, default 100
         Upper bound on mini-batch passes over the data (a pass is
         ``ceil(n / batch_size)`` steps).
@@ -321,8 +260,8 @@ class MiniBatchKMeans:
         of the smoothed batch inertia. None disables this rule.
     refine : int, default 5
         Upper bound on full weighted Lloyd passes over all points after the
-        mini-batch phase and the sample polish; they stop early when no label
-        changes. 0 skips refinement.
+        mini-batch phase and the settling passes; they stop early when no
+        label changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
         Source of randomness; a fixed int gives identical results.
 
@@ -332,10 +271,30 @@ class MiniBatchKMeans:
     labels_ : (n,) ndarray of intp
     inertia_ : float
         Weighted sum of squared distances of points to their centre.
+    n_features_in_ : int
+        Number of features ``d`` seen by ``fit``.
     n_iter_ : int
-        Mini-batch passes over the data (rounded up) plus refinement passes.
+        Mini-batch passes over the data (rounded up) plus the Lloyd passes over
+        all rows (settling on all rows, and refinement).
     n_steps_ : int
-        Mini-batch steps taken in the kept run.
+        Mini-batch steps taken in the kept run (0 when the data were small
+        enough to skip the mini-batch phase).
+
+    Notes
+    -----
+    The two scikit-learn estimator checks this estimator fails, on purpose:
+
+    - ``check_estimators_unfitted`` wants scikit-learn's own
+      ``NotFittedError`` class from ``predict`` before ``fit``. quantize does
+      not import scikit-learn, so it raises a ``ValueError`` (the base class
+      of scikit-learn's) saying that the model is not fitted yet.
+    - ``check_sample_weight_equivalence_on_dense_data`` compares a fit with
+      integer weights to a fit on shuffled repeated rows. Every deterministic
+      step treats a weight as that many repeats (tested with explicit initial
+      centres), but seeding and mini-batches are drawn in proportion to the
+      weights, so the two fits follow different random paths and may end in
+      different local minima. scikit-learn's own ``KMeans`` and
+      ``MiniBatchKMeans`` fail this check for the same reason.
 
     Examples
     --------
@@ -402,6 +361,17 @@ class MiniBatchKMeans:
                            and v == defaults.get(k))]
         return f"MiniBatchKMeans({', '.join(changed)})"
 
+    def __sklearn_tags__(self) -> Any:
+        """Describe the estimator to scikit-learn (which alone calls this).
+
+        scikit-learn is imported here only because it is the caller: the
+        estimator itself never needs it.
+        """
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(), input_tags=InputTags())
+
     # -- validation ----------------------------------------------------------
 
     def _validated_params(self, d: int) -> dict[str, Any]:
@@ -439,16 +409,28 @@ class MiniBatchKMeans:
     def _check_features(self, X: Any) -> np.ndarray:
         # Prediction only reads X, so float32 C-contiguous input is not copied.
         data = check_data(X, copy=False)
-        d = self.cluster_centers_.shape[1]
-        if data.shape[1] != d:
-            raise ValueError(f"X has {data.shape[1]} features, but the model was fitted "
-                             f"with {d}")
+        if data.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {data.shape[1]} features, but MiniBatchKMeans is "
+                             f"expecting {self.n_features_in_} features as input")
         return data
 
     # -- fitting -------------------------------------------------------------
 
-    def fit(self, X: Any, sample_weight: Any = None) -> MiniBatchKMeans:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> MiniBatchKMeans:
         """Cluster ``X`` (n, d), optionally weighting each row.
+
+        Parameters
+        ----------
+        X : (n, d) array_like
+            Finite numeric data.
+        y : ignored
+            Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
+        sample_weight : (n,) array_like, optional
+            Non-negative weights; a point of weight 2 counts as two points.
+
+        Returns
+        -------
+        self : MiniBatchKMeans
 
         Raises
         ------
@@ -474,23 +456,28 @@ class MiniBatchKMeans:
         self.inertia_ = best.inertia
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
+        self.n_features_in_ = data.shape[1]
         return self
 
-    def fit_predict(self, X: Any, sample_weight: Any = None) -> np.ndarray:
-        """Fit and return the labels ``(n,)`` of ``X``."""
-        return self.fit(X, sample_weight).labels_
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the labels ``(n,)`` of ``X`` (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return the distances ``(n, n_clusters)`` of ``X`` (``y`` is ignored)."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
 
     def predict(self, X: Any) -> np.ndarray:
         """Index ``(n,)`` of the nearest centre for each row of ``X``."""
         self._check_fitted()
-        return _labels(self._check_features(X), self.cluster_centers_)
+        return nearest(self._check_features(X), self.cluster_centers_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
         self._check_fitted()
         data = self._check_features(X)
         out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
-        rows = _chunk_rows(*self.cluster_centers_.shape)
+        rows = chunk_rows(*self.cluster_centers_.shape)
         c = self.cluster_centers_
         for start in range(0, data.shape[0], rows):
             xc = data[start:start + rows].astype(np.float64)
@@ -498,17 +485,17 @@ class MiniBatchKMeans:
             out[start:start + rows] = np.sqrt(sq)
         return out
 
-    def score(self, X: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
         """Opposite of the weighted inertia of ``X`` under the fitted centres."""
         self._check_fitted()
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
-        _, dist = _labels_inertia(data, self.cluster_centers_)
+        _, dist = labels_sq_dist(data, self.cluster_centers_)
         return -float(w @ dist.astype(np.float64))
 
 
 # --------------------------------------------------------------------------
-# One run: seed, mini-batch phase, refinement
+# One run: seed, mini-batch phase, settling, refinement
 # --------------------------------------------------------------------------
 
 
@@ -524,31 +511,38 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
               rng: np.random.Generator) -> _Run:
     """One full run on valid data; prior validation is assumed."""
     sampler = _WeightedSampler(w, rng)
-    centers, counts = _initial_centers(X, w, p, sampler, rng)
-    centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
-    centers = _polish(X, w, centers, sampler)
-    steps_per_pass = math.ceil(X.shape[0] / p["batch_size"])
-    n_iter = math.ceil(n_steps / steps_per_pass)
+    mini_batch = X.shape[0] > _MINI_BATCH_MIN_BATCHES * p["batch_size"]
+    centers, counts = _initial_centers(X, w, p, sampler, rng, candidates=mini_batch)
+    n_iter = n_steps = 0
+    if mini_batch:
+        centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
+        n_iter = math.ceil(n_steps / math.ceil(X.shape[0] / p["batch_size"]))
     # Equal weights need no multiplications: the means are the same.
     lloyd_w = None if sampler.uniform else w
-    centers, labels, dist, n_refine = _refine(X, lloyd_w, centers, p["refine"])
+    centers, n_settle = _settle(X, lloyd_w, centers, sampler)
+    centers, labels, n_refine = lloyd(X, lloyd_w, centers, p["refine"])
+    dist = sq_dist_to_labels(X, centers, labels)
     inertia = float(w @ dist.astype(np.float64))
-    return _Run(centers, labels, inertia, n_steps, n_iter + n_refine)
+    return _Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
 
 
-def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
+def _initial_centers(X, w, p, sampler, rng, *, candidates: bool,
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Initial centres and the mini-batch counts they start with.
 
-    On large data the best of a few seedings, each settled by Lloyd passes on
-    one weighted sample, is kept (the counts are then its cluster sizes). On
-    small data, or if a sample holds too few distinct rows, one seeding.
+    With ``candidates`` (data large enough for the mini-batch phase) the best
+    of a few seedings, each settled by Lloyd passes on one weighted sample, is
+    kept (the counts are then its cluster sizes). Otherwise, or if the sample
+    holds too few distinct rows, one seeding.
     """
     k = p["k"]
     if isinstance(p["init"], np.ndarray):
         return p["init"].copy(), np.zeros(k)
     n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
-    if X.shape[0] > 2 * _POLISH_SAMPLE and n_seed <= _CANDIDATE_SAMPLE:
-        best = _best_candidate(X[sampler.draw(_CANDIDATE_SAMPLE)], n_seed, p, rng)
+    n_candidates = min(_SEED_CANDIDATES, X.shape[0] // _CANDIDATE_SAMPLE)
+    if candidates and n_candidates > 1:
+        size = min(_CANDIDATE_SAMPLE, X.shape[0])
+        best = _best_candidate(X[sampler.draw(size)], min(n_seed, size), n_candidates, p, rng)
         if best is not None:
             return best
     if X.shape[0] <= n_seed:
@@ -567,20 +561,21 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     return sample[idx].astype(np.float64), np.zeros(k)
 
 
-def _best_candidate(sample, n_seed, p, rng) -> tuple[np.ndarray, np.ndarray] | None:
-    """Seed ``_SEED_CANDIDATES`` times on ``sample``, settle each, keep the lowest inertia.
+def _best_candidate(sample, n_seed, n_candidates, p, rng,
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seed ``n_candidates`` times on ``sample``, settle each, keep the lowest inertia.
 
     The sample was drawn by weight, so its rows weigh the same. Returns None if
     the sample holds fewer than k distinct rows.
     """
     k, best = p["k"], None
-    for _ in range(_SEED_CANDIDATES):
+    for _ in range(n_candidates):
         idx = _seed_indices(sample[:n_seed], np.ones(n_seed), k, p["init"], rng)
         if idx is None:
             return None
-        centers, labels = _lloyd_until_settled(sample, None, sample[idx].astype(np.float64),
-                                               _CANDIDATE_MAX_PASSES)
-        inertia = float(_sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
+        centers, labels, _ = lloyd(sample, None, sample[idx].astype(np.float64),
+                                   _CANDIDATE_MAX_PASSES, max_changed=_POLISH_CHANGED)
+        inertia = float(sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
         if best is None or inertia < best[0]:
             # The centres already average these many points: the mini-batch
             # phase continues from them instead of starting over.
@@ -620,8 +615,8 @@ def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, 
 
 
 def _mean_variance(X, sampler) -> float:
-    """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
-    rows = X if X.shape[0] <= 65536 else X[sampler.draw(65536)]
+    """Mean per-feature variance of the rows, or of a weighted sample of 65,536 when more."""
+    rows = X if X.shape[0] <= _VARIANCE_SAMPLE else X[sampler.draw(_VARIANCE_SAMPLE)]
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
 
 
@@ -634,8 +629,8 @@ def _mini_batch_step(xb: np.ndarray, centers: np.ndarray,
     squared centre shift.
     """
     k = centers.shape[0]
-    labels, dist = _labels_inertia(xb, centers)
-    n_j, sums = _weighted_sums(xb, labels, None, k)
+    labels, dist = labels_sq_dist(xb, centers)
+    n_j, sums = group_sums(xb, labels, k)
     hit = n_j > 0
     new_counts = counts + n_j
     old = centers[hit].copy()
@@ -674,14 +669,11 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
     if n_move == 0:
         return
     k = centers.shape[0]
-    if n_move > k // 2:  # move only the worst half at once
-        worst = np.argsort(counts)[: k // 2]
+    if n_move > k // 2:  # move only the worst half at once (k >= 2 here)
         starving = np.zeros(k, dtype=bool)
-        starving[worst] = True
+        starving[np.argsort(counts)[: k // 2]] = True
         n_move = k // 2
-        if n_move == 0:
-            return
-    _, dist = _labels_inertia(xb, centers)
+    _, dist = labels_sq_dist(xb, centers)
     prob = dist.astype(np.float64)
     if prob.sum() <= 0:
         return
@@ -692,72 +684,22 @@ def _reassign_starving(xb, centers, counts, rng) -> None:
     counts[targets] = counts[~starving].min() if (~starving).any() else 1.0
 
 
-def _polish(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
-            sampler: _WeightedSampler) -> np.ndarray:
-    """Lloyd passes on a weighted sample (small data: on all of it) until few labels change.
+def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
+            sampler: _WeightedSampler) -> tuple[np.ndarray, int]:
+    """Lloyd passes until few labels change or the centres stop moving.
 
+    On all rows when there are at most twice ``_POLISH_SAMPLE`` (then the
+    passes count towards ``n_iter_``), else on a weighted sample of that size.
     Mini-batch centres are averages over the whole history of a centre, so they
-    lag behind; Lloyd passes on a large sample settle them cheaply and leave the
+    lag behind; passes on a large sample settle them cheaply and leave the
     exact passes over all points little to do.
     """
+    tol = _POLISH_TOL * _mean_variance(X, sampler)
     if X.shape[0] <= 2 * _POLISH_SAMPLE:
-        return _lloyd_until_settled(X, None if sampler.uniform else w, centers)[0]
+        centers, _, passes = lloyd(X, w, centers, _POLISH_MAX_PASSES,
+                                   max_changed=_POLISH_CHANGED, tol=tol)
+        return centers, passes
     sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
-    return _lloyd_until_settled(sample, None, centers)[0]
-
-
-def _lloyd_until_settled(sample, sw, centers, max_passes=_POLISH_MAX_PASSES,
-                         ) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd passes (weights ``sw``, None: equal) until few labels change.
-
-    Stops once at most ``_POLISH_CHANGED`` of the labels change in a pass, or
-    after ``max_passes``.
-    """
-    labels = _labels(sample, centers)
-    for _ in range(max_passes):
-        centers = _lloyd_update(sample, sw, labels, centers)
-        new_labels = _labels(sample, centers)
-        changed = np.count_nonzero(new_labels != labels)
-        labels = new_labels
-        if changed <= _POLISH_CHANGED * sample.shape[0]:
-            break
-    return centers, labels
-
-
-def _refine(X, w, centers, max_passes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Exact weighted Lloyd passes over all points; stop when no label changes.
-
-    ``w`` is None for equal weights. Returns centres, labels, their exact
-    squared distances and the number of passes.
-    """
-    labels = _labels(X, centers)
-    done = 0
-    for _ in range(max_passes):
-        centers = _lloyd_update(X, w, labels, centers)
-        new_labels = _labels(X, centers)
-        done += 1
-        changed = not np.array_equal(new_labels, labels)
-        labels = new_labels
-        if not changed:
-            break
-    return centers, labels, _sq_dist_to_labels(X, centers, labels), done
-
-
-def _lloyd_update(X, w, labels, centers) -> np.ndarray:
-    """Weighted means of the clusters (``w`` None: equal weights).
-
-    Empty clusters move to the points farthest from their centres.
-    """
-    k = centers.shape[0]
-    totals, sums = _weighted_sums(X, labels, w, k)
-    new = centers.copy()
-    full = totals > 0
-    new[full] = sums[full] / totals[full, None]
-    empty = np.flatnonzero(~full)
-    if empty.size:
-        dist = _sq_dist_to_labels(X, centers, labels).astype(np.float64)
-        if w is not None:
-            dist *= w > 0
-        far = np.argsort(-dist)[: empty.size]
-        new[empty[: far.size]] = X[far]
-    return new
+    centers = lloyd(sample, None, centers, _POLISH_MAX_PASSES,
+                    max_changed=_POLISH_CHANGED, tol=tol)[0]
+    return centers, 0

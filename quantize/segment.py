@@ -485,7 +485,7 @@ def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
 
 def __getattr__(name: str) -> Any:
     # The file job moved to quantize.segment_file; keep the old import path.
-    if name in ("segment_file", "OUTPUT_FILES"):
+    if name in ("segment_file", "OUTPUT_FILES", "check_segment_options"):
         from . import segment_file as _job
 
         return getattr(_job, name)

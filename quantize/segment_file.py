@@ -25,7 +25,7 @@ from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image,
 from .reconstruct import regions as _regions
 from .segment import SegmentResult, boundary_map, segment
 
-__all__ = ["EDGES_FILE", "OUTPUT_FILES", "segment_file"]
+__all__ = ["EDGES_FILE", "OUTPUT_FILES", "check_segment_options", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
@@ -121,6 +121,26 @@ def segment_file(
 _MAX_LABEL = 65535
 
 
+def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
+                          weights: Mapping[str, float] | None = None, space: Space = "lab",
+                          min_region: int | None = None, seed: Seed = None) -> dict[str, Any]:
+    """Validate the options of :func:`segment_file` and fill in their defaults.
+
+    For drivers (batch runs) that check options once, before any file is read.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`quantize.segment.segment` would, for the same values.
+
+    Examples
+    --------
+    >>> check_segment_options(regions=5)["regions"]
+    5
+    """
+    return _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+
+
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     if n_clusters is not None and regions is not None:
@@ -142,13 +162,13 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
                      names: tuple[str, ...]) -> dict[str, Path]:
     """Create ``outdir`` and check every output path before any work is done."""
     if outdir.exists() and not outdir.is_dir():
-        raise OutputError(f"{outdir}: exists and is not a directory, expected an "
-                          "output folder")
+        raise OutputError("exists and is not a directory, expected an "
+                          "output folder", path=outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{outdir}: cannot create output folder "
-                          f"({exc.strerror or exc})") from None
+        raise OutputError("cannot create output folder "
+                          f"({exc.strerror or exc})", path=outdir) from None
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}
 

@@ -1,19 +1,28 @@
-"""`make demo`: run `quantize reduce` on every sample photo, writing into OUT_DIR.
+"""`make demo`: the three jobs of quantize on the sample photos, written into OUT_DIR.
 
 Usage: python samples/demo.py SAMPLES_DIR OUT_DIR
 
-For each image it runs the real command twice: 16 colours with the palette
-saved as a GIMP palette, and the fewest colours with a mean CIEDE2000 of at
-most 3. ``--force`` makes a rerun overwrite the previous outputs.
+1. ``quantize reduce`` on every photo, twice: 16 colours (palette saved as a
+   GIMP palette) and the fewest colours with a mean CIEDE2000 of at most 3
+   -> ``OUT_DIR/reduce/``.
+2. ``quantize segment`` on two photos -> ``OUT_DIR/segment/<stem>/`` (region
+   labels, mean-colour image, borders, overlay, segments.json).
+3. A batch over the whole folder (16 colours per photo) -> ``OUT_DIR/batch/``,
+   reported as one HTML page, ``OUT_DIR/index.html``.
+
+Every step runs the real command (or the public batch API) and overwrites the
+outputs of a previous demo.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff"}
+SEGMENTED = ("coffee", "chelsea")
 
 
 def quantize_command() -> list[str]:
@@ -24,19 +33,62 @@ def quantize_command() -> list[str]:
     return [sys.executable, "-c", "from quantize.cli import main; main()"]
 
 
-def main(samples: Path, out: Path) -> int:
+def run(*args: object) -> bool:
+    """Run ``quantize ARGS``, echoing the command; True when it succeeded."""
+    argv = [*quantize_command(), *map(str, args)]
+    print("$ quantize " + " ".join(map(str, args)), flush=True)
+    return subprocess.run(argv).returncode == 0
+
+
+def reduce_all(images: list[Path], out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    images = sorted(p for p in samples.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     failures = 0
     for path in images:
-        runs = [
-            ["-k", "16", "-o", out / f"{path.stem}.k16.png",
-             "--palette-out", out / f"{path.stem}.k16.gpl"],
-            ["--quality", "3", "-o", out / f"{path.stem}.q3.png"],
-        ]
-        for options in runs:
-            argv = [*quantize_command(), "reduce", str(path), *map(str, options), "--force"]
-            failures += subprocess.run(argv).returncode != 0
+        failures += not run("reduce", path, "-k", 16, "-o", out / f"{path.stem}.k16.png",
+                            "--palette-out", out / f"{path.stem}.k16.gpl", "--force")
+        failures += not run("reduce", path, "--quality", 3, "-o", out / f"{path.stem}.q3.png",
+                            "--force")
+    return failures
+
+
+def segment_some(images: list[Path], out: Path) -> int:
+    failures = 0
+    for path in (p for p in images if p.stem in SEGMENTED):
+        failures += not run("segment", path, "-k", 6, "-o", out / path.stem, "--force")
+    return failures
+
+
+def batch_with_report(samples: Path, out: Path, report: Path) -> int:
+    """Reduce every photo of ``samples`` in parallel; write the HTML report."""
+    from quantize.batch import BatchSummary, plan_batch, reduce_mode, run_batch
+    from quantize.report_html import write_html_report
+
+    print(f"$ quantize batch {samples} -o {out} -k 16 --force  (then the HTML report)",
+          flush=True)
+    start = time.perf_counter()
+    plan = plan_batch(samples, out, reduce_mode(), options={"n_colors": 16, "seed": 0},
+                      force=True)
+    summary = BatchSummary(plan.total)
+    results = run_batch(plan, on_result=lambda r: (summary.add(r), _show(r)))
+    summary.seconds = time.perf_counter() - start
+    write_html_report(report, results, summary, mode="reduce")
+    return summary.failed
+
+
+def _show(result) -> None:
+    psnr = result.record.get("psnr")
+    detail = result.reason or ("lossless" if psnr is None else f"PSNR {psnr:.2f} dB")
+    print(f"  {result.status:7} {result.input.name}: {detail}", flush=True)
+
+
+def main(samples: Path, out: Path) -> int:
+    images = sorted(p for p in samples.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    failures = reduce_all(images, out / "reduce")
+    failures += segment_some(images, out / "segment")
+    report = out / "index.html"
+    failures += batch_with_report(samples, out / "batch", report)
+    print(f"\nDone. Open {report} in a browser to see the batch report:\n"
+          f"  {report.resolve().as_uri()}")
     return 1 if failures else 0
 
 

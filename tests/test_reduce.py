@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,17 +9,15 @@ from skimage import color as skcolor
 
 from quantize import reduce_colors
 from quantize.colors import (
-    _WHITE,
-    _XYZ_FROM_RGB,
     ciede2000,
     color_histogram,
-    lab_to_srgb,
     pack_rgb,
     srgb_to_lab,
     unpack_codes,
 )
 from quantize.errors import QualityError
 from quantize.metrics import delta_e, psnr
+from quantize.reconstruct.palette import diffuse_errors
 from quantize.reduce import ColorCountWarning, fit_palette
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
@@ -186,7 +182,8 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert np.all(result.indices[:3, :3] == 4)
     assert np.all(result.indices[3:] < 4)
     image = result.to_image()
-    assert image.mode == "P" and image.info["transparency"] == 4
+    assert image.mode == "P" and image.info["transparency"] == bytes([255] * 4 + [0])
+    assert result.alpha.tolist() == [255] * 4
 
 
 def test_fully_transparent_image_gives_an_empty_palette():
@@ -243,18 +240,22 @@ def test_dithering_keeps_local_averages_closer_to_the_original():
 
 
 def eight_colour_image() -> np.ndarray:
-    colors = np.array(list(itertools.product([20, 235], repeat=3)), np.uint8)
-    sizes = np.arange(1, 9) * 10  # unequal areas: a unique merge order
+    """Four colours, each with a twin at a different distance: the best k-partition is unique."""
+    base = np.array([[20, 20, 20], [235, 20, 20], [20, 235, 20], [20, 20, 235]])
+    twins = base + np.array([[4, 0, 0], [0, 10, 0], [0, 0, 20], [30, 30, 0]])
+    colors = np.vstack([base, twins]).astype(np.uint8)
+    sizes = np.array([40, 50, 60, 70, 45, 55, 65, 75])
     return np.repeat(colors, sizes, axis=0).reshape(1, -1, 3)
 
 
-def test_quality_picks_the_smallest_k_that_meets_the_target():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_quality_picks_the_smallest_k_that_meets_the_target(seed):
     image = eight_colour_image()
     errors = {k: reduce_colors(image, k, seed=0).delta_e for k in range(2, 9)}
+    assert all(errors[k] > errors[k + 1] for k in range(2, 8))
     target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
-    assert errors[6] <= target < errors[5]
-    result = reduce_colors(image, quality=target, seed=0)
-    assert result.k == 6 and result.delta_e <= target
+    result = reduce_colors(image, quality=target, seed=seed)
+    assert result.k == 6 and result.delta_e == pytest.approx(errors[6])
 
 
 def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):
@@ -270,6 +271,128 @@ def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
     assert result.delta_e <= 4.0 and 2 <= result.k < 64
 
 
+def many_colour_image(rng, size=200) -> np.ndarray:
+    """A smooth colour field plus noise: tens of thousands of distinct colours."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    field = np.dstack([200 * x + 30, 180 * y + 40, 120 * (1 - x * y) + 60])
+    return np.clip(field + rng.normal(0, 8, field.shape), 0, 255).astype(np.uint8)
+
+
+def test_quality_search_on_an_image_with_many_colours(rng):
+    image = many_colour_image(rng)
+    assert len(np.unique(pack_rgb(image))) > 1 << 15  # the cell and sampled paths
+    loose = reduce_colors(image, quality=6.0, seed=0)
+    tight = reduce_colors(image, quality=3.0, seed=0)
+    assert loose.delta_e <= 6.0 and tight.delta_e <= 3.0
+    assert 2 <= loose.k < tight.k <= 256
+    assert reduce_colors(image, quality=3.0, seed=0).k == tight.k  # same seed, same k
+    assert reduce_colors(image, tight.k // 2, seed=0).delta_e > 3.0
+
+
+# --------------------------------------------------------------------------
+# Alpha
+# --------------------------------------------------------------------------
+
+
+def test_four_distinct_alphas_at_k4_are_lossless():
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 180]],
+                     [[10, 10, 200, 90], [250, 250, 0, 30]]], np.uint8)
+    result = reduce_colors(rgba, 4, seed=0)
+    assert result.k == 4 and result.transparent_index is None
+    assert np.array_equal(result.to_rgba(), rgba)
+    assert result.psnr == np.inf and result.delta_e == 0.0
+    assert sorted(result.alpha.tolist()) == [30, 90, 180, 255]
+    assert result.transparency() == result.alpha[: np.flatnonzero(result.alpha < 255)[-1]
+                                                  + 1].tobytes()
+
+
+def test_semi_transparent_pixels_keep_their_alpha_and_clear_ones_share_an_entry():
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = [40, 90, 200]
+    rgba[..., 3] = 255
+    rgba[:, 4:6, 3] = 100  # a translucent shadow band
+    rgba[:, 6:, :] = [[255, 0, 255, 0], [0, 255, 0, 0]]  # clear pixels of any colour
+    result = reduce_colors(rgba, 2, seed=0)
+    assert result.k == 2 and result.transparent_index == 2
+    assert np.all(result.indices[:, 6:] == 2)
+    assert np.array_equal(result.to_rgba()[:, :6], rgba[:, :6])
+    assert result.transparency() == bytes(result.alpha.tolist() + [0])
+
+
+def test_rgba_metrics_are_measured_on_premultiplied_rgba(rng):
+    rgba = rng.integers(0, 256, (16, 16, 4), dtype=np.uint8)
+    rgba[:3, :, 3] = 0
+    result = reduce_colors(rgba, 5, seed=0)
+
+    def shown(a):
+        a = a.astype(float)
+        a[..., :3] *= a[..., 3:] / 255
+        return a
+
+    mse = ((shown(rgba) - shown(result.to_rgba())) ** 2).mean()
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    visible = rgba[..., 3] > 0
+    on_black = lambda a: np.rint(shown(a)[..., :3]).astype(np.uint8)[visible]  # noqa: E731
+    assert result.delta_e == pytest.approx(delta_e(on_black(rgba), on_black(result.to_rgba())),
+                                           rel=1e-5)
+
+
+# --------------------------------------------------------------------------
+# Dithering
+# --------------------------------------------------------------------------
+
+
+def test_dither_strength_zero_equals_no_dithering(rng):
+    image = many_colour_image(rng, 40)
+    plain = reduce_colors(image, 6, seed=0)
+    for off in (0.0, False, 0):
+        result = reduce_colors(image, 6, dither=off, seed=0)
+        assert np.array_equal(result.indices, plain.indices) and not result.dithered
+    assert reduce_colors(image, 6, dither=0.5, seed=0).dithered
+
+
+def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
+    features = rng.uniform(0, 255, (9, 13, 3)).astype(np.float32)
+    entries = rng.uniform(0, 255, (5, 3)).astype(np.float32)
+    got = diffuse_errors(features, entries, np.zeros((9, 13), np.float32))
+    d = ((features[:, :, None, :] - entries) ** 2).sum(axis=3)
+    assert np.array_equal(got, d.argmin(axis=2))
+
+
+def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng):
+    features = rng.uniform(0, 255, (7, 11, 3)).astype(np.float32)
+    entries = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.float32)
+    got = diffuse_errors(features, entries, np.ones((7, 11), np.float32))
+    work = features.astype(np.float64)
+    expected = np.zeros((7, 11), int)
+    for y, x in np.ndindex(7, 11):  # the textbook loop, with the same clipping to the palette box
+        value = np.clip(work[y, x], 0, 255)
+        i = expected[y, x] = ((entries - value) ** 2).sum(axis=1).argmin()
+        err = value - entries[i]
+        for dy, dx, share in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
+            if y + dy < 7 and 0 <= x + dx < 11:
+                work[y + dy, x + dx] += err * share / 16
+    assert np.array_equal(got, expected)
+
+
+def test_dithering_leaves_flat_areas_in_a_palette_colour_clean():
+    image = np.zeros((32, 64, 3), np.uint8)
+    image[:, :32] = np.linspace(0, 255, 32).round().astype(np.uint8)[None, :, None]
+    image[:, 32:] = 255  # flat white, itself a palette entry, next to the ramp
+    palette = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    result = reduce_colors(image, palette=palette, dither=1.0)
+    assert np.all(result.indices[:, 34:] == 1)
+    assert len(np.unique(result.indices[:, 8:24])) == 2  # the ramp is dithered
+
+
+def test_lower_strength_moves_fewer_pixels_off_their_nearest_entry(rng):
+    image = many_colour_image(rng, 48)
+    plain = reduce_colors(image, 8, seed=0).indices
+    moved = [np.count_nonzero(reduce_colors(image, 8, dither=s, seed=0).indices != plain)
+             for s in (0.25, 1.0)]
+    assert 0 < moved[0] < moved[1]
+
+
 # --------------------------------------------------------------------------
 # Bad parameters
 # --------------------------------------------------------------------------
@@ -280,13 +403,13 @@ def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
     ({"quality": -1}, ValueError, "quality=-1.0 should be >= 0"),
-    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool"),
+    ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),
     ({"palette": FOUR, "n_colors": 4}, ValueError, "palette and n_colors=4 cannot be combined"),
     ({"palette": FOUR, "quality": 2}, ValueError, "palette and quality=2.0 cannot be combined"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
-    ({"n_colors": 300, "dither": True}, ValueError, "dither=True supports at most 256"),
+    ({"n_colors": 300, "dither": True}, ValueError, "dither=1 supports at most 256"),
 ])
 def test_bad_parameters_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -331,16 +454,6 @@ def test_pack_and_unpack_round_trip(rng):
     assert np.array_equal(unpack_codes(pack_rgb(colors)), colors)
 
 
-def test_lab_conversion_matches_skimage(rng):
-    assert np.allclose(_XYZ_FROM_RGB, skcolor.rgb2xyz(np.eye(3)[None])[0].T)
-    assert np.allclose(_WHITE, skcolor.xyz_tristimulus_values(illuminant="D65", observer="2"))
-    colors = np.concatenate([rng.integers(0, 256, (5000, 3), dtype=np.uint8),
-                             np.array([[0, 0, 0], [255, 255, 255], [1, 1, 1]], np.uint8)])
-    expected = skcolor.rgb2lab(colors.reshape(-1, 1, 3)).reshape(-1, 3)
-    assert np.abs(srgb_to_lab(colors) - expected).max() < 1e-3
-    assert np.abs(lab_to_srgb(expected).astype(int) - colors).max() <= 1
-
-
 def test_metrics_known_values_and_weights_equal_repeats(rng):
     a = rng.integers(0, 256, (50, 3), dtype=np.uint8)
     b = rng.integers(0, 256, (50, 3), dtype=np.uint8)
@@ -382,5 +495,10 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     drawn = result.indices[opaque]
     assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
     rgb = image[..., :3][opaque]
-    assert result.psnr == pytest.approx(psnr(rgb, result.palette[drawn]))
+    shown = image.astype(float)  # premultiplied RGBA, over every pixel
+    shown[..., :3] *= shown[..., 3:] / 255
+    got = result.to_rgba().astype(float)
+    got[..., :3] *= got[..., 3:] / 255
+    mse = ((shown - got) ** 2).mean()
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)

@@ -8,12 +8,31 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.errors import ImageReadError, OutputError, OutputExistsError, QualityError
-from quantize.reconstruct.palette import read_palette, write_palette
-from quantize.reduce import reduce_colors, reduce_file
+from quantize.errors import (
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    QualityError,
+    ResultTooLargeError,
+)
+from quantize.palette_files import read_palette, write_palette
+from quantize.reduce import (
+    GIF_ALPHA_THRESHOLD,
+    ColorCountWarning,
+    check_reduce_options,
+    fit_palette,
+    reduce_colors,
+    reduce_file,
+)
+from quantize.reduce.shared import (
+    fit_shared_palette,
+    merge_histograms,
+    options_with_palette,
+    sample_colors,
+)
 
 RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
-               "bytes_out"}
+               "bytes_out", "frames", "palette"}
 COLOURS = np.array([[200, 30, 30], [30, 160, 40], [20, 30, 210], [240, 230, 220],
                     [90, 90, 90], [10, 10, 10]], np.uint8)
 
@@ -30,6 +49,18 @@ def photo(tmp_path, rng):
 
 def read_rgb(path):
     return np.asarray(Image.open(path).convert("RGB"))
+
+
+def png_chunk(path, name: bytes) -> bytes | None:
+    """The data of the first chunk called ``name`` in a PNG file, or None."""
+    data = path.read_bytes()
+    pos = 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        if data[pos + 4:pos + 8] == name:
+            return data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -128,11 +159,86 @@ def test_transparency_survives_as_one_palette_entry(tmp_path, suffix):
     assert np.array_equal(back[2:, :, :3], rgba[2:, :, :3])  # the 6 colours, exactly
 
 
-def test_transparent_images_leave_255_colours_for_a_png(tmp_path):
+def test_256_entries_with_transparency_are_255_colours_and_the_transparent_one(tmp_path, rng):
+    src = tmp_path / "alpha.png"
+    rgba = np.dstack([rng.integers(0, 256, (40, 40, 3), dtype=np.uint8),
+                      np.full((40, 40), 255, np.uint8)])
+    rgba[:5, :, 3] = 0
+    Image.fromarray(rgba).save(src)
+    out = tmp_path / "out.png"
+    record = reduce_file(src, out, n_colors=256, seed=0)
+    assert record["k"] == 255
+    with Image.open(out) as im:
+        assert im.mode == "P" and len(im.getpalette()) == 3 * 256
+        back = np.asarray(im)
+    # tRNS: 255 opaque entries, then the clear one
+    assert png_chunk(out, b"tRNS") == bytes([255] * 255 + [0])
+    assert np.all(back[:5] == 255) and np.all(back[5:] < 255)
+
+
+def test_palette_in_of_256_colours_leaves_no_room_for_transparency(tmp_path):
     src = tmp_path / "alpha.png"
     rgba_input(src)
+    palette = np.arange(256 * 3).reshape(256, 3) % 256
     with pytest.raises(ValueError, match="one entry is kept for the transparent pixels"):
-        reduce_file(src, tmp_path / "out.png", n_colors=256)
+        reduce_file(src, tmp_path / "out.png", palette_in=palette)
+
+
+def test_partial_alpha_round_trips_through_the_png_trns(tmp_path):
+    """A 2 x 2 RGBA image with four distinct alphas at k=4 is lossless, file to file."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128]],
+                     [[10, 10, 200, 40], [250, 250, 250, 0]]], np.uint8)
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    out = tmp_path / "out.png"
+    with pytest.warns(ColorCountWarning, match="only 3 distinct"):  # 3 visible + clear
+        record = reduce_file(src, out, n_colors=4, seed=0)
+    assert record["psnr"] is None and record["k"] == 3
+    assert sorted(e["alpha"] for e in record["palette"]) == [40, 128, 255]
+    with Image.open(out) as im:
+        assert im.mode == "P"
+        palette = np.asarray(im.getpalette(), np.uint8).reshape(-1, 3)
+        indices = np.asarray(im)
+        back = np.asarray(im.convert("RGBA"))
+    trns = png_chunk(out, b"tRNS")
+    assert trns is not None and len(trns) <= len(palette)
+    alpha_of = np.frombuffer(trns, np.uint8)  # entries after the tRNS bytes are opaque
+    for y, x in np.ndindex(2, 2):
+        i = indices[y, x]
+        assert (alpha_of[i] if i < len(alpha_of) else 255) == rgba[y, x, 3]
+        if rgba[y, x, 3]:
+            assert palette[i].tolist() == rgba[y, x, :3].tolist()
+    assert np.array_equal(back[..., 3], rgba[..., 3])
+    visible = rgba[..., 3] > 0
+    assert np.array_equal(back[visible], rgba[visible])
+
+
+def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
+    rgba = np.zeros((2, 4, 4), np.uint8)
+    rgba[..., :3] = [[[200, 0, 0]] * 4, [[0, 0, 200]] * 4]
+    rgba[:, :, 3] = [GIF_ALPHA_THRESHOLD - 1, GIF_ALPHA_THRESHOLD, 255, 255]
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    reduce_file(src, tmp_path / "a.gif", n_colors=6, seed=0)
+    with Image.open(tmp_path / "a.gif") as im:
+        back = np.asarray(im.convert("RGBA"))
+    assert back[:, 0, 3].tolist() == [0, 0]
+    assert (back[:, 1:, 3] == 255).all()
+    assert np.array_equal(back[:, 1:, :3], rgba[:, 1:, :3])
+
+
+def test_palette_files_carry_alpha(tmp_path):
+    palette = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
+    for suffix in (".json", ".hex"):
+        path = tmp_path / f"p{suffix}"
+        write_palette(path, palette, np.array([0.75, 0.25]))
+        assert np.array_equal(read_palette(path), palette)
+    assert (tmp_path / "p.hex").read_text() == "c81e1eff\n00000064\n"
+    doc = json.loads((tmp_path / "p.json").read_text())
+    assert doc["colors"][1] == {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 100,
+                                "share": 0.25}
+    write_palette(tmp_path / "opaque.hex", palette[:1])
+    assert read_palette(tmp_path / "opaque.hex").shape == (1, 3)
 
 
 def test_exif_rotated_input_comes_out_upright(tmp_path):
@@ -247,3 +353,85 @@ def test_palette_extensions_are_checked(photo, tmp_path):
     with pytest.raises(ValueError, match=r"palette_out=.*unknown palette extension '.txt'"):
         reduce_file(photo, tmp_path / "o.png", palette_out=tmp_path / "p.txt")
     assert not (tmp_path / "o.png").exists()
+
+
+# --------------------------------------------------------------------------
+# check_reduce_options: the drivers' checker
+# --------------------------------------------------------------------------
+
+
+def test_check_reduce_options_fills_the_defaults():
+    opts = check_reduce_options()
+    assert opts["n_colors"] == 16 and opts["dither"] == 0.0 and opts["space"] == "rgb"
+    assert opts["quality"] is None and opts["seed"] == 0 and opts["optimize"] is False
+    assert check_reduce_options(quality=3)["n_colors"] is None  # a bound, not a default
+    assert check_reduce_options(palette_in="p.gpl")["n_colors"] is None
+    assert check_reduce_options(dither=True)["dither"] == 1.0
+    assert check_reduce_options(dither=0.25)["dither"] == 0.25
+
+
+@pytest.mark.parametrize("options, error, match", [
+    ({"colours": 4}, TypeError, "unknown reduce option.*colours.*expected some of n_colors"),
+    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
+    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
+    ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
+    ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
+])
+def test_check_reduce_options_names_the_bad_option(options, error, match):
+    with pytest.raises(error, match=match):
+        check_reduce_options(**options)
+
+
+def test_skip_if_larger_writes_nothing_when_the_result_is_larger(tmp_path):
+    src = tmp_path / "flat.gif"  # a tiny GIF: any PNG of it is larger
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[4:] = 255
+    Image.fromarray(image).convert("P").save(src)
+    out = tmp_path / "out.png"
+    with pytest.raises(ResultTooLargeError, match="larger than the input") as info:
+        reduce_file(src, out, n_colors=2, skip_if_larger=True, optimize=False)
+    assert info.value.exit_code == 98 and not out.exists()
+
+
+# --------------------------------------------------------------------------
+# Shared palette: sample, merge, fit, map
+# --------------------------------------------------------------------------
+
+
+def test_sample_colors_draws_opaque_pixels_only(tmp_path):
+    src = tmp_path / "alpha.png"
+    rgba_input(src)  # rows 0-1 transparent
+    colors, counts = sample_colors(src, 500, seed=0)
+    assert counts.sum() == 500
+    assert set(map(tuple, colors.tolist())) <= set(map(tuple, COLOURS.tolist()))
+    again = sample_colors(src, 500, seed=0)
+    assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
+
+
+def test_merge_histograms_adds_counts_of_equal_colours():
+    a = (COLOURS[:2], np.array([3, 1]))
+    b = (COLOURS[1:3], np.array([2, 5]))
+    empty = (np.zeros((0, 3), np.uint8), np.zeros(0))
+    colors, counts = merge_histograms([a, empty, b])
+    got = {tuple(c): n for c, n in zip(colors.tolist(), counts.tolist(), strict=True)}
+    assert got == {tuple(COLOURS[0]): 3.0, tuple(COLOURS[1]): 3.0, tuple(COLOURS[2]): 5.0}
+    assert merge_histograms([empty])[0].shape == (0, 3)
+
+
+def test_shared_palette_maps_every_file_onto_the_same_colours(tmp_path, photo):
+    colors, counts = merge_histograms([sample_colors(photo, 2000, seed=(0, i))
+                                       for i in range(2)])
+    options = check_reduce_options(n_colors=4, seed=0)
+    palette = fit_shared_palette(colors, counts, options)
+    assert palette.shape == (4, 3)
+    assert np.array_equal(palette, fit_palette(colors, counts, 4, seed=0))
+    mapped = options_with_palette(options, palette)
+    assert "n_colors" not in mapped and mapped["palette_in"] is palette
+    record = reduce_file(photo, tmp_path / "m.png", **mapped)
+    used = np.unique(read_rgb(tmp_path / "m.png").reshape(-1, 3), axis=0)
+    assert record["k"] == 4 and set(map(tuple, used.tolist())) <= set(map(tuple,
+                                                                         palette.tolist()))

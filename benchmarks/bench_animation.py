@@ -1,0 +1,230 @@
+"""Benchmark colour reduction of animated GIFs: ``quantize reduce`` vs gifsicle and ImageMagick.
+
+Run on demand (``python benchmarks/bench_animation.py [--quick]``); pytest does
+not collect it. Two animations:
+
+- scikit-image's ``no_time_for_that_tiny.gif`` (24 frames, 70 ms, looping);
+- a 60-frame 640 x 360 animation built by :func:`_images.pan_zoom_frames` (a
+  slow pan and zoom over a photo, a static logo in a corner), saved by Pillow
+  as a GIF (40 ms a frame, looping; Pillow gives each frame its own palette).
+
+Each is reduced to 32 and 256 colours, file to file, by three commands, each a
+fresh process: ``quantize reduce IN -k N -o OUT``, ``gifsicle -O3 --colors N``
+and ImageMagick ``convert IN -colors N OUT``. Per command: median seconds of
+``--repeats`` runs, bytes, frames written (and total duration), and the mean
+PSNR over frames of what a viewer sees: every frame of input and output is
+composited by Pillow (disposal and transparency applied) and compared as
+premultiplied RGBA (a frame reproduced exactly counts as 100 dB). An output
+with fewer frames than its input is scored as a viewer would show it (its last
+frame stays on screen) and flagged FAILED; a command that fails prints its
+error and the run goes on.
+
+Targets (issue 12): every frame kept; PSNR >= both references; bytes <=
+gifsicle's; seconds <= ImageMagick's. ``--quick`` runs each command once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageSequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _images import pan_zoom_frames  # noqa: E402
+
+GIFSICLE = shutil.which("gifsicle") or "/usr/bin/gifsicle"
+CONVERT = shutil.which("convert") or "/usr/bin/convert"
+FRAME_MS = 40
+#: PSNR given to a frame reproduced exactly, so that a mean over frames stays finite.
+PSNR_CAP = 100.0
+
+
+# --------------------------------------------------------------------------
+# Inputs and scoring
+# --------------------------------------------------------------------------
+
+
+def skimage_gif() -> Path:
+    import skimage.data
+
+    return Path(os.path.dirname(skimage.data.__file__)) / "no_time_for_that_tiny.gif"
+
+
+def write_pan_zoom(path: Path) -> Path:
+    frames = [Image.fromarray(f) for f in pan_zoom_frames()]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=FRAME_MS, loop=0)
+    return path
+
+
+def composited_frames(path: Path) -> tuple[list[np.ndarray], int]:
+    """Every frame as a viewer shows it, ``(H, W, 4)`` uint8, and the total duration in ms."""
+    frames, total_ms = [], 0
+    with Image.open(path) as im:
+        for frame in ImageSequence.Iterator(im):
+            frames.append(np.asarray(frame.convert("RGBA")))
+            total_ms += int(frame.info.get("duration", 0) or 0)
+    return frames, total_ms
+
+
+def premultiplied(rgba: np.ndarray) -> np.ndarray:
+    out = rgba.astype(np.float64)
+    out[..., :3] *= out[..., 3:] / 255
+    return out
+
+
+def frame_psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR of two RGBA frames, premultiplied; a lossless frame counts as ``PSNR_CAP``."""
+    mse = float(np.mean((premultiplied(a) - premultiplied(b)) ** 2))
+    return PSNR_CAP if mse == 0 else min(PSNR_CAP, 10 * np.log10(255.0**2 / mse))
+
+
+def mean_psnr(reference: list[np.ndarray], output: list[np.ndarray]) -> float:
+    """Mean PSNR over the reference frames; a missing output frame shows the last one."""
+    return float(np.mean([frame_psnr(ref, output[min(i, len(output) - 1)])
+                          for i, ref in enumerate(reference)]))
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+
+
+def quantize_command() -> list[str]:
+    script = Path(sys.executable).with_name("quantize")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from quantize.cli import main; main()"]
+
+
+def argv_for(tool: str, src: Path, out: Path, k: int, seed: int) -> list[str]:
+    if tool == "quantize reduce":
+        return [*quantize_command(), "reduce", str(src), "-k", str(k), "-o", str(out),
+                "--seed", str(seed), "--force"]
+    if tool == "gifsicle -O3":
+        return [GIFSICLE, "-O3", "--colors", str(k), str(src), "-o", str(out)]
+    return [CONVERT, str(src), "-colors", str(k), str(out)]
+
+
+TOOLS = ("quantize reduce", "gifsicle -O3", "convert -colors")
+
+
+@dataclass
+class Result:
+    tool: str
+    seconds: float = float("nan")
+    bytes: int = 0
+    frames: int = 0
+    total_ms: int = 0
+    psnr: float = float("nan")
+    problem: str | None = None
+
+
+def run(argv: Sequence[str]) -> tuple[float, str | None]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode == 0:
+        return seconds, None
+    last = (done.stderr.strip().splitlines() or [""])[-1]
+    return seconds, f"failed (exit {done.returncode}): {last[:160]}"
+
+
+def measure(tool: str, src: Path, out: Path, k: int, repeats: int,
+            reference: list[np.ndarray]) -> Result:
+    times = []
+    for seed in range(repeats):
+        out.unlink(missing_ok=True)
+        seconds, problem = run(argv_for(tool, src, out, k, seed))
+        if problem:
+            return Result(tool, problem=problem)
+        times.append(seconds)
+    frames, total_ms = composited_frames(out)
+    if frames[0].shape != reference[0].shape:
+        return Result(tool, problem=f"output size {frames[0].shape} != input "
+                      f"{reference[0].shape}")
+    return Result(tool, statistics.median(times), out.stat().st_size, len(frames), total_ms,
+                  mean_psnr(reference, frames))
+
+
+# --------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def table(name: str, src: Path, k: int, repeats: int, workdir: Path) -> list[str]:
+    reference, total_ms = composited_frames(src)
+    h, w = reference[0].shape[:2]
+    print(f"\n{name} ({w}x{h}, {len(reference)} frames, {total_ms} ms, "
+          f"{src.stat().st_size:,} bytes) -> {k} colours, median of {repeats}")
+    print(f"  {'command':<18}{'seconds':>8}{'bytes':>11}{'frames':>8}{'ms':>7}{'PSNR':>8}")
+    results = {}
+    for tool in TOOLS:
+        out = workdir / f"{src.stem}.k{k}.{tool.split()[0]}.gif"
+        r = results[tool] = measure(tool, src, out, k, repeats, reference)
+        if r.problem:
+            print(f"  {tool:<18}{r.problem}")
+            continue
+        flag = "" if r.frames == len(reference) else f"  FAILED: {r.frames} of " \
+               f"{len(reference)} frames"
+        print(f"  {tool:<18}{r.seconds:8.3f}{r.bytes:11,d}{r.frames:8d}{r.total_ms:7d}"
+              f"{r.psnr:8.2f}{flag}")
+    return targets(f"{name} k={k}", results, len(reference))
+
+
+def targets(label: str, results: dict[str, Result], n_frames: int) -> list[str]:
+    ours, gs, im = (results[t] for t in TOOLS)
+    if ours.problem:
+        return [f"{label}: quantize reduce {ours.problem}  MISSED"]
+    lines = [f"{label}: every frame kept: {ours.frames} of {n_frames}  "
+             f"{verdict(ours.frames == n_frames)}"]
+    refs = [r for r in (gs, im) if not r.problem]
+    if refs:
+        gap = min(ours.psnr - r.psnr for r in refs)
+        lines.append(f"{label}: PSNR >= gifsicle and ImageMagick: {gap:+.2f} dB vs the better "
+                     f"one  {verdict(gap >= 0 and len(refs) == 2)}")
+    if not gs.problem:
+        lines.append(f"{label}: bytes <= gifsicle's: {ours.bytes / gs.bytes:.3f}x  "
+                     f"{verdict(ours.bytes <= gs.bytes)}")
+    if not im.problem:
+        lines.append(f"{label}: seconds <= ImageMagick's: {ours.seconds / im.seconds:.2f}x  "
+                     f"{verdict(ours.seconds <= im.seconds)}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ks", type=int, nargs="+", default=[32, 256])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run per command")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else args.repeats
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="bench_animation_") as tmp:
+        workdir = Path(tmp)
+        inputs = {"no_time_for_that_tiny.gif": Path(shutil.copy(skimage_gif(), workdir)),
+                  "pan-zoom (generated)": write_pan_zoom(workdir / "pan_zoom.gif")}
+        for name, src in inputs.items():
+            for k in args.ks:
+                lines += table(name, src, k, repeats, workdir)
+    print("\nTargets (issue 12)")
+    for line in lines:
+        print("  " + line)
+
+
+if __name__ == "__main__":
+    main()

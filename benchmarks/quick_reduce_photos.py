@@ -1,0 +1,107 @@
+"""Quick check of ``quantize reduce`` against pngquant on small photos, file to file.
+
+Run on demand: ``python benchmarks/quick_reduce_photos.py DIR [--k 16 64] [--repeats 3]``
+with PNG photos in DIR. For every photo and k it runs, through the command
+line, ``quantize reduce`` (undithered and ``--dither``) and ``pngquant``
+(``--nofs`` and its default dithering), and prints seconds (median of the
+repeats), bytes, PSNR and PSNR after a Gaussian blur of sigma 1 (premultiplied
+RGBA when the input has alpha), plus the median ratios to pngquant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+QUANTIZE = str(Path(sys.executable).with_name("quantize"))
+PNGQUANT = shutil.which("pngquant") or "/usr/bin/pngquant"
+
+
+def premultiplied(path: Path) -> np.ndarray:
+    """``(H, W, 4)`` float64 premultiplied RGBA of an image file."""
+    with Image.open(path) as im:
+        rgba = np.asarray(im.convert("RGBA"), dtype=np.float64)
+    rgba[..., :3] *= rgba[..., 3:] / 255.0
+    return rgba
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a - b) ** 2).mean())
+    return math.inf if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+
+
+def blurred(a: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    return gaussian_filter(a, sigma=(1, 1, 0))
+
+
+def timed(cmd: list[str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def tools(src: Path, out: Path, k: int) -> dict[str, list[str]]:
+    q = [QUANTIZE, "reduce", str(src), "-k", str(k), "-o", str(out), "--force"]
+    p = [PNGQUANT, "--force", "--output", str(out), str(k)]
+    return {"q": q, "q-dither": q + ["--dither"],
+            "pq-nofs": p[:1] + ["--nofs"] + p[1:] + [str(src)], "pq": p + [str(src)]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--k", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sorted(args.folder.glob("*.png")):
+            ref = premultiplied(src)
+            ref_blur = blurred(ref)
+            for k in args.k:
+                row = {"file": src.stem, "k": k}
+                for name, cmd in tools(src, Path(tmp) / f"{src.stem}.{k}.png", k).items():
+                    out = Path(cmd[cmd.index("--output") + 1] if "--output" in cmd
+                               else cmd[cmd.index("-o") + 1])
+                    row[name] = timed(cmd, args.repeats)
+                    got = premultiplied(out)
+                    row[name + " bytes"] = out.stat().st_size
+                    row[name + " psnr"] = psnr(ref, got)
+                    row[name + " blur"] = psnr(ref_blur, blurred(got))
+                rows.append(row)
+                print(" ".join(f"{key}={value:.3f}" if isinstance(value, float)
+                               else f"{key}={value}" for key, value in row.items()), flush=True)
+    summarise(rows)
+
+
+def summarise(rows: list[dict]) -> None:
+    def med(f) -> float:
+        return statistics.median(f(r) for r in rows)
+
+    print("\nmedians over files and k:")
+    print(f"  time  q/pq-nofs {med(lambda r: r['q'] / r['pq-nofs']):.2f}   "
+          f"q-dither/pq {med(lambda r: r['q-dither'] / r['pq']):.2f}")
+    print(f"  bytes q/pq-nofs {med(lambda r: r['q bytes'] / r['pq-nofs bytes']):.3f}   "
+          f"q-dither/pq {med(lambda r: r['q-dither bytes'] / r['pq bytes']):.3f}")
+    print(f"  PSNR  q-pq-nofs {med(lambda r: r['q psnr'] - r['pq-nofs psnr']):+.2f} dB "
+          f"(min {min(r['q psnr'] - r['pq-nofs psnr'] for r in rows):+.2f})   "
+          f"blurred q-dither - pq {med(lambda r: r['q-dither blur'] - r['pq blur']):+.2f} dB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,467 @@
+"""Numerical building blocks shared by every layer, each written once.
+
+Private: prior validation of the data is assumed by every function here. The
+callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
+``batch``) check their inputs at their own public boundary and then use:
+
+- **nearest centre**: :func:`nearest` (labels), :func:`sq_dist_to_labels`,
+  :func:`labels_sq_dist` (both), :func:`sq_dist_to` (to a few candidate
+  centres, for seeding). All are chunked float32 matrix products
+  ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
+  matrix is built for large ``n``;
+- **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
+  coordinate sums in float64 (``np.bincount`` column by column);
+- **Lloyd passes** from given centres: :func:`lloyd_update` (one step) and
+  :func:`lloyd` (passes until few labels change);
+- **24-bit colour codes**: :func:`pack_rgb`, :func:`unpack_rgb`;
+- **sRGB <-> CIE Lab**: :func:`srgb_to_lab`, :func:`lab_to_srgb`, with the D65
+  white of the CIE 1931 2 degree observer, ``(0.95047, 1.0, 1.08883)``, the
+  values scikit-image uses (a test pins the conversion against
+  ``skimage.color.rgb2lab``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+# --------------------------------------------------------------------------
+# Nearest centre
+# --------------------------------------------------------------------------
+
+# Rows per chunk are chosen so that rows x k x max(d, 8) stays below this: the
+# (rows x k) float32 block then fits in L2 cache, and OpenBLAS runs each small
+# product on one thread (threads that wait on a busy machine cost far more than
+# they save on products this thin).
+_CHUNK_WORK = 1 << 19
+_CHUNK_MIN_ROWS, _CHUNK_MAX_ROWS = 256, 8192
+
+
+def chunk_rows(k: int, d: int) -> int:
+    """Rows of ``X`` per chunk when comparing them with ``k`` centres of ``d`` features."""
+    rows = _CHUNK_WORK // (max(k, 1) * max(d, 8))
+    return min(_CHUNK_MAX_ROWS, max(_CHUNK_MIN_ROWS, rows))
+
+
+def _as_f32(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index ``(n,)`` of the nearest row of ``centers`` (k, d) for each row of ``X`` (n, d).
+
+    Squared Euclidean distance compared as ``||c||^2 - 2 x.c`` in float32,
+    chunk by chunk, so peak extra memory is the labels plus one ``(chunk, k)``
+    block; ties go to the lower index.
+
+    >>> nearest(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
+    [1, 0]
+    """
+    X = _as_f32(X)
+    c32 = _as_f32(centers)
+    ct2 = np.ascontiguousarray(-2.0 * c32.T)
+    c_sq = np.einsum("ij,ij->i", c32, c32)
+    n, k = X.shape[0], c32.shape[0]
+    rows = chunk_rows(k, X.shape[1])
+    labels = np.empty(n, dtype=np.intp)
+    block = np.empty((min(rows, n), k), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        b = block[: stop - start]
+        np.matmul(X[start:stop], ct2, out=b)
+        b += c_sq
+        np.argmin(b, axis=1, out=labels[start:stop])
+    return labels
+
+
+def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Squared distance ``(n,)`` float32 from each row of ``X`` to its labelled centre.
+
+    Computed from ``x - c`` (not from the expansion, which loses precision when
+    points sit far from the origin), chunk by chunk.
+
+    >>> sq_dist_to_labels(np.array([[0., 0.], [3., 4.]]), np.zeros((1, 2)),
+    ...                   np.array([0, 0])).tolist()
+    [0.0, 25.0]
+    """
+    X = _as_f32(X)
+    c32 = _as_f32(centers)
+    dist = np.empty(X.shape[0], dtype=np.float32)
+    rows = chunk_rows(*c32.shape)
+    for start in range(0, X.shape[0], rows):
+        stop = start + rows
+        diff = X[start:stop] - c32[labels[start:stop]]
+        np.einsum("ij,ij->i", diff, diff, out=dist[start:stop])
+    return dist
+
+
+def labels_sq_dist(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre ``(n,)`` and the exact squared distance to it ``(n,)`` float32."""
+    labels = nearest(X, centers)
+    return labels, sq_dist_to_labels(X, centers, labels)
+
+
+def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Squared distances ``(n, m)`` float64 from the rows of float32 ``X`` to a few rows ``C``.
+
+    ``x_sq`` holds the squared norms of the rows of ``X``. Used by seeding,
+    which compares all rows with a handful of candidates at a time.
+    """
+    c = _as_f32(C)
+    ct2 = np.ascontiguousarray(-2.0 * c.T)
+    c_sq = np.einsum("ij,ij->i", c, c)
+    out = np.empty((X.shape[0], c.shape[0]), dtype=np.float32)
+    rows = chunk_rows(c.shape[0], X.shape[1])
+    for start in range(0, X.shape[0], rows):
+        stop = start + rows
+        block = out[start:stop]
+        np.matmul(X[start:stop], ct2, out=block)
+        block += c_sq
+        block += x_sq[start:stop, None]
+    np.maximum(out, 0.0, out=out)
+    return out.astype(np.float64)
+
+
+# --------------------------------------------------------------------------
+# Weighted group sums and Lloyd passes
+# --------------------------------------------------------------------------
+
+
+def group_sums(X: np.ndarray, labels: np.ndarray, k: int,
+               weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group weight totals ``(k,)`` and weighted coordinate sums ``(k, d)``, float64.
+
+    ``labels`` are in ``[0, k)``; ``weights`` None counts every row once.
+
+    >>> totals, sums = group_sums(np.array([[1.], [3.], [5.]]), np.array([0, 0, 1]), 2)
+    >>> totals.tolist(), sums.tolist()
+    ([2.0, 1.0], [[4.0], [5.0]])
+    """
+    totals = np.bincount(labels, weights=weights, minlength=k).astype(np.float64)
+    sums = np.empty((k, X.shape[1]), dtype=np.float64)
+    for j in range(X.shape[1]):
+        col = X[:, j] if weights is None else X[:, j] * weights
+        sums[:, j] = np.bincount(labels, weights=col, minlength=k)
+    return totals, sums
+
+
+def group_means(X: np.ndarray, labels: np.ndarray, k: int,
+                weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group weighted means ``(k, d)`` float64 and totals ``(k,)``; empty groups get 0."""
+    totals, sums = group_sums(X, labels, k, weights)
+    return sums / np.maximum(totals, np.finfo(np.float64).tiny)[:, None], totals
+
+
+Empty = Literal["farthest", "keep"]
+
+
+def lloyd_update(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
+                 centers: np.ndarray, empty: Empty = "farthest") -> np.ndarray:
+    """Weighted means ``(k, d)`` float64 of the groups of ``labels``.
+
+    A centre with no members (or zero total weight) moves to one of the points
+    farthest from their centres (``empty="farthest"``), or stays put
+    (``empty="keep"``).
+    """
+    k = centers.shape[0]
+    totals, sums = group_sums(X, labels, k, weights)
+    new = np.array(centers, dtype=np.float64, copy=True)
+    full = totals > 0
+    new[full] = sums[full] / totals[full, None]
+    vacant = np.flatnonzero(~full)
+    if vacant.size and empty == "farthest":
+        dist = sq_dist_to_labels(X, centers, labels).astype(np.float64)
+        if weights is not None:
+            dist *= weights > 0
+        far = np.argsort(-dist)[: vacant.size]
+        new[vacant[: far.size]] = X[far]
+    return new
+
+
+def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
+          *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
+          ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Lloyd passes from ``centers`` until few labels change or the centres settle.
+
+    Each pass moves every centre to the weighted mean of its members and
+    relabels. Stops once at most ``max_changed`` (a share of the rows; 0: none)
+    of the labels change in a pass, once the squared centre shifts of a pass
+    sum to at most ``tol`` (0: rule off), or after ``max_passes``.
+
+    Relabelling skips the rows whose label cannot change, by Hamerly's bounds
+    (see :class:`_HamerlyBounds`): after the first few passes most rows are
+    settled, so a pass costs little more than the group sums. The labels are
+    those of plain passes (:func:`nearest` on every row) except where two
+    centres are equally near to within float32 rounding.
+
+    Returns
+    -------
+    centers : (k, d) ndarray of float64
+    labels : (n,) ndarray of intp
+        The nearest centre of every row; when the stop rule fired, the centres
+        are exactly the weighted means of these labels.
+    passes : int
+        Passes done.
+
+    >>> X = np.array([[0.], [1.], [9.], [10.]])
+    >>> c, labels, passes = lloyd(X, None, np.array([[0.], [1.]]), 10)
+    >>> c.ravel().tolist(), labels.tolist()
+    ([0.5, 9.5], [0, 0, 1, 1])
+    """
+    bounds = _HamerlyBounds(X, centers)
+    limit = max_changed * X.shape[0]
+    done = 0
+    for _ in range(max_passes):
+        new = lloyd_update(X, weights, bounds.labels, centers, empty)
+        settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
+        centers = new
+        changed = bounds.relabel(centers)
+        done += 1
+        if changed <= limit or settled:
+            break
+    return centers, bounds.labels, done
+
+
+_EPS32 = float(np.finfo(np.float32).eps)
+
+
+class _HamerlyBounds:
+    """Nearest-centre labels kept up to date with Hamerly's bounds (2010).
+
+    For each row: ``upper`` >= its distance to its own centre, ``lower`` <= its
+    distance to every other centre. When centres move by ``shift``, ``upper``
+    grows by its own centre's shift and ``lower`` drops by the largest shift of
+    the others. A row keeps its label while ``upper`` stays below ``max(lower,
+    half the distance from its centre to the next one)``; only the other rows
+    are compared with all centres again, in one vectorised call.
+
+    :func:`nearest` compares float32 expansions ``||c||^2 - 2 x.c``, each off
+    by at most ``err = a (||x||^2 + max ||c||^2)``. Distances here are to the
+    same float32 centres, and a row is skipped only when its own squared
+    distance is below every other by more than ``2 err``: then :func:`nearest`
+    would pick its label too.
+    """
+
+    def __init__(self, X: np.ndarray, centers: np.ndarray):
+        self.X = _as_f32(X)
+        d = self.X.shape[1]
+        self._x_sq = np.einsum("ij,ij->i", self.X, self.X, dtype=np.float64)
+        # Relative rounding of an exact squared distance (difference, then
+        # squares); absolute rounding of the expansion per unit of
+        # ||x||^2 + ||c||^2, both with a factor of two to spare.
+        self._rel = 2.0 * (d + 2) * _EPS32
+        self._abs = 2.0 * (d + 4) * _EPS32
+        n = self.X.shape[0]
+        self.labels = np.empty(n, dtype=np.intp)
+        self.upper = np.empty(n, dtype=np.float64)
+        self.lower = np.empty(n, dtype=np.float64)
+        self._set_centers(_as_f32(centers))
+        self._assign(np.arange(n), fresh=True)
+
+    def _set_centers(self, c32: np.ndarray) -> None:
+        self.c32 = c32
+        self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
+
+    def _err(self, rows: np.ndarray | slice) -> np.ndarray:
+        """Bound on the rounding of one expansion for ``rows``."""
+        return self._abs * (self._x_sq[rows] + self._c_sq_max)
+
+    def relabel(self, centers: np.ndarray) -> int:
+        """Move to ``centers``, relabel the rows that may change, return how many did."""
+        new32 = _as_f32(centers)
+        shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
+        self._set_centers(new32)
+        self.upper += shift[self.labels]
+        self.lower -= _largest_other(shift, self.labels)
+        bound = np.maximum(self.lower, 0.5 * _next_centre_distance(new32)[self.labels])
+        bound_sq = bound * bound
+        active = np.flatnonzero(self.upper * self.upper + 2.0 * self._err(slice(None))
+                                >= bound_sq)
+        if active.size == 0:
+            return 0
+        # Tighten the upper bounds of these rows before the full comparison.
+        self.upper[active] = self._own_distance(active, self.labels[active])
+        up = self.upper[active]
+        active = active[up * up + 2.0 * self._err(active) >= bound_sq[active]]
+        return self._assign(active) if active.size else 0
+
+    def _own_distance(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Upper bound on the distance of ``rows`` to the centres ``labels``."""
+        own = sq_dist_to_labels(self.X[rows], self.c32, labels).astype(np.float64)
+        return np.sqrt(own * (1.0 + self._rel))
+
+    def _assign(self, rows: np.ndarray, fresh: bool = False) -> int:
+        """Label ``rows`` by their nearest centre, reset their bounds, count the changes.
+
+        The upper bounds of ``rows`` must be exact already unless ``fresh``;
+        only the rows whose label changes get new ones.
+        """
+        labels, second = _nearest_two(self.X[rows], self.c32)
+        second += self._x_sq[rows]
+        second -= self._err(rows)
+        self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
+        if not fresh:
+            moved = labels != self.labels[rows]
+            rows, labels = rows[moved], labels[moved]
+        self.labels[rows] = labels
+        self.upper[rows] = self._own_distance(rows, labels)
+        return rows.size
+
+
+def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest.
+
+    As :func:`nearest`, chunk by chunk, but with the ``(k, chunk)`` block
+    transposed: NumPy takes minima across rows far faster than along them. The
+    second value is ``inf`` when there is one centre.
+    """
+    c2 = -2.0 * c32
+    c_sq = np.einsum("ij,ij->i", c32, c32)[:, None]
+    n, k = X.shape[0], c32.shape[0]
+    rows = chunk_rows(k, X.shape[1])
+    labels = np.empty(n, dtype=np.intp)
+    second = np.full(n, np.inf, dtype=np.float64)
+    block = np.empty((k, min(rows, n)), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        b = block[:, : stop - start]
+        np.matmul(c2, X[start:stop].T, out=b)
+        b += c_sq
+        lab = np.argmin(b, axis=0, out=labels[start:stop])
+        if k > 1:
+            b[lab, np.arange(stop - start)] = np.inf
+            second[start:stop] = b.min(axis=0)
+    return labels, second
+
+
+def _largest_other(shift: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """For each row, the largest shift among the centres other than its own."""
+    if shift.shape[0] == 1:
+        return np.zeros(labels.shape[0])
+    first, second = np.argsort(shift)[::-1][:2]
+    return np.where(labels == first, shift[second], shift[first])
+
+
+def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
+    """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1)."""
+    c = c32.astype(np.float64)
+    sq = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(sq, np.inf)
+    return np.sqrt(sq.min(axis=1))
+
+
+# --------------------------------------------------------------------------
+# 24-bit colour codes
+# --------------------------------------------------------------------------
+
+
+def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+    """24-bit codes ``r << 16 | g << 8 | b`` of ``(..., 3)`` uint8 colours, as uint32 ``(...)``.
+
+    >>> pack_rgb(np.array([[255, 128, 1]], dtype=np.uint8)).tolist() == [0xFF8001]
+    True
+    """
+    codes = rgb[..., 0].astype(np.uint32)
+    codes <<= 8
+    codes |= rgb[..., 1]
+    codes <<= 8
+    codes |= rgb[..., 2]
+    return codes
+
+
+def unpack_rgb(codes: np.ndarray) -> np.ndarray:
+    """``(..., 3)`` uint8 colours of 24-bit codes; the inverse of :func:`pack_rgb`.
+
+    >>> unpack_rgb(np.array([0xFF8001])).tolist()
+    [[255, 128, 1]]
+    """
+    codes = np.asarray(codes)
+    out = np.empty(codes.shape + (3,), dtype=np.uint8)
+    out[..., 0] = codes >> 16
+    out[..., 1] = (codes >> 8) & 0xFF
+    out[..., 2] = codes & 0xFF
+    return out
+
+
+# --------------------------------------------------------------------------
+# sRGB <-> CIE Lab (D65, 2 degree observer)
+# --------------------------------------------------------------------------
+
+#: The D65 white point (2 degree observer) in XYZ with Y = 1.
+D65_WHITE = np.array([0.95047, 1.0, 1.08883])
+# Linear-light value of each 8-bit sRGB level (IEC 61966-2-1).
+_LEVELS = np.arange(256, dtype=np.float64) / 255.0
+_SRGB_TO_LINEAR = np.where(_LEVELS > 0.04045, ((_LEVELS + 0.055) / 1.055) ** 2.4,
+                           _LEVELS / 12.92)
+# sRGB -> XYZ matrix; its columns are the XYZ of the primaries.
+_XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
+                          [0.212671, 0.715160, 0.072169],
+                          [0.019334, 0.119193, 0.950227]])
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB)
+# _CONTRIB[c, j, v]: what level v of input channel c adds to XYZ[j] / white[j];
+# a colour's scaled XYZ is a sum of three table look-ups per component.
+_CONTRIB = np.einsum("v,jc->cjv", _SRGB_TO_LINEAR,
+                     _XYZ_FROM_RGB / D65_WHITE[:, None]).astype(np.float32)
+# CIE constants: below _EPSILON, f(t) is the line _KAPPA * t + 16/116.
+_EPSILON = 0.008856
+_KAPPA = 7.787
+# Colours per band when converting: bounds the float32 temporaries.
+_LAB_BAND = 1 << 20
+
+
+def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
+    """CIE Lab ``(..., 3)`` float32 of ``(..., 3)`` uint8 sRGB colours.
+
+    Table look-ups per channel, in bands, so a 12 MP image needs little
+    temporary memory.
+
+    >>> lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], dtype=np.uint8))
+    >>> lab.astype(float).round(1).tolist()
+    [[100.0, -0.0, 0.0], [0.0, 0.0, 0.0], [53.2, 80.1, 67.2]]
+    """
+    flat = colors.reshape(-1, 3)
+    lab = np.empty(flat.shape, dtype=np.float32)
+    for start in range(0, flat.shape[0], _LAB_BAND):
+        band = flat[start:start + _LAB_BAND]
+        lab[start:start + band.shape[0]] = _lab_band(band)
+    return lab.reshape(colors.shape)
+
+
+def _lab_band(rgb: np.ndarray) -> np.ndarray:
+    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    scaled = np.empty(rgb.shape, dtype=np.float32)  # XYZ divided by the white point
+    for j in range(3):
+        out = scaled[:, j]
+        np.add(_CONTRIB[0, j][r], _CONTRIB[1, j][g], out=out)
+        out += _CONTRIB[2, j][b]
+    f = np.cbrt(scaled)
+    small = scaled <= _EPSILON
+    f[small] = _KAPPA * scaled[small] + 16.0 / 116.0
+    lab = np.empty_like(f)
+    np.multiply(f[:, 1], 116.0, out=lab[:, 0])
+    lab[:, 0] -= 16.0
+    np.subtract(f[:, 0], f[:, 1], out=lab[:, 1])
+    lab[:, 1] *= 500.0
+    np.subtract(f[:, 1], f[:, 2], out=lab[:, 2])
+    lab[:, 2] *= 200.0
+    return lab
+
+
+def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
+    """uint8 sRGB ``(..., 3)`` of CIE Lab colours, clipped to the sRGB gamut and rounded.
+
+    The inverse of :func:`srgb_to_lab` (same white point and constants).
+
+    >>> lab_to_srgb(np.array([[100.0, 0.0, 0.0], [53.24, 80.09, 67.2]])).tolist()
+    [[255, 255, 255], [255, 0, 0]]
+    """
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    f = np.stack([fy + lab[..., 1] / 500.0, fy, fy - lab[..., 2] / 200.0], axis=-1)
+    cube = f ** 3
+    t = np.where(cube > _EPSILON, cube, (f - 16.0 / 116.0) / _KAPPA)
+    linear = (t * D65_WHITE) @ _RGB_FROM_XYZ.T
+    linear = np.clip(linear, 0.0, 1.0)
+    srgb = np.where(linear > 0.0031308, 1.055 * linear ** (1 / 2.4) - 0.055, 12.92 * linear)
+    return np.clip(np.rint(srgb * 255.0), 0, 255).astype(np.uint8)

@@ -1,0 +1,54 @@
+"""Animated GIF, APNG and WebP: every frame reduced to one palette, written as an animation.
+
+- :mod:`~quantize.animation.frames`: reading, one composited RGBA frame at a
+  time (:func:`iter_frames`), the pixel limit over frames x pixels
+  (:func:`probe_animation`), :func:`count_frames`;
+- :mod:`~quantize.animation.plans`: the palette (pooled over frames, or per
+  frame) and the mapping of pixels to entries;
+- :mod:`~quantize.animation.gif` and :mod:`~quantize.animation.sinks`: the
+  writers, storing each frame as its difference from the previous one;
+- :mod:`~quantize.animation.job`: :func:`reduce_animation_file`, file to file.
+
+:func:`first_frame_note` is for jobs that only use the first frame (segment).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .frames import AnimationInfo, Frame, count_frames, iter_frames, probe_animation
+from .job import reduce_animation_file
+from .plans import ALPHA_THRESHOLD
+from .sinks import ANIMATION_EXTENSIONS
+
+__all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "AnimationInfo", "FirstFrameWarning",
+           "Frame", "count_frames", "first_frame_note", "iter_frames", "probe_animation",
+           "reduce_animation_file"]
+
+
+class FirstFrameWarning(UserWarning):
+    """Only the first frame of an animation was used (e.g. by segment)."""
+
+
+def first_frame_note(path: str | os.PathLike[str]) -> str | None:
+    """One line saying only the first frame is used, when ``path`` is animated; else None.
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be opened as an image.
+
+    Examples
+    --------
+    A still image gives None; a 24-frame GIF gives
+    ``"no_time.gif: animated (24 frames); only the first frame is segmented"``.
+    A job that uses one frame warns with it::
+
+        note = first_frame_note(path)
+        if note is not None:
+            warnings.warn(note, FirstFrameWarning, stacklevel=2)
+    """
+    n = count_frames(path)
+    if n <= 1:
+        return None
+    return f"{os.fspath(path)}: animated ({n} frames); only the first frame is segmented"

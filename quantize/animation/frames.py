@@ -1,0 +1,188 @@
+"""Reading animations: what a viewer sees, one frame at a time.
+
+GIF, APNG and animated WebP are read through Pillow, which composites every
+frame onto the canvas (disposal, blending and transparency applied), so each
+frame comes out as the full picture shown at that moment, ``(H, W, 4)`` RGBA.
+Frames are decoded one at a time as the caller iterates: memory holds one
+frame (plus Pillow's canvas), however long the animation.
+
+The pixel limit (``max_pixels``) applies to frames x width x height and is
+checked before any frame is decoded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from .._validation import check_int
+from ..errors import ImageReadError
+from ..io import DEFAULT_MAX_PIXELS, probe_image
+
+__all__ = ["AnimationInfo", "Frame", "count_frames", "iter_frames", "probe_animation"]
+
+# Disposal as GIF numbers it (0 unspecified, 1 keep, 2 clear to background,
+# 3 restore previous); APNG's dispose_op 0/1/2 maps onto 1/2/3.
+_APNG_TO_GIF_DISPOSAL = {0: 1, 1: 2, 2: 3}
+
+
+@dataclass(frozen=True)
+class AnimationInfo:
+    """What the header and frame table of an animation say.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    format : str
+        Pillow's format name ("GIF", "PNG", "WEBP").
+    size : (int, int)
+        Canvas width and height.
+    n_frames : int
+        Number of frames.
+    loop : int or None
+        Times to play (0 forever); None when the file says nothing (GIF without
+        a loop extension: play once).
+    """
+
+    path: Path
+    format: str
+    size: tuple[int, int]
+    n_frames: int
+    loop: int | None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One composited frame.
+
+    Attributes
+    ----------
+    rgba : (H, W, 4) ndarray of uint8
+        What a viewer shows, as RGBA.
+    duration : int
+        Milliseconds the frame stays on screen.
+    disposal : int
+        GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
+        background, 3 restore previous); 1 for WebP, which has no such field.
+    """
+
+    rgba: np.ndarray
+    duration: int
+    disposal: int
+
+
+def count_frames(path: str | os.PathLike[str]) -> int:
+    """Frames in an image file (1 for stills), without decoding them.
+
+    Raises
+    ------
+    ImageReadError
+        If the file is missing or not an image Pillow opens.
+    """
+    p = Path(path)
+    with _opened(p) as im:
+        return int(getattr(im, "n_frames", 1))
+
+
+def probe_animation(path: str | os.PathLike[str], *,
+                    max_pixels: int | None = DEFAULT_MAX_PIXELS) -> AnimationInfo:
+    """Check an animation from its header and frame table, without decoding pixels.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    max_pixels : int or None
+        Refuse animations whose frames x width x height exceeds this. None:
+        no limit.
+
+    Returns
+    -------
+    AnimationInfo
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be read, or is over the pixel limit (one line,
+        naming the file).
+    """
+    p = Path(path)
+    limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    probe_image(p, max_pixels=limit)  # missing, empty, not an image, one frame too large
+    with _opened(p) as im:
+        n = int(getattr(im, "n_frames", 1))
+        w, h = im.size
+        loop = im.info.get("loop")
+        info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
+    if limit is not None and n * w * h > limit:
+        raise ImageReadError(f"{n} frames of {w}x{h} = {n * w * h:,} pixels exceeds the limit "
+                             f"of {limit:,} (raise it with --max-pixels / max_pixels if the "
+                             "file is trusted)", path=p)
+    return info
+
+
+def iter_frames(path: str | os.PathLike[str], *,
+                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Iterator[Frame]:
+    """Yield every frame of an animation as a viewer sees it, decoding one at a time.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A GIF, APNG or animated WebP (a still image yields one frame).
+    max_pixels : int or None
+        As in :func:`probe_animation`, checked before the first frame is decoded.
+
+    Yields
+    ------
+    Frame
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be read or decoded, or is over the pixel limit.
+    """
+    p = Path(path)
+    probe_animation(p, max_pixels=max_pixels)
+    with _opened(p) as im:
+        for frame in ImageSequence.Iterator(im):
+            rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
+            yield Frame(rgba, int(frame.info.get("duration", 0) or 0), _disposal(frame))
+
+
+def _disposal(frame: Image.Image) -> int:
+    if frame.format == "GIF":
+        return int(getattr(frame, "disposal_method", 0) or 0)
+    if frame.format == "PNG":
+        return _APNG_TO_GIF_DISPOSAL.get(int(frame.info.get("disposal", 0)), 1)
+    return 1
+
+
+@contextlib.contextmanager
+def _opened(p: Path) -> Iterator[Image.Image]:
+    """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
+    if not p.is_file():
+        raise ImageReadError("no such file" if not p.exists() else "not a regular file", path=p)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(p) as im:
+                yield im
+    except ImageReadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageReadError("not an image Pillow can identify", path=p) from None
+    except Image.DecompressionBombError:
+        raise ImageReadError("frame too large for Pillow's decoder", path=p) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
+    except MemoryError:
+        raise ImageReadError("animation too large for the available memory", path=p) from None

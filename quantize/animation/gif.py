@@ -1,0 +1,278 @@
+"""A streaming GIF writer that stores each frame as the difference from what is on screen.
+
+Pillow's own ``save_all`` merges identical frames (adding their durations),
+always uses 8-bit LZW codes and cannot be fed one frame at a time, so the
+container is written here and only the LZW compression of each frame is
+Pillow's (``Image.tobytes("gif", ...)``).
+
+For every frame after the first, the writer keeps the canvas a viewer has
+before drawing it (the previous frame after its disposal) and writes only the
+bounding box of the pixels that differ. Inside that box, pixels that already
+show the right colour are given a transparent index, which leaves them as they
+are and turns them into long runs that LZW compresses well. That index is the
+animation's own transparent entry when it has one, otherwise any entry of the
+colour table that none of the changed pixels uses (the table is padded to a
+power of two, so there often is one for free). A frame identical to the one on
+screen is still written, as one transparent pixel, so frame count and
+durations are kept exactly.
+
+A pixel can only become transparent again by being cleared: when a frame needs
+that and the previous frame's disposal would not do it, the previous frame is
+switched to "restore to background" over a box covering those pixels (frames
+are encoded one frame late for this reason).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image
+
+from .._kernels import pack_rgb
+
+__all__ = ["GifWriter"]
+
+_KEEP, _CLEAR, _RESTORE = 1, 2, 3
+_EMPTY = -1  # canvas code of a transparent (or cleared) pixel
+# Unchanged pixels are marked transparent when in horizontal runs at least this
+# long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
+_STATIC_RUNS = (1, 2, 4, 16)
+
+
+@dataclass
+class _Pending:
+    """A frame waiting for its successor before it is encoded."""
+
+    indices: np.ndarray          # (H, W) uint8 entries into ``palette``
+    palette: np.ndarray          # (k, 3) uint8
+    local: bool                  # write ``palette`` as a local colour table
+    transparent: int | None      # entry meaning "transparent pixel" in ``indices``
+    target: np.ndarray           # (H, W) int32 colour codes shown, _EMPTY when transparent
+    before: np.ndarray           # canvas codes before the frame is drawn
+    box: tuple[int, int, int, int]  # (left, top, right, bottom) written
+    duration: int
+    disposal: int
+
+
+class GifWriter:
+    """Write an animated GIF frame by frame to a binary file object.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Where the GIF goes (written in order; no seeking).
+    size : (int, int)
+        Canvas width and height.
+    global_palette : (k, 3) ndarray of uint8
+        The global colour table, k <= 256.
+    loop : int or None
+        Times to play (0 forever); None writes no loop extension (play once).
+    background : int
+        Background entry of the logical screen (the transparent entry, when
+        there is one, is what viewers clear to).
+    try_both : bool
+        Also try marking only the unchanged pixels in runs (slower, smaller files).
+
+    Notes
+    -----
+    Prior validation is assumed: indices are in range, palettes hold at most
+    256 colours, a transparent entry is below 256.
+    """
+
+    def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray,
+                 loop: int | None, *, background: int = 0, try_both: bool = False) -> None:
+        self._fp = fp
+        self._size = size
+        self._global = np.asarray(global_palette, dtype=np.uint8)
+        self._try_both = try_both
+        self._pending: _Pending | None = None
+        self.frames_written = 0
+        self._write_header(loop, background)
+
+    # -- public ------------------------------------------------------------
+
+    def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
+            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP,
+            keep: np.ndarray | None = None) -> None:
+        """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
+
+        Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
+        (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
+        canvas wherever it shows something, whatever their entry.
+        """
+        local = palette is not None
+        pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
+        codes = pack_rgb(pal).astype(np.int32)
+        if transparent is not None and transparent >= codes.size:
+            codes = np.concatenate([codes, np.full(transparent + 1 - codes.size, _EMPTY,
+                                                   dtype=np.int32)])
+        if transparent is not None:
+            codes[transparent] = _EMPTY
+        target = codes[indices]
+        if self._pending is None:
+            w, h = self._size
+            before = np.full((h, w), _EMPTY, dtype=np.int32)
+            box = (0, 0, w, h)
+        else:
+            before = self._settle(self._pending, target)
+            if keep is not None and transparent is not None:
+                target = np.where(keep & (before != _EMPTY), before, target)
+            box = _bbox(target != before)
+        self._pending = _Pending(indices, pal, local, transparent, target, before, box,
+                                 int(duration), _KEEP if disposal == 0 else int(disposal))
+
+    def close(self) -> None:
+        """Encode the last frame and the trailer."""
+        if self._pending is not None:
+            self._encode(self._pending)
+            self._pending = None
+        self._fp.write(b";")
+
+    # -- frames ------------------------------------------------------------
+
+    def _settle(self, prev: _Pending, target: np.ndarray) -> np.ndarray:
+        """Encode ``prev`` so that ``target`` can follow; return the canvas ``target`` meets."""
+        canvas = _disposed(prev)
+        stuck = (target == _EMPTY) & (canvas != _EMPTY)
+        if stuck.any():  # only clearing can make those pixels transparent again
+            prev.disposal = _CLEAR
+            prev.box = _union(prev.box, _bbox(stuck))
+            canvas = _disposed(prev)
+        self._encode(prev)
+        return canvas
+
+    def _encode(self, f: _Pending) -> None:
+        left, top, right, bottom = f.box
+        crop = f.indices[top:bottom, left:right]
+        same = f.target[top:bottom, left:right] == f.before[top:bottom, left:right]
+        table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
+        data, mark = self._smallest(crop, same, table, f.transparent)
+        self._fp.write(_control(f.duration, f.disposal, mark))
+        self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
+        if f.local:
+            self._fp.write(bytes([0x80 | (table.bit_length() - 2)]))
+            self._fp.write(_color_table(f.palette, table))
+        else:
+            self._fp.write(b"\x00")
+        self._fp.write(data)
+        self._fp.write(b"\x00")
+        self.frames_written += 1
+
+    def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
+                  transparent: int | None) -> tuple[bytes, int | None]:
+        """LZW data of the box and the transparent entry used, whichever way is smallest.
+
+        Unchanged pixels must be marked when they are transparent (the
+        animation's own entry). Otherwise marking is a choice: it pays in
+        static areas and costs where unchanged pixels are scattered among
+        changed ones (it breaks LZW's runs), so the box is encoded both unmarked
+        and marked, and with ``try_both`` also with only the unchanged pixels in
+        horizontal runs of each length in ``_STATIC_RUNS`` marked.
+        """
+        if transparent is not None:
+            return _lzw(np.where(same, np.uint8(transparent), crop)), transparent
+        mark = _free_entry(crop, same, table)
+        options = [(_lzw(crop), None)]
+        if mark is None:
+            return options[0]
+        runs = _STATIC_RUNS if self._try_both else (1,)
+        for length in runs:
+            marked = same if length == 1 else _in_runs(same, length)
+            if marked.any():
+                options.append((_lzw(np.where(marked, np.uint8(mark), crop)), mark))
+        return min(options, key=lambda o: len(o[0]))
+
+    def _write_header(self, loop: int | None, background: int) -> None:
+        w, h = self._size
+        table = _table_size(self._global.shape[0])
+        self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
+        self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
+        self._fp.write(_color_table(self._global, table))
+        if loop is not None:
+            self._fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
+
+
+# --------------------------------------------------------------------------
+# Helpers (prior validation assumed)
+# --------------------------------------------------------------------------
+
+
+def _disposed(f: _Pending) -> np.ndarray:
+    """The canvas after frame ``f`` is shown and then disposed of."""
+    if f.disposal == _RESTORE:
+        return f.before
+    if f.disposal == _CLEAR:
+        left, top, right, bottom = f.box
+        canvas = f.target.copy()
+        canvas[top:bottom, left:right] = _EMPTY
+        return canvas
+    return f.target
+
+
+def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the True pixels; a 1 x 1 box at the origin when none."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return (0, 0, 1, 1)
+    cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
+    return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _table_size(n: int) -> int:
+    """Colour table entries for ``n`` colours: a power of two, at least 2."""
+    return max(2, 1 << max(0, n - 1).bit_length())
+
+
+def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
+    """An entry of the table that no changed pixel uses, or None."""
+    if not same.any():
+        return None
+    used = np.bincount(crop[~same].ravel(), minlength=table)
+    free = np.flatnonzero(used[:table] == 0)
+    return int(free[0]) if free.size else None
+
+
+def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels."""
+    h, w = mask.shape
+    if w < length:
+        return np.zeros_like(mask)
+    padded = np.zeros((h, w + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=padded[:, 1:])
+    starts = (padded[:, length:] - padded[:, :-length]) == length  # run of `length` starts here
+    covered = np.zeros((h, w + 1), dtype=np.int32)
+    covered[:, : w - length + 1] += starts
+    covered[:, length: w + 1] -= starts
+    return np.cumsum(covered[:, :w], axis=1) > 0
+
+
+def _control(duration: int, disposal: int, transparent: int | None) -> bytes:
+    """Graphic control extension: disposal, delay (centiseconds), transparent entry."""
+    packed = (disposal << 2) | (transparent is not None)
+    delay = min(0xFFFF, int(round(duration / 10)))
+    return b"!\xf9\x04" + struct.pack("<BHB", packed, delay, transparent or 0) + b"\x00"
+
+
+def _color_table(palette: np.ndarray, table: int) -> bytes:
+    padded = np.zeros((table, 3), dtype=np.uint8)
+    padded[: palette.shape[0]] = palette
+    return padded.tobytes()
+
+
+def _lzw(indices: np.ndarray) -> bytes:
+    """The LZW code size byte and data sub-blocks of ``indices``.
+
+    The code size is the smallest that holds the largest index present, which
+    may be below the colour table's (frames drawing only the first, most used
+    entries get shorter codes).
+    """
+    bits = max(2, int(indices.max()).bit_length())
+    image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="L")
+    return bytes([bits]) + image.tobytes("gif", "L", bits)

@@ -1,0 +1,170 @@
+"""``reduce_animation_file``: every frame of an animation reduced to one palette.
+
+The file is read twice, one frame at a time (memory stays bounded however
+long the animation):
+
+1. **Pooled histogram.** The distinct colours of every frame's opaque pixels
+   are counted and merged, so the palette is fitted (by
+   :func:`quantize.reduce.fit_palette`) on all frames at once, weighted by how
+   many pixels of the whole animation show each colour.
+2. **Mapping and writing.** Each frame's pixels are mapped to their nearest
+   entry through a table indexed by 24-bit colour, so a colour that does not
+   change between frames keeps its index (no flicker). With ``dither``, a
+   pixel identical to the same pixel of the previous frame keeps the previous
+   frame's index, so the error-diffusion pattern stays put in static areas
+   instead of crawling. Frames go to the writer of the output's format
+   (:mod:`quantize.animation.sinks`).
+
+Transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
+transparent and uses one extra palette entry; the others are opaque.
+
+``palette="per-frame"`` (GIF only) fits a local palette for each frame to
+the pixels that changed since the previous frame instead (one pass); the
+unchanged ones are left on screen.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ..errors import ResultTooLargeError
+from ..io import atomic_write, check_output_path
+from ..palette_files import write_palette
+from .frames import AnimationInfo, iter_frames, probe_animation
+from .options import AnimationOptions, check_animation_options
+from .plans import GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
+from .sinks import open_sink
+from .stats import FrameStats
+
+__all__ = ["reduce_animation_file"]
+
+
+def reduce_animation_file(input: str | os.PathLike[str],
+                          output: str | os.PathLike[str] | None = None,
+                          **options: Any) -> dict[str, Any]:
+    """Reduce the colours of every frame of an animation and write an animation.
+
+    Parameters
+    ----------
+    input : path
+        A GIF, APNG or animated WebP.
+    output : path, optional
+        ``.gif``, ``.png`` (APNG) or ``.webp``; default ``<stem>.k<N><suffix>``
+        beside the input, in the input's format.
+    **options
+        As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
+        ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
+        ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
+        frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
+        smaller: GIF frames encoded with more ways of marking unchanged pixels,
+        APNG at zlib level 9), plus ``palette``: "global" (default, one palette
+        for all frames) or "per-frame" (GIF only). ``dither``: each frame is
+        mapped as :func:`quantize.reduce.reduce_colors` maps a still.
+
+    Returns
+    -------
+    dict
+        The record of ``reduce_file`` with ``frames`` the number of frames:
+        input, output, k, space, psnr (dB over the opaque pixels of all frames;
+        None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
+        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry).
+
+    Raises
+    ------
+    ImageReadError
+        The input cannot be read or is over the pixel limit.
+    OutputExistsError, OutputError
+        The output exists (without ``force``), cannot be written, or is the input.
+    ResultTooLargeError
+        With ``skip_if_larger``, when the result is larger than the input
+        (nothing is written).
+    QualityError
+        ``quality`` cannot be reached.
+    ValueError, TypeError
+        A bad option.
+    """
+    start = time.perf_counter()
+    src = Path(input)
+    opts = check_animation_options(src, output, **options)
+    info = probe_animation(src, max_pixels=opts.max_pixels)
+    plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
+    out = opts.output or check_output_path(
+        src.with_name(f"{src.stem}.k{plan.k}{opts.suffix}"), inputs=(src,), force=opts.force)
+    stats = FrameStats()
+    atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
+    palette, shares = _drawn_palette(plan, stats)
+    if opts.palette_out is not None:
+        write_palette(opts.palette_out, palette, shares, name=src.stem)
+    psnr = stats.psnr()
+    return {
+        "input": str(src), "output": str(out), "k": plan.k, "space": opts.space,
+        "psnr": None if math.isinf(psnr) else round(psnr, 4),
+        "delta_e": round(mean_delta_e(stats), 4),
+        "seconds": round(time.perf_counter() - start, 4),
+        "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
+        "frames": stats.frames, "palette": _record_palette(palette, shares, stats),
+    }
+
+
+def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
+           opts: AnimationOptions, stats: FrameStats) -> None:
+    """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns)."""
+    with open(tmp, "wb") as fp:
+        _stream(fp, out, src, info, plan, opts, stats)
+    if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
+        raise ResultTooLargeError(f"result ({tmp.stat().st_size:,} bytes) is larger than the "
+                                  f"input ({src.stat().st_size:,} bytes); nothing written",
+                                  path=out)
+
+
+def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,
+            opts: AnimationOptions, stats: FrameStats) -> None:
+    """Second pass: map every frame and hand it to the output's writer."""
+    sink = open_sink(fp, named, info.size, plan.table_palette(), info.loop,
+                     transparent=plan.transparent, optimize=opts.optimize)
+    plan.begin(stats, opts.dither)
+    previous: tuple[np.ndarray, np.ndarray] | None = None
+    for frame in iter_frames(src, max_pixels=opts.max_pixels):
+        rgb, opaque = split_alpha(frame)
+        indices, palette, transparent, keep = plan.map(rgb, opaque, previous, opts.dither,
+                                                       stats)
+        if transparent is not None:
+            indices[~opaque] = transparent
+        sink.add(indices, palette=palette, transparent=transparent,
+                 duration=frame.duration, disposal=frame.disposal, keep=keep)
+        previous = (frame.rgba, indices)
+        stats.frames += 1
+        stats.pixels += opaque.size
+        stats.transparent_pixels += int(opaque.size - np.count_nonzero(opaque))
+    sink.close()
+
+
+def _drawn_palette(plan: Any, stats: FrameStats) -> tuple[np.ndarray, np.ndarray]:
+    """The colours drawn (the global palette, or every per-frame colour) and their shares
+    of the opaque pixels."""
+    if isinstance(plan, GlobalPlan):
+        palette = plan.palette
+    else:
+        _, drawn, _ = stats.pairs()
+        palette = np.unique(drawn, axis=0) if drawn.size else np.zeros((1, 3), np.uint8)
+    pixels = stats.entry_pixels(palette)
+    return palette, pixels / max(pixels.sum(), 1.0)
+
+
+def _record_palette(palette: np.ndarray, shares: np.ndarray,
+                    stats: FrameStats) -> list[dict[str, Any]]:
+    """Palette entries for reports; shares are of all pixels (the transparent entry last)."""
+    opaque_part = 1.0 - stats.transparent_pixels / max(stats.pixels, 1)
+    entries = [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
+                "share": round(float(s) * opaque_part, 6)}
+               for c, s in zip(palette, shares, strict=True)]
+    if stats.transparent_pixels:
+        entries.append({"hex": "#000000", "alpha": 0,
+                        "share": round(1.0 - opaque_part, 6)})
+    return entries

@@ -1,0 +1,108 @@
+"""The animation job's options, validated once on entry."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_choice, check_seed
+from ..io import check_output_path
+from ..palette_files import read_palette
+from ..reduce import check_reduce_options
+from .sinks import ANIMATION_EXTENSIONS
+
+__all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
+
+#: Values of the ``palette`` option.
+PALETTE_MODES = ("global", "per-frame")
+_MAX_PALETTE = 256
+
+
+@dataclass(frozen=True)
+class AnimationOptions:
+    """Checked options of :func:`~quantize.animation.reduce_animation_file`."""
+
+    output: Path | None
+    suffix: str
+    n_colors: int | None
+    quality: float | None
+    space: str
+    dither: float
+    exact_colors: bool
+    palette_in: np.ndarray | None
+    palette_out: Path | None
+    rng: np.random.Generator
+    force: bool
+    max_pixels: int | None
+    skip_if_larger: bool
+    optimize: bool
+    per_frame: bool
+
+
+def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
+                            **options: Any) -> AnimationOptions:
+    """Validate every option and the output path before any frame is decoded.
+
+    ``options`` are :func:`quantize.reduce.reduce_file`'s, checked by
+    :func:`quantize.reduce.check_reduce_options`; ``palette`` is "global" or
+    "per-frame".
+
+    Raises
+    ------
+    TypeError
+        For an unknown option or a value of the wrong type.
+    ValueError
+        For a bad value, an unsupported output extension or a combination
+        that cannot work.
+    OutputError, OutputExistsError, ImageReadError
+        For an output that cannot be written, or an unreadable palette file.
+    """
+    o = check_reduce_options(**options)
+    out = None if output is None else Path(output)
+    if out is not None:
+        suffix = _check_suffix(out)
+    else:  # the input's format, or GIF
+        suffix = src.suffix.lower() if src.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
+    per_frame = check_choice(palette, "palette", PALETTE_MODES) == "per-frame"
+    if per_frame and suffix != ".gif":
+        raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "
+                         f"got {suffix!r}")
+    k = o["n_colors"]
+    if k is not None and k > _MAX_PALETTE:
+        raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
+    pal_in = _palette_in(o["palette_in"])
+    if per_frame and (pal_in is not None or o["quality"] is not None):
+        raise ValueError("palette='per-frame' fits each frame to n_colors; it cannot be "
+                         "combined with palette_in or quality")
+    pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
+    if pal_out is not None:
+        check_output_path(pal_out, inputs=(src,), force=o["force"])
+    if out is not None:
+        check_output_path(out, inputs=(src,), force=o["force"])
+    return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
+                            o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
+                            o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
+                            per_frame)
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in ANIMATION_EXTENSIONS:
+        raise ValueError(f"output={str(path)!r}: an animation is written as "
+                         f"{', '.join(ANIMATION_EXTENSIONS)}, got {suffix or '(none)'!r}")
+    return suffix
+
+
+def _palette_in(value: Any) -> np.ndarray | None:
+    """The given palette as (k, 3) uint8 (already checked, or read from its file)."""
+    if value is None:
+        return None
+    pal = read_palette(value) if isinstance(value, str | os.PathLike) else np.asarray(value)
+    if pal.shape[0] > _MAX_PALETTE:
+        raise ValueError(f"palette_in has {pal.shape[0]} colours; an animation holds at most "
+                         f"{_MAX_PALETTE}")
+    return pal.astype(np.uint8)

@@ -1,0 +1,73 @@
+"""What was drawn: (original colour, drawn colour) pairs of opaque pixels, counted over frames."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._kernels import pack_rgb, unpack_rgb
+
+__all__ = ["FrameStats", "merge_counts"]
+
+# Per-frame parts are merged once this many have piled up (bounded memory).
+_MERGE_EVERY = 16
+
+
+def merge_counts(parts: list[np.ndarray], counts: list[np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Merge lists of (keys, counts) arrays into sorted distinct keys and summed int64 counts."""
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=np.concatenate(counts), minlength=keys.size)
+    return keys, total.astype(np.int64)
+
+
+@dataclass
+class FrameStats:
+    """Frames written, pixels seen, and the colour pairs drawn for the opaque ones."""
+
+    frames: int = 0
+    pixels: int = 0
+    transparent_pixels: int = 0
+    _keys: list[np.ndarray] = field(default_factory=list)
+    _counts: list[np.ndarray] = field(default_factory=list)
+
+    def add_pairs(self, codes: np.ndarray, drawn: np.ndarray, counts: np.ndarray) -> None:
+        """Count ``counts`` pixels of 24-bit colour ``codes`` drawn as colour ``drawn``."""
+        self._keys.append((codes.astype(np.int64) << 24) | drawn.astype(np.int64))
+        self._counts.append(np.asarray(counts, dtype=np.int64))
+        if len(self._keys) >= _MERGE_EVERY:
+            keys, total = merge_counts(self._keys, self._counts)
+            self._keys, self._counts = [keys], [total]
+
+    def add_pixels(self, codes: np.ndarray, drawn: np.ndarray) -> None:
+        """Count pixel by pixel: ``codes`` drawn as ``drawn`` (both 24-bit codes, same shape)."""
+        keys, n = np.unique((codes.astype(np.int64) << 24) | drawn.astype(np.int64),
+                            return_counts=True)
+        self.add_pairs(keys >> 24, keys & 0xFFFFFF, n)
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(original (m, 3) uint8, drawn (m, 3) uint8, counts (m,) float64)."""
+        keys, n = merge_counts(self._keys, self._counts)
+        return unpack_rgb(keys >> 24), unpack_rgb(keys & 0xFFFFFF), n.astype(np.float64)
+
+    def psnr(self) -> float:
+        """PSNR in dB over the opaque pixels of all frames (inf when lossless or none)."""
+        a, b, n = self.pairs()
+        if n.size == 0:
+            return math.inf
+        sq = ((a.astype(np.float64) - b) ** 2).mean(axis=1)
+        mse = float(sq @ n / n.sum())
+        return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+
+    def entry_pixels(self, palette: np.ndarray) -> np.ndarray:
+        """Opaque pixels drawn with each (distinct) colour of ``palette``."""
+        _, b, n = self.pairs()
+        codes = pack_rgb(palette).astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        pos = np.clip(np.searchsorted(codes[order], pack_rgb(b).astype(np.int64)), 0,
+                      max(codes.size - 1, 0))
+        return np.bincount(order[pos], weights=n, minlength=palette.shape[0])

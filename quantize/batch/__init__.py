@@ -1,0 +1,54 @@
+"""Batch processing of folders: find images, plan per-file jobs, run them in parallel.
+
+The per-file work is done by the jobs' public file functions
+(``quantize.reduce.reduce_file``, ``quantize.segment.segment_file``), whose
+options are checked by the jobs' own checkers; this package only drives them
+and never prints. The modules, in the order data flows through them:
+
+- :mod:`~quantize.batch.plan`: find the images and plan a :class:`FileJob` per
+  file (output mirroring the input tree, finished files skipped, non-images
+  settled as failed) into a :class:`BatchPlan`;
+- :mod:`~quantize.batch.modes`: the jobs a plan can run (:func:`reduce_mode`,
+  :func:`segment_mode`);
+- :mod:`~quantize.batch.shared`: one palette for a whole reduce plan (the fit is
+  reduce's; this drives it across files and returns a plan mapping onto it);
+- :mod:`~quantize.batch.run`: :func:`run_batch` turns jobs into calls, runs them
+  on an executor and settles each file into a :class:`FileResult`;
+- :mod:`~quantize.batch.calls`: what a worker runs, whatever the executor; a
+  failure becomes an outcome with the error's reason, path and exit code;
+- :mod:`~quantize.batch.executor_local`: a pool of spawned processes (or inline);
+- :mod:`~quantize.batch.executor_dask`: a ``dask.distributed`` cluster;
+- :mod:`~quantize.batch.results`: :class:`FileResult` and :class:`BatchSummary`;
+- :mod:`~quantize.batch.report`: JSON and CSV reports.
+
+Guarantees:
+
+- **Failure isolation.** A file that cannot be read or processed becomes a
+  ``"failed"`` result with a one-line reason; the batch goes on. A worker
+  process that dies (killed, out of memory) fails only the file it was working
+  on.
+- **No partial files.** The jobs write every output to a temporary file beside
+  it and rename it into place; temporary files left by a killed run are removed
+  (``quantize.io.stale_parts``) before the job for that output runs again.
+- **Resumable.** An output that exists marks a finished file (for segment mode,
+  ``segments.json``, which is written last), so rerunning finishes the job.
+- **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
+  the BLAS thread variables set to 1, so N workers use N cores.
+"""
+
+from .calls import WORKER_DIED
+from .executor_dask import MissingDependencyError, require_distributed, run_dask
+from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
+from .modes import reduce_mode, segment_mode
+from .plan import BatchPlan, FileJob, JobMode, find_images, image_extensions, plan_batch
+from .report import REPORT_COLUMNS, check_report_path, write_report
+from .results import BatchSummary, FileResult
+from .run import run_batch
+from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
+
+__all__ = ["REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "THREAD_VARIABLES",
+           "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob", "FileResult", "JobMode",
+           "MissingDependencyError", "SharedPalette", "available_cpus", "check_report_path",
+           "find_images", "image_extensions", "plan_batch", "reduce_mode",
+           "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
+           "segment_mode", "shared_palette", "write_report"]

@@ -1,0 +1,110 @@
+"""Isolated calls: what a worker runs, whatever the executor (local pool or Dask).
+
+A :class:`Call` is a module-level function and its arguments; :func:`run_isolated`
+runs it and turns any ordinary exception into a failed :class:`Outcome` holding
+the error's ``reason``, ``path`` and exit code as fields (taken from
+:class:`~quantize.errors.QuantizeError` and ``OSError`` attributes; no message
+is parsed). Executors call ``settle(index, outcome)`` as calls finish.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExitCode, QuantizeError
+
+__all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "one_line", "run_isolated"]
+
+#: Reason given for a call whose worker process died while running it.
+WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function and its arguments, shipped to a worker (picklable by reference)."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A call's return value, or why it failed, and its wall time.
+
+    When ``ok`` is false, ``value`` is the one-line reason (without a path),
+    ``path`` the file the error was about (None when it named none) and
+    ``exit_code`` the code the failure maps to.
+    """
+
+    ok: bool
+    value: Any
+    seconds: float
+    path: str | None = None
+    exit_code: ExitCode = ExitCode.OK
+
+    @classmethod
+    def failure(cls, reason: str, seconds: float = 0.0, *, path: str | None = None,
+                exit_code: ExitCode = ExitCode.FAILED) -> Outcome:
+        return cls(False, reason, seconds, path, exit_code)
+
+
+#: ``settle(index, outcome)``: how an executor reports a finished call.
+Settle = Callable[[int, Outcome], None]
+
+
+def run_isolated(call: Call) -> Outcome:
+    """Run ``call``; an ordinary exception becomes a failed outcome, never a crash.
+
+    >>> run_isolated(Call(int, ("12",))).value
+    12
+    >>> bad = run_isolated(Call(int, ("twelve",)))
+    >>> bad.ok, bad.value, int(bad.exit_code)
+    (False, "invalid literal for int() with base 10: 'twelve'", 2)
+    """
+    start = time.perf_counter()
+    try:
+        value = call.func(*call.args, **call.kwargs)
+    except MemoryError:
+        return Outcome.failure("out of memory", time.perf_counter() - start)
+    except Exception as exc:  # noqa: BLE001 -- isolation: the reason is reported
+        return _failed(exc, time.perf_counter() - start)
+    return Outcome(True, value, time.perf_counter() - start)
+
+
+def _failed(exc: Exception, seconds: float) -> Outcome:
+    """The outcome of a call that raised ``exc``: its fields, not its message, when it has them.
+
+    Errors from bad files (``QuantizeError``, ``OSError``) are expected; so are
+    ``ValueError`` and ``TypeError`` from a parameter the file cannot take (exit
+    code USAGE, as the command line reports them). Anything else keeps its type
+    name and where it was raised.
+    """
+    if isinstance(exc, QuantizeError):
+        return Outcome.failure(one_line(exc.reason), seconds, path=exc.path,
+                               exit_code=exc.exit_code)
+    if isinstance(exc, OSError) and exc.strerror:
+        path = None if exc.filename is None else str(exc.filename)
+        return Outcome.failure(one_line(exc.strerror), seconds, path=path)
+    if isinstance(exc, OSError):
+        return Outcome.failure(one_line(exc), seconds)
+    if isinstance(exc, (ValueError, TypeError)):
+        return Outcome.failure(one_line(exc), seconds, exit_code=ExitCode.USAGE)
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
+    return Outcome.failure(f"{type(exc).__name__}{at}: {one_line(exc)}", seconds)
+
+
+def one_line(message: BaseException | Warning | str) -> str:
+    """The first line of a message (the type name when it is empty).
+
+    >>> one_line(ValueError("first\\nsecond"))
+    'first'
+    """
+    text = str(message).strip() or type(message).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,103 @@
+"""The Dask executor: run calls on a ``dask.distributed`` cluster.
+
+:func:`run_dask` submits every :class:`~quantize.batch.calls.Call` with
+``client.map`` and settles results (small records, never pixels) as they
+complete. Workers must see the same paths as this process (shared storage).
+dask is an optional dependency, imported only here, inside the functions.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from .._validation import check_int
+from .calls import WORKER_DIED, Call, Outcome, Settle, one_line, run_isolated
+
+__all__ = ["MissingDependencyError", "require_distributed", "run_dask"]
+
+#: Seconds to wait for a scheduler to answer.
+CONNECT_TIMEOUT = 20.0
+
+
+class MissingDependencyError(ImportError):
+    """An optional dependency (dask.distributed) is needed but not installed."""
+
+
+def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
+             connect_timeout: float = CONNECT_TIMEOUT) -> None:
+    """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
+
+    A worker lost mid-task has its task rescheduled by the scheduler; a task
+    that keeps killing workers, or raises after ``retries`` retries, settles as
+    failed.
+
+    Raises
+    ------
+    MissingDependencyError
+        If dask.distributed is not installed.
+    ValueError
+        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+    """
+    client_class, as_completed = _import_distributed()
+    retries = check_int(retries, "retries", minimum=0)
+    client = _connect(client_class, scheduler, connect_timeout)
+    with client:
+        futures = client.map(run_isolated, list(calls), pure=False, retries=retries)
+        index = {future.key: i for i, future in enumerate(futures)}
+        for future in as_completed(futures):
+            i = index[future.key]
+            if future.status == "error":
+                settle(i, _lost(future.exception()))
+            else:
+                settle(i, future.result())
+            future.release()
+
+
+def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
+    """A client of ``scheduler``, or ValueError after ``timeout`` seconds.
+
+    The client is made in a daemon thread: a peer that accepts the connection
+    but never answers (not a dask scheduler) would otherwise block forever,
+    as the client's own timeout covers only the connection.
+    """
+    made: list[Any] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            made.append(client_class(scheduler, timeout=timeout))
+        except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
+            failed.append(exc)
+
+    thread = threading.Thread(target=connect, daemon=True, name="quantize-dask-connect")
+    thread.start()
+    thread.join(timeout + 1.0)
+    if made:
+        return made[0]
+    why = one_line(failed[0]) if failed else f"no answer within {timeout:g} s"
+    raise ValueError(f"scheduler={scheduler!r}: cannot connect ({why}); expected the "
+                     "address of a running dask scheduler, e.g. tcp://host:8786")
+
+
+def _lost(exc: BaseException) -> Outcome:
+    """The outcome of a task the cluster gave up on (run_isolated never raises itself)."""
+    if type(exc).__name__ == "KilledWorker":
+        return Outcome.failure(WORKER_DIED)
+    return Outcome.failure(f"{type(exc).__name__}: {one_line(exc)}")
+
+
+def require_distributed() -> None:
+    """Raise :class:`MissingDependencyError` unless dask.distributed can be imported."""
+    _import_distributed()
+
+
+def _import_distributed() -> tuple[Any, Any]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise MissingDependencyError(
+            "--scheduler needs dask.distributed, which is not installed; "
+            "install it with: pip install quantize[dask]") from None
+    return Client, as_completed

@@ -1,0 +1,183 @@
+"""The local executor: a pool of spawned worker processes on this machine.
+
+:func:`run_local` runs :class:`~quantize.batch.calls.Call` objects in at most
+``jobs`` processes and settles each as it finishes. A worker that dies (killed,
+out of memory) fails only the call it was running: the calls that were in
+flight with it are re-run one at a time to find the culprit.
+
+Workers start with ``OMP_NUM_THREADS`` and the BLAS thread variables set to 1,
+so N workers use N cores, not N x cores, and exit when their parent dies.
+:func:`run_inline` runs calls in this process instead, for a single file, where
+starting a worker would cost more than the job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the pool machinery is imported by the functions that start a pool
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+from .._validation import check_int
+from .calls import WORKER_DIED, Call, Outcome, Settle, run_isolated
+
+__all__ = ["THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"]
+
+#: Environment variables that cap the threads of OpenMP and the BLAS libraries.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def run_inline(calls: Sequence[Call], settle: Settle) -> None:
+    """Run ``calls`` one after the other in this process, calling ``settle(index, outcome)``.
+
+    No isolation from crashes: a call that kills the process ends the run.
+
+    >>> got = []
+    >>> run_inline([Call(abs, (-2,)), Call(int, ("x",))], lambda i, o: got.append((i, o.ok)))
+    >>> got
+    [(0, True), (1, False)]
+    """
+    for index, call in enumerate(calls):
+        settle(index, run_isolated(call))
+
+
+def run_local(calls: Sequence[Call], settle: Settle, *,
+              jobs: int | None = None) -> None:
+    """Run ``calls`` in ``jobs`` spawned processes, calling ``settle(index, outcome)``.
+
+    At most ``jobs`` calls are in flight, so when a worker dies the suspects are
+    known: they are re-run one at a time in a fresh pool, and a call that kills
+    its worker while running alone settles as failed (:data:`WORKER_DIED`).
+    """
+    n = check_int(jobs if jobs is not None else available_cpus(), "jobs", minimum=1)
+    queue: deque[int] = deque(range(len(calls)))
+    suspects: deque[int] = deque()
+    with _one_thread_per_worker():
+        while queue or suspects:
+            _run_pool(calls, settle, queue, suspects, n)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _run_pool(calls: Sequence[Call], settle: Settle,
+              queue: deque[int], suspects: deque[int], n: int) -> None:
+    """One pool's lifetime: until the work is done or a worker dies.
+
+    ``running`` maps each future to (index, ran alone). Suspects run alone,
+    once nothing else is running.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    running: dict[Future[Outcome], tuple[int, bool]] = {}
+    with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
+                             initargs=(os.getpid(),)) as pool:
+        try:
+            while queue or suspects or running:
+                if suspects and not running:
+                    _submit(pool, calls, suspects, running, alone=True)
+                alone_running = any(alone for _, alone in running.values())
+                while queue and not suspects and not alone_running and len(running) < n:
+                    _submit(pool, calls, queue, running, alone=False)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                if _settle_done(done, running, settle, suspects):
+                    _settle_done(wait(running).done, running, settle, suspects)
+                    return
+        except BrokenProcessPool:  # raised by submit when a worker just died
+            _settle_done(wait(running).done, running, settle, suspects)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int],
+            running: dict[Future[Outcome], tuple[int, bool]], *, alone: bool) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    index = source.popleft()
+    try:
+        running[pool.submit(run_isolated, calls[index])] = (index, alone)
+    except BrokenProcessPool:
+        source.appendleft(index)
+        raise
+
+
+def _settle_done(done: Iterable[Future[Outcome]],
+                 running: dict[Future[Outcome], tuple[int, bool]],
+                 settle: Settle, suspects: deque[int]) -> bool:
+    """Settle finished futures; return True when the pool broke (a worker died).
+
+    A call caught in a broken pool becomes a suspect, unless it ran alone: then
+    it is the one that killed its worker.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    broken = False
+    for future in done:
+        index, alone = running.pop(future)
+        try:
+            outcome = future.result()
+        except BrokenProcessPool:
+            broken = True
+            if alone:
+                settle(index, Outcome.failure(WORKER_DIED))
+            else:
+                suspects.append(index)
+            continue
+        settle(index, outcome)
+    return broken
+
+
+@contextlib.contextmanager
+def _one_thread_per_worker() -> Iterator[None]:
+    """Set the thread variables to 1 while worker processes are being started.
+
+    Spawned workers inherit this process's environment, and OpenMP and BLAS
+    read it once, when NumPy (and friends) load, before any initializer could
+    run. The variables are restored on exit.
+    """
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _init_worker(parent: int) -> None:
+    """Cap thread pools already loaded (when threadpoolctl is available), and exit with
+    the parent.
+
+    Pool workers would otherwise outlive a batch process killed with SIGKILL,
+    blocked forever on their task queue.
+    """
+    with contextlib.suppress(ImportError):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                     name="quantize-exit-with-parent").start()
+
+
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)

@@ -1,0 +1,293 @@
+"""Planning a batch: find the images, map each to an output, decide what to run.
+
+1. :func:`find_images` lists candidate files (by extension, or by ``pattern``).
+2. :func:`plan_batch` checks the job options once (the mode's own checker),
+   maps every input to an output that mirrors the input tree, refuses outputs
+   that could be read back as inputs, skips files whose outputs already exist
+   (unless ``force``), and settles files that do not open as images as failed.
+
+Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+from PIL import Image
+
+from ..errors import ExitCode, ImageReadError
+from ..io import probe_image
+from .results import FileResult
+
+__all__ = ["BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions",
+           "plan_batch", "sniff_image"]
+
+
+@dataclass(frozen=True)
+class JobMode:
+    """How one kind of per-file job maps an input to its output.
+
+    Attributes
+    ----------
+    name : str
+        Shown in messages ("reduce", "segment").
+    func : callable
+        ``func(input, output, *, force, **options) -> dict`` writes the output(s)
+        and returns a small JSON-able record. Must be importable by name in a
+        worker process (a module-level function).
+    suffix : str
+        Output file extension (".png"); "" when the output is a folder.
+    marker : str or None
+        For folder outputs, the file written last inside it: its presence marks
+        the job as finished.
+    check_options : callable or None
+        ``check_options(**options) -> dict``: the job's own validator, which
+        also fills the job's defaults. None: options are passed as given.
+    """
+
+    name: str
+    func: Callable[..., Mapping[str, Any]]
+    suffix: str = ".png"
+    marker: str | None = None
+    check_options: Callable[..., dict[str, Any]] | None = None
+
+    @property
+    def makes_folder(self) -> bool:
+        return self.marker is not None
+
+    def done_path(self, output: Path) -> Path:
+        """The file whose existence means the job for ``output`` finished.
+
+        >>> mode = JobMode("segment", print, suffix="", marker="segments.json")
+        >>> mode.done_path(Path("out/a")).as_posix()
+        'out/a/segments.json'
+        """
+        return output / self.marker if self.marker is not None else output
+
+    def checked_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``options`` checked and completed by :attr:`check_options` (a new dict)."""
+        given = dict(options or {})
+        return self.check_options(**given) if self.check_options is not None else given
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to process: ``func(input, output, **options)``."""
+
+    input: Path
+    output: Path
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Jobs to run, plus the files settled before running (skipped or unreadable)."""
+
+    input_dir: Path
+    output_dir: Path
+    mode: JobMode
+    jobs: list[FileJob]
+    settled: list[FileResult]
+    force: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.jobs) + len(self.settled)
+
+    def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
+        """The same plan with every job run with ``options`` instead."""
+        jobs = [FileJob(j.input, j.output, dict(options)) for j in self.jobs]
+        return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
+                         self.force, dict(options))
+
+
+def image_extensions() -> frozenset[str]:
+    """Lower-case file extensions (".jpg", ".png", ...) of every format Pillow opens.
+
+    >>> {".jpg", ".png", ".tif", ".webp"} <= image_extensions()
+    True
+    """
+    Image.init()
+    return frozenset(ext for ext, fmt in Image.registered_extensions().items()
+                     if fmt in Image.OPEN)
+
+
+def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
+                pattern: str | None = None,
+                exclude: str | os.PathLike[str] | None = None) -> list[Path]:
+    """List candidate image files under ``root``, sorted.
+
+    Parameters
+    ----------
+    root : path
+        Folder to search.
+    recursive : bool
+        Descend into sub-folders.
+    pattern : str or None
+        Glob matched against the path relative to ``root`` (``"*.jpg"``,
+        ``"2024/*/IMG_*"``); replaces the extension filter. Files it selects
+        that are not images are reported by :func:`plan_batch`, not skipped.
+    exclude : path or None
+        A folder whose contents are never listed (the output folder when it
+        lies inside ``root``).
+
+    Hidden files and folders (name starting with ".") are never listed.
+
+    Raises
+    ------
+    ValueError
+        If ``root`` is not a folder.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    skip = Path(exclude).resolve() if exclude is not None else None
+    extensions = image_extensions()
+    found = []
+    for path in _walk(base, recursive, skip):
+        rel = path.relative_to(base)
+        if pattern is not None:
+            if PurePath(rel).match(pattern):
+                found.append(path)
+        elif path.suffix.lower() in extensions:
+            found.append(path)
+    return sorted(found)
+
+
+def _walk(base: Path, recursive: bool, skip: Path | None) -> Iterator[Path]:
+    """Visible files under ``base``; assumes ``base`` is a folder."""
+    for folder, dirs, files in os.walk(base):
+        here = Path(folder)
+        dirs[:] = [] if not recursive else sorted(
+            d for d in dirs if not d.startswith(".")
+            and (skip is None or (here / d).resolve() != skip))
+        yield from (here / f for f in files if not f.startswith("."))
+
+
+def sniff_image(path: Path) -> str | None:
+    """Open ``path``'s header: None when it is an image quantize accepts, else the reason."""
+    try:
+        probe_image(path, max_pixels=None)
+    except ImageReadError as exc:
+        return exc.reason
+    return None
+
+
+# --------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------
+
+
+def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
+               mode: JobMode, *, options: Mapping[str, Any] | None = None,
+               recursive: bool = False, pattern: str | None = None,
+               force: bool = False) -> BatchPlan:
+    """Find the images, map each to an output mirroring the input tree, decide what to run.
+
+    Parameters
+    ----------
+    input_dir, output_dir : path
+        Where the images are and where the outputs go (created if needed at run
+        time). ``output_dir`` may lie inside ``input_dir``: it is then excluded
+        from the search. It may equal ``input_dir`` only when no output can be
+        read back as an input (e.g. segment mode, not recursive).
+    mode : JobMode
+        What to do with each file (:func:`reduce_mode`, :func:`segment_mode`).
+    options : mapping
+        Keyword arguments passed to ``mode.func`` for every file, checked and
+        completed by the mode's own checker first.
+    recursive, pattern
+        See :func:`find_images`.
+    force : bool
+        Redo files whose outputs exist.
+
+    Returns
+    -------
+    BatchPlan
+        ``jobs`` to run, and ``settled`` results: "skipped" for finished files,
+        "failed" for files that do not open as images.
+
+    Raises
+    ------
+    ValueError
+        If ``input_dir`` is not a folder, ``output_dir`` is an existing file, an
+        output could overwrite or be read back as an input, or an option is bad.
+    TypeError
+        If an option has the wrong type or is unknown to the mode.
+    """
+    checked = mode.checked_options(options)
+    src = Path(input_dir)
+    dst = Path(output_dir)
+    if dst.exists() and not dst.is_dir():
+        raise ValueError(f"output_dir={str(dst)!r} is an existing file; expected a folder")
+    inside = _is_within(dst, src) and dst.resolve() != src.resolve()
+    inputs = find_images(src, recursive=recursive, pattern=pattern,
+                         exclude=dst if inside else None)
+    outputs = _map_outputs(inputs, src, dst, mode)
+    _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
+    jobs, settled = [], []
+    for path, out in zip(inputs, outputs, strict=True):
+        if not force and mode.done_path(out).exists():
+            settled.append(FileResult(path, out, "skipped", "output exists"))
+        elif (reason := sniff_image(path)) is not None:
+            settled.append(FileResult(path, out, "failed", reason,
+                                      exit_code=ExitCode.FAILED))
+        else:
+            jobs.append(FileJob(path, out, dict(checked)))
+    return BatchPlan(src, dst, mode, jobs, settled, force, checked)
+
+
+def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) -> list[Path]:
+    """``dst/<relative folder>/<stem><suffix>``; inputs sharing a stem keep their extension.
+
+    ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
+    become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
+    in segment mode).
+    """
+    rels = [p.relative_to(src) for p in inputs]
+    plain = [r.with_suffix(mode.suffix) for r in rels]
+    counts: dict[PurePath, int] = {}
+    for r in plain:
+        counts[r] = counts.get(r, 0) + 1
+    mapped = [r if counts[r] == 1 else rel.with_name(rel.name + mode.suffix)
+              for r, rel in zip(plain, rels, strict=True)]
+    seen: dict[PurePath, Path] = {}
+    for r, path in zip(mapped, inputs, strict=True):
+        if r in seen:
+            raise ValueError(f"inputs {str(seen[r])!r} and {str(path)!r} map to the same "
+                             f"output {str(dst / r)!r}; rename one of them")
+        seen[r] = path
+    return [dst / r for r in mapped]
+
+
+def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
+                        recursive: bool, excluded: Path | None) -> None:
+    """Refuse any output file that a search of ``src`` would list, now or on a rerun.
+
+    That covers an output replacing an input. For folder outputs, the marker
+    stands for every file of the folder.
+    """
+    root = src.resolve()
+    skip = excluded.resolve() if excluded is not None else None
+    for out in outputs:
+        written = mode.done_path(out)
+        if _would_be_listed(written.resolve(), root, recursive, skip):
+            raise ValueError(
+                f"output_dir={str(dst)!r} overlaps input_dir={str(src)!r}: output "
+                f"{str(written)!r} would be read as an input; choose an output folder "
+                "outside the input folder")
+
+
+def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None) -> bool:
+    if not _is_within(path, root) or (skip is not None and _is_within(path, skip)):
+        return False
+    return recursive or path.parent == root
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())

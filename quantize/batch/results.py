@@ -1,0 +1,84 @@
+"""What a batch produces: one :class:`FileResult` per file and a :class:`BatchSummary`.
+
+These are plain data, shared by the planner (files settled before running), the
+runner (files settled by a job), the reports and the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..errors import ExitCode
+
+__all__ = ["BatchSummary", "FileResult", "Status"]
+
+Status = Literal["ok", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one input file.
+
+    ``status`` is "ok", "skipped" (its output existed) or "failed", with a
+    one-line ``reason`` (without the input's path). ``record`` holds the per-file
+    function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
+    ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
+    ``OK`` unless failed).
+
+    Examples
+    --------
+    >>> FileResult(Path("a.jpg"), Path("a.png"), "ok", record={"k": 8}).as_row()
+    {'input': 'a.jpg', 'output': 'a.png', 'status': 'ok', 'reason': '', 'k': 8}
+    """
+
+    input: Path
+    output: Path | None
+    status: Status
+    reason: str = ""
+    record: Mapping[str, Any] = field(default_factory=dict)
+    exit_code: ExitCode = ExitCode.OK
+
+    def as_row(self) -> dict[str, Any]:
+        """A flat JSON-able dict: input, output, status, reason, then the record's keys."""
+        row: dict[str, Any] = {"input": str(self.input),
+                               "output": "" if self.output is None else str(self.output),
+                               "status": self.status, "reason": self.reason}
+        row.update((k, v) for k, v in self.record.items() if k not in row)
+        return row
+
+
+@dataclass
+class BatchSummary:
+    """Counts of a finished (or interrupted) batch."""
+
+    total: int
+    ok: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def done(self) -> int:
+        return self.ok + self.skipped + self.failed
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK when every file succeeded or was already done; FAILED when any failed.
+
+        An interrupted batch is FAILED here; the command line reports it as
+        ``ExitCode.INTERRUPTED``.
+        """
+        return ExitCode.FAILED if self.failed or self.interrupted else ExitCode.OK
+
+    def add(self, result: FileResult) -> None:
+        setattr(self, result.status, getattr(self, result.status) + 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts as a JSON-able dict (seconds rounded to ms)."""
+        return {"total": self.total, "ok": self.ok, "skipped": self.skipped,
+                "failed": self.failed, "seconds": round(self.seconds, 3),
+                "interrupted": self.interrupted}

@@ -1,0 +1,141 @@
+"""Running a plan: each job on an executor, each file settled into a :class:`FileResult`.
+
+:func:`run_batch` turns the plan's jobs into calls of :func:`run_job`, hands
+them to the local pool (:mod:`~quantize.batch.executor_local`) or to Dask
+(:mod:`~quantize.batch.executor_dask`) through :func:`run_calls`, and reports
+every file as it settles. It never prints: progress goes to ``on_result``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..io import stale_parts
+from .calls import Call, Outcome, Settle, one_line
+from .plan import BatchPlan, FileJob, JobMode
+from .results import FileResult
+
+__all__ = ["call_with_warnings", "file_result", "run_batch", "run_calls", "run_job"]
+
+
+def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
+              retries: int = 2,
+              on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Run every planned job; return one result per file of the plan.
+
+    Parameters
+    ----------
+    plan : BatchPlan
+        From :func:`~quantize.batch.plan_batch`.
+    jobs : int or None
+        Local worker processes (default: the CPUs this process may use).
+        Ignored with ``scheduler``.
+    scheduler : str or None
+        Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
+        must see the same paths (shared storage).
+    retries : int
+        Dask only: times a task is retried after an unexpected error.
+    on_result : callable or None
+        Called in this process with each :class:`FileResult` as it settles,
+        settled-at-planning files first.
+
+    Returns
+    -------
+    list of FileResult
+        In the plan's order: settled files, then jobs.
+
+    Raises
+    ------
+    MissingDependencyError
+        If ``scheduler`` is given and dask.distributed is not installed.
+    """
+    report = on_result or (lambda result: None)
+    for result in plan.settled:
+        report(result)
+    for job in plan.jobs:
+        folder = job.output if plan.mode.makes_folder else job.output.parent
+        folder.mkdir(parents=True, exist_ok=True)
+    calls = [Call(run_job, (plan.mode, job)) for job in plan.jobs]
+    job_results: list[FileResult | None] = [None] * len(calls)
+
+    def settle(index: int, outcome: Outcome) -> None:
+        job = plan.jobs[index]
+        job_results[index] = file_result(job.input, job.output, outcome)
+        report(job_results[index])
+
+    run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries)
+    return plan.settled + [r for r in job_results if r is not None]
+
+
+def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
+              scheduler: str | None = None, retries: int = 2) -> None:
+    """Run ``calls`` on Dask when ``scheduler`` is given, else in the local pool."""
+    if scheduler is not None:
+        from .executor_dask import run_dask
+
+        run_dask(calls, scheduler, settle, retries=retries)
+    else:
+        from .executor_local import run_local
+
+        run_local(calls, settle, jobs=jobs)
+
+
+def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:
+    """The :class:`FileResult` of a job's outcome.
+
+    A failure's reason names its file only when that is not ``input`` itself
+    (e.g. an output that cannot be written).
+    """
+    if outcome.ok:
+        return FileResult(input, output, "ok", "", dict(outcome.value))
+    reason = outcome.value
+    if outcome.path is not None and not _same_path(Path(outcome.path), input):
+        reason = f"{outcome.path}: {reason}"
+    return FileResult(input, output, "failed", reason, {"seconds": outcome.seconds},
+                      exit_code=outcome.exit_code)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return a == b or os.path.abspath(a) == os.path.abspath(b)
+
+
+def run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
+    """In a worker: clear temporary files a killed run left, then run the job.
+
+    ``force=True`` because the plan already decided this output is to be
+    (re)made: a folder output may hold files of an interrupted earlier run.
+    Warnings are returned in the record (``"warnings"``), not printed by the worker.
+    """
+    _remove_stale_parts(mode, job.output)
+    return call_with_warnings(mode.func, job.input, job.output, **{**job.options, "force": True})
+
+
+def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
+                       **kwargs: Any) -> dict[str, Any]:
+    """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
+
+    For workers, which must not print: the warnings travel back in the record
+    (one line each) and the driver shows them.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = dict(func(*args, **kwargs))
+    if caught:
+        record["warnings"] = [one_line(w.message) for w in caught]
+    return record
+
+
+def _remove_stale_parts(mode: JobMode, output: Path) -> None:
+    """Delete the temporary files a killed run of this job left (see io.stale_parts)."""
+    if mode.makes_folder:
+        stale = stale_parts(output)
+    else:
+        stale = stale_parts(output.parent, output.name)
+    for part in stale:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()

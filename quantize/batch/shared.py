@@ -1,0 +1,122 @@
+"""One palette for a whole reduce batch (``quantize batch --shared-palette``).
+
+The palette fit itself belongs to reduce (sampling, pooling, fitting, and
+passing the palette on); this module only drives it across files: it samples
+every image on the same executor as the batch, pools the samples, fits once,
+saves the palette in the output folder and returns a plan whose jobs map onto
+it. A rerun reuses the saved palette, so resumed files match the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import check_int
+from .calls import Call, Outcome
+from .plan import BatchPlan
+from .run import run_calls
+
+__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "shared_palette"]
+
+#: File in the output folder holding the palette of a ``--shared-palette`` run.
+SHARED_PALETTE_NAME = "shared-palette.json"
+
+#: Pixels drawn from each image for the shared palette.
+SAMPLES_PER_FILE = 20_000
+
+
+@dataclass(frozen=True)
+class SharedPalette:
+    """One palette for a whole batch, and the plan that maps every file onto it.
+
+    ``colors`` is ``(k, 3)`` uint8, saved at ``path``; ``n_files`` images were
+    sampled to fit it (0 when an earlier run's palette was reused).
+    """
+
+    colors: np.ndarray
+    path: Path
+    n_files: int
+    plan: BatchPlan
+
+
+def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
+                   jobs: int | None = None, scheduler: str | None = None) -> SharedPalette:
+    """Fit one palette on colours sampled from every image of a reduce plan.
+
+    Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
+    colour is drawn in proportion to its pixel count, and every image weighs
+    the same); the pooled colours are clustered with the plan's reduce options.
+    The palette is written to ``OUT_DIR/shared-palette.json``; a rerun reuses
+    that file (unless the plan was made with ``force``).
+
+    Parameters
+    ----------
+    plan : BatchPlan
+        A reduce plan (:func:`~quantize.batch.reduce_mode`).
+    samples_per_file : int
+        Pixels drawn from each image.
+    jobs, scheduler
+        Where to sample, as in :func:`~quantize.batch.run_batch`.
+
+    Returns
+    -------
+    SharedPalette
+        With a plan whose jobs map onto the palette instead of fitting their own.
+
+    Raises
+    ------
+    ValueError
+        If the plan is not a reduce plan, or no image could be sampled.
+    """
+    from ..palette_files import read_palette, write_palette
+    from ..reduce.shared import fit_shared_palette, merge_histograms
+
+    if plan.mode.name != "reduce":
+        raise ValueError(f"shared palette needs --mode reduce, got mode={plan.mode.name!r}")
+    check_int(samples_per_file, "samples_per_file", minimum=1)
+    path = plan.output_dir / SHARED_PALETTE_NAME
+    if path.exists() and not plan.force:
+        colors = read_palette(path)
+        return SharedPalette(colors, path, 0, _onto(plan, colors))
+    if not plan.jobs:
+        return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
+    samples = _sample_all(plan, samples_per_file, jobs, scheduler)
+    colors, counts = merge_histograms(samples)
+    palette = fit_shared_palette(colors, counts, plan.options)
+    plan.output_dir.mkdir(parents=True, exist_ok=True)
+    write_palette(path, palette)
+    return SharedPalette(palette, path, len(samples), _onto(plan, palette))
+
+
+def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
+    from ..reduce.shared import options_with_palette
+
+    return plan.with_options(options_with_palette(plan.options, palette))
+
+
+def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
+                scheduler: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Colour samples of every readable image of the plan (unreadable ones are left out)."""
+    from ..reduce.shared import sample_colors
+
+    seed = plan.options.get("seed")
+    max_pixels = plan.options.get("max_pixels")
+    inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
+                                             if r.status == "skipped"]
+    calls = [Call(sample_colors, (path, samples_per_file),
+                  {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels})
+             for i, path in enumerate(inputs)]
+    samples: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(calls)
+
+    def keep(index: int, outcome: Outcome) -> None:
+        samples[index] = outcome.value if outcome.ok else None
+
+    run_calls(calls, keep, jobs=jobs, scheduler=scheduler)
+    got = [s for s in samples if s is not None and len(s[0])]
+    if not got:
+        raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
+                         "for the shared palette")
+    return got

@@ -1,0 +1,34 @@
+"""Colour reduction: an image to N colours, or to the fewest colours that reach a quality.
+
+The package's modules, in the order data flows through them:
+
+- :mod:`~quantize.reduce.options`: validation of every option, once;
+  :func:`check_reduce_options` for drivers (CLI, batch);
+- :mod:`~quantize.reduce.fit`: the palette fit, weighted k-means on the
+  histogram of distinct colours (cell pooling for many colours, then an exact
+  Lloyd step over all of them); :func:`fit_palette`;
+- :mod:`~quantize.reduce.quality`: the search for the fewest colours meeting a
+  mean CIEDE2000 target, built on the fit;
+- :mod:`~quantize.reduce.image`: :func:`reduce_colors`, image -> histogram ->
+  palette -> pixel indices;
+- :mod:`~quantize.reduce.result`: :class:`ReduceResult` and its metrics;
+- :mod:`~quantize.reduce.file_job`: :func:`reduce_file`, file -> file, the job
+  behind ``quantize reduce`` and batch;
+- :mod:`~quantize.reduce.shared`: one palette for many files (sample, merge,
+  fit, map).
+
+Below it: :mod:`quantize.io` and :mod:`quantize.palette_files` (files),
+:mod:`quantize.colors` (histograms, colour differences), :mod:`quantize.kmeans`
+(the clustering core) and :mod:`quantize.reconstruct.palette` (palette order,
+indexed images).
+"""
+
+from .file_job import GIF_ALPHA_THRESHOLD, PALETTE_EXTENSIONS, RGB_EXTENSIONS, reduce_file
+from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
+from .image import reduce_colors
+from .options import check_reduce_options
+from .result import ReduceResult
+
+__all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS",
+           "ColorCountWarning", "ReduceResult", "check_reduce_options", "fit_palette",
+           "reduce_colors", "reduce_file"]

@@ -1,0 +1,291 @@
+"""The file job: :func:`reduce_file`, one image file to a reduced image file.
+
+Checks everything about the outputs that can be checked before reading the
+image, reads it, reduces it with :func:`quantize.reduce.reduce_colors`, encodes
+the result in memory, and writes it atomically; the record it returns is what
+the CLI prints and batch reports.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import math
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .._validation import check_int
+from ..encode import encode_indexed_png
+from ..errors import ResultTooLargeError
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image
+from ..palette_files import check_palette_path, read_palette, write_palette
+from ..reconstruct.palette import indexed_image
+from .fit import DEFAULT_COLORS, Space
+from .image import reduce_colors
+from .options import check_options, check_palette, check_reduce_options
+from .result import MAX_PALETTE, ReduceResult
+
+__all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "reduce_file"]
+
+#: Output extensions written as indexed (palette) images, at most 256 entries.
+PALETTE_EXTENSIONS = (".png", ".gif")
+#: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
+RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
+_LOSSY_QUALITY = 95
+# PNGs up to this many pixels are written by encode_indexed_png (zlib level 9,
+# the smallest files); larger ones by Pillow at zlib level 6 unless optimize is
+# set: on a 12 MP photo at k=16, level 9 took 13 s for 888 kB and level 6
+# 1.6 s for 1005 kB, while on 0.25 MP photos level 9 costs about 0.1 s.
+_SMALLEST_PNG_MAX_PIXELS = 4_000_000
+_LARGE_PNG_LEVEL = 6
+#: GIF has binary transparency: palette entries with alpha below this are written
+#: fully transparent, the others opaque.
+GIF_ALPHA_THRESHOLD = 128
+
+
+def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
+                *, n_colors: int | None = None, quality: float | None = None,
+                space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
+                palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
+                seed: Any = 0, force: bool = False,
+                max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
+                optimize: bool = False) -> dict[str, Any]:
+    """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
+
+    Parameters
+    ----------
+    input : path
+        Image to read (any mode Pillow opens; EXIF orientation applied).
+    output : path, optional
+        Where to write; the extension picks the format: .png and .gif are
+        indexed (at most 256 colours, transparency kept), .jpg/.jpeg/.webp/
+        .tif/.tiff get the reduced image in RGB. Default ``<stem>.k<N>.png``
+        beside the input.
+    n_colors, quality, space, dither, exact_colors, seed
+        As in :func:`reduce_colors` (``n_colors`` defaults to 16, or to at
+        most 256 with ``quality``).
+    palette_in : path or (k, 3) uint8 array, optional
+        Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
+    palette_out : path, optional
+        Also write the palette (.gpl, .json or .hex by extension).
+    force : bool
+        Overwrite existing outputs. The input is never overwritten.
+    max_pixels : int or None
+        Refuse larger images (see :func:`quantize.io.load_image`).
+    skip_if_larger : bool
+        Write nothing, and raise :class:`~quantize.errors.ResultTooLargeError`,
+        when the result would be larger than the input file.
+    optimize : bool
+        Spend more time encoding a PNG for a smaller file (several row filters
+        and zlib strategies tried; the palette may be reordered and unused
+        entries dropped, so the file's palette order can differ from
+        ``palette_out``'s).
+
+    Returns
+    -------
+    dict
+        ``{"input", "output", "k", "space", "psnr", "delta_e", "seconds",
+        "bytes_in", "bytes_out", "frames", "palette"}``: paths as strings,
+        ``k`` the colours used, ``psnr`` in dB (None when lossless),
+        ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
+        job, ``frames`` 1 for a still image, ``palette`` a list of
+        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``.
+
+    Raises
+    ------
+    ImageReadError
+        The input (or palette file) is missing, unreadable or not an image.
+    OutputExistsError
+        An output exists and ``force`` is false.
+    OutputError
+        An output cannot be written or would replace the input.
+    ResultTooLargeError
+        ``skip_if_larger`` and the result is larger than the input.
+    QualityError
+        ``quality`` cannot be reached.
+    ValueError, TypeError
+        A bad parameter (e.g. more colours than a .png holds).
+    """
+    start = time.perf_counter()
+    opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
+                                exact_colors=exact_colors, palette_in=palette_in,
+                                palette_out=palette_out, seed=seed, force=force,
+                                max_pixels=max_pixels, skip_if_larger=skip_if_larger,
+                                optimize=optimize)
+    src = Path(input)
+    job = _plan_file_job(src, output, opts)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loaded = load_image(src, max_pixels=opts["max_pixels"])
+        if loaded.n_frames > 1:  # every frame, written as an animation
+            from ..animation import reduce_animation_file
+            return reduce_animation_file(src, output, **opts)
+        k = job.colors_for(loaded, opts["quality"])
+        result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
+                               dither=opts["dither"], exact_colors=opts["exact_colors"],
+                               palette=job.palette, seed=opts["seed"])
+        out = job.output or check_output_path(src.with_name(f"{src.stem}.k{result.k}.png"),
+                                              inputs=(src,), force=force)
+        # Measure while the output is encoded: both release the GIL for most of the work.
+        metrics = pool.submit(lambda: (result.psnr, result.delta_e))
+        data = _encode(result, out, job.kind, opts["optimize"])
+        bytes_in = src.stat().st_size
+        if opts["skip_if_larger"] and len(data) > bytes_in:
+            raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
+                                      f"({bytes_in} bytes); nothing written", path=out)
+        atomic_write(out, lambda tmp: tmp.write_bytes(data))
+        if palette_out is not None:
+            write_palette(palette_out, result.palette, result.shares, name=src.stem)
+        value, error = metrics.result()
+    return _record(src, out, result, value, error, bytes_in, len(data), start)
+
+
+def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
+            bytes_in: int, bytes_out: int, start: float) -> dict[str, Any]:
+    """The job record: what the CLI prints and batch reports."""
+    alpha = [255] * result.k if result.alpha is None else result.alpha.tolist()
+    palette = [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": int(a),
+                "share": round(float(s), 6)}
+               for c, a, s in zip(result.palette, alpha, result.shares, strict=True)]
+    return {
+        "input": str(src), "output": str(out), "k": result.k, "space": result.space,
+        "psnr": None if math.isinf(psnr) else round(psnr, 4),
+        "delta_e": round(delta_e, 4),
+        "seconds": round(time.perf_counter() - start, 4),
+        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": 1, "palette": palette,
+    }
+
+
+# --------------------------------------------------------------------------
+# Output formats
+# --------------------------------------------------------------------------
+
+
+def _output_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in PALETTE_EXTENSIONS:
+        return "palette"
+    if suffix in RGB_EXTENSIONS:
+        return "rgb"
+    valid = ", ".join(PALETTE_EXTENSIONS + RGB_EXTENSIONS)
+    raise ValueError(f"output={str(path)!r} has an unsupported extension "
+                     f"{suffix or '(none)'!r}; expected one of {valid}")
+
+
+def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> bytes:
+    """The output file's bytes, in the format of ``path``'s extension."""
+    suffix = path.suffix.lower()
+    full = result.full_palette(alpha=True)
+    small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
+    if suffix == ".png" and 0 < full.shape[0] <= MAX_PALETTE and (small or optimize):
+        # The palette keeps its order (so a palette_out file matches the image's
+        # indices) unless optimize asks for the smallest file.
+        alpha = full[:, 3] if (full[:, 3] < 255).any() else None
+        return encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
+                                  reorder=optimize)
+    buffer = _io.BytesIO()
+    fmt = Image.registered_extensions()[suffix]
+    if kind == "palette":
+        image = _gif_image(result) if suffix == ".gif" else result.to_image()
+        params = {"compress_level": _LARGE_PNG_LEVEL} if suffix == ".png" else {}
+        image.save(buffer, format=fmt, **params)
+        return buffer.getvalue()
+    params = {"quality": _LOSSY_QUALITY} if suffix in (".jpg", ".jpeg", ".webp") else {}
+    has_alpha = result.alpha is not None or result.transparent_index is not None
+    if has_alpha and suffix not in (".jpg", ".jpeg"):
+        Image.fromarray(result.to_rgba()).save(buffer, format=fmt, **params)
+    else:
+        Image.fromarray(result.to_rgb()).save(buffer, format=fmt, **params)
+    return buffer.getvalue()
+
+
+def _gif_image(result: ReduceResult) -> Image.Image:
+    """Mode "P" image for a GIF, which has one fully transparent entry and no partial alpha.
+
+    Entries with alpha below ``GIF_ALPHA_THRESHOLD`` become transparent (all
+    mapped to one index); the others are shown opaque.
+    """
+    full = result.full_palette(alpha=True)
+    clear = full[:, 3] < GIF_ALPHA_THRESHOLD
+    if not clear.any():
+        return indexed_image(result.indices, full[:, :3])
+    index = result.transparent_index
+    if index is None:
+        index = int(np.flatnonzero(clear)[0])
+    indices = np.where(clear[result.indices], index, result.indices).astype(np.uint8)
+    return indexed_image(indices, full[:, :3], index)
+
+
+def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
+    """Refuse more colours than an indexed output holds (one slot goes to transparency)."""
+    room = MAX_PALETTE - has_alpha
+    if kind == "palette" and k > room:
+        extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
+        raise ValueError(f"{what}={k} is more than a palette image holds: at most {room} "
+                         f"colours{extra}; use fewer colours or a .jpg/.webp/.tif output")
+
+
+# --------------------------------------------------------------------------
+# Planning: every check that needs no pixels
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """A reduce_file call's checked outputs: path (None: named after the fitted k), format."""
+
+    output: Path | None
+    kind: str
+    palette: np.ndarray | None
+    n_colors: int | None
+
+    def colors_for(self, loaded: Any, quality: float | None) -> int | None:
+        """The ``n_colors`` to fit, once we know whether a transparent entry is needed.
+
+        An indexed output holds 256 entries, the transparent one included: asked
+        for 256 colours, an image with fully transparent pixels gets 255 and
+        that entry.
+        """
+        has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
+        if self.palette is not None:
+            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in size")
+            return None
+        if self.kind == "palette" and (quality is not None or self.n_colors is not None):
+            return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
+        return self.n_colors
+
+
+def _load_palette_in(palette_in: Any) -> np.ndarray | None:
+    if palette_in is None:
+        return None
+    if isinstance(palette_in, str | os.PathLike):
+        return read_palette(palette_in)
+    return check_palette(palette_in, "palette_in")
+
+
+def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
+    """Check everything about the outputs that can be checked before reading the image."""
+    out = None if output is None else Path(output)
+    kind = _output_kind(out if out is not None else Path("default.png"))
+    pal_in = _load_palette_in(opts["palette_in"])
+    quality, force = opts["quality"], opts["force"]
+    k = None if opts["n_colors"] is None else check_int(opts["n_colors"], "n_colors", minimum=2)
+    check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
+    if k is not None and quality is None:
+        _check_palette_size(k, kind, False, "n_colors")
+    if pal_in is not None:
+        _check_palette_size(pal_in.shape[0], kind, False, "palette_in size")
+    if opts["palette_out"] is not None:
+        check_palette_path(opts["palette_out"], "palette_out")
+        check_output_path(opts["palette_out"], inputs=(src,), force=force)
+    if out is None and quality is None:
+        n = pal_in.shape[0] if pal_in is not None else (k or DEFAULT_COLORS)
+        out = src.with_name(f"{src.stem}.k{n}.png")
+    if out is not None:
+        check_output_path(out, inputs=(src,), force=force)
+    return FileJob(out, kind, pal_in, k)

@@ -1,0 +1,237 @@
+"""The array API: :func:`reduce_colors`, an image to a palette and palette indices.
+
+Everything works on the weighted histogram of distinct colours; only the last
+step touches pixels. An opaque image is counted by 24-bit colour code, and each
+pixel's index read from a table indexed by that code. An image with alpha is
+counted by straight RGBA colour and clustered premultiplied (see
+:func:`quantize.reduce.fit.features_of`), so semi-transparent pixels get
+entries with their own alpha; fully transparent pixels are left out and share
+one extra entry, after the ``k`` colours. With ``dither``, indices come from
+damped error diffusion in the space the palette was fitted in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._kernels import nearest, pack_rgb, unpack_rgb
+from .._validation import Seed, check_seed
+from ..colors import code_histogram
+from ..io import as_rgba
+from ..reconstruct.palette import dither_indices, palette_order
+from .fit import (
+    DEFAULT_COLORS,
+    Histogram,
+    Space,
+    entry_weights,
+    features_of,
+    fit,
+    warn_few_colors,
+)
+from .options import Options, check_options
+from .quality import search_quality
+from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
+
+__all__ = ["reduce_colors"]
+
+def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
+                  space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
+                  palette: Any = None, seed: Seed = None) -> ReduceResult:
+    """Reduce an image to a palette of k colours by weighted k-means on its distinct colours.
+
+    Parameters
+    ----------
+    image : (H, W), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+        uint8, uint16, bool or float in [0, 1]. With alpha, colours are
+        clustered premultiplied together with their alpha, so partly
+        transparent pixels get entries with their own alpha; fully transparent
+        pixels (alpha 0) share one extra entry.
+    n_colors : int, optional
+        Palette size, >= 2 (default 16), not counting the fully transparent
+        entry. With ``quality`` it is the most colours allowed (default 256).
+    quality : float, optional
+        Choose the fewest colours whose mean CIEDE2000 against the original is
+        at most this (measured without dithering).
+    space : {"rgb", "lab"}
+        Cluster, match and diffuse errors in sRGB or in CIE Lab.
+    dither : float or bool
+        Error diffusion strength, 0 (none, the default) to 1; True means 1.
+        Diffusion fades out where the local contrast is high (edges, texture)
+        and skips pixels whose colour is in the palette already.
+    exact_colors : bool
+        Every palette entry is a colour of the image: each cluster's medoid.
+    palette : (k, 3) or (k, 4) array_like of uint8, optional
+        Map onto this palette (kept in its order; a fourth column is alpha)
+        instead of fitting one.
+    seed : int, numpy.random.Generator or None
+        Source of randomness; an int gives the same result every time.
+
+    Returns
+    -------
+    ReduceResult
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad parameter or image.
+    QualityError
+        If ``quality`` cannot be reached within ``n_colors`` colours.
+
+    Warns
+    -----
+    ColorCountWarning
+        When the image has fewer distinct colours than ``n_colors``; the
+        palette is then those colours.
+
+    Examples
+    --------
+    >>> image = np.zeros((4, 4, 3), dtype=np.uint8)
+    >>> image[:2] = [200, 30, 30]; image[2:, :2] = [20, 20, 220]
+    >>> result = reduce_colors(image, 3, seed=0)
+    >>> result.palette.tolist(), result.indices[:, 0].tolist(), result.psnr
+    ([[200, 30, 30], [0, 0, 0], [20, 20, 220]], [0, 0, 2, 2], inf)
+    """
+    rgb, alpha = as_rgba(image)
+    opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
+    rng = check_seed(seed)
+    with_alpha = alpha is not None or (opts.palette is not None and opts.palette.shape[1] == 4)
+    pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb)
+    hist = Histogram(pixels.colors, pixels.counts, opts.space)
+    pal, labels, fitted = _palette_for(hist, opts, rng)
+    if fitted and pal.shape[0]:
+        order = palette_order(pal, entry_weights(labels, hist.counts, len(pal)))
+        pal, labels = pal[order], np.argsort(order)[labels]
+    entries = pal if pixels.hidden == 0 else np.vstack([pal, np.zeros((1, 4), np.uint8)])
+    if hist.colors.shape[0] and (with_alpha or not fitted):
+        # A given palette is matched here; with alpha, a faint colour may also go to
+        # the transparent entry.
+        labels = nearest(hist.features, features_of(entries, opts.space))
+    k = pal.shape[0]
+    if opts.dither > 0 and k > 0:
+        flat = _dithered(rgb, alpha, pixels, entries, opts)
+        drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
+        shares = np.bincount(drawn, minlength=k + 1)[:k] / max(drawn.size, 1)
+        return _result(pal, flat, shares, pixels, opts, fidelity=Fidelity(
+            None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible))
+    counts = entry_weights(labels, hist.counts, len(entries))[:k]
+    return _result(pal, pixels.indices(labels, len(entries)),
+                   counts / max(hist.counts.sum(), 1), pixels, opts,
+                   fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
+                                     hidden=pixels.hidden))
+
+
+def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, pixels: _Counted,
+            opts: Options, fidelity: Fidelity) -> ReduceResult:
+    """Assemble the result; ``shares`` are of the visible pixels drawn with each entry."""
+    k = pal.shape[0]
+    transparent = k if pixels.hidden else None
+    alpha = None if pal.shape[1] == 3 else np.ascontiguousarray(pal[:, 3])
+    return ReduceResult(np.ascontiguousarray(pal[:, :3]), indices, shares, transparent,
+                        opts.space, opts.dither > 0 and k > 0, alpha, fidelity)
+
+
+# --------------------------------------------------------------------------
+# Counting colours
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """Distinct colours of an image and how to put per-colour labels back on its pixels.
+
+    Opaque images keep 24-bit ``codes`` per pixel; images with alpha keep the
+    ``visible`` mask and each visible pixel's row in ``colors`` (``inverse``).
+    ``hidden`` counts the fully transparent pixels.
+    """
+
+    colors: np.ndarray
+    counts: np.ndarray
+    shape: tuple[int, int]
+    codes: np.ndarray | None = None
+    distinct: np.ndarray | None = None
+    visible: np.ndarray | None = None
+    inverse: np.ndarray | None = None
+    hidden: int = 0
+
+    def indices(self, labels: np.ndarray, n_entries: int) -> np.ndarray:
+        """``(H, W)`` entry of every pixel; fully transparent ones get the last entry."""
+        dtype = np.uint8 if n_entries <= MAX_PALETTE else np.uint16
+        if self.codes is not None:
+            table = np.zeros(1 << 24, dtype=dtype)
+            table[self.distinct] = labels
+            return table[self.codes]
+        out = np.full(self.shape, n_entries - 1, dtype=dtype)
+        out[self.visible] = labels[self.inverse]
+        return out
+
+    def row_of(self) -> np.ndarray:
+        """Each visible pixel's row in ``colors``, in raster order."""
+        if self.codes is not None:
+            return np.searchsorted(self.distinct, self.codes.ravel())
+        return self.inverse
+
+
+def _count_rgb(rgb: np.ndarray) -> _Counted:
+    codes = pack_rgb(rgb)
+    distinct, counts = code_histogram(codes)
+    return _Counted(unpack_rgb(distinct), counts, rgb.shape[:2], codes, distinct)
+
+
+def _count_rgba(rgb: np.ndarray, alpha: np.ndarray | None) -> _Counted:
+    """Histogram of the straight RGBA colours of the visible pixels."""
+    h, w = rgb.shape[:2]
+    rgba = np.empty((h, w, 4), dtype=np.uint8)
+    rgba[..., :3] = rgb
+    rgba[..., 3] = 255 if alpha is None else alpha
+    visible = rgba[..., 3] > 0
+    words = rgba.view(np.uint32).reshape(h, w)  # one 32-bit word per pixel, for np.unique
+    distinct, inverse, counts = np.unique(words[visible], return_inverse=True,
+                                          return_counts=True)
+    colors = np.ascontiguousarray(distinct).view(np.uint8).reshape(-1, 4)
+    return _Counted(colors, counts.astype(np.int64), (h, w), visible=visible,
+                    inverse=inverse.ravel(), hidden=int(visible.size - counts.sum()))
+
+
+# --------------------------------------------------------------------------
+# Palette
+# --------------------------------------------------------------------------
+
+
+def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The palette, each distinct colour's entry, and whether the palette was fitted."""
+    m, channels = hist.colors.shape
+    if opts.palette is not None:
+        pal = opts.palette
+        if channels == 4 and pal.shape[1] == 3:
+            pal = np.hstack([pal, np.full((pal.shape[0], 1), 255, np.uint8)])
+        return pal, np.zeros(0, np.intp), False
+    if m == 0:  # every pixel is transparent
+        return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True
+    if opts.quality is not None:
+        k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
+        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng)
+        return pal, labels, True
+    k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
+    if m < k:
+        warn_few_colors(m, k, stacklevel=3)  # the caller of reduce_colors
+    pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
+                      opts.exact_colors, rng)
+    return pal, labels, True
+
+
+# --------------------------------------------------------------------------
+# Dithering
+# --------------------------------------------------------------------------
+
+
+def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
+              entries: np.ndarray, opts: Options) -> np.ndarray:
+    """``(H, W)`` indices by damped error diffusion in the fitting space."""
+    out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space)
+    if pixels.hidden:
+        out[~pixels.visible] = len(entries) - 1
+    return out

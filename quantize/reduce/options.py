@@ -1,0 +1,164 @@
+"""Reduce's options, validated once: for the array API and for the file job.
+
+:func:`check_reduce_options` is the public checker the drivers (CLI, batch)
+call before planning work: it validates every keyword option of
+:func:`quantize.reduce.reduce_file` and fills in reduce's defaults, so no
+driver needs to know them.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_choice, check_float, check_int, check_seed
+from ..io import DEFAULT_MAX_PIXELS
+from ..palette_files import check_palette_path
+from .fit import DEFAULT_COLORS, FEATURES
+from .result import MAX_PALETTE
+
+__all__ = ["Options", "check_dither", "check_options", "check_palette",
+           "check_reduce_options"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """reduce_colors' parameters after validation."""
+
+    n_colors: int | None
+    quality: float | None
+    space: str
+    dither: float
+    exact_colors: bool
+    palette: np.ndarray | None
+
+
+def check_dither(dither: Any) -> float:
+    """Dither strength as a float in [0, 1]; True means 1.0 and False 0.0."""
+    if isinstance(dither, bool | np.bool_):
+        return 1.0 if dither else 0.0
+    if not isinstance(dither, numbers.Real):
+        raise TypeError(f"dither={dither!r} should be a bool or a number in [0, 1], got "
+                        f"{type(dither).__name__}")
+    return check_float(dither, "dither", minimum=0.0, maximum=1.0)
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}={value!r} should be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
+                  exact_colors: Any, palette: Any) -> Options:
+    """Validate reduce_colors' parameters once."""
+    k = None if n_colors is None else check_int(n_colors, "n_colors", minimum=2)
+    q = None if quality is None else check_float(quality, "quality", minimum=0.0)
+    space = check_choice(space, "space", FEATURES)
+    strength = check_dither(dither)
+    exact = _check_bool(exact_colors, "exact_colors")
+    pal = None
+    if palette is not None:
+        pal = check_palette(palette)
+        for name, value in (("n_colors", k), ("quality", q)):
+            if value is not None:
+                raise ValueError(f"palette and {name}={value!r} cannot be combined: a given "
+                                 "palette fixes the colours")
+        if exact:
+            raise ValueError("palette and exact_colors=True cannot be combined: a given "
+                             "palette fixes the colours")
+    size = pal.shape[0] if pal is not None else (k or 0)
+    if strength > 0 and size > MAX_PALETTE:
+        raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
+                         f"{'palette size' if pal is not None else 'n_colors'}={size}")
+    return Options(k, q, space, strength, exact, pal)
+
+
+def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
+    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
+    arr = np.asarray(palette)
+    if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
+                         f"got {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() > 255:
+        raise ValueError(f"{name} values should lie in 0..255, got "
+                         f"[{int(arr.min())}, {int(arr.max())}]")
+    return arr.astype(np.uint8, copy=True)
+
+
+# --------------------------------------------------------------------------
+# Public: the file job's options
+# --------------------------------------------------------------------------
+
+_FILE_DEFAULTS: dict[str, Any] = {
+    "n_colors": None, "quality": None, "space": "rgb", "dither": 0.0,
+    "exact_colors": False, "palette_in": None, "palette_out": None, "seed": 0,
+    "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
+    "optimize": False,
+}
+
+
+def check_reduce_options(**options: Any) -> dict[str, Any]:
+    """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
+
+    Parameters
+    ----------
+    **options
+        Any of ``n_colors``, ``quality``, ``space``, ``dither``,
+        ``exact_colors``, ``palette_in``, ``palette_out``, ``seed``, ``force``,
+        ``max_pixels``, ``skip_if_larger``, ``optimize``.
+
+    Returns
+    -------
+    dict
+        Every option, checked: ``dither`` as a float strength, ``n_colors``
+        filled with the default 16 when neither ``quality`` nor ``palette_in``
+        is given. Palette files are not read here.
+
+    Raises
+    ------
+    TypeError
+        For an unknown option name or a value of the wrong type.
+    ValueError
+        For a bad value or a combination that cannot work.
+
+    Examples
+    --------
+    >>> opts = check_reduce_options(dither=True)
+    >>> opts["n_colors"], opts["dither"], opts["space"]
+    (16, 1.0, 'rgb')
+    """
+    unknown = sorted(set(options) - set(_FILE_DEFAULTS))
+    if unknown:
+        valid = ", ".join(_FILE_DEFAULTS)
+        raise TypeError(f"unknown reduce option(s) {', '.join(unknown)}; expected some of "
+                        f"{valid}")
+    opts = {**_FILE_DEFAULTS, **options}
+    pal_in = opts["palette_in"]
+    palette = None
+    if isinstance(pal_in, str | os.PathLike):
+        check_palette_path(pal_in, "palette_in")
+    elif pal_in is not None:
+        palette = check_palette(pal_in, "palette_in")
+    checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
+                            opts["exact_colors"], palette)
+    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None):
+        raise ValueError("palette_in fixes the colours; it cannot be combined with "
+                         "n_colors or quality")
+    if opts["palette_out"] is not None:
+        check_palette_path(opts["palette_out"], "palette_out")
+    check_seed(opts["seed"])
+    if opts["max_pixels"] is not None:
+        check_int(opts["max_pixels"], "max_pixels", minimum=1)
+    for name in ("force", "skip_if_larger", "optimize"):
+        _check_bool(opts[name], name)
+    if checked.n_colors is None and checked.quality is None and pal_in is None:
+        opts["n_colors"] = DEFAULT_COLORS
+    opts["dither"] = checked.dither
+    return opts

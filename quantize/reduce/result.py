@@ -1,0 +1,183 @@
+"""The result of a colour reduction: palette, indices, shares and fidelity metrics.
+
+:class:`ReduceResult` is what :func:`quantize.reduce.reduce_colors` returns.
+Its metrics are computed on demand from :class:`Pairs`, the distinct
+(original colour, palette entry) pairs and their pixel counts, so measuring a
+12 MP result costs about as much as its histogram, not its pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from PIL import Image
+
+from ..colors import mean_ciede2000, mean_squared_error
+from ..reconstruct.palette import indexed_image
+from .fit import Histogram, lab_of, premultiply
+
+__all__ = ["MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
+
+#: Entries of an indexed (PNG/GIF) image.
+MAX_PALETTE = 256
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Distinct (original colour, palette entry) pairs and their pixel counts."""
+
+    colors: np.ndarray
+    entries: np.ndarray
+    counts: np.ndarray
+    histogram: Histogram | None = None  # holds the colours' Lab once computed
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """What the metrics need: the histogram pairs, or where each pixel's colour is.
+
+    Undithered, every distinct colour maps to one entry and ``pairs_known``
+    holds the pairs. Dithered, one colour may go to several entries; then
+    ``colors`` (the histogram's distinct colours) and ``colour_of`` (each
+    visible pixel's row in ``colors``) let :meth:`pairs` count them.
+    ``hidden`` fully transparent pixels, outside the histogram, are reproduced
+    exactly; ``counted`` is the ``(H, W)`` mask of the visible pixels (None: all).
+    """
+
+    pairs_known: Pairs | None
+    colors: np.ndarray | None = None
+    colour_of: np.ndarray | None = None
+    hidden: int = 0
+    counted: np.ndarray | None = None
+
+    def pairs(self, indices: np.ndarray) -> Pairs:
+        if self.pairs_known is not None:
+            return self.pairs_known
+        drawn = indices.ravel() if self.counted is None else indices[self.counted]
+        shape = (self.colors.shape[0], int(drawn.max(initial=0)) + 1)
+        flat = np.ravel_multi_index((self.colour_of, drawn), shape)
+        pairs, counts = np.unique(flat, return_counts=True)
+        row, entry = np.unravel_index(pairs, shape)
+        return Pairs(self.colors[row], entry.astype(np.intp), counts)
+
+
+@dataclass(frozen=True, eq=False)
+class ReduceResult:
+    """An image reduced to a palette.
+
+    Attributes
+    ----------
+    palette : (k, 3) ndarray of uint8
+        The colours, most used first (a given palette keeps its own order).
+    indices : (H, W) ndarray of uint8 (uint16 when there are more than 256 entries)
+        Palette index of every pixel; fully transparent pixels hold
+        ``transparent_index``.
+    shares : (k,) ndarray of float64
+        Fraction of the opaque pixels drawn with each entry.
+    transparent_index : int or None
+        ``k`` when the image has fully transparent pixels, else None.
+    space : {"rgb", "lab"}
+        Space the palette was fitted and matched in.
+    dithered : bool
+        Whether error diffusion was used.
+    alpha : (k,) ndarray of uint8, or None
+        Opacity of each entry (straight alpha, 1..255) when the image has
+        alpha; None for an opaque image. The transparent entry is not included.
+    """
+
+    palette: np.ndarray
+    indices: np.ndarray
+    shares: np.ndarray
+    transparent_index: int | None
+    space: str
+    dithered: bool
+    alpha: np.ndarray | None
+    _fidelity: Fidelity = field(repr=False)
+
+    @property
+    def k(self) -> int:
+        """Number of colours in the palette (the transparent entry not counted)."""
+        return int(self.palette.shape[0])
+
+    def to_rgb(self) -> np.ndarray:
+        """The reduced image's colours, ``(H, W, 3)`` uint8 (alpha dropped, transparent black)."""
+        return self.full_palette()[self.indices, :3]
+
+    def to_rgba(self) -> np.ndarray:
+        """The reduced image, ``(H, W, 4)`` uint8 straight RGBA."""
+        return self.full_palette(alpha=True)[self.indices]
+
+    def to_image(self) -> Image.Image:
+        """The reduced image as PIL: mode "P" (alpha in its transparency) when it fits in 256.
+
+        More than 256 entries give an "RGB" image ("RGBA" with alpha).
+        """
+        full = self.full_palette(alpha=True)
+        if full.shape[0] <= MAX_PALETTE:
+            return indexed_image(self.indices, full[:, :3], self.transparency())
+        if self.alpha is None and self.transparent_index is None:
+            return Image.fromarray(full[self.indices, :3])
+        return Image.fromarray(full[self.indices])
+
+    def transparency(self) -> bytes | None:
+        """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
+        alpha = self.full_palette(alpha=True)[:, 3]
+        translucent = np.flatnonzero(alpha < 255)
+        if translucent.size == 0:
+            return None
+        return alpha[: translucent[-1] + 1].tobytes()
+
+    def full_palette(self, alpha: bool = False) -> np.ndarray:
+        """Every entry, the transparent one included: ``(n, 3)``, or ``(n, 4)`` with ``alpha``."""
+        k = self.palette.shape[0]
+        n = k + (self.transparent_index is not None)
+        out = np.zeros((n, 4 if alpha else 3), dtype=np.uint8)
+        out[:k, :3] = self.palette
+        if alpha:
+            out[:k, 3] = 255 if self.alpha is None else self.alpha
+        return out
+
+    @cached_property
+    def _pairs(self) -> Pairs:
+        return self._fidelity.pairs(self.indices)
+
+    def _measured_entries(self) -> np.ndarray:
+        """Entries as measured: straight RGBA when the image has alpha, else RGB."""
+        with_alpha = self.alpha is not None or self.transparent_index is not None
+        return self.full_palette(alpha=with_alpha)
+
+    @cached_property
+    def psnr(self) -> float:
+        """PSNR in dB against the original (inf when lossless).
+
+        Over all pixels; for an image with alpha, over premultiplied RGBA (a
+        fully transparent pixel is reproduced exactly whatever its colour).
+        """
+        f = self._pairs
+        if f.counts.size == 0:
+            return math.inf
+        entries = self._measured_entries()
+        colors = f.colors if f.colors.shape[1] == entries.shape[1] else \
+            np.hstack([f.colors, np.full((f.colors.shape[0], 1), 255, np.uint8)])
+        mse = mean_squared_error(premultiply(colors), premultiply(entries[f.entries]), f.counts)
+        total = f.counts.sum()
+        mse *= total / (total + self._fidelity.hidden)
+        return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+
+    @cached_property
+    def delta_e(self) -> float:
+        """Mean CIEDE2000 of the visible pixels against the original (0 when lossless).
+
+        With alpha, colours are compared as shown on black (premultiplied).
+        """
+        f = self._pairs
+        if f.counts.size == 0:
+            return 0.0
+        lab = f.histogram.lab if f.histogram is not None else lab_of(f.colors)
+        entries = self._measured_entries()
+        if entries.shape[1] != f.colors.shape[1]:
+            entries = entries[:, :3]
+        return mean_ciede2000(lab, lab_of(entries)[f.entries], f.counts)

@@ -1,0 +1,129 @@
+"""One palette for many images: sample each, merge the samples, fit once.
+
+The steps a driver (batch, or the CLI with several files) runs, each a plain
+function so it can run in worker processes:
+
+1. :func:`sample_colors` draws pixels from one image as a small histogram;
+2. :func:`merge_histograms` pools those histograms;
+3. :func:`fit_shared_palette` fits the palette with reduce's own defaults;
+4. :func:`options_with_palette` turns a file job's options into options that
+   map onto that palette instead of fitting their own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_int
+from ..colors import color_histogram, merge_colors
+from ..io import DEFAULT_MAX_PIXELS, load_image
+from .fit import DEFAULT_COLORS, fit_palette
+
+__all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
+
+# Options that fit a palette; a job mapping onto a shared palette drops them.
+_FITTING_OPTIONS = ("n_colors", "quality", "exact_colors")
+
+
+def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` opaque pixels of an image uniformly, with replacement, as a histogram.
+
+    Parameters
+    ----------
+    path : path
+        Image file.
+    n : int
+        Pixels to draw, >= 1.
+    seed : anything :func:`numpy.random.default_rng` accepts
+        E.g. ``(seed, file_number)`` so every file gets its own stream.
+    max_pixels : int or None
+        As in :func:`quantize.io.load_image`.
+
+    Returns
+    -------
+    colors : (m, 3) ndarray of uint8
+        Distinct colours drawn.
+    counts : (m,) ndarray of int64
+        Times each was drawn (sums to ``n``, or 0 for a fully transparent image).
+
+    Raises
+    ------
+    ImageReadError
+        If the image cannot be read.
+    """
+    n = check_int(n, "n", minimum=1)
+    image = load_image(path, max_pixels=max_pixels)
+    rgb = image.rgb.reshape(-1, 3)
+    if image.alpha is not None:
+        rgb = rgb[image.alpha.ravel() > 0]
+    if len(rgb) == 0:
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
+    picks = np.random.default_rng(seed).integers(0, len(rgb), size=n)
+    return color_histogram(rgb[picks])
+
+
+def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Pool colour histograms ``(colors (m, 3) uint8, counts (m,))`` into one.
+
+    Returns the distinct colours (sorted by 24-bit code) and their float64
+    total counts; empty when every sample is empty.
+
+    >>> a = (np.array([[1, 1, 1]], np.uint8), np.array([2]))
+    >>> b = (np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
+    >>> colors, counts = merge_histograms([a, b])
+    >>> colors.tolist(), counts.tolist()
+    ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
+    """
+    got = [(np.asarray(c, np.uint8).reshape(-1, 3), np.asarray(n).ravel())
+           for c, n in samples if len(c)]
+    if not got:
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
+    colors = np.concatenate([c for c, _ in got])
+    counts = np.concatenate([n for _, n in got]).astype(np.float64)
+    if counts.shape[0] != colors.shape[0]:
+        raise ValueError("each sample should hold as many counts as colours")
+    return merge_colors(colors, counts)
+
+
+def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
+                       options: Mapping[str, Any]) -> np.ndarray:
+    """Fit one palette to pooled colours with a file job's options and reduce's defaults.
+
+    ``options`` are :func:`quantize.reduce.reduce_file` keyword options (as
+    :func:`~quantize.reduce.check_reduce_options` returns them, or a subset);
+    ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used, the
+    defaults filling what is missing.
+
+    Returns
+    -------
+    (k, 3) ndarray of uint8
+        Most weight first.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an empty histogram or bad options.
+    """
+    n_colors = options.get("n_colors")
+    return fit_palette(colors, counts, DEFAULT_COLORS if n_colors is None else n_colors,
+                       space=options.get("space", "rgb"),
+                       exact_colors=options.get("exact_colors", False),
+                       seed=options.get("seed", 0))
+
+
+def options_with_palette(options: Mapping[str, Any], palette: np.ndarray) -> dict[str, Any]:
+    """A file job's options changed to map onto ``palette`` instead of fitting one.
+
+    >>> options_with_palette({"n_colors": 8, "dither": 1.0}, np.zeros((2, 3), np.uint8))
+    {'dither': 1.0, 'palette_in': array([[0, 0, 0],
+           [0, 0, 0]], dtype=uint8)}
+    """
+    kept = {k: v for k, v in options.items() if k not in _FITTING_OPTIONS}
+    return {**kept, "palette_in": palette}

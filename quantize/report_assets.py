@@ -1,0 +1,87 @@
+"""The fixed parts of the HTML batch report: style sheet, sorting script, page skeleton.
+
+:mod:`quantize.report_html` fills ``TEMPLATE`` (``str.format`` fields: title,
+style, summary, failures, heads, rows, script). The script sorts the rows of
+``table#results`` by a ``data-<key>`` attribute when a ``th[data-key]`` is
+clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
+rows without the attribute stay last.
+"""
+
+#: Inline style sheet: no web fonts, no external resources.
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
+.summary{color:#444}.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
+table{border-collapse:collapse;background:#fff}
+th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
+th{background:#eee;position:sticky;top:0}
+th[data-key]{cursor:pointer;text-decoration:underline dotted}
+th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.thumb img{display:block;max-width:240px;max-height:240px}
+td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
+td.palette{min-width:10em}
+.bar{display:flex;height:28px;width:100%;border:1px solid #999;
+background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
+.swatch{display:block;height:100%}
+tr.failed{background:#fdecea}td.reason{color:#a01010}
+.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#999}
+"""
+
+#: Vanilla JavaScript, run once at the end of the body.
+SCRIPT = """
+(function () {
+  var table = document.getElementById("results");
+  var body = table.tBodies[0];
+  function value(row, key) {
+    var v = row.getAttribute("data-" + key);
+    if (v === null) return null;
+    return key === "name" ? v : parseFloat(v);
+  }
+  function sortBy(key, descending) {
+    var rows = Array.prototype.slice.call(body.querySelectorAll("tr.file"));
+    rows.sort(function (a, b) {
+      var x = value(a, key), y = value(b, key);
+      if (x === null || y === null) return (x === null) - (y === null);
+      var c = x < y ? -1 : x > y ? 1 : 0;
+      return descending ? -c : c;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    table.querySelectorAll("th[data-key]").forEach(function (th) {
+      th.setAttribute("aria-sort", th.getAttribute("data-key") !== key ? "none"
+                      : descending ? "descending" : "ascending");
+    });
+  }
+  table.querySelectorAll("th[data-key]").forEach(function (th) {
+    th.addEventListener("click", function () {
+      sortBy(th.getAttribute("data-key"), th.getAttribute("aria-sort") === "ascending");
+    });
+  });
+  var m = /sort=(-?)([a-z_]+)/.exec(location.hash);
+  if (m) sortBy(m[2], m[1] === "-");
+})();
+"""
+
+#: The page; every field but ``style`` and ``script`` is escaped by the caller.
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+<h1>{title}</h1>
+{summary}
+{failures}
+<table id="results">
+<thead><tr>{heads}</tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+<script>{script}</script>
+</body>
+</html>
+"""

@@ -1,0 +1,473 @@
+"""A batch's results as one static HTML page a person can open in any browser.
+
+:func:`write_html_report` writes a single self-contained file: every thumbnail
+is embedded as a ``data:`` URI, the style sheet and the few lines of script that
+sort the table are inline, and nothing is fetched from the network. For every
+file the page shows a thumbnail before and after (in segment mode, the overlay
+of region borders), the palette as swatches as wide as their share of pixels,
+and the metrics; failed files show their reason. Clicking a column heading
+sorts by it; ``report.html#sort=-psnr`` opens the page sorted (``-`` for
+descending).
+
+Only Pillow and NumPy are used here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io as _io
+import math
+import os
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from PIL import Image
+
+from ._validation import check_choice, check_int
+from .errors import ImageReadError
+from .io import DEFAULT_MAX_PIXELS, atomic_write, load_image
+from .report_assets import SCRIPT, STYLE, TEMPLATE
+
+__all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
+           "write_html_report"]
+
+#: Extensions accepted for the report file.
+HTML_EXTENSIONS = (".html", ".htm")
+#: File of a segment output folder shown as the "after" thumbnail.
+OVERLAY_NAME = "overlay.png"
+#: File of a segment output folder marking border pixels (used to redraw them on the thumbnail).
+BOUNDARIES_NAME = "boundaries.png"
+_MODES = ("reduce", "segment")
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_JPEG_QUALITY = 82
+_MISSING = '<span class="missing">—</span>'
+
+Mode = Literal["reduce", "segment"]
+
+
+class _Result(Protocol):
+    """What the report reads from a batch result: ``as_row()`` (input, output, status,
+    reason and the job record's keys)."""
+
+    def as_row(self) -> dict[str, Any]: ...
+
+
+class _Summary(Protocol):
+    total: int
+    ok: int
+    skipped: int
+    failed: int
+    seconds: float
+    interrupted: bool
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One palette entry: ``hex`` "#rrggbb", ``alpha`` 0..255, ``share`` of pixels."""
+
+    hex: str
+    alpha: int
+    share: float
+
+
+# --------------------------------------------------------------------------
+# Public
+# --------------------------------------------------------------------------
+
+
+def check_html_path(path: str | os.PathLike[str]) -> Path:
+    """Return ``path`` as a Path if it ends in .html or .htm, else raise ValueError.
+
+    >>> check_html_path("out/index.html").name
+    'index.html'
+    """
+    p = Path(path)
+    if p.suffix.lower() not in HTML_EXTENSIONS:
+        raise ValueError(f"html={str(p)!r} has extension {p.suffix!r}; expected .html or .htm")
+    return p
+
+
+def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
+                      summary: _Summary, *, mode: Mode,
+                      thumb_size: int = 240,
+                      max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+    """Write a batch's results as one self-contained HTML page.
+
+    Parameters
+    ----------
+    path : path
+        The page to write (.html or .htm), atomically. Links to the input and
+        output files are relative to its folder.
+    results : sequence of FileResult
+        One per file, as returned by :func:`quantize.batch.run_batch`; only
+        their ``as_row()`` dicts are read.
+    summary : BatchSummary
+        Counts shown at the top.
+    mode : {"reduce", "segment"}
+        The batch's job: picks the "after" image (the output file, or
+        ``overlay.png`` in the output folder) and the metric columns.
+    thumb_size : int, default 240
+        Longest side of the embedded thumbnails, in pixels.
+    max_pixels : int or None
+        Images larger than this get no thumbnail.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end in .html/.htm, or ``mode`` or ``thumb_size``
+        is invalid.
+    OutputError
+        If the page cannot be written.
+
+    Notes
+    -----
+    Files whose images cannot be read (missing, not an image) get an empty
+    thumbnail cell; a failed file shows its reason across the metric columns.
+    The palette comes from the record's ``palette`` entry when present, else
+    from the output image when it has at most 256 colours.
+    """
+    target = check_html_path(path)
+    mode = check_choice(mode, "mode", _MODES)
+    size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
+    folder = target.parent if str(target.parent) else Path(".")
+    rows = [r.as_row() for r in results]
+    body = [_file_row(i, row, mode, size, max_pixels, folder) for i, row in enumerate(rows)]
+    page = _page(mode, rows, summary, body)
+    atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+
+
+def read_palette_shares(path: str | os.PathLike[str], *,
+                        max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[Swatch]:
+    """The colours of an image with at most 256 of them, most used first.
+
+    Returns an empty list when the image has more than 256 colours (e.g. a
+    JPEG output).
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` cannot be read as an image.
+    """
+    im, _ = _loaded_pil(Path(path), max_pixels)
+    colors = im.getcolors(256)
+    if colors is None:
+        return []
+    counts: dict[tuple[str, int], int] = {}
+    for count, color in colors:
+        alpha = color[3] if len(color) == 4 else 255
+        # fully transparent pixels are one entry, whatever their colour
+        key = ("#000000", 0) if alpha == 0 else ("#{:02x}{:02x}{:02x}".format(*color[:3]), alpha)
+        counts[key] = counts.get(key, 0) + count
+    total = sum(counts.values())
+    swatches = [Swatch(hex_, alpha, n / total) for (hex_, alpha), n in counts.items()]
+    return sorted(swatches, key=lambda s: (-s.share, s.hex, s.alpha))
+
+
+# --------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------
+
+
+def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
+              max_pixels: int | None, folder: Path) -> str:
+    """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason)."""
+    status = str(row.get("status", ""))
+    src = Path(str(row.get("input", "")))
+    out = Path(str(row["output"])) if row.get("output") else None
+    after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
+    failed = status == "failed"
+    before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
+    after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
+                  else _thumb_cell(after, size, "after", max_pixels,
+                                  kind="overlay" if mode == "segment" else "reduced"))
+    cells = [_name_cell(row, src, None if failed else out, folder), before_cell, after_cell]
+    if failed:
+        span = len(_columns(mode)) - 3
+        cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
+                     f'{_e(row.get("reason", ""))}</td>')
+    else:
+        cells += _metric_cells(row, mode, after, max_pixels)
+    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, mode).items())
+    return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
+            + "".join(cells) + "</tr>")
+
+
+def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path) -> str:
+    """Input link, output link, and the status when not "ok" with its reason and warnings."""
+    parts = [_link(src, folder, src.name or str(src))]
+    if out is not None:
+        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
+    frames = row.get("frames")
+    if _number(frames) and frames > 1:
+        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)</div>')
+    status = str(row.get("status", ""))
+    if status != "ok":
+        reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
+        parts.append(f'<div class="status">{_e(status + reason)}</div>')
+    warned = row.get("warnings")
+    if isinstance(warned, (list, tuple)):
+        parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
+    return f'<td class="name">{"".join(parts)}</td>'
+
+
+def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
+                  max_pixels: int | None) -> list[str]:
+    if mode == "segment":
+        size = (f"{row['width']}×{row['height']}"
+                if _number(row.get("width")) and _number(row.get("height")) else None)
+        return [_num(row.get("n_regions"), "{:.0f}"), _num(row.get("n_clusters"), "{:.0f}"),
+                f'<td class="num">{_e(size) if size else _MISSING}</td>',
+                _num(row.get("seconds"), "{:.2f}")]
+    psnr = row.get("psnr")
+    psnr_cell = ('<td class="num">lossless</td>' if psnr is None and row.get("k") is not None
+                 else _num(psnr, "{:.2f}"))
+    b_in, b_out = row.get("bytes_in"), row.get("bytes_out")
+    sizes = (f"{b_in:,.0f} → {b_out:,.0f}" if _number(b_in) and _number(b_out) else None)
+    return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
+            _num(row.get("delta_e"), "{:.2f}"),
+            f'<td class="num">{_e(sizes) if sizes else _MISSING}</td>',
+            _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
+
+
+def _sort_keys(row: Mapping[str, Any], mode: str) -> dict[str, str]:
+    """``data-*`` attributes the script sorts by; absent when the value is unknown."""
+    keys = {"name": Path(str(row.get("input", ""))).name.lower()}
+    if mode == "segment":
+        numeric = {"regions": row.get("n_regions"), "seconds": row.get("seconds")}
+    else:
+        numeric = {"psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
+                   "bytes_out": row.get("bytes_out"), "ratio": _ratio(row),
+                   "seconds": row.get("seconds")}
+    for key, value in numeric.items():
+        if _number(value):
+            keys[key] = repr(float(value))
+    if mode == "reduce" and row.get("psnr") is None and _number(row.get("k")):
+        keys["psnr"] = "Infinity"  # lossless: the best PSNR
+    return keys
+
+
+def _ratio(row: Mapping[str, Any]) -> float | None:
+    b_in, b_out = row.get("bytes_in"), row.get("bytes_out")
+    if _number(b_in) and _number(b_out) and b_in > 0:
+        return b_out / b_in
+    return None
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _num(value: Any, fmt: str) -> str:
+    text = fmt.format(value) if _number(value) else None
+    return f'<td class="num">{_e(text) if text is not None else _MISSING}</td>'
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _link(path: Path, folder: Path, text: str) -> str:
+    """``<a>`` to ``path``, relative to the report's folder when possible."""
+    try:
+        target = os.path.relpath(path.resolve(), folder.resolve())
+        href = urllib.parse.quote(Path(target).as_posix())
+    except ValueError:  # another drive (Windows)
+        href = path.resolve().as_uri()
+    return f'<a href="{_e(href)}">{_e(text)}</a>'
+
+
+# --------------------------------------------------------------------------
+# Palette
+# --------------------------------------------------------------------------
+
+
+def _palette_cell(row: Mapping[str, Any], after: Path | None,
+                  max_pixels: int | None) -> str:
+    swatches = _record_palette(row.get("palette"))
+    if swatches is None and after is not None:
+        try:
+            swatches = read_palette_shares(after, max_pixels=max_pixels)
+        except ImageReadError:
+            swatches = []
+    if not swatches:
+        return f'<td class="palette">{_MISSING}</td>'
+    total = sum(s.share for s in swatches) or 1.0
+    parts = []
+    for s in swatches:
+        r, g, b = (int(s.hex[i:i + 2], 16) for i in (1, 3, 5))
+        title = f"{s.hex} alpha {s.alpha}, {s.share:.1%}" if s.alpha < 255 \
+            else f"{s.hex}, {s.share:.1%}"
+        parts.append(f'<span class="swatch" style="width:{100 * s.share / total:.4f}%;'
+                     f'background:rgba({r},{g},{b},{s.alpha / 255:.3f})" '
+                     f'title="{_e(title)}"></span>')
+    return f'<td class="palette"><div class="bar">{"".join(parts)}</div></td>'
+
+
+def _record_palette(value: Any) -> list[Swatch] | None:
+    """The record's ``palette`` entries that are well formed; None when there are none."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    swatches = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        hex_, alpha, share = item.get("hex"), item.get("alpha", 255), item.get("share")
+        if (isinstance(hex_, str) and _HEX.fullmatch(hex_) and _number(share) and share >= 0
+                and _number(alpha) and 0 <= alpha <= 255):
+            swatches.append(Swatch(hex_.lower(), int(alpha), float(share)))
+    swatches.sort(key=lambda s: -s.share)
+    return swatches or None
+
+
+# --------------------------------------------------------------------------
+# Thumbnails
+# --------------------------------------------------------------------------
+
+
+def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
+                kind: str) -> str:
+    try:
+        uri = _encode(*_THUMBNAILERS[kind](path, size, max_pixels))
+    except ImageReadError:
+        return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
+    return (f'<td class="thumb"><img src="{uri}" alt="{_e(label)}: {_e(path.name)}" '
+            'loading="eager"></td>')
+
+
+def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.ndarray]:
+    """The image as upright sRGB (RGB or RGBA) and its RGB pixels."""
+    loaded = load_image(path, max_pixels=max_pixels)
+    im = Image.fromarray(loaded.rgb)
+    if loaded.alpha is not None:
+        im.putalpha(Image.fromarray(loaded.alpha))
+    return im, loaded.rgb
+
+
+def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
+    """A photo shrunk smoothly, for a JPEG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return im, "photo"
+
+
+def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """A reduced image sampled at the nearest pixel: only palette colours, for a PNG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.NEAREST)
+    return im, "flat"
+
+
+def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """The overlay shrunk smoothly, with its borders redrawn one pixel wide.
+
+    Shrinking would fade one-pixel borders to a tint; the segment folder's
+    ``boundaries.png`` says where they are, and the overlay what colour they have.
+    """
+    im, rgb = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    try:
+        mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
+    except ImageReadError:
+        return im, "overlay"
+    if mask.shape != rgb.shape[:2] or not mask.any():
+        return im, "overlay"
+    color = np.median(rgb[mask], axis=0).astype(np.uint8)
+    scale = rgb.shape[1] / im.width
+    # a border crossing a box of side s covers about s of its s*s pixels
+    cover = np.asarray(Image.fromarray(mask.astype(np.float32)).resize(im.size,
+                                                                       Image.Resampling.BOX))
+    pixels = np.array(im)
+    pixels[cover >= 0.4 / scale, :3] = color
+    return Image.fromarray(pixels), "overlay"
+
+
+_THUMBNAILERS = {"photo": _photo_thumbnail, "reduced": _reduced_thumbnail,
+                 "overlay": _overlay_thumbnail}
+
+
+def _encode(im: Image.Image, kind: str) -> str:
+    """``data:`` URI: JPEG for photos (4:4:4 chroma for overlays), else a PNG."""
+    buffer = _io.BytesIO()
+    if im.mode == "RGB" and kind != "flat":
+        im.save(buffer, format="JPEG", quality=_JPEG_QUALITY,
+                subsampling=0 if kind == "overlay" else 2)
+        mime = "jpeg"
+    else:
+        _indexed_if_few_colors(im).save(buffer, format="PNG")
+        mime = "png"
+    return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+def _indexed_if_few_colors(im: Image.Image) -> Image.Image:
+    """The same pixels as a palette image when it has at most 256 colours (smaller PNG)."""
+    if im.mode not in ("RGB", "RGBA") or im.getcolors(256) is None:
+        return im
+    shifts = np.array([24, 16, 8, 0] if im.mode == "RGBA" else [16, 8, 0], np.uint32)
+    codes = np.bitwise_or.reduce(np.asarray(im).astype(np.uint32) << shifts, axis=-1)
+    values, inverse = np.unique(codes, return_inverse=True)
+    palette = ((values[:, None] >> shifts) & 0xFF).astype(np.uint8)
+    indexed = Image.fromarray(inverse.reshape(codes.shape).astype(np.uint8), mode="P")
+    indexed.putpalette(palette.tobytes(), rawmode=im.mode)
+    return indexed
+
+
+# --------------------------------------------------------------------------
+# Page
+# --------------------------------------------------------------------------
+
+
+def _columns(mode: str) -> list[tuple[str, str | None]]:
+    """(heading, sort key) of every column."""
+    head = [("File", "name"), ("Before", None),
+            ("Overlay" if mode == "segment" else "After", None)]
+    if mode == "segment":
+        return head + [("Regions", "regions"), ("Clusters", None), ("Size", None),
+                       ("Seconds", "seconds")]
+    return head + [("Palette (width = share of pixels)", None), ("k", None),
+                   ("PSNR (dB)", "psnr"), ("ΔE2000", "delta_e"),
+                   ("Bytes in → out", "bytes_out"), ("Out / in", "ratio"),
+                   ("Seconds", "seconds")]
+
+
+def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
+          body: Sequence[str]) -> str:
+    heads = "".join(
+        f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
+        else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
+    rows_html = "\n".join(body) if body else (
+        f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
+    return TEMPLATE.format(title=_e(f"quantize batch report ({mode})"),
+                            summary=_summary_html(mode, rows, summary),
+                            failures=_failures_html(rows), heads=heads, rows=rows_html,
+                            style=STYLE, script=SCRIPT)
+
+
+def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
+    parts = [f"{summary.total} files", f"{summary.ok} ok", f"{summary.skipped} skipped",
+             f"{summary.failed} failed", f"{summary.seconds:.1f} s"]
+    if summary.interrupted:
+        parts.append("interrupted before the end")
+    ok = [r for r in rows if r.get("status") == "ok"]
+    b_in = sum(r["bytes_in"] for r in ok if _number(r.get("bytes_in")))
+    b_out = sum(r["bytes_out"] for r in ok if _number(r.get("bytes_out")))
+    if mode == "reduce" and b_in:
+        parts.append(f"{b_in:,} → {b_out:,} bytes ({b_out / b_in:.1%})")
+    return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'
+
+
+def _failures_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    items = [f'<li><a href="#file-{i}">{_e(Path(str(r.get("input", ""))).name)}</a>: '
+             f'{_e(r.get("reason", ""))}</li>'
+             for i, r in enumerate(rows) if r.get("status") == "failed"]
+    if not items:
+        return ""
+    return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'

@@ -1,0 +1,108 @@
+"""Helpers for the batch tests: small job functions and a tree of real photos.
+
+The job functions run in spawned worker processes, so they live in an
+importable module (``tests.batch_support``), not in a test file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import warnings
+from pathlib import Path
+
+from PIL import Image
+
+from quantize import batch
+from quantize.io import atomic_write, load_image, save_pil
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+GOOD = {"astronaut.jpg", "chelsea.png", "sub/coffee.jpg", "sub/rocket.png"}
+BAD = {"empty.jpg", "notes.jpg", "sub/truncated.png"}
+
+
+def copy_job(input, output, *, force=False, **options):
+    """Read an image and write it back as PNG: the smallest real per-file job."""
+    image = load_image(input)
+    if "warn" in options:
+        warnings.warn(options["warn"], UserWarning, stacklevel=2)
+    save_pil(Image.fromarray(image.rgb), output)
+    return {"k": 0, "bytes_in": os.path.getsize(input), "bytes_out": os.path.getsize(output),
+            "options": sorted(options)}
+
+
+def killing_job(input, output, *, force=False, **options):
+    """Like copy_job, but dies mid-write (SIGKILL) for files named ``*kill*``."""
+    if "kill" in Path(input).name:
+        def write_then_die(tmp: Path) -> None:
+            tmp.write_bytes(b"\x89PNG half a file")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        atomic_write(output, write_then_die)
+    return copy_job(input, output, **options)
+
+
+def gated_job(input, output, *, force=False, control, **options):
+    """Like copy_job, but files named ``slow*`` stop half-written until released.
+
+    The worker writes half a file into the output's temporary file, drops
+    ``<control>/started-<name>`` and waits for ``<control>/release`` before
+    finishing, so a test can kill a process at a moment it knows: mid-write.
+    """
+    gate = Path(control)
+    if Path(input).name.startswith("slow"):
+        def write_and_wait(tmp: Path) -> None:
+            tmp.write_bytes(b"\x89PNG half a file")
+            (gate / f"started-{Path(input).name}").touch()
+            while not (gate / "release").exists():
+                time.sleep(0.05)
+            Image.fromarray(load_image(input).rgb).save(tmp, format="PNG")
+
+        atomic_write(output, write_and_wait)
+        return {"k": 0}
+    return copy_job(input, output, **options)
+
+
+def thread_env_job(input, output, *, force=False, **options):
+    """Report the thread settings a worker sees, once NumPy (and its BLAS) is loaded."""
+    import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects
+    from threadpoolctl import threadpool_info
+
+    Path(output).write_text("x")
+    return {"env": {name: os.environ.get(name) for name in batch.THREAD_VARIABLES},
+            "blas_threads": sorted({p["num_threads"] for p in threadpool_info()
+                                    if p["user_api"] == "blas"})}
+
+
+COPY = batch.JobMode("copy", copy_job)
+KILLING = batch.JobMode("copy", killing_job)
+GATED = batch.JobMode("gated", gated_job)
+THREAD_ENV = batch.JobMode("env", thread_env_job)
+
+
+def crop(name: str, box: tuple[int, int, int, int]) -> Image.Image:
+    """A 48x40 piece of a sample photo."""
+    with Image.open(SAMPLES / name) as im:
+        return im.convert("RGB").crop(box).resize((48, 40), Image.Resampling.BILINEAR)
+
+
+def make_photo_tree(root: Path) -> Path:
+    """Four small real photos in two folders, three broken files and a non-image."""
+    (root / "sub").mkdir(parents=True)
+    crop("astronaut.jpg", (100, 0, 340, 200)).save(root / "astronaut.jpg", quality=90)
+    crop("chelsea.jpg", (100, 50, 340, 250)).save(root / "chelsea.png")
+    crop("coffee.jpg", (150, 100, 390, 300)).save(root / "sub" / "coffee.jpg", quality=90)
+    crop("rocket.jpg", (100, 100, 340, 300)).save(root / "sub" / "rocket.png")
+    (root / "empty.jpg").write_bytes(b"")
+    png = (root / "chelsea.png").read_bytes()
+    (root / "sub" / "truncated.png").write_bytes(png[: len(png) // 2])
+    (root / "notes.jpg").write_text("not a picture\n")
+    (root / "README.txt").write_text("ignored: not an image extension\n")
+    return root
+
+
+def rel(results, root: Path, status: str) -> set[str]:
+    """Inputs (relative to ``root``) of the results with ``status``."""
+    return {r.input.relative_to(root).as_posix() for r in results if r.status == status}

@@ -1,0 +1,393 @@
+"""Animations: frames, timing, loop, disposal and transparency round trips; one palette;
+static areas; APNG and WebP; the pixel limit over frames; option errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from quantize.animation import (
+    count_frames,
+    first_frame_note,
+    iter_frames,
+    probe_animation,
+    reduce_animation_file,
+)
+from quantize.errors import (
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    ResultTooLargeError,
+)
+from quantize.reduce import ColorCountWarning
+
+RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
+               "bytes_out", "frames", "palette"}
+RED, GREEN, BLUE, WHITE = (220, 30, 30), (30, 170, 40), (20, 40, 210), (245, 245, 240)
+CYAN, MAGENTA, YELLOW, BLACK = (0, 200, 210), (200, 0, 190), (240, 220, 0), (10, 10, 10)
+
+
+def moving_square(n: int = 3, size: int = 16, colors=(RED, GREEN, BLUE, WHITE)) -> list:
+    """Frames of a square moving right on a background, four flat colours (RGB arrays)."""
+    frames = []
+    for i in range(n):
+        f = np.empty((size, size, 3), np.uint8)
+        f[:] = colors[3]
+        f[:, : size // 4] = colors[2]  # a static bar on the left
+        f[4:8, 4 + 2 * i: 8 + 2 * i] = colors[i % 2]
+        frames.append(f)
+    return frames
+
+
+def save_animation(path, frames, **params):
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], **params)
+    return path
+
+
+def composited(path) -> list[np.ndarray]:
+    with Image.open(path) as im:
+        return [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+
+
+def frame_info(path, key):
+    values = []
+    with Image.open(path) as im:
+        for f in ImageSequence.Iterator(im):
+            f.load()  # WebP fills in a frame's duration when it is decoded
+            values.append(f.info.get(key))
+    return values
+
+
+def gif_disposals(path):
+    with Image.open(path) as im:
+        return [f.disposal_method for f in ImageSequence.Iterator(im)]
+
+
+def same_picture(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal alpha, and equal colour wherever opaque."""
+    opaque = a[..., 3] > 0
+    return np.array_equal(a[..., 3], b[..., 3]) and np.array_equal(a[opaque, :3], b[opaque, :3])
+
+
+# --------------------------------------------------------------------------
+# Round trips
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("disposal", [[1, 1, 1], [2, 2, 2], [1, 3, 1]])
+def test_gif_round_trip_frames_durations_loop_disposal(tmp_path, disposal):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120],
+                         loop=2, disposal=disposal)
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert set(record) == RECORD_KEYS
+    assert record["frames"] == 3 and record["k"] == 4 and record["psnr"] is None
+    assert frame_info(out, "duration") == [40, 80, 120]
+    assert frame_info(out, "loop")[0] == 2
+    assert gif_disposals(out) == disposal
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_gif_without_loop_extension_plays_once(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert probe_animation(src).loop is None
+    assert probe_animation(out).loop is None
+
+
+def test_transparency_kept_including_pixels_that_become_transparent(tmp_path):
+    frames = []
+    for i in range(3):
+        f = np.zeros((12, 12, 4), np.uint8)
+        f[2:6, 2 + 3 * i: 6 + 3 * i] = (*RED, 255)  # a square moving over nothing
+        f[8:, :4] = (*BLUE, 255)                       # a static opaque corner
+        frames.append(f)
+    src = tmp_path / "in.gif"
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=60, loop=0,
+                   disposal=2)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=2, seed=0)
+    got = composited(out)
+    assert len(got) == 3
+    for a, b in zip(composited(src), got, strict=True):
+        assert same_picture(a, b)
+    assert got[2][3, 3, 3] == 0  # drawn red in frame 0, transparent again by frame 2
+
+
+def test_identical_frames_after_reduction_are_kept_in_gif(tmp_path):
+    frames = moving_square(3)
+    frames[2] = frames[1].copy()
+    frames[2][0, -1] = np.array(WHITE) - 2  # differs in the input, not after 4 colours
+    src = save_animation(tmp_path / "in.gif", frames, duration=[30, 40, 50], loop=0)
+    out = tmp_path / "out.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    assert count_frames(out) == 3
+    assert frame_info(out, "duration") == [30, 40, 50]
+
+
+# --------------------------------------------------------------------------
+# One palette, static areas
+# --------------------------------------------------------------------------
+
+
+def test_one_palette_shared_by_all_frames(tmp_path):
+    first = moving_square(2, colors=(RED, GREEN, BLUE, WHITE))
+    second = moving_square(2, colors=(CYAN, MAGENTA, YELLOW, BLACK))
+    src = save_animation(tmp_path / "in.gif", first + second, duration=50, loop=0)
+    shared = tmp_path / "shared.gif"
+    record = reduce_animation_file(src, shared, n_colors=4, seed=0)
+    colours = {tuple(c) for f in composited(shared) for c in f[..., :3].reshape(-1, 3)}
+    assert len(colours) == 4 == record["k"]
+    hexes = {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
+    assert {p["hex"] for p in record["palette"]} == hexes
+    local = tmp_path / "local.gif"
+    reduce_animation_file(src, local, n_colors=4, seed=0, palette="per-frame")
+    colours = {tuple(c) for f in composited(local) for c in f[..., :3].reshape(-1, 3)}
+    assert len(colours) == 8  # each frame kept its own four colours exactly
+    for a, b in zip(composited(src), composited(local), strict=True):
+        assert same_picture(a, b)
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
+    static = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # noise: many colours
+    frames = []
+    for _ in range(4):
+        f = np.empty((16, 16, 3), np.uint8)
+        f[:, :8] = static
+        f[:, 8:] = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # changes every frame
+        frames.append(f)
+    src = tmp_path / "in.png"
+    save_animation(src, frames, duration=50, loop=0)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither, palette=palette)
+    got = composited(out)
+    assert len(got) == 4
+    for f in got[1:]:
+        assert np.array_equal(f[:, :8], got[0][:, :8])
+    assert not all(np.array_equal(f[:, 8:], got[0][:, 8:]) for f in got[1:])
+
+
+def test_dither_zero_is_no_dither(tmp_path, rng):
+    frames = [rng.integers(0, 256, (10, 10, 3), dtype=np.uint8) for _ in range(3)]
+    src = save_animation(tmp_path / "in.png", frames, duration=50)
+    a, b = tmp_path / "a.gif", tmp_path / "b.gif"
+    reduce_animation_file(src, a, n_colors=6, seed=1, dither=0.0)
+    reduce_animation_file(src, b, n_colors=6, seed=1, dither=False)
+    assert a.read_bytes() == b.read_bytes()
+
+
+# --------------------------------------------------------------------------
+# APNG and WebP
+# --------------------------------------------------------------------------
+
+
+def test_apng_round_trip(tmp_path):
+    src = save_animation(tmp_path / "in.png", moving_square(), duration=[40, 80, 120],
+                         loop=3, disposal=[0, 1, 0])
+    assert count_frames(src) == 3
+    out = tmp_path / "out.png"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.n_frames == 3 and im.info["loop"] == 3
+    assert frame_info(out, "duration") == [40, 80, 120]
+    assert frame_info(out, "disposal") == [0, 1, 0]
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_gif_with_transparency_to_apng(tmp_path):
+    frames = []
+    for i in range(3):
+        f = np.zeros((8, 8, 4), np.uint8)
+        f[1:4, i: i + 3] = (*GREEN, 255)
+        frames.append(f)
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    src = tmp_path / "in.gif"
+    images[0].save(src, save_all=True, append_images=images[1:], duration=70, disposal=2,
+                   loop=0)
+    out = tmp_path / "out.png"
+    with pytest.warns(ColorCountWarning, match="only 1 distinct"):
+        reduce_animation_file(src, out, n_colors=2, seed=0)
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_webp_round_trip(tmp_path):
+    src = save_animation(tmp_path / "in.webp", moving_square(), duration=[40, 80, 120],
+                         loop=0, lossless=True)
+    out = tmp_path / "out.webp"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    with Image.open(out) as im:
+        assert im.format == "WEBP" and im.n_frames == 3 and im.info["loop"] == 0
+    assert frame_info(out, "duration") == [40, 80, 120]
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+# --------------------------------------------------------------------------
+# Reading, limits, notes
+# --------------------------------------------------------------------------
+
+
+def test_frames_are_streamed_with_timing(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120], loop=0)
+    frames = iter_frames(src)
+    first = next(frames)
+    assert first.rgba.shape == (16, 16, 4) and first.duration == 40
+    assert [f.duration for f in frames] == [80, 120]
+
+
+def test_pixel_limit_counts_every_frame(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    assert probe_animation(src, max_pixels=300).n_frames == 3
+    with pytest.raises(ImageReadError, match=r"3 frames of 10x10 = 300 pixels exceeds") as err:
+        reduce_animation_file(src, tmp_path / "out.gif", max_pixels=299)
+    assert "in.gif" in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "out.gif").exists()
+
+
+def test_one_frame_gif_is_not_an_animation(tmp_path):
+    still = tmp_path / "still.gif"
+    Image.fromarray(moving_square(1)[0]).save(still)
+    assert count_frames(still) == 1
+    assert first_frame_note(still) is None
+    anim = save_animation(tmp_path / "anim.gif", moving_square(), duration=50)
+    assert first_frame_note(anim) == (f"{anim}: animated (3 frames); only the first frame is "
+                                      "segmented")
+
+
+def test_default_output_keeps_the_format(tmp_path):
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    record = reduce_animation_file(src, n_colors=4, seed=0)
+    assert record["output"] == str(tmp_path / "clip.k4.gif")
+    assert count_frames(record["output"]) == 3
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def anim(tmp_path):
+    return save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+
+
+@pytest.mark.parametrize("output, options, error, match", [
+    ("out.jpg", {}, ValueError, r"output='.*out\.jpg': an animation is written as \.gif"),
+    ("out.png", {"palette": "per-frame"}, ValueError, r"palette='per-frame' needs a \.gif"),
+    ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
+    ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
+     r"palette='per-frame' fits each frame to n_colors"),
+    ("out.gif", {"dither": 2}, ValueError, r"dither=2.0 should be <= 1"),
+    ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
+    ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
+     r"palette and n_colors=4 cannot be combined"),
+])
+def test_bad_options(tmp_path, anim, output, options, error, match):
+    with pytest.raises(error, match=match):
+        reduce_animation_file(anim, tmp_path / output, **options)
+    assert not (tmp_path / output).exists()
+
+
+def test_outputs_are_protected(tmp_path, anim):
+    with pytest.raises(OutputError, match="output path is the input"):
+        reduce_animation_file(anim, anim, force=True)
+    out = tmp_path / "out.gif"
+    out.write_bytes(b"keep")
+    with pytest.raises(OutputExistsError):
+        reduce_animation_file(anim, out)
+    assert out.read_bytes() == b"keep"
+
+
+def test_skip_if_larger_writes_nothing(tmp_path, anim):
+    out = tmp_path / "out.png"  # an APNG of these flat frames is larger than the GIF
+    with pytest.raises(ResultTooLargeError, match="is larger than the input"):
+        reduce_animation_file(anim, out, n_colors=4, skip_if_larger=True)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [anim]
+    record = reduce_animation_file(anim, tmp_path / "out.gif", n_colors=4, skip_if_larger=True)
+    assert record["bytes_out"] <= record["bytes_in"]
+
+
+def test_transparency_needs_a_free_entry(tmp_path):
+    f = np.zeros((4, 4, 4), np.uint8)
+    f[:2] = (*RED, 255)
+    g = f.copy()
+    g[2:] = (*BLUE, 255)
+    src = tmp_path / "in.gif"
+    Image.fromarray(f, "RGBA").save(src, save_all=True,
+                                    append_images=[Image.fromarray(g, "RGBA")], duration=50)
+    with pytest.raises(ValueError, match=r"n_colors=256 is more than an animation with "
+                                         r"transparency holds: at most 255"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
+
+
+# --------------------------------------------------------------------------
+# Through reduce_file (the job behind ``quantize reduce`` and batch)
+# --------------------------------------------------------------------------
+
+
+def test_reduce_file_keeps_every_frame(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120], loop=0)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3 and count_frames(out) == 3
+    assert frame_info(out, "duration") == [40, 80, 120]
+
+
+def test_reduce_file_one_frame_gif_stays_still(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = tmp_path / "still.gif"
+    Image.fromarray(moving_square(1)[0]).save(src)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=3, seed=0)  # red, blue and white
+    assert record["frames"] == 1
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)
+
+
+def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):
+    frames = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(4)]
+    full = save_animation(tmp_path / "full.gif", frames, duration=50)
+    src = tmp_path / "cut.gif"
+    src.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    out = tmp_path / "out.gif"
+    with pytest.raises(ImageReadError, match="cut.gif: cannot decode image"):
+        reduce_animation_file(src, out, n_colors=8, seed=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "full.gif"]
+
+
+def test_quality_picks_the_fewest_colours(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    record = reduce_animation_file(src, tmp_path / "out.gif", quality=0.5, seed=0)
+    assert record["k"] == 4 and record["delta_e"] == 0.0  # the four colours, exactly
+
+
+def test_palette_in_and_palette_out(tmp_path, anim):
+    given = np.array([WHITE, BLUE, RED, GREEN], np.uint8)
+    record = reduce_animation_file(anim, tmp_path / "out.gif", palette_in=given,
+                                   palette_out=tmp_path / "pal.hex")
+    assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#dc1e1e",
+                                                     "#1eaa28"]
+    lines = (tmp_path / "pal.hex").read_text().split()
+    assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
+                                                            "1eaa28"]

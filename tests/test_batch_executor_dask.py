@@ -1,0 +1,108 @@
+"""quantize.batch.executor_dask: the same jobs on a dask.distributed cluster."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from quantize import batch
+from quantize.io import load_image
+
+from .batch_support import BAD, COPY, GOOD, KILLING, THREAD_ENV, crop, make_photo_tree, rel
+
+
+def test_missing_dask_gives_one_line_install_hint(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(batch.MissingDependencyError, match=r"pip install quantize\[dask\]"):
+        batch.run_dask([], "tcp://127.0.0.1:1", lambda i, o: None)
+    with pytest.raises(batch.MissingDependencyError, match=r"pip install quantize\[dask\]"):
+        batch.require_distributed()
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """Address of a LocalCluster of 2 single-thread worker processes.
+
+    The workers' BLAS and OpenMP pools are pinned to one thread explicitly, as
+    the local pool's are (float sums, hence outputs, may depend on the thread
+    count); test_dask_workers_run_with_one_thread checks that this holds. A
+    task whose worker dies is not retried (allowed-failures 0), to keep tests short.
+    """
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    one_thread = dict.fromkeys(batch.THREAD_VARIABLES, "1")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.nanny.pre-spawn-environ": one_thread}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture
+def photo_tree(tmp_path):
+    return make_photo_tree(tmp_path / "in")
+
+
+def test_dask_workers_run_with_one_thread(tmp_path, dask_scheduler):
+    src = tmp_path / "in"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 200, 200)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", THREAD_ENV)
+    [result] = batch.run_batch(plan, scheduler=dask_scheduler)
+    assert result.status == "ok", result.reason
+    assert result.record["blas_threads"] == [1]
+
+
+def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("kill-me.png", "fine.png"):
+        crop("coffee.jpg", (0, 0, 200, 200)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", KILLING)
+    results = batch.run_batch(plan, scheduler=dask_scheduler)
+    status = {r.input.name: (r.status, r.reason) for r in results}
+    assert status == {"kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
+
+
+def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    results = batch.run_batch(plan, scheduler=dask_scheduler)
+    assert rel(results, photo_tree, "ok") == GOOD
+    assert rel(results, photo_tree, "failed") == BAD
+    for r in results:
+        if r.status == "ok":
+            assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["refused", "silent"])
+def test_an_unreachable_scheduler_is_a_value_error(listening):
+    """Nothing on the port, or a socket that accepts and never answers."""
+    pytest.importorskip("dask.distributed")
+    with socket.socket() as silent:
+        if listening:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen()
+            port = silent.getsockname()[1]
+        else:
+            port = _closed_port()
+        address = f"tcp://127.0.0.1:{port}"
+        with pytest.raises(ValueError, match=rf"scheduler='{address}': cannot connect"):
+            batch.run_dask([], address, lambda i, o: None, connect_timeout=3)

@@ -1,0 +1,145 @@
+"""quantize.batch.executor_local: one thread per worker, dead workers, killed runs.
+
+The kill tests stop a process at a moment they control: the ``slow*`` files of
+:func:`tests.batch_support.gated_job` wait half-written until the test releases
+them, so the kill always lands mid-write, whatever the machine's speed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from quantize import batch
+from quantize.batch.calls import Call
+from quantize.io import load_image
+
+from .batch_support import THREAD_ENV, crop
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_workers_run_with_one_thread(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    before = {name: os.environ.get(name) for name in batch.THREAD_VARIABLES}
+    plan = batch.plan_batch(src, tmp_path / "out", THREAD_ENV)
+    [result] = batch.run_batch(plan, jobs=1)
+    assert result.status == "ok", result.reason
+    assert set(result.record["env"].values()) == {"1"}
+    assert result.record["blas_threads"] == [1]
+    assert {name: os.environ.get(name) for name in batch.THREAD_VARIABLES} == before
+
+
+def test_run_inline_settles_in_order_in_this_process():
+    got = []
+    batch.run_inline([Call(os.getpid), Call(int, ("x",))],
+                     lambda i, outcome: got.append((i, outcome.ok, outcome.value)))
+    assert got[0] == (0, True, os.getpid())
+    assert got[1][:2] == (1, False)
+
+
+def test_run_local_settles_every_call_once():
+    got = {}
+    batch.run_local([Call(pow, (i, 2)) for i in range(7)],
+                    lambda i, outcome: got.setdefault(i, outcome.value), jobs=2)
+    assert got == {i: i * i for i in range(7)}
+
+
+# --------------------------------------------------------------------------
+# Killing a worker or the whole batch mid-write
+# --------------------------------------------------------------------------
+
+_DRIVER = """
+import sys
+from quantize import batch
+from tests.batch_support import GATED
+
+plan = batch.plan_batch(sys.argv[1], sys.argv[2], GATED, options={"control": sys.argv[3]})
+results = batch.run_batch(plan, jobs=2, on_result=lambda r: print(r.status, r.input.name,
+                                                                  flush=True))
+sys.exit(1 if any(r.status == "failed" for r in results) else 0)
+"""
+
+
+def _gated_tree(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Two fast files (taken first, in name order) and two that wait half-written."""
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src, control):
+        folder.mkdir()
+    for i, name in enumerate(["a0.png", "a1.png", "slow0.png", "slow1.png"]):
+        crop("coffee.jpg", (40 * i, 0, 40 * i + 200, 200)).save(src / name)
+    return src, out, control
+
+
+def _start(src: Path, out: Path, control: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", _DRIVER, str(src), str(out), str(control)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _wait_until_both_slow_files_are_half_written(control: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while len(list(control.glob("started-*"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the slow jobs never started"
+        time.sleep(0.05)
+
+
+def _pool_workers(proc: subprocess.Popen, psutil) -> list:
+    """The two spawned pool workers of the batch process."""
+    workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+               if "spawn_main" in " ".join(p.cmdline())]
+    assert len(workers) == 2
+    return workers
+
+
+def test_killing_a_worker_mid_write_reruns_its_file_and_leaves_no_partial_file(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    src, out, control = _gated_tree(tmp_path)
+    proc = _start(src, out, control)
+    _wait_until_both_slow_files_are_half_written(control, proc)
+    assert len(list(out.glob(".slow*.part"))) == 2
+    _pool_workers(proc, psutil)[0].kill()
+    (control / "release").touch()
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert sorted(stdout.split()) == sorted(
+        ["ok", "a0.png", "ok", "a1.png", "ok", "slow0.png", "ok", "slow1.png"])
+    assert not list(out.glob(".*.part"))
+    for path in src.iterdir():
+        assert load_image(out / path.name).shape == load_image(path).shape
+
+
+def test_killing_the_batch_mid_write_stops_its_workers_and_a_rerun_finishes(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    src, out, control = _gated_tree(tmp_path)
+    proc = _start(src, out, control)
+    _wait_until_both_slow_files_are_half_written(control, proc)
+    workers = _pool_workers(proc, psutil)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive, "pool workers should exit with the batch process"
+    assert sorted(p.name for p in out.glob("*.png")) == ["a0.png", "a1.png"]
+    assert len(list(out.glob(".slow*.part"))) == 2        # the killed writes
+
+    (control / "release").touch()
+    rerun = _start(src, out, control)
+    stdout, stderr = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, stderr
+    assert sorted(stdout.splitlines()) == ["ok slow0.png", "ok slow1.png",
+                                           "skipped a0.png", "skipped a1.png"]
+    assert not list(out.glob(".*.part"))
+    for path in src.iterdir():
+        assert load_image(out / path.name).shape == load_image(path).shape

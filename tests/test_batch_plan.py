@@ -1,0 +1,133 @@
+"""quantize.batch.plan: discovery, output mapping, overlap checks, the mode's option checker."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from quantize import batch
+
+from .batch_support import BAD, COPY, GOOD, copy_job, make_photo_tree
+
+
+@pytest.fixture
+def photo_tree(tmp_path):
+    return make_photo_tree(tmp_path / "in")
+
+
+def test_find_images_by_extension_and_pattern(photo_tree):
+    flat = batch.find_images(photo_tree)
+    assert [p.name for p in flat] == ["astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg"]
+    deep = batch.find_images(photo_tree, recursive=True)
+    assert {p.relative_to(photo_tree).as_posix() for p in deep} == GOOD | BAD
+    only = batch.find_images(photo_tree, recursive=True, pattern="sub/*.png")
+    assert [p.name for p in only] == ["rocket.png", "truncated.png"]
+
+
+def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
+    (photo_tree / ".hidden.jpg").write_bytes(b"")
+    (photo_tree / "out").mkdir()
+    (photo_tree / "out" / "a.png").write_bytes(b"")
+    found = batch.find_images(photo_tree, recursive=True, exclude=photo_tree / "out")
+    assert {p.relative_to(photo_tree).as_posix() for p in found} == GOOD | BAD
+
+
+def test_plan_mirrors_the_tree_and_rejects_non_images(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    outputs = {j.input.relative_to(photo_tree).as_posix():
+               j.output.relative_to(tmp_path / "out").as_posix() for j in plan.jobs}
+    assert outputs == {"astronaut.jpg": "astronaut.png", "chelsea.png": "chelsea.png",
+                       "sub/coffee.jpg": "sub/coffee.png", "sub/rocket.png": "sub/rocket.png",
+                       "sub/truncated.png": "sub/truncated.png"}
+    failed = {r.input.name: (r.reason, int(r.exit_code)) for r in plan.settled}
+    assert failed == {"empty.jpg": ("file is empty (0 bytes), expected an image", 1),
+                      "notes.jpg": ("not an image Pillow can identify", 1)}
+
+
+def test_existing_outputs_are_settled_as_skipped_unless_forced(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "astronaut.png").write_bytes(b"done before")
+    plan = batch.plan_batch(photo_tree, out, COPY)
+    assert [(r.input.name, r.status) for r in plan.settled if r.status == "skipped"] == [
+        ("astronaut.jpg", "skipped")]
+    assert "astronaut.jpg" not in {j.input.name for j in plan.jobs}
+    forced = batch.plan_batch(photo_tree, out, COPY, force=True)
+    assert "astronaut.jpg" in {j.input.name for j in forced.jobs}
+
+
+def test_inputs_sharing_a_stem_keep_their_extension(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.jpg", "a.png", "b.jpg"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    assert sorted(j.output.name for j in plan.jobs) == ["a.jpg.png", "a.png.png", "b.png"]
+
+
+SEG_LIKE = batch.JobMode("seg", copy_job, suffix="", marker="s.json")
+
+
+@pytest.mark.parametrize("out, recursive, mode", [
+    ("in/out", True, COPY),               # inside, excluded from the search
+    ("in/out", False, COPY),
+    ("in", False, SEG_LIKE),              # folders with a marker are never listed
+])
+def test_output_dir_inside_input_dir_is_accepted_when_nothing_is_read_back(
+        tmp_path, out, recursive, mode):
+    src = _overlap_tree(tmp_path)
+    plan = batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
+    assert {j.input.name for j in plan.jobs} == ({"a.png", "x.png"} if recursive else {"a.png"})
+
+
+@pytest.mark.parametrize("out, recursive, mode", [
+    ("in", False, COPY),                  # a.png would overwrite / be re-read
+    ("in", True, SEG_LIKE),               # in/a/s.json would be listed on a rerun
+    (".", True, COPY),                    # in/in/x.png would map onto in/x.png's folder
+])
+def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, mode):
+    src = _overlap_tree(tmp_path)
+    with pytest.raises(ValueError, match="overlaps input_dir"):
+        batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
+
+
+def _overlap_tree(tmp_path):
+    src = tmp_path / "in"
+    (src / "in").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    Image.new("RGB", (4, 4)).save(src / "in" / "x.png")
+    return src
+
+
+def test_plan_refuses_a_file_as_output_dir(photo_tree):
+    with pytest.raises(ValueError, match="is an existing file"):
+        batch.plan_batch(photo_tree, photo_tree / "notes.jpg", COPY)
+
+
+def test_missing_input_dir_is_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match="is not a folder"):
+        batch.plan_batch(tmp_path / "nope", tmp_path / "out", COPY)
+
+
+def _strict_options(**options):
+    if set(options) - {"level"}:
+        raise TypeError(f"unknown option(s) {sorted(set(options) - {'level'})}")
+    return {"level": 1, **options}
+
+
+def test_the_modes_checker_validates_and_completes_the_options(photo_tree, tmp_path):
+    mode = batch.JobMode("strict", copy_job, check_options=_strict_options)
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", mode)
+    assert plan.options == {"level": 1}
+    assert all(j.options == {"level": 1} for j in plan.jobs)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['colour'\]"):
+        batch.plan_batch(photo_tree, tmp_path / "out", mode, options={"colour": 3})
+
+
+def test_reduce_mode_fills_reduces_defaults(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                            options={"space": "lab"})
+    assert plan.options["n_colors"] == 16 and plan.options["space"] == "lab"
+    with_quality = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                                    options={"quality": 2.0})
+    assert with_quality.options.get("n_colors") is None

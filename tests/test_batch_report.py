@@ -1,0 +1,47 @@
+"""quantize.batch.report: JSON and CSV reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from quantize import batch
+from quantize.errors import ExitCode
+
+
+def _results(tmp_path):
+    return [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
+                             {"k": 16, "psnr": 31.5, "seconds": 0.2, "n_regions": 3,
+                              "palette": [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]}),
+            batch.FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "failed", "not an image",
+                             exit_code=ExitCode.FAILED)]
+
+
+def test_json_report_has_the_summary_and_every_file(tmp_path):
+    summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary)
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["summary"] == {"total": 2, "ok": 1, "skipped": 0, "failed": 1,
+                               "seconds": 1.5, "interrupted": False}
+    assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
+    assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
+
+
+def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
+    summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
+    batch.write_report(tmp_path / "r.csv", _results(tmp_path), summary)
+    with open(tmp_path / "r.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == [*batch.REPORT_COLUMNS, "n_regions", "palette"]
+    assert rows[2][2:4] == ["failed", "not an image"]
+    assert json.loads(rows[1][-1]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
+
+
+def test_report_extension_is_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"report=.*expected \.json or \.csv"):
+        batch.check_report_path(tmp_path / "r.txt")
+    with pytest.raises(ValueError, match=r"expected \.json or \.csv"):
+        batch.write_report(tmp_path / "r.html", [], batch.BatchSummary(total=0))
+    assert not (tmp_path / "r.html").exists()

@@ -1,0 +1,32 @@
+"""quantize.batch.results: rows and the summary's exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quantize import batch
+from quantize.errors import ExitCode
+
+
+def test_row_puts_the_fixed_columns_first_and_never_lets_the_record_override_them():
+    result = batch.FileResult(Path("a.jpg"), None, "failed", "broken",
+                              {"status": "ok", "seconds": 0.5}, exit_code=ExitCode.FAILED)
+    assert result.as_row() == {"input": "a.jpg", "output": "", "status": "failed",
+                               "reason": "broken", "seconds": 0.5}
+
+
+@pytest.mark.parametrize("counts, interrupted, code", [
+    ({"ok": 3}, False, ExitCode.OK),
+    ({"ok": 1, "skipped": 2}, False, ExitCode.OK),
+    ({"ok": 2, "failed": 1}, False, ExitCode.FAILED),
+    ({"ok": 1}, True, ExitCode.FAILED),
+])
+def test_summary_exit_code(counts, interrupted, code):
+    summary = batch.BatchSummary(total=3, interrupted=interrupted)
+    for status, n in counts.items():
+        for _ in range(n):
+            summary.add(batch.FileResult(Path("x"), None, status))
+    assert summary.exit_code is code
+    assert summary.done == sum(counts.values())

@@ -1,0 +1,116 @@
+"""quantize.batch.run: failure isolation, resume, warnings, stale temporary files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quantize import batch
+from quantize.batch.calls import Outcome
+from quantize.batch.run import file_result
+from quantize.errors import ExitCode
+from quantize.io import load_image
+
+from .batch_support import BAD, COPY, GOOD, KILLING, crop, make_photo_tree, rel
+
+
+@pytest.fixture
+def photo_tree(tmp_path):
+    return make_photo_tree(tmp_path / "in")
+
+
+SENTINEL = b"left alone"
+
+
+def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True, options={"seed": 1})
+    seen = []
+    results = batch.run_batch(plan, jobs=2, on_result=seen.append)
+    assert sorted(map(id, seen)) == sorted(map(id, results))
+    assert rel(results, photo_tree, "ok") == GOOD
+    assert rel(results, photo_tree, "failed") == BAD
+    truncated = next(r for r in results if r.input.name == "truncated.png")
+    assert truncated.reason.startswith("cannot decode image")
+    assert str(photo_tree) not in truncated.reason
+    for r in results:
+        assert r.output.exists() == (r.status == "ok")
+    ok = next(r for r in results if r.status == "ok")
+    assert ok.record["options"] == ["seed"] and "warnings" not in ok.record
+
+    # A rerun leaves finished outputs alone (their content proves it) ...
+    for r in results:
+        if r.status == "ok":
+            r.output.write_bytes(SENTINEL)
+    again = batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=2)
+    assert rel(again, photo_tree, "skipped") == GOOD
+    assert all(r.output.read_bytes() == SENTINEL for r in results if r.status == "ok")
+
+    # ... and --force redoes them.
+    forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
+    assert {j.input.relative_to(photo_tree).as_posix() for j in forced.jobs} == (
+        GOOD | {"sub/truncated.png"})
+    batch.run_batch(forced, jobs=2)
+    assert all(load_image(r.output).shape == (40, 48) for r in results if r.status == "ok")
+
+
+def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
+                            options={"warn": "only 3 distinct colours"})
+    [result] = batch.run_batch(plan, jobs=1)
+    assert result.record["warnings"] == ["only 3 distinct colours"]
+
+
+def test_a_killed_worker_fails_only_its_file_and_a_rerun_clears_its_temporary_file(
+        photo_tree, tmp_path):
+    (photo_tree / "sub" / "truncated.png").unlink()
+    crop("rocket.jpg", (0, 0, 240, 200)).save(photo_tree / "kill-me.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, KILLING, recursive=True)
+    results = batch.run_batch(plan, jobs=2)
+    killed = next(r for r in results if r.input.name == "kill-me.png")
+    assert (killed.status, killed.reason) == ("failed", batch.WORKER_DIED)
+    assert rel(results, photo_tree, "ok") == GOOD
+    assert not (out / "kill-me.png").exists()
+    assert len(list(out.glob(".kill-me.png.*.part"))) == 1   # the killed write's
+
+    rerun = batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=2)
+    assert [r.input.name for r in rerun if r.status == "ok"] == ["kill-me.png"]
+    assert not any(out.rglob("*.part"))
+    assert load_image(out / "kill-me.png").shape == (40, 48)
+
+
+def test_a_failure_names_a_file_only_when_it_is_not_the_input(tmp_path):
+    src, dst = tmp_path / "a.jpg", tmp_path / "a.png"
+    same = Outcome.failure("not an image", path=str(src))
+    other = Outcome.failure("folder is not writable", path=str(tmp_path / "x"),
+                            exit_code=ExitCode.FAILED)
+    nameless = Outcome.failure("out of memory")
+    assert file_result(src, dst, same).reason == "not an image"
+    assert file_result(src, dst, other).reason == f"{tmp_path / 'x'}: folder is not writable"
+    assert file_result(src, dst, nameless).reason == "out of memory"
+
+
+def test_a_jobs_exit_code_reaches_the_result(tmp_path):
+    from quantize.errors import OutputExistsError
+
+    outcome = Outcome.failure("output exists", path=str(tmp_path / "a.png"),
+                              exit_code=OutputExistsError.exit_code)
+    result = file_result(tmp_path / "a.jpg", tmp_path / "a.png", outcome)
+    assert result.status == "failed" and result.exit_code is ExitCode.EXISTS
+    assert result.reason == f"{tmp_path / 'a.png'}: output exists"
+
+
+def test_jobs_must_be_positive(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY)
+    with pytest.raises(ValueError, match="jobs=0 should be >= 1"):
+        batch.run_batch(plan, jobs=0)
+
+
+def test_settled_files_are_reported_first(photo_tree, tmp_path):
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY)
+    seen: list[Path] = []
+    batch.run_batch(plan, jobs=1, on_result=lambda r: seen.append(r.input.name))
+    assert seen[:2] == ["empty.jpg", "notes.jpg"]
+    assert sorted(seen[2:]) == ["astronaut.jpg", "chelsea.png"]

@@ -1,0 +1,72 @@
+"""quantize.batch.shared: one palette fitted on all images of a reduce plan."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize import batch
+
+from .batch_support import COPY, make_photo_tree
+
+
+@pytest.fixture
+def photo_tree(tmp_path):
+    return make_photo_tree(tmp_path / "in")
+
+
+def _plan(src, out, **kwargs):
+    return batch.plan_batch(src, out, batch.reduce_mode(), recursive=True, **kwargs)
+
+
+def test_shared_palette_is_fitted_on_every_readable_image_and_passed_to_every_job(
+        photo_tree, tmp_path):
+    out = tmp_path / "out"
+    plan = _plan(photo_tree, out, options={"n_colors": 6, "seed": 0})
+    shared = batch.shared_palette(plan, samples_per_file=2000, jobs=2)
+    assert shared.colors.shape == (6, 3) and shared.colors.dtype == np.uint8
+    assert shared.n_files == 4                    # the truncated PNG cannot be sampled
+    assert shared.path == out / batch.SHARED_PALETTE_NAME
+    saved = json.loads(shared.path.read_text())
+    assert [c["rgb"] for c in saved["colors"]] == shared.colors.tolist()
+    assert len(shared.plan.jobs) == len(plan.jobs)
+    for job in shared.plan.jobs:
+        assert np.array_equal(job.options["palette_in"], shared.colors)
+        assert "n_colors" not in job.options
+    assert plan.jobs[0].options["n_colors"] == 6  # the original plan is unchanged
+
+
+def test_a_rerun_reuses_the_saved_palette_unless_forced(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    first = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 5, "seed": 0}),
+                                 samples_per_file=2000, jobs=1)
+    again = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 5, "seed": 9}),
+                                 samples_per_file=2000, jobs=1)
+    assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
+    forced = batch.shared_palette(
+        _plan(photo_tree, out, options={"n_colors": 3, "seed": 9}, force=True),
+        samples_per_file=2000, jobs=1)
+    assert forced.n_files == 4 and forced.colors.shape == (3, 3)
+
+
+def test_the_same_seed_gives_the_same_palette(photo_tree, tmp_path):
+    palettes = [batch.shared_palette(_plan(photo_tree, tmp_path / name,
+                                           options={"n_colors": 4, "seed": 3}),
+                                     samples_per_file=1000, jobs=2).colors
+                for name in ("a", "b")]
+    assert np.array_equal(*palettes)
+
+
+def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tmp_path):
+    with pytest.raises(ValueError, match="shared palette needs --mode reduce"):
+        batch.shared_palette(batch.plan_batch(photo_tree, tmp_path / "o", COPY))
+    with pytest.raises(ValueError, match="samples_per_file=0 should be >= 1"):
+        batch.shared_palette(_plan(photo_tree, tmp_path / "o"), samples_per_file=0)
+    src = tmp_path / "clear"
+    src.mkdir()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "a.png")
+    with pytest.raises(ValueError, match="no image could be sampled"):
+        batch.shared_palette(_plan(src, tmp_path / "o2"), jobs=1)

@@ -1,0 +1,223 @@
+"""``quantize batch`` end to end with the real reduce and segment jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize import batch
+from quantize.io import load_image
+
+from .batch_support import BAD, GOOD, make_photo_tree
+
+SENTINEL = b"left alone"
+
+
+@pytest.fixture
+def photo_tree(tmp_path):
+    return make_photo_tree(tmp_path / "in")
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """A LocalCluster of 2 worker processes whose BLAS pools use one thread, as local workers."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    one_thread = dict.fromkeys(batch.THREAD_VARIABLES, "1")
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": one_thread}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+def _palette(path: Path) -> list[int]:
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        return im.getpalette()
+
+
+def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    first = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2",
+                 "--report", report)
+    assert first.exit_code == 1, first.output
+    for rel in GOOD:
+        target = out / Path(rel).with_suffix(".png")
+        assert len(_palette(target)) <= 8 * 3
+        assert load_image(target).shape == (40, 48)
+    for rel in BAD:
+        assert f"failed: {photo_tree / rel}: " in first.stderr
+    assert "7/7 files: 4 ok, 0 skipped, 3 failed" in first.stdout
+    rows = {Path(r["input"]).relative_to(photo_tree).as_posix(): r
+            for r in json.loads(report.read_text())["files"]}
+    assert {k for k, r in rows.items() if r["status"] == "failed"} == BAD
+    assert rows["notes.jpg"]["reason"] == "not an image Pillow can identify"
+    assert rows["sub/truncated.png"]["reason"].startswith("cannot decode image")
+    assert all(rows[k]["k"] == 8 and rows[k]["psnr"] > 15 for k in GOOD)
+    made = sorted(out.rglob("*.png"))
+    assert len(made) == 4
+    for path in made:                      # the content shows whether a rerun rewrote it
+        path.write_bytes(SENTINEL)
+
+    again = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2")
+    assert again.exit_code == 1
+    assert "4 skipped, 3 failed" in again.stdout
+    assert all(p.read_bytes() == SENTINEL for p in made)
+
+    forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
+    assert "4 ok, 0 skipped, 3 failed" in forced.stdout
+    assert all(load_image(p).shape == (40, 48) for p in made)
+    assert "[1/7]" not in forced.stdout  # --quiet: failures and the summary only
+
+
+def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
+    report = tmp_path / "r.csv"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png",
+                  "--seed", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    lines = report.read_text().splitlines()
+    assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
+
+
+def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
+    plans = []
+    real_plan = batch.plan_batch
+
+    def recording_plan(*args, **kwargs):
+        plans.append(real_plan(*args, **kwargs))
+        return plans[-1]
+
+    monkeypatch.setattr(batch, "plan_batch", recording_plan)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png",
+                  "--dither=0.25", "--optimize", "-q")
+    assert result.exit_code == 0, result.output
+    [plan] = plans
+    assert plan.options["dither"] == 0.25 and plan.options["optimize"] is True
+    assert all(j.options["dither"] == 0.25 for j in plan.jobs)
+    with Image.open(tmp_path / "out" / "chelsea.png") as im:
+        assert im.mode == "P" and len(im.getpalette()) <= 4 * 3
+
+
+def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
+    import html as html_lib
+
+    page, report = tmp_path / "index.html", tmp_path / "r.json"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--seed", "0",
+                  "--html", page, "--report", report, "-q")
+    assert result.exit_code == 1, result.output
+    assert f"report: {report}, {page}" in result.stdout
+    text = html_lib.unescape(page.read_text())
+    for row in json.loads(report.read_text())["files"]:
+        assert Path(row["input"]).name in text
+        if row["status"] == "failed":
+            assert row["reason"] in text
+    assert "http://" not in text and "https://" not in text   # self-contained
+
+
+def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
+    assert result.exit_code == 1, result.output
+    palettes = [_palette(out / Path(rel).with_suffix(".png")) for rel in GOOD]
+    assert all(p == palettes[0] for p in palettes) and len(palettes[0]) == 6 * 3
+    saved = json.loads((out / batch.SHARED_PALETTE_NAME).read_text())
+    assert [c["rgb"] for c in saved["colors"]] == np.reshape(palettes[0], (-1, 3)).tolist()
+
+    # A resumed run maps the remaining files onto the saved palette, whatever its seed.
+    (out / "sub" / "rocket.png").unlink()
+    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "5", "--shared-palette")
+    assert "shared palette: reusing 6 colours" in resumed.stdout
+    assert _palette(out / "sub" / "rocket.png") == palettes[0]
+
+
+def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "-w", "xy=0.5",
+                  "--min-region", "20", "--seed", "0", "--glob", "*.jpg")
+    assert result.exit_code == 1, result.output   # empty.jpg and notes.jpg
+    done = sorted(p.parent.name for p in out.rglob("segments.json"))
+    assert done == ["astronaut"]
+    with Image.open(out / "astronaut" / "labels.png") as labels:
+        assert labels.size == (48, 40)
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
+    (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--dither=0.5"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--optimize"], "--optimize does not apply to --mode segment"),
+    (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
+    (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
+    (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
+    (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
+    (["--mode", "segment", "-w", "shape=1"], "shape"),
+    (["-k", "1"], "-k/--colors=1 should be >= 2"),
+    (["-k", "300"], "-k/--colors=300 should be <= 256"),
+    (["-k", "8", "--quality", "3"], "both given"),
+    (["--space", "hsv"], "--space='hsv' is not valid"),
+    (["--jobs", "0"], "--jobs=0 should be >= 1"),
+    (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
+    (["--report", "r.txt"], "expected .json or .csv"),
+    (["--html", "r.json"], "expected .html or .htm"),
+    (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
+    (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
+    (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
+    (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
+    (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
+])
+def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
+    result = _cli(photo_tree, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert match in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
+    result = _cli(photo_tree, "-o", photo_tree)
+    assert result.exit_code == 2
+    assert "overlaps input_dir" in result.stderr
+    assert sorted(p.name for p in photo_tree.iterdir()) == [
+        "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
+
+
+def test_cli_without_dask_says_what_to_install(photo_tree, tmp_path, monkeypatch):
+    def missing():
+        raise batch.MissingDependencyError(
+            "--scheduler needs dask.distributed, which is not installed; "
+            "install it with: pip install quantize[dask]")
+
+    monkeypatch.setattr(batch, "require_distributed", missing)
+    for extra in ([], ["--shared-palette"]):
+        result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://x:1", *extra)
+        assert result.exit_code == 2
+        assert result.stderr.strip().endswith("pip install quantize[dask]")
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
+        photo_tree, tmp_path, dask_scheduler):
+    """Both run every job with one BLAS thread (see the fixture), so outputs match exactly."""
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    args = ["-r", "-k", "8", "--seed", "3", "--space", "lab", "-q"]
+    assert _cli(photo_tree, "-o", local, "--jobs", "2", *args).exit_code == 1
+    result = _cli(photo_tree, "-o", remote, "--scheduler", dask_scheduler, *args)
+    assert result.exit_code == 1, result.output
+    assert "4 ok, 0 skipped, 3 failed" in result.stdout
+    made = sorted(p.relative_to(local) for p in local.rglob("*.png"))
+    assert len(made) == 4
+    assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))
+    for rel in made:
+        assert (local / rel).read_bytes() == (remote / rel).read_bytes()

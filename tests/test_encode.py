@@ -1,0 +1,236 @@
+"""Tests for quantize.encode: indexed PNG bytes that decode back exactly."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.encode import encode_indexed_png, palette_order
+
+
+def chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, payload) of every chunk, checking the signature and each CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    out, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, payload = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(kind + payload) & 0xFFFFFFFF, kind
+        out.append((kind, payload))
+        pos += 12 + length
+    return out
+
+
+def chunk(data: bytes, kind: bytes) -> bytes | None:
+    return next((payload for k, payload in chunks(data) if k == kind), None)
+
+
+def decode(data: bytes) -> Image.Image:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
+
+
+def decoded_rgba(data: bytes) -> np.ndarray:
+    return np.asarray(decode(data).convert("RGBA"))
+
+
+def expected_rgba(indices: np.ndarray, palette: np.ndarray,
+                  alpha: np.ndarray | None) -> np.ndarray:
+    a = np.full(len(palette), 255, np.uint8) if alpha is None else alpha
+    return np.dstack([palette[indices], a[indices]])
+
+
+def random_case(rng: np.random.Generator, k: int, shape: tuple[int, int] = (7, 13),
+                with_alpha: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    indices = rng.integers(0, k, size=shape, dtype=np.uint8)
+    indices.flat[:k] = np.arange(k)  # every entry used, when the image is large enough
+    palette = rng.integers(0, 256, size=(k, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, size=k, dtype=np.uint8) if with_alpha else None
+    return indices, palette, alpha
+
+
+# --------------------------------------------------------------------------
+# Exact round trip with reorder=False
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k, depth", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 4), (16, 4),
+                                      (17, 8), (256, 8)])
+@pytest.mark.parametrize("optimize", [False, True])
+def test_round_trip_keeps_indices_and_palette(rng, k, depth, optimize):
+    indices, palette, _ = random_case(rng, k, shape=(19, 23))
+    data = encode_indexed_png(indices, palette, optimize=optimize, reorder=False)
+    im = decode(data)
+    assert im.mode == "P"
+    np.testing.assert_array_equal(np.asarray(im), indices)
+    written = np.frombuffer(chunk(data, b"PLTE"), np.uint8).reshape(-1, 3)
+    np.testing.assert_array_equal(written, palette)
+    header = chunk(data, b"IHDR")
+    assert struct.unpack(">II", header[:8]) == (23, 19)
+    # optimize may write a small palette one pixel a byte; otherwise the smallest depth
+    assert header[8] == depth or (optimize and header[8] == 8)
+    assert chunk(data, b"tRNS") is None
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 5, 7, 8, 9, 15, 17])
+@pytest.mark.parametrize("k", [2, 4, 16])
+def test_sub_byte_rows_pad_correctly(rng, width, k):
+    indices, palette, _ = random_case(rng, k, shape=(3, width))
+    data = encode_indexed_png(indices, palette, reorder=False)
+    np.testing.assert_array_equal(np.asarray(decode(data)), indices)
+
+
+def test_trns_runs_to_the_last_translucent_entry():
+    indices = np.array([[0, 1, 2, 3]], dtype=np.uint8)
+    palette = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], dtype=np.uint8)
+    alpha = np.array([255, 0, 128, 255], dtype=np.uint8)
+    data = encode_indexed_png(indices, palette, alpha, reorder=False)
+    assert chunk(data, b"tRNS") == bytes([255, 0, 128])
+    np.testing.assert_array_equal(decoded_rgba(data),
+                                  expected_rgba(indices, palette, alpha))
+
+
+def test_opaque_alpha_writes_no_trns():
+    indices = np.array([[0, 1]], dtype=np.uint8)
+    palette = np.array([[0, 0, 0], [255, 255, 255]], dtype=np.uint8)
+    data = encode_indexed_png(indices, palette, np.array([255, 255], np.uint8))
+    assert chunk(data, b"tRNS") is None
+
+
+def test_chunk_order_and_single_idat(rng):
+    indices, palette, alpha = random_case(rng, 8, with_alpha=True)
+    kinds = [k for k, _ in chunks(encode_indexed_png(indices, palette, alpha))]
+    assert kinds == [b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"]
+
+
+# --------------------------------------------------------------------------
+# Reordering: same pixels, short tRNS, unused entries dropped
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 5, 16, 64, 256])
+@pytest.mark.parametrize("optimize", [False, True])
+def test_reorder_keeps_every_pixel_colour_and_alpha(rng, k, optimize):
+    indices, palette, alpha = random_case(rng, k, shape=(20, 20), with_alpha=True)
+    data = encode_indexed_png(indices, palette, alpha, optimize=optimize)
+    np.testing.assert_array_equal(decoded_rgba(data), expected_rgba(indices, palette, alpha))
+
+
+def test_reorder_puts_translucent_entries_first():
+    palette = np.array([[9, 9, 9], [200, 0, 0], [0, 0, 0], [5, 5, 5], [0, 0, 200]], np.uint8)
+    alpha = np.array([255, 255, 0, 128, 255], np.uint8)
+    indices = np.arange(5, dtype=np.uint8).reshape(1, 5)
+    data = encode_indexed_png(indices, palette, alpha)
+    # the two translucent entries, most transparent first; nothing opaque in tRNS
+    assert chunk(data, b"tRNS") == bytes([0, 128])
+    np.testing.assert_array_equal(decoded_rgba(data), expected_rgba(indices, palette, alpha))
+
+
+def test_256_entries_with_a_transparent_one(rng):
+    indices, palette, _ = random_case(rng, 256, shape=(16, 16))
+    alpha = np.full(256, 255, np.uint8)
+    alpha[255] = 0
+    data = encode_indexed_png(indices, palette, alpha)
+    assert len(chunk(data, b"PLTE")) == 3 * 256
+    assert chunk(data, b"tRNS") == b"\x00"
+    np.testing.assert_array_equal(decoded_rgba(data), expected_rgba(indices, palette, alpha))
+
+
+def test_reorder_drops_unused_entries_and_lowers_the_depth():
+    palette = np.array([[i, i, i] for i in range(0, 250, 10)], dtype=np.uint8)  # 25 entries
+    indices = np.array([[3, 20], [20, 7]], dtype=np.uint8)
+    data = encode_indexed_png(indices, palette)
+    assert len(chunk(data, b"PLTE")) == 3 * 3
+    assert chunk(data, b"IHDR")[8] == 2
+    np.testing.assert_array_equal(decoded_rgba(data), expected_rgba(indices, palette, None))
+
+
+def test_inputs_are_not_modified(rng):
+    indices, palette, alpha = random_case(rng, 12, with_alpha=True)
+    copies = [indices.copy(), palette.copy(), alpha.copy()]
+    encode_indexed_png(indices, palette, alpha, optimize=True)
+    for before, after in zip(copies, (indices, palette, alpha), strict=True):
+        np.testing.assert_array_equal(before, after)
+
+
+def test_optimize_is_never_larger(rng):
+    # a smooth gradient with few colours, where filters and depth choices matter
+    yy, xx = np.mgrid[0:64, 0:96]
+    indices = ((xx + yy) // 10 % 16).astype(np.uint8)
+    palette = np.stack([np.arange(16) * 16] * 3, axis=1).astype(np.uint8)
+    default = encode_indexed_png(indices, palette)
+    smaller = encode_indexed_png(indices, palette, optimize=True)
+    assert len(smaller) <= len(default)
+    np.testing.assert_array_equal(decoded_rgba(smaller), decoded_rgba(default))
+
+
+# --------------------------------------------------------------------------
+# palette_order
+# --------------------------------------------------------------------------
+
+
+def test_palette_order_follows_nearest_colours():
+    palette = np.array([[255, 255, 255], [0, 0, 0], [120, 120, 120], [20, 20, 20],
+                        [240, 240, 240]], dtype=np.uint8)
+    assert palette_order(palette).tolist() == [1, 3, 2, 4, 0]
+
+
+def test_palette_order_translucent_first_and_used_only():
+    palette = np.array([[0, 0, 0], [50, 50, 50], [255, 0, 0], [0, 255, 0]], np.uint8)
+    alpha = np.array([255, 40, 0, 255], np.uint8)
+    used = np.array([True, True, True, False])
+    assert palette_order(palette, alpha, used).tolist() == [2, 1, 0]
+
+
+# --------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------
+
+
+GOOD_INDICES = np.zeros((2, 2), np.uint8)
+GOOD_PALETTE = np.zeros((2, 3), np.uint8)
+
+
+@pytest.mark.parametrize("indices, palette, alpha, error, match", [
+    (GOOD_INDICES.astype(np.int64), GOOD_PALETTE, None, TypeError,
+     r"indices should be a uint8 array, got dtype int64"),
+    (GOOD_INDICES, GOOD_PALETTE.astype(float), None, TypeError,
+     r"palette should be a uint8 array, got dtype float64"),
+    (GOOD_INDICES, GOOD_PALETTE, np.zeros(2, np.int32), TypeError,
+     r"alpha should be a uint8 array, got dtype int32"),
+    (np.zeros((2, 2, 1), np.uint8), GOOD_PALETTE, None, ValueError,
+     r"indices should be a non-empty \(H, W\) array, got shape \(2, 2, 1\)"),
+    (np.zeros((0, 4), np.uint8), GOOD_PALETTE, None, ValueError,
+     r"indices should be a non-empty \(H, W\) array, got shape \(0, 4\)"),
+    (GOOD_INDICES, np.zeros((2, 4), np.uint8), None, ValueError,
+     r"palette should have shape \(k, 3\) with 1 <= k <= 256, got \(2, 4\)"),
+    (GOOD_INDICES, np.zeros((0, 3), np.uint8), None, ValueError,
+     r"palette should have shape \(k, 3\) with 1 <= k <= 256, got \(0, 3\)"),
+    (GOOD_INDICES, np.zeros((257, 3), np.uint8), None, ValueError,
+     r"1 <= k <= 256, got \(257, 3\)"),
+    (np.array([[0, 2]], np.uint8), GOOD_PALETTE, None, ValueError,
+     r"indices should be < the palette size k=2, got a maximum of 2"),
+    (GOOD_INDICES, GOOD_PALETTE, np.zeros(3, np.uint8), ValueError,
+     r"alpha should have shape \(2,\) to match the palette, got \(3,\)"),
+])
+def test_bad_input_is_refused(indices, palette, alpha, error, match):
+    with pytest.raises(error, match=match):
+        encode_indexed_png(indices, palette, alpha)
+
+
+def test_non_bool_flags_are_refused():
+    with pytest.raises(TypeError, match=r"optimize and reorder should be bool, got optimize=1"):
+        encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, optimize=1)
+
+
+def test_palette_order_refuses_a_wrong_used_mask():
+    with pytest.raises(ValueError, match=r"used should have shape \(2,\)"):
+        palette_order(GOOD_PALETTE, used=np.ones(3, bool))

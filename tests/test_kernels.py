@@ -1,0 +1,172 @@
+"""The shared numerical kernels: nearest centre, group sums, Lloyd passes, colour codes, Lab."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import color as skcolor
+
+from quantize import _kernels as kern
+
+
+def test_lab_matches_skimage_on_a_dense_grid_of_all_colours():
+    levels = np.unique(np.r_[np.arange(0, 256, 3), 255]).astype(np.uint8)
+    grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
+    expected = skcolor.rgb2lab(grid.reshape(-1, 1, 3)).reshape(-1, 3)
+    assert np.abs(kern.srgb_to_lab(grid) - expected).max() < 1e-3
+    assert np.abs(kern.lab_to_srgb(expected).astype(int) - grid).max() == 0
+
+
+def test_lab_constants_are_skimages():
+    assert np.allclose(kern._XYZ_FROM_RGB, skcolor.rgb2xyz(np.eye(3)[None])[0].T)
+    assert np.allclose(kern.D65_WHITE,
+                       skcolor.xyz_tristimulus_values(illuminant="D65", observer="2"))
+
+
+def test_lab_keeps_the_layout():
+    img = np.zeros((2, 3, 3), np.uint8)
+    img[1, 2] = 255
+    lab = kern.srgb_to_lab(img)
+    assert lab.shape == (2, 3, 3) and lab.dtype == np.float32
+    assert lab[1, 2, 0] == pytest.approx(100.0, abs=1e-3) and lab[0, 0, 0] == 0.0
+
+
+def test_pack_unpack_round_trip(rng):
+    colors = rng.integers(0, 256, (1000, 3), dtype=np.uint8)
+    codes = kern.pack_rgb(colors)
+    assert codes.dtype == np.uint32 and codes.max() < 1 << 24
+    assert np.array_equal(kern.unpack_rgb(codes), colors)
+    assert kern.pack_rgb(np.array([1, 2, 3], np.uint8)) == 0x010203
+
+
+def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
+    X = rng.normal(size=(3000, 5)).astype(np.float32)
+    C = rng.normal(size=(17, 5))
+    d = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(-1)
+    labels = kern.nearest(X, C)
+    # Where the two nearest centres differ by more than float32 rounding, the
+    # answer is the brute-force one; within rounding either is the nearest.
+    two = np.sort(d, axis=1)[:, :2]
+    clear = two[:, 1] - two[:, 0] > 1e-4 * (1.0 + two[:, 1])
+    assert clear.mean() > 0.99
+    np.testing.assert_array_equal(labels[clear], d.argmin(1)[clear])
+    assert np.allclose(d[np.arange(3000), labels], two[:, 0], rtol=1e-4, atol=1e-4)
+    tie = kern.nearest(np.array([[0.0]]), np.array([[1.0], [-1.0]]))
+    assert tie.tolist() == [0]
+
+
+def test_labels_sq_dist_are_exact_distances():
+    X = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 10.0]])
+    labels, dist = kern.labels_sq_dist(X, np.array([[0.0, 0.0], [10.0, 11.0]]))
+    assert labels.tolist() == [0, 0, 1]
+    assert dist.tolist() == [0.0, 25.0, 1.0]
+
+
+def test_sq_dist_to_a_few_rows():
+    X = np.array([[0.0, 0.0], [3.0, 4.0]], np.float32)
+    d = kern.sq_dist_to(X, (X * X).sum(1), np.array([[0.0, 0.0], [3.0, 0.0]]))
+    assert d.tolist() == [[0.0, 9.0], [25.0, 16.0]]
+
+
+def test_group_sums_weights_equal_repeats(rng):
+    X = rng.normal(size=(200, 3))
+    labels = rng.integers(0, 4, 200)
+    w = rng.integers(0, 4, 200)  # zero weights included: those rows must not count
+    totals, sums = kern.group_sums(X, labels, 4, w.astype(float))
+    rt, rs = kern.group_sums(np.repeat(X, w, axis=0), np.repeat(labels, w), 4)
+    assert np.allclose(totals, rt) and np.allclose(sums, rs)
+
+
+def test_group_means_of_an_empty_group_are_zero():
+    means, totals = kern.group_means(np.array([[2.0], [4.0]]), np.array([0, 0]), 2)
+    assert means.ravel().tolist() == [3.0, 0.0] and totals.tolist() == [2.0, 0.0]
+
+
+def test_lloyd_update_empty_cluster_policies():
+    X = np.array([[0.0], [1.0], [10.0]])
+    labels = np.array([0, 0, 0])
+    centers = np.array([[0.0], [50.0]])
+    kept = kern.lloyd_update(X, None, labels, centers, empty="keep")
+    moved = kern.lloyd_update(X, None, labels, centers, empty="farthest")
+    assert kept.ravel().tolist() == pytest.approx([11 / 3, 50.0])
+    assert moved.ravel().tolist() == pytest.approx([11 / 3, 10.0])
+
+
+def test_lloyd_stops_when_nothing_changes_and_inertia_never_rises(rng):
+    X = np.concatenate([rng.normal(0, 1, (300, 2)), rng.normal(8, 1, (300, 2))])
+    start = X[[0, 1]]
+    inertias, centers = [], start
+    for passes in range(1, 6):
+        centers, labels, done = kern.lloyd(X, None, start, passes)
+        inertias.append(kern.sq_dist_to_labels(X, centers, labels).sum())
+    assert all(b <= a + 1e-6 for a, b in zip(inertias, inertias[1:], strict=False))
+    centers, labels, done = kern.lloyd(X, None, start, 100)
+    assert done < 100
+    totals, sums = kern.group_sums(X, labels, 2)
+    assert np.allclose(centers, sums / totals[:, None])
+
+
+def test_lloyd_max_changed_stops_earlier(rng):
+    X = rng.normal(size=(2000, 2))
+    start = X[:8]
+    _, _, strict = kern.lloyd(X, None, start, 100)
+    _, _, loose = kern.lloyd(X, None, start, 100, max_changed=0.05)
+    assert loose < strict
+
+
+def plain_lloyd(X, w, centers, max_passes, max_changed=0.0, empty="farthest"):
+    """Lloyd passes relabelling every row: what :func:`kern.lloyd` must reproduce."""
+    labels, done = kern.nearest(X, centers), 0
+    while done < max_passes:
+        centers = kern.lloyd_update(X, w, labels, centers, empty)
+        new = kern.nearest(X, centers)
+        changed = np.count_nonzero(new != labels)
+        labels, done = new, done + 1
+        if changed <= max_changed * X.shape[0]:
+            break
+    return centers, labels, done
+
+
+@pytest.mark.parametrize(("n", "d", "k", "weighted", "empty"), [
+    (5000, 3, 16, False, "farthest"),
+    (5000, 3, 64, True, "keep"),
+    (3000, 8, 8, True, "farthest"),
+    (2000, 2, 1, False, "farthest"),
+])
+def test_lloyd_with_bounds_gives_the_labels_of_plain_passes(rng, n, d, k, weighted, empty):
+    # Integer colours (many exact duplicates) and weights with real zeros.
+    X = np.round(rng.random((n, d)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, n).astype(float) if weighted else None
+    start = np.vstack([X[:k - 1], [[1000.0] * d]]) if k > 1 else X[:1]  # one far centre
+    ref = plain_lloyd(X, w, start.astype(np.float64), 60, empty=empty)
+    got = kern.lloyd(X, w, start, 60, empty=empty)
+    np.testing.assert_array_equal(got[1], ref[1])
+    np.testing.assert_array_equal(got[0], ref[0])
+    assert got[2] == ref[2]
+
+
+def test_hamerly_bounds_hold_after_every_pass(rng):
+    X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
+    centers = X[:12].copy()
+    bounds = kern._HamerlyBounds(X, centers)
+    for _ in range(8):
+        centers = kern.lloyd_update(X, None, bounds.labels, centers)
+        bounds.relabel(centers)
+        c32 = centers.astype(np.float32).astype(np.float64)
+        d = np.sqrt(((X[:, None, :].astype(np.float64) - c32[None]) ** 2).sum(-1))
+        own = d[np.arange(len(X)), bounds.labels]
+        d[np.arange(len(X)), bounds.labels] = np.inf
+        assert (bounds.upper >= own * (1 - 1e-7)).all()
+        assert (bounds.lower <= d.min(1) * (1 + 1e-7)).all()
+        np.testing.assert_array_equal(bounds.labels, kern.nearest(X, centers))
+
+
+def test_lloyd_tol_stops_once_the_centres_settle(rng):
+    X = rng.normal(size=(2000, 2))
+    start = X[:8]
+    _, _, full = kern.lloyd(X, None, start, 100)
+    _, _, one = kern.lloyd(X, None, start, 100, tol=1e9)
+    c, labels, some = kern.lloyd(X, None, start, 100, tol=1e-3)
+    assert one == 1 and 1 < some < full
+    # Stopped by tol, the labels are still the nearest centres.
+    np.testing.assert_array_equal(labels, kern.nearest(X, c))

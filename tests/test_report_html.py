@@ -1,0 +1,497 @@
+"""The HTML batch report: content, escaping, swatches, thumbnails, and a real browser."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.batch import BatchSummary, FileResult
+from quantize.errors import OutputError
+from quantize.reduce import reduce_file
+from quantize.report_html import check_html_path, read_palette_shares, write_html_report
+from quantize.segment import segment_file
+
+BROKEN_REASON = "not an image Pillow can identify"
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element] = []
+        self.parts: list[Element | str] = []  # text and children, in document order
+
+    def iter(self, tag: str | None = None):
+        if tag is None or self.tag == tag:
+            yield self
+        for child in self.children:
+            yield from child.iter(tag)
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def all_text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.all_text() for p in self.parts)
+
+
+class TreeBuilder(HTMLParser):
+    """A small DOM from the stdlib parser: enough to query tags, attributes and text."""
+
+    VOID = {"meta", "img", "br", "hr", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#root", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        self.current.parts.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.parts.append(data)
+
+
+def parse(text: str) -> Element:
+    builder = TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+def file_rows(root: Element) -> list[Element]:
+    return [tr for tr in root.iter("tr") if "file" in tr.classes()]
+
+
+def summary_of(results: list[FileResult]) -> BatchSummary:
+    summary = BatchSummary(len(results), seconds=1.5)
+    for result in results:
+        summary.add(result)
+    return summary
+
+
+def quadrants(h: int = 24, w: int = 32) -> np.ndarray:
+    """Four flat quadrants (red, green, blue, white) plus a little seeded noise."""
+    image = np.zeros((h, w, 3), np.uint8)
+    image[: h // 2, : w // 2] = (200, 30, 30)
+    image[: h // 2, w // 2:] = (30, 180, 40)
+    image[h // 2:, : w // 2] = (20, 40, 190)
+    image[h // 2:, w // 2:] = (240, 240, 240)
+    noise = np.random.default_rng(7).integers(-6, 7, image.shape)
+    return np.clip(image.astype(int) + noise, 0, 255).astype(np.uint8)
+
+
+def decode_data_uri(uri: str) -> Image.Image:
+    header, data = uri.split(",", 1)
+    assert header.startswith("data:image/") and header.endswith(";base64")
+    return Image.open(io.BytesIO(base64.b64decode(data)))
+
+
+def swatch_widths(row: Element) -> list[float]:
+    styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
+    return [float(re.search(r"width:([0-9.]+)%", style).group(1)) for style in styles]
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> tuple[list[FileResult], Path]:
+    """Three reduced photos (real reduce_file records) and one unreadable file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    results = []
+    for i, name in enumerate(["alpha.png", "bravo.jpg", "charlie.png"]):
+        Image.fromarray(np.roll(quadrants(), 5 * i, axis=1)).save(src / name)
+        record = reduce_file(src / name, out / f"{Path(name).stem}.png", n_colors=3 + i, seed=0)
+        results.append(FileResult(src / name, out / f"{Path(name).stem}.png", "ok", "", record))
+    (src / "broken.png").write_text("not an image")
+    results.append(FileResult(src / "broken.png", out / "broken.png", "failed", BROKEN_REASON,
+                              {"seconds": 0.01}))
+    return results, tmp_path
+
+
+# --------------------------------------------------------------------------
+# Content
+# --------------------------------------------------------------------------
+
+
+def test_every_file_has_a_row_and_the_failure_its_reason(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    root = parse(report.read_text(encoding="utf-8"))
+    rows = file_rows(root)
+    assert len(rows) == 4
+    names = [row.children[0].all_text() for row in rows]
+    for result, name in zip(results, names, strict=True):
+        assert name.startswith(result.input.name)
+    failed = [row for row in rows if "failed" in row.classes()]
+    assert len(failed) == 1 and "broken.png" in failed[0].all_text()
+    assert BROKEN_REASON in failed[0].all_text()
+    listed = [li.all_text() for li in root.iter("li")]
+    assert listed == [f"broken.png: {BROKEN_REASON}"]
+
+
+def test_metrics_are_the_records(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    row = file_rows(parse(report.read_text(encoding="utf-8")))[0]
+    record = results[0].record
+    cells = [td.all_text().strip() for td in row.iter("td")]
+    assert f"{record['psnr']:.2f}" in cells
+    assert f"{record['delta_e']:.2f}" in cells
+    assert f"{record['bytes_in']:,} → {record['bytes_out']:,}" in cells
+    assert str(record["k"]) in cells
+    assert float(row.attrs["data-psnr"]) == pytest.approx(record["psnr"])
+    assert float(row.attrs["data-bytes_out"]) == record["bytes_out"]
+
+
+def test_summary_line_counts(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    text = parse(report.read_text(encoding="utf-8")).all_text()
+    assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
+
+
+def test_page_is_self_contained(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    text = report.read_text(encoding="utf-8")
+    root = parse(text)
+    sources = [img.attrs["src"] for img in root.iter("img")]
+    assert len(sources) == 3 * 2  # before and after for the three reduced files
+    assert all(src.startswith("data:image/") for src in sources)
+    assert not list(root.iter("link"))
+    assert all("src" not in s.attrs for s in root.iter("script"))
+    assert "http://" not in text and "https://" not in text
+
+
+def test_links_are_relative_to_the_report(batch):
+    results, tmp = batch
+    report = tmp / "out" / "index.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    hrefs = [a.attrs["href"] for a in parse(report.read_text(encoding="utf-8")).iter("a")]
+    assert "../in/alpha.png" in hrefs and "alpha.png" in hrefs
+
+
+# --------------------------------------------------------------------------
+# Thumbnails
+# --------------------------------------------------------------------------
+
+
+def test_thumbnails_are_small_and_keep_the_aspect(tmp_path):
+    big = np.repeat(np.repeat(quadrants(), 20, axis=0), 20, axis=1)  # 480 x 640
+    Image.fromarray(big).save(tmp_path / "big.png")
+    record = reduce_file(tmp_path / "big.png", tmp_path / "big.k4.png", n_colors=4, seed=0)
+    results = [FileResult(tmp_path / "big.png", tmp_path / "big.k4.png", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce",
+                      thumb_size=160)
+    before, after = (decode_data_uri(img.attrs["src"])
+                     for img in parse((tmp_path / "r.html").read_text()).iter("img"))
+    assert before.size == after.size == (160, 120)
+
+
+def test_after_thumbnail_shows_only_palette_colours(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    after = list(parse(report.read_text(encoding="utf-8")).iter("img"))[1]
+    thumb = np.asarray(decode_data_uri(after.attrs["src"]).convert("RGB")).reshape(-1, 3)
+    output = np.asarray(Image.open(results[0].output).convert("RGB")).reshape(-1, 3)
+    assert {tuple(c) for c in thumb} <= {tuple(c) for c in output}
+
+
+def test_animations_say_how_many_frames(tmp_path):
+    results = [FileResult(tmp_path / f"{n}.gif", tmp_path / f"{n}.out.gif", "ok", "",
+                          {"k": 8, "frames": n}) for n in (1, 24)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    still, animated = (row.children[0].all_text() for row in
+                       file_rows(parse((tmp_path / "r.html").read_text())))
+    assert "frames" not in still and "animation, 24 frames (first shown)" in animated
+
+
+def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
+    missing = FileResult(tmp_path / "gone.png", tmp_path / "gone.out.png", "ok", "",
+                         {"k": 4, "psnr": 30.0})
+    write_html_report(tmp_path / "r.html", [missing], summary_of([missing]), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    assert not list(root.iter("img"))
+    assert "no before image" in root.all_text() and "no after image" in root.all_text()
+
+
+# --------------------------------------------------------------------------
+# Palette swatches
+# --------------------------------------------------------------------------
+
+
+def test_swatch_widths_follow_the_record_shares(tmp_path):
+    palette = [{"hex": "#102030", "alpha": 255, "share": 0.2},
+               {"hex": "#ff0000", "alpha": 255, "share": 0.5},
+               {"hex": "#00ff00", "alpha": 0, "share": 0.3}]
+    result = FileResult(tmp_path / "a.png", tmp_path / "b.png", "ok", "",
+                        {"k": 3, "psnr": 30.0, "palette": palette})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    row = file_rows(parse((tmp_path / "r.html").read_text()))[0]
+    assert swatch_widths(row) == pytest.approx([50.0, 30.0, 20.0])  # most used first
+    styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
+    assert "rgba(255,0,0,1.000)" in styles[0] and "rgba(0,255,0,0.000)" in styles[1]
+    assert "rgba(16,32,48,1.000)" in styles[2]
+
+
+def test_swatches_fall_back_to_the_output_image(tmp_path):
+    pixels = np.zeros((4, 4, 3), np.uint8)
+    pixels.reshape(-1, 3)[:8] = (255, 0, 0)
+    pixels.reshape(-1, 3)[8:14] = (0, 128, 0)
+    pixels.reshape(-1, 3)[14:] = (0, 0, 255)
+    Image.fromarray(pixels).quantize(3).save(tmp_path / "out.png")
+    result = FileResult(tmp_path / "in.png", tmp_path / "out.png", "skipped", "output exists")
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    row = file_rows(parse((tmp_path / "r.html").read_text()))[0]
+    assert swatch_widths(row) == pytest.approx([50.0, 37.5, 12.5])
+    assert "output exists" in row.all_text()
+
+
+def test_read_palette_shares_counts_pixels_and_transparency(tmp_path):
+    rgba = np.zeros((2, 5, 4), np.uint8)
+    rgba[..., :3] = (10, 20, 30)
+    rgba[..., 3] = 255
+    rgba[0, :3] = (99, 99, 99, 0)  # transparent pixels of two colours are one entry
+    rgba[1, 0] = (1, 2, 3, 0)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
+    swatches = read_palette_shares(tmp_path / "t.png")
+    assert [(s.hex, s.alpha) for s in swatches] == [("#0a141e", 255), ("#000000", 0)]
+    assert [s.share for s in swatches] == pytest.approx([0.6, 0.4])
+
+
+def test_output_image_palette_agrees_with_the_reduce_record(batch):
+    results, _ = batch
+    for result in results[:3]:
+        recorded = {e["hex"]: (e["alpha"], e["share"]) for e in result.record["palette"]}
+        read = {s.hex: (s.alpha, s.share) for s in read_palette_shares(result.output)}
+        assert read.keys() == recorded.keys()
+        for hex_, (alpha, share) in read.items():
+            assert alpha == recorded[hex_][0] and share == pytest.approx(recorded[hex_][1],
+                                                                         abs=1e-5)
+
+
+def test_no_swatches_for_an_output_with_many_colours(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    assert read_palette_shares(tmp_path / "noise.png") == []
+    result = FileResult(tmp_path / "in.png", tmp_path / "noise.png", "ok", "", {"k": 8})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    assert swatch_widths(file_rows(parse((tmp_path / "r.html").read_text()))[0]) == []
+
+
+def test_malformed_palette_entries_are_dropped(tmp_path):
+    palette = [{"hex": "red;background:url(http://x)", "alpha": 255, "share": 0.5},
+               {"hex": "#abcdef", "alpha": 255, "share": 0.25},
+               {"hex": "#123456", "alpha": 999, "share": 0.25}]
+    result = FileResult(tmp_path / "a.png", tmp_path / "b.png", "ok", "", {"palette": palette})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    text = (tmp_path / "r.html").read_text()
+    assert "url(" not in text
+    assert swatch_widths(file_rows(parse(text))[0]) == pytest.approx([100.0])
+
+
+# --------------------------------------------------------------------------
+# Escaping
+# --------------------------------------------------------------------------
+
+
+def test_every_string_is_escaped(tmp_path):
+    name = "a<b>&\"c'.png"
+    Image.fromarray(quadrants()).save(tmp_path / name)
+    record = reduce_file(tmp_path / name, tmp_path / "out.png", n_colors=4, seed=0)
+    record["warnings"] = ["<i>warned</i>"]
+    evil = '<img src=x onerror="alert(1)">'
+    results = [FileResult(tmp_path / name, tmp_path / "out.png", "ok", "", record),
+               FileResult(tmp_path / "x.png", None, "failed", evil)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert evil not in text and "<i>" not in text and name not in text
+    root = parse(text)
+    assert not [img for img in root.iter("img") if "onerror" in img.attrs]
+    assert not list(root.iter("i")) and not list(root.iter("b"))[1:]  # only "failed:" is bold
+    assert name in root.all_text() and evil in root.all_text()
+    assert "<i>warned</i>" in root.all_text()
+
+
+# --------------------------------------------------------------------------
+# Segment mode
+# --------------------------------------------------------------------------
+
+
+def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):
+    Image.fromarray(quadrants(32, 32)).save(tmp_path / "q.png")
+    record = segment_file(tmp_path / "q.png", tmp_path / "q", n_clusters=4, seed=0)
+    results = [FileResult(tmp_path / "q.png", tmp_path / "q", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    root = parse((tmp_path / "r.html").read_text())
+    row = file_rows(root)[0]
+    after = list(row.iter("img"))[1]
+    assert "overlay.png" in after.attrs["alt"]
+    overlay = np.asarray(Image.open(tmp_path / "q" / "overlay.png").convert("RGB"))
+    thumb = np.asarray(decode_data_uri(after.attrs["src"]).convert("RGB"))
+    assert thumb.shape == overlay.shape  # smaller than the thumbnail size: not resized
+    photo = np.asarray(Image.open(tmp_path / "q.png").convert("RGB")).astype(int)
+    borders = (overlay != photo).any(axis=2)  # where the overlay drew its red lines
+    assert borders.sum() >= 32
+    # the thumbnail is a JPEG of the overlay, not of the photo
+    thumb = thumb[borders].astype(int)
+    assert np.abs(thumb - overlay[borders]).mean() < np.abs(thumb - photo[borders]).mean() / 3
+    cells = [td.all_text().strip() for td in row.iter("td")]
+    assert str(record["n_regions"]) in cells and "32×32" in cells
+    assert row.attrs["data-regions"] == repr(float(record["n_regions"]))
+    assert not [s for s in row.iter("span") if "swatch" in s.classes()]
+
+
+def test_shrunk_overlay_keeps_its_borders(tmp_path):
+    image = quadrants(128, 128)
+    image[:64, :64] = (230, 210, 60)  # no red quadrant: the borders are the only red
+    Image.fromarray(image).save(tmp_path / "q.png")
+    record = segment_file(tmp_path / "q.png", tmp_path / "q", n_clusters=4, seed=0)
+    results = [FileResult(tmp_path / "q.png", tmp_path / "q", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment",
+                      thumb_size=32)
+    after = list(parse((tmp_path / "r.html").read_text()).iter("img"))[1]
+    thumb = np.asarray(decode_data_uri(after.attrs["src"]).convert("RGB")).astype(int)
+    assert thumb.shape == (32, 32, 3)
+    overlay = np.asarray(Image.open(tmp_path / "q" / "overlay.png").convert("RGB"))
+    mask = np.asarray(Image.open(tmp_path / "q" / "boundaries.png").convert("L")) > 0
+    color = overlay[mask][0].astype(int)
+    drawn = np.abs(thumb - color).max(axis=2) <= 60  # JPEG rings at sharp borders
+    in_box = mask.reshape(32, 4, 32, 4).sum(axis=(1, 3))  # border pixels per 4x4 box
+    assert drawn.sum() >= 48  # the two quadrant borders: about two lines of 32 pixels
+    assert drawn[in_box >= 4].all()  # a border crossing the box is drawn
+    assert not drawn[in_box == 0].any()  # and nothing away from the borders
+
+
+# --------------------------------------------------------------------------
+# Validation and writing
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"path": "report.txt"}, ValueError, r"html='report.txt' has extension '.txt'; expected"),
+    ({"mode": "resize"}, ValueError, r"mode='resize' is not valid; expected one of"),
+    ({"thumb_size": 4}, ValueError, r"thumb_size=4 should be >= 16"),
+    ({"thumb_size": 2.5}, TypeError, r"thumb_size=2.5 should be an integer"),
+])
+def test_bad_arguments(tmp_path, kwargs, error, match):
+    args = {"path": tmp_path / "r.html", "mode": "reduce", **kwargs}
+    with pytest.raises(error, match=match):
+        write_html_report(args.pop("path"), [], summary_of([]), **args)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_html_path_accepts_htm():
+    assert check_html_path("X.HTM") == Path("X.HTM")
+
+
+def test_unwritable_folder_is_an_output_error(tmp_path):
+    with pytest.raises(OutputError, match="cannot write in"):
+        write_html_report(tmp_path / "missing" / "r.html", [], summary_of([]), mode="reduce")
+
+
+def test_empty_batch_says_so(tmp_path):
+    write_html_report(tmp_path / "r.html", [], summary_of([]), mode="segment")
+    root = parse((tmp_path / "r.html").read_text())
+    assert file_rows(root) == [] and "No files." in root.all_text()
+
+
+# --------------------------------------------------------------------------
+# A real browser
+# --------------------------------------------------------------------------
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium not found on PATH (chromium, chromium-browser "
+    "or google-chrome); install it with: apt-get install chromium")
+
+
+def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--hide-scrollbars", "--force-color-profile=srgb",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
+                          timeout=120, check=True)
+
+
+@needs_chromium
+def test_chromium_renders_every_row_and_sorts(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    dom = chromium(tmp, "--dump-dom", report.as_uri() + "#sort=-psnr").stdout
+    rows = file_rows(parse(dom))
+    assert len(rows) == len(results)
+    psnrs = [r.record["psnr"] for r in results[:3]]
+    expected = [f"file-{i}" for i in np.argsort(psnrs, kind="stable")[::-1]] + ["file-3"]
+    assert [row.attrs["id"] for row in rows] == expected  # sorted by the script, failed last
+    heads = {th.attrs.get("data-key"): th.attrs.get("aria-sort") for th in parse(dom).iter("th")}
+    assert heads["psnr"] == "descending" and heads["bytes_out"] == "none"
+
+
+@needs_chromium
+def test_chromium_screenshot_is_not_blank(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    shot = tmp / "shot.png"
+    chromium(tmp, f"--screenshot={shot}", "--window-size=1200,900", report.as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape == (900, 1200, 3)
+    background = np.median(pixels.reshape(-1, 3), axis=0)
+    inked = np.abs(pixels - background).sum(axis=2) > 60
+    assert inked.mean() > 0.02  # text, thumbnails and swatches
+    # every palette colour with a tenth of the pixels is drawn as a swatch block
+    for result in results[:3]:
+        for swatch in read_palette_shares(result.output):
+            if swatch.share >= 0.1:
+                rgb = np.array([int(swatch.hex[i:i + 2], 16) for i in (1, 3, 5)])
+                assert (np.abs(pixels - rgb).max(axis=2) <= 2).sum() > 200, swatch
+
+
+@needs_chromium
+def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
+    first, second = quadrants(32, 32), quadrants(32, 32)
+    first[:, :16] = first[0, 0]  # three flat areas instead of four
+    results = []
+    for i, (image, n) in enumerate(((first, 2), (second, 4))):
+        Image.fromarray(image).save(tmp_path / f"s{i}.png")
+        record = segment_file(tmp_path / f"s{i}.png", tmp_path / f"s{i}", n_clusters=n, seed=0)
+        results.append(FileResult(tmp_path / f"s{i}.png", tmp_path / f"s{i}", "ok", "", record))
+    regions = [r.record["n_regions"] for r in results]
+    assert regions[0] != regions[1]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
+    order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
+    assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
