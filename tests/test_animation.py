@@ -158,8 +158,9 @@ def test_one_palette_shared_by_all_frames(tmp_path):
         assert same_picture(a, b)
 
 
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
 @pytest.mark.parametrize("dither", [0.0, 1.0])
-def test_static_region_keeps_identical_indices(tmp_path, rng, dither):
+def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
     static = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # noise: many colours
     frames = []
     for _ in range(4):
@@ -170,7 +171,7 @@ def test_static_region_keeps_identical_indices(tmp_path, rng, dither):
     src = tmp_path / "in.png"
     save_animation(src, frames, duration=50, loop=0)
     out = tmp_path / "out.gif"
-    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither)
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither, palette=palette)
     got = composited(out)
     assert len(got) == 4
     for f in got[1:]:
@@ -362,3 +363,31 @@ def test_reduce_file_one_frame_gif_stays_still(tmp_path):
     assert record["frames"] == 1
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)
+
+
+def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):
+    frames = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(4)]
+    full = save_animation(tmp_path / "full.gif", frames, duration=50)
+    src = tmp_path / "cut.gif"
+    src.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    out = tmp_path / "out.gif"
+    with pytest.raises(ImageReadError, match="cut.gif: cannot decode image"):
+        reduce_animation_file(src, out, n_colors=8, seed=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "full.gif"]
+
+
+def test_quality_picks_the_fewest_colours(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    record = reduce_animation_file(src, tmp_path / "out.gif", quality=0.5, seed=0)
+    assert record["k"] == 4 and record["delta_e"] == 0.0  # the four colours, exactly
+
+
+def test_palette_in_and_palette_out(tmp_path, anim):
+    given = np.array([WHITE, BLUE, RED, GREEN], np.uint8)
+    record = reduce_animation_file(anim, tmp_path / "out.gif", palette_in=given,
+                                   palette_out=tmp_path / "pal.hex")
+    assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#dc1e1e",
+                                                     "#1eaa28"]
+    lines = (tmp_path / "pal.hex").read_text().split()
+    assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
+                                                            "1eaa28"]

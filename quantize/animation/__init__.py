@@ -21,9 +21,13 @@ from .job import reduce_animation_file
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
-__all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "AnimationInfo", "Frame",
-           "count_frames", "first_frame_note", "iter_frames", "probe_animation",
+__all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "AnimationInfo", "FirstFrameWarning",
+           "Frame", "count_frames", "first_frame_note", "iter_frames", "probe_animation",
            "reduce_animation_file"]
+
+
+class FirstFrameWarning(UserWarning):
+    """Only the first frame of an animation was used (e.g. by segment)."""
 
 
 def first_frame_note(path: str | os.PathLike[str]) -> str | None:
@@ -38,6 +42,11 @@ def first_frame_note(path: str | os.PathLike[str]) -> str | None:
     --------
     A still image gives None; a 24-frame GIF gives
     ``"no_time.gif: animated (24 frames); only the first frame is segmented"``.
+    A job that uses one frame warns with it::
+
+        note = first_frame_note(path)
+        if note is not None:
+            warnings.warn(note, FirstFrameWarning, stacklevel=2)
     """
     n = count_frames(path)
     if n <= 1:

@@ -70,9 +70,11 @@ class GifWriter:
         The global colour table, k <= 256.
     loop : int or None
         Times to play (0 forever); None writes no loop extension (play once).
+    background : int
+        Background entry of the logical screen (the transparent entry, when
+        there is one, is what viewers clear to).
     try_both : bool
-        Encode each difference frame with and without transparent marking and
-        keep the smaller (slower, smaller files).
+        Also try marking only the unchanged pixels in runs (slower, smaller files).
 
     Notes
     -----
@@ -81,22 +83,25 @@ class GifWriter:
     """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], global_palette: np.ndarray,
-                 loop: int | None, *, try_both: bool = False) -> None:
+                 loop: int | None, *, background: int = 0, try_both: bool = False) -> None:
         self._fp = fp
         self._size = size
         self._global = np.asarray(global_palette, dtype=np.uint8)
         self._try_both = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
-        self._write_header(loop)
+        self._write_header(loop, background)
 
     # -- public ------------------------------------------------------------
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP) -> None:
+            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP,
+            keep: np.ndarray | None = None) -> None:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
-        Pixels holding ``transparent`` are shown transparent.
+        Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
+        (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
+        canvas wherever it shows something, whatever their entry.
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
@@ -113,6 +118,8 @@ class GifWriter:
             box = (0, 0, w, h)
         else:
             before = self._settle(self._pending, target)
+            if keep is not None and transparent is not None:
+                target = np.where(keep & (before != _EMPTY), before, target)
             box = _bbox(target != before)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
                                  int(duration), _KEEP if disposal == 0 else int(disposal))
@@ -178,11 +185,11 @@ class GifWriter:
                 options.append((_lzw(np.where(marked, np.uint8(mark), crop)), mark))
         return min(options, key=lambda o: len(o[0]))
 
-    def _write_header(self, loop: int | None) -> None:
+    def _write_header(self, loop: int | None, background: int) -> None:
         w, h = self._size
         table = _table_size(self._global.shape[0])
         self._fp.write(b"GIF89a" + struct.pack("<HH", w, h))
-        self._fp.write(bytes([0xF0 | (table.bit_length() - 2), 0, 0]))
+        self._fp.write(bytes([0xF0 | (table.bit_length() - 2), background, 0]))
         self._fp.write(_color_table(self._global, table))
         if loop is not None:
             self._fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")

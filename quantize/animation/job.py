@@ -18,8 +18,9 @@ long the animation):
 Transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
 transparent and uses one extra palette entry; the others are opaque.
 
-``palette="per-frame"`` (GIF only) fits a local palette for each frame from
-its own histogram instead (one pass).
+``palette="per-frame"`` (GIF only) fits a local palette for each frame to
+the pixels that changed since the previous frame instead (one pass); the
+unchanged ones are left on screen.
 """
 
 from __future__ import annotations
@@ -60,9 +61,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
         ``palette_out``, ``seed``, ``force``, ``max_pixels`` (applied to
-        frames x width x height), ``skip_if_larger``, ``optimize`` (GIF: encode
-        each frame two ways, keep the smaller), plus ``palette``: "global"
-        (default, one palette for all frames) or "per-frame" (GIF only).
+        frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
+        smaller: GIF frames encoded with more ways of marking unchanged pixels,
+        APNG at zlib level 9), plus ``palette``: "global" (default, one palette
+        for all frames) or "per-frame" (GIF only). ``dither``: each frame is
+        mapped as :func:`quantize.reduce.reduce_colors` maps a still.
 
     Returns
     -------
@@ -92,10 +95,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     info = probe_animation(src, max_pixels=opts.max_pixels)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     out = opts.output or check_output_path(
-        src.with_name(f"{src.stem}.k{plan.k}{_default_suffix(src)}"), inputs=(src,),
-        force=opts.force)
+        src.with_name(f"{src.stem}.k{plan.k}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
-    atomic_write(out, lambda tmp: _write(tmp, src, info, plan, opts, stats))
+    atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
     palette, shares = _drawn_palette(plan, stats)
     if opts.palette_out is not None:
         write_palette(opts.palette_out, palette, shares, name=src.stem)
@@ -110,35 +112,32 @@ def reduce_animation_file(input: str | os.PathLike[str],
     }
 
 
-def _default_suffix(src: Path) -> str:
-    suffix = src.suffix.lower()
-    return suffix if suffix in (".gif", ".png", ".webp") else ".gif"
-
-
-def _write(tmp: Path, src: Path, info: AnimationInfo, plan: Any, opts: AnimationOptions,
-           stats: FrameStats) -> None:
+def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
+           opts: AnimationOptions, stats: FrameStats) -> None:
+    """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns)."""
     with open(tmp, "wb") as fp:
-        _stream(fp, tmp.with_suffix(opts.suffix), src, info, plan, opts, stats)
+        _stream(fp, out, src, info, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
         raise ResultTooLargeError(f"result ({tmp.stat().st_size:,} bytes) is larger than the "
                                   f"input ({src.stat().st_size:,} bytes); nothing written",
-                                  path=src)
+                                  path=out)
 
 
 def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,
             opts: AnimationOptions, stats: FrameStats) -> None:
     """Second pass: map every frame and hand it to the output's writer."""
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.loop,
-                     optimize=opts.optimize)
+                     transparent=plan.transparent, optimize=opts.optimize)
     plan.begin(stats, opts.dither)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         rgb, opaque = split_alpha(frame)
-        indices, palette, transparent = plan.map(rgb, opaque, previous, opts.dither, stats)
+        indices, palette, transparent, keep = plan.map(rgb, opaque, previous, opts.dither,
+                                                       stats)
         if transparent is not None:
             indices[~opaque] = transparent
         sink.add(indices, palette=palette, transparent=transparent,
-                 duration=frame.duration, disposal=frame.disposal)
+                 duration=frame.duration, disposal=frame.disposal, keep=keep)
         previous = (frame.rgba, indices)
         stats.frames += 1
         stats.pixels += opaque.size

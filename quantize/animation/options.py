@@ -63,7 +63,10 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     """
     o = check_reduce_options(**options)
     out = None if output is None else Path(output)
-    suffix = _check_suffix(out if out is not None else src)
+    if out is not None:
+        suffix = _check_suffix(out)
+    else:  # the input's format, or GIF
+        suffix = src.suffix.lower() if src.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
     per_frame = check_choice(palette, "palette", PALETTE_MODES) == "per-frame"
     if per_frame and suffix != ".gif":
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "

@@ -16,16 +16,16 @@ import numpy as np
 from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
-from ..reconstruct.palette import dither_indices
-from ..reduce import fit_palette
+from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from .frames import Frame, iter_frames
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
 __all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "split_alpha"]
 
-#: Pixels with alpha below this are written transparent, the others opaque.
-ALPHA_THRESHOLD = 128
+#: Pixels with alpha below this are written transparent, the others opaque (as
+#: reduce does for GIF outputs).
+ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
 _MAX_ENTRIES = 256
 
 
@@ -34,27 +34,64 @@ def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     return frame.rgba[..., :3], frame.rgba[..., 3] >= ALPHA_THRESHOLD
 
 
+def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: str
+                   ) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion."""
+    indices = reduce_colors(rgb, palette=palette, dither=dither, space=space).indices
+    return indices.astype(np.uint8, copy=False)
+
+
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
 
 
-def pooled_histogram(frames: Iterator[Frame]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Distinct opaque colours (24-bit codes) of all frames, their pixel counts, and
-    whether any pixel is transparent."""
+@dataclass(frozen=True)
+class Pooled:
+    """The colour histogram of all frames' opaque pixels.
+
+    ``codes`` are the distinct 24-bit colours (sorted), ``counts`` their
+    pixels over all frames, ``moving`` their pixels that differ from the same
+    pixel of the previous frame (what difference frames store), and
+    ``transparent`` whether any pixel is transparent.
+    """
+
+    codes: np.ndarray
+    counts: np.ndarray
+    moving: np.ndarray
+    transparent: bool
+
+
+def pooled_histogram(frames: Iterator[Frame]) -> Pooled:
+    """Pool the colour histograms of all frames, one frame at a time."""
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []
+    moved: list[np.ndarray] = []
+    moved_counts: list[np.ndarray] = []
     transparent = False
+    previous = None
     for frame in frames:
         rgb, opaque = split_alpha(frame)
         transparent |= not opaque.all()
-        codes, n = np.unique(pack_rgb(rgb)[opaque], return_counts=True)
-        parts.append(codes)
-        counts.append(n)
-        if len(parts) >= 16:  # merge as we go: memory stays near one histogram
-            merged, total = merge_counts(parts, counts)
-            parts, counts = [merged], [total]
+        codes = pack_rgb(rgb)
+        _count(codes[opaque], parts, counts)
+        if previous is not None:
+            _count(codes[(frame.rgba != previous).any(axis=2) & opaque], moved, moved_counts)
+        previous = frame.rgba
     codes, n = merge_counts(parts, counts)
-    return codes, n, transparent
+    moving_codes, moving_n = merge_counts(moved, moved_counts)
+    moving = np.zeros(codes.size, np.int64)
+    moving[np.searchsorted(codes, moving_codes)] = moving_n
+    return Pooled(codes, n, moving, transparent)
+
+
+def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
+    """Append the histogram of ``codes``; merge once many have piled up (bounded memory)."""
+    distinct, n = np.unique(codes, return_counts=True)
+    parts.append(distinct)
+    counts.append(n)
+    if len(parts) >= 16:
+        merged, total = merge_counts(parts, counts)
+        parts[:], counts[:] = [merged], [total]
 
 
 def _room(transparent: bool, what: str, k: int) -> None:
@@ -80,8 +117,8 @@ class GlobalPlan:
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
         """Read every frame once, pool the histograms and fit (or take) the palette."""
-        codes, counts, transparent = pooled_histogram(
-            iter_frames(src, max_pixels=opts.max_pixels))
+        pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
+        codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
             _room(transparent, "palette_in size", opts.palette_in.shape[0])
@@ -89,13 +126,15 @@ class GlobalPlan:
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent)
+            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
         else:
             _room(transparent, "n_colors", opts.n_colors)
             palette = fit_palette(colors, counts, opts.n_colors, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
+        if opts.palette_in is None:
+            palette, labels = _moving_first(palette, labels, pooled)
         table = np.zeros(1 << 24, dtype=np.uint8)
         table[codes] = labels
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
@@ -118,7 +157,7 @@ class GlobalPlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
+            stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
         """Entries of a frame's pixels; the palette is the global one (returned as None).
 
         With ``dither``, a pixel equal to the previous frame's pixel (``previous``
@@ -126,19 +165,35 @@ class GlobalPlan:
         not shimmer.
         """
         if dither == 0:
-            return self.table[pack_rgb(rgb)], None, self.transparent
-        indices = dither_indices(rgb, self.palette)
+            return self.table[pack_rgb(rgb)], None, self.transparent, None
+        indices = _dithered_onto(rgb, self.palette, dither, self.space)
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
             indices[still] = prev_indices[still]
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
-        return indices, None, self.transparent
+        return indices, None, self.transparent, None
+
+
+def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Order entries by the pixels they draw that change between frames, then by all pixels.
+
+    Difference frames then mostly draw low entries, and GIF codes each frame
+    with the fewest bits that hold its largest entry.
+    """
+    k = palette.shape[0]
+    moving = np.bincount(labels, weights=pooled.moving, minlength=k)
+    total = np.bincount(labels, weights=pooled.counts, minlength=k)
+    order = np.lexsort((-total, -moving))
+    rank = np.empty(k, np.intp)
+    rank[order] = np.arange(k)
+    return palette[order], rank[labels]
 
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
-                    room: int) -> np.ndarray:
+                    room: int, src: Path) -> np.ndarray:
     """Fewest colours (bisection on k) whose mean CIEDE2000 is at most ``opts.quality``."""
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
@@ -154,7 +209,7 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         if k_max < 2:
             return colors.copy()
         raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
-                           f"needs more than {k_max} colours")
+                           f"needs more than {k_max} colours", path=src)
     lo, hi = 1, k_max  # good(hi) holds; good(lo) is taken as failing
     while hi - lo > 1:
         mid = (lo + hi) // 2
@@ -167,11 +222,18 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
 
 @dataclass
 class PerFramePlan:
-    """A palette fitted to each frame's own histogram (GIF local colour tables)."""
+    """A palette for each frame (GIF local colour tables), fitted to the pixels that changed.
+
+    Pixels identical to the previous frame are not redrawn (the writer leaves
+    them on the canvas, so static areas never flicker); the frame's palette is
+    fitted to the other pixels. Each local table holds at most ``n_colors``
+    entries, one of them transparent.
+    """
 
     opts: AnimationOptions
     k: int = 0
-    table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1 << 24, np.uint8))
+    transparent: int | None = None  # frames have their own transparent entries
+    shown: np.ndarray | None = field(repr=False, default=None)  # colours on screen
 
     def table_palette(self) -> np.ndarray:
         """The global table: unused by the frames (each has its own), kept minimal."""
@@ -182,31 +244,47 @@ class PerFramePlan:
 
     def map(self, rgb: np.ndarray, opaque: np.ndarray,
             previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
-            stats: FrameStats) -> tuple[np.ndarray, np.ndarray | None, int | None]:
-        """Fit this frame's palette and map its pixels; returns (indices, palette, transparent)."""
+            stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
+        """Fit this frame's palette and map its pixels.
+
+        Returns (indices, palette with a transparent entry last, that entry,
+        pixels to keep from the previous frame or None).
+        """
         codes = pack_rgb(rgb)
-        distinct, counts = np.unique(codes[opaque], return_counts=True)
-        has_clear = not opaque.all()
-        if distinct.size == 0:
-            return np.zeros(rgb.shape[:2], np.uint8), np.zeros((2, 3), np.uint8), 1
-        k = min(self.opts.n_colors or 16, _MAX_ENTRIES - has_clear)
-        colors = unpack_rgb(distinct)
-        palette = colors.copy() if distinct.size <= k else fit_palette(
-            colors, counts, k, space=self.opts.space, exact_colors=self.opts.exact_colors,
-            seed=self.opts.rng)
-        labels = nearest(_features(colors, self.opts.space), _features(palette, self.opts.space))
-        self.k = max(self.k, palette.shape[0])
+        still = None
+        if previous is not None:
+            prev_rgba = previous[0]
+            still = (prev_rgba[..., :3] == rgb).all(axis=2)
+            still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+        drawn = opaque if still is None else opaque & ~still
+        palette = self._fit(codes[drawn] if drawn.any() else codes[opaque])
+        entries = _features(palette, self.opts.space)
+        distinct = np.unique(codes[opaque])
         if dither > 0:
-            indices = dither_indices(rgb, palette)
-            stats.add_pixels(codes[opaque], pack_rgb(palette)[indices[opaque]])
+            indices = _dithered_onto(rgb, palette, dither, self.opts.space)
         else:
-            self.table[distinct] = labels
-            indices = self.table[codes]
-            stats.add_pairs(distinct, pack_rgb(palette)[labels], counts)
-        transparent = palette.shape[0] if has_clear else None
-        if has_clear:
-            palette = np.vstack([palette, np.zeros((1, 3), np.uint8)])
-        return indices, palette, transparent
+            labels = nearest(_features(unpack_rgb(distinct), self.opts.space), entries)
+            indices = labels[np.searchsorted(distinct, codes)].astype(np.uint8)
+        shown = pack_rgb(palette)[indices].astype(np.int64)
+        if still is not None and self.shown is not None:
+            shown[still] = self.shown[still]
+        self.shown = shown
+        stats.add_pixels(codes[opaque], shown[opaque])
+        self.k = max(self.k, palette.shape[0])
+        return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+
+    def _fit(self, codes: np.ndarray) -> np.ndarray:
+        """A palette for these colour codes, leaving room in the table for a transparent entry."""
+        if codes.size == 0:
+            return np.zeros((1, 3), np.uint8)
+        k = self.opts.n_colors or 16
+        k = min(k, _MAX_ENTRIES) - (k & (k - 1) == 0 or k >= _MAX_ENTRIES)
+        distinct, counts = np.unique(codes, return_counts=True)
+        colors = unpack_rgb(distinct)
+        if distinct.size <= k:
+            return colors
+        return fit_palette(colors, counts, k, space=self.opts.space,
+                           exact_colors=self.opts.exact_colors, seed=self.opts.rng)
 
 
 def mean_delta_e(stats: FrameStats) -> float:
