@@ -15,6 +15,12 @@ points. Each measurement is repeated (seeds 0, 1, ...) and the medians printed
 with the ratios against the targets: time <= 0.5 x sklearn MiniBatchKMeans and
 inertia <= 1.01 x sklearn KMeans. Finally the peak extra memory of ``predict``
 on 1M points is measured with ``tracemalloc``.
+
+A second table covers the sizes ``quantize reduce`` fits on web photos (a few
+thousand to 60,000 colour cells, d = 3): the first n = 5,000, 20,000 and
+60,000 of those photo pixels (RGB), k = 16 and 64, ours against
+``sklearn.cluster.KMeans`` (``n_init=1``), where fixed costs rather than passes
+over the data decide. ``--part large`` or ``--part small`` runs one table only.
 """
 
 from __future__ import annotations
@@ -126,6 +132,25 @@ def bench_case(X: np.ndarray, k: int, repeats: int) -> dict[str, tuple[float, fl
             for name, runs in samples.items()}
 
 
+def bench_small(points: np.ndarray, sizes: list[int], ks: list[int], repeats: int) -> None:
+    """Print ours vs sklearn KMeans(n_init=1) at reduce's sizes (d = 3)."""
+    models = {"quantize": _ours, "sk-kmeans": _sk_kmeans}
+    print(f"small n, d=3: medians of {repeats} runs; fit + predict")
+    print(f"{'n':>6} {'k':>3} | {'ours ms':>8} {'skKM ms':>8} | {'t/skKM':>6} | {'I/skKM':>7}")
+    for n in sizes:
+        X = np.ascontiguousarray(points[:n, :3])
+        for k in ks:
+            samples: dict[str, list[tuple[float, float]]] = {name: [] for name in models}
+            for seed in range(repeats):
+                for name, make in models.items():
+                    samples[name].append(run_once(make, X, k, seed))
+            t = {name: statistics.median(s for s, _ in r) for name, r in samples.items()}
+            i = {name: statistics.median(v for _, v in r) for name, r in samples.items()}
+            print(f"{n:>6} {k:>3} | {t['quantize'] * 1e3:8.1f} {t['sk-kmeans'] * 1e3:8.1f} | "
+                  f"{t['quantize'] / t['sk-kmeans']:6.3f} | "
+                  f"{i['quantize'] / i['sk-kmeans']:7.4f}", flush=True)
+
+
 def predict_peak_memory(X: np.ndarray, k: int) -> tuple[int, int]:
     """Peak bytes allocated by ``predict`` on ``X``, and the bytes of its labels."""
     model = MiniBatchKMeans(k, seed=0).fit(X[:50_000])
@@ -160,13 +185,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per model (default 3)")
     parser.add_argument("--k", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--d", type=int, nargs="+", default=[3, 8], choices=[3, 8])
+    parser.add_argument("--part", choices=["large", "small", "all"], default="all")
+    parser.add_argument("--small-repeats", type=int, default=5,
+                        help="runs per model in the small-n table (default 5)")
     args = parser.parse_args()
-
     points = load_points(args.n)
-    print(f"{args.n} points from {', '.join(IMAGES)}; medians of {args.repeats} runs; "
-          "inertia exact float64 over all points")
     print(f"{os.cpu_count()} CPUs, load average {_load()} at start (timings on a busy "
           "machine are noisy; scikit-learn's threads suffer most)")
+    threads = {v: os.environ.get(v, "unset") for v in ("OMP_NUM_THREADS",
+                                                        "OPENBLAS_NUM_THREADS")}
+    print("threads: " + ", ".join(f"{k}={v}" for k, v in threads.items()))
+    if args.part in ("large", "all"):
+        bench_large(points, args)
+    if args.part in ("small", "all"):
+        bench_small(points, [5000, 20000, 60000], args.k, args.small_repeats)
+    print(f"load average {_load()} at end")
+
+
+def bench_large(points: np.ndarray, args: argparse.Namespace) -> None:
+    """The 1M-point table against both scikit-learn estimators, and predict's memory."""
+    print(f"{args.n} points from {', '.join(IMAGES)}; medians of {args.repeats} runs; "
+          "inertia exact float64 over all points")
     print(f"{'d':>2} {'k':>3} | {'ours s':>7} {'skMB s':>7} {'skKM s':>7} | "
           f"{'t/skMB':>6} | {'I/skKM':>7} {'skMB I/skKM':>11} | targets")
     all_ok = True
@@ -189,7 +228,6 @@ def main() -> None:
     print(f"predict peak extra memory on {X.shape[0]}x{X.shape[1]}, k={k}: "
           f"{peak / 2**20:.1f} MiB (labels {label_bytes / 2**20:.1f} MiB, "
           f"an n x k float32 matrix would be {X.shape[0] * k * 4 / 2**20:.0f} MiB)")
-    print(f"load average {_load()} at end")
     print(f"time target <= {TIME_TARGET} x sklearn MiniBatchKMeans, inertia target <= "
           f"{INERTIA_TARGET} x sklearn KMeans: {'all met' if all_ok else 'NOT all met'}")
 

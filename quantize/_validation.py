@@ -79,24 +79,26 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
 
     With ``copy=True`` the result is never memory the caller owns. With
     ``copy=False`` a float32 C-contiguous ``X`` is returned as is, for callers
-    that only read it (and so need no ``n x d`` copy).
+    that only read it (and so need no ``n x d`` copy). Object arrays of numbers
+    are converted; the messages also carry the phrases scikit-learn's estimator
+    checks look for ("Reshape your data", "0 feature(s)", "sparse", "Complex
+    data not supported").
 
-    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong
-    shape, no rows, or NaN/inf values.
+    Raises ``TypeError`` for sparse or non-numeric input and ``ValueError`` for
+    complex numbers, a wrong shape, no rows, or NaN/inf values.
     """
-    try:
-        arr = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
-        raise TypeError(f"{name} should be a numeric (n, d) array, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} should be real-valued, got dtype {arr.dtype}")
+    arr = _as_numeric_array(X, name)
     if arr.ndim != 2:
-        raise ValueError(f"{name} should be a 2-D (n, d) array, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} should be a 2-D (n, d) array, got shape {arr.shape}; Reshape your data "
+            "with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for one sample"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} should have at least one row and one column, "
-                         f"got shape {arr.shape}")
+        raise ValueError(
+            f"{name} should have at least one row and one column, got shape {arr.shape}: "
+            f"{arr.shape[0]} sample(s), {arr.shape[1]} feature(s) (shape={arr.shape}) "
+            "while a minimum of 1 is required."
+        )
     with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
         if copy:
             out = np.array(arr, dtype=np.float32, order="C", copy=True)
@@ -110,6 +112,25 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
             "expected finite numbers (no NaN or inf, |x| < 3.4e38)"
         )
     return out
+
+
+def _as_numeric_array(X: Any, name: str) -> np.ndarray:
+    """``X`` as an ndarray of real numbers (object arrays of numbers become float64)."""
+    if type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
+                        "expected a dense (n, d) array")
+    try:
+        arr = np.asarray(X)
+        if arr.dtype == object:
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:  # ragged lists, objects that are no numbers
+        raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"{name} has dtype {arr.dtype}: Complex data not supported; "
+                         "expected real numbers")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} should be a numeric (n, d) array, got dtype {arr.dtype}")
+    return arr
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
@@ -129,5 +150,6 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         raise ValueError(f"sample_weight[{i}]={w[i]} should be finite and >= 0")
     total = w.sum()
     if not total > 0:
-        raise ValueError(f"sample_weight sums to {total}; expected a positive sum")
+        raise ValueError(f"sample_weight sums to {total}; expected a positive sum "
+                         "(not all weights zero)")
     return w

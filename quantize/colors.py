@@ -6,7 +6,11 @@ on a weighted histogram of its distinct colours instead of on every pixel:
 - ``pack_rgb`` / ``unpack_codes`` (24-bit colour codes) and ``srgb_to_lab`` /
   ``lab_to_srgb`` (CIE Lab, D65) are the project's kernels, re-exported here;
 - ``color_histogram`` returns the distinct colours of an image and how many
-  pixels have each (fully transparent pixels are left out);
+  pixels have each (fully transparent pixels are left out); ``merge_colors``
+  pools repeated colours of a weighted list;
+- ``features_of`` gives the clustering features of colours in RGB or Lab,
+  premultiplied by alpha for RGBA colours; ``premultiply`` and ``lab_of``
+  are the same conventions for measuring;
 - ``ciede2000`` is the CIEDE2000 colour difference of Lab pairs, and
   ``mean_ciede2000`` / ``mean_squared_error`` their weighted means, the kernels
   of :mod:`quantize.metrics`. They live here, with no SciPy or scikit-image
@@ -16,6 +20,7 @@ on a weighted histogram of its distinct colours instead of on every pixel:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,8 +28,9 @@ import numpy as np
 from ._kernels import group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
 from ._kernels import unpack_rgb as unpack_codes
 
-__all__ = ["ciede2000", "code_histogram", "color_histogram", "lab_to_srgb", "mean_ciede2000",
-           "mean_squared_error", "merge_colors", "pack_rgb", "srgb_to_lab", "unpack_codes"]
+__all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
+           "features_of", "lab_of", "lab_to_srgb", "mean_ciede2000", "mean_squared_error",
+           "merge_colors", "pack_rgb", "premultiply", "srgb_to_lab", "unpack_codes"]
 
 
 def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +99,59 @@ def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np
     totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
                            np.asarray(counts, dtype=np.float64))
     return unpack_codes(codes), totals
+
+
+# --------------------------------------------------------------------------
+# Clustering features, premultiplied alpha
+# --------------------------------------------------------------------------
+
+
+def _rgb_features(colors: np.ndarray) -> np.ndarray:
+    return colors.astype(np.float32)
+
+
+#: Clustering features of ``(m, 3)`` uint8 colours, by space name.
+FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "rgb": _rgb_features,
+    "lab": srgb_to_lab,
+}
+
+
+#: In Lab, alpha is scaled to the range of lightness (0..100) before clustering.
+LAB_ALPHA_SCALE = 100.0 / 255.0
+
+
+def features_of(colors: np.ndarray, space: str) -> np.ndarray:
+    """Clustering features ``(m, d)`` float32 of ``(m, 3)`` or straight-alpha ``(m, 4)`` colours.
+
+    Colours with alpha are clustered premultiplied: the colour features scaled
+    by ``alpha / 255``, then alpha itself (0..255 in RGB, 0..100 in Lab), so a
+    faint pixel's colour weighs as little as it shows.
+    """
+    rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
+    if colors.shape[1] == 3:
+        return rgb
+    a = colors[:, 3].astype(np.float32)
+    out = np.empty((colors.shape[0], 4), dtype=np.float32)
+    np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
+    out[:, 3] = a * LAB_ALPHA_SCALE if space == "lab" else a
+    return out
+
+
+def premultiply(colors: np.ndarray) -> np.ndarray:
+    """Premultiplied float64 copy of straight-alpha ``(m, 4)`` uint8 colours (``(m, 3)``: as is)."""
+    out = colors.astype(np.float64)
+    if colors.shape[1] == 4:
+        out[:, :3] *= out[:, 3:] / 255.0
+    return out
+
+
+def lab_of(colors: np.ndarray) -> np.ndarray:
+    """CIE Lab ``(m, 3)`` float32 of colours; with alpha, of the colour composited on black."""
+    if colors.shape[1] == 3:
+        return srgb_to_lab(colors)
+    shown = np.clip(np.rint(premultiply(colors)[:, :3]), 0, 255).astype(np.uint8)
+    return srgb_to_lab(shown)
 
 
 # --------------------------------------------------------------------------

@@ -229,14 +229,11 @@ class MiniBatchKMeans:
 
     Follows scikit-learn's estimator conventions (``get_params``,
     ``set_params``, ``fit(X, y=None, sample_weight=None)`` returning ``self``,
-    ``n_features_in_``, ``__sklearn_tags__``) without depending on it:
-    scikit-learn's ``check_estimator`` passes, and the estimator works in a
-    ``Pipeline`` and ``GridSearchCV``. Two deliberate differences: the source
-    of randomness is ``seed`` (a Generator or int), not ``random_state``, and
-    ``sample_weight`` scales each row exactly as repeating it would in every
-    deterministic step, but weighted mini-batches are drawn in proportion to
-    the weights, so a fit with weights and one with repeated rows follow
-    different random paths.
+    ``n_features_in_``, ``__sklearn_tags__``) without depending on it, so it
+    works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
+    randomness is called ``seed`` (an int or a Generator), not
+    ``random_state``. It passes scikit-learn's ``check_estimator`` except for
+    two checks that conflict with deliberate choices (see Notes).
 
     Parameters
     ----------
@@ -282,6 +279,22 @@ class MiniBatchKMeans:
     n_steps_ : int
         Mini-batch steps taken in the kept run (0 when the data were small
         enough to skip the mini-batch phase).
+
+    Notes
+    -----
+    The two scikit-learn estimator checks this estimator fails, on purpose:
+
+    - ``check_estimators_unfitted`` wants scikit-learn's own
+      ``NotFittedError`` class from ``predict`` before ``fit``. quantize does
+      not import scikit-learn, so it raises a ``ValueError`` (the base class
+      of scikit-learn's) saying that the model is not fitted yet.
+    - ``check_sample_weight_equivalence_on_dense_data`` compares a fit with
+      integer weights to a fit on shuffled repeated rows. Every deterministic
+      step treats a weight as that many repeats (tested with explicit initial
+      centres), but seeding and mini-batches are drawn in proportion to the
+      weights, so the two fits follow different random paths and may end in
+      different local minima. scikit-learn's own ``KMeans`` and
+      ``MiniBatchKMeans`` fail this check for the same reason.
 
     Examples
     --------
@@ -602,7 +615,7 @@ def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, 
 
 
 def _mean_variance(X, sampler) -> float:
-    """Mean per-feature variance, estimated on a weighted sample of at most 65536 rows."""
+    """Mean per-feature variance of the rows, or of a weighted sample of 65,536 when more."""
     rows = X if X.shape[0] <= _VARIANCE_SAMPLE else X[sampler.draw(_VARIANCE_SAMPLE)]
     return float(np.var(rows, axis=0, dtype=np.float64).mean())
 

@@ -20,7 +20,9 @@ def _raise(exc):
     (FileNotFoundError(2, "No such file or directory", "b.png"),
      "No such file or directory", "b.png", ExitCode.FAILED),
     (ValueError("n_colors=1 should be >= 2\nmore"), "n_colors=1 should be >= 2", None,
-     ExitCode.FAILED),
+     ExitCode.USAGE),
+    (TypeError("seed should be an int"), "seed should be an int", None, ExitCode.USAGE),
+    (OSError("disk on fire"), "disk on fire", None, ExitCode.FAILED),
     (MemoryError(), "out of memory", None, ExitCode.FAILED),
 ])
 def test_expected_errors_become_outcomes_with_their_fields(exc, reason, path, code):

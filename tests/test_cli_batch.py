@@ -92,6 +92,41 @@ def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
     assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
 
 
+def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
+    plans = []
+    real_plan = batch.plan_batch
+
+    def recording_plan(*args, **kwargs):
+        plans.append(real_plan(*args, **kwargs))
+        return plans[-1]
+
+    monkeypatch.setattr(batch, "plan_batch", recording_plan)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-k", "4", "--glob", "*.png",
+                  "--dither=0.25", "--optimize", "-q")
+    assert result.exit_code == 0, result.output
+    [plan] = plans
+    assert plan.options["dither"] == 0.25 and plan.options["optimize"] is True
+    assert all(j.options["dither"] == 0.25 for j in plan.jobs)
+    with Image.open(tmp_path / "out" / "chelsea.png") as im:
+        assert im.mode == "P" and len(im.getpalette()) <= 4 * 3
+
+
+def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
+    import html as html_lib
+
+    page, report = tmp_path / "index.html", tmp_path / "r.json"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--seed", "0",
+                  "--html", page, "--report", report, "-q")
+    assert result.exit_code == 1, result.output
+    assert f"report: {report}, {page}" in result.stdout
+    text = html_lib.unescape(page.read_text())
+    for row in json.loads(report.read_text())["files"]:
+        assert Path(row["input"]).name in text
+        if row["status"] == "failed":
+            assert row["reason"] in text
+    assert "http://" not in text and "https://" not in text   # self-contained
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
@@ -122,6 +157,9 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
 @pytest.mark.parametrize("args, match", [
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--dither=0.5"], "--dither does not apply to --mode segment"),
+    (["--mode", "segment", "--optimize"], "--optimize does not apply to --mode segment"),
+    (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
     (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
@@ -133,6 +171,7 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
+    (["--html", "r.json"], "expected .html or .htm"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),

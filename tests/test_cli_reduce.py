@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from quantize.cli import app
+from quantize.io import load_image
 
 runner = CliRunner()
 
@@ -120,8 +123,8 @@ def test_few_colours_warn_on_stderr(tmp_path):
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)
     result = run(src, "-k", 8, "-o", tmp_path / "o.png")
     assert result.exit_code == 0
-    assert "quantize: warning: n_colors=8 but the image has only 2 distinct colours" in \
-        result.stderr
+    assert (f"quantize: warning: {src}: n_colors=8 but the image has only 2 distinct "
+            "colours") in result.stderr
     assert "lossless" in result.stdout
 
 
@@ -130,3 +133,199 @@ def test_help_shows_examples_and_exit_codes():
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "quantize reduce photo.jpg --quality 3" in text and "15 output exists" in text
+    assert "98 result larger than the input" in text and "FILE..." in text
+
+
+# --------------------------------------------------------------------------
+# Many files per call, stdin/stdout, --skip-if-larger, --dither=LEVEL
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def photos(tmp_path, rng):
+    """Three small noisy gradients in their own folder."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    paths = []
+    for i, name in enumerate(["a.png", "b.jpg", "c.png"]):
+        ramp = np.linspace(0, 255, 24 + 4 * i)
+        x, y = np.meshgrid(ramp, ramp[::-1])
+        image = np.clip(np.dstack([x, y, np.full_like(x, 40.0 * i)])
+                        + rng.normal(0, 6, (*x.shape, 3)), 0, 255).astype(np.uint8)
+        Image.fromarray(image).save(folder / name)
+        paths.append(folder / name)
+    return paths
+
+
+def _palette_size(path) -> int:
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        return len(im.getpalette()) // 3
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_many_files_are_named_after_their_inputs_with_one_line_each(photos, jobs):
+    result = run(*photos, "-k", 8, "--jobs", jobs)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3
+    for src in photos:
+        out = src.with_name(f"{src.stem}.k8.png")
+        assert _palette_size(out) <= 8
+        assert load_image(out).shape == load_image(src).shape
+        assert sum(line.startswith(f"{src} -> {out}: 8 colours") for line in lines) == 1
+
+
+def test_ext_names_every_output(photos):
+    result = run(*photos, "-k", 4, "--ext", "-small.png", "--json")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(Path(r["output"]).name for r in records) == [
+        "a-small.png", "b-small.png", "c-small.png"]
+    assert all(_palette_size(r["output"]) <= 4 for r in records)
+
+
+def test_a_bad_file_among_good_ones_is_reported_and_the_others_are_written(photos, tmp_path):
+    bad = photos[0].with_name("broken.png")
+    bad.write_bytes(b"not a png at all")
+    result = run(photos[0], bad, photos[1], "-k", 6, "--jobs", "2")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"quantize: error: {bad}: not an image Pillow can "
+                                      "identify")
+    assert len(result.stdout.strip().splitlines()) == 2
+    for src in (photos[0], photos[1]):
+        assert _palette_size(src.with_name(f"{src.stem}.k6.png")) <= 6
+    assert not bad.with_name("broken.k6.png").exists()
+
+
+def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
+    assert run(*photos, "-k", 4, "-j", "1").exit_code == 0
+    again = run(*photos[:2], "-k", 4, "-j", "1")      # both outputs exist
+    assert again.exit_code == 15
+    assert len(again.stderr.strip().splitlines()) == 2
+    missing = photos[0].with_name("missing.png")
+    mixed = run(photos[0], missing, "-k", 4, "-j", "1")   # exists (15), unreadable (1)
+    assert mixed.exit_code == 1
+
+
+@pytest.mark.parametrize("args, match", [
+    (["-o", "x.png"], "-o/--output names one file but 2 inputs were given; use --ext"),
+    (["--palette-out", "p.gpl"], "--palette-out names one file but 2 inputs were given"),
+    (["--ext", ".txt"], "--ext='.txt' is not valid; expected a suffix ending in an image"),
+    (["--jobs", "0"], "--jobs=0 should be >= 1"),
+    (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
+    (["--dither=lots"], "--dither='lots' is not valid"),
+])
+def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, args, match):
+    monkeypatch.chdir(photos[0].parent)
+    before = sorted(p.name for p in photos[0].parent.iterdir())
+    result = run(photos[0], photos[1], *args)
+    assert result.exit_code == 2, result.output
+    assert match in one_error_line(result)
+    assert sorted(p.name for p in photos[0].parent.iterdir()) == before
+
+
+def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
+    for name in ("a.png", "a.jpg"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    result = run(tmp_path / "a.png", tmp_path / "a.jpg")
+    assert result.exit_code == 2
+    assert "would both be written to the same output; use --ext" in one_error_line(result)
+
+
+@pytest.mark.parametrize("output", [["-o", "-"], []])
+def test_stdin_to_stdout_round_trip(photo, output):
+    data = photo.read_bytes()
+    result = runner.invoke(app, ["reduce", "-", "-k", "5", *output], input=data)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(result.stdout_bytes)) as im:
+        im.load()
+        assert im.mode == "P" and len(im.getpalette()) <= 15 and im.size == (32, 32)
+        reduced = np.asarray(im.convert("RGB"))
+    assert "- -> -: 5 colours" in result.stderr    # the summary goes to stderr
+    # The same bytes as reducing the file itself.
+    file_result = run(photo, "-k", 5, "-o", photo.with_name("file.png"))
+    assert file_result.exit_code == 0
+    assert np.array_equal(reduced, load_image(photo.with_name("file.png")).rgb)
+
+
+def test_stdin_must_be_the_only_input(photo):
+    result = runner.invoke(app, ["reduce", "-", str(photo)], input=b"")
+    assert result.exit_code == 2
+    assert "- (stdin) must be the only input" in one_error_line(result)
+
+
+def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
+    result = run(photo, "-k", 3, "-o", "-")
+    assert result.exit_code == 0 and result.stdout_bytes.startswith(b"\x89PNG")
+    empty = runner.invoke(app, ["reduce", "-"], input=b"")
+    assert empty.exit_code == 1 and empty.stdout_bytes == b""
+    assert one_error_line(empty).startswith("quantize: error: -: file is empty")
+
+
+@pytest.fixture
+def jpeg_of_noise(tmp_path, rng):
+    """A small, heavily compressed JPEG of noise: its 256-colour PNG is larger."""
+    path = tmp_path / "noise.jpg"
+    Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(path, quality=5)
+    return path
+
+
+def test_skip_if_larger_keeps_nothing_and_exits_98(jpeg_of_noise, tmp_path):
+    kept = tmp_path / "kept.png"
+    assert run(jpeg_of_noise, "-k", 256, "-o", kept).exit_code == 0
+    assert kept.stat().st_size > jpeg_of_noise.stat().st_size   # the premise
+    out = tmp_path / "skipped.png"
+    result = run(jpeg_of_noise, "-k", 256, "-o", out, "--skip-if-larger")
+    assert result.exit_code == 98
+    assert "is larger than the input" in one_error_line(result)
+    assert not out.exists() and not list(tmp_path.glob(".*.part"))
+    small = run(jpeg_of_noise, "-k", 2, "-o", tmp_path / "small.png", "--skip-if-larger")
+    assert small.exit_code == 0 and (tmp_path / "small.png").exists()
+
+
+def test_dither_level_strength_and_flags(photo, tmp_path):
+    def reduce(*flags):
+        out = tmp_path / f"d{len(list(tmp_path.glob('d*.png')))}.png"
+        result = run(photo, "-k", 4, "-o", out, *flags)
+        assert result.exit_code == 0, result.output
+        return out.read_bytes()
+
+    none, zero, off = reduce(), reduce("--dither=0"), reduce("--no-dither")
+    full, one = reduce("--dither"), reduce("--dither=1")
+    assert none == zero == off
+    assert full == one != none
+
+
+@pytest.mark.parametrize("flags, strength", [
+    ([], 0.0), (["--no-dither"], 0.0), (["--dither"], 1.0), (["--dither=0.25"], 0.25),
+    (["--dither=1"], 1.0),
+])
+def test_dither_level_reaches_the_job(photo, monkeypatch, flags, strength):
+    import quantize.reduce
+
+    seen = {}
+
+    def fake_reduce_file(input, output=None, **options):
+        seen.update(options, input=input)
+        raise quantize.errors.QuantizeError("stopped by the test", path=input)
+
+    monkeypatch.setattr(quantize.reduce, "reduce_file", fake_reduce_file)
+    result = run(photo, *flags)
+    assert result.exit_code == 1 and "stopped by the test" in one_error_line(result)
+    assert seen["dither"] == strength
+
+
+def test_plain_dither_does_not_swallow_the_next_file(photos):
+    result = run("--dither", photos[0], photos[1], "-k", 4, "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert all(p.with_name(f"{p.stem}.k4.png").exists() for p in photos[:2])
+
+
+def test_optimize_writes_the_same_pixels(photo, tmp_path):
+    plain, small = tmp_path / "plain.png", tmp_path / "small.png"
+    assert run(photo, "-k", 8, "-o", plain).exit_code == 0
+    assert run(photo, "-k", 8, "-o", small, "--optimize").exit_code == 0
+    assert np.array_equal(load_image(plain).rgb, load_image(small).rgb)
+    assert small.stat().st_size <= plain.stat().st_size

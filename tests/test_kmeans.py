@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import textwrap
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -183,11 +187,49 @@ def test_refine_never_raises_inertia(rng):
 
 
 def test_refine_stops_early_when_no_label_changes(rng):
-    X, _ = blobs(rng)
-    km = MiniBatchKMeans(4, batch_size=64, refine=50, seed=0).fit(X)
-    passes = math.ceil(km.n_steps_ / math.ceil(X.shape[0] / 64))
-    refine_passes = km.n_iter_ - passes
-    assert 1 <= refine_passes <= 3
+    X, truth = blobs(rng)
+    means = np.array([X[truth == j].mean(axis=0) for j in range(4)])
+    # From the true means the settling pass changes no label, and so does the
+    # first refinement pass: one pass each, whatever the cap.
+    km = MiniBatchKMeans(4, init=means, refine=50, seed=0).fit(X)
+    assert (km.n_steps_, km.n_iter_) == (0, 2)
+    assert MiniBatchKMeans(4, init=means, refine=0, seed=0).fit(X).n_iter_ == 1
+    np.testing.assert_array_equal(km.labels_, truth)
+
+
+# --------------------------------------------------------------------------
+# Phases and stop rules
+# --------------------------------------------------------------------------
+
+
+def test_small_data_skip_the_mini_batch_phase(rng):
+    X = overlapping(rng, n=2000)
+    # 2000 rows are at most 32 batches of 64 but more than 32 batches of 16.
+    assert MiniBatchKMeans(6, batch_size=64, seed=0).fit(X).n_steps_ == 0
+    assert MiniBatchKMeans(6, batch_size=16, seed=0).fit(X).n_steps_ > 0
+
+
+def test_max_no_improvement_none_runs_every_step_of_max_iter(rng):
+    X = overlapping(rng, n=2000)
+    steps_per_pass = math.ceil(2000 / 16)
+    off = MiniBatchKMeans(6, batch_size=16, max_iter=3, max_no_improvement=None,
+                          seed=0).fit(X)
+    assert off.n_steps_ == 3 * steps_per_pass
+    # The same seed follows the same path until a rule fires, so a shorter
+    # patience can only stop sooner; patience 1 stops well before the cap.
+    steps = [MiniBatchKMeans(6, batch_size=16, max_iter=3, max_no_improvement=p,
+                             seed=0).fit(X).n_steps_ for p in (1, 3, 10)]
+    assert steps == sorted(steps) and steps[0] < 3 * steps_per_pass
+
+
+def test_tol_stops_the_mini_batch_phase_on_a_small_shift(rng):
+    X = overlapping(rng, n=2000)
+    common = {"batch_size": 16, "max_iter": 3, "max_no_improvement": None, "seed": 0}
+    # Any first shift is below a huge tolerance; tol=0 switches the rule off.
+    assert MiniBatchKMeans(6, tol=1e9, **common).fit(X).n_steps_ == 1
+    assert MiniBatchKMeans(6, tol=0.0, **common).fit(X).n_steps_ == 3 * math.ceil(2000 / 16)
+    steps = [MiniBatchKMeans(6, tol=t, **common).fit(X).n_steps_ for t in (1e-2, 1e-4, 1e-6)]
+    assert steps == sorted(steps) and 1 < steps[0] < steps[-1]
 
 
 def test_fixed_seed_is_deterministic(rng):
@@ -247,19 +289,26 @@ def test_predict_transform_score_are_consistent(rng):
     np.testing.assert_array_equal(km.predict(new), km.transform(new).argmin(axis=1))
 
 
-def test_predict_memory_is_labels_plus_one_chunk(rng):
-    X = rng.random((200_000, 3), dtype=np.float32)
-    km = MiniBatchKMeans(32, seed=0).fit(X[:2000])
-    X_before = X.copy()
+def _predict_extra_bytes(km, X) -> int:
+    """Peak bytes ``predict`` allocates on ``X`` beyond the labels it returns."""
     tracemalloc.start()
     try:
-        base, _ = tracemalloc.get_traced_memory()
         labels = km.predict(X)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # An (n, k) float32 distance matrix would be 25.6 MB; labels are 1.6 MB.
-    assert peak - base <= labels.nbytes + 2**20
+    return peak - labels.nbytes
+
+
+def test_predict_memory_does_not_grow_with_n_beyond_the_labels(rng):
+    X = rng.random((400_000, 3), dtype=np.float32)
+    km = MiniBatchKMeans(32, seed=0).fit(X[:2000])
+    X_before = X.copy()
+    small = _predict_extra_bytes(km, X[:100_000])
+    large = _predict_extra_bytes(km, X)
+    # Working memory is one (chunk, k) block whatever n is; an (n, k) float32
+    # distance matrix would add 300,000 x 32 x 4 bytes = 38 MB from one to the other.
+    assert large - small <= 0.01 * 300_000 * 32 * 4
     np.testing.assert_array_equal(X, X_before)  # read in place, not changed
 
 
@@ -276,6 +325,82 @@ def test_sklearn_clone_and_params_round_trip():
     assert other.set_params(**params) is other
     assert other.get_params() == params
     assert "n_clusters=5" in repr(km) and "batch_size=128" in repr(km)
+
+
+try:  # scikit-learn is a dev extra: the reference, never a runtime dependency
+    from sklearn.utils.estimator_checks import parametrize_with_checks
+except ImportError:
+    parametrize_with_checks = None
+
+# Each is explained in the Notes of MiniBatchKMeans's docstring.
+EXPECTED_FAILED_CHECKS = {
+    "check_estimators_unfitted": "raises ValueError, not scikit-learn's NotFittedError class",
+    "check_sample_weight_equivalence_on_dense_data":
+        "weighted draws follow other random paths than repeated rows",
+}
+
+if parametrize_with_checks is None:
+    @pytest.mark.skip(reason="scikit-learn (dev extra) is not installed")
+    def test_passes_sklearn_estimator_checks():
+        """Placeholder reported as skipped when scikit-learn is missing."""
+else:
+    # Small settings keep the checks fast; batch_size=10 sends data of more
+    # than 320 rows through the mini-batch phase, smaller data straight to Lloyd.
+    with warnings.catch_warnings():
+        # Deliberately not a BaseEstimator subclass: scikit-learn is not imported.
+        warnings.filterwarnings("ignore", message=".*does not inherit from",
+                                category=UserWarning)
+        _sklearn_checks = parametrize_with_checks(
+            [MiniBatchKMeans(2, max_iter=5, batch_size=10, seed=0)],
+            expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+        )
+
+    @_sklearn_checks
+    def test_passes_sklearn_estimator_checks(estimator, check):
+        check(estimator)
+
+
+def test_works_in_a_pipeline_and_grid_search(rng):
+    pipeline = pytest.importorskip("sklearn.pipeline", reason="scikit-learn is a dev extra")
+    model_selection = pytest.importorskip("sklearn.model_selection")
+    preprocessing = pytest.importorskip("sklearn.preprocessing")
+    X, truth = blobs(rng, centres=CORNERS * 100.0, per_blob=40)
+    w = rng.uniform(0.5, 2.0, size=X.shape[0])
+    pipe = pipeline.Pipeline([("scale", preprocessing.StandardScaler()),
+                              ("km", MiniBatchKMeans(4, seed=0))])
+    pipe.fit(X, km__sample_weight=w)
+    assert same_partition(pipe.predict(X), truth)
+    assert pipe.named_steps["km"].n_features_in_ == 3
+    # score is -inertia, so more clusters always score better on held-out folds here.
+    search = model_selection.GridSearchCV(MiniBatchKMeans(seed=0), {"n_clusters": [2, 3, 4]},
+                                          cv=3).fit(X)
+    assert search.best_params_ == {"n_clusters": 4}
+    assert same_partition(search.best_estimator_.predict(X), truth)
+    ranks = search.cv_results_["rank_test_score"].tolist()
+    assert ranks == [3, 2, 1]
+
+
+def test_sklearn_api_works_without_sklearn():
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["sklearn"] = None  # any import of scikit-learn now fails
+        import copy
+        import numpy as np
+        from quantize import MiniBatchKMeans
+        X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
+        km = MiniBatchKMeans(2, seed=0)
+        twin = type(km)(**km.get_params())
+        assert twin.set_params(n_clusters=2) is twin
+        assert km.fit(X, None) is km and km.n_features_in_ == 2
+        assert km.fit_predict(X).tolist() == km.predict(X).tolist()
+        assert km.fit_transform(X).shape == (4, 2)
+        assert copy.deepcopy(km).score(X) == km.score(X)
+        print("ok", sorted(k for k in sys.modules if k.startswith("sklearn")))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "ok ['sklearn']"  # only the blocked entry
 
 
 def test_n_init_keeps_the_run_with_lowest_inertia(rng):
@@ -356,7 +481,8 @@ def test_bad_data_raise_naming_them(X, error, match):
     ([1.0, 1.0], ValueError, r"sample_weight should have shape \(4,\) to match X, got "
                              r"shape \(2,\)"),
     ([[1.0, 1.0, 1.0, 1.0]], ValueError, r"sample_weight should have shape \(4,\)"),
-    ([0.0, 0.0, 0.0, 0.0], ValueError, r"sample_weight sums to 0\.0; expected a positive"),
+    ([0.0, 0.0, 0.0, 0.0], ValueError, r"sample_weight sums to 0\.0; expected a positive sum "
+                                       r"\(not all weights zero\)"),
     (["a", "b", "c", "d"], TypeError, r"sample_weight should be a numeric"),
     ([1.0, 0.0, 0.0, 0.0], ValueError,
      r"n_clusters=2 should be <= the number of distinct points with positive weight \(1\)"),
@@ -395,18 +521,22 @@ def data_and_k(draw):
     # Quarter steps are exact in float32, so "distinct" means the same to us and to numpy.
     X = draw(hnp.arrays(np.float64, (n, d),
                         elements=st.integers(-400, 400).map(lambda v: v / 4)))
-    n_distinct = np.unique(X, axis=0).shape[0]
-    k = draw(st.integers(1, min(n_distinct, 6)))
+    # Weights include real zeros; one row keeps a positive weight.
     w = draw(st.one_of(st.none(), hnp.arrays(np.float64, n, elements=st.sampled_from(
-        [0.5, 1.0, 3.0]))))
+        [0.0, 0.5, 1.0, 3.0]))))
+    if w is not None and not (w > 0).any():
+        w[draw(st.integers(0, n - 1))] = 1.0
+    n_distinct = np.unique(X if w is None else X[w > 0], axis=0).shape[0]
+    k = draw(st.integers(1, min(n_distinct, 6)))
     return X, k, w, draw(st.integers(0, 2**32 - 1))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("batch_size", [1, 16])  # 1: more than 32 rows take mini-batches
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data_and_k())
-def test_any_finite_input_with_enough_distinct_points_gives_k_centres(case):
+def test_any_finite_input_with_enough_distinct_points_gives_k_centres(batch_size, case):
     X, k, w, seed = case
-    km = MiniBatchKMeans(k, batch_size=16, refine=3, seed=seed).fit(X, sample_weight=w)
+    km = MiniBatchKMeans(k, batch_size=batch_size, refine=3, seed=seed).fit(X, sample_weight=w)
     assert km.cluster_centers_.shape == (k, X.shape[1])
     assert np.isfinite(km.cluster_centers_).all()
     assert km.labels_.shape == (X.shape[0],)
@@ -415,9 +545,13 @@ def test_any_finite_input_with_enough_distinct_points_gives_k_centres(case):
     weights = np.ones(X.shape[0]) if w is None else w
     d2 = ((X - km.cluster_centers_[km.labels_]) ** 2).sum(axis=1)
     assert km.inertia_ == pytest.approx(float(weights @ d2), rel=1e-4, abs=1e-3)
-    # Every label is the nearest centre.
+    # Every label is the nearest centre, zero-weight rows included.
     nearest = sq_distances(X, km.cluster_centers_).min(axis=1)
     np.testing.assert_allclose(d2, nearest, rtol=1e-4, atol=1e-3)
+    # Zero-weight rows never pull a centre: all lie in the box of the others.
+    kept = X[weights > 0]
+    assert (km.cluster_centers_ >= kept.min(axis=0) - 1e-6).all()
+    assert (km.cluster_centers_ <= kept.max(axis=0) + 1e-6).all()
 
 
 @settings(max_examples=40, deadline=None)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -242,18 +240,22 @@ def test_dithering_keeps_local_averages_closer_to_the_original():
 
 
 def eight_colour_image() -> np.ndarray:
-    colors = np.array(list(itertools.product([20, 235], repeat=3)), np.uint8)
-    sizes = np.arange(1, 9) * 10  # unequal areas: a unique merge order
+    """Four colours, each with a twin at a different distance: the best k-partition is unique."""
+    base = np.array([[20, 20, 20], [235, 20, 20], [20, 235, 20], [20, 20, 235]])
+    twins = base + np.array([[4, 0, 0], [0, 10, 0], [0, 0, 20], [30, 30, 0]])
+    colors = np.vstack([base, twins]).astype(np.uint8)
+    sizes = np.array([40, 50, 60, 70, 45, 55, 65, 75])
     return np.repeat(colors, sizes, axis=0).reshape(1, -1, 3)
 
 
-def test_quality_picks_the_smallest_k_that_meets_the_target():
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_quality_picks_the_smallest_k_that_meets_the_target(seed):
     image = eight_colour_image()
     errors = {k: reduce_colors(image, k, seed=0).delta_e for k in range(2, 9)}
+    assert all(errors[k] > errors[k + 1] for k in range(2, 8))
     target = (errors[6] + errors[5]) / 2  # met at k = 6, missed at k = 5
-    assert errors[6] <= target < errors[5]
-    result = reduce_colors(image, quality=target, seed=0)
-    assert result.k == 6 and result.delta_e <= target
+    result = reduce_colors(image, quality=target, seed=seed)
+    assert result.k == 6 and result.delta_e == pytest.approx(errors[6])
 
 
 def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):

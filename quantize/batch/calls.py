@@ -65,7 +65,7 @@ def run_isolated(call: Call) -> Outcome:
     12
     >>> bad = run_isolated(Call(int, ("twelve",)))
     >>> bad.ok, bad.value, int(bad.exit_code)
-    (False, "invalid literal for int() with base 10: 'twelve'", 1)
+    (False, "invalid literal for int() with base 10: 'twelve'", 2)
     """
     start = time.perf_counter()
     try:
@@ -80,8 +80,10 @@ def run_isolated(call: Call) -> Outcome:
 def _failed(exc: Exception, seconds: float) -> Outcome:
     """The outcome of a call that raised ``exc``: its fields, not its message, when it has them.
 
-    Errors from bad files (``QuantizeError``, ``OSError``, ``ValueError``) are
-    expected; anything else keeps its type name and where it was raised.
+    Errors from bad files (``QuantizeError``, ``OSError``) are expected; so are
+    ``ValueError`` and ``TypeError`` from a parameter the file cannot take (exit
+    code USAGE, as the command line reports them). Anything else keeps its type
+    name and where it was raised.
     """
     if isinstance(exc, QuantizeError):
         return Outcome.failure(one_line(exc.reason), seconds, path=exc.path,
@@ -89,8 +91,10 @@ def _failed(exc: Exception, seconds: float) -> Outcome:
     if isinstance(exc, OSError) and exc.strerror:
         path = None if exc.filename is None else str(exc.filename)
         return Outcome.failure(one_line(exc.strerror), seconds, path=path)
-    if isinstance(exc, (ValueError, OSError)):
+    if isinstance(exc, OSError):
         return Outcome.failure(one_line(exc), seconds)
+    if isinstance(exc, (ValueError, TypeError)):
+        return Outcome.failure(one_line(exc), seconds, exit_code=ExitCode.USAGE)
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
     return Outcome.failure(f"{type(exc).__name__}{at}: {one_line(exc)}", seconds)

@@ -14,14 +14,15 @@ starting a worker would cost more than the job.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the pool machinery is imported by the functions that start a pool
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, run_isolated
@@ -77,6 +78,10 @@ def _run_pool(calls: Sequence[Call], settle: Settle,
     ``running`` maps each future to (index, ran alone). Suspects run alone,
     once nothing else is running.
     """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("spawn")
     running: dict[Future[Outcome], tuple[int, bool]] = {}
     with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
@@ -101,6 +106,8 @@ def _run_pool(calls: Sequence[Call], settle: Settle,
 
 def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int],
             running: dict[Future[Outcome], tuple[int, bool]], *, alone: bool) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
     index = source.popleft()
     try:
         running[pool.submit(run_isolated, calls[index])] = (index, alone)
@@ -117,6 +124,8 @@ def _settle_done(done: Iterable[Future[Outcome]],
     A call caught in a broken pool becomes a suspect, unless it ran alone: then
     it is the one that killed its worker.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     broken = False
     for future in done:
         index, alone = running.pop(future)

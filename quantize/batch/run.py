@@ -20,7 +20,7 @@ from .calls import Call, Outcome, Settle, one_line
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
-__all__ = ["file_result", "run_batch", "run_calls", "run_job"]
+__all__ = ["call_with_warnings", "file_result", "run_batch", "run_calls", "run_job"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -112,9 +112,19 @@ def run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
     Warnings are returned in the record (``"warnings"``), not printed by the worker.
     """
     _remove_stale_parts(mode, job.output)
+    return call_with_warnings(mode.func, job.input, job.output, **{**job.options, "force": True})
+
+
+def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
+                       **kwargs: Any) -> dict[str, Any]:
+    """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
+
+    For workers, which must not print: the warnings travel back in the record
+    (one line each) and the driver shows them.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        record = dict(mode.func(job.input, job.output, **{**job.options, "force": True}))
+        record = dict(func(*args, **kwargs))
     if caught:
         record["warnings"] = [one_line(w.message) for w in caught]
     return record

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -31,6 +31,11 @@ SeedOption = Annotated[int, typer.Option(
     "--seed", help="Random seed; the same seed gives the same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", help="Refuse larger images (guard against decompression bombs).")]
+DitherOption = Annotated[bool, typer.Option(
+    "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
+    "strength, 0..1 (plain --dither: 1).")]
+# Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
+DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
 
 
 def _echo_error(message: str) -> None:
@@ -65,7 +70,7 @@ class _OneLineErrors(TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             _echo_error("aborted")
-            code = 1
+            code = ExitCode.FAILED
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -78,6 +83,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: no rich import on --help
 )
 
 
@@ -97,7 +103,7 @@ def _root(
     """Reduce the colours of images and segment photos into regions, by k-means."""
 
 
-def fail(message: str, code: int) -> NoReturn:
+def fail(message: str, code: ExitCode) -> NoReturn:
     """Print ``quantize: error: message`` on stderr and exit with ``code``."""
     _echo_error(message)
     raise typer.Exit(code)
@@ -119,9 +125,42 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), USAGE_ERROR)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        fail(f"{where}{exc.strerror or exc}", 1)
+        fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
     except MemoryError:
-        fail("out of memory; try a smaller image or --max-pixels", 1)
+        fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
+
+
+class DitherLevelCommand(TyperCommand):
+    """Accepts ``--dither=LEVEL`` beside the ``--dither`` flag.
+
+    An option with an optional value would swallow the next file name
+    (``--dither a.png``), so ``--dither=LEVEL`` is read as the hidden
+    ``--dither-level LEVEL`` instead; plain ``--dither`` stays a flag.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        rewritten, options_done = [], False
+        for arg in args:
+            if arg == "--":
+                options_done = True
+            if not options_done and arg.startswith("--dither="):
+                arg = "--dither-level=" + arg[len("--dither="):]
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def dither_strength(flag: bool, level: str | None) -> float | None:
+    """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
+    if level is None:
+        return 1.0 if flag else None
+    try:
+        value = float(level)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
+             "e.g. --dither=0.5", USAGE_ERROR)
+    return value
 
 
 def main() -> None:

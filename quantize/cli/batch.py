@@ -13,23 +13,36 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import batch as lib
+if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
+    from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
+from . import (
+    USAGE_ERROR,
+    DitherLevelCommand,
+    DitherLevelOption,
+    DitherOption,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    dither_strength,
+    fail,
+    user_errors,
+)
 
-_MODES = {"reduce": lib.reduce_mode, "segment": lib.segment_mode}
-_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette")
+_MODES = ("reduce", "segment")
+_REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
+                "--optimize")
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
-@app.command("batch")
+@app.command("batch", cls=DitherLevelCommand)
 def batch(
     input_dir: Annotated[Path, typer.Argument(help="Folder of images.")],
     output_dir: Annotated[Path, typer.Option(
@@ -45,8 +58,10 @@ def batch(
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
-    dither: Annotated[bool, typer.Option(
-        "--dither/--no-dither", help="reduce: Floyd–Steinberg error diffusion.")] = False,
+    dither: DitherOption = False,
+    dither_level: DitherLevelOption = None,
+    optimize: Annotated[bool, typer.Option(
+        "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -67,7 +82,7 @@ def batch(
         "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs pip install quantize\\[dask].")] = None,
+        "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo files whose outputs exist.")] = False,
     shared_palette: Annotated[bool, typer.Option(
@@ -75,6 +90,9 @@ def batch(
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write per-file results to FILE (.json or .csv).")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Write a self-contained page to FILE (.html): before/after "
+        "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only failures and the summary.")] = False,
 ) -> None:
@@ -84,44 +102,72 @@ def batch(
     batch. Exit code 0 when every file succeeded, 1 when some failed, 2 on a
     usage error.
     """
-    given = {"--quality": quality is not None, "--dither": dither,
+    from .. import batch as lib
+
+    strength = dither_strength(dither, dither_level)
+    given = {"--quality": quality is not None, "--dither": bool(strength),
+             "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        if jobs is not None and scheduler is not None:
-            raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
-                             "expected one of them")
-        if jobs is not None:
-            check_int(jobs, "--jobs", minimum=1)
+        _check_run_options(jobs, scheduler, report, html)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
-        if report is not None:
-            lib.check_report_path(report)
-        if scheduler is not None:
-            _require_distributed()
-        options = (_reduce_options(colors, quality, space, dither, exact_colors, palette_in, seed)
+        options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
+                                   seed, optimize)
                    if mode == "reduce" else
                    _segment_options(colors, space, weights or [], min_region, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
         with user_errors():
-            plan = lib.plan_batch(input_dir, output_dir, _MODES[mode](), options=options,
+            job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
+            plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                   recursive=recursive, pattern=glob, force=force)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
-    if report is not None:
-        with user_errors():
-            lib.write_report(report, results, summary)
-    _print_summary(summary, report)
+    _write_reports(results, summary, report, html, mode)
+    _print_summary(summary, [p for p in (report, html) if p is not None])
     raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
+
+
+def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
+                       html: Path | None) -> None:
+    from .. import batch as lib
+
+    if jobs is not None and scheduler is not None:
+        raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
+                         "expected one of them")
+    if jobs is not None:
+        check_int(jobs, "--jobs", minimum=1)
+    if report is not None:
+        lib.check_report_path(report)
+    if html is not None:
+        from ..report_html import check_html_path
+
+        check_html_path(html)
+    if scheduler is not None:
+        _require_distributed()
+
+
+def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
+                   report: Path | None, html: Path | None, mode: str) -> None:
+    from .. import batch as lib
+
+    with user_errors():
+        if report is not None:
+            lib.write_report(report, results, summary)
+        if html is not None:
+            from ..report_html import write_html_report
+
+            write_html_report(html, results, summary, mode=mode)
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
@@ -133,6 +179,8 @@ def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
 
 
 def _require_distributed() -> None:
+    from .. import batch as lib
+
     try:
         lib.require_distributed()
     except lib.MissingDependencyError as exc:
@@ -140,15 +188,18 @@ def _require_distributed() -> None:
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
-                    dither: bool, exact_colors: bool, palette_in: Path | None,
-                    seed: int) -> dict[str, Any]:
+                    dither: float | None, exact_colors: bool, palette_in: Path | None,
+                    seed: int, optimize: bool) -> dict[str, Any]:
     if colors is not None and quality is not None:
         raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
                          "expected one of them")
     if palette_in is not None and (colors is not None or quality is not None):
         raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
                          "without -k/--colors or --quality")
-    options: dict[str, Any] = {"dither": dither, "exact_colors": exact_colors, "seed": seed}
+    options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
+                               "optimize": optimize}
+    if dither is not None:
+        options["dither"] = dither
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
@@ -187,6 +238,8 @@ def _segment_options(colors: int | None, space: str | None, weights: list[str],
 
 def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
                          quiet: bool) -> lib.BatchPlan:
+    from .. import batch as lib
+
     with user_errors():
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     if quiet or not len(palette.colors):
@@ -206,6 +259,8 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
          quiet: bool) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+    from .. import batch as lib
+
     summary = lib.BatchSummary(total=plan.total)
     results: list[lib.FileResult] = []
     start = time.perf_counter()
@@ -286,13 +341,13 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, report: Path | None) -> None:
+def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok, {summary.skipped} "
             f"skipped, {summary.failed} failed in {summary.seconds:.1f} s "
             f"({rate:.2f} images/s)")
-    if report is not None:
-        line += f"; report: {report}"
+    if reports:
+        line += f"; report: {', '.join(map(str, reports))}"
     typer.echo(line)
     if summary.interrupted:
         typer.echo("quantize: interrupted; rerun the same command to finish", err=True)

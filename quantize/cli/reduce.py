@@ -1,48 +1,78 @@
-"""``quantize reduce``: reduce the colours of one image.
+"""``quantize reduce``: reduce the colours of one or many images, pngquant's way.
 
-Parses the options, calls :func:`quantize.reduce.reduce_file`, prints one line
-(or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
-input could not be read or the output not written, 2 usage error, 15 the output
-exists (use ``--force``), 99 the ``--quality`` target cannot be reached.
+Parses the options, checks them once with :func:`quantize.reduce.check_reduce_options`,
+names each output after its input (``--ext``; ``-o`` with one input), runs
+:func:`quantize.reduce.reduce_file` on every file (in parallel on the batch
+local executor when there are several), prints one line per file and sets the
+exit code. ``-`` reads an image from stdin; ``-o -`` writes it to stdout, and
+then stdout carries the image bytes only.
+
+Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
+the code the failed files share (1 unreadable input or unwritable output,
+2 usage error, 15 output exists, 98 result larger than the input with
+``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
-from ..reduce import reduce_file
-from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, fail, user_errors
+from . import (
+    USAGE_ERROR,
+    DitherLevelCommand,
+    DitherLevelOption,
+    DitherOption,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    dither_strength,
+    fail,
+    user_errors,
+)
+
+STDIO = "-"
 
 _EPILOG = """\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
+  quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ... in parallel
   quantize reduce photo.jpg -k 8 -o small.png --palette-out small.gpl
   quantize reduce photo.jpg --quality 3         # fewest colours with mean ΔE2000 <= 3
   quantize reduce logo.png -k 32 --space lab --exact-colors
-  quantize reduce photo.jpg --palette-in brand.hex --dither -o branded.png
+  quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
+  cat photo.png | quantize reduce - -k 32 > small.png
   quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than 256 colours: RGB output
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 output exists (use --force), 99 --quality not reachable.
+15 output exists (use --force), 98 result larger than the input
+(--skip-if-larger), 99 --quality not reachable. With several files: the code
+the failed files share, or 1 when they differ.
 """
 
 
-@app.command("reduce", epilog=_EPILOG)
+@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
 def reduce_command(
-    input: Annotated[Path, typer.Argument(
-        help="Image to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF orientation applied).",
-        show_default=False)],
-    output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Output image; its extension picks the format: .png/.gif "
-        "indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB. "
-        "Default: INPUT-stem.k<N>.png beside the input.", show_default=False)] = None,
+    inputs: Annotated[list[Path], typer.Argument(
+        metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "
+        "orientation applied); - reads one from stdin.", show_default=False)],
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", help="Output image, with one input only; its extension picks the "
+        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB. "
+        "- writes a PNG to stdout.", show_default=False)] = None,
+    ext: Annotated[str | None, typer.Option(
+        "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
+        "input. Default: .k<N>.png.", show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", help="Number of colours, 2..256 for .png/.gif (default 16). "
         "With --quality: the most colours allowed.", show_default=False)] = None,
@@ -50,41 +80,207 @@ def reduce_command(
         "--quality", help="Use the fewest colours whose mean CIEDE2000 difference from "
         "the original is <= Q (about 1 is just noticeable); prints the k chosen.",
         show_default=False)] = None,
-    space: Annotated[str, typer.Option(
-        "--space", help="Colour space to cluster in: rgb or lab (CIELAB).")] = "rgb",
-    dither: Annotated[bool, typer.Option(
-        "--dither/--no-dither", help="Floyd–Steinberg error diffusion onto the palette.")
-    ] = False,
+    space: Annotated[str | None, typer.Option(
+        "--space", help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
+        show_default=False)] = None,
+    dither: DitherOption = False,
+    dither_level: DitherLevelOption = None,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
-        "--palette-out", help="Also write the palette: .gpl (GIMP), .json or .hex.",
+        "--palette-out", help="Also write the palette (.gpl, .json or .hex); one input only.",
         show_default=False)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", help="Map onto this palette (.gpl, .json or .hex) instead of "
         "fitting one.", show_default=False)] = None,
     seed: SeedOption = 0,
+    jobs: Annotated[int | None, typer.Option(
+        "-j", "--jobs", help="Files processed at once (default: the CPUs).",
+        show_default=False)] = None,
+    skip_if_larger: Annotated[bool, typer.Option(
+        "--skip-if-larger", help="Keep nothing when the result is larger than the input "
+        "(exit 98).")] = False,
+    optimize: Annotated[bool, typer.Option(
+        "--optimize", help="Slower PNG encoding for a smaller file.")] = False,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object: input, output, k, space, psnr, delta_e, "
-        "seconds, bytes_in, bytes_out.")] = False,
+        "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,
     force: Annotated[bool, typer.Option(
-        "--force", help="Overwrite the output (and palette file) if they exist.")] = False,
+        "--force", help="Overwrite outputs (and the palette file) that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
-    """Reduce the colours of an image by k-means on its distinct colours."""
+    """Reduce the colours of images by k-means on their distinct colours."""
+    from ..reduce import check_reduce_options
+
+    files = _plan_files(inputs, output, ext, palette_out)
     if palette_in is not None and (colors is not None or quality is not None):
         fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
              "--quality", USAGE_ERROR)
-    with user_errors(), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        record = reduce_file(input, output, n_colors=colors, quality=quality, space=space,
-                             dither=dither, exact_colors=exact_colors, palette_in=palette_in,
-                             palette_out=palette_out, seed=seed, force=force,
-                             max_pixels=max_pixels)
-    for w in caught:
-        typer.echo(f"quantize: warning: {w.message}", err=True)
-    typer.echo(json.dumps(record) if as_json else _summary(record, quality))
+    given = {"n_colors": colors, "quality": quality, "space": space,
+             "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
+             "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
+             "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
+             "optimize": optimize}
+    with user_errors():
+        options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        workers = _check_jobs(jobs, len(files))
+    code = _run(files, options, workers, quality, as_json)
+    raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------
+# Options and file names
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _File:
+    """One input and where its output goes (None: reduce's default name; "-": stdout)."""
+
+    input: str
+    output: str | None
+
+    @property
+    def to_stdout(self) -> bool:
+        return self.output == STDIO
+
+
+def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
+                palette_out: Path | None) -> list[_File]:
+    """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
+    names = [str(p) for p in inputs]
+    if len(names) > 1:
+        for flag, value in (("-o/--output", output), ("--palette-out", palette_out)):
+            if value is not None:
+                fail(f"{flag} names one file but {len(names)} inputs were given; use --ext "
+                     "to name the outputs after their inputs", USAGE_ERROR)
+        if names.count(STDIO) > 0:
+            fail("- (stdin) must be the only input", USAGE_ERROR)
+    if output is not None and ext is not None:
+        fail("-o/--output and --ext both given; expected one of them", USAGE_ERROR)
+    if ext is not None:
+        _check_ext(ext)
+    files = [_File(name, _output_for(name, output, ext)) for name in names]
+    _check_distinct_outputs(files)
+    return files
+
+
+def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
+    if output is not None:
+        return output
+    if name == STDIO:
+        return STDIO
+    if ext is not None:
+        src = Path(name)
+        return str(src.with_name(src.stem + ext))
+    return None
+
+
+def _check_ext(ext: str) -> None:
+    from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
+
+    known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
+    if "/" in ext or not ext.lower().endswith(known):
+        fail(f"--ext={ext!r} is not valid; expected a suffix ending in an image extension "
+             f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
+
+
+def _check_distinct_outputs(files: Sequence[_File]) -> None:
+    """Refuse two inputs that would write the same output (same folder and stem by default)."""
+    seen: dict[Any, str] = {}
+    for f in files:
+        src = Path(f.input)
+        key = (src.parent, src.stem, None) if f.output is None else Path(f.output)
+        if key in seen:
+            fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
+                 "output; use --ext or rename one", USAGE_ERROR)
+        seen[key] = f.input
+
+
+def _check_jobs(jobs: int | None, n_files: int) -> int:
+    from .._validation import check_int
+    from ..batch import available_cpus
+
+    if jobs is not None:
+        check_int(jobs, "--jobs", minimum=1)
+    return max(1, min(jobs or available_cpus(), n_files))
+
+
+# --------------------------------------------------------------------------
+# Running and reporting
+# --------------------------------------------------------------------------
+
+
+def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
+         quality: float | None, as_json: bool) -> int:
+    """Reduce every file, print a line for each as it settles; return the exit code."""
+    from ..batch import run_inline, run_local
+    from ..batch.calls import Call
+    from ..batch.run import call_with_warnings, file_result
+    from ..reduce import reduce_file
+
+    with tempfile.TemporaryDirectory(prefix="quantize-") as scratch:
+        staged = [_stage(f, Path(scratch)) for f in files]
+        calls = [Call(call_with_warnings, (reduce_file, src, out), options)
+                 for src, out in staged]
+        codes: list[ExitCode] = []
+
+        def settle(index: int, outcome: Any) -> None:
+            src, out = staged[index]
+            result = file_result(Path(src), None if out is None else Path(out), outcome)
+            codes.append(result.exit_code)
+            _show(files[index], result, quality, as_json)
+            if result.status == "ok" and files[index].to_stdout:
+                _write_stdout(Path(out).read_bytes())
+
+        try:
+            if workers == 1:
+                run_inline(calls, settle)
+            else:
+                run_local(calls, settle, jobs=workers)
+        except KeyboardInterrupt:
+            fail("interrupted; files already reported are done", ExitCode.INTERRUPTED)
+    failed = {code for code in codes if code != ExitCode.OK}
+    if not failed:
+        return ExitCode.OK
+    return failed.pop() if len(failed) == 1 else ExitCode.FAILED
+
+
+def _stage(f: _File, scratch: Path) -> tuple[str, str | None]:
+    """The paths reduce_file sees: stdin saved to a scratch file, stdout written to one."""
+    src = f.input
+    if src == STDIO:
+        src = str(scratch / "stdin")
+        Path(src).write_bytes(sys.stdin.buffer.read())
+    out = str(scratch / "stdout.png") if f.to_stdout else f.output
+    return src, out
+
+
+def _write_stdout(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _show(f: _File, result: Any, quality: float | None, as_json: bool) -> None:
+    """One line for the file: the summary (stderr when stdout carries the image), or the error."""
+    for message in result.record.get("warnings", ()):
+        typer.echo(f"quantize: warning: {f.input}: {message}", err=True)
+    if result.status != "ok":
+        typer.echo(f"quantize: error: {_printable(f.input)}: {result.reason}", err=True)
+        return
+    record = {k: v for k, v in result.record.items() if k != "warnings"}
+    if f.input == STDIO:
+        record["input"] = STDIO
+    if f.to_stdout:
+        record["output"] = STDIO
+    line = json.dumps(record) if as_json else _summary(record, quality)
+    typer.echo(line, err=f.to_stdout)
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

@@ -11,19 +11,16 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
-from ..features import DEFAULT_WEIGHTS, GROUPS
 from ..io import DEFAULT_MAX_PIXELS
-from ..segment import OUTPUT_FILES, segment_file
 from . import MaxPixelsOption, SeedOption, app, user_errors
 
-_DEFAULTS = ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
-
-_EPILOG = f"""\b
-Writes into OUTDIR: {", ".join(OUTPUT_FILES)}.
+_EPILOG = """\b
+Writes into OUTDIR: {outputs}.
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
@@ -32,7 +29,7 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   texture    local texture: grain, contrast and direction
 A group's share of the distances k-means minimises is its weight, so 1 means
 "as influential as colour" on any image; 0 switches a group off.
-Defaults: {_DEFAULTS}.
+Defaults: {defaults}.
 \b
 Examples:
   quantize segment photo.jpg                        # 8 clusters -> photo.segments/
@@ -45,7 +42,28 @@ Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 """
 
 
-@app.command("segment", epilog=_EPILOG)
+def _weight_defaults() -> str:
+    from ..features import DEFAULT_WEIGHTS, GROUPS
+
+    return ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
+
+
+class _SegmentCommand(TyperCommand):
+    """Builds the help's epilog from the segmentation modules only when help is shown.
+
+    Importing them (and SciPy with them) for every ``quantize`` call would make
+    ``quantize reduce`` and ``quantize --version`` pay for segmentation.
+    """
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from ..segment import OUTPUT_FILES
+
+        self.epilog = _EPILOG.format(outputs=", ".join(OUTPUT_FILES),
+                                     defaults=_weight_defaults())
+        super().format_help(ctx, formatter)
+
+
+@app.command("segment", cls=_SegmentCommand)
 def segment_command(
     input: Annotated[Path, typer.Argument(
         help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).", show_default=False)],
@@ -58,8 +76,8 @@ def segment_command(
     space: Annotated[str, typer.Option(
         "--space", help="Colour space of the color feature: lab or rgb.")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
-        "-w", "--weight", help=f"Feature weight NAME=VALUE, repeatable; names: "
-        f"{', '.join(GROUPS)}. Defaults: {_DEFAULTS}.", show_default=False)] = None,
+        "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
+        "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", help="Merge regions smaller than PX pixels into their most "
         "similar neighbour (default: 1/1000 of the image; 0 keeps all).",
@@ -73,6 +91,8 @@ def segment_command(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions by k-means on colour, texture and position."""
+    from ..segment import segment_file
+
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
     with user_errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -108,6 +128,8 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         except ValueError:
             number = None
         if number is None or not name:
+            from ..features import GROUPS
+
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
                              f"of {', '.join(GROUPS)}, e.g. -w texture=2")
         if name in parsed:

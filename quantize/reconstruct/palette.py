@@ -2,9 +2,10 @@
 
 - ``palette_order`` gives the deterministic order of a fitted palette: most
   pixels first, then darker first, then by colour code;
-- ``diffuse_errors`` maps an image onto a palette with Floyd-Steinberg error
-  diffusion, damped per pixel, in any feature space; ``local_contrast`` is the
-  measure the damping is usually built from;
+- ``dither_indices`` maps an image onto a palette with Floyd-Steinberg error
+  diffusion of a given strength, damped at edges, in texture and on pixels
+  already in the palette; ``diffuse_errors`` is its core (any feature space,
+  any per-pixel strength) and ``local_contrast`` the damping's measure;
 - ``indexed_image`` builds the mode "P" PIL image (with a transparent entry).
 
 Palette files are read and written by :mod:`quantize.palette_files`; its
@@ -16,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .._kernels import pack_rgb, srgb_to_lab
+from .._kernels import nearest, pack_rgb, srgb_to_lab
+from ..colors import features_of
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
 
-__all__ = ["PALETTE_FORMATS", "check_palette_path", "diffuse_errors", "indexed_image",
-           "local_contrast", "palette_order", "read_palette", "write_palette"]
+__all__ = ["PALETTE_FORMATS", "check_palette_path", "diffuse_errors", "dither_indices",
+           "indexed_image", "local_contrast", "palette_order", "read_palette", "write_palette"]
 
 
 # --------------------------------------------------------------------------
@@ -44,6 +46,69 @@ def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if palette.shape[1] == 4:
         keys.insert(1, -palette[:, 3].astype(np.int64))
     return np.lexsort(keys)
+
+
+# Dithering damps the error diffusion: it fades out as the local contrast (3 x 3
+# max - min of the grey level, 0..255) rises from _CONTRAST_FADE to
+# _CONTRAST_STOP, and pixels within _EXACT (feature units) of their nearest
+# entry take no error. Chosen on four scikit-image photos outside the benchmark
+# set (hubble_deep_field, immunohistochemistry, retina, colorwheel) by blurred
+# PSNR and PNG bytes against pngquant's default dithering.
+_CONTRAST_FADE, _CONTRAST_STOP = 6.0, 24.0
+_EXACT = 4.0
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, *,
+                   alpha: np.ndarray | None = None, space: str = "rgb") -> np.ndarray:
+    """Map an image onto a palette with damped Floyd-Steinberg error diffusion.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) ndarray of uint8
+        The pixels.
+    palette : (k, 3) or (k, 4) ndarray of uint8
+        The entries; a fourth column is straight alpha (then the image is
+        matched premultiplied, with ``alpha``).
+    strength : float
+        Share of the error diffused, 0..1; 0 gives every pixel its nearest entry.
+    alpha : (H, W) ndarray of uint8, optional
+        Opacity of the pixels (None: opaque).
+    space : {"rgb", "lab"}
+        Space the error is measured and diffused in (the palette's fitting space).
+
+    Returns
+    -------
+    (H, W) ndarray of uint8 (uint16 beyond 256 entries)
+        Entry of every pixel.
+
+    Notes
+    -----
+    The error diffused into a pixel is scaled by ``strength``, fading to 0 where
+    the local contrast is high (edges and texture hide banding; noise there only
+    costs bytes) and on pixels whose colour is already (nearly) an entry, so
+    flat areas in a palette colour stay clean. Prior validation is assumed.
+    """
+    h, w = rgb.shape[:2]
+    pal = np.asarray(palette, dtype=np.uint8)
+    colors = rgb.reshape(-1, 3)
+    if pal.shape[1] == 4:
+        a = np.full(h * w, 255, np.uint8) if alpha is None else alpha.ravel()
+        colors = np.column_stack([colors, a])
+    features = features_of(colors, space)
+    entries = features_of(pal, space)
+    plain = nearest(features, entries)
+    off = features - entries[plain]
+    exact = np.einsum("ij,ij->i", off, off).reshape(h, w) <= _EXACT ** 2
+    gray = rgb.astype(np.float32) @ _LUMA
+    if alpha is not None:
+        gray *= alpha / np.float32(255.0)
+    fade = np.clip((_CONTRAST_STOP - local_contrast(gray)) / (_CONTRAST_STOP - _CONTRAST_FADE),
+                   0.0, 1.0)
+    fade[exact] = 0.0
+    scale = (float(strength) * fade).astype(np.float32)
+    out = diffuse_errors(features.reshape(h, w, -1), entries, scale)
+    return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
 
 
 # Error diffusion: Floyd and Steinberg's weights to the right, below-left, below

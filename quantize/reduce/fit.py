@@ -9,9 +9,10 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    their total pixel count as weight.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
    the counts as sample weights.
-3. **Exact pass.** A weighted Lloyd step over *all* distinct colours makes each
-   centre the exact mean of the colours nearest to it, as k-means over every
-   pixel would.
+3. **Exact passes.** Weighted Lloyd passes over *all* distinct colours (the
+   kernel's, which skip colours whose label cannot change) until almost no
+   label changes, so each centre is the mean of the colours nearest to it, as
+   k-means over every pixel would end.
 4. **Palette.** Centres are rounded to sRGB (or replaced by the cluster's
    medoid with ``exact_colors``), duplicates dropped, and every distinct colour
    mapped to its nearest entry.
@@ -22,16 +23,15 @@ Prior validation is assumed below :func:`fit_palette`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
 
-from .._kernels import group_sums, lab_to_srgb, lloyd_update, nearest, srgb_to_lab
+from .._kernels import group_sums, lab_to_srgb, lloyd, nearest
 from .._validation import Seed, check_choice, check_int, check_seed
-from ..colors import merge_colors
+from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..kmeans import MiniBatchKMeans
 from ..reconstruct.palette import palette_order
 
@@ -48,62 +48,19 @@ DEFAULT_COLORS = 16
 # on their 4 x 4 x 4-level cells (at most 2**18 points).
 DIRECT_FIT_MAX = 1 << 14
 CELL_SHIFT = 2
-# The fit on the summary: runs from different seeds (the best is kept) and full
-# Lloyd passes after the core's own polish.
-SUMMARY_N_INIT = 1
+# The fit on the summary: runs from different seeds (the best is kept; one run
+# ends in a worse local optimum than scikit-learn's KMeans on about a third of
+# photos at k=16, by up to 0.15 dB) and full Lloyd passes after the core's own polish.
+SUMMARY_N_INIT = 3
 SUMMARY_REFINE = 2
+# Then weighted Lloyd passes over all distinct colours, until at most this share
+# of them changes label in a pass.
+EXACT_PASSES = 10
+EXACT_SETTLED = 1e-4
 
 
 class ColorCountWarning(UserWarning):
     """The image has fewer distinct colours than the palette size asked for."""
-
-
-def _rgb_features(colors: np.ndarray) -> np.ndarray:
-    return colors.astype(np.float32)
-
-
-#: Clustering features of ``(m, 3)`` uint8 colours, by space name.
-FEATURES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "rgb": _rgb_features,
-    "lab": srgb_to_lab,
-}
-
-
-# In Lab, alpha is scaled to the range of lightness (0..100) before clustering.
-_LAB_ALPHA_SCALE = 100.0 / 255.0
-
-
-def features_of(colors: np.ndarray, space: str) -> np.ndarray:
-    """Clustering features ``(m, d)`` float32 of ``(m, 3)`` or straight-alpha ``(m, 4)`` colours.
-
-    Colours with alpha are clustered premultiplied: the colour features scaled
-    by ``alpha / 255``, then alpha itself (0..255 in RGB, 0..100 in Lab), so a
-    faint pixel's colour weighs as little as it shows.
-    """
-    rgb = FEATURES[space](np.ascontiguousarray(colors[:, :3]))
-    if colors.shape[1] == 3:
-        return rgb
-    a = colors[:, 3].astype(np.float32)
-    out = np.empty((colors.shape[0], 4), dtype=np.float32)
-    np.multiply(rgb, (a / 255.0)[:, None], out=out[:, :3])
-    out[:, 3] = a * _LAB_ALPHA_SCALE if space == "lab" else a
-    return out
-
-
-def premultiply(colors: np.ndarray) -> np.ndarray:
-    """Premultiplied float64 copy of straight-alpha ``(m, 4)`` uint8 colours (``(m, 3)``: as is)."""
-    out = colors.astype(np.float64)
-    if colors.shape[1] == 4:
-        out[:, :3] *= out[:, 3:] / 255.0
-    return out
-
-
-def lab_of(colors: np.ndarray) -> np.ndarray:
-    """CIE Lab ``(m, 3)`` float32 of colours; with alpha, of the colour composited on black."""
-    if colors.shape[1] == 3:
-        return srgb_to_lab(colors)
-    shown = np.clip(np.rint(premultiply(colors)[:, :3]), 0, 255).astype(np.uint8)
-    return srgb_to_lab(shown)
 
 
 @dataclass(frozen=True)
@@ -224,8 +181,8 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     if colors.shape[0] <= k:
         return colors.copy(), np.arange(colors.shape[0])
     centers = _fit_centers(colors, counts, features, k, rng)
-    labels = nearest(features, centers)
-    centers = lloyd_update(features, counts, labels, centers, empty="keep")
+    centers, labels, _ = lloyd(features, counts, centers, EXACT_PASSES,
+                               max_changed=EXACT_SETTLED, empty="keep")
     if exact_colors:
         palette = colors[_medoids(features, labels, centers)]
     else:
@@ -294,7 +251,7 @@ def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
     """
     if channels == 3:
         return to_srgb(centers, space)
-    scale = _LAB_ALPHA_SCALE if space == "lab" else 1.0
+    scale = LAB_ALPHA_SCALE if space == "lab" else 1.0
     alpha = np.clip(np.rint(centers[:, 3] / scale), 1, 255)
     straight = centers[:, :3] / (alpha / 255.0)[:, None]
     out = np.empty((centers.shape[0], 4), dtype=np.uint8)

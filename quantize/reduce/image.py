@@ -21,7 +21,7 @@ from .._kernels import nearest, pack_rgb, unpack_rgb
 from .._validation import Seed, check_seed
 from ..colors import code_histogram
 from ..io import as_rgba
-from ..reconstruct.palette import diffuse_errors, local_contrast, palette_order
+from ..reconstruct.palette import dither_indices, palette_order
 from .fit import (
     DEFAULT_COLORS,
     Histogram,
@@ -36,14 +36,6 @@ from .quality import search_quality
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 __all__ = ["reduce_colors"]
-
-# Dithering: the local contrast (3 x 3 max - min of the grey level, 0..255)
-# from which error diffusion fades out, and where it stops; pixels whose own
-# colour lies within _EXACT of their entry take no error.
-_CONTRAST_FADE, _CONTRAST_STOP = 12.0, 40.0
-_EXACT = 1.5
-_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-
 
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
@@ -117,22 +109,24 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         # A given palette is matched here; with alpha, a faint colour may also go to
         # the transparent entry.
         labels = nearest(hist.features, features_of(entries, opts.space))
-    dithered = opts.dither > 0 and pal.shape[0] > 0
-    if dithered:
-        flat = _dithered(rgb, alpha, pixels, hist, entries, labels, opts)
-        return _result(pal, flat, pixels, hist, opts, fidelity=Fidelity(
+    k = pal.shape[0]
+    if opts.dither > 0 and k > 0:
+        flat = _dithered(rgb, alpha, pixels, entries, opts)
+        drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
+        shares = np.bincount(drawn, minlength=k + 1)[:k] / max(drawn.size, 1)
+        return _result(pal, flat, shares, pixels, opts, fidelity=Fidelity(
             None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible))
-    return _result(pal, pixels.indices(labels, len(entries)), pixels, hist, opts,
+    counts = entry_weights(labels, hist.counts, len(entries))[:k]
+    return _result(pal, pixels.indices(labels, len(entries)),
+                   counts / max(hist.counts.sum(), 1), pixels, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
                                      hidden=pixels.hidden))
 
 
-def _result(pal: np.ndarray, indices: np.ndarray, pixels: _Counted, hist: Histogram,
+def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, pixels: _Counted,
             opts: Options, fidelity: Fidelity) -> ReduceResult:
-    """Assemble the result; shares are of the visible pixels drawn with each entry."""
+    """Assemble the result; ``shares`` are of the visible pixels drawn with each entry."""
     k = pal.shape[0]
-    drawn = indices.ravel() if pixels.visible is None else indices[pixels.visible]
-    shares = np.bincount(drawn, minlength=k + 1)[:k] / max(drawn.size, 1)
     transparent = k if pixels.hidden else None
     alpha = None if pal.shape[1] == 3 else np.ascontiguousarray(pal[:, 3])
     return ReduceResult(np.ascontiguousarray(pal[:, :3]), indices, shares, transparent,
@@ -234,44 +228,10 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
 # --------------------------------------------------------------------------
 
 
-def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted, hist: Histogram,
-              entries: np.ndarray, labels: np.ndarray, opts: Options) -> np.ndarray:
+def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
+              entries: np.ndarray, opts: Options) -> np.ndarray:
     """``(H, W)`` indices by damped error diffusion in the fitting space."""
-    h, w = pixels.shape
-    plain = pixels.indices(labels, len(entries))
-    table = features_of(entries, opts.space)
-    rows = pixels.row_of()
-    features = np.zeros((h * w, table.shape[1]), dtype=np.float32)
-    if pixels.visible is None:
-        features[:] = hist.features[rows]
-    else:
-        features[pixels.visible.ravel()] = hist.features[rows]
-    features = features.reshape(h, w, -1)
-    strength = _dither_strength(rgb, alpha, features, table[plain], opts)
-    flat = diffuse_errors(features, table, strength)
-    out = flat.astype(plain.dtype)
+    out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out
-
-
-def _dither_strength(rgb: np.ndarray, alpha: np.ndarray | None, features: np.ndarray,
-                     nearest_entry: np.ndarray, opts: Options) -> np.ndarray:
-    """Per-pixel share ``(H, W)`` of the error diffused into each pixel.
-
-    ``opts.dither`` where the image is smooth, fading to 0 as the local contrast
-    of the grey level rises from ``_CONTRAST_FADE`` to ``_CONTRAST_STOP`` (edges
-    and texture hide banding, and dithering them only costs bytes), and 0 on
-    pixels whose colour is (nearly) a palette entry already.
-    """
-    gray = rgb.astype(np.float32) @ _LUMA
-    if alpha is not None:
-        gray *= alpha / np.float32(255.0)
-    contrast = local_contrast(gray)
-    fade = np.clip((_CONTRAST_STOP - contrast) / (_CONTRAST_STOP - _CONTRAST_FADE), 0.0, 1.0)
-    off = features - nearest_entry
-    exact = np.einsum("ijk,ijk->ij", off, off) <= _EXACT ** 2
-    fade[exact] = 0.0
-    if alpha is not None:
-        fade[alpha == 0] = 0.0
-    return (opts.dither * fade).astype(np.float32)

@@ -1,0 +1,66 @@
+"""The ``quantize`` command group: --version, usage errors, and what a call imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import quantize
+from quantize.cli import app
+
+runner = CliRunner()
+
+HEAVY = ("scipy", "skimage", "rich", "dask", "distributed")
+
+
+def test_version_prints_the_package_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"quantize {quantize.__version__}\n"
+
+
+def test_no_arguments_show_help_and_exit_2():
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Usage:" in result.stdout and "reduce" in result.stdout and "batch" in result.stdout
+
+
+def test_an_unknown_command_is_one_line():
+    result = runner.invoke(app, ["paint"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("quantize: error: No such command 'paint'")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The heavy modules a fresh interpreter has loaded after running ``code``."""
+    probe = (f"import sys\n{code}\n"
+             f"print(__import__('json').dumps([m for m in {HEAVY!r} if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _cli(*argv: str) -> str:
+    return (f"sys.argv = ['quantize', *{list(argv)!r}]\n"
+            "from quantize.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["reduce", "--help"],
+                                  ["batch", "--help"], ["segment", "--help"]])
+def test_the_command_line_adds_no_heavy_import_of_its_own(argv):
+    """Whatever ``import quantize`` loads, the CLI adds neither rich, dask nor SciPy."""
+    base = _loaded_after("import quantize")
+    assert _loaded_after(_cli(*argv)) - base == set()
+
+
+@pytest.mark.xfail(strict=True, reason="quantize/__init__.py imports quantize.segment, which "
+                   "imports SciPy and scikit-image; remove this mark when it no longer does")
+@pytest.mark.parametrize("argv", [["--version"], ["reduce", "--help"]])
+def test_version_and_reduce_help_load_numpy_and_pillow_only(argv):
+    assert _loaded_after(_cli(*argv)) == set()

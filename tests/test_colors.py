@@ -1,0 +1,65 @@
+"""quantize.colors: histograms, merged weights, clustering features and premultiplied alpha."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.colors import (
+    LAB_ALPHA_SCALE,
+    color_histogram,
+    features_of,
+    lab_of,
+    merge_colors,
+    premultiply,
+    srgb_to_lab,
+)
+
+
+def test_merge_colors_adds_the_weights_of_repeated_colours(rng):
+    colors = rng.integers(0, 4, (200, 3), dtype=np.uint8)  # many repeats
+    counts = rng.random(200)
+    merged, totals = merge_colors(colors, counts)
+    assert len(np.unique(merged, axis=0)) == len(merged)
+    for c, t in zip(merged, totals, strict=True):
+        assert t == pytest.approx(counts[(colors == c).all(axis=1)].sum())
+    assert totals.sum() == pytest.approx(counts.sum())
+
+
+def test_merge_colors_agrees_with_the_histogram_of_repeated_pixels(rng):
+    colors = rng.integers(0, 3, (50, 3), dtype=np.uint8)
+    counts = rng.integers(1, 5, 50)
+    merged, totals = merge_colors(colors, counts)
+    hist_colors, hist_counts = color_histogram(np.repeat(colors, counts, axis=0))
+    assert np.array_equal(merged, hist_colors) and np.array_equal(totals, hist_counts)
+
+
+def test_rgb_features_are_the_values_and_lab_features_are_lab(rng):
+    colors = rng.integers(0, 256, (20, 3), dtype=np.uint8)
+    assert np.array_equal(features_of(colors, "rgb"), colors.astype(np.float32))
+    assert np.array_equal(features_of(colors, "lab"), srgb_to_lab(colors))
+
+
+@pytest.mark.parametrize("space, scale", [("rgb", 1.0), ("lab", LAB_ALPHA_SCALE)])
+def test_rgba_features_are_premultiplied_with_alpha_last(rng, space, scale):
+    rgba = rng.integers(0, 256, (20, 4), dtype=np.uint8)
+    got = features_of(rgba, space)
+    colour = features_of(rgba[:, :3], space)
+    assert got.shape == (20, 4)
+    assert np.allclose(got[:, :3], colour * rgba[:, 3:] / 255.0, atol=1e-4)
+    assert np.allclose(got[:, 3], rgba[:, 3] * scale)
+
+
+def test_fully_transparent_colours_have_the_same_features_whatever_their_rgb():
+    clear = np.array([[255, 0, 255, 0], [0, 0, 0, 0], [12, 200, 7, 0]], np.uint8)
+    for space in ("rgb", "lab"):
+        assert np.allclose(features_of(clear, space), 0.0, atol=1e-5)
+
+
+def test_premultiply_and_lab_of_show_colours_over_black():
+    rgba = np.array([[200, 100, 50, 255], [200, 100, 50, 51], [9, 9, 9, 0]], np.uint8)
+    pre = premultiply(rgba)
+    assert pre.tolist() == [[200, 100, 50, 255], [40, 20, 10, 51], [0, 0, 0, 0]]
+    shown = np.array([[200, 100, 50], [40, 20, 10], [0, 0, 0]], np.uint8)
+    assert np.array_equal(lab_of(rgba), srgb_to_lab(shown))
+    assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
