@@ -391,3 +391,28 @@ def test_palette_in_and_palette_out(tmp_path, anim):
     lines = (tmp_path / "pal.hex").read_text().split()
     assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
                                                             "1eaa28"]
+
+
+def stored_boxes(path) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) of the pixels each GIF frame stores."""
+    boxes = []
+    with Image.open(path) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            boxes.append(tuple(im.dispose_extent))
+    return boxes
+
+
+def test_gif_frames_store_only_what_changed(tmp_path):
+    frames = moving_square(3)
+    frames.append(frames[2].copy())
+    frames[3][15, 15] = np.array(WHITE) - 1  # changed in the input, not after 4 colours
+    src = save_animation(tmp_path / "in.gif", frames, duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    # The square moves two pixels right each frame: a box over its old and new place;
+    # the repeated frame is one transparent pixel.
+    assert stored_boxes(out) == [(0, 0, 16, 16), (4, 4, 10, 8), (6, 4, 12, 8), (0, 0, 1, 1)]
+    assert count_frames(out) == 4
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert np.array_equal(a[:15, :15], b[:15, :15])

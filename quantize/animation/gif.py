@@ -8,13 +8,16 @@ Pillow's (``Image.tobytes("gif", ...)``).
 For every frame after the first, the writer keeps the canvas a viewer has
 before drawing it (the previous frame after its disposal) and writes only the
 bounding box of the pixels that differ. Inside that box, pixels that already
-show the right colour are given a transparent index, which leaves them as they
-are and turns them into long runs that LZW compresses well. That index is the
-animation's own transparent entry when it has one, otherwise any entry of the
-colour table that none of the changed pixels uses (the table is padded to a
-power of two, so there often is one for free). A frame identical to the one on
-screen is still written, as one transparent pixel, so frame count and
-durations are kept exactly.
+show the right colour may be given a transparent index, which leaves them as
+they are: in static areas that makes long runs LZW compresses well, but among
+changed pixels it breaks runs, so each box is encoded both ways and the
+smaller kept. That index is the animation's own transparent entry when it has
+one (then marking is required), otherwise the lowest entry of the colour table
+that none of the changed pixels uses (the table is padded to a power of two,
+so there often is one for free). Each frame's LZW codes start at the fewest
+bits that hold its largest index. A frame identical to the one on screen is
+still written, as one transparent pixel, so frame count and durations are kept
+exactly.
 
 A pixel can only become transparent again by being cleared: when a frame needs
 that and the previous frame's disposal would not do it, the previous frame is
