@@ -5,20 +5,19 @@ Usage: python samples/demo.py SAMPLES_DIR OUT_DIR
 1. ``quantize reduce`` on every photo, twice: 16 colours (palette saved as a
    GIMP palette) and the fewest colours with a mean CIEDE2000 of at most 3
    -> ``OUT_DIR/reduce/``.
-2. ``quantize segment`` on two photos -> ``OUT_DIR/segment/<stem>/`` (region
-   labels, mean-colour image, borders, overlay, segments.json).
-3. A batch over the whole folder (16 colours per photo) -> ``OUT_DIR/batch/``,
-   reported as one HTML page, ``OUT_DIR/index.html``.
+2. ``quantize segment --edges`` on two photos -> ``OUT_DIR/segment/<stem>/``
+   (region labels, mean-colour image, borders, overlay, the edge-strength map
+   edges.png, segments.json).
+3. ``quantize batch`` over the whole folder (16 colours per photo) ->
+   ``OUT_DIR/batch/``, reported with ``--html`` as one page, ``OUT_DIR/index.html``.
 
-Every step runs the real command (or the public batch API) and overwrites the
-outputs of a previous demo.
+Every step runs the real command and overwrites the outputs of a previous demo.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff"}
@@ -54,31 +53,13 @@ def reduce_all(images: list[Path], out: Path) -> int:
 def segment_some(images: list[Path], out: Path) -> int:
     failures = 0
     for path in (p for p in images if p.stem in SEGMENTED):
-        failures += not run("segment", path, "-k", 6, "-o", out / path.stem, "--force")
+        failures += not run("segment", path, "--edges", "-o", out / path.stem, "--force")
     return failures
 
 
 def batch_with_report(samples: Path, out: Path, report: Path) -> int:
     """Reduce every photo of ``samples`` in parallel; write the HTML report."""
-    from quantize.batch import BatchSummary, plan_batch, reduce_mode, run_batch
-    from quantize.report_html import write_html_report
-
-    print(f"$ quantize batch {samples} -o {out} -k 16 --force  (then the HTML report)",
-          flush=True)
-    start = time.perf_counter()
-    plan = plan_batch(samples, out, reduce_mode(), options={"n_colors": 16, "seed": 0},
-                      force=True)
-    summary = BatchSummary(plan.total)
-    results = run_batch(plan, on_result=lambda r: (summary.add(r), _show(r)))
-    summary.seconds = time.perf_counter() - start
-    write_html_report(report, results, summary, mode="reduce")
-    return summary.failed
-
-
-def _show(result) -> None:
-    psnr = result.record.get("psnr")
-    detail = result.reason or ("lossless" if psnr is None else f"PSNR {psnr:.2f} dB")
-    print(f"  {result.status:7} {result.input.name}: {detail}", flush=True)
+    return int(not run("batch", samples, "-o", out, "-k", 16, "--force", "--html", report))
 
 
 def main(samples: Path, out: Path) -> int:
