@@ -495,3 +495,11 @@ def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
     order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
     assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
+
+
+def test_thumbnail_kind_is_checked(tmp_path):
+    from quantize.report_images import thumbnail_uri
+
+    Image.fromarray(quadrants()).save(tmp_path / "q.png")
+    with pytest.raises(ValueError, match=r"kind='mosaic' is not valid; expected one of"):
+        thumbnail_uri(tmp_path / "q.png", 64, kind="mosaic")

@@ -1,0 +1,170 @@
+"""Images for the HTML batch report: palette shares and embedded thumbnails.
+
+:func:`read_palette_shares` counts the colours of an image with at most 256 of
+them (a reduced output). :func:`thumbnail_uri` shrinks an image into a
+``data:`` URI, in one of three ways: a photo smoothly (JPEG), a reduced image
+at the nearest pixel so it shows only palette colours (indexed PNG), and a
+segmentation overlay smoothly with its one-pixel borders redrawn from the
+segment folder's ``boundaries.png``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io as _io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from ._validation import check_choice
+from .errors import ImageReadError
+from .io import DEFAULT_MAX_PIXELS, load_image
+
+__all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "read_palette_shares",
+           "thumbnail_uri"]
+
+#: File of a segment output folder marking border pixels (redrawn on overlay thumbnails).
+BOUNDARIES_NAME = "boundaries.png"
+_JPEG_QUALITY = 82
+
+Kind = Literal["photo", "reduced", "overlay"]
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One palette entry: ``hex`` "#rrggbb", ``alpha`` 0..255, ``share`` of pixels."""
+
+    hex: str
+    alpha: int
+    share: float
+
+
+def read_palette_shares(path: str | os.PathLike[str], *,
+                        max_pixels: int | None = DEFAULT_MAX_PIXELS) -> list[Swatch]:
+    """The colours of an image with at most 256 of them, most used first.
+
+    Returns an empty list when the image has more than 256 colours (e.g. a
+    JPEG output).
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` cannot be read as an image.
+    """
+    im, _ = _loaded_pil(Path(path), max_pixels)
+    colors = im.getcolors(256)
+    if colors is None:
+        return []
+    counts: dict[tuple[str, int], int] = {}
+    for count, color in colors:
+        alpha = color[3] if len(color) == 4 else 255
+        # fully transparent pixels are one entry, whatever their colour
+        key = ("#000000", 0) if alpha == 0 else ("#{:02x}{:02x}{:02x}".format(*color[:3]), alpha)
+        counts[key] = counts.get(key, 0) + count
+    total = sum(counts.values())
+    swatches = [Swatch(hex_, alpha, n / total) for (hex_, alpha), n in counts.items()]
+    return sorted(swatches, key=lambda s: (-s.share, s.hex, s.alpha))
+
+
+def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS) -> str:
+    """The image at ``path`` shrunk to at most ``size`` pixels a side, as a ``data:`` URI.
+
+    ``kind`` is "photo" (smooth, JPEG), "reduced" (nearest pixel, indexed PNG)
+    or "overlay" (smooth, borders redrawn from ``boundaries.png`` beside it).
+    Images smaller than ``size`` keep their size.
+
+    Raises
+    ------
+    ImageReadError
+        If the image cannot be read (or is larger than ``max_pixels``).
+    ValueError
+        If ``kind`` is unknown.
+    """
+    kind = check_choice(kind, "kind", THUMBNAIL_KINDS)
+    return _encode(*_THUMBNAILERS[kind](Path(path), size, max_pixels))
+
+
+def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.ndarray]:
+    """The image as upright sRGB (RGB or RGBA) and its RGB pixels."""
+    loaded = load_image(path, max_pixels=max_pixels)
+    im = Image.fromarray(loaded.rgb)
+    if loaded.alpha is not None:
+        im.putalpha(Image.fromarray(loaded.alpha))
+    return im, loaded.rgb
+
+
+def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
+    """A photo shrunk smoothly, for a JPEG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    return im, "photo"
+
+
+def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """A reduced image sampled at the nearest pixel: only palette colours, for a PNG."""
+    im, _ = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.NEAREST)
+    return im, "flat"
+
+
+def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
+                       ) -> tuple[Image.Image, str]:
+    """The overlay shrunk smoothly, with its borders redrawn one pixel wide.
+
+    Shrinking would fade one-pixel borders to a tint; the segment folder's
+    ``boundaries.png`` says where they are, and the overlay what colour they have.
+    """
+    im, rgb = _loaded_pil(path, max_pixels)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    try:
+        mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
+    except ImageReadError:
+        return im, "overlay"
+    if mask.shape != rgb.shape[:2] or not mask.any():
+        return im, "overlay"
+    color = np.median(rgb[mask], axis=0).astype(np.uint8)
+    scale = rgb.shape[1] / im.width
+    # a border crossing a box of side s covers about s of its s*s pixels
+    cover = np.asarray(Image.fromarray(mask.astype(np.float32)).resize(im.size,
+                                                                       Image.Resampling.BOX))
+    pixels = np.array(im)
+    pixels[cover >= 0.4 / scale, :3] = color
+    return Image.fromarray(pixels), "overlay"
+
+
+_THUMBNAILERS = {"photo": _photo_thumbnail, "reduced": _reduced_thumbnail,
+                 "overlay": _overlay_thumbnail}
+#: The ways :func:`thumbnail_uri` can shrink an image.
+THUMBNAIL_KINDS = tuple(_THUMBNAILERS)
+
+
+def _encode(im: Image.Image, kind: str) -> str:
+    """``data:`` URI: JPEG for photos (4:4:4 chroma for overlays), else a PNG."""
+    buffer = _io.BytesIO()
+    if im.mode == "RGB" and kind != "flat":
+        im.save(buffer, format="JPEG", quality=_JPEG_QUALITY,
+                subsampling=0 if kind == "overlay" else 2)
+        mime = "jpeg"
+    else:
+        _indexed_if_few_colors(im).save(buffer, format="PNG")
+        mime = "png"
+    return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+def _indexed_if_few_colors(im: Image.Image) -> Image.Image:
+    """The same pixels as a palette image when it has at most 256 colours (smaller PNG)."""
+    if im.mode not in ("RGB", "RGBA") or im.getcolors(256) is None:
+        return im
+    shifts = np.array([24, 16, 8, 0] if im.mode == "RGBA" else [16, 8, 0], np.uint32)
+    codes = np.bitwise_or.reduce(np.asarray(im).astype(np.uint32) << shifts, axis=-1)
+    values, inverse = np.unique(codes, return_inverse=True)
+    palette = ((values[:, None] >> shifts) & 0xFF).astype(np.uint8)
+    indexed = Image.fromarray(inverse.reshape(codes.shape).astype(np.uint8), mode="P")
+    indexed.putpalette(palette.tobytes(), rawmode=im.mode)
+    return indexed
