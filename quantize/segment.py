@@ -83,15 +83,15 @@ _MAJORITY_PER_SIDE = 64
 # Superpixels: about this many on the working copy, their compactness (a
 # distance of one cell side weighs as a Lab difference of this much, at the
 # default xy weight) and the local k-means passes.
-_SUPERPIXELS = 1000
+_SUPERPIXELS = 600
 _MIN_STEP = 6
 _COMPACTNESS = 10.0
 _SUPERPIXEL_PASSES = 4
 # Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
 # border against the difference of the region means, and the power of the
 # smaller region's share of the image.
-_EDGE_WEIGHT = 1.0
-_SIZE_POWER = 0.25
+_EDGE_WEIGHT = 0.3
+_SIZE_POWER = 0.15
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
 #: The border strength at which the default segmentation cuts the hierarchy.
