@@ -151,3 +151,16 @@ def test_import_quantize_loads_no_scipy_or_skimage():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_large_image_goes_through_the_working_copy(rng):
+    # 2100 pixels wide: the hierarchy is built on a copy downscaled 3x.
+    from quantize.metrics import adjusted_rand_index
+
+    img, truth = quadrants(rng, (300, 2100))
+    result = segment(img, regions=4)
+    assert result.labels.shape == (300, 2100) and result.n_regions == 4
+    assert adjusted_rand_index(result.labels, truth) > 0.99
+    strength = boundary_map(img)
+    assert strength.shape == (300, 2100)
+    assert strength[:, 1049:1052].max() == strength.max()
