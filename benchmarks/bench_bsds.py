@@ -46,7 +46,6 @@ import multiprocessing as mp
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 

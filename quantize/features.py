@@ -340,7 +340,9 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
 
 
 def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
-    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``, in Lab units per pixel.
+    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``.
+
+    In Lab units per pixel.
 
     Each plane is smoothed by a Gaussian of ``sigma`` pixels and differentiated
     by central differences; the result is the root of the summed squares.

@@ -56,8 +56,8 @@ from .features import (
     check_weights,
     edge_strength,
     feature_array,
-    region_planes,
     lab_planes,
+    region_planes,
     texture_planes,
 )
 from .io import as_rgba

@@ -93,7 +93,7 @@ def test_coarser_cuts_are_unions_of_finer_ones(rng):
     img[:, 32:] //= 3
     tree = _build_hierarchy(img, _weights())
     cuts = [tree.cut(n) for n in (30, 12, 5, 2, 1)]
-    for fine, coarse in zip(cuts, cuts[1:]):
+    for fine, coarse in zip(cuts[:-1], cuts[1:], strict=True):
         # Each fine region maps to exactly one coarse region.
         pairs = np.unique(np.stack([fine, coarse], axis=1), axis=0)
         assert np.unique(pairs[:, 0]).size == pairs.shape[0]
