@@ -46,7 +46,6 @@ import multiprocessing as mp
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -300,7 +299,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split", choices=("train", "val"), default="val")
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--thresholds", type=int, default=49,
+    parser.add_argument("--thresholds", type=int, default=30,
                         help="levels of the soft map, i / (n + 1)")
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     parser.add_argument("--check-matching", type=int, default=0, metavar="N",

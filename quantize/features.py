@@ -39,11 +39,12 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
+from . import _kernels
 from ._validation import check_choice, check_float
 from .io import as_rgba
 
 __all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "SPACES", "FeatureSpec",
-           "build_features", "check_weights", "srgb_to_lab", "texture_planes"]
+           "build_features", "check_weights", "lab_planes", "texture_planes"]
 
 Space = Literal["lab", "rgb"]
 
@@ -85,7 +86,6 @@ _REGION_BANDS = (1.0, 2.0, 4.0)
 _REGION_BAND_WINDOW = 2.0
 _REGION_TEXTURE_GAIN = 1.0
 _REGION_TEXTURE_FLOOR = 0.5
-_BAND_PIXELS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
     """
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
-    lab = srgb_to_lab(rgb) if (space == "lab" or "intensity" in active) else None
+    lab = lab_planes(rgb) if (space == "lab" or "intensity" in active) else None
     widths = {"color": 3, "intensity": 1, "xy": 2,
               "texture": len(scales) + 2}
     columns, start = {}, 0
@@ -305,14 +305,14 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
     """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     small = rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
-    lightness = srgb_to_lab(small)[0]
+    lightness = lab_planes(small)[0]
     return _standardize(_texture_bank(lightness, scales, integration)), factor
 
 
 def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     """Per-pixel vectors ``(H, W, d)`` float32 whose region means describe a region.
 
-    ``lab`` is ``(3, H, W)`` Lab (from :func:`srgb_to_lab`), ``w`` validated
+    ``lab`` is ``(3, H, W)`` Lab (from :func:`lab_planes`), ``w`` validated
     weights. The columns are Lab colour times ``sqrt(color)``, L* times
     ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
     (detail finer than 1, 1 to 2 and 2 to 4 pixels, averaged over a Gaussian of
@@ -340,7 +340,9 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
 
 
 def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
-    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``, in Lab units per pixel.
+    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``.
+
+    In Lab units per pixel.
 
     Each plane is smoothed by a Gaussian of ``sigma`` pixels and differentiated
     by central differences; the result is the root of the summed squares.
@@ -444,47 +446,16 @@ def _standardize(planes: np.ndarray) -> np.ndarray:
 # Colour conversion
 # --------------------------------------------------------------------------
 
-# sRGB (D65) to CIE XYZ, each row divided by its sum (the D65 white point) so
-# that white maps exactly to (1, 1, 1).
-_RGB_TO_XYZ = np.array([[0.412453, 0.357580, 0.180423],
-                        [0.212671, 0.715160, 0.072169],
-                        [0.019334, 0.119193, 0.950227]])
-_RGB_TO_XYZ_WHITE = (_RGB_TO_XYZ / _RGB_TO_XYZ.sum(axis=1, keepdims=True)).astype(np.float32)
+def lab_planes(rgb: np.ndarray) -> np.ndarray:
+    """CIE Lab planes ``(3, H, W)`` float32 of an ``(H, W, 3)`` uint8 sRGB image.
 
-
-def _srgb_linear_table() -> np.ndarray:
-    v = np.arange(256) / 255.0
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-_LINEAR = _srgb_linear_table()
-
-
-def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """CIE Lab (D65) planes ``(3, H, W)`` float32 of an ``(H, W, 3)`` uint8 sRGB image.
-
-    Works in bands of about a million pixels, in float32, so the temporary
-    memory stays small for large images. Agrees with
-    ``skimage.color.rgb2lab`` to within 0.01.
+    The package's one conversion (``quantize._kernels.srgb_to_lab``, D65
+    white point), laid out as planes for filtering.
 
     Examples
     --------
-    >>> lab = srgb_to_lab(np.array([[[255, 255, 255]]], dtype=np.uint8))
+    >>> lab = lab_planes(np.array([[[255, 255, 255]]], dtype=np.uint8))
     >>> [round(float(v), 3) for v in lab[:, 0, 0]]
     [100.0, 0.0, 0.0]
     """
-    h, w, _ = rgb.shape
-    out = np.empty((3, h, w), dtype=np.float32)
-    rows = max(1, _BAND_PIXELS // w)
-    eps, kappa = (6 / 29) ** 3, 1 / (3 * (6 / 29) ** 2)
-    for start in range(0, h, rows):
-        band = rgb[start:start + rows].reshape(-1, 3)
-        f = _LINEAR[band] @ _RGB_TO_XYZ_WHITE.T  # (n, 3): X/Xn, Y/Yn, Z/Zn
-        small = f <= eps
-        f[small] = f[small] * kappa + 4 / 29
-        f[~small] = np.cbrt(f[~small])
-        n = band.shape[0] // w
-        out[0, start:start + n] = (116 * f[:, 1] - 16).reshape(n, w)
-        out[1, start:start + n] = (500 * (f[:, 0] - f[:, 1])).reshape(n, w)
-        out[2, start:start + n] = (200 * (f[:, 1] - f[:, 2])).reshape(n, w)
-    return out
+    return np.ascontiguousarray(np.moveaxis(_kernels.srgb_to_lab(rgb), -1, 0))

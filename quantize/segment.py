@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ._kernels import group_means, sq_dist_to
 from ._validation import Seed, check_choice, check_int, check_seed
 from .features import (
     DEFAULT_TEXTURE_SCALES,
@@ -55,8 +56,8 @@ from .features import (
     check_weights,
     edge_strength,
     feature_array,
+    lab_planes,
     region_planes,
-    srgb_to_lab,
     texture_planes,
 )
 from .io import as_rgba
@@ -82,15 +83,15 @@ _MAJORITY_PER_SIDE = 64
 # Superpixels: about this many on the working copy, their compactness (a
 # distance of one cell side weighs as a Lab difference of this much, at the
 # default xy weight) and the local k-means passes.
-_SUPERPIXELS = 1000
+_SUPERPIXELS = 600
 _MIN_STEP = 6
 _COMPACTNESS = 10.0
 _SUPERPIXEL_PASSES = 4
 # Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
 # border against the difference of the region means, and the power of the
 # smaller region's share of the image.
-_EDGE_WEIGHT = 1.0
-_SIZE_POWER = 0.25
+_EDGE_WEIGHT = 0.3
+_SIZE_POWER = 0.15
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
 #: The border strength at which the default segmentation cuts the hierarchy.
@@ -304,7 +305,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
 def _build_hierarchy(work: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierarchy:
     """Superpixels of the working copy and their merge hierarchy."""
-    lab = srgb_to_lab(work)
+    lab = lab_planes(work)
     step = max(_MIN_STEP, cell_step(work.shape[:2], _SUPERPIXELS))
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES)
@@ -422,23 +423,18 @@ def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     flat_map = cluster_map.reshape(-1)
     centers = _cluster_means(X, flat_map, k)
     centers[:, tex] = _cluster_means(fine, flat_map, k)
-    c32 = centers.astype(np.float32)
-    c_sq = (c32 * c32).sum(axis=1)
     for start in range(0, idx.size, _ASSIGN_ROWS):
         chunk = idx[start:start + _ASSIGN_ROWS]
         feats = X[chunk]
         feats[:, tex] = fine[chunk]
-        # Squared distance up to the per-row constant ||x||^2, which argmin ignores.
-        dist = c_sq - 2.0 * (feats @ c32.T)
+        dist = sq_dist_to(feats, np.einsum("ij,ij->i", feats, feats), centers)
         dist[~near[chunk]] = np.inf
         flat_map[chunk] = dist.argmin(axis=1)
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """Mean row ``(k, d)`` of ``X`` per label (0 for an empty label)."""
-    counts = np.maximum(np.bincount(labels, minlength=k), 1)
-    return np.stack([np.bincount(labels, weights=X[:, j], minlength=k)
-                     for j in range(X.shape[1])], axis=1) / counts[:, None]
+    return group_means(X, labels, k)[0]
 
 
 def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,

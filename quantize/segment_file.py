@@ -80,7 +80,8 @@ def segment_file(
     -------
     dict
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
-        ``n_clusters`` (null for the hierarchy), ``regions``, ``n_regions``, ``min_region``, ``weights``, ``space``,
+        ``n_clusters`` (null for the hierarchy), ``regions``, ``n_regions``,
+        ``min_region``, ``weights``, ``space``,
         ``seconds`` and ``outputs`` (the written file names).
 
     Raises

@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from ._kernels import group_means, group_sums
+
 __all__ = ["connected_superpixels", "local_kmeans"]
 
 # Offsets of the nine cells whose centres compete for a cell's pixels.
@@ -53,17 +55,13 @@ def local_kmeans(planes: np.ndarray, step: int, compactness: float,
     c, h, w = planes.shape
     gy, gx = -(-h // step), -(-w // step)
     blocks, valid = _blocks(planes, step, compactness)  # (gy*gx, S*S, d), (gy*gx, S*S)
-    d = blocks.shape[2]
     flat = blocks[valid]
     centers = _block_means(blocks, valid)
     candidates = _candidates(gy, gx)  # (gy*gx, 9)
     sq = np.einsum("bpd,bpd->bp", blocks, blocks)
     for _ in range(n_iter):
         assign = _assign(blocks, sq, centers, candidates)
-        owners = assign[valid]
-        counts = np.bincount(owners, minlength=centers.shape[0])
-        sums = np.stack([np.bincount(owners, weights=flat[:, j], minlength=centers.shape[0])
-                         for j in range(d)], axis=1)
+        counts, sums = group_sums(flat, assign[valid], centers.shape[0])
         filled = counts > 0
         centers[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
     assign = _assign(blocks, sq, centers, candidates)
@@ -126,10 +124,7 @@ def connected_superpixels(clusters: np.ndarray, planes: np.ndarray, min_size: in
     from .reconstruct import regions
 
     pieces, n = regions.connected_regions(clusters)
-    flat = pieces.ravel()
-    area = np.maximum(np.bincount(flat, minlength=n + 1), 1)
-    means = np.stack([np.bincount(flat, weights=p.ravel(), minlength=n + 1) / area
-                      for p in planes], axis=1)
+    means, _ = group_means(planes.reshape(planes.shape[0], -1).T, pieces.ravel(), n + 1)
     mapping, _ = regions.merge_small_regions(pieces, n, means, min_size)
     labels = (mapping[pieces] - 1).astype(np.int32)
     return labels, int(mapping.max())

@@ -11,7 +11,7 @@ from quantize.features import (
     GROUPS,
     build_features,
     check_weights,
-    srgb_to_lab,
+    lab_planes,
 )
 
 
@@ -54,7 +54,7 @@ def test_texture_share_of_variance_is_its_weight(photo):
 def test_colour_scale_is_the_spread_of_the_raw_pixels(rng):
     img = np.repeat(np.repeat(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), 16, 0), 16, 1)
     X, spec = build_features(img, {"color": 0.5, "texture": 0, "xy": 0})
-    raw_spread = np.sqrt(srgb_to_lab(img).reshape(3, -1).var(axis=1).sum())
+    raw_spread = np.sqrt(lab_planes(img).reshape(3, -1).var(axis=1).sum())
     assert spec.scales["color"] == pytest.approx(raw_spread, rel=0.01)
     # The blur only removes variation, so the share of the smoothed colours is at most the weight.
     assert 0.25 < X.var(axis=0).sum() <= 0.5
@@ -138,6 +138,6 @@ def test_lab_agrees_with_scikit_image(rng):
     from skimage.color import rgb2lab
 
     img = rng.integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
-    ours = srgb_to_lab(img)
+    ours = lab_planes(img)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(np.moveaxis(ours, 0, 2), rgb2lab(img), atol=0.01)

@@ -93,7 +93,7 @@ def test_coarser_cuts_are_unions_of_finer_ones(rng):
     img[:, 32:] //= 3
     tree = _build_hierarchy(img, _weights())
     cuts = [tree.cut(n) for n in (30, 12, 5, 2, 1)]
-    for fine, coarse in zip(cuts, cuts[1:]):
+    for fine, coarse in zip(cuts[:-1], cuts[1:], strict=True):
         # Each fine region maps to exactly one coarse region.
         pairs = np.unique(np.stack([fine, coarse], axis=1), axis=0)
         assert np.unique(pairs[:, 0]).size == pairs.shape[0]
@@ -135,9 +135,9 @@ def test_bad_parameters(kwargs, error, match):
 
 def test_superpixels_stay_on_one_side_of_a_step(rng):
     img = step_image(shape=(48, 64), column=30, noise=3.0, rng=rng)
-    from quantize.features import srgb_to_lab
+    from quantize.features import lab_planes
 
-    lab = srgb_to_lab(img)
+    lab = lab_planes(img)
     step = cell_step(img.shape[:2], 40)
     labels, n = connected_superpixels(local_kmeans(lab, step, 10.0), lab, 4)
     assert labels.min() == 0 and labels.max() == n - 1
@@ -151,3 +151,16 @@ def test_import_quantize_loads_no_scipy_or_skimage():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_large_image_goes_through_the_working_copy(rng):
+    # 2100 pixels wide: the hierarchy is built on a copy downscaled 3x.
+    from quantize.metrics import adjusted_rand_index
+
+    img, truth = quadrants(rng, (300, 2100))
+    result = segment(img, regions=4)
+    assert result.labels.shape == (300, 2100) and result.n_regions == 4
+    assert adjusted_rand_index(result.labels, truth) > 0.99
+    strength = boundary_map(img)
+    assert strength.shape == (300, 2100)
+    assert strength[:, 1049:1052].max() == strength.max()

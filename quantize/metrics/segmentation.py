@@ -41,7 +41,7 @@ def _check_label_maps(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _border_points(labels: np.ndarray) -> np.ndarray:
-    """Coordinates ``(m, 2)`` of the pixels of :func:`~quantize.reconstruct.regions.find_boundaries`."""
+    """Coordinates ``(m, 2)`` of the border pixels (``regions.find_boundaries``)."""
     return np.argwhere(find_boundaries(labels)).astype(np.float64)
 
 

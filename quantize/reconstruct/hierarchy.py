@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels import group_sums
+
 __all__ = ["Hierarchy", "adjacency", "build_hierarchy"]
 
 
@@ -158,10 +160,7 @@ def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarr
     """
     n = int(labels.max()) + 1
     flat = labels.ravel()
-    area = np.bincount(flat, minlength=n).astype(np.float64)
-    feats = features.reshape(flat.size, -1)
-    sums = np.stack([np.bincount(flat, weights=feats[:, j], minlength=n)
-                     for j in range(feats.shape[1])], axis=1)
+    area, sums = group_sums(features.reshape(flat.size, -1), flat, n)
     pairs, length, edge = adjacency(labels, strength)
     pair_heights = np.zeros(pairs.shape[0])
     if n == 1:
