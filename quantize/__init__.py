@@ -11,9 +11,9 @@ The package is laid out as the pipeline it runs:
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus
 from .reduce import reduce_colors
-from .segment import SegmentResult, segment  # the function; the module stays importable
+from .segment import SegmentResult, boundary_map, segment  # functions; the module stays importable
 
 __version__ = "0.1.0"
 
-__all__ = ["MiniBatchKMeans", "SegmentResult", "__version__", "kmeans_plusplus",
-           "reduce_colors", "segment"]
+__all__ = ["MiniBatchKMeans", "SegmentResult", "__version__", "boundary_map",
+           "kmeans_plusplus", "reduce_colors", "segment"]

@@ -38,7 +38,6 @@ from typing import Any, Literal
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from ._validation import check_choice, check_float
 from .io import as_rgba
@@ -58,9 +57,9 @@ DEFAULT_TEXTURE_SCALES = (0.7, 1.4, 2.8, 5.6)
 
 #: Colour spaces of the ``color`` group.
 SPACES = ("lab", "rgb")
-# Texture is computed on a copy whose longer side is at most this many pixels,
-# then interpolated back: region-scale statistics need no more resolution.
-_TEXTURE_MAX_SIDE = 1024
+#: Texture (and segmentation) work on a copy whose longer side is at most this
+#: many pixels: region-scale statistics need no more resolution.
+WORKING_MAX_SIDE = 1024
 # Gaussian sigma (working pixels) of the window texture statistics are averaged
 # over: wide enough to recognise a texture, and, for placing borders once the
 # regions are known, a narrower one.
@@ -79,6 +78,13 @@ _BLUR_PER_SIDE = 128
 # Floors on a group's standard deviation (in its own units), see the module docstring.
 _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
 _SAMPLE_ROWS = 65536
+# Region texture statistics (``region_planes``): band edges (pixels), the
+# window each band's amplitude is averaged over, and a gain that puts a
+# texture difference on the scale of a Lab colour difference.
+_REGION_BANDS = (1.0, 2.0, 4.0)
+_REGION_BAND_WINDOW = 2.0
+_REGION_TEXTURE_GAIN = 1.0
+_REGION_TEXTURE_FLOOR = 0.5
 _BAND_PIXELS = 1 << 20
 
 
@@ -108,10 +114,6 @@ class FeatureSpec:
     columns: dict[str, slice]
     scales: dict[str, float]
     texture_scales: tuple[float, ...]
-
-    @property
-    def n_features(self) -> int:
-        return max((s.stop for s in self.columns.values()), default=0)
 
 
 # --------------------------------------------------------------------------
@@ -149,7 +151,16 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     return merged
 
 
-def _check_scales(scales: Sequence[Any]) -> tuple[float, ...]:
+def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
+    """Validate the derivative scales of the texture bank: a non-empty sequence of numbers >= 0.5.
+
+    Raises
+    ------
+    TypeError
+        If ``scales`` is not a non-empty sequence.
+    ValueError
+        If an item is below 0.5 or not finite.
+    """
     if isinstance(scales, str) or not isinstance(scales, Sequence) or not scales:
         raise TypeError(f"texture_scales={scales!r} should be a non-empty sequence "
                         "of numbers")
@@ -211,13 +222,17 @@ def build_features(
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
     space = check_choice(space, "space", SPACES)
-    scales = _check_scales(texture_scales)
-    return _build(rgb, w, space, scales)
+    scales = check_texture_scales(texture_scales)
+    return feature_array(rgb, w, space, scales)
 
 
-def _build(rgb: np.ndarray, w: dict[str, float], space: str,
-           scales: tuple[float, ...]) -> tuple[np.ndarray, FeatureSpec]:
-    """Fill the feature array group by group; prior validation is assumed."""
+def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
+                  scales: tuple[float, ...]) -> tuple[np.ndarray, FeatureSpec]:
+    """:func:`build_features` on validated input, group by group.
+
+    ``rgb`` is ``(H, W, 3)`` uint8, ``w`` every group's weight (from
+    :func:`check_weights`), ``scales`` from :func:`check_texture_scales`.
+    """
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
     lab = srgb_to_lab(rgb) if (space == "lab" or "intensity" in active) else None
@@ -288,10 +303,53 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
     the image, and ``factor``. ``integration`` is the sigma, in working pixels,
     of the window the statistics are averaged over.
     """
-    factor = max(1, math.ceil(max(rgb.shape[:2]) / _TEXTURE_MAX_SIDE))
+    factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     small = rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
     lightness = srgb_to_lab(small)[0]
     return _standardize(_texture_bank(lightness, scales, integration)), factor
+
+
+def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
+    """Per-pixel vectors ``(H, W, d)`` float32 whose region means describe a region.
+
+    ``lab`` is ``(3, H, W)`` Lab (from :func:`srgb_to_lab`), ``w`` validated
+    weights. The columns are Lab colour times ``sqrt(color)``, L* times
+    ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
+    (detail finer than 1, 1 to 2 and 2 to 4 pixels, averaged over a Gaussian of
+    sigma 2, less a noise floor of 0.5 L* units) times ``sqrt(texture)`` and
+    ``_REGION_TEXTURE_GAIN``: averaged over
+    a region, the bands describe its grain and contrast with the region itself
+    as the window, so the statistics do not bleed across its borders. Groups
+    of weight 0 are left out (with every weight 0 but ``xy``, the colour is kept).
+    """
+    parts = []
+    if w["color"] > 0 or not (w["intensity"] > 0 or w["texture"] > 0):
+        parts.append(lab * np.float32(math.sqrt(w["color"] or 1.0)))
+    if w["intensity"] > 0:
+        parts.append(lab[:1] * np.float32(math.sqrt(w["intensity"])))
+    if w["texture"] > 0:
+        gain = np.float32(math.sqrt(w["texture"]) * _REGION_TEXTURE_GAIN)
+        finer = lab[0]
+        for sigma in _REGION_BANDS:
+            coarser = _smooth(lab[0], sigma)
+            amplitude = _smooth(np.abs(finer - coarser), _REGION_BAND_WINDOW)
+            amplitude -= np.float32(_REGION_TEXTURE_FLOOR)
+            parts.append((np.maximum(amplitude, 0) * gain)[None])
+            finer = coarser
+    return np.ascontiguousarray(np.concatenate(parts).transpose(1, 2, 0))
+
+
+def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``, in Lab units per pixel.
+
+    Each plane is smoothed by a Gaussian of ``sigma`` pixels and differentiated
+    by central differences; the result is the root of the summed squares.
+    """
+    total = np.zeros(lab.shape[1:], dtype=np.float32)
+    for plane in lab:
+        for d in _gradient(_smooth(plane, sigma)):
+            total += d * d
+    return np.sqrt(total)
 
 
 _FILL = {"color": _fill_color, "intensity": _fill_intensity, "xy": _fill_xy,
@@ -307,6 +365,8 @@ def _group_std(planes: np.ndarray, group: str) -> float:
 
 
 def _smooth(plane: np.ndarray, sigma: float) -> np.ndarray:
+    from scipy import ndimage
+
     return ndimage.gaussian_filter(plane, sigma, output=np.float32, mode="reflect",
                                    truncate=3.0)
 

@@ -9,10 +9,10 @@ own Lloyd passes. A fit runs these phases:
 
 1. **Seeding** with greedy k-means++, on the data themselves when they hold at
    most 8,192 rows, else on a sample drawn in proportion to the weights. On
-   data with more than 32 batches of rows, up to eight seedings (one per 16,384
-   rows) are each settled by Lloyd passes on one weighted sample of at most
-   16,384 rows and the one with the lowest inertia there is kept: a single
-   seeding too often ends in a poorer local minimum.
+   data of 32,768 rows or more, up to eight seedings (one per 16,384 rows) are
+   each settled by Lloyd passes on one weighted sample of 16,384 rows and the
+   one with the lowest inertia there is kept: a single seeding too often ends
+   in a poorer local minimum, and a better start saves passes over all rows.
 2. **Mini-batch updates**, only on data with more than 32 batches of rows (on
    fewer, exact passes cost less than the steps needed to settle): batches
    drawn with probability proportional to the sample weights move each centre
@@ -76,8 +76,8 @@ _POLISH_SAMPLE = 65536
 _POLISH_CHANGED = 2e-4
 _POLISH_TOL = 1e-4
 _POLISH_MAX_PASSES = 100
-# Before the mini-batch phase, the best of up to this many seedings (one per
-# this many rows), each settled on one weighted sample of at most this size.
+# The best of up to this many seedings (one per this many rows, if two or
+# more), each settled on one weighted sample of this size.
 _SEED_CANDIDATES = 8
 _CANDIDATE_SAMPLE = 16384
 _CANDIDATE_MAX_PASSES = 30
@@ -512,7 +512,7 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     """One full run on valid data; prior validation is assumed."""
     sampler = _WeightedSampler(w, rng)
     mini_batch = X.shape[0] > _MINI_BATCH_MIN_BATCHES * p["batch_size"]
-    centers, counts = _initial_centers(X, w, p, sampler, rng, candidates=mini_batch)
+    centers, counts = _initial_centers(X, w, p, sampler, rng)
     n_iter = n_steps = 0
     if mini_batch:
         centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
@@ -526,23 +526,22 @@ def _fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     return _Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
 
 
-def _initial_centers(X, w, p, sampler, rng, *, candidates: bool,
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     """Initial centres and the mini-batch counts they start with.
 
-    With ``candidates`` (data large enough for the mini-batch phase) the best
-    of a few seedings, each settled by Lloyd passes on one weighted sample, is
-    kept (the counts are then its cluster sizes). Otherwise, or if the sample
-    holds too few distinct rows, one seeding.
+    On data of two candidate samples or more, the best of a few seedings, each
+    settled by Lloyd passes on one weighted sample, is kept (the counts are
+    then its cluster sizes). Otherwise, or if the sample holds too few
+    distinct rows, one seeding.
     """
     k = p["k"]
     if isinstance(p["init"], np.ndarray):
         return p["init"].copy(), np.zeros(k)
     n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
     n_candidates = min(_SEED_CANDIDATES, X.shape[0] // _CANDIDATE_SAMPLE)
-    if candidates and n_candidates > 1:
-        size = min(_CANDIDATE_SAMPLE, X.shape[0])
-        best = _best_candidate(X[sampler.draw(size)], min(n_seed, size), n_candidates, p, rng)
+    if n_candidates > 1:
+        sample = X[sampler.draw(_CANDIDATE_SAMPLE)]
+        best = _best_candidate(sample, min(n_seed, _CANDIDATE_SAMPLE), n_candidates, p, rng)
         if best is not None:
             return best
     if X.shape[0] <= n_seed:

@@ -1,7 +1,20 @@
-"""Segment a photo into regions by k-means on weighted per-pixel features.
+"""Segment a photo into regions: superpixels, a merge hierarchy, or pixel k-means.
 
-The pipeline, on a working copy box-downscaled to at most 1024 pixels a side
-(the image itself when it is that small):
+Everything runs on a working copy box-downscaled to at most 1024 pixels a side
+(the image itself when it is that small); labels are brought back to full
+resolution at the end.
+
+**Default (regions from a merge hierarchy).** ``quantize.superpixels`` runs a
+local k-means (SLIC's clustering) on Lab colour and position, whose small
+clusters hug the image's edges; ``reconstruct.hierarchy`` then merges adjacent
+superpixels, cheapest first, by their difference in mean colour and texture
+(``features.region_planes``), the edge strength along their border
+(``features.edge_strength``) and their size. The segmentation is the
+hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
+:func:`boundary_map` is the hierarchy's border map: the level at which each
+border disappears.
+
+**With ``n_clusters``** (the k-means clustering of pixels):
 
 1. ``features``: pixels to weighted feature vectors;
 2. ``kmeans.MiniBatchKMeans`` fitted on a random sample of at most
@@ -13,53 +26,47 @@ The pipeline, on a working copy box-downscaled to at most 1024 pixels a side
    to full resolution by interpolating each cluster's vote map; connected
    components; small-region merging; stable numbering.
 
-``segment`` works on arrays and returns a :class:`SegmentResult`;
-``segment_file`` is the file-level job behind ``quantize segment`` and batch runs.
+``segment`` works on arrays and returns a :class:`SegmentResult`; the
+file-level job behind ``quantize segment`` and batch runs is
+``quantize.segment_file.segment_file`` (also reachable here as
+``quantize.segment.segment_file``).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from ._validation import Seed, check_choice, check_int, check_seed
-from .errors import OutputError
 from .features import (
-    _TEXTURE_MAX_SIDE,
     DEFAULT_TEXTURE_SCALES,
     FINE_INTEGRATION_SIGMA,
     SPACES,
+    WORKING_MAX_SIDE,
     FeatureSpec,
     Space,
-    _build,
-    _check_scales,
+    check_texture_scales,
     check_weights,
+    edge_strength,
+    feature_array,
+    region_planes,
+    srgb_to_lab,
     texture_planes,
 )
-from .io import (
-    DEFAULT_MAX_PIXELS,
-    as_rgba,
-    atomic_write,
-    check_output_path,
-    load_image,
-    save_pil,
-)
+from .io import as_rgba
 from .kmeans import MiniBatchKMeans
+from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
+from .superpixels import cell_step, connected_superpixels, local_kmeans
 
-__all__ = ["OUTPUT_FILES", "ClusterCountWarning", "SegmentResult", "default_min_region",
-           "segment", "segment_file"]
+__all__ = ["ClusterCountWarning", "SegmentResult", "boundary_map", "default_min_region",
+           "segment"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
 FIT_SAMPLE = 200_000
@@ -72,9 +79,22 @@ _BAND_RADIUS = 16
 # at most the longer side divided by _MAJORITY_PER_SIDE (small images).
 _MAJORITY_SIGMA = 6.0
 _MAJORITY_PER_SIDE = 64
-#: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
-OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
-                "segments.json")
+# Superpixels: about this many on the working copy, their compactness (a
+# distance of one cell side weighs as a Lab difference of this much, at the
+# default xy weight) and the local k-means passes.
+_SUPERPIXELS = 1000
+_MIN_STEP = 6
+_COMPACTNESS = 10.0
+_SUPERPIXEL_PASSES = 4
+# Merge cost (see reconstruct.hierarchy): weight of the edge strength along a
+# border against the difference of the region means, and the power of the
+# smaller region's share of the image.
+_EDGE_WEIGHT = 1.0
+_SIZE_POWER = 0.25
+# Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
+_HALF_HEIGHT = 10.0
+#: The border strength at which the default segmentation cuts the hierarchy.
+DEFAULT_LEVEL = 0.5
 
 
 class ClusterCountWarning(UserWarning):
@@ -144,8 +164,9 @@ class SegmentResult:
 
 def segment(
     image: Any,
-    n_clusters: int = 8,
+    n_clusters: int | None = None,
     *,
+    regions: int | None = None,
     weights: Mapping[str, float] | None = None,
     space: Space = "lab",
     min_region: int | None = None,
@@ -154,27 +175,41 @@ def segment(
 ) -> SegmentResult:
     """Segment ``image`` into regions of similar colour, texture and position.
 
+    By default the regions are a cut of a merge hierarchy over superpixels
+    (see the module docstring), at border strength :data:`DEFAULT_LEVEL`, or
+    with exactly ``regions`` regions. With ``n_clusters``, pixels are
+    clustered by k-means instead and each cluster may form many regions.
+
     Parameters
     ----------
     image : (H, W, 3) or (H, W) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1]; alpha is ignored.
-    n_clusters : int, default 8
-        Number of k-means clusters; each cluster may form many regions.
+    n_clusters : int, optional
+        Cluster the pixels into this many k-means clusters instead of cutting
+        the hierarchy.
+    regions : int, optional
+        Cut the hierarchy where this many regions remain (fewer when the image
+        has fewer superpixels). Not with ``n_clusters``.
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
-        (color 1, texture 1, xy 0.3, intensity 0). See
-        :func:`quantize.features.build_features` for the scaling rule.
+        (color 1, texture 1, xy 0.3, intensity 0). For the hierarchy, ``xy``
+        sets the superpixels' compactness and the others the region
+        description (:func:`quantize.features.region_planes`); with
+        ``n_clusters`` see :func:`quantize.features.build_features`.
     space : {"lab", "rgb"}, default "lab"
-        Colour space of the ``color`` group.
+        Colour space of the ``color`` group (k-means path only; the
+        hierarchy always compares Lab colours).
     min_region : int, optional
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean feature. Default
-        :func:`default_min_region`; 0 or 1 keeps every region.
+        :func:`default_min_region` with ``n_clusters``, none otherwise (the
+        hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank (see ``build_features``).
+        Derivative scales of the texture bank (k-means path).
     seed : int, numpy.random.Generator or None
-        Randomness of the pixel sample and of k-means.
+        Randomness of the pixel sample and of k-means (the hierarchy is
+        deterministic).
 
     Returns
     -------
@@ -184,8 +219,8 @@ def segment(
     ------
     ValueError
         For a bad weight (the message lists the valid group names), a
-        parameter out of range, or an image with fewer distinct feature
-        vectors than ``n_clusters``.
+        parameter out of range, both ``n_clusters`` and ``regions``, or an
+        image with fewer distinct feature vectors than ``n_clusters``.
     TypeError
         For a parameter or image of the wrong type.
 
@@ -197,18 +232,125 @@ def segment(
     >>> result = segment(img, 2, weights={"xy": 0}, seed=0)
     >>> result.n_regions, int(result.labels[0, 0]), int(result.labels[0, -1])
     (2, 1, 2)
+    >>> segment(img, regions=2).labels[0, 13:17].tolist()
+    [1, 1, 2, 2]
     """
     rgb, _ = as_rgba(image)
-    k = check_int(n_clusters, "n_clusters", minimum=1)
     w = check_weights(weights)
-    scales = _check_scales(texture_scales)
-    h, wd = rgb.shape[:2]
-    limit = (default_min_region(h, wd) if min_region is None
-             else check_int(min_region, "min_region", minimum=0))
+    scales = check_texture_scales(texture_scales)
     space = check_choice(space, "space", SPACES)
     rng = check_seed(seed)
+    if n_clusters is not None and regions is not None:
+        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
+                         "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
+    h, wd = rgb.shape[:2]
+    if n_clusters is None:
+        n_regions = None if regions is None else check_int(regions, "regions", minimum=1)
+        limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
+        return _segment_hierarchy(rgb, w, n_regions, limit)
+    k = check_int(n_clusters, "n_clusters", minimum=1)
+    limit = (default_min_region(h, wd) if min_region is None
+             else check_int(min_region, "min_region", minimum=0))
+    return _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+
+
+def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
+                 seed: Seed = None) -> np.ndarray:
+    """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
+
+    The border map of the merge hierarchy (see the module docstring): a pixel
+    on the border of two superpixels gets ``h / (h + 10)`` with ``h`` the
+    height of the merge that joins them, so long, contrasted borders between
+    different regions are near 1, faint ones near 0, and the inside of a
+    superpixel is 0. Thresholding the map at ``t`` draws the borders of
+    ``segment(image)`` cut at level ``t`` (``segment`` uses
+    :data:`DEFAULT_LEVEL`).
+
+    Parameters
+    ----------
+    image : (H, W, 3) or (H, W) ndarray, or PIL image
+        As for :func:`segment`.
+    weights : dict of str to float, optional
+        As for :func:`segment`.
+    seed : int, numpy.random.Generator or None
+        Accepted for symmetry with :func:`segment`; the map is deterministic.
+
+    Returns
+    -------
+    (H, W) ndarray of float32
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad image or weight.
+
+    Examples
+    --------
+    >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
+    >>> img[:, 15:] = 200
+    >>> strength = boundary_map(img)
+    >>> [round(float(v), 2) for v in strength[10, 13:17]]
+    [0.0, 0.96, 0.0, 0.0]
+    """
+    rgb, _ = as_rgba(image)
+    w = check_weights(weights)
+    check_seed(seed)
     work = _working_copy(rgb)
-    X, spec = _build(work, w, space, scales)
+    tree = _build_hierarchy(work, w)
+    height = tree.border_strength()
+    strength = (height / (height + _HALF_HEIGHT)).astype(np.float32)
+    return _to_full_size(strength, rgb.shape[:2])
+
+
+def _build_hierarchy(work: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierarchy:
+    """Superpixels of the working copy and their merge hierarchy."""
+    lab = srgb_to_lab(work)
+    step = max(_MIN_STEP, cell_step(work.shape[:2], _SUPERPIXELS))
+    compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
+    clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES)
+    labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
+    cost = _hierarchy.MergeCost(_EDGE_WEIGHT, _SIZE_POWER, float(labels.size))
+    return _hierarchy.build_hierarchy(labels, region_planes(lab, w), edge_strength(lab), cost)
+
+
+def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
+                       min_region: int) -> SegmentResult:
+    """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
+    work = _working_copy(rgb)
+    tree = _build_hierarchy(work, w)
+    if n_regions is None:
+        height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
+        n_regions = tree.regions_below(height)
+    region_of = tree.cut(n_regions)
+    small = region_of[tree.labels] + 1
+    labels = _to_full_size(small.astype(np.int32), rgb.shape[:2])
+    components, n = _regions.connected_regions(labels)
+    if min_region > 1:
+        means = _regions.region_means(components, rgb, n)
+        mapping, _ = _regions.merge_small_regions(components, n, means, min_region)
+        components = mapping.astype(np.int32)[components]
+    n_final = int(components.max())
+    centers = _regions.region_means(components, rgb, n_final)[1:]
+    clusters = np.arange(n_final, dtype=np.intp)
+    return SegmentResult(components, clusters, centers, rgb, w, min_region)
+
+
+def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Nearest-neighbour resize of a working-resolution map to ``shape`` (H, W)."""
+    if plane.shape == tuple(shape):
+        return plane
+    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
+    return plane[rows[:, None], cols[None, :]]
+
+
+def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
+                    scales: tuple[float, ...], limit: int,
+                    rng: np.random.Generator) -> SegmentResult:
+    """The k-means path: cluster pixels, refine borders, smooth, number regions."""
+    h, wd = rgb.shape[:2]
+    work = _working_copy(rgb)
+    X, spec = feature_array(work, w, space, scales)
     centers, pixel_clusters = _cluster(X, k, rng)
     n_centers = centers.shape[0]
     small_map = pixel_clusters.reshape(work.shape[:2])
@@ -222,7 +364,7 @@ def segment(
 
 def _working_copy(rgb: np.ndarray) -> np.ndarray:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side."""
-    factor = max(1, math.ceil(max(rgb.shape[:2]) / _TEXTURE_MAX_SIDE))
+    factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
 
 
@@ -270,6 +412,8 @@ def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
     fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
     size = 2 * _BAND_RADIUS + 1
+    from scipy import ndimage
+
     near = np.stack([ndimage.maximum_filter(cluster_map == c, size=size).ravel()
                      for c in range(k)], axis=1)  # (h*w, k): clusters present nearby
     idx = np.flatnonzero(near.sum(axis=1) > 1)
@@ -337,126 +481,12 @@ def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
     return means
 
 
-# --------------------------------------------------------------------------
-# The file-level job
-# --------------------------------------------------------------------------
 
 
-def segment_file(
-    input: str | os.PathLike[str],
-    outdir: str | os.PathLike[str],
-    *,
-    n_clusters: int = 8,
-    weights: Mapping[str, float] | None = None,
-    space: Space = "lab",
-    min_region: int | None = None,
-    seed: Seed = None,
-    force: bool = False,
-    max_pixels: int | None = DEFAULT_MAX_PIXELS,
-) -> dict[str, Any]:
-    """Segment an image file and write the results into ``outdir``.
+def __getattr__(name: str) -> Any:
+    # The file job moved to quantize.segment_file; keep the old import path.
+    if name in ("segment_file", "OUTPUT_FILES", "check_segment_options"):
+        from . import segment_file as _job
 
-    Writes, each atomically and in this order: ``labels.png`` (16-bit
-    grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
-    with their mean colour), ``boundaries.png`` (1-bit border mask),
-    ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
-    (the run's parameters and one record per region, see
-    :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
-    presence marks a finished job. ``outdir`` is created if needed; the input
-    file is only read.
-
-    Parameters
-    ----------
-    input : path
-        The image to segment.
-    outdir : path
-        Folder for the five outputs.
-    n_clusters, weights, space, min_region, seed
-        As for :func:`segment`.
-    force : bool, default False
-        Overwrite existing outputs.
-    max_pixels : int or None
-        Refuse larger images (see :func:`quantize.io.load_image`).
-
-    Returns
-    -------
-    dict
-        JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
-        ``n_clusters``, ``n_regions``, ``min_region``, ``weights``, ``space``,
-        ``seconds`` and ``outputs`` (the written file names).
-
-    Raises
-    ------
-    ImageReadError
-        If the input cannot be read.
-    OutputExistsError
-        If an output exists and ``force`` is false (nothing is written).
-    OutputError
-        If ``outdir`` is a file or not writable, or an output would replace the input.
-    ValueError, TypeError
-        For bad parameters, checked before the image is read; ValueError also
-        when the segmentation has more than 65535 regions (raise ``min_region``).
-    """
-    start = time.perf_counter()
-    params = _check_job_params(n_clusters, weights, space, min_region, seed)
-    paths = _prepare_outputs(Path(input), Path(outdir), force)
-    loaded = load_image(input, max_pixels=max_pixels)
-    result = segment(loaded.rgb, **params)
-    if result.n_regions > _MAX_LABEL:
-        raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
-                         f"labels.png can hold ({_MAX_LABEL}); raise min_region "
-                         f"(now {result.min_region})")
-    h, w = result.labels.shape
-    record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
-              "n_clusters": params["n_clusters"], "n_regions": result.n_regions,
-              "min_region": result.min_region, "weights": result.weights,
-              "space": params["space"]}
-    _write_outputs(paths, result, record)
-    record["seconds"] = round(time.perf_counter() - start, 3)
-    record["outputs"] = list(OUTPUT_FILES)
-    return record
-
-
-_MAX_LABEL = 65535
-
-
-def _check_job_params(n_clusters, weights, space, min_region, seed) -> dict[str, Any]:
-    """Validate the segmentation parameters before any file is read."""
-    return {
-        "n_clusters": check_int(n_clusters, "n_clusters", minimum=1),
-        "weights": check_weights(weights),
-        "space": check_choice(space, "space", SPACES),
-        "min_region": None if min_region is None else check_int(min_region, "min_region",
-                                                                minimum=0),
-        "seed": check_seed(seed),
-    }
-
-
-def _prepare_outputs(input: Path, outdir: Path, force: bool) -> dict[str, Path]:
-    """Create ``outdir`` and check every output path before any work is done."""
-    if outdir.exists() and not outdir.is_dir():
-        raise OutputError("exists and is not a directory, expected an "
-                          "output folder", path=outdir)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError("cannot create output folder "
-                          f"({exc.strerror or exc})", path=outdir) from None
-    return {name: check_output_path(outdir / name, inputs=(input,), force=force)
-            for name in OUTPUT_FILES}
-
-
-def _write_outputs(paths: dict[str, Path], result: SegmentResult,
-                   record: dict[str, Any]) -> None:
-    boundaries = result.boundaries()
-    images = {
-        "labels.png": Image.fromarray(result.labels.astype(np.uint16)),
-        "segmented.png": Image.fromarray(result.mean_color_image()),
-        "boundaries.png": Image.fromarray(boundaries).convert("1"),
-        "overlay.png": Image.fromarray(_regions.draw_overlay(result.image, boundaries)),
-    }
-    for name, image in images.items():
-        save_pil(image, paths[name])
-    document = dict(record, regions=result.region_stats())
-    text = json.dumps(document, indent=1) + "\n"
-    atomic_write(paths["segments.json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return getattr(_job, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

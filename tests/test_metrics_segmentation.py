@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from quantize.metrics import adjusted_rand_index, boundary_scores
-from quantize.metrics.segmentation import _border_points, _greedy_match_count
+from quantize.metrics.segmentation import _border_points, greedy_matching
 
 
 def halves(shape=(40, 60), column=30):
@@ -58,16 +58,15 @@ def test_no_borders_conventions():
     assert (p, r, f) == (1.0, 0.0, 0.0)
 
 
-def _greedy_reference(a: np.ndarray, b: np.ndarray, tol: float) -> int:
+def _greedy_reference(a: np.ndarray, b: np.ndarray, tol: float) -> set[int]:
     pairs = sorted((math.dist(p, q), i, j) for i, p in enumerate(a) for j, q in enumerate(b)
                    if math.dist(p, q) <= tol)
-    used_a, used_b, matched = set(), set(), 0
+    used_a, used_b = set(), set()
     for _, i, j in pairs:
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            matched += 1
-    return matched
+    return used_a
 
 
 @pytest.mark.parametrize("trial", range(5))
@@ -75,7 +74,8 @@ def test_matching_equals_greedy_by_distance(rng, trial):
     a = rng.integers(0, 30, size=(60, 2)).astype(float)
     b = rng.integers(0, 30, size=(50, 2)).astype(float)
     a, b = np.unique(a, axis=0), np.unique(b, axis=0)
-    assert _greedy_match_count(a, b, 2.5) == _greedy_reference(a, b, 2.5)
+    matched = greedy_matching(a, b, 2.5)
+    assert set(np.flatnonzero(matched).tolist()) == _greedy_reference(a, b, 2.5)
 
 
 def test_border_points_are_one_pixel_wide():

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from quantize import segment
+from quantize import boundary_map, segment
 from quantize.cli import app
 from quantize.errors import OutputExistsError
-from quantize.segment import OUTPUT_FILES, segment_file
+from quantize.segment_file import EDGES_FILE, OUTPUT_FILES, segment_file
 
 runner = CliRunner()
 
@@ -126,6 +126,8 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-w", "texture=-1"], "weight texture=-1.0 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "n_clusters=0 should be >= 1"),
+    (["--regions", "0"], "regions=0 should be >= 1"),
+    (["--regions", "3", "-k", "3"], "both given"),
     (["--space", "hsv"], "space='hsv' is not valid"),
 ])
 def test_cli_usage_errors(photo_path, tmp_path, args, match):
@@ -150,3 +152,41 @@ def test_cli_unreadable_input_exit_1(tmp_path):
     result = runner.invoke(app, ["segment", str(bad), "-o", str(tmp_path / "seg")])
     assert result.exit_code == 1
     assert "bad.png" in result.stderr
+
+
+def test_old_import_path_still_works():
+    from quantize.segment import OUTPUT_FILES as old_files
+    from quantize.segment import segment_file as old_job
+
+    assert old_job is segment_file and old_files == OUTPUT_FILES
+
+
+def test_edges_png_is_the_16_bit_boundary_map(photo_path, tmp_path):
+    out = tmp_path / "e"
+    record = segment_file(photo_path, out, edges=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + (EDGES_FILE,))
+    assert record["outputs"][-2:] == [EDGES_FILE, "segments.json"]
+    edges = read(out / EDGES_FILE)
+    assert edges.dtype == np.uint16 and edges.shape == (60, 90)
+    expected = np.rint(boundary_map(read(photo_path)) * 65535).astype(np.uint16)
+    np.testing.assert_array_equal(edges, expected)
+
+
+def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
+    for n in (1, 3, 5):
+        out = tmp_path / f"r{n}"
+        result = runner.invoke(app, ["segment", str(photo_path), "--regions", str(n),
+                                     "-o", str(out), "--json", "--edges"])
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.stdout)
+        assert record["n_regions"] == n and record["regions"] == n
+        assert int(read(out / "labels.png").max()) == n
+        assert (out / EDGES_FILE).exists()
+
+
+def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "from the region hierarchy" in result.stdout
+    labels = read(tmp_path / "d" / "labels.png")
+    np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)

@@ -1,6 +1,6 @@
 """``quantize segment``: segment one photo into regions.
 
-Parses the options, calls :func:`quantize.segment.segment_file`, prints one
+Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
 exists (use ``--force``).
@@ -20,7 +20,11 @@ from ..io import DEFAULT_MAX_PIXELS
 from . import MaxPixelsOption, SeedOption, app, user_errors
 
 _EPILOG = """\b
-Writes into OUTDIR: {outputs}.
+Writes into OUTDIR: {outputs} (and edges.png with --edges).
+\b
+By default regions come from a hierarchy of merges of superpixels, cut at the
+default border strength; --regions N cuts it at N regions instead, -k K
+clusters the pixels by k-means into K clusters (each may form several regions).
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
@@ -32,7 +36,8 @@ A group's share of the distances k-means minimises is its weight, so 1 means
 Defaults: {defaults}.
 \b
 Examples:
-  quantize segment photo.jpg                        # 8 clusters -> photo.segments/
+  quantize segment photo.jpg                        # -> photo.segments/
+  quantize segment photo.jpg --regions 20 --edges   # 20 regions, soft edges.png
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
   quantize segment photo.jpg -w texture=0 -w xy=0   # colour only
   quantize segment photo.jpg -w texture=2 --json
@@ -56,7 +61,7 @@ class _SegmentCommand(TyperCommand):
     """
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        from ..segment import OUTPUT_FILES
+        from ..segment_file import OUTPUT_FILES
 
         self.epilog = _EPILOG.format(outputs=", ".join(OUTPUT_FILES),
                                      defaults=_weight_defaults())
@@ -67,9 +72,16 @@ class _SegmentCommand(TyperCommand):
 def segment_command(
     input: Annotated[Path, typer.Argument(
         help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).", show_default=False)],
-    n_clusters: Annotated[int, typer.Option(
-        "-k", "--clusters", help="Number of k-means clusters; each may form several "
-        "regions.")] = 8,
+    n_clusters: Annotated[int | None, typer.Option(
+        "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
+        "form several regions) instead of cutting the region hierarchy.",
+        show_default=False)] = None,
+    regions: Annotated[int | None, typer.Option(
+        "--regions", help="Cut the region hierarchy where N regions remain (default: "
+        "at the default border strength).", show_default=False)] = None,
+    edges: Annotated[bool, typer.Option(
+        "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
+        "grayscale.")] = False,
     outdir: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
@@ -80,33 +92,35 @@ def segment_command(
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", help="Merge regions smaller than PX pixels into their most "
-        "similar neighbour (default: 1/1000 of the image; 0 keeps all).",
+        "similar neighbour (default with -k: 1/1000 of the image; otherwise 0, keep all).",
         show_default=False)] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
-        "n_regions, min_region, weights, space, seconds, outputs.")] = False,
+        "regions, n_regions, min_region, weights, space, seconds, outputs.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
 ) -> None:
-    """Segment a photo into regions by k-means on colour, texture and position."""
-    from ..segment import segment_file
+    """Segment a photo into regions of similar colour and texture, bordered by its edges."""
+    from ..segment_file import segment_file
 
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
     with user_errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        record = segment_file(input, target, n_clusters=n_clusters,
+        record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
                               weights=parse_weights(weights or []), space=space,
                               min_region=min_region, seed=seed, force=force,
-                              max_pixels=max_pixels)
+                              max_pixels=max_pixels, edges=edges)
     for w in caught:
         typer.echo(f"quantize: warning: {w.message}", err=True)
     if as_json:
         typer.echo(json.dumps(record))
     else:
+        source = (f"from {record['n_clusters']} clusters" if record["n_clusters"]
+                  else "from the region hierarchy")
         typer.echo(f"{record['input']} -> {record['outdir']}: {record['n_regions']} regions "
-                   f"from {record['n_clusters']} clusters ({record['seconds']:.1f} s)")
+                   f"{source} ({record['seconds']:.1f} s)")
 
 
 def parse_weights(pairs: list[str]) -> dict[str, float]:

@@ -14,11 +14,11 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from .._validation import check_float
+from ..reconstruct.regions import find_boundaries
 
-__all__ = ["adjusted_rand_index", "boundary_scores"]
+__all__ = ["adjusted_rand_index", "boundary_scores", "greedy_matching"]
 
 #: Default matching tolerance as a share of the image diagonal (the BSDS value).
 TOLERANCE_FRACTION = 0.0075
@@ -41,11 +41,8 @@ def _check_label_maps(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _border_points(labels: np.ndarray) -> np.ndarray:
-    """Coordinates ``(m, 2)`` of pixels whose right or lower neighbour has another label."""
-    mask = np.zeros(labels.shape, dtype=bool)
-    mask[:, :-1] = labels[:, :-1] != labels[:, 1:]
-    mask[:-1, :] |= labels[:-1, :] != labels[1:, :]
-    return np.argwhere(mask).astype(np.float64)
+    """Coordinates ``(m, 2)`` of the pixels of :func:`~quantize.reconstruct.regions.find_boundaries`."""
+    return np.argwhere(find_boundaries(labels)).astype(np.float64)
 
 
 def boundary_scores(pred: Any, true: Any, *,
@@ -93,7 +90,7 @@ def boundary_scores(pred: Any, true: Any, *,
     else:
         tol = check_float(tolerance, "tolerance", minimum=0.0)
     p_pts, t_pts = _border_points(p_map), _border_points(t_map)
-    matched = _greedy_match_count(p_pts, t_pts, tol)
+    matched = int(greedy_matching(p_pts, t_pts, tol).sum())
     precision = matched / p_pts.shape[0] if p_pts.shape[0] else 1.0
     recall = matched / t_pts.shape[0] if t_pts.shape[0] else 1.0
     total = precision + recall
@@ -101,31 +98,51 @@ def boundary_scores(pred: Any, true: Any, *,
     return float(precision), float(recall), float(f)
 
 
-def _greedy_match_count(a: np.ndarray, b: np.ndarray, tol: float) -> int:
-    """Size of the greedy nearest-first one-to-one matching between point sets.
+def greedy_matching(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+    """Which points of ``a`` the greedy nearest-first one-to-one matching pairs with ``b``.
 
     Equivalent to sorting all pairs within ``tol`` by distance and taking each
     pair whose two ends are still free; done in rounds of mutual-nearest pairs,
     which pick the same pairs (ties broken by index) without a Python loop per pair.
+
+    Parameters
+    ----------
+    a : (m, 2) ndarray of float
+    b : (n, 2) ndarray of float
+    tol : float
+        Largest distance of a pair.
+
+    Returns
+    -------
+    (m,) ndarray of bool
+        True for the points of ``a`` that were matched (as many as points of ``b``).
+
+    Examples
+    --------
+    >>> a = np.array([[0.0, 0.0], [0.0, 1.0]]); b = np.array([[0.0, 0.5]])
+    >>> greedy_matching(a, b, 1.0).tolist()
+    [True, False]
     """
+    from scipy.spatial import cKDTree
+
+    hit = np.zeros(a.shape[0], dtype=bool)
     if a.shape[0] == 0 or b.shape[0] == 0:
-        return 0
+        return hit
     pairs = cKDTree(a).sparse_distance_matrix(cKDTree(b), tol, output_type="ndarray")
     i, j, d = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp), pairs["v"]
     order = np.lexsort((j, i, d))
     i, j = i[order], j[order]
-    matched = 0
     while i.size:
         best_of_i = _first_per_key(i)  # nearest partner of each a-point (pairs are sorted)
         best_of_j = _first_per_key(j)
         mutual = best_of_i & best_of_j
-        matched += int(mutual.sum())
+        hit[i[mutual]] = True
         used_a, used_b = np.zeros(a.shape[0], bool), np.zeros(b.shape[0], bool)
         used_a[i[mutual]] = True
         used_b[j[mutual]] = True
         keep = ~(used_a[i] | used_b[j])
         i, j = i[keep], j[keep]
-    return matched
+    return hit
 
 
 def _first_per_key(keys: np.ndarray) -> np.ndarray:

@@ -21,10 +21,6 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from skimage.measure import label as _label_components
 
 __all__ = ["connected_regions", "draw_overlay", "find_boundaries", "mean_color_image",
            "merge_small_regions", "region_stats", "smooth_label_map"]
@@ -44,6 +40,8 @@ def connected_regions(clusters: np.ndarray) -> tuple[np.ndarray, int]:
     >>> regions.tolist(), n
     ([[1, 2, 3], [1, 2, 2]], 3)
     """
+    from skimage.measure import label as _label_components
+
     labelled = _label_components(clusters, background=-1, connectivity=1)
     n = int(labelled.max())
     return labelled.astype(np.int32, copy=False), n
@@ -65,6 +63,8 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
     >>> smooth_label_map(m, 2, 1.0)[2].tolist()
     [0, 0, 0, 0, 1, 1, 1, 1]
     """
+    from scipy import ndimage
+
     out_shape = labels.shape if shape is None else shape
     best = np.full(out_shape, -1.0, dtype=np.float32)
     out = np.zeros(out_shape, dtype=np.int32)
@@ -83,14 +83,16 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
 
 
 def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
-    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``."""
-    parts = []
+    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``, sorted."""
+    n = int(regions.max()) + 1
+    keys = []
     for a, b in ((regions[:, :-1], regions[:, 1:]), (regions[:-1, :], regions[1:, :])):
         differ = a != b
-        parts.append(np.stack([a[differ], b[differ]], axis=1))
-    pairs = np.concatenate(parts).astype(np.int64)
-    pairs.sort(axis=1)
-    return np.unique(pairs, axis=0) if pairs.size else pairs.reshape(0, 2)
+        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
+        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
+        keys.append(lo * n + hi)
+    unique = np.unique(np.concatenate(keys))
+    return np.stack(np.divmod(unique, n), axis=1)
 
 
 def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
@@ -154,6 +156,9 @@ def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
 
 def _join(links: np.ndarray, size: int) -> np.ndarray:
     """Components of the graph with edges ``links`` (m, 2), each named by its smallest label."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(links.shape[0]), (links[:, 0], links[:, 1])),
                        shape=(size, size))
     _, comp = connected_components(graph, directed=False)
@@ -178,6 +183,9 @@ def _raster_numbering(group: np.ndarray) -> np.ndarray:
 
 def find_boundaries(labels: np.ndarray) -> np.ndarray:
     """1-pixel border mask ``(H, W)`` bool: pixels whose right or lower neighbour differs.
+
+    The one border rule of the package: segmentation outputs, the border
+    metrics (``quantize.metrics``) and the benchmarks all use it.
 
     Examples
     --------
@@ -224,6 +232,8 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
     area = np.bincount(labels.ravel(), minlength=n + 1)
     rows, cols = _coordinate_sums(labels, n)
     means = region_means(labels, rgb, n)
+    from scipy import ndimage
+
     boxes = ndimage.find_objects(labels, max_label=n)
     records = []
     for lab in range(1, n + 1):

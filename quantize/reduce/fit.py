@@ -4,11 +4,11 @@ A 12 MP photo has about a million distinct colours, twelve times fewer than
 pixels, so the fit works on the weighted histogram of distinct colours:
 
 1. **Summary.** With more than ``DIRECT_FIT_MAX`` distinct colours, they are
-   pooled into cells of 4 x 4 x 4 sRGB levels; each occupied cell becomes one
-   point at the weighted mean of its colours (in the clustering space) with
-   their total pixel count as weight.
+   pooled into cells of 8 x 8 x 8 sRGB levels (4 x 4 x 4 from half a million
+   colours); each occupied cell becomes one point at the weighted mean of its
+   colours (in the clustering space) with their total pixel count as weight.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
-   the counts as sample weights.
+   the counts as sample weights, from several seedings (the best kept).
 3. **Exact passes.** Weighted Lloyd passes over *all* distinct colours (the
    kernel's, which skip colours whose label cannot change) until almost no
    label changes, so each centre is the mean of the colours nearest to it, as
@@ -45,18 +45,25 @@ Space = Literal["rgb", "lab"]
 DEFAULT_COLORS = 16
 
 # Up to this many distinct colours, k-means is fitted on them directly; above,
-# on their 4 x 4 x 4-level cells (at most 2**18 points).
+# on cells of 8 x 8 x 8 sRGB levels, or of 4 x 4 x 4 beyond FINE_CELLS_FROM
+# colours (a 12 MP photo's million colours fill the finer cells well, and the fit
+# there gains 0.08 dB at k=64 from them).
 DIRECT_FIT_MAX = 1 << 14
-CELL_SHIFT = 2
-# The fit on the summary: runs from different seeds (the best is kept; one run
-# ends in a worse local optimum than scikit-learn's KMeans on about a third of
-# photos at k=16, by up to 0.15 dB) and full Lloyd passes after the core's own polish.
-SUMMARY_N_INIT = 3
+FINE_CELLS_FROM = 1 << 19
+COARSE_SHIFT, FINE_SHIFT = 3, 2
+# The fit on the summary: seedings, the best kept (a single one ends in a worse
+# local optimum than scikit-learn's KMeans on about a third of photos at k=16,
+# by up to 0.15 dB): as many as fit in SEEDING_WORK summary points, 3 to 8.
+SEEDING_WORK = 1 << 19
+MIN_N_INIT, MAX_N_INIT = 3, 8
 SUMMARY_REFINE = 2
-# Then weighted Lloyd passes over all distinct colours, until at most this share
-# of them changes label in a pass.
-EXACT_PASSES = 10
-EXACT_SETTLED = 1e-4
+# Then weighted Lloyd passes over all distinct colours until at most
+# EXACT_SETTLED of them change label in a pass, or EXACT_PASSES passes, or
+# about EXACT_WORK colour-passes in all (a 12 MP photo's million colours get
+# four passes: a pass costs 0.3 s there, and its fine summary needs few).
+EXACT_PASSES = 20
+EXACT_SETTLED = 1e-3
+EXACT_WORK = 1 << 22
 
 
 class ColorCountWarning(UserWarning):
@@ -181,7 +188,8 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
     if colors.shape[0] <= k:
         return colors.copy(), np.arange(colors.shape[0])
     centers = _fit_centers(colors, counts, features, k, rng)
-    centers, labels, _ = lloyd(features, counts, centers, EXACT_PASSES,
+    passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
+    centers, labels, _ = lloyd(features, counts, centers, passes,
                                max_changed=EXACT_SETTLED, empty="keep")
     if exact_colors:
         palette = colors[_medoids(features, labels, centers)]
@@ -195,20 +203,23 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
                  rng: np.random.Generator) -> np.ndarray:
     """Weighted mini-batch k-means on the colours, or on their cell summary when many."""
     data, weights = features, counts
-    if colors.shape[0] > DIRECT_FIT_MAX:
-        cell_data, cell_weights = cell_summary(colors, counts, features)
+    m = colors.shape[0]
+    if m > DIRECT_FIT_MAX:
+        shift = FINE_SHIFT if m >= FINE_CELLS_FROM else COARSE_SHIFT
+        cell_data, cell_weights = cell_summary(colors, counts, features, shift)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
-    km = MiniBatchKMeans(k, n_init=SUMMARY_N_INIT, refine=SUMMARY_REFINE, seed=rng)
+    n_init = min(MAX_N_INIT, max(MIN_N_INIT, SEEDING_WORK // data.shape[0]))
+    km = MiniBatchKMeans(k, n_init=n_init, refine=SUMMARY_REFINE, seed=rng)
     return km.fit(data, sample_weight=weights).cluster_centers_
 
 
 def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
-                 shift: int = CELL_SHIFT) -> tuple[np.ndarray, np.ndarray]:
+                 shift: int) -> tuple[np.ndarray, np.ndarray]:
     """Weighted mean feature and total count of each occupied sRGB cell.
 
-    Cells are ``2**shift`` levels wide per channel (4 x 4 x 4 by default;
-    alpha, when present, is a fourth channel).
+    Cells are ``2**shift`` levels wide per channel (alpha, when present, is
+    a fourth channel).
     """
     side = 256 >> shift
     levels = (colors >> shift).T.astype(np.intp)

@@ -1,0 +1,239 @@
+"""A hierarchy of region merges over superpixels, its cuts and its border map.
+
+Starting from superpixels (``quantize.superpixels``), adjacent regions are
+merged two at a time, always the pair with the smallest merge cost (see
+``_cost``), until one region is left. The cost of a merge grows with how
+different the two regions' mean features are (colour, texture), how strong the
+image's edges are along their shared border, and their sizes, so uniform areas
+merge early and strong, long borders last. Each merge gets a height, the
+largest cost met so far, which makes the heights non-decreasing: cutting the
+hierarchy at any height gives a segmentation, and every coarser cut is a union
+of regions of the finer ones.
+
+The border map (an ultrametric contour map) gives each border pixel between
+two superpixels the height at which they became one region; thresholding it
+at ``t`` draws exactly the borders of the cut at ``t``.
+
+Functions here assume validated input.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Hierarchy", "adjacency", "build_hierarchy"]
+
+
+@dataclass(frozen=True, eq=False)
+class Hierarchy:
+    """Superpixels and the order in which they merge.
+
+    Attributes
+    ----------
+    labels : (H, W) ndarray of int32
+        Superpixel of each pixel, ``0 .. n-1``.
+    merges : (n - 1, 2) ndarray of intp
+        The two nodes joined by each merge, in order; merge ``i`` creates node
+        ``n + i`` (nodes ``0 .. n-1`` are the superpixels), as in SciPy's linkage.
+    heights : (n - 1,) ndarray of float64
+        Height of each merge, non-decreasing.
+    pairs : (E, 2) ndarray of intp
+        Adjacent superpixel pairs ``a < b``.
+    pair_heights : (E,) ndarray of float64
+        Height at which each pair became one region.
+    """
+
+    labels: np.ndarray
+    merges: np.ndarray
+    heights: np.ndarray
+    pairs: np.ndarray
+    pair_heights: np.ndarray
+
+    @property
+    def n_leaves(self) -> int:
+        return int(self.merges.shape[0] + 1)
+
+    def cut(self, n_regions: int) -> np.ndarray:
+        """Region ``(n,)`` intp of each superpixel when ``n_regions`` remain (0-based)."""
+        n = self.n_leaves
+        keep = n - max(1, min(n_regions, n))
+        return _apply_merges(self.merges[:keep], n)
+
+    def regions_below(self, height: float) -> int:
+        """Number of regions left after the merges strictly lower than ``height``."""
+        return self.n_leaves - int(np.searchsorted(self.heights, height, side="left"))
+
+    def border_strength(self) -> np.ndarray:
+        """``(H, W)`` float64 map: height at which each border pixel's two sides merge.
+
+        A pixel carries the largest height of its right and lower neighbour
+        pairs (0 where both neighbours are in its own superpixel).
+        """
+        labels = self.labels
+        n = self.n_leaves
+        keys = self.pairs[:, 0] * n + self.pairs[:, 1]
+        out = np.zeros(labels.shape, dtype=np.float64)
+        for axis in (0, 1):
+            a = labels[:-1, :] if axis == 0 else labels[:, :-1]
+            b = labels[1:, :] if axis == 0 else labels[:, 1:]
+            differ = a != b
+            lo, hi = np.minimum(a[differ], b[differ]), np.maximum(a[differ], b[differ])
+            idx = np.searchsorted(keys, lo.astype(np.int64) * n + hi)
+            view = out[:-1, :] if axis == 0 else out[:, :-1]
+            view[differ] = np.maximum(view[differ], self.pair_heights[idx])
+        return out
+
+
+def _apply_merges(merges: np.ndarray, n: int) -> np.ndarray:
+    """Region of each leaf after ``merges`` (numbered 0.. in order of smallest leaf)."""
+    parent = np.arange(n + merges.shape[0])
+    for i, (a, b) in enumerate(merges):
+        parent[a] = parent[b] = n + i
+    # Resolve roots: process nodes from the last created to the first.
+    root = parent.copy()
+    for node in range(root.shape[0] - 1, -1, -1):
+        root[node] = root[parent[node]] if parent[node] != node else node
+    _, region = np.unique(root[:n], return_inverse=True)
+    return region
+
+
+def adjacency(labels: np.ndarray, strength: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]:
+    """Adjacent label pairs ``(E, 2)`` (``a < b``, sorted), border lengths and edge sums.
+
+    Each pair of 4-neighbour pixels with different labels adds 1 to its pair's
+    length and the mean of the two pixels' ``strength`` to its edge sum.
+    """
+    n = int(labels.max()) + 1
+    keys, weights = [], []
+    for a, b, sa, sb in ((labels[:, :-1], labels[:, 1:], strength[:, :-1], strength[:, 1:]),
+                         (labels[:-1, :], labels[1:, :], strength[:-1, :], strength[1:, :])):
+        differ = a != b
+        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
+        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
+        keys.append(lo * n + hi)
+        weights.append(0.5 * (sa[differ] + sb[differ]))
+    key = np.concatenate(keys)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    length = np.bincount(inverse, minlength=uniq.size).astype(np.float64)
+    edge = np.bincount(inverse, weights=np.concatenate(weights), minlength=uniq.size)
+    pairs = np.stack(np.divmod(uniq, n), axis=1).astype(np.intp)
+    return pairs, length, edge
+
+
+@dataclass(frozen=True)
+class MergeCost:
+    """Weights of the merge cost (see ``_cost``)."""
+
+    edge: float
+    size_power: float
+    total_area: float
+
+
+def _costs(area_a: float, mean_a: np.ndarray, areas: np.ndarray, means: np.ndarray,
+           lengths: np.ndarray, edge_sums: np.ndarray, params: MergeCost) -> np.ndarray:
+    """Costs of merging region ``a`` with each of several adjacent regions.
+
+    ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power`` with ``e`` the
+    mean edge strength along the shared border and ``s`` the smaller region's
+    share of the image: different, strongly separated and large regions merge late.
+    """
+    diff = means - mean_a
+    e = edge_sums / lengths
+    dissimilarity = np.einsum("ij,ij->i", diff, diff) + params.edge * e * e
+    share = np.minimum(areas, area_a) / params.total_area
+    return np.sqrt(dissimilarity) * share ** params.size_power
+
+
+def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarray,
+                    params: MergeCost) -> Hierarchy:
+    """Merge adjacent superpixels greedily by cost until one region remains.
+
+    ``labels`` (H, W) numbers the superpixels ``0 .. n-1``, all connected;
+    ``features`` (H, W, d) are the per-pixel vectors whose region means are
+    compared; ``strength`` (H, W) is the edge strength.
+    """
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    area = np.bincount(flat, minlength=n).astype(np.float64)
+    feats = features.reshape(flat.size, -1)
+    sums = np.stack([np.bincount(flat, weights=feats[:, j], minlength=n)
+                     for j in range(feats.shape[1])], axis=1)
+    pairs, length, edge = adjacency(labels, strength)
+    pair_heights = np.zeros(pairs.shape[0])
+    if n == 1:
+        return Hierarchy(labels, np.empty((0, 2), np.intp), np.empty(0), pairs, pair_heights)
+    merges, heights = _merge_all(n, area, sums, pairs, length, edge, params, pair_heights)
+    return Hierarchy(labels, merges, heights, pairs, pair_heights)
+
+
+def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
+    """The merge loop; fills ``pair_heights`` in place, returns merges and heights."""
+    total = 2 * n - 1
+    areas = np.zeros(total)
+    areas[:n] = area
+    means = np.zeros((total, sums.shape[1]))
+    means[:n] = sums / area[:, None]
+    links: list[dict[int, list]] = [dict() for _ in range(total)]
+    for e, (a, b) in enumerate(pairs.tolist()):
+        link = [length[e], edge[e], [e]]
+        links[a][b] = link
+        links[b][a] = link
+    a_idx, b_idx = pairs[:, 0], pairs[:, 1]
+    diff = means[a_idx] - means[b_idx]
+    first = np.sqrt(np.einsum("ij,ij->i", diff, diff) + params.edge * (edge / length) ** 2)
+    first *= (np.minimum(areas[a_idx], areas[b_idx]) / params.total_area) ** params.size_power
+    heap = list(zip(first.tolist(), a_idx.tolist(), b_idx.tolist(), strict=True))
+    heapq.heapify(heap)
+    alive = np.zeros(total, dtype=bool)
+    alive[:n] = True
+    merges, heights = [], []
+    level = 0.0
+    node = n
+    while heap:
+        cost, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]):
+            continue
+        level = max(level, cost)
+        pair_heights[links[a][b][2]] = level
+        alive[a] = alive[b] = False
+        alive[node] = True
+        areas[node] = areas[a] + areas[b]
+        means[node] = (means[a] * areas[a] + means[b] * areas[b]) / areas[node]
+        merged = _join_links(links, a, b, node)
+        if merged:
+            others = np.fromiter(merged, dtype=np.intp, count=len(merged))
+            stats = np.array([link[:2] for link in merged.values()])
+            costs = _costs(areas[node], means[node], areas[others], means[others],
+                           stats[:, 0], stats[:, 1], params)
+            for c, value in zip(others.tolist(), costs.tolist(), strict=True):
+                heapq.heappush(heap, (value, node, c))
+        merges.append((a, b))
+        heights.append(level)
+        node += 1
+    if len(merges) < n - 1:  # disconnected superpixels (cannot happen on one image)
+        raise RuntimeError("superpixel graph is not connected")
+    return np.asarray(merges, dtype=np.intp), np.asarray(heights)
+
+
+def _join_links(links, a: int, b: int, node: int) -> dict[int, list]:
+    """Neighbour links of the union of ``a`` and ``b``, re-pointed at ``node``."""
+    merged: dict[int, list] = {}
+    for old, other in ((a, b), (b, a)):
+        for c, link in links[old].items():
+            if c == other:
+                continue
+            del links[c][old]
+            if c in merged:
+                prev = merged[c]
+                merged[c] = [prev[0] + link[0], prev[1] + link[1], prev[2] + link[2]]
+            else:
+                merged[c] = link
+    for c, link in merged.items():
+        links[c][node] = link
+    links[node] = merged
+    links[a] = links[b] = {}
+    return merged

@@ -1,0 +1,192 @@
+"""The file-level segmentation job behind ``quantize segment`` and batch runs.
+
+``segment_file`` reads an image, calls :func:`quantize.segment.segment` (and
+:func:`quantize.segment.boundary_map` when asked for ``edges.png``) and writes
+the outputs atomically, ``segments.json`` last so that its presence marks a
+finished job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from ._validation import Seed, check_choice, check_int, check_seed
+from .errors import OutputError
+from .features import SPACES, Space, check_weights
+from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
+from .reconstruct import regions as _regions
+from .segment import SegmentResult, boundary_map, segment
+
+__all__ = ["EDGES_FILE", "OUTPUT_FILES", "check_segment_options", "segment_file"]
+
+#: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
+OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
+                "segments.json")
+#: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
+EDGES_FILE = "edges.png"
+
+
+def segment_file(
+    input: str | os.PathLike[str],
+    outdir: str | os.PathLike[str],
+    *,
+    n_clusters: int | None = None,
+    regions: int | None = None,
+    weights: Mapping[str, float] | None = None,
+    space: Space = "lab",
+    min_region: int | None = None,
+    seed: Seed = None,
+    force: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    edges: bool = False,
+) -> dict[str, Any]:
+    """Segment an image file and write the results into ``outdir``.
+
+    Writes, each atomically and in this order: ``labels.png`` (16-bit
+    grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
+    with their mean colour), ``boundaries.png`` (1-bit border mask),
+    ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
+    (the run's parameters and one record per region, see
+    :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
+    presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
+    grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
+    written before ``segments.json``. ``outdir`` is created if needed; the
+    input file is only read.
+
+    Parameters
+    ----------
+    input : path
+        The image to segment.
+    outdir : path
+        Folder for the five outputs.
+    n_clusters, regions, weights, space, min_region, seed
+        As for :func:`quantize.segment.segment`.
+    force : bool, default False
+        Overwrite existing outputs.
+    max_pixels : int or None
+        Refuse larger images (see :func:`quantize.io.load_image`).
+    edges : bool, default False
+        Also write ``edges.png``.
+
+    Returns
+    -------
+    dict
+        JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
+        ``n_clusters`` (null for the hierarchy), ``regions``, ``n_regions``, ``min_region``, ``weights``, ``space``,
+        ``seconds`` and ``outputs`` (the written file names).
+
+    Raises
+    ------
+    ImageReadError
+        If the input cannot be read.
+    OutputExistsError
+        If an output exists and ``force`` is false (nothing is written).
+    OutputError
+        If ``outdir`` is a file or not writable, or an output would replace the input.
+    ValueError, TypeError
+        For bad parameters, checked before the image is read; ValueError also
+        when the segmentation has more than 65535 regions (raise ``min_region``).
+    """
+    start = time.perf_counter()
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
+    paths = _prepare_outputs(Path(input), Path(outdir), force, names)
+    loaded = load_image(input, max_pixels=max_pixels)
+    result = segment(loaded.rgb, **params)
+    strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
+    if result.n_regions > _MAX_LABEL:
+        raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
+                         f"labels.png can hold ({_MAX_LABEL}); raise min_region "
+                         f"(now {result.min_region})")
+    h, w = result.labels.shape
+    record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
+              "n_clusters": params["n_clusters"], "regions": params["regions"],
+              "n_regions": result.n_regions,
+              "min_region": result.min_region, "weights": result.weights,
+              "space": params["space"]}
+    _write_outputs(paths, result, record, strength)
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    record["outputs"] = list(names)
+    return record
+
+
+_MAX_LABEL = 65535
+
+
+def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
+                          weights: Mapping[str, float] | None = None, space: Space = "lab",
+                          min_region: int | None = None, seed: Seed = None) -> dict[str, Any]:
+    """Validate the options of :func:`segment_file` and fill in their defaults.
+
+    For drivers (batch runs) that check options once, before any file is read.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`quantize.segment.segment` would, for the same values.
+
+    Examples
+    --------
+    >>> check_segment_options(regions=5)["regions"]
+    5
+    """
+    return _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+
+
+def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
+    """Validate the segmentation parameters before any file is read."""
+    if n_clusters is not None and regions is not None:
+        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
+                         "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
+    return {
+        "n_clusters": None if n_clusters is None else check_int(n_clusters, "n_clusters",
+                                                                minimum=1),
+        "regions": None if regions is None else check_int(regions, "regions", minimum=1),
+        "weights": check_weights(weights),
+        "space": check_choice(space, "space", SPACES),
+        "min_region": None if min_region is None else check_int(min_region, "min_region",
+                                                                minimum=0),
+        "seed": check_seed(seed),
+    }
+
+
+def _prepare_outputs(input: Path, outdir: Path, force: bool,
+                     names: tuple[str, ...]) -> dict[str, Path]:
+    """Create ``outdir`` and check every output path before any work is done."""
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError("exists and is not a directory, expected an "
+                          "output folder", path=outdir)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError("cannot create output folder "
+                          f"({exc.strerror or exc})", path=outdir) from None
+    return {name: check_output_path(outdir / name, inputs=(input,), force=force)
+            for name in names}
+
+
+def _write_outputs(paths: dict[str, Path], result: SegmentResult,
+                   record: dict[str, Any], strength: np.ndarray | None) -> None:
+    boundaries = result.boundaries()
+    images = {
+        "labels.png": Image.fromarray(result.labels.astype(np.uint16)),
+        "segmented.png": Image.fromarray(result.mean_color_image()),
+        "boundaries.png": Image.fromarray(boundaries).convert("1"),
+        "overlay.png": Image.fromarray(_regions.draw_overlay(result.image, boundaries)),
+    }
+    if strength is not None:
+        levels = np.rint(strength * 65535.0).astype(np.uint16)
+        images[EDGES_FILE] = Image.fromarray(levels)
+    for name, image in images.items():
+        save_pil(image, paths[name])
+    document = dict(record, regions=result.region_stats())
+    text = json.dumps(document, indent=1) + "\n"
+    atomic_write(paths["segments.json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
