@@ -416,3 +416,18 @@ def test_gif_frames_store_only_what_changed(tmp_path):
     assert count_frames(out) == 4
     for a, b in zip(composited(src), composited(out), strict=True):
         assert np.array_equal(a[:15, :15], b[:15, :15])
+
+
+def test_dithered_pixel_turning_opaque_is_drawn(tmp_path, rng):
+    first = np.full((8, 8, 4), 255, np.uint8)
+    first[..., :3] = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    first[:4, :, 3] = 0
+    second = first.copy()
+    second[:4, :, 3] = 255  # the top half appears in frame 1, with the colours it had
+    frames = [first, second]
+    src = tmp_path / "in.png"
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=1.0)
+    assert (composited(out)[1][..., 3] == 255).all()

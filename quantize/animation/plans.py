@@ -170,6 +170,7 @@ class GlobalPlan:
         if previous is not None:
             prev_rgba, prev_indices = previous
             still = (prev_rgba[..., :3] == rgb).all(axis=2) & opaque
+            still &= prev_rgba[..., 3] >= ALPHA_THRESHOLD  # it was drawn, not transparent
             indices[still] = prev_indices[still]
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(pack_rgb(rgb[opaque]), drawn)
