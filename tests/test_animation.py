@@ -22,7 +22,7 @@ from quantize.errors import (
     OutputExistsError,
     ResultTooLargeError,
 )
-from quantize.reduce import ColorCountWarning
+from quantize.reduce import ColorCountWarning, reduce_file
 
 RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
                "bytes_out", "frames", "palette"}
@@ -275,6 +275,24 @@ def test_default_output_keeps_the_format(tmp_path):
     record = reduce_animation_file(src, n_colors=4, seed=0)
     assert record["output"] == str(tmp_path / "clip.k4.gif")
     assert count_frames(record["output"]) == 3
+
+
+def test_reduce_file_default_name_of_an_animation_ignores_an_unrelated_png(tmp_path):
+    """The still-image default name (.k4.png) is not what an animated GIF writes."""
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    (tmp_path / "clip.k4.png").write_bytes(b"someone else's file")
+    record = reduce_file(src, n_colors=4, seed=0)
+    assert record["output"] == str(tmp_path / "clip.k4.gif")
+    assert (tmp_path / "clip.k4.png").read_bytes() == b"someone else's file"
+
+
+def test_reduce_file_still_gif_default_name_is_checked(tmp_path):
+    src = tmp_path / "still.gif"
+    levels = np.repeat(np.arange(0, 256, 32, dtype=np.uint8), 4)  # eight grey levels
+    Image.fromarray(np.tile(levels, (8, 1))).save(src)
+    (tmp_path / "still.k4.png").write_bytes(b"x")
+    with pytest.raises(OutputExistsError):
+        reduce_file(src, n_colors=4, seed=0)
 
 
 # --------------------------------------------------------------------------

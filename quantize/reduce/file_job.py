@@ -49,6 +49,10 @@ _LARGE_PNG_LEVEL = 6
 GIF_ALPHA_THRESHOLD = 128
 
 
+# Input formats whose files may hold an animation of another name by default.
+_MAYBE_ANIMATED = (".gif", ".webp")
+
+
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
                 *, n_colors: int | None = None, quality: float | None = None,
                 space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
@@ -283,7 +287,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
         check_output_path(opts["palette_out"], inputs=(src,), force=force)
-    if out is None and quality is None:
+    # A GIF or WebP may be animated, and an animation keeps its format; its default
+    # name is known only once the file is read, so it is checked then.
+    if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
         n = pal_in.shape[0] if pal_in is not None else (k or DEFAULT_COLORS)
         out = src.with_name(f"{src.stem}.k{n}.png")
     if out is not None:
