@@ -2,7 +2,7 @@
 
 Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
 the job's record (k, psnr, delta_e, seconds, bytes, ...). The HTML report with
-thumbnails lives in :mod:`quantize.report_html`.
+thumbnails lives in :mod:`quantize.report`.
 """
 
 from __future__ import annotations

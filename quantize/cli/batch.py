@@ -150,7 +150,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
     if report is not None:
         lib.check_report_path(report)
     if html is not None:
-        from ..report_html import check_html_path
+        from ..report import check_html_path
 
         check_html_path(html)
     if scheduler is not None:
@@ -165,7 +165,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
         if report is not None:
             lib.write_report(report, results, summary)
         if html is not None:
-            from ..report_html import write_html_report
+            from ..report import write_html_report
 
             write_html_report(html, results, summary, mode=mode)
 

@@ -9,8 +9,8 @@ and the metrics; failed files show their reason. Clicking a column heading
 sorts by it; ``report.html#sort=-psnr`` opens the page sorted (``-`` for
 descending).
 
-Thumbnails and palettes are read by :mod:`quantize.report_images`; the fixed
-style, script and page skeleton live in :mod:`quantize.report_assets`. Only
+Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
+style, script and page skeleton live in :mod:`quantize.report.assets`. Only
 Pillow and NumPy are used.
 """
 
@@ -25,11 +25,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from ._validation import check_choice, check_int
-from .errors import ImageReadError
-from .io import DEFAULT_MAX_PIXELS, atomic_write
-from .report_assets import SCRIPT, STYLE, TEMPLATE
-from .report_images import Swatch, read_palette_shares, thumbnail_uri
+from .._validation import check_choice, check_int
+from ..errors import ImageReadError
+from ..io import DEFAULT_MAX_PIXELS, atomic_write
+from .assets import SCRIPT, STYLE, TEMPLATE
+from .thumbnails import Swatch, read_palette_shares, thumbnail_uri
 
 __all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
            "write_html_report"]

@@ -20,9 +20,9 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from ._validation import check_choice
-from .errors import ImageReadError
-from .io import DEFAULT_MAX_PIXELS, load_image
+from .._validation import check_choice
+from ..errors import ImageReadError
+from ..io import DEFAULT_MAX_PIXELS, load_image
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "read_palette_shares",
            "thumbnail_uri"]

@@ -17,7 +17,7 @@ from PIL import Image
 from quantize.batch import BatchSummary, FileResult
 from quantize.errors import OutputError
 from quantize.reduce import reduce_file
-from quantize.report_html import check_html_path, read_palette_shares, write_html_report
+from quantize.report import check_html_path, read_palette_shares, write_html_report
 from quantize.segment import segment_file
 
 BROKEN_REASON = "not an image Pillow can identify"
@@ -498,7 +498,7 @@ def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
 
 
 def test_thumbnail_kind_is_checked(tmp_path):
-    from quantize.report_images import thumbnail_uri
+    from quantize.report.thumbnails import thumbnail_uri
 
     Image.fromarray(quadrants()).save(tmp_path / "q.png")
     with pytest.raises(ValueError, match=r"kind='mosaic' is not valid; expected one of"):

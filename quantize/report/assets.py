@@ -1,6 +1,6 @@
 """The fixed parts of the HTML batch report: style sheet, sorting script, page skeleton.
 
-:mod:`quantize.report_html` fills ``TEMPLATE`` (``str.format`` fields: title,
+:mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
 style, summary, failures, heads, rows, script). The script sorts the rows of
 ``table#results`` by a ``data-<key>`` attribute when a ``th[data-key]`` is
 clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
