@@ -1,12 +1,34 @@
 """quantize: colour reduction and photo segmentation by k-means clustering.
 
-The package is laid out as the pipeline it runs:
+The package is laid out as the pipeline it runs; each layer imports only the
+layers above it in this list, and what flows between them is named on the right.
 
-- ``quantize.io``: load and save images (orientation, modes, atomic writes);
-- ``quantize.features``: pixels to weighted feature vectors;
-- ``quantize.kmeans``: the mini-batch k-means core, which knows nothing of images;
-- ``quantize.reconstruct``: palette images, segmentations and boundaries;
-- ``quantize.cli`` and ``quantize.batch``: thin drivers.
+Shared by every layer:
+    _kernels          nearest centre, group sums, Lloyd passes, 24-bit codes, sRGB <-> Lab
+    _validation       one validator per concept (ints, floats, choices, seeds, data)
+    errors            exceptions carrying ``path`` and ``reason``; ``ExitCode``
+
+io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
+    io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
+    encode            palette indices + palette -> small indexed PNG bytes
+    palette_files     palettes <-> .gpl / .json / .hex files
+    colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
+    features          an image -> weighted per-pixel features (colour, intensity, xy, texture)
+    superpixels       an image -> superpixels by local k-means (SLIC's clustering)
+    kmeans            (n, d) features + weights -> centres and labels; knows nothing of images
+    reconstruct       labels -> images: palette order, dithering, indexed images (palette);
+                      regions, borders and statistics (regions); merge hierarchy (hierarchy)
+    metrics           reduced images -> PSNR, mean CIEDE2000; segmentations -> border F, ARI
+    reduce            an image -> a palette + indices (image, fit, quality, result);
+                      a file -> a reduced file and its record (file_job); many images -> one
+                      palette (shared); options validated once (options)
+    animation         an animated GIF / APNG / WebP -> one palette, difference frames
+    segment           an image -> region labels, ``boundary_map`` (segment); a file -> an
+                      output folder and its record (segment_file)
+    batch             a folder -> planned jobs (plan) -> run on local processes or Dask
+                      (executor_local, executor_dask) -> results and reports
+    report            batch results -> one self-contained HTML page
+    cli               command-line arguments -> one library call -> one line per file
 """
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus
