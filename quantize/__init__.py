@@ -14,15 +14,16 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     palette_files     palettes <-> .gpl / .json / .hex files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
     features          an image -> weighted per-pixel features (colour, intensity, xy, texture)
-    superpixels       an image -> superpixels by local k-means (SLIC's clustering)
     kmeans            (n, d) features + weights -> centres and labels; knows nothing of images
     reconstruct       labels -> images: palette order, dithering, indexed images (palette);
                       regions, borders and statistics (regions); merge hierarchy (hierarchy)
     metrics           reduced images -> PSNR, mean CIEDE2000; segmentations -> border F, ARI
+    superpixels       an image -> superpixels by local k-means (SLIC's clustering)
     reduce            an image -> a palette + indices (image, fit, quality, result);
                       a file -> a reduced file and its record (file_job); many images -> one
                       palette (shared); options validated once (options)
     animation         an animated GIF / APNG / WebP -> one palette, difference frames
+                      (reduce's file job hands animated inputs to it)
     segment           an image -> region labels, ``boundary_map`` (segment); a file -> an
                       output folder and its record (segment_file)
     batch             a folder -> planned jobs (plan) -> run on local processes or Dask
