@@ -291,7 +291,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> img[:, 15:] = 200
     >>> strength = boundary_map(img)
     >>> [round(float(v), 2) for v in strength[10, 13:17]]
-    [0.0, 0.96, 0.0, 0.0]
+    [0.0, 0.88, 0.0, 0.0]
     """
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
