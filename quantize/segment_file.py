@@ -124,22 +124,37 @@ _MAX_LABEL = 65535
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
                           weights: Mapping[str, float] | None = None, space: Space = "lab",
-                          min_region: int | None = None, seed: Seed = None) -> dict[str, Any]:
-    """Validate the options of :func:`segment_file` and fill in their defaults.
+                          min_region: int | None = None, seed: Seed = None,
+                          force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                          edges: bool = False) -> dict[str, Any]:
+    """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
-    For drivers (batch runs) that check options once, before any file is read.
+    For drivers (batch runs) that check options once, before any file is read,
+    and then call ``segment_file(input, outdir, **options)`` for every file.
+    The seed is returned as given (an int stays an int), so that each call
+    starts from the same state.
 
     Raises
     ------
-    ValueError, TypeError
-        As :func:`quantize.segment.segment` would, for the same values.
+    TypeError
+        For an unknown option name or a value of the wrong type.
+    ValueError
+        For a bad value, as :func:`quantize.segment.segment` would.
 
     Examples
     --------
-    >>> check_segment_options(regions=5)["regions"]
-    5
+    >>> opts = check_segment_options(regions=5, seed=3)
+    >>> opts["regions"], opts["seed"], opts["edges"], opts["space"]
+    (5, 3, False, 'lab')
     """
-    return _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    for name, value in (("force", force), ("edges", edges)):
+        if not isinstance(value, bool | np.bool_):
+            raise TypeError(f"{name}={value!r} should be True or False")
+    if max_pixels is not None:
+        max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
+    return {**params, "seed": seed, "force": bool(force), "max_pixels": max_pixels,
+            "edges": bool(edges)}
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:

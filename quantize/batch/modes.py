@@ -6,8 +6,6 @@ batch knows neither job's keyword names nor its defaults.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .plan import JobMode
 
 __all__ = ["reduce_mode", "segment_mode"]
@@ -22,18 +20,8 @@ def reduce_mode() -> JobMode:
 
 def segment_mode() -> JobMode:
     """Segmentation: ``INPUT`` -> folder ``OUT_DIR/<same folders>/<stem>/``."""
-    from ..segment import segment_file
+    from ..segment_file import check_segment_options, segment_file
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
-                   check_options=_check_segment_options)
+                   check_options=check_segment_options)
 
-
-# --------------------------------------------------------------------------
-# TEMPORARY ADAPTER, to be replaced by quantize.segment.check_segment_options
-# as soon as that is on main.
-# --------------------------------------------------------------------------
-
-
-def _check_segment_options(**options: Any) -> dict[str, Any]:
-    """TEMPORARY: passed as given; segment_file validates and fills its defaults."""
-    return dict(options)
