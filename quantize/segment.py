@@ -328,7 +328,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     components, n = _regions.connected_regions(labels)
     if min_region > 1:
         means = _regions.region_means(components, rgb, n)
-        mapping, _ = _regions.merge_small_regions(components, n, means, min_region)
+        mapping = _regions.merge_small_regions(components, n, means, min_region)
         components = mapping.astype(np.int32)[components]
     n_final = int(components.max())
     centers = _regions.region_means(components, rgb, n_final)[1:]
@@ -452,7 +452,7 @@ def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
     cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
     comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
     means = _component_means(components, n, comp_cluster, small_map, X, k)
-    mapping, _ = _regions.merge_small_regions(components, n, means, min_region)
+    mapping = _regions.merge_small_regions(components, n, means, min_region)
     n_new = int(mapping.max())
     votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
                         minlength=(n_new + 1) * k).reshape(n_new + 1, k)

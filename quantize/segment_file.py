@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,9 @@ def segment_file(
     :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
-    written before ``segments.json``. ``outdir`` is created if needed; the
+    written before ``segments.json``. Of an animated image only the first
+    frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
+    saying so. ``outdir`` is created if needed; the
     input file is only read.
 
     Parameters
@@ -101,6 +104,7 @@ def segment_file(
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     paths = _prepare_outputs(Path(input), Path(outdir), force, names)
     loaded = load_image(input, max_pixels=max_pixels)
+    _warn_if_animated(input)
     result = segment(loaded.rgb, **params)
     strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
     if result.n_regions > _MAX_LABEL:
@@ -155,6 +159,15 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
         max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
     return {**params, "seed": seed, "force": bool(force), "max_pixels": max_pixels,
             "edges": bool(edges)}
+
+
+def _warn_if_animated(path: str | os.PathLike[str]) -> None:
+    """Say in one warning that only the first frame of an animation is segmented."""
+    from .animation import FirstFrameWarning, first_frame_note
+
+    note = first_frame_note(path)
+    if note is not None:
+        warnings.warn(note, FirstFrameWarning, stacklevel=3)
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def connected_superpixels(clusters: np.ndarray, planes: np.ndarray, min_size: in
 
     pieces, n = regions.connected_regions(clusters)
     means, _ = group_means(planes.reshape(planes.shape[0], -1).T, pieces.ravel(), n + 1)
-    mapping, _ = regions.merge_small_regions(pieces, n, means, min_size)
+    mapping = regions.merge_small_regions(pieces, n, means, min_size)
     labels = (mapping[pieces] - 1).astype(np.int32)
     return labels, int(mapping.max())
 

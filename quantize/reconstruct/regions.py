@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from .._kernels import group_means, group_sums
+
 __all__ = ["connected_regions", "draw_overlay", "find_boundaries", "mean_color_image",
            "merge_small_regions", "region_stats", "smooth_label_map"]
 
@@ -96,7 +98,7 @@ def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
 
 
 def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
-                        min_region: int) -> tuple[np.ndarray, np.ndarray]:
+                        min_region: int) -> np.ndarray:
     """Merge every region under ``min_region`` pixels into a neighbour, in rounds.
 
     ``means`` (n + 1, d) holds each label's mean feature vector. In each round
@@ -108,11 +110,8 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
 
     Returns
     -------
-    mapping : (n + 1,) ndarray of intp
+    (n + 1,) ndarray of intp
         New label (1..R, raster order of first pixels) of each old label.
-    group : (n + 1,) ndarray of intp
-        For each old label, the smallest old label of the merged region it
-        ended in (itself when it was not merged into an earlier one).
     """
     area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
     sums = means * area[:, None]
@@ -128,14 +127,13 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
             break
         root = _join(target, n + 1)
         group = root[group]
+        _, sums = group_sums(sums, root, n + 1)
         area = np.bincount(root, weights=area, minlength=n + 1)
-        sums = np.stack([np.bincount(root, weights=sums[:, j], minlength=n + 1)
-                         for j in range(sums.shape[1])], axis=1)
         pairs = root[pairs]
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         pairs.sort(axis=1)
         pairs = np.unique(pairs, axis=0)
-    return _raster_numbering(group), group
+    return _raster_numbering(group)
 
 
 def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
@@ -200,11 +198,8 @@ def find_boundaries(labels: np.ndarray) -> np.ndarray:
 
 def region_means(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
     """Mean RGB ``(n + 1, 3)`` float64 of each label (row 0 for label 0, if any)."""
-    flat = labels.ravel()
-    counts = np.maximum(np.bincount(flat, minlength=n + 1), 1)
-    pixels = rgb.reshape(-1, 3)
-    return np.stack([np.bincount(flat, weights=pixels[:, c], minlength=n + 1) / counts
-                     for c in range(3)], axis=1)
+    means, _ = group_means(rgb.reshape(-1, 3), labels.ravel(), n + 1)
+    return means
 
 
 def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
