@@ -33,9 +33,8 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -54,8 +53,7 @@ MOSAIC_F_TARGET = 0.85
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MosaicLayout:
+class MosaicLayout(NamedTuple):
     """Where the three textures of a mosaic go.
 
     The top region lies above ``y = top + sum(a * sin(2 pi x / wavelength + phase))``
