@@ -312,26 +312,25 @@ class _HamerlyBounds:
 def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest.
 
-    As :func:`nearest`, chunk by chunk, but with the ``(k, chunk)`` block
-    transposed: NumPy takes minima across rows far faster than along them. The
-    second value is ``inf`` when there is one centre.
+    The same float32 products as :func:`nearest`, chunk by chunk (so the labels
+    are exactly its labels); the second value is ``inf`` when there is one centre.
     """
-    c2 = -2.0 * c32
-    c_sq = np.einsum("ij,ij->i", c32, c32)[:, None]
+    ct2 = np.ascontiguousarray(-2.0 * c32.T)
+    c_sq = np.einsum("ij,ij->i", c32, c32)
     n, k = X.shape[0], c32.shape[0]
     rows = chunk_rows(k, X.shape[1])
     labels = np.empty(n, dtype=np.intp)
     second = np.full(n, np.inf, dtype=np.float64)
-    block = np.empty((k, min(rows, n)), dtype=np.float32)
+    block = np.empty((min(rows, n), k), dtype=np.float32)
     for start in range(0, n, rows):
         stop = min(start + rows, n)
-        b = block[:, : stop - start]
-        np.matmul(c2, X[start:stop].T, out=b)
+        b = block[: stop - start]
+        np.matmul(X[start:stop], ct2, out=b)
         b += c_sq
-        lab = np.argmin(b, axis=0, out=labels[start:stop])
+        lab = np.argmin(b, axis=1, out=labels[start:stop])
         if k > 1:
-            b[lab, np.arange(stop - start)] = np.inf
-            second[start:stop] = b.min(axis=0)
+            b[np.arange(stop - start), lab] = np.inf
+            second[start:stop] = b.min(axis=1)
     return labels, second
 
 
