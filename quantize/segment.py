@@ -47,24 +47,26 @@ from ._kernels import group_means, sq_dist_to
 from ._validation import Seed, check_choice, check_int, check_seed
 from .features import (
     DEFAULT_TEXTURE_SCALES,
-    FINE_INTEGRATION_SIGMA,
     SPACES,
-    WORKING_MAX_SIDE,
     FeatureSpec,
     Space,
     check_texture_scales,
     check_weights,
-    edge_strength,
     feature_array,
-    lab_planes,
-    region_planes,
-    texture_planes,
 )
 from .io import as_rgba
 from .kmeans import MiniBatchKMeans
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .superpixels import cell_step, connected_superpixels, local_kmeans
+from .texture import (
+    FINE_INTEGRATION_SIGMA,
+    WORKING_MAX_SIDE,
+    edge_strength,
+    lab_planes,
+    region_planes,
+    texture_planes,
+)
 
 __all__ = ["ClusterCountWarning", "SegmentResult", "boundary_map", "default_min_region",
            "segment"]
