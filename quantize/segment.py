@@ -8,8 +8,8 @@ resolution at the end.
 local k-means (SLIC's clustering) on Lab colour and position, whose small
 clusters hug the image's edges; ``reconstruct.hierarchy`` then merges adjacent
 superpixels, cheapest first, by their difference in mean colour and texture
-(``features.region_planes``), the edge strength along their border
-(``features.edge_strength``) and their size. The segmentation is the
+(``texture.region_planes``), the edge strength along their border
+(``texture.edge_strength``) and their size. The segmentation is the
 hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
 :func:`boundary_map` is the hierarchy's border map: the level at which each
 border disappears.
@@ -198,7 +198,7 @@ def segment(
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
         (color 1, texture 1, xy 0.3, intensity 0). For the hierarchy, ``xy``
         sets the superpixels' compactness and the others the region
-        description (:func:`quantize.features.region_planes`); with
+        description (:func:`quantize.texture.region_planes`); with
         ``n_clusters`` see :func:`quantize.features.build_features`.
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group (k-means path only; the
