@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from quantize.batch import FileResult
+from quantize.reduce import reduce_file
+
 from .reduce_support import COLOURS
+from .report_support import BROKEN_REASON, quadrants
 
 
 @pytest.fixture
@@ -28,3 +34,25 @@ def photo(tmp_path, rng):
     path = tmp_path / "photo.png"
     Image.fromarray(image).save(path)
     return path
+
+
+# --------------------------------------------------------------------------
+# Report: test_report_page.py and test_report_thumbnails.py
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> tuple[list[FileResult], Path]:
+    """Three reduced photos (real reduce_file records) and one unreadable file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    results = []
+    for i, name in enumerate(["alpha.png", "bravo.jpg", "charlie.png"]):
+        Image.fromarray(np.roll(quadrants(), 5 * i, axis=1)).save(src / name)
+        record = reduce_file(src / name, out / f"{Path(name).stem}.png", n_colors=3 + i, seed=0)
+        results.append(FileResult(src / name, out / f"{Path(name).stem}.png", "ok", "", record))
+    (src / "broken.png").write_text("not an image")
+    results.append(FileResult(src / "broken.png", out / "broken.png", "failed", BROKEN_REASON,
+                              {"seconds": 0.01}))
+    return results, tmp_path
