@@ -56,3 +56,22 @@ def batch(tmp_path: Path) -> tuple[list[FileResult], Path]:
     results.append(FileResult(src / "broken.png", out / "broken.png", "failed", BROKEN_REASON,
                               {"seconds": 0.01}))
     return results, tmp_path
+
+
+# --------------------------------------------------------------------------
+# Segment: test_segment_file.py and test_cli_segment.py
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def photo_path(tmp_path, rng):
+    """A 60 x 90 PNG: three colour bands with noise and a textured patch."""
+    img = np.zeros((60, 90, 3), dtype=np.float64)
+    img[:, :30] = (180, 60, 50)
+    img[:, 30:60] = (60, 150, 70)
+    img[:, 60:] = (70, 80, 190)
+    img[20:40, 65:85] += rng.normal(0, 40, (20, 20, 3))
+    img += rng.normal(0, 6, img.shape)
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.clip(np.rint(img), 0, 255).astype(np.uint8)).save(path)
+    return path
