@@ -1,4 +1,4 @@
-"""Plane statistics: texture bank layout, region vectors, edge strength, the strided sample."""
+"""quantize.texture: Lab planes, texture bank layout, region vectors, edge strength, the sample."""
 
 from __future__ import annotations
 
@@ -88,3 +88,12 @@ def test_sample_pixels_takes_every_step_th_pixel(rng, shape, step):
     sample = sample_pixels(planes)
     assert sample.dtype == np.float64
     np.testing.assert_array_equal(sample, planes.reshape(2, -1)[:, ::step])
+
+
+def test_lab_agrees_with_scikit_image(rng):
+    from skimage.color import rgb2lab
+
+    img = rng.integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
+    ours = lab_planes(img)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(np.moveaxis(ours, 0, 2), rgb2lab(img), atol=0.01)
