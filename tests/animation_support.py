@@ -1,5 +1,4 @@
-"""Helpers for the animation tests: small animations built frame by frame, and what a
-viewer sees of a written one."""
+"""Helpers for the animation tests: small animations, and what a viewer sees of one."""
 
 from __future__ import annotations
 

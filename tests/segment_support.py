@@ -1,5 +1,4 @@
-"""Helpers for the segmentation tests: quadrants and steps with known borders, and PNGs read
-back as arrays."""
+"""Helpers for the segmentation tests: quadrants and steps with known borders; PNGs read back."""
 
 from __future__ import annotations
 

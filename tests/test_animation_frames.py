@@ -1,5 +1,4 @@
-"""quantize.animation.frames: frames read one at a time with their timing; the pixel limit
-over all frames."""
+"""quantize.animation.frames: frames read one at a time with their timing; the pixel limit."""
 
 from __future__ import annotations
 

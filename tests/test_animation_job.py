@@ -1,5 +1,4 @@
-"""quantize.animation.job: reduce_animation_file, file to file: frames, timing, loop, disposal
-and transparency round trips; one palette; static areas; APNG and WebP; option errors."""
+"""quantize.animation.job: reduce_animation_file round trips, palettes, formats, option errors."""
 
 from __future__ import annotations
 

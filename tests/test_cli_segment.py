@@ -1,5 +1,4 @@
-"""quantize.cli.segment: ``quantize segment`` through typer's CliRunner: JSON, weights,
-regions, usage errors and exit codes."""
+"""quantize.cli.segment: ``quantize segment`` through typer's CliRunner: JSON, usage, exit codes."""
 
 from __future__ import annotations
 

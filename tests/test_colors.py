@@ -1,5 +1,4 @@
-"""quantize.colors: histograms, merged weights, clustering features, premultiplied alpha,
-24-bit codes and CIEDE2000."""
+"""quantize.colors: histograms, features, premultiplied alpha, 24-bit codes and CIEDE2000."""
 
 from __future__ import annotations
 

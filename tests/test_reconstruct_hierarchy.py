@@ -1,5 +1,4 @@
-"""quantize.reconstruct.hierarchy: the merge order of superpixels, its cuts and heights, and
-the adjacency it starts from."""
+"""quantize.reconstruct.hierarchy: superpixel adjacency, merge order, cuts and heights."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""quantize.reduce.file_job: reduce_file, a file to a reduced file and its record: formats,
-modes, orientation, outputs, refusals, palette files and animated inputs."""
+"""quantize.reduce.file_job: reduce_file's formats, modes, outputs, refusals and animations."""
 
 from __future__ import annotations
 

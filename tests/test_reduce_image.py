@@ -1,5 +1,4 @@
-"""quantize.reduce.image: reduce_colors, an image to a palette and indices: known answers,
-invariants, options, the quality target, alpha, dithering and bad parameters."""
+"""quantize.reduce.image: reduce_colors, known answers, invariants, options, quality, alpha."""
 
 from __future__ import annotations
 

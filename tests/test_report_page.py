@@ -1,5 +1,4 @@
-"""quantize.report.page: write_html_report, the HTML batch report: content, escaping, swatches,
-thumbnails, segment mode, argument checks, and a real browser."""
+"""quantize.report.page: the HTML batch report's content, escaping, swatches, and a browser."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""quantize.segment: segment and boundary_map: exact regions on quadrants and steps, texture
-mosaics, merging and numbering, the region hierarchy's cuts and border map, the result object."""
+"""quantize.segment: segment and boundary_map: exact regions, texture, hierarchy cuts, results."""
 
 from __future__ import annotations
 

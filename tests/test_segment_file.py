@@ -1,5 +1,4 @@
-"""quantize.segment_file: segment_file's output folder and record, the option checker
-drivers use, and animated inputs."""
+"""quantize.segment_file: the output folder and record, the option checker, animated inputs."""
 
 from __future__ import annotations
 
