@@ -173,6 +173,15 @@ def test_apng_round_trip(tmp_path):
         assert same_picture(a, b)
 
 
+def test_gif_whose_first_frame_restores_the_previous_one_to_apng(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=60, loop=0,
+                         disposal=[3, 1, 1])
+    out = tmp_path / "out.png"
+    assert reduce_animation_file(src, out, n_colors=4, seed=0)["frames"] == 3
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
 def test_gif_with_transparency_to_apng(tmp_path):
     frames = []
     for i in range(3):

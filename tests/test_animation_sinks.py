@@ -64,3 +64,6 @@ def test_gif_disposal_becomes_apngs():
     assert disposals == [1, 0]
     _, _, _, disposals = read_back(sink_bytes("a.png", 0, disposals=(1, 3)), "disposal")
     assert disposals == [0, 2]
+    # A first frame restoring "the previous" frame has none: the APNG rule makes it background.
+    _, _, _, disposals = read_back(sink_bytes("a.png", 0, disposals=(3, 1)), "disposal")
+    assert disposals == [1, 0]
