@@ -52,7 +52,7 @@ import numpy as np
 from ._kernels import group_sums, labels_sq_dist, lloyd, sq_dist_to, sq_dist_to_labels
 
 __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "mini_batch_step",
-           "plusplus_indices", "raise_too_few_distinct"]
+           "plusplus_indices", "raise_too_few_distinct", "seedings_per_run"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
@@ -116,6 +116,15 @@ def fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
 # --------------------------------------------------------------------------
 
 
+def seedings_per_run(n_rows: int) -> int:
+    """How many settled seedings one run on ``n_rows`` rows compares (k-means++ init).
+
+    >>> seedings_per_run(10_000), seedings_per_run(100_000), seedings_per_run(10**6)
+    (1, 6, 8)
+    """
+    return max(1, min(_SEED_CANDIDATES, n_rows // _CANDIDATE_SAMPLE))
+
+
 def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     """Initial centres and the mini-batch counts they start with.
 
@@ -128,7 +137,7 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(p["init"], np.ndarray):
         return p["init"].copy(), np.zeros(k)
     n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
-    n_candidates = min(_SEED_CANDIDATES, X.shape[0] // _CANDIDATE_SAMPLE)
+    n_candidates = seedings_per_run(X.shape[0])
     if n_candidates > 1:
         sample = X[sampler.draw(_CANDIDATE_SAMPLE)]
         best = _best_candidate(sample, min(n_seed, _CANDIDATE_SAMPLE), n_candidates, p, rng)
