@@ -13,8 +13,13 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     encode            palette indices + palette -> small indexed PNG bytes
     palette_files     palettes <-> .gpl / .json / .hex files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
+    texture           an image -> Lab planes -> texture bank, region statistics, colour edges
+                      (float32 planes; SciPy's filters are loaded on first use)
     features          an image -> weighted per-pixel features (colour, intensity, xy, texture)
-    kmeans            (n, d) features + weights -> centres and labels; knows nothing of images
+    kmeans_run        validated (n, d) data + weights + parameters + a Generator -> one run
+                      (seeding, mini-batches, settling, refinement) -> centres, labels, inertia
+    kmeans            (n, d) features + weights -> centres and labels (validated once, then
+                      one kmeans_run per restart); knows nothing of images
     reconstruct       labels -> images: palette order, dithering, indexed images (palette);
                       regions, borders and statistics (regions); merge hierarchy (hierarchy)
     metrics           reduced images -> PSNR, mean CIEDE2000; segmentations -> border F, ARI

@@ -22,6 +22,7 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
@@ -58,21 +59,28 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     >>> nearest(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
     [1, 0]
     """
-    X = _as_f32(X)
-    c32 = _as_f32(centers)
+    labels = np.empty(X.shape[0], dtype=np.intp)
+    for rows, block in _expansion_blocks(_as_f32(X), _as_f32(centers)):
+        np.argmin(block, axis=1, out=labels[rows])
+    return labels
+
+
+def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:
+    """``(rows, block)`` pairs: ``block[i, j] = ||c_j||^2 - 2 x_i.c_j`` float32, chunk by chunk.
+
+    One ``(chunk, k)`` buffer is reused: use each block before asking for the next.
+    """
     ct2 = np.ascontiguousarray(-2.0 * c32.T)
     c_sq = np.einsum("ij,ij->i", c32, c32)
     n, k = X.shape[0], c32.shape[0]
-    rows = chunk_rows(k, X.shape[1])
-    labels = np.empty(n, dtype=np.intp)
-    block = np.empty((min(rows, n), k), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        b = block[: stop - start]
-        np.matmul(X[start:stop], ct2, out=b)
-        b += c_sq
-        np.argmin(b, axis=1, out=labels[start:stop])
-    return labels
+    step = chunk_rows(k, X.shape[1])
+    buffer = np.empty((min(step, n), k), dtype=np.float32)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        block = buffer[: stop - start]
+        np.matmul(X[start:stop], ct2, out=block)
+        block += c_sq
+        yield slice(start, stop), block
 
 
 def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -312,26 +320,17 @@ class _HamerlyBounds:
 def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre ``(n,)`` and ``||c||^2 - 2 x.c`` ``(n,)`` float64 of the second nearest.
 
-    As :func:`nearest`, chunk by chunk, but with the ``(k, chunk)`` block
-    transposed: NumPy takes minima across rows far faster than along them. The
-    second value is ``inf`` when there is one centre.
+    The same float32 products as :func:`nearest`, chunk by chunk (so the labels
+    are exactly its labels); the second value is ``inf`` when there is one centre.
     """
-    c2 = -2.0 * c32
-    c_sq = np.einsum("ij,ij->i", c32, c32)[:, None]
     n, k = X.shape[0], c32.shape[0]
-    rows = chunk_rows(k, X.shape[1])
     labels = np.empty(n, dtype=np.intp)
     second = np.full(n, np.inf, dtype=np.float64)
-    block = np.empty((k, min(rows, n)), dtype=np.float32)
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        b = block[:, : stop - start]
-        np.matmul(c2, X[start:stop].T, out=b)
-        b += c_sq
-        lab = np.argmin(b, axis=0, out=labels[start:stop])
+    for rows, block in _expansion_blocks(X, c32):
+        lab = np.argmin(block, axis=1, out=labels[rows])
         if k > 1:
-            b[lab, np.arange(stop - start)] = np.inf
-            second[start:stop] = b.min(axis=0)
+            block[np.arange(lab.shape[0]), lab] = np.inf
+            second[rows] = block.min(axis=1)
     return labels, second
 
 

@@ -39,7 +39,8 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "probe_image", "save_pil", "stale_parts"]
+           "check_output_path", "load_image", "probe_image", "read_errors", "save_pil",
+           "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -147,19 +148,30 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.stat().st_size == 0:
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
+    with read_errors(p), _pillow_limit_lifted(), Image.open(p) as im:
+        _check_pixel_count(p, im.size, limit)
+        yield im
+
+
+@contextlib.contextmanager
+def read_errors(p: Path, what: str = "image") -> Iterator[None]:
+    """Turn every failure of Pillow opening or decoding ``p`` into one ImageReadError.
+
+    ``what`` names the thing read in the too-large messages ("image", "animation").
+    """
     try:
-        with _pillow_limit_lifted(), Image.open(p) as im:
-            _check_pixel_count(p, im.size, limit)
-            yield im
+        yield
     except ImageReadError:
         raise
     except UnidentifiedImageError:
         raise ImageReadError("not an image Pillow can identify", path=p) from None
+    except Image.DecompressionBombError:
+        raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc) or type(exc).__name__
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
-        raise ImageReadError("image too large for the available memory", path=p) from None
+        raise ImageReadError(f"{what} too large for the available memory", path=p) from None
 
 
 def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> None:

@@ -8,8 +8,8 @@ resolution at the end.
 local k-means (SLIC's clustering) on Lab colour and position, whose small
 clusters hug the image's edges; ``reconstruct.hierarchy`` then merges adjacent
 superpixels, cheapest first, by their difference in mean colour and texture
-(``features.region_planes``), the edge strength along their border
-(``features.edge_strength``) and their size. The segmentation is the
+(``texture.region_planes``), the edge strength along their border
+(``texture.edge_strength``) and their size. The segmentation is the
 hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
 :func:`boundary_map` is the hierarchy's border map: the level at which each
 border disappears.
@@ -47,24 +47,26 @@ from ._kernels import group_means, sq_dist_to
 from ._validation import Seed, check_choice, check_int, check_seed
 from .features import (
     DEFAULT_TEXTURE_SCALES,
-    FINE_INTEGRATION_SIGMA,
     SPACES,
-    WORKING_MAX_SIDE,
     FeatureSpec,
     Space,
     check_texture_scales,
     check_weights,
-    edge_strength,
     feature_array,
-    lab_planes,
-    region_planes,
-    texture_planes,
 )
 from .io import as_rgba
 from .kmeans import MiniBatchKMeans
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .superpixels import cell_step, connected_superpixels, local_kmeans
+from .texture import (
+    FINE_INTEGRATION_SIGMA,
+    WORKING_MAX_SIDE,
+    edge_strength,
+    lab_planes,
+    region_planes,
+    texture_planes,
+)
 
 __all__ = ["ClusterCountWarning", "SegmentResult", "boundary_map", "default_min_region",
            "segment"]
@@ -196,7 +198,7 @@ def segment(
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
         (color 1, texture 1, xy 0.3, intensity 0). For the hierarchy, ``xy``
         sets the superpixels' compactness and the others the region
-        description (:func:`quantize.features.region_planes`); with
+        description (:func:`quantize.texture.region_planes`); with
         ``n_clusters`` see :func:`quantize.features.build_features`.
     space : {"lab", "rgb"}, default "lab"
         Colour space of the ``color`` group (k-means path only; the

@@ -78,3 +78,11 @@ def test_reducing_a_file_from_the_command_line_loads_no_heavy_module(tmp_path):
     out = tmp_path / "out.png"
     assert _loaded_after(_cli("reduce", str(src), "-k", "4", "-o", str(out))) == set()
     assert Image.open(out).mode == "P"
+
+
+def test_import_quantize_loads_no_scipy_or_skimage():
+    code = ("import sys, quantize; print(sorted({m.split('.')[0] for m in sys.modules} "
+            "& {'scipy', 'skimage'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

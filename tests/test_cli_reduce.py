@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -329,3 +330,62 @@ def test_optimize_writes_the_same_pixels(photo, tmp_path):
     assert run(photo, "-k", 8, "-o", small, "--optimize").exit_code == 0
     assert np.array_equal(load_image(plain).rgb, load_image(small).rgb)
     assert small.stat().st_size <= plain.stat().st_size
+
+
+# --------------------------------------------------------------------------
+# --palette: one palette for an animation, or one per frame
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_frame_gif(tmp_path):
+    """Two frames with disjoint colours: four per frame, eight in all."""
+    frames = []
+    for colours in (((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)),
+                    ((0, 255, 255), (255, 0, 255), (255, 255, 0), (0, 0, 0))):
+        f = np.zeros((8, 8, 3), np.uint8)
+        for i, c in enumerate(colours):
+            f[:, 2 * i:2 * i + 2] = c
+        frames.append(Image.fromarray(f))
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    return path
+
+
+def _frame_colours(path) -> list[set]:
+    with Image.open(path) as im:
+        out = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append({tuple(c) for c in np.asarray(im.convert("RGB")).reshape(-1, 3)})
+        return out
+
+
+def test_palette_per_frame_gives_each_frame_its_own_colours(two_frame_gif, tmp_path):
+    # Five colours for eight: one shared palette must merge some; five per frame need not.
+    shared, local = tmp_path / "shared.gif", tmp_path / "local.gif"
+    assert run(two_frame_gif, "-k", 5, "-o", shared).exit_code == 0
+    result = run(two_frame_gif, "-k", 5, "--palette", "per-frame", "-o", local)
+    assert result.exit_code == 0, result.stderr
+    assert len(set().union(*_frame_colours(shared))) == 5
+    assert _frame_colours(local) == _frame_colours(two_frame_gif)
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--palette", "local"], "palette='local' is not valid; expected one of 'global', "
+                             "'per-frame'"),
+    (["--palette", "per-frame", "-o", "{tmp}/out.png"], r"palette='per-frame' needs a \.gif"),
+])
+def test_palette_errors_are_one_line_usage_errors(two_frame_gif, tmp_path, args, match):
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = run(two_frame_gif, "-k", 4, *args)
+    assert result.exit_code == 2
+    assert re.search(match, one_error_line(result))
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert run(photo, "-k", 8, "-o", a).exit_code == 0
+    assert run(photo, "-k", 8, "--palette", "per-frame", "-o", b).exit_code == 0
+    assert np.array_equal(load_image(a).rgb, load_image(b).rgb)

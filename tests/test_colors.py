@@ -1,18 +1,22 @@
-"""quantize.colors: histograms, merged weights, clustering features and premultiplied alpha."""
+"""quantize.colors: histograms, features, premultiplied alpha, 24-bit codes and CIEDE2000."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from skimage import color as skcolor
 
 from quantize.colors import (
     LAB_ALPHA_SCALE,
+    ciede2000,
     color_histogram,
     features_of,
     lab_of,
     merge_colors,
+    pack_rgb,
     premultiply,
     srgb_to_lab,
+    unpack_codes,
 )
 
 
@@ -63,3 +67,28 @@ def test_premultiply_and_lab_of_show_colours_over_black():
     shown = np.array([[200, 100, 50], [40, 20, 10], [0, 0, 0]], np.uint8)
     assert np.array_equal(lab_of(rgba), srgb_to_lab(shown))
     assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
+
+
+def test_histogram_counts_colours_and_skips_transparent_pixels():
+    rgb = np.array([[[1, 2, 3], [1, 2, 3], [9, 9, 9]], [[9, 9, 9], [4, 5, 6], [1, 2, 3]]],
+                   np.uint8)
+    alpha = np.array([[255, 255, 0], [10, 255, 255]], np.uint8)
+    colors, counts = color_histogram(rgb, alpha)
+    assert colors.tolist() == [[1, 2, 3], [4, 5, 6], [9, 9, 9]]
+    assert counts.tolist() == [3, 1, 1]
+
+
+def test_pack_and_unpack_round_trip(rng):
+    colors = rng.integers(0, 256, (100, 3), dtype=np.uint8)
+    assert np.array_equal(unpack_codes(pack_rgb(colors)), colors)
+
+
+def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
+    lab1 = rng.uniform([0, -100, -100], [100, 100, 100], (4000, 3))
+    lab2 = lab1 + rng.normal(0, 5, lab1.shape)
+    lab2[:500] = rng.uniform([0, -100, -100], [100, 100, 100], (500, 3))  # far apart
+    lab1[500:600, 1:] = 0  # neutral greys: zero chroma
+    lab1[600:700] = [50, -30, 1]  # hues either side of 180 degrees
+    lab2[600:700] = [50, -30, -1]
+    expected = skcolor.deltaE_ciede2000(lab1, lab2)
+    assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3

@@ -144,7 +144,7 @@ def test_reduce_animated_gif_uses_the_first_frame(corpus, tmp_path):
     (["-k", "0"], 2, "n_colors=0 should be >= 2"),
     (["-k", "1"], 2, "n_colors=1 should be >= 2"),
     (["-k", "257"], 2, "257"),
-    (["-k", "2.5"], 2, "'--colors': Input should be a valid integer"),
+    (["-k", "2.5"], 2, "'--colors': '2.5' is not a valid int"),
     (["--quality", "0", "-k", "4"], 99, "quality"),
     (["--max-pixels", "100"], 1, "exceeds the limit of 100"),
     (["--space", "hsv"], 2, "hsv"),

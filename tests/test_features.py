@@ -1,4 +1,4 @@
-"""Feature vectors: layout, the scaling rule, weight validation, colour conversion."""
+"""quantize.features: feature vectors: layout, the scaling rule, weight validation."""
 
 from __future__ import annotations
 
@@ -132,12 +132,3 @@ def test_check_weights_fills_defaults():
 def test_bad_options(photo, kwargs, error, match):
     with pytest.raises(error, match=match):
         build_features(photo, **kwargs)
-
-
-def test_lab_agrees_with_scikit_image(rng):
-    from skimage.color import rgb2lab
-
-    img = rng.integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
-    ours = lab_planes(img)
-    assert ours.dtype == np.float32
-    np.testing.assert_allclose(np.moveaxis(ours, 0, 2), rgb2lab(img), atol=0.01)

@@ -1,4 +1,4 @@
-"""The segmentation API: exact regions on quadrants, texture mosaics, merging, numbering."""
+"""quantize.segment: segment and boundary_map: exact regions, texture, hierarchy cuts, results."""
 
 from __future__ import annotations
 
@@ -9,28 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from quantize import SegmentResult, segment
+from quantize import SegmentResult, boundary_map, segment
 from quantize.metrics import adjusted_rand_index, boundary_scores
-from quantize.reconstruct.regions import (
-    connected_regions,
-    find_boundaries,
-    merge_small_regions,
-)
-from quantize.segment import ClusterCountWarning
+from quantize.reconstruct.regions import connected_regions, find_boundaries
+from quantize.segment import ClusterCountWarning, _build_hierarchy
+from quantize.segment_file import OUTPUT_FILES, segment_file
 
-QUADRANT_COLORS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]
-
-
-def quadrants(rng, shape=(64, 80), noise=10.0):
-    """Four flat quadrants plus seeded Gaussian noise, and the true map (raster-numbered 0..3)."""
-    h, w = shape
-    truth = np.zeros(shape, dtype=np.int32)
-    truth[:h // 2, w // 2:] = 1
-    truth[h // 2:, :w // 2] = 2
-    truth[h // 2:, w // 2:] = 3
-    img = np.asarray(QUADRANT_COLORS, dtype=np.float64)[truth]
-    img += rng.normal(0, noise, img.shape)
-    return np.clip(np.rint(img), 0, 255).astype(np.uint8), truth
+from .segment_support import quadrants, step_image
 
 
 def _load_benchmark():
@@ -114,22 +99,6 @@ def test_labels_run_in_raster_order(rng):
     assert set(np.unique(labels)) == set(range(1, labels.max() + 1))
 
 
-def test_small_region_joins_the_closest_neighbour():
-    regions = np.array([[1, 1, 2, 3, 3],
-                        [1, 1, 2, 3, 3]])
-    # Region 2 (2 pixels) is nearer to region 3's mean than to region 1's.
-    means = np.array([[0.0], [0.0], [0.8], [1.0]])
-    mapping = merge_small_regions(regions, 3, means, min_region=3)
-    assert mapping[regions].tolist() == [[1, 1, 2, 2, 2], [1, 1, 2, 2, 2]]
-
-
-def test_merging_never_joins_two_large_regions():
-    regions = np.array([[1, 1, 2, 3, 3, 3]])
-    means = np.array([[0.0], [0.0], [0.5], [1.0]])
-    mapping = merge_small_regions(regions, 3, means, min_region=2)
-    assert mapping.tolist() == [0, 1, 1, 2]
-
-
 # --------------------------------------------------------------------------
 # The result object
 # --------------------------------------------------------------------------
@@ -210,3 +179,108 @@ def test_fewer_distinct_pixels_than_clusters_warns():
     with pytest.warns(ClusterCountWarning, match="n_clusters=5 but the image has only 2"):
         result = segment(img, 5, weights={"texture": 0, "xy": 0}, seed=0)
     assert result.n_regions == 2
+
+
+# --------------------------------------------------------------------------
+# The region hierarchy: steps, the soft border map, cuts at N regions
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", [20, 29, 41])
+def test_step_edge_lands_on_its_column(rng, column):
+    img = step_image(column=column, noise=4.0, rng=rng)
+    labels = segment(img, regions=2).labels
+    expected = np.where(np.arange(64) <= column, 1, 2)
+    np.testing.assert_array_equal(labels, np.broadcast_to(expected, labels.shape))
+
+
+def test_default_segment_finds_the_quadrants_exactly(rng):
+    img, truth = quadrants(rng, noise=6.0)
+    result = segment(img)
+    np.testing.assert_array_equal(result.labels, truth + 1)
+    assert result.n_regions == 4
+
+
+def test_soft_map_range_zero_inside_and_highest_on_the_step():
+    img = step_image(shape=(40, 128), column=63)
+    strength = boundary_map(img)
+    assert strength.shape == img.shape[:2] and strength.dtype == np.float32
+    assert strength.min() >= 0.0 and strength.max() <= 1.0
+    # Zero inside each flat half (beyond the reach of the texture windows,
+    # about 20 px); the maximum sits on the step's column.
+    assert not strength[:, :43].any() and not strength[:, 84:].any()
+    assert set(np.argwhere(strength == strength.max())[:, 1].tolist()) == {63}
+    assert (strength[:, 63] == strength.max()).all()
+
+
+def test_stronger_step_gets_the_stronger_border():
+    img = step_image(shape=(40, 96), column=31, left=60, right=100)
+    img[:, 64:] = 220  # a second, larger step after column 63
+    strength = boundary_map(img)
+    assert strength[:, 63].min() > strength[:, 31].max() > 0
+
+
+def test_soft_map_is_zero_on_a_flat_image():
+    assert not boundary_map(np.full((30, 40, 3), 90, np.uint8)).any()
+
+
+def test_regions_gives_n_regions_when_possible(rng):
+    img, _ = quadrants(rng, noise=6.0)
+    for n in (1, 2, 3, 4, 7, 15):
+        assert segment(img, regions=n).n_regions == n
+    n_superpixels = _build_hierarchy(img, _weights()).n_leaves
+    assert segment(img, regions=10 ** 6).n_regions == n_superpixels
+
+
+def _weights():
+    from quantize.features import check_weights
+
+    return check_weights(None)
+
+
+def test_threshold_of_the_map_draws_the_cut_borders(rng):
+    img, _ = quadrants(rng, noise=6.0)
+    strength = boundary_map(img)
+    for n in (2, 3, 4):
+        labels = segment(img, regions=n).labels
+        level = np.sort(np.unique(strength))[::-1][n - 2]  # the (n-1)-th highest border
+        np.testing.assert_array_equal(strength >= level, find_boundaries(labels))
+
+
+def test_caller_array_unchanged(rng):
+    img, _ = quadrants(rng, noise=6.0)
+    before = img.copy()
+    boundary_map(img)
+    segment(img, regions=3)
+    np.testing.assert_array_equal(img, before)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"regions": 0}, ValueError, "regions"),
+    ({"regions": 2.5}, TypeError, "regions"),
+    ({"n_clusters": 3, "regions": 2}, ValueError, "both given"),
+    ({"weights": {"edges": 1}}, ValueError, "weight name"),
+])
+def test_bad_region_parameters(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        segment(step_image(), **kwargs)
+
+
+def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
+    # 2100 pixels wide: the hierarchy is built on a copy downscaled 3x.
+    from quantize.metrics import adjusted_rand_index
+
+    img, truth = quadrants(rng, (300, 2100), noise=6.0)
+    result = segment(img, regions=4)
+    assert result.labels.shape == (300, 2100) and result.n_regions == 4
+    assert adjusted_rand_index(result.labels, truth) > 0.99
+    strength = boundary_map(img)
+    assert strength.shape == (300, 2100)
+    assert strength[:, 1049:1052].max() == strength.max()
+
+
+def test_old_import_path_still_works():
+    from quantize.segment import OUTPUT_FILES as old_files
+    from quantize.segment import segment_file as old_job
+
+    assert old_job is segment_file and old_files == OUTPUT_FILES

@@ -1,4 +1,4 @@
-"""quantize.segment_file: the option checker drivers use, and animated inputs."""
+"""quantize.segment_file: the output folder and record, the option checker, animated inputs."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
+from quantize.errors import OutputExistsError
 from quantize.io import DEFAULT_MAX_PIXELS
-from quantize.segment_file import check_segment_options, segment_file
+from quantize.segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
+
+from .segment_support import read
 
 
 def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given():
@@ -65,3 +69,71 @@ def test_a_still_image_gives_no_first_frame_warning(tmp_path, recwarn):
     Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(tmp_path / "still.gif")
     segment_file(tmp_path / "still.gif", tmp_path / "out", regions=1)
     assert not [w for w in recwarn if issubclass(w.category, FirstFrameWarning)]
+
+
+def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, tmp_path):
+    out = tmp_path / "seg"
+    record = segment_file(photo_path, out, n_clusters=4, seed=1)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    api = segment(read(photo_path), 4, seed=1)
+
+    labels = read(out / "labels.png")
+    assert labels.dtype == np.uint16
+    np.testing.assert_array_equal(labels, api.labels)
+    boundaries = read(out / "boundaries.png")
+    assert boundaries.dtype == bool
+    np.testing.assert_array_equal(boundaries, api.boundaries())
+    segmented = read(out / "segmented.png")
+    assert segmented.dtype == np.uint8 and segmented.shape == (60, 90, 3)
+    np.testing.assert_array_equal(segmented, api.mean_color_image())
+    np.testing.assert_array_equal(read(out / "overlay.png"), api.overlay())
+
+    document = json.loads((out / "segments.json").read_text())
+    assert document["n_regions"] == api.n_regions == record["n_regions"] == len(
+        document["regions"])
+    assert sum(r["area"] for r in document["regions"]) == 60 * 90
+    assert document["regions"] == api.region_stats()
+    assert record["outputs"] == list(OUTPUT_FILES)
+    json.dumps(record)  # JSON-able
+
+
+def test_input_is_never_touched(photo_path, tmp_path):
+    before = photo_path.read_bytes()
+    mtime = photo_path.stat().st_mtime_ns
+    segment_file(photo_path, tmp_path / "seg", n_clusters=3, seed=0)
+    assert photo_path.read_bytes() == before
+    assert photo_path.stat().st_mtime_ns == mtime
+
+
+def test_existing_outputs_need_force(photo_path, tmp_path):
+    out = tmp_path / "seg"
+    segment_file(photo_path, out, n_clusters=3, seed=0)
+    (out / "segments.json").write_text("old")
+    with pytest.raises(OutputExistsError, match="use --force"):
+        segment_file(photo_path, out, n_clusters=3, seed=0)
+    assert (out / "segments.json").read_text() == "old"
+    segment_file(photo_path, out, n_clusters=3, seed=0, force=True)
+    assert json.loads((out / "segments.json").read_text())["n_clusters"] == 3
+
+
+def test_no_partial_files_are_left(photo_path, tmp_path):
+    out = tmp_path / "seg"
+    segment_file(photo_path, out, n_clusters=3, seed=0)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_bad_weight_fails_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="'color', 'intensity', 'xy', 'texture'"):
+        segment_file(tmp_path / "missing.png", tmp_path / "seg", weights={"edges": 1})
+    assert not (tmp_path / "seg").exists()
+
+
+def test_edges_png_is_the_16_bit_boundary_map(photo_path, tmp_path):
+    out = tmp_path / "e"
+    record = segment_file(photo_path, out, edges=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES + (EDGES_FILE,))
+    assert record["outputs"][-2:] == [EDGES_FILE, "segments.json"]
+    edges = read(out / EDGES_FILE)
+    assert edges.dtype == np.uint16 and edges.shape == (60, 90)
+    expected = np.rint(boundary_map(read(photo_path)) * 65535).astype(np.uint16)
+    np.testing.assert_array_equal(edges, expected)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageSequence
 
 from .._validation import check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, probe_image
+from ..io import DEFAULT_MAX_PIXELS, probe_image, read_errors
 
 __all__ = ["AnimationInfo", "Frame", "count_frames", "iter_frames", "probe_animation"]
 
@@ -170,19 +170,7 @@ def _opened(p: Path) -> Iterator[Image.Image]:
     """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
     if not p.is_file():
         raise ImageReadError("no such file" if not p.exists() else "not a regular file", path=p)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(p) as im:
-                yield im
-    except ImageReadError:
-        raise
-    except UnidentifiedImageError:
-        raise ImageReadError("not an image Pillow can identify", path=p) from None
-    except Image.DecompressionBombError:
-        raise ImageReadError("frame too large for Pillow's decoder", path=p) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        reason = str(exc) or type(exc).__name__
-        raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
-    except MemoryError:
-        raise ImageReadError("animation too large for the available memory", path=p) from None
+    with read_errors(p, "animation"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(p) as im:
+            yield im

@@ -12,13 +12,12 @@ import numpy as np
 from .._validation import check_choice, check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
-from ..reduce import check_reduce_options
+from ..reduce import PALETTE_MODES, check_reduce_options
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
 
 #: Values of the ``palette`` option.
-PALETTE_MODES = ("global", "per-frame")
 _MAX_PALETTE = 256
 
 

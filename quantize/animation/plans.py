@@ -17,6 +17,7 @@ from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
+from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
@@ -206,19 +207,13 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
         return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts) <= opts.quality
 
-    if k_max < 2 or not good(k_max):
-        if k_max < 2:
-            return colors.copy()
+    if k_max < 2:
+        return colors.copy()
+    k = smallest_k(good, k_max, k_max, geometric=True)
+    if k is None:
         raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
                            f"needs more than {k_max} colours", path=src)
-    lo, hi = 1, k_max  # good(hi) holds; good(lo) is taken as failing
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if good(mid):
-            hi = mid
-        else:
-            lo = mid
-    return fits[hi]
+    return fits[k]
 
 
 @dataclass

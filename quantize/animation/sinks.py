@@ -37,6 +37,7 @@ ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".webp": "WEBP"}
 # GIF disposal (0 unspecified, 1 keep, 2 background, 3 previous) -> APNG dispose_op.
 _GIF_TO_APNG_DISPOSAL = {0: 0, 1: 0, 2: 1, 3: 2}
 _APNG_BACKGROUND = 1
+_APNG_PREVIOUS = 2
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
 # (3 % smaller again, seven times slower).
 _PNG_COMPRESS_LEVEL = 6
@@ -75,7 +76,12 @@ class _PillowSink:
             image = image.convert("RGBA")
         self._frames.append(image)
         self._durations.append(int(duration))
-        self._disposals.append(_GIF_TO_APNG_DISPOSAL.get(int(disposal), 0))
+        apng = _GIF_TO_APNG_DISPOSAL.get(int(disposal), 0)
+        if not self._disposals and apng == _APNG_PREVIOUS:
+            # Nothing precedes the first frame: the APNG specification has its
+            # "previous" mean "background" (and Pillow cannot write it there).
+            apng = _APNG_BACKGROUND
+        self._disposals.append(apng)
 
     def close(self) -> None:
         frames = self._frames

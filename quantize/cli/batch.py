@@ -44,7 +44,7 @@ INTERRUPTED = ExitCode.INTERRUPTED
 
 @app.command("batch", cls=DitherLevelCommand)
 def batch(
-    input_dir: Annotated[Path, typer.Argument(help="Folder of images.")],
+    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.")],
     output_dir: Annotated[Path, typer.Option(
         "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.")],
     mode: Annotated[str, typer.Option(

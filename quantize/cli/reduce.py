@@ -51,6 +51,8 @@ Examples:
   quantize reduce logo.png -k 32 --space lab --exact-colors
   quantize reduce photo.jpg --palette-in brand.hex --dither=0.5 -o branded.png
   cat photo.png | quantize reduce - -k 32 > small.png
+  quantize reduce anim.gif -k 64                # every frame, one palette -> anim.k64.gif
+  quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
   quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than 256 colours: RGB output
 
 \b
@@ -94,6 +96,10 @@ def reduce_command(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", help="Map onto this palette (.gpl, .json or .hex) instead of "
         "fitting one.", show_default=False)] = None,
+    palette: Annotated[str, typer.Option(
+        "--palette", metavar="MODE", help="For animations: global (one palette for all "
+        "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
+        "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", help="Files processed at once (default: the CPUs).",
@@ -121,7 +127,7 @@ def reduce_command(
              "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
-             "optimize": optimize}
+             "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         workers = _check_jobs(jobs, len(files))

@@ -71,7 +71,8 @@ class _SegmentCommand(TyperCommand):
 @app.command("segment", cls=_SegmentCommand)
 def segment_command(
     input: Annotated[Path, typer.Argument(
-        help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).", show_default=False)],
+        metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
+        show_default=False)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
         "form several regions) instead of cutting the region hierarchy.",

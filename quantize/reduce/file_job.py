@@ -59,7 +59,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
                 seed: Any = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
-                optimize: bool = False) -> dict[str, Any]:
+                optimize: bool = False, palette: str = "global") -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
 
     Parameters
@@ -90,6 +90,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         and zlib strategies tried; the palette may be reordered and unused
         entries dropped, so the file's palette order can differ from
         ``palette_out``'s).
+    palette : {"global", "per-frame"}
+        For an animation: one palette fitted on all frames (default: no
+        flicker, a colour that does not change keeps its index), or a local
+        palette for each frame ("per-frame", .gif output only, ``n_colors``
+        each). A still image has one frame, so both give the same result.
 
     Returns
     -------
@@ -121,7 +126,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 exact_colors=exact_colors, palette_in=palette_in,
                                 palette_out=palette_out, seed=seed, force=force,
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
-                                optimize=optimize)
+                                optimize=optimize, palette=palette)
     src = Path(input)
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -21,7 +21,7 @@ from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
-__all__ = ["Options", "check_dither", "check_options", "check_palette",
+__all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
            "check_reduce_options"]
 
 
@@ -100,8 +100,11 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "n_colors": None, "quality": None, "space": "rgb", "dither": 0.0,
     "exact_colors": False, "palette_in": None, "palette_out": None, "seed": 0,
     "force": False, "max_pixels": DEFAULT_MAX_PIXELS, "skip_if_larger": False,
-    "optimize": False,
+    "optimize": False, "palette": "global",
 }
+
+#: How an animation's frames get their colours: one palette for all, or one per frame (GIF).
+PALETTE_MODES = ("global", "per-frame")
 
 
 def check_reduce_options(**options: Any) -> dict[str, Any]:
@@ -112,7 +115,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     **options
         Any of ``n_colors``, ``quality``, ``space``, ``dither``,
         ``exact_colors``, ``palette_in``, ``palette_out``, ``seed``, ``force``,
-        ``max_pixels``, ``skip_if_larger``, ``optimize``.
+        ``max_pixels``, ``skip_if_larger``, ``optimize``, ``palette``.
 
     Returns
     -------
@@ -158,6 +161,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
     for name in ("force", "skip_if_larger", "optimize"):
         _check_bool(opts[name], name)
+    check_choice(opts["palette"], "palette", PALETTE_MODES)
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither

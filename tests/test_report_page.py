@@ -1,136 +1,30 @@
-"""The HTML batch report: content, escaping, swatches, thumbnails, and a real browser."""
+"""quantize.report.page: the HTML batch report's content, escaping, swatches, and a browser."""
 
 from __future__ import annotations
 
-import base64
-import io
-import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.batch import BatchSummary, FileResult
+from quantize.batch import FileResult
 from quantize.errors import OutputError
 from quantize.reduce import reduce_file
 from quantize.report import check_html_path, read_palette_shares, write_html_report
 from quantize.segment import segment_file
 
-BROKEN_REASON = "not an image Pillow can identify"
-
-
-# --------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------
-
-
-class Element:
-    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Element] = []
-        self.parts: list[Element | str] = []  # text and children, in document order
-
-    def iter(self, tag: str | None = None):
-        if tag is None or self.tag == tag:
-            yield self
-        for child in self.children:
-            yield from child.iter(tag)
-
-    def classes(self) -> set[str]:
-        return set((self.attrs.get("class") or "").split())
-
-    def all_text(self) -> str:
-        return "".join(p if isinstance(p, str) else p.all_text() for p in self.parts)
-
-
-class TreeBuilder(HTMLParser):
-    """A small DOM from the stdlib parser: enough to query tags, attributes and text."""
-
-    VOID = {"meta", "img", "br", "hr", "input", "link"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#root", {}, None)
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, dict(attrs), self.current)
-        self.current.children.append(element)
-        self.current.parts.append(element)
-        if tag not in self.VOID:
-            self.current = element
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.parts.append(data)
-
-
-def parse(text: str) -> Element:
-    builder = TreeBuilder()
-    builder.feed(text)
-    builder.close()
-    return builder.root
-
-
-def file_rows(root: Element) -> list[Element]:
-    return [tr for tr in root.iter("tr") if "file" in tr.classes()]
-
-
-def summary_of(results: list[FileResult]) -> BatchSummary:
-    summary = BatchSummary(len(results), seconds=1.5)
-    for result in results:
-        summary.add(result)
-    return summary
-
-
-def quadrants(h: int = 24, w: int = 32) -> np.ndarray:
-    """Four flat quadrants (red, green, blue, white) plus a little seeded noise."""
-    image = np.zeros((h, w, 3), np.uint8)
-    image[: h // 2, : w // 2] = (200, 30, 30)
-    image[: h // 2, w // 2:] = (30, 180, 40)
-    image[h // 2:, : w // 2] = (20, 40, 190)
-    image[h // 2:, w // 2:] = (240, 240, 240)
-    noise = np.random.default_rng(7).integers(-6, 7, image.shape)
-    return np.clip(image.astype(int) + noise, 0, 255).astype(np.uint8)
-
-
-def decode_data_uri(uri: str) -> Image.Image:
-    header, data = uri.split(",", 1)
-    assert header.startswith("data:image/") and header.endswith(";base64")
-    return Image.open(io.BytesIO(base64.b64decode(data)))
-
-
-def swatch_widths(row: Element) -> list[float]:
-    styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
-    return [float(re.search(r"width:([0-9.]+)%", style).group(1)) for style in styles]
-
-
-@pytest.fixture
-def batch(tmp_path: Path) -> tuple[list[FileResult], Path]:
-    """Three reduced photos (real reduce_file records) and one unreadable file."""
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    out.mkdir()
-    results = []
-    for i, name in enumerate(["alpha.png", "bravo.jpg", "charlie.png"]):
-        Image.fromarray(np.roll(quadrants(), 5 * i, axis=1)).save(src / name)
-        record = reduce_file(src / name, out / f"{Path(name).stem}.png", n_colors=3 + i, seed=0)
-        results.append(FileResult(src / name, out / f"{Path(name).stem}.png", "ok", "", record))
-    (src / "broken.png").write_text("not an image")
-    results.append(FileResult(src / "broken.png", out / "broken.png", "failed", BROKEN_REASON,
-                              {"seconds": 0.01}))
-    return results, tmp_path
-
+from .report_support import (
+    BROKEN_REASON,
+    decode_data_uri,
+    file_rows,
+    parse,
+    quadrants,
+    summary_of,
+    swatch_widths,
+)
 
 # --------------------------------------------------------------------------
 # Content
@@ -276,38 +170,6 @@ def test_swatches_fall_back_to_the_output_image(tmp_path):
     assert "output exists" in row.all_text()
 
 
-def test_read_palette_shares_counts_pixels_and_transparency(tmp_path):
-    rgba = np.zeros((2, 5, 4), np.uint8)
-    rgba[..., :3] = (10, 20, 30)
-    rgba[..., 3] = 255
-    rgba[0, :3] = (99, 99, 99, 0)  # transparent pixels of two colours are one entry
-    rgba[1, 0] = (1, 2, 3, 0)
-    Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
-    swatches = read_palette_shares(tmp_path / "t.png")
-    assert [(s.hex, s.alpha) for s in swatches] == [("#0a141e", 255), ("#000000", 0)]
-    assert [s.share for s in swatches] == pytest.approx([0.6, 0.4])
-
-
-def test_output_image_palette_agrees_with_the_reduce_record(batch):
-    results, _ = batch
-    for result in results[:3]:
-        recorded = {e["hex"]: (e["alpha"], e["share"]) for e in result.record["palette"]}
-        read = {s.hex: (s.alpha, s.share) for s in read_palette_shares(result.output)}
-        assert read.keys() == recorded.keys()
-        for hex_, (alpha, share) in read.items():
-            assert alpha == recorded[hex_][0] and share == pytest.approx(recorded[hex_][1],
-                                                                         abs=1e-5)
-
-
-def test_no_swatches_for_an_output_with_many_colours(tmp_path):
-    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
-    Image.fromarray(noise).save(tmp_path / "noise.png")
-    assert read_palette_shares(tmp_path / "noise.png") == []
-    result = FileResult(tmp_path / "in.png", tmp_path / "noise.png", "ok", "", {"k": 8})
-    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
-    assert swatch_widths(file_rows(parse((tmp_path / "r.html").read_text()))[0]) == []
-
-
 def test_malformed_palette_entries_are_dropped(tmp_path):
     palette = [{"hex": "red;background:url(http://x)", "alpha": 255, "share": 0.5},
                {"hex": "#abcdef", "alpha": 255, "share": 0.25},
@@ -429,8 +291,11 @@ def test_empty_batch_says_so(tmp_path):
 # A real browser
 # --------------------------------------------------------------------------
 
+
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)
+
+
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="headless Chromium not found on PATH (chromium, chromium-browser "
     "or google-chrome); install it with: apt-get install chromium")
@@ -495,11 +360,3 @@ def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
     order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
     assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
-
-
-def test_thumbnail_kind_is_checked(tmp_path):
-    from quantize.report.thumbnails import thumbnail_uri
-
-    Image.fromarray(quadrants()).save(tmp_path / "q.png")
-    with pytest.raises(ValueError, match=r"kind='mosaic' is not valid; expected one of"):
-        thumbnail_uri(tmp_path / "q.png", 64, kind="mosaic")

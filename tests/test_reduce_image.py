@@ -1,23 +1,15 @@
-"""Colour reduction library: reduce_colors, fit_palette, histograms, metrics, palette order."""
+"""quantize.reduce.image: reduce_colors, known answers, invariants, options, quality, alpha."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
-from skimage import color as skcolor
 
 from quantize import reduce_colors
-from quantize.colors import (
-    ciede2000,
-    color_histogram,
-    pack_rgb,
-    srgb_to_lab,
-    unpack_codes,
-)
+from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
 from quantize.errors import QualityError
-from quantize.metrics import delta_e, psnr
-from quantize.reconstruct.palette import diffuse_errors
+from quantize.metrics import delta_e
 from quantize.reduce import ColorCountWarning, fit_palette
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
@@ -144,16 +136,6 @@ def test_same_seed_same_result_and_histogram_fit_matches(rng):
     assert np.array_equal(a.palette, b.palette) and np.array_equal(a.indices, b.indices)
     colors, counts = color_histogram(image)
     assert np.array_equal(fit_palette(colors, counts, 7, seed=5), a.palette)
-
-
-def test_weights_equal_repeated_colours():
-    colors = np.array([[0, 0, 0], [10, 0, 0], [200, 200, 0], [210, 190, 0], [0, 0, 255]],
-                      np.uint8)
-    counts = np.array([3, 1, 2, 2, 5])
-    repeated = np.repeat(colors, counts, axis=0)
-    weighted = fit_palette(colors, counts, 3, seed=0)
-    assert np.array_equal(fit_palette(repeated, np.ones(len(repeated)), 3, seed=0), weighted)
-    assert weighted.tolist() == [[0, 0, 255], [2, 0, 0], [205, 195, 0]]  # 2.5 rounds to even
 
 
 def test_large_images_go_through_the_cell_summary_and_stay_exact(rng):
@@ -351,30 +333,6 @@ def test_dither_strength_zero_equals_no_dithering(rng):
     assert reduce_colors(image, 6, dither=0.5, seed=0).dithered
 
 
-def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
-    features = rng.uniform(0, 255, (9, 13, 3)).astype(np.float32)
-    entries = rng.uniform(0, 255, (5, 3)).astype(np.float32)
-    got = diffuse_errors(features, entries, np.zeros((9, 13), np.float32))
-    d = ((features[:, :, None, :] - entries) ** 2).sum(axis=3)
-    assert np.array_equal(got, d.argmin(axis=2))
-
-
-def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng):
-    features = rng.uniform(0, 255, (7, 11, 3)).astype(np.float32)
-    entries = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.float32)
-    got = diffuse_errors(features, entries, np.ones((7, 11), np.float32))
-    work = features.astype(np.float64)
-    expected = np.zeros((7, 11), int)
-    for y, x in np.ndindex(7, 11):  # the textbook loop, with the same clipping to the palette box
-        value = np.clip(work[y, x], 0, 255)
-        i = expected[y, x] = ((entries - value) ** 2).sum(axis=1).argmin()
-        err = value - entries[i]
-        for dy, dx, share in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
-            if y + dy < 7 and 0 <= x + dx < 11:
-                work[y + dy, x + dx] += err * share / 16
-    assert np.array_equal(got, expected)
-
-
 def test_dithering_leaves_flat_areas_in_a_palette_colour_clean():
     image = np.zeros((32, 64, 3), np.uint8)
     image[:, :32] = np.linspace(0, 255, 32).round().astype(np.uint8)[None, :, None]
@@ -391,6 +349,24 @@ def test_lower_strength_moves_fewer_pixels_off_their_nearest_entry(rng):
     moved = [np.count_nonzero(reduce_colors(image, 8, dither=s, seed=0).indices != plain)
              for s in (0.25, 1.0)]
     assert 0 < moved[0] < moved[1]
+
+
+def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
+    image = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
+    image[..., 3] = 255
+    image[:4, :, 3] = 0
+    result = reduce_colors(image, 6, dither=True, seed=0)
+    opaque = image[..., 3] > 0
+    drawn = result.indices[opaque]
+    assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
+    rgb = image[..., :3][opaque]
+    shown = image.astype(float)  # premultiplied RGBA, over every pixel
+    shown[..., :3] *= shown[..., 3:] / 255
+    got = result.to_rgba().astype(float)
+    got[..., :3] *= got[..., 3:] / 255
+    mse = ((shown - got) ** 2).mean()
+    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
 
 
 # --------------------------------------------------------------------------
@@ -424,81 +400,3 @@ def test_bad_parameters_are_named(kwargs, error, match):
 def test_bad_images_are_refused(image, error, match):
     with pytest.raises(error, match=match):
         reduce_colors(image, 4)
-
-
-def test_fit_palette_validates_its_histogram():
-    with pytest.raises(ValueError, match=r"counts should have shape \(2,\)"):
-        fit_palette(FOUR[:2], [1, 2, 3], 2)
-    with pytest.raises(TypeError, match="colors should have dtype uint8"):
-        fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
-    with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
-        assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
-
-
-# --------------------------------------------------------------------------
-# Colours and metrics
-# --------------------------------------------------------------------------
-
-
-def test_histogram_counts_colours_and_skips_transparent_pixels():
-    rgb = np.array([[[1, 2, 3], [1, 2, 3], [9, 9, 9]], [[9, 9, 9], [4, 5, 6], [1, 2, 3]]],
-                   np.uint8)
-    alpha = np.array([[255, 255, 0], [10, 255, 255]], np.uint8)
-    colors, counts = color_histogram(rgb, alpha)
-    assert colors.tolist() == [[1, 2, 3], [4, 5, 6], [9, 9, 9]]
-    assert counts.tolist() == [3, 1, 1]
-
-
-def test_pack_and_unpack_round_trip(rng):
-    colors = rng.integers(0, 256, (100, 3), dtype=np.uint8)
-    assert np.array_equal(unpack_codes(pack_rgb(colors)), colors)
-
-
-def test_metrics_known_values_and_weights_equal_repeats(rng):
-    a = rng.integers(0, 256, (50, 3), dtype=np.uint8)
-    b = rng.integers(0, 256, (50, 3), dtype=np.uint8)
-    w = rng.integers(1, 5, 50)
-    ra, rb = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
-    assert psnr(a, b, weights=w) == pytest.approx(psnr(ra, rb))
-    assert delta_e(a, b, weights=w) == pytest.approx(delta_e(ra, rb))
-    mse = ((a.astype(float) - b) ** 2).mean()
-    assert psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / mse))
-    expected = skcolor.deltaE_ciede2000(skcolor.rgb2lab(a[:, None]), skcolor.rgb2lab(b[:, None]))
-    assert delta_e(a, b) == pytest.approx(expected.mean(), rel=1e-4)
-    assert psnr(a, a) == np.inf
-
-
-def test_metrics_refuse_mismatched_inputs():
-    with pytest.raises(ValueError, match="same shape"):
-        psnr(np.zeros((2, 3), np.uint8), np.zeros((3, 3), np.uint8))
-    with pytest.raises(ValueError, match=r"weights should have shape \(2,\)"):
-        delta_e(np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), weights=[1])
-
-
-def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
-    lab1 = rng.uniform([0, -100, -100], [100, 100, 100], (4000, 3))
-    lab2 = lab1 + rng.normal(0, 5, lab1.shape)
-    lab2[:500] = rng.uniform([0, -100, -100], [100, 100, 100], (500, 3))  # far apart
-    lab1[500:600, 1:] = 0  # neutral greys: zero chroma
-    lab1[600:700] = [50, -30, 1]  # hues either side of 180 degrees
-    lab2[600:700] = [50, -30, -1]
-    expected = skcolor.deltaE_ciede2000(lab1, lab2)
-    assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
-
-
-def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
-    image = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
-    image[..., 3] = 255
-    image[:4, :, 3] = 0
-    result = reduce_colors(image, 6, dither=True, seed=0)
-    opaque = image[..., 3] > 0
-    drawn = result.indices[opaque]
-    assert np.allclose(result.shares, np.bincount(drawn, minlength=6) / drawn.size)
-    rgb = image[..., :3][opaque]
-    shown = image.astype(float)  # premultiplied RGBA, over every pixel
-    shown[..., :3] *= shown[..., 3:] / 255
-    got = result.to_rgba().astype(float)
-    got[..., :3] *= got[..., 3:] / 255
-    mse = ((shown - got) ** 2).mean()
-    assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
-    assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)

@@ -1,4 +1,4 @@
-"""reduce_file and palette files: formats, modes, orientation, outputs, round trips."""
+"""quantize.reduce.file_job: reduce_file's formats, modes, outputs, refusals and animations."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize.animation import count_frames
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -15,40 +16,19 @@ from quantize.errors import (
     QualityError,
     ResultTooLargeError,
 )
-from quantize.palette_files import read_palette, write_palette
+from quantize.palette_files import read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
     ColorCountWarning,
-    check_reduce_options,
-    fit_palette,
     reduce_colors,
     reduce_file,
 )
-from quantize.reduce.shared import (
-    fit_shared_palette,
-    merge_histograms,
-    options_with_palette,
-    sample_colors,
-)
+
+from .animation_support import frame_info, moving_square, save_animation
+from .reduce_support import COLOURS, read_rgb, rgba_input
 
 RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
                "bytes_out", "frames", "palette"}
-COLOURS = np.array([[200, 30, 30], [30, 160, 40], [20, 30, 210], [240, 230, 220],
-                    [90, 90, 90], [10, 10, 10]], np.uint8)
-
-
-@pytest.fixture
-def photo(tmp_path, rng):
-    """A small noisy RGB PNG with six colour bands."""
-    bands = np.repeat(COLOURS, 6, axis=0)[:, None, :].repeat(40, axis=1)
-    image = np.clip(bands + rng.normal(0, 6, bands.shape), 0, 255).astype(np.uint8)
-    path = tmp_path / "photo.png"
-    Image.fromarray(image).save(path)
-    return path
-
-
-def read_rgb(path):
-    return np.asarray(Image.open(path).convert("RGB"))
 
 
 def png_chunk(path, name: bytes) -> bytes | None:
@@ -114,15 +94,6 @@ def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
 # --------------------------------------------------------------------------
 # Input modes and orientation
 # --------------------------------------------------------------------------
-
-
-def rgba_input(path):
-    rgba = np.zeros((8, 8, 4), np.uint8)
-    rgba[..., :3] = COLOURS[np.arange(64) % 6].reshape(8, 8, 3)
-    rgba[..., 3] = 255
-    rgba[:2, :, 3] = 0
-    Image.fromarray(rgba).save(path)
-    return rgba
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16"])
@@ -227,20 +198,6 @@ def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
     assert np.array_equal(back[:, 1:, :3], rgba[:, 1:, :3])
 
 
-def test_palette_files_carry_alpha(tmp_path):
-    palette = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
-    for suffix in (".json", ".hex"):
-        path = tmp_path / f"p{suffix}"
-        write_palette(path, palette, np.array([0.75, 0.25]))
-        assert np.array_equal(read_palette(path), palette)
-    assert (tmp_path / "p.hex").read_text() == "c81e1eff\n00000064\n"
-    doc = json.loads((tmp_path / "p.json").read_text())
-    assert doc["colors"][1] == {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 100,
-                                "share": 0.25}
-    write_palette(tmp_path / "opaque.hex", palette[:1])
-    assert read_palette(tmp_path / "opaque.hex").shape == (1, 3)
-
-
 def test_exif_rotated_input_comes_out_upright(tmp_path):
     upright = np.zeros((4, 6, 3), np.uint8)
     upright[:2] = [250, 0, 0]  # red on top
@@ -305,8 +262,19 @@ def test_quality_names_the_default_output_after_the_chosen_k(photo):
     assert record["delta_e"] <= 8.0
 
 
+def test_skip_if_larger_writes_nothing_when_the_result_is_larger(tmp_path):
+    src = tmp_path / "flat.gif"  # a tiny GIF: any PNG of it is larger
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[4:] = 255
+    Image.fromarray(image).convert("P").save(src)
+    out = tmp_path / "out.png"
+    with pytest.raises(ResultTooLargeError, match="larger than the input") as info:
+        reduce_file(src, out, n_colors=2, skip_if_larger=True, optimize=False)
+    assert info.value.exit_code == 98 and not out.exists()
+
+
 # --------------------------------------------------------------------------
-# Palette files
+# Palette files in and out
 # --------------------------------------------------------------------------
 
 
@@ -321,32 +289,11 @@ def test_palette_files_round_trip_through_palette_out_and_in(photo, tmp_path, su
     assert np.array_equal(read_rgb(tmp_path / "b.png"), read_rgb(tmp_path / "a.png"))
 
 
-def test_json_palette_holds_hex_rgb_and_share(tmp_path):
-    path = tmp_path / "p.json"
-    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]))
-    doc = json.loads(path.read_text())
-    assert doc["colors"][0] == {"hex": "#c81e1e", "rgb": [200, 30, 30], "share": 0.75}
-
-
 def test_palette_in_accepts_an_array(photo, tmp_path):
     record = reduce_file(photo, tmp_path / "o.png", palette_in=COLOURS[:3])
     assert record["k"] == 3
     assert set(map(tuple, np.unique(read_rgb(tmp_path / "o.png").reshape(-1, 3), axis=0)
                    .tolist())) <= set(map(tuple, COLOURS[:3].tolist()))
-
-
-@pytest.mark.parametrize("name, text, match", [
-    ("bad.hex", "ff0000\nnot-a-colour\n", "line 2: expected a hex colour"),
-    ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
-    ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
-    ("bad.json", "{", "invalid JSON"),
-    ("empty.hex", "\n", "holds no colours"),
-])
-def test_malformed_palette_files_are_named(tmp_path, name, text, match):
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(ImageReadError, match=match):
-        read_palette(path)
 
 
 def test_palette_extensions_are_checked(photo, tmp_path):
@@ -356,82 +303,45 @@ def test_palette_extensions_are_checked(photo, tmp_path):
 
 
 # --------------------------------------------------------------------------
-# check_reduce_options: the drivers' checker
+# Animated inputs
 # --------------------------------------------------------------------------
 
 
-def test_check_reduce_options_fills_the_defaults():
-    opts = check_reduce_options()
-    assert opts["n_colors"] == 16 and opts["dither"] == 0.0 and opts["space"] == "rgb"
-    assert opts["quality"] is None and opts["seed"] == 0 and opts["optimize"] is False
-    assert check_reduce_options(quality=3)["n_colors"] is None  # a bound, not a default
-    assert check_reduce_options(palette_in="p.gpl")["n_colors"] is None
-    assert check_reduce_options(dither=True)["dither"] == 1.0
-    assert check_reduce_options(dither=0.25)["dither"] == 0.25
+def test_reduce_file_default_name_of_an_animation_ignores_an_unrelated_png(tmp_path):
+    """The still-image default name (.k4.png) is not what an animated GIF writes."""
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    (tmp_path / "clip.k4.png").write_bytes(b"someone else's file")
+    record = reduce_file(src, n_colors=4, seed=0)
+    assert record["output"] == str(tmp_path / "clip.k4.gif")
+    assert (tmp_path / "clip.k4.png").read_bytes() == b"someone else's file"
 
 
-@pytest.mark.parametrize("options, error, match", [
-    ({"colours": 4}, TypeError, "unknown reduce option.*colours.*expected some of n_colors"),
-    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
-    ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
-    ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
-    ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
-    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
-    ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
-    ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
-    ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
-])
-def test_check_reduce_options_names_the_bad_option(options, error, match):
-    with pytest.raises(error, match=match):
-        check_reduce_options(**options)
+def test_reduce_file_still_gif_default_name_is_checked(tmp_path):
+    src = tmp_path / "still.gif"
+    levels = np.repeat(np.arange(0, 256, 32, dtype=np.uint8), 4)  # eight grey levels
+    Image.fromarray(np.tile(levels, (8, 1))).save(src)
+    (tmp_path / "still.k4.png").write_bytes(b"x")
+    with pytest.raises(OutputExistsError):
+        reduce_file(src, n_colors=4, seed=0)
 
 
-def test_skip_if_larger_writes_nothing_when_the_result_is_larger(tmp_path):
-    src = tmp_path / "flat.gif"  # a tiny GIF: any PNG of it is larger
-    image = np.zeros((8, 8, 3), np.uint8)
-    image[4:] = 255
-    Image.fromarray(image).convert("P").save(src)
-    out = tmp_path / "out.png"
-    with pytest.raises(ResultTooLargeError, match="larger than the input") as info:
-        reduce_file(src, out, n_colors=2, skip_if_larger=True, optimize=False)
-    assert info.value.exit_code == 98 and not out.exists()
+def test_reduce_file_keeps_every_frame(tmp_path):
+    from quantize.reduce import reduce_file
+
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120], loop=0)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3 and count_frames(out) == 3
+    assert frame_info(out, "duration") == [40, 80, 120]
 
 
-# --------------------------------------------------------------------------
-# Shared palette: sample, merge, fit, map
-# --------------------------------------------------------------------------
+def test_reduce_file_one_frame_gif_stays_still(tmp_path):
+    from quantize.reduce import reduce_file
 
-
-def test_sample_colors_draws_opaque_pixels_only(tmp_path):
-    src = tmp_path / "alpha.png"
-    rgba_input(src)  # rows 0-1 transparent
-    colors, counts = sample_colors(src, 500, seed=0)
-    assert counts.sum() == 500
-    assert set(map(tuple, colors.tolist())) <= set(map(tuple, COLOURS.tolist()))
-    again = sample_colors(src, 500, seed=0)
-    assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
-
-
-def test_merge_histograms_adds_counts_of_equal_colours():
-    a = (COLOURS[:2], np.array([3, 1]))
-    b = (COLOURS[1:3], np.array([2, 5]))
-    empty = (np.zeros((0, 3), np.uint8), np.zeros(0))
-    colors, counts = merge_histograms([a, empty, b])
-    got = {tuple(c): n for c, n in zip(colors.tolist(), counts.tolist(), strict=True)}
-    assert got == {tuple(COLOURS[0]): 3.0, tuple(COLOURS[1]): 3.0, tuple(COLOURS[2]): 5.0}
-    assert merge_histograms([empty])[0].shape == (0, 3)
-
-
-def test_shared_palette_maps_every_file_onto_the_same_colours(tmp_path, photo):
-    colors, counts = merge_histograms([sample_colors(photo, 2000, seed=(0, i))
-                                       for i in range(2)])
-    options = check_reduce_options(n_colors=4, seed=0)
-    palette = fit_shared_palette(colors, counts, options)
-    assert palette.shape == (4, 3)
-    assert np.array_equal(palette, fit_palette(colors, counts, 4, seed=0))
-    mapped = options_with_palette(options, palette)
-    assert "n_colors" not in mapped and mapped["palette_in"] is palette
-    record = reduce_file(photo, tmp_path / "m.png", **mapped)
-    used = np.unique(read_rgb(tmp_path / "m.png").reshape(-1, 3), axis=0)
-    assert record["k"] == 4 and set(map(tuple, used.tolist())) <= set(map(tuple,
-                                                                         palette.tolist()))
+    src = tmp_path / "still.gif"
+    Image.fromarray(moving_square(1)[0]).save(src)
+    out = tmp_path / "out.gif"
+    record = reduce_file(src, out, n_colors=3, seed=0)  # red, blue and white
+    assert record["frames"] == 1
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)

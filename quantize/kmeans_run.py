@@ -1,0 +1,385 @@
+"""One fitting run of mini-batch k-means: seeding, mini-batches, settling, refinement.
+
+:class:`quantize.kmeans.MiniBatchKMeans` validates its input and parameters
+once and calls :func:`fit_once` for each of its ``n_init`` runs; prior
+validation is assumed here.
+
+In: ``X`` an ``(n, d)`` float32 array, ``w`` its ``(n,)`` non-negative
+float64 weights (not all 0), ``p`` the validated parameters (``k``, ``init``
+(``"k-means++"``, ``"random"`` or a ``(k, d)`` float64 array), ``batch_size``,
+``max_iter``, ``tol``, ``max_no_improvement``, ``refine``) and one
+``numpy.random.Generator``. Out: a :class:`Run` with the centres, labels,
+weighted inertia and step and pass counts. The numerical building blocks
+(nearest centre, group sums, Lloyd passes) come from :mod:`quantize._kernels`.
+
+Every fixed cost is capped by the size of the data, so small inputs (such as
+the few thousand colour cells of a web photo) pay for little more than their
+own Lloyd passes. A run has these phases:
+
+1. **Seeding** with greedy k-means++ (:func:`plusplus_indices`), on the data
+   themselves when they hold at most 8,192 rows, else on a sample drawn in
+   proportion to the weights. On data of 32,768 rows or more, up to eight
+   seedings (one per 16,384 rows) are each settled by Lloyd passes on one
+   weighted sample of 16,384 rows and the one with the lowest inertia there
+   is kept: a single seeding too often ends in a poorer local minimum, and a
+   better start saves passes over all rows.
+2. **Mini-batch updates** (:func:`mini_batch_step`), only on data with more
+   than 32 batches of rows (on fewer, exact passes cost less than the steps
+   needed to settle): batches drawn with probability proportional to the
+   sample weights (:class:`WeightedSampler`) move each centre towards the
+   mean of its points with a per-centre learning rate of 1/count. Stops on a
+   small centre shift, on no improvement of a smoothed batch inertia
+   (:class:`Convergence`), or after ``max_iter`` passes.
+3. **Settling**: Lloyd passes on all rows, or on a weighted sample of 65,536
+   rows when there are more than twice as many, until at most 0.02% of the
+   labels change or the centres move by less than ``1e-4`` of the data's
+   variance. Mini-batch centres lag behind (each is an average over its whole
+   history); passes on a sample settle them for a fraction of the cost of full
+   passes.
+4. **Refinement**: up to ``refine`` exact weighted Lloyd passes over all points,
+   stopping early once no point switches cluster.
+
+Weighted sampling costs O(n) once per run and O(batch log n) per draw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._kernels import group_sums, labels_sq_dist, lloyd, sq_dist_to, sq_dist_to_labels
+
+__all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "mini_batch_step",
+           "plusplus_indices", "raise_too_few_distinct", "seedings_per_run"]
+
+# Rows used for seeding when the data are larger: k-means++ is O(n k d).
+_SEED_SAMPLE_MIN = 8192
+# The mini-batch phase runs only on data with more than this many batches.
+_MINI_BATCH_MIN_BATCHES = 32
+# Settling: Lloyd passes on a weighted sample of this many rows when the data
+# hold more than twice as many (else on all rows) ...
+_POLISH_SAMPLE = 65536
+# ... until at most this share of the labels change in a pass, or the squared
+# centre shifts of a pass sum to at most this share of the mean variance.
+_POLISH_CHANGED = 2e-4
+_POLISH_TOL = 1e-4
+_POLISH_MAX_PASSES = 100
+# The best of up to this many seedings (one per this many rows, if two or
+# more), each settled on one weighted sample of this size.
+_SEED_CANDIDATES = 8
+_CANDIDATE_SAMPLE = 16384
+_CANDIDATE_MAX_PASSES = 30
+# A centre is starving when its count falls below this share of the largest.
+_REASSIGNMENT_RATIO = 0.01
+# Rows used to estimate the data's variance.
+_VARIANCE_SAMPLE = 65536
+
+
+# --------------------------------------------------------------------------
+# One run: seed, mini-batch phase, settling, refinement
+# --------------------------------------------------------------------------
+
+
+class Run:
+    """What one run leaves: centres, labels, inertia and the step and pass counts."""
+
+    __slots__ = ("centers", "labels", "inertia", "n_steps", "n_iter")
+
+    def __init__(self, centers, labels, inertia, n_steps, n_iter):
+        self.centers, self.labels, self.inertia = centers, labels, inertia
+        self.n_steps, self.n_iter = n_steps, n_iter
+
+
+def fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
+             rng: np.random.Generator) -> Run:
+    """One full run on valid data; prior validation is assumed."""
+    sampler = WeightedSampler(w, rng)
+    mini_batch = X.shape[0] > _MINI_BATCH_MIN_BATCHES * p["batch_size"]
+    centers, counts = _initial_centers(X, w, p, sampler, rng)
+    n_iter = n_steps = 0
+    if mini_batch:
+        centers, n_steps = _mini_batch_phase(X, centers, counts, p, sampler, rng)
+        n_iter = math.ceil(n_steps / math.ceil(X.shape[0] / p["batch_size"]))
+    # Equal weights need no multiplications: the means are the same.
+    lloyd_w = None if sampler.uniform else w
+    centers, n_settle = _settle(X, lloyd_w, centers, sampler)
+    centers, labels, n_refine = lloyd(X, lloyd_w, centers, p["refine"])
+    dist = sq_dist_to_labels(X, centers, labels)
+    inertia = float(w @ dist.astype(np.float64))
+    return Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
+
+
+# --------------------------------------------------------------------------
+# Seeding: the best of a few settled seedings, or one
+# --------------------------------------------------------------------------
+
+
+def seedings_per_run(n_rows: int) -> int:
+    """How many settled seedings one run on ``n_rows`` rows compares (k-means++ init).
+
+    >>> seedings_per_run(10_000), seedings_per_run(100_000), seedings_per_run(10**6)
+    (1, 6, 8)
+    """
+    return max(1, min(_SEED_CANDIDATES, n_rows // _CANDIDATE_SAMPLE))
+
+
+def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Initial centres and the mini-batch counts they start with.
+
+    On data of two candidate samples or more, the best of a few seedings, each
+    settled by Lloyd passes on one weighted sample, is kept (the counts are
+    then its cluster sizes). Otherwise, or if the sample holds too few
+    distinct rows, one seeding.
+    """
+    k = p["k"]
+    if isinstance(p["init"], np.ndarray):
+        return p["init"].copy(), np.zeros(k)
+    n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
+    n_candidates = seedings_per_run(X.shape[0])
+    if n_candidates > 1:
+        sample = X[sampler.draw(_CANDIDATE_SAMPLE)]
+        best = _best_candidate(sample, min(n_seed, _CANDIDATE_SAMPLE), n_candidates, p, rng)
+        if best is not None:
+            return best
+    if X.shape[0] <= n_seed:
+        sample, sw = X[w > 0], w[w > 0]
+    else:
+        # Drawn in proportion to weight, so the sample's own weights are uniform.
+        sample = X[sampler.draw(n_seed)]
+        sw = np.ones(n_seed)
+    idx = _seed_indices(sample, sw, k, p["init"], rng)
+    if idx is None:  # the sample holds fewer than k distinct rows; do the data?
+        sample, inverse = np.unique(X[w > 0], axis=0, return_inverse=True)
+        sw = np.bincount(inverse.ravel(), weights=w[w > 0])
+        idx = _seed_indices(sample, sw, k, p["init"], rng)
+        if idx is None:
+            raise_too_few_distinct(X, w, k)
+    return sample[idx].astype(np.float64), np.zeros(k)
+
+
+def _best_candidate(sample, n_seed, n_candidates, p, rng,
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seed ``n_candidates`` times on ``sample``, settle each, keep the lowest inertia.
+
+    The sample was drawn by weight, so its rows weigh the same. Returns None if
+    the sample holds fewer than k distinct rows.
+    """
+    k, best = p["k"], None
+    for _ in range(n_candidates):
+        idx = _seed_indices(sample[:n_seed], np.ones(n_seed), k, p["init"], rng)
+        if idx is None:
+            return None
+        centers, labels, _ = lloyd(sample, None, sample[idx].astype(np.float64),
+                                   _CANDIDATE_MAX_PASSES, max_changed=_POLISH_CHANGED)
+        inertia = float(sq_dist_to_labels(sample, centers, labels).sum(dtype=np.float64))
+        if best is None or inertia < best[0]:
+            # The centres already average these many points: the mini-batch
+            # phase continues from them instead of starting over.
+            best = (inertia, centers, np.bincount(labels, minlength=k).astype(np.float64))
+    return best[1], best[2]
+
+
+def _seed_indices(sample, sw, k, method, rng) -> np.ndarray | None:
+    if method == "k-means++":
+        return plusplus_indices(sample, k, sw, rng)
+    distinct, first = np.unique(sample, axis=0, return_index=True)
+    if distinct.shape[0] < k:
+        return None
+    return rng.choice(first, size=k, replace=False)
+
+
+def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray | None:
+    """Greedy k-means++ on valid float32 ``X``; prior validation is assumed.
+
+    Returns the chosen row indices, or None when the weighted points run out of
+    distinct positions before ``k`` centres are chosen.
+    """
+    n_trials = 2 + int(math.log(k))
+    x_sq = np.einsum("ij,ij->i", X, X)
+    first = _draw_weighted(np.cumsum(w), 1, rng)
+    indices = [int(first[0])]
+    closest = sq_dist_to(X, x_sq, X[first])[:, 0]
+    potential = float(w @ closest)
+    for _ in range(1, k):
+        if potential <= 0.0:
+            return None
+        candidates = _draw_weighted(np.cumsum(w * closest), n_trials, rng)
+        cand_d = sq_dist_to(X, x_sq, X[candidates])  # (n, trials)
+        np.minimum(cand_d, closest[:, None], out=cand_d)
+        potentials = w @ cand_d
+        best = int(np.argmin(potentials))
+        indices.append(int(candidates[best]))
+        closest = cand_d[:, best].copy()
+        potential = float(potentials[best])
+    return np.asarray(indices, dtype=np.intp)
+
+
+def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
+    """Raise the error for data that hold fewer than ``k`` distinct weighted rows.
+
+    Called only once seeding has failed, so the costly ``np.unique`` over all
+    rows is never paid on the normal path.
+    """
+    n_distinct = np.unique(X[w > 0], axis=0).shape[0]
+    if n_distinct >= k:  # distinct, but too close for float32 distances to tell apart
+        raise ValueError(
+            f"n_clusters={k}: the {n_distinct} distinct points with positive weight are "
+            "too close together (relative to their distance from the origin) to be "
+            "separated in float32; expected fewer clusters or rescaled data"
+        )
+    raise ValueError(
+        f"n_clusters={k} should be <= the number of distinct points with positive "
+        f"weight ({n_distinct})"
+    )
+
+
+# --------------------------------------------------------------------------
+# Weighted sampling: O(n) set-up once, O(batch log n) per draw
+# --------------------------------------------------------------------------
+
+
+class WeightedSampler:
+    """Draw row indices with probability proportional to ``w``."""
+
+    def __init__(self, w: np.ndarray, rng: np.random.Generator):
+        self._rng = rng
+        self._n = w.shape[0]
+        self.uniform = bool(np.all(w == w[0]))
+        self._cdf = None if self.uniform else np.cumsum(w)
+
+    def draw(self, size: int) -> np.ndarray:
+        if self.uniform:
+            return self._rng.integers(0, self._n, size=size)
+        return _draw_weighted(self._cdf, size, self._rng)
+
+
+def _draw_weighted(cdf: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` indices drawn with probability proportional to the increments of ``cdf``."""
+    u = rng.random(size) * cdf[-1]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), cdf.shape[0] - 1)
+
+
+# --------------------------------------------------------------------------
+# Mini-batch phase
+# --------------------------------------------------------------------------
+
+
+def _mini_batch_phase(X, centers, counts, p, sampler, rng) -> tuple[np.ndarray, int]:
+    """Run mini-batch steps until a stopping rule fires; return centres and step count."""
+    n, batch = X.shape[0], p["batch_size"]
+    max_steps = p["max_iter"] * math.ceil(n / batch)
+    tol = p["tol"] * _mean_variance(X, sampler)
+    counts = counts.copy()
+    state = Convergence(n, batch, p["max_no_improvement"])
+    centers = centers.copy()
+    step = 0
+    while step < max_steps:
+        xb = X[sampler.draw(batch)]
+        batch_inertia, shift = mini_batch_step(xb, centers, counts)
+        step += 1
+        if p["tol"] > 0 and shift <= tol:
+            break
+        if state.no_improvement(batch_inertia):
+            break
+        if step % 10 == 0:
+            _reassign_starving(xb, centers, counts, rng)
+    return centers, step
+
+
+def _mean_variance(X, sampler) -> float:
+    """Mean per-feature variance of the rows, or of a weighted sample of 65,536 when more."""
+    rows = X if X.shape[0] <= _VARIANCE_SAMPLE else X[sampler.draw(_VARIANCE_SAMPLE)]
+    return float(np.var(rows, axis=0, dtype=np.float64).mean())
+
+
+def mini_batch_step(xb: np.ndarray, centers: np.ndarray,
+                    counts: np.ndarray) -> tuple[float, float]:
+    """Move centres towards their batch members with learning rate 1/count.
+
+    Updates ``centers`` and ``counts`` in place. Returns the mean squared
+    distance of the batch to the centres before the move and the largest
+    squared centre shift.
+    """
+    k = centers.shape[0]
+    labels, dist = labels_sq_dist(xb, centers)
+    n_j, sums = group_sums(xb, labels, k)
+    hit = n_j > 0
+    new_counts = counts + n_j
+    old = centers[hit].copy()
+    centers[hit] = (old * counts[hit, None] + sums[hit]) / new_counts[hit, None]
+    counts[:] = new_counts
+    shift = float(((centers[hit] - old) ** 2).sum(axis=1).max()) if hit.any() else 0.0
+    return float(dist.mean(dtype=np.float64)), shift
+
+
+class Convergence:
+    """Smoothed batch inertia and the no-improvement counter (one per run)."""
+
+    def __init__(self, n: int, batch: int, patience: int | None):
+        self.alpha = min(1.0, 2.0 * batch / (n + 1))
+        self.patience = patience
+        self.ewa = None
+        self.best = math.inf
+        self.since_best = 0
+
+    def no_improvement(self, batch_inertia: float) -> bool:
+        if self.ewa is None:
+            self.ewa = batch_inertia
+        else:
+            self.ewa = self.ewa * (1.0 - self.alpha) + batch_inertia * self.alpha
+        if self.ewa < self.best:
+            self.best, self.since_best = self.ewa, 0
+        else:
+            self.since_best += 1
+        return self.patience is not None and self.since_best >= self.patience
+
+
+def _reassign_starving(xb, centers, counts, rng) -> None:
+    """Move centres that receive almost no points onto batch points far from their centre."""
+    starving = counts < _REASSIGNMENT_RATIO * counts.max()
+    n_move = int(starving.sum())
+    if n_move == 0:
+        return
+    k = centers.shape[0]
+    if n_move > k // 2:  # move only the worst half at once (k >= 2 here)
+        starving = np.zeros(k, dtype=bool)
+        starving[np.argsort(counts)[: k // 2]] = True
+        n_move = k // 2
+    _, dist = labels_sq_dist(xb, centers)
+    prob = dist.astype(np.float64)
+    if prob.sum() <= 0:
+        return
+    n_move = min(n_move, int((prob > 0).sum()))
+    chosen = rng.choice(xb.shape[0], size=n_move, replace=False, p=prob / prob.sum())
+    targets = np.flatnonzero(starving)[:n_move]
+    centers[targets] = xb[chosen]
+    counts[targets] = counts[~starving].min() if (~starving).any() else 1.0
+
+
+# --------------------------------------------------------------------------
+# Settling
+# --------------------------------------------------------------------------
+
+
+def _settle(X: np.ndarray, w: np.ndarray | None, centers: np.ndarray,
+            sampler: WeightedSampler) -> tuple[np.ndarray, int]:
+    """Lloyd passes until few labels change or the centres stop moving.
+
+    On all rows when there are at most twice ``_POLISH_SAMPLE`` (then the
+    passes count towards ``n_iter_``), else on a weighted sample of that size.
+    Mini-batch centres are averages over the whole history of a centre, so they
+    lag behind; passes on a large sample settle them cheaply and leave the
+    exact passes over all points little to do.
+    """
+    tol = _POLISH_TOL * _mean_variance(X, sampler)
+    if X.shape[0] <= 2 * _POLISH_SAMPLE:
+        centers, _, passes = lloyd(X, w, centers, _POLISH_MAX_PASSES,
+                                   max_changed=_POLISH_CHANGED, tol=tol)
+        return centers, passes
+    sample = X[sampler.draw(_POLISH_SAMPLE)]  # drawn by weight, so weighs the same
+    centers = lloyd(sample, None, centers, _POLISH_MAX_PASSES,
+                    max_changed=_POLISH_CHANGED, tol=tol)[0]
+    return centers, 0

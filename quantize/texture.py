@@ -1,0 +1,213 @@
+"""Local statistics of an image's planes: texture, region texture, colour edges.
+
+The filtering layer beneath :mod:`quantize.features` (which turns its planes
+into weighted feature columns) and :mod:`quantize.segment` (which merges
+regions by them). In: an ``(H, W, 3)`` uint8 sRGB image, or its CIE Lab
+planes ``(3, H, W)`` float32 from :func:`lab_planes`. Out: float32 planes:
+
+- :func:`texture_planes`: the texture filter bank (the energy of octave-like
+  bands of L*, its contrast and orientation, averaged over a window),
+  standardised, on a copy at most 1024 pixels on its longer side;
+- :func:`region_planes`: per-pixel vectors whose means over a region describe
+  it (its colour and the amplitude of three bands of L*);
+- :func:`edge_strength`: the colour gradient magnitude.
+
+SciPy's Gaussian filter is imported by :func:`smooth` when first called, so
+importing this module loads NumPy and Pillow only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+
+from . import _kernels
+
+__all__ = ["FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA", "WORKING_MAX_SIDE", "edge_strength",
+           "lab_planes", "region_planes", "sample_pixels", "smooth", "texture_planes"]
+
+#: Texture (and segmentation) work on a copy whose longer side is at most this
+#: many pixels: region-scale statistics need no more resolution.
+WORKING_MAX_SIDE = 1024
+# Gaussian sigma (working pixels) of the window texture statistics are averaged
+# over: wide enough to recognise a texture, and, for placing borders once the
+# regions are known, a narrower one.
+INTEGRATION_SIGMA = 12.0
+FINE_INTEGRATION_SIGMA = 6.0
+# Added to gradient amplitudes (L* units) before the log, so flat areas stay finite.
+_ENERGY_FLOOR = 0.5
+# Pixels per plane used to estimate variances (a strided sample).
+_SAMPLE_ROWS = 65536
+# Region texture statistics (``region_planes``): band edges (pixels), the
+# window each band's amplitude is averaged over, and a gain that puts a
+# texture difference on the scale of a Lab colour difference.
+_REGION_BANDS = (1.0, 2.0, 4.0)
+_REGION_BAND_WINDOW = 2.0
+_REGION_TEXTURE_GAIN = 1.0
+_REGION_TEXTURE_FLOOR = 0.5
+
+
+def lab_planes(rgb: np.ndarray) -> np.ndarray:
+    """CIE Lab planes ``(3, H, W)`` float32 of an ``(H, W, 3)`` uint8 sRGB image.
+
+    The package's one conversion (``quantize._kernels.srgb_to_lab``, D65
+    white point), laid out as planes for filtering. As in
+    ``skimage.color.rgb2lab``, the rounded D65 white leaves sRGB white a few
+    thousandths off the neutral axis.
+
+    Examples
+    --------
+    >>> lab = lab_planes(np.array([[[255, 255, 255]]], dtype=np.uint8))
+    >>> [round(float(v), 3) for v in lab[:, 0, 0]]
+    [100.0, -0.002, 0.005]
+    """
+    return np.ascontiguousarray(np.moveaxis(_kernels.srgb_to_lab(rgb), -1, 0))
+
+
+def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
+                   integration: float) -> tuple[np.ndarray, int]:
+    """Standardised texture statistics of an sRGB image, at the texture working resolution.
+
+    The image (``(H, W, 3)`` uint8) is first box-downscaled by an integer
+    ``factor`` so its longer side is at most 1024 pixels (1 for smaller
+    images), and its lightness L* taken. Returns the ``(len(scales) + 2, h, w)``
+    float32 planes of ``_texture_bank``, each with mean 0 and variance 1 over
+    the image, and ``factor``. ``integration`` is the sigma, in working pixels,
+    of the window the statistics are averaged over.
+    """
+    factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
+    small = rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
+    lightness = lab_planes(small)[0]
+    return _standardize(_texture_bank(lightness, scales, integration)), factor
+
+
+def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
+    """Per-pixel vectors ``(H, W, d)`` float32 whose region means describe a region.
+
+    ``lab`` is ``(3, H, W)`` Lab (from :func:`lab_planes`), ``w`` validated
+    weights. The columns are Lab colour times ``sqrt(color)``, L* times
+    ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
+    (detail finer than 1, 1 to 2 and 2 to 4 pixels, averaged over a Gaussian of
+    sigma 2, less a noise floor of 0.5 L* units) times ``sqrt(texture)`` and
+    ``_REGION_TEXTURE_GAIN``: averaged over
+    a region, the bands describe its grain and contrast with the region itself
+    as the window, so the statistics do not bleed across its borders. Groups
+    of weight 0 are left out (with every weight 0 but ``xy``, the colour is kept).
+    """
+    parts = []
+    if w["color"] > 0 or not (w["intensity"] > 0 or w["texture"] > 0):
+        parts.append(lab * np.float32(math.sqrt(w["color"] or 1.0)))
+    if w["intensity"] > 0:
+        parts.append(lab[:1] * np.float32(math.sqrt(w["intensity"])))
+    if w["texture"] > 0:
+        gain = np.float32(math.sqrt(w["texture"]) * _REGION_TEXTURE_GAIN)
+        finer = lab[0]
+        for sigma in _REGION_BANDS:
+            coarser = smooth(lab[0], sigma)
+            amplitude = smooth(np.abs(finer - coarser), _REGION_BAND_WINDOW)
+            amplitude -= np.float32(_REGION_TEXTURE_FLOOR)
+            parts.append((np.maximum(amplitude, 0) * gain)[None])
+            finer = coarser
+    return np.ascontiguousarray(np.concatenate(parts).transpose(1, 2, 0))
+
+
+def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    """Colour gradient magnitude ``(H, W)`` float32 of Lab planes ``(3, H, W)``.
+
+    In Lab units per pixel.
+
+    Each plane is smoothed by a Gaussian of ``sigma`` pixels and differentiated
+    by central differences; the result is the root of the summed squares.
+    """
+    total = np.zeros(lab.shape[1:], dtype=np.float32)
+    for plane in lab:
+        for d in _gradient(smooth(plane, sigma)):
+            total += d * d
+    return np.sqrt(total)
+
+
+# --------------------------------------------------------------------------
+# Shared by the statistics and the feature groups
+# --------------------------------------------------------------------------
+
+
+def smooth(plane: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of a plane by ``sigma`` pixels (float32, reflected sides, 3 sigma wide)."""
+    from scipy import ndimage
+
+    return ndimage.gaussian_filter(plane, sigma, output=np.float32, mode="reflect",
+                                   truncate=3.0)
+
+
+def sample_pixels(planes: np.ndarray) -> np.ndarray:
+    """A strided sample ``(c, m)`` float64 of planes ``(c, H, W)``, to measure their spread on.
+
+    Every ``step``-th pixel of each plane, with ``step`` chosen so that ``m``
+    is between 65,536 and 131,071 (all pixels of a smaller image).
+    """
+    flat = planes.reshape(planes.shape[0], -1)
+    step = max(1, flat.shape[1] // _SAMPLE_ROWS)
+    return flat[:, ::step].astype(np.float64)
+
+
+# --------------------------------------------------------------------------
+# The texture filter bank
+# --------------------------------------------------------------------------
+
+
+def _texture_bank(L: np.ndarray, scales: tuple[float, ...], r: float) -> np.ndarray:
+    """Texture statistics of a lightness plane, ``(len(scales) + 2, H, W)`` float32.
+
+    L* is split into octave-like bands by Gaussian blurs at ``scales`` (band
+    ``i`` holds the detail between blur ``scales[i-1]`` and ``scales[i]``, the
+    first band the detail finer than ``scales[0]``). The energy of each band is
+    averaged over a window (Gaussian sigma ``r``) so that a region of uniform
+    texture gets one value. The columns are:
+
+    - the share of the total energy in each band but the coarsest (whose share
+      is the rest): the texture's grain, independent of its contrast;
+    - the log of the total energy: its contrast;
+    - the orientation of the window-averaged structure tensor at the middle
+      scale, ``(Jxx - Jyy) / tr J`` and ``2 Jxy / tr J``: its direction and
+      how strongly it has one.
+    """
+    n = len(scales)
+    out = np.empty((n + 2,) + L.shape, dtype=np.float32)
+    floor = np.float32(_ENERGY_FLOOR)
+    total = np.full(L.shape, floor, dtype=np.float32)
+    finer = L
+    for i, s in enumerate(scales):
+        coarser = smooth(L, s)
+        band = finer - coarser
+        energy = smooth(band * band, r)
+        total += energy
+        if i < n - 1:
+            out[i] = energy
+        finer = coarser
+    out[:n - 1] /= total
+    out[n - 1] = np.log(total)
+    gy, gx = _gradient(smooth(L, scales[n // 2]))
+    jxx, jyy, jxy = smooth(gx * gx, r), smooth(gy * gy, r), smooth(gx * gy, r)
+    trace = jxx + jyy + floor
+    out[n] = (jxx - jyy) / trace
+    out[n + 1] = 2 * jxy / trace
+    return out
+
+
+def _gradient(plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column derivatives by central differences; 0 along a side of one pixel."""
+    return tuple(np.gradient(plane, axis=a) if plane.shape[a] > 1 else np.zeros_like(plane)
+                 for a in (0, 1))
+
+
+def _standardize(planes: np.ndarray) -> np.ndarray:
+    """Centre each plane and scale it to unit variance, in place (a flat plane stays 0)."""
+    sample = sample_pixels(planes)
+    mean, std = sample.mean(axis=1), sample.std(axis=1)
+    for plane, m, sd in zip(planes, mean, std, strict=True):
+        plane -= np.float32(m)
+        if sd > 1e-6:
+            plane /= np.float32(sd)
+    return planes

@@ -1,0 +1,102 @@
+"""Helpers for the report tests: a small DOM of the written page, and batch results to show."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+from PIL import Image
+
+from quantize.batch import BatchSummary, FileResult
+
+BROKEN_REASON = "not an image Pillow can identify"
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Element] = []
+        self.parts: list[Element | str] = []  # text and children, in document order
+
+    def iter(self, tag: str | None = None):
+        if tag is None or self.tag == tag:
+            yield self
+        for child in self.children:
+            yield from child.iter(tag)
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def all_text(self) -> str:
+        return "".join(p if isinstance(p, str) else p.all_text() for p in self.parts)
+
+
+class TreeBuilder(HTMLParser):
+    """A small DOM from the stdlib parser: enough to query tags, attributes and text."""
+
+    VOID = {"meta", "img", "br", "hr", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#root", {}, None)
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs), self.current)
+        self.current.children.append(element)
+        self.current.parts.append(element)
+        if tag not in self.VOID:
+            self.current = element
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.parts.append(data)
+
+
+def parse(text: str) -> Element:
+    builder = TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+def file_rows(root: Element) -> list[Element]:
+    return [tr for tr in root.iter("tr") if "file" in tr.classes()]
+
+
+def summary_of(results: list[FileResult]) -> BatchSummary:
+    summary = BatchSummary(len(results), seconds=1.5)
+    for result in results:
+        summary.add(result)
+    return summary
+
+
+def quadrants(h: int = 24, w: int = 32) -> np.ndarray:
+    """Four flat quadrants (red, green, blue, white) plus a little seeded noise."""
+    image = np.zeros((h, w, 3), np.uint8)
+    image[: h // 2, : w // 2] = (200, 30, 30)
+    image[: h // 2, w // 2:] = (30, 180, 40)
+    image[h // 2:, : w // 2] = (20, 40, 190)
+    image[h // 2:, w // 2:] = (240, 240, 240)
+    noise = np.random.default_rng(7).integers(-6, 7, image.shape)
+    return np.clip(image.astype(int) + noise, 0, 255).astype(np.uint8)
+
+
+def decode_data_uri(uri: str) -> Image.Image:
+    header, data = uri.split(",", 1)
+    assert header.startswith("data:image/") and header.endswith(";base64")
+    return Image.open(io.BytesIO(base64.b64decode(data)))
+
+
+def swatch_widths(row: Element) -> list[float]:
+    styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
+    return [float(re.search(r"width:([0-9.]+)%", style).group(1)) for style in styles]

@@ -1,0 +1,34 @@
+"""Helpers for the segmentation tests: quadrants and steps with known borders; PNGs read back."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+QUADRANT_COLORS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]
+
+
+def quadrants(rng, shape=(64, 80), noise=10.0):
+    """Four flat quadrants plus seeded Gaussian noise, and the true map (raster-numbered 0..3)."""
+    h, w = shape
+    truth = np.zeros(shape, dtype=np.int32)
+    truth[:h // 2, w // 2:] = 1
+    truth[h // 2:, :w // 2] = 2
+    truth[h // 2:, w // 2:] = 3
+    img = np.asarray(QUADRANT_COLORS, dtype=np.float64)[truth]
+    img += rng.normal(0, noise, img.shape)
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8), truth
+
+
+def step_image(shape=(40, 64), column=29, left=60, right=180, noise=0.0, rng=None):
+    """Two flat halves split after ``column`` (columns 0..column are dark)."""
+    img = np.full(shape + (3,), left, dtype=np.float64)
+    img[:, column + 1:] = right
+    if noise:
+        img += rng.normal(0, noise, img.shape)
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def read(path):
+    with Image.open(path) as im:
+        return np.asarray(im)

@@ -1,0 +1,95 @@
+"""quantize.animation.gif: GifWriter, frames stored as their difference from the screen."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageSequence
+
+from quantize.animation.gif import GifWriter
+
+PALETTE = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30]], np.uint8)
+
+
+def written(frames, *, loop=0, transparent=None, **add) -> bytes:
+    """The GIF GifWriter writes for frames of palette indices, all with the same options."""
+    fp = io.BytesIO()
+    h, w = frames[0].shape
+    writer = GifWriter(fp, (w, h), PALETTE, loop, background=transparent or 0)
+    for i, indices in enumerate(frames):
+        writer.add(indices, transparent=transparent, duration=40 * (i + 1), **add)
+    writer.close()
+    assert writer.frames_written == len(frames)
+    return fp.getvalue()
+
+
+def shown(data: bytes) -> list[np.ndarray]:
+    with Image.open(io.BytesIO(data)) as im:
+        return [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+
+
+def boxes(data: bytes) -> list[tuple[int, int, int, int]]:
+    with Image.open(io.BytesIO(data)) as im:
+        out = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append(tuple(im.dispose_extent))
+        return out
+
+
+def test_frames_durations_and_loop_come_back():
+    first = np.zeros((3, 4), np.uint8)
+    second = first.copy()
+    second[1, 2] = 2
+    data = written([first, second], loop=3)
+    assert data[:6] == b"GIF89a" and data[-1:] == b";"
+    frames = shown(data)
+    assert len(frames) == 2
+    for indices, rgba in zip((first, second), frames, strict=True):
+        assert np.array_equal(rgba[..., :3], PALETTE[indices])
+        assert (rgba[..., 3] == 255).all()
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.info["loop"] == 3
+        durations = []
+        for f in ImageSequence.Iterator(im):
+            durations.append(f.info["duration"])
+    assert durations == [40, 80]
+
+
+def test_only_the_changed_box_is_stored_and_a_repeat_is_one_pixel():
+    first = np.zeros((6, 8), np.uint8)
+    second = first.copy()
+    second[2:4, 3:6] = 1
+    data = written([first, second, second.copy()])
+    assert boxes(data) == [(0, 0, 8, 6), (3, 2, 6, 4), (0, 0, 1, 1)]
+    assert len(shown(data)) == 3
+
+
+def test_no_loop_extension_without_a_loop():
+    data = written([np.zeros((2, 2), np.uint8)], loop=None)
+    assert b"NETSCAPE2.0" not in data
+    with Image.open(io.BytesIO(data)) as im:
+        assert "loop" not in im.info
+
+
+def test_a_pixel_turning_transparent_again_is_cleared():
+    first = np.full((2, 3), 1, np.uint8)
+    second = first.copy()
+    second[0, 0] = 3  # the transparent entry
+    frames = shown(written([first, second], transparent=3))
+    assert frames[0][..., 3].tolist() == [[255] * 3] * 2
+    assert frames[1][..., 3].tolist() == [[0, 255, 255], [255, 255, 255]]
+    assert np.array_equal(frames[1][1, :, :3], PALETTE[[1, 1, 1]])
+
+
+def test_a_local_palette_is_used_for_its_frame():
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (2, 1), PALETTE, 0)
+    writer.add(np.array([[0, 1]], np.uint8))
+    local = np.array([[10, 200, 30], [40, 50, 250]], np.uint8)
+    writer.add(np.array([[1, 0]], np.uint8), palette=local)
+    writer.close()
+    frames = shown(fp.getvalue())
+    assert frames[0][0, :, :3].tolist() == PALETTE[[0, 1]].tolist()
+    assert frames[1][0, :, :3].tolist() == local[[1, 0]].tolist()

@@ -1,0 +1,353 @@
+"""quantize.animation.job: reduce_animation_file round trips, palettes, formats, option errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.animation import count_frames, probe_animation, reduce_animation_file
+from quantize.errors import (
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    ResultTooLargeError,
+)
+from quantize.reduce import ColorCountWarning
+
+from .animation_support import (
+    BLACK,
+    BLUE,
+    CYAN,
+    GREEN,
+    MAGENTA,
+    RED,
+    WHITE,
+    YELLOW,
+    composited,
+    frame_info,
+    gif_disposals,
+    moving_square,
+    same_picture,
+    save_animation,
+)
+
+RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
+               "bytes_out", "frames", "palette"}
+
+
+# --------------------------------------------------------------------------
+# Round trips
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("disposal", [[1, 1, 1], [2, 2, 2], [1, 3, 1]])
+def test_gif_round_trip_frames_durations_loop_disposal(tmp_path, disposal):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=[40, 80, 120],
+                         loop=2, disposal=disposal)
+    out = tmp_path / "out.gif"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert set(record) == RECORD_KEYS
+    assert record["frames"] == 3 and record["k"] == 4 and record["psnr"] is None
+    assert frame_info(out, "duration") == [40, 80, 120]
+    assert frame_info(out, "loop")[0] == 2
+    assert gif_disposals(out) == disposal
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_gif_without_loop_extension_plays_once(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert probe_animation(src).loop is None
+    assert probe_animation(out).loop is None
+
+
+def test_transparency_kept_including_pixels_that_become_transparent(tmp_path):
+    frames = []
+    for i in range(3):
+        f = np.zeros((12, 12, 4), np.uint8)
+        f[2:6, 2 + 3 * i: 6 + 3 * i] = (*RED, 255)  # a square moving over nothing
+        f[8:, :4] = (*BLUE, 255)                       # a static opaque corner
+        frames.append(f)
+    src = tmp_path / "in.gif"
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=60, loop=0,
+                   disposal=2)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=2, seed=0)
+    got = composited(out)
+    assert len(got) == 3
+    for a, b in zip(composited(src), got, strict=True):
+        assert same_picture(a, b)
+    assert got[2][3, 3, 3] == 0  # drawn red in frame 0, transparent again by frame 2
+
+
+def test_identical_frames_after_reduction_are_kept_in_gif(tmp_path):
+    frames = moving_square(3)
+    frames[2] = frames[1].copy()
+    frames[2][0, -1] = np.array(WHITE) - 2  # differs in the input, not after 4 colours
+    src = save_animation(tmp_path / "in.gif", frames, duration=[30, 40, 50], loop=0)
+    out = tmp_path / "out.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    assert count_frames(out) == 3
+    assert frame_info(out, "duration") == [30, 40, 50]
+
+
+# --------------------------------------------------------------------------
+# One palette, static areas
+# --------------------------------------------------------------------------
+
+
+def test_one_palette_shared_by_all_frames(tmp_path):
+    first = moving_square(2, colors=(RED, GREEN, BLUE, WHITE))
+    second = moving_square(2, colors=(CYAN, MAGENTA, YELLOW, BLACK))
+    src = save_animation(tmp_path / "in.gif", first + second, duration=50, loop=0)
+    shared = tmp_path / "shared.gif"
+    record = reduce_animation_file(src, shared, n_colors=4, seed=0)
+    colours = {tuple(c) for f in composited(shared) for c in f[..., :3].reshape(-1, 3)}
+    assert len(colours) == 4 == record["k"]
+    hexes = {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
+    assert {p["hex"] for p in record["palette"]} == hexes
+    local = tmp_path / "local.gif"
+    reduce_animation_file(src, local, n_colors=4, seed=0, palette="per-frame")
+    colours = {tuple(c) for f in composited(local) for c in f[..., :3].reshape(-1, 3)}
+    assert len(colours) == 8  # each frame kept its own four colours exactly
+    for a, b in zip(composited(src), composited(local), strict=True):
+        assert same_picture(a, b)
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):
+    static = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # noise: many colours
+    frames = []
+    for _ in range(4):
+        f = np.empty((16, 16, 3), np.uint8)
+        f[:, :8] = static
+        f[:, 8:] = rng.integers(0, 256, (16, 8, 3), dtype=np.uint8)  # changes every frame
+        frames.append(f)
+    src = tmp_path / "in.png"
+    save_animation(src, frames, duration=50, loop=0)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither, palette=palette)
+    got = composited(out)
+    assert len(got) == 4
+    for f in got[1:]:
+        assert np.array_equal(f[:, :8], got[0][:, :8])
+    assert not all(np.array_equal(f[:, 8:], got[0][:, 8:]) for f in got[1:])
+
+
+def test_dither_zero_is_no_dither(tmp_path, rng):
+    frames = [rng.integers(0, 256, (10, 10, 3), dtype=np.uint8) for _ in range(3)]
+    src = save_animation(tmp_path / "in.png", frames, duration=50)
+    a, b = tmp_path / "a.gif", tmp_path / "b.gif"
+    reduce_animation_file(src, a, n_colors=6, seed=1, dither=0.0)
+    reduce_animation_file(src, b, n_colors=6, seed=1, dither=False)
+    assert a.read_bytes() == b.read_bytes()
+
+
+# --------------------------------------------------------------------------
+# APNG and WebP
+# --------------------------------------------------------------------------
+
+
+def test_apng_round_trip(tmp_path):
+    src = save_animation(tmp_path / "in.png", moving_square(), duration=[40, 80, 120],
+                         loop=3, disposal=[0, 1, 0])
+    assert count_frames(src) == 3
+    out = tmp_path / "out.png"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.n_frames == 3 and im.info["loop"] == 3
+    assert frame_info(out, "duration") == [40, 80, 120]
+    assert frame_info(out, "disposal") == [0, 1, 0]
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_gif_whose_first_frame_restores_the_previous_one_to_apng(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=60, loop=0,
+                         disposal=[3, 1, 1])
+    out = tmp_path / "out.png"
+    assert reduce_animation_file(src, out, n_colors=4, seed=0)["frames"] == 3
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_gif_with_transparency_to_apng(tmp_path):
+    frames = []
+    for i in range(3):
+        f = np.zeros((8, 8, 4), np.uint8)
+        f[1:4, i: i + 3] = (*GREEN, 255)
+        frames.append(f)
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    src = tmp_path / "in.gif"
+    images[0].save(src, save_all=True, append_images=images[1:], duration=70, disposal=2,
+                   loop=0)
+    out = tmp_path / "out.png"
+    with pytest.warns(ColorCountWarning, match="only 1 distinct"):
+        reduce_animation_file(src, out, n_colors=2, seed=0)
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+def test_webp_round_trip(tmp_path):
+    src = save_animation(tmp_path / "in.webp", moving_square(), duration=[40, 80, 120],
+                         loop=0, lossless=True)
+    out = tmp_path / "out.webp"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3
+    with Image.open(out) as im:
+        assert im.format == "WEBP" and im.n_frames == 3 and im.info["loop"] == 0
+    assert frame_info(out, "duration") == [40, 80, 120]
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
+# --------------------------------------------------------------------------
+# Outputs and errors
+# --------------------------------------------------------------------------
+
+
+def test_default_output_keeps_the_format(tmp_path):
+    src = save_animation(tmp_path / "clip.gif", moving_square(), duration=50)
+    record = reduce_animation_file(src, n_colors=4, seed=0)
+    assert record["output"] == str(tmp_path / "clip.k4.gif")
+    assert count_frames(record["output"]) == 3
+
+
+@pytest.fixture
+def anim(tmp_path):
+    return save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+
+
+@pytest.mark.parametrize("output, options, error, match", [
+    ("out.jpg", {}, ValueError, r"output='.*out\.jpg': an animation is written as \.gif"),
+    ("out.png", {"palette": "per-frame"}, ValueError, r"palette='per-frame' needs a \.gif"),
+    ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
+    ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
+    ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
+     r"palette='per-frame' fits each frame to n_colors"),
+    ("out.gif", {"dither": 2}, ValueError, r"dither=2.0 should be <= 1"),
+    ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
+    ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
+     r"palette and n_colors=4 cannot be combined"),
+])
+def test_bad_options(tmp_path, anim, output, options, error, match):
+    with pytest.raises(error, match=match):
+        reduce_animation_file(anim, tmp_path / output, **options)
+    assert not (tmp_path / output).exists()
+
+
+def test_outputs_are_protected(tmp_path, anim):
+    with pytest.raises(OutputError, match="output path is the input"):
+        reduce_animation_file(anim, anim, force=True)
+    out = tmp_path / "out.gif"
+    out.write_bytes(b"keep")
+    with pytest.raises(OutputExistsError):
+        reduce_animation_file(anim, out)
+    assert out.read_bytes() == b"keep"
+
+
+def test_skip_if_larger_writes_nothing(tmp_path, anim):
+    out = tmp_path / "out.png"  # an APNG of these flat frames is larger than the GIF
+    with pytest.raises(ResultTooLargeError, match="is larger than the input"):
+        reduce_animation_file(anim, out, n_colors=4, skip_if_larger=True)
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [anim]
+    record = reduce_animation_file(anim, tmp_path / "out.gif", n_colors=4, skip_if_larger=True)
+    assert record["bytes_out"] <= record["bytes_in"]
+
+
+def test_transparency_needs_a_free_entry(tmp_path):
+    f = np.zeros((4, 4, 4), np.uint8)
+    f[:2] = (*RED, 255)
+    g = f.copy()
+    g[2:] = (*BLUE, 255)
+    src = tmp_path / "in.gif"
+    Image.fromarray(f, "RGBA").save(src, save_all=True,
+                                    append_images=[Image.fromarray(g, "RGBA")], duration=50)
+    with pytest.raises(ValueError, match=r"n_colors=256 is more than an animation with "
+                                         r"transparency holds: at most 255"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
+
+
+def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):
+    frames = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(4)]
+    full = save_animation(tmp_path / "full.gif", frames, duration=50)
+    src = tmp_path / "cut.gif"
+    src.write_bytes(full.read_bytes()[: full.stat().st_size * 2 // 3])
+    out = tmp_path / "out.gif"
+    with pytest.raises(ImageReadError, match="cut.gif: cannot decode image"):
+        reduce_animation_file(src, out, n_colors=8, seed=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "full.gif"]
+
+
+# --------------------------------------------------------------------------
+# Quality, given palettes, difference frames
+# --------------------------------------------------------------------------
+
+
+def test_quality_picks_the_fewest_colours(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    record = reduce_animation_file(src, tmp_path / "out.gif", quality=0.5, seed=0)
+    assert record["k"] == 4 and record["delta_e"] == 0.0  # the four colours, exactly
+
+
+def test_palette_in_and_palette_out(tmp_path, anim):
+    given = np.array([WHITE, BLUE, RED, GREEN], np.uint8)
+    record = reduce_animation_file(anim, tmp_path / "out.gif", palette_in=given,
+                                   palette_out=tmp_path / "pal.hex")
+    assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#dc1e1e",
+                                                     "#1eaa28"]
+    lines = (tmp_path / "pal.hex").read_text().split()
+    assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
+                                                            "1eaa28"]
+
+
+def stored_boxes(path) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) of the pixels each GIF frame stores."""
+    boxes = []
+    with Image.open(path) as im:
+        for i in range(im.n_frames):
+            im.seek(i)
+            boxes.append(tuple(im.dispose_extent))
+    return boxes
+
+
+def test_gif_frames_store_only_what_changed(tmp_path):
+    frames = moving_square(3)
+    frames.append(frames[2].copy())
+    frames[3][15, 15] = np.array(WHITE) - 1  # changed in the input, not after 4 colours
+    src = save_animation(tmp_path / "in.gif", frames, duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    # The square moves two pixels right each frame: a box over its old and new place;
+    # the repeated frame is one transparent pixel.
+    assert stored_boxes(out) == [(0, 0, 16, 16), (4, 4, 10, 8), (6, 4, 12, 8), (0, 0, 1, 1)]
+    assert count_frames(out) == 4
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert np.array_equal(a[:15, :15], b[:15, :15])
+
+
+def test_dithered_pixel_turning_opaque_is_drawn(tmp_path, rng):
+    first = np.full((8, 8, 4), 255, np.uint8)
+    first[..., :3] = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    first[:4, :, 3] = 0
+    second = first.copy()
+    second[:4, :, 3] = 255  # the top half appears in frame 1, with the colours it had
+    frames = [first, second]
+    src = tmp_path / "in.png"
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=8, seed=0, dither=1.0)
+    assert (composited(out)[1][..., 3] == 255).all()

@@ -1,0 +1,53 @@
+"""quantize.animation.options: the animation job's options, checked before any frame is read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.animation.options import check_animation_options
+from quantize.errors import OutputExistsError
+
+
+def test_defaults_and_the_output_format_of_the_input(tmp_path):
+    src = tmp_path / "clip.webp"  # never opened: options are checked first
+    opts = check_animation_options(src, None)
+    assert opts.output is None and opts.suffix == ".webp"
+    assert opts.n_colors == 16 and opts.quality is None and opts.dither == 0.0
+    assert opts.space == "rgb" and not opts.per_frame and opts.palette_in is None
+    assert check_animation_options(tmp_path / "clip.tif", None).suffix == ".gif"
+
+
+def test_the_output_suffix_is_lower_cased_and_per_frame_is_a_flag(tmp_path):
+    opts = check_animation_options(tmp_path / "in.png", tmp_path / "OUT.GIF",
+                                   palette="per-frame", n_colors=8, dither=True)
+    assert opts.output == tmp_path / "OUT.GIF" and opts.suffix == ".gif"
+    assert opts.per_frame and opts.n_colors == 8 and opts.dither == 1.0
+
+
+def test_an_output_without_suffix_is_named(tmp_path):
+    with pytest.raises(ValueError, match=r"output='.*clip': an animation is written as "
+                                         r"\.gif, \.png, \.webp, got '\(none\)'"):
+        check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
+
+
+def test_a_given_palette_becomes_uint8_rows_and_is_limited_to_256(tmp_path):
+    opts = check_animation_options(tmp_path / "in.gif", None, palette_in=[[0, 0, 0],
+                                                                           [255, 128, 1]])
+    assert opts.palette_in.dtype == np.uint8
+    assert opts.palette_in.tolist() == [[0, 0, 0], [255, 128, 1]]
+    big = np.arange(257 * 3).reshape(257, 3) % 256
+    with pytest.raises(ValueError, match="palette_in has 257 colours; an animation holds at "
+                                         "most 256"):
+        check_animation_options(tmp_path / "in.gif", None, palette_in=big)
+
+
+def test_an_existing_palette_out_is_refused_before_anything_is_read(tmp_path):
+    pal = tmp_path / "pal.hex"
+    pal.write_text("keep\n")
+    with pytest.raises(OutputExistsError):
+        check_animation_options(tmp_path / "missing.gif", None, palette_out=pal)
+    assert pal.read_text() == "keep\n"
+    opts = check_animation_options(tmp_path / "missing.gif", None, palette_out=pal,
+                                   force=True)
+    assert opts.palette_out == pal and opts.force

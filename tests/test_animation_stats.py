@@ -1,0 +1,58 @@
+"""quantize.animation.stats: (original, drawn) colour pairs counted over frames."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from quantize.animation.stats import FrameStats, merge_counts
+from quantize.colors import pack_rgb
+
+BLACK, GREY = (0, 0, 0), (10, 20, 30)
+SHOWN_GREY = (13, 20, 30)  # 3 off in red: a squared error of 9 over 3 channels
+
+
+def codes(*colors) -> np.ndarray:
+    return pack_rgb(np.array(colors, np.uint8))
+
+
+def test_merge_counts_sorts_the_keys_and_adds_the_counts_of_equal_ones():
+    keys, total = merge_counts([np.array([5, 1]), np.array([1, 9])],
+                               [np.array([2, 3]), np.array([4, 1])])
+    assert keys.tolist() == [1, 5, 9] and total.tolist() == [7, 2, 1]
+    assert total.dtype == np.int64
+
+
+def test_merge_counts_of_nothing_is_empty():
+    keys, total = merge_counts([], [])
+    assert keys.shape == total.shape == (0,)
+    assert keys.dtype == total.dtype == np.int64
+
+
+def test_pairs_psnr_and_entry_pixels_of_a_few_pixels():
+    stats = FrameStats()
+    stats.add_pixels(codes(BLACK, BLACK, GREY), codes(BLACK, BLACK, SHOWN_GREY))
+    original, drawn, n = stats.pairs()
+    assert original.tolist() == [list(BLACK), list(GREY)]
+    assert drawn.tolist() == [list(BLACK), list(SHOWN_GREY)]
+    assert n.tolist() == [2.0, 1.0]
+    mse = (9 / 3) * 1 / 3  # one pixel of three is off, by 9 / 3 per channel
+    assert stats.psnr() == 10 * math.log10(255 ** 2 / mse)
+    palette = np.array([SHOWN_GREY, BLACK, (255, 255, 255)], np.uint8)
+    assert stats.entry_pixels(palette).tolist() == [1.0, 2.0, 0.0]
+
+
+def test_psnr_is_infinite_when_lossless_or_empty():
+    assert FrameStats().psnr() == math.inf
+    stats = FrameStats()
+    stats.add_pixels(codes(GREY, BLACK), codes(GREY, BLACK))
+    assert stats.psnr() == math.inf
+
+
+def test_counts_survive_the_merging_of_many_frames():
+    stats = FrameStats()
+    for _ in range(40):  # more frames than are kept unmerged
+        stats.add_pairs(codes(GREY), codes(SHOWN_GREY), np.array([3]))
+    _, _, n = stats.pairs()
+    assert n.tolist() == [120.0]

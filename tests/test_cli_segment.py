@@ -1,0 +1,98 @@
+"""quantize.cli.segment: ``quantize segment`` through typer's CliRunner: JSON, usage, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from quantize import segment
+from quantize.cli import app
+from quantize.segment_file import EDGES_FILE
+
+from .segment_support import read
+
+runner = CliRunner()
+
+
+def test_cli_json_matches_the_files(photo_path, tmp_path):
+    out = tmp_path / "cli"
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", "4", "-o", str(out),
+                                 "--seed", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
+    np.testing.assert_array_equal(read(out / "labels.png"),
+                                  segment(read(photo_path), 4, seed=1).labels)
+
+
+def test_cli_default_outdir_and_summary_line(photo_path):
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
+    assert result.exit_code == 0, result.output
+    assert (photo_path.parent / "photo.segments" / "segments.json").exists()
+    assert "regions from 3 clusters" in result.stdout
+
+
+def test_cli_weights_are_passed(photo_path, tmp_path):
+    out = tmp_path / "w"
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", "3", "-o", str(out),
+                                 "-w", "texture=0", "-w", "xy=0", "--json"])
+    assert result.exit_code == 0, result.output
+    weights = json.loads(result.stdout)["weights"]
+    assert weights == {"color": 1.0, "intensity": 0.0, "xy": 0.0, "texture": 0.0}
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
+    (["-w", "texture"], "expected NAME=NUMBER"),
+    (["-w", "texture=-1"], "weight texture=-1.0 should be >= 0"),
+    (["-w", "xy=nan"], "finite"),
+    (["-k", "0"], "n_clusters=0 should be >= 1"),
+    (["--regions", "0"], "regions=0 should be >= 1"),
+    (["--regions", "3", "-k", "3"], "both given"),
+    (["--space", "hsv"], "space='hsv' is not valid"),
+])
+def test_cli_usage_errors(photo_path, tmp_path, args, match):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"), *args])
+    assert result.exit_code == 2
+    assert match in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_existing_output_exit_15(photo_path, tmp_path):
+    out = tmp_path / "seg"
+    args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 15
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_cli_unreadable_input_exit_1(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    result = runner.invoke(app, ["segment", str(bad), "-o", str(tmp_path / "seg")])
+    assert result.exit_code == 1
+    assert "bad.png" in result.stderr
+
+
+def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
+    for n in (1, 3, 5):
+        out = tmp_path / f"r{n}"
+        result = runner.invoke(app, ["segment", str(photo_path), "--regions", str(n),
+                                     "-o", str(out), "--json", "--edges"])
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.stdout)
+        assert record["n_regions"] == n and record["regions"] == n
+        assert int(read(out / "labels.png").max()) == n
+        assert (out / EDGES_FILE).exists()
+
+
+def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "from the region hierarchy" in result.stdout
+    labels = read(tmp_path / "d" / "labels.png")
+    np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)

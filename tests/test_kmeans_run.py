@@ -1,0 +1,100 @@
+"""One fitting run: the mini-batch step, the stop rule, weighted draws, seeding, a whole run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.kmeans_run import (
+    Convergence,
+    WeightedSampler,
+    fit_once,
+    mini_batch_step,
+    plusplus_indices,
+    raise_too_few_distinct,
+)
+
+
+def f32(rows):
+    return np.asarray(rows, dtype=np.float32)
+
+
+def test_mini_batch_step_moves_centres_by_learning_rate_one_over_count():
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [100.0, 100.0]])
+    counts = np.array([1.0, 3.0, 5.0])
+    batch = f32([[1, 0], [2, 0], [11, 0]])
+    mean_sq, shift = mini_batch_step(batch, centers, counts)
+    # Before the move the squared distances are 1, 4 and 1.
+    assert mean_sq == 2.0
+    # (0 * 1 + 1 + 2) / 3 and (10 * 3 + 11) / 4; the third centre got no point and stays.
+    np.testing.assert_array_equal(centers, [[1.0, 0.0], [10.25, 0.0], [100.0, 100.0]])
+    np.testing.assert_array_equal(counts, [3.0, 4.0, 5.0])
+    assert shift == 1.0  # the largest squared shift, of the first centre
+
+
+def test_convergence_fires_after_patience_steps_without_a_new_best():
+    state = Convergence(n=3, batch=2, patience=2)  # alpha 1: the average is the last value
+    assert [state.no_improvement(v) for v in (5.0, 4.0, 4.5, 4.6)] == [
+        False, False, False, True]
+
+
+def test_convergence_without_patience_never_fires():
+    state = Convergence(n=3, batch=2, patience=None)
+    assert not any(state.no_improvement(v) for v in (1.0, 2.0, 3.0, 4.0, 5.0))
+
+
+def test_convergence_smooths_the_batch_inertia():
+    state = Convergence(n=99, batch=10, patience=None)  # alpha = 2 * 10 / 100
+    state.no_improvement(10.0)
+    state.no_improvement(0.0)
+    assert state.ewa == pytest.approx(8.0)
+
+
+def test_weighted_sampler_draws_in_proportion_to_weight_and_never_zero_weight(rng):
+    sampler = WeightedSampler(np.array([0.0, 1.0, 0.0, 3.0]), rng)
+    assert not sampler.uniform
+    drawn = sampler.draw(4000)
+    assert set(np.unique(drawn)) == {1, 3}
+    assert np.mean(drawn == 3) == pytest.approx(0.75, abs=0.03)
+
+
+def test_weighted_sampler_with_equal_weights_draws_uniformly(rng):
+    sampler = WeightedSampler(np.full(5, 2.0), rng)
+    assert sampler.uniform
+    counts = np.bincount(sampler.draw(5000), minlength=5)
+    assert counts.shape == (5,) and counts.min() > 900
+
+
+def test_plusplus_indices_skip_zero_weight_rows(rng):
+    X = f32([[0, 0], [5, 5], [10, 10], [15, 15]])
+    w = np.array([1.0, 0.0, 1.0, 0.0])
+    assert sorted(plusplus_indices(X, 2, w, rng).tolist()) == [0, 2]
+    # Only two positions carry weight, so a third centre cannot be placed.
+    assert plusplus_indices(X, 3, w, rng) is None
+
+
+def test_plusplus_indices_run_out_on_repeated_rows(rng):
+    X = f32([[0, 0], [0, 0], [1, 1]])
+    assert plusplus_indices(X, 3, np.ones(3), rng) is None
+
+
+def test_raise_too_few_distinct_names_the_count():
+    X = f32([[0, 0], [0, 0], [1, 1], [2, 2]])
+    w = np.array([1.0, 1.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match=r"n_clusters=3 should be <= the number of distinct "
+                                         r"points with positive weight \(2\)"):
+        raise_too_few_distinct(X, w, 3)
+
+
+def test_fit_once_from_given_centres_gives_the_weighted_means(rng):
+    X = f32([[0, 0], [0, 1], [10, 10], [10, 11]])
+    w = np.array([1.0, 1.0, 1.0, 3.0])
+    p = {"k": 2, "init": np.array([[0.0, 0.0], [10.0, 10.0]]), "batch_size": 2048,
+         "max_iter": 100, "tol": 0.0, "max_no_improvement": 10, "refine": 5}
+    run = fit_once(X, w, p, rng)
+    np.testing.assert_allclose(run.centers, [[0.0, 0.5], [10.0, 10.75]])
+    assert run.labels.tolist() == [0, 0, 1, 1]
+    # 2 * 0.5^2 + 0.75^2 + 3 * 0.25^2
+    assert run.inertia == pytest.approx(1.25)
+    assert run.n_steps == 0  # four rows: no mini-batch phase
+    assert p["init"].tolist() == [[0.0, 0.0], [10.0, 10.0]]  # the given centres are copied

@@ -1,0 +1,75 @@
+"""quantize.metrics.color: PSNR and mean CIEDE2000 between two images or colour lists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import color as skcolor
+
+from quantize.metrics import delta_e, psnr
+
+
+def test_metrics_known_values_and_weights_equal_repeats(rng):
+    a = rng.integers(0, 256, (50, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (50, 3), dtype=np.uint8)
+    w = rng.integers(1, 5, 50)
+    ra, rb = np.repeat(a, w, axis=0), np.repeat(b, w, axis=0)
+    assert psnr(a, b, weights=w) == pytest.approx(psnr(ra, rb))
+    assert delta_e(a, b, weights=w) == pytest.approx(delta_e(ra, rb))
+    mse = ((a.astype(float) - b) ** 2).mean()
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    expected = skcolor.deltaE_ciede2000(skcolor.rgb2lab(a[:, None]), skcolor.rgb2lab(b[:, None]))
+    assert delta_e(a, b) == pytest.approx(expected.mean(), rel=1e-4)
+    assert psnr(a, a) == np.inf
+
+
+def test_metrics_refuse_mismatched_inputs():
+    with pytest.raises(ValueError, match="same shape"):
+        psnr(np.zeros((2, 3), np.uint8), np.zeros((3, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"weights should have shape \(2,\)"):
+        delta_e(np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), weights=[1])
+
+
+@pytest.mark.parametrize("dtype, peak", [(np.uint8, 255.0), (np.uint16, 65535.0),
+                                         (np.float32, 1.0)])
+def test_psnr_peak_follows_the_dtype(dtype, peak):
+    a = np.zeros((2, 3), dtype)
+    b = a.copy()
+    b[0, 0] = 1 if dtype != np.float32 else 0.5  # one channel of six off
+    mse = float(b[0, 0]) ** 2 / 6
+    assert psnr(a, b) == pytest.approx(10 * np.log10(peak ** 2 / mse))
+    assert psnr(a, b, data_range=2.0) == pytest.approx(10 * np.log10(4.0 / mse))
+
+
+def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
+    grey = np.array([[50.0, 0.0, 0.0]])
+    assert delta_e(grey, grey + [10.0, 0.0, 0.0], input_space="lab") == pytest.approx(
+        skcolor.deltaE_ciede2000(grey, grey + [10.0, 0.0, 0.0])[0])
+    weights = np.array([3.0, 1.0])
+    two = np.array([[50.0, 0.0, 0.0], [60.0, 0.0, 0.0]])
+    per_row = skcolor.deltaE_ciede2000(two, two[::-1])
+    assert delta_e(two, two[::-1], weights=weights, input_space="lab") == pytest.approx(
+        (per_row * weights).sum() / weights.sum())
+
+
+@pytest.mark.parametrize("reference, test, kwargs, error, match", [
+    (np.zeros((2, 4), np.uint8), np.zeros((2, 4), np.uint8), {}, ValueError,
+     r"non-empty \(\.\.\., 3\) array of colours, got shape \(2, 4\)"),
+    (np.zeros((2, 3), bool), np.zeros((2, 3), bool), {}, TypeError,
+     "reference should be a numeric array, got dtype bool"),
+    (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), {"weights": [1, -1]},
+     ValueError, "weights should be finite, >= 0 and have a positive sum"),
+    (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), {"input_space": "hsv"},
+     ValueError, "input_space='hsv' is not valid; expected one of 'srgb', 'lab'"),
+    (np.full((2, 3), 2.0), np.zeros((2, 3)), {}, ValueError,
+     r"float sRGB colours should lie in \[0, 1\]"),
+])
+def test_delta_e_refuses_bad_input_naming_it(reference, test, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        delta_e(reference, test, **kwargs)
+
+
+def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
+    with pytest.raises(TypeError, match="expected uint8, uint16 or float images, got dtype "
+                                        "int64"):
+        psnr(np.zeros((2, 3), np.int64), np.ones((2, 3), np.int64))

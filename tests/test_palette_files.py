@@ -1,0 +1,80 @@
+"""quantize.palette_files: palettes written to and read from .gpl, .json and .hex files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from quantize.errors import ImageReadError
+from quantize.palette_files import read_palette, write_palette
+
+from .reduce_support import COLOURS
+
+
+def test_palette_files_carry_alpha(tmp_path):
+    palette = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
+    for suffix in (".json", ".hex"):
+        path = tmp_path / f"p{suffix}"
+        write_palette(path, palette, np.array([0.75, 0.25]))
+        assert np.array_equal(read_palette(path), palette)
+    assert (tmp_path / "p.hex").read_text() == "c81e1eff\n00000064\n"
+    doc = json.loads((tmp_path / "p.json").read_text())
+    assert doc["colors"][1] == {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 100,
+                                "share": 0.25}
+    write_palette(tmp_path / "opaque.hex", palette[:1])
+    assert read_palette(tmp_path / "opaque.hex").shape == (1, 3)
+
+
+def test_json_palette_holds_hex_rgb_and_share(tmp_path):
+    path = tmp_path / "p.json"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]))
+    doc = json.loads(path.read_text())
+    assert doc["colors"][0] == {"hex": "#c81e1e", "rgb": [200, 30, 30], "share": 0.75}
+
+
+@pytest.mark.parametrize("name, text, match", [
+    ("bad.hex", "ff0000\nnot-a-colour\n", "line 2: expected a hex colour"),
+    ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
+    ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
+    ("bad.json", "{", "invalid JSON"),
+    ("empty.hex", "\n", "holds no colours"),
+])
+def test_malformed_palette_files_are_named(tmp_path, name, text, match):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ImageReadError, match=match):
+        read_palette(path)
+
+
+def test_gpl_file_text_and_round_trip(tmp_path):
+    path = tmp_path / "p.gpl"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]), name="bands")
+    assert path.read_text() == ("GIMP Palette\nName: bands\nColumns: 8\n#\n"
+                                "200  30  30\t#c81e1e 75.00%\n"
+                                " 30 160  40\t#1ea028 25.00%\n")
+    assert np.array_equal(read_palette(path), COLOURS[:2])
+
+
+def test_opaque_alpha_is_dropped_and_unknown_shares_are_null(tmp_path):
+    opaque = np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)])
+    write_palette(tmp_path / "p.json", opaque)
+    doc = json.loads((tmp_path / "p.json").read_text())
+    assert doc == {"name": "quantize", "colors": [
+        {"hex": "#c81e1e", "rgb": [200, 30, 30], "share": None},
+        {"hex": "#1ea028", "rgb": [30, 160, 40], "share": None}]}
+    assert read_palette(tmp_path / "p.json").shape == (2, 3)
+
+
+def test_hex_lines_may_omit_the_hash_and_use_capitals(tmp_path):
+    path = tmp_path / "p.hex"
+    path.write_text("#C81E1E\n1ea028\n\n")
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+
+
+def test_an_unknown_palette_extension_is_named(tmp_path):
+    with pytest.raises(ValueError, match=r"palette_out=.*p\.txt.*unknown palette extension "
+                                         r"'\.txt'"):
+        write_palette(tmp_path / "p.txt", COLOURS[:2])
+    assert not (tmp_path / "p.txt").exists()

@@ -1,0 +1,60 @@
+"""quantize.reconstruct.hierarchy: superpixel adjacency, merge order, cuts and heights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from quantize.reconstruct.hierarchy import Hierarchy, adjacency
+from quantize.segment import _build_hierarchy
+
+from .segment_support import quadrants
+
+
+def _weights():
+    from quantize.features import check_weights
+
+    return check_weights(None)
+
+
+def test_coarser_cuts_are_unions_of_finer_ones(rng):
+    img = rng.integers(0, 256, (48, 64, 3)).astype(np.uint8)
+    img[:, 32:] //= 3
+    tree = _build_hierarchy(img, _weights())
+    cuts = [tree.cut(n) for n in (30, 12, 5, 2, 1)]
+    for fine, coarse in zip(cuts[:-1], cuts[1:], strict=True):
+        # Each fine region maps to exactly one coarse region.
+        pairs = np.unique(np.stack([fine, coarse], axis=1), axis=0)
+        assert np.unique(pairs[:, 0]).size == pairs.shape[0]
+
+
+def test_heights_never_decrease(rng):
+    img, _ = quadrants(rng, noise=20.0)
+    heights = _build_hierarchy(img, _weights()).heights
+    assert (np.diff(heights) >= 0).all()
+
+
+def test_adjacency_counts_border_lengths_and_edge_sums():
+    labels = np.array([[0, 0, 1],
+                       [2, 2, 1]])
+    strength = np.array([[0.0, 1.0, 2.0],
+                         [3.0, 4.0, 5.0]])
+    pairs, length, edge = adjacency(labels, strength)
+    assert pairs.tolist() == [[0, 1], [0, 2], [1, 2]]
+    assert length.tolist() == [1.0, 2.0, 1.0]
+    # Each neighbour pair adds the mean strength of its two pixels: (1 + 2) / 2 for 0|1,
+    # (0 + 3) / 2 + (1 + 4) / 2 for 0/2, (4 + 5) / 2 for 2|1.
+    assert edge.tolist() == [1.5, 4.0, 4.5]
+
+
+def test_cuts_heights_and_border_strength_of_a_hand_made_tree():
+    tree = Hierarchy(labels=np.array([[0, 1, 2]], np.int32),
+                     merges=np.array([[0, 1], [3, 2]]), heights=np.array([0.5, 2.0]),
+                     pairs=np.array([[0, 1], [1, 2]]), pair_heights=np.array([0.5, 2.0]))
+    assert tree.n_leaves == 3
+    assert len(set(tree.cut(3).tolist())) == 3
+    two = tree.cut(2)
+    assert two[0] == two[1] != two[2]
+    assert len(set(tree.cut(1).tolist())) == 1
+    assert np.array_equal(tree.cut(0), tree.cut(1))  # at least one region
+    assert [tree.regions_below(h) for h in (0.5, 1.0, 2.0, 5.0)] == [3, 2, 2, 1]
+    assert tree.border_strength().tolist() == [[0.5, 2.0, 0.0]]

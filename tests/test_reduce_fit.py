@@ -1,0 +1,29 @@
+"""quantize.reduce.fit: fit_palette, a colour histogram to a palette."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.reduce import ColorCountWarning, fit_palette
+
+FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
+
+
+def test_weights_equal_repeated_colours():
+    colors = np.array([[0, 0, 0], [10, 0, 0], [200, 200, 0], [210, 190, 0], [0, 0, 255]],
+                      np.uint8)
+    counts = np.array([3, 1, 2, 2, 5])
+    repeated = np.repeat(colors, counts, axis=0)
+    weighted = fit_palette(colors, counts, 3, seed=0)
+    assert np.array_equal(fit_palette(repeated, np.ones(len(repeated)), 3, seed=0), weighted)
+    assert weighted.tolist() == [[0, 0, 255], [2, 0, 0], [205, 195, 0]]  # 2.5 rounds to even
+
+
+def test_fit_palette_validates_its_histogram():
+    with pytest.raises(ValueError, match=r"counts should have shape \(2,\)"):
+        fit_palette(FOUR[:2], [1, 2, 3], 2)
+    with pytest.raises(TypeError, match="colors should have dtype uint8"):
+        fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
+    with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
+        assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)

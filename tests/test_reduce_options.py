@@ -1,0 +1,33 @@
+"""quantize.reduce.options: check_reduce_options, the checker the drivers call once."""
+
+from __future__ import annotations
+
+import pytest
+
+from quantize.reduce import check_reduce_options
+
+
+def test_check_reduce_options_fills_the_defaults():
+    opts = check_reduce_options()
+    assert opts["n_colors"] == 16 and opts["dither"] == 0.0 and opts["space"] == "rgb"
+    assert opts["quality"] is None and opts["seed"] == 0 and opts["optimize"] is False
+    assert check_reduce_options(quality=3)["n_colors"] is None  # a bound, not a default
+    assert check_reduce_options(palette_in="p.gpl")["n_colors"] is None
+    assert check_reduce_options(dither=True)["dither"] == 1.0
+    assert check_reduce_options(dither=0.25)["dither"] == 0.25
+
+
+@pytest.mark.parametrize("options, error, match", [
+    ({"colours": 4}, TypeError, "unknown reduce option.*colours.*expected some of n_colors"),
+    ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
+    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
+    ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
+    ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
+])
+def test_check_reduce_options_names_the_bad_option(options, error, match):
+    with pytest.raises(error, match=match):
+        check_reduce_options(**options)

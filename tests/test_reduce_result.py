@@ -1,0 +1,75 @@
+"""quantize.reduce.result: ReduceResult, its views (RGB, RGBA, PIL, tRNS) and its metrics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from quantize.reduce.result import Fidelity, Pairs, ReduceResult
+
+BLACK_WHITE = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+
+
+def result(palette, indices, pairs, *, transparent_index=None, alpha=None) -> ReduceResult:
+    k = len(palette)
+    return ReduceResult(np.asarray(palette, np.uint8), np.asarray(indices, np.uint8),
+                        np.full(k, 1 / k), transparent_index, "rgb", False,
+                        None if alpha is None else np.asarray(alpha, np.uint8),
+                        Fidelity(pairs))
+
+
+def test_psnr_and_delta_e_are_counted_over_the_pairs():
+    # Two black pixels drawn black, two near-white ones (250) drawn white.
+    pairs = Pairs(np.array([[0, 0, 0], [250, 250, 250]], np.uint8), np.array([0, 1]),
+                  np.array([2, 2]))
+    r = result(BLACK_WHITE, [[0, 1], [1, 0]], pairs)
+    mse = (0 * 2 + 25 * 2) / 4  # 5 levels off in each channel of half the pixels
+    assert r.psnr == pytest.approx(10 * math.log10(255 ** 2 / mse))
+    assert r.delta_e > 0
+    exact = result(BLACK_WHITE, [[0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]),
+                                                np.array([1, 1])))
+    assert exact.psnr == math.inf and exact.delta_e == 0.0
+
+
+def test_views_of_an_opaque_result():
+    r = result(BLACK_WHITE, [[1, 0, 1]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    assert r.k == 2 and r.transparency() is None
+    assert r.to_rgb().tolist() == [[[255, 255, 255], [0, 0, 0], [255, 255, 255]]]
+    assert r.to_rgba()[..., 3].tolist() == [[255, 255, 255]]
+    image = r.to_image()
+    assert image.mode == "P" and "transparency" not in image.info
+    assert np.array_equal(np.asarray(image), r.indices)
+
+
+def test_the_transparent_entry_comes_last_and_ends_the_trns():
+    r = result(BLACK_WHITE, [[0, 2], [1, 2]], Pairs(BLACK_WHITE, np.array([0, 1]),
+                                                    np.ones(2)),
+               transparent_index=2, alpha=[255, 128])
+    assert r.k == 2
+    assert r.full_palette(alpha=True).tolist() == [[0, 0, 0, 255], [255, 255, 255, 128],
+                                                   [0, 0, 0, 0]]
+    assert r.transparency() == bytes([255, 128, 0])
+    assert r.to_rgba().tolist() == [[[0, 0, 0, 255], [0, 0, 0, 0]],
+                                    [[255, 255, 255, 128], [0, 0, 0, 0]]]
+    assert r.to_image().info["transparency"] == bytes([255, 128, 0])
+
+
+def test_more_than_256_entries_give_an_rgb_image():
+    palette = np.stack([np.arange(300) % 256, np.arange(300) // 256, np.zeros(300)], axis=1)
+    indices = np.arange(300, dtype=np.uint16).reshape(15, 20)
+    r = ReduceResult(palette.astype(np.uint8), indices, np.full(300, 1 / 300), None, "rgb",
+                     False, None, Fidelity(None))
+    image = r.to_image()
+    assert image.mode == "RGB"
+    assert np.array_equal(np.asarray(image), r.to_rgb())
+
+
+def test_dithered_fidelity_counts_each_colour_entry_pair():
+    colors = np.array([[10, 10, 10], [200, 200, 200]], np.uint8)
+    # Pixels 0 and 1 have colour 0, drawn with entries 0 and 1; pixels 2 and 3 colour 1.
+    fidelity = Fidelity(None, colors=colors, colour_of=np.array([0, 0, 1, 1]))
+    pairs = fidelity.pairs(np.array([[0, 1], [1, 1]]))
+    assert pairs.colors.tolist() == [[10, 10, 10], [10, 10, 10], [200, 200, 200]]
+    assert pairs.entries.tolist() == [0, 1, 1] and pairs.counts.tolist() == [1, 1, 2]

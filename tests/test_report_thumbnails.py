@@ -1,0 +1,52 @@
+"""quantize.report.thumbnails: palette shares read from an output image, and thumbnails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.batch import FileResult
+from quantize.report import read_palette_shares, write_html_report
+
+from .report_support import file_rows, parse, quadrants, summary_of, swatch_widths
+
+
+def test_read_palette_shares_counts_pixels_and_transparency(tmp_path):
+    rgba = np.zeros((2, 5, 4), np.uint8)
+    rgba[..., :3] = (10, 20, 30)
+    rgba[..., 3] = 255
+    rgba[0, :3] = (99, 99, 99, 0)  # transparent pixels of two colours are one entry
+    rgba[1, 0] = (1, 2, 3, 0)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "t.png")
+    swatches = read_palette_shares(tmp_path / "t.png")
+    assert [(s.hex, s.alpha) for s in swatches] == [("#0a141e", 255), ("#000000", 0)]
+    assert [s.share for s in swatches] == pytest.approx([0.6, 0.4])
+
+
+def test_output_image_palette_agrees_with_the_reduce_record(batch):
+    results, _ = batch
+    for result in results[:3]:
+        recorded = {e["hex"]: (e["alpha"], e["share"]) for e in result.record["palette"]}
+        read = {s.hex: (s.alpha, s.share) for s in read_palette_shares(result.output)}
+        assert read.keys() == recorded.keys()
+        for hex_, (alpha, share) in read.items():
+            assert alpha == recorded[hex_][0] and share == pytest.approx(recorded[hex_][1],
+                                                                         abs=1e-5)
+
+
+def test_no_swatches_for_an_output_with_many_colours(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    assert read_palette_shares(tmp_path / "noise.png") == []
+    result = FileResult(tmp_path / "in.png", tmp_path / "noise.png", "ok", "", {"k": 8})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    assert swatch_widths(file_rows(parse((tmp_path / "r.html").read_text()))[0]) == []
+
+
+def test_thumbnail_kind_is_checked(tmp_path):
+    from quantize.report.thumbnails import thumbnail_uri
+
+    Image.fromarray(quadrants()).save(tmp_path / "q.png")
+    with pytest.raises(ValueError, match=r"kind='mosaic' is not valid; expected one of"):
+        thumbnail_uri(tmp_path / "q.png", 64, kind="mosaic")

@@ -1,0 +1,85 @@
+"""quantize._validation: one validator per concept, messages naming parameter, value and bound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize._validation import (
+    check_choice,
+    check_data,
+    check_float,
+    check_int,
+    check_sample_weight,
+    check_seed,
+)
+
+
+def test_check_int_accepts_numpy_integers_and_names_both_bounds():
+    value = check_int(np.int64(7), "k", minimum=1, maximum=7)
+    assert value == 7 and type(value) is int
+    with pytest.raises(ValueError, match=r"^k=8 should be <= 7$"):
+        check_int(8, "k", maximum=7)
+    with pytest.raises(ValueError, match=r"^k=0 should be >= 1$"):
+        check_int(0, "k", minimum=1)
+
+
+@pytest.mark.parametrize("value, kind", [(True, "bool"), (2.0, "float"), ("2", "str")])
+def test_check_int_refuses_what_is_not_an_integer(value, kind):
+    with pytest.raises(TypeError, match=f"should be an integer, got {kind}$"):
+        check_int(value, "k")
+
+
+def test_check_float_converts_and_refuses_non_finite_values():
+    assert check_float(3, "tol") == 3.0 and type(check_float(3, "tol")) is float
+    with pytest.raises(ValueError, match=r"^tol=inf should be a finite number$"):
+        check_float(float("inf"), "tol")
+    with pytest.raises(ValueError, match=r"^tol=1.5 should be <= 1$"):
+        check_float(1.5, "tol", maximum=1)
+    with pytest.raises(TypeError, match=r"^tol=False should be a number, got bool$"):
+        check_float(False, "tol")
+
+
+def test_check_choice_lists_the_valid_names_in_order():
+    assert check_choice("lab", "space", ("rgb", "lab")) == "lab"
+    with pytest.raises(ValueError, match=r"^space=3 is not valid; expected one of 'rgb', "
+                                         r"'lab'$"):
+        check_choice(3, "space", iter(["rgb", "lab"]))
+
+
+def test_check_seed_passes_a_generator_through_and_repeats_an_int():
+    rng = np.random.default_rng(5)
+    assert check_seed(rng) is rng
+    assert check_seed(11).integers(1 << 30) == check_seed(11).integers(1 << 30)
+    assert isinstance(check_seed(None), np.random.Generator)
+    with pytest.raises(TypeError, match="seed=1.5 should be an int, a numpy Generator or "
+                                        "None, got float"):
+        check_seed(1.5)
+
+
+def test_check_data_copies_unless_told_not_to():
+    X = np.arange(6, dtype=np.float32).reshape(3, 2)
+    copied = check_data(X)
+    assert copied is not X and not np.shares_memory(copied, X)
+    assert check_data(X, copy=False) is X  # float32, C-contiguous: read as it is
+    converted = check_data(X.T, copy=False)  # not C-contiguous: a contiguous copy
+    assert converted.flags.c_contiguous and np.array_equal(converted, X.T)
+    objects = check_data(np.array([[1, 2.5]], dtype=object))
+    assert objects.dtype == np.float32 and objects.tolist() == [[1.0, 2.5]]
+
+
+def test_check_data_refuses_complex_and_sparse_input():
+    with pytest.raises(ValueError, match="X has dtype complex128: Complex data not supported"):
+        check_data(np.ones((2, 2), complex))
+    sparse = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="X is a csr_matrix: sparse input is not supported"):
+        check_data(sparse.csr_matrix(np.eye(2)))
+
+
+def test_check_sample_weight_defaults_to_ones_and_copies():
+    assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
+    w = np.array([1, 2, 3])
+    out = check_sample_weight(w, 3)
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0, 3.0]
+    out[0] = 9
+    assert w[0] == 1
