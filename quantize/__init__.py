@@ -24,6 +24,8 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
                       regions, borders and statistics (regions); merge hierarchy (hierarchy)
     metrics           reduced images -> PSNR, mean CIEDE2000; segmentations -> border F, ARI
     superpixels       an image -> superpixels by local k-means (SLIC's clustering)
+    pixel_kmeans      a working copy + weights -> pixels clustered by kmeans, borders
+                      refined, regions numbered at full size (segment's -k path)
     reduce            an image -> a palette + indices (image, fit, quality, result);
                       a file -> a reduced file and its record (file_job); many images -> one
                       palette (shared); options validated once (options)

@@ -15,16 +15,9 @@ hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
 border disappears.
 
 **With ``n_clusters``** (the k-means clustering of pixels):
-
-1. ``features``: pixels to weighted feature vectors;
-2. ``kmeans.MiniBatchKMeans`` fitted on a random sample of at most
-   ``FIT_SAMPLE`` pixels, then every pixel assigned to its nearest centre in
-   chunks;
-3. border refinement: near cluster borders, pixels are assigned again with
-   texture measured over a narrower window (``_refine_borders``);
-4. ``reconstruct.regions``: majority smoothing of the cluster map, brought
-   to full resolution by interpolating each cluster's vote map; connected
-   components; small-region merging; stable numbering.
+:func:`quantize.pixel_kmeans.cluster_pixels` clusters the working copy's
+pixels on their weighted features, refines the borders between clusters,
+smooths the cluster map and numbers its regions at full resolution.
 
 ``segment`` works on arrays and returns a :class:`SegmentResult`; the
 file-level job behind ``quantize segment`` and batch runs is
@@ -35,7 +28,6 @@ file-level job behind ``quantize segment`` and batch runs is
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,45 +35,29 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._kernels import group_means, sq_dist_to
 from ._validation import Seed, check_choice, check_int, check_seed
 from .features import (
     DEFAULT_TEXTURE_SCALES,
     SPACES,
-    FeatureSpec,
     Space,
     check_texture_scales,
     check_weights,
-    feature_array,
 )
 from .io import as_rgba
-from .kmeans import MiniBatchKMeans
+from .pixel_kmeans import ClusterCountWarning, cluster_pixels
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
 from .superpixels import cell_step, connected_superpixels, local_kmeans
 from .texture import (
-    FINE_INTEGRATION_SIGMA,
     WORKING_MAX_SIDE,
     edge_strength,
     lab_planes,
     region_planes,
-    texture_planes,
 )
 
 __all__ = ["ClusterCountWarning", "SegmentResult", "boundary_map", "default_min_region",
            "segment"]
 
-#: Pixels the k-means fit sees at most; all pixels are then assigned.
-FIT_SAMPLE = 200_000
-# Rows assigned per predict call: bounds predict's own float32 copy of its input.
-_ASSIGN_ROWS = 1 << 18
-# Border refinement: pixels this close (working pixels) to a cluster border
-# are assigned again.
-_BAND_RADIUS = 16
-# Majority smoothing of the cluster map: Gaussian sigma in working pixels, but
-# at most the longer side divided by _MAJORITY_PER_SIDE (small images).
-_MAJORITY_SIGMA = 6.0
-_MAJORITY_PER_SIDE = 64
 # Superpixels: about this many on the working copy, their compactness (a
 # distance of one cell side weighs as a Lab difference of this much, at the
 # default xy weight) and the local k-means passes.
@@ -98,10 +74,6 @@ _SIZE_POWER = 0.15
 _HALF_HEIGHT = 10.0
 #: The border strength at which the default segmentation cuts the hierarchy.
 DEFAULT_LEVEL = 0.5
-
-
-class ClusterCountWarning(UserWarning):
-    """Fewer distinct pixels than clusters were asked for; fewer clusters are used."""
 
 
 def default_min_region(height: int, width: int) -> int:
@@ -350,18 +322,9 @@ def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
                     scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator) -> SegmentResult:
-    """The k-means path: cluster pixels, refine borders, smooth, number regions."""
-    h, wd = rgb.shape[:2]
-    work = _working_copy(rgb)
-    X, spec = feature_array(work, w, space, scales)
-    centers, pixel_clusters = _cluster(X, k, rng)
-    n_centers = centers.shape[0]
-    small_map = pixel_clusters.reshape(work.shape[:2])
-    if "texture" in spec.columns:
-        _refine_borders(small_map, X, work, spec, n_centers)
-    sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
-    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, (h, wd))
-    labels, clusters = _regions_of(cluster_map, small_map, X, limit, n_centers)
+    """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy."""
+    labels, clusters, centers = cluster_pixels(_working_copy(rgb), rgb.shape[:2], k, w, space,
+                                               scales, limit, rng)
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
 
@@ -370,113 +333,6 @@ def _working_copy(rgb: np.ndarray) -> np.ndarray:
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
 
-
-def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Fit on a random sample of rows, then assign every row in chunks."""
-    n = X.shape[0]
-    if n > FIT_SAMPLE:
-        sample = X[np.sort(rng.choice(n, size=FIT_SAMPLE, replace=False))]
-    else:
-        sample = X
-    distinct = _count_distinct(sample, k)
-    if distinct < k:
-        warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
-                      f"vectors; using {distinct} clusters", ClusterCountWarning, stacklevel=3)
-        k = distinct
-    model = MiniBatchKMeans(k, seed=rng).fit(sample)
-    labels = np.empty(n, dtype=np.int32)
-    for start in range(0, n, _ASSIGN_ROWS):
-        labels[start:start + _ASSIGN_ROWS] = model.predict(X[start:start + _ASSIGN_ROWS])
-    return model.cluster_centers_, labels
-
-
-def _count_distinct(sample: np.ndarray, k: int) -> int:
-    """Distinct rows of ``sample``, counted exactly only when there could be fewer than ``k``."""
-    if sample.shape[0] >= k and np.unique(sample[: 4 * k], axis=0).shape[0] >= k:
-        return k
-    return int(np.unique(sample, axis=0).shape[0])
-
-
-def _refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
-                    spec: FeatureSpec, k: int) -> None:
-    """Re-place the borders between clusters with narrow-window texture statistics.
-
-    The wide texture window that makes a texture recognisable also blurs where
-    it ends. Near the borders of ``cluster_map`` (within ``_BAND_RADIUS``
-    pixels), each pixel is assigned again, to the nearest of the clusters
-    present near it, using the same features except that texture is averaged
-    over a narrower window; each cluster's centre in that space is the mean of
-    its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
-    ``rgb``; the map is updated in place.
-    """
-    tex = spec.columns["texture"]
-    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
-    planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
-    fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
-    size = 2 * _BAND_RADIUS + 1
-    from scipy import ndimage
-
-    near = np.stack([ndimage.maximum_filter(cluster_map == c, size=size).ravel()
-                     for c in range(k)], axis=1)  # (h*w, k): clusters present nearby
-    idx = np.flatnonzero(near.sum(axis=1) > 1)
-    if idx.size == 0:
-        return
-    flat_map = cluster_map.reshape(-1)
-    centers = _cluster_means(X, flat_map, k)
-    centers[:, tex] = _cluster_means(fine, flat_map, k)
-    for start in range(0, idx.size, _ASSIGN_ROWS):
-        chunk = idx[start:start + _ASSIGN_ROWS]
-        feats = X[chunk]
-        feats[:, tex] = fine[chunk]
-        dist = sq_dist_to(feats, np.einsum("ij,ij->i", feats, feats), centers)
-        dist[~near[chunk]] = np.inf
-        flat_map[chunk] = dist.argmin(axis=1)
-
-
-def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    """Mean row ``(k, d)`` of ``X`` per label (0 for an empty label)."""
-    return group_means(X, labels, k)[0]
-
-
-def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
-                min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Region labels (H, W) and each region's majority cluster (R,).
-
-    ``small_map`` and ``X`` are the working-resolution cluster map and
-    features; a region's mean feature (used for merging) is the mean of the
-    working pixels it covers, or its cluster's mean when it covers none.
-    """
-    components, n = _regions.connected_regions(cluster_map)
-    flat = components.ravel()
-    area = np.bincount(flat, minlength=n + 1)
-    # A component lies in one cluster, so its mean cluster index is that cluster.
-    cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
-    comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
-    means = _component_means(components, n, comp_cluster, small_map, X, k)
-    mapping = _regions.merge_small_regions(components, n, means, min_region)
-    n_new = int(mapping.max())
-    votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
-                        minlength=(n_new + 1) * k).reshape(n_new + 1, k)
-    clusters = votes[1:].argmax(axis=1)
-    labels = mapping.astype(np.int32)[components]
-    return labels, clusters
-
-
-def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
-                     small_map: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
-    """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component."""
-    sh, sw = small_map.shape
-    fy, fx = components.shape[0] / sh, components.shape[1] / sw
-    rows = np.minimum(((np.arange(sh) + 0.5) * fy).astype(np.intp), components.shape[0] - 1)
-    cols = np.minimum(((np.arange(sw) + 0.5) * fx).astype(np.intp), components.shape[1] - 1)
-    sampled = components[rows[:, None], cols[None, :]].ravel()
-    counts = np.bincount(sampled, minlength=n + 1)
-    means = _cluster_means(X, sampled, n + 1)
-    fallback = _cluster_means(X, small_map.ravel(), k)
-    missing = counts == 0
-    means[missing] = fallback[comp_cluster[missing]]
-    return means
 
 
 

@@ -1,0 +1,183 @@
+"""The k-means path of :func:`quantize.segment.segment`: pixels clustered on their features.
+
+Given the working copy of a photo (see :mod:`quantize.segment`) and the
+feature weights, :func:`cluster_pixels`
+
+1. builds the weighted feature vectors (:func:`quantize.features.feature_array`);
+2. fits :class:`quantize.kmeans.MiniBatchKMeans` on a random sample of at most
+   ``FIT_SAMPLE`` pixels, then assigns every pixel to its nearest centre in chunks;
+3. re-places the borders between clusters with texture measured over a
+   narrower window (:func:`refine_borders`);
+4. smooths the cluster map by majority vote, brings it to full resolution,
+   and numbers its connected regions, merging those under the size limit
+   (:mod:`quantize.reconstruct.regions`).
+
+Out come the region labels at full resolution, each region's cluster and the
+cluster centres, from which ``segment`` builds its ``SegmentResult``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ._kernels import group_means, sq_dist_to
+from .features import FeatureSpec, feature_array
+from .kmeans import MiniBatchKMeans
+from .reconstruct import regions as _regions
+from .texture import FINE_INTEGRATION_SIGMA, texture_planes
+
+__all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders"]
+
+#: Pixels the k-means fit sees at most; all pixels are then assigned.
+FIT_SAMPLE = 200_000
+# Rows assigned per predict call: bounds predict's own float32 copy of its input.
+_ASSIGN_ROWS = 1 << 18
+# Border refinement: pixels this close (working pixels) to a cluster border
+# are assigned again.
+_BAND_RADIUS = 16
+# Majority smoothing of the cluster map: Gaussian sigma in working pixels, but
+# at most the longer side divided by _MAJORITY_PER_SIDE (small images).
+_MAJORITY_SIGMA = 6.0
+_MAJORITY_PER_SIDE = 64
+
+
+class ClusterCountWarning(UserWarning):
+    """Fewer distinct pixels than clusters were asked for; fewer clusters are used."""
+
+
+def cluster_pixels(work: np.ndarray, shape: tuple[int, int], k: int, w: dict[str, float],
+                   space: str, scales: tuple[float, ...], min_region: int,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
+
+    Returns
+    -------
+    labels : (H, W) ndarray of int32
+        Region 1..R of every pixel of the full-size image.
+    clusters : (R,) ndarray of intp
+        The cluster of each region.
+    centers : (k', d) ndarray
+        The cluster centres in feature space (k' < k when the image has fewer
+        distinct feature vectors, with a :class:`ClusterCountWarning`).
+    """
+    X, spec = feature_array(work, w, space, scales)
+    centers, pixel_clusters = _cluster(X, k, rng)
+    n_centers = centers.shape[0]
+    small_map = pixel_clusters.reshape(work.shape[:2])
+    if "texture" in spec.columns:
+        refine_borders(small_map, X, work, spec, n_centers)
+    sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
+    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape)
+    labels, clusters = _regions_of(cluster_map, small_map, X, min_region, n_centers)
+    return labels, clusters, centers
+
+
+def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Fit on a random sample of rows, then assign every row in chunks."""
+    n = X.shape[0]
+    if n > FIT_SAMPLE:
+        sample = X[np.sort(rng.choice(n, size=FIT_SAMPLE, replace=False))]
+    else:
+        sample = X
+    distinct = _count_distinct(sample, k)
+    if distinct < k:
+        warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
+                      f"vectors; using {distinct} clusters", ClusterCountWarning, stacklevel=4)
+        k = distinct
+    model = MiniBatchKMeans(k, seed=rng).fit(sample)
+    labels = np.empty(n, dtype=np.int32)
+    for start in range(0, n, _ASSIGN_ROWS):
+        labels[start:start + _ASSIGN_ROWS] = model.predict(X[start:start + _ASSIGN_ROWS])
+    return model.cluster_centers_, labels
+
+
+def _count_distinct(sample: np.ndarray, k: int) -> int:
+    """Distinct rows of ``sample``, counted exactly only when there could be fewer than ``k``."""
+    if sample.shape[0] >= k and np.unique(sample[: 4 * k], axis=0).shape[0] >= k:
+        return k
+    return int(np.unique(sample, axis=0).shape[0])
+
+
+def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
+                    spec: FeatureSpec, k: int) -> None:
+    """Re-place the borders between clusters with narrow-window texture statistics.
+
+    The wide texture window that makes a texture recognisable also blurs where
+    it ends. Near the borders of ``cluster_map`` (within ``_BAND_RADIUS``
+    pixels), each pixel is assigned again, to the nearest of the clusters
+    present near it, using the same features except that texture is averaged
+    over a narrower window; each cluster's centre in that space is the mean of
+    its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
+    ``rgb``; the map is updated in place.
+    """
+    tex = spec.columns["texture"]
+    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
+    planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
+    fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
+    size = 2 * _BAND_RADIUS + 1
+    from scipy import ndimage
+
+    near = np.stack([ndimage.maximum_filter(cluster_map == c, size=size).ravel()
+                     for c in range(k)], axis=1)  # (h*w, k): clusters present nearby
+    idx = np.flatnonzero(near.sum(axis=1) > 1)
+    if idx.size == 0:
+        return
+    flat_map = cluster_map.reshape(-1)
+    centers = _cluster_means(X, flat_map, k)
+    centers[:, tex] = _cluster_means(fine, flat_map, k)
+    for start in range(0, idx.size, _ASSIGN_ROWS):
+        chunk = idx[start:start + _ASSIGN_ROWS]
+        feats = X[chunk]
+        feats[:, tex] = fine[chunk]
+        dist = sq_dist_to(feats, np.einsum("ij,ij->i", feats, feats), centers)
+        dist[~near[chunk]] = np.inf
+        flat_map[chunk] = dist.argmin(axis=1)
+
+
+def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Mean row ``(k, d)`` of ``X`` per label (0 for an empty label)."""
+    return group_means(X, labels, k)[0]
+
+
+def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
+                min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Region labels (H, W) and each region's majority cluster (R,).
+
+    ``small_map`` and ``X`` are the working-resolution cluster map and
+    features; a region's mean feature (used for merging) is the mean of the
+    working pixels it covers, or its cluster's mean when it covers none.
+    """
+    components, n = _regions.connected_regions(cluster_map)
+    flat = components.ravel()
+    area = np.bincount(flat, minlength=n + 1)
+    # A component lies in one cluster, so its mean cluster index is that cluster.
+    cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
+    comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
+    means = _component_means(components, n, comp_cluster, small_map, X, k)
+    mapping = _regions.merge_small_regions(components, n, means, min_region)
+    n_new = int(mapping.max())
+    votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
+                        minlength=(n_new + 1) * k).reshape(n_new + 1, k)
+    clusters = votes[1:].argmax(axis=1)
+    labels = mapping.astype(np.int32)[components]
+    return labels, clusters
+
+
+def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
+                     small_map: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
+    """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component."""
+    sh, sw = small_map.shape
+    fy, fx = components.shape[0] / sh, components.shape[1] / sw
+    rows = np.minimum(((np.arange(sh) + 0.5) * fy).astype(np.intp), components.shape[0] - 1)
+    cols = np.minimum(((np.arange(sw) + 0.5) * fx).astype(np.intp), components.shape[1] - 1)
+    sampled = components[rows[:, None], cols[None, :]].ravel()
+    counts = np.bincount(sampled, minlength=n + 1)
+    means = _cluster_means(X, sampled, n + 1)
+    fallback = _cluster_means(X, small_map.ravel(), k)
+    missing = counts == 0
+    means[missing] = fallback[comp_cluster[missing]]
+    return means

@@ -1,0 +1,41 @@
+"""quantize.pixel_kmeans: the k-means path of segment on tiny images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from quantize.features import check_weights
+from quantize.pixel_kmeans import ClusterCountWarning, cluster_pixels
+
+COLOUR_ONLY = check_weights({"texture": 0, "xy": 0})
+
+
+def halves(h: int = 8, w: int = 10) -> np.ndarray:
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 2:] = (200, 40, 40)
+    return img
+
+
+def test_two_colours_give_two_regions_split_on_the_right_column():
+    labels, clusters, centers = cluster_pixels(halves(), (8, 10), 2, COLOUR_ONLY, "rgb",
+                                               (), 0, np.random.default_rng(0))
+    assert labels.tolist() == [[1] * 5 + [2] * 5] * 8
+    assert sorted(clusters.tolist()) == [0, 1]
+    assert centers.shape[0] == 2
+
+
+def test_labels_come_back_at_the_full_size_asked_for():
+    labels, _, _ = cluster_pixels(halves(4, 5), (8, 10), 2, COLOUR_ONLY, "rgb", (), 0,
+                                  np.random.default_rng(0))
+    assert labels.shape == (8, 10)
+    assert set(np.unique(labels).tolist()) == {1, 2}
+
+
+def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
+    with pytest.warns(ClusterCountWarning, match="n_clusters=5 but the image has only 2 "
+                                                 "distinct feature vectors; using 2"):
+        labels, _, centers = cluster_pixels(halves(), (8, 10), 5, COLOUR_ONLY, "rgb", (),
+                                            0, np.random.default_rng(0))
+    assert centers.shape[0] == 2
+    assert int(labels.max()) == 2
