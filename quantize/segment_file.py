@@ -61,8 +61,7 @@ def segment_file(
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
     written before ``segments.json``. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
-    saying so. ``outdir`` is created if needed; the
-    input file is only read.
+    saying so. ``outdir`` is created if needed; the input file is only read.
 
     Parameters
     ----------
