@@ -49,6 +49,13 @@ def check_float(value: Any, name: str, *, minimum: float | None = None,
     return value
 
 
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name}={value!r} should be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices``; otherwise list the valid ones."""
     choices = list(choices)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_choice, check_int, check_seed
+from ._validation import Seed, check_bool, check_choice, check_int, check_seed
 from .errors import OutputError
 from .features import SPACES, Space, check_weights
 from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
@@ -151,13 +151,10 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     (5, 3, False, 'lab')
     """
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
-    for name, value in (("force", force), ("edges", edges)):
-        if not isinstance(value, bool | np.bool_):
-            raise TypeError(f"{name}={value!r} should be True or False")
     if max_pixels is not None:
         max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
-    return {**params, "seed": seed, "force": bool(force), "max_pixels": max_pixels,
-            "edges": bool(edges)}
+    return {**params, "seed": seed, "force": check_bool(force, "force"),
+            "max_pixels": max_pixels, "edges": check_bool(edges, "edges")}
 
 
 def _warn_if_animated(path: str | os.PathLike[str]) -> None:

@@ -31,7 +31,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     ({"colour": 3}, TypeError, "colour"),
     ({"regions": 0}, ValueError, "regions"),
     ({"n_clusters": 3, "regions": 4}, ValueError, "give one"),
-    ({"edges": "yes"}, TypeError, "edges='yes' should be True or False"),
+    ({"edges": "yes"}, TypeError, "edges='yes' should be a bool, got str"),
     ({"max_pixels": 0}, ValueError, "max_pixels"),
     ({"seed": -1}, ValueError, "seed"),
 ])

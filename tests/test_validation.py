@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from quantize._validation import (
+    check_bool,
     check_choice,
     check_data,
     check_float,
@@ -83,3 +84,10 @@ def test_check_sample_weight_defaults_to_ones_and_copies():
     assert out.dtype == np.float64 and out.tolist() == [1.0, 2.0, 3.0]
     out[0] = 9
     assert w[0] == 1
+
+
+def test_check_bool_takes_python_and_numpy_bools_only():
+    assert check_bool(True, "flag") is True
+    assert check_bool(np.bool_(False), "flag") is False
+    with pytest.raises(TypeError, match=r"^flag=1 should be a bool, got int$"):
+        check_bool(1, "flag")

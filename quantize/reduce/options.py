@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, check_seed
+from .._validation import check_bool, check_choice, check_float, check_int, check_seed
 from ..io import DEFAULT_MAX_PIXELS
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
@@ -47,12 +47,6 @@ def check_dither(dither: Any) -> float:
     return check_float(dither, "dither", minimum=0.0, maximum=1.0)
 
 
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name}={value!r} should be a bool, got {type(value).__name__}")
-    return bool(value)
-
-
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                   exact_colors: Any, palette: Any) -> Options:
     """Validate reduce_colors' parameters once."""
@@ -60,7 +54,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     q = None if quality is None else check_float(quality, "quality", minimum=0.0)
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
-    exact = _check_bool(exact_colors, "exact_colors")
+    exact = check_bool(exact_colors, "exact_colors")
     pal = None
     if palette is not None:
         pal = check_palette(palette)
@@ -160,7 +154,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
     if opts["max_pixels"] is not None:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
     for name in ("force", "skip_if_larger", "optimize"):
-        _check_bool(opts[name], name)
+        check_bool(opts[name], name)
     check_choice(opts["palette"], "palette", PALETTE_MODES)
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
