@@ -103,7 +103,7 @@ def segment_file(
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     paths = _prepare_outputs(Path(input), Path(outdir), force, names)
     loaded = load_image(input, max_pixels=max_pixels)
-    _warn_if_animated(input)
+    _warn_if_animated(input, loaded.n_frames)
     result = segment(loaded.rgb, **params)
     strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
     if result.n_regions > _MAX_LABEL:
@@ -157,13 +157,13 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
             "max_pixels": max_pixels, "edges": check_bool(edges, "edges")}
 
 
-def _warn_if_animated(path: str | os.PathLike[str]) -> None:
+def _warn_if_animated(path: str | os.PathLike[str], n_frames: int) -> None:
     """Say in one warning that only the first frame of an animation is segmented."""
+    if n_frames <= 1:
+        return
     from .animation import FirstFrameWarning, first_frame_note
 
-    note = first_frame_note(path)
-    if note is not None:
-        warnings.warn(note, FirstFrameWarning, stacklevel=3)
+    warnings.warn(first_frame_note(path, n_frames), FirstFrameWarning, stacklevel=3)
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:

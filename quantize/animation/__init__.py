@@ -30,8 +30,11 @@ class FirstFrameWarning(UserWarning):
     """Only the first frame of an animation was used (e.g. by segment)."""
 
 
-def first_frame_note(path: str | os.PathLike[str]) -> str | None:
+def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None) -> str | None:
     """One line saying only the first frame is used, when ``path`` is animated; else None.
+
+    ``n_frames``, when the caller already knows it (``LoadedImage.n_frames``),
+    spares reading the file again.
 
     Raises
     ------
@@ -48,7 +51,7 @@ def first_frame_note(path: str | os.PathLike[str]) -> str | None:
         if note is not None:
             warnings.warn(note, FirstFrameWarning, stacklevel=2)
     """
-    n = count_frames(path)
+    n = count_frames(path) if n_frames is None else n_frames
     if n <= 1:
         return None
     return f"{os.fspath(path)}: animated ({n} frames); only the first frame is segmented"
