@@ -30,6 +30,5 @@ from .options import PALETTE_MODES, check_reduce_options
 from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
-           "RGB_EXTENSIONS",
-           "ColorCountWarning", "ReduceResult", "check_reduce_options", "fit_palette",
-           "reduce_colors", "reduce_file"]
+           "RGB_EXTENSIONS", "ColorCountWarning", "ReduceResult", "check_reduce_options",
+           "fit_palette", "reduce_colors", "reduce_file"]
