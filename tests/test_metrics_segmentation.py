@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from quantize.metrics import adjusted_rand_index, boundary_scores
-from quantize.metrics.segmentation import _border_points, greedy_matching
+from quantize.metrics.segmentation import _border_points, maximum_matching
 
 
 def halves(shape=(40, 60), column=30):
@@ -58,24 +56,38 @@ def test_no_borders_conventions():
     assert (p, r, f) == (1.0, 0.0, 0.0)
 
 
-def _greedy_reference(a: np.ndarray, b: np.ndarray, tol: float) -> set[int]:
-    pairs = sorted((math.dist(p, q), i, j) for i, p in enumerate(a) for j, q in enumerate(b)
-                   if math.dist(p, q) <= tol)
-    used_a, used_b = set(), set()
-    for _, i, j in pairs:
-        if i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-    return used_a
+def _assignment_pairs(a: np.ndarray, b: np.ndarray, tol: float) -> int:
+    """Pairs of the BSDS-style minimum-cost assignment (unmatched costs more than any pair)."""
+    from scipy.optimize import linear_sum_assignment
+
+    dist = np.hypot(*(a[:, None, :] - b[None, :, :]).transpose(2, 0, 1))
+    cost = np.where(dist <= tol, dist, 1e6)
+    rows, cols = linear_sum_assignment(cost)
+    return int((cost[rows, cols] < 1e6).sum())
 
 
 @pytest.mark.parametrize("trial", range(5))
-def test_matching_equals_greedy_by_distance(rng, trial):
+def test_matching_pairs_as_many_as_the_assignment(rng, trial):
     a = rng.integers(0, 30, size=(60, 2)).astype(float)
     b = rng.integers(0, 30, size=(50, 2)).astype(float)
     a, b = np.unique(a, axis=0), np.unique(b, axis=0)
-    matched = greedy_matching(a, b, 2.5)
-    assert set(np.flatnonzero(matched).tolist()) == _greedy_reference(a, b, 2.5)
+    matched = maximum_matching(a, b, 2.5)
+    assert matched.sum() == _assignment_pairs(a, b, 2.5)
+
+
+def test_matching_pairs_only_points_within_tolerance():
+    a = np.array([[0.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    b = np.array([[0.0, 1.0], [0.0, 11.5]])
+    assert maximum_matching(a, b, 1.0).tolist() == [True, False, False]
+    assert maximum_matching(a, b, 1.5).tolist() == [True, True, False]
+
+
+def test_matching_beats_nearest_first():
+    # nearest first pairs a[0] with b[0] and leaves a[1] alone; two pairs exist
+    a = np.array([[0.0, 0.0], [0.0, 2.0]])
+    b = np.array([[0.0, 0.9], [0.0, -1.4]])
+    assert maximum_matching(a, b, 1.5).tolist() == [True, True]
+    assert maximum_matching(a, b[:0], 1.5).tolist() == [False, False]
 
 
 def test_border_points_are_one_pixel_wide():
