@@ -7,14 +7,17 @@ import numpy as np
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
+    _RUN_SEGMENT,
+    RUN_TOLERANCE,
     GlobalPlan,
     PerFramePlan,
+    _favour_runs,
     mean_delta_e,
     pooled_histogram,
     split_alpha,
 )
 from quantize.animation.stats import FrameStats
-from quantize.colors import pack_rgb
+from quantize.colors import pack_rgb, srgb_to_lab
 
 from .animation_support import BLUE, GREEN, RED, WHITE, moving_square, save_animation
 
@@ -81,3 +84,65 @@ def test_per_frame_tables_keep_an_entry_for_transparency(tmp_path):
 
 def test_mean_delta_e_of_nothing_drawn_is_zero():
     assert mean_delta_e(FrameStats()) == 0.0
+
+
+def _runs_by_hand(entries, lab, palette_lab, free):
+    """The scan of ``_favour_runs`` written pixel by pixel."""
+    nearest_sq = ((lab - palette_lab[entries]) ** 2).sum(axis=-1)
+    out = entries.copy()
+    for r, c in np.ndindex(entries.shape):
+        if c % _RUN_SEGMENT and free[r, c]:
+            left = out[r, c - 1]
+            left_sq = ((lab[r, c] - palette_lab[left]) ** 2).sum()
+            if left_sq <= nearest_sq[r, c] + RUN_TOLERANCE ** 2:
+                out[r, c] = left
+    return out
+
+
+def test_favour_runs_equals_the_scan_pixel_by_pixel(rng):
+    for h, w, k in [(7, 150, 8), (3, _RUN_SEGMENT, 4), (5, 10, 3)]:
+        palette_lab = (rng.random((k, 3)) * 20).astype(np.float32)
+        lab = (rng.random((h, w, 3)) * 20).astype(np.float32)
+        entries = rng.integers(0, k, (h, w)).astype(np.uint8)
+        free = rng.random((h, w)) < 0.8
+        got = _favour_runs(entries, lab, palette_lab, free)
+        assert np.array_equal(got, _runs_by_hand(entries, lab, palette_lab, free))
+        assert np.array_equal(got[~free], entries[~free])  # fixed pixels keep their entry
+
+
+def test_favour_runs_extends_a_run_only_within_the_tolerance():
+    palette_lab = np.array([[50, 0, 0], [52, 0, 0], [60, 0, 0]], np.float32)
+    lab = np.array([[[50, 0, 0], [51.5, 0, 0], [53, 0, 0], [60, 0, 0]]], np.float32)
+    nearest = np.array([[0, 1, 1, 2]], np.uint8)
+    # 51.5: entry 0 is 1.5 away, its nearest 0.5: 2.25 <= 0.25 + 4, it joins 0's run;
+    # 53: entry 0 is 3 away, its nearest 1: 9 > 1 + 4, a run of entry 1 starts;
+    # 60: entry 1 is 8 away, its nearest 0: entry 2
+    assert RUN_TOLERANCE == 2.0
+    got = _favour_runs(nearest, lab, palette_lab, np.ones((1, 4), bool))
+    assert got.tolist() == [[0, 0, 1, 2]]
+
+
+def test_global_plan_keeps_still_pixels_and_stays_within_the_tolerance(tmp_path):
+    ramp = np.repeat(np.linspace(0, 255, 48), 3).reshape(1, 48, 3)
+    frames = []
+    for shift in (0, 3, 6):
+        f = np.repeat(ramp, 8, axis=0)
+        f[4:] = np.clip(f[4:] + shift, 0, 255)  # rows 0-3 never change
+        frames.append(f.astype(np.uint8))
+    src = save_animation(tmp_path / "ramp.gif", frames, duration=50)
+    plan = GlobalPlan.fit(src, check_animation_options(src, None, n_colors=24, seed=0))
+    pal = srgb_to_lab(plan.palette)
+    previous, rerouted = None, 0
+    for f in iter_frames(src):
+        rgb, opaque = split_alpha(f)
+        indices, _, _, _ = plan.map(rgb, opaque, previous, 0.0, FrameStats())
+        lab = srgb_to_lab(rgb)
+        drawn = ((lab - pal[indices]) ** 2).sum(axis=-1)
+        nearest = plan.table[pack_rgb(rgb)]  # in the fitting space (RGB by default)
+        best = ((lab - pal[nearest]) ** 2).sum(axis=-1)
+        assert (drawn <= best + RUN_TOLERANCE ** 2 + 1e-3).all()
+        rerouted += int((indices != nearest).sum())
+        if previous is not None:
+            assert np.array_equal(indices[:4], previous[1][:4])
+        previous = (f.rgba, indices)
+    assert rerouted > 0  # some pixels did join their left neighbour's run

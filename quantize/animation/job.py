@@ -128,7 +128,6 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     """Second pass: map every frame and hand it to the output's writer."""
     sink = open_sink(fp, named, info.size, plan.table_palette(), info.loop,
                      transparent=plan.transparent, optimize=opts.optimize)
-    plan.begin(stats, opts.dither)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
         rgb, opaque = split_alpha(frame)
