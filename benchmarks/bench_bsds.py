@@ -22,7 +22,7 @@ The protocol (``bsds500/README.md``, after Arbelaez et al. 2011):
   own best parameter. Unlike the original code, no interpolation between
   thresholds is done, which can only lower the figures slightly.
 
-The matching pairs **as many pixels as possible** (Hopcroft-Karp, the one of
+The matching pairs **as many pixels as possible** (a maximum flow, the one of
 ``quantize.metrics.boundary_scores``). The original benchmark solves a
 minimum-cost assignment whose cost for leaving a pixel unmatched exceeds any
 distance, so it pairs the same number of pixels (which pixels are paired may
