@@ -7,13 +7,14 @@ long the animation):
    are counted and merged, so the palette is fitted (by
    :func:`quantize.reduce.fit_palette`) on all frames at once, weighted by how
    many pixels of the whole animation show each colour.
-2. **Mapping and writing.** Each frame's pixels are mapped to their nearest
-   entry through a table indexed by 24-bit colour, so a colour that does not
-   change between frames keeps its index (no flicker). With ``dither``, a
-   pixel identical to the same pixel of the previous frame keeps the previous
-   frame's index, so the error-diffusion pattern stays put in static areas
-   instead of crawling. Frames go to the writer of the output's format
-   (:mod:`quantize.animation.sinks`).
+2. **Mapping and writing.** A pixel identical to the same pixel of the
+   previous frame keeps the previous frame's index, so static areas neither
+   flicker nor crawl (with ``dither``) and are not redrawn. The others are
+   mapped to their nearest entry through a table indexed by 24-bit colour,
+   or to the entry of the pixel to their left when that is within
+   ``plans.RUN_TOLERANCE`` (Delta E 2) of it, which gives the compressor
+   long runs; with ``dither``, by error diffusion. Frames go to the writer
+   of the output's format (:mod:`quantize.animation.sinks`).
 
 Transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
 transparent and uses one extra palette entry; the others are opaque.

@@ -31,7 +31,7 @@ _MAX_ENTRIES = 256
 #: Undithered frames keep the entry of the pixel to the left when it is at most
 #: this much (CIE76 Delta E, added in quadrature) further from the pixel's colour
 #: than its nearest entry: a difference near the threshold of visibility that
-#: gives LZW and deflate long runs (about 10 % smaller GIFs of a panned photo).
+#: gives LZW and deflate long runs (GIFs of panned photos 3 to 23 % smaller).
 RUN_TOLERANCE = 2.0
 _RUN_SEGMENT = 64
 
