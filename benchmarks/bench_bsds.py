@@ -25,11 +25,13 @@ The protocol (``bsds500/README.md``, after Arbelaez et al. 2011):
 The matching pairs **as many pixels as possible** (a maximum flow, the one of
 ``quantize.metrics.boundary_scores``). The original benchmark solves a
 minimum-cost assignment whose cost for leaving a pixel unmatched exceeds any
-distance, so it pairs the same number of pixels (which pixels are paired may
-differ among equally large matchings; the counts do not). ``--check-matching
-N`` checks this on N images against ``scipy.optimize.linear_sum_assignment`` on
-the dense cost matrix (distance within the tolerance, a large cost outside), and
-prints what nearest-first greedy pairing would find (about 5 % fewer pairs).
+distance, so it pairs the same number of pixels. Which pixels are paired may
+differ among equally large matchings, so precision (pixels matched to at least
+one annotator) may differ slightly from the original's; recall cannot.
+``--check-matching N`` checks the pair counts on N images against
+``scipy.optimize.linear_sum_assignment`` on the dense cost matrix (distance
+within the tolerance, a large cost outside), and prints what nearest-first
+greedy pairing would find (about 5 % fewer pairs).
 
 Every method runs in the same worker on the same image, so the seconds per
 image compare like with like; ``--processes`` workers share the images.
