@@ -1,10 +1,14 @@
-"""quantize.reconstruct.regions: small regions merged into their closest neighbour."""
+"""quantize.reconstruct.regions: small regions merged into their closest neighbour, and the
+majority smoothing that upsamples a cluster map."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
 
-from quantize.reconstruct.regions import merge_small_regions
+from quantize.reconstruct.regions import merge_small_regions, smooth_label_map
 
 
 def test_small_region_joins_the_closest_neighbour():
@@ -21,3 +25,39 @@ def test_merging_never_joins_two_large_regions():
     means = np.array([[0.0], [0.0], [0.5], [1.0]])
     mapping = merge_small_regions(regions, 3, means, min_region=2)
     assert mapping.tolist() == [0, 1, 1, 2]
+
+
+def _vote_everywhere(labels, k, sigma, shape):
+    """Every label's smoothed votes resized to ``shape`` by Pillow (bilinear); first max wins."""
+    votes = []
+    for c in range(k):
+        v = ndimage.gaussian_filter((labels == c).astype(np.float32), sigma, mode="nearest",
+                                    truncate=3.0)
+        v = v if (labels == c).any() else np.full(labels.shape, -1.0, np.float32)
+        votes.append(np.asarray(Image.fromarray(v, mode="F").resize(
+            (shape[1], shape[0]), Image.Resampling.BILINEAR)))
+    return np.argmax(votes, axis=0)
+
+
+@pytest.mark.parametrize(("small", "shape", "k"), [
+    ((30, 40), (90, 120), 4),    # 3x
+    ((31, 47), (100, 101), 5),   # uneven scales, one label absent below
+    ((20, 20), (20, 20), 3),     # same size: no interpolation
+])
+def test_smoothing_votes_as_if_every_pixel_were_interpolated(rng, small, shape, k):
+    blocks = np.kron(rng.integers(0, k - 1, (4, 4)), np.ones((small[0] // 4 + 1,
+                                                               small[1] // 4 + 1), int))
+    labels = blocks[:small[0], :small[1]]
+    labels = np.where(rng.random(small) < 0.1, rng.integers(0, k - 1, small), labels)
+    got = smooth_label_map(labels, k, 2.0, shape)
+    assert got.shape == shape and got.dtype == np.int32
+    assert np.array_equal(got, _vote_everywhere(labels, k, 2.0, shape))
+
+
+def test_smoothing_removes_a_speck_and_keeps_a_straight_border():
+    labels = np.zeros((20, 20), int)
+    labels[:, 10:] = 1
+    labels[5, 3] = 1
+    got = smooth_label_map(labels, 2, 1.5)
+    assert got[5, 3] == 0
+    assert (got[:, :10] == 0).all() and (got[:, 10:] == 1).all()

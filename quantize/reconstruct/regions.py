@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from .._kernels import group_means, group_sums
 
@@ -57,31 +56,68 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
     ragged borders and specks narrower than about ``sigma``; straight borders
     stay where they are. With ``shape`` (H, W), each label's smoothed vote map
     is interpolated (bilinear) to that size before the vote, which upsamples a
-    label map with smooth borders instead of blocky ones. Returns a new int32 map.
+    label map with smooth borders instead of blocky ones. Ties go to the lower
+    label. Returns a new int32 map.
 
     Examples
     --------
     >>> m = np.zeros((8, 8), dtype=int); m[:, 4:] = 1; m[2, 1] = 1
     >>> smooth_label_map(m, 2, 1.0)[2].tolist()
     [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> smooth_label_map(m, 2, 1.0, shape=(16, 16))[4].tolist()
+    [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
     """
     from scipy import ndimage
 
-    out_shape = labels.shape if shape is None else shape
-    best = np.full(out_shape, -1.0, dtype=np.float32)
-    out = np.zeros(out_shape, dtype=np.int32)
+    votes = np.full((k, *labels.shape), -1.0, dtype=np.float32)  # absent labels never win
     for c in range(k):
         indicator = (labels == c).astype(np.float32)
-        if not indicator.any():
-            continue
-        votes = ndimage.gaussian_filter(indicator, sigma, mode="nearest", truncate=3.0)
-        if shape is not None and shape != labels.shape:
-            votes = np.asarray(Image.fromarray(votes, mode="F").resize(
-                (shape[1], shape[0]), Image.Resampling.BILINEAR))
-        better = votes > best
-        best[better] = votes[better]
-        out[better] = c
+        if indicator.any():
+            votes[c] = ndimage.gaussian_filter(indicator, sigma, mode="nearest", truncate=3.0)
+    winner = votes.argmax(axis=0).astype(np.int32)
+    if shape is None or tuple(shape) == labels.shape:
+        return winner
+    return _upsampled_vote(votes, winner, shape)
+
+
+def _upsampled_vote(votes: np.ndarray, winner: np.ndarray, shape: tuple[int, int]
+                    ) -> np.ndarray:
+    """The label with the most bilinearly interpolated votes at each pixel of ``shape``.
+
+    A pixel between four vote cells that share one winner takes that winner:
+    interpolation weights are non-negative, so the winner of all four corners
+    wins their weighted mean too. Only the pixels near a change of winner are
+    interpolated, one label at a time.
+    """
+    (y0, y1, fy), (x0, x1, fx) = (_bilinear_taps(n_out, n_in)
+                                  for n_out, n_in in zip(shape, winner.shape, strict=True))
+    # cell (i, j): the corners (i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1), clamped
+    right = np.concatenate([winner[:, 1:], winner[:, -1:]], axis=1)
+    below = np.concatenate([winner[1:], winner[-1:]], axis=0)
+    diagonal = np.concatenate([right[1:], right[-1:]], axis=0)
+    settled = (winner == right) & (winner == below) & (winner == diagonal)
+    out = winner[np.ix_(y0, x0)]
+    rows, cols = np.nonzero(~settled[np.ix_(y0, x0)])
+    if rows.size:
+        a, b, c, d = (votes[:, y0[rows], x0[cols]], votes[:, y0[rows], x1[cols]],
+                      votes[:, y1[rows], x0[cols]], votes[:, y1[rows], x1[cols]])
+        wy, wx = fy[rows], fx[cols]
+        mixed = ((a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy)
+        out[rows, cols] = mixed.argmax(axis=0)
     return out
+
+
+def _bilinear_taps(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source indices below and above each of ``n_out`` samples, and the weight of the upper.
+
+    Pixel centres are aligned (``(i + 0.5) * n_in / n_out - 0.5``); samples
+    beyond the first or last centre take the edge value.
+    """
+    pos = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    pos = np.clip(pos, 0, n_in - 1)
+    lower = np.floor(pos).astype(np.intp)
+    upper = np.minimum(lower + 1, n_in - 1)
+    return lower, upper, (pos - lower).astype(np.float32)
 
 
 def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
