@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
+from quantize.reconstruct import regions
 from quantize.reconstruct.regions import merge_small_regions, smooth_label_map
 
 
@@ -52,6 +53,13 @@ def test_smoothing_votes_as_if_every_pixel_were_interpolated(rng, small, shape, 
     got = smooth_label_map(labels, k, 2.0, shape)
     assert got.shape == shape and got.dtype == np.int32
     assert np.array_equal(got, _vote_everywhere(labels, k, 2.0, shape))
+
+
+def test_smoothing_without_room_for_the_votes_computes_them_again(rng, monkeypatch):
+    labels = np.kron(rng.integers(0, 3, (5, 5)), np.ones((6, 6), int))
+    kept = smooth_label_map(labels, 4, 2.0, (70, 45))
+    monkeypatch.setattr(regions, "_VOTE_MEMORY", 0)
+    assert np.array_equal(smooth_label_map(labels, 4, 2.0, (70, 45)), kept)
 
 
 def test_smoothing_removes_a_speck_and_keeps_a_straight_border():

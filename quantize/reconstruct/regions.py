@@ -17,6 +17,7 @@ arrays).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,10 @@ def connected_regions(clusters: np.ndarray) -> tuple[np.ndarray, int]:
     return labelled.astype(np.int32, copy=False), n
 
 
+# Vote maps kept in memory for the upsampling (bytes); beyond, each is computed again.
+_VOTE_MEMORY = 1 << 28
+
+
 def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
                      shape: tuple[int, int] | None = None) -> np.ndarray:
     """Majority smoothing: each pixel takes the label with the most Gaussian-weighted votes.
@@ -69,25 +74,38 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
     """
     from scipy import ndimage
 
-    votes = np.full((k, *labels.shape), -1.0, dtype=np.float32)  # absent labels never win
-    for c in range(k):
+    def votes_of(c: int) -> np.ndarray | None:
         indicator = (labels == c).astype(np.float32)
-        if indicator.any():
-            votes[c] = ndimage.gaussian_filter(indicator, sigma, mode="nearest", truncate=3.0)
-    winner = votes.argmax(axis=0).astype(np.int32)
+        if not indicator.any():
+            return None  # an absent label never wins
+        return ndimage.gaussian_filter(indicator, sigma, mode="nearest", truncate=3.0)
+
+    keep = k * labels.size * 4 <= _VOTE_MEMORY  # else computed again when upsampling
+    kept: list[np.ndarray | None] = []
+    best = np.full(labels.shape, -1.0, dtype=np.float32)
+    winner = np.zeros(labels.shape, dtype=np.int32)
+    for c in range(k):
+        votes = votes_of(c)
+        if keep:
+            kept.append(votes)
+        if votes is not None:
+            better = votes > best
+            best[better] = votes[better]
+            winner[better] = c
     if shape is None or tuple(shape) == labels.shape:
         return winner
-    return _upsampled_vote(votes, winner, shape)
+    return _upsampled_vote(kept.__getitem__ if keep else votes_of, k, winner, shape)
 
 
-def _upsampled_vote(votes: np.ndarray, winner: np.ndarray, shape: tuple[int, int]
-                    ) -> np.ndarray:
+def _upsampled_vote(votes_of: Callable[[int], np.ndarray | None], k: int,
+                    winner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """The label with the most bilinearly interpolated votes at each pixel of ``shape``.
 
     A pixel between four vote cells that share one winner takes that winner:
     interpolation weights are non-negative, so the winner of all four corners
     wins their weighted mean too. Only the pixels near a change of winner are
-    interpolated, one label at a time.
+    interpolated, one label at a time (``votes_of(c)``: label c's votes, or
+    None when it is absent).
     """
     (y0, y1, fy), (x0, x1, fx) = (_bilinear_taps(n_out, n_in)
                                   for n_out, n_in in zip(shape, winner.shape, strict=True))
@@ -98,12 +116,22 @@ def _upsampled_vote(votes: np.ndarray, winner: np.ndarray, shape: tuple[int, int
     settled = (winner == right) & (winner == below) & (winner == diagonal)
     out = winner[np.ix_(y0, x0)]
     rows, cols = np.nonzero(~settled[np.ix_(y0, x0)])
-    if rows.size:
-        a, b, c, d = (votes[:, y0[rows], x0[cols]], votes[:, y0[rows], x1[cols]],
-                      votes[:, y1[rows], x0[cols]], votes[:, y1[rows], x1[cols]])
-        wy, wx = fy[rows], fx[cols]
-        mixed = ((a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy)
-        out[rows, cols] = mixed.argmax(axis=0)
+    if rows.size == 0:
+        return out
+    r0, r1, c0, c1 = y0[rows], y1[rows], x0[cols], x1[cols]
+    wy, wx = fy[rows], fx[cols]
+    best = np.full(rows.size, -1.0, dtype=np.float32)
+    chosen = np.zeros(rows.size, dtype=np.int32)
+    for c in range(k):
+        v = votes_of(c)
+        if v is None:
+            continue
+        mixed = ((v[r0, c0] * (1 - wx) + v[r0, c1] * wx) * (1 - wy)
+                 + (v[r1, c0] * (1 - wx) + v[r1, c1] * wx) * wy)
+        better = mixed > best
+        best[better] = mixed[better]
+        chosen[better] = c
+    out[rows, cols] = chosen
     return out
 
 
