@@ -116,11 +116,9 @@ class GlobalPlan:
     palette: np.ndarray                 # (k, 3) uint8
     transparent: int | None             # entry of transparent pixels (k) or None
     space: str
-    codes: np.ndarray                   # distinct opaque colours of all frames
-    counts: np.ndarray
-    labels: np.ndarray                  # entry of each distinct colour
-    table: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, np.uint8))
-    lab: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 3), np.float32))
+    codes: np.ndarray = field(repr=False)  # distinct opaque colours of all frames, sorted
+    lab: np.ndarray = field(repr=False)    # their Lab colours
+    table: np.ndarray = field(repr=False)  # entry of every 24-bit colour code
 
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
@@ -146,7 +144,7 @@ class GlobalPlan:
         table = np.zeros(1 << 24, dtype=np.uint8)
         table[codes] = labels
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
-                   counts, labels, table, srgb_to_lab(colors))
+                   srgb_to_lab(colors), table)
 
     @property
     def k(self) -> int:
@@ -177,17 +175,15 @@ class GlobalPlan:
             still &= prev_rgba[..., 3] >= ALPHA_THRESHOLD  # it was drawn, not transparent
         if dither == 0:
             indices = self.table[codes]
-            if previous is not None:
-                indices[still] = prev_indices[still]
-            if self.codes.size:
-                at = np.searchsorted(self.codes, codes)
-                at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
-                indices = _favour_runs(indices, self.lab[at], srgb_to_lab(self.palette),
-                                       opaque & ~still)
         else:
             indices = _dithered_onto(rgb, self.palette, dither, self.space)
-            if previous is not None:
-                indices[still] = prev_indices[still]
+        if previous is not None:
+            indices[still] = prev_indices[still]
+        if dither == 0 and self.codes.size:
+            at = np.searchsorted(self.codes, codes)
+            at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
+            indices = _favour_runs(indices, self.lab[at], srgb_to_lab(self.palette),
+                                   opaque & ~still)
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
