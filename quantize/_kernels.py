@@ -11,8 +11,9 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   matrix is built for large ``n``;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
   coordinate sums in float64 (``np.bincount`` column by column);
-- **Lloyd passes** from given centres: :func:`lloyd_update` (one step) and
-  :func:`lloyd` (passes until few labels change);
+- **Lloyd passes** from given centres: :func:`lloyd_update` (one step),
+  :func:`lloyd` (passes until few labels change) and :func:`lloyd_runs` (the
+  same for several runs on small data at once);
 - **24-bit colour codes**: :func:`pack_rgb`, :func:`unpack_rgb`;
 - **sRGB <-> CIE Lab**: :func:`srgb_to_lab`, :func:`lab_to_srgb`, with the D65
   white of the CIE 1931 2 degree observer, ``(0.95047, 1.0, 1.08883)``, the
@@ -229,6 +230,95 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
         if changed <= limit or settled:
             break
     return centers, bounds.labels, done
+
+
+def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
+               max_passes: int, *, max_changed: float = 0.0, tol: float = 0.0,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`lloyd` for several runs on the same data at once, each with its own stop.
+
+    For small data, where a pass of one run costs less than the NumPy calls
+    that make it: one pass moves every run that has not stopped, with one
+    matrix product and one group sum for all of them. Each run stops by the
+    rules of :func:`lloyd` (``empty="farthest"``) and gets its labels from the
+    same float32 products as :func:`nearest`, so its result is that of
+    :func:`lloyd` from the same centres, up to float32 ties.
+
+    Parameters
+    ----------
+    X : (n, d) ndarray
+    weights : (n,) ndarray or None
+    centers : (r, k, d) ndarray
+        Initial centres of the ``r`` runs.
+    max_passes, max_changed, tol
+        As for :func:`lloyd`, the same for every run.
+
+    Returns
+    -------
+    centers : (r, k, d) ndarray of float64
+    labels : (r, n) ndarray of intp
+    passes : (r,) ndarray of int
+        Passes each run did.
+
+    >>> X = np.array([[0.], [1.], [9.], [10.]])
+    >>> c, labels, passes = lloyd_runs(X, None, np.array([[[0.], [1.]], [[9.], [10.]]]), 10)
+    >>> c[:, :, 0].tolist(), passes.tolist()
+    ([[0.5, 9.5], [0.5, 9.5]], [2, 2])
+    """
+    X32 = _as_f32(X)
+    centers = np.array(centers, dtype=np.float64, copy=True)
+    labels = _nearest_runs(X32, centers)
+    passes = np.zeros(centers.shape[0], dtype=int)
+    moving = np.arange(centers.shape[0])
+    limit = max_changed * X.shape[0]
+    for _ in range(max_passes):
+        if moving.size == 0:
+            break
+        new = _update_runs(X, weights, labels[moving], centers[moving])
+        settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
+        new_labels = _nearest_runs(X32, new)
+        changed = (new_labels != labels[moving]).sum(axis=1)
+        centers[moving], labels[moving] = new, new_labels
+        passes[moving] += 1
+        moving = moving[(changed > limit) & np.logical_not(settled)]
+    return centers, labels, passes
+
+
+def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Labels ``(r, n)``: the nearest of each run's ``(k, d)`` centres, as :func:`nearest`.
+
+    The centres of all runs side by side make one ``(d, r k)`` matrix, so each
+    chunk of rows (sized by :func:`chunk_rows` for ``r k`` centres) is one
+    BLAS product.
+    """
+    r, k, d = centers.shape
+    c32 = _as_f32(centers).reshape(r * k, d)
+    ct2 = np.ascontiguousarray(-2.0 * c32.T)
+    c_sq = np.einsum("ij,ij->i", c32, c32)
+    n = X32.shape[0]
+    labels = np.empty((n, r), dtype=np.intp)
+    step = chunk_rows(r * k, d)
+    for start in range(0, n, step):
+        block = X32[start:start + step] @ ct2
+        block += c_sq
+        np.argmin(block.reshape(-1, r, k), axis=2, out=labels[start:start + step])
+    return labels.T
+
+
+def _update_runs(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
+                 centers: np.ndarray) -> np.ndarray:
+    """:func:`lloyd_update` (``empty="farthest"``) of every run, one group sum for all."""
+    r, k, _ = centers.shape
+    groups = (labels + k * np.arange(r)[:, None]).ravel()
+    tiled = None if weights is None else np.tile(weights, r)
+    totals, sums = group_sums(np.tile(X, (r, 1)), groups, r * k, tiled)
+    new = centers.reshape(r * k, -1).copy()
+    full = totals > 0
+    new[full] = sums[full] / totals[full, None]
+    new = new.reshape(centers.shape)
+    for run in np.flatnonzero(~full.reshape(r, k).all(axis=1)):  # rare: a run lost a centre
+        new[run] = lloyd_update(X, weights, labels[run], centers[run])
+    return new
 
 
 _EPS32 = float(np.finfo(np.float32).eps)

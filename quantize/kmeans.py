@@ -32,7 +32,13 @@ from ._validation import (
     check_sample_weight,
     check_seed,
 )
-from .kmeans_run import fit_once, plusplus_indices, raise_too_few_distinct
+from .kmeans_run import (
+    fit_once,
+    fit_together,
+    plusplus_indices,
+    raise_too_few_distinct,
+    runs_fit_together,
+)
 
 __all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
 
@@ -116,7 +122,9 @@ class MiniBatchKMeans:
 
     A fit validates its input once and then runs the phases of
     :mod:`quantize.kmeans_run` (seeding, mini-batches, settling, refinement)
-    ``n_init`` times.
+    ``n_init`` times. On small data (at most 8,192 rows at the defaults), where
+    a run is only seeding and Lloyd passes, the runs take their passes
+    together, with the same result as one after the other.
 
     Parameters
     ----------
@@ -327,13 +335,14 @@ class MiniBatchKMeans:
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
-        best = None
         # One run uses the Generator itself, so n_init restarts equal single runs
         # seeded with the children ``seed.spawn(n_init)``.
-        for run_rng in [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"]):
-            run = fit_once(data, w, p, run_rng)
-            if best is None or run.inertia < best.inertia:
-                best = run
+        rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
+        if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
+            best = fit_together(data, w, p, rngs)
+        else:
+            best = min((fit_once(data, w, p, run_rng) for run_rng in rngs),
+                       key=lambda run: run.inertia)
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels
         self.inertia_ = best.inertia

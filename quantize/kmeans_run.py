@@ -49,10 +49,11 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import group_sums, labels_sq_dist, lloyd, sq_dist_to, sq_dist_to_labels
+from ._kernels import group_sums, labels_sq_dist, lloyd, lloyd_runs, sq_dist_to, sq_dist_to_labels
 
-__all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "mini_batch_step",
-           "plusplus_indices", "raise_too_few_distinct", "seedings_per_run"]
+__all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
+           "mini_batch_step", "plusplus_indices", "raise_too_few_distinct",
+           "runs_fit_together", "seedings_per_run"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
@@ -111,6 +112,51 @@ def fit_once(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     return Run(centers, labels, inertia, n_steps, n_iter + n_settle + n_refine)
 
 
+def runs_fit_together(n_rows: int, p: dict[str, Any]) -> bool:
+    """Whether runs on ``n_rows`` rows are only seeding, settling and refinement.
+
+    True for small data: seeded on all rows, no candidate seedings, no
+    mini-batch phase, variance and settling on all rows. Such runs draw nothing at random
+    after their seeding, so :func:`fit_together` can pass them all at once.
+    """
+    return (not isinstance(p["init"], np.ndarray)
+            and n_rows <= _seed_rows(p)
+            and seedings_per_run(n_rows) == 1
+            and n_rows <= _MINI_BATCH_MIN_BATCHES * p["batch_size"]
+            and n_rows <= min(_VARIANCE_SAMPLE, 2 * _POLISH_SAMPLE))
+
+
+def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
+                 rngs: list[np.random.Generator]) -> Run:
+    """The best of ``len(rngs)`` runs on small data, their Lloyd passes taken together.
+
+    Each run is seeded with its own Generator as :func:`fit_once` would seed
+    it; then :func:`quantize._kernels.lloyd_runs` settles and refines all of
+    them at once. The result is :func:`fit_once`'s best run (up to float32
+    ties), for a fraction of the NumPy calls. Requires
+    :func:`runs_fit_together`.
+    """
+    sampler = WeightedSampler(w, rngs[0])
+    sample, sw = X[w > 0], w[w > 0]
+    if p["init"] == "k-means++":
+        chosen = plusplus_runs(sample, p["k"], sw, rngs)
+    else:
+        chosen = [_seed_indices(sample, sw, p["k"], p["init"], rng) for rng in rngs]
+    seeds = np.stack([_seed_distinct(X, w, p, rng) if idx is None
+                      else sample[idx].astype(np.float64)
+                      for idx, rng in zip(chosen, rngs, strict=True)])
+    lloyd_w = None if sampler.uniform else w
+    tol = _POLISH_TOL * _mean_variance(X, sampler)
+    centers, _, settle = lloyd_runs(X, lloyd_w, seeds, _POLISH_MAX_PASSES,
+                                    max_changed=_POLISH_CHANGED, tol=tol)
+    centers, labels, refine = lloyd_runs(X, lloyd_w, centers, p["refine"])
+    inertia = [float(w @ sq_dist_to_labels(X, c, lab).astype(np.float64))
+               for c, lab in zip(centers, labels, strict=True)]
+    best = int(np.argmin(inertia))
+    return Run(centers[best], labels[best], inertia[best], 0,
+               int(settle[best] + refine[best]))
+
+
 # --------------------------------------------------------------------------
 # Seeding: the best of a few settled seedings, or one
 # --------------------------------------------------------------------------
@@ -136,7 +182,7 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
     k = p["k"]
     if isinstance(p["init"], np.ndarray):
         return p["init"].copy(), np.zeros(k)
-    n_seed = max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * k)
+    n_seed = _seed_rows(p)
     n_candidates = seedings_per_run(X.shape[0])
     if n_candidates > 1:
         sample = X[sampler.draw(_CANDIDATE_SAMPLE)]
@@ -150,13 +196,24 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
         sample = X[sampler.draw(n_seed)]
         sw = np.ones(n_seed)
     idx = _seed_indices(sample, sw, k, p["init"], rng)
-    if idx is None:  # the sample holds fewer than k distinct rows; do the data?
-        sample, inverse = np.unique(X[w > 0], axis=0, return_inverse=True)
-        sw = np.bincount(inverse.ravel(), weights=w[w > 0])
-        idx = _seed_indices(sample, sw, k, p["init"], rng)
-        if idx is None:
-            raise_too_few_distinct(X, w, k)
+    if idx is None:
+        return _seed_distinct(X, w, p, rng), np.zeros(k)
     return sample[idx].astype(np.float64), np.zeros(k)
+
+
+def _seed_distinct(X, w, p, rng) -> np.ndarray:
+    """Seed on the distinct rows of the data (the seeding sample held fewer than k)."""
+    sample, inverse = np.unique(X[w > 0], axis=0, return_inverse=True)
+    sw = np.bincount(inverse.ravel(), weights=w[w > 0])
+    idx = _seed_indices(sample, sw, p["k"], p["init"], rng)
+    if idx is None:
+        raise_too_few_distinct(X, w, p["k"])
+    return sample[idx].astype(np.float64)
+
+
+def _seed_rows(p: dict[str, Any]) -> int:
+    """Rows k-means++ seeds on: all rows up to this many, else a sample of it."""
+    return max(_SEED_SAMPLE_MIN, 3 * p["batch_size"], 10 * p["k"])
 
 
 def _best_candidate(sample, n_seed, n_candidates, p, rng,
@@ -215,6 +272,41 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
         closest = cand_d[:, best].copy()
         potential = float(potentials[best])
     return np.asarray(indices, dtype=np.intp)
+
+
+def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
+                  rngs: list[np.random.Generator]) -> list[np.ndarray | None]:
+    """:func:`plusplus_indices` for several runs at once, one Generator each.
+
+    Each run draws what it would draw alone; the candidates of all runs are
+    compared with the rows in one product per step. A run whose points run out
+    of distinct positions gets None and draws no more.
+    """
+    n_trials = 2 + int(math.log(k))
+    x_sq = np.einsum("ij,ij->i", X, X)
+    cdf = np.cumsum(w)
+    first = [int(_draw_weighted(cdf, 1, rng)[0]) for rng in rngs]
+    indices = np.empty((len(rngs), k), dtype=np.intp)
+    indices[:, 0] = first
+    closest = np.ascontiguousarray(sq_dist_to(X, x_sq, X[first]).T)  # (r, n)
+    potential = closest @ w
+    alive = np.arange(len(rngs))
+    for step in range(1, k):
+        alive = alive[potential[alive] > 0.0]
+        if alive.size == 0:
+            break
+        candidates = np.stack([_draw_weighted(np.cumsum(w * closest[run]), n_trials, rngs[run])
+                               for run in alive])  # (a, trials)
+        cand_d = sq_dist_to(X, x_sq, X[candidates.ravel()]).reshape(-1, alive.size, n_trials)
+        np.minimum(cand_d, closest[alive].T[:, :, None], out=cand_d)
+        potentials = np.einsum("n,nat->at", w, cand_d)
+        best = np.argmin(potentials, axis=1)
+        indices[alive, step] = candidates[np.arange(alive.size), best]
+        closest[alive] = cand_d[:, np.arange(alive.size), best].T
+        potential[alive] = potentials[np.arange(alive.size), best]
+    done = np.zeros(len(rngs), dtype=bool)
+    done[alive] = True
+    return [indices[run] if done[run] else None for run in range(len(rngs))]
 
 
 def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:

@@ -170,3 +170,33 @@ def test_lloyd_tol_stops_once_the_centres_settle(rng):
     assert one == 1 and 1 < some < full
     # Stopped by tol, the labels are still the nearest centres.
     np.testing.assert_array_equal(labels, kern.nearest(X, c))
+
+
+@pytest.mark.parametrize(("n", "d", "k", "weighted", "tol"), [
+    (3000, 3, 16, False, 0.0),
+    (2000, 3, 8, True, 0.0),
+    (1500, 2, 5, True, 1e-2),
+    (500, 4, 1, False, 0.0),
+])
+def test_lloyd_runs_equal_lloyd_run_by_run(rng, n, d, k, weighted, tol):
+    X = np.round(rng.random((n, d)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, n).astype(float) if weighted else None
+    starts = np.stack([X[rng.choice(n, k, replace=False)] for _ in range(5)]).astype(float)
+    starts[0, -1] = 1000.0  # a centre far from every row: it empties and moves
+    centers, labels, passes = kern.lloyd_runs(X, w, starts, 40, max_changed=1e-3, tol=tol)
+    assert passes.min() < passes.max() or k == 1  # the runs stopped at different passes
+    for run in range(5):
+        ref = kern.lloyd(X, w, starts[run], 40, max_changed=1e-3, tol=tol)
+        np.testing.assert_array_equal(labels[run], ref[1])
+        np.testing.assert_allclose(centers[run], ref[0], rtol=1e-12)
+        assert passes[run] == ref[2]
+
+
+def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
+    X = np.array([[0.0], [1.0], [9.0], [10.0]])
+    starts = np.array([[[0.5], [9.5]], [[9.5], [0.5]]])
+    centers, labels, passes = kern.lloyd_runs(X, None, starts, 10)
+    assert labels.tolist() == [[0, 0, 1, 1], [1, 1, 0, 0]]
+    assert passes.tolist() == [1, 1]
+    np.testing.assert_array_equal(centers, starts)
+    assert starts[0].ravel().tolist() == [0.5, 9.5]  # the caller's centres are not changed

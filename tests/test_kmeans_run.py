@@ -9,9 +9,12 @@ from quantize.kmeans_run import (
     Convergence,
     WeightedSampler,
     fit_once,
+    fit_together,
     mini_batch_step,
     plusplus_indices,
+    plusplus_runs,
     raise_too_few_distinct,
+    runs_fit_together,
 )
 
 
@@ -76,6 +79,64 @@ def test_plusplus_indices_skip_zero_weight_rows(rng):
 def test_plusplus_indices_run_out_on_repeated_rows(rng):
     X = f32([[0, 0], [0, 0], [1, 1]])
     assert plusplus_indices(X, 3, np.ones(3), rng) is None
+
+
+def test_plusplus_runs_choose_what_each_run_would_choose_alone(rng):
+    X = (rng.random((2000, 3)) * 255).astype(np.float32)
+    w = rng.random(2000)
+    seeds = np.random.SeedSequence(6).spawn(6)
+    together = plusplus_runs(X, 12, w, [np.random.default_rng(s) for s in seeds])
+    for s, got in zip(seeds, together, strict=True):
+        alone = plusplus_indices(X, 12, w, np.random.default_rng(s))
+        np.testing.assert_array_equal(got, alone)
+
+
+def test_plusplus_runs_give_none_to_runs_that_run_out(rng):
+    X = f32([[0, 0], [0, 0], [1, 1]])
+    assert plusplus_runs(X, 3, np.ones(3), rng.spawn(2)) == [None, None]
+    one = plusplus_runs(X, 1, np.ones(3), rng.spawn(2))
+    assert [idx.shape for idx in one] == [(1,), (1,)]
+
+
+def params(k, init="k-means++", refine=2):
+    return {"k": k, "init": init, "batch_size": 2048, "max_iter": 100, "tol": 0.0,
+            "max_no_improvement": 10, "refine": refine}
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fit_together_is_the_best_of_the_runs_alone(rng, init, weighted):
+    X = (rng.normal(size=(3000, 3)) * 40).astype(np.float32)
+    w = rng.random(3000) * 3 if weighted else np.ones(3000)
+    p = params(10, init)
+    assert runs_fit_together(X.shape[0], p)
+    seeds = np.random.SeedSequence(5).spawn(5)
+    best = fit_together(X, w, p, [np.random.default_rng(s) for s in seeds])
+    alone = [fit_once(X, w, p, np.random.default_rng(s)) for s in seeds]
+    ref = min(alone, key=lambda run: run.inertia)
+    np.testing.assert_array_equal(best.labels, ref.labels)
+    np.testing.assert_allclose(best.centers, ref.centers, rtol=1e-12)
+    assert best.inertia == pytest.approx(ref.inertia, rel=1e-12)
+    assert best.n_iter == ref.n_iter
+
+
+def test_fit_together_with_zero_weight_and_repeated_rows_matches_runs_alone(rng):
+    # Both paths seed on the rows with weight: here three positions for three clusters.
+    X = f32([[0, 0], [0, 0], [5, 5], [9, 9], [9, 9]])
+    w = np.array([1.0, 2.0, 1.0, 1.0, 0.0])
+    seeds = np.random.SeedSequence(3).spawn(3)
+    best = fit_together(X, w, params(3), [np.random.default_rng(s) for s in seeds])
+    ref = min((fit_once(X, w, params(3), np.random.default_rng(s)) for s in seeds),
+              key=lambda run: run.inertia)
+    assert best.labels.tolist() == ref.labels.tolist()
+    assert len(set(best.labels[:4].tolist())) == 3  # three distinct positions, three clusters
+    assert best.inertia == ref.inertia == 0.0
+
+
+def test_runs_fit_together_only_on_small_data():
+    assert runs_fit_together(8192, params(16))
+    assert not runs_fit_together(8193, params(16))  # seeded on a sample
+    assert not runs_fit_together(100, params(2, init=np.zeros((2, 3))))
 
 
 def test_raise_too_few_distinct_names_the_count():
