@@ -93,3 +93,67 @@ def test_a_local_palette_is_used_for_its_frame():
     frames = shown(fp.getvalue())
     assert frames[0][0, :, :3].tolist() == PALETTE[[0, 1]].tolist()
     assert frames[1][0, :, :3].tolist() == local[[1, 0]].tolist()
+
+
+def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
+    """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
+    pos, out, transparent = 13, [], None
+    if data[10] & 0x80:
+        pos += 3 * (2 << (data[10] & 7))
+    while data[pos] != 0x3B:
+        if data[pos] == 0x21:
+            if data[pos + 1] == 0xF9:
+                transparent = data[pos + 6] if data[pos + 3] & 1 else None
+            pos += 2
+        else:
+            packed = data[pos + 9]
+            local = 2 << (packed & 7) if packed & 0x80 else 0
+            out.append((local, transparent))
+            transparent = None
+            pos += 10 + 3 * local + 1
+        while data[pos]:  # data sub-blocks
+            pos += data[pos] + 1
+        pos += 1
+    return out
+
+
+FULL = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30], [30, 30, 200]], np.uint8)
+
+
+def full_table_frames(rng) -> list[np.ndarray]:
+    """Two frames: a noisy 32 x 32 still, then its top and bottom rows changed to all four
+    entries (so no entry of the full table is free for the unchanged pixels)."""
+    first = rng.integers(0, 4, (32, 32)).astype(np.uint8)
+    second = first.copy()
+    second[0] = (first[0] + 1) % 4
+    second[-1] = (first[-1] + 2) % 4
+    return [first, second]
+
+
+def written_with(palette: np.ndarray, frames: list[np.ndarray]) -> bytes:
+    fp = io.BytesIO()
+    h, w = frames[0].shape
+    writer = GifWriter(fp, (w, h), palette, 0)
+    for indices in frames:
+        writer.add(indices)
+    writer.close()
+    return fp.getvalue()
+
+
+def test_a_full_table_gets_a_wider_local_table_for_the_transparent_entry(rng):
+    frames = full_table_frames(rng)
+    data = written_with(FULL, frames)
+    assert frame_blocks(data) == [(0, None), (8, 4)]
+    for indices, rgba in zip(frames, shown(data), strict=True):
+        assert np.array_equal(rgba[..., :3], FULL[indices])
+        assert (rgba[..., 3] == 255).all()
+
+
+def test_a_free_entry_needs_no_local_table(rng):
+    first, second = full_table_frames(rng)
+    for row in (0, -1):  # changed to entries 1 and 2 only: entry 0 is free
+        second[row] = np.where(first[row] == 1, 2, 1)
+    data = written_with(FULL, [first, second])
+    assert frame_blocks(data) == [(0, None), (0, 0)]
+    for indices, rgba in zip((first, second), shown(data), strict=True):
+        assert np.array_equal(rgba[..., :3], FULL[indices])

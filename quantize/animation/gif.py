@@ -14,10 +14,13 @@ changed pixels it breaks runs, so each box is encoded both ways and the
 smaller kept. That index is the animation's own transparent entry when it has
 one (then marking is required), otherwise the lowest entry of the colour table
 that none of the changed pixels uses (the table is padded to a power of two,
-so there often is one for free). Each frame's LZW codes start at the fewest
-bits that hold its largest index. A frame identical to the one on screen is
-still written, as one transparent pixel, so frame count and durations are kept
-exactly.
+so there often is one for free). When the changed pixels draw every entry of a
+full table, the marked ways use a local table of twice the size, same colours,
+whose first added entry is transparent; it is kept when its bytes are repaid
+(a frame of a palette-full animation is otherwise stored whole). Each frame's
+LZW codes start at the fewest bits that hold its largest index. A frame
+identical to the one on screen is still written, as one transparent pixel, so
+frame count and durations are kept exactly.
 
 A pixel can only become transparent again by being cleared: when a frame needs
 that and the previous frame's disposal would not do it, the previous frame is
@@ -43,6 +46,7 @@ _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
 # Unchanged pixels are marked transparent when in horizontal runs at least this
 # long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
 _STATIC_RUNS = (1, 2, 4, 16)
+_MAX_TABLE = 256
 
 
 @dataclass
@@ -58,6 +62,20 @@ class _Pending:
     box: tuple[int, int, int, int]  # (left, top, right, bottom) written
     duration: int
     disposal: int
+
+
+@dataclass(frozen=True)
+class _Way:
+    """One way of storing a frame's box: LZW data, transparent entry, colour table."""
+
+    data: bytes              # LZW code size byte and data sub-blocks
+    mark: int | None         # transparent entry, or None
+    table: int               # entries of the colour table the data indexes
+    local: bool              # that table is written as the frame's local table
+
+    def size(self) -> int:
+        """Bytes this way adds to the file beyond what every way writes."""
+        return len(self.data) + (3 * self.table if self.local else 0)
 
 
 class GifWriter:
@@ -152,41 +170,50 @@ class GifWriter:
         crop = f.indices[top:bottom, left:right]
         same = f.target[top:bottom, left:right] == f.before[top:bottom, left:right]
         table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
-        data, mark = self._smallest(crop, same, table, f.transparent)
-        self._fp.write(_control(f.duration, f.disposal, mark))
+        way = self._smallest(crop, same, table, f.transparent, f.local)
+        self._fp.write(_control(f.duration, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
-        if f.local:
-            self._fp.write(bytes([0x80 | (table.bit_length() - 2)]))
-            self._fp.write(_color_table(f.palette, table))
+        if way.local:
+            self._fp.write(bytes([0x80 | (way.table.bit_length() - 2)]))
+            self._fp.write(_color_table(f.palette, way.table))
         else:
             self._fp.write(b"\x00")
-        self._fp.write(data)
+        self._fp.write(way.data)
         self._fp.write(b"\x00")
         self.frames_written += 1
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
-                  transparent: int | None) -> tuple[bytes, int | None]:
-        """LZW data of the box and the transparent entry used, whichever way is smallest.
+                  transparent: int | None, local: bool) -> _Way:
+        """The smallest way to store the box: LZW data, transparent entry and colour table.
 
         Unchanged pixels must be marked when they are transparent (the
         animation's own entry). Otherwise marking is a choice: it pays in
         static areas and costs where unchanged pixels are scattered among
         changed ones (it breaks LZW's runs), so the box is encoded both unmarked
         and marked, and with ``try_both`` also with only the unchanged pixels in
-        horizontal runs of each length in ``_STATIC_RUNS`` marked.
+        horizontal runs of each length in ``_STATIC_RUNS`` marked. When every
+        entry of a full table is drawn by a changed pixel, the marked ways use
+        a local table twice as large (same colours) whose first added entry is
+        the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            return _lzw(np.where(same, np.uint8(transparent), crop)), transparent
-        mark = _free_entry(crop, same, table)
-        options = [(_lzw(crop), None)]
+            data = _lzw(np.where(same, np.uint8(transparent), crop))
+            return _Way(data, transparent, table, local)
+        ways = [_Way(_lzw(crop), None, table, local)]
+        if not same.any():
+            return ways[0]
+        mark, marked_table, marked_local = _free_entry(crop, same, table), table, local
+        if mark is None and table < _MAX_TABLE:
+            mark, marked_table, marked_local = table, 2 * table, True
         if mark is None:
-            return options[0]
+            return ways[0]
         runs = _STATIC_RUNS if self._try_both else (1,)
         for length in runs:
             marked = same if length == 1 else _in_runs(same, length)
             if marked.any():
-                options.append((_lzw(np.where(marked, np.uint8(mark), crop)), mark))
-        return min(options, key=lambda o: len(o[0]))
+                data = _lzw(np.where(marked, np.uint8(mark), crop))
+                ways.append(_Way(data, mark, marked_table, marked_local))
+        return min(ways, key=_Way.size)
 
     def _write_header(self, loop: int | None, background: int) -> None:
         w, h = self._size
