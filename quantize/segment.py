@@ -11,8 +11,8 @@ superpixels, cheapest first, by their difference in mean colour and texture
 (``texture.region_planes``), the edge strength along their border
 (``texture.edge_strength``) and their size. The segmentation is the
 hierarchy cut at ``DEFAULT_LEVEL`` (or at ``regions`` regions), and
-:func:`boundary_map` is the hierarchy's border map: the level at which each
-border disappears.
+:func:`boundary_map` is the hierarchy's border map (the level at which each
+border disappears), weighted by the colour gradient unless ``closed``.
 
 **With ``n_clusters``** (the k-means clustering of pixels):
 :func:`quantize.pixel_kmeans.cluster_pixels` clusters the working copy's
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_choice, check_int, check_seed
+from ._validation import Seed, check_bool, check_choice, check_int, check_seed
 from .features import (
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -72,6 +72,13 @@ _EDGE_WEIGHT = 1.2
 _SIZE_POWER = 0.15
 # Border strength in [0, 1) of a merge height h: h / (h + _HALF_HEIGHT).
 _HALF_HEIGHT = 10.0
+# boundary_map (not closed): each border pixel's strength times g / (g + _GRADIENT_HALF),
+# g the Lab colour gradient smoothed by _GRADIENT_SIGMA working pixels, square-rooted.
+# Chosen on 28 BSDS500 train photos among sigma 1-4 and halves 1-20 (all within
+# 0.005 of each other from sigma 2 to 3 and halves 1 to 4): ODS F +0.022 and OIS F
+# +0.025 over the hierarchy's own map; +0.031 and +0.037 on 28 other train photos.
+_GRADIENT_SIGMA = 2.5
+_GRADIENT_HALF = 2.0
 #: The border strength at which the default segmentation cuts the hierarchy.
 DEFAULT_LEVEL = 0.5
 
@@ -230,14 +237,21 @@ def segment(
 
 
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
-                 seed: Seed = None) -> np.ndarray:
+                 closed: bool = False, seed: Seed = None) -> np.ndarray:
     """Strength of a border at each pixel, ``(H, W)`` float32 in [0, 1].
 
-    The border map of the merge hierarchy (see the module docstring): a pixel
-    on the border of two superpixels gets ``h / (h + 10)`` with ``h`` the
-    height of the merge that joins them, so long, contrasted borders between
-    different regions are near 1, faint ones near 0, and the inside of a
-    superpixel is 0. Thresholding the map at ``t`` draws the borders of
+    Built on the merge hierarchy (see the module docstring): a pixel on the
+    border of two superpixels has the strength ``s = h / (h + 10)``, with
+    ``h`` the height of the merge that joins them, so long, contrasted borders
+    between different regions are near 1 and faint ones near 0; the inside of
+    a superpixel is 0.
+
+    By default each border pixel's ``s`` is weighted by the image's colour
+    gradient there, ``sqrt(s * g / (g + 2))`` (``g`` the Lab gradient smoothed
+    by 2.5 pixels): stretches of a border that cross smooth colour fade, which
+    finds the borders people draw better (BSDS500: ODS F +0.02; README). A
+    threshold then gives borders that may be open. With ``closed=True`` the
+    map is ``s`` itself: thresholding it at ``t`` draws the closed borders of
     ``segment(image)`` cut at level ``t`` (``segment`` uses
     :data:`DEFAULT_LEVEL`).
 
@@ -247,6 +261,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         As for :func:`segment`.
     weights : dict of str to float, optional
         As for :func:`segment`.
+    closed : bool, default False
+        The hierarchy's own map, whose thresholds are segmentations.
     seed : int, numpy.random.Generator or None
         Accepted for symmetry with :func:`segment`; the map is deterministic.
 
@@ -257,30 +273,33 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Raises
     ------
     ValueError, TypeError
-        For a bad image or weight.
+        For a bad image, weight or ``closed``.
 
     Examples
     --------
     >>> img = np.zeros((20, 30, 3), dtype=np.uint8)
     >>> img[:, 15:] = 200
-    >>> strength = boundary_map(img)
-    >>> [round(float(v), 2) for v in strength[10, 13:17]]
+    >>> [round(float(v), 2) for v in boundary_map(img, closed=True)[10, 13:17]]
     [0.0, 0.89, 0.0, 0.0]
+    >>> [round(float(v), 2) for v in boundary_map(img)[10, 13:17]]
+    [0.0, 0.87, 0.0, 0.0]
     """
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
+    closed = check_bool(closed, "closed")
     check_seed(seed)
-    work = _working_copy(rgb)
-    tree = _build_hierarchy(work, w)
-    height = tree.border_strength()
-    strength = (height / (height + _HALF_HEIGHT)).astype(np.float32)
-    return _to_full_size(strength, rgb.shape[:2])
+    lab = lab_planes(_working_copy(rgb))
+    height = _build_hierarchy(lab, w).border_strength()
+    strength = height / (height + _HALF_HEIGHT)
+    if not closed:
+        gradient = edge_strength(lab, _GRADIENT_SIGMA)
+        strength = np.sqrt(strength * (gradient / (gradient + _GRADIENT_HALF)))
+    return _to_full_size(strength.astype(np.float32), rgb.shape[:2])
 
 
-def _build_hierarchy(work: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierarchy:
-    """Superpixels of the working copy and their merge hierarchy."""
-    lab = lab_planes(work)
-    step = max(_MIN_STEP, cell_step(work.shape[:2], _SUPERPIXELS))
+def _build_hierarchy(lab: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierarchy:
+    """Superpixels of the working copy's Lab planes ``(3, h, w)`` and their merge hierarchy."""
+    step = max(_MIN_STEP, cell_step(lab.shape[1:], _SUPERPIXELS))
     compactness = _COMPACTNESS * math.sqrt(w["xy"] / 0.3)
     clusters = local_kmeans(lab, step, compactness, _SUPERPIXEL_PASSES)
     labels, _ = connected_superpixels(clusters, lab, max(4, step * step // 4))
@@ -291,8 +310,7 @@ def _build_hierarchy(work: np.ndarray, w: dict[str, float]) -> _hierarchy.Hierar
 def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
                        min_region: int) -> SegmentResult:
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
-    work = _working_copy(rgb)
-    tree = _build_hierarchy(work, w)
+    tree = _build_hierarchy(lab_planes(_working_copy(rgb)), w)
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
         n_regions = tree.regions_below(height)

@@ -6,6 +6,7 @@ import numpy as np
 
 from quantize.reconstruct.hierarchy import Hierarchy, adjacency
 from quantize.segment import _build_hierarchy
+from quantize.texture import lab_planes
 
 from .segment_support import quadrants
 
@@ -19,7 +20,7 @@ def _weights():
 def test_coarser_cuts_are_unions_of_finer_ones(rng):
     img = rng.integers(0, 256, (48, 64, 3)).astype(np.uint8)
     img[:, 32:] //= 3
-    tree = _build_hierarchy(img, _weights())
+    tree = _build_hierarchy(lab_planes(img), _weights())
     cuts = [tree.cut(n) for n in (30, 12, 5, 2, 1)]
     for fine, coarse in zip(cuts[:-1], cuts[1:], strict=True):
         # Each fine region maps to exactly one coarse region.
@@ -29,7 +30,7 @@ def test_coarser_cuts_are_unions_of_finer_ones(rng):
 
 def test_heights_never_decrease(rng):
     img, _ = quadrants(rng, noise=20.0)
-    heights = _build_hierarchy(img, _weights()).heights
+    heights = _build_hierarchy(lab_planes(img), _weights()).heights
     assert (np.diff(heights) >= 0).all()
 
 

@@ -14,6 +14,7 @@ from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import ClusterCountWarning, _build_hierarchy
 from quantize.segment_file import OUTPUT_FILES, segment_file
+from quantize.texture import lab_planes
 
 from .segment_support import quadrants, step_image
 
@@ -228,7 +229,7 @@ def test_regions_gives_n_regions_when_possible(rng):
     img, _ = quadrants(rng, noise=6.0)
     for n in (1, 2, 3, 4, 7, 15):
         assert segment(img, regions=n).n_regions == n
-    n_superpixels = _build_hierarchy(img, _weights()).n_leaves
+    n_superpixels = _build_hierarchy(lab_planes(img), _weights()).n_leaves
     assert segment(img, regions=10 ** 6).n_regions == n_superpixels
 
 
@@ -238,13 +239,39 @@ def _weights():
     return check_weights(None)
 
 
-def test_threshold_of_the_map_draws_the_cut_borders(rng):
+def test_threshold_of_the_closed_map_draws_the_cut_borders(rng):
     img, _ = quadrants(rng, noise=6.0)
-    strength = boundary_map(img)
+    strength = boundary_map(img, closed=True)
     for n in (2, 3, 4):
         labels = segment(img, regions=n).labels
         level = np.sort(np.unique(strength))[::-1][n - 2]  # the (n-1)-th highest border
         np.testing.assert_array_equal(strength >= level, find_boundaries(labels))
+
+
+def test_gradient_weighting_fades_borders_across_smooth_colour(rng):
+    # Left half: a hard step at column 40. Right half: a slow ramp with no edge,
+    # which the hierarchy still cuts somewhere (regions differ at its two ends).
+    img = np.zeros((60, 160, 3), np.uint8)
+    img[:, :40] = 40
+    img[:, 40:80] = 200
+    img[:, 80:] = np.linspace(40, 200, 80).astype(np.uint8)[None, :, None]
+    closed = boundary_map(img, closed=True)
+    weighted = boundary_map(img)
+    on_step = closed[:, 38:42].max(axis=1)
+    assert (on_step > 0).all()
+    # Where the hierarchy has a border, the weighted map is sqrt(s * g / (g + 2)):
+    # nearly sqrt(s) on the hard step, far less on the ramp's gentle gradient.
+    border = closed > 0
+    ratio = np.zeros(img.shape[:2], np.float32)
+    ratio[border] = weighted[border] / np.sqrt(closed[border])
+    assert (ratio[:, 38:43].max(axis=1) > 0.85).all()
+    assert border[:, 90:150].any() and ratio[:, 90:150].max() < 0.7
+    assert not weighted[~border].any()  # no border, no strength
+
+
+def test_closed_must_be_a_bool():
+    with pytest.raises(TypeError, match="closed"):
+        boundary_map(step_image(), closed="yes")
 
 
 def test_caller_array_unchanged(rng):

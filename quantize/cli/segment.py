@@ -82,7 +82,7 @@ def segment_command(
         "at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
-        "grayscale.")] = False,
+        "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
     outdir: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
