@@ -108,7 +108,7 @@ def bsds_figure() -> Image.Image:
     grey = lambda v: np.repeat((255 * (1 - v))[:, :, None], 3, axis=2).astype(np.uint8)  # noqa: E731
     return row([
         panel(thick_overlay(result), f"BSDS val {BSDS_IMAGE}: default, {result.n_regions} regions"),
-        panel(grey(np.clip(strength * 1.5, 0, 1)), "boundary_map (darker = stronger)"),
+        panel(grey(strength), "boundary_map (darker = stronger)"),
         panel(grey(np.clip(human * 1.5, 0, 1)), f"{gt.shape[1]} annotators' borders"),
     ])
 
