@@ -40,6 +40,12 @@ own Lloyd passes. A run has these phases:
    stopping early once no point switches cluster.
 
 Weighted sampling costs O(n) once per run and O(batch log n) per draw.
+
+On small data (at most 8,192 rows at the default parameters) a run is only
+seeding, settling and refinement, and each pass costs less than the NumPy
+calls that make it; :func:`fit_together` then takes the k-means++ steps and
+the Lloyd passes of all restarts at once, with the result of running them one
+after the other.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ import numpy as np
 from ._kernels import group_sums, labels_sq_dist, lloyd, lloyd_runs, sq_dist_to, sq_dist_to_labels
 
 __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
-           "mini_batch_step", "plusplus_indices", "raise_too_few_distinct",
+           "mini_batch_step", "plusplus_indices", "plusplus_runs", "raise_too_few_distinct",
            "runs_fit_together", "seedings_per_run"]
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
@@ -116,8 +122,9 @@ def runs_fit_together(n_rows: int, p: dict[str, Any]) -> bool:
     """Whether runs on ``n_rows`` rows are only seeding, settling and refinement.
 
     True for small data: seeded on all rows, no candidate seedings, no
-    mini-batch phase, variance and settling on all rows. Such runs draw nothing at random
-    after their seeding, so :func:`fit_together` can pass them all at once.
+    mini-batch phase, variance and settling on all rows. Such runs draw
+    nothing at random after their seeding, so :func:`fit_together` can pass
+    them all at once.
     """
     return (not isinstance(p["init"], np.ndarray)
             and n_rows <= _seed_rows(p)
