@@ -287,21 +287,13 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
 def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Labels ``(r, n)``: the nearest of each run's ``(k, d)`` centres, as :func:`nearest`.
 
-    The centres of all runs side by side make one ``(d, r k)`` matrix, so each
-    chunk of rows (sized by :func:`chunk_rows` for ``r k`` centres) is one
-    BLAS product.
+    The centres of all runs side by side are compared with each chunk of rows
+    in one product (:func:`_expansion_blocks`), then split by run.
     """
     r, k, d = centers.shape
-    c32 = _as_f32(centers).reshape(r * k, d)
-    ct2 = np.ascontiguousarray(-2.0 * c32.T)
-    c_sq = np.einsum("ij,ij->i", c32, c32)
-    n = X32.shape[0]
-    labels = np.empty((n, r), dtype=np.intp)
-    step = chunk_rows(r * k, d)
-    for start in range(0, n, step):
-        block = X32[start:start + step] @ ct2
-        block += c_sq
-        np.argmin(block.reshape(-1, r, k), axis=2, out=labels[start:start + step])
+    labels = np.empty((X32.shape[0], r), dtype=np.intp)
+    for rows, block in _expansion_blocks(X32, _as_f32(centers).reshape(r * k, d)):
+        np.argmin(block.reshape(-1, r, k), axis=2, out=labels[rows])
     return labels.T
 
 
