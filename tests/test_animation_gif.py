@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image, ImageSequence
 
-from quantize.animation.gif import GifWriter
+from quantize.animation.gif import GifWriter, _lzw, change_bytes
 
 PALETTE = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30]], np.uint8)
 
@@ -157,3 +157,16 @@ def test_a_free_entry_needs_no_local_table(rng):
     assert frame_blocks(data) == [(0, None), (0, 0)]
     for indices, rgba in zip((first, second), shown(data), strict=True):
         assert np.array_equal(rgba[..., :3], FULL[indices])
+
+
+def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):
+    before = rng.integers(0, 4, (20, 30)).astype(np.uint8)
+    assert change_bytes(before, before, 4) == 0
+    after = before.copy()
+    after[5:9, 10:20] = 3 - after[5:9, 10:20]  # every pixel of the box changes
+    box = after[5:9, 10:20]
+    assert change_bytes(after, before, None) == len(_lzw(box))
+    assert change_bytes(after, before, 4) == len(_lzw(box))  # no unchanged pixel to mark
+    after[6, 12] = before[6, 12]
+    marked = np.where(after != before, after, 4)[5:9, 10:20]
+    assert change_bytes(after, before, 4) == min(len(_lzw(box)), len(_lzw(marked)))

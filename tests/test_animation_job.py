@@ -351,3 +351,24 @@ def test_dithered_pixel_turning_opaque_is_drawn(tmp_path, rng):
     out = tmp_path / "out.gif"
     reduce_animation_file(src, out, n_colors=8, seed=0, dither=1.0)
     assert (composited(out)[1][..., 3] == 255).all()
+
+
+def test_gif_frames_that_differ_by_noise_store_only_what_changed(tmp_path, rng):
+    ramp = np.linspace(20, 230, 48)
+    first = np.repeat(np.stack([ramp, ramp[::-1], np.full(48, 120.0)], axis=1)[None], 24, axis=0)
+    frames = [first]
+    for _ in range(3):  # sensor noise of one level in every channel, then a square appears
+        frames.append(np.clip(first + rng.integers(-1, 2, first.shape), 0, 255))
+    frames[-1][8:12, 30:36] = RED
+    src = save_animation(tmp_path / "in.gif", [f.astype(np.uint8) for f in frames],
+                         duration=50)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=8, seed=0)
+    # Pixels hold their entry through the noise where it stays within the tolerance:
+    # the noisy frames store one column or so (each over 300 pixels without holding)
+    # and the last one little more than the square.
+    boxes = stored_boxes(out)
+    areas = [(right - left) * (bottom - top) for left, top, right, bottom in boxes]
+    assert areas[0] == 48 * 24 and max(areas[1:3]) <= 48 * 24 // 20
+    left, top, right, bottom = boxes[3]
+    assert left <= 30 and top <= 8 and right >= 36 and bottom >= 12 and areas[3] < 400

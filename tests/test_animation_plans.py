@@ -12,6 +12,7 @@ from quantize.animation.plans import (
     GlobalPlan,
     PerFramePlan,
     _favour_runs,
+    _hold_entries,
     mean_delta_e,
     pooled_histogram,
     split_alpha,
@@ -146,3 +147,45 @@ def test_global_plan_keeps_still_pixels_and_stays_within_the_tolerance(tmp_path)
             assert np.array_equal(indices[:4], previous[1][:4])
         previous = (f.rgba, indices)
     assert rerouted > 0  # some pixels did join their left neighbour's run
+
+
+def _hold_case(rng, previous_choices):
+    """A 32 x 64 frame whose pixels are all nearest to entry 1 (Lab L 51.5), after a
+    frame of random entries drawn from ``previous_choices``."""
+    palette_lab = np.array([[50, 0, 0], [51.5, 0, 0], [60, 0, 0]], np.float32)
+    lab = np.broadcast_to(np.float32([51.5, 0, 0]), (32, 64, 3))
+    nearest = np.ones((32, 64), np.uint8)
+    previous = rng.choice(np.array(previous_choices, np.uint8), (32, 64))
+    mapped = _favour_runs(nearest, lab, palette_lab, np.ones((32, 64), bool))
+    return mapped, nearest, previous, lab, palette_lab
+
+
+def test_pixels_hold_their_previous_entry_when_nothing_need_be_redrawn(rng):
+    # Entry 0 is 1.5 from every pixel (2.25 <= 0 + 4): every pixel may hold, and
+    # holding redraws nothing where the nearest entries would redraw half the frame.
+    mapped, nearest, previous, lab, palette_lab = _hold_case(rng, [0, 1])
+    free = np.ones(nearest.shape, bool)
+    held = _hold_entries(mapped, nearest, previous, free, lab, palette_lab)
+    assert np.array_equal(held, previous)
+    # Pixels not free (still, or transparent before) never hold.
+    free[:, :32] = False
+    held = _hold_entries(mapped, nearest, previous, free, lab, palette_lab)
+    assert np.array_equal(held[:, :32], mapped[:, :32])
+
+
+def test_scattered_holding_that_breaks_runs_is_not_taken(rng):
+    # Entry 2 is 8.5 away: those pixels must change to 1. Holding entry 0 elsewhere
+    # would leave a random mix of 0 and 1 to store, where all 1 is one long run.
+    mapped, nearest, previous, lab, palette_lab = _hold_case(rng, [0, 2])
+    free = np.ones(nearest.shape, bool)
+    held = _hold_entries(mapped, nearest, previous, free, lab, palette_lab)
+    assert np.array_equal(held, mapped) and (held == 1).all()
+
+
+def test_no_pixel_holds_beyond_the_tolerance(rng):
+    palette_lab = np.array([[50, 0, 0], [53, 0, 0]], np.float32)
+    lab = np.broadcast_to(np.float32([53, 0, 0]), (4, 8, 3))  # entry 0 is 3 away: 9 > 4
+    nearest = np.ones((4, 8), np.uint8)
+    previous = np.zeros((4, 8), np.uint8)
+    got = _hold_entries(nearest, nearest, previous, np.ones((4, 8), bool), lab, palette_lab)
+    assert (got == 1).all()

@@ -19,6 +19,7 @@ from ..errors import QualityError
 from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
+from .gif import change_bytes
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
@@ -165,7 +166,9 @@ class GlobalPlan:
         indices) of that frame) keeps its entry, so static areas neither
         shimmer nor get redrawn. Undithered, the other pixels take their
         nearest entry, or the entry of the pixel to their left when that is
-        within :data:`RUN_TOLERANCE` (:func:`_favour_runs`).
+        within :data:`RUN_TOLERANCE` (:func:`_favour_runs`); or, when that
+        stores the frame in fewer bytes, the entry they had in the previous
+        frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
         """
         codes = pack_rgb(rgb)
         still = np.zeros(opaque.shape, bool)
@@ -182,11 +185,46 @@ class GlobalPlan:
         if dither == 0 and self.codes.size:
             at = np.searchsorted(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
-            indices = _favour_runs(indices, self.lab[at], srgb_to_lab(self.palette),
-                                   opaque & ~still)
+            lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
+            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still)
+            if previous is not None:
+                held = opaque & ~still & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+                mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab)
+            indices = mapped
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
+
+
+def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
+                  free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
+    """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
+
+    A ``free`` pixel may hold its ``previous`` entry when that entry's squared
+    Lab distance to the pixel's colour exceeds its nearest entry's (in
+    ``nearest_entries``) by at most ``RUN_TOLERANCE**2``; the other free
+    pixels then favour runs as in ``mapped``. Where a source's frames differ
+    by noise, held pixels leave the canvas as it is and the frame shrinks to
+    what really changed; where everything moves (a pan), the held pixels are
+    scattered and would break the runs, so the estimated LZW bytes of the
+    changed box (:func:`~quantize.animation.gif.change_bytes`) decide.
+    """
+    def squared(entries: np.ndarray) -> np.ndarray:
+        diff = lab - palette_lab[entries]
+        return np.einsum("...i,...i->...", diff, diff)
+
+    k = palette_lab.shape[0]
+    held = free & (previous < k)  # entry k: the pixel was transparent
+    extra = squared(np.minimum(previous, k - 1)) - squared(nearest_entries)
+    held &= extra <= RUN_TOLERANCE ** 2
+    if not held.any():
+        return mapped
+    holding = np.where(held, previous, nearest_entries)
+    holding = _favour_runs(holding, lab, palette_lab, free & ~held)
+    spare = k if k < _MAX_ENTRIES else None
+    if change_bytes(holding, previous, spare) < change_bytes(mapped, previous, spare):
+        return holding
+    return mapped
 
 
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
