@@ -173,8 +173,14 @@ def lloyd_update(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
     farthest from their centres (``empty="farthest"``), or stays put
     (``empty="keep"``).
     """
-    k = centers.shape[0]
-    totals, sums = group_sums(X, labels, k, weights)
+    totals, sums = group_sums(X, labels, centers.shape[0], weights)
+    return _means(X, weights, labels, centers, totals, sums, empty)
+
+
+def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
+           centers: np.ndarray, totals: np.ndarray, sums: np.ndarray,
+           empty: Empty) -> np.ndarray:
+    """:func:`lloyd_update` from the groups' ``totals`` and ``sums``."""
     new = np.array(centers, dtype=np.float64, copy=True)
     full = totals > 0
     new[full] = sums[full] / totals[full, None]
@@ -220,16 +226,53 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     """
     bounds = _HamerlyBounds(X, centers)
     limit = max_changed * X.shape[0]
+    groups = _Groups(X, weights, bounds.labels, centers.shape[0])
     done = 0
     for _ in range(max_passes):
-        new = lloyd_update(X, weights, bounds.labels, centers, empty)
+        new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         centers = new
+        before = bounds.labels.copy()
         changed = bounds.relabel(centers)
         done += 1
+        if changed:
+            groups.move(np.flatnonzero(bounds.labels != before), before, bounds.labels)
         if changed <= limit or settled:
             break
     return centers, bounds.labels, done
+
+
+class _Groups:
+    """Members, weight totals and weighted sums of the groups, kept up to date as rows move.
+
+    After the first passes of :func:`lloyd` few rows change label, so updating
+    the sums by the rows that moved costs far less than summing every row
+    again. With integer weights (colour counts) on integer-valued features the
+    sums are exact and equal a full :func:`group_sums`; otherwise they may
+    differ from it in the last bits. A group left without members, or whose
+    weight falls to rounding noise, gets exact zeros (an empty group).
+    """
+
+    def __init__(self, X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
+                 k: int) -> None:
+        self._X, self._weights, self._k = X, weights, k
+        self.members = np.bincount(labels, minlength=k)
+        self.totals, self.sums = group_sums(X, labels, k, weights)
+        self._noise = 1e-12 * float(self.totals.sum())
+
+    def move(self, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
+        """Rows ``rows`` leave their groups in ``old`` for those in ``new`` (full-length labels)."""
+        old, new = old[rows], new[rows]
+        w = None if self._weights is None else self._weights[rows]
+        x = self._X[rows]
+        out_totals, out_sums = group_sums(x, old, self._k, w)
+        in_totals, in_sums = group_sums(x, new, self._k, w)
+        self.members += np.bincount(new, minlength=self._k) - np.bincount(old, minlength=self._k)
+        self.totals += in_totals - out_totals
+        self.sums += in_sums - out_sums
+        gone = (self.members == 0) | (self.totals <= self._noise)
+        self.totals[gone] = 0.0
+        self.sums[gone] = 0.0
 
 
 def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,

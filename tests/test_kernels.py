@@ -200,3 +200,39 @@ def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
     assert passes.tolist() == [1, 1]
     np.testing.assert_array_equal(centers, starts)
     assert starts[0].ravel().tolist() == [0.5, 9.5]  # the caller's centres are not changed
+
+
+def test_groups_moved_row_by_row_equal_the_full_sums(rng):
+    X = rng.integers(0, 256, (500, 3)).astype(np.float32)  # integer features
+    counts = rng.integers(1, 50, 500).astype(np.float64)   # integer weights: exact
+    labels = rng.integers(0, 6, 500)
+    groups = kern._Groups(X, counts, labels, 6)
+    for _ in range(5):
+        new = labels.copy()
+        rows = rng.choice(500, 60, replace=False)
+        new[rows] = rng.integers(0, 6, 60)
+        groups.move(np.flatnonzero(new != labels), labels, new)
+        labels = new
+        totals, sums = kern.group_sums(X, labels, 6, counts)
+        assert np.array_equal(groups.totals, totals) and np.array_equal(groups.sums, sums)
+        assert groups.members.tolist() == np.bincount(labels, minlength=6).tolist()
+
+
+def test_a_group_emptied_by_moves_has_exact_zero_sums(rng):
+    X = rng.random((40, 2))
+    weights = rng.random(40) / 7  # rounding noise would remain without the reset
+    labels = np.arange(40) % 4
+    groups = kern._Groups(X, weights, labels, 4)
+    for part in np.array_split(np.flatnonzero(labels == 3), 3):  # group 3 leaves in 3 moves
+        new = labels.copy()
+        new[part] = 0
+        groups.move(part, labels, new)
+        labels = new
+    assert (labels != 3).all()
+    assert groups.members[3] == 0 and groups.totals[3] == 0.0 and (groups.sums[3] == 0.0).all()
+    totals, sums = kern.group_sums(X, labels, 4, weights)
+    assert np.allclose(groups.totals, totals) and np.allclose(groups.sums, sums)
+    # lloyd's centres then treat it as empty: kept in place
+    centers = np.arange(8, dtype=float).reshape(4, 2)
+    kept = kern._means(X, weights, labels, centers, groups.totals, groups.sums, "keep")
+    assert kept[3].tolist() == [6.0, 7.0]
