@@ -236,3 +236,12 @@ def test_a_group_emptied_by_moves_has_exact_zero_sums(rng):
     centers = np.arange(8, dtype=float).reshape(4, 2)
     kept = kern._means(X, weights, labels, centers, groups.totals, groups.sums, "keep")
     assert kept[3].tolist() == [6.0, 7.0]
+
+
+@pytest.mark.parametrize("k", [1, 16, 256, 1024, 4096])
+@pytest.mark.parametrize("d", [3, 8, 40])
+def test_a_chunk_keeps_the_product_small_up_to_4096_centres(k, d):
+    rows = kern.chunk_rows(k, d)
+    assert kern._CHUNK_MIN_ROWS <= rows <= kern._CHUNK_MAX_ROWS
+    if d <= 8:  # colour features: every product stays under the work bound
+        assert rows * k * 8 <= kern._CHUNK_WORK
