@@ -208,10 +208,11 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     sum to at most ``tol`` (0: rule off), or after ``max_passes``.
 
     Relabelling skips the rows whose label cannot change, by Hamerly's bounds
-    (see :class:`_HamerlyBounds`): after the first few passes most rows are
-    settled, so a pass costs little more than the group sums. The labels are
-    those of plain passes (:func:`nearest` on every row) except where two
-    centres are equally near to within float32 rounding.
+    (see :class:`_HamerlyBounds`), and the group sums are updated by the rows
+    that moved (:class:`_Groups`): after the first few passes most rows are
+    settled, so a pass costs little more than the bounds' bookkeeping. The
+    labels are those of plain passes (:func:`nearest` on every row) except
+    where two centres are equally near to within float32 rounding.
 
     Returns
     -------
