@@ -47,6 +47,9 @@ class Hierarchy:
         Adjacent superpixel pairs ``a < b``.
     pair_heights : (E,) ndarray of float64
         Height at which each pair became one region.
+    pair_lengths, pair_edges : (E,) ndarray of float64
+        Length of each pair's border and the edge strength summed along it
+        (see :func:`adjacency`).
     """
 
     labels: np.ndarray
@@ -54,6 +57,8 @@ class Hierarchy:
     heights: np.ndarray
     pairs: np.ndarray
     pair_heights: np.ndarray
+    pair_lengths: np.ndarray
+    pair_edges: np.ndarray
 
     @property
     def n_leaves(self) -> int:
@@ -69,12 +74,14 @@ class Hierarchy:
         """Number of regions left after the merges strictly lower than ``height``."""
         return self.n_leaves - int(np.searchsorted(self.heights, height, side="left"))
 
-    def border_strength(self) -> np.ndarray:
+    def border_strength(self, values: np.ndarray | None = None) -> np.ndarray:
         """``(H, W)`` float64 map: height at which each border pixel's two sides merge.
 
         A pixel carries the largest height of its right and lower neighbour
-        pairs (0 where both neighbours are in its own superpixel).
+        pairs (0 where both neighbours are in its own superpixel). With
+        ``values`` ``(E,)``, each pair's value instead of its height.
         """
+        values = self.pair_heights if values is None else values
         labels = self.labels
         n = self.n_leaves
         keys = self.pairs[:, 0] * n + self.pairs[:, 1]
@@ -86,7 +93,7 @@ class Hierarchy:
             lo, hi = np.minimum(a[differ], b[differ]), np.maximum(a[differ], b[differ])
             idx = np.searchsorted(keys, lo.astype(np.int64) * n + hi)
             view = out[:-1, :] if axis == 0 else out[:, :-1]
-            view[differ] = np.maximum(view[differ], self.pair_heights[idx])
+            view[differ] = np.maximum(view[differ], values[idx])
         return out
 
 
@@ -150,9 +157,10 @@ def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarr
     pairs, length, edge = adjacency(labels, strength)
     pair_heights = np.zeros(pairs.shape[0])
     if n == 1:
-        return Hierarchy(labels, np.empty((0, 2), np.intp), np.empty(0), pairs, pair_heights)
-    merges, heights = _merge_all(n, area, sums, pairs, length, edge, params, pair_heights)
-    return Hierarchy(labels, merges, heights, pairs, pair_heights)
+        merges, heights = np.empty((0, 2), np.intp), np.empty(0)
+    else:
+        merges, heights = _merge_all(n, area, sums, pairs, length, edge, params, pair_heights)
+    return Hierarchy(labels, merges, heights, pairs, pair_heights, length, edge)
 
 
 def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
