@@ -58,13 +58,12 @@ def local_kmeans(planes: np.ndarray, step: int, compactness: float,
     flat = blocks[valid]
     centers = _block_means(blocks, valid)
     candidates = _candidates(gy, gx)  # (gy*gx, 9)
-    sq = np.einsum("bpd,bpd->bp", blocks, blocks)
     for _ in range(n_iter):
-        assign = _assign(blocks, sq, centers, candidates)
+        assign = _assign(blocks, centers, candidates)
         counts, sums = group_sums(flat, assign[valid], centers.shape[0])
         filled = counts > 0
         centers[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
-    assign = _assign(blocks, sq, centers, candidates)
+    assign = _assign(blocks, centers, candidates)
     grid = assign.reshape(gy, gx, step, step).transpose(0, 2, 1, 3)
     return np.ascontiguousarray(grid.reshape(gy * step, gx * step)[:h, :w]).astype(np.int32)
 
@@ -103,14 +102,16 @@ def _candidates(gy: int, gx: int) -> np.ndarray:
                      for dy, dx in _NEIGHBOURS], axis=1)
 
 
-def _assign(blocks: np.ndarray, sq: np.ndarray, centers: np.ndarray,
-            candidates: np.ndarray) -> np.ndarray:
-    """Nearest candidate centre ``(cells, S*S)`` of every pixel of every cell."""
+def _assign(blocks: np.ndarray, centers: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Nearest candidate centre ``(cells, S*S)`` of every pixel of every cell.
+
+    Ranks the candidates by ``|c|^2 - 2 x.c``, the squared distance less the
+    pixel's own ``|x|^2``, which is the same for all of them.
+    """
     cand = centers[candidates]  # (cells, 9, d)
     dist = np.matmul(blocks, cand.transpose(0, 2, 1))  # (cells, S*S, 9)
     dist *= -2.0
     dist += np.einsum("bkd,bkd->bk", cand, cand)[:, None, :]
-    dist += sq[:, :, None]
     best = dist.argmin(axis=2)
     return np.take_along_axis(candidates, best, axis=1)
 

@@ -50,7 +50,8 @@ def test_adjacency_counts_border_lengths_and_edge_sums():
 def test_cuts_heights_and_border_strength_of_a_hand_made_tree():
     tree = Hierarchy(labels=np.array([[0, 1, 2]], np.int32),
                      merges=np.array([[0, 1], [3, 2]]), heights=np.array([0.5, 2.0]),
-                     pairs=np.array([[0, 1], [1, 2]]), pair_heights=np.array([0.5, 2.0]))
+                     pairs=np.array([[0, 1], [1, 2]]), pair_heights=np.array([0.5, 2.0]),
+                     pair_lengths=np.array([1.0, 1.0]), pair_edges=np.array([3.0, 4.0]))
     assert tree.n_leaves == 3
     assert len(set(tree.cut(3).tolist())) == 3
     two = tree.cut(2)
@@ -59,3 +60,4 @@ def test_cuts_heights_and_border_strength_of_a_hand_made_tree():
     assert np.array_equal(tree.cut(0), tree.cut(1))  # at least one region
     assert [tree.regions_below(h) for h in (0.5, 1.0, 2.0, 5.0)] == [3, 2, 2, 1]
     assert tree.border_strength().tolist() == [[0.5, 2.0, 0.0]]
+    assert tree.border_strength(np.array([0.25, 0.75])).tolist() == [[0.25, 0.75, 0.0]]

@@ -20,6 +20,7 @@ Functions here assume validated input.
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,9 @@ class Hierarchy:
         Adjacent superpixel pairs ``a < b``.
     pair_heights : (E,) ndarray of float64
         Height at which each pair became one region.
+    pair_lengths, pair_edges : (E,) ndarray of float64
+        Length of each pair's border and the edge strength summed along it
+        (see :func:`adjacency`).
     """
 
     labels: np.ndarray
@@ -53,6 +57,8 @@ class Hierarchy:
     heights: np.ndarray
     pairs: np.ndarray
     pair_heights: np.ndarray
+    pair_lengths: np.ndarray
+    pair_edges: np.ndarray
 
     @property
     def n_leaves(self) -> int:
@@ -68,12 +74,14 @@ class Hierarchy:
         """Number of regions left after the merges strictly lower than ``height``."""
         return self.n_leaves - int(np.searchsorted(self.heights, height, side="left"))
 
-    def border_strength(self) -> np.ndarray:
+    def border_strength(self, values: np.ndarray | None = None) -> np.ndarray:
         """``(H, W)`` float64 map: height at which each border pixel's two sides merge.
 
         A pixel carries the largest height of its right and lower neighbour
-        pairs (0 where both neighbours are in its own superpixel).
+        pairs (0 where both neighbours are in its own superpixel). With
+        ``values`` ``(E,)``, each pair's value instead of its height.
         """
+        values = self.pair_heights if values is None else values
         labels = self.labels
         n = self.n_leaves
         keys = self.pairs[:, 0] * n + self.pairs[:, 1]
@@ -85,7 +93,7 @@ class Hierarchy:
             lo, hi = np.minimum(a[differ], b[differ]), np.maximum(a[differ], b[differ])
             idx = np.searchsorted(keys, lo.astype(np.int64) * n + hi)
             view = out[:-1, :] if axis == 0 else out[:, :-1]
-            view[differ] = np.maximum(view[differ], self.pair_heights[idx])
+            view[differ] = np.maximum(view[differ], values[idx])
         return out
 
 
@@ -135,21 +143,6 @@ class MergeCost:
     total_area: float
 
 
-def _costs(area_a: float, mean_a: np.ndarray, areas: np.ndarray, means: np.ndarray,
-           lengths: np.ndarray, edge_sums: np.ndarray, params: MergeCost) -> np.ndarray:
-    """Costs of merging region ``a`` with each of several adjacent regions.
-
-    ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power`` with ``e`` the
-    mean edge strength along the shared border and ``s`` the smaller region's
-    share of the image: different, strongly separated and large regions merge late.
-    """
-    diff = means - mean_a
-    e = edge_sums / lengths
-    dissimilarity = np.einsum("ij,ij->i", diff, diff) + params.edge * e * e
-    share = np.minimum(areas, area_a) / params.total_area
-    return np.sqrt(dissimilarity) * share ** params.size_power
-
-
 def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarray,
                     params: MergeCost) -> Hierarchy:
     """Merge adjacent superpixels greedily by cost until one region remains.
@@ -164,58 +157,70 @@ def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarr
     pairs, length, edge = adjacency(labels, strength)
     pair_heights = np.zeros(pairs.shape[0])
     if n == 1:
-        return Hierarchy(labels, np.empty((0, 2), np.intp), np.empty(0), pairs, pair_heights)
-    merges, heights = _merge_all(n, area, sums, pairs, length, edge, params, pair_heights)
-    return Hierarchy(labels, merges, heights, pairs, pair_heights)
+        merges, heights = np.empty((0, 2), np.intp), np.empty(0)
+    else:
+        merges, heights = _merge_all(n, area, sums, pairs, length, edge, params, pair_heights)
+    return Hierarchy(labels, merges, heights, pairs, pair_heights, length, edge)
 
 
 def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
-    """The merge loop; fills ``pair_heights`` in place, returns merges and heights."""
-    total = 2 * n - 1
-    areas = np.zeros(total)
-    areas[:n] = area
-    means = np.zeros((total, sums.shape[1]))
-    means[:n] = sums / area[:, None]
-    links: list[dict[int, list]] = [dict() for _ in range(total)]
-    for e, (a, b) in enumerate(pairs.tolist()):
-        link = [length[e], edge[e], [e]]
-        links[a][b] = link
-        links[b][a] = link
+    """The merge loop; fills ``pair_heights`` in place, returns merges and heights.
+
+    Region sizes and means are Python lists: each merge re-costs only a handful
+    of neighbours, for which NumPy's per-call overhead would dominate.
+    """
+    means_np = sums / area[:, None]
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
-    diff = means[a_idx] - means[b_idx]
+    diff = means_np[a_idx] - means_np[b_idx]
     first = np.sqrt(np.einsum("ij,ij->i", diff, diff) + params.edge * (edge / length) ** 2)
-    first *= (np.minimum(areas[a_idx], areas[b_idx]) / params.total_area) ** params.size_power
+    first *= (np.minimum(area[a_idx], area[b_idx]) / params.total_area) ** params.size_power
     heap = list(zip(first.tolist(), a_idx.tolist(), b_idx.tolist(), strict=True))
     heapq.heapify(heap)
-    alive = np.zeros(total, dtype=bool)
-    alive[:n] = True
+    links: list[dict[int, list]] = [dict() for _ in range(2 * n - 1)]
+    for e, (a, b, ln, es) in enumerate(zip(a_idx.tolist(), b_idx.tolist(), length.tolist(),
+                                           edge.tolist(), strict=True)):
+        links[a][b] = links[b][a] = [ln, es, [e]]
+    areas = area.tolist() + [0.0] * (n - 1)
+    means = means_np.tolist() + [None] * (n - 1)
+    alive = [True] * n + [False] * (n - 1)
     merges, heights = [], []
     level = 0.0
-    node = n
-    while heap:
-        cost, a, b = heapq.heappop(heap)
-        if not (alive[a] and alive[b]):
-            continue
+    for node in range(n, 2 * n - 1):
+        while heap:
+            cost, a, b = heapq.heappop(heap)
+            if alive[a] and alive[b]:
+                break
+        else:  # disconnected superpixels (cannot happen on one image)
+            raise RuntimeError("superpixel graph is not connected")
         level = max(level, cost)
         pair_heights[links[a][b][2]] = level
         alive[a] = alive[b] = False
         alive[node] = True
-        areas[node] = areas[a] + areas[b]
-        means[node] = (means[a] * areas[a] + means[b] * areas[b]) / areas[node]
-        merged = _join_links(links, a, b, node)
-        if merged:
-            others = np.fromiter(merged, dtype=np.intp, count=len(merged))
-            stats = np.array([link[:2] for link in merged.values()])
-            costs = _costs(areas[node], means[node], areas[others], means[others],
-                           stats[:, 0], stats[:, 1], params)
-            for c, value in zip(others.tolist(), costs.tolist(), strict=True):
-                heapq.heappush(heap, (value, node, c))
+        areas[node] = size = areas[a] + areas[b]
+        means[node] = mean = [(x * areas[a] + y * areas[b]) / size
+                              for x, y in zip(means[a], means[b], strict=True)]
+        for c, link in _join_links(links, a, b, node).items():
+            heapq.heappush(heap, (_cost(size, mean, areas[c], means[c], link, params),
+                                  node, c))
         merges.append((a, b))
         heights.append(level)
-        node += 1
-    if len(merges) < n - 1:  # disconnected superpixels (cannot happen on one image)
-        raise RuntimeError("superpixel graph is not connected")
     return np.asarray(merges, dtype=np.intp), np.asarray(heights)
+
+
+def _cost(area_a: float, mean_a: list, area_b: float, mean_b: list, link: list,
+          params: MergeCost) -> float:
+    """Cost of merging region ``a`` with an adjacent region ``b`` (``link``: border length,
+    edge sum, ...).
+
+    ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power`` with ``e`` the
+    mean edge strength along the shared border and ``s`` the smaller region's
+    share of the image: different, strongly separated and large regions merge
+    late. On Python floats; ``_merge_all`` costs the first pairs in one go the same way.
+    """
+    e = link[1] / link[0]
+    share = min(area_a, area_b) / params.total_area
+    return (math.hypot(math.dist(mean_a, mean_b), math.sqrt(params.edge) * e)
+            * share ** params.size_power)
 
 
 def _join_links(links, a: int, b: int, node: int) -> dict[int, list]:
