@@ -396,9 +396,6 @@ def _working_copy(rgb: np.ndarray) -> np.ndarray:
     return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
 
 
-
-
-
 def __getattr__(name: str) -> Any:
     # The file job moved to quantize.segment_file; keep the old import path.
     if name in ("segment_file", "OUTPUT_FILES", "check_segment_options"):
