@@ -186,10 +186,12 @@ class GlobalPlan:
             at = np.searchsorted(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
-            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still)
+            nearest_sq = _squared_distances(lab, palette_lab, indices)
+            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still, nearest_sq)
             if previous is not None:
                 held = opaque & ~still & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
-                mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab)
+                mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
+                                       nearest_sq)
             indices = mapped
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
@@ -197,7 +199,8 @@ class GlobalPlan:
 
 
 def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
-                  free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray) -> np.ndarray:
+                  free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
+                  nearest_sq: np.ndarray | None = None) -> np.ndarray:
     """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
 
     A ``free`` pixel may hold its ``previous`` entry when that entry's squared
@@ -208,27 +211,34 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     what really changed; where everything moves (a pan), the held pixels are
     scattered and would break the runs, so the estimated LZW bytes of the
     changed box (:func:`~quantize.animation.gif.change_bytes`) decide.
+    ``nearest_sq``: the squared distances to ``nearest_entries``, if known.
     """
-    def squared(entries: np.ndarray) -> np.ndarray:
-        diff = lab - palette_lab[entries]
-        return np.einsum("...i,...i->...", diff, diff)
-
+    if nearest_sq is None:
+        nearest_sq = _squared_distances(lab, palette_lab, nearest_entries)
     k = palette_lab.shape[0]
     held = free & (previous < k)  # entry k: the pixel was transparent
-    extra = squared(np.minimum(previous, k - 1)) - squared(nearest_entries)
+    extra = _squared_distances(lab, palette_lab, np.minimum(previous, k - 1)) - nearest_sq
     held &= extra <= RUN_TOLERANCE ** 2
     if not held.any():
         return mapped
     holding = np.where(held, previous, nearest_entries)
-    holding = _favour_runs(holding, lab, palette_lab, free & ~held)
+    # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
+    holding = _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq)
     spare = k if k < _MAX_ENTRIES else None
     if change_bytes(holding, previous, spare) < change_bytes(mapped, previous, spare):
         return holding
     return mapped
 
 
+def _squared_distances(lab: np.ndarray, palette_lab: np.ndarray, entries: np.ndarray
+                       ) -> np.ndarray:
+    """Squared Lab distance ``(H, W)`` from each pixel's colour to its entry."""
+    diff = lab - palette_lab[entries]
+    return np.einsum("...i,...i->...", diff, diff)
+
+
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
-                 free: np.ndarray) -> np.ndarray:
+                 free: np.ndarray, nearest_sq: np.ndarray | None = None) -> np.ndarray:
     """Entries ``(H, W)`` that repeat along rows where the colours allow.
 
     ``entries`` hold each ``free`` pixel's nearest entry and the fixed entry of
@@ -237,11 +247,12 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     pixel's colour ``lab`` exceeds the nearest entry's by at most
     ``RUN_TOLERANCE**2``. Rows are cut into segments of ``_RUN_SEGMENT``
     pixels, each scanned on its own, so that one step of the scan handles a
-    pixel of every segment of every row at once.
+    pixel of every segment of every row at once. ``nearest_sq``: the free
+    pixels' squared distances to their nearest entry, if known.
     """
     h, w = entries.shape
-    diff = lab - palette_lab[entries]
-    nearest_sq = np.einsum("...i,...i->...", diff, diff)
+    if nearest_sq is None:
+        nearest_sq = _squared_distances(lab, palette_lab, entries)
     limit = np.where(free, nearest_sq + RUN_TOLERANCE ** 2, -1.0).astype(np.float32)
     seg = min(w, _RUN_SEGMENT)
     n_seg = -(-w // seg)
