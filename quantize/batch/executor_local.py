@@ -159,7 +159,8 @@ def _one_thread_per_worker() -> Iterator[None]:
 
     Spawned workers inherit this process's environment, and OpenMP and BLAS
     read it once, when NumPy (and friends) load, before any initializer could
-    run. The variables are restored on exit.
+    run; forked workers have their libraries loaded already, but pass the
+    variables on to any process they start. The variables are restored on exit.
     """
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
