@@ -23,10 +23,13 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import numpy as np
+
+from . import _threads
 
 # --------------------------------------------------------------------------
 # Nearest centre
@@ -49,6 +52,23 @@ def chunk_rows(k: int, d: int) -> int:
     return min(_CHUNK_MAX_ROWS, max(_CHUNK_MIN_ROWS, rows))
 
 
+#: Rows from which the nearest-centre searches split their rows between threads
+#: (:mod:`quantize._threads`); below it a thread costs more than it saves.
+_PARALLEL_MIN_ROWS = 1 << 15
+
+
+def _by_parts(n: int, work: Callable[[slice], None]) -> None:
+    """Run ``work`` on consecutive row ranges covering ``range(n)``, in threads when large.
+
+    >>> seen = []
+    >>> _by_parts(5, seen.append)
+    >>> seen
+    [slice(0, 5, None)]
+    """
+    parts = _threads.count() if n >= _PARALLEL_MIN_ROWS else 1
+    _threads.run([functools.partial(work, rows) for rows in _threads.split(n, parts)])
+
+
 def _as_f32(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
@@ -58,14 +78,21 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
     Squared Euclidean distance compared as ``||c||^2 - 2 x.c`` in float32,
     chunk by chunk, so peak extra memory is the labels plus one ``(chunk, k)``
-    block; ties go to the lower index.
+    block per thread (a large ``X`` is split between threads, see
+    :mod:`quantize._threads`); ties go to the lower index.
 
     >>> nearest(np.array([[0., 0.], [9., 9.]]), np.array([[10., 10.], [1., 0.]])).tolist()
     [1, 0]
     """
+    X, c32 = _as_f32(X), _as_f32(centers)
     labels = np.empty(X.shape[0], dtype=np.intp)
-    for rows, block in _expansion_blocks(_as_f32(X), _as_f32(centers)):
-        np.argmin(block, axis=1, out=labels[rows])
+
+    def part(rows: slice) -> None:
+        out = labels[rows]
+        for sub, block in _expansion_blocks(X[rows], c32):
+            np.argmin(block, axis=1, out=out[sub])
+
+    _by_parts(X.shape[0], part)
     return labels
 
 
@@ -455,11 +482,16 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
     n, k = X.shape[0], c32.shape[0]
     labels = np.empty(n, dtype=np.intp)
     second = np.full(n, np.inf, dtype=np.float64)
-    for rows, block in _expansion_blocks(X, c32):
-        lab = np.argmin(block, axis=1, out=labels[rows])
-        if k > 1:
-            block[np.arange(lab.shape[0]), lab] = np.inf
-            second[rows] = block.min(axis=1)
+
+    def part(rows: slice) -> None:
+        out, out2 = labels[rows], second[rows]
+        for sub, block in _expansion_blocks(X[rows], c32):
+            lab = np.argmin(block, axis=1, out=out[sub])
+            if k > 1:
+                block[np.arange(lab.shape[0]), lab] = np.inf
+                out2[sub] = block.min(axis=1)
+
+    _by_parts(n, part)
     return labels, second
 
 

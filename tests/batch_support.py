@@ -70,10 +70,13 @@ def thread_env_job(input, output, *, force=False, **options):
     import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects
     from threadpoolctl import threadpool_info
 
+    from quantize import _threads
+
     Path(output).write_text("x")
     return {"env": {name: os.environ.get(name) for name in batch.THREAD_VARIABLES},
             "blas_threads": sorted({p["num_threads"] for p in threadpool_info()
-                                    if p["user_api"] == "blas"})}
+                                    if p["user_api"] == "blas"}),
+            "threads": _threads.count(), "pid": os.getpid()}
 
 
 COPY = batch.JobMode("copy", copy_job)

@@ -36,6 +36,8 @@ def test_workers_run_with_one_thread(tmp_path):
     assert result.status == "ok", result.reason
     assert set(result.record["env"].values()) == {"1"}
     assert result.record["blas_threads"] == [1]
+    assert result.record["threads"] == 1
+    assert result.record["pid"] != os.getpid()
     assert {name: os.environ.get(name) for name in batch.THREAD_VARIABLES} == before
 
 
@@ -96,9 +98,9 @@ def _wait_until_both_slow_files_are_half_written(control: Path, proc: subprocess
 
 
 def _pool_workers(proc: subprocess.Popen, psutil) -> list:
-    """The two spawned pool workers of the batch process."""
+    """The two pool workers of the batch process (not multiprocessing's resource tracker)."""
     workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
-               if "spawn_main" in " ".join(p.cmdline())]
+               if "resource_tracker" not in " ".join(p.cmdline())]
     assert len(workers) == 2
     return workers
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from quantize import _threads, encode
 from quantize.encode import encode_indexed_png, palette_order
 
 
@@ -234,3 +235,45 @@ def test_non_bool_flags_are_refused():
 def test_palette_order_refuses_a_wrong_used_mask():
     with pytest.raises(ValueError, match=r"used should have shape \(2,\)"):
         palette_order(GOOD_PALETTE, used=np.ones(3, bool))
+
+
+@pytest.mark.parametrize("level", [0, 10, 6.0, True])
+def test_a_bad_level_is_refused(level):
+    with pytest.raises(ValueError, match=r"level should be an integer from 1 to 9, got"):
+        encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, level=level)
+
+
+# --------------------------------------------------------------------------
+# Deflating in parts on threads
+# --------------------------------------------------------------------------
+
+
+def _stream_data(rng, n: int = 300_000) -> bytes:
+    """Index rows with long repeats, some reaching across any seam."""
+    motif = rng.integers(0, 16, size=5000, dtype=np.uint8)
+    runs = np.repeat(rng.integers(0, 16, size=n // 50, dtype=np.uint8), 50)
+    return np.concatenate([motif, runs[: n // 2], motif, runs[n // 2:], motif]).tobytes()
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_deflating_in_parts_decodes_to_the_data(rng, monkeypatch, threads, level):
+    data = _stream_data(rng)
+    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(_threads, "_count", 1)
+    whole = encode._deflate(data, level, zlib.Z_DEFAULT_STRATEGY)
+    monkeypatch.setattr(_threads, "_count", threads)
+    parts = encode._deflate(data, level, zlib.Z_DEFAULT_STRATEGY)
+    assert parts != whole
+    assert zlib.decompress(parts) == data                 # also checks the Adler-32
+    assert parts[:2] == whole[:2]                         # the header zlib would write
+    assert len(parts) <= len(whole) * 1.01 + 16 * threads  # the window crosses each seam
+
+
+def test_a_large_image_deflated_in_parts_decodes_exactly(rng, monkeypatch):
+    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", 1000)
+    monkeypatch.setattr(_threads, "_count", 2)
+    indices = np.repeat(rng.integers(0, 5, size=(120, 40), dtype=np.uint8), 3, axis=1)
+    palette = rng.integers(0, 256, size=(5, 3), dtype=np.uint8)
+    im = decode(encode_indexed_png(indices, palette, reorder=False, level=6))
+    np.testing.assert_array_equal(np.asarray(im), indices)

@@ -7,6 +7,7 @@ import pytest
 from skimage import color as skcolor
 
 from quantize import _kernels as kern
+from quantize import _threads
 
 
 def test_lab_matches_skimage_on_a_dense_grid_of_all_colours():
@@ -53,6 +54,30 @@ def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
     assert np.allclose(d[np.arange(3000), labels], two[:, 0], rtol=1e-4, atol=1e-4)
     tie = kern.nearest(np.array([[0.0]]), np.array([[1.0], [-1.0]]))
     assert tie.tolist() == [0]
+
+
+@pytest.mark.parametrize("k", [1, 6])
+def test_row_threads_give_the_labels_of_one_thread(rng, monkeypatch, k):
+    X = rng.integers(0, 256, size=(kern._PARALLEL_MIN_ROWS + 1001, 3)).astype(np.float32)
+    C = rng.uniform(0, 255, size=(k, 3))
+    monkeypatch.setattr(_threads, "_count", 1)
+    alone = kern.nearest(X, C), kern._nearest_two(X, C.astype(np.float32))
+    monkeypatch.setattr(_threads, "_count", 2)
+    split = kern.nearest(X, C), kern._nearest_two(X, C.astype(np.float32))
+    np.testing.assert_array_equal(split[0], alone[0])
+    np.testing.assert_array_equal(split[1][0], alone[1][0])
+    np.testing.assert_array_equal(split[1][1], alone[1][1])
+    assert np.isinf(split[1][1]).all() == (k == 1)
+
+
+def test_by_parts_covers_every_row_once_in_order(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    seen = []
+    kern._by_parts(kern._PARALLEL_MIN_ROWS + 1, seen.append)
+    rows = [i for part in sorted(seen, key=lambda s: s.start)
+            for i in range(part.start, part.stop)]
+    assert len(seen) == 2
+    assert rows == list(range(kern._PARALLEL_MIN_ROWS + 1))
 
 
 def test_labels_sq_dist_are_exact_distances():

@@ -16,7 +16,7 @@ and never prints. The modules, in the order data flows through them:
   on an executor and settles each file into a :class:`FileResult`;
 - :mod:`~quantize.batch.calls`: what a worker runs, whatever the executor; a
   failure becomes an outcome with the error's reason, path and exit code;
-- :mod:`~quantize.batch.executor_local`: a pool of spawned processes (or inline);
+- :mod:`~quantize.batch.executor_local`: a pool of worker processes (or inline);
 - :mod:`~quantize.batch.executor_dask`: a ``dask.distributed`` cluster;
 - :mod:`~quantize.batch.results`: :class:`FileResult` and :class:`BatchSummary`;
 - :mod:`~quantize.batch.report`: JSON and CSV reports.

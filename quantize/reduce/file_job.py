@@ -38,10 +38,11 @@ PALETTE_EXTENSIONS = (".png", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 _LOSSY_QUALITY = 95
-# PNGs up to this many pixels are written by encode_indexed_png (zlib level 9,
-# the smallest files); larger ones by Pillow at zlib level 6 unless optimize is
-# set: on a 12 MP photo at k=16, level 9 took 13 s for 888 kB and level 6
-# 1.6 s for 1005 kB, while on 0.25 MP photos level 9 costs about 0.1 s.
+# Indexed PNGs up to this many pixels are deflated at zlib level 9 (the smallest
+# files), larger ones at level 6 unless optimize is set: on the 12 MP benchmark
+# photo at k=16, level 9 took 2.4 s of CPU for 892 kB and level 6 0.44 s for
+# 976 kB (both deflated on two threads), while on 0.25 MP photos level 9 costs
+# about 0.05 s.
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 #: GIF has binary transparency: palette entries with alpha below this are written
@@ -190,19 +191,18 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
     """The output file's bytes, in the format of ``path``'s extension."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
-    small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
-    if suffix == ".png" and 0 < full.shape[0] <= MAX_PALETTE and (small or optimize):
+    if suffix == ".png" and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (so a palette_out file matches the image's
         # indices) unless optimize asks for the smallest file.
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
+        small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
         return encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
-                                  reorder=optimize)
+                                  reorder=optimize, level=9 if small else _LARGE_PNG_LEVEL)
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
         image = _gif_image(result) if suffix == ".gif" else result.to_image()
-        params = {"compress_level": _LARGE_PNG_LEVEL} if suffix == ".png" else {}
-        image.save(buffer, format=fmt, **params)
+        image.save(buffer, format=fmt)
         return buffer.getvalue()
     params = {"quality": _LOSSY_QUALITY} if suffix in (".jpg", ".jpeg", ".webp") else {}
     has_alpha = result.alpha is not None or result.transparent_index is not None

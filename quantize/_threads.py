@@ -1,0 +1,71 @@
+"""Work shared between the threads of this process.
+
+NumPy's array loops and products and zlib release the GIL, so the largest
+loops (nearest-centre searches over many rows, deflating a large image) can use
+a second core: :func:`run` runs a few tasks at once in one shared pool of
+:func:`count` threads. Batch worker processes, which already take a core each,
+call :func:`set_count` with 1, and then every task runs in the caller.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["count", "run", "set_count", "split"]
+
+T = TypeVar("T")
+
+#: Two threads at most: the big loops are memory-bound beyond that.
+_count = min(2, os.cpu_count() or 1)
+_pool: ThreadPoolExecutor | None = None
+
+
+def count() -> int:
+    """Threads :func:`run` uses at most."""
+    return _count
+
+
+def set_count(n: int) -> None:
+    """Let :func:`run` use ``n`` threads (1: run every task in the caller)."""
+    global _count
+    _count = max(1, int(n))
+
+
+def split(n: int, parts: int) -> list[slice]:
+    """``parts`` consecutive slices of nearly equal length covering ``range(n)``.
+
+    >>> split(5, 2)
+    [slice(0, 2, None), slice(2, 5, None)]
+    """
+    edges = [n * i // parts for i in range(parts + 1)]
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Results of ``tasks``, run at once on up to :func:`count` threads, in order.
+
+    One task, or a count of 1, runs in the caller. Tasks must not call
+    :func:`run` themselves (the pool could wait on itself).
+
+    >>> run([lambda: 1, lambda: 2])
+    [1, 2]
+    """
+    if len(tasks) == 1 or _count == 1:
+        return [task() for task in tasks]
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize")
+    futures = [_pool.submit(task) for task in tasks]
+    return [future.result() for future in futures]
+
+
+def _forget_pool() -> None:
+    """A forked child has none of its parent's pool threads: start a new pool when needed."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)

@@ -1,0 +1,66 @@
+"""quantize._threads: tasks in order, in the caller when alone, a fresh pool after fork."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+
+import pytest
+
+from quantize import _threads
+
+
+@pytest.mark.parametrize("n, parts", [(0, 1), (1, 2), (7, 3), (10, 2)])
+def test_split_covers_the_range_in_order(n, parts):
+    slices = _threads.split(n, parts)
+    assert len(slices) == parts
+    assert [i for s in slices for i in range(s.start, s.stop)] == list(range(n))
+    assert max(s.stop - s.start for s in slices) - min(s.stop - s.start for s in slices) <= 1
+
+
+def test_run_keeps_the_order_of_the_tasks(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    assert _threads.run([lambda i=i: i * i for i in range(5)]) == [0, 1, 4, 9, 16]
+
+
+def test_one_thread_runs_every_task_in_the_caller(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 1)
+    here = threading.get_ident()
+    assert _threads.run([threading.get_ident, threading.get_ident]) == [here, here]
+
+
+def _run_two_at_once() -> list[int]:
+    """Run two tasks that each wait for the other: the pool then has two threads."""
+    both = threading.Barrier(2, timeout=10)
+
+    def meet() -> int:
+        both.wait()
+        return threading.get_ident()
+
+    return _threads.run([meet, meet])
+
+
+def test_two_threads_run_two_tasks_at_once(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    first, second = _run_two_at_once()
+    assert first != second and threading.get_ident() not in (first, second)
+
+
+def test_set_count_floors_at_one(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    _threads.set_count(0)
+    assert _threads.count() == 1
+
+
+def _squares_in_threads(_):
+    _threads.set_count(2)
+    return _threads.run([lambda: 3 * 3, lambda: 4 * 4])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_a_forked_child_starts_its_own_pool(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    _run_two_at_once()  # the parent's pool now has two busy-then-idle threads
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map_async(_squares_in_threads, [0]).get(timeout=30) == [[9, 16]]
