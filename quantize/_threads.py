@@ -10,6 +10,7 @@ call :func:`set_count` with 1, and then every task runs in the caller.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,6 +22,8 @@ T = TypeVar("T")
 #: Two threads at most: the big loops are memory-bound beyond that.
 _count = min(2, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
+#: ``in_pool`` is true in the pool's threads.
+_local = threading.local()
 
 
 def count() -> int:
@@ -47,19 +50,25 @@ def split(n: int, parts: int) -> list[slice]:
 def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Results of ``tasks``, run at once on up to :func:`count` threads, in order.
 
-    One task, or a count of 1, runs in the caller. Tasks must not call
-    :func:`run` themselves (the pool could wait on itself).
+    One task, or a count of 1, runs in the caller, and so do the tasks of a
+    task already running in the pool (its thread waiting on the pool could
+    leave no thread to run them).
 
     >>> run([lambda: 1, lambda: 2])
     [1, 2]
     """
-    if len(tasks) == 1 or _count == 1:
+    if len(tasks) == 1 or _count == 1 or getattr(_local, "in_pool", False):
         return [task() for task in tasks]
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize")
+        _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize",
+                                   initializer=_mark_pool_thread)
     futures = [_pool.submit(task) for task in tasks]
     return [future.result() for future in futures]
+
+
+def _mark_pool_thread() -> None:
+    _local.in_pool = True
 
 
 def _forget_pool() -> None:

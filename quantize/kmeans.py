@@ -17,11 +17,13 @@ built for large ``n``; inertia is accumulated in float64.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Any, Literal
 
 import numpy as np
 
+from . import _threads
 from ._kernels import chunk_rows, labels_sq_dist, nearest
 from ._validation import (
     Seed,
@@ -340,9 +342,10 @@ class MiniBatchKMeans:
         rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
         if len(rngs) > 1 and runs_fit_together(data.shape[0], p):
             best = fit_together(data, w, p, rngs)
-        else:
-            best = min((fit_once(data, w, p, run_rng) for run_rng in rngs),
-                       key=lambda run: run.inertia)
+        else:  # the runs share nothing, so they may run side by side
+            runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
+                                 for run_rng in rngs])
+            best = min(runs, key=lambda run: run.inertia)
         self.cluster_centers_ = best.centers
         self.labels_ = best.labels
         self.inertia_ = best.inertia

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from quantize import MiniBatchKMeans, kmeans_plusplus
+from quantize import MiniBatchKMeans, _threads, kmeans_plusplus
+from quantize.kmeans_run import runs_fit_together
 
 # --------------------------------------------------------------------------
 # Helpers
@@ -413,6 +414,16 @@ def test_n_init_keeps_the_run_with_lowest_inertia(rng):
     np.testing.assert_array_equal(best.cluster_centers_,
                                   singles[int(np.argmin(inertias))].cluster_centers_)
     assert len(set(inertias)) > 1  # the restarts really differ
+
+
+def test_restarts_side_by_side_give_the_runs_one_after_the_other(rng, monkeypatch):
+    X = overlapping(rng, n=60_000, k=5).astype(np.float32)
+    km = MiniBatchKMeans(5, n_init=3, seed=4)
+    assert not runs_fit_together(X.shape[0], km._validated_params(X.shape[1]))
+    monkeypatch.setattr(_threads, "_count", 1)
+    alone = km.fit(X).cluster_centers_.copy()
+    monkeypatch.setattr(_threads, "_count", 2)
+    np.testing.assert_array_equal(km.fit(X).cluster_centers_, alone)
 
 
 def test_inertia_within_one_percent_of_sklearn_kmeans(rng):

@@ -64,3 +64,19 @@ def test_a_forked_child_starts_its_own_pool(monkeypatch):
     _run_two_at_once()  # the parent's pool now has two busy-then-idle threads
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.map_async(_squares_in_threads, [0]).get(timeout=30) == [[9, 16]]
+
+
+def test_a_task_in_the_pool_runs_its_own_tasks_in_its_thread(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+
+    def outer() -> tuple[int, list[int]]:
+        return threading.get_ident(), _threads.run([threading.get_ident, threading.get_ident])
+
+    got: list = []
+    caller = threading.Thread(target=lambda: got.extend(_threads.run([outer, outer])),
+                              daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    assert not caller.is_alive(), "the pool's threads waited on the pool itself"
+    for here, inner in got:
+        assert inner == [here, here]
