@@ -21,7 +21,7 @@ collect it. Three parts:
    ``quantize reduce -k 16 --ext .q.png --force FILES``.
 3. **PNG encoder alone** (``--encoder``): the photos reduced in memory by
    ``quantize.reduce_colors`` (k = 16, 64, dithered or not), the same indices
-   written by Pillow (zlib level 4, as ``quantize reduce`` writes today) and
+   written by Pillow (zlib level 4) and
    by ``quantize.encode.encode_indexed_png`` (default and ``optimize=True``);
    bytes against pngquant's file at the same k (``--nofs`` or default), and
    encode seconds.
