@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from .._validation import check_int
-from ..encode import encode_indexed_png
+from ..encode import DEFAULT_LEVEL, encode_indexed_png
 from ..errors import ResultTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image
 from ..palette_files import check_palette_path, read_palette, write_palette
@@ -38,11 +38,11 @@ PALETTE_EXTENSIONS = (".png", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 _LOSSY_QUALITY = 95
-# Indexed PNGs up to this many pixels are deflated at zlib level 9 (the smallest
-# files), larger ones at level 6 unless optimize is set: on the 12 MP benchmark
-# photo at k=16, level 9 took 2.4 s of CPU for 892 kB and level 6 0.44 s for
-# 976 kB (both deflated on two threads), while on 0.25 MP photos level 9 costs
-# about 0.05 s.
+# Indexed PNGs up to this many pixels are deflated at the encoder's default zlib
+# level (8), larger ones at level 6 unless optimize is set: on the 12 MP
+# benchmark photo at k=16, level 9 took 2.4 s of CPU for 892 kB and level 6
+# 0.44 s for 976 kB (both deflated on two threads), while on 0.25 MP photos
+# level 8 costs about 0.03 s.
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 #: GIF has binary transparency: palette entries with alpha below this are written
@@ -197,7 +197,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
         return encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
-                                  reorder=optimize, level=9 if small else _LARGE_PNG_LEVEL)
+                                  reorder=optimize,
+                                  level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL)
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
