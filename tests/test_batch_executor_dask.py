@@ -63,6 +63,7 @@ def test_dask_workers_run_with_one_thread(tmp_path, dask_scheduler):
     [result] = batch.run_batch(plan, scheduler=dask_scheduler)
     assert result.status == "ok", result.reason
     assert result.record["blas_threads"] == [1]
+    assert result.record["threads"] == 1
 
 
 def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):

@@ -3,7 +3,9 @@
 :func:`run_dask` submits every :class:`~quantize.batch.calls.Call` with
 ``client.map`` and settles results (small records, never pixels) as they
 complete. Workers must see the same paths as this process (shared storage).
-dask is an optional dependency, imported only here, inside the functions.
+A call runs on its worker's thread alone (the package's own threads are off),
+since a cluster runs one single-thread worker per core. dask is an optional
+dependency, imported only here, inside the functions.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, one_line, run_isolated
 
@@ -44,7 +47,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
-        futures = client.map(run_isolated, list(calls), pure=False, retries=retries)
+        futures = client.map(_run_on_one_thread, list(calls), pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):
             i = index[future.key]
@@ -53,6 +56,12 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
             else:
                 settle(i, future.result())
             future.release()
+
+
+def _run_on_one_thread(call: Call) -> Outcome:
+    """:func:`run_isolated` in a worker, with the package's own threads off."""
+    _threads.set_count(1)
+    return run_isolated(call)
 
 
 def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
