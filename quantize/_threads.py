@@ -3,8 +3,9 @@
 NumPy's array loops and products and zlib release the GIL, so the largest
 loops (nearest-centre searches over many rows, deflating a large image) can use
 a second core: :func:`run` runs a few tasks at once in one shared pool of
-:func:`count` threads. Batch worker processes, which already take a core each,
-call :func:`set_count` with 1, and then every task runs in the caller.
+:func:`count` threads. Batch worker processes (local or Dask), which already
+take a core each, call :func:`set_count` with 1, and then every task runs in
+the caller.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["count", "run", "set_count", "split"]
 
 T = TypeVar("T")
 
-#: Two threads at most: the big loops are memory-bound beyond that.
+#: Two threads at most: the work is split in halves (only measured on two cores).
 _count = min(2, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
 #: ``in_pool`` is true in the pool's threads.

@@ -234,7 +234,7 @@ def _norm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _hue(b: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Hue angle in [0, 2 pi)."""
+    """Hue angle in [0, 2 pi] (2 pi only by float32 rounding, as with a remainder)."""
     h = np.arctan2(b, a)
     h[h < 0] += _TWO_PI
     return h

@@ -177,7 +177,7 @@ def _one_thread_per_worker() -> Iterator[None]:
 def _init_worker(parent: int) -> None:
     """Keep a worker's NumPy work on one thread, and exit with the parent.
 
-    The kernels' own row threads are turned off; thread pools already loaded
+    The package's own threads are turned off; thread pools already loaded
     are capped when threadpoolctl is available (a forked worker inherits them).
     Pool workers would otherwise outlive a batch process killed with SIGKILL,
     blocked forever on their task queue.
