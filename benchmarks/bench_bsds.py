@@ -34,7 +34,8 @@ within the tolerance, a large cost outside), and prints what nearest-first
 greedy pairing would find (about 5 % fewer pairs).
 
 Every method runs in the same worker on the same image, so the seconds per
-image compare like with like; ``--processes`` workers share the images.
+image compare like with like; ``--processes`` workers share the images, each
+on one core (quantize's own threads off, as in its batch workers).
 """
 
 from __future__ import annotations
@@ -305,6 +306,13 @@ def check_matching(data: Path, split: str, ids: list[str]) -> None:
                   f"{greedy} ({greedy / max(assigned, 1):.3f} of them)")
 
 
+def _one_core() -> None:
+    """Worker set-up: quantize's own threads off, so each worker process uses one core."""
+    from quantize import _threads
+
+    _threads.set_count(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -324,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     levels = np.arange(1, args.thresholds + 1) / (args.thresholds + 1)
     jobs = [(args.data, args.split, ident, args.methods, levels) for ident in ids]
     start = time.perf_counter()
-    with mp.get_context("spawn").Pool(args.processes) as pool:
+    with mp.get_context("spawn").Pool(args.processes, initializer=_one_core) as pool:
         per_image = pool.map(evaluate_image, jobs, chunksize=1)
     print(f"BSDS500 {args.split}, {len(ids)} images, tolerance {TOLERANCE} x diagonal, "
           f"{args.processes} processes, {time.perf_counter() - start:.0f} s in all:")
