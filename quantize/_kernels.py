@@ -127,7 +127,7 @@ def sq_dist_to_labels(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) ->
     X = _as_f32(X)
     c32 = _as_f32(centers)
     dist = np.empty(X.shape[0], dtype=np.float32)
-    rows = chunk_rows(*c32.shape)
+    rows = chunk_rows(1, c32.shape[1])  # a chunk holds (rows, d) differences, not (rows, k)
     for start in range(0, X.shape[0], rows):
         stop = start + rows
         diff = X[start:stop] - c32[labels[start:stop]]
