@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._kernels import nearest, pack_rgb, srgb_to_lab, unpack_rgb
+from .._kernels import nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
@@ -233,8 +233,8 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
 def _squared_distances(lab: np.ndarray, palette_lab: np.ndarray, entries: np.ndarray
                        ) -> np.ndarray:
     """Squared Lab distance ``(H, W)`` from each pixel's colour to its entry."""
-    diff = lab - palette_lab[entries]
-    return np.einsum("...i,...i->...", diff, diff)
+    flat = sq_dist_to_labels(lab.reshape(-1, lab.shape[-1]), palette_lab, entries.ravel())
+    return flat.reshape(entries.shape)
 
 
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
