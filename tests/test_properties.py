@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -79,13 +79,34 @@ def test_uint8_and_float_inputs_agree(image):
 @given(X=arrays(np.float64, st.tuples(st.integers(4, 40), st.integers(1, 4)),
                 elements=st.floats(-1e3, 1e3, allow_nan=False, width=32)),
        k=st.integers(1, 4))
+@example(X=np.array([[0.0, 1.0], [2.977231e-29, 1.0], [1.0, 0.0], [1.0, 1.0]]), k=4)
 def test_kmeans_any_finite_data_with_enough_distinct_points(X, k):
     n_distinct = len(np.unique(X.astype(np.float32), axis=0))
     assume(n_distinct >= k)
     before = X.copy()
-    km = MiniBatchKMeans(k, seed=0).fit(X)
+    try:
+        km = MiniBatchKMeans(k, seed=0).fit(X)
+    except ValueError as exc:
+        # The documented refusal, only for points that float32 distances cannot
+        # tell apart (such as 0 and 3e-29, whose squared difference underflows).
+        assert "too close together" in str(exc)
+        assert _closest_pair_sq(X) <= 1e-4 * _largest_norm_sq(X)
+        np.testing.assert_array_equal(X, before)
+        return
     assert km.cluster_centers_.shape == (k, X.shape[1])
     assert np.isfinite(km.cluster_centers_).all()
     assert km.labels_.min() >= 0 and km.labels_.max() < k
     assert km.inertia_ >= 0
     np.testing.assert_array_equal(X, before)
+
+
+def _closest_pair_sq(X: np.ndarray) -> float:
+    """Smallest squared distance between two distinct float32 rows, in float64."""
+    rows = np.unique(X.astype(np.float32), axis=0).astype(np.float64)
+    sq = ((rows[:, None, :] - rows[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(sq, np.inf)
+    return float(sq.min())
+
+
+def _largest_norm_sq(X: np.ndarray) -> float:
+    return float((X.astype(np.float32).astype(np.float64) ** 2).sum(axis=1).max())
