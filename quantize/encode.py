@@ -198,11 +198,11 @@ def _pack_rows(indices: np.ndarray, depth: int) -> np.ndarray:
         return np.ascontiguousarray(indices)
     per_byte = 8 // depth
     h, w = indices.shape
-    padded = np.zeros((h, -(-w // per_byte) * per_byte), dtype=np.uint8)
-    padded[:, :w] = indices
-    groups = padded.reshape(h, -1, per_byte)
-    shifts = np.arange(8 - depth, -1, -depth, dtype=np.uint8)
-    return np.bitwise_or.reduce(groups << shifts, axis=2).astype(np.uint8)
+    packed = np.zeros((h, -(-w // per_byte)), dtype=np.uint8)
+    for j in range(per_byte):  # pixel j of each byte, from the high bits down
+        pixels = indices[:, j::per_byte]
+        packed[:, :pixels.shape[1]] |= pixels << np.uint8(8 - depth * (j + 1))
+    return packed
 
 
 def _predictions(rows: np.ndarray) -> dict[str, np.ndarray]:
