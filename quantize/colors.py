@@ -19,12 +19,14 @@ on a weighted histogram of its distinct colours instead of on every pixel:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from . import _threads
 from ._kernels import group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
 from ._kernels import unpack_rgb as unpack_codes
 
@@ -79,10 +81,51 @@ def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray
     return unpack_codes(distinct), counts
 
 
+#: Codes from which :func:`code_histogram` sorts its halves on two threads
+#: (:mod:`quantize._threads`). On a 12 MP photo (1.2 million colours) that took
+#: 0.13 s against 0.18-0.24 s for one sort of all the codes.
+_PARALLEL_MIN_CODES = 1 << 21
+
+
 def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct 24-bit codes (sorted) and the int64 count of each, from an array of codes."""
-    distinct, counts = np.unique(np.ravel(codes), return_counts=True)
-    return distinct, counts.astype(np.int64)
+    """Distinct 24-bit codes (sorted) and the int64 count of each, from an array of codes.
+
+    Large arrays are counted in parts on threads, then the parts' counts merged.
+
+    >>> distinct, counts = code_histogram(np.array([7, 3, 7, 7], dtype=np.uint32))
+    >>> distinct.tolist(), counts.tolist()
+    ([3, 7], [1, 3])
+    """
+    flat = np.ravel(codes)
+    parts = _threads.count() if flat.size >= _PARALLEL_MIN_CODES else 1
+    if parts == 1:
+        return _sorted_runs(np.sort(flat))
+    counted = _threads.run([functools.partial(_part_histogram, flat, part)
+                            for part in _threads.split(flat.size, parts)])
+    distinct = np.concatenate([d for d, _ in counted])
+    counts = np.concatenate([c for _, c in counted])
+    order = np.argsort(distinct, kind="stable")  # merges the sorted parts
+    return _sorted_runs(distinct[order], counts[order])
+
+
+def _part_histogram(flat: np.ndarray, part: slice) -> tuple[np.ndarray, np.ndarray]:
+    return _sorted_runs(np.sort(flat[part]))
+
+
+def _sorted_runs(values: np.ndarray, weights: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of sorted ``values`` and the int64 count (or weight total) of each."""
+    if values.size == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    first = np.empty(values.size, dtype=bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    if weights is None:
+        counts = np.diff(np.append(starts, values.size))
+    else:
+        counts = np.add.reduceat(weights, starts)
+    return values[starts], counts.astype(np.int64, copy=False)
 
 
 def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

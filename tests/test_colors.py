@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from skimage import color as skcolor
 
+from quantize import _threads
 from quantize.colors import (
+    _PARALLEL_MIN_CODES,
     LAB_ALPHA_SCALE,
     ciede2000,
+    code_histogram,
     color_histogram,
     features_of,
     lab_of,
@@ -67,6 +70,24 @@ def test_premultiply_and_lab_of_show_colours_over_black():
     shown = np.array([[200, 100, 50], [40, 20, 10], [0, 0, 0]], np.uint8)
     assert np.array_equal(lab_of(rgba), srgb_to_lab(shown))
     assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_code_histogram_in_parts_equals_one_count(monkeypatch, rng, threads):
+    # Enough codes for the parts to be counted on threads; few distinct values,
+    # so most of them appear in every part and their counts must be added.
+    codes = rng.integers(0, 5000, _PARALLEL_MIN_CODES + 7).astype(np.uint32)
+    codes[-3:] = [0xFFFFFF, 0xFFFFFF, 6000]  # a value only the last part holds
+    monkeypatch.setattr(_threads, "_count", threads)
+    distinct, counts = code_histogram(codes.reshape(-1, 1))
+    expected, expected_counts = np.unique(codes, return_counts=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(counts, expected_counts)
+    assert counts.dtype == np.int64 and counts[-1] == 2
+
+
+def test_code_histogram_of_nothing_is_empty():
+    distinct, counts = code_histogram(np.zeros(0, dtype=np.uint32))
+    assert distinct.size == 0 and counts.size == 0 and counts.dtype == np.int64
 
 
 def test_histogram_counts_colours_and_skips_transparent_pixels():
