@@ -86,3 +86,20 @@ def test_import_quantize_loads_no_scipy_or_skimage():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_command_line_maps_numpy_arrays_on_ordinary_pages(monkeypatch):
+    from quantize import cli
+    multiarray = pytest.importorskip("numpy._core.multiarray")
+    if not hasattr(multiarray, "_set_madvise_hugepage"):
+        pytest.skip("this NumPy cannot turn its huge-page advice on or off")
+    before = multiarray._set_madvise_hugepage(True)
+    try:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+        cli._small_pages()
+        assert multiarray._set_madvise_hugepage(True) is False  # it was turned off
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice is kept
+        cli._small_pages()
+        assert multiarray._set_madvise_hugepage(True) is True
+    finally:
+        multiarray._set_madvise_hugepage(before)

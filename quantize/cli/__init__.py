@@ -9,6 +9,8 @@ Library errors become one line on stderr and the exit code documented in
 from __future__ import annotations
 
 import contextlib
+import importlib
+import os
 import sys
 from collections.abc import Iterator
 from typing import Annotated, Any, NoReturn
@@ -165,7 +167,28 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
 
 def main() -> None:
     """Console-script entry point."""
+    _small_pages()
     app()
+
+
+def _small_pages() -> None:
+    """Stop NumPy asking Linux for transparent huge pages in this process.
+
+    On Linux with transparent huge pages set to ``madvise``, NumPy advises them
+    for every array of 4 MB or more. A process that lives for one command pays
+    to find each fresh 2 MB page (the kernel may compact memory first) and
+    rarely uses it again: on a 12 MP photo, ``quantize reduce`` took a median
+    of 2.69 s with ordinary pages against 2.90 s with huge pages, with half the
+    system time (6 runs each, alternated). Small images do not reach 4 MB
+    arrays and are unaffected. A ``NUMPY_MADVISE_HUGEPAGE`` set by the user is
+    left to decide.
+    """
+    if "NUMPY_MADVISE_HUGEPAGE" in os.environ:
+        return
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):  # NumPy 2, then 1
+        with contextlib.suppress(ImportError, AttributeError):
+            importlib.import_module(module)._set_madvise_hugepage(False)
+            return
 
 
 # Sub-commands register themselves on `app` when imported.
