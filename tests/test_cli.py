@@ -23,6 +23,19 @@ def test_version_prints_the_package_version():
     assert result.stdout == f"quantize {quantize.__version__}\n"
 
 
+def test_python_dash_m_runs_the_command_line_under_its_own_name():
+    version = subprocess.run([sys.executable, "-m", "quantize", "--version"],
+                             capture_output=True, text=True, check=True)
+    assert version.stdout == f"quantize {quantize.__version__}\n"
+    wrong = subprocess.run([sys.executable, "-m", "quantize", "paint"],
+                           capture_output=True, text=True)
+    assert wrong.returncode == 2
+    assert wrong.stderr.startswith("quantize: error: No such command 'paint'")
+    usage = subprocess.run([sys.executable, "-m", "quantize", "reduce", "--help"],
+                           capture_output=True, text=True, check=True)
+    assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
+
+
 def test_no_arguments_show_help_and_exit_2():
     result = runner.invoke(app, [])
     assert result.exit_code == 2

@@ -165,10 +165,10 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
     return value
 
 
-def main() -> None:
-    """Console-script entry point."""
+def main(prog_name: str | None = None) -> None:
+    """Console-script entry point (and ``python -m quantize``, which names itself ``quantize``)."""
     _small_pages()
-    app()
+    app(prog_name=prog_name)
 
 
 def _small_pages() -> None:
