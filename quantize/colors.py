@@ -97,19 +97,26 @@ def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([3, 7], [1, 3])
     """
     flat = np.ravel(codes)
-    parts = _threads.count() if flat.size >= _PARALLEL_MIN_CODES else 1
-    if parts == 1:
+    if flat.size < _PARALLEL_MIN_CODES or _threads.count() == 1:
         return _sorted_runs(np.sort(flat))
-    counted = _threads.run([functools.partial(_part_histogram, flat, part)
-                            for part in _threads.split(flat.size, parts)])
+    # The threads sort their parts of one buffer allocated here: buffers this
+    # large allocated by pool threads come from the threads' own malloc arenas,
+    # which raised the peak memory of a 12 MP reduce by 70 MB.
+    work = np.empty_like(flat)
+    counted = _threads.run([functools.partial(_part_histogram, flat, work, part)
+                            for part in _threads.split(flat.size, _threads.count())])
     distinct = np.concatenate([d for d, _ in counted])
     counts = np.concatenate([c for _, c in counted])
     order = np.argsort(distinct, kind="stable")  # merges the sorted parts
     return _sorted_runs(distinct[order], counts[order])
 
 
-def _part_histogram(flat: np.ndarray, part: slice) -> tuple[np.ndarray, np.ndarray]:
-    return _sorted_runs(np.sort(flat[part]))
+def _part_histogram(flat: np.ndarray, work: np.ndarray, part: slice
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    values = work[part]
+    values[...] = flat[part]
+    values.sort()
+    return _sorted_runs(values)
 
 
 def _sorted_runs(values: np.ndarray, weights: np.ndarray | None = None
