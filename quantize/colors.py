@@ -113,6 +113,7 @@ def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _part_histogram(flat: np.ndarray, work: np.ndarray, part: slice
                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Histogram of ``flat[part]``, sorted in ``work[part]`` (one thread's share)."""
     values = work[part]
     values[...] = flat[part]
     values.sort()
