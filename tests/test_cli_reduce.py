@@ -68,12 +68,14 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
 
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
-    (["-k", "1"], 2, "n_colors=1 should be >= 2"),
-    (["-k", "300"], 2, "n_colors=300 is more than a palette image holds"),
-    (["--space", "hsv"], 2, "space='hsv' is not valid"),
+    (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
+    (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
+    (["--space", "hsv"], 2, "--space='hsv' is not valid"),
     (["-o", "out.bmp"], 2, "unsupported extension '.bmp'"),
-    (["-k", "2", "--quality", "0.01"], 99, "quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
+    (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in fixes the colours"),
+    (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
+    (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),
 ])
 def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, args, code,
@@ -124,7 +126,7 @@ def test_few_colours_warn_on_stderr(tmp_path):
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)
     result = run(src, "-k", 8, "-o", tmp_path / "o.png")
     assert result.exit_code == 0
-    assert (f"quantize: warning: {src}: n_colors=8 but the image has only 2 distinct "
+    assert (f"quantize: warning: {src}: -k/--colors=8 but the image has only 2 distinct "
             "colours") in result.stderr
     assert "lossless" in result.stdout
 
@@ -372,9 +374,9 @@ def test_palette_per_frame_gives_each_frame_its_own_colours(two_frame_gif, tmp_p
 
 
 @pytest.mark.parametrize("args, match", [
-    (["--palette", "local"], "palette='local' is not valid; expected one of 'global', "
+    (["--palette", "local"], "--palette='local' is not valid; expected one of 'global', "
                              "'per-frame'"),
-    (["--palette", "per-frame", "-o", "{tmp}/out.png"], r"palette='per-frame' needs a \.gif"),
+    (["--palette", "per-frame", "-o", "{tmp}/out.png"], r"--palette='per-frame' needs a \.gif"),
 ])
 def test_palette_errors_are_one_line_usage_errors(two_frame_gif, tmp_path, args, match):
     args = [a.format(tmp=tmp_path) for a in args]

@@ -49,10 +49,11 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-w", "texture"], "expected NAME=NUMBER"),
     (["-w", "texture=-1"], "weight texture=-1.0 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
-    (["-k", "0"], "n_clusters=0 should be >= 1"),
-    (["--regions", "0"], "regions=0 should be >= 1"),
+    (["-k", "0"], "-k/--clusters=0 should be >= 1"),
+    (["--regions", "0"], "--regions=0 should be >= 1"),
+    (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
     (["--regions", "3", "-k", "3"], "both given"),
-    (["--space", "hsv"], "space='hsv' is not valid"),
+    (["--space", "hsv"], "--space='hsv' is not valid"),
 ])
 def test_cli_usage_errors(photo_path, tmp_path, args, match):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"), *args])

@@ -144,8 +144,8 @@ def test_reduce_animated_gif_starts_with_the_first_frame(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "code", "fragment"), [
-    (["-k", "0"], 2, "n_colors=0 should be >= 2"),
-    (["-k", "1"], 2, "n_colors=1 should be >= 2"),
+    (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
+    (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "257"], 2, "257"),
     (["-k", "2.5"], 2, "'--colors': '2.5' is not a valid int"),
     (["--quality", "0", "-k", "4"], 99, "quality"),
@@ -237,7 +237,7 @@ def test_segment_handles_every_readable_kind(corpus, fingerprints, tmp_path, nam
     (["-w", "foo=1"], "'foo' is not valid; expected one of 'color', 'intensity', 'xy', 'texture'"),
     (["-w", "color=nan"], "color=nan should be a finite number"),
     (["-w", "color"], "expected NAME=NUMBER"),
-    (["-k", "0"], "n_clusters=0 should be >= 1"),
+    (["-k", "0"], "-k/--clusters=0 should be >= 1"),
 ])
 def test_segment_bad_parameters(corpus, tmp_path, args, fragment):
     outdir = tmp_path / "seg"

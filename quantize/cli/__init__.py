@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -111,20 +112,30 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     raise typer.Exit(code)
 
 
+def as_flags(message: str, flags: Mapping[str, str]) -> str:
+    """``message`` with the library's parameter names written as the command's flags.
+
+    >>> as_flags("c.png: n_colors=300 is more than ...", {"n_colors": "-k/--colors"})
+    'c.png: -k/--colors=300 is more than ...'
+    """
+    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: flags.get(m[1], m[1]) + "=", message)
+
+
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
+def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
     """Turn library exceptions into one-line errors and exit codes.
 
     ``QuantizeError`` subclasses carry their own code; other ``ValueError`` and
     ``TypeError`` are bad parameters (exit 2); other ``OSError`` are file
-    problems (exit 1).
+    problems (exit 1). ``flags`` maps the library's parameter names in the
+    messages to the command's flags (:func:`as_flags`).
     """
     try:
         yield
     except QuantizeError as exc:
-        fail(str(exc), exc.exit_code)
+        fail(as_flags(str(exc), flags or {}), exc.exit_code)
     except (ValueError, TypeError) as exc:
-        fail(str(exc), USAGE_ERROR)
+        fail(as_flags(str(exc), flags or {}), USAGE_ERROR)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)

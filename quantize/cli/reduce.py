@@ -35,12 +35,18 @@ from . import (
     MaxPixelsOption,
     SeedOption,
     app,
+    as_flags,
     dither_strength,
     fail,
     user_errors,
 )
 
 STDIO = "-"
+
+#: The flags of the library's parameter names, for error and warning lines.
+FLAGS = {"n_colors": "-k/--colors", "quality": "--quality", "space": "--space",
+         "dither": "--dither", "palette_in": "--palette-in", "palette_out": "--palette-out",
+         "palette": "--palette", "seed": "--seed", "max_pixels": "--max-pixels"}
 
 _EPILOG = """\b
 Examples:
@@ -128,7 +134,7 @@ def reduce_command(
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
-    with user_errors():
+    with user_errors(FLAGS):
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, as_json)
@@ -272,9 +278,10 @@ def _write_stdout(data: bytes) -> None:
 def _show(f: _File, result: Any, quality: float | None, as_json: bool) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error."""
     for message in result.record.get("warnings", ()):
-        typer.echo(f"quantize: warning: {f.input}: {message}", err=True)
+        typer.echo(f"quantize: warning: {f.input}: {as_flags(message, FLAGS)}", err=True)
     if result.status != "ok":
-        typer.echo(f"quantize: error: {_printable(f.input)}: {result.reason}", err=True)
+        reason = as_flags(result.reason, FLAGS)
+        typer.echo(f"quantize: error: {_printable(f.input)}: {reason}", err=True)
         return
     record = {k: v for k, v in result.record.items() if k != "warnings"}
     if f.input == STDIO:
