@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from quantize import segment
@@ -26,6 +27,14 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
     assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
     np.testing.assert_array_equal(read(out / "labels.png"),
                                   segment(read(photo_path), 4, seed=1).labels)
+
+
+def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
+    src = tmp_path / "flat.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "1", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert ": 1 region from 1 cluster (" in result.stdout
 
 
 def test_cli_default_outdir_and_summary_line(photo_path):

@@ -123,10 +123,16 @@ def segment_command(
     if as_json:
         typer.echo(json.dumps(record))
     else:
-        source = (f"from {record['n_clusters']} clusters" if record["n_clusters"]
+        source = (f"from {_count(record['n_clusters'], 'cluster')}" if record["n_clusters"]
                   else "from the region hierarchy")
-        typer.echo(f"{record['input']} -> {record['outdir']}: {record['n_regions']} regions "
-                   f"{source} ({record['seconds']:.1f} s)")
+        typer.echo(f"{record['input']} -> {record['outdir']}: "
+                   f"{_count(record['n_regions'], 'region')} {source} "
+                   f"({record['seconds']:.1f} s)")
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 region``, ``2 regions``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def parse_weights(pairs: list[str]) -> dict[str, float]:
