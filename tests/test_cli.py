@@ -36,6 +36,18 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
 
 
+def test_the_command_line_spares_python_its_exit_collections():
+    """main() freezes the objects left at the end, keeping the command's exit code."""
+    probe = ("import gc, sys\n"
+             "sys.argv = ['quantize', 'paint']\n"
+             "from quantize.cli import main\n"
+             "try:\n    main()\nexcept SystemExit as exc:\n"
+             "    print(exc.code, gc.get_freeze_count() > 0)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["2", "True"]
+
+
 def test_no_arguments_show_help_and_exit_2():
     result = runner.invoke(app, [])
     assert result.exit_code == 2

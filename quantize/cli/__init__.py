@@ -9,6 +9,7 @@ Library errors become one line on stderr and the exit code documented in
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import re
@@ -177,9 +178,19 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
 
 
 def main(prog_name: str | None = None) -> None:
-    """Console-script entry point (and ``python -m quantize``, which names itself ``quantize``)."""
+    """Console-script entry point (and ``python -m quantize``, which names itself ``quantize``).
+
+    It is meant to end the process: it exits with the command's code, and
+    leaves the objects alive at that point out of later garbage collections.
+    """
     _small_pages()
-    app(prog_name=prog_name)
+    try:
+        app(prog_name=prog_name)
+    finally:
+        # Whatever the outcome, the work is done. Frozen objects are left out of
+        # the collections Python runs as it shuts down, which otherwise walk
+        # every object the imports made: 40 ms of a 0.4 s reduce here.
+        gc.freeze()
 
 
 def _small_pages() -> None:
