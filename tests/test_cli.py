@@ -105,6 +105,22 @@ def test_reducing_a_file_from_the_command_line_loads_no_heavy_module(tmp_path):
     assert Image.open(out).mode == "P"
 
 
+def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
+    """numpy.ma takes 12-16 ms to import; np.unique(..., axis=0) would load it."""
+    import numpy as np
+    from PIL import Image
+
+    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(src)
+    code = _cli("reduce", str(src), "-k", "16", "-o", str(out))
+    probe = f"import sys\n{code}\nprint('numpy.ma' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert out.exists()
+
+
 def test_import_quantize_loads_no_scipy_or_skimage():
     code = ("import sys, quantize; print(sorted({m.split('.')[0] for m in sys.modules} "
             "& {'scipy', 'skimage'}))")

@@ -27,3 +27,13 @@ def test_fit_palette_validates_its_histogram():
         fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
     with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
         assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("rows", [1, 2, 17, 300])
+def test_distinct_rows_equal_numpys_unique_rows(channels, rows):
+    from quantize.reduce.fit import distinct_rows
+
+    rng = np.random.default_rng(rows * channels)
+    palette = (rng.integers(0, 4, (rows, channels)) * 85).astype(np.uint8)  # many repeats
+    np.testing.assert_array_equal(distinct_rows(palette), np.unique(palette, axis=0))

@@ -204,7 +204,7 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         palette = colors[_medoids(features, labels, centers)]
     else:
         palette = to_colors(centers, space, colors.shape[1])
-    palette = np.unique(palette, axis=0)  # rounding may merge two centres
+    palette = distinct_rows(palette)  # rounding may merge two centres
     return palette, nearest(features, features_of(palette, space))
 
 
@@ -262,6 +262,23 @@ def to_srgb(centers: np.ndarray, space: str) -> np.ndarray:
     if space == "lab":
         return lab_to_srgb(centers)
     return np.clip(np.rint(centers), 0, 255).astype(np.uint8)
+
+
+def distinct_rows(palette: np.ndarray) -> np.ndarray:
+    """The distinct rows of a uint8 palette, in the order ``np.unique(palette, axis=0)`` gives.
+
+    Each row is packed into one integer, whose order is the rows' lexicographic
+    order. ``np.unique`` with ``axis`` would import ``numpy.ma`` on its first
+    call, 12-16 ms of every command's time.
+
+    >>> distinct_rows(np.array([[9, 0, 1], [0, 5, 5], [9, 0, 1]], np.uint8)).tolist()
+    [[0, 5, 5], [9, 0, 1]]
+    """
+    codes = np.zeros(palette.shape[0], dtype=np.uint64)
+    for column in palette.T:
+        codes = (codes << np.uint64(8)) | column
+    _, first = np.unique(codes, return_index=True)
+    return palette[first]
 
 
 def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:
