@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._kernels import group_sums, lab_to_srgb, lloyd, nearest
+from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
 from .._validation import Seed, check_choice, check_int, check_seed
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..kmeans import MiniBatchKMeans
@@ -267,16 +267,16 @@ def to_srgb(centers: np.ndarray, space: str) -> np.ndarray:
 def distinct_rows(palette: np.ndarray) -> np.ndarray:
     """The distinct rows of a uint8 palette, in the order ``np.unique(palette, axis=0)`` gives.
 
-    Each row is packed into one integer, whose order is the rows' lexicographic
-    order. ``np.unique`` with ``axis`` would import ``numpy.ma`` on its first
-    call, 12-16 ms of every command's time.
+    Each row is packed into one integer (its 24-bit colour code, then alpha),
+    whose order is the rows' lexicographic order. ``np.unique`` with ``axis``
+    would import ``numpy.ma`` on its first call, 12-16 ms of every command's time.
 
     >>> distinct_rows(np.array([[9, 0, 1], [0, 5, 5], [9, 0, 1]], np.uint8)).tolist()
     [[0, 5, 5], [9, 0, 1]]
     """
-    codes = np.zeros(palette.shape[0], dtype=np.uint64)
-    for column in palette.T:
-        codes = (codes << np.uint64(8)) | column
+    codes = pack_rgb(palette[:, :3]).astype(np.uint64)
+    if palette.shape[1] == 4:
+        codes = codes << np.uint64(8) | palette[:, 3]
     _, first = np.unique(codes, return_index=True)
     return palette[first]
 
