@@ -143,6 +143,17 @@ def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     assert _palette(out / "sub" / "rocket.png") == palettes[0]
 
 
+def test_cli_per_file_warnings_name_the_flags(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src / "two.png")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "8")
+    assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr
+    assert "-k/--colors=8 but the image has only 2 distinct colours" in result.stderr
+    assert "n_colors" not in result.stderr
+
+
 def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "3", "-w", "xy=0.5",
