@@ -14,7 +14,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -113,30 +113,38 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     raise typer.Exit(code)
 
 
-def as_flags(message: str, flags: Mapping[str, str]) -> str:
+#: The command-line flags of the library's parameter names, for error and warning lines.
+FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
+         "quality": "--quality", "space": "--space", "dither": "--dither",
+         "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
+         "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
+         "max_pixels": "--max-pixels"}
+
+
+def as_flags(message: str) -> str:
     """``message`` with the library's parameter names written as the command's flags.
 
-    >>> as_flags("c.png: n_colors=300 is more than ...", {"n_colors": "-k/--colors"})
+    >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
     """
-    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: flags.get(m[1], m[1]) + "=", message)
+    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: FLAGS.get(m[1], m[1]) + "=", message)
 
 
 @contextlib.contextmanager
-def user_errors(flags: Mapping[str, str] | None = None) -> Iterator[None]:
+def user_errors() -> Iterator[None]:
     """Turn library exceptions into one-line errors and exit codes.
 
     ``QuantizeError`` subclasses carry their own code; other ``ValueError`` and
     ``TypeError`` are bad parameters (exit 2); other ``OSError`` are file
-    problems (exit 1). ``flags`` maps the library's parameter names in the
-    messages to the command's flags (:func:`as_flags`).
+    problems (exit 1). Parameter names in the messages are written as the
+    command's flags (:func:`as_flags`).
     """
     try:
         yield
     except QuantizeError as exc:
-        fail(as_flags(str(exc), flags or {}), exc.exit_code)
+        fail(as_flags(str(exc)), exc.exit_code)
     except (ValueError, TypeError) as exc:
-        fail(as_flags(str(exc), flags or {}), USAGE_ERROR)
+        fail(as_flags(str(exc)), USAGE_ERROR)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)

@@ -41,12 +41,6 @@ _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--sh
                 "--optimize")
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
-#: The flags of the library's parameter names, for the per-file error and warning lines.
-FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--colors", "quality": "--quality",
-         "space": "--space", "dither": "--dither", "palette_in": "--palette-in",
-         "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
-         "max_pixels": "--max-pixels"}
-
 
 @app.command("batch", cls=DitherLevelCommand)
 def batch(
@@ -315,11 +309,11 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         def show(result: lib.FileResult) -> None:
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {result.input}: "
-                                  f"{as_flags(result.reason, FLAGS)}",
+                                  f"{as_flags(result.reason)}",
                                   markup=True, highlight=False)
             for message in result.record.get("warnings", ()):
                 bar.console.print(f"[yellow]warning[/] {result.input}: "
-                                  f"{as_flags(message, FLAGS)}",
+                                  f"{as_flags(message)}",
                                   markup=True, highlight=False)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
@@ -329,10 +323,10 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
-        typer.echo(f"quantize: failed: {result.input}: {as_flags(result.reason, FLAGS)}",
+        typer.echo(f"quantize: failed: {result.input}: {as_flags(result.reason)}",
                    err=True)
     for message in result.record.get("warnings", ()):
-        typer.echo(f"quantize: warning: {result.input}: {as_flags(message, FLAGS)}", err=True)
+        typer.echo(f"quantize: warning: {result.input}: {as_flags(message)}", err=True)
     if quiet:
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"

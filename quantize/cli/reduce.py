@@ -43,11 +43,6 @@ from . import (
 
 STDIO = "-"
 
-#: The flags of the library's parameter names, for error and warning lines.
-FLAGS = {"n_colors": "-k/--colors", "quality": "--quality", "space": "--space",
-         "dither": "--dither", "palette_in": "--palette-in", "palette_out": "--palette-out",
-         "palette": "--palette", "seed": "--seed", "max_pixels": "--max-pixels"}
-
 _EPILOG = """\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
@@ -134,7 +129,7 @@ def reduce_command(
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
-    with user_errors(FLAGS):
+    with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, as_json)
@@ -278,9 +273,9 @@ def _write_stdout(data: bytes) -> None:
 def _show(f: _File, result: Any, quality: float | None, as_json: bool) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error."""
     for message in result.record.get("warnings", ()):
-        typer.echo(f"quantize: warning: {f.input}: {as_flags(message, FLAGS)}", err=True)
+        typer.echo(f"quantize: warning: {f.input}: {as_flags(message)}", err=True)
     if result.status != "ok":
-        reason = as_flags(result.reason, FLAGS)
+        reason = as_flags(result.reason)
         typer.echo(f"quantize: error: {_printable(f.input)}: {reason}", err=True)
         return
     record = {k: v for k, v in result.record.items() if k != "warnings"}

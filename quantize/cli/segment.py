@@ -19,11 +19,6 @@ from typer.core import TyperCommand
 from ..io import DEFAULT_MAX_PIXELS
 from . import MaxPixelsOption, SeedOption, app, as_flags, user_errors
 
-#: The flags of the library's parameter names, for error and warning lines.
-FLAGS = {"n_clusters": "-k/--clusters", "regions": "--regions", "space": "--space",
-         "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
-         "max_pixels": "--max-pixels"}
-
 _EPILOG = """\b
 Writes into OUTDIR: {outputs} (and edges.png with --edges).
 \b
@@ -112,14 +107,14 @@ def segment_command(
     from ..segment_file import segment_file
 
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
-    with user_errors(FLAGS), warnings.catch_warnings(record=True) as caught:
+    with user_errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
                               weights=parse_weights(weights or []), space=space,
                               min_region=min_region, seed=seed, force=force,
                               max_pixels=max_pixels, edges=edges)
     for w in caught:
-        typer.echo(f"quantize: warning: {as_flags(str(w.message), FLAGS)}", err=True)
+        typer.echo(f"quantize: warning: {as_flags(str(w.message))}", err=True)
     if as_json:
         typer.echo(json.dumps(record))
     else:
