@@ -567,7 +567,7 @@ _CONTRIB = np.einsum("v,jc->cjv", _SRGB_TO_LINEAR,
 _EPSILON = 0.008856
 _KAPPA = 7.787
 # Colours per band when converting: bounds the float32 temporaries.
-_LAB_BAND = 1 << 20
+_LAB_BAND = 1 << 16
 
 
 def srgb_to_lab(colors: np.ndarray) -> np.ndarray:

@@ -298,8 +298,30 @@ def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray,
     return float(d.mean() if weights is None else d @ weights / weights.sum())
 
 
+#: Pairs per chunk when measuring squared errors: keeps the float64 temporaries
+#: in cache (a 12 MP result's million pairs at once faulted in 110 MB of them).
+_SQ_CHUNK = 1 << 15
+
+
 def mean_squared_error(rgb1: np.ndarray, rgb2: np.ndarray,
-                       weights: np.ndarray | None = None) -> float:
-    """(Weighted) mean over pixels and channels of squared differences of ``(n, c)`` colours."""
-    sq = ((rgb1.astype(np.float64) - rgb2.astype(np.float64)) ** 2).mean(axis=1)
-    return float(sq.mean() if weights is None else sq @ weights / weights.sum())
+                       weights: np.ndarray | None = None, *,
+                       premultiplied: bool = False) -> float:
+    """(Weighted) mean over pixels and channels of squared differences of ``(n, c)`` colours.
+
+    With ``premultiplied``, straight-alpha ``(n, 4)`` uint8 colours are compared
+    premultiplied (see :func:`premultiply`). Computed chunk by chunk.
+
+    >>> mean_squared_error(np.array([[0, 0, 0], [3, 0, 0]]), np.zeros((2, 3)), np.array([1, 2]))
+    2.0
+    """
+    convert = premultiply if premultiplied else _as_float64
+    total = 0.0
+    for start in range(0, rgb1.shape[0], _SQ_CHUNK):
+        part = slice(start, start + _SQ_CHUNK)
+        sq = ((convert(rgb1[part]) - convert(rgb2[part])) ** 2).mean(axis=1)
+        total += float(sq.sum() if weights is None else sq @ weights[part])
+    return total / (rgb1.shape[0] if weights is None else float(weights.sum()))
+
+
+def _as_float64(colors: np.ndarray) -> np.ndarray:
+    return colors.astype(np.float64)

@@ -9,12 +9,14 @@ from skimage import color as skcolor
 from quantize import _threads
 from quantize.colors import (
     _PARALLEL_MIN_CODES,
+    _SQ_CHUNK,
     LAB_ALPHA_SCALE,
     ciede2000,
     code_histogram,
     color_histogram,
     features_of,
     lab_of,
+    mean_squared_error,
     merge_colors,
     pack_rgb,
     premultiply,
@@ -113,3 +115,18 @@ def test_ciede2000_matches_skimage_including_neutral_and_wrapping_hues(rng):
     lab2[600:700] = [50, -30, -1]
     expected = skcolor.deltaE_ciede2000(lab1, lab2)
     assert np.abs(ciede2000(lab1, lab2) - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_mean_squared_error_in_chunks_equals_the_formula_on_all_pairs(rng, channels):
+    n = 2 * _SQ_CHUNK + 17  # three chunks, the last one short
+    a = rng.integers(0, 256, (n, channels), dtype=np.uint8)
+    b = rng.integers(0, 256, (n, channels), dtype=np.uint8)
+    weights = rng.integers(1, 50, n)
+    sq = ((a.astype(float) - b.astype(float)) ** 2).mean(axis=1)
+    assert mean_squared_error(a, b) == pytest.approx(sq.mean(), rel=1e-12)
+    assert mean_squared_error(a, b, weights) == pytest.approx(sq @ weights / weights.sum(),
+                                                              rel=1e-12)
+    pm = ((premultiply(a) - premultiply(b)) ** 2).mean(axis=1)
+    assert mean_squared_error(a, b, weights, premultiplied=True) == pytest.approx(
+        pm @ weights / weights.sum(), rel=1e-12)

@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..colors import mean_ciede2000, mean_squared_error
 from ..reconstruct.palette import indexed_image
-from .fit import Histogram, lab_of, premultiply
+from .fit import Histogram, lab_of
 
 __all__ = ["MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
 
@@ -162,7 +162,7 @@ class ReduceResult:
         entries = self._measured_entries()
         colors = f.colors if f.colors.shape[1] == entries.shape[1] else \
             np.hstack([f.colors, np.full((f.colors.shape[0], 1), 255, np.uint8)])
-        mse = mean_squared_error(premultiply(colors), premultiply(entries[f.entries]), f.counts)
+        mse = mean_squared_error(colors, entries[f.entries], f.counts, premultiplied=True)
         total = f.counts.sum()
         mse *= total / (total + self._fidelity.hidden)
         return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
