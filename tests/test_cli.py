@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -144,3 +145,36 @@ def test_the_command_line_maps_numpy_arrays_on_ordinary_pages(monkeypatch):
         assert multiarray._set_madvise_hugepage(True) is True
     finally:
         multiarray._set_madvise_hugepage(before)
+
+
+_REFAULT = """
+import os, resource, sys
+import numpy as np
+from quantize import cli
+cli._keep_freed_memory()
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+block = np.ones(1 << 26, np.uint8); del block  # 64 MB, over glibc's largest mapping threshold
+before = faults()
+block = np.ones(1 << 26, np.uint8); del block
+print(faults() - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
+@pytest.mark.parametrize("user_env, reused", [({}, True), ({"MALLOC_ARENA_MAX": "8"}, False)])
+def test_the_command_line_reuses_freed_memory_unless_malloc_is_tuned_by_the_user(
+        user_env, reused):
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):
+        glibc = None
+    if not glibc:
+        pytest.skip("not glibc")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
+    env["NUMPY_MADVISE_HUGEPAGE"] = "0"
+    done = subprocess.run([sys.executable, "-c", _REFAULT], env={**env, **user_env},
+                          capture_output=True, text=True, check=True)
+    pages = int(done.stdout)  # a fresh 64 MB is 16384 pages of 4 kB
+    assert (pages < 2000) if reused else (pages > 8000), pages

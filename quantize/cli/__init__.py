@@ -192,6 +192,7 @@ def main(prog_name: str | None = None) -> None:
     leaves the objects alive at that point out of later garbage collections.
     """
     _small_pages()
+    _keep_freed_memory()
     try:
         app(prog_name=prog_name)
     finally:
@@ -219,6 +220,37 @@ def _small_pages() -> None:
         with contextlib.suppress(ImportError, AttributeError):
             importlib.import_module(module)._set_madvise_hugepage(False)
             return
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc's malloc reuse the memory this process frees instead of returning it.
+
+    By default glibc gives every block over 32 MB its own mapping, unmapped when
+    freed, and hands back the free top of the heap; the next large array then
+    faults in fresh zeroed pages. A 12 MP reduce faulted in about 550 MB for a
+    peak of under 300 MB. With mappings off and the heap kept, it faults in
+    about 340 MB and took a median of 1.81 s against 2.00 s (7 alternated
+    runs), for a peak 60 MB higher (356 MB against 295 MB). Any ``MALLOC_*``
+    or ``GLIBC_TUNABLES`` variable set by the user is left to decide, and other
+    C libraries are left alone.
+    """
+    if "GLIBC_TUNABLES" in os.environ or any(name.startswith("MALLOC_") for name in os.environ):
+        return
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return
+    except (ValueError, OSError, AttributeError):  # not glibc, or no confstr (Windows)
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        mallopt = ctypes.CDLL(None).mallopt
+        mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+        mallopt(_M_MMAP_MAX, 0)
 
 
 # Sub-commands register themselves on `app` when imported.
