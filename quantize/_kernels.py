@@ -239,7 +239,9 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     that moved (:class:`_Groups`): after the first few passes most rows are
     settled, so a pass costs little more than the bounds' bookkeeping. The
     labels are those of plain passes (:func:`nearest` on every row) except
-    where two centres are equally near to within float32 rounding.
+    where two centres are equally near to within float32 rounding. Up to
+    ``_PLAIN_MAX_PASSES`` passes, plain passes are what is run: the bounds
+    would cost more to set up than they save.
 
     Returns
     -------
@@ -255,6 +257,8 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     >>> c.ravel().tolist(), labels.tolist()
     ([0.5, 9.5], [0, 0, 1, 1])
     """
+    if max_passes <= _PLAIN_MAX_PASSES:
+        return _plain_lloyd(X, weights, centers, max_passes, max_changed, tol, empty)
     bounds = _HamerlyBounds(X, centers)
     limit = max_changed * X.shape[0]
     groups = _Groups(X, weights, bounds.labels, centers.shape[0])
@@ -271,6 +275,34 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
         if changed <= limit or settled:
             break
     return centers, bounds.labels, done
+
+
+# Up to this many passes, lloyd compares every row with every centre in each
+# pass: setting up Hamerly's bounds costs about two such comparisons, more than
+# they save in so few passes. Medians of 5, bounds against none: two passes over
+# a 12 MP photo's 1.2 million colours took 0.27 / 0.31 s against 0.18 / 0.15 s
+# (k = 16 / 64), four passes 0.33 / 0.39 s against 0.24 / 0.32 s; four passes
+# over a web photo's 97 thousand colours 0.023 / 0.043 s against 0.018 / 0.025 s.
+# At six passes neither way won everywhere.
+_PLAIN_MAX_PASSES = 4
+
+
+def _plain_lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
+                 max_passes: int, max_changed: float, tol: float, empty: Empty,
+                 ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`lloyd` without bounds: every row is compared with every centre in each pass."""
+    labels = nearest(X, centers)
+    limit = max_changed * X.shape[0]
+    done = 0
+    for _ in range(max_passes):
+        new = lloyd_update(X, weights, labels, centers, empty)
+        settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
+        centers = new
+        before, labels = labels, nearest(X, centers)
+        done += 1
+        if np.count_nonzero(labels != before) <= limit or settled:
+            break
+    return centers, labels, done
 
 
 class _Groups:

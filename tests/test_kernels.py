@@ -170,6 +170,23 @@ def test_lloyd_with_bounds_gives_the_labels_of_plain_passes(rng, n, d, k, weight
     assert got[2] == ref[2]
 
 
+@pytest.mark.parametrize("passes", [1, 2, 3, 4])
+@pytest.mark.parametrize(("weighted", "max_changed", "tol"), [
+    (False, 0.0, 0.0), (True, 1e-3, 0.0), (True, 0.0, 1.0)])
+def test_lloyd_in_few_passes_without_bounds_equals_lloyd_with_them(
+        monkeypatch, rng, passes, weighted, max_changed, tol):
+    X = np.round(rng.random((6000, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 6000).astype(float) if weighted else None
+    start = X[rng.choice(6000, 12, replace=False)].astype(np.float64)
+    assert passes <= kern._PLAIN_MAX_PASSES  # the default takes the path without bounds
+    plain = kern.lloyd(X, w, start, passes, max_changed=max_changed, tol=tol, empty="keep")
+    monkeypatch.setattr(kern, "_PLAIN_MAX_PASSES", 0)
+    bounded = kern.lloyd(X, w, start, passes, max_changed=max_changed, tol=tol, empty="keep")
+    np.testing.assert_array_equal(plain[0], bounded[0])
+    np.testing.assert_array_equal(plain[1], bounded[1])
+    assert plain[2] == bounded[2]
+
+
 def test_hamerly_bounds_hold_after_every_pass(rng):
     X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
     centers = X[:12].copy()
