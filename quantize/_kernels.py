@@ -226,7 +226,7 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
 
 def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
           *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
-          ) -> tuple[np.ndarray, np.ndarray, int]:
+          labels_needed: bool = True) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Lloyd passes from ``centers`` until few labels change or the centres settle.
 
     Each pass moves every centre to the weighted mean of its members and
@@ -246,9 +246,11 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     Returns
     -------
     centers : (k, d) ndarray of float64
-    labels : (n,) ndarray of intp
+    labels : (n,) ndarray of intp, or None
         The nearest centre of every row; when the stop rule fired, the centres
-        are exactly the weighted means of these labels.
+        are exactly the weighted means of these labels. With ``labels_needed``
+        false they may be None: plain passes that end at ``max_passes`` then
+        skip comparing every row with the final centres.
     passes : int
         Passes done.
 
@@ -258,7 +260,8 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     ([0.5, 9.5], [0, 0, 1, 1])
     """
     if max_passes <= _PLAIN_MAX_PASSES:
-        return _plain_lloyd(X, weights, centers, max_passes, max_changed, tol, empty)
+        return _plain_lloyd(X, weights, centers, max_passes, max_changed, tol, empty,
+                            labels_needed)
     bounds = _HamerlyBounds(X, centers)
     limit = max_changed * X.shape[0]
     groups = _Groups(X, weights, bounds.labels, centers.shape[0])
@@ -289,7 +292,7 @@ _PLAIN_MAX_PASSES = 4
 
 def _plain_lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
                  max_passes: int, max_changed: float, tol: float, empty: Empty,
-                 ) -> tuple[np.ndarray, np.ndarray, int]:
+                 labels_needed: bool) -> tuple[np.ndarray, np.ndarray | None, int]:
     """:func:`lloyd` without bounds: every row is compared with every centre in each pass."""
     labels = nearest(X, centers)
     limit = max_changed * X.shape[0]
@@ -298,8 +301,10 @@ def _plain_lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
         new = lloyd_update(X, weights, labels, centers, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         centers = new
-        before, labels = labels, nearest(X, centers)
         done += 1
+        if done == max_passes and not labels_needed:
+            return centers, None, done
+        before, labels = labels, nearest(X, centers)
         if np.count_nonzero(labels != before) <= limit or settled:
             break
     return centers, labels, done

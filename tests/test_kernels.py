@@ -187,6 +187,21 @@ def test_lloyd_in_few_passes_without_bounds_equals_lloyd_with_them(
     assert plain[2] == bounded[2]
 
 
+@pytest.mark.parametrize("passes", [1, 2, 4, 30])
+def test_lloyd_without_labels_needed_gives_the_same_centres(rng, passes):
+    X = np.round(rng.random((6000, 3)) * 255).astype(np.float32)
+    w = rng.integers(1, 4, 6000).astype(float)
+    start = X[rng.choice(6000, 10, replace=False)].astype(np.float64)
+    full = kern.lloyd(X, w, start, passes, empty="keep")
+    lean = kern.lloyd(X, w, start, passes, empty="keep", labels_needed=False)
+    np.testing.assert_array_equal(lean[0], full[0])
+    assert lean[2] == full[2]
+    if passes <= kern._PLAIN_MAX_PASSES and full[2] == passes:
+        assert lean[1] is None  # the last comparison of every row was skipped
+    else:
+        np.testing.assert_array_equal(lean[1], full[1])
+
+
 def test_hamerly_bounds_hold_after_every_pass(rng):
     X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
     centers = X[:12].copy()

@@ -198,8 +198,8 @@ def fit(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k: int,
         return colors.copy(), np.arange(colors.shape[0])
     centers = _fit_centers(colors, counts, features, k, rng)
     passes = max(1, min(EXACT_PASSES, EXACT_WORK // colors.shape[0]))
-    centers, labels, _ = lloyd(features, counts, centers, passes,
-                               max_changed=EXACT_SETTLED, empty="keep")
+    centers, labels, _ = lloyd(features, counts, centers, passes, max_changed=EXACT_SETTLED,
+                               empty="keep", labels_needed=exact_colors)
     if exact_colors:
         palette = colors[_medoids(features, labels, centers)]
     else:
