@@ -2,7 +2,8 @@
 
 :func:`encode_indexed_png` turns an ``(H, W)`` index image, its ``(k, 3)``
 palette and optional ``(k,)`` alpha into the bytes of a PNG file, written chunk
-by chunk with :mod:`zlib` and :mod:`struct` (no Pillow involved):
+by chunk with :mod:`struct` and deflated by zlib-ng (the ``zlib-ng`` package,
+falling back to :mod:`zlib` when it is not installed; no Pillow involved):
 
 - ``PLTE`` holds the entries the image uses and ``tRNS`` only runs up to the
   last entry that is not opaque (absent when all are);
@@ -35,6 +36,15 @@ from typing import Any
 import numpy as np
 
 from . import _threads
+
+# zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
+# same level, within 0.5 % of its size on web photos' indices (smaller by 2-4 % on
+# a 12 MP photo's). With optimize, zlib's level 9 is kept: zlib-ng's is sometimes
+# larger than its own level 8.
+try:
+    from zlib_ng import zlib_ng as _zlib_ng
+except ImportError:  # an install without it still works, at zlib's speed
+    _zlib_ng = None
 
 __all__ = ["DEFAULT_LEVEL", "encode_indexed_png", "palette_order"]
 
@@ -274,8 +284,10 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
 
 
-def _deflate(data: bytes, level: int, strategy: int) -> bytes:
+def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> bytes:
     """A zlib stream of ``data``; from ``_PARALLEL_MIN_BYTES``, deflated in parts on threads.
+
+    ``library`` is :mod:`zlib` or a module with its API (zlib-ng's).
 
     As pigz does: each part is a raw deflate stream primed with the 32 KiB
     before it (so matches reach across the seam), every part but the last ends
@@ -285,20 +297,23 @@ def _deflate(data: bytes, level: int, strategy: int) -> bytes:
     """
     parts = _threads.count() if len(data) >= _PARALLEL_MIN_BYTES else 1
     if parts == 1:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, strategy)
+        compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, strategy)
         return compressor.compress(data) + compressor.flush()
     slices = _threads.split(len(data), parts)
-    tasks = [functools.partial(_deflate_part, data, rows, level, strategy, rows is slices[-1])
+    tasks = [functools.partial(_deflate_part, data, rows, level, strategy, rows is slices[-1],
+                               library)
              for rows in slices]
     return (_zlib_header(level) + b"".join(_threads.run(tasks))
             + struct.pack(">I", zlib.adler32(data)))
 
 
-def _deflate_part(data: bytes, part: slice, level: int, strategy: int, last: bool) -> bytes:
+def _deflate_part(data: bytes, part: slice, level: int, strategy: int, last: bool,
+                  library: Any) -> bytes:
     """Raw deflate of ``data[part]``, primed with the window before it."""
     window = data[max(0, part.start - _WINDOW):part.start]
     options = {"zdict": window} if window else {}
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9, strategy, **options)
+    compressor = library.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 9, strategy,
+                                     **options)
     body = compressor.compress(memoryview(data)[part])
     return body + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
@@ -318,7 +333,7 @@ def _idat(rows: np.ndarray, optimize: bool, level: int) -> bytes:
     """The compressed image data: the default settings, or the smallest of several."""
     if not optimize:
         method, _, strategy = _DEFAULT
-        return _deflate(_filtered(rows, method), level, strategy)
+        return _deflate(_filtered(rows, method), level, strategy, _zlib_ng or zlib)
     candidates = (_deflate(_filtered(rows, method), 9, strategy)
                   for method in _OPTIMIZE_FILTERS for strategy in _OPTIMIZE_STRATEGIES)
     return min(candidates, key=len)
