@@ -57,11 +57,11 @@ def chunk_rows(k: int, d: int) -> int:
 _PARALLEL_MIN_ROWS = 1 << 15
 
 
-def _by_parts(n: int, work: Callable[[slice], None]) -> None:
+def by_parts(n: int, work: Callable[[slice], None]) -> None:
     """Run ``work`` on consecutive row ranges covering ``range(n)``, in threads when large.
 
     >>> seen = []
-    >>> _by_parts(5, seen.append)
+    >>> by_parts(5, seen.append)
     >>> seen
     [slice(0, 5, None)]
     """
@@ -92,7 +92,7 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         for sub, block in _expansion_blocks(X[rows], c32):
             np.argmin(block, axis=1, out=out[sub])
 
-    _by_parts(X.shape[0], part)
+    by_parts(X.shape[0], part)
     return labels
 
 
@@ -528,7 +528,7 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
                 block[np.arange(lab.shape[0]), lab] = np.inf
                 out2[sub] = block.min(axis=1)
 
-    _by_parts(n, part)
+    by_parts(n, part)
     return labels, second
 
 
@@ -611,7 +611,7 @@ def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
     """CIE Lab ``(..., 3)`` float32 of ``(..., 3)`` uint8 sRGB colours.
 
     Table look-ups per channel, in bands, so a 12 MP image needs little
-    temporary memory.
+    temporary memory; many colours are split between threads (:func:`by_parts`).
 
     >>> lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], dtype=np.uint8))
     >>> lab.astype(float).round(1).tolist()
@@ -619,9 +619,13 @@ def srgb_to_lab(colors: np.ndarray) -> np.ndarray:
     """
     flat = colors.reshape(-1, 3)
     lab = np.empty(flat.shape, dtype=np.float32)
-    for start in range(0, flat.shape[0], _LAB_BAND):
-        band = flat[start:start + _LAB_BAND]
-        lab[start:start + band.shape[0]] = _lab_band(band)
+
+    def part(rows: slice) -> None:
+        for start in range(rows.start, rows.stop, _LAB_BAND):
+            stop = min(start + _LAB_BAND, rows.stop)
+            lab[start:stop] = _lab_band(flat[start:stop])
+
+    by_parts(flat.shape[0], part)
     return lab.reshape(colors.shape)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _threads
-from ._kernels import group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
+from ._kernels import by_parts, group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
 from ._kernels import unpack_rgb as unpack_codes
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
@@ -220,7 +220,8 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
 
     Sharma, Wu and Dalal's formulation (2005) with kL = kC = kH = 1, as
     ``skimage.color.deltaE_ciede2000`` computes it (a test checks they agree),
-    evaluated chunk by chunk in float32. Prior validation is assumed.
+    evaluated chunk by chunk in float32 (many pairs split between threads, see
+    :func:`quantize._kernels.by_parts`). Prior validation is assumed.
 
     >>> d = ciede2000(np.array([[50.0, 2.6772, -79.7751]]), np.array([[50.0, 0.0, -82.7485]]))
     >>> round(float(d[0]), 4)  # the first pair of Sharma et al.'s test data
@@ -229,9 +230,13 @@ def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
     lab1 = np.asarray(lab1, dtype=np.float32)
     lab2 = np.asarray(lab2, dtype=np.float32)
     out = np.empty(lab1.shape[0], dtype=np.float32)
-    for start in range(0, lab1.shape[0], _DE_CHUNK):
-        stop = start + _DE_CHUNK
-        out[start:stop] = _ciede2000_chunk(lab1[start:stop], lab2[start:stop])
+
+    def part(rows: slice) -> None:
+        for start in range(rows.start, rows.stop, _DE_CHUNK):
+            stop = min(start + _DE_CHUNK, rows.stop)
+            out[start:stop] = _ciede2000_chunk(lab1[start:stop], lab2[start:stop])
+
+    by_parts(lab1.shape[0], part)
     return out
 
 
@@ -284,11 +289,49 @@ def _norm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(a * a + b * b)
 
 
+# The arctangent on [0, tan(pi / 8)] as u + u^3 P(u^2): coefficients of P fitted
+# here by least squares (relative weight, 4000 Chebyshev nodes); the error is
+# under 1e-8 rad in float64, so float32 rounding is what remains. NumPy's float32
+# arctan2 is not vectorised and took 33 ns a value, two thirds of the formula.
+_ATAN_P = tuple(np.float32(c) for c in (-0.3333297326250365, 0.19978490658396741,
+                                        -0.13885105052249236, 0.08075415658692221))
+_TAN_PI_8 = np.float32(math.tan(math.pi / 8))
+_PI = np.float32(math.pi)
+
+
 def _hue(b: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Hue angle in [0, 2 pi] (2 pi only by float32 rounding, as with a remainder)."""
-    h = np.arctan2(b, a)
-    h[h < 0] += _TWO_PI
-    return h
+    """Hue angle ``arctan2(b, a)`` taken into [0, 2 pi], float32, within 1e-6 rad.
+
+    The angle is folded onto [0, pi / 4] (by octant, then by tan(pi / 8)),
+    evaluated as a polynomial, and unfolded, with products by 0/1 masks instead
+    of selections (``np.where`` costs seven products here): 125 us for 16384
+    values against 400 us for ``np.arctan2``. ``(0, 0)`` gives 0; 2 pi comes
+    only from float32 rounding.
+
+    >>> angles = _hue(np.float32([0, 1, 0, -1, -1e-3]), np.float32([1, 0, -1, 0, 1]))
+    >>> [round(float(angle / np.pi), 4) for angle in angles]
+    [0.0, 0.5, 1.0, 1.5, 1.9997]
+    """
+    ax, ay = np.abs(a), np.abs(b)
+    big = np.maximum(ax, ay)
+    big += np.float32(1e-30)  # (0, 0): t = 0
+    t = np.minimum(ax, ay)
+    t /= big  # tan of the folded angle, in [0, 1]
+    wide = (t > _TAN_PI_8).astype(np.float32)
+    u = t - wide
+    u /= wide * t + 1  # (t - 1) / (t + 1) where wide: tan(angle - pi / 4)
+    z = u * u
+    p0, p1, p2, p3 = _ATAN_P
+    r = z * p3
+    for p in (p2, p1, p0):
+        r += p
+        r *= z
+    r *= u
+    r += u
+    r += wide * (_PI / 4)
+    for mask, mirror in (((ay > ax), _PI / 2), ((a < 0), _PI), ((b < 0), 2 * _PI)):
+        r += mask.astype(np.float32) * (mirror - 2 * r)  # r -> mirror - r where mask
+    return r
 
 
 def mean_ciede2000(lab1: np.ndarray, lab2: np.ndarray,
@@ -318,9 +361,14 @@ def mean_squared_error(rgb1: np.ndarray, rgb2: np.ndarray,
     total = 0.0
     for start in range(0, rgb1.shape[0], _SQ_CHUNK):
         part = slice(start, start + _SQ_CHUNK)
-        sq = ((convert(rgb1[part]) - convert(rgb2[part])) ** 2).mean(axis=1)
-        total += float(sq.sum() if weights is None else sq @ weights[part])
-    return total / (rgb1.shape[0] if weights is None else float(weights.sum()))
+        sq = convert(rgb1[part]) - convert(rgb2[part])
+        sq *= sq
+        # A product with the weights, then a sum of c values: a mean over each row
+        # of c values first took 13 times as long.
+        total += float(sq.sum() if weights is None
+                       else (weights[part].astype(np.float64) @ sq).sum())
+    count = rgb1.shape[0] if weights is None else float(weights.sum())
+    return total / (count * max(rgb1.shape[1], 1))
 
 
 def _as_float64(colors: np.ndarray) -> np.ndarray:

@@ -130,3 +130,19 @@ def test_mean_squared_error_in_chunks_equals_the_formula_on_all_pairs(rng, chann
     pm = ((premultiply(a) - premultiply(b)) ** 2).mean(axis=1)
     assert mean_squared_error(a, b, weights, premultiplied=True) == pytest.approx(
         pm @ weights / weights.sum(), rel=1e-12)
+
+
+def test_hue_angles_agree_with_arctan2_everywhere_on_the_circle(rng):
+    from quantize.colors import _hue
+
+    a = rng.normal(0, 60, 200_000).astype(np.float32)
+    b = rng.normal(0, 60, 200_000).astype(np.float32)
+    a[:100], b[100:200], a[200:300] = 0, 0, a[200:300] * 1e-6  # axes, near-axes
+    a[300:400], b[300:400] = 0, 0  # no hue: 0 by convention, as arctan2 gives
+    b[400:500] = -0.0
+    expected = np.arctan2(b.astype(np.float64), a.astype(np.float64)) % (2 * np.pi)
+    got = _hue(b, a).astype(np.float64)
+    gap = np.abs(got - expected)
+    assert np.minimum(gap, 2 * np.pi - gap).max() < 1e-6
+    assert got.min() >= 0 and got.max() <= 2 * np.pi + 1e-6
+    assert (got[300:400] == 0).all()

@@ -73,7 +73,7 @@ def test_row_threads_give_the_labels_of_one_thread(rng, monkeypatch, k):
 def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     seen = []
-    kern._by_parts(kern._PARALLEL_MIN_ROWS + 1, seen.append)
+    kern.by_parts(kern._PARALLEL_MIN_ROWS + 1, seen.append)
     rows = [i for part in sorted(seen, key=lambda s: s.start)
             for i in range(part.start, part.stop)]
     assert len(seen) == 2
