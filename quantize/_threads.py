@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
 __all__ = ["count", "run", "set_count", "split"]
@@ -51,9 +51,11 @@ def split(n: int, parts: int) -> list[slice]:
 def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Results of ``tasks``, run at once on up to :func:`count` threads, in order.
 
-    One task, or a count of 1, runs in the caller, and so do the tasks of a
-    task already running in the pool (its thread waiting on the pool could
-    leave no thread to run them).
+    The caller runs the first task itself while the pool runs the others, so a
+    caller never waits idle behind another caller's tasks (a measurement
+    thread next to a parallel deflate, say). One task, or a count of 1, runs
+    in the caller, and so do the tasks of a task already running in the pool
+    (its thread waiting on the pool could leave no thread to run them).
 
     >>> run([lambda: 1, lambda: 2])
     [1, 2]
@@ -64,8 +66,12 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize",
                                    initializer=_mark_pool_thread)
-    futures = [_pool.submit(task) for task in tasks]
-    return [future.result() for future in futures]
+    futures = [_pool.submit(task) for task in tasks[1:]]
+    try:
+        first = tasks[0]()
+    finally:  # the others write into the caller's buffers: let them finish first
+        wait(futures)
+    return [first, *(future.result() for future in futures)]
 
 
 def _mark_pool_thread() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+import time
 
 import pytest
 
@@ -41,10 +42,26 @@ def _run_two_at_once() -> list[int]:
     return _threads.run([meet, meet])
 
 
-def test_two_threads_run_two_tasks_at_once(monkeypatch):
+def test_two_threads_run_two_tasks_at_once_the_first_in_the_caller(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     first, second = _run_two_at_once()
-    assert first != second and threading.get_ident() not in (first, second)
+    assert first == threading.get_ident() != second
+
+
+def test_a_failing_first_task_raises_after_the_others_finished(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+    finished = threading.Event()
+
+    def fail() -> None:
+        raise ValueError("first")
+
+    def slow() -> None:
+        time.sleep(0.05)
+        finished.set()
+
+    with pytest.raises(ValueError, match="first"):
+        _threads.run([fail, slow])
+    assert finished.is_set()
 
 
 def test_set_count_floors_at_one(monkeypatch):
@@ -78,5 +95,6 @@ def test_a_task_in_the_pool_runs_its_own_tasks_in_its_thread(monkeypatch):
     caller.start()
     caller.join(timeout=30)
     assert not caller.is_alive(), "the pool's threads waited on the pool itself"
-    for here, inner in got:
-        assert inner == [here, here]
+    (in_caller, caller_inner), (in_pool, pool_inner) = got
+    assert pool_inner == [in_pool, in_pool]  # a pool thread runs its tasks itself
+    assert caller_inner[0] == in_caller != in_pool  # the caller runs the first of its own
