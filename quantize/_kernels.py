@@ -474,8 +474,8 @@ class _HamerlyBounds:
         shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
         self._set_centers(new32)
         self.upper += shift[self.labels]
-        self.lower -= _largest_other(shift, self.labels)
-        bound = np.maximum(self.lower, 0.5 * _next_centre_distance(new32)[self.labels])
+        self.lower -= _largest_other(shift)[self.labels]
+        bound = np.maximum(self.lower, (0.5 * _next_centre_distance(new32))[self.labels])
         bound_sq = bound * bound
         active = np.flatnonzero(self.upper * self.upper + 2.0 * self._err(slice(None))
                                 >= bound_sq)
@@ -532,12 +532,18 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return labels, second
 
 
-def _largest_other(shift: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """For each row, the largest shift among the centres other than its own."""
+def _largest_other(shift: np.ndarray) -> np.ndarray:
+    """For each centre, the largest shift among the other centres (``(k,)``, 0 if k = 1).
+
+    A table by centre, read through the rows' labels: one gather per row
+    instead of a comparison and a selection.
+    """
     if shift.shape[0] == 1:
-        return np.zeros(labels.shape[0])
+        return np.zeros(1)
     first, second = np.argsort(shift)[::-1][:2]
-    return np.where(labels == first, shift[second], shift[first])
+    other = np.full(shift.shape[0], shift[first])
+    other[first] = shift[second]
+    return other
 
 
 def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
