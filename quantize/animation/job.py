@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path
 from ..palette_files import write_palette
+from ..reduce.fit import distinct_rows
 from .frames import AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
@@ -152,7 +153,7 @@ def _drawn_palette(plan: Any, stats: FrameStats) -> tuple[np.ndarray, np.ndarray
         palette = plan.palette
     else:
         _, drawn, _ = stats.pairs()
-        palette = np.unique(drawn, axis=0) if drawn.size else np.zeros((1, 3), np.uint8)
+        palette = distinct_rows(drawn) if drawn.size else np.zeros((1, 3), np.uint8)
     pixels = stats.entry_pixels(palette)
     return palette, pixels / max(pixels.sum(), 1.0)
 

@@ -21,6 +21,7 @@ from .fit import (
     SUMMARY_REFINE,
     Histogram,
     cell_summary,
+    distinct_rows,
     features_of,
     fit,
     lab_of,
@@ -142,8 +143,8 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
 
     def approx(k: int) -> bool:
         km = MiniBatchKMeans(k, refine=SUMMARY_REFINE, seed=rng).fit(data, sample_weight=weights)
-        palette = np.unique(to_colors(km.cluster_centers_, hist.space, hist.colors.shape[1]),
-                            axis=0)
+        palette = distinct_rows(to_colors(km.cluster_centers_, hist.space,
+                                          hist.colors.shape[1]))
         entries = nearest(judge, features_of(palette, hist.space))
         return mean_ciede2000(judge_lab, lab_of(palette)[entries], judge_w) <= quality
 
