@@ -42,6 +42,7 @@ _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--sh
 _SEGMENT_ONLY = ("-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
+
 @app.command("batch", cls=DitherLevelCommand)
 def batch(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.")],
