@@ -12,34 +12,71 @@ from quantize.reduce.quality import search_quality, smallest_k
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
 
-@pytest.mark.parametrize("geometric", [False, True])
+def power_law(scale, slope, noise=0.0, seed=0):
+    """An error curve ``scale * k ** -slope``, optionally with multiplicative noise."""
+    wobble = np.random.default_rng(seed).normal(1.0, noise, 1000)
+    return lambda k: float(scale * k ** -slope * wobble[k])
+
+
+CURVES = {
+    "power law": power_law(12.0, 1 / 3),
+    "steep power law": power_law(40.0, 0.9),
+    "shallow power law": power_law(4.0, 0.12),
+    "straight line": lambda k: 10.0 - 0.2 * k,
+    "step": lambda k: 9.0 if k < 29 else 0.0,
+    "plateaus": lambda k: float(8 - k // 6),
+}
+
+
+@pytest.mark.parametrize("curve", list(CURVES))
 @pytest.mark.parametrize("guess", [-3, 1, 5, 16, 40, 99])
-def test_smallest_k_finds_every_threshold_from_any_guess(guess, geometric):
-    for threshold in range(1, 41):
+def test_smallest_k_finds_the_threshold_of_any_falling_curve_from_any_guess(curve, guess):
+    error = CURVES[curve]
+    for target in np.linspace(error(40), error(1), 23):
         asked = []
 
-        def test(k, threshold=threshold, asked=asked):
+        def measured(k, asked=asked):
             asked.append(k)
-            return k >= threshold
+            return error(k)
 
-        assert smallest_k(test, guess, 40, geometric=geometric) == threshold
+        expected = next(k for k in range(1, 41) if error(k) <= target)
+        assert smallest_k(measured, target, guess, 40) == expected
         assert 1 <= min(asked) and max(asked) <= 40  # never outside [1, k_max]
+        assert len(asked) == len(set(asked))  # never the same k twice
+        assert len(asked) <= 3 * 6  # three times bisection's count on [1, 40] at most
 
 
 def test_smallest_k_is_none_when_k_max_is_not_enough():
-    assert smallest_k(lambda k: k >= 41, 8, 40, geometric=True) is None
-    assert smallest_k(lambda k: False, 1, 1, geometric=False) is None
+    assert smallest_k(lambda k: 10.0 / k, 0.2, 8, 40) is None
+    assert smallest_k(lambda k: 1.0, 0.5, 1, 1) is None
 
 
-def test_smallest_k_asks_few_questions_near_a_good_guess():
+def test_smallest_k_needs_few_fits_on_a_power_law_from_a_rough_guess():
+    """Mean CIEDE2000 falls about as a power of k; a guess 10 % high costs a few fits."""
+    for slope, noise in [(1 / 3, 0.0), (0.3, 0.002), (0.5, 0.002)]:
+        error = power_law(20.0, slope, noise, seed=3)
+        target = error(150) * 1.001
+        expected = next(k for k in range(1, 1000) if error(k) <= target)
+        asked = []
+
+        def measured(k, asked=asked, error=error):
+            asked.append(k)
+            return error(k)
+
+        assert smallest_k(measured, target, round(expected * 1.1), 999) == expected
+        assert len(asked) <= 5, asked
+
+
+def test_smallest_k_with_a_resolution_stops_on_a_narrow_bracket():
     asked = []
 
-    def test(k):
+    def error(k):
         asked.append(k)
-        return k >= 37
+        return 50.0 / k
 
-    assert smallest_k(test, 37, 256, geometric=False) == 37
-    assert sorted(asked) == [36, 37]
+    k = smallest_k(error, 1.0, 16, 1000, resolution=0.25)
+    assert 50 <= k <= 50 / 0.75  # the bracket's upper end, at most a quarter too high
+    assert 1.0 < 50.0 / max(x for x in asked if 50.0 / x > 1.0) and len(asked) < 6
 
 
 def test_quality_zero_keeps_every_colour_and_a_loose_target_fewer():

@@ -291,20 +291,20 @@ def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
 
 def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptions,
                     room: int, src: Path) -> np.ndarray:
-    """Fewest colours (bisection on k) whose mean CIEDE2000 is at most ``opts.quality``."""
+    """Fewest colours (searched down from ``k_max``) with mean CIEDE2000 <= ``opts.quality``."""
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
     fits: dict[int, np.ndarray] = {}
 
-    def good(k: int) -> bool:
+    def error(k: int) -> float:
         pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
                                     exact_colors=opts.exact_colors, seed=opts.rng)
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
-        return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts) <= opts.quality
+        return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts)
 
     if k_max < 2:
         return colors.copy()
-    k = smallest_k(good, k_max, k_max, geometric=True)
+    k = smallest_k(error, opts.quality, k_max, k_max)
     if k is None:
         raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
                            f"needs more than {k_max} colours", path=src)
