@@ -289,6 +289,23 @@ def test_palette_files_round_trip_through_palette_out_and_in(photo, tmp_path, su
     assert np.array_equal(read_rgb(tmp_path / "b.png"), read_rgb(tmp_path / "a.png"))
 
 
+@pytest.mark.parametrize("suffix", [".json", ".hex"])
+def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
+    """The file holds each entry's alpha, in the order of the image's palette, and maps
+    the image onto itself."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
+                     [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
+    src, pal_file = tmp_path / "icon.png", tmp_path / f"palette{suffix}"
+    Image.fromarray(rgba).save(src)
+    record = reduce_file(src, tmp_path / "a.png", n_colors=3, palette_out=pal_file, seed=0)
+    written = read_palette(pal_file)
+    assert written.tolist() == [[10, 10, 200, 40], [10, 200, 10, 128], [200, 10, 10, 255]]
+    assert [e["alpha"] for e in record["palette"]] == [40, 128, 255]
+    reduce_file(tmp_path / "a.png", tmp_path / "b.png", palette_in=pal_file)
+    with Image.open(tmp_path / "b.png") as im:
+        assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
+
+
 def test_palette_in_accepts_an_array(photo, tmp_path):
     record = reduce_file(photo, tmp_path / "o.png", palette_in=COLOURS[:3])
     assert record["k"] == 3

@@ -101,6 +101,18 @@ def test_palette_is_ordered_by_share_then_lightness(rng):
     assert result.shares.sum() == pytest.approx(1.0)
 
 
+def test_a_palette_with_alpha_is_ordered_by_the_shares_it_draws(rng):
+    """With alpha, faint colours may be drawn with the transparent entry: the order
+    follows the final shares, and the transparent entry stays last."""
+    rgba = rng.integers(0, 256, (40, 40, 4), dtype=np.uint8)
+    result = reduce_colors(rgba, 12, seed=0)
+    assert result.alpha is not None and result.transparent_index == result.k
+    assert np.all(np.diff(result.shares) <= 0)
+    drawn = np.bincount(result.indices.ravel(), minlength=result.k + 1)
+    visible = np.count_nonzero(rgba[..., 3])  # shares are of the visible pixels
+    assert np.allclose(result.shares, drawn[:result.k] / visible)
+
+
 # --------------------------------------------------------------------------
 # Invariants
 # --------------------------------------------------------------------------

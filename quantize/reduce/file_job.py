@@ -150,7 +150,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                       f"({bytes_in} bytes); nothing written", path=out)
         atomic_write(out, lambda tmp: tmp.write_bytes(data))
         if palette_out is not None:
-            write_palette(palette_out, result.palette, result.shares, name=src.stem)
+            write_palette(palette_out, result.full_palette(alpha=True)[:result.k],
+                          result.shares, name=src.stem)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
 

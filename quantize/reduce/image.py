@@ -101,15 +101,17 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb)
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     pal, labels, fitted = _palette_for(hist, opts, rng)
-    if fitted and pal.shape[0]:
-        order = palette_order(pal, entry_weights(labels, hist.counts, len(pal)))
-        pal, labels = pal[order], np.argsort(order)[labels]
     entries = pal if pixels.hidden == 0 else np.vstack([pal, np.zeros((1, 4), np.uint8)])
     if hist.colors.shape[0] and (with_alpha or not fitted):
         # A given palette is matched here; with alpha, a faint colour may also go to
         # the transparent entry.
         labels = nearest(hist.features, features_of(entries, opts.space))
     k = pal.shape[0]
+    if fitted and k:  # by share of the final labels; the transparent entry stays last
+        order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
+        order = np.append(order, np.arange(k, len(entries)))
+        entries, labels = entries[order], np.argsort(order)[labels]
+        pal = entries[:k]
     if opts.dither > 0 and k > 0:
         flat = _dithered(rgb, alpha, pixels, entries, opts)
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
