@@ -15,7 +15,7 @@ from quantize.errors import (
     OutputExistsError,
     ResultTooLargeError,
 )
-from quantize.reduce import ColorCountWarning
+from quantize.reduce import AlphaLossWarning, ColorCountWarning
 
 from .animation_support import (
     BLACK,
@@ -84,6 +84,26 @@ def test_transparency_kept_including_pixels_that_become_transparent(tmp_path):
     for a, b in zip(composited(src), got, strict=True):
         assert same_picture(a, b)
     assert got[2][3, 3, 3] == 0  # drawn red in frame 0, transparent again by frame 2
+
+
+def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp_path):
+    """A band at alpha 100 over two of five rows: 40% of the pixels, in every frame."""
+    frames = []
+    for i in range(3):
+        f = np.zeros((5, 8, 4), np.uint8)
+        f[0, i: i + 2] = (*RED, 255)
+        f[1, :] = (*BLUE, 255)
+        f[3:, :] = (*BLUE, 100)
+        frames.append(Image.fromarray(f, "RGBA"))
+    src = tmp_path / "in.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; an "
+                                              r"animation keeps only binary transparency"):
+        reduce_animation_file(src, tmp_path / "out.png", n_colors=2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)  # binary alpha: nothing lost
+        reduce_animation_file(save_animation(tmp_path / "sq.gif", moving_square()),
+                              tmp_path / "sq.png", n_colors=4, seed=0)
 
 
 def test_identical_frames_after_reduction_are_kept_in_gif(tmp_path):

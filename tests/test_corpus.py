@@ -196,7 +196,7 @@ def test_api_reduce_colors_on_loaded_images(corpus, name):
     loaded = load_image(corpus[name])
     before = loaded.rgb.copy()
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*distinct colours.*")
+        warnings.filterwarnings("ignore", message=".*distinct colour.*")
         result = reduce_colors(loaded, 8, seed=0)
     assert result.indices.shape == loaded.rgb.shape[:2]
     assert result.palette.dtype == np.uint8

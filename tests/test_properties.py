@@ -34,7 +34,7 @@ def few_colour_images(draw):
 
 def _reduce(image, k, seed=0, **kw):
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*distinct colours.*")
+        warnings.filterwarnings("ignore", message=".*distinct colour.*")
         return reduce_colors(image, k, seed=seed, **kw)
 
 

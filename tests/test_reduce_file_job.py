@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from quantize.errors import (
 from quantize.palette_files import read_palette
 from quantize.reduce import (
     GIF_ALPHA_THRESHOLD,
+    AlphaLossWarning,
     ColorCountWarning,
     reduce_colors,
     reduce_file,
@@ -75,7 +77,7 @@ def test_output_format_follows_the_extension(photo, tmp_path, suffix, mode):
     record = reduce_file(photo, out, n_colors=6, seed=0)
     with Image.open(out) as im:
         assert im.mode == mode
-    lossless = suffix in (".gif", ".tif")
+    lossless = suffix != ".jpg"  # WebP is written lossless: the file has the k colours
     if lossless:
         assert np.array_equal(read_rgb(out), reduce_colors(read_rgb(photo), 6, seed=0).to_rgb())
     assert record["psnr"] > 25
@@ -190,12 +192,33 @@ def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
     rgba[:, :, 3] = [GIF_ALPHA_THRESHOLD - 1, GIF_ALPHA_THRESHOLD, 255, 255]
     src = tmp_path / "a.png"
     Image.fromarray(rgba).save(src)
-    reduce_file(src, tmp_path / "a.gif", n_colors=6, seed=0)
+    with pytest.warns(AlphaLossWarning, match=r"^a\.gif: GIF has no partial alpha, so 4 "
+                                              r"translucent entries are written transparent"):
+        reduce_file(src, tmp_path / "a.gif", n_colors=6, seed=0)
     with Image.open(tmp_path / "a.gif") as im:
         back = np.asarray(im.convert("RGBA"))
     assert back[:, 0, 3].tolist() == [0, 0]
     assert (back[:, 1:, 3] == 255).all()
     assert np.array_equal(back[:, 1:, :3], rgba[:, 1:, :3])
+
+
+def test_dropping_alpha_is_warned_and_keeping_it_is_not(tmp_path):
+    """JPEG drops all alpha and GIF partial alpha, each with a warning; binary
+    alpha in a GIF, alpha in a WebP or TIFF, and an opaque JPEG go quietly."""
+    rgba_input(tmp_path / "binary.png")  # alpha 0 or 255
+    with pytest.warns(AlphaLossWarning, match=r"^b\.jpg: JPEG has no alpha, so transparent"):
+        reduce_file(tmp_path / "binary.png", tmp_path / "b.jpg", n_colors=4, seed=0)
+    opaque = np.zeros((4, 4, 3), np.uint8)
+    opaque[:, 2:] = 200
+    Image.fromarray(opaque).save(tmp_path / "opaque.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_file(tmp_path / "binary.png", tmp_path / "b.gif", n_colors=4, seed=0)
+        for suffix in (".webp", ".tif"):
+            reduce_file(tmp_path / "binary.png", tmp_path / f"b{suffix}", n_colors=4, seed=0)
+        reduce_file(tmp_path / "opaque.png", tmp_path / "o.jpg", n_colors=2, seed=0)
+    with Image.open(tmp_path / "b.webp") as webp, Image.open(tmp_path / "b.tif") as tif:
+        assert np.array_equal(np.asarray(webp.convert("RGBA")), np.asarray(tif.convert("RGBA")))
 
 
 def test_exif_rotated_input_comes_out_upright(tmp_path):

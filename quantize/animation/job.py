@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,10 +38,11 @@ import numpy as np
 from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path
 from ..palette_files import write_palette
+from ..reduce.file_job import AlphaLossWarning
 from ..reduce.fit import distinct_rows
 from .frames import AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
-from .plans import GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
+from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
 from .sinks import open_sink
 from .stats import FrameStats
 
@@ -100,6 +102,12 @@ def reduce_animation_file(input: str | os.PathLike[str],
         src.with_name(f"{src.stem}.k{plan.k}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
     atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
+    if stats.translucent_pixels:
+        share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
+        warnings.warn(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
+                      f"binary transparency, so they are written transparent (alpha below "
+                      f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
+                      "pixels", AlphaLossWarning, stacklevel=2)
     palette, shares = _drawn_palette(plan, stats)
     if opts.palette_out is not None:
         write_palette(opts.palette_out, palette, shares, name=src.stem)
@@ -143,6 +151,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.frames += 1
         stats.pixels += opaque.size
         stats.transparent_pixels += int(opaque.size - np.count_nonzero(opaque))
+        alpha = frame.rgba[..., 3]
+        stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
 
 

@@ -32,6 +32,8 @@ class FrameStats:
     frames: int = 0
     pixels: int = 0
     transparent_pixels: int = 0
+    #: Pixels with alpha strictly between 0 and 255 (written transparent or opaque).
+    translucent_pixels: int = 0
     _keys: list[np.ndarray] = field(default_factory=list)
     _counts: list[np.ndarray] = field(default_factory=list)
 

@@ -23,12 +23,18 @@ Below it: :mod:`quantize.io` and :mod:`quantize.palette_files` (files),
 indexed images).
 """
 
-from .file_job import GIF_ALPHA_THRESHOLD, PALETTE_EXTENSIONS, RGB_EXTENSIONS, reduce_file
+from .file_job import (
+    GIF_ALPHA_THRESHOLD,
+    PALETTE_EXTENSIONS,
+    RGB_EXTENSIONS,
+    AlphaLossWarning,
+    reduce_file,
+)
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
 from .image import reduce_colors
 from .options import PALETTE_MODES, check_reduce_options
 from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
-           "RGB_EXTENSIONS", "ColorCountWarning", "ReduceResult", "check_reduce_options",
-           "fit_palette", "reduce_colors", "reduce_file"]
+           "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
+           "check_reduce_options", "fit_palette", "reduce_colors", "reduce_file"]

@@ -12,6 +12,7 @@ import io as _io
 import math
 import os
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +32,16 @@ from .image import reduce_colors
 from .options import check_options, check_palette, check_reduce_options
 from .result import MAX_PALETTE, ReduceResult
 
-__all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "reduce_file"]
+__all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
+           "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
-_LOSSY_QUALITY = 95
+# JPEG is lossy whatever the reduction; WebP is written lossless, so the file
+# holds exactly the reduced colours its metrics describe.
+_JPEG_QUALITY = 95
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
 # benchmark photo, deflated by zlib-ng on two threads, level 8 took 0.26 / 0.51 s
@@ -48,6 +52,12 @@ _LARGE_PNG_LEVEL = 6
 #: GIF has binary transparency: palette entries with alpha below this are written
 #: fully transparent, the others opaque.
 GIF_ALPHA_THRESHOLD = 128
+
+
+
+
+class AlphaLossWarning(UserWarning):
+    """The output format cannot hold all of the reduced image's alpha."""
 
 
 # Input formats whose files may hold an animation of another name by default.
@@ -144,6 +154,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data = _encode(result, out, job.kind, opts["optimize"])
+        _warn_alpha_loss(result, out)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
@@ -206,13 +217,30 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
         image = _gif_image(result) if suffix == ".gif" else result.to_image()
         image.save(buffer, format=fmt)
         return buffer.getvalue()
-    params = {"quality": _LOSSY_QUALITY} if suffix in (".jpg", ".jpeg", ".webp") else {}
+    params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
+              ".webp": {"lossless": True}}.get(suffix, {})
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if has_alpha and suffix not in (".jpg", ".jpeg"):
         Image.fromarray(result.to_rgba()).save(buffer, format=fmt, **params)
     else:
         Image.fromarray(result.to_rgb()).save(buffer, format=fmt, **params)
     return buffer.getvalue()
+
+
+def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
+    """Warn when ``path``'s format drops alpha the result has (JPEG: all; GIF: partial)."""
+    alpha = result.full_palette(alpha=True)[:, 3]
+    suffix = path.suffix.lower()
+    if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
+        warnings.warn(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
+                      "are drawn on black (the metrics are measured before that); write .png, "
+                      ".webp or .tif to keep alpha", AlphaLossWarning, stacklevel=3)
+    elif suffix == ".gif" and ((alpha > 0) & (alpha < 255)).any():
+        n = int(((alpha > 0) & (alpha < 255)).sum())
+        warnings.warn(f"{path.name}: GIF has no partial alpha, so {n} translucent "
+                      f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
+                      f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
+                      "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
 
 
 def _gif_image(result: ReduceResult) -> Image.Image:

@@ -176,8 +176,9 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def warn_few_colors(m: int, k: int, stacklevel: int) -> None:
     """Warn that only ``m < k`` colours exist; ``stacklevel`` counts from the caller."""
-    warnings.warn(f"n_colors={k} but the image has only {m} distinct colours; "
-                  f"returning those {m}", ColorCountWarning, stacklevel=stacklevel + 1)
+    what = "colour; returning it" if m == 1 else f"colours; returning those {m}"
+    warnings.warn(f"n_colors={k} but the image has only {m} distinct {what}",
+                  ColorCountWarning, stacklevel=stacklevel + 1)
 
 
 def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:
