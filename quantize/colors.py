@@ -139,17 +139,21 @@ def _sorted_runs(values: np.ndarray, weights: np.ndarray | None = None
 def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Merge repeated colours of a weighted list; prior validation is assumed.
 
-    ``colors`` is ``(m, 3)`` uint8 and ``counts`` ``(m,)``; returns the distinct
-    colours (sorted by 24-bit code) and the float64 total count of each.
+    ``colors`` is ``(m, 3)`` uint8, or ``(m, 4)`` with straight alpha, and
+    ``counts`` ``(m,)``; returns the distinct colours (sorted by 24-bit code,
+    or by their four bytes read as one 32-bit number) and the float64 total
+    count of each.
 
     >>> merge_colors(np.array([[9, 9, 9], [0, 0, 0], [9, 9, 9]], np.uint8),
     ...              np.array([1, 2, 3])) [1].tolist()
     [2.0, 4.0]
     """
-    codes, inverse = np.unique(pack_rgb(colors), return_inverse=True)
+    with_alpha = colors.shape[1] == 4
+    keys = np.ascontiguousarray(colors).view(np.uint32).ravel() if with_alpha else pack_rgb(colors)
+    codes, inverse = np.unique(keys, return_inverse=True)
     totals, _ = group_sums(np.empty((inverse.size, 0)), inverse.ravel(), codes.size,
                            np.asarray(counts, dtype=np.float64))
-    return unpack_codes(codes), totals
+    return (codes.view(np.uint8).reshape(-1, 4) if with_alpha else unpack_codes(codes)), totals
 
 
 # --------------------------------------------------------------------------

@@ -204,6 +204,18 @@ def test_lab_space_matches_pixels_to_the_nearest_entry_in_lab(rng):
                        atol=1e-3)
 
 
+def test_an_opaque_image_mapped_onto_a_palette_with_alpha_stays_opaque(rng):
+    """The colours are used, not their alpha; an image with alpha uses both."""
+    image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    palette = np.array([[250, 250, 250, 40], [0, 0, 0, 255], [255, 0, 0, 200]], np.uint8)
+    result = reduce_colors(image, palette=palette)
+    assert result.alpha is None and result.transparent_index is None
+    assert np.array_equal(result.indices, reduce_colors(image, palette=palette[:, :3]).indices)
+    with_alpha = reduce_colors(np.dstack([image, np.full((16, 16), 40, np.uint8)]),
+                               palette=palette)
+    assert with_alpha.alpha.tolist() == [40, 255, 200]
+
+
 def test_given_palette_keeps_its_order_and_maps_to_nearest(rng):
     image = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
     palette = np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0]], np.uint8)

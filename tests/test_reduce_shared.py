@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 
 from quantize.reduce import check_reduce_options, fit_palette, reduce_file
 from quantize.reduce.shared import (
@@ -23,6 +24,42 @@ def test_sample_colors_draws_opaque_pixels_only(tmp_path):
     assert set(map(tuple, colors.tolist())) <= set(map(tuple, COLOURS.tolist()))
     again = sample_colors(src, 500, seed=0)
     assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
+
+
+def test_translucent_pixels_are_drawn_with_their_alpha(tmp_path):
+    rgba = np.zeros((4, 6, 4), np.uint8)
+    rgba[..., :3] = COLOURS[:6]
+    rgba[..., 3] = [[0], [60], [180], [255]]
+    Image.fromarray(rgba).save(tmp_path / "soft.png")
+    colors, counts = sample_colors(tmp_path / "soft.png", 2000, seed=0)
+    assert colors.shape[1] == 4 and counts.sum() == 2000
+    drawn = set(map(tuple, colors.tolist()))
+    assert drawn <= {tuple(p) for p in rgba.reshape(-1, 4).tolist() if p[3] > 0}
+    assert {c[3] for c in drawn} == {60, 180, 255}
+
+
+def test_merged_histograms_with_and_without_alpha_count_the_others_opaque():
+    soft = (np.array([[10, 20, 30, 100]], np.uint8), np.array([4]))
+    opaque = (np.array([[10, 20, 30]], np.uint8), np.array([6]))
+    colors, counts = merge_histograms([soft, opaque])
+    got = {tuple(c): n for c, n in zip(colors.tolist(), counts.tolist(), strict=True)}
+    assert got == {(10, 20, 30, 100): 4.0, (10, 20, 30, 255): 6.0}
+
+
+def test_a_shared_palette_keeps_soft_alpha_through_the_file_job(tmp_path):
+    """Sampled, pooled, fitted and mapped: translucent areas keep their alpha."""
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = [200, 40, 40]
+    rgba[..., 3] = np.repeat([0, 90, 170, 255], 16).reshape(8, 8)
+    Image.fromarray(rgba).save(tmp_path / "soft.png")
+    options = {"n_colors": 3, "seed": 0}
+    colors, counts = merge_histograms([sample_colors(tmp_path / "soft.png", 5000, seed=1)])
+    palette = fit_shared_palette(colors, counts, options)
+    assert sorted(palette[:, 3].tolist()) == [90, 170, 255]
+    reduce_file(tmp_path / "soft.png", tmp_path / "out.png",
+                **options_with_palette(options, palette))
+    with Image.open(tmp_path / "out.png") as im:
+        assert np.array_equal(np.asarray(im.convert("RGBA"))[..., 3], rgba[..., 3])
 
 
 def test_merge_histograms_adds_counts_of_equal_colours():

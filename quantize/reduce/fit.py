@@ -115,8 +115,9 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 
     Parameters
     ----------
-    colors : (m, 3) array_like of uint8
-        Colours; repeats are merged.
+    colors : (m, 3) or (m, 4) array_like of uint8
+        Colours, with straight alpha as a fourth column if any (clustered
+        premultiplied, as :func:`quantize.reduce_colors` does); repeats are merged.
     counts : (m,) array_like
         Non-negative weight (pixel count) of each colour.
     n_colors : int or None
@@ -130,9 +131,10 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 
     Returns
     -------
-    (k, 3) ndarray of uint8
-        The palette, most weight first; ``k < n_colors`` only when there are
-        fewer distinct colours (then with a :class:`ColorCountWarning`).
+    (k, 3) or (k, 4) ndarray of uint8
+        The palette (with alpha when ``colors`` has it), most weight first;
+        ``k < n_colors`` only when there are fewer distinct colours (then with
+        a :class:`ColorCountWarning`).
 
     Raises
     ------
@@ -151,7 +153,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     rng = check_seed(seed)
     if cols.shape[0] < k:
         warn_few_colors(cols.shape[0], k, stacklevel=2)
-    features = FEATURES[space](cols)
+    features = features_of(cols, space)
     palette, labels = fit(cols, cnt, features, k, space, bool(exact_colors), rng)
     order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
     return palette[order]
@@ -160,8 +162,9 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate a colour histogram and merge repeated colours (zero counts dropped)."""
     cols = np.asarray(colors)
-    if cols.ndim != 2 or cols.shape[1] != 3 or cols.shape[0] == 0:
-        raise ValueError(f"colors should have shape (m, 3) with m >= 1, got {cols.shape}")
+    if cols.ndim != 2 or cols.shape[1] not in (3, 4) or cols.shape[0] == 0:
+        raise ValueError(f"colors should have shape (m, 3), or (m, 4) with alpha, with m >= 1, "
+                         f"got {cols.shape}")
     if cols.dtype != np.uint8:
         raise TypeError(f"colors should have dtype uint8, got {cols.dtype}")
     cnt = np.asarray(counts, dtype=np.float64)

@@ -12,7 +12,7 @@ damped error diffusion in the space the palette was fitted in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -64,8 +64,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
-        Map onto this palette (kept in its order; a fourth column is alpha)
-        instead of fitting one.
+        Map onto this palette (kept in its order) instead of fitting one. A
+        fourth column is alpha, used for an image with alpha; an opaque image
+        is mapped onto the colours alone and stays opaque.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int gives the same result every time.
 
@@ -97,7 +98,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rgb, alpha = as_rgba(image)
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
-    with_alpha = alpha is not None or (opts.palette is not None and opts.palette.shape[1] == 4)
+    if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
+        opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
+    with_alpha = alpha is not None
     pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb)
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     pal, labels, fitted = _palette_for(hist, opts, rng)

@@ -32,7 +32,7 @@ _FITTING_OPTIONS = ("n_colors", "quality", "exact_colors")
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                   max_pixels: int | None = DEFAULT_MAX_PIXELS
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw ``n`` opaque pixels of an image uniformly, with replacement, as a histogram.
+    """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
     Parameters
     ----------
@@ -47,8 +47,10 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
 
     Returns
     -------
-    colors : (m, 3) ndarray of uint8
-        Distinct colours drawn.
+    colors : (m, 3) or (m, 4) ndarray of uint8
+        Distinct colours drawn, with their straight alpha as a fourth column
+        when some visible pixel is translucent (fully transparent pixels are
+        never drawn).
     counts : (m,) ndarray of int64
         Times each was drawn (sums to ``n``, or 0 for a fully transparent image).
 
@@ -59,13 +61,19 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     """
     n = check_int(n, "n", minimum=1)
     image = load_image(path, max_pixels=max_pixels)
-    rgb = image.rgb.reshape(-1, 3)
+    pixels = image.rgb.reshape(-1, 3)
     if image.alpha is not None:
-        rgb = rgb[image.alpha.ravel() > 0]
-    if len(rgb) == 0:
+        alpha = image.alpha.reshape(-1, 1)
+        visible = alpha.ravel() > 0
+        translucent = (alpha[visible] < 255).any()
+        pixels = (np.hstack([pixels, alpha]) if translucent else pixels)[visible]
+    if len(pixels) == 0:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
-    picks = np.random.default_rng(seed).integers(0, len(rgb), size=n)
-    return color_histogram(rgb[picks])
+    picks = np.random.default_rng(seed).integers(0, len(pixels), size=n)
+    if pixels.shape[1] == 3:
+        return color_histogram(pixels[picks])
+    colors, counts = merge_colors(pixels[picks], np.ones(n))
+    return colors, counts.astype(np.int64)
 
 
 def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
@@ -73,7 +81,8 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     """Pool colour histograms ``(colors (m, 3) uint8, counts (m,))`` into one.
 
     Returns the distinct colours (sorted by 24-bit code) and their float64
-    total counts; empty when every sample is empty.
+    total counts; empty when every sample is empty. When some sample has
+    alpha (``(m, 4)``), the others count as opaque and the result has alpha.
 
     >>> a = (np.array([[1, 1, 1]], np.uint8), np.array([2]))
     >>> b = (np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
@@ -81,15 +90,23 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     >>> colors.tolist(), counts.tolist()
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
-    got = [(np.asarray(c, np.uint8).reshape(-1, 3), np.asarray(n).ravel())
-           for c, n in samples if len(c)]
+    got = [(np.asarray(c, np.uint8), np.asarray(n).ravel()) for c, n in samples if len(c)]
     if not got:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
-    colors = np.concatenate([c for c, _ in got])
+    channels = max(c.shape[-1] for c, _ in got)
+    colors = np.concatenate([_with_channels(c.reshape(-1, c.shape[-1]), channels)
+                             for c, _ in got])
     counts = np.concatenate([n for _, n in got]).astype(np.float64)
     if counts.shape[0] != colors.shape[0]:
         raise ValueError("each sample should hold as many counts as colours")
     return merge_colors(colors, counts)
+
+
+def _with_channels(colors: np.ndarray, channels: int) -> np.ndarray:
+    """``(m, 3)`` colours given an opaque alpha column when ``channels`` is 4."""
+    if colors.shape[1] == channels:
+        return colors
+    return np.hstack([colors, np.full((colors.shape[0], 1), 255, np.uint8)])
 
 
 def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
@@ -103,8 +120,9 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
 
     Returns
     -------
-    (k, 3) ndarray of uint8
-        Most weight first.
+    (k, 3) or (k, 4) ndarray of uint8
+        Most weight first; with alpha when ``colors`` has it and some entry
+        is not opaque.
 
     Raises
     ------
@@ -112,10 +130,11 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
         For an empty histogram or bad options.
     """
     n_colors = options.get("n_colors")
-    return fit_palette(colors, counts, DEFAULT_COLORS if n_colors is None else n_colors,
-                       space=options.get("space", "rgb"),
-                       exact_colors=options.get("exact_colors", False),
-                       seed=options.get("seed", 0))
+    palette = fit_palette(colors, counts, DEFAULT_COLORS if n_colors is None else n_colors,
+                          space=options.get("space", "rgb"),
+                          exact_colors=options.get("exact_colors", False),
+                          seed=options.get("seed", 0))
+    return palette[:, :3] if palette.shape[1] == 4 and (palette[:, 3] == 255).all() else palette
 
 
 def options_with_palette(options: Mapping[str, Any], palette: np.ndarray) -> dict[str, Any]:
