@@ -37,3 +37,25 @@ def test_distinct_rows_equal_numpys_unique_rows(channels, rows):
     rng = np.random.default_rng(rows * channels)
     palette = (rng.integers(0, 4, (rows, channels)) * 85).astype(np.uint8)  # many repeats
     np.testing.assert_array_equal(distinct_rows(palette), np.unique(palette, axis=0))
+
+
+def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(monkeypatch):
+    """Opaque colours and a few alphas keep 8-level cells; many alphas get 16-level ones."""
+    from quantize.reduce import fit as fit_module
+
+    shifts = []
+    summary = fit_module.cell_summary
+
+    def spy(colors, counts, features, shift):
+        shifts.append(shift)
+        return summary(colors, counts, features, shift)
+
+    monkeypatch.setattr(fit_module, "cell_summary", spy)
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 128, (60_000, 3), dtype=np.uint8)  # 4,096 cells of 8 levels
+    for alphas, expected in [(None, [3]), ([128, 255], [3]), (np.arange(1, 256), [3, 4])]:
+        colors = rgb if alphas is None else np.column_stack(
+            [rgb, rng.choice(np.asarray(alphas, np.uint8), len(rgb))])
+        shifts.clear()
+        palette = fit_palette(colors, np.ones(len(colors)), 8, seed=0)
+        assert shifts == expected and palette.shape == (8, colors.shape[1])
