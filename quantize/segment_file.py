@@ -24,7 +24,7 @@ from .errors import OutputError
 from .features import SPACES, Space, check_weights
 from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, segment
+from .segment import SegmentResult, boundary_map, check_n_clusters, segment
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "check_segment_options", "segment_file"]
 
@@ -172,8 +172,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> 
         raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
                          "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
     return {
-        "n_clusters": None if n_clusters is None else check_int(n_clusters, "n_clusters",
-                                                                minimum=1),
+        "n_clusters": None if n_clusters is None else check_n_clusters(n_clusters),
         "regions": None if regions is None else check_int(regions, "regions", minimum=1),
         "weights": check_weights(weights),
         "space": check_choice(space, "space", SPACES),

@@ -71,6 +71,23 @@ def test_cli_usage_errors(photo_path, tmp_path, args, match):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("k", ["257", "20000", "100000"])
+def test_cli_too_many_clusters_is_a_usage_error_before_any_work(photo_path, tmp_path, k):
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", k, "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: -k/--clusters={k} should be <= 256; for many "
+                             "regions, cut the region hierarchy with --regions=N instead\n")
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_cli_the_largest_cluster_count_is_in_the_help():
+    result = runner.invoke(app, ["segment", "--help"])
+    assert result.exit_code == 0
+    assert "K at most 256: use --regions N for many regions" in " ".join(result.stdout.split())
+
+
 def test_cli_existing_output_exit_15(photo_path, tmp_path):
     out = tmp_path / "seg"
     args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]

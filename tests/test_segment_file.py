@@ -30,6 +30,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
 @pytest.mark.parametrize("options, error, match", [
     ({"colour": 3}, TypeError, "colour"),
     ({"regions": 0}, ValueError, "regions"),
+    ({"n_clusters": 257}, ValueError, "^n_clusters=257 should be <= 256; for many regions"),
     ({"n_clusters": 3, "regions": 4}, ValueError, "give one"),
     ({"edges": "yes"}, TypeError, "edges='yes' should be a bool, got str"),
     ({"max_pixels": 0}, ValueError, "max_pixels"),
@@ -125,6 +126,12 @@ def test_no_partial_files_are_left(photo_path, tmp_path):
 def test_bad_weight_fails_before_reading(tmp_path):
     with pytest.raises(ValueError, match="'color', 'intensity', 'xy', 'texture'"):
         segment_file(tmp_path / "missing.png", tmp_path / "seg", weights={"edges": 1})
+    assert not (tmp_path / "seg").exists()
+
+
+def test_too_many_clusters_fail_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="^n_clusters=20000 should be <= 256;"):
+        segment_file(tmp_path / "missing.png", tmp_path / "seg", n_clusters=20000)
     assert not (tmp_path / "seg").exists()
 
 
