@@ -105,6 +105,28 @@ def test_cli_unreadable_input_exit_1(tmp_path):
     assert "bad.png" in result.stderr
 
 
+def test_cli_missing_input_creates_no_default_folder(tmp_path):
+    missing = tmp_path / "nothere.jpg"
+    result = runner.invoke(app, ["segment", str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {missing}: no such file\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "file is empty (0 bytes), expected an image"),
+    (b"plain text\n", "not an image Pillow can identify"),
+])
+def test_cli_unreadable_input_leaves_no_output_folder(tmp_path, data, reason):
+    src = tmp_path / "in.png"
+    src.write_bytes(data)
+    for args in ([], ["-o", str(tmp_path / "out" / "seg")]):
+        result = runner.invoke(app, ["segment", str(src), "-k", "3", *args])
+        assert result.exit_code == 1
+        assert result.stderr == f"quantize: error: {src}: {reason}\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
 def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
     for n in (1, 3, 5):
         out = tmp_path / f"r{n}"
