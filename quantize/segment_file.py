@@ -86,7 +86,9 @@ def segment_file(
     -------
     dict
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
-        ``n_clusters`` (null for the hierarchy), ``regions``, ``n_regions``,
+        ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
+        (the clusters k-means made, fewer than ``n_clusters`` when the image
+        has fewer distinct pixels; null for the hierarchy), ``regions``, ``n_regions``,
         ``min_region``, ``weights``, ``space``,
         ``seconds`` and ``outputs`` (the written file names).
 
@@ -118,8 +120,9 @@ def segment_file(
                              f"(now {result.min_region})")
         h, w = result.labels.shape
         record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
-                  "n_clusters": params["n_clusters"], "regions": params["regions"],
-                  "n_regions": result.n_regions,
+                  "n_clusters": params["n_clusters"],
+                  "clusters_used": _clusters_used(params["n_clusters"], result),
+                  "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"]}
         _write_outputs(paths, result, record, strength)
@@ -129,6 +132,11 @@ def segment_file(
 
 
 _MAX_LABEL = 65535
+
+
+def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
+    """The k-means clusters ``result`` was built from (fewer than asked on a plain image)."""
+    return None if n_clusters is None else int(result.centers.shape[0])
 
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,

@@ -37,6 +37,33 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     assert ": 1 region from 1 cluster (" in result.stdout
 
 
+def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
+    src = tmp_path / "one.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "5", "-w", "xy=0",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("quantize: warning: -k/--clusters=5 but the image has only 1 "
+                             "distinct feature vector; using 1 cluster\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster (")
+    record = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
+
+
+def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "5", "-w", "texture=0",
+                                 "-w", "xy=0", "--min-region", "0",
+                                 "-o", str(tmp_path / "s"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "only 2 distinct feature vectors; using 2 clusters" in result.stderr
+    record = json.loads(result.stdout)
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 2, 2)
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output
@@ -143,5 +170,7 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert "from the region hierarchy" in result.stdout
+    record = json.loads((tmp_path / "d" / "segments.json").read_text())
+    assert record["n_clusters"] is None and record["clusters_used"] is None
     labels = read(tmp_path / "d" / "labels.png")
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)

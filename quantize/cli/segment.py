@@ -100,7 +100,8 @@ def segment_command(
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
-        "regions, n_regions, min_region, weights, space, seconds, outputs.")] = False,
+        "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
+        "outputs.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
@@ -120,7 +121,8 @@ def segment_command(
     if as_json:
         typer.echo(json.dumps(record))
     else:
-        source = (f"from {_count(record['n_clusters'], 'cluster')}" if record["n_clusters"]
+        used = record["clusters_used"]
+        source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         typer.echo(f"{record['input']} -> {record['outdir']}: "
                    f"{_count(record['n_regions'], 'region')} {source} "
