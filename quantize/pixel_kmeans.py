@@ -85,8 +85,10 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
         sample = X
     distinct = _count_distinct(sample, k)
     if distinct < k:
+        vectors, clusters = ("vector", "cluster") if distinct == 1 else ("vectors", "clusters")
         warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
-                      f"vectors; using {distinct} clusters", ClusterCountWarning, stacklevel=4)
+                      f"{vectors}; using {distinct} {clusters}", ClusterCountWarning,
+                      stacklevel=4)
         k = distinct
     model = MiniBatchKMeans(k, seed=rng).fit(sample)
     labels = np.empty(n, dtype=np.int32)

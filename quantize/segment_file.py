@@ -8,11 +8,12 @@ finished job.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from .errors import OutputError
 from .features import SPACES, Space, check_weights
 from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, segment
+from .segment import SegmentResult, boundary_map, check_n_clusters, segment
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "check_segment_options", "segment_file"]
 
@@ -62,6 +63,9 @@ def segment_file(
     written before ``segments.json``. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so. ``outdir`` is created if needed; the input file is only read.
+    A job that fails leaves no new folder: the folders it created are removed
+    again, with any outputs written into them. A folder that existed before is
+    left as it was.
 
     Parameters
     ----------
@@ -82,7 +86,9 @@ def segment_file(
     -------
     dict
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
-        ``n_clusters`` (null for the hierarchy), ``regions``, ``n_regions``,
+        ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
+        (the clusters k-means made, fewer than ``n_clusters`` when the image
+        has fewer distinct pixels; null for the hierarchy), ``regions``, ``n_regions``,
         ``min_region``, ``weights``, ``space``,
         ``seconds`` and ``outputs`` (the written file names).
 
@@ -101,28 +107,36 @@ def segment_file(
     start = time.perf_counter()
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
-    paths = _prepare_outputs(Path(input), Path(outdir), force, names)
-    loaded = load_image(input, max_pixels=max_pixels)
-    _warn_if_animated(input, loaded.n_frames)
-    result = segment(loaded.rgb, **params)
-    strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
-    if result.n_regions > _MAX_LABEL:
-        raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
-                         f"labels.png can hold ({_MAX_LABEL}); raise min_region "
-                         f"(now {result.min_region})")
-    h, w = result.labels.shape
-    record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
-              "n_clusters": params["n_clusters"], "regions": params["regions"],
-              "n_regions": result.n_regions,
-              "min_region": result.min_region, "weights": result.weights,
-              "space": params["space"]}
-    _write_outputs(paths, result, record, strength)
+    folder = Path(outdir)
+    with _new_folders_removed_on_failure(folder, names):
+        paths = _prepare_outputs(Path(input), folder, force, names)
+        loaded = load_image(input, max_pixels=max_pixels)
+        _warn_if_animated(input, loaded.n_frames)
+        result = segment(loaded.rgb, **params)
+        strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
+        if result.n_regions > _MAX_LABEL:
+            raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
+                             f"labels.png can hold ({_MAX_LABEL}); raise min_region "
+                             f"(now {result.min_region})")
+        h, w = result.labels.shape
+        record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
+                  "n_clusters": params["n_clusters"],
+                  "clusters_used": _clusters_used(params["n_clusters"], result),
+                  "regions": params["regions"], "n_regions": result.n_regions,
+                  "min_region": result.min_region, "weights": result.weights,
+                  "space": params["space"]}
+        _write_outputs(paths, result, record, strength)
     record["seconds"] = round(time.perf_counter() - start, 3)
     record["outputs"] = list(names)
     return record
 
 
 _MAX_LABEL = 65535
+
+
+def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
+    """The k-means clusters ``result`` was built from (fewer than asked on a plain image)."""
+    return None if n_clusters is None else int(result.centers.shape[0])
 
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
@@ -172,8 +186,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> 
         raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
                          "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
     return {
-        "n_clusters": None if n_clusters is None else check_int(n_clusters, "n_clusters",
-                                                                minimum=1),
+        "n_clusters": None if n_clusters is None else check_n_clusters(n_clusters),
         "regions": None if regions is None else check_int(regions, "regions", minimum=1),
         "weights": check_weights(weights),
         "space": check_choice(space, "space", SPACES),
@@ -181,6 +194,38 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> 
                                                                 minimum=0),
         "seed": check_seed(seed),
     }
+
+
+@contextlib.contextmanager
+def _new_folders_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
+    """On any failure inside, remove the folders the job created, and its outputs in them.
+
+    The folders are ``outdir`` and those of its parents that did not exist on
+    entry. A folder that existed before is never removed, nor is anything in
+    it: only the files named ``names`` are deleted, and only from an ``outdir``
+    that the job created; a created folder that still holds anything else is kept.
+    """
+    created = _missing_folders(outdir)
+    try:
+        yield
+    except BaseException:
+        if created:
+            for name in names:
+                with contextlib.suppress(OSError):
+                    (outdir / name).unlink(missing_ok=True)
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its parents that do not exist (not even as a link), deepest first."""
+    missing = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def _prepare_outputs(input: Path, outdir: Path, force: bool,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
+
 import numpy as np
 from PIL import Image
 
@@ -32,3 +36,18 @@ def step_image(shape=(40, 64), column=29, left=60, right=180, noise=0.0, rng=Non
 def read(path):
     with Image.open(path) as im:
         return np.asarray(im)
+
+
+def png_bytes(img):
+    """``img`` saved as PNG, as bytes."""
+    buffer = io.BytesIO()
+    Image.fromarray(img).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def with_png_size(data, width, height):
+    """PNG ``data`` with its header claiming ``width`` x ``height`` (CRC fixed), pixels kept."""
+    # Signature (8), IHDR length (4) and type (4), then width and height: bytes 16..24.
+    ihdr = bytearray(data[12:29])
+    ihdr[4:12] = struct.pack(">II", width, height)
+    return data[:12] + bytes(ihdr) + struct.pack(">I", zlib.crc32(ihdr)) + data[33:]

@@ -37,6 +37,33 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     assert ": 1 region from 1 cluster (" in result.stdout
 
 
+def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
+    src = tmp_path / "one.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "5", "-w", "xy=0",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("quantize: warning: -k/--clusters=5 but the image has only 1 "
+                             "distinct feature vector; using 1 cluster\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster (")
+    record = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
+
+
+def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "5", "-w", "texture=0",
+                                 "-w", "xy=0", "--min-region", "0",
+                                 "-o", str(tmp_path / "s"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "only 2 distinct feature vectors; using 2 clusters" in result.stderr
+    record = json.loads(result.stdout)
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 2, 2)
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output
@@ -71,6 +98,23 @@ def test_cli_usage_errors(photo_path, tmp_path, args, match):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("k", ["257", "20000", "100000"])
+def test_cli_too_many_clusters_is_a_usage_error_before_any_work(photo_path, tmp_path, k):
+    out = tmp_path / "s"
+    result = runner.invoke(app, ["segment", str(photo_path), "-k", k, "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: -k/--clusters={k} should be <= 256; for many "
+                             "regions, cut the region hierarchy with --regions=N instead\n")
+    assert result.stdout == ""
+    assert not out.exists()
+
+
+def test_cli_the_largest_cluster_count_is_in_the_help():
+    result = runner.invoke(app, ["segment", "--help"])
+    assert result.exit_code == 0
+    assert "K at most 256: use --regions N for many regions" in " ".join(result.stdout.split())
+
+
 def test_cli_existing_output_exit_15(photo_path, tmp_path):
     out = tmp_path / "seg"
     args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]
@@ -86,6 +130,28 @@ def test_cli_unreadable_input_exit_1(tmp_path):
     result = runner.invoke(app, ["segment", str(bad), "-o", str(tmp_path / "seg")])
     assert result.exit_code == 1
     assert "bad.png" in result.stderr
+
+
+def test_cli_missing_input_creates_no_default_folder(tmp_path):
+    missing = tmp_path / "nothere.jpg"
+    result = runner.invoke(app, ["segment", str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {missing}: no such file\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "file is empty (0 bytes), expected an image"),
+    (b"plain text\n", "not an image Pillow can identify"),
+])
+def test_cli_unreadable_input_leaves_no_output_folder(tmp_path, data, reason):
+    src = tmp_path / "in.png"
+    src.write_bytes(data)
+    for args in ([], ["-o", str(tmp_path / "out" / "seg")]):
+        result = runner.invoke(app, ["segment", str(src), "-k", "3", *args])
+        assert result.exit_code == 1
+        assert result.stderr == f"quantize: error: {src}: {reason}\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
 def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
@@ -104,5 +170,7 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert "from the region hierarchy" in result.stdout
+    record = json.loads((tmp_path / "d" / "segments.json").read_text())
+    assert record["n_clusters"] is None and record["clusters_used"] is None
     labels = read(tmp_path / "d" / "labels.png")
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)

@@ -39,3 +39,14 @@ def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
                                             0, np.random.default_rng(0))
     assert centers.shape[0] == 2
     assert int(labels.max()) == 2
+
+
+def test_one_distinct_pixel_is_counted_in_the_singular():
+    one = np.full((6, 6, 3), 90, np.uint8)
+    with pytest.warns(ClusterCountWarning) as caught:
+        labels, _, centers = cluster_pixels(one, (6, 6), 5, COLOUR_ONLY, "rgb", (), 0,
+                                            np.random.default_rng(0))
+    assert [str(w.message) for w in caught] == [
+        "n_clusters=5 but the image has only 1 distinct feature vector; using 1 cluster"]
+    assert centers.shape[0] == 1
+    assert labels.tolist() == [[1] * 6] * 6

@@ -151,6 +151,9 @@ def test_uint8_and_float_input_agree(rng):
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"n_clusters": 0}, ValueError, "n_clusters=0 should be >= 1"),
     ({"n_clusters": 2.5}, TypeError, "n_clusters=2.5 should be an integer"),
+    ({"n_clusters": 257}, ValueError, r"^n_clusters=257 should be <= 256; for many regions, "
+                                      r"cut the region hierarchy with regions=N instead$"),
+    ({"n_clusters": 100_000}, ValueError, r"^n_clusters=100000 should be <= 256;"),
     ({"min_region": -1}, ValueError, "min_region=-1 should be >= 0"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'lab', 'rgb'"),
     ({"weights": {"colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
@@ -162,6 +165,16 @@ def test_bad_parameters(rng, kwargs, error, match):
     params = {"n_clusters": 4, **kwargs}
     with pytest.raises(error, match=match):
         segment(img, **params)
+
+
+def test_the_cluster_count_limit_is_inclusive():
+    from quantize.segment import MAX_CLUSTERS, check_n_clusters
+
+    assert MAX_CLUSTERS == 256
+    assert [check_n_clusters(k) for k in (1, 255, 256)] == [1, 255, 256]
+    assert check_n_clusters(np.int64(256)) == 256
+    with pytest.raises(ValueError, match=r"^n_clusters=257 should be <= 256;"):
+        check_n_clusters(257)
 
 
 @pytest.mark.parametrize("shape", [(1, 1, 3), (1, 9, 3), (7, 1, 3), (2, 2, 3)])

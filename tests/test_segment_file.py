@@ -10,11 +10,11 @@ from PIL import Image
 
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
-from quantize.errors import OutputExistsError
+from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import DEFAULT_MAX_PIXELS
 from quantize.segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
 
-from .segment_support import read
+from .segment_support import png_bytes, read, with_png_size
 
 
 def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given():
@@ -30,6 +30,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
 @pytest.mark.parametrize("options, error, match", [
     ({"colour": 3}, TypeError, "colour"),
     ({"regions": 0}, ValueError, "regions"),
+    ({"n_clusters": 257}, ValueError, "^n_clusters=257 should be <= 256; for many regions"),
     ({"n_clusters": 3, "regions": 4}, ValueError, "give one"),
     ({"edges": "yes"}, TypeError, "edges='yes' should be a bool, got str"),
     ({"max_pixels": 0}, ValueError, "max_pixels"),
@@ -94,6 +95,8 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
     assert sum(r["area"] for r in document["regions"]) == 60 * 90
     assert document["regions"] == api.region_stats()
     assert record["outputs"] == list(OUTPUT_FILES)
+    assert record["n_clusters"] == document["n_clusters"] == 4
+    assert record["clusters_used"] == document["clusters_used"] == api.centers.shape[0] == 4
     json.dumps(record)  # JSON-able
 
 
@@ -128,6 +131,12 @@ def test_bad_weight_fails_before_reading(tmp_path):
     assert not (tmp_path / "seg").exists()
 
 
+def test_too_many_clusters_fail_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="^n_clusters=20000 should be <= 256;"):
+        segment_file(tmp_path / "missing.png", tmp_path / "seg", n_clusters=20000)
+    assert not (tmp_path / "seg").exists()
+
+
 def test_edges_png_is_the_16_bit_boundary_map(photo_path, tmp_path):
     out = tmp_path / "e"
     record = segment_file(photo_path, out, edges=True)
@@ -137,3 +146,103 @@ def test_edges_png_is_the_16_bit_boundary_map(photo_path, tmp_path):
     assert edges.dtype == np.uint16 and edges.shape == (60, 90)
     expected = np.rint(boundary_map(read(photo_path)) * 65535).astype(np.uint16)
     np.testing.assert_array_equal(edges, expected)
+
+
+# --------------------------------------------------------------------------
+# A failed job leaves no new folder
+# --------------------------------------------------------------------------
+
+GOOD_PNG = png_bytes(np.full((20, 30, 3), 90, np.uint8))
+BAD_INPUTS = {
+    "missing": (None, "no such file"),
+    "text": (b"hello, not an image\n", "not an image Pillow can identify"),
+    "empty": (b"", r"file is empty \(0 bytes\), expected an image"),
+    "truncated": (GOOD_PNG[: len(GOOD_PNG) // 2], r"cannot decode image \(image file is "
+                                                  r"truncated\)"),
+    "bomb": (with_png_size(GOOD_PNG, 60000, 60000), "60000x60000 = 3,600,000,000 pixels "
+                                                    "exceeds the limit of 250,000,000"),
+}
+
+
+def _bad_input(tmp_path, kind):
+    data, reason = BAD_INPUTS[kind]
+    path = tmp_path / f"{kind}.png"
+    if data is not None:
+        path.write_bytes(data)
+    return path, reason
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
+def test_an_unreadable_input_leaves_no_new_folder(tmp_path, kind):
+    path, reason = _bad_input(tmp_path, kind)
+    out = tmp_path / "seg"
+    with pytest.raises(ImageReadError, match=reason):
+        segment_file(path, out, n_clusters=3)
+    assert not out.exists()
+
+
+def test_the_parents_created_for_the_outdir_are_removed_too(tmp_path):
+    path, _ = _bad_input(tmp_path, "text")
+    (tmp_path / "a").mkdir()
+    with pytest.raises(ImageReadError):
+        segment_file(path, tmp_path / "a" / "b" / "c" / "seg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "text.png"]
+    assert list((tmp_path / "a").iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["missing", "bomb"])
+def test_a_folder_that_existed_is_kept_with_its_files(tmp_path, kind):
+    path, _ = _bad_input(tmp_path, kind)
+    out = tmp_path / "seg"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    (out / "labels.png").write_bytes(b"old labels")
+    with pytest.raises(ImageReadError):
+        segment_file(path, out, force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "labels.png"]
+    assert (out / "keep.txt").read_text() == "mine"
+    assert (out / "labels.png").read_bytes() == b"old labels"
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ImageReadError):
+        segment_file(path, empty)
+    assert empty.is_dir() and list(empty.iterdir()) == []
+
+
+def test_outputs_written_before_a_failure_go_with_the_new_folder(tmp_path, monkeypatch):
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+
+    def disk_full(path, write):
+        raise OutputError("cannot write (No space left on device)", path=path)
+
+    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full)  # segments.json
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("quantize.segment_file.segment", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        segment_file(tmp_path / "in.png", tmp_path / "seg")
+    assert not (tmp_path / "seg").exists()
+
+
+def test_a_file_in_place_of_the_outdir_is_left_alone(tmp_path):
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    (tmp_path / "seg").write_text("a file")
+    with pytest.raises(OutputError, match="exists and is not a directory"):
+        segment_file(tmp_path / "in.png", tmp_path / "seg")
+    assert (tmp_path / "seg").read_text() == "a file"
+
+
+def test_a_successful_job_into_new_nested_folders_keeps_them(tmp_path):
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    segment_file(tmp_path / "in.png", tmp_path / "a" / "b", regions=1)
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(OUTPUT_FILES)

@@ -24,7 +24,8 @@ Writes into OUTDIR: {outputs} (and edges.png with --edges).
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
 default border strength; --regions N cuts it at N regions instead, -k K
-clusters the pixels by k-means into K clusters (each may form several regions).
+clusters the pixels by k-means into K clusters (each may form several regions;
+K at most {max_clusters}: use --regions N for many regions).
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
@@ -61,10 +62,11 @@ class _SegmentCommand(TyperCommand):
     """
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        from ..segment import MAX_CLUSTERS
         from ..segment_file import OUTPUT_FILES
 
         self.epilog = _EPILOG.format(outputs=", ".join(OUTPUT_FILES),
-                                     defaults=_weight_defaults())
+                                     defaults=_weight_defaults(), max_clusters=MAX_CLUSTERS)
         super().format_help(ctx, formatter)
 
 
@@ -98,7 +100,8 @@ def segment_command(
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
-        "regions, n_regions, min_region, weights, space, seconds, outputs.")] = False,
+        "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
+        "outputs.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
@@ -118,7 +121,8 @@ def segment_command(
     if as_json:
         typer.echo(json.dumps(record))
     else:
-        source = (f"from {_count(record['n_clusters'], 'cluster')}" if record["n_clusters"]
+        used = record["clusters_used"]
+        source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         typer.echo(f"{record['input']} -> {record['outdir']}: "
                    f"{_count(record['n_regions'], 'region')} {source} "
