@@ -547,11 +547,25 @@ def _largest_other(shift: np.ndarray) -> np.ndarray:
 
 
 def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
-    """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1)."""
+    """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1).
+
+    Rows of centres at a time, so that the ``(rows, k, d)`` differences stay
+    small whatever k.
+    """
     c = c32.astype(np.float64)
-    sq = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-    np.fill_diagonal(sq, np.inf)
-    return np.sqrt(sq.min(axis=1))
+    k = c.shape[0]
+    out = np.empty(k)
+    step = max(1, _NEXT_CENTRE_VALUES // max(1, k * c.shape[1]))
+    for start in range(0, k, step):
+        sq = ((c[start:start + step, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+        rows = np.arange(sq.shape[0])
+        sq[rows, start + rows] = np.inf
+        out[start:start + step] = sq.min(axis=1)
+    return np.sqrt(out)
+
+
+# Differences held at once by _next_centre_distance (float64 values).
+_NEXT_CENTRE_VALUES = 1 << 20
 
 
 # --------------------------------------------------------------------------

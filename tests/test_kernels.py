@@ -302,3 +302,15 @@ def test_a_chunk_keeps_the_product_small_up_to_4096_centres(k, d):
     assert kern._CHUNK_MIN_ROWS <= rows <= kern._CHUNK_MAX_ROWS
     if d <= 8:  # colour features: every product stays under the work bound
         assert rows * k * 8 <= kern._CHUNK_WORK
+
+
+@pytest.mark.parametrize("values", [1 << 20, 7, 1])
+def test_next_centre_distance_in_row_blocks_equals_all_pairs(monkeypatch, rng, values):
+    """Row blocks of any size give every centre's distance to its nearest other one."""
+    monkeypatch.setattr(kern, "_NEXT_CENTRE_VALUES", values)
+    centers = rng.random((37, 3)).astype(np.float32)
+    c = centers.astype(np.float64)
+    sq = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(sq, np.inf)
+    assert np.array_equal(kern._next_centre_distance(centers), np.sqrt(sq.min(axis=1)))
+    assert kern._next_centre_distance(centers[:1]).tolist() == [np.inf]
