@@ -127,6 +127,24 @@ def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path)
     assert "http://" not in text and "https://" not in text   # self-contained
 
 
+def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",
+                  "--report", out / "reports" / "r.csv", "--html", out / "index.html")
+    assert result.exit_code == 0, result.output
+    assert (out / "reports" / "r.csv").read_text().splitlines()[1].split(",")[2] == "ok"
+    assert "chelsea.png" in (out / "index.html").read_text()
+
+
+def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, tmp_path):
+    (tmp_path / "r2.json").mkdir()
+    result = _cli(photo_tree, "-o", tmp_path / "out2", "--report", tmp_path / "r2.json")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --report={str(tmp_path / 'r2.json')!r} is a "
+                             "folder; expected a file name\n")
+    assert not (tmp_path / "out2").exists()
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
@@ -183,6 +201,9 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
     (["--html", "r.json"], "expected .html or .htm"),
+    (["--report", "nodir/r.csv"], "--report='nodir/r.csv': folder 'nodir' does not exist; "
+                                  "expected an existing folder or one inside -o/--output="),
+    (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
@@ -199,7 +220,7 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2
-    assert "overlaps input_dir" in result.stderr
+    assert f"-o/--output={str(photo_tree)!r} overlaps INPUT_DIR=" in result.stderr
     assert sorted(p.name for p in photo_tree.iterdir()) == [
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
 

@@ -41,14 +41,15 @@ from .executor_dask import MissingDependencyError, require_distributed, run_dask
 from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
 from .modes import reduce_mode, segment_mode
 from .plan import BatchPlan, FileJob, JobMode, find_images, image_extensions, plan_batch
-from .report import REPORT_COLUMNS, check_report_path, write_report
+from .report import REPORT_COLUMNS, check_report_folder, check_report_path, write_report
 from .results import BatchSummary, FileResult
 from .run import run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
 
 __all__ = ["REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "THREAD_VARIABLES",
            "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob", "FileResult", "JobMode",
-           "MissingDependencyError", "SharedPalette", "available_cpus", "check_report_path",
+           "MissingDependencyError", "SharedPalette", "available_cpus", "check_report_folder",
+           "check_report_path",
            "find_images", "image_extensions", "plan_batch", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "write_report"]

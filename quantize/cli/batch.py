@@ -114,7 +114,7 @@ def batch(
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        _check_run_options(jobs, scheduler, report, html)
+        _check_run_options(jobs, scheduler, report, html, output_dir)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
@@ -140,7 +140,8 @@ def batch(
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
-                       html: Path | None) -> None:
+                       html: Path | None, output_dir: Path) -> None:
+    """Refuse bad run options, and report paths that could not be written after the run."""
     from .. import batch as lib
 
     if jobs is not None and scheduler is not None:
@@ -149,11 +150,12 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
     if jobs is not None:
         check_int(jobs, "--jobs", minimum=1)
     if report is not None:
-        lib.check_report_path(report)
+        lib.check_report_path(report, output_dir=output_dir)
     if html is not None:
         from ..report import check_html_path
 
         check_html_path(html)
+        lib.check_report_folder(html, "html", output_dir)
     if scheduler is not None:
         _require_distributed()
 
@@ -164,10 +166,12 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
     with user_errors():
         if report is not None:
+            report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
             lib.write_report(report, results, summary)
         if html is not None:
             from ..report import write_html_report
 
+            html.parent.mkdir(parents=True, exist_ok=True)
             write_html_report(html, results, summary, mode=mode)
 
 
