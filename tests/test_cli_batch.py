@@ -154,11 +154,102 @@ def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     saved = json.loads((out / batch.SHARED_PALETTE_NAME).read_text())
     assert [c["rgb"] for c in saved["colors"]] == np.reshape(palettes[0], (-1, 3)).tolist()
 
-    # A resumed run maps the remaining files onto the saved palette, whatever its seed.
+    # A resumed run maps the remaining files onto the saved palette ...
     (out / "sub" / "rocket.png").unlink()
-    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "5", "--shared-palette")
+    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
     assert "shared palette: reusing 6 colours" in resumed.stdout
     assert _palette(out / "sub" / "rocket.png") == palettes[0]
+
+    # ... but not a run asking for another palette, or for none.
+    for args, before, now in ((["-k", "12"], "-k/--colors=6", "-k/--colors=12"),
+                              (["-k", "6", "--seed", "5"], "--seed=0", "--seed=5")):
+        refused = _cli(photo_tree, "-o", out, "-r", "--shared-palette", *args)
+        assert refused.exit_code == 15, refused.output
+        assert refused.stderr == (f"quantize: error: {out}: 4 outputs were made with {before}, "
+                                  f"while this run asks for {now}; add --force to redo them, "
+                                  "or choose another -o folder\n")
+    refused = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0")
+    assert refused.exit_code == 15
+    assert "made with --shared-palette=True, while this run asks for --shared-palette=False" \
+        in refused.stderr
+    assert _palette(out / "sub" / "rocket.png") == palettes[0]
+    forced = _cli(photo_tree, "-o", out, "-r", "-k", "12", "--seed", "0", "--shared-palette",
+                  "--force")
+    assert forced.exit_code == 1 and "fitted on 4 files" in forced.stdout
+    assert len(_palette(out / "sub" / "rocket.png")) == 12 * 3
+
+
+def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png", "-q")
+    assert first.exit_code == 0, first.output
+    made = (out / "chelsea.png").read_bytes()
+    again = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png", "--space", "lab")
+    assert again.exit_code == 15
+    assert again.stderr == (f"quantize: error: {out}: 1 output was made with -k/--colors=8, "
+                            "--space='rgb', while this run asks for -k/--colors=16, "
+                            "--space='lab'; add --force to redo them, or choose another "
+                            "-o folder\n")
+    assert again.stdout == "" and (out / "chelsea.png").read_bytes() == made
+    same = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png")
+    assert same.exit_code == 0 and "1/1 files: 0 ok, 1 skipped, 0 failed" in same.stdout
+    forced = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png", "--force")
+    assert forced.exit_code == 0 and "1 ok, 0 skipped" in forced.stdout
+    assert 8 * 3 < len(_palette(out / "chelsea.png")) <= 16 * 3
+    after = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png")
+    assert after.exit_code == 0 and "0 ok, 1 skipped" in after.stdout
+
+
+def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
+    again = _cli(photo_tree, "-o", out, *args)
+    assert again.exit_code == 15
+    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=None" \
+        in again.stderr
+
+
+def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
+        photo_tree, tmp_path):
+    import csv
+    import html as html_lib
+
+    out, report, page = tmp_path / "out", tmp_path / "rep.csv", tmp_path / "out" / "index.html"
+    args = [photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--report", report,
+            "--html", page, "-q"]
+    assert _cli(*args).exit_code == 1
+    with open(report, newline="") as f:
+        first = {row["input"]: row for row in csv.DictReader(f)}
+    (out / "astronaut.png").unlink()    # one file left to do
+    again = _cli(*args)
+    assert again.exit_code == 1 and "1 ok, 3 skipped, 3 failed" in again.stdout
+    with open(report, newline="") as f:
+        second = {row["input"]: row for row in csv.DictReader(f)}
+    assert second.keys() == first.keys()
+    for name, row in second.items():
+        if row["status"] == "skipped":
+            assert row["reason"] == "output exists"
+            assert {k: v for k, v in row.items() if k not in ("status", "reason")} == {
+                k: v for k, v in first[name].items() if k not in ("status", "reason")}
+            assert row["k"] == "8" and float(row["psnr"]) > 15
+    text = html_lib.unescape(page.read_text())
+    for row in second.values():
+        if row["status"] == "skipped":
+            assert f"{float(row['psnr']):.2f}" in text and f"{float(row['delta_e']):.2f}" in text
+    assert text.count('class="swatch"') == 4 * 8
+
+
+def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "rep.json"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    (out / batch.MANIFEST_NAME).unlink()          # outputs of an older version
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--report", report)
+    assert result.exit_code == 0
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["reason"]) == (
+        "skipped", "output exists; no record of the run that made it")
+    assert "k" not in row
 
 
 def test_cli_per_file_warnings_name_the_flags(tmp_path):

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..io import stale_parts
 from .calls import Call, Outcome, Settle, one_line
+from .manifest import record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
@@ -44,6 +45,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         Called in this process with each :class:`FileResult` as it settles,
         settled-at-planning files first.
 
+    Each file that succeeds is recorded, with the plan's settings and its
+    record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
+    as it settles.
+
     Returns
     -------
     list of FileResult
@@ -53,6 +58,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ------
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
+    OSError
+        If the manifest cannot be written.
     """
     report = on_result or (lambda result: None)
     for result in plan.settled:
@@ -65,8 +72,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
-        job_results[index] = file_result(job.input, job.output, outcome)
-        report(job_results[index])
+        result = file_result(job.input, job.output, outcome)
+        if result.status == "ok":
+            record_output(plan.output_dir, job.output, plan.settings, result.record)
+        job_results[index] = result
+        report(result)
 
     run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries)
     return plan.settled + [r for r in job_results if r is not None]

@@ -3,6 +3,7 @@
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
 summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error,
+15 the output folder holds outputs made with other options (and no --force),
 130 interrupted.
 """
 
@@ -100,8 +101,9 @@ def batch(
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
     Finished files are skipped, so rerunning after an interruption completes the
-    batch. Exit code 0 when every file succeeded, 1 when some failed, 2 on a
-    usage error.
+    batch; outputs made with other options are refused unless --force is given.
+    Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
+    error, 15 when OUT_DIR holds outputs made with other options.
     """
     from .. import batch as lib
 
@@ -125,10 +127,11 @@ def batch(
                    _segment_options(colors, space, weights or [], min_region, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
-        with user_errors():
+        with user_errors(), _options_changed():
             job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                  recursive=recursive, pattern=glob, force=force)
+                                  recursive=recursive, pattern=glob, force=force,
+                                  shared_palette=shared_palette)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     except KeyboardInterrupt:
@@ -173,6 +176,20 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
             html.parent.mkdir(parents=True, exist_ok=True)
             write_html_report(html, results, summary, mode=mode)
+
+
+@contextlib.contextmanager
+def _options_changed() -> Iterator[None]:
+    """Say in the command's words that outputs were made with other options (exit 15)."""
+    from ..batch.manifest import OptionsChangedError, describe_settings
+
+    try:
+        yield
+    except OptionsChangedError as exc:
+        outputs = "output was" if exc.count == 1 else "outputs were"
+        before, now = (as_flags(describe_settings(s)) for s in (exc.before, exc.now))
+        fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
+             f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
@@ -245,7 +262,7 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
                          quiet: bool) -> lib.BatchPlan:
     from .. import batch as lib
 
-    with user_errors():
+    with user_errors(), _options_changed():
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     if quiet or not len(palette.colors):
         return palette.plan
@@ -316,7 +333,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
                 bar.console.print(f"[red]failed[/] {result.input}: "
                                   f"{as_flags(result.reason)}",
                                   markup=True, highlight=False)
-            for message in result.record.get("warnings", ()):
+            for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {result.input}: "
                                   f"{as_flags(message)}",
                                   markup=True, highlight=False)
@@ -330,7 +347,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     if result.status == "failed":
         typer.echo(f"quantize: failed: {result.input}: {as_flags(result.reason)}",
                    err=True)
-    for message in result.record.get("warnings", ()):
+    for message in _new_warnings(result):
         typer.echo(f"quantize: warning: {result.input}: {as_flags(message)}", err=True)
     if quiet:
         return
@@ -341,6 +358,11 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     typer.echo(f"[{summary.done}/{summary.total}] {result.status:7} {result.input}{target}"
                f"{'  ' + metrics if metrics else ''}")
     sys.stdout.flush()
+
+
+def _new_warnings(result: lib.FileResult) -> list[str]:
+    """The warnings of a file processed in this run (a skipped file's were shown before)."""
+    return [] if result.status == "skipped" else list(result.record.get("warnings", ()))
 
 
 def _fmt(value: Any) -> str:
