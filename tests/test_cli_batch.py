@@ -344,3 +344,61 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
     assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))
     for rel in made:
         assert (local / rel).read_bytes() == (remote / rel).read_bytes()
+
+
+@pytest.mark.parametrize("make, args, line", [
+    (lambda src: None, [],
+     "INPUT_DIR='{src}' is empty; expected a folder of images"),
+    (lambda src: (src / "notes.txt").write_text("x"), [],
+     "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...) "
+     "(sub-folders not searched)"),
+    (lambda src: (src / "notes.txt").write_text("x"), ["-r"],
+     "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...); "
+     "--glob PATTERN selects files by name"),
+    (lambda src: make_photo_tree(src), ["--glob", "sub/*.png"],
+     "INPUT_DIR='{src}': no file matches --glob='sub/*.png' (sub-folders not searched); "
+     "2 in sub-folders: add -r/--recursive"),
+    (lambda src: make_photo_tree(src), ["--glob", "sub/*.tif", "-r"],
+     "INPUT_DIR='{src}': no file matches --glob='sub/*.tif'"),
+])
+def test_cli_says_why_no_file_matched_and_exits_2(tmp_path, make, args, line):
+    src = tmp_path / "in"
+    src.mkdir()
+    make(src)
+    result = _cli(src, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"quantize: error: {line.format(src=src)}\n"
+    assert result.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_cli_names_the_arguments_not_the_parameters(tmp_path):
+    result = _cli(tmp_path / "nope", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: INPUT_DIR={str(tmp_path / 'nope')!r} is not "
+                             "a folder; expected a folder of images\n")
+    (tmp_path / "file").write_text("x")
+    result = _cli(tmp_path, "-o", tmp_path / "file")
+    assert result.stderr == (f"quantize: error: -o/--output={str(tmp_path / 'file')!r} is an "
+                             "existing file; expected a folder\n")
+
+
+def test_cli_segment_warning_names_the_animation_once(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
+    frames[0].save(src / "tiny.gif", save_all=True, append_images=frames[1:])
+    result = _cli(src, "-o", tmp_path / "out", "--mode", "segment", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src / 'tiny.gif'}: animated (2 frames); "
+                             "only the first frame is segmented\n")
+
+
+def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
+    assert ("segment: cluster the pixels into K k-means clusters instead of cutting the "
+            "region hierarchy (the default)") in text
+    assert "default 8" not in text

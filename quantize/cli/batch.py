@@ -2,9 +2,10 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error,
-15 the output folder holds outputs made with other options (and no --force),
-130 interrupted.
+summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error
+(including an INPUT_DIR, --glob and -r that select no file at all), 15 the
+output folder holds outputs made with other options (and no --force), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
-        "segment: clusters (default 8).", show_default=False)] = None,
+        "segment: cluster the pixels into K k-means clusters instead of cutting the region "
+        "hierarchy (the default).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
     ] = None,
@@ -103,7 +105,8 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; outputs made with other options are refused unless --force is given.
     Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
-    error, 15 when OUT_DIR holds outputs made with other options.
+    error (or when no file matches), 15 when OUT_DIR holds outputs made with
+    other options.
     """
     from .. import batch as lib
 
@@ -136,6 +139,8 @@ def batch(
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
+    if not plan.total:
+        fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
     results, summary = _run(plan, jobs, scheduler, quiet)
     _write_reports(results, summary, report, html, mode)
     _print_summary(summary, [p for p in (report, html) if p is not None])
@@ -190,6 +195,26 @@ def _options_changed() -> Iterator[None]:
         before, now = (as_flags(describe_settings(s)) for s in (exc.before, exc.now))
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
              f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
+
+
+def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
+                     glob: str | None) -> str:
+    """Why a batch found no file: the folder is empty, or none matched, and what to try."""
+    from .. import batch as lib
+
+    if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
+        return f"INPUT_DIR={str(input_dir)!r} is empty; expected a folder of images"
+    what = (f"no file matches --glob={glob!r}" if glob is not None
+            else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
+    line = f"INPUT_DIR={str(input_dir)!r}: {what}"
+    line += "" if recursive else " (sub-folders not searched)"
+    if not recursive:
+        below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
+        if below:
+            line += f"; {len(below)} in sub-folders: add -r/--recursive"
+    elif glob is None:
+        line += "; --glob PATTERN selects files by name"
+    return line
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
