@@ -135,12 +135,12 @@ def batch(
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                   recursive=recursive, pattern=glob, force=force,
                                   shared_palette=shared_palette)
+        if not plan.total:
+            fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
-    if not plan.total:
-        fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
     results, summary = _run(plan, jobs, scheduler, quiet)
     _write_reports(results, summary, report, html, mode)
     _print_summary(summary, [p for p in (report, html) if p is not None])
