@@ -79,3 +79,10 @@ def test_options_changed_is_an_output_exists_error_that_survives_pickling(tmp_pa
                                                              {"n_colors": 16})
     with pytest.raises(OutputExistsError, match="1 output was made with seed=0"):
         raise OptionsChangedError(tmp_path, 1, {"seed": 0}, {"seed": 1})
+
+
+def test_a_file_name_that_is_not_utf8_round_trips(tmp_path):
+    name = os.fsdecode(b"caf\xe9.png")                  # Latin-1 bytes: a surrogate escape
+    record_output(tmp_path, tmp_path / name, {}, {"output": str(tmp_path / name)})
+    [(key, entry)] = read_manifest(tmp_path).items()
+    assert key == name and entry.record == {"output": str(tmp_path / name)}

@@ -151,8 +151,8 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
         If the manifest cannot be written.
     """
     line = json.dumps({"version": _VERSION, "output": manifest_key(output_dir, output),
-                       "settings": dict(settings), "record": _as_json(record)},
-                      ensure_ascii=False)
+                       "settings": dict(settings), "record": _as_json(record)})
+    # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     with open(Path(output_dir) / MANIFEST_NAME, "a+b") as f:
         f.seek(0, os.SEEK_END)
         if f.tell():  # start on a fresh line, even after a line torn by a crash
