@@ -131,3 +131,40 @@ def test_reduce_mode_fills_reduces_defaults(photo_tree, tmp_path):
     with_quality = batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
                                     options={"quality": 2.0})
     assert with_quality.options.get("n_colors") is None
+
+
+def test_a_skipped_file_carries_the_record_of_the_run_that_made_it(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "astronaut.png").write_bytes(b"made by this run")
+    (out / "chelsea.png").write_bytes(b"made before records were kept")
+    settings = {"seed": 1, "shared_palette": False}
+    batch.manifest.record_output(out, out / "astronaut.png", settings, {"k": 5, "psnr": 30.5})
+    batch.manifest.record_output(out, out / "notes.png", settings, {"k": 9})  # output gone
+    plan = batch.plan_batch(photo_tree, out, COPY, options={"seed": 1})
+    skipped = {r.input.name: (r.reason, dict(r.record)) for r in plan.settled
+               if r.status == "skipped"}
+    assert skipped == {
+        "astronaut.jpg": ("output exists", {"k": 5, "psnr": 30.5}),
+        "chelsea.png": ("output exists; no record of the run that made it", {})}
+    assert plan.settings == settings
+
+
+def test_outputs_made_with_other_options_are_refused_unless_forced(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name, seed in (("astronaut.png", 1), ("chelsea.png", 2)):
+        (out / name).write_bytes(b"done")
+        batch.manifest.record_output(out, out / name, {"seed": seed, "shared_palette": False},
+                                     {"k": 0})
+    with pytest.raises(batch.OptionsChangedError) as err:
+        batch.plan_batch(photo_tree, out, COPY, options={"seed": 1})
+    assert (err.value.count, err.value.before, err.value.now) == (1, {"seed": 2}, {"seed": 1})
+    with pytest.raises(batch.OptionsChangedError, match="shared_palette=False, while this "
+                       "run asks for shared_palette=True"):
+        batch.plan_batch(photo_tree, out, COPY, options={"seed": 1}, pattern="astro*",
+                         shared_palette=True)
+    assert batch.plan_batch(photo_tree, out, COPY, options={"seed": 1},
+                            pattern="astro*").settled[0].status == "skipped"
+    forced = batch.plan_batch(photo_tree, out, COPY, options={"seed": 3}, force=True)
+    assert {j.input.name for j in forced.jobs} == {"astronaut.jpg", "chelsea.png"}

@@ -45,3 +45,22 @@ def test_report_extension_is_checked(tmp_path):
     with pytest.raises(ValueError, match=r"expected \.json or \.csv"):
         batch.write_report(tmp_path / "r.html", [], batch.BatchSummary(total=0))
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
+    out = tmp_path / "out"
+    assert batch.check_report_folder(tmp_path / "r.csv", "report", out) == tmp_path / "r.csv"
+    inside = out / "a" / "b" / "index.html"
+    assert batch.check_report_folder(inside, "html", out) == inside
+    missing = tmp_path / "nodir" / "r.csv"
+    with pytest.raises(ValueError) as err:
+        batch.check_report_path(missing, output_dir=out)
+    assert str(err.value) == (f"report={str(missing)!r}: folder {str(missing.parent)!r} does "
+                              "not exist; expected an existing folder or one inside "
+                              f"output_dir={str(out)!r}")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match=r"html=.*: '.*file' is not a folder"):
+        batch.check_report_folder(tmp_path / "file" / "i.html", "html", out)
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(ValueError, match=r"report=.* is a folder; expected a file name"):
+        batch.check_report_path(tmp_path / "d.csv", output_dir=out)

@@ -39,13 +39,23 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     ok = next(r for r in results if r.status == "ok")
     assert ok.record["options"] == ["seed"] and "warnings" not in ok.record
 
-    # A rerun leaves finished outputs alone (their content proves it) ...
+    # A rerun with the same options leaves finished outputs alone (their content
+    # proves it) and reports the records of the run that made them ...
     for r in results:
         if r.status == "ok":
             r.output.write_bytes(SENTINEL)
-    again = batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=2)
+    again = batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True,
+                                             options={"seed": 1}), jobs=2)
     assert rel(again, photo_tree, "skipped") == GOOD
     assert all(r.output.read_bytes() == SENTINEL for r in results if r.status == "ok")
+    made = {r.input: r.record for r in results if r.status == "ok"}
+    assert {r.input: r.record for r in again if r.status == "skipped"} == made
+
+    # ... refuses to skip them with other options ...
+    with pytest.raises(batch.OptionsChangedError) as err:
+        batch.plan_batch(photo_tree, out, COPY, recursive=True, options={"seed": 2})
+    assert (err.value.count, err.value.before, err.value.now) == (4, {"seed": 1}, {"seed": 2})
+    assert int(err.value.exit_code) == 15
 
     # ... and --force redoes them.
     forced = batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True)
@@ -53,6 +63,25 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
         GOOD | {"sub/truncated.png"})
     batch.run_batch(forced, jobs=2)
     assert all(load_image(r.output).shape == (40, 48) for r in results if r.status == "ok")
+    entries = batch.read_manifest(out)
+    assert sorted(entries) == ["astronaut.png", "chelsea.png", "sub/coffee.png",
+                               "sub/rocket.png"]
+    assert all(e.settings == {"shared_palette": False} for e in entries.values())
+
+
+def test_only_files_that_succeed_are_recorded_as_they_settle(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True, options={"seed": 1})
+    recorded = []
+    batch.run_batch(plan, jobs=1, on_result=lambda r: recorded.append(
+        (r.input.name, sorted(batch.read_manifest(out)))))
+    lines = (out / batch.MANIFEST_NAME).read_text().splitlines()
+    assert len(lines) == 4                      # the truncated PNG failed: not recorded
+    assert ("rocket.png", ["astronaut.png", "chelsea.png", "sub/coffee.png",
+                           "sub/rocket.png"]) in recorded
+    entry = batch.read_manifest(out)["sub/coffee.png"]
+    assert entry.settings == {"seed": 1, "shared_palette": False}
+    assert entry.record["k"] == 0 and entry.record["options"] == ["seed"]
 
 
 def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
@@ -114,3 +143,11 @@ def test_settled_files_are_reported_first(photo_tree, tmp_path):
     batch.run_batch(plan, jobs=1, on_result=lambda r: seen.append(r.input.name))
     assert seen[:2] == ["empty.jpg", "notes.jpg"]
     assert sorted(seen[2:]) == ["astronaut.jpg", "chelsea.png"]
+
+
+def test_a_warning_naming_its_own_file_comes_back_without_the_path(photo_tree, tmp_path):
+    path = photo_tree / "chelsea.png"
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
+                            options={"warn": f"{path}: animated (3 frames)"})
+    [result] = batch.run_batch(plan, jobs=1)
+    assert result.record["warnings"] == ["animated (3 frames)"]

@@ -19,7 +19,8 @@ def photo_tree(tmp_path):
 
 
 def _plan(src, out, **kwargs):
-    return batch.plan_batch(src, out, batch.reduce_mode(), recursive=True, **kwargs)
+    return batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
+                            shared_palette=True, **kwargs)
 
 
 def test_shared_palette_is_fitted_on_every_readable_image_and_passed_to_every_job(
@@ -43,13 +44,39 @@ def test_a_rerun_reuses_the_saved_palette_unless_forced(photo_tree, tmp_path):
     out = tmp_path / "out"
     first = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 5, "seed": 0}),
                                  samples_per_file=2000, jobs=1)
-    again = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 5, "seed": 9}),
+    again = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 5, "seed": 0}),
                                  samples_per_file=2000, jobs=1)
     assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
     forced = batch.shared_palette(
         _plan(photo_tree, out, options={"n_colors": 3, "seed": 9}, force=True),
         samples_per_file=2000, jobs=1)
     assert forced.n_files == 4 and forced.colors.shape == (3, 3)
+    entry = batch.read_manifest(out)[batch.SHARED_PALETTE_NAME]
+    assert entry.record == {"files": 4, "k": 3}
+    assert entry.settings["n_colors"] == 3 and entry.settings["shared_palette"] is True
+
+
+def test_a_palette_fitted_with_other_options_is_refused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 8, "seed": 0}),
+                         samples_per_file=2000, jobs=1)
+    saved = (out / batch.SHARED_PALETTE_NAME).read_bytes()
+    with pytest.raises(batch.OptionsChangedError) as err:
+        batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 12, "seed": 0}),
+                             samples_per_file=2000, jobs=1)
+    assert (err.value.count, err.value.before, err.value.now) == (
+        1, {"n_colors": 8}, {"n_colors": 12})
+    assert (out / batch.SHARED_PALETTE_NAME).read_bytes() == saved
+
+
+def test_a_palette_without_a_record_is_reused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    first = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 4, "seed": 0}),
+                                 samples_per_file=2000, jobs=1)
+    (out / batch.MANIFEST_NAME).unlink()          # made before records were kept
+    again = batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 6, "seed": 0}),
+                                 samples_per_file=2000, jobs=1)
+    assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
 
 
 def test_the_same_seed_gives_the_same_palette(photo_tree, tmp_path):
@@ -63,6 +90,9 @@ def test_the_same_seed_gives_the_same_palette(photo_tree, tmp_path):
 def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tmp_path):
     with pytest.raises(ValueError, match="shared palette needs --mode reduce"):
         batch.shared_palette(batch.plan_batch(photo_tree, tmp_path / "o", COPY))
+    with pytest.raises(ValueError, match=r"without shared_palette=True; expected "
+                       r"plan_batch\(..., shared_palette=True\)"):
+        batch.shared_palette(batch.plan_batch(photo_tree, tmp_path / "o", batch.reduce_mode()))
     with pytest.raises(ValueError, match="samples_per_file=0 should be >= 1"):
         batch.shared_palette(_plan(photo_tree, tmp_path / "o"), samples_per_file=0)
     src = tmp_path / "clear"

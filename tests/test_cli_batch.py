@@ -127,6 +127,24 @@ def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path)
     assert "http://" not in text and "https://" not in text   # self-contained
 
 
+def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",
+                  "--report", out / "reports" / "r.csv", "--html", out / "index.html")
+    assert result.exit_code == 0, result.output
+    assert (out / "reports" / "r.csv").read_text().splitlines()[1].split(",")[2] == "ok"
+    assert "chelsea.png" in (out / "index.html").read_text()
+
+
+def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, tmp_path):
+    (tmp_path / "r2.json").mkdir()
+    result = _cli(photo_tree, "-o", tmp_path / "out2", "--report", tmp_path / "r2.json")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --report={str(tmp_path / 'r2.json')!r} is a "
+                             "folder; expected a file name\n")
+    assert not (tmp_path / "out2").exists()
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
@@ -136,11 +154,102 @@ def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     saved = json.loads((out / batch.SHARED_PALETTE_NAME).read_text())
     assert [c["rgb"] for c in saved["colors"]] == np.reshape(palettes[0], (-1, 3)).tolist()
 
-    # A resumed run maps the remaining files onto the saved palette, whatever its seed.
+    # A resumed run maps the remaining files onto the saved palette ...
     (out / "sub" / "rocket.png").unlink()
-    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "5", "--shared-palette")
+    resumed = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")
     assert "shared palette: reusing 6 colours" in resumed.stdout
     assert _palette(out / "sub" / "rocket.png") == palettes[0]
+
+    # ... but not a run asking for another palette, or for none.
+    for args, before, now in ((["-k", "12"], "-k/--colors=6", "-k/--colors=12"),
+                              (["-k", "6", "--seed", "5"], "--seed=0", "--seed=5")):
+        refused = _cli(photo_tree, "-o", out, "-r", "--shared-palette", *args)
+        assert refused.exit_code == 15, refused.output
+        assert refused.stderr == (f"quantize: error: {out}: 4 outputs were made with {before}, "
+                                  f"while this run asks for {now}; add --force to redo them, "
+                                  "or choose another -o folder\n")
+    refused = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0")
+    assert refused.exit_code == 15
+    assert "made with --shared-palette=True, while this run asks for --shared-palette=False" \
+        in refused.stderr
+    assert _palette(out / "sub" / "rocket.png") == palettes[0]
+    forced = _cli(photo_tree, "-o", out, "-r", "-k", "12", "--seed", "0", "--shared-palette",
+                  "--force")
+    assert forced.exit_code == 1 and "fitted on 4 files" in forced.stdout
+    assert len(_palette(out / "sub" / "rocket.png")) == 12 * 3
+
+
+def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png", "-q")
+    assert first.exit_code == 0, first.output
+    made = (out / "chelsea.png").read_bytes()
+    again = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png", "--space", "lab")
+    assert again.exit_code == 15
+    assert again.stderr == (f"quantize: error: {out}: 1 output was made with -k/--colors=8, "
+                            "--space='rgb', while this run asks for -k/--colors=16, "
+                            "--space='lab'; add --force to redo them, or choose another "
+                            "-o folder\n")
+    assert again.stdout == "" and (out / "chelsea.png").read_bytes() == made
+    same = _cli(photo_tree, "-o", out, "-k", "8", "--glob", "*.png")
+    assert same.exit_code == 0 and "1/1 files: 0 ok, 1 skipped, 0 failed" in same.stdout
+    forced = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png", "--force")
+    assert forced.exit_code == 0 and "1 ok, 0 skipped" in forced.stdout
+    assert 8 * 3 < len(_palette(out / "chelsea.png")) <= 16 * 3
+    after = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png")
+    assert after.exit_code == 0 and "0 ok, 1 skipped" in after.stdout
+
+
+def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
+    again = _cli(photo_tree, "-o", out, *args)
+    assert again.exit_code == 15
+    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=None" \
+        in again.stderr
+
+
+def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
+        photo_tree, tmp_path):
+    import csv
+    import html as html_lib
+
+    out, report, page = tmp_path / "out", tmp_path / "rep.csv", tmp_path / "out" / "index.html"
+    args = [photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--report", report,
+            "--html", page, "-q"]
+    assert _cli(*args).exit_code == 1
+    with open(report, newline="") as f:
+        first = {row["input"]: row for row in csv.DictReader(f)}
+    (out / "astronaut.png").unlink()    # one file left to do
+    again = _cli(*args)
+    assert again.exit_code == 1 and "1 ok, 3 skipped, 3 failed" in again.stdout
+    with open(report, newline="") as f:
+        second = {row["input"]: row for row in csv.DictReader(f)}
+    assert second.keys() == first.keys()
+    for name, row in second.items():
+        if row["status"] == "skipped":
+            assert row["reason"] == "output exists"
+            assert {k: v for k, v in row.items() if k not in ("status", "reason")} == {
+                k: v for k, v in first[name].items() if k not in ("status", "reason")}
+            assert row["k"] == "8" and float(row["psnr"]) > 15
+    text = html_lib.unescape(page.read_text())
+    for row in second.values():
+        if row["status"] == "skipped":
+            assert f"{float(row['psnr']):.2f}" in text and f"{float(row['delta_e']):.2f}" in text
+    assert text.count('class="swatch"') == 4 * 8
+
+
+def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
+    out, report = tmp_path / "out", tmp_path / "rep.json"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    (out / batch.MANIFEST_NAME).unlink()          # outputs of an older version
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--report", report)
+    assert result.exit_code == 0
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["reason"]) == (
+        "skipped", "output exists; no record of the run that made it")
+    assert "k" not in row
 
 
 def test_cli_per_file_warnings_name_the_flags(tmp_path):
@@ -183,6 +292,9 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),
     (["--report", "r.txt"], "expected .json or .csv"),
     (["--html", "r.json"], "expected .html or .htm"),
+    (["--report", "nodir/r.csv"], "--report='nodir/r.csv': folder 'nodir' does not exist; "
+                                  "expected an existing folder or one inside -o/--output="),
+    (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
@@ -199,7 +311,7 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2
-    assert "overlaps input_dir" in result.stderr
+    assert f"-o/--output={str(photo_tree)!r} overlaps INPUT_DIR=" in result.stderr
     assert sorted(p.name for p in photo_tree.iterdir()) == [
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
 
@@ -232,3 +344,61 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
     assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))
     for rel in made:
         assert (local / rel).read_bytes() == (remote / rel).read_bytes()
+
+
+@pytest.mark.parametrize("make, args, line", [
+    (lambda src: None, [],
+     "INPUT_DIR='{src}' is empty; expected a folder of images"),
+    (lambda src: (src / "notes.txt").write_text("x"), [],
+     "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...) "
+     "(sub-folders not searched)"),
+    (lambda src: (src / "notes.txt").write_text("x"), ["-r"],
+     "INPUT_DIR='{src}': no file has an image extension (.jpg, .png, .tif, .webp, ...); "
+     "--glob PATTERN selects files by name"),
+    (lambda src: make_photo_tree(src), ["--glob", "sub/*.png"],
+     "INPUT_DIR='{src}': no file matches --glob='sub/*.png' (sub-folders not searched); "
+     "2 in sub-folders: add -r/--recursive"),
+    (lambda src: make_photo_tree(src), ["--glob", "sub/*.tif", "-r"],
+     "INPUT_DIR='{src}': no file matches --glob='sub/*.tif'"),
+])
+def test_cli_says_why_no_file_matched_and_exits_2(tmp_path, make, args, line):
+    src = tmp_path / "in"
+    src.mkdir()
+    make(src)
+    result = _cli(src, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"quantize: error: {line.format(src=src)}\n"
+    assert result.stdout == "" and not (tmp_path / "out").exists()
+
+
+def test_cli_names_the_arguments_not_the_parameters(tmp_path):
+    result = _cli(tmp_path / "nope", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: INPUT_DIR={str(tmp_path / 'nope')!r} is not "
+                             "a folder; expected a folder of images\n")
+    (tmp_path / "file").write_text("x")
+    result = _cli(tmp_path, "-o", tmp_path / "file")
+    assert result.stderr == (f"quantize: error: -o/--output={str(tmp_path / 'file')!r} is an "
+                             "existing file; expected a folder\n")
+
+
+def test_cli_segment_warning_names_the_animation_once(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = [Image.new("RGB", (8, 8), c) for c in ("red", "blue")]
+    frames[0].save(src / "tiny.gif", save_all=True, append_images=frames[1:])
+    result = _cli(src, "-o", tmp_path / "out", "--mode", "segment", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src / 'tiny.gif'}: animated (2 frames); "
+                             "only the first frame is segmented\n")
+
+
+def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
+    assert ("segment: cluster the pixels into K k-means clusters instead of cutting the "
+            "region hierarchy (the default)") in text
+    assert "default 8" not in text

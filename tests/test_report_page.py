@@ -281,6 +281,23 @@ def test_unwritable_folder_is_an_output_error(tmp_path):
         write_html_report(tmp_path / "missing" / "r.html", [], summary_of([]), mode="reduce")
 
 
+def test_skipped_files_show_their_recorded_metrics_and_count_in_the_bytes(tmp_path):
+    made = {"k": 2, "psnr": 31.25, "delta_e": 1.5, "bytes_in": 3000, "bytes_out": 600,
+            "palette": [{"hex": "#ff0000", "alpha": 255, "share": 0.75},
+                        {"hex": "#0000ff", "alpha": 255, "share": 0.25}]}
+    results = [FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "skipped", "output exists",
+                          made),
+               FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "ok", "",
+                          {**made, "bytes_in": 1000, "bytes_out": 400})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    row = file_rows(root)[0]
+    text = row.all_text()
+    assert "skipped: output exists" in text and "31.25" in text and "1.50" in text
+    assert "3,000 → 600" in text and swatch_widths(row) == pytest.approx([75.0, 25.0])
+    assert "4,000 → 1,000 bytes (25.0%)" in root.all_text()
+
+
 def test_empty_batch_says_so(tmp_path):
     write_html_report(tmp_path / "r.html", [], summary_of([]), mode="segment")
     root = parse((tmp_path / "r.html").read_text())

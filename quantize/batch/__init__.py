@@ -18,6 +18,8 @@ and never prints. The modules, in the order data flows through them:
   failure becomes an outcome with the error's reason, path and exit code;
 - :mod:`~quantize.batch.executor_local`: a pool of worker processes (or inline);
 - :mod:`~quantize.batch.executor_dask`: a ``dask.distributed`` cluster;
+- :mod:`~quantize.batch.manifest`: the record of every finished output, kept
+  in the output folder, that the planner reads back;
 - :mod:`~quantize.batch.results`: :class:`FileResult` and :class:`BatchSummary`;
 - :mod:`~quantize.batch.report`: JSON and CSV reports.
 
@@ -32,6 +34,11 @@ Guarantees:
   (``quantize.io.stale_parts``) before the job for that output runs again.
 - **Resumable.** An output that exists marks a finished file (for segment mode,
   ``segments.json``, which is written last), so rerunning finishes the job.
+  Every finished output is recorded with the settings that made it and its
+  metrics in ``OUT_DIR/.quantize-batch.jsonl``
+  (:mod:`~quantize.batch.manifest`): a rerun skips only outputs made with the
+  same settings (and reports their metrics), and refuses outputs made with
+  others unless forced.
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
@@ -39,16 +46,18 @@ Guarantees:
 from .calls import WORKER_DIED
 from .executor_dask import MissingDependencyError, require_distributed, run_dask
 from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
+from .manifest import MANIFEST_NAME, OptionsChangedError, read_manifest
 from .modes import reduce_mode, segment_mode
 from .plan import BatchPlan, FileJob, JobMode, find_images, image_extensions, plan_batch
-from .report import REPORT_COLUMNS, check_report_path, write_report
+from .report import REPORT_COLUMNS, check_report_folder, check_report_path, write_report
 from .results import BatchSummary, FileResult
 from .run import run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
 
-__all__ = ["REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "THREAD_VARIABLES",
-           "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob", "FileResult", "JobMode",
-           "MissingDependencyError", "SharedPalette", "available_cpus", "check_report_path",
-           "find_images", "image_extensions", "plan_batch", "reduce_mode",
+__all__ = ["MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
+           "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
+           "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
+           "SharedPalette", "available_cpus", "check_report_folder", "check_report_path",
+           "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "write_report"]

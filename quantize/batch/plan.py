@@ -21,6 +21,7 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError
 from ..io import probe_image
+from .manifest import Entry, find_conflict, manifest_key, output_settings, read_manifest
 from .results import FileResult
 
 __all__ = ["BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions",
@@ -85,7 +86,11 @@ class FileJob:
 
 @dataclass(frozen=True)
 class BatchPlan:
-    """Jobs to run, plus the files settled before running (skipped or unreadable)."""
+    """Jobs to run, plus the files settled before running (skipped or unreadable).
+
+    ``settings`` are what shapes the outputs (:func:`~quantize.batch.manifest.output_settings`
+    of the options as asked): recorded with every finished output.
+    """
 
     input_dir: Path
     output_dir: Path
@@ -94,16 +99,17 @@ class BatchPlan:
     settled: list[FileResult]
     force: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return len(self.jobs) + len(self.settled)
 
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
-        """The same plan with every job run with ``options`` instead."""
+        """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options)) for j in self.jobs]
         return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options))
+                         self.force, dict(options), self.settings)
 
 
 def image_extensions() -> frozenset[str]:
@@ -186,7 +192,7 @@ def sniff_image(path: Path) -> str | None:
 def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[str],
                mode: JobMode, *, options: Mapping[str, Any] | None = None,
                recursive: bool = False, pattern: str | None = None,
-               force: bool = False) -> BatchPlan:
+               force: bool = False, shared_palette: bool = False) -> BatchPlan:
     """Find the images, map each to an output mirroring the input tree, decide what to run.
 
     Parameters
@@ -204,13 +210,17 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     recursive, pattern
         See :func:`find_images`.
     force : bool
-        Redo files whose outputs exist.
+        Redo files whose outputs exist, whatever options made them.
+    shared_palette : bool
+        The jobs will map onto one palette fitted by
+        :func:`~quantize.batch.shared_palette`; recorded with the options.
 
     Returns
     -------
     BatchPlan
-        ``jobs`` to run, and ``settled`` results: "skipped" for finished files,
-        "failed" for files that do not open as images.
+        ``jobs`` to run, and ``settled`` results: "skipped" for finished files
+        (with the record of the run that made the output, from the output
+        folder's manifest), "failed" for files that do not open as images.
 
     Raises
     ------
@@ -219,8 +229,13 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         output could overwrite or be read back as an input, or an option is bad.
     TypeError
         If an option has the wrong type or is unknown to the mode.
+    OptionsChangedError
+        If, without ``force``, an existing output was made with other settings
+        (options, or ``shared_palette``): nothing is planned, rather than
+        skipping outputs that do not match this run.
     """
     checked = mode.checked_options(options)
+    settings = output_settings(checked, shared_palette=shared_palette)
     src = Path(input_dir)
     dst = Path(output_dir)
     if dst.exists() and not dst.is_dir():
@@ -230,16 +245,28 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                          exclude=dst if inside else None)
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
-    jobs, settled = [], []
+    made = {} if force or not dst.is_dir() else read_manifest(dst)
+    jobs, settled, found = [], [], []
     for path, out in zip(inputs, outputs, strict=True):
         if not force and mode.done_path(out).exists():
-            settled.append(FileResult(path, out, "skipped", "output exists"))
+            entry = made.get(manifest_key(dst, out))
+            found += [entry] if entry is not None else []
+            settled.append(_skipped(path, out, entry))
         elif (reason := sniff_image(path)) is not None:
             settled.append(FileResult(path, out, "failed", reason,
                                       exit_code=ExitCode.FAILED))
         else:
             jobs.append(FileJob(path, out, dict(checked)))
-    return BatchPlan(src, dst, mode, jobs, settled, force, checked)
+    if (conflict := find_conflict(found, settings, dst)) is not None:
+        raise conflict
+    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings)
+
+
+def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
+    """A finished file, with the record of the run that made its output when there is one."""
+    if entry is None:
+        return FileResult(path, out, "skipped", "output exists; no record of the run that made it")
+    return FileResult(path, out, "skipped", "output exists", dict(entry.record))
 
 
 def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) -> list[Path]:

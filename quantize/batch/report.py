@@ -18,7 +18,7 @@ from typing import Any
 from ..io import atomic_write
 from .results import BatchSummary, FileResult
 
-__all__ = ["REPORT_COLUMNS", "check_report_path", "write_report"]
+__all__ = ["REPORT_COLUMNS", "check_report_folder", "check_report_path", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -27,12 +27,68 @@ REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "
 _REPORT_FORMATS = (".json", ".csv")
 
 
-def check_report_path(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` if its extension is .json or .csv, else raise ValueError."""
+def check_report_path(path: str | os.PathLike[str], *,
+                      output_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return ``path`` if its extension is .json or .csv and it can be written, else raise.
+
+    With ``output_dir``, the folder is checked too (see :func:`check_report_folder`).
+
+    Raises
+    ------
+    ValueError
+        If the extension is another, or (with ``output_dir``) the folder cannot
+        hold the report.
+    """
     p = Path(path)
     if p.suffix.lower() not in _REPORT_FORMATS:
         raise ValueError(f"report={str(p)!r} has extension {p.suffix!r}; "
                          "expected .json or .csv")
+    if output_dir is not None:
+        check_report_folder(p, "report", output_dir)
+    return p
+
+
+def check_report_folder(path: str | os.PathLike[str], name: str,
+                        output_dir: str | os.PathLike[str]) -> Path:
+    """Refuse, before a batch runs, a report that could not be written after it.
+
+    The report's folder must be an existing, writable folder, or lie inside
+    ``output_dir`` (which the batch creates; the caller creates the report's
+    folder there before writing). ``path`` itself must not be a folder.
+
+    Parameters
+    ----------
+    path : path
+        The report file.
+    name : str
+        The parameter that gave it, for the message ("report", "html").
+    output_dir : path
+        The batch's output folder.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the path and the folder.
+
+    Examples
+    --------
+    >>> check_report_folder("out/sub/index.html", "html", "out").as_posix()
+    'out/sub/index.html'
+    """
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.is_dir():
+        raise ValueError(f"{name}={str(p)!r} is a folder; expected a file name")
+    if folder.is_dir():
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is not writable")
+        return p
+    if folder.exists():
+        raise ValueError(f"{name}={str(p)!r}: {str(folder)!r} is not a folder")
+    if not Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(output_dir)):
+        raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} does not exist; "
+                         "expected an existing folder or one inside "
+                         f"output_dir={str(output_dir)!r}")
     return p
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..io import stale_parts
 from .calls import Call, Outcome, Settle, one_line
+from .manifest import record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
@@ -44,6 +45,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         Called in this process with each :class:`FileResult` as it settles,
         settled-at-planning files first.
 
+    Each file that succeeds is recorded, with the plan's settings and its
+    record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
+    as it settles.
+
     Returns
     -------
     list of FileResult
@@ -53,6 +58,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ------
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
+    OSError
+        If the manifest cannot be written.
     """
     report = on_result or (lambda result: None)
     for result in plan.settled:
@@ -65,8 +72,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
-        job_results[index] = file_result(job.input, job.output, outcome)
-        report(job_results[index])
+        result = file_result(job.input, job.output, outcome)
+        if result.status == "ok":
+            record_output(plan.output_dir, job.output, plan.settings, result.record)
+        job_results[index] = result
+        report(result)
 
     run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries)
     return plan.settled + [r for r in job_results if r is not None]
@@ -109,10 +119,25 @@ def run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
 
     ``force=True`` because the plan already decided this output is to be
     (re)made: a folder output may hold files of an interrupted earlier run.
-    Warnings are returned in the record (``"warnings"``), not printed by the worker.
+    Warnings are returned in the record (``"warnings"``), not printed by the worker,
+    without a leading ``"<input>: "``: each is shown after its file's name.
     """
     _remove_stale_parts(mode, job.output)
-    return call_with_warnings(mode.func, job.input, job.output, **{**job.options, "force": True})
+    record = call_with_warnings(mode.func, job.input, job.output,
+                                **{**job.options, "force": True})
+    if "warnings" in record:
+        record["warnings"] = [_without_path(w, job.input) for w in record["warnings"]]
+    return record
+
+
+def _without_path(message: str, path: Path) -> str:
+    """``message`` without a leading ``"<path>: "``.
+
+    >>> _without_path("a/b.gif: animated (3 frames)", Path("a/b.gif"))
+    'animated (3 frames)'
+    """
+    prefix = f"{os.fspath(path)}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,

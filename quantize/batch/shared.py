@@ -16,6 +16,7 @@ import numpy as np
 
 from .._validation import check_int
 from .calls import Call, Outcome
+from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
 from .run import run_calls
 
@@ -49,8 +50,10 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Each image contributes ``samples_per_file`` pixels drawn uniformly (so each
     colour is drawn in proportion to its pixel count, and every image weighs
     the same); the pooled colours are clustered with the plan's reduce options.
-    The palette is written to ``OUT_DIR/shared-palette.json``; a rerun reuses
-    that file (unless the plan was made with ``force``).
+    The palette is written to ``OUT_DIR/shared-palette.json`` and recorded
+    with the plan's settings in the output folder's manifest; a rerun reuses
+    that file (unless the plan was made with ``force``) when it was fitted with
+    the same settings, and refuses it otherwise.
 
     Parameters
     ----------
@@ -69,16 +72,23 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Raises
     ------
     ValueError
-        If the plan is not a reduce plan, or no image could be sampled.
+        If the plan is not a reduce plan made with ``shared_palette=True``, or
+        no image could be sampled.
+    OptionsChangedError
+        If the saved palette was fitted with other settings.
     """
     from ..palette_files import read_palette, write_palette
     from ..reduce.shared import fit_shared_palette, merge_histograms
 
     if plan.mode.name != "reduce":
         raise ValueError(f"shared palette needs --mode reduce, got mode={plan.mode.name!r}")
+    if not plan.settings.get("shared_palette"):
+        raise ValueError("the plan was made without shared_palette=True; expected "
+                         "plan_batch(..., shared_palette=True)")
     check_int(samples_per_file, "samples_per_file", minimum=1)
     path = plan.output_dir / SHARED_PALETTE_NAME
     if path.exists() and not plan.force:
+        _check_saved_settings(plan, path)
         colors = read_palette(path)
         return SharedPalette(colors, path, 0, _onto(plan, colors))
     if not plan.jobs:
@@ -88,7 +98,18 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     palette = fit_shared_palette(colors, counts, plan.options)
     plan.output_dir.mkdir(parents=True, exist_ok=True)
     write_palette(path, palette)
+    record_output(plan.output_dir, path, plan.settings,
+                  {"k": len(palette), "files": len(samples)})
     return SharedPalette(palette, path, len(samples), _onto(plan, palette))
+
+
+def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
+    """Refuse a saved palette fitted with other settings (one with no record is reused)."""
+    entry = read_manifest(plan.output_dir).get(manifest_key(plan.output_dir, path))
+    conflict = find_conflict([entry] if entry is not None else [], plan.settings,
+                             plan.output_dir)
+    if conflict is not None:
+        raise conflict
 
 
 def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:

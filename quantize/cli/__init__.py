@@ -118,7 +118,9 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "quality": "--quality", "space": "--space", "dither": "--dither",
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
-         "max_pixels": "--max-pixels"}
+         "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
+         "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
+         "optimize": "--optimize", "exact_colors": "--exact-colors"}
 
 
 def as_flags(message: str) -> str:

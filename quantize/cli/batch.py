@@ -2,8 +2,10 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error,
-130 interrupted.
+summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error
+(including an INPUT_DIR, --glob and -r that select no file at all), 15 the
+output folder holds outputs made with other options (and no --force), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
-        "segment: clusters (default 8).", show_default=False)] = None,
+        "segment: cluster the pixels into K k-means clusters instead of cutting the region "
+        "hierarchy (the default).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
     ] = None,
@@ -100,8 +103,10 @@ def batch(
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
     Finished files are skipped, so rerunning after an interruption completes the
-    batch. Exit code 0 when every file succeeded, 1 when some failed, 2 on a
-    usage error.
+    batch; outputs made with other options are refused unless --force is given.
+    Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
+    error (or when no file matches), 15 when OUT_DIR holds outputs made with
+    other options.
     """
     from .. import batch as lib
 
@@ -114,7 +119,7 @@ def batch(
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        _check_run_options(jobs, scheduler, report, html)
+        _check_run_options(jobs, scheduler, report, html, output_dir)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
@@ -125,10 +130,13 @@ def batch(
                    _segment_options(colors, space, weights or [], min_region, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
-        with user_errors():
+        with user_errors(), _options_changed():
             job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                  recursive=recursive, pattern=glob, force=force)
+                                  recursive=recursive, pattern=glob, force=force,
+                                  shared_palette=shared_palette)
+        if not plan.total:
+            fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, quiet)
     except KeyboardInterrupt:
@@ -140,7 +148,8 @@ def batch(
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
-                       html: Path | None) -> None:
+                       html: Path | None, output_dir: Path) -> None:
+    """Refuse bad run options, and report paths that could not be written after the run."""
     from .. import batch as lib
 
     if jobs is not None and scheduler is not None:
@@ -149,11 +158,12 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
     if jobs is not None:
         check_int(jobs, "--jobs", minimum=1)
     if report is not None:
-        lib.check_report_path(report)
+        lib.check_report_path(report, output_dir=output_dir)
     if html is not None:
         from ..report import check_html_path
 
         check_html_path(html)
+        lib.check_report_folder(html, "html", output_dir)
     if scheduler is not None:
         _require_distributed()
 
@@ -164,11 +174,47 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
     with user_errors():
         if report is not None:
+            report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
             lib.write_report(report, results, summary)
         if html is not None:
             from ..report import write_html_report
 
+            html.parent.mkdir(parents=True, exist_ok=True)
             write_html_report(html, results, summary, mode=mode)
+
+
+@contextlib.contextmanager
+def _options_changed() -> Iterator[None]:
+    """Say in the command's words that outputs were made with other options (exit 15)."""
+    from ..batch.manifest import OptionsChangedError, describe_settings
+
+    try:
+        yield
+    except OptionsChangedError as exc:
+        outputs = "output was" if exc.count == 1 else "outputs were"
+        before, now = (as_flags(describe_settings(s)) for s in (exc.before, exc.now))
+        fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
+             f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
+
+
+def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
+                     glob: str | None) -> str:
+    """Why a batch found no file: the folder is empty, or none matched, and what to try."""
+    from .. import batch as lib
+
+    if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
+        return f"INPUT_DIR={str(input_dir)!r} is empty; expected a folder of images"
+    what = (f"no file matches --glob={glob!r}" if glob is not None
+            else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
+    line = f"INPUT_DIR={str(input_dir)!r}: {what}"
+    line += "" if recursive else " (sub-folders not searched)"
+    if not recursive:
+        below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
+        if below:
+            line += f"; {len(below)} in sub-folders: add -r/--recursive"
+    elif glob is None:
+        line += "; --glob PATTERN selects files by name"
+    return line
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
@@ -241,7 +287,7 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
                          quiet: bool) -> lib.BatchPlan:
     from .. import batch as lib
 
-    with user_errors():
+    with user_errors(), _options_changed():
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     if quiet or not len(palette.colors):
         return palette.plan
@@ -312,7 +358,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
                 bar.console.print(f"[red]failed[/] {result.input}: "
                                   f"{as_flags(result.reason)}",
                                   markup=True, highlight=False)
-            for message in result.record.get("warnings", ()):
+            for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {result.input}: "
                                   f"{as_flags(message)}",
                                   markup=True, highlight=False)
@@ -326,7 +372,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     if result.status == "failed":
         typer.echo(f"quantize: failed: {result.input}: {as_flags(result.reason)}",
                    err=True)
-    for message in result.record.get("warnings", ()):
+    for message in _new_warnings(result):
         typer.echo(f"quantize: warning: {result.input}: {as_flags(message)}", err=True)
     if quiet:
         return
@@ -337,6 +383,11 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     typer.echo(f"[{summary.done}/{summary.total}] {result.status:7} {result.input}{target}"
                f"{'  ' + metrics if metrics else ''}")
     sys.stdout.flush()
+
+
+def _new_warnings(result: lib.FileResult) -> list[str]:
+    """The warnings of a file processed in this run (a skipped file's were shown before)."""
+    return [] if result.status == "skipped" else list(result.record.get("warnings", ()))
 
 
 def _fmt(value: Any) -> str:

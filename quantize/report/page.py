@@ -335,9 +335,9 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
              f"{summary.failed} failed", f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         parts.append("interrupted before the end")
-    ok = [r for r in rows if r.get("status") == "ok"]
-    b_in = sum(r["bytes_in"] for r in ok if _number(r.get("bytes_in")))
-    b_out = sum(r["bytes_out"] for r in ok if _number(r.get("bytes_out")))
+    made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
+    b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
+    b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
     if mode == "reduce" and b_in:
         parts.append(f"{b_in:,} → {b_out:,} bytes ({b_out / b_in:.1%})")
     return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'

@@ -1,0 +1,197 @@
+"""What a batch made, kept in its output folder so that a rerun can trust it.
+
+Every output a batch finishes is recorded in ``OUT_DIR/.quantize-batch.jsonl``,
+one JSON line per output: its path relative to the output folder, the settings
+that shaped it (:func:`output_settings`) and the job's record (k, PSNR, ΔE,
+bytes, palette, ...). The planner reads it back (:func:`read_manifest`) to skip
+only outputs made with the same settings, and to give a skipped file the
+metrics of the run that made it.
+
+Lines are appended as files finish (:func:`record_output`), so an interrupted
+run keeps what it did; a line torn by a crash is ignored, and a later line for
+the same output replaces an earlier one. The name starts with a dot, so a batch
+never lists the file as an input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputExistsError
+
+__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings",
+           "describe_settings", "find_conflict", "manifest_key", "output_settings",
+           "read_manifest", "record_output"]
+
+#: File in the output folder recording every finished output.
+MANIFEST_NAME = ".quantize-batch.jsonl"
+
+#: Options that decide whether a file is processed, not what its output holds.
+_NOT_SHAPING = frozenset({"force", "max_pixels"})
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One finished output: the ``settings`` that shaped it and the job's ``record``."""
+
+    settings: Mapping[str, Any]
+    record: Mapping[str, Any]
+
+
+class OptionsChangedError(OutputExistsError):
+    """Outputs in the folder were made with other settings than this run's.
+
+    Attributes
+    ----------
+    count : int
+        How many outputs (files of this plan, or the shared palette) differ.
+    before, now : dict
+        The settings that differ, as the first such output was made and as this
+        run asks for them (the same keys in both).
+    """
+
+    def __init__(self, output_dir: str | os.PathLike[str], count: int,
+                 before: Mapping[str, Any], now: Mapping[str, Any]):
+        self.count, self.before, self.now = count, dict(before), dict(now)
+        outputs = "output was" if count == 1 else "outputs were"
+        super().__init__(f"{count} {outputs} made with {describe_settings(before)}, while this "
+                         f"run asks for {describe_settings(now)}; redo them with force=True "
+                         "or choose another output_dir", path=output_dir)
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.count, self.before, self.now))
+
+
+def output_settings(options: Mapping[str, Any], *,
+                    shared_palette: bool = False) -> dict[str, Any]:
+    """The settings that shape a job's outputs, as JSON values.
+
+    That is every checked job option but ``force`` and ``max_pixels`` (which
+    only decide whether a file is processed), and whether the outputs map onto
+    one palette shared by the batch. Paths become absolute strings, so one file
+    named two ways compares equal.
+
+    >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
+    {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
+    """
+    shaping = {k: v for k, v in options.items() if k not in _NOT_SHAPING}
+    shaping["shared_palette"] = bool(shared_palette)
+    return _as_json(dict(sorted(shaping.items())))
+
+
+def changed_settings(before: Mapping[str, Any],
+                     now: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The entries that differ between two settings, from each side (None when absent).
+
+    >>> changed_settings({"n_colors": 8, "seed": 0}, {"n_colors": 16, "seed": 0})
+    ({'n_colors': 8}, {'n_colors': 16})
+    """
+    keys = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
+    return {k: before.get(k) for k in keys}, {k: now.get(k) for k in keys}
+
+
+def describe_settings(settings: Mapping[str, Any]) -> str:
+    """``name=value`` pairs, comma-separated.
+
+    >>> describe_settings({"n_colors": 8, "space": "lab"})
+    "n_colors=8, space='lab'"
+    """
+    return ", ".join(f"{k}={v!r}" for k, v in settings.items())
+
+
+def manifest_key(output_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> str:
+    """How ``output`` is named in the manifest: its path relative to ``output_dir``.
+
+    >>> manifest_key("out", "out/sub/a.png")
+    'sub/a.png'
+    """
+    return Path(output).relative_to(output_dir).as_posix()
+
+
+def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
+    """The latest entry of every output recorded in ``output_dir`` (empty when none).
+
+    Lines that are not well-formed entries (torn by a crash, or from another
+    version) are ignored.
+
+    Raises
+    ------
+    OSError
+        If the manifest exists but cannot be read.
+    """
+    path = Path(output_dir) / MANIFEST_NAME
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}
+    entries: dict[str, Entry] = {}
+    for line in text.splitlines():
+        parsed = _parse(line)
+        if parsed is not None:
+            entries[parsed[0]] = parsed[1]
+    return entries
+
+
+def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
+                  settings: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+    """Append the entry of one finished ``output`` to the manifest of ``output_dir``.
+
+    ``settings`` come from :func:`output_settings`; ``record`` is the job's
+    JSON-able record (values JSON cannot hold are written as strings).
+
+    Raises
+    ------
+    OSError
+        If the manifest cannot be written.
+    """
+    line = json.dumps({"version": _VERSION, "output": manifest_key(output_dir, output),
+                       "settings": dict(settings), "record": _as_json(record)})
+    # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
+    with open(Path(output_dir) / MANIFEST_NAME, "a+b") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell():  # start on a fresh line, even after a line torn by a crash
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+        f.write(line.encode("utf-8") + b"\n")
+
+
+def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
+              output_dir: str | os.PathLike[str]) -> OptionsChangedError | None:
+    """The error to raise when any of ``entries`` was made with other ``settings``."""
+    differing = [e for e in entries if dict(e.settings) != dict(settings)]
+    if not differing:
+        return None
+    before, now = changed_settings(differing[0].settings, settings)
+    return OptionsChangedError(output_dir, len(differing), before, now)
+
+
+def _parse(line: str) -> tuple[str, Entry] | None:
+    try:
+        item = json.loads(line)
+    except ValueError:
+        return None
+    if not (isinstance(item, dict) and item.get("version") == _VERSION
+            and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
+            and isinstance(item.get("record"), dict)):
+        return None
+    return item["output"], Entry(item["settings"], item["record"])
+
+
+def _as_json(value: Mapping[str, Any]) -> dict[str, Any]:
+    """``value`` as it reads back from JSON (tuples as lists, paths as strings)."""
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, os.PathLike):
+        return os.path.abspath(value)
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars
+        return value.tolist()
+    return str(value)

@@ -1,0 +1,88 @@
+"""quantize.batch.manifest: the record of finished outputs kept in the output folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from quantize import batch
+from quantize.batch.manifest import (
+    OptionsChangedError,
+    changed_settings,
+    output_settings,
+    read_manifest,
+    record_output,
+)
+from quantize.errors import ExitCode, OutputExistsError
+
+
+def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
+    options = {"n_colors": 8, "weights": {"xy": 0.5}, "force": True, "max_pixels": 10,
+               "palette_in": Path("p.gpl"), "colors": np.array([[1, 2, 3]], np.uint8),
+               "seed": np.int64(4), "pair": (1, 2)}
+    assert output_settings(options, shared_palette=True) == {
+        "colors": [[1, 2, 3]], "n_colors": 8, "pair": [1, 2],
+        "palette_in": os.path.abspath("p.gpl"), "seed": 4, "shared_palette": True,
+        "weights": {"xy": 0.5}}
+    assert output_settings({"palette_in": Path("./p.gpl")}) == output_settings(
+        {"palette_in": Path("p.gpl")})
+
+
+def test_the_latest_well_formed_line_of_each_output_wins(tmp_path):
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 8}, {"k": 8, "psnr": None})
+    record_output(tmp_path, tmp_path / "sub" / "b.png", {"n_colors": 8}, {"k": 7})
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 4}, {"k": 4})
+    entries = read_manifest(tmp_path)
+    assert sorted(entries) == ["a.png", "sub/b.png"]
+    assert (entries["a.png"].settings, entries["a.png"].record) == ({"n_colors": 4}, {"k": 4})
+    assert entries["sub/b.png"].record == {"k": 7}
+
+
+def test_a_torn_line_is_ignored_and_the_next_entry_starts_a_fresh_line(tmp_path):
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+    with open(tmp_path / batch.MANIFEST_NAME, "a") as f:
+        f.write('{"version": 1, "output": "b.png", "sett')      # killed mid-write
+    record_output(tmp_path, tmp_path / "c.png", {}, {"k": 3})
+    lines = (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()
+    assert len(lines) == 3 and json.loads(lines[2])["output"] == "c.png"
+    assert sorted(read_manifest(tmp_path)) == ["a.png", "c.png"]
+
+
+def test_lines_of_another_version_or_shape_are_ignored(tmp_path):
+    lines = [{"version": 2, "output": "a.png", "settings": {}, "record": {}},
+             {"version": 1, "output": "b.png", "settings": [], "record": {}}, [1, 2]]
+    (tmp_path / batch.MANIFEST_NAME).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    assert read_manifest(tmp_path) == {}
+    assert read_manifest(tmp_path / "none") == {}
+
+
+def test_changed_settings_lists_only_the_differences():
+    assert changed_settings({"n_colors": 8, "seed": 0, "space": "rgb"},
+                            {"n_colors": 8, "seed": 3, "dither": 1.0}) == (
+        {"dither": None, "seed": 0, "space": "rgb"}, {"dither": 1.0, "seed": 3, "space": None})
+
+
+def test_options_changed_is_an_output_exists_error_that_survives_pickling(tmp_path):
+    import pickle
+
+    err = OptionsChangedError(tmp_path, 2, {"n_colors": 8}, {"n_colors": 16})
+    assert isinstance(err, OutputExistsError) and err.exit_code == ExitCode.EXISTS
+    assert str(err) == (f"{tmp_path}: 2 outputs were made with n_colors=8, while this run "
+                        "asks for n_colors=16; redo them with force=True or choose another "
+                        "output_dir")
+    back = pickle.loads(pickle.dumps(err))
+    assert (str(back), back.count, back.before, back.now) == (str(err), 2, {"n_colors": 8},
+                                                             {"n_colors": 16})
+    with pytest.raises(OutputExistsError, match="1 output was made with seed=0"):
+        raise OptionsChangedError(tmp_path, 1, {"seed": 0}, {"seed": 1})
+
+
+def test_a_file_name_that_is_not_utf8_round_trips(tmp_path):
+    name = os.fsdecode(b"caf\xe9.png")                  # Latin-1 bytes: a surrogate escape
+    record_output(tmp_path, tmp_path / name, {}, {"output": str(tmp_path / name)})
+    [(key, entry)] = read_manifest(tmp_path).items()
+    assert key == name and entry.record == {"output": str(tmp_path / name)}
