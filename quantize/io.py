@@ -182,9 +182,8 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
     if w < 1 or h < 1:
         raise ImageReadError(f"image has no pixels ({w}x{h})", path=p)
     if limit is not None and w * h > limit:
-        raise ImageReadError(f"{w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,} "
-                             "(raise it with --max-pixels / max_pixels if the file is trusted)",
-                             path=p)
+        raise ImageReadError(f"{w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,}; "
+                             f"if the file is trusted, raise max_pixels={limit}", path=p)
 
 
 @contextlib.contextmanager

@@ -283,6 +283,7 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
     (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
+    (["--mode", "segment", "-k", "1000"], "-k/--colors=1000 should be <= 256"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),

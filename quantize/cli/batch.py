@@ -264,11 +264,12 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
 def _segment_options(colors: int | None, space: str | None, weights: list[str],
                      min_region: int | None, seed: int) -> dict[str, Any]:
     from ..features import check_weights
+    from ..segment import MAX_CLUSTERS
     from .segment import parse_weights
 
     options: dict[str, Any] = {"seed": seed}
     if colors is not None:
-        options["n_clusters"] = check_int(colors, "-k/--colors", minimum=2)
+        options["n_clusters"] = check_int(colors, "-k/--colors", minimum=2, maximum=MAX_CLUSTERS)
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:
