@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .._kernels import nearest, pack_rgb, srgb_to_lab
+from .._kernels import by_parts, nearest, pack_rgb, srgb_to_lab
 from ..colors import features_of
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
 
@@ -100,18 +100,46 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
         colors = np.column_stack([colors, a])
     features = features_of(colors, space)
     entries = features_of(pal, space)
-    plain = nearest(features, entries)
-    off = features - entries[plain]
-    exact = np.einsum("ij,ij->i", off, off).reshape(h, w) <= _EXACT ** 2
-    gray = rgb.astype(np.float32) @ _LUMA
+    exact = _near_an_entry(features, entries).reshape(h, w)
+    gray = np.empty((h, w), dtype=np.float32)
+    for rows in _blocks(h, w):
+        gray[rows] = rgb[rows].astype(np.float32) @ _LUMA
     if alpha is not None:
         gray *= alpha / np.float32(255.0)
-    fade = np.clip((_CONTRAST_STOP - local_contrast(gray)) / (_CONTRAST_STOP - _CONTRAST_FADE),
-                   0.0, 1.0)
-    fade[exact] = 0.0
-    scale = (float(strength) * fade).astype(np.float32)
+    scale = local_contrast(gray)  # then, in place: the fade, times the strength
+    del gray
+    np.subtract(_CONTRAST_STOP, scale, out=scale)
+    scale /= _CONTRAST_STOP - _CONTRAST_FADE
+    np.clip(scale, 0.0, 1.0, out=scale)
+    scale[exact] = 0.0
+    scale *= float(strength)
     out = diffuse_errors(features.reshape(h, w, -1), entries, scale)
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
+
+
+# Pixels handled at once by the steps before the diffusion (bounded temporaries).
+_BLOCK_PIXELS = 1 << 16
+
+
+def _blocks(h: int, w: int) -> list[slice]:
+    """Bands of whole rows of about ``_BLOCK_PIXELS`` pixels covering ``range(h)``."""
+    step = max(1, _BLOCK_PIXELS // max(w, 1))
+    return [slice(y, min(y + step, h)) for y in range(0, h, step)]
+
+
+def _near_an_entry(features: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: the pixel lies within ``_EXACT`` of its nearest entry."""
+    n = features.shape[0]
+    near = np.empty(n, dtype=bool)
+
+    def part(rows: slice) -> None:
+        for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
+            block = features[start:min(start + _BLOCK_PIXELS, rows.stop)]
+            off = block - entries[nearest(block, entries)]
+            near[start:start + block.shape[0]] = np.einsum("ij,ij->i", off, off) <= _EXACT ** 2
+
+    by_parts(n, part)
+    return near
 
 
 # Error diffusion: Floyd and Steinberg's weights to the right, below-left, below
@@ -135,7 +163,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
 
     Returns
     -------
-    (H, W) ndarray of intp
+    (H, W) ndarray of int16 (intp beyond 32,768 entries)
         Entry of every pixel.
 
     Notes
@@ -145,7 +173,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
     reach does not pile up error that then smears across the image. A pixel's error goes to
     neighbours that are all processed later; pixels on the same line
     ``x + 2 y = t`` depend on none of each other, so the image is swept one
-    such line at a time, each line in one vectorised step.
+    such line at a time, each line in one vectorised step on a strided view.
     Prior validation is assumed.
     """
     h, w, d = features.shape
@@ -153,22 +181,35 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
     minus_2e = np.ascontiguousarray(-2.0 * entries.T)
     e_sq = np.einsum("ij,ij->i", entries, entries)
     low, high = entries.min(axis=0), entries.max(axis=0)
-    error = np.zeros((h + 1, w + 2, d), dtype=np.float32)  # pixel (y, x) at [y, x + 1]
-    out = np.empty((h, w), dtype=np.intp)
+    # Pixel (y, x) lies on line t = x + 2 y, at flat index t + (w - 2) y: a line is
+    # a strided slice of the flat arrays. Its error comes from lines t - 1 to
+    # t - 3 only, so four lines of error are kept, line t at [t % 4, y].
+    flat = np.ascontiguousarray(features).reshape(h * w, d)
+    gain = np.ascontiguousarray(strength).reshape(h * w)
+    out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
+    error = np.zeros((4, h + 1, d), dtype=np.float32)
+    step = w - 2
     for t in range(w + 2 * (h - 1)):
-        ys = np.arange(max(0, (t - w + 2) // 2), min(h - 1, t // 2) + 1)
-        xs = t - 2 * ys
-        own = features[ys, xs]
-        value = own + strength[ys, xs, None] * error[ys, xs + 1]
+        y0, y1 = max(0, (t - w + 2) // 2), min(h - 1, t // 2) + 1
+        here = error[t % 4]
+        if y1 <= y0:  # no pixel on this line (one-pixel-wide images)
+            here[:] = 0.0
+            continue
+        start = t + step * y0
+        line = (slice(start, start + step * (y1 - y0 - 1) + 1, step) if step > 0
+                else start + step * np.arange(y1 - y0))
+        own = flat[line]
+        value = own + gain[line, None] * here[y0:y1]
+        here[:] = 0.0
         np.clip(value, np.minimum(own, low), np.maximum(own, high), out=value)
         idx = np.argmin(value @ minus_2e + e_sq, axis=1)
-        out[ys, xs] = idx
+        out[line] = idx
         err = value - entries[idx]
-        error[ys, xs + 2] += _FS_RIGHT * err
-        error[ys + 1, xs] += _FS_DOWN_LEFT * err
-        error[ys + 1, xs + 1] += _FS_DOWN * err
-        error[ys + 1, xs + 2] += _FS_DOWN_RIGHT * err
-    return out
+        error[(t + 1) % 4, y0:y1] += _FS_RIGHT * err
+        error[(t + 1) % 4, y0 + 1:y1 + 1] += _FS_DOWN_LEFT * err
+        error[(t + 2) % 4, y0 + 1:y1 + 1] += _FS_DOWN * err
+        error[(t + 3) % 4, y0 + 1:y1 + 1] += _FS_DOWN_RIGHT * err
+    return out.reshape(h, w)
 
 
 def local_contrast(gray: np.ndarray) -> np.ndarray:

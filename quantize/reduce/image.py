@@ -174,8 +174,10 @@ class _Counted:
 
     def row_of(self) -> np.ndarray:
         """Each visible pixel's row in ``colors``, in raster order."""
-        if self.codes is not None:
-            return np.searchsorted(self.distinct, self.codes.ravel())
+        if self.codes is not None:  # a table by 24-bit code: one gather a pixel
+            table = np.zeros(1 << 24, dtype=np.int32)
+            table[self.distinct] = np.arange(self.distinct.size, dtype=np.int32)
+            return table[self.codes.ravel()]
         return self.inverse
 
 

@@ -57,10 +57,13 @@ class Fidelity:
         if self.pairs_known is not None:
             return self.pairs_known
         drawn = indices.ravel() if self.counted is None else indices[self.counted]
-        shape = (self.colors.shape[0], int(drawn.max(initial=0)) + 1)
-        flat = np.ravel_multi_index((self.colour_of, drawn), shape)
+        n_entries = int(drawn.max(initial=0)) + 1
+        # (colour row, entry) as one key; 32-bit when it fits (half the sort's memory)
+        dtype = np.int32 if self.colors.shape[0] * n_entries < 1 << 31 else np.int64
+        flat = self.colour_of.astype(dtype) * dtype(n_entries)
+        flat += drawn
         pairs, counts = np.unique(flat, return_counts=True)
-        row, entry = np.unravel_index(pairs, shape)
+        row, entry = np.divmod(pairs, n_entries)
         return Pairs(self.colors[row], entry.astype(np.intp), counts)
 
 
