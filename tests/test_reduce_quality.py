@@ -85,7 +85,20 @@ def test_quality_zero_keeps_every_colour_and_a_loose_target_fewer():
     assert sorted(map(tuple, palette.tolist())) == sorted(map(tuple, FOUR.tolist()))
     assert np.array_equal(palette[labels], FOUR)
     palette, _ = search_quality(hist, 100.0, 256, False, np.random.default_rng(0))
-    assert palette.shape == (1, 3)
+    assert palette.shape == (2, 3)  # the fewest colours n_colors allows
+    one = Histogram(FOUR[:1], np.array([5.0]), "rgb")
+    assert search_quality(one, 100.0, 256, False, np.random.default_rng(0))[0].shape == (1, 3)
+
+
+def test_smallest_k_from_a_lower_bound():
+    asked = []
+
+    def error(k):
+        asked.append(k)
+        return 10.0 / k
+
+    assert smallest_k(error, 100.0, 8, 40, k_min=2) == 2 and min(asked) == 2
+    assert smallest_k(error, 1.0, 1, 40, k_min=5) == 10
 
 
 def test_an_unreachable_quality_says_how_many_colours_were_allowed():

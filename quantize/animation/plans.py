@@ -304,7 +304,7 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
 
     if k_max < 2:
         return colors.copy()
-    k = smallest_k(error, opts.quality, k_max, k_max)
+    k = smallest_k(error, opts.quality, k_max, k_max, k_min=2)
     if k is None:
         raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
                            f"needs more than {k_max} colours", path=src)

@@ -40,8 +40,8 @@ _GUESS_RESOLUTION = 1 / 32
 
 
 def smallest_k(error: Callable[[int], float], target: float, guess: int,
-               k_max: int, *, resolution: float = 0.0) -> int | None:
-    """Smallest k in [1, k_max] with ``error(k) <= target``, assuming the error falls as k grows.
+               k_max: int, *, k_min: int = 1, resolution: float = 0.0) -> int | None:
+    """Smallest k in [k_min, k_max] with ``error(k) <= target``; the error falls as k grows.
 
     Starts at ``guess`` and keeps the bracket ``lo < answer <= hi`` that the
     measurements so far give. Each next k is where a power law through the
@@ -57,16 +57,17 @@ def smallest_k(error: Callable[[int], float], target: float, guess: int,
     >>> smallest_k(lambda k: 20 / k ** 0.4, 3.0, 16, 256)
     115
     """
-    lo, hi = 0, k_max + 1  # error(lo) > target (0: below 1); error(hi) <= target (k_max + 1: none)
+    # error(lo) > target (k_min - 1: nothing measured); error(hi) <= target (k_max + 1: idem)
+    lo, hi = k_min - 1, k_max + 1
     errors: dict[int, float] = {}
     widths: list[int] = []  # of the bracket after each measurement made inside one
-    k = min(max(guess, 1), k_max)
+    k = min(max(guess, k_min), k_max)
     while True:
         errors[k] = error(k)
         lo, hi = (lo, k) if errors[k] <= target else (k, hi)
         if hi - lo <= max(1.0, resolution * hi):
             return hi if hi <= k_max else None
-        if lo > 0 and hi <= k_max:
+        if lo >= k_min and hi <= k_max:
             widths.append(hi - lo)
         if len(widths) >= 3 and 2 * widths[-1] > widths[-3]:
             k = (lo + hi) // 2
@@ -130,7 +131,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
                                         hist.space, exact_colors, rng)
         return mean_ciede2000(hist.lab, lab_of(palette)[labels], hist.counts)
 
-    k = smallest_k(exact, quality, guess, k_max)
+    k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
     if k is None:
         raise QualityError(f"quality={quality:g}: mean CIEDE2000 <= {quality:g} needs more "
                            f"than {k_max} colours")
@@ -167,5 +168,6 @@ def _summary_guess(hist: Histogram, quality: float, k_max: int,
         entries = nearest(judge, features_of(palette, hist.space))
         return mean_ciede2000(judge_lab, lab_of(palette)[entries], judge_w)
 
-    guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, resolution=_GUESS_RESOLUTION)
+    guess = smallest_k(approx, quality, DEFAULT_COLORS, limit, k_min=min(2, limit),
+                       resolution=_GUESS_RESOLUTION)
     return k_max if guess is None else guess
