@@ -213,7 +213,9 @@ def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
 
 @pytest.mark.parametrize("args, match", [
     (["-o", "x.png"], "-o/--output names one file but 2 inputs were given; use --ext"),
-    (["--palette-out", "p.gpl"], "--palette-out names one file but 2 inputs were given"),
+    (["--palette-out", "p.gpl"], "--palette-out names one file but 2 inputs were given; "
+                                 "write each input's palette in a call of its own"),
+    (["--dither", "0.5"], "'0.5' is not a file; a dithering strength is written --dither=0.5"),
     (["--ext", ".txt"], "--ext='.txt' is not valid; expected a suffix ending in an image"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
@@ -251,6 +253,19 @@ def test_stdin_to_stdout_round_trip(photo, output):
     file_result = run(photo, "-k", 5, "-o", photo.with_name("file.png"))
     assert file_result.exit_code == 0
     assert np.array_equal(reduced, load_image(photo.with_name("file.png")).rgb)
+
+
+def test_an_input_given_twice_is_named(photo):
+    result = run(photo, photo, "--ext", ".x.png")
+    assert result.exit_code == 2
+    assert one_error_line(result) == f"quantize: error: input {str(photo)!r} is given twice"
+
+
+def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
+    result = runner.invoke(app, ["reduce", "-", "-k", "256", "--skip-if-larger"],
+                           input=jpeg_of_noise.read_bytes())
+    assert result.exit_code == 98 and result.stdout_bytes == b""
+    assert one_error_line(result).startswith("quantize: error: -: result (")
 
 
 def test_stdin_must_be_the_only_input(photo):

@@ -329,6 +329,15 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
         assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
+def test_a_palette_file_too_large_for_the_output_is_named_with_its_size(photo, tmp_path):
+    big = tmp_path / "big.hex"
+    big.write_text("".join(f"{i:06x}\n" for i in range(300)))
+    with pytest.raises(ValueError, match=r"^palette_in='.*big\.hex' holds 300 colours, more "
+                                         r"than a palette image holds: at most 256 colours"):
+        reduce_file(photo, tmp_path / "out.png", palette_in=big)
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_palette_in_accepts_an_array(photo, tmp_path):
     record = reduce_file(photo, tmp_path / "o.png", palette_in=COLOURS[:3])
     assert record["k"] == 3

@@ -105,7 +105,8 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
 def _room(transparent: bool, what: str, k: int) -> None:
     """Refuse more colours than a palette holds beside a transparent entry."""
     if transparent and k > _MAX_ENTRIES - 1:
-        raise ValueError(f"{what}={k} is more than an animation with transparency holds: at "
+        subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
+        raise ValueError(f"{subject} more than an animation with transparency holds: at "
                          f"most {_MAX_ENTRIES - 1} colours (one entry is kept for the "
                          "transparent pixels)")
 
@@ -128,7 +129,7 @@ class GlobalPlan:
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
-            _room(transparent, "palette_in size", opts.palette_in.shape[0])
+            _room(transparent, "palette_in", opts.palette_in.shape[0])
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)

@@ -15,6 +15,7 @@ the code the failed files share (1 unreadable input or unwritable output,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
@@ -120,6 +121,8 @@ def reduce_command(
     """Reduce the colours of images by k-means on their distinct colours."""
     from ..reduce import check_reduce_options
 
+    if dither:
+        _check_no_strength_among(inputs)
     files = _plan_files(inputs, output, ext, palette_out)
     if palette_in is not None and (colors is not None or quality is not None):
         fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
@@ -158,10 +161,12 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
     names = [str(p) for p in inputs]
     if len(names) > 1:
-        for flag, value in (("-o/--output", output), ("--palette-out", palette_out)):
-            if value is not None:
-                fail(f"{flag} names one file but {len(names)} inputs were given; use --ext "
-                     "to name the outputs after their inputs", USAGE_ERROR)
+        if output is not None:
+            fail(f"-o/--output names one file but {len(names)} inputs were given; use --ext "
+                 "to name the outputs after their inputs", USAGE_ERROR)
+        if palette_out is not None:
+            fail(f"--palette-out names one file but {len(names)} inputs were given; write "
+                 "each input's palette in a call of its own", USAGE_ERROR)
         if names.count(STDIO) > 0:
             fail("- (stdin) must be the only input", USAGE_ERROR)
     if output is not None and ext is not None:
@@ -171,6 +176,18 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     files = [_File(name, _output_for(name, output, ext)) for name in names]
     _check_distinct_outputs(files)
     return files
+
+
+def _check_no_strength_among(inputs: Sequence[Path]) -> None:
+    """Refuse ``--dither 0.5``: the number is read as a file, and the dither as full strength."""
+    for p in inputs:
+        try:
+            float(str(p))
+        except ValueError:
+            continue
+        if not p.exists():
+            fail(f"{str(p)!r} is not a file; a dithering strength is written --dither={p}",
+                 USAGE_ERROR)
 
 
 def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
@@ -199,6 +216,8 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
     for f in files:
         src = Path(f.input)
         key = (src.parent, src.stem, None) if f.output is None else Path(f.output)
+        if key in seen and seen[key] == f.input:
+            fail(f"input {f.input!r} is given twice", USAGE_ERROR)
         if key in seen:
             fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
                  "output; use --ext or rename one", USAGE_ERROR)
@@ -235,6 +254,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
+            if files[index].to_stdout and outcome.path == out:  # not the scratch file's name
+                outcome = dataclasses.replace(outcome, path=None)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
             codes.append(result.exit_code)
             _show(files[index], result, quality, as_json)

@@ -261,12 +261,25 @@ def _gif_image(result: ReduceResult) -> Image.Image:
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
-    """Refuse more colours than an indexed output holds (one slot goes to transparency)."""
+    """Refuse more colours than an indexed output holds (one slot goes to transparency).
+
+    ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
+    ``palette_in`` option (``"palette_in='brand.hex'"``).
+    """
     room = MAX_PALETTE - has_alpha
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
-        raise ValueError(f"{what}={k} is more than a palette image holds: at most {room} "
-                         f"colours{extra}; use fewer colours or a .jpg/.webp/.tif output")
+        subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
+        raise ValueError(f"{subject} more than a palette image holds: at most {room} "
+                         f"colours{extra}; use fewer colours, or for a still image a "
+                         ".jpg/.webp/.tif output")
+
+
+def _palette_in_name(palette_in: Any) -> str:
+    """``palette_in='file'`` for a palette file, plain ``palette_in`` for an array."""
+    if isinstance(palette_in, str | os.PathLike):
+        return f"palette_in={os.fspath(palette_in)!r}"
+    return "palette_in"
 
 
 # --------------------------------------------------------------------------
@@ -292,7 +305,7 @@ class FileJob:
         """
         has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
         if self.palette is not None:
-            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in size")
+            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in")
             return None
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
@@ -318,7 +331,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     if pal_in is not None:
-        _check_palette_size(pal_in.shape[0], kind, False, "palette_in size")
+        _check_palette_size(pal_in.shape[0], kind, False, _palette_in_name(opts["palette_in"]))
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
         check_output_path(opts["palette_out"], inputs=(src,), force=force)
