@@ -15,5 +15,4 @@ def test_one_frame_gif_is_not_an_animation(tmp_path):
     assert count_frames(still) == 1
     assert first_frame_note(still) is None
     anim = save_animation(tmp_path / "anim.gif", moving_square(), duration=50)
-    assert first_frame_note(anim) == (f"{anim}: animated (3 frames); only the first frame is "
-                                      "segmented")
+    assert first_frame_note(anim) == "animated (3 frames); only the first frame is segmented"

@@ -143,11 +143,3 @@ def test_settled_files_are_reported_first(photo_tree, tmp_path):
     batch.run_batch(plan, jobs=1, on_result=lambda r: seen.append(r.input.name))
     assert seen[:2] == ["empty.jpg", "notes.jpg"]
     assert sorted(seen[2:]) == ["astronaut.jpg", "chelsea.png"]
-
-
-def test_a_warning_naming_its_own_file_comes_back_without_the_path(photo_tree, tmp_path):
-    path = photo_tree / "chelsea.png"
-    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
-                            options={"warn": f"{path}: animated (3 frames)"})
-    [result] = batch.run_batch(plan, jobs=1)
-    assert result.record["warnings"] == ["animated (3 frames)"]

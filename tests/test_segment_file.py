@@ -58,8 +58,8 @@ def test_an_animation_segments_its_first_frame_and_says_so(tmp_path):
     frames = [Image.fromarray(f) for f in (first, second)]
     path = tmp_path / "anim.gif"
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=50, loop=0)
-    with pytest.warns(FirstFrameWarning, match=r"anim\.gif: animated \(2 frames\); only the "
-                                               r"first frame is segmented"):
+    with pytest.warns(FirstFrameWarning, match=r"^animated \(2 frames\); only the first frame "
+                                               r"is segmented$"):
         record = segment_file(path, tmp_path / "out", regions=2)
     assert record["n_regions"] == 2
     stats = json.loads((tmp_path / "out" / "segments.json").read_text())

@@ -44,8 +44,9 @@ def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None) 
     Examples
     --------
     A still image gives None; a 24-frame GIF gives
-    ``"no_time.gif: animated (24 frames); only the first frame is segmented"``.
-    A job that uses one frame warns with it::
+    ``"animated (24 frames); only the first frame is segmented"`` (without the
+    file's name, which whoever shows the warning puts before it, as for every
+    file job's warning). A job that uses one frame warns with it::
 
         note = first_frame_note(path)
         if note is not None:
@@ -54,4 +55,4 @@ def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None) 
     n = count_frames(path) if n_frames is None else n_frames
     if n <= 1:
         return None
-    return f"{os.fspath(path)}: animated ({n} frames); only the first frame is segmented"
+    return f"animated ({n} frames); only the first frame is segmented"

@@ -119,25 +119,11 @@ def run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
 
     ``force=True`` because the plan already decided this output is to be
     (re)made: a folder output may hold files of an interrupted earlier run.
-    Warnings are returned in the record (``"warnings"``), not printed by the worker,
-    without a leading ``"<input>: "``: each is shown after its file's name.
+    Warnings are returned in the record (``"warnings"``), not printed by the worker;
+    like every file job's warning they do not name the input, which is shown before them.
     """
     _remove_stale_parts(mode, job.output)
-    record = call_with_warnings(mode.func, job.input, job.output,
-                                **{**job.options, "force": True})
-    if "warnings" in record:
-        record["warnings"] = [_without_path(w, job.input) for w in record["warnings"]]
-    return record
-
-
-def _without_path(message: str, path: Path) -> str:
-    """``message`` without a leading ``"<path>: "``.
-
-    >>> _without_path("a/b.gif: animated (3 frames)", Path("a/b.gif"))
-    'animated (3 frames)'
-    """
-    prefix = f"{os.fspath(path)}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return call_with_warnings(mode.func, job.input, job.output, **{**job.options, "force": True})
 
 
 def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,

@@ -117,7 +117,7 @@ def segment_command(
                               min_region=min_region, seed=seed, force=force,
                               max_pixels=max_pixels, edges=edges)
     for w in caught:
-        typer.echo(f"quantize: warning: {as_flags(str(w.message))}", err=True)
+        typer.echo(f"quantize: warning: {input}: {as_flags(str(w.message))}", err=True)
     if as_json:
         typer.echo(json.dumps(record))
     else:
