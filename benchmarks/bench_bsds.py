@@ -1,8 +1,10 @@
 """Boundary benchmark on BSDS500 (train or val split) against scikit-image.
 
 Run on demand: ``python benchmarks/bench_bsds.py [--split val] [--limit N]``;
-pytest does not collect it. The data live in ``../shared/bsds500`` (or
-``--data``); the test split is never read.
+pytest does not collect it. ``--every S --offset O`` takes images O, O + S,
+... of the split, so that a change can be tuned on one subset and checked on
+another. The data live in ``../shared/bsds500`` (or ``--data``); the test
+split is never read.
 
 The protocol (``bsds500/README.md``, after Arbelaez et al. 2011):
 
@@ -341,6 +343,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--split", choices=("train", "val"), default="val")
     parser.add_argument("--limit", type=int, default=None, help="first N images only")
+    parser.add_argument("--every", type=int, default=1, metavar="S",
+                        help="every S-th image only (with --offset: disjoint subsets "
+                             "of the split to tune and check on)")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="index of the first image taken with --every")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--thresholds", type=int, default=99,
                         help="levels of the soft map, i / (n + 1) (default: the original "
@@ -349,7 +356,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--check-matching", type=int, default=0, metavar="N",
                         help="only compare matchings on the first N images")
     args = parser.parse_args(argv)
-    ids = image_ids(args.data, args.split)[: args.limit]
+    if args.every < 1 or not 0 <= args.offset < args.every:
+        parser.error(f"--every {args.every} --offset {args.offset}: need every >= 1 "
+                     "and 0 <= offset < every")
+    ids = image_ids(args.data, args.split)[args.offset::args.every][: args.limit]
+    if not ids:
+        parser.error(f"no {args.split} images selected from {args.data} (see --data)")
     if args.check_matching:
         check_matching(args.data, args.split, ids[: args.check_matching])
         return
@@ -358,8 +370,9 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     with mp.get_context("spawn").Pool(args.processes, initializer=_one_core) as pool:
         per_image = pool.map(evaluate_image, jobs, chunksize=1)
-    print(f"BSDS500 {args.split}, {len(ids)} images, tolerance {TOLERANCE} x diagonal, "
-          f"{args.processes} processes, {time.perf_counter() - start:.0f} s in all:")
+    subset = f" (every {args.every}th from {args.offset})" if args.every > 1 else ""
+    print(f"BSDS500 {args.split}{subset}, {len(ids)} images, tolerance {TOLERANCE} x "
+          f"diagonal, {args.processes} processes, {time.perf_counter() - start:.0f} s in all:")
     report(per_image, args.methods, levels)
 
 

@@ -92,6 +92,12 @@ _GRADIENT_HALF = 2.0
 # p alone (share 0.5) +0.011 / +0.017, both at share 0.4 +0.021 / +0.021 (OIS F
 # +0.010 / +0.013); quantile 0.8, scale 20, 16 vectors, shares 0.3, 0.5 and 0.67,
 # an affinity on the colour difference too, or h90 only half applied did no better.
+# Also no better, on train photos 0, 6, 12, ... and 3, 9, 15, ... (30 each; ODS F
+# 0.713 / 0.685 as is): b times 1 - exp(-length / L0) to play down short borders
+# (L0 4, 8, 16: -0.005 / -0.003 down to -0.040 / -0.044); the border's mean weight
+# g / (g + 2) in place of each pixel's own (-0.004 / -0.006) or half of each
+# (-0.001 / -0.001); a floor of c times the closed map (c 0.5: no change; 0.8:
+# -0.009 / -0.005).
 _HEIGHT_QUANTILE = 0.9
 _SPECTRAL_SHARE = 0.4
 _SPECTRAL_SCALE = 10.0
