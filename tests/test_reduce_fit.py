@@ -53,9 +53,19 @@ def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(m
     monkeypatch.setattr(fit_module, "cell_summary", spy)
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 128, (60_000, 3), dtype=np.uint8)  # 4,096 cells of 8 levels
-    for alphas, expected in [(None, [3]), ([128, 255], [3]), (np.arange(1, 256), [3, 4])]:
+    for alphas, expected in [(None, [3]), ([128, 255], [3]), (np.arange(1, 256), [4])]:
         colors = rgb if alphas is None else np.column_stack(
             [rgb, rng.choice(np.asarray(alphas, np.uint8), len(rgb))])
         shifts.clear()
         palette = fit_palette(colors, np.ones(len(colors)), 8, seed=0)
         assert shifts == expected and palette.shape == (8, colors.shape[1])
+
+
+@pytest.mark.parametrize("channels, shift", [(3, 2), (3, 3), (4, 2), (4, 3), (4, 4)])
+def test_occupied_cells_counts_the_rows_of_the_cell_summary(rng, channels, shift):
+    from quantize.reduce.fit import cell_summary, features_of, occupied_cells
+
+    colors = rng.integers(0, 256, (5000, channels), dtype=np.uint8)
+    colors[:, :3] //= 3  # crowd the low cells
+    summary, _ = cell_summary(colors, np.ones(len(colors)), features_of(colors, "rgb"), shift)
+    assert occupied_cells(colors, shift) == summary.shape[0]

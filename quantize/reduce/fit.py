@@ -58,7 +58,10 @@ COARSE_SHIFT, FINE_SHIFT = 3, 2
 # alpha ramp (205k distinct colours, 16-23k cells), the fit at k = 16 / 64 / 255
 # took 0.26 / 0.41 / 1.17 s instead of 0.92 / 1.40 / 4.26 s (one of them) for -0.10
 # to +0.06 dB;
-# the benchmark's soft-edged disc fills 2.8k cells and is unaffected.
+# the benchmark's soft-edged disc fills 2.8k cells and is unaffected. Cells are
+# summed in a table by cell number up to this many cells (32^4 with alpha), else
+# numbered by the occupied ones first.
+_CELL_TABLE_MAX = 1 << 22
 # The fit on the summary: seedings, the best kept (a single one ends in a worse
 # local optimum than scikit-learn's KMeans on about a third of photos at k=16,
 # by up to 0.15 dB): as many as fit in SEEDING_WORK summary points, 3 to 8,
@@ -226,9 +229,9 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
     m = colors.shape[0]
     if m > DIRECT_FIT_MAX:
         shift = FINE_SHIFT if m >= FINE_CELLS_FROM else COARSE_SHIFT
+        if colors.shape[1] == 4 and occupied_cells(colors, shift) > DIRECT_FIT_MAX:
+            shift += 1
         cell_data, cell_weights = cell_summary(colors, counts, features, shift)
-        if colors.shape[1] == 4 and cell_data.shape[0] > DIRECT_FIT_MAX:
-            cell_data, cell_weights = cell_summary(colors, counts, features, shift + 1)
         if cell_data.shape[0] >= 4 * k:
             data, weights = cell_data, cell_weights
     seedings = min(MAX_N_INIT, max(MIN_N_INIT, SEEDING_WORK // data.shape[0]))
@@ -248,13 +251,22 @@ def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     levels = (colors >> shift).T.astype(np.intp)
     cell = np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1])
     n_cells = side ** colors.shape[1]
-    if colors.shape[1] == 4:  # too many cells for a table: number the occupied ones
+    if n_cells > _CELL_TABLE_MAX:  # too many cells for a table: number the occupied ones
         _, cell = np.unique(cell, return_inverse=True)
         n_cells = int(cell.max()) + 1
     totals, sums = group_sums(features, cell.ravel(), n_cells, counts)
     occupied = np.flatnonzero(totals)
     means = (sums[occupied] / totals[occupied, None]).astype(np.float32)
     return means, totals[occupied]
+
+
+def occupied_cells(colors: np.ndarray, shift: int) -> int:
+    """How many cells of ``2**shift`` levels a side (see :func:`cell_summary`) hold a colour."""
+    side = 256 >> shift
+    levels = (colors >> shift).T.astype(np.intp)
+    seen = np.zeros(side ** colors.shape[1], dtype=bool)
+    seen[np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1])] = True
+    return int(np.count_nonzero(seen))
 
 
 def _medoids(features: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
