@@ -424,3 +424,18 @@ def test_bad_parameters_are_named(kwargs, error, match):
 def test_bad_images_are_refused(image, error, match):
     with pytest.raises(error, match=match):
         reduce_colors(image, 4)
+
+
+@pytest.mark.parametrize("n, values", [(0, 5), (1, 5), (1000, 3), (20_000, 300), (5000, 10**6)])
+def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, n, values):
+    """Opaque words take the 24-bit path, the others np.unique; together the same result."""
+    from quantize.reduce.image import _word_histogram
+
+    words = (rng.integers(0, values, n, dtype=np.uint64) * 2654435761 % (1 << 32))
+    words = words.astype(np.uint32)
+    words[rng.random(n) < 0.6] |= np.uint32(0xFF000000)
+    distinct, inverse, counts = _word_histogram(words, (words >> 24) == 255)
+    expected = np.unique(words, return_inverse=True, return_counts=True)
+    assert np.array_equal(distinct, expected[0])
+    assert np.array_equal(inverse, expected[1].ravel())
+    assert np.array_equal(counts, expected[2])
