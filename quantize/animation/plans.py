@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._kernels import nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
+from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
@@ -143,10 +143,8 @@ class GlobalPlan:
                   if codes.size else np.zeros(0, np.intp))
         if opts.palette_in is None:
             palette, labels = _moving_first(palette, labels, pooled)
-        table = np.zeros(1 << 24, dtype=np.uint8)
-        table[codes] = labels
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
-                   srgb_to_lab(colors), table)
+                   srgb_to_lab(colors), code_table(codes, labels, np.uint8))
 
     @property
     def k(self) -> int:

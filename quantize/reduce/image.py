@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels import nearest, pack_rgb, unpack_rgb
+from .._kernels import code_table, nearest, pack_rgb, unpack_rgb
 from .._validation import Seed, check_seed
 from ..colors import code_histogram
 from ..io import as_rgba
@@ -165,19 +165,16 @@ class _Counted:
         """``(H, W)`` entry of every pixel; fully transparent ones get the last entry."""
         dtype = np.uint8 if n_entries <= MAX_PALETTE else np.uint16
         if self.codes is not None:
-            table = np.zeros(1 << 24, dtype=dtype)
-            table[self.distinct] = labels
-            return table[self.codes]
+            return code_table(self.distinct, labels, dtype)[self.codes]
         out = np.full(self.shape, n_entries - 1, dtype=dtype)
         out[self.visible] = labels[self.inverse]
         return out
 
     def row_of(self) -> np.ndarray:
         """Each visible pixel's row in ``colors``, in raster order."""
-        if self.codes is not None:  # a table by 24-bit code: one gather a pixel
-            table = np.zeros(1 << 24, dtype=np.int32)
-            table[self.distinct] = np.arange(self.distinct.size, dtype=np.int32)
-            return table[self.codes.ravel()]
+        if self.codes is not None:
+            rows = np.arange(self.distinct.size)
+            return code_table(self.distinct, rows, np.int32)[self.codes.ravel()]
         return self.inverse
 
 
@@ -216,11 +213,10 @@ def _word_histogram(words: np.ndarray, opaque: np.ndarray
                                                 return_counts=True)
     codes = words[opaque] & np.uint32(0xFFFFFF)
     distinct, counts = code_histogram(codes)
-    table = np.zeros(1 << 24, dtype=np.int32)
-    table[distinct] = np.arange(part.size, part.size + distinct.size, dtype=np.int32)
+    rows = np.arange(part.size, part.size + distinct.size)
     inverse = np.empty(words.size, dtype=np.intp)
     inverse[clear] = part_inverse.ravel()
-    inverse[opaque] = table[codes]
+    inverse[opaque] = code_table(distinct, rows, np.int32)[codes]
     return (np.concatenate([part, distinct | np.uint32(0xFF000000)]), inverse,
             np.concatenate([part_counts, counts]).astype(np.int64))
 
