@@ -56,11 +56,10 @@ COARSE_SHIFT, FINE_SHIFT = 3, 2
 # With alpha, colours spread over four dimensions and fill many more cells: when
 # they fill more than DIRECT_FIT_MAX, cells twice as wide. On two photos given an
 # alpha ramp (205k distinct colours, 16-23k cells), the fit at k = 16 / 64 / 255
-# took 0.26 / 0.41 / 1.17 s instead of 0.92 / 1.40 / 4.26 s (one of them) for -0.10
-# to +0.06 dB;
-# the benchmark's soft-edged disc fills 2.8k cells and is unaffected. Cells are
-# summed in a table by cell number up to this many cells (32^4 with alpha), else
-# numbered by the occupied ones first.
+# took 0.26 / 0.41 / 1.17 s instead of 0.92 / 1.40 / 4.26 s (one of them) for
+# -0.10 to +0.06 dB; the benchmark's soft-edged disc fills 2.8k cells and is
+# unaffected. Cells are summed in a table by cell number up to this many cells
+# (32^4 with alpha), else numbered by the occupied ones first.
 _CELL_TABLE_MAX = 1 << 22
 # The fit on the summary: seedings, the best kept (a single one ends in a worse
 # local optimum than scikit-learn's KMeans on about a third of photos at k=16,
@@ -247,10 +246,7 @@ def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
     Cells are ``2**shift`` levels wide per channel (alpha, when present, is
     a fourth channel).
     """
-    side = 256 >> shift
-    levels = (colors >> shift).T.astype(np.intp)
-    cell = np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1])
-    n_cells = side ** colors.shape[1]
+    cell, n_cells = _cell_numbers(colors, shift)
     if n_cells > _CELL_TABLE_MAX:  # too many cells for a table: number the occupied ones
         _, cell = np.unique(cell, return_inverse=True)
         n_cells = int(cell.max()) + 1
@@ -262,11 +258,18 @@ def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,
 
 def occupied_cells(colors: np.ndarray, shift: int) -> int:
     """How many cells of ``2**shift`` levels a side (see :func:`cell_summary`) hold a colour."""
+    cell, n_cells = _cell_numbers(colors, shift)
+    seen = np.zeros(n_cells, dtype=bool)
+    seen[cell] = True
+    return int(np.count_nonzero(seen))
+
+
+def _cell_numbers(colors: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
+    """Cell number ``(m,)`` of each colour in cells of ``2**shift`` levels, and how many cells."""
     side = 256 >> shift
     levels = (colors >> shift).T.astype(np.intp)
-    seen = np.zeros(side ** colors.shape[1], dtype=bool)
-    seen[np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1])] = True
-    return int(np.count_nonzero(seen))
+    return (np.ravel_multi_index(tuple(levels), (side,) * colors.shape[1]),
+            side ** colors.shape[1])
 
 
 def _medoids(features: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
