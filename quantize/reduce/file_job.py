@@ -54,8 +54,6 @@ _LARGE_PNG_LEVEL = 6
 GIF_ALPHA_THRESHOLD = 128
 
 
-
-
 class AlphaLossWarning(UserWarning):
     """The output format cannot hold all of the reduced image's alpha."""
 
@@ -231,12 +229,12 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     """Warn when ``path``'s format drops alpha the result has (JPEG: all; GIF: partial)."""
     alpha = result.full_palette(alpha=True)[:, 3]
     suffix = path.suffix.lower()
+    n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
     if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
         warnings.warn(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
                       "are drawn on black (the metrics are measured before that); write .png, "
                       ".webp or .tif to keep alpha", AlphaLossWarning, stacklevel=3)
-    elif suffix == ".gif" and ((alpha > 0) & (alpha < 255)).any():
-        n = int(((alpha > 0) & (alpha < 255)).sum())
+    elif suffix == ".gif" and n:
         warnings.warn(f"{path.name}: GIF has no partial alpha, so {n} translucent "
                       f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
                       f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
