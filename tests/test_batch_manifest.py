@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -26,10 +27,24 @@ def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
                "seed": np.int64(4), "pair": (1, 2)}
     assert output_settings(options, shared_palette=True) == {
         "colors": [[1, 2, 3]], "n_colors": 8, "pair": [1, 2],
-        "palette_in": os.path.abspath("p.gpl"), "seed": 4, "shared_palette": True,
-        "weights": {"xy": 0.5}}
+        "palette_in": os.path.abspath("p.gpl"), "palette_in_digest": None, "seed": 4,
+        "shared_palette": True, "weights": {"xy": 0.5}}
     assert output_settings({"palette_in": Path("./p.gpl")}) == output_settings(
         {"palette_in": Path("p.gpl")})
+
+
+def test_settings_change_when_the_palette_file_is_edited(tmp_path):
+    palette = tmp_path / "brand.hex"
+    palette.write_text("#000000\n#ffffff\n")
+    before = output_settings({"palette_in": palette})
+    assert before["palette_in_digest"] == hashlib.sha256(palette.read_bytes()).hexdigest()[:16]
+    assert output_settings({"palette_in": palette}) == before   # same bytes, same settings
+    palette.write_text("#ff0000\n#00ff00\n")
+    after = output_settings({"palette_in": palette})
+    assert changed_settings(before, after) == (
+        {"palette_in_digest": before["palette_in_digest"]},
+        {"palette_in_digest": after["palette_in_digest"]})
+    assert "palette_in_digest" not in output_settings({"palette_in": None})
 
 
 def test_the_latest_well_formed_line_of_each_output_wins(tmp_path):

@@ -200,6 +200,22 @@ def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tre
     assert after.exit_code == 0 and "0 ok, 1 skipped" in after.stdout
 
 
+def test_cli_rerun_after_the_palette_file_is_edited_is_refused(photo_tree, tmp_path):
+    out, palette = tmp_path / "out", tmp_path / "brand.hex"
+    palette.write_text("#000000\n#ffffff\n")
+    args = ["-o", out, "--glob", "*.png", "--palette-in", palette, "-q"]
+    assert _cli(photo_tree, *args).exit_code == 0
+    made = (out / "chelsea.png").read_bytes()
+    assert "0 ok, 1 skipped" in _cli(photo_tree, *args[:-1]).stdout
+    palette.write_text("#ff0000\n#00ff00\n#0000ff\n")
+    again = _cli(photo_tree, *args)
+    assert again.exit_code == 15
+    assert "1 output was made with --palette-in file's SHA-256='" in again.stderr
+    assert (out / "chelsea.png").read_bytes() == made
+    forced = _cli(photo_tree, *args, "--force")
+    assert forced.exit_code == 0 and len(_palette(out / "chelsea.png")) == 3 * 3
+
+
 def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]

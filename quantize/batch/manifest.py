@@ -15,6 +15,7 @@ never lists the file as an input.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,8 @@ MANIFEST_NAME = ".quantize-batch.jsonl"
 
 #: Options that decide whether a file is processed, not what its output holds.
 _NOT_SHAPING = frozenset({"force", "max_pixels"})
+#: Options that name a file whose contents shape the outputs (the settings hold a digest too).
+_READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
 
 
@@ -75,13 +78,19 @@ def output_settings(options: Mapping[str, Any], *,
     That is every checked job option but ``force`` and ``max_pixels`` (which
     only decide whether a file is processed), and whether the outputs map onto
     one palette shared by the batch. Paths become absolute strings, so one file
-    named two ways compares equal.
+    named two ways compares equal. A palette file read by the job
+    (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits of the SHA-256 of
+    its bytes (None when it cannot be read), so that editing the file counts as a
+    change.
 
     >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
     {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
     """
     shaping = {k: v for k, v in options.items() if k not in _NOT_SHAPING}
     shaping["shared_palette"] = bool(shared_palette)
+    for key in _READ_FILES & shaping.keys():
+        if shaping[key] is not None:
+            shaping[f"{key}_digest"] = _file_digest(shaping[key])
     return _as_json(dict(sorted(shaping.items())))
 
 
@@ -182,6 +191,13 @@ def _parse(line: str) -> tuple[str, Entry] | None:
             and isinstance(item.get("record"), dict)):
         return None
     return item["output"], Entry(item["settings"], item["record"])
+
+
+def _file_digest(path: str | os.PathLike[str]) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
 
 
 def _as_json(value: Mapping[str, Any]) -> dict[str, Any]:
