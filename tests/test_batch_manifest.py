@@ -14,6 +14,7 @@ from quantize import batch
 from quantize.batch.manifest import (
     OptionsChangedError,
     changed_settings,
+    compact_manifest,
     output_settings,
     read_manifest,
     record_output,
@@ -65,6 +66,26 @@ def test_a_torn_line_is_ignored_and_the_next_entry_starts_a_fresh_line(tmp_path)
     lines = (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()
     assert len(lines) == 3 and json.loads(lines[2])["output"] == "c.png"
     assert sorted(read_manifest(tmp_path)) == ["a.png", "c.png"]
+
+
+def test_compacting_keeps_the_latest_entry_of_each_output_in_finishing_order(tmp_path):
+    compact_manifest(tmp_path)                                   # no manifest: nothing to do
+    assert not (tmp_path / batch.MANIFEST_NAME).exists()
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 8}, {"k": 8})
+    record_output(tmp_path, tmp_path / "b.png", {"n_colors": 8}, {"k": 7})
+    with open(tmp_path / batch.MANIFEST_NAME, "a") as f:
+        f.write('{"version": 1, "output": "c.png", "sett\n')     # torn by a crash
+    record_output(tmp_path, tmp_path / "a.png", {"n_colors": 4}, {"k": 4})
+    before = read_manifest(tmp_path)
+    compact_manifest(tmp_path)
+    lines = [json.loads(line) for line in
+             (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()]
+    assert [line["output"] for line in lines] == ["b.png", "a.png"]
+    assert read_manifest(tmp_path) == before
+    assert os.listdir(tmp_path) == [batch.MANIFEST_NAME]        # no temporary file left
+    stamp = (tmp_path / batch.MANIFEST_NAME).stat().st_mtime_ns
+    compact_manifest(tmp_path)                                   # nothing to drop: untouched
+    assert (tmp_path / batch.MANIFEST_NAME).stat().st_mtime_ns == stamp
 
 
 def test_lines_of_another_version_or_shape_are_ignored(tmp_path):

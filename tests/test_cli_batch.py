@@ -198,6 +198,8 @@ def test_cli_rerun_with_other_options_is_refused_and_keeps_the_outputs(photo_tre
     assert 8 * 3 < len(_palette(out / "chelsea.png")) <= 16 * 3
     after = _cli(photo_tree, "-o", out, "-k", "16", "--glob", "*.png")
     assert after.exit_code == 0 and "0 ok, 1 skipped" in after.stdout
+    # Redone outputs replace their entries: the manifest holds one line per output.
+    assert len((out / batch.MANIFEST_NAME).read_text().splitlines()) == 1
 
 
 def test_cli_rerun_after_the_palette_file_is_edited_is_refused(photo_tree, tmp_path):

@@ -9,8 +9,10 @@ metrics of the run that made it.
 
 Lines are appended as files finish (:func:`record_output`), so an interrupted
 run keeps what it did; a line torn by a crash is ignored, and a later line for
-the same output replaces an earlier one. The name starts with a dot, so a batch
-never lists the file as an input.
+the same output replaces an earlier one. Before each run the file is rewritten
+without such lines (:func:`compact_manifest`), so reruns with ``force`` do not
+grow it without end. The name starts with a dot, so a batch never lists the
+file as an input.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
+from ..io import atomic_write
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings",
-           "describe_settings", "find_conflict", "manifest_key", "output_settings",
-           "read_manifest", "record_output"]
+           "compact_manifest", "describe_settings", "find_conflict", "manifest_key",
+           "output_settings", "read_manifest", "record_output"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -145,6 +148,35 @@ def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
         if parsed is not None:
             entries[parsed[0]] = parsed[1]
     return entries
+
+
+def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
+    """Rewrite the manifest of ``output_dir`` with only the latest entry of each output.
+
+    Does nothing when there is no manifest or no line to drop (superseded, torn
+    or of another version). The new file replaces the old one by a rename, so a
+    crash leaves one or the other whole.
+
+    Raises
+    ------
+    OSError
+        If the manifest cannot be read or rewritten.
+    """
+    path = Path(output_dir) / MANIFEST_NAME
+    try:
+        lines = path.read_bytes().splitlines()
+    except FileNotFoundError:
+        return
+    latest: dict[str, bytes] = {}
+    for line in lines:
+        parsed = _parse(line.decode("utf-8", errors="replace"))
+        if parsed is not None:
+            latest.pop(parsed[0], None)  # re-inserted last: the file keeps finishing order
+            latest[parsed[0]] = line
+    if len(latest) == len(lines):
+        return
+    text = b"".join(line + b"\n" for line in latest.values())
+    atomic_write(path, lambda tmp: tmp.write_bytes(text))
 
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..io import stale_parts
 from .calls import Call, Outcome, Settle, one_line
-from .manifest import record_output
+from .manifest import compact_manifest, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
@@ -47,7 +47,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     Each file that succeeds is recorded, with the plan's settings and its
     record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
-    as it settles.
+    as it settles; the manifest is first rewritten without the entries earlier
+    runs superseded.
 
     Returns
     -------
@@ -62,6 +63,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If the manifest cannot be written.
     """
     report = on_result or (lambda result: None)
+    with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
+        compact_manifest(plan.output_dir)
     for result in plan.settled:
         report(result)
     for job in plan.jobs:
