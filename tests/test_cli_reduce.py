@@ -179,6 +179,20 @@ def test_many_files_are_named_after_their_inputs_with_one_line_each(photos, jobs
         assert sum(line.startswith(f"{src} -> {out}: 8 colours") for line in lines) == 1
 
 
+def test_quiet_prints_only_errors_and_still_writes_every_output(photos):
+    bad = photos[0].with_name("broken.png")
+    bad.write_bytes(b"not a png at all")
+    result = run(*photos, bad, "-k", 4, "-q")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert one_error_line(result) == f"quantize: error: {bad}: not an image Pillow can identify"
+    assert all(_palette_size(src.with_name(f"{src.stem}.k4.png")) <= 4 for src in photos)
+    refused = run(photos[0], "-k", 4, "--quiet", "--json", "--force")
+    assert refused.exit_code == 2
+    assert one_error_line(refused) == ("quantize: error: -q/--quiet and --json both given; "
+                                       "expected one of them")
+
+
 def test_ext_names_every_output(photos):
     result = run(*photos, "-k", 4, "--ext", "-small.png", "--json")
     assert result.exit_code == 0, result.output

@@ -48,6 +48,7 @@ _EPILOG = """\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
   quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ... in parallel
+  quantize reduce *.png -k 64 -q                # no line per file; errors still shown
   quantize reduce photo.jpg -k 8 -o small.png --palette-out small.gpl
   quantize reduce photo.jpg --quality 3         # fewest colours with mean ΔE2000 <= 3
   quantize reduce logo.png -k 32 --space lab --exact-colors
@@ -114,6 +115,9 @@ def reduce_command(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
+        "file.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs (and the palette file) that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
@@ -124,6 +128,8 @@ def reduce_command(
     if dither:
         _check_no_strength_among(inputs)
     files = _plan_files(inputs, output, ext, palette_out)
+    if quiet and as_json:
+        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
     if palette_in is not None and (colors is not None or quality is not None):
         fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
              "--quality", USAGE_ERROR)
@@ -135,7 +141,8 @@ def reduce_command(
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         workers = _check_jobs(jobs, len(files))
-    code = _run(files, options, workers, quality, as_json)
+    code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
+                else "lines")
     raise typer.Exit(code)
 
 
@@ -239,8 +246,12 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 
 
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
-         quality: float | None, as_json: bool) -> int:
-    """Reduce every file, print a line for each as it settles; return the exit code."""
+         quality: float | None, show: str) -> int:
+    """Reduce every file, print a line for each as it settles; return the exit code.
+
+    ``show``: "lines" (a summary line per file), "json" (a JSON object per
+    file) or "quiet" (warnings and errors only).
+    """
     from ..batch import run_inline, run_local
     from ..batch.calls import Call
     from ..batch.run import call_with_warnings, file_result
@@ -258,7 +269,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                 outcome = dataclasses.replace(outcome, path=None)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
             codes.append(result.exit_code)
-            _show(files[index], result, quality, as_json)
+            _show(files[index], result, quality, show)
             if result.status == "ok" and files[index].to_stdout:
                 _write_stdout(Path(out).read_bytes())
 
@@ -291,20 +302,25 @@ def _write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-def _show(f: _File, result: Any, quality: float | None, as_json: bool) -> None:
-    """One line for the file: the summary (stderr when stdout carries the image), or the error."""
+def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
+    """One line for the file: the summary (stderr when stdout carries the image), or the error.
+
+    Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
+    """
     for message in result.record.get("warnings", ()):
         typer.echo(f"quantize: warning: {f.input}: {as_flags(message)}", err=True)
     if result.status != "ok":
         reason = as_flags(result.reason)
         typer.echo(f"quantize: error: {_printable(f.input)}: {reason}", err=True)
         return
+    if show == "quiet":
+        return
     record = {k: v for k, v in result.record.items() if k != "warnings"}
     if f.input == STDIO:
         record["input"] = STDIO
     if f.to_stdout:
         record["output"] = STDIO
-    line = json.dumps(record) if as_json else _summary(record, quality)
+    line = json.dumps(record) if show == "json" else _summary(record, quality)
     typer.echo(line, err=f.to_stdout)
 
 
