@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantize.reconstruct.palette import diffuse_errors
+from quantize.reconstruct.palette import (
+    _BLOCK_PIXELS,
+    _LUMA,
+    _luma_contrast,
+    diffuse_errors,
+    local_contrast,
+)
 
 
 def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
@@ -32,3 +38,24 @@ def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng, h, w):
             if y + dy < h and 0 <= x + dx < w:
                 work[y + dy, x + dx] += err * share / 16
     assert np.array_equal(got, expected)
+
+
+def test_features_made_a_line_at_a_time_give_the_same_diffusion(rng):
+    pixels = rng.integers(0, 256, (23, 17, 3), dtype=np.uint8)
+    entries = rng.uniform(0, 510, (6, 3)).astype(np.float32)
+    strength = rng.uniform(0, 1, (23, 17)).astype(np.float32)
+    whole = diffuse_errors(pixels.astype(np.float32) * 2, entries, strength)
+    lines = diffuse_errors(pixels, entries, strength,
+                           to_features=lambda p: p.astype(np.float32) * 2)
+    assert np.array_equal(lines, whole)
+
+
+def test_luma_contrast_by_bands_equals_the_whole_image_contrast(rng):
+    """Bands of rows with a row of halo each: no seam where two bands meet."""
+    h, w = 3 * (_BLOCK_PIXELS // 64) + 5, 64          # four bands, the last a short one
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    alpha = rng.integers(0, 256, (h, w), dtype=np.uint8)
+    gray = rgb.astype(np.float32) @ _LUMA
+    assert np.array_equal(_luma_contrast(rgb, None), local_contrast(gray))
+    assert np.array_equal(_luma_contrast(rgb, alpha),
+                          local_contrast(gray * (alpha / np.float32(255.0))))

@@ -14,6 +14,8 @@ functions are re-exported here for existing callers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image
 
@@ -98,22 +100,21 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     if pal.shape[1] == 4:
         a = np.full(h * w, 255, np.uint8) if alpha is None else alpha.ravel()
         colors = np.column_stack([colors, a])
-    features = features_of(colors, space)
     entries = features_of(pal, space)
-    exact = _near_an_entry(features, entries).reshape(h, w)
-    gray = np.empty((h, w), dtype=np.float32)
-    for rows in _blocks(h, w):
-        gray[rows] = rgb[rows].astype(np.float32) @ _LUMA
-    if alpha is not None:
-        gray *= alpha / np.float32(255.0)
-    scale = local_contrast(gray)  # then, in place: the fade, times the strength
-    del gray
+
+    def to_features(pixels: np.ndarray) -> np.ndarray:
+        return features_of(pixels, space)
+
+    # The pixels' features are made a block or a line at a time, never for the
+    # whole image: at 12 MP they would take 144 MB (192 MB with alpha).
+    exact = _near_an_entry(colors, entries, to_features).reshape(h, w)
+    scale = _luma_contrast(rgb, alpha)  # then, in place: the fade, times the strength
     np.subtract(_CONTRAST_STOP, scale, out=scale)
     scale /= _CONTRAST_STOP - _CONTRAST_FADE
     np.clip(scale, 0.0, 1.0, out=scale)
     scale[exact] = 0.0
     scale *= float(strength)
-    out = diffuse_errors(features.reshape(h, w, -1), entries, scale)
+    out = diffuse_errors(colors.reshape(h, w, -1), entries, scale, to_features=to_features)
     return out.astype(np.uint8 if pal.shape[0] <= 256 else np.uint16)
 
 
@@ -127,14 +128,32 @@ def _blocks(h: int, w: int) -> list[slice]:
     return [slice(y, min(y + step, h)) for y in range(0, h, step)]
 
 
-def _near_an_entry(features: np.ndarray, entries: np.ndarray) -> np.ndarray:
-    """``(n,)`` bool: the pixel lies within ``_EXACT`` of its nearest entry."""
-    n = features.shape[0]
+def _luma_contrast(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    """:func:`local_contrast` of the luma (times the opacity), ``(H, W)`` float32.
+
+    A band of rows at a time, each with a row of its neighbours on either side,
+    so that the luma of the whole image never exists at once.
+    """
+    h, w = rgb.shape[:2]
+    out = np.empty((h, w), dtype=np.float32)
+    for rows in _blocks(h, w):
+        top, bottom = max(rows.start - 1, 0), min(rows.stop + 1, h)
+        gray = rgb[top:bottom].astype(np.float32) @ _LUMA
+        if alpha is not None:
+            gray *= alpha[top:bottom] / np.float32(255.0)
+        out[rows] = local_contrast(gray)[rows.start - top:rows.stop - top]
+    return out
+
+
+def _near_an_entry(colors: np.ndarray, entries: np.ndarray,
+                   to_features: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``(n,)`` bool: the pixel's features lie within ``_EXACT`` of its nearest entry."""
+    n = colors.shape[0]
     near = np.empty(n, dtype=bool)
 
     def part(rows: slice) -> None:
         for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
-            block = features[start:min(start + _BLOCK_PIXELS, rows.stop)]
+            block = to_features(colors[start:min(start + _BLOCK_PIXELS, rows.stop)])
             off = block - entries[nearest(block, entries)]
             near[start:start + block.shape[0]] = np.einsum("ij,ij->i", off, off) <= _EXACT ** 2
 
@@ -147,19 +166,25 @@ def _near_an_entry(features: np.ndarray, entries: np.ndarray) -> np.ndarray:
 _FS_RIGHT, _FS_DOWN_LEFT, _FS_DOWN, _FS_DOWN_RIGHT = 7 / 16, 3 / 16, 5 / 16, 1 / 16
 
 
-def diffuse_errors(features: np.ndarray, entries: np.ndarray,
-                   strength: np.ndarray) -> np.ndarray:
+def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarray, *,
+                   to_features: Callable[[np.ndarray], np.ndarray] | None = None
+                   ) -> np.ndarray:
     """Map pixels onto palette entries with damped Floyd-Steinberg error diffusion.
 
     Parameters
     ----------
-    features : (H, W, d) ndarray of float32
-        Pixels in the space the palette was fitted in.
+    features : (H, W, c) ndarray
+        Pixels in the space the palette was fitted in (float32), or in any form
+        ``to_features`` turns into that space.
     entries : (k, d) ndarray of float32
         The palette in the same space.
     strength : (H, W) ndarray of float32
         Share of the error diffused *into* each pixel, 0..1; 0 everywhere gives
         the nearest entry of every pixel, as without dithering.
+    to_features : callable, optional
+        ``(m, c) -> (m, d)`` float32, applied to one sweep line of pixels at a
+        time (so that the whole image's features never exist at once); default:
+        the values as float32.
 
     Returns
     -------
@@ -176,7 +201,9 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
     such line at a time, each line in one vectorised step on a strided view.
     Prior validation is assumed.
     """
-    h, w, d = features.shape
+    h, w, c = features.shape
+    d = entries.shape[1]
+    convert = to_features or (lambda pixels: pixels.astype(np.float32))
     entries = np.ascontiguousarray(entries, dtype=np.float32)
     minus_2e = np.ascontiguousarray(-2.0 * entries.T)
     e_sq = np.einsum("ij,ij->i", entries, entries)
@@ -184,7 +211,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
     # Pixel (y, x) lies on line t = x + 2 y, at flat index t + (w - 2) y: a line is
     # a strided slice of the flat arrays. Its error comes from lines t - 1 to
     # t - 3 only, so four lines of error are kept, line t at [t % 4, y].
-    flat = np.ascontiguousarray(features).reshape(h * w, d)
+    flat = np.ascontiguousarray(features).reshape(h * w, c)
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
     error = np.zeros((4, h + 1, d), dtype=np.float32)
@@ -198,7 +225,7 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray,
         start = t + step * y0
         line = (slice(start, start + step * (y1 - y0 - 1) + 1, step) if step > 0
                 else start + step * np.arange(y1 - y0))
-        own = flat[line]
+        own = convert(flat[line])
         value = own + gain[line, None] * here[y0:y1]
         here[:] = 0.0
         np.clip(value, np.minimum(own, low), np.maximum(own, high), out=value)
@@ -227,7 +254,7 @@ def local_contrast(gray: np.ndarray) -> np.ndarray:
             window = g[dy:dy + h, dx:dx + w]
             np.maximum(hi, window, out=hi)
             np.minimum(lo, window, out=lo)
-    return hi - lo
+    return np.subtract(hi, lo, out=hi)
 
 
 def indexed_image(indices: np.ndarray, palette: np.ndarray,
