@@ -82,9 +82,9 @@ def output_settings(options: Mapping[str, Any], *,
     only decide whether a file is processed), and whether the outputs map onto
     one palette shared by the batch. Paths become absolute strings, so one file
     named two ways compares equal. A palette file read by the job
-    (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits of the SHA-256 of
-    its bytes (None when it cannot be read), so that editing the file counts as a
-    change.
+    (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
+    of the SHA-256 of its bytes (None when it cannot be read), so that editing
+    the file counts as a change.
 
     >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
     {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
