@@ -73,11 +73,13 @@ def reduce_command(
         "orientation applied); - reads one from stdin.", show_default=False)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output image, with one input only; its extension picks the "
-        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB. "
+        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
+        "(.webp/.tif RGBA with alpha). "
         "- writes a PNG to stdout.", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
-        "input. Default: .k<N>.png.", show_default=False)] = None,
+        "input. Default: .k<N>.png (an animation: .k<N> and its own extension).",
+        show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", help="Number of colours, 2..256 for .png/.gif (default 16). "
         "With --quality: the most colours allowed.", show_default=False)] = None,
