@@ -247,9 +247,13 @@ def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, arg
 def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
-    result = run(tmp_path / "a.png", tmp_path / "a.jpg")
-    assert result.exit_code == 2
-    assert "would both be written to the same output; use --ext" in one_error_line(result)
+    for ext in ([], ["--ext", ".small.png"]):  # a suffix is added to the same stem
+        result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
+        assert result.exit_code == 2
+        assert one_error_line(result).endswith(
+            "would both be written to the same output (named after their common stem); "
+            "rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
 @pytest.mark.parametrize("output", [["-o", "-"], []])

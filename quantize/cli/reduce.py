@@ -229,7 +229,8 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
             fail(f"input {f.input!r} is given twice", USAGE_ERROR)
         if key in seen:
             fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
-                 "output; use --ext or rename one", USAGE_ERROR)
+                 "output (named after their common stem); rename one, or reduce each with "
+                 "its own -o", USAGE_ERROR)
         seen[key] = f.input
 
 
