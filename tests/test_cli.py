@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 import quantize
@@ -16,6 +19,7 @@ from quantize.cli import app
 runner = CliRunner()
 
 HEAVY = ("scipy", "skimage", "rich", "dask", "distributed")
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_version_prints_the_package_version():
@@ -178,3 +182,24 @@ def test_the_command_line_reuses_freed_memory_unless_malloc_is_tuned_by_the_user
                           capture_output=True, text=True, check=True)
     pages = int(done.stdout)  # a fresh 64 MB is 16384 pages of 4 kB
     assert (pages < 2000) if reused else (pages > 8000), pages
+
+
+def _readme_options(heading: str) -> set[str]:
+    """The flags named in the first cell of each row of the option table under ``heading``."""
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {flag for cell in cells for flag in re.findall(r"(?<![\w-])--?[a-z][a-z-]*", cell)}
+
+
+def _help_options(command: str) -> set[str]:
+    params = typer.main.get_command(app).commands[command].params
+    flags = {f for p in params if not getattr(p, "hidden", False)
+             for f in (*p.opts, *getattr(p, "secondary_opts", ())) if f.startswith("-")}
+    return flags - {"--help"}
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_readme_option_tables_list_every_option_of_the_help(command, heading):
+    assert _readme_options(heading) == _help_options(command)

@@ -247,9 +247,13 @@ def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, arg
 def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
-    result = run(tmp_path / "a.png", tmp_path / "a.jpg")
-    assert result.exit_code == 2
-    assert "would both be written to the same output; use --ext" in one_error_line(result)
+    for ext in ([], ["--ext", ".small.png"]):  # a suffix is added to the same stem
+        result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
+        assert result.exit_code == 2
+        assert one_error_line(result).endswith(
+            "would both be written to the same output (named after their common stem); "
+            "rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
 @pytest.mark.parametrize("output", [["-o", "-"], []])
@@ -420,3 +424,18 @@ def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path
     assert run(photo, "-k", 8, "-o", a).exit_code == 0
     assert run(photo, "-k", 8, "--palette", "per-frame", "-o", b).exit_code == 0
     assert np.array_equal(load_image(a).rgb, load_image(b).rgb)
+
+
+def test_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
+    """Summary, warning and error lines show an undecodable byte as U+FFFD, never escaped."""
+    name = b"bad\xffname.png".decode("utf-8", "surrogateescape")
+    Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / name)
+    first = run(tmp_path / name, "-k", 2)
+    assert first.exit_code == 0, first.output
+    assert "quantize: warning: " in first.stderr and "bad\ufffdname.png: " in first.stderr
+    assert "bad\ufffdname.k2.png: 1 colour, lossless" in first.stdout
+    again = run(tmp_path / name, "-k", 2)
+    assert again.exit_code == 15
+    line = one_error_line(again)
+    assert line.endswith("bad\ufffdname.k2.png: output exists; use --force to overwrite")
+    assert "\\udcff" not in first.stderr + again.stderr

@@ -202,6 +202,22 @@ def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):
     assert np.array_equal(back[:, 1:, :3], rgba[:, 1:, :3])
 
 
+def test_jpeg_output_draws_translucent_pixels_on_black(tmp_path):
+    """Each 8 x 8 block of one colour and alpha: the JPEG shows it premultiplied."""
+    rgba = np.zeros((8, 32, 4), np.uint8)
+    rgba[:, :8] = [240, 0, 0, 255]
+    rgba[:, 8:16] = [0, 240, 0, 100]
+    rgba[:, 16:24] = [0, 0, 240, 200]
+    rgba[:, 24:] = [250, 250, 250, 0]
+    src = tmp_path / "a.png"
+    Image.fromarray(rgba).save(src)
+    with pytest.warns(AlphaLossWarning, match="translucent pixels are drawn on black"):
+        reduce_file(src, tmp_path / "a.jpg", n_colors=3, seed=0)
+    back = read_rgb(tmp_path / "a.jpg")[4, [4, 12, 20, 28]].astype(int)
+    expected = np.array([[240, 0, 0], [0, 94, 0], [0, 0, 188], [0, 0, 0]])
+    assert np.abs(back - expected).max() <= 3  # JPEG's own coding error on flat blocks
+
+
 def test_dropping_alpha_is_warned_and_keeping_it_is_not(tmp_path):
     """JPEG drops all alpha and GIF partial alpha, each with a warning; binary
     alpha in a GIF, alpha in a WebP or TIFF, and an opaque JPEG go quietly."""

@@ -73,11 +73,13 @@ def reduce_command(
         "orientation applied); - reads one from stdin.", show_default=False)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output image, with one input only; its extension picks the "
-        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB. "
+        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
+        "(.webp/.tif RGBA with alpha). "
         "- writes a PNG to stdout.", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
-        "input. Default: .k<N>.png.", show_default=False)] = None,
+        "input. Default: .k<N>.png (an animation: .k<N> and its own extension).",
+        show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", help="Number of colours, 2..256 for .png/.gif (default 16). "
         "With --quality: the most colours allowed.", show_default=False)] = None,
@@ -227,7 +229,8 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
             fail(f"input {f.input!r} is given twice", USAGE_ERROR)
         if key in seen:
             fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
-                 "output; use --ext or rename one", USAGE_ERROR)
+                 "output (named after their common stem); rename one, or reduce each with "
+                 "its own -o", USAGE_ERROR)
         seen[key] = f.input
 
 
@@ -308,10 +311,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
     """
     for message in result.record.get("warnings", ()):
-        typer.echo(f"quantize: warning: {f.input}: {as_flags(message)}", err=True)
+        typer.echo(_printable(f"quantize: warning: {f.input}: {as_flags(message)}"), err=True)
     if result.status != "ok":
-        reason = as_flags(result.reason)
-        typer.echo(f"quantize: error: {_printable(f.input)}: {reason}", err=True)
+        typer.echo(_printable(f"quantize: error: {f.input}: {as_flags(result.reason)}"), err=True)
         return
     if show == "quiet":
         return
@@ -320,16 +322,18 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["input"] = STDIO
     if f.to_stdout:
         record["output"] = STDIO
-    line = json.dumps(record) if show == "json" else _summary(record, quality)
+    line = json.dumps(record) if show == "json" else _printable(_summary(record, quality))
     typer.echo(line, err=f.to_stdout)
 
 
 def _printable(name: str) -> str:
+    """``name`` with the bytes of a non-UTF-8 file name shown as U+FFFD."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
     chose = "" if quality is None else f"chose k={record['k']} for mean ΔE2000 <= {quality:g}; "
-    return (f"{record['input']} -> {record['output']}: {chose}{record['k']} colours, {psnr}, "
+    colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
+    return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from .._validation import check_int
+from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png
 from ..errors import ResultTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image
@@ -218,11 +219,20 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
     has_alpha = result.alpha is not None or result.transparent_index is not None
-    if has_alpha and suffix not in (".jpg", ".jpeg"):
-        Image.fromarray(result.to_rgba()).save(buffer, format=fmt, **params)
+    if not has_alpha:
+        pixels = result.to_rgb()
+    elif suffix in (".jpg", ".jpeg"):
+        pixels = _on_black(result)
     else:
-        Image.fromarray(result.to_rgb()).save(buffer, format=fmt, **params)
+        pixels = result.to_rgba()
+    Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue()
+
+
+def _on_black(result: ReduceResult) -> np.ndarray:
+    """``(H, W, 3)`` uint8: the reduced image composited on black, as JPEG shows it."""
+    shown = np.rint(premultiply(result.full_palette(alpha=True))[:, :3]).astype(np.uint8)
+    return shown[result.indices]
 
 
 def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
