@@ -84,6 +84,16 @@ def test_only_files_that_succeed_are_recorded_as_they_settle(photo_tree, tmp_pat
     assert entry.record["k"] == 0 and entry.record["options"] == ["seed"]
 
 
+def test_a_failed_segment_job_leaves_no_output_folder(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, batch.segment_mode(), recursive=True,
+                            pattern="sub/*", options={"n_clusters": 2, "seed": 0})
+    results = {r.input.name: r for r in batch.run_batch(plan, jobs=1)}
+    assert results["truncated.png"].status == "failed"
+    assert sorted(p.name for p in (out / "sub").iterdir()) == ["coffee", "rocket"]
+    assert (out / "sub" / "coffee" / "segments.json").is_file()
+
+
 def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
     plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
                             options={"warn": "only 3 distinct colours"})

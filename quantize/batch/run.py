@@ -64,9 +64,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     report = on_result or (lambda result: None)
     for result in plan.settled:
         report(result)
-    for job in plan.jobs:
-        folder = job.output if plan.mode.makes_folder else job.output.parent
-        folder.mkdir(parents=True, exist_ok=True)
+    for job in plan.jobs:  # a folder output is made by its job, which removes it on failure
+        job.output.parent.mkdir(parents=True, exist_ok=True)
     calls = [Call(run_job, (plan.mode, job)) for job in plan.jobs]
     job_results: list[FileResult | None] = [None] * len(calls)
 
