@@ -274,6 +274,16 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
         assert labels.size == (48, 40)
 
 
+def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2", "--edges",
+                  "--glob", "astronaut.jpg")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert record["n_regions"] == 2 and len(record["regions"]) == 2
+    assert (out / "astronaut" / "edges.png").is_file()
+
+
 @pytest.mark.parametrize("args, match", [
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
@@ -282,8 +292,14 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
-    (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
-    (["--mode", "segment", "-k", "1000"], "-k/--colors=1000 should be <= 256"),
+    (["--mode", "segment", "--clusters", "0"], "-k/--clusters=0 should be >= 1"),
+    (["--mode", "segment", "-k", "1000"], "-k/--clusters=1000 should be <= 256; for many "
+                                          "regions, cut the region hierarchy with --regions"),
+    (["--mode", "segment", "--regions", "0"], "--regions=0 should be >= 1"),
+    (["--mode", "segment", "--regions", "5", "-k", "3"], "-k/--clusters=3 and --regions=5 "
+                                                         "both given"),
+    (["--regions", "5"], "--regions does not apply to --mode reduce"),
+    (["--edges"], "--edges does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),

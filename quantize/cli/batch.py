@@ -41,7 +41,7 @@ from . import (
 _MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--optimize")
-_SEGMENT_ONLY = ("-w/--weight", "--min-region")
+_SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
@@ -57,6 +57,12 @@ def batch(
         "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
         "segment: cluster the pixels into K k-means clusters instead of cutting the region "
         "hierarchy (the default).", show_default=False)] = None,
+    regions: Annotated[int | None, typer.Option(
+        "--regions", help="segment: cut the region hierarchy where N regions remain "
+        "(default: at the default border strength).", show_default=False)] = None,
+    edges: Annotated[bool, typer.Option(
+        "--edges", help="segment: also write edges.png, the border strength 0..1 as "
+        "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
         "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
     ] = None,
@@ -114,7 +120,8 @@ def batch(
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--shared-palette": shared_palette, "-w/--weight": bool(weights),
+             "--shared-palette": shared_palette, "--regions": regions is not None,
+             "--edges": edges, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
     with user_errors():
         check_choice(mode, "--mode", _MODES)
@@ -127,7 +134,8 @@ def batch(
         options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
                                    seed, optimize)
                    if mode == "reduce" else
-                   _segment_options(colors, space, weights or [], min_region, seed))
+                   _segment_options(colors, regions, edges, space, weights or [], min_region,
+                                    seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
         with user_errors(), _options_changed():
@@ -261,15 +269,21 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     return options
 
 
-def _segment_options(colors: int | None, space: str | None, weights: list[str],
-                     min_region: int | None, seed: int) -> dict[str, Any]:
+def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
+                     weights: list[str], min_region: int | None,
+                     seed: int) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import MAX_CLUSTERS
+    from ..segment import check_n_clusters
     from .segment import parse_weights
 
-    options: dict[str, Any] = {"seed": seed}
-    if colors is not None:
-        options["n_clusters"] = check_int(colors, "-k/--colors", minimum=2, maximum=MAX_CLUSTERS)
+    if colors is not None and regions is not None:
+        raise ValueError(f"-k/--clusters={colors} and --regions={regions} both given; "
+                         "expected one of them")
+    options: dict[str, Any] = {"seed": seed, "edges": edges}
+    if colors is not None:  # as `quantize segment -k` checks it, named -k/--clusters
+        options["n_clusters"] = check_n_clusters(colors)
+    if regions is not None:
+        options["regions"] = check_int(regions, "--regions", minimum=1)
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:
