@@ -184,7 +184,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> 
     """Validate the segmentation parameters before any file is read."""
     if n_clusters is not None and regions is not None:
         raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
+                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
     return {
         "n_clusters": None if n_clusters is None else check_n_clusters(n_clusters),
         "regions": None if regions is None else check_int(regions, "regions", minimum=1),

@@ -88,7 +88,9 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
-    (["--regions", "3", "-k", "3"], "both given"),
+    (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
+                                    "--regions=N: a hierarchy cut)"),
+    (["-w", "color=1e308"], "weight color=1e+308 should be <= 1000000.0"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
 ])
 def test_cli_usage_errors(photo_path, tmp_path, args, match):
