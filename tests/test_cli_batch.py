@@ -274,6 +274,18 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
         assert labels.size == (48, 40)
 
 
+def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
+                  "-k", "4", "--quality", "0.01")
+    assert result.exit_code == 1, result.output
+    assert "--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 4 colours" in result.stderr
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
+                  "-k", "4", "--quality", "50", "--report", tmp_path / "out" / "r.json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads((tmp_path / "out" / "r.json").read_text())["files"]
+    assert row["k"] <= 4
+
+
 def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2", "--edges",
@@ -303,7 +315,6 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),
-    (["-k", "8", "--quality", "3"], "both given"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),

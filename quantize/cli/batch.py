@@ -54,9 +54,10 @@ def batch(
         "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
-        "segment: cluster the pixels into K k-means clusters instead of cutting the region "
-        "hierarchy (the default).", show_default=False)] = None,
+        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16; with "
+        "--quality, the most allowed); segment: cluster the pixels into K k-means "
+        "clusters instead of cutting the region hierarchy (the default).",
+        show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", help="segment: cut the region hierarchy where N regions remain "
         "(default: at the default border strength).", show_default=False)] = None,
@@ -64,7 +65,8 @@ def batch(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
+        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
+        "K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
@@ -245,9 +247,6 @@ def _require_distributed() -> None:
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool) -> dict[str, Any]:
-    if colors is not None and quality is not None:
-        raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
-                         "expected one of them")
     if palette_in is not None and (colors is not None or quality is not None):
         raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
                          "without -k/--colors or --quality")
@@ -262,10 +261,11 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
             raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
                              "expected a .gpl, .json or .hex palette")
         options["palette_in"] = palette_in
-    elif quality is not None:
-        options["quality"] = check_float(quality, "--quality", minimum=0.0)
-    elif colors is not None:
-        options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
+    else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
+        if quality is not None:
+            options["quality"] = check_float(quality, "--quality", minimum=0.0)
+        if colors is not None:
+            options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
     return options
 
 
