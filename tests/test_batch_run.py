@@ -129,6 +129,8 @@ def test_a_failure_names_a_file_only_when_it_is_not_the_input(tmp_path):
     assert file_result(src, dst, same).reason == "not an image"
     assert file_result(src, dst, other).reason == f"{tmp_path / 'x'}: folder is not writable"
     assert file_result(src, dst, nameless).reason == "out of memory"
+    timed = Outcome.failure("not an image", 0.0015209140001388732)
+    assert file_result(src, dst, timed).record == {"seconds": 0.0015}
 
 
 def test_a_jobs_exit_code_reaches_the_result(tmp_path):

@@ -98,14 +98,15 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
     """The :class:`FileResult` of a job's outcome.
 
     A failure's reason names its file only when that is not ``input`` itself
-    (e.g. an output that cannot be written).
+    (e.g. an output that cannot be written); its seconds are rounded as the
+    jobs round theirs.
     """
     if outcome.ok:
         return FileResult(input, output, "ok", "", dict(outcome.value))
     reason = outcome.value
     if outcome.path is not None and not _same_path(Path(outcome.path), input):
         reason = f"{outcome.path}: {reason}"
-    return FileResult(input, output, "failed", reason, {"seconds": outcome.seconds},
+    return FileResult(input, output, "failed", reason, {"seconds": round(outcome.seconds, 4)},
                       exit_code=outcome.exit_code)
 
 
