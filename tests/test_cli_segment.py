@@ -114,7 +114,10 @@ def test_cli_too_many_clusters_is_a_usage_error_before_any_work(photo_path, tmp_
 def test_cli_the_largest_cluster_count_is_in_the_help():
     result = runner.invoke(app, ["segment", "--help"])
     assert result.exit_code == 0
-    assert "K at most 256: use --regions N for many regions" in " ".join(result.stdout.split())
+    text = " ".join(result.stdout.split())
+    assert "K at most 256: use --regions N for many regions" in text
+    assert "Colour space of the color feature with -k: lab or rgb" in text
+    assert "Writes into the output folder (-o): labels.png" in text
 
 
 def test_cli_existing_output_exit_15(photo_path, tmp_path):

@@ -20,7 +20,7 @@ from ..io import DEFAULT_MAX_PIXELS
 from . import MaxPixelsOption, SeedOption, app, as_flags, user_errors
 
 _EPILOG = """\b
-Writes into OUTDIR: {outputs} (and edges.png with --edges).
+Writes into the output folder (-o): {outputs} (and edges.png with --edges).
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
 default border strength; --regions N cuts it at N regions instead, -k K
@@ -89,7 +89,8 @@ def segment_command(
         "-o", "--output", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
     space: Annotated[str, typer.Option(
-        "--space", help="Colour space of the color feature: lab or rgb.")] = "lab",
+        "--space", help="Colour space of the color feature with -k: lab or rgb (the "
+        "region hierarchy always compares CIELAB colours).")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
         "defaults below.", show_default=False)] = None,
