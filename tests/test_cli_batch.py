@@ -286,6 +286,15 @@ def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     assert row["k"] <= 4
 
 
+def test_cli_a_report_over_an_output_is_refused_before_anything_runs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--report",
+                  out / "astronaut" / "segments.json")
+    assert result.exit_code == 2, result.output
+    assert "lies in the output folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2", "--edges",

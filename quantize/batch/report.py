@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..io import atomic_write
+from .plan import BatchPlan
 from .results import BatchSummary, FileResult
+from .shared import SHARED_PALETTE_NAME
 
-__all__ = ["REPORT_COLUMNS", "check_report_folder", "check_report_path", "write_report"]
+__all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
+           "check_report_path", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -46,6 +49,30 @@ def check_report_path(path: str | os.PathLike[str], *,
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p
+
+
+def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
+                                  plan: BatchPlan) -> None:
+    """Refuse a report that would overwrite an output of ``plan`` (or land in an output folder).
+
+    E.g. ``OUT_DIR/a/segments.json`` in segment mode, which marks input ``a``'s
+    job as finished, or the shared palette.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the report's path and the output it would replace.
+    """
+    target = os.path.abspath(path)
+    outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
+               *(r.output for r in plan.settled if r.output is not None)]
+    for output in outputs:
+        taken = os.path.abspath(output)
+        inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
+        if target == taken or inside:
+            where = "lies in the output folder" if inside else "would overwrite the output"
+            raise ValueError(f"{name}={str(path)!r} {where} {str(output)!r} of the batch; "
+                             "expected a path no job writes")
 
 
 def check_report_folder(path: str | os.PathLike[str], name: str,
