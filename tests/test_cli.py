@@ -178,3 +178,11 @@ def test_the_command_line_reuses_freed_memory_unless_malloc_is_tuned_by_the_user
                           capture_output=True, text=True, check=True)
     pages = int(done.stdout)  # a fresh 64 MB is 16384 pages of 4 kB
     assert (pages < 2000) if reused else (pages > 8000), pages
+
+
+def test_error_lines_name_the_run_options_as_flags():
+    from quantize.cli import as_flags
+
+    assert as_flags("scheduler='tcp://h:1': cannot connect") == (
+        "--scheduler='tcp://h:1': cannot connect")
+    assert as_flags("jobs=0 should be >= 1") == "-j/--jobs=0 should be >= 1"
