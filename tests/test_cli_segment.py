@@ -179,3 +179,11 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     assert record["n_clusters"] is None and record["clusters_used"] is None
     labels = read(tmp_path / "d" / "labels.png")
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)
+
+
+def test_cli_stdin_is_refused_in_one_line(tmp_path):
+    result = runner.invoke(app, ["segment", "-", "-o", str(tmp_path / "x")], input=b"x")
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: INPUT='-': segment does not read stdin (its "
+                             "outputs are a folder of files); expected an image file\n")
+    assert not (tmp_path / "x").exists()

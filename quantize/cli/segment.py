@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperCommand
 
 from ..io import DEFAULT_MAX_PIXELS
-from . import MaxPixelsOption, SeedOption, app, as_flags, user_errors
+from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, as_flags, fail, user_errors
 
 _EPILOG = """\b
 Writes into the output folder (-o): {outputs} (and edges.png with --edges).
@@ -110,6 +110,9 @@ def segment_command(
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..segment_file import segment_file
 
+    if str(input) == "-":
+        fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
+             "expected an image file", USAGE_ERROR)
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
     with user_errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
