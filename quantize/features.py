@@ -114,7 +114,7 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     Raises
     ------
     TypeError
-        If ``weights`` is not a mapping or a value is not a number.
+        If ``weights`` is not a mapping, a name is not a str or a value is not a number.
     ValueError
         If a name is not a feature group (the message lists the valid ones), a
         value is negative, above :data:`MAX_WEIGHT` or not finite, or every
@@ -132,6 +132,9 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         raise TypeError(f"weights should be a mapping of group name to number, "
                         f"got {type(weights).__name__}")
     for name, value in weights.items():
+        if not isinstance(name, str):
+            raise TypeError(f"weight name={name!r} should be a str, one of {', '.join(GROUPS)}; "
+                            f"got {type(name).__name__}")
         check_choice(name, "weight name", GROUPS)
         merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
     if not any(merged.values()):

@@ -113,6 +113,8 @@ def test_texture_separates_equal_mean_textures(rng):
     ({"xy": 1e38}, ValueError, "weight xy=1e\\+38 should be <= 1000000.0"),
     ({"xy": "1"}, TypeError, "should be a number"),
     ([("xy", 1)], TypeError, "mapping"),
+    ({1: 1}, TypeError, "weight name=1 should be a str, one of color, intensity, xy, texture; "
+                        "got int"),
     ({"color": 0, "texture": 0, "xy": 0}, ValueError, "at least one weight > 0"),
 ])
 def test_bad_weights(photo, weights, error, match):
