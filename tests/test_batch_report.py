@@ -83,3 +83,15 @@ def test_a_report_may_not_replace_an_output_of_the_batch(tmp_path):
         batch.check_report_clear_of_outputs(palette, "report", plan)
     batch.check_report_clear_of_outputs(out / "a.json", "report", plan)
     batch.check_report_clear_of_outputs(out / "index.html", "html", plan)
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_bytes(tmp_path):
+    import os
+
+    name = os.fsdecode(b"bad\xff.png")
+    results = [batch.FileResult(tmp_path / name, None, "failed", "not an image")]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=1))
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=1))
+    assert os.fsencode(str(tmp_path)) + b"/bad\xff.png," in (tmp_path / "r.csv").read_bytes()
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"]
+    assert rows[0]["input"] == str(tmp_path / name)

@@ -123,7 +123,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
-    Written atomically. Raises ValueError for another extension.
+    Written atomically, in UTF-8. A file name that is not valid UTF-8 keeps its
+    bytes: escaped as ``\\udcXX`` in JSON, as they are in CSV. Raises
+    ValueError for another extension.
     """
     p = check_report_path(path)
     rows = [r.as_row() for r in results]
@@ -131,7 +133,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
     else:
         text = _csv_text(rows)
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8", errors="surrogateescape"))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
