@@ -45,8 +45,8 @@ from .texture import INTEGRATION_SIGMA, lab_planes, sample_pixels, smooth, textu
 
 # lab_planes lives in quantize.texture and stays importable from here, where
 # the ``color`` and ``intensity`` groups take their Lab from it.
-__all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "SPACES", "FeatureSpec",
-           "build_features", "check_weights", "lab_planes"]
+__all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "MAX_WEIGHT", "SPACES",
+           "FeatureSpec", "build_features", "check_weights", "lab_planes"]
 
 Space = Literal["lab", "rgb"]
 
@@ -55,6 +55,9 @@ GROUPS = ("color", "intensity", "xy", "texture")
 #: Weights used for any group the caller does not name.
 DEFAULT_WEIGHTS: dict[str, float] = {"color": 1.0, "intensity": 0.0, "xy": 0.3,
                                      "texture": 1.0}
+#: The largest weight accepted. Weights only count relative to each other, and
+#: far larger ones overflow the float32 features (1e38 made them NaN).
+MAX_WEIGHT = 1e6
 #: Blur scales (Gaussian sigma, in working pixels) splitting L* into texture bands.
 DEFAULT_TEXTURE_SCALES = (0.7, 1.4, 2.8, 5.6)
 
@@ -111,10 +114,11 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
     Raises
     ------
     TypeError
-        If ``weights`` is not a mapping or a value is not a number.
+        If ``weights`` is not a mapping, a name is not a str or a value is not a number.
     ValueError
         If a name is not a feature group (the message lists the valid ones), a
-        value is negative or not finite, or every weight is 0.
+        value is negative, above :data:`MAX_WEIGHT` or not finite, or every
+        weight is 0.
 
     Examples
     --------
@@ -128,8 +132,11 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         raise TypeError(f"weights should be a mapping of group name to number, "
                         f"got {type(weights).__name__}")
     for name, value in weights.items():
+        if not isinstance(name, str):
+            raise TypeError(f"weight name={name!r} should be a str, one of {', '.join(GROUPS)}; "
+                            f"got {type(name).__name__}")
         check_choice(name, "weight name", GROUPS)
-        merged[name] = check_float(value, f"weight {name}", minimum=0.0)
+        merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
     if not any(merged.values()):
         raise ValueError(f"weights={merged} should have at least one weight > 0")
     return merged

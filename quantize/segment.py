@@ -281,7 +281,7 @@ def segment(
     rng = check_seed(seed)
     if n_clusters is not None and regions is not None:
         raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
+                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
     h, wd = rgb.shape[:2]
     if n_clusters is None:
         n_regions = None if regions is None else check_int(regions, "regions", minimum=1)

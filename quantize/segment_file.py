@@ -27,13 +27,18 @@ from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image,
 from .reconstruct import regions as _regions
 from .segment import SegmentResult, boundary_map, check_n_clusters, segment
 
-__all__ = ["EDGES_FILE", "OUTPUT_FILES", "check_segment_options", "segment_file"]
+__all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
+           "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
+
+
+class AlphaIgnoredWarning(UserWarning):
+    """The input has transparency, which segmentation ignores."""
 
 
 def segment_file(
@@ -62,7 +67,8 @@ def segment_file(
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
     written before ``segments.json``. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
-    saying so. ``outdir`` is created if needed; the input file is only read.
+    saying so; alpha is ignored, with an :class:`AlphaIgnoredWarning` saying so
+    when some pixel is not opaque. ``outdir`` is created if needed; the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
     left as it was.
@@ -112,6 +118,7 @@ def segment_file(
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames)
+        _warn_if_transparent(loaded.alpha)
         result = segment(loaded.rgb, **params)
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
         if result.n_regions > _MAX_LABEL:
@@ -180,11 +187,21 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int) -> None:
     warnings.warn(first_frame_note(path, n_frames), FirstFrameWarning, stacklevel=3)
 
 
+def _warn_if_transparent(alpha: np.ndarray | None) -> None:
+    """Say in one warning how many pixels are segmented by a colour that does not show."""
+    if alpha is None:
+        return
+    hidden = int(np.count_nonzero(alpha < 255))
+    warnings.warn(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+                  "translucent and are segmented by the colour stored in them",
+                  AlphaIgnoredWarning, stacklevel=3)
+
+
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     if n_clusters is not None and regions is not None:
         raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters: k-means clusters, regions: a hierarchy cut)")
+                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
     return {
         "n_clusters": None if n_clusters is None else check_n_clusters(n_clusters),
         "regions": None if regions is None else check_int(regions, "regions", minimum=1),

@@ -56,6 +56,23 @@ def test_run_local_settles_every_call_once():
     assert got == {i: i * i for i in range(7)}
 
 
+
+def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
+    import concurrent.futures
+
+    started = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            started.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    got = {}
+    batch.run_local([Call(pow, (i, 2)) for i in range(2)],
+                    lambda i, outcome: got.setdefault(i, outcome.value), jobs=8)
+    assert got == {0: 0, 1: 1} and started == [2]
+
 # --------------------------------------------------------------------------
 # Killing a worker or the whole batch mid-write
 # --------------------------------------------------------------------------

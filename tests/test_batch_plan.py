@@ -102,6 +102,11 @@ def _overlap_tree(tmp_path):
 def test_plan_refuses_a_file_as_output_dir(photo_tree):
     with pytest.raises(ValueError, match="is an existing file"):
         batch.plan_batch(photo_tree, photo_tree / "notes.jpg", COPY)
+    under = photo_tree / "notes.jpg" / "out"
+    with pytest.raises(ValueError, match=f"^output_dir='{under}' lies under "
+                                         f"'{photo_tree / 'notes.jpg'}', which is an existing "
+                                         "file; expected a folder$"):
+        batch.plan_batch(photo_tree, under, COPY)
 
 
 def test_missing_input_dir_is_a_value_error(tmp_path):

@@ -64,3 +64,34 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(ValueError, match=r"report=.* is a folder; expected a file name"):
         batch.check_report_path(tmp_path / "d.csv", output_dir=out)
+
+
+def test_a_report_may_not_replace_an_output_of_the_batch(tmp_path):
+    from PIL import Image
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    marker = out / "a" / "segments.json"
+    with pytest.raises(ValueError) as err:
+        batch.check_report_clear_of_outputs(marker, "report", plan)
+    assert str(err.value) == (f"report={str(marker)!r} lies in the output folder "
+                              f"{str(out / 'a')!r} of the batch; expected a path no job writes")
+    palette = out / batch.SHARED_PALETTE_NAME
+    with pytest.raises(ValueError, match=r"^report=.* would overwrite the output .*shared-pal"):
+        batch.check_report_clear_of_outputs(palette, "report", plan)
+    batch.check_report_clear_of_outputs(out / "a.json", "report", plan)
+    batch.check_report_clear_of_outputs(out / "index.html", "html", plan)
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_bytes(tmp_path):
+    import os
+
+    name = os.fsdecode(b"bad\xff.png")
+    results = [batch.FileResult(tmp_path / name, None, "failed", "not an image")]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=1))
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=1))
+    assert os.fsencode(str(tmp_path)) + b"/bad\xff.png," in (tmp_path / "r.csv").read_bytes()
+    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"]
+    assert rows[0]["input"] == str(tmp_path / name)

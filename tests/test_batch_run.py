@@ -84,6 +84,16 @@ def test_only_files_that_succeed_are_recorded_as_they_settle(photo_tree, tmp_pat
     assert entry.record["k"] == 0 and entry.record["options"] == ["seed"]
 
 
+def test_a_failed_segment_job_leaves_no_output_folder(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, batch.segment_mode(), recursive=True,
+                            pattern="sub/*", options={"n_clusters": 2, "seed": 0})
+    results = {r.input.name: r for r in batch.run_batch(plan, jobs=1)}
+    assert results["truncated.png"].status == "failed"
+    assert sorted(p.name for p in (out / "sub").iterdir()) == ["coffee", "rocket"]
+    assert (out / "sub" / "coffee" / "segments.json").is_file()
+
+
 def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
     plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, pattern="*.png",
                             options={"warn": "only 3 distinct colours"})
@@ -119,6 +129,8 @@ def test_a_failure_names_a_file_only_when_it_is_not_the_input(tmp_path):
     assert file_result(src, dst, same).reason == "not an image"
     assert file_result(src, dst, other).reason == f"{tmp_path / 'x'}: folder is not writable"
     assert file_result(src, dst, nameless).reason == "out of memory"
+    timed = Outcome.failure("not an image", 0.0015209140001388732)
+    assert file_result(src, dst, timed).record == {"seconds": 0.0015}
 
 
 def test_a_jobs_exit_code_reaches_the_result(tmp_path):

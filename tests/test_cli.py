@@ -203,3 +203,11 @@ def _help_options(command: str) -> set[str]:
                                               ("segment", "Segmentation")])
 def test_the_readme_option_tables_list_every_option_of_the_help(command, heading):
     assert _readme_options(heading) == _help_options(command)
+
+
+def test_error_lines_name_the_run_options_as_flags():
+    from quantize.cli import as_flags
+
+    assert as_flags("scheduler='tcp://h:1': cannot connect") == (
+        "--scheduler='tcp://h:1': cannot connect")
+    assert as_flags("jobs=0 should be >= 1") == "-j/--jobs=0 should be >= 1"

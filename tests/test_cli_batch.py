@@ -292,6 +292,37 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
         assert labels.size == (48, 40)
 
 
+def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
+                  "-k", "4", "--quality", "0.01")
+    assert result.exit_code == 1, result.output
+    assert "--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 4 colours" in result.stderr
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
+                  "-k", "4", "--quality", "50", "--report", tmp_path / "out" / "r.json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads((tmp_path / "out" / "r.json").read_text())["files"]
+    assert row["k"] <= 4
+
+
+def test_cli_a_report_over_an_output_is_refused_before_anything_runs(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--report",
+                  out / "astronaut" / "segments.json")
+    assert result.exit_code == 2, result.output
+    assert "lies in the output folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "--regions", "2", "--edges",
+                  "--glob", "astronaut.jpg")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert record["n_regions"] == 2 and len(record["regions"]) == 2
+    assert (out / "astronaut" / "edges.png").is_file()
+
+
 @pytest.mark.parametrize("args, match", [
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),
@@ -300,12 +331,17 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
     (["--dither=1.5"], "--dither='1.5' is not valid; expected a strength from 0 to 1"),
     (["-w", "texture=1"], "-w/--weight does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER"),
-    (["--mode", "segment", "--clusters", "1"], "-k/--colors=1 should be >= 2"),
-    (["--mode", "segment", "-k", "1000"], "-k/--colors=1000 should be <= 256"),
+    (["--mode", "segment", "--clusters", "0"], "-k/--clusters=0 should be >= 1"),
+    (["--mode", "segment", "-k", "1000"], "-k/--clusters=1000 should be <= 256; for many "
+                                          "regions, cut the region hierarchy with --regions"),
+    (["--mode", "segment", "--regions", "0"], "--regions=0 should be >= 1"),
+    (["--mode", "segment", "--regions", "5", "-k", "3"], "-k/--clusters=3 and --regions=5 "
+                                                         "both given"),
+    (["--regions", "5"], "--regions does not apply to --mode reduce"),
+    (["--edges"], "--edges does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),
-    (["-k", "8", "--quality", "3"], "both given"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--jobs", "2", "--scheduler", "tcp://x:1"], "both given"),

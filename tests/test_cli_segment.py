@@ -88,7 +88,9 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
-    (["--regions", "3", "-k", "3"], "both given"),
+    (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
+                                    "--regions=N: a hierarchy cut)"),
+    (["-w", "color=1e308"], "weight color=1e+308 should be <= 1000000.0"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
 ])
 def test_cli_usage_errors(photo_path, tmp_path, args, match):
@@ -112,7 +114,10 @@ def test_cli_too_many_clusters_is_a_usage_error_before_any_work(photo_path, tmp_
 def test_cli_the_largest_cluster_count_is_in_the_help():
     result = runner.invoke(app, ["segment", "--help"])
     assert result.exit_code == 0
-    assert "K at most 256: use --regions N for many regions" in " ".join(result.stdout.split())
+    text = " ".join(result.stdout.split())
+    assert "K at most 256: use --regions N for many regions" in text
+    assert "Colour space of the color feature with -k: lab or rgb" in text
+    assert "Writes into the output folder (-o): labels.png" in text
 
 
 def test_cli_existing_output_exit_15(photo_path, tmp_path):
@@ -174,3 +179,11 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     assert record["n_clusters"] is None and record["clusters_used"] is None
     labels = read(tmp_path / "d" / "labels.png")
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)
+
+
+def test_cli_stdin_is_refused_in_one_line(tmp_path):
+    result = runner.invoke(app, ["segment", "-", "-o", str(tmp_path / "x")], input=b"x")
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: INPUT='-': segment does not read stdin (its "
+                             "outputs are a folder of files); expected an image file\n")
+    assert not (tmp_path / "x").exists()

@@ -12,7 +12,13 @@ from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import DEFAULT_MAX_PIXELS
-from quantize.segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
+from quantize.segment_file import (
+    EDGES_FILE,
+    OUTPUT_FILES,
+    AlphaIgnoredWarning,
+    check_segment_options,
+    segment_file,
+)
 
 from .segment_support import png_bytes, read, with_png_size
 
@@ -70,6 +76,25 @@ def test_a_still_image_gives_no_first_frame_warning(tmp_path, recwarn):
     Image.fromarray(np.zeros((8, 8, 3), dtype=np.uint8)).save(tmp_path / "still.gif")
     segment_file(tmp_path / "still.gif", tmp_path / "out", regions=1)
     assert not [w for w in recwarn if issubclass(w.category, FirstFrameWarning)]
+
+
+def test_transparency_is_ignored_and_said_so(tmp_path, recwarn):
+    rgba = np.zeros((8, 10, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    rgba[:2, :3, 3] = 0
+    rgba[2, 0, 3] = 128
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    with pytest.warns(AlphaIgnoredWarning, match=r"^alpha is ignored: 7 of 80 pixels are "
+                                                 r"transparent or translucent and are "
+                                                 r"segmented by the colour stored in them$"):
+        segment_file(tmp_path / "a.png", tmp_path / "out", regions=1)
+    Image.fromarray(rgba[..., :3]).save(tmp_path / "b.png")
+    rgba[..., 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "c.png")
+    recwarn.clear()
+    segment_file(tmp_path / "b.png", tmp_path / "b", regions=1)
+    segment_file(tmp_path / "c.png", tmp_path / "c", regions=1)
+    assert not [w for w in recwarn if issubclass(w.category, AlphaIgnoredWarning)]
 
 
 def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, tmp_path):

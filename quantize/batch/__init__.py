@@ -49,7 +49,13 @@ from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_lo
 from .manifest import MANIFEST_NAME, OptionsChangedError, read_manifest
 from .modes import reduce_mode, segment_mode
 from .plan import BatchPlan, FileJob, JobMode, find_images, image_extensions, plan_batch
-from .report import REPORT_COLUMNS, check_report_folder, check_report_path, write_report
+from .report import (
+    REPORT_COLUMNS,
+    check_report_clear_of_outputs,
+    check_report_folder,
+    check_report_path,
+    write_report,
+)
 from .results import BatchSummary, FileResult
 from .run import run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
@@ -57,7 +63,8 @@ from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared
 __all__ = ["MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SharedPalette", "available_cpus", "check_report_folder", "check_report_path",
+           "SharedPalette", "available_cpus", "check_report_clear_of_outputs",
+           "check_report_folder", "check_report_path",
            "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "write_report"]

@@ -63,11 +63,13 @@ def run_local(calls: Sequence[Call], settle: Settle, *,
               jobs: int | None = None) -> None:
     """Run ``calls`` in ``jobs`` worker processes, calling ``settle(index, outcome)``.
 
-    At most ``jobs`` calls are in flight, so when a worker dies the suspects are
+    At most ``jobs`` calls are in flight (and no more workers start than there
+    are calls), so when a worker dies the suspects are
     known: they are re-run one at a time in a fresh pool, and a call that kills
     its worker while running alone settles as failed (:data:`WORKER_DIED`).
     """
     n = check_int(jobs if jobs is not None else available_cpus(), "jobs", minimum=1)
+    n = min(n, max(1, len(calls)))  # a fork pool starts all its workers at once
     queue: deque[int] = deque(range(len(calls)))
     suspects: deque[int] = deque()
     with _one_thread_per_worker():

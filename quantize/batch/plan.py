@@ -225,8 +225,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     Raises
     ------
     ValueError
-        If ``input_dir`` is not a folder, ``output_dir`` is an existing file, an
-        output could overwrite or be read back as an input, or an option is bad.
+        If ``input_dir`` is not a folder, ``output_dir`` is (or lies under) an
+        existing file, an output could overwrite or be read back as an input,
+        or an option is bad.
     TypeError
         If an option has the wrong type or is unknown to the mode.
     OptionsChangedError
@@ -238,8 +239,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     settings = output_settings(checked, shared_palette=shared_palette)
     src = Path(input_dir)
     dst = Path(output_dir)
-    if dst.exists() and not dst.is_dir():
-        raise ValueError(f"output_dir={str(dst)!r} is an existing file; expected a folder")
+    if (blocker := _file_in_the_way(dst)) is not None:
+        where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
+        raise ValueError(f"output_dir={str(dst)!r} {where} an existing file; expected a folder")
     inside = _is_within(dst, src) and dst.resolve() != src.resolve()
     inputs = find_images(src, recursive=recursive, pattern=pattern,
                          exclude=dst if inside else None)
@@ -314,6 +316,14 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
     if not _is_within(path, root) or (skip is not None and _is_within(path, skip)):
         return False
     return recursive or path.parent == root
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The nearest existing path of ``folder`` and its parents, when it is not a folder."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None if path.is_dir() else path
+    return None
 
 
 def _is_within(path: Path, folder: Path) -> bool:

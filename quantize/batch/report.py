@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..io import atomic_write
+from .plan import BatchPlan
 from .results import BatchSummary, FileResult
+from .shared import SHARED_PALETTE_NAME
 
-__all__ = ["REPORT_COLUMNS", "check_report_folder", "check_report_path", "write_report"]
+__all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
+           "check_report_path", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -46,6 +49,30 @@ def check_report_path(path: str | os.PathLike[str], *,
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p
+
+
+def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
+                                  plan: BatchPlan) -> None:
+    """Refuse a report that would overwrite an output of ``plan`` (or land in an output folder).
+
+    E.g. ``OUT_DIR/a/segments.json`` in segment mode, which marks input ``a``'s
+    job as finished, or the shared palette.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the report's path and the output it would replace.
+    """
+    target = os.path.abspath(path)
+    outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
+               *(r.output for r in plan.settled if r.output is not None)]
+    for output in outputs:
+        taken = os.path.abspath(output)
+        inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
+        if target == taken or inside:
+            where = "lies in the output folder" if inside else "would overwrite the output"
+            raise ValueError(f"{name}={str(path)!r} {where} {str(output)!r} of the batch; "
+                             "expected a path no job writes")
 
 
 def check_report_folder(path: str | os.PathLike[str], name: str,
@@ -96,7 +123,9 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
-    Written atomically. Raises ValueError for another extension.
+    Written atomically, in UTF-8. A file name that is not valid UTF-8 keeps its
+    bytes: escaped as ``\\udcXX`` in JSON, as they are in CSV. Raises
+    ValueError for another extension.
     """
     p = check_report_path(path)
     rows = [r.as_row() for r in results]
@@ -104,7 +133,7 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
     else:
         text = _csv_text(rows)
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8", errors="surrogateescape"))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:

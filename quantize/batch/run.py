@@ -67,9 +67,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         compact_manifest(plan.output_dir)
     for result in plan.settled:
         report(result)
-    for job in plan.jobs:
-        folder = job.output if plan.mode.makes_folder else job.output.parent
-        folder.mkdir(parents=True, exist_ok=True)
+    for job in plan.jobs:  # a folder output is made by its job, which removes it on failure
+        job.output.parent.mkdir(parents=True, exist_ok=True)
     calls = [Call(run_job, (plan.mode, job)) for job in plan.jobs]
     job_results: list[FileResult | None] = [None] * len(calls)
 
@@ -102,14 +101,15 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
     """The :class:`FileResult` of a job's outcome.
 
     A failure's reason names its file only when that is not ``input`` itself
-    (e.g. an output that cannot be written).
+    (e.g. an output that cannot be written); its seconds are rounded as the
+    jobs round theirs.
     """
     if outcome.ok:
         return FileResult(input, output, "ok", "", dict(outcome.value))
     reason = outcome.value
     if outcome.path is not None and not _same_path(Path(outcome.path), input):
         reason = f"{outcome.path}: {reason}"
-    return FileResult(input, output, "failed", reason, {"seconds": outcome.seconds},
+    return FileResult(input, output, "failed", reason, {"seconds": round(outcome.seconds, 4)},
                       exit_code=outcome.exit_code)
 
 

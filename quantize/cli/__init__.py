@@ -120,8 +120,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
          "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
-         "optimize": "--optimize", "exact_colors": "--exact-colors",
-         "palette_in_digest": "--palette-in file's SHA-256"}
+         "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
+         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256"}
 
 
 def as_flags(message: str) -> str:

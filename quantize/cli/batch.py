@@ -41,7 +41,7 @@ from . import (
 _MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--optimize")
-_SEGMENT_ONLY = ("-w/--weight", "--min-region")
+_SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
@@ -54,11 +54,19 @@ def batch(
         "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16); "
-        "segment: cluster the pixels into K k-means clusters instead of cutting the region "
-        "hierarchy (the default).", show_default=False)] = None,
+        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16; with "
+        "--quality, the most allowed); segment: cluster the pixels into K k-means "
+        "clusters instead of cutting the region hierarchy (the default).",
+        show_default=False)] = None,
+    regions: Annotated[int | None, typer.Option(
+        "--regions", help="segment: cut the region hierarchy where N regions remain "
+        "(default: at the default border strength).", show_default=False)] = None,
+    edges: Annotated[bool, typer.Option(
+        "--edges", help="segment: also write edges.png, the border strength 0..1 as "
+        "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (instead of -k).")
+        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
+        "K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
@@ -114,7 +122,8 @@ def batch(
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--shared-palette": shared_palette, "-w/--weight": bool(weights),
+             "--shared-palette": shared_palette, "--regions": regions is not None,
+             "--edges": edges, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
     with user_errors():
         check_choice(mode, "--mode", _MODES)
@@ -127,7 +136,8 @@ def batch(
         options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
                                    seed, optimize)
                    if mode == "reduce" else
-                   _segment_options(colors, space, weights or [], min_region, seed))
+                   _segment_options(colors, regions, edges, space, weights or [], min_region,
+                                    seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     try:
         with user_errors(), _options_changed():
@@ -135,6 +145,9 @@ def batch(
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                   recursive=recursive, pattern=glob, force=force,
                                   shared_palette=shared_palette)
+            for name, path in (("report", report), ("html", html)):
+                if path is not None:
+                    lib.check_report_clear_of_outputs(path, name, plan)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
@@ -237,9 +250,6 @@ def _require_distributed() -> None:
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool) -> dict[str, Any]:
-    if colors is not None and quality is not None:
-        raise ValueError(f"-k/--colors={colors} and --quality={quality} both given; "
-                         "expected one of them")
     if palette_in is not None and (colors is not None or quality is not None):
         raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
                          "without -k/--colors or --quality")
@@ -254,22 +264,29 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
             raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
                              "expected a .gpl, .json or .hex palette")
         options["palette_in"] = palette_in
-    elif quality is not None:
-        options["quality"] = check_float(quality, "--quality", minimum=0.0)
-    elif colors is not None:
-        options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
+    else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
+        if quality is not None:
+            options["quality"] = check_float(quality, "--quality", minimum=0.0)
+        if colors is not None:
+            options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
     return options
 
 
-def _segment_options(colors: int | None, space: str | None, weights: list[str],
-                     min_region: int | None, seed: int) -> dict[str, Any]:
+def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
+                     weights: list[str], min_region: int | None,
+                     seed: int) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import MAX_CLUSTERS
+    from ..segment import check_n_clusters
     from .segment import parse_weights
 
-    options: dict[str, Any] = {"seed": seed}
-    if colors is not None:
-        options["n_clusters"] = check_int(colors, "-k/--colors", minimum=2, maximum=MAX_CLUSTERS)
+    if colors is not None and regions is not None:
+        raise ValueError(f"-k/--clusters={colors} and --regions={regions} both given; "
+                         "expected one of them")
+    options: dict[str, Any] = {"seed": seed, "edges": edges}
+    if colors is not None:  # as `quantize segment -k` checks it, named -k/--clusters
+        options["n_clusters"] = check_n_clusters(colors)
+    if regions is not None:
+        options["regions"] = check_int(regions, "--regions", minimum=1)
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:

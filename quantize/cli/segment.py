@@ -17,10 +17,10 @@ import typer
 from typer.core import TyperCommand
 
 from ..io import DEFAULT_MAX_PIXELS
-from . import MaxPixelsOption, SeedOption, app, as_flags, user_errors
+from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, as_flags, fail, user_errors
 
 _EPILOG = """\b
-Writes into OUTDIR: {outputs} (and edges.png with --edges).
+Writes into the output folder (-o): {outputs} (and edges.png with --edges).
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
 default border strength; --regions N cuts it at N regions instead, -k K
@@ -89,7 +89,8 @@ def segment_command(
         "-o", "--output", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
     space: Annotated[str, typer.Option(
-        "--space", help="Colour space of the color feature: lab or rgb.")] = "lab",
+        "--space", help="Colour space of the color feature with -k: lab or rgb (the "
+        "region hierarchy always compares CIELAB colours).")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
         "defaults below.", show_default=False)] = None,
@@ -109,6 +110,9 @@ def segment_command(
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..segment_file import segment_file
 
+    if str(input) == "-":
+        fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
+             "expected an image file", USAGE_ERROR)
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
     with user_errors(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

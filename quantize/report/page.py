@@ -115,7 +115,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     Files whose images cannot be read (missing, not an image) get an empty
     thumbnail cell; a failed file shows its reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
-    from the output image when it has at most 256 colours.
+    from the output image when it has at most 256 colours. File names that are
+    not valid UTF-8 are shown with U+FFFD for their undecodable bytes and
+    linked with those bytes percent-encoded.
     """
     target = check_html_path(path)
     mode = check_choice(mode, "mode", _MODES)
@@ -124,6 +126,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     rows = [r.as_row() for r in results]
     body = [_file_row(i, row, mode, size, max_pixels, folder) for i, row in enumerate(rows)]
     page = _page(mode, rows, summary, body)
+    # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
+    page = page.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
@@ -235,7 +239,7 @@ def _link(path: Path, folder: Path, text: str) -> str:
     """``<a>`` to ``path``, relative to the report's folder when possible."""
     try:
         target = os.path.relpath(path.resolve(), folder.resolve())
-        href = urllib.parse.quote(Path(target).as_posix())
+        href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
         href = path.resolve().as_uri()
     return f'<a href="{_e(href)}">{_e(text)}</a>'
