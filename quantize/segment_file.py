@@ -82,7 +82,8 @@ def segment_file(
     n_clusters, regions, weights, space, min_region, seed
         As for :func:`quantize.segment.segment`.
     force : bool, default False
-        Overwrite existing outputs.
+        Overwrite existing outputs (and, without ``edges``, remove the
+        ``edges.png`` an earlier run left).
     max_pixels : int or None
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
@@ -133,6 +134,9 @@ def segment_file(
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"]}
         _write_outputs(paths, result, record, strength)
+    stale = folder / EDGES_FILE
+    if force and not edges and stale.is_file():  # an earlier run's, which this one replaces
+        stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
     record["outputs"] = list(names)
     return record

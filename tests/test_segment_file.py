@@ -173,6 +173,15 @@ def test_edges_png_is_the_16_bit_boundary_map(photo_path, tmp_path):
     np.testing.assert_array_equal(edges, expected)
 
 
+def test_a_forced_rerun_without_edges_removes_the_earlier_edges_png(photo_path, tmp_path):
+    """The folder then holds what segments.json lists, not a map of an earlier run."""
+    out = tmp_path / "e"
+    segment_file(photo_path, out, n_clusters=3, seed=0, edges=True)
+    record = segment_file(photo_path, out, n_clusters=4, seed=0, force=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES) == sorted(
+        record["outputs"])
+
+
 # --------------------------------------------------------------------------
 # A failed job leaves no new folder
 # --------------------------------------------------------------------------
