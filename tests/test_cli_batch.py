@@ -457,3 +457,18 @@ def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
     assert ("segment: cluster the pixels into K k-means clusters instead of cutting the "
             "region hierarchy (the default)") in text
     assert "default 8" not in text
+
+
+def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
+    """Progress, warning and failure lines show an undecodable byte as U+FFFD."""
+    src = tmp_path / "in"
+    src.mkdir()
+    good = b"ok\xff.png".decode("utf-8", "surrogateescape")
+    Image.new("RGB", (4, 4), (200, 0, 0)).save(src / good)          # one colour: a warning
+    (src / b"bad\xff.png".decode("utf-8", "surrogateescape")).write_bytes(b"not an image")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2")
+    assert result.exit_code == 1, result.output
+    assert "ok\ufffd.png -> " in result.stdout
+    assert "quantize: warning: " in result.stderr and "ok\ufffd.png: " in result.stderr
+    assert "bad\ufffd.png" in result.stdout + result.stderr
+    assert "\\udcff" not in result.stdout + result.stderr

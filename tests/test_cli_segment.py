@@ -187,3 +187,16 @@ def test_cli_stdin_is_refused_in_one_line(tmp_path):
     assert result.stderr == ("quantize: error: INPUT='-': segment does not read stdin (its "
                              "outputs are a folder of files); expected an image file\n")
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
+    name = b"logo\xff.png".decode("utf-8", "surrogateescape")
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[2:6, 2:6] = [200, 30, 30, 255]                   # transparent around: a warning
+    Image.fromarray(rgba).save(tmp_path / name)
+    result = runner.invoke(app, ["segment", str(tmp_path / name), "-k", "2",
+                                 "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "quantize: warning: " in result.stderr and "logo\ufffd.png: " in result.stderr
+    assert "logo\ufffd.png -> " in result.stdout
+    assert "\\udcff" not in result.stdout + result.stderr

@@ -42,14 +42,23 @@ DitherOption = Annotated[bool, typer.Option(
 DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
 
 
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file name that is not valid UTF-8 shown as U+FFFD.
+
+    >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
+    'bad\ufffdname.png'
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _echo_error(message: str) -> None:
     """Print ``quantize: error: <first line of message>`` on stderr.
 
     File names that are not valid UTF-8 are shown with replacement characters
     rather than crashing the error report itself.
     """
-    printable = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    first = printable.strip().splitlines()[0] if printable.strip() else "failed"
+    text = printable(message)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
     typer.echo(f"quantize: error: {first}", err=True)
 
 

@@ -35,6 +35,7 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    printable,
     user_errors,
 )
 
@@ -373,12 +374,12 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
         def show(result: lib.FileResult) -> None:
             if result.status == "failed":
-                bar.console.print(f"[red]failed[/] {result.input}: "
-                                  f"{as_flags(result.reason)}",
+                bar.console.print(printable(f"[red]failed[/] {result.input}: "
+                                            f"{as_flags(result.reason)}"),
                                   markup=True, highlight=False)
             for message in _new_warnings(result):
-                bar.console.print(f"[yellow]warning[/] {result.input}: "
-                                  f"{as_flags(message)}",
+                bar.console.print(printable(f"[yellow]warning[/] {result.input}: "
+                                            f"{as_flags(message)}"),
                                   markup=True, highlight=False)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
@@ -388,18 +389,19 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
-        typer.echo(f"quantize: failed: {result.input}: {as_flags(result.reason)}",
+        typer.echo(printable(f"quantize: failed: {result.input}: {as_flags(result.reason)}"),
                    err=True)
     for message in _new_warnings(result):
-        typer.echo(f"quantize: warning: {result.input}: {as_flags(message)}", err=True)
+        typer.echo(printable(f"quantize: warning: {result.input}: {as_flags(message)}"),
+                   err=True)
     if quiet:
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
-    typer.echo(f"[{summary.done}/{summary.total}] {result.status:7} {result.input}{target}"
-               f"{'  ' + metrics if metrics else ''}")
+    typer.echo(printable(f"[{summary.done}/{summary.total}] {result.status:7} "
+                         f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
     sys.stdout.flush()
 
 

@@ -39,6 +39,7 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    printable,
     user_errors,
 )
 
@@ -311,9 +312,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
     """
     for message in result.record.get("warnings", ()):
-        typer.echo(_printable(f"quantize: warning: {f.input}: {as_flags(message)}"), err=True)
+        typer.echo(printable(f"quantize: warning: {f.input}: {as_flags(message)}"), err=True)
     if result.status != "ok":
-        typer.echo(_printable(f"quantize: error: {f.input}: {as_flags(result.reason)}"), err=True)
+        typer.echo(printable(f"quantize: error: {f.input}: {as_flags(result.reason)}"), err=True)
         return
     if show == "quiet":
         return
@@ -322,13 +323,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["input"] = STDIO
     if f.to_stdout:
         record["output"] = STDIO
-    line = json.dumps(record) if show == "json" else _printable(_summary(record, quality))
+    line = json.dumps(record) if show == "json" else printable(_summary(record, quality))
     typer.echo(line, err=f.to_stdout)
-
-
-def _printable(name: str) -> str:
-    """``name`` with the bytes of a non-UTF-8 file name shown as U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

@@ -17,7 +17,16 @@ import typer
 from typer.core import TyperCommand
 
 from ..io import DEFAULT_MAX_PIXELS
-from . import USAGE_ERROR, MaxPixelsOption, SeedOption, app, as_flags, fail, user_errors
+from . import (
+    USAGE_ERROR,
+    MaxPixelsOption,
+    SeedOption,
+    app,
+    as_flags,
+    fail,
+    printable,
+    user_errors,
+)
 
 _EPILOG = """\b
 Writes into the output folder (-o): {outputs} (and edges.png with --edges).
@@ -121,16 +130,17 @@ def segment_command(
                               min_region=min_region, seed=seed, force=force,
                               max_pixels=max_pixels, edges=edges)
     for w in caught:
-        typer.echo(f"quantize: warning: {input}: {as_flags(str(w.message))}", err=True)
+        typer.echo(printable(f"quantize: warning: {input}: {as_flags(str(w.message))}"),
+                   err=True)
     if as_json:
         typer.echo(json.dumps(record))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
-        typer.echo(f"{record['input']} -> {record['outdir']}: "
-                   f"{_count(record['n_regions'], 'region')} {source} "
-                   f"({record['seconds']:.1f} s)")
+        typer.echo(printable(f"{record['input']} -> {record['outdir']}: "
+                             f"{_count(record['n_regions'], 'region')} {source} "
+                             f"({record['seconds']:.1f} s)"))
 
 
 def _count(n: int, noun: str) -> str:
