@@ -30,6 +30,7 @@ file-level job behind ``quantize segment`` and batch runs is
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,8 +59,13 @@ from .texture import (
     region_planes,
 )
 
-__all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "SegmentResult", "boundary_map",
-           "check_n_clusters", "default_min_region", "segment"]
+__all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
+           "boundary_map", "check_n_clusters", "default_min_region", "segment"]
+
+
+class RegionCountWarning(UserWarning):
+    """More regions were asked for than the image has superpixels; the cut keeps them all."""
+
 
 # Superpixels: about this many on the working copy, their compactness (a
 # distance of one cell side weighs as a Lab difference of this much, at the
@@ -228,7 +234,8 @@ def segment(
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
-        has fewer superpixels). Not with ``n_clusters``.
+        has fewer superpixels, with a :class:`RegionCountWarning`). Not with
+        ``n_clusters``.
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
@@ -398,6 +405,11 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
         n_regions = tree.regions_below(height)
+    elif n_regions > tree.n_leaves:
+        warnings.warn(f"regions={n_regions} but the image has only {tree.n_leaves} "
+                      f"superpixels; cutting at {tree.n_leaves}", RegionCountWarning,
+                      stacklevel=3)
+        n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
     small = region_of[tree.labels] + 1
     labels = _to_full_size(small.astype(np.int32), rgb.shape[:2])

@@ -12,7 +12,7 @@ import pytest
 from quantize import SegmentResult, boundary_map, segment
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
-from quantize.segment import ClusterCountWarning, _build_hierarchy
+from quantize.segment import ClusterCountWarning, RegionCountWarning, _build_hierarchy
 from quantize.segment_file import OUTPUT_FILES, segment_file
 from quantize.texture import lab_planes
 
@@ -246,7 +246,9 @@ def test_regions_gives_n_regions_when_possible(rng):
     for n in (1, 2, 3, 4, 7, 15):
         assert segment(img, regions=n).n_regions == n
     n_superpixels = _build_hierarchy(lab_planes(img), _weights()).n_leaves
-    assert segment(img, regions=10 ** 6).n_regions == n_superpixels
+    with pytest.warns(RegionCountWarning, match=rf"^regions=1000000 but the image has only "
+                      rf"{n_superpixels} superpixels; cutting at {n_superpixels}$"):
+        assert segment(img, regions=10 ** 6).n_regions == n_superpixels
 
 
 def _weights():
