@@ -137,17 +137,8 @@ def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
     OSError
         If the manifest exists but cannot be read.
     """
-    path = Path(output_dir) / MANIFEST_NAME
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return {}
-    entries: dict[str, Entry] = {}
-    for line in text.splitlines():
-        parsed = _parse(line)
-        if parsed is not None:
-            entries[parsed[0]] = parsed[1]
-    return entries
+    latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
+    return {output: entry for output, (entry, _) in latest.items()}
 
 
 def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
@@ -163,20 +154,11 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
         If the manifest cannot be read or rewritten.
     """
     path = Path(output_dir) / MANIFEST_NAME
-    try:
-        lines = path.read_bytes().splitlines()
-    except FileNotFoundError:
+    latest, n_lines = _latest_lines(path)
+    if len(latest) == n_lines:
         return
-    latest: dict[str, bytes] = {}
-    for line in lines:
-        parsed = _parse(line.decode("utf-8", errors="replace"))
-        if parsed is not None:
-            latest.pop(parsed[0], None)  # re-inserted last: the file keeps finishing order
-            latest[parsed[0]] = line
-    if len(latest) == len(lines):
-        return
-    text = b"".join(line + b"\n" for line in latest.values())
-    atomic_write(path, lambda tmp: tmp.write_bytes(text))
+    text = "".join(line + "\n" for _, line in latest.values())
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
@@ -211,6 +193,24 @@ def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
         return None
     before, now = changed_settings(differing[0].settings, settings)
     return OptionsChangedError(output_dir, len(differing), before, now)
+
+
+def _latest_lines(path: Path) -> tuple[dict[str, tuple[Entry, str]], int]:
+    """Latest well-formed entry of each output, with its line, and the file's line count.
+
+    Outputs come in the order they last finished; no file gives ``({}, 0)``.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return {}, 0
+    latest: dict[str, tuple[Entry, str]] = {}
+    for line in lines:
+        parsed = _parse(line)
+        if parsed is not None:
+            latest.pop(parsed[0], None)  # re-inserted last: finishing order
+            latest[parsed[0]] = (parsed[1], line)
+    return latest, len(lines)
 
 
 def _parse(line: str) -> tuple[str, Entry] | None:
