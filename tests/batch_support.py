@@ -79,6 +79,38 @@ def thread_env_job(input, output, *, force=False, **options):
             "threads": _threads.count(), "pid": os.getpid()}
 
 
+def touch_after(seconds: float, path: str) -> str:
+    """Sleep, then create ``path``: a call whose side effect shows that it finished."""
+    time.sleep(seconds)
+    Path(path).touch()
+    return Path(path).name
+
+
+def interrupted_run(run, tmp_path: Path, seconds: tuple[float, ...]):
+    """Run ``touch_after`` calls with ``run(calls, settle)``, interrupting at the first settle.
+
+    Returns (the names settled, the names of the calls that finished).
+    """
+    from quantize.batch.calls import Call
+
+    calls = [Call(touch_after, (s, str(tmp_path / f"call{i}"))) for i, s in enumerate(seconds)]
+    settled = []
+
+    def settle(index, outcome):
+        settled.append(outcome.value)
+        if len(settled) == 1:
+            raise KeyboardInterrupt
+
+    try:
+        run(calls, settle)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the interrupt was not raised again")
+    time.sleep(max(seconds) + 0.5)  # a call the run did not wait for would finish by now
+    return settled, sorted(p.name for p in tmp_path.glob("call*"))
+
+
 COPY = batch.JobMode("copy", copy_job)
 KILLING = batch.JobMode("copy", killing_job)
 GATED = batch.JobMode("gated", gated_job)

@@ -10,7 +10,17 @@ import pytest
 from quantize import batch
 from quantize.io import load_image
 
-from .batch_support import BAD, COPY, GOOD, KILLING, THREAD_ENV, crop, make_photo_tree, rel
+from .batch_support import (
+    BAD,
+    COPY,
+    GOOD,
+    KILLING,
+    THREAD_ENV,
+    crop,
+    interrupted_run,
+    make_photo_tree,
+    rel,
+)
 
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
@@ -91,6 +101,17 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_an_interrupt_settles_every_task_that_ran(tmp_path, dask_scheduler):
+    """Tasks already running finish and are settled; the ones not started are cancelled."""
+    told = []
+    settled, finished = interrupted_run(
+        lambda calls, settle: batch.run_dask(calls, dask_scheduler, settle,
+                                             on_interrupt=told.append),
+        tmp_path, (0.0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5))
+    assert sorted(settled) == finished
+    assert len(finished) < 8 and told and told[0] >= 1
 
 
 @pytest.mark.parametrize("listening", [False, True], ids=["refused", "silent"])

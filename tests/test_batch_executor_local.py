@@ -21,7 +21,7 @@ from quantize import batch
 from quantize.batch.calls import Call
 from quantize.io import load_image
 
-from .batch_support import THREAD_ENV, crop
+from .batch_support import THREAD_ENV, crop, interrupted_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +73,15 @@ def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
                     lambda i, outcome: got.setdefault(i, outcome.value), jobs=8)
     assert got == {0: 0, 1: 1} and started == [2]
 
+def test_an_interrupt_settles_the_calls_in_flight_and_drops_the_rest(tmp_path):
+    told = []
+    settled, finished = interrupted_run(
+        lambda calls, settle: batch.run_local(calls, settle, jobs=2, on_interrupt=told.append),
+        tmp_path, (0.0, 1.0, 0.0, 0.0))
+    assert settled == ["call0", "call1"] and finished == ["call0", "call1"]
+    assert told == [1]
+
+
 # --------------------------------------------------------------------------
 # Killing a worker or the whole batch mid-write
 # --------------------------------------------------------------------------
@@ -99,11 +108,11 @@ def _gated_tree(tmp_path: Path) -> tuple[Path, Path, Path]:
     return src, out, control
 
 
-def _start(src: Path, out: Path, control: Path) -> subprocess.Popen:
+def _start(src: Path, out: Path, control: Path, **popen) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", _DRIVER, str(src), str(out), str(control)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, **popen)
 
 
 def _wait_until_both_slow_files_are_half_written(control: Path, proc: subprocess.Popen) -> None:
@@ -162,3 +171,19 @@ def test_killing_the_batch_mid_write_stops_its_workers_and_a_rerun_finishes(tmp_
     assert not list(out.glob(".*.part"))
     for path in src.iterdir():
         assert load_image(out / path.name).shape == load_image(path).shape
+
+
+def test_ctrl_c_lets_the_files_in_progress_finish_and_records_them(tmp_path):
+    src, out, control = _gated_tree(tmp_path)
+    proc = _start(src, out, control, start_new_session=True)
+    _wait_until_both_slow_files_are_half_written(control, proc)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: every process of the group
+    time.sleep(0.5)
+    assert proc.poll() is None, "the batch should wait for the files in progress"
+    (control / "release").touch()
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert sorted(stdout.splitlines()) == ["ok a0.png", "ok a1.png", "ok slow0.png",
+                                           "ok slow1.png"]
+    assert sorted(batch.read_manifest(out)) == ["a0.png", "a1.png", "slow0.png", "slow1.png"]
+    assert not list(out.glob(".*.part"))

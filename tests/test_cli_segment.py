@@ -200,3 +200,18 @@ def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
     assert "quantize: warning: " in result.stderr and "logo\ufffd.png: " in result.stderr
     assert "logo\ufffd.png -> " in result.stdout
     assert "\\udcff" not in result.stdout + result.stderr
+
+
+def test_ctrl_c_says_how_to_finish_and_exits_130(tmp_path, monkeypatch):
+    src = tmp_path / "flat.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("quantize.segment_file.segment", interrupted)
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "s")])
+    assert result.exit_code == 130
+    assert result.stderr.strip() == ("quantize: error: interrupted; rerun the same command "
+                                     "to finish")
+    assert not (tmp_path / "s").exists()

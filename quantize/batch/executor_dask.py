@@ -3,6 +3,10 @@
 :func:`run_dask` submits every :class:`~quantize.batch.calls.Call` with
 ``client.map`` and settles results (small records, never pixels) as they
 complete. Workers must see the same paths as this process (shared storage).
+When this process is interrupted, the tasks not yet running are cancelled and
+those already running are let finish and settled before the interrupt is
+raised again (a worker cannot stop a running task, so its output would
+otherwise be written unreported); a second interrupt stops waiting.
 A call runs on its worker's thread alone (the package's own threads are off),
 since a cluster runs one single-thread worker per core. dask is an optional
 dependency, imported only here, inside the functions.
@@ -11,7 +15,7 @@ dependency, imported only here, inside the functions.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import _threads
@@ -29,12 +33,14 @@ class MissingDependencyError(ImportError):
 
 
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
-             connect_timeout: float = CONNECT_TIMEOUT) -> None:
+             connect_timeout: float = CONNECT_TIMEOUT,
+             on_interrupt: Callable[[int], None] | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
     that keeps killing workers, or raises after ``retries`` retries, settles as
-    failed.
+    failed. On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how
+    many tasks are still running before they are waited for.
 
     Raises
     ------
@@ -49,13 +55,34 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     with client:
         futures = client.map(_run_on_one_thread, list(calls), pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
-        for future in as_completed(futures):
-            i = index[future.key]
-            if future.status == "error":
-                settle(i, _lost(future.exception()))
-            else:
-                settle(i, future.result())
+        pending = dict(index)
+
+        def settle_done(future: Any) -> None:
+            i = pending.pop(future.key)
+            settle(i, _lost(future.exception()) if future.status == "error" else future.result())
             future.release()
+
+        try:
+            for future in as_completed(futures):
+                settle_done(future)
+        except KeyboardInterrupt:
+            running = _keep_running(client, [f for f in futures if f.key in pending])
+            if running and on_interrupt is not None:
+                on_interrupt(len(running))
+            for future in as_completed(running):
+                if future.status != "cancelled":
+                    settle_done(future)
+            raise
+
+
+def _keep_running(client: Any, futures: list[Any]) -> list[Any]:
+    """Cancel the ``futures`` no worker has started; return the others."""
+    started = {key for keys in client.processing().values() for key in keys}
+    running = [f for f in futures if f.key in started or f.done()]
+    waiting = [f for f in futures if not (f.key in started or f.done())]
+    if waiting:
+        client.cancel(waiting)
+    return running
 
 
 def _run_on_one_thread(call: Call) -> Outcome:

@@ -13,6 +13,13 @@ work on one thread (the package's own threads are off, their matrix products are
 sized for one BLAS thread, and loaded thread pools are capped when threadpoolctl
 is installed), so N workers use N cores, not N x cores; it exits when its
 parent dies.
+Workers ignore SIGINT: when this process is interrupted (Ctrl-C sends
+SIGINT to every process of the terminal's foreground group), calls not yet
+started are dropped, the calls in flight finish and are settled, so every
+output written is also reported (and, in a batch, recorded), and the
+KeyboardInterrupt is raised again. A second interrupt while they finish
+terminates the workers (their outputs are written atomically, so an unfinished
+one leaves only a temporary file, which the next run of its job removes).
 :func:`run_inline` runs calls in this process instead, for a single file, where
 starting a worker would cost more than the job.
 """
@@ -21,11 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the pool machinery is imported by the functions that start a pool
@@ -59,9 +67,12 @@ def run_inline(calls: Sequence[Call], settle: Settle) -> None:
         settle(index, run_isolated(call))
 
 
-def run_local(calls: Sequence[Call], settle: Settle, *,
-              jobs: int | None = None) -> None:
+def run_local(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
+              on_interrupt: Callable[[int], None] | None = None) -> None:
     """Run ``calls`` in ``jobs`` worker processes, calling ``settle(index, outcome)``.
+
+    On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how many calls
+    are still running before they are waited for (see the module docstring).
 
     At most ``jobs`` calls are in flight (and no more workers start than there
     are calls), so when a worker dies the suspects are
@@ -74,7 +85,7 @@ def run_local(calls: Sequence[Call], settle: Settle, *,
     suspects: deque[int] = deque()
     with _one_thread_per_worker():
         while queue or suspects:
-            _run_pool(calls, settle, queue, suspects, n)
+            _run_pool(calls, settle, queue, suspects, n, on_interrupt)
 
 
 def available_cpus() -> int:
@@ -84,8 +95,8 @@ def available_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _run_pool(calls: Sequence[Call], settle: Settle,
-              queue: deque[int], suspects: deque[int], n: int) -> None:
+def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects: deque[int],
+              n: int, on_interrupt: Callable[[int], None] | None) -> None:
     """One pool's lifetime: until the work is done or a worker dies.
 
     ``running`` maps each future to (index, ran alone). Suspects run alone,
@@ -112,6 +123,12 @@ def _run_pool(calls: Sequence[Call], settle: Settle,
                     return
         except BrokenProcessPool:  # raised by submit when a worker just died
             _settle_done(wait(running).done, running, settle, suspects)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            if running and on_interrupt is not None:
+                on_interrupt(len(running))
+            _settle_in_flight(running, settle)
+            raise
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -155,6 +172,30 @@ def _settle_done(done: Iterable[Future[Outcome]],
     return broken
 
 
+def _settle_in_flight(running: dict[Future[Outcome], tuple[int, bool]],
+                      settle: Settle) -> None:
+    """After an interrupt: wait for the calls in flight and settle those that return.
+
+    A finished file must be settled like any other: a batch records its
+    output, so that a rerun knows how it was made. Calls that do not return
+    (their worker died) are left unsettled. A second interrupt terminates the
+    workers and is raised at once.
+    """
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    try:
+        while running:
+            for future in wait(running, return_when=FIRST_COMPLETED).done:
+                index, _ = running.pop(future)
+                if not future.cancelled() and future.exception() is None:
+                    settle(index, future.result())
+    except KeyboardInterrupt:
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+        raise
+
+
 @contextlib.contextmanager
 def _one_thread_per_worker() -> Iterator[None]:
     """Set the thread variables to 1 while worker processes are being started.
@@ -177,7 +218,7 @@ def _one_thread_per_worker() -> Iterator[None]:
 
 
 def _init_worker(parent: int) -> None:
-    """Keep a worker's NumPy work on one thread, and exit with the parent.
+    """Keep a worker's NumPy work on one thread, ignore SIGINT, and exit with the parent.
 
     The package's own threads are turned off; thread pools already loaded
     are capped when threadpoolctl is available (a forked worker inherits them).
@@ -186,6 +227,7 @@ def _init_worker(parent: int) -> None:
     """
     from .. import _threads
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
     _threads.set_count(1)
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_limits

@@ -25,8 +25,8 @@ __all__ = ["call_with_warnings", "file_result", "run_batch", "run_calls", "run_j
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
-              retries: int = 2,
-              on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+              retries: int = 2, on_result: Callable[[FileResult], None] | None = None,
+              on_interrupt: Callable[[int], None] | None = None) -> list[FileResult]:
     """Run every planned job; return one result per file of the plan.
 
     Parameters
@@ -44,6 +44,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     on_result : callable or None
         Called in this process with each :class:`FileResult` as it settles,
         settled-at-planning files first.
+    on_interrupt : callable or None
+        Called with the number of files still running when the run is
+        interrupted (KeyboardInterrupt); they are let finish, settled and
+        recorded before the interrupt is raised again (a second one abandons
+        them).
 
     Each file that succeeds is recorded, with the plan's settings and its
     record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
@@ -80,21 +85,23 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         job_results[index] = result
         report(result)
 
-    run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries)
+    run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
+              on_interrupt=on_interrupt)
     return plan.settled + [r for r in job_results if r is not None]
 
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
-              scheduler: str | None = None, retries: int = 2) -> None:
+              scheduler: str | None = None, retries: int = 2,
+              on_interrupt: Callable[[int], None] | None = None) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given, else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
-        run_dask(calls, scheduler, settle, retries=retries)
+        run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt)
     else:
         from .executor_local import run_local
 
-        run_local(calls, settle, jobs=jobs)
+        run_local(calls, settle, jobs=jobs, on_interrupt=on_interrupt)
 
 
 def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:

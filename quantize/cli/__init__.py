@@ -51,6 +51,13 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def finishing_note(n_running: int) -> None:
+    """Tell the user, after Ctrl-C, that the files in progress are let finish."""
+    files = "file" if n_running == 1 else f"{n_running} files"
+    typer.echo(f"quantize: interrupted; letting the {files} in progress finish "
+               "(Ctrl-C again to abandon them)", err=True)
+
+
 def _echo_error(message: str) -> None:
     """Print ``quantize: error: <first line of message>`` on stderr.
 

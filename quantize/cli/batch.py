@@ -35,6 +35,7 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    finishing_note,
     printable,
     user_errors,
 )
@@ -338,7 +339,8 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
         try:
             with user_errors():
-                lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result)
+                lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
+                              on_interrupt=finishing_note)
         except KeyboardInterrupt:
             summary.interrupted = True
     summary.seconds = time.perf_counter() - start

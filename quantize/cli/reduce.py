@@ -39,6 +39,7 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    finishing_note,
     printable,
     user_errors,
 )
@@ -281,7 +282,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             if workers == 1:
                 run_inline(calls, settle)
             else:
-                run_local(calls, settle, jobs=workers)
+                run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
             fail("interrupted; files already reported are done", ExitCode.INTERRUPTED)
     failed = {code for code in codes if code != ExitCode.OK}

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
 from . import (
     USAGE_ERROR,
@@ -123,12 +124,15 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
-    with user_errors(), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
-                              weights=parse_weights(weights or []), space=space,
-                              min_region=min_region, seed=seed, force=force,
-                              max_pixels=max_pixels, edges=edges)
+    try:
+        with user_errors(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
+                                  weights=parse_weights(weights or []), space=space,
+                                  min_region=min_region, seed=seed, force=force,
+                                  max_pixels=max_pixels, edges=edges)
+    except KeyboardInterrupt:
+        fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
         typer.echo(printable(f"quantize: warning: {input}: {as_flags(str(w.message))}"),
                    err=True)
