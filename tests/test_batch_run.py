@@ -155,3 +155,38 @@ def test_settled_files_are_reported_first(photo_tree, tmp_path):
     batch.run_batch(plan, jobs=1, on_result=lambda r: seen.append(r.input.name))
     assert seen[:2] == ["empty.jpg", "notes.jpg"]
     assert sorted(seen[2:]) == ["astronaut.jpg", "chelsea.png"]
+
+
+def _truncated_png(path: Path) -> None:
+    """A PNG whose header opens (so it is planned) but whose pixels are cut short."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    crop("coffee.jpg", (0, 0, 64, 64)).save(path)
+    path.write_bytes(path.read_bytes()[:200])
+
+
+def test_folders_whose_files_all_failed_are_not_left_behind(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 64, 64)).save(src / "ok.png")
+    _truncated_png(src / "broken" / "deep" / "a.png")
+    plan = batch.plan_batch(src, out, COPY, recursive=True)
+    assert len(plan.jobs) == 2
+    results = {r.input.name: r.status for r in batch.run_batch(plan, jobs=1)}
+    assert results == {"ok.png": "ok", "a.png": "failed"}
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "ok.png"]
+
+
+def test_a_run_where_every_file_failed_leaves_no_output_folder(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out" / "sub"
+    _truncated_png(src / "a.png")
+    [result] = batch.run_batch(batch.plan_batch(src, out, COPY), jobs=1)
+    assert result.status == "failed"
+    assert not (tmp_path / "out").exists()
+
+
+def test_folders_that_existed_are_kept_even_when_empty(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _truncated_png(src / "a.png")
+    out.mkdir()
+    batch.run_batch(batch.plan_batch(src, out, COPY), jobs=1)
+    assert out.is_dir() and not list(out.iterdir())

@@ -53,7 +53,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     Each file that succeeds is recorded, with the plan's settings and its
     record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
     as it settles; the manifest is first rewritten without the entries earlier
-    runs superseded.
+    runs superseded. Folders this run makes for outputs and leaves empty (all
+    their files failed, or the run could not start) are removed at the end.
 
     Returns
     -------
@@ -72,8 +73,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         compact_manifest(plan.output_dir)
     for result in plan.settled:
         report(result)
-    for job in plan.jobs:  # a folder output is made by its job, which removes it on failure
-        job.output.parent.mkdir(parents=True, exist_ok=True)
+    # A folder output is made by its job, which removes it on failure; the
+    # folders that hold outputs are made here, and removed again if left empty.
+    made = _make_folders({job.output.parent for job in plan.jobs})
     calls = [Call(run_job, (plan.mode, job)) for job in plan.jobs]
     job_results: list[FileResult | None] = [None] * len(calls)
 
@@ -85,9 +87,29 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         job_results[index] = result
         report(result)
 
-    run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
-              on_interrupt=on_interrupt)
+    try:
+        run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
+                  on_interrupt=on_interrupt)
+    finally:
+        _remove_if_empty(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+def _make_folders(folders: set[Path]) -> list[Path]:
+    """Create ``folders`` (and their missing parents); return those created, parents first."""
+    made: list[Path] = []
+    for folder in sorted(folders):
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        made.extend(reversed(missing))
+    return made
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove those of ``folders`` that hold nothing, children before parents."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):  # not empty, or gone
+            folder.rmdir()
 
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
