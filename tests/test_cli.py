@@ -211,3 +211,27 @@ def test_error_lines_name_the_run_options_as_flags():
     assert as_flags("scheduler='tcp://h:1': cannot connect") == (
         "--scheduler='tcp://h:1': cannot connect")
     assert as_flags("jobs=0 should be >= 1") == "-j/--jobs=0 should be >= 1"
+
+
+@pytest.mark.parametrize("args, named", [
+    (["reduce", ""], "'FILE...'"),
+    (["reduce", "a.png", "-o", ""], "-o/--output"),
+    (["reduce", "a.png", "--palette-out", ""], "'--palette-out'"),
+    (["reduce", "a.png", "--palette-in", ""], "'--palette-in'"),
+    (["segment", ""], "'INPUT'"),
+    (["segment", "a.png", "-o", ""], "'-o' / '--output'"),
+    (["batch", "", "-o", "out"], "'INPUT_DIR'"),
+    (["batch", ".", "-o", ""], "'-o' / '--output'"),
+])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(args, named, tmp_path,
+                                                                  monkeypatch):
+    """``-o "$OUT"`` with OUT unset must not spill outputs into the current folder."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.startswith("quantize: error: ") and named in line and "is empty" in line
+    assert sorted(os.listdir(tmp_path)) == ["a.png"]

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -49,6 +50,17 @@ def printable(text: str) -> str:
     'bad\ufffdname.png'
     """
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def path(value: str) -> Path:
+    """Parse a path option or argument, refusing an empty one (an unset shell variable?).
+
+    Named for the ``<path>`` the help shows. Without it, ``-o ""`` would mean
+    the current folder.
+    """
+    if not value:
+        raise typer.BadParameter("is empty; expected a path")
+    return Path(value)
 
 
 def finishing_note(n_running: int) -> None:

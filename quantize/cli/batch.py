@@ -36,6 +36,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    path,
     printable,
     user_errors,
 )
@@ -49,9 +50,11 @@ INTERRUPTED = ExitCode.INTERRUPTED
 
 @app.command("batch", cls=DitherLevelCommand)
 def batch(
-    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.")],
+    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
+                                              parser=path)],
     output_dir: Annotated[Path, typer.Option(
-        "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.")],
+        "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
+        parser=path)],
     mode: Annotated[str, typer.Option(
         "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",

@@ -40,6 +40,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    path,
     printable,
     user_errors,
 )
@@ -72,7 +73,7 @@ the failed files share, or 1 when they differ.
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "
-        "orientation applied); - reads one from stdin.", show_default=False)],
+        "orientation applied); - reads one from stdin.", show_default=False, parser=path)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output image, with one input only; its extension picks the "
         "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
@@ -99,10 +100,10 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
         "--palette-out", help="Also write the palette (.gpl, .json or .hex); one input only.",
-        show_default=False)] = None,
+        show_default=False, parser=path)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", help="Map onto this palette (.gpl, .json or .hex) instead of "
-        "fitting one.", show_default=False)] = None,
+        "fitting one.", show_default=False, parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="MODE", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
@@ -170,6 +171,9 @@ class _File:
 def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
                 palette_out: Path | None) -> list[_File]:
     """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
+    if output == "":
+        fail("-o/--output is empty; expected an output image path, or - for stdout",
+             USAGE_ERROR)
     names = [str(p) for p in inputs]
     if len(names) > 1:
         if output is not None:

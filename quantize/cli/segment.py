@@ -25,6 +25,7 @@ from . import (
     app,
     as_flags,
     fail,
+    path,
     printable,
     user_errors,
 )
@@ -84,7 +85,7 @@ class _SegmentCommand(TyperCommand):
 def segment_command(
     input: Annotated[Path, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
-        show_default=False)],
+        show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
         "form several regions) instead of cutting the region hierarchy.",
@@ -97,7 +98,8 @@ def segment_command(
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
     outdir: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Folder for the outputs (created if needed). "
-        "Default: INPUT-stem.segments beside the input.", show_default=False)] = None,
+        "Default: INPUT-stem.segments beside the input.", show_default=False,
+        parser=path)] = None,
     space: Annotated[str, typer.Option(
         "--space", help="Colour space of the color feature with -k: lab or rgb (the "
         "region hierarchy always compares CIELAB colours).")] = "lab",
