@@ -406,6 +406,27 @@ def test_palette_per_frame_gives_each_frame_its_own_colours(two_frame_gif, tmp_p
     assert _frame_colours(local) == _frame_colours(two_frame_gif)
 
 
+@pytest.mark.parametrize("args, name", [
+    (["-k", 5, "--palette", "per-frame"], "anim.k5.gif"),   # it said anim.k0.gif
+    (["-k", 12], "anim.k12.gif"),                          # 8 colours in all, 12 asked for
+    ([], "anim.k16.gif"),
+])
+def test_an_animation_is_named_after_the_colours_asked_for(two_frame_gif, args, name):
+    src = two_frame_gif.with_name("anim.gif")
+    two_frame_gif.rename(src)
+    result = run(src, *args)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in src.parent.glob("anim.*")) == ["anim.gif", name]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png"])
+def test_a_still_image_is_named_after_the_colours_asked_for(tmp_path, suffix):
+    src = tmp_path / f"few{suffix}"
+    Image.new("RGB", (4, 4), "red").save(src)
+    assert run(src, "-k", 8).exit_code == 0  # one colour: the name still says 8 (the GIF said 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"few{suffix}", "few.k8.png"])
+
+
 @pytest.mark.parametrize("args, match", [
     (["--palette", "local"], "--palette='local' is not valid; expected one of 'global', "
                              "'per-frame'"),

@@ -38,7 +38,7 @@ import numpy as np
 from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path
 from ..palette_files import write_palette
-from ..reduce.file_job import AlphaLossWarning
+from ..reduce.file_job import AlphaLossWarning, name_colors
 from ..reduce.fit import distinct_rows
 from .frames import AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
@@ -98,8 +98,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
+    n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
     out = opts.output or check_output_path(
-        src.with_name(f"{src.stem}.k{plan.k}{opts.suffix}"), inputs=(src,), force=opts.force)
+        src.with_name(f"{src.stem}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
     atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
     if stats.translucent_pixels:

@@ -148,7 +148,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
                                dither=opts["dither"], exact_colors=opts["exact_colors"],
                                palette=job.palette, seed=opts["seed"])
-        out = job.output or check_output_path(src.with_name(f"{src.stem}.k{result.k}.png"),
+        n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
+        out = job.output or check_output_path(src.with_name(f"{src.stem}.k{n}.png"),
                                               inputs=(src,), force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
@@ -320,6 +321,27 @@ class FileJob:
         return self.n_colors
 
 
+def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: float | None,
+                chosen: int) -> int:
+    """The N of a default output name ``STEM.kN.EXT``: the colours asked for.
+
+    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the size of
+    ``palette_in``, even when the image has fewer distinct colours, so that
+    an output's name follows from the command; with ``quality``, the number
+    ``chosen``.
+
+    >>> name_colors(None, None, None, 3), name_colors(64, None, None, 3)
+    (16, 64)
+    >>> name_colors(64, None, 2.0, 41)
+    41
+    """
+    if quality is not None:
+        return chosen
+    if palette_in is not None:
+        return palette_in.shape[0]
+    return DEFAULT_COLORS if n_colors is None else n_colors
+
+
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if palette_in is None:
         return None
@@ -346,8 +368,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     # A GIF or WebP may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
     if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
-        n = pal_in.shape[0] if pal_in is not None else (k or DEFAULT_COLORS)
-        out = src.with_name(f"{src.stem}.k{n}.png")
+        out = src.with_name(f"{src.stem}.k{name_colors(k, pal_in, None, 0)}.png")
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
     return FileJob(out, kind, pal_in, k)
