@@ -82,6 +82,21 @@ def test_an_interrupt_settles_the_calls_in_flight_and_drops_the_rest(tmp_path):
     assert told == [1]
 
 
+def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
+    import threading
+
+    def interrupt_again(n_running):  # while the pool waits for the 3-second call
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    start = time.monotonic()
+    settled, finished = interrupted_run(
+        lambda calls, settle: batch.run_local(calls, settle, jobs=2,
+                                              on_interrupt=interrupt_again),
+        tmp_path, (0.0, 3.0))
+    assert settled == ["call0"] and finished == ["call0"]  # the worker was stopped
+    assert time.monotonic() - start < 3.0 + 3.5            # interrupted_run waits 3.5 s
+
+
 # --------------------------------------------------------------------------
 # Killing a worker or the whole batch mid-write
 # --------------------------------------------------------------------------

@@ -123,11 +123,10 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
                     return
         except BrokenProcessPool:  # raised by submit when a worker just died
             _settle_done(wait(running).done, running, settle, suspects)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+        except KeyboardInterrupt:  # nothing waits in the pool: at most n calls are submitted
             if running and on_interrupt is not None:
                 on_interrupt(len(running))
-            _settle_in_flight(running, settle)
+            _settle_in_flight(pool, running, settle)
             raise
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -172,8 +171,8 @@ def _settle_done(done: Iterable[Future[Outcome]],
     return broken
 
 
-def _settle_in_flight(running: dict[Future[Outcome], tuple[int, bool]],
-                      settle: Settle) -> None:
+def _settle_in_flight(pool: ProcessPoolExecutor,
+                      running: dict[Future[Outcome], tuple[int, bool]], settle: Settle) -> None:
     """After an interrupt: wait for the calls in flight and settle those that return.
 
     A finished file must be settled like any other: a batch records its
@@ -181,7 +180,6 @@ def _settle_in_flight(running: dict[Future[Outcome], tuple[int, bool]],
     (their worker died) are left unsettled. A second interrupt terminates the
     workers and is raised at once.
     """
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, wait
 
     try:
@@ -191,9 +189,18 @@ def _settle_in_flight(running: dict[Future[Outcome], tuple[int, bool]],
                 if not future.cancelled() and future.exception() is None:
                     settle(index, future.result())
     except KeyboardInterrupt:
-        for worker in multiprocessing.active_children():
-            worker.terminate()
+        _terminate_workers(pool)
         raise
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's worker processes now (Python 3.14 has a method for it)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for worker in list((pool._processes or {}).values()):  # noqa: SLF001 -- before 3.14
+        worker.terminate()
 
 
 @contextlib.contextmanager

@@ -65,9 +65,9 @@ def path(value: str) -> Path:
 
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
-    files = "file" if n_running == 1 else f"{n_running} files"
+    files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
     typer.echo(f"quantize: interrupted; letting the {files} in progress finish "
-               "(Ctrl-C again to abandon them)", err=True)
+               f"(Ctrl-C again to abandon {them})", err=True)
 
 
 def _echo_error(message: str) -> None:
