@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -472,3 +473,25 @@ def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
     assert "quantize: warning: " in result.stderr and "ok\ufffd.png: " in result.stderr
     assert "bad\ufffd.png" in result.stdout + result.stderr
     assert "\\udcff" not in result.stdout + result.stderr
+
+
+def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (8, 8), "red").save(src / "a.png")
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("planned before the scheduler was checked")
+
+    monkeypatch.setattr(executor_dask, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr("quantize.batch.plan_batch", no_planning)
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    result = _cli(src, "-o", tmp_path / "out", "--scheduler", address)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"quantize: error: --scheduler='{address}': cannot connect")
+    assert not (tmp_path / "out").exists()

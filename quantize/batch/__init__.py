@@ -44,7 +44,7 @@ Guarantees:
 """
 
 from .calls import WORKER_DIED
-from .executor_dask import MissingDependencyError, require_distributed, run_dask
+from .executor_dask import MissingDependencyError, check_scheduler, require_distributed, run_dask
 from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
 from .manifest import MANIFEST_NAME, OptionsChangedError, read_manifest
 from .modes import reduce_mode, segment_mode
@@ -63,7 +63,7 @@ from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared
 __all__ = ["MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SharedPalette", "available_cpus", "check_report_clear_of_outputs",
+           "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_path",
            "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",

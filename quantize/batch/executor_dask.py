@@ -22,7 +22,7 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, one_line, run_isolated
 
-__all__ = ["MissingDependencyError", "require_distributed", "run_dask"]
+__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -83,6 +83,23 @@ def _keep_running(client: Any, futures: list[Any]) -> list[Any]:
     if waiting:
         client.cancel(waiting)
     return running
+
+
+def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> None:
+    """Connect to ``scheduler`` and disconnect: fail early, before any work is planned.
+
+    ``connect_timeout`` defaults to :data:`CONNECT_TIMEOUT`.
+
+    Raises
+    ------
+    MissingDependencyError
+        If dask.distributed is not installed.
+    ValueError
+        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+    """
+    client_class, _ = _import_distributed()
+    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    _connect(client_class, scheduler, timeout).close()
 
 
 def _run_on_one_thread(call: Call) -> Outcome:
