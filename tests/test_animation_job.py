@@ -333,6 +333,30 @@ def test_palette_in_and_palette_out(tmp_path, anim):
                                                             "1eaa28"]
 
 
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
+    # It raised "matmul: Input operand 1 has a mismatch in its core dimension" for
+    # every output format: the fourth column reached the RGB nearest-entry search.
+    given = np.array([(*WHITE, 255), (*BLUE, 200), (*RED, 0), (*GREEN, 255)], np.uint8)
+    with pytest.warns(AlphaLossWarning, match=r"palette_in has 1 translucent entries; .* "
+                                              r"alpha below 128 are dropped"):
+        record = reduce_animation_file(anim, tmp_path / f"out{suffix}", palette_in=given)
+    assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#1eaa28"]
+    assert all(p["alpha"] == 255 for p in record["palette"])
+    shown = {tuple(c) for f in composited(tmp_path / f"out{suffix}")
+             for c in f.reshape(-1, 4)}
+    assert shown <= {(*WHITE, 255), (*BLUE, 255), (*GREEN, 255)}
+
+
+def test_a_palette_of_transparent_entries_only_is_refused(tmp_path, anim):
+    pal = tmp_path / "clear.hex"
+    pal.write_text("00000000\nffffff10\n")
+    with pytest.raises(ValueError, match=r"palette_in='.*clear\.hex' has no entry with "
+                                         r"alpha >= 128"):
+        reduce_animation_file(anim, tmp_path / "out.gif", palette_in=pal)
+    assert not (tmp_path / "out.gif").exists()
+
+
 def stored_boxes(path) -> list[tuple[int, int, int, int]]:
     """(left, top, right, bottom) of the pixels each GIF frame stores."""
     boxes = []

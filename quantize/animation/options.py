@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import numpy as np
 from .._validation import check_choice, check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
-from ..reduce import PALETTE_MODES, check_reduce_options
+from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
@@ -97,11 +98,37 @@ def _check_suffix(path: Path) -> str:
 
 
 def _palette_in(value: Any) -> np.ndarray | None:
-    """The given palette as (k, 3) uint8 (already checked, or read from its file)."""
+    """The given palette as (k, 3) uint8 (already checked, or read from its file).
+
+    An animation's transparency is binary and has an entry of its own, so a
+    palette with alpha (a fourth column) keeps its entries with alpha of at
+    least ``GIF_ALPHA_THRESHOLD``, as opaque colours, and drops the others.
+    """
     if value is None:
         return None
-    pal = read_palette(value) if isinstance(value, str | os.PathLike) else np.asarray(value)
+    from_file = isinstance(value, str | os.PathLike)
+    pal = read_palette(value) if from_file else np.asarray(value)
+    name = f"palette_in={os.fspath(value)!r}" if from_file else "palette_in"
     if pal.shape[0] > _MAX_PALETTE:
-        raise ValueError(f"palette_in has {pal.shape[0]} colours; an animation holds at most "
+        raise ValueError(f"{name} has {pal.shape[0]} colours; an animation holds at most "
                          f"{_MAX_PALETTE}")
-    return pal.astype(np.uint8)
+    pal = pal.astype(np.uint8)
+    if pal.ndim == 2 and pal.shape[1] == 4:
+        pal = _opaque_entries(pal, name)
+    return pal
+
+
+def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
+    """The RGB of the entries of an RGBA palette that an animation draws opaque."""
+    alpha = pal[:, 3]
+    if (alpha < GIF_ALPHA_THRESHOLD).all():
+        raise ValueError(f"{name} has no entry with alpha >= {GIF_ALPHA_THRESHOLD}; an "
+                         "animation draws its pixels opaque or transparent, so it needs at "
+                         "least one opaque colour")
+    translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+    if translucent:
+        warnings.warn(f"{name} has {translucent} translucent entries; an animation keeps "
+                      f"only binary transparency, so those with alpha below "
+                      f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
+                      AlphaLossWarning, stacklevel=4)
+    return np.ascontiguousarray(pal[alpha >= GIF_ALPHA_THRESHOLD, :3])
