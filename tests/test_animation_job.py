@@ -193,6 +193,29 @@ def test_apng_round_trip(tmp_path):
         assert same_picture(a, b)
 
 
+@pytest.mark.parametrize("src_name, loop, out_name, stored", [
+    ("in.gif", None, "out.webp", 1),   # it wrote 0: a GIF played once looped forever
+    ("in.gif", None, "out.png", 1),
+    ("in.gif", 1, "out.png", 2),       # GIF loop 1: one repeat, two plays; it wrote 1
+    ("in.gif", 1, "out.webp", 2),
+    ("in.gif", 0, "out.webp", 0),
+    ("in.png", 1, "out.gif", None),    # one play: no loop extension; it wrote 1
+    ("in.png", 3, "out.gif", 2),
+    ("in.webp", 1, "out.gif", None),
+    ("in.webp", 2, "out.png", 2),
+])
+def test_the_number_of_plays_survives_a_change_of_format(tmp_path, src_name, loop,
+                                                         out_name, stored):
+    params = {} if loop is None else {"loop": loop}
+    if src_name.endswith(".webp"):
+        params["lossless"] = True
+    src = save_animation(tmp_path / src_name, moving_square(), duration=60, **params)
+    out = tmp_path / out_name
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert probe_animation(out).loop == stored
+    assert probe_animation(out).plays == probe_animation(src).plays
+
+
 def test_gif_whose_first_frame_restores_the_previous_one_to_apng(tmp_path):
     src = save_animation(tmp_path / "in.gif", moving_square(), duration=60, loop=0,
                          disposal=[3, 1, 1])

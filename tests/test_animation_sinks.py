@@ -49,13 +49,15 @@ def test_every_format_keeps_the_palette_colours_and_the_durations(name, fmt):
     assert durations == [60, 60]
 
 
-@pytest.mark.parametrize("name, plays_once", [("a.png", 1), ("a.webp", 0)])
-def test_no_loop_is_played_once_where_the_format_allows(name, plays_once):
-    """APNG counts plays (1: once); WebP has no "once" and loops forever (0)."""
-    _, info, _, _ = read_back(sink_bytes(name, None))
-    assert info["loop"] == plays_once
-    _, info, _, _ = read_back(sink_bytes(name, 2))
-    assert info["loop"] == 2
+@pytest.mark.parametrize("name, once, twice, forever", [
+    ("a.png", 1, 2, 0),
+    ("a.webp", 1, 2, 0),   # it wrote 0 for "once": a GIF that plays once looped forever
+    ("a.gif", None, 1, 0),  # GIF counts repeats; no extension plays once
+])
+def test_each_format_stores_the_number_of_plays_its_own_way(name, once, twice, forever):
+    for plays, stored in ((None, once), (1, once), (2, twice), (0, forever)):
+        _, info, _, _ = read_back(sink_bytes(name, plays))
+        assert info.get("loop") == stored, (plays, stored)
 
 
 def test_gif_disposal_becomes_apngs():

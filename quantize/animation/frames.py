@@ -48,8 +48,9 @@ class AnimationInfo:
     n_frames : int
         Number of frames.
     loop : int or None
-        Times to play (0 forever); None when the file says nothing (GIF without
-        a loop extension: play once).
+        The loop count as the file stores it (0 forever); None when the file
+        says nothing (GIF without a loop extension: play once). A GIF counts
+        repeats after the first play, APNG and WebP count plays: see ``plays``.
     """
 
     path: Path
@@ -57,6 +58,21 @@ class AnimationInfo:
     size: tuple[int, int]
     n_frames: int
     loop: int | None
+
+    @property
+    def plays(self) -> int:
+        """Times the animation is played, 0 for forever, whatever the format.
+
+        A GIF's loop count (the NETSCAPE extension) is the number of repeats,
+        so a GIF with loop count N plays N + 1 times, and once without the
+        extension (as browsers play it, and as libwebp's ``gif2webp`` converts
+        it); APNG's ``num_plays`` and WebP's loop count are plays already.
+        """
+        if self.loop is None:
+            return 1
+        if self.format == "GIF" and self.loop > 0:
+            return self.loop + 1
+        return self.loop
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
 def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,
             opts: AnimationOptions, stats: FrameStats) -> None:
     """Second pass: map every frame and hand it to the output's writer."""
-    sink = open_sink(fp, named, info.size, plan.table_palette(), info.loop,
+    sink = open_sink(fp, named, info.size, plan.table_palette(), info.plays,
                      transparent=plan.transparent, optimize=opts.optimize)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):

@@ -36,6 +36,8 @@ __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".webp": "WEBP"}
 # GIF disposal (0 unspecified, 1 keep, 2 background, 3 previous) -> APNG dispose_op.
 _GIF_TO_APNG_DISPOSAL = {0: 0, 1: 0, 2: 1, 3: 2}
+#: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
+_MAX_LOOP = 65535
 _APNG_BACKGROUND = 1
 _APNG_PREVIOUS = 2
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
@@ -55,7 +57,7 @@ class FrameSink(Protocol):
 class _PillowSink:
     """Collect indexed frames and save them with Pillow's ``save_all`` on close."""
 
-    def __init__(self, fp: BinaryIO, fmt: str, palette: np.ndarray, loop: int | None,
+    def __init__(self, fp: BinaryIO, fmt: str, palette: np.ndarray, loop: int,
                  optimize: bool) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
         self._optimize = optimize
@@ -92,29 +94,41 @@ class _PillowSink:
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": self._durations}
         if self._fmt == "PNG":
-            # APNG counts plays, not repeats: a GIF without a loop extension plays once.
-            params.update(loop=1 if self._loop is None else self._loop,
+            params.update(loop=self._loop,
                           disposal=self._disposals, blend=0,
                           compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self._optimize
                           else _PNG_COMPRESS_LEVEL)
             if "transparency" in first.info:
                 params["transparency"] = first.info["transparency"]
         else:
-            params.update(loop=0 if self._loop is None else self._loop, lossless=True,
+            params.update(loop=self._loop, lossless=True,
                           background=(0, 0, 0, 0))
         first.save(self._fp, format=self._fmt, **params)
 
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,
-              loop: int | None, *, transparent: int | None = None,
+              plays: int | None, *, transparent: int | None = None,
               optimize: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
-    ``transparent`` is the palette's transparent entry, if any (GIF: the
-    background entry).
+    ``plays`` is how many times the animation plays, 0 forever (None: once);
+    each format stores it its own way (:func:`_stored_loop`). ``transparent``
+    is the palette's transparent entry, if any (GIF: the background entry).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
+    loop = _stored_loop(fmt, 1 if plays is None else plays)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
     return _PillowSink(fp, fmt, palette, loop, optimize)
+
+
+def _stored_loop(fmt: str, plays: int) -> int | None:
+    """The loop count ``fmt`` stores for ``plays`` plays (0 forever).
+
+    A GIF stores repeats after the first play, and nothing to play once;
+    APNG and WebP store plays (WebP in 16 bits).
+    """
+    if fmt == "GIF":
+        return None if plays == 1 else min(max(plays - 1, 0), _MAX_LOOP)
+    return min(plays, _MAX_LOOP) if fmt == "WEBP" else plays
