@@ -26,6 +26,25 @@ def test_sample_colors_draws_opaque_pixels_only(tmp_path):
     assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
 
 
+def test_an_animation_is_sampled_on_every_frame(tmp_path):
+    # Only the first frame was sampled: a shared palette then had no entry for the
+    # colours of the later frames, and a clip red, green, blue, yellow came out red,
+    # black, red (found with batch --shared-palette over a folder with a GIF).
+    frames = [Image.fromarray(np.full((8, 8, 3), c, np.uint8)) for c in COLOURS[:4]]
+    half = np.full((8, 8, 4), (*COLOURS[4], 255), np.uint8)
+    half[:, :4, 3] = 0  # transparent in the written animation: never drawn
+    frames.append(Image.fromarray(half, "RGBA"))
+    src = tmp_path / "clip.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
+    colors, counts = sample_colors(src, 900, seed=0)
+    assert colors.shape[1] == 3 and counts.sum() == 900
+    assert sorted(map(tuple, colors.tolist())) == sorted(map(tuple, COLOURS[:5].tolist()))
+    # 64 pixels in each of the first four frames, 32 of the fifth's colour
+    assert abs(counts[(colors == COLOURS[4]).all(axis=1)][0] - 100) < 40
+    again = sample_colors(src, 900, seed=0)
+    assert np.array_equal(again[0], colors) and np.array_equal(again[1], counts)
+
+
 def test_translucent_pixels_are_drawn_with_their_alpha(tmp_path):
     rgba = np.zeros((4, 6, 4), np.uint8)
     rgba[..., :3] = COLOURS[:6]

@@ -34,6 +34,10 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
+    An animation's pixels are drawn from all its frames; as an animation is
+    written with binary transparency, only its opaque pixels (alpha >= 128)
+    are drawn, as RGB.
+
     Parameters
     ----------
     path : path
@@ -60,6 +64,10 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         If the image cannot be read.
     """
     n = check_int(n, "n", minimum=1)
+    from ..animation import count_frames  # the animation package builds on this one
+
+    if count_frames(path) > 1:
+        return _sample_animation(path, n, seed, max_pixels)
     image = load_image(path, max_pixels=max_pixels)
     pixels = image.rgb.reshape(-1, 3)
     if image.alpha is not None:
@@ -74,6 +82,26 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         return color_histogram(pixels[picks])
     colors, counts = merge_colors(pixels[picks], np.ones(n))
     return colors, counts.astype(np.int64)
+
+
+def _sample_animation(path: str | os.PathLike[str], n: int, seed: Any,
+                      max_pixels: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``n`` pixels from every frame of an animation, as it is written: opaque ones only.
+
+    An animation keeps binary transparency (alpha below 128 is transparent),
+    so the pixels drawn are the opaque pixels of all frames pooled.
+    """
+    from .._kernels import unpack_rgb
+    from ..animation.frames import iter_frames
+    from ..animation.plans import pooled_histogram
+
+    pooled = pooled_histogram(iter_frames(path, max_pixels=max_pixels))
+    if pooled.codes.size == 0:
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
+    counts = pooled.counts.astype(np.float64)
+    drawn = np.random.default_rng(seed).multinomial(n, counts / counts.sum())
+    kept = drawn > 0
+    return unpack_rgb(pooled.codes[kept]), drawn[kept].astype(np.int64)
 
 
 def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
