@@ -146,6 +146,20 @@ def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, 
     assert not (tmp_path / "out2").exists()
 
 
+def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
+    # It printed Python's own warning format: the library's file and line, the
+    # warning's class, then the source line of the call.
+    src = tmp_path / "in"
+    src.mkdir()
+    flat = np.zeros((8, 8, 3), np.uint8)
+    flat[:4] = (250, 250, 250)
+    Image.fromarray(flat).save(src / "flat.png")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "12", "--shared-palette", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("quantize: warning: shared palette: -k/--colors=12 but the image "
+                             "has only 2 distinct colours; returning those 2\n")
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")

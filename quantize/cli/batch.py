@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -312,8 +313,12 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
                          quiet: bool) -> lib.BatchPlan:
     from .. import batch as lib
 
-    with user_errors(), _options_changed():
+    with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
+    for w in caught:  # e.g. fewer distinct colours sampled than -k
+        typer.echo(printable(f"quantize: warning: shared palette: {as_flags(str(w.message))}"),
+                   err=True)
     if quiet or not len(palette.colors):
         return palette.plan
     if palette.n_files:
