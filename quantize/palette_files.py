@@ -118,7 +118,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     p = Path(path)
     fmt = _palette_format(p, "palette_in")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except FileNotFoundError:
         raise ImageReadError("no such palette file", path=p) from None
     except (OSError, UnicodeDecodeError) as exc:

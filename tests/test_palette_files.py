@@ -78,3 +78,16 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
                                          r"'\.txt'"):
         write_palette(tmp_path / "p.txt", COLOURS[:2])
     assert not (tmp_path / "p.txt").exists()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.hex", "c81e1e\r\n1ea028\r\n"),
+    ("p.gpl", "GIMP Palette\r\nName: x\r\n200 30 30 red\r\n30 160 40\tgreen\r\n"),
+    ("p.json", '["#c81e1e", [30, 160, 40]]'),
+])
+def test_a_byte_order_mark_is_skipped(tmp_path, name, text):
+    # Saved by Windows editors with a UTF-8 BOM, these were refused: ".hex: line 1:
+    # expected a hex colour, got '\ufeffc81e1e'", ".gpl: not a GIMP palette".
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
