@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from PIL import Image, ImageSequence
 
 from quantize.animation.gif import GifWriter, _lzw, change_bytes
@@ -55,6 +56,31 @@ def test_frames_durations_and_loop_come_back():
         for f in ImageSequence.Iterator(im):
             durations.append(f.info["duration"])
     assert durations == [40, 80]
+
+
+def delays(durations) -> list[int]:
+    """The durations (ms) a GIF of these frame durations plays, as Pillow reads them."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (2, 1), PALETTE, 0)
+    for i, duration in enumerate(durations):
+        writer.add(np.array([[i % 2, 1]], np.uint8), duration=duration)
+    writer.close()
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        return [f.info["duration"] for f in ImageSequence.Iterator(im)]
+
+
+@pytest.mark.parametrize("durations, played", [
+    # 33 ms frames (30 fps) were all written as 30 ms: 10 % fast, 1 s of input
+    # every 1.1 s ... now each frame ends on the centisecond nearest its end.
+    ([33] * 6, [30, 40, 30, 30, 40, 30]),
+    ([34, 0, 34], [30, 0, 40]),
+    ([15] * 4, [20] * 4),     # never below 20 ms: browsers show 0 and 10 ms as 100 ms
+    ([5, 5, 5], [10, 10, 10]),
+    ([0, 0, 100], [0, 0, 100]),
+    ([100, 250, 1000], [100, 250, 1000]),
+])
+def test_durations_do_not_drift_when_rounded_to_centiseconds(durations, played):
+    assert delays(durations) == played
 
 
 def test_only_the_changed_box_is_stored_and_a_repeat_is_one_pixel():

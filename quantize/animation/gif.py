@@ -20,7 +20,8 @@ whose first added entry is transparent; it is kept when its bytes are repaid
 (a frame of a palette-full animation is otherwise stored whole). Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
-frame count and durations are kept exactly.
+frame count and durations are kept exactly (durations as GIF's centiseconds,
+each frame ending at the centisecond nearest to where it ends in the input).
 
 A pixel can only become transparent again by being cleared: when a frame needs
 that and the previous frame's disposal would not do it, the previous frame is
@@ -60,7 +61,7 @@ class _Pending:
     target: np.ndarray           # (H, W) int32 colour codes shown, _EMPTY when transparent
     before: np.ndarray           # canvas codes before the frame is drawn
     box: tuple[int, int, int, int]  # (left, top, right, bottom) written
-    duration: int
+    delay: int                   # centiseconds
     disposal: int
 
 
@@ -111,6 +112,8 @@ class GifWriter:
         self._try_both = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
+        self._elapsed_ms = 0     # the durations given so far
+        self._elapsed_cs = 0     # the delays written for them
         self._write_header(loop, background)
 
     # -- public ------------------------------------------------------------
@@ -143,7 +146,24 @@ class GifWriter:
                 target = np.where(keep & (before != _EMPTY), before, target)
             box = _bbox(target != before)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
-                                 int(duration), _KEEP if disposal == 0 else int(disposal))
+                                 self._delay(duration), _KEEP if disposal == 0 else int(disposal))
+
+    def _delay(self, duration: int) -> int:
+        """The delay (centiseconds) that ends the frame nearest to where its duration ends.
+
+        GIF counts centiseconds: rounding each frame on its own would drift
+        (33 ms frames written as 30 ms play 10 % fast), so the frame ends are
+        rounded instead, and 33 ms frames get 30, 40, 30 ms: 100 ms every three.
+        A frame is never given less than its own rounded duration, up to 2
+        (browsers show delays of 0 and 1 as 10), so frames under 20 ms may drift.
+        """
+        duration = max(int(duration), 0)
+        self._elapsed_ms += duration
+        own = (duration + 5) // 10
+        delay = max((self._elapsed_ms + 5) // 10 - self._elapsed_cs, min(own, 2))
+        delay = min(0xFFFF, delay)
+        self._elapsed_cs += delay
+        return delay
 
     def close(self) -> None:
         """Encode the last frame and the trailer."""
@@ -171,7 +191,7 @@ class GifWriter:
         same = f.target[top:bottom, left:right] == f.before[top:bottom, left:right]
         table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
         way = self._smallest(crop, same, table, f.transparent, f.local)
-        self._fp.write(_control(f.duration, f.disposal, way.mark))
+        self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
             self._fp.write(bytes([0x80 | (way.table.bit_length() - 2)]))
@@ -302,10 +322,9 @@ def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
     return np.cumsum(covered[:, :w], axis=1) > 0
 
 
-def _control(duration: int, disposal: int, transparent: int | None) -> bytes:
+def _control(delay: int, disposal: int, transparent: int | None) -> bytes:
     """Graphic control extension: disposal, delay (centiseconds), transparent entry."""
     packed = (disposal << 2) | (transparent is not None)
-    delay = min(0xFFFF, int(round(duration / 10)))
     return b"!\xf9\x04" + struct.pack("<BHB", packed, delay, transparent or 0) + b"\x00"
 
 
