@@ -349,9 +349,14 @@ class PerFramePlan:
         distinct = np.unique(codes[opaque])
         if dither > 0:
             indices = _dithered_onto(rgb, palette, dither, self.opts.space)
+        elif distinct.size == 0:  # nothing opaque: every pixel is marked transparent
+            indices = np.zeros(codes.shape, np.uint8)
         else:
             labels = nearest(_features(unpack_rgb(distinct), self.opts.space), entries)
-            indices = labels[np.searchsorted(distinct, codes)].astype(np.uint8)
+            # Transparent pixels' colours may lie past the last opaque one; the
+            # caller overwrites their entries.
+            at = np.minimum(np.searchsorted(distinct, codes), distinct.size - 1)
+            indices = labels[at].astype(np.uint8)
         shown = pack_rgb(palette)[indices].astype(np.int64)
         if still is not None and self.shown is not None:
             shown[still] = self.shown[still]
