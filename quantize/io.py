@@ -183,7 +183,7 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
         raise ImageReadError(f"image has no pixels ({w}x{h})", path=p)
     if limit is not None and w * h > limit:
         raise ImageReadError(f"{w}x{h} = {w * h:,} pixels exceeds the limit of {limit:,}; "
-                             f"if the file is trusted, raise max_pixels={limit}", path=p)
+                             f"if the file is trusted, set max_pixels={w * h} or more", path=p)
 
 
 @contextlib.contextmanager

@@ -149,7 +149,9 @@ def test_reduce_animated_gif_starts_with_the_first_frame(corpus, tmp_path):
     (["-k", "257"], 2, "257"),
     (["-k", "2.5"], 2, "'--colors': '2.5' is not a valid int"),
     (["--quality", "0", "-k", "4"], 99, "quality"),
-    (["--max-pixels", "100"], 1, "exceeds the limit of 100"),
+    # it said "raise --max-pixels=100", the value given, as if that were the remedy
+    (["--max-pixels", "100"], 1, "exceeds the limit of 100; if the file is trusted, set "
+                                 "--max-pixels=3072 or more"),
     (["--space", "hsv"], 2, "hsv"),
 ])
 def test_reduce_bad_parameters(corpus, tmp_path, args, code, fragment):

@@ -140,8 +140,8 @@ def probe_animation(path: str | os.PathLike[str], *,
         info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
     if limit is not None and n * w * h > limit:
         raise ImageReadError(f"{n} frames of {w}x{h} = {n * w * h:,} pixels exceeds the limit "
-                             f"of {limit:,}; if the file is trusted, raise max_pixels={limit}",
-                             path=p)
+                             f"of {limit:,}; if the file is trusted, set "
+                             f"max_pixels={n * w * h} or more", path=p)
     return info
 
 
