@@ -332,7 +332,7 @@ def test_skip_if_larger_writes_nothing(tmp_path, anim):
     assert record["bytes_out"] <= record["bytes_in"]
 
 
-def test_transparency_needs_a_free_entry(tmp_path):
+def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
     f = np.zeros((4, 4, 4), np.uint8)
     f[:2] = (*RED, 255)
     g = f.copy()
@@ -340,9 +340,32 @@ def test_transparency_needs_a_free_entry(tmp_path):
     src = tmp_path / "in.gif"
     Image.fromarray(f, "RGBA").save(src, save_all=True,
                                     append_images=[Image.fromarray(g, "RGBA")], duration=50)
-    with pytest.raises(ValueError, match=r"n_colors=256 is more than an animation with "
-                                         r"transparency holds: at most 255"):
-        reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
+    # -k 256 was refused here while a still with transparency gets 255 colours and
+    # the transparent entry, so batch -k 256 failed on exactly the animations with alpha.
+    with pytest.warns(ColorCountWarning, match=r"n_colors=255 but the image has only 2"):
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
+    assert record["k"] == 2 and record["delta_e"] == 0.0
+    for a, b in zip(composited(src), composited(tmp_path / "out.gif"), strict=True):
+        assert same_picture(a, b)
+    with pytest.raises(ValueError, match=r"palette_in holds 256 colours, more than an "
+                                         r"animation with transparency holds: at most 255"):
+        reduce_animation_file(src, tmp_path / "given.gif",
+                              palette_in=np.zeros((256, 3), np.uint8))
+    assert not (tmp_path / "given.gif").exists()
+
+
+def test_256_colours_beside_transparency_means_255(tmp_path, rng):
+    frames = []
+    for _ in range(2):
+        f = np.zeros((24, 24, 4), np.uint8)
+        f[..., :3] = rng.integers(0, 256, (24, 24, 3))
+        f[4:, :, 3] = 255  # four transparent rows
+        frames.append(Image.fromarray(f, "RGBA"))
+    src = tmp_path / "in.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=50, loop=0)
+    record = reduce_animation_file(src, tmp_path / "out.png", n_colors=256, seed=0)
+    assert record["k"] == 255
+    assert record["palette"][-1] == {"hex": "#000000", "alpha": 0, "share": 0.166667}
 
 
 def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):

@@ -102,13 +102,12 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
         parts[:], counts[:] = [merged], [total]
 
 
-def _room(transparent: bool, what: str, k: int) -> None:
-    """Refuse more colours than a palette holds beside a transparent entry."""
+def _room(transparent: bool, k: int) -> None:
+    """Refuse a given palette with more colours than a table holds beside a transparent entry."""
     if transparent and k > _MAX_ENTRIES - 1:
-        subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
-        raise ValueError(f"{subject} more than an animation with transparency holds: at "
-                         f"most {_MAX_ENTRIES - 1} colours (one entry is kept for the "
-                         "transparent pixels)")
+        raise ValueError(f"palette_in holds {k} colours, more than an animation with "
+                         f"transparency holds: at most {_MAX_ENTRIES - 1} colours (one entry "
+                         "is kept for the transparent pixels)")
 
 
 @dataclass
@@ -129,15 +128,15 @@ class GlobalPlan:
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
-            _room(transparent, "palette_in", opts.palette_in.shape[0])
+            _room(transparent, opts.palette_in.shape[0])
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
-        else:
-            _room(transparent, "n_colors", opts.n_colors)
-            palette = fit_palette(colors, counts, opts.n_colors, space=opts.space,
+        else:  # asked for 256 with transparency: 255 colours and the transparent entry
+            k = min(opts.n_colors, _MAX_ENTRIES - transparent)
+            palette = fit_palette(colors, counts, k, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
