@@ -406,7 +406,8 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
     # It raised "matmul: Input operand 1 has a mismatch in its core dimension" for
     # every output format: the fourth column reached the RGB nearest-entry search.
     given = np.array([(*WHITE, 255), (*BLUE, 200), (*RED, 0), (*GREEN, 255)], np.uint8)
-    with pytest.warns(AlphaLossWarning, match=r"palette_in has 1 translucent entries; .* "
+    with pytest.warns(AlphaLossWarning, match=r"the palette mapped onto has 1 translucent "
+                                              r"entries; .* "
                                               r"alpha below 128 are dropped"):
         record = reduce_animation_file(anim, tmp_path / f"out{suffix}", palette_in=given)
     assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#1eaa28"]

@@ -160,6 +160,28 @@ def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
                              "has only 2 distinct colours; returning those 2\n")
 
 
+def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_path):
+    # With a translucent still in the folder the shared palette has alpha, and every
+    # animation failed with "matmul: Input operand 1 has a mismatch in its core dimension".
+    src = tmp_path / "in"
+    src.mkdir()
+    soft = np.zeros((8, 8, 4), np.uint8)
+    soft[..., :3] = (200, 30, 30)
+    soft[..., 3] = np.linspace(0, 255, 8, dtype=np.uint8)[None, :]
+    Image.fromarray(soft, "RGBA").save(src / "soft.png")
+    frames = [Image.fromarray(np.full((8, 8, 3), c, np.uint8))
+              for c in ((200, 30, 30), (30, 160, 40))]
+    frames[0].save(src / "clip.gif", save_all=True, append_images=frames[1:], duration=50,
+                   loop=0)
+    out = tmp_path / "out"
+    result = _cli(src, "-o", out, "-k", "4", "--shared-palette", "-q")
+    assert result.exit_code == 0, result.output
+    assert "quantize: warning: in/clip.gif: the palette mapped onto has" in \
+        result.stderr.replace(str(tmp_path) + "/", "")
+    with Image.open(out / "clip.png") as im:
+        assert im.n_frames == 2
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")

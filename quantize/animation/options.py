@@ -108,9 +108,11 @@ def _palette_in(value: Any) -> np.ndarray | None:
         return None
     from_file = isinstance(value, str | os.PathLike)
     pal = read_palette(value) if from_file else np.asarray(value)
-    name = f"palette_in={os.fspath(value)!r}" if from_file else "palette_in"
+    # An array may be a shared palette (batch --shared-palette) the user never named.
+    name = f"palette_in={os.fspath(value)!r}" if from_file else "the palette mapped onto"
     if pal.shape[0] > _MAX_PALETTE:
-        raise ValueError(f"{name} has {pal.shape[0]} colours; an animation holds at most "
+        raise ValueError(f"{name if from_file else 'palette_in'} has {pal.shape[0]} colours; "
+                         f"an animation holds at most "
                          f"{_MAX_PALETTE}")
     pal = pal.astype(np.uint8)
     if pal.ndim == 2 and pal.shape[1] == 4:
