@@ -15,7 +15,7 @@ from quantize.errors import (
     OutputExistsError,
     ResultTooLargeError,
 )
-from quantize.reduce import AlphaLossWarning, ColorCountWarning
+from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
 
 from .animation_support import (
     BLACK,
@@ -364,8 +364,35 @@ def test_256_colours_beside_transparency_means_255(tmp_path, rng):
     src = tmp_path / "in.png"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=50, loop=0)
     record = reduce_animation_file(src, tmp_path / "out.png", n_colors=256, seed=0)
-    assert record["k"] == 255
-    assert record["palette"][-1] == {"hex": "#000000", "alpha": 0, "share": 0.166667}
+    assert record["k"] == 255 and len(record["palette"]) == 255
+    assert all(p["alpha"] == 255 for p in record["palette"])
+
+
+def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
+    # The animation record listed the transparent pixels as an entry {"#000000",
+    # alpha 0} with the shares taken of all pixels, while a still's record (and the
+    # README's --json row, "the same as for a still") lists only the visible entries
+    # with shares of the visible pixels.
+    frames = []
+    for colour in (RED, BLUE):
+        f = np.zeros((4, 8, 4), np.uint8)
+        f[:, :6] = (*colour, 255)  # a quarter transparent
+        frames.append(f)
+    src = tmp_path / "in.png"
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=50, loop=0)
+    record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=2, seed=0)
+    assert sorted((p["hex"], p["alpha"], p["share"]) for p in record["palette"]) == [
+        ("#1428d2", 255, 0.5), ("#dc1e1e", 255, 0.5)]
+    images[0].save(tmp_path / "first.png")
+    with pytest.warns(ColorCountWarning):
+        still = reduce_file(tmp_path / "first.png", tmp_path / "first.k2.png", n_colors=2)
+    assert still["palette"] == [{"hex": "#dc1e1e", "alpha": 255, "share": 1.0}]
+    clear = [Image.fromarray(np.zeros((4, 4, 4), np.uint8), "RGBA"),
+             Image.fromarray(np.full((4, 4, 4), (9, 0, 0, 0), np.uint8), "RGBA")]
+    clear[0].save(tmp_path / "clear.png", save_all=True, append_images=clear[1:], duration=50)
+    # it listed an opaque black entry that no pixel draws
+    assert reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")["palette"] == []
 
 
 def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):

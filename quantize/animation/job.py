@@ -171,12 +171,10 @@ def _drawn_palette(plan: Any, stats: FrameStats) -> tuple[np.ndarray, np.ndarray
 
 def _record_palette(palette: np.ndarray, shares: np.ndarray,
                     stats: FrameStats) -> list[dict[str, Any]]:
-    """Palette entries for reports; shares are of all pixels (the transparent entry last)."""
-    opaque_part = 1.0 - stats.transparent_pixels / max(stats.pixels, 1)
-    entries = [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
-                "share": round(float(s) * opaque_part, 6)}
-               for c, s in zip(palette, shares, strict=True)]
-    if stats.transparent_pixels:
-        entries.append({"hex": "#000000", "alpha": 0,
-                        "share": round(1.0 - opaque_part, 6)})
-    return entries
+    """Palette entries for reports, as a still's record has them: shares of the opaque
+    pixels, and no entry for the transparent ones (none at all when nothing is opaque)."""
+    if stats.transparent_pixels == stats.pixels:
+        return []
+    return [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
+             "share": round(float(s), 6)}
+            for c, s in zip(palette, shares, strict=True)]
