@@ -309,7 +309,7 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
             raise ValueError(f"{name} contains NaN or infinite values")
         if arr.min() < 0 or arr.max() > 1:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
-                             f"[{float(arr.min()):g}, {float(arr.max()):g}]")
+                             f"[{float(arr.min()):.10g}, {float(arr.max()):.10g}]")
         return np.rint(arr * 255.0).astype(np.uint8)
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got {arr.dtype}")
 

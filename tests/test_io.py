@@ -164,7 +164,10 @@ def test_as_rgba_gray_alpha_and_pil():
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
-    (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\]"),
+    (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
+    # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
+    (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
+     r"values in \[0, 1\], got \[0, 1\.000000119\]"),
     (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
     (np.zeros((2, 2, 3), np.int64), TypeError, "dtype uint8, uint16"),
 ])
