@@ -121,6 +121,24 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+@pytest.mark.parametrize("image", ["still", "animation"])
+def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, tmp_path,
+                                                         image):
+    # With --force, --palette-out onto the --palette-in file rewrote the user's palette
+    # (names and comments lost, the file renamed after the image).
+    pal = tmp_path / "brand.gpl"
+    text = "GIMP Palette\nName: Brand\n# company colours\n255 0 0 Brand red\n0 0 255 Blue\n"
+    pal.write_text(text)
+    src = photo if image == "still" else two_frame_gif
+    out = tmp_path / f"out{src.suffix}"
+    result = run(src, "-o", out, "--palette-in", pal, "--palette-out", tmp_path / "." / pal.name,
+                 "--force")
+    assert result.exit_code == 1
+    assert one_error_line(result).endswith("brand.gpl: output path is the input file; choose "
+                                           "another output")
+    assert pal.read_text() == text and not out.exists()
+
+
 def test_few_colours_warn_on_stderr(tmp_path):
     src = tmp_path / "two.png"
     Image.fromarray(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8)).save(src)

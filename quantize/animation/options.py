@@ -80,7 +80,9 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                          "combined with palette_in or quality")
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
     if pal_out is not None:
-        check_output_path(pal_out, inputs=(src,), force=o["force"])
+        given = o["palette_in"]  # a palette file is an input too: never overwritten
+        check_output_path(pal_out, force=o["force"], inputs=(src,) + (
+            (given,) if isinstance(given, str | os.PathLike) else ()))
     if out is not None:
         check_output_path(out, inputs=(src,), force=o["force"])
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],

@@ -364,7 +364,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
         _check_palette_size(pal_in.shape[0], kind, False, _palette_in_name(opts["palette_in"]))
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
-        check_output_path(opts["palette_out"], inputs=(src,), force=force)
+        given = opts["palette_in"]  # a palette file is an input too: never overwritten
+        check_output_path(opts["palette_out"], force=force, inputs=(src,) + (
+            (given,) if isinstance(given, str | os.PathLike) else ()))
     # A GIF or WebP may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
     if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
