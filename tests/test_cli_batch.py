@@ -160,6 +160,20 @@ def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
                              "has only 2 distinct colours; returning those 2\n")
 
 
+def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
+    # --report pal.json --palette-in pal.json replaced the user's palette with the report.
+    pal = tmp_path / "pal.json"
+    pal.write_text('{"colors": ["#ff0000", "#0000ff"]}')
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--palette-in", pal, "--report", pal)
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: --report={str(pal)!r} is the "
+                             f"--palette-in={str(pal)!r} file the batch reads; expected "
+                             "another path\n")
+    assert pal.read_text() == '{"colors": ["#ff0000", "#0000ff"]}'
+    assert not out.exists()
+
+
 def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_path):
     # With a translucent still in the folder the shared palette has alpha, and every
     # animation failed with "matmul: Input operand 1 has a mismatch in its core dimension".

@@ -56,7 +56,8 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     """Refuse a report that would overwrite an output of ``plan`` (or land in an output folder).
 
     E.g. ``OUT_DIR/a/segments.json`` in segment mode, which marks input ``a``'s
-    job as finished, or the shared palette.
+    job as finished, or the shared palette; or the ``palette_in`` file the
+    jobs read.
 
     Raises
     ------
@@ -64,6 +65,10 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
         Naming ``name``, the report's path and the output it would replace.
     """
     target = os.path.abspath(path)
+    given = plan.options.get("palette_in")
+    if isinstance(given, str | os.PathLike) and os.path.abspath(given) == target:
+        raise ValueError(f"{name}={str(path)!r} is the palette_in={str(given)!r} file the "
+                         "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
                *(r.output for r in plan.settled if r.output is not None)]
     for output in outputs:
