@@ -105,7 +105,7 @@ def count_frames(path: str | os.PathLike[str]) -> int:
     """
     p = Path(path)
     with _opened(p) as im:
-        return int(getattr(im, "n_frames", 1))
+        return _n_frames(im)
 
 
 def probe_animation(path: str | os.PathLike[str], *,
@@ -134,7 +134,7 @@ def probe_animation(path: str | os.PathLike[str], *,
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     probe_image(p, max_pixels=limit)  # missing, empty, not an image, one frame too large
     with _opened(p) as im:
-        n = int(getattr(im, "n_frames", 1))
+        n = _n_frames(im)
         w, h = im.size
         loop = im.info.get("loop")
         info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
@@ -168,9 +168,22 @@ def iter_frames(path: str | os.PathLike[str], *,
     p = Path(path)
     probe_animation(p, max_pixels=max_pixels)
     with _opened(p) as im:
-        for frame in ImageSequence.Iterator(im):
+        for i, frame in enumerate(ImageSequence.Iterator(im)):
+            if i < _hidden_frames(im):
+                continue
             rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
             yield Frame(rgba, int(frame.info.get("duration", 0) or 0), _disposal(frame))
+
+
+def _hidden_frames(im: Image.Image) -> int:
+    """Frames Pillow reads that a player never shows: an APNG's default image, when it is
+    not the first frame of the animation (shown only by viewers without APNG support)."""
+    return int(im.format == "PNG" and bool(im.info.get("default_image"))
+               and getattr(im, "n_frames", 1) > 1)
+
+
+def _n_frames(im: Image.Image) -> int:
+    return int(getattr(im, "n_frames", 1)) - _hidden_frames(im)
 
 
 def _disposal(frame: Image.Image) -> int:
