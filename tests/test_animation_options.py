@@ -25,9 +25,15 @@ def test_the_output_suffix_is_lower_cased_and_per_frame_is_a_flag(tmp_path):
     assert opts.per_frame and opts.n_colors == 8 and opts.dither == 1.0
 
 
+def test_an_apng_keeps_its_apng_extension(tmp_path):
+    # A .apng input was written as a GIF by default, and -o x.apng was refused.
+    assert check_animation_options(tmp_path / "clip.apng", None).suffix == ".apng"
+    assert check_animation_options(tmp_path / "in.gif", tmp_path / "o.APNG").suffix == ".apng"
+
+
 def test_an_output_without_suffix_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"output='.*clip': an animation is written as "
-                                         r"\.gif, \.png, \.webp, got '\(none\)'"):
+                                         r"\.gif, \.png, \.apng, \.webp, got '\(none\)'"):
         check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
 
 

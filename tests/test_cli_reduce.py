@@ -121,6 +121,21 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
+    # reduce clip.apng wrote clip.k4.gif (the README: an animation keeps "the input's own
+    # extension"), and -o out.apng was refused as an unsupported extension.
+    src = tmp_path / "clip.apng"
+    with Image.open(two_frame_gif) as im:
+        im.save(src, save_all=True, format="PNG")
+    assert run(src, "-k", 4).exit_code == 0
+    with Image.open(tmp_path / "clip.k4.apng") as im:
+        assert im.format == "PNG" and im.n_frames == 2
+    assert not (tmp_path / "clip.k4.gif").exists()
+    assert run(photo, "-k", 4, "-o", tmp_path / "still.apng").exit_code == 0
+    with Image.open(tmp_path / "still.apng") as im:
+        assert im.format == "PNG" and im.mode == "P"
+
+
 @pytest.mark.parametrize("image", ["still", "animation"])
 def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, tmp_path,
                                                          image):

@@ -33,7 +33,7 @@ from .gif import GifWriter
 __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
-ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".webp": "WEBP"}
+ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
 # GIF disposal (0 unspecified, 1 keep, 2 background, 3 previous) -> APNG dispose_op.
 _GIF_TO_APNG_DISPOSAL = {0: 0, 1: 0, 2: 1, 3: 2}
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).

@@ -37,7 +37,7 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "Alpha
            "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
-PALETTE_EXTENSIONS = (".png", ".gif")
+PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
@@ -60,7 +60,7 @@ class AlphaLossWarning(UserWarning):
 
 
 # Input formats whose files may hold an animation of another name by default.
-_MAYBE_ANIMATED = (".gif", ".webp")
+_MAYBE_ANIMATED = (".gif", ".webp", ".apng")
 
 
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
@@ -203,7 +203,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
     """The output file's bytes, in the format of ``path``'s extension."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
-    if suffix == ".png" and 0 < full.shape[0] <= MAX_PALETTE:
+    if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
         # The palette keeps its order (so a palette_out file matches the image's
         # indices) unless optimize asks for the smallest file.
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
@@ -367,7 +367,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
         given = opts["palette_in"]  # a palette file is an input too: never overwritten
         check_output_path(opts["palette_out"], force=force, inputs=(src,) + (
             (given,) if isinstance(given, str | os.PathLike) else ()))
-    # A GIF or WebP may be animated, and an animation keeps its format; its default
+    # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
     if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
         out = src.with_name(f"{src.stem}.k{name_colors(k, pal_in, None, 0)}.png")
