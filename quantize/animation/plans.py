@@ -23,7 +23,8 @@ from .gif import change_bytes
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
-__all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "split_alpha"]
+__all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "Pooled", "pooled_histogram",
+           "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
