@@ -160,12 +160,36 @@ def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
                              "has only 2 distinct colours; returning those 2\n")
 
 
+@pytest.mark.parametrize("flag, name", [("--report", "notes.csv"), ("--report", "data.json"),
+                                        ("--html", "page.html")])
+def test_cli_report_replaces_only_a_report(photo_tree, tmp_path, flag, name):
+    # Any existing file at a report path was silently replaced by the report.
+    mine = tmp_path / name
+    mine.write_text("mine\n")
+    out = tmp_path / "out"
+    refused = _cli(photo_tree, "-o", out, "-r", "-k", "4", flag, mine)
+    assert refused.exit_code == 15
+    assert refused.stderr == (f"quantize: error: {flag}={str(mine)!r} exists and is not a "
+                              "quantize batch report; choose another path, or use --force to "
+                              "replace it\n")
+    assert mine.read_text() == "mine\n" and not out.exists()
+    forced = _cli(photo_tree, "-o", out, "-r", "-k", "4", flag, mine, "--force")
+    assert forced.exit_code == 1, forced.output  # the tree holds bad files
+    assert mine.read_text() != "mine\n"
+    again = _cli(photo_tree, "-o", out, "-r", "-k", "4", flag, mine)  # a rerun updates it
+    assert again.exit_code == 1, again.output
+    assert mine.read_text() != "mine\n"
+
+
 def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
     # --report pal.json --palette-in pal.json replaced the user's palette with the report.
     pal = tmp_path / "pal.json"
     pal.write_text('{"colors": ["#ff0000", "#0000ff"]}')
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "--palette-in", pal, "--report", pal)
+    assert result.exit_code == 15  # an existing file that is not a report
+    assert "exists and is not a quantize batch report" in result.stderr
+    result = _cli(photo_tree, "-o", out, "--palette-in", pal, "--report", pal, "--force")
     assert result.exit_code == 2
     assert result.stderr == (f"quantize: error: --report={str(pal)!r} is the "
                              f"--palette-in={str(pal)!r} file the batch reads; expected "

@@ -54,6 +54,7 @@ from .report import (
     check_report_clear_of_outputs,
     check_report_folder,
     check_report_path,
+    check_report_replaceable,
     write_report,
 )
 from .results import BatchSummary, FileResult
@@ -64,7 +65,7 @@ __all__ = ["MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETT
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",
-           "check_report_folder", "check_report_path",
+           "check_report_folder", "check_report_path", "check_report_replaceable",
            "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "write_report"]

@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import OutputExistsError
 from ..io import atomic_write
 from .plan import BatchPlan
 from .results import BatchSummary, FileResult
 from .shared import SHARED_PALETTE_NAME
 
 __all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
-           "check_report_path", "write_report"]
+           "check_report_path", "check_report_replaceable", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -122,6 +123,37 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
                          "expected an existing folder or one inside "
                          f"output_dir={str(output_dir)!r}")
     return p
+
+
+# The start of each kind of report quantize writes, to tell its own reports (which a
+# rerun replaces) from other files.
+_REPORT_MARKS = {".json": '{\n  "summary": ', ".csv": ",".join(REPORT_COLUMNS[:4]) + ",",
+                 ".html": "<title>quantize batch report", ".htm": "<title>quantize batch report"}
+
+
+def check_report_replaceable(path: str | os.PathLike[str], name: str,
+                             force: bool = False) -> None:
+    """Refuse a report path holding a file that is not a quantize report (unless ``force``).
+
+    A report of an earlier run is replaced, so that rerunning a batch updates
+    it; any other existing file is left alone.
+
+    Raises
+    ------
+    OutputExistsError
+        Naming ``name`` and the path.
+    """
+    p = Path(path)
+    if force or not p.is_file():
+        return
+    try:
+        with open(p, "rb") as fp:
+            head = fp.read(1024).decode("utf-8", "replace")
+    except OSError:
+        return  # writing it will fail with its own message
+    if _REPORT_MARKS.get(p.suffix.lower(), "") not in head:
+        raise OutputExistsError(f"{name}={str(p)!r} exists and is not a quantize batch "
+                                "report; choose another path, or use --force to replace it")
 
 
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],

@@ -102,7 +102,8 @@ def batch(
         "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="Redo files whose outputs exist.")] = False,
+        "--force", help="Redo files whose outputs exist; replace a --report or --html "
+        "file that is not a quantize report.")] = False,
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
@@ -134,7 +135,7 @@ def batch(
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        _check_run_options(jobs, scheduler, report, html, output_dir)
+        _check_run_options(jobs, scheduler, report, html, output_dir, force)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
@@ -169,7 +170,7 @@ def batch(
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
-                       html: Path | None, output_dir: Path) -> None:
+                       html: Path | None, output_dir: Path, force: bool) -> None:
     """Refuse bad run options, and report paths that could not be written after the run."""
     from .. import batch as lib
 
@@ -185,6 +186,9 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
         check_html_path(html)
         lib.check_report_folder(html, "html", output_dir)
+    for name, target in (("report", report), ("html", html)):
+        if target is not None:  # a report of an earlier run is replaced, another file is not
+            lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
         _require_distributed()
 
