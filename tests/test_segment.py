@@ -285,9 +285,27 @@ def test_gradient_weighting_fades_borders_across_smooth_colour():
     assert not weighted[~superpixel_border].any()  # no border, no strength
 
 
+def test_gradient_weight_is_highest_on_the_ridge():
+    # A vertical step blurred over a few pixels: each row's weight peaks at the
+    # step, and one pixel off it keeps less than (g / m) of g / (g + 2).
+    from quantize.segment import _gradient_weight
+
+    img = np.zeros((12, 40, 3), dtype=np.uint8)
+    img[:, 20:] = 200
+    lab = lab_planes(img)
+    weight = _gradient_weight(lab)
+    assert weight.shape == (12, 40)
+    assert (weight.argmax(axis=1) >= 19).all() and (weight.argmax(axis=1) <= 20).all()
+    assert weight.min() >= 0.0 and weight.max() < 1.0
+    assert weight[6, 17] < 0.9 * weight[6, 19:21].max()
+
+
 def test_open_map_mixes_relative_heights_and_spectral_strength(rng):
-    # On a hand-checkable scale: the open map is sqrt(b * g / (g + 2)) with b the
-    # border mix of _open_border_strength painted like the closed map's heights.
+    # On a hand-checkable scale: the open map is sqrt(b * g / (g + 2) * g / m) with
+    # b the border mix of _open_border_strength painted like the closed map's
+    # heights and m the 3 x 3 maximum of g.
+    from scipy import ndimage
+
     from quantize.segment import _open_border_strength
     from quantize.texture import edge_strength
 
@@ -297,7 +315,8 @@ def test_open_map_mixes_relative_heights_and_spectral_strength(rng):
     assert mix.shape == tree.pair_heights.shape
     assert mix.min() >= 0.0 and mix.max() <= 1.0
     gradient = edge_strength(lab_planes(img), 2.5)
-    expected = np.sqrt(tree.border_strength(mix) * (gradient / (gradient + 2.0)))
+    on_ridge = gradient / ndimage.maximum_filter(gradient, size=3)
+    expected = np.sqrt(tree.border_strength(mix) * (gradient / (gradient + 2.0)) * on_ridge)
     np.testing.assert_allclose(boundary_map(img), expected, rtol=1e-6, atol=1e-7)
     # The pairs that separate quadrants are the strongest borders.
     truth_pairs = np.array([tree.cut(4)[a] != tree.cut(4)[b] for a, b in tree.pairs])
