@@ -88,11 +88,16 @@ def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
     def interrupt_again(n_running):  # while the pool waits for the 3-second call
         threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
 
+    # SIGINT must raise KeyboardInterrupt here, also where pytest started with it ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     start = time.monotonic()
-    settled, finished = interrupted_run(
-        lambda calls, settle: batch.run_local(calls, settle, jobs=2,
-                                              on_interrupt=interrupt_again),
-        tmp_path, (0.0, 3.0))
+    try:
+        settled, finished = interrupted_run(
+            lambda calls, settle: batch.run_local(calls, settle, jobs=2,
+                                                  on_interrupt=interrupt_again),
+            tmp_path, (0.0, 3.0))
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert settled == ["call0"] and finished == ["call0"]  # the worker was stopped
     assert time.monotonic() - start < 3.0 + 3.5            # interrupted_run waits 3.5 s
 
@@ -102,8 +107,13 @@ def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
 # --------------------------------------------------------------------------
 
 _DRIVER = """
+import signal
 import sys
 from quantize import batch
+
+# Ctrl-C raises KeyboardInterrupt even when this test runs where SIGINT was
+# ignored on start (a background job of a non-interactive shell).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from tests.batch_support import GATED
 
 plan = batch.plan_batch(sys.argv[1], sys.argv[2], GATED, options={"control": sys.argv[3]})
