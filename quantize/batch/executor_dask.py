@@ -92,10 +92,8 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> Non
 
     Raises
     ------
-    MissingDependencyError
-        If dask.distributed is not installed.
-    ValueError
-        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+    MissingDependencyError, ValueError
+        As :func:`run_dask`: dask.distributed is missing, or nothing answers in time.
     """
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
