@@ -61,7 +61,7 @@ from .texture import (
 )
 
 __all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
-           "boundary_map", "check_n_clusters", "default_min_region", "segment"]
+           "boundary_map", "check_cut", "check_n_clusters", "default_min_region", "segment"]
 
 
 class RegionCountWarning(UserWarning):
@@ -294,18 +294,29 @@ def segment(
     scales = check_texture_scales(texture_scales)
     space = check_choice(space, "space", SPACES)
     rng = check_seed(seed)
-    if n_clusters is not None and regions is not None:
-        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
+    k, n_regions = check_cut(n_clusters, regions)
     h, wd = rgb.shape[:2]
-    if n_clusters is None:
-        n_regions = None if regions is None else check_int(regions, "regions", minimum=1)
+    if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
         return _segment_hierarchy(rgb, w, n_regions, limit)
-    k = check_n_clusters(n_clusters)
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
     return _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+
+
+def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
+    """Checked ``(n_clusters, regions)``: how the regions are made, at most one of the two.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If both are given, or one is not a valid count.
+    """
+    if n_clusters is not None and regions is not None:
+        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
+                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
+    return (None if n_clusters is None else check_n_clusters(n_clusters),
+            None if regions is None else check_int(regions, "regions", minimum=1))
 
 
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,

@@ -25,7 +25,7 @@ from .errors import OutputError
 from .features import SPACES, Space, check_weights
 from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, check_n_clusters, segment
+from .segment import SegmentResult, boundary_map, check_cut, segment
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
            "segment_file"]
@@ -203,12 +203,10 @@ def _warn_if_transparent(alpha: np.ndarray | None) -> None:
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
-    if n_clusters is not None and regions is not None:
-        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
+    n_clusters, regions = check_cut(n_clusters, regions)
     return {
-        "n_clusters": None if n_clusters is None else check_n_clusters(n_clusters),
-        "regions": None if regions is None else check_int(regions, "regions", minimum=1),
+        "n_clusters": n_clusters,
+        "regions": regions,
         "weights": check_weights(weights),
         "space": check_choice(space, "space", SPACES),
         "min_region": None if min_region is None else check_int(min_region, "min_region",
