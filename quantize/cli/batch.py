@@ -154,9 +154,9 @@ def batch(
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                   recursive=recursive, pattern=glob, force=force,
                                   shared_palette=shared_palette)
-            for name, path in (("report", report), ("html", html)):
-                if path is not None:
-                    lib.check_report_clear_of_outputs(path, name, plan)
+            for name, target in (("report", report), ("html", html)):
+                if target is not None:
+                    lib.check_report_clear_of_outputs(target, name, plan)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
