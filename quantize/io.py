@@ -39,8 +39,8 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "probe_image", "read_errors", "save_pil",
-           "stale_parts"]
+           "check_output_path", "load_image", "missing_folders", "probe_image", "read_errors",
+           "remove_empty_folders", "save_pil", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -402,6 +402,27 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     prefix = "." if name is None else f".{name}."
     return sorted(p for p in base.iterdir()
                   if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
+
+
+def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:
+    """``folder`` and its parents that do not exist (not even as a link), deepest first.
+
+    What ``Path(folder).mkdir(parents=True)`` would create, so that a job can
+    remove them again (:func:`remove_empty_folders`).
+    """
+    p = Path(folder)
+    missing = []
+    while not os.path.lexists(p) and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    return missing
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove those of ``folders`` (deepest first) that hold nothing; leave the others."""
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty, or gone
+            folder.rmdir()
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:

@@ -23,7 +23,15 @@ from PIL import Image
 from ._validation import Seed, check_bool, check_choice, check_int, check_seed
 from .errors import OutputError
 from .features import SPACES, Space, check_weights
-from .io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, save_pil
+from .io import (
+    DEFAULT_MAX_PIXELS,
+    atomic_write,
+    check_output_path,
+    load_image,
+    missing_folders,
+    remove_empty_folders,
+    save_pil,
+)
 from .reconstruct import regions as _regions
 from .segment import SegmentResult, boundary_map, check_cut, segment
 
@@ -224,7 +232,7 @@ def _new_folders_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Ite
     it: only the files named ``names`` are deleted, and only from an ``outdir``
     that the job created; a created folder that still holds anything else is kept.
     """
-    created = _missing_folders(outdir)
+    created = missing_folders(outdir)
     try:
         yield
     except BaseException:
@@ -232,19 +240,8 @@ def _new_folders_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Ite
             for name in names:
                 with contextlib.suppress(OSError):
                     (outdir / name).unlink(missing_ok=True)
-        for folder in created:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        remove_empty_folders(created)
         raise
-
-
-def _missing_folders(folder: Path) -> list[Path]:
-    """``folder`` and its parents that do not exist (not even as a link), deepest first."""
-    missing = []
-    while not os.path.lexists(folder) and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    return missing
 
 
 def _prepare_outputs(input: Path, outdir: Path, force: bool,

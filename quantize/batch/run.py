@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..io import stale_parts
+from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, one_line
 from .manifest import compact_manifest, record_output
 from .plan import BatchPlan, FileJob, JobMode
@@ -91,25 +91,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                   on_interrupt=on_interrupt)
     finally:
-        _remove_if_empty(made)
+        remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:
-    """Create ``folders`` (and their missing parents); return those created, parents first."""
+    """Create ``folders`` (and their missing parents); return those created, deepest first."""
     made: list[Path] = []
     for folder in sorted(folders):
-        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        made[:0] = missing_folders(folder)  # a later folder's may lie below an earlier one's
         folder.mkdir(parents=True, exist_ok=True)
-        made.extend(reversed(missing))
     return made
-
-
-def _remove_if_empty(folders: list[Path]) -> None:
-    """Remove those of ``folders`` that hold nothing, children before parents."""
-    for folder in reversed(folders):
-        with contextlib.suppress(OSError):  # not empty, or gone
-            folder.rmdir()
 
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
