@@ -39,8 +39,8 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "missing_folders", "probe_image", "read_errors",
-           "remove_empty_folders", "save_pil", "stale_parts"]
+           "check_output_path", "load_image", "missing_folders", "printable", "probe_image",
+           "read_errors", "remove_empty_folders", "save_pil", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -402,6 +402,18 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     prefix = "." if name is None else f".{name}."
     return sorted(p for p in base.iterdir()
                   if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file name that is not valid UTF-8 shown as U+FFFD.
+
+    Such bytes reach a ``str`` as ``\\udcXX`` escapes (Python's surrogateescape),
+    which cannot be written as UTF-8.
+
+    >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
+    'bad\ufffdname.png'
+    """
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:

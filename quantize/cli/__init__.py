@@ -28,6 +28,7 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
+from ..io import printable  # noqa: F401 -- the commands' modules import it from here
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -41,15 +42,6 @@ DitherOption = Annotated[bool, typer.Option(
     "strength, 0..1 (plain --dither: 1).")]
 # Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
 DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
-
-
-def printable(text: str) -> str:
-    """``text`` with the bytes of a file name that is not valid UTF-8 shown as U+FFFD.
-
-    >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
-    'bad\ufffdname.png'
-    """
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def path(value: str) -> Path:

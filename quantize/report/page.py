@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 from .._validation import check_choice, check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
 from .assets import SCRIPT, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail_uri
 
@@ -127,7 +127,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     body = [_file_row(i, row, mode, size, max_pixels, folder) for i, row in enumerate(rows)]
     page = _page(mode, rows, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
-    page = page.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
 
 
