@@ -69,7 +69,7 @@ def segment_file(
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
-    (the run's parameters and one record per region, see
+    (the returned record, plus ``region_stats``: one record per region, see
     :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
@@ -273,6 +273,6 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         images[EDGES_FILE] = Image.fromarray(levels)
     for name, image in images.items():
         save_pil(image, paths[name])
-    document = dict(record, regions=result.region_stats())
+    document = dict(record, region_stats=result.region_stats())
     text = json.dumps(document, indent=1) + "\n"
     atomic_write(paths["segments.json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))

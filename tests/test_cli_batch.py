@@ -394,7 +394,8 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
                   "--glob", "astronaut.jpg")
     assert result.exit_code == 0, result.output
     record = json.loads((out / "astronaut" / "segments.json").read_text())
-    assert record["n_regions"] == 2 and len(record["regions"]) == 2
+    assert record["n_regions"] == 2 and len(record["region_stats"]) == 2
+    assert record["regions"] == 2  # as asked, as in the --json line
     assert (out / "astronaut" / "edges.png").is_file()
 
 

@@ -69,7 +69,7 @@ def test_an_animation_segments_its_first_frame_and_says_so(tmp_path):
         record = segment_file(path, tmp_path / "out", regions=2)
     assert record["n_regions"] == 2
     stats = json.loads((tmp_path / "out" / "segments.json").read_text())
-    assert sorted(r["area"] for r in stats["regions"]) == [300, 300]
+    assert sorted(r["area"] for r in stats["region_stats"]) == [300, 300]
 
 
 def test_a_still_image_gives_no_first_frame_warning(tmp_path, recwarn):
@@ -116,9 +116,9 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
 
     document = json.loads((out / "segments.json").read_text())
     assert document["n_regions"] == api.n_regions == record["n_regions"] == len(
-        document["regions"])
-    assert sum(r["area"] for r in document["regions"]) == 60 * 90
-    assert document["regions"] == api.region_stats()
+        document["region_stats"])
+    assert sum(r["area"] for r in document["region_stats"]) == 60 * 90
+    assert document["region_stats"] == api.region_stats()
     assert record["outputs"] == list(OUTPUT_FILES)
     assert record["n_clusters"] == document["n_clusters"] == 4
     assert record["clusters_used"] == document["clusters_used"] == api.centers.shape[0] == 4
