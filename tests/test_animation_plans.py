@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
@@ -66,21 +67,41 @@ def test_global_plan_puts_the_moving_colours_first(tmp_path):
     assert np.array_equal(plan.palette[indices], rgb)
 
 
-def test_per_frame_tables_keep_an_entry_for_transparency(tmp_path):
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_per_frame_tables_hold_k_colours_and_an_entry_for_transparency(tmp_path, k):
+    # A power of two lost a colour to the transparent entry: n_colors=2 drew one colour.
     colors = np.array([A, B, RED, GREEN, BLUE], np.uint8)
     rgb = colors[np.arange(10) % 5].reshape(2, 5, 3)
     opaque = np.ones((2, 5), bool)
     src = tmp_path / "in.gif"  # not read: per-frame plans see frames through ``map``
-    four = PerFramePlan(check_animation_options(src, None, n_colors=4, palette="per-frame",
+    plan = PerFramePlan(check_animation_options(src, None, n_colors=k, palette="per-frame",
                                                 seed=0))
-    _, palette, transparent, keep = four.map(rgb, opaque, None, 0.0, FrameStats())
-    assert palette.shape == (4, 3) and transparent == 3 and keep is None  # 3 colours + clear
-    six = PerFramePlan(check_animation_options(src, None, n_colors=6, palette="per-frame"))
+    indices, palette, transparent, keep = plan.map(rgb, opaque, None, 0.0, FrameStats())
+    assert palette.shape == (k + 1, 3) and transparent == k and keep is None
+    assert np.unique(indices).size == k and plan.k == k
+
+
+def test_per_frame_palette_draws_a_frame_exactly_when_its_colours_fit(tmp_path):
+    colors = np.array([A, B, RED, GREEN, BLUE], np.uint8)
+    rgb = colors[np.arange(10) % 5].reshape(2, 5, 3)
+    opaque = np.ones((2, 5), bool)
+    six = PerFramePlan(check_animation_options(tmp_path / "in.gif", None, n_colors=6,
+                                               palette="per-frame"))
     stats = FrameStats()
     indices, palette, transparent, _ = six.map(rgb, opaque, None, 0.0, stats)
     assert transparent == 5 and six.k == 5
     assert np.array_equal(palette[indices], rgb)  # five colours fit: drawn exactly
     assert mean_delta_e(stats) == 0.0
+
+
+def test_per_frame_tables_hold_255_colours_when_256_are_asked_for(tmp_path):
+    n = np.arange(300)
+    rgb = np.stack([n % 256, n // 256, n % 7], axis=-1).astype(np.uint8)[None]  # 300 colours
+    plan = PerFramePlan(check_animation_options(tmp_path / "in.gif", None, n_colors=256,
+                                                palette="per-frame", seed=0))
+    _, palette, transparent, _ = plan.map(rgb, np.ones((1, 300), bool), None, 0.0,
+                                          FrameStats())
+    assert palette.shape == (256, 3) and transparent == 255 and plan.k == 255
 
 
 def test_mean_delta_e_of_nothing_drawn_is_zero():

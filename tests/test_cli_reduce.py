@@ -439,6 +439,21 @@ def test_palette_per_frame_gives_each_frame_its_own_colours(two_frame_gif, tmp_p
     assert _frame_colours(local) == _frame_colours(two_frame_gif)
 
 
+def test_palette_per_frame_reports_the_largest_frame_palette(two_frame_gif, tmp_path):
+    # -k 2 drew one colour per frame (the other entry went to transparency): "1 colour".
+    out = tmp_path / "two.gif"
+    result = run(two_frame_gif, "-k", 2, "--palette", "per-frame", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert f"-> {out}: 2 colours, PSNR" in result.stdout
+    assert [len(c) for c in _frame_colours(out)] == [2, 2]  # the second covers the first
+    with Image.open(out) as im:
+        tables = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            tables.append(len(im.palette.palette) // 3)
+    assert tables == [4, 4]  # two colours and the transparent entry, padded to a power of 2
+
+
 @pytest.mark.parametrize("args, name", [
     (["-k", 5, "--palette", "per-frame"], "anim.k5.gif"),   # it said anim.k0.gif
     (["-k", 12], "anim.k12.gif"),                          # 8 colours in all, 12 asked for

@@ -75,7 +75,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     -------
     dict
         The record of ``reduce_file`` with ``frames`` the number of frames:
-        input, output, k, space, psnr (dB over the opaque pixels of all frames;
+        input, output, k (the palette's colours; per-frame, the most colours
+        of any frame's palette), space, psnr (dB over the opaque pixels of all frames;
         None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
         bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry).
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
 from ..colors import mean_ciede2000
 from ..errors import QualityError
-from ..reduce import GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
+from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .gif import change_bytes
@@ -317,7 +317,8 @@ class PerFramePlan:
     Pixels identical to the previous frame are not redrawn (the writer leaves
     them on the canvas, so static areas never flicker); the frame's palette is
     fitted to the other pixels. Each local table holds at most ``n_colors``
-    entries, one of them transparent.
+    colours and a transparent entry (255 colours and that entry for 256), as a
+    global table does; ``k`` is the most colours any frame's palette holds.
     """
 
     opts: AnimationOptions
@@ -366,11 +367,11 @@ class PerFramePlan:
         return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
 
     def _fit(self, codes: np.ndarray) -> np.ndarray:
-        """A palette for these colour codes, leaving room in the table for a transparent entry."""
+        """At most ``n_colors`` colours for these colour codes (255 for 256: the table's last
+        entry is the transparent one)."""
         if codes.size == 0:
             return np.zeros((1, 3), np.uint8)
-        k = self.opts.n_colors or 16
-        k = min(k, _MAX_ENTRIES) - (k & (k - 1) == 0 or k >= _MAX_ENTRIES)
+        k = min(self.opts.n_colors or DEFAULT_COLORS, _MAX_ENTRIES - 1)
         distinct, counts = np.unique(codes, return_counts=True)
         colors = unpack_rgb(distinct)
         if distinct.size <= k:
