@@ -488,6 +488,21 @@ def test_palette_errors_are_one_line_usage_errors(two_frame_gif, tmp_path, args,
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.parametrize("args, match", [
+    # It said "needs a .gif output (local colour tables), got '.png'": a name never typed.
+    (["{src}", "-o", "-"], r"needs a \.gif output file \(local colour tables\), but -o - "
+                           "writes a PNG to stdout; name a .gif file with -o$"),
+    (["-"], r"needs a \.gif output file \(local colour tables\), but without -o, stdin's "
+            "image is written to stdout as a PNG; name a .gif file with -o$"),
+])
+def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, args, match):
+    args = [a.format(src=two_frame_gif) for a in args]
+    result = runner.invoke(app, ["reduce", *args, "--palette", "per-frame"],
+                           input=two_frame_gif.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert re.search("^quantize: error: --palette='per-frame' " + match, one_error_line(result))
+
+
 def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     assert run(photo, "-k", 8, "-o", a).exit_code == 0

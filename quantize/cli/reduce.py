@@ -135,6 +135,11 @@ def reduce_command(
     files = _plan_files(inputs, output, ext, palette_out)
     if quiet and as_json:
         fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+    if palette == "per-frame" and any(f.to_stdout for f in files):
+        stdout = ("-o - writes a PNG to stdout" if output == STDIO
+                  else "without -o, stdin's image is written to stdout as a PNG")
+        fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
+             f"{stdout}; name a .gif file with -o", USAGE_ERROR)
     if palette_in is not None and (colors is not None or quality is not None):
         fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
              "--quality", USAGE_ERROR)
