@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import count_frames, probe_animation, reduce_animation_file
+from quantize.animation import (
+    StillImageWarning,
+    count_frames,
+    iter_frames,
+    probe_animation,
+    reduce_animation_file,
+)
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -120,6 +126,62 @@ def test_identical_frames_after_reduction_are_kept_in_gif(tmp_path):
     assert frame_info(out, "duration") == [30, 40, 50]
 
 
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_identical_frames_after_reduction_are_merged_in_apng_and_webp(tmp_path, suffix):
+    # The record said 4 frames for a file of 3.
+    frames = moving_square(3)
+    frames.insert(2, frames[1].copy())
+    frames[2][0, -1] = np.array(WHITE) - 2  # differs in the input, not after 4 colours
+    src = save_animation(tmp_path / "in.gif", frames, duration=[30, 40, 50, 60], loop=0)
+    out = tmp_path / f"out{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColorCountWarning)
+        record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 3 == count_frames(out)
+    assert [f.duration for f in iter_frames(out)] == [30, 90, 60]
+
+
+def test_an_animation_of_one_picture_stays_an_apng(tmp_path):
+    # It became a still PNG: no duration and no loop count.
+    frames = [moving_square(1)[0] for _ in range(3)]
+    frames[1][0, -1] = np.array(WHITE) - 2
+    src = save_animation(tmp_path / "in.gif", frames, duration=[100, 200, 300], loop=2)
+    out = tmp_path / "out.png"
+    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    assert record["frames"] == 1 == count_frames(out)
+    assert [f.duration for f in iter_frames(out)] == [600]
+    assert probe_animation(out).plays == probe_animation(src).plays == 3
+
+
+def test_an_animation_of_one_picture_as_webp_is_a_still_and_says_so(tmp_path):
+    frames = [moving_square(1)[0] for _ in range(3)]
+    frames[1][0, -1] = np.array(WHITE) - 2
+    src = save_animation(tmp_path / "in.gif", frames, duration=100, loop=0)
+    with pytest.warns(StillImageWarning, match=r"^all 3 frames show the same picture, and a "
+                                               r"WebP of one frame is a still image"):
+        record = reduce_animation_file(src, tmp_path / "out.webp", n_colors=4, seed=0)
+    assert record["frames"] == 1
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp", ".gif"])
+def test_a_blinking_animation_keeps_its_empty_frames(tmp_path, suffix):
+    # As APNG, the frames cleared to background were merged with the empty frames after
+    # them: the square never went away.
+    shown = np.zeros((6, 6, 4), np.uint8)
+    shown[1:4, 1:4] = (*RED, 255)
+    images = [Image.fromarray(f, "RGBA") for f in [shown, 0 * shown] * 2]
+    src = tmp_path / "in.gif"
+    images[0].save(src, save_all=True, append_images=images[1:], duration=100, disposal=2,
+                   loop=0)
+    out = tmp_path / f"out{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColorCountWarning)
+        assert reduce_animation_file(src, out, n_colors=2, seed=0)["frames"] == 4
+    assert [f.duration for f in iter_frames(out)] == [100] * 4
+    for a, b in zip(composited(src), composited(out), strict=True):
+        assert same_picture(a, b)
+
+
 # --------------------------------------------------------------------------
 # One palette, static areas
 # --------------------------------------------------------------------------
@@ -210,7 +272,6 @@ def test_apng_round_trip(tmp_path):
     with Image.open(out) as im:
         assert im.format == "PNG" and im.n_frames == 3 and im.info["loop"] == 3
     assert frame_info(out, "duration") == [40, 80, 120]
-    assert frame_info(out, "disposal") == [0, 1, 0]
     for a, b in zip(composited(src), composited(out), strict=True):
         assert same_picture(a, b)
 

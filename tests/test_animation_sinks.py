@@ -60,12 +60,43 @@ def test_each_format_stores_the_number_of_plays_its_own_way(name, once, twice, f
         assert info.get("loop") == stored, (plays, stored)
 
 
-def test_gif_disposal_becomes_apngs():
-    # GIF keep / clear to background / restore previous -> APNG none / background / previous
-    _, _, _, disposals = read_back(sink_bytes("a.png", 0, disposals=(2, 1)), "disposal")
-    assert disposals == [1, 0]
-    _, _, _, disposals = read_back(sink_bytes("a.png", 0, disposals=(1, 3)), "disposal")
-    assert disposals == [0, 2]
-    # A first frame restoring "the previous" frame has none: the APNG rule makes it background.
-    _, _, _, disposals = read_back(sink_bytes("a.png", 0, disposals=(3, 1)), "disposal")
-    assert disposals == [1, 0]
+@pytest.mark.parametrize("disposals", [(2, 1), (1, 3), (3, 1)])
+def test_apng_frames_are_drawn_whole_with_disposal_none(disposals):
+    # Each frame is the picture shown, so GIF's disposal is not needed (it was kept, and
+    # Pillow merged a frame into a previous one cleared to background when they matched).
+    _, _, frames, stored = read_back(sink_bytes("a.png", 0, disposals=disposals), "disposal")
+    assert stored == [0, 0]
+    assert [f[0].tolist() for f in frames] == [PALETTE[i[0]].tolist() for i in FRAMES]
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.webp"])
+def test_pillow_sinks_merge_a_frame_that_repeats_the_picture_and_count_it(name):
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0, transparent=3)
+    clear = np.array([[3, 3, 3]], np.uint8)
+    for indices, duration in zip([FRAMES[0], FRAMES[0], clear, clear, FRAMES[1]],
+                                 [10, 20, 30, 40, 50], strict=True):
+        sink.add(indices, transparent=3, duration=duration)
+    sink.close()
+    assert sink.frames_written == 3
+    with Image.open(fp) as im:
+        durations = []
+        for f in ImageSequence.Iterator(im):
+            f.load()  # WebP fills in a frame's duration when it is decoded
+            durations.append(f.info["duration"])
+    assert durations == [30, 70, 50]
+
+
+def test_an_apng_of_one_picture_is_an_animation_of_one_frame():
+    # Pillow wrote one frame as a still PNG: no duration, no loop count.
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.png"), (3, 1), PALETTE, 2)
+    for duration in (100, 200, 300):
+        sink.add(FRAMES[0], duration=duration)
+    sink.close()
+    assert sink.frames_written == 1
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        assert im.info["loop"] == 2 and im.info["default_image"] and im.n_frames == 2
+        im.seek(1)  # the animation's frame, after the default image
+        assert im.info["duration"] == 600
+        assert np.array(im.convert("RGB"))[0].tolist() == PALETTE[FRAMES[0][0]].tolist()

@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 
 from .frames import AnimationInfo, Frame, count_frames, iter_frames, probe_animation
-from .job import reduce_animation_file
+from .job import StillImageWarning, reduce_animation_file
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "AnimationInfo", "FirstFrameWarning",
-           "Frame", "count_frames", "first_frame_note", "iter_frames", "probe_animation",
-           "reduce_animation_file"]
+           "Frame", "StillImageWarning", "count_frames", "first_frame_note", "iter_frames",
+           "probe_animation", "reduce_animation_file"]
 
 
 class FirstFrameWarning(UserWarning):

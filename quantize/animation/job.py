@@ -46,7 +46,11 @@ from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, spli
 from .sinks import open_sink
 from .stats import FrameStats
 
-__all__ = ["reduce_animation_file"]
+__all__ = ["StillImageWarning", "reduce_animation_file"]
+
+
+class StillImageWarning(UserWarning):
+    """An animation was written as a still image (a WebP whose frames are all the same)."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -74,11 +78,20 @@ def reduce_animation_file(input: str | os.PathLike[str],
     Returns
     -------
     dict
-        The record of ``reduce_file`` with ``frames`` the number of frames:
+        The record of ``reduce_file`` with ``frames`` the number of frames the
+        output holds (APNG and WebP merge a frame showing the same picture as
+        the one before it into it, adding the durations; GIF keeps them all):
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette), space, psnr (dB over the opaque pixels of all frames;
         None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
         bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry).
+
+    Warns
+    -----
+    AlphaLossWarning
+        When translucent pixels are written transparent or opaque.
+    StillImageWarning
+        When a WebP output is a still image: every frame showed the same picture.
 
     Raises
     ------
@@ -110,6 +123,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"binary transparency, so they are written transparent (alpha below "
                       f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                       "pixels", AlphaLossWarning, stacklevel=2)
+    _warn_still(stats, out)
     palette, shares = _drawn_palette(plan, stats)
     if opts.palette_out is not None:
         write_palette(opts.palette_out, palette, shares, name=src.stem)
@@ -120,7 +134,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         "delta_e": round(mean_delta_e(stats), 4),
         "seconds": round(time.perf_counter() - start, 4),
         "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
-        "frames": stats.frames, "palette": _record_palette(palette, shares, stats),
+        "frames": stats.frames_written, "palette": _record_palette(palette, shares, stats),
     }
 
 
@@ -156,6 +170,15 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         alpha = frame.rgba[..., 3]
         stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
+    stats.frames_written = sink.frames_written
+
+
+def _warn_still(stats: FrameStats, out: Path) -> None:
+    """Warn when a WebP output became a still image: its frames all showed one picture."""
+    if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
+        warnings.warn(f"all {stats.frames} frames show the same picture, and a WebP of one "
+                      "frame is a still image: the duration and loop count are not kept; "
+                      "write .png (APNG) or .gif to keep them", StillImageWarning, stacklevel=3)
 
 
 def _drawn_palette(plan: Any, stats: FrameStats) -> tuple[np.ndarray, np.ndarray]:

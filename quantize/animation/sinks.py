@@ -1,20 +1,30 @@
 """Where reduced frames go: a GIF written as it streams, or APNG / WebP through Pillow.
 
-Each sink takes frames as palette indices (``add``) and finishes the file on
-``close``. What each format keeps:
+Each sink takes frames as palette indices (``add``), finishes the file on
+``close`` and counts the frames it wrote (``frames_written``). What each
+format keeps:
 
 - **GIF** (:class:`~quantize.animation.gif.GifWriter`): one global palette (or
   a local one per frame), binary transparency, durations in centiseconds,
   loop count, disposal; frames written as difference boxes; every frame kept.
-- **APNG** (``.png``): palette frames with a tRNS entry, durations, loop count,
-  disposal (GIF's keep / background / previous as APNG's none / background /
-  previous); Pillow crops each frame to its changed box, and merges a frame
-  identical to its predecessor into it (durations added). An APNG with
-  "clear to background" frames is written as RGBA frames (Pillow cannot clear
-  palette frames).
+- **APNG** (``.png``): palette frames with a tRNS entry, durations, loop count.
+  Every frame is the whole picture shown, so each is written with disposal
+  "none" and blend "source": Pillow crops it to the box that changed since the
+  previous frame, pixels that become transparent included, which draws every
+  frame exactly whatever disposal the input used. (With "background" or
+  "previous", Pillow compares a frame with the canvas left after the previous
+  frame is disposed of, and merges it into that frame when they match: a
+  frame cleared to background followed by an empty frame lost the empty one.)
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours exactly),
   durations, loop count; libwebp stores differences itself and has no
-  disposal field. Identical frames are merged, as for APNG.
+  disposal field.
+
+Both Pillow sinks merge a frame that shows the same picture as the one before
+it into that frame, adding its duration (as Pillow and libwebp would do, but
+counted here). When one picture is left, an APNG is still written as an
+animation of one frame, with the whole duration and the loop count (plus the
+picture as the default image, which Pillow needs for that); a WebP of one
+frame is a still image (libwebp writes no animation of one frame).
 
 APNG and WebP keep the indexed frames (one byte per pixel) until the encoder
 runs; the GIF sink holds two frames at a time.
@@ -34,12 +44,10 @@ __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
-# GIF disposal (0 unspecified, 1 keep, 2 background, 3 previous) -> APNG dispose_op.
-_GIF_TO_APNG_DISPOSAL = {0: 0, 1: 0, 2: 1, 3: 2}
+# APNG's dispose_op "none" and blend_op "source".
+_APNG_NONE, _APNG_SOURCE = 0, 0
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
-_APNG_BACKGROUND = 1
-_APNG_PREVIOUS = 2
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
 # (3 % smaller again, seven times slower).
 _PNG_COMPRESS_LEVEL = 6
@@ -47,6 +55,8 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 
 class FrameSink(Protocol):
+    frames_written: int
+
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: int = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None: ...
@@ -63,47 +73,59 @@ class _PillowSink:
         self._optimize = optimize
         self._frames: list[Image.Image] = []
         self._durations: list[int] = []
-        self._disposals: list[int] = []
+        self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
+        self.frames_written = 0
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: int = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None:
-        """Queue a frame (``keep`` is for local palettes, which these formats do not have)."""
-        pal = self._palette if palette is None else palette
-        image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
-        image.putpalette(np.ascontiguousarray(pal, dtype=np.uint8).tobytes(), "RGB")
-        if transparent is not None:
-            image.info["transparency"] = int(transparent)
+        """Queue a frame, or add its duration to the previous one when it shows the same
+        picture (``disposal`` does not apply, see the module's notes; ``keep`` is for local
+        palettes, which these formats do not have)."""
+        pal = np.ascontiguousarray(self._palette if palette is None else palette,
+                                   dtype=np.uint8)
+        shown = _rgba(pal, transparent)[indices]
+        if self._shown is not None and np.array_equal(shown, self._shown):
+            self._durations[-1] += int(duration)
+            return
+        self._shown = shown
         if self._fmt == "WEBP":
-            image = image.convert("RGBA")
+            image = Image.fromarray(shown, mode="RGBA")
+        else:
+            image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
+            image.putpalette(pal.tobytes(), "RGB")
+            if transparent is not None:
+                image.info["transparency"] = int(transparent)
         self._frames.append(image)
         self._durations.append(int(duration))
-        apng = _GIF_TO_APNG_DISPOSAL.get(int(disposal), 0)
-        if not self._disposals and apng == _APNG_PREVIOUS:
-            # Nothing precedes the first frame: the APNG specification has its
-            # "previous" mean "background" (and Pillow cannot write it there).
-            apng = _APNG_BACKGROUND
-        self._disposals.append(apng)
 
     def close(self) -> None:
-        frames = self._frames
-        if self._fmt == "PNG" and _APNG_BACKGROUND in self._disposals:
-            # Pillow 13 cannot clear a palette frame to the background: write RGBA.
-            frames = [f.convert("RGBA") for f in frames]
-        first, rest = frames[0], frames[1:]
+        first, rest = self._frames[0], self._frames[1:]
         params: dict[str, object] = {"save_all": True, "append_images": rest,
-                                     "duration": self._durations}
+                                     "duration": self._durations, "loop": self._loop}
         if self._fmt == "PNG":
-            params.update(loop=self._loop,
-                          disposal=self._disposals, blend=0,
+            params.update(disposal=_APNG_NONE, blend=_APNG_SOURCE,
                           compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self._optimize
                           else _PNG_COMPRESS_LEVEL)
+            if not rest:  # Pillow writes one frame as a still PNG unless it has a default image
+                params.update(append_images=[first], default_image=True)
             if "transparency" in first.info:
                 params["transparency"] = first.info["transparency"]
         else:
-            params.update(loop=self._loop, lossless=True,
-                          background=(0, 0, 0, 0))
+            params.update(lossless=True, background=(0, 0, 0, 0))
         first.save(self._fp, format=self._fmt, **params)
+        self.frames_written = len(self._frames)
+
+
+def _rgba(palette: np.ndarray, transparent: int | None) -> np.ndarray:
+    """``(n, 4)`` uint8: the palette's colours, opaque, and its transparent entry clear."""
+    n = max(palette.shape[0], 0 if transparent is None else transparent + 1)
+    table = np.zeros((n, 4), np.uint8)
+    table[:palette.shape[0], :3] = palette
+    table[:, 3] = 255
+    if transparent is not None:
+        table[transparent] = 0
+    return table
 
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,

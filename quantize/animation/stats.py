@@ -30,6 +30,8 @@ class FrameStats:
     """Frames written, pixels seen, and the colour pairs drawn for the opaque ones."""
 
     frames: int = 0
+    #: Frames the output holds: fewer than ``frames`` when identical ones were merged.
+    frames_written: int = 0
     pixels: int = 0
     transparent_pixels: int = 0
     #: Pixels with alpha strictly between 0 and 255 (written transparent or opaque).
