@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import warnings
 
 import numpy as np
@@ -274,6 +275,30 @@ def test_apng_round_trip(tmp_path):
     assert frame_info(out, "duration") == [40, 80, 120]
     for a, b in zip(composited(src), composited(out), strict=True):
         assert same_picture(a, b)
+
+
+def apng_delays(path) -> list[tuple[int, int]]:
+    """(numerator, denominator) of every fcTL chunk's delay, in seconds."""
+    data, delays = path.read_bytes(), []
+    at = data.find(b"fcTL")
+    while at >= 0:
+        delays.append(struct.unpack(">HH", data[at + 24: at + 28]))
+        at = data.find(b"fcTL", at + 4)
+    return delays
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif", ".webp"])
+def test_apng_delays_in_fractions_of_a_second_are_kept(tmp_path, suffix):
+    # 1/30 s was read as 33 ms: an APNG stored 33/1000 s, and 30 frames played in 990 ms.
+    frames = [np.full((2, 2, 3), 8 * i, np.uint8) for i in range(30)]
+    src = save_animation(tmp_path / "in.png", frames, duration=100 / 3, loop=0)
+    assert apng_delays(src) == [(1, 30)] * 30
+    out = tmp_path / f"out{suffix}"
+    assert reduce_animation_file(src, out, n_colors=30, seed=0)["frames"] == 30
+    if suffix == ".png":
+        assert apng_delays(out) == [(1, 30)] * 30
+    else:  # whole milliseconds or centiseconds, each frame ending on the nearest one
+        assert sum(f.duration for f in iter_frames(out)) == 1000
 
 
 @pytest.mark.parametrize("src_name, loop, out_name, stored", [

@@ -83,15 +83,16 @@ class Frame:
     ----------
     rgba : (H, W, 4) ndarray of uint8
         What a viewer shows, as RGBA.
-    duration : int
-        Milliseconds the frame stays on screen.
+    duration : float
+        Milliseconds the frame stays on screen (a fraction for an APNG, which
+        stores seconds as a fraction: 1/30 s is 33.33 ms).
     disposal : int
         GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
         background, 3 restore previous); 1 for WebP, which has no such field.
     """
 
     rgba: np.ndarray
-    duration: int
+    duration: float
     disposal: int
 
 
@@ -172,7 +173,7 @@ def iter_frames(path: str | os.PathLike[str], *,
             if i < _hidden_frames(im):
                 continue
             rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
-            yield Frame(rgba, int(frame.info.get("duration", 0) or 0), _disposal(frame))
+            yield Frame(rgba, float(frame.info.get("duration", 0) or 0), _disposal(frame))
 
 
 def _hidden_frames(im: Image.Image) -> int:

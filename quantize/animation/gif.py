@@ -31,6 +31,7 @@ are encoded one frame late for this reason).
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -112,14 +113,14 @@ class GifWriter:
         self._try_both = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
-        self._elapsed_ms = 0     # the durations given so far
+        self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
         self._write_header(loop, background)
 
     # -- public ------------------------------------------------------------
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = _KEEP,
+            transparent: int | None = None, duration: float = 0, disposal: int = _KEEP,
             keep: np.ndarray | None = None) -> None:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
@@ -148,7 +149,7 @@ class GifWriter:
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
                                  self._delay(duration), _KEEP if disposal == 0 else int(disposal))
 
-    def _delay(self, duration: int) -> int:
+    def _delay(self, duration: float) -> int:
         """The delay (centiseconds) that ends the frame nearest to where its duration ends.
 
         GIF counts centiseconds: rounding each frame on its own would drift
@@ -157,10 +158,10 @@ class GifWriter:
         A frame is never given less than its own rounded duration, up to 2
         (browsers show delays of 0 and 1 as 10), so frames under 20 ms may drift.
         """
-        duration = max(int(duration), 0)
+        duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
-        own = (duration + 5) // 10
-        delay = max((self._elapsed_ms + 5) // 10 - self._elapsed_cs, min(own, 2))
+        own = _centiseconds(duration)
+        delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs, min(own, 2))
         delay = min(0xFFFF, delay)
         self._elapsed_cs += delay
         return delay
@@ -267,6 +268,15 @@ def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> 
 # --------------------------------------------------------------------------
 # Helpers (prior validation assumed)
 # --------------------------------------------------------------------------
+
+
+def _centiseconds(ms: float) -> int:
+    """``ms`` milliseconds to the nearest centisecond, halves up.
+
+    >>> _centiseconds(33.3), _centiseconds(45), _centiseconds(100 / 3 * 3)
+    (3, 5, 10)
+    """
+    return math.floor(ms / 10 + 0.5)
 
 
 def _disposed(f: _Pending) -> np.ndarray:

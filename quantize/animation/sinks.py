@@ -32,6 +32,7 @@ runs; the GIF sink holds two frames at a time.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -46,6 +47,8 @@ __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
+# Largest numerator and denominator of an APNG frame's delay in seconds (16 bits).
+_MAX_DELAY = 65535
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
@@ -58,7 +61,7 @@ class FrameSink(Protocol):
     frames_written: int
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = 1,
+            transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None: ...
 
     def close(self) -> None: ...
@@ -72,12 +75,12 @@ class _PillowSink:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
         self._optimize = optimize
         self._frames: list[Image.Image] = []
-        self._durations: list[int] = []
+        self._durations: list[float] = []
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
         self.frames_written = 0
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
-            transparent: int | None = None, duration: int = 0, disposal: int = 1,
+            transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None:
         """Queue a frame, or add its duration to the previous one when it shows the same
         picture (``disposal`` does not apply, see the module's notes; ``keep`` is for local
@@ -86,7 +89,7 @@ class _PillowSink:
                                    dtype=np.uint8)
         shown = _rgba(pal, transparent)[indices]
         if self._shown is not None and np.array_equal(shown, self._shown):
-            self._durations[-1] += int(duration)
+            self._durations[-1] += float(duration)
             return
         self._shown = shown
         if self._fmt == "WEBP":
@@ -97,14 +100,15 @@ class _PillowSink:
             if transparent is not None:
                 image.info["transparency"] = int(transparent)
         self._frames.append(image)
-        self._durations.append(int(duration))
+        self._durations.append(float(duration))
 
     def close(self) -> None:
         first, rest = self._frames[0], self._frames[1:]
         params: dict[str, object] = {"save_all": True, "append_images": rest,
                                      "duration": self._durations, "loop": self._loop}
         if self._fmt == "PNG":
-            params.update(disposal=_APNG_NONE, blend=_APNG_SOURCE,
+            params.update(duration=[_apng_duration(d) for d in self._durations],
+                          disposal=_APNG_NONE, blend=_APNG_SOURCE,
                           compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self._optimize
                           else _PNG_COMPRESS_LEVEL)
             if not rest:  # Pillow writes one frame as a still PNG unless it has a default image
@@ -115,6 +119,20 @@ class _PillowSink:
             params.update(lossless=True, background=(0, 0, 0, 0))
         first.save(self._fp, format=self._fmt, **params)
         self.frames_written = len(self._frames)
+
+
+def _apng_duration(ms: float) -> float:
+    """``ms`` as the nearest delay an APNG frame holds: a fraction of seconds whose
+    numerator and denominator fit in 16 bits (Pillow refuses the others).
+
+    >>> _apng_duration(100 / 3) == 1000 / 30  # 1/30 s exactly
+    True
+    >>> _apng_duration(70_001.5)  # 46691/667 s: over 65.535 s, less precision
+    70001.4992503748
+    """
+    seconds = min(max(ms, 0.0) / 1000, _MAX_DELAY)
+    delay = Fraction(seconds).limit_denominator(max(1, int(_MAX_DELAY // max(seconds, 1.0))))
+    return 1000 * delay.numerator / delay.denominator
 
 
 def _rgba(palette: np.ndarray, transparent: int | None) -> np.ndarray:
