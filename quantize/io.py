@@ -73,6 +73,10 @@ class LoadedImage:
         Pillow's format name ("PNG", "JPEG", ...).
     n_frames : int
         Frames in the file; only the first was read.
+    loop, duration : int, float or None
+        The loop count and the first frame's duration (ms) as the file stores
+        them (a GIF counts repeats after the first play, APNG and WebP count
+        plays), or None; an animation of one frame has them.
     """
 
     rgb: np.ndarray
@@ -81,6 +85,8 @@ class LoadedImage:
     mode: str = "RGB"
     format: str | None = None
     n_frames: int = 1
+    loop: int | None = None
+    duration: float | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -115,8 +121,11 @@ def load_image(path: str | os.PathLike[str], *,
         n_frames = getattr(im, "n_frames", 1)
         im.seek(0)
         im.load()
+        loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(im))
-        return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames)
+        return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
+                           None if loop is None else int(loop),
+                           None if duration is None else float(duration))
 
 
 def probe_image(path: str | os.PathLike[str], *,

@@ -390,6 +390,20 @@ def test_reduce_file_still_gif_default_name_is_checked(tmp_path):
         reduce_file(src, n_colors=4, seed=0)
 
 
+@pytest.mark.parametrize("timing", [{"duration": 250, "loop": 2}, {"duration": 70},
+                                    {"loop": 0}, {}])
+def test_a_gif_of_one_frame_keeps_its_duration_and_loop_as_a_gif(tmp_path, timing):
+    # It went through the still path and lost both.
+    src = save_animation(tmp_path / "one.gif", moving_square(1), **timing)
+    out = tmp_path / "out.gif"
+    assert reduce_file(src, out, n_colors=3, seed=0)["frames"] == 1
+    with Image.open(out) as im:
+        assert {key: im.info.get(key) for key in ("duration", "loop")} == {
+            "duration": timing.get("duration"), "loop": timing.get("loop")}
+    with Image.open(reduce_file(src, tmp_path / "out.png", n_colors=3)["output"]) as im:
+        assert "loop" not in im.info  # a still PNG
+
+
 def test_reduce_file_keeps_every_frame(tmp_path):
     from quantize.reduce import reduce_file
 

@@ -153,7 +153,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               inputs=(src,), force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
-        data = _encode(result, out, job.kind, opts["optimize"])
+        data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
         _warn_alpha_loss(result, out)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
@@ -199,8 +199,10 @@ def _output_kind(path: Path) -> str:
                      f"{suffix or '(none)'!r}; expected one of {valid}")
 
 
-def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> bytes:
-    """The output file's bytes, in the format of ``path``'s extension."""
+def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
+            gif_timing: dict[str, Any]) -> bytes:
+    """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
+    :func:`_gif_timing`)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -215,7 +217,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
         image = _gif_image(result) if suffix == ".gif" else result.to_image()
-        image.save(buffer, format=fmt)
+        image.save(buffer, format=fmt, **gif_timing)
         return buffer.getvalue()
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
@@ -228,6 +230,18 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool) -> byte
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue()
+
+
+def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
+    """Pillow's GIF ``save`` options that keep a GIF input's loop count and duration.
+
+    A GIF of one frame may still be an animation (a delay, a loop extension):
+    written as a GIF, it stays one. Any other input or output: none.
+    """
+    if loaded.format != "GIF" or out.suffix.lower() != ".gif":
+        return {}
+    timing = {"loop": loaded.loop, "duration": loaded.duration}
+    return {key: value for key, value in timing.items() if value is not None}
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
