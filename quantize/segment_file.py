@@ -29,6 +29,7 @@ from .io import (
     check_output_path,
     load_image,
     missing_folders,
+    probe_image,
     remove_empty_folders,
     save_pil,
 )
@@ -76,7 +77,9 @@ def segment_file(
     written before ``segments.json``. Of an animated image only the first
     frame is segmented, with a :class:`quantize.animation.FirstFrameWarning`
     saying so; alpha is ignored, with an :class:`AlphaIgnoredWarning` saying so
-    when some pixel is not opaque. ``outdir`` is created if needed; the input file is only read.
+    when some pixel is not opaque. ``outdir`` is created if needed, after the input's
+    header is checked (so a missing or unreadable input is named even when outputs of an
+    earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
     left as it was.
@@ -123,6 +126,7 @@ def segment_file(
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
+    probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,6 +144,25 @@ def test_cli_missing_input_creates_no_default_folder(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == f"quantize: error: {missing}: no such file\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_a_missing_input_is_named_before_the_outputs_of_an_earlier_run(tmp_path):
+    (tmp_path / "gone.segments").mkdir()
+    (tmp_path / "gone.segments" / "labels.png").write_bytes(b"earlier run")
+    missing = tmp_path / "gone.png"
+    result = runner.invoke(app, ["segment", str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {missing}: no such file\n"
+
+
+@pytest.mark.parametrize("folder", ["/", "."])
+def test_cli_a_folder_without_a_file_name_is_refused_in_one_line(tmp_path, monkeypatch, folder):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["segment", folder])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {folder}: is a directory, expected an image file\n"
+    assert list(tmp_path.iterdir()) == []
+    assert not Path("/.segments").exists()
 
 
 @pytest.mark.parametrize(("data", "reason"), [

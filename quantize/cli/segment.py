@@ -125,7 +125,9 @@ def segment_command(
     if str(input) == "-":
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
-    target = outdir if outdir is not None else input.with_name(f"{input.stem}.segments")
+    # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
+    # which segment_file refuses before making any output folder).
+    target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
     try:
         with user_errors(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
