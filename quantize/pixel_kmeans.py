@@ -88,7 +88,7 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
         vectors, clusters = ("vector", "cluster") if distinct == 1 else ("vectors", "clusters")
         warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
                       f"{vectors}; using {distinct} {clusters}", ClusterCountWarning,
-                      stacklevel=4)
+                      stacklevel=5)  # the caller of segment()
         k = distinct
     model = MiniBatchKMeans(k, seed=rng).fit(sample)
     labels = np.empty(n, dtype=np.int32)

@@ -442,8 +442,9 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
         n_regions = tree.regions_below(height)
     elif n_regions > tree.n_leaves:
+        superpixels = "superpixel" if tree.n_leaves == 1 else "superpixels"
         warnings.warn(f"regions={n_regions} but the image has only {tree.n_leaves} "
-                      f"superpixels; cutting at {tree.n_leaves}", RegionCountWarning,
+                      f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning,
                       stacklevel=3)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)

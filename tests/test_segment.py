@@ -195,6 +195,17 @@ def test_fewer_distinct_pixels_than_clusters_warns():
     assert result.n_regions == 2
 
 
+def test_count_warnings_point_at_the_caller_and_count_in_the_singular():
+    img = np.full((3, 3, 3), 90, np.uint8)
+    with pytest.warns(ClusterCountWarning) as clusters:
+        segment(img, 3, weights={"xy": 0}, seed=0)
+    with pytest.warns(RegionCountWarning) as regions:
+        segment(img, regions=2)
+    assert [w.filename for w in (*clusters, *regions)] == [__file__, __file__]
+    assert str(regions[0].message) == ("regions=2 but the image has only 1 superpixel; "
+                                       "cutting at 1")
+
+
 # --------------------------------------------------------------------------
 # The region hierarchy: steps, the soft border map, cuts at N regions
 # --------------------------------------------------------------------------
