@@ -207,12 +207,26 @@ class SegmentResult:
         return _regions.mean_color_image(self.labels, self.image, self.n_regions)
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
-        """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``."""
-        return _regions.draw_overlay(self.image, self.boundaries(), color)
+        """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
+
+        ``color`` is ``(r, g, b)``, three integers 0..255; anything else raises
+        ``TypeError`` or ``ValueError`` naming it.
+        """
+        return _regions.draw_overlay(self.image, self.boundaries(), _check_color(color))
 
     def region_stats(self) -> list[dict[str, Any]]:
         """Per region: label, cluster, area, bbox, centroid, mean colour (JSON-ready)."""
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions)
+
+
+def _check_color(color: Any) -> tuple[int, int, int]:
+    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it."""
+    if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
+        raise TypeError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
+    if len(color) != 3:
+        raise ValueError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
+    r, g, b = (check_int(v, "color", minimum=0, maximum=255) for v in color)
+    return r, g, b
 
 
 def segment(

@@ -121,6 +121,19 @@ def test_result_views(rng):
     np.testing.assert_array_equal(overlay[~result.boundaries()], img[~result.boundaries()])
 
 
+@pytest.mark.parametrize(("color", "error", "match"), [
+    ((0.5, 0.5, 0.5), TypeError, r"^color=0.5 should be an integer, got float$"),
+    ((300, 0, 0), ValueError, r"^color=300 should be <= 255$"),
+    ((-1, 0, 0), ValueError, r"^color=-1 should be >= 0$"),
+    ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
+    ("red", TypeError, r"^color='red' should be \(r, g, b\), three integers from 0 to 255$"),
+])
+def test_overlay_refuses_a_colour_it_cannot_draw(color, error, match):
+    result = segment(step_image((8, 8), column=3), regions=2)
+    with pytest.raises(error, match=match):
+        result.overlay(color)
+
+
 def test_region_stats(rng):
     img, _ = quadrants(rng)
     stats = segment(img, 4, weights={"texture": 0}, seed=0).region_stats()
