@@ -303,6 +303,17 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
         in again.stderr
 
 
+def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--regions", "2", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, "--edges", *args).exit_code == 0
+    again = _cli(photo_tree, "-o", out, *args)
+    assert again.exit_code == 15
+    assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges=True, "
+                            "while this run asks for --edges=False; add --force to redo them, "
+                            "or choose another -o folder\n")
+
+
 def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
         photo_tree, tmp_path):
     import csv
