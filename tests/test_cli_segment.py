@@ -209,6 +209,15 @@ def test_cli_stdin_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_stdout_is_refused_in_one_line(photo_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", "-"])
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: -o '-': segment does not write to stdout (its "
+                             "outputs are a folder of files); expected a folder\n")
+    assert not (tmp_path / "-").exists()
+
+
 def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
     name = b"logo\xff.png".decode("utf-8", "surrogateescape")
     rgba = np.zeros((8, 8, 4), np.uint8)
