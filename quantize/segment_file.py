@@ -70,8 +70,8 @@ def segment_file(
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
-    (the returned record, plus ``region_stats``: one record per region, see
-    :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
+    (the returned record but its ``seconds``, plus ``region_stats``: one record
+    per region, see :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
     written before ``segments.json``. Of an animated image only the first
@@ -94,7 +94,8 @@ def segment_file(
         As for :func:`quantize.segment.segment`.
     force : bool, default False
         Overwrite existing outputs (and, without ``edges``, remove the
-        ``edges.png`` an earlier run left).
+        ``edges.png`` an earlier run's ``segments.json`` lists; any other
+        ``edges.png`` is left alone).
     max_pixels : int or None
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
@@ -127,6 +128,10 @@ def segment_file(
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
+    # An edges.png this run does not write is removed with --force only if an earlier
+    # run wrote it (its segments.json lists it): it may be the user's own file.
+    stale = folder / EDGES_FILE
+    remove_stale = force and not edges and _written_by_earlier_run(folder, EDGES_FILE)
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
@@ -145,9 +150,8 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"]}
-        _write_outputs(paths, result, record, strength)
-    stale = folder / EDGES_FILE
-    if force and not edges and stale.is_file():  # an earlier run's, which this one replaces
+        _write_outputs(paths, result, dict(record, outputs=list(names)), strength)
+    if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
     record["outputs"] = list(names)
@@ -155,6 +159,16 @@ def segment_file(
 
 
 _MAX_LABEL = 65535
+
+
+def _written_by_earlier_run(folder: Path, name: str) -> bool:
+    """Whether the ``segments.json`` in ``folder`` lists ``name`` among its outputs."""
+    try:
+        document = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    outputs = document.get("outputs") if isinstance(document, dict) else None
+    return isinstance(outputs, list) and name in outputs
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:

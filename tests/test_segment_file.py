@@ -180,6 +180,17 @@ def test_a_forced_rerun_without_edges_removes_the_earlier_edges_png(photo_path, 
     record = segment_file(photo_path, out, n_clusters=4, seed=0, force=True)
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES) == sorted(
         record["outputs"])
+    assert json.loads((out / "segments.json").read_text())["outputs"] == record["outputs"]
+
+
+def test_a_forced_run_keeps_an_edges_png_no_earlier_run_wrote(photo_path, tmp_path):
+    """With -o . beside a user's own edges.png, or after a run without --edges."""
+    out = tmp_path / "e"
+    out.mkdir()
+    (out / EDGES_FILE).write_bytes(b"the user's own")
+    segment_file(photo_path, out, n_clusters=3, seed=0, force=True)
+    segment_file(photo_path, out, n_clusters=4, seed=0, force=True)
+    assert (out / EDGES_FILE).read_bytes() == b"the user's own"
 
 
 # --------------------------------------------------------------------------
