@@ -88,6 +88,23 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
 
 
+@pytest.mark.parametrize("args", [["/"], ["."], [".", "--ext", ".x.png"]])
+def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = run(*args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
+                                     "an image file"
+
+
+def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gone.k16.png").write_bytes(b"an earlier output")
+    result = run("gone.png")
+    assert result.exit_code == 1
+    assert "gone.png: no such file" in one_error_line(result)
+
+
 def test_a_non_image_is_refused(tmp_path):
     src = tmp_path / "notes.png"
     src.write_text("hello")

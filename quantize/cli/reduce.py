@@ -217,7 +217,7 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
         return STDIO
     if ext is not None:
         src = Path(name)
-        return str(src.with_name(src.stem + ext))
+        return str(src.parent / (src.stem + ext))  # with_name fails on "/" (refused later)
     return None
 
 

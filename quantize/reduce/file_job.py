@@ -25,7 +25,7 @@ from .._validation import check_int
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png
 from ..errors import ResultTooLargeError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, probe_image
 from ..palette_files import check_palette_path, read_palette, write_palette
 from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
@@ -138,6 +138,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
     src = Path(input)
+    probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])
