@@ -581,3 +581,12 @@ def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"quantize: error: --scheduler='{address}': cannot connect")
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = _cli(photo_tree, "-o", "-")
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: -o '-': batch does not write to stdout (its "
+                             "outputs are a folder of files); expected a folder\n")
+    assert not (tmp_path / "-").exists()

@@ -174,6 +174,9 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
     """Refuse bad run options, and report paths that could not be written after the run."""
     from .. import batch as lib
 
+    if str(output_dir) == "-":
+        raise ValueError("-o '-': batch does not write to stdout (its outputs are a folder "
+                         "of files); expected a folder")
     if jobs is not None and scheduler is not None:
         raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
                          "expected one of them")
