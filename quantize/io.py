@@ -39,8 +39,8 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "load_image", "missing_folders", "printable", "probe_image",
-           "read_errors", "remove_empty_folders", "save_pil", "stale_parts"]
+           "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
+           "probe_image", "read_errors", "remove_empty_folders", "save_pil", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -72,7 +72,7 @@ class LoadedImage:
     format : str or None
         Pillow's format name ("PNG", "JPEG", ...).
     n_frames : int
-        Frames in the file; only the first was read.
+        Frames a player shows (see :func:`hidden_frames`); only the first was read.
     loop, duration : int, float or None
         The loop count and the first frame's duration (ms) as the file stores
         them (a GIF counts repeats after the first play, APNG and WebP count
@@ -118,14 +118,23 @@ def load_image(path: str | os.PathLike[str], *,
     p = Path(path)
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     with _opened(p, limit) as im:
-        n_frames = getattr(im, "n_frames", 1)
-        im.seek(0)
+        hidden = hidden_frames(im)
+        n_frames = int(getattr(im, "n_frames", 1)) - hidden
+        im.seek(hidden)
         im.load()
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(im))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
                            None if duration is None else float(duration))
+
+
+def hidden_frames(im: Image.Image) -> int:
+    """Frames Pillow reads before the ones a player shows: an APNG's default image, when
+    it is not the first frame of the animation (only viewers without APNG support show it).
+    """
+    return int(im.format == "PNG" and bool(im.info.get("default_image"))
+               and getattr(im, "n_frames", 1) > 1)
 
 
 def probe_image(path: str | os.PathLike[str], *,

@@ -100,6 +100,18 @@ def test_animated_gif_reads_the_first_frame(corpus):
     np.testing.assert_array_equal(img.rgb, first)
 
 
+def test_an_apngs_separate_default_image_is_not_a_frame(tmp_path):
+    """Only viewers without APNG support show it; the animation starts after it."""
+    banner, first, second = (Image.fromarray(np.full((4, 5, 3), v, np.uint8))
+                             for v in (0, 255, 100))
+    path = tmp_path / "anim.png"
+    banner.save(path, save_all=True, append_images=[first, second], default_image=True,
+                duration=[100, 100])
+    img = load_image(path)
+    assert img.n_frames == 2
+    np.testing.assert_array_equal(img.rgb, np.full((4, 5, 3), 255, np.uint8))
+
+
 def test_icc_profile_is_converted_to_srgb(corpus):
     # 128 in linear light is about 188 in sRGB.
     rgb = load_image(corpus["icc_linear.png"]).rgb

@@ -24,7 +24,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, probe_image, read_errors
+from ..io import DEFAULT_MAX_PIXELS, hidden_frames, probe_image, read_errors
 
 __all__ = ["AnimationInfo", "Frame", "count_frames", "iter_frames", "probe_animation"]
 
@@ -170,21 +170,14 @@ def iter_frames(path: str | os.PathLike[str], *,
     probe_animation(p, max_pixels=max_pixels)
     with _opened(p) as im:
         for i, frame in enumerate(ImageSequence.Iterator(im)):
-            if i < _hidden_frames(im):
+            if i < hidden_frames(im):
                 continue
             rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
             yield Frame(rgba, float(frame.info.get("duration", 0) or 0), _disposal(frame))
 
 
-def _hidden_frames(im: Image.Image) -> int:
-    """Frames Pillow reads that a player never shows: an APNG's default image, when it is
-    not the first frame of the animation (shown only by viewers without APNG support)."""
-    return int(im.format == "PNG" and bool(im.info.get("default_image"))
-               and getattr(im, "n_frames", 1) > 1)
-
-
 def _n_frames(im: Image.Image) -> int:
-    return int(getattr(im, "n_frames", 1)) - _hidden_frames(im)
+    return int(getattr(im, "n_frames", 1)) - hidden_frames(im)
 
 
 def _disposal(frame: Image.Image) -> int:
