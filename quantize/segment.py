@@ -47,7 +47,7 @@ from .features import (
     check_texture_scales,
     check_weights,
 )
-from .io import as_rgba
+from .io import LoadedImage, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels
 from .reconstruct import hierarchy as _hierarchy
 from .reconstruct import regions as _regions
@@ -304,6 +304,8 @@ def segment(
     [1, 1, 2, 2]
     """
     rgb, _ = as_rgba(image)
+    if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
+        rgb = rgb.copy()
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
     space = check_choice(space, "space", SPACES)

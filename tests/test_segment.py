@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize import SegmentResult, boundary_map, segment
+from quantize.io import load_image
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import ClusterCountWarning, RegionCountWarning, _build_hierarchy
@@ -389,3 +391,13 @@ def test_old_import_path_still_works():
     from quantize.segment import segment_file as old_job
 
     assert old_job is segment_file and old_files == OUTPUT_FILES
+
+
+def test_the_result_keeps_a_copy_of_a_loaded_image(tmp_path):
+    rgb = np.zeros((6, 8, 3), np.uint8)
+    rgb[:, 4:] = 200
+    Image.fromarray(rgb).save(tmp_path / "two.png")
+    loaded = load_image(tmp_path / "two.png")
+    result = segment(loaded, regions=2)
+    loaded.rgb[...] = 7
+    np.testing.assert_array_equal(result.image, rgb)
