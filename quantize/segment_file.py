@@ -9,6 +9,7 @@ finished job.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
@@ -31,7 +32,6 @@ from .io import (
     missing_folders,
     probe_image,
     remove_empty_folders,
-    save_pil,
 )
 from .reconstruct import regions as _regions
 from .segment import SegmentResult, boundary_map, check_cut, segment
@@ -82,7 +82,9 @@ def segment_file(
     earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
-    left as it was.
+    left as it was, unless writing itself fails (a full disk) or the process is
+    killed while writing: the folder then has no ``segments.json`` (with
+    ``force``, the earlier run's is removed before the first image is written).
 
     Parameters
     ----------
@@ -279,6 +281,13 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None) -> None:
+    """Encode every output, then write each atomically, ``segments.json`` last.
+
+    Nothing is written before everything is encoded. The ``segments.json`` of
+    an earlier run (one ``force`` replaces) is removed before the first image
+    is written, so a job stopped while writing never leaves it vouching for
+    new images: the folder then shows an unfinished job.
+    """
     boundaries = result.boundaries()
     images = {
         "labels.png": Image.fromarray(result.labels.astype(np.uint16)),
@@ -289,8 +298,15 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     if strength is not None:
         levels = np.rint(strength * 65535.0).astype(np.uint16)
         images[EDGES_FILE] = Image.fromarray(levels)
-    for name, image in images.items():
-        save_pil(image, paths[name])
+    encoded = {name: _png_bytes(image) for name, image in images.items()}
     document = dict(record, region_stats=result.region_stats())
-    text = json.dumps(document, indent=1) + "\n"
-    atomic_write(paths["segments.json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    encoded["segments.json"] = (json.dumps(document, indent=1) + "\n").encode("utf-8")
+    paths["segments.json"].unlink(missing_ok=True)
+    for name, data in encoded.items():
+        atomic_write(paths[name], lambda tmp, data=data: tmp.write_bytes(data))
+
+
+def _png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

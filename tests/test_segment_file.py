@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
-from quantize.io import DEFAULT_MAX_PIXELS
+from quantize.io import DEFAULT_MAX_PIXELS, atomic_write
 from quantize.segment_file import (
     EDGES_FILE,
     OUTPUT_FILES,
@@ -258,13 +259,58 @@ def test_a_folder_that_existed_is_kept_with_its_files(tmp_path, kind):
 def test_outputs_written_before_a_failure_go_with_the_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
 
-    def disk_full(path, write):
-        raise OutputError("cannot write (No space left on device)", path=path)
+    def disk_full_at_the_json(path, write):
+        if Path(path).name == "segments.json":
+            raise OutputError("cannot write (No space left on device)", path=path)
+        atomic_write(path, write)
 
-    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full)  # segments.json
+    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_json)
     with pytest.raises(OutputError, match="No space left on device"):
         segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    rgb = np.full((20, 30, 3), 90, np.uint8)
+    rgb[:, 15:] = 220
+    src = tmp_path / "in.png"
+    src.write_bytes(png_bytes(rgb))
+    out = tmp_path / "seg"
+    segment_file(src, out, regions=1)
+    return src, out, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_path,
+                                                                         monkeypatch):
+    src, out, before = _finished_folder(tmp_path)
+
+    def fails_at_the_third(image, calls=[]):  # noqa: B006 (counts the calls)
+        calls.append(image)
+        if len(calls) == 3:
+            raise OSError("encoder broke")
+        return b"new"
+
+    monkeypatch.setattr("quantize.segment_file._png_bytes", fails_at_the_third)
+    with pytest.raises(OSError, match="encoder broke"):
+        segment_file(src, out, regions=2, force=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_forced_rerun_stopped_while_writing_leaves_no_segments_json(tmp_path, monkeypatch):
+    """Old records never vouch for new images: the folder shows an unfinished job."""
+    src, out, before = _finished_folder(tmp_path)
+
+    def disk_full_at_the_second(path, write, calls=[]):  # noqa: B006 (counts the calls)
+        calls.append(path)
+        if len(calls) == 2:
+            raise OutputError("cannot write (No space left on device)", path=path)
+        atomic_write(path, write)
+
+    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_second)
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(src, out, regions=2, force=True)
+    assert not (out / "segments.json").exists()
+    assert (out / "labels.png").read_bytes() != before["labels.png"]  # the new one
 
 
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
