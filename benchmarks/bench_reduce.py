@@ -1,7 +1,7 @@
 """Benchmark ``quantize reduce`` against pngquant, Pillow and scikit-learn in one run.
 
-Run on demand (``python benchmarks/bench_reduce.py [--quick]``); pytest does not
-collect it. Three parts:
+Run on demand (``python benchmarks/bench_reduce.py [--quick] [--photos DIR
+[--limit N]]``); pytest does not collect it. Four parts:
 
 1. **Web-sized photos, file to file.** The seven photos of
    :func:`_images.sample_photos` (0.14-0.37 MP) and the RGBA disc of
@@ -17,8 +17,18 @@ collect it. Three parts:
    the outputs are decoded with Pillow including their tRNS alpha.
    With scikit-learn installed, ``KMeans`` (lloyd, one k-means++ seeding) on
    every pixel gives the quality reference of issue 10's item 6.
+   ``--photos DIR`` runs this part on the JPEG and PNG files of ``DIR``
+   instead of the seven (``--limit N``: the first N in sorted order), each
+   loaded as RGB with Pillow and saved as PNG in the temporary folder; the
+   RGBA disc stays. After the medians, a summary for the set, per k: on how
+   many files our undithered PSNR is below ``pngquant --nofs``'s, and our
+   dithered blurred PSNR below pngquant's default, each with the worst few by
+   name; the min / median / max of the PSNR and blurred PSNR differences and of
+   the byte ratios, undithered and dithered; with KMeans, the (photo, k) below
+   item 6's margin and the worst few.
 2. **Seven files in one call:** ``pngquant -f --ext .pq.png 16 FILES`` against
-   ``quantize reduce -k 16 --ext .q.png --force FILES``.
+   ``quantize reduce -k 16 --ext .q.png --force FILES``; with ``--photos``, the
+   first seven files of the set (all of them if it has fewer).
 3. **PNG encoder alone** (``--encoder``): the photos reduced in memory by
    ``quantize.reduce_colors`` (k = 16, 64, dithered or not), the same indices
    written by Pillow (zlib level 4) and
@@ -34,7 +44,8 @@ Every ratio is against the reference tool measured in the same run. A command
 the installed ``quantize`` does not support yet (several files per call,
 ``--ext``) prints ``n/a (not supported)``; a command that fails prints its
 error; neither stops the run. The last lines say, for each target of issue 10,
-MET or MISSED. ``--quick`` runs each command once and skips part 4.
+MET or MISSED. ``--quick`` runs each command once and skips part 4; ``--rgba-ks``
+given no k skips the RGBA disc.
 
 Quality is scored by this file alone (NumPy, SciPy's Gaussian filter and
 scikit-image's CIELAB / CIEDE2000), independent of quantize's own metrics.
@@ -76,6 +87,8 @@ LIBRARY_TIME_TARGET = 0.5  # 12 MP library call <= 0.5 x Pillow MEDIANCUT
 PSNR_MARGIN = 0.05         # PSNR >= KMeans - 0.05 dB
 CLI_SPEEDUP_TARGET = 3.0   # 12 MP: CLI >= 3 x faster than pngquant
 RSS_TARGET_MB = 600.0
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
+WORST_SHOWN = 5            # --photos: the worst files listed per comparison
 UNSUPPORTED = ("No such option", "unexpected extra argument", "Got unexpected")
 
 #: The four single-file commands: label -> (tool, dithered).
@@ -220,6 +233,32 @@ def single_argv(label: str, src: Path, out: Path, k: int) -> Callable[[int], lis
 # --------------------------------------------------------------------------
 
 
+def load_photos(folder: Path, limit: int | None) -> dict[str, np.ndarray]:
+    """The first ``limit`` JPEG / PNG files of ``folder`` in sorted order, as RGB arrays.
+
+    Keyed by file stem (by file name where two files share a stem).
+
+    Raises
+    ------
+    ValueError
+        If ``folder`` is not a directory or holds no JPEG or PNG file.
+    """
+    if not folder.is_dir():
+        raise ValueError(f"--photos {folder} should be a directory")
+    paths = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    if not paths:
+        raise ValueError(f"--photos {folder} holds no {'/'.join(PHOTO_SUFFIXES)} file")
+    paths = paths[:limit]
+    stems = [p.stem for p in paths]
+    photos = {}
+    for path in paths:
+        name = path.stem if stems.count(path.stem) == 1 else path.name
+        with Image.open(path) as im:
+            photos[name] = np.asarray(im.convert("RGB"))
+    return photos
+
+
 @dataclass
 class Row:
     name: str
@@ -313,13 +352,13 @@ def median_or_nan(values: list[float]) -> float:
 # --------------------------------------------------------------------------
 
 
-def batch_section(files: list[Path], k: int, repeats: int) -> dict[str, Run]:
+def batch_section(files: list[Path], k: int, repeats: int, note: str = "") -> dict[str, Run]:
     ours = [*quantize_command(), "reduce", "-k", str(k), "--ext", ".q.png", "--force",
             *map(str, files)]
     theirs = [PNGQUANT, "-f", "--ext", ".pq.png", str(k), *map(str, files)]
     runs = {"quantize reduce": run_median(lambda seed: ours, repeats),
             "pngquant": run_median(lambda seed: theirs, repeats)}
-    print(f"\nPart 2: {len(files)} files in one call, k={k}, median of {repeats} run(s)")
+    print(f"\nPart 2: {len(files)} files in one call{note}, k={k}, median of {repeats} run(s)")
     for label, run in runs.items():
         print(f"  {label:<18}" + (run.problem or f"{run.seconds:8.3f} s"))
     return runs
@@ -551,7 +590,8 @@ def verdict(ok: bool) -> str:
 
 
 def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: list[int],
-                   kmeans: dict[tuple[str, int], float], batch: dict[str, Run]) -> list[str]:
+                   kmeans: dict[tuple[str, int], float], batch: dict[str, Run],
+                   batch_files: int) -> list[str]:
     lines = [_ratio_line(rows, names, ks)]
     nofs = paired(rows, "quantize", "pngquant --nofs", names, ks)
     dith = paired(rows, "quantize --dither", "pngquant (dither)", names, ks)
@@ -568,7 +608,7 @@ def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: li
                  f"PSNR >= it (median {bgap:+.2f} dB)  {verdict(ok)}")
     lines.append(_rgba_line(rows, rgba_ks))
     if batch:
-        lines.append(_batch_line(batch))
+        lines.append(_batch_line(batch, batch_files))
     if kmeans:
         lines.append(_kmeans_line(rows, kmeans))
     return lines
@@ -583,7 +623,9 @@ def _ratio_line(rows: list[Row], names: list[str], ks: list[int]) -> str:
 
 
 def _rgba_line(rows: list[Row], rgba_ks: list[int]) -> str:
-    gaps, ok = [], bool(rgba_ks)
+    if not rgba_ks:
+        return "RGBA: not run (--rgba-ks given no k)"
+    gaps, ok = [], True
     for k in rgba_ks:
         a, b = find(rows, "rgba-disc", k, "quantize"), find(rows, "rgba-disc", k,
                                                                "pngquant --nofs")
@@ -597,13 +639,14 @@ def _rgba_line(rows: list[Row], rgba_ks: list[int]) -> str:
     return f"RGBA: PSNR >= pngquant --nofs at every k: {', '.join(gaps)}  {verdict(ok)}"
 
 
-def _batch_line(batch: dict[str, Run]) -> str:
+def _batch_line(batch: dict[str, Run], n_files: int) -> str:
     ours, pq = batch["quantize reduce"], batch["pngquant"]
     if ours.problem or pq.problem:
-        return f"7 files in one call <= {BATCH_TIME_TARGET:g}x pngquant: {ours.problem}  MISSED"
+        return (f"{n_files} files in one call <= {BATCH_TIME_TARGET:g}x pngquant: "
+                f"{ours.problem}  MISSED")
     ratio = ours.seconds / pq.seconds
-    return (f"7 files in one call <= {BATCH_TIME_TARGET:g}x pngquant's one call: {ratio:.2f}x  "
-            f"{verdict(ratio <= BATCH_TIME_TARGET)}")
+    return (f"{n_files} files in one call <= {BATCH_TIME_TARGET:g}x pngquant's one call: "
+            f"{ratio:.2f}x  {verdict(ratio <= BATCH_TIME_TARGET)}")
 
 
 def _kmeans_line(rows: list[Row], kmeans: dict[tuple[str, int], float]) -> str:
@@ -635,6 +678,81 @@ def summary_lines(rows: list[Row], names: list[str], ks: list[int]) -> None:
                   f"PSNR {dp:+5.2f}  bPSNR {db:+5.2f}  dE00 {dd:+5.2f}  ({len(pairs)} files)")
 
 
+def set_summary(rows: list[Row], names: list[str], ks: list[int],
+                kmeans: dict[tuple[str, int], float]) -> None:
+    """For ``--photos``: files losing to pngquant, the worst by name, and distributions."""
+    for ours, theirs, measure in (("quantize", "pngquant --nofs", "psnr"),
+                                  ("quantize --dither", "pngquant (dither)", "bpsnr")):
+        print(f"\nOver the {len(names)} photos, per k: files where {ours} has a lower "
+              f"{'PSNR' if measure == 'psnr' else 'blurred PSNR'} than {theirs}, and the "
+              f"worst {WORST_SHOWN} (ours - theirs, dB)")
+        for k in ks:
+            _losses_line(paired(rows, ours, theirs, names, [k]), k, measure)
+    print("\nDistributions over the photos: min / median / max of ours - pngquant (PSNR, "
+          "bPSNR, dB) and ours / pngquant (bytes)")
+    for ours, theirs in (("quantize", "pngquant --nofs"),
+                         ("quantize --dither", "pngquant (dither)")):
+        for k in ks:
+            pairs = paired(rows, ours, theirs, names, [k])
+            if not pairs:
+                print(f"  k={k:<3} {ours} vs {theirs}: n/a")
+                continue
+            psnr = [a.quality["psnr"] - b.quality["psnr"] for a, b in pairs]
+            bpsnr = [a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs]
+            size = [a.bytes / b.bytes for a, b in pairs]
+            print(f"  k={k:<3} {ours:<18} vs {theirs:<18} PSNR {_spread(psnr, '+.2f')}  "
+                  f"bPSNR {_spread(bpsnr, '+.2f')}  bytes {_spread(size, '.3f')}")
+    if kmeans:
+        _kmeans_worst(rows, kmeans)
+
+
+def _losses_line(pairs: list[tuple[Row, Row]], k: int, measure: str) -> None:
+    gaps = sorted((a.quality[measure] - b.quality[measure], a.name) for a, b in pairs)
+    below = sum(gap < 0 for gap, _ in gaps)
+    worst = ", ".join(f"{name} {gap:+.2f}" for gap, name in gaps[:WORST_SHOWN])
+    print(f"  k={k:<3} {below} of {len(gaps)} files below; worst: {worst or 'n/a'}")
+
+
+def _spread(values: list[float], spec: str) -> str:
+    return " / ".join(format(v, spec) for v in (min(values), statistics.median(values),
+                                                 max(values)))
+
+
+def _kmeans_worst(rows: list[Row], kmeans: dict[tuple[str, int], float]) -> None:
+    gaps = sorted((find(rows, name, k, "quantize").quality.get("psnr", float("-inf")) - ref,
+                   name, k) for (name, k), ref in kmeans.items())
+    below = [g for g in gaps if g[0] < -PSNR_MARGIN]
+    print(f"\nItem 6: (photo, k) where our PSNR is below KMeans - {PSNR_MARGIN} dB: "
+          f"{len(below)} of {len(gaps)}; the worst {WORST_SHOWN} (ours - KMeans, dB): "
+          + ", ".join(f"{name} k={k} {gap:+.3f}" for gap, name, k in gaps[:WORST_SHOWN]))
+
+
+def photo_parts(args: argparse.Namespace, photos: dict[str, np.ndarray]) -> list[str]:
+    """Parts 1 to 3 in one temporary folder; the verdict lines of parts 1 and 2."""
+    rgba = rgba_disc()
+    with tempfile.TemporaryDirectory(prefix="bench_reduce_") as tmp:
+        workdir = Path(tmp)
+        files = []
+        for name, image in photos.items():
+            files.append(workdir / f"{name}.png")
+            Image.fromarray(image).save(files[-1])
+        Image.fromarray(rgba).save(workdir / "rgba-disc.png")
+        rows, kmeans = photo_section(photos, rgba, args.ks, args.rgba_ks, args.repeats,
+                                     workdir, not args.no_kmeans)
+        summary_lines(rows, list(photos), args.ks)
+        if args.photos:
+            set_summary(rows, list(photos), args.ks, kmeans)
+        batch_dir = workdir / "batch"
+        batch_dir.mkdir()
+        batch_files = [Path(shutil.copy(f, batch_dir)) for f in files[:7]]
+        note = f" (the first {len(batch_files)} of --photos)" if args.photos else ""
+        batch = batch_section(batch_files, 16, args.repeats, note)
+        if args.encoder:
+            encoder_section(photos, args.ks, workdir)
+    return photo_verdicts(rows, list(photos), args.ks, args.rgba_ks, kmeans, batch,
+                          len(batch_files))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ks", type=int, nargs="+", default=[16, 64])
@@ -649,33 +767,29 @@ def main() -> None:
                         help="part 3: compare PNG encoders on the same indices")
     parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--growth", type=float, nargs="*", default=[3, 12, 48])
+    parser.add_argument("--photos", type=Path, metavar="DIR",
+                        help="parts 1-3 on the JPEG / PNG files of DIR instead of the seven "
+                             "bundled photos")
+    parser.add_argument("--limit", type=int, metavar="N",
+                        help="with --photos: the first N files in sorted order")
     args = parser.parse_args()
     if args.quick:
         args.repeats, args.no_12mp = 1, True
+    if args.limit is not None and (args.photos is None or args.limit < 1):
+        parser.error(f"--limit {args.limit} needs --photos and should be >= 1")
+    try:
+        photos = load_photos(args.photos, args.limit) if args.photos else sample_photos()
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
 
-    photos = sample_photos()
-    rgba = rgba_disc()
     print(f"quantize: {_version()}; pngquant {_tool_version([PNGQUANT, '--version'])}")
     run_once([*quantize_command(), "--version"])  # writes the bytecode cache before timing
     print("Python bytecode cache: on for the quantize commands (as after an install)")
-    verdicts: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench_reduce_") as tmp:
-        workdir = Path(tmp)
-        files = []
-        for name, image in photos.items():
-            files.append(workdir / f"{name}.png")
-            Image.fromarray(image).save(files[-1])
-        Image.fromarray(rgba).save(workdir / "rgba-disc.png")
-        rows, kmeans = photo_section(photos, rgba, args.ks, args.rgba_ks, args.repeats,
-                                     workdir, not args.no_kmeans)
-        summary_lines(rows, list(photos), args.ks)
-        batch_dir = workdir / "batch"
-        batch_dir.mkdir()
-        batch_files = [Path(shutil.copy(f, batch_dir)) for f in files]
-        batch = batch_section(batch_files, 16, args.repeats)
-        if args.encoder:
-            encoder_section(photos, args.ks, workdir)
-    verdicts += photo_verdicts(rows, list(photos), args.ks, args.rgba_ks, kmeans, batch)
+    if args.photos:
+        pixels = [image.shape[0] * image.shape[1] / 1e6 for image in photos.values()]
+        print(f"Photos: the first {len(photos)} JPEG / PNG files of {args.photos} in sorted "
+              f"order ({min(pixels):.2f}-{max(pixels):.2f} MP), loaded as RGB")
+    verdicts = photo_parts(args, photos)
     if not args.no_12mp:
         large_section(args, verdicts)
     print("\nTargets (issue 10)")
