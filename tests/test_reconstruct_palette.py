@@ -1,4 +1,4 @@
-"""quantize.reconstruct.palette: damped Floyd-Steinberg error diffusion onto a palette."""
+"""quantize.reconstruct.palette: weighted Floyd-Steinberg error diffusion onto a palette."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import pytest
 
 from quantize.reconstruct.palette import (
     _BLOCK_PIXELS,
-    _LUMA,
-    _luma_contrast,
+    _band_run_strength,
     diffuse_errors,
-    local_contrast,
+    run_strength,
 )
 
 
@@ -50,12 +49,20 @@ def test_features_made_a_line_at_a_time_give_the_same_diffusion(rng):
     assert np.array_equal(lines, whole)
 
 
-def test_luma_contrast_by_bands_equals_the_whole_image_contrast(rng):
+def test_run_strength_is_high_on_bands_and_lower_in_texture():
+    indices = np.array([[0, 0, 0, 0, 1, 2, 1, 2],
+                        [0, 0, 0, 0, 2, 1, 2, 1],
+                        [0, 0, 0, 0, 1, 2, 1, 2]])
+    got = run_strength(indices)
+    # The band of 0s: runs of 4, each pixel stacked on 1 or 2 others: s = 4 + 1.5 * 4 or 8.
+    assert got[0, 0] == pytest.approx(10 / 10.5) and got[1, 0] == pytest.approx(16 / 16.5)
+    # The checkerboard: runs of one pixel, nothing stacked: s = 1.
+    assert np.allclose(got[:, 4:], 1 / 1.5)
+    assert np.all(got[:, :4] > got[:, 4:].max())
+
+
+def test_run_strength_by_bands_equals_the_whole_image(rng):
     """Bands of rows with a row of halo each: no seam where two bands meet."""
     h, w = 3 * (_BLOCK_PIXELS // 64) + 5, 64          # four bands, the last a short one
-    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    alpha = rng.integers(0, 256, (h, w), dtype=np.uint8)
-    gray = rgb.astype(np.float32) @ _LUMA
-    assert np.array_equal(_luma_contrast(rgb, None), local_contrast(gray))
-    assert np.array_equal(_luma_contrast(rgb, alpha),
-                          local_contrast(gray * (alpha / np.float32(255.0))))
+    indices = rng.integers(0, 3, (h, w)) * rng.integers(0, 2, (h, 1))  # some rows all 0
+    assert np.array_equal(run_strength(indices), _band_run_strength(indices))
