@@ -606,6 +606,13 @@ def photo_verdicts(rows: list[Row], names: list[str], ks: list[int], rgba_ks: li
     ok = len(dith) == expected and bytes_d <= BYTES_TARGET and bgap >= 0
     lines.append(f"dithered: bytes <= pngquant default (median {bytes_d:.3f}x) and blurred "
                  f"PSNR >= it (median {bgap:+.2f} dB)  {verdict(ok)}")
+    for k in ks:  # a median over both k can hide one k's loss: each k on its own too
+        at_k = [(a, b) for a, b in dith if a.k == k]
+        bytes_k = median_or_nan([a.bytes / b.bytes for a, b in at_k])
+        bgap_k = median_or_nan([a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in at_k])
+        ok = len(at_k) == len(names) and bytes_k <= BYTES_TARGET and bgap_k >= 0
+        lines.append(f"  at k={k} alone: bytes median {bytes_k:.3f}x, blurred PSNR median "
+                     f"{bgap_k:+.2f} dB  {verdict(ok)}")
     lines.append(_rgba_line(rows, rgba_ks))
     if batch:
         lines.append(_batch_line(batch, batch_files))
