@@ -62,7 +62,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -667,22 +667,29 @@ def _kmeans_line(rows: list[Row], kmeans: dict[tuple[str, int], float]) -> str:
             f"{verdict(worst >= -PSNR_MARGIN)}")
 
 
-def summary_lines(rows: list[Row], names: list[str], ks: list[int]) -> None:
-    print("\nMedians over the photos (ours / pngquant, and PSNR differences ours - pngquant)")
+def _pairs_by_command_and_k(rows: list[Row], names: list[str], ks: list[int]
+                            ) -> Iterator[tuple[str, str, int, list[tuple[Row, Row]]]]:
+    """(ours, theirs, k, paired rows) undithered then dithered, for each k; "n/a" when none."""
     for ours, theirs in (("quantize", "pngquant --nofs"),
                          ("quantize --dither", "pngquant (dither)")):
         for k in ks:
             pairs = paired(rows, ours, theirs, names, [k])
-            if not pairs:
+            if pairs:
+                yield ours, theirs, k, pairs
+            else:
                 print(f"  k={k:<3} {ours} vs {theirs}: n/a")
-                continue
-            t = median_or_nan([a.run.seconds / b.run.seconds for a, b in pairs])
-            by = median_or_nan([a.bytes / b.bytes for a, b in pairs])
-            dp = median_or_nan([a.quality["psnr"] - b.quality["psnr"] for a, b in pairs])
-            db = median_or_nan([a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs])
-            dd = median_or_nan([a.quality["delta_e"] - b.quality["delta_e"] for a, b in pairs])
-            print(f"  k={k:<3} {ours:<18} vs {theirs:<18} time {t:5.2f}x  bytes {by:5.3f}x  "
-                  f"PSNR {dp:+5.2f}  bPSNR {db:+5.2f}  dE00 {dd:+5.2f}  ({len(pairs)} files)")
+
+
+def summary_lines(rows: list[Row], names: list[str], ks: list[int]) -> None:
+    print("\nMedians over the photos (ours / pngquant, and PSNR differences ours - pngquant)")
+    for ours, theirs, k, pairs in _pairs_by_command_and_k(rows, names, ks):
+        t = median_or_nan([a.run.seconds / b.run.seconds for a, b in pairs])
+        by = median_or_nan([a.bytes / b.bytes for a, b in pairs])
+        dp = median_or_nan([a.quality["psnr"] - b.quality["psnr"] for a, b in pairs])
+        db = median_or_nan([a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs])
+        dd = median_or_nan([a.quality["delta_e"] - b.quality["delta_e"] for a, b in pairs])
+        print(f"  k={k:<3} {ours:<18} vs {theirs:<18} time {t:5.2f}x  bytes {by:5.3f}x  "
+              f"PSNR {dp:+5.2f}  bPSNR {db:+5.2f}  dE00 {dd:+5.2f}  ({len(pairs)} files)")
 
 
 def set_summary(rows: list[Row], names: list[str], ks: list[int],
@@ -697,18 +704,12 @@ def set_summary(rows: list[Row], names: list[str], ks: list[int],
             _losses_line(paired(rows, ours, theirs, names, [k]), k, measure)
     print("\nDistributions over the photos: min / median / max of ours - pngquant (PSNR, "
           "bPSNR, dB) and ours / pngquant (bytes)")
-    for ours, theirs in (("quantize", "pngquant --nofs"),
-                         ("quantize --dither", "pngquant (dither)")):
-        for k in ks:
-            pairs = paired(rows, ours, theirs, names, [k])
-            if not pairs:
-                print(f"  k={k:<3} {ours} vs {theirs}: n/a")
-                continue
-            psnr = [a.quality["psnr"] - b.quality["psnr"] for a, b in pairs]
-            bpsnr = [a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs]
-            size = [a.bytes / b.bytes for a, b in pairs]
-            print(f"  k={k:<3} {ours:<18} vs {theirs:<18} PSNR {_spread(psnr, '+.2f')}  "
-                  f"bPSNR {_spread(bpsnr, '+.2f')}  bytes {_spread(size, '.3f')}")
+    for ours, theirs, k, pairs in _pairs_by_command_and_k(rows, names, ks):
+        psnr = [a.quality["psnr"] - b.quality["psnr"] for a, b in pairs]
+        bpsnr = [a.quality["bpsnr"] - b.quality["bpsnr"] for a, b in pairs]
+        size = [a.bytes / b.bytes for a, b in pairs]
+        print(f"  k={k:<3} {ours:<18} vs {theirs:<18} PSNR {_spread(psnr, '+.2f')}  "
+              f"bPSNR {_spread(bpsnr, '+.2f')}  bytes {_spread(size, '.3f')}")
     if kmeans:
         _kmeans_worst(rows, kmeans)
 
