@@ -133,6 +133,13 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     raise typer.Exit(code)
 
 
+def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
+    """Refuse ``-o -`` for a command whose outputs are a folder of files (usage error)."""
+    if str(outdir) == "-":
+        fail(f"-o '-': {command} does not write to stdout (its outputs are a folder of "
+             "files); expected a folder", USAGE_ERROR)
+
+
 #: The command-line flags of the library's parameter names, for error and warning lines.
 FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "--regions",
          "edges": "--edges", "quality": "--quality", "space": "--space", "dither": "--dither",

@@ -39,6 +39,7 @@ from . import (
     finishing_note,
     path,
     printable,
+    refuse_stdout_folder,
     user_errors,
 )
 
@@ -174,9 +175,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
     """Refuse bad run options, and report paths that could not be written after the run."""
     from .. import batch as lib
 
-    if str(output_dir) == "-":
-        raise ValueError("-o '-': batch does not write to stdout (its outputs are a folder "
-                         "of files); expected a folder")
+    refuse_stdout_folder(output_dir, "batch")
     if jobs is not None and scheduler is not None:
         raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
                          "expected one of them")

@@ -27,6 +27,7 @@ from . import (
     fail,
     path,
     printable,
+    refuse_stdout_folder,
     user_errors,
 )
 
@@ -125,9 +126,7 @@ def segment_command(
     if str(input) == "-":
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
-    if str(outdir) == "-":
-        fail("-o '-': segment does not write to stdout (its outputs are a folder of files); "
-             "expected a folder", USAGE_ERROR)
+    refuse_stdout_folder(outdir, "segment")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
