@@ -14,6 +14,7 @@ from .._validation import check_choice, check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
 from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
+from ..reduce.options import check_palette_out
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
@@ -79,10 +80,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         raise ValueError("palette='per-frame' fits each frame to n_colors; it cannot be "
                          "combined with palette_in or quality")
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
-    if pal_out is not None:
-        given = o["palette_in"]  # a palette file is an input too: never overwritten
-        check_output_path(pal_out, force=o["force"], inputs=(src,) + (
-            (given,) if isinstance(given, str | os.PathLike) else ()))
+    check_palette_out(o, src)
     if out is not None:
         check_output_path(out, inputs=(src,), force=o["force"])
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],

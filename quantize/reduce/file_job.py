@@ -26,11 +26,11 @@ from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png
 from ..errors import ResultTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, probe_image
-from ..palette_files import check_palette_path, read_palette, write_palette
+from ..palette_files import read_palette, write_palette
 from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_colors
-from .options import check_options, check_palette, check_reduce_options
+from .options import check_options, check_palette, check_palette_out, check_reduce_options
 from .result import MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
@@ -377,11 +377,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
         _check_palette_size(k, kind, False, "n_colors")
     if pal_in is not None:
         _check_palette_size(pal_in.shape[0], kind, False, _palette_in_name(opts["palette_in"]))
-    if opts["palette_out"] is not None:
-        check_palette_path(opts["palette_out"], "palette_out")
-        given = opts["palette_in"]  # a palette file is an input too: never overwritten
-        check_output_path(opts["palette_out"], force=force, inputs=(src,) + (
-            (given,) if isinstance(given, str | os.PathLike) else ()))
+    check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
     if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:

@@ -11,18 +11,19 @@ from __future__ import annotations
 import numbers
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._validation import check_bool, check_choice, check_float, check_int, check_seed
-from ..io import DEFAULT_MAX_PIXELS
+from ..io import DEFAULT_MAX_PIXELS, check_output_path
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
-           "check_reduce_options"]
+           "check_palette_out", "check_reduce_options"]
 
 
 @dataclass(frozen=True)
@@ -160,3 +161,21 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
     return opts
+
+
+def check_palette_out(opts: dict[str, Any], src: Path) -> None:
+    """Refuse the ``palette_out`` of checked options (if any) that could not be written.
+
+    It may not exist unless ``force``, nor be an input: the image ``src`` or the
+    ``palette_in`` file, which is never overwritten (not even with ``force``).
+
+    Raises
+    ------
+    OutputError, OutputExistsError
+        As :func:`quantize.io.check_output_path`.
+    """
+    if opts["palette_out"] is None:
+        return
+    given = opts["palette_in"]
+    inputs = (src,) + ((given,) if isinstance(given, str | os.PathLike) else ())
+    check_output_path(opts["palette_out"], inputs=inputs, force=opts["force"])
