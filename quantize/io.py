@@ -40,7 +40,8 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
            "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
-           "probe_image", "read_errors", "remove_empty_folders", "save_pil", "stale_parts"]
+           "probe_image", "read_errors", "remove_empty_folders", "save_pil", "shown_frames",
+           "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -118,9 +119,8 @@ def load_image(path: str | os.PathLike[str], *,
     p = Path(path)
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     with _opened(p, limit) as im:
-        hidden = hidden_frames(im)
-        n_frames = int(getattr(im, "n_frames", 1)) - hidden
-        im.seek(hidden)
+        n_frames = shown_frames(im)
+        im.seek(hidden_frames(im))
         im.load()
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(im))
@@ -135,6 +135,11 @@ def hidden_frames(im: Image.Image) -> int:
     """
     return int(im.format == "PNG" and bool(im.info.get("default_image"))
                and getattr(im, "n_frames", 1) > 1)
+
+
+def shown_frames(im: Image.Image) -> int:
+    """Frames of an opened image that a player shows (:func:`hidden_frames` left out)."""
+    return int(getattr(im, "n_frames", 1)) - hidden_frames(im)
 
 
 def probe_image(path: str | os.PathLike[str], *,

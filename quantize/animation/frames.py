@@ -24,7 +24,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, hidden_frames, probe_image, read_errors
+from ..io import DEFAULT_MAX_PIXELS, hidden_frames, probe_image, read_errors, shown_frames
 
 __all__ = ["AnimationInfo", "Frame", "count_frames", "iter_frames", "probe_animation"]
 
@@ -106,7 +106,7 @@ def count_frames(path: str | os.PathLike[str]) -> int:
     """
     p = Path(path)
     with _opened(p) as im:
-        return _n_frames(im)
+        return shown_frames(im)
 
 
 def probe_animation(path: str | os.PathLike[str], *,
@@ -135,7 +135,7 @@ def probe_animation(path: str | os.PathLike[str], *,
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     probe_image(p, max_pixels=limit)  # missing, empty, not an image, one frame too large
     with _opened(p) as im:
-        n = _n_frames(im)
+        n = shown_frames(im)
         w, h = im.size
         loop = im.info.get("loop")
         info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
@@ -169,15 +169,12 @@ def iter_frames(path: str | os.PathLike[str], *,
     p = Path(path)
     probe_animation(p, max_pixels=max_pixels)
     with _opened(p) as im:
+        hidden = hidden_frames(im)  # counted once, on the opened file
         for i, frame in enumerate(ImageSequence.Iterator(im)):
-            if i < hidden_frames(im):
+            if i < hidden:
                 continue
             rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
             yield Frame(rgba, float(frame.info.get("duration", 0) or 0), _disposal(frame))
-
-
-def _n_frames(im: Image.Image) -> int:
-    return int(getattr(im, "n_frames", 1)) - hidden_frames(im)
 
 
 def _disposal(frame: Image.Image) -> int:
