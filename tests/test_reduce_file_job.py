@@ -345,6 +345,20 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
         assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
+@pytest.mark.parametrize("suffix", [".json", ".hex"])
+def test_palette_out_of_a_fully_transparent_image_holds_its_transparent_entry(tmp_path,
+                                                                               suffix):
+    """Not an empty file, which palette_in refuses: the image's one entry, read back."""
+    src, pal_file = tmp_path / "clear.png", tmp_path / f"palette{suffix}"
+    Image.fromarray(np.zeros((4, 5, 4), np.uint8)).save(src)
+    record = reduce_file(src, tmp_path / "a.png", n_colors=4, palette_out=pal_file)
+    assert record["k"] == 0
+    assert read_palette(pal_file).tolist() == [[0, 0, 0, 0]]
+    reduce_file(src, tmp_path / "b.png", palette_in=pal_file)
+    with Image.open(tmp_path / "b.png") as im:
+        assert (np.asarray(im.convert("RGBA"))[..., 3] == 0).all()
+
+
 def test_a_palette_file_too_large_for_the_output_is_named_with_its_size(photo, tmp_path):
     big = tmp_path / "big.hex"
     big.write_text("".join(f"{i:06x}\n" for i in range(300)))

@@ -162,10 +162,19 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                       f"({bytes_in} bytes); nothing written", path=out)
         atomic_write(out, lambda tmp: tmp.write_bytes(data))
         if palette_out is not None:
-            write_palette(palette_out, result.full_palette(alpha=True)[:result.k],
-                          result.shares, name=src.stem)
+            _write_palette_out(palette_out, result, src.stem)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
+
+
+def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
+    """Write the result's palette in image order; an image with no visible pixel has only
+    the transparent entry, which is written (an empty file could not be read back)."""
+    if result.k:
+        write_palette(path, result.full_palette(alpha=True)[:result.k], result.shares,
+                      name=name)
+    else:
+        write_palette(path, result.full_palette(alpha=True), name=name)
 
 
 def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
