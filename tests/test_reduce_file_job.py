@@ -368,6 +368,18 @@ def test_a_palette_file_too_large_for_the_output_is_named_with_its_size(photo, t
     assert not (tmp_path / "out.png").exists()
 
 
+def test_a_palette_file_too_large_beside_the_transparent_entry_is_named(tmp_path):
+    """An image with transparent pixels leaves 255 entries; the error names the file too."""
+    src, full = tmp_path / "icon.png", tmp_path / "full.hex"
+    rgba_input(src)
+    full.write_text("".join(f"{i:06x}\n" for i in range(256)))
+    with pytest.raises(ValueError, match=r"^palette_in='.*full\.hex' holds 256 colours, more "
+                                         r"than a palette image holds: at most 255 colours "
+                                         r"\(one entry is kept for the transparent pixels\)"):
+        reduce_file(src, tmp_path / "out.png", palette_in=full)
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_palette_in_accepts_an_array(photo, tmp_path):
     record = reduce_file(photo, tmp_path / "o.png", palette_in=COLOURS[:3])
     assert record["k"] == 3

@@ -322,12 +322,16 @@ def _palette_in_name(palette_in: Any) -> str:
 
 @dataclass(frozen=True)
 class FileJob:
-    """A reduce_file call's checked outputs: path (None: named after the fitted k), format."""
+    """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
+
+    ``palette_name`` names the palette in errors (see :func:`_palette_in_name`).
+    """
 
     output: Path | None
     kind: str
     palette: np.ndarray | None
     n_colors: int | None
+    palette_name: str = "palette_in"
 
     def colors_for(self, loaded: Any, quality: float | None) -> int | None:
         """The ``n_colors`` to fit, once we know whether a transparent entry is needed.
@@ -338,7 +342,7 @@ class FileJob:
         """
         has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
         if self.palette is not None:
-            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in")
+            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, self.palette_name)
             return None
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
@@ -384,8 +388,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
+    name = _palette_in_name(opts["palette_in"])
     if pal_in is not None:
-        _check_palette_size(pal_in.shape[0], kind, False, _palette_in_name(opts["palette_in"]))
+        _check_palette_size(pal_in.shape[0], kind, False, name)
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
@@ -393,4 +398,4 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
         out = src.with_name(f"{src.stem}.k{name_colors(k, pal_in, None, 0)}.png")
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
-    return FileJob(out, kind, pal_in, k)
+    return FileJob(out, kind, pal_in, k, name)
