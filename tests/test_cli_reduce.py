@@ -71,7 +71,7 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
-    (["-o", "out.bmp"], 2, "unsupported extension '.bmp'"),
+    (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in fixes the colours"),
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
