@@ -74,6 +74,8 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in fixes the colours"),
+    (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in fixes the colours; it "
+     "cannot be combined with -k/--colors, --quality or --exact-colors"),
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),

@@ -24,6 +24,9 @@ def test_check_reduce_options_fills_the_defaults():
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
     ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_in": "p.gpl", "exact_colors": True}, ValueError,
+     "palette_in fixes the colours; it cannot be combined with n_colors, quality or "
+     "exact_colors"),
     ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
     ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),

@@ -139,9 +139,10 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         palette = check_palette(pal_in, "palette_in")
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette)
-    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None):
+    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None
+                               or checked.exact_colors):
         raise ValueError("palette_in fixes the colours; it cannot be combined with "
-                         "n_colors or quality")
+                         "n_colors, quality or exact_colors")
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
     check_seed(opts["seed"])
