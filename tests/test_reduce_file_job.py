@@ -237,6 +237,30 @@ def test_dropping_alpha_is_warned_and_keeping_it_is_not(tmp_path):
         assert np.array_equal(np.asarray(webp.convert("RGBA")), np.asarray(tif.convert("RGBA")))
 
 
+def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
+    """Each goes to an opaque entry or the transparent one; a palette with a translucent
+    entry, or an image with binary alpha only, goes quietly."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., :3] = 200
+    rgba[..., 3] = [[255, 255, 255, 0]] * 3 + [[100, 100, 255, 0]]  # 2 of 16 translucent
+    src = tmp_path / "soft.png"
+    Image.fromarray(rgba).save(src)
+    opaque = tmp_path / "opaque.hex"
+    opaque.write_text("c8c8c8\n000000\n")
+    with pytest.warns(AlphaLossWarning, match=r"^12.5% of the pixels are translucent but "
+                                              r"palette_in='.*opaque\.hex' has no translucent "
+                                              r"entry, so they are drawn opaque or transparent"):
+        reduce_file(src, tmp_path / "a.png", palette_in=opaque)
+    with Image.open(tmp_path / "a.png") as im:
+        assert set(np.unique(np.asarray(im.convert("RGBA"))[..., 3]).tolist()) <= {0, 255}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_file(src, tmp_path / "b.png", palette_in=[[200, 200, 200, 255],
+                                                          [200, 200, 200, 100]])
+        rgba_input(tmp_path / "binary.png")
+        reduce_file(tmp_path / "binary.png", tmp_path / "c.png", palette_in=opaque)
+
+
 def test_exif_rotated_input_comes_out_upright(tmp_path):
     upright = np.zeros((4, 6, 3), np.uint8)
     upright[:2] = [250, 0, 0]  # red on top

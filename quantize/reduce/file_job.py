@@ -56,7 +56,8 @@ GIF_ALPHA_THRESHOLD = 128
 
 
 class AlphaLossWarning(UserWarning):
-    """The output format cannot hold all of the reduced image's alpha."""
+    """The image's alpha is not all kept: the output format cannot hold it, or the given
+    palette has no translucent entry."""
 
 
 # Input formats whose files may hold an animation of another name by default.
@@ -156,6 +157,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
         _warn_alpha_loss(result, out)
+        _warn_palette_without_alpha(job, loaded.alpha)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
@@ -274,6 +276,21 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
                       f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
                       f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
                       "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
+
+
+def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
+    """Warn when translucent pixels are mapped onto a given palette with no translucent
+    entry: each is then drawn opaque or fully transparent."""
+    if job.palette is None or alpha is None:
+        return
+    if job.palette.shape[1] == 4 and ((job.palette[:, 3] > 0) & (job.palette[:, 3] < 255)).any():
+        return
+    n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+    if n:
+        warnings.warn(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
+                      f"{job.palette_name} has no translucent entry, so they are drawn opaque "
+                      "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
+                      ".json) to keep it", AlphaLossWarning, stacklevel=3)
 
 
 def _gif_image(result: ReduceResult) -> Image.Image:
