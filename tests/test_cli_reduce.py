@@ -344,6 +344,15 @@ def test_stdin_must_be_the_only_input(photo):
     assert "- (stdin) must be the only input" in one_error_line(result)
 
 
+def test_ext_is_refused_for_stdin_which_has_no_name(photo):
+    """It was ignored: the image went to stdout as a PNG, whatever --ext's format."""
+    result = runner.invoke(app, ["reduce", "-", "--ext", ".gif"], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == ("quantize: error: --ext='.gif' names each output after "
+                                      "its input, but - (stdin) has no name; its image goes "
+                                      "to stdout, or name a file with -o")
+
+
 def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     result = run(photo, "-k", 3, "-o", "-")
     assert result.exit_code == 0 and result.stdout_bytes.startswith(b"\x89PNG")

@@ -191,6 +191,9 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             fail("- (stdin) must be the only input", USAGE_ERROR)
     if output is not None and ext is not None:
         fail("-o/--output and --ext both given; expected one of them", USAGE_ERROR)
+    if ext is not None and STDIO in names:
+        fail(f"--ext={ext!r} names each output after its input, but - (stdin) has no name; "
+             "its image goes to stdout, or name a file with -o", USAGE_ERROR)
     if ext is not None:
         _check_ext(ext)
     files = [_File(name, _output_for(name, output, ext)) for name in names]
