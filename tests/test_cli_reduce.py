@@ -99,6 +99,15 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
                                      "an image file"
 
 
+def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("/", ".", "-j", 1)  # one after the other: the lines in order
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "quantize: error: /: is a directory, expected an image file",
+        "quantize: error: .: is a directory, expected an image file"]
+
+
 def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "gone.k16.png").write_bytes(b"an earlier output")
@@ -306,6 +315,25 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
             "would both be written to the same output (named after their common stem); "
             "rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
+
+
+@pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
+                                          (["--ext", "-small.png"], "a-small.png")])
+def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, args, output):
+    """It was overwritten while the run read it (a second run over *.png meets the first's
+    outputs); an output of other colours is no input, and goes ahead."""
+    for name, colour in (("a.png", "red"), (output, "blue")):
+        Image.new("RGB", (4, 4), colour).save(tmp_path / name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(tmp_path / "a.png", tmp_path / output, "--force", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: the output of {str(tmp_path / 'a.png')!r} would be "
+        f"{str(tmp_path / output)!r}, which is also an input; rename that input, or choose "
+        "other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    if not args:
+        assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
 
 
 @pytest.mark.parametrize("output", [["-o", "-"], []])

@@ -34,7 +34,7 @@ from .options import check_options, check_palette, check_palette_out, check_redu
 from .result import MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "reduce_file"]
+           "default_output", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -387,6 +387,23 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
     return DEFAULT_COLORS if n_colors is None else n_colors
 
 
+def default_output(src: Path, n_colors: int | None, quality: float | None,
+                   palette_in: np.ndarray | None) -> Path | None:
+    """The output :func:`reduce_file` names for ``src`` when given none, if it is known
+    before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
+
+    None with ``quality`` (N is the k chosen) and for a GIF, WebP or APNG input,
+    which may be an animation, named with its own extension.
+
+    >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
+    'a/photo.k8.png'
+    """
+    if quality is not None or src.suffix.lower() in _MAYBE_ANIMATED:
+        return None
+    # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
+    return src.parent / f"{src.stem}.k{name_colors(n_colors, palette_in, None, 0)}.png"
+
+
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if palette_in is None:
         return None
@@ -411,8 +428,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
-    if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
-        out = src.with_name(f"{src.stem}.k{name_colors(k, pal_in, None, 0)}.png")
+    if out is None:
+        out = default_output(src, k, quality, pal_in)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
     return FileJob(out, kind, pal_in, k, name)
