@@ -75,8 +75,9 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                              "palette fixes the colours")
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
+        given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
         raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
-                         f"{'palette size' if pal is not None else 'n_colors'}={size}")
+                         f"{given}")
     return Options(k, q, space, strength, exact, pal)
 
 
