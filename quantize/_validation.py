@@ -65,6 +65,20 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     return value
 
 
+def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
+    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
+    arr = np.asarray(palette)
+    if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
+                         f"got {arr.shape}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
+    if arr.min() < 0 or arr.max() > 255:
+        raise ValueError(f"{name} values should lie in 0..255, got "
+                         f"[{int(arr.min())}, {int(arr.max())}]")
+    return arr.astype(np.uint8, copy=True)
+
+
 def check_seed(seed: Any) -> np.random.Generator:
     """Turn ``seed`` (int, Generator or None) into the one Generator passed down."""
     if isinstance(seed, np.random.Generator):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validation import check_palette
 from .errors import ImageReadError
 from .io import atomic_write
 
@@ -59,15 +60,26 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     Written atomically. A fourth column is alpha; it is written (.json
     ``alpha``, .hex ``rrggbbaa``) when some entry is not opaque. ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
-    into the .gpl entry names); it defaults to unknown (null).
+    into the .gpl entry names); it defaults to unknown (null). A .gpl file's
+    name is one line: line breaks in ``name`` become spaces.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unknown extension, a palette that is not ``(k, 3)`` or
+        ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
+        could not read back), or ``shares`` of another length.
     """
     p = Path(path)
     fmt = _palette_format(p, "palette_out")
-    pal = np.asarray(palette, dtype=np.uint8)
-    pal = pal.reshape(-1, pal.shape[-1] if pal.ndim == 2 and pal.shape[-1] == 4 else 3)
+    pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
-    share = [None] * len(pal) if shares is None else [float(s) for s in shares]
+    share = [None] * len(pal) if shares is None else [float(s) for s in np.ravel(shares)]
+    if len(share) != len(pal):
+        raise ValueError(f"shares should hold one value per palette entry ({len(pal)}), "
+                         f"got {len(share)}")
+    name = " ".join(str(name).splitlines())
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -87,6 +87,24 @@ def test_pillow_sinks_merge_a_frame_that_repeats_the_picture_and_count_it(name):
     assert durations == [30, 70, 50]
 
 
+def test_a_webp_whose_clear_pixels_only_the_canvas_shows_keeps_its_alpha():
+    """libwebp crops the frames to the opaque rows that change, so no frame's bitstream held
+    alpha, the file was not flagged as having any, and it was read back as RGB: the clear
+    row black."""
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.webp"), (8, 4), PALETTE, 0, transparent=3)
+    for colour in range(3):
+        indices = np.full((4, 8), colour, np.uint8)
+        indices[:2] = 3  # two rows: libwebp moves a cropped frame's offset to an even row
+        sink.add(indices, transparent=3, duration=10)
+    sink.close()
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        assert im.mode == "RGBA"
+        frames = [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+    assert [f[:, 0, 3].tolist() for f in frames] == [[0, 0, 255, 255]] * 3
+    assert [f[3, 0, :3].tolist() for f in frames] == PALETTE.tolist()
+
+
 def test_an_apng_of_one_picture_is_an_animation_of_one_frame():
     # Pillow wrote one frame as a still PNG: no duration, no loop count.
     fp = io.BytesIO()

@@ -439,6 +439,8 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
+    (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours; "
+     "expected it without -k/--colors, --quality or --exact-colors"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),

@@ -71,9 +71,11 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
-    (["-o", "out.bmp"], 2, "unsupported extension '.bmp'"),
+    (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in fixes the colours"),
+    (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in fixes the colours; it "
+     "cannot be combined with -k/--colors, --quality or --exact-colors"),
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),
@@ -95,6 +97,15 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     assert result.exit_code == 1
     assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
                                      "an image file"
+
+
+def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("/", ".", "-j", 1)  # one after the other: the lines in order
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "quantize: error: /: is a directory, expected an image file",
+        "quantize: error: .: is a directory, expected an image file"]
 
 
 def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):
@@ -306,6 +317,25 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
+@pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
+                                          (["--ext", "-small.png"], "a-small.png")])
+def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, args, output):
+    """It was overwritten while the run read it (a second run over *.png meets the first's
+    outputs); an output of other colours is no input, and goes ahead."""
+    for name, colour in (("a.png", "red"), (output, "blue")):
+        Image.new("RGB", (4, 4), colour).save(tmp_path / name)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(tmp_path / "a.png", tmp_path / output, "--force", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: the output of {str(tmp_path / 'a.png')!r} would be "
+        f"{str(tmp_path / output)!r}, which is also an input; rename that input, or choose "
+        "other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    if not args:
+        assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
+
+
 @pytest.mark.parametrize("output", [["-o", "-"], []])
 def test_stdin_to_stdout_round_trip(photo, output):
     data = photo.read_bytes()
@@ -340,6 +370,15 @@ def test_stdin_must_be_the_only_input(photo):
     result = runner.invoke(app, ["reduce", "-", str(photo)], input=b"")
     assert result.exit_code == 2
     assert "- (stdin) must be the only input" in one_error_line(result)
+
+
+def test_ext_is_refused_for_stdin_which_has_no_name(photo):
+    """It was ignored: the image went to stdout as a PNG, whatever --ext's format."""
+    result = runner.invoke(app, ["reduce", "-", "--ext", ".gif"], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == ("quantize: error: --ext='.gif' names each output after "
+                                      "its input, but - (stdin) has no name; its image goes "
+                                      "to stdout, or name a file with -o")
 
 
 def test_a_file_to_stdout_and_an_unreadable_stdin(photo):

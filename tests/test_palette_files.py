@@ -91,3 +91,33 @@ def test_a_byte_order_mark_is_skipped(tmp_path, name, text):
     path = tmp_path / name
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     assert read_palette(path).tolist() == COLOURS[:2].tolist()
+
+
+@pytest.mark.parametrize("palette, error, match", [
+    (np.array([[0, 0, 300]]), ValueError, r"palette values should lie in 0\.\.255, got \[0, 300\]"),
+    (np.array([[-1, 0, 0]]), ValueError, r"palette values should lie in 0\.\.255, got \[-1, 0\]"),
+    (np.array([[0.5, 0.2, 1.0]]), TypeError, "palette should hold integers 0..255, got dtype "
+                                             "float64"),
+    (np.zeros((0, 3), np.uint8), ValueError, r"with k >= 1, got \(0, 3\)"),
+    (np.arange(6, dtype=np.uint8), ValueError, r"shape \(k, 3\) or \(k, 4\).*got \(6,\)"),
+    (np.zeros((2, 5), np.uint8), ValueError, r"got \(2, 5\)"),
+])
+def test_write_palette_refuses_what_it_would_write_wrongly(tmp_path, palette, error, match):
+    """Not wrapped (300 -> 0x2c), reshaped, or written empty: the file would not read back."""
+    with pytest.raises(error, match=match):
+        write_palette(tmp_path / "p.hex", palette)
+    assert not (tmp_path / "p.hex").exists()
+
+
+def test_write_palette_refuses_shares_of_another_length(tmp_path):
+    with pytest.raises(ValueError, match=r"shares should hold one value per palette entry "
+                                         r"\(2\), got 1"):
+        write_palette(tmp_path / "p.json", COLOURS[:2], np.array([1.0]))
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_a_gpl_name_with_a_line_break_still_reads_back(tmp_path):
+    path = tmp_path / "p.gpl"
+    write_palette(path, COLOURS[:2], name="two\nlines")
+    assert path.read_text().splitlines()[1] == "Name: two lines"
+    assert np.array_equal(read_palette(path), COLOURS[:2])

@@ -237,6 +237,30 @@ def test_dropping_alpha_is_warned_and_keeping_it_is_not(tmp_path):
         assert np.array_equal(np.asarray(webp.convert("RGBA")), np.asarray(tif.convert("RGBA")))
 
 
+def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
+    """Each goes to an opaque entry or the transparent one; a palette with a translucent
+    entry, or an image with binary alpha only, goes quietly."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., :3] = 200
+    rgba[..., 3] = [[255, 255, 255, 0]] * 3 + [[100, 100, 255, 0]]  # 2 of 16 translucent
+    src = tmp_path / "soft.png"
+    Image.fromarray(rgba).save(src)
+    opaque = tmp_path / "opaque.hex"
+    opaque.write_text("c8c8c8\n000000\n")
+    with pytest.warns(AlphaLossWarning, match=r"^12.5% of the pixels are translucent but "
+                                              r"palette_in='.*opaque\.hex' has no translucent "
+                                              r"entry, so they are drawn opaque or transparent"):
+        reduce_file(src, tmp_path / "a.png", palette_in=opaque)
+    with Image.open(tmp_path / "a.png") as im:
+        assert set(np.unique(np.asarray(im.convert("RGBA"))[..., 3]).tolist()) <= {0, 255}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_file(src, tmp_path / "b.png", palette_in=[[200, 200, 200, 255],
+                                                          [200, 200, 200, 100]])
+        rgba_input(tmp_path / "binary.png")
+        reduce_file(tmp_path / "binary.png", tmp_path / "c.png", palette_in=opaque)
+
+
 def test_exif_rotated_input_comes_out_upright(tmp_path):
     upright = np.zeros((4, 6, 3), np.uint8)
     upright[:2] = [250, 0, 0]  # red on top
@@ -345,12 +369,38 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
         assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
+@pytest.mark.parametrize("suffix", [".json", ".hex"])
+def test_palette_out_of_a_fully_transparent_image_holds_its_transparent_entry(tmp_path,
+                                                                               suffix):
+    """Not an empty file, which palette_in refuses: the image's one entry, read back."""
+    src, pal_file = tmp_path / "clear.png", tmp_path / f"palette{suffix}"
+    Image.fromarray(np.zeros((4, 5, 4), np.uint8)).save(src)
+    record = reduce_file(src, tmp_path / "a.png", n_colors=4, palette_out=pal_file)
+    assert record["k"] == 0
+    assert read_palette(pal_file).tolist() == [[0, 0, 0, 0]]
+    reduce_file(src, tmp_path / "b.png", palette_in=pal_file)
+    with Image.open(tmp_path / "b.png") as im:
+        assert (np.asarray(im.convert("RGBA"))[..., 3] == 0).all()
+
+
 def test_a_palette_file_too_large_for_the_output_is_named_with_its_size(photo, tmp_path):
     big = tmp_path / "big.hex"
     big.write_text("".join(f"{i:06x}\n" for i in range(300)))
     with pytest.raises(ValueError, match=r"^palette_in='.*big\.hex' holds 300 colours, more "
                                          r"than a palette image holds: at most 256 colours"):
         reduce_file(photo, tmp_path / "out.png", palette_in=big)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_palette_file_too_large_beside_the_transparent_entry_is_named(tmp_path):
+    """An image with transparent pixels leaves 255 entries; the error names the file too."""
+    src, full = tmp_path / "icon.png", tmp_path / "full.hex"
+    rgba_input(src)
+    full.write_text("".join(f"{i:06x}\n" for i in range(256)))
+    with pytest.raises(ValueError, match=r"^palette_in='.*full\.hex' holds 256 colours, more "
+                                         r"than a palette image holds: at most 255 colours "
+                                         r"\(one entry is kept for the transparent pixels\)"):
+        reduce_file(src, tmp_path / "out.png", palette_in=full)
     assert not (tmp_path / "out.png").exists()
 
 

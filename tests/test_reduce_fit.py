@@ -27,6 +27,8 @@ def test_fit_palette_validates_its_histogram():
         fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
     with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
         assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
+    with pytest.raises(TypeError, match="exact_colors='no' should be a bool, got str"):
+        fit_palette(FOUR, [1, 1, 1, 1], 2, exact_colors="no")  # was read as True
 
 
 @pytest.mark.parametrize("channels", [3, 4])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from quantize.reduce import check_reduce_options
+from quantize.reduce.options import check_options
 
 
 def test_check_reduce_options_fills_the_defaults():
@@ -24,6 +26,9 @@ def test_check_reduce_options_fills_the_defaults():
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
     ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_in": "p.gpl", "exact_colors": True}, ValueError,
+     "palette_in fixes the colours; it cannot be combined with n_colors, quality or "
+     "exact_colors"),
     ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
     ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
@@ -31,3 +36,14 @@ def test_check_reduce_options_fills_the_defaults():
 def test_check_reduce_options_names_the_bad_option(options, error, match):
     with pytest.raises(error, match=match):
         check_reduce_options(**options)
+
+
+@pytest.mark.parametrize("n_colors, palette, given", [
+    (None, np.zeros((257, 3), np.uint8), "a palette of 257"),
+    (300, None, "n_colors=300"),
+])
+def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette, given):
+    """It said 'palette size=257', as if a parameter were called so."""
+    with pytest.raises(ValueError, match=rf"^dither=0\.5 supports at most 256 colours, got "
+                                         rf"{given}$"):
+        check_options(n_colors, None, "rgb", 0.5, False, palette)

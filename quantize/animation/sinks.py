@@ -32,6 +32,7 @@ runs; the GIF sink holds two frames at a time.
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -51,6 +52,8 @@ _APNG_NONE, _APNG_SOURCE = 0, 0
 _MAX_DELAY = 65535
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
+# An extended WebP file: RIFF header (12 bytes), then the VP8X chunk's tag, size and flags.
+_VP8X_TAG, _VP8X_FLAGS, _VP8X_ALPHA = 12, 20, 0x10
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
 # (3 % smaller again, seven times slower).
 _PNG_COMPRESS_LEVEL = 6
@@ -77,6 +80,7 @@ class _PillowSink:
         self._frames: list[Image.Image] = []
         self._durations: list[float] = []
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
+        self._clear = False  # whether some queued frame has transparent pixels
         self.frames_written = 0
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
@@ -92,6 +96,7 @@ class _PillowSink:
             self._durations[-1] += float(duration)
             return
         self._shown = shown
+        self._clear = self._clear or bool((shown[..., 3] == 0).any())
         if self._fmt == "WEBP":
             image = Image.fromarray(shown, mode="RGBA")
         else:
@@ -117,8 +122,29 @@ class _PillowSink:
                 params["transparency"] = first.info["transparency"]
         else:
             params.update(lossless=True, background=(0, 0, 0, 0))
-        first.save(self._fp, format=self._fmt, **params)
+        if self._fmt == "WEBP" and self._clear:
+            buffer = io.BytesIO()
+            first.save(buffer, format=self._fmt, **params)
+            self._fp.write(_with_webp_alpha_flag(buffer.getvalue()))
+        else:
+            first.save(self._fp, format=self._fmt, **params)
         self.frames_written = len(self._frames)
+
+
+def _with_webp_alpha_flag(data: bytes) -> bytes:
+    """``data``, a WebP file, with the alpha flag of its VP8X header set.
+
+    libwebp crops each frame of an animation to the pixels that change, so
+    transparent pixels that stay so (a clear border) are left to the blank
+    canvas and no frame's bitstream holds alpha; it then leaves the file's flag
+    unset, and readers that trust it (Pillow) decode opaque RGB, clear pixels
+    black. A WebP of one frame has no VP8X header and its bitstream holds its alpha.
+    """
+    if data[_VP8X_TAG:_VP8X_TAG + 4] != b"VP8X":
+        return data
+    out = bytearray(data)
+    out[_VP8X_FLAGS] |= _VP8X_ALPHA
+    return bytes(out)
 
 
 def _apng_duration(ms: float) -> float:

@@ -146,6 +146,7 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "palette_in": "--palette-in", "palette_out": "--palette-out", "palette": "--palette",
          "weights": "-w/--weight", "min_region": "--min-region", "seed": "--seed",
          "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
+         "output": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256"}

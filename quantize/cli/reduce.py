@@ -140,9 +140,9 @@ def reduce_command(
                   else "without -o, stdin's image is written to stdout as a PNG")
         fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
              f"{stdout}; name a .gif file with -o", USAGE_ERROR)
-    if palette_in is not None and (colors is not None or quality is not None):
-        fail("--palette-in fixes the colours; it cannot be combined with -k/--colors or "
-             "--quality", USAGE_ERROR)
+    if palette_in is not None and (colors is not None or quality is not None or exact_colors):
+        fail("--palette-in fixes the colours; it cannot be combined with -k/--colors, "
+             "--quality or --exact-colors", USAGE_ERROR)
     given = {"n_colors": colors, "quality": quality, "space": space,
              "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
@@ -150,6 +150,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        _check_no_input_overwritten(files, options)
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
                 else "lines")
@@ -191,6 +192,9 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             fail("- (stdin) must be the only input", USAGE_ERROR)
     if output is not None and ext is not None:
         fail("-o/--output and --ext both given; expected one of them", USAGE_ERROR)
+    if ext is not None and STDIO in names:
+        fail(f"--ext={ext!r} names each output after its input, but - (stdin) has no name; "
+             "its image goes to stdout, or name a file with -o", USAGE_ERROR)
     if ext is not None:
         _check_ext(ext)
     files = [_File(name, _output_for(name, output, ext)) for name in names]
@@ -243,6 +247,32 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
                  "output (named after their common stem); rename one, or reduce each with "
                  "its own -o", USAGE_ERROR)
         seen[key] = f.input
+
+
+def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any]) -> None:
+    """Refuse an output that is another input (``a.png`` -> ``a.k16.png`` beside an input
+    ``a.k16.png``): one job would replace a file another reads, even with ``--force``.
+
+    Outputs named after the image (``--quality``, a GIF/WebP/APNG input) or the
+    ``--palette-in`` size are not known here; each job still refuses its own input.
+    """
+    from ..reduce import default_output
+
+    if len(files) < 2:  # a job refuses its own input
+        return
+    inputs = {Path(f.input).resolve(): f.input for f in files if f.input != STDIO}
+    for f in files:
+        if f.output is not None:
+            out = None if f.to_stdout else Path(f.output)
+        elif options["palette_in"] is None:
+            out = default_output(Path(f.input), options["n_colors"], options["quality"], None)
+        else:
+            out = None
+        other = None if out is None else inputs.get(out.resolve())
+        if other is not None and other != f.input:
+            fail(f"the output of {f.input!r} would be {str(out)!r}, which is also an input; "
+                 "rename that input, or choose other output names with --ext",
+                 USAGE_ERROR)
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:

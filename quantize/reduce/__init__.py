@@ -28,6 +28,7 @@ from .file_job import (
     PALETTE_EXTENSIONS,
     RGB_EXTENSIONS,
     AlphaLossWarning,
+    default_output,
     reduce_file,
 )
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
@@ -37,4 +38,5 @@ from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
-           "check_reduce_options", "fit_palette", "reduce_colors", "reduce_file"]
+           "check_reduce_options", "default_output", "fit_palette", "reduce_colors",
+           "reduce_file"]

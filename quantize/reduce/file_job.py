@@ -34,7 +34,7 @@ from .options import check_options, check_palette, check_palette_out, check_redu
 from .result import MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "reduce_file"]
+           "default_output", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -56,7 +56,8 @@ GIF_ALPHA_THRESHOLD = 128
 
 
 class AlphaLossWarning(UserWarning):
-    """The output format cannot hold all of the reduced image's alpha."""
+    """The image's alpha is not all kept: the output format cannot hold it, or the given
+    palette has no translucent entry."""
 
 
 # Input formats whose files may hold an animation of another name by default.
@@ -156,16 +157,26 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
         _warn_alpha_loss(result, out)
+        _warn_palette_without_alpha(job, loaded.alpha)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
                                       f"({bytes_in} bytes); nothing written", path=out)
         atomic_write(out, lambda tmp: tmp.write_bytes(data))
         if palette_out is not None:
-            write_palette(palette_out, result.full_palette(alpha=True)[:result.k],
-                          result.shares, name=src.stem)
+            _write_palette_out(palette_out, result, src.stem)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
+
+
+def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
+    """Write the result's palette in image order; an image with no visible pixel has only
+    the transparent entry, which is written (an empty file could not be read back)."""
+    if result.k:
+        write_palette(path, result.full_palette(alpha=True)[:result.k], result.shares,
+                      name=name)
+    else:
+        write_palette(path, result.full_palette(alpha=True), name=name)
 
 
 def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
@@ -267,6 +278,21 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
                       "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
 
 
+def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
+    """Warn when translucent pixels are mapped onto a given palette with no translucent
+    entry: each is then drawn opaque or fully transparent."""
+    if job.palette is None or alpha is None:
+        return
+    if job.palette.shape[1] == 4 and ((job.palette[:, 3] > 0) & (job.palette[:, 3] < 255)).any():
+        return
+    n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
+    if n:
+        warnings.warn(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
+                      f"{job.palette_name} has no translucent entry, so they are drawn opaque "
+                      "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
+                      ".json) to keep it", AlphaLossWarning, stacklevel=3)
+
+
 def _gif_image(result: ReduceResult) -> Image.Image:
     """Mode "P" image for a GIF, which has one fully transparent entry and no partial alpha.
 
@@ -313,12 +339,16 @@ def _palette_in_name(palette_in: Any) -> str:
 
 @dataclass(frozen=True)
 class FileJob:
-    """A reduce_file call's checked outputs: path (None: named after the fitted k), format."""
+    """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
+
+    ``palette_name`` names the palette in errors (see :func:`_palette_in_name`).
+    """
 
     output: Path | None
     kind: str
     palette: np.ndarray | None
     n_colors: int | None
+    palette_name: str = "palette_in"
 
     def colors_for(self, loaded: Any, quality: float | None) -> int | None:
         """The ``n_colors`` to fit, once we know whether a transparent entry is needed.
@@ -329,7 +359,7 @@ class FileJob:
         """
         has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
         if self.palette is not None:
-            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, "palette_in")
+            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, self.palette_name)
             return None
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
@@ -357,6 +387,23 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
     return DEFAULT_COLORS if n_colors is None else n_colors
 
 
+def default_output(src: Path, n_colors: int | None, quality: float | None,
+                   palette_in: np.ndarray | None) -> Path | None:
+    """The output :func:`reduce_file` names for ``src`` when given none, if it is known
+    before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
+
+    None with ``quality`` (N is the k chosen) and for a GIF, WebP or APNG input,
+    which may be an animation, named with its own extension.
+
+    >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
+    'a/photo.k8.png'
+    """
+    if quality is not None or src.suffix.lower() in _MAYBE_ANIMATED:
+        return None
+    # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
+    return src.parent / f"{src.stem}.k{name_colors(n_colors, palette_in, None, 0)}.png"
+
+
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if palette_in is None:
         return None
@@ -375,13 +422,14 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
+    name = _palette_in_name(opts["palette_in"])
     if pal_in is not None:
-        _check_palette_size(pal_in.shape[0], kind, False, _palette_in_name(opts["palette_in"]))
+        _check_palette_size(pal_in.shape[0], kind, False, name)
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.
-    if out is None and quality is None and src.suffix.lower() not in _MAYBE_ANIMATED:
-        out = src.with_name(f"{src.stem}.k{name_colors(k, pal_in, None, 0)}.png")
+    if out is None:
+        out = default_output(src, k, quality, pal_in)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
-    return FileJob(out, kind, pal_in, k)
+    return FileJob(out, kind, pal_in, k, name)

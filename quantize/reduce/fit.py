@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
-from .._validation import Seed, check_choice, check_int, check_seed
+from .._validation import Seed, check_bool, check_choice, check_int, check_seed
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run
@@ -159,11 +159,12 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     cols, cnt = check_histogram(colors, counts)
     k = DEFAULT_COLORS if n_colors is None else check_int(n_colors, "n_colors", minimum=1)
     space = check_choice(space, "space", FEATURES)
+    exact = check_bool(exact_colors, "exact_colors")
     rng = check_seed(seed)
     if cols.shape[0] < k:
         warn_few_colors(cols.shape[0], k, stacklevel=2)
     features = features_of(cols, space)
-    palette, labels = fit(cols, cnt, features, k, space, bool(exact_colors), rng)
+    palette, labels = fit(cols, cnt, features, k, space, exact, rng)
     order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
     return palette[order]
 

@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_choice, check_float, check_int, check_seed
+from .._validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_palette,
+    check_seed,
+)
 from ..io import DEFAULT_MAX_PIXELS, check_output_path
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
@@ -68,23 +75,10 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                              "palette fixes the colours")
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
+        given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
         raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
-                         f"{'palette size' if pal is not None else 'n_colors'}={size}")
+                         f"{given}")
     return Options(k, q, space, strength, exact, pal)
-
-
-def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
-    """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
-    arr = np.asarray(palette)
-    if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
-        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
-                         f"got {arr.shape}")
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
-    if arr.min() < 0 or arr.max() > 255:
-        raise ValueError(f"{name} values should lie in 0..255, got "
-                         f"[{int(arr.min())}, {int(arr.max())}]")
-    return arr.astype(np.uint8, copy=True)
 
 
 # --------------------------------------------------------------------------
@@ -146,9 +140,10 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         palette = check_palette(pal_in, "palette_in")
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette)
-    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None):
+    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None
+                               or checked.exact_colors):
         raise ValueError("palette_in fixes the colours; it cannot be combined with "
-                         "n_colors or quality")
+                         "n_colors, quality or exact_colors")
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
     check_seed(opts["seed"])
