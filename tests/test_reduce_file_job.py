@@ -157,6 +157,29 @@ def test_palette_in_of_256_colours_leaves_no_room_for_transparency(tmp_path):
         reduce_file(src, tmp_path / "out.png", palette_in=palette)
 
 
+def test_a_256_entry_palette_file_with_a_transparent_entry_fits_an_image_with_alpha(tmp_path):
+    """Index 0 transparent and 255 colours, as a GIF's palette: one tRNS entry, 256 in all."""
+    src = tmp_path / "alpha.png"
+    rgba_input(src)
+    colours = np.arange(255 * 3).reshape(255, 3) % 256
+    lines = ["00000000"] + ["{:02x}{:02x}{:02x}ff".format(*c) for c in colours]
+    hex_file = tmp_path / "gif.hex"
+    hex_file.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.png"
+    record = reduce_file(src, out, palette_in=hex_file)
+    assert record["k"] == 255
+    with Image.open(out) as im:
+        assert im.mode == "P" and len(im.getpalette()) == 3 * 256
+    assert png_chunk(out, b"tRNS").endswith(b"\x00")
+
+
+def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):
+    hex_file = tmp_path / "clear.hex"
+    hex_file.write_text("00000000\nffffff00\n")
+    with pytest.raises(ValueError, match=r"palette_in='.*clear\.hex' has only fully transparent"):
+        reduce_file(photo, tmp_path / "out.png", palette_in=hex_file)
+
+
 def test_partial_alpha_round_trips_through_the_png_trns(tmp_path):
     """A 2 x 2 RGBA image with four distinct alphas at k=4 is lossless, file to file."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128]],

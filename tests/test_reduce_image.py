@@ -439,3 +439,27 @@ def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, n, values):
     assert np.array_equal(distinct, expected[0])
     assert np.array_equal(inverse, expected[1].ravel())
     assert np.array_equal(counts, expected[2])
+
+
+def test_fully_transparent_entries_of_a_given_palette_become_the_one_transparent_entry():
+    """A palette with index 0 transparent (as taken from a GIF) adds no second clear entry."""
+    rgba = np.array([[[250, 5, 5, 255], [0, 0, 0, 0]],
+                     [[5, 5, 250, 255], [20, 20, 20, 255]]], np.uint8)
+    palette = np.array([[0, 0, 0, 0], [255, 0, 0, 255], [0, 0, 255, 255]], np.uint8)
+    result = reduce_colors(rgba, palette=palette)
+    assert result.palette.tolist() == [[255, 0, 0], [0, 0, 255]]
+    assert result.transparent_index == 2 and result.alpha.tolist() == [255, 255]
+    assert result.indices.tolist() == [[0, 2], [1, 0]]  # (20, 20, 20) is nearer red than blue
+    # An opaque image never draws the clear entry's colour (black here).
+    opaque = reduce_colors(rgba[..., :3].copy(), palette=palette)
+    assert opaque.palette.tolist() == [[255, 0, 0], [0, 0, 255]]
+    assert opaque.transparent_index is None
+
+
+def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pixels():
+    clear = [[0, 0, 0, 0], [9, 9, 9, 0]]
+    with pytest.raises(ValueError, match="palette has only fully transparent entries"):
+        reduce_colors(np.zeros((2, 2, 3), np.uint8), palette=clear)
+    # ... unless nothing is visible: the palette of a fully transparent image maps it
+    result = reduce_colors(np.zeros((2, 2, 4), np.uint8), palette=clear)
+    assert result.k == 0 and result.indices.tolist() == [[0, 0], [0, 0]]

@@ -30,7 +30,14 @@ from ..palette_files import read_palette, write_palette
 from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_colors
-from .options import check_options, check_palette, check_palette_out, check_reduce_options
+from .options import (
+    check_options,
+    check_palette,
+    check_palette_draws,
+    check_palette_out,
+    check_reduce_options,
+    visible_entries,
+)
 from .result import MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
@@ -359,7 +366,9 @@ class FileJob:
         """
         has_alpha = loaded.alpha is not None and bool((loaded.alpha == 0).any())
         if self.palette is not None:
-            _check_palette_size(self.palette.shape[0], self.kind, has_alpha, self.palette_name)
+            shown = visible_entries(self.palette)
+            check_palette_draws(shown, loaded.alpha, self.palette_name)
+            _check_palette_size(shown.shape[0], self.kind, has_alpha, self.palette_name)
             return None
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
@@ -424,7 +433,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
         _check_palette_size(k, kind, False, "n_colors")
     name = _palette_in_name(opts["palette_in"])
     if pal_in is not None:
-        _check_palette_size(pal_in.shape[0], kind, False, name)
+        _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.

@@ -31,7 +31,7 @@ from .fit import (
     fit,
     warn_few_colors,
 )
-from .options import Options, check_options
+from .options import Options, check_options, check_palette_draws
 from .quality import search_quality
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
@@ -59,14 +59,17 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float or bool
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
-        Diffusion fades out where the local contrast is high (edges, texture)
-        and skips pixels whose colour is in the palette already.
+        Diffusion is strongest where the undithered mapping would show flat
+        bands, weaker in texture, and skips pixels whose colour is in the
+        palette already.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
         Map onto this palette (kept in its order) instead of fitting one. A
         fourth column is alpha, used for an image with alpha; an opaque image
-        is mapped onto the colours alone and stays opaque.
+        is mapped onto the colours alone and stays opaque. Entries with alpha
+        0 are dropped: fully transparent pixels take the result's own
+        transparent entry.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int gives the same result every time.
 
@@ -98,6 +101,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rgb, alpha = as_rgba(image)
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
+    if opts.palette is not None:
+        check_palette_draws(opts.palette, alpha)
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None

@@ -30,7 +30,8 @@ from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
-           "check_palette_out", "check_reduce_options"]
+           "check_palette_draws", "check_palette_out", "check_reduce_options",
+           "visible_entries"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     exact = check_bool(exact_colors, "exact_colors")
     pal = None
     if palette is not None:
-        pal = check_palette(palette)
+        pal = visible_entries(check_palette(palette))
         for name, value in (("n_colors", k), ("quality", q)):
             if value is not None:
                 raise ValueError(f"palette and {name}={value!r} cannot be combined: a given "
@@ -79,6 +80,30 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
         raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
                          f"{given}")
     return Options(k, q, space, strength, exact, pal)
+
+
+def visible_entries(palette: np.ndarray, name: str = "palette") -> np.ndarray:
+    """A checked palette without its fully transparent entries (alpha 0).
+
+    Such entries all draw nothing, so they are one entry: the result's own
+    transparent entry, which fully transparent pixels take (last, not counted
+    among the colours). A palette exported with index 0 transparent thus maps
+    an image with transparency without a second transparent entry. A palette
+    of fully transparent entries alone (that of a fully transparent image)
+    becomes empty, which only an image without visible pixels can be mapped onto.
+    """
+    if palette.shape[1] == 3 or palette[:, 3].all():
+        return palette
+    return palette[palette[:, 3] > 0]
+
+
+def check_palette_draws(palette: np.ndarray, image_alpha: np.ndarray | None,
+                        name: str = "palette") -> None:
+    """Refuse a palette of no visible entry (see :func:`visible_entries`) for an image
+    with visible pixels."""
+    if palette.shape[0] == 0 and (image_alpha is None or image_alpha.any()):
+        raise ValueError(f"{name} has only fully transparent entries (alpha 0), but the "
+                         "image has visible pixels; expected at least one visible colour")
 
 
 # --------------------------------------------------------------------------
