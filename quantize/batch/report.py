@@ -178,8 +178,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     extra = sorted({k for row in rows for k in row} - set(REPORT_COLUMNS))
     buffer = io.StringIO()
+    # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either
+    # character: a file name with a bare "\r" would otherwise end its row for a reader.
     writer = csv.DictWriter(buffer, fieldnames=[*REPORT_COLUMNS, *extra], restval="",
-                            lineterminator="\n")
+                            lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
