@@ -422,9 +422,15 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     base = Path(folder)
     if not base.is_dir():
         return []
-    prefix = "." if name is None else f".{name}."
+    if name is None:
+        return sorted(p for p in base.iterdir()
+                      if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
+    # ".<name>.<token>.part", the token without a dot: ".a.png.png.<token>.part" is a
+    # write of a.png.png (in progress in another worker, perhaps), not of a.png.
+    prefix = f".{name}."
     return sorted(p for p in base.iterdir()
-                  if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
+                  if p.name.startswith(prefix) and p.name.endswith(".part")
+                  and "." not in p.name[len(prefix):-len(".part")] and p.is_file())
 
 
 def printable(text: str) -> str:
