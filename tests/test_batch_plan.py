@@ -24,6 +24,25 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+@pytest.mark.parametrize("pattern, expected", [
+    ("**/*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
+                  "sub/deep/er/x.jpg"}),
+    ("sub/**/*.jpg", {"sub/coffee.jpg", "sub/deep/er/x.jpg"}),
+    ("sub/**", {"sub/coffee.jpg", "sub/rocket.png", "sub/truncated.png", "sub/deep/er/x.jpg"}),
+    ("**/er/*", {"sub/deep/er/x.jpg"}),
+    ("deep/**/x.jpg", {"sub/deep/er/x.jpg"}),
+    ("*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
+               "sub/deep/er/x.jpg"}),
+    ("sub/*", {"sub/coffee.jpg", "sub/rocket.png", "sub/truncated.png"}),
+])
+def test_a_glob_pattern_with_double_star_spans_any_number_of_folders(photo_tree, pattern,
+                                                                     expected):
+    (photo_tree / "sub" / "deep" / "er").mkdir(parents=True)
+    (photo_tree / "sub" / "deep" / "er" / "x.jpg").write_bytes(b"")
+    found = batch.find_images(photo_tree, recursive=True, pattern=pattern)
+    assert {p.relative_to(photo_tree).as_posix() for p in found} == expected
+
+
 def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     (photo_tree / ".hidden.jpg").write_bytes(b"")
     (photo_tree / "out").mkdir()

@@ -11,6 +11,7 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,8 +136,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     recursive : bool
         Descend into sub-folders.
     pattern : str or None
-        Glob matched against the path relative to ``root`` (``"*.jpg"``,
-        ``"2024/*/IMG_*"``); replaces the extension filter. Files it selects
+        Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
+        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``);
+        replaces the extension filter. Files it selects
         that are not images are reported by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
@@ -158,11 +160,35 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     for path in _walk(base, recursive, skip):
         rel = path.relative_to(base)
         if pattern is not None:
-            if PurePath(rel).match(pattern):
+            if _glob_match(rel, pattern):
                 found.append(path)
         elif path.suffix.lower() in extensions:
             found.append(path)
     return sorted(found)
+
+
+def _glob_match(rel: PurePath, pattern: str) -> bool:
+    """``PurePath(rel).match(pattern)``, with ``**`` standing for any number of folders.
+
+    ``PurePath.match`` (before Python 3.13's ``full_match``) reads ``**`` as ``*``, one
+    folder, so ``**/*.jpg`` left out the files at the top. Like ``match``, a pattern
+    matches the end of the path: ``*.jpg`` matches ``a/b.jpg``.
+
+    >>> _glob_match(PurePath("a.jpg"), "**/*.jpg"), _glob_match(PurePath("a/b/c.jpg"), "a/**")
+    (True, True)
+    """
+    if "**" not in pattern:
+        return PurePath(rel).match(pattern)
+    return _match_parts(PurePath(rel).parts, ("**", *PurePath(pattern).parts))
+
+
+def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return (bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0])
+            and _match_parts(parts[1:], pattern[1:]))
 
 
 def _walk(base: Path, recursive: bool, skip: Path | None) -> Iterator[Path]:

@@ -96,7 +96,7 @@ def batch(
         "-r", "--recursive", help="Include sub-folders.")] = False,
     glob: Annotated[str | None, typer.Option(
         "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(replaces the image-extension filter).")] = None,
+        "(** spans folders; replaces the image-extension filter).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
