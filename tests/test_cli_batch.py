@@ -590,3 +590,37 @@ def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkey
     assert result.stderr == ("quantize: error: -o '-': batch does not write to stdout (its "
                              "outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
+
+
+def _terminal_lines(monkeypatch, results, columns=400):
+    """What the progress display prints to a terminal for ``results``, without colours."""
+    import io
+    import re
+    import sys
+
+    from quantize.cli.batch import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setenv("COLUMNS", str(columns))
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
+    summary = batch.BatchSummary(total=len(results))
+    with _progress(plan, summary, quiet=False) as show:
+        for result in results:
+            summary.add(result)
+            show(result)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\", "", sys.stderr.getvalue())
+    return [line for line in text.replace("\r", "\n").splitlines() if "━" not in line]
+
+
+def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):
+    results = [batch.FileResult(Path("in/broken [red].jpg"), None, "failed",
+                                "cannot decode [link=x]image[/link]"),
+               batch.FileResult(Path("in/flat [bold].png"), Path("out/flat [bold].png"), "ok",
+                                record={"warnings": ["only [i]1[/i] distinct colour"]})]
+    lines = _terminal_lines(monkeypatch, results)
+    assert "failed in/broken [red].jpg: cannot decode [link=x]image[/link]" in lines
+    assert "warning in/flat [bold].png: only [i]1[/i] distinct colour" in lines

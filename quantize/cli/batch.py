@@ -371,6 +371,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         yield lambda result: _plain_line(result, summary, quiet)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -391,13 +392,15 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
                             failed=0)
 
         def show(result: lib.FileResult) -> None:
+            # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
+            name = escape(printable(str(result.input)))
             if result.status == "failed":
-                bar.console.print(printable(f"[red]failed[/] {result.input}: "
-                                            f"{as_flags(result.reason)}"),
+                bar.console.print(f"[red]failed[/] {name}: "
+                                  f"{escape(printable(as_flags(result.reason)))}",
                                   markup=True, highlight=False)
             for message in _new_warnings(result):
-                bar.console.print(printable(f"[yellow]warning[/] {result.input}: "
-                                            f"{as_flags(message)}"),
+                bar.console.print(f"[yellow]warning[/] {name}: "
+                                  f"{escape(printable(as_flags(message)))}",
                                   markup=True, highlight=False)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
