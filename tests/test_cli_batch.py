@@ -624,3 +624,12 @@ def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch)
     lines = _terminal_lines(monkeypatch, results)
     assert "failed in/broken [red].jpg: cannot decode [link=x]image[/link]" in lines
     assert "warning in/flat [bold].png: only [i]1[/i] distinct colour" in lines
+
+
+def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
+    long = Path("in/a folder with a long name/and a photo with a long name too.jpg")
+    results = [batch.FileResult(long, None, "failed", "cannot decode image (image file is "
+                                "truncated (40 bytes not processed))")]
+    lines = _terminal_lines(monkeypatch, results, columns=40)
+    assert f"failed {long}: cannot decode image (image file is truncated (40 bytes not " \
+        "processed))" in lines

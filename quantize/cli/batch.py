@@ -393,15 +393,16 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
         def show(result: lib.FileResult) -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
+            # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable(str(result.input)))
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {name}: "
                                   f"{escape(printable(as_flags(result.reason)))}",
-                                  markup=True, highlight=False)
+                                  markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
                                   f"{escape(printable(as_flags(message)))}",
-                                  markup=True, highlight=False)
+                                  markup=True, highlight=False, soft_wrap=True)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
 
