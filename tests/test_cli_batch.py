@@ -633,3 +633,20 @@ def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
     lines = _terminal_lines(monkeypatch, results, columns=40)
     assert f"failed {long}: cannot decode image (image file is truncated (40 bytes not " \
         "processed))" in lines
+
+
+def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "bad\nname.jpg").write_text("not a picture\n")
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "esc\x1b[31m.png")  # one colour: a warning
+    result = _cli(src, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: failed: {src}/bad\\nname.jpg: not an image Pillow can identify",
+        f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
+        "distinct colour; returning it"]
+    assert result.stdout.splitlines()[:2] == [
+        f"[1/2] failed  {src}/bad\\nname.jpg",
+        f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
+        "delta_e=0 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]

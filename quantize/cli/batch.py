@@ -38,7 +38,7 @@ from . import (
     fail,
     finishing_note,
     path,
-    printable,
+    printable_line,
     refuse_stdout_folder,
     user_errors,
 )
@@ -323,8 +323,8 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
-        typer.echo(printable(f"quantize: warning: shared palette: {as_flags(str(w.message))}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: warning: shared palette: "
+                                  f"{as_flags(str(w.message))}"), err=True)
     if quiet or not len(palette.colors):
         return palette.plan
     if palette.n_files:
@@ -394,14 +394,14 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         def show(result: lib.FileResult) -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
-            name = escape(printable(str(result.input)))
+            name = escape(printable_line(str(result.input)))
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {name}: "
-                                  f"{escape(printable(as_flags(result.reason)))}",
+                                  f"{escape(printable_line(as_flags(result.reason)))}",
                                   markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
-                                  f"{escape(printable(as_flags(message)))}",
+                                  f"{escape(printable_line(as_flags(message)))}",
                                   markup=True, highlight=False, soft_wrap=True)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
@@ -411,10 +411,10 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
-        typer.echo(printable(f"quantize: failed: {result.input}: {as_flags(result.reason)}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: failed: {result.input}: "
+                                  f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
-        typer.echo(printable(f"quantize: warning: {result.input}: {as_flags(message)}"),
+        typer.echo(printable_line(f"quantize: warning: {result.input}: {as_flags(message)}"),
                    err=True)
     if quiet:
         return
@@ -422,8 +422,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
-    typer.echo(printable(f"[{summary.done}/{summary.total}] {result.status:7} "
-                         f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
+    typer.echo(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
+                              f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
     sys.stdout.flush()
 
 
