@@ -192,3 +192,39 @@ def test_outputs_made_with_other_options_are_refused_unless_forced(photo_tree, t
                             pattern="astro*").settled[0].status == "skipped"
     forced = batch.plan_batch(photo_tree, out, COPY, options={"seed": 3}, force=True)
     assert {j.input.name for j in forced.jobs} == {"astronaut.jpg", "chelsea.png"}
+
+
+def _unlistable(monkeypatch, *folders):
+    """Make os.scandir refuse ``folders`` as it does a folder without read permission."""
+    import os
+
+    scandir = os.scandir
+    refused = {os.fspath(f) for f in folders}
+
+    def refusing(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_reported_not_dropped(photo_tree, tmp_path,
+                                                                    monkeypatch):
+    _unlistable(monkeypatch, photo_tree / "sub")
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    [unlisted] = [r for r in plan.settled if r.input == photo_tree / "sub"]
+    assert (unlisted.status, unlisted.output, unlisted.exit_code) == ("failed", None, 1)
+    assert unlisted.reason == ("cannot list this folder (Permission denied); the files in it "
+                               "were not processed")
+    assert {j.input.name for j in plan.jobs} == {"astronaut.jpg", "chelsea.png"}
+    assert plan.total == 5  # the folder, two images, two files that are not images
+
+
+def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path, monkeypatch):
+    _unlistable(monkeypatch, photo_tree)
+    with pytest.raises(PermissionError) as err:
+        batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    assert err.value.filename == str(photo_tree)
+    with pytest.raises(PermissionError):
+        batch.find_images(photo_tree)

@@ -650,3 +650,26 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
         f"[1/2] failed  {src}/bad\\nname.jpg",
         f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
         "delta_e=0 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
+
+
+def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
+    import os
+
+    scandir = os.scandir
+    refused = {str(photo_tree / "sub")}
+
+    def refusing(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-q", "-j", "1")
+    assert result.exit_code == 1
+    assert (f"quantize: failed: {photo_tree / 'sub'}: cannot list this folder (Permission "
+            "denied); the files in it were not processed") in result.stderr.splitlines()
+    assert "5/5 files: 2 ok, 0 skipped, 3 failed" in result.stdout
+    refused.add(str(photo_tree))
+    top = _cli(photo_tree, "-o", tmp_path / "out2", "-r")
+    assert (top.exit_code, top.stderr) == (1, f"quantize: error: {photo_tree}: Permission "
+                                              "denied\n")

@@ -144,27 +144,40 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         A folder whose contents are never listed (the output folder when it
         lies inside ``root``).
 
-    Hidden files and folders (name starting with ".") are never listed.
+    Hidden files and folders (name starting with ".") are never listed. A
+    sub-folder that cannot be listed (no permission) is left out here;
+    :func:`plan_batch` reports it as failed.
 
     Raises
     ------
     ValueError
         If ``root`` is not a folder.
+    OSError
+        If ``root`` cannot be listed.
     """
-    base = Path(root)
+    return _search(Path(root), recursive, pattern, exclude)[0]
+
+
+def _search(base: Path, recursive: bool, pattern: str | None,
+            exclude: str | os.PathLike[str] | None) -> tuple[list[Path], list[OSError]]:
+    """:func:`find_images`, and the errors of the sub-folders it could not list."""
     if not base.is_dir():
         raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
     skip = Path(exclude).resolve() if exclude is not None else None
     extensions = image_extensions()
     found = []
-    for path in _walk(base, recursive, skip):
+    unlisted: list[OSError] = []
+    for path in _walk(base, recursive, skip, unlisted):
         rel = path.relative_to(base)
         if pattern is not None:
             if _glob_match(rel, pattern):
                 found.append(path)
         elif path.suffix.lower() in extensions:
             found.append(path)
-    return sorted(found)
+    for exc in unlisted:
+        if exc.filename is not None and Path(exc.filename) == base:
+            raise exc
+    return sorted(found), unlisted
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -191,9 +204,13 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
             and _match_parts(parts[1:], pattern[1:]))
 
 
-def _walk(base: Path, recursive: bool, skip: Path | None) -> Iterator[Path]:
-    """Visible files under ``base``; assumes ``base`` is a folder."""
-    for folder, dirs, files in os.walk(base):
+def _walk(base: Path, recursive: bool, skip: Path | None,
+          unlisted: list[OSError]) -> Iterator[Path]:
+    """Visible files under ``base``; assumes ``base`` is a folder.
+
+    The errors of folders that cannot be listed are appended to ``unlisted``.
+    """
+    for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         dirs[:] = [] if not recursive else sorted(
             d for d in dirs if not d.startswith(".")
@@ -246,7 +263,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     BatchPlan
         ``jobs`` to run, and ``settled`` results: "skipped" for finished files
         (with the record of the run that made the output, from the output
-        folder's manifest), "failed" for files that do not open as images.
+        folder's manifest), "failed" for files that do not open as images and
+        for sub-folders that cannot be listed (with no output).
 
     Raises
     ------
@@ -254,6 +272,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         If ``input_dir`` is not a folder, ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
         or an option is bad.
+    OSError
+        If ``input_dir`` cannot be listed.
     TypeError
         If an option has the wrong type or is unknown to the mode.
     OptionsChangedError
@@ -269,12 +289,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
         raise ValueError(f"output_dir={str(dst)!r} {where} an existing file; expected a folder")
     inside = _is_within(dst, src) and dst.resolve() != src.resolve()
-    inputs = find_images(src, recursive=recursive, pattern=pattern,
-                         exclude=dst if inside else None)
+    inputs, unlisted = _search(src, recursive, pattern, dst if inside else None)
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, settled, found = [], [], []
+    jobs, settled, found = [], [_unlisted(exc) for exc in unlisted], []
     for path, out in zip(inputs, outputs, strict=True):
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
@@ -288,6 +307,13 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings)
+
+
+def _unlisted(exc: OSError) -> FileResult:
+    """A sub-folder that could not be listed: failed, so that its images are not lost unseen."""
+    return FileResult(Path(exc.filename), None, "failed",
+                      f"cannot list this folder ({exc.strerror or exc}); "
+                      "the files in it were not processed", exit_code=ExitCode.FAILED)
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
