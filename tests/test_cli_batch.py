@@ -81,7 +81,7 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
     assert "4 ok, 0 skipped, 3 failed" in forced.stdout
     assert all(load_image(p).shape == (40, 48) for p in made)
-    assert "[1/7]" not in forced.stdout  # --quiet: failures and the summary only
+    assert "[1/7]" not in forced.stdout  # --quiet: failures, warnings and the summary only
 
 
 def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):

@@ -114,7 +114,7 @@ def batch(
         "--html", help="Write a self-contained page to FILE (.html): before/after "
         "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
-        "-q", "--quiet", help="Print only failures and the summary.")] = False,
+        "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
