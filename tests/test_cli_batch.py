@@ -299,7 +299,7 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
-    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=None" \
+    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=(not given);" \
         in again.stderr
 
 

@@ -213,15 +213,24 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 @contextlib.contextmanager
 def _options_changed() -> Iterator[None]:
     """Say in the command's words that outputs were made with other options (exit 15)."""
-    from ..batch.manifest import OptionsChangedError, describe_settings
+    from ..batch.manifest import OptionsChangedError
 
     try:
         yield
     except OptionsChangedError as exc:
         outputs = "output was" if exc.count == 1 else "outputs were"
-        before, now = (as_flags(describe_settings(s)) for s in (exc.before, exc.now))
+        before, now = (_describe(s) for s in (exc.before, exc.now))
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
              f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
+
+
+def _describe(settings: dict[str, Any]) -> str:
+    """Settings as the command's flags: ``-k/--colors=16, --space='lab'``.
+
+    None, how the settings record an option left out, is shown as "(not given)".
+    """
+    return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
+                              for k, v in settings.items()))
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
