@@ -285,3 +285,21 @@ def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path):
     assert stale_parts(tmp_path, "a.png") == [left]
     assert stale_parts(tmp_path, "a.png.png") == []
     assert stale_parts(tmp_path) == [left]
+
+
+@pytest.mark.parametrize("name", ["x" * 251 + ".png", "猫" * 83 + "xx.png"])
+def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name):
+    from quantize.io import stale_parts
+
+    assert len(os.fsencode(name)) == 255
+    other = name[:-4] + ".gif"  # the same but for the end: its parts are its own
+    seen = []
+
+    def write(tmp: Path) -> None:
+        assert len(os.fsencode(tmp.name)) <= 255
+        seen.extend([stale_parts(tmp_path, name), stale_parts(tmp_path, other)])
+        tmp.write_bytes(b"x")
+
+    atomic_write(tmp_path / name, write)
+    assert (tmp_path / name).read_bytes() == b"x"
+    assert len(seen[0]) == 1 and seen[1] == []  # its temporary file is known as this output's
