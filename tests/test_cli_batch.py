@@ -488,6 +488,20 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
         assert (local / rel).read_bytes() == (remote / rel).read_bytes()
 
 
+def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_path,
+                                                              monkeypatch, dask_scheduler):
+    """The workers started elsewhere (the tests' folder): they get the paths made absolute."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text("#000000\n#ffffff\n")
+    args = ["in", "--glob", "*.png", "--scheduler", dask_scheduler, "-q"]
+    for out, more in [("out", ["-k", "4"]), ("shared", ["-k", "4", "--shared-palette"]),
+                      ("mapped", ["--palette-in", "p.hex"])]:
+        result = _cli(*args, "-o", out, *more)
+        assert (result.exit_code, result.stderr) == (0, ""), out
+        assert len(_palette(tmp_path / out / "chelsea.png")) <= 4 * 3
+    assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
+
+
 @pytest.mark.parametrize("make, args, line", [
     (lambda src: None, [],
      "INPUT_DIR='{src}' is empty; expected a folder of images"),

@@ -9,6 +9,7 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +128,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
                                              if r.status == "skipped"]
+    if scheduler is not None:  # a Dask worker resolves a relative path in its own folder
+        inputs = [Path(os.path.abspath(path)) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels})
              for i, path in enumerate(inputs)]
