@@ -442,6 +442,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
+    (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
     result = _cli(photo_tree, "-o", tmp_path / "out", *args)

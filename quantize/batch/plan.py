@@ -151,7 +151,7 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     Raises
     ------
     ValueError
-        If ``root`` is not a folder.
+        If ``root`` is not a folder, or ``pattern`` is empty.
     OSError
         If ``root`` cannot be listed.
     """
@@ -163,6 +163,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     """:func:`find_images`, and the errors of the sub-folders it could not list."""
     if not base.is_dir():
         raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    if pattern == "":
+        raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
     skip = Path(exclude).resolve() if exclude is not None else None
     extensions = image_extensions()
     found = []

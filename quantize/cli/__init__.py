@@ -164,7 +164,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "max_pixels": "--max-pixels", "input_dir": "INPUT_DIR", "output_dir": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
-         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256"}
+         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
+         "pattern": "--glob"}
 
 
 def as_flags(message: str) -> str:
