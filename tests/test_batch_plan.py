@@ -128,6 +128,18 @@ def test_plan_refuses_a_file_as_output_dir(photo_tree):
         batch.plan_batch(photo_tree, under, COPY)
 
 
+def test_plan_refuses_a_link_to_nothing_as_output_dir(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    out.symlink_to(tmp_path / "gone" / "out")
+    for dst in (out, out / "sub"):
+        with pytest.raises(ValueError) as err:
+            batch.plan_batch(photo_tree, dst, COPY)
+        where = "is" if dst == out else f"lies under {str(out)!r}, which is"
+        assert str(err.value) == (f"output_dir={str(dst)!r} {where} a link to "
+                                  f"{str(tmp_path / 'gone' / 'out')!r}, which does not exist; "
+                                  "expected a folder")
+
+
 def test_missing_input_dir_is_a_value_error(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
         batch.plan_batch(tmp_path / "nope", tmp_path / "out", COPY)

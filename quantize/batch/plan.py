@@ -289,7 +289,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     dst = Path(output_dir)
     if (blocker := _file_in_the_way(dst)) is not None:
         where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
-        raise ValueError(f"output_dir={str(dst)!r} {where} an existing file; expected a folder")
+        what = ("an existing file" if blocker.exists()
+                else f"a link to {os.readlink(blocker)!r}, which does not exist")
+        raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
     inside = _is_within(dst, src) and dst.resolve() != src.resolve()
     inputs, unlisted = _search(src, recursive, pattern, dst if inside else None)
     outputs = _map_outputs(inputs, src, dst, mode)
@@ -373,10 +375,15 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
 
 
 def _file_in_the_way(folder: Path) -> Path | None:
-    """The nearest existing path of ``folder`` and its parents, when it is not a folder."""
+    """The nearest existing path of ``folder`` and its parents, when it is not a folder.
+
+    A link to nothing is in the way too: no folder can be made there.
+    """
     for path in (folder, *folder.parents):
         if path.exists():
             return None if path.is_dir() else path
+        if path.is_symlink():
+            return path
     return None
 
 
