@@ -17,7 +17,7 @@ from typing import Any
 
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, one_line
-from .manifest import compact_manifest, record_output
+from .manifest import check_appendable, compact_manifest, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
@@ -66,12 +66,16 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ------
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
+    OutputError
+        If the manifest exists but cannot be added to (before any job runs).
     OSError
         If the manifest cannot be written.
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir)
+    if plan.jobs:
+        check_appendable(plan.output_dir)
     for result in plan.settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
