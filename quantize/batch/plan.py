@@ -332,14 +332,16 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
-    in segment mode).
+    in segment mode). Names are compared ignoring case, as a case-insensitive
+    output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
+    ``a.png`` become ``A.jpg.png`` and ``a.png.png``.
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_suffix(mode.suffix) for r in rels]
-    counts: dict[PurePath, int] = {}
+    counts: dict[str, int] = {}
     for r in plain:
-        counts[r] = counts.get(r, 0) + 1
-    mapped = [r if counts[r] == 1 else rel.with_name(rel.name + mode.suffix)
+        counts[_folded(r)] = counts.get(_folded(r), 0) + 1
+    mapped = [r if counts[_folded(r)] == 1 else rel.with_name(rel.name + mode.suffix)
               for r, rel in zip(plain, rels, strict=True)]
     seen: dict[PurePath, Path] = {}
     for r, path in zip(mapped, inputs, strict=True):
@@ -348,6 +350,10 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
                              f"output {str(dst / r)!r}; rename one of them")
         seen[r] = path
     return [dst / r for r in mapped]
+
+
+def _folded(path: PurePath) -> str:
+    return str(path).casefold()
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
