@@ -23,6 +23,7 @@ What happens to each kind of input:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io as _io
 import os
 import tempfile
@@ -387,7 +388,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=_part_prefix(target.name), suffix=".part",
+                                        dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
@@ -402,6 +404,33 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+# A temporary file is named <prefix><8 random characters>.part, in at most 255 bytes
+# (NAME_MAX of the usual file systems).
+_NAME_MAX = 255
+_PART_END = 8 + len(".part")
+
+
+def _part_prefix(name: str) -> str:
+    """``.<name>.``, the start of the temporary files of the output called ``name``.
+
+    When the temporary name would exceed 255 bytes, ``name`` is cut and the
+    start of its SHA-256 added, so that every output still has a prefix of its own.
+
+    >>> _part_prefix("a.png")
+    '.a.png.'
+    >>> len(os.fsencode(_part_prefix("x" * 251 + ".png"))) + 13
+    255
+    """
+    prefix = f".{name}."
+    if len(os.fsencode(prefix)) + _PART_END <= _NAME_MAX:
+        return prefix
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
+    cut = name
+    while len(os.fsencode(f".{cut}~{digest}.")) + _PART_END > _NAME_MAX:
+        cut = cut[:-1]
+    return f".{cut}~{digest}."
 
 
 def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
@@ -422,9 +451,15 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     base = Path(folder)
     if not base.is_dir():
         return []
-    prefix = "." if name is None else f".{name}."
+    if name is None:
+        return sorted(p for p in base.iterdir()
+                      if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
+    # "<prefix><token>.part", the token without a dot: ".a.png.png.<token>.part" is a
+    # write of a.png.png (in progress in another worker, perhaps), not of a.png.
+    prefix = _part_prefix(name)
     return sorted(p for p in base.iterdir()
-                  if p.name.startswith(prefix) and p.name.endswith(".part") and p.is_file())
+                  if p.name.startswith(prefix) and p.name.endswith(".part")
+                  and "." not in p.name[len(prefix):-len(".part")] and p.is_file())
 
 
 def printable(text: str) -> str:

@@ -24,6 +24,25 @@ def test_find_images_by_extension_and_pattern(photo_tree):
     assert [p.name for p in only] == ["rocket.png", "truncated.png"]
 
 
+@pytest.mark.parametrize("pattern, expected", [
+    ("**/*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
+                  "sub/deep/er/x.jpg"}),
+    ("sub/**/*.jpg", {"sub/coffee.jpg", "sub/deep/er/x.jpg"}),
+    ("sub/**", {"sub/coffee.jpg", "sub/rocket.png", "sub/truncated.png", "sub/deep/er/x.jpg"}),
+    ("**/er/*", {"sub/deep/er/x.jpg"}),
+    ("deep/**/x.jpg", {"sub/deep/er/x.jpg"}),
+    ("*.jpg", {"astronaut.jpg", "empty.jpg", "notes.jpg", "sub/coffee.jpg",
+               "sub/deep/er/x.jpg"}),
+    ("sub/*", {"sub/coffee.jpg", "sub/rocket.png", "sub/truncated.png"}),
+])
+def test_a_glob_pattern_with_double_star_spans_any_number_of_folders(photo_tree, pattern,
+                                                                     expected):
+    (photo_tree / "sub" / "deep" / "er").mkdir(parents=True)
+    (photo_tree / "sub" / "deep" / "er" / "x.jpg").write_bytes(b"")
+    found = batch.find_images(photo_tree, recursive=True, pattern=pattern)
+    assert {p.relative_to(photo_tree).as_posix() for p in found} == expected
+
+
 def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     (photo_tree / ".hidden.jpg").write_bytes(b"")
     (photo_tree / "out").mkdir()
@@ -63,6 +82,19 @@ def test_inputs_sharing_a_stem_keep_their_extension(tmp_path):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, tmp_path / "out", COPY)
     assert sorted(j.output.name for j in plan.jobs) == ["a.jpg.png", "a.png.png", "b.png"]
+
+
+def test_stems_that_differ_only_in_case_keep_their_extension(tmp_path):
+    """On a case-insensitive output volume (macOS, Windows, a USB stick) Photo.png is photo.png."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("Photo.JPG", "photo.png", "b.jpg"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    assert sorted(j.output.name for j in plan.jobs) == ["Photo.JPG.png", "b.png", "photo.png.png"]
+    (src / "B.jpg").write_bytes((src / "b.jpg").read_bytes())  # only where case tells apart
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    assert sorted(j.output.name for j in plan.jobs)[:2] == ["B.jpg.png", "Photo.JPG.png"]
 
 
 SEG_LIKE = batch.JobMode("seg", copy_job, suffix="", marker="s.json")
@@ -107,6 +139,18 @@ def test_plan_refuses_a_file_as_output_dir(photo_tree):
                                          f"'{photo_tree / 'notes.jpg'}', which is an existing "
                                          "file; expected a folder$"):
         batch.plan_batch(photo_tree, under, COPY)
+
+
+def test_plan_refuses_a_link_to_nothing_as_output_dir(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    out.symlink_to(tmp_path / "gone" / "out")
+    for dst in (out, out / "sub"):
+        with pytest.raises(ValueError) as err:
+            batch.plan_batch(photo_tree, dst, COPY)
+        where = "is" if dst == out else f"lies under {str(out)!r}, which is"
+        assert str(err.value) == (f"output_dir={str(dst)!r} {where} a link to "
+                                  f"{str(tmp_path / 'gone' / 'out')!r}, which does not exist; "
+                                  "expected a folder")
 
 
 def test_missing_input_dir_is_a_value_error(tmp_path):
@@ -173,3 +217,39 @@ def test_outputs_made_with_other_options_are_refused_unless_forced(photo_tree, t
                             pattern="astro*").settled[0].status == "skipped"
     forced = batch.plan_batch(photo_tree, out, COPY, options={"seed": 3}, force=True)
     assert {j.input.name for j in forced.jobs} == {"astronaut.jpg", "chelsea.png"}
+
+
+def _unlistable(monkeypatch, *folders):
+    """Make os.scandir refuse ``folders`` as it does a folder without read permission."""
+    import os
+
+    scandir = os.scandir
+    refused = {os.fspath(f) for f in folders}
+
+    def refusing(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+
+
+def test_a_sub_folder_that_cannot_be_listed_is_reported_not_dropped(photo_tree, tmp_path,
+                                                                    monkeypatch):
+    _unlistable(monkeypatch, photo_tree / "sub")
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    [unlisted] = [r for r in plan.settled if r.input == photo_tree / "sub"]
+    assert (unlisted.status, unlisted.output, unlisted.exit_code) == ("failed", None, 1)
+    assert unlisted.reason == ("cannot list this folder (Permission denied); the files in it "
+                               "were not processed")
+    assert {j.input.name for j in plan.jobs} == {"astronaut.jpg", "chelsea.png"}
+    assert plan.total == 5  # the folder, two images, two files that are not images
+
+
+def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path, monkeypatch):
+    _unlistable(monkeypatch, photo_tree)
+    with pytest.raises(PermissionError) as err:
+        batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    assert err.value.filename == str(photo_tree)
+    with pytest.raises(PermissionError):
+        batch.find_images(photo_tree)

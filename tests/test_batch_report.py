@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,30 @@ def test_a_file_name_that_is_not_utf8_keeps_its_bytes(tmp_path):
     assert os.fsencode(str(tmp_path)) + b"/bad\xff.png," in (tmp_path / "r.csv").read_bytes()
     rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"]
     assert rows[0]["input"] == str(tmp_path / name)
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1).png", "+cmd.png", "-2+3.png", "@SUM(1).png",
+                                  "\tx.png", "\rx.png"])
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path, name):
+    results = [batch.FileResult(tmp_path / "a.png", tmp_path / "b.png", "failed", name,
+                                {"psnr": -1.5}),
+               batch.FileResult(Path(name), Path(name), "ok")]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=2))
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["reason"] == "'" + name and rows[0]["psnr"] == "-1.5"  # a number stays one
+    assert rows[1]["input"] == rows[1]["output"] == "'" + name
+    assert rows[0]["input"] == str(tmp_path / "a.png")
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=2))
+    assert json.loads((tmp_path / "r.json").read_text())["files"][1]["input"] == name
+
+
+@pytest.mark.parametrize("name", ["a\rb.png", "a\nb.png", "a\r\nb.png", "a,\"b\".png"])
+def test_a_csv_row_stays_one_row_whatever_the_file_name_holds(tmp_path, name):
+    results = [batch.FileResult(tmp_path / name, tmp_path / "a.png", "ok", "", {"k": 4}),
+               batch.FileResult(tmp_path / "c.png", None, "failed", "not an image")]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=2))
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["input"], r["status"], r["k"]) for r in rows] == [
+        (str(tmp_path / name), "ok", "4"), (str(tmp_path / "c.png"), "failed", "")]

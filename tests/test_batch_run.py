@@ -190,3 +190,39 @@ def test_folders_that_existed_are_kept_even_when_empty(tmp_path):
     out.mkdir()
     batch.run_batch(batch.plan_batch(src, out, COPY), jobs=1)
     assert out.is_dir() and not list(out.iterdir())
+
+
+def _writes_read_only_files(folder: Path) -> bool:
+    """Whether this process may write a file without write permission (root may)."""
+    probe = folder / "probe"
+    probe.write_text("")
+    probe.chmod(0o444)
+    try:
+        with open(probe, "a"):
+            return True
+    except PermissionError:
+        return False
+    finally:
+        probe.chmod(0o644)
+        probe.unlink()
+
+
+def test_a_manifest_that_cannot_be_appended_to_stops_the_run_before_any_file(photo_tree,
+                                                                             tmp_path):
+    from quantize.errors import OutputError
+
+    if _writes_read_only_files(tmp_path):
+        pytest.skip("this process writes read-only files (root)")
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, pattern="astronaut.jpg"), jobs=1)
+    manifest = out / batch.MANIFEST_NAME
+    manifest.chmod(0o444)
+    try:
+        plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+        with pytest.raises(OutputError) as err:
+            batch.run_batch(plan, jobs=1)
+    finally:
+        manifest.chmod(0o644)
+    assert str(err.value) == (f"{manifest}: cannot add to the record of finished outputs "
+                              "(Permission denied); no file was processed")
+    assert [p.name for p in out.rglob("*.png")] == ["astronaut.png"]

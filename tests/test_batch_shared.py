@@ -100,3 +100,25 @@ def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tm
     Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "a.png")
     with pytest.raises(ValueError, match="no image could be sampled"):
         batch.shared_palette(_plan(src, tmp_path / "o2"), jobs=1)
+
+
+def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo_tree,
+                                                                           tmp_path):
+    from quantize.errors import OutputExistsError
+
+    out = tmp_path / "out"
+    options = {"n_colors": 4, "seed": 0}
+    shared = batch.shared_palette(_plan(photo_tree, out, options=options,
+                                        pattern="astronaut.jpg"), samples_per_file=2000, jobs=1)
+    batch.run_batch(shared.plan, jobs=1)
+    (out / batch.SHARED_PALETTE_NAME).unlink()
+    with pytest.raises(OutputExistsError) as err:
+        batch.shared_palette(_plan(photo_tree, out, options=options), samples_per_file=2000,
+                             jobs=1)
+    assert str(err.value) == (f"{out}: {batch.SHARED_PALETTE_NAME} is missing, while 1 output "
+                              "was mapped onto it; a new palette would not match it: use "
+                              "--force to redo every file, or choose another output folder")
+    assert not (out / batch.SHARED_PALETTE_NAME).exists()
+    forced = batch.shared_palette(_plan(photo_tree, out, options=options, force=True),
+                                  samples_per_file=2000, jobs=1)
+    assert forced.n_files == 4 and "astronaut.jpg" in {j.input.name for j in forced.plan.jobs}

@@ -81,7 +81,7 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
     assert "4 ok, 0 skipped, 3 failed" in forced.stdout
     assert all(load_image(p).shape == (40, 48) for p in made)
-    assert "[1/7]" not in forced.stdout  # --quiet: failures and the summary only
+    assert "[1/7]" not in forced.stdout  # --quiet: failures, warnings and the summary only
 
 
 def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
@@ -299,7 +299,7 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
-    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=None" \
+    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=(not given);" \
         in again.stderr
 
 
@@ -444,6 +444,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
+    (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),
 ])
 def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match):
     result = _cli(photo_tree, "-o", tmp_path / "out", *args)
@@ -488,6 +489,20 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
     assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))
     for rel in made:
         assert (local / rel).read_bytes() == (remote / rel).read_bytes()
+
+
+def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_path,
+                                                              monkeypatch, dask_scheduler):
+    """The workers started elsewhere (the tests' folder): they get the paths made absolute."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text("#000000\n#ffffff\n")
+    args = ["in", "--glob", "*.png", "--scheduler", dask_scheduler, "-q"]
+    for out, more in [("out", ["-k", "4"]), ("shared", ["-k", "4", "--shared-palette"]),
+                      ("mapped", ["--palette-in", "p.hex"])]:
+        result = _cli(*args, "-o", out, *more)
+        assert (result.exit_code, result.stderr) == (0, ""), out
+        assert len(_palette(tmp_path / out / "chelsea.png")) <= 4 * 3
+    assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
 @pytest.mark.parametrize("make, args, line", [
@@ -592,3 +607,86 @@ def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkey
     assert result.stderr == ("quantize: error: -o '-': batch does not write to stdout (its "
                              "outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
+
+
+def _terminal_lines(monkeypatch, results, columns=400):
+    """What the progress display prints to a terminal for ``results``, without colours."""
+    import io
+    import re
+    import sys
+
+    from quantize.cli.batch import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setenv("COLUMNS", str(columns))
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
+    summary = batch.BatchSummary(total=len(results))
+    with _progress(plan, summary, quiet=False) as show:
+        for result in results:
+            summary.add(result)
+            show(result)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\", "", sys.stderr.getvalue())
+    return [line for line in text.replace("\r", "\n").splitlines() if "━" not in line]
+
+
+def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):
+    results = [batch.FileResult(Path("in/broken [red].jpg"), None, "failed",
+                                "cannot decode [link=x]image[/link]"),
+               batch.FileResult(Path("in/flat [bold].png"), Path("out/flat [bold].png"), "ok",
+                                record={"warnings": ["only [i]1[/i] distinct colour"]})]
+    lines = _terminal_lines(monkeypatch, results)
+    assert "failed in/broken [red].jpg: cannot decode [link=x]image[/link]" in lines
+    assert "warning in/flat [bold].png: only [i]1[/i] distinct colour" in lines
+
+
+def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
+    long = Path("in/a folder with a long name/and a photo with a long name too.jpg")
+    results = [batch.FileResult(long, None, "failed", "cannot decode image (image file is "
+                                "truncated (40 bytes not processed))")]
+    lines = _terminal_lines(monkeypatch, results, columns=40)
+    assert f"failed {long}: cannot decode image (image file is truncated (40 bytes not " \
+        "processed))" in lines
+
+
+def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    (src / "bad\nname.jpg").write_text("not a picture\n")
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "esc\x1b[31m.png")  # one colour: a warning
+    result = _cli(src, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: failed: {src}/bad\\nname.jpg: not an image Pillow can identify",
+        f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
+        "distinct colour; returning it"]
+    assert result.stdout.splitlines()[:2] == [
+        f"[1/2] failed  {src}/bad\\nname.jpg",
+        f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
+        "delta_e=0 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
+
+
+def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
+    import os
+
+    scandir = os.scandir
+    refused = {str(photo_tree / "sub")}
+
+    def refusing(path="."):
+        if os.fspath(path) in refused:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-q", "-j", "1")
+    assert result.exit_code == 1
+    assert (f"quantize: failed: {photo_tree / 'sub'}: cannot list this folder (Permission "
+            "denied); the files in it were not processed") in result.stderr.splitlines()
+    assert "5/5 files: 2 ok, 0 skipped, 3 failed" in result.stdout
+    refused.add(str(photo_tree))
+    top = _cli(photo_tree, "-o", tmp_path / "out2", "-r")
+    assert (top.exit_code, top.stderr) == (1, f"quantize: error: {photo_tree}: Permission "
+                                              "denied\n")

@@ -265,3 +265,41 @@ def test_atomic_write_gives_outputs_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (tmp_path / "o.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path):
+    from quantize.io import stale_parts
+
+    # a.png and a.png.jpg in one batch folder are written as a.png and a.png.png
+    seen = {}
+
+    def write(tmp: Path) -> None:
+        seen["a.png"] = stale_parts(tmp_path, "a.png")
+        seen["a.png.png"] = stale_parts(tmp_path, "a.png.png")
+        tmp.write_bytes(b"x")
+
+    atomic_write(tmp_path / "a.png.png", write)
+    assert seen["a.png"] == [] and len(seen["a.png.png"]) == 1
+    left = tmp_path / ".a.png.k2_9x0ab.part"  # a killed write of a.png
+    left.write_bytes(b"half")
+    assert stale_parts(tmp_path, "a.png") == [left]
+    assert stale_parts(tmp_path, "a.png.png") == []
+    assert stale_parts(tmp_path) == [left]
+
+
+@pytest.mark.parametrize("name", ["x" * 251 + ".png", "猫" * 83 + "xx.png"])
+def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name):
+    from quantize.io import stale_parts
+
+    assert len(os.fsencode(name)) == 255
+    other = name[:-4] + ".gif"  # the same but for the end: its parts are its own
+    seen = []
+
+    def write(tmp: Path) -> None:
+        assert len(os.fsencode(tmp.name)) <= 255
+        seen.extend([stale_parts(tmp_path, name), stale_parts(tmp_path, other)])
+        tmp.write_bytes(b"x")
+
+    atomic_write(tmp_path / name, write)
+    assert (tmp_path / name).read_bytes() == b"x"
+    assert len(seen[0]) == 1 and seen[1] == []  # its temporary file is known as this output's

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputExistsError
+from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 
-__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings",
+__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "manifest_key",
            "output_settings", "read_manifest", "record_output"]
 
@@ -183,6 +183,28 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
             if f.read(1) != b"\n":
                 f.write(b"\n")
         f.write(line.encode("utf-8") + b"\n")
+
+
+def check_appendable(output_dir: str | os.PathLike[str]) -> None:
+    """Refuse, before a run starts, a manifest in ``output_dir`` that cannot be added to.
+
+    Otherwise the run would write its first output and stop there, unrecorded.
+    No manifest is fine: the first finished output makes it.
+
+    Raises
+    ------
+    OutputError
+        Naming the manifest and why it cannot be opened.
+    """
+    path = Path(output_dir) / MANIFEST_NAME
+    if not os.path.lexists(path):
+        return
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot add to the record of finished outputs "
+                          f"({exc.strerror or exc}); no file was processed", path=path) from None
 
 
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],

@@ -11,6 +11,7 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -135,39 +136,83 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     recursive : bool
         Descend into sub-folders.
     pattern : str or None
-        Glob matched against the path relative to ``root`` (``"*.jpg"``,
-        ``"2024/*/IMG_*"``); replaces the extension filter. Files it selects
+        Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
+        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``);
+        replaces the extension filter. Files it selects
         that are not images are reported by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
         lies inside ``root``).
 
-    Hidden files and folders (name starting with ".") are never listed.
+    Hidden files and folders (name starting with ".") are never listed. A
+    sub-folder that cannot be listed (no permission) is left out here;
+    :func:`plan_batch` reports it as failed.
 
     Raises
     ------
     ValueError
-        If ``root`` is not a folder.
+        If ``root`` is not a folder, or ``pattern`` is empty.
+    OSError
+        If ``root`` cannot be listed.
     """
-    base = Path(root)
+    return _search(Path(root), recursive, pattern, exclude)[0]
+
+
+def _search(base: Path, recursive: bool, pattern: str | None,
+            exclude: str | os.PathLike[str] | None) -> tuple[list[Path], list[OSError]]:
+    """:func:`find_images`, and the errors of the sub-folders it could not list."""
     if not base.is_dir():
         raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    if pattern == "":
+        raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
     skip = Path(exclude).resolve() if exclude is not None else None
     extensions = image_extensions()
     found = []
-    for path in _walk(base, recursive, skip):
+    unlisted: list[OSError] = []
+    for path in _walk(base, recursive, skip, unlisted):
         rel = path.relative_to(base)
         if pattern is not None:
-            if PurePath(rel).match(pattern):
+            if _glob_match(rel, pattern):
                 found.append(path)
         elif path.suffix.lower() in extensions:
             found.append(path)
-    return sorted(found)
+    for exc in unlisted:
+        if exc.filename is not None and Path(exc.filename) == base:
+            raise exc
+    return sorted(found), unlisted
 
 
-def _walk(base: Path, recursive: bool, skip: Path | None) -> Iterator[Path]:
-    """Visible files under ``base``; assumes ``base`` is a folder."""
-    for folder, dirs, files in os.walk(base):
+def _glob_match(rel: PurePath, pattern: str) -> bool:
+    """``PurePath(rel).match(pattern)``, with ``**`` standing for any number of folders.
+
+    ``PurePath.match`` (before Python 3.13's ``full_match``) reads ``**`` as ``*``, one
+    folder, so ``**/*.jpg`` left out the files at the top. Like ``match``, a pattern
+    matches the end of the path: ``*.jpg`` matches ``a/b.jpg``.
+
+    >>> _glob_match(PurePath("a.jpg"), "**/*.jpg"), _glob_match(PurePath("a/b/c.jpg"), "a/**")
+    (True, True)
+    """
+    if "**" not in pattern:
+        return PurePath(rel).match(pattern)
+    return _match_parts(PurePath(rel).parts, ("**", *PurePath(pattern).parts))
+
+
+def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match_parts(parts[i:], pattern[1:]) for i in range(len(parts) + 1))
+    return (bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0])
+            and _match_parts(parts[1:], pattern[1:]))
+
+
+def _walk(base: Path, recursive: bool, skip: Path | None,
+          unlisted: list[OSError]) -> Iterator[Path]:
+    """Visible files under ``base``; assumes ``base`` is a folder.
+
+    The errors of folders that cannot be listed are appended to ``unlisted``.
+    """
+    for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         dirs[:] = [] if not recursive else sorted(
             d for d in dirs if not d.startswith(".")
@@ -220,7 +265,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     BatchPlan
         ``jobs`` to run, and ``settled`` results: "skipped" for finished files
         (with the record of the run that made the output, from the output
-        folder's manifest), "failed" for files that do not open as images.
+        folder's manifest), "failed" for files that do not open as images and
+        for sub-folders that cannot be listed (with no output).
 
     Raises
     ------
@@ -228,6 +274,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         If ``input_dir`` is not a folder, ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
         or an option is bad.
+    OSError
+        If ``input_dir`` cannot be listed.
     TypeError
         If an option has the wrong type or is unknown to the mode.
     OptionsChangedError
@@ -241,14 +289,15 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     dst = Path(output_dir)
     if (blocker := _file_in_the_way(dst)) is not None:
         where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
-        raise ValueError(f"output_dir={str(dst)!r} {where} an existing file; expected a folder")
+        what = ("an existing file" if blocker.exists()
+                else f"a link to {os.readlink(blocker)!r}, which does not exist")
+        raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
     inside = _is_within(dst, src) and dst.resolve() != src.resolve()
-    inputs = find_images(src, recursive=recursive, pattern=pattern,
-                         exclude=dst if inside else None)
+    inputs, unlisted = _search(src, recursive, pattern, dst if inside else None)
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, settled, found = [], [], []
+    jobs, settled, found = [], [_unlisted(exc) for exc in unlisted], []
     for path, out in zip(inputs, outputs, strict=True):
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
@@ -264,6 +313,13 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings)
 
 
+def _unlisted(exc: OSError) -> FileResult:
+    """A sub-folder that could not be listed: failed, so that its images are not lost unseen."""
+    return FileResult(Path(exc.filename), None, "failed",
+                      f"cannot list this folder ({exc.strerror or exc}); "
+                      "the files in it were not processed", exit_code=ExitCode.FAILED)
+
+
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
     """A finished file, with the record of the run that made its output when there is one."""
     if entry is None:
@@ -276,14 +332,16 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
-    in segment mode).
+    in segment mode). Names are compared ignoring case, as a case-insensitive
+    output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
+    ``a.png`` become ``A.jpg.png`` and ``a.png.png``.
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_suffix(mode.suffix) for r in rels]
-    counts: dict[PurePath, int] = {}
+    counts: dict[str, int] = {}
     for r in plain:
-        counts[r] = counts.get(r, 0) + 1
-    mapped = [r if counts[r] == 1 else rel.with_name(rel.name + mode.suffix)
+        counts[_folded(r)] = counts.get(_folded(r), 0) + 1
+    mapped = [r if counts[_folded(r)] == 1 else rel.with_name(rel.name + mode.suffix)
               for r, rel in zip(plain, rels, strict=True)]
     seen: dict[PurePath, Path] = {}
     for r, path in zip(mapped, inputs, strict=True):
@@ -292,6 +350,10 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
                              f"output {str(dst / r)!r}; rename one of them")
         seen[r] = path
     return [dst / r for r in mapped]
+
+
+def _folded(path: PurePath) -> str:
+    return str(path).casefold()
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
@@ -319,10 +381,15 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
 
 
 def _file_in_the_way(folder: Path) -> Path | None:
-    """The nearest existing path of ``folder`` and its parents, when it is not a folder."""
+    """The nearest existing path of ``folder`` and its parents, when it is not a folder.
+
+    A link to nothing is in the way too: no folder can be made there.
+    """
     for path in (folder, *folder.parents):
         if path.exists():
             return None if path.is_dir() else path
+        if path.is_symlink():
+            return path
     return None
 
 

@@ -161,8 +161,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
     Written atomically, in UTF-8. A file name that is not valid UTF-8 keeps its
-    bytes: escaped as ``\\udcXX`` in JSON, as they are in CSV. Raises
-    ValueError for another extension.
+    bytes: escaped as ``\\udcXX`` in JSON, as they are in CSV. A CSV cell that a
+    spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
+    behind a ``'``. Raises ValueError for another extension.
     """
     p = check_report_path(path)
     rows = [r.as_row() for r in results]
@@ -176,15 +178,25 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     extra = sorted({k for row in rows for k in row} - set(REPORT_COLUMNS))
     buffer = io.StringIO()
+    # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either
+    # character: a file name with a bare "\r" would otherwise end its row for a reader.
     writer = csv.DictWriter(buffer, fieldnames=[*REPORT_COLUMNS, *extra], restval="",
-                            lineterminator="\n")
+                            lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and
+# carriage return, trims them and reads what follows): a file named "=HYPERLINK(...).png".
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell: lists and dicts as JSON, text that would be a formula as text."""
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return value

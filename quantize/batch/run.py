@@ -17,11 +17,12 @@ from typing import Any
 
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, one_line
-from .manifest import compact_manifest, record_output
+from .manifest import check_appendable, compact_manifest, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
-__all__ = ["call_with_warnings", "file_result", "run_batch", "run_calls", "run_job"]
+__all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
+           "run_job"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -65,18 +66,23 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ------
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
+    OutputError
+        If the manifest exists but cannot be added to (before any job runs).
     OSError
         If the manifest cannot be written.
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir)
+    if plan.jobs:
+        check_appendable(plan.output_dir)
     for result in plan.settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty.
     made = _make_folders({job.output.parent for job in plan.jobs})
-    calls = [Call(run_job, (plan.mode, job)) for job in plan.jobs]
+    sent = plan.jobs if scheduler is None else [absolute_paths(job) for job in plan.jobs]
+    calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
 
     def settle(index: int, outcome: Outcome) -> None:
@@ -93,6 +99,16 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+def absolute_paths(job: FileJob) -> FileJob:
+    """``job`` with its paths (input, output, path options) absolute, for a Dask worker.
+
+    A worker resolves a relative path in its own folder, not where the batch runs.
+    """
+    options = {k: Path(os.path.abspath(v)) if isinstance(v, os.PathLike) else v
+               for k, v in job.options.items()}
+    return FileJob(Path(os.path.abspath(job.input)), Path(os.path.abspath(job.output)), options)
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:

@@ -9,12 +9,14 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._validation import check_int
+from ..errors import OutputExistsError
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
@@ -76,6 +78,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         no image could be sampled.
     OptionsChangedError
         If the saved palette was fitted with other settings.
+    OutputExistsError
+        If the saved palette is missing while recorded outputs were mapped onto it.
     """
     from ..palette_files import read_palette, write_palette
     from ..reduce.shared import fit_shared_palette, merge_histograms
@@ -93,6 +97,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         return SharedPalette(colors, path, 0, _onto(plan, colors))
     if not plan.jobs:
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
+    if not plan.force:
+        _check_none_mapped(plan, path)
     samples = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     palette = fit_shared_palette(colors, counts, plan.options)
@@ -112,6 +118,21 @@ def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
         raise conflict
 
 
+def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
+    """Refuse to fit a palette anew when recorded outputs were mapped onto a saved one.
+
+    The saved palette is missing (deleted?): the files still to do would get
+    other colours than those done.
+    """
+    mapped = sum(1 for r in plan.settled if r.status == "skipped" and r.record)
+    if mapped:
+        outputs, them = ("output was", "it") if mapped == 1 else ("outputs were", "them")
+        raise OutputExistsError(f"{path.name} is missing, while {mapped} {outputs} mapped onto "
+                                f"it; a new palette would not match {them}: use --force to "
+                                "redo every file, or choose another output folder",
+                                path=plan.output_dir)
+
+
 def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
     from ..reduce.shared import options_with_palette
 
@@ -127,6 +148,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
                                              if r.status == "skipped"]
+    if scheduler is not None:  # a Dask worker resolves a relative path in its own folder
+        inputs = [Path(os.path.abspath(path)) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels})
              for i, path in enumerate(inputs)]

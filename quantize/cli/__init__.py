@@ -55,6 +55,22 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+# C0 and C1 control characters and DEL: in a file name, they would break a message's line
+# or reach the terminal as a command (ESC).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable_line(text: str) -> str:
+    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
+
+    For messages that show file names, which may hold any character but "/".
+
+    >>> printable_line("bad\nname\x1b[31m.png")
+    'bad\\nname\\x1b[31m.png'
+    """
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
@@ -149,7 +165,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "output": "-o/--output",
          "report": "--report", "html": "--html", "shared_palette": "--shared-palette",
          "optimize": "--optimize", "exact_colors": "--exact-colors", "scheduler": "--scheduler",
-         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256"}
+         "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
+         "pattern": "--glob"}
 
 
 def as_flags(message: str) -> str:

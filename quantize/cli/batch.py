@@ -38,7 +38,7 @@ from . import (
     fail,
     finishing_note,
     path,
-    printable,
+    printable_line,
     refuse_stdout_folder,
     user_errors,
 )
@@ -96,7 +96,7 @@ def batch(
         "-r", "--recursive", help="Include sub-folders.")] = False,
     glob: Annotated[str | None, typer.Option(
         "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(replaces the image-extension filter).")] = None,
+        "(** spans folders; replaces the image-extension filter).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
@@ -114,7 +114,7 @@ def batch(
         "--html", help="Write a self-contained page to FILE (.html): before/after "
         "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option(
-        "-q", "--quiet", help="Print only failures and the summary.")] = False,
+        "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -213,15 +213,24 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 @contextlib.contextmanager
 def _options_changed() -> Iterator[None]:
     """Say in the command's words that outputs were made with other options (exit 15)."""
-    from ..batch.manifest import OptionsChangedError, describe_settings
+    from ..batch.manifest import OptionsChangedError
 
     try:
         yield
     except OptionsChangedError as exc:
         outputs = "output was" if exc.count == 1 else "outputs were"
-        before, now = (as_flags(describe_settings(s)) for s in (exc.before, exc.now))
+        before, now = (_describe(s) for s in (exc.before, exc.now))
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
              f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
+
+
+def _describe(settings: dict[str, Any]) -> str:
+    """Settings as the command's flags: ``-k/--colors=16, --space='lab'``.
+
+    None, how the settings record an option left out, is shown as "(not given)".
+    """
+    return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
+                              for k, v in settings.items()))
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -323,8 +332,8 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
-        typer.echo(printable(f"quantize: warning: shared palette: {as_flags(str(w.message))}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: warning: shared palette: "
+                                  f"{as_flags(str(w.message))}"), err=True)
     if quiet or not len(palette.colors):
         return palette.plan
     if palette.n_files:
@@ -371,6 +380,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         yield lambda result: _plain_line(result, summary, quiet)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -391,14 +401,17 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
                             failed=0)
 
         def show(result: lib.FileResult) -> None:
+            # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
+            # Soft wrap: the terminal folds a long line; rich would cut it into several.
+            name = escape(printable_line(str(result.input)))
             if result.status == "failed":
-                bar.console.print(printable(f"[red]failed[/] {result.input}: "
-                                            f"{as_flags(result.reason)}"),
-                                  markup=True, highlight=False)
+                bar.console.print(f"[red]failed[/] {name}: "
+                                  f"{escape(printable_line(as_flags(result.reason)))}",
+                                  markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
-                bar.console.print(printable(f"[yellow]warning[/] {result.input}: "
-                                            f"{as_flags(message)}"),
-                                  markup=True, highlight=False)
+                bar.console.print(f"[yellow]warning[/] {name}: "
+                                  f"{escape(printable_line(as_flags(message)))}",
+                                  markup=True, highlight=False, soft_wrap=True)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
 
@@ -407,10 +420,10 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
-        typer.echo(printable(f"quantize: failed: {result.input}: {as_flags(result.reason)}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: failed: {result.input}: "
+                                  f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
-        typer.echo(printable(f"quantize: warning: {result.input}: {as_flags(message)}"),
+        typer.echo(printable_line(f"quantize: warning: {result.input}: {as_flags(message)}"),
                    err=True)
     if quiet:
         return
@@ -418,8 +431,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
-    typer.echo(printable(f"[{summary.done}/{summary.total}] {result.status:7} "
-                         f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
+    typer.echo(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
+                              f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
     sys.stdout.flush()
 
 
