@@ -71,3 +71,27 @@ def test_occupied_cells_counts_the_rows_of_the_cell_summary(rng, channels, shift
     colors[:, :3] //= 3  # crowd the low cells
     summary, _ = cell_summary(colors, np.ones(len(colors)), features_of(colors, "rgb"), shift)
     assert occupied_cells(colors, shift) == summary.shape[0]
+
+
+@pytest.mark.parametrize("k, rows, single", [(16, 64, False), (300, 4096, True)])
+def test_the_summary_has_four_cells_a_colour_and_many_colours_one_seeding(monkeypatch, k,
+                                                                          rows, single):
+    """40,000 colours in a 32-level cube fill 64 coarse cells: enough for k = 16; k = 300
+    gets the 4,096 cells two levels wide (not all 40,000 colours), and one seeding."""
+    from quantize.reduce import fit as fit_module
+
+    seen = []
+
+    class Spy(fit_module.MiniBatchKMeans):
+        def fit(self, data, sample_weight=None):
+            seen.append((data.shape[0], self.n_init))
+            return super().fit(data, sample_weight=sample_weight)
+
+    monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
+    cube = np.stack(np.meshgrid(*[np.arange(32)] * 3, indexing="ij"), -1).reshape(-1, 3)
+    colors = (cube[np.random.default_rng(0).permutation(len(cube))[:40_000]] + 96)
+    colors = colors.astype(np.uint8)
+    assert colors.shape[0] > fit_module.DIRECT_FIT_MAX
+    fit_palette(colors, np.ones(len(colors)), k, seed=0)
+    assert seen[0][0] == rows
+    assert (seen[0][1] == 1) == single
