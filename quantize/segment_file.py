@@ -151,12 +151,11 @@ def segment_file(
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
-                  "space": params["space"]}
-        _write_outputs(paths, result, dict(record, outputs=list(names)), strength)
+                  "space": params["space"], "outputs": list(names)}
+        _write_outputs(paths, result, record, strength)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
-    record["outputs"] = list(names)
     return record
 
 
