@@ -604,3 +604,17 @@ def test_json_lines_escape_control_characters_as_json_does(tmp_path):
     (line,) = result.stdout.splitlines()
     assert "\\u001b\\n.png" in line
     assert json.loads(line)["input"] == str(esc)
+
+
+def test_a_multi_page_tiff_says_how_long_its_pages_are_shown(tmp_path):
+    src = tmp_path / "scan.tif"
+    pages = [Image.new("RGB", (6, 4), c) for c in ((200, 0, 0), (0, 200, 0))]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    result = runner.invoke(app, ["reduce", str(src), "-o", str(tmp_path / "scan.png"),
+                                 "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: TIFF of 2 pages, which have no "
+                             "duration: written as an animation showing each page for 1 s, "
+                             "looping forever\n")
+    with Image.open(tmp_path / "scan.png") as im:
+        assert (im.n_frames, im.info["duration"]) == (2, 1000.0)
