@@ -149,6 +149,9 @@ def test_an_input_changed_when_its_size_or_its_bytes_at_another_time_differ(
     when = stamp["mtime_ns"] + shift_ns
     os.utime(photo, ns=(when, when))
     assert batch.manifest.input_changed(stamp, photo) is changed
+    if not changed:  # what the next run records, so as not to read the file again
+        expected = None if shift_ns == 0 else {**stamp, "mtime_ns": when}
+        assert batch.manifest.restamp(stamp, photo) == expected
 
 
 def test_an_entry_without_an_input_stamp_never_counts_as_changed(tmp_path):

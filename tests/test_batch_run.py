@@ -256,6 +256,8 @@ def test_an_input_changed_since_its_output_was_made_is_redone_and_said_so(photo_
     assert np.array_equal(load_image(redone.output).rgb, load_image(edited).rgb)
     assert (summary.ok, summary.redone, summary.skipped) == (1, 1, 3)
     assert batch.read_manifest(out)["chelsea.png"].input == batch.manifest.input_stamp(edited)
+    # the touched input's new time is recorded: the next run does not read it again
+    assert batch.read_manifest(out)["astronaut.png"].input == {**stamp, "mtime_ns": later}
     again = batch.plan_batch(photo_tree, out, COPY, recursive=True)
     assert [j.input.name for j in again.jobs] == ["truncated.png"]
 

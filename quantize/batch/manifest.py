@@ -32,7 +32,8 @@ from ..io import atomic_write
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "manifest_key", "output_settings", "read_manifest", "record_output"]
+           "input_stamp", "manifest_key", "output_settings", "read_manifest", "record_output",
+           "restamp"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -286,9 +287,10 @@ def input_changed(stamp: Mapping[str, Any] | None, path: str | os.PathLike[str])
     As make does, a file whose size and modification time are those recorded is
     taken as unchanged, without reading it. Another size means changed. The same
     size at another time is read: changed only when its SHA-256 differs too, so
-    that copying or restoring a folder of photos does not redo them all. A
-    stamp of None (an output recorded by a version that kept none) is trusted:
-    never changed. A file that cannot be read counts as changed.
+    that copying or restoring a folder of photos does not redo them all (see
+    :func:`restamp`). A stamp of None (an output recorded by a version that
+    kept none) is trusted: never changed. A file that cannot be read counts as
+    changed.
 
     >>> input_changed(None, "no-such-file.jpg")
     False
@@ -308,6 +310,22 @@ def input_changed(stamp: Mapping[str, Any] | None, path: str | os.PathLike[str])
             return hashlib.file_digest(f, "sha256").hexdigest() != stamp.get("sha256")
     except OSError:
         return True
+
+
+def restamp(stamp: Mapping[str, Any] | None,
+            path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The stamp of an unchanged input whose time differs from ``stamp``'s, else None.
+
+    Recorded in place of the old one, so that the next run does not read the
+    file again for its digest. Assumes ``not input_changed(stamp, path)``.
+    """
+    if stamp is None:
+        return None
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return None if mtime_ns == stamp.get("mtime_ns") else {**stamp, "mtime_ns": mtime_ns}
 
 
 def _file_digest(path: str | os.PathLike[str]) -> str | None:

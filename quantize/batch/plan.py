@@ -30,6 +30,7 @@ from .manifest import (
     manifest_key,
     output_settings,
     read_manifest,
+    restamp,
 )
 from .results import FileResult
 
@@ -106,7 +107,10 @@ class BatchPlan:
     """Jobs to run, plus the files settled before running (skipped or unreadable).
 
     ``settings`` are what shapes the outputs (:func:`~quantize.batch.manifest.output_settings`
-    of the options as asked): recorded with every finished output.
+    of the options as asked): recorded with every finished output. ``restamped``
+    are the manifest entries of skipped outputs whose inputs have the same
+    bytes at another time (copied, restored), with their new input stamps, for
+    the run to record (:func:`~quantize.batch.manifest.restamp`).
     """
 
     input_dir: Path
@@ -117,6 +121,7 @@ class BatchPlan:
     force: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    restamped: list[tuple[Path, Entry]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -126,7 +131,7 @@ class BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
         return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options), self.settings)
+                         self.force, dict(options), self.settings, self.restamped)
 
 
 def image_extensions() -> frozenset[str]:
@@ -318,7 +323,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, settled, found = [], [_unlisted(exc) for exc in unlisted], []
+    jobs, settled, found, restamped = [], [_unlisted(exc) for exc in unlisted], [], []
     for path, out in zip(inputs, outputs, strict=True):
         redo = ""
         if not force and mode.done_path(out).exists():
@@ -326,6 +331,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             found += [entry] if entry is not None else []
             if entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry))
+                if entry is not None and (stamp := restamp(entry.input, path)) is not None:
+                    restamped.append((out, Entry(entry.settings, entry.record, stamp)))
                 continue
             redo = INPUT_CHANGED
         if (reason := sniff_image(path)) is not None:
@@ -335,7 +342,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             jobs.append(FileJob(path, out, dict(checked), redo))
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
-    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings)
+    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped)
 
 
 def _unlisted(exc: OSError) -> FileResult:

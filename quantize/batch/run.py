@@ -80,6 +80,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         compact_manifest(plan.output_dir)
     if plan.jobs:
         check_appendable(plan.output_dir)
+    for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
+        with contextlib.suppress(OSError):
+            record_output(plan.output_dir, output, entry.settings, entry.record, entry.input)
     for result in plan.settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
