@@ -14,8 +14,11 @@ What happens to each kind of input:
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile: pixels are converted to sRGB, so clustering sees the colours a
   viewer shows; outputs carry no profile (they are sRGB).
-- Animated images (GIF, APNG, WebP): the first frame only; ``LoadedImage.n_frames``
-  tells how many there were.
+- Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
+  ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
+  images (MPO: a camera's preview, or the second view of a stereo pair) and a
+  TIFF whose pages differ in size (a page and its thumbnail) count as one
+  frame, their first image, as viewers show them (see :func:`shown_frames`).
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
 """
@@ -139,8 +142,28 @@ def hidden_frames(im: Image.Image) -> int:
 
 
 def shown_frames(im: Image.Image) -> int:
-    """Frames of an opened image that a player shows (:func:`hidden_frames` left out)."""
-    return int(getattr(im, "n_frames", 1)) - hidden_frames(im)
+    """Frames of an opened image that a player shows (:func:`hidden_frames` left out).
+
+    One for an MPO (a JPEG with further images: viewers show the first) and for
+    a TIFF whose pages are not all of one size, which cannot be the frames of
+    one animation (a page and its reduced-size copy, say): its first page.
+    """
+    n = int(getattr(im, "n_frames", 1))
+    if n > 1 and (im.format == "MPO" or (im.format == "TIFF" and not _same_size_pages(im, n))):
+        return 1
+    return n - hidden_frames(im)
+
+
+def _same_size_pages(im: Image.Image, n: int) -> bool:
+    """Whether the ``n`` pages of ``im`` share one size (reads their headers, not pixels)."""
+    here, sizes = im.tell(), set()
+    try:
+        for i in range(n):
+            im.seek(i)
+            sizes.add(im.size)
+    finally:
+        im.seek(here)
+    return len(sizes) == 1
 
 
 def probe_image(path: str | os.PathLike[str], *,

@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import count_frames, iter_frames, probe_animation, reduce_animation_file
+from quantize.animation import (
+    PAGE_DURATION_MS,
+    UntimedFramesWarning,
+    count_frames,
+    iter_frames,
+    probe_animation,
+    reduce_animation_file,
+)
 from quantize.errors import ImageReadError
+from quantize.io import load_image
+from quantize.reduce import reduce_file
 
 from .animation_support import composited, moving_square, save_animation
 
@@ -47,3 +56,70 @@ def test_an_apng_default_image_is_not_a_frame(tmp_path):
     record = reduce_animation_file(src, out, n_colors=3)
     assert record["frames"] == 3 and record["delta_e"] == 0.0
     assert [tuple(f[0, 0, :3]) for f in composited(out)] == colours[1:]
+
+
+def _pages(path, colours, sizes=None):
+    sizes = sizes or [(6, 4)] * len(colours)
+    images = [Image.fromarray(np.full((h, w, 3), c, np.uint8))
+              for c, (w, h) in zip(colours, sizes, strict=True)]
+    images[0].save(path, save_all=True, append_images=images[1:])
+    return path
+
+
+def _apng_timing(path):
+    with Image.open(path) as im:
+        durations = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info["duration"])
+        return durations, im.info.get("loop")
+
+
+def test_the_pages_of_a_tiff_are_shown_a_second_each_looping_forever(tmp_path):
+    # TIFF pages carry no duration: they were given 0 ms, and the APNG flashed through them.
+    colours = [(200, 0, 0), (0, 200, 0), (0, 0, 200)]
+    src = _pages(tmp_path / "scan.tif", colours)
+    info = probe_animation(src)
+    assert (info.n_frames, info.timed, info.plays) == (3, False, 0)
+    assert [f.duration for f in iter_frames(src)] == [PAGE_DURATION_MS] * 3 == [1000.0] * 3
+    out = tmp_path / "scan.png"
+    with pytest.warns(UntimedFramesWarning, match=r"^TIFF of 3 pages, which have no duration: "
+                      r"written as an animation showing each page for 1 s, looping forever$"):
+        record = reduce_animation_file(src, out, n_colors=3)
+    assert record["frames"] == 3
+    assert _apng_timing(out) == ([1000.0] * 3, 0)
+    assert [tuple(f[0, 0, :3]) for f in composited(out)] == colours
+
+
+def test_a_timed_animation_gives_no_untimed_warning(tmp_path, recwarn):
+    src = save_animation(tmp_path / "in.gif", moving_square(3), duration=50)
+    assert probe_animation(src).timed
+    reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
+    assert not [w for w in recwarn if w.category is UntimedFramesWarning]
+
+
+def test_a_tiff_whose_pages_differ_in_size_is_read_as_its_first_page(tmp_path):
+    # A page and its thumbnail are not frames of one picture: reducing them as an
+    # animation failed with "operands could not be broadcast together".
+    src = _pages(tmp_path / "thumb.tif", [(200, 0, 0), (0, 200, 0)], [(6, 4), (3, 2)])
+    assert count_frames(src) == 1
+    assert [f.rgba.shape for f in iter_frames(src)] == [(4, 6, 4)]
+    record = reduce_file(src, tmp_path / "thumb.png", n_colors=2)
+    assert record["k"] == 1
+    with Image.open(tmp_path / "thumb.png") as im:
+        assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
+
+
+def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
+    # MPO: a camera's JPEG with a preview or a stereo pair's second view. Viewers show
+    # the first image; it was reduced as a two-frame animation of 0 ms frames.
+    src = tmp_path / "camera.jpg"
+    first, second = (Image.new("RGB", (8, 6), c) for c in ((200, 0, 0), (0, 0, 200)))
+    first.save(src, format="MPO", save_all=True, append_images=[second])
+    with Image.open(src) as im:
+        assert (im.format, im.n_frames) == ("MPO", 2)
+    assert count_frames(src) == 1 and load_image(src).n_frames == 1
+    out = tmp_path / "camera.png"
+    reduce_file(src, out, n_colors=2)
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1

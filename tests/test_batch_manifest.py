@@ -122,3 +122,44 @@ def test_a_file_name_that_is_not_utf8_round_trips(tmp_path):
     record_output(tmp_path, tmp_path / name, {}, {"output": str(tmp_path / name)})
     [(key, entry)] = read_manifest(tmp_path).items()
     assert key == name and entry.record == {"output": str(tmp_path / name)}
+
+
+def test_an_input_stamp_holds_size_time_and_digest(tmp_path):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"pixels")
+    stamp = batch.manifest.input_stamp(photo)
+    assert stamp == {"size": 6, "mtime_ns": photo.stat().st_mtime_ns,
+                     "sha256": hashlib.sha256(b"pixels").hexdigest()}
+    assert not batch.manifest.input_changed(stamp, photo)
+
+
+@pytest.mark.parametrize(("content", "shift_ns", "changed"), [
+    (b"pixels", 0, False),           # as recorded
+    (b"pixels", 5_000_000_000, False),  # touched, copied or restored: same bytes
+    (b"PIXELS", 5_000_000_000, True),   # edited in place: same size, other bytes
+    (b"PIXELS", 0, False),           # edited keeping size and time: trusted, as make does
+    (b"pixels!", 0, True),           # another size
+])
+def test_an_input_changed_when_its_size_or_its_bytes_at_another_time_differ(
+        tmp_path, content, shift_ns, changed):
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"pixels")
+    stamp = batch.manifest.input_stamp(photo)
+    photo.write_bytes(content)
+    when = stamp["mtime_ns"] + shift_ns
+    os.utime(photo, ns=(when, when))
+    assert batch.manifest.input_changed(stamp, photo) is changed
+    if not changed:  # what the next run records, so as not to read the file again
+        expected = None if shift_ns == 0 else {**stamp, "mtime_ns": when}
+        assert batch.manifest.restamp(stamp, photo) == expected
+
+
+def test_an_entry_without_an_input_stamp_never_counts_as_changed(tmp_path):
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})   # as older versions wrote
+    record_output(tmp_path, tmp_path / "b.png", {}, {"k": 3}, {"size": 1, "mtime_ns": 2,
+                                                               "sha256": "00"})
+    entries = read_manifest(tmp_path)
+    assert entries["a.png"].input is None
+    assert entries["b.png"].input == {"size": 1, "mtime_ns": 2, "sha256": "00"}
+    assert not batch.manifest.input_changed(entries["a.png"].input, tmp_path / "gone.jpg")
+    assert batch.manifest.input_changed(entries["b.png"].input, tmp_path / "gone.jpg")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from quantize import batch
@@ -226,3 +229,72 @@ def test_a_manifest_that_cannot_be_appended_to_stops_the_run_before_any_file(pho
     assert str(err.value) == (f"{manifest}: cannot add to the record of finished outputs "
                               "(Permission denied); no file was processed")
     assert [p.name for p in out.rglob("*.png")] == ["astronaut.png"]
+
+
+def _edit(path: Path, box: tuple[int, int, int, int]) -> None:
+    """Write another picture over ``path``, as a photo editor saving in place does."""
+    crop("coffee.jpg", box).save(path, format="PNG" if path.suffix == ".png" else "JPEG")
+
+
+def test_an_input_changed_since_its_output_was_made_is_redone_and_said_so(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    edited, touched = photo_tree / "chelsea.png", photo_tree / "astronaut.jpg"
+    _edit(edited, (0, 0, 120, 100))
+    stamp = batch.read_manifest(out)["astronaut.png"].input
+    later = stamp["mtime_ns"] + 10**9
+    os.utime(touched, ns=(later, later))        # same bytes at another time: not a change
+
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert {(j.input, j.redo) for j in plan.jobs} == {   # the truncated PNG failed before
+        (edited, batch.INPUT_CHANGED), (photo_tree / "sub" / "truncated.png", "")}
+    assert rel(plan.settled, photo_tree, "skipped") == GOOD - {"chelsea.png"}
+    summary = batch.BatchSummary(plan.total)
+    results = batch.run_batch(plan, jobs=1, on_result=summary.add)
+    [redone] = [r for r in results if r.status == "ok"]
+    assert (redone.input, redone.reason, redone.redone) == (edited, batch.INPUT_CHANGED, True)
+    assert np.array_equal(load_image(redone.output).rgb, load_image(edited).rgb)
+    assert (summary.ok, summary.redone, summary.skipped) == (1, 1, 3)
+    assert batch.read_manifest(out)["chelsea.png"].input == batch.manifest.input_stamp(edited)
+    # the touched input's new time is recorded: the next run does not read it again
+    assert batch.read_manifest(out)["astronaut.png"].input == {**stamp, "mtime_ns": later}
+    again = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert [j.input.name for j in again.jobs] == ["truncated.png"]
+
+
+def test_outputs_recorded_without_input_stamps_are_still_skipped(photo_tree, tmp_path):
+    """Outputs of a version that kept no stamps: an upgrade does not redo them all."""
+    out = tmp_path / "out"
+    batch.run_batch(batch.plan_batch(photo_tree, out, COPY, recursive=True), jobs=1)
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    manifest.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "input"})
+                                + "\n" for line in lines))
+    _edit(photo_tree / "chelsea.png", (0, 0, 120, 100))
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    assert rel(plan.settled, photo_tree, "skipped") == GOOD
+    assert batch.plan_batch(photo_tree, out, COPY, recursive=True, force=True).jobs
+
+
+def test_the_input_stamp_is_taken_before_the_job_reads_it(tmp_path):
+    """An input edited while its job runs is seen as changed by the next run."""
+    src = tmp_path / "in"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 200, 200)).save(src / "a.png")
+    before = batch.manifest.input_stamp(src / "a.png")
+    record, stamp = batch.run.run_job(COPY, batch.FileJob(src / "a.png", tmp_path / "a.png"))
+    assert stamp == before and record["k"] == 0
+
+
+def test_a_changed_input_in_segment_mode_remakes_its_folder(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 200, 200)).save(src / "a.png")
+    options = {"n_clusters": 2, "seed": 0}
+    batch.run_batch(batch.plan_batch(src, out, batch.segment_mode(), options=options), jobs=1)
+    crop("coffee.jpg", (0, 0, 200, 200)).resize((30, 20)).save(src / "a.png")
+    plan = batch.plan_batch(src, out, batch.segment_mode(), options=options)
+    [result] = batch.run_batch(plan, jobs=1)
+    assert (result.status, result.reason) == ("ok", batch.INPUT_CHANGED)
+    segments = json.loads((out / "a" / "segments.json").read_text())
+    assert (segments["width"], segments["height"]) == (30, 20)

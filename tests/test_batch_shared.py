@@ -122,3 +122,24 @@ def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo
     forced = batch.shared_palette(_plan(photo_tree, out, options=options, force=True),
                                   samples_per_file=2000, jobs=1)
     assert forced.n_files == 4 and "astronaut.jpg" in {j.input.name for j in forced.plan.jobs}
+
+
+def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    options = {"n_colors": 4, "seed": 0}
+    first = batch.shared_palette(_plan(photo_tree, out, options=options),
+                                 samples_per_file=2000, jobs=1)
+    batch.run_batch(first.plan, jobs=1)
+    Image.new("RGB", (30, 20), (255, 0, 255)).save(photo_tree / "chelsea.png")  # new colours
+    with pytest.warns(UserWarning, match=r"^1 input has changed since shared-palette.json was "
+                      r"fitted; redone onto it as it is, .* \(--force fits a new palette"):
+        again = batch.shared_palette(_plan(photo_tree, out, options=options),
+                                     samples_per_file=2000, jobs=1)
+    assert again.n_files == 0 and np.array_equal(again.colors, first.colors)
+    [job] = [j for j in again.plan.jobs if j.redo]
+    assert job.input == photo_tree / "chelsea.png" and job.redo == batch.INPUT_CHANGED
+    assert np.array_equal(job.options["palette_in"], first.colors)
+    [result] = [r for r in batch.run_batch(again.plan, jobs=1) if r.status == "ok"]
+    with Image.open(result.output) as im:
+        assert np.reshape(im.getpalette(), (-1, 3)).tolist() == first.colors.tolist()
+        assert im.size == (30, 20)

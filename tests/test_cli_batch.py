@@ -690,3 +690,78 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     top = _cli(photo_tree, "-o", tmp_path / "out2", "-r")
     assert (top.exit_code, top.stderr) == (1, f"quantize: error: {photo_tree}: Permission "
                                               "denied\n")
+
+
+def _edit(path: Path) -> None:
+    """Save another picture over ``path``, as a photo editor does."""
+    Image.new("RGB", (30, 20), (200, 30, 90)).save(path)
+
+
+def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree, tmp_path):
+    import html as html_lib
+
+    out, report, page = tmp_path / "out", tmp_path / "rep.json", tmp_path / "rep.html"
+    args = [photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--report", report,
+            "--html", page]
+    assert _cli(*args).exit_code == 0
+    _edit(photo_tree / "chelsea.png")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"[1/1] ok      {photo_tree}/chelsea.png -> {out}/chelsea.png"
+                               "  k=1 psnr=lossless")
+    assert lines[0].endswith("  (redone: the input changed since its output was made)")
+    assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input changed), 0 skipped, "
+                                "0 failed in ")
+    assert load_image(out / "chelsea.png").shape == (20, 30)
+    data = json.loads(report.read_text())
+    assert data["summary"]["redone"] == 1 and data["summary"]["ok"] == 1
+    [row] = data["files"]
+    assert (row["status"], row["reason"]) == ("ok", batch.INPUT_CHANGED)
+    text = html_lib.unescape(page.read_text())
+    assert "1 ok (1 redone: input changed)" in text
+    assert f'<div class="status">{batch.INPUT_CHANGED}</div>' in text
+
+    again = _cli(*args)                     # recorded anew: skipped from now on
+    assert "1/1 files: 0 ok, 1 skipped, 0 failed" in again.stdout
+
+
+def test_terminal_progress_says_a_file_was_redone(monkeypatch):
+    results = [batch.FileResult(Path("in/a [b].png"), Path("out/a [b].png"), "ok",
+                                batch.INPUT_CHANGED, {"k": 4})]
+    assert f"ok in/a [b].png ({batch.INPUT_CHANGED})" in _terminal_lines(monkeypatch, results)
+
+
+def test_cli_help_says_a_changed_input_is_redone():
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
+    assert "a file changed since its output was made (size, time and content) is redone" in text
+    assert "Redo every file, also those whose outputs exist and whose inputs did not change" \
+        in text
+
+
+def test_cli_segment_mode_redoes_the_folder_of_a_changed_input(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (12, 10), (90, 90, 90)).save(src / "a.png")
+    assert _cli(src, "-o", out, "--mode", "segment", "-q").exit_code == 0
+    _edit(src / "a.png")
+    result = _cli(src, "-o", out, "--mode", "segment")
+    assert result.exit_code == 0, result.output
+    assert "(redone: the input changed since its output was made)" in result.stdout
+    assert load_image(out / "a" / "labels.png").shape[:2] == (20, 30)
+
+
+def test_cli_on_dask_redoes_a_changed_input(photo_tree, tmp_path, dask_scheduler):
+    out = tmp_path / "out"
+    args = [photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "--scheduler", dask_scheduler]
+    assert _cli(*args).exit_code == 0
+    _edit(photo_tree / "chelsea.png")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert "1 ok (1 redone: input changed), 0 skipped" in result.stdout
+    assert load_image(out / "chelsea.png").shape == (20, 30)
+    assert "1/1 files: 0 ok, 1 skipped" in _cli(*args).stdout

@@ -579,3 +579,42 @@ def test_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
     line = one_error_line(again)
     assert line.endswith("bad\ufffdname.k2.png: output exists; use --force to overwrite")
     assert "\\udcff" not in first.stderr + again.stderr
+
+
+def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
+    bad, esc = tmp_path / "bad\nname.png", tmp_path / "esc\x1b[31m.png"
+    bad.write_text("not a picture\n")
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)  # one colour: a warning
+    result = runner.invoke(app, ["reduce", str(bad), str(esc), "-j", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: error: {tmp_path}/bad\\nname.png: not an image Pillow can identify",
+        f"quantize: warning: {tmp_path}/esc\\x1b[31m.png: -k/--colors=16 but the image has "
+        "only 1 distinct colour; returning it"]
+    assert result.stdout.startswith(
+        f"{tmp_path}/esc\\x1b[31m.png -> {tmp_path}/esc\\x1b[31m.k16.png: 1 colour, lossless")
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_json_lines_escape_control_characters_as_json_does(tmp_path):
+    esc = tmp_path / "esc\x1b\n.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)
+    result = runner.invoke(app, ["reduce", str(esc), "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    assert "\\u001b\\n.png" in line
+    assert json.loads(line)["input"] == str(esc)
+
+
+def test_a_multi_page_tiff_says_how_long_its_pages_are_shown(tmp_path):
+    src = tmp_path / "scan.tif"
+    pages = [Image.new("RGB", (6, 4), c) for c in ((200, 0, 0), (0, 200, 0))]
+    pages[0].save(src, save_all=True, append_images=pages[1:])
+    result = runner.invoke(app, ["reduce", str(src), "-o", str(tmp_path / "scan.png"),
+                                 "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: TIFF of 2 pages, which have no "
+                             "duration: written as an animation showing each page for 1 s, "
+                             "looping forever\n")
+    with Image.open(tmp_path / "scan.png") as im:
+        assert (im.n_frames, im.info["duration"]) == (2, 1000.0)

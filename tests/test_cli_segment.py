@@ -244,3 +244,27 @@ def test_ctrl_c_says_how_to_finish_and_exits_130(tmp_path, monkeypatch):
     assert result.stderr.strip() == ("quantize: error: interrupted; rerun the same command "
                                      "to finish")
     assert not (tmp_path / "s").exists()
+
+
+def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
+    esc = tmp_path / "esc\x1b[31m.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)  # one colour: a warning with -k 2
+    result = runner.invoke(app, ["segment", str(esc), "-k", "2", "-w", "xy=0"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {tmp_path}/esc\\x1b[31m.png: -k/--clusters=2 "
+                             "but the image has only 1 distinct feature vector; using 1 "
+                             "cluster\n")
+    assert result.stdout.startswith(
+        f"{tmp_path}/esc\\x1b[31m.png -> {tmp_path}/esc\\x1b[31m.segments: 1 region")
+    assert len(result.stdout.splitlines()) == 1
+    record = json.loads(runner.invoke(app, ["segment", str(esc), "--json", "--force"]).stdout)
+    assert record["input"] == str(esc)
+
+
+def test_an_error_about_a_file_shows_its_name_escaped_on_one_line(tmp_path):
+    bad = tmp_path / "bad\nn_colors=3\x1b.png"
+    bad.write_text("not a picture\n")
+    result = runner.invoke(app, ["segment", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {tmp_path}/bad\\nn_colors=3\\x1b.png: not an "
+                             "image Pillow can identify\n")

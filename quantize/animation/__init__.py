@@ -1,4 +1,5 @@
-"""Animated GIF, APNG and WebP: every frame reduced to one palette, written as an animation.
+"""Animated GIF, APNG and WebP (and multi-page TIFF): every frame reduced to one palette,
+written as an animation.
 
 - :mod:`~quantize.animation.frames`: reading, one composited RGBA frame at a
   time (:func:`iter_frames`), the pixel limit over frames x pixels
@@ -16,13 +17,22 @@ from __future__ import annotations
 
 import os
 
-from .frames import AnimationInfo, Frame, count_frames, iter_frames, probe_animation
-from .job import StillImageWarning, reduce_animation_file
+from .frames import (
+    PAGE_DURATION_MS,
+    TIMED_FORMATS,
+    AnimationInfo,
+    Frame,
+    count_frames,
+    iter_frames,
+    probe_animation,
+)
+from .job import StillImageWarning, UntimedFramesWarning, reduce_animation_file
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
-__all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "AnimationInfo", "FirstFrameWarning",
-           "Frame", "StillImageWarning", "count_frames", "first_frame_note", "iter_frames",
+__all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
+           "AnimationInfo", "FirstFrameWarning", "Frame", "StillImageWarning",
+           "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
            "probe_animation", "reduce_animation_file"]
 
 

@@ -8,6 +8,12 @@ frame (plus Pillow's canvas), however long the animation.
 
 The pixel limit (``max_pixels``) applies to frames x width x height and is
 checked before any frame is decoded.
+
+A multi-page TIFF is read the same way, page after page, but its pages carry
+no duration and the file no loop count: each page is given
+``PAGE_DURATION_MS`` (one second, so that a viewer can look at each page; a
+duration of 0 made players flash through them) and the animation loops
+forever, as a slide show of the pages (see :attr:`AnimationInfo.timed`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ from .._validation import check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, hidden_frames, probe_image, read_errors, shown_frames
 
-__all__ = ["AnimationInfo", "Frame", "count_frames", "iter_frames", "probe_animation"]
+__all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
+           "iter_frames", "probe_animation"]
+
+#: Pillow formats whose frames carry a duration and whose files a loop count. The
+#: frames of other formats (the pages of a multi-page TIFF) are not timed.
+TIMED_FORMATS = frozenset({"GIF", "PNG", "WEBP", "FLI"})
+#: Milliseconds each frame of a file whose frames are not timed is shown.
+PAGE_DURATION_MS = 1000.0
 
 # Disposal as GIF numbers it (0 unspecified, 1 keep, 2 clear to background,
 # 3 restore previous); APNG's dispose_op 0/1/2 maps onto 1/2/3.
@@ -60,6 +73,11 @@ class AnimationInfo:
     loop: int | None
 
     @property
+    def timed(self) -> bool:
+        """Whether the format stores frame durations (not so a multi-page TIFF's pages)."""
+        return self.format in TIMED_FORMATS
+
+    @property
     def plays(self) -> int:
         """Times the animation is played, 0 for forever, whatever the format.
 
@@ -67,7 +85,10 @@ class AnimationInfo:
         so a GIF with loop count N plays N + 1 times, and once without the
         extension (as browsers play it, and as libwebp's ``gif2webp`` converts
         it); APNG's ``num_plays`` and WebP's loop count are plays already.
+        Pages that are not timed (a multi-page TIFF) are shown forever, in turn.
         """
+        if not self.timed:
+            return 0
         if self.loop is None:
             return 1
         if self.format == "GIF" and self.loop > 0:
@@ -85,7 +106,8 @@ class Frame:
         What a viewer shows, as RGBA.
     duration : float
         Milliseconds the frame stays on screen (a fraction for an APNG, which
-        stores seconds as a fraction: 1/30 s is 33.33 ms).
+        stores seconds as a fraction: 1/30 s is 33.33 ms); ``PAGE_DURATION_MS``
+        for a page of a format without durations (a multi-page TIFF).
     disposal : int
         GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
         background, 3 restore previous); 1 for WebP, which has no such field.
@@ -153,7 +175,8 @@ def iter_frames(path: str | os.PathLike[str], *,
     Parameters
     ----------
     path : str or path-like
-        A GIF, APNG or animated WebP (a still image yields one frame).
+        A GIF, APNG or animated WebP, or a multi-page TIFF (whose pages last
+        ``PAGE_DURATION_MS`` each); a still image yields one frame.
     max_pixels : int or None
         As in :func:`probe_animation`, checked before the first frame is decoded.
 
@@ -170,11 +193,16 @@ def iter_frames(path: str | os.PathLike[str], *,
     probe_animation(p, max_pixels=max_pixels)
     with _opened(p) as im:
         hidden = hidden_frames(im)  # counted once, on the opened file
+        end = hidden + shown_frames(im)
+        timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
             if i < hidden:
                 continue
+            if i >= end:  # an MPO's preview, a TIFF's page of another size
+                break
             rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
-            yield Frame(rgba, float(frame.info.get("duration", 0) or 0), _disposal(frame))
+            duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
+            yield Frame(rgba, duration, _disposal(frame))
 
 
 def _disposal(frame: Image.Image) -> int:

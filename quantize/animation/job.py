@@ -40,17 +40,21 @@ from ..io import atomic_write, check_output_path
 from ..palette_files import write_palette
 from ..reduce.file_job import AlphaLossWarning, name_colors
 from ..reduce.fit import distinct_rows
-from .frames import AnimationInfo, iter_frames, probe_animation
+from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
 from .sinks import open_sink
 from .stats import FrameStats
 
-__all__ = ["StillImageWarning", "reduce_animation_file"]
+__all__ = ["StillImageWarning", "UntimedFramesWarning", "reduce_animation_file"]
 
 
 class StillImageWarning(UserWarning):
     """An animation was written as a still image (a WebP whose frames are all the same)."""
+
+
+class UntimedFramesWarning(UserWarning):
+    """The input's frames carry no duration (a multi-page TIFF): each got a default one."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -61,7 +65,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     Parameters
     ----------
     input : path
-        A GIF, APNG or animated WebP.
+        A GIF, APNG or animated WebP, or a multi-page TIFF: its pages, which
+        have no duration, are shown ``PAGE_DURATION_MS`` (1 s) each, looping
+        forever.
     output : path, optional
         ``.gif``, ``.png`` (APNG) or ``.webp``; default ``<stem>.k<N><suffix>``
         beside the input, in the input's format.
@@ -92,6 +98,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         When translucent pixels are written transparent or opaque.
     StillImageWarning
         When a WebP output is a still image: every frame showed the same picture.
+    UntimedFramesWarning
+        When the input's frames have no duration (a multi-page TIFF), saying
+        the duration given.
 
     Raises
     ------
@@ -111,6 +120,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = Path(input)
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    if not info.timed:
+        warnings.warn(f"{info.format} of {info.n_frames} pages, which have no duration: "
+                      f"written as an animation showing each page for "
+                      f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning,
+                      stacklevel=2)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
     out = opts.output or check_output_path(

@@ -34,11 +34,12 @@ Guarantees:
   (``quantize.io.stale_parts``) before the job for that output runs again.
 - **Resumable.** An output that exists marks a finished file (for segment mode,
   ``segments.json``, which is written last), so rerunning finishes the job.
-  Every finished output is recorded with the settings that made it and its
-  metrics in ``OUT_DIR/.quantize-batch.jsonl``
-  (:mod:`~quantize.batch.manifest`): a rerun skips only outputs made with the
-  same settings (and reports their metrics), and refuses outputs made with
-  others unless forced.
+  Every finished output is recorded with the settings that made it, its
+  metrics and its input's size, time and digest in
+  ``OUT_DIR/.quantize-batch.jsonl`` (:mod:`~quantize.batch.manifest`): a rerun
+  skips only outputs made with the same settings (and reports their metrics),
+  redoes those whose input changed since (saying so), and refuses outputs made
+  with other settings unless forced.
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
@@ -48,7 +49,15 @@ from .executor_dask import MissingDependencyError, check_scheduler, require_dist
 from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
 from .manifest import MANIFEST_NAME, OptionsChangedError, read_manifest
 from .modes import reduce_mode, segment_mode
-from .plan import BatchPlan, FileJob, JobMode, find_images, image_extensions, plan_batch
+from .plan import (
+    INPUT_CHANGED,
+    BatchPlan,
+    FileJob,
+    JobMode,
+    find_images,
+    image_extensions,
+    plan_batch,
+)
 from .report import (
     REPORT_COLUMNS,
     check_report_clear_of_outputs,
@@ -61,7 +70,8 @@ from .results import BatchSummary, FileResult
 from .run import run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
 
-__all__ = ["MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
+__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE",
+           "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",

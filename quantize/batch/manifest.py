@@ -2,10 +2,12 @@
 
 Every output a batch finishes is recorded in ``OUT_DIR/.quantize-batch.jsonl``,
 one JSON line per output: its path relative to the output folder, the settings
-that shaped it (:func:`output_settings`) and the job's record (k, PSNR, ΔE,
-bytes, palette, ...). The planner reads it back (:func:`read_manifest`) to skip
-only outputs made with the same settings, and to give a skipped file the
-metrics of the run that made it.
+that shaped it (:func:`output_settings`), the job's record (k, PSNR, ΔE,
+bytes, palette, ...) and the stamp of its input as the job read it
+(:func:`input_stamp`: size, modification time, SHA-256). The planner reads it
+back (:func:`read_manifest`) to skip only outputs made with the same settings
+from inputs that have not changed since (:func:`input_changed`), and to give a
+skipped file the metrics of the run that made it.
 
 Lines are appended as files finish (:func:`record_output`), so an interrupted
 run keeps what it did; a line torn by a crash is ignored, and a later line for
@@ -29,8 +31,9 @@ from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
-           "compact_manifest", "describe_settings", "find_conflict", "manifest_key",
-           "output_settings", "read_manifest", "record_output"]
+           "compact_manifest", "describe_settings", "find_conflict", "input_changed",
+           "input_stamp", "manifest_key", "output_settings", "read_manifest", "record_output",
+           "restamp"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -44,10 +47,13 @@ _VERSION = 1
 
 @dataclass(frozen=True)
 class Entry:
-    """One finished output: the ``settings`` that shaped it and the job's ``record``."""
+    """One finished output: the ``settings`` that shaped it, the job's ``record``, and
+    the ``input`` stamp of the file it was made from (None: recorded by a version that
+    kept none, or not made from one input, as the shared palette)."""
 
     settings: Mapping[str, Any]
     record: Mapping[str, Any]
+    input: Mapping[str, Any] | None = None
 
 
 class OptionsChangedError(OutputExistsError):
@@ -162,19 +168,25 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
 
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
-                  settings: Mapping[str, Any], record: Mapping[str, Any]) -> None:
+                  settings: Mapping[str, Any], record: Mapping[str, Any],
+                  input: Mapping[str, Any] | None = None) -> None:
     """Append the entry of one finished ``output`` to the manifest of ``output_dir``.
 
     ``settings`` come from :func:`output_settings`; ``record`` is the job's
-    JSON-able record (values JSON cannot hold are written as strings).
+    JSON-able record (values JSON cannot hold are written as strings);
+    ``input`` the :func:`input_stamp` of the file the output was made from,
+    taken before the job read it.
 
     Raises
     ------
     OSError
         If the manifest cannot be written.
     """
-    line = json.dumps({"version": _VERSION, "output": manifest_key(output_dir, output),
-                       "settings": dict(settings), "record": _as_json(record)})
+    item = {"version": _VERSION, "output": manifest_key(output_dir, output),
+            "settings": dict(settings), "record": _as_json(record)}
+    if input is not None:
+        item["input"] = dict(input)
+    line = json.dumps(item)
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     with open(Path(output_dir) / MANIFEST_NAME, "a+b") as f:
         f.seek(0, os.SEEK_END)
@@ -244,7 +256,76 @@ def _parse(line: str) -> tuple[str, Entry] | None:
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
         return None
-    return item["output"], Entry(item["settings"], item["record"])
+    stamp = item.get("input")
+    return item["output"], Entry(item["settings"], item["record"],
+                                 stamp if isinstance(stamp, dict) else None)
+
+
+def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """What identifies the contents of the file at ``path``: size, mtime (ns) and SHA-256.
+
+    Taken by a job before it reads its input, and recorded with its output.
+    The digest costs a read of the file (about 5 ms for a 3.5 MB JPEG in the
+    page cache, against some 1.7 s to reduce it); it is what tells an input
+    whose time changed but not its bytes (copied, restored, touched) from an
+    edited one, see :func:`input_changed`.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
+
+
+def input_changed(stamp: Mapping[str, Any] | None, path: str | os.PathLike[str]) -> bool:
+    """Whether the file at ``path`` differs from the one ``stamp`` describes.
+
+    As make does, a file whose size and modification time are those recorded is
+    taken as unchanged, without reading it. Another size means changed. The same
+    size at another time is read: changed only when its SHA-256 differs too, so
+    that copying or restoring a folder of photos does not redo them all (see
+    :func:`restamp`). A stamp of None (an output recorded by a version that
+    kept none) is trusted: never changed. A file that cannot be read counts as
+    changed.
+
+    >>> input_changed(None, "no-such-file.jpg")
+    False
+    """
+    if stamp is None:
+        return False
+    try:
+        now = os.stat(path)
+    except OSError:
+        return True
+    if now.st_size != stamp.get("size"):
+        return True
+    if now.st_mtime_ns == stamp.get("mtime_ns"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest() != stamp.get("sha256")
+    except OSError:
+        return True
+
+
+def restamp(stamp: Mapping[str, Any] | None,
+            path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The stamp of an unchanged input whose time differs from ``stamp``'s, else None.
+
+    Recorded in place of the old one, so that the next run does not read the
+    file again for its digest. Assumes ``not input_changed(stamp, path)``.
+    """
+    if stamp is None:
+        return None
+    try:
+        mtime_ns = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return None if mtime_ns == stamp.get("mtime_ns") else {**stamp, "mtime_ns": mtime_ns}
 
 
 def _file_digest(path: str | os.PathLike[str]) -> str | None:

@@ -4,7 +4,8 @@
 2. :func:`plan_batch` checks the job options once (the mode's own checker),
    maps every input to an output that mirrors the input tree, refuses outputs
    that could be read back as inputs, skips files whose outputs already exist
-   (unless ``force``), and settles files that do not open as images as failed.
+   (unless ``force``, or the input changed since its output was made), and
+   settles files that do not open as images as failed.
 
 Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 """
@@ -22,11 +23,22 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError
 from ..io import probe_image
-from .manifest import Entry, find_conflict, manifest_key, output_settings, read_manifest
+from .manifest import (
+    Entry,
+    find_conflict,
+    input_changed,
+    manifest_key,
+    output_settings,
+    read_manifest,
+    restamp,
+)
 from .results import FileResult
 
-__all__ = ["BatchPlan", "FileJob", "JobMode", "find_images", "image_extensions",
-           "plan_batch", "sniff_image"]
+__all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
+           "image_extensions", "plan_batch", "sniff_image"]
+
+#: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
+INPUT_CHANGED = "redone: the input changed since its output was made"
 
 
 @dataclass(frozen=True)
@@ -78,11 +90,16 @@ class JobMode:
 
 @dataclass(frozen=True)
 class FileJob:
-    """One file to process: ``func(input, output, **options)``."""
+    """One file to process: ``func(input, output, **options)``.
+
+    ``redo`` says why an existing output is made again (:data:`INPUT_CHANGED`);
+    "" for an output that does not exist, or with ``force``.
+    """
 
     input: Path
     output: Path
     options: Mapping[str, Any] = field(default_factory=dict)
+    redo: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,10 @@ class BatchPlan:
     """Jobs to run, plus the files settled before running (skipped or unreadable).
 
     ``settings`` are what shapes the outputs (:func:`~quantize.batch.manifest.output_settings`
-    of the options as asked): recorded with every finished output.
+    of the options as asked): recorded with every finished output. ``restamped``
+    are the manifest entries of skipped outputs whose inputs have the same
+    bytes at another time (copied, restored), with their new input stamps, for
+    the run to record (:func:`~quantize.batch.manifest.restamp`).
     """
 
     input_dir: Path
@@ -101,6 +121,7 @@ class BatchPlan:
     force: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    restamped: list[tuple[Path, Entry]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -108,9 +129,9 @@ class BatchPlan:
 
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
-        jobs = [FileJob(j.input, j.output, dict(options)) for j in self.jobs]
+        jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
         return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options), self.settings)
+                         self.force, dict(options), self.settings, self.restamped)
 
 
 def image_extensions() -> frozenset[str]:
@@ -255,7 +276,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     recursive, pattern
         See :func:`find_images`.
     force : bool
-        Redo files whose outputs exist, whatever options made them.
+        Redo files whose outputs exist, whatever options made them and whether
+        or not their inputs changed.
     shared_palette : bool
         The jobs will map onto one palette fitted by
         :func:`~quantize.batch.shared_palette`; recorded with the options.
@@ -266,7 +288,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         ``jobs`` to run, and ``settled`` results: "skipped" for finished files
         (with the record of the run that made the output, from the output
         folder's manifest), "failed" for files that do not open as images and
-        for sub-folders that cannot be listed (with no output).
+        for sub-folders that cannot be listed (with no output). A file whose
+        output exists but whose input changed since the output was made (as
+        recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
+        is a job again, with ``redo`` saying so; an output recorded without
+        its input's stamp (by an older version), or not recorded, is skipped.
 
     Raises
     ------
@@ -297,20 +323,26 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, settled, found = [], [_unlisted(exc) for exc in unlisted], []
+    jobs, settled, found, restamped = [], [_unlisted(exc) for exc in unlisted], [], []
     for path, out in zip(inputs, outputs, strict=True):
+        redo = ""
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
-            settled.append(_skipped(path, out, entry))
-        elif (reason := sniff_image(path)) is not None:
+            if entry is None or not input_changed(entry.input, path):
+                settled.append(_skipped(path, out, entry))
+                if entry is not None and (stamp := restamp(entry.input, path)) is not None:
+                    restamped.append((out, Entry(entry.settings, entry.record, stamp)))
+                continue
+            redo = INPUT_CHANGED
+        if (reason := sniff_image(path)) is not None:
             settled.append(FileResult(path, out, "failed", reason,
                                       exit_code=ExitCode.FAILED))
         else:
-            jobs.append(FileJob(path, out, dict(checked)))
+            jobs.append(FileJob(path, out, dict(checked), redo))
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
-    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings)
+    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped)
 
 
 def _unlisted(exc: OSError) -> FileResult:

@@ -23,7 +23,8 @@ class FileResult:
     """What happened to one input file.
 
     ``status`` is "ok", "skipped" (its output existed) or "failed", with a
-    one-line ``reason`` (without the input's path). ``record`` holds the per-file
+    one-line ``reason`` (without the input's path); an "ok" file has one only
+    when it was redone (:attr:`redone`), the reason saying why. ``record`` holds the per-file
     function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
     ``OK`` unless failed).
@@ -41,6 +42,11 @@ class FileResult:
     record: Mapping[str, Any] = field(default_factory=dict)
     exit_code: ExitCode = ExitCode.OK
 
+    @property
+    def redone(self) -> bool:
+        """Made again although its output existed (e.g. its input changed since)."""
+        return self.status == "ok" and bool(self.reason)
+
     def as_row(self) -> dict[str, Any]:
         """A flat JSON-able dict: input, output, status, reason, then the record's keys."""
         row: dict[str, Any] = {"input": str(self.input),
@@ -52,7 +58,7 @@ class FileResult:
 
 @dataclass
 class BatchSummary:
-    """Counts of a finished (or interrupted) batch."""
+    """Counts of a finished (or interrupted) batch; ``redone`` counts among ``ok``."""
 
     total: int
     ok: int = 0
@@ -60,6 +66,7 @@ class BatchSummary:
     failed: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    redone: int = 0
 
     @property
     def done(self) -> int:
@@ -76,9 +83,10 @@ class BatchSummary:
 
     def add(self, result: FileResult) -> None:
         setattr(self, result.status, getattr(self, result.status) + 1)
+        self.redone += result.redone
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms)."""
-        return {"total": self.total, "ok": self.ok, "skipped": self.skipped,
-                "failed": self.failed, "seconds": round(self.seconds, 3),
-                "interrupted": self.interrupted}
+        return {"total": self.total, "ok": self.ok, "redone": self.redone,
+                "skipped": self.skipped, "failed": self.failed,
+                "seconds": round(self.seconds, 3), "interrupted": self.interrupted}

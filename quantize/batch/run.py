@@ -9,6 +9,7 @@ every file as it settles. It never prints: progress goes to ``on_result``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, one_line
-from .manifest import check_appendable, compact_manifest, record_output
+from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
@@ -51,16 +52,19 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         recorded before the interrupt is raised again (a second one abandons
         them).
 
-    Each file that succeeds is recorded, with the plan's settings and its
-    record, in the output folder's manifest (:mod:`~quantize.batch.manifest`)
-    as it settles; the manifest is first rewritten without the entries earlier
-    runs superseded. Folders this run makes for outputs and leaves empty (all
-    their files failed, or the run could not start) are removed at the end.
+    Each file that succeeds is recorded, with the plan's settings, its record
+    and its input's stamp as the job read it, in the output folder's manifest
+    (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
+    rewritten without the entries earlier runs superseded. Folders this run
+    makes for outputs and leaves empty (all their files failed, or the run
+    could not start) are removed at the end.
 
     Returns
     -------
     list of FileResult
-        In the plan's order: settled files, then jobs.
+        In the plan's order: settled files, then jobs. A job redoing an
+        existing output (``FileJob.redo``) that succeeds is "ok" with that
+        reason.
 
     Raises
     ------
@@ -76,6 +80,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         compact_manifest(plan.output_dir)
     if plan.jobs:
         check_appendable(plan.output_dir)
+    for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
+        with contextlib.suppress(OSError):
+            record_output(plan.output_dir, output, entry.settings, entry.record, entry.input)
     for result in plan.settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
@@ -87,9 +94,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
+        stamp = None
+        if outcome.ok:
+            record, stamp = outcome.value
+            outcome = dataclasses.replace(outcome, value=record)
         result = file_result(job.input, job.output, outcome)
         if result.status == "ok":
-            record_output(plan.output_dir, job.output, plan.settings, result.record)
+            result = dataclasses.replace(result, reason=job.redo)
+            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
         job_results[index] = result
         report(result)
 
@@ -108,7 +120,8 @@ def absolute_paths(job: FileJob) -> FileJob:
     """
     options = {k: Path(os.path.abspath(v)) if isinstance(v, os.PathLike) else v
                for k, v in job.options.items()}
-    return FileJob(Path(os.path.abspath(job.input)), Path(os.path.abspath(job.output)), options)
+    return FileJob(Path(os.path.abspath(job.input)), Path(os.path.abspath(job.output)), options,
+                   job.redo)
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:
@@ -154,16 +167,25 @@ def _same_path(a: Path, b: Path) -> bool:
     return a == b or os.path.abspath(a) == os.path.abspath(b)
 
 
-def run_job(mode: JobMode, job: FileJob) -> Mapping[str, Any]:
+def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]]:
     """In a worker: clear temporary files a killed run left, then run the job.
 
     ``force=True`` because the plan already decided this output is to be
     (re)made: a folder output may hold files of an interrupted earlier run.
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
+
+    Returns the job's record and the input's stamp
+    (:func:`~quantize.batch.manifest.input_stamp`), taken before the job reads
+    the input: an input edited while the job runs is seen as changed by the
+    next run. Taken here, on the worker, so that a Dask cluster reads each
+    input for its digest where it reads it for the job.
     """
     _remove_stale_parts(mode, job.output)
-    return call_with_warnings(mode.func, job.input, job.output, **{**job.options, "force": True})
+    stamp = input_stamp(job.input)
+    record = call_with_warnings(mode.func, job.input, job.output,
+                                **{**job.options, "force": True})
+    return record, stamp
 
 
 def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,

@@ -10,6 +10,7 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,10 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     The palette is written to ``OUT_DIR/shared-palette.json`` and recorded
     with the plan's settings in the output folder's manifest; a rerun reuses
     that file (unless the plan was made with ``force``) when it was fitted with
-    the same settings, and refuses it otherwise.
+    the same settings, and refuses it otherwise. Files redone on such a rerun
+    because their inputs changed are mapped onto the saved palette too, so
+    that the set still shares it (a warning says the palette was fitted on
+    their earlier contents).
 
     Parameters
     ----------
@@ -94,6 +98,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if path.exists() and not plan.force:
         _check_saved_settings(plan, path)
         colors = read_palette(path)
+        _warn_changed_inputs(plan)
         return SharedPalette(colors, path, 0, _onto(plan, colors))
     if not plan.jobs:
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
@@ -116,6 +121,16 @@ def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
                              plan.output_dir)
     if conflict is not None:
         raise conflict
+
+
+def _warn_changed_inputs(plan: BatchPlan) -> None:
+    """Say that the saved palette was fitted on the earlier contents of the inputs redone."""
+    changed = sum(1 for job in plan.jobs if job.redo)
+    if changed:
+        what = "1 input has" if changed == 1 else f"{changed} inputs have"
+        warnings.warn(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
+                      "as it is, so that every output keeps its colours (--force fits a new "
+                      "palette on every file and redoes them all)", UserWarning, stacklevel=3)
 
 
 def _check_none_mapped(plan: BatchPlan, path: Path) -> None:

@@ -82,11 +82,13 @@ def _echo_error(message: str) -> None:
     """Print ``quantize: error: <first line of message>`` on stderr.
 
     File names that are not valid UTF-8 are shown with replacement characters
-    rather than crashing the error report itself.
+    rather than crashing the error report itself, and other control characters
+    than the line's end are escaped (:func:`printable_line`). A file name in the
+    message should be escaped before: its newline would end the line.
     """
     text = printable(message)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    typer.echo(f"quantize: error: {first}", err=True)
+    typer.echo(f"quantize: error: {printable_line(first)}", err=True)
 
 
 class _OneLineErrors(TyperGroup):
@@ -185,16 +187,19 @@ def user_errors() -> Iterator[None]:
     ``QuantizeError`` subclasses carry their own code; other ``ValueError`` and
     ``TypeError`` are bad parameters (exit 2); other ``OSError`` are file
     problems (exit 1). Parameter names in the messages are written as the
-    command's flags (:func:`as_flags`).
+    command's flags (:func:`as_flags`); the file an error names is shown
+    escaped (:func:`printable_line`), so that its name stays on the line and
+    is not read as flags.
     """
     try:
         yield
     except QuantizeError as exc:
-        fail(as_flags(str(exc)), exc.exit_code)
+        where = "" if exc.path is None else f"{printable_line(exc.path)}: "
+        fail(where + as_flags(exc.reason), exc.exit_code)
     except (ValueError, TypeError) as exc:
         fail(as_flags(str(exc)), USAGE_ERROR)
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
     except MemoryError:
         fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)

@@ -103,8 +103,9 @@ def batch(
         "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="Redo files whose outputs exist; replace a --report or --html "
-        "file that is not a quantize report.")] = False,
+        "--force", help="Redo every file, also those whose outputs exist and whose "
+        "inputs did not change; replace a --report or --html file that is not a quantize "
+        "report.")] = False,
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
@@ -119,7 +120,9 @@ def batch(
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
     Finished files are skipped, so rerunning after an interruption completes the
-    batch; outputs made with other options are refused unless --force is given.
+    batch; a file changed since its output was made (size, time and content) is
+    redone, and said so. Outputs made with other options are refused unless
+    --force (which redoes every file) is given.
     Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
     error (or when no file matches), 15 when OUT_DIR holds outputs made with
     other options.
@@ -408,6 +411,9 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
                 bar.console.print(f"[red]failed[/] {name}: "
                                   f"{escape(printable_line(as_flags(result.reason)))}",
                                   markup=True, highlight=False, soft_wrap=True)
+            if result.redone:
+                bar.console.print(f"[cyan]ok[/] {name} ({escape(result.reason)})",
+                                  markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
                                   f"{escape(printable_line(as_flags(message)))}",
@@ -431,8 +437,10 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
+    redone = f"  ({result.reason})" if result.redone else ""
     typer.echo(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
-                              f"{result.input}{target}{'  ' + metrics if metrics else ''}"))
+                              f"{result.input}{target}{'  ' + metrics if metrics else ''}"
+                              f"{redone}"))
     sys.stdout.flush()
 
 
@@ -449,7 +457,8 @@ def _fmt(value: Any) -> str:
 
 def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
-    line = (f"{summary.done}/{summary.total} files: {summary.ok} ok, {summary.skipped} "
+    redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
+    line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped, {summary.failed} failed in {summary.seconds:.1f} s "
             f"({rate:.2f} images/s)")
     if reports:

@@ -41,7 +41,7 @@ from . import (
     fail,
     finishing_note,
     path,
-    printable,
+    printable_line,
     user_errors,
 )
 
@@ -352,9 +352,11 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
     """
     for message in result.record.get("warnings", ()):
-        typer.echo(printable(f"quantize: warning: {f.input}: {as_flags(message)}"), err=True)
+        typer.echo(printable_line(f"quantize: warning: {f.input}: {as_flags(message)}"),
+                   err=True)
     if result.status != "ok":
-        typer.echo(printable(f"quantize: error: {f.input}: {as_flags(result.reason)}"), err=True)
+        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"),
+                   err=True)
         return
     if show == "quiet":
         return
@@ -363,7 +365,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["input"] = STDIO
     if f.to_stdout:
         record["output"] = STDIO
-    line = json.dumps(record) if show == "json" else printable(_summary(record, quality))
+    # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
+    line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
     typer.echo(line, err=f.to_stdout)
 
 

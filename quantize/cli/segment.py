@@ -26,7 +26,7 @@ from . import (
     as_flags,
     fail,
     path,
-    printable,
+    printable_line,
     refuse_stdout_folder,
     user_errors,
 )
@@ -140,7 +140,7 @@ def segment_command(
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
-        typer.echo(printable(f"quantize: warning: {input}: {as_flags(str(w.message))}"),
+        typer.echo(printable_line(f"quantize: warning: {input}: {as_flags(str(w.message))}"),
                    err=True)
     if as_json:
         typer.echo(json.dumps(record))
@@ -148,7 +148,7 @@ def segment_command(
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
-        typer.echo(printable(f"{record['input']} -> {record['outdir']}: "
+        typer.echo(printable_line(f"{record['input']} -> {record['outdir']}: "
                              f"{_count(record['n_regions'], 'region')} {source} "
                              f"({record['seconds']:.1f} s)"))
 

@@ -172,6 +172,8 @@ def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
         parts.append(f'<div class="status">{_e(status + reason)}</div>')
+    elif row.get("reason"):  # redone, e.g. its input changed
+        parts.append(f'<div class="status">{_e(row["reason"])}</div>')
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
@@ -335,7 +337,9 @@ def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
 
 
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
-    parts = [f"{summary.total} files", f"{summary.ok} ok", f"{summary.skipped} skipped",
+    redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
+    ok = f"{summary.ok} ok" + (f" ({redone} redone: input changed)" if redone else "")
+    parts = [f"{summary.total} files", ok, f"{summary.skipped} skipped",
              f"{summary.failed} failed", f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         parts.append("interrupted before the end")
