@@ -95,3 +95,10 @@ def test_the_summary_has_four_cells_a_colour_and_many_colours_one_seeding(monkey
     fit_palette(colors, np.ones(len(colors)), k, seed=0)
     assert seen[0][0] == rows
     assert (seen[0][1] == 1) == single
+
+
+def test_seedings_are_as_many_as_the_summary_allows_and_fewer_for_many_colours():
+    from quantize.reduce.fit import _seedings
+
+    assert [_seedings(4_000, k) for k in (16, 128, 129, 256, 257, 4096)] == [8, 8, 3, 3, 1, 1]
+    assert [_seedings(n, 64) for n in (1_000, 40_000, 200_000)] == [8, 6, 3]
