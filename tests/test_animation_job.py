@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 import warnings
 
@@ -512,6 +513,20 @@ def test_palette_in_and_palette_out(tmp_path, anim):
     lines = (tmp_path / "pal.hex").read_text().split()
     assert [line.lstrip("#").lower() for line in lines] == ["f5f5f0", "1428d2", "dc1e1e",
                                                             "1eaa28"]
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_a_fitted_palette_is_reported_most_used_first_as_a_stills(tmp_path, anim, palette):
+    # The record and the --palette-out file listed the entries in the GIF's own
+    # order (entries of moving pixels first; per frame, by colour code), while a
+    # still's are by pixel share, then lightness, as the README says of both.
+    record = reduce_animation_file(anim, tmp_path / "out.gif", n_colors=4, seed=0,
+                                   palette=palette, palette_out=tmp_path / "pal.json")
+    expected = [("#f5f5f0", 0.6875), ("#1428d2", 0.25), ("#dc1e1e", 0.041667),
+                ("#1eaa28", 0.020833)]
+    assert [(p["hex"], p["share"]) for p in record["palette"]] == expected
+    written = json.loads((tmp_path / "pal.json").read_text())["colors"]
+    assert [(c["hex"], c["share"]) for c in written] == expected
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,56 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(args, named, tm
     line = result.stderr.strip()
     assert line.startswith("quantize: error: ") and named in line and "is empty" in line
     assert sorted(os.listdir(tmp_path)) == ["a.png"]
+
+
+def _calls(text: str) -> list[list[str]]:
+    """The words of every ``quantize ...`` call in ``text``, from the sub-command on: each
+    line is split as a shell would, and a call ends at a pipe or a redirection."""
+    calls = []
+    for line in text.splitlines():
+        words = shlex.split(line, comments=True)
+        for at in (i for i, word in enumerate(words[:-1]) if word == "quantize"):
+            rest = words[at + 1:]
+            end = next((i for i, word in enumerate(rest) if word in {"|", ">", "<"}), None)
+            calls.append(rest[:end])
+    return calls
+
+
+def _help_examples(args: list[str]) -> list[list[str]]:
+    """The calls under the heading ``Examples:`` of ``quantize ARGS --help``."""
+    result = runner.invoke(app, [*args, "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    parts = re.split(r"\n *Examples:\n", result.stdout, maxsplit=1)
+    assert len(parts) == 2, f"quantize {' '.join(args)} --help shows no examples"
+    return _calls(re.split(r"\n *\n", parts[1], maxsplit=1)[0])
+
+
+def _readme_calls() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    return _calls("\n".join(re.findall(r"```sh\n(.*?)```", text, flags=re.S)))
+
+
+def _parses(words: list[str]) -> None:
+    """Parse ``quantize WORDS`` as the command line would, without running it: an unknown
+    command or option, or a value of the wrong type, raises click's usage error."""
+    command = typer.main.get_command(app).commands[words[0]]
+    command.make_context(f"quantize {words[0]}", list(words[1:]))
+
+
+@pytest.mark.parametrize("args", [[], ["reduce"], ["segment"], ["batch"]])
+def test_every_help_shows_examples_the_command_line_parses(args):
+    examples = _help_examples(args)
+    assert examples
+    if args:
+        assert {words[0] for words in examples} == set(args)
+    else:  # the group's examples show each command
+        assert {words[0] for words in examples} == {"reduce", "segment", "batch"}
+    for words in examples:
+        _parses(words)
+
+
+def test_every_readme_command_line_parses():
+    calls = _readme_calls()
+    assert {words[0] for words in calls} == {"reduce", "segment", "batch"}
+    for words in calls:
+        _parses(words)

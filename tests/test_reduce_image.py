@@ -113,6 +113,18 @@ def test_a_palette_with_alpha_is_ordered_by_the_shares_it_draws(rng):
     assert np.allclose(result.shares, drawn[:result.k] / visible)
 
 
+def test_a_dithered_palette_is_ordered_by_the_shares_it_draws():
+    """The entries were ordered by the undithered mapping's shares, so after error
+    diffusion moved pixels between entries they were no longer most used first."""
+    ramp = np.linspace(0, 1, 97)[None, :, None] * np.ones((20, 1, 3))
+    ramp[..., 1] **= 2
+    plain = reduce_colors(ramp, 6, seed=0)
+    result = reduce_colors(ramp, 6, dither=True, seed=0)
+    assert np.all(np.diff(result.shares) <= 0)
+    assert np.allclose(result.shares, np.bincount(result.indices.ravel()) / ramp[..., 0].size)
+    assert sorted(map(tuple, result.palette)) == sorted(map(tuple, plain.palette))
+
+
 # --------------------------------------------------------------------------
 # Invariants
 # --------------------------------------------------------------------------

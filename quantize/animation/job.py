@@ -38,6 +38,7 @@ import numpy as np
 from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path
 from ..palette_files import write_palette
+from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
@@ -138,7 +139,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                       "pixels", AlphaLossWarning, stacklevel=2)
     _warn_still(stats, out)
-    palette, shares = _drawn_palette(plan, stats)
+    palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
     if opts.palette_out is not None:
         write_palette(opts.palette_out, palette, shares, name=src.stem)
     psnr = stats.psnr()
@@ -195,15 +196,19 @@ def _warn_still(stats: FrameStats, out: Path) -> None:
                       "write .png (APNG) or .gif to keep them", StillImageWarning, stacklevel=3)
 
 
-def _drawn_palette(plan: Any, stats: FrameStats) -> tuple[np.ndarray, np.ndarray]:
+def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:
     """The colours drawn (the global palette, or every per-frame colour) and their shares
-    of the opaque pixels."""
+    of the opaque pixels, most used first (then by lightness) as a still's; a ``given``
+    palette keeps its own order."""
     if isinstance(plan, GlobalPlan):
         palette = plan.palette
     else:
         _, drawn, _ = stats.pairs()
         palette = distinct_rows(drawn) if drawn.size else np.zeros((1, 3), np.uint8)
     pixels = stats.entry_pixels(palette)
+    if not given:
+        order = palette_order(palette, pixels)
+        palette, pixels = palette[order], pixels[order]
     return palette, pixels / max(pixels.sum(), 1.0)
 
 

@@ -118,10 +118,20 @@ class _OneLineErrors(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+_EPILOG = """\b
+Examples:
+  quantize reduce photo.jpg                    # 16 colours -> photo.k16.png
+  quantize segment photo.jpg                   # regions -> photo.segments/
+  quantize batch photos/ -o reduced/ -r -k 32  # every image of a folder, in parallel
+
+Each command's --help lists its options, with more examples.
+"""
+
 app = typer.Typer(
     name="quantize",
     cls=_OneLineErrors,
     help="Reduce the colours of images and segment photos into regions, by k-means.",
+    epilog=_EPILOG,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

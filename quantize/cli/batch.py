@@ -50,7 +50,17 @@ _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
-@app.command("batch", cls=DitherLevelCommand)
+_EPILOG = """\b
+Examples:
+  quantize batch photos/ -o reduced/ -r -k 16   # photos/a/b.jpg -> reduced/a/b.png
+  quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
+  quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
+  quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
+  quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
+"""
+
+
+@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG)
 def batch(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
                                               parser=path)],

@@ -31,8 +31,8 @@ from . import (
     user_errors,
 )
 
-_EPILOG = """\b
-Writes into the output folder (-o): {outputs} (and edges.png with --edges).
+_EPILOG = """Writes into the output folder (-o): {outputs} (and edges.png with --edges).
+
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
 default border strength; --regions N cuts it at N regions instead, -k K

@@ -123,7 +123,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     if opts.dither > 0 and k > 0:
         flat = _dithered(rgb, alpha, pixels, entries, opts)
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
-        shares = np.bincount(drawn, minlength=k + 1)[:k] / max(drawn.size, 1)
+        counts = np.bincount(drawn, minlength=k + 1)[:k]
+        if fitted:  # diffusion moved pixels between entries: order by what they draw now
+            order = palette_order(pal, counts)
+            rank = np.arange(len(entries), dtype=flat.dtype)
+            rank[order] = np.arange(k, dtype=flat.dtype)
+            flat, pal, counts = rank[flat], pal[order], counts[order]
+        shares = counts / max(drawn.size, 1)
         return _result(pal, flat, shares, pixels, opts, fidelity=Fidelity(
             None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible))
     counts = entry_weights(labels, hist.counts, len(entries))[:k]

@@ -79,7 +79,8 @@ class ReduceResult:
         Palette index of every pixel; fully transparent pixels hold
         ``transparent_index``.
     shares : (k,) ndarray of float64
-        Fraction of the opaque pixels drawn with each entry.
+        Fraction of the pixels that are not fully transparent drawn with each
+        entry (a faint pixel drawn with the transparent entry counts in none).
     transparent_index : int or None
         ``k`` when the image has fully transparent pixels, else None.
     space : {"rgb", "lab"}
