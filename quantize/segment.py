@@ -266,8 +266,8 @@ def segment(
         description (:func:`quantize.texture.region_planes`); with
         ``n_clusters`` see :func:`quantize.features.build_features`.
     space : {"lab", "rgb"}, default "lab"
-        Colour space of the ``color`` group (k-means path only; the
-        hierarchy always compares Lab colours).
+        Colour space of the ``color`` group with ``n_clusters``; without it the
+        hierarchy compares Lab colours, and "rgb" is refused.
     min_region : int, optional
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean feature. Default
@@ -308,9 +308,9 @@ def segment(
         rgb = rgb.copy()
     w = check_weights(weights)
     scales = check_texture_scales(texture_scales)
-    space = check_choice(space, "space", SPACES)
     rng = check_seed(seed)
     k, n_regions = check_cut(n_clusters, regions)
+    space = check_space(space, k)
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
@@ -333,6 +333,20 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
                          "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
     return (None if n_clusters is None else check_n_clusters(n_clusters),
             None if regions is None else check_int(regions, "regions", minimum=1))
+
+
+def check_space(space: Any, n_clusters: int | None) -> str:
+    """Checked ``space``, the colour space of the k-means path's ``color`` group.
+
+    The region hierarchy (no ``n_clusters``) works in CIELAB, so another space
+    there is refused rather than ignored.
+    """
+    space = check_choice(space, "space", SPACES)
+    if space != "lab" and n_clusters is None:
+        raise ValueError(f"space={space!r} applies to k-means clusters only (n_clusters=K); "
+                         "the region hierarchy works in CIELAB, so expected space='lab' "
+                         "without them")
+    return space
 
 
 def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,

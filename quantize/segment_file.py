@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_choice, check_int, check_seed
+from ._validation import Seed, check_bool, check_int, check_seed
 from .errors import OutputError
-from .features import SPACES, Space, check_weights
+from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -34,7 +34,7 @@ from .io import (
     remove_empty_folders,
 )
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, check_cut, segment
+from .segment import SegmentResult, boundary_map, check_cut, check_space, segment
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
            "segment_file"]
@@ -235,7 +235,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> 
         "n_clusters": n_clusters,
         "regions": regions,
         "weights": check_weights(weights),
-        "space": check_choice(space, "space", SPACES),
+        "space": check_space(space, n_clusters),
         "min_region": None if min_region is None else check_int(min_region, "min_region",
                                                                 minimum=0),
         "seed": check_seed(seed),

@@ -93,6 +93,7 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
                                     "--regions=N: a hierarchy cut)"),
     (["-w", "color=1e308"], "weight color=1e+308 should be <= 1000000.0"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
+    (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
 def test_cli_usage_errors(photo_path, tmp_path, args, match):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"), *args])

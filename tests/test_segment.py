@@ -182,6 +182,14 @@ def test_bad_parameters(rng, kwargs, error, match):
         segment(img, **params)
 
 
+def test_another_space_without_clusters_is_refused_not_ignored(rng):
+    img, _ = quadrants(rng)
+    with pytest.raises(ValueError, match=r"^space='rgb' applies to k-means clusters only "
+                                         r"\(n_clusters=K\); the region hierarchy works in CIELAB"):
+        segment(img, space="rgb")
+    assert segment(img, 4, space="rgb", seed=0).n_regions >= 1
+
+
 def test_the_cluster_count_limit_is_inclusive():
     from quantize.segment import MAX_CLUSTERS, check_n_clusters
 

@@ -103,7 +103,7 @@ def segment_command(
         parser=path)] = None,
     space: Annotated[str, typer.Option(
         "--space", help="Colour space of the color feature with -k: lab or rgb (the "
-        "region hierarchy always compares CIELAB colours).")] = "lab",
+        "region hierarchy always compares CIELAB colours: rgb without -k is refused).")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
         "defaults below.", show_default=False)] = None,
