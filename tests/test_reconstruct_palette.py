@@ -9,6 +9,7 @@ from quantize.reconstruct.palette import (
     _BLOCK_PIXELS,
     _band_run_strength,
     diffuse_errors,
+    dither_indices,
     run_strength,
 )
 
@@ -66,3 +67,19 @@ def test_run_strength_by_bands_equals_the_whole_image(rng):
     h, w = 3 * (_BLOCK_PIXELS // 64) + 5, 64          # four bands, the last a short one
     indices = rng.integers(0, 3, (h, w)) * rng.integers(0, 2, (h, 1))  # some rows all 0
     assert np.array_equal(run_strength(indices), _band_run_strength(indices))
+
+
+def test_a_known_nearest_mapping_is_used_as_the_undithered_one(rng):
+    """Given the mapping the search would find, the same output; the runs that weight
+    the diffusion are those of the mapping given."""
+    rgb = rng.integers(0, 256, (12, 17, 3), dtype=np.uint8)
+    rgb[:, :6] = 96  # a flat band between entries 1 and 2, nearer 1
+    palette = np.array([[0, 0, 0], [90, 100, 100], [110, 100, 100], [255, 255, 255]], np.uint8)
+    searched = dither_indices(rgb, palette, 0.0)
+    assert (searched[:, :6] == 1).all()
+    assert np.array_equal(dither_indices(rgb, palette, nearest_entries=searched),
+                          dither_indices(rgb, palette))
+    short_runs = searched.copy()
+    short_runs[:, 0:6:2] = 2
+    assert not np.array_equal(dither_indices(rgb, palette, nearest_entries=short_runs),
+                              dither_indices(rgb, palette))

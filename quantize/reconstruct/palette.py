@@ -71,7 +71,8 @@ _EXACT = 5.0
 
 
 def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, *,
-                   alpha: np.ndarray | None = None, space: str = "rgb") -> np.ndarray:
+                   alpha: np.ndarray | None = None, space: str = "rgb",
+                   nearest_entries: np.ndarray | None = None) -> np.ndarray:
     """Map an image onto a palette with weighted Floyd-Steinberg error diffusion.
 
     Parameters
@@ -87,6 +88,9 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
         Opacity of the pixels (None: opaque).
     space : {"rgb", "lab"}
         Space the error is measured and diffused in (the palette's fitting space).
+    nearest_entries : (H, W) ndarray of int, optional
+        Each pixel's nearest entry, when already known (from a mapping of the
+        image's distinct colours, say); searched for here otherwise.
 
     Returns
     -------
@@ -114,7 +118,8 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
 
     # The pixels' features are made a block or a line at a time, never for the
     # whole image: at 12 MP they would take 144 MB (192 MB with alpha).
-    plain, exact = _nearest_entries(colors, entries, to_features)
+    known = None if nearest_entries is None else nearest_entries.ravel()
+    plain, exact = _nearest_entries(colors, entries, to_features, known)
     scale = run_strength(plain.reshape(h, w))
     scale[exact.reshape(h, w)] = 0.0
     scale *= np.float32(_DIFFUSED * float(strength))
@@ -165,20 +170,23 @@ def _band_run_strength(band: np.ndarray) -> np.ndarray:
 
 
 def _nearest_entries(colors: np.ndarray, entries: np.ndarray,
-                     to_features: Callable[[np.ndarray], np.ndarray]
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Each pixel's nearest entry ``(n,)`` and whether it lies within ``_EXACT`` of it."""
+                     to_features: Callable[[np.ndarray], np.ndarray],
+                     known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's nearest entry ``(n,)`` (``known``, or searched for) and whether it
+    lies within ``_EXACT`` of it."""
     n = colors.shape[0]
-    plain = np.empty(n, dtype=np.int16 if entries.shape[0] <= 1 << 15 else np.intp)
+    plain = (np.empty(n, dtype=np.int16 if entries.shape[0] <= 1 << 15 else np.intp)
+             if known is None else known)
     near = np.empty(n, dtype=bool)
 
     def part(rows: slice) -> None:
         for start in range(rows.start, rows.stop, _BLOCK_PIXELS):
             block = to_features(colors[start:min(start + _BLOCK_PIXELS, rows.stop)])
-            idx = nearest(block, entries)
-            off = block - entries[idx]
-            plain[start:start + block.shape[0]] = idx
-            near[start:start + block.shape[0]] = np.einsum("ij,ij->i", off, off) <= _EXACT ** 2
+            stop = start + block.shape[0]
+            if known is None:
+                plain[start:stop] = nearest(block, entries)
+            off = block - entries[plain[start:stop]]
+            near[start:stop] = np.einsum("ij,ij->i", off, off) <= _EXACT ** 2
 
     by_parts(n, part)
     return plain, near

@@ -121,7 +121,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
     if opts.dither > 0 and k > 0:
-        flat = _dithered(rgb, alpha, pixels, entries, opts)
+        flat = _dithered(rgb, alpha, pixels, entries, opts,
+                         pixels.indices(labels, len(entries)))
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
         if fitted:  # diffusion moved pixels between entries: order by what they draw now
@@ -266,9 +267,11 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
 
 
 def _dithered(rgb: np.ndarray, alpha: np.ndarray | None, pixels: _Counted,
-              entries: np.ndarray, opts: Options) -> np.ndarray:
-    """``(H, W)`` indices by damped error diffusion in the fitting space."""
-    out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space)
+              entries: np.ndarray, opts: Options, plain: np.ndarray) -> np.ndarray:
+    """``(H, W)`` indices by weighted error diffusion in the fitting space, from the
+    ``plain`` (undithered) mapping."""
+    out = dither_indices(rgb, entries, opts.dither, alpha=alpha, space=opts.space,
+                         nearest_entries=plain)
     if pixels.hidden:
         out[~pixels.visible] = len(entries) - 1
     return out
