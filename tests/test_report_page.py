@@ -388,3 +388,21 @@ def test_a_file_name_that_is_not_utf8_is_shown_replaced_and_linked_by_its_bytes(
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "bad\ufffd name.png" in page
     assert 'href="bad%FF%20name.png"' in page
+
+
+@needs_chromium
+def test_chromium_draws_transparent_thumbnails_over_a_checkerboard(tmp_path):
+    clear = np.zeros((60, 60, 4), np.uint8)  # fully transparent: only the backdrop shows
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clear.png")
+    result = FileResult(tmp_path / "clear.png", None, "skipped", "output exists")
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    # the page's background but white, and no table background, so a checkerboard stands out
+    page = (tmp_path / "r.html").read_text().replace("</style>",
+                                                      "body,table{background:#fff}</style>")
+    (tmp_path / "r.html").write_text(page)
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=800,400",
+             (tmp_path / "r.html").as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    grey = (np.abs(pixels - 0xCC).max(axis=2) <= 2).sum()
+    assert grey >= 60 * 60 // 3  # about half of the 60 x 60 thumbnail
