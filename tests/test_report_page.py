@@ -406,3 +406,17 @@ def test_chromium_draws_transparent_thumbnails_over_a_checkerboard(tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     grey = (np.abs(pixels - 0xCC).max(axis=2) <= 2).sum()
     assert grey >= 60 * 60 // 3  # about half of the 60 x 60 thumbnail
+
+
+def test_files_of_one_name_in_two_folders_are_told_apart(tmp_path):
+    for folder in ("2023", "2024"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        Image.fromarray(quadrants()).save(tmp_path / "in" / folder / "img.png")
+    results = [FileResult(tmp_path / "in" / "2023" / "img.png", None, "skipped", "output exists"),
+               FileResult(tmp_path / "in" / "2024" / "img.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    links = [row.children[0].children[0].all_text() for row in file_rows(root)]
+    assert links == ["2023/img.png", "2024/img.png"]  # relative to the inputs' common folder
+    assert [li.all_text() for li in root.iter("li")] == [f"2024/img.png: {BROKEN_REASON}"]
+    assert [row.attrs["data-name"] for row in file_rows(root)] == ["2023/img.png", "2024/img.png"]

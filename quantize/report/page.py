@@ -112,7 +112,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 
     Notes
     -----
-    Files whose images cannot be read (missing, not an image) get an empty
+    Files are named by their path from the folder all inputs share
+    (``2024/img.png``), so that files of one name in two sub-folders are told
+    apart. Files whose images cannot be read (missing, not an image) get an empty
     thumbnail cell; a failed file shows its reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. File names that are
@@ -124,8 +126,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results]
-    body = [_file_row(i, row, mode, size, max_pixels, folder) for i, row in enumerate(rows)]
-    page = _page(mode, rows, summary, body)
+    labels = _labels(rows)
+    body = [_file_row(i, row, label, mode, size, max_pixels, folder)
+            for i, (row, label) in enumerate(zip(rows, labels, strict=True))]
+    page = _page(mode, rows, labels, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -136,7 +140,17 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 # --------------------------------------------------------------------------
 
 
-def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
+def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each input's path from the folder all inputs share: ``2024/img.png``, not ``img.png``."""
+    inputs = [os.path.abspath(str(row.get("input", ""))) for row in rows]
+    try:
+        base = os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else ""
+    except ValueError:  # inputs on several drives (Windows)
+        return [Path(p).name for p in inputs]
+    return [os.path.relpath(p, base) for p in inputs]
+
+
+def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str, size: int,
               max_pixels: int | None, folder: Path) -> str:
     """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason)."""
     status = str(row.get("status", ""))
@@ -148,21 +162,23 @@ def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
                   else _thumb_cell(after, size, "after", max_pixels,
                                   kind="overlay" if mode == "segment" else "reduced"))
-    cells = [_name_cell(row, src, None if failed else out, folder), before_cell, after_cell]
+    cells = [_name_cell(row, label, src, None if failed else out, folder), before_cell,
+             after_cell]
     if failed:
         span = len(_columns(mode)) - 3
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
-    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, mode).items())
+    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, label, mode).items())
     return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
             + "".join(cells) + "</tr>")
 
 
-def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path) -> str:
+def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
+               folder: Path) -> str:
     """Input link, output link, and the status when not "ok" with its reason and warnings."""
-    parts = [_link(src, folder, src.name or str(src))]
+    parts = [_link(src, folder, label)]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
     frames = row.get("frames")
@@ -199,9 +215,9 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
-def _sort_keys(row: Mapping[str, Any], mode: str) -> dict[str, str]:
+def _sort_keys(row: Mapping[str, Any], label: str, mode: str) -> dict[str, str]:
     """``data-*`` attributes the script sorts by; absent when the value is unknown."""
-    keys = {"name": Path(str(row.get("input", ""))).name.lower()}
+    keys = {"name": label.lower()}
     if mode == "segment":
         numeric = {"regions": row.get("n_regions"), "seconds": row.get("seconds")}
     else:
@@ -323,8 +339,8 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
                    ("Seconds", "seconds")]
 
 
-def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
-          body: Sequence[str]) -> str:
+def _page(mode: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+          summary: _Summary, body: Sequence[str]) -> str:
     heads = "".join(
         f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
         else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
@@ -332,7 +348,8 @@ def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     return TEMPLATE.format(title=_e(f"quantize batch report ({mode})"),
                             summary=_summary_html(mode, rows, summary),
-                            failures=_failures_html(rows), heads=heads, rows=rows_html,
+                            failures=_failures_html(rows, labels), heads=heads,
+                            rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
 
@@ -351,10 +368,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'
 
 
-def _failures_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    items = [f'<li><a href="#file-{i}">{_e(Path(str(r.get("input", ""))).name)}</a>: '
-             f'{_e(r.get("reason", ""))}</li>'
-             for i, r in enumerate(rows) if r.get("status") == "failed"]
+def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> str:
+    items = [f'<li><a href="#file-{i}">{_e(label)}</a>: {_e(r.get("reason", ""))}</li>'
+             for i, (r, label) in enumerate(zip(rows, labels, strict=True))
+             if r.get("status") == "failed"]
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
