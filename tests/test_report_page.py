@@ -420,3 +420,19 @@ def test_files_of_one_name_in_two_folders_are_told_apart(tmp_path):
     assert links == ["2023/img.png", "2024/img.png"]  # relative to the inputs' common folder
     assert [li.all_text() for li in root.iter("li")] == [f"2024/img.png: {BROKEN_REASON}"]
     assert [row.attrs["data-name"] for row in file_rows(root)] == ["2023/img.png", "2024/img.png"]
+
+
+def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
+    import os
+
+    (tmp_path / "in").mkdir()
+    Image.fromarray(quadrants()).save(tmp_path / "in" / "a.png")
+    (tmp_path / "disk" / "deep" / "pages").mkdir(parents=True)
+    (tmp_path / "pages").symlink_to(tmp_path / "disk" / "deep" / "pages")
+    result = FileResult(tmp_path / "in" / "a.png", None, "skipped", "output exists")
+    report = tmp_path / "pages" / "r.html"  # opened as file://.../pages/r.html
+    write_html_report(report, [result], summary_of([result]), mode="reduce")
+    href = next(parse(report.read_text()).iter("a")).attrs["href"]
+    assert href == "../in/a.png"
+    # a browser joins the link to the page's address, without following the symbolic link
+    assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")

@@ -254,12 +254,16 @@ def _e(value: Any) -> str:
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
-    """``<a>`` to ``path``, relative to the report's folder when possible."""
+    """``<a>`` to ``path``, relative to the report's folder when possible.
+
+    Paths are made absolute without following symbolic links: a browser joins the
+    link to the page's address as it was opened, ``..`` taking off its last folder.
+    """
     try:
-        target = os.path.relpath(path.resolve(), folder.resolve())
+        target = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
         href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
-        href = path.resolve().as_uri()
+        href = Path(os.path.abspath(path)).as_uri()
     return f'<a href="{_e(href)}">{_e(text)}</a>'
 
 
