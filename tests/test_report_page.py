@@ -436,3 +436,32 @@ def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
     assert href == "../in/a.png"
     # a browser joins the link to the page's address, without following the symbolic link
     assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
+
+
+@pytest.mark.parametrize(("shape", "shown"), [
+    ((25, 14), ("126", "225")),  # a tiny sprite: shown 9 times larger, pixels kept sharp
+    ((80, 60), ("180", "240")),
+    ((150, 200), None),  # more than half the thumbnail size: as it is
+])
+def test_tiny_images_are_shown_enlarged_by_a_whole_factor(tmp_path, shape, shown):
+    Image.fromarray(quadrants(*shape)).save(tmp_path / "a.png")
+    Image.fromarray(quadrants(*shape)).quantize(4).save(tmp_path / "b.png")
+    result = FileResult(tmp_path / "a.png", tmp_path / "b.png", "ok", "", {"k": 4})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    for img in parse((tmp_path / "r.html").read_text()).iter("img"):
+        assert decode_data_uri(img.attrs["src"]).size == shape[::-1]  # embedded as they are
+        if shown is None:
+            assert "width" not in img.attrs and "enlarged" not in img.attrs.get("class", "")
+        else:
+            assert (img.attrs["width"], img.attrs["height"]) == shown
+            assert img.attrs["class"] == "enlarged"
+    assert "img.enlarged{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_enlarged_thumbnails_stay_within_the_size_the_page_shows(tmp_path):
+    Image.fromarray(quadrants(25, 14)).save(tmp_path / "a.png")
+    result = FileResult(tmp_path / "a.png", None, "skipped", "output exists")
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce",
+                      thumb_size=480)  # embedded up to 480 px, shown up to 240
+    img = next(parse((tmp_path / "r.html").read_text()).iter("img"))
+    assert (img.attrs["width"], img.attrs["height"]) == ("126", "225")

@@ -7,6 +7,9 @@ clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
 rows without the attribute stay last.
 """
 
+#: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
+SHOWN_SIZE = 240
+
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
 #: lie on a checkerboard, so that transparent pixels show as such.
 STYLE = """
@@ -20,6 +23,7 @@ th[data-key]{cursor:pointer;text-decoration:underline dotted}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
+img.enlarged{image-rendering:pixelated}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
 td.palette{min-width:10em}

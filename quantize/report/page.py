@@ -28,8 +28,8 @@ from typing import Any, Literal, Protocol
 from .._validation import check_choice, check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
-from .assets import SCRIPT, STYLE, TEMPLATE
-from .thumbnails import Swatch, read_palette_shares, thumbnail_uri
+from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
+from .thumbnails import Swatch, read_palette_shares, thumbnail
 
 __all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
            "write_html_report"]
@@ -317,12 +317,16 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 
 def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
                 kind: str) -> str:
+    """The thumbnail; one less than half the size shown is enlarged by a whole factor."""
     try:
-        uri = thumbnail_uri(path, size, kind=kind, max_pixels=max_pixels)
+        thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
         return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
-    return (f'<td class="thumb"><img src="{uri}" alt="{_e(label)}: {_e(path.name)}" '
-            'loading="eager"></td>')
+    factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
+    shown = (f' class="enlarged" width="{thumb.width * factor}" '
+             f'height="{thumb.height * factor}"' if factor >= 2 else "")
+    return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
+            f'alt="{_e(label)}: {_e(path.name)}" loading="eager"></td>')
 
 
 # --------------------------------------------------------------------------
