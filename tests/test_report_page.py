@@ -38,9 +38,9 @@ def test_every_file_has_a_row_and_the_failure_its_reason(batch):
     root = parse(report.read_text(encoding="utf-8"))
     rows = file_rows(root)
     assert len(rows) == 4
-    names = [row.children[0].all_text() for row in rows]
-    for result, name in zip(results, names, strict=True):
-        assert name.startswith(result.input.name)
+    names = {row.attrs["id"]: row.children[0].all_text() for row in rows}
+    for i, result in enumerate(results):
+        assert names[f"file-{i}"].startswith(result.input.name)
     failed = [row for row in rows if "failed" in row.classes()]
     assert len(failed) == 1 and "broken.png" in failed[0].all_text()
     assert BROKEN_REASON in failed[0].all_text()
@@ -465,3 +465,15 @@ def test_enlarged_thumbnails_stay_within_the_size_the_page_shows(tmp_path):
                       thumb_size=480)  # embedded up to 480 px, shown up to 240
     img = next(parse((tmp_path / "r.html").read_text()).iter("img"))
     assert (img.attrs["width"], img.attrs["height"]) == ("126", "225")
+
+
+def test_rows_are_in_the_order_of_the_input_paths_not_of_completion(tmp_path):
+    names = ["b.png", "sub/a.png", "A.png", "c.png"]  # as the workers finished them
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in names]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    rows = file_rows(root)
+    assert [row.attrs["data-name"] for row in rows] == ["a.png", "b.png", "c.png", "sub/a.png"]
+    assert [row.attrs["id"] for row in rows] == ["file-2", "file-0", "file-3", "file-1"]
+    targets = [a.attrs["href"] for li in root.iter("li") for a in li.iter("a")]
+    assert targets == ["#file-2", "#file-0", "#file-3", "#file-1"]  # the list in that order too

@@ -114,8 +114,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     -----
     Files are named by their path from the folder all inputs share
     (``2024/img.png``), so that files of one name in two sub-folders are told
-    apart. Files whose images cannot be read (missing, not an image) get an empty
-    thumbnail cell; a failed file shows its reason across the metric columns.
+    apart, and listed in the order of those paths (row ``id`` ``file-<i>`` keeps
+    their index in ``results``). Files whose images cannot be read (missing, not
+    an image) get an empty thumbnail cell; a failed file shows its reason across
+    the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. File names that are
     not valid UTF-8 are shown with U+FFFD for their undecodable bytes and
@@ -127,9 +129,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results]
     labels = _labels(rows)
-    body = [_file_row(i, row, label, mode, size, max_pixels, folder)
-            for i, (row, label) in enumerate(zip(rows, labels, strict=True))]
-    page = _page(mode, rows, labels, summary, body)
+    # by path, not in the order the workers finished; ids keep the order of ``results``
+    order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
+    body = [_file_row(i, rows[i], labels[i], mode, size, max_pixels, folder) for i in order]
+    page = _page(mode, rows, labels, order, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -348,7 +351,7 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 
 def _page(mode: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-          summary: _Summary, body: Sequence[str]) -> str:
+          order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
     heads = "".join(
         f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
         else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
@@ -356,7 +359,7 @@ def _page(mode: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     return TEMPLATE.format(title=_e(f"quantize batch report ({mode})"),
                             summary=_summary_html(mode, rows, summary),
-                            failures=_failures_html(rows, labels), heads=heads,
+                            failures=_failures_html(rows, labels, order), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
@@ -376,10 +379,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'
 
 
-def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> str:
-    items = [f'<li><a href="#file-{i}">{_e(label)}</a>: {_e(r.get("reason", ""))}</li>'
-             for i, (r, label) in enumerate(zip(rows, labels, strict=True))
-             if r.get("status") == "failed"]
+def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+                   order: Sequence[int]) -> str:
+    items = [f'<li><a href="#file-{i}">{_e(labels[i])}</a>: {_e(rows[i].get("reason", ""))}'
+             '</li>' for i in order if rows[i].get("status") == "failed"]
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
