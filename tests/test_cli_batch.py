@@ -453,6 +453,17 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag, name", [("--html", "index.html"), ("--report", "r.json")])
+def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tmp_path, flag,
+                                                                    name):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.*", flag, photo_tree / name)
+    assert result.exit_code == 2, result.output
+    assert (f"quantize: error: {flag}={str(photo_tree / name)!r} would be read as an input by "
+            f"a rerun: it lies in INPUT_DIR={str(photo_tree)!r} and --glob='*.*' selects it"
+            in result.stderr)
+    assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2

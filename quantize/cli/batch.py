@@ -171,6 +171,8 @@ def batch(
             for name, target in (("report", report), ("html", html)):
                 if target is not None:
                     lib.check_report_clear_of_outputs(target, name, plan)
+                    lib.check_report_not_an_input(target, name, input_dir, output_dir,
+                                                  recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
