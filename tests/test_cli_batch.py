@@ -128,6 +128,16 @@ def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path)
     assert "http://" not in text and "https://" not in text   # self-contained
 
 
+def test_cli_html_report_decodes_no_image_over_max_pixels(photo_tree, tmp_path):
+    page = tmp_path / "index.html"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "--max-pixels", "1000",
+                  "--html", page, "-q")
+    assert result.exit_code == 1, result.output
+    assert "chelsea.png: 48x40 = 1,920 pixels exceeds the limit of 1,000" in result.stderr
+    text = page.read_text()
+    assert "<img" not in text and "no before image" in text  # refused by the page too
+
+
 def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",

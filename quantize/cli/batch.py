@@ -180,7 +180,7 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
-    _write_reports(results, summary, report, html, mode)
+    _write_reports(results, summary, report, html, mode, options["max_pixels"])
     _print_summary(summary, [p for p in (report, html) if p is not None])
     raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
 
@@ -211,7 +211,8 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
-                   report: Path | None, html: Path | None, mode: str) -> None:
+                   report: Path | None, html: Path | None, mode: str,
+                   max_pixels: int) -> None:
     from .. import batch as lib
 
     with user_errors():
@@ -222,7 +223,8 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
             from ..report import write_html_report
 
             html.parent.mkdir(parents=True, exist_ok=True)
-            write_html_report(html, results, summary, mode=mode)
+            # the page decodes no image the jobs refused (--max-pixels guards against bombs)
+            write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels)
 
 
 @contextlib.contextmanager
