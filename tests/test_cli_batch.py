@@ -138,6 +138,25 @@ def test_cli_html_report_decodes_no_image_over_max_pixels(photo_tree, tmp_path):
     assert "<img" not in text and "no before image" in text  # refused by the page too
 
 
+def test_cli_html_report_names_options_by_their_flags(tmp_path):
+    import html as html_lib
+
+    (tmp_path / "in").mkdir()
+    flat = np.zeros((20, 30, 3), np.uint8)
+    flat[:, 10:] = (255, 0, 0)
+    Image.fromarray(flat).save(tmp_path / "in" / "two.png")  # 600 pixels, two colours
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "in" / "big.png")
+    page = tmp_path / "index.html"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "8", "--max-pixels", "1000",
+                  "--html", page, "-q")
+    assert result.exit_code == 1, result.output
+    text = html_lib.unescape(page.read_text())
+    assert ("big.png</a>: 40x40 = 1,600 pixels exceeds the limit of 1,000; if the file is "
+            "trusted, set --max-pixels=1600 or more") in text
+    assert "warning: -k/--colors=8 but the image has only 2 distinct colours" in text
+    assert "max_pixels=" not in text and "n_colors=" not in text
+
+
 def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",

@@ -224,7 +224,18 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-            write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels)
+            write_html_report(html, [_in_flags(r) for r in results], summary, mode=mode,
+                              max_pixels=max_pixels)
+
+
+def _in_flags(result: lib.FileResult) -> lib.FileResult:
+    """``result`` with its reason and warnings naming the command's flags, as its lines do."""
+    from dataclasses import replace
+
+    said = result.record.get("warnings")
+    record = ({**result.record, "warnings": [as_flags(str(w)) for w in said]}
+              if isinstance(said, (list, tuple)) else result.record)
+    return replace(result, reason=as_flags(result.reason), record=record)
 
 
 @contextlib.contextmanager
