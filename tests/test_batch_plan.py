@@ -51,6 +51,33 @@ def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     assert {p.relative_to(photo_tree).as_posix() for p in found} == GOOD | BAD
 
 
+@pytest.mark.parametrize(("options", "out", "left_out"), [
+    ({}, "../out", None), ({"recursive": True}, "../out", None),
+    ({"pattern": "*"}, "../out", None), ({"recursive": True, "pattern": "**"}, "../out", None),
+    ({"recursive": True, "pattern": "sub/*.png"}, "../out", None),
+    ({"recursive": True}, "sub", "sub"),  # an output folder inside the input is left out
+    ({"recursive": True}, ".", None),  # ... but not the input folder itself
+])
+def test_would_be_found_agrees_with_the_search_of_plan_batch(photo_tree, options, out,
+                                                              left_out):
+    (photo_tree / ".hidden.jpg").write_bytes(b"")
+    exclude = None if left_out is None else photo_tree / left_out
+    found = set(batch.find_images(photo_tree, exclude=exclude, **options))
+    every = [p for p in photo_tree.rglob("*") if p.is_file()]
+    assert found and len(found) < len(every)
+    for path in every:
+        assert batch.would_be_found(path, photo_tree, photo_tree / out, **options) == \
+            (path in found), path
+
+
+def test_would_be_found_tells_of_a_file_yet_to_be_written(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    assert batch.would_be_found(photo_tree / "index.html", photo_tree, out, pattern="*")
+    assert not batch.would_be_found(photo_tree / "index.html", photo_tree, out)
+    assert batch.would_be_found(photo_tree / "new" / "a.png", photo_tree, out, recursive=True)
+    assert not batch.would_be_found(tmp_path / "a.png", photo_tree, out, recursive=True)
+
+
 def test_plan_mirrors_the_tree_and_rejects_non_images(photo_tree, tmp_path):
     plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
     outputs = {j.input.relative_to(photo_tree).as_posix():

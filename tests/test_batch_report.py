@@ -86,6 +86,22 @@ def test_a_report_may_not_replace_an_output_of_the_batch(tmp_path):
     batch.check_report_clear_of_outputs(out / "index.html", "html", plan)
 
 
+def test_a_report_the_search_would_read_back_as_an_input_is_refused(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    page = src / "index.html"
+    with pytest.raises(ValueError) as err:
+        batch.check_report_not_an_input(page, "html", src, out, pattern="*")
+    assert str(err.value) == (
+        f"html={str(page)!r} would be read as an input by a rerun: it lies in "
+        f"input_dir={str(src)!r} and pattern='*' selects it; expected a path outside the "
+        "input folder, or a pattern that leaves it out")
+    batch.check_report_not_an_input(page, "html", src, out)  # not an image extension
+    batch.check_report_not_an_input(page, "html", src, out, pattern="*.jpg")
+    batch.check_report_not_an_input(src / "out" / "r.json", "report", src, src / "out",
+                                    recursive=True, pattern="*")  # in the output folder
+
+
 def test_a_file_name_that_is_not_utf8_keeps_its_bytes(tmp_path):
     import os
 

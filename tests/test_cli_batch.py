@@ -128,6 +128,35 @@ def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path)
     assert "http://" not in text and "https://" not in text   # self-contained
 
 
+def test_cli_html_report_decodes_no_image_over_max_pixels(photo_tree, tmp_path):
+    page = tmp_path / "index.html"
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "--max-pixels", "1000",
+                  "--html", page, "-q")
+    assert result.exit_code == 1, result.output
+    assert "chelsea.png: 48x40 = 1,920 pixels exceeds the limit of 1,000" in result.stderr
+    text = page.read_text()
+    assert "<img" not in text and "no before image" in text  # refused by the page too
+
+
+def test_cli_html_report_names_options_by_their_flags(tmp_path):
+    import html as html_lib
+
+    (tmp_path / "in").mkdir()
+    flat = np.zeros((20, 30, 3), np.uint8)
+    flat[:, 10:] = (255, 0, 0)
+    Image.fromarray(flat).save(tmp_path / "in" / "two.png")  # 600 pixels, two colours
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "in" / "big.png")
+    page = tmp_path / "index.html"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "8", "--max-pixels", "1000",
+                  "--html", page, "-q")
+    assert result.exit_code == 1, result.output
+    text = html_lib.unescape(page.read_text())
+    assert ("big.png</a>: 40x40 = 1,600 pixels exceeds the limit of 1,000; if the file is "
+            "trusted, set --max-pixels=1600 or more") in text
+    assert "warning: -k/--colors=8 but the image has only 2 distinct colours" in text
+    assert "max_pixels=" not in text and "n_colors=" not in text
+
+
 def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",
@@ -451,6 +480,17 @@ def test_cli_usage_errors_exit_2_with_one_line(photo_tree, tmp_path, args, match
     assert result.exit_code == 2, result.output
     assert match in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag, name", [("--html", "index.html"), ("--report", "r.json")])
+def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tmp_path, flag,
+                                                                    name):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.*", flag, photo_tree / name)
+    assert result.exit_code == 2, result.output
+    assert (f"quantize: error: {flag}={str(photo_tree / name)!r} would be read as an input by "
+            f"a rerun: it lies in INPUT_DIR={str(photo_tree)!r} and --glob='*.*' selects it"
+            in result.stderr)
+    assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
 
 
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):

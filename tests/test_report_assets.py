@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from quantize.report.assets import SCRIPT, STYLE, TEMPLATE
+from quantize.report.assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 
 from .report_support import parse
 
@@ -35,3 +35,8 @@ def test_nothing_is_loaded_from_elsewhere():
     for asset in (STYLE, SCRIPT, TEMPLATE):
         assert "http" not in asset and "@import" not in asset and "url(" not in asset
     assert "fetch(" not in SCRIPT and "XMLHttpRequest" not in SCRIPT
+
+
+def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
+    assert f"td.thumb img{{display:block;max-width:{SHOWN_SIZE}px;max-height:{SHOWN_SIZE}px" \
+        in STYLE

@@ -38,9 +38,9 @@ def test_every_file_has_a_row_and_the_failure_its_reason(batch):
     root = parse(report.read_text(encoding="utf-8"))
     rows = file_rows(root)
     assert len(rows) == 4
-    names = [row.children[0].all_text() for row in rows]
-    for result, name in zip(results, names, strict=True):
-        assert name.startswith(result.input.name)
+    names = {row.attrs["id"]: row.children[0].all_text() for row in rows}
+    for i, result in enumerate(results):
+        assert names[f"file-{i}"].startswith(result.input.name)
     failed = [row for row in rows if "failed" in row.classes()]
     assert len(failed) == 1 and "broken.png" in failed[0].all_text()
     assert BROKEN_REASON in failed[0].all_text()
@@ -388,3 +388,92 @@ def test_a_file_name_that_is_not_utf8_is_shown_replaced_and_linked_by_its_bytes(
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "bad\ufffd name.png" in page
     assert 'href="bad%FF%20name.png"' in page
+
+
+@needs_chromium
+def test_chromium_draws_transparent_thumbnails_over_a_checkerboard(tmp_path):
+    clear = np.zeros((60, 60, 4), np.uint8)  # fully transparent: only the backdrop shows
+    Image.fromarray(clear, "RGBA").save(tmp_path / "clear.png")
+    result = FileResult(tmp_path / "clear.png", None, "skipped", "output exists")
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    # the page's background but white, and no table background, so a checkerboard stands out
+    page = (tmp_path / "r.html").read_text().replace("</style>",
+                                                      "body,table{background:#fff}</style>")
+    (tmp_path / "r.html").write_text(page)
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=800,400",
+             (tmp_path / "r.html").as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    grey = (np.abs(pixels - 0xCC).max(axis=2) <= 2).sum()
+    assert grey >= 60 * 60 // 3  # about half of the 60 x 60 thumbnail
+
+
+def test_files_of_one_name_in_two_folders_are_told_apart(tmp_path):
+    for folder in ("2023", "2024"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        Image.fromarray(quadrants()).save(tmp_path / "in" / folder / "img.png")
+    results = [FileResult(tmp_path / "in" / "2023" / "img.png", None, "skipped", "output exists"),
+               FileResult(tmp_path / "in" / "2024" / "img.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    links = [row.children[0].children[0].all_text() for row in file_rows(root)]
+    assert links == ["2023/img.png", "2024/img.png"]  # relative to the inputs' common folder
+    assert [li.all_text() for li in root.iter("li")] == [f"2024/img.png: {BROKEN_REASON}"]
+    assert [row.attrs["data-name"] for row in file_rows(root)] == ["2023/img.png", "2024/img.png"]
+
+
+def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
+    import os
+
+    (tmp_path / "in").mkdir()
+    Image.fromarray(quadrants()).save(tmp_path / "in" / "a.png")
+    (tmp_path / "disk" / "deep" / "pages").mkdir(parents=True)
+    (tmp_path / "pages").symlink_to(tmp_path / "disk" / "deep" / "pages")
+    result = FileResult(tmp_path / "in" / "a.png", None, "skipped", "output exists")
+    report = tmp_path / "pages" / "r.html"  # opened as file://.../pages/r.html
+    write_html_report(report, [result], summary_of([result]), mode="reduce")
+    href = next(parse(report.read_text()).iter("a")).attrs["href"]
+    assert href == "../in/a.png"
+    # a browser joins the link to the page's address, without following the symbolic link
+    assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
+
+
+@pytest.mark.parametrize(("shape", "shown"), [
+    ((25, 14), ("126", "225")),  # a tiny sprite: shown 9 times larger, pixels kept sharp
+    ((80, 60), ("180", "240")),
+    ((150, 200), None),  # more than half the thumbnail size: as it is
+])
+def test_tiny_images_are_shown_enlarged_by_a_whole_factor(tmp_path, shape, shown):
+    Image.fromarray(quadrants(*shape)).save(tmp_path / "a.png")
+    Image.fromarray(quadrants(*shape)).quantize(4).save(tmp_path / "b.png")
+    result = FileResult(tmp_path / "a.png", tmp_path / "b.png", "ok", "", {"k": 4})
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
+    for img in parse((tmp_path / "r.html").read_text()).iter("img"):
+        assert decode_data_uri(img.attrs["src"]).size == shape[::-1]  # embedded as they are
+        if shown is None:
+            assert "width" not in img.attrs and "enlarged" not in img.attrs.get("class", "")
+        else:
+            assert (img.attrs["width"], img.attrs["height"]) == shown
+            assert img.attrs["class"] == "enlarged"
+    assert "img.enlarged{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_enlarged_thumbnails_stay_within_the_size_the_page_shows(tmp_path):
+    Image.fromarray(quadrants(25, 14)).save(tmp_path / "a.png")
+    result = FileResult(tmp_path / "a.png", None, "skipped", "output exists")
+    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce",
+                      thumb_size=480)  # embedded up to 480 px, shown up to 240
+    img = next(parse((tmp_path / "r.html").read_text()).iter("img"))
+    assert (img.attrs["width"], img.attrs["height"]) == ("126", "225")
+
+
+def test_rows_are_in_the_order_of_the_input_paths_not_of_completion(tmp_path):
+    names = ["b.png", "sub/a.png", "A.png", "c.png"]  # as the workers finished them
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in names]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    rows = file_rows(root)
+    assert [row.attrs["data-name"] for row in rows] == ["a.png", "b.png", "c.png", "sub/a.png"]
+    assert [row.attrs["id"] for row in rows] == ["file-2", "file-0", "file-3", "file-1"]
+    targets = [a.attrs["href"] for li in root.iter("li") for a in li.iter("a")]
+    assert targets == ["#file-2", "#file-0", "#file-3", "#file-1"]  # the list in that order too

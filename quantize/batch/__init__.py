@@ -57,11 +57,13 @@ from .plan import (
     find_images,
     image_extensions,
     plan_batch,
+    would_be_found,
 )
 from .report import (
     REPORT_COLUMNS,
     check_report_clear_of_outputs,
     check_report_folder,
+    check_report_not_an_input,
     check_report_path,
     check_report_replaceable,
     write_report,
@@ -75,7 +77,8 @@ __all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",
-           "check_report_folder", "check_report_path", "check_report_replaceable",
+           "check_report_folder", "check_report_not_an_input", "check_report_path",
+           "check_report_replaceable",
            "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
-           "segment_mode", "shared_palette", "write_report"]
+           "segment_mode", "shared_palette", "would_be_found", "write_report"]

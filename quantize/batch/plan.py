@@ -35,7 +35,7 @@ from .manifest import (
 from .results import FileResult
 
 __all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
-           "image_extensions", "plan_batch", "sniff_image"]
+           "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
@@ -179,6 +179,30 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     return _search(Path(root), recursive, pattern, exclude)[0]
 
 
+def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[str],
+                   output_dir: str | os.PathLike[str], *, recursive: bool = False,
+                   pattern: str | None = None) -> bool:
+    """Whether :func:`plan_batch` would take ``path`` as an input (now, or once it exists).
+
+    The parameters are those of :func:`plan_batch`: ``output_dir`` is left out of
+    the search when it lies inside ``input_dir``. Prior validation is assumed.
+
+    >>> would_be_found("photos/index.html", "photos", "out", pattern="*")
+    True
+    """
+    base, target = Path(input_dir).resolve(), Path(path).resolve()
+    if not target.is_relative_to(base):
+        return False
+    skip = _left_out(Path(input_dir), Path(output_dir))
+    if skip is not None and _is_within(target, skip):
+        return False
+    rel = target.relative_to(base)
+    if any(part.startswith(".") for part in rel.parts) or (not recursive and len(rel.parts) > 1):
+        return False
+    return _glob_match(rel, pattern) if pattern is not None else \
+        target.suffix.lower() in image_extensions()
+
+
 def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None) -> tuple[list[Path], list[OSError]]:
     """:func:`find_images`, and the errors of the sub-folders it could not list."""
@@ -318,10 +342,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         what = ("an existing file" if blocker.exists()
                 else f"a link to {os.readlink(blocker)!r}, which does not exist")
         raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
-    inside = _is_within(dst, src) and dst.resolve() != src.resolve()
-    inputs, unlisted = _search(src, recursive, pattern, dst if inside else None)
+    skip = _left_out(src, dst)
+    inputs, unlisted = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, mode)
-    _check_no_collision(outputs, src, dst, mode, recursive, excluded=dst if inside else None)
+    _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
     jobs, settled, found, restamped = [], [_unlisted(exc) for exc in unlisted], [], []
     for path, out in zip(inputs, outputs, strict=True):
@@ -410,6 +434,11 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
     if not _is_within(path, root) or (skip is not None and _is_within(path, skip)):
         return False
     return recursive or path.parent == root
+
+
+def _left_out(src: Path, dst: Path) -> Path | None:
+    """The output folder when the search of ``src`` leaves it out: inside ``src``, not ``src``."""
+    return dst if _is_within(dst, src) and dst.resolve() != src.resolve() else None
 
 
 def _file_in_the_way(folder: Path) -> Path | None:

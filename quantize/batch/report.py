@@ -17,12 +17,13 @@ from typing import Any
 
 from ..errors import OutputExistsError
 from ..io import atomic_write
-from .plan import BatchPlan
+from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult
 from .shared import SHARED_PALETTE_NAME
 
 __all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
-           "check_report_path", "check_report_replaceable", "write_report"]
+           "check_report_not_an_input", "check_report_path", "check_report_replaceable",
+           "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
@@ -79,6 +80,27 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
             where = "lies in the output folder" if inside else "would overwrite the output"
             raise ValueError(f"{name}={str(path)!r} {where} {str(output)!r} of the batch; "
                              "expected a path no job writes")
+
+
+def check_report_not_an_input(path: str | os.PathLike[str], name: str,
+                              input_dir: str | os.PathLike[str],
+                              output_dir: str | os.PathLike[str], *, recursive: bool = False,
+                              pattern: str | None = None) -> None:
+    """Refuse a report that a rerun would take as an input (:func:`~quantize.batch.plan_batch`).
+
+    E.g. ``photos/index.html`` with ``pattern="*"``: the next run would fail
+    on it ("not an image").
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the report's path, the folder and how it is searched.
+    """
+    if would_be_found(path, input_dir, output_dir, recursive=recursive, pattern=pattern):
+        how = f"pattern={pattern!r} selects it" if pattern is not None else "it is an image"
+        raise ValueError(f"{name}={str(path)!r} would be read as an input by a rerun: it lies "
+                         f"in input_dir={str(input_dir)!r} and {how}; expected a path outside "
+                         "the input folder, or a pattern that leaves it out")
 
 
 def check_report_folder(path: str | os.PathLike[str], name: str,

@@ -171,6 +171,8 @@ def batch(
             for name, target in (("report", report), ("html", html)):
                 if target is not None:
                     lib.check_report_clear_of_outputs(target, name, plan)
+                    lib.check_report_not_an_input(target, name, input_dir, output_dir,
+                                                  recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
@@ -178,7 +180,7 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
-    _write_reports(results, summary, report, html, mode)
+    _write_reports(results, summary, report, html, mode, options["max_pixels"])
     _print_summary(summary, [p for p in (report, html) if p is not None])
     raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
 
@@ -209,7 +211,8 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
-                   report: Path | None, html: Path | None, mode: str) -> None:
+                   report: Path | None, html: Path | None, mode: str,
+                   max_pixels: int) -> None:
     from .. import batch as lib
 
     with user_errors():
@@ -220,7 +223,19 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
             from ..report import write_html_report
 
             html.parent.mkdir(parents=True, exist_ok=True)
-            write_html_report(html, results, summary, mode=mode)
+            # the page decodes no image the jobs refused (--max-pixels guards against bombs)
+            write_html_report(html, [_in_flags(r) for r in results], summary, mode=mode,
+                              max_pixels=max_pixels)
+
+
+def _in_flags(result: lib.FileResult) -> lib.FileResult:
+    """``result`` with its reason and warnings naming the command's flags, as its lines do."""
+    from dataclasses import replace
+
+    said = result.record.get("warnings")
+    record = ({**result.record, "warnings": [as_flags(str(w)) for w in said]}
+              if isinstance(said, (list, tuple)) else result.record)
+    return replace(result, reason=as_flags(result.reason), record=record)
 
 
 @contextlib.contextmanager

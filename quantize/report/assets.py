@@ -7,7 +7,11 @@ clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
 rows without the attribute stay last.
 """
 
-#: Inline style sheet: no web fonts, no external resources.
+#: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
+SHOWN_SIZE = 240
+
+#: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
+#: lie on a checkerboard, so that transparent pixels show as such.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -19,10 +23,11 @@ th[data-key]{cursor:pointer;text-decoration:underline dotted}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
+img.enlarged{image-rendering:pixelated}
+td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
 td.palette{min-width:10em}
-.bar{display:flex;height:28px;width:100%;border:1px solid #999;
-background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
+.bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#999}

@@ -28,8 +28,8 @@ from typing import Any, Literal, Protocol
 from .._validation import check_choice, check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
-from .assets import SCRIPT, STYLE, TEMPLATE
-from .thumbnails import Swatch, read_palette_shares, thumbnail_uri
+from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
+from .thumbnails import Swatch, read_palette_shares, thumbnail
 
 __all__ = ["HTML_EXTENSIONS", "Swatch", "check_html_path", "read_palette_shares",
            "write_html_report"]
@@ -112,8 +112,12 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 
     Notes
     -----
-    Files whose images cannot be read (missing, not an image) get an empty
-    thumbnail cell; a failed file shows its reason across the metric columns.
+    Files are named by their path from the folder all inputs share
+    (``2024/img.png``), so that files of one name in two sub-folders are told
+    apart, and listed in the order of those paths (row ``id`` ``file-<i>`` keeps
+    their index in ``results``). Files whose images cannot be read (missing, not
+    an image) get an empty thumbnail cell; a failed file shows its reason across
+    the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. File names that are
     not valid UTF-8 are shown with U+FFFD for their undecodable bytes and
@@ -124,8 +128,11 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results]
-    body = [_file_row(i, row, mode, size, max_pixels, folder) for i, row in enumerate(rows)]
-    page = _page(mode, rows, summary, body)
+    labels = _labels(rows)
+    # by path, not in the order the workers finished; ids keep the order of ``results``
+    order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
+    body = [_file_row(i, rows[i], labels[i], mode, size, max_pixels, folder) for i in order]
+    page = _page(mode, rows, labels, order, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -136,7 +143,17 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 # --------------------------------------------------------------------------
 
 
-def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
+def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each input's path from the folder all inputs share: ``2024/img.png``, not ``img.png``."""
+    inputs = [os.path.abspath(str(row.get("input", ""))) for row in rows]
+    try:
+        base = os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else ""
+    except ValueError:  # inputs on several drives (Windows)
+        return [Path(p).name for p in inputs]
+    return [os.path.relpath(p, base) for p in inputs]
+
+
+def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str, size: int,
               max_pixels: int | None, folder: Path) -> str:
     """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason)."""
     status = str(row.get("status", ""))
@@ -148,21 +165,23 @@ def _file_row(index: int, row: Mapping[str, Any], mode: str, size: int,
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
                   else _thumb_cell(after, size, "after", max_pixels,
                                   kind="overlay" if mode == "segment" else "reduced"))
-    cells = [_name_cell(row, src, None if failed else out, folder), before_cell, after_cell]
+    cells = [_name_cell(row, label, src, None if failed else out, folder), before_cell,
+             after_cell]
     if failed:
         span = len(_columns(mode)) - 3
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
-    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, mode).items())
+    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, label, mode).items())
     return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
             + "".join(cells) + "</tr>")
 
 
-def _name_cell(row: Mapping[str, Any], src: Path, out: Path | None, folder: Path) -> str:
+def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
+               folder: Path) -> str:
     """Input link, output link, and the status when not "ok" with its reason and warnings."""
-    parts = [_link(src, folder, src.name or str(src))]
+    parts = [_link(src, folder, label)]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
     frames = row.get("frames")
@@ -199,9 +218,9 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
-def _sort_keys(row: Mapping[str, Any], mode: str) -> dict[str, str]:
+def _sort_keys(row: Mapping[str, Any], label: str, mode: str) -> dict[str, str]:
     """``data-*`` attributes the script sorts by; absent when the value is unknown."""
-    keys = {"name": Path(str(row.get("input", ""))).name.lower()}
+    keys = {"name": label.lower()}
     if mode == "segment":
         numeric = {"regions": row.get("n_regions"), "seconds": row.get("seconds")}
     else:
@@ -238,12 +257,16 @@ def _e(value: Any) -> str:
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
-    """``<a>`` to ``path``, relative to the report's folder when possible."""
+    """``<a>`` to ``path``, relative to the report's folder when possible.
+
+    Paths are made absolute without following symbolic links: a browser joins the
+    link to the page's address as it was opened, ``..`` taking off its last folder.
+    """
     try:
-        target = os.path.relpath(path.resolve(), folder.resolve())
+        target = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
         href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
-        href = path.resolve().as_uri()
+        href = Path(os.path.abspath(path)).as_uri()
     return f'<a href="{_e(href)}">{_e(text)}</a>'
 
 
@@ -297,12 +320,16 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 
 def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
                 kind: str) -> str:
+    """The thumbnail; one less than half the size shown is enlarged by a whole factor."""
     try:
-        uri = thumbnail_uri(path, size, kind=kind, max_pixels=max_pixels)
+        thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
         return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
-    return (f'<td class="thumb"><img src="{uri}" alt="{_e(label)}: {_e(path.name)}" '
-            'loading="eager"></td>')
+    factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
+    shown = (f' class="enlarged" width="{thumb.width * factor}" '
+             f'height="{thumb.height * factor}"' if factor >= 2 else "")
+    return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
+            f'alt="{_e(label)}: {_e(path.name)}" loading="eager"></td>')
 
 
 # --------------------------------------------------------------------------
@@ -323,8 +350,8 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
                    ("Seconds", "seconds")]
 
 
-def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
-          body: Sequence[str]) -> str:
+def _page(mode: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+          order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
     heads = "".join(
         f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
         else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
@@ -332,7 +359,8 @@ def _page(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary,
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     return TEMPLATE.format(title=_e(f"quantize batch report ({mode})"),
                             summary=_summary_html(mode, rows, summary),
-                            failures=_failures_html(rows), heads=heads, rows=rows_html,
+                            failures=_failures_html(rows, labels, order), heads=heads,
+                            rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
 
@@ -351,10 +379,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'
 
 
-def _failures_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    items = [f'<li><a href="#file-{i}">{_e(Path(str(r.get("input", ""))).name)}</a>: '
-             f'{_e(r.get("reason", ""))}</li>'
-             for i, r in enumerate(rows) if r.get("status") == "failed"]
+def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+                   order: Sequence[int]) -> str:
+    items = [f'<li><a href="#file-{i}">{_e(labels[i])}</a>: {_e(rows[i].get("reason", ""))}'
+             '</li>' for i in order if rows[i].get("status") == "failed"]
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'

@@ -24,8 +24,8 @@ from .._validation import check_choice
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, load_image
 
-__all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "read_palette_shares",
-           "thumbnail_uri"]
+__all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
+           "thumbnail", "thumbnail_uri"]
 
 #: File of a segment output folder marking border pixels (redrawn on overlay thumbnails).
 BOUNDARIES_NAME = "boundaries.png"
@@ -41,6 +41,15 @@ class Swatch:
     hex: str
     alpha: int
     share: float
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """An embedded thumbnail: its ``data:`` URI and its size in pixels."""
+
+    uri: str
+    width: int
+    height: int
 
 
 def read_palette_shares(path: str | os.PathLike[str], *,
@@ -85,8 +94,15 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
     ValueError
         If ``kind`` is unknown.
     """
+    return thumbnail(path, size, kind=kind, max_pixels=max_pixels).uri
+
+
+def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
+              max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Thumbnail:
+    """As :func:`thumbnail_uri`, with the thumbnail's width and height."""
     kind = check_choice(kind, "kind", THUMBNAIL_KINDS)
-    return _encode(*_THUMBNAILERS[kind](Path(path), size, max_pixels))
+    im, how = _THUMBNAILERS[kind](Path(path), size, max_pixels)
+    return Thumbnail(_encode(im, how), im.width, im.height)
 
 
 def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.ndarray]:
