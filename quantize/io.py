@@ -99,7 +99,8 @@ class LoadedImage:
 
 
 def load_image(path: str | os.PathLike[str], *,
-               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> LoadedImage:
+               max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               shrink_to: int | None = None) -> LoadedImage:
     """Read an image file into upright 8-bit sRGB pixels and optional alpha.
 
     Parameters
@@ -109,6 +110,10 @@ def load_image(path: str | os.PathLike[str], *,
     max_pixels : int or None
         Refuse images with more pixels than this (checked from the header,
         before decoding). None means no limit.
+    shrink_to : int or None
+        For a preview: a JPEG may be decoded at 1/2, 1/4 or 1/8 scale (its own
+        DCT scaling, many times faster than a full decode), as long as both
+        sides keep at least this many pixels. Other formats are decoded whole.
 
     Returns
     -------
@@ -125,6 +130,8 @@ def load_image(path: str | os.PathLike[str], *,
     with _opened(p, limit) as im:
         n_frames = shown_frames(im)
         im.seek(hidden_frames(im))
+        if shrink_to is not None and im.format == "JPEG":
+            im.draft(im.mode, (shrink_to, shrink_to))
         im.load()
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(im))

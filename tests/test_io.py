@@ -303,3 +303,15 @@ def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name):
     atomic_write(tmp_path / name, write)
     assert (tmp_path / name).read_bytes() == b"x"
     assert len(seen[0]) == 1 and seen[1] == []  # its temporary file is known as this output's
+
+
+def test_shrink_to_decodes_a_jpeg_smaller_and_other_formats_whole(tmp_path):
+    """DCT scaling keeps both sides at least the size asked for: 800 x 600 at 1/4."""
+    rng = np.random.default_rng(0)
+    image = Image.fromarray(rng.integers(0, 256, (600, 800, 3), dtype=np.uint8))
+    image.save(tmp_path / "a.jpg", quality=90)
+    image.save(tmp_path / "a.png")
+    assert load_image(tmp_path / "a.jpg", shrink_to=100).rgb.shape == (150, 200, 3)
+    assert load_image(tmp_path / "a.jpg", shrink_to=600).rgb.shape == (600, 800, 3)
+    assert load_image(tmp_path / "a.jpg").rgb.shape == (600, 800, 3)
+    assert load_image(tmp_path / "a.png", shrink_to=100).rgb.shape == (600, 800, 3)

@@ -105,9 +105,11 @@ def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
     return Thumbnail(_encode(im, how), im.width, im.height)
 
 
-def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.ndarray]:
-    """The image as upright sRGB (RGB or RGBA) and its RGB pixels."""
-    loaded = load_image(path, max_pixels=max_pixels)
+def _loaded_pil(path: Path, max_pixels: int | None,
+                shrink_to: int | None = None) -> tuple[Image.Image, np.ndarray]:
+    """The image as upright sRGB (RGB or RGBA) and its RGB pixels (a JPEG possibly
+    decoded smaller, down to ``shrink_to`` a side: see :func:`quantize.io.load_image`)."""
+    loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
         im.putalpha(Image.fromarray(loaded.alpha))
@@ -116,7 +118,7 @@ def _loaded_pil(path: Path, max_pixels: int | None) -> tuple[Image.Image, np.nda
 
 def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
     """A photo shrunk smoothly, for a JPEG."""
-    im, _ = _loaded_pil(path, max_pixels)
+    im, _ = _loaded_pil(path, max_pixels, shrink_to=size)
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
     return im, "photo"
 
