@@ -108,6 +108,16 @@ def test_kmeans_plusplus_never_picks_zero_weight_points(rng):
     assert sorted(idx.tolist()) == [3, 8, 20, 33]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, object])
+def test_kmeans_plusplus_returns_the_rows_of_x_themselves(dtype):
+    # 0.1 and 0.7 are not float32 numbers: the centres are X's rows, not their roundings.
+    X = np.array([[0.1, 7.0], [0.7, 1.0], [5.3, 2.0]]) * (10 if dtype is np.int64 else 1)
+    X = X.astype(dtype)
+    centers, idx = kmeans_plusplus(X, 3, seed=0)
+    assert centers.dtype == np.float64
+    np.testing.assert_array_equal(centers, X[idx].astype(np.float64))
+
+
 # --------------------------------------------------------------------------
 # Recovery, equivalences and invariants
 # --------------------------------------------------------------------------
@@ -130,6 +140,22 @@ def test_a_centre_started_far_away_is_reseeded(rng):
     km = MiniBatchKMeans(3, init=init, seed=0).fit(X)
     assert np.bincount(km.labels_, minlength=3).min() > 0
     assert same_partition(km.labels_, truth)
+
+@pytest.mark.parametrize("offset", [1e4, -3e4])
+def test_data_far_from_the_origin_cluster_as_when_centred(rng, offset):
+    # Distances are float32 expansions ||c||^2 - 2 x.c: far from the origin they
+    # lose every digit that tells these blobs apart unless the data are centred.
+    X, truth = blobs(rng, centres=CORNERS * 0.3, per_blob=100, spread=0.3)
+    near = MiniBatchKMeans(4, seed=0).fit(X)
+    far = MiniBatchKMeans(4, seed=0).fit(X + offset)
+    assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-4)
+    np.testing.assert_allclose(far.cluster_centers_ - offset, near.cluster_centers_, atol=2e-3)
+    d2 = sq_distances(X + offset, far.cluster_centers_)
+    np.testing.assert_array_equal(far.labels_, d2.argmin(axis=1))
+    np.testing.assert_array_equal(far.predict(X + offset), far.labels_)
+    assert far.score(X + offset) == pytest.approx(-far.inertia_, rel=1e-4)
+    _, idx = kmeans_plusplus(X + offset, 4, seed=0)
+    assert same_partition(truth[idx], np.arange(4))  # one seed per blob, as near the origin
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
