@@ -521,6 +521,10 @@ def test_bad_data_raise_naming_them(X, error, match):
     ([0.0, 0.0, 0.0, 0.0], ValueError, r"sample_weight sums to 0\.0; expected a positive sum "
                                        r"\(not all weights zero\)"),
     (["a", "b", "c", "d"], TypeError, r"sample_weight should be a numeric"),
+    ([1.0 + 1j, 1.0, 1.0, 1.0], TypeError,
+     r"sample_weight should be a numeric \(n,\) array of real numbers, got dtype complex128"),
+    ([1e308, 1e308, 1.0, 1.0], ValueError,
+     r"sample_weight sums to inf; expected a finite sum \(rescale the weights\)"),
     ([1.0, 0.0, 0.0, 0.0], ValueError,
      r"n_clusters=2 should be <= the number of distinct points with positive weight \(1\)"),
 ])
