@@ -161,7 +161,9 @@ class MiniBatchKMeans:
     n_clusters : int, default 8
         Number of clusters.
     init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
-        Seeding method, or explicit initial centres (then ``n_init`` must be 1).
+        Seeding method ("random": ``n_clusters`` distinct rows drawn in
+        proportion to their weight), or explicit initial centres (then
+        ``n_init`` must be 1).
     n_init : int, default 1
         Number of runs from different seeds; the run with the lowest inertia
         over all points is kept.
