@@ -159,6 +159,11 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
+    if w.dtype == object:  # numbers in an object array, as check_data takes for X
+        try:
+            w = w.astype(np.float64)
+        except (TypeError, ValueError):
+            pass  # refused just below, naming the dtype
     if (w.dtype == bool or not np.issubdtype(w.dtype, np.number)
             or np.issubdtype(w.dtype, np.complexfloating)):
         raise TypeError("sample_weight should be a numeric (n,) array of real numbers, "
