@@ -370,6 +370,9 @@ class MiniBatchKMeans:
         shift = _centre(data)
         if isinstance(p["init"], np.ndarray):
             p["init"] = p["init"] - shift
+            # Seeding checks this as it goes; given centres skip seeding.
+            if np.unique(data[w > 0], axis=0).shape[0] < p["k"]:
+                raise_too_few_distinct(data, w, p["k"])
         # One run uses the Generator itself, so n_init restarts equal single runs
         # seeded with the children ``seed.spawn(n_init)``.
         rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])

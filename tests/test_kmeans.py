@@ -533,6 +533,20 @@ def test_bad_sample_weight_raise_naming_it(w, error, match):
         MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=w)
 
 
+@pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [
+    (GOOD_X[:3], None, 5, 3),  # fewer rows than clusters
+    ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], None, 3, 2),
+    (GOOD_X, [1.0, 0.0, 0.0, 1.0], 3, 2),
+])
+def test_explicit_init_needs_as_many_distinct_points_as_clusters(X, w, k, n_distinct):
+    # As with seeding: k centres for fewer distinct points would repeat some of them.
+    init = np.arange(2.0 * k).reshape(k, 2)
+    match = (rf"^n_clusters={k} should be <= the number of distinct points with positive "
+             rf"weight \({n_distinct}\)$")
+    with pytest.raises(ValueError, match=match):
+        MiniBatchKMeans(k, init=init).fit(X, sample_weight=w)
+
+
 def test_prediction_needs_a_fit_with_matching_features():
     km = MiniBatchKMeans(2)
     for method in (km.predict, km.transform, km.score):
