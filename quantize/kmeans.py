@@ -111,26 +111,37 @@ def kmeans_plusplus(
 
 
 def _centre(data: np.ndarray) -> np.ndarray:
-    """Shift float32 ``data`` in place by about their column means; return the shift (float64).
+    """Shift the columns of float32 ``data`` that lie far from 0, in place; return the shift.
 
-    The means are rounded to 12 significant bits, so subtracting them is exact
-    for data on a grid (integers stay integers up to a mean of 4096) and adding
-    the shift back to centres found on the shifted data restores them. A column
-    that the subtraction would round (values near 0 next to a far mean, which
-    could then coincide) is not shifted.
+    A column is far when its mean is more than 4 standard deviations from 0
+    (both estimated on at most 4,096 evenly spaced rows); nearer, the products
+    lose no more than a few bits, so data such as colours are left as they are.
+    A far column is shifted by its mean rounded to 12 significant bits, so the
+    subtraction is exact for data on a grid (integers stay integers), unless
+    the subtraction would round some value (values near 0 next to a far mean,
+    which could then coincide): that column is not shifted either.
+
+    Returns the shift ``(d,)`` float64, 0 for the columns left as they were.
     """
-    fraction, exponent = np.frexp(data.mean(axis=0, dtype=np.float64))
+    sample = data[:: max(1, data.shape[0] // _CENTRE_SAMPLE)]
+    mean = sample.mean(axis=0, dtype=np.float64)
+    far = mean * mean > 16.0 * sample.var(axis=0, dtype=np.float64)
+    fraction, exponent = np.frexp(np.where(far, mean, 0.0))
     shift = np.ldexp(np.round(fraction * 4096.0), exponent - 12).astype(np.float32)
-    exact = np.ones(data.shape[1], dtype=bool)
-    for start in range(0, data.shape[0], _CENTRED_ROWS):
-        block = data[start:start + _CENTRED_ROWS]
-        exact &= ((block - shift) + shift == block).all(axis=0)
-    shift[~exact] = 0.0
-    data -= shift
+    if shift.any():
+        exact = np.ones(data.shape[1], dtype=bool)
+        for start in range(0, data.shape[0], _CENTRED_ROWS):
+            block = data[start:start + _CENTRED_ROWS]
+            exact &= ((block - shift) + shift == block).all(axis=0)
+        shift[~exact] = 0.0
+        data -= shift
     return shift.astype(np.float64)
 
 
-# Rows that predict and score centre at a time, so they copy no (n, d) array.
+# Rows that _centre estimates the means and deviations on.
+_CENTRE_SAMPLE = 4096
+# Rows that _centre checks and predict and score centre at a time (so they
+# copy no (n, d) array).
 _CENTRED_ROWS = 1 << 16
 
 
@@ -436,6 +447,7 @@ class MiniBatchKMeans:
         """``(rows, data[rows] - shift, centres - shift)``, chunk by chunk, as ``fit`` centred."""
         shift = self._shift
         centers = self.cluster_centers_ - shift
+        copy = shift.any()  # usually not: the data were near the origin
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             rows = slice(start, start + _CENTRED_ROWS)
-            yield rows, data[rows] - shift.astype(np.float32), centers
+            yield rows, data[rows] - shift.astype(np.float32) if copy else data[rows], centers
