@@ -155,12 +155,19 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, summing to > 0."""
+    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0."""
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
-    if w.dtype == bool or not np.issubdtype(w.dtype, np.number):
-        raise TypeError(f"sample_weight should be a numeric (n,) array, got dtype {w.dtype}")
+    if w.dtype == object:  # numbers in an object array, as check_data takes for X
+        try:
+            w = w.astype(np.float64)
+        except (TypeError, ValueError):
+            pass  # refused just below, naming the dtype
+    if (w.dtype == bool or not np.issubdtype(w.dtype, np.number)
+            or np.issubdtype(w.dtype, np.complexfloating)):
+        raise TypeError("sample_weight should be a numeric (n,) array of real numbers, "
+                        f"got dtype {w.dtype}")
     w = np.array(w, dtype=np.float64, copy=True)
     if w.shape != (n_samples,):
         raise ValueError(f"sample_weight should have shape ({n_samples},) to match X, "
@@ -169,7 +176,10 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"sample_weight[{i}]={w[i]} should be finite and >= 0")
-    total = w.sum()
+    with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+        total = w.sum()
+    if total == np.inf:
+        raise ValueError("sample_weight sums to inf; expected a finite sum (rescale the weights)")
     if not total > 0:
         raise ValueError(f"sample_weight sums to {total}; expected a positive sum "
                          "(not all weights zero)")

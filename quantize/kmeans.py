@@ -12,13 +12,16 @@ seeding, mini-batches, settling and refinement. The numerical building blocks
 Lloyd passes skip the rows whose label cannot change (Hamerly's bounds, in
 :func:`quantize._kernels.lloyd`). Distances are computed in float32 through
 chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
-built for large ``n``; inertia is accumulated in float64.
+built for large ``n``; inertia is accumulated in float64. Those products lose
+the digits that separate points far from the origin, so the data are centred
+first (:func:`_centre`), and so are the rows ``predict`` and ``score`` compare.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -99,11 +102,47 @@ def kmeans_plusplus(
     k = check_int(n_clusters, "n_clusters", minimum=1)
     w = check_sample_weight(sample_weight, data.shape[0])
     rng = check_seed(seed)
+    _centre(data)
     idx = plusplus_indices(data, k, w, rng)
     if idx is None:
         raise_too_few_distinct(data, w, k)
-    return data[idx].astype(np.float64), idx
+    # The rows of X itself: data are shifted and rounded to float32.
+    return np.asarray(X)[idx].astype(np.float64), idx
 
+
+def _centre(data: np.ndarray) -> np.ndarray:
+    """Shift the columns of float32 ``data`` that lie far from 0, in place; return the shift.
+
+    A column is far when its mean is more than 4 standard deviations from 0
+    (both estimated on at most 4,096 evenly spaced rows); nearer, the products
+    lose no more than a few bits, so data such as colours are left as they are.
+    A far column is shifted by its mean rounded to 12 significant bits, so the
+    subtraction is exact for data on a grid (integers stay integers), unless
+    the subtraction would round some value (values near 0 next to a far mean,
+    which could then coincide): that column is not shifted either.
+
+    Returns the shift ``(d,)`` float64, 0 for the columns left as they were.
+    """
+    sample = data[:: max(1, data.shape[0] // _CENTRE_SAMPLE)]
+    mean = sample.mean(axis=0, dtype=np.float64)
+    far = mean * mean > 16.0 * sample.var(axis=0, dtype=np.float64)
+    fraction, exponent = np.frexp(np.where(far, mean, 0.0))
+    shift = np.ldexp(np.round(fraction * 4096.0), exponent - 12).astype(np.float32)
+    if shift.any():
+        exact = np.ones(data.shape[1], dtype=bool)
+        for start in range(0, data.shape[0], _CENTRED_ROWS):
+            block = data[start:start + _CENTRED_ROWS]
+            exact &= ((block - shift) + shift == block).all(axis=0)
+        shift[~exact] = 0.0
+        data -= shift
+    return shift.astype(np.float64)
+
+
+# Rows that _centre estimates the means and deviations on.
+_CENTRE_SAMPLE = 4096
+# Rows that _centre checks and predict and score centre at a time (so they
+# copy no (n, d) array).
+_CENTRED_ROWS = 1 << 16
 
 
 # --------------------------------------------------------------------------
@@ -133,7 +172,9 @@ class MiniBatchKMeans:
     n_clusters : int, default 8
         Number of clusters.
     init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
-        Seeding method, or explicit initial centres (then ``n_init`` must be 1).
+        Seeding method ("random": ``n_clusters`` distinct rows drawn in
+        proportion to their weight), or explicit initial centres (then
+        ``n_init`` must be 1).
     n_init : int, default 1
         Number of runs from different seeds; the run with the lowest inertia
         over all points is kept.
@@ -337,6 +378,12 @@ class MiniBatchKMeans:
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
+        shift = _centre(data)
+        if isinstance(p["init"], np.ndarray):
+            p["init"] = p["init"] - shift
+            # Seeding checks this as it goes; given centres skip seeding.
+            if np.unique(data[w > 0], axis=0).shape[0] < p["k"]:
+                raise_too_few_distinct(data, w, p["k"])
         # One run uses the Generator itself, so n_init restarts equal single runs
         # seeded with the children ``seed.spawn(n_init)``.
         rngs = [rng] if p["n_init"] == 1 else rng.spawn(p["n_init"])
@@ -346,12 +393,13 @@ class MiniBatchKMeans:
             runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
                                  for run_rng in rngs])
             best = min(runs, key=lambda run: run.inertia)
-        self.cluster_centers_ = best.centers
+        self.cluster_centers_ = best.centers + shift
         self.labels_ = best.labels
         self.inertia_ = best.inertia
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
+        self._shift = shift
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
@@ -365,7 +413,11 @@ class MiniBatchKMeans:
     def predict(self, X: Any) -> np.ndarray:
         """Index ``(n,)`` of the nearest centre for each row of ``X``."""
         self._check_fitted()
-        return nearest(self._check_features(X), self.cluster_centers_)
+        data = self._check_features(X)
+        labels = np.empty(data.shape[0], dtype=np.intp)
+        for rows, centred, centers in self._centred(data):
+            labels[rows] = nearest(centred, centers)
+        return labels
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
@@ -385,5 +437,17 @@ class MiniBatchKMeans:
         self._check_fitted()
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
-        _, dist = labels_sq_dist(data, self.cluster_centers_)
-        return -float(w @ dist.astype(np.float64))
+        inertia = 0.0
+        for rows, centred, centers in self._centred(data):
+            _, dist = labels_sq_dist(centred, centers)
+            inertia += float(w[rows] @ dist.astype(np.float64))
+        return -inertia
+
+    def _centred(self, data: np.ndarray) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+        """``(rows, data[rows] - shift, centres - shift)``, chunk by chunk, as ``fit`` centred."""
+        shift = self._shift
+        centers = self.cluster_centers_ - shift
+        copy = shift.any()  # usually not: the data were near the origin
+        for start in range(0, data.shape[0], _CENTRED_ROWS):
+            rows = slice(start, start + _CENTRED_ROWS)
+            yield rows, data[rows] - shift.astype(np.float32) if copy else data[rows], centers

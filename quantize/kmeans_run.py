@@ -248,10 +248,13 @@ def _best_candidate(sample, n_seed, n_candidates, p, rng,
 def _seed_indices(sample, sw, k, method, rng) -> np.ndarray | None:
     if method == "k-means++":
         return plusplus_indices(sample, k, sw, rng)
-    distinct, first = np.unique(sample, axis=0, return_index=True)
+    # "random": k distinct rows, each drawn in proportion to its total weight.
+    distinct, first, inverse = np.unique(sample, axis=0, return_index=True,
+                                         return_inverse=True)
     if distinct.shape[0] < k:
         return None
-    return rng.choice(first, size=k, replace=False)
+    weight = np.bincount(inverse.ravel(), weights=sw)
+    return rng.choice(first, size=k, replace=False, p=weight / weight.sum())
 
 
 def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,

@@ -108,6 +108,16 @@ def test_kmeans_plusplus_never_picks_zero_weight_points(rng):
     assert sorted(idx.tolist()) == [3, 8, 20, 33]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.int64, object])
+def test_kmeans_plusplus_returns_the_rows_of_x_themselves(dtype):
+    # 0.1 and 0.7 are not float32 numbers: the centres are X's rows, not their roundings.
+    X = np.array([[0.1, 7.0], [0.7, 1.0], [5.3, 2.0]]) * (10 if dtype is np.int64 else 1)
+    X = X.astype(dtype)
+    centers, idx = kmeans_plusplus(X, 3, seed=0)
+    assert centers.dtype == np.float64
+    np.testing.assert_array_equal(centers, X[idx].astype(np.float64))
+
+
 # --------------------------------------------------------------------------
 # Recovery, equivalences and invariants
 # --------------------------------------------------------------------------
@@ -130,6 +140,22 @@ def test_a_centre_started_far_away_is_reseeded(rng):
     km = MiniBatchKMeans(3, init=init, seed=0).fit(X)
     assert np.bincount(km.labels_, minlength=3).min() > 0
     assert same_partition(km.labels_, truth)
+
+@pytest.mark.parametrize("offset", [1e4, -3e4])
+def test_data_far_from_the_origin_cluster_as_when_centred(rng, offset):
+    # Distances are float32 expansions ||c||^2 - 2 x.c: far from the origin they
+    # lose every digit that tells these blobs apart unless the data are centred.
+    X, truth = blobs(rng, centres=CORNERS * 0.3, per_blob=100, spread=0.3)
+    near = MiniBatchKMeans(4, seed=0).fit(X)
+    far = MiniBatchKMeans(4, seed=0).fit(X + offset)
+    assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-4)
+    np.testing.assert_allclose(far.cluster_centers_ - offset, near.cluster_centers_, atol=2e-3)
+    d2 = sq_distances(X + offset, far.cluster_centers_)
+    np.testing.assert_array_equal(far.labels_, d2.argmin(axis=1))
+    np.testing.assert_array_equal(far.predict(X + offset), far.labels_)
+    assert far.score(X + offset) == pytest.approx(-far.inertia_, rel=1e-4)
+    _, idx = kmeans_plusplus(X + offset, 4, seed=0)
+    assert same_partition(truth[idx], np.arange(4))  # one seed per blob, as near the origin
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
@@ -495,12 +521,30 @@ def test_bad_data_raise_naming_them(X, error, match):
     ([0.0, 0.0, 0.0, 0.0], ValueError, r"sample_weight sums to 0\.0; expected a positive sum "
                                        r"\(not all weights zero\)"),
     (["a", "b", "c", "d"], TypeError, r"sample_weight should be a numeric"),
+    ([1.0 + 1j, 1.0, 1.0, 1.0], TypeError,
+     r"sample_weight should be a numeric \(n,\) array of real numbers, got dtype complex128"),
+    ([1e308, 1e308, 1.0, 1.0], ValueError,
+     r"sample_weight sums to inf; expected a finite sum \(rescale the weights\)"),
     ([1.0, 0.0, 0.0, 0.0], ValueError,
      r"n_clusters=2 should be <= the number of distinct points with positive weight \(1\)"),
 ])
 def test_bad_sample_weight_raise_naming_it(w, error, match):
     with pytest.raises(error, match=match):
         MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=w)
+
+
+@pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [
+    (GOOD_X[:3], None, 5, 3),  # fewer rows than clusters
+    ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], None, 3, 2),
+    (GOOD_X, [1.0, 0.0, 0.0, 1.0], 3, 2),
+])
+def test_explicit_init_needs_as_many_distinct_points_as_clusters(X, w, k, n_distinct):
+    # As with seeding: k centres for fewer distinct points would repeat some of them.
+    init = np.arange(2.0 * k).reshape(k, 2)
+    match = (rf"^n_clusters={k} should be <= the number of distinct points with positive "
+             rf"weight \({n_distinct}\)$")
+    with pytest.raises(ValueError, match=match):
+        MiniBatchKMeans(k, init=init).fit(X, sample_weight=w)
 
 
 def test_prediction_needs_a_fit_with_matching_features():

@@ -8,6 +8,7 @@ import pytest
 from quantize.kmeans_run import (
     Convergence,
     WeightedSampler,
+    _seed_indices,
     fit_once,
     fit_together,
     mini_batch_step,
@@ -79,6 +80,18 @@ def test_plusplus_indices_skip_zero_weight_rows(rng):
 def test_plusplus_indices_run_out_on_repeated_rows(rng):
     X = f32([[0, 0], [0, 0], [1, 1]])
     assert plusplus_indices(X, 3, np.ones(3), rng) is None
+
+
+def test_random_init_draws_rows_in_proportion_to_weight(rng):
+    # Row 0 carries 98 % of the weight, as 98 repeats of it would (one-centre seedings).
+    X = f32([[0], [1], [2]])
+    w = np.array([98.0, 1.0, 1.0])
+    draws = [int(_seed_indices(X, w, 1, "random", rng)[0]) for _ in range(300)]
+    assert draws.count(0) >= 280
+    repeated = np.repeat(X, [98, 1, 1], axis=0)
+    draws = [int(_seed_indices(repeated, np.ones(100), 1, "random", rng)[0]) for _ in range(300)]
+    assert sum(repeated[i, 0] == 0 for i in draws) >= 280
+    assert _seed_indices(X, w, 4, "random", rng) is None  # fewer distinct rows than k
 
 
 def test_plusplus_runs_choose_what_each_run_would_choose_alone(rng):

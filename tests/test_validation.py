@@ -86,6 +86,15 @@ def test_check_sample_weight_defaults_to_ones_and_copies():
     assert w[0] == 1
 
 
+def test_check_sample_weight_takes_numbers_in_an_object_array_as_check_data_does():
+    w = np.array([1, 2.5, np.float32(3)], dtype=object)
+    out = check_sample_weight(w, 3)
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 2.5, 3.0]
+    assert check_data(w.reshape(3, 1)).ravel().tolist() == out.tolist()
+    with pytest.raises(TypeError, match=r"sample_weight should be a numeric .* got dtype object"):
+        check_sample_weight(np.array([1.0, None, "a"], dtype=object), 3)
+
+
 def test_check_bool_takes_python_and_numpy_bools_only():
     assert check_bool(True, "flag") is True
     assert check_bool(np.bool_(False), "flag") is False
