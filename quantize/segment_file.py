@@ -137,7 +137,7 @@ def segment_file(
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
-        _warn_if_animated(input, loaded.n_frames)
+        _warn_if_animated(input, loaded.n_frames, loaded.format)
         _warn_if_transparent(loaded.alpha)
         result = segment(loaded.rgb, **params)
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
@@ -209,13 +209,13 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
             "max_pixels": max_pixels, "edges": check_bool(edges, "edges")}
 
 
-def _warn_if_animated(path: str | os.PathLike[str], n_frames: int) -> None:
-    """Say in one warning that only the first frame of an animation is segmented."""
+def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
+    """Say in one warning that only the first frame of an animation (or page) is segmented."""
     if n_frames <= 1:
         return
     from .animation import FirstFrameWarning, first_frame_note
 
-    warnings.warn(first_frame_note(path, n_frames), FirstFrameWarning, stacklevel=3)
+    warnings.warn(first_frame_note(path, n_frames, fmt), FirstFrameWarning, stacklevel=3)
 
 
 def _warn_if_transparent(alpha: np.ndarray | None) -> None:

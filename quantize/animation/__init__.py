@@ -40,11 +40,13 @@ class FirstFrameWarning(UserWarning):
     """Only the first frame of an animation was used (e.g. by segment)."""
 
 
-def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None) -> str | None:
+def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,
+                     format: str | None = None) -> str | None:
     """One line saying only the first frame is used, when ``path`` is animated; else None.
 
-    ``n_frames``, when the caller already knows it (``LoadedImage.n_frames``),
-    spares reading the file again.
+    ``n_frames`` and ``format``, when the caller already knows them
+    (``LoadedImage.n_frames``, ``.format``), spare reading the file again. A
+    file of untimed frames (a multi-page TIFF) is said to have pages.
 
     Raises
     ------
@@ -62,7 +64,12 @@ def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None) 
         if note is not None:
             warnings.warn(note, FirstFrameWarning, stacklevel=2)
     """
-    n = count_frames(path) if n_frames is None else n_frames
-    if n <= 1:
+    if n_frames is None or format is None:
+        info = probe_animation(path, max_pixels=None)
+        n_frames, format = info.n_frames, info.format
+    if n_frames <= 1:
         return None
+    n = n_frames
+    if format not in TIMED_FORMATS:
+        return f"{n} pages; only the first page is segmented"
     return f"animated ({n} frames); only the first frame is segmented"
