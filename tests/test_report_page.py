@@ -71,6 +71,17 @@ def test_summary_line_counts(batch):
     assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
 
 
+def test_the_title_names_the_input_folder(batch, tmp_path):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    html = report.read_text(encoding="utf-8")
+    assert "<title>quantize batch report (reduce): in</title>" in html
+    write_html_report(tmp_path / "empty.html", [], summary_of([]), mode="segment")
+    assert "<title>quantize batch report (segment)</title>" in (
+        tmp_path / "empty.html").read_text(encoding="utf-8")
+
+
 def test_page_is_self_contained(batch):
     results, tmp = batch
     report = tmp / "report.html"

@@ -128,11 +128,11 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     folder = target.parent if str(target.parent) else Path(".")
     rows = [r.as_row() for r in results]
-    labels = _labels(rows)
+    base, labels = _labels(rows)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
     body = [_file_row(i, rows[i], labels[i], mode, size, max_pixels, folder) for i in order]
-    page = _page(mode, rows, labels, order, summary, body)
+    page = _page(mode, Path(base).name, rows, labels, order, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -143,14 +143,15 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 # --------------------------------------------------------------------------
 
 
-def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Each input's path from the folder all inputs share: ``2024/img.png``, not ``img.png``."""
+def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
+    """The folder all inputs share, and each input's path from it: ``2024/img.png``, not
+    ``img.png`` ("" and the names alone for inputs on several drives)."""
     inputs = [os.path.abspath(str(row.get("input", ""))) for row in rows]
     try:
         base = os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else ""
     except ValueError:  # inputs on several drives (Windows)
-        return [Path(p).name for p in inputs]
-    return [os.path.relpath(p, base) for p in inputs]
+        return "", [Path(p).name for p in inputs]
+    return base, [os.path.relpath(p, base) for p in inputs]
 
 
 def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str, size: int,
@@ -350,14 +351,15 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
                    ("Seconds", "seconds")]
 
 
-def _page(mode: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
+def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
           order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
     heads = "".join(
         f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
         else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
     rows_html = "\n".join(body) if body else (
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
-    return TEMPLATE.format(title=_e(f"quantize batch report ({mode})"),
+    title = f"quantize batch report ({mode})" + (f": {folder}" if folder else "")
+    return TEMPLATE.format(title=_e(title),
                             summary=_summary_html(mode, rows, summary),
                             failures=_failures_html(rows, labels, order), heads=heads,
                             rows=rows_html,
