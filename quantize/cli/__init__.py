@@ -71,6 +71,12 @@ def printable_line(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
+def warn(subject: Any, message: str) -> None:
+    """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
+    message's parameter names written as the command's flags (:func:`as_flags`)."""
+    typer.echo(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")

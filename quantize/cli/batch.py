@@ -41,6 +41,7 @@ from . import (
     printable_line,
     refuse_stdout_folder,
     user_errors,
+    warn,
 )
 
 _MODES = ("reduce", "segment")
@@ -360,8 +361,7 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
-        typer.echo(printable_line(f"quantize: warning: shared palette: "
-                                  f"{as_flags(str(w.message))}"), err=True)
+        warn("shared palette", str(w.message))
     if quiet or not len(palette.colors):
         return palette.plan
     if palette.n_files:
@@ -454,8 +454,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
         typer.echo(printable_line(f"quantize: failed: {result.input}: "
                                   f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
-        typer.echo(printable_line(f"quantize: warning: {result.input}: {as_flags(message)}"),
-                   err=True)
+        warn(result.input, message)
     if quiet:
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"

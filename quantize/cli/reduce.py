@@ -43,6 +43,7 @@ from . import (
     path,
     printable_line,
     user_errors,
+    warn,
 )
 
 STDIO = "-"
@@ -352,8 +353,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
     """
     for message in result.record.get("warnings", ()):
-        typer.echo(printable_line(f"quantize: warning: {f.input}: {as_flags(message)}"),
-                   err=True)
+        warn(f.input, message)
     if result.status != "ok":
         typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"),
                    err=True)

@@ -23,12 +23,12 @@ from . import (
     MaxPixelsOption,
     SeedOption,
     app,
-    as_flags,
     fail,
     path,
     printable_line,
     refuse_stdout_folder,
     user_errors,
+    warn,
 )
 
 _EPILOG = """Writes into the output folder (-o): {outputs} (and edges.png with --edges).
@@ -140,8 +140,7 @@ def segment_command(
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
-        typer.echo(printable_line(f"quantize: warning: {input}: {as_flags(str(w.message))}"),
-                   err=True)
+        warn(input, str(w.message))
     if as_json:
         typer.echo(json.dumps(record))
     else:
@@ -149,8 +148,8 @@ def segment_command(
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         typer.echo(printable_line(f"{record['input']} -> {record['outdir']}: "
-                             f"{_count(record['n_regions'], 'region')} {source} "
-                             f"({record['seconds']:.1f} s)"))
+                                  f"{_count(record['n_regions'], 'region')} {source} "
+                                  f"({record['seconds']:.1f} s)"))
 
 
 def _count(n: int, noun: str) -> str:
