@@ -69,7 +69,6 @@ def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,
         n_frames, format = info.n_frames, info.format
     if n_frames <= 1:
         return None
-    n = n_frames
     if format not in TIMED_FORMATS:
-        return f"{n} pages; only the first page is segmented"
-    return f"animated ({n} frames); only the first frame is segmented"
+        return f"{n_frames} pages; only the first page is segmented"
+    return f"animated ({n_frames} frames); only the first frame is segmented"

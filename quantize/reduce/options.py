@@ -82,7 +82,7 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     return Options(k, q, space, strength, exact, pal)
 
 
-def visible_entries(palette: np.ndarray, name: str = "palette") -> np.ndarray:
+def visible_entries(palette: np.ndarray) -> np.ndarray:
     """A checked palette without its fully transparent entries (alpha 0).
 
     Such entries all draw nothing, so they are one entry: the result's own
