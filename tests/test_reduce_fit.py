@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,23 @@ def test_seedings_are_as_many_as_the_summary_allows_and_fewer_for_many_colours()
 
     assert [_seedings(4_000, k) for k in (16, 128, 129, 256, 257, 4096)] == [8, 8, 3, 3, 1, 1]
     assert [_seedings(n, 64) for n in (1_000, 40_000, 200_000)] == [8, 6, 3]
+
+
+def test_fully_transparent_colours_share_one_alpha_0_entry_outside_the_fit():
+    """Colours with alpha 0 (whatever RGB they store) are one entry [0, 0, 0, 0], last and
+    not counted in n_colors; they were clustered with the others (an entry of alpha 1, or
+    a visible entry pulled towards them)."""
+    visible = np.array([[255, 0, 0, 255], [0, 0, 255, 255], [0, 255, 0, 128]], np.uint8)
+    hidden = np.array([[10, 20, 30, 0], [200, 100, 50, 0], [255, 255, 255, 0]], np.uint8)
+    colors = np.vstack([visible, hidden])
+    counts = [5, 4, 2, 9, 9, 9]
+    palette = fit_palette(colors, counts, 3, seed=0)
+    assert palette.tolist() == [[255, 0, 0, 255], [0, 0, 255, 255], [0, 255, 0, 128],
+                                [0, 0, 0, 0]]
+    for k in (1, 2):
+        assert np.array_equal(fit_palette(colors, counts, k, seed=0),
+                              np.vstack([fit_palette(visible, counts[:3], k, seed=0),
+                                         np.zeros((1, 4), np.uint8)]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no visible colour: nothing to warn about
+        assert fit_palette(hidden, [1, 2, 3], 4, seed=0).tolist() == [[0, 0, 0, 0]]

@@ -142,10 +142,13 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     colors : (m, 3) or (m, 4) array_like of uint8
         Colours, with straight alpha as a fourth column if any (clustered
         premultiplied, as :func:`quantize.reduce_colors` does); repeats are merged.
+        Colours with alpha 0 are fully transparent whatever their RGB: they
+        are left out of the fit and share one entry ``[0, 0, 0, 0]``.
     counts : (m,) array_like
         Non-negative weight (pixel count) of each colour.
     n_colors : int or None
-        Palette size, >= 1 (None means the default, 16).
+        Palette size, >= 1 (None means the default, 16), not counting the
+        fully transparent entry.
     space : {"rgb", "lab"}
         Space to cluster in.
     exact_colors : bool
@@ -157,8 +160,10 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     -------
     (k, 3) or (k, 4) ndarray of uint8
         The palette (with alpha when ``colors`` has it), most weight first;
-        ``k < n_colors`` only when there are fewer distinct colours (then with
-        a :class:`ColorCountWarning`).
+        ``k < n_colors`` only when there are fewer distinct visible colours
+        (then with a :class:`ColorCountWarning`). When some colour has alpha
+        0, the fully transparent entry ``[0, 0, 0, 0]`` follows, as the last
+        of ``k + 1`` rows (as :func:`quantize.reduce_colors` places it).
 
     Raises
     ------
@@ -176,12 +181,17 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     space = check_choice(space, "space", FEATURES)
     exact = check_bool(exact_colors, "exact_colors")
     rng = check_seed(seed)
+    hidden = cols[:, 3] == 0 if cols.shape[1] == 4 else np.zeros(cols.shape[0], bool)
+    transparent = np.zeros((int(hidden.any()), cols.shape[1]), np.uint8)
+    cols, cnt = cols[~hidden], cnt[~hidden]
+    if cols.shape[0] == 0:  # every colour is fully transparent
+        return transparent
     if cols.shape[0] < k:
         warn_few_colors(cols.shape[0], k, stacklevel=2)
     features = features_of(cols, space)
     palette, labels = fit(cols, cnt, features, k, space, exact, rng)
     order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
-    return palette[order]
+    return np.vstack([palette[order], transparent])
 
 
 def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
