@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -254,26 +255,62 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any])
     """Refuse an output that is another input (``a.png`` -> ``a.k16.png`` beside an input
     ``a.k16.png``): one job would replace a file another reads, even with ``--force``.
 
-    Outputs named after the image (``--quality``, a GIF/WebP/APNG input) or the
-    ``--palette-in`` size are not known here; each job still refuses its own input.
+    A default name that depends on the image (the k ``--quality`` chooses, an
+    animation's format, the colours of a ``--palette-in`` an animation keeps)
+    is refused when any name it may take is another input's.
     """
-    from ..reduce import default_output
-
     if len(files) < 2:  # a job refuses its own input
         return
     inputs = {Path(f.input).resolve(): f.input for f in files if f.input != STDIO}
     for f in files:
-        if f.output is not None:
-            out = None if f.to_stdout else Path(f.output)
-        elif options["palette_in"] is None:
-            out = default_output(Path(f.input), options["n_colors"], options["quality"], None)
-        else:
-            out = None
-        other = None if out is None else inputs.get(out.resolve())
+        if f.output is None or f.to_stdout:
+            continue
+        out = Path(f.output)
+        other = inputs.get(out.resolve())
         if other is not None and other != f.input:
-            fail(f"the output of {f.input!r} would be {str(out)!r}, which is also an input; "
-                 "rename that input, or choose other output names with --ext",
-                 USAGE_ERROR)
+            _refuse_output(f.input, f"would be {str(out)!r}")
+    if any(f.output is None for f in files):
+        _check_default_outputs(files, options)
+
+
+def _check_default_outputs(files: Sequence[_File], options: dict[str, Any]) -> None:
+    """Refuse a default output name ``STEM.kN.EXT`` (any it may take) that is an input."""
+    from ..reduce import default_output_names
+
+    size = _palette_size(options["palette_in"])
+    by_stem: dict[tuple[Path, str], list[str]] = {}
+    for f in files:
+        if f.output is None:
+            src = Path(f.input)
+            by_stem.setdefault((src.parent.resolve(), src.stem), []).append(f.input)
+    for f in files:
+        given = Path(f.input)
+        parsed = _NUMBERED_NAME.fullmatch(given.name)
+        if f.input == STDIO or parsed is None:
+            continue
+        for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
+            numbers, exts = default_output_names(Path(name), options["n_colors"],
+                                                 options["quality"], size)
+            if int(parsed["n"]) in numbers and parsed["ext"] in exts:
+                out = str(Path(name).with_name(given.name))
+                known = len(numbers) == 1 and len(exts) == 1
+                _refuse_output(name, f"would be {out!r}" if known else f"may be {out!r}")
+
+
+# A default output name: the input's stem, ".k", the number of colours and the extension.
+_NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)", re.DOTALL)
+
+
+def _palette_size(palette_in: Any) -> int | None:
+    """Entries of the ``--palette-in`` file (read here only for this count), or None."""
+    from ..palette_files import read_palette
+
+    return None if palette_in is None else read_palette(palette_in).shape[0]
+
+
+def _refuse_output(name: str, output: str) -> None:
+    fail(f"the output of {name!r} {output}, which is also an input; rename that input, or "
+         "choose other output names with --ext", USAGE_ERROR)
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:

@@ -29,6 +29,7 @@ from .file_job import (
     RGB_EXTENSIONS,
     AlphaLossWarning,
     default_output,
+    default_output_names,
     reduce_file,
 )
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
@@ -38,5 +39,6 @@ from .result import ReduceResult
 
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
-           "check_reduce_options", "default_output", "fit_palette", "reduce_colors",
+           "check_reduce_options", "default_output",
+           "default_output_names", "fit_palette", "reduce_colors",
            "reduce_file"]

@@ -41,7 +41,7 @@ from .options import (
 from .result import MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
-           "default_output", "reduce_file"]
+           "default_output", "default_output_names", "reduce_file"]
 
 #: Output extensions written as indexed (palette) images, at most 256 entries.
 PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
@@ -411,6 +411,37 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
         return None
     # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
     return src.parent / f"{src.stem}.k{name_colors(n_colors, palette_in, None, 0)}.png"
+
+
+def default_output_names(src: Path, n_colors: int | None, quality: float | None,
+                         palette_size: int | None) -> tuple[range, tuple[str, ...]]:
+    """Every N and extension the default output ``<stem>.k<N><ext>`` of ``src`` may have.
+
+    Known before the image is read, unlike the name itself: with ``quality``
+    N is the k chosen (1 to ``n_colors``, or to 256); with a palette of
+    ``palette_size`` entries, its size (an animation's, its opaque entries);
+    otherwise ``n_colors`` (default 16). The extension is .png, or for an
+    animation (any input may hold several frames: a GIF, WebP, APNG,
+    multi-page TIFF or MPO JPEG) the input's own format when it is one an
+    animation is written in, else .gif.
+
+    >>> default_output_names(Path("a/clip.webp"), 8, None, None)
+    (range(8, 9), ('.png', '.webp'))
+    >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)
+    (range(1, 65), ('.png', '.gif'))
+    """
+    from ..animation.sinks import ANIMATION_EXTENSIONS
+
+    if quality is not None:
+        numbers = range(1, (MAX_PALETTE if n_colors is None else n_colors) + 1)
+    elif palette_size is not None:
+        numbers = range(1, palette_size + 1)
+    else:
+        n = DEFAULT_COLORS if n_colors is None else n_colors
+        numbers = range(n, n + 1)
+    suffix = src.suffix.lower()
+    animated = suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
+    return numbers, tuple(dict.fromkeys((".png", animated)))
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
