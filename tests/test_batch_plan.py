@@ -276,3 +276,28 @@ def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path,
     assert err.value.filename == str(photo_tree)
     with pytest.raises(PermissionError):
         batch.find_images(photo_tree)
+
+
+def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp_path):
+    """Links to folders were dropped unseen; following them could escape the input folder,
+    loop (a link to a parent) or process a folder twice. A link to a file is an input."""
+    root, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (root / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    for path in (root / "a.png", elsewhere / "b.png"):
+        Image.new("RGB", (2, 2), "red").save(path)
+    (root / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (root / "sub" / "loop").symlink_to("..", target_is_directory=True)
+    (root / "sub" / "c.png").symlink_to(elsewhere / "b.png")
+    (root / ".hidden").symlink_to(elsewhere, target_is_directory=True)
+    assert batch.find_images(root, recursive=True) == [root / "a.png", root / "sub" / "c.png"]
+    plan = batch.plan_batch(root, tmp_path / "out", COPY, recursive=True)
+    assert sorted(j.input.relative_to(root).as_posix() for j in plan.jobs) == ["a.png",
+                                                                               "sub/c.png"]
+    assert [(r.input, r.output, r.status, r.exit_code) for r in plan.settled] == [
+        (root / "linked", None, "skipped", 0), (root / "sub" / "loop", None, "skipped", 0)]
+    assert plan.settled[0].reason == (
+        f"symbolic link to a folder ({str(elsewhere)!r}), not followed; the files in it were "
+        "not processed (run the batch on its target to process them)")
+    flat = batch.plan_batch(root, tmp_path / "out", COPY)  # no sub-folder is searched
+    assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]

@@ -805,3 +805,24 @@ def test_cli_on_dask_redoes_a_changed_input(photo_tree, tmp_path, dask_scheduler
     assert "1 ok (1 redone: input changed), 0 skipped" in result.stdout
     assert load_image(out / "chelsea.png").shape == (20, 30)
     assert "1/1 files: 0 ok, 1 skipped" in _cli(*args).stdout
+
+
+def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
+    root = tmp_path / "in"
+    (tmp_path / "elsewhere").mkdir()
+    root.mkdir()
+    Image.new("RGB", (2, 2), "red").save(root / "a.png")
+    Image.new("RGB", (2, 2), "blue").save(tmp_path / "elsewhere" / "b.png")
+    (root / "linked").symlink_to("../elsewhere", target_is_directory=True)
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = _cli(root, "-o", out, "-r", "-k", "2", "--jobs", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    why = ("symbolic link to a folder ('../elsewhere'), not followed; the files in it were "
+           "not processed (run the batch on its target to process them)")
+    assert f"quantize: warning: {root / 'linked'}: {why}" in result.stderr.splitlines()
+    assert f"skipped {root / 'linked'}" in result.stdout
+    assert "2/2 files: 1 ok, 1 skipped, 0 failed" in result.stdout
+    rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
+    assert (rows[str(root / "linked")]["status"], rows[str(root / "linked")]["reason"]) == (
+        "skipped", why)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]

@@ -167,7 +167,10 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
 
     Hidden files and folders (name starting with ".") are never listed. A
     sub-folder that cannot be listed (no permission) is left out here;
-    :func:`plan_batch` reports it as failed.
+    :func:`plan_batch` reports it as failed. Symbolic links to folders are
+    not followed (a link may lead out of ``root``, to a folder also reached
+    another way, or back up the tree); :func:`plan_batch` reports each as
+    skipped. Links to files are listed.
 
     Raises
     ------
@@ -204,8 +207,10 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
 
 
 def _search(base: Path, recursive: bool, pattern: str | None,
-            exclude: str | os.PathLike[str] | None) -> tuple[list[Path], list[OSError]]:
-    """:func:`find_images`, and the errors of the sub-folders it could not list."""
+            exclude: str | os.PathLike[str] | None
+            ) -> tuple[list[Path], list[OSError], list[Path]]:
+    """:func:`find_images`, the errors of the sub-folders it could not list, and the
+    symbolic links to folders it did not follow (with ``recursive``)."""
     if not base.is_dir():
         raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
     if pattern == "":
@@ -214,7 +219,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     extensions = image_extensions()
     found = []
     unlisted: list[OSError] = []
-    for path in _walk(base, recursive, skip, unlisted):
+    linked: list[Path] = []
+    for path in _walk(base, recursive, skip, unlisted, linked):
         rel = path.relative_to(base)
         if pattern is not None:
             if _glob_match(rel, pattern):
@@ -224,7 +230,7 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
-    return sorted(found), unlisted
+    return sorted(found), unlisted, sorted(linked)
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -252,16 +258,20 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
 
 
 def _walk(base: Path, recursive: bool, skip: Path | None,
-          unlisted: list[OSError]) -> Iterator[Path]:
+          unlisted: list[OSError], linked: list[Path]) -> Iterator[Path]:
     """Visible files under ``base``; assumes ``base`` is a folder.
 
-    The errors of folders that cannot be listed are appended to ``unlisted``.
+    The errors of folders that cannot be listed are appended to ``unlisted``,
+    the visible links to folders, which are not followed, to ``linked``.
     """
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
-        dirs[:] = [] if not recursive else sorted(
+        visible = [] if not recursive else sorted(
             d for d in dirs if not d.startswith(".")
             and (skip is None or (here / d).resolve() != skip))
+        links = [d for d in visible if (here / d).is_symlink()]
+        linked += (here / d for d in links)
+        dirs[:] = [d for d in visible if d not in links]
         yield from (here / f for f in files if not f.startswith("."))
 
 
@@ -311,8 +321,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     BatchPlan
         ``jobs`` to run, and ``settled`` results: "skipped" for finished files
         (with the record of the run that made the output, from the output
-        folder's manifest), "failed" for files that do not open as images and
-        for sub-folders that cannot be listed (with no output). A file whose
+        folder's manifest) and for symbolic links to folders, which are not
+        followed (with no output), "failed" for files that do not open as
+        images and for sub-folders that cannot be listed (with no output). A file whose
         output exists but whose input changed since the output was made (as
         recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
         is a job again, with ``redo`` saying so; an output recorded without
@@ -343,11 +354,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                 else f"a link to {os.readlink(blocker)!r}, which does not exist")
         raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
     skip = _left_out(src, dst)
-    inputs, unlisted = _search(src, recursive, pattern, skip)
+    inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, mode)
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, settled, found, restamped = [], [_unlisted(exc) for exc in unlisted], [], []
+    jobs, found, restamped = [], [], []
+    settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
         redo = ""
         if not force and mode.done_path(out).exists():
@@ -374,6 +386,13 @@ def _unlisted(exc: OSError) -> FileResult:
     return FileResult(Path(exc.filename), None, "failed",
                       f"cannot list this folder ({exc.strerror or exc}); "
                       "the files in it were not processed", exit_code=ExitCode.FAILED)
+
+
+def _not_followed(link: Path) -> FileResult:
+    """A symbolic link to a folder: skipped, and said, so that its images are not lost unseen."""
+    return FileResult(link, None, "skipped", f"symbolic link to a folder "
+                      f"({os.readlink(link)!r}), not followed; the files in it were not "
+                      "processed (run the batch on its target to process them)")
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:

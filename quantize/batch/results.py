@@ -22,7 +22,8 @@ Status = Literal["ok", "skipped", "failed"]
 class FileResult:
     """What happened to one input file.
 
-    ``status`` is "ok", "skipped" (its output existed) or "failed", with a
+    ``status`` is "ok", "skipped" (its output existed; or, with no output, a
+    symbolic link to a folder that was not followed) or "failed", with a
     one-line ``reason`` (without the input's path); an "ok" file has one only
     when it was redone (:attr:`redone`), the reason saying why. ``record`` holds the per-file
     function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).

@@ -161,8 +161,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
     seed = plan.options.get("seed")
     max_pixels = plan.options.get("max_pixels")
-    inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled
-                                             if r.status == "skipped"]
+    inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled  # made before
+                                             if r.status == "skipped" and r.output is not None]
     if scheduler is not None:  # a Dask worker resolves a relative path in its own folder
         inputs = [Path(os.path.abspath(path)) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),

@@ -104,7 +104,8 @@ def batch(
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
-        "-r", "--recursive", help="Include sub-folders.")] = False,
+        "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
+        "followed; each is reported as skipped.")] = False,
     glob: Annotated[str | None, typer.Option(
         "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
         "(** spans folders; replaces the image-extension filter).")] = None,
@@ -469,8 +470,11 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
-    """The warnings of a file processed in this run (a skipped file's were shown before)."""
-    return [] if result.status == "skipped" else list(result.record.get("warnings", ()))
+    """The warnings of a file processed in this run (a skipped file's were shown before), or
+    why a folder was skipped (a symbolic link, not followed: no output)."""
+    if result.status == "skipped":
+        return [result.reason] if result.output is None else []
+    return list(result.record.get("warnings", ()))
 
 
 def _fmt(value: Any) -> str:
