@@ -31,6 +31,7 @@ import functools
 import struct
 import zlib
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,8 @@ try:
 except ImportError:  # an install without it still works, at zlib's speed
     _zlib_ng = None
 
-__all__ = ["DEFAULT_LEVEL", "encode_indexed_png", "palette_order"]
+__all__ = ["DEFAULT_LEVEL", "apng_delay", "encode_indexed_png", "one_frame_apng",
+           "palette_order"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
@@ -428,3 +430,44 @@ def encode_indexed_png(indices: Any, palette: Any, alpha: Any = None, *,
         indices, palette = new_index[indices], palette[order]
         alpha = None if alpha is None else alpha[order]
     return _png(indices, palette, alpha, optimize, int(level))
+
+
+# --------------------------------------------------------------------------
+# APNG of one frame
+# --------------------------------------------------------------------------
+
+# Largest numerator and denominator of an APNG frame's delay in seconds (16 bits).
+_MAX_DELAY = 65535
+
+
+def apng_delay(ms: float) -> tuple[int, int]:
+    """``ms`` as the nearest delay an APNG frame holds: seconds as a fraction whose
+    numerator and denominator fit in 16 bits.
+
+    >>> apng_delay(100 / 3)  # 1/30 s exactly
+    (1, 30)
+    >>> apng_delay(70_001.5)  # over 65.535 s: less precision
+    (46691, 667)
+    """
+    seconds = min(max(ms, 0.0) / 1000, _MAX_DELAY)
+    delay = Fraction(seconds).limit_denominator(max(1, int(_MAX_DELAY // max(seconds, 1.0))))
+    return delay.numerator, delay.denominator
+
+
+def one_frame_apng(png: bytes, plays: int, duration: float) -> bytes:
+    """The PNG file ``png`` as an APNG of one frame: its image shown ``duration`` ms, the
+    animation played ``plays`` times (0: forever).
+
+    An ``acTL`` and an ``fcTL`` chunk go before the first ``IDAT``, so the
+    image is the animation's frame (no separate default image). Prior
+    validation is assumed: ``png`` is a whole PNG file without animation chunks.
+    """
+    width, height = struct.unpack(">II", png[16:24])  # IHDR comes first
+    at = len(_SIGNATURE)
+    while png[at + 4:at + 8] != b"IDAT":  # from chunk to chunk: PLTE may hold b"IDAT"
+        at += 12 + struct.unpack(">I", png[at:at + 4])[0]
+    num, den = apng_delay(duration)
+    control = (_chunk(b"acTL", struct.pack(">II", 1, min(max(plays, 0), 2**31 - 1)))
+               + _chunk(b"fcTL", struct.pack(">IIIIIHHBB", 0, width, height, 0, 0, num, den,
+                                             0, 0)))
+    return png[:at] + control + png[at:]

@@ -50,3 +50,31 @@ def same_picture(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal alpha, and equal colour wherever opaque."""
     opaque = a[..., 3] > 0
     return np.array_equal(a[..., 3], b[..., 3]) and np.array_equal(a[opaque, :3], b[opaque, :3])
+
+
+def one_frame_webp(path, frame: np.ndarray, duration: int, loop: int):
+    """An animated WebP of one frame (VP8X, ANIM and one ANMF chunk), which Pillow and
+    libwebp do not write: they write one frame as a still image."""
+    import io
+    import struct
+
+    still = io.BytesIO()
+    Image.fromarray(frame).save(still, "WEBP", lossless=True)
+    data = still.getvalue()
+    assert data[12:16] == b"VP8L"
+    size = struct.unpack("<I", data[16:20])[0]
+    bitstream = data[12:20 + size + (size & 1)]
+
+    def chunk(tag: bytes, payload: bytes) -> bytes:
+        return tag + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) & 1)
+
+    def u24(value: int) -> bytes:
+        return struct.pack("<I", value)[:3]
+
+    h, w = frame.shape[:2]
+    body = (b"WEBP" + chunk(b"VP8X", b"\x02\0\0\0" + u24(w - 1) + u24(h - 1))
+            + chunk(b"ANIM", struct.pack("<IH", 0, loop))
+            + chunk(b"ANMF", u24(0) + u24(0) + u24(w - 1) + u24(h - 1) + u24(duration)
+                    + b"\0" + bitstream))
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import count_frames
+from quantize.animation import StillImageWarning, count_frames
 from quantize.errors import (
     ImageReadError,
     OutputError,
@@ -26,7 +27,7 @@ from quantize.reduce import (
     reduce_file,
 )
 
-from .animation_support import frame_info, moving_square, save_animation
+from .animation_support import frame_info, moving_square, one_frame_webp, save_animation
 from .reduce_support import COLOURS, read_rgb, rgba_input
 
 RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
@@ -473,8 +474,53 @@ def test_a_gif_of_one_frame_keeps_its_duration_and_loop_as_a_gif(tmp_path, timin
     with Image.open(out) as im:
         assert {key: im.info.get(key) for key in ("duration", "loop")} == {
             "duration": timing.get("duration"), "loop": timing.get("loop")}
-    with Image.open(reduce_file(src, tmp_path / "out.png", n_colors=3)["output"]) as im:
+    still = nullcontext() if not timing else pytest.warns(
+        StillImageWarning, match="GIF of one frame, shown .* written as a still image without "
+                                 "them; write .gif to keep them")
+    with still:
+        out = reduce_file(src, tmp_path / "out.png", n_colors=3)["output"]
+    with Image.open(out) as im:
         assert "loop" not in im.info  # a still PNG
+
+
+@pytest.mark.parametrize("output", ["out.png", "out.apng"])
+def test_an_apng_of_one_frame_stays_one_with_its_duration_and_loop(tmp_path, output):
+    """It was written as a plain PNG, without its acTL and fcTL: the loop count and duration
+    were dropped, and nothing said so."""
+    from quantize.encode import one_frame_apng
+
+    plain = tmp_path / "plain.png"
+    Image.fromarray(moving_square(1)[0]).save(plain)
+    src = tmp_path / "one.png"
+    src.write_bytes(one_frame_apng(plain.read_bytes(), plays=3, duration=1000 / 30))
+    with Image.open(src) as im:
+        assert (im.format, im.n_frames, im.info["loop"]) == ("PNG", 1, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = reduce_file(src, tmp_path / output, n_colors=3, seed=0)
+    assert record["frames"] == 1
+    with Image.open(tmp_path / output) as im:
+        assert (im.n_frames, im.info["loop"], im.info["duration"]) == (1, 3, 1000 / 30)
+        assert np.array_equal(np.array(im.convert("RGB")), moving_square(1)[0])
+    with pytest.warns(StillImageWarning, match=r"^APNG of one frame, shown 33.3333 ms with "
+                      r"loop count 3: written as a still image without them; write \.png"):
+        reduce_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
+
+
+@pytest.mark.parametrize("output, why", [
+    ("out.png", ""), ("out.webp", r" \(libwebp writes no animation of one frame\)")])
+def test_a_webp_animation_of_one_frame_written_as_a_still_says_so(tmp_path, output, why):
+    src = one_frame_webp(tmp_path / "one.webp", moving_square(1)[0], duration=500, loop=3)
+    with Image.open(src) as im:
+        assert (im.format, im.info["loop"]) == ("WEBP", 3)
+    with pytest.warns(StillImageWarning, match=r"^WebP of one frame, shown 500 ms with loop "
+                      rf"count 3: written as a still image without them{why}$"):
+        reduce_file(src, tmp_path / output, n_colors=3, seed=0)
+    still = tmp_path / "still.webp"
+    Image.fromarray(moving_square(1)[0]).save(still, lossless=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a still WebP has nothing to lose
+        reduce_file(still, tmp_path / f"still-{output}", n_colors=3, seed=0)
 
 
 def test_reduce_file_keeps_every_frame(tmp_path):

@@ -33,13 +33,13 @@ runs; the GIF sink holds two frames at a time.
 from __future__ import annotations
 
 import io
-from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import numpy as np
 from PIL import Image
 
+from ..encode import apng_delay
 from .gif import GifWriter
 
 __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
@@ -48,8 +48,6 @@ __all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
-# Largest numerator and denominator of an APNG frame's delay in seconds (16 bits).
-_MAX_DELAY = 65535
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
 # An extended WebP file: RIFF header (12 bytes), then the VP8X chunk's tag, size and flags.
@@ -148,17 +146,16 @@ def _with_webp_alpha_flag(data: bytes) -> bytes:
 
 
 def _apng_duration(ms: float) -> float:
-    """``ms`` as the nearest delay an APNG frame holds: a fraction of seconds whose
-    numerator and denominator fit in 16 bits (Pillow refuses the others).
+    """``ms`` as the nearest delay an APNG frame holds (:func:`quantize.encode.apng_delay`),
+    in ms (Pillow refuses the others).
 
     >>> _apng_duration(100 / 3) == 1000 / 30  # 1/30 s exactly
     True
     >>> _apng_duration(70_001.5)  # 46691/667 s: over 65.535 s, less precision
     70001.4992503748
     """
-    seconds = min(max(ms, 0.0) / 1000, _MAX_DELAY)
-    delay = Fraction(seconds).limit_denominator(max(1, int(_MAX_DELAY // max(seconds, 1.0))))
-    return 1000 * delay.numerator / delay.denominator
+    num, den = apng_delay(ms)
+    return 1000 * num / den
 
 
 def _rgba(palette: np.ndarray, transparent: int | None) -> np.ndarray:

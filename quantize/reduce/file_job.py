@@ -23,7 +23,7 @@ from PIL import Image
 
 from .._validation import check_int
 from ..colors import premultiply
-from ..encode import DEFAULT_LEVEL, encode_indexed_png
+from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import ResultTooLargeError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, probe_image
 from ..palette_files import read_palette, write_palette
@@ -163,6 +163,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
+        data = _apng_timing(loaded, out, data)
+        _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
         _warn_palette_without_alpha(job, loaded.alpha)
         bytes_in = src.stat().st_size
@@ -261,6 +263,48 @@ def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
         return {}
     timing = {"loop": loaded.loop, "duration": loaded.duration}
     return {key: value for key, value in timing.items() if value is not None}
+
+
+def _is_apng(loaded: Any) -> bool:
+    """Whether a PNG input is an APNG (Pillow reads a loop count only from its ``acTL``)."""
+    return loaded.format == "PNG" and loaded.loop is not None
+
+
+def _apng_timing(loaded: Any, out: Path, data: bytes) -> bytes:
+    """``data`` (a PNG file), kept an APNG of one frame with the input's loop count and
+    duration when the input is one and ``out`` is a .png or .apng; else ``data``."""
+    if not _is_apng(loaded) or out.suffix.lower() not in (".png", ".apng"):
+        return data
+    return one_frame_apng(data, loaded.loop, loaded.duration or 0.0)
+
+
+def _keeps_timing(loaded: Any, out: Path) -> bool:
+    suffix = out.suffix.lower()
+    return ((loaded.format == "GIF" and suffix == ".gif")
+            or (_is_apng(loaded) and suffix in (".png", ".apng")))
+
+
+def _warn_timing_loss(loaded: Any, out: Path) -> None:
+    """Warn when an animation of one frame (a duration, a loop count) is written as a still.
+
+    A GIF written as .gif and an APNG as .png keep them; a WebP of one frame
+    is written as a still image (libwebp writes no animation of one frame).
+    Pillow reads a still WebP as played once for 0 ms, and a GIF without a
+    delay or loop extension has neither.
+    """
+    loop, duration = loaded.loop, loaded.duration or 0.0
+    timed = {"GIF": loop is not None or duration > 0, "PNG": _is_apng(loaded),
+             "WEBP": loop not in (None, 1) or duration > 0}.get(loaded.format, False)
+    if not timed or _keeps_timing(loaded, out):
+        return
+    from ..animation import StillImageWarning  # the animation package builds on this one
+
+    name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
+    keep = {"GIF": "; write .gif to keep them", "PNG": "; write .png to keep them"}
+    why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
+    warnings.warn(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
+                  f"written as a still image without them{why}"
+                  f"{keep.get(loaded.format, '')}", StillImageWarning, stacklevel=3)
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
