@@ -465,9 +465,9 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     N is the k chosen (1 to ``n_colors``, or to 256); with a palette of
     ``palette_size`` entries, its size (an animation's, its opaque entries);
     otherwise ``n_colors`` (default 16). The extension is .png, or for an
-    animation (any input may hold several frames: a GIF, WebP, APNG,
-    multi-page TIFF or MPO JPEG) the input's own format when it is one an
-    animation is written in, else .gif.
+    animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name
+    ends in) the input's own format when it is one an animation is written
+    in, else .gif.
 
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
     (range(8, 9), ('.png', '.webp'))
