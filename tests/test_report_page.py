@@ -154,18 +154,25 @@ def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
 # --------------------------------------------------------------------------
 
 
-def test_swatch_widths_follow_the_record_shares(tmp_path):
+def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
+    """Records list a fitted palette most used first, and a given one (--palette-in,
+    --shared-palette) in its own order; the page re-sorted each row by its shares, so one
+    shared palette showed its colours in another order in every row."""
     palette = [{"hex": "#102030", "alpha": 255, "share": 0.2},
                {"hex": "#ff0000", "alpha": 255, "share": 0.5},
                {"hex": "#00ff00", "alpha": 0, "share": 0.3}]
-    result = FileResult(tmp_path / "a.png", tmp_path / "b.png", "ok", "",
-                        {"k": 3, "psnr": 30.0, "palette": palette})
-    write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
-    row = file_rows(parse((tmp_path / "r.html").read_text()))[0]
-    assert swatch_widths(row) == pytest.approx([50.0, 30.0, 20.0])  # most used first
-    styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
-    assert "rgba(255,0,0,1.000)" in styles[0] and "rgba(0,255,0,0.000)" in styles[1]
-    assert "rgba(16,32,48,1.000)" in styles[2]
+    other = [dict(entry, share=share) for entry, share in zip(palette, (0.7, 0.1, 0.2))]
+    results = [FileResult(tmp_path / name, tmp_path / f"out-{name}", "ok", "",
+                          {"k": 3, "psnr": 30.0, "palette": p})
+               for name, p in (("a.png", palette), ("b.png", other))]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    rows = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert swatch_widths(rows[0]) == pytest.approx([20.0, 50.0, 30.0])
+    assert swatch_widths(rows[1]) == pytest.approx([70.0, 10.0, 20.0])
+    for row in rows:
+        styles = [s.attrs["style"] for s in row.iter("span") if "swatch" in s.classes()]
+        assert "rgba(16,32,48,1.000)" in styles[0] and "rgba(255,0,0,1.000)" in styles[1]
+        assert "rgba(0,255,0,0.000)" in styles[2]
 
 
 def test_swatches_fall_back_to_the_output_image(tmp_path):

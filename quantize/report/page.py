@@ -310,7 +310,8 @@ def _record_palette(value: Any) -> list[Swatch] | None:
         if (isinstance(hex_, str) and _HEX.fullmatch(hex_) and _number(share) and share >= 0
                 and _number(alpha) and 0 <= alpha <= 255):
             swatches.append(Swatch(hex_.lower(), int(alpha), float(share)))
-    swatches.sort(key=lambda s: -s.share)
+    # In the record's order: most used first for a fitted palette, the palette's own order
+    # for a given one (--palette-in, --shared-palette), the same in every row.
     return swatches or None
 
 
