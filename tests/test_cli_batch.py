@@ -826,3 +826,18 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     assert (rows[str(root / "linked")]["status"], rows[str(root / "linked")]["reason"]) == (
         "skipped", why)
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.png"]
+
+
+@pytest.mark.parametrize("dither, grey", [(["--dither"], True), ([], False)])
+def test_cli_html_report_shows_a_dithered_output_by_its_mean(tmp_path, dither, grey):
+    from .report_support import decode_data_uri, file_rows, parse
+
+    (tmp_path / "in").mkdir()
+    board = np.indices((480, 480)).sum(axis=0) % 2 * 255  # shrunk by 2 for the page
+    Image.fromarray(board.astype(np.uint8)).convert("RGB").save(tmp_path / "in" / "b.png")
+    html = tmp_path / "out" / "index.html"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "2", *dither, "--html", html)
+    assert result.exit_code == 0, result.output
+    after = list(file_rows(parse(html.read_text()))[0].iter("img"))[1]
+    shown = np.asarray(decode_data_uri(after.attrs["src"]).convert("L"), dtype=float)
+    assert (np.abs(shown - 127.5).max() <= 2) == grey

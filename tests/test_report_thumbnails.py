@@ -50,3 +50,33 @@ def test_thumbnail_kind_is_checked(tmp_path):
     Image.fromarray(quadrants()).save(tmp_path / "q.png")
     with pytest.raises(ValueError, match=r"kind='mosaic' is not valid; expected one of"):
         thumbnail_uri(tmp_path / "q.png", 64, kind="mosaic")
+
+
+def test_a_dithered_output_is_shrunk_by_the_mean_of_its_pixels(tmp_path):
+    """Sampled at the nearest pixel, a dither pattern became noise or aliasing (a
+    checkerboard of black and white shrunk by 4 came out all black); its mean is the grey
+    the eye sees from afar. An undithered output still shows only palette colours."""
+    from quantize.report.thumbnails import thumbnail_uri
+
+    from .report_support import decode_data_uri
+
+    board = np.indices((64, 96)).sum(axis=0) % 2 * 255  # one-pixel checkerboard
+    Image.fromarray(board.astype(np.uint8)).convert("P").save(tmp_path / "d.png")
+    shown = np.asarray(decode_data_uri(thumbnail_uri(tmp_path / "d.png", 24, kind="dithered"))
+                       .convert("L"), dtype=float)
+    assert shown.shape == (16, 24) and np.abs(shown - 127.5).max() <= 2
+    nearest = np.asarray(decode_data_uri(thumbnail_uri(tmp_path / "d.png", 24,
+                                                       kind="reduced")).convert("L"))
+    assert set(np.unique(nearest)) <= {0, 255}
+    small = np.asarray(decode_data_uri(thumbnail_uri(tmp_path / "d.png", 96, kind="dithered"))
+                       .convert("L"))
+    assert np.array_equal(small, board)  # not shrunk: every pixel as it is
+
+    result = FileResult(tmp_path / "d.png", tmp_path / "d.png", "ok", "", {"k": 2})
+    for dithered in (True, False):
+        write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce",
+                          thumb_size=24, dithered=dithered)
+        after = list(file_rows(parse((tmp_path / "r.html").read_text()))[0].iter("img"))[1]
+        grey = np.asarray(decode_data_uri(after.attrs["src"]).convert("L"), dtype=float)
+        assert (np.abs(grey - 127.5).max() <= 2) == dithered
+        assert set(np.unique(grey)) <= {0, 255} or dithered

@@ -182,7 +182,8 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, quiet)
-    _write_reports(results, summary, report, html, mode, options["max_pixels"])
+    _write_reports(results, summary, report, html, mode, options["max_pixels"],
+                   bool(options.get("dither")))
     _print_summary(summary, [p for p in (report, html) if p is not None])
     raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
 
@@ -214,7 +215,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
-                   max_pixels: int) -> None:
+                   max_pixels: int, dithered: bool) -> None:
     from .. import batch as lib
 
     with user_errors():
@@ -227,7 +228,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
             write_html_report(html, [_in_flags(r) for r in results], summary, mode=mode,
-                              max_pixels=max_pixels)
+                              max_pixels=max_pixels, dithered=dithered)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:

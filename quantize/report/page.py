@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from .._validation import check_choice, check_int
+from .._validation import check_bool, check_choice, check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
@@ -81,7 +81,8 @@ def check_html_path(path: str | os.PathLike[str]) -> Path:
 def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       summary: _Summary, *, mode: Mode,
                       thumb_size: int = 240,
-                      max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+                      max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                      dithered: bool = False) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -101,6 +102,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         Longest side of the embedded thumbnails, in pixels.
     max_pixels : int or None
         Images larger than this get no thumbnail.
+    dithered : bool
+        The reduced outputs are dithered: their thumbnails show the mean of
+        the pixels each covers (the colours the dither mixes), not the
+        nearest pixel's, which turns the dither pattern into noise.
 
     Raises
     ------
@@ -131,7 +136,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     base, labels = _labels(rows)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
-    body = [_file_row(i, rows[i], labels[i], mode, size, max_pixels, folder) for i in order]
+    kind = "overlay" if mode == "segment" else "dithered" if check_bool(
+        dithered, "dithered") else "reduced"
+    body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder)
+            for i in order]
     page = _page(mode, Path(base).name, rows, labels, order, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
@@ -154,9 +162,13 @@ def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
     return base, [os.path.relpath(p, base) for p in inputs]
 
 
-def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str, size: int,
-              max_pixels: int | None, folder: Path) -> str:
-    """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason)."""
+def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
+              thumb: tuple[int, str], max_pixels: int | None, folder: Path) -> str:
+    """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason).
+
+    ``thumb`` is the thumbnails' size and the kind of the "after" one.
+    """
+    size, kind = thumb
     status = str(row.get("status", ""))
     src = Path(str(row.get("input", "")))
     out = Path(str(row["output"])) if row.get("output") else None
@@ -164,8 +176,7 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str, size: i
     failed = status == "failed"
     before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, "after", max_pixels,
-                                  kind="overlay" if mode == "segment" else "reduced"))
+                  else _thumb_cell(after, size, "after", max_pixels, kind=kind))
     cells = [_name_cell(row, label, src, None if failed else out, folder), before_cell,
              after_cell]
     if failed:

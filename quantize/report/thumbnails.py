@@ -2,10 +2,12 @@
 
 :func:`read_palette_shares` counts the colours of an image with at most 256 of
 them (a reduced output). :func:`thumbnail_uri` shrinks an image into a
-``data:`` URI, in one of three ways: a photo smoothly (JPEG), a reduced image
-at the nearest pixel so it shows only palette colours (indexed PNG), and a
-segmentation overlay smoothly with its one-pixel borders redrawn from the
-segment folder's ``boundaries.png``.
+``data:`` URI, in one of four ways: a photo smoothly (JPEG), a reduced image
+at the nearest pixel so it shows only palette colours (indexed PNG), a
+dithered one by the mean of the pixels each thumbnail pixel covers (the mix of
+palette colours the eye sees from afar; sampled at the nearest pixel, its
+dither pattern became noise), and a segmentation overlay smoothly with its
+one-pixel borders redrawn from the segment folder's ``boundaries.png``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_pa
 BOUNDARIES_NAME = "boundaries.png"
 _JPEG_QUALITY = 82
 
-Kind = Literal["photo", "reduced", "overlay"]
+Kind = Literal["photo", "reduced", "dithered", "overlay"]
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,10 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
                   max_pixels: int | None = DEFAULT_MAX_PIXELS) -> str:
     """The image at ``path`` shrunk to at most ``size`` pixels a side, as a ``data:`` URI.
 
-    ``kind`` is "photo" (smooth, JPEG), "reduced" (nearest pixel, indexed PNG)
-    or "overlay" (smooth, borders redrawn from ``boundaries.png`` beside it).
-    Images smaller than ``size`` keep their size.
+    ``kind`` is "photo" (smooth, JPEG), "reduced" (nearest pixel, indexed PNG),
+    "dithered" (each pixel the mean of those it covers, JPEG; a PNG when not
+    shrunk) or "overlay" (smooth, borders redrawn from ``boundaries.png``
+    beside it). Images smaller than ``size`` keep their size.
 
     Raises
     ------
@@ -131,6 +134,17 @@ def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None
     return im, "flat"
 
 
+def _dithered_thumbnail(path: Path, size: int, max_pixels: int | None
+                        ) -> tuple[Image.Image, str]:
+    """A dithered image shrunk by the mean of the pixels each thumbnail pixel covers: the
+    colours its dither pattern mixes, as seen from afar. Not shrunk, it stays exact."""
+    im, _ = _loaded_pil(path, max_pixels)
+    if max(im.size) <= size:
+        return im, "flat"
+    im.thumbnail((size, size), Image.Resampling.BOX)
+    return im, "photo"
+
+
 def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
                        ) -> tuple[Image.Image, str]:
     """The overlay shrunk smoothly, with its borders redrawn one pixel wide.
@@ -157,7 +171,7 @@ def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
 
 
 _THUMBNAILERS = {"photo": _photo_thumbnail, "reduced": _reduced_thumbnail,
-                 "overlay": _overlay_thumbnail}
+                 "dithered": _dithered_thumbnail, "overlay": _overlay_thumbnail}
 #: The ways :func:`thumbnail_uri` can shrink an image.
 THUMBNAIL_KINDS = tuple(_THUMBNAILERS)
 
