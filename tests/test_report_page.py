@@ -161,7 +161,8 @@ def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
     palette = [{"hex": "#102030", "alpha": 255, "share": 0.2},
                {"hex": "#ff0000", "alpha": 255, "share": 0.5},
                {"hex": "#00ff00", "alpha": 0, "share": 0.3}]
-    other = [dict(entry, share=share) for entry, share in zip(palette, (0.7, 0.1, 0.2))]
+    other = [dict(entry, share=share) for entry, share in zip(palette, (0.7, 0.1, 0.2),
+                                                                     strict=True)]
     results = [FileResult(tmp_path / name, tmp_path / f"out-{name}", "ok", "",
                           {"k": 3, "psnr": 30.0, "palette": p})
                for name, p in (("a.png", palette), ("b.png", other))]
