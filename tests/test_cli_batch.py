@@ -467,9 +467,12 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
                                   "expected an existing folder or one inside -o/--output="),
     (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
     (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
-    (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours"),
-    (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours; "
-     "expected it without -k/--colors, --quality or --exact-colors"),
+    (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours, so "
+     "-k/--colors=4 cannot be given with it"),
+    (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
+     "--exact-colors=True cannot be given with it"),
+    (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
+     "--quality=2.0 cannot be given with it"),
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),

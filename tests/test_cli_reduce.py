@@ -73,9 +73,12 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
     (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
-    (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in fixes the colours"),
-    (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in fixes the colours; it "
-     "cannot be combined with -k/--colors, --quality or --exact-colors"),
+    (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
+     "-k/--colors=4 cannot be given with it"),
+    (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
+     "so --exact-colors=True cannot be given with it"),
+    (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
+     "so --quality=2.0 cannot be given with it"),
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),

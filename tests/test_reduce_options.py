@@ -25,10 +25,12 @@ def test_check_reduce_options_fills_the_defaults():
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
     ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
-    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError, "palette_in fixes the colours"),
+    ({"palette_in": "p.gpl", "n_colors": 4}, ValueError,
+     "^palette_in='p.gpl' fixes the colours, so n_colors=4 cannot be given with it$"),
     ({"palette_in": "p.gpl", "exact_colors": True}, ValueError,
-     "palette_in fixes the colours; it cannot be combined with n_colors, quality or "
-     "exact_colors"),
+     "^palette_in='p.gpl' fixes the colours, so exact_colors=True cannot be given with it$"),
+    ({"palette_in": [[0, 0, 0]], "quality": 2, "n_colors": 8}, ValueError,
+     "^palette_in fixes the colours, so n_colors=8 and quality=2 cannot be given with it$"),
     ({"palette_out": "p.png"}, ValueError, "palette_out=.*unknown palette extension"),
     ({"max_pixels": 0}, ValueError, "max_pixels=0 should be >= 1"),
     ({"skip_if_larger": "yes"}, TypeError, "skip_if_larger='yes' should be a bool"),
@@ -47,3 +49,30 @@ def test_dithering_onto_too_many_colours_names_what_gave_them(n_colors, palette,
     with pytest.raises(ValueError, match=rf"^dither=0\.5 supports at most 256 colours, got "
                                          rf"{given}$"):
         check_options(n_colors, None, "rgb", 0.5, False, palette)
+
+
+@pytest.mark.parametrize("n_colors", [None, 4])
+@pytest.mark.parametrize("quality", [None, 2.0])
+@pytest.mark.parametrize("exact_colors", [False, True])
+def test_a_given_palette_refuses_the_same_options_with_one_wording_everywhere(
+        n_colors, quality, exact_colors):
+    """reduce_colors, reduce_file (check_reduce_options) and both commands refused these
+    combinations with four wordings; they now share check_palette_alone's."""
+    given = [f"{k}={v!r}" for k, v in (("n_colors", n_colors), ("quality", quality),
+                                       ("exact_colors", exact_colors)) if v not in (None, False)]
+    palette = np.zeros((2, 3), np.uint8)
+    for name, call in (("palette_in='p.gpl'", lambda: check_reduce_options(
+                           palette_in="p.gpl", n_colors=n_colors, quality=quality,
+                           exact_colors=exact_colors)),
+                       ("palette_in", lambda: check_reduce_options(
+                           palette_in=palette, n_colors=n_colors, quality=quality,
+                           exact_colors=exact_colors)),
+                       ("palette", lambda: check_options(n_colors, quality, "rgb", 0.0,
+                                                         exact_colors, palette))):
+        if not given:
+            call()
+            continue
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value) == (f"{name} fixes the colours, so {' and '.join(given)} cannot "
+                                  "be given with it")

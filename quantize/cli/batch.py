@@ -304,9 +304,9 @@ def _require_distributed() -> None:
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool) -> dict[str, Any]:
-    if palette_in is not None and (colors is not None or quality is not None or exact_colors):
-        raise ValueError(f"--palette-in={str(palette_in)!r} fixes the colours; expected it "
-                         "without -k/--colors, --quality or --exact-colors")
+    from ..reduce.options import check_palette_alone
+
+    check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
                                "optimize": optimize}
     if dither is not None:

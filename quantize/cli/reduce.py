@@ -142,9 +142,6 @@ def reduce_command(
                   else "without -o, stdin's image is written to stdout as a PNG")
         fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
              f"{stdout}; name a .gif file with -o", USAGE_ERROR)
-    if palette_in is not None and (colors is not None or quality is not None or exact_colors):
-        fail("--palette-in fixes the colours; it cannot be combined with -k/--colors, "
-             "--quality or --exact-colors", USAGE_ERROR)
     given = {"n_colors": colors, "quality": quality, "space": space,
              "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,

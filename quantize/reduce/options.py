@@ -30,8 +30,8 @@ from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
-           "check_palette_draws", "check_palette_out", "check_reduce_options",
-           "visible_entries"]
+           "check_palette_alone", "check_palette_draws", "check_palette_out",
+           "check_reduce_options", "visible_entries"]
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,35 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     pal = None
     if palette is not None:
         pal = visible_entries(check_palette(palette))
-        for name, value in (("n_colors", k), ("quality", q)):
-            if value is not None:
-                raise ValueError(f"palette and {name}={value!r} cannot be combined: a given "
-                                 "palette fixes the colours")
-        if exact:
-            raise ValueError("palette and exact_colors=True cannot be combined: a given "
-                             "palette fixes the colours")
+        check_palette_alone("palette", palette, k, q, exact)
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
         given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
         raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
                          f"{given}")
     return Options(k, q, space, strength, exact, pal)
+
+
+def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
+                        exact_colors: Any) -> None:
+    """Refuse ``n_colors``, ``quality`` or ``exact_colors`` beside a given palette, which
+    fixes the colours: the one check of this rule, for every entry point.
+
+    ``name`` is the palette's parameter, named with its value when it is a
+    path. An option left out is None (``exact_colors`` may be False).
+
+    >>> check_palette_alone("palette_in", "p.hex", 4, None, False)
+    Traceback (most recent call last):
+    ValueError: palette_in='p.hex' fixes the colours, so n_colors=4 cannot be given with it
+    """
+    given = [f"{key}={value!r}" for key, value in (("n_colors", n_colors), ("quality", quality),
+                                                  ("exact_colors", exact_colors))
+             if value is not None and value is not False]
+    if palette is None or not given:
+        return
+    label = f"{name}={os.fspath(palette)!r}" if isinstance(palette, str | os.PathLike) else name
+    raise ValueError(f"{label} fixes the colours, so {' and '.join(given)} cannot be given "
+                     "with it")
 
 
 def visible_entries(palette: np.ndarray) -> np.ndarray:
@@ -163,12 +179,10 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         check_palette_path(pal_in, "palette_in")
     elif pal_in is not None:
         palette = check_palette(pal_in, "palette_in")
+    check_palette_alone("palette_in", pal_in, opts["n_colors"], opts["quality"],
+                        opts["exact_colors"])
     checked = check_options(opts["n_colors"], opts["quality"], opts["space"], opts["dither"],
                             opts["exact_colors"], palette)
-    if pal_in is not None and (checked.n_colors is not None or checked.quality is not None
-                               or checked.exact_colors):
-        raise ValueError("palette_in fixes the colours; it cannot be combined with "
-                         "n_colors, quality or exact_colors")
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
     check_seed(opts["seed"])
