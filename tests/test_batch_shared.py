@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,3 +144,36 @@ def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_t
     with Image.open(result.output) as im:
         assert np.reshape(im.getpalette(), (-1, 3)).tolist() == first.colors.tolist()
         assert im.size == (30, 20)
+
+
+def test_every_path_sent_to_a_dask_worker_is_absolute(tmp_path, monkeypatch):
+    """The jobs and the shared palette's sampling made paths absolute in two copies of the
+    same code; both now go through batch.run.worker_path. The calls run here, in place of
+    Dask, after checking what a worker would be sent."""
+    from quantize.batch import run as run_module
+    from quantize.batch import shared as shared_module
+
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.array([[[255, 0, 0], [0, 0, 255]]], np.uint8)).save(tmp_path / "in"
+                                                                            / "a.png")
+    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n")
+    monkeypatch.chdir(tmp_path)
+    sent, run_calls = [], run_module.run_calls
+
+    def locally(calls, settle, *, jobs=None, scheduler=None, **kwargs):
+        assert scheduler == "tcp://nowhere:1"
+        sent.extend(calls)
+        run_calls(calls, settle, jobs=1)
+
+    monkeypatch.setattr(shared_module, "run_calls", locally)
+    plan = _plan(Path("in"), Path("out"), options={"n_colors": 2})
+    shared = batch.shared_palette(plan, scheduler="tcp://nowhere:1")
+    monkeypatch.setattr(run_module, "run_calls", locally)
+    mapped = batch.plan_batch(Path("in"), Path("out"), batch.reduce_mode(),
+                              options={"palette_in": Path("p.hex")})
+    [result] = batch.run_batch(mapped, scheduler="tcp://nowhere:1")
+    assert result.status == "ok" and shared.n_files == 1
+    sampled, job = sent[0].args[0], sent[1].args[1]
+    assert sampled == tmp_path / "in" / "a.png"
+    assert (job.input, job.output, job.options["palette_in"]) == (
+        tmp_path / "in" / "a.png", tmp_path / "out" / "a.png", tmp_path / "p.hex")

@@ -23,7 +23,7 @@ from .plan import BatchPlan, FileJob, JobMode
 from .results import FileResult
 
 __all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
-           "run_job"]
+           "run_job", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -113,15 +113,22 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     return plan.settled + [r for r in job_results if r is not None]
 
 
-def absolute_paths(job: FileJob) -> FileJob:
-    """``job`` with its paths (input, output, path options) absolute, for a Dask worker.
+def worker_path(value: Any) -> Any:
+    """``value`` made absolute (links not followed) when it is a path, else as it is.
 
-    A worker resolves a relative path in its own folder, not where the batch runs.
+    A Dask worker resolves a relative path in its own folder, not where the
+    batch runs: every path sent to one goes through here.
+
+    >>> worker_path(Path("a.png")) == Path.cwd() / "a.png", worker_path("rgb")
+    (True, 'rgb')
     """
-    options = {k: Path(os.path.abspath(v)) if isinstance(v, os.PathLike) else v
-               for k, v in job.options.items()}
-    return FileJob(Path(os.path.abspath(job.input)), Path(os.path.abspath(job.output)), options,
-                   job.redo)
+    return Path(os.path.abspath(value)) if isinstance(value, os.PathLike) else value
+
+
+def absolute_paths(job: FileJob) -> FileJob:
+    """``job`` with its paths (input, output, path options) absolute, for a Dask worker."""
+    options = {k: worker_path(v) for k, v in job.options.items()}
+    return FileJob(worker_path(job.input), worker_path(job.output), options, job.redo)
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:

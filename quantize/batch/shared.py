@@ -9,7 +9,6 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from ..errors import OutputExistsError
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
-from .run import run_calls
+from .run import run_calls, worker_path
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "shared_palette"]
 
@@ -163,8 +162,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled  # made before
                                              if r.status == "skipped" and r.output is not None]
-    if scheduler is not None:  # a Dask worker resolves a relative path in its own folder
-        inputs = [Path(os.path.abspath(path)) for path in inputs]
+    if scheduler is not None:
+        inputs = [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels})
              for i, path in enumerate(inputs)]
