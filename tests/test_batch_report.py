@@ -33,7 +33,7 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
 def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
     summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
     batch.write_report(tmp_path / "r.csv", _results(tmp_path), summary)
-    with open(tmp_path / "r.csv", newline="") as f:
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert rows[0] == [*batch.REPORT_COLUMNS, "n_regions", "palette"]
     assert rows[2][2:4] == ["failed", "not an image"]
@@ -121,7 +121,7 @@ def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_
                                 {"psnr": -1.5}),
                batch.FileResult(Path(name), Path(name), "ok")]
     batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=2))
-    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as f:
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert rows[0]["reason"] == "'" + name and rows[0]["psnr"] == "-1.5"  # a number stays one
     assert rows[1]["input"] == rows[1]["output"] == "'" + name
@@ -135,7 +135,25 @@ def test_a_csv_row_stays_one_row_whatever_the_file_name_holds(tmp_path, name):
     results = [batch.FileResult(tmp_path / name, tmp_path / "a.png", "ok", "", {"k": 4}),
                batch.FileResult(tmp_path / "c.png", None, "failed", "not an image")]
     batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=2))
-    with open(tmp_path / "r.csv", newline="", encoding="utf-8") as f:
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [(r["input"], r["status"], r["k"]) for r in rows] == [
         (str(tmp_path / name), "ok", "4"), (str(tmp_path / "c.png"), "failed", "")]
+
+
+def test_a_csv_report_starts_with_a_byte_order_mark_for_spreadsheets(tmp_path):
+    """Without it Excel read the UTF-8 file in the legacy code page: 'München.png' showed
+    as 'MÃ¼nchen.png'. Readers that know the mark skip it, and a rerun still knows the
+    file for its own report and replaces it."""
+    results = [batch.FileResult(tmp_path / "München.png", tmp_path / "o.png", "ok", "",
+                                {"k": 4})]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=1, ok=1))
+    data = (tmp_path / "r.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfinput,output,status,reason,")
+    assert "München.png".encode() in data
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        [row] = list(csv.DictReader(f))
+    assert (row["input"], row["k"]) == (str(tmp_path / "München.png"), "4")
+    batch.check_report_replaceable(tmp_path / "r.csv", "report")  # its own: no error
+    batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=1, ok=1))
+    assert (tmp_path / "r.json").read_bytes().startswith(b'{\n  "summary": ')  # no mark

@@ -162,7 +162,8 @@ def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",
                   "--report", out / "reports" / "r.csv", "--html", out / "index.html")
     assert result.exit_code == 0, result.output
-    assert (out / "reports" / "r.csv").read_text().splitlines()[1].split(",")[2] == "ok"
+    assert (out / "reports" / "r.csv").read_text("utf-8-sig").splitlines()[1].split(",")[2] \
+        == "ok"
     assert "chelsea.png" in (out / "index.html").read_text()
 
 
@@ -352,12 +353,12 @@ def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
     args = [photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--report", report,
             "--html", page, "-q"]
     assert _cli(*args).exit_code == 1
-    with open(report, newline="") as f:
+    with open(report, newline="", encoding="utf-8-sig") as f:
         first = {row["input"]: row for row in csv.DictReader(f)}
     (out / "astronaut.png").unlink()    # one file left to do
     again = _cli(*args)
     assert again.exit_code == 1 and "1 ok, 3 skipped, 3 failed" in again.stdout
-    with open(report, newline="") as f:
+    with open(report, newline="", encoding="utf-8-sig") as f:
         second = {row["input"]: row for row in csv.DictReader(f)}
     assert second.keys() == first.keys()
     for name, row in second.items():

@@ -182,8 +182,13 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
-    Written atomically, in UTF-8. A file name that is not valid UTF-8 keeps its
-    bytes: escaped as ``\\udcXX`` in JSON, as they are in CSV. A CSV cell that a
+    Written atomically, in UTF-8; a CSV starts with a byte order mark (BOM),
+    which tells a spreadsheet its encoding: without it, Excel opens a CSV in
+    the system's legacy code page and garbles non-ASCII file names. pandas,
+    DuckDB, R's readr and LibreOffice skip the mark; Python's :mod:`csv` reads
+    it with ``encoding="utf-8-sig"`` (else the first column is named
+    ``"\\ufeffinput"``). A file name that is not valid UTF-8 keeps its bytes:
+    escaped as ``\\udcXX`` in JSON, as they are in CSV. A CSV cell that a
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
     behind a ``'``. Raises ValueError for another extension.
@@ -192,9 +197,11 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     rows = [r.as_row() for r in results]
     if p.suffix.lower() == ".json":
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
+        encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
-        text = _csv_text(rows)
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8", errors="surrogateescape"))
+        text, encoding = _csv_text(rows), "utf-8-sig"
+    atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding,
+                                               errors="surrogateescape"))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:

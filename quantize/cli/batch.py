@@ -122,7 +122,8 @@ def batch(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Write per-file results to FILE (.json or .csv).")] = None,
+        "--report", help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
+        "with a byte order mark so that spreadsheets read it as UTF-8).")] = None,
     html: Annotated[Path | None, typer.Option(
         "--html", help="Write a self-contained page to FILE (.html): before/after "
         "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
