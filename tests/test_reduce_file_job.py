@@ -543,3 +543,21 @@ def test_reduce_file_one_frame_gif_stays_still(tmp_path):
     assert record["frames"] == 1
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)
+
+
+def test_a_multi_page_tiff_is_not_refused_for_an_existing_png_of_its_name(tmp_path):
+    """Its pages are written as scan.k4.gif, but scan.k4.png was checked before the file was
+    read: an unrelated PNG refused the job (exit 15). A TIFF of one page still writes, and
+    checks, one.k3.png."""
+    pages = [Image.fromarray(f) for f in moving_square(2)]
+    pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
+    (tmp_path / "scan.k4.png").write_bytes(b"not ours")
+    with pytest.warns(UserWarning, match="2 pages, which have no duration"):
+        record = reduce_file(tmp_path / "scan.tif", n_colors=4, seed=0)
+    assert (record["output"], record["frames"]) == (str(tmp_path / "scan.k4.gif"), 2)
+    assert (tmp_path / "scan.k4.png").read_bytes() == b"not ours"
+    pages[0].save(tmp_path / "one.tif")
+    (tmp_path / "one.k3.png").write_bytes(b"not ours")
+    with pytest.raises(OutputExistsError):
+        reduce_file(tmp_path / "one.tif", n_colors=3, seed=0)
+    assert (tmp_path / "one.k3.png").read_bytes() == b"not ours"

@@ -67,8 +67,9 @@ class AlphaLossWarning(UserWarning):
     palette has no translucent entry."""
 
 
-# Input formats whose files may hold an animation of another name by default.
-_MAYBE_ANIMATED = (".gif", ".webp", ".apng")
+# Input formats whose files may hold an animation of another name by default (a
+# multi-page TIFF is written as a GIF).
+_MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 
 
 def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | None = None,
@@ -445,8 +446,9 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
     """The output :func:`reduce_file` names for ``src`` when given none, if it is known
     before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
 
-    None with ``quality`` (N is the k chosen) and for a GIF, WebP or APNG input,
-    which may be an animation, named with its own extension.
+    None with ``quality`` (N is the k chosen) and for a GIF, WebP, APNG or
+    TIFF input, which may be an animation, named with its own extension (a
+    TIFF's pages as a GIF).
 
     >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
     'a/photo.k8.png'
