@@ -125,9 +125,20 @@ def worker_path(value: Any) -> Any:
     return Path(os.path.abspath(value)) if isinstance(value, os.PathLike) else value
 
 
+# Options that name a file, also when given as a string (plan_batch called from Python).
+_PATH_OPTIONS = frozenset({"palette_in", "palette_out"})
+
+
 def absolute_paths(job: FileJob) -> FileJob:
-    """``job`` with its paths (input, output, path options) absolute, for a Dask worker."""
-    options = {k: worker_path(v) for k, v in job.options.items()}
+    """``job`` with its paths (input, output, path options) absolute, for a Dask worker.
+
+    >>> job = absolute_paths(FileJob(Path("a.png"), Path("a.k8.png"),
+    ...                              {"palette_in": "p.hex", "space": "rgb"}))
+    >>> job.options["palette_in"] == Path.cwd() / "p.hex", job.options["space"]
+    (True, 'rgb')
+    """
+    options = {k: worker_path(Path(v) if k in _PATH_OPTIONS and isinstance(v, str) else v)
+               for k, v in job.options.items()}
     return FileJob(worker_path(job.input), worker_path(job.output), options, job.redo)
 
 
