@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from quantize.cli import app
+from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 
 runner = CliRunner()
@@ -387,6 +391,60 @@ def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     empty = runner.invoke(app, ["reduce", "-"], input=b"")
     assert empty.exit_code == 1 and empty.stdout_bytes == b""
     assert one_error_line(empty).startswith("quantize: error: -: file is empty")
+
+
+def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
+                             "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)
+
+
+class _ShortWrites(io.RawIOBase):
+    """A raw stream that takes at most 3 bytes a write, as a pipe takes part of one."""
+
+    def __init__(self):
+        self.taken = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.taken += bytes(b[:3])
+        return min(3, len(b))
+
+
+def test_write_all_writes_again_what_the_stream_did_not_take():
+    stream = _ShortWrites()
+    _write_all(stream, bytes(range(256)) * 3)
+    assert stream.taken == bytes(range(256)) * 3
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stdout_is_an_error_not_a_traceback(tmp_path, rng):
+    """It printed the summary as done, then a traceback (exit 1)."""
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(src)
+    with open("/dev/full", "wb") as full:
+        proc = _reduce_to_stdout(src, full)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.decode() == (f"quantize: error: {src}: cannot write the image to stdout "
+                            "(No space left on device)\n")
+
+
+def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
+    """The image was cut at what the pipe held, and the command said done and exited 0."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux pipe sizes")
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(src)
+    proc = _reduce_to_stdout(src, subprocess.PIPE)
+    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)  # the image is ~10 KB
+    assert proc.stdout.read(10) == b"\x89PNG\r\n\x1a\n\x00\x00"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == f"quantize: error: {src}: cannot write the image to stdout (Broken pipe)\n"
 
 
 @pytest.fixture

@@ -313,10 +313,14 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             if files[index].to_stdout and outcome.path == out:  # not the scratch file's name
                 outcome = dataclasses.replace(outcome, path=None)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
+            if result.status == "ok" and files[index].to_stdout:
+                unwritten = _write_stdout(Path(out).read_bytes())
+                if unwritten is not None:
+                    result = dataclasses.replace(
+                        result, status="failed", exit_code=ExitCode.FAILED,
+                        reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
             _show(files[index], result, quality, show)
-            if result.status == "ok" and files[index].to_stdout:
-                _write_stdout(Path(out).read_bytes())
 
         try:
             if workers == 1:
@@ -341,10 +345,32 @@ def _stage(f: _File, scratch: Path) -> tuple[str, str | None]:
     return src, out
 
 
-def _write_stdout(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+def _write_stdout(data: bytes) -> str | None:
+    """Write ``data`` whole to stdout; return why it could not be, or None when it was.
+
+    A pipe may take part of a write (its reader gone, or a signal): the rest is
+    written again, which raises the error when there is one.
+    """
+    if sys.stdout is None:  # started with its stdout closed
+        return "stdout is closed"
+    try:
+        sys.stdout.flush()
+        _write_all(sys.stdout.buffer, data)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
+def _write_all(stream: Any, data: bytes) -> None:
+    """Write every byte of ``data`` to a binary ``stream`` and flush it.
+
+    A buffered stream returns a short count when the system took only part of
+    the bytes; the rest is written again, and an error is raised, not skipped.
+    """
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view):]
+    stream.flush()
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
