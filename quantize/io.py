@@ -122,7 +122,7 @@ def load_image(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file is missing, a directory, empty, truncated, not an image,
+        If the file is missing, unreadable, a directory, empty, truncated, not an image,
         or larger than ``max_pixels``. The message names the file.
     """
     p = Path(path)
@@ -224,7 +224,13 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError("not an image Pillow can identify", path=p) from None
     except Image.DecompressionBombError:
         raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except OSError as exc:
+        if exc.errno is None:  # Pillow's decoders raise theirs without one
+            raise ImageReadError(f"cannot decode image ({exc or type(exc).__name__})",
+                                 path=p) from None
+        # The system's: reading the file failed, whatever it holds.
+        raise ImageReadError(f"cannot read the file ({exc.strerror})", path=p) from None
+    except (SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc) or type(exc).__name__
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:

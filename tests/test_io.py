@@ -35,6 +35,17 @@ def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
     assert "\n" not in message
 
 
+def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
+    """It said 'cannot decode image ([Errno 13] Permission denied: '<path>')'."""
+    def denied(fp, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(fp))
+
+    monkeypatch.setattr(Image, "open", denied)
+    with pytest.raises(ImageReadError) as info:
+        load_image(corpus["good.png"])
+    assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ImageReadError, match="no such file"):
         load_image(tmp_path / "nope.png")
