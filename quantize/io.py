@@ -12,8 +12,11 @@ What happens to each kind of input:
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``.
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
 - EXIF orientation: applied, so the pixels come out upright.
-- ICC profile: pixels are converted to sRGB, so clustering sees the colours a
-  viewer shows; outputs carry no profile (they are sRGB).
+- ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
+  colours): pixels are converted to sRGB, so clustering sees the colours a
+  viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
+  be read or is not for the image's colours is left out, as viewers do, with a
+  :class:`ColorProfileWarning`.
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
   ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
@@ -42,7 +45,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "as_rgba", "atomic_write",
            "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
            "probe_image", "read_errors", "remove_empty_folders", "save_pil", "shown_frames",
            "stale_parts"]
@@ -267,13 +270,55 @@ def _upright_srgb(im: Image.Image) -> Image.Image:
     if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     icc = im.info.get("icc_profile")
-    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
-        # An unreadable or mismatched profile leaves the pixels as they are.
-        with contextlib.suppress(ImageCms.PyCMSError, OSError):
-            src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
-            dst = ImageCms.createProfile("sRGB")
-            out_mode = "RGB" if im.mode == "CMYK" else im.mode
-            im = ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+    return _profile_to_srgb(im, icc) if icc else im
+
+
+class ColorProfileWarning(UserWarning):
+    """An input's ICC profile could not be applied: its colours are read as sRGB."""
+
+
+# The modes an ICC profile of each colour space applies to, and the sRGB mode they become.
+_PROFILE_MODES = {"RGB": {"RGB": "RGB", "RGBA": "RGBA"}, "GRAY": {"L": "RGB", "LA": "RGBA"},
+                  "CMYK": {"CMYK": "RGB"}}
+_MODE_NAMES = {"RGB": "RGB", "RGBA": "RGB", "L": "grayscale", "LA": "grayscale",
+               "CMYK": "CMYK"}
+
+
+def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
+    """``im`` converted from its ICC profile ``icc`` to sRGB (a palette image by its colours).
+
+    A profile that cannot be read, or is not for the image's colours, is left
+    out, as viewers do, with a :class:`ColorProfileWarning`.
+    """
+    if im.mode in ("P", "PA"):
+        im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    try:
+        src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
+    except (ImageCms.PyCMSError, OSError):
+        return _profile_ignored(im, "cannot be read")
+    space = src.profile.xcolor_space.strip()
+    out_mode = _PROFILE_MODES.get(space, {}).get(im.mode)
+    if out_mode is None:
+        pixels = _MODE_NAMES.get(im.mode, f"mode {im.mode}")
+        return _profile_ignored(im, f"is for {space or 'unknown'} colours, not {pixels} "
+                                "pixels" if im.mode in _MODE_NAMES else
+                                f"is not applied to {pixels} pixels")
+    try:
+        if im.mode == "LA":  # LittleCMS's LA transform mixes up the bands: alpha apart
+            rgb = ImageCms.profileToProfile(im.convert("L"), src, ImageCms.createProfile("sRGB"),
+                                            outputMode="RGB")
+            rgb.putalpha(im.getchannel("A"))
+            return rgb
+        return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"),
+                                         outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError) as exc:
+        return _profile_ignored(im, f"cannot be applied ({exc})")
+
+
+def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
+    warnings.warn(f"its ICC colour profile {why}; the colours are read as sRGB, and may "
+                  "differ from what a colour-managed viewer shows", ColorProfileWarning,
+                  stacklevel=5)
     return im
 
 

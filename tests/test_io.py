@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +11,15 @@ import pytest
 from PIL import Image
 
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
-from quantize.io import as_rgba, atomic_write, check_output_path, load_image, save_pil
-from tests.corpus.generate import build_corpus
+from quantize.io import (
+    ColorProfileWarning,
+    as_rgba,
+    atomic_write,
+    check_output_path,
+    load_image,
+    save_pil,
+)
+from tests.corpus.generate import build_corpus, linear_rgb_icc
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +135,45 @@ def test_icc_profile_is_converted_to_srgb(corpus):
     # 128 in linear light is about 188 in sRGB.
     rgb = load_image(corpus["icc_linear.png"]).rgb
     assert abs(int(rgb[0, 0, 0]) - 188) <= 1
+
+
+@pytest.mark.parametrize("name", ["icc_linear_palette.png", "icc_linear_gray.png",
+                                  "icc_linear_la.png"])
+def test_icc_profile_of_palette_and_gray_images_is_converted_too(corpus, name):
+    """They were read as sRGB: linear 128 stayed 128, darker than any viewer shows it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = load_image(corpus[name])
+    np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 188, np.uint8))
+
+
+def test_icc_profile_of_gray_alpha_keeps_the_alpha(corpus):
+    alpha = load_image(corpus["icc_linear_la.png"]).alpha
+    np.testing.assert_array_equal(alpha, np.arange(16, dtype=np.uint8).repeat(16)
+                                  .reshape(16, 16) * 17)
+
+
+def test_icc_profile_of_palette_image_with_transparency_keeps_it(tmp_path):
+    pal = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    pal.putpalette([128, 128, 128, 0, 0, 0])
+    pal.save(tmp_path / "p.png", transparency=1, icc_profile=linear_rgb_icc())
+    img = load_image(tmp_path / "p.png")
+    np.testing.assert_array_equal(img.rgb, [[[188, 188, 188], [0, 0, 0]]])
+    np.testing.assert_array_equal(img.alpha, [[255, 0]])
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("icc_rgb_on_gray.png", "is for RGB colours, not grayscale pixels"),
+    ("icc_unreadable.png", "cannot be read"),
+])
+def test_an_unusable_icc_profile_is_left_out_with_a_warning(corpus, name, why):
+    """It was left out silently, the colours read as sRGB."""
+    with pytest.warns(ColorProfileWarning) as caught:
+        img = load_image(corpus[name])
+    assert [str(w.message) for w in caught] == [
+        f"its ICC colour profile {why}; the colours are read as sRGB, and may differ from "
+        "what a colour-managed viewer shows"]
+    np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 128, np.uint8))
 
 
 def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
