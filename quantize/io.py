@@ -9,7 +9,11 @@ What happens to each kind of input:
 
 - Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
   when the mode has one, or a palette image has a transparency entry).
-- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``.
+- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
+  (a 32-bit image with larger values, by its largest). Float grayscale (F):
+  read as 0..1, 0..255 or 0..65535, the first range that holds its largest
+  value; NaN, infinite and negative pixels read as black, with a
+  :class:`PixelRangeWarning`.
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
@@ -45,7 +49,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "as_rgba", "atomic_write",
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
+           "as_rgba", "atomic_write",
            "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
            "probe_image", "read_errors", "remove_empty_folders", "save_pil", "shown_frames",
            "stale_parts"]
@@ -329,6 +334,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     image costs its decoded pixels plus the output, not several full copies.
     """
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
+    full = _wide_gray_full_scale(im) if wide_gray else 0.0
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
         im.mode == "P" and "transparency" in im.info)
     target = "RGBA" if has_alpha else "RGB"
@@ -340,7 +346,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         band = im.crop((0, top, w, min(top + rows, h)))
         dest = slice(top, top + band.height)
         if wide_gray:
-            rgb[dest] = _scale_wide_gray(np.asarray(band))[:, :, None]
+            rgb[dest] = _scale_wide_gray(np.asarray(band), full)[:, :, None]
             continue
         if band.mode != target:
             band = band.convert(target)
@@ -353,13 +359,45 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
-def _scale_wide_gray(arr: np.ndarray) -> np.ndarray:
-    """16-bit (or 32-bit integer / float) grayscale to uint8."""
-    if arr.dtype.kind == "f":
-        a = np.nan_to_num(arr.astype(np.float64), nan=0.0)
-        scale = 255.0 if a.max(initial=0.0) <= 1.0 else 1.0
-        return np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
-    return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+class PixelRangeWarning(UserWarning):
+    """Pixels of a 32-bit integer or float image lie outside any range they can be read in."""
+
+
+def _wide_gray_full_scale(im: Image.Image) -> float:
+    """The value that reads as white in a 16-bit, 32-bit or float grayscale image.
+
+    65535 for integers; for floats, the first of 1, 255 and 65535 that holds
+    the largest value (float images come as 0..1, 0..255 or 16-bit counts).
+    Values beyond 65535 are read by their largest. Pixels below 0, NaN or
+    infinite are read as black, with a :class:`PixelRangeWarning`. Reads the
+    image a band of rows at a time, so the whole image is scaled alike.
+    """
+    w, h = im.size
+    rows = max(1, _BAND_PIXELS // w)
+    top, negative, undefined = 0.0, 0, 0
+    for y in range(0, h, rows):
+        band = np.asarray(im.crop((0, y, w, min(y + rows, h))))
+        if band.dtype.kind == "f":
+            finite = np.isfinite(band)
+            undefined += int(band.size - np.count_nonzero(finite))
+            band = band[finite]
+        negative += int(np.count_nonzero(band < 0))
+        top = max(top, float(band.max(initial=0)))
+    parts = [f"{undefined} NaN or infinite"] if undefined else []
+    parts += [f"{negative} negative"] if negative else []
+    if parts:
+        verb = "is" if undefined + negative == 1 else "are"
+        warnings.warn(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
+                      PixelRangeWarning, stacklevel=4)
+    if im.mode == "F":
+        return next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+    return max(65535.0, top)
+
+
+def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
+    """16-bit (or 32-bit integer / float) grayscale to uint8, ``full`` reading as 255."""
+    a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(np.rint(a * (255.0 / full)), 0, 255).astype(np.uint8)
 
 
 def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | None]:

@@ -13,6 +13,7 @@ from PIL import Image
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     ColorProfileWarning,
+    PixelRangeWarning,
     as_rgba,
     atomic_write,
     check_output_path,
@@ -99,6 +100,35 @@ def test_sixteen_bit_gray_is_scaled_not_truncated(corpus):
     assert rgb[0, 0, 0] == 0 and rgb[-1, -1, 0] == 255
     expected = np.rint(np.linspace(0, 65535, 48 * 64).astype(np.uint16) / 257.0)
     np.testing.assert_array_equal(rgb[:, :, 0].ravel(), expected.astype(np.uint8))
+
+
+def test_float_gray_in_sixteen_bit_counts_is_scaled_not_clipped(tmp_path):
+    """Values above 255 were clipped: a 0..65535 float TIFF came out nearly all white."""
+    counts = np.linspace(0, 65535, 6 * 8, dtype=np.float32).reshape(6, 8)
+    Image.fromarray(counts).save(tmp_path / "f.tif")
+    rgb = load_image(tmp_path / "f.tif").rgb
+    np.testing.assert_array_equal(rgb[:, :, 0], np.rint(counts / 257.0).astype(np.uint8))
+
+
+@pytest.mark.parametrize(("top", "expected"), [(1.0, 255), (255.0, 1), (1000.0, 0)])
+def test_float_gray_is_scaled_alike_in_every_band_of_rows(tmp_path, top, expected):
+    """The range was guessed per band of 2**18 pixels: rows holding only values <= 1 of a
+    0..255 image were read as 0..1, 255 times brighter than the rows below them."""
+    values = np.ones((300, 1024), np.float32)  # two bands
+    values[-1, -1] = top
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    rgb = load_image(tmp_path / "f.tif").rgb
+    assert (rgb[:-1, :, 0] == expected).all() and (rgb[:, :-1, 0] == expected).all()
+
+
+def test_undefined_and_negative_float_pixels_are_named(tmp_path):
+    values = np.array([[0.5, np.nan, 1.0], [-0.25, np.inf, 0.0]], np.float32)
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = load_image(tmp_path / "f.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        "2 NaN or infinite and 1 negative of its 6 pixels are read as black"]
+    np.testing.assert_array_equal(rgb[:, :, 0], [[128, 0, 255], [0, 0, 0]])
 
 
 def test_alpha_is_kept_only_when_used(corpus):
