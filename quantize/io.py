@@ -21,6 +21,8 @@ What happens to each kind of input:
   viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
   be read or is not for the image's colours is left out, as viewers do, with a
   :class:`ColorProfileWarning`.
+- PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a
+  gamma other than about 1/2.2 is converted to sRGB, as browsers show it.
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
   ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
@@ -271,11 +273,38 @@ def _pillow_limit_lifted() -> Iterator[None]:
 
 
 def _upright_srgb(im: Image.Image) -> Image.Image:
-    """Apply EXIF orientation and convert an ICC-profiled image to sRGB."""
+    """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
     if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     icc = im.info.get("icc_profile")
-    return _profile_to_srgb(im, icc) if icc else im
+    return _profile_to_srgb(im, icc) if icc else _gamma_to_srgb(im)
+
+
+# PNG's gAMA of sRGB-like images, and the relative difference below which a file gamma
+# is taken as that (libpng's threshold): 1/2.2 differs from sRGB's curve only in the shadows.
+_SRGB_LIKE_GAMMA = 1 / 2.2
+_GAMMA_THRESHOLD = 0.05
+
+
+def _gamma_to_srgb(im: Image.Image) -> Image.Image:
+    """``im`` converted from the gamma its PNG gAMA chunk states to sRGB, as browsers show it.
+
+    No change when there is no gAMA, an sRGB chunk (which overrides it), or a gamma
+    within 5 % of 1/2.2; 16-bit grayscale is left as stored.
+    """
+    gamma = im.info.get("gamma")
+    if (not gamma or gamma <= 0 or "srgb" in im.info
+            or abs(gamma / _SRGB_LIKE_GAMMA - 1) <= _GAMMA_THRESHOLD):
+        return im
+    if im.mode in ("P", "PA"):
+        im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    if im.mode not in ("L", "LA", "RGB", "RGBA"):
+        return im
+    linear = (np.arange(256) / 255.0) ** (1.0 / gamma)
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    lut = np.rint(srgb * 255).astype(int).tolist()
+    colour = len(im.mode) - im.mode.endswith("A")
+    return im.point(lut * colour + list(range(256)) * (len(im.mode) - colour))
 
 
 class ColorProfileWarning(UserWarning):

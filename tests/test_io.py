@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import struct
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
@@ -204,6 +205,36 @@ def test_an_unusable_icc_profile_is_left_out_with_a_warning(corpus, name, why):
         f"its ICC colour profile {why}; the colours are read as sRGB, and may differ from "
         "what a colour-managed viewer shows"]
     np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 128, np.uint8))
+
+
+def _png_with_chunks(path: Path, image: Image.Image, *chunks: tuple[bytes, bytes]) -> Path:
+    info = PngImagePlugin.PngInfo()
+    for kind, payload in chunks:
+        info.add(kind, payload)
+    image.save(path, pnginfo=info)
+    return path
+
+
+def _gama(gamma: float) -> tuple[bytes, bytes]:
+    return b"gAMA", struct.pack(">I", round(gamma * 100_000))
+
+
+@pytest.mark.parametrize(("chunks", "expected"), [
+    ([_gama(1.0)], 188),                       # linear light: viewers show 128 as 188
+    ([_gama(1 / 1.8)], 146),                   # an old Mac's gamma
+    ([_gama(0.45455)], 128),                   # sRGB-like: as stored
+    ([_gama(1.0), (b"sRGB", b"\0")], 128),     # the sRGB chunk overrides gAMA
+    ([], 128),
+])
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P"])
+def test_png_gamma_is_converted_to_srgb(tmp_path, chunks, expected, mode):
+    """gAMA was ignored: a linear-light PNG came out much darker than browsers show it."""
+    image = Image.new("RGBA", (3, 2), (128, 128, 128, 100))
+    image = image.convert(mode) if mode != "P" else image.convert("RGB").quantize(1)
+    path = _png_with_chunks(tmp_path / "g.png", image, *chunks)
+    img = load_image(path)
+    np.testing.assert_array_equal(img.rgb, np.full((2, 3, 3), expected, np.uint8))
+    assert img.alpha is None if mode != "RGBA" else (img.alpha == 100).all()
 
 
 def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
