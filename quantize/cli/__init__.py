@@ -9,6 +9,7 @@ Library errors become one line on stderr and the exit code documented in
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import importlib
 import os
@@ -97,6 +98,24 @@ def _echo_error(message: str) -> None:
     typer.echo(f"quantize: error: {printable_line(first)}", err=True)
 
 
+class _StdoutError(Exception):
+    """Stdout did not take a line: ``error`` is why (a full disk, a closed pipe)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def say(line: str) -> None:
+    """Print ``line`` on stdout; if stdout cannot take it, the command ends with exit 1
+    (:class:`_OneLineErrors`) and one error line on stderr, not a traceback. A pipe
+    whose reader has gone (``| head -1``) ends it without a word, as it ends other tools."""
+    try:
+        typer.echo(line)
+    except OSError as exc:
+        raise _StdoutError(exc) from None
+
+
 class _OneLineErrors(TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
@@ -118,6 +137,10 @@ class _OneLineErrors(TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             _echo_error("aborted")
+            code = ExitCode.FAILED
+        except _StdoutError as exc:
+            if exc.error.errno != errno.EPIPE:
+                _echo_error(f"cannot write to stdout ({exc.error.strerror or exc.error})")
             code = ExitCode.FAILED
         if not standalone_mode:
             return code

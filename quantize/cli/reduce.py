@@ -42,6 +42,7 @@ from . import (
     finishing_note,
     path,
     printable_line,
+    say,
     user_errors,
     warn,
 )
@@ -393,7 +394,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["output"] = STDIO
     # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
     line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
-    typer.echo(line, err=f.to_stdout)
+    if f.to_stdout:
+        typer.echo(line, err=True)
+    else:
+        say(line)
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
