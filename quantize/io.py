@@ -532,6 +532,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
     A crash or error part-way leaves no partial file at ``path`` (and removes the
     temporary one when Python still runs).
+
+    Raises
+    ------
+    OutputError
+        If the system refuses the write (a full disk, say), naming ``path``.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -548,9 +553,12 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     try:
         write(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
+            # The system's (a full disk, a quota): named by the output, not the temporary file.
+            raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
         raise
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import struct
 import warnings
@@ -355,6 +356,20 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
         atomic_write(target, broken)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+
+
+def test_atomic_write_names_the_output_when_the_disk_is_full(tmp_path):
+    """The error was the system's bare 'No space left on device', which the command line
+    showed after the input's name, as if the input were at fault."""
+    def full(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(OutputError) as info:
+        atomic_write(tmp_path / "out.png", full)
+    assert (info.value.path, info.value.reason) == (
+        str(tmp_path / "out.png"), "cannot write (No space left on device)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_pil_by_extension(tmp_path):
