@@ -52,10 +52,9 @@ from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
-           "as_rgba", "atomic_write",
-           "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
-           "probe_image", "read_errors", "remove_empty_folders", "save_pil", "shown_frames",
-           "stale_parts"]
+           "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
+           "load_image", "missing_folders", "printable", "probe_image", "read_errors",
+           "remove_empty_folders", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -272,10 +271,29 @@ def _pillow_limit_lifted() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = saved
 
 
+def frame_rgba(frame: Image.Image) -> np.ndarray:
+    """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
+
+    Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
+    16-bit and float grayscale), except for the EXIF orientation, which would
+    turn the frames away from the size the file gives its canvas.
+    """
+    im = _srgb(frame)
+    if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
+        return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
+    gray, _ = _pil_to_rgba(im)  # these modes have no alpha
+    return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8)])
+
+
 def _upright_srgb(im: Image.Image) -> Image.Image:
     """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
     if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
+    return _srgb(im)
+
+
+def _srgb(im: Image.Image) -> Image.Image:
+    """Convert an image with an ICC profile or a PNG gamma to sRGB."""
     icc = im.info.get("icc_profile")
     return _profile_to_srgb(im, icc) if icc else _gamma_to_srgb(im)
 
