@@ -452,7 +452,10 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257), bool, or
-    float in [0, 1]. The caller's array is never modified.
+    float in [0, 1]. The caller's array is never modified. A PIL image is
+    converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
+    16-bit and float grayscale) but keeps its orientation: apply
+    ``PIL.ImageOps.exif_transpose`` first for an upright photo.
 
     Raises
     ------
@@ -465,7 +468,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
         image.load()
-        return _pil_to_rgba(image)
+        return _pil_to_rgba(_srgb(image))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

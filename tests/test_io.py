@@ -292,6 +292,19 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
+                                  "icc_linear_gray.png", "icc_linear_la.png"])
+def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
+    """A PIL image opened from a file with a colour profile was taken in its unconverted
+    colours, so reduce_colors(Image.open(f)) and the command line gave different results."""
+    with Image.open(corpus[name]) as im:
+        rgb, alpha = as_rgba(im)
+    loaded = load_image(corpus[name])
+    np.testing.assert_array_equal(rgb, loaded.rgb)
+    np.testing.assert_array_equal(rgb, np.full((16, 16, 3), 188, np.uint8))
+    assert (alpha is None) == (loaded.alpha is None)
+
+
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
