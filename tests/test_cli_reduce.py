@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,11 +14,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+import typer
 from PIL import Image
 from typer.testing import CliRunner
 
 from quantize.cli import app
-from quantize.cli.reduce import _write_all
+from quantize.cli.reduce import _read_stdin, _write_all
 from quantize.io import load_image
 
 runner = CliRunner()
@@ -445,6 +448,24 @@ def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert err == f"quantize: error: {src}: cannot write the image to stdout (Broken pipe)\n"
+
+
+class _UnreadableStdin:
+    class buffer:  # noqa: N801 -- stands for sys.stdin.buffer
+        @staticmethod
+        def read():
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+@pytest.mark.parametrize(("stdin", "reason"), [(None, "stdin is closed"),
+                                               (_UnreadableStdin, "Input/output error")])
+def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, stdin, reason):
+    """A closed stdin (quantize reduce - <&-) ended in a traceback (AttributeError)."""
+    monkeypatch.setattr(sys, "stdin", stdin)
+    with pytest.raises(typer.Exit) as info:
+        _read_stdin()
+    assert info.value.exit_code == 1
+    assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
 
 
 @pytest.fixture

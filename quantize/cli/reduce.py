@@ -341,9 +341,19 @@ def _stage(f: _File, scratch: Path) -> tuple[str, str | None]:
     src = f.input
     if src == STDIO:
         src = str(scratch / "stdin")
-        Path(src).write_bytes(sys.stdin.buffer.read())
+        Path(src).write_bytes(_read_stdin())
     out = str(scratch / "stdout.png") if f.to_stdout else f.output
     return src, out
+
+
+def _read_stdin() -> bytes:
+    """All of stdin; a stdin that cannot be read ends the command (exit 1)."""
+    if sys.stdin is None:  # started with its stdin closed
+        fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as exc:
+        fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
 
 
 def _write_stdout(data: bytes) -> str | None:
