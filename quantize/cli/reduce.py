@@ -74,8 +74,9 @@ the failed files share, or 1 when they differ.
 @app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
-        metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "
-        "orientation applied); - reads one from stdin.", show_default=False, parser=path)],
+        metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
+        "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
+        "their colour profile); - reads one from stdin.", show_default=False, parser=path)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output image, with one input only; its extension picks the "
         "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "

@@ -86,7 +86,9 @@ class _SegmentCommand(TyperCommand):
 @app.command("segment", cls=_SegmentCommand)
 def segment_command(
     input: Annotated[Path, typer.Argument(
-        metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
+        metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
+        "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
+        "colour profile).",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
