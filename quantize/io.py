@@ -212,7 +212,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("no such file", path=p)
     if p.is_dir():
         raise ImageReadError("is a directory, expected an image file", path=p)
-    if p.stat().st_size == 0:
+    if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     with read_errors(p), _pillow_limit_lifted(), Image.open(p) as im:
         _check_pixel_count(p, im.size, limit)

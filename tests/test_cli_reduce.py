@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -448,6 +449,34 @@ def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert err == f"quantize: error: {src}: cannot write the image to stdout (Broken pipe)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_given_as_a_file_is_read_once_and_reduced(photo, tmp_path):
+    """'quantize reduce <(cat photo.png) -o out.png' said '/dev/fd/63: file is empty
+    (0 bytes)': a pipe's size is 0, and the job read its input more than once."""
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(photo.read_bytes(),), daemon=True)
+    writer.start()
+    result = run(pipe, "-k", 5, "-o", tmp_path / "out.png", "--json")
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["input"] == str(pipe)
+    assert run(photo, "-k", 5, "-o", tmp_path / "file.png").exit_code == 0
+    np.testing.assert_array_equal(load_image(tmp_path / "out.png").rgb,
+                                  load_image(tmp_path / "file.png").rgb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("args", [[], ["--ext", ".small.png"]])
+def test_a_pipe_needs_an_output_name(tmp_path, args):
+    os.mkfifo(tmp_path / "63")
+    result = run(tmp_path / "63", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {str(tmp_path / '63')!r} is a pipe or device, not a file, so no "
+        "output can be named after it; name the output with -o (or -o - for stdout)")
 
 
 class _UnreadableStdin:

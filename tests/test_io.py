@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+import threading
 import warnings
 from pathlib import Path
 
@@ -55,6 +56,23 @@ def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
     with pytest.raises(ImageReadError) as info:
         load_image(corpus["good.png"])
     assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
+
+
+def _fifo_holding(path: Path, data: bytes) -> threading.Thread:
+    """A named pipe at ``path`` that gives ``data`` once, as ``<(cat a.png)`` does."""
+    os.mkfifo(path)
+    writer = threading.Thread(target=path.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    return writer
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_not_called_empty(corpus, tmp_path):
+    """A pipe's size is 0, so it was refused as 'file is empty (0 bytes)'."""
+    writer = _fifo_holding(tmp_path / "pipe", corpus["good.png"].read_bytes())
+    img = load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    np.testing.assert_array_equal(img.rgb, load_image(corpus["good.png"]).rgb)
 
 
 def test_missing_file(tmp_path):

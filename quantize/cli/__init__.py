@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,6 +196,34 @@ def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
     if str(outdir) == "-":
         fail(f"-o '-': {command} does not write to stdout (its outputs are a folder of "
              "files); expected a folder", USAGE_ERROR)
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is a pipe or device rather than a file (``<(cat a.png)`` is
+    ``/dev/fd/63``): it can be read once, and no output can be named beside it."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:  # a name too long, a loop of links: the job says so
+        return False
+
+
+def stage_stream(path: Path, folder: Path) -> Path:
+    """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
+    once; a stream that cannot be read ends the command (exit 1)."""
+    staged = folder / (path.name or "input")  # its name: a palette file is named after it
+    try:
+        with open(path, "rb") as stream, open(staged, "wb") as copy:
+            shutil.copyfileobj(stream, copy)
+    except OSError as exc:
+        fail(f"{printable_line(str(path))}: cannot read ({exc.strerror or exc})",
+             ExitCode.FAILED)
+    return staged
+
+
+def refuse_stream_without_output(path: Path, option: str) -> None:
+    """Refuse a stream input (:func:`is_stream`) whose output would be named after it."""
+    fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "
+         f"it; name the output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.

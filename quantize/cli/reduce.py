@@ -40,9 +40,12 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    is_stream,
     path,
     printable_line,
+    refuse_stream_without_output,
     say,
+    stage_stream,
     user_errors,
     warn,
 )
@@ -200,6 +203,10 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
              "its image goes to stdout, or name a file with -o", USAGE_ERROR)
     if ext is not None:
         _check_ext(ext)
+    if output is None:
+        for name in names:
+            if name != STDIO and is_stream(Path(name)):
+                refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     files = [_File(name, _output_for(name, output, ext)) for name in names]
     _check_distinct_outputs(files)
     return files
@@ -338,11 +345,14 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
 
 def _stage(f: _File, scratch: Path) -> tuple[str, str | None]:
-    """The paths reduce_file sees: stdin saved to a scratch file, stdout written to one."""
+    """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
+    to one."""
     src = f.input
     if src == STDIO:
         src = str(scratch / "stdin")
         Path(src).write_bytes(_read_stdin())
+    elif is_stream(Path(src)):  # read once here: the job reads its input more than once
+        src = str(stage_stream(Path(src), scratch))
     out = str(scratch / "stdout.png") if f.to_stdout else f.output
     return src, out
 
@@ -399,8 +409,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     if show == "quiet":
         return
     record = {k: v for k, v in result.record.items() if k != "warnings"}
-    if f.input == STDIO:
-        record["input"] = STDIO
+    record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
         record["output"] = STDIO
     # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).

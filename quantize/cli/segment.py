@@ -24,6 +24,7 @@ from . import (
     SeedOption,
     app,
     fail,
+    is_stream,
     path,
     printable_line,
     refuse_stdout_folder,
@@ -130,6 +131,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if is_stream(input):
+        fail(f"INPUT={printable_line(str(input))!r} is a pipe or device, not a file; segment "
+             "reads image files only (save it to one first)", USAGE_ERROR)
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
