@@ -368,9 +368,8 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
 
 
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
-    warnings.warn(f"its ICC colour profile {why}; the colours are read as sRGB, and may "
-                  "differ from what a colour-managed viewer shows", ColorProfileWarning,
-                  stacklevel=5)
+    warnings.warn(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
+                  "the colours are read as sRGB", ColorProfileWarning, stacklevel=5)
     return im
 
 
