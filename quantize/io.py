@@ -337,13 +337,17 @@ _MODE_NAMES = {"RGB": "RGB", "RGBA": "RGB", "L": "grayscale", "LA": "grayscale",
 
 
 def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
-    """``im`` converted from its ICC profile ``icc`` to sRGB (a palette image by its colours).
+    """``im`` converted from its ICC profile ``icc`` to sRGB (a palette image by its colours,
+    16-bit and float grayscale once scaled to 8 bits).
 
     A profile that cannot be read, or is not for the image's colours, is left
     out, as viewers do, with a :class:`ColorProfileWarning`.
     """
     if im.mode in ("P", "PA"):
         im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    elif im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":  # the transforms take 8 bits
+        gray, _ = _pil_to_rgba(im)
+        im = Image.fromarray(gray[:, :, 0])
     try:
         src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
     except (ImageCms.PyCMSError, OSError):

@@ -23,7 +23,7 @@ from quantize.io import (
     load_image,
     save_pil,
 )
-from tests.corpus.generate import build_corpus, linear_rgb_icc
+from tests.corpus.generate import build_corpus, linear_gray_icc, linear_rgb_icc
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +195,18 @@ def test_icc_profile_of_palette_and_gray_images_is_converted_too(corpus, name):
         warnings.simplefilter("error")
         img = load_image(corpus[name])
     np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 188, np.uint8))
+
+
+@pytest.mark.parametrize("mode", ["I;16", "F"])
+def test_icc_profile_of_sixteen_bit_and_float_gray_is_converted_too(tmp_path, mode):
+    """Neither was converted: 16-bit linear 128 * 257 came out 128, not 188."""
+    value = 128 * 257 if mode == "I;16" else 128 / 255
+    Image.new(mode, (3, 2), value).save(tmp_path / "g.png" if mode == "I;16" else
+                                        tmp_path / "g.tif", icc_profile=linear_gray_icc())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = load_image(next(tmp_path.iterdir()))
+    np.testing.assert_array_equal(img.rgb, np.full((2, 3, 3), 188, np.uint8))
 
 
 def test_icc_profile_of_gray_alpha_keeps_the_alpha(corpus):
