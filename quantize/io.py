@@ -8,7 +8,8 @@ written whole or not at all, and never replaces an input.
 What happens to each kind of input:
 
 - Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
-  when the mode has one, or a palette image has a transparency entry).
+  when the mode has one, a palette image has a transparency entry, or a
+  grayscale or RGB PNG names a transparent colour in its tRNS chunk).
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
   (a 32-bit image with larger values, by its largest). Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
@@ -314,8 +315,7 @@ def _gamma_to_srgb(im: Image.Image) -> Image.Image:
     if (not gamma or gamma <= 0 or "srgb" in im.info
             or abs(gamma / _SRGB_LIKE_GAMMA - 1) <= _GAMMA_THRESHOLD):
         return im
-    if im.mode in ("P", "PA"):
-        im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    im = _keyed_to_alpha(im)
     if im.mode not in ("L", "LA", "RGB", "RGBA"):
         return im
     linear = (np.arange(256) / 255.0) ** (1.0 / gamma)
@@ -343,11 +343,12 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
     A profile that cannot be read, or is not for the image's colours, is left
     out, as viewers do, with a :class:`ColorProfileWarning`.
     """
-    if im.mode in ("P", "PA"):
-        im = im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
-    elif im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":  # the transforms take 8 bits
-        gray, _ = _pil_to_rgba(im)
+    im = _keyed_to_alpha(im)
+    if im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":  # the transforms take 8 bits
+        gray, alpha = _pil_to_rgba(im)
         im = Image.fromarray(gray[:, :, 0])
+        if alpha is not None:
+            im.putalpha(Image.fromarray(alpha))
     try:
         src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
     except (ImageCms.PyCMSError, OSError):
@@ -371,6 +372,20 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
         return _profile_ignored(im, f"cannot be applied ({exc})")
 
 
+def _keyed_to_alpha(im: Image.Image) -> Image.Image:
+    """``im`` with its colours and transparency apart, before they are converted.
+
+    A palette image becomes RGB (RGBA with transparent entries); a grayscale or RGB
+    PNG's transparent colour (its tRNS key) becomes alpha, since it names the colour
+    as stored.
+    """
+    if im.mode in ("P", "PA"):
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    if im.mode in ("L", "RGB") and "transparency" in im.info:
+        return im.convert("LA" if im.mode == "L" else "RGBA")
+    return im
+
+
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
     warnings.warn(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
                   "the colours are read as sRGB", ColorProfileWarning, stacklevel=5)
@@ -385,8 +400,10 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        im.mode == "P" and "transparency" in im.info)
+    # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
+    # transparent (its tRNS chunk's colour key), are alpha too.
+    key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
@@ -396,7 +413,10 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         band = im.crop((0, top, w, min(top + rows, h)))
         dest = slice(top, top + band.height)
         if wide_gray:
-            rgb[dest] = _scale_wide_gray(np.asarray(band), full)[:, :, None]
+            values = np.asarray(band)
+            rgb[dest] = _scale_wide_gray(values, full)[:, :, None]
+            if alpha is not None:
+                alpha[dest] = np.where(values == key, 0, 255)
             continue
         if band.mode != target:
             band = band.convert(target)

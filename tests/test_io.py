@@ -238,11 +238,12 @@ def test_an_unusable_icc_profile_is_left_out_with_a_warning(corpus, name, why):
     np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 128, np.uint8))
 
 
-def _png_with_chunks(path: Path, image: Image.Image, *chunks: tuple[bytes, bytes]) -> Path:
+def _png_with_chunks(path: Path, image: Image.Image, *chunks: tuple[bytes, bytes],
+                     **params) -> Path:
     info = PngImagePlugin.PngInfo()
     for kind, payload in chunks:
         info.add(kind, payload)
-    image.save(path, pnginfo=info)
+    image.save(path, pnginfo=info, **params)
     return path
 
 
@@ -266,6 +267,24 @@ def test_png_gamma_is_converted_to_srgb(tmp_path, chunks, expected, mode):
     img = load_image(path)
     np.testing.assert_array_equal(img.rgb, np.full((2, 3, 3), expected, np.uint8))
     assert img.alpha is None if mode != "RGBA" else (img.alpha == 100).all()
+
+
+@pytest.mark.parametrize(("mode", "values", "key"), [
+    ("RGB", [(255, 0, 255), (10, 200, 30)], (255, 0, 255)),
+    ("L", [7, 200], 7),
+    ("I;16", [700, 60000], 700),
+])
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, values, key,
+                                                             chunks):
+    """The tRNS colour key was dropped: the colour browsers show as transparent (a GIF
+    converted to PNG keeps its transparency this way) came out opaque."""
+    dtype = np.uint16 if mode == "I;16" else np.uint8
+    image = Image.fromarray(np.array([[values[0]] * 3, [values[1]] * 3], dtype))
+    img = load_image(_png_with_chunks(tmp_path / "k.png", image, *chunks, transparency=key))
+    np.testing.assert_array_equal(img.alpha, [[0, 0, 0], [255, 255, 255]])
+    plain = load_image(_png_with_chunks(tmp_path / "plain.png", image, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
 
 
 def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
