@@ -282,8 +282,8 @@ def frame_rgba(frame: Image.Image) -> np.ndarray:
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
         return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
-    gray, _ = _pil_to_rgba(im)  # these modes have no alpha
-    return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8)])
+    gray, alpha = _pil_to_rgba(im)  # alpha only from a PNG's transparent value
+    return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
 
 
 def _upright_srgb(im: Image.Image) -> Image.Image:

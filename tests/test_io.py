@@ -20,6 +20,7 @@ from quantize.io import (
     as_rgba,
     atomic_write,
     check_output_path,
+    frame_rgba,
     load_image,
     save_pil,
 )
@@ -285,6 +286,19 @@ def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, va
     np.testing.assert_array_equal(img.alpha, [[0, 0, 0], [255, 255, 255]])
     plain = load_image(_png_with_chunks(tmp_path / "plain.png", image, *chunks))
     np.testing.assert_array_equal(img.rgb, plain.rgb)
+
+
+@pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
+                                  "keyed16.png"])
+def test_a_frame_is_converted_as_a_still_image_is(corpus, tmp_path, name):
+    """frame_rgba (animations, multi-page files) and load_image agree, alpha included."""
+    path = corpus.get(name) or tmp_path / name
+    if name == "keyed16.png":  # a 16-bit grayscale PNG whose value 700 is transparent
+        Image.fromarray(np.array([[700, 60000]], np.uint16)).save(path, transparency=700)
+    loaded = load_image(path)
+    alpha = np.full(loaded.shape, 255, np.uint8) if loaded.alpha is None else loaded.alpha
+    with Image.open(path) as im:
+        np.testing.assert_array_equal(frame_rgba(im), np.dstack([loaded.rgb, alpha]))
 
 
 def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
