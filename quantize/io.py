@@ -8,12 +8,22 @@ written whole or not at all, and never replaces an input.
 What happens to each kind of input:
 
 - Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
-  when the mode has one, or a palette image has a transparency entry).
-- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``.
+  when the mode has one, a palette image has a transparency entry, or a
+  grayscale or RGB PNG names a transparent colour in its tRNS chunk).
+- 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
+  (a 32-bit image with larger values, by its largest). Float grayscale (F):
+  read as 0..1, 0..255 or 0..65535, the first range that holds its largest
+  value; NaN, infinite and negative pixels read as black, with a
+  :class:`PixelRangeWarning`.
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
 - EXIF orientation: applied, so the pixels come out upright.
-- ICC profile: pixels are converted to sRGB, so clustering sees the colours a
-  viewer shows; outputs carry no profile (they are sRGB).
+- ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
+  colours): pixels are converted to sRGB, so clustering sees the colours a
+  viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
+  be read or is not for the image's colours is left out, as viewers do, with a
+  :class:`ColorProfileWarning`.
+- PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a
+  gamma other than about 1/2.2 is converted to sRGB, as browsers show it.
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
   ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
@@ -42,10 +52,10 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "LoadedImage", "as_rgba", "atomic_write",
-           "check_output_path", "hidden_frames", "load_image", "missing_folders", "printable",
-           "probe_image", "read_errors", "remove_empty_folders", "save_pil", "shown_frames",
-           "stale_parts"]
+__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
+           "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
+           "load_image", "missing_folders", "printable", "probe_image", "read_errors",
+           "remove_empty_folders", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -122,7 +132,7 @@ def load_image(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file is missing, a directory, empty, truncated, not an image,
+        If the file is missing, unreadable, a directory, empty, truncated, not an image,
         or larger than ``max_pixels``. The message names the file.
     """
     p = Path(path)
@@ -203,7 +213,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("no such file", path=p)
     if p.is_dir():
         raise ImageReadError("is a directory, expected an image file", path=p)
-    if p.stat().st_size == 0:
+    if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     with read_errors(p), _pillow_limit_lifted(), Image.open(p) as im:
         _check_pixel_count(p, im.size, limit)
@@ -224,7 +234,13 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError("not an image Pillow can identify", path=p) from None
     except Image.DecompressionBombError:
         raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+    except OSError as exc:
+        if exc.errno is None:  # Pillow's decoders raise theirs without one
+            raise ImageReadError(f"cannot decode image ({exc or type(exc).__name__})",
+                                 path=p) from None
+        # The system's: reading the file failed, whatever it holds.
+        raise ImageReadError(f"cannot read the file ({exc.strerror})", path=p) from None
+    except (SyntaxError, ValueError, EOFError) as exc:
         reason = str(exc) or type(exc).__name__
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
@@ -256,18 +272,123 @@ def _pillow_limit_lifted() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = saved
 
 
+def frame_rgba(frame: Image.Image) -> np.ndarray:
+    """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
+
+    Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
+    16-bit and float grayscale), except for the EXIF orientation, which would
+    turn the frames away from the size the file gives its canvas.
+    """
+    im = _srgb(frame)
+    if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":
+        return np.array(im.convert("RGBA"))  # a copy: Pillow reuses its canvas
+    gray, alpha = _pil_to_rgba(im)  # alpha only from a PNG's transparent value
+    return np.dstack([gray, np.full(gray.shape[:2], 255, np.uint8) if alpha is None else alpha])
+
+
 def _upright_srgb(im: Image.Image) -> Image.Image:
-    """Apply EXIF orientation and convert an ICC-profiled image to sRGB."""
+    """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
     if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
+    return _srgb(im)
+
+
+def _srgb(im: Image.Image) -> Image.Image:
+    """Convert an image with an ICC profile or a PNG gamma to sRGB."""
     icc = im.info.get("icc_profile")
-    if icc and im.mode in ("RGB", "RGBA", "CMYK"):
-        # An unreadable or mismatched profile leaves the pixels as they are.
-        with contextlib.suppress(ImageCms.PyCMSError, OSError):
-            src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
-            dst = ImageCms.createProfile("sRGB")
-            out_mode = "RGB" if im.mode == "CMYK" else im.mode
-            im = ImageCms.profileToProfile(im, src, dst, outputMode=out_mode)
+    return _profile_to_srgb(im, icc) if icc else _gamma_to_srgb(im)
+
+
+# PNG's gAMA of sRGB-like images, and the relative difference below which a file gamma
+# is taken as that (libpng's threshold): 1/2.2 differs from sRGB's curve only in the shadows.
+_SRGB_LIKE_GAMMA = 1 / 2.2
+_GAMMA_THRESHOLD = 0.05
+
+
+def _gamma_to_srgb(im: Image.Image) -> Image.Image:
+    """``im`` converted from the gamma its PNG gAMA chunk states to sRGB, as browsers show it.
+
+    No change when there is no gAMA, an sRGB chunk (which overrides it), or a gamma
+    within 5 % of 1/2.2; 16-bit grayscale is left as stored.
+    """
+    gamma = im.info.get("gamma")
+    if (not gamma or gamma <= 0 or "srgb" in im.info
+            or abs(gamma / _SRGB_LIKE_GAMMA - 1) <= _GAMMA_THRESHOLD):
+        return im
+    im = _keyed_to_alpha(im)
+    if im.mode not in ("L", "LA", "RGB", "RGBA"):
+        return im
+    linear = (np.arange(256) / 255.0) ** (1.0 / gamma)
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    lut = np.rint(srgb * 255).astype(int).tolist()
+    colour = len(im.mode) - im.mode.endswith("A")
+    return im.point(lut * colour + list(range(256)) * (len(im.mode) - colour))
+
+
+class ColorProfileWarning(UserWarning):
+    """An input's ICC profile could not be applied: its colours are read as sRGB."""
+
+
+# The modes an ICC profile of each colour space applies to, and the sRGB mode they become.
+_PROFILE_MODES = {"RGB": {"RGB": "RGB", "RGBA": "RGBA"}, "GRAY": {"L": "RGB", "LA": "RGBA"},
+                  "CMYK": {"CMYK": "RGB"}}
+_MODE_NAMES = {"RGB": "RGB", "RGBA": "RGB", "L": "grayscale", "LA": "grayscale",
+               "CMYK": "CMYK"}
+
+
+def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
+    """``im`` converted from its ICC profile ``icc`` to sRGB (a palette image by its colours,
+    16-bit and float grayscale once scaled to 8 bits).
+
+    A profile that cannot be read, or is not for the image's colours, is left
+    out, as viewers do, with a :class:`ColorProfileWarning`.
+    """
+    im = _keyed_to_alpha(im)
+    if im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":  # the transforms take 8 bits
+        gray, alpha = _pil_to_rgba(im)
+        im = Image.fromarray(gray[:, :, 0])
+        if alpha is not None:
+            im.putalpha(Image.fromarray(alpha))
+    try:
+        src = ImageCms.ImageCmsProfile(_io.BytesIO(icc))
+    except (ImageCms.PyCMSError, OSError):
+        return _profile_ignored(im, "cannot be read")
+    space = src.profile.xcolor_space.strip()
+    out_mode = _PROFILE_MODES.get(space, {}).get(im.mode)
+    if out_mode is None:
+        pixels = _MODE_NAMES.get(im.mode, f"mode {im.mode}")
+        return _profile_ignored(im, f"is for {space or 'unknown'} colours, not {pixels} "
+                                "pixels" if im.mode in _MODE_NAMES else
+                                f"is not applied to {pixels} pixels")
+    try:
+        if im.mode == "LA":  # LittleCMS's LA transform mixes up the bands: alpha apart
+            rgb = ImageCms.profileToProfile(im.convert("L"), src, ImageCms.createProfile("sRGB"),
+                                            outputMode="RGB")
+            rgb.putalpha(im.getchannel("A"))
+            return rgb
+        return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"),
+                                         outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError) as exc:
+        return _profile_ignored(im, f"cannot be applied ({exc})")
+
+
+def _keyed_to_alpha(im: Image.Image) -> Image.Image:
+    """``im`` with its colours and transparency apart, before they are converted.
+
+    A palette image becomes RGB (RGBA with transparent entries); a grayscale or RGB
+    PNG's transparent colour (its tRNS key) becomes alpha, since it names the colour
+    as stored.
+    """
+    if im.mode in ("P", "PA"):
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+    if im.mode in ("L", "RGB") and "transparency" in im.info:
+        return im.convert("LA" if im.mode == "L" else "RGBA")
+    return im
+
+
+def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
+    warnings.warn(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
+                  "the colours are read as sRGB", ColorProfileWarning, stacklevel=5)
     return im
 
 
@@ -278,8 +399,11 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     image costs its decoded pixels plus the output, not several full copies.
     """
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        im.mode == "P" and "transparency" in im.info)
+    full = _wide_gray_full_scale(im) if wide_gray else 0.0
+    # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
+    # transparent (its tRNS chunk's colour key), are alpha too.
+    key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
@@ -289,7 +413,10 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         band = im.crop((0, top, w, min(top + rows, h)))
         dest = slice(top, top + band.height)
         if wide_gray:
-            rgb[dest] = _scale_wide_gray(np.asarray(band))[:, :, None]
+            values = np.asarray(band)
+            rgb[dest] = _scale_wide_gray(values, full)[:, :, None]
+            if alpha is not None:
+                alpha[dest] = np.where(values == key, 0, 255)
             continue
         if band.mode != target:
             band = band.convert(target)
@@ -302,13 +429,45 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
-def _scale_wide_gray(arr: np.ndarray) -> np.ndarray:
-    """16-bit (or 32-bit integer / float) grayscale to uint8."""
-    if arr.dtype.kind == "f":
-        a = np.nan_to_num(arr.astype(np.float64), nan=0.0)
-        scale = 255.0 if a.max(initial=0.0) <= 1.0 else 1.0
-        return np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
-    return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
+class PixelRangeWarning(UserWarning):
+    """Pixels of a 32-bit integer or float image lie outside any range they can be read in."""
+
+
+def _wide_gray_full_scale(im: Image.Image) -> float:
+    """The value that reads as white in a 16-bit, 32-bit or float grayscale image.
+
+    65535 for integers; for floats, the first of 1, 255 and 65535 that holds
+    the largest value (float images come as 0..1, 0..255 or 16-bit counts).
+    Values beyond 65535 are read by their largest. Pixels below 0, NaN or
+    infinite are read as black, with a :class:`PixelRangeWarning`. Reads the
+    image a band of rows at a time, so the whole image is scaled alike.
+    """
+    w, h = im.size
+    rows = max(1, _BAND_PIXELS // w)
+    top, negative, undefined = 0.0, 0, 0
+    for y in range(0, h, rows):
+        band = np.asarray(im.crop((0, y, w, min(y + rows, h))))
+        if band.dtype.kind == "f":
+            finite = np.isfinite(band)
+            undefined += int(band.size - np.count_nonzero(finite))
+            band = band[finite]
+        negative += int(np.count_nonzero(band < 0))
+        top = max(top, float(band.max(initial=0)))
+    parts = [f"{undefined} NaN or infinite"] if undefined else []
+    parts += [f"{negative} negative"] if negative else []
+    if parts:
+        verb = "is" if undefined + negative == 1 else "are"
+        warnings.warn(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
+                      PixelRangeWarning, stacklevel=4)
+    if im.mode == "F":
+        return next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+    return max(65535.0, top)
+
+
+def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
+    """16-bit (or 32-bit integer / float) grayscale to uint8, ``full`` reading as 255."""
+    a = np.nan_to_num(arr.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(np.rint(a * (255.0 / full)), 0, 255).astype(np.uint8)
 
 
 def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | None]:
@@ -316,7 +475,10 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257), bool, or
-    float in [0, 1]. The caller's array is never modified.
+    float in [0, 1]. The caller's array is never modified. A PIL image is
+    converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
+    16-bit and float grayscale) but keeps its orientation: apply
+    ``PIL.ImageOps.exif_transpose`` first for an upright photo.
 
     Raises
     ------
@@ -329,7 +491,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
         image.load()
-        return _pil_to_rgba(image)
+        return _pil_to_rgba(_srgb(image))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")
@@ -414,6 +576,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
     A crash or error part-way leaves no partial file at ``path`` (and removes the
     temporary one when Python still runs).
+
+    Raises
+    ------
+    OutputError
+        If the system refuses the write (a full disk, say), naming ``path``.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
@@ -430,9 +597,12 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     try:
         write(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
+            # The system's (a full disk, a quota): named by the output, not the temporary file.
+            raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
         raise
 
 

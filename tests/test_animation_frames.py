@@ -19,6 +19,7 @@ from quantize.io import load_image
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
+from .corpus.generate import linear_rgb_icc
 
 
 def test_frames_are_streamed_with_timing(tmp_path):
@@ -96,6 +97,30 @@ def test_a_timed_animation_gives_no_untimed_warning(tmp_path, recwarn):
     assert probe_animation(src).timed
     reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
     assert not [w for w in recwarn if w.category is UntimedFramesWarning]
+
+
+def test_the_pages_of_a_sixteen_bit_tiff_are_scaled_as_a_still_image_is(tmp_path):
+    """Each page was converted by Pillow's RGBA conversion, which clips 16-bit values:
+    a 16-bit TIFF stack came out all white."""
+    pages = [np.linspace(0, 65535, 12, dtype=np.uint16).reshape(3, 4) // d for d in (1, 2)]
+    Image.fromarray(pages[0]).save(tmp_path / "stack.tif", save_all=True,
+                                   append_images=[Image.fromarray(pages[1])])
+    for frame, page in zip(iter_frames(tmp_path / "stack.tif"), pages, strict=True):
+        expected = np.rint(page / 257.0).astype(np.uint8)
+        np.testing.assert_array_equal(frame.rgba, np.dstack([expected] * 3 + [
+            np.full_like(expected, 255)]))
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_the_frames_of_an_animation_with_a_colour_profile_are_converted_to_srgb(tmp_path,
+                                                                                 suffix):
+    """The profile was left out: linear 128 stayed 128, where viewers show 188."""
+    frames = [Image.new("RGB", (4, 4), (v, v, v)) for v in (128, 255)]
+    src = tmp_path / f"anim{suffix}"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=100,
+                   icc_profile=linear_rgb_icc(), lossless=True)
+    assert [f.rgba[0, 0].tolist() for f in iter_frames(src)] == [[188, 188, 188, 255],
+                                                                 [255, 255, 255, 255]]
 
 
 def test_a_tiff_whose_pages_differ_in_size_is_read_as_its_first_page(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 
 from quantize import batch
 from quantize.batch.calls import Outcome
-from quantize.batch.run import file_result
+from quantize.batch.run import call_with_warnings, file_result
 from quantize.errors import ExitCode
 from quantize.io import load_image
 
@@ -102,6 +103,18 @@ def test_warnings_come_back_in_the_record(photo_tree, tmp_path):
                             options={"warn": "only 3 distinct colours"})
     [result] = batch.run_batch(plan, jobs=1)
     assert result.record["warnings"] == ["only 3 distinct colours"]
+
+
+def _warns_per_frame() -> dict:
+    for message in ("its ICC colour profile cannot be read", "other", "other", "other"):
+        warnings.warn(message, UserWarning, stacklevel=1)
+    return {"k": 2}
+
+
+def test_a_warning_raised_again_comes_back_once():
+    """A warning of every frame of an animation came back once per frame (and pass)."""
+    assert call_with_warnings(_warns_per_frame) == {
+        "k": 2, "warnings": ["its ICC colour profile cannot be read", "other"]}
 
 
 def test_a_killed_worker_fails_only_its_file_and_a_rerun_clears_its_temporary_file(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from PIL import Image
 from typer.testing import CliRunner
 
 import quantize
@@ -289,3 +291,41 @@ def test_every_readme_command_line_parses():
     assert {words[0] for words in calls} == {"reduce", "segment", "batch"}
     for words in calls:
         _parses(words)
+
+
+@pytest.fixture
+def stdout_failing(monkeypatch):
+    """Make every write to stdout fail with the errno given (stderr still works)."""
+    def fail_with(code: int) -> None:
+        echo = typer.echo
+
+        def broken(message=None, file=None, nl=True, err=False, color=None):
+            if not err:
+                raise OSError(code, os.strerror(code))
+            echo(message, file=file, nl=nl, err=err, color=color)
+
+        monkeypatch.setattr(typer, "echo", broken)
+    return fail_with
+
+
+@pytest.mark.parametrize("args", [["reduce", "{src}", "-o", "{out}/a.png"],
+                                  ["reduce", "{src}", "-o", "{out}/a.png", "--json"],
+                                  ["segment", "{src}", "-o", "{out}/seg", "-k", "2"],
+                                  ["batch", "{folder}", "-o", "{out}/batch", "-k", "2"]])
+@pytest.mark.parametrize(("code", "error"), [
+    (errno.ENOSPC, "quantize: error: cannot write to stdout (No space left on device)\n"),
+    (errno.EPIPE, ""),  # the reader stopped reading (| head -1): no word, as other tools
+])
+def test_a_stdout_that_takes_no_lines_ends_the_command_in_one_line(
+        tmp_path, stdout_failing, args, code, error):
+    """A full stdout (> /dev/full) ended reduce and segment with a traceback."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    src = folder / "a.png"
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(src)
+    stdout_failing(code)
+    result = runner.invoke(app, [a.format(src=src, out=tmp_path, folder=folder) for a in args])
+    assert result.exit_code == 1
+    assert not isinstance(result.exception, OSError)
+    assert result.stderr.endswith(error) and "Traceback" not in result.stderr
+    assert "error" not in result.stderr.replace(error, "")

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import typer
 from PIL import Image
 from typer.testing import CliRunner
 
 from quantize.cli import app
+from quantize.cli.reduce import _read_stdin, _write_all
 from quantize.io import load_image
 
 runner = CliRunner()
@@ -435,6 +443,106 @@ def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     empty = runner.invoke(app, ["reduce", "-"], input=b"")
     assert empty.exit_code == 1 and empty.stdout_bytes == b""
     assert one_error_line(empty).startswith("quantize: error: -: file is empty")
+
+
+def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
+                             "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)
+
+
+class _ShortWrites(io.RawIOBase):
+    """A raw stream that takes at most 3 bytes a write, as a pipe takes part of one."""
+
+    def __init__(self):
+        self.taken = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.taken += bytes(b[:3])
+        return min(3, len(b))
+
+
+def test_write_all_writes_again_what_the_stream_did_not_take():
+    stream = _ShortWrites()
+    _write_all(stream, bytes(range(256)) * 3)
+    assert stream.taken == bytes(range(256)) * 3
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stdout_is_an_error_not_a_traceback(tmp_path, rng):
+    """It printed the summary as done, then a traceback (exit 1)."""
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(src)
+    with open("/dev/full", "wb") as full:
+        proc = _reduce_to_stdout(src, full)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert err.decode() == (f"quantize: error: {src}: cannot write the image to stdout "
+                            "(No space left on device)\n")
+
+
+def test_a_pipe_closed_part_way_is_an_error_not_a_success(tmp_path, rng):
+    """The image was cut at what the pipe held, and the command said done and exited 0."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux pipe sizes")
+    src = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)).save(src)
+    proc = _reduce_to_stdout(src, subprocess.PIPE)
+    fcntl.fcntl(proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)  # the image is ~10 KB
+    assert proc.stdout.read(10) == b"\x89PNG\r\n\x1a\n\x00\x00"
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert err == f"quantize: error: {src}: cannot write the image to stdout (Broken pipe)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_given_as_a_file_is_read_once_and_reduced(photo, tmp_path):
+    """'quantize reduce <(cat photo.png) -o out.png' said '/dev/fd/63: file is empty
+    (0 bytes)': a pipe's size is 0, and the job read its input more than once."""
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(photo.read_bytes(),), daemon=True)
+    writer.start()
+    result = run(pipe, "-k", 5, "-o", tmp_path / "out.png", "--json")
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["input"] == str(pipe)
+    assert run(photo, "-k", 5, "-o", tmp_path / "file.png").exit_code == 0
+    np.testing.assert_array_equal(load_image(tmp_path / "out.png").rgb,
+                                  load_image(tmp_path / "file.png").rgb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("args", [[], ["--ext", ".small.png"]])
+def test_a_pipe_needs_an_output_name(tmp_path, args):
+    os.mkfifo(tmp_path / "63")
+    result = run(tmp_path / "63", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {str(tmp_path / '63')!r} is a pipe or device, not a file, so no "
+        "output can be named after it; name the output with -o (or -o - for stdout)")
+
+
+class _UnreadableStdin:
+    class buffer:  # noqa: N801 -- stands for sys.stdin.buffer
+        @staticmethod
+        def read():
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+
+@pytest.mark.parametrize(("stdin", "reason"), [(None, "stdin is closed"),
+                                               (_UnreadableStdin, "Input/output error")])
+def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, stdin, reason):
+    """A closed stdin (quantize reduce - <&-) ended in a traceback (AttributeError)."""
+    monkeypatch.setattr(sys, "stdin", stdin)
+    with pytest.raises(typer.Exit) as info:
+        _read_stdin()
+    assert info.value.exit_code == 1
+    assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
 
 
 @pytest.fixture

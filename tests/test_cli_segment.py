@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +201,18 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     assert record["n_clusters"] is None and record["clusters_used"] is None
     labels = read(tmp_path / "d" / "labels.png")
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_a_pipe_is_refused_in_one_line(tmp_path):
+    """It said '/dev/fd/63: file is empty (0 bytes)' of 'segment <(cat photo.png)'."""
+    os.mkfifo(tmp_path / "63")
+    result = runner.invoke(app, ["segment", str(tmp_path / "63"), "-o", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: INPUT={str(tmp_path / '63')!r} is a pipe or "
+                             "device, not a file; segment reads image files only (save it "
+                             "to one first)\n")
+    assert not (tmp_path / "s").exists()
 
 
 def test_cli_stdin_is_refused_in_one_line(tmp_path):

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import struct
+import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
-from quantize.io import as_rgba, atomic_write, check_output_path, load_image, save_pil
-from tests.corpus.generate import build_corpus
+from quantize.io import (
+    ColorProfileWarning,
+    PixelRangeWarning,
+    as_rgba,
+    atomic_write,
+    check_output_path,
+    frame_rgba,
+    load_image,
+    save_pil,
+)
+from tests.corpus.generate import build_corpus, linear_gray_icc, linear_rgb_icc
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +46,34 @@ def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
     message = str(info.value)
     assert message.startswith(str(corpus[name]))
     assert "\n" not in message
+
+
+def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
+    """It said 'cannot decode image ([Errno 13] Permission denied: '<path>')'."""
+    def denied(fp, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(fp))
+
+    monkeypatch.setattr(Image, "open", denied)
+    with pytest.raises(ImageReadError) as info:
+        load_image(corpus["good.png"])
+    assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
+
+
+def _fifo_holding(path: Path, data: bytes) -> threading.Thread:
+    """A named pipe at ``path`` that gives ``data`` once, as ``<(cat a.png)`` does."""
+    os.mkfifo(path)
+    writer = threading.Thread(target=path.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    return writer
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_read_not_called_empty(corpus, tmp_path):
+    """A pipe's size is 0, so it was refused as 'file is empty (0 bytes)'."""
+    writer = _fifo_holding(tmp_path / "pipe", corpus["good.png"].read_bytes())
+    img = load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    np.testing.assert_array_equal(img.rgb, load_image(corpus["good.png"]).rgb)
 
 
 def test_missing_file(tmp_path):
@@ -82,6 +123,35 @@ def test_sixteen_bit_gray_is_scaled_not_truncated(corpus):
     np.testing.assert_array_equal(rgb[:, :, 0].ravel(), expected.astype(np.uint8))
 
 
+def test_float_gray_in_sixteen_bit_counts_is_scaled_not_clipped(tmp_path):
+    """Values above 255 were clipped: a 0..65535 float TIFF came out nearly all white."""
+    counts = np.linspace(0, 65535, 6 * 8, dtype=np.float32).reshape(6, 8)
+    Image.fromarray(counts).save(tmp_path / "f.tif")
+    rgb = load_image(tmp_path / "f.tif").rgb
+    np.testing.assert_array_equal(rgb[:, :, 0], np.rint(counts / 257.0).astype(np.uint8))
+
+
+@pytest.mark.parametrize(("top", "expected"), [(1.0, 255), (255.0, 1), (1000.0, 0)])
+def test_float_gray_is_scaled_alike_in_every_band_of_rows(tmp_path, top, expected):
+    """The range was guessed per band of 2**18 pixels: rows holding only values <= 1 of a
+    0..255 image were read as 0..1, 255 times brighter than the rows below them."""
+    values = np.ones((300, 1024), np.float32)  # two bands
+    values[-1, -1] = top
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    rgb = load_image(tmp_path / "f.tif").rgb
+    assert (rgb[:-1, :, 0] == expected).all() and (rgb[:, :-1, 0] == expected).all()
+
+
+def test_undefined_and_negative_float_pixels_are_named(tmp_path):
+    values = np.array([[0.5, np.nan, 1.0], [-0.25, np.inf, 0.0]], np.float32)
+    Image.fromarray(values).save(tmp_path / "f.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = load_image(tmp_path / "f.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        "2 NaN or infinite and 1 negative of its 6 pixels are read as black"]
+    np.testing.assert_array_equal(rgb[:, :, 0], [[128, 0, 255], [0, 0, 0]])
+
+
 def test_alpha_is_kept_only_when_used(corpus):
     assert load_image(corpus["good.png"]).alpha is None
     assert (load_image(corpus["rgba_transparent.png"]).alpha == 0).all()
@@ -116,6 +186,119 @@ def test_icc_profile_is_converted_to_srgb(corpus):
     # 128 in linear light is about 188 in sRGB.
     rgb = load_image(corpus["icc_linear.png"]).rgb
     assert abs(int(rgb[0, 0, 0]) - 188) <= 1
+
+
+@pytest.mark.parametrize("name", ["icc_linear_palette.png", "icc_linear_gray.png",
+                                  "icc_linear_la.png"])
+def test_icc_profile_of_palette_and_gray_images_is_converted_too(corpus, name):
+    """They were read as sRGB: linear 128 stayed 128, darker than any viewer shows it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = load_image(corpus[name])
+    np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 188, np.uint8))
+
+
+@pytest.mark.parametrize("mode", ["I;16", "F"])
+def test_icc_profile_of_sixteen_bit_and_float_gray_is_converted_too(tmp_path, mode):
+    """Neither was converted: 16-bit linear 128 * 257 came out 128, not 188."""
+    value = 128 * 257 if mode == "I;16" else 128 / 255
+    Image.new(mode, (3, 2), value).save(tmp_path / "g.png" if mode == "I;16" else
+                                        tmp_path / "g.tif", icc_profile=linear_gray_icc())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = load_image(next(tmp_path.iterdir()))
+    np.testing.assert_array_equal(img.rgb, np.full((2, 3, 3), 188, np.uint8))
+
+
+def test_icc_profile_of_gray_alpha_keeps_the_alpha(corpus):
+    alpha = load_image(corpus["icc_linear_la.png"]).alpha
+    np.testing.assert_array_equal(alpha, np.arange(16, dtype=np.uint8).repeat(16)
+                                  .reshape(16, 16) * 17)
+
+
+def test_icc_profile_of_palette_image_with_transparency_keeps_it(tmp_path):
+    pal = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    pal.putpalette([128, 128, 128, 0, 0, 0])
+    pal.save(tmp_path / "p.png", transparency=1, icc_profile=linear_rgb_icc())
+    img = load_image(tmp_path / "p.png")
+    np.testing.assert_array_equal(img.rgb, [[[188, 188, 188], [0, 0, 0]]])
+    np.testing.assert_array_equal(img.alpha, [[255, 0]])
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("icc_rgb_on_gray.png", "is for RGB colours, not grayscale pixels"),
+    ("icc_unreadable.png", "cannot be read"),
+])
+def test_an_unusable_icc_profile_is_left_out_with_a_warning(corpus, name, why):
+    """It was left out silently, the colours read as sRGB."""
+    with pytest.warns(ColorProfileWarning) as caught:
+        img = load_image(corpus[name])
+    assert [str(w.message) for w in caught] == [
+        f"its ICC colour profile {why}; it is left out, as viewers leave it, and the colours "
+        "are read as sRGB"]
+    np.testing.assert_array_equal(img.rgb, np.full((16, 16, 3), 128, np.uint8))
+
+
+def _png_with_chunks(path: Path, image: Image.Image, *chunks: tuple[bytes, bytes],
+                     **params) -> Path:
+    info = PngImagePlugin.PngInfo()
+    for kind, payload in chunks:
+        info.add(kind, payload)
+    image.save(path, pnginfo=info, **params)
+    return path
+
+
+def _gama(gamma: float) -> tuple[bytes, bytes]:
+    return b"gAMA", struct.pack(">I", round(gamma * 100_000))
+
+
+@pytest.mark.parametrize(("chunks", "expected"), [
+    ([_gama(1.0)], 188),                       # linear light: viewers show 128 as 188
+    ([_gama(1 / 1.8)], 146),                   # an old Mac's gamma
+    ([_gama(0.45455)], 128),                   # sRGB-like: as stored
+    ([_gama(1.0), (b"sRGB", b"\0")], 128),     # the sRGB chunk overrides gAMA
+    ([], 128),
+])
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P"])
+def test_png_gamma_is_converted_to_srgb(tmp_path, chunks, expected, mode):
+    """gAMA was ignored: a linear-light PNG came out much darker than browsers show it."""
+    image = Image.new("RGBA", (3, 2), (128, 128, 128, 100))
+    image = image.convert(mode) if mode != "P" else image.convert("RGB").quantize(1)
+    path = _png_with_chunks(tmp_path / "g.png", image, *chunks)
+    img = load_image(path)
+    np.testing.assert_array_equal(img.rgb, np.full((2, 3, 3), expected, np.uint8))
+    assert img.alpha is None if mode != "RGBA" else (img.alpha == 100).all()
+
+
+@pytest.mark.parametrize(("mode", "values", "key"), [
+    ("RGB", [(255, 0, 255), (10, 200, 30)], (255, 0, 255)),
+    ("L", [7, 200], 7),
+    ("I;16", [700, 60000], 700),
+])
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, values, key,
+                                                             chunks):
+    """The tRNS colour key was dropped: the colour browsers show as transparent (a GIF
+    converted to PNG keeps its transparency this way) came out opaque."""
+    dtype = np.uint16 if mode == "I;16" else np.uint8
+    image = Image.fromarray(np.array([[values[0]] * 3, [values[1]] * 3], dtype))
+    img = load_image(_png_with_chunks(tmp_path / "k.png", image, *chunks, transparency=key))
+    np.testing.assert_array_equal(img.alpha, [[0, 0, 0], [255, 255, 255]])
+    plain = load_image(_png_with_chunks(tmp_path / "plain.png", image, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
+
+
+@pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
+                                  "keyed16.png"])
+def test_a_frame_is_converted_as_a_still_image_is(corpus, tmp_path, name):
+    """frame_rgba (animations, multi-page files) and load_image agree, alpha included."""
+    path = corpus.get(name) or tmp_path / name
+    if name == "keyed16.png":  # a 16-bit grayscale PNG whose value 700 is transparent
+        Image.fromarray(np.array([[700, 60000]], np.uint16)).save(path, transparency=700)
+    loaded = load_image(path)
+    alpha = np.full(loaded.shape, 255, np.uint8) if loaded.alpha is None else loaded.alpha
+    with Image.open(path) as im:
+        np.testing.assert_array_equal(frame_rgba(im), np.dstack([loaded.rgb, alpha]))
 
 
 def _red_centroid(rgb: np.ndarray) -> tuple[float, float]:
@@ -170,6 +353,19 @@ def test_as_rgba_gray_alpha_and_pil():
     assert as_rgba(rgba)[1].tolist() == [[0, 255], [255, 255]]
     rgb_pil, alpha_pil = as_rgba(Image.fromarray(rgba))
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
+
+
+@pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
+                                  "icc_linear_gray.png", "icc_linear_la.png"])
+def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
+    """A PIL image opened from a file with a colour profile was taken in its unconverted
+    colours, so reduce_colors(Image.open(f)) and the command line gave different results."""
+    with Image.open(corpus[name]) as im:
+        rgb, alpha = as_rgba(im)
+    loaded = load_image(corpus[name])
+    np.testing.assert_array_equal(rgb, loaded.rgb)
+    np.testing.assert_array_equal(rgb, np.full((16, 16, 3), 188, np.uint8))
+    assert (alpha is None) == (loaded.alpha is None)
 
 
 @pytest.mark.parametrize(("image", "error", "match"), [
@@ -236,6 +432,20 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
         atomic_write(target, broken)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.png"]
+
+
+def test_atomic_write_names_the_output_when_the_disk_is_full(tmp_path):
+    """The error was the system's bare 'No space left on device', which the command line
+    showed after the input's name, as if the input were at fault."""
+    def full(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(OutputError) as info:
+        atomic_write(tmp_path / "out.png", full)
+    assert (info.value.path, info.value.reason) == (
+        str(tmp_path / "out.png"), "cannot write (No space left on device)")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_pil_by_extension(tmp_path):

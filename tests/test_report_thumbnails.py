@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from quantize.batch import FileResult
 from quantize.report import read_palette_shares, write_html_report
+from quantize.report.thumbnails import thumbnail
 
 from .report_support import file_rows, parse, quadrants, summary_of, swatch_widths
 
@@ -42,6 +45,16 @@ def test_no_swatches_for_an_output_with_many_colours(tmp_path):
     result = FileResult(tmp_path / "in.png", tmp_path / "noise.png", "ok", "", {"k": 8})
     write_html_report(tmp_path / "r.html", [result], summary_of([result]), mode="reduce")
     assert swatch_widths(file_rows(parse((tmp_path / "r.html").read_text()))[0]) == []
+
+
+def test_a_thumbnail_does_not_warn_again_of_an_unusable_colour_profile(tmp_path):
+    """The job's line says so; the page's thumbnail printed a Python warning after it."""
+    Image.new("RGB", (8, 8), (128, 128, 128)).save(tmp_path / "p.png",
+                                                   icc_profile=b"not a profile" * 16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        thumb = thumbnail(tmp_path / "p.png", 4)
+    assert (thumb.width, thumb.height) == (4, 4)
 
 
 def test_thumbnail_kind_is_checked(tmp_path):

@@ -30,7 +30,14 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, hidden_frames, probe_image, read_errors, shown_frames
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    frame_rgba,
+    hidden_frames,
+    probe_image,
+    read_errors,
+    shown_frames,
+)
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -200,7 +207,7 @@ def iter_frames(path: str | os.PathLike[str], *,
                 continue
             if i >= end:  # an MPO's preview, a TIFF's page of another size
                 break
-            rgba = np.array(frame.convert("RGBA"))  # a copy: Pillow reuses its canvas
+            rgba = frame_rgba(frame)
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame))
 

@@ -216,8 +216,8 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         record = dict(func(*args, **kwargs))
-    if caught:
-        record["warnings"] = [one_line(w.message) for w in caught]
+    if caught:  # each once: a file's frames may each raise the same one
+        record["warnings"] = list(dict.fromkeys(one_line(w.message) for w in caught))
     return record
 
 

@@ -9,10 +9,12 @@ Library errors become one line on stderr and the exit code documented in
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import importlib
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +99,24 @@ def _echo_error(message: str) -> None:
     typer.echo(f"quantize: error: {printable_line(first)}", err=True)
 
 
+class _StdoutError(Exception):
+    """Stdout did not take a line: ``error`` is why (a full disk, a closed pipe)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def say(line: str) -> None:
+    """Print ``line`` on stdout; if stdout cannot take it, the command ends with exit 1
+    (:class:`_OneLineErrors`) and one error line on stderr, not a traceback. A pipe
+    whose reader has gone (``| head -1``) ends it without a word, as it ends other tools."""
+    try:
+        typer.echo(line)
+    except OSError as exc:
+        raise _StdoutError(exc) from None
+
+
 class _OneLineErrors(TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
@@ -118,6 +138,10 @@ class _OneLineErrors(TyperGroup):
             code = exc.exit_code
         except typer.Abort:
             _echo_error("aborted")
+            code = ExitCode.FAILED
+        except _StdoutError as exc:
+            if exc.error.errno != errno.EPIPE:
+                _echo_error(f"cannot write to stdout ({exc.error.strerror or exc.error})")
             code = ExitCode.FAILED
         if not standalone_mode:
             return code
@@ -172,6 +196,34 @@ def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
     if str(outdir) == "-":
         fail(f"-o '-': {command} does not write to stdout (its outputs are a folder of "
              "files); expected a folder", USAGE_ERROR)
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is a pipe or device rather than a file (``<(cat a.png)`` is
+    ``/dev/fd/63``): it can be read once, and no output can be named beside it."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:  # a name too long, a loop of links: the job says so
+        return False
+
+
+def stage_stream(path: Path, folder: Path) -> Path:
+    """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
+    once; a stream that cannot be read ends the command (exit 1)."""
+    staged = folder / (path.name or "input")  # its name: a palette file is named after it
+    try:
+        with open(path, "rb") as stream, open(staged, "wb") as copy:
+            shutil.copyfileobj(stream, copy)
+    except OSError as exc:
+        fail(f"{printable_line(str(path))}: cannot read ({exc.strerror or exc})",
+             ExitCode.FAILED)
+    return staged
+
+
+def refuse_stream_without_output(path: Path, option: str) -> None:
+    """Refuse a stream input (:func:`is_stream`) whose output would be named after it."""
+    fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "
+         f"it; name the output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.

@@ -41,8 +41,12 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    is_stream,
     path,
     printable_line,
+    refuse_stream_without_output,
+    say,
+    stage_stream,
     user_errors,
     warn,
 )
@@ -74,8 +78,9 @@ the failed files share, or 1 when they differ.
 @app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
-        metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "
-        "orientation applied); - reads one from stdin.", show_default=False, parser=path)],
+        metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
+        "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
+        "their colour profile); - reads one from stdin.", show_default=False, parser=path)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", help="Output image, with one input only; its extension picks the "
         "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
@@ -196,6 +201,10 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
              "its image goes to stdout, or name a file with -o", USAGE_ERROR)
     if ext is not None:
         _check_ext(ext)
+    if output is None:
+        for name in names:
+            if name != STDIO and is_stream(Path(name)):
+                refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     files = [_File(name, _output_for(name, output, ext)) for name in names]
     _check_distinct_outputs(files)
     return files
@@ -347,10 +356,14 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             if files[index].to_stdout and outcome.path == out:  # not the scratch file's name
                 outcome = dataclasses.replace(outcome, path=None)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
+            if result.status == "ok" and files[index].to_stdout:
+                unwritten = _write_stdout(Path(out).read_bytes())
+                if unwritten is not None:
+                    result = dataclasses.replace(
+                        result, status="failed", exit_code=ExitCode.FAILED,
+                        reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
             _show(files[index], result, quality, show)
-            if result.status == "ok" and files[index].to_stdout:
-                _write_stdout(Path(out).read_bytes())
 
         try:
             if workers == 1:
@@ -366,19 +379,54 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
 
 def _stage(f: _File, scratch: Path) -> tuple[str, str | None]:
-    """The paths reduce_file sees: stdin saved to a scratch file, stdout written to one."""
+    """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
+    to one."""
     src = f.input
     if src == STDIO:
         src = str(scratch / "stdin")
-        Path(src).write_bytes(sys.stdin.buffer.read())
+        Path(src).write_bytes(_read_stdin())
+    elif is_stream(Path(src)):  # read once here: the job reads its input more than once
+        src = str(stage_stream(Path(src), scratch))
     out = str(scratch / "stdout.png") if f.to_stdout else f.output
     return src, out
 
 
-def _write_stdout(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+def _read_stdin() -> bytes:
+    """All of stdin; a stdin that cannot be read ends the command (exit 1)."""
+    if sys.stdin is None:  # started with its stdin closed
+        fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as exc:
+        fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
+
+
+def _write_stdout(data: bytes) -> str | None:
+    """Write ``data`` whole to stdout; return why it could not be, or None when it was.
+
+    A pipe may take part of a write (its reader gone, or a signal): the rest is
+    written again, which raises the error when there is one.
+    """
+    if sys.stdout is None:  # started with its stdout closed
+        return "stdout is closed"
+    try:
+        sys.stdout.flush()
+        _write_all(sys.stdout.buffer, data)
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
+def _write_all(stream: Any, data: bytes) -> None:
+    """Write every byte of ``data`` to a binary ``stream`` and flush it.
+
+    A buffered stream returns a short count when the system took only part of
+    the bytes; the rest is written again, and an error is raised, not skipped.
+    """
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view):]
+    stream.flush()
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
@@ -395,13 +443,15 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     if show == "quiet":
         return
     record = {k: v for k, v in result.record.items() if k != "warnings"}
-    if f.input == STDIO:
-        record["input"] = STDIO
+    record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
         record["output"] = STDIO
     # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
     line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
-    typer.echo(line, err=f.to_stdout)
+    if f.to_stdout:
+        typer.echo(line, err=True)
+    else:
+        say(line)
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

@@ -24,9 +24,11 @@ from . import (
     SeedOption,
     app,
     fail,
+    is_stream,
     path,
     printable_line,
     refuse_stdout_folder,
+    say,
     user_errors,
     warn,
 )
@@ -85,7 +87,9 @@ class _SegmentCommand(TyperCommand):
 @app.command("segment", cls=_SegmentCommand)
 def segment_command(
     input: Annotated[Path, typer.Argument(
-        metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
+        metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
+        "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
+        "colour profile).",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
@@ -127,6 +131,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if is_stream(input):
+        fail(f"INPUT={printable_line(str(input))!r} is a pipe or device, not a file; segment "
+             "reads image files only (save it to one first)", USAGE_ERROR)
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
@@ -142,14 +149,14 @@ def segment_command(
     for w in caught:
         warn(input, str(w.message))
     if as_json:
-        typer.echo(json.dumps(record))
+        say(json.dumps(record))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
-        typer.echo(printable_line(f"{record['input']} -> {record['outdir']}: "
-                                  f"{_count(record['n_regions'], 'region')} {source} "
-                                  f"({record['seconds']:.1f} s)"))
+        say(printable_line(f"{record['input']} -> {record['outdir']}: "
+                           f"{_count(record['n_regions'], 'region')} {source} "
+                           f"({record['seconds']:.1f} s)"))
 
 
 def _count(n: int, noun: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io as _io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from PIL import Image
 
 from .._validation import check_choice
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, load_image
+from ..io import DEFAULT_MAX_PIXELS, ColorProfileWarning, load_image
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
            "thumbnail", "thumbnail_uri"]
@@ -112,7 +113,9 @@ def _loaded_pil(path: Path, max_pixels: int | None,
                 shrink_to: int | None = None) -> tuple[Image.Image, np.ndarray]:
     """The image as upright sRGB (RGB or RGBA) and its RGB pixels (a JPEG possibly
     decoded smaller, down to ``shrink_to`` a side: see :func:`quantize.io.load_image`)."""
-    loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
+    with warnings.catch_warnings():  # the file's job reported it, on its own line
+        warnings.simplefilter("ignore", ColorProfileWarning)
+        loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
         im.putalpha(Image.fromarray(loaded.alpha))

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-__all__ = ["build_corpus", "linear_rgb_icc", "png_bytes"]
+__all__ = ["build_corpus", "linear_gray_icc", "linear_rgb_icc", "png_bytes"]
 
 
 def _photo(h: int = 48, w: int = 64) -> np.ndarray:
@@ -50,22 +50,37 @@ def linear_rgb_icc() -> bytes:
     sRGB brightens mid-tones a lot (linear 0.5 is sRGB ~0.735): an easy effect
     to test for.
     """
-    def xyz(x, y, z):
-        return b"XYZ " + b"\0" * 4 + _s15f16(x) + _s15f16(y) + _s15f16(z)
+    return _linear_icc(b"RGB ", [
+        (b"rXYZ", _xyz(0.4361, 0.2225, 0.0139)),
+        (b"gXYZ", _xyz(0.3851, 0.7169, 0.0971)),
+        (b"bXYZ", _xyz(0.1431, 0.0606, 0.7141)),
+        (b"rTRC", _LINEAR_CURVE), (b"gTRC", _LINEAR_CURVE), (b"bTRC", _LINEAR_CURVE),
+    ])
 
+
+def linear_gray_icc() -> bytes:
+    """An ICC v2 grayscale profile with a linear tone curve (as :func:`linear_rgb_icc`)."""
+    return _linear_icc(b"GRAY", [(b"kTRC", _LINEAR_CURVE)])
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ " + b"\0" * 4 + _s15f16(x) + _s15f16(y) + _s15f16(z)
+
+
+_LINEAR_CURVE = b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", 256) + b"\0\0"
+
+
+def _linear_icc(space: bytes, colour_tags: list[tuple[bytes, bytes]]) -> bytes:
+    """A display profile of colour ``space`` ("RGB " or "GRAY") with the given tags."""
     def desc(text):
         ascii_ = text.encode() + b"\0"
         return (b"desc" + b"\0" * 4 + struct.pack(">I", len(ascii_)) + ascii_
                 + b"\0" * 8 + b"\0" * 3 + b"\0" * 67)
 
-    curve = b"curv" + b"\0" * 4 + struct.pack(">I", 1) + struct.pack(">H", 256) + b"\0\0"
     tags = [
-        (b"desc", desc("linear sRGB primaries")),
-        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
-        (b"rXYZ", xyz(0.4361, 0.2225, 0.0139)),
-        (b"gXYZ", xyz(0.3851, 0.7169, 0.0971)),
-        (b"bXYZ", xyz(0.1431, 0.0606, 0.7141)),
-        (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve),
+        (b"desc", desc(f"linear {space.decode().strip()}")),
+        (b"wtpt", _xyz(0.9642, 1.0, 0.8249)),
+        *colour_tags,
         (b"cprt", b"text" + b"\0" * 4 + b"CC0\0"),
     ]
     offset = 128 + 4 + 12 * len(tags)
@@ -76,7 +91,7 @@ def linear_rgb_icc() -> bytes:
         body += payload
     size = offset + len(body)
     header = (struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x02100000)
-              + b"mntrRGB XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28
+              + b"mntr" + space + b"XYZ " + b"\0" * 12 + b"acsp" + b"\0" * 28
               + _s15f16(0.9642) + _s15f16(1.0) + _s15f16(0.8249) + b"\0" * 48)
     return header + struct.pack(">I", len(tags)) + table + body
 
@@ -145,6 +160,15 @@ def build_corpus(folder: Path) -> dict[str, Path]:
              exif=_exif_with_orientation(value))
     mid = np.full((16, 16, 3), 128, np.uint8)
     save("icc_linear.png", Image.fromarray(mid), icc_profile=linear_rgb_icc())
+    # A palette image's profile applies to its colours; gray profiles to L and LA.
+    save("icc_linear_palette.png", Image.fromarray(mid).quantize(2),
+         icc_profile=linear_rgb_icc())
+    save("icc_linear_gray.png", Image.fromarray(mid[:, :, 0]), icc_profile=linear_gray_icc())
+    gray_alpha = Image.fromarray(np.dstack([mid[:, :, 0], np.arange(16, dtype=np.uint8)
+                                            .repeat(16).reshape(16, 16) * 17]), "LA")
+    save("icc_linear_la.png", gray_alpha, icc_profile=linear_gray_icc())
+    save("icc_rgb_on_gray.png", Image.fromarray(mid[:, :, 0]), icc_profile=linear_rgb_icc())
+    save("icc_unreadable.png", Image.fromarray(mid), icc_profile=b"not a profile" * 16)
     (folder / "a_directory.png").mkdir(exist_ok=True)
     files["a_directory.png"] = folder / "a_directory.png"
     non_utf8 = Path(folder, b"caf\xe9-\xff.png".decode("utf-8", "surrogateescape"))
