@@ -55,7 +55,7 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
            "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
            "load_image", "missing_folders", "printable", "probe_image", "read_errors",
-           "remove_empty_folders", "save_pil", "shown_frames", "stale_parts"]
+           "remove_empty_folders", "removed_on_failure", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -693,6 +693,26 @@ def remove_empty_folders(folders: list[Path]) -> None:
     for folder in folders:
         with contextlib.suppress(OSError):  # not empty, or gone
             folder.rmdir()
+
+
+@contextlib.contextmanager
+def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Remove ``path`` when the block fails, if it did not exist before the block.
+
+    For a job that writes its output and then a second file (a palette file):
+    when the second cannot be written, the job fails without leaving an output
+    that a rerun would take for a finished one. A file the block replaced
+    (``force``) is not brought back.
+    """
+    p = Path(path)
+    existed = os.path.lexists(p)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:

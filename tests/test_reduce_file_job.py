@@ -561,3 +561,41 @@ def test_a_multi_page_tiff_is_not_refused_for_an_existing_png_of_its_name(tmp_pa
     with pytest.raises(OutputExistsError):
         reduce_file(tmp_path / "one.tif", n_colors=3, seed=0)
     assert (tmp_path / "one.k3.png").read_bytes() == b"not ours"
+
+
+@pytest.mark.parametrize("kind", ["still", "animation"])
+def test_an_output_whose_palette_file_fails_is_removed(tmp_path, photo, monkeypatch, kind):
+    """The image was written, then the palette file failed (a full disk): the job failed,
+    but its output stayed, and a rerun was refused with "output exists"."""
+    import quantize.animation.job
+    import quantize.reduce.file_job
+
+    def disk_full(path, *args, **kwargs):
+        raise OutputError("cannot write (No space left on device)", path=path)
+
+    src = photo if kind == "still" else save_animation(tmp_path / "in.gif", moving_square())
+    out = tmp_path / ("o.png" if kind == "still" else "o.gif")
+    for module in (quantize.reduce.file_job, quantize.animation.job):
+        monkeypatch.setattr(module, "write_palette", disk_full)
+    with pytest.raises(OutputError, match="No space left"):
+        reduce_file(src, out, n_colors=4, palette_out=tmp_path / "p.hex")
+    assert not out.exists()
+    monkeypatch.undo()
+    reduce_file(src, out, n_colors=4, palette_out=tmp_path / "p.hex")  # no --force needed
+    assert out.exists() and read_palette(tmp_path / "p.hex").shape[0] >= 1
+
+
+def test_a_replaced_output_is_not_removed_when_its_palette_file_fails(tmp_path, photo,
+                                                                      monkeypatch):
+    import quantize.reduce.file_job
+
+    out = tmp_path / "o.png"
+    out.write_bytes(b"earlier")
+
+    def disk_full(path, *args, **kwargs):
+        raise OutputError("cannot write (No space left on device)", path=path)
+
+    monkeypatch.setattr(quantize.reduce.file_job, "write_palette", disk_full)
+    with pytest.raises(OutputError):
+        reduce_file(photo, out, n_colors=4, palette_out=tmp_path / "p.hex", force=True)
+    assert Image.open(out).mode == "P"  # the new output: the earlier file is gone either way

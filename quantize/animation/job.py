@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import ResultTooLargeError
-from ..io import atomic_write, check_output_path
+from ..io import atomic_write, check_output_path, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors
@@ -131,7 +131,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
     out = opts.output or check_output_path(
         src.with_name(f"{src.stem}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
-    atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
+    with removed_on_failure(out):  # no output without the palette file asked for
+        atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
+        palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
+        if opts.palette_out is not None:
+            write_palette(opts.palette_out, palette, shares, name=src.stem)
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warnings.warn(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
@@ -139,9 +143,6 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                       "pixels", AlphaLossWarning, stacklevel=2)
     _warn_still(stats, out)
-    palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
-    if opts.palette_out is not None:
-        write_palette(opts.palette_out, palette, shares, name=src.stem)
     psnr = stats.psnr()
     return {
         "input": str(src), "output": str(out), "k": plan.k, "space": opts.space,

@@ -25,7 +25,14 @@ from .._validation import check_int
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import ResultTooLargeError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write, check_output_path, load_image, probe_image
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    atomic_write,
+    check_output_path,
+    load_image,
+    probe_image,
+    removed_on_failure,
+)
 from ..palette_files import read_palette, write_palette
 from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
@@ -172,9 +179,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
                                       f"({bytes_in} bytes); nothing written", path=out)
-        atomic_write(out, lambda tmp: tmp.write_bytes(data))
-        if palette_out is not None:
-            _write_palette_out(palette_out, result, src.stem)
+        with removed_on_failure(out):  # no output without the palette file asked for
+            atomic_write(out, lambda tmp: tmp.write_bytes(data))
+            if palette_out is not None:
+                _write_palette_out(palette_out, result, src.stem)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
 
