@@ -269,6 +269,7 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
     first = _draw_weighted(np.cumsum(w), 1, rng)
     indices = [int(first[0])]
     closest = sq_dist_to(X, x_sq, X[first])[:, 0]
+    _zero_at_copies(closest, X, indices[0])
     potential = float(w @ closest)
     for _ in range(1, k):
         if potential <= 0.0:
@@ -280,8 +281,20 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
         best = int(np.argmin(potentials))
         indices.append(int(candidates[best]))
         closest = cand_d[:, best].copy()
-        potential = float(potentials[best])
+        _zero_at_copies(closest, X, indices[-1])
+        potential = float(w @ closest)
     return np.asarray(indices, dtype=np.intp)
+
+
+def _zero_at_copies(closest: np.ndarray, X: np.ndarray, chosen: int) -> None:
+    """Set ``closest`` to exactly 0 on the rows of ``X`` equal to the chosen row ``chosen``.
+
+    The float32 expansion ``||x||^2 - 2 x.c + ||c||^2`` leaves a rounding residue
+    (about 1e-7 of the norms) on a row's distance to itself; left there, a copy of
+    a chosen centre could be drawn again, giving k centres for fewer than k
+    distinct rows instead of the error that says so.
+    """
+    closest[(X == X[chosen]).all(axis=1)] = 0.0
 
 
 def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
@@ -299,6 +312,8 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
     closest = np.ascontiguousarray(sq_dist_to(X, x_sq, X[first]).T)  # (r, n)
+    for run, row in enumerate(first):
+        _zero_at_copies(closest[run], X, row)
     potential = closest @ w
     alive = np.arange(len(rngs))
     for step in range(1, k):
@@ -313,7 +328,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         best = np.argmin(potentials, axis=1)
         indices[alive, step] = candidates[np.arange(alive.size), best]
         closest[alive] = cand_d[:, np.arange(alive.size), best].T
-        potential[alive] = potentials[np.arange(alive.size), best]
+        for run in alive:
+            _zero_at_copies(closest[run], X, indices[run, step])
+        potential[alive] = closest[alive] @ w
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
     return [indices[run] if done[run] else None for run in range(len(rngs))]

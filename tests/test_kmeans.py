@@ -547,6 +547,26 @@ def test_explicit_init_needs_as_many_distinct_points_as_clusters(X, w, k, n_dist
         MiniBatchKMeans(k, init=init).fit(X, sample_weight=w)
 
 
+@pytest.mark.parametrize("n_init", [1, 3])  # 3: the restarts seed together
+def test_more_clusters_than_distinct_rows_off_the_float32_grid_raise(n_init):
+    # Rows such as 0.1 are not exact in float32: a row's distance to itself came out
+    # as a rounding residue, not 0, and seeding drew copies of chosen rows as new
+    # centres, so k centres came back for fewer distinct rows.
+    # (Which rows leave a residue depends on the rows: six sets, half of which did.)
+    match = (r"^n_clusters=6 should be <= the number of distinct points with positive "
+             r"weight \(5\)$")
+    for data_seed in range(6):
+        rows = np.random.default_rng(data_seed).standard_normal((5, 3))
+        for X in (rows, np.repeat(rows, 4, axis=0)):
+            with pytest.raises(ValueError, match=match):
+                MiniBatchKMeans(6, n_init=n_init, seed=0).fit(X)
+            with pytest.raises(ValueError, match=match):
+                kmeans_plusplus(X, 6, seed=0)
+        km = MiniBatchKMeans(5, n_init=n_init, seed=0).fit(np.repeat(rows, 4, axis=0))
+        assert np.unique(km.cluster_centers_, axis=0).shape[0] == 5
+        assert km.inertia_ == 0.0
+
+
 def test_prediction_needs_a_fit_with_matching_features():
     km = MiniBatchKMeans(2)
     for method in (km.predict, km.transform, km.score):
