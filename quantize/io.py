@@ -285,11 +285,12 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     rgb = np.empty((h, w, 3), dtype=np.uint8)
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
     rows = max(1, _BAND_PIXELS // w)
+    float_scale = _float_gray_scale(im, rows) if im.mode == "F" else 1.0
     for top in range(0, h, rows):
         band = im.crop((0, top, w, min(top + rows, h)))
         dest = slice(top, top + band.height)
         if wide_gray:
-            rgb[dest] = _scale_wide_gray(np.asarray(band))[:, :, None]
+            rgb[dest] = _scale_wide_gray(np.asarray(band), float_scale)[:, :, None]
             continue
         if band.mode != target:
             band = band.convert(target)
@@ -302,12 +303,25 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
-def _scale_wide_gray(arr: np.ndarray) -> np.ndarray:
-    """16-bit (or 32-bit integer / float) grayscale to uint8."""
+def _float_gray_scale(im: Image.Image, rows: int) -> float:
+    """Scale of a float ("F") image: 255 when no value exceeds 1 (a [0, 1] image), else 1.
+
+    Decided once for the whole image, a band of ``rows`` rows at a time (NaN
+    counts as 0), so that every band of it is scaled alike.
+    """
+    w, h = im.size
+    peak = max(np.nan_to_num(np.asarray(im.crop((0, top, w, min(top + rows, h)))),
+                             nan=0.0).max(initial=0.0)
+               for top in range(0, h, rows))
+    return 255.0 if peak <= 1.0 else 1.0
+
+
+def _scale_wide_gray(arr: np.ndarray, float_scale: float) -> np.ndarray:
+    """16-bit (or 32-bit integer / float) grayscale to uint8; floats are multiplied by
+    ``float_scale`` (see :func:`_float_gray_scale`)."""
     if arr.dtype.kind == "f":
         a = np.nan_to_num(arr.astype(np.float64), nan=0.0)
-        scale = 255.0 if a.max(initial=0.0) <= 1.0 else 1.0
-        return np.clip(np.rint(a * scale), 0, 255).astype(np.uint8)
+        return np.clip(np.rint(a * float_scale), 0, 255).astype(np.uint8)
     return np.clip(np.rint(arr.astype(np.float64) / 257.0), 0, 255).astype(np.uint8)
 
 

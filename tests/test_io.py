@@ -172,6 +172,21 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize("band_pixels", [4, 1 << 18])  # 4: one row per band
+def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels):
+    # A float ("F") image in [0, 1] is scaled by 255, one in [0, 255] kept as is;
+    # that was decided per band of rows, so an image over 2**18 pixels whose first
+    # rows held values <= 1 came out with those rows near white.
+    monkeypatch.setattr("quantize.io._BAND_PIXELS", band_pixels)
+    plane = np.array([[0.0, 1.0], [1.0, 0.0], [200.0, np.nan]], np.float32)
+    rgb, alpha = as_rgba(Image.fromarray(plane, mode="F"))
+    assert rgb[..., 0].tolist() == [[0, 1], [1, 0], [200, 0]]
+    assert (rgb == rgb[..., :1]).all() and alpha is None
+    unit = np.array([[0.0, 0.5], [1.0, 0.2]], np.float32)
+    assert as_rgba(Image.fromarray(unit, mode="F"))[0][..., 0].tolist() == [[0, 128],
+                                                                             [255, 51]]
+
+
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
