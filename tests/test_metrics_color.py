@@ -70,6 +70,27 @@ def test_delta_e_refuses_bad_input_naming_it(reference, test, kwargs, error, mat
 
 
 def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
-    with pytest.raises(TypeError, match="expected uint8, uint16 or float images, got dtype "
-                                        "int64"):
+    with pytest.raises(TypeError, match=r"^reference has dtype int64; expected uint8, uint16 "
+                                        r"or float images, or give data_range$"):
         psnr(np.zeros((2, 3), np.int64), np.ones((2, 3), np.int64))
+    with pytest.raises(TypeError, match=r"^test has dtype int64; expected"):
+        psnr(np.zeros((2, 3), np.uint8), np.ones((2, 3), np.int64))
+    assert psnr(np.zeros((1, 3), np.int64), np.full((1, 3), 255), data_range=255) == 0.0
+
+
+@pytest.mark.parametrize(("test_dtype", "message"), [
+    (np.float64, r"^reference has dtype uint8 \(peak 255\) but test has dtype float64 "
+                 r"\(peak 1\); expected images of the same scale: convert one, or give "
+                 r"data_range$"),
+    (np.uint16, r"^reference has dtype uint8 \(peak 255\) but test has dtype uint16 "
+                r"\(peak 65535\);"),
+])
+def test_psnr_refuses_images_of_different_scales(test_dtype, message):
+    # psnr(uint8, float in [0, 1]) compared 0..255 with 0..1 and returned ~5 dB for
+    # the same picture; delta_e converts each by its own dtype and returns 0 there.
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint8)
+    scaled = ref / 255.0 if test_dtype == np.float64 else ref.astype(np.uint16) * 257
+    with pytest.raises(ValueError, match=message):
+        psnr(ref, scaled.astype(test_dtype))
+    unit = ref.astype(np.float32) / 255
+    assert psnr(unit, unit.astype(np.float64)) == np.inf  # float32 and float64: both peak 1

@@ -43,14 +43,25 @@ def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     return w
 
 
-def _peak(dtype: np.dtype) -> float:
+def _peak(dtype: np.dtype, name: str) -> float:
     if dtype == np.uint8:
         return 255.0
     if dtype == np.uint16:
         return 65535.0
     if np.issubdtype(dtype, np.floating):
         return 1.0
-    raise TypeError(f"expected uint8, uint16 or float images, got dtype {dtype}")
+    raise TypeError(f"{name} has dtype {dtype}; expected uint8, uint16 or float images, "
+                    "or give data_range")
+
+
+def _common_peak(ref: np.ndarray, tst: np.ndarray) -> float:
+    """The peak both images' dtypes imply; refuse two that imply different ones."""
+    peak = _peak(ref.dtype, "reference")
+    if _peak(tst.dtype, "test") != peak:
+        raise ValueError(f"reference has dtype {ref.dtype} (peak {peak:g}) but test has dtype "
+                         f"{tst.dtype} (peak {_peak(tst.dtype, 'test'):g}); expected images "
+                         "of the same scale: convert one, or give data_range")
+    return peak
 
 
 def psnr(reference: Any, test: Any, *, weights: Any = None,
@@ -61,10 +72,20 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     ----------
     reference, test : (..., 3) array_like
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
+        Without ``data_range``, two dtypes of different peaks (uint8 against
+        float, say) are refused rather than compared on different scales.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     data_range : float, optional
-        Peak value; inferred from ``reference``'s dtype when omitted.
+        Peak value; inferred from the dtypes when omitted.
+
+    Raises
+    ------
+    ValueError
+        For shapes that differ, bad weights, or (without ``data_range``)
+        dtypes of different peaks.
+    TypeError
+        For a dtype without a known peak (e.g. int64) and no ``data_range``.
 
     Returns
     -------
@@ -79,7 +100,7 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     6.021
     """
     ref, tst = _check_pair(reference, test)
-    peak = _peak(ref.dtype) if data_range is None else float(data_range)
+    peak = _common_peak(ref, tst) if data_range is None else float(data_range)
     w = _check_weights(weights, ref.shape[:-1])
     mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
                              None if w is None else w.ravel())
