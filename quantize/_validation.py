@@ -67,7 +67,11 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
-    arr = np.asarray(palette)
+    try:
+        arr = np.asarray(palette)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, got rows "
+                         "of different lengths") from None
     if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
         raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
                          f"got {arr.shape}")

@@ -418,6 +418,10 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),
+    # was NumPy's "setting an array element with a sequence. ..." naming nothing
+    ({"palette": [[0, 0, 0], [255, 255]]}, ValueError,
+     r"^palette should have shape \(k, 3\) or \(k, 4\) with k >= 1, got rows of different "
+     r"lengths$"),
     ({"palette": FOUR, "n_colors": 4}, ValueError, "palette and n_colors=4 cannot be combined"),
     ({"palette": FOUR, "quality": 2}, ValueError, "palette and quality=2.0 cannot be combined"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
