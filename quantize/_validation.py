@@ -159,10 +159,15 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0."""
+    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0.
+
+    A single number weighs every row alike, as scikit-learn takes it.
+    """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
+    if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
+        w = np.full(n_samples, w)
     if w.dtype == object:  # numbers in an object array, as check_data takes for X
         try:
             w = w.astype(np.float64)

@@ -73,8 +73,9 @@ def kmeans_plusplus(
         Finite numeric data.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
-    sample_weight : (n,) array_like, optional
-        Non-negative weights; a point of weight 2 counts as two points.
+    sample_weight : (n,) array_like or float, optional
+        Non-negative weights; a point of weight 2 counts as two points. A
+        single number weighs every point alike.
     seed : int, numpy.random.Generator or None
         Source of randomness.
 
@@ -359,8 +360,9 @@ class MiniBatchKMeans:
             Finite numeric data.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
-        sample_weight : (n,) array_like, optional
-            Non-negative weights; a point of weight 2 counts as two points.
+        sample_weight : (n,) array_like or float, optional
+            Non-negative weights; a point of weight 2 counts as two points. A
+            single number weighs every point alike.
 
         Returns
         -------

@@ -533,6 +533,21 @@ def test_bad_sample_weight_raise_naming_it(w, error, match):
         MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=w)
 
 
+def test_a_single_number_as_sample_weight_weighs_every_row_alike():
+    # As scikit-learn takes it; it was refused with "should have shape (4,) ...,
+    # got shape ()".
+    plain = MiniBatchKMeans(2, seed=0).fit(GOOD_X)
+    weighted = MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=2.5)
+    np.testing.assert_array_equal(weighted.cluster_centers_, plain.cluster_centers_)
+    assert weighted.inertia_ == pytest.approx(2.5 * plain.inertia_)
+    assert plain.score(GOOD_X, sample_weight=np.float32(3)) == pytest.approx(
+        3 * plain.score(GOOD_X))
+    with pytest.raises(ValueError, match=r"^sample_weight\[0\]=-1\.0 should be finite and >= 0$"):
+        plain.score(GOOD_X, sample_weight=-1)
+    with pytest.raises(TypeError, match=r"^sample_weight should be a numeric .* got dtype bool$"):
+        plain.score(GOOD_X, sample_weight=True)
+
+
 @pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [
     (GOOD_X[:3], None, 5, 3),  # fewer rows than clusters
     ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], None, 3, 2),
