@@ -342,6 +342,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     if isinstance(image, LoadedImage):
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
+        if image.width == 0 or image.height == 0:
+            raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
+                             f"{image.width}x{image.height} pixels")
         image.load()
         return _pil_to_rgba(image)
     if not isinstance(image, np.ndarray):

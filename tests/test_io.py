@@ -191,6 +191,10 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
+    # was a ZeroDivisionError from the banded conversion
+    (Image.new("RGB", (0, 5)), ValueError,
+     r"^image should have at least one pixel, got a PIL image of 0x5 pixels$"),
+    (Image.new("L", (4, 0)), ValueError, r"got a PIL image of 4x0 pixels$"),
     (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
     # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
     (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
