@@ -171,10 +171,14 @@ class SegmentResult:
     labels : (H, W) ndarray of int32
         Region of each pixel, 1..R in raster order of the regions' first pixels.
     clusters : (R,) ndarray of intp
-        ``clusters[r - 1]`` is the k-means cluster of region ``r`` (for a merged
-        region, the cluster holding most of its pixels).
-    centers : (n_clusters, d) ndarray of float64
-        The cluster centres in the weighted feature space.
+        With ``n_clusters``, ``clusters[r - 1]`` is the k-means cluster of
+        region ``r`` (for a merged region, the cluster holding most of its
+        pixels). From the region hierarchy (no ``n_clusters``) every region is
+        its own cluster: ``clusters[r - 1] == r - 1``.
+    centers : (n_clusters, d) or (R, 3) ndarray of float64
+        With ``n_clusters``, the cluster centres in the weighted feature space
+        (d features). From the region hierarchy, the mean colour (r, g, b,
+        0..255) of each region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
         The segmented image (a copy; the caller's array is never kept).
     weights : dict of str to float

@@ -123,6 +123,21 @@ def test_result_views(rng):
     np.testing.assert_array_equal(overlay[~result.boundaries()], img[~result.boundaries()])
 
 
+def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
+    # The docstring described k-means centres only; from the hierarchy they are
+    # the regions' mean colours, one per region.
+    img, truth = quadrants(rng)
+    tree = segment(img, regions=4)
+    np.testing.assert_array_equal(tree.labels, truth + 1)
+    assert tree.clusters.tolist() == [0, 1, 2, 3]
+    assert tree.centers.shape == (4, 3) and tree.centers.dtype == np.float64
+    for r in range(1, 5):
+        np.testing.assert_allclose(tree.centers[r - 1], img[tree.labels == r].mean(axis=0))
+    km = segment(img, 4, weights={"texture": 0}, seed=0)
+    assert km.centers.shape[0] == 4 and km.centers.dtype == np.float64
+    assert km.cluster_map().max() == 3
+
+
 @pytest.mark.parametrize(("color", "error", "match"), [
     ((0.5, 0.5, 0.5), TypeError, r"^color=0.5 should be an integer, got float$"),
     ((300, 0, 0), ValueError, r"^color=300 should be <= 255$"),
