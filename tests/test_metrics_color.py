@@ -62,11 +62,26 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), {"input_space": "hsv"},
      ValueError, "input_space='hsv' is not valid; expected one of 'srgb', 'lab'"),
     (np.full((2, 3), 2.0), np.zeros((2, 3)), {}, ValueError,
-     r"float sRGB colours should lie in \[0, 1\]"),
+     r"^reference holds float sRGB colours in \[2, 2\]; expected values in \[0, 1\]$"),
+    (np.zeros((2, 3)), np.full((2, 3), np.nan), {}, ValueError,
+     r"^test holds float sRGB colours in \[nan, nan\]; expected values in \[0, 1\]$"),
+    (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.int64), {}, TypeError,
+     r"^test has dtype int64; expected sRGB colours as uint8, uint16 or float in \[0, 1\]$"),
 ])
 def test_delta_e_refuses_bad_input_naming_it(reference, test, kwargs, error, match):
     with pytest.raises(error, match=match):
         delta_e(reference, test, **kwargs)
+
+
+def test_delta_e_takes_sixteen_bit_colours_on_their_own_scale():
+    # uint16 was refused ("should be uint8 or float") though psnr and the image
+    # functions take it; it is converted as float / 65535.
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint8)
+    wide = ref.astype(np.uint16) * 257
+    assert delta_e(wide, ref) == pytest.approx(0.0, abs=1e-4)
+    other = np.array([[60, 20, 90], [255, 255, 0]], np.uint8)
+    assert delta_e(wide, other.astype(np.uint16) * 257) == pytest.approx(delta_e(ref, other),
+                                                                        rel=1e-4)
 
 
 def test_psnr_refuses_an_integer_dtype_without_a_known_peak():

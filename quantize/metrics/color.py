@@ -114,8 +114,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) array_like
-        sRGB colours (uint8, or float in [0, 1]), or CIE Lab colours when
-        ``input_space="lab"``.
+        sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
+        its own dtype), or CIE Lab colours when ``input_space="lab"``.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     input_space : {"srgb", "lab"}
@@ -139,18 +139,24 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         raise ValueError(f"input_space={input_space!r} is not valid; expected one of "
                          "'srgb', 'lab'")
     w = _check_weights(weights, ref.shape[:-1])
-    lab_ref, lab_tst = (_to_lab(ref), _to_lab(tst)) if input_space == "srgb" else (ref, tst)
+    lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
+                        if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
                           None if w is None else w.ravel())
 
 
-def _to_lab(rgb: np.ndarray) -> np.ndarray:
+def _to_lab(rgb: np.ndarray, name: str) -> np.ndarray:
+    """CIE Lab of sRGB colours, each dtype on its own scale (as ``psnr``'s peaks)."""
     if rgb.dtype == np.uint8:
         return srgb_to_lab(rgb)
-    if np.issubdtype(rgb.dtype, np.floating):
-        if rgb.min() < 0 or rgb.max() > 1:
-            raise ValueError("float sRGB colours should lie in [0, 1]")
-        from skimage.color import rgb2lab
+    if rgb.dtype == np.uint16:
+        rgb = rgb / 65535.0
+    elif not np.issubdtype(rgb.dtype, np.floating):
+        raise TypeError(f"{name} has dtype {rgb.dtype}; expected sRGB colours as uint8, "
+                        "uint16 or float in [0, 1]")
+    elif not (rgb.min() >= 0 and rgb.max() <= 1):  # NaN fails both
+        raise ValueError(f"{name} holds float sRGB colours in [{float(rgb.min()):g}, "
+                         f"{float(rgb.max()):g}]; expected values in [0, 1]")
+    from skimage.color import rgb2lab
 
-        return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
-    raise TypeError(f"sRGB colours should be uint8 or float in [0, 1], got dtype {rgb.dtype}")
+    return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
