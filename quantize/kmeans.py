@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -291,9 +292,10 @@ class MiniBatchKMeans:
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in
                     inspect.signature(type(self).__init__).parameters.values()}
+        # NumPy scalars compare as numbers too: n_init=np.int64(1) is the default.
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if not (isinstance(v, str | int | float | type(None))
-                           and v == defaults.get(k))]
+                   if not (isinstance(v, str | numbers.Number | type(None))
+                           and not isinstance(v, bool) and v == defaults.get(k))]
         return f"MiniBatchKMeans({', '.join(changed)})"
 
     def __sklearn_tags__(self) -> Any:

@@ -352,6 +352,10 @@ def test_sklearn_clone_and_params_round_trip():
     assert other.set_params(**params) is other
     assert other.get_params() == params
     assert "n_clusters=5" in repr(km) and "batch_size=128" in repr(km)
+    # Defaults given as NumPy scalars are defaults: the repr showed n_init=np.int64(1).
+    assert repr(MiniBatchKMeans(np.int64(8), n_init=np.int64(1), tol=np.float32(0),
+                                refine=np.int64(6))) == "MiniBatchKMeans(refine=np.int64(6))"
+    assert repr(MiniBatchKMeans(n_init=True)) == "MiniBatchKMeans(n_init=True)"  # not 1
 
 
 try:  # scikit-learn is a dev extra: the reference, never a runtime dependency
