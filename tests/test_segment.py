@@ -158,6 +158,11 @@ def test_region_stats(rng):
     assert stats[0]["bbox"] == [0, 0, 32, 40]
     assert stats[0]["area"] == 32 * 40
     assert stats[0]["centroid"] == [15.5, 19.5]
+    # Plain Python numbers throughout, as the other fields (centroid held np.float64,
+    # shown as np.float64(15.5) when a record was printed).
+    assert repr(stats[0]["centroid"]) == "[15.5, 19.5]"
+    assert all(type(v) in (int, float) for s in stats for key in ("bbox", "centroid",
+               "mean_color") for v in s[key])
     assert stats[3]["mean_color"] == pytest.approx(list(img[32:, 40:].reshape(-1, 3).mean(0)),
                                                    abs=0.05)
 
