@@ -329,8 +329,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
-    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257), bool, or
-    float in [0, 1]. The caller's array is never modified.
+    (H, W, 1), (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
+    unknown. The caller's array is never modified.
 
     Raises
     ------
@@ -354,8 +355,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} should have shape (H, W), (H, W, 3) or (H, W, 4), "
-                         f"got {image.shape}")
+        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 3) or "
+                         f"(H, W, 4), got {image.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)
@@ -382,7 +383,9 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
                              f"[{float(arr.min()):.10g}, {float(arr.max()):.10g}]")
         return np.rint(arr * 255.0).astype(np.uint8)
-    raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got {arr.dtype}")
+    hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
+    raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
+                    f"{arr.dtype}{hint}")
 
 
 # --------------------------------------------------------------------------

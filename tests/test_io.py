@@ -189,7 +189,9 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
 
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
-    (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
+    (np.zeros((2, 2, 2), np.uint8), ValueError,
+     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 3\) or \(H, W, 4\), got "
+     r"\(2, 2, 2\)$"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
     # was a ZeroDivisionError from the banded conversion
     (Image.new("RGB", (0, 5)), ValueError,
@@ -200,7 +202,11 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
     (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
      r"values in \[0, 1\], got \[0, 1\.000000119\]"),
     (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
-    (np.zeros((2, 2, 3), np.int64), TypeError, "dtype uint8, uint16"),
+    (np.zeros((2, 2, 3), np.int64), TypeError,
+     r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
+     r"pass it as \.astype\(np\.uint8\)$"),
+    (np.zeros((2, 2), np.complex64), TypeError,
+     r"^image should have dtype uint8, uint16, bool or float, got complex64$"),
 ])
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):

@@ -44,8 +44,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
     Parameters
     ----------
-    image : (H, W), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]. With alpha, colours are
+    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+        uint8, uint16, bool or float in [0, 1] (other integer dtypes are
+        refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
         transparent pixels get entries with their own alpha; fully transparent
         pixels (alpha 0) share one extra entry.
