@@ -158,6 +158,27 @@ def test_data_far_from_the_origin_cluster_as_when_centred(rng, offset):
     assert same_partition(truth[idx], np.arange(4))  # one seed per blob, as near the origin
 
 
+@pytest.mark.parametrize("scale", [1e19, 1e30, 1e37])
+def test_data_too_large_to_square_in_float32_cluster_as_at_unit_scale(rng, scale):
+    # Squared distances of rows beyond about 1e19 overflow float32: the fit came back
+    # with inertia inf, a centre at 0 and wrong labels, and RuntimeWarnings.
+    X, truth = blobs(rng, per_blob=20, spread=0.3)
+    unit = MiniBatchKMeans(4, seed=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = MiniBatchKMeans(4, seed=0).fit(X * scale)
+        assert same_partition(big.labels_, truth) and same_partition(unit.labels_, truth)
+        np.testing.assert_array_equal(big.labels_, unit.labels_)
+        np.testing.assert_allclose(big.cluster_centers_ / scale, unit.cluster_centers_,
+                                   rtol=1e-5, atol=1e-6)
+        assert big.inertia_ / scale**2 == pytest.approx(unit.inertia_, rel=1e-4)
+        np.testing.assert_array_equal(big.predict(X * scale), big.labels_)
+        assert big.score(X * scale) == pytest.approx(-big.inertia_, rel=1e-4)
+        np.testing.assert_array_equal(unit.predict(X * scale), unit.predict(X * 1e3))
+        _, idx = kmeans_plusplus(X * scale, 4, seed=0)
+        np.testing.assert_array_equal(idx, kmeans_plusplus(X, 4, seed=0)[1])
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
 def test_integer_and_float_inputs_agree(rng, dtype):
     X, _ = blobs(rng, centres=CORNERS * 10 + 50, spread=3.0)
