@@ -172,6 +172,17 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize("dtype", [">u2", ">f8", ">f4"])
+def test_big_endian_arrays_read_as_their_values(dtype):
+    # ">u2" (16-bit samples as a raw file stores them) was refused: "should have
+    # dtype uint8, uint16, bool or float, got >u2".
+    native = np.array([[[0, 257, 65535], [32896, 514, 1285]]], np.uint16)
+    image = native.astype(dtype) if dtype == ">u2" else (native / 65535).astype(dtype)
+    rgb, alpha = as_rgba(image)
+    assert rgb.tolist() == [[[0, 1, 255], [128, 2, 5]]] and alpha is None
+    assert not image.dtype.isnative  # the caller's array is left as it was
+
+
 @pytest.mark.parametrize("band_pixels", [4, 1 << 18])  # 4: one row per band
 def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels):
     # A float ("F") image in [0, 1] is scaled by 255, one in [0, 255] kept as is;

@@ -84,6 +84,14 @@ def test_delta_e_takes_sixteen_bit_colours_on_their_own_scale():
                                                                         rel=1e-4)
 
 
+def test_big_endian_colours_are_measured_as_their_values():
+    # ">u2" was refused by both ("reference has dtype >u2; expected uint8, uint16 ...").
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint16) * 257
+    test = ref // 2
+    assert psnr(ref.astype(">u2"), test.astype(">u2")) == pytest.approx(psnr(ref, test))
+    assert delta_e(ref.astype(">u2"), test) == pytest.approx(delta_e(ref, test))
+
+
 def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
     with pytest.raises(TypeError, match=r"^reference has dtype int64; expected uint8, uint16 "
                                         r"or float images, or give data_range$"):

@@ -29,6 +29,9 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
+    # A byte order other than the machine's (big-endian ">u2") holds the same values.
+    ref, tst = (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
+                for a in (ref, tst))
     return ref, tst
 
 
