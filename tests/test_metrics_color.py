@@ -92,6 +92,36 @@ def test_big_endian_colours_are_measured_as_their_values():
     assert delta_e(ref.astype(">u2"), test) == pytest.approx(delta_e(ref, test))
 
 
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    # data_range=0 was "math domain error", -1 and True gave 0 dB, nan gave nan
+    ({"data_range": 0}, ValueError, r"^data_range=0 should be > 0$"),
+    ({"data_range": -1}, ValueError, r"^data_range=-1 should be > 0$"),
+    ({"data_range": np.nan}, ValueError, r"^data_range=nan should be a finite number$"),
+    ({"data_range": True}, TypeError, r"^data_range=True should be a number, got bool$"),
+    ({"data_range": "255"}, TypeError, r"^data_range='255' should be a number, got str$"),
+    # were NumPy's "could not convert string to float" and float() messages
+    ({"weights": ["a", "b"]}, TypeError,
+     r"^weights should be real numbers, one per pixel, got dtype <U1$"),
+    ({"weights": [1j, 1]}, TypeError, r"^weights should be real numbers, .* complex128$"),
+])
+def test_psnr_refuses_bad_options_naming_them(kwargs, error, match):
+    a = np.zeros((2, 3), np.uint8)
+    with pytest.raises(error, match=match):
+        psnr(a, a + 1, **kwargs)
+    assert psnr(a, a + 1, data_range=255) == pytest.approx(20 * np.log10(255))
+    one_off = np.array([[1, 1, 1], [0, 0, 0]], np.uint8)
+    # a bool mask weighs its pixels 1 and the others 0
+    assert psnr(a, one_off, weights=[True, False]) == pytest.approx(20 * np.log10(255))
+
+
+def test_delta_e_refuses_an_input_space_that_is_no_name():
+    # an array was "The truth value of an array with more than one element is ambiguous"
+    a = np.zeros((2, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"^input_space=array\(\[1, 2\]\) is not valid; "
+                                         r"expected one of 'srgb', 'lab'$"):
+        delta_e(a, a, input_space=np.array([1, 2]))
+
+
 def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
     with pytest.raises(TypeError, match=r"^reference has dtype int64; expected uint8, uint16 "
                                         r"or float images, or give data_range$"):

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._validation import check_choice, check_float
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 
 __all__ = ["delta_e", "psnr"]
@@ -38,7 +39,12 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
-    w = np.asarray(weights, dtype=np.float64)
+    w = np.asarray(weights)
+    if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
+                            or np.issubdtype(w.dtype, np.complexfloating)):
+        # (a bool mask weighs its pixels 1 and the others 0)
+        raise TypeError(f"weights should be real numbers, one per pixel, got dtype {w.dtype}")
+    w = w.astype(np.float64)
     if w.shape != shape:
         raise ValueError(f"weights should have shape {shape}, got {w.shape}")
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
@@ -80,7 +86,7 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     data_range : float, optional
-        Peak value; inferred from the dtypes when omitted.
+        Peak value, > 0; inferred from the dtypes when omitted.
 
     Raises
     ------
@@ -88,7 +94,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         For shapes that differ, bad weights, or (without ``data_range``)
         dtypes of different peaks.
     TypeError
-        For a dtype without a known peak (e.g. int64) and no ``data_range``.
+        For a dtype without a known peak (e.g. int64) and no ``data_range``,
+        or weights or ``data_range`` that are not numbers.
 
     Returns
     -------
@@ -103,7 +110,12 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     6.021
     """
     ref, tst = _check_pair(reference, test)
-    peak = _common_peak(ref, tst) if data_range is None else float(data_range)
+    if data_range is None:
+        peak = _common_peak(ref, tst)
+    else:
+        peak = check_float(data_range, "data_range")
+        if peak <= 0:
+            raise ValueError(f"data_range={peak:g} should be > 0")
     w = _check_weights(weights, ref.shape[:-1])
     mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
                              None if w is None else w.ravel())
@@ -138,9 +150,7 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     (0.0, 100.0)
     """
     ref, tst = _check_pair(reference, test)
-    if input_space not in ("srgb", "lab"):
-        raise ValueError(f"input_space={input_space!r} is not valid; expected one of "
-                         "'srgb', 'lab'")
+    input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
     w = _check_weights(weights, ref.shape[:-1])
     lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
                         if input_space == "srgb" else (ref, tst))
