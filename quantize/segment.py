@@ -227,7 +227,7 @@ def _check_color(color: Any) -> tuple[int, int, int]:
     """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it."""
     if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
         raise TypeError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
-    if len(color) != 3:
+    if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
         raise ValueError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
     r, g, b = (check_int(v, "color", minimum=0, maximum=255) for v in color)
     return r, g, b

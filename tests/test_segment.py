@@ -144,6 +144,9 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     ((-1, 0, 0), ValueError, r"^color=-1 should be >= 0$"),
     ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
     ("red", TypeError, r"^color='red' should be \(r, g, b\), three integers from 0 to 255$"),
+    # a 0-d array was "len() of unsized object"
+    (np.array(255), ValueError, r"^color=array\(255\) should be \(r, g, b\), three integers"),
+    (np.array([[255, 0, 0]]), ValueError, r"^color=array\(\[\[255,   0,   0\]\]\) should be"),
 ])
 def test_overlay_refuses_a_colour_it_cannot_draw(color, error, match):
     result = segment(step_image((8, 8), column=3), regions=2)
