@@ -351,6 +351,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")
+    if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
+        raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
+                        "plain array (image.filled(...), or the mask as an alpha channel)")
     arr = image
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))

@@ -216,6 +216,10 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
     (np.zeros((2, 2, 3), np.int64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
      r"pass it as \.astype\(np\.uint8\)$"),
+    # the mask was silently ignored: masked pixels were reduced like any other
+    (np.ma.masked_array(np.zeros((2, 2, 3), np.uint8), mask=True), TypeError,
+     r"^image is a masked array, whose mask would be ignored; expected a plain array "
+     r"\(image\.filled\(\.\.\.\), or the mask as an alpha channel\)$"),
     (np.zeros((2, 2), np.complex64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got complex64$"),
 ])
