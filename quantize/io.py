@@ -278,8 +278,10 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     image costs its decoded pixels plus the output, not several full copies.
     """
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
+    # P, and RGB or L with a colour key (a PNG's tRNS chunk): Pillow's RGBA conversion
+    # makes the keyed pixels transparent.
     has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        im.mode == "P" and "transparency" in im.info)
+        im.mode in ("P", "RGB", "L") and "transparency" in im.info)
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)

@@ -172,6 +172,25 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize(("mode", "key"), [("RGB", (255, 255, 255)), ("L", 255)])
+def test_a_colour_key_makes_its_pixels_transparent(tmp_path, mode, key):
+    # A PNG's tRNS chunk on an RGB or grey image marks one colour transparent, as
+    # viewers and Pillow's RGBA conversion show it; it was ignored, so the keyed
+    # pixels came out opaque (white here) in every output.
+    rgb = np.zeros((4, 3, 3), np.uint8)
+    rgb[:2] = 255
+    path = tmp_path / "keyed.png"
+    Image.fromarray(rgb if mode == "RGB" else rgb[..., 0]).save(path, transparency=key)
+    expected = [[0, 0, 0]] * 2 + [[255, 255, 255]] * 2
+    loaded = load_image(path)
+    assert loaded.alpha.tolist() == expected
+    assert (loaded.rgb == rgb).all()
+    with Image.open(path) as im:
+        assert as_rgba(im)[1].tolist() == expected
+    Image.fromarray(rgb).save(tmp_path / "plain.png")
+    assert load_image(tmp_path / "plain.png").alpha is None
+
+
 @pytest.mark.parametrize("dtype", [">u2", ">f8", ">f4"])
 def test_big_endian_arrays_read_as_their_values(dtype):
     # ">u2" (16-bit samples as a raw file stores them) was refused: "should have
