@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -403,6 +405,20 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     mse = ((shown - got) ** 2).mean()
     assert result.psnr == pytest.approx(10 * np.log10(255 ** 2 / mse))
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
+
+
+def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
+    # Indices were uint16 for any palette beyond 256 entries: with 65,600 distinct
+    # colours (n_colors above that) they wrapped at 65,536, so to_rgb() differed
+    # from the image while psnr said inf (lossless).
+    codes = np.arange(65_600, dtype=np.uint32) * 255  # distinct 24-bit colours
+    rgb = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=-1)
+    image = rgb.astype(np.uint8).reshape(160, 410, 3)
+    with pytest.warns(ColorCountWarning):
+        result = reduce_colors(image, 100_000, seed=0)
+    assert result.k == 65_600 and result.indices.dtype == np.uint32
+    np.testing.assert_array_equal(result.to_rgb(), image)
+    assert result.psnr == math.inf
 
 
 # --------------------------------------------------------------------------

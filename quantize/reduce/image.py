@@ -176,7 +176,8 @@ class _Counted:
 
     def indices(self, labels: np.ndarray, n_entries: int) -> np.ndarray:
         """``(H, W)`` entry of every pixel; fully transparent ones get the last entry."""
-        dtype = np.uint8 if n_entries <= MAX_PALETTE else np.uint16
+        dtype = (np.uint8 if n_entries <= MAX_PALETTE
+                 else np.uint16 if n_entries <= 1 << 16 else np.uint32)
         if self.codes is not None:
             return code_table(self.distinct, labels, dtype)[self.codes]
         out = np.full(self.shape, n_entries - 1, dtype=dtype)

@@ -75,7 +75,8 @@ class ReduceResult:
     ----------
     palette : (k, 3) ndarray of uint8
         The colours, most used first (a given palette keeps its own order).
-    indices : (H, W) ndarray of uint8 (uint16 when there are more than 256 entries)
+    indices : (H, W) ndarray of uint8 (uint16 when there are more than 256 entries,
+        uint32 beyond 65,536)
         Palette index of every pixel; fully transparent pixels hold
         ``transparent_index``.
     shares : (k,) ndarray of float64
