@@ -30,7 +30,7 @@ import hashlib
 import io as _io
 import os
 import tempfile
-import warnings
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,16 +244,31 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
 def _pillow_limit_lifted() -> Iterator[None]:
     """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
 
-    Pillow's guard is a module global; it is restored on exit.
+    Pillow's guard is a module global (with it None, Pillow neither warns nor
+    refuses). Loads on several threads overlap, so the guard is lifted by the
+    first one in and restored to the caller's value by the last one out: each
+    restoring its own saved value, the last to leave could put back the None
+    another had set, turning the guard off for the rest of the process.
     """
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
+    global _lifts, _saved_limit
+    with _lift_lock:
+        if _lifts == 0:
+            _saved_limit = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+        _lifts += 1
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            yield
+        yield
     finally:
-        Image.MAX_IMAGE_PIXELS = saved
+        with _lift_lock:
+            _lifts -= 1
+            if _lifts == 0:
+                Image.MAX_IMAGE_PIXELS = _saved_limit
+
+
+# Loads inside _pillow_limit_lifted, and Pillow's guard as it was before the first.
+_lift_lock = threading.Lock()
+_lifts = 0
+_saved_limit: int | None = None
 
 
 def _upright_srgb(im: Image.Image) -> Image.Image:

@@ -54,6 +54,24 @@ def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
     assert Image.MAX_IMAGE_PIXELS == before
 
 
+def test_overlapping_loads_restore_pillow_guard():
+    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
+    # None), A restores its saved value, B restores None. The guard was then off
+    # for the rest of the process, for every later Image.open.
+    from quantize.io import _pillow_limit_lifted
+
+    before = Image.MAX_IMAGE_PIXELS
+    assert before is not None
+    a, b = _pillow_limit_lifted(), _pillow_limit_lifted()
+    a.__enter__()
+    b.__enter__()
+    assert Image.MAX_IMAGE_PIXELS is None
+    a.__exit__(None, None, None)
+    assert Image.MAX_IMAGE_PIXELS is None  # B is still loading
+    b.__exit__(None, None, None)
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
 @pytest.mark.parametrize("name", [
     "good.png", "one_pixel.png", "one_by_n.png", "gray16.png", "rgb16.png", "cmyk.jpg",
     "palette_transparency.png", "la.png", "rgba_transparent.png", "animated.gif",
