@@ -276,6 +276,9 @@ def _upright_srgb(im: Image.Image) -> Image.Image:
     if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     icc = im.info.get("icc_profile")
+    if icc and im.mode == "RGB" and "transparency" in im.info:
+        # The colour key names a stored colour: apply it before the profile changes them.
+        im = im.convert("RGBA")
     if icc and im.mode in ("RGB", "RGBA", "CMYK"):
         # An unreadable or mismatched profile leaves the pixels as they are.
         with contextlib.suppress(ImageCms.PyCMSError, OSError):

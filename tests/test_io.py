@@ -209,6 +209,21 @@ def test_a_colour_key_makes_its_pixels_transparent(tmp_path, mode, key):
     assert load_image(tmp_path / "plain.png").alpha is None
 
 
+def test_a_colour_key_survives_the_icc_conversion(tmp_path):
+    # With an ICC profile the pixels went through a profile conversion that kept
+    # no colour key, so the keyed pixels came out opaque again.
+    from PIL import ImageCms
+
+    rgb = np.zeros((4, 3, 3), np.uint8)
+    rgb[:2] = 255
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    path = tmp_path / "keyed_icc.png"
+    Image.fromarray(rgb).save(path, transparency=(255, 255, 255), icc_profile=srgb)
+    loaded = load_image(path)
+    assert loaded.alpha.tolist() == [[0, 0, 0]] * 2 + [[255, 255, 255]] * 2
+    np.testing.assert_allclose(loaded.rgb, rgb, atol=1)  # sRGB to sRGB
+
+
 @pytest.mark.parametrize("dtype", [">u2", ">f8", ">f4"])
 def test_big_endian_arrays_read_as_their_values(dtype):
     # ">u2" (16-bit samples as a raw file stores them) was refused: "should have
