@@ -23,6 +23,7 @@ T = TypeVar("T")
 #: Two threads at most: the work is split in halves (only measured on two cores).
 _count = min(2, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 #: ``in_pool`` is true in the pool's threads.
 _local = threading.local()
 
@@ -62,16 +63,23 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """
     if len(tasks) == 1 or _count == 1 or getattr(_local, "in_pool", False):
         return [task() for task in tasks]
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize",
-                                   initializer=_mark_pool_thread)
-    futures = [_pool.submit(task) for task in tasks[1:]]
+    pool = _shared_pool()
+    futures = [pool.submit(task) for task in tasks[1:]]
     try:
         first = tasks[0]()
     finally:  # the others write into the caller's buffers: let them finish first
         wait(futures)
     return [first, *(future.result() for future in futures)]
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The one pool, started by the first caller (two threads' first calls start one)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_count, thread_name_prefix="quantize",
+                                       initializer=_mark_pool_thread)
+        return _pool
 
 
 def _mark_pool_thread() -> None:
@@ -80,8 +88,9 @@ def _mark_pool_thread() -> None:
 
 def _forget_pool() -> None:
     """A forked child has none of its parent's pool threads: start a new pool when needed."""
-    global _pool
+    global _pool, _pool_lock
     _pool = None
+    _pool_lock = threading.Lock()  # a fork taken while another thread held it
 
 
 os.register_at_fork(after_in_child=_forget_pool)

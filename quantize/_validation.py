@@ -67,7 +67,11 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
-    arr = np.asarray(palette)
+    try:
+        arr = np.asarray(palette)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, got rows "
+                         "of different lengths") from None
     if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] == 0:
         raise ValueError(f"{name} should have shape (k, 3) or (k, 4) with k >= 1, "
                          f"got {arr.shape}")
@@ -155,10 +159,15 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
-    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0."""
+    """Return weights as a float64 ``(n,)`` array, all finite, >= 0, with a finite sum > 0.
+
+    A single number weighs every row alike, as scikit-learn takes it.
+    """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
+    if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
+        w = np.full(n_samples, w)
     if w.dtype == object:  # numbers in an object array, as check_data takes for X
         try:
             w = w.astype(np.float64)

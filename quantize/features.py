@@ -145,17 +145,24 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
 def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
     """Validate the derivative scales of the texture bank: a non-empty sequence of numbers >= 0.5.
 
+    A list, tuple or 1-D array.
+
     Raises
     ------
     TypeError
-        If ``scales`` is not a non-empty sequence.
+        If ``scales`` is not a sequence or 1-D array, or an item is not a number.
     ValueError
-        If an item is below 0.5 or not finite.
+        If it is empty, or an item is below 0.5 or not finite.
     """
-    if isinstance(scales, str) or not isinstance(scales, Sequence) or not scales:
-        raise TypeError(f"texture_scales={scales!r} should be a non-empty sequence "
-                        "of numbers")
-    return tuple(check_float(s, "texture_scales item", minimum=0.5) for s in scales)
+    if isinstance(scales, np.ndarray) and scales.ndim == 1:
+        scales = scales.tolist()
+    if isinstance(scales, str) or not isinstance(scales, Sequence):
+        raise TypeError(f"texture_scales={scales!r} should be a sequence of numbers, "
+                        f"got {type(scales).__name__}")
+    if len(scales) == 0:
+        raise ValueError(f"texture_scales={scales!r} should hold at least one scale")
+    return tuple(check_float(s, f"texture_scales[{i}]", minimum=0.5)
+                 for i, s in enumerate(scales))
 
 
 # --------------------------------------------------------------------------

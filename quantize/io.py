@@ -40,6 +40,7 @@ import hashlib
 import io as _io
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -260,16 +261,31 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
 def _pillow_limit_lifted() -> Iterator[None]:
     """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
 
-    Pillow's guard is a module global; it is restored on exit.
+    Pillow's guard is a module global (with it None, Pillow neither warns nor
+    refuses). Loads on several threads overlap, so the guard is lifted by the
+    first one in and restored to the caller's value by the last one out: each
+    restoring its own saved value, the last to leave could put back the None
+    another had set, turning the guard off for the rest of the process.
     """
-    saved = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
+    global _lifts, _saved_limit
+    with _lift_lock:
+        if _lifts == 0:
+            _saved_limit = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = None
+        _lifts += 1
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            yield
+        yield
     finally:
-        Image.MAX_IMAGE_PIXELS = saved
+        with _lift_lock:
+            _lifts -= 1
+            if _lifts == 0:
+                Image.MAX_IMAGE_PIXELS = _saved_limit
+
+
+# Loads inside _pillow_limit_lifted, and Pillow's guard as it was before the first.
+_lift_lock = threading.Lock()
+_lifts = 0
+_saved_limit: int | None = None
 
 
 def frame_rgba(frame: Image.Image) -> np.ndarray:
@@ -474,8 +490,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
-    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257), bool, or
-    float in [0, 1]. The caller's array is never modified. A PIL image is
+    (H, W, 1), (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
+    unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
     16-bit and float grayscale) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo.
@@ -490,17 +507,25 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     if isinstance(image, LoadedImage):
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
+        if image.width == 0 or image.height == 0:
+            raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
+                             f"{image.width}x{image.height} pixels")
         image.load()
         return _pil_to_rgba(_srgb(image))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")
+    if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
+        raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
+                        "plain array (image.filled(...), or the mask as an alpha channel)")
     arr = image
+    if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} should have shape (H, W), (H, W, 3) or (H, W, 4), "
-                         f"got {image.shape}")
+        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 3) or "
+                         f"(H, W, 4), got {image.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)
@@ -527,7 +552,9 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
                              f"[{float(arr.min()):.10g}, {float(arr.max()):.10g}]")
         return np.rint(arr * 255.0).astype(np.uint8)
-    raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got {arr.dtype}")
+    hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
+    raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
+                    f"{arr.dtype}{hint}")
 
 
 # --------------------------------------------------------------------------

@@ -15,12 +15,17 @@ chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
 built for large ``n``; inertia is accumulated in float64. Those products lose
 the digits that separate points far from the origin, so the data are centred
 first (:func:`_centre`), and so are the rows ``predict`` and ``score`` compare.
+Data so large that squared norms would overflow float32 (beyond about 1e19)
+are then scaled down by a power of two (:func:`_shrink`), which is exact and
+changes no label.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import math
+import numbers
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -73,8 +78,9 @@ def kmeans_plusplus(
         Finite numeric data.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
-    sample_weight : (n,) array_like, optional
-        Non-negative weights; a point of weight 2 counts as two points.
+    sample_weight : (n,) array_like or float, optional
+        Non-negative weights; a point of weight 2 counts as two points. A
+        single number weighs every point alike.
     seed : int, numpy.random.Generator or None
         Source of randomness.
 
@@ -103,6 +109,7 @@ def kmeans_plusplus(
     w = check_sample_weight(sample_weight, data.shape[0])
     rng = check_seed(seed)
     _centre(data)
+    _shrink(data)
     idx = plusplus_indices(data, k, w, rng)
     if idx is None:
         raise_too_few_distinct(data, w, k)
@@ -138,6 +145,35 @@ def _centre(data: np.ndarray) -> np.ndarray:
     return shift.astype(np.float64)
 
 
+def _shrink(data: np.ndarray) -> float:
+    """Scale float32 ``data`` in place by :func:`_safe_scale`; return the scale (1.0 as a rule)."""
+    scale = _safe_scale(_peak(data), data.shape[1])
+    if scale != 1.0:
+        data *= np.float32(scale)
+    return scale
+
+
+def _peak(a: np.ndarray) -> float:
+    """Largest ``|value|`` of ``a`` (two reductions, no ``|a|`` copy)."""
+    return max(-float(a.min()), float(a.max()))
+
+
+def _safe_scale(peak: float, d: int) -> float:
+    """A power of two ``s <= 1`` so that rows of ``d`` values up to ``peak`` times ``s`` have
+    norms of at most ``_SAFE_NORM``: their float32 squared distances then stay finite.
+
+    1.0 for all but huge data. Multiplying by a power of two is exact (short of
+    float32's smallest numbers), so distances scale by ``s**2`` and labels stay.
+    """
+    norm = peak * math.sqrt(d)
+    if norm <= _SAFE_NORM:
+        return 1.0
+    return 2.0 ** -math.ceil(math.log2(norm / _SAFE_NORM))
+
+
+# Row norms up to this keep squared norms and their sums (below 2**126) inside
+# float32, whose largest value is about 2**128.
+_SAFE_NORM = 2.0 ** 62
 # Rows that _centre estimates the means and deviations on.
 _CENTRE_SAMPLE = 4096
 # Rows that _centre checks and predict and score centre at a time (so they
@@ -290,9 +326,10 @@ class MiniBatchKMeans:
     def __repr__(self) -> str:
         defaults = {p.name: p.default for p in
                     inspect.signature(type(self).__init__).parameters.values()}
+        # NumPy scalars compare as numbers too: n_init=np.int64(1) is the default.
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if not (isinstance(v, str | int | float | type(None))
-                           and v == defaults.get(k))]
+                   if not (isinstance(v, str | numbers.Number | type(None))
+                           and not isinstance(v, bool) and v == defaults.get(k))]
         return f"MiniBatchKMeans({', '.join(changed)})"
 
     def __sklearn_tags__(self) -> Any:
@@ -359,8 +396,9 @@ class MiniBatchKMeans:
             Finite numeric data.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
-        sample_weight : (n,) array_like, optional
-            Non-negative weights; a point of weight 2 counts as two points.
+        sample_weight : (n,) array_like or float, optional
+            Non-negative weights; a point of weight 2 counts as two points. A
+            single number weighs every point alike.
 
         Returns
         -------
@@ -379,8 +417,9 @@ class MiniBatchKMeans:
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
         shift = _centre(data)
+        scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
-            p["init"] = p["init"] - shift
+            p["init"] = (p["init"] - shift) * scale
             # Seeding checks this as it goes; given centres skip seeding.
             if np.unique(data[w > 0], axis=0).shape[0] < p["k"]:
                 raise_too_few_distinct(data, w, p["k"])
@@ -393,9 +432,9 @@ class MiniBatchKMeans:
             runs = _threads.run([functools.partial(fit_once, data, w, p, run_rng)
                                  for run_rng in rngs])
             best = min(runs, key=lambda run: run.inertia)
-        self.cluster_centers_ = best.centers + shift
+        self.cluster_centers_ = best.centers / scale + shift
         self.labels_ = best.labels
-        self.inertia_ = best.inertia
+        self.inertia_ = best.inertia / (scale * scale)
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
@@ -415,7 +454,7 @@ class MiniBatchKMeans:
         self._check_fitted()
         data = self._check_features(X)
         labels = np.empty(data.shape[0], dtype=np.intp)
-        for rows, centred, centers in self._centred(data):
+        for rows, centred, centers, _ in self._centred(data):
             labels[rows] = nearest(centred, centers)
         return labels
 
@@ -438,16 +477,26 @@ class MiniBatchKMeans:
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         inertia = 0.0
-        for rows, centred, centers in self._centred(data):
+        for rows, centred, centers, scale in self._centred(data):
             _, dist = labels_sq_dist(centred, centers)
-            inertia += float(w[rows] @ dist.astype(np.float64))
+            inertia += float(w[rows] @ dist.astype(np.float64)) / (scale * scale)
         return -inertia
 
-    def _centred(self, data: np.ndarray) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
-        """``(rows, data[rows] - shift, centres - shift)``, chunk by chunk, as ``fit`` centred."""
+    def _centred(self, data: np.ndarray
+                 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, float]]:
+        """``(rows, (data[rows] - shift) * s, (centres - shift) * s, s)``, chunk by chunk.
+
+        Centred as ``fit`` centred; ``s`` is 1 unless these rows or the centres are
+        so large that squared distances would overflow float32 (:func:`_safe_scale`).
+        """
         shift = self._shift
         centers = self.cluster_centers_ - shift
-        copy = shift.any()  # usually not: the data were near the origin
+        peak = max(_peak(data) + float(np.abs(shift).max()), _peak(centers))
+        scale = _safe_scale(peak, data.shape[1])
+        centers = centers * scale
+        copy = shift.any() or scale != 1.0  # usually not: the data were near the origin
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             rows = slice(start, start + _CENTRED_ROWS)
-            yield rows, data[rows] - shift.astype(np.float32) if copy else data[rows], centers
+            part = ((data[rows] - shift.astype(np.float32)) * np.float32(scale) if copy
+                    else data[rows])
+            yield rows, part, centers, scale

@@ -266,9 +266,11 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
     """
     n_trials = 2 + int(math.log(k))
     x_sq = np.einsum("ij,ij->i", X, X)
+    bound = _residue_bound(X, x_sq)
     first = _draw_weighted(np.cumsum(w), 1, rng)
     indices = [int(first[0])]
     closest = sq_dist_to(X, x_sq, X[first])[:, 0]
+    _zero_at_copies(closest, X, indices[0], bound)
     potential = float(w @ closest)
     for _ in range(1, k):
         if potential <= 0.0:
@@ -281,7 +283,35 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
         indices.append(int(candidates[best]))
         closest = cand_d[:, best].copy()
         potential = float(potentials[best])
+        if _zero_at_copies(closest, X, indices[-1], bound):
+            potential = float(w @ closest)
     return np.asarray(indices, dtype=np.intp)
+
+
+def _residue_bound(X: np.ndarray, x_sq: np.ndarray) -> float:
+    """A bound on the rounding residue :func:`sq_dist_to` can leave on a zero distance.
+
+    The float32 expansion ``||x||^2 - 2 x.c + ||c||^2`` errs by at most a few
+    ``(d + 4)`` float32 epsilons of ``||x||^2 + ||c||^2``; this is 4 times that.
+    """
+    eps = float(np.finfo(np.float32).eps)
+    return 16.0 * (X.shape[1] + 4) * eps * float(x_sq.max(initial=0.0))
+
+
+def _zero_at_copies(closest: np.ndarray, X: np.ndarray, chosen: int, bound: float) -> bool:
+    """Set ``closest`` to exactly 0 on the rows of ``X`` equal to row ``chosen``.
+
+    The float32 expansion leaves a rounding residue (about 1e-7 of the norms) on
+    a row's distance to itself; left there, a copy of a chosen centre could be
+    drawn again, giving k centres for fewer than k distinct rows instead of the
+    error that says so. Only rows within ``bound`` (:func:`_residue_bound`) are
+    compared. Returns whether some residue was not 0 already.
+    """
+    near = np.flatnonzero(closest <= bound)
+    copies = near[(X[near] == X[chosen]).all(axis=1)]
+    residue = bool(closest[copies].any())
+    closest[copies] = 0.0
+    return residue
 
 
 def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
@@ -299,6 +329,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
     closest = np.ascontiguousarray(sq_dist_to(X, x_sq, X[first]).T)  # (r, n)
+    bound = _residue_bound(X, x_sq)
+    for run, row in enumerate(first):
+        _zero_at_copies(closest[run], X, row, bound)
     potential = closest @ w
     alive = np.arange(len(rngs))
     for step in range(1, k):
@@ -314,6 +347,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         indices[alive, step] = candidates[np.arange(alive.size), best]
         closest[alive] = cand_d[:, np.arange(alive.size), best].T
         potential[alive] = potentials[np.arange(alive.size), best]
+        for run in alive:
+            if _zero_at_copies(closest[run], X, indices[run, step], bound):
+                potential[run] = closest[run] @ w
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
     return [indices[run] if done[run] else None for run in range(len(rngs))]

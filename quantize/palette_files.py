@@ -20,6 +20,7 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,20 +69,40 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     ValueError, TypeError
         For an unknown extension, a palette that is not ``(k, 3)`` or
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
-        could not read back), or ``shares`` of another length.
+        could not read back), or ``shares`` that are not k numbers in [0, 1].
     """
     p = Path(path)
     fmt = _palette_format(p, "palette_out")
     pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
-    share = [None] * len(pal) if shares is None else [float(s) for s in np.ravel(shares)]
-    if len(share) != len(pal):
-        raise ValueError(f"shares should hold one value per palette entry ({len(pal)}), "
-                         f"got {len(share)}")
+    share = _check_shares(shares, len(pal))
     name = " ".join(str(name).splitlines())
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _check_shares(shares: Any, k: int) -> list[float | None]:
+    """``shares`` as k floats in [0, 1] (None: k unknowns), or raise naming them.
+
+    A NaN would be written into the .json file as ``NaN``, which is not JSON.
+    """
+    if shares is None:
+        return [None] * k
+    arr = np.ravel(shares)
+    if (arr.dtype == bool or not np.issubdtype(arr.dtype, np.number)
+            or np.issubdtype(arr.dtype, np.complexfloating)):
+        raise TypeError(f"shares should be numbers, the fraction of the pixels of each entry; "
+                        f"got dtype {arr.dtype}")
+    if arr.size != k:
+        raise ValueError(f"shares should hold one value per palette entry ({k}), "
+                         f"got {arr.size}")
+    arr = arr.astype(np.float64)
+    bad = ~((arr >= 0) & (arr <= 1))  # NaN is neither
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"shares[{i}]={arr[i]} should be a fraction in [0, 1]")
+    return arr.tolist()
 
 
 def _hex(c: np.ndarray) -> str:

@@ -171,10 +171,14 @@ class SegmentResult:
     labels : (H, W) ndarray of int32
         Region of each pixel, 1..R in raster order of the regions' first pixels.
     clusters : (R,) ndarray of intp
-        ``clusters[r - 1]`` is the k-means cluster of region ``r`` (for a merged
-        region, the cluster holding most of its pixels).
-    centers : (n_clusters, d) ndarray of float64
-        The cluster centres in the weighted feature space.
+        With ``n_clusters``, ``clusters[r - 1]`` is the k-means cluster of
+        region ``r`` (for a merged region, the cluster holding most of its
+        pixels). From the region hierarchy (no ``n_clusters``) every region is
+        its own cluster: ``clusters[r - 1] == r - 1``.
+    centers : (n_clusters, d) or (R, 3) ndarray of float64
+        With ``n_clusters``, the cluster centres in the weighted feature space
+        (d features). From the region hierarchy, the mean colour (r, g, b,
+        0..255) of each region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
         The segmented image (a copy; the caller's array is never kept).
     weights : dict of str to float
@@ -223,7 +227,7 @@ def _check_color(color: Any) -> tuple[int, int, int]:
     """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it."""
     if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
         raise TypeError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
-    if len(color) != 3:
+    if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
         raise ValueError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
     r, g, b = (check_int(v, "color", minimum=0, maximum=255) for v in color)
     return r, g, b

@@ -228,8 +228,14 @@ def test_bad_input_is_refused(indices, palette, alpha, error, match):
 
 
 def test_non_bool_flags_are_refused():
-    with pytest.raises(TypeError, match=r"optimize and reorder should be bool, got optimize=1"):
+    with pytest.raises(TypeError, match=r"^optimize=1 should be a bool, got int$"):
         encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, optimize=1)
+    with pytest.raises(TypeError, match=r"^reorder='no' should be a bool, got str$"):
+        encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, reorder="no")
+    # A NumPy bool is a bool (it was refused as "should be bool, got optimize=True").
+    assert encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, optimize=np.True_,
+                              reorder=np.False_) == encode_indexed_png(
+        GOOD_INDICES, GOOD_PALETTE, optimize=True, reorder=False)
 
 
 def test_palette_order_refuses_a_wrong_used_mask():
@@ -237,9 +243,16 @@ def test_palette_order_refuses_a_wrong_used_mask():
         palette_order(GOOD_PALETTE, used=np.ones(3, bool))
 
 
-@pytest.mark.parametrize("level", [0, 10, 6.0, True])
-def test_a_bad_level_is_refused(level):
-    with pytest.raises(ValueError, match=r"level should be an integer from 1 to 9, got"):
+@pytest.mark.parametrize(("level", "error", "match"), [
+    (0, ValueError, r"^level=0 should be >= 1$"),
+    (10, ValueError, r"^level=10 should be <= 9$"),
+    # wrong types were ValueErrors too
+    (6.0, TypeError, r"^level=6\.0 should be an integer, got float$"),
+    (True, TypeError, r"^level=True should be an integer, got bool$"),
+    ("9", TypeError, r"^level='9' should be an integer, got str$"),
+])
+def test_a_bad_level_is_refused(level, error, match):
+    with pytest.raises(error, match=match):
         encode_indexed_png(GOOD_INDICES, GOOD_PALETTE, level=level)
 
 

@@ -127,10 +127,26 @@ def test_check_weights_fills_defaults():
     assert set(check_weights(None)) == set(GROUPS)
 
 
+def test_texture_scales_may_be_a_numpy_array(photo):
+    # A 1-D array of scales was refused: "should be a non-empty sequence of numbers".
+    X, spec = build_features(photo, texture_scales=np.array([1.0, 3.0]))
+    Y, _ = build_features(photo, texture_scales=[1.0, 3.0])
+    assert spec.texture_scales == (1.0, 3.0)
+    np.testing.assert_array_equal(X, Y)
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
-    ({"texture_scales": ()}, TypeError, "texture_scales"),
-    ({"texture_scales": (0.1, 1.0)}, ValueError, "should be >= 0.5"),
+    # an empty sequence was a TypeError, an item was called "texture_scales item"
+    ({"texture_scales": ()}, ValueError, r"^texture_scales=\(\) should hold at least one scale$"),
+    ({"texture_scales": []}, ValueError, r"^texture_scales=\[\] should hold at least one"),
+    ({"texture_scales": (1.0, 0.1)}, ValueError, r"^texture_scales\[1\]=0\.1 should be >= 0\.5$"),
+    ({"texture_scales": [1.0, "2"]}, TypeError,
+     r"^texture_scales\[1\]='2' should be a number, got str$"),
+    ({"texture_scales": 2.0}, TypeError,
+     r"^texture_scales=2\.0 should be a sequence of numbers, got float$"),
+    ({"texture_scales": np.ones((2, 2))}, TypeError, r"should be a sequence of numbers, got "
+                                                      r"ndarray$"),
 ])
 def test_bad_options(photo, kwargs, error, match):
     with pytest.raises(error, match=match):

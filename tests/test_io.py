@@ -95,6 +95,24 @@ def test_pixel_limit_leaves_pillow_guard_as_it_was(corpus):
     assert Image.MAX_IMAGE_PIXELS == before
 
 
+def test_overlapping_loads_restore_pillow_guard():
+    # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
+    # None), A restores its saved value, B restores None. The guard was then off
+    # for the rest of the process, for every later Image.open.
+    from quantize.io import _pillow_limit_lifted
+
+    before = Image.MAX_IMAGE_PIXELS
+    assert before is not None
+    a, b = _pillow_limit_lifted(), _pillow_limit_lifted()
+    a.__enter__()
+    b.__enter__()
+    assert Image.MAX_IMAGE_PIXELS is None
+    a.__exit__(None, None, None)
+    assert Image.MAX_IMAGE_PIXELS is None  # B is still loading
+    b.__exit__(None, None, None)
+    assert Image.MAX_IMAGE_PIXELS == before
+
+
 @pytest.mark.parametrize("name", [
     "good.png", "one_pixel.png", "one_by_n.png", "gray16.png", "rgb16.png", "cmyk.jpg",
     "palette_transparency.png", "la.png", "rgba_transparent.png", "animated.gif",
@@ -368,16 +386,91 @@ def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, na
     assert (alpha is None) == (loaded.alpha is None)
 
 
+@pytest.mark.parametrize(("mode", "key"), [("RGB", (255, 255, 255)), ("L", 255)])
+def test_a_colour_key_makes_its_pixels_transparent(tmp_path, mode, key):
+    # A PNG's tRNS chunk on an RGB or grey image marks one colour transparent, as
+    # viewers and Pillow's RGBA conversion show it; it was ignored, so the keyed
+    # pixels came out opaque (white here) in every output.
+    rgb = np.zeros((4, 3, 3), np.uint8)
+    rgb[:2] = 255
+    path = tmp_path / "keyed.png"
+    Image.fromarray(rgb if mode == "RGB" else rgb[..., 0]).save(path, transparency=key)
+    expected = [[0, 0, 0]] * 2 + [[255, 255, 255]] * 2
+    loaded = load_image(path)
+    assert loaded.alpha.tolist() == expected
+    assert (loaded.rgb == rgb).all()
+    with Image.open(path) as im:
+        assert as_rgba(im)[1].tolist() == expected
+    Image.fromarray(rgb).save(tmp_path / "plain.png")
+    assert load_image(tmp_path / "plain.png").alpha is None
+
+
+def test_a_colour_key_survives_the_icc_conversion(tmp_path):
+    # With an ICC profile the pixels went through a profile conversion that kept
+    # no colour key, so the keyed pixels came out opaque again.
+    from PIL import ImageCms
+
+    rgb = np.zeros((4, 3, 3), np.uint8)
+    rgb[:2] = 255
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    path = tmp_path / "keyed_icc.png"
+    Image.fromarray(rgb).save(path, transparency=(255, 255, 255), icc_profile=srgb)
+    loaded = load_image(path)
+    assert loaded.alpha.tolist() == [[0, 0, 0]] * 2 + [[255, 255, 255]] * 2
+    np.testing.assert_allclose(loaded.rgb, rgb, atol=1)  # sRGB to sRGB
+
+
+@pytest.mark.parametrize("dtype", [">u2", ">f8", ">f4"])
+def test_big_endian_arrays_read_as_their_values(dtype):
+    # ">u2" (16-bit samples as a raw file stores them) was refused: "should have
+    # dtype uint8, uint16, bool or float, got >u2".
+    native = np.array([[[0, 257, 65535], [32896, 514, 1285]]], np.uint16)
+    image = native.astype(dtype) if dtype == ">u2" else (native / 65535).astype(dtype)
+    rgb, alpha = as_rgba(image)
+    assert rgb.tolist() == [[[0, 1, 255], [128, 2, 5]]] and alpha is None
+    assert not image.dtype.isnative  # the caller's array is left as it was
+
+
+@pytest.mark.parametrize("band_pixels", [4, 1 << 18])  # 4: one row per band
+def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels):
+    # A float ("F") image in [0, 1] is scaled by 255, one in [0, 255] kept as is;
+    # that was decided per band of rows, so an image over 2**18 pixels whose first
+    # rows held values <= 1 came out with those rows near white.
+    monkeypatch.setattr("quantize.io._BAND_PIXELS", band_pixels)
+    plane = np.array([[0.0, 1.0], [1.0, 0.0], [200.0, np.nan]], np.float32)
+    with pytest.warns(PixelRangeWarning, match="^1 NaN or infinite of its 6 pixels"):
+        rgb, alpha = as_rgba(Image.fromarray(plane, mode="F"))
+    assert rgb[..., 0].tolist() == [[0, 1], [1, 0], [200, 0]]
+    assert (rgb == rgb[..., :1]).all() and alpha is None
+    unit = np.array([[0.0, 0.5], [1.0, 0.2]], np.float32)
+    assert as_rgba(Image.fromarray(unit, mode="F"))[0][..., 0].tolist() == [[0, 128],
+                                                                             [255, 51]]
+
+
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
-    (np.zeros((2, 2, 2), np.uint8), ValueError, r"shape \(H, W\)"),
+    (np.zeros((2, 2, 2), np.uint8), ValueError,
+     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 3\) or \(H, W, 4\), got "
+     r"\(2, 2, 2\)$"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
+    # was a ZeroDivisionError from the banded conversion
+    (Image.new("RGB", (0, 5)), ValueError,
+     r"^image should have at least one pixel, got a PIL image of 0x5 pixels$"),
+    (Image.new("L", (4, 0)), ValueError, r"got a PIL image of 4x0 pixels$"),
     (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
     # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
     (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
      r"values in \[0, 1\], got \[0, 1\.000000119\]"),
     (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
-    (np.zeros((2, 2, 3), np.int64), TypeError, "dtype uint8, uint16"),
+    (np.zeros((2, 2, 3), np.int64), TypeError,
+     r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
+     r"pass it as \.astype\(np\.uint8\)$"),
+    # the mask was silently ignored: masked pixels were reduced like any other
+    (np.ma.masked_array(np.zeros((2, 2, 3), np.uint8), mask=True), TypeError,
+     r"^image is a masked array, whose mask would be ignored; expected a plain array "
+     r"\(image\.filled\(\.\.\.\), or the mask as an alpha channel\)$"),
+    (np.zeros((2, 2), np.complex64), TypeError,
+     r"^image should have dtype uint8, uint16, bool or float, got complex64$"),
 ])
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):

@@ -158,6 +158,27 @@ def test_data_far_from_the_origin_cluster_as_when_centred(rng, offset):
     assert same_partition(truth[idx], np.arange(4))  # one seed per blob, as near the origin
 
 
+@pytest.mark.parametrize("scale", [1e19, 1e30, 1e37])
+def test_data_too_large_to_square_in_float32_cluster_as_at_unit_scale(rng, scale):
+    # Squared distances of rows beyond about 1e19 overflow float32: the fit came back
+    # with inertia inf, a centre at 0 and wrong labels, and RuntimeWarnings.
+    X, truth = blobs(rng, per_blob=20, spread=0.3)
+    unit = MiniBatchKMeans(4, seed=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = MiniBatchKMeans(4, seed=0).fit(X * scale)
+        assert same_partition(big.labels_, truth) and same_partition(unit.labels_, truth)
+        np.testing.assert_array_equal(big.labels_, unit.labels_)
+        np.testing.assert_allclose(big.cluster_centers_ / scale, unit.cluster_centers_,
+                                   rtol=1e-5, atol=1e-6)
+        assert big.inertia_ / scale**2 == pytest.approx(unit.inertia_, rel=1e-4)
+        np.testing.assert_array_equal(big.predict(X * scale), big.labels_)
+        assert big.score(X * scale) == pytest.approx(-big.inertia_, rel=1e-4)
+        np.testing.assert_array_equal(unit.predict(X * scale), unit.predict(X * 1e3))
+        _, idx = kmeans_plusplus(X * scale, 4, seed=0)
+        np.testing.assert_array_equal(idx, kmeans_plusplus(X, 4, seed=0)[1])
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
 def test_integer_and_float_inputs_agree(rng, dtype):
     X, _ = blobs(rng, centres=CORNERS * 10 + 50, spread=3.0)
@@ -352,6 +373,10 @@ def test_sklearn_clone_and_params_round_trip():
     assert other.set_params(**params) is other
     assert other.get_params() == params
     assert "n_clusters=5" in repr(km) and "batch_size=128" in repr(km)
+    # Defaults given as NumPy scalars are defaults: the repr showed n_init=np.int64(1).
+    assert repr(MiniBatchKMeans(np.int64(8), n_init=np.int64(1), tol=np.float32(0),
+                                refine=np.int64(6))) == "MiniBatchKMeans(refine=np.int64(6))"
+    assert repr(MiniBatchKMeans(n_init=True)) == "MiniBatchKMeans(n_init=True)"  # not 1
 
 
 try:  # scikit-learn is a dev extra: the reference, never a runtime dependency
@@ -533,6 +558,21 @@ def test_bad_sample_weight_raise_naming_it(w, error, match):
         MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=w)
 
 
+def test_a_single_number_as_sample_weight_weighs_every_row_alike():
+    # As scikit-learn takes it; it was refused with "should have shape (4,) ...,
+    # got shape ()".
+    plain = MiniBatchKMeans(2, seed=0).fit(GOOD_X)
+    weighted = MiniBatchKMeans(2, seed=0).fit(GOOD_X, sample_weight=2.5)
+    np.testing.assert_array_equal(weighted.cluster_centers_, plain.cluster_centers_)
+    assert weighted.inertia_ == pytest.approx(2.5 * plain.inertia_)
+    assert plain.score(GOOD_X, sample_weight=np.float32(3)) == pytest.approx(
+        3 * plain.score(GOOD_X))
+    with pytest.raises(ValueError, match=r"^sample_weight\[0\]=-1\.0 should be finite and >= 0$"):
+        plain.score(GOOD_X, sample_weight=-1)
+    with pytest.raises(TypeError, match=r"^sample_weight should be a numeric .* got dtype bool$"):
+        plain.score(GOOD_X, sample_weight=True)
+
+
 @pytest.mark.parametrize(("X", "w", "k", "n_distinct"), [
     (GOOD_X[:3], None, 5, 3),  # fewer rows than clusters
     ([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]], None, 3, 2),
@@ -545,6 +585,26 @@ def test_explicit_init_needs_as_many_distinct_points_as_clusters(X, w, k, n_dist
              rf"weight \({n_distinct}\)$")
     with pytest.raises(ValueError, match=match):
         MiniBatchKMeans(k, init=init).fit(X, sample_weight=w)
+
+
+@pytest.mark.parametrize("n_init", [1, 3])  # 3: the restarts seed together
+def test_more_clusters_than_distinct_rows_off_the_float32_grid_raise(n_init):
+    # Rows such as 0.1 are not exact in float32: a row's distance to itself came out
+    # as a rounding residue, not 0, and seeding drew copies of chosen rows as new
+    # centres, so k centres came back for fewer distinct rows.
+    # (Which rows leave a residue depends on the rows: six sets, half of which did.)
+    match = (r"^n_clusters=6 should be <= the number of distinct points with positive "
+             r"weight \(5\)$")
+    for data_seed in range(6):
+        rows = np.random.default_rng(data_seed).standard_normal((5, 3))
+        for X in (rows, np.repeat(rows, 4, axis=0)):
+            with pytest.raises(ValueError, match=match):
+                MiniBatchKMeans(6, n_init=n_init, seed=0).fit(X)
+            with pytest.raises(ValueError, match=match):
+                kmeans_plusplus(X, 6, seed=0)
+        km = MiniBatchKMeans(5, n_init=n_init, seed=0).fit(np.repeat(rows, 4, axis=0))
+        assert np.unique(km.cluster_centers_, axis=0).shape[0] == 5
+        assert km.inertia_ == 0.0
 
 
 def test_prediction_needs_a_fit_with_matching_features():

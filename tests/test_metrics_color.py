@@ -62,14 +62,88 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), {"input_space": "hsv"},
      ValueError, "input_space='hsv' is not valid; expected one of 'srgb', 'lab'"),
     (np.full((2, 3), 2.0), np.zeros((2, 3)), {}, ValueError,
-     r"float sRGB colours should lie in \[0, 1\]"),
+     r"^reference holds float sRGB colours in \[2, 2\]; expected values in \[0, 1\]$"),
+    (np.zeros((2, 3)), np.full((2, 3), np.nan), {}, ValueError,
+     r"^test holds float sRGB colours in \[nan, nan\]; expected values in \[0, 1\]$"),
+    (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.int64), {}, TypeError,
+     r"^test has dtype int64; expected sRGB colours as uint8, uint16 or float in \[0, 1\]$"),
 ])
 def test_delta_e_refuses_bad_input_naming_it(reference, test, kwargs, error, match):
     with pytest.raises(error, match=match):
         delta_e(reference, test, **kwargs)
 
 
+def test_delta_e_takes_sixteen_bit_colours_on_their_own_scale():
+    # uint16 was refused ("should be uint8 or float") though psnr and the image
+    # functions take it; it is converted as float / 65535.
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint8)
+    wide = ref.astype(np.uint16) * 257
+    assert delta_e(wide, ref) == pytest.approx(0.0, abs=1e-4)
+    other = np.array([[60, 20, 90], [255, 255, 0]], np.uint8)
+    assert delta_e(wide, other.astype(np.uint16) * 257) == pytest.approx(delta_e(ref, other),
+                                                                        rel=1e-4)
+
+
+def test_big_endian_colours_are_measured_as_their_values():
+    # ">u2" was refused by both ("reference has dtype >u2; expected uint8, uint16 ...").
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint16) * 257
+    test = ref // 2
+    assert psnr(ref.astype(">u2"), test.astype(">u2")) == pytest.approx(psnr(ref, test))
+    assert delta_e(ref.astype(">u2"), test) == pytest.approx(delta_e(ref, test))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    # data_range=0 was "math domain error", -1 and True gave 0 dB, nan gave nan
+    ({"data_range": 0}, ValueError, r"^data_range=0 should be > 0$"),
+    ({"data_range": -1}, ValueError, r"^data_range=-1 should be > 0$"),
+    ({"data_range": np.nan}, ValueError, r"^data_range=nan should be a finite number$"),
+    ({"data_range": True}, TypeError, r"^data_range=True should be a number, got bool$"),
+    ({"data_range": "255"}, TypeError, r"^data_range='255' should be a number, got str$"),
+    # were NumPy's "could not convert string to float" and float() messages
+    ({"weights": ["a", "b"]}, TypeError,
+     r"^weights should be real numbers, one per pixel, got dtype <U1$"),
+    ({"weights": [1j, 1]}, TypeError, r"^weights should be real numbers, .* complex128$"),
+])
+def test_psnr_refuses_bad_options_naming_them(kwargs, error, match):
+    a = np.zeros((2, 3), np.uint8)
+    with pytest.raises(error, match=match):
+        psnr(a, a + 1, **kwargs)
+    assert psnr(a, a + 1, data_range=255) == pytest.approx(20 * np.log10(255))
+    one_off = np.array([[1, 1, 1], [0, 0, 0]], np.uint8)
+    # a bool mask weighs its pixels 1 and the others 0
+    assert psnr(a, one_off, weights=[True, False]) == pytest.approx(20 * np.log10(255))
+
+
+def test_delta_e_refuses_an_input_space_that_is_no_name():
+    # an array was "The truth value of an array with more than one element is ambiguous"
+    a = np.zeros((2, 3), np.uint8)
+    with pytest.raises(ValueError, match=r"^input_space=array\(\[1, 2\]\) is not valid; "
+                                         r"expected one of 'srgb', 'lab'$"):
+        delta_e(a, a, input_space=np.array([1, 2]))
+
+
 def test_psnr_refuses_an_integer_dtype_without_a_known_peak():
-    with pytest.raises(TypeError, match="expected uint8, uint16 or float images, got dtype "
-                                        "int64"):
+    with pytest.raises(TypeError, match=r"^reference has dtype int64; expected uint8, uint16 "
+                                        r"or float images, or give data_range$"):
         psnr(np.zeros((2, 3), np.int64), np.ones((2, 3), np.int64))
+    with pytest.raises(TypeError, match=r"^test has dtype int64; expected"):
+        psnr(np.zeros((2, 3), np.uint8), np.ones((2, 3), np.int64))
+    assert psnr(np.zeros((1, 3), np.int64), np.full((1, 3), 255), data_range=255) == 0.0
+
+
+@pytest.mark.parametrize(("test_dtype", "message"), [
+    (np.float64, r"^reference has dtype uint8 \(peak 255\) but test has dtype float64 "
+                 r"\(peak 1\); expected images of the same scale: convert one, or give "
+                 r"data_range$"),
+    (np.uint16, r"^reference has dtype uint8 \(peak 255\) but test has dtype uint16 "
+                r"\(peak 65535\);"),
+])
+def test_psnr_refuses_images_of_different_scales(test_dtype, message):
+    # psnr(uint8, float in [0, 1]) compared 0..255 with 0..1 and returned ~5 dB for
+    # the same picture; delta_e converts each by its own dtype and returns 0 there.
+    ref = np.array([[10, 200, 30], [0, 255, 128]], np.uint8)
+    scaled = ref / 255.0 if test_dtype == np.float64 else ref.astype(np.uint16) * 257
+    with pytest.raises(ValueError, match=message):
+        psnr(ref, scaled.astype(test_dtype))
+    unit = ref.astype(np.float32) / 255
+    assert psnr(unit, unit.astype(np.float64)) == np.inf  # float32 and float64: both peak 1

@@ -116,6 +116,26 @@ def test_write_palette_refuses_shares_of_another_length(tmp_path):
     assert not (tmp_path / "p.json").exists()
 
 
+@pytest.mark.parametrize(("shares", "error", "match"), [
+    # NaN went into the .json file as the bare word NaN, which JSON readers refuse.
+    ([0.5, np.nan], ValueError, r"^shares\[1\]=nan should be a fraction in \[0, 1\]$"),
+    ([0.5, np.inf], ValueError, r"^shares\[1\]=inf should be a fraction in \[0, 1\]$"),
+    ([-0.1, 1.1], ValueError, r"^shares\[0\]=-0\.1 should be a fraction in \[0, 1\]$"),
+    ([120, 80], ValueError, r"^shares\[0\]=120\.0 should be a fraction in \[0, 1\]$"),
+    (["a", "b"], TypeError, r"^shares should be numbers, the fraction of the pixels of each "
+                            r"entry; got dtype <U1$"),
+    ([True, False], TypeError, r"^shares should be numbers, .* got dtype bool$"),
+])
+def test_write_palette_refuses_shares_that_are_not_fractions(tmp_path, shares, error, match):
+    for suffix in (".json", ".gpl"):
+        with pytest.raises(error, match=match):
+            write_palette(tmp_path / f"p{suffix}", COLOURS[:2], shares)
+        assert not (tmp_path / f"p{suffix}").exists()
+    write_palette(tmp_path / "p.json", COLOURS[:2], np.array([[0.25], [0.75]], np.float32))
+    assert [c["share"] for c in json.loads((tmp_path / "p.json").read_text())["colors"]] == [
+        0.25, 0.75]
+
+
 def test_a_gpl_name_with_a_line_break_still_reads_back(tmp_path):
     path = tmp_path / "p.gpl"
     write_palette(path, COLOURS[:2], name="two\nlines")

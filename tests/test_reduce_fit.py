@@ -25,12 +25,34 @@ def test_weights_equal_repeated_colours():
 def test_fit_palette_validates_its_histogram():
     with pytest.raises(ValueError, match=r"counts should have shape \(2,\)"):
         fit_palette(FOUR[:2], [1, 2, 3], 2)
-    with pytest.raises(TypeError, match="colors should have dtype uint8"):
-        fit_palette(FOUR.astype(int), [1, 1, 1, 1], 2)
+    with pytest.raises(TypeError, match=r"^colors should hold integers 0\.\.255, got dtype "
+                                        r"float64$"):
+        fit_palette(FOUR / 255, [1, 1, 1, 1], 2)
+    with pytest.raises(ValueError, match=r"^colors values should lie in 0\.\.255, got "
+                                         r"\[-1, 230\]$"):
+        fit_palette(np.vstack([FOUR[:3], [-1, 0, 0]]), [1, 1, 1, 1], 2)
+    with pytest.raises(ValueError, match=r"^colors should have shape \(k, 3\) or \(k, 4\) "
+                                         r"with k >= 1, got \(0, 3\)$"):
+        fit_palette(FOUR[:0], [], 2)
+    with pytest.raises(TypeError, match=r"^counts should be real numbers, got dtype <U1$"):
+        fit_palette(FOUR, ["1", "1", "1", "1"], 2)
+    with pytest.raises(TypeError, match=r"^counts should be real numbers, got dtype complex"):
+        fit_palette(FOUR, [1j, 1, 1, 1], 2)
     with pytest.warns(ColorCountWarning, match="n_colors=16"):  # None means the default
         assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
     with pytest.raises(TypeError, match="exact_colors='no' should be a bool, got str"):
         fit_palette(FOUR, [1, 1, 1, 1], 2, exact_colors="no")  # was read as True
+
+
+def test_fit_palette_takes_colours_as_any_integer_array_like():
+    # Documented as array_like, yet a list (int64 to NumPy) or an int array of the
+    # same colours was refused for not being uint8, where reduce_colors(palette=...)
+    # and write_palette take them.
+    counts = [3, 1, 2, 5]
+    expected = fit_palette(FOUR, counts, 2, seed=0)
+    assert fit_palette(FOUR.tolist(), counts, 2, seed=0).tolist() == expected.tolist()
+    assert fit_palette(FOUR.astype(np.int64), counts, 2, seed=0).dtype == np.uint8
+    assert np.array_equal(fit_palette(FOUR.astype(np.uint16), counts, 2, seed=0), expected)
 
 
 @pytest.mark.parametrize("channels", [3, 4])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -188,7 +190,8 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert np.all(result.indices[:3, :3] == 4)
     assert np.all(result.indices[3:] < 4)
     image = result.to_image()
-    assert image.mode == "P" and image.info["transparency"] == bytes([255] * 4 + [0])
+    assert image.mode == "P" and image.info["transparency"] == 4  # the one transparent entry
+    assert result.transparency() == bytes([255] * 4 + [0])
     assert result.alpha.tolist() == [255] * 4
 
 
@@ -405,6 +408,20 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
 
 
+def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
+    # Indices were uint16 for any palette beyond 256 entries: with 65,600 distinct
+    # colours (n_colors above that) they wrapped at 65,536, so to_rgb() differed
+    # from the image while psnr said inf (lossless).
+    codes = np.arange(65_600, dtype=np.uint32) * 255  # distinct 24-bit colours
+    rgb = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=-1)
+    image = rgb.astype(np.uint8).reshape(160, 410, 3)
+    with pytest.warns(ColorCountWarning):
+        result = reduce_colors(image, 100_000, seed=0)
+    assert result.k == 65_600 and result.indices.dtype == np.uint32
+    np.testing.assert_array_equal(result.to_rgb(), image)
+    assert result.psnr == math.inf
+
+
 # --------------------------------------------------------------------------
 # Bad parameters
 # --------------------------------------------------------------------------
@@ -424,6 +441,10 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
      "^palette fixes the colours, so quality=2.0 cannot be given with it$"),
     ({"palette": FOUR, "exact_colors": True}, ValueError,
      "^palette fixes the colours, so exact_colors=True cannot be given with it$"),
+    # was NumPy's "setting an array element with a sequence. ..." naming nothing
+    ({"palette": [[0, 0, 0], [255, 255]]}, ValueError,
+     r"^palette should have shape \(k, 3\) or \(k, 4\) with k >= 1, got rows of different "
+     r"lengths$"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
     ({"n_colors": 300, "dither": True}, ValueError, "dither=1 supports at most 256"),
 ])
@@ -433,7 +454,7 @@ def test_bad_parameters_are_named(kwargs, error, match):
 
 
 @pytest.mark.parametrize("image, error, match", [
-    (np.zeros((4, 4, 2), np.uint8), ValueError, r"shape \(H, W\), \(H, W, 3\)"),
+    (np.zeros((4, 4, 2), np.uint8), ValueError, r"shape \(H, W\), \(H, W, 1\), \(H, W, 3\)"),
     ("photo.png", TypeError, "numpy array or a PIL image"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
 ])

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize.reduce.result import Fidelity, Pairs, ReduceResult
 
@@ -54,6 +55,20 @@ def test_the_transparent_entry_comes_last_and_ends_the_trns():
     assert r.to_rgba().tolist() == [[[0, 0, 0, 255], [0, 0, 0, 0]],
                                     [[255, 255, 255, 128], [0, 0, 0, 0]]]
     assert r.to_image().info["transparency"] == bytes([255, 128, 0])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".gif", ".webp"])
+def test_an_image_with_one_transparent_entry_saves_in_every_format(tmp_path, suffix):
+    # to_image() put the transparency as PNG tRNS bytes, which Pillow's GIF writer
+    # cannot take: to_image().save("x.gif") failed with "unsupported operand
+    # type(s) for &: 'bytes' and 'int'". One fully transparent entry is now its index.
+    r = result(BLACK_WHITE, [[0, 2], [1, 2]], Pairs(BLACK_WHITE, np.array([0, 1]),
+                                                    np.ones(2)), transparent_index=2)
+    image = r.to_image()
+    assert image.mode == "P" and image.info["transparency"] == 2
+    image.save(tmp_path / f"out{suffix}", **({"lossless": True} if suffix == ".webp" else {}))
+    with Image.open(tmp_path / f"out{suffix}") as back:
+        np.testing.assert_array_equal(np.asarray(back.convert("RGBA")), r.to_rgba())
 
 
 def test_more_than_256_entries_give_an_rgb_image():

@@ -123,12 +123,30 @@ def test_result_views(rng):
     np.testing.assert_array_equal(overlay[~result.boundaries()], img[~result.boundaries()])
 
 
+def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
+    # The docstring described k-means centres only; from the hierarchy they are
+    # the regions' mean colours, one per region.
+    img, truth = quadrants(rng)
+    tree = segment(img, regions=4)
+    np.testing.assert_array_equal(tree.labels, truth + 1)
+    assert tree.clusters.tolist() == [0, 1, 2, 3]
+    assert tree.centers.shape == (4, 3) and tree.centers.dtype == np.float64
+    for r in range(1, 5):
+        np.testing.assert_allclose(tree.centers[r - 1], img[tree.labels == r].mean(axis=0))
+    km = segment(img, 4, weights={"texture": 0}, seed=0)
+    assert km.centers.shape[0] == 4 and km.centers.dtype == np.float64
+    assert km.cluster_map().max() == 3
+
+
 @pytest.mark.parametrize(("color", "error", "match"), [
     ((0.5, 0.5, 0.5), TypeError, r"^color=0.5 should be an integer, got float$"),
     ((300, 0, 0), ValueError, r"^color=300 should be <= 255$"),
     ((-1, 0, 0), ValueError, r"^color=-1 should be >= 0$"),
     ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
     ("red", TypeError, r"^color='red' should be \(r, g, b\), three integers from 0 to 255$"),
+    # a 0-d array was "len() of unsized object"
+    (np.array(255), ValueError, r"^color=array\(255\) should be \(r, g, b\), three integers"),
+    (np.array([[255, 0, 0]]), ValueError, r"^color=array\(\[\[255,   0,   0\]\]\) should be"),
 ])
 def test_overlay_refuses_a_colour_it_cannot_draw(color, error, match):
     result = segment(step_image((8, 8), column=3), regions=2)
@@ -143,6 +161,11 @@ def test_region_stats(rng):
     assert stats[0]["bbox"] == [0, 0, 32, 40]
     assert stats[0]["area"] == 32 * 40
     assert stats[0]["centroid"] == [15.5, 19.5]
+    # Plain Python numbers throughout, as the other fields (centroid held np.float64,
+    # shown as np.float64(15.5) when a record was printed).
+    assert repr(stats[0]["centroid"]) == "[15.5, 19.5]"
+    assert all(type(v) in (int, float) for s in stats for key in ("bbox", "centroid",
+               "mean_color") for v in s[key])
     assert stats[3]["mean_color"] == pytest.approx(list(img[32:, 40:].reshape(-1, 3).mean(0)),
                                                    abs=0.05)
 

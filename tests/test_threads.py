@@ -31,6 +31,38 @@ def test_one_thread_runs_every_task_in_the_caller(monkeypatch):
     assert _threads.run([threading.get_ident, threading.get_ident]) == [here, here]
 
 
+def test_two_first_calls_at_once_start_one_pool(monkeypatch):
+    # Two threads' first calls could both see no pool and start one each; the
+    # pool of the first was then lost with its threads, never shut down.
+    started = []
+
+    class SlowPool(_threads.ThreadPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            time.sleep(0.1)  # widen the window between the check and the assignment
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(_threads, "ThreadPoolExecutor", SlowPool)
+    monkeypatch.setattr(_threads, "_pool", None)
+    monkeypatch.setattr(_threads, "_count", 2)
+    go = threading.Barrier(2, timeout=10)
+    results = []
+
+    def call() -> None:
+        go.wait()
+        results.append(_threads.run([lambda: 1, lambda: 2]))
+
+    callers = [threading.Thread(target=call) for _ in range(2)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join()
+    for pool in started:
+        pool.shutdown()
+    assert results == [[1, 2], [1, 2]]
+    assert len(started) == 1
+
+
 def _run_two_at_once() -> list[int]:
     """Run two tasks that each wait for the other: the pool then has two threads."""
     both = threading.Barrier(2, timeout=10)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._validation import check_choice, check_float
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 
 __all__ = ["delta_e", "psnr"]
@@ -29,13 +30,21 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
+    # A byte order other than the machine's (big-endian ">u2") holds the same values.
+    ref, tst = (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
+                for a in (ref, tst))
     return ref, tst
 
 
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
-    w = np.asarray(weights, dtype=np.float64)
+    w = np.asarray(weights)
+    if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
+                            or np.issubdtype(w.dtype, np.complexfloating)):
+        # (a bool mask weighs its pixels 1 and the others 0)
+        raise TypeError(f"weights should be real numbers, one per pixel, got dtype {w.dtype}")
+    w = w.astype(np.float64)
     if w.shape != shape:
         raise ValueError(f"weights should have shape {shape}, got {w.shape}")
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
@@ -43,14 +52,25 @@ def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     return w
 
 
-def _peak(dtype: np.dtype) -> float:
+def _peak(dtype: np.dtype, name: str) -> float:
     if dtype == np.uint8:
         return 255.0
     if dtype == np.uint16:
         return 65535.0
     if np.issubdtype(dtype, np.floating):
         return 1.0
-    raise TypeError(f"expected uint8, uint16 or float images, got dtype {dtype}")
+    raise TypeError(f"{name} has dtype {dtype}; expected uint8, uint16 or float images, "
+                    "or give data_range")
+
+
+def _common_peak(ref: np.ndarray, tst: np.ndarray) -> float:
+    """The peak both images' dtypes imply; refuse two that imply different ones."""
+    peak = _peak(ref.dtype, "reference")
+    if _peak(tst.dtype, "test") != peak:
+        raise ValueError(f"reference has dtype {ref.dtype} (peak {peak:g}) but test has dtype "
+                         f"{tst.dtype} (peak {_peak(tst.dtype, 'test'):g}); expected images "
+                         "of the same scale: convert one, or give data_range")
+    return peak
 
 
 def psnr(reference: Any, test: Any, *, weights: Any = None,
@@ -61,10 +81,21 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     ----------
     reference, test : (..., 3) array_like
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
+        Without ``data_range``, two dtypes of different peaks (uint8 against
+        float, say) are refused rather than compared on different scales.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     data_range : float, optional
-        Peak value; inferred from ``reference``'s dtype when omitted.
+        Peak value, > 0; inferred from the dtypes when omitted.
+
+    Raises
+    ------
+    ValueError
+        For shapes that differ, bad weights, or (without ``data_range``)
+        dtypes of different peaks.
+    TypeError
+        For a dtype without a known peak (e.g. int64) and no ``data_range``,
+        or weights or ``data_range`` that are not numbers.
 
     Returns
     -------
@@ -79,7 +110,12 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     6.021
     """
     ref, tst = _check_pair(reference, test)
-    peak = _peak(ref.dtype) if data_range is None else float(data_range)
+    if data_range is None:
+        peak = _common_peak(ref, tst)
+    else:
+        peak = check_float(data_range, "data_range")
+        if peak <= 0:
+            raise ValueError(f"data_range={peak:g} should be > 0")
     w = _check_weights(weights, ref.shape[:-1])
     mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
                              None if w is None else w.ravel())
@@ -93,8 +129,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Parameters
     ----------
     reference, test : (..., 3) array_like
-        sRGB colours (uint8, or float in [0, 1]), or CIE Lab colours when
-        ``input_space="lab"``.
+        sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
+        its own dtype), or CIE Lab colours when ``input_space="lab"``.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     input_space : {"srgb", "lab"}
@@ -114,22 +150,26 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     (0.0, 100.0)
     """
     ref, tst = _check_pair(reference, test)
-    if input_space not in ("srgb", "lab"):
-        raise ValueError(f"input_space={input_space!r} is not valid; expected one of "
-                         "'srgb', 'lab'")
+    input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
     w = _check_weights(weights, ref.shape[:-1])
-    lab_ref, lab_tst = (_to_lab(ref), _to_lab(tst)) if input_space == "srgb" else (ref, tst)
+    lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
+                        if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
                           None if w is None else w.ravel())
 
 
-def _to_lab(rgb: np.ndarray) -> np.ndarray:
+def _to_lab(rgb: np.ndarray, name: str) -> np.ndarray:
+    """CIE Lab of sRGB colours, each dtype on its own scale (as ``psnr``'s peaks)."""
     if rgb.dtype == np.uint8:
         return srgb_to_lab(rgb)
-    if np.issubdtype(rgb.dtype, np.floating):
-        if rgb.min() < 0 or rgb.max() > 1:
-            raise ValueError("float sRGB colours should lie in [0, 1]")
-        from skimage.color import rgb2lab
+    if rgb.dtype == np.uint16:
+        rgb = rgb / 65535.0
+    elif not np.issubdtype(rgb.dtype, np.floating):
+        raise TypeError(f"{name} has dtype {rgb.dtype}; expected sRGB colours as uint8, "
+                        "uint16 or float in [0, 1]")
+    elif not (rgb.min() >= 0 and rgb.max() <= 1):  # NaN fails both
+        raise ValueError(f"{name} holds float sRGB colours in [{float(rgb.min()):g}, "
+                         f"{float(rgb.max()):g}]; expected values in [0, 1]")
+    from skimage.color import rgb2lab
 
-        return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
-    raise TypeError(f"sRGB colours should be uint8 or float in [0, 1], got dtype {rgb.dtype}")
+    return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)

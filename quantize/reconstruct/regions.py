@@ -303,7 +303,7 @@ def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
             "cluster": int(clusters[lab - 1]),
             "area": a,
             "bbox": [box[0].start, box[1].start, box[0].stop, box[1].stop],
-            "centroid": [round(rows[lab] / a, 2), round(cols[lab] / a, 2)],
+            "centroid": [round(float(rows[lab]) / a, 2), round(float(cols[lab]) / a, 2)],
             "mean_color": [round(float(v), 1) for v in means[lab]],
         })
     return records

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
-from .._validation import Seed, check_bool, check_choice, check_int, check_seed
+from .._validation import Seed, check_bool, check_choice, check_int, check_palette, check_seed
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run
@@ -139,7 +139,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 
     Parameters
     ----------
-    colors : (m, 3) or (m, 4) array_like of uint8
+    colors : (m, 3) or (m, 4) array_like of integers 0..255
         Colours, with straight alpha as a fourth column if any (clustered
         premultiplied, as :func:`quantize.reduce_colors` does); repeats are merged.
         Colours with alpha 0 are fully transparent whatever their RGB: they
@@ -196,13 +196,12 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 
 def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate a colour histogram and merge repeated colours (zero counts dropped)."""
-    cols = np.asarray(colors)
-    if cols.ndim != 2 or cols.shape[1] not in (3, 4) or cols.shape[0] == 0:
-        raise ValueError(f"colors should have shape (m, 3), or (m, 4) with alpha, with m >= 1, "
-                         f"got {cols.shape}")
-    if cols.dtype != np.uint8:
-        raise TypeError(f"colors should have dtype uint8, got {cols.dtype}")
-    cnt = np.asarray(counts, dtype=np.float64)
+    cols = check_palette(colors, "colors")  # any integers 0..255, as a palette's colours
+    cnt = np.asarray(counts)
+    if (cnt.dtype == bool or not np.issubdtype(cnt.dtype, np.number)
+            or np.issubdtype(cnt.dtype, np.complexfloating)):
+        raise TypeError(f"counts should be real numbers, got dtype {cnt.dtype}")
+    cnt = cnt.astype(np.float64)
     if cnt.shape != (cols.shape[0],):
         raise ValueError(f"counts should have shape ({cols.shape[0]},), got {cnt.shape}")
     if not np.isfinite(cnt).all() or (cnt < 0).any() or cnt.sum() <= 0:

@@ -44,8 +44,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
     Parameters
     ----------
-    image : (H, W), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]. With alpha, colours are
+    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+        uint8, uint16, bool or float in [0, 1] (other integer dtypes are
+        refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
         transparent pixels get entries with their own alpha; fully transparent
         pixels (alpha 0) share one extra entry.
@@ -175,7 +176,8 @@ class _Counted:
 
     def indices(self, labels: np.ndarray, n_entries: int) -> np.ndarray:
         """``(H, W)`` entry of every pixel; fully transparent ones get the last entry."""
-        dtype = np.uint8 if n_entries <= MAX_PALETTE else np.uint16
+        dtype = (np.uint8 if n_entries <= MAX_PALETTE
+                 else np.uint16 if n_entries <= 1 << 16 else np.uint32)
         if self.codes is not None:
             return code_table(self.distinct, labels, dtype)[self.codes]
         out = np.full(self.shape, n_entries - 1, dtype=dtype)

@@ -75,7 +75,8 @@ class ReduceResult:
     ----------
     palette : (k, 3) ndarray of uint8
         The colours, most used first (a given palette keeps its own order).
-    indices : (H, W) ndarray of uint8 (uint16 when there are more than 256 entries)
+    indices : (H, W) ndarray of uint8 (uint16 when there are more than 256 entries,
+        uint32 beyond 65,536)
         Palette index of every pixel; fully transparent pixels hold
         ``transparent_index``.
     shares : (k,) ndarray of float64
@@ -117,10 +118,17 @@ class ReduceResult:
     def to_image(self) -> Image.Image:
         """The reduced image as PIL: mode "P" (alpha in its transparency) when it fits in 256.
 
-        More than 256 entries give an "RGB" image ("RGBA" with alpha).
+        When the one entry that is not opaque is fully transparent, the
+        transparency is that entry's index, which PNG, GIF and WebP all save;
+        with translucent entries it is their alpha as bytes (a PNG tRNS), which
+        PNG and WebP save (GIF has no partial alpha). More than 256 entries
+        give an "RGB" image ("RGBA" with alpha).
         """
         full = self.full_palette(alpha=True)
         if full.shape[0] <= MAX_PALETTE:
+            clear = np.flatnonzero(full[:, 3] < 255)
+            if clear.size == 1 and full[clear[0], 3] == 0:
+                return indexed_image(self.indices, full[:, :3], int(clear[0]))
             return indexed_image(self.indices, full[:, :3], self.transparency())
         if self.alpha is None and self.transparent_index is None:
             return Image.fromarray(full[self.indices, :3])
