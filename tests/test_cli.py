@@ -289,3 +289,33 @@ def test_every_readme_command_line_parses():
     assert {words[0] for words in calls} == {"reduce", "segment", "batch"}
     for words in calls:
         _parses(words)
+
+
+def _run_with_stdout_closed(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``quantize args`` with a stdout pipe whose reader has already gone (``| head``)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=cwd,
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("args, outputs", [
+    (["reduce", "a.png", "b.png", "-k", "2", "-j", "1"], ["a.k2.png", "b.k2.png"]),
+    (["segment", "a.png", "-k", "2"], ["a.segments/segments.json"]),
+    (["batch", "in", "-o", "out", "-k", "2", "-j", "1"], ["out/a.png", "out/b.png"]),
+])
+def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp_path):
+    """``quantize ... | head -1``: every file is still done, without an error line."""
+    from PIL import Image
+
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "in/a.png", "in/b.png"):
+        image = Image.new("RGB", (4, 4), "red" if "a" in name else "blue")
+        image.paste((255, 255, 255), (0, 0, 2, 4))
+        image.save(tmp_path / name)
+    done = _run_with_stdout_closed(args, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert all((tmp_path / name).is_file() for name in outputs)

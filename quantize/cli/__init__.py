@@ -77,6 +77,32 @@ def warn(subject: Any, message: str) -> None:
     typer.echo(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
 
 
+def say(line: str, err: bool = False) -> None:
+    """Print ``line`` on stdout (stderr with ``err``); once stdout's reader has gone, print
+    nothing more there and let the command finish its work.
+
+    A reader that stops early (``quantize batch ... | head -1``) closes the pipe;
+    the next line would raise ``BrokenPipeError``, which would abandon the files
+    still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
+    pointed at the null device instead, as a program killed by SIGPIPE would
+    write nothing more, and the exit code stays that of the work.
+    """
+    try:
+        typer.echo(line, err=err)
+    except BrokenPipeError:
+        if err:
+            raise
+        _stdout_gone()
+
+
+def _stdout_gone() -> None:
+    """Send the rest of stdout to the null device (also what Python flushes at exit)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")

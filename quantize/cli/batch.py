@@ -40,6 +40,7 @@ from . import (
     path,
     printable_line,
     refuse_stdout_folder,
+    say,
     user_errors,
     warn,
 )
@@ -368,10 +369,10 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
     if quiet or not len(palette.colors):
         return palette.plan
     if palette.n_files:
-        typer.echo(f"shared palette: {len(palette.colors)} colours fitted on "
+        say(f"shared palette: {len(palette.colors)} colours fitted on "
                    f"{palette.n_files} files -> {palette.path}")
     else:
-        typer.echo(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}")
+        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}")
     return palette.plan
 
 
@@ -465,10 +466,9 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
     redone = f"  ({result.reason})" if result.redone else ""
-    typer.echo(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
+    say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
                               f"{result.input}{target}{'  ' + metrics if metrics else ''}"
                               f"{redone}"))
-    sys.stdout.flush()
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
@@ -493,6 +493,6 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
             f"({rate:.2f} images/s)")
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
-    typer.echo(line)
+    say(line)
     if summary.interrupted:
         typer.echo("quantize: interrupted; rerun the same command to finish", err=True)

@@ -43,6 +43,7 @@ from . import (
     finishing_note,
     path,
     printable_line,
+    say,
     user_errors,
     warn,
 )
@@ -401,7 +402,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["output"] = STDIO
     # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
     line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
-    typer.echo(line, err=f.to_stdout)
+    say(line, err=f.to_stdout)
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

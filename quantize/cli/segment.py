@@ -27,6 +27,7 @@ from . import (
     path,
     printable_line,
     refuse_stdout_folder,
+    say,
     user_errors,
     warn,
 )
@@ -142,12 +143,12 @@ def segment_command(
     for w in caught:
         warn(input, str(w.message))
     if as_json:
-        typer.echo(json.dumps(record))
+        say(json.dumps(record))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
-        typer.echo(printable_line(f"{record['input']} -> {record['outdir']}: "
+        say(printable_line(f"{record['input']} -> {record['outdir']}: "
                                   f"{_count(record['n_regions'], 'region')} {source} "
                                   f"({record['seconds']:.1f} s)"))
 
