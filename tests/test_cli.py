@@ -319,3 +319,15 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
     done = _run_with_stdout_closed(args, tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     assert all((tmp_path / name).is_file() for name in outputs)
+
+
+@pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],
+                                     ["batch", "in", "-o", "out"]])
+def test_an_unreadable_file_gets_the_same_error_line_from_every_command(command, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/bad.png").write_bytes(b"not an image")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert result.stderr == "quantize: error: in/bad.png: not an image Pillow can identify\n"

@@ -704,7 +704,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     result = _cli(src, "-o", out)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"quantize: failed: {src}/bad\\nname.jpg: not an image Pillow can identify",
+        f"quantize: error: {src}/bad\\nname.jpg: not an image Pillow can identify",
         f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
         "distinct colour; returning it"]
     assert result.stdout.splitlines()[:2] == [
@@ -727,7 +727,7 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", refusing)
     result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-q", "-j", "1")
     assert result.exit_code == 1
-    assert (f"quantize: failed: {photo_tree / 'sub'}: cannot list this folder (Permission "
+    assert (f"quantize: error: {photo_tree / 'sub'}: cannot list this folder (Permission "
             "denied); the files in it were not processed") in result.stderr.splitlines()
     assert "5/5 files: 2 ok, 0 skipped, 3 failed" in result.stdout
     refused.add(str(photo_tree))

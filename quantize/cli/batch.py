@@ -455,7 +455,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
     if result.status == "failed":
-        typer.echo(printable_line(f"quantize: failed: {result.input}: "
+        typer.echo(printable_line(f"quantize: error: {result.input}: "
                                   f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
