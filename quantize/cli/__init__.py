@@ -22,9 +22,14 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer._click.exceptions import (
+        BadParameter,
+        ClickException,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 except ImportError:  # older typer runs on click itself
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from click.exceptions import BadParameter, ClickException, NoArgsIsHelpError, UsageError
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
@@ -135,6 +140,9 @@ class _OneLineErrors(TyperGroup):
         except NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help())
             code = USAGE_ERROR
+        except BadParameter as exc:
+            _echo_error(_bad_value(exc))
+            code = exc.exit_code
         except UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             _echo_error(exc.format_message().rstrip(".") + hint)
@@ -148,6 +156,30 @@ class _OneLineErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# What click says of a value it cannot convert: "'abc' is not a valid int."
+_NOT_A_NUMBER = re.compile(r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?",
+                           re.DOTALL)
+
+
+def _bad_value(exc: Any) -> str:
+    """A value the parser refused, in the words of the commands' own checks.
+
+    ``-k abc`` gives ``-k/--colors='abc' is not valid; expected an integer``, as
+    ``--space xyz`` gives ``--space='xyz' is not valid; expected one of ...``;
+    click's own wording was "Invalid value for '-k' / '--colors': ...".
+    """
+    param = exc.param
+    if param is None:
+        return exc.format_message()
+    name = ("/".join(param.opts) if param.param_type_name == "option"
+            else param.metavar or param.name.upper())
+    number = _NOT_A_NUMBER.fullmatch(exc.message.strip())
+    if number is None:
+        return f"{name} {exc.message}"
+    expected = "an integer" if number["type"].startswith("int") else "a number"
+    return f"{name}={number['value']} is not valid; expected {expected}"
 
 
 _EPILOG = """\b
