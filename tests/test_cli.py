@@ -223,6 +223,9 @@ def test_error_lines_name_the_run_options_as_flags():
     (["segment", "a.png", "-o", ""], "-o/--output"),
     (["batch", "", "-o", "out"], "INPUT_DIR"),
     (["batch", ".", "-o", ""], "-o/--output"),
+    (["batch", ".", "-o", "out", "--palette-in", ""], "--palette-in"),
+    (["batch", ".", "-o", "out", "--report", ""], "--report"),
+    (["batch", ".", "-o", "out", "--html", ""], "--html"),
 ])
 def test_an_empty_path_is_refused_not_read_as_the_current_folder(args, named, tmp_path,
                                                                   monkeypatch):

@@ -96,7 +96,8 @@ def batch(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", help="reduce: map every image onto this palette file.")] = None,
+        "--palette-in", help="reduce: map every image onto this palette file.",
+        parser=path)] = None,
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", help="segment: feature weight NAME=VALUE (color, intensity, xy, "
         "texture); repeatable.")] = None,
@@ -124,10 +125,11 @@ def batch(
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
         "--report", help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
-        "with a byte order mark so that spreadsheets read it as UTF-8).")] = None,
+        "with a byte order mark so that spreadsheets read it as UTF-8).", parser=path)] = None,
     html: Annotated[Path | None, typer.Option(
         "--html", help="Write a self-contained page to FILE (.html): before/after "
-        "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
+        "thumbnails, palette swatches, metrics and failures.", show_default=False,
+        parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
 ) -> None:
