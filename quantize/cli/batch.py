@@ -334,17 +334,16 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      weights: list[str], min_region: int | None,
                      seed: int) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_n_clusters
+    from ..segment import check_cut
     from .segment import parse_weights
 
-    if colors is not None and regions is not None:
-        raise ValueError(f"-k/--clusters={colors} and --regions={regions} both given; "
-                         "expected one of them")
+    # as `quantize segment` checks them, named -k/--clusters and --regions
+    n_clusters, regions = check_cut(colors, regions)
     options: dict[str, Any] = {"seed": seed, "edges": edges}
-    if colors is not None:  # as `quantize segment -k` checks it, named -k/--clusters
-        options["n_clusters"] = check_n_clusters(colors)
+    if n_clusters is not None:
+        options["n_clusters"] = n_clusters
     if regions is not None:
-        options["regions"] = check_int(regions, "--regions", minimum=1)
+        options["regions"] = regions
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:
