@@ -353,3 +353,20 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     """Worded as '--seed=-1 should be >= 0' and "--space='x' is not valid; expected ..."."""
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+@pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
+                                     ["batch", ".", "-o", "out", "--mode", "segment"]])
+@pytest.mark.parametrize("weight, line", [
+    ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
+                "'xy', 'texture'"),
+    ("texture=-1", "-w texture=-1.0 should be >= 0.0"),
+    ("color=nan", "-w color=nan should be a finite number"),
+])
+def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight, line,
+                                                                 tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "-w", weight])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert not Path("out").exists()

@@ -250,7 +250,12 @@ def as_flags(message: str) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
+    >>> as_flags("weight texture=-1.0 should be >= 0.0")
+    '-w texture=-1.0 should be >= 0.0'
     """
+    # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
+    message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
+    message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
     return re.sub(r"(?<![\w/-])(\w+)=", lambda m: FLAGS.get(m[1], m[1]) + "=", message)
 
 
