@@ -269,3 +269,25 @@ def test_an_error_about_a_file_shows_its_name_escaped_on_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"quantize: error: {tmp_path}/bad\\nn_colors=3\\x1b.png: not an "
                              "image Pillow can identify\n")
+
+
+def test_cli_quiet_prints_only_warnings_as_reduce_q_does(photo_path, tmp_path):
+    rgba = Image.open(photo_path).convert("RGBA")
+    rgba.putpixel((0, 0), (0, 0, 0, 0))
+    rgba.save(tmp_path / "alpha.png")
+    out = tmp_path / "q"
+    result = runner.invoke(app, ["segment", str(tmp_path / "alpha.png"), "-o", str(out),
+                                 "--regions", "3", "-q"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"quantize: warning: {tmp_path / 'alpha.png'}: ")
+    assert json.loads((out / "segments.json").read_text())["n_regions"] == 3
+
+
+def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 "-q", "--json"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
+    assert not (tmp_path / "x").exists()

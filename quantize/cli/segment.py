@@ -55,6 +55,7 @@ Examples:
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
   quantize segment photo.jpg -w texture=0 -w xy=0   # colour only
   quantize segment photo.jpg -w texture=2 --json
+  quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 an output exists (use --force).
@@ -117,6 +118,8 @@ def segment_command(
         "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
         "outputs.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
@@ -128,6 +131,8 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if quiet and as_json:
+        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
@@ -142,6 +147,8 @@ def segment_command(
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
         warn(input, str(w.message))
+    if quiet:
+        return
     if as_json:
         say(json.dumps(record))
     else:
