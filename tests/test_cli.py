@@ -370,3 +370,34 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
     result = runner.invoke(app, [*command, "-w", weight])
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
     assert not Path("out").exists()
+
+
+def _help(command: str) -> str:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(command):
+    text = _help(command)
+    assert re.findall(r"<(?:int|float|str|path|text)>", text) == []  # a type, not a name
+    codes = text.split("Exit codes: ", 1)[1]
+    assert "130 interrupted" in " ".join(codes.split())
+    assert "Examples:" in text
+
+
+@pytest.mark.parametrize("command, flags", [
+    ("reduce", ["-o, --output FILE", "-k, --colors K", "--quality Q", "--space rgb|lab",
+                "--palette-in FILE", "--seed S", "-j, --jobs N", "--max-pixels N"]),
+    ("segment", ["-o, --output DIR", "-k, --clusters K", "--regions N", "--space lab|rgb",
+                 "-w, --weight NAME=VALUE", "--min-region PX", "--seed S", "--max-pixels N"]),
+    ("batch", ["-o, --output OUT_DIR", "-k, --colors, --clusters K", "--regions N",
+               "--quality Q", "--space rgb|lab", "--palette-in FILE", "-w, --weight NAME=VALUE",
+               "--min-region PX", "--seed S", "--max-pixels N", "-j, --jobs N",
+               "--glob PATTERN", "--scheduler ADDRESS", "--report FILE", "--html FILE"]),
+])
+def test_the_same_value_is_named_alike_in_every_help(command, flags):
+    """As the help's own sentences name them ('into OUT_DIR', 'smaller than PX pixels')."""
+    lines = [line.strip() for line in _help(command).splitlines()]
+    assert [f for f in flags if not any(line.startswith(f + " ") for line in lines)] == []

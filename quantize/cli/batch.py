@@ -59,6 +59,12 @@ Examples:
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
   quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
+
+\b
+Exit codes: 0 every file done (or done before), 1 some files failed, 2 usage
+error (or no file matches), 15 OUT_DIR holds outputs made with other options
+(or --report/--html names a file that is not a report; use --force),
+130 interrupted.
 """
 
 
@@ -67,28 +73,33 @@ def batch(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
                                               parser=path)],
     output_dir: Annotated[Path, typer.Option(
-        "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
+        "-o", "--output", metavar="OUT_DIR",
+        help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
         parser=path)],
     mode: Annotated[str, typer.Option(
-        "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
+        "--mode", metavar="reduce|segment",
+        help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16; with "
+        "-k", "--colors", "--clusters", metavar="K",
+        help="reduce: colours per image (default 16; with "
         "--quality, the most allowed); segment: cluster the pixels into K k-means "
         "clusters instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", help="segment: cut the region hierarchy where N regions remain "
+        "--regions", metavar="N", help="segment: cut the region hierarchy where N regions remain "
         "(default: at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
+        "--quality", metavar="Q",
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
         "K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
-        "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
+        "--space", metavar="rgb|lab",
+        help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
@@ -96,25 +107,28 @@ def batch(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", help="reduce: map every image onto this palette file.",
+        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
         parser=path)] = None,
     weights: Annotated[list[str] | None, typer.Option(
-        "-w", "--weight", help="segment: feature weight NAME=VALUE (color, intensity, xy, "
+        "-w", "--weight", metavar="NAME=VALUE",
+        help="segment: feature weight NAME=VALUE (color, intensity, xy, "
         "texture); repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", help="segment: merge regions smaller than PX pixels.")] = None,
+        "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
+        "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed; each is reported as skipped.")] = False,
     glob: Annotated[str | None, typer.Option(
-        "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
+        "--glob", metavar="PATTERN",
+        help="Only files whose path relative to INPUT_DIR matches PATTERN "
         "(** spans folders; replaces the image-extension filter).")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
+        "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
+        "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
@@ -124,10 +138,11 @@ def batch(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
+        "--report", metavar="FILE",
+        help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
         "with a byte order mark so that spreadsheets read it as UTF-8).", parser=path)] = None,
     html: Annotated[Path | None, typer.Option(
-        "--html", help="Write a self-contained page to FILE (.html): before/after "
+        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
         "thumbnails, palette swatches, metrics and failures.", show_default=False,
         parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
@@ -139,9 +154,6 @@ def batch(
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so. Outputs made with other options are refused unless
     --force (which redoes every file) is given.
-    Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
-    error (or when no file matches), 15 when OUT_DIR holds outputs made with
-    other options.
     """
     from .. import batch as lib
 

@@ -58,7 +58,7 @@ Examples:
   quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 an output exists (use --force).
+15 an output exists (use --force), 130 interrupted.
 """
 
 
@@ -90,28 +90,32 @@ def segment_command(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
-        "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
+        "-k", "--clusters", metavar="K",
+        help="Cluster the pixels into K k-means clusters (each may "
         "form several regions) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", help="Cut the region hierarchy where N regions remain (default: "
+        "--regions", metavar="N", help="Cut the region hierarchy where N regions remain (default: "
         "at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
     outdir: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Folder for the outputs (created if needed). "
+        "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
         parser=path)] = None,
     space: Annotated[str, typer.Option(
-        "--space", help="Colour space of the color feature with -k: lab or rgb (the "
+        "--space", metavar="lab|rgb",
+        help="Colour space of the color feature with -k: lab or rgb (the "
         "region hierarchy always compares CIELAB colours: rgb without -k is refused).")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
-        "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
+        "-w", "--weight", metavar="NAME=VALUE",
+        help="Feature weight NAME=VALUE, repeatable; names and "
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", help="Merge regions smaller than PX pixels into their most "
-        "similar neighbour (default with -k: 1/1000 of the image; otherwise 0, keep all).",
+        "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
+        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
+        "otherwise 0, keep all).",
         show_default=False)] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
