@@ -401,3 +401,24 @@ def test_the_same_value_is_named_alike_in_every_help(command, flags):
     """As the help's own sentences name them ('into OUT_DIR', 'smaller than PX pixels')."""
     lines = [line.strip() for line in _help(command).splitlines()]
     assert [f for f in flags if not any(line.startswith(f + " ") for line in lines)] == []
+
+
+def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch):
+    """input, output and seconds: one key each, whichever command printed the object."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    image = Image.new("RGB", (8, 8), "red")
+    image.paste((0, 0, 255), (0, 0, 4, 8))
+    image.save("a.png")
+    reduced = runner.invoke(app, ["reduce", "a.png", "-k", "2", "--json"])
+    segmented = runner.invoke(app, ["segment", "a.png", "-k", "2", "--json"])
+    assert (reduced.exit_code, segmented.exit_code) == (0, 0)
+    one, other = json.loads(reduced.stdout), json.loads(segmented.stdout)
+    assert (one["input"], one["output"]) == ("a.png", "a.k2.png")
+    assert (other["input"], other["output"], other["outdir"]) == ("a.png", "a.segments",
+                                                                 "a.segments")
+    assert isinstance(one["seconds"], float) and isinstance(other["seconds"], float)
+    saved = json.loads(Path("a.segments/segments.json").read_text())
+    assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
+        k: v for k, v in saved.items() if k != "region_stats"}

@@ -119,7 +119,8 @@ def segment_command(
         show_default=False)] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
+        "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
+        "width, height, n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
         "outputs.")] = False,
     quiet: Annotated[bool, typer.Option(
@@ -153,15 +154,15 @@ def segment_command(
         warn(input, str(w.message))
     if quiet:
         return
-    if as_json:
-        say(json.dumps(record))
+    if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
+        say(json.dumps({"input": record["input"], "output": record["outdir"], **record}))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
-                                  f"{_count(record['n_regions'], 'region')} {source} "
-                                  f"({record['seconds']:.1f} s)"))
+                           f"{_count(record['n_regions'], 'region')} {source} "
+                           f"({record['seconds']:.1f} s)"))
 
 
 def _count(n: int, noun: str) -> str:
