@@ -60,7 +60,7 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
         assert len(_palette(target)) <= 8 * 3
         assert load_image(target).shape == (40, 48)
     for rel in BAD:
-        assert f"failed: {photo_tree / rel}: " in first.stderr
+        assert f"quantize: error: {photo_tree / rel}: " in first.stderr
     assert "7/7 files: 4 ok, 0 skipped, 3 failed" in first.stdout
     rows = {Path(r["input"]).relative_to(photo_tree).as_posix(): r
             for r in json.loads(report.read_text())["files"]}
