@@ -422,3 +422,22 @@ def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch
     saved = json.loads(Path("a.segments/segments.json").read_text())
     assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
         k: v for k, v in saved.items() if k != "region_stats"}
+
+
+@pytest.mark.parametrize("command", [["reduce", "in/a.png"], ["reduce", "in/a.png", "in/b.png"],
+                                     ["batch", "in", "-o", "out"]])
+@pytest.mark.parametrize("palette, line", [
+    ("nowhere.hex", "nowhere.hex: no such palette file"),
+    ("bad.hex", "bad.hex: line 1: expected a hex colour 'rrggbb' or 'rrggbbaa', got 'zzz'"),
+])
+def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, palette, line,
+                                                                   tmp_path, monkeypatch):
+    """The same line and exit code whether one file, several or a folder was to be mapped."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/a.png").write_bytes(b"never read")
+    Path("in/b.png").write_bytes(b"never read")
+    Path("bad.hex").write_text("zzz\n")
+    result = runner.invoke(app, [*command, "--palette-in", palette])
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert sorted(os.listdir("in")) == ["a.png", "b.png"] and not Path("out").exists()

@@ -468,7 +468,6 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--report", "nodir/r.csv"], "--report='nodir/r.csv': folder 'nodir' does not exist; "
                                   "expected an existing folder or one inside -o/--output="),
     (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
-    (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "

@@ -61,10 +61,10 @@ Examples:
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed, 2 usage
-error (or no file matches), 15 OUT_DIR holds outputs made with other options
-(or --report/--html names a file that is not a report; use --force),
-130 interrupted.
+Exit codes: 0 every file done (or done before), 1 some files failed (or the
+--palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+holds outputs made with other options (or --report/--html names a file that is
+not a report; use --force), 130 interrupted.
 """
 
 
@@ -330,9 +330,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
-        if not palette_in.is_file():
-            raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
-                             "expected a .gpl, .json or .hex palette")
+        from ..palette_files import read_palette
+
+        read_palette(palette_in)  # a bad file is named once (exit 1), as reduce names it
         options["palette_in"] = palette_in
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:

@@ -155,6 +155,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        _palette_size(options["palette_in"])  # a bad file is named once, before any job
         _check_no_input_overwritten(files, options)
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
