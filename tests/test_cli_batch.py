@@ -845,3 +845,15 @@ def test_cli_html_report_shows_a_dithered_output_by_its_mean(tmp_path, dither, g
     after = list(file_rows(parse(html.read_text()))[0].iter("img"))[1]
     shown = np.asarray(decode_data_uri(after.attrs["src"]).convert("L"), dtype=float)
     assert (np.abs(shown - 127.5).max() <= 2) == grey
+
+
+def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp_path,
+                                                                  monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 130
+    assert result.stderr == "quantize: error: interrupted; rerun the same command to finish\n"
+    assert result.stdout.startswith("0/4 files: 0 ok, 0 skipped, 0 failed in ")

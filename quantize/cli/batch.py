@@ -201,7 +201,7 @@ def batch(
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")))
     _print_summary(summary, [p for p in (report, html) if p is not None])
-    raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
+    raise typer.Exit(summary.exit_code)
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
@@ -508,4 +508,4 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line)
     if summary.interrupted:
-        typer.echo("quantize: interrupted; rerun the same command to finish", err=True)
+        fail("interrupted; rerun the same command to finish", INTERRUPTED)
