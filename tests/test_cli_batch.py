@@ -669,7 +669,7 @@ def _terminal_lines(monkeypatch, results, columns=400):
     monkeypatch.setenv("COLUMNS", str(columns))
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
     summary = batch.BatchSummary(total=len(results))
-    with _progress(plan, summary, quiet=False) as show:
+    with _progress(plan, summary, show="lines") as show:
         for result in results:
             summary.add(result)
             show(result)
@@ -857,3 +857,31 @@ def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp
     assert result.exit_code == 130
     assert result.stderr == "quantize: error: interrupted; rerun the same command to finish\n"
     assert result.stdout.startswith("0/4 files: 0 ok, 0 skipped, 0 failed in ")
+
+
+def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
+                                                                            tmp_path):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--json", "-j", "1")
+    assert result.exit_code == 1  # the tree holds unreadable files
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == len(GOOD) + len(BAD)
+    assert all(list(row)[:4] == ["input", "output", "status", "reason"] for row in rows)
+    assert {row["status"] for row in rows} == {"ok", "failed"}
+    errors = [line for line in result.stderr.splitlines() if line.startswith("quantize: error")]
+    assert len(errors) == len(BAD)
+    assert result.stderr.splitlines()[-1].startswith(f"{len(rows)}/{len(rows)} files: ")
+    one = next(row for row in rows if row["status"] == "ok")
+    alone = CliRunner().invoke(app, ["reduce", one["input"], "-k", "4", "--json",
+                                     "-o", str(tmp_path / "alone.png")])
+    assert set(json.loads(alone.stdout)) <= set(one)  # reduce --json's keys, named alike
+
+
+def test_cli_quiet_and_json_are_refused_together(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-q", "--json")
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
+    assert not (tmp_path / "out").exists()

@@ -11,6 +11,7 @@ interrupted.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import time
 import warnings
@@ -58,6 +59,7 @@ Examples:
   quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
   quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
+  quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
@@ -147,6 +149,10 @@ def batch(
         parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object per file on stdout as it settles: input, "
+        "output, status, reason, then its metrics (a --report row; its warnings go to "
+        "stderr); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -158,6 +164,9 @@ def batch(
     from .. import batch as lib
 
     strength = dither_strength(dither, dither_level)
+    if quiet and as_json:
+        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+    show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
@@ -194,13 +203,13 @@ def batch(
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
-            plan = _with_shared_palette(plan, jobs, scheduler, quiet)
+            plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
-    results, summary = _run(plan, jobs, scheduler, quiet)
+    results, summary = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")))
-    _print_summary(summary, [p for p in (report, html) if p is not None])
+    _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     raise typer.Exit(summary.exit_code)
 
 
@@ -371,7 +380,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 
 
 def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-                         quiet: bool) -> lib.BatchPlan:
+                         show: str) -> lib.BatchPlan:
     from .. import batch as lib
 
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
@@ -379,13 +388,14 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
         warn("shared palette", str(w.message))
-    if quiet or not len(palette.colors):
+    if show == "quiet" or not len(palette.colors):
         return palette.plan
-    if palette.n_files:
+    if palette.n_files:  # with --json, stdout holds the files' objects only
         say(f"shared palette: {len(palette.colors)} colours fitted on "
-                   f"{palette.n_files} files -> {palette.path}")
+            f"{palette.n_files} files -> {palette.path}", err=show == "json")
     else:
-        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}")
+        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
+            err=show == "json")
     return palette.plan
 
 
@@ -395,17 +405,17 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-         quiet: bool) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary]:
     from .. import batch as lib
 
     summary = lib.BatchSummary(total=plan.total)
     results: list[lib.FileResult] = []
     start = time.perf_counter()
-    with _progress(plan, summary, quiet) as show:
+    with _progress(plan, summary, show) as shown:
         def on_result(result: lib.FileResult) -> None:
             summary.add(result)
             results.append(result)
-            show(result)
+            shown(result)
 
         try:
             with user_errors():
@@ -419,10 +429,11 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
 @contextlib.contextmanager
 def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
-              quiet: bool) -> Iterator[Any]:
-    """A callback showing each settled file: a rich bar on a terminal, else plain lines."""
-    if quiet or not sys.stderr.isatty():
-        yield lambda result: _plain_line(result, summary, quiet)
+              show: str) -> Iterator[Any]:
+    """A callback showing each settled file: a rich bar on a terminal, else plain lines
+    (``show``: "lines", "json" for a JSON object per file, or "quiet", see :func:`batch`)."""
+    if show != "lines" or not sys.stderr.isatty():
+        yield lambda result: _plain_line(result, summary, show)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -466,13 +477,17 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         yield show
 
 
-def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
+def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
     if result.status == "failed":
         typer.echo(printable_line(f"quantize: error: {result.input}: "
                                   f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
-    if quiet:
+    if show == "quiet":
+        return
+    if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
+        row = _in_flags(result).as_row()
+        say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
@@ -480,8 +495,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     target = f" -> {result.output}" if result.status == "ok" else ""
     redone = f"  ({result.reason})" if result.redone else ""
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
-                              f"{result.input}{target}{'  ' + metrics if metrics else ''}"
-                              f"{redone}"))
+                       f"{result.input}{target}{'  ' + metrics if metrics else ''}"
+                       f"{redone}"))
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
@@ -498,7 +513,8 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
+def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False) -> None:
+    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
@@ -506,6 +522,6 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
             f"({rate:.2f} images/s)")
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
-    say(line)
+    say(line, err=err)
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
