@@ -441,3 +441,14 @@ def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, pale
     result = runner.invoke(app, [*command, "--palette-in", palette])
     assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
     assert sorted(os.listdir("in")) == ["a.png", "b.png"] and not Path("out").exists()
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce"], "Missing argument 'FILE...' (see 'quantize reduce --help')"),
+    (["segment"], "Missing argument 'INPUT' (see 'quantize segment --help')"),
+    (["batch"], "Missing argument 'INPUT_DIR' (see 'quantize batch --help')"),
+    (["batch", "."], "Missing option '-o' / '--output' (see 'quantize batch --help')"),
+])
+def test_a_missing_argument_or_option_is_named_with_where_to_look(args, line):
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")

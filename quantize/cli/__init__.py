@@ -25,11 +25,18 @@ try:  # recent typer vendors its own copy of click
     from typer._click.exceptions import (
         BadParameter,
         ClickException,
+        MissingParameter,
         NoArgsIsHelpError,
         UsageError,
     )
 except ImportError:  # older typer runs on click itself
-    from click.exceptions import BadParameter, ClickException, NoArgsIsHelpError, UsageError
+    from click.exceptions import (
+        BadParameter,
+        ClickException,
+        MissingParameter,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
@@ -140,12 +147,12 @@ class _OneLineErrors(TyperGroup):
         except NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help())
             code = USAGE_ERROR
-        except BadParameter as exc:
-            _echo_error(_bad_value(exc))
-            code = exc.exit_code
         except UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            _echo_error(exc.format_message().rstrip(".") + hint)
+            if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter):
+                _echo_error(_bad_value(exc))
+            else:
+                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+                _echo_error(exc.format_message().rstrip(".") + hint)
             code = exc.exit_code
         except ClickException as exc:
             _echo_error(exc.format_message())
