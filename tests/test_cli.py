@@ -452,3 +452,19 @@ def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, pale
 def test_a_missing_argument_or_option_is_named_with_where_to_look(args, line):
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_reduce_and_segment_summaries_have_one_shape(tmp_path, monkeypatch):
+    """'INPUT -> OUTPUT: what was made, S.SS s', as reduce has always printed it."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    image = Image.new("RGB", (8, 8), "red")
+    image.paste((0, 0, 255), (0, 0, 4, 8))
+    image.save("a.png")
+    reduced = runner.invoke(app, ["reduce", "a.png", "-k", "2"])
+    segmented = runner.invoke(app, ["segment", "a.png", "-k", "2"])
+    assert re.fullmatch(r"a\.png -> a\.k2\.png: 2 colours, lossless, mean ΔE2000 0\.00, "
+                        r"\d+\.\d\d s\n", reduced.stdout)
+    assert re.fullmatch(r"a\.png -> a\.segments: 2 regions from 2 clusters, \d+\.\d\d s\n",
+                        segmented.stdout)

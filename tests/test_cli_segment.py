@@ -35,7 +35,7 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
     result = runner.invoke(app, ["segment", str(src), "-k", "1", "-o", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
-    assert ": 1 region from 1 cluster (" in result.stdout
+    assert ": 1 region from 1 cluster, " in result.stdout
 
 
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
@@ -46,7 +46,7 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=5 but the image has "
                              "only 1 distinct feature vector; using 1 cluster\n")
-    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster (")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
     record = json.loads((tmp_path / "s" / "segments.json").read_text())
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
 

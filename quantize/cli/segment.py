@@ -161,8 +161,8 @@ def segment_command(
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
-                           f"{_count(record['n_regions'], 'region')} {source} "
-                           f"({record['seconds']:.1f} s)"))
+                           f"{_count(record['n_regions'], 'region')} {source}, "
+                           f"{record['seconds']:.2f} s"))
 
 
 def _count(n: int, noun: str) -> str:
