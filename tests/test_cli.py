@@ -468,3 +468,10 @@ def test_reduce_and_segment_summaries_have_one_shape(tmp_path, monkeypatch):
                         r"\d+\.\d\d s\n", reduced.stdout)
     assert re.fullmatch(r"a\.png -> a\.segments: 2 regions from 2 clusters, \d+\.\d\d s\n",
                         segmented.stdout)
+
+
+@pytest.mark.parametrize("args", [["-h"], ["reduce", "-h"], ["segment", "-h"], ["batch", "-h"]])
+def test_dash_h_shows_the_help_as_dash_dash_help_does(args):
+    short, long = runner.invoke(app, args), runner.invoke(app, [*args[:-1], "--help"])
+    assert (short.exit_code, short.stdout) == (0, long.stdout)
+    assert short.stdout.startswith("Usage: quantize")

@@ -204,6 +204,7 @@ app = typer.Typer(
     help="Reduce the colours of images and segment photos into regions, by k-means.",
     epilog=_EPILOG,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # in every command
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: no rich import on --help
