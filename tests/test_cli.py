@@ -475,3 +475,15 @@ def test_dash_h_shows_the_help_as_dash_dash_help_does(args):
     short, long = runner.invoke(app, args), runner.invoke(app, [*args[:-1], "--help"])
     assert (short.exit_code, short.stdout) == (0, long.stdout)
     assert short.stdout.startswith("Usage: quantize")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-o"], "-o/--output needs a value (see 'quantize reduce --help')"),
+    (["segment", "a.png", "-k"], "-k/--clusters needs a value (see 'quantize segment --help')"),
+    (["batch", ".", "-o"], "-o/--output needs a value (see 'quantize batch --help')"),
+    (["batch", ".", "-o", "out", "--colors"],
+     "-k/--colors/--clusters needs a value (see 'quantize batch --help')"),
+])
+def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line):
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")

@@ -23,6 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
     from typer._click.exceptions import (
+        BadOptionUsage,
         BadParameter,
         ClickException,
         MissingParameter,
@@ -31,6 +32,7 @@ try:  # recent typer vendors its own copy of click
     )
 except ImportError:  # older typer runs on click itself
     from click.exceptions import (
+        BadOptionUsage,
         BadParameter,
         ClickException,
         MissingParameter,
@@ -292,7 +294,26 @@ def user_errors() -> Iterator[None]:
         fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
 
 
-class DitherLevelCommand(TyperCommand):
+class Command(TyperCommand):
+    """A sub-command whose option given without its value is named as its other errors
+    name it: ``-o/--output needs a value (see 'quantize reduce --help')``.
+
+    The parser said "Option '-o' requires an argument", without the command's
+    help to look at.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadOptionUsage as exc:
+            if exc.ctx is not None:
+                raise
+            given = next((p for p in self.params if exc.option_name in p.opts), None)
+            name = exc.option_name if given is None else "/".join(given.opts)
+            raise UsageError(f"{name} needs a value", ctx) from None
+
+
+class DitherLevelCommand(Command):
     """Accepts ``--dither=LEVEL`` beside the ``--dither`` flag.
 
     An option with an optional value would swallow the next file name

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
 
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
 from . import (
     USAGE_ERROR,
+    Command,
     MaxPixelsOption,
     SeedOption,
     app,
@@ -68,7 +68,7 @@ def _weight_defaults() -> str:
     return ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
 
 
-class _SegmentCommand(TyperCommand):
+class _SegmentCommand(Command):
     """Builds the help's epilog from the segmentation modules only when help is shown.
 
     Importing them (and SciPy with them) for every ``quantize`` call would make
