@@ -487,3 +487,10 @@ def test_dash_h_shows_the_help_as_dash_dash_help_does(args):
 def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line):
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_the_command_list_shows_each_command_in_whole():
+    text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
+    listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in listed] == ["batch", "reduce", "segment"]
+    assert [line for line in listed if line.endswith("...")] == []

@@ -70,7 +70,8 @@ not a report; use --force), 130 interrupted.
 """
 
 
-@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG)
+@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG,
+             short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
                                               parser=path)],

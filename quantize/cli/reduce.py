@@ -72,7 +72,8 @@ files: the code the failed files share, or 1 when they differ.
 """
 
 
-@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
+@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand,
+             short_help="Reduce the colours of images (one file or many) by k-means.")
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, ...; EXIF "

@@ -84,7 +84,8 @@ class _SegmentCommand(Command):
         super().format_help(ctx, formatter)
 
 
-@app.command("segment", cls=_SegmentCommand)
+@app.command("segment", cls=_SegmentCommand,
+             short_help="Segment a photo into regions of similar colour and texture.")
 def segment_command(
     input: Annotated[Path, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...).",
