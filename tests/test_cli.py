@@ -494,3 +494,14 @@ def test_the_command_list_shows_each_command_in_whole():
     listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert [line.split()[0] for line in listed] == ["batch", "reduce", "segment"]
     assert [line for line in listed if line.endswith("...")] == []
+
+
+@pytest.mark.parametrize("command", [["segment", "a.png"], ["batch", "."]])
+def test_an_output_folder_that_is_a_file_is_refused_alike(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read")
+    Path("taken").write_text("keep me")
+    result = runner.invoke(app, [*command, "-o", "taken"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -o/--output='taken' is an existing file; expected a folder\n")
+    assert Path("taken").read_text() == "keep me"

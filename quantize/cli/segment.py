@@ -137,6 +137,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if outdir is not None and outdir.exists() and not outdir.is_dir():  # as batch -o says it
+        fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
+                            "folder"), USAGE_ERROR)
     if quiet and as_json:
         fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
