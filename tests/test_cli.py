@@ -505,3 +505,17 @@ def test_an_output_folder_that_is_a_file_is_refused_alike(command, tmp_path, mon
     assert (result.exit_code, result.stderr) == (
         2, "quantize: error: -o/--output='taken' is an existing file; expected a folder\n")
     assert Path("taken").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_readme_option_tables_name_each_value_as_the_help_does(command, heading):
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    cells = [line.split(" | ")[0].lstrip("| ").replace("\\|", "|") for line in
+             section.splitlines() if line.startswith("| `-")]
+    written = [cell.strip("`") for cell in cells  # the rows giving one form of a flag
+               if cell.count("`") == 2 and cell.endswith("`")]
+    help_lines = [line.strip() for line in _help(command).splitlines()]
+    assert [w for w in written if not any(line == w or line.startswith(w + " ")
+                                          for line in help_lines)] == []
