@@ -519,3 +519,18 @@ def test_the_readme_option_tables_name_each_value_as_the_help_does(command, head
     help_lines = [line.strip() for line in _help(command).splitlines()]
     assert [w for w in written if not any(line == w or line.startswith(w + " ")
                                           for line in help_lines)] == []
+
+
+@pytest.mark.parametrize("command, line", [
+    (["reduce", "my photos"], "my photos: is a directory, expected an image file; for every "
+                              "image in it: quantize batch 'my photos' -o OUT_DIR"),
+    (["segment", "my photos"], "my photos: is a directory, expected an image file; for every "
+                               "image in it: quantize batch 'my photos' -o OUT_DIR --mode "
+                               "segment"),
+])
+def test_a_folder_given_as_an_image_points_to_batch(command, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("my photos").mkdir()
+    result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert os.listdir(tmp_path) == ["my photos"]

@@ -161,7 +161,9 @@ def test_cli_a_folder_without_a_file_name_is_refused_in_one_line(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["segment", folder])
     assert result.exit_code == 1
-    assert result.stderr == f"quantize: error: {folder}: is a directory, expected an image file\n"
+    assert result.stderr == (f"quantize: error: {folder}: is a directory, expected an image "
+                             f"file; for every image in it: quantize batch {folder} -o OUT_DIR "
+                             "--mode segment\n")
     assert list(tmp_path.iterdir()) == []
     assert not Path("/.segments").exists()
 

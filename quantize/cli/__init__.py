@@ -13,6 +13,7 @@ import gc
 import importlib
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,6 +116,18 @@ def _stdout_gone() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
+
+
+def folder_hint(name: str, mode: str) -> str:
+    """For an input that is a folder, how to process every image in it, else "".
+
+    >>> folder_hint("/", "segment")
+    '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
+    """
+    if name == "-" or not os.path.isdir(name):
+        return ""
+    flag = " --mode segment" if mode == "segment" else ""
+    return f"; for every image in it: quantize batch {shlex.quote(name)} -o OUT_DIR{flag}"
 
 
 def finishing_note(n_running: int) -> None:

@@ -41,6 +41,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    folder_hint,
     path,
     printable_line,
     say,
@@ -397,8 +398,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
     if result.status != "ok":
-        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"
+                                  f"{folder_hint(f.input, 'reduce')}"), err=True)
         return
     if show == "quiet":
         return

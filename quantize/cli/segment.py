@@ -24,6 +24,7 @@ from . import (
     SeedOption,
     app,
     fail,
+    folder_hint,
     path,
     printable_line,
     refuse_stdout_folder,
@@ -137,6 +138,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if hint := folder_hint(str(input), "segment"):  # the reader's words, and where to go
+        fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
+             ExitCode.FAILED)
     if outdir is not None and outdir.exists() and not outdir.is_dir():  # as batch -o says it
         fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
                             "folder"), USAGE_ERROR)
