@@ -217,14 +217,17 @@ def test_error_lines_name_the_run_options_as_flags():
 
 
 @pytest.mark.parametrize("args, named", [
-    (["reduce", ""], "'FILE...'"),
+    (["reduce", ""], "FILE..."),
     (["reduce", "a.png", "-o", ""], "-o/--output"),
-    (["reduce", "a.png", "--palette-out", ""], "'--palette-out'"),
-    (["reduce", "a.png", "--palette-in", ""], "'--palette-in'"),
-    (["segment", ""], "'INPUT'"),
-    (["segment", "a.png", "-o", ""], "'-o' / '--output'"),
-    (["batch", "", "-o", "out"], "'INPUT_DIR'"),
-    (["batch", ".", "-o", ""], "'-o' / '--output'"),
+    (["reduce", "a.png", "--palette-out", ""], "--palette-out"),
+    (["reduce", "a.png", "--palette-in", ""], "--palette-in"),
+    (["segment", ""], "INPUT"),
+    (["segment", "a.png", "-o", ""], "-o/--output"),
+    (["batch", "", "-o", "out"], "INPUT_DIR"),
+    (["batch", ".", "-o", ""], "-o/--output"),
+    (["batch", ".", "-o", "out", "--palette-in", ""], "--palette-in"),
+    (["batch", ".", "-o", "out", "--report", ""], "--report"),
+    (["batch", ".", "-o", "out", "--html", ""], "--html"),
 ])
 def test_an_empty_path_is_refused_not_read_as_the_current_folder(args, named, tmp_path,
                                                                   monkeypatch):
@@ -236,7 +239,7 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(args, named, tm
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     line = result.stderr.strip()
-    assert line.startswith("quantize: error: ") and named in line and "is empty" in line
+    assert line.startswith(f"quantize: error: {named} is empty; expected ")
     assert sorted(os.listdir(tmp_path)) == ["a.png"]
 
 
@@ -314,8 +317,8 @@ def stdout_failing(monkeypatch):
                                   ["batch", "{folder}", "-o", "{out}/batch", "-k", "2"]])
 @pytest.mark.parametrize(("code", "error"), [
     (errno.ENOSPC, "quantize: error: cannot write to stdout (No space left on device)\n"),
-    (errno.EPIPE, ""),  # the reader stopped reading (| head -1): no word, as other tools
-])
+    (errno.EIO, "quantize: error: cannot write to stdout (Input/output error)\n"),
+])  # a reader that stopped reading (| head -1): test_a_reader_that_goes_away_...
 def test_a_stdout_that_takes_no_lines_ends_the_command_in_one_line(
         tmp_path, stdout_failing, args, code, error):
     """A full stdout (> /dev/full) ended reduce and segment with a traceback."""
@@ -329,3 +332,245 @@ def test_a_stdout_that_takes_no_lines_ends_the_command_in_one_line(
     assert not isinstance(result.exception, OSError)
     assert result.stderr.endswith(error) and "Traceback" not in result.stderr
     assert "error" not in result.stderr.replace(error, "")
+
+
+def _run_with_stdout_closed(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run ``quantize args`` with a stdout pipe whose reader has already gone (``| head``)."""
+    read, write = os.pipe()
+    os.close(read)
+    here = str(Path(quantize.__file__).resolve().parents[1])  # this copy, whatever the cwd
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    try:
+        return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=cwd, env=env,
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("args, outputs", [
+    (["reduce", "a.png", "b.png", "-k", "2", "-j", "1"], ["a.k2.png", "b.k2.png"]),
+    (["segment", "a.png", "-k", "2"], ["a.segments/segments.json"]),
+    (["batch", "in", "-o", "out", "-k", "2", "-j", "1"], ["out/a.png", "out/b.png"]),
+])
+def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp_path):
+    """``quantize ... | head -1``: every file is still done, without an error line."""
+    from PIL import Image
+
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "in/a.png", "in/b.png"):
+        image = Image.new("RGB", (4, 4), "red" if "a" in name else "blue")
+        image.paste((255, 255, 255), (0, 0, 2, 4))
+        image.save(tmp_path / name)
+    done = _run_with_stdout_closed(args, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert all((tmp_path / name).is_file() for name in outputs)
+
+
+@pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],
+                                     ["batch", "in", "-o", "out"]])
+def test_an_unreadable_file_gets_the_same_error_line_from_every_command(command, tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/bad.png").write_bytes(b"not an image")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert result.stderr == "quantize: error: in/bad.png: not an image Pillow can identify\n"
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-k", "abc"], "-k/--colors='abc' is not valid; expected an integer"),
+    (["segment", "a.png", "-k", "2.5"],
+     "-k/--clusters='2.5' is not valid; expected an integer"),
+    (["batch", ".", "-o", "out", "-k", "abc"],
+     "-k/--colors/--clusters='abc' is not valid; expected an integer"),
+    (["reduce", "a.png", "--quality", "x"], "--quality='x' is not valid; expected a number"),
+    (["segment", "a.png", "--seed", "1e3"], "--seed='1e3' is not valid; expected an integer"),
+    (["batch", ".", "-o", "out", "--jobs", "two"],
+     "-j/--jobs='two' is not valid; expected an integer"),
+])
+def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, line):
+    """Worded as '--seed=-1 should be >= 0' and "--space='x' is not valid; expected ..."."""
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+@pytest.mark.parametrize("command", [["segment", "a.png", "-o", "out"],
+                                     ["batch", ".", "-o", "out", "--mode", "segment"]])
+@pytest.mark.parametrize("weight, line", [
+    ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
+                "'xy', 'texture'"),
+    ("texture=-1", "-w texture=-1.0 should be >= 0.0"),
+    ("color=nan", "-w color=nan should be a finite number"),
+])
+def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight, line,
+                                                                 tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "-w", weight])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert not Path("out").exists()
+
+
+def _help(command: str) -> str:
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(command):
+    text = _help(command)
+    assert re.findall(r"<(?:int|float|str|path|text)>", text) == []  # a type, not a name
+    codes = text.split("Exit codes: ", 1)[1]
+    assert "130 interrupted" in " ".join(codes.split())
+    assert "Examples:" in text
+
+
+@pytest.mark.parametrize("command, flags", [
+    ("reduce", ["-o, --output FILE", "-k, --colors K", "--quality Q", "--space rgb|lab",
+                "--palette-in FILE", "--seed S", "-j, --jobs N", "--max-pixels N"]),
+    ("segment", ["-o, --output DIR", "-k, --clusters K", "--regions N", "--space lab|rgb",
+                 "-w, --weight NAME=VALUE", "--min-region PX", "--seed S", "--max-pixels N"]),
+    ("batch", ["-o, --output OUT_DIR", "-k, --colors, --clusters K", "--regions N",
+               "--quality Q", "--space rgb|lab", "--palette-in FILE", "-w, --weight NAME=VALUE",
+               "--min-region PX", "--seed S", "--max-pixels N", "-j, --jobs N",
+               "--glob PATTERN", "--scheduler ADDRESS", "--report FILE", "--html FILE"]),
+])
+def test_the_same_value_is_named_alike_in_every_help(command, flags):
+    """As the help's own sentences name them ('into OUT_DIR', 'smaller than PX pixels')."""
+    lines = [line.strip() for line in _help(command).splitlines()]
+    assert [f for f in flags if not any(line.startswith(f + " ") for line in lines)] == []
+
+
+def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch):
+    """input, output and seconds: one key each, whichever command printed the object."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    image = Image.new("RGB", (8, 8), "red")
+    image.paste((0, 0, 255), (0, 0, 4, 8))
+    image.save("a.png")
+    reduced = runner.invoke(app, ["reduce", "a.png", "-k", "2", "--json"])
+    segmented = runner.invoke(app, ["segment", "a.png", "-k", "2", "--json"])
+    assert (reduced.exit_code, segmented.exit_code) == (0, 0)
+    one, other = json.loads(reduced.stdout), json.loads(segmented.stdout)
+    assert (one["input"], one["output"]) == ("a.png", "a.k2.png")
+    assert (other["input"], other["output"], other["outdir"]) == ("a.png", "a.segments",
+                                                                 "a.segments")
+    assert isinstance(one["seconds"], float) and isinstance(other["seconds"], float)
+    saved = json.loads(Path("a.segments/segments.json").read_text())
+    assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
+        k: v for k, v in saved.items() if k != "region_stats"}
+
+
+@pytest.mark.parametrize("command", [["reduce", "in/a.png"], ["reduce", "in/a.png", "in/b.png"],
+                                     ["batch", "in", "-o", "out"]])
+@pytest.mark.parametrize("palette, line", [
+    ("nowhere.hex", "nowhere.hex: no such palette file"),
+    ("bad.hex", "bad.hex: line 1: expected a hex colour 'rrggbb' or 'rrggbbaa', got 'zzz'"),
+])
+def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, palette, line,
+                                                                   tmp_path, monkeypatch):
+    """The same line and exit code whether one file, several or a folder was to be mapped."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/a.png").write_bytes(b"never read")
+    Path("in/b.png").write_bytes(b"never read")
+    Path("bad.hex").write_text("zzz\n")
+    result = runner.invoke(app, [*command, "--palette-in", palette])
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert sorted(os.listdir("in")) == ["a.png", "b.png"] and not Path("out").exists()
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce"], "Missing argument 'FILE...' (see 'quantize reduce --help')"),
+    (["segment"], "Missing argument 'INPUT' (see 'quantize segment --help')"),
+    (["batch"], "Missing argument 'INPUT_DIR' (see 'quantize batch --help')"),
+    (["batch", "."], "Missing option '-o' / '--output' (see 'quantize batch --help')"),
+])
+def test_a_missing_argument_or_option_is_named_with_where_to_look(args, line):
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_reduce_and_segment_summaries_have_one_shape(tmp_path, monkeypatch):
+    """'INPUT -> OUTPUT: what was made, S.SS s', as reduce has always printed it."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    image = Image.new("RGB", (8, 8), "red")
+    image.paste((0, 0, 255), (0, 0, 4, 8))
+    image.save("a.png")
+    reduced = runner.invoke(app, ["reduce", "a.png", "-k", "2"])
+    segmented = runner.invoke(app, ["segment", "a.png", "-k", "2"])
+    assert re.fullmatch(r"a\.png -> a\.k2\.png: 2 colours, lossless, mean ΔE2000 0\.00, "
+                        r"\d+\.\d\d s\n", reduced.stdout)
+    assert re.fullmatch(r"a\.png -> a\.segments: 2 regions from 2 clusters, \d+\.\d\d s\n",
+                        segmented.stdout)
+
+
+@pytest.mark.parametrize("args", [["-h"], ["reduce", "-h"], ["segment", "-h"], ["batch", "-h"]])
+def test_dash_h_shows_the_help_as_dash_dash_help_does(args):
+    short, long = runner.invoke(app, args), runner.invoke(app, [*args[:-1], "--help"])
+    assert (short.exit_code, short.stdout) == (0, long.stdout)
+    assert short.stdout.startswith("Usage: quantize")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-o"], "-o/--output needs a value (see 'quantize reduce --help')"),
+    (["segment", "a.png", "-k"], "-k/--clusters needs a value (see 'quantize segment --help')"),
+    (["batch", ".", "-o"], "-o/--output needs a value (see 'quantize batch --help')"),
+    (["batch", ".", "-o", "out", "--colors"],
+     "-k/--colors/--clusters needs a value (see 'quantize batch --help')"),
+])
+def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line):
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_the_command_list_shows_each_command_in_whole():
+    text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
+    listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split()[0] for line in listed] == ["batch", "reduce", "segment"]
+    assert [line for line in listed if line.endswith("...")] == []
+
+
+@pytest.mark.parametrize("command", [["segment", "a.png"], ["batch", "."]])
+def test_an_output_folder_that_is_a_file_is_refused_alike(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read")
+    Path("taken").write_text("keep me")
+    result = runner.invoke(app, [*command, "-o", "taken"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -o/--output='taken' is an existing file; expected a folder\n")
+    assert Path("taken").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_readme_option_tables_name_each_value_as_the_help_does(command, heading):
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    cells = [line.split(" | ")[0].lstrip("| ").replace("\\|", "|") for line in
+             section.splitlines() if line.startswith("| `-")]
+    written = [cell.strip("`") for cell in cells  # the rows giving one form of a flag
+               if cell.count("`") == 2 and cell.endswith("`")]
+    help_lines = [line.strip() for line in _help(command).splitlines()]
+    assert [w for w in written if not any(line == w or line.startswith(w + " ")
+                                          for line in help_lines)] == []
+
+
+@pytest.mark.parametrize("command, line", [
+    (["reduce", "my photos"], "my photos: is a directory, expected an image file; for every "
+                              "image in it: quantize batch 'my photos' -o OUT_DIR"),
+    (["segment", "my photos"], "my photos: is a directory, expected an image file; for every "
+                               "image in it: quantize batch 'my photos' -o OUT_DIR --mode "
+                               "segment"),
+])
+def test_a_folder_given_as_an_image_points_to_batch(command, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("my photos").mkdir()
+    result = runner.invoke(app, command)
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert os.listdir(tmp_path) == ["my photos"]

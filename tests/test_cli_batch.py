@@ -60,7 +60,7 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
         assert len(_palette(target)) <= 8 * 3
         assert load_image(target).shape == (40, 48)
     for rel in BAD:
-        assert f"failed: {photo_tree / rel}: " in first.stderr
+        assert f"quantize: error: {photo_tree / rel}: " in first.stderr
     assert "7/7 files: 4 ok, 0 skipped, 3 failed" in first.stdout
     rows = {Path(r["input"]).relative_to(photo_tree).as_posix(): r
             for r in json.loads(report.read_text())["files"]}
@@ -452,8 +452,9 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--mode", "segment", "-k", "1000"], "-k/--clusters=1000 should be <= 256; for many "
                                           "regions, cut the region hierarchy with --regions"),
     (["--mode", "segment", "--regions", "0"], "--regions=0 should be >= 1"),
-    (["--mode", "segment", "--regions", "5", "-k", "3"], "-k/--clusters=3 and --regions=5 "
-                                                         "both given"),
+    (["--mode", "segment", "--regions", "5", "-k", "3"], "quantize: error: -k/--clusters=3 "
+     "and --regions=5 were both given; give one (-k/--clusters=K: k-means clusters, "
+     "--regions=N: a hierarchy cut)\n"),
     (["--regions", "5"], "--regions does not apply to --mode reduce"),
     (["--edges"], "--edges does not apply to --mode reduce"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
@@ -467,7 +468,6 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--report", "nodir/r.csv"], "--report='nodir/r.csv': folder 'nodir' does not exist; "
                                   "expected an existing folder or one inside -o/--output="),
     (["--html", "nodir/i.html"], "--html='nodir/i.html': folder 'nodir' does not exist"),
-    (["--palette-in", "nowhere.gpl"], "--palette-in='nowhere.gpl' is not a file"),
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
@@ -669,7 +669,7 @@ def _terminal_lines(monkeypatch, results, columns=400):
     monkeypatch.setenv("COLUMNS", str(columns))
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
     summary = batch.BatchSummary(total=len(results))
-    with _progress(plan, summary, quiet=False) as show:
+    with _progress(plan, summary, show="lines") as show:
         for result in results:
             summary.add(result)
             show(result)
@@ -704,7 +704,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     result = _cli(src, "-o", out)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"quantize: failed: {src}/bad\\nname.jpg: not an image Pillow can identify",
+        f"quantize: error: {src}/bad\\nname.jpg: not an image Pillow can identify",
         f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
         "distinct colour; returning it"]
     assert result.stdout.splitlines()[:2] == [
@@ -727,7 +727,7 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", refusing)
     result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-q", "-j", "1")
     assert result.exit_code == 1
-    assert (f"quantize: failed: {photo_tree / 'sub'}: cannot list this folder (Permission "
+    assert (f"quantize: error: {photo_tree / 'sub'}: cannot list this folder (Permission "
             "denied); the files in it were not processed") in result.stderr.splitlines()
     assert "5/5 files: 2 ok, 0 skipped, 3 failed" in result.stdout
     refused.add(str(photo_tree))
@@ -845,3 +845,43 @@ def test_cli_html_report_shows_a_dithered_output_by_its_mean(tmp_path, dither, g
     after = list(file_rows(parse(html.read_text()))[0].iter("img"))[1]
     shown = np.asarray(decode_data_uri(after.attrs["src"]).convert("L"), dtype=float)
     assert (np.abs(shown - 127.5).max() <= 2) == grey
+
+
+def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp_path,
+                                                                  monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 130
+    assert result.stderr == "quantize: error: interrupted; rerun the same command to finish\n"
+    assert result.stdout.startswith("0/4 files: 0 ok, 0 skipped, 0 failed in ")
+
+
+def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
+                                                                            tmp_path):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--json", "-j", "1")
+    assert result.exit_code == 1  # the tree holds unreadable files
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == len(GOOD) + len(BAD)
+    assert all(list(row)[:4] == ["input", "output", "status", "reason"] for row in rows)
+    assert {row["status"] for row in rows} == {"ok", "failed"}
+    errors = [line for line in result.stderr.splitlines() if line.startswith("quantize: error")]
+    assert len(errors) == len(BAD)
+    assert result.stderr.splitlines()[-1].startswith(f"{len(rows)}/{len(rows)} files: ")
+    one = next(row for row in rows if row["status"] == "ok")
+    alone = CliRunner().invoke(app, ["reduce", one["input"], "-k", "4", "--json",
+                                     "-o", str(tmp_path / "alone.png")])
+    assert set(json.loads(alone.stdout)) <= set(one)  # reduce --json's keys, named alike
+
+
+def test_cli_quiet_and_json_are_refused_together(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-q", "--json")
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
+    assert not (tmp_path / "out").exists()

@@ -107,7 +107,7 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     result = run(*args)
     assert result.exit_code == 1
     assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
-                                     "an image file"
+        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR"
 
 
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
@@ -115,8 +115,10 @@ def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
     result = run("/", ".", "-j", 1)  # one after the other: the lines in order
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "quantize: error: /: is a directory, expected an image file",
-        "quantize: error: .: is a directory, expected an image file"]
+        "quantize: error: /: is a directory, expected an image file; for every image in it: "
+        "quantize batch / -o OUT_DIR",
+        "quantize: error: .: is a directory, expected an image file; for every image in it: "
+        "quantize batch . -o OUT_DIR"]
 
 
 def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):

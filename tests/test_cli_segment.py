@@ -36,7 +36,7 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
     result = runner.invoke(app, ["segment", str(src), "-k", "1", "-o", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
-    assert ": 1 region from 1 cluster (" in result.stdout
+    assert ": 1 region from 1 cluster, " in result.stdout
 
 
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
@@ -47,7 +47,7 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=5 but the image has "
                              "only 1 distinct feature vector; using 1 cluster\n")
-    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster (")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
     record = json.loads((tmp_path / "s" / "segments.json").read_text())
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
 
@@ -85,14 +85,14 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
 @pytest.mark.parametrize(("args", "match"), [
     (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
     (["-w", "texture"], "expected NAME=NUMBER"),
-    (["-w", "texture=-1"], "weight texture=-1.0 should be >= 0"),
+    (["-w", "texture=-1"], "-w texture=-1.0 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
     (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
-    (["-w", "color=1e308"], "weight color=1e+308 should be <= 1000000.0"),
+    (["-w", "color=1e308"], "-w color=1e+308 should be <= 1000000.0"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
@@ -162,7 +162,9 @@ def test_cli_a_folder_without_a_file_name_is_refused_in_one_line(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["segment", folder])
     assert result.exit_code == 1
-    assert result.stderr == f"quantize: error: {folder}: is a directory, expected an image file\n"
+    assert result.stderr == (f"quantize: error: {folder}: is a directory, expected an image "
+                             f"file; for every image in it: quantize batch {folder} -o OUT_DIR "
+                             "--mode segment\n")
     assert list(tmp_path.iterdir()) == []
     assert not Path("/.segments").exists()
 
@@ -282,3 +284,25 @@ def test_an_error_about_a_file_shows_its_name_escaped_on_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"quantize: error: {tmp_path}/bad\\nn_colors=3\\x1b.png: not an "
                              "image Pillow can identify\n")
+
+
+def test_cli_quiet_prints_only_warnings_as_reduce_q_does(photo_path, tmp_path):
+    rgba = Image.open(photo_path).convert("RGBA")
+    rgba.putpixel((0, 0), (0, 0, 0, 0))
+    rgba.save(tmp_path / "alpha.png")
+    out = tmp_path / "q"
+    result = runner.invoke(app, ["segment", str(tmp_path / "alpha.png"), "-o", str(out),
+                                 "--regions", "3", "-q"])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"quantize: warning: {tmp_path / 'alpha.png'}: ")
+    assert json.loads((out / "segments.json").read_text())["n_regions"] == 3
+
+
+def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 "-q", "--json"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
+    assert not (tmp_path / "x").exists()

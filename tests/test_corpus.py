@@ -147,7 +147,7 @@ def test_reduce_animated_gif_starts_with_the_first_frame(corpus, tmp_path):
     (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "257"], 2, "257"),
-    (["-k", "2.5"], 2, "'--colors': '2.5' is not a valid int"),
+    (["-k", "2.5"], 2, "-k/--colors='2.5' is not valid; expected an integer"),
     (["--quality", "0", "-k", "4"], 99, "quality"),
     # it said "raise --max-pixels=100", the value given, as if that were the remedy
     (["--max-pixels", "100"], 1, "exceeds the limit of 100; if the file is trusted, set "

@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Iterator
@@ -24,9 +25,23 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from typer._click.exceptions import (
+        BadOptionUsage,
+        BadParameter,
+        ClickException,
+        MissingParameter,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 except ImportError:  # older typer runs on click itself
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from click.exceptions import (
+        BadOptionUsage,
+        BadParameter,
+        ClickException,
+        MissingParameter,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
@@ -36,9 +51,9 @@ USAGE_ERROR = ExitCode.USAGE
 
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
-    "--seed", help="Random seed; the same seed gives the same output.")]
+    "--seed", metavar="S", help="Random seed; the same seed gives the same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
-    "--max-pixels", help="Refuse larger images (guard against decompression bombs).")]
+    "--max-pixels", metavar="N", help="Refuse larger images (guard against decompression bombs).")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]
@@ -79,6 +94,50 @@ def warn(subject: Any, message: str) -> None:
     typer.echo(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
 
 
+def say(line: str, err: bool = False) -> None:
+    """Print ``line`` on stdout (stderr with ``err``); once stdout's reader has gone, print
+    nothing more there and let the command finish its work.
+
+    A reader that stops early (``quantize batch ... | head -1``) closes the pipe;
+    the next line would raise ``BrokenPipeError``, which would abandon the files
+    still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
+    pointed at the null device instead, as a program killed by SIGPIPE would
+    write nothing more, and the exit code stays that of the work.
+    Any other error of stdout (a full disk: ``> /dev/full``) ends the command with
+    exit 1 and one error line on stderr (:class:`_StdoutError`), not a traceback.
+    """
+    try:
+        typer.echo(line, err=err)
+    except BrokenPipeError:
+        if err:
+            raise
+        _stdout_gone()
+    except OSError as exc:
+        if err:
+            raise
+        raise _StdoutError(exc) from None
+
+
+def _stdout_gone() -> None:
+    """Send the rest of stdout to the null device (also what Python flushes at exit)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+def folder_hint(name: str, mode: str) -> str:
+    """For an input that is a folder, how to process every image in it, else "".
+
+    >>> folder_hint("/", "segment")
+    '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
+    """
+    if name == "-" or not os.path.isdir(name):
+        return ""
+    flag = " --mode segment" if mode == "segment" else ""
+    return f"; for every image in it: quantize batch {shlex.quote(name)} -o OUT_DIR{flag}"
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
@@ -107,16 +166,6 @@ class _StdoutError(Exception):
         self.error = error
 
 
-def say(line: str) -> None:
-    """Print ``line`` on stdout; if stdout cannot take it, the command ends with exit 1
-    (:class:`_OneLineErrors`) and one error line on stderr, not a traceback. A pipe
-    whose reader has gone (``| head -1``) ends it without a word, as it ends other tools."""
-    try:
-        typer.echo(line)
-    except OSError as exc:
-        raise _StdoutError(exc) from None
-
-
 class _OneLineErrors(TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
@@ -130,8 +179,11 @@ class _OneLineErrors(TyperGroup):
             typer.echo(exc.ctx.get_help())
             code = USAGE_ERROR
         except UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            _echo_error(exc.format_message().rstrip(".") + hint)
+            if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter):
+                _echo_error(_bad_value(exc))
+            else:
+                hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+                _echo_error(exc.format_message().rstrip(".") + hint)
             code = exc.exit_code
         except ClickException as exc:
             _echo_error(exc.format_message())
@@ -146,6 +198,30 @@ class _OneLineErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# What click says of a value it cannot convert: "'abc' is not a valid int."
+_NOT_A_NUMBER = re.compile(r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?",
+                           re.DOTALL)
+
+
+def _bad_value(exc: Any) -> str:
+    """A value the parser refused, in the words of the commands' own checks.
+
+    ``-k abc`` gives ``-k/--colors='abc' is not valid; expected an integer``, as
+    ``--space xyz`` gives ``--space='xyz' is not valid; expected one of ...``;
+    click's own wording was "Invalid value for '-k' / '--colors': ...".
+    """
+    param = exc.param
+    if param is None:
+        return exc.format_message()
+    name = ("/".join(param.opts) if param.param_type_name == "option"
+            else param.metavar or param.name.upper())
+    number = _NOT_A_NUMBER.fullmatch(exc.message.strip())
+    if number is None:
+        return f"{name} {exc.message}"
+    expected = "an integer" if number["type"].startswith("int") else "a number"
+    return f"{name}={number['value']} is not valid; expected {expected}"
 
 
 _EPILOG = """\b
@@ -163,6 +239,7 @@ app = typer.Typer(
     help="Reduce the colours of images and segment photos into regions, by k-means.",
     epilog=_EPILOG,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # in every command
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: no rich import on --help
@@ -244,7 +321,12 @@ def as_flags(message: str) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
+    >>> as_flags("weight texture=-1.0 should be >= 0.0")
+    '-w texture=-1.0 should be >= 0.0'
     """
+    # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
+    message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
+    message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
     return re.sub(r"(?<![\w/-])(\w+)=", lambda m: FLAGS.get(m[1], m[1]) + "=", message)
 
 
@@ -273,7 +355,26 @@ def user_errors() -> Iterator[None]:
         fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
 
 
-class DitherLevelCommand(TyperCommand):
+class Command(TyperCommand):
+    """A sub-command whose option given without its value is named as its other errors
+    name it: ``-o/--output needs a value (see 'quantize reduce --help')``.
+
+    The parser said "Option '-o' requires an argument", without the command's
+    help to look at.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except BadOptionUsage as exc:
+            if exc.ctx is not None:
+                raise
+            given = next((p for p in self.params if exc.option_name in p.opts), None)
+            name = exc.option_name if given is None else "/".join(given.opts)
+            raise UsageError(f"{name} needs a value", ctx) from None
+
+
+class DitherLevelCommand(Command):
     """Accepts ``--dither=LEVEL`` beside the ``--dither`` flag.
 
     An option with an optional value would swallow the next file name

@@ -11,6 +11,7 @@ interrupted.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 import time
 import warnings
@@ -58,37 +59,50 @@ Examples:
   quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
   quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
+  quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
+
+\b
+Exit codes: 0 every file done (or done before), 1 some files failed (or the
+--palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+holds outputs made with other options (or --report/--html names a file that is
+not a report; use --force), 130 interrupted.
 """
 
 
-@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG)
+@app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG,
+             short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
                                               parser=path)],
     output_dir: Annotated[Path, typer.Option(
-        "-o", "--output", help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
+        "-o", "--output", metavar="OUT_DIR",
+        help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",
         parser=path)],
     mode: Annotated[str, typer.Option(
-        "--mode", help="reduce (one PNG per image) or segment (a folder of region maps "
+        "--mode", metavar="reduce|segment",
+        help="reduce (one PNG per image) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", "--clusters", help="reduce: colours per image (default 16; with "
+        "-k", "--colors", "--clusters", metavar="K",
+        help="reduce: colours per image (default 16; with "
         "--quality, the most allowed); segment: cluster the pixels into K k-means "
         "clusters instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", help="segment: cut the region hierarchy where N regions remain "
+        "--regions", metavar="N", help="segment: cut the region hierarchy where N regions remain "
         "(default: at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
+        "--quality", metavar="Q",
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
         "K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
-        "--space", help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
+        "--space", metavar="rgb|lab",
+        help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
@@ -96,24 +110,28 @@ def batch(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", help="reduce: map every image onto this palette file.")] = None,
+        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
+        parser=path)] = None,
     weights: Annotated[list[str] | None, typer.Option(
-        "-w", "--weight", help="segment: feature weight NAME=VALUE (color, intensity, xy, "
+        "-w", "--weight", metavar="NAME=VALUE",
+        help="segment: feature weight NAME=VALUE (color, intensity, xy, "
         "texture); repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", help="segment: merge regions smaller than PX pixels.")] = None,
+        "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
+        "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
         "followed; each is reported as skipped.")] = False,
     glob: Annotated[str | None, typer.Option(
-        "--glob", help="Only files whose path relative to INPUT_DIR matches PATTERN "
+        "--glob", metavar="PATTERN",
+        help="Only files whose path relative to INPUT_DIR matches PATTERN "
         "(** spans folders; replaces the image-extension filter).")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", help="Worker processes (default: number of CPUs).")] = None,
+        "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Run on a dask.distributed cluster at ADDRESS "
+        "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); needs pip install quantize[dask].")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
@@ -123,13 +141,19 @@ def batch(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
     report: Annotated[Path | None, typer.Option(
-        "--report", help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
-        "with a byte order mark so that spreadsheets read it as UTF-8).")] = None,
+        "--report", metavar="FILE",
+        help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
+        "with a byte order mark so that spreadsheets read it as UTF-8).", parser=path)] = None,
     html: Annotated[Path | None, typer.Option(
-        "--html", help="Write a self-contained page to FILE (.html): before/after "
-        "thumbnails, palette swatches, metrics and failures.", show_default=False)] = None,
+        "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
+        "thumbnails, palette swatches, metrics and failures.", show_default=False,
+        parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object per file on stdout as it settles: input, "
+        "output, status, reason, then its metrics (a --report row; its warnings go to "
+        "stderr); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -137,13 +161,13 @@ def batch(
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so. Outputs made with other options are refused unless
     --force (which redoes every file) is given.
-    Exit code 0 when every file succeeded, 1 when some failed, 2 on a usage
-    error (or when no file matches), 15 when OUT_DIR holds outputs made with
-    other options.
     """
     from .. import batch as lib
 
     strength = dither_strength(dither, dither_level)
+    if quiet and as_json:
+        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+    show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
@@ -180,14 +204,14 @@ def batch(
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if shared_palette:
-            plan = _with_shared_palette(plan, jobs, scheduler, quiet)
+            plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
-    results, summary = _run(plan, jobs, scheduler, quiet)
+    results, summary = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")))
-    _print_summary(summary, [p for p in (report, html) if p is not None])
-    raise typer.Exit(INTERRUPTED if summary.interrupted else summary.exit_code)
+    _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
+    raise typer.Exit(summary.exit_code)
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
@@ -316,9 +340,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
-        if not palette_in.is_file():
-            raise ValueError(f"--palette-in={str(palette_in)!r} is not a file; "
-                             "expected a .gpl, .json or .hex palette")
+        from ..palette_files import read_palette
+
+        read_palette(palette_in)  # a bad file is named once (exit 1), as reduce names it
         options["palette_in"] = palette_in
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
@@ -332,17 +356,16 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
                      weights: list[str], min_region: int | None,
                      seed: int) -> dict[str, Any]:
     from ..features import check_weights
-    from ..segment import check_n_clusters
+    from ..segment import check_cut
     from .segment import parse_weights
 
-    if colors is not None and regions is not None:
-        raise ValueError(f"-k/--clusters={colors} and --regions={regions} both given; "
-                         "expected one of them")
+    # as `quantize segment` checks them, named -k/--clusters and --regions
+    n_clusters, regions = check_cut(colors, regions)
     options: dict[str, Any] = {"seed": seed, "edges": edges}
-    if colors is not None:  # as `quantize segment -k` checks it, named -k/--clusters
-        options["n_clusters"] = check_n_clusters(colors)
+    if n_clusters is not None:
+        options["n_clusters"] = n_clusters
     if regions is not None:
-        options["regions"] = check_int(regions, "--regions", minimum=1)
+        options["regions"] = regions
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if weights:
@@ -358,7 +381,7 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 
 
 def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-                         quiet: bool) -> lib.BatchPlan:
+                         show: str) -> lib.BatchPlan:
     from .. import batch as lib
 
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
@@ -366,13 +389,14 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
         warn("shared palette", str(w.message))
-    if quiet or not len(palette.colors):
+    if show == "quiet" or not len(palette.colors):
         return palette.plan
-    if palette.n_files:
+    if palette.n_files:  # with --json, stdout holds the files' objects only
         say(f"shared palette: {len(palette.colors)} colours fitted on "
-            f"{palette.n_files} files -> {palette.path}")
+            f"{palette.n_files} files -> {palette.path}", err=show == "json")
     else:
-        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}")
+        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
+            err=show == "json")
     return palette.plan
 
 
@@ -382,17 +406,17 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-         quiet: bool) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary]:
     from .. import batch as lib
 
     summary = lib.BatchSummary(total=plan.total)
     results: list[lib.FileResult] = []
     start = time.perf_counter()
-    with _progress(plan, summary, quiet) as show:
+    with _progress(plan, summary, show) as shown:
         def on_result(result: lib.FileResult) -> None:
             summary.add(result)
             results.append(result)
-            show(result)
+            shown(result)
 
         try:
             with user_errors():
@@ -406,10 +430,11 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
 @contextlib.contextmanager
 def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
-              quiet: bool) -> Iterator[Any]:
-    """A callback showing each settled file: a rich bar on a terminal, else plain lines."""
-    if quiet or not sys.stderr.isatty():
-        yield lambda result: _plain_line(result, summary, quiet)
+              show: str) -> Iterator[Any]:
+    """A callback showing each settled file: a rich bar on a terminal, else plain lines
+    (``show``: "lines", "json" for a JSON object per file, or "quiet", see :func:`batch`)."""
+    if show != "lines" or not sys.stderr.isatty():
+        yield lambda result: _plain_line(result, summary, show)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -453,13 +478,17 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         yield show
 
 
-def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) -> None:
+def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
     if result.status == "failed":
-        typer.echo(printable_line(f"quantize: failed: {result.input}: "
+        typer.echo(printable_line(f"quantize: error: {result.input}: "
                                   f"{as_flags(result.reason)}"), err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
-    if quiet:
+    if show == "quiet":
+        return
+    if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
+        row = _in_flags(result).as_row()
+        say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
@@ -469,7 +498,6 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, quiet: bool) 
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
                        f"{redone}"))
-    sys.stdout.flush()
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
@@ -486,7 +514,8 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
+def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False) -> None:
+    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
@@ -494,6 +523,6 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path]) -> None:
             f"({rate:.2f} images/s)")
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
-    say(line)
+    say(line, err=err)
     if summary.interrupted:
-        typer.echo("quantize: interrupted; rerun the same command to finish", err=True)
+        fail("interrupted; rerun the same command to finish", INTERRUPTED)

@@ -41,6 +41,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    folder_hint,
     is_stream,
     path,
     printable_line,
@@ -70,19 +71,21 @@ Examples:
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 output exists (use --force), 98 result larger than the input
-(--skip-if-larger), 99 --quality not reachable. With several files: the code
-the failed files share, or 1 when they differ.
+(--skip-if-larger), 99 --quality not reachable, 130 interrupted. With several
+files: the code the failed files share, or 1 when they differ.
 """
 
 
-@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand)
+@app.command("reduce", epilog=_EPILOG, cls=DitherLevelCommand,
+             short_help="Reduce the colours of images (one file or many) by k-means.")
 def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
         "their colour profile); - reads one from stdin.", show_default=False, parser=path)],
     output: Annotated[str | None, typer.Option(
-        "-o", "--output", help="Output image, with one input only; its extension picks the "
+        "-o", "--output", metavar="FILE",
+        help="Output image, with one input only; its extension picks the "
         "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
         "(.webp/.tif RGBA with alpha). "
         "- writes a PNG to stdout.", show_default=False)] = None,
@@ -91,14 +94,16 @@ def reduce_command(
         "input. Default: .k<N>.png (an animation: .k<N> and its own extension).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", help="Number of colours, 2..256 for .png/.gif (default 16). "
+        "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif (default 16). "
         "With --quality: the most colours allowed.", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
-        "--quality", help="Use the fewest colours whose mean CIEDE2000 difference from "
+        "--quality", metavar="Q",
+        help="Use the fewest colours whose mean CIEDE2000 difference from "
         "the original is <= Q (about 1 is just noticeable); prints the k chosen.",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
-        "--space", help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
+        "--space", metavar="rgb|lab",
+        help="Colour space to cluster in: rgb (default) or lab (CIELAB).",
         show_default=False)] = None,
     dither: DitherOption = False,
     dither_level: DitherLevelOption = None,
@@ -106,18 +111,20 @@ def reduce_command(
         "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
-        "--palette-out", help="Also write the palette (.gpl, .json or .hex); one input only.",
+        "--palette-out", metavar="FILE",
+        help="Also write the palette (.gpl, .json or .hex); one input only.",
         show_default=False, parser=path)] = None,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", help="Map onto this palette (.gpl, .json or .hex) instead of "
+        "--palette-in", metavar="FILE",
+        help="Map onto this palette (.gpl, .json or .hex) instead of "
         "fitting one.", show_default=False, parser=path)] = None,
     palette: Annotated[str, typer.Option(
-        "--palette", metavar="MODE", help="For animations: global (one palette for all "
+        "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
         "only).")] = "global",
     seed: SeedOption = 0,
     jobs: Annotated[int | None, typer.Option(
-        "-j", "--jobs", help="Files processed at once (default: the CPUs).",
+        "-j", "--jobs", metavar="N", help="Files processed at once (default: the CPUs).",
         show_default=False)] = None,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
@@ -154,6 +161,7 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        _palette_size(options["palette_in"])  # a bad file is named once, before any job
         _check_no_input_overwritten(files, options)
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
@@ -437,8 +445,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
     if result.status != "ok":
-        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"),
-                   err=True)
+        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"
+                                  f"{folder_hint(f.input, 'reduce')}"), err=True)
         return
     if show == "quiet":
         return
@@ -448,10 +456,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
         record["output"] = STDIO
     # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
     line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
-    if f.to_stdout:
-        typer.echo(line, err=True)
-    else:
-        say(line)
+    say(line, err=f.to_stdout)
 
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:

@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand
 
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS
 from . import (
     USAGE_ERROR,
+    Command,
     MaxPixelsOption,
     SeedOption,
     app,
     fail,
+    folder_hint,
     is_stream,
     path,
     printable_line,
@@ -56,9 +57,10 @@ Examples:
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
   quantize segment photo.jpg -w texture=0 -w xy=0   # colour only
   quantize segment photo.jpg -w texture=2 --json
+  quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 an output exists (use --force).
+15 an output exists (use --force), 130 interrupted.
 """
 
 
@@ -68,7 +70,7 @@ def _weight_defaults() -> str:
     return ", ".join(f"{name}={DEFAULT_WEIGHTS[name]:g}" for name in GROUPS)
 
 
-class _SegmentCommand(TyperCommand):
+class _SegmentCommand(Command):
     """Builds the help's epilog from the segmentation modules only when help is shown.
 
     Importing them (and SciPy with them) for every ``quantize`` call would make
@@ -84,7 +86,8 @@ class _SegmentCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
-@app.command("segment", cls=_SegmentCommand)
+@app.command("segment", cls=_SegmentCommand,
+             short_help="Segment a photo into regions of similar colour and texture.")
 def segment_command(
     input: Annotated[Path, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
@@ -92,34 +95,41 @@ def segment_command(
         "colour profile).",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
-        "-k", "--clusters", help="Cluster the pixels into K k-means clusters (each may "
+        "-k", "--clusters", metavar="K",
+        help="Cluster the pixels into K k-means clusters (each may "
         "form several regions) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", help="Cut the region hierarchy where N regions remain (default: "
+        "--regions", metavar="N", help="Cut the region hierarchy where N regions remain (default: "
         "at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
     outdir: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Folder for the outputs (created if needed). "
+        "-o", "--output", metavar="DIR", help="Folder for the outputs (created if needed). "
         "Default: INPUT-stem.segments beside the input.", show_default=False,
         parser=path)] = None,
     space: Annotated[str, typer.Option(
-        "--space", help="Colour space of the color feature with -k: lab or rgb (the "
+        "--space", metavar="lab|rgb",
+        help="Colour space of the color feature with -k: lab or rgb (the "
         "region hierarchy always compares CIELAB colours: rgb without -k is refused).")] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
-        "-w", "--weight", help="Feature weight NAME=VALUE, repeatable; names and "
+        "-w", "--weight", metavar="NAME=VALUE",
+        help="Feature weight NAME=VALUE, repeatable; names and "
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
-        "--min-region", help="Merge regions smaller than PX pixels into their most "
-        "similar neighbour (default with -k: 1/1000 of the image; otherwise 0, keep all).",
+        "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
+        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
+        "otherwise 0, keep all).",
         show_default=False)] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object: input, outdir, width, height, n_clusters, "
+        "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
+        "width, height, n_clusters, "
         "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
         "outputs.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
@@ -134,6 +144,14 @@ def segment_command(
     if is_stream(input):
         fail(f"INPUT={printable_line(str(input))!r} is a pipe or device, not a file; segment "
              "reads image files only (save it to one first)", USAGE_ERROR)
+    if hint := folder_hint(str(input), "segment"):  # the reader's words, and where to go
+        fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
+             ExitCode.FAILED)
+    if outdir is not None and outdir.exists() and not outdir.is_dir():  # as batch -o says it
+        fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
+                            "folder"), USAGE_ERROR)
+    if quiet and as_json:
+        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
@@ -148,15 +166,17 @@ def segment_command(
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
         warn(input, str(w.message))
-    if as_json:
-        say(json.dumps(record))
+    if quiet:
+        return
+    if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
+        say(json.dumps({"input": record["input"], "output": record["outdir"], **record}))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
                   else "from the region hierarchy")
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
-                           f"{_count(record['n_regions'], 'region')} {source} "
-                           f"({record['seconds']:.1f} s)"))
+                           f"{_count(record['n_regions'], 'region')} {source}, "
+                           f"{record['seconds']:.2f} s"))
 
 
 def _count(n: int, noun: str) -> str:
