@@ -50,7 +50,7 @@ from .kmeans_run import (
     runs_fit_together,
 )
 
-__all__ = ["MiniBatchKMeans", "kmeans_plusplus"]
+__all__ = ["MAX_INIT", "MiniBatchKMeans", "kmeans_plusplus"]
 
 
 # --------------------------------------------------------------------------
@@ -179,6 +179,9 @@ _CENTRE_SAMPLE = 4096
 # Rows that _centre checks and predict and score centre at a time (so they
 # copy no (n, d) array).
 _CENTRED_ROWS = 1 << 16
+#: The most runs ``n_init`` asks for: each is a whole fit (and far more would
+#: not fit in memory: every run gets its own random generator up front).
+MAX_INIT = 10_000
 
 
 # --------------------------------------------------------------------------
@@ -212,8 +215,8 @@ class MiniBatchKMeans:
         proportion to their weight), or explicit initial centres (then
         ``n_init`` must be 1).
     n_init : int, default 1
-        Number of runs from different seeds; the run with the lowest inertia
-        over all points is kept.
+        Number of runs from different seeds, 1 to :data:`MAX_INIT` (10,000);
+        the run with the lowest inertia over all points is kept.
     batch_size : int, default 2048
         Points per mini-batch. Data with at most ``32 * batch_size`` rows skip
         the mini-batch phase: exact Lloyd passes settle them for less.
@@ -348,7 +351,7 @@ class MiniBatchKMeans:
     def _validated_params(self, d: int) -> dict[str, Any]:
         p = {
             "k": check_int(self.n_clusters, "n_clusters", minimum=1),
-            "n_init": check_int(self.n_init, "n_init", minimum=1),
+            "n_init": check_int(self.n_init, "n_init", minimum=1, maximum=MAX_INIT),
             "batch_size": check_int(self.batch_size, "batch_size", minimum=1),
             "max_iter": check_int(self.max_iter, "max_iter", minimum=1),
             "tol": check_float(self.tol, "tol", minimum=0.0),

@@ -503,6 +503,8 @@ GOOD_X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
     ({"init": [[0.0, 0.0], [1.0, 1.0]], "n_init": 3}, ValueError,
      r"n_init=3 should be 1 when init is an array"),
     ({"n_init": 0}, ValueError, r"n_init=0 should be >= 1"),
+    # was "OverflowError: Python int too large to convert to C long"
+    ({"n_init": 10**30}, ValueError, r"^n_init=10{30} should be <= 10000$"),
     ({"batch_size": 0}, ValueError, r"batch_size=0 should be >= 1"),
     ({"max_iter": 0}, ValueError, r"max_iter=0 should be >= 1"),
     ({"tol": -1}, ValueError, r"tol=-1\.0 should be >= 0"),
