@@ -55,8 +55,9 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
            "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
-           "load_image", "missing_folders", "printable", "probe_image", "read_errors",
-           "remove_empty_folders", "removed_on_failure", "save_pil", "shown_frames", "stale_parts"]
+           "load_image", "missing_folders", "pillow_limit_lifted", "printable", "probe_image",
+           "read_errors", "remove_empty_folders", "removed_on_failure", "save_pil",
+           "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -216,7 +217,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with read_errors(p), _pillow_limit_lifted(), Image.open(p) as im:
+    with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
         _check_pixel_count(p, im.size, limit)
         yield im
 
@@ -258,7 +259,7 @@ def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> Non
 
 
 @contextlib.contextmanager
-def _pillow_limit_lifted() -> Iterator[None]:
+def pillow_limit_lifted() -> Iterator[None]:
     """Let our own ``max_pixels`` check replace Pillow's decompression-bomb guard.
 
     Pillow's guard is a module global (with it None, Pillow neither warns nor
@@ -282,7 +283,7 @@ def _pillow_limit_lifted() -> Iterator[None]:
                 Image.MAX_IMAGE_PIXELS = _saved_limit
 
 
-# Loads inside _pillow_limit_lifted, and Pillow's guard as it was before the first.
+# Loads inside pillow_limit_lifted, and Pillow's guard as it was before the first.
 _lift_lock = threading.Lock()
 _lifts = 0
 _saved_limit: int | None = None

@@ -30,6 +30,23 @@ def test_frames_are_streamed_with_timing(tmp_path):
     assert [f.duration for f in frames] == [80, 120]
 
 
+def test_reading_frames_leaves_the_warning_filters_alone(tmp_path, monkeypatch):
+    """The frames were read inside warnings.catch_warnings(), which swaps the process's one
+    list of filters: another thread's warnings were silenced or its filters lost meanwhile.
+    Pillow's decompression-bomb guard is lifted instead (max_pixels checks the size)."""
+    import warnings
+
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64)  # 16 x 16 frames: over Pillow's guard
+    before = list(warnings.filters)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a DecompressionBombWarning would raise
+        filters = list(warnings.filters)
+        seen = [list(warnings.filters) == filters for _ in iter_frames(src, max_pixels=None)]
+    assert seen and all(seen)
+    assert warnings.filters == before and Image.MAX_IMAGE_PIXELS == 64
+
+
 def test_pixel_limit_counts_every_frame(tmp_path):
     src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
     assert probe_animation(src, max_pixels=300).n_frames == 3

@@ -99,11 +99,11 @@ def test_overlapping_loads_restore_pillow_guard():
     # Two loads on two threads overlap: A lifts the guard, B lifts it (saving A's
     # None), A restores its saved value, B restores None. The guard was then off
     # for the rest of the process, for every later Image.open.
-    from quantize.io import _pillow_limit_lifted
+    from quantize.io import pillow_limit_lifted
 
     before = Image.MAX_IMAGE_PIXELS
     assert before is not None
-    a, b = _pillow_limit_lifted(), _pillow_limit_lifted()
+    a, b = pillow_limit_lifted(), pillow_limit_lifted()
     a.__enter__()
     b.__enter__()
     assert Image.MAX_IMAGE_PIXELS is None

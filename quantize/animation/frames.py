@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     frame_rgba,
     hidden_frames,
+    pillow_limit_lifted,
     probe_image,
     read_errors,
     shown_frames,
@@ -225,7 +225,7 @@ def _opened(p: Path) -> Iterator[Image.Image]:
     """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
     if not p.is_file():
         raise ImageReadError("no such file" if not p.exists() else "not a regular file", path=p)
-    with read_errors(p, "animation"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(p) as im:
-            yield im
+    # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
+    # filters are one per process, not per thread): max_pixels is checked instead.
+    with read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as im:
+        yield im
