@@ -253,7 +253,7 @@ def segment(
 
     Parameters
     ----------
-    image : (H, W, 3) or (H, W) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1]; alpha is ignored.
     n_clusters : int, optional
         Cluster the pixels into this many k-means clusters (1 to
@@ -382,7 +382,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Parameters
     ----------
-    image : (H, W, 3) or (H, W) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         As for :func:`segment`.
     weights : dict of str to float, optional
         As for :func:`segment`.
