@@ -25,23 +25,9 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 try:  # recent typer vendors its own copy of click
-    from typer._click.exceptions import (
-        BadOptionUsage,
-        BadParameter,
-        ClickException,
-        MissingParameter,
-        NoArgsIsHelpError,
-        UsageError,
-    )
+    from typer._click import exceptions as click_errors
 except ImportError:  # older typer runs on click itself
-    from click.exceptions import (
-        BadOptionUsage,
-        BadParameter,
-        ClickException,
-        MissingParameter,
-        NoArgsIsHelpError,
-        UsageError,
-    )
+    from click import exceptions as click_errors
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
@@ -175,17 +161,18 @@ class _OneLineErrors(TyperGroup):
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except NoArgsIsHelpError as exc:
+        except click_errors.NoArgsIsHelpError as exc:
             typer.echo(exc.ctx.get_help())
             code = USAGE_ERROR
-        except UsageError as exc:
-            if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter):
+        except click_errors.UsageError as exc:
+            if (isinstance(exc, click_errors.BadParameter)
+                    and not isinstance(exc, click_errors.MissingParameter)):
                 _echo_error(_bad_value(exc))
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
                 _echo_error(exc.format_message().rstrip(".") + hint)
             code = exc.exit_code
-        except ClickException as exc:
+        except click_errors.ClickException as exc:
             _echo_error(exc.format_message())
             code = exc.exit_code
         except typer.Abort:
@@ -366,12 +353,12 @@ class Command(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
-        except BadOptionUsage as exc:
+        except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
-            raise UsageError(f"{name} needs a value", ctx) from None
+            raise click_errors.UsageError(f"{name} needs a value", ctx) from None
 
 
 class DitherLevelCommand(Command):
