@@ -666,6 +666,7 @@ def _terminal_lines(monkeypatch, results, columns=400):
             return True
 
     monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(sys, "stdout", Terminal())
     monkeypatch.setenv("COLUMNS", str(columns))
     plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
     summary = batch.BatchSummary(total=len(results))
@@ -675,6 +676,38 @@ def _terminal_lines(monkeypatch, results, columns=400):
             show(result)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\", "", sys.stderr.getvalue())
     return [line for line in text.replace("\r", "\n").splitlines() if "━" not in line]
+
+
+@pytest.mark.parametrize(("stdout_tty", "stderr_tty"), [(False, True), (True, False),
+                                                        (False, False)])
+def test_progress_is_one_line_per_file_on_stdout_unless_both_are_terminals(
+        monkeypatch, stdout_tty, stderr_tty):
+    import io
+    import sys
+
+    from quantize.cli.batch import _progress
+
+    class Stream(io.StringIO):
+        def __init__(self, tty):
+            super().__init__()
+            self.tty = tty
+
+        def isatty(self):
+            return self.tty
+
+    monkeypatch.setattr(sys, "stdout", Stream(stdout_tty))
+    monkeypatch.setattr(sys, "stderr", Stream(stderr_tty))
+    results = [batch.FileResult(Path("in/a.png"), Path("out/a.png"), "ok", record={"k": 4}),
+               batch.FileResult(Path("in/b.jpg"), None, "failed", "cannot decode image")]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
+    summary = batch.BatchSummary(total=len(results))
+    with _progress(plan, summary, show="lines") as show:
+        for result in results:
+            summary.add(result)
+            show(result)
+    assert sys.stdout.getvalue().splitlines() == ["[1/2] ok      in/a.png -> out/a.png  k=4",
+                                                  "[2/2] failed  in/b.jpg"]
+    assert sys.stderr.getvalue() == "quantize: error: in/b.jpg: cannot decode image\n"
 
 
 def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):

@@ -161,6 +161,9 @@ def batch(
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so. Outputs made with other options are refused unless
     --force (which redoes every file) is given.
+
+    Progress is a bar on stderr when stdout and stderr are both terminals, and
+    otherwise one line per file on stdout (so `> log` gets a line per file).
     """
     from .. import batch as lib
 
@@ -431,9 +434,14 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 @contextlib.contextmanager
 def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
               show: str) -> Iterator[Any]:
-    """A callback showing each settled file: a rich bar on a terminal, else plain lines
-    (``show``: "lines", "json" for a JSON object per file, or "quiet", see :func:`batch`)."""
-    if show != "lines" or not sys.stderr.isatty():
+    """A callback showing each settled file: a rich bar when stdout and stderr are both
+    terminals, else plain lines (``show``: "lines", "json" for a JSON object per file, or
+    "quiet", see :func:`batch`).
+
+    The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
+    there instead, as they do when neither stream is a terminal.
+    """
+    if show != "lines" or not (sys.stdout.isatty() and sys.stderr.isatty()):
         yield lambda result: _plain_line(result, summary, show)
         return
     from rich.console import Console
