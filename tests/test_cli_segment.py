@@ -129,6 +129,8 @@ def test_cli_existing_output_exit_15(photo_path, tmp_path):
     assert runner.invoke(app, args).exit_code == 0
     result = runner.invoke(app, args)
     assert result.exit_code == 15
+    assert result.stderr == (f"quantize: error: {photo_path}: {out}/labels.png: output exists; "
+                             "use --force to overwrite\n")
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
 
 

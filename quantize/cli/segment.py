@@ -8,14 +8,16 @@ exists (use ``--force``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode
+from ..errors import ExitCode, OutputError
 from ..io import DEFAULT_MAX_PIXELS
 from . import (
     USAGE_ERROR,
@@ -156,7 +158,8 @@ def segment_command(
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
     try:
-        with user_errors(), warnings.catch_warnings(record=True) as caught:
+        with user_errors(), _naming_input(input), \
+                warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
                                   weights=parse_weights(weights or []), space=space,
@@ -177,6 +180,18 @@ def segment_command(
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
                            f"{_count(record['n_regions'], 'region')} {source}, "
                            f"{record['seconds']:.2f} s"))
+
+
+@contextlib.contextmanager
+def _naming_input(input: Path) -> Iterator[None]:
+    """An output's error names the input first, as reduce and batch do:
+    ``a.png: a.segments/labels.png: output exists; use --force to overwrite``."""
+    try:
+        yield
+    except OutputError as exc:
+        if exc.path is None or exc.path == str(input):
+            raise
+        raise type(exc)(f"{printable_line(exc.path)}: {exc.reason}", path=input) from None
 
 
 def _count(n: int, noun: str) -> str:
