@@ -163,3 +163,11 @@ def test_an_entry_without_an_input_stamp_never_counts_as_changed(tmp_path):
     assert entries["b.png"].input == {"size": 1, "mtime_ns": 2, "sha256": "00"}
     assert not batch.manifest.input_changed(entries["a.png"].input, tmp_path / "gone.jpg")
     assert batch.manifest.input_changed(entries["b.png"].input, tmp_path / "gone.jpg")
+
+
+def test_skip_if_larger_does_not_shape_outputs_also_as_recorded_before(tmp_path):
+    now = output_settings({"n_colors": 8, "skip_if_larger": True})
+    assert now == {"n_colors": 8, "shared_palette": False}
+    (tmp_path / "a.png").touch()
+    record_output(tmp_path, tmp_path / "a.png", {**now, "skip_if_larger": False}, {"k": 8})
+    assert dict(read_manifest(tmp_path)["a.png"].settings) == now

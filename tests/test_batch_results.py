@@ -30,3 +30,14 @@ def test_summary_exit_code(counts, interrupted, code):
             summary.add(batch.FileResult(Path("x"), None, status))
     assert summary.exit_code is code
     assert summary.done == sum(counts.values())
+
+
+@pytest.mark.parametrize("failed, code", [(0, ExitCode.TOO_LARGE), (1, ExitCode.FAILED)])
+def test_a_file_skipped_as_larger_exits_98_unless_one_failed(failed, code):
+    summary = batch.BatchSummary(total=3)
+    summary.add(batch.FileResult(Path("a"), Path("a.png"), "ok"))
+    summary.add(batch.FileResult(Path("b"), None, "skipped", "larger",
+                                 exit_code=ExitCode.TOO_LARGE))
+    for _ in range(failed):
+        summary.add(batch.FileResult(Path("c"), None, "failed", "broken"))
+    assert (summary.skipped, summary.larger, summary.exit_code) == (1, 1, code)

@@ -918,3 +918,37 @@ def test_cli_quiet_and_json_are_refused_together(photo_tree, tmp_path):
     assert (result.exit_code, result.stderr) == (
         2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")  # 77 bytes; its result 83
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "noise.png")
+    larger = (f"quantize: warning: {src}/flat.png: result (83 bytes) is larger than the input "
+              "(77 bytes); nothing written")
+    args = (src, "-o", out, "-k", "4", "-j", "1", "--skip-if-larger")
+    first = _cli(*args)
+    assert first.exit_code == 98, first.output
+    assert first.stderr.splitlines() == [larger]
+    assert first.stdout.splitlines()[0] == f"[1/2] skipped {src}/flat.png"
+    assert first.stdout.splitlines()[2].startswith("2/2 files: 1 ok, 1 skipped (1 larger than "
+                                                   "the input), 0 failed in ")
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "noise.png"]
+    again = _cli(*args)  # not tried again: same options, same input
+    assert again.exit_code == 98, again.output
+    assert again.stderr.splitlines() == [larger]
+    assert again.stdout.splitlines()[2].startswith("2/2 files: 0 ok, 2 skipped (1 larger than "
+                                                   "the input), 0 failed in ")
+    kept = _cli(*args[:-1])  # without the option the file is reduced, the other one kept
+    assert kept.exit_code == 0, kept.output
+    assert kept.stdout.splitlines()[2].startswith("2/2 files: 1 ok, 1 skipped, 0 failed in ")
+    assert (out / "flat.png").stat().st_size == 83
+
+
+def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):
+    result = _cli(tmp_path, "-o", tmp_path / "out", "--mode", "segment", "--skip-if-larger")
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: --skip-if-larger does not apply to --mode "
+                             "segment; expected it only with --mode reduce\n")

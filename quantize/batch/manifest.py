@@ -38,8 +38,9 @@ __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
 
-#: Options that decide whether a file is processed, not what its output holds.
-_NOT_SHAPING = frozenset({"force", "max_pixels"})
+#: Options that decide whether a file is processed or its output kept, not what it holds
+#: (dropped from settings read back too: earlier versions recorded skip_if_larger).
+_NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
@@ -84,8 +85,9 @@ def output_settings(options: Mapping[str, Any], *,
                     shared_palette: bool = False) -> dict[str, Any]:
     """The settings that shape a job's outputs, as JSON values.
 
-    That is every checked job option but ``force`` and ``max_pixels`` (which
-    only decide whether a file is processed), and whether the outputs map onto
+    That is every checked job option but ``force``, ``max_pixels`` and
+    ``skip_if_larger`` (which only decide whether a file is processed or its
+    output kept), and whether the outputs map onto
     one palette shared by the batch. Paths become absolute strings, so one file
     named two ways compares equal. A palette file read by the job
     (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
@@ -257,7 +259,8 @@ def _parse(line: str) -> tuple[str, Entry] | None:
             and isinstance(item.get("record"), dict)):
         return None
     stamp = item.get("input")
-    return item["output"], Entry(item["settings"], item["record"],
+    settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
+    return item["output"], Entry(settings, item["record"],
                                  stamp if isinstance(stamp, dict) else None)
 
 

@@ -32,7 +32,7 @@ from .manifest import (
     read_manifest,
     restamp,
 )
-from .results import FileResult
+from .results import LARGER, FileResult
 
 __all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -371,6 +371,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     restamped.append((out, Entry(entry.settings, entry.record, stamp)))
                 continue
             redo = INPUT_CHANGED
+        elif (larger := _kept_larger(made.get(manifest_key(dst, out)), path, checked,
+                                     settings)) is not None:
+            settled.append(larger)
+            continue
         if (reason := sniff_image(path)) is not None:
             settled.append(FileResult(path, out, "failed", reason,
                                       exit_code=ExitCode.FAILED))
@@ -379,6 +383,17 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped)
+
+
+def _kept_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
+                 settings: Mapping[str, Any]) -> FileResult | None:
+    """A file an earlier run with these settings found larger than its input once reduced
+    (``skip_if_larger``, no output), when its input has not changed since: skipped again."""
+    if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")
+            or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
+        return None
+    return FileResult(path, None, "skipped", str(entry.record[LARGER]), dict(entry.record),
+                      exit_code=ExitCode.TOO_LARGE)
 
 
 def _unlisted(exc: OSError) -> FileResult:

@@ -13,9 +13,13 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["BatchSummary", "FileResult", "Status"]
+__all__ = ["LARGER", "BatchSummary", "FileResult", "Status"]
 
 Status = Literal["ok", "skipped", "failed"]
+
+#: Record key of a file kept without output because its result was larger than the input
+#: (``skip_if_larger``); its value is the job's reason.
+LARGER = "larger_than_input"
 
 
 @dataclass(frozen=True)
@@ -23,12 +27,13 @@ class FileResult:
     """What happened to one input file.
 
     ``status`` is "ok", "skipped" (its output existed; or, with no output, a
-    symbolic link to a folder that was not followed) or "failed", with a
+    symbolic link to a folder that was not followed, or a result larger than
+    its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``) or "failed", with a
     one-line ``reason`` (without the input's path); an "ok" file has one only
     when it was redone (:attr:`redone`), the reason saying why. ``record`` holds the per-file
     function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
     ``exit_code`` is the code a failure maps to (:class:`~quantize.errors.ExitCode`;
-    ``OK`` unless failed).
+    ``OK`` unless failed or skipped as larger).
 
     Examples
     --------
@@ -68,6 +73,7 @@ class BatchSummary:
     seconds: float = 0.0
     interrupted: bool = False
     redone: int = 0
+    larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
 
     @property
     def done(self) -> int:
@@ -75,16 +81,21 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK when every file succeeded or was already done; FAILED when any failed.
+        """OK when every file succeeded or was already done; FAILED when any failed;
+        else TOO_LARGE when some were skipped as larger than their inputs (as
+        ``quantize reduce --skip-if-larger`` exits 98).
 
         An interrupted batch is FAILED here; the command line reports it as
         ``ExitCode.INTERRUPTED``.
         """
-        return ExitCode.FAILED if self.failed or self.interrupted else ExitCode.OK
+        if self.failed or self.interrupted:
+            return ExitCode.FAILED
+        return ExitCode.TOO_LARGE if self.larger else ExitCode.OK
 
     def add(self, result: FileResult) -> None:
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.redone += result.redone
+        self.larger += result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms)."""

@@ -16,11 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ExitCode, ResultTooLargeError
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
-from .results import FileResult
+from .results import LARGER, FileResult
 
 __all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
            "run_job", "worker_path"]
@@ -99,7 +100,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             record, stamp = outcome.value
             outcome = dataclasses.replace(outcome, value=record)
         result = file_result(job.input, job.output, outcome)
-        if result.status == "ok":
+        if LARGER in result.record:  # recorded, so that a rerun does not try it again
+            result = FileResult(job.input, None, "skipped", result.record[LARGER],
+                                result.record, exit_code=ExitCode.TOO_LARGE)
+            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
+        elif result.status == "ok":
             result = dataclasses.replace(result, reason=job.redo)
             record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
         job_results[index] = result
@@ -193,6 +198,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
 
+    A result larger than the input (``skip_if_larger``: nothing written) returns the
+    record ``{LARGER: reason}``, settled as skipped, not failed.
+
     Returns the job's record and the input's stamp
     (:func:`~quantize.batch.manifest.input_stamp`), taken before the job reads
     the input: an input edited while the job runs is seen as changed by the
@@ -201,8 +209,11 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     """
     _remove_stale_parts(mode, job.output)
     stamp = input_stamp(job.input)
-    record = call_with_warnings(mode.func, job.input, job.output,
-                                **{**job.options, "force": True})
+    try:
+        record = call_with_warnings(mode.func, job.input, job.output,
+                                    **{**job.options, "force": True})
+    except ResultTooLargeError as exc:
+        return {LARGER: exc.reason}, stamp
     return record, stamp
 
 

@@ -2,7 +2,8 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed, 2 usage error
+summary, and sets the exit code: 0 all succeeded, 1 some failed, 98 none failed but
+some were kept without output as larger than their inputs (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options (and no --force), 130
 interrupted.
@@ -48,7 +49,7 @@ from . import (
 
 _MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
-                "--optimize")
+                "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
@@ -66,7 +67,8 @@ Examples:
 Exit codes: 0 every file done (or done before), 1 some files failed (or the
 --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
-not a report; use --force), 130 interrupted.
+not a report; use --force), 98 no file failed but some were skipped as larger
+than their inputs (--skip-if-larger), 130 interrupted.
 """
 
 
@@ -107,6 +109,10 @@ def batch(
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
+    skip_if_larger: Annotated[bool, typer.Option(
+        "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
+        "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
+        "with the same options skip it until it changes.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -172,7 +178,7 @@ def batch(
         fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
     show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--dither": bool(strength),
-             "--optimize": optimize,
+             "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
              "--shared-palette": shared_palette, "--regions": regions is not None,
              "--edges": edges, "-w/--weight": bool(weights),
@@ -186,7 +192,7 @@ def batch(
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
         options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
-                                   seed, optimize)
+                                   seed, optimize, skip_if_larger)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
@@ -332,12 +338,12 @@ def _require_distributed() -> None:
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
-                    seed: int, optimize: bool) -> dict[str, Any]:
+                    seed: int, optimize: bool, skip_if_larger: bool) -> dict[str, Any]:
     from ..reduce.options import check_palette_alone
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
-                               "optimize": optimize}
+                               "optimize": optimize, "skip_if_larger": skip_if_larger}
     if dither is not None:
         options["dither"] = dither
     if space is not None:
@@ -526,8 +532,9 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = F
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
+    larger = f" ({summary.larger} larger than the input)" if summary.larger else ""
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
-            f"skipped, {summary.failed} failed in {summary.seconds:.1f} s "
+            f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s "
             f"({rate:.2f} images/s)")
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
