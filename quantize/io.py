@@ -56,7 +56,8 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
            "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
            "load_image", "missing_folders", "pillow_limit_lifted", "printable", "probe_image",
-           "read_errors", "remove_empty_folders", "removed_on_failure", "save_pil",
+           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
+           "save_pil",
            "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -203,6 +204,29 @@ def probe_image(path: str | os.PathLike[str], *,
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     with _opened(Path(path), limit) as im:
         return im.size
+
+
+def require_regular_file(path: str | os.PathLike[str]) -> Path:
+    """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
+
+    For jobs that read their input more than once (its header, then its pixels):
+    a second read of a pipe waits for a writer that never comes, or finds it
+    empty. A missing file or a folder passes, for the reader to name.
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` exists and is neither a regular file nor a folder.
+    """
+    p = Path(path)
+    try:
+        stream = p.exists() and not p.is_file() and not p.is_dir()
+    except OSError:  # a name too long, a loop of links: the reader says so
+        return p
+    if stream:
+        raise ImageReadError("is a pipe or device, not a regular file, and can be read "
+                             "only once; save it to a file and pass that", path=p)
+    return p
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from ..io import (
     load_image,
     probe_image,
     removed_on_failure,
+    require_regular_file,
 )
 from ..palette_files import read_palette, write_palette
 from ..reconstruct.palette import indexed_image
@@ -91,7 +92,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     Parameters
     ----------
     input : path
-        Image to read (any mode Pillow opens; EXIF orientation applied).
+        Image file to read (any mode Pillow opens; EXIF orientation applied).
+        A regular file: it is read more than once, so a pipe or device
+        (``/dev/stdin``, a FIFO) is refused; save a stream to a file first.
     output : path, optional
         Where to write; the extension picks the format: .png and .gif are
         indexed (at most 256 colours, transparency kept), .jpg/.jpeg/.webp/
@@ -135,7 +138,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     Raises
     ------
     ImageReadError
-        The input (or palette file) is missing, unreadable or not an image.
+        The input (or palette file) is missing, unreadable or not an image, or
+        the input is a pipe or device.
     OutputExistsError
         An output exists and ``force`` is false.
     OutputError
@@ -153,7 +157,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_out=palette_out, seed=seed, force=force,
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
-    src = Path(input)
+    src = require_regular_file(input)
     probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
