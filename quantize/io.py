@@ -768,9 +768,25 @@ def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
-    """Save a PIL image atomically, choosing the format from ``path``'s extension."""
+    """Save a PIL image atomically, choosing the format from ``path``'s extension.
+
+    Raises
+    ------
+    ValueError
+        For an unknown extension, or a .gif of a palette image whose
+        transparency gives entries alpha other than 0 and 255 (a PNG tRNS, as
+        :meth:`quantize.reduce.ReduceResult.to_image` makes): GIF has one fully
+        transparent entry, and Pillow fails on it with an unrelated error. Save
+        ``result.to_image(gif=True)`` instead, or a .png.
+    """
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
     if fmt is None:
         raise ValueError(f"output={str(path)!r} has an unknown image extension; "
                          "expected e.g. .png, .gif, .jpg, .webp, .tif")
+    alpha = params.get("transparency", image.info.get("transparency"))
+    if fmt == "GIF" and image.mode == "P" and isinstance(alpha, bytes):
+        raise ValueError(f"output={str(path)!r}: GIF has one fully transparent palette entry "
+                         "and no partial alpha, but the image's transparency gives alpha per "
+                         "entry (a PNG tRNS); save ReduceResult.to_image(gif=True) for a GIF, "
+                         "or a .png to keep alpha")
     atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))

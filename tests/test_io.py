@@ -549,6 +549,24 @@ def test_save_pil_by_extension(tmp_path):
         save_pil(im, tmp_path / "a.nope")
 
 
+def test_save_pil_refuses_per_entry_alpha_in_a_gif_and_writes_nothing(tmp_path):
+    # Pillow's GIF writer failed on a tRNS of several entries with "unsupported operand
+    # type(s) for &: 'bytes' and 'int'", which named neither the file nor the cause.
+    im = Image.new("P", (2, 1))
+    im.putpalette([0, 0, 0, 255, 255, 255])
+    im.info["transparency"] = bytes([255, 100])
+    with pytest.raises(ValueError) as info:
+        save_pil(im, tmp_path / "a.gif")
+    assert str(info.value) == (
+        f"output={str(tmp_path / 'a.gif')!r}: GIF has one fully transparent palette entry and "
+        "no partial alpha, but the image's transparency gives alpha per entry (a PNG tRNS); "
+        "save ReduceResult.to_image(gif=True) for a GIF, or a .png to keep alpha")
+    assert list(tmp_path.iterdir()) == []
+    save_pil(im, tmp_path / "a.png")  # a PNG keeps it
+    with Image.open(tmp_path / "a.png") as back:
+        assert back.info["transparency"] == bytes([255, 100])
+
+
 def test_probe_reads_only_the_header(corpus):
     from quantize.io import probe_image
 
