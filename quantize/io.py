@@ -11,7 +11,11 @@ What happens to each kind of input:
   when the mode has one, a palette image has a transparency entry, or a
   grayscale or RGB PNG names a transparent colour in its tRNS chunk).
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
-  (a 32-bit image with larger values, by its largest). Float grayscale (F):
+  (a 32-bit image with larger values, by its largest). A 32-bit image (I) whose
+  pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
+  near black, with a :class:`PixelRangeWarning` saying how to read it as 8-bit
+  (Pillow may open a 16-bit PNG as I: its values are 16-bit counts, however
+  small). Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
   value; NaN, infinite and negative pixels read as black, with a
   :class:`PixelRangeWarning`.
@@ -471,7 +475,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 class PixelRangeWarning(UserWarning):
-    """Pixels of a 32-bit integer or float image lie outside any range they can be read in."""
+    """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
+    or (32-bit integers all at most 255) may be meant in another range than they are read in."""
 
 
 def _wide_gray_full_scale(im: Image.Image) -> float:
@@ -480,8 +485,10 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
     Values beyond 65535 are read by their largest. Pixels below 0, NaN or
-    infinite are read as black, with a :class:`PixelRangeWarning`. Reads the
-    image a band of rows at a time, so the whole image is scaled alike.
+    infinite are read as black, with a :class:`PixelRangeWarning`, and so is
+    a 32-bit integer image (mode "I") with pixels from 1 to 255 at most, which
+    comes out near black (:func:`_warn_eight_bit_values`). Reads the image a
+    band of rows at a time, so the whole image is scaled alike.
     """
     w, h = im.size
     rows = max(1, _BAND_PIXELS // w)
@@ -502,7 +509,21 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
                       PixelRangeWarning, stacklevel=4)
     if im.mode == "F":
         return next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+    if im.mode == "I" and 0 < top <= 255:
+        _warn_eight_bit_values(int(top))
     return max(65535.0, top)
+
+
+def _warn_eight_bit_values(top: int) -> None:
+    """Say that a 32-bit integer image with values up to ``top`` (<= 255) is read as 16-bit.
+
+    Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
+    16-bit counts however dark; an int32 array of 0..255 does not.
+    """
+    warnings.warn(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
+                  "16-bit counts (65535 is white), so it comes out near black; if they are "
+                  "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
+                  "array as uint8)", PixelRangeWarning, stacklevel=5)
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:

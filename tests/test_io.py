@@ -170,6 +170,39 @@ def test_undefined_and_negative_float_pixels_are_named(tmp_path):
     np.testing.assert_array_equal(rgb[:, :, 0], [[128, 0, 255], [0, 0, 0]])
 
 
+EIGHT_BIT_IN_I = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
+                  'counts (65535 is white), so it comes out near black; if they are 0..255, '
+                  'convert it to mode "L" first (image.convert("L"), or the array as uint8)')
+
+
+@pytest.mark.parametrize("source", ["array", "tiff"])
+def test_a_32_bit_image_of_small_values_is_read_as_16_bit_and_said_so(tmp_path, source):
+    # An int32 image holding 0..255 came out near black without a word: mode "I" is
+    # read as 16-bit counts, since a 16-bit PNG may be opened in it too.
+    image = Image.fromarray(np.array([[0, 100, 200]], np.int32))
+    assert image.mode == "I"
+    if source == "tiff":
+        image.save(tmp_path / "i.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = (as_rgba(image)[0] if source == "array" else load_image(tmp_path / "i.tif").rgb)
+    assert [str(w.message) for w in caught] == [EIGHT_BIT_IN_I]
+    assert rgb[..., 0].tolist() == [[0, 0, 1]]  # round(v / 257), as before
+
+
+@pytest.mark.parametrize("values", [[[0, 0, 0]], [[0, 100, 256]]])
+def test_a_32_bit_image_past_255_or_black_reads_without_a_warning(recwarn, values):
+    rgb, _ = as_rgba(Image.fromarray(np.array(values, np.int32)))
+    assert rgb[..., 0].tolist() == [[round(v / 257) for v in values[0]]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
+    Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
+    loaded = load_image(tmp_path / "dark.png")
+    assert loaded.mode == "I;16" and loaded.rgb[..., 0].tolist() == [[0, 0, 1]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 def test_alpha_is_kept_only_when_used(corpus):
     assert load_image(corpus["good.png"]).alpha is None
     assert (load_image(corpus["rgba_transparent.png"]).alpha == 0).all()
