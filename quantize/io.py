@@ -11,7 +11,11 @@ What happens to each kind of input:
   when the mode has one, a palette image has a transparency entry, or a
   grayscale or RGB PNG names a transparent colour in its tRNS chunk).
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
-  (a 32-bit image with larger values, by its largest). Float grayscale (F):
+  (a 32-bit image with larger values, by its largest). A 32-bit image (I) whose
+  pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
+  near black, with a :class:`PixelRangeWarning` saying how to read it as 8-bit
+  (Pillow may open a 16-bit PNG as I: its values are 16-bit counts, however
+  small). Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
   value; NaN, infinite and negative pixels read as black, with a
   :class:`PixelRangeWarning`.
@@ -56,7 +60,8 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
            "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
            "load_image", "missing_folders", "pillow_limit_lifted", "printable", "probe_image",
-           "read_errors", "remove_empty_folders", "removed_on_failure", "save_pil",
+           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
+           "save_pil",
            "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -203,6 +208,29 @@ def probe_image(path: str | os.PathLike[str], *,
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     with _opened(Path(path), limit) as im:
         return im.size
+
+
+def require_regular_file(path: str | os.PathLike[str]) -> Path:
+    """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
+
+    For jobs that read their input more than once (its header, then its pixels):
+    a second read of a pipe waits for a writer that never comes, or finds it
+    empty. A missing file or a folder passes, for the reader to name.
+
+    Raises
+    ------
+    ImageReadError
+        If ``path`` exists and is neither a regular file nor a folder.
+    """
+    p = Path(path)
+    try:
+        stream = p.exists() and not p.is_file() and not p.is_dir()
+    except OSError:  # a name too long, a loop of links: the reader says so
+        return p
+    if stream:
+        raise ImageReadError("is a pipe or device, not a regular file, and can be read "
+                             "only once; save it to a file and pass that", path=p)
+    return p
 
 
 @contextlib.contextmanager
@@ -447,7 +475,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 class PixelRangeWarning(UserWarning):
-    """Pixels of a 32-bit integer or float image lie outside any range they can be read in."""
+    """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
+    or (32-bit integers all at most 255) may be meant in another range than they are read in."""
 
 
 def _wide_gray_full_scale(im: Image.Image) -> float:
@@ -456,8 +485,10 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     65535 for integers; for floats, the first of 1, 255 and 65535 that holds
     the largest value (float images come as 0..1, 0..255 or 16-bit counts).
     Values beyond 65535 are read by their largest. Pixels below 0, NaN or
-    infinite are read as black, with a :class:`PixelRangeWarning`. Reads the
-    image a band of rows at a time, so the whole image is scaled alike.
+    infinite are read as black, with a :class:`PixelRangeWarning`, and so is
+    a 32-bit integer image (mode "I") with pixels from 1 to 255 at most, which
+    comes out near black (:func:`_warn_eight_bit_values`). Reads the image a
+    band of rows at a time, so the whole image is scaled alike.
     """
     w, h = im.size
     rows = max(1, _BAND_PIXELS // w)
@@ -478,7 +509,21 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
                       PixelRangeWarning, stacklevel=4)
     if im.mode == "F":
         return next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+    if im.mode == "I" and 0 < top <= 255:
+        _warn_eight_bit_values(int(top))
     return max(65535.0, top)
+
+
+def _warn_eight_bit_values(top: int) -> None:
+    """Say that a 32-bit integer image with values up to ``top`` (<= 255) is read as 16-bit.
+
+    Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
+    16-bit counts however dark; an int32 array of 0..255 does not.
+    """
+    warnings.warn(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
+                  "16-bit counts (65535 is white), so it comes out near black; if they are "
+                  "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
+                  "array as uint8)", PixelRangeWarning, stacklevel=5)
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
@@ -744,9 +789,25 @@ def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
-    """Save a PIL image atomically, choosing the format from ``path``'s extension."""
+    """Save a PIL image atomically, choosing the format from ``path``'s extension.
+
+    Raises
+    ------
+    ValueError
+        For an unknown extension, or a .gif of a palette image whose
+        transparency gives entries alpha other than 0 and 255 (a PNG tRNS, as
+        :meth:`quantize.reduce.ReduceResult.to_image` makes): GIF has one fully
+        transparent entry, and Pillow fails on it with an unrelated error. Save
+        ``result.to_image(gif=True)`` instead, or a .png.
+    """
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
     if fmt is None:
         raise ValueError(f"output={str(path)!r} has an unknown image extension; "
                          "expected e.g. .png, .gif, .jpg, .webp, .tif")
+    alpha = params.get("transparency", image.info.get("transparency"))
+    if fmt == "GIF" and image.mode == "P" and isinstance(alpha, bytes):
+        raise ValueError(f"output={str(path)!r}: GIF has one fully transparent palette entry "
+                         "and no partial alpha, but the image's transparency gives alpha per "
+                         "entry (a PNG tRNS); save ReduceResult.to_image(gif=True) for a GIF, "
+                         "or a .png to keep alpha")
     atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))

@@ -32,6 +32,7 @@ from .io import (
     missing_folders,
     probe_image,
     remove_empty_folders,
+    require_regular_file,
 )
 from .reconstruct import regions as _regions
 from .segment import SegmentResult, boundary_map, check_cut, check_space, segment
@@ -89,7 +90,9 @@ def segment_file(
     Parameters
     ----------
     input : path
-        The image to segment.
+        The image file to segment. A regular file: it is read more than once, so
+        a pipe or device (``/dev/stdin``, a FIFO) is refused; save a stream to a
+        file first.
     outdir : path
         Folder for the five outputs.
     n_clusters, regions, weights, space, min_region, seed
@@ -116,7 +119,7 @@ def segment_file(
     Raises
     ------
     ImageReadError
-        If the input cannot be read.
+        If the input cannot be read, or is a pipe or device.
     OutputExistsError
         If an output exists and ``force`` is false (nothing is written).
     OutputError
@@ -129,6 +132,7 @@ def segment_file(
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
+    require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier
     # run wrote it (its segments.json lists it): it may be the user's own file.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,37 @@ def photo(tmp_path, rng):
     path = tmp_path / "photo.png"
     Image.fromarray(image).save(path)
     return path
+
+
+@pytest.fixture(params=["fifo", "dev-fd"])
+def piped_photo(request, photo, tmp_path):
+    """``photo``'s bytes offered through a pipe: a FIFO fed by a writer thread, or /dev/fd/N."""
+    data = photo.read_bytes()
+    if request.param == "dev-fd":
+        read_end, write_end = os.pipe()
+        os.write(write_end, data)  # a small PNG fits in the pipe's buffer
+        os.close(write_end)
+        yield Path(f"/dev/fd/{read_end}")
+        os.close(read_end)
+        return
+    fifo = tmp_path / "piped.png"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        try:
+            with open(fifo, "wb") as stream:
+                stream.write(data)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    yield fifo
+    # Release a writer still waiting for a reader, then let it finish.
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    writer.join(timeout=10)
+    os.close(reader)
+    assert not writer.is_alive()
 
 
 # --------------------------------------------------------------------------

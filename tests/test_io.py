@@ -170,6 +170,39 @@ def test_undefined_and_negative_float_pixels_are_named(tmp_path):
     np.testing.assert_array_equal(rgb[:, :, 0], [[128, 0, 255], [0, 0, 0]])
 
 
+EIGHT_BIT_IN_I = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
+                  'counts (65535 is white), so it comes out near black; if they are 0..255, '
+                  'convert it to mode "L" first (image.convert("L"), or the array as uint8)')
+
+
+@pytest.mark.parametrize("source", ["array", "tiff"])
+def test_a_32_bit_image_of_small_values_is_read_as_16_bit_and_said_so(tmp_path, source):
+    # An int32 image holding 0..255 came out near black without a word: mode "I" is
+    # read as 16-bit counts, since a 16-bit PNG may be opened in it too.
+    image = Image.fromarray(np.array([[0, 100, 200]], np.int32))
+    assert image.mode == "I"
+    if source == "tiff":
+        image.save(tmp_path / "i.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = (as_rgba(image)[0] if source == "array" else load_image(tmp_path / "i.tif").rgb)
+    assert [str(w.message) for w in caught] == [EIGHT_BIT_IN_I]
+    assert rgb[..., 0].tolist() == [[0, 0, 1]]  # round(v / 257), as before
+
+
+@pytest.mark.parametrize("values", [[[0, 0, 0]], [[0, 100, 256]]])
+def test_a_32_bit_image_past_255_or_black_reads_without_a_warning(recwarn, values):
+    rgb, _ = as_rgba(Image.fromarray(np.array(values, np.int32)))
+    assert rgb[..., 0].tolist() == [[round(v / 257) for v in values[0]]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
+    Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
+    loaded = load_image(tmp_path / "dark.png")
+    assert loaded.mode == "I;16" and loaded.rgb[..., 0].tolist() == [[0, 0, 1]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 def test_alpha_is_kept_only_when_used(corpus):
     assert load_image(corpus["good.png"]).alpha is None
     assert (load_image(corpus["rgba_transparent.png"]).alpha == 0).all()
@@ -547,6 +580,24 @@ def test_save_pil_by_extension(tmp_path):
     assert Image.open(tmp_path / "a.gif").format == "GIF"
     with pytest.raises(ValueError, match="unknown image extension"):
         save_pil(im, tmp_path / "a.nope")
+
+
+def test_save_pil_refuses_per_entry_alpha_in_a_gif_and_writes_nothing(tmp_path):
+    # Pillow's GIF writer failed on a tRNS of several entries with "unsupported operand
+    # type(s) for &: 'bytes' and 'int'", which named neither the file nor the cause.
+    im = Image.new("P", (2, 1))
+    im.putpalette([0, 0, 0, 255, 255, 255])
+    im.info["transparency"] = bytes([255, 100])
+    with pytest.raises(ValueError) as info:
+        save_pil(im, tmp_path / "a.gif")
+    assert str(info.value) == (
+        f"output={str(tmp_path / 'a.gif')!r}: GIF has one fully transparent palette entry and "
+        "no partial alpha, but the image's transparency gives alpha per entry (a PNG tRNS); "
+        "save ReduceResult.to_image(gif=True) for a GIF, or a .png to keep alpha")
+    assert list(tmp_path.iterdir()) == []
+    save_pil(im, tmp_path / "a.png")  # a PNG keeps it
+    with Image.open(tmp_path / "a.png") as back:
+        assert back.info["transparency"] == bytes([255, 100])
 
 
 def test_probe_reads_only_the_header(corpus):

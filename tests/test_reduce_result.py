@@ -71,6 +71,44 @@ def test_an_image_with_one_transparent_entry_saves_in_every_format(tmp_path, suf
         np.testing.assert_array_equal(np.asarray(back.convert("RGBA")), r.to_rgba())
 
 
+def translucent_result() -> ReduceResult:
+    """Black opaque, white at alpha 100 and 200, and a transparent entry (index 3)."""
+    palette = [[0, 0, 0], [255, 255, 255], [255, 255, 255]]
+    return result(palette, [[0, 1], [2, 3]], Pairs(np.array(palette, np.uint8),
+                                                   np.arange(3), np.ones(3)),
+                  transparent_index=3, alpha=[255, 100, 200])
+
+
+def test_to_image_for_a_gif_keeps_one_transparent_entry_and_saves(tmp_path):
+    # With translucent entries to_image() gives PNG tRNS bytes, and saving it as .gif
+    # failed inside Pillow ("unsupported operand type(s) for &: 'bytes' and 'int'").
+    # to_image(gif=True) is what a .gif holds: alpha below 128 transparent, the rest opaque.
+    r = translucent_result()
+    image = r.to_image(gif=True)
+    assert image.mode == "P" and image.info["transparency"] == 3
+    assert np.asarray(image).tolist() == [[0, 3], [2, 3]]
+    image.save(tmp_path / "out.gif")
+    with Image.open(tmp_path / "out.gif") as back:
+        assert np.asarray(back.convert("RGBA")).tolist() == [
+            [[0, 0, 0, 255], [0, 0, 0, 0]], [[255, 255, 255, 255], [0, 0, 0, 0]]]
+
+
+def test_to_image_for_a_gif_of_an_opaque_result_has_no_transparency():
+    r = result(BLACK_WHITE, [[1, 0]], Pairs(BLACK_WHITE, np.array([0, 1]), np.ones(2)))
+    image = r.to_image(gif=True)
+    assert "transparency" not in image.info
+    assert np.asarray(image).tolist() == [[1, 0]]
+
+
+def test_to_image_for_a_gif_refuses_more_than_256_entries():
+    palette = np.zeros((300, 3), np.uint8)
+    r = ReduceResult(palette, np.zeros((1, 1), np.uint16), np.full(300, 1 / 300), None,
+                     "rgb", False, None, Fidelity(None))
+    with pytest.raises(ValueError, match=r"^a GIF holds at most 256 palette entries, this "
+                                         r"result has 300; reduce to fewer colours$"):
+        r.to_image(gif=True)
+
+
 def test_more_than_256_entries_give_an_rgb_image():
     palette = np.stack([np.arange(300) % 256, np.arange(300) // 256, np.zeros(300)], axis=1)
     indices = np.arange(300, dtype=np.uint16).reshape(15, 20)

@@ -32,9 +32,9 @@ from ..io import (
     load_image,
     probe_image,
     removed_on_failure,
+    require_regular_file,
 )
 from ..palette_files import read_palette, write_palette
-from ..reconstruct.palette import indexed_image
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_colors
 from .options import (
@@ -45,7 +45,7 @@ from .options import (
     check_reduce_options,
     visible_entries,
 )
-from .result import MAX_PALETTE, ReduceResult
+from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
            "default_output", "default_output_names", "reduce_file"]
@@ -64,9 +64,6 @@ _JPEG_QUALITY = 95
 # 1.87 MB, while on 0.25 MP photos level 8 costs about 0.01 s.
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
-#: GIF has binary transparency: palette entries with alpha below this are written
-#: fully transparent, the others opaque.
-GIF_ALPHA_THRESHOLD = 128
 
 
 class AlphaLossWarning(UserWarning):
@@ -91,7 +88,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     Parameters
     ----------
     input : path
-        Image to read (any mode Pillow opens; EXIF orientation applied).
+        Image file to read (any mode Pillow opens; EXIF orientation applied).
+        A regular file: it is read more than once, so a pipe or device
+        (``/dev/stdin``, a FIFO) is refused; save a stream to a file first.
     output : path, optional
         Where to write; the extension picks the format: .png and .gif are
         indexed (at most 256 colours, transparency kept), .jpg/.jpeg/.webp/
@@ -135,7 +134,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     Raises
     ------
     ImageReadError
-        The input (or palette file) is missing, unreadable or not an image.
+        The input (or palette file) is missing, unreadable or not an image, or
+        the input is a pipe or device.
     OutputExistsError
         An output exists and ``force`` is false.
     OutputError
@@ -153,7 +153,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 palette_out=palette_out, seed=seed, force=force,
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
-    src = Path(input)
+    src = require_regular_file(input)
     probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -246,7 +246,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
-        image = _gif_image(result) if suffix == ".gif" else result.to_image()
+        image = result.to_image(gif=suffix == ".gif")
         image.save(buffer, format=fmt, **gif_timing)
         return buffer.getvalue()
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
@@ -351,23 +351,6 @@ def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
                       f"{job.palette_name} has no translucent entry, so they are drawn opaque "
                       "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
                       ".json) to keep it", AlphaLossWarning, stacklevel=3)
-
-
-def _gif_image(result: ReduceResult) -> Image.Image:
-    """Mode "P" image for a GIF, which has one fully transparent entry and no partial alpha.
-
-    Entries with alpha below ``GIF_ALPHA_THRESHOLD`` become transparent (all
-    mapped to one index); the others are shown opaque.
-    """
-    full = result.full_palette(alpha=True)
-    clear = full[:, 3] < GIF_ALPHA_THRESHOLD
-    if not clear.any():
-        return indexed_image(result.indices, full[:, :3])
-    index = result.transparent_index
-    if index is None:
-        index = int(np.flatnonzero(clear)[0])
-    indices = np.where(clear[result.indices], index, result.indices).astype(np.uint8)
-    return indexed_image(indices, full[:, :3], index)
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:

@@ -19,10 +19,13 @@ from ..colors import mean_ciede2000, mean_squared_error
 from ..reconstruct.palette import indexed_image
 from .fit import Histogram, lab_of
 
-__all__ = ["MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
 
 #: Entries of an indexed (PNG/GIF) image.
 MAX_PALETTE = 256
+#: GIF has binary transparency: palette entries with alpha below this are written
+#: fully transparent, the others opaque.
+GIF_ALPHA_THRESHOLD = 128
 
 
 @dataclass(frozen=True)
@@ -115,16 +118,44 @@ class ReduceResult:
         """The reduced image, ``(H, W, 4)`` uint8 straight RGBA."""
         return self.full_palette(alpha=True)[self.indices]
 
-    def to_image(self) -> Image.Image:
+    def to_image(self, gif: bool = False) -> Image.Image:
         """The reduced image as PIL: mode "P" (alpha in its transparency) when it fits in 256.
 
         When the one entry that is not opaque is fully transparent, the
         transparency is that entry's index, which PNG, GIF and WebP all save;
         with translucent entries it is their alpha as bytes (a PNG tRNS), which
-        PNG and WebP save (GIF has no partial alpha). More than 256 entries
-        give an "RGB" image ("RGBA" with alpha).
+        PNG and WebP save but GIF cannot: GIF has one fully transparent entry
+        and no partial alpha. More than 256 entries give an "RGB" image
+        ("RGBA" with alpha).
+
+        Parameters
+        ----------
+        gif : bool, default False
+            Make the image a GIF can hold, as ``quantize reduce`` writes a .gif:
+            entries with alpha below :data:`GIF_ALPHA_THRESHOLD` become fully
+            transparent (their pixels all take one index), the others are
+            shown opaque.
+
+        Raises
+        ------
+        ValueError
+            With ``gif``, when the result has more than 256 entries.
+
+        Examples
+        --------
+        >>> from quantize import reduce_colors
+        >>> rgba = np.full((1, 3, 4), 200, np.uint8)
+        >>> rgba[0, :, 0] = [0, 100, 250]
+        >>> rgba[0, :, 3] = [0, 100, 255]  # transparent, translucent, opaque
+        >>> result = reduce_colors(rgba, 2)
+        >>> result.to_image().info["transparency"]  # PNG-only partial alpha
+        b'd\\xff\\x00'
+        >>> result.to_image(gif=True).info["transparency"]  # one transparent index
+        2
         """
         full = self.full_palette(alpha=True)
+        if gif:
+            return self._gif_image(full)
         if full.shape[0] <= MAX_PALETTE:
             clear = np.flatnonzero(full[:, 3] < 255)
             if clear.size == 1 and full[clear[0], 3] == 0:
@@ -133,6 +164,20 @@ class ReduceResult:
         if self.alpha is None and self.transparent_index is None:
             return Image.fromarray(full[self.indices, :3])
         return Image.fromarray(full[self.indices])
+
+    def _gif_image(self, full: np.ndarray) -> Image.Image:
+        """Mode "P" image with at most one, fully transparent, entry (``full``: every entry)."""
+        if full.shape[0] > MAX_PALETTE:
+            raise ValueError(f"a GIF holds at most {MAX_PALETTE} palette entries, this result "
+                             f"has {full.shape[0]}; reduce to fewer colours")
+        clear = full[:, 3] < GIF_ALPHA_THRESHOLD
+        if not clear.any():
+            return indexed_image(self.indices, full[:, :3])
+        index = self.transparent_index
+        if index is None:
+            index = int(np.flatnonzero(clear)[0])
+        indices = np.where(clear[self.indices], index, self.indices).astype(np.uint8)
+        return indexed_image(indices, full[:, :3], index)
 
     def transparency(self) -> bytes | None:
         """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
