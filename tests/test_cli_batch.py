@@ -653,13 +653,23 @@ def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkey
     assert not (tmp_path / "-").exists()
 
 
+def _show_progress(results):
+    """Settle ``results`` through the batch command's progress display, as a run does."""
+    from quantize.cli.batch import _progress
+
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
+    summary = batch.BatchSummary(total=len(results))
+    with _progress(plan, summary, show="lines") as show:
+        for result in results:
+            summary.add(result)
+            show(result)
+
+
 def _terminal_lines(monkeypatch, results, columns=400):
     """What the progress display prints to a terminal for ``results``, without colours."""
     import io
     import re
     import sys
-
-    from quantize.cli.batch import _progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -668,12 +678,7 @@ def _terminal_lines(monkeypatch, results, columns=400):
     monkeypatch.setattr(sys, "stderr", Terminal())
     monkeypatch.setattr(sys, "stdout", Terminal())
     monkeypatch.setenv("COLUMNS", str(columns))
-    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
-    summary = batch.BatchSummary(total=len(results))
-    with _progress(plan, summary, show="lines") as show:
-        for result in results:
-            summary.add(result)
-            show(result)
+    _show_progress(results)
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\", "", sys.stderr.getvalue())
     return [line for line in text.replace("\r", "\n").splitlines() if "━" not in line]
 
@@ -684,8 +689,6 @@ def test_progress_is_one_line_per_file_on_stdout_unless_both_are_terminals(
         monkeypatch, stdout_tty, stderr_tty):
     import io
     import sys
-
-    from quantize.cli.batch import _progress
 
     class Stream(io.StringIO):
         def __init__(self, tty):
@@ -699,12 +702,7 @@ def test_progress_is_one_line_per_file_on_stdout_unless_both_are_terminals(
     monkeypatch.setattr(sys, "stderr", Stream(stderr_tty))
     results = [batch.FileResult(Path("in/a.png"), Path("out/a.png"), "ok", record={"k": 4}),
                batch.FileResult(Path("in/b.jpg"), None, "failed", "cannot decode image")]
-    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), [], [])
-    summary = batch.BatchSummary(total=len(results))
-    with _progress(plan, summary, show="lines") as show:
-        for result in results:
-            summary.add(result)
-            show(result)
+    _show_progress(results)
     assert sys.stdout.getvalue().splitlines() == ["[1/2] ok      in/a.png -> out/a.png  k=4",
                                                   "[2/2] failed  in/b.jpg"]
     assert sys.stderr.getvalue() == "quantize: error: in/b.jpg: cannot decode image\n"

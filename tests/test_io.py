@@ -669,3 +669,22 @@ def test_shrink_to_decodes_a_jpeg_smaller_and_other_formats_whole(tmp_path):
     assert load_image(tmp_path / "a.jpg", shrink_to=600).rgb.shape == (600, 800, 3)
     assert load_image(tmp_path / "a.jpg").rgb.shape == (600, 800, 3)
     assert load_image(tmp_path / "a.png", shrink_to=100).rgb.shape == (600, 800, 3)
+
+
+@pytest.mark.parametrize("job", ["reduce", "segment"])
+def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_photo, tmp_path,
+                                                                       job):
+    # The jobs read their input twice (header, then pixels): a FIFO's second read
+    # waited for a writer for ever, a /dev/fd pipe's found it empty.
+    from quantize.reduce import reduce_file
+    from quantize.segment_file import segment_file
+
+    out = tmp_path / ("out.png" if job == "reduce" else "segments")
+    with pytest.raises(ImageReadError) as info:
+        if job == "reduce":
+            reduce_file(piped_photo, out, n_colors=4)
+        else:
+            segment_file(piped_photo, out, n_clusters=3)
+    assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "
+                               "can be read only once; save it to a file and pass that")
+    assert not out.exists()

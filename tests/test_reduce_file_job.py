@@ -599,14 +599,3 @@ def test_a_replaced_output_is_not_removed_when_its_palette_file_fails(tmp_path, 
     with pytest.raises(OutputError):
         reduce_file(photo, out, n_colors=4, palette_out=tmp_path / "p.hex", force=True)
     assert Image.open(out).mode == "P"  # the new output: the earlier file is gone either way
-
-
-def test_a_pipe_input_is_refused_with_one_line_naming_it(piped_photo, tmp_path):
-    # The job reads its input twice (header, then pixels): a FIFO's second read
-    # waited for a writer for ever, a /dev/fd pipe's found it empty.
-    out = tmp_path / "out.png"
-    with pytest.raises(ImageReadError) as info:
-        reduce_file(piped_photo, out, n_colors=4)
-    assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "
-                               "can be read only once; save it to a file and pass that")
-    assert not out.exists()

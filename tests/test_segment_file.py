@@ -337,14 +337,3 @@ def test_a_successful_job_into_new_nested_folders_keeps_them(tmp_path):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
     segment_file(tmp_path / "in.png", tmp_path / "a" / "b", regions=1)
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(OUTPUT_FILES)
-
-
-def test_a_pipe_input_is_refused_with_one_line_naming_it(piped_photo, tmp_path):
-    # The job reads its input twice (header, then pixels): a FIFO's second read
-    # waited for a writer for ever, a /dev/fd pipe's found it empty.
-    outdir = tmp_path / "segments"
-    with pytest.raises(ImageReadError) as info:
-        segment_file(piped_photo, outdir, n_clusters=3)
-    assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "
-                               "can be read only once; save it to a file and pass that")
-    assert not outdir.exists()
