@@ -161,8 +161,8 @@ def reduce_command(
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
-        _palette_size(options["palette_in"])  # a bad file is named once, before any job
-        _check_no_input_overwritten(files, options)
+        palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
+        _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
                 else "lines")
@@ -265,13 +265,15 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
         seen[key] = f.input
 
 
-def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any]) -> None:
+def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
+                                palette_size: int | None) -> None:
     """Refuse an output that is another input (``a.png`` -> ``a.k16.png`` beside an input
     ``a.k16.png``): one job would replace a file another reads, even with ``--force``.
 
     A default name that depends on the image (the k ``--quality`` chooses, an
     animation's format, the colours of a ``--palette-in`` an animation keeps)
-    is refused when any name it may take is another input's.
+    is refused when any name it may take is another input's. ``palette_size``: the
+    entries of the ``--palette-in`` file, or None.
     """
     if len(files) < 2:  # a job refuses its own input
         return
@@ -284,14 +286,14 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any])
         if other is not None and other != f.input:
             _refuse_output(f.input, f"would be {str(out)!r}")
     if any(f.output is None for f in files):
-        _check_default_outputs(files, options)
+        _check_default_outputs(files, options, palette_size)
 
 
-def _check_default_outputs(files: Sequence[_File], options: dict[str, Any]) -> None:
+def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
+                           size: int | None) -> None:
     """Refuse a default output name ``STEM.kN.EXT`` (any it may take) that is an input."""
     from ..reduce import default_output_names
 
-    size = _palette_size(options["palette_in"])
     by_stem: dict[tuple[Path, str], list[str]] = {}
     for f in files:
         if f.output is None:
@@ -316,7 +318,8 @@ _NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)"
 
 
 def _palette_size(palette_in: Any) -> int | None:
-    """Entries of the ``--palette-in`` file (read here only for this count), or None."""
+    """Entries of the ``--palette-in`` file, or None; reading it names a bad file once,
+    before any job (each job reads it again for its colours)."""
     from ..palette_files import read_palette
 
     return None if palette_in is None else read_palette(palette_in).shape[0]
