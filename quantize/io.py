@@ -59,10 +59,9 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 
 __all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
            "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
-           "load_image", "missing_folders", "pillow_limit_lifted", "printable", "probe_image",
-           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
-           "save_pil",
-           "shown_frames", "stale_parts"]
+           "is_stream", "load_image", "missing_folders", "pillow_limit_lifted", "printable",
+           "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
+           "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -210,6 +209,17 @@ def probe_image(path: str | os.PathLike[str], *,
         return im.size
 
 
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a pipe or device rather than a file or folder (``<(cat a.png)``
+    is ``/dev/fd/63``): it can be read only once. False when it cannot be checked (a name
+    too long, a loop of links): the reader names that."""
+    p = Path(path)
+    try:
+        return p.exists() and not p.is_file() and not p.is_dir()
+    except OSError:
+        return False
+
+
 def require_regular_file(path: str | os.PathLike[str]) -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
@@ -223,11 +233,7 @@ def require_regular_file(path: str | os.PathLike[str]) -> Path:
         If ``path`` exists and is neither a regular file nor a folder.
     """
     p = Path(path)
-    try:
-        stream = p.exists() and not p.is_file() and not p.is_dir()
-    except OSError:  # a name too long, a loop of links: the reader says so
-        return p
-    if stream:
+    if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)
     return p

@@ -31,7 +31,7 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
-from ..io import printable  # noqa: F401 -- the commands' modules import it from here
+from ..io import is_stream, printable  # noqa: F401 -- the commands' modules import them from here
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -262,15 +262,6 @@ def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
              "files); expected a folder", USAGE_ERROR)
 
 
-def is_stream(path: Path) -> bool:
-    """Whether ``path`` is a pipe or device rather than a file (``<(cat a.png)`` is
-    ``/dev/fd/63``): it can be read once, and no output can be named beside it."""
-    try:
-        return path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:  # a name too long, a loop of links: the job says so
-        return False
-
-
 def stage_stream(path: Path, folder: Path) -> Path:
     """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
     once; a stream that cannot be read ends the command (exit 1)."""
@@ -285,7 +276,7 @@ def stage_stream(path: Path, folder: Path) -> Path:
 
 
 def refuse_stream_without_output(path: Path, option: str) -> None:
-    """Refuse a stream input (:func:`is_stream`) whose output would be named after it."""
+    """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
     fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "
          f"it; name the output with {option}", USAGE_ERROR)
 
