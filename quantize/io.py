@@ -494,8 +494,11 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     infinite are read as black, with a :class:`PixelRangeWarning`, and so is
     a 32-bit integer image (mode "I") with pixels from 1 to 255 at most, which
     comes out near black (:func:`_warn_eight_bit_values`). Reads the image a
-    band of rows at a time, so the whole image is scaled alike.
+    band of rows at a time, so the whole image is scaled alike; a 16-bit image
+    (I;16 and friends, unsigned, at most 65535) is not read here.
     """
+    if im.mode.startswith("I;16"):
+        return 65535.0
     w, h = im.size
     rows = max(1, _BAND_PIXELS // w)
     top, negative, undefined = 0.0, 0, 0
