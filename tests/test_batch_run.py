@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from quantize import batch
-from quantize.batch.calls import Outcome
+from quantize.batch.calls import Call, Outcome, run_isolated
 from quantize.batch.run import call_with_warnings, file_result
-from quantize.errors import ExitCode
+from quantize.errors import ExitCode, ResultTooLargeError
 from quantize.io import load_image
 
 from .batch_support import BAD, COPY, GOOD, KILLING, crop, make_photo_tree, rel
@@ -115,6 +115,21 @@ def test_a_warning_raised_again_comes_back_once():
     """A warning of every frame of an animation came back once per frame (and pass)."""
     assert call_with_warnings(_warns_per_frame) == {
         "k": 2, "warnings": ["its ICC colour profile cannot be read", "other"]}
+
+
+def _warns_then_fails() -> dict:
+    warnings.warn("only 1 distinct colour", UserWarning, stacklevel=1)
+    raise ResultTooLargeError("result (83 bytes) is larger than the input (78 bytes)",
+                              path="a.png")
+
+
+def test_the_warnings_of_a_call_that_fails_come_back_with_its_failure(tmp_path):
+    """A file skipped as larger (or failed) lost the warnings raised before its error."""
+    outcome = run_isolated(Call(call_with_warnings, (_warns_then_fails,)))
+    assert (outcome.ok, outcome.exit_code, outcome.warnings) == (
+        False, ExitCode.TOO_LARGE, ("only 1 distinct colour",))
+    result = file_result(tmp_path / "a.png", None, outcome)
+    assert (result.status, result.record["warnings"]) == ("failed", ["only 1 distinct colour"])
 
 
 def test_a_killed_worker_fails_only_its_file_and_a_rerun_clears_its_temporary_file(

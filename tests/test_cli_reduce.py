@@ -421,7 +421,9 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
     result = runner.invoke(app, ["reduce", "-", "-k", "256", "--skip-if-larger"],
                            input=jpeg_of_noise.read_bytes())
     assert result.exit_code == 98 and result.stdout_bytes == b""
-    assert one_error_line(result).startswith("quantize: error: -: result (")
+    warning, error = result.stderr.splitlines()  # the file's warning is kept with its error
+    assert warning.startswith("quantize: warning: -: -k/--colors=256 but the image has only ")
+    assert error.startswith("quantize: error: -: result (")
 
 
 def test_stdin_must_be_the_only_input(photo):
@@ -562,10 +564,24 @@ def test_skip_if_larger_keeps_nothing_and_exits_98(jpeg_of_noise, tmp_path):
     out = tmp_path / "skipped.png"
     result = run(jpeg_of_noise, "-k", 256, "-o", out, "--skip-if-larger")
     assert result.exit_code == 98
-    assert "is larger than the input" in one_error_line(result)
+    warning, error = result.stderr.splitlines()
+    assert "but the image has only" in warning and "is larger than the input" in error
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
     small = run(jpeg_of_noise, "-k", 2, "-o", tmp_path / "small.png", "--skip-if-larger")
     assert small.exit_code == 0 and (tmp_path / "small.png").exists()
+
+
+def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
+    """The warnings raised before the result was found larger were lost with the error."""
+    src = tmp_path / "flat.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png", "--skip-if-larger")
+    assert result.exit_code == 98
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {src}: -k/--colors=4 but the image has only 1 distinct colour; "
+        "returning it",
+        f"quantize: error: {src}: {tmp_path}/out.png: result (83 bytes) is larger than the "
+        "input (77 bytes); nothing written"]
 
 
 def test_dither_level_strength_and_flags(photo, tmp_path):

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import ExitCode, QuantizeError
 
-__all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "one_line", "run_isolated"]
+__all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
+           "one_line", "run_isolated"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -38,8 +39,9 @@ class Outcome:
     """A call's return value, or why it failed, and its wall time.
 
     When ``ok`` is false, ``value`` is the one-line reason (without a path),
-    ``path`` the file the error was about (None when it named none) and
-    ``exit_code`` the code the failure maps to.
+    ``path`` the file the error was about (None when it named none),
+    ``exit_code`` the code the failure maps to and ``warnings`` the warnings
+    the call raised before it failed (:func:`attach_warnings`), one line each.
     """
 
     ok: bool
@@ -47,11 +49,13 @@ class Outcome:
     seconds: float
     path: str | None = None
     exit_code: ExitCode = ExitCode.OK
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def failure(cls, reason: str, seconds: float = 0.0, *, path: str | None = None,
-                exit_code: ExitCode = ExitCode.FAILED) -> Outcome:
-        return cls(False, reason, seconds, path, exit_code)
+                exit_code: ExitCode = ExitCode.FAILED,
+                warnings: tuple[str, ...] = ()) -> Outcome:
+        return cls(False, reason, seconds, path, exit_code, warnings)
 
 
 #: ``settle(index, outcome)``: how an executor reports a finished call.
@@ -85,19 +89,43 @@ def _failed(exc: Exception, seconds: float) -> Outcome:
     code USAGE, as the command line reports them). Anything else keeps its type
     name and where it was raised.
     """
+    said = attached_warnings(exc)
     if isinstance(exc, QuantizeError):
         return Outcome.failure(one_line(exc.reason), seconds, path=exc.path,
-                               exit_code=exc.exit_code)
+                               exit_code=exc.exit_code, warnings=said)
     if isinstance(exc, OSError) and exc.strerror:
         path = None if exc.filename is None else str(exc.filename)
-        return Outcome.failure(one_line(exc.strerror), seconds, path=path)
+        return Outcome.failure(one_line(exc.strerror), seconds, path=path, warnings=said)
     if isinstance(exc, OSError):
-        return Outcome.failure(one_line(exc), seconds)
+        return Outcome.failure(one_line(exc), seconds, warnings=said)
     if isinstance(exc, (ValueError, TypeError)):
-        return Outcome.failure(one_line(exc), seconds, exit_code=ExitCode.USAGE)
+        return Outcome.failure(one_line(exc), seconds, exit_code=ExitCode.USAGE,
+                               warnings=said)
     where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     at = f" at {Path(where[0].filename).name}:{where[0].lineno}" if where else ""
-    return Outcome.failure(f"{type(exc).__name__}{at}: {one_line(exc)}", seconds)
+    return Outcome.failure(f"{type(exc).__name__}{at}: {one_line(exc)}", seconds,
+                           warnings=said)
+
+
+# The attribute of an exception holding the warnings raised before it (attach_warnings).
+_WARNINGS = "quantize_warnings"
+
+
+def attach_warnings(exc: BaseException, messages: list[str]) -> None:
+    """Keep ``messages``, the warnings a call raised before ``exc`` ended it, on ``exc``,
+    for its failed :class:`Outcome` (a file that failed still shows its warnings).
+
+    >>> exc = ValueError("bad")
+    >>> attach_warnings(exc, ["only 1 distinct colour"])
+    >>> attached_warnings(exc)
+    ('only 1 distinct colour',)
+    """
+    setattr(exc, _WARNINGS, tuple(messages))
+
+
+def attached_warnings(exc: BaseException) -> tuple[str, ...]:
+    """The warnings :func:`attach_warnings` kept on ``exc`` (none when it kept none)."""
+    return tuple(getattr(exc, _WARNINGS, ()))
 
 
 def one_line(message: BaseException | Warning | str) -> str:

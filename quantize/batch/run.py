@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ExitCode, ResultTooLargeError
 from ..io import missing_folders, remove_empty_folders, stale_parts
-from .calls import Call, Outcome, Settle, one_line
+from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, FileResult
@@ -175,15 +175,17 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
 
     A failure's reason names its file only when that is not ``input`` itself
     (e.g. an output that cannot be written); its seconds are rounded as the
-    jobs round theirs.
+    jobs round theirs, and the warnings raised before it are kept in its record.
     """
     if outcome.ok:
         return FileResult(input, output, "ok", "", dict(outcome.value))
     reason = outcome.value
     if outcome.path is not None and not _same_path(Path(outcome.path), input):
         reason = f"{outcome.path}: {reason}"
-    return FileResult(input, output, "failed", reason, {"seconds": round(outcome.seconds, 4)},
-                      exit_code=outcome.exit_code)
+    record: dict[str, Any] = {"seconds": round(outcome.seconds, 4)}
+    if outcome.warnings:
+        record["warnings"] = list(outcome.warnings)
+    return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -199,7 +201,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     like every file job's warning they do not name the input, which is shown before them.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
-    record ``{LARGER: reason}``, settled as skipped, not failed.
+    record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
+    skipped, not failed.
 
     Returns the job's record and the input's stamp
     (:func:`~quantize.batch.manifest.input_stamp`), taken before the job reads
@@ -213,7 +216,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         record = call_with_warnings(mode.func, job.input, job.output,
                                     **{**job.options, "force": True})
     except ResultTooLargeError as exc:
-        return {LARGER: exc.reason}, stamp
+        said = attached_warnings(exc)
+        return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
     return record, stamp
 
 
@@ -222,14 +226,25 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
 
     For workers, which must not print: the warnings travel back in the record
-    (one line each) and the driver shows them.
+    (one line each) and the driver shows them. When ``func`` raises, the warnings
+    raised before go with the error (:func:`~quantize.batch.calls.attach_warnings`),
+    into the failed outcome.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        record = dict(func(*args, **kwargs))
-    if caught:  # each once: a file's frames may each raise the same one
-        record["warnings"] = list(dict.fromkeys(one_line(w.message) for w in caught))
+        try:
+            record = dict(func(*args, **kwargs))
+        except Exception as exc:
+            attach_warnings(exc, _messages(caught))
+            raise
+    if caught:
+        record["warnings"] = _messages(caught)
     return record
+
+
+def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Each warning once, one line each: a file's frames may each raise the same one."""
+    return list(dict.fromkeys(one_line(w.message) for w in caught))
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:

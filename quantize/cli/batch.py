@@ -516,10 +516,12 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
-    why a folder was skipped (a symbolic link, not followed: no output)."""
+    why a file was kept without output (a symbolic link to a folder, not followed; a result
+    larger than its input, with the warnings of the job that found it so)."""
+    said = list(result.record.get("warnings", ()))
     if result.status == "skipped":
-        return [result.reason] if result.output is None else []
-    return list(result.record.get("warnings", ()))
+        return [result.reason, *said] if result.output is None else []
+    return said
 
 
 def _fmt(value: Any) -> str:
