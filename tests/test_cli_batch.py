@@ -947,6 +947,39 @@ def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     assert (out / "flat.png").stat().st_size == 83
 
 
+def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
+    """An output made before its input changed was kept when the new result was larger, and
+    the next run called it "output exists" (exit 0), even without --skip-if-larger."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.png")
+    args = (src, "-o", out, "-k", "4", "-j", "1", "--skip-if-larger")
+    assert _cli(*args).exit_code == 0
+    made = (out / "a.png").read_bytes()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # 77 bytes; its result 83
+    stale = (f"quantize: warning: {src}/a.png: result (83 bytes) is larger than the input "
+             "(77 bytes); nothing written; the existing output is left as it was; it is stale "
+             "(not made from the input as it is now, or not with these options): rerun "
+             "without --skip-if-larger to replace it")
+    for run in range(2):  # the run that finds it larger, then a rerun
+        result = _cli(*args, "--report", tmp_path / f"r{run}.json")
+        assert result.exit_code == 98, result.output
+        assert result.stderr.splitlines()[0] == stale
+        assert result.stdout.splitlines()[1].startswith(
+            "1/1 files: 0 ok, 1 skipped (1 larger than the input, 1 of them with a stale "
+            "output kept), 0 failed in ")
+        row, = json.loads((tmp_path / f"r{run}.json").read_text())["files"]
+        assert (row["status"], row["output"], row["stale_output"]) == (
+            "skipped", str(out / "a.png"), True)
+        assert (out / "a.png").read_bytes() == made
+    redone = _cli(*args[:-1])
+    assert redone.exit_code == 0, redone.output
+    assert redone.stdout.splitlines()[0].endswith(
+        "(redone: the input changed since its output was made)")
+    assert (out / "a.png").stat().st_size == 83
+
+
 def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):
     result = _cli(tmp_path, "-o", tmp_path / "out", "--mode", "segment", "--skip-if-larger")
     assert result.exit_code == 2

@@ -584,6 +584,18 @@ def test_skip_if_larger_still_shows_the_warnings_of_the_file(tmp_path):
         "input (77 bytes); nothing written"]
 
 
+def test_force_and_skip_if_larger_say_the_existing_output_is_kept(tmp_path):
+    src, out = tmp_path / "flat.png", tmp_path / "out.png"
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src)  # 77 bytes; its result 83
+    out.write_bytes(b"made before")
+    result = run(src, "-k", 2, "-o", out, "--force", "--skip-if-larger")
+    assert result.exit_code == 98
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {src}: {out}: result (83 bytes) is larger than the input "
+        "(77 bytes); nothing written; the existing output is left as it was")
+    assert out.read_bytes() == b"made before"
+
+
 def test_dither_level_strength_and_flags(photo, tmp_path):
     def reduce(*flags):
         out = tmp_path / f"d{len(list(tmp_path.glob('d*.png')))}.png"

@@ -35,11 +35,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import ResultTooLargeError
 from ..io import atomic_write, check_output_path, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
-from ..reduce.file_job import AlphaLossWarning, name_colors
+from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
@@ -160,9 +159,7 @@ def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
     with open(tmp, "wb") as fp:
         _stream(fp, out, src, info, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
-        raise ResultTooLargeError(f"result ({tmp.stat().st_size:,} bytes) is larger than the "
-                                  f"input ({src.stat().st_size:,} bytes); nothing written",
-                                  path=out)
+        raise too_large(tmp.stat().st_size, src.stat().st_size, out)
 
 
 def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any,

@@ -32,7 +32,7 @@ from .manifest import (
     read_manifest,
     restamp,
 )
-from .results import LARGER, FileResult
+from .results import LARGER, STALE, FileResult
 
 __all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -328,6 +328,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
         is a job again, with ``redo`` saying so; an output recorded without
         its input's stamp (by an older version), or not recorded, is skipped.
+        An output kept stale by ``skip_if_larger`` (its changed input's result
+        was larger) is "skipped" again as larger while the input and settings stay
+        the same and the option is given, and a job again otherwise.
 
     Raises
     ------
@@ -365,7 +368,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
-            if entry is None or not input_changed(entry.input, path):
+            if entry is not None and STALE in entry.record:  # kept when a result was larger
+                if (kept := _kept_larger(entry, path, checked, settings, out)) is not None:
+                    settled.append(kept)
+                    continue
+                redo = INPUT_CHANGED
+            elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp)))
@@ -386,13 +394,14 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
 
 
 def _kept_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
-                 settings: Mapping[str, Any]) -> FileResult | None:
+                 settings: Mapping[str, Any], output: Path | None = None) -> FileResult | None:
     """A file an earlier run with these settings found larger than its input once reduced
-    (``skip_if_larger``, no output), when its input has not changed since: skipped again."""
+    (``skip_if_larger``: no output, or ``output``, a stale one kept from before), when its
+    input has not changed since: skipped again, still said to be larger (and stale)."""
     if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")
             or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
         return None
-    return FileResult(path, None, "skipped", str(entry.record[LARGER]), dict(entry.record),
+    return FileResult(path, output, "skipped", str(entry.record[LARGER]), dict(entry.record),
                       exit_code=ExitCode.TOO_LARGE)
 
 

@@ -13,13 +13,17 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["LARGER", "BatchSummary", "FileResult", "Status"]
+__all__ = ["LARGER", "STALE", "BatchSummary", "FileResult", "Status"]
 
 Status = Literal["ok", "skipped", "failed"]
 
 #: Record key of a file kept without output because its result was larger than the input
 #: (``skip_if_larger``); its value is the job's reason.
 LARGER = "larger_than_input"
+
+#: Record key (value True) of such a file whose existing output was kept: made from the input
+#: before it changed (or with other options under ``force``), it is stale.
+STALE = "stale_output"
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,8 @@ class FileResult:
 
     ``status`` is "ok", "skipped" (its output existed; or, with no output, a
     symbolic link to a folder that was not followed, or a result larger than
-    its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``) or "failed", with a
+    its input with ``skip_if_larger``, ``exit_code`` then ``TOO_LARGE``; ``output`` is then the
+    stale output kept from before, if any, and the record has :data:`STALE`) or "failed", with a
     one-line ``reason`` (without the input's path); an "ok" file has one only
     when it was redone (:attr:`redone`), the reason saying why. ``record`` holds the per-file
     function's metrics (k, psnr, delta_e, seconds, bytes_in, bytes_out, ...).
@@ -74,6 +79,7 @@ class BatchSummary:
     interrupted: bool = False
     redone: int = 0
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
+    stale: int = 0  # among larger: a stale output kept from before (STALE)
 
     @property
     def done(self) -> int:
@@ -95,7 +101,9 @@ class BatchSummary:
     def add(self, result: FileResult) -> None:
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.redone += result.redone
-        self.larger += result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
+        larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
+        self.larger += larger
+        self.stale += larger and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms)."""

@@ -21,7 +21,7 @@ from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
-from .results import LARGER, FileResult
+from .results import LARGER, STALE, FileResult
 
 __all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
            "run_job", "worker_path"]
@@ -101,8 +101,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             outcome = dataclasses.replace(outcome, value=record)
         result = file_result(job.input, job.output, outcome)
         if LARGER in result.record:  # recorded, so that a rerun does not try it again
-            result = FileResult(job.input, None, "skipped", result.record[LARGER],
-                                result.record, exit_code=ExitCode.TOO_LARGE)
+            result = _kept_larger(plan.mode, job, result.record)
             record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
         elif result.status == "ok":
             result = dataclasses.replace(result, reason=job.redo)
@@ -116,6 +115,23 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+#: Added to the reason of a file whose result was larger and whose existing output is stale.
+STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with these "
+              "options): rerun without --skip-if-larger to replace it")
+
+
+def _kept_larger(mode: JobMode, job: FileJob, record: Mapping[str, Any]) -> FileResult:
+    """A job whose result was larger than its input: skipped, with no output, or with the
+    output of an earlier run, kept as ``reduce --force --skip-if-larger`` keeps it, and
+    said to be stale (:data:`~quantize.batch.results.STALE` in its record)."""
+    if not mode.done_path(job.output).exists():
+        return FileResult(job.input, None, "skipped", record[LARGER], record,
+                          exit_code=ExitCode.TOO_LARGE)
+    record = {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True}
+    return FileResult(job.input, job.output, "skipped", record[LARGER], record,
+                      exit_code=ExitCode.TOO_LARGE)
 
 
 def worker_path(value: Any) -> Any:

@@ -112,7 +112,9 @@ def batch(
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
-        "with the same options skip it until it changes.")] = False,
+        "with the same options skip it until it changes. An output made before its input "
+        "changed is kept, reported as stale at every run, until a run without the option "
+        "replaces it.")] = False,
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
@@ -516,11 +518,13 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
-    why a file was kept without output (a symbolic link to a folder, not followed; a result
-    larger than its input, with the warnings of the job that found it so)."""
+    why a file was kept without output, or with a stale one (a symbolic link to a folder,
+    not followed; a result larger than its input, with the warnings of the job that found
+    it so)."""
     said = list(result.record.get("warnings", ()))
     if result.status == "skipped":
-        return [result.reason, *said] if result.output is None else []
+        kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
+        return [result.reason, *said] if kept else []
     return said
 
 
@@ -534,7 +538,8 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = F
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
     rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
-    larger = f" ({summary.larger} larger than the input)" if summary.larger else ""
+    stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
+    larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s "
             f"({rate:.2f} images/s)")

@@ -177,14 +177,21 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         _warn_palette_without_alpha(job, loaded.alpha)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
-            raise ResultTooLargeError(f"result ({len(data)} bytes) is larger than the input "
-                                      f"({bytes_in} bytes); nothing written", path=out)
+            raise too_large(len(data), bytes_in, out)
         with removed_on_failure(out):  # no output without the palette file asked for
             atomic_write(out, lambda tmp: tmp.write_bytes(data))
             if palette_out is not None:
                 _write_palette_out(palette_out, result, src.stem)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
+
+
+def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
+    """The error of a result larger than its input (``skip_if_larger``): nothing is written,
+    and an existing output (``force``) is left as it was, which the reason says."""
+    kept = "; the existing output is left as it was" if out.exists() else ""
+    return ResultTooLargeError(f"result ({bytes_out:,} bytes) is larger than the input "
+                               f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 
 
 def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
