@@ -57,15 +57,19 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_int
 from .errors import ImageReadError, OutputError, OutputExistsError
 
-__all__ = ["DEFAULT_MAX_PIXELS", "ColorProfileWarning", "LoadedImage", "PixelRangeWarning",
-           "as_rgba", "atomic_write", "check_output_path", "frame_rgba", "hidden_frames",
-           "is_stream", "load_image", "missing_folders", "pillow_limit_lifted", "printable",
-           "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
+           "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
+           "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
+           "printable", "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
            "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
 DEFAULT_MAX_PIXELS = 250_000_000
+
+#: GIF has binary transparency: pixels and palette entries with alpha below this are
+#: written fully transparent, the others opaque (every GIF quantize writes).
+GIF_ALPHA_THRESHOLD = 128
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 _EXIF_ORIENTATION = 0x0112
@@ -800,6 +804,11 @@ def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
     """Save a PIL image atomically, choosing the format from ``path``'s extension.
 
+    A .gif of an image with an alpha channel (RGBA, LA, PA) gets binary
+    transparency as every GIF quantize writes: alpha below
+    :data:`GIF_ALPHA_THRESHOLD` is transparent, the rest opaque (Pillow alone
+    would keep only alpha 0 transparent, or drop the alpha of an LA image).
+
     Raises
     ------
     ValueError
@@ -819,4 +828,14 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
                          "and no partial alpha, but the image's transparency gives alpha per "
                          "entry (a PNG tRNS); save ReduceResult.to_image(gif=True) for a GIF, "
                          "or a .png to keep alpha")
+    if fmt == "GIF" and image.mode in ("RGBA", "LA", "PA"):
+        image = _binary_alpha(image)
     atomic_write(path, lambda tmp: image.save(tmp, format=fmt, **params))
+
+
+def _binary_alpha(image: Image.Image) -> Image.Image:
+    """``image`` as RGBA with alpha 0 below :data:`GIF_ALPHA_THRESHOLD` and 255 from it."""
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A").point(lambda a: 255 if a >= GIF_ALPHA_THRESHOLD else 0)
+    rgba.putalpha(alpha)
+    return rgba

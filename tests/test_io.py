@@ -15,6 +15,7 @@ from PIL import Image, PngImagePlugin
 
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
+    GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
     PixelRangeWarning,
     as_rgba,
@@ -580,6 +581,20 @@ def test_save_pil_by_extension(tmp_path):
     assert Image.open(tmp_path / "a.gif").format == "GIF"
     with pytest.raises(ValueError, match="unknown image extension"):
         save_pil(im, tmp_path / "a.nope")
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "PA"])
+def test_save_pil_gives_a_gif_the_alpha_threshold_of_every_gif_written(tmp_path, mode):
+    """Pillow kept only alpha 0 transparent (RGBA), dropped LA's alpha and failed on PA."""
+    rgba = np.zeros((1, 5, 4), dtype=np.uint8)
+    rgba[..., :3] = (200, 200, 200) if mode == "LA" else (200, 50, 0)
+    rgba[..., 3] = [0, 100, 127, 128, 255]
+    save_pil(Image.fromarray(rgba).convert(mode), tmp_path / "a.gif")
+    with Image.open(tmp_path / "a.gif") as back:
+        drawn = np.asarray(back.convert("RGBA"))[0]
+    assert GIF_ALPHA_THRESHOLD == 128
+    assert drawn[:, 3].tolist() == [0, 0, 0, 255, 255]
+    assert drawn[3:, :3].tolist() == [rgba[0, 3, :3].tolist()] * 2
 
 
 def test_save_pil_refuses_per_entry_alpha_in_a_gif_and_writes_nothing(tmp_path):

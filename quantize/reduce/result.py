@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..colors import mean_ciede2000, mean_squared_error
+from ..io import GIF_ALPHA_THRESHOLD
 from ..reconstruct.palette import indexed_image
 from .fit import Histogram, lab_of
 
@@ -23,9 +24,6 @@ __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceRes
 
 #: Entries of an indexed (PNG/GIF) image.
 MAX_PALETTE = 256
-#: GIF has binary transparency: palette entries with alpha below this are written
-#: fully transparent, the others opaque.
-GIF_ALPHA_THRESHOLD = 128
 
 
 @dataclass(frozen=True)
