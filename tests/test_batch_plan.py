@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 import pytest
 from PIL import Image
 
@@ -301,3 +305,33 @@ def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp
         "not processed (run the batch on its target to process them)")
     flat = batch.plan_batch(root, tmp_path / "out", COPY)  # no sub-folder is searched
     assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
+
+
+def _open_for_a_reader(fifo, stop) -> None:
+    """Let a reader that opened ``fifo`` see its end (so that a test fails, not hangs)."""
+    while not stop.is_set():
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            return
+        except OSError:  # no reader yet
+            time.sleep(0.01)
+
+
+def test_a_named_pipe_among_the_inputs_is_skipped_unread_with_its_reason(tmp_path):
+    """A FIFO named like an image was opened to sniff it, and planning waited forever."""
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.new("RGB", (2, 2), "red").save(root / "a.png")
+    fifo = root / "pipe.png"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+    writer = threading.Thread(target=_open_for_a_reader, args=(fifo, stop), daemon=True)
+    writer.start()
+    try:
+        plan = batch.plan_batch(root, tmp_path / "out", COPY)
+    finally:
+        stop.set()
+        writer.join()
+    assert [j.input for j in plan.jobs] == [root / "a.png"]
+    assert [(r.input, r.output, r.status, r.reason, r.exit_code) for r in plan.settled] == [
+        (fifo, None, "skipped", "a named pipe (FIFO), not a regular file; not read", 0)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -322,7 +323,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         ``jobs`` to run, and ``settled`` results: "skipped" for finished files
         (with the record of the run that made the output, from the output
         folder's manifest) and for symbolic links to folders, which are not
-        followed (with no output), "failed" for files that do not open as
+        followed (with no output) and for pipes, sockets and devices, which are
+        not opened (with no output), "failed" for files that do not open as
         images and for sub-folders that cannot be listed (with no output). A file whose
         output exists but whose input changed since the output was made (as
         recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
@@ -364,6 +366,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     jobs, found, restamped = [], [], []
     settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
+        if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
+            settled.append(special)
+            continue
         redo = ""
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
@@ -417,6 +422,25 @@ def _not_followed(link: Path) -> FileResult:
     return FileResult(link, None, "skipped", f"symbolic link to a folder "
                       f"({os.readlink(link)!r}), not followed; the files in it were not "
                       "processed (run the batch on its target to process them)")
+
+
+# What a file that is neither regular nor a folder is, by its stat mode.
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _not_regular(path: Path) -> FileResult | None:
+    """A listed name that is a pipe, socket or device: skipped, unopened (reading it may wait
+    for a writer forever), and said; None for anything else (a regular file, a link to one,
+    a name that has gone, which its job reports)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
+    return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
