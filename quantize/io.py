@@ -43,6 +43,7 @@ import contextlib
 import hashlib
 import io as _io
 import os
+import struct
 import tempfile
 import threading
 import warnings
@@ -271,7 +272,7 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     except ImageReadError:
         raise
     except UnidentifiedImageError:
-        raise ImageReadError("not an image Pillow can identify", path=p) from None
+        raise ImageReadError(_unidentified(p), path=p) from None
     except Image.DecompressionBombError:
         raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
     except OSError as exc:
@@ -285,6 +286,58 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
         raise ImageReadError(f"{what} too large for the available memory", path=p) from None
+
+
+def _unidentified(p: Path) -> str:
+    """Why Pillow could not identify ``p``: a float RGB(A) TIFF is named as one, since
+    Pillow reads float TIFFs of one sample only."""
+    samples = _float_tiff_samples(p)
+    if samples is None:
+        return "not an image Pillow can identify"
+    what = "RGB" if samples == 3 else "RGBA"
+    return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
+            "8- or 16-bit integer samples")
+
+
+# TIFF tags (baseline and extension) and the field types that hold unsigned integers.
+_SAMPLES_PER_PIXEL, _SAMPLE_FORMAT, _IEEE_FLOAT = 277, 339, 3
+_TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
+
+
+def _float_tiff_samples(p: Path) -> int | None:
+    """The samples per pixel (3 or 4) of a classic TIFF whose first image holds floats;
+    None for any other file, or one that cannot be read."""
+    try:
+        with open(p, "rb") as fp:
+            head = fp.read(8)
+            order = {b"II*\0": "<", b"MM\0*": ">"}.get(head[:4])
+            if order is None:
+                return None
+            fp.seek(struct.unpack(order + "I", head[4:])[0])
+            count, = struct.unpack(order + "H", fp.read(2))
+            fields = {}
+            for _ in range(min(count, 4096)):
+                tag, kind, n, value = struct.unpack(order + "HHI4s", fp.read(12))
+                if tag in (_SAMPLES_PER_PIXEL, _SAMPLE_FORMAT) and kind in _TIFF_UINTS:
+                    fields[tag] = _first_uint(fp, order, _TIFF_UINTS[kind], n, value)
+    except (OSError, struct.error):
+        return None
+    samples = fields.get(_SAMPLES_PER_PIXEL)
+    if fields.get(_SAMPLE_FORMAT) == _IEEE_FLOAT and samples in (3, 4):
+        return samples
+    return None
+
+
+def _first_uint(fp: Any, order: str, code: str, n: int, value: bytes) -> int:
+    """The first of the ``n`` integers of a TIFF field: in ``value`` when they fit its
+    4 bytes, else at the offset it holds (``fp`` is left where it was)."""
+    if n * struct.calcsize(code) <= 4:
+        return struct.unpack_from(order + code, value)[0]
+    here = fp.tell()
+    fp.seek(struct.unpack(order + "I", value)[0])
+    first, = struct.unpack(order + code, fp.read(struct.calcsize(code)))
+    fp.seek(here)
+    return first
 
 
 def _check_pixel_count(p: Path, size: tuple[int, int], limit: int | None) -> None:

@@ -703,3 +703,51 @@ def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_pho
     assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "
                                "can be read only once; save it to a file and pass that")
     assert not out.exists()
+
+
+def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int) -> bytes:
+    """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float), written
+    byte by byte; per-sample fields longer than 4 bytes are stored after the IFD."""
+    pixels = np.linspace(0, 1, 2 * samples, dtype=f"{order}f4").tobytes()
+    per_sample = {258: [32] * samples, 339: [sample_format] * samples}
+    head = 8 + 2 + 12 * 11 + 4
+    extra = b"".join(struct.pack(f"{order}{samples}H", *values)
+                     for values in per_sample.values()) if samples > 2 else b""
+    at = {258: head, 339: head + 2 * samples}
+    entries = [(256, 3, 1, 2), (257, 3, 1, 1), (258, 3, samples, None), (259, 3, 1, 1),
+               (262, 3, 1, 2 if samples >= 3 else 1), (273, 4, 1, head + len(extra)),
+               (277, 3, 1, samples), (278, 3, 1, 1), (279, 4, 1, len(pixels)),
+               (284, 3, 1, 1), (339, 3, samples, None)]
+    out = (b"II*\0" if order == "<" else b"MM\0*") + struct.pack(order + "IH", 8, len(entries))
+    for tag, kind, count, value in entries:
+        if tag in per_sample and samples <= 2:  # inline, left-justified
+            field = struct.pack(f"{order}{count}H", *per_sample[tag]).ljust(4, b"\0")
+        elif tag in per_sample or kind == 4:  # an offset, or a LONG
+            field = struct.pack(order + "I", at[tag] if tag in per_sample else value)
+        else:
+            field = struct.pack(order + "HH", value, 0)
+        out += struct.pack(order + "HHI", tag, kind, count) + field
+    return out + struct.pack(order + "I", 0) + extra + pixels
+
+
+@pytest.mark.parametrize("samples, order, sample_format, reason", [
+    (3, "<", 3, "is a floating-point RGB TIFF, which Pillow cannot read; convert it to 8- or "
+                "16-bit integer samples"),
+    (4, ">", 3, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to 8- "
+                "or 16-bit integer samples"),
+    (3, "<", 1, "not an image Pillow can identify"),  # 32-bit unsigned integers
+])
+def test_a_float_rgb_tiff_is_named_as_one(tmp_path, samples, order, sample_format, reason):
+    """Pillow reads float TIFFs of one sample only; the error of the others gave no hint."""
+    path = tmp_path / "a.tif"
+    path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format))
+    with pytest.raises(ImageReadError) as info:
+        load_image(path)
+    assert (info.value.path, info.value.reason) == (str(path), reason)
+
+
+def test_the_float_tiff_writer_of_these_tests_writes_what_pillow_reads(tmp_path):
+    path = tmp_path / "gray.tif"
+    path.write_bytes(_tiff_of_32_bit_samples(1, ">", 3))
+    with Image.open(path) as im:
+        assert (im.mode, im.size, np.asarray(im).tolist()) == ("F", (2, 1), [[0.0, 1.0]])
