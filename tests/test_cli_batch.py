@@ -79,9 +79,11 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
     assert all(p.read_bytes() == SENTINEL for p in made)
 
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
-    assert "4 ok, 0 skipped, 3 failed" in forced.stdout
+    assert forced.exit_code == 1
     assert all(load_image(p).shape == (40, 48) for p in made)
-    assert "[1/7]" not in forced.stdout  # --quiet: failures, warnings and the summary only
+    assert forced.stdout == ""  # --quiet: failures and warnings only, on stderr
+    assert len(forced.stderr.splitlines()) == 3
+    assert all(line.startswith("quantize: error: ") for line in forced.stderr.splitlines())
 
 
 def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
@@ -117,7 +119,7 @@ def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path)
 
     page, report = tmp_path / "index.html", tmp_path / "r.json"
     result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-k", "4", "--seed", "0",
-                  "--html", page, "--report", report, "-q")
+                  "--html", page, "--report", report)
     assert result.exit_code == 1, result.output
     assert f"report: {report}, {page}" in result.stdout
     text = html_lib.unescape(page.read_text())
@@ -351,7 +353,7 @@ def test_cli_resumed_reports_keep_the_metrics_of_the_run_that_made_each_output(
 
     out, report, page = tmp_path / "out", tmp_path / "rep.csv", tmp_path / "out" / "index.html"
     args = [photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--report", report,
-            "--html", page, "-q"]
+            "--html", page]
     assert _cli(*args).exit_code == 1
     with open(report, newline="", encoding="utf-8-sig") as f:
         first = {row["input"]: row for row in csv.DictReader(f)}
@@ -523,7 +525,7 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
         photo_tree, tmp_path, dask_scheduler):
     """Both run every job with one BLAS thread (see the fixture), so outputs match exactly."""
     local, remote = tmp_path / "local", tmp_path / "dask"
-    args = ["-r", "-k", "8", "--seed", "3", "--space", "lab", "-q"]
+    args = ["-r", "-k", "8", "--seed", "3", "--space", "lab"]
     assert _cli(photo_tree, "-o", local, "--jobs", "2", *args).exit_code == 1
     result = _cli(photo_tree, "-o", remote, "--scheduler", dask_scheduler, *args)
     assert result.exit_code == 1, result.output
@@ -756,7 +758,7 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refusing)
-    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-q", "-j", "1")
+    result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-j", "1")
     assert result.exit_code == 1
     assert (f"quantize: error: {photo_tree / 'sub'}: cannot list this folder (Permission "
             "denied); the files in it were not processed") in result.stderr.splitlines()
@@ -887,7 +889,7 @@ def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp
     result = _cli(photo_tree, "-o", tmp_path / "out", "-q")
     assert result.exit_code == 130
     assert result.stderr == "quantize: error: interrupted; rerun the same command to finish\n"
-    assert result.stdout.startswith("0/4 files: 0 ok, 0 skipped, 0 failed in ")
+    assert result.stdout == ""  # -q: no summary line
 
 
 def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
@@ -978,6 +980,17 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     assert redone.stdout.splitlines()[0].endswith(
         "(redone: the input changed since its output was made)")
     assert (out / "a.png").stat().st_size == 83
+
+
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_quiet_prints_nothing_when_every_file_is_done(tmp_path, mode):
+    """-q printed the summary line, while reduce -q and segment -q print nothing on success."""
+    src = tmp_path / "in"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--mode", mode, "-k", "4", "-j", "1", "-q")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
 
 def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):

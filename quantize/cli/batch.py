@@ -157,7 +157,8 @@ def batch(
         "thumbnails, palette swatches, metrics and failures.", show_default=False,
         parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
-        "-q", "--quiet", help="Print only failures, warnings and the summary.")] = False,
+        "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
+        "and no summary line, as reduce -q and segment -q.")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, reason, then its metrics (a --report row; its warnings go to "
@@ -221,7 +222,10 @@ def batch(
     results, summary = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")))
-    _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
+    if not quiet:  # -q: nothing on success, as reduce -q and segment -q
+        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
+    if summary.interrupted:
+        fail("interrupted; rerun the same command to finish", INTERRUPTED)
     raise typer.Exit(summary.exit_code)
 
 
@@ -546,5 +550,3 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = F
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line, err=err)
-    if summary.interrupted:
-        fail("interrupted; rerun the same command to finish", INTERRUPTED)
