@@ -62,7 +62,7 @@ MAX_WEIGHT = 1e6
 DEFAULT_TEXTURE_SCALES = (0.7, 1.4, 2.8, 5.6)
 
 #: Colour spaces of the ``color`` group.
-SPACES = ("lab", "rgb")
+SPACES = ("rgb", "lab")  # in the order every command lists them
 # Gaussian sigma (pixels) of the colour and intensity blur when texture is on,
 # so that the pixel-to-pixel variation of a texture does not split it. Without
 # texture the colours are used as they are: a blur would mix the colours of two

@@ -430,7 +430,7 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
 @pytest.mark.parametrize("command, flags", [
     ("reduce", ["-o, --output FILE", "-k, --colors K", "--quality Q", "--space rgb|lab",
                 "--palette-in FILE", "--seed S", "-j, --jobs N", "--max-pixels N"]),
-    ("segment", ["-o, --output DIR", "-k, --clusters K", "--regions N", "--space lab|rgb",
+    ("segment", ["-o, --output DIR", "-k, --clusters K", "--regions N", "--space rgb|lab",
                  "-w, --weight NAME=VALUE", "--min-region PX", "--seed S", "--max-pixels N"]),
     ("batch", ["-o, --output OUT_DIR", "-k, --colors, --clusters K", "--regions N",
                "--quality Q", "--space rgb|lab", "--palette-in FILE", "-w, --weight NAME=VALUE",

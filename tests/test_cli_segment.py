@@ -119,7 +119,7 @@ def test_cli_the_largest_cluster_count_is_in_the_help():
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
     assert "K at most 256: use --regions N for many regions" in text
-    assert "Colour space of the color feature with -k: lab or rgb" in text
+    assert "Colour space of the color feature with -k: rgb or lab" in text
     assert "Writes into the output folder (-o): labels.png" in text
 
 

@@ -193,7 +193,7 @@ def test_uint8_and_float_input_agree(rng):
                                       r"cut the region hierarchy with regions=N instead$"),
     ({"n_clusters": 100_000}, ValueError, r"^n_clusters=100000 should be <= 256;"),
     ({"min_region": -1}, ValueError, "min_region=-1 should be >= 0"),
-    ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'lab', 'rgb'"),
+    ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
     ({"weights": {"colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
     ({"weights": {"xy": -0.5}}, ValueError, "weight xy=-0.5 should be >= 0"),
     ({"seed": "a"}, TypeError, "seed='a'"),

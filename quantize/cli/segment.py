@@ -112,9 +112,10 @@ def segment_command(
         "Default: INPUT-stem.segments beside the input.", show_default=False,
         parser=path)] = None,
     space: Annotated[str, typer.Option(
-        "--space", metavar="lab|rgb",
-        help="Colour space of the color feature with -k: lab or rgb (the "
-        "region hierarchy always compares CIELAB colours: rgb without -k is refused).")] = "lab",
+        "--space", metavar="rgb|lab",
+        help="Colour space of the color feature with -k: rgb or lab (CIELAB, the default; "
+        "the region hierarchy always compares CIELAB colours: rgb without -k is refused).")
+    ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="Feature weight NAME=VALUE, repeatable; names and "
