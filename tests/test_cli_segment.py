@@ -208,15 +208,17 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-def test_cli_a_pipe_is_refused_in_one_line(tmp_path):
-    """It said '/dev/fd/63: file is empty (0 bytes)' of 'segment <(cat photo.png)'."""
+@pytest.mark.parametrize("output", [[], ["-o", "s"]])
+def test_cli_a_pipe_is_refused_in_one_line_as_an_unreadable_input(tmp_path, output):
+    """It said '/dev/fd/63: file is empty (0 bytes)' of 'segment <(cat photo.png)'; then it
+    exited 2 (usage error), while segment_file refuses a pipe as an unreadable input (1)."""
     os.mkfifo(tmp_path / "63")
-    result = runner.invoke(app, ["segment", str(tmp_path / "63"), "-o", str(tmp_path / "s")])
-    assert result.exit_code == 2
-    assert result.stderr == (f"quantize: error: INPUT={str(tmp_path / '63')!r} is a pipe or "
-                             "device, not a file; segment reads image files only (save it "
-                             "to one first)\n")
-    assert not (tmp_path / "s").exists()
+    result = runner.invoke(app, ["segment", str(tmp_path / "63"),
+                                 *[str(tmp_path / o) if o == "s" else o for o in output]])
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {tmp_path / '63'}: is a pipe or device, not a "
+                             "file; segment reads image files only (save it to one first)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
 
 
 def test_cli_stdin_is_refused_in_one_line(tmp_path):

@@ -144,9 +144,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
-    if is_stream(input):
-        fail(f"INPUT={printable_line(str(input))!r} is a pipe or device, not a file; segment "
-             "reads image files only (save it to one first)", USAGE_ERROR)
+    if is_stream(input):  # an input that cannot be read as segment reads: exit 1, as a job's
+        fail(f"{printable_line(str(input))}: is a pipe or device, not a file; segment reads "
+             "image files only (save it to one first)", ExitCode.FAILED)
     if hint := folder_hint(str(input), "segment"):  # the reader's words, and where to go
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
