@@ -61,8 +61,8 @@ from .errors import ImageReadError, OutputError, OutputExistsError
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
-           "printable", "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
-           "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
+           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -802,15 +802,38 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
 
 
 def printable(text: str) -> str:
-    """``text`` with the bytes of a file name that is not valid UTF-8 shown as U+FFFD.
+    """``text`` with the bytes of a file name that is not valid UTF-8 written ``\\xXX``.
 
-    Such bytes reach a ``str`` as ``\\udcXX`` escapes (Python's surrogateescape),
-    which cannot be written as UTF-8.
+    Such bytes reach a ``str`` as lone surrogates (``\\udcXX``, Python's
+    surrogateescape), which cannot be written as UTF-8 and which JSON parsers
+    other than Python's refuse or replace; ``\\xff`` is valid text everywhere and
+    still says which byte it was. Every line, report and JSON output that shows
+    a file name goes through here (see :func:`printable_data`).
 
     >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
-    'bad\ufffdname.png'
+    'bad\\\\xffname.png'
     """
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return data.decode("utf-8", "backslashreplace")
+
+
+def printable_data(value: Any) -> Any:
+    """``value`` (JSON-able: dicts, lists, strings, numbers) with every string, keys too,
+    made :func:`printable`, for a JSON or CSV output.
+
+    >>> printable_data({"input": b"a\\xff.png".decode("utf-8", "surrogateescape"), "k": 2})
+    {'input': 'a\\\\xff.png', 'k': 2}
+    """
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_data(k): printable_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_data(v) for v in value]
+    return value
 
 
 def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:

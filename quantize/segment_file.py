@@ -30,6 +30,7 @@ from .io import (
     check_output_path,
     load_image,
     missing_folders,
+    printable_data,
     probe_image,
     remove_empty_folders,
     require_regular_file,
@@ -303,7 +304,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         images[EDGES_FILE] = Image.fromarray(levels)
     encoded = {name: _png_bytes(image) for name, image in images.items()}
     document = dict(record, region_stats=result.region_stats())
-    encoded["segments.json"] = (json.dumps(document, indent=1) + "\n").encode("utf-8")
+    text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
+    encoded["segments.json"] = (text + "\n").encode("utf-8")
     paths["segments.json"].unlink(missing_ok=True)
     for name, data in encoded.items():
         atomic_write(paths[name], lambda tmp, data=data: tmp.write_bytes(data))

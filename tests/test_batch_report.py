@@ -102,16 +102,19 @@ def test_a_report_the_search_would_read_back_as_an_input_is_refused(tmp_path):
                                     recursive=True, pattern="*")  # in the output folder
 
 
-def test_a_file_name_that_is_not_utf8_keeps_its_bytes(tmp_path):
+def test_a_file_name_that_is_not_utf8_is_written_escaped_in_valid_utf8(tmp_path):
+    """The CSV held the raw byte (not UTF-8, though it starts with a UTF-8 mark) and the
+    JSON a \\udcff escape; both now write it \\xff, as the command's lines show it."""
     import os
 
     name = os.fsdecode(b"bad\xff.png")
     results = [batch.FileResult(tmp_path / name, None, "failed", "not an image")]
     batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=1))
     batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=1))
-    assert os.fsencode(str(tmp_path)) + b"/bad\xff.png," in (tmp_path / "r.csv").read_bytes()
-    rows = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["files"]
-    assert rows[0]["input"] == str(tmp_path / name)
+    shown = str(tmp_path) + "/bad\\xff.png"
+    assert f"{shown}," in (tmp_path / "r.csv").read_bytes().decode("utf-8-sig")
+    rows = json.loads((tmp_path / "r.json").read_bytes().decode("utf-8"))["files"]
+    assert rows[0]["input"] == shown
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(1).png", "+cmd.png", "-2+3.png", "@SUM(1).png",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 from pathlib import Path
@@ -609,19 +610,28 @@ def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
     assert "default 8" not in text
 
 
-def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
-    """Progress, warning and failure lines show an undecodable byte as U+FFFD."""
+def test_cli_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
+    """Progress, warning and failure lines, --json and the reports show an undecodable byte
+    as \\xff, alike; the JSON and CSV reports held \\udcff escapes and raw bytes."""
     src = tmp_path / "in"
     src.mkdir()
     good = b"ok\xff.png".decode("utf-8", "surrogateescape")
     Image.new("RGB", (4, 4), (200, 0, 0)).save(src / good)          # one colour: a warning
     (src / b"bad\xff.png".decode("utf-8", "surrogateescape")).write_bytes(b"not an image")
-    result = _cli(src, "-o", tmp_path / "out", "-k", "2")
+    reports = [tmp_path / "r.json", tmp_path / "r.csv"]
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "--report", reports[0])
     assert result.exit_code == 1, result.output
-    assert "ok\ufffd.png -> " in result.stdout
-    assert "quantize: warning: " in result.stderr and "ok\ufffd.png: " in result.stderr
-    assert "bad\ufffd.png" in result.stdout + result.stderr
+    assert "ok\\xff.png -> " in result.stdout
+    assert "quantize: warning: " in result.stderr and "ok\\xff.png: " in result.stderr
+    assert "bad\\xff.png" in result.stdout + result.stderr
     assert "\\udcff" not in result.stdout + result.stderr
+    as_json = _cli(src, "-o", tmp_path / "out2", "-k", "2", "--json", "--report", reports[1])
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    rows += json.loads(reports[0].read_bytes().decode("utf-8"))["files"]
+    with open(reports[1], encoding="utf-8-sig", newline="") as f:  # strict: valid UTF-8
+        rows += list(csv.DictReader(f))
+    assert sorted(Path(row["input"]).name for row in rows) == ["bad\\xff.png"] * 3 + [
+        "ok\\xff.png"] * 3
 
 
 def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch):

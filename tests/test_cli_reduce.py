@@ -752,19 +752,23 @@ def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path
     assert np.array_equal(load_image(a).rgb, load_image(b).rgb)
 
 
-def test_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
-    """Summary, warning and error lines show an undecodable byte as U+FFFD, never escaped."""
+def test_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
+    """Summary, warning and error lines and --json show an undecodable byte as \\xff, never
+    as a \\udcff escape (which --json wrote)."""
     name = b"bad\xffname.png".decode("utf-8", "surrogateescape")
     Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / name)
     first = run(tmp_path / name, "-k", 2)
     assert first.exit_code == 0, first.output
-    assert "quantize: warning: " in first.stderr and "bad\ufffdname.png: " in first.stderr
-    assert "bad\ufffdname.k2.png: 1 colour, lossless" in first.stdout
+    assert "quantize: warning: " in first.stderr and "bad\\xffname.png: " in first.stderr
+    assert "bad\\xffname.k2.png: 1 colour, lossless" in first.stdout
     again = run(tmp_path / name, "-k", 2)
     assert again.exit_code == 15
     line = one_error_line(again)
-    assert line.endswith("bad\ufffdname.k2.png: output exists; use --force to overwrite")
+    assert line.endswith("bad\\xffname.k2.png: output exists; use --force to overwrite")
     assert "\\udcff" not in first.stderr + again.stderr
+    as_json = run(tmp_path / name, "-k", 2, "-o", tmp_path / "x.png", "--json")
+    assert json.loads(as_json.stdout.encode("utf-8"))["input"] == str(tmp_path) + (
+        "/bad\\xffname.png")
 
 
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):

@@ -238,7 +238,9 @@ def test_cli_stdout_is_refused_in_one_line(photo_path, tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()
 
 
-def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
+def test_cli_a_non_utf8_name_is_shown_with_its_bytes_escaped(tmp_path):
+    """Lines, --json and segments.json show an undecodable byte as \\xff (the JSON held
+    \\udcff escapes, which most JSON readers refuse or replace)."""
     name = b"logo\xff.png".decode("utf-8", "surrogateescape")
     rgba = np.zeros((8, 8, 4), np.uint8)
     rgba[2:6, 2:6] = [200, 30, 30, 255]                   # transparent around: a warning
@@ -246,8 +248,13 @@ def test_cli_a_non_utf8_name_is_shown_with_replacement_characters(tmp_path):
     result = runner.invoke(app, ["segment", str(tmp_path / name), "-k", "2",
                                  "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "quantize: warning: " in result.stderr and "logo\ufffd.png: " in result.stderr
-    assert "logo\ufffd.png -> " in result.stdout
+    assert "quantize: warning: " in result.stderr and "logo\\xff.png: " in result.stderr
+    assert "logo\\xff.png -> " in result.stdout
+    written = json.loads((tmp_path / "out" / "segments.json").read_bytes().decode("utf-8"))
+    as_json = runner.invoke(app, ["segment", str(tmp_path / name), "-k", "2", "--json",
+                                  "-o", str(tmp_path / "out2")])
+    assert json.loads(as_json.stdout)["input"] == written["input"] == (
+        f"{tmp_path}/logo\\xff.png")
     assert "\\udcff" not in result.stdout + result.stderr
 
 

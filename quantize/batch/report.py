@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..io import atomic_write
+from ..io import atomic_write, printable_data
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult
 from .shared import SHARED_PALETTE_NAME
@@ -187,21 +187,21 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     the system's legacy code page and garbles non-ASCII file names. pandas,
     DuckDB, R's readr and LibreOffice skip the mark; Python's :mod:`csv` reads
     it with ``encoding="utf-8-sig"`` (else the first column is named
-    ``"\\ufeffinput"``). A file name that is not valid UTF-8 keeps its bytes:
-    escaped as ``\\udcXX`` in JSON, as they are in CSV. A CSV cell that a
+    ``"\\ufeffinput"``). The bytes of a file name that are not valid UTF-8 are
+    written ``\\xXX`` (:func:`~quantize.io.printable`), in JSON and CSV alike, so
+    that both are valid UTF-8 any reader takes. A CSV cell that a
     spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
     ``@``, a tab or a carriage return, e.g. a file named ``=cmd.png``) is written
     behind a ``'``. Raises ValueError for another extension.
     """
     p = check_report_path(path)
-    rows = [r.as_row() for r in results]
+    rows = [printable_data(r.as_row()) for r in results]
     if p.suffix.lower() == ".json":
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
         text, encoding = _csv_text(rows), "utf-8-sig"
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding,
-                                               errors="surrogateescape"))
+    atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS
+from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -508,7 +508,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
         row = _in_flags(result).as_row()
-        say(json.dumps({k: v for k, v in row.items() if k != "warnings"}))
+        say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")

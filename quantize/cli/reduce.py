@@ -28,7 +28,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS
+from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -457,8 +457,9 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
         record["output"] = STDIO
-    # JSON escapes control characters itself (and writes other bytes as \udcXX escapes).
-    line = json.dumps(record) if show == "json" else printable_line(_summary(record, quality))
+    # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
+    line = (json.dumps(printable_data(record)) if show == "json"
+            else printable_line(_summary(record, quality)))
     say(line, err=f.to_stdout)
 
 

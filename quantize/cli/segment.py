@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError
-from ..io import DEFAULT_MAX_PIXELS
+from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
     Command,
@@ -173,7 +173,8 @@ def segment_command(
     if quiet:
         return
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
-        say(json.dumps({"input": record["input"], "output": record["outdir"], **record}))
+        say(json.dumps(printable_data({"input": record["input"], "output": record["outdir"],
+                                       **record})))
     else:
         used = record["clusters_used"]
         source = (f"from {_count(used, 'cluster')}" if used is not None
