@@ -138,7 +138,7 @@ def batch(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs pip install quantize[dask].")] = None,
+        "(tcp://host:8786); needs dask.distributed (pip install 'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "
