@@ -5,8 +5,8 @@ any file is touched), calls :mod:`quantize.batch`, shows progress and a
 summary, and sets the exit code: 0 all succeeded, 1 some failed, 98 none failed but
 some were kept without output as larger than their inputs (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
-output folder holds outputs made with other options (and no --force), 130
-interrupted.
+output folder holds outputs made with other options, or --report/--html names a
+file that is not a quantize report (and no --force), 130 interrupted.
 """
 
 from __future__ import annotations
