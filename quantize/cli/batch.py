@@ -133,7 +133,8 @@ def batch(
     glob: Annotated[str | None, typer.Option(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(** spans folders; replaces the image-extension filter).")] = None,
+        "(** spans folders; case-sensitive: *.jpg does not match A.JPG; replaces the "
+        "image-extension filter, which ignores case).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
