@@ -6,6 +6,7 @@ layers above it in this list, and what flows between them is named on the right.
 Shared by every layer:
     _kernels          nearest centre, group sums, Lloyd passes, 24-bit codes, sRGB <-> Lab
     _validation       one validator per concept (ints, floats, choices, seeds, data)
+    _threads          one shared thread pool for the largest loops (a count of 1 in workers)
     errors            exceptions carrying ``path`` and ``reason``; ``ExitCode``
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:

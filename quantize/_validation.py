@@ -9,6 +9,7 @@ these.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -67,6 +68,10 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
+    if isinstance(palette, (str, bytes, os.PathLike)):
+        raise TypeError(f"{name}={palette!r} should be a (k, 3) or (k, 4) array of integers "
+                        f"0..255, got a {type(palette).__name__}; read a palette file with "
+                        "quantize.palette_files.read_palette")
     try:
         arr = np.asarray(palette)
     except ValueError:  # rows of different lengths

@@ -22,6 +22,11 @@ from .batch_support import (
     rel,
 )
 
+# The PyPI package named quantize is another project, so the hint names dask itself.
+INSTALL_HINT = (r"^--scheduler needs dask\.distributed, which is not installed; install it "
+                r"into the same environment as quantize with: "
+                r"pip install 'dask\[distributed\]>=2024\.1'$")
+
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
     import builtins
@@ -34,9 +39,9 @@ def test_missing_dask_gives_one_line_install_hint(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_dask)
-    with pytest.raises(batch.MissingDependencyError, match=r"pip install quantize\[dask\]"):
+    with pytest.raises(batch.MissingDependencyError, match=INSTALL_HINT):
         batch.run_dask([], "tcp://127.0.0.1:1", lambda i, o: None)
-    with pytest.raises(batch.MissingDependencyError, match=r"pip install quantize\[dask\]"):
+    with pytest.raises(batch.MissingDependencyError, match=INSTALL_HINT):
         batch.require_distributed()
 
 

@@ -511,14 +511,14 @@ def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
 def test_cli_without_dask_says_what_to_install(photo_tree, tmp_path, monkeypatch):
     def missing():
         raise batch.MissingDependencyError(
-            "--scheduler needs dask.distributed, which is not installed; "
-            "install it with: pip install quantize[dask]")
+            "--scheduler needs dask.distributed, which is not installed; install it into "
+            "the same environment as quantize with: pip install 'dask[distributed]>=2024.1'")
 
     monkeypatch.setattr(batch, "require_distributed", missing)
     for extra in ([], ["--shared-palette"]):
         result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://x:1", *extra)
         assert result.exit_code == 2
-        assert result.stderr.strip().endswith("pip install quantize[dask]")
+        assert result.stderr.strip().endswith("pip install 'dask[distributed]>=2024.1'")
         assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -445,6 +445,10 @@ def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
     ({"palette": [[0, 0, 0], [255, 255]]}, ValueError,
      r"^palette should have shape \(k, 3\) or \(k, 4\) with k >= 1, got rows of different "
      r"lengths$"),
+    # a name (the animation option of reduce_file, or a palette file) was "got ()"
+    ({"palette": "per-frame"}, TypeError,
+     r"^palette='per-frame' should be a \(k, 3\) or \(k, 4\) array of integers 0\.\.255, got "
+     r"a str; read a palette file with quantize\.palette_files\.read_palette$"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
     ({"n_colors": 300, "dither": True}, ValueError, "dither=1 supports at most 256"),
 ])

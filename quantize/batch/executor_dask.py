@@ -149,6 +149,7 @@ def _import_distributed() -> tuple[Any, Any]:
         from dask.distributed import Client, as_completed
     except ImportError:
         raise MissingDependencyError(
-            "--scheduler needs dask.distributed, which is not installed; "
-            "install it with: pip install quantize[dask]") from None
+            "--scheduler needs dask.distributed, which is not installed; install it into "
+            "the same environment as quantize with: pip install 'dask[distributed]>=2024.1'"
+        ) from None
     return Client, as_completed

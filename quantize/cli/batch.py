@@ -5,8 +5,8 @@ any file is touched), calls :mod:`quantize.batch`, shows progress and a
 summary, and sets the exit code: 0 all succeeded, 1 some failed, 98 none failed but
 some were kept without output as larger than their inputs (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
-output folder holds outputs made with other options (and no --force), 130
-interrupted.
+output folder holds outputs made with other options, or --report/--html names a
+file that is not a quantize report (and no --force), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -135,12 +135,13 @@ def batch(
     glob: Annotated[str | None, typer.Option(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(** spans folders; replaces the image-extension filter).")] = None,
+        "(** spans folders; case-sensitive: *.jpg does not match A.JPG; replaces the "
+        "image-extension filter, which ignores case).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs pip install quantize[dask].")] = None,
+        "(tcp://host:8786); needs dask.distributed (pip install 'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "

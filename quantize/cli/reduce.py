@@ -91,7 +91,8 @@ def reduce_command(
         "- writes a PNG to stdout.", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
-        "input. Default: .k<N>.png (an animation: .k<N> and its own extension).",
+        "input. Default: .k<N>.png (an animation: .k<N> and its own extension; the pages of a "
+        "TIFF: .k<N>.gif).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif (default 16). "

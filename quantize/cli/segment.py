@@ -49,8 +49,10 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   intensity  lightness alone
   xy         pixel position: larger values give more compact regions
   texture    local texture: grain, contrast and direction
-A group's share of the distances k-means minimises is its weight, so 1 means
-"as influential as colour" on any image; 0 switches a group off.
+With -k, a group's share of the distances k-means minimises is its weight, so 1
+means "as influential as colour" on any image; 0 switches a group off. In the
+hierarchy, xy sets the superpixels' compactness and the other three weigh the
+merge cost (with color, intensity and texture all 0, colour is used).
 Defaults: {defaults}.
 \b
 Examples:
