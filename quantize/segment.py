@@ -415,13 +415,17 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     check_seed(seed)
     lab = lab_planes(_working_copy(rgb))
     tree = _build_hierarchy(lab, w)
+    # The borders are drawn on the superpixels brought to full size, so that they stay
+    # one pixel wide, as those of segment(), on an image larger than the working copy.
+    leaves = _to_full_size(tree.labels, rgb.shape[:2])
     if closed:
-        height = tree.border_strength()
+        height = tree.border_strength(labels=leaves)
         strength = height / (height + _HALF_HEIGHT)
     else:
-        strength = tree.border_strength(_open_border_strength(tree))
-        strength = np.sqrt(strength * _gradient_weight(lab))
-    return _to_full_size(strength.astype(np.float32), rgb.shape[:2])
+        strength = tree.border_strength(_open_border_strength(tree), labels=leaves)
+        strength *= _to_full_size(_gradient_weight(lab), rgb.shape[:2])
+        np.sqrt(strength, out=strength)
+    return strength.astype(np.float32)
 
 
 def _gradient_weight(lab: np.ndarray) -> np.ndarray:

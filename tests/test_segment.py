@@ -417,6 +417,20 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     assert strength[:, 1049:1052].max() == strength.max()
 
 
+def test_maps_of_an_image_larger_than_the_working_copy_have_one_pixel_borders():
+    # 2060 pixels wide: the hierarchy is built on a copy downscaled 3x, whose border
+    # column 342 covers columns 1026..1028; the border is column 1028 alone, as the
+    # segmentation's (its right neighbour is on the other side).
+    img = np.zeros((12, 2060, 3), np.uint8)
+    img[:, 1029:] = 200
+    closed = boundary_map(img, closed=True)
+    np.testing.assert_array_equal(closed >= 0.5, segment(img).boundaries())
+    assert np.flatnonzero((closed >= 0.5).any(axis=0)).tolist() == [1028]
+    strength = boundary_map(img)
+    assert np.flatnonzero((strength > 0.5).any(axis=0)).tolist() == [1028]
+    assert not strength[:, 1026:1028].any()
+
+
 def test_old_import_path_still_works():
     from quantize.segment import OUTPUT_FILES as old_files
     from quantize.segment import segment_file as old_job

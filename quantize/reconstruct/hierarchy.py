@@ -74,15 +74,18 @@ class Hierarchy:
         """Number of regions left after the merges strictly lower than ``height``."""
         return self.n_leaves - int(np.searchsorted(self.heights, height, side="left"))
 
-    def border_strength(self, values: np.ndarray | None = None) -> np.ndarray:
+    def border_strength(self, values: np.ndarray | None = None,
+                        labels: np.ndarray | None = None) -> np.ndarray:
         """``(H, W)`` float64 map: height at which each border pixel's two sides merge.
 
         A pixel carries the largest height of its right and lower neighbour
         pairs (0 where both neighbours are in its own superpixel). With
-        ``values`` ``(E,)``, each pair's value instead of its height.
+        ``values`` ``(E,)``, each pair's value instead of its height. With
+        ``labels``, a map of the same superpixels at another size (``labels``
+        brought to full size), the borders are drawn on it, one pixel wide.
         """
         values = self.pair_heights if values is None else values
-        labels = self.labels
+        labels = self.labels if labels is None else labels
         n = self.n_leaves
         keys = self.pairs[:, 0] * n + self.pairs[:, 1]
         out = np.zeros(labels.shape, dtype=np.float64)
