@@ -125,11 +125,13 @@ def segment_file(
     OutputError
         If ``outdir`` is a file or not writable, or an output would replace the input.
     ValueError, TypeError
-        For bad parameters, checked before the image is read; ValueError also
+        For bad parameters (``force`` and ``edges`` must be bools: ``force="no"``
+        would overwrite), checked before the image is read; ValueError also
         when the segmentation has more than 65535 regions (raise ``min_region``).
     """
     start = time.perf_counter()
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
     require_regular_file(input)
