@@ -149,8 +149,8 @@ def segment_file(
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
         if result.n_regions > _MAX_LABEL:
             raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
-                             f"labels.png can hold ({_MAX_LABEL}); raise min_region "
-                             f"(now {result.min_region})")
+                             f"labels.png can hold ({_MAX_LABEL}); raise "
+                             f"min_region={result.min_region} to merge the small ones")
         h, w = result.labels.shape
         record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
                   "n_clusters": params["n_clusters"],

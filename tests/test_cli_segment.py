@@ -308,3 +308,18 @@ def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
     assert (result.exit_code, result.stderr) == (
         2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
     assert not (tmp_path / "x").exists()
+
+
+def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, monkeypatch):
+    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "--regions", "2",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: the segmentation has 2 regions, more than "
+                             "labels.png can hold (1); raise --min-region=0 to merge the "
+                             "small ones\n")
+    assert not (tmp_path / "s").exists()
