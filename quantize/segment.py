@@ -415,17 +415,20 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     check_seed(seed)
     lab = lab_planes(_working_copy(rgb))
     tree = _build_hierarchy(lab, w)
-    # The borders are drawn on the superpixels brought to full size, so that they stay
+    # The borders are found on the superpixels brought to full size, so that they stay
     # one pixel wide, as those of segment(), on an image larger than the working copy.
-    leaves = _to_full_size(tree.labels, rgb.shape[:2])
+    shape = rgb.shape[:2]
+    rows, cols = _full_size_index(tree.labels.shape, shape)
     if closed:
-        height = tree.border_strength(labels=leaves)
-        strength = height / (height + _HALF_HEIGHT)
+        heights = tree.pair_heights
+        where, value = tree.border_values(heights / (heights + _HALF_HEIGHT), rows, cols)
     else:
-        strength = tree.border_strength(_open_border_strength(tree), labels=leaves)
-        strength *= _to_full_size(_gradient_weight(lab), rgb.shape[:2])
-        np.sqrt(strength, out=strength)
-    return strength.astype(np.float32)
+        where, value = tree.border_values(_open_border_strength(tree), rows, cols)
+        y, x = np.divmod(where, shape[1])
+        value = np.sqrt(value * _gradient_weight(lab)[rows[y], cols[x]])
+    strength = np.zeros(shape, dtype=np.float32)
+    strength.flat[where] = value
+    return strength
 
 
 def _gradient_weight(lab: np.ndarray) -> np.ndarray:
@@ -503,9 +506,16 @@ def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Nearest-neighbour resize of a working-resolution map to ``shape`` (H, W)."""
     if plane.shape == tuple(shape):
         return plane
-    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
-    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
+    rows, cols = _full_size_index(plane.shape, shape)
     return plane[rows[:, None], cols[None, :]]
+
+
+def _full_size_index(small: tuple[int, ...], shape: tuple[int, ...]) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Row and column ``(H,), (W,)`` of the working-resolution pixel under each full-size one."""
+    rows = np.minimum((np.arange(shape[0]) * small[0]) // shape[0], small[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * small[1]) // shape[1], small[1] - 1)
+    return rows, cols
 
 
 def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
