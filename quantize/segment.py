@@ -278,7 +278,9 @@ def segment(
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank (k-means path).
+        Derivative scales of the texture bank, with ``n_clusters`` only (the
+        hierarchy describes texture by fixed bands: other scales without
+        ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
         Randomness of the pixel sample and of k-means (the hierarchy is
         deterministic).
@@ -292,7 +294,8 @@ def segment(
     ValueError
         For a bad weight (the message lists the valid group names), a
         parameter out of range (``n_clusters`` above :data:`MAX_CLUSTERS`
-        among them), or both ``n_clusters`` and ``regions``.
+        among them), both ``n_clusters`` and ``regions``, or ``space`` or
+        ``texture_scales`` other than the default without ``n_clusters``.
     TypeError
         For a parameter or image of the wrong type.
 
@@ -315,6 +318,10 @@ def segment(
     rng = check_seed(seed)
     k, n_regions = check_cut(n_clusters, regions)
     space = check_space(space, k)
+    if k is None and scales != DEFAULT_TEXTURE_SCALES:
+        raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
+                         "(n_clusters=K); the region hierarchy describes texture by fixed "
+                         "bands, so expected the default texture_scales without them")
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)

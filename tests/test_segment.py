@@ -213,6 +213,19 @@ def test_another_space_without_clusters_is_refused_not_ignored(rng):
     assert segment(img, 4, space="rgb", seed=0).n_regions >= 1
 
 
+def test_other_texture_scales_without_clusters_are_refused_not_ignored(rng):
+    img, _ = quadrants(rng)
+    with pytest.raises(ValueError, match=r"^texture_scales=\(1\.0, 2\.0\) applies to k-means "
+                                         r"clusters only \(n_clusters=K\); the region hierarchy "
+                                         r"describes texture by fixed bands"):
+        segment(img, texture_scales=(1.0, 2.0))
+    with pytest.raises(ValueError, match=r"^texture_scales=\[3\.0\] applies to"):
+        segment(img, regions=2, texture_scales=[3.0])
+    # The default, however spelt, is accepted; other scales are taken with clusters.
+    assert segment(img, texture_scales=[0.7, 1.4, 2.8, 5.6]).n_regions == segment(img).n_regions
+    assert segment(img, 4, texture_scales=(1.0, 2.0), seed=0).n_regions >= 1
+
+
 def test_the_cluster_count_limit_is_inclusive():
     from quantize.segment import MAX_CLUSTERS, check_n_clusters
 
