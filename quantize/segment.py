@@ -175,10 +175,12 @@ class SegmentResult:
         region ``r`` (for a merged region, the cluster holding most of its
         pixels). From the region hierarchy (no ``n_clusters``) every region is
         its own cluster: ``clusters[r - 1] == r - 1``.
-    centers : (n_clusters, d) or (R, 3) ndarray of float64
-        With ``n_clusters``, the cluster centres in the weighted feature space
-        (d features). From the region hierarchy, the mean colour (r, g, b,
-        0..255) of each region: ``centers[r - 1]`` is that of region ``r``.
+    centers : (K, d) or (R, 3) ndarray of float64
+        With ``n_clusters``, the K cluster centres k-means made in the weighted
+        feature space (d features): ``n_clusters`` of them, fewer when the image
+        has fewer distinct feature vectors (with a :class:`ClusterCountWarning`).
+        From the region hierarchy, the mean colour (r, g, b, 0..255) of each
+        region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
         The segmented image (a copy; the caller's array is never kept).
     weights : dict of str to float

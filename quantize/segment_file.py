@@ -94,7 +94,7 @@ def segment_file(
         a pipe or device (``/dev/stdin``, a FIFO) is refused; save a stream to a
         file first.
     outdir : path
-        Folder for the five outputs.
+        Folder for the outputs (five, six with ``edges``).
     n_clusters, regions, weights, space, min_region, seed
         As for :func:`quantize.segment.segment`.
     force : bool, default False

@@ -136,6 +136,10 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     km = segment(img, 4, weights={"texture": 0}, seed=0)
     assert km.centers.shape[0] == 4 and km.centers.dtype == np.float64
     assert km.cluster_map().max() == 3
+    # Fewer distinct feature vectors than clusters asked: one centre per cluster made.
+    with pytest.warns(ClusterCountWarning):
+        flat = segment(np.full((6, 6, 3), 40, np.uint8), 3, weights={"xy": 0}, seed=0)
+    assert flat.centers.shape[0] == 1 and flat.clusters.tolist() == [0]
 
 
 @pytest.mark.parametrize(("color", "error", "match"), [
