@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from ._validation import Seed, check_bool, check_int, check_seed
-from .errors import OutputError
+from .errors import OutputError, OutputExistsError
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -121,7 +121,8 @@ def segment_file(
     ImageReadError
         If the input cannot be read, or is a pipe or device.
     OutputExistsError
-        If an output exists and ``force`` is false (nothing is written).
+        If an output exists and ``force`` is false (nothing is written); the
+        message names the other input when ``outdir`` holds its segmentation.
     OutputError
         If ``outdir`` is a file or not writable, or an output would replace the input.
     ValueError, TypeError
@@ -139,7 +140,10 @@ def segment_file(
     # An edges.png this run does not write is removed with --force only if an earlier
     # run wrote it (its segments.json lists it): it may be the user's own file.
     stale = folder / EDGES_FILE
-    remove_stale = force and not edges and _written_by_earlier_run(folder, EDGES_FILE)
+    earlier = _earlier_record(folder)
+    remove_stale = force and not edges and EDGES_FILE in earlier.get("outputs", ())
+    if not force:
+        _refuse_another_inputs_folder(folder, input, earlier)
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
@@ -168,14 +172,38 @@ def segment_file(
 _MAX_LABEL = 65535
 
 
-def _written_by_earlier_run(folder: Path, name: str) -> bool:
-    """Whether the ``segments.json`` in ``folder`` lists ``name`` among its outputs."""
+def _earlier_record(folder: Path) -> dict[str, Any]:
+    """The ``segments.json`` of an earlier run in ``folder``, or {} (none, or unreadable).
+
+    Its ``outputs`` is a list of names and its ``input`` a string, when present.
+    """
     try:
         document = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    outputs = document.get("outputs") if isinstance(document, dict) else None
-    return isinstance(outputs, list) and name in outputs
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    record: dict[str, Any] = {}
+    if isinstance(document.get("outputs"), list):
+        record["outputs"] = document["outputs"]
+    if isinstance(document.get("input"), str):
+        record["input"] = document["input"]
+    return record
+
+
+def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
+                                  earlier: dict[str, Any]) -> None:
+    """Refuse, naming it, a folder that holds the segmentation of another file.
+
+    ``photo.jpg`` and ``photo.png`` share the default folder ``photo.segments``:
+    "output exists; use --force" would have the second replace the first's results.
+    Files are told apart by name, as an earlier run may have named its input
+    from another working folder.
+    """
+    other = earlier.get("input")
+    if other is not None and Path(other).name != Path(input).name:
+        raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
+                                "output folder, or use --force to replace it", path=folder)
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:

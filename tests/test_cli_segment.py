@@ -323,3 +323,28 @@ def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, mon
                              "labels.png can hold (1); raise --min-region=0 to merge the "
                              "small ones\n")
     assert not (tmp_path / "s").exists()
+
+
+def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):
+    # photo.png and photo.jpg share the default folder photo.segments.
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(tmp_path / "photo.png")
+    Image.fromarray(img[:, ::-1]).save(tmp_path / "photo.jpg", quality=95)
+    first = runner.invoke(app, ["segment", str(tmp_path / "photo.png"), "-q"])
+    assert first.exit_code == 0, first.output
+    folder = tmp_path / "photo.segments"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    second = runner.invoke(app, ["segment", str(tmp_path / "photo.jpg")])
+    assert second.exit_code == 15
+    assert second.stderr == (f"quantize: error: {tmp_path / 'photo.jpg'}: {folder}: holds the "
+                             f"segmentation of {str(tmp_path / 'photo.png')!r}; choose another "
+                             "output folder, or use --force to replace it\n")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # The same photo again is told that its own outputs exist; --force replaces them.
+    again = runner.invoke(app, ["segment", str(tmp_path / "photo.png")])
+    assert again.exit_code == 15 and "labels.png: output exists; use --force" in again.stderr
+    forced = runner.invoke(app, ["segment", str(tmp_path / "photo.jpg"), "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    assert json.loads((folder / "segments.json").read_text())["input"] == str(
+        tmp_path / "photo.jpg")
