@@ -348,3 +348,15 @@ def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing
     assert forced.exit_code == 0, forced.output
     assert json.loads((folder / "segments.json").read_text())["input"] == str(
         tmp_path / "photo.jpg")
+
+
+def test_an_input_named_like_its_default_folder_is_told_to_choose_one(tmp_path):
+    src = tmp_path / "scan.segments"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    result = runner.invoke(app, ["segment", str(src)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {src}: the default output folder is the input "
+                             "itself (scan.segments); choose a folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["scan.segments"]
+    ok = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "out"), "-q"])
+    assert ok.exit_code == 0, ok.output

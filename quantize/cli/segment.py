@@ -157,6 +157,9 @@ def segment_command(
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
+    if outdir is None and target == input:  # "scan.segments": its stem's folder is itself
+        fail(printable_line(f"{input}: the default output folder is the input itself "
+                            f"({input.stem}.segments); choose a folder with -o"), USAGE_ERROR)
     try:
         with user_errors(), _naming_input(input), \
                 warnings.catch_warnings(record=True) as caught:
