@@ -360,3 +360,16 @@ def test_an_input_named_like_its_default_folder_is_told_to_choose_one(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["scan.segments"]
     ok = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "out"), "-q"])
     assert ok.exit_code == 0, ok.output
+
+
+def test_several_images_are_sent_to_batch(tmp_path):
+    names = [str(tmp_path / f"{stem}.png") for stem in ("a", "b", "c")]
+    for name in names:
+        Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(name)
+    result = runner.invoke(app, ["segment", *names])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: Got unexpected extra argument(s) ({names[1]} "
+                             f"{names[2]}): segment takes one image; for several, put them in "
+                             "a folder and run quantize batch FOLDER -o OUT_DIR --mode segment "
+                             "(see 'quantize segment --help')\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.png"]

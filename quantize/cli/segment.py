@@ -25,6 +25,7 @@ from . import (
     MaxPixelsOption,
     SeedOption,
     app,
+    click_errors,
     fail,
     folder_hint,
     is_stream,
@@ -78,6 +79,21 @@ class _SegmentCommand(Command):
     Importing them (and SciPy with them) for every ``quantize`` call would make
     ``quantize reduce`` and ``quantize --version`` pay for segmentation.
     """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Several images (``quantize segment *.jpg``) are sent to ``quantize batch``.
+
+        The parser said only "Got unexpected extra argument (b.jpg)".
+        """
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.UsageError as exc:
+            if not exc.message.startswith("Got unexpected extra argument"):
+                raise
+            raise click_errors.UsageError(
+                f"{exc.message.rstrip('.')}: segment takes one image; for several, put them "
+                "in a folder and run quantize batch FOLDER -o OUT_DIR --mode segment",
+                exc.ctx) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from ..segment import MAX_CLUSTERS
