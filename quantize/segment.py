@@ -370,7 +370,10 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     border of two superpixels has the strength ``s = h / (h + 10)``, with
     ``h`` the height of the merge that joins them, so long, contrasted borders
     between different regions are near 1 and faint ones near 0; the inside of
-    a superpixel is 0.
+    a superpixel is 0. Border pixels are those whose right or lower neighbour
+    is in another superpixel, one pixel wide at the image's own size (as
+    :meth:`SegmentResult.boundaries`), also when the hierarchy is built on a
+    downscaled working copy.
 
     By default (open borders) each superpixel border first gets
     ``b = 0.6 * h / (h + h90) + 0.4 * p``: its height relative to ``h90``, the
