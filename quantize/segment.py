@@ -61,7 +61,8 @@ from .texture import (
 )
 
 __all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
-           "boundary_map", "check_cut", "check_n_clusters", "default_min_region", "segment"]
+           "boundary_map", "check_cut", "check_hierarchy_weights", "check_n_clusters",
+           "default_min_region", "segment"]
 
 
 class RegionCountWarning(UserWarning):
@@ -296,8 +297,9 @@ def segment(
     ValueError
         For a bad weight (the message lists the valid group names), a
         parameter out of range (``n_clusters`` above :data:`MAX_CLUSTERS`
-        among them), both ``n_clusters`` and ``regions``, or ``space`` or
-        ``texture_scales`` other than the default without ``n_clusters``.
+        among them), both ``n_clusters`` and ``regions``, ``space`` or
+        ``texture_scales`` other than the default without ``n_clusters``, or
+        (without it) ``color``, ``intensity`` and ``texture`` weights all 0.
     TypeError
         For a parameter or image of the wrong type.
 
@@ -320,6 +322,8 @@ def segment(
     rng = check_seed(seed)
     k, n_regions = check_cut(n_clusters, regions)
     space = check_space(space, k)
+    if k is None:
+        check_hierarchy_weights(w)
     if k is None and scales != DEFAULT_TEXTURE_SCALES:
         raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
@@ -346,6 +350,26 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
                          "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
     return (None if n_clusters is None else check_n_clusters(n_clusters),
             None if regions is None else check_int(regions, "regions", minimum=1))
+
+
+def check_hierarchy_weights(w: Mapping[str, float]) -> None:
+    """Refuse checked weights that give the region hierarchy nothing to compare regions by.
+
+    The hierarchy describes a region by its colour, lightness and texture;
+    ``xy`` only shapes its superpixels. With ``color``, ``intensity`` and
+    ``texture`` all 0 it would compare colours all the same, as if ``color``
+    were 1, so that ``color=0`` would be ignored without a word.
+
+    Raises
+    ------
+    ValueError
+        If ``color``, ``intensity`` and ``texture`` are all 0.
+    """
+    if not (w["color"] > 0 or w["intensity"] > 0 or w["texture"] > 0):
+        raise ValueError("weight color=0, intensity=0 and texture=0 leave the region "
+                         "hierarchy nothing to compare regions by (xy only shapes its "
+                         "superpixels); expected one of them > 0 (k-means clusters, "
+                         "n_clusters=K, may use xy alone)")
 
 
 def check_space(space: Any, n_clusters: int | None) -> str:
@@ -410,7 +434,9 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Raises
     ------
     ValueError, TypeError
-        For a bad image, weight or ``closed``.
+        For a bad image, weight or ``closed``; ValueError also when the
+        ``color``, ``intensity`` and ``texture`` weights are all 0 (see
+        :func:`check_hierarchy_weights`).
 
     Examples
     --------
@@ -423,6 +449,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     """
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
+    check_hierarchy_weights(w)
     closed = check_bool(closed, "closed")
     check_seed(seed)
     lab = lab_planes(_working_copy(rgb))

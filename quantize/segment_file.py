@@ -35,7 +35,14 @@ from .io import (
     require_regular_file,
 )
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, check_cut, check_space, segment
+from .segment import (
+    SegmentResult,
+    boundary_map,
+    check_cut,
+    check_hierarchy_weights,
+    check_space,
+    segment,
+)
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
            "segment_file"]
@@ -131,8 +138,8 @@ def segment_file(
         when the segmentation has more than 65535 regions (raise ``min_region``).
     """
     start = time.perf_counter()
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
     require_regular_file(input)
@@ -236,11 +243,12 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     >>> opts["regions"], opts["seed"], opts["edges"], opts["space"]
     (5, 3, False, 'lab')
     """
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    edges = check_bool(edges, "edges")
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     if max_pixels is not None:
         max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
     return {**params, "seed": seed, "force": check_bool(force, "force"),
-            "max_pixels": max_pixels, "edges": check_bool(edges, "edges")}
+            "max_pixels": max_pixels, "edges": edges}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
@@ -262,13 +270,17 @@ def _warn_if_transparent(alpha: np.ndarray | None) -> None:
                   AlphaIgnoredWarning, stacklevel=3)
 
 
-def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
+def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
+                      edges=False) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     n_clusters, regions = check_cut(n_clusters, regions)
+    w = check_weights(weights)
+    if n_clusters is None or edges is True:  # edges.png comes from the hierarchy
+        check_hierarchy_weights(w)
     return {
         "n_clusters": n_clusters,
         "regions": regions,
-        "weights": check_weights(weights),
+        "weights": w,
         "space": check_space(space, n_clusters),
         "min_region": None if min_region is None else check_int(min_region, "min_region",
                                                                 minimum=0),

@@ -373,3 +373,17 @@ def test_several_images_are_sent_to_batch(tmp_path):
                              "a folder and run quantize batch FOLDER -o OUT_DIR --mode segment "
                              "(see 'quantize segment --help')\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.png"]
+
+
+@pytest.mark.parametrize("extra", [[], ["-k", "3", "--edges"]])
+def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, extra):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-w", "color=0", "-w", "texture=0",
+                                 "-o", str(tmp_path / "s"), *extra])
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: -w color=0, intensity=0 and texture=0 leave the "
+                             "region hierarchy nothing to compare regions by (xy only shapes "
+                             "its superpixels); expected one of them > 0 (k-means clusters, "
+                             "-k/--clusters=K, may use xy alone)\n")
+    assert not (tmp_path / "s").exists()
