@@ -257,7 +257,11 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]; alpha is ignored.
+        uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
+        keeps its stored orientation: for a photo with an EXIF orientation,
+        apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
+        :func:`quantize.io.load_image` do), or the labels are those of the
+        image lying on its side.
     n_clusters : int, optional
         Cluster the pixels into this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
