@@ -61,7 +61,8 @@ from .texture import (
 )
 
 __all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
-           "boundary_map", "check_cut", "check_n_clusters", "default_min_region", "segment"]
+           "boundary_map", "check_cut", "check_hierarchy_weights", "check_n_clusters",
+           "default_min_region", "segment"]
 
 
 class RegionCountWarning(UserWarning):
@@ -175,10 +176,12 @@ class SegmentResult:
         region ``r`` (for a merged region, the cluster holding most of its
         pixels). From the region hierarchy (no ``n_clusters``) every region is
         its own cluster: ``clusters[r - 1] == r - 1``.
-    centers : (n_clusters, d) or (R, 3) ndarray of float64
-        With ``n_clusters``, the cluster centres in the weighted feature space
-        (d features). From the region hierarchy, the mean colour (r, g, b,
-        0..255) of each region: ``centers[r - 1]`` is that of region ``r``.
+    centers : (K, d) or (R, 3) ndarray of float64
+        With ``n_clusters``, the K cluster centres k-means made in the weighted
+        feature space (d features): ``n_clusters`` of them, fewer when the image
+        has fewer distinct feature vectors (with a :class:`ClusterCountWarning`).
+        From the region hierarchy, the mean colour (r, g, b, 0..255) of each
+        region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
         The segmented image (a copy; the caller's array is never kept).
     weights : dict of str to float
@@ -254,7 +257,11 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]; alpha is ignored.
+        uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
+        keeps its stored orientation: for a photo with an EXIF orientation,
+        apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
+        :func:`quantize.io.load_image` do), or the labels are those of the
+        image lying on its side.
     n_clusters : int, optional
         Cluster the pixels into this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
@@ -278,7 +285,9 @@ def segment(
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank (k-means path).
+        Derivative scales of the texture bank, with ``n_clusters`` only (the
+        hierarchy describes texture by fixed bands: other scales without
+        ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
         Randomness of the pixel sample and of k-means (the hierarchy is
         deterministic).
@@ -292,7 +301,9 @@ def segment(
     ValueError
         For a bad weight (the message lists the valid group names), a
         parameter out of range (``n_clusters`` above :data:`MAX_CLUSTERS`
-        among them), or both ``n_clusters`` and ``regions``.
+        among them), both ``n_clusters`` and ``regions``, ``space`` or
+        ``texture_scales`` other than the default without ``n_clusters``, or
+        (without it) ``color``, ``intensity`` and ``texture`` weights all 0.
     TypeError
         For a parameter or image of the wrong type.
 
@@ -315,6 +326,12 @@ def segment(
     rng = check_seed(seed)
     k, n_regions = check_cut(n_clusters, regions)
     space = check_space(space, k)
+    if k is None:
+        check_hierarchy_weights(w)
+    if k is None and scales != DEFAULT_TEXTURE_SCALES:
+        raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
+                         "(n_clusters=K); the region hierarchy describes texture by fixed "
+                         "bands, so expected the default texture_scales without them")
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
@@ -339,6 +356,26 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
             None if regions is None else check_int(regions, "regions", minimum=1))
 
 
+def check_hierarchy_weights(w: Mapping[str, float]) -> None:
+    """Refuse checked weights that give the region hierarchy nothing to compare regions by.
+
+    The hierarchy describes a region by its colour, lightness and texture;
+    ``xy`` only shapes its superpixels. With ``color``, ``intensity`` and
+    ``texture`` all 0 it would compare colours all the same, as if ``color``
+    were 1, so that ``color=0`` would be ignored without a word.
+
+    Raises
+    ------
+    ValueError
+        If ``color``, ``intensity`` and ``texture`` are all 0.
+    """
+    if not (w["color"] > 0 or w["intensity"] > 0 or w["texture"] > 0):
+        raise ValueError("weight color=0, intensity=0 and texture=0 leave the region "
+                         "hierarchy nothing to compare regions by (xy only shapes its "
+                         "superpixels); expected one of them > 0 (k-means clusters, "
+                         "n_clusters=K, may use xy alone)")
+
+
 def check_space(space: Any, n_clusters: int | None) -> str:
     """Checked ``space``, the colour space of the k-means path's ``color`` group.
 
@@ -361,7 +398,10 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     border of two superpixels has the strength ``s = h / (h + 10)``, with
     ``h`` the height of the merge that joins them, so long, contrasted borders
     between different regions are near 1 and faint ones near 0; the inside of
-    a superpixel is 0.
+    a superpixel is 0. Border pixels are those whose right or lower neighbour
+    is in another superpixel, one pixel wide at the image's own size (as
+    :meth:`SegmentResult.boundaries`), also when the hierarchy is built on a
+    downscaled working copy.
 
     By default (open borders) each superpixel border first gets
     ``b = 0.6 * h / (h + h90) + 0.4 * p``: its height relative to ``h90``, the
@@ -398,7 +438,9 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Raises
     ------
     ValueError, TypeError
-        For a bad image, weight or ``closed``.
+        For a bad image, weight or ``closed``; ValueError also when the
+        ``color``, ``intensity`` and ``texture`` weights are all 0 (see
+        :func:`check_hierarchy_weights`).
 
     Examples
     --------
@@ -411,17 +453,25 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     """
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
+    check_hierarchy_weights(w)
     closed = check_bool(closed, "closed")
     check_seed(seed)
     lab = lab_planes(_working_copy(rgb))
     tree = _build_hierarchy(lab, w)
+    # The borders are found on the superpixels brought to full size, so that they stay
+    # one pixel wide, as those of segment(), on an image larger than the working copy.
+    shape = rgb.shape[:2]
+    rows, cols = _full_size_index(tree.labels.shape, shape)
     if closed:
-        height = tree.border_strength()
-        strength = height / (height + _HALF_HEIGHT)
+        heights = tree.pair_heights
+        where, value = tree.border_values(heights / (heights + _HALF_HEIGHT), rows, cols)
     else:
-        strength = tree.border_strength(_open_border_strength(tree))
-        strength = np.sqrt(strength * _gradient_weight(lab))
-    return _to_full_size(strength.astype(np.float32), rgb.shape[:2])
+        where, value = tree.border_values(_open_border_strength(tree), rows, cols)
+        y, x = np.divmod(where, shape[1])
+        value = np.sqrt(value * _gradient_weight(lab)[rows[y], cols[x]])
+    strength = np.zeros(shape, dtype=np.float32)
+    strength.flat[where] = value
+    return strength
 
 
 def _gradient_weight(lab: np.ndarray) -> np.ndarray:
@@ -499,9 +549,16 @@ def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Nearest-neighbour resize of a working-resolution map to ``shape`` (H, W)."""
     if plane.shape == tuple(shape):
         return plane
-    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
-    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
+    rows, cols = _full_size_index(plane.shape, shape)
     return plane[rows[:, None], cols[None, :]]
+
+
+def _full_size_index(small: tuple[int, ...], shape: tuple[int, ...]) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Row and column ``(H,), (W,)`` of the working-resolution pixel under each full-size one."""
+    rows = np.minimum((np.arange(shape[0]) * small[0]) // shape[0], small[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * small[1]) // shape[1], small[1] - 1)
+    return rows, cols
 
 
 def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,

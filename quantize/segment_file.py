@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from ._validation import Seed, check_bool, check_int, check_seed
-from .errors import OutputError
+from .errors import OutputError, OutputExistsError
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -36,7 +36,14 @@ from .io import (
     require_regular_file,
 )
 from .reconstruct import regions as _regions
-from .segment import SegmentResult, boundary_map, check_cut, check_space, segment
+from .segment import (
+    SegmentResult,
+    boundary_map,
+    check_cut,
+    check_hierarchy_weights,
+    check_space,
+    segment,
+)
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
            "segment_file"]
@@ -95,7 +102,7 @@ def segment_file(
         a pipe or device (``/dev/stdin``, a FIFO) is refused; save a stream to a
         file first.
     outdir : path
-        Folder for the five outputs.
+        Folder for the outputs (five, six with ``edges``).
     n_clusters, regions, weights, space, min_region, seed
         As for :func:`quantize.segment.segment`.
     force : bool, default False
@@ -122,15 +129,18 @@ def segment_file(
     ImageReadError
         If the input cannot be read, or is a pipe or device.
     OutputExistsError
-        If an output exists and ``force`` is false (nothing is written).
+        If an output exists and ``force`` is false (nothing is written); the
+        message names the other input when ``outdir`` holds its segmentation.
     OutputError
         If ``outdir`` is a file or not writable, or an output would replace the input.
     ValueError, TypeError
-        For bad parameters, checked before the image is read; ValueError also
+        For bad parameters (``force`` and ``edges`` must be bools: ``force="no"``
+        would overwrite), checked before the image is read; ValueError also
         when the segmentation has more than 65535 regions (raise ``min_region``).
     """
     start = time.perf_counter()
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    force, edges = check_bool(force, "force"), check_bool(edges, "edges")
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = Path(outdir)
     require_regular_file(input)
@@ -138,7 +148,10 @@ def segment_file(
     # An edges.png this run does not write is removed with --force only if an earlier
     # run wrote it (its segments.json lists it): it may be the user's own file.
     stale = folder / EDGES_FILE
-    remove_stale = force and not edges and _written_by_earlier_run(folder, EDGES_FILE)
+    earlier = _earlier_record(folder)
+    remove_stale = force and not edges and EDGES_FILE in earlier.get("outputs", ())
+    if not force:
+        _refuse_another_inputs_folder(folder, input, earlier)
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
@@ -148,8 +161,8 @@ def segment_file(
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
         if result.n_regions > _MAX_LABEL:
             raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
-                             f"labels.png can hold ({_MAX_LABEL}); raise min_region "
-                             f"(now {result.min_region})")
+                             f"labels.png can hold ({_MAX_LABEL}); raise "
+                             f"min_region={result.min_region} to merge the small ones")
         h, w = result.labels.shape
         record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
                   "n_clusters": params["n_clusters"],
@@ -167,14 +180,38 @@ def segment_file(
 _MAX_LABEL = 65535
 
 
-def _written_by_earlier_run(folder: Path, name: str) -> bool:
-    """Whether the ``segments.json`` in ``folder`` lists ``name`` among its outputs."""
+def _earlier_record(folder: Path) -> dict[str, Any]:
+    """The ``segments.json`` of an earlier run in ``folder``, or {} (none, or unreadable).
+
+    Its ``outputs`` is a list of names and its ``input`` a string, when present.
+    """
     try:
         document = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    outputs = document.get("outputs") if isinstance(document, dict) else None
-    return isinstance(outputs, list) and name in outputs
+        return {}
+    if not isinstance(document, dict):
+        return {}
+    record: dict[str, Any] = {}
+    if isinstance(document.get("outputs"), list):
+        record["outputs"] = document["outputs"]
+    if isinstance(document.get("input"), str):
+        record["input"] = document["input"]
+    return record
+
+
+def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
+                                  earlier: dict[str, Any]) -> None:
+    """Refuse, naming it, a folder that holds the segmentation of another file.
+
+    ``photo.jpg`` and ``photo.png`` share the default folder ``photo.segments``:
+    "output exists; use --force" would have the second replace the first's results.
+    Files are told apart by name, as an earlier run may have named its input
+    from another working folder.
+    """
+    other = earlier.get("input")
+    if other is not None and Path(other).name != Path(input).name:
+        raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
+                                "output folder, or use --force to replace it", path=folder)
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
@@ -207,11 +244,12 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     >>> opts["regions"], opts["seed"], opts["edges"], opts["space"]
     (5, 3, False, 'lab')
     """
-    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed)
+    edges = check_bool(edges, "edges")
+    params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     if max_pixels is not None:
         max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
     return {**params, "seed": seed, "force": check_bool(force, "force"),
-            "max_pixels": max_pixels, "edges": check_bool(edges, "edges")}
+            "max_pixels": max_pixels, "edges": edges}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
@@ -233,13 +271,17 @@ def _warn_if_transparent(alpha: np.ndarray | None) -> None:
                   AlphaIgnoredWarning, stacklevel=3)
 
 
-def _check_job_params(n_clusters, regions, weights, space, min_region, seed) -> dict[str, Any]:
+def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
+                      edges=False) -> dict[str, Any]:
     """Validate the segmentation parameters before any file is read."""
     n_clusters, regions = check_cut(n_clusters, regions)
+    w = check_weights(weights)
+    if n_clusters is None or edges is True:  # edges.png comes from the hierarchy
+        check_hierarchy_weights(w)
     return {
         "n_clusters": n_clusters,
         "regions": regions,
-        "weights": check_weights(weights),
+        "weights": w,
         "space": check_space(space, n_clusters),
         "min_region": None if min_region is None else check_int(min_region, "min_region",
                                                                 minimum=0),

@@ -317,3 +317,82 @@ def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
     assert (result.exit_code, result.stderr) == (
         2, "quantize: error: -q/--quiet and --json both given; expected one of them\n")
     assert not (tmp_path / "x").exists()
+
+
+def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, monkeypatch):
+    monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    result = runner.invoke(app, ["segment", str(src), "--regions", "2",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: the segmentation has 2 regions, more than "
+                             "labels.png can hold (1); raise --min-region=0 to merge the "
+                             "small ones\n")
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):
+    # photo.png and photo.jpg share the default folder photo.segments.
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(tmp_path / "photo.png")
+    Image.fromarray(img[:, ::-1]).save(tmp_path / "photo.jpg", quality=95)
+    first = runner.invoke(app, ["segment", str(tmp_path / "photo.png"), "-q"])
+    assert first.exit_code == 0, first.output
+    folder = tmp_path / "photo.segments"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    second = runner.invoke(app, ["segment", str(tmp_path / "photo.jpg")])
+    assert second.exit_code == 15
+    assert second.stderr == (f"quantize: error: {tmp_path / 'photo.jpg'}: {folder}: holds the "
+                             f"segmentation of {str(tmp_path / 'photo.png')!r}; choose another "
+                             "output folder, or use --force to replace it\n")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # The same photo again is told that its own outputs exist; --force replaces them.
+    again = runner.invoke(app, ["segment", str(tmp_path / "photo.png")])
+    assert again.exit_code == 15 and "labels.png: output exists; use --force" in again.stderr
+    forced = runner.invoke(app, ["segment", str(tmp_path / "photo.jpg"), "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    assert json.loads((folder / "segments.json").read_text())["input"] == str(
+        tmp_path / "photo.jpg")
+
+
+def test_an_input_named_like_its_default_folder_is_told_to_choose_one(tmp_path):
+    src = tmp_path / "scan.segments"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    result = runner.invoke(app, ["segment", str(src)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: {src}: the default output folder is the input "
+                             "itself (scan.segments); choose a folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["scan.segments"]
+    ok = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "out"), "-q"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_several_images_are_sent_to_batch(tmp_path):
+    names = [str(tmp_path / f"{stem}.png") for stem in ("a", "b", "c")]
+    for name in names:
+        Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(name)
+    result = runner.invoke(app, ["segment", *names])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: Got unexpected extra argument(s) ({names[1]} "
+                             f"{names[2]}): segment takes one image; for several, put them in "
+                             "a folder and run quantize batch FOLDER -o OUT_DIR --mode segment "
+                             "(see 'quantize segment --help')\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.png"]
+
+
+@pytest.mark.parametrize("extra", [[], ["-k", "3", "--edges"]])
+def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, extra):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-w", "color=0", "-w", "texture=0",
+                                 "-o", str(tmp_path / "s"), *extra])
+    assert result.exit_code == 2
+    assert result.stderr == ("quantize: error: -w color=0, intensity=0 and texture=0 leave the "
+                             "region hierarchy nothing to compare regions by (xy only shapes "
+                             "its superpixels); expected one of them > 0 (k-means clusters, "
+                             "-k/--clusters=K, may use xy alone)\n")
+    assert not (tmp_path / "s").exists()

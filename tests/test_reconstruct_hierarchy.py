@@ -61,3 +61,27 @@ def test_cuts_heights_and_border_strength_of_a_hand_made_tree():
     assert [tree.regions_below(h) for h in (0.5, 1.0, 2.0, 5.0)] == [3, 2, 2, 1]
     assert tree.border_strength().tolist() == [[0.5, 2.0, 0.0]]
     assert tree.border_strength(np.array([0.25, 0.75])).tolist() == [[0.25, 0.75, 0.0]]
+
+
+def test_border_values_on_an_enlarged_map_are_one_pixel_wide_and_keep_the_larger_pair():
+    # Superpixels 0 | 1 over 2 (a 2 x 2 map) enlarged to 5 x 7: map rows 0, 0, 1, 1, 1 and
+    # columns 0, 0, 0, 1, 1, 1, 1. Pixel (1, 2) has both pairs: it keeps the larger, 0.75.
+    tree = Hierarchy(labels=np.array([[0, 1], [2, 2]], np.int32),
+                     merges=np.array([[0, 1], [3, 2]]), heights=np.array([0.5, 0.75]),
+                     pairs=np.array([[0, 1], [0, 2], [1, 2]]),
+                     pair_heights=np.array([0.5, 0.75, 0.75]),
+                     pair_lengths=np.ones(3), pair_edges=np.ones(3))
+    values = np.array([0.5, 0.75, 0.25])
+    where, value = tree.border_values(values, np.array([0, 0, 1, 1, 1]),
+                                      np.array([0, 0, 0, 1, 1, 1, 1]))
+    out = np.zeros((5, 7))
+    out.flat[where] = value
+    assert out.tolist() == [[0, 0, 0.5, 0, 0, 0, 0],
+                            [0.75, 0.75, 0.75, 0.25, 0.25, 0.25, 0.25],
+                            [0, 0, 0, 0, 0, 0, 0],
+                            [0, 0, 0, 0, 0, 0, 0],
+                            [0, 0, 0, 0, 0, 0, 0]]
+    assert np.all(np.diff(where) > 0)
+    # Without rows and columns: the map itself, as border_strength draws it.
+    where, value = tree.border_values(values)
+    assert (where.tolist(), value.tolist()) == ([0, 1], [0.75, 0.25])

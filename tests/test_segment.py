@@ -136,6 +136,10 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     km = segment(img, 4, weights={"texture": 0}, seed=0)
     assert km.centers.shape[0] == 4 and km.centers.dtype == np.float64
     assert km.cluster_map().max() == 3
+    # Fewer distinct feature vectors than clusters asked: one centre per cluster made.
+    with pytest.warns(ClusterCountWarning):
+        flat = segment(np.full((6, 6, 3), 40, np.uint8), 3, weights={"xy": 0}, seed=0)
+    assert flat.centers.shape[0] == 1 and flat.clusters.tolist() == [0]
 
 
 @pytest.mark.parametrize(("color", "error", "match"), [
@@ -211,6 +215,37 @@ def test_another_space_without_clusters_is_refused_not_ignored(rng):
                                          r"\(n_clusters=K\); the region hierarchy works in CIELAB"):
         segment(img, space="rgb")
     assert segment(img, 4, space="rgb", seed=0).n_regions >= 1
+
+
+def test_other_texture_scales_without_clusters_are_refused_not_ignored(rng):
+    img, _ = quadrants(rng)
+    with pytest.raises(ValueError, match=r"^texture_scales=\(1\.0, 2\.0\) applies to k-means "
+                                         r"clusters only \(n_clusters=K\); the region hierarchy "
+                                         r"describes texture by fixed bands"):
+        segment(img, texture_scales=(1.0, 2.0))
+    with pytest.raises(ValueError, match=r"^texture_scales=\[3\.0\] applies to"):
+        segment(img, regions=2, texture_scales=[3.0])
+    # The default, however spelt, is accepted; other scales are taken with clusters.
+    assert segment(img, texture_scales=[0.7, 1.4, 2.8, 5.6]).n_regions == segment(img).n_regions
+    assert segment(img, 4, texture_scales=(1.0, 2.0), seed=0).n_regions >= 1
+
+
+@pytest.mark.parametrize("weights", [{"color": 0, "texture": 0},
+                                     {"color": 0, "texture": 0, "xy": 2}])
+def test_no_colour_lightness_or_texture_weight_is_refused_by_the_hierarchy(rng, weights):
+    # It compared colours at weight 1, as if color=0 had not been given.
+    img, _ = quadrants(rng)
+    match = (r"^weight color=0, intensity=0 and texture=0 leave the region hierarchy nothing "
+             r"to compare regions by \(xy only shapes its superpixels\); expected one of them "
+             r"> 0 \(k-means clusters, n_clusters=K, may use xy alone\)$")
+    with pytest.raises(ValueError, match=match):
+        segment(img, weights=weights)
+    with pytest.raises(ValueError, match=match):
+        segment(img, regions=4, weights=weights)
+    with pytest.raises(ValueError, match=match):
+        boundary_map(img, weights=weights)
+    assert segment(img, 4, weights=weights, seed=0).n_regions >= 1
+    assert segment(img, weights={**weights, "intensity": 1}).n_regions >= 1
 
 
 def test_the_cluster_count_limit_is_inclusive():
@@ -415,6 +450,20 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     strength = boundary_map(img)
     assert strength.shape == (300, 2100)
     assert strength[:, 1049:1052].max() == strength.max()
+
+
+def test_maps_of_an_image_larger_than_the_working_copy_have_one_pixel_borders():
+    # 2060 pixels wide: the hierarchy is built on a copy downscaled 3x, whose border
+    # column 342 covers columns 1026..1028; the border is column 1028 alone, as the
+    # segmentation's (its right neighbour is on the other side).
+    img = np.zeros((12, 2060, 3), np.uint8)
+    img[:, 1029:] = 200
+    closed = boundary_map(img, closed=True)
+    np.testing.assert_array_equal(closed >= 0.5, segment(img).boundaries())
+    assert np.flatnonzero((closed >= 0.5).any(axis=0)).tolist() == [1028]
+    strength = boundary_map(img)
+    assert np.flatnonzero((strength > 0.5).any(axis=0)).tolist() == [1028]
+    assert not strength[:, 1026:1028].any()
 
 
 def test_old_import_path_still_works():

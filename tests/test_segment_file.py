@@ -157,6 +157,21 @@ def test_bad_weight_fails_before_reading(tmp_path):
     assert not (tmp_path / "seg").exists()
 
 
+@pytest.mark.parametrize(("options", "match"), [
+    ({"force": "no"}, "^force='no' should be a bool, got str$"),
+    ({"edges": 1}, "^edges=1 should be a bool, got int$"),
+])
+def test_a_flag_that_is_not_a_bool_is_refused_before_anything_is_touched(photo_path, tmp_path,
+                                                                        options, match):
+    out = tmp_path / "seg"
+    out.mkdir()
+    (out / "segments.json").write_text("old")
+    with pytest.raises(TypeError, match=match):
+        segment_file(photo_path, out, n_clusters=3, seed=0, **options)
+    assert [p.name for p in out.iterdir()] == ["segments.json"]
+    assert (out / "segments.json").read_text() == "old"
+
+
 def test_too_many_clusters_fail_before_reading(tmp_path):
     with pytest.raises(ValueError, match="^n_clusters=20000 should be <= 256;"):
         segment_file(tmp_path / "missing.png", tmp_path / "seg", n_clusters=20000)

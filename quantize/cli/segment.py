@@ -25,6 +25,7 @@ from . import (
     MaxPixelsOption,
     SeedOption,
     app,
+    click_errors,
     fail,
     folder_hint,
     is_stream,
@@ -52,7 +53,7 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
 With -k, a group's share of the distances k-means minimises is its weight, so 1
 means "as influential as colour" on any image; 0 switches a group off. In the
 hierarchy, xy sets the superpixels' compactness and the other three weigh the
-merge cost (with color, intensity and texture all 0, colour is used).
+merge cost (color, intensity and texture all 0 is refused without -k).
 Defaults: {defaults}.
 \b
 Examples:
@@ -80,6 +81,21 @@ class _SegmentCommand(Command):
     Importing them (and SciPy with them) for every ``quantize`` call would make
     ``quantize reduce`` and ``quantize --version`` pay for segmentation.
     """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Several images (``quantize segment *.jpg``) are sent to ``quantize batch``.
+
+        The parser said only "Got unexpected extra argument (b.jpg)".
+        """
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.UsageError as exc:
+            if not exc.message.startswith("Got unexpected extra argument"):
+                raise
+            raise click_errors.UsageError(
+                f"{exc.message.rstrip('.')}: segment takes one image; for several, put them "
+                "in a folder and run quantize batch FOLDER -o OUT_DIR --mode segment",
+                exc.ctx) from None
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from ..segment import MAX_CLUSTERS
@@ -160,6 +176,9 @@ def segment_command(
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
+    if outdir is None and target == input:  # "scan.segments": its stem's folder is itself
+        fail(printable_line(f"{input}: the default output folder is the input itself "
+                            f"({input.stem}.segments); choose a folder with -o"), USAGE_ERROR)
     try:
         with user_errors(), _naming_input(input), \
                 warnings.catch_warnings(record=True) as caught:

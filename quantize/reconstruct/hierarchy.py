@@ -81,20 +81,64 @@ class Hierarchy:
         pairs (0 where both neighbours are in its own superpixel). With
         ``values`` ``(E,)``, each pair's value instead of its height.
         """
-        values = self.pair_heights if values is None else values
-        labels = self.labels
-        n = self.n_leaves
-        keys = self.pairs[:, 0] * n + self.pairs[:, 1]
-        out = np.zeros(labels.shape, dtype=np.float64)
-        for axis in (0, 1):
-            a = labels[:-1, :] if axis == 0 else labels[:, :-1]
-            b = labels[1:, :] if axis == 0 else labels[:, 1:]
-            differ = a != b
-            lo, hi = np.minimum(a[differ], b[differ]), np.maximum(a[differ], b[differ])
-            idx = np.searchsorted(keys, lo.astype(np.int64) * n + hi)
-            view = out[:-1, :] if axis == 0 else out[:, :-1]
-            view[differ] = np.maximum(view[differ], values[idx])
+        where, value = self.border_values(self.pair_heights if values is None else values)
+        out = np.zeros(self.labels.shape, dtype=np.float64)
+        out.flat[where] = value
         return out
+
+    def border_values(self, values: np.ndarray, rows: np.ndarray | None = None,
+                      cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The border pixels, as flat indices (ascending), and the value ``(E,)`` of each.
+
+        A border pixel is one whose right or lower neighbour is in another
+        superpixel; it takes the larger value of those (one or two) pairs.
+        With ``rows`` ``(H,)`` and ``cols`` ``(W,)``, the superpixel map's row
+        and column under each row and column of a larger image (non-decreasing,
+        each one met), the borders are those of the map enlarged so, one pixel
+        wide: the last pixel of a run of columns before a change, and the last
+        row of a run of rows, as they would be found on the enlarged map.
+        """
+        labels = self.labels
+        h, w = labels.shape
+        rows = np.arange(h) if rows is None else rows
+        cols = np.arange(w) if cols is None else cols
+        # Full-size rows / columns [start, stop) under each superpixel-map row / column.
+        row_start, row_stop = (np.searchsorted(rows, np.arange(h), side=side)
+                               for side in ("left", "right"))
+        col_start, col_stop = (np.searchsorted(cols, np.arange(w), side=side)
+                               for side in ("left", "right"))
+        n, width = self.n_leaves, cols.shape[0]
+        keys = self.pairs[:, 0] * n + self.pairs[:, 1]
+        found = []
+        for a, b, dy, dx in ((labels[:, :-1], labels[:, 1:], 0, 1),
+                             (labels[:-1, :], labels[1:, :], 1, 0)):
+            ys, xs = np.nonzero(a != b)
+            first, second = labels[ys, xs], labels[ys + dy, xs + dx]
+            lo = np.minimum(first, second).astype(np.int64)
+            hi = np.maximum(first, second).astype(np.int64)
+            pair_value = values[np.searchsorted(keys, lo * n + hi)]
+            if dx:  # the last full column under xs, every full row under ys
+                y, run = _runs(row_start[ys], row_stop[ys])
+                x = np.repeat(col_stop[xs] - 1, run)
+            else:  # the last full row under ys, every full column under xs
+                x, run = _runs(col_start[xs], col_stop[xs])
+                y = np.repeat(row_stop[ys] - 1, run)
+            found.append((y * width + x, np.repeat(pair_value, run)))
+        where = np.concatenate([f[0] for f in found])
+        value = np.concatenate([f[1] for f in found])
+        # Largest value first, so that the first of each pixel's entries is the one kept.
+        order = np.lexsort((-value, where))
+        where, value = where[order], value[order]
+        first = np.ones(where.shape[0], dtype=bool)
+        first[1:] = where[1:] != where[:-1]
+        return where[first], value[first]
+
+
+def _runs(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every integer of each range ``[start, stop)`` in turn, and each range's length."""
+    run = (stop - start).astype(np.int64)
+    offset = np.arange(int(run.sum()), dtype=np.int64) - np.repeat(np.cumsum(run) - run, run)
+    return np.repeat(start.astype(np.int64), run) + offset, run
 
 
 def _apply_merges(merges: np.ndarray, n: int) -> np.ndarray:
