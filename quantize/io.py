@@ -18,7 +18,9 @@ What happens to each kind of input:
   small). Float grayscale (F):
   read as 0..1, 0..255 or 0..65535, the first range that holds its largest
   value; NaN, infinite and negative pixels read as black, with a
-  :class:`PixelRangeWarning`.
+  :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
+  pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
+  too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
@@ -73,6 +75,8 @@ DEFAULT_MAX_PIXELS = 250_000_000
 GIF_ALPHA_THRESHOLD = 128
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+# A float image over 1 whose brightest pixel reads below this (of 255) is said to be dark.
+_DARK_FLOAT_TOP = 64
 _EXIF_ORIENTATION = 0x0112
 # Pixels converted per band when turning a Pillow image into arrays. Bands of
 # 2**18 pixels (1 MB in Pillow) reuse the memory the last band freed; bands of
@@ -539,7 +543,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 class PixelRangeWarning(UserWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
-    or (32-bit integers all at most 255) may be meant in another range than they are read in."""
+    or (32-bit integers all at most 255, floats over 1 that come out dark) may be meant in
+    another range than they are read in."""
 
 
 def _wide_gray_full_scale(im: Image.Image) -> float:
@@ -550,7 +555,8 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     Values beyond 65535 are read by their largest. Pixels below 0, NaN or
     infinite are read as black, with a :class:`PixelRangeWarning`, and so is
     a 32-bit integer image (mode "I") with pixels from 1 to 255 at most, which
-    comes out near black (:func:`_warn_eight_bit_values`). Reads the image a
+    comes out near black (:func:`_warn_eight_bit_values`), and a float image over 1
+    whose brightest pixel comes out below 64 (:func:`_warn_dark_float_values`). Reads the image a
     band of rows at a time, so the whole image is scaled alike; a 16-bit image
     (I;16 and friends, unsigned, at most 65535) is not read here.
     """
@@ -574,7 +580,10 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
         warnings.warn(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
                       PixelRangeWarning, stacklevel=4)
     if im.mode == "F":
-        return next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+        full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
+        if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
+            _warn_dark_float_values(top, full)
+        return full
     if im.mode == "I" and 0 < top <= 255:
         _warn_eight_bit_values(int(top))
     return max(65535.0, top)
@@ -590,6 +599,16 @@ def _warn_eight_bit_values(top: int) -> None:
                   "16-bit counts (65535 is white), so it comes out near black; if they are "
                   "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
                   "array as uint8)", PixelRangeWarning, stacklevel=5)
+
+
+def _warn_dark_float_values(top: float, full: float) -> None:
+    """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
+    and so comes out dark: its values may be in a range of their own (0..1000, say)."""
+    scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
+    warnings.warn(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
+                  f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
+                  "they are in another range, scale them to 0..1 first", PixelRangeWarning,
+                  stacklevel=5)
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:

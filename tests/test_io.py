@@ -161,6 +161,29 @@ def test_float_gray_is_scaled_alike_in_every_band_of_rows(tmp_path, top, expecte
     assert (rgb[:-1, :, 0] == expected).all() and (rgb[:, :-1, 0] == expected).all()
 
 
+@pytest.mark.parametrize(("top", "scale", "brightest"), [
+    (1000.0, "16-bit counts (65535 is white)", 4), (20.0, "0..255", 20)])
+def test_a_float_image_over_1_that_comes_out_dark_is_said_so(tmp_path, top, scale, brightest):
+    """A float TIFF of 0..1000 was read as 16-bit counts and came out near black (segment
+    found one region) without a word."""
+    Image.fromarray(np.array([[0.0, top / 2, top]], np.float32)).save(tmp_path / "f.tif")
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb = load_image(tmp_path / "f.tif").rgb
+    assert [str(w.message) for w in caught] == [
+        f'its pixels are floats (mode "F") of at most {top:g}, read as {scale}, so its '
+        f"brightest pixel comes out {brightest} of 255; if they are in another range, scale "
+        "them to 0..1 first"]
+    assert rgb[0, -1, 0] == brightest  # read as before
+
+
+@pytest.mark.parametrize("top", [0.1, 1.0, 200.0, 20000.0])
+def test_a_float_image_in_range_or_bright_enough_reads_without_a_warning(tmp_path, recwarn,
+                                                                          top):
+    Image.fromarray(np.array([[0.0, top]], np.float32)).save(tmp_path / "f.tif")
+    load_image(tmp_path / "f.tif")
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 def test_undefined_and_negative_float_pixels_are_named(tmp_path):
     values = np.array([[0.5, np.nan, 1.0], [-0.25, np.inf, 0.0]], np.float32)
     Image.fromarray(values).save(tmp_path / "f.tif")
