@@ -84,7 +84,7 @@ class JobMode:
         return output / self.marker if self.marker is not None else output
 
     def checked_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
-        """``options`` checked and completed by :attr:`check_options` (a new dict)."""
+        """``options`` checked and completed by :attr:`JobMode.check_options` (a new dict)."""
         given = dict(options or {})
         return self.check_options(**given) if self.check_options is not None else given
 
@@ -304,7 +304,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         from the search. It may equal ``input_dir`` only when no output can be
         read back as an input (e.g. segment mode, not recursive).
     mode : JobMode
-        What to do with each file (:func:`reduce_mode`, :func:`segment_mode`).
+        What to do with each file (:func:`~quantize.batch.modes.reduce_mode`,
+        :func:`~quantize.batch.modes.segment_mode`).
     options : mapping
         Keyword arguments passed to ``mode.func`` for every file, checked and
         completed by the mode's own checker first.

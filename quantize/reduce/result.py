@@ -43,7 +43,7 @@ class Fidelity:
     Undithered, every distinct colour maps to one entry and ``pairs_known``
     holds the pairs. Dithered, one colour may go to several entries; then
     ``colors`` (the histogram's distinct colours) and ``colour_of`` (each
-    visible pixel's row in ``colors``) let :meth:`pairs` count them.
+    visible pixel's row in ``colors``) let :meth:`Fidelity.pairs` count them.
     ``hidden`` fully transparent pixels, outside the histogram, are reproduced
     exactly; ``counted`` is the ``(H, W)`` mask of the visible pixels (None: all).
     """

@@ -1,0 +1,65 @@
+"""Cross-references in docstrings (``:func:`name```, ``:meth:`Class.name```, ...) name
+something that exists, seen from the module they are written in."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "quantize"
+ROLE = re.compile(r":(func|meth|attr|class|data|mod|exc|obj):`~?([^`<]+)`")
+
+
+def _module_names() -> list[str]:
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__main__":  # running it runs the command line
+            continue
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def _found(obj: object, names: list[str]) -> bool:
+    """Whether ``names`` lead from ``obj`` to something: an attribute, or a dataclass field."""
+    for i, name in enumerate(names):
+        if hasattr(obj, name):
+            obj = getattr(obj, name)
+        elif name in getattr(obj, "__dataclass_fields__", {}):
+            return i == len(names) - 1
+        else:
+            return False
+    return True
+
+
+def _resolves(target: str, module: ModuleType) -> bool:
+    names = target.removesuffix("()").split(".")
+    if _found(module, names):
+        return True
+    for i in range(len(names), 0, -1):  # an absolute name: its longest module prefix
+        try:
+            base = importlib.import_module(".".join(names[:i]))
+        except ImportError:
+            continue
+        return _found(base, names[i:])
+    return False
+
+
+def _broken(module_name: str) -> list[str]:
+    module = importlib.import_module(module_name)
+    path = Path(module.__file__ or "")
+    text = path.read_text(encoding="utf-8")
+    return [f"{path.name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+            for m in ROLE.finditer(text) if not _resolves(m.group(2).strip(), module)]
+
+
+@pytest.mark.parametrize("module_name", _module_names())
+def test_docstring_cross_references_name_what_exists(module_name):
+    # :attr:`check_options` in batch/plan.py, :attr:`redone` in batch/results.py and
+    # :meth:`pairs` in reduce/result.py named members without their class, and
+    # :func:`reduce_mode` in batch/plan.py a function of another module.
+    assert _broken(module_name) == []
