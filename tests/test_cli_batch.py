@@ -160,6 +160,23 @@ def test_cli_html_report_names_options_by_their_flags(tmp_path):
     assert "max_pixels=" not in text and "n_colors=" not in text
 
 
+def test_cli_reports_name_options_by_their_flags_as_the_terminal_does(tmp_path):
+    # The terminal and the page said -k/--colors=16; the JSON and CSV reports said n_colors=16.
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(tmp_path / "in" / "one.png")
+    said = "-k/--colors=16 but the image has only 1 distinct colour; returning it"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "16", "-q",
+                  "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"quantize: warning: {tmp_path / 'in' / 'one.png'}: {said}\n"
+    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["warnings"] == [said]
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "16", "-q", "--force",
+                  "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
+        assert [json.loads(row["warnings"]) for row in csv.DictReader(f)] == [[said]]
+
+
 def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q",

@@ -269,18 +269,23 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-            write_html_report(html, [_in_flags(r) for r in results], summary, mode=mode,
+            write_html_report(html, results, summary, mode=mode,
                               max_pixels=max_pixels, dithered=dithered)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:
-    """``result`` with its reason and warnings naming the command's flags, as its lines do."""
+    """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
+    the terminal lines, the --report rows and the --html page show it so. ``result``
+    itself when they already do."""
     from dataclasses import replace
 
     said = result.record.get("warnings")
-    record = ({**result.record, "warnings": [as_flags(str(w)) for w in said]}
-              if isinstance(said, (list, tuple)) else result.record)
-    return replace(result, reason=as_flags(result.reason), record=record)
+    worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    reason = as_flags(result.reason)
+    if reason == result.reason and (worded is None or worded == list(said)):
+        return result
+    record = result.record if worded is None else {**result.record, "warnings": worded}
+    return replace(result, reason=reason, record=record)
 
 
 @contextlib.contextmanager
@@ -423,13 +428,19 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
          show: str) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+    from dataclasses import replace
+
     from .. import batch as lib
 
     summary = lib.BatchSummary(total=plan.total)
     results: list[lib.FileResult] = []
     start = time.perf_counter()
+    # Worded once, as the flags: the lines, the reports and the page all show these. The
+    # settled files are worded first, so the progress display knows them as the plan's own.
+    plan = replace(plan, settled=[_in_flags(r) for r in plan.settled])
     with _progress(plan, summary, show) as shown:
         def on_result(result: lib.FileResult) -> None:
+            result = _in_flags(result)
             summary.add(result)
             results.append(result)
             shown(result)
@@ -484,14 +495,14 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
             name = escape(printable_line(str(result.input)))
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {name}: "
-                                  f"{escape(printable_line(as_flags(result.reason)))}",
+                                  f"{escape(printable_line(result.reason))}",
                                   markup=True, highlight=False, soft_wrap=True)
             if result.redone:
                 bar.console.print(f"[cyan]ok[/] {name} ({escape(result.reason)})",
                                   markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
-                                  f"{escape(printable_line(as_flags(message)))}",
+                                  f"{escape(printable_line(message))}",
                                   markup=True, highlight=False, soft_wrap=True)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
@@ -501,14 +512,14 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
     if result.status == "failed":
-        typer.echo(printable_line(f"quantize: error: {result.input}: "
-                                  f"{as_flags(result.reason)}"), err=True)
+        typer.echo(printable_line(f"quantize: error: {result.input}: {result.reason}"),
+                   err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
     if show == "quiet":
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
-        row = _in_flags(result).as_row()
+        row = result.as_row()
         say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
