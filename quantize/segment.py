@@ -66,7 +66,8 @@ __all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "Segment
 
 
 class RegionCountWarning(UserWarning):
-    """More regions were asked for than the image has superpixels; the cut keeps them all."""
+    """Fewer regions come out than were asked for: the image has fewer superpixels (the cut
+    keeps them all), or ``min_region`` merged small regions into their neighbours."""
 
 
 # Superpixels: about this many on the working copy, their compactness (a
@@ -267,8 +268,8 @@ def segment(
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
-        has fewer superpixels, with a :class:`RegionCountWarning`). Not with
-        ``n_clusters``.
+        has fewer superpixels, or when ``min_region`` merges some, with a
+        :class:`RegionCountWarning`). Not with ``n_clusters``.
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``
@@ -522,6 +523,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                        min_region: int) -> SegmentResult:
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
     tree = _build_hierarchy(lab_planes(_working_copy(rgb)), w)
+    asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
         n_regions = tree.regions_below(height)
@@ -540,6 +542,10 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         mapping = _regions.merge_small_regions(components, n, means, min_region)
         components = mapping.astype(np.int32)[components]
     n_final = int(components.max())
+    if asked is not None and n_final < min(asked, n):
+        warnings.warn(f"regions={asked} but min_region={min_region} merges the regions "
+                      f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
+                      RegionCountWarning, stacklevel=3)
     centers = _regions.region_means(components, rgb, n_final)[1:]
     clusters = np.arange(n_final, dtype=np.intp)
     return SegmentResult(components, clusters, centers, rgb, w, min_region)

@@ -39,6 +39,21 @@ def test_the_summary_line_counts_one_region_in_the_singular(tmp_path):
     assert ": 1 region from 1 cluster, " in result.stdout
 
 
+def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_path):
+    from .segment_support import quadrants
+
+    src = tmp_path / "q.png"
+    Image.fromarray(quadrants(np.random.default_rng(0), noise=6.0)[0]).save(src)
+    result = runner.invoke(app, ["segment", str(src), "--regions", "7", "--min-region", "300",
+                                 "-o", str(tmp_path / "s"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: --regions=7 but --min-region=300 "
+                             "merges the regions smaller than 300 pixels, leaving 4; lower it "
+                             "for more\n")
+    record = json.loads(result.stdout)
+    assert (record["regions"], record["n_regions"]) == (7, 4)
+
+
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     src = tmp_path / "one.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)

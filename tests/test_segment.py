@@ -343,6 +343,26 @@ def test_regions_gives_n_regions_when_possible(rng):
         assert segment(img, regions=10 ** 6).n_regions == n_superpixels
 
 
+@pytest.mark.parametrize(("min_region", "left"), [(300, 4), (10 ** 6, 1)])
+def test_regions_merged_away_by_min_region_are_said(rng, min_region, left):
+    """--regions 30 --min-region 2000 gave 15 regions without a word."""
+    img, _ = quadrants(rng, noise=6.0)
+    with pytest.warns(RegionCountWarning) as caught:
+        result = segment(img, regions=7, min_region=min_region)
+    assert result.n_regions == left
+    assert [str(w.message) for w in caught] == [
+        f"regions=7 but min_region={min_region} merges the regions smaller than {min_region} "
+        f"pixels, leaving {left}; lower it for more"]
+    assert [w.filename for w in caught] == [__file__]
+
+
+def test_regions_kept_whole_by_min_region_are_not_warned_about(rng, recwarn):
+    img, _ = quadrants(rng, noise=6.0)
+    assert segment(img, regions=7, min_region=20).n_regions == 7
+    assert segment(img, min_region=10 ** 6).n_regions == 1  # no count asked: nothing to say
+    assert not [w for w in recwarn if issubclass(w.category, RegionCountWarning)]
+
+
 def _weights():
     from quantize.features import check_weights
 

@@ -121,7 +121,8 @@ def segment_command(
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", help="Cut the region hierarchy where N regions remain (default: "
-        "at the default border strength).", show_default=False)] = None,
+        "at the default border strength; fewer, with a warning, when --min-region merges "
+        "some).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
