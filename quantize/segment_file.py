@@ -30,6 +30,7 @@ from .io import (
     check_output_path,
     load_image,
     missing_folders,
+    printable,
     printable_data,
     probe_image,
     remove_empty_folders,
@@ -170,7 +171,7 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"], "outputs": list(names)}
-        _write_outputs(paths, result, record, strength)
+        _write_outputs(paths, result, record, strength, _full_path(input))
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -183,7 +184,8 @@ _MAX_LABEL = 65535
 def _earlier_record(folder: Path) -> dict[str, Any]:
     """The ``segments.json`` of an earlier run in ``folder``, or {} (none, or unreadable).
 
-    Its ``outputs`` is a list of names and its ``input`` a string, when present.
+    Its ``outputs`` is a list of names and its ``input`` and ``input_path`` strings, when
+    present.
     """
     try:
         document = json.loads((folder / "segments.json").read_text(encoding="utf-8"))
@@ -194,8 +196,9 @@ def _earlier_record(folder: Path) -> dict[str, Any]:
     record: dict[str, Any] = {}
     if isinstance(document.get("outputs"), list):
         record["outputs"] = document["outputs"]
-    if isinstance(document.get("input"), str):
-        record["input"] = document["input"]
+    for key in ("input", "input_path"):
+        if isinstance(document.get(key), str):
+            record[key] = document[key]
     return record
 
 
@@ -205,13 +208,31 @@ def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
 
     ``photo.jpg`` and ``photo.png`` share the default folder ``photo.segments``:
     "output exists; use --force" would have the second replace the first's results.
-    Files are told apart by name, as an earlier run may have named its input
-    from another working folder.
+    Files are told apart by name (the earlier run may have named its input from
+    another working folder), then by the full path its ``segments.json`` records
+    (``a/photo.jpg`` and ``b/photo.jpg`` segmented into one ``-o`` folder); an earlier
+    ``segments.json`` without one is told apart by name only.
     """
-    other = earlier.get("input")
-    if other is not None and Path(other).name != Path(input).name:
+    other, other_path = earlier.get("input"), earlier.get("input_path")
+    if other is None:
+        return
+    if Path(other).name != Path(input).name:  # named as the earlier run was given it
         raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
                                 "output folder, or use --force to replace it", path=folder)
+    if other_path is not None and other_path != _full_path(input):  # a.jpg, then b/a.jpg
+        raise OutputExistsError(f"holds the segmentation of {other_path!r}; choose another "
+                                "output folder, or use --force to replace it", path=folder)
+
+
+def _full_path(input: str | os.PathLike[str]) -> str:
+    """``input``'s absolute path, links resolved, as ``segments.json`` records it
+    (``input_path``: :func:`~quantize.io.printable`, so a name's bytes compare alike)."""
+    path = Path(input)
+    try:
+        path = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links: as given, made absolute
+        path = path.absolute()
+    return printable(str(path))
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
@@ -326,8 +347,12 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
-                   record: dict[str, Any], strength: np.ndarray | None) -> None:
+                   record: dict[str, Any], strength: np.ndarray | None,
+                   input_path: str) -> None:
     """Encode every output, then write each atomically, ``segments.json`` last.
+
+    ``segments.json`` holds ``record``, the input's full path (``input_path``, by which a
+    later run tells its own folder from another file's) and the region statistics.
 
     Nothing is written before everything is encoded. The ``segments.json`` of
     an earlier run (one ``force`` replaces) is removed before the first image
@@ -345,7 +370,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         levels = np.rint(strength * 65535.0).astype(np.uint16)
         images[EDGES_FILE] = Image.fromarray(levels)
     encoded = {name: _png_bytes(image) for name, image in images.items()}
-    document = dict(record, region_stats=result.region_stats())
+    document = dict(record, input_path=input_path, region_stats=result.region_stats())
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")
     paths["segments.json"].unlink(missing_ok=True)

@@ -411,3 +411,40 @@ def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, ex
                              "its superpixels); expected one of them > 0 (k-means clusters, "
                              "-k/--clusters=K, may use xy alone)\n")
     assert not (tmp_path / "s").exists()
+
+
+def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(tmp_path,
+                                                                                 monkeypatch):
+    # a/photo.png, then b/photo.png into one -o folder: told apart by name only, the second
+    # got "output exists; use --force", as if the folder held its own results.
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    for name, pixels in (("a", img), ("b", img[:, ::-1])):
+        (tmp_path / name).mkdir()
+        Image.fromarray(pixels).save(tmp_path / name / "photo.png")
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "out"
+    first = runner.invoke(app, ["segment", "a/photo.png", "-o", "out", "-q"])
+    assert first.exit_code == 0, first.output
+    document = json.loads((folder / "segments.json").read_text())
+    assert (document["input"], document["input_path"]) == ("a/photo.png",
+                                                           str(tmp_path / "a" / "photo.png"))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    second = runner.invoke(app, ["segment", "b/photo.png", "-o", "out"])
+    assert (second.exit_code, second.stderr) == (
+        15, f"quantize: error: b/photo.png: out: holds the segmentation of "
+            f"{str(tmp_path / 'a' / 'photo.png')!r}; choose another output folder, or use "
+            "--force to replace it\n")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    # The same file, named from another folder, is told its own outputs exist.
+    monkeypatch.chdir(tmp_path / "a")
+    again = runner.invoke(app, ["segment", "photo.png", "-o", "../out"])
+    assert (again.exit_code, again.stderr) == (
+        15, "quantize: error: photo.png: ../out/labels.png: output exists; use --force to "
+            "overwrite\n")
+    # A segments.json of an earlier version, without input_path, is told apart by name only.
+    document.pop("input_path")
+    (folder / "segments.json").write_text(json.dumps(document))
+    monkeypatch.chdir(tmp_path)
+    old = runner.invoke(app, ["segment", "b/photo.png", "-o", "out"])
+    assert old.exit_code == 15 and "out/labels.png: output exists; use --force" in old.stderr
