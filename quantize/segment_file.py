@@ -73,6 +73,7 @@ def segment_file(
     force: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     edges: bool = False,
+    input_name: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
 
@@ -101,7 +102,7 @@ def segment_file(
     input : path
         The image file to segment. A regular file: it is read more than once, so
         a pipe or device (``/dev/stdin``, a FIFO) is refused; save a stream to a
-        file first.
+        file first, and name it with ``input_name``.
     outdir : path
         Folder for the outputs (five, six with ``edges``).
     n_clusters, regions, weights, space, min_region, seed
@@ -114,6 +115,10 @@ def segment_file(
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
         Also write ``edges.png``.
+    input_name : path, optional
+        What the record and ``segments.json`` call the input, when ``input`` is a
+        copy of it (``quantize segment <(curl -s URL) -o out`` reads a copy of the
+        pipe); ``input_path`` is then null. Default: ``input`` itself.
 
     Returns
     -------
@@ -151,8 +156,10 @@ def segment_file(
     stale = folder / EDGES_FILE
     earlier = _earlier_record(folder)
     remove_stale = force and not edges and EDGES_FILE in earlier.get("outputs", ())
+    name = input if input_name is None else input_name
+    full_path = _full_path(input) if input_name is None else None
     if not force:
-        _refuse_another_inputs_folder(folder, input, earlier)
+        _refuse_another_inputs_folder(folder, name, full_path, earlier)
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
@@ -165,13 +172,13 @@ def segment_file(
                              f"labels.png can hold ({_MAX_LABEL}); raise "
                              f"min_region={result.min_region} to merge the small ones")
         h, w = result.labels.shape
-        record = {"input": str(input), "outdir": str(outdir), "width": w, "height": h,
+        record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
                   "n_clusters": params["n_clusters"],
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"], "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, _full_path(input))
+        _write_outputs(paths, result, record, strength, full_path)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -203,7 +210,7 @@ def _earlier_record(folder: Path) -> dict[str, Any]:
 
 
 def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
-                                  earlier: dict[str, Any]) -> None:
+                                  full_path: str | None, earlier: dict[str, Any]) -> None:
     """Refuse, naming it, a folder that holds the segmentation of another file.
 
     ``photo.jpg`` and ``photo.png`` share the default folder ``photo.segments``:
@@ -211,7 +218,8 @@ def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
     Files are told apart by name (the earlier run may have named its input from
     another working folder), then by the full path its ``segments.json`` records
     (``a/photo.jpg`` and ``b/photo.jpg`` segmented into one ``-o`` folder); an earlier
-    ``segments.json`` without one is told apart by name only.
+    ``segments.json`` without one, or an input without one (a copy of a pipe), is told
+    apart by name only.
     """
     other, other_path = earlier.get("input"), earlier.get("input_path")
     if other is None:
@@ -219,7 +227,7 @@ def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
     if Path(other).name != Path(input).name:  # named as the earlier run was given it
         raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
                                 "output folder, or use --force to replace it", path=folder)
-    if other_path is not None and other_path != _full_path(input):  # a.jpg, then b/a.jpg
+    if None not in (other_path, full_path) and other_path != full_path:  # a.jpg, b/a.jpg
         raise OutputExistsError(f"holds the segmentation of {other_path!r}; choose another "
                                 "output folder, or use --force to replace it", path=folder)
 
@@ -348,11 +356,12 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str) -> None:
+                   input_path: str | None) -> None:
     """Encode every output, then write each atomically, ``segments.json`` last.
 
     ``segments.json`` holds ``record``, the input's full path (``input_path``, by which a
-    later run tells its own folder from another file's) and the region statistics.
+    later run tells its own folder from another file's; None for a copy of a pipe) and the
+    region statistics.
 
     Nothing is written before everything is encoded. The ``segments.json`` of
     an earlier run (one ``force`` replaces) is removed before the first image

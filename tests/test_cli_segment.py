@@ -222,17 +222,52 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)
 
 
+def _fed_pipe(path, data):
+    """A named pipe at ``path`` with a writer giving it ``data`` (joined by the caller)."""
+    import threading
+
+    os.mkfifo(path)
+    writer = threading.Thread(target=path.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    return writer
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.parametrize("output", [[], ["-o", "s"]])
-def test_cli_a_pipe_is_refused_in_one_line_as_an_unreadable_input(tmp_path, output):
-    """It said '/dev/fd/63: file is empty (0 bytes)' of 'segment <(cat photo.png)'; then it
-    exited 2 (usage error), while segment_file refuses a pipe as an unreadable input (1)."""
+def test_cli_a_pipe_with_an_output_folder_is_read_once_and_named_as_given(photo_path,
+                                                                          tmp_path):
+    """'segment <(cat photo.png) -o out' exited 1 ('is a pipe or device, not a file'), while
+    reduce read a pipe by saving it first."""
+    pipe = tmp_path / "63"
+    writer = _fed_pipe(pipe, photo_path.read_bytes())
+    result = runner.invoke(app, ["segment", str(pipe), "-o", str(tmp_path / "s"), "--json"])
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"] == str(pipe)
+    document = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (document["input"], document["input_path"]) == (str(pipe), None)
+    np.testing.assert_array_equal(read(tmp_path / "s" / "labels.png"),
+                                  segment(read(photo_path)).labels)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_a_pipe_that_holds_no_image_is_named_as_given(tmp_path):
+    pipe = tmp_path / "63"
+    writer = _fed_pipe(pipe, b"not a picture\n")
+    result = runner.invoke(app, ["segment", str(pipe), "-o", str(tmp_path / "s")])
+    writer.join(timeout=10)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {pipe}: not an image Pillow can identify\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_a_pipe_without_an_output_folder_is_refused_unread(tmp_path):
+    # No folder can be named after a pipe: -o names it, as reduce asks for -o.
     os.mkfifo(tmp_path / "63")
-    result = runner.invoke(app, ["segment", str(tmp_path / "63"),
-                                 *[str(tmp_path / o) if o == "s" else o for o in output]])
-    assert result.exit_code == 1
-    assert result.stderr == (f"quantize: error: {tmp_path / '63'}: is a pipe or device, not a "
-                             "file; segment reads image files only (save it to one first)\n")
+    result = runner.invoke(app, ["segment", str(tmp_path / "63")])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {str(tmp_path / '63')!r} is a pipe or device, not a file, so no "
+           "output can be named after it; name the output with -o\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode, OutputError
+from ..errors import ExitCode, OutputError, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
@@ -32,7 +33,9 @@ from . import (
     path,
     printable_line,
     refuse_stdout_folder,
+    refuse_stream_without_output,
     say,
+    stage_stream,
     user_errors,
     warn,
 )
@@ -112,7 +115,7 @@ def segment_command(
     input: Annotated[Path, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
         "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
-        "colour profile).",
+        "colour profile). A pipe, as <(curl -s URL), is read too, with -o.",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
@@ -163,9 +166,9 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
-    if is_stream(input):  # an input that cannot be read as segment reads: exit 1, as a job's
-        fail(f"{printable_line(str(input))}: is a pipe or device, not a file; segment reads "
-             "image files only (save it to one first)", ExitCode.FAILED)
+    stream = is_stream(input)  # read once, into a copy: segment reads its input twice
+    if stream and outdir is None:
+        refuse_stream_without_output(input, "-o")
     if hint := folder_hint(str(input), "segment"):  # the reader's words, and where to go
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
@@ -181,13 +184,16 @@ def segment_command(
         fail(printable_line(f"{input}: the default output folder is the input itself "
                             f"({input.stem}.segments); choose a folder with -o"), USAGE_ERROR)
     try:
-        with user_errors(), _naming_input(input), \
-                warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            record = segment_file(input, target, n_clusters=n_clusters, regions=regions,
-                                  weights=parse_weights(weights or []), space=space,
-                                  min_region=min_region, seed=seed, force=force,
-                                  max_pixels=max_pixels, edges=edges)
+        with tempfile.TemporaryDirectory(prefix="quantize-") as scratch:
+            source = stage_stream(input, Path(scratch)) if stream else input
+            with user_errors(), _naming_input(input, source), \
+                    warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                record = segment_file(source, target, n_clusters=n_clusters, regions=regions,
+                                      weights=parse_weights(weights or []), space=space,
+                                      min_region=min_region, seed=seed, force=force,
+                                      max_pixels=max_pixels, edges=edges,
+                                      input_name=input if stream else None)
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
@@ -207,13 +213,16 @@ def segment_command(
 
 
 @contextlib.contextmanager
-def _naming_input(input: Path) -> Iterator[None]:
+def _naming_input(input: Path, source: Path) -> Iterator[None]:
     """An output's error names the input first, as reduce and batch do:
-    ``a.png: a.segments/labels.png: output exists; use --force to overwrite``."""
+    ``a.png: a.segments/labels.png: output exists; use --force to overwrite``; an error
+    about ``source``, the copy of a pipe that was read, names the pipe."""
     try:
         yield
-    except OutputError as exc:
-        if exc.path is None or exc.path == str(input):
+    except QuantizeError as exc:
+        if exc.path == str(source) != str(input):
+            raise type(exc)(exc.reason, path=input) from None
+        if not isinstance(exc, OutputError) or exc.path is None or exc.path == str(input):
             raise
         raise type(exc)(f"{printable_line(exc.path)}: {exc.reason}", path=input) from None
 
