@@ -461,7 +461,8 @@ def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch
     assert isinstance(one["seconds"], float) and isinstance(other["seconds"], float)
     saved = json.loads(Path("a.segments/segments.json").read_text())
     assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
-        k: v for k, v in saved.items() if k != "region_stats"}
+        k: v for k, v in saved.items() if k not in ("region_stats", "input_path")}
+    assert saved["input_path"] == str((tmp_path / "a.png").resolve())  # the file's only
 
 
 @pytest.mark.parametrize("command", [["reduce", "in/a.png"], ["reduce", "in/a.png", "in/b.png"],
