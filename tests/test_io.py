@@ -157,8 +157,11 @@ def test_float_gray_is_scaled_alike_in_every_band_of_rows(tmp_path, top, expecte
     values = np.ones((300, 1024), np.float32)  # two bands
     values[-1, -1] = top
     Image.fromarray(values).save(tmp_path / "f.tif")
-    rgb = load_image(tmp_path / "f.tif").rgb
+    with warnings.catch_warnings(record=True) as caught:  # 0..1000 also says it reads dark
+        warnings.simplefilter("always")
+        rgb = load_image(tmp_path / "f.tif").rgb
     assert (rgb[:-1, :, 0] == expected).all() and (rgb[:, :-1, 0] == expected).all()
+    assert [type(w.message) for w in caught] == ([PixelRangeWarning] if top == 1000.0 else [])
 
 
 @pytest.mark.parametrize(("top", "scale", "brightest"), [
