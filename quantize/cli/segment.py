@@ -63,7 +63,7 @@ Examples:
   quantize segment photo.jpg                        # -> photo.segments/
   quantize segment photo.jpg --regions 20 --edges   # 20 regions, soft edges.png
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
-  quantize segment photo.jpg -w texture=0 -w xy=0   # colour only
+  quantize segment photo.jpg -k 8 -w texture=0 -w xy=0   # k-means on colour only
   quantize segment photo.jpg -w texture=2 --json
   quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
