@@ -275,6 +275,11 @@ def stage_stream(path: Path, folder: Path) -> Path:
     return staged
 
 
+def refuse_both(first: str, second: str) -> None:
+    """Refuse two options that exclude each other, both given (exit 2), in one wording."""
+    fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
+
+
 def refuse_stream_without_output(path: Path, option: str) -> None:
     """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
     fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "

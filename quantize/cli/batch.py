@@ -41,6 +41,7 @@ from . import (
     finishing_note,
     path,
     printable_line,
+    refuse_both,
     refuse_stdout_folder,
     say,
     user_errors,
@@ -179,7 +180,7 @@ def batch(
 
     strength = dither_strength(dither, dither_level)
     if quiet and as_json:
-        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+        refuse_both("-q/--quiet", "--json")
     show = "quiet" if quiet else "json" if as_json else "lines"
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,

@@ -45,6 +45,7 @@ from . import (
     is_stream,
     path,
     printable_line,
+    refuse_both,
     refuse_stream_without_output,
     say,
     stage_stream,
@@ -149,7 +150,7 @@ def reduce_command(
         _check_no_strength_among(inputs)
     files = _plan_files(inputs, output, ext, palette_out)
     if quiet and as_json:
-        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+        refuse_both("-q/--quiet", "--json")
     if palette == "per-frame" and any(f.to_stdout for f in files):
         stdout = ("-o - writes a PNG to stdout" if output == STDIO
                   else "without -o, stdin's image is written to stdout as a PNG")
@@ -204,7 +205,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         if names.count(STDIO) > 0:
             fail("- (stdin) must be the only input", USAGE_ERROR)
     if output is not None and ext is not None:
-        fail("-o/--output and --ext both given; expected one of them", USAGE_ERROR)
+        refuse_both("-o/--output", "--ext")
     if ext is not None and STDIO in names:
         fail(f"--ext={ext!r} names each output after its input, but - (stdin) has no name; "
              "its image goes to stdout, or name a file with -o", USAGE_ERROR)

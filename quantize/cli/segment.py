@@ -32,6 +32,7 @@ from . import (
     is_stream,
     path,
     printable_line,
+    refuse_both,
     refuse_stdout_folder,
     refuse_stream_without_output,
     say,
@@ -176,7 +177,7 @@ def segment_command(
         fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
                             "folder"), USAGE_ERROR)
     if quiet and as_json:
-        fail("-q/--quiet and --json both given; expected one of them", USAGE_ERROR)
+        refuse_both("-q/--quiet", "--json")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
