@@ -275,9 +275,11 @@ def _join_links(links, a: int, b: int, node: int) -> dict[int, list]:
             if c == other:
                 continue
             del links[c][old]
-            if c in merged:
+            if c in merged:  # links are not shared once their old ends are gone
                 prev = merged[c]
-                merged[c] = [prev[0] + link[0], prev[1] + link[1], prev[2] + link[2]]
+                prev[0] += link[0]
+                prev[1] += link[1]
+                prev[2] += link[2]
             else:
                 merged[c] = link
     for c, link in merged.items():

@@ -157,8 +157,18 @@ def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
         lo = np.minimum(a[differ], b[differ]).astype(np.int64)
         hi = np.maximum(a[differ], b[differ]).astype(np.int64)
         keys.append(lo * n + hi)
-    unique = np.unique(np.concatenate(keys))
-    return np.stack(np.divmod(unique, n), axis=1)
+    return _distinct_pairs(np.concatenate(keys), n)
+
+
+def _distinct_pairs(keys: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct pairs ``(E, 2)`` of pair keys ``a * n + b``.
+
+    Pixel pairs along one border repeat their key in runs, so the runs are
+    cut to one key before the sort.
+    """
+    if keys.size:
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    return np.stack(np.divmod(np.unique(keys), n), axis=1)
 
 
 def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
@@ -196,15 +206,14 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
         pairs = root[pairs]
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         pairs.sort(axis=1)
-        pairs = np.unique(pairs, axis=0)
+        pairs = _distinct_pairs(pairs[:, 0].astype(np.int64) * (n + 1) + pairs[:, 1], n + 1)
     return _raster_numbering(group)
 
 
 def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
                        means: np.ndarray) -> np.ndarray | None:
     """For each small label, the adjacent label with the nearest mean (edges (m, 2) as src, dst)."""
-    both = np.concatenate([pairs, pairs[:, ::-1]])
-    both = both[small[both[:, 0]]]
+    both = np.concatenate([pairs[small[pairs[:, 0]]], pairs[small[pairs[:, 1]], ::-1]])
     if both.shape[0] == 0:
         return None
     diff = means[both[:, 0]] - means[both[:, 1]]
