@@ -55,7 +55,7 @@ def local_kmeans(planes: np.ndarray, step: int, compactness: float,
     c, h, w = planes.shape
     gy, gx = -(-h // step), -(-w // step)
     blocks, valid = _blocks(planes, step, compactness)  # (gy*gx, S*S, d), (gy*gx, S*S)
-    flat = blocks[valid]
+    flat = np.asfortranarray(blocks[valid], dtype=np.float64)  # columns ready for bincount
     centers = _block_means(blocks, valid)
     candidates = _candidates(gy, gx)  # (gy*gx, 9)
     for _ in range(n_iter):
