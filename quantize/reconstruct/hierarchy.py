@@ -2,7 +2,7 @@
 
 Starting from superpixels (``quantize.superpixels``), adjacent regions are
 merged two at a time, always the pair with the smallest merge cost (see
-``_cost``), until one region is left. The cost of a merge grows with how
+``_merge_all``), until one region is left. The cost of a merge grows with how
 different the two regions' mean features are (colour, texture), how strong the
 image's edges are along their shared border, and their sizes, so uniform areas
 merge early and strong, long borders last. Each merge gets a height, the
@@ -180,7 +180,7 @@ def adjacency(labels: np.ndarray, strength: np.ndarray) -> tuple[np.ndarray, np.
 
 @dataclass(frozen=True)
 class MergeCost:
-    """Weights of the merge cost (see ``_cost``)."""
+    """Weights of the merge cost (see ``_merge_all``)."""
 
     edge: float
     size_power: float
@@ -210,8 +210,13 @@ def build_hierarchy(labels: np.ndarray, features: np.ndarray, strength: np.ndarr
 def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
     """The merge loop; fills ``pair_heights`` in place, returns merges and heights.
 
-    Region sizes and means are Python lists: each merge re-costs only a handful
-    of neighbours, for which NumPy's per-call overhead would dominate.
+    The cost of merging adjacent regions ``a`` and ``b`` is
+    ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power``, with ``e`` the
+    mean edge strength along their border and ``s`` the smaller region's share
+    of the image: different, strongly separated and large regions merge late.
+    The first pairs are costed in one go with NumPy; after each merge the new
+    region's handful of neighbours are re-costed on Python floats (sizes and
+    means are lists), where NumPy's per-call overhead would dominate.
     """
     means_np = sums / area[:, None]
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
@@ -227,44 +232,33 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
     areas = area.tolist() + [0.0] * (n - 1)
     means = means_np.tolist() + [None] * (n - 1)
     alive = [True] * n + [False] * (n - 1)
-    merges, heights = [], []
+    merges, heights, joined = [], [], []
     level = 0.0
+    dist, hypot, pop, push = math.dist, math.hypot, heapq.heappop, heapq.heappush
+    root_edge, power, total = math.sqrt(params.edge), params.size_power, params.total_area
     for node in range(n, 2 * n - 1):
         while heap:
-            cost, a, b = heapq.heappop(heap)
+            cost, a, b = pop(heap)
             if alive[a] and alive[b]:
                 break
         else:  # disconnected superpixels (cannot happen on one image)
             raise RuntimeError("superpixel graph is not connected")
         level = max(level, cost)
-        pair_heights[links[a][b][2]] = level
+        joined.append(links[a][b][2])
         alive[a] = alive[b] = False
         alive[node] = True
         areas[node] = size = areas[a] + areas[b]
         means[node] = mean = [(x * areas[a] + y * areas[b]) / size
                               for x, y in zip(means[a], means[b], strict=True)]
         for c, link in _join_links(links, a, b, node).items():
-            heapq.heappush(heap, (_cost(size, mean, areas[c], means[c], link, params),
-                                  node, c))
+            cost = (hypot(dist(mean, means[c]), root_edge * (link[1] / link[0]))
+                    * (min(size, areas[c]) / total) ** power)
+            push(heap, (cost, node, c))
         merges.append((a, b))
         heights.append(level)
+    # each border pair is joined by exactly one merge
+    pair_heights[np.concatenate(joined)] = np.repeat(heights, [len(e) for e in joined])
     return np.asarray(merges, dtype=np.intp), np.asarray(heights)
-
-
-def _cost(area_a: float, mean_a: list, area_b: float, mean_b: list, link: list,
-          params: MergeCost) -> float:
-    """Cost of merging region ``a`` with an adjacent region ``b`` (``link``: border length,
-    edge sum, ...).
-
-    ``sqrt(|mean_a - mean_b|^2 + edge * e^2) * s ** size_power`` with ``e`` the
-    mean edge strength along the shared border and ``s`` the smaller region's
-    share of the image: different, strongly separated and large regions merge
-    late. On Python floats; ``_merge_all`` costs the first pairs in one go the same way.
-    """
-    e = link[1] / link[0]
-    share = min(area_a, area_b) / params.total_area
-    return (math.hypot(math.dist(mean_a, mean_b), math.sqrt(params.edge) * e)
-            * share ** params.size_power)
 
 
 def _join_links(links, a: int, b: int, node: int) -> dict[int, list]:
