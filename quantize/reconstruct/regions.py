@@ -216,13 +216,16 @@ def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
     both = np.concatenate([pairs[small[pairs[:, 0]]], pairs[small[pairs[:, 1]], ::-1]])
     if both.shape[0] == 0:
         return None
-    diff = means[both[:, 0]] - means[both[:, 1]]
+    src, dst = both[:, 0], both[:, 1]
+    diff = means[src] - means[dst]
     dist = np.einsum("ij,ij->i", diff, diff)
-    order = np.lexsort((both[:, 1], dist, both[:, 0]))
-    src = both[order, 0]
-    first = np.ones(src.shape[0], dtype=bool)
-    first[1:] = src[1:] != src[:-1]
-    return both[order][first]
+    nearest = np.full(small.shape[0], np.inf)
+    np.minimum.at(nearest, src, dist)
+    tied = dist == nearest[src]
+    pick = np.full(small.shape[0], small.shape[0], dtype=both.dtype)
+    np.minimum.at(pick, src[tied], dst[tied])
+    has = np.flatnonzero(pick < small.shape[0])
+    return np.stack([has, pick[has]], axis=1)
 
 
 def _join(links: np.ndarray, size: int) -> np.ndarray:
