@@ -190,6 +190,12 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImageReadError(f"invalid JSON ({exc})", path=p) from None
+    except RecursionError:  # lists nested thousands deep
+        raise ImageReadError("JSON nested too deeply; expected a list of colours or an "
+                             "object with 'colors'", path=p) from None
+    except ValueError:  # Python reads no integer of more than 4300 digits
+        raise ImageReadError("JSON holds a number too long to read; expected colour "
+                             "values 0..255", path=p) from None
     entries = doc.get("colors") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         raise ImageReadError("expected a list of colours or an object with 'colors'", path=p)

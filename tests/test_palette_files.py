@@ -141,3 +141,18 @@ def test_a_gpl_name_with_a_line_break_still_reads_back(tmp_path):
     write_palette(path, COLOURS[:2], name="two\nlines")
     assert path.read_text().splitlines()[1] == "Name: two lines"
     assert np.array_equal(read_palette(path), COLOURS[:2])
+
+
+@pytest.mark.parametrize("text, match", [
+    # A RecursionError traceback, and an unnamed usage error (exit 2) advising
+    # sys.set_int_max_str_digits(), before.
+    ("[" * 100_000, r"^p\.json: JSON nested too deeply; expected a list of colours or an "
+                    r"object with 'colors'$"),
+    ("[[" + "1" * 5000 + ", 0, 0]]", r"^p\.json: JSON holds a number too long to read; "
+                                     r"expected colour values 0\.\.255$"),
+])
+def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch, text, match):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text(text)
+    with pytest.raises(ImageReadError, match=match):
+        read_palette("p.json")
