@@ -151,11 +151,19 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     p = Path(path)
     fmt = _palette_format(p, "palette_in")
     try:
-        text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write, is skipped
+        data = p.read_bytes()
     except FileNotFoundError:
         raise ImageReadError("no such palette file", path=p) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise ImageReadError("is a directory, expected a palette file", path=p) from None
+    except OSError as exc:
         raise ImageReadError(f"cannot read palette file ({exc})", path=p) from None
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
+    except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ImageReadError(f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 "
+                             "text; expected a palette file saved as UTF-8", path=p) from None
     colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)

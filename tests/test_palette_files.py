@@ -156,3 +156,29 @@ def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch
     (tmp_path / "p.json").write_text(text)
     with pytest.raises(ImageReadError, match=match):
         read_palette("p.json")
+
+
+@pytest.mark.parametrize("data, line", [
+    (b"GIMP Palette\nName: caf\xe9\n255 0 0 red\n", 2),  # Latin-1, not UTF-8
+    (b"\xef\xbb\xbf" + b"ff0000\n" * 3000 + b"\x80\n", 3001),  # past the first 8 KiB read
+])
+def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, data, line):
+    # Was "cannot read palette file ('utf-8' codec can't decode byte 0xe9 in position
+    # 22: invalid continuation byte)": Python's wording, and no line.
+    monkeypatch.chdir(tmp_path)
+    name = "p.gpl" if data.startswith(b"GIMP") else "p.hex"
+    (tmp_path / name).write_bytes(data)
+    byte = "e9" if name == "p.gpl" else "80"
+    with pytest.raises(ImageReadError, match=rf"^{name}: line {line}: byte 0x{byte} is not "
+                                             r"UTF-8 text; expected a palette file saved as "
+                                             r"UTF-8$"):
+        read_palette(name)
+
+
+def test_a_directory_given_as_a_palette_file_is_named(tmp_path, monkeypatch):
+    # Was "cannot read palette file ([Errno 21] Is a directory: 'p.gpl')".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.gpl").mkdir()
+    with pytest.raises(ImageReadError, match=r"^p\.gpl: is a directory, expected a palette "
+                                             r"file$"):
+        read_palette("p.gpl")
