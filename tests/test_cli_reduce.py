@@ -808,3 +808,24 @@ def test_a_multi_page_tiff_says_how_long_its_pages_are_shown(tmp_path):
                              "looping forever\n")
     with Image.open(tmp_path / "scan.png") as im:
         assert (im.n_frames, im.info["duration"]) == (2, 1000.0)
+
+
+def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tmp_path):
+    # It said "palette_in holds 256 colours, ...": a parameter the command line does not
+    # have, and no file, where a still image's error names --palette-in='p.hex'.
+    frame = np.zeros((4, 4, 4), np.uint8)
+    frame[:2] = (200, 0, 0, 255)
+    moved = frame.copy()
+    moved[2:, :2] = (0, 0, 200, 255)
+    src = tmp_path / "a.gif"
+    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+                                        append_images=[Image.fromarray(moved, "RGBA")])
+    hex_file = tmp_path / "p.hex"
+    hex_file.write_text("".join(f"{i:02x}{i:02x}00\n" for i in range(256)))
+    result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: --palette-in={str(hex_file)!r} holds 256 colours, more "
+        "than an animation with transparency holds: at most 255 colours (one entry is kept "
+        "for the transparent pixels)")
+    assert not (tmp_path / "out.gif").exists()

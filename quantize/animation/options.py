@@ -42,6 +42,7 @@ class AnimationOptions:
     skip_if_larger: bool
     optimize: bool
     per_frame: bool
+    palette_name: str = "palette_in"  # names the given palette in errors
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -86,7 +87,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
-                            per_frame)
+                            per_frame, _palette_in_name(o["palette_in"]))
 
 
 def _check_suffix(path: Path) -> str:
@@ -95,6 +96,13 @@ def _check_suffix(path: Path) -> str:
         raise ValueError(f"output={str(path)!r}: an animation is written as "
                          f"{', '.join(ANIMATION_EXTENSIONS)}, got {suffix or '(none)'!r}")
     return suffix
+
+
+def _palette_in_name(value: Any) -> str:
+    """``palette_in='brand.hex'`` for a palette file, plain ``palette_in`` for an array."""
+    if isinstance(value, str | os.PathLike):
+        return f"palette_in={os.fspath(value)!r}"
+    return "palette_in"
 
 
 def _palette_in(value: Any) -> np.ndarray | None:
@@ -109,7 +117,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
     from_file = isinstance(value, str | os.PathLike)
     pal = read_palette(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
-    name = f"palette_in={os.fspath(value)!r}" if from_file else "the palette mapped onto"
+    name = _palette_in_name(value) if from_file else "the palette mapped onto"
     if pal.shape[0] > _MAX_PALETTE:
         raise ValueError(f"{name if from_file else 'palette_in'} has {pal.shape[0]} colours; "
                          f"an animation holds at most "

@@ -103,10 +103,13 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
         parts[:], counts[:] = [merged], [total]
 
 
-def _room(transparent: bool, k: int) -> None:
-    """Refuse a given palette with more colours than a table holds beside a transparent entry."""
+def _room(transparent: bool, k: int, name: str) -> None:
+    """Refuse a given palette with more colours than a table holds beside a transparent entry.
+
+    ``name`` names the palette: ``palette_in='brand.hex'`` or ``palette_in``.
+    """
     if transparent and k > _MAX_ENTRIES - 1:
-        raise ValueError(f"palette_in holds {k} colours, more than an animation with "
+        raise ValueError(f"{name} holds {k} colours, more than an animation with "
                          f"transparency holds: at most {_MAX_ENTRIES - 1} colours (one entry "
                          "is kept for the transparent pixels)")
 
@@ -129,7 +132,7 @@ class GlobalPlan:
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
-            _room(transparent, opts.palette_in.shape[0])
+            _room(transparent, opts.palette_in.shape[0], opts.palette_name)
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
