@@ -626,7 +626,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
     16-bit and float grayscale) but keeps its orientation: apply
-    ``PIL.ImageOps.exif_transpose`` first for an upright photo.
+    ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
+    of an animation or a multi-page file gives the frame it is at, with a
+    :class:`quantize.animation.FirstFrameWarning` saying so.
 
     Raises
     ------
@@ -641,6 +643,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        _warn_one_frame(image, name)
         image.load()
         return _pil_to_rgba(_srgb(image))
     if not isinstance(image, np.ndarray):
@@ -667,6 +670,18 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         alpha = np.ascontiguousarray(arr8[:, :, 3])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _warn_one_frame(image: Image.Image, name: str) -> None:
+    """Say that a PIL image of an animation (or of a multi-page file) gives one frame only."""
+    n = shown_frames(image)
+    if n > 1:
+        from .animation import FirstFrameWarning  # the animation package builds on this one
+
+        warnings.warn(f"{name} is one of the {n} frames (or pages) of its file, and a PIL "
+                      "image holds one at a time: only that one is used; "
+                      "quantize.animation.reduce_animation_file reduces every frame of a file",
+                      FirstFrameWarning, stacklevel=4)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -504,3 +505,28 @@ def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pix
     # ... unless nothing is visible: the palette of a fully transparent image maps it
     result = reduce_colors(np.zeros((2, 2, 4), np.uint8), palette=clear)
     assert result.k == 0 and result.indices.tolist() == [[0, 0], [0, 0]]
+
+
+def test_a_pil_image_of_an_animation_reduces_its_frame_and_says_so(tmp_path):
+    # A PIL image of a GIF was reduced as the frame it was at, without a word: the other
+    # frames were dropped silently.
+    from quantize.animation import FirstFrameWarning
+
+    colours = [(200, 30, 30), (30, 160, 40), (20, 20, 220)]
+    frames = []
+    for c in colours:
+        frame = np.zeros((4, 4, 3), np.uint8)
+        frame[:2] = c
+        frames.append(Image.fromarray(frame))
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with Image.open(tmp_path / "a.gif") as im:
+        im.seek(1)
+        with pytest.warns(FirstFrameWarning, match=r"^image is one of the 3 frames \(or pages\) "
+                                                   r"of its file, and a PIL image holds one at "
+                                                   r"a time: only that one is used; "):
+            result = reduce_colors(im, 2, seed=0)
+        assert im.tell() == 1
+    assert sorted(result.palette.tolist()) == [[0, 0, 0], [30, 160, 40]]
+    with Image.open(tmp_path / "a.gif") as im, warnings.catch_warnings():
+        warnings.simplefilter("error", FirstFrameWarning)
+        reduce_colors(im.convert("RGB"), 2, seed=0)  # a copy holds one frame: no warning

@@ -37,7 +37,8 @@ __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED
 
 
 class FirstFrameWarning(UserWarning):
-    """Only the first frame of an animation was used (e.g. by segment)."""
+    """Only one frame of an animation was used: by segment, its first; from a PIL image of
+    an animation (given to reduce_colors, say), the frame the image is at."""
 
 
 def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,
