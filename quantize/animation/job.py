@@ -78,8 +78,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
         APNG at zlib level 9), plus ``palette``: "global" (default, one palette
-        for all frames) or "per-frame" (GIF only). ``dither``: each frame is
-        mapped as :func:`quantize.reduce.reduce_colors` maps a still.
+        for all frames) or "per-frame" (GIF only; ``palette_out`` then holds
+        every colour of every frame's palette, which may be more than 256).
+        ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
+        maps a still.
 
     Returns
     -------
