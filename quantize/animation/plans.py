@@ -124,6 +124,7 @@ class GlobalPlan:
     codes: np.ndarray = field(repr=False)  # distinct opaque colours of all frames, sorted
     lab: np.ndarray = field(repr=False)    # their Lab colours
     table: np.ndarray = field(repr=False)  # entry of every 24-bit colour code
+    exact: bool = False                    # every colour is an entry: map them exactly
 
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
@@ -146,8 +147,9 @@ class GlobalPlan:
                   if codes.size else np.zeros(0, np.intp))
         if opts.palette_in is None:
             palette, labels = _moving_first(palette, labels, pooled)
+        exact = bool(np.isin(codes, pack_rgb(palette)).all())
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
-                   srgb_to_lab(colors), code_table(codes, labels, np.uint8))
+                   srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact)
 
     @property
     def k(self) -> int:
@@ -171,6 +173,8 @@ class GlobalPlan:
         within :data:`RUN_TOLERANCE` (:func:`_favour_runs`); or, when that
         stores the frame in fewer bytes, the entry they had in the previous
         frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
+        When every colour is an entry (fewer colours than asked for, or a
+        given palette holding them all), each pixel takes its own: lossless.
         """
         codes = pack_rgb(rgb)
         still = np.zeros(opaque.shape, bool)
@@ -184,7 +188,7 @@ class GlobalPlan:
             indices = _dithered_onto(rgb, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
-        if dither == 0 and self.codes.size:
+        if dither == 0 and self.codes.size and not self.exact:
             at = np.searchsorted(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
