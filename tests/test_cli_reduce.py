@@ -829,3 +829,18 @@ def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tm
         "than an animation with transparency holds: at most 255 colours (one entry is kept "
         "for the transparent pixels)")
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame_gif, photo,
+                                                                       tmp_path):
+    # It said "-o/--output='anim.s.jpg': ...", an option the call did not have.
+    result = run(two_frame_gif, photo, "-k", 4, "-j", 1, "--ext", ".s.jpg")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: --ext output="
+        f"{str(tmp_path / 'anim.s.jpg')!r}: an animation is written as .gif, .png, .apng, "
+        ".webp, got '.jpg'")
+    assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
+    given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
+    assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
+                                            "-o/--output=")
