@@ -17,6 +17,7 @@ from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
+from ..reduce.fit import warn_few_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .gif import change_bytes
@@ -140,7 +141,9 @@ class GlobalPlan:
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
-            k = min(opts.n_colors, _MAX_ENTRIES - transparent)
+            k = min(opts.n_colors, _MAX_ENTRIES - transparent, colors.shape[0])
+            if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
+                warn_few_colors(k, opts.n_colors, stacklevel=3)
             palette = fit_palette(colors, counts, k, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
