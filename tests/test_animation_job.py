@@ -644,3 +644,18 @@ def test_every_colour_in_the_palette_is_drawn_exactly(tmp_path, suffix, given):
     assert all(p["share"] > 0 for p in record["palette"])
     for a, b in zip(composited(src), composited(tmp_path / f"out{suffix}"), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_a_palette_with_a_transparent_entry_beside_256_colours_fits(tmp_path, anim):
+    # Refused as "has 257 colours; an animation holds at most 256" while the entry of
+    # alpha 0 (index 0 of a GIF's palette) is dropped, and a still took the same palette.
+    colours = np.array([(i, 255 - i, (7 * i) % 256, 255) for i in range(256)], np.uint8)
+    colours[:4, :3] = [WHITE, BLUE, RED, GREEN]
+    given = np.vstack([np.zeros((1, 4), np.uint8), colours])
+    record = reduce_animation_file(anim, tmp_path / "out.gif", palette_in=given)
+    assert record["k"] == 256 and record["delta_e"] == 0.0
+    opaque = given.copy()
+    opaque[0, 3] = 255
+    with pytest.raises(ValueError, match=r"^palette_in has 257 colours; an animation holds "
+                                         r"at most 256$"):
+        reduce_animation_file(anim, tmp_path / "more.gif", palette_in=opaque)

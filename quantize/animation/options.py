@@ -118,14 +118,13 @@ def _palette_in(value: Any) -> np.ndarray | None:
     pal = read_palette(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = _palette_in_name(value) if from_file else "the palette mapped onto"
-    if pal.shape[0] > _MAX_PALETTE:
-        raise ValueError(f"{name if from_file else 'palette_in'} has {pal.shape[0]} colours; "
-                         f"an animation holds at most "
-                         f"{_MAX_PALETTE}")
     pal = pal.astype(np.uint8)
-    if pal.ndim == 2 and pal.shape[1] == 4:
-        pal = _opaque_entries(pal, name)
-    return pal
+    drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
+    if drawn.shape[0] > _MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
+        opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
+        raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
+                         f"colours; an animation holds at most {_MAX_PALETTE}")
+    return drawn
 
 
 def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
