@@ -659,3 +659,25 @@ def test_a_palette_with_a_transparent_entry_beside_256_colours_fits(tmp_path, an
     with pytest.raises(ValueError, match=r"^palette_in has 257 colours; an animation holds "
                                          r"at most 256$"):
         reduce_animation_file(anim, tmp_path / "more.gif", palette_in=opaque)
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_entry(
+        tmp_path, palette):
+    # Its palette file held an opaque black entry ("000000", share 0.0), which mapped
+    # onto later drew everything black, and it was reported as 1 colour; a still writes
+    # its transparent entry and reports 0.
+    clear = np.zeros((4, 4, 4), np.uint8)
+    red = clear.copy()
+    red[..., 0] = 255  # a colour stored in transparent pixels
+    src = tmp_path / "clear.png"
+    Image.fromarray(clear, "RGBA").save(src, save_all=True, duration=[50, 70],
+                                        append_images=[Image.fromarray(red, "RGBA")])
+    record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, palette=palette,
+                                   palette_out=tmp_path / "p.hex")
+    assert record["k"] == 0 and record["palette"] == [] and record["psnr"] is None
+    assert (tmp_path / "p.hex").read_text() == "00000000\n"
+    Image.fromarray(red, "RGBA").save(tmp_path / "one.png")
+    still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,
+                        palette_out=tmp_path / "still.hex")
+    assert still["k"] == 0 and (tmp_path / "still.hex").read_text() == "00000000\n"

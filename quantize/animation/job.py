@@ -136,7 +136,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
         palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
         if opts.palette_out is not None:
-            write_palette(opts.palette_out, palette, shares, name=src.stem)
+            _write_palette_out(opts.palette_out, palette, shares, stats, src.stem)
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warnings.warn(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
@@ -146,7 +146,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_still(stats, out)
     psnr = stats.psnr()
     return {
-        "input": str(src), "output": str(out), "k": plan.k, "space": opts.space,
+        "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(mean_delta_e(stats), 4),
         "seconds": round(time.perf_counter() - start, 4),
@@ -188,6 +188,26 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     stats.frames_written = sink.frames_written
 
 
+def _nothing_opaque(stats: FrameStats) -> bool:
+    """Every pixel of every frame was written transparent."""
+    return stats.transparent_pixels == stats.pixels
+
+
+def _colours(plan: Any, stats: FrameStats) -> int:
+    """The colours reported: the plan's, or 0 when nothing was drawn (as for a still)."""
+    return 0 if _nothing_opaque(stats) else plan.k
+
+
+def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
+                       stats: FrameStats, name: str) -> None:
+    """Write the palette file; a fully transparent animation's holds its transparent entry
+    alone, as a still's does (not the placeholder colour of the table)."""
+    if _nothing_opaque(stats):
+        write_palette(path, np.zeros((1, 4), np.uint8), name=name)
+    else:
+        write_palette(path, palette, shares, name=name)
+
+
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
@@ -216,7 +236,7 @@ def _record_palette(palette: np.ndarray, shares: np.ndarray,
                     stats: FrameStats) -> list[dict[str, Any]]:
     """Palette entries for reports, as a still's record has them: shares of the opaque
     pixels, and no entry for the transparent ones (none at all when nothing is opaque)."""
-    if stats.transparent_pixels == stats.pixels:
+    if _nothing_opaque(stats):
         return []
     return [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
              "share": round(float(s), 6)}
