@@ -844,3 +844,22 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
     given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
     assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
                                             "-o/--output=")
+
+
+@pytest.mark.parametrize("args, given", [
+    (["--quality", "3"], "--quality=3.0"),
+    (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
+])
+def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,
+                                                                 args, given):
+    # It said "fits each frame to n_colors; it cannot be combined with palette_in or
+    # quality": parameter names the command line does not have.
+    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n")
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = run(two_frame_gif, "--palette", "per-frame", *args, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: --palette='per-frame' gives each frame a palette "
+        "of its own, of at most -k/--colors=16 colours, so "
+        f"{given.format(tmp=tmp_path)} cannot be given with it")
+    assert not (tmp_path / "out.gif").exists()

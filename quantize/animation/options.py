@@ -13,7 +13,13 @@ import numpy as np
 from .._validation import check_choice, check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
-from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
+from ..reduce import (
+    DEFAULT_COLORS,
+    GIF_ALPHA_THRESHOLD,
+    PALETTE_MODES,
+    AlphaLossWarning,
+    check_reduce_options,
+)
 from ..reduce.options import check_palette_out
 from .sinks import ANIMATION_EXTENSIONS
 
@@ -78,8 +84,11 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
     pal_in = _palette_in(o["palette_in"])
     if per_frame and (pal_in is not None or o["quality"] is not None):
-        raise ValueError("palette='per-frame' fits each frame to n_colors; it cannot be "
-                         "combined with palette_in or quality")
+        given = (_palette_in_name(o["palette_in"]) if pal_in is not None
+                 else f"quality={o['quality']!r}")
+        raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
+                         f"most n_colors={k or DEFAULT_COLORS} colours, so {given} cannot be "
+                         "given with it")
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
     check_palette_out(o, src)
     if out is not None:
