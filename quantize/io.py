@@ -678,10 +678,12 @@ def _warn_one_frame(image: Image.Image, name: str) -> None:
     if n > 1:
         from .animation import FirstFrameWarning  # the animation package builds on this one
 
-        warnings.warn(f"{name} is one of the {n} frames (or pages) of its file, and a PIL "
-                      "image holds one at a time: only that one is used; "
-                      "quantize.animation.reduce_animation_file reduces every frame of a file",
-                      FirstFrameWarning, stacklevel=4)
+        what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
+                "support do not show" if image.tell() < hidden_frames(image)
+                else f"one of the {n} frames (or pages) of its file")
+        warnings.warn(f"{name} is {what}, and a PIL image holds one at a time: only that one "
+                      "is used; quantize.animation.reduce_animation_file reduces every frame "
+                      "of a file", FirstFrameWarning, stacklevel=4)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:

@@ -530,3 +530,20 @@ def test_a_pil_image_of_an_animation_reduces_its_frame_and_says_so(tmp_path):
     with Image.open(tmp_path / "a.gif") as im, warnings.catch_warnings():
         warnings.simplefilter("error", FirstFrameWarning)
         reduce_colors(im.convert("RGB"), 2, seed=0)  # a copy holds one frame: no warning
+
+
+def test_a_pil_image_at_an_apngs_default_image_is_not_called_a_frame(tmp_path):
+    # Its warning said "one of the 2 frames": the default image of an APNG is none of them.
+    from quantize.animation import FirstFrameWarning
+
+    default = Image.new("RGB", (4, 4), (200, 30, 30))
+    frames = [Image.new("RGB", (4, 4), c) for c in ((30, 160, 40), (20, 20, 220))]
+    default.save(tmp_path / "a.png", save_all=True, append_images=frames, default_image=True,
+                 duration=50)
+    with Image.open(tmp_path / "a.png") as im, pytest.warns(
+            FirstFrameWarning, match=r"^image is the default image of an APNG of 2 frames, "
+                                     r"which viewers with APNG support do not show, and a PIL "
+                                     r"image holds one at a time: only that one is used; "):
+        warnings.simplefilter("ignore", ColorCountWarning)
+        result = reduce_colors(im, 2, seed=0)
+    assert result.palette.tolist() == [[200, 30, 30]]
