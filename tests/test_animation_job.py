@@ -682,3 +682,12 @@ def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_
     still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,
                         palette_out=tmp_path / "still.hex")
     assert still["k"] == 0 and (tmp_path / "still.hex").read_text() == "00000000\n"
+
+
+def test_a_single_untimed_image_is_not_called_pages(tmp_path):
+    # reduce_animation_file on a JPEG warned "JPEG of 1 pages, which have no duration".
+    Image.fromarray(np.array([[RED, BLUE], [GREEN, WHITE]], np.uint8)).save(tmp_path / "a.tif")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = reduce_animation_file(tmp_path / "a.tif", tmp_path / "out.gif", n_colors=4)
+    assert record["frames"] == 1 and record["psnr"] is None

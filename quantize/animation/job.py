@@ -122,7 +122,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = Path(input)
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
-    if not info.timed:
+    if not info.timed and info.n_frames > 1:  # one page has no pages to time
         warnings.warn(f"{info.format} of {info.n_frames} pages, which have no duration: "
                       f"written as an animation showing each page for "
                       f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning,
