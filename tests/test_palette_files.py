@@ -182,3 +182,15 @@ def test_a_directory_given_as_a_palette_file_is_named(tmp_path, monkeypatch):
     with pytest.raises(ImageReadError, match=r"^p\.gpl: is a directory, expected a palette "
                                              r"file$"):
         read_palette("p.gpl")
+
+
+def test_a_name_from_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path):
+    # The .gpl file failed ("'utf-8' codec can't encode character '\udce9' ...: surrogates
+    # not allowed"), taking reduce's output with it, and the .json held "\udce9", which
+    # JSON readers other than Python's refuse.
+    stem = b"caf\xe9".decode("utf-8", "surrogateescape")
+    for suffix in (".gpl", ".json"):
+        write_palette(tmp_path / f"p{suffix}", COLOURS[:2], name=stem)
+        assert np.array_equal(read_palette(tmp_path / f"p{suffix}"), COLOURS[:2])
+    assert (tmp_path / "p.gpl").read_text(encoding="utf-8").splitlines()[1] == r"Name: caf\xe9"
+    assert json.loads((tmp_path / "p.json").read_bytes())["name"] == r"caf\xe9"
