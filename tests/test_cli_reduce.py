@@ -181,7 +181,8 @@ def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
 def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, tmp_path,
                                                          image):
     # With --force, --palette-out onto the --palette-in file rewrote the user's palette
-    # (names and comments lost, the file renamed after the image).
+    # (names and comments lost, the file renamed after the image). Then the error said
+    # "output path is the input file", which the image is.
     pal = tmp_path / "brand.gpl"
     text = "GIMP Palette\nName: Brand\n# company colours\n255 0 0 Brand red\n0 0 255 Blue\n"
     pal.write_text(text)
@@ -190,8 +191,10 @@ def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, 
     result = run(src, "-o", out, "--palette-in", pal, "--palette-out", tmp_path / "." / pal.name,
                  "--force")
     assert result.exit_code == 1
-    assert one_error_line(result).endswith("brand.gpl: output path is the input file; choose "
-                                           "another output")
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: {tmp_path / '.' / pal.name}: is the file of "
+        f"--palette-in={str(pal)!r}, the palette mapped onto, which is never overwritten; "
+        "write the palette to another file")
     assert pal.read_text() == text and not out.exists()
 
 
