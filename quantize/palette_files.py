@@ -165,6 +165,9 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         line = exc.object.count(b"\n", 0, exc.start) + 1
         raise ImageReadError(f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 "
                              "text; expected a palette file saved as UTF-8", path=p) from None
+    if not text.strip():
+        raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
+                             f"{PALETTE_FORMATS[fmt]}", path=p)
     colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)

@@ -39,7 +39,7 @@ def test_json_palette_holds_hex_rgb_and_share(tmp_path):
     ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
     ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
     ("bad.json", "{", "invalid JSON"),
-    ("empty.hex", "\n", "holds no colours"),
+    ("empty.hex", "; comments only\n", "holds no colours"),
 ])
 def test_malformed_palette_files_are_named(tmp_path, name, text, match):
     path = tmp_path / name
@@ -194,3 +194,18 @@ def test_a_name_from_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path):
         assert np.array_equal(read_palette(tmp_path / f"p{suffix}"), COLOURS[:2])
     assert (tmp_path / "p.gpl").read_text(encoding="utf-8").splitlines()[1] == r"Name: caf\xe9"
     assert json.loads((tmp_path / "p.json").read_bytes())["name"] == r"caf\xe9"
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    # Was "invalid JSON (Expecting value: line 1 column 1 (char 0))", "not a GIMP palette
+    # (first line should be 'GIMP Palette')" and "palette file holds no colours".
+    ("p.json", b"", "a .json palette: JSON list of {hex, rgb, alpha, share}"),
+    ("p.gpl", b"\xef\xbb\xbf\r\n", "a .gpl palette: GIMP palette"),
+    ("p.hex", b" \n\n", "a .hex palette: one rrggbb (or rrggbbaa) hex colour per line"),
+])
+def test_an_empty_palette_file_says_it_is_empty(tmp_path, monkeypatch, name, data, expected):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette(name)
+    assert str(info.value) == f"{name}: palette file is empty; expected {expected}"
