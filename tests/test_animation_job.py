@@ -691,3 +691,24 @@ def test_a_single_untimed_image_is_not_called_pages(tmp_path):
         warnings.simplefilter("error")
         record = reduce_animation_file(tmp_path / "a.tif", tmp_path / "out.gif", n_colors=4)
     assert record["frames"] == 1 and record["psnr"] is None
+
+
+@pytest.mark.parametrize("src_name, loop, out_name, plays", [
+    ("in.png", 70_000, "out.gif", 65_536),   # GIF: 16-bit repeats after the first play
+    ("in.gif", 65_535, "out.webp", 65_535),  # 65,536 plays; WebP: 16-bit plays
+])
+def test_more_plays_than_the_output_holds_are_said(tmp_path, src_name, loop, out_name, plays):
+    # The loop count was cut to what the format holds without a word.
+    from quantize.animation import LoopCountWarning
+
+    src = save_animation(tmp_path / src_name, moving_square(2), duration=50, loop=loop)
+    out = tmp_path / out_name
+    with pytest.warns(LoopCountWarning, match=rf"plays {probe_animation(src).plays:,} times, "
+                                              rf"and a \w+ holds at most {plays:,} plays: "
+                                              rf"written to play {plays:,} times$"):
+        reduce_animation_file(src, out, n_colors=4)
+    assert probe_animation(out).plays == plays
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LoopCountWarning)
+        reduce_animation_file(src, tmp_path / "out.apng", n_colors=4)
+    assert probe_animation(tmp_path / "out.apng").plays == probe_animation(src).plays

@@ -43,10 +43,11 @@ from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
-from .sinks import open_sink
+from .sinks import ANIMATION_EXTENSIONS, max_plays, open_sink
 from .stats import FrameStats
 
-__all__ = ["StillImageWarning", "UntimedFramesWarning", "reduce_animation_file"]
+__all__ = ["LoopCountWarning", "StillImageWarning", "UntimedFramesWarning",
+           "reduce_animation_file"]
 
 
 class StillImageWarning(UserWarning):
@@ -55,6 +56,10 @@ class StillImageWarning(UserWarning):
 
 class UntimedFramesWarning(UserWarning):
     """The input's frames carry no duration (a multi-page TIFF): each got a default one."""
+
+
+class LoopCountWarning(UserWarning):
+    """The output's format cannot store the input's number of plays: it holds its most."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -103,6 +108,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     UntimedFramesWarning
         When the input's frames have no duration (a multi-page TIFF), saying
         the duration given.
+    LoopCountWarning
+        When the input plays more times than the output's format holds
+        (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
 
     Raises
     ------
@@ -127,6 +135,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"written as an animation showing each page for "
                       f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning,
                       stacklevel=2)
+    _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
     out = opts.output or check_output_path(
@@ -186,6 +195,16 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
     stats.frames_written = sink.frames_written
+
+
+def _warn_plays(info: AnimationInfo, suffix: str) -> None:
+    """Warn when the output format holds fewer plays than the input's (65,536 in a GIF)."""
+    limit = max_plays(suffix)
+    if limit is not None and info.plays > limit:
+        names = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
+        warnings.warn(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
+                      f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
+                      f"plays: written to play {limit:,} times", LoopCountWarning, stacklevel=3)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:
