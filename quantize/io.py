@@ -627,7 +627,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
     16-bit and float grayscale) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
-    of an animation or a multi-page file gives the frame it is at, with a
+    of an animation or a multi-page file gives the frame it is at, and a
+    :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so.
 
     Raises
@@ -638,6 +639,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
     """
     if isinstance(image, LoadedImage):
+        if image.n_frames > 1:
+            _warn_first_frame_read(image.n_frames, name)
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
@@ -684,6 +687,16 @@ def _warn_one_frame(image: Image.Image, name: str) -> None:
         warnings.warn(f"{name} is {what}, and a PIL image holds one at a time: only that one "
                       "is used; quantize.animation.reduce_animation_file reduces every frame "
                       "of a file", FirstFrameWarning, stacklevel=4)
+
+
+def _warn_first_frame_read(n: int, name: str) -> None:
+    """Say that a :class:`LoadedImage` of an animation holds its first frame only."""
+    from .animation import FirstFrameWarning  # the animation package builds on this one
+
+    warnings.warn(f"{name} holds the first of the {n} frames (or pages) of its file, as "
+                  "load_image reads them: only that one is used; "
+                  "quantize.animation.reduce_animation_file reduces every frame of a file",
+                  FirstFrameWarning, stacklevel=4)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:

@@ -547,3 +547,24 @@ def test_a_pil_image_at_an_apngs_default_image_is_not_called_a_frame(tmp_path):
         warnings.simplefilter("ignore", ColorCountWarning)
         result = reduce_colors(im, 2, seed=0)
     assert result.palette.tolist() == [[200, 30, 30]]
+
+
+def test_an_animation_read_by_load_image_reduces_its_first_frame_and_says_so(tmp_path):
+    # The README's way to read a file for reduce_colors: an animated GIF's other frames
+    # were dropped without a word.
+    from quantize.animation import FirstFrameWarning
+    from quantize.io import load_image
+
+    frames = [Image.new("RGB", (4, 2), c) for c in ((200, 30, 30), (20, 20, 220))]
+    for frame in frames:
+        frame.putpixel((0, 0), (0, 0, 0))
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with pytest.warns(FirstFrameWarning, match=r"^image holds the first of the 2 frames \(or "
+                                               r"pages\) of its file, as load_image reads "
+                                               r"them: only that one is used; "):
+        result = reduce_colors(load_image(tmp_path / "a.gif"), 2, seed=0)
+    assert sorted(result.palette.tolist()) == [[0, 0, 0], [200, 30, 30]]
+    frames[0].save(tmp_path / "still.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FirstFrameWarning)
+        reduce_colors(load_image(tmp_path / "still.png"), 2, seed=0)
