@@ -626,7 +626,10 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
     16-bit and float grayscale) but keeps its orientation: apply
-    ``PIL.ImageOps.exif_transpose`` first for an upright photo.
+    ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
+    of an animation or a multi-page file gives the frame it is at, and a
+    :class:`LoadedImage` of one its first frame, with a
+    :class:`quantize.animation.FirstFrameWarning` saying so.
 
     Raises
     ------
@@ -636,11 +639,14 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
     """
     if isinstance(image, LoadedImage):
+        if image.n_frames > 1:
+            _warn_first_frame_read(image.n_frames, name)
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        _warn_one_frame(image, name)
         image.load()
         return _pil_to_rgba(_srgb(image))
     if not isinstance(image, np.ndarray):
@@ -667,6 +673,30 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         alpha = np.ascontiguousarray(arr8[:, :, 3])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _warn_one_frame(image: Image.Image, name: str) -> None:
+    """Say that a PIL image of an animation (or of a multi-page file) gives one frame only."""
+    n = shown_frames(image)
+    if n > 1:
+        from .animation import FirstFrameWarning  # the animation package builds on this one
+
+        what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
+                "support do not show" if image.tell() < hidden_frames(image)
+                else f"one of the {n} frames (or pages) of its file")
+        warnings.warn(f"{name} is {what}, and a PIL image holds one at a time: only that one "
+                      "is used; quantize.animation.reduce_animation_file reduces every frame "
+                      "of a file", FirstFrameWarning, stacklevel=4)
+
+
+def _warn_first_frame_read(n: int, name: str) -> None:
+    """Say that a :class:`LoadedImage` of an animation holds its first frame only."""
+    from .animation import FirstFrameWarning  # the animation package builds on this one
+
+    warnings.warn(f"{name} holds the first of the {n} frames (or pages) of its file, as "
+                  "load_image reads them: only that one is used; "
+                  "quantize.animation.reduce_animation_file reduces every frame of a file",
+                  FirstFrameWarning, stacklevel=4)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validation import check_palette
 from .errors import ImageReadError
-from .io import atomic_write
+from .io import atomic_write, printable
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "read_palette", "write_palette"]
 
@@ -62,7 +62,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     ``alpha``, .hex ``rrggbbaa``) when some entry is not opaque. ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
     into the .gpl entry names); it defaults to unknown (null). A .gpl file's
-    name is one line: line breaks in ``name`` become spaces.
+    name is one line: line breaks in ``name`` become spaces; bytes of a file
+    name that are not UTF-8 are written ``\\xXX``, as every output shows them.
 
     Raises
     ------
@@ -77,7 +78,7 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
-    name = " ".join(str(name).splitlines())
+    name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
@@ -151,11 +152,22 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     p = Path(path)
     fmt = _palette_format(p, "palette_in")
     try:
-        text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write, is skipped
+        data = p.read_bytes()
     except FileNotFoundError:
         raise ImageReadError("no such palette file", path=p) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        raise ImageReadError("is a directory, expected a palette file", path=p) from None
+    except OSError as exc:
         raise ImageReadError(f"cannot read palette file ({exc})", path=p) from None
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
+    except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ImageReadError(f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 "
+                             "text; expected a palette file saved as UTF-8", path=p) from None
+    if not text.strip():
+        raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
+                             f"{PALETTE_FORMATS[fmt]}", path=p)
     colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
@@ -190,6 +202,12 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImageReadError(f"invalid JSON ({exc})", path=p) from None
+    except RecursionError:  # lists nested thousands deep
+        raise ImageReadError("JSON nested too deeply; expected a list of colours or an "
+                             "object with 'colors'", path=p) from None
+    except ValueError:  # Python reads no integer of more than 4300 digits
+        raise ImageReadError("JSON holds a number too long to read; expected colour "
+                             "values 0..255", path=p) from None
     entries = doc.get("colors") if isinstance(doc, dict) else doc
     if not isinstance(entries, list):
         raise ImageReadError("expected a list of colours or an object with 'colors'", path=p)

@@ -149,7 +149,7 @@ def test_an_animation_of_one_picture_stays_an_apng(tmp_path):
     frames[1][0, -1] = np.array(WHITE) - 2
     src = save_animation(tmp_path / "in.gif", frames, duration=[100, 200, 300], loop=2)
     out = tmp_path / "out.png"
-    record = reduce_animation_file(src, out, n_colors=4, seed=0)
+    record = reduce_animation_file(src, out, n_colors=3, seed=0)  # 4 colours in the input
     assert record["frames"] == 1 == count_frames(out)
     assert [f.duration for f in iter_frames(out)] == [600]
     assert probe_animation(out).plays == probe_animation(src).plays == 3
@@ -161,7 +161,7 @@ def test_an_animation_of_one_picture_as_webp_is_a_still_and_says_so(tmp_path):
     src = save_animation(tmp_path / "in.gif", frames, duration=100, loop=0)
     with pytest.warns(StillImageWarning, match=r"^all 3 frames show the same picture, and a "
                                                r"WebP of one frame is a still image"):
-        record = reduce_animation_file(src, tmp_path / "out.webp", n_colors=4, seed=0)
+        record = reduce_animation_file(src, tmp_path / "out.webp", n_colors=3, seed=0)
     assert record["frames"] == 1
 
 
@@ -387,7 +387,8 @@ def anim(tmp_path):
     ("out.gif", {"palette": "local"}, ValueError, r"palette='local' is not valid"),
     ("out.gif", {"n_colors": 300}, ValueError, r"n_colors=300 should be <= 256"),
     ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
-     r"palette='per-frame' fits each frame to n_colors"),
+     r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=16 "
+     r"colours, so quality=2\.0 cannot be given with it$"),
     ("out.gif", {"dither": 2}, ValueError, r"dither=2.0 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
     ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
@@ -429,7 +430,9 @@ def test_asked_for_256_an_animation_with_transparency_gets_255(tmp_path):
                                     append_images=[Image.fromarray(g, "RGBA")], duration=50)
     # -k 256 was refused here while a still with transparency gets 255 colours and
     # the transparent entry, so batch -k 256 failed on exactly the animations with alpha.
-    with pytest.warns(ColorCountWarning, match=r"n_colors=255 but the image has only 2"):
+    # The warning then said n_colors=255, a value never asked for.
+    with pytest.warns(ColorCountWarning, match=r"^n_colors=256 but the image has only 2 "
+                                               r"distinct colours; returning those 2$"):
         record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=256)
     assert record["k"] == 2 and record["delta_e"] == 0.0
     for a, b in zip(composited(src), composited(tmp_path / "out.gif"), strict=True):
@@ -613,3 +616,99 @@ def test_gif_frames_that_differ_by_noise_store_only_what_changed(tmp_path, rng):
     assert areas[0] == 48 * 24 and max(areas[1:3]) <= 48 * 24 // 20
     left, top, right, bottom = boxes[3]
     assert left <= 30 and top <= 8 and right >= 36 and bottom >= 12 and areas[3] < 400
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+@pytest.mark.parametrize("given", [False, True])
+def test_every_colour_in_the_palette_is_drawn_exactly(tmp_path, suffix, given):
+    # Pixel art shaded with near colours (two levels apart): with fewer colours than -k,
+    # the warning said the palette was the image's own colours, but pixels still took the
+    # entry of their left neighbour within Delta E 2 (runs for the compressor), so the
+    # result was not lossless (PSNR 57 dB, entries listed with share 0), and neither was
+    # mapping onto a palette file holding exactly the animation's colours.
+    shades = [(100, 100, 100), (102, 100, 100), (100, 102, 100), (220, 30, 30)]
+    frames = []
+    for i in range(3):
+        f = np.zeros((8, 12, 3), np.uint8)
+        f[:] = np.array(shades, np.uint8)[np.arange(12) % 3][None, :]
+        f[2:5, 2 + 2 * i:5 + 2 * i] = shades[3]
+        frames.append(f)
+    src = save_animation(tmp_path / "in.gif", frames, duration=50)
+    options = ({"palette_in": np.array(shades[::-1], np.uint8)} if given
+               else {"n_colors": 8, "seed": 0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColorCountWarning)
+        record = reduce_animation_file(src, tmp_path / f"out{suffix}", **options)
+    assert record["psnr"] is None and record["delta_e"] == 0.0
+    assert sorted(p["hex"] for p in record["palette"]) == ["#646464", "#646664",
+                                                           "#666464", "#dc1e1e"]
+    assert all(p["share"] > 0 for p in record["palette"])
+    for a, b in zip(composited(src), composited(tmp_path / f"out{suffix}"), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_palette_with_a_transparent_entry_beside_256_colours_fits(tmp_path, anim):
+    # Refused as "has 257 colours; an animation holds at most 256" while the entry of
+    # alpha 0 (index 0 of a GIF's palette) is dropped, and a still took the same palette.
+    colours = np.array([(i, 255 - i, (7 * i) % 256, 255) for i in range(256)], np.uint8)
+    colours[:4, :3] = [WHITE, BLUE, RED, GREEN]
+    given = np.vstack([np.zeros((1, 4), np.uint8), colours])
+    record = reduce_animation_file(anim, tmp_path / "out.gif", palette_in=given)
+    assert record["k"] == 256 and record["delta_e"] == 0.0
+    opaque = given.copy()
+    opaque[0, 3] = 255
+    with pytest.raises(ValueError, match=r"^palette_in has 257 colours; an animation holds "
+                                         r"at most 256$"):
+        reduce_animation_file(anim, tmp_path / "more.gif", palette_in=opaque)
+
+
+@pytest.mark.parametrize("palette", ["global", "per-frame"])
+def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_entry(
+        tmp_path, palette):
+    # Its palette file held an opaque black entry ("000000", share 0.0), which mapped
+    # onto later drew everything black, and it was reported as 1 colour; a still writes
+    # its transparent entry and reports 0.
+    clear = np.zeros((4, 4, 4), np.uint8)
+    red = clear.copy()
+    red[..., 0] = 255  # a colour stored in transparent pixels
+    src = tmp_path / "clear.png"
+    Image.fromarray(clear, "RGBA").save(src, save_all=True, duration=[50, 70],
+                                        append_images=[Image.fromarray(red, "RGBA")])
+    record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, palette=palette,
+                                   palette_out=tmp_path / "p.hex")
+    assert record["k"] == 0 and record["palette"] == [] and record["psnr"] is None
+    assert (tmp_path / "p.hex").read_text() == "00000000\n"
+    Image.fromarray(red, "RGBA").save(tmp_path / "one.png")
+    still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,
+                        palette_out=tmp_path / "still.hex")
+    assert still["k"] == 0 and (tmp_path / "still.hex").read_text() == "00000000\n"
+
+
+def test_a_single_untimed_image_is_not_called_pages(tmp_path):
+    # reduce_animation_file on a JPEG warned "JPEG of 1 pages, which have no duration".
+    Image.fromarray(np.array([[RED, BLUE], [GREEN, WHITE]], np.uint8)).save(tmp_path / "a.tif")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = reduce_animation_file(tmp_path / "a.tif", tmp_path / "out.gif", n_colors=4)
+    assert record["frames"] == 1 and record["psnr"] is None
+
+
+@pytest.mark.parametrize("src_name, loop, out_name, plays", [
+    ("in.png", 70_000, "out.gif", 65_536),   # GIF: 16-bit repeats after the first play
+    ("in.gif", 65_535, "out.webp", 65_535),  # 65,536 plays; WebP: 16-bit plays
+])
+def test_more_plays_than_the_output_holds_are_said(tmp_path, src_name, loop, out_name, plays):
+    # The loop count was cut to what the format holds without a word.
+    from quantize.animation import LoopCountWarning
+
+    src = save_animation(tmp_path / src_name, moving_square(2), duration=50, loop=loop)
+    out = tmp_path / out_name
+    with pytest.warns(LoopCountWarning, match=rf"plays {probe_animation(src).plays:,} times, "
+                                              rf"and a \w+ holds at most {plays:,} plays: "
+                                              rf"written to play {plays:,} times$"):
+        reduce_animation_file(src, out, n_colors=4)
+    assert probe_animation(out).plays == plays
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LoopCountWarning)
+        reduce_animation_file(src, tmp_path / "out.apng", n_colors=4)
+    assert probe_animation(tmp_path / "out.apng").plays == probe_animation(src).plays

@@ -177,3 +177,34 @@ def test_every_path_sent_to_a_dask_worker_is_absolute(tmp_path, monkeypatch):
     assert sampled == tmp_path / "in" / "a.png"
     assert (job.input, job.output, job.options["palette_in"]) == (
         tmp_path / "in" / "a.png", tmp_path / "out" / "a.png", tmp_path / "p.hex")
+
+
+@pytest.mark.parametrize("holey", ["still.png", "clip.gif"])
+def test_256_shared_colours_leave_an_entry_for_transparent_pixels(tmp_path, rng, holey):
+    # With -k 256 the palette had 256 colours, and every image with transparent pixels
+    # (a still with alpha 0, an animation with alpha below 128) failed: "palette_in holds
+    # 256 colours, more than ... at most 255 colours".
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(src / "noise.png")
+    frames = []
+    for _ in range(2 if holey == "clip.gif" else 1):
+        rgba = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
+        rgba[..., 3] = 255
+        rgba[:3, :, 3] = 0
+        frames.append(Image.fromarray(rgba, "RGBA"))
+    frames[0].save(src / holey, save_all=True, append_images=frames[1:], duration=50)
+    plan = _plan(src, tmp_path / "out", options={"n_colors": 256, "seed": 0})
+    shared = batch.shared_palette(plan, samples_per_file=2000, jobs=1)
+    assert shared.colors.shape == (255, 3)
+    results = {r.input.name: r for r in batch.run_batch(shared.plan, jobs=1)}
+    assert {name: r.status for name, r in results.items()} == {"noise.png": "ok",
+                                                               holey: "ok"}
+    assert results[holey].record["k"] == 255
+    with Image.open(tmp_path / "out" / Path(holey).with_suffix(".png")) as im:
+        assert np.array_equal(np.asarray(im.convert("RGBA"))[:3, :, 3], np.zeros((3, 24)))
+
+
+def test_256_shared_colours_stay_256_without_transparent_pixels(photo_tree, tmp_path):
+    plan = _plan(photo_tree, tmp_path / "out", options={"n_colors": 256, "seed": 0})
+    assert batch.shared_palette(plan, samples_per_file=2000, jobs=1).colors.shape == (256, 3)

@@ -1025,3 +1025,22 @@ def test_skip_if_larger_is_refused_in_segment_mode(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == ("quantize: error: --skip-if-larger does not apply to --mode "
                              "segment; expected it only with --mode reduce\n")
+
+
+def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree, tmp_path):
+    # Every file failed, one error line each, saying "or for a still image a
+    # .jpg/.webp/.tif output", which batch cannot write (exit 1).
+    palette = tmp_path / "p.hex"
+    palette.write_text("".join(f"{i:02x}{i:02x}00\n{i:02x}00{i:02x}\n" for i in range(150)))
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--palette-in", palette)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"quantize: error: --palette-in={str(palette)!r} holds 300 colours, more than a "
+        "palette image holds: at most 256 colours (batch writes every output as an indexed "
+        ".png); use fewer colours"]
+    assert not out.exists()
+    # Fully transparent entries (index 0 of a GIF's palette) are one entry: 256 fit.
+    palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
+    assert _cli(photo_tree, "-o", out, "--glob", "*.png", "--palette-in", palette,
+                "-q").exit_code == 0

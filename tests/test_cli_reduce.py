@@ -181,7 +181,8 @@ def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
 def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, tmp_path,
                                                          image):
     # With --force, --palette-out onto the --palette-in file rewrote the user's palette
-    # (names and comments lost, the file renamed after the image).
+    # (names and comments lost, the file renamed after the image). Then the error said
+    # "output path is the input file", which the image is.
     pal = tmp_path / "brand.gpl"
     text = "GIMP Palette\nName: Brand\n# company colours\n255 0 0 Brand red\n0 0 255 Blue\n"
     pal.write_text(text)
@@ -190,8 +191,10 @@ def test_palette_out_never_overwrites_the_palette_in_file(photo, two_frame_gif, 
     result = run(src, "-o", out, "--palette-in", pal, "--palette-out", tmp_path / "." / pal.name,
                  "--force")
     assert result.exit_code == 1
-    assert one_error_line(result).endswith("brand.gpl: output path is the input file; choose "
-                                           "another output")
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: {tmp_path / '.' / pal.name}: is the file of "
+        f"--palette-in={str(pal)!r}, the palette mapped onto, which is never overwritten; "
+        "write the palette to another file")
     assert pal.read_text() == text and not out.exists()
 
 
@@ -808,3 +811,58 @@ def test_a_multi_page_tiff_says_how_long_its_pages_are_shown(tmp_path):
                              "looping forever\n")
     with Image.open(tmp_path / "scan.png") as im:
         assert (im.n_frames, im.info["duration"]) == (2, 1000.0)
+
+
+def test_a_palette_file_too_large_for_an_animation_with_transparency_is_named(tmp_path):
+    # It said "palette_in holds 256 colours, ...": a parameter the command line does not
+    # have, and no file, where a still image's error names --palette-in='p.hex'.
+    frame = np.zeros((4, 4, 4), np.uint8)
+    frame[:2] = (200, 0, 0, 255)
+    moved = frame.copy()
+    moved[2:, :2] = (0, 0, 200, 255)
+    src = tmp_path / "a.gif"
+    Image.fromarray(frame, "RGBA").save(src, save_all=True, duration=50,
+                                        append_images=[Image.fromarray(moved, "RGBA")])
+    hex_file = tmp_path / "p.hex"
+    hex_file.write_text("".join(f"{i:02x}{i:02x}00\n" for i in range(256)))
+    result = run(src, "--palette-in", hex_file, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: --palette-in={str(hex_file)!r} holds 256 colours, more "
+        "than an animation with transparency holds: at most 255 colours (one entry is kept "
+        "for the transparent pixels)")
+    assert not (tmp_path / "out.gif").exists()
+
+
+def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame_gif, photo,
+                                                                       tmp_path):
+    # It said "-o/--output='anim.s.jpg': ...", an option the call did not have.
+    result = run(two_frame_gif, photo, "-k", 4, "-j", 1, "--ext", ".s.jpg")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: --ext output="
+        f"{str(tmp_path / 'anim.s.jpg')!r}: an animation is written as .gif, .png, .apng, "
+        ".webp, got '.jpg'")
+    assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
+    given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
+    assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "
+                                            "-o/--output=")
+
+
+@pytest.mark.parametrize("args, given", [
+    (["--quality", "3"], "--quality=3.0"),
+    (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
+])
+def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,
+                                                                 args, given):
+    # It said "fits each frame to n_colors; it cannot be combined with palette_in or
+    # quality": parameter names the command line does not have.
+    (tmp_path / "p.hex").write_text("ff0000\n0000ff\n")
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = run(two_frame_gif, "--palette", "per-frame", *args, "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: --palette='per-frame' gives each frame a palette "
+        "of its own, of at most -k/--colors=16 colours, so "
+        f"{given.format(tmp=tmp_path)} cannot be given with it")
+    assert not (tmp_path / "out.gif").exists()

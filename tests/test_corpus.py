@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from quantize.animation import FirstFrameWarning
 from quantize.cli import app
 from quantize.errors import ImageReadError
 from quantize.io import load_image, printable
@@ -197,9 +198,13 @@ def test_api_reduce_file_raises_read_errors(corpus, tmp_path, name):
 def test_api_reduce_colors_on_loaded_images(corpus, name):
     loaded = load_image(corpus[name])
     before = loaded.rgb.copy()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*distinct colour.*")
         result = reduce_colors(loaded, 8, seed=0)
+    # an animation's other frames are not reduced, and that is said
+    said = [w for w in caught if issubclass(w.category, FirstFrameWarning)]
+    assert len(said) == (loaded.n_frames > 1)
     assert result.indices.shape == loaded.rgb.shape[:2]
     assert result.palette.dtype == np.uint8
     assert result.k == 0 if name == "rgba_transparent.png" else 1 <= result.k <= 8

@@ -39,7 +39,7 @@ def test_json_palette_holds_hex_rgb_and_share(tmp_path):
     ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
     ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
     ("bad.json", "{", "invalid JSON"),
-    ("empty.hex", "\n", "holds no colours"),
+    ("empty.hex", "; comments only\n", "holds no colours"),
 ])
 def test_malformed_palette_files_are_named(tmp_path, name, text, match):
     path = tmp_path / name
@@ -141,3 +141,71 @@ def test_a_gpl_name_with_a_line_break_still_reads_back(tmp_path):
     write_palette(path, COLOURS[:2], name="two\nlines")
     assert path.read_text().splitlines()[1] == "Name: two lines"
     assert np.array_equal(read_palette(path), COLOURS[:2])
+
+
+@pytest.mark.parametrize("text, match", [
+    # A RecursionError traceback, and an unnamed usage error (exit 2) advising
+    # sys.set_int_max_str_digits(), before.
+    ("[" * 100_000, r"^p\.json: JSON nested too deeply; expected a list of colours or an "
+                    r"object with 'colors'$"),
+    ("[[" + "1" * 5000 + ", 0, 0]]", r"^p\.json: JSON holds a number too long to read; "
+                                     r"expected colour values 0\.\.255$"),
+])
+def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch, text, match):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text(text)
+    with pytest.raises(ImageReadError, match=match):
+        read_palette("p.json")
+
+
+@pytest.mark.parametrize("data, line", [
+    (b"GIMP Palette\nName: caf\xe9\n255 0 0 red\n", 2),  # Latin-1, not UTF-8
+    (b"\xef\xbb\xbf" + b"ff0000\n" * 3000 + b"\x80\n", 3001),  # past the first 8 KiB read
+])
+def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, data, line):
+    # Was "cannot read palette file ('utf-8' codec can't decode byte 0xe9 in position
+    # 22: invalid continuation byte)": Python's wording, and no line.
+    monkeypatch.chdir(tmp_path)
+    name = "p.gpl" if data.startswith(b"GIMP") else "p.hex"
+    (tmp_path / name).write_bytes(data)
+    byte = "e9" if name == "p.gpl" else "80"
+    with pytest.raises(ImageReadError, match=rf"^{name}: line {line}: byte 0x{byte} is not "
+                                             r"UTF-8 text; expected a palette file saved as "
+                                             r"UTF-8$"):
+        read_palette(name)
+
+
+def test_a_directory_given_as_a_palette_file_is_named(tmp_path, monkeypatch):
+    # Was "cannot read palette file ([Errno 21] Is a directory: 'p.gpl')".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.gpl").mkdir()
+    with pytest.raises(ImageReadError, match=r"^p\.gpl: is a directory, expected a palette "
+                                             r"file$"):
+        read_palette("p.gpl")
+
+
+def test_a_name_from_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path):
+    # The .gpl file failed ("'utf-8' codec can't encode character '\udce9' ...: surrogates
+    # not allowed"), taking reduce's output with it, and the .json held "\udce9", which
+    # JSON readers other than Python's refuse.
+    stem = b"caf\xe9".decode("utf-8", "surrogateescape")
+    for suffix in (".gpl", ".json"):
+        write_palette(tmp_path / f"p{suffix}", COLOURS[:2], name=stem)
+        assert np.array_equal(read_palette(tmp_path / f"p{suffix}"), COLOURS[:2])
+    assert (tmp_path / "p.gpl").read_text(encoding="utf-8").splitlines()[1] == r"Name: caf\xe9"
+    assert json.loads((tmp_path / "p.json").read_bytes())["name"] == r"caf\xe9"
+
+
+@pytest.mark.parametrize("name, data, expected", [
+    # Was "invalid JSON (Expecting value: line 1 column 1 (char 0))", "not a GIMP palette
+    # (first line should be 'GIMP Palette')" and "palette file holds no colours".
+    ("p.json", b"", "a .json palette: JSON list of {hex, rgb, alpha, share}"),
+    ("p.gpl", b"\xef\xbb\xbf\r\n", "a .gpl palette: GIMP palette"),
+    ("p.hex", b" \n\n", "a .hex palette: one rrggbb (or rrggbbaa) hex colour per line"),
+])
+def test_an_empty_palette_file_says_it_is_empty(tmp_path, monkeypatch, name, data, expected):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette(name)
+    assert str(info.value) == f"{name}: palette file is empty; expected {expected}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -504,3 +505,66 @@ def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pix
     # ... unless nothing is visible: the palette of a fully transparent image maps it
     result = reduce_colors(np.zeros((2, 2, 4), np.uint8), palette=clear)
     assert result.k == 0 and result.indices.tolist() == [[0, 0], [0, 0]]
+
+
+def test_a_pil_image_of_an_animation_reduces_its_frame_and_says_so(tmp_path):
+    # A PIL image of a GIF was reduced as the frame it was at, without a word: the other
+    # frames were dropped silently.
+    from quantize.animation import FirstFrameWarning
+
+    colours = [(200, 30, 30), (30, 160, 40), (20, 20, 220)]
+    frames = []
+    for c in colours:
+        frame = np.zeros((4, 4, 3), np.uint8)
+        frame[:2] = c
+        frames.append(Image.fromarray(frame))
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with Image.open(tmp_path / "a.gif") as im:
+        im.seek(1)
+        with pytest.warns(FirstFrameWarning, match=r"^image is one of the 3 frames \(or pages\) "
+                                                   r"of its file, and a PIL image holds one at "
+                                                   r"a time: only that one is used; "):
+            result = reduce_colors(im, 2, seed=0)
+        assert im.tell() == 1
+    assert sorted(result.palette.tolist()) == [[0, 0, 0], [30, 160, 40]]
+    with Image.open(tmp_path / "a.gif") as im, warnings.catch_warnings():
+        warnings.simplefilter("error", FirstFrameWarning)
+        reduce_colors(im.convert("RGB"), 2, seed=0)  # a copy holds one frame: no warning
+
+
+def test_a_pil_image_at_an_apngs_default_image_is_not_called_a_frame(tmp_path):
+    # Its warning said "one of the 2 frames": the default image of an APNG is none of them.
+    from quantize.animation import FirstFrameWarning
+
+    default = Image.new("RGB", (4, 4), (200, 30, 30))
+    frames = [Image.new("RGB", (4, 4), c) for c in ((30, 160, 40), (20, 20, 220))]
+    default.save(tmp_path / "a.png", save_all=True, append_images=frames, default_image=True,
+                 duration=50)
+    with Image.open(tmp_path / "a.png") as im, pytest.warns(
+            FirstFrameWarning, match=r"^image is the default image of an APNG of 2 frames, "
+                                     r"which viewers with APNG support do not show, and a PIL "
+                                     r"image holds one at a time: only that one is used; "):
+        warnings.simplefilter("ignore", ColorCountWarning)
+        result = reduce_colors(im, 2, seed=0)
+    assert result.palette.tolist() == [[200, 30, 30]]
+
+
+def test_an_animation_read_by_load_image_reduces_its_first_frame_and_says_so(tmp_path):
+    # The README's way to read a file for reduce_colors: an animated GIF's other frames
+    # were dropped without a word.
+    from quantize.animation import FirstFrameWarning
+    from quantize.io import load_image
+
+    frames = [Image.new("RGB", (4, 2), c) for c in ((200, 30, 30), (20, 20, 220))]
+    for frame in frames:
+        frame.putpixel((0, 0), (0, 0, 0))
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with pytest.warns(FirstFrameWarning, match=r"^image holds the first of the 2 frames \(or "
+                                               r"pages\) of its file, as load_image reads "
+                                               r"them: only that one is used; "):
+        result = reduce_colors(load_image(tmp_path / "a.gif"), 2, seed=0)
+    assert sorted(result.palette.tolist()) == [[0, 0, 0], [200, 30, 30]]
+    frames[0].save(tmp_path / "still.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FirstFrameWarning)
+        reduce_colors(load_image(tmp_path / "still.png"), 2, seed=0)

@@ -104,3 +104,30 @@ def test_shared_palette_maps_every_file_onto_the_same_colours(tmp_path, photo):
     used = np.unique(read_rgb(tmp_path / "m.png").reshape(-1, 3), axis=0)
     assert record["k"] == 4 and set(map(tuple, used.tolist())) <= set(map(tuple,
                                                                          palette.tolist()))
+
+
+def test_sample_colors_says_whether_pixels_are_transparent(tmp_path):
+    src = tmp_path / "alpha.png"
+    rgba_input(src)  # rows 0-1 transparent
+    colors, counts, transparent = sample_colors(src, 500, seed=0, transparency=True)
+    assert transparent is True
+    assert np.array_equal(colors, sample_colors(src, 500, seed=0)[0])
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    assert sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=True)[2] is False
+    half = np.full((4, 4, 4), 255, np.uint8)
+    half[:2, :, 3] = 100  # below 128: transparent in an animation, translucent in a still
+    frames = [Image.fromarray(half, "RGBA"), Image.fromarray(255 - half, "RGBA")]
+    frames[0].save(tmp_path / "clip.png", save_all=True, append_images=frames[1:], duration=50)
+    frames[0].save(tmp_path / "soft.png")
+    assert sample_colors(tmp_path / "clip.png", 10, seed=0, transparency=True)[2] is True
+    assert sample_colors(tmp_path / "soft.png", 10, seed=0, transparency=True)[2] is False
+
+
+def test_a_shared_palette_for_images_with_transparency_has_room_for_its_entry(tmp_path, rng):
+    colors = rng.integers(0, 256, (600, 3), dtype=np.uint8)
+    colors, counts = merge_histograms([(colors, np.ones(600))])
+    assert fit_shared_palette(colors, counts, {"n_colors": 256}).shape == (256, 3)
+    assert fit_shared_palette(colors, counts, {"n_colors": 256},
+                              transparent=True).shape == (255, 3)
+    assert np.array_equal(fit_shared_palette(colors, counts, {"n_colors": 8}, transparent=True),
+                          fit_shared_palette(colors, counts, {"n_colors": 8}))

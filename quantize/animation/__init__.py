@@ -26,18 +26,19 @@ from .frames import (
     iter_frames,
     probe_animation,
 )
-from .job import StillImageWarning, UntimedFramesWarning, reduce_animation_file
+from .job import LoopCountWarning, StillImageWarning, UntimedFramesWarning, reduce_animation_file
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
-           "AnimationInfo", "FirstFrameWarning", "Frame", "StillImageWarning",
+           "AnimationInfo", "FirstFrameWarning", "Frame", "LoopCountWarning", "StillImageWarning",
            "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
            "probe_animation", "reduce_animation_file"]
 
 
 class FirstFrameWarning(UserWarning):
-    """Only the first frame of an animation was used (e.g. by segment)."""
+    """Only one frame of an animation was used: by segment, its first; from a PIL image of
+    an animation (given to reduce_colors, say), the frame the image is at."""
 
 
 def first_frame_note(path: str | os.PathLike[str], n_frames: int | None = None,

@@ -43,10 +43,11 @@ from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
-from .sinks import open_sink
+from .sinks import ANIMATION_EXTENSIONS, max_plays, open_sink
 from .stats import FrameStats
 
-__all__ = ["StillImageWarning", "UntimedFramesWarning", "reduce_animation_file"]
+__all__ = ["LoopCountWarning", "StillImageWarning", "UntimedFramesWarning",
+           "reduce_animation_file"]
 
 
 class StillImageWarning(UserWarning):
@@ -55,6 +56,10 @@ class StillImageWarning(UserWarning):
 
 class UntimedFramesWarning(UserWarning):
     """The input's frames carry no duration (a multi-page TIFF): each got a default one."""
+
+
+class LoopCountWarning(UserWarning):
+    """The output's format cannot store the input's number of plays: it holds its most."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -78,8 +83,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         frames x width x height), ``skip_if_larger``, ``optimize`` (slower,
         smaller: GIF frames encoded with more ways of marking unchanged pixels,
         APNG at zlib level 9), plus ``palette``: "global" (default, one palette
-        for all frames) or "per-frame" (GIF only). ``dither``: each frame is
-        mapped as :func:`quantize.reduce.reduce_colors` maps a still.
+        for all frames) or "per-frame" (GIF only; ``palette_out`` then holds
+        every colour of every frame's palette, which may be more than 256).
+        ``dither``: each frame is mapped as :func:`quantize.reduce.reduce_colors`
+        maps a still.
 
     Returns
     -------
@@ -101,6 +108,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     UntimedFramesWarning
         When the input's frames have no duration (a multi-page TIFF), saying
         the duration given.
+    LoopCountWarning
+        When the input plays more times than the output's format holds
+        (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
 
     Raises
     ------
@@ -120,11 +130,12 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = Path(input)
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
-    if not info.timed:
+    if not info.timed and info.n_frames > 1:  # one page has no pages to time
         warnings.warn(f"{info.format} of {info.n_frames} pages, which have no duration: "
                       f"written as an animation showing each page for "
                       f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning,
                       stacklevel=2)
+    _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
     out = opts.output or check_output_path(
@@ -134,7 +145,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
         palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
         if opts.palette_out is not None:
-            write_palette(opts.palette_out, palette, shares, name=src.stem)
+            _write_palette_out(opts.palette_out, palette, shares, stats, src.stem)
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warnings.warn(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
@@ -144,7 +155,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_still(stats, out)
     psnr = stats.psnr()
     return {
-        "input": str(src), "output": str(out), "k": plan.k, "space": opts.space,
+        "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(mean_delta_e(stats), 4),
         "seconds": round(time.perf_counter() - start, 4),
@@ -186,6 +197,36 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     stats.frames_written = sink.frames_written
 
 
+def _warn_plays(info: AnimationInfo, suffix: str) -> None:
+    """Warn when the output format holds fewer plays than the input's (65,536 in a GIF)."""
+    limit = max_plays(suffix)
+    if limit is not None and info.plays > limit:
+        names = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
+        warnings.warn(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
+                      f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
+                      f"plays: written to play {limit:,} times", LoopCountWarning, stacklevel=3)
+
+
+def _nothing_opaque(stats: FrameStats) -> bool:
+    """Every pixel of every frame was written transparent."""
+    return stats.transparent_pixels == stats.pixels
+
+
+def _colours(plan: Any, stats: FrameStats) -> int:
+    """The colours reported: the plan's, or 0 when nothing was drawn (as for a still)."""
+    return 0 if _nothing_opaque(stats) else plan.k
+
+
+def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
+                       stats: FrameStats, name: str) -> None:
+    """Write the palette file; a fully transparent animation's holds its transparent entry
+    alone, as a still's does (not the placeholder colour of the table)."""
+    if _nothing_opaque(stats):
+        write_palette(path, np.zeros((1, 4), np.uint8), name=name)
+    else:
+        write_palette(path, palette, shares, name=name)
+
+
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
@@ -214,7 +255,7 @@ def _record_palette(palette: np.ndarray, shares: np.ndarray,
                     stats: FrameStats) -> list[dict[str, Any]]:
     """Palette entries for reports, as a still's record has them: shares of the opaque
     pixels, and no entry for the transparent ones (none at all when nothing is opaque)."""
-    if stats.transparent_pixels == stats.pixels:
+    if _nothing_opaque(stats):
         return []
     return [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
              "share": round(float(s), 6)}

@@ -13,7 +13,13 @@ import numpy as np
 from .._validation import check_choice, check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
-from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
+from ..reduce import (
+    DEFAULT_COLORS,
+    GIF_ALPHA_THRESHOLD,
+    PALETTE_MODES,
+    AlphaLossWarning,
+    check_reduce_options,
+)
 from ..reduce.options import check_palette_out
 from .sinks import ANIMATION_EXTENSIONS
 
@@ -42,6 +48,7 @@ class AnimationOptions:
     skip_if_larger: bool
     optimize: bool
     per_frame: bool
+    palette_name: str = "palette_in"  # names the given palette in errors
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -77,8 +84,11 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
     pal_in = _palette_in(o["palette_in"])
     if per_frame and (pal_in is not None or o["quality"] is not None):
-        raise ValueError("palette='per-frame' fits each frame to n_colors; it cannot be "
-                         "combined with palette_in or quality")
+        given = (_palette_in_name(o["palette_in"]) if pal_in is not None
+                 else f"quality={o['quality']!r}")
+        raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
+                         f"most n_colors={k or DEFAULT_COLORS} colours, so {given} cannot be "
+                         "given with it")
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
     check_palette_out(o, src)
     if out is not None:
@@ -86,7 +96,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
-                            per_frame)
+                            per_frame, _palette_in_name(o["palette_in"]))
 
 
 def _check_suffix(path: Path) -> str:
@@ -95,6 +105,13 @@ def _check_suffix(path: Path) -> str:
         raise ValueError(f"output={str(path)!r}: an animation is written as "
                          f"{', '.join(ANIMATION_EXTENSIONS)}, got {suffix or '(none)'!r}")
     return suffix
+
+
+def _palette_in_name(value: Any) -> str:
+    """``palette_in='brand.hex'`` for a palette file, plain ``palette_in`` for an array."""
+    if isinstance(value, str | os.PathLike):
+        return f"palette_in={os.fspath(value)!r}"
+    return "palette_in"
 
 
 def _palette_in(value: Any) -> np.ndarray | None:
@@ -109,15 +126,14 @@ def _palette_in(value: Any) -> np.ndarray | None:
     from_file = isinstance(value, str | os.PathLike)
     pal = read_palette(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
-    name = f"palette_in={os.fspath(value)!r}" if from_file else "the palette mapped onto"
-    if pal.shape[0] > _MAX_PALETTE:
-        raise ValueError(f"{name if from_file else 'palette_in'} has {pal.shape[0]} colours; "
-                         f"an animation holds at most "
-                         f"{_MAX_PALETTE}")
+    name = _palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
-    if pal.ndim == 2 and pal.shape[1] == 4:
-        pal = _opaque_entries(pal, name)
-    return pal
+    drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
+    if drawn.shape[0] > _MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
+        opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
+        raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
+                         f"colours; an animation holds at most {_MAX_PALETTE}")
+    return drawn
 
 
 def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:

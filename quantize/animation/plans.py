@@ -17,6 +17,7 @@ from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
+from ..reduce.fit import warn_few_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .gif import change_bytes
@@ -103,10 +104,13 @@ def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray])
         parts[:], counts[:] = [merged], [total]
 
 
-def _room(transparent: bool, k: int) -> None:
-    """Refuse a given palette with more colours than a table holds beside a transparent entry."""
+def _room(transparent: bool, k: int, name: str) -> None:
+    """Refuse a given palette with more colours than a table holds beside a transparent entry.
+
+    ``name`` names the palette: ``palette_in='brand.hex'`` or ``palette_in``.
+    """
     if transparent and k > _MAX_ENTRIES - 1:
-        raise ValueError(f"palette_in holds {k} colours, more than an animation with "
+        raise ValueError(f"{name} holds {k} colours, more than an animation with "
                          f"transparency holds: at most {_MAX_ENTRIES - 1} colours (one entry "
                          "is kept for the transparent pixels)")
 
@@ -121,6 +125,7 @@ class GlobalPlan:
     codes: np.ndarray = field(repr=False)  # distinct opaque colours of all frames, sorted
     lab: np.ndarray = field(repr=False)    # their Lab colours
     table: np.ndarray = field(repr=False)  # entry of every 24-bit colour code
+    exact: bool = False                    # every colour is an entry: map them exactly
 
     @classmethod
     def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
@@ -129,22 +134,25 @@ class GlobalPlan:
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None:
-            _room(transparent, opts.palette_in.shape[0])
+            _room(transparent, opts.palette_in.shape[0], opts.palette_name)
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
-            k = min(opts.n_colors, _MAX_ENTRIES - transparent)
+            k = min(opts.n_colors, _MAX_ENTRIES - transparent, colors.shape[0])
+            if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
+                warn_few_colors(k, opts.n_colors, stacklevel=3)
             palette = fit_palette(colors, counts, k, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
         if opts.palette_in is None:
             palette, labels = _moving_first(palette, labels, pooled)
+        exact = bool(np.isin(codes, pack_rgb(palette)).all())
         return cls(palette, palette.shape[0] if transparent else None, opts.space, codes,
-                   srgb_to_lab(colors), code_table(codes, labels, np.uint8))
+                   srgb_to_lab(colors), code_table(codes, labels, np.uint8), exact)
 
     @property
     def k(self) -> int:
@@ -168,6 +176,8 @@ class GlobalPlan:
         within :data:`RUN_TOLERANCE` (:func:`_favour_runs`); or, when that
         stores the frame in fewer bytes, the entry they had in the previous
         frame when that is within :data:`RUN_TOLERANCE` (:func:`_hold_entries`).
+        When every colour is an entry (fewer colours than asked for, or a
+        given palette holding them all), each pixel takes its own: lossless.
         """
         codes = pack_rgb(rgb)
         still = np.zeros(opaque.shape, bool)
@@ -181,7 +191,7 @@ class GlobalPlan:
             indices = _dithered_onto(rgb, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
-        if dither == 0 and self.codes.size:
+        if dither == 0 and self.codes.size and not self.exact:
             at = np.searchsorted(self.codes, codes)
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)

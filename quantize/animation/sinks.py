@@ -42,7 +42,7 @@ from PIL import Image
 from ..encode import apng_delay
 from .gif import GifWriter
 
-__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "open_sink"]
+__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "max_plays", "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
@@ -184,6 +184,19 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
     return _PillowSink(fp, fmt, palette, loop, optimize)
+
+
+def max_plays(suffix: str) -> int | None:
+    """The most plays (short of forever) an animation written as ``suffix`` holds, or None.
+
+    GIF stores repeats after the first play and WebP stores plays, both in 16
+    bits; APNG's 32 bits hold any count the inputs can give.
+
+    >>> max_plays(".gif"), max_plays(".webp"), max_plays(".apng")
+    (65536, 65535, None)
+    """
+    fmt = ANIMATION_EXTENSIONS[suffix.lower()]
+    return {"GIF": _MAX_LOOP + 1, "WEBP": _MAX_LOOP}.get(fmt)
 
 
 def _stored_loop(fmt: str, plays: int) -> int | None:

@@ -103,9 +103,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
         _check_none_mapped(plan, path)
-    samples = _sample_all(plan, samples_per_file, jobs, scheduler)
+    samples, transparent = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
-    palette = fit_shared_palette(colors, counts, plan.options)
+    palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
     plan.output_dir.mkdir(parents=True, exist_ok=True)
     write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,
@@ -154,8 +154,9 @@ def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
-                scheduler: str | None) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Colour samples of every readable image of the plan (unreadable ones are left out)."""
+                scheduler: str | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
+    """Colour samples of every readable image of the plan (unreadable ones are left out),
+    and whether some image has transparent pixels."""
     from ..reduce.shared import sample_colors
 
     seed = plan.options.get("seed")
@@ -165,16 +166,17 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     if scheduler is not None:
         inputs = [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
-                  {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels})
+                  {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,
+                   "transparency": True})
              for i, path in enumerate(inputs)]
-    samples: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(calls)
+    samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
 
     def keep(index: int, outcome: Outcome) -> None:
         samples[index] = outcome.value if outcome.ok else None
 
     run_calls(calls, keep, jobs=jobs, scheduler=scheduler)
-    got = [s for s in samples if s is not None and len(s[0])]
+    got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
     if not got:
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
                          "for the shared palette")
-    return got
+    return got, any(s[2] for s in samples if s is not None)

@@ -299,18 +299,24 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "pattern": "--glob"}
 
 
-def as_flags(message: str) -> str:
+def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     """``message`` with the library's parameter names written as the command's flags.
+
+    ``flags`` overrides :data:`FLAGS` for some names (an output named by
+    ``--ext`` rather than ``-o``).
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
     >>> as_flags("weight texture=-1.0 should be >= 0.0")
     '-w texture=-1.0 should be >= 0.0'
+    >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
+    "--ext output='a.s.jpg': ..."
     """
+    names = FLAGS if flags is None else {**FLAGS, **flags}
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
-    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: FLAGS.get(m[1], m[1]) + "=", message)
+    return re.sub(r"(?<![\w/-])(\w+)=", lambda m: names.get(m[1], m[1]) + "=", message)
 
 
 @contextlib.contextmanager

@@ -362,16 +362,29 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
-        from ..palette_files import read_palette
-
-        read_palette(palette_in)  # a bad file is named once (exit 1), as reduce names it
-        options["palette_in"] = palette_in
+        options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
             options["quality"] = check_float(quality, "--quality", minimum=0.0)
         if colors is not None:
             options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
     return options
+
+
+def _check_palette_file(palette_in: Path) -> Path:
+    """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
+    names it, and one with more colours than a PNG holds is a usage error (exit 2), as
+    ``-k 300`` is, rather than the same failure for every file."""
+    from ..palette_files import read_palette
+    from ..reduce.options import visible_entries
+    from ..reduce.result import MAX_PALETTE
+
+    n = visible_entries(read_palette(palette_in)).shape[0]
+    if n > MAX_PALETTE:
+        raise ValueError(f"--palette-in={str(palette_in)!r} holds {n} colours, more than a "
+                         f"palette image holds: at most {MAX_PALETTE} colours (batch writes "
+                         "every output as an indexed .png); use fewer colours")
+    return palette_in
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,

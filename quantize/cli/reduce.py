@@ -178,10 +178,14 @@ def reduce_command(
 
 @dataclass(frozen=True)
 class _File:
-    """One input and where its output goes (None: reduce's default name; "-": stdout)."""
+    """One input and where its output goes (None: reduce's default name; "-": stdout).
+
+    ``by_ext``: the output was named by ``--ext``, which its errors then name.
+    """
 
     input: str
     output: str | None
+    by_ext: bool = False
 
     @property
     def to_stdout(self) -> bool:
@@ -215,7 +219,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         for name in names:
             if name != STDIO and is_stream(Path(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
-    files = [_File(name, _output_for(name, output, ext)) for name in names]
+    files = [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
     _check_distinct_outputs(files)
     return files
 
@@ -450,7 +454,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     for message in result.record.get("warnings", ()):
         warn(f.input, message)
     if result.status != "ok":
-        typer.echo(printable_line(f"quantize: error: {f.input}: {as_flags(result.reason)}"
+        reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
+        typer.echo(printable_line(f"quantize: error: {f.input}: {reason}"
                                   f"{folder_hint(f.input, 'reduce')}"), err=True)
         return
     if show == "quiet":

@@ -90,6 +90,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ColorCountWarning
         When the image has fewer distinct colours than ``n_colors``; the
         palette is then those colours.
+    quantize.animation.FirstFrameWarning
+        When ``image`` is a PIL image of an animation: only the frame it is
+        at is reduced (:func:`quantize.animation.reduce_animation_file`
+        reduces every frame of a file).
 
     Examples
     --------

@@ -24,6 +24,7 @@ from .._validation import (
     check_palette,
     check_seed,
 )
+from ..errors import OutputError
 from ..io import DEFAULT_MAX_PIXELS, check_output_path
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
@@ -211,5 +212,10 @@ def check_palette_out(opts: dict[str, Any], src: Path) -> None:
     if opts["palette_out"] is None:
         return
     given = opts["palette_in"]
-    inputs = (src,) + ((given,) if isinstance(given, str | os.PathLike) else ())
-    check_output_path(opts["palette_out"], inputs=inputs, force=opts["force"])
+    out = Path(opts["palette_out"])
+    if (isinstance(given, str | os.PathLike) and out.exists() and Path(given).exists()
+            and os.path.samefile(out, given)):
+        raise OutputError(f"is the file of palette_in={os.fspath(given)!r}, the palette "
+                          "mapped onto, which is never overwritten; write the palette to "
+                          "another file", path=out)
+    check_output_path(out, inputs=(src,), force=opts["force"])

@@ -22,6 +22,7 @@ from .._validation import check_int
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, fit_palette
+from .result import MAX_PALETTE
 
 __all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
 
@@ -30,8 +31,8 @@ _FITTING_OPTIONS = ("n_colors", "quality", "exact_colors")
 
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
-                  max_pixels: int | None = DEFAULT_MAX_PIXELS
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  max_pixels: int | None = DEFAULT_MAX_PIXELS, *, transparency: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
     An animation's pixels are drawn from all its frames; as an animation is
@@ -48,6 +49,9 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         E.g. ``(seed, file_number)`` so every file gets its own stream.
     max_pixels : int or None
         As in :func:`quantize.io.load_image`.
+    transparency : bool
+        Also return whether the image has transparent pixels, which take a
+        palette entry of their own (pass it to :func:`fit_shared_palette`).
 
     Returns
     -------
@@ -57,6 +61,9 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         never drawn).
     counts : (m,) ndarray of int64
         Times each was drawn (sums to ``n``, or 0 for a fully transparent image).
+    transparent : bool
+        With ``transparency`` only: some pixel is fully transparent (alpha 0;
+        in an animation, alpha below 128, as it is written).
 
     Raises
     ------
@@ -67,8 +74,17 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     from ..animation import count_frames  # the animation package builds on this one
 
     if count_frames(path) > 1:
-        return _sample_animation(path, n, seed, max_pixels)
+        colors, counts, transparent = _sample_animation(path, n, seed, max_pixels)
+    else:
+        colors, counts, transparent = _sample_still(path, n, seed, max_pixels)
+    return (colors, counts, transparent) if transparency else (colors, counts)
+
+
+def _sample_still(path: str | os.PathLike[str], n: int, seed: Any,
+                  max_pixels: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Draw ``n`` visible pixels of a still image (with their alpha when some is translucent)."""
     image = load_image(path, max_pixels=max_pixels)
+    transparent = image.alpha is not None and bool((image.alpha == 0).any())
     pixels = image.rgb.reshape(-1, 3)
     if image.alpha is not None:
         alpha = image.alpha.reshape(-1, 1)
@@ -76,16 +92,16 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
         translucent = (alpha[visible] < 255).any()
         pixels = (np.hstack([pixels, alpha]) if translucent else pixels)[visible]
     if len(pixels) == 0:
-        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), transparent
     picks = np.random.default_rng(seed).integers(0, len(pixels), size=n)
     if pixels.shape[1] == 3:
-        return color_histogram(pixels[picks])
+        return (*color_histogram(pixels[picks]), transparent)
     colors, counts = merge_colors(pixels[picks], np.ones(n))
-    return colors, counts.astype(np.int64)
+    return colors, counts.astype(np.int64), transparent
 
 
 def _sample_animation(path: str | os.PathLike[str], n: int, seed: Any,
-                      max_pixels: int | None) -> tuple[np.ndarray, np.ndarray]:
+                      max_pixels: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` pixels from every frame of an animation, as it is written: opaque ones only.
 
     An animation keeps binary transparency (alpha below 128 is transparent),
@@ -97,11 +113,11 @@ def _sample_animation(path: str | os.PathLike[str], n: int, seed: Any,
 
     pooled = pooled_histogram(iter_frames(path, max_pixels=max_pixels))
     if pooled.codes.size == 0:
-        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64)
+        return np.zeros((0, 3), np.uint8), np.zeros(0, np.int64), pooled.transparent
     counts = pooled.counts.astype(np.float64)
     drawn = np.random.default_rng(seed).multinomial(n, counts / counts.sum())
     kept = drawn > 0
-    return unpack_rgb(pooled.codes[kept]), drawn[kept].astype(np.int64)
+    return unpack_rgb(pooled.codes[kept]), drawn[kept].astype(np.int64), pooled.transparent
 
 
 def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
@@ -138,13 +154,17 @@ def _with_channels(colors: np.ndarray, channels: int) -> np.ndarray:
 
 
 def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
-                       options: Mapping[str, Any]) -> np.ndarray:
+                       options: Mapping[str, Any], *, transparent: bool = False) -> np.ndarray:
     """Fit one palette to pooled colours with a file job's options and reduce's defaults.
 
     ``options`` are :func:`quantize.reduce.reduce_file` keyword options (as
     :func:`~quantize.reduce.check_reduce_options` returns them, or a subset);
     ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used, the
-    defaults filling what is missing.
+    defaults filling what is missing. ``transparent``: some image has
+    transparent pixels (:func:`sample_colors` with ``transparency``), which
+    take an entry of their own beside the palette, so asked for 256 colours
+    the palette has 255, as :func:`~quantize.reduce.reduce_colors` gives such
+    an image; an image with transparent pixels could not be mapped onto 256.
 
     Returns
     -------
@@ -157,8 +177,10 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     ValueError, TypeError
         For an empty histogram or bad options.
     """
-    n_colors = options.get("n_colors")
-    palette = fit_palette(colors, counts, DEFAULT_COLORS if n_colors is None else n_colors,
+    n_colors = DEFAULT_COLORS if options.get("n_colors") is None else options["n_colors"]
+    if transparent:
+        n_colors = min(n_colors, MAX_PALETTE - 1)
+    palette = fit_palette(colors, counts, n_colors,
                           space=options.get("space", "rgb"),
                           exact_colors=options.get("exact_colors", False),
                           seed=options.get("seed", 0))
