@@ -48,7 +48,6 @@ import os
 import struct
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +57,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ._validation import check_int
-from .errors import ImageReadError, OutputError, OutputExistsError
+from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
@@ -499,8 +498,8 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
 
 
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
-    warnings.warn(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
-                  "the colours are read as sRGB", ColorProfileWarning, stacklevel=5)
+    warn_caller(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
+                "the colours are read as sRGB", ColorProfileWarning)
     return im
 
 
@@ -577,8 +576,8 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     parts += [f"{negative} negative"] if negative else []
     if parts:
         verb = "is" if undefined + negative == 1 else "are"
-        warnings.warn(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
-                      PixelRangeWarning, stacklevel=4)
+        warn_caller(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
+                    PixelRangeWarning)
     if im.mode == "F":
         full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
         if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
@@ -595,20 +594,19 @@ def _warn_eight_bit_values(top: int) -> None:
     Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
     16-bit counts however dark; an int32 array of 0..255 does not.
     """
-    warnings.warn(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
-                  "16-bit counts (65535 is white), so it comes out near black; if they are "
-                  "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
-                  "array as uint8)", PixelRangeWarning, stacklevel=5)
+    warn_caller(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
+                "16-bit counts (65535 is white), so it comes out near black; if they are "
+                "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
+                "array as uint8)", PixelRangeWarning)
 
 
 def _warn_dark_float_values(top: float, full: float) -> None:
     """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
     and so comes out dark: its values may be in a range of their own (0..1000, say)."""
     scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
-    warnings.warn(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
-                  f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
-                  "they are in another range, scale them to 0..1 first", PixelRangeWarning,
-                  stacklevel=5)
+    warn_caller(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
+                f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
+                "they are in another range, scale them to 0..1 first", PixelRangeWarning)
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:

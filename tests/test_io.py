@@ -777,3 +777,38 @@ def test_the_float_tiff_writer_of_these_tests_writes_what_pillow_reads(tmp_path)
     path.write_bytes(_tiff_of_32_bit_samples(1, ">", 3))
     with Image.open(path) as im:
         assert (im.mode, im.size, np.asarray(im).tolist()) == ("F", (2, 1), [[0.0, 1.0]])
+
+
+def _reduce_colors(image):
+    from quantize import reduce_colors
+
+    return reduce_colors(image, 2)
+
+
+def _segment(image):
+    from quantize import segment
+
+    return segment(image)
+
+
+def _boundary_map(image):
+    from quantize import boundary_map
+
+    return boundary_map(image)
+
+
+@pytest.mark.parametrize("call", [as_rgba, _reduce_colors, _segment, _boundary_map])
+def test_a_pixel_range_warning_points_at_the_callers_line(call):
+    """A PIL image handed to reduce_colors, segment or boundary_map warned from a line
+    of quantize's own source (reduce/image.py, segment.py), which a filter on the
+    caller's module did not catch."""
+    image = Image.fromarray(np.array([[0, 100, 200]], np.int32))
+    with pytest.warns(PixelRangeWarning) as caught:
+        call(image)
+    assert [w.filename for w in caught if w.category is PixelRangeWarning] == [__file__]
+
+
+def test_a_colour_profile_warning_of_load_image_points_at_the_callers_line(corpus):
+    with pytest.warns(ColorProfileWarning) as caught:
+        load_image(corpus["icc_unreadable.png"])
+    assert [w.filename for w in caught] == [__file__]  # it was quantize/io.py
