@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_seed
+from .._validation import check_seed
 from ..io import check_output_path
 from ..palette_files import read_palette
 from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
-from ..reduce.options import check_palette_out
+from ..reduce.options import check_palette_mode, check_palette_out
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
@@ -68,7 +68,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         suffix = _check_suffix(out)
     else:  # the input's format, or GIF
         suffix = src.suffix.lower() if src.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
-    per_frame = check_choice(palette, "palette", PALETTE_MODES) == "per-frame"
+    per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "
                          f"got {suffix!r}")

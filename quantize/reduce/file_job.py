@@ -120,6 +120,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         flicker, a colour that does not change keeps its index), or a local
         palette for each frame ("per-frame", .gif output only, ``n_colors``
         each). A still image has one frame, so both give the same result.
+        Not colours: those that :func:`reduce_colors` takes as ``palette`` are
+        ``palette_in`` here.
 
     Returns
     -------
