@@ -72,7 +72,7 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         could not read back), or ``shares`` that are not k numbers in [0, 1].
     """
     p = Path(path)
-    fmt = _palette_format(p, "palette_out")
+    fmt = _palette_format(p, "path")
     pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
@@ -149,7 +149,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         entry is malformed (the message names the file and the line or entry).
     """
     p = Path(path)
-    fmt = _palette_format(p, "palette_in")
+    fmt = _palette_format(p, "path")
     try:
         text = p.read_text(encoding="utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except FileNotFoundError:

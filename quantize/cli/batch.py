@@ -362,8 +362,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
-        from ..palette_files import read_palette
+        from ..palette_files import check_palette_path, read_palette
 
+        check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
         read_palette(palette_in)  # a bad file is named once (exit 1), as reduce names it
         options["palette_in"] = palette_in
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
