@@ -619,7 +619,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
-    (H, W, 1), (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
+    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
@@ -652,17 +653,18 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 3) or "
-                         f"(H, W, 4), got {image.shape}")
+    if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 2), (H, W, 3) "
+                         f"or (H, W, 4), got {image.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)
-    if arr8.shape[2] == 1:
-        arr8 = np.repeat(arr8, 3, axis=2)
-    rgb = np.ascontiguousarray(arr8[:, :, :3])
-    if arr8.shape[2] == 4:
-        alpha = np.ascontiguousarray(arr8[:, :, 3])
+    if arr8.shape[2] <= 2:  # grey, or grey and alpha
+        rgb = np.repeat(arr8[:, :, :1], 3, axis=2)
+    else:
+        rgb = np.ascontiguousarray(arr8[:, :, :3])
+    if arr8.shape[2] in (2, 4):
+        alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
 

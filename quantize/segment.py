@@ -257,7 +257,7 @@ def segment(
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
@@ -423,7 +423,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         As for :func:`segment`.
     weights : dict of str to float, optional
         As for :func:`segment`.

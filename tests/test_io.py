@@ -433,6 +433,24 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_a_grey_and_alpha_array_reads_as_the_pil_la_image_it_came_from(dtype):
+    """np.asarray of a PIL "LA" image, (H, W, 2), was refused as a wrong shape, though the
+    PIL image itself was read, with its alpha."""
+    la = np.array([[[0, 0], [100, 128]], [[200, 255], [255, 7]]], np.uint8)
+    scale = {np.uint8: 1, np.uint16: 257, np.float32: 1 / 255}[dtype]
+    arr = (la.astype(np.float64) * scale).astype(dtype)
+    before = arr.copy()
+    rgb, alpha = as_rgba(arr)
+    pil_rgb, pil_alpha = as_rgba(Image.fromarray(la, "LA"))
+    assert rgb.tolist() == pil_rgb.tolist() == [[[0] * 3, [100] * 3], [[200] * 3, [255] * 3]]
+    assert alpha.tolist() == pil_alpha.tolist() == [[0, 128], [255, 7]]
+    np.testing.assert_array_equal(arr, before)
+    opaque = la.copy()
+    opaque[..., 1] = 255
+    assert as_rgba(opaque)[1] is None  # all opaque: no alpha, as for (H, W, 4)
+
+
 @pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
                                   "icc_linear_gray.png", "icc_linear_la.png"])
 def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
@@ -509,9 +527,9 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
 
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
-    (np.zeros((2, 2, 2), np.uint8), ValueError,
-     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 3\) or \(H, W, 4\), got "
-     r"\(2, 2, 2\)$"),
+    (np.zeros((2, 2, 5), np.uint8), ValueError,
+     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or "
+     r"\(H, W, 4\), got \(2, 2, 5\)$"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
     # was a ZeroDivisionError from the banded conversion
     (Image.new("RGB", (0, 5)), ValueError,

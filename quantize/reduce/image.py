@@ -44,7 +44,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1] (other integer dtypes are
         refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
