@@ -509,12 +509,14 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     Converts a band of rows at a time into preallocated arrays, so a 100 MP
     image costs its decoded pixels plus the output, not several full copies.
     """
+    if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
+        im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or key is not None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)

@@ -451,6 +451,16 @@ def test_a_grey_and_alpha_array_reads_as_the_pil_la_image_it_came_from(dtype):
     assert as_rgba(opaque)[1] is None  # all opaque: no alpha, as for (H, W, 4)
 
 
+def test_a_premultiplied_grey_pil_image_is_read_with_its_alpha():
+    """Mode "La" raised Pillow's "conversion from La to L not supported", naming no
+    parameter; "RGBa" was read."""
+    la = Image.fromarray(np.array([[[10, 200], [100, 0], [50, 255]]], np.uint8), "LA")
+    rgb, alpha = as_rgba(la.convert("La"))
+    assert alpha.tolist() == [[200, 0, 255]]
+    assert rgb[..., 0].tolist() == [[10, 0, 50]]  # a fully transparent pixel keeps no colour
+    assert (rgb == rgb[..., :1]).all()
+
+
 @pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
                                   "icc_linear_gray.png", "icc_linear_la.png"])
 def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
