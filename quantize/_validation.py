@@ -146,6 +146,8 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
 
 def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     """``X`` as an ndarray of real numbers (object arrays of numbers become float64)."""
+    if X is None:  # NumPy makes it a 0-d array of NaN, refused as a shape
+        raise TypeError(f"{name} should be a numeric (n, d) array, got None")
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")

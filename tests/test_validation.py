@@ -77,6 +77,14 @@ def test_check_data_refuses_complex_and_sparse_input():
         check_data(sparse.csr_matrix(np.eye(2)))
 
 
+def test_check_data_refuses_none_as_a_type():
+    # It was "X should be a 2-D (n, d) array, got shape ()", a ValueError about a shape.
+    with pytest.raises(TypeError, match=r"^X should be a numeric \(n, d\) array, got None$"):
+        check_data(None)
+    with pytest.raises(TypeError, match=r"^init should be a numeric \(n, d\) array, got None$"):
+        check_data(None, "init")
+
+
 def test_check_sample_weight_defaults_to_ones_and_copies():
     assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
     w = np.array([1, 2, 3])
