@@ -189,6 +189,8 @@ class SegmentResult:
         The weights used, every group named.
     min_region : int
         The size limit applied when merging.
+    n_regions : int
+        The number of regions R.
     """
 
     labels: np.ndarray
@@ -200,6 +202,7 @@ class SegmentResult:
 
     @property
     def n_regions(self) -> int:
+        """The number of regions R (labels run 1..R)."""
         return int(self.clusters.shape[0])
 
     def cluster_map(self) -> np.ndarray:

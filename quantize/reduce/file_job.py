@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import check_int
+from .._validation import Seed, check_int
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import ResultTooLargeError
@@ -80,7 +80,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 *, n_colors: int | None = None, quality: float | None = None,
                 space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
                 palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
-                seed: Any = 0, force: bool = False,
+                seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global") -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
@@ -98,7 +98,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         beside the input.
     n_colors, quality, space, dither, exact_colors, seed
         As in :func:`reduce_colors` (``n_colors`` defaults to 16, or to at
-        most 256 with ``quality``).
+        most 256 with ``quality``), except that ``seed`` defaults to 0, so
+        that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
     palette_out : path, optional

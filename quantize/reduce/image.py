@@ -62,7 +62,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
-        palette already.
+        palette already. Dithering takes at most 256 colours (``n_colors`` or
+        a given ``palette``); more are refused with a ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional

@@ -92,6 +92,10 @@ class ReduceResult:
     alpha : (k,) ndarray of uint8, or None
         Opacity of each entry (straight alpha, 1..255) when the image has
         alpha; None for an opaque image. The transparent entry is not included.
+    k : int
+        Number of colours in the palette (the transparent entry not counted).
+    psnr, delta_e : float
+        Fidelity to the original, computed on first use (see each property).
     """
 
     palette: np.ndarray
