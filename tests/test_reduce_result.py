@@ -126,3 +126,12 @@ def test_dithered_fidelity_counts_each_colour_entry_pair():
     pairs = fidelity.pairs(np.array([[0, 1], [1, 1]]))
     assert pairs.colors.tolist() == [[10, 10, 10], [10, 10, 10], [200, 200, 200]]
     assert pairs.entries.tolist() == [0, 1, 1] and pairs.counts.tolist() == [1, 1, 2]
+
+
+def test_the_result_class_is_importable_from_the_package():
+    # quantize exported SegmentResult but not ReduceResult, what reduce_colors returns.
+    import quantize
+
+    assert "ReduceResult" in quantize.__all__
+    result = quantize.reduce_colors(np.array([[[0, 0, 0], [9, 9, 9]]], np.uint8), 2)
+    assert type(result) is quantize.ReduceResult is quantize.reduce.ReduceResult
