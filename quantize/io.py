@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from ._validation import check_int
+from ._validation import check_int, check_path
 from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
@@ -149,7 +149,7 @@ def load_image(path: str | os.PathLike[str], *,
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
         or larger than ``max_pixels``. The message names the file.
     """
-    p = Path(path)
+    p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     with _opened(p, limit) as im:
         n_frames = shown_frames(im)
@@ -228,7 +228,7 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def require_regular_file(path: str | os.PathLike[str]) -> Path:
+def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
     For jobs that read their input more than once (its header, then its pixels):
@@ -239,8 +239,10 @@ def require_regular_file(path: str | os.PathLike[str]) -> Path:
     ------
     ImageReadError
         If ``path`` exists and is neither a regular file nor a folder.
+    TypeError
+        If ``path`` is not a path (``name`` is the parameter it was given as).
     """
-    p = Path(path)
+    p = check_path(path, name)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_int, check_seed
+from ._validation import Seed, check_bool, check_int, check_path, check_seed
 from .errors import OutputError, OutputExistsError
 from .features import Space, check_weights
 from .io import (
@@ -148,7 +148,7 @@ def segment_file(
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
-    folder = Path(outdir)
+    folder = check_path(outdir, "outdir")
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier

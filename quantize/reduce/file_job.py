@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_int
+from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import ResultTooLargeError
@@ -157,6 +157,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
     src = require_regular_file(input)
+    if output is not None:
+        check_path(output, "output")
     probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, fit_palette
@@ -63,6 +63,7 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     ImageReadError
         If the image cannot be read.
     """
+    path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
     from ..animation import count_frames  # the animation package builds on this one
 
