@@ -467,6 +467,10 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
     except (ImageCms.PyCMSError, OSError):
         return _profile_ignored(im, "cannot be read")
     space = src.profile.xcolor_space.strip()
+    if space == "Lab" and im.mode == "LAB":
+        # CIELAB pixels described as such (Pillow gives its own LAB images this
+        # profile): Pillow's conversion to RGB reads them as CIELAB already
+        return im
     out_mode = _PROFILE_MODES.get(space, {}).get(im.mode)
     if out_mode is None:
         pixels = _MODE_NAMES.get(im.mode, f"mode {im.mode}")

@@ -840,3 +840,18 @@ def test_a_colour_profile_warning_of_load_image_points_at_the_callers_line(corpu
     with pytest.warns(ColorProfileWarning) as caught:
         load_image(corpus["icc_unreadable.png"])
     assert [w.filename for w in caught] == [__file__]  # it was quantize/io.py
+
+
+@pytest.mark.parametrize("source", ["pil", "tiff"])
+def test_a_lab_image_with_its_lab_profile_is_read_without_a_warning(tmp_path, recwarn, source):
+    """Pillow gives a mode "LAB" image a Lab profile; it was 'left out' with a
+    ColorProfileWarning saying the colours were read as sRGB, though Pillow converts
+    them from CIELAB, correctly."""
+    rgb = np.array([[[200, 30, 30], [20, 200, 40], [128, 128, 128]]], np.uint8)
+    lab = Image.fromarray(rgb).convert("LAB")
+    assert "icc_profile" in lab.info
+    if source == "tiff":
+        lab.save(tmp_path / "lab.tif")
+    read = as_rgba(lab)[0] if source == "pil" else load_image(tmp_path / "lab.tif").rgb
+    assert np.abs(read.astype(int) - rgb).max() <= 2  # Pillow's Lab round trip
+    assert not [w for w in recwarn if issubclass(w.category, ColorProfileWarning)]
