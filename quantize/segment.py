@@ -226,7 +226,14 @@ class SegmentResult:
         return _regions.draw_overlay(self.image, self.boundaries(), _check_color(color))
 
     def region_stats(self) -> list[dict[str, Any]]:
-        """Per region: label, cluster, area, bbox, centroid, mean colour (JSON-ready)."""
+        """One JSON-ready dict per region 1..R, in label order.
+
+        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``); ``area`` in pixels;
+        ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
+        excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
+        as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
+        with one decimal.
+        """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions)
 
 
