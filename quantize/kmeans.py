@@ -75,7 +75,10 @@ def kmeans_plusplus(
     Parameters
     ----------
     X : (n, d) array_like
-        Finite numeric data.
+        Finite numeric data, clustered in float32: values closer than
+        float32's spacing at their magnitude (about 1e-7 relative: 0.0625
+        at 1e6, 1 at 1e7) become equal, so subtract a large common offset
+        (coordinates, timestamps) first.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
@@ -396,7 +399,10 @@ class MiniBatchKMeans:
         Parameters
         ----------
         X : (n, d) array_like
-            Finite numeric data.
+            Finite numeric data, clustered in float32: values closer than
+            float32's spacing at their magnitude (about 1e-7 relative: 0.0625
+            at 1e6, 1 at 1e7) become equal, so subtract a large common offset
+            (coordinates, timestamps) first.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
