@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
+from .._validation import check_bool
 from ..colors import mean_ciede2000, mean_squared_error
 from ..io import GIF_ALPHA_THRESHOLD
 from ..reconstruct.palette import indexed_image
@@ -142,6 +143,8 @@ class ReduceResult:
         ------
         ValueError
             With ``gif``, when the result has more than 256 entries.
+        TypeError
+            If ``gif`` is not a bool.
 
         Examples
         --------
@@ -155,6 +158,7 @@ class ReduceResult:
         >>> result.to_image(gif=True).info["transparency"]  # one transparent index
         2
         """
+        gif = check_bool(gif, "gif")  # "no" would drop partial alpha, as for a GIF
         full = self.full_palette(alpha=True)
         if gif:
             return self._gif_image(full)
@@ -191,6 +195,7 @@ class ReduceResult:
 
     def full_palette(self, alpha: bool = False) -> np.ndarray:
         """Every entry, the transparent one included: ``(n, 3)``, or ``(n, 4)`` with ``alpha``."""
+        alpha = check_bool(alpha, "alpha")
         k = self.palette.shape[0]
         n = k + (self.transparent_index is not None)
         out = np.zeros((n, 4 if alpha else 3), dtype=np.uint8)
