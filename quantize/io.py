@@ -148,9 +148,13 @@ def load_image(path: str | os.PathLike[str], *,
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
         or larger than ``max_pixels``. The message names the file.
+    ValueError, TypeError
+        If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
     p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    if shrink_to is not None:
+        shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
         n_frames = shown_frames(im)
         im.seek(hidden_frames(im))

@@ -740,6 +740,20 @@ def test_shrink_to_decodes_a_jpeg_smaller_and_other_formats_whole(tmp_path):
     assert load_image(tmp_path / "a.png", shrink_to=100).rgb.shape == (600, 800, 3)
 
 
+@pytest.mark.parametrize(("value", "error", "message"), [
+    # was "unsupported operand type(s) for //", ZeroDivisionError, a silent full-size
+    # decode, and True taken as 1
+    ("a", TypeError, "shrink_to='a' should be an integer, got str"),
+    (0, ValueError, "shrink_to=0 should be >= 1"),
+    (-1, ValueError, "shrink_to=-1 should be >= 1"),
+    (True, TypeError, "shrink_to=True should be an integer, got bool"),
+])
+def test_a_bad_shrink_to_is_refused_naming_it(corpus, value, error, message):
+    with pytest.raises(error) as err:
+        load_image(corpus["good.png"], shrink_to=value)
+    assert str(err.value) == message
+
+
 @pytest.mark.parametrize("job", ["reduce", "segment"])
 def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_photo, tmp_path,
                                                                        job):
