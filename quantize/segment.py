@@ -31,7 +31,6 @@ file-level job behind ``quantize segment`` and batch runs is
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ import numpy as np
 from PIL import Image
 
 from ._validation import Seed, check_bool, check_choice, check_int, check_seed
+from .errors import warn_caller
 from .features import (
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -539,9 +539,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         n_regions = tree.regions_below(height)
     elif n_regions > tree.n_leaves:
         superpixels = "superpixel" if tree.n_leaves == 1 else "superpixels"
-        warnings.warn(f"regions={n_regions} but the image has only {tree.n_leaves} "
-                      f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning,
-                      stacklevel=3)
+        warn_caller(f"regions={n_regions} but the image has only {tree.n_leaves} "
+                    f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
     small = region_of[tree.labels] + 1
@@ -553,9 +552,9 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         components = mapping.astype(np.int32)[components]
     n_final = int(components.max())
     if asked is not None and n_final < min(asked, n):
-        warnings.warn(f"regions={asked} but min_region={min_region} merges the regions "
-                      f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
-                      RegionCountWarning, stacklevel=3)
+        warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
+                    f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
+                    RegionCountWarning)
     centers = _regions.region_means(components, rgb, n_final)[1:]
     clusters = np.arange(n_final, dtype=np.intp)
     return SegmentResult(components, clusters, centers, rgb, w, min_region)

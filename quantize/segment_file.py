@@ -13,7 +13,6 @@ import io
 import json
 import os
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ._validation import Seed, check_bool, check_int, check_path, check_seed
-from .errors import OutputError, OutputExistsError
+from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -287,7 +286,7 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
         return
     from .animation import FirstFrameWarning, first_frame_note
 
-    warnings.warn(first_frame_note(path, n_frames, fmt), FirstFrameWarning, stacklevel=3)
+    warn_caller(first_frame_note(path, n_frames, fmt), FirstFrameWarning)
 
 
 def _warn_if_transparent(alpha: np.ndarray | None) -> None:
@@ -295,9 +294,9 @@ def _warn_if_transparent(alpha: np.ndarray | None) -> None:
     if alpha is None:
         return
     hidden = int(np.count_nonzero(alpha < 255))
-    warnings.warn(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
-                  "translucent and are segmented by the colour stored in them",
-                  AlphaIgnoredWarning, stacklevel=3)
+    warn_caller(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+                "translucent and are segmented by the colour stored in them",
+                AlphaIgnoredWarning)
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_seed
+from ..errors import warn_caller
 from ..io import check_output_path
 from ..palette_files import read_palette
 from ..reduce import GIF_ALPHA_THRESHOLD, PALETTE_MODES, AlphaLossWarning, check_reduce_options
@@ -129,8 +129,8 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
                          "least one opaque colour")
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
-        warnings.warn(f"{name} has {translucent} translucent entries; an animation keeps "
-                      f"only binary transparency, so those with alpha below "
-                      f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
-                      AlphaLossWarning, stacklevel=4)
+        warn_caller(f"{name} has {translucent} translucent entries; an animation keeps "
+                    f"only binary transparency, so those with alpha below "
+                    f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
+                    AlphaLossWarning)
     return np.ascontiguousarray(pal[alpha >= GIF_ALPHA_THRESHOLD, :3])

@@ -12,7 +12,6 @@ import io as _io
 import math
 import os
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from PIL import Image
 from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import ResultTooLargeError
+from ..errors import ResultTooLargeError, warn_caller
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -323,9 +322,9 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
     name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
     keep = {"GIF": "; write .gif to keep them", "PNG": "; write .png to keep them"}
     why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-    warnings.warn(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
-                  f"written as a still image without them{why}"
-                  f"{keep.get(loaded.format, '')}", StillImageWarning, stacklevel=3)
+    warn_caller(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
+                f"written as a still image without them{why}"
+                f"{keep.get(loaded.format, '')}", StillImageWarning)
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -340,14 +339,14 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     suffix = path.suffix.lower()
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
     if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
-        warnings.warn(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
-                      "are drawn on black (the metrics are measured before that); write .png, "
-                      ".webp or .tif to keep alpha", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
+                    "are drawn on black (the metrics are measured before that); write .png, "
+                    ".webp or .tif to keep alpha", AlphaLossWarning)
     elif suffix == ".gif" and n:
-        warnings.warn(f"{path.name}: GIF has no partial alpha, so {n} translucent "
-                      f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
-                      f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
-                      "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{path.name}: GIF has no partial alpha, so {n} translucent "
+                    f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
+                    f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
+                    "before that); write .png to keep alpha", AlphaLossWarning)
 
 
 def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
@@ -359,10 +358,10 @@ def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
         return
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if n:
-        warnings.warn(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
-                      f"{job.palette_name} has no translucent entry, so they are drawn opaque "
-                      "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
-                      ".json) to keep it", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
+                    f"{job.palette_name} has no translucent entry, so they are drawn opaque "
+                    "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
+                    ".json) to keep it", AlphaLossWarning)
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
