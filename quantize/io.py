@@ -730,7 +730,7 @@ def check_output_path(output: str | os.PathLike[str], *,
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {folder} is not writable", path=out)
     if out.exists() and not force:
-        raise OutputExistsError("output exists; use --force to overwrite", path=out)
+        raise OutputExistsError("output exists; use force=True to overwrite", path=out)
     return out
 
 

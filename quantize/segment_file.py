@@ -225,10 +225,10 @@ def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
         return
     if Path(other).name != Path(input).name:  # named as the earlier run was given it
         raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
-                                "output folder, or use --force to replace it", path=folder)
+                                "output folder, or use force=True to replace it", path=folder)
     if None not in (other_path, full_path) and other_path != full_path:  # a.jpg, b/a.jpg
         raise OutputExistsError(f"holds the segmentation of {other_path!r}; choose another "
-                                "output folder, or use --force to replace it", path=folder)
+                                "output folder, or use force=True to replace it", path=folder)
 
 
 def _full_path(input: str | os.PathLike[str]) -> str:

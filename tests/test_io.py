@@ -578,7 +578,9 @@ def test_output_checks(tmp_path, corpus):
         check_output_path(tmp_path)
     existing = tmp_path / "exists.png"
     existing.write_bytes(b"x")
-    with pytest.raises(OutputExistsError, match="--force"):
+    # The library said "use --force", a flag of the command line, not force=True.
+    with pytest.raises(OutputExistsError,
+                       match=r"exists\.png: output exists; use force=True to overwrite$"):
         check_output_path(existing)
     assert check_output_path(existing, force=True) == existing
 

@@ -306,7 +306,7 @@ def test_exif_rotated_input_comes_out_upright(tmp_path):
 def test_existing_output_is_kept_without_force(photo, tmp_path):
     out = tmp_path / "out.png"
     out.write_bytes(b"keep me")
-    with pytest.raises(OutputExistsError, match="output exists; use --force"):
+    with pytest.raises(OutputExistsError, match="output exists; use force=True to overwrite$"):
         reduce_file(photo, out)
     assert out.read_bytes() == b"keep me"
     reduce_file(photo, out, force=True, seed=0)

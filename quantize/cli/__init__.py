@@ -306,7 +306,10 @@ def as_flags(message: str) -> str:
     'c.png: -k/--colors=300 is more than ...'
     >>> as_flags("weight texture=-1.0 should be >= 0.0")
     '-w texture=-1.0 should be >= 0.0'
+    >>> as_flags("output exists; use force=True to overwrite")
+    'output exists; use --force to overwrite'
     """
+    message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
