@@ -272,7 +272,8 @@ def segment(
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
-        image lying on its side.
+        image lying on its side. The :class:`~quantize.io.LoadedImage` that
+        ``load_image`` returns is taken too.
     n_clusters : int, optional
         Cluster the pixels into this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.

@@ -49,7 +49,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
         transparent pixels get entries with their own alpha; fully transparent
-        pixels (alpha 0) share one extra entry.
+        pixels (alpha 0) share one extra entry. The
+        :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
+        returns for a file is taken too, with its alpha. A PIL image keeps its
+        stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
+        ``load_image`` turns the file upright.
     n_colors : int, optional
         Palette size, >= 2 (default 16), not counting the fully transparent
         entry. With ``quality`` it is the most colours allowed (default 256).
