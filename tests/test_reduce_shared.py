@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from quantize.reduce import check_reduce_options, fit_palette, reduce_file
@@ -104,3 +105,15 @@ def test_shared_palette_maps_every_file_onto_the_same_colours(tmp_path, photo):
     used = np.unique(read_rgb(tmp_path / "m.png").reshape(-1, 3), axis=0)
     assert record["k"] == 4 and set(map(tuple, used.tolist())) <= set(map(tuple,
                                                                          palette.tolist()))
+
+
+def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
+    # {"n_colours": 4} fitted the default 16 colours without a word.
+    colors = np.array([[0, 0, 0], [10, 10, 10], [200, 0, 0], [0, 200, 0]], np.uint8)
+    counts = np.ones(4)
+    with pytest.raises(TypeError, match=r"^unknown reduce option\(s\) n_colours; expected some "
+                                        r"of n_colors, "):
+        fit_shared_palette(colors, counts, {"n_colours": 2})
+    with pytest.raises(ValueError, match=r"^space='hsv' is not valid"):
+        fit_shared_palette(colors, counts, {"space": "hsv"})
+    assert fit_shared_palette(colors, counts, {"n_colors": 4}).shape == (4, 3)

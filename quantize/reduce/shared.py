@@ -22,6 +22,7 @@ from .._validation import check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, fit_palette
+from .options import check_reduce_options
 
 __all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
 
@@ -143,9 +144,10 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     """Fit one palette to pooled colours with a file job's options and reduce's defaults.
 
     ``options`` are :func:`quantize.reduce.reduce_file` keyword options (as
-    :func:`~quantize.reduce.check_reduce_options` returns them, or a subset);
-    ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used, the
-    defaults filling what is missing.
+    :func:`~quantize.reduce.check_reduce_options` returns them, or a subset),
+    checked by it (an unknown name is a ``TypeError``, not a default silently
+    used); ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used,
+    the defaults filling what is missing.
 
     Returns
     -------
@@ -158,11 +160,11 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     ValueError, TypeError
         For an empty histogram or bad options.
     """
-    n_colors = options.get("n_colors")
+    opts = check_reduce_options(**options)
+    n_colors = opts["n_colors"]
     palette = fit_palette(colors, counts, DEFAULT_COLORS if n_colors is None else n_colors,
-                          space=options.get("space", "rgb"),
-                          exact_colors=options.get("exact_colors", False),
-                          seed=options.get("seed", 0))
+                          space=opts["space"], exact_colors=opts["exact_colors"],
+                          seed=opts["seed"])
     return palette[:, :3] if palette.shape[1] == 4 and (palette[:, 3] == 255).all() else palette
 
 
