@@ -21,7 +21,7 @@ import numpy as np
 from .._validation import check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
-from .fit import DEFAULT_COLORS, fit_palette
+from .fit import DEFAULT_COLORS, check_histogram, fit_palette
 from .options import check_reduce_options
 
 __all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
@@ -113,6 +113,9 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     Returns the distinct colours (sorted by 24-bit code) and their float64
     total counts; empty when every sample is empty. When some sample has
     alpha (``(m, 4)``), the others count as opaque and the result has alpha.
+    Each sample is checked as :func:`quantize.reduce.fit_palette` checks its
+    histogram: colours integers 0..255, counts finite and >= 0, one per colour
+    (``ValueError`` or ``TypeError`` otherwise).
 
     >>> a = (np.array([[1, 1, 1]], np.uint8), np.array([2]))
     >>> b = (np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
@@ -120,15 +123,13 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     >>> colors.tolist(), counts.tolist()
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
-    got = [(np.asarray(c, np.uint8), np.asarray(n).ravel()) for c, n in samples if len(c)]
+    # (colours 300 wrapped to 44, 0.5 became 0 and negative counts were added, unchecked)
+    got = [check_histogram(c, n) for c, n in samples if len(c)]
     if not got:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
     channels = max(c.shape[-1] for c, _ in got)
-    colors = np.concatenate([_with_channels(c.reshape(-1, c.shape[-1]), channels)
-                             for c, _ in got])
-    counts = np.concatenate([n for _, n in got]).astype(np.float64)
-    if counts.shape[0] != colors.shape[0]:
-        raise ValueError("each sample should hold as many counts as colours")
+    colors = np.concatenate([_with_channels(c, channels) for c, _ in got])
+    counts = np.concatenate([n for _, n in got])
     return merge_colors(colors, counts)
 
 
