@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from ._validation import check_int, check_path
+from ._validation import check_bool, check_int, check_path
 from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
@@ -717,8 +717,11 @@ def check_output_path(output: str | os.PathLike[str], *,
         missing or not writable.
     OutputExistsError
         If ``output`` exists and ``force`` is false.
+    TypeError
+        If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
     """
-    out = Path(output)
+    out = check_path(output, "output")
+    force = check_bool(force, "force")
     for src in inputs:
         if _same_file(out, Path(src)):
             raise OutputError("output path is the input file; choose another output", path=out)

@@ -568,6 +568,16 @@ def test_as_rgba_rejects(image, error, match):
 # -- outputs ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("force", ["no", 1, None])
+def test_check_output_path_takes_force_as_a_bool_only(tmp_path, force):
+    # force="no" (truthy) let an existing output be overwritten
+    existing = tmp_path / "exists.png"
+    existing.write_bytes(b"x")
+    with pytest.raises(TypeError, match=rf"^force={force!r} should be a bool, got "
+                                        rf"{type(force).__name__}$"):
+        check_output_path(existing, force=force)
+
+
 def test_output_checks(tmp_path, corpus):
     src = corpus["good.png"]
     with pytest.raises(OutputError, match="output path is the input"):
