@@ -1,5 +1,27 @@
 """quantize: colour reduction and photo segmentation by k-means clustering.
 
+The library's entry points (each documented in full by ``help(name)``):
+
+    reduce_colors(image, n_colors)    an image -> a ReduceResult: palette, palette
+                                      indices, to_image() / to_rgb() / to_rgba(), psnr
+    segment(image)                    an image -> a SegmentResult: labels 1..R,
+                                      boundaries(), mean_color_image(), overlay()
+    boundary_map(image)               an image -> (H, W) float32 border strength in [0, 1]
+    MiniBatchKMeans, kmeans_plusplus  k-means on any (n, d) float data
+
+An image is a NumPy array of shape (H, W), (H, W, 1), (H, W, 2) (grey and alpha),
+(H, W, 3) or (H, W, 4), of dtype uint8, uint16, bool or float in [0, 1], or a PIL
+image of any mode; quantize.io.load_image reads a file (upright, in sRGB). Files to
+files: quantize.reduce.reduce_file and quantize.segment_file.segment_file; metrics
+in quantize.metrics; palette files in quantize.palette_files.
+
+>>> import numpy as np
+>>> from quantize import reduce_colors
+>>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
+>>> result = reduce_colors(image, 2, seed=0)
+>>> result.palette.tolist(), result.indices[0].tolist()
+([[0, 0, 0], [200, 40, 40]], [0, 0, 0, 1, 1, 1])
+
 The package is laid out as the pipeline it runs; each layer imports only the
 layers above it in this list, and what flows between them is named on the right.
 
@@ -41,10 +63,10 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
 """
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus
-from .reduce import reduce_colors
+from .reduce import ReduceResult, reduce_colors
 from .segment import SegmentResult, boundary_map, segment  # functions; the module stays importable
 
 __version__ = "0.1.0"
 
-__all__ = ["MiniBatchKMeans", "SegmentResult", "__version__", "boundary_map",
+__all__ = ["MiniBatchKMeans", "ReduceResult", "SegmentResult", "__version__", "boundary_map",
            "kmeans_plusplus", "reduce_colors", "segment"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,21 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
         valid = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name}={value!r} is not valid; expected one of {valid}")
     return value
+
+
+def check_path(value: Any, name: str) -> Path:
+    """``value``, a ``str`` or ``os.PathLike`` file name, as a Path, or raise naming ``name``.
+
+    Bytes are refused too: :class:`pathlib.Path` takes no bytes. An image
+    already in memory (an array, a PIL image) is not a path either.
+    """
+    if isinstance(value, str | os.PathLike):
+        try:
+            return Path(value)
+        except TypeError:  # an os.PathLike that gives bytes
+            pass
+    raise TypeError(f"{name} should be a path (str or os.PathLike), got "
+                    f"{type(value).__name__}")
 
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
@@ -146,6 +162,8 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
 
 def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     """``X`` as an ndarray of real numbers (object arrays of numbers become float64)."""
+    if X is None:  # NumPy makes it a 0-d array of NaN, refused as a shape
+        raise TypeError(f"{name} should be a numeric (n, d) array, got None")
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")

@@ -55,7 +55,7 @@ def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray
     Raises
     ------
     TypeError
-        If ``rgb`` is not uint8.
+        If ``rgb`` or ``alpha`` is not uint8.
     ValueError
         If the shapes are wrong or do not match.
 
@@ -74,6 +74,8 @@ def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray
     codes = pack_rgb(rgb)
     if alpha is not None:
         alpha = np.asarray(alpha)
+        if alpha.dtype != np.uint8:  # -1 or 0.4 would be counted or not without a word
+            raise TypeError(f"alpha should have dtype uint8, got {alpha.dtype}")
         if alpha.shape != rgb.shape[:-1]:
             raise ValueError(f"alpha should have shape {rgb.shape[:-1]}, got {alpha.shape}")
         codes = codes[alpha > 0]

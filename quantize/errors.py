@@ -7,11 +7,16 @@ to files and results; each carries the ``path`` it is about (or None) and the
 
 :class:`ExitCode` is the one definition of the command line's exit codes
 (documented in the README, modelled on pngquant's where they overlap).
+
+:func:`warn_caller` issues a warning attributed to the first line outside the
+package, for warnings raised deep in a helper that several public functions reach.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from enum import IntEnum
 
 __all__ = ["ExitCode", "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
@@ -93,3 +98,23 @@ class QualityError(QuantizeError, ValueError):
     """The requested quality cannot be reached within the allowed number of colours."""
 
     exit_code = ExitCode.QUALITY
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first caller outside the quantize package.
+
+    A fixed ``stacklevel`` is right for one path only: a helper that
+    :func:`quantize.io.load_image`, ``reduce_colors``, ``segment`` and
+    ``boundary_map`` all reach sits at a different depth under each, and a
+    warning pointing into quantize's own source cannot be filtered by the
+    caller's module or traced to the caller's line.
+    """
+    frame = sys._getframe(1)
+    level = 2  # warnings.warn's stacklevel of the frame that called this function
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

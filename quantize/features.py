@@ -181,7 +181,7 @@ def build_features(
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1] (see :func:`quantize.io.as_rgba`);
         an alpha channel is ignored.
     weights : dict of str to float, optional

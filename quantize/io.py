@@ -48,7 +48,6 @@ import os
 import struct
 import tempfile
 import threading
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +56,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from ._validation import check_int
-from .errors import ImageReadError, OutputError, OutputExistsError
+from ._validation import check_bool, check_int, check_path
+from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
@@ -149,9 +148,13 @@ def load_image(path: str | os.PathLike[str], *,
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
         or larger than ``max_pixels``. The message names the file.
+    ValueError, TypeError
+        If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
-    p = Path(path)
+    p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
+    if shrink_to is not None:
+        shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
         n_frames = shown_frames(im)
         im.seek(hidden_frames(im))
@@ -229,7 +232,7 @@ def is_stream(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def require_regular_file(path: str | os.PathLike[str]) -> Path:
+def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> Path:
     """Refuse a pipe or device (a FIFO, ``/dev/stdin``, ``<(cat a.png)``) as an input.
 
     For jobs that read their input more than once (its header, then its pixels):
@@ -240,8 +243,10 @@ def require_regular_file(path: str | os.PathLike[str]) -> Path:
     ------
     ImageReadError
         If ``path`` exists and is neither a regular file nor a folder.
+    TypeError
+        If ``path`` is not a path (``name`` is the parameter it was given as).
     """
-    p = Path(path)
+    p = check_path(path, name)
     if is_stream(p):
         raise ImageReadError("is a pipe or device, not a regular file, and can be read "
                              "only once; save it to a file and pass that", path=p)
@@ -466,6 +471,10 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
     except (ImageCms.PyCMSError, OSError):
         return _profile_ignored(im, "cannot be read")
     space = src.profile.xcolor_space.strip()
+    if space == "Lab" and im.mode == "LAB":
+        # CIELAB pixels described as such (Pillow gives its own LAB images this
+        # profile): Pillow's conversion to RGB reads them as CIELAB already
+        return im
     out_mode = _PROFILE_MODES.get(space, {}).get(im.mode)
     if out_mode is None:
         pixels = _MODE_NAMES.get(im.mode, f"mode {im.mode}")
@@ -499,8 +508,8 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
 
 
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
-    warnings.warn(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
-                  "the colours are read as sRGB", ColorProfileWarning, stacklevel=5)
+    warn_caller(f"its ICC colour profile {why}; it is left out, as viewers leave it, and "
+                "the colours are read as sRGB", ColorProfileWarning)
     return im
 
 
@@ -510,12 +519,14 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     Converts a band of rows at a time into preallocated arrays, so a 100 MP
     image costs its decoded pixels plus the output, not several full copies.
     """
+    if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
+        im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or key is not None
+    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
@@ -577,8 +588,8 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     parts += [f"{negative} negative"] if negative else []
     if parts:
         verb = "is" if undefined + negative == 1 else "are"
-        warnings.warn(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
-                      PixelRangeWarning, stacklevel=4)
+        warn_caller(f"{' and '.join(parts)} of its {w * h} pixels {verb} read as black",
+                    PixelRangeWarning)
     if im.mode == "F":
         full = next((full for full in (1.0, 255.0, 65535.0) if top <= full), top)
         if top > 1 and round(top * 255.0 / full) < _DARK_FLOAT_TOP:
@@ -595,20 +606,19 @@ def _warn_eight_bit_values(top: int) -> None:
     Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
     16-bit counts however dark; an int32 array of 0..255 does not.
     """
-    warnings.warn(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
-                  "16-bit counts (65535 is white), so it comes out near black; if they are "
-                  "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
-                  "array as uint8)", PixelRangeWarning, stacklevel=5)
+    warn_caller(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
+                "16-bit counts (65535 is white), so it comes out near black; if they are "
+                "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
+                "array as uint8)", PixelRangeWarning)
 
 
 def _warn_dark_float_values(top: float, full: float) -> None:
     """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
     and so comes out dark: its values may be in a range of their own (0..1000, say)."""
     scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
-    warnings.warn(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
-                  f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
-                  "they are in another range, scale them to 0..1 first", PixelRangeWarning,
-                  stacklevel=5)
+    warn_caller(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
+                f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
+                "they are in another range, scale them to 0..1 first", PixelRangeWarning)
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
@@ -621,7 +631,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
-    (H, W, 1), (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
+    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
@@ -660,17 +671,18 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:
         arr = arr[:, :, None]
-    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 3) or "
-                         f"(H, W, 4), got {image.shape}")
+    if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+        raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 2), (H, W, 3) "
+                         f"or (H, W, 4), got {image.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)
-    if arr8.shape[2] == 1:
-        arr8 = np.repeat(arr8, 3, axis=2)
-    rgb = np.ascontiguousarray(arr8[:, :, :3])
-    if arr8.shape[2] == 4:
-        alpha = np.ascontiguousarray(arr8[:, :, 3])
+    if arr8.shape[2] <= 2:  # grey, or grey and alpha
+        rgb = np.repeat(arr8[:, :, :1], 3, axis=2)
+    else:
+        rgb = np.ascontiguousarray(arr8[:, :, :3])
+    if arr8.shape[2] in (2, 4):
+        alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
 
@@ -684,19 +696,19 @@ def _warn_one_frame(image: Image.Image, name: str) -> None:
         what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
                 "support do not show" if image.tell() < hidden_frames(image)
                 else f"one of the {n} frames (or pages) of its file")
-        warnings.warn(f"{name} is {what}, and a PIL image holds one at a time: only that one "
-                      "is used; quantize.animation.reduce_animation_file reduces every frame "
-                      "of a file", FirstFrameWarning, stacklevel=4)
+        warn_caller(f"{name} is {what}, and a PIL image holds one at a time: only that one "
+                    "is used; quantize.animation.reduce_animation_file reduces every frame "
+                    "of a file", FirstFrameWarning)
 
 
 def _warn_first_frame_read(n: int, name: str) -> None:
     """Say that a :class:`LoadedImage` of an animation holds its first frame only."""
     from .animation import FirstFrameWarning  # the animation package builds on this one
 
-    warnings.warn(f"{name} holds the first of the {n} frames (or pages) of its file, as "
-                  "load_image reads them: only that one is used; "
-                  "quantize.animation.reduce_animation_file reduces every frame of a file",
-                  FirstFrameWarning, stacklevel=4)
+    warn_caller(f"{name} holds the first of the {n} frames (or pages) of its file, as "
+                "load_image reads them: only that one is used; "
+                "quantize.animation.reduce_animation_file reduces every frame of a file",
+                FirstFrameWarning)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
@@ -735,8 +747,11 @@ def check_output_path(output: str | os.PathLike[str], *,
         missing or not writable.
     OutputExistsError
         If ``output`` exists and ``force`` is false.
+    TypeError
+        If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
     """
-    out = Path(output)
+    out = check_path(output, "output")
+    force = check_bool(force, "force")
     for src in inputs:
         if _same_file(out, Path(src)):
             raise OutputError("output path is the input file; choose another output", path=out)
@@ -748,7 +763,7 @@ def check_output_path(output: str | os.PathLike[str], *,
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {folder} is not writable", path=out)
     if out.exists() and not force:
-        raise OutputExistsError("output exists; use --force to overwrite", path=out)
+        raise OutputExistsError("output exists; use force=True to overwrite", path=out)
     return out
 
 

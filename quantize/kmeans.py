@@ -14,7 +14,9 @@ Lloyd passes skip the rows whose label cannot change (Hamerly's bounds, in
 chunked matrix products (``||c||^2 - 2 x.c``), so no ``n x k`` matrix is ever
 built for large ``n``; inertia is accumulated in float64. Those products lose
 the digits that separate points far from the origin, so the data are centred
-first (:func:`_centre`), and so are the rows ``predict`` and ``score`` compare.
+first (:func:`_centre`), and so are the rows ``predict`` and ``score`` compare;
+data wider than float32 (float64) are shifted before they are rounded to it
+(:func:`_centred_data`), or the rounding alone would merge points 1 apart at 1e7.
 Data so large that squared norms would overflow float32 (beyond about 1e19)
 are then scaled down by a power of two (:func:`_shrink`), which is exact and
 changes no label.
@@ -75,7 +77,10 @@ def kmeans_plusplus(
     Parameters
     ----------
     X : (n, d) array_like
-        Finite numeric data.
+        Finite numeric data, clustered in float32. Float64 columns far from
+        0 (coordinates, timestamps) are first shifted near it, in float64, so
+        such an offset costs no precision; what float32 cannot tell apart is
+        values closer than about 1e-7 of their distance from the column's mean.
     n_clusters : int
         Number of centres, ``1 <= n_clusters <=`` number of distinct rows.
     sample_weight : (n,) array_like or float, optional
@@ -104,11 +109,10 @@ def kmeans_plusplus(
     >>> sorted(int(i) // 2 for i in idx)
     [0, 1]
     """
-    data = check_data(X)
+    data, _, _ = _centred_data(X)
     k = check_int(n_clusters, "n_clusters", minimum=1)
     w = check_sample_weight(sample_weight, data.shape[0])
     rng = check_seed(seed)
-    _centre(data)
     _shrink(data)
     idx = plusplus_indices(data, k, w, rng)
     if idx is None:
@@ -143,6 +147,65 @@ def _centre(data: np.ndarray) -> np.ndarray:
         shift[~exact] = 0.0
         data -= shift
     return shift.astype(np.float64)
+
+
+def _centred_data(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X`` as a float32 ``(n, d)`` copy with its far columns shifted; the shifts ``(d,)``.
+
+    Returns ``(data, wide_shift, shift)``. Data float32 holds exactly (float32
+    itself, small integers) are converted, then shifted by :func:`_centre`
+    (``wide_shift`` is 0). Wider data (float64, large integers) are first
+    shifted by ``wide_shift`` (:func:`_wide_shift`) before they are rounded to
+    float32, since far from 0 the rounding alone would merge points that the
+    shift keeps apart; :func:`_centre` then takes what is left. ``shift`` is the
+    whole shift, ``wide_shift`` included.
+    """
+    data = check_data(X)
+    wide = _wide(X)
+    first = np.zeros(data.shape[1]) if wide is None else _wide_shift(wide)
+    if first.any():
+        cols = np.flatnonzero(first)
+        for start in range(0, data.shape[0], _CENTRED_ROWS):
+            block = wide[start:start + _CENTRED_ROWS, cols].astype(np.float64)
+            data[start:start + _CENTRED_ROWS, cols] = block - first[cols]
+    return data, first, first + _centre(data)
+
+
+def _wide(X: Any) -> np.ndarray | None:
+    """``X`` (already validated) as an array, when float32 cannot hold its dtype; else None."""
+    arr = np.asarray(X)
+    if arr.dtype == object:
+        arr = arr.astype(np.float64)
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return None if np.can_cast(arr.dtype, np.float32) else arr
+
+
+def _wide_shift(wide: np.ndarray) -> np.ndarray:
+    """The shift ``(d,)`` of data wider than float32 (float64), before they are rounded to it.
+
+    The columns are those far from 0 by :func:`_centre`'s rule, shifted by
+    their mean rounded to 24 significant bits (so that the float64 subtraction
+    is exact for values near the mean, and far more of a column's offset goes
+    than in float32); a column is left unshifted when the shift would hold
+    some value less closely than float32 holds the value itself (values near 0
+    next to a far mean, or data on a grid float32 holds exactly, which
+    :func:`_centre` then shifts as before).
+    """
+    sample = wide[:: max(1, wide.shape[0] // _CENTRE_SAMPLE)].astype(np.float64)
+    mean = sample.mean(axis=0)
+    far = mean * mean > 16.0 * sample.var(axis=0)
+    fraction, exponent = np.frexp(np.where(far, mean, 0.0))
+    shift = np.ldexp(np.round(fraction * 2.0 ** 24), exponent - 24)
+    if shift.any():
+        keep = np.ones(wide.shape[1], dtype=bool)
+        for start in range(0, wide.shape[0], _CENTRED_ROWS):
+            block = wide[start:start + _CENTRED_ROWS].astype(np.float64)
+            plain = np.abs(block.astype(np.float32) - block)
+            shifted = np.abs((block - shift).astype(np.float32) + shift - block)
+            keep &= (shifted <= plain).all(axis=0)
+        shift[~keep] = 0.0
+    return shift
 
 
 def _shrink(data: np.ndarray) -> float:
@@ -396,7 +459,11 @@ class MiniBatchKMeans:
         Parameters
         ----------
         X : (n, d) array_like
-            Finite numeric data.
+            Finite numeric data, clustered in float32. Float64 columns far
+            from 0 (coordinates, timestamps) are first shifted near it, in
+            float64, so such an offset costs no precision; what float32 cannot
+            tell apart is values closer than about 1e-7 of their distance from
+            the column's mean.
         y : ignored
             Accepted for scikit-learn's API (``Pipeline``, ``GridSearchCV``).
         sample_weight : (n,) array_like or float, optional
@@ -415,11 +482,10 @@ class MiniBatchKMeans:
         TypeError
             If a parameter or the data has the wrong type.
         """
-        data = check_data(X)
+        data, wide_shift, shift = _centred_data(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         p = self._validated_params(data.shape[1])
         rng = check_seed(self.seed)
-        shift = _centre(data)
         scale = _shrink(data)
         if isinstance(p["init"], np.ndarray):
             p["init"] = (p["init"] - shift) * scale
@@ -441,7 +507,7 @@ class MiniBatchKMeans:
         self.n_steps_ = best.n_steps
         self.n_iter_ = best.n_iter
         self.n_features_in_ = data.shape[1]
-        self._shift = shift
+        self._shift, self._wide_shift = shift, wide_shift
         return self
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
@@ -457,7 +523,7 @@ class MiniBatchKMeans:
         self._check_fitted()
         data = self._check_features(X)
         labels = np.empty(data.shape[0], dtype=np.intp)
-        for rows, centred, centers, _ in self._centred(data):
+        for rows, centred, centers, _ in self._centred(data, _wide(X)):
             labels[rows] = nearest(centred, centers)
         return labels
 
@@ -465,11 +531,13 @@ class MiniBatchKMeans:
         """Euclidean distances ``(n, n_clusters)`` from each row to each centre."""
         self._check_fitted()
         data = self._check_features(X)
+        wide = _wide(X)  # float64 rows are measured as given, not rounded to float32
+        source = data if wide is None else wide
         out = np.empty((data.shape[0], self.cluster_centers_.shape[0]), dtype=np.float64)
         rows = chunk_rows(*self.cluster_centers_.shape)
         c = self.cluster_centers_
         for start in range(0, data.shape[0], rows):
-            xc = data[start:start + rows].astype(np.float64)
+            xc = source[start:start + rows].astype(np.float64)
             sq = ((xc[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
             out[start:start + rows] = np.sqrt(sq)
         return out
@@ -480,17 +548,20 @@ class MiniBatchKMeans:
         data = self._check_features(X)
         w = check_sample_weight(sample_weight, data.shape[0])
         inertia = 0.0
-        for rows, centred, centers, scale in self._centred(data):
+        for rows, centred, centers, scale in self._centred(data, _wide(X)):
             _, dist = labels_sq_dist(centred, centers)
             inertia += float(w[rows] @ dist.astype(np.float64)) / (scale * scale)
         return -inertia
 
-    def _centred(self, data: np.ndarray
+    def _centred(self, data: np.ndarray, wide: np.ndarray | None = None
                  ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, float]]:
         """``(rows, (data[rows] - shift) * s, (centres - shift) * s, s)``, chunk by chunk.
 
         Centred as ``fit`` centred; ``s`` is 1 unless these rows or the centres are
         so large that squared distances would overflow float32 (:func:`_safe_scale`).
+        ``wide``, the rows as given when float32 cannot hold them (:func:`_wide`),
+        are shifted in two steps before and after they are rounded, as ``fit``
+        shifted such data (:func:`_centred_data`).
         """
         shift = self._shift
         centers = self.cluster_centers_ - shift
@@ -500,6 +571,12 @@ class MiniBatchKMeans:
         copy = shift.any() or scale != 1.0  # usually not: the data were near the origin
         for start in range(0, data.shape[0], _CENTRED_ROWS):
             rows = slice(start, start + _CENTRED_ROWS)
-            part = ((data[rows] - shift.astype(np.float32)) * np.float32(scale) if copy
-                    else data[rows])
+            if wide is not None and self._wide_shift.any():  # as fit shifted them
+                first = (wide[rows].astype(np.float64) - self._wide_shift).astype(np.float32)
+                rest = (shift - self._wide_shift).astype(np.float32)
+                part = (first - rest) * np.float32(scale)
+            elif copy:
+                part = (data[rows] - shift.astype(np.float32)) * np.float32(scale)
+            else:
+                part = data[rows]
             yield rows, part, centers, scale

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_palette
+from ._validation import check_palette, check_path
 from .errors import ImageReadError
 from .io import atomic_write, printable
 
@@ -49,7 +49,7 @@ def _palette_format(path: Path, role: str) -> str:
 
 def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> Path:
     """Return ``path`` as a Path if its extension is a palette format, else raise ValueError."""
-    p = Path(path)
+    p = check_path(path, role)
     _palette_format(p, role)
     return p
 
@@ -72,8 +72,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
         could not read back), or ``shares`` that are not k numbers in [0, 1].
     """
-    p = Path(path)
-    fmt = _palette_format(p, "palette_out")
+    p = check_path(path, "path")
+    fmt = _palette_format(p, "path")
     pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
@@ -149,8 +149,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         If the file is missing or unreadable, holds no colours, or a line or
         entry is malformed (the message names the file and the line or entry).
     """
-    p = Path(path)
-    fmt = _palette_format(p, "palette_in")
+    p = check_path(path, "path")
+    fmt = _palette_format(p, "path")
     try:
         data = p.read_bytes()
     except FileNotFoundError:

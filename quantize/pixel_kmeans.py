@@ -19,11 +19,11 @@ cluster centres, from which ``segment`` builds its ``SegmentResult``.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
 from ._kernels import group_means, sq_dist_to
+from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
@@ -86,9 +86,8 @@ def _cluster(X: np.ndarray, k: int, rng: np.random.Generator
     distinct = _count_distinct(sample, k)
     if distinct < k:
         vectors, clusters = ("vector", "cluster") if distinct == 1 else ("vectors", "clusters")
-        warnings.warn(f"n_clusters={k} but the image has only {distinct} distinct feature "
-                      f"{vectors}; using {distinct} {clusters}", ClusterCountWarning,
-                      stacklevel=5)  # the caller of segment()
+        warn_caller(f"n_clusters={k} but the image has only {distinct} distinct feature "
+                    f"{vectors}; using {distinct} {clusters}", ClusterCountWarning)
         k = distinct
     model = MiniBatchKMeans(k, seed=rng).fit(sample)
     labels = np.empty(n, dtype=np.int32)

@@ -31,7 +31,6 @@ file-level job behind ``quantize segment`` and batch runs is
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ import numpy as np
 from PIL import Image
 
 from ._validation import Seed, check_bool, check_choice, check_int, check_seed
+from .errors import warn_caller
 from .features import (
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -189,6 +189,8 @@ class SegmentResult:
         The weights used, every group named.
     min_region : int
         The size limit applied when merging.
+    n_regions : int
+        The number of regions R.
     """
 
     labels: np.ndarray
@@ -200,6 +202,7 @@ class SegmentResult:
 
     @property
     def n_regions(self) -> int:
+        """The number of regions R (labels run 1..R)."""
         return int(self.clusters.shape[0])
 
     def cluster_map(self) -> np.ndarray:
@@ -223,7 +226,14 @@ class SegmentResult:
         return _regions.draw_overlay(self.image, self.boundaries(), _check_color(color))
 
     def region_stats(self) -> list[dict[str, Any]]:
-        """Per region: label, cluster, area, bbox, centroid, mean colour (JSON-ready)."""
+        """One JSON-ready dict per region 1..R, in label order.
+
+        Keys: ``label``; ``cluster`` (as ``clusters[label - 1]``); ``area`` in pixels;
+        ``bbox`` as ``[row_min, col_min, row_max, col_max]``, the maxima
+        excluded (so ``labels[r0:r1, c0:c1]`` holds the region); ``centroid``
+        as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
+        with one decimal.
+        """
         return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions)
 
 
@@ -257,12 +267,13 @@ def segment(
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
-        image lying on its side.
+        image lying on its side. The :class:`~quantize.io.LoadedImage` that
+        ``load_image`` returns is taken too.
     n_clusters : int, optional
         Cluster the pixels into this many k-means clusters (1 to
         :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
@@ -423,7 +434,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         As for :func:`segment`.
     weights : dict of str to float, optional
         As for :func:`segment`.
@@ -529,9 +540,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         n_regions = tree.regions_below(height)
     elif n_regions > tree.n_leaves:
         superpixels = "superpixel" if tree.n_leaves == 1 else "superpixels"
-        warnings.warn(f"regions={n_regions} but the image has only {tree.n_leaves} "
-                      f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning,
-                      stacklevel=3)
+        warn_caller(f"regions={n_regions} but the image has only {tree.n_leaves} "
+                    f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
     small = region_of[tree.labels] + 1
@@ -543,9 +553,9 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         components = mapping.astype(np.int32)[components]
     n_final = int(components.max())
     if asked is not None and n_final < min(asked, n):
-        warnings.warn(f"regions={asked} but min_region={min_region} merges the regions "
-                      f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
-                      RegionCountWarning, stacklevel=3)
+        warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
+                    f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
+                    RegionCountWarning)
     centers = _regions.region_means(components, rgb, n_final)[1:]
     clusters = np.arange(n_final, dtype=np.intp)
     return SegmentResult(components, clusters, centers, rgb, w, min_region)

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import time
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_int, check_seed
-from .errors import OutputError, OutputExistsError
+from ._validation import Seed, check_bool, check_int, check_path, check_seed
+from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
@@ -148,7 +147,7 @@ def segment_file(
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
-    folder = Path(outdir)
+    folder = check_path(outdir, "outdir")
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier
@@ -226,10 +225,10 @@ def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
         return
     if Path(other).name != Path(input).name:  # named as the earlier run was given it
         raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
-                                "output folder, or use --force to replace it", path=folder)
+                                "output folder, or use force=True to replace it", path=folder)
     if None not in (other_path, full_path) and other_path != full_path:  # a.jpg, b/a.jpg
         raise OutputExistsError(f"holds the segmentation of {other_path!r}; choose another "
-                                "output folder, or use --force to replace it", path=folder)
+                                "output folder, or use force=True to replace it", path=folder)
 
 
 def _full_path(input: str | os.PathLike[str]) -> str:
@@ -287,7 +286,7 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
         return
     from .animation import FirstFrameWarning, first_frame_note
 
-    warnings.warn(first_frame_note(path, n_frames, fmt), FirstFrameWarning, stacklevel=3)
+    warn_caller(first_frame_note(path, n_frames, fmt), FirstFrameWarning)
 
 
 def _warn_if_transparent(alpha: np.ndarray | None) -> None:
@@ -295,9 +294,9 @@ def _warn_if_transparent(alpha: np.ndarray | None) -> None:
     if alpha is None:
         return
     hidden = int(np.count_nonzero(alpha < 255))
-    warnings.warn(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
-                  "translucent and are segmented by the colour stored in them",
-                  AlphaIgnoredWarning, stacklevel=3)
+    warn_caller(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+                "translucent and are segmented by the colour stored in them",
+                AlphaIgnoredWarning)
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,

@@ -101,6 +101,15 @@ def test_histogram_counts_colours_and_skips_transparent_pixels():
     assert counts.tolist() == [3, 1, 1]
 
 
+@pytest.mark.parametrize("alpha", [np.full((1, 2), -1), np.full((1, 2), 0.4),
+                                   np.full((1, 2), 300), np.ones((1, 2), bool)])
+def test_histogram_refuses_alpha_that_is_not_uint8(alpha):
+    # alpha -1 dropped the pixels and 0.4 or 300 counted them, without a word
+    rgb = np.zeros((1, 2, 3), np.uint8)
+    with pytest.raises(TypeError, match=rf"^alpha should have dtype uint8, got {alpha.dtype}$"):
+        color_histogram(rgb, alpha)
+
+
 def test_pack_and_unpack_round_trip(rng):
     colors = rng.integers(0, 256, (100, 3), dtype=np.uint8)
     assert np.array_equal(unpack_codes(pack_rgb(colors)), colors)

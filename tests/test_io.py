@@ -433,6 +433,34 @@ def test_as_rgba_gray_alpha_and_pil():
     assert alpha_pil.tolist() == [[0, 255], [255, 255]]
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_a_grey_and_alpha_array_reads_as_the_pil_la_image_it_came_from(dtype):
+    """np.asarray of a PIL "LA" image, (H, W, 2), was refused as a wrong shape, though the
+    PIL image itself was read, with its alpha."""
+    la = np.array([[[0, 0], [100, 128]], [[200, 255], [255, 7]]], np.uint8)
+    scale = {np.uint8: 1, np.uint16: 257, np.float32: 1 / 255}[dtype]
+    arr = (la.astype(np.float64) * scale).astype(dtype)
+    before = arr.copy()
+    rgb, alpha = as_rgba(arr)
+    pil_rgb, pil_alpha = as_rgba(Image.fromarray(la, "LA"))
+    assert rgb.tolist() == pil_rgb.tolist() == [[[0] * 3, [100] * 3], [[200] * 3, [255] * 3]]
+    assert alpha.tolist() == pil_alpha.tolist() == [[0, 128], [255, 7]]
+    np.testing.assert_array_equal(arr, before)
+    opaque = la.copy()
+    opaque[..., 1] = 255
+    assert as_rgba(opaque)[1] is None  # all opaque: no alpha, as for (H, W, 4)
+
+
+def test_a_premultiplied_grey_pil_image_is_read_with_its_alpha():
+    """Mode "La" raised Pillow's "conversion from La to L not supported", naming no
+    parameter; "RGBa" was read."""
+    la = Image.fromarray(np.array([[[10, 200], [100, 0], [50, 255]]], np.uint8), "LA")
+    rgb, alpha = as_rgba(la.convert("La"))
+    assert alpha.tolist() == [[200, 0, 255]]
+    assert rgb[..., 0].tolist() == [[10, 0, 50]]  # a fully transparent pixel keeps no colour
+    assert (rgb == rgb[..., :1]).all()
+
+
 @pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
                                   "icc_linear_gray.png", "icc_linear_la.png"])
 def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
@@ -509,9 +537,9 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
 
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
-    (np.zeros((2, 2, 2), np.uint8), ValueError,
-     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 3\) or \(H, W, 4\), got "
-     r"\(2, 2, 2\)$"),
+    (np.zeros((2, 2, 5), np.uint8), ValueError,
+     r"^image should have shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or "
+     r"\(H, W, 4\), got \(2, 2, 5\)$"),
     (np.zeros((0, 3, 3), np.uint8), ValueError, "at least one pixel"),
     # was a ZeroDivisionError from the banded conversion
     (Image.new("RGB", (0, 5)), ValueError,
@@ -540,6 +568,16 @@ def test_as_rgba_rejects(image, error, match):
 # -- outputs ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("force", ["no", 1, None])
+def test_check_output_path_takes_force_as_a_bool_only(tmp_path, force):
+    # force="no" (truthy) let an existing output be overwritten
+    existing = tmp_path / "exists.png"
+    existing.write_bytes(b"x")
+    with pytest.raises(TypeError, match=rf"^force={force!r} should be a bool, got "
+                                        rf"{type(force).__name__}$"):
+        check_output_path(existing, force=force)
+
+
 def test_output_checks(tmp_path, corpus):
     src = corpus["good.png"]
     with pytest.raises(OutputError, match="output path is the input"):
@@ -550,7 +588,9 @@ def test_output_checks(tmp_path, corpus):
         check_output_path(tmp_path)
     existing = tmp_path / "exists.png"
     existing.write_bytes(b"x")
-    with pytest.raises(OutputExistsError, match="--force"):
+    # The library said "use --force", a flag of the command line, not force=True.
+    with pytest.raises(OutputExistsError,
+                       match=r"exists\.png: output exists; use force=True to overwrite$"):
         check_output_path(existing)
     assert check_output_path(existing, force=True) == existing
 
@@ -712,6 +752,20 @@ def test_shrink_to_decodes_a_jpeg_smaller_and_other_formats_whole(tmp_path):
     assert load_image(tmp_path / "a.png", shrink_to=100).rgb.shape == (600, 800, 3)
 
 
+@pytest.mark.parametrize(("value", "error", "message"), [
+    # was "unsupported operand type(s) for //", ZeroDivisionError, a silent full-size
+    # decode, and True taken as 1
+    ("a", TypeError, "shrink_to='a' should be an integer, got str"),
+    (0, ValueError, "shrink_to=0 should be >= 1"),
+    (-1, ValueError, "shrink_to=-1 should be >= 1"),
+    (True, TypeError, "shrink_to=True should be an integer, got bool"),
+])
+def test_a_bad_shrink_to_is_refused_naming_it(corpus, value, error, message):
+    with pytest.raises(error) as err:
+        load_image(corpus["good.png"], shrink_to=value)
+    assert str(err.value) == message
+
+
 @pytest.mark.parametrize("job", ["reduce", "segment"])
 def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_photo, tmp_path,
                                                                        job):
@@ -777,3 +831,53 @@ def test_the_float_tiff_writer_of_these_tests_writes_what_pillow_reads(tmp_path)
     path.write_bytes(_tiff_of_32_bit_samples(1, ">", 3))
     with Image.open(path) as im:
         assert (im.mode, im.size, np.asarray(im).tolist()) == ("F", (2, 1), [[0.0, 1.0]])
+
+
+def _reduce_colors(image):
+    from quantize import reduce_colors
+
+    return reduce_colors(image, 2)
+
+
+def _segment(image):
+    from quantize import segment
+
+    return segment(image)
+
+
+def _boundary_map(image):
+    from quantize import boundary_map
+
+    return boundary_map(image)
+
+
+@pytest.mark.parametrize("call", [as_rgba, _reduce_colors, _segment, _boundary_map])
+def test_a_pixel_range_warning_points_at_the_callers_line(call):
+    """A PIL image handed to reduce_colors, segment or boundary_map warned from a line
+    of quantize's own source (reduce/image.py, segment.py), which a filter on the
+    caller's module did not catch."""
+    image = Image.fromarray(np.array([[0, 100, 200]], np.int32))
+    with pytest.warns(PixelRangeWarning) as caught:
+        call(image)
+    assert [w.filename for w in caught if w.category is PixelRangeWarning] == [__file__]
+
+
+def test_a_colour_profile_warning_of_load_image_points_at_the_callers_line(corpus):
+    with pytest.warns(ColorProfileWarning) as caught:
+        load_image(corpus["icc_unreadable.png"])
+    assert [w.filename for w in caught] == [__file__]  # it was quantize/io.py
+
+
+@pytest.mark.parametrize("source", ["pil", "tiff"])
+def test_a_lab_image_with_its_lab_profile_is_read_without_a_warning(tmp_path, recwarn, source):
+    """Pillow gives a mode "LAB" image a Lab profile; it was 'left out' with a
+    ColorProfileWarning saying the colours were read as sRGB, though Pillow converts
+    them from CIELAB, correctly."""
+    rgb = np.array([[[200, 30, 30], [20, 200, 40], [128, 128, 128]]], np.uint8)
+    lab = Image.fromarray(rgb).convert("LAB")
+    assert "icc_profile" in lab.info
+    if source == "tiff":
+        lab.save(tmp_path / "lab.tif")
+    read = as_rgba(lab)[0] if source == "pil" else load_image(tmp_path / "lab.tif").rgb
+    assert np.abs(read.astype(int) - rgb).max() <= 2  # Pillow's Lab round trip
+    assert not [w for w in recwarn if issubclass(w.category, ColorProfileWarning)]

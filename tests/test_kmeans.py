@@ -158,6 +158,26 @@ def test_data_far_from_the_origin_cluster_as_when_centred(rng, offset):
     assert same_partition(truth[idx], np.arange(4))  # one seed per blob, as near the origin
 
 
+@pytest.mark.parametrize("offset", [1e7, 1.7e9, -3e9])
+def test_float64_data_beyond_float32s_reach_cluster_as_when_centred(rng, offset):
+    # float64 rows 1e7 (coordinates) or 1.7e9 (timestamps) from the origin were rounded
+    # to float32 before they were centred: blobs 0.1 wide around 1e7 came back as single
+    # points (inertia 0, every centre on a float32 value), and around 1e9 fit raised
+    # "n_clusters=4 should be <= the number of distinct points ... (1)".
+    X, truth = blobs(rng, centres=CORNERS * 0.1, per_blob=100, spread=0.01)
+    near = MiniBatchKMeans(4, seed=0).fit(X)
+    far = MiniBatchKMeans(4, seed=0).fit(X + offset)
+    assert same_partition(far.labels_, truth) and same_partition(near.labels_, truth)
+    assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-3)
+    np.testing.assert_allclose(np.sort(far.cluster_centers_ - offset, axis=0),
+                               np.sort(near.cluster_centers_, axis=0), atol=1e-4)
+    np.testing.assert_array_equal(far.predict(X + offset), far.labels_)
+    assert far.score(X + offset) == pytest.approx(-far.inertia_, rel=1e-3)
+    np.testing.assert_allclose(far.transform(X + offset), near.transform(X), atol=1e-4)
+    _, idx = kmeans_plusplus(X + offset, 4, seed=0)
+    assert same_partition(truth[idx], np.arange(4))
+
+
 @pytest.mark.parametrize("scale", [1e19, 1e30, 1e37])
 def test_data_too_large_to_square_in_float32_cluster_as_at_unit_scale(rng, scale):
     # Squared distances of rows beyond about 1e19 overflow float32: the fit came back

@@ -147,3 +147,27 @@ def test_psnr_refuses_images_of_different_scales(test_dtype, message):
         psnr(ref, scaled.astype(test_dtype))
     unit = ref.astype(np.float32) / 255
     assert psnr(unit, unit.astype(np.float64)) == np.inf  # float32 and float64: both peak 1
+
+
+@pytest.mark.parametrize(("bad", "name", "message"), [
+    # NaN gave nan dB, and 0..255 held in floats a negative PSNR against the peak 1
+    (np.nan, "reference", r"^reference contains NaN or infinite values; expected finite "
+                          r"numbers$"),
+    (np.inf, "test", r"^test contains NaN or infinite values"),
+    (200.0, "reference", r"^reference holds float values in \[0, 200\]; expected values in "
+                         r"\[0, 1\] \(the peak of a float image\), or give data_range$"),
+    (-0.5, "test", r"^test holds float values in \[-0.5, 0\]; expected"),
+])
+def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message):
+    good = np.zeros((2, 3))
+    wrong = good.copy()
+    wrong[0, 0] = bad
+    pair = (wrong, good) if name == "reference" else (good, wrong)
+    with pytest.raises(ValueError, match=message):
+        psnr(*pair)
+    if np.isfinite(bad):  # with the range given, any finite values are measured
+        mse = bad * bad / 6
+        assert psnr(*pair, data_range=255.0) == pytest.approx(10 * np.log10(255 ** 2 / mse))
+    else:
+        with pytest.raises(ValueError, match=message):
+            psnr(*pair, data_range=255.0)

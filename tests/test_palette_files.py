@@ -74,10 +74,19 @@ def test_hex_lines_may_omit_the_hash_and_use_capitals(tmp_path):
 
 
 def test_an_unknown_palette_extension_is_named(tmp_path):
-    with pytest.raises(ValueError, match=r"palette_out=.*p\.txt.*unknown palette extension "
-                                         r"'\.txt'"):
-        write_palette(tmp_path / "p.txt", COLOURS[:2])
-    assert not (tmp_path / "p.txt").exists()
+    # The parameter is path; the messages named palette_out= (write) and palette_in= (read),
+    # reduce_file's options, which a caller of these functions never gave.
+    target = tmp_path / "p.txt"
+    expected = (f"path={str(target)!r} has an unknown palette extension '.txt'; expected one "
+                "of .gpl, .json, .hex")
+    with pytest.raises(ValueError) as err:
+        write_palette(target, COLOURS[:2])
+    assert str(err.value) == expected
+    assert not target.exists()
+    target.write_text("#c81e1e\n")
+    with pytest.raises(ValueError) as err:
+        read_palette(target)
+    assert str(err.value) == expected
 
 
 @pytest.mark.parametrize("name, text", [

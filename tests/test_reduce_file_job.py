@@ -306,7 +306,7 @@ def test_exif_rotated_input_comes_out_upright(tmp_path):
 def test_existing_output_is_kept_without_force(photo, tmp_path):
     out = tmp_path / "out.png"
     out.write_bytes(b"keep me")
-    with pytest.raises(OutputExistsError, match="output exists; use --force"):
+    with pytest.raises(OutputExistsError, match="output exists; use force=True to overwrite$"):
         reduce_file(photo, out)
     assert out.read_bytes() == b"keep me"
     reduce_file(photo, out, force=True, seed=0)
@@ -599,3 +599,28 @@ def test_a_replaced_output_is_not_removed_when_its_palette_file_fails(tmp_path, 
     with pytest.raises(OutputError):
         reduce_file(photo, out, n_colors=4, palette_out=tmp_path / "p.hex", force=True)
     assert Image.open(out).mode == "P"  # the new output: the earlier file is gone either way
+
+
+def test_file_job_warnings_point_at_the_callers_line(tmp_path):
+    """Warnings of reduce_file and segment_file named lines of quantize's own source
+    (reduce/file_job.py for a still's colour count, animation/plans.py and file_job.py
+    for an animation's), so a filter on the caller's module missed them."""
+    from quantize.segment_file import segment_file
+
+    frames = []
+    for shade in (0, 40):
+        rgba = np.zeros((8, 8, 4), np.uint8)
+        rgba[..., 0], rgba[..., 3] = shade, 128
+        rgba[0, 0, 3] = 0
+        frames.append(Image.fromarray(rgba, "RGBA"))
+    frames[0].save(tmp_path / "a.png", save_all=True, append_images=frames[1:], duration=100)
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "still.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reduce_file(tmp_path / "a.png", tmp_path / "o.gif", n_colors=4)  # 2 colours, translucent
+        reduce_file(tmp_path / "still.png", tmp_path / "o.png", n_colors=4)  # 1 colour
+        segment_file(tmp_path / "a.png", tmp_path / "seg", n_clusters=2, seed=0)
+    assert sorted(type(w.message).__name__ for w in caught) == [
+        "AlphaIgnoredWarning", "AlphaLossWarning", "ColorCountWarning", "ColorCountWarning",
+        "FirstFrameWarning"]
+    assert {w.filename for w in caught} == {__file__}

@@ -459,7 +459,8 @@ def test_bad_parameters_are_named(kwargs, error, match):
 
 
 @pytest.mark.parametrize("image, error, match", [
-    (np.zeros((4, 4, 2), np.uint8), ValueError, r"shape \(H, W\), \(H, W, 1\), \(H, W, 3\)"),
+    (np.zeros((4, 4, 5), np.uint8), ValueError,
+     r"shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or \(H, W, 4\), got \(4, 4, 5\)"),
     ("photo.png", TypeError, "numpy array or a PIL image"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
 ])

@@ -76,3 +76,24 @@ def test_a_given_palette_refuses_the_same_options_with_one_wording_everywhere(
             call()
         assert str(err.value) == (f"{name} fixes the colours, so {' and '.join(given)} cannot "
                                   "be given with it")
+
+
+PALETTE_MODE_HINT = ("is not valid; expected one of 'global', 'per-frame' (how an animation's "
+                     "frames get their colours); colours to map onto, or a palette file, go in "
+                     "palette_in=...")
+
+
+@pytest.mark.parametrize(("palette", "given"), [
+    (np.array([[0, 0, 0], [255, 255, 255]], np.uint8), "palette (a ndarray)"),
+    ([[0, 0, 0], [255, 255, 255]], "palette (a list)"),
+    ("brand.gpl", "palette='brand.gpl'"),
+    ("local", "palette='local'"),
+])
+def test_colours_given_as_palette_to_the_file_job_point_at_palette_in(palette, given):
+    """reduce_colors takes colours as palette=; reduce_file's palette= is the animation
+    mode, and colours passed there were refused as "not valid; expected one of 'global',
+    'per-frame'" (an array over several lines), with no word of palette_in."""
+    with pytest.raises(ValueError) as err:
+        check_reduce_options(palette=palette)
+    assert str(err.value) == f"{given} {PALETTE_MODE_HINT}"
+    assert check_reduce_options(palette_in=[[0, 0, 0], [255, 255, 255]])["palette"] == "global"

@@ -126,3 +126,35 @@ def test_dithered_fidelity_counts_each_colour_entry_pair():
     pairs = fidelity.pairs(np.array([[0, 1], [1, 1]]))
     assert pairs.colors.tolist() == [[10, 10, 10], [10, 10, 10], [200, 200, 200]]
     assert pairs.entries.tolist() == [0, 1, 1] and pairs.counts.tolist() == [1, 1, 2]
+
+
+def test_the_result_class_is_importable_from_the_package():
+    # quantize exported SegmentResult but not ReduceResult, what reduce_colors returns.
+    import quantize
+
+    assert "ReduceResult" in quantize.__all__
+    result = quantize.reduce_colors(np.array([[[0, 0, 0], [9, 9, 9]]], np.uint8), 2)
+    assert type(result) is quantize.ReduceResult is quantize.reduce.ReduceResult
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_to_image_and_full_palette_refuse_a_flag_that_is_no_bool(value):
+    # to_image(gif="no") made the GIF image, its translucent entry shown opaque:
+    # the partial alpha was dropped without a word.
+    rgba = np.full((1, 3, 4), 200, np.uint8)
+    rgba[0, :, 0] = [0, 100, 250]
+    rgba[0, :, 3] = [0, 100, 255]
+    result = quantize_reduce(rgba)
+    with pytest.raises(TypeError, match=rf"^gif={value!r} should be a bool, got "
+                                        rf"{type(value).__name__}$"):
+        result.to_image(gif=value)
+    with pytest.raises(TypeError, match=rf"^alpha={value!r} should be a bool"):
+        result.full_palette(alpha=value)
+    assert result.to_image(gif=False).info["transparency"] == b"d\xff\x00"
+    assert result.to_image(gif=np.bool_(True)).info["transparency"] == 2
+
+
+def quantize_reduce(image):
+    from quantize import reduce_colors
+
+    return reduce_colors(image, 2, seed=0)

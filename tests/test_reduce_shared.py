@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from quantize.reduce import check_reduce_options, fit_palette, reduce_file
@@ -131,3 +132,32 @@ def test_a_shared_palette_for_images_with_transparency_has_room_for_its_entry(tm
                               transparent=True).shape == (255, 3)
     assert np.array_equal(fit_shared_palette(colors, counts, {"n_colors": 8}, transparent=True),
                           fit_shared_palette(colors, counts, {"n_colors": 8}))
+
+
+def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
+    # {"n_colours": 4} fitted the default 16 colours without a word.
+    colors = np.array([[0, 0, 0], [10, 10, 10], [200, 0, 0], [0, 200, 0]], np.uint8)
+    counts = np.ones(4)
+    with pytest.raises(TypeError, match=r"^unknown reduce option\(s\) n_colours; expected some "
+                                        r"of n_colors, "):
+        fit_shared_palette(colors, counts, {"n_colours": 2})
+    with pytest.raises(ValueError, match=r"^space='hsv' is not valid"):
+        fit_shared_palette(colors, counts, {"space": "hsv"})
+    assert fit_shared_palette(colors, counts, {"n_colors": 4}).shape == (4, 3)
+
+
+@pytest.mark.parametrize(("colors", "counts", "error", "message"), [
+    # 300 wrapped to 44, 0.5 became 0, a count of -5 was added: all without a word
+    (np.array([[300, 0, 0]]), [1], ValueError, r"^colors values should lie in 0\.\.255, got "
+                                               r"\[0, 300\]$"),
+    (np.array([[0.5, 0, 0]]), [1], TypeError, r"^colors should hold integers 0\.\.255, got "
+                                              r"dtype float64$"),
+    (np.array([[1, 2, 3]], np.uint8), [-5], ValueError, r"^counts should be finite, >= 0"),
+    # was an IndexError
+    (np.array([[1, 2]], np.uint8), [1], ValueError, r"^colors should have shape \(k, 3\) or "
+                                                    r"\(k, 4\) with k >= 1, got \(1, 2\)$"),
+])
+def test_merge_histograms_checks_each_sample(colors, counts, error, message):
+    good = (COLOURS[:1], np.array([2]))
+    with pytest.raises(error, match=message):
+        merge_histograms([good, (colors, np.array(counts))])

@@ -138,7 +138,7 @@ def test_existing_outputs_need_force(photo_path, tmp_path):
     out = tmp_path / "seg"
     segment_file(photo_path, out, n_clusters=3, seed=0)
     (out / "segments.json").write_text("old")
-    with pytest.raises(OutputExistsError, match="use --force"):
+    with pytest.raises(OutputExistsError, match="use force=True"):  # a parameter, not --force
         segment_file(photo_path, out, n_clusters=3, seed=0)
     assert (out / "segments.json").read_text() == "old"
     segment_file(photo_path, out, n_clusters=3, seed=0, force=True)

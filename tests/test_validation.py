@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from quantize._validation import (
     check_data,
     check_float,
     check_int,
+    check_path,
     check_sample_weight,
     check_seed,
 )
@@ -77,6 +80,14 @@ def test_check_data_refuses_complex_and_sparse_input():
         check_data(sparse.csr_matrix(np.eye(2)))
 
 
+def test_check_data_refuses_none_as_a_type():
+    # It was "X should be a 2-D (n, d) array, got shape ()", a ValueError about a shape.
+    with pytest.raises(TypeError, match=r"^X should be a numeric \(n, d\) array, got None$"):
+        check_data(None)
+    with pytest.raises(TypeError, match=r"^init should be a numeric \(n, d\) array, got None$"):
+        check_data(None, "init")
+
+
 def test_check_sample_weight_defaults_to_ones_and_copies():
     assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
     w = np.array([1, 2, 3])
@@ -100,3 +111,38 @@ def test_check_bool_takes_python_and_numpy_bools_only():
     assert check_bool(np.bool_(False), "flag") is False
     with pytest.raises(TypeError, match=r"^flag=1 should be a bool, got int$"):
         check_bool(1, "flag")
+
+
+def _path_takers():
+    from quantize.io import load_image
+    from quantize.palette_files import read_palette, write_palette
+    from quantize.reduce import reduce_file
+    from quantize.reduce.shared import sample_colors
+    from quantize.segment_file import segment_file
+
+    pal = np.zeros((1, 3), np.uint8)
+    return [
+        ("path", lambda v: load_image(v)),
+        ("path", lambda v: read_palette(v)),
+        ("path", lambda v: write_palette(v, pal)),
+        ("path", lambda v: sample_colors(v, 4)),
+        ("input", lambda v: reduce_file(v)),
+        ("output", lambda v: reduce_file(__file__, v)),
+        ("palette_out", lambda v: reduce_file(__file__, "o.png", palette_out=v)),
+        ("input", lambda v: segment_file(v, "out")),
+        ("outdir", lambda v: segment_file(__file__, v)),
+    ]
+
+
+@pytest.mark.parametrize("value", [None, 3, b"a.png", np.zeros((2, 2, 3), np.uint8)])
+def test_file_functions_name_a_path_parameter_given_no_path(value):
+    # They raised pathlib's "expected str, bytes or os.PathLike object, not NoneType",
+    # naming no parameter (bytes: "argument should be a str object ...").
+    for name, call in _path_takers():
+        if value is None and name in ("output", "palette_out"):
+            continue  # None is their default: no such file
+        with pytest.raises(TypeError) as err:
+            call(value)
+        assert str(err.value) == (f"{name} should be a path (str or os.PathLike), got "
+                                  f"{type(value).__name__}")
+    assert check_path("a.png", "path") == check_path(Path("a.png"), "path") == Path("a.png")

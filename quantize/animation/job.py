@@ -29,12 +29,12 @@ from __future__ import annotations
 import math
 import os
 import time
-import warnings
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..errors import warn_caller
 from ..io import atomic_write, check_output_path, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
@@ -131,10 +131,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
-        warnings.warn(f"{info.format} of {info.n_frames} pages, which have no duration: "
-                      f"written as an animation showing each page for "
-                      f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning,
-                      stacklevel=2)
+        warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "
+                    f"written as an animation showing each page for "
+                    f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
     _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
@@ -148,10 +147,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
             _write_palette_out(opts.palette_out, palette, shares, stats, src.stem)
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
-        warnings.warn(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
-                      f"binary transparency, so they are written transparent (alpha below "
-                      f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
-                      "pixels", AlphaLossWarning, stacklevel=2)
+        warn_caller(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
+                    f"binary transparency, so they are written transparent (alpha below "
+                    f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
+                    "pixels", AlphaLossWarning)
     _warn_still(stats, out)
     psnr = stats.psnr()
     return {
@@ -202,9 +201,9 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
     limit = max_plays(suffix)
     if limit is not None and info.plays > limit:
         names = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
-        warnings.warn(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
-                      f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
-                      f"plays: written to play {limit:,} times", LoopCountWarning, stacklevel=3)
+        warn_caller(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
+                    f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
+                    f"plays: written to play {limit:,} times", LoopCountWarning)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:
@@ -230,9 +229,9 @@ def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
-        warnings.warn(f"all {stats.frames} frames show the same picture, and a WebP of one "
-                      "frame is a still image: the duration and loop count are not kept; "
-                      "write .png (APNG) or .gif to keep them", StillImageWarning, stacklevel=3)
+        warn_caller(f"all {stats.frames} frames show the same picture, and a WebP of one "
+                    "frame is a still image: the duration and loop count are not kept; "
+                    "write .png (APNG) or .gif to keep them", StillImageWarning)
 
 
 def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_seed
+from .._validation import check_seed
+from ..errors import warn_caller
 from ..io import check_output_path
 from ..palette_files import read_palette
 from ..reduce import (
@@ -20,7 +20,7 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.options import check_palette_out
+from ..reduce.options import check_palette_mode, check_palette_out
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
@@ -75,7 +75,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         suffix = _check_suffix(out)
     else:  # the input's format, or GIF
         suffix = src.suffix.lower() if src.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
-    per_frame = check_choice(palette, "palette", PALETTE_MODES) == "per-frame"
+    per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "
                          f"got {suffix!r}")
@@ -145,8 +145,8 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
                          "least one opaque colour")
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
-        warnings.warn(f"{name} has {translucent} translucent entries; an animation keeps "
-                      f"only binary transparency, so those with alpha below "
-                      f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
-                      AlphaLossWarning, stacklevel=4)
+        warn_caller(f"{name} has {translucent} translucent entries; an animation keeps "
+                    f"only binary transparency, so those with alpha below "
+                    f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
+                    AlphaLossWarning)
     return np.ascontiguousarray(pal[alpha >= GIF_ALPHA_THRESHOLD, :3])

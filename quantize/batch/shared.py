@@ -9,14 +9,13 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._validation import check_int
-from ..errors import OutputExistsError
+from ..errors import OutputExistsError, warn_caller
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
@@ -127,9 +126,9 @@ def _warn_changed_inputs(plan: BatchPlan) -> None:
     changed = sum(1 for job in plan.jobs if job.redo)
     if changed:
         what = "1 input has" if changed == 1 else f"{changed} inputs have"
-        warnings.warn(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
-                      "as it is, so that every output keeps its colours (--force fits a new "
-                      "palette on every file and redoes them all)", UserWarning, stacklevel=3)
+        warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
+                    "as it is, so that every output keeps its colours (--force fits a new "
+                    "palette on every file and redoes them all)", UserWarning)
 
 
 def _check_none_mapped(plan: BatchPlan, path: Path) -> None:

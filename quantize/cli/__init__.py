@@ -311,8 +311,11 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     '-w texture=-1.0 should be >= 0.0'
     >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
     "--ext output='a.s.jpg': ..."
+    >>> as_flags("output exists; use force=True to overwrite")
+    'output exists; use --force to overwrite'
     """
     names = FLAGS if flags is None else {**FLAGS, **flags}
+    message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)

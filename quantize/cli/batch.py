@@ -362,6 +362,9 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     if space is not None:
         options["space"] = check_choice(space, "--space", ("rgb", "lab"))
     if palette_in is not None:
+        from ..palette_files import check_palette_path
+
+        check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
         options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:

@@ -91,8 +91,9 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     Raises
     ------
     ValueError
-        For shapes that differ, bad weights, or (without ``data_range``)
-        dtypes of different peaks.
+        For shapes that differ, bad weights, NaN or infinite values, or
+        (without ``data_range``) dtypes of different peaks or floats outside
+        [0, 1].
     TypeError
         For a dtype without a known peak (e.g. int64) and no ``data_range``,
         or weights or ``data_range`` that are not numbers.
@@ -116,10 +117,25 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         peak = check_float(data_range, "data_range")
         if peak <= 0:
             raise ValueError(f"data_range={peak:g} should be > 0")
+    for name, arr in (("reference", ref), ("test", tst)):
+        _check_float_values(arr, name, data_range is None)
     w = _check_weights(weights, ref.shape[:-1])
     mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
                              None if w is None else w.ravel())
     return math.inf if mse == 0 else float(10.0 * math.log10(peak * peak / mse))
+
+
+def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
+    """Refuse NaN or infinite floats, and (``unit_range``: the peak 1 is implied by the
+    dtype) floats outside [0, 1], which that peak does not describe."""
+    if not np.issubdtype(arr.dtype, np.floating):
+        return
+    low, high = float(arr.min()), float(arr.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
+    if unit_range and (low < 0 or high > 1):
+        raise ValueError(f"{name} holds float values in [{low:g}, {high:g}]; expected values "
+                         "in [0, 1] (the peak of a float image), or give data_range")
 
 
 def delta_e(reference: Any, test: Any, *, weights: Any = None,

@@ -12,7 +12,6 @@ import io as _io
 import math
 import os
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import check_int
+from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import ResultTooLargeError
+from ..errors import ResultTooLargeError, warn_caller
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -80,7 +79,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 *, n_colors: int | None = None, quality: float | None = None,
                 space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
                 palette_in: Any = None, palette_out: str | os.PathLike[str] | None = None,
-                seed: Any = 0, force: bool = False,
+                seed: Seed = 0, force: bool = False,
                 max_pixels: int | None = DEFAULT_MAX_PIXELS, skip_if_larger: bool = False,
                 optimize: bool = False, palette: str = "global") -> dict[str, Any]:
     """Reduce the colours of an image file and write the result; the job behind ``quantize reduce``.
@@ -98,7 +97,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         beside the input.
     n_colors, quality, space, dither, exact_colors, seed
         As in :func:`reduce_colors` (``n_colors`` defaults to 16, or to at
-        most 256 with ``quality``).
+        most 256 with ``quality``), except that ``seed`` defaults to 0, so
+        that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
     palette_out : path, optional
@@ -120,6 +120,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         flicker, a colour that does not change keeps its index), or a local
         palette for each frame ("per-frame", .gif output only, ``n_colors``
         each). A still image has one frame, so both give the same result.
+        Not colours: those that :func:`reduce_colors` takes as ``palette`` are
+        ``palette_in`` here.
 
     Returns
     -------
@@ -154,6 +156,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                 max_pixels=max_pixels, skip_if_larger=skip_if_larger,
                                 optimize=optimize, palette=palette)
     src = require_regular_file(input)
+    if output is not None:
+        check_path(output, "output")
     probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -318,9 +322,9 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
     name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
     keep = {"GIF": "; write .gif to keep them", "PNG": "; write .png to keep them"}
     why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-    warnings.warn(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
-                  f"written as a still image without them{why}"
-                  f"{keep.get(loaded.format, '')}", StillImageWarning, stacklevel=3)
+    warn_caller(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
+                f"written as a still image without them{why}"
+                f"{keep.get(loaded.format, '')}", StillImageWarning)
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -335,14 +339,14 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     suffix = path.suffix.lower()
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
     if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
-        warnings.warn(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
-                      "are drawn on black (the metrics are measured before that); write .png, "
-                      ".webp or .tif to keep alpha", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
+                    "are drawn on black (the metrics are measured before that); write .png, "
+                    ".webp or .tif to keep alpha", AlphaLossWarning)
     elif suffix == ".gif" and n:
-        warnings.warn(f"{path.name}: GIF has no partial alpha, so {n} translucent "
-                      f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
-                      f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
-                      "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{path.name}: GIF has no partial alpha, so {n} translucent "
+                    f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
+                    f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
+                    "before that); write .png to keep alpha", AlphaLossWarning)
 
 
 def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
@@ -354,10 +358,10 @@ def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
         return
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if n:
-        warnings.warn(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
-                      f"{job.palette_name} has no translucent entry, so they are drawn opaque "
-                      "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
-                      ".json) to keep it", AlphaLossWarning, stacklevel=3)
+        warn_caller(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
+                    f"{job.palette_name} has no translucent entry, so they are drawn opaque "
+                    "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
+                    ".json) to keep it", AlphaLossWarning)
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:

@@ -25,7 +25,6 @@ Prior validation is assumed below :func:`fit_palette`.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -35,6 +34,7 @@ import numpy as np
 from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
 from .._validation import Seed, check_bool, check_choice, check_int, check_palette, check_seed
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
+from ..errors import warn_caller
 from ..kmeans import MiniBatchKMeans
 from ..kmeans_run import seedings_per_run
 from ..reconstruct.palette import palette_order
@@ -187,7 +187,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     if cols.shape[0] == 0:  # every colour is fully transparent
         return transparent
     if cols.shape[0] < k:
-        warn_few_colors(cols.shape[0], k, stacklevel=2)
+        warn_few_colors(cols.shape[0], k)
     features = features_of(cols, space)
     palette, labels = fit(cols, cnt, features, k, space, exact, rng)
     order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
@@ -211,11 +211,10 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     return merged[keep], totals[keep]
 
 
-def warn_few_colors(m: int, k: int, stacklevel: int) -> None:
-    """Warn that only ``m < k`` colours exist; ``stacklevel`` counts from the caller."""
+def warn_few_colors(m: int, k: int) -> None:
+    """Warn that only ``m < k`` colours exist, from the caller's first line outside quantize."""
     what = "colour; returning it" if m == 1 else f"colours; returning those {m}"
-    warnings.warn(f"n_colors={k} but the image has only {m} distinct {what}",
-                  ColorCountWarning, stacklevel=stacklevel + 1)
+    warn_caller(f"n_colors={k} but the image has only {m} distinct {what}", ColorCountWarning)
 
 
 def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:

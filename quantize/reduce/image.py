@@ -44,15 +44,22 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
     Parameters
     ----------
-    image : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray, or PIL image
+    image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1] (other integer dtypes are
         refused; pass ``image.astype(np.uint8)`` for values 0..255). With alpha, colours are
         clustered premultiplied together with their alpha, so partly
         transparent pixels get entries with their own alpha; fully transparent
-        pixels (alpha 0) share one extra entry.
+        pixels (alpha 0) share one extra entry. The
+        :class:`~quantize.io.LoadedImage` that :func:`quantize.io.load_image`
+        returns for a file is taken too, with its alpha. A PIL image keeps its
+        stored orientation (apply ``PIL.ImageOps.exif_transpose`` for a photo);
+        ``load_image`` turns the file upright.
     n_colors : int, optional
         Palette size, >= 2 (default 16), not counting the fully transparent
         entry. With ``quality`` it is the most colours allowed (default 256).
+        There is no upper bound, but the time grows faster than the palette:
+        on a 300 x 451 photo of 31,000 colours, 1,000 colours took 3 s and
+        4,000 took 34 s (2 cores); no more than the image has are fitted.
     quality : float, optional
         Choose the fewest colours whose mean CIEDE2000 against the original is
         at most this (measured without dithering).
@@ -62,7 +69,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
-        palette already.
+        palette already. Dithering takes at most 256 colours (``n_colors`` or
+        a given ``palette``); more are refused with a ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
@@ -261,7 +269,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:
-        warn_few_colors(m, k, stacklevel=3)  # the caller of reduce_colors
+        warn_few_colors(m, k)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng)
     return pal, labels, True

@@ -31,7 +31,7 @@ from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
-           "check_palette_alone", "check_palette_draws", "check_palette_out",
+           "check_palette_alone", "check_palette_draws", "check_palette_mode", "check_palette_out",
            "check_reduce_options", "visible_entries"]
 
 
@@ -138,6 +138,28 @@ _FILE_DEFAULTS: dict[str, Any] = {
 PALETTE_MODES = ("global", "per-frame")
 
 
+def check_palette_mode(palette: Any) -> str:
+    """``palette``, the file job's animation palette mode, one of :data:`PALETTE_MODES`.
+
+    ``reduce_colors(palette=...)`` takes colours; the file job takes them as
+    ``palette_in``, so colours or a palette file given as ``palette`` are
+    refused with a message that says so.
+
+    Raises
+    ------
+    ValueError
+        For anything but a name in :data:`PALETTE_MODES`.
+    """
+    if isinstance(palette, str) and palette in PALETTE_MODES:
+        return palette
+    valid = ", ".join(repr(c) for c in PALETTE_MODES)
+    given = (f"palette={palette!r}" if isinstance(palette, str | None)
+             else f"palette (a {type(palette).__name__})")
+    raise ValueError(f"{given} is not valid; expected one of {valid} (how an "
+                     "animation's frames get their colours); colours to map onto, or a "
+                     "palette file, go in palette_in=...")
+
+
 def check_reduce_options(**options: Any) -> dict[str, Any]:
     """Validate :func:`~quantize.reduce.reduce_file`'s keyword options and fill the defaults.
 
@@ -191,7 +213,7 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
     for name in ("force", "skip_if_larger", "optimize"):
         check_bool(opts[name], name)
-    check_choice(opts["palette"], "palette", PALETTE_MODES)
+    check_palette_mode(opts["palette"])
     if checked.n_colors is None and checked.quality is None and pal_in is None:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither

@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
+from .._validation import check_bool
 from ..colors import mean_ciede2000, mean_squared_error
 from ..io import GIF_ALPHA_THRESHOLD
 from ..reconstruct.palette import indexed_image
@@ -92,6 +93,10 @@ class ReduceResult:
     alpha : (k,) ndarray of uint8, or None
         Opacity of each entry (straight alpha, 1..255) when the image has
         alpha; None for an opaque image. The transparent entry is not included.
+    k : int
+        Number of colours in the palette (the transparent entry not counted).
+    psnr, delta_e : float
+        Fidelity to the original, computed on first use (see each property).
     """
 
     palette: np.ndarray
@@ -138,6 +143,8 @@ class ReduceResult:
         ------
         ValueError
             With ``gif``, when the result has more than 256 entries.
+        TypeError
+            If ``gif`` is not a bool.
 
         Examples
         --------
@@ -151,6 +158,7 @@ class ReduceResult:
         >>> result.to_image(gif=True).info["transparency"]  # one transparent index
         2
         """
+        gif = check_bool(gif, "gif")  # "no" would drop partial alpha, as for a GIF
         full = self.full_palette(alpha=True)
         if gif:
             return self._gif_image(full)
@@ -187,6 +195,7 @@ class ReduceResult:
 
     def full_palette(self, alpha: bool = False) -> np.ndarray:
         """Every entry, the transparent one included: ``(n, 3)``, or ``(n, 4)`` with ``alpha``."""
+        alpha = check_bool(alpha, "alpha")
         k = self.palette.shape[0]
         n = k + (self.transparent_index is not None)
         out = np.zeros((n, 4 if alpha else 3), dtype=np.uint8)

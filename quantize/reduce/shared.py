@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
-from .fit import DEFAULT_COLORS, fit_palette
+from .fit import DEFAULT_COLORS, check_histogram, fit_palette
+from .options import check_reduce_options
 from .result import MAX_PALETTE
 
 __all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
@@ -70,6 +71,7 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     ImageReadError
         If the image cannot be read.
     """
+    path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
     from ..animation import count_frames  # the animation package builds on this one
 
@@ -127,6 +129,9 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     Returns the distinct colours (sorted by 24-bit code) and their float64
     total counts; empty when every sample is empty. When some sample has
     alpha (``(m, 4)``), the others count as opaque and the result has alpha.
+    Each sample is checked as :func:`quantize.reduce.fit_palette` checks its
+    histogram: colours integers 0..255, counts finite and >= 0, one per colour
+    (``ValueError`` or ``TypeError`` otherwise).
 
     >>> a = (np.array([[1, 1, 1]], np.uint8), np.array([2]))
     >>> b = (np.array([[0, 0, 0], [1, 1, 1]], np.uint8), np.array([1, 3]))
@@ -134,15 +139,13 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     >>> colors.tolist(), counts.tolist()
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
-    got = [(np.asarray(c, np.uint8), np.asarray(n).ravel()) for c, n in samples if len(c)]
+    # (colours 300 wrapped to 44, 0.5 became 0 and negative counts were added, unchecked)
+    got = [check_histogram(c, n) for c, n in samples if len(c)]
     if not got:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
     channels = max(c.shape[-1] for c, _ in got)
-    colors = np.concatenate([_with_channels(c.reshape(-1, c.shape[-1]), channels)
-                             for c, _ in got])
-    counts = np.concatenate([n for _, n in got]).astype(np.float64)
-    if counts.shape[0] != colors.shape[0]:
-        raise ValueError("each sample should hold as many counts as colours")
+    colors = np.concatenate([_with_channels(c, channels) for c, _ in got])
+    counts = np.concatenate([n for _, n in got])
     return merge_colors(colors, counts)
 
 
@@ -158,9 +161,10 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     """Fit one palette to pooled colours with a file job's options and reduce's defaults.
 
     ``options`` are :func:`quantize.reduce.reduce_file` keyword options (as
-    :func:`~quantize.reduce.check_reduce_options` returns them, or a subset);
-    ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used, the
-    defaults filling what is missing. ``transparent``: some image has
+    :func:`~quantize.reduce.check_reduce_options` returns them, or a subset),
+    checked by it (an unknown name is a ``TypeError``, not a default silently
+    used); ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used,
+    the defaults filling what is missing. ``transparent``: some image has
     transparent pixels (:func:`sample_colors` with ``transparency``), which
     take an entry of their own beside the palette, so asked for 256 colours
     the palette has 255, as :func:`~quantize.reduce.reduce_colors` gives such
@@ -177,13 +181,12 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     ValueError, TypeError
         For an empty histogram or bad options.
     """
-    n_colors = DEFAULT_COLORS if options.get("n_colors") is None else options["n_colors"]
+    opts = check_reduce_options(**options)
+    n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
     if transparent:
         n_colors = min(n_colors, MAX_PALETTE - 1)
-    palette = fit_palette(colors, counts, n_colors,
-                          space=options.get("space", "rgb"),
-                          exact_colors=options.get("exact_colors", False),
-                          seed=options.get("seed", 0))
+    palette = fit_palette(colors, counts, n_colors, space=opts["space"],
+                          exact_colors=opts["exact_colors"], seed=opts["seed"])
     return palette[:, :3] if palette.shape[1] == 4 and (palette[:, 3] == 255).all() else palette
 
 
