@@ -160,3 +160,18 @@ def test_a_csv_report_starts_with_a_byte_order_mark_for_spreadsheets(tmp_path):
     batch.check_report_replaceable(tmp_path / "r.csv", "report")  # its own: no error
     batch.write_report(tmp_path / "r.json", results, batch.BatchSummary(total=1, ok=1))
     assert (tmp_path / "r.json").read_bytes().startswith(b'{\n  "summary": ')  # no mark
+
+
+def test_another_file_at_the_report_path_is_refused_naming_the_library_option(tmp_path):
+    # From Python the way out is force=True (the command line shows it as --force).
+    from quantize.batch.report import check_report_replaceable
+    from quantize.errors import OutputExistsError
+
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my,own,table\n")
+    with pytest.raises(OutputExistsError) as err:
+        check_report_replaceable(notes, "report")
+    assert str(err.value) == (f"report={str(notes)!r} exists and is not a quantize batch report; "
+                              "choose another path, or use force=True to replace it")
+    check_report_replaceable(notes, "report", force=True)  # no error
+    assert notes.read_text() == "my,own,table\n"

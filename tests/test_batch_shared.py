@@ -118,7 +118,7 @@ def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo
                              jobs=1)
     assert str(err.value) == (f"{out}: {batch.SHARED_PALETTE_NAME} is missing, while 1 output "
                               "was mapped onto it; a new palette would not match it: use "
-                              "--force to redo every file, or choose another output folder")
+                              "force=True to redo every file, or choose another output folder")
     assert not (out / batch.SHARED_PALETTE_NAME).exists()
     forced = batch.shared_palette(_plan(photo_tree, out, options=options, force=True),
                                   samples_per_file=2000, jobs=1)
@@ -133,7 +133,7 @@ def test_a_changed_input_is_redone_onto_the_saved_palette_with_a_warning(photo_t
     batch.run_batch(first.plan, jobs=1)
     Image.new("RGB", (30, 20), (255, 0, 255)).save(photo_tree / "chelsea.png")  # new colours
     with pytest.warns(UserWarning, match=r"^1 input has changed since shared-palette.json was "
-                      r"fitted; redone onto it as it is, .* \(--force fits a new palette"):
+                      r"fitted; redone onto it as it is, .* \(force=True fits a new palette"):
         again = batch.shared_palette(_plan(photo_tree, out, options=options),
                                      samples_per_file=2000, jobs=1)
     assert again.n_files == 0 and np.array_equal(again.colors, first.colors)

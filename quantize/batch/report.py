@@ -175,7 +175,7 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
         return  # writing it will fail with its own message
     if _REPORT_MARKS.get(p.suffix.lower(), "") not in head:
         raise OutputExistsError(f"{name}={str(p)!r} exists and is not a quantize batch "
-                                "report; choose another path, or use --force to replace it")
+                                "report; choose another path, or use force=True to replace it")
 
 
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],

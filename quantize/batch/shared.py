@@ -127,7 +127,7 @@ def _warn_changed_inputs(plan: BatchPlan) -> None:
     if changed:
         what = "1 input has" if changed == 1 else f"{changed} inputs have"
         warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "
-                    "as it is, so that every output keeps its colours (--force fits a new "
+                    "as it is, so that every output keeps its colours (force=True fits a new "
                     "palette on every file and redoes them all)", UserWarning)
 
 
@@ -141,7 +141,7 @@ def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
     if mapped:
         outputs, them = ("output was", "it") if mapped == 1 else ("outputs were", "them")
         raise OutputExistsError(f"{path.name} is missing, while {mapped} {outputs} mapped onto "
-                                f"it; a new palette would not match {them}: use --force to "
+                                f"it; a new palette would not match {them}: use force=True to "
                                 "redo every file, or choose another output folder",
                                 path=plan.output_dir)
 
