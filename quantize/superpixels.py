@@ -31,7 +31,7 @@ _NEIGHBOURS = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 
 
 def local_kmeans(planes: np.ndarray, step: int, compactness: float,
-                 n_iter: int = 4) -> np.ndarray:
+                 n_iter: int = 4, n_sparse: int = 0) -> np.ndarray:
     """Local k-means cluster ``(H, W)`` int32 of each pixel, one cluster per ``step`` cell.
 
     Parameters
@@ -45,6 +45,11 @@ def local_kmeans(planes: np.ndarray, step: int, compactness: float,
         feature difference of ``compactness``.
     n_iter : int
         Assignment / update passes.
+    n_sparse : int
+        How many of the passes (the first ones) see only every second pixel
+        of every second row, a quarter of the pixels, on cells of side 4 or
+        more: the centres settle nearly as well at a quarter of the cost.
+        The final assignment always sees every pixel.
 
     Returns
     -------
@@ -55,17 +60,30 @@ def local_kmeans(planes: np.ndarray, step: int, compactness: float,
     c, h, w = planes.shape
     gy, gx = -(-h // step), -(-w // step)
     blocks, valid = _blocks(planes, step, compactness)  # (gy*gx, S*S, d), (gy*gx, S*S)
-    flat = np.asfortranarray(blocks[valid], dtype=np.float64)  # columns ready for bincount
     centers = _block_means(blocks, valid)
     candidates = _candidates(gy, gx)  # (gy*gx, 9)
+    n_sparse = min(n_sparse, n_iter) if step >= 4 else 0
+    if n_sparse:
+        even = np.arange(step) % 2 == 0
+        quarter = (even[:, None] & even[None, :]).ravel()
+        _settle(blocks[:, quarter], valid[:, quarter], centers, candidates, n_sparse)
+    _settle(blocks, valid, centers, candidates, n_iter - n_sparse)
+    assign = _assign(blocks, centers, candidates)
+    grid = assign.reshape(gy, gx, step, step).transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(grid.reshape(gy * step, gx * step)[:h, :w]).astype(np.int32)
+
+
+def _settle(blocks: np.ndarray, valid: np.ndarray, centers: np.ndarray,
+            candidates: np.ndarray, n_iter: int) -> None:
+    """``n_iter`` assignment / update passes over the pixels of ``blocks``; moves ``centers``."""
+    if n_iter <= 0:
+        return
+    flat = np.asfortranarray(blocks[valid], dtype=np.float64)  # columns ready for bincount
     for _ in range(n_iter):
         assign = _assign(blocks, centers, candidates)
         counts, sums = group_sums(flat, assign[valid], centers.shape[0])
         filled = counts > 0
         centers[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
-    assign = _assign(blocks, centers, candidates)
-    grid = assign.reshape(gy, gx, step, step).transpose(0, 2, 1, 3)
-    return np.ascontiguousarray(grid.reshape(gy * step, gx * step)[:h, :w]).astype(np.int32)
 
 
 def _blocks(planes: np.ndarray, step: int, compactness: float

@@ -14,7 +14,12 @@ from quantize import SegmentResult, boundary_map, segment
 from quantize.io import load_image
 from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
-from quantize.segment import ClusterCountWarning, RegionCountWarning, _build_hierarchy
+from quantize.segment import (
+    _OPEN_SPARSE_PASSES,
+    ClusterCountWarning,
+    RegionCountWarning,
+    _build_hierarchy,
+)
 from quantize.segment_file import OUTPUT_FILES, segment_file
 from quantize.texture import lab_planes
 
@@ -392,7 +397,7 @@ def test_gradient_weighting_fades_borders_across_smooth_colour():
     # but the gradient weighting leaves it at most about half the step.
     assert closed[:, ramp].max() > 0.8 * closed[:, step].max(axis=1).min() > 0
     assert weighted[:, ramp].max() < 0.6 * weighted[:, step].max(axis=1).min()
-    tree = _build_hierarchy(lab_planes(img), _weights())
+    tree = _build_hierarchy(lab_planes(img), _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
     superpixel_border = tree.border_strength(np.ones(tree.pairs.shape[0])) > 0
     assert not weighted[~superpixel_border].any()  # no border, no strength
 
@@ -413,26 +418,67 @@ def test_gradient_weight_is_highest_on_the_ridge():
 
 
 def test_open_map_mixes_relative_heights_and_spectral_strength(rng):
-    # On a hand-checkable scale: the open map is sqrt(b * g / (g + 2) * g / m) with
+    # On a hand-checkable scale: the open map is sqrt(b * g / (g + 2) * g / m) * c with
     # b the border mix of _open_border_strength painted like the closed map's
-    # heights and m the 3 x 3 maximum of g.
+    # heights (on superpixels settled by sparse passes), m the 3 x 3 maximum of g
+    # and c the coarser scale's factor.
     from scipy import ndimage
 
-    from quantize.segment import _open_border_strength
+    from quantize.segment import _coarse_support, _open_border_strength
     from quantize.texture import edge_strength
 
     img, _ = quadrants(rng, noise=6.0)
-    tree = _build_hierarchy(lab_planes(img), _weights())
+    lab = lab_planes(img)
+    tree = _build_hierarchy(lab, _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
     mix = _open_border_strength(tree)
     assert mix.shape == tree.pair_heights.shape
     assert mix.min() >= 0.0 and mix.max() <= 1.0
-    gradient = edge_strength(lab_planes(img), 2.5)
+    gradient = edge_strength(lab, 2.5)
     on_ridge = gradient / ndimage.maximum_filter(gradient, size=3)
     expected = np.sqrt(tree.border_strength(mix) * (gradient / (gradient + 2.0)) * on_ridge)
+    expected *= _coarse_support(lab, _weights())
     np.testing.assert_allclose(boundary_map(img), expected, rtol=1e-6, atol=1e-7)
     # The pairs that separate quadrants are the strongest borders.
     truth_pairs = np.array([tree.cut(4)[a] != tree.cut(4)[b] for a, b in tree.pairs])
     assert mix[truth_pairs].min() > mix[~truth_pairs].max()
+
+
+def test_coarse_scale_keeps_the_borders_it_also_sees(rng):
+    # The factor is 1 - 0.5 + 0.5 * c, c the open map of the photo halved: in
+    # [0.5, 1], near 1 along the quadrants' borders, which the coarse view finds
+    # too, and lower on the fine borders that only follow the noise.
+    from quantize.segment import _coarse_support
+
+    img, truth = quadrants(rng, shape=(96, 128), noise=10.0)
+    lab = lab_planes(img)
+    factor = _coarse_support(lab, _weights())
+    assert factor.shape == (96, 128)
+    assert factor.min() >= 0.5 and factor.max() <= 1.0
+    true_border = np.zeros(truth.shape, bool)
+    true_border[:, 62:66] = true_border[46:50, :] = True
+    tree = _build_hierarchy(lab, _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
+    fine = tree.border_strength(np.ones(tree.pairs.shape[0])) > 0
+    assert np.median(factor[fine & true_border]) > 0.9
+    assert factor[fine & ~true_border].mean() < factor[fine & true_border].mean() - 0.2
+
+
+def test_coarse_scale_is_skipped_on_small_images():
+    from quantize.segment import _coarse_support
+
+    lab = lab_planes(step_image(shape=(40, 64)))  # under 48 pixels a side
+    np.testing.assert_array_equal(_coarse_support(lab, _weights()), np.ones((40, 64)))
+
+
+def test_closed_map_uses_every_pixel_as_segment_does():
+    # The closed map's thresholds are segment()'s cuts: its superpixels are
+    # settled on every pixel, not on the open map's quarter.
+    img = np.zeros((60, 90, 3), np.uint8)
+    img[:, 45:] = 200
+    img[30:, :] += 40
+    closed = boundary_map(img, closed=True)
+    labels = segment(img, regions=4).labels
+    level = np.sort(np.unique(closed))[::-1][2]
+    np.testing.assert_array_equal(closed >= level, find_boundaries(labels))
 
 
 def test_closed_must_be_a_bool():
