@@ -148,12 +148,13 @@ def _bilinear_taps(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray, np.nd
     return lower, upper, (pos - lower).astype(np.float32)
 
 
-def _adjacent_pairs(regions: np.ndarray) -> np.ndarray:
-    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``, sorted."""
+def _adjacent_pairs(regions: np.ndarray, touching: np.ndarray) -> np.ndarray:
+    """Distinct unordered pairs ``(E, 2)`` of 4-adjacent different labels, ``a < b``, sorted,
+    of which at least one label is ``touching`` (a bool per label)."""
     n = int(regions.max()) + 1
     keys = []
     for a, b in ((regions[:, :-1], regions[:, 1:]), (regions[:-1, :], regions[1:, :])):
-        differ = a != b
+        differ = (a != b) & (touching[a] | touching[b])
         lo = np.minimum(a[differ], b[differ]).astype(np.int64)
         hi = np.maximum(a[differ], b[differ]).astype(np.int64)
         keys.append(lo * n + hi)
@@ -189,7 +190,11 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
     """
     area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
     sums = means * area[:, None]
-    pairs = _adjacent_pairs(regions) if min_region > 1 else np.empty((0, 2), np.int64)
+    small = (area < min_region) & (area > 0)
+    small[0] = False
+    # Only pairs with a small end are ever used: a region large enough stays so, and a
+    # group holds at most one such region, so a small group is made of small regions.
+    pairs = _adjacent_pairs(regions, small) if small.any() else np.empty((0, 2), np.int64)
     group = np.arange(n + 1)  # current group (a representative old label) of each old label
     while True:
         small = (area < min_region) & (area > 0)
