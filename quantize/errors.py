@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from enum import IntEnum
 
-__all__ = ["ExitCode", "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
-           "QuantizeError", "ResultTooLargeError"]
+__all__ = ["ExitCode", "FormatAdviceWarning", "ImageReadError", "OutputError",
+           "OutputExistsError", "QualityError", "QuantizeError", "ResultTooLargeError"]
 
 
 class ExitCode(IntEnum):
@@ -93,3 +93,26 @@ class QualityError(QuantizeError, ValueError):
     """The requested quality cannot be reached within the allowed number of colours."""
 
     exit_code = ExitCode.QUALITY
+
+
+class FormatAdviceWarning(UserWarning):
+    """A warning that may end with advice on the output format ("write .gif to keep them").
+
+    ``str()`` is the whole line; ``facts`` is the line without the advice and
+    ``advice`` the advice alone ("" when there is none), so that a caller whose
+    outputs have a format the user does not choose (``quantize batch`` writes
+    every image as ``.png``) can show the facts alone.
+
+    Examples
+    --------
+    >>> w = FormatAdviceWarning("a GIF has no alpha", advice="write .png to keep it")
+    >>> str(w), w.facts
+    ('a GIF has no alpha; write .png to keep it', 'a GIF has no alpha')
+    """
+
+    def __init__(self, facts: str, advice: str = ""):
+        self.facts, self.advice = facts, advice
+        super().__init__(f"{facts}; {advice}" if advice else facts)
+
+    def __reduce__(self):  # keeps both parts across process boundaries
+        return (type(self), (self.facts, self.advice))

@@ -35,6 +35,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..errors import FormatAdviceWarning
 from ..io import atomic_write, check_output_path, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
@@ -50,7 +51,7 @@ __all__ = ["LoopCountWarning", "StillImageWarning", "UntimedFramesWarning",
            "reduce_animation_file"]
 
 
-class StillImageWarning(UserWarning):
+class StillImageWarning(FormatAdviceWarning):
     """An animation was written as a still image (a WebP whose frames are all the same)."""
 
 
@@ -230,9 +231,11 @@ def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
-        warnings.warn(f"all {stats.frames} frames show the same picture, and a WebP of one "
-                      "frame is a still image: the duration and loop count are not kept; "
-                      "write .png (APNG) or .gif to keep them", StillImageWarning, stacklevel=3)
+        warnings.warn(StillImageWarning(f"all {stats.frames} frames show the same picture, and "
+                                        "a WebP of one frame is a still image: the duration "
+                                        "and loop count are not kept",
+                                        advice="write .png (APNG) or .gif to keep them"),
+                      stacklevel=3)
 
 
 def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:

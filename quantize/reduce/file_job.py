@@ -24,7 +24,7 @@ from PIL import Image
 from .._validation import check_int
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import ResultTooLargeError
+from ..errors import FormatAdviceWarning, ResultTooLargeError
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -66,7 +66,7 @@ _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 
 
-class AlphaLossWarning(UserWarning):
+class AlphaLossWarning(FormatAdviceWarning):
     """The image's alpha is not all kept: the output format cannot hold it, or the given
     palette has no translucent entry."""
 
@@ -316,11 +316,11 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
     from ..animation import StillImageWarning  # the animation package builds on this one
 
     name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
-    keep = {"GIF": "; write .gif to keep them", "PNG": "; write .png to keep them"}
+    keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
     why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-    warnings.warn(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
-                  f"written as a still image without them{why}"
-                  f"{keep.get(loaded.format, '')}", StillImageWarning, stacklevel=3)
+    warnings.warn(StillImageWarning(f"{name} of one frame, shown {duration:g} ms with loop "
+                                    f"count {loop}: written as a still image without them{why}",
+                                    advice=keep.get(loaded.format, "")), stacklevel=3)
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -335,14 +335,16 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     suffix = path.suffix.lower()
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
     if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
-        warnings.warn(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
-                      "are drawn on black (the metrics are measured before that); write .png, "
-                      ".webp or .tif to keep alpha", AlphaLossWarning, stacklevel=3)
+        warnings.warn(AlphaLossWarning(
+            f"{path.name}: JPEG has no alpha, so transparent and translucent pixels are drawn "
+            "on black (the metrics are measured before that)",
+            advice="write .png, .webp or .tif to keep alpha"), stacklevel=3)
     elif suffix == ".gif" and n:
-        warnings.warn(f"{path.name}: GIF has no partial alpha, so {n} translucent "
-                      f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
-                      f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
-                      "before that); write .png to keep alpha", AlphaLossWarning, stacklevel=3)
+        warnings.warn(AlphaLossWarning(
+            f"{path.name}: GIF has no partial alpha, so {n} translucent "
+            f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha below "
+            f"{GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured before that)",
+            advice="write .png to keep alpha"), stacklevel=3)
 
 
 def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
