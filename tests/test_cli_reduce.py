@@ -106,8 +106,35 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     result = run(*args)
     assert result.exit_code == 1
+    dropped = " (--ext does not apply)" if "--ext" in args else ""
     assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
-        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR"
+        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR{dropped}"
+
+
+@pytest.mark.parametrize("args, carried, dropped", [
+    (["-k", "8", "--dither=0.5", "--palette-out", "p.gpl"], "-k 8 --dither=0.5",
+     " (--palette-out does not apply)"),
+    (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
+     "--palette-in 'my p.hex' --seed 3 --force -j 1 -q", ""),
+    (["--quality", "2.5", "--space", "lab", "--dither", "--exact-colors", "--optimize",
+      "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png", "--palette",
+      "per-frame"],
+     "--quality 2.5 --space lab --dither --exact-colors --optimize --skip-if-larger "
+     "--max-pixels 99 --json", " (--ext and --palette per-frame do not apply)"),
+])
+def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch, args,
+                                                              carried, dropped):
+    # The line said "quantize batch photos -o OUT_DIR" whatever options were given:
+    # copied, it reduced the folder to 16 colours without dithering, ignored the palette...
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Path("my p.hex").write_text("ff0000\n0000ff\n")
+    result = run("photos", *args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      f"photos -o OUT_DIR {carried}{dropped}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my p.hex", "photos"]
 
 
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
@@ -116,9 +143,9 @@ def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "quantize: error: /: is a directory, expected an image file; for every image in it: "
-        "quantize batch / -o OUT_DIR",
+        "quantize batch / -o OUT_DIR -j 1",
         "quantize: error: .: is a directory, expected an image file; for every image in it: "
-        "quantize batch . -o OUT_DIR"]
+        "quantize batch . -o OUT_DIR -j 1"]
 
 
 def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):

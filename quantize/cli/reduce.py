@@ -166,9 +166,32 @@ def reduce_command(
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
-    code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
-                else "lines")
+    show = "quiet" if quiet else "json" if as_json else "lines"
+    to_batch = _batch_options(given, jobs, show, ext)
+    code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
+
+
+def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
+                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, and
+    those it has none for: what a folder given as an input is pointed to batch with."""
+    strength = given["dither"]
+    dither = None if strength is None else "--dither" if strength == 1.0 \
+        else f"--dither={strength:g}"
+    carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
+               ("--space", given["space"]), (dither or "--dither", dither is not None),
+               ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
+               ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
+               ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
+               ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
+                else given["max_pixels"]),
+               ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
+    dropped = [name for name, used in (("--ext", ext is not None),
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--palette per-frame", given["palette"] == "per-frame"))
+               if used]
+    return carried, dropped
 
 
 # --------------------------------------------------------------------------
@@ -351,11 +374,13 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 
 
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
-         quality: float | None, show: str) -> int:
+         quality: float | None, show: str,
+         to_batch: tuple[list[tuple[str, Any]], list[str]] = ([], [])) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
-    file) or "quiet" (warnings and errors only).
+    file) or "quiet" (warnings and errors only). ``to_batch``: the options an
+    input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
     """
     from ..batch import run_inline, run_local
     from ..batch.calls import Call
@@ -380,7 +405,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         result, status="failed", exit_code=ExitCode.FAILED,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
-            _show(files[index], result, quality, show)
+            _show(files[index], result, quality, show, to_batch)
 
         try:
             if workers == 1:
@@ -446,7 +471,8 @@ def _write_all(stream: Any, data: bytes) -> None:
     stream.flush()
 
 
-def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
+def _show(f: _File, result: Any, quality: float | None, show: str,
+          to_batch: tuple[list[tuple[str, Any]], list[str]]) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
@@ -456,7 +482,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         typer.echo(printable_line(f"quantize: error: {f.input}: {reason}"
-                                  f"{folder_hint(f.input, 'reduce')}"), err=True)
+                                  f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return
