@@ -360,6 +360,48 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
+def _clip(path: Path, frames: int) -> Path:
+    """A tiny GIF, WebP or PNG of ``frames`` frames (an APNG for more than one)."""
+    images = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue", "lime")[:frames]]
+    images[0].save(path, save_all=frames > 1, append_images=images[1:], duration=100, loop=0,
+                   **({"lossless": True} if path.suffix == ".webp" else {}))
+    return path
+
+
+@pytest.mark.parametrize("first, second, outputs", [
+    (("a.gif", 2), ("a.webp", 2), ["a.k2.gif", "a.k2.webp"]),
+    (("a.gif", 2), ("a.png", 1), ["a.k2.gif", "a.k2.png"]),
+    (("a.webp", 3), ("a.tif", 1), ["a.k2.png", "a.k2.webp"]),
+])
+def test_inputs_of_one_stem_whose_default_outputs_differ_are_reduced(tmp_path, monkeypatch,
+                                                                     first, second, outputs):
+    """'a.gif a.webp' was refused as both "written to the same output", though their
+    animations are written a.k2.gif and a.k2.webp; only a still is written .png."""
+    monkeypatch.chdir(tmp_path)
+    inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
+    result = run(*inputs, "-k", 2, "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*inputs, *outputs])
+
+
+@pytest.mark.parametrize("first, second", [
+    (("a.gif", 1), ("a.webp", 1)),           # two stills: a.k2.png
+    (("a.png", 2), ("a.gif", 1)),            # an APNG and a still: a.k2.png
+    (("a.gif", 2), ("a.tif", 2)),            # a TIFF's pages are written as a GIF: a.k2.gif
+])
+def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeypatch,
+                                                               first, second):
+    monkeypatch.chdir(tmp_path)
+    inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
+    result = run(*inputs, "-k", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to the "
+        "same output (named after their common stem); rename one, or reduce each with its "
+        "own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(inputs)
+
+
 @pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
                                           (["--ext", "-small.png"], "a-small.png")])
 def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, args, output):

@@ -280,11 +280,31 @@ def _check_ext(ext: str) -> None:
 
 
 def _check_distinct_outputs(files: Sequence[_File]) -> None:
-    """Refuse two inputs that would write the same output (same folder and stem by default)."""
+    """Refuse two inputs that would write the same output.
+
+    A default output is ``STEM.k<N>`` and ``.png`` for a still, the input's own
+    extension (or ``.gif``) for an animation: inputs of one folder and stem are
+    refused when their frame counts (read from the headers) give them one
+    extension. N is taken to be the same: the options are (with ``--quality``
+    the k each image needs is not known before it is reduced).
+    """
+    from ..reduce import default_output_suffix
+
+    stems: dict[tuple[Path, str], set[str]] = {}
+    for f in files:
+        if f.output is None:
+            stems.setdefault((Path(f.input).parent, Path(f.input).stem), set()).add(f.input)
     seen: dict[Any, str] = {}
     for f in files:
         src = Path(f.input)
-        key = (src.parent, src.stem, None) if f.output is None else Path(f.output)
+        if f.output is not None:
+            key: Any = Path(f.output)
+        elif len(stems[(src.parent, src.stem)]) == 1:  # read no header without a need
+            key = (src.parent, src.stem, None)
+        elif (suffix := default_output_suffix(src)) is None:
+            continue  # unreadable: refused by its job, which writes nothing
+        else:
+            key = (src.parent, src.stem, suffix)
         if key in seen and seen[key] == f.input:
             fail(f"input {f.input!r} is given twice", USAGE_ERROR)
         if key in seen:

@@ -30,6 +30,7 @@ from ..io import (
     atomic_write,
     check_output_path,
     load_image,
+    pillow_limit_lifted,
     probe_image,
     removed_on_failure,
     require_regular_file,
@@ -488,6 +489,34 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     suffix = src.suffix.lower()
     animated = suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
     return numbers, tuple(dict.fromkeys((".png", animated)))
+
+
+def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
+    """The extension of the default output :func:`reduce_file` names for ``src``.
+
+    ``.png`` for a still; for an animation, whatever its name ends in (its
+    frames counted from the header and frame table, no pixel decoded), its own
+    extension when an animation is written in that format (``.gif``, ``.png``,
+    ``.apng``, ``.webp``), else ``.gif``. None when ``src`` cannot be read:
+    :func:`reduce_file` refuses it and writes nothing.
+
+    >>> default_output_suffix("missing.gif") is None
+    True
+    """
+    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..errors import ImageReadError
+    from ..io import shown_frames
+
+    p = Path(src)
+    try:
+        require_regular_file(p)
+        with pillow_limit_lifted(), Image.open(p) as im:
+            frames = shown_frames(im)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    if frames <= 1:
+        return ".png"
+    return p.suffix.lower() if p.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
