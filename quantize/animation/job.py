@@ -42,13 +42,14 @@ from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
+from .gif import MAX_DELAY_CS
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
 from .sinks import ANIMATION_EXTENSIONS, max_plays, open_sink
 from .stats import FrameStats
 
-__all__ = ["LoopCountWarning", "StillImageWarning", "UntimedFramesWarning",
-           "reduce_animation_file"]
+__all__ = ["FrameDurationWarning", "LoopCountWarning", "StillImageWarning",
+           "UntimedFramesWarning", "reduce_animation_file"]
 
 
 class StillImageWarning(FormatAdviceWarning):
@@ -61,6 +62,11 @@ class UntimedFramesWarning(UserWarning):
 
 class LoopCountWarning(UserWarning):
     """The output's format cannot store the input's number of plays: it holds its most."""
+
+
+class FrameDurationWarning(UserWarning):
+    """The output's format cannot store a frame's duration (a GIF frame lasts at most
+    655.35 s): the frame is written to last its most."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -112,6 +118,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     LoopCountWarning
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
+    FrameDurationWarning
+        When frames last longer than a GIF frame holds (655.35 s), saying how
+        many and the duration written.
 
     Raises
     ------
@@ -154,6 +163,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                       "pixels", AlphaLossWarning, stacklevel=2)
     _warn_still(stats, out)
+    _warn_shortened(stats)
     psnr = stats.psnr()
     return {
         "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
@@ -196,6 +206,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
     stats.frames_written = sink.frames_written
+    stats.frames_shortened = sink.frames_shortened
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:
@@ -206,6 +217,16 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
         warnings.warn(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
                       f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
                       f"plays: written to play {limit:,} times", LoopCountWarning, stacklevel=3)
+
+
+def _warn_shortened(stats: FrameStats) -> None:
+    """Warn when frames last longer than a GIF frame holds: written to last its most."""
+    n = stats.frames_shortened
+    if n:
+        most = f"{MAX_DELAY_CS / 100:g} s"
+        warnings.warn(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
+                      f"{most} a GIF frame holds: {'' if n == 1 else 'each '}written to last "
+                      f"{most}", FrameDurationWarning, stacklevel=3)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:

@@ -60,6 +60,8 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 class FrameSink(Protocol):
     frames_written: int
+    #: Frames longer than the format holds, written shorter (GIF: 655.35 s).
+    frames_shortened: int
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
@@ -80,6 +82,7 @@ class _PillowSink:
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
         self._clear = False  # whether some queued frame has transparent pixels
         self.frames_written = 0
+        self.frames_shortened = 0  # libwebp and APNG delays hold longer frames than inputs
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
