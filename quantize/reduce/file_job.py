@@ -103,7 +103,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
     palette_out : path, optional
-        Also write the palette (.gpl, .json or .hex by extension).
+        Also write the palette (.gpl, .json or .hex by extension); beside a
+        .gif output, each entry's alpha as the GIF holds it (0 below
+        ``GIF_ALPHA_THRESHOLD``, else 255).
     force : bool
         Overwrite existing outputs. The input is never overwritten.
     max_pixels : int or None
@@ -182,7 +184,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         with removed_on_failure(out):  # no output without the palette file asked for
             atomic_write(out, lambda tmp: tmp.write_bytes(data))
             if palette_out is not None:
-                _write_palette_out(palette_out, result, src.stem)
+                _write_palette_out(palette_out, result, src.stem, out)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
 
@@ -195,14 +197,27 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
                                f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 
 
-def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
-    """Write the result's palette in image order; an image with no visible pixel has only
-    the transparent entry, which is written (an empty file could not be read back)."""
+def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str,
+                       out: Path) -> None:
+    """Write the result's palette in image order, its alpha as ``out`` holds it
+    (:func:`_alpha_as_written`); an image with no visible pixel has only the transparent
+    entry, which is written (an empty file could not be read back)."""
+    full = _alpha_as_written(result.full_palette(alpha=True), out)
     if result.k:
-        write_palette(path, result.full_palette(alpha=True)[:result.k], result.shares,
-                      name=name)
+        write_palette(path, full[:result.k], result.shares, name=name)
     else:
-        write_palette(path, result.full_palette(alpha=True), name=name)
+        write_palette(path, full, name=name)
+
+
+def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
+    """``(n, 4)`` entries with the alpha ``out``'s format gives them: a GIF has no partial
+    alpha, so an entry below :data:`GIF_ALPHA_THRESHOLD` is transparent (0) and the others
+    opaque (255), as :meth:`ReduceResult.to_image` writes a GIF; other formats keep it."""
+    if out.suffix.lower() != ".gif":
+        return entries
+    shown = entries.copy()
+    shown[:, 3] = np.where(entries[:, 3] < GIF_ALPHA_THRESHOLD, 0, 255)
+    return shown
 
 
 def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
