@@ -730,3 +730,27 @@ def test_frames_longer_than_a_gif_holds_are_said(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", FrameDurationWarning)
         reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
+
+
+def test_frames_longer_than_a_webp_holds_are_said(tmp_path):
+    # libwebp refused them: "RuntimeError at WebPImagePlugin.py:282: ERROR adding frame".
+    from quantize.animation import FrameDurationWarning
+
+    frames = moving_square(3)
+    src = save_animation(tmp_path / "in.webp", [frames[0], frames[0], frames[1]],
+                         duration=[10_000_000, 10_000_000, 100], loop=0, lossless=True)
+    apng = tmp_path / "in.png"  # the two 10,000 s pictures merged: one 20,000 s frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrameDurationWarning)
+        reduce_animation_file(src, apng, n_colors=4)
+    with pytest.warns(FrameDurationWarning, match=r"^1 frame lasts longer than the "
+                                                  r"16,777\.215 s a WebP frame holds: written "
+                                                  r"to last 16,777\.215 s$"):
+        record = reduce_animation_file(apng, tmp_path / "out.webp", n_colors=4)
+    assert record["frames"] == 2
+    with Image.open(tmp_path / "out.webp") as im:
+        durations = []
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            durations.append(f.info["duration"])
+    assert durations == [16_777_215, 100]

@@ -42,10 +42,9 @@ from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
-from .gif import MAX_DELAY_CS
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
-from .sinks import ANIMATION_EXTENSIONS, max_plays, open_sink
+from .sinks import ANIMATION_EXTENSIONS, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "StillImageWarning",
@@ -66,7 +65,7 @@ class LoopCountWarning(UserWarning):
 
 class FrameDurationWarning(UserWarning):
     """The output's format cannot store a frame's duration (a GIF frame lasts at most
-    655.35 s): the frame is written to last its most."""
+    655.35 s, a WebP frame 16,777.215 s): the frame is written to last its most."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -119,8 +118,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
     FrameDurationWarning
-        When frames last longer than a GIF frame holds (655.35 s), saying how
-        many and the duration written.
+        When frames last longer than the output's format holds (655.35 s in a
+        GIF, 16,777.215 s in a WebP), saying how many and the duration written.
 
     Raises
     ------
@@ -163,7 +162,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                       "pixels", AlphaLossWarning, stacklevel=2)
     _warn_still(stats, out)
-    _warn_shortened(stats)
+    _warn_shortened(stats, opts.suffix)
     psnr = stats.psnr()
     return {
         "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
@@ -219,14 +218,17 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
                       f"plays: written to play {limit:,} times", LoopCountWarning, stacklevel=3)
 
 
-def _warn_shortened(stats: FrameStats) -> None:
-    """Warn when frames last longer than a GIF frame holds: written to last its most."""
+def _warn_shortened(stats: FrameStats, suffix: str) -> None:
+    """Warn when frames last longer than the output's format holds: written to last its
+    most (GIF 655.35 s, WebP 16,777.215 s, APNG 65,535 s)."""
     n = stats.frames_shortened
     if n:
-        most = f"{MAX_DELAY_CS / 100:g} s"
+        name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[ANIMATION_EXTENSIONS[suffix]]
+        most = f"{max_frame_ms(suffix) / 1000:,.3f}".rstrip("0").rstrip(".") + " s"
         warnings.warn(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
-                      f"{most} a GIF frame holds: {'' if n == 1 else 'each '}written to last "
-                      f"{most}", FrameDurationWarning, stacklevel=3)
+                      f"{most} a{'n' if name == 'APNG' else ''} {name} frame holds: "
+                      f"{'' if n == 1 else 'each '}written to last {most}",
+                      FrameDurationWarning, stacklevel=3)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:
