@@ -425,16 +425,18 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
     ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
     ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k
     ("a.png", "a.k2.png", ["--palette-in", "p.hex"], "may be"),  # an animation drops entries
-    ("a.gif", "a.k16.gif", [], "may be"),  # an animated GIF keeps its format
-    ("a.webp", "a.k16.webp", [], "may be"),
-    ("a.tif", "a.k4.gif", ["-k", "4"], "may be"),  # a multi-page TIFF becomes a GIF
-    ("a.gif", "a.k16.png", [], "may be"),  # a still GIF becomes a PNG
+    ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
+    ("a.webp", "a.k16.webp", [], "would be"),
+    ("a.tif", "a.k4.gif", ["-k", "4"], "would be"),  # a multi-page TIFF becomes a GIF
+    ("a.gif", "a.k16.png", ["still"], "would be"),  # a still GIF becomes a PNG
 ])
 def test_a_default_output_named_after_the_image_that_is_another_input_is_refused(
         tmp_path, source, other, args, verb):
     """The names --quality, --palette-in and animations give were not checked: with --force
     the first job overwrote the second's input, which was then reduced again (a.k3.k3.png)."""
-    Image.new("RGB", (4, 4), "red").save(tmp_path / source)
+    frames = 1 if source == "a.png" or args == ["still"] else 2
+    args = [a for a in args if a != "still"]
+    _clip(tmp_path / source, frames)
     Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
     (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     args = [str(tmp_path / a) if a == "p.hex" else a for a in args]
@@ -453,14 +455,18 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
     ("a.k4.png", ["--palette-in", "p.hex"]),  # more than the palette's entries
     ("a.k016.png", ["--quality", "50"]),  # no k is written with a leading 0
     ("a.k16.webp", []),  # a PNG stays a PNG
+    ("a.k16.gif", ["a.gif"]),  # a still GIF becomes a PNG; it was refused as "may be" it
+    ("a.k16.png", ["a.gif", "animated"]),  # an animated GIF stays a GIF
 ])
 def test_a_name_no_default_output_can_take_is_not_refused(tmp_path, other, args):
-    Image.new("RGB", (4, 4), "red").save(tmp_path / "a.png")
+    source = "a.gif" if "a.gif" in args else "a.png"
+    _clip(tmp_path / source, 2 if "animated" in args else 1)
+    args = [a for a in args if a not in ("a.gif", "animated")]
     Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
     (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     args = [str(tmp_path / a) if a == "p.hex" else a for a in args]
     data = (tmp_path / other).read_bytes()
-    result = run(tmp_path / "a.png", tmp_path / other, "-j", 1, *args)
+    result = run(tmp_path / source, tmp_path / other, "-j", 1, *args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / other).read_bytes() == data  # a.png's output went elsewhere
     assert len(result.stdout.splitlines()) == 2

@@ -340,8 +340,9 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
 
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
-    """Refuse a default output name ``STEM.kN.EXT`` (any it may take) that is an input."""
-    from ..reduce import default_output_names
+    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input;
+    EXT is the one the frame count (read from the header) gives."""
+    from ..reduce import default_output_names, default_output_suffix
 
     by_stem: dict[tuple[Path, str], list[str]] = {}
     for f in files:
@@ -356,6 +357,8 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
             numbers, exts = default_output_names(Path(name), options["n_colors"],
                                                  options["quality"], size)
+            suffix = default_output_suffix(name)  # None: unreadable, so no output
+            exts = () if suffix is None else (suffix,)
             if int(parsed["n"]) in numbers and parsed["ext"] in exts:
                 out = str(Path(name).with_name(given.name))
                 known = len(numbers) == 1 and len(exts) == 1
