@@ -19,8 +19,8 @@ import sys
 import warnings
 from enum import IntEnum
 
-__all__ = ["ExitCode", "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
-           "QuantizeError", "ResultTooLargeError"]
+__all__ = ["ExitCode", "FormatAdviceWarning", "ImageReadError", "OutputError",
+           "OutputExistsError", "QualityError", "QuantizeError", "ResultTooLargeError"]
 
 
 class ExitCode(IntEnum):
@@ -103,8 +103,11 @@ class QualityError(QuantizeError, ValueError):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def warn_caller(message: str, category: type[Warning]) -> None:
+def warn_caller(message: str | Warning, category: type[Warning] = UserWarning) -> None:
     """Warn, attributing the warning to the first caller outside the quantize package.
+
+    ``message`` may be a warning instance (a :class:`FormatAdviceWarning` with
+    its advice apart), whose own class is then the category.
 
     A fixed ``stacklevel`` is right for one path only: a helper that
     :func:`quantize.io.load_image`, ``reduce_colors``, ``segment`` and
@@ -118,3 +121,26 @@ def warn_caller(message: str, category: type[Warning]) -> None:
         frame = frame.f_back
         level += 1
     warnings.warn(message, category, stacklevel=level)
+
+
+class FormatAdviceWarning(UserWarning):
+    """A warning that may end with advice on the output format ("write .gif to keep them").
+
+    ``str()`` is the whole line; ``facts`` is the line without the advice and
+    ``advice`` the advice alone ("" when there is none), so that a caller whose
+    outputs have a format the user does not choose (``quantize batch`` writes
+    every image as ``.png``) can show the facts alone.
+
+    Examples
+    --------
+    >>> w = FormatAdviceWarning("a GIF has no alpha", advice="write .png to keep it")
+    >>> str(w), w.facts
+    ('a GIF has no alpha; write .png to keep it', 'a GIF has no alpha')
+    """
+
+    def __init__(self, facts: str, advice: str = ""):
+        self.facts, self.advice = facts, advice
+        super().__init__(f"{facts}; {advice}" if advice else facts)
+
+    def __reduce__(self):  # keeps both parts across process boundaries
+        return (type(self), (self.facts, self.advice))

@@ -196,3 +196,21 @@ def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):
     after[6, 12] = before[6, 12]
     marked = np.where(after != before, after, 4)[5:9, 10:20]
     assert change_bytes(after, before, 4) == min(len(_lzw(box)), len(_lzw(marked)))
+
+
+@pytest.mark.parametrize("durations, played, shortened", [
+    # The second frame was written 344.75 s: the 344.65 s cut from the first were added to it.
+    ([1_000_000, 100, 100], [655_350, 100, 100], 1),
+    ([700_000, 655_350, 700_000, 15], [655_350, 655_350, 655_350, 20], 2),
+    ([655_354, 40], [655_350, 40], 0),  # rounds to 655.35 s: not shortened
+])
+def test_a_frame_longer_than_a_gif_holds_is_cut_alone_and_counted(durations, played,
+                                                                   shortened):
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (2, 1), PALETTE, 0)
+    for i, duration in enumerate(durations):
+        writer.add(np.array([[i % 2, 1]], np.uint8), duration=duration)
+    writer.close()
+    assert writer.frames_shortened == shortened
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == played

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from quantize.animation import (
     StillImageWarning,
@@ -712,3 +712,45 @@ def test_more_plays_than_the_output_holds_are_said(tmp_path, src_name, loop, out
         warnings.simplefilter("error", LoopCountWarning)
         reduce_animation_file(src, tmp_path / "out.apng", n_colors=4)
     assert probe_animation(tmp_path / "out.apng").plays == probe_animation(src).plays
+
+
+def test_frames_longer_than_a_gif_holds_are_said(tmp_path):
+    # Cut to 655.35 s without a word (and the time cut added to the next frame).
+    from quantize.animation import FrameDurationWarning
+
+    src = save_animation(tmp_path / "in.webp", moving_square(3), duration=[700_000, 100, 800_000],
+                         loop=0, lossless=True)
+    with pytest.warns(FrameDurationWarning, match=r"^2 frames last longer than the 655\.35 s a "
+                                                  r"GIF frame holds: each written to last "
+                                                  r"655\.35 s$"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=4)
+    with Image.open(tmp_path / "out.gif") as im:
+        assert [f.info["duration"] for f in ImageSequence.Iterator(im)] == [655_350, 100,
+                                                                             655_350]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrameDurationWarning)
+        reduce_animation_file(src, tmp_path / "out.png", n_colors=4)
+
+
+def test_frames_longer_than_a_webp_holds_are_said(tmp_path):
+    # libwebp refused them: "RuntimeError at WebPImagePlugin.py:282: ERROR adding frame".
+    from quantize.animation import FrameDurationWarning
+
+    frames = moving_square(3)
+    src = save_animation(tmp_path / "in.webp", [frames[0], frames[0], frames[1]],
+                         duration=[10_000_000, 10_000_000, 100], loop=0, lossless=True)
+    apng = tmp_path / "in.png"  # the two 10,000 s pictures merged: one 20,000 s frame
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrameDurationWarning)
+        reduce_animation_file(src, apng, n_colors=4)
+    with pytest.warns(FrameDurationWarning, match=r"^1 frame lasts longer than the "
+                                                  r"16,777\.215 s a WebP frame holds: written "
+                                                  r"to last 16,777\.215 s$"):
+        record = reduce_animation_file(apng, tmp_path / "out.webp", n_colors=4)
+    assert record["frames"] == 2
+    with Image.open(tmp_path / "out.webp") as im:
+        durations = []
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            durations.append(f.info["duration"])
+    assert durations == [16_777_215, 100]

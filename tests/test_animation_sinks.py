@@ -118,3 +118,22 @@ def test_an_apng_of_one_picture_is_an_animation_of_one_frame():
         im.seek(1)  # the animation's frame, after the default image
         assert im.info["duration"] == 600
         assert np.array(im.convert("RGB"))[0].tolist() == PALETTE[FRAMES[0][0]].tolist()
+
+
+@pytest.mark.parametrize("name, most", [("a.webp", 16_777_215), ("a.png", 65_535_000)])
+def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(name, most):
+    # libwebp refused the file ("timestamps must be non-decreasing"), reported as a
+    # RuntimeError; an APNG frame of merged frames was cut without a word.
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0)
+    for indices, duration in zip([FRAMES[0], FRAMES[0], FRAMES[1], FRAMES[0]],
+                                 [most, 1, most - 5000, 40], strict=True):
+        sink.add(indices, duration=duration)
+    sink.close()
+    assert (sink.frames_written, sink.frames_shortened) == (3, 1)
+    with Image.open(fp) as im:
+        durations = []
+        for f in ImageSequence.Iterator(im):
+            f.load()
+            durations.append(f.info["duration"])
+    assert durations == [most, most - 5000, 40]

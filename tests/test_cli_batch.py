@@ -1046,3 +1046,28 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
     assert _cli(photo_tree, "-o", out, "--glob", "*.png", "--palette-in", palette,
                 "-q").exit_code == 0
+
+
+def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_path):
+    # A GIF of one frame warned "...; write .gif to keep them", though batch writes every
+    # output as .png whatever is asked. quantize reduce still gives the advice.
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    (tmp_path / "in").mkdir()
+    src = tmp_path / "in" / "one.gif"
+    two = np.zeros((4, 4, 3), np.uint8)
+    two[:, 2:] = (200, 0, 0)
+    Image.fromarray(two).save(src, duration=100, loop=0)
+    facts = ("GIF of one frame, shown 100 ms with loop count 0: written as a still image "
+             "without them")
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "2", "-q",
+                  "--report", tmp_path / "r.json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"quantize: warning: {src}: {facts}\n"
+    assert json.loads((tmp_path / "r.json").read_text())["files"][0]["warnings"] == [facts]
+    reduced = CliRunner().invoke(app, ["reduce", str(src), "-k", "2", "-q",
+                                       "-o", str(tmp_path / "one.png")])
+    assert reduced.exit_code == 0, reduced.output
+    assert reduced.stderr == f"quantize: warning: {src}: {facts}; write .gif to keep them\n"

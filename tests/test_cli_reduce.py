@@ -106,8 +106,35 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     result = run(*args)
     assert result.exit_code == 1
+    dropped = " (--ext does not apply)" if "--ext" in args else ""
     assert one_error_line(result) == f"quantize: error: {args[0]}: is a directory, expected " \
-        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR"
+        f"an image file; for every image in it: quantize batch {args[0]} -o OUT_DIR{dropped}"
+
+
+@pytest.mark.parametrize("args, carried, dropped", [
+    (["-k", "8", "--dither=0.5", "--palette-out", "p.gpl"], "-k 8 --dither=0.5",
+     " (--palette-out does not apply)"),
+    (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
+     "--palette-in 'my p.hex' --seed 3 --force -j 1 -q", ""),
+    (["--quality", "2.5", "--space", "lab", "--dither", "--exact-colors", "--optimize",
+      "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png", "--palette",
+      "per-frame"],
+     "--quality 2.5 --space lab --dither --exact-colors --optimize --skip-if-larger "
+     "--max-pixels 99 --json", " (--ext and --palette per-frame do not apply)"),
+])
+def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch, args,
+                                                              carried, dropped):
+    # The line said "quantize batch photos -o OUT_DIR" whatever options were given:
+    # copied, it reduced the folder to 16 colours without dithering, ignored the palette...
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Path("my p.hex").write_text("ff0000\n0000ff\n")
+    result = run("photos", *args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      f"photos -o OUT_DIR {carried}{dropped}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my p.hex", "photos"]
 
 
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
@@ -116,9 +143,9 @@ def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "quantize: error: /: is a directory, expected an image file; for every image in it: "
-        "quantize batch / -o OUT_DIR",
+        "quantize batch / -o OUT_DIR -j 1",
         "quantize: error: .: is a directory, expected an image file; for every image in it: "
-        "quantize batch . -o OUT_DIR"]
+        "quantize batch . -o OUT_DIR -j 1"]
 
 
 def test_a_missing_input_is_named_before_an_existing_output(tmp_path, monkeypatch):
@@ -333,6 +360,48 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
+def _clip(path: Path, frames: int) -> Path:
+    """A tiny GIF, WebP or PNG of ``frames`` frames (an APNG for more than one)."""
+    images = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue", "lime")[:frames]]
+    images[0].save(path, save_all=frames > 1, append_images=images[1:], duration=100, loop=0,
+                   **({"lossless": True} if path.suffix == ".webp" else {}))
+    return path
+
+
+@pytest.mark.parametrize("first, second, outputs", [
+    (("a.gif", 2), ("a.webp", 2), ["a.k2.gif", "a.k2.webp"]),
+    (("a.gif", 2), ("a.png", 1), ["a.k2.gif", "a.k2.png"]),
+    (("a.webp", 3), ("a.tif", 1), ["a.k2.png", "a.k2.webp"]),
+])
+def test_inputs_of_one_stem_whose_default_outputs_differ_are_reduced(tmp_path, monkeypatch,
+                                                                     first, second, outputs):
+    """'a.gif a.webp' was refused as both "written to the same output", though their
+    animations are written a.k2.gif and a.k2.webp; only a still is written .png."""
+    monkeypatch.chdir(tmp_path)
+    inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
+    result = run(*inputs, "-k", 2, "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*inputs, *outputs])
+
+
+@pytest.mark.parametrize("first, second", [
+    (("a.gif", 1), ("a.webp", 1)),           # two stills: a.k2.png
+    (("a.png", 2), ("a.gif", 1)),            # an APNG and a still: a.k2.png
+    (("a.gif", 2), ("a.tif", 2)),            # a TIFF's pages are written as a GIF: a.k2.gif
+])
+def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeypatch,
+                                                               first, second):
+    monkeypatch.chdir(tmp_path)
+    inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
+    result = run(*inputs, "-k", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to the "
+        "same output (named after their common stem); rename one, or reduce each with its "
+        "own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(inputs)
+
+
 @pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
                                           (["--ext", "-small.png"], "a-small.png")])
 def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, args, output):
@@ -356,16 +425,18 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
     ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
     ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k
     ("a.png", "a.k2.png", ["--palette-in", "p.hex"], "may be"),  # an animation drops entries
-    ("a.gif", "a.k16.gif", [], "may be"),  # an animated GIF keeps its format
-    ("a.webp", "a.k16.webp", [], "may be"),
-    ("a.tif", "a.k4.gif", ["-k", "4"], "may be"),  # a multi-page TIFF becomes a GIF
-    ("a.gif", "a.k16.png", [], "may be"),  # a still GIF becomes a PNG
+    ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
+    ("a.webp", "a.k16.webp", [], "would be"),
+    ("a.tif", "a.k4.gif", ["-k", "4"], "would be"),  # a multi-page TIFF becomes a GIF
+    ("a.gif", "a.k16.png", ["still"], "would be"),  # a still GIF becomes a PNG
 ])
 def test_a_default_output_named_after_the_image_that_is_another_input_is_refused(
         tmp_path, source, other, args, verb):
     """The names --quality, --palette-in and animations give were not checked: with --force
     the first job overwrote the second's input, which was then reduced again (a.k3.k3.png)."""
-    Image.new("RGB", (4, 4), "red").save(tmp_path / source)
+    frames = 1 if source == "a.png" or args == ["still"] else 2
+    args = [a for a in args if a != "still"]
+    _clip(tmp_path / source, frames)
     Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
     (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     args = [str(tmp_path / a) if a == "p.hex" else a for a in args]
@@ -384,14 +455,18 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
     ("a.k4.png", ["--palette-in", "p.hex"]),  # more than the palette's entries
     ("a.k016.png", ["--quality", "50"]),  # no k is written with a leading 0
     ("a.k16.webp", []),  # a PNG stays a PNG
+    ("a.k16.gif", ["a.gif"]),  # a still GIF becomes a PNG; it was refused as "may be" it
+    ("a.k16.png", ["a.gif", "animated"]),  # an animated GIF stays a GIF
 ])
 def test_a_name_no_default_output_can_take_is_not_refused(tmp_path, other, args):
-    Image.new("RGB", (4, 4), "red").save(tmp_path / "a.png")
+    source = "a.gif" if "a.gif" in args else "a.png"
+    _clip(tmp_path / source, 2 if "animated" in args else 1)
+    args = [a for a in args if a not in ("a.gif", "animated")]
     Image.new("RGB", (4, 4), "blue").save(tmp_path / other)
     (tmp_path / "p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     args = [str(tmp_path / a) if a == "p.hex" else a for a in args]
     data = (tmp_path / other).read_bytes()
-    result = run(tmp_path / "a.png", tmp_path / other, "-j", 1, *args)
+    result = run(tmp_path / source, tmp_path / other, "-j", 1, *args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / other).read_bytes() == data  # a.png's output went elsewhere
     assert len(result.stdout.splitlines()) == 2

@@ -186,6 +186,21 @@ def test_cli_a_folder_without_a_file_name_is_refused_in_one_line(tmp_path, monke
     assert not Path("/.segments").exists()
 
 
+def test_cli_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch):
+    # The line said "quantize batch photos -o OUT_DIR --mode segment" whatever was given.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", "-k", "3", "-w", "texture=0", "-w",
+                                 "xy=0.5", "--space", "rgb", "-o", "my regions", "--edges",
+                                 "--min-region", "20", "--seed", "2", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr == ("quantize: error: photos: is a directory, expected an image "
+                             "file; for every image in it: quantize batch photos -o "
+                             "'my regions' --mode segment -k 3 --edges --space rgb -w texture=0 "
+                             "-w xy=0.5 --min-region 20 --seed 2 -q\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["photos"]
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     (b"", "file is empty (0 bytes), expected an image"),
     (b"plain text\n", "not an image Pillow can identify"),

@@ -394,6 +394,29 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
 
 
 @pytest.mark.parametrize("suffix", [".json", ".hex"])
+def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix):
+    """It held alphas 40 and 128 while the GIF holds the first entry transparent and the
+    second opaque: the file now describes the GIF, and maps the GIF onto itself."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
+                     [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
+    src, pal_file, out = tmp_path / "icon.png", tmp_path / f"palette{suffix}", tmp_path / "a.gif"
+    Image.fromarray(rgba).save(src)
+    with pytest.warns(AlphaLossWarning):
+        record = reduce_file(src, out, n_colors=3, palette_out=pal_file, seed=0)
+    assert read_palette(pal_file).tolist() == [[10, 10, 200, 0], [10, 200, 10, 255],
+                                               [200, 10, 10, 255]]
+    assert [e["alpha"] for e in record["palette"]] == [40, 128, 255]  # measured before
+    with Image.open(out) as im:
+        shown = np.asarray(im.convert("RGBA"))
+    assert shown[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
+    reduce_file(out, tmp_path / "b.gif", palette_in=pal_file)
+    with Image.open(tmp_path / "b.gif") as im:
+        again = np.asarray(im.convert("RGBA"))
+    assert np.array_equal(again[..., 3], shown[..., 3])
+    assert np.array_equal(again[0], shown[0])  # the transparent row's colour is not shown
+
+
+@pytest.mark.parametrize("suffix", [".json", ".hex"])
 def test_palette_out_of_a_fully_transparent_image_holds_its_transparent_entry(tmp_path,
                                                                                suffix):
     """Not an empty file, which palette_in refuses: the image's one entry, read back."""
@@ -624,3 +647,21 @@ def test_file_job_warnings_point_at_the_callers_line(tmp_path):
         "AlphaIgnoredWarning", "AlphaLossWarning", "ColorCountWarning", "ColorCountWarning",
         "FirstFrameWarning"]
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_format_advice_warnings_point_at_the_callers_line(tmp_path):
+    # A warning raised as an instance (facts and advice apart) is still attributed
+    # to the caller's line, as the plain ones are, not to quantize's own source.
+    from quantize.reduce.file_job import AlphaLossWarning
+
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[0, 0, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reduce_file(tmp_path / "a.png", tmp_path / "a.jpg", n_colors=2)
+    [alpha] = [w for w in caught if w.category is AlphaLossWarning]
+    assert alpha.filename == __file__
+    assert alpha.message.advice == "write .png, .webp or .tif to keep alpha"
+    assert str(alpha.message) == f"{alpha.message.facts}; {alpha.message.advice}"

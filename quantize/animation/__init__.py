@@ -26,12 +26,19 @@ from .frames import (
     iter_frames,
     probe_animation,
 )
-from .job import LoopCountWarning, StillImageWarning, UntimedFramesWarning, reduce_animation_file
+from .job import (
+    FrameDurationWarning,
+    LoopCountWarning,
+    StillImageWarning,
+    UntimedFramesWarning,
+    reduce_animation_file,
+)
 from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
-           "AnimationInfo", "FirstFrameWarning", "Frame", "LoopCountWarning", "StillImageWarning",
+           "AnimationInfo", "FirstFrameWarning", "Frame", "FrameDurationWarning",
+           "LoopCountWarning", "StillImageWarning",
            "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
            "probe_animation", "reduce_animation_file"]
 

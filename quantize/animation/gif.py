@@ -41,7 +41,7 @@ from PIL import Image
 
 from .._kernels import pack_rgb
 
-__all__ = ["GifWriter", "change_bytes"]
+__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -49,6 +49,8 @@ _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
 # long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
 _STATIC_RUNS = (1, 2, 4, 16)
 _MAX_TABLE = 256
+#: Longest delay a GIF frame holds: 16 bits of centiseconds (655.35 s).
+MAX_DELAY_CS = 0xFFFF
 
 
 @dataclass
@@ -113,6 +115,8 @@ class GifWriter:
         self._try_both = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
+        #: Frames longer than a GIF frame holds, written to last ``MAX_DELAY_CS``.
+        self.frames_shortened = 0
         self._elapsed_ms = 0.0   # the durations given so far
         self._elapsed_cs = 0     # the delays written for them
         self._write_header(loop, background)
@@ -157,12 +161,18 @@ class GifWriter:
         rounded instead, and 33 ms frames get 30, 40, 30 ms: 100 ms every three.
         A frame is never given less than its own rounded duration, up to 2
         (browsers show delays of 0 and 1 as 10), so frames under 20 ms may drift.
+        A frame longer than a GIF holds (655.35 s) is written to last that long and
+        counted in ``frames_shortened``; the time cut is dropped, not added to the
+        frames after it.
         """
         duration = max(float(duration), 0.0)
         self._elapsed_ms += duration
         own = _centiseconds(duration)
         delay = max(_centiseconds(self._elapsed_ms) - self._elapsed_cs, min(own, 2))
-        delay = min(0xFFFF, delay)
+        if delay > MAX_DELAY_CS:
+            self.frames_shortened += 1
+            self._elapsed_ms -= 10.0 * (delay - MAX_DELAY_CS)
+            delay = MAX_DELAY_CS
         self._elapsed_cs += delay
         return delay
 

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import warn_caller
+from ..errors import FormatAdviceWarning, warn_caller
 from ..io import atomic_write, check_output_path, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
@@ -43,14 +43,14 @@ from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
-from .sinks import ANIMATION_EXTENSIONS, max_plays, open_sink
+from .sinks import ANIMATION_EXTENSIONS, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
-__all__ = ["LoopCountWarning", "StillImageWarning", "UntimedFramesWarning",
-           "reduce_animation_file"]
+__all__ = ["FrameDurationWarning", "LoopCountWarning", "StillImageWarning",
+           "UntimedFramesWarning", "reduce_animation_file"]
 
 
-class StillImageWarning(UserWarning):
+class StillImageWarning(FormatAdviceWarning):
     """An animation was written as a still image (a WebP whose frames are all the same)."""
 
 
@@ -60,6 +60,11 @@ class UntimedFramesWarning(UserWarning):
 
 class LoopCountWarning(UserWarning):
     """The output's format cannot store the input's number of plays: it holds its most."""
+
+
+class FrameDurationWarning(UserWarning):
+    """The output's format cannot store a frame's duration (a GIF frame lasts at most
+    655.35 s, a WebP frame 16,777.215 s): the frame is written to last its most."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -111,6 +116,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     LoopCountWarning
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
+    FrameDurationWarning
+        When frames last longer than the output's format holds (655.35 s in a
+        GIF, 16,777.215 s in a WebP), saying how many and the duration written.
 
     Raises
     ------
@@ -152,6 +160,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
     _warn_still(stats, out)
+    _warn_shortened(stats, opts.suffix)
     psnr = stats.psnr()
     return {
         "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
@@ -194,6 +203,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         stats.translucent_pixels += int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     sink.close()
     stats.frames_written = sink.frames_written
+    stats.frames_shortened = sink.frames_shortened
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:
@@ -204,6 +214,18 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
         warn_caller(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
                     f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
                     f"plays: written to play {limit:,} times", LoopCountWarning)
+
+
+def _warn_shortened(stats: FrameStats, suffix: str) -> None:
+    """Warn when frames last longer than the output's format holds: written to last its
+    most (GIF 655.35 s, WebP 16,777.215 s, APNG 65,535 s)."""
+    n = stats.frames_shortened
+    if n:
+        name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[ANIMATION_EXTENSIONS[suffix]]
+        most = f"{max_frame_ms(suffix) / 1000:,.3f}".rstrip("0").rstrip(".") + " s"
+        warn_caller(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
+                    f"{most} a{'n' if name == 'APNG' else ''} {name} frame holds: "
+                    f"{'' if n == 1 else 'each '}written to last {most}", FrameDurationWarning)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:
@@ -229,9 +251,10 @@ def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
-        warn_caller(f"all {stats.frames} frames show the same picture, and a WebP of one "
-                    "frame is a still image: the duration and loop count are not kept; "
-                    "write .png (APNG) or .gif to keep them", StillImageWarning)
+        warn_caller(StillImageWarning(f"all {stats.frames} frames show the same picture, and "
+                                      "a WebP of one frame is a still image: the duration "
+                                      "and loop count are not kept",
+                                      advice="write .png (APNG) or .gif to keep them"))
 
 
 def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarray, np.ndarray]:

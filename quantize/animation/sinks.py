@@ -40,9 +40,9 @@ import numpy as np
 from PIL import Image
 
 from ..encode import apng_delay
-from .gif import GifWriter
+from .gif import MAX_DELAY_CS, GifWriter
 
-__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "max_plays", "open_sink"]
+__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "max_frame_ms", "max_plays", "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
@@ -50,6 +50,9 @@ ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "
 _APNG_NONE, _APNG_SOURCE = 0, 0
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
 _MAX_LOOP = 65535
+#: Longest frame (ms) each format holds: GIF 16 bits of centiseconds, APNG 65,535/1 s,
+#: WebP 24 bits of milliseconds (libwebp refuses a longer frame).
+_MAX_FRAME_MS = {"GIF": 10.0 * MAX_DELAY_CS, "PNG": 65_535_000.0, "WEBP": float(0xFFFFFF)}
 # An extended WebP file: RIFF header (12 bytes), then the VP8X chunk's tag, size and flags.
 _VP8X_TAG, _VP8X_FLAGS, _VP8X_ALPHA = 12, 20, 0x10
 # zlib level for APNG frames: 6 (about 10 % smaller than 4), 9 with ``optimize``
@@ -60,6 +63,8 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 class FrameSink(Protocol):
     frames_written: int
+    #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most.
+    frames_shortened: int
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
@@ -80,6 +85,7 @@ class _PillowSink:
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
         self._clear = False  # whether some queued frame has transparent pixels
         self.frames_written = 0
+        self.frames_shortened = 0
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
@@ -107,10 +113,13 @@ class _PillowSink:
 
     def close(self) -> None:
         first, rest = self._frames[0], self._frames[1:]
+        most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
+        self.frames_shortened = sum(d > most for d in self._durations)
+        durations = [min(d, most) for d in self._durations]
         params: dict[str, object] = {"save_all": True, "append_images": rest,
-                                     "duration": self._durations, "loop": self._loop}
+                                     "duration": durations, "loop": self._loop}
         if self._fmt == "PNG":
-            params.update(duration=[_apng_duration(d) for d in self._durations],
+            params.update(duration=[_apng_duration(d) for d in durations],
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
                           compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self._optimize
                           else _PNG_COMPRESS_LEVEL)
@@ -197,6 +206,15 @@ def max_plays(suffix: str) -> int | None:
     """
     fmt = ANIMATION_EXTENSIONS[suffix.lower()]
     return {"GIF": _MAX_LOOP + 1, "WEBP": _MAX_LOOP}.get(fmt)
+
+
+def max_frame_ms(suffix: str) -> float:
+    """The longest frame (ms) an animation written as ``suffix`` holds.
+
+    >>> max_frame_ms(".gif"), max_frame_ms(".webp"), max_frame_ms(".apng")
+    (655350.0, 16777215.0, 65535000.0)
+    """
+    return _MAX_FRAME_MS[ANIMATION_EXTENSIONS[suffix.lower()]]
 
 
 def _stored_loop(fmt: str, plays: int) -> int | None:

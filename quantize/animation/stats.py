@@ -36,6 +36,8 @@ class FrameStats:
     transparent_pixels: int = 0
     #: Pixels with alpha strictly between 0 and 255 (written transparent or opaque).
     translucent_pixels: int = 0
+    #: Frames longer than the output's format holds, written to last its most.
+    frames_shortened: int = 0
     _keys: list[np.ndarray] = field(default_factory=list)
     _counts: list[np.ndarray] = field(default_factory=list)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, ResultTooLargeError
+from ..errors import ExitCode, FormatAdviceWarning, ResultTooLargeError
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -215,6 +215,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     (re)made: a folder output may hold files of an interrupted earlier run.
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
+    A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
+    is left out: a batch writes every output in its mode's format, which no option changes.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -229,8 +231,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     _remove_stale_parts(mode, job.output)
     stamp = input_stamp(job.input)
     try:
-        record = call_with_warnings(mode.func, job.input, job.output,
-                                    **{**job.options, "force": True})
+        record = _recorded(mode.func, (job.input, job.output),
+                           {**job.options, "force": True}, format_advice=False)
     except ResultTooLargeError as exc:
         said = attached_warnings(exc)
         return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
@@ -246,21 +248,30 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     raised before go with the error (:func:`~quantize.batch.calls.attach_warnings`),
     into the failed outcome.
     """
+    return _recorded(func, args, kwargs, format_advice=True)
+
+
+def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
+              kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
+    """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
+    output format is left out (:class:`~quantize.errors.FormatAdviceWarning`)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
-            attach_warnings(exc, _messages(caught))
+            attach_warnings(exc, _messages(caught, format_advice))
             raise
     if caught:
-        record["warnings"] = _messages(caught)
+        record["warnings"] = _messages(caught, format_advice)
     return record
 
 
-def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
+def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
     """Each warning once, one line each: a file's frames may each raise the same one."""
-    return list(dict.fromkeys(one_line(w.message) for w in caught))
+    said = (w.message if format_advice or not isinstance(w.message, FormatAdviceWarning)
+            else w.message.facts for w in caught)
+    return list(dict.fromkeys(one_line(m) for m in said))
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:

@@ -17,7 +17,7 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -112,16 +112,47 @@ def _stdout_gone() -> None:
         os.close(null)
 
 
-def folder_hint(name: str, mode: str) -> str:
+def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
+                dropped: Sequence[str] = (), output_dir: str = "OUT_DIR") -> str:
     """For an input that is a folder, how to process every image in it, else "".
+
+    ``options``: the options the user gave that ``quantize batch`` takes too, as
+    ``(flag, value)`` pairs (:func:`command_words`), carried into the command;
+    ``dropped``: those it has no counterpart for, named after it.
 
     >>> folder_hint("/", "segment")
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
+    >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
+    '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
     """
     if name == "-" or not os.path.isdir(name):
         return ""
-    flag = " --mode segment" if mode == "segment" else ""
-    return f"; for every image in it: quantize batch {shlex.quote(name)} -o OUT_DIR{flag}"
+    words = [shlex.quote(name), "-o", shlex.quote(output_dir)]
+    words += ["--mode", "segment"] if mode == "segment" else []
+    words += command_words(options)
+    line = f"; for every image in it: quantize batch {' '.join(words)}"
+    if dropped:
+        names = dropped[-1] if len(dropped) == 1 else \
+            f"{', '.join(dropped[:-1])} and {dropped[-1]}"
+        line += f" ({names} {'does' if len(dropped) == 1 else 'do'} not apply)"
+    return line
+
+
+def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
+    """``(flag, value)`` pairs as command-line options: the flag alone for True, nothing
+    for None or False, else the flag and its value (quoted for the shell).
+
+    >>> command_words([("-k", 8), ("--quality", None), ("--palette-in", "my p.gpl"),
+    ...                ("--optimize", True)])
+    ['-k 8', "--palette-in 'my p.gpl'", '--optimize']
+    """
+    words: list[str] = []
+    for flag, value in options:
+        if value is True:
+            words.append(flag)
+        elif value is not None and value is not False:
+            words.append(f"{flag} {shlex.quote(str(value))}")
+    return words
 
 
 def finishing_note(n_running: int) -> None:

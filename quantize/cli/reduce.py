@@ -166,9 +166,32 @@ def reduce_command(
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
-    code = _run(files, options, workers, quality, "quiet" if quiet else "json" if as_json
-                else "lines")
+    show = "quiet" if quiet else "json" if as_json else "lines"
+    to_batch = _batch_options(given, jobs, show, ext)
+    code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
+
+
+def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
+                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, and
+    those it has none for: what a folder given as an input is pointed to batch with."""
+    strength = given["dither"]
+    dither = None if strength is None else "--dither" if strength == 1.0 \
+        else f"--dither={strength:g}"
+    carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
+               ("--space", given["space"]), (dither or "--dither", dither is not None),
+               ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
+               ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
+               ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
+               ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
+                else given["max_pixels"]),
+               ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
+    dropped = [name for name, used in (("--ext", ext is not None),
+                                       ("--palette-out", given["palette_out"] is not None),
+                                       ("--palette per-frame", given["palette"] == "per-frame"))
+               if used]
+    return carried, dropped
 
 
 # --------------------------------------------------------------------------
@@ -257,11 +280,31 @@ def _check_ext(ext: str) -> None:
 
 
 def _check_distinct_outputs(files: Sequence[_File]) -> None:
-    """Refuse two inputs that would write the same output (same folder and stem by default)."""
+    """Refuse two inputs that would write the same output.
+
+    A default output is ``STEM.k<N>`` and ``.png`` for a still, the input's own
+    extension (or ``.gif``) for an animation: inputs of one folder and stem are
+    refused when their frame counts (read from the headers) give them one
+    extension. N is taken to be the same: the options are (with ``--quality``
+    the k each image needs is not known before it is reduced).
+    """
+    from ..reduce import default_output_suffix
+
+    stems: dict[tuple[Path, str], set[str]] = {}
+    for f in files:
+        if f.output is None:
+            stems.setdefault((Path(f.input).parent, Path(f.input).stem), set()).add(f.input)
     seen: dict[Any, str] = {}
     for f in files:
         src = Path(f.input)
-        key = (src.parent, src.stem, None) if f.output is None else Path(f.output)
+        if f.output is not None:
+            key: Any = Path(f.output)
+        elif len(stems[(src.parent, src.stem)]) == 1:  # read no header without a need
+            key = (src.parent, src.stem, None)
+        elif (suffix := default_output_suffix(src)) is None:
+            continue  # unreadable: refused by its job, which writes nothing
+        else:
+            key = (src.parent, src.stem, suffix)
         if key in seen and seen[key] == f.input:
             fail(f"input {f.input!r} is given twice", USAGE_ERROR)
         if key in seen:
@@ -297,8 +340,9 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
 
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
-    """Refuse a default output name ``STEM.kN.EXT`` (any it may take) that is an input."""
-    from ..reduce import default_output_names
+    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input;
+    EXT is the one the frame count (read from the header) gives."""
+    from ..reduce import default_output_names, default_output_suffix
 
     by_stem: dict[tuple[Path, str], list[str]] = {}
     for f in files:
@@ -313,6 +357,8 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
             numbers, exts = default_output_names(Path(name), options["n_colors"],
                                                  options["quality"], size)
+            suffix = default_output_suffix(name)  # None: unreadable, so no output
+            exts = () if suffix is None else (suffix,)
             if int(parsed["n"]) in numbers and parsed["ext"] in exts:
                 out = str(Path(name).with_name(given.name))
                 known = len(numbers) == 1 and len(exts) == 1
@@ -351,11 +397,13 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 
 
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
-         quality: float | None, show: str) -> int:
+         quality: float | None, show: str,
+         to_batch: tuple[list[tuple[str, Any]], list[str]] = ([], [])) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
-    file) or "quiet" (warnings and errors only).
+    file) or "quiet" (warnings and errors only). ``to_batch``: the options an
+    input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
     """
     from ..batch import run_inline, run_local
     from ..batch.calls import Call
@@ -380,7 +428,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         result, status="failed", exit_code=ExitCode.FAILED,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
-            _show(files[index], result, quality, show)
+            _show(files[index], result, quality, show, to_batch)
 
         try:
             if workers == 1:
@@ -446,7 +494,8 @@ def _write_all(stream: Any, data: bytes) -> None:
     stream.flush()
 
 
-def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
+def _show(f: _File, result: Any, quality: float | None, show: str,
+          to_batch: tuple[list[tuple[str, Any]], list[str]]) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).
@@ -456,7 +505,7 @@ def _show(f: _File, result: Any, quality: float | None, show: str) -> None:
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
         typer.echo(printable_line(f"quantize: error: {f.input}: {reason}"
-                                  f"{folder_hint(f.input, 'reduce')}"), err=True)
+                                  f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return

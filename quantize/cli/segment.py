@@ -170,7 +170,15 @@ def segment_command(
     stream = is_stream(input)  # read once, into a copy: segment reads its input twice
     if stream and outdir is None:
         refuse_stream_without_output(input, "-o")
-    if hint := folder_hint(str(input), "segment"):  # the reader's words, and where to go
+    carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
+               ("--space", None if space == "lab" else space),
+               *(("-w", w) for w in weights or ()), ("--min-region", min_region),
+               ("--seed", seed or None), ("--force", force),
+               ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
+               ("-q", quiet), ("--json", as_json)]
+    hint = folder_hint(str(input), "segment", carried,
+                       output_dir="OUT_DIR" if outdir is None else str(outdir))
+    if hint:  # the reader's words, and where to go
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     if outdir is not None and outdir.exists() and not outdir.is_dir():  # as batch -o says it

@@ -30,6 +30,7 @@ from .file_job import (
     AlphaLossWarning,
     default_output,
     default_output_names,
+    default_output_suffix,
     reduce_file,
 )
 from .fit import DEFAULT_COLORS, ColorCountWarning, fit_palette
@@ -40,5 +41,5 @@ from .result import ReduceResult
 __all__ = ["DEFAULT_COLORS", "GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "PALETTE_MODES",
            "RGB_EXTENSIONS", "AlphaLossWarning", "ColorCountWarning", "ReduceResult",
            "check_reduce_options", "default_output",
-           "default_output_names", "fit_palette", "reduce_colors",
+           "default_output_names", "default_output_suffix", "fit_palette", "reduce_colors",
            "reduce_file"]

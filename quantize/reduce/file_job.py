@@ -23,12 +23,13 @@ from PIL import Image
 from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import ResultTooLargeError, warn_caller
+from ..errors import FormatAdviceWarning, ResultTooLargeError, warn_caller
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
     check_output_path,
     load_image,
+    pillow_limit_lifted,
     probe_image,
     removed_on_failure,
     require_regular_file,
@@ -65,7 +66,7 @@ _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 
 
-class AlphaLossWarning(UserWarning):
+class AlphaLossWarning(FormatAdviceWarning):
     """The image's alpha is not all kept: the output format cannot hold it, or the given
     palette has no translucent entry."""
 
@@ -102,7 +103,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     palette_in : path or (k, 3) uint8 array, optional
         Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
     palette_out : path, optional
-        Also write the palette (.gpl, .json or .hex by extension).
+        Also write the palette (.gpl, .json or .hex by extension); beside a
+        .gif output, each entry's alpha as the GIF holds it (0 below
+        ``GIF_ALPHA_THRESHOLD``, else 255).
     force : bool
         Overwrite existing outputs. The input is never overwritten.
     max_pixels : int or None
@@ -185,7 +188,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         with removed_on_failure(out):  # no output without the palette file asked for
             atomic_write(out, lambda tmp: tmp.write_bytes(data))
             if palette_out is not None:
-                _write_palette_out(palette_out, result, src.stem)
+                _write_palette_out(palette_out, result, src.stem, out)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
 
@@ -198,14 +201,27 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
                                f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 
 
-def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
-    """Write the result's palette in image order; an image with no visible pixel has only
-    the transparent entry, which is written (an empty file could not be read back)."""
+def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str,
+                       out: Path) -> None:
+    """Write the result's palette in image order, its alpha as ``out`` holds it
+    (:func:`_alpha_as_written`); an image with no visible pixel has only the transparent
+    entry, which is written (an empty file could not be read back)."""
+    full = _alpha_as_written(result.full_palette(alpha=True), out)
     if result.k:
-        write_palette(path, result.full_palette(alpha=True)[:result.k], result.shares,
-                      name=name)
+        write_palette(path, full[:result.k], result.shares, name=name)
     else:
-        write_palette(path, result.full_palette(alpha=True), name=name)
+        write_palette(path, full, name=name)
+
+
+def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
+    """``(n, 4)`` entries with the alpha ``out``'s format gives them: a GIF has no partial
+    alpha, so an entry below :data:`GIF_ALPHA_THRESHOLD` is transparent (0) and the others
+    opaque (255), as :meth:`ReduceResult.to_image` writes a GIF; other formats keep it."""
+    if out.suffix.lower() != ".gif":
+        return entries
+    shown = entries.copy()
+    shown[:, 3] = np.where(entries[:, 3] < GIF_ALPHA_THRESHOLD, 0, 255)
+    return shown
 
 
 def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
@@ -320,11 +336,11 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
     from ..animation import StillImageWarning  # the animation package builds on this one
 
     name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
-    keep = {"GIF": "; write .gif to keep them", "PNG": "; write .png to keep them"}
+    keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
     why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-    warn_caller(f"{name} of one frame, shown {duration:g} ms with loop count {loop}: "
-                f"written as a still image without them{why}"
-                f"{keep.get(loaded.format, '')}", StillImageWarning)
+    warn_caller(StillImageWarning(f"{name} of one frame, shown {duration:g} ms with loop "
+                                  f"count {loop}: written as a still image without them{why}",
+                                  advice=keep.get(loaded.format, "")))
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -339,14 +355,16 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
     suffix = path.suffix.lower()
     n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))  # translucent entries
     if suffix in (".jpg", ".jpeg") and (alpha < 255).any():
-        warn_caller(f"{path.name}: JPEG has no alpha, so transparent and translucent pixels "
-                    "are drawn on black (the metrics are measured before that); write .png, "
-                    ".webp or .tif to keep alpha", AlphaLossWarning)
+        warn_caller(AlphaLossWarning(
+            f"{path.name}: JPEG has no alpha, so transparent and translucent pixels are drawn "
+            "on black (the metrics are measured before that)",
+            advice="write .png, .webp or .tif to keep alpha"))
     elif suffix == ".gif" and n:
-        warn_caller(f"{path.name}: GIF has no partial alpha, so {n} translucent "
-                    f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha "
-                    f"below {GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured "
-                    "before that); write .png to keep alpha", AlphaLossWarning)
+        warn_caller(AlphaLossWarning(
+            f"{path.name}: GIF has no partial alpha, so {n} translucent "
+            f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha below "
+            f"{GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured before that)",
+            advice="write .png to keep alpha"))
 
 
 def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
@@ -490,6 +508,34 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     suffix = src.suffix.lower()
     animated = suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
     return numbers, tuple(dict.fromkeys((".png", animated)))
+
+
+def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
+    """The extension of the default output :func:`reduce_file` names for ``src``.
+
+    ``.png`` for a still; for an animation, whatever its name ends in (its
+    frames counted from the header and frame table, no pixel decoded), its own
+    extension when an animation is written in that format (``.gif``, ``.png``,
+    ``.apng``, ``.webp``), else ``.gif``. None when ``src`` cannot be read:
+    :func:`reduce_file` refuses it and writes nothing.
+
+    >>> default_output_suffix("missing.gif") is None
+    True
+    """
+    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..errors import ImageReadError
+    from ..io import shown_frames
+
+    p = Path(src)
+    try:
+        require_regular_file(p)
+        with pillow_limit_lifted(), Image.open(p) as im:
+            frames = shown_frames(im)
+    except (ImageReadError, OSError, ValueError):
+        return None
+    if frames <= 1:
+        return ".png"
+    return p.suffix.lower() if p.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
