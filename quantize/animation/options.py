@@ -21,7 +21,7 @@ from ..reduce import (
     check_reduce_options,
 )
 from ..reduce.options import check_palette_mode, check_palette_out
-from .sinks import ANIMATION_EXTENSIONS
+from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
 
@@ -74,7 +74,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     if out is not None:
         suffix = _check_suffix(out)
     else:  # the input's format, or GIF
-        suffix = src.suffix.lower() if src.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
+        suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "

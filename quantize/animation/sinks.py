@@ -33,6 +33,7 @@ runs; the GIF sink holds two frames at a time.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -42,7 +43,8 @@ from PIL import Image
 from ..encode import apng_delay
 from .gif import MAX_DELAY_CS, GifWriter
 
-__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "max_frame_ms", "max_plays", "open_sink"]
+__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "default_suffix", "max_frame_ms", "max_plays",
+           "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
@@ -193,6 +195,17 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
     return _PillowSink(fp, fmt, palette, loop, optimize)
+
+
+def default_suffix(src: str | os.PathLike[str]) -> str:
+    """The extension an animation read from ``src`` is written with when given no output:
+    the input's own when an animation can be written in it, else ``.gif``.
+
+    >>> default_suffix("clip.WEBP"), default_suffix("pages.tif")
+    ('.webp', '.gif')
+    """
+    suffix = Path(src).suffix.lower()
+    return suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
 
 
 def max_plays(suffix: str) -> int | None:

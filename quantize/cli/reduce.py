@@ -355,14 +355,13 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
         if f.input == STDIO or parsed is None:
             continue
         for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
-            numbers, exts = default_output_names(Path(name), options["n_colors"],
-                                                 options["quality"], size)
+            numbers, _ = default_output_names(Path(name), options["n_colors"],
+                                              options["quality"], size)
             suffix = default_output_suffix(name)  # None: unreadable, so no output
-            exts = () if suffix is None else (suffix,)
-            if int(parsed["n"]) in numbers and parsed["ext"] in exts:
+            if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
                 out = str(Path(name).with_name(given.name))
-                known = len(numbers) == 1 and len(exts) == 1
-                _refuse_output(name, f"would be {out!r}" if known else f"may be {out!r}")
+                _refuse_output(name, f"would be {out!r}" if len(numbers) == 1
+                               else f"may be {out!r}")
 
 
 # A default output name: the input's stem, ".k", the number of colours and the extension.

@@ -496,7 +496,7 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)
     (range(1, 65), ('.png', '.gif'))
     """
-    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..animation.sinks import default_suffix
 
     if quality is not None:
         numbers = range(1, (MAX_PALETTE if n_colors is None else n_colors) + 1)
@@ -505,9 +505,7 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     else:
         n = DEFAULT_COLORS if n_colors is None else n_colors
         numbers = range(n, n + 1)
-    suffix = src.suffix.lower()
-    animated = suffix if suffix in ANIMATION_EXTENSIONS else ".gif"
-    return numbers, tuple(dict.fromkeys((".png", animated)))
+    return numbers, tuple(dict.fromkeys((".png", default_suffix(src))))
 
 
 def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
@@ -522,7 +520,7 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     >>> default_output_suffix("missing.gif") is None
     True
     """
-    from ..animation.sinks import ANIMATION_EXTENSIONS
+    from ..animation.sinks import default_suffix
     from ..errors import ImageReadError
     from ..io import shown_frames
 
@@ -533,9 +531,7 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
             frames = shown_frames(im)
     except (ImageReadError, OSError, ValueError):
         return None
-    if frames <= 1:
-        return ".png"
-    return p.suffix.lower() if p.suffix.lower() in ANIMATION_EXTENSIONS else ".gif"
+    return ".png" if frames <= 1 else default_suffix(p)
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
