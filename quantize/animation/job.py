@@ -43,7 +43,7 @@ from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
-from .sinks import ANIMATION_EXTENSIONS, max_frame_ms, max_plays, open_sink
+from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "StillImageWarning",
@@ -210,10 +210,10 @@ def _warn_plays(info: AnimationInfo, suffix: str) -> None:
     """Warn when the output format holds fewer plays than the input's (65,536 in a GIF)."""
     limit = max_plays(suffix)
     if limit is not None and info.plays > limit:
-        names = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
-        warn_caller(f"the {names.get(info.format, info.format)} plays {info.plays:,} times, "
-                    f"and a {names[ANIMATION_EXTENSIONS[suffix]]} holds at most {limit:,} "
-                    f"plays: written to play {limit:,} times", LoopCountWarning)
+        given = FORMAT_NAMES.get(info.format, info.format)
+        written = FORMAT_NAMES[ANIMATION_EXTENSIONS[suffix]]
+        warn_caller(f"the {given} plays {info.plays:,} times, and a {written} holds at most "
+                    f"{limit:,} plays: written to play {limit:,} times", LoopCountWarning)
 
 
 def _warn_shortened(stats: FrameStats, suffix: str) -> None:
@@ -221,7 +221,7 @@ def _warn_shortened(stats: FrameStats, suffix: str) -> None:
     most (GIF 655.35 s, WebP 16,777.215 s, APNG 65,535 s)."""
     n = stats.frames_shortened
     if n:
-        name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[ANIMATION_EXTENSIONS[suffix]]
+        name = FORMAT_NAMES[ANIMATION_EXTENSIONS[suffix]]
         most = f"{max_frame_ms(suffix) / 1000:,.3f}".rstrip("0").rstrip(".") + " s"
         warn_caller(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
                     f"{most} a{'n' if name == 'APNG' else ''} {name} frame holds: "

@@ -43,11 +43,13 @@ from PIL import Image
 from ..encode import apng_delay
 from .gif import MAX_DELAY_CS, GifWriter
 
-__all__ = ["ANIMATION_EXTENSIONS", "FrameSink", "default_suffix", "max_frame_ms", "max_plays",
-           "open_sink"]
+__all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
+           "max_plays", "open_sink"]
 
 #: Output extensions an animation can be written to, and Pillow's format name.
 ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
+#: The name users know each of those formats by, for messages (Pillow's animated PNG is APNG).
+FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).

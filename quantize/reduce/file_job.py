@@ -334,8 +334,9 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
     if not timed or _keeps_timing(loaded, out):
         return
     from ..animation import StillImageWarning  # the animation package builds on this one
+    from ..animation.sinks import FORMAT_NAMES
 
-    name = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}[loaded.format]
+    name = FORMAT_NAMES[loaded.format]
     keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
     why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
     warn_caller(StillImageWarning(f"{name} of one frame, shown {duration:g} ms with loop "
