@@ -84,7 +84,8 @@ def batch(
         parser=path)],
     mode: Annotated[str, typer.Option(
         "--mode", metavar="reduce|segment",
-        help="reduce (one PNG per image) or segment (a folder of region maps "
+        help="reduce (one PNG per image; an animation in its own format, as reduce "
+        "writes it) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", metavar="K",
@@ -386,7 +387,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     if n > MAX_PALETTE:
         raise ValueError(f"--palette-in={str(palette_in)!r} holds {n} colours, more than a "
                          f"palette image holds: at most {MAX_PALETTE} colours (batch writes "
-                         "every output as an indexed .png); use fewer colours")
+                         "every output as an indexed image); use fewer colours")
     return palette_in
 
 
