@@ -319,6 +319,52 @@ def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
     assert "1 ok (1 redone: input changed), 5 skipped" in redone.stdout
 
 
+def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
+    # batch had no --palette: every animation got one palette for all its frames, and
+    # `reduce DIR --palette per-frame` pointed to a batch command without it.
+    from quantize.reduce import reduce_file
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    names = _animation_folder(src)
+    result = _cli(src, "-o", out, "-k", "4", "--palette", "per-frame", "-q", "-j", "1")
+    assert result.exit_code == 0, result.output
+    written = {"clip.gif": "clip.gif.gif", "clip.webp": "clip.webp.gif", "pan.png": "pan.gif",
+               "pages.tif": "pages.gif", "one.gif": "one.png", "still.webp": "still.png"}
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
+        sorted(written.values())
+    for name, target in written.items():  # local colour tables: only a GIF holds them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = reduce_file(src / name, tmp_path / f"alone{Path(target).suffix}",
+                                n_colors=4, palette="per-frame", force=True)
+        assert (out / target).read_bytes() == Path(alone["output"]).read_bytes(), name
+    assert names["one.gif"] == written["one.gif"]  # a still is written as without the option
+    again = _cli(src, "-o", out, "-k", "4")
+    assert again.exit_code == 15
+    assert "made with --palette='per-frame', while this run asks for --palette='global'" in \
+        again.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--quality", "2"], "--palette='per-frame' gives each frame a palette of its own, of at "
+     "most -k/--colors=16 colours, so --quality=2.0 cannot be given with it"),
+    (["--shared-palette"], "--shared-palette and --palette='per-frame' both given; expected "
+     "one of them (a shared palette is one palette for every frame of every image)"),
+    (["--mode", "segment"], "--palette does not apply to --mode segment; expected it only "
+     "with --mode reduce"),
+])
+def test_cli_palette_per_frame_is_refused_with_what_it_cannot_take(tmp_path, args, message):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), "red").save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--palette", "per-frame", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    result = _cli(src, "-o", tmp_path / "out", "--palette", "local")
+    assert result.stderr.startswith("quantize: error: --palette='local' is not valid; "
+                                    "expected one of 'global', 'per-frame'")
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
     out = tmp_path / "out"
     result = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0", "--shared-palette")

@@ -50,7 +50,7 @@ from . import (
 
 _MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
-                "--optimize", "--skip-if-larger")
+                "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
@@ -60,6 +60,7 @@ Examples:
   quantize batch photos/ -o reduced/ -r -k 16   # photos/a/b.jpg -> reduced/a/b.png
   quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
+  quantize batch clips/ -o reduced/ -k 64 --palette per-frame   # a.webp -> reduced/a.gif
   quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
   quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
@@ -122,6 +123,10 @@ def batch(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
         parser=path)] = None,
+    palette: Annotated[str, typer.Option(
+        "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
+        "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
+        "every animation is then written as .gif, the format that holds them).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, "
@@ -186,7 +191,8 @@ def batch(
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--shared-palette": shared_palette, "--regions": regions is not None,
+             "--shared-palette": shared_palette, "--palette": palette != "global",
+             "--regions": regions is not None,
              "--edges": edges, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
     with user_errors():
@@ -197,8 +203,12 @@ def batch(
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
+        if shared_palette and palette == "per-frame":
+            raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
+                             "one of them (a shared palette is one palette for every frame "
+                             "of every image)")
         options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger)
+                                   seed, optimize, skip_if_larger, palette)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
@@ -352,12 +362,18 @@ def _require_distributed() -> None:
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
-                    seed: int, optimize: bool, skip_if_larger: bool) -> dict[str, Any]:
-    from ..reduce.options import check_palette_alone
+                    seed: int, optimize: bool, skip_if_larger: bool,
+                    palette: str) -> dict[str, Any]:
+    from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
-                               "optimize": optimize, "skip_if_larger": skip_if_larger}
+                               "optimize": optimize, "skip_if_larger": skip_if_larger,
+                               "palette": check_palette_mode(palette)}
+    if palette == "per-frame":  # refused by every animation's job otherwise
+        from ..animation.options import check_per_frame_alone
+
+        check_per_frame_alone(colors, quality, palette_in)
     if dither is not None:
         options["dither"] = dither
     if space is not None:
