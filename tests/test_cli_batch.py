@@ -326,8 +326,11 @@ def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
 
     src, out = tmp_path / "in", tmp_path / "out"
     names = _animation_folder(src)
-    result = _cli(src, "-o", out, "-k", "4", "--palette", "per-frame", "-q", "-j", "1")
+    page = tmp_path / "index.html"
+    result = _cli(src, "-o", out, "-k", "4", "--palette", "per-frame", "-q", "-j", "1",
+                  "--html", page)
     assert result.exit_code == 0, result.output
+    assert page.read_text().count("a palette per frame: k is the largest") == 4
     written = {"clip.gif": "clip.gif.gif", "clip.webp": "clip.webp.gif", "pan.png": "pan.gif",
                "pages.tif": "pages.gif", "one.gif": "one.png", "still.webp": "still.png"}
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \

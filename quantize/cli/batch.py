@@ -234,7 +234,7 @@ def batch(
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                   bool(options.get("dither")))
+                   bool(options.get("dither")), options.get("palette") == "per-frame")
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     if summary.interrupted:
@@ -269,7 +269,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
-                   max_pixels: int, dithered: bool) -> None:
+                   max_pixels: int, dithered: bool, per_frame: bool) -> None:
     from .. import batch as lib
 
     with user_errors():
@@ -281,8 +281,8 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-            write_html_report(html, results, summary, mode=mode,
-                              max_pixels=max_pixels, dithered=dithered)
+            write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels,
+                              dithered=dithered, per_frame=per_frame)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:
