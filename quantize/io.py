@@ -63,7 +63,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
            "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
+           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
+           "shows_animation", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -187,6 +188,17 @@ def shown_frames(im: Image.Image) -> int:
     if n > 1 and (im.format == "MPO" or (im.format == "TIFF" and not _same_size_pages(im, n))):
         return 1
     return n - hidden_frames(im)
+
+
+def shows_animation(im: Image.Image) -> bool:
+    """Whether an opened image shows more than one frame (``shown_frames(im) > 1``).
+
+    Of a GIF, whose frame count Pillow finds by reading the whole file, only
+    the start of the second frame is read.
+    """
+    if im.format == "GIF":
+        return bool(getattr(im, "is_animated", False))
+    return shown_frames(im) > 1
 
 
 def _same_size_pages(im: Image.Image, n: int) -> bool:

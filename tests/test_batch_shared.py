@@ -99,8 +99,29 @@ def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tm
     src = tmp_path / "clear"
     src.mkdir()
     Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "a.png")
-    with pytest.raises(ValueError, match="no image could be sampled"):
+    with pytest.raises(ValueError) as said:
         batch.shared_palette(_plan(src, tmp_path / "o2"), jobs=1)
+    assert str(said.value) == (f"input_dir={str(src)!r}: no image could be sampled for the "
+                               "shared palette; no image has a visible pixel (each is fully "
+                               "transparent)")
+
+
+def test_no_image_sampled_says_which_file_could_not_be_read_and_why(tmp_path):
+    # The error said "no image could be sampled for the shared palette" and no more: an
+    # animation whose frames x pixels exceed max_pixels was left out without a word.
+    from .animation_support import moving_square, save_animation
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.gif", "b.gif"):
+        save_animation(src / name, moving_square(3, 8), duration=40)
+    plan = _plan(src, tmp_path / "out", options={"max_pixels": 100})
+    with pytest.raises(ValueError) as said:
+        batch.shared_palette(plan, jobs=1)
+    assert str(said.value) == (
+        f"input_dir={str(src)!r}: no image could be sampled for the shared palette; "
+        f"{src / 'a.gif'}: 3 frames of 8x8 = 192 pixels exceeds the limit of 100; if the "
+        "file is trusted, set max_pixels=192 or more (and 1 more)")
 
 
 def test_a_missing_palette_is_not_fitted_anew_under_outputs_mapped_onto_it(photo_tree,
@@ -201,7 +222,7 @@ def test_256_shared_colours_leave_an_entry_for_transparent_pixels(tmp_path, rng,
     assert {name: r.status for name, r in results.items()} == {"noise.png": "ok",
                                                                holey: "ok"}
     assert results[holey].record["k"] == 255
-    with Image.open(tmp_path / "out" / Path(holey).with_suffix(".png")) as im:
+    with Image.open(tmp_path / "out" / holey) as im:  # an animation keeps its format
         assert np.array_equal(np.asarray(im.convert("RGBA"))[:3, :, 3], np.zeros((3, 24)))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -266,8 +267,105 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
     assert result.exit_code == 0, result.output
     assert "quantize: warning: in/clip.gif: the palette mapped onto has" in \
         result.stderr.replace(str(tmp_path) + "/", "")
-    with Image.open(out / "clip.png") as im:
+    with Image.open(out / "clip.gif") as im:
         assert im.n_frames == 2
+
+
+def _animation_folder(src: Path) -> dict[str, str]:
+    """A folder of tiny animations and stills; input name -> the output name batch gives it."""
+    from .animation_support import moving_square, save_animation
+
+    src.mkdir()
+    frames = moving_square(3, 8)
+    save_animation(src / "clip.gif", frames, duration=[40, 60, 80], loop=2, disposal=2)
+    save_animation(src / "clip.webp", frames, duration=[40, 60, 80], loop=3, lossless=True)
+    save_animation(src / "pan.png", frames, duration=[40, 60, 80], loop=4)  # an APNG
+    save_animation(src / "pages.tif", frames)
+    Image.fromarray(frames[0]).save(src / "one.gif", duration=120, loop=0)
+    Image.fromarray(frames[1]).save(src / "still.webp", lossless=True)
+    return {"clip.gif": "clip.gif", "clip.webp": "clip.webp", "pan.png": "pan.png",
+            "pages.tif": "pages.gif", "one.gif": "one.png", "still.webp": "still.png"}
+
+
+def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
+    # Every output was a .png: a GIF or WebP animation came out as an APNG, unlike
+    # `quantize reduce`, which keeps an animation's format (a TIFF's pages as a GIF).
+    from quantize.reduce import reduce_file
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    names = _animation_folder(src)
+    result = _cli(src, "-o", out, "-k", "4", "-q", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
+        sorted(names.values())
+    for name, written in names.items():  # the very file reduce writes given no output
+        with warnings.catch_warnings():  # the warnings batch printed (-q keeps them)
+            warnings.simplefilter("ignore")
+            alone = reduce_file(src / name, tmp_path / f"alone{Path(written).suffix}",
+                                n_colors=4, force=True)
+        assert (out / written).read_bytes() == Path(alone["output"]).read_bytes(), name
+    formats = {}
+    for written in names.values():
+        with Image.open(out / written) as im:
+            formats[written] = (im.format, getattr(im, "n_frames", 1), im.info.get("loop"))
+    assert formats == {"clip.gif": ("GIF", 3, 2), "clip.webp": ("WEBP", 3, 3),
+                       "pan.png": ("PNG", 3, 4), "pages.gif": ("GIF", 3, 0),
+                       "one.png": ("PNG", 1, None), "still.png": ("PNG", 1, None)}
+    rerun = _cli(src, "-o", out, "-k", "4", "-j", "1")
+    assert rerun.exit_code == 0 and "6/6 files: 0 ok, 6 skipped, 0 failed" in rerun.stdout
+    (src / "clip.webp").write_bytes((src / "clip.webp").read_bytes() + b"\0")
+    redone = _cli(src, "-o", out, "-k", "4", "-j", "1")
+    assert f"ok      {src / 'clip.webp'} -> {out / 'clip.webp'}" in redone.stdout
+    assert "1 ok (1 redone: input changed), 5 skipped" in redone.stdout
+
+
+def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
+    # batch had no --palette: every animation got one palette for all its frames, and
+    # `reduce DIR --palette per-frame` pointed to a batch command without it.
+    from quantize.reduce import reduce_file
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    names = _animation_folder(src)
+    page = tmp_path / "index.html"
+    result = _cli(src, "-o", out, "-k", "4", "--palette", "per-frame", "-q", "-j", "1",
+                  "--html", page)
+    assert result.exit_code == 0, result.output
+    assert page.read_text().count("a palette per frame: k is the largest") == 4
+    written = {"clip.gif": "clip.gif.gif", "clip.webp": "clip.webp.gif", "pan.png": "pan.gif",
+               "pages.tif": "pages.gif", "one.gif": "one.png", "still.webp": "still.png"}
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == \
+        sorted(written.values())
+    for name, target in written.items():  # local colour tables: only a GIF holds them
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = reduce_file(src / name, tmp_path / f"alone{Path(target).suffix}",
+                                n_colors=4, palette="per-frame", force=True)
+        assert (out / target).read_bytes() == Path(alone["output"]).read_bytes(), name
+    assert names["one.gif"] == written["one.gif"]  # a still is written as without the option
+    again = _cli(src, "-o", out, "-k", "4")
+    assert again.exit_code == 15
+    assert "made with --palette='per-frame', while this run asks for --palette='global'" in \
+        again.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--quality", "2"], "--palette='per-frame' gives each frame a palette of its own, of at "
+     "most -k/--colors=16 colours, so --quality=2.0 cannot be given with it"),
+    (["--shared-palette"], "--shared-palette and --palette='per-frame' both given; expected "
+     "one of them (a shared palette is one palette for every frame of every image)"),
+    (["--mode", "segment"], "--palette does not apply to --mode segment; expected it only "
+     "with --mode reduce"),
+])
+def test_cli_palette_per_frame_is_refused_with_what_it_cannot_take(tmp_path, args, message):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), "red").save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "--palette", "per-frame", *args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    result = _cli(src, "-o", tmp_path / "out", "--palette", "local")
+    assert result.stderr.startswith("quantize: error: --palette='local' is not valid; "
+                                    "expected one of 'global', 'per-frame'")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
@@ -1040,7 +1138,7 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     assert result.stderr.splitlines() == [
         f"quantize: error: --palette-in={str(palette)!r} holds 300 colours, more than a "
         "palette image holds: at most 256 colours (batch writes every output as an indexed "
-        ".png); use fewer colours"]
+        "image); use fewer colours"]
     assert not out.exists()
     # Fully transparent entries (index 0 of a GIF's palette) are one entry: 256 fit.
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))

@@ -117,10 +117,12 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
     (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
      "--palette-in 'my p.hex' --seed 3 --force -j 1 -q", ""),
     (["--quality", "2.5", "--space", "lab", "--dither", "--exact-colors", "--optimize",
-      "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png", "--palette",
-      "per-frame"],
+      "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png",
+      "--palette-out", "p.gpl"],
      "--quality 2.5 --space lab --dither --exact-colors --optimize --skip-if-larger "
-     "--max-pixels 99 --json", " (--ext and --palette per-frame do not apply)"),
+     "--max-pixels 99 --json", " (--ext and --palette-out do not apply)"),
+    # batch had no --palette: per-frame was said not to apply
+    (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
 ])
 def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch, args,
                                                               carried, dropped):

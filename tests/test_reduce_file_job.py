@@ -665,3 +665,21 @@ def test_format_advice_warnings_point_at_the_callers_line(tmp_path):
     assert alpha.filename == __file__
     assert alpha.message.advice == "write .png, .webp or .tif to keep alpha"
     assert str(alpha.message) == f"{alpha.message.facts}; {alpha.message.advice}"
+
+
+def test_default_output_suffix_reads_a_gif_only_to_its_second_frame(tmp_path, monkeypatch):
+    # It counted every frame, which Pillow does by reading the whole GIF: batch, which
+    # names each output by it, read every GIF of a folder through at every rerun.
+    from PIL import GifImagePlugin
+
+    from quantize.reduce import default_output_suffix
+
+    save_animation(tmp_path / "clip.gif", moving_square(3, 8), duration=40)
+    Image.fromarray(moving_square(1, 8)[0]).save(tmp_path / "one.gif")
+
+    def counted(self):
+        raise AssertionError("the frame table was read through")
+
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "n_frames", property(counted))
+    assert default_output_suffix(tmp_path / "clip.gif") == ".gif"
+    assert default_output_suffix(tmp_path / "one.gif") == ".png"

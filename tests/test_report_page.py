@@ -140,6 +140,21 @@ def test_animations_say_how_many_frames(tmp_path):
     assert "frames" not in still and "animation, 24 frames (first shown)" in animated
 
 
+def test_animations_with_a_palette_per_frame_say_what_k_and_the_swatches_are(tmp_path):
+    # With --palette per-frame the row showed k=8 beside swatches of every frame's colours
+    # (here 3 frames of 8), and nothing said why they were more than k.
+    swatches = [{"hex": f"#0000{i:02x}", "alpha": 255, "share": 1 / 24} for i in range(24)]
+    results = [FileResult(tmp_path / f"{n}.gif", tmp_path / f"{n}.out.gif", "ok", "",
+                          {"k": 8, "frames": n, "palette": swatches}) for n in (1, 3)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce",
+                      per_frame=True)
+    still, animated = (row.children[0].all_text() for row in
+                       file_rows(parse((tmp_path / "r.html").read_text())))
+    assert "frames" not in still and "per frame" not in still
+    assert ("animation, 3 frames (first shown); a palette per frame: k is the largest, the "
+            "swatches all their colours") in animated
+
+
 def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
     missing = FileResult(tmp_path / "gone.png", tmp_path / "gone.out.png", "ok", "",
                          {"k": 4, "psnr": 30.0})

@@ -23,7 +23,8 @@ from ..reduce import (
 from ..reduce.options import check_palette_mode, check_palette_out
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
-__all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options"]
+__all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
+           "check_per_frame_alone"]
 
 #: Values of the ``palette`` option.
 _MAX_PALETTE = 256
@@ -83,12 +84,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     if k is not None and k > _MAX_PALETTE:
         raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
     pal_in = _palette_in(o["palette_in"])
-    if per_frame and (pal_in is not None or o["quality"] is not None):
-        given = (_palette_in_name(o["palette_in"]) if pal_in is not None
-                 else f"quality={o['quality']!r}")
-        raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
-                         f"most n_colors={k or DEFAULT_COLORS} colours, so {given} cannot be "
-                         "given with it")
+    if per_frame:
+        check_per_frame_alone(k, o["quality"], o["palette_in"])
     pal_out = None if o["palette_out"] is None else Path(o["palette_out"])
     check_palette_out(o, src)
     if out is not None:
@@ -97,6 +94,24 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
                             per_frame, _palette_in_name(o["palette_in"]))
+
+
+def check_per_frame_alone(n_colors: int | None, quality: float | None,
+                          palette_in: Any) -> None:
+    """Refuse ``quality`` or ``palette_in`` with ``palette="per-frame"``, whose frames each
+    get a palette of their own of at most ``n_colors``: the one check of this rule.
+
+    >>> check_per_frame_alone(8, None, "brand.hex")
+    Traceback (most recent call last):
+    ValueError: palette='per-frame' gives each frame a palette of its own, of at most ...
+    """
+    if palette_in is None and quality is None:
+        return
+    given = (_palette_in_name(palette_in) if palette_in is not None
+             else f"quality={quality!r}")
+    raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
+                     f"most n_colors={n_colors or DEFAULT_COLORS} colours, so {given} cannot "
+                     "be given with it")
 
 
 def _check_suffix(path: Path) -> str:

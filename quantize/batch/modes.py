@@ -6,16 +6,49 @@ batch knows neither job's keyword names nor its defaults.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
 from .plan import JobMode
 
-__all__ = ["reduce_mode", "segment_mode"]
+__all__ = ["reduce_mode", "reduce_suffix", "segment_mode"]
 
 
 def reduce_mode() -> JobMode:
-    """Colour reduction: ``INPUT`` -> ``OUT_DIR/<same folders>/<stem>.png``."""
+    """Colour reduction: ``INPUT`` -> ``OUT_DIR/<same folders>/<stem>.png``, an animation
+    in its own format (:func:`reduce_suffix`)."""
     from ..reduce import check_reduce_options, reduce_file
 
-    return JobMode("reduce", reduce_file, suffix=".png", check_options=check_reduce_options)
+    return JobMode("reduce", reduce_file, suffix=".png", check_options=check_reduce_options,
+                   suffix_for=reduce_suffix)
+
+
+def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
+    """The extension a batch writes ``input`` reduced with, as ``quantize reduce`` names it
+    when given no output.
+
+    ``.png`` for a still image; for an animation (told from the header, no
+    pixel decoded: :func:`quantize.reduce.default_output_suffix`) its own
+    format when an animation is written in it (``.gif``, ``.png``, ``.apng``,
+    ``.webp``), else ``.gif`` (a TIFF's pages);
+    ``.gif`` with ``palette="per-frame"`` in ``options``, as only a GIF holds a
+    palette per frame. ``.png`` for a file that cannot be read, which the plan
+    reports as failed (a pipe or device is not opened).
+    """
+    from ..animation import count_frames
+    from ..errors import ImageReadError
+    from ..reduce import default_output_suffix
+
+    suffix = default_output_suffix(input)
+    if suffix is None or options.get("palette") != "per-frame":
+        return suffix or ".png"
+    if suffix == ".png":  # a still, or an APNG
+        try:
+            return ".gif" if count_frames(input) > 1 else ".png"
+        except (ImageReadError, OSError, ValueError):
+            return ".png"
+    return ".gif"
 
 
 def segment_mode() -> JobMode:
@@ -24,4 +57,3 @@ def segment_mode() -> JobMode:
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
                    check_options=check_segment_options)
-

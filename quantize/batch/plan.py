@@ -62,6 +62,11 @@ class JobMode:
     check_options : callable or None
         ``check_options(**options) -> dict``: the job's own validator, which
         also fills the job's defaults. None: options are passed as given.
+    suffix_for : callable or None
+        ``suffix_for(input, options) -> str``: the output extension of an input
+        when it depends on the file (reduce: an animation keeps its format), given
+        the checked options; it must not open a file that is not a regular file.
+        None: ``suffix`` for every input.
     """
 
     name: str
@@ -69,6 +74,7 @@ class JobMode:
     suffix: str = ".png"
     marker: str | None = None
     check_options: Callable[..., dict[str, Any]] | None = None
+    suffix_for: Callable[[Path, Mapping[str, Any]], str] | None = None
 
     @property
     def makes_folder(self) -> bool:
@@ -82,6 +88,14 @@ class JobMode:
         'out/a/segments.json'
         """
         return output / self.marker if self.marker is not None else output
+
+    def output_suffix(self, input: Path, options: Mapping[str, Any]) -> str:
+        """The extension of ``input``'s output (:attr:`JobMode.suffix_for`, else ``suffix``).
+
+        >>> JobMode("reduce", print).output_suffix(Path("a.jpg"), {})
+        '.png'
+        """
+        return self.suffix if self.suffix_for is None else self.suffix_for(input, options)
 
     def checked_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """``options`` checked and completed by :attr:`JobMode.check_options` (a new dict)."""
@@ -361,7 +375,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
     skip = _left_out(src, dst)
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
-    outputs = _map_outputs(inputs, src, dst, mode)
+    outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     made = {} if force or not dst.is_dir() else read_manifest(dst)
     jobs, found, restamped = [], [], []
@@ -451,8 +465,10 @@ def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
     return FileResult(path, out, "skipped", "output exists", dict(entry.record))
 
 
-def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) -> list[Path]:
-    """``dst/<relative folder>/<stem><suffix>``; inputs sharing a stem keep their extension.
+def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
+                 suffixes: Sequence[str]) -> list[Path]:
+    """``dst/<relative folder>/<stem><suffix>``, each input with its output's ``suffixes``;
+    inputs sharing an output name keep their extension.
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
@@ -461,12 +477,12 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path, mode: JobMode) ->
     ``a.png`` become ``A.jpg.png`` and ``a.png.png``.
     """
     rels = [p.relative_to(src) for p in inputs]
-    plain = [r.with_suffix(mode.suffix) for r in rels]
+    plain = [r.with_suffix(s) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
         counts[_folded(r)] = counts.get(_folded(r), 0) + 1
-    mapped = [r if counts[_folded(r)] == 1 else rel.with_name(rel.name + mode.suffix)
-              for r, rel in zip(plain, rels, strict=True)]
+    mapped = [r if counts[_folded(r)] == 1 else rel.with_name(rel.name + s)
+              for r, rel, s in zip(plain, rels, suffixes, strict=True)]
     seen: dict[PurePath, Path] = {}
     for r, path in zip(mapped, inputs, strict=True):
         if r in seen:

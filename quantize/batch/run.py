@@ -216,7 +216,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out: a batch writes every output in its mode's format, which no option changes.
+    is left out: a batch chooses each output's format itself, which no option changes.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as

@@ -77,7 +77,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     ------
     ValueError
         If the plan is not a reduce plan made with ``shared_palette=True``, or
-        no image could be sampled.
+        no image could be sampled (the message says why: the first file that
+        could not be read, or that none has a visible pixel).
     OptionsChangedError
         If the saved palette was fitted with other settings.
     OutputExistsError
@@ -162,20 +163,32 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled  # made before
                                              if r.status == "skipped" and r.output is not None]
-    if scheduler is not None:
-        inputs = [worker_path(path) for path in inputs]
+    sent = inputs if scheduler is None else [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,
                    "transparency": True})
-             for i, path in enumerate(inputs)]
+             for i, path in enumerate(sent)]
     samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
+    failed: dict[int, str] = {}
 
     def keep(index: int, outcome: Outcome) -> None:
         samples[index] = outcome.value if outcome.ok else None
+        if not outcome.ok:
+            failed[index] = outcome.value
 
     run_calls(calls, keep, jobs=jobs, scheduler=scheduler)
     got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
     if not got:
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
-                         "for the shared palette")
+                         f"for the shared palette; {_none_sampled(inputs, failed)}")
     return got, any(s[2] for s in samples if s is not None)
+
+
+def _none_sampled(inputs: list[Path], failed: dict[int, str]) -> str:
+    """Why no image gave a colour: the first failure (an animation whose frames x pixels
+    exceed ``max_pixels``, say) and how many more, or that none has a visible pixel."""
+    if not failed:
+        return "no image has a visible pixel (each is fully transparent)"
+    first = min(failed)
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{inputs[first]}: {failed[first]}{more}"

@@ -50,7 +50,7 @@ from . import (
 
 _MODES = ("reduce", "segment")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
-                "--optimize", "--skip-if-larger")
+                "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
 INTERRUPTED = ExitCode.INTERRUPTED
 
@@ -60,6 +60,7 @@ Examples:
   quantize batch photos/ -o reduced/ -r -k 16   # photos/a/b.jpg -> reduced/a/b.png
   quantize batch photos/ -o regions/ --mode segment --regions 20   # -> regions/b/*.png
   quantize batch photos/ -o reduced/ --shared-palette -k 32   # one palette for all
+  quantize batch clips/ -o reduced/ -k 64 --palette per-frame   # a.webp -> reduced/a.gif
   quantize batch photos/ -o reduced/ --report report.csv --html reduced/index.html
   quantize batch photos/ -o reduced/ --json > results.jsonl   # one JSON object per file
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
@@ -84,7 +85,8 @@ def batch(
         parser=path)],
     mode: Annotated[str, typer.Option(
         "--mode", metavar="reduce|segment",
-        help="reduce (one PNG per image) or segment (a folder of region maps "
+        help="reduce (one PNG per image; an animation in its own format, as reduce "
+        "writes it) or segment (a folder of region maps "
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", metavar="K",
@@ -121,6 +123,10 @@ def batch(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
         parser=path)] = None,
+    palette: Annotated[str, typer.Option(
+        "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
+        "palette for all frames, no flicker) or per-frame (a local palette for each frame; "
+        "every animation is then written as .gif, the format that holds them).")] = "global",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, "
@@ -185,7 +191,8 @@ def batch(
     given = {"--quality": quality is not None, "--dither": bool(strength),
              "--optimize": optimize, "--skip-if-larger": skip_if_larger,
              "--exact-colors": exact_colors, "--palette-in": palette_in is not None,
-             "--shared-palette": shared_palette, "--regions": regions is not None,
+             "--shared-palette": shared_palette, "--palette": palette != "global",
+             "--regions": regions is not None,
              "--edges": edges, "-w/--weight": bool(weights),
              "--min-region": min_region is not None}
     with user_errors():
@@ -196,8 +203,12 @@ def batch(
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
                              "--shared-palette with -k/--colors")
+        if shared_palette and palette == "per-frame":
+            raise ValueError("--shared-palette and --palette='per-frame' both given; expected "
+                             "one of them (a shared palette is one palette for every frame "
+                             "of every image)")
         options = (_reduce_options(colors, quality, space, strength, exact_colors, palette_in,
-                                   seed, optimize, skip_if_larger)
+                                   seed, optimize, skip_if_larger, palette)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
@@ -223,7 +234,7 @@ def batch(
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                   bool(options.get("dither")))
+                   bool(options.get("dither")), options.get("palette") == "per-frame")
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     if summary.interrupted:
@@ -258,7 +269,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
-                   max_pixels: int, dithered: bool) -> None:
+                   max_pixels: int, dithered: bool, per_frame: bool) -> None:
     from .. import batch as lib
 
     with user_errors():
@@ -270,8 +281,8 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-            write_html_report(html, results, summary, mode=mode,
-                              max_pixels=max_pixels, dithered=dithered)
+            write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels,
+                              dithered=dithered, per_frame=per_frame)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:
@@ -351,12 +362,18 @@ def _require_distributed() -> None:
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
-                    seed: int, optimize: bool, skip_if_larger: bool) -> dict[str, Any]:
-    from ..reduce.options import check_palette_alone
+                    seed: int, optimize: bool, skip_if_larger: bool,
+                    palette: str) -> dict[str, Any]:
+    from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
     options: dict[str, Any] = {"exact_colors": exact_colors, "seed": seed,
-                               "optimize": optimize, "skip_if_larger": skip_if_larger}
+                               "optimize": optimize, "skip_if_larger": skip_if_larger,
+                               "palette": check_palette_mode(palette)}
+    if palette == "per-frame":  # refused by every animation's job otherwise
+        from ..animation.options import check_per_frame_alone
+
+        check_per_frame_alone(colors, quality, palette_in)
     if dither is not None:
         options["dither"] = dither
     if space is not None:
@@ -386,7 +403,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     if n > MAX_PALETTE:
         raise ValueError(f"--palette-in={str(palette_in)!r} holds {n} colours, more than a "
                          f"palette image holds: at most {MAX_PALETTE} colours (batch writes "
-                         "every output as an indexed .png); use fewer colours")
+                         "every output as an indexed image); use fewer colours")
     return palette_in
 
 

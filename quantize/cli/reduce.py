@@ -182,14 +182,14 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
     carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
+               ("--palette", None if given["palette"] == "global" else given["palette"]),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
                 else given["max_pixels"]),
                ("-j", jobs), ("-q", show == "quiet"), ("--json", show == "json")]
     dropped = [name for name, used in (("--ext", ext is not None),
-                                       ("--palette-out", given["palette_out"] is not None),
-                                       ("--palette per-frame", given["palette"] == "per-frame"))
+                                       ("--palette-out", given["palette_out"] is not None))
                if used]
     return carried, dropped
 

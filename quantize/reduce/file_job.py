@@ -512,8 +512,9 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
 def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     """The extension of the default output :func:`reduce_file` names for ``src``.
 
-    ``.png`` for a still; for an animation, whatever its name ends in (its
-    frames counted from the header and frame table, no pixel decoded), its own
+    ``.png`` for a still; for an animation, whatever its name ends in (told
+    from the header and frame table, of a GIF up to its second frame, no pixel
+    decoded: :func:`quantize.io.shows_animation`), its own
     extension when an animation is written in that format (``.gif``, ``.png``,
     ``.apng``, ``.webp``), else ``.gif``. None when ``src`` cannot be read:
     :func:`reduce_file` refuses it and writes nothing.
@@ -523,16 +524,16 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     """
     from ..animation.sinks import default_suffix
     from ..errors import ImageReadError
-    from ..io import shown_frames
+    from ..io import shows_animation
 
     p = Path(src)
     try:
         require_regular_file(p)
         with pillow_limit_lifted(), Image.open(p) as im:
-            frames = shown_frames(im)
+            animated = shows_animation(im)
     except (ImageReadError, OSError, ValueError):
         return None
-    return ".png" if frames <= 1 else default_suffix(p)
+    return default_suffix(p) if animated else ".png"
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:

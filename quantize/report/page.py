@@ -82,7 +82,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       summary: _Summary, *, mode: Mode,
                       thumb_size: int = 240,
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                      dithered: bool = False) -> None:
+                      dithered: bool = False, per_frame: bool = False) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -106,6 +106,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The reduced outputs are dithered: their thumbnails show the mean of
         the pixels each covers (the colours the dither mixes), not the
         nearest pixel's, which turns the dither pattern into noise.
+    per_frame : bool
+        The animations were reduced with a palette per frame
+        (``palette="per-frame"``): their rows say that k is the largest frame
+        palette's and that the swatches are every frame's colours.
 
     Raises
     ------
@@ -138,7 +142,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
     kind = "overlay" if mode == "segment" else "dithered" if check_bool(
         dithered, "dithered") else "reduced"
-    body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder)
+    note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
+    body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder, note)
             for i in order]
     page = _page(mode, Path(base).name, rows, labels, order, summary, body)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
@@ -162,11 +167,17 @@ def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
     return base, [os.path.relpath(p, base) for p in inputs]
 
 
+#: Added to the row of an animation reduced with a palette per frame.
+_PER_FRAME_NOTE = "; a palette per frame: k is the largest, the swatches all their colours"
+
+
 def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
-              thumb: tuple[int, str], max_pixels: int | None, folder: Path) -> str:
+              thumb: tuple[int, str], max_pixels: int | None, folder: Path,
+              animation_note: str = "") -> str:
     """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason).
 
-    ``thumb`` is the thumbnails' size and the kind of the "after" one.
+    ``thumb`` is the thumbnails' size and the kind of the "after" one;
+    ``animation_note`` is added to an animation's frame count.
     """
     size, kind = thumb
     status = str(row.get("status", ""))
@@ -177,8 +188,8 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
     before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
                   else _thumb_cell(after, size, "after", max_pixels, kind=kind))
-    cells = [_name_cell(row, label, src, None if failed else out, folder), before_cell,
-             after_cell]
+    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
+             before_cell, after_cell]
     if failed:
         span = len(_columns(mode)) - 3
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
@@ -191,14 +202,16 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
-               folder: Path) -> str:
-    """Input link, output link, and the status when not "ok" with its reason and warnings."""
+               folder: Path, animation_note: str = "") -> str:
+    """Input link, output link, an animation's frames (and ``animation_note``), and the
+    status when not "ok" with its reason and warnings."""
     parts = [_link(src, folder, label)]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
     frames = row.get("frames")
     if _number(frames) and frames > 1:
-        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)</div>')
+        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)'
+                     f'{_e(animation_note)}</div>')
     status = str(row.get("status", ""))
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
