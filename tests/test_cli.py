@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from PIL import Image
@@ -575,3 +576,28 @@ def test_a_folder_given_as_an_image_points_to_batch(command, line, tmp_path, mon
     result = runner.invoke(app, command)
     assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
     assert os.listdir(tmp_path) == ["my photos"]
+
+
+def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_path,
+                                                                           monkeypatch):
+    """A 32-bit TIFF of 0..200 warned every command's user to run image.convert("L"); the
+    command line now says the facts, and Python callers keep the advice."""
+    from PIL import Image
+
+    from quantize.io import PixelRangeWarning, load_image
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.fromarray(np.array([[0, 100, 200]] * 3, np.int32)).save("in/i.tif")
+    facts = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
+             'counts (65535 is white), so it comes out near black')
+    for args in (["reduce", "in/i.tif", "-k", "2", "-q"], ["segment", "in/i.tif", "-q"],
+                 ["batch", "in", "-o", "out", "-k", "2", "-q"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[0] == f"quantize: warning: in/i.tif: {facts}", args
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image("in/i.tif")
+    assert [str(w.message) for w in caught] == [
+        f'{facts}; if they are 0..255, convert it to mode "L" first (image.convert("L"), '
+        "or the array as uint8)"]

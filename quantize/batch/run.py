@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, FormatAdviceWarning, ResultTooLargeError
+from ..errors import ExitCode, ResultTooLargeError, command_line_text
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -216,7 +216,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out: a batch writes every output in its mode's format, which no option changes.
+    is left out: a batch writes every output in its mode's format, which no option changes;
+    so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
+    :func:`call_with_warnings`.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -244,9 +246,10 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
 
     For workers, which must not print: the warnings travel back in the record
-    (one line each) and the driver shows them. When ``func`` raises, the warnings
-    raised before go with the error (:func:`~quantize.batch.calls.attach_warnings`),
-    into the failed outcome.
+    (one line each) and the driver shows them, as the command line words them
+    (:func:`~quantize.errors.command_line_text`: without advice in Python). When
+    ``func`` raises, the warnings raised before go with the error
+    (:func:`~quantize.batch.calls.attach_warnings`), into the failed outcome.
     """
     return _recorded(func, args, kwargs, format_advice=True)
 
@@ -254,7 +257,7 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
 def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
               kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
-    output format is left out (:class:`~quantize.errors.FormatAdviceWarning`)."""
+    output format is left out (:func:`~quantize.errors.command_line_text`)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -269,8 +272,7 @@ def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
 
 def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
     """Each warning once, one line each: a file's frames may each raise the same one."""
-    said = (w.message if format_advice or not isinstance(w.message, FormatAdviceWarning)
-            else w.message.facts for w in caught)
+    said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
     return list(dict.fromkeys(one_line(m) for m in said))
 
 

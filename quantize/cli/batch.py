@@ -25,7 +25,7 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
-from ..errors import ExitCode
+from ..errors import ExitCode, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
@@ -426,7 +426,7 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
-        warn("shared palette", str(w.message))
+        warn("shared palette", command_line_text(w.message))
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     if palette.n_files:  # with --json, stdout holds the files' objects only

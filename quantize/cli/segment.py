@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode, OutputError, QuantizeError
+from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
@@ -206,7 +206,7 @@ def segment_command(
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
-        warn(input, str(w.message))
+        warn(input, command_line_text(w.message))
     if quiet:
         return
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
