@@ -401,7 +401,9 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
 @pytest.mark.parametrize("weight, line", [
     ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
                 "'xy', 'texture'"),
-    ("texture=-1", "-w texture=-1.0 should be >= 0.0"),
+    ("texture=-1", "-w texture=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("xy=-0.50", "-w xy=-0.50 should be >= 0.0"),
+    ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
     ("color=nan", "-w color=nan should be a finite number"),
 ])
 def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight, line,
@@ -411,6 +413,19 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
     result = runner.invoke(app, [*command, "-w", weight])
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
     assert not Path("out").exists()
+
+
+@pytest.mark.parametrize("command", [["reduce", "a.png"], ["batch", ".", "-o", "out"]])
+@pytest.mark.parametrize("quality, line", [
+    ("-1", "--quality=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
+])
+def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "--quality", quality])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert sorted(os.listdir()) == ["a.png"]
 
 
 def _help(command: str) -> str:
@@ -601,3 +616,15 @@ def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_pa
     assert [str(w.message) for w in caught] == [
         f'{facts}; if they are 0..255, convert it to mode "L" first (image.convert("L"), '
         "or the array as uint8)"]
+
+
+def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
+    import pickle
+
+    from quantize.cli import number
+
+    value = number(" -0.50 ")
+    assert (value == -0.5, value * 2, f"{value}", f"{value:g}") == (True, -1.0, "-0.50", "-0.5")
+    assert json.dumps({"q": value}) == '{"q": -0.5}'
+    copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
+    assert type(copied) is float and copied == -0.5

@@ -432,7 +432,7 @@ def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
     ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
-    ({"quality": -1}, ValueError, "quality=-1.0 should be >= 0"),
+    ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),

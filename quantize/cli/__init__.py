@@ -58,6 +58,45 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+class _Typed(float):
+    """A number that is shown as it was typed: ``-w texture=-1`` is refused as
+    ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.
+
+    It computes as the float it is, and pickles as a plain float.
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> _Typed:
+        self = super().__new__(cls, text)
+        self.text = text.strip()
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (float, (float(self),))
+
+
+def number(text: str) -> float:
+    """Parse a number option or weight, keeping its text for the messages that echo it.
+
+    >>> value = number("-1")
+    >>> value == -1.0, f"texture={value}"
+    (True, 'texture=-1')
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is not a number, in the parser's own words (see :func:`_bad_value`).
+    """
+    try:
+        return _Typed(text)
+    except ValueError:
+        raise click_errors.BadParameter(f"{text!r} is not a valid float.") from None
+
+
 # C0 and C1 control characters and DEL: in a file name, they would break a message's line
 # or reach the terminal as a command (ESC).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -338,8 +377,8 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
-    >>> as_flags("weight texture=-1.0 should be >= 0.0")
-    '-w texture=-1.0 should be >= 0.0'
+    >>> as_flags("weight texture=-1 should be >= 0.0")
+    '-w texture=-1 should be >= 0.0'
     >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")

@@ -39,6 +39,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -99,7 +100,7 @@ def batch(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", metavar="Q",
+        "--quality", metavar="Q", parser=number,
         help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
         "K colours).")
     ] = None,

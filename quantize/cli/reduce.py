@@ -43,6 +43,7 @@ from . import (
     finishing_note,
     folder_hint,
     is_stream,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -99,7 +100,7 @@ def reduce_command(
         "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif (default 16). "
         "With --quality: the most colours allowed.", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
-        "--quality", metavar="Q",
+        "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
         "the original is <= Q (about 1 is just noticeable); prints the k chosen.",
         show_default=False)] = None,

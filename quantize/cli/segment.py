@@ -30,6 +30,7 @@ from . import (
     fail,
     folder_hint,
     is_stream,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -244,7 +245,8 @@ def _count(n: int, noun: str) -> str:
 def parse_weights(pairs: list[str]) -> dict[str, float]:
     """Turn ``["texture=2", "xy=0"]`` into ``{"texture": 2.0, "xy": 0.0}``.
 
-    Names and values are checked later by :func:`quantize.features.check_weights`.
+    Names and values are checked later by :func:`quantize.features.check_weights`,
+    whose messages show each value as typed (:func:`~quantize.cli.number`).
 
     Raises
     ------
@@ -256,15 +258,15 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         try:
-            number = float(value) if sep else None
-        except ValueError:
-            number = None
-        if number is None or not name:
+            typed = number(value) if sep else None
+        except click_errors.BadParameter:
+            typed = None
+        if typed is None or not name:
             from ..features import GROUPS
 
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
                              f"of {', '.join(GROUPS)}, e.g. -w texture=2")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
-        parsed[name] = number
+        parsed[name] = typed
     return parsed
