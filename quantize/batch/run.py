@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, ResultTooLargeError, command_line_text
+from ..errors import ResultTooLargeError, command_line_text
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -125,13 +125,12 @@ STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with 
 def _kept_larger(mode: JobMode, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
     output of an earlier run, kept as ``reduce --force --skip-if-larger`` keeps it, and
-    said to be stale (:data:`~quantize.batch.results.STALE` in its record)."""
+    said to be stale (:data:`~quantize.batch.results.STALE` in its record). The one place
+    that decides what such a file keeps; the planner skips it again from its record."""
     if not mode.done_path(job.output).exists():
-        return FileResult(job.input, None, "skipped", record[LARGER], record,
-                          exit_code=ExitCode.TOO_LARGE)
-    record = {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True}
-    return FileResult(job.input, job.output, "skipped", record[LARGER], record,
-                      exit_code=ExitCode.TOO_LARGE)
+        return FileResult.larger(job.input, None, record)
+    return FileResult.larger(job.input, job.output,
+                             {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
 
 
 def worker_path(value: Any) -> Any:
