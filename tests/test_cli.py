@@ -628,3 +628,38 @@ def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
     assert json.dumps({"q": value}) == '{"q": -0.5}'
     copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
     assert type(copied) is float and copied == -0.5
+
+
+def _option_help(command: str, flag: str) -> str:
+    params = typer.main.get_command(app).commands[command].params
+    return next(p.help for p in params if flag in p.opts)
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+def test_every_option_has_help(command):
+    params = typer.main.get_command(app).commands[command].params
+    assert [p.opts for p in params if not getattr(p, "hidden", False) and not p.help] == []
+
+
+@pytest.mark.parametrize("command, flag, said", [
+    # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
+    # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
+    ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
+    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16). With "
+                     "--quality: the most colours allowed (default 256)."),
+    ("reduce", "--quality", "<= Q, a number >= 0"),
+    ("reduce", "--seed", "an integer >= 0"),
+    ("reduce", "--max-pixels", "more than N pixels (width x height)"),
+    ("segment", "-k", "K k-means clusters, 1..256"),
+    ("segment", "--regions", "N >= 1"),
+    ("segment", "-w", "VALUE a number >= 0"),
+    ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
+                    "allowed, default 256); segment: cluster the pixels into K k-means "
+                    "clusters, 1..256"),
+    ("batch", "--quality", "≤ Q, a number >= 0"),
+    ("batch", "--regions", "N >= 1"),
+    ("batch", "--palette-in", "(.gpl, .json or .hex)"),
+    ("batch", "-w", "VALUE a number >= 0, defaults as quantize segment --help lists them"),
+])
+def test_each_value_option_says_its_range_and_default(command, flag, said):
+    assert said in _option_help(command, flag)

@@ -624,7 +624,7 @@ def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
     from quantize.cli import app
 
     text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
-    assert ("segment: cluster the pixels into K k-means clusters instead of cutting the "
+    assert ("segment: cluster the pixels into K k-means clusters, 1..256, instead of cutting the "
             "region hierarchy (the default)") in text
     assert "default 8" not in text
 

@@ -37,9 +37,11 @@ USAGE_ERROR = ExitCode.USAGE
 
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
-    "--seed", metavar="S", help="Random seed; the same seed gives the same output.")]
+    "--seed", metavar="S", help="Random seed, an integer >= 0; the same seed gives the "
+    "same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
-    "--max-pixels", metavar="N", help="Refuse larger images (guard against decompression bombs).")]
+    "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+    "height), a guard against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]

@@ -89,20 +89,20 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", metavar="K",
-        help="reduce: colours per image (default 16; with "
-        "--quality, the most allowed); segment: cluster the pixels into K k-means "
-        "clusters instead of cutting the region hierarchy (the default).",
+        help="reduce: colours per image, 2..256 (default 16; with "
+        "--quality, the most allowed, default 256); segment: cluster the pixels into K "
+        "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="segment: cut the region hierarchy where N regions remain "
-        "(default: at the default border strength).", show_default=False)] = None,
+        "--regions", metavar="N", help="segment: cut the region hierarchy where N >= 1 regions "
+        "remain (default: at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
-        help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
-        "K colours).")
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0 (with -k: at "
+        "most K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -120,12 +120,14 @@ def batch(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
+        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
+        "(.gpl, .json or .hex).",
         parser=path)] = None,
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, "
-        "texture); repeatable.")] = None,
+        "texture; VALUE a number >= 0, defaults as quantize segment --help lists them); "
+        "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
         "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,

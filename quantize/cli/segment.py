@@ -121,11 +121,12 @@ def segment_command(
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
-        help="Cluster the pixels into K k-means clusters (each may "
+        help="Cluster the pixels into K k-means clusters, 1..256 (each may "
         "form several regions) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="Cut the region hierarchy where N regions remain (default: "
+        "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "
+        "(default: "
         "at the default border strength; fewer, with a warning, when --min-region merges "
         "some).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
@@ -142,7 +143,7 @@ def segment_command(
     ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="Feature weight NAME=VALUE, repeatable; names and "
+        help="Feature weight NAME=VALUE, VALUE a number >= 0, repeatable; names and "
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
