@@ -663,3 +663,16 @@ def test_every_option_has_help(command):
 ])
 def test_each_value_option_says_its_range_and_default(command, flag, said):
     assert said in _option_help(command, flag)
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "b.png", "-j", "0"], "-j/--jobs=0 should be >= 1"),
+    (["batch", ".", "-o", "out", "-j", "0"], "-j/--jobs=0 should be >= 1"),
+    (["batch", ".", "-o", "out", "-j", "2", "--scheduler", "tcp://x:1"],
+     "-j/--jobs=2 and --scheduler='tcp://x:1' both given; expected one of them"),
+])
+def test_jobs_is_named_in_both_its_forms_as_every_option_is(args, line, tmp_path, monkeypatch):
+    # "-j two" was refused as "-j/--jobs='two' ...", but "-j 0" as "--jobs=0 ...".
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")

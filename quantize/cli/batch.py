@@ -241,10 +241,10 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
     refuse_stdout_folder(output_dir, "batch")
     if jobs is not None and scheduler is not None:
-        raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
+        raise ValueError(f"-j/--jobs={jobs} and --scheduler={scheduler!r} both given; "
                          "expected one of them")
     if jobs is not None:
-        check_int(jobs, "--jobs", minimum=1)
+        check_int(jobs, "-j/--jobs", minimum=1)
     if report is not None:
         lib.check_report_path(report, output_dir=output_dir)
     if html is not None:

@@ -390,7 +390,7 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
     from ..batch import available_cpus
 
     if jobs is not None:
-        check_int(jobs, "--jobs", minimum=1)
+        check_int(jobs, "-j/--jobs", minimum=1)
     return max(1, min(jobs or available_cpus(), n_files))
 
 
