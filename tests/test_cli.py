@@ -624,7 +624,8 @@ def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
     from quantize.cli import number
 
     value = number(" -0.50 ")
-    assert (value == -0.5, value * 2, f"{value}", f"{value:g}") == (True, -1.0, "-0.50", "-0.5")
+    assert (value == -0.5, value * 2, f"{value}", f"{value!r}", f"{value:g}") == (
+        True, -1.0, "-0.50", "-0.50", "-0.5")
     assert json.dumps({"q": value}) == '{"q": -0.5}'
     copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
     assert type(copied) is float and copied == -0.5

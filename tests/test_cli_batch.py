@@ -493,7 +493,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
      "--exact-colors=True cannot be given with it"),
     (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
-     "--quality=2.0 cannot be given with it"),
+     "--quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--palette-in", "p.txt"], "quantize: error: --palette-in='p.txt' has an unknown palette "
      "extension '.txt'; expected one of .gpl, .json, .hex"),

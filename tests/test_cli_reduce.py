@@ -99,7 +99,7 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --exact-colors=True cannot be given with it"),
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --quality=2.0 cannot be given with it"),
+     "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),
@@ -938,7 +938,7 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
 
 
 @pytest.mark.parametrize("args, given", [
-    (["--quality", "3"], "--quality=3.0"),
+    (["--quality", "3"], "--quality=3"),  # as typed: not "3.0"
     (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
 ])
 def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,

@@ -77,6 +77,8 @@ class _Typed(float):
     def __str__(self) -> str:
         return self.text
 
+    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (float, (float(self),))
 
