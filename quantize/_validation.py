@@ -38,17 +38,20 @@ def check_int(value: Any, name: str, *, minimum: int | None = None,
 
 def check_float(value: Any, name: str, *, minimum: float | None = None,
                 maximum: float | None = None) -> float:
-    """Return ``value`` as a finite float within bounds, or raise naming ``name``."""
+    """Return ``value`` as a finite float within bounds, or raise naming ``name``.
+
+    The messages show the value as given (``weight texture=-1``, not ``-1.0``).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}={value!r} should be a number, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value):
+    number = float(value)
+    if not np.isfinite(number):
         raise ValueError(f"{name}={value} should be a finite number")
-    if minimum is not None and value < minimum:
+    if minimum is not None and number < minimum:
         raise ValueError(f"{name}={value} should be >= {minimum}")
-    if maximum is not None and value > maximum:
+    if maximum is not None and number > maximum:
         raise ValueError(f"{name}={value} should be <= {maximum}")
-    return value
+    return number
 
 
 def check_bool(value: Any, name: str) -> bool:

@@ -10,6 +10,9 @@ to files and results; each carries the ``path`` it is about (or None) and the
 
 :func:`warn_caller` issues a warning attributed to the first line outside the
 package, for warnings raised deep in a helper that several public functions reach.
+:class:`FormatAdviceWarning` and :class:`CodeAdviceWarning` keep a warning's facts
+apart from its advice, which :func:`command_line_text` leaves out where the user
+cannot follow it.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import sys
 import warnings
 from enum import IntEnum
 
-__all__ = ["ExitCode", "FormatAdviceWarning", "ImageReadError", "OutputError",
-           "OutputExistsError", "QualityError", "QuantizeError", "ResultTooLargeError"]
+__all__ = ["CodeAdviceWarning", "ExitCode", "FormatAdviceWarning", "ImageReadError",
+           "OutputError", "OutputExistsError", "QualityError", "QuantizeError",
+           "ResultTooLargeError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -123,7 +127,23 @@ def warn_caller(message: str | Warning, category: type[Warning] = UserWarning) -
     warnings.warn(message, category, stacklevel=level)
 
 
-class FormatAdviceWarning(UserWarning):
+class _AdviceWarning(UserWarning):
+    """A warning whose line is its facts, then (after "; ") its advice, if any.
+
+    ``str()`` is the whole line; ``facts`` is the line without the advice and
+    ``advice`` the advice alone ("" when there is none). Issued with a plain
+    message, the message is all facts.
+    """
+
+    def __init__(self, facts: str, advice: str = ""):
+        self.facts, self.advice = facts, advice
+        super().__init__(f"{facts}; {advice}" if advice else facts)
+
+    def __reduce__(self):  # keeps both parts across process boundaries
+        return (type(self), (self.facts, self.advice))
+
+
+class FormatAdviceWarning(_AdviceWarning):
     """A warning that may end with advice on the output format ("write .gif to keep them").
 
     ``str()`` is the whole line; ``facts`` is the line without the advice and
@@ -138,9 +158,39 @@ class FormatAdviceWarning(UserWarning):
     ('a GIF has no alpha; write .png to keep it', 'a GIF has no alpha')
     """
 
-    def __init__(self, facts: str, advice: str = ""):
-        self.facts, self.advice = facts, advice
-        super().__init__(f"{facts}; {advice}" if advice else facts)
 
-    def __reduce__(self):  # keeps both parts across process boundaries
-        return (type(self), (self.facts, self.advice))
+class CodeAdviceWarning(_AdviceWarning):
+    """A warning that may end with advice in Python (``image.convert("L")``).
+
+    Only a caller of the library can follow such advice: the command line shows
+    the ``facts`` alone (:func:`command_line_text`). ``str()`` is the whole line.
+
+    Examples
+    --------
+    >>> w = CodeAdviceWarning("read as 16-bit", advice='convert it first (image.convert("L"))')
+    >>> str(w), w.facts
+    ('read as 16-bit; convert it first (image.convert("L"))', 'read as 16-bit')
+    """
+
+
+def command_line_text(message: Warning | str, *, format_advice: bool = True) -> str:
+    """The line a command shows for a warning.
+
+    A :class:`CodeAdviceWarning` gives its facts alone: its advice is Python, which
+    a user of the command line cannot follow. A :class:`FormatAdviceWarning` gives
+    its facts alone unless ``format_advice`` (the user chooses the output's format,
+    as ``quantize reduce -o`` does, which ``quantize batch`` does not). Any
+    other warning is its whole message.
+
+    >>> command_line_text(CodeAdviceWarning("read as 16-bit", advice="image.convert('L')"))
+    'read as 16-bit'
+    >>> command_line_text(FormatAdviceWarning("no alpha", advice="write .png"))
+    'no alpha; write .png'
+    >>> command_line_text(FormatAdviceWarning("no alpha", advice="write .png"),
+    ...                   format_advice=False)
+    'no alpha'
+    """
+    if isinstance(message, CodeAdviceWarning) or (
+            isinstance(message, FormatAdviceWarning) and not format_advice):
+        return message.facts
+    return str(message)

@@ -57,7 +57,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ._validation import check_bool, check_int, check_path
-from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
+from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
@@ -564,10 +564,14 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return rgb, alpha
 
 
-class PixelRangeWarning(UserWarning):
+class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
     or (32-bit integers all at most 255, floats over 1 that come out dark) may be meant in
-    another range than they are read in."""
+    another range than they are read in.
+
+    The advice, how to convert the image or array in Python, is apart from the facts
+    (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
+    """
 
 
 def _wide_gray_full_scale(im: Image.Image) -> float:
@@ -618,19 +622,21 @@ def _warn_eight_bit_values(top: int) -> None:
     Its scale is not known: a 16-bit PNG, which Pillow may open in this mode, holds
     16-bit counts however dark; an int32 array of 0..255 does not.
     """
-    warn_caller(f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as "
-                "16-bit counts (65535 is white), so it comes out near black; if they are "
-                "0..255, convert it to mode \"L\" first (image.convert(\"L\"), or the "
-                "array as uint8)", PixelRangeWarning)
+    warn_caller(PixelRangeWarning(
+        f"its pixels are 32-bit integers (mode \"I\") of at most {top}, read as 16-bit "
+        "counts (65535 is white), so it comes out near black",
+        advice="if they are 0..255, convert it to mode \"L\" first (image.convert(\"L\"), "
+        "or the array as uint8)"))
 
 
 def _warn_dark_float_values(top: float, full: float) -> None:
     """Say that a float image with values up to ``top`` (> 1) is read in the range 0..``full``
     and so comes out dark: its values may be in a range of their own (0..1000, say)."""
     scale = "0..255" if full == 255.0 else "16-bit counts (65535 is white)"
-    warn_caller(f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, "
-                f"so its brightest pixel comes out {round(top * 255.0 / full)} of 255; if "
-                "they are in another range, scale them to 0..1 first", PixelRangeWarning)
+    warn_caller(PixelRangeWarning(
+        f"its pixels are floats (mode \"F\") of at most {top:.6g}, read as {scale}, so its "
+        f"brightest pixel comes out {round(top * 255.0 / full)} of 255",
+        advice="if they are in another range, scale them to 0..1 first"))
 
 
 def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:

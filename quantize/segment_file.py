@@ -80,7 +80,8 @@ def segment_file(
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
     ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
-    (the returned record but its ``seconds``, plus ``region_stats``: one record
+    (the returned record but its ``seconds``, plus ``input_path``, the input's path
+    relative to ``outdir`` with links resolved, and ``region_stats``: one record
     per region, see :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
     presence marks a finished job. With ``edges``, ``edges.png`` (16-bit
     grayscale, :func:`quantize.segment.boundary_map` scaled to 0..65535) is
@@ -156,9 +157,9 @@ def segment_file(
     earlier = _earlier_record(folder)
     remove_stale = force and not edges and EDGES_FILE in earlier.get("outputs", ())
     name = input if input_name is None else input_name
-    full_path = _full_path(input) if input_name is None else None
+    input_path = _input_path(input, folder) if input_name is None else None
     if not force:
-        _refuse_another_inputs_folder(folder, name, full_path, earlier)
+        _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
     with _new_folders_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
@@ -177,7 +178,7 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"], "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, full_path)
+        _write_outputs(paths, result, record, strength, input_path)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -208,38 +209,53 @@ def _earlier_record(folder: Path) -> dict[str, Any]:
     return record
 
 
-def _refuse_another_inputs_folder(folder: Path, input: str | os.PathLike[str],
-                                  full_path: str | None, earlier: dict[str, Any]) -> None:
+def _refuse_another_inputs_folder(folder: Path, name: str | os.PathLike[str],
+                                  input: str | os.PathLike[str], has_path: bool,
+                                  earlier: dict[str, Any]) -> None:
     """Refuse, naming it, a folder that holds the segmentation of another file.
 
     ``photo.jpg`` and ``photo.png`` share the default folder ``photo.segments``:
     "output exists; use --force" would have the second replace the first's results.
-    Files are told apart by name (the earlier run may have named its input from
-    another working folder), then by the full path its ``segments.json`` records
+    Files are told apart by ``name`` (the earlier run may have named its input from
+    another working folder), then by the path its ``segments.json`` records
     (``a/photo.jpg`` and ``b/photo.jpg`` segmented into one ``-o`` folder); an earlier
-    ``segments.json`` without one, or an input without one (a copy of a pipe), is told
-    apart by name only.
+    ``segments.json`` without one, or an input without one (``has_path`` false: a copy
+    of a pipe), is told apart by name only.
     """
     other, other_path = earlier.get("input"), earlier.get("input_path")
     if other is None:
         return
-    if Path(other).name != Path(input).name:  # named as the earlier run was given it
+    if Path(other).name != Path(name).name:  # named as the earlier run was given it
         raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
                                 "output folder, or use force=True to replace it", path=folder)
-    if None not in (other_path, full_path) and other_path != full_path:  # a.jpg, b/a.jpg
-        raise OutputExistsError(f"holds the segmentation of {other_path!r}; choose another "
+    if other_path is None or not has_path:
+        return
+    # Earlier versions recorded the full path; either form is read from the folder.
+    other_full = os.path.normpath(os.path.join(printable(str(_resolved(folder))), other_path))
+    if other_full != printable(str(_resolved(Path(input)))):  # a.jpg, b/a.jpg
+        raise OutputExistsError(f"holds the segmentation of {other_full!r}; choose another "
                                 "output folder, or use force=True to replace it", path=folder)
 
 
-def _full_path(input: str | os.PathLike[str]) -> str:
-    """``input``'s absolute path, links resolved, as ``segments.json`` records it
-    (``input_path``: :func:`~quantize.io.printable`, so a name's bytes compare alike)."""
-    path = Path(input)
+def _input_path(input: str | os.PathLike[str], folder: Path) -> str:
+    """``input``'s path relative to ``folder``, both with links resolved, as
+    ``segments.json`` records it (``input_path``): a folder moved or copied with its
+    input still names it, on any machine. Absolute when no relative path leads there
+    (another drive on Windows). :func:`~quantize.io.printable`, so that a name's bytes
+    compare alike."""
+    target = _resolved(Path(input))
     try:
-        path = path.resolve()
-    except (OSError, RuntimeError):  # a loop of links: as given, made absolute
-        path = path.absolute()
-    return printable(str(path))
+        return printable(os.path.relpath(target, _resolved(folder)))
+    except ValueError:
+        return printable(str(target))
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` absolute, links resolved (as given, made absolute, in a loop of links)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
@@ -358,9 +374,9 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    input_path: str | None) -> None:
     """Encode every output, then write each atomically, ``segments.json`` last.
 
-    ``segments.json`` holds ``record``, the input's full path (``input_path``, by which a
-    later run tells its own folder from another file's; None for a copy of a pipe) and the
-    region statistics.
+    ``segments.json`` holds ``record``, the input's path relative to the folder
+    (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
+    another file's; None for a copy of a pipe) and the region statistics.
 
     Nothing is written before everything is encoded. The ``segments.json`` of
     an earlier run (one ``force`` replaces) is removed before the first image

@@ -389,7 +389,7 @@ def anim(tmp_path):
     ("out.gif", {"palette": "per-frame", "quality": 2.0}, ValueError,
      r"^palette='per-frame' gives each frame a palette of its own, of at most n_colors=16 "
      r"colours, so quality=2\.0 cannot be given with it$"),
-    ("out.gif", {"dither": 2}, ValueError, r"dither=2.0 should be <= 1"),
+    ("out.gif", {"dither": 2}, ValueError, r"dither=2 should be <= 1"),
     ("out.gif", {"colours": 4}, TypeError, r"unknown reduce option\(s\) colours"),
     ("out.gif", {"palette_in": [[0, 0, 0]], "n_colors": 4}, ValueError,
      r"^palette_in fixes the colours, so n_colors=4 cannot be given with it$"),

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.errors import ExitCode
 
 from .batch_support import BAD, COPY, GOOD, copy_job, make_photo_tree
 
@@ -335,3 +336,23 @@ def test_a_named_pipe_among_the_inputs_is_skipped_unread_with_its_reason(tmp_pat
     assert [j.input for j in plan.jobs] == [root / "a.png"]
     assert [(r.input, r.output, r.status, r.reason, r.exit_code) for r in plan.settled] == [
         (fifo, None, "skipped", "a named pipe (FIFO), not a regular file; not read", 0)]
+
+
+def test_a_file_found_larger_is_planned_again_only_when_something_changed(tmp_path):
+    """A file whose result was larger is skipped again, from its record, only while its
+    input, the settings and skip_if_larger stay as they were; else it is a job again."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "a.png")  # its 4-colour result is larger
+    mode, larger = batch.reduce_mode(), {"n_colors": 4, "skip_if_larger": True}
+    [first] = batch.run_batch(batch.plan_batch(src, out, mode, options=larger), jobs=1)
+    assert (first.status, first.output, first.exit_code) == (
+        "skipped", None, ExitCode.TOO_LARGE)
+    again = batch.plan_batch(src, out, mode, options=larger)
+    assert (again.jobs, again.settled) == ([], [first])
+    for options in ({**larger, "n_colors": 3}, {"n_colors": 4}):
+        assert [j.input.name for j in batch.plan_batch(src, out, mode, options=options).jobs
+                ] == ["a.png"]
+    Image.new("RGB", (4, 4), (9, 9, 10)).save(src / "a.png")
+    assert [j.input.name for j in batch.plan_batch(src, out, mode, options=larger).jobs
+            ] == ["a.png"]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from PIL import Image
@@ -400,7 +401,9 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
 @pytest.mark.parametrize("weight, line", [
     ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
                 "'xy', 'texture'"),
-    ("texture=-1", "-w texture=-1.0 should be >= 0.0"),
+    ("texture=-1", "-w texture=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("xy=-0.50", "-w xy=-0.50 should be >= 0.0"),
+    ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
     ("color=nan", "-w color=nan should be a finite number"),
 ])
 def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight, line,
@@ -410,6 +413,19 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
     result = runner.invoke(app, [*command, "-w", weight])
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
     assert not Path("out").exists()
+
+
+@pytest.mark.parametrize("command", [["reduce", "a.png"], ["batch", ".", "-o", "out"]])
+@pytest.mark.parametrize("quality, line", [
+    ("-1", "--quality=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
+])
+def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.png").write_bytes(b"never read: the options are refused first")
+    result = runner.invoke(app, [*command, "--quality", quality])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+    assert sorted(os.listdir()) == ["a.png"]
 
 
 def _help(command: str) -> str:
@@ -462,7 +478,7 @@ def test_reduce_and_segment_json_name_the_same_facts_alike(tmp_path, monkeypatch
     saved = json.loads(Path("a.segments/segments.json").read_text())
     assert {k: v for k, v in other.items() if k not in ("seconds", "output")} == {
         k: v for k, v in saved.items() if k not in ("region_stats", "input_path")}
-    assert saved["input_path"] == str((tmp_path / "a.png").resolve())  # the file's only
+    assert saved["input_path"] == "../a.png"  # the file's only: from the folder it is in
 
 
 @pytest.mark.parametrize("command", [["reduce", "in/a.png"], ["reduce", "in/a.png", "in/b.png"],
@@ -575,3 +591,89 @@ def test_a_folder_given_as_an_image_points_to_batch(command, line, tmp_path, mon
     result = runner.invoke(app, command)
     assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
     assert os.listdir(tmp_path) == ["my photos"]
+
+
+def test_a_pixel_range_warning_gives_no_python_advice_on_the_command_line(tmp_path,
+                                                                           monkeypatch):
+    """A 32-bit TIFF of 0..200 warned every command's user to run image.convert("L"); the
+    command line now says the facts, and Python callers keep the advice."""
+    from PIL import Image
+
+    from quantize.io import PixelRangeWarning, load_image
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.fromarray(np.array([[0, 100, 200]] * 3, np.int32)).save("in/i.tif")
+    facts = ('its pixels are 32-bit integers (mode "I") of at most 200, read as 16-bit '
+             'counts (65535 is white), so it comes out near black')
+    for args in (["reduce", "in/i.tif", "-k", "2", "-q"], ["segment", "in/i.tif", "-q"],
+                 ["batch", "in", "-o", "out", "-k", "2", "-q"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[0] == f"quantize: warning: in/i.tif: {facts}", args
+    with pytest.warns(PixelRangeWarning) as caught:
+        load_image("in/i.tif")
+    assert [str(w.message) for w in caught] == [
+        f'{facts}; if they are 0..255, convert it to mode "L" first (image.convert("L"), '
+        "or the array as uint8)"]
+
+
+def test_a_number_as_typed_computes_and_travels_as_a_plain_float():
+    import pickle
+
+    from quantize.cli import number
+
+    value = number(" -0.50 ")
+    assert (value == -0.5, value * 2, f"{value}", f"{value!r}", f"{value:g}") == (
+        True, -1.0, "-0.50", "-0.50", "-0.5")
+    assert json.dumps({"q": value}) == '{"q": -0.5}'
+    copied = pickle.loads(pickle.dumps(value))  # as it goes to a worker process
+    assert type(copied) is float and copied == -0.5
+
+
+def _option_help(command: str, flag: str) -> str:
+    params = typer.main.get_command(app).commands[command].params
+    return next(p.help for p in params if flag in p.opts)
+
+
+@pytest.mark.parametrize("command", ["reduce", "segment", "batch"])
+def test_every_option_has_help(command):
+    params = typer.main.get_command(app).commands[command].params
+    assert [p.opts for p in params if not getattr(p, "hidden", False) and not p.help] == []
+
+
+@pytest.mark.parametrize("command, flag, said", [
+    # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
+    # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
+    ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
+    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16). With "
+                     "--quality: the most colours allowed (default 256)."),
+    ("reduce", "--quality", "<= Q, a number >= 0"),
+    ("reduce", "--seed", "an integer >= 0"),
+    ("reduce", "--max-pixels", "more than N pixels (width x height)"),
+    ("segment", "-k", "K k-means clusters, 1..256"),
+    ("segment", "--regions", "N >= 1"),
+    ("segment", "-w", "VALUE a number >= 0"),
+    ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
+                    "allowed, default 256); segment: cluster the pixels into K k-means "
+                    "clusters, 1..256"),
+    ("batch", "--quality", "≤ Q, a number >= 0"),
+    ("batch", "--regions", "N >= 1"),
+    ("batch", "--palette-in", "(.gpl, .json or .hex)"),
+    ("batch", "-w", "VALUE a number >= 0, defaults as quantize segment --help lists them"),
+])
+def test_each_value_option_says_its_range_and_default(command, flag, said):
+    assert said in _option_help(command, flag)
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "b.png", "-j", "0"], "-j/--jobs=0 should be >= 1"),
+    (["batch", ".", "-o", "out", "-j", "0"], "-j/--jobs=0 should be >= 1"),
+    (["batch", ".", "-o", "out", "-j", "2", "--scheduler", "tcp://x:1"],
+     "-j/--jobs=2 and --scheduler='tcp://x:1' both given; expected one of them"),
+])
+def test_jobs_is_named_in_both_its_forms_as_every_option_is(args, line, tmp_path, monkeypatch):
+    # "-j two" was refused as "-j/--jobs='two' ...", but "-j 0" as "--jobs=0 ...".
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")

@@ -591,7 +591,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
      "--exact-colors=True cannot be given with it"),
     (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
-     "--quality=2.0 cannot be given with it"),
+     "--quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--palette-in", "p.txt"], "quantize: error: --palette-in='p.txt' has an unknown palette "
      "extension '.txt'; expected one of .gpl, .json, .hex"),
@@ -722,7 +722,7 @@ def test_cli_help_says_segment_cuts_the_hierarchy_without_k():
     from quantize.cli import app
 
     text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
-    assert ("segment: cluster the pixels into K k-means clusters instead of cutting the "
+    assert ("segment: cluster the pixels into K k-means clusters, 1..256, instead of cutting the "
             "region hierarchy (the default)") in text
     assert "default 8" not in text
 

@@ -74,6 +74,19 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
 
 
+@pytest.mark.parametrize("output, more", [("out.tif", "; allow more with -k/--colors=K"),
+                                          ("out.png", "")])
+def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_path, output,
+                                                                            more):
+    # A .tif holds more than 256 colours, and -k allows them; a .png does not.
+    noise = np.random.default_rng(0).integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "n.png")
+    result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / output)
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
+            f"needs more than 256 colours{more}\n")
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
@@ -86,7 +99,7 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --exact-colors=True cannot be given with it"),
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --quality=2.0 cannot be given with it"),
+     "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
     (["--max-pixels", "0"], 2, "--max-pixels=0 should be >= 1"),
     (["--palette-in", "missing.gpl"], 1, "missing.gpl: no such palette file"),
@@ -927,7 +940,7 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
 
 
 @pytest.mark.parametrize("args, given", [
-    (["--quality", "3"], "--quality=3.0"),
+    (["--quality", "3"], "--quality=3"),  # as typed: not "3.0"
     (["--palette-in", "{tmp}/p.hex"], "--palette-in='{tmp}/p.hex'"),
 ])
 def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, tmp_path,

@@ -100,14 +100,14 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
 @pytest.mark.parametrize(("args", "match"), [
     (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
     (["-w", "texture"], "expected NAME=NUMBER"),
-    (["-w", "texture=-1"], "-w texture=-1.0 should be >= 0"),
+    (["-w", "texture=-1"], "-w texture=-1 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
     (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
-    (["-w", "color=1e308"], "-w color=1e+308 should be <= 1000000.0"),
+    (["-w", "color=1e308"], "-w color=1e308 should be <= 1000000.0"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
@@ -477,8 +477,7 @@ def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(
     first = runner.invoke(app, ["segment", "a/photo.png", "-o", "out", "-q"])
     assert first.exit_code == 0, first.output
     document = json.loads((folder / "segments.json").read_text())
-    assert (document["input"], document["input_path"]) == ("a/photo.png",
-                                                           str(tmp_path / "a" / "photo.png"))
+    assert (document["input"], document["input_path"]) == ("a/photo.png", "../a/photo.png")
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     second = runner.invoke(app, ["segment", "b/photo.png", "-o", "out"])
     assert (second.exit_code, second.stderr) == (
@@ -492,9 +491,35 @@ def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(
     assert (again.exit_code, again.stderr) == (
         15, "quantize: error: photo.png: ../out/labels.png: output exists; use --force to "
             "overwrite\n")
+    # A segments.json of an earlier version, with the full path, is read as it was.
+    (folder / "segments.json").write_text(json.dumps(
+        {**document, "input_path": str(tmp_path / "a" / "photo.png")}))
+    monkeypatch.chdir(tmp_path)
+    full = runner.invoke(app, ["segment", "b/photo.png", "-o", "out"])
+    assert full.exit_code == 15 and "holds the segmentation of" in full.stderr
+    same = runner.invoke(app, ["segment", "a/photo.png", "-o", "out"])
+    assert same.exit_code == 15 and "out/labels.png: output exists; use --force" in same.stderr
     # A segments.json of an earlier version, without input_path, is told apart by name only.
     document.pop("input_path")
     (folder / "segments.json").write_text(json.dumps(document))
     monkeypatch.chdir(tmp_path)
     old = runner.invoke(app, ["segment", "b/photo.png", "-o", "out"])
     assert old.exit_code == 15 and "out/labels.png: output exists; use --force" in old.stderr
+
+
+def test_a_segments_folder_moved_with_its_photo_still_names_it(tmp_path, monkeypatch):
+    # segments.json recorded the photo's full path: a folder moved or copied with its photo
+    # named the old place, and a rerun there was refused as "the segmentation of" another file.
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    (tmp_path / "old").mkdir()
+    Image.fromarray(img).save(tmp_path / "old" / "photo.png")
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["segment", "old/photo.png", "-q"]).exit_code == 0
+    (tmp_path / "old").rename(tmp_path / "new")
+    document = json.loads((tmp_path / "new/photo.segments/segments.json").read_text())
+    assert (document["input"], document["input_path"]) == ("old/photo.png", "../photo.png")
+    again = runner.invoke(app, ["segment", "new/photo.png"])
+    assert (again.exit_code, again.stderr) == (
+        15, "quantize: error: new/photo.png: new/photo.segments/labels.png: output exists; "
+            "use --force to overwrite\n")

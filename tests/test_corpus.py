@@ -240,7 +240,7 @@ def test_segment_handles_every_readable_kind(corpus, fingerprints, tmp_path, nam
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
-    (["-w", "texture=-1"], "texture=-1.0 should be >= 0"),
+    (["-w", "texture=-1"], "texture=-1 should be >= 0"),
     (["-w", "foo=1"], "'foo' is not valid; expected one of 'color', 'intensity', 'xy', 'texture'"),
     (["-w", "color=nan"], "color=nan should be a finite number"),
     (["-w", "color"], "expected NAME=NUMBER"),

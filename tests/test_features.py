@@ -107,7 +107,7 @@ def test_texture_separates_equal_mean_textures(rng):
 
 @pytest.mark.parametrize(("weights", "error", "match"), [
     ({"colour": 1}, ValueError, "'color', 'intensity', 'xy', 'texture'"),
-    ({"texture": -1}, ValueError, "weight texture=-1.0 should be >= 0"),
+    ({"texture": -1}, ValueError, "weight texture=-1 should be >= 0"),
     ({"xy": float("nan")}, ValueError, "weight xy=nan should be a finite number"),
     ({"xy": float("inf")}, ValueError, "finite"),
     ({"xy": 1e38}, ValueError, "weight xy=1e\\+38 should be <= 1000000.0"),

@@ -527,7 +527,7 @@ GOOD_X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
     ({"n_init": 10**30}, ValueError, r"^n_init=10{30} should be <= 10000$"),
     ({"batch_size": 0}, ValueError, r"batch_size=0 should be >= 1"),
     ({"max_iter": 0}, ValueError, r"max_iter=0 should be >= 1"),
-    ({"tol": -1}, ValueError, r"tol=-1\.0 should be >= 0"),
+    ({"tol": -1}, ValueError, r"tol=-1 should be >= 0"),
     ({"tol": "small"}, TypeError, r"tol='small' should be a number"),
     ({"refine": -1}, ValueError, r"refine=-1 should be >= 0"),
     ({"max_no_improvement": 0}, ValueError, r"max_no_improvement=0 should be >= 1"),

@@ -109,7 +109,7 @@ def test_bad_maps(pred, true, error, match):
 
 
 def test_negative_tolerance():
-    with pytest.raises(ValueError, match="tolerance=-1.0 should be >= 0"):
+    with pytest.raises(ValueError, match="tolerance=-1 should be >= 0"):
         boundary_scores(halves(), halves(), tolerance=-1)
 
 

@@ -287,6 +287,24 @@ def test_quality_zero_means_lossless_and_unreachable_quality_raises(rng):
         reduce_colors(image, 4, quality=0.5, seed=0)
 
 
+def test_an_unreachable_quality_says_how_to_allow_more_colours_when_it_can(rng):
+    # Without n_colors the search stops at 256 colours, which n_colors raises; the error
+    # did not say so. Given n_colors, or dithering (at most 256), it is the cap.
+    image = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)  # about 400 colours
+    with pytest.raises(QualityError) as capped:
+        reduce_colors(image, quality=0.01, seed=0)
+    assert str(capped.value) == ("quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
+                                 "colours; allow more with n_colors=K")
+    for options in ({"n_colors": 300}, {"dither": True}):
+        with pytest.raises(QualityError) as fixed:
+            reduce_colors(image, quality=0.01, seed=0, **options)
+        k = options.get("n_colors", 256)
+        assert str(fixed.value) == (f"quality=0.01: mean CIEDE2000 <= 0.01 needs more than "
+                                    f"{k} colours")
+    allowed = reduce_colors(image, 400, quality=0.01, seed=0)
+    assert allowed.k > 256 and allowed.delta_e <= 0.01
+
+
 def test_quality_result_meets_the_target_on_a_photo_like_image(rng):
     image = noisy(four_colour_image((48, 64)), rng, sigma=12)
     result = reduce_colors(image, quality=4.0, seed=0)
@@ -432,7 +450,7 @@ def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
     ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
-    ({"quality": -1}, ValueError, "quality=-1.0 should be >= 0"),
+    ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),
     ({"palette": [[1, 2, 300]]}, ValueError, "palette values should lie in 0..255"),

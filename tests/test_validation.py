@@ -44,6 +44,14 @@ def test_check_float_converts_and_refuses_non_finite_values():
         check_float(False, "tol")
 
 
+@pytest.mark.parametrize("value, shown", [(-1, "-1"), (np.float32(-0.5), "-0.5"),
+                                          (np.int64(-2), "-2")])
+def test_check_float_names_the_value_as_given(value, shown):
+    # An int was named as the float it became: "tol=-1.0 should be >= 0.0".
+    with pytest.raises(ValueError, match=f"^tol={shown} should be >= 0.0$"):
+        check_float(value, "tol", minimum=0.0)
+
+
 def test_check_choice_lists_the_valid_names_in_order():
     assert check_choice("lab", "space", ("rgb", "lab")) == "lab"
     with pytest.raises(ValueError, match=r"^space=3 is not valid; expected one of 'rgb', "

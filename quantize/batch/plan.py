@@ -389,7 +389,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
             if entry is not None and STALE in entry.record:  # kept when a result was larger
-                if (kept := _kept_larger(entry, path, checked, settings, out)) is not None:
+                if (kept := _still_larger(entry, path, checked, settings, out)) is not None:
                     settled.append(kept)
                     continue
                 redo = INPUT_CHANGED
@@ -399,8 +399,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     restamped.append((out, Entry(entry.settings, entry.record, stamp)))
                 continue
             redo = INPUT_CHANGED
-        elif (larger := _kept_larger(made.get(manifest_key(dst, out)), path, checked,
-                                     settings)) is not None:
+        elif (larger := _still_larger(made.get(manifest_key(dst, out)), path, checked,
+                                      settings)) is not None:
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
@@ -413,16 +413,17 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped)
 
 
-def _kept_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
-                 settings: Mapping[str, Any], output: Path | None = None) -> FileResult | None:
-    """A file an earlier run with these settings found larger than its input once reduced
-    (``skip_if_larger``: no output, or ``output``, a stale one kept from before), when its
-    input has not changed since: skipped again, still said to be larger (and stale)."""
+def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
+                  settings: Mapping[str, Any], output: Path | None = None) -> FileResult | None:
+    """Whether a file need not be run again: an earlier run with these settings found it
+    larger than its input once reduced and kept what it had (``skip_if_larger``: no output,
+    or ``output``, a stale one, as :func:`~quantize.batch.run.run_batch` settled it), and
+    its input has not changed since. Then it is that run's result again (recorded in
+    ``entry``, still said to be larger, and stale), else None: the file is a job."""
     if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")
             or dict(entry.settings) != dict(settings) or input_changed(entry.input, path)):
         return None
-    return FileResult(path, output, "skipped", str(entry.record[LARGER]), dict(entry.record),
-                      exit_code=ExitCode.TOO_LARGE)
+    return FileResult.larger(path, output, entry.record)
 
 
 def _unlisted(exc: OSError) -> FileResult:

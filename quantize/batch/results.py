@@ -53,6 +53,14 @@ class FileResult:
     record: Mapping[str, Any] = field(default_factory=dict)
     exit_code: ExitCode = ExitCode.OK
 
+    @classmethod
+    def larger(cls, input: Path, output: Path | None, record: Mapping[str, Any]) -> FileResult:
+        """A file whose result was larger than its input (``skip_if_larger``): skipped, its
+        reason the record's :data:`LARGER`, exit code ``TOO_LARGE``; ``output`` is the stale
+        output kept from before, or None."""
+        return cls(input, output, "skipped", str(record[LARGER]), dict(record),
+                   exit_code=ExitCode.TOO_LARGE)
+
     @property
     def redone(self) -> bool:
         """Made again although its output existed (e.g. its input changed since)."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, FormatAdviceWarning, ResultTooLargeError
+from ..errors import ResultTooLargeError, command_line_text
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -125,13 +125,12 @@ STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with 
 def _kept_larger(mode: JobMode, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
     output of an earlier run, kept as ``reduce --force --skip-if-larger`` keeps it, and
-    said to be stale (:data:`~quantize.batch.results.STALE` in its record)."""
+    said to be stale (:data:`~quantize.batch.results.STALE` in its record). The one place
+    that decides what such a file keeps; the planner skips it again from its record."""
     if not mode.done_path(job.output).exists():
-        return FileResult(job.input, None, "skipped", record[LARGER], record,
-                          exit_code=ExitCode.TOO_LARGE)
-    record = {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True}
-    return FileResult(job.input, job.output, "skipped", record[LARGER], record,
-                      exit_code=ExitCode.TOO_LARGE)
+        return FileResult.larger(job.input, None, record)
+    return FileResult.larger(job.input, job.output,
+                             {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
 
 
 def worker_path(value: Any) -> Any:
@@ -216,7 +215,9 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out: a batch chooses each output's format itself, which no option changes.
+    is left out: a batch chooses each output's format itself, which no option changes;
+    so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
+    :func:`call_with_warnings`.
 
     A result larger than the input (``skip_if_larger``: nothing written) returns the
     record ``{LARGER: reason}`` (with the job's ``"warnings"``, if any), settled as
@@ -244,9 +245,10 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
 
     For workers, which must not print: the warnings travel back in the record
-    (one line each) and the driver shows them. When ``func`` raises, the warnings
-    raised before go with the error (:func:`~quantize.batch.calls.attach_warnings`),
-    into the failed outcome.
+    (one line each) and the driver shows them, as the command line words them
+    (:func:`~quantize.errors.command_line_text`: without advice in Python). When
+    ``func`` raises, the warnings raised before go with the error
+    (:func:`~quantize.batch.calls.attach_warnings`), into the failed outcome.
     """
     return _recorded(func, args, kwargs, format_advice=True)
 
@@ -254,7 +256,7 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
 def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
               kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
     """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
-    output format is left out (:class:`~quantize.errors.FormatAdviceWarning`)."""
+    output format is left out (:func:`~quantize.errors.command_line_text`)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -269,8 +271,7 @@ def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
 
 def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
     """Each warning once, one line each: a file's frames may each raise the same one."""
-    said = (w.message if format_advice or not isinstance(w.message, FormatAdviceWarning)
-            else w.message.facts for w in caught)
+    said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
     return list(dict.fromkeys(one_line(m) for m in said))
 
 

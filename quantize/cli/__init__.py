@@ -37,9 +37,11 @@ USAGE_ERROR = ExitCode.USAGE
 
 # Options that every sub-command declares the same way.
 SeedOption = Annotated[int, typer.Option(
-    "--seed", metavar="S", help="Random seed; the same seed gives the same output.")]
+    "--seed", metavar="S", help="Random seed, an integer >= 0; the same seed gives the "
+    "same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
-    "--max-pixels", metavar="N", help="Refuse larger images (guard against decompression bombs).")]
+    "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+    "height), a guard against decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]
@@ -56,6 +58,47 @@ def path(value: str) -> Path:
     if not value:
         raise typer.BadParameter("is empty; expected a path")
     return Path(value)
+
+
+class _Typed(float):
+    """A number that is shown as it was typed: ``-w texture=-1`` is refused as
+    ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.
+
+    It computes as the float it is, and pickles as a plain float.
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> _Typed:
+        self = super().__new__(cls, text)
+        self.text = text.strip()
+        return self
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__  # as messages quote a value: "so quality=2 cannot be given"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (float, (float(self),))
+
+
+def number(text: str) -> float:
+    """Parse a number option or weight, keeping its text for the messages that echo it.
+
+    >>> value = number("-1")
+    >>> value == -1.0, f"texture={value}"
+    (True, 'texture=-1')
+
+    Raises
+    ------
+    click.BadParameter
+        If ``text`` is not a number, in the parser's own words (see :func:`_bad_value`).
+    """
+    try:
+        return _Typed(text)
+    except ValueError:
+        raise click_errors.BadParameter(f"{text!r} is not a valid float.") from None
 
 
 # C0 and C1 control characters and DEL: in a file name, they would break a message's line
@@ -338,8 +381,8 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
-    >>> as_flags("weight texture=-1.0 should be >= 0.0")
-    '-w texture=-1.0 should be >= 0.0'
+    >>> as_flags("weight texture=-1 should be >= 0.0")
+    '-w texture=-1 should be >= 0.0'
     >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")

@@ -25,7 +25,7 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
-from ..errors import ExitCode
+from ..errors import ExitCode, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
@@ -39,6 +39,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -90,20 +91,20 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", metavar="K",
-        help="reduce: colours per image (default 16; with "
-        "--quality, the most allowed); segment: cluster the pixels into K k-means "
-        "clusters instead of cutting the region hierarchy (the default).",
+        help="reduce: colours per image, 2..256 (default 16; with "
+        "--quality, the most allowed, default 256); segment: cluster the pixels into K "
+        "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="segment: cut the region hierarchy where N regions remain "
-        "(default: at the default border strength).", show_default=False)] = None,
+        "--regions", metavar="N", help="segment: cut the region hierarchy where N >= 1 regions "
+        "remain (default: at the default border strength).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="segment: also write edges.png, the border strength 0..1 as "
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
-        "--quality", metavar="Q",
-        help="reduce: fewest colours with mean ΔE2000 ≤ Q (with -k: at most "
-        "K colours).")
+        "--quality", metavar="Q", parser=number,
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0 (with -k: at "
+        "most K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -121,7 +122,8 @@ def batch(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
-        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file.",
+        "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
+        "(.gpl, .json or .hex).",
         parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
@@ -130,7 +132,8 @@ def batch(
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, "
-        "texture); repeatable.")] = None,
+        "texture; VALUE a number >= 0, defaults as quantize segment --help lists them); "
+        "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
         "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
@@ -249,10 +252,10 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
     refuse_stdout_folder(output_dir, "batch")
     if jobs is not None and scheduler is not None:
-        raise ValueError(f"--jobs={jobs} and --scheduler={scheduler!r} both given; "
+        raise ValueError(f"-j/--jobs={jobs} and --scheduler={scheduler!r} both given; "
                          "expected one of them")
     if jobs is not None:
-        check_int(jobs, "--jobs", minimum=1)
+        check_int(jobs, "-j/--jobs", minimum=1)
     if report is not None:
         lib.check_report_path(report, output_dir=output_dir)
     if html is not None:
@@ -443,7 +446,7 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
     for w in caught:  # e.g. fewer distinct colours sampled than -k
-        warn("shared palette", str(w.message))
+        warn("shared palette", command_line_text(w.message))
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     if palette.n_files:  # with --json, stdout holds the files' objects only

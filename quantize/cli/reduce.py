@@ -43,6 +43,7 @@ from . import (
     finishing_note,
     folder_hint,
     is_stream,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -89,19 +90,22 @@ def reduce_command(
         help="Output image, with one input only; its extension picks the "
         "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
         "(.webp/.tif RGBA with alpha). "
-        "- writes a PNG to stdout.", show_default=False)] = None,
+        "- writes a PNG to stdout. Default: named as --ext says, beside the input (stdout "
+        "for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation: .k<N> and its own extension; the pages of a "
         "TIFF: .k<N>.gif).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif (default 16). "
-        "With --quality: the most colours allowed.", show_default=False)] = None,
+        "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif, 2 or "
+        "more for .jpg/.webp/.tif (default 16). With --quality: the most colours allowed "
+        "(default 256).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
-        "--quality", metavar="Q",
+        "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
-        "the original is <= Q (about 1 is just noticeable); prints the k chosen.",
+        "the original is <= Q, a number >= 0 (about 1 is just noticeable); prints the k "
+        "chosen. Default: off (-k colours).",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -386,7 +390,7 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
     from ..batch import available_cpus
 
     if jobs is not None:
-        check_int(jobs, "--jobs", minimum=1)
+        check_int(jobs, "-j/--jobs", minimum=1)
     return max(1, min(jobs or available_cpus(), n_files))
 
 

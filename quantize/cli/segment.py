@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ExitCode, OutputError, QuantizeError
+from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
@@ -30,6 +30,7 @@ from . import (
     fail,
     folder_hint,
     is_stream,
+    number,
     path,
     printable_line,
     refuse_both,
@@ -120,11 +121,12 @@ def segment_command(
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
-        help="Cluster the pixels into K k-means clusters (each may "
+        help="Cluster the pixels into K k-means clusters, 1..256 (each may "
         "form several regions) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
-        "--regions", metavar="N", help="Cut the region hierarchy where N regions remain (default: "
+        "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "
+        "(default: "
         "at the default border strength; fewer, with a warning, when --min-region merges "
         "some).", show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
@@ -141,7 +143,7 @@ def segment_command(
     ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="Feature weight NAME=VALUE, repeatable; names and "
+        help="Feature weight NAME=VALUE, VALUE a number >= 0, repeatable; names and "
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
@@ -206,7 +208,7 @@ def segment_command(
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
     for w in caught:
-        warn(input, str(w.message))
+        warn(input, command_line_text(w.message))
     if quiet:
         return
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
@@ -244,7 +246,8 @@ def _count(n: int, noun: str) -> str:
 def parse_weights(pairs: list[str]) -> dict[str, float]:
     """Turn ``["texture=2", "xy=0"]`` into ``{"texture": 2.0, "xy": 0.0}``.
 
-    Names and values are checked later by :func:`quantize.features.check_weights`.
+    Names and values are checked later by :func:`quantize.features.check_weights`,
+    whose messages show each value as typed (:func:`~quantize.cli.number`).
 
     Raises
     ------
@@ -256,15 +259,15 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         name, sep, value = pair.partition("=")
         name = name.strip()
         try:
-            number = float(value) if sep else None
-        except ValueError:
-            number = None
-        if number is None or not name:
+            typed = number(value) if sep else None
+        except click_errors.BadParameter:
+            typed = None
+        if typed is None or not name:
             from ..features import GROUPS
 
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
                              f"of {', '.join(GROUPS)}, e.g. -w texture=2")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
-        parsed[name] = number
+        parsed[name] = typed
     return parsed

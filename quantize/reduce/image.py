@@ -91,7 +91,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ValueError, TypeError
         For a bad parameter or image.
     QualityError
-        If ``quality`` cannot be reached within ``n_colors`` colours.
+        If ``quality`` cannot be reached within ``n_colors`` colours (256 when not
+        given: the message then says to allow more with ``n_colors``).
 
     Warns
     -----
@@ -265,7 +266,9 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True
     if opts.quality is not None:
         k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
-        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng)
+        # Only the default cap can be raised: dithering takes at most 256 colours.
+        more = "; allow more with n_colors=K" if opts.n_colors is None and not opts.dither else ""
+        pal, labels = search_quality(hist, opts.quality, k_max, opts.exact_colors, rng, more)
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:

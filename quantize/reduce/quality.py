@@ -110,7 +110,7 @@ def _next_k(errors: dict[int, float], target: float) -> int:
 
 
 def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bool,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                   rng: np.random.Generator, more: str = "") -> tuple[np.ndarray, np.ndarray]:
     """Fewest colours whose mean CIEDE2000 is <= ``quality``: palette and labels.
 
     A cheap search on the cell summary (fit and error measured on the cells)
@@ -120,7 +120,8 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     Raises
     ------
     QualityError
-        If even ``k_max`` colours do not reach ``quality``.
+        If even ``k_max`` colours do not reach ``quality``; ``more``, when given, is
+        added to its message (how to allow more colours).
     """
     k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
     guess = _summary_guess(hist, quality, k_max, rng)
@@ -134,7 +135,7 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
     k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
     if k is None:
         raise QualityError(f"quality={quality:g}: mean CIEDE2000 <= {quality:g} needs more "
-                           f"than {k_max} colours")
+                           f"than {k_max} colours{more}")
     return fits[k]
 
 
