@@ -17,6 +17,7 @@ from .batch_support import (
     KILLING,
     THREAD_ENV,
     crop,
+    interrupted_in_settle,
     interrupted_run,
     make_photo_tree,
     rel,
@@ -117,6 +118,13 @@ def test_an_interrupt_settles_every_task_that_ran(tmp_path, dask_scheduler):
         tmp_path, (0.0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5))
     assert sorted(settled) == finished
     assert len(finished) < 8 and told and told[0] >= 1
+
+
+def test_an_interrupt_during_a_settle_lets_it_finish(dask_scheduler):
+    """Ctrl-C landing while a finished file is being recorded stops the run after it."""
+    settled = interrupted_in_settle(
+        lambda calls, settle: batch.run_dask(calls, dask_scheduler, settle))
+    assert settled[0] == 1 and set(settled) <= {1, 2}
 
 
 @pytest.mark.parametrize("listening", [False, True], ids=["refused", "silent"])

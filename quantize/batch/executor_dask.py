@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import _threads
 from .._validation import check_int
-from .calls import WORKER_DIED, Call, Outcome, Settle, one_line, run_isolated
+from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
 __all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask"]
 
@@ -58,8 +58,10 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         pending = dict(index)
 
         def settle_done(future: Any) -> None:
-            i = pending.pop(future.key)
-            settle(i, _lost(future.exception()) if future.status == "error" else future.result())
+            with interrupts_held():  # an output written is also settled
+                i = pending.pop(future.key)
+                settle(i, _lost(future.exception()) if future.status == "error"
+                       else future.result())
             future.release()
 
         try:
