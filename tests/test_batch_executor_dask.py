@@ -120,6 +120,24 @@ def test_an_interrupt_settles_every_task_that_ran(tmp_path, dask_scheduler):
     assert len(finished) < 8 and told and told[0] >= 1
 
 
+def test_an_interrupt_starts_no_file_a_worker_holds_but_has_not_started(tmp_path):
+    """With queuing off (worker-saturation inf), the scheduler sends every task to a
+    worker at once: they are not "running", and must not all be run after Ctrl-C."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    told = []
+    with dask.config.set({"distributed.scheduler.worker-saturation": float("inf")}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                     dashboard_address=None) as cluster:
+        settled, finished = interrupted_run(
+            lambda calls, settle: batch.run_dask(calls, cluster.scheduler_address, settle,
+                                                 on_interrupt=told.append),
+            tmp_path, (0.0,) + (0.5,) * 9)
+    assert sorted(settled) == finished
+    assert len(finished) <= 3 and told == [2]  # call0, the two running, maybe one starting
+
+
 def test_an_interrupt_during_a_settle_lets_it_finish(dask_scheduler):
     """Ctrl-C landing while a finished file is being recorded stops the run after it."""
     settled = interrupted_in_settle(

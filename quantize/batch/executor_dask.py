@@ -3,8 +3,10 @@
 :func:`run_dask` submits every :class:`~quantize.batch.calls.Call` with
 ``client.map`` and settles results (small records, never pixels) as they
 complete. Workers must see the same paths as this process (shared storage).
-When this process is interrupted, the tasks not yet running are cancelled and
-those already running are let finish and settled before the interrupt is
+When this process is interrupted, no task starts its call any more (each task
+first looks at the run's stop :class:`distributed.Event`, which the interrupt
+sets), the tasks the scheduler has not sent to a worker are cancelled, and the
+calls already running are let finish and settled before the interrupt is
 raised again (a worker cannot stop a running task, so its output would
 otherwise be written unreported); a second interrupt stops waiting.
 A call runs on its worker's thread alone (the package's own threads are off),
@@ -15,6 +17,7 @@ dependency, imported only here, inside the functions.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,38 +56,57 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
-        futures = client.map(_run_on_one_thread, list(calls), pure=False, retries=retries)
+        stop = f"quantize-stop-{uuid.uuid4().hex}"
+        futures = client.map(_run_on_one_thread, list(calls), stop=stop, pure=False,
+                             retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         pending = dict(index)
 
         def settle_done(future: Any) -> None:
             with interrupts_held():  # an output written is also settled
                 i = pending.pop(future.key)
-                settle(i, _lost(future.exception()) if future.status == "error"
-                       else future.result())
+                outcome = (_lost(future.exception()) if future.status == "error"
+                           else future.result())
+                if outcome is not None:  # None: stopped before its call started
+                    settle(i, outcome)
             future.release()
 
         try:
             for future in as_completed(futures):
                 settle_done(future)
         except KeyboardInterrupt:
-            running = _keep_running(client, [f for f in futures if f.key in pending])
-            if running and on_interrupt is not None:
-                on_interrupt(len(running))
-            for future in as_completed(running):
+            _event(stop, client).set()  # from now on, no task starts its call
+            kept, n_running = _keep_started(client, [f for f in futures if f.key in pending])
+            if n_running and on_interrupt is not None:
+                on_interrupt(n_running)
+            for future in as_completed(kept):
                 if future.status != "cancelled":
                     settle_done(future)
             raise
 
 
-def _keep_running(client: Any, futures: list[Any]) -> list[Any]:
-    """Cancel the ``futures`` no worker has started; return the others."""
-    started = {key for keys in client.processing().values() for key in keys}
-    running = [f for f in futures if f.key in started or f.done()]
-    waiting = [f for f in futures if not (f.key in started or f.done())]
+def _keep_started(client: Any, futures: list[Any]) -> tuple[list[Any], int]:
+    """Cancel the ``futures`` the scheduler has not sent to a worker; return the others
+    and how many of them are running (at most one per worker thread).
+
+    Called once the run's stop event is set: a task sent to a worker after that
+    returns without starting its call. A task is kept when it was on a worker when
+    asked, or is finished by the time its result is asked for afterwards (held by
+    its future, a result stays): one that finished in between, its result still on
+    its way to this client, must not be cancelled, as its output is written.
+    """
+    on_workers = client.processing()
+    sent = {key for keys in on_workers.values() for key in keys}
+    finished = {key for key, where in client.who_has(futures).items() if where}
+    kept = [f for f in futures if f.key in sent or f.key in finished or f.done()]
+    waiting = [f for f in futures if not (f.key in sent or f.key in finished or f.done())]
     if waiting:
         client.cancel(waiting)
-    return running
+    ours = {f.key for f in futures}
+    threads = client.nthreads()
+    n_running = sum(min(len(ours.intersection(keys)), threads.get(worker, 1))
+                    for worker, keys in on_workers.items())
+    return kept, n_running
 
 
 def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> None:
@@ -102,10 +124,21 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> Non
     _connect(client_class, scheduler, timeout).close()
 
 
-def _run_on_one_thread(call: Call) -> Outcome:
-    """:func:`run_isolated` in a worker, with the package's own threads off."""
+def _run_on_one_thread(call: Call, stop: str | None = None) -> Outcome | None:
+    """:func:`run_isolated` in a worker, with the package's own threads off; None,
+    without running it, once the run's ``stop`` event is set (interrupted)."""
+    if stop is not None and _event(stop).is_set():
+        return None
     _threads.set_count(1)
     return run_isolated(call)
+
+
+def _event(name: str, client: Any = None) -> Any:
+    """The cluster's :class:`distributed.Event` named ``name`` (the worker's client when
+    ``client`` is None)."""
+    from distributed import Event
+
+    return Event(name, client=client)
 
 
 def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
