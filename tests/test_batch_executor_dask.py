@@ -6,6 +6,7 @@ import socket
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize import batch
 from quantize.io import load_image
@@ -16,6 +17,7 @@ from .batch_support import (
     GOOD,
     KILLING,
     THREAD_ENV,
+    UNSHARED,
     crop,
     interrupted_in_settle,
     interrupted_run,
@@ -101,6 +103,28 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
     for r in results:
         if r.status == "ok":
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
+
+
+def test_dask_fails_a_file_done_on_storage_this_machine_does_not_see(tmp_path,
+                                                                      dask_scheduler):
+    """A worker with its own disk at the same path: its outputs are not here (not ok, not
+    recorded), and inputs here are not found there; said so, not 'ok' or 'no such file'."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("away.png", "blind.png", "fine.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    out = tmp_path / "out"
+    results = batch.run_batch(batch.plan_batch(src, out, UNSHARED), scheduler=dask_scheduler)
+    status = {r.input.name: (r.status, r.reason) for r in results}
+    shared = ("the Dask workers must see the input and output folders at the same paths as "
+              "this machine (shared storage)")
+    assert status == {
+        "away.png": ("failed", f"{out / 'away.png'}: made by a Dask worker, but not found "
+                               f"here; {shared}"),
+        "blind.png": ("failed", f"No such file or directory on the Dask worker, but it is "
+                                f"here; {shared}"),
+        "fine.png": ("ok", "")}
+    assert set(batch.read_manifest(out)) == {"fine.png"}
 
 
 def _closed_port() -> int:

@@ -95,6 +95,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
+        if scheduler is not None:
+            outcome = _seen_here(plan.mode, job, outcome)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -115,6 +117,32 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+#: Why a file a Dask worker handled is not as it is here: the worker has other storage.
+NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+              "this machine (shared storage)")
+
+
+def _seen_here(mode: JobMode, job: FileJob, outcome: Outcome) -> Outcome:
+    """The ``outcome`` a Dask worker gave for ``job``, failed when the worker cannot have
+    used the storage this process sees: done, but its output is not here (written to the
+    worker's own disk, where the user will not find it, and not to be recorded); or failed
+    on its input, which is here.
+    """
+    if outcome.ok:
+        record, _ = outcome.value
+        done = mode.done_path(job.output)
+        if LARGER in record or done.exists():
+            return outcome
+        return Outcome.failure(f"made by a Dask worker, but not found here; {NOT_SHARED}",
+                               outcome.seconds, path=str(done),
+                               warnings=tuple(record.get("warnings", ())))
+    if (outcome.path is not None and _same_path(Path(outcome.path), job.input)
+            and job.input.exists()):
+        return dataclasses.replace(outcome, value=f"{outcome.value} on the Dask worker, but "
+                                   f"it is here; {NOT_SHARED}")
+    return outcome
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
