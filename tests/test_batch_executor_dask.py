@@ -166,7 +166,7 @@ def test_an_interrupt_during_a_settle_lets_it_finish(dask_scheduler):
     """Ctrl-C landing while a finished file is being recorded stops the run after it."""
     settled = interrupted_in_settle(
         lambda calls, settle: batch.run_dask(calls, dask_scheduler, settle))
-    assert settled[0] == 1 and set(settled) <= {1, 2}
+    assert sorted(settled) in ([1], [2], [1, 2])  # either may finish first; none twice
 
 
 @pytest.mark.parametrize("listening", [False, True], ids=["refused", "silent"])
