@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import numpy as np
@@ -105,26 +106,49 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
 
 
-def test_dask_fails_a_file_done_on_storage_this_machine_does_not_see(tmp_path,
-                                                                      dask_scheduler):
-    """A worker with its own disk at the same path: its outputs are not here (not ok, not
-    recorded), and inputs here are not found there; said so, not 'ok' or 'no such file'."""
+SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+          "this machine (shared storage)")
+
+
+def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, dask_scheduler):
     src = tmp_path / "in"
     src.mkdir()
-    for name in ("away.png", "blind.png", "fine.png"):
+    for name in ("blind.png", "fine.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     out = tmp_path / "out"
     results = batch.run_batch(batch.plan_batch(src, out, UNSHARED), scheduler=dask_scheduler)
-    status = {r.input.name: (r.status, r.reason) for r in results}
-    shared = ("the Dask workers must see the input and output folders at the same paths as "
-              "this machine (shared storage)")
-    assert status == {
-        "away.png": ("failed", f"{out / 'away.png'}: made by a Dask worker, but not found "
-                               f"here; {shared}"),
+    assert {r.input.name: (r.status, r.reason) for r in results} == {
         "blind.png": ("failed", f"No such file or directory on the Dask worker, but it is "
-                                f"here; {shared}"),
+                                f"here; {SHARED}"),
         "fine.png": ("ok", "")}
     assert set(batch.read_manifest(out)) == {"fine.png"}
+
+
+def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkeypatch):
+    """A worker with a folder of that name on its own disk: nothing is run or written."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    def own_disk(path):  # the worker sees the inputs, but not the probe written here
+        return ".quantize-probe-" not in path
+
+    monkeypatch.setattr(executor_dask, "_exists", own_disk)
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(src, out, UNSHARED, recursive=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        [worker] = cluster.scheduler_info["workers"]
+        address = cluster.scheduler_address
+        with pytest.raises(ValueError) as caught:
+            batch.run_batch(plan, scheduler=address)
+    assert re.fullmatch(
+        re.escape(f"scheduler={address!r}: the worker {worker} does not see the output folder "
+                  f"({out / 'sub'} has no ") + r"\.quantize-probe-\w+" + re.escape(
+                      f" there); {SHARED}"), str(caught.value)), str(caught.value)
+    assert not out.exists()  # the folders made for the run are removed again
 
 
 def _closed_port() -> int:

@@ -16,16 +16,19 @@ dependency, imported only here, inside the functions.
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask"]
+__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask",
+           "unseen_by_workers"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -122,6 +125,41 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> Non
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     _connect(client_class, scheduler, timeout).close()
+
+
+def unseen_by_workers(scheduler: str, paths: Sequence[Path],
+                      connect_timeout: float | None = None) -> dict[str, Path]:
+    """The workers of ``scheduler`` that do not see one of ``paths`` (absolute paths of
+    files that exist here).
+
+    Returns the address of each such worker and the first path it does not see
+    (empty when every worker sees them all: shared storage).
+
+    Raises
+    ------
+    MissingDependencyError, ValueError
+        As :func:`run_dask`: dask.distributed is missing, or nothing answers in time;
+        ValueError also when a worker cannot be asked.
+    """
+    client_class, _ = _import_distributed()
+    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    unseen: dict[str, Path] = {}
+    with _connect(client_class, scheduler, timeout) as client:
+        for path in paths:
+            try:
+                seen = client.run(_exists, str(path))
+            except Exception as exc:  # noqa: BLE001 -- a worker lost or refusing: said
+                raise ValueError(f"scheduler={scheduler!r}: cannot ask the workers whether "
+                                 f"they see {path} ({one_line(exc)})") from None
+            for worker, there in sorted(seen.items()):
+                if not there:
+                    unseen.setdefault(worker, path)
+    return unseen
+
+
+#: Run on the workers by :func:`unseen_by_workers`: a function every worker has, whatever
+#: version of quantize it runs.
+_exists = os.path.exists
 
 
 def _run_on_one_thread(call: Call, stop: str | None = None) -> Outcome | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,8 +24,8 @@ from .manifest import check_appendable, compact_manifest, input_stamp, record_ou
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, STALE, FileResult
 
-__all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
-           "run_job", "worker_path"]
+__all__ = ["absolute_paths", "call_with_warnings", "check_shared_storage", "file_result",
+           "run_batch", "run_calls", "run_job", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -41,7 +42,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         Ignored with ``scheduler``.
     scheduler : str or None
         Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
-        must see the same paths (shared storage).
+        must see the same paths (shared storage): this is checked before any job
+        runs (:func:`check_shared_storage`), and a file that fails on its input
+        although it is here is said to have failed on a worker without it.
     retries : int
         Dask only: times a task is retried after an unexpected error.
     on_result : callable or None
@@ -73,6 +76,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
         If the manifest exists but cannot be added to (before any job runs).
+    ValueError
+        If a worker of ``scheduler`` does not see the plan's folders (before any
+        job runs).
     OSError
         If the manifest cannot be written.
     """
@@ -96,7 +102,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _seen_here(plan.mode, job, outcome)
+            outcome = _seen_here(job, outcome)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -112,6 +118,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         report(result)
 
     try:
+        if scheduler is not None:
+            check_shared_storage(plan, scheduler)
         run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                   on_interrupt=on_interrupt)
     finally:
@@ -124,25 +132,48 @@ NOT_SHARED = ("the Dask workers must see the input and output folders at the sam
               "this machine (shared storage)")
 
 
-def _seen_here(mode: JobMode, job: FileJob, outcome: Outcome) -> Outcome:
-    """The ``outcome`` a Dask worker gave for ``job``, failed when the worker cannot have
-    used the storage this process sees: done, but its output is not here (written to the
-    worker's own disk, where the user will not find it, and not to be recorded); or failed
-    on its input, which is here.
-    """
-    if outcome.ok:
-        record, _ = outcome.value
-        done = mode.done_path(job.output)
-        if LARGER in record or done.exists():
-            return outcome
-        return Outcome.failure(f"made by a Dask worker, but not found here; {NOT_SHARED}",
-                               outcome.seconds, path=str(done),
-                               warnings=tuple(record.get("warnings", ())))
-    if (outcome.path is not None and _same_path(Path(outcome.path), job.input)
-            and job.input.exists()):
+def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
+    """The ``outcome`` a Dask worker gave for ``job``, which failed on its input although
+    that is here: said to be a worker without the storage this process sees."""
+    if (not outcome.ok and outcome.path is not None
+            and _same_path(Path(outcome.path), job.input) and job.input.exists()):
         return dataclasses.replace(outcome, value=f"{outcome.value} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome
+
+
+def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
+    """Refuse to run ``plan`` on the workers of ``scheduler`` if one of them does not see
+    its folders as this process does (a worker with a folder of the same name on its own
+    disk would write outputs where nobody looks for them, each reported as made).
+
+    Looked at with the first job's input and a probe file made beside its output, whose
+    name is new (a network file system's cache cannot hold an old answer for it), then
+    removed. The output's folder must exist. A worker that joins later is not asked.
+
+    Raises
+    ------
+    ValueError
+        Naming the first worker that does not see one, and the path.
+    """
+    from .executor_dask import unseen_by_workers
+
+    if not plan.jobs:
+        return
+    job = absolute_paths(plan.jobs[0])
+    fd, probe = tempfile.mkstemp(prefix=".quantize-probe-", dir=job.output.parent)
+    os.close(fd)
+    try:
+        unseen = unseen_by_workers(scheduler, [job.input, Path(probe)])
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    if unseen:
+        worker, path = next(iter(unseen.items()))
+        others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
+        what = "the input folder" if path == job.input else "the output folder"
+        raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
+                         f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
