@@ -151,6 +151,14 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     assert not out.exists()  # the folders made for the run are removed again
 
 
+def test_check_scheduler_counts_the_workers(dask_scheduler):
+    distributed = pytest.importorskip("dask.distributed")
+    assert batch.check_scheduler(dask_scheduler) == 2
+    with distributed.LocalCluster(n_workers=0, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert batch.check_scheduler(cluster.scheduler_address) == 0
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

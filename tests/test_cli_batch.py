@@ -571,6 +571,19 @@ def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_pat
     assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
+def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monkeypatch,
+                                                       dask_scheduler):
+    """The files wait for a worker to join (Ctrl-C stops them): said on one line first."""
+    monkeypatch.setattr(batch, "check_scheduler", lambda scheduler: 0)  # then two join
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "-k", "4",
+                  "--scheduler", dask_scheduler)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: --scheduler: no worker is connected to "
+                             f"{dask_scheduler}; the files wait until one joins (Ctrl-C to "
+                             "stop)\n")
+    assert "1/1 files: 1 ok" in result.stdout
+
+
 @pytest.mark.parametrize("make, args, line", [
     (lambda src: None, [],
      "INPUT_DIR='{src}' is empty; expected a folder of images"),

@@ -112,8 +112,12 @@ def _keep_started(client: Any, futures: list[Any]) -> tuple[list[Any], int]:
     return kept, n_running
 
 
-def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> None:
+def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int:
     """Connect to ``scheduler`` and disconnect: fail early, before any work is planned.
+
+    Returns the number of workers connected to it now. With none, the files
+    of a run wait until one joins (as on a cluster that starts its workers on
+    demand).
 
     ``connect_timeout`` defaults to :data:`CONNECT_TIMEOUT`.
 
@@ -124,7 +128,8 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> Non
     """
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
-    _connect(client_class, scheduler, timeout).close()
+    with _connect(client_class, scheduler, timeout) as client:
+        return len(client.nthreads())
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
