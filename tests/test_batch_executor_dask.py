@@ -151,6 +151,30 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     assert not out.exists()  # the folders made for the run are removed again
 
 
+def test_a_server_that_is_not_a_scheduler_is_named_so():
+    """An HTTP server answers at once: its first bytes were read as a message length."""
+    pytest.importorskip("dask.distributed")
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+
+        def answer():
+            peer, _ = server.accept()
+            with peer:
+                peer.recv(1000)
+                peer.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        with pytest.raises(ValueError) as caught:
+            batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (f"scheduler={address!r}: cannot connect (it answered, but "
+                                 "not as a dask scheduler does); expected the address of a "
+                                 "running dask scheduler, e.g. tcp://host:8786")
+
+
 def test_check_scheduler_counts_the_workers(dask_scheduler):
     distributed = pytest.importorskip("dask.distributed")
     assert batch.check_scheduler(dask_scheduler) == 2

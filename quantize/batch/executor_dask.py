@@ -192,20 +192,22 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
     as the client's own timeout covers only the connection.
     """
     made: list[Any] = []
-    failed: list[BaseException] = []
+    failed: list[str] = []
 
     def connect() -> None:
         try:
             made.append(client_class(scheduler, timeout=timeout))
+        except MemoryError:  # the first bytes of another protocol's answer, read as a length
+            failed.append("it answered, but not as a dask scheduler does")
         except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
-            failed.append(exc)
+            failed.append(one_line(exc))
 
     thread = threading.Thread(target=connect, daemon=True, name="quantize-dask-connect")
     thread.start()
     thread.join(timeout + 1.0)
     if made:
         return made[0]
-    why = one_line(failed[0]) if failed else f"no answer within {timeout:g} s"
+    why = failed[0] if failed else f"no answer within {timeout:g} s"
     raise ValueError(f"scheduler={scheduler!r}: cannot connect ({why}); expected the "
                      "address of a running dask scheduler, e.g. tcp://host:8786")
 
