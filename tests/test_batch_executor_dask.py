@@ -151,6 +151,16 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     assert not out.exists()  # the folders made for the run are removed again
 
 
+def test_a_host_name_that_does_not_resolve_is_said_so():
+    """Not 'Timed out trying to connect' after the whole timeout: the name is unknown
+    (.invalid never resolves, RFC 6761)."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ValueError, match=r"^scheduler='tcp://nowhere\.invalid:8786': cannot "
+                       r"connect \(unknown host 'nowhere\.invalid': [^()]+\); expected the "
+                       r"address of a running dask scheduler, e\.g\. tcp://host:8786$"):
+        batch.check_scheduler("tcp://nowhere.invalid:8786", connect_timeout=2)
+
+
 def test_a_server_that_is_not_a_scheduler_is_named_so():
     """An HTTP server answers at once: its first bytes were read as a message length."""
     pytest.importorskip("dask.distributed")

@@ -195,6 +195,10 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
     failed: list[str] = []
 
     def connect() -> None:
+        unknown = _unknown_host(scheduler)
+        if unknown is not None:  # the client would retry it until the timeout
+            failed.append(unknown)
+            return
         try:
             made.append(client_class(scheduler, timeout=timeout))
         except MemoryError:  # the first bytes of another protocol's answer, read as a length
@@ -210,6 +214,24 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
     why = failed[0] if failed else f"no answer within {timeout:g} s"
     raise ValueError(f"scheduler={scheduler!r}: cannot connect ({why}); expected the "
                      "address of a running dask scheduler, e.g. tcp://host:8786")
+
+
+def _unknown_host(scheduler: str) -> str | None:
+    """Why the host of a network address ``scheduler`` cannot be resolved, or None (it can,
+    or the address has no host: the client then says what is wrong with it)."""
+    import socket
+
+    from distributed.comm import get_address_host_port
+
+    try:
+        host, _ = get_address_host_port(scheduler)
+    except (ValueError, TypeError, KeyError):
+        return None
+    try:
+        socket.getaddrinfo(host, None)
+    except socket.gaierror as exc:
+        return f"unknown host {host!r}: {exc.strerror}"
+    return None
 
 
 def _lost(exc: BaseException) -> Outcome:
