@@ -185,6 +185,29 @@ def test_a_server_that_is_not_a_scheduler_is_named_so():
                                  "running dask scheduler, e.g. tcp://host:8786")
 
 
+def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
+    distributed = pytest.importorskip("dask.distributed")
+    import time
+
+    from quantize.batch.calls import Call
+
+    settled = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def settle(index, outcome):  # the cluster stops after the first file
+            settled.append(index)
+            if len(settled) == 1:
+                cluster.close()
+
+        address = cluster.scheduler_address
+        with pytest.raises(ConnectionError) as caught:
+            batch.run_dask([Call(time.sleep, (0.1,)) for _ in range(4)], address, settle)
+    assert str(caught.value) == (
+        f"the Dask scheduler at {address} dropped the files still to do (3 of 4): it "
+        "stopped, or the connection to it was lost; rerun the same command to finish them")
+    assert len(settled) == 1
+
+
 def test_check_scheduler_counts_the_workers(dask_scheduler):
     distributed = pytest.importorskip("dask.distributed")
     assert batch.check_scheduler(dask_scheduler) == 2

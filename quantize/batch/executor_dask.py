@@ -54,6 +54,9 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         If dask.distributed is not installed.
     ValueError
         If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+    ConnectionError
+        If the cluster drops the tasks not settled yet (the scheduler stopped, or the
+        connection to it was lost); those settled before are kept.
     """
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
@@ -76,6 +79,12 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
 
         try:
             for future in as_completed(futures):
+                if future.status == "cancelled":  # by the cluster: this run cancels none
+                    _close_quietly(client)
+                    raise ConnectionError(
+                        f"the Dask scheduler at {scheduler} dropped the files still to do "
+                        f"({len(pending)} of {len(futures)}): it stopped, or the connection "
+                        "to it was lost; rerun the same command to finish them")
                 settle_done(future)
         except KeyboardInterrupt:
             _event(stop, client).set()  # from now on, no task starts its call
@@ -86,6 +95,20 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
                 if future.status != "cancelled":
                     settle_done(future)
             raise
+
+
+def _close_quietly(client: Any) -> None:
+    """Close ``client``, which has lost its scheduler, without the traceback the client
+    logs when closing stops its attempts to reconnect (the caller says what happened)."""
+    import logging
+
+    logger = logging.getLogger("distributed.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        client.close()
+    finally:
+        logger.setLevel(level)
 
 
 def _keep_started(client: Any, futures: list[Any]) -> tuple[list[Any], int]:

@@ -80,7 +80,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
     OSError
-        If the manifest cannot be written.
+        If the manifest cannot be written; ConnectionError (an OSError) if the Dask
+        scheduler stops or is lost mid-run, the files settled before being recorded.
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
