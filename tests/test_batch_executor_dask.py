@@ -138,16 +138,21 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
     out = tmp_path / "out"
     plan = batch.plan_batch(src, out, UNSHARED, recursive=True)
+    shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
+                              shared_palette=True)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         [worker] = cluster.scheduler_info["workers"]
         address = cluster.scheduler_address
         with pytest.raises(ValueError) as caught:
             batch.run_batch(plan, scheduler=address)
-    assert re.fullmatch(
-        re.escape(f"scheduler={address!r}: the worker {worker} does not see the output folder "
-                  f"({out / 'sub'} has no ") + r"\.quantize-probe-\w+" + re.escape(
-                      f" there); {SHARED}"), str(caught.value)), str(caught.value)
+        with pytest.raises(ValueError) as sampling:  # before any file is sampled there
+            batch.shared_palette(shared, scheduler=address)
+    line = re.escape(f"scheduler={address!r}: the worker {worker} does not see the output "
+                     f"folder ({out} has no ") + r"\.quantize-probe-\w+" + re.escape(
+                         f" there); {SHARED}")
+    assert re.fullmatch(line, str(caught.value)), str(caught.value)
+    assert re.fullmatch(line, str(sampling.value)), str(sampling.value)
     assert not out.exists()  # the folders made for the run are removed again
 
 

@@ -148,9 +148,10 @@ def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
     its folders as this process does (a worker with a folder of the same name on its own
     disk would write outputs where nobody looks for them, each reported as made).
 
-    Looked at with the first job's input and a probe file made beside its output, whose
-    name is new (a network file system's cache cannot hold an old answer for it), then
-    removed. The output's folder must exist. A worker that joins later is not asked.
+    Looked at with the first job's input and a probe file made in the output folder,
+    whose name is new (a network file system's cache cannot hold an old answer for it),
+    then removed, with the output folder if this made it. A worker that joins later is
+    not asked.
 
     Raises
     ------
@@ -161,18 +162,23 @@ def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
 
     if not plan.jobs:
         return
-    job = absolute_paths(plan.jobs[0])
-    fd, probe = tempfile.mkstemp(prefix=".quantize-probe-", dir=job.output.parent)
-    os.close(fd)
+    made = missing_folders(plan.output_dir)
+    plan.output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        unseen = unseen_by_workers(scheduler, [job.input, Path(probe)])
+        fd, probe = tempfile.mkstemp(prefix=".quantize-probe-", dir=plan.output_dir)
+        os.close(fd)
+        try:
+            first = worker_path(plan.jobs[0].input)
+            unseen = unseen_by_workers(scheduler, [first, worker_path(Path(probe))])
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(probe)
+        remove_empty_folders(made)
     if unseen:
         worker, path = next(iter(unseen.items()))
         others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
-        what = "the input folder" if path == job.input else "the output folder"
+        what = "the input folder" if path == first else "the output folder"
         raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
                          f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
 
