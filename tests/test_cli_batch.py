@@ -571,6 +571,23 @@ def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_pat
     assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
+def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
+    """b.png, done before, settles first (skipped), then a.png: the rows are a, b."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("b.png", "a.png", "C.png"):
+        Image.new("RGB", (4, 4), "red").save(src / name)
+    assert _cli(src, "-o", out, "--glob", "b.png", "-k", "2", "-q").exit_code == 0
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", out, "-k", "2", "--jobs", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[2] for line in result.stdout.splitlines()[:3]] == [
+        str(src / "b.png"), str(src / "C.png"), str(src / "a.png")]  # as they settled
+    rows = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [(Path(r["input"]).name, r["status"]) for r in rows] == [
+        ("a.png", "ok"), ("b.png", "skipped"), ("C.png", "ok")]
+
+
 def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monkeypatch,
                                                        dask_scheduler):
     """The files wait for a worker to join (Ctrl-C stops them): said on one line first."""

@@ -262,6 +262,9 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    max_pixels: int, dithered: bool) -> None:
     from .. import batch as lib
 
+    # By path, as the page lists them, not in the order files settled (skipped ones first,
+    # then as the workers finished): the same batch gives the same report.
+    results = sorted(results, key=lambda r: (str(r.input).lower(), str(r.input)))
     with user_errors():
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
