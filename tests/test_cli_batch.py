@@ -588,6 +588,26 @@ def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
         ("a.png", "ok"), ("b.png", "skipped"), ("C.png", "ok")]
 
 
+def test_cli_on_dask_reports_the_paths_as_given_as_the_local_pool_does(tmp_path, monkeypatch,
+                                                                        dask_scheduler):
+    """The workers get absolute paths; the report, the manifest and the lines do not."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (8, 8), "red").save("in/a.png")
+    rows = {}
+    for out, run in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", dask_scheduler])):
+        result = _cli("in", "-o", out, "--mode", "segment", "-k", "2", "--report",
+                      f"{out}.json", *run)
+        assert result.exit_code == 0, result.output
+        assert f" -> {out}/a " in result.stdout
+        [row] = json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))["files"]
+        assert (row["input"], row["output"], row["outdir"]) == ("in/a.png", f"{out}/a", f"{out}/a")
+        [entry] = batch.read_manifest(out).values()
+        assert (entry.record["input"], entry.record["outdir"]) == ("in/a.png", f"{out}/a")
+        rows[out] = {k: v for k, v in row.items() if k not in ("output", "outdir", "seconds")}
+    assert rows["local"] == rows["dask"]
+
+
 def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monkeypatch,
                                                        dask_scheduler):
     """The files wait for a worker to join (Ctrl-C stops them): said on one line first."""

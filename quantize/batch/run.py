@@ -103,7 +103,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _seen_here(job, outcome)
+            outcome = _as_given(_seen_here(job, outcome), sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -141,6 +141,27 @@ def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
         return dataclasses.replace(outcome, value=f"{outcome.value} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome
+
+
+def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
+    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a Dask worker), its
+    record's paths and the path of its error written as ``job`` has them: the reports, the
+    manifest and the lines show them so, as when the job runs here."""
+    def given(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for absolute, path in ((sent.output, job.output), (sent.input, job.input)):
+            try:
+                below = Path(value).relative_to(absolute)
+            except ValueError:
+                continue
+            return str(path / below) if below.parts else str(path)
+        return value
+
+    if not outcome.ok:
+        return dataclasses.replace(outcome, path=given(outcome.path))
+    record, stamp = outcome.value
+    return dataclasses.replace(outcome, value=({k: given(v) for k, v in record.items()}, stamp))
 
 
 def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
