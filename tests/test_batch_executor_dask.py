@@ -213,12 +213,12 @@ def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
     assert len(settled) == 1
 
 
-def test_check_scheduler_counts_the_workers(dask_scheduler):
+@pytest.mark.parametrize("n_workers", [0, 2])
+def test_check_scheduler_counts_the_workers(n_workers):
     distributed = pytest.importorskip("dask.distributed")
-    assert batch.check_scheduler(dask_scheduler) == 2
-    with distributed.LocalCluster(n_workers=0, processes=False,
+    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
-        assert batch.check_scheduler(cluster.scheduler_address) == 0
+        assert batch.check_scheduler(cluster.scheduler_address) == n_workers
 
 
 def _closed_port() -> int:
