@@ -61,3 +61,24 @@ def test_interrupts_held_raise_once_the_block_ends():
     finally:
         signal.signal(signal.SIGINT, previous)
     assert done == ["inner"]
+
+
+def test_a_second_interrupt_is_not_held():
+    import os
+    import signal
+
+    from quantize.batch.calls import interrupts_held
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    done = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("held")
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("not reached")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert done == ["held"]

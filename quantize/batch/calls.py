@@ -72,9 +72,11 @@ def interrupts_held() -> Iterator[None]:
 
     An executor settles each finished call inside this block: an interrupt landing
     half-way through a settle would leave an output written but not recorded or
-    reported. Only the main thread with Python's own SIGINT handler holds it back;
-    elsewhere (another thread, a handler of the caller's) the block runs as it is.
-    Nested blocks hold it back until the outermost one ends.
+    reported. A second Ctrl-C is not held back (a settle blocked writing to a pipe
+    nobody reads must not make the run impossible to stop). Only the main thread
+    with Python's own SIGINT handler holds it back; elsewhere (another thread, a
+    handler of the caller's) the block runs as it is. Nested blocks hold it back
+    until the outermost one ends.
 
     >>> with interrupts_held():
     ...     pass
@@ -84,7 +86,13 @@ def interrupts_held() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
-    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def hold(signum: int, frame: Any) -> None:
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+
+    signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:
