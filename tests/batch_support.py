@@ -44,19 +44,6 @@ def killing_job(input, output, *, force=False, **options):
     return copy_job(input, output, **options)
 
 
-def unshared_job(input, output, *, force=False, **options):
-    """Like copy_job, as a worker with storage of its own runs it: ``away*`` files are
-    "written" to its disk (not here), ``blind*`` files are not found there."""
-    import errno
-
-    name = Path(input).name
-    if name.startswith("away"):
-        return {"k": 1}
-    if name.startswith("blind"):
-        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(input))
-    return copy_job(input, output, **options)
-
-
 def gated_job(input, output, *, force=False, control, **options):
     """Like copy_job, but files named ``slow*`` stop half-written until released.
 
@@ -155,7 +142,6 @@ def interrupted_in_settle(run) -> list:
 
 COPY = batch.JobMode("copy", copy_job)
 KILLING = batch.JobMode("copy", killing_job)
-UNSHARED = batch.JobMode("copy", unshared_job)
 GATED = batch.JobMode("gated", gated_job)
 THREAD_ENV = batch.JobMode("env", thread_env_job)
 

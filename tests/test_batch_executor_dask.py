@@ -18,7 +18,6 @@ from .batch_support import (
     GOOD,
     KILLING,
     THREAD_ENV,
-    UNSHARED,
     crop,
     interrupted_in_settle,
     interrupted_run,
@@ -110,18 +109,26 @@ SHARED = ("the Dask workers must see the input and output folders at the same pa
           "this machine (shared storage)")
 
 
-def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, dask_scheduler):
+def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, monkeypatch):
+    """Only for an input the worker did not find: not for one it could not decode."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import run as run_module
+
+    missing = run_module._missing
+    monkeypatch.setattr(run_module, "_missing",  # the worker's view of its own storage
+                        lambda path: path.name == "blind.png" or missing(path))
     src = tmp_path / "in"
     src.mkdir()
     for name in ("blind.png", "fine.png"):
         Image.new("RGB", (4, 4)).save(src / name)
-    out = tmp_path / "out"
-    results = batch.run_batch(batch.plan_batch(src, out, UNSHARED), scheduler=dask_scheduler)
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    (src / "fine.png").write_bytes((src / "fine.png").read_bytes()[:40])  # truncated since
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
     assert {r.input.name: (r.status, r.reason) for r in results} == {
-        "blind.png": ("failed", f"No such file or directory on the Dask worker, but it is "
-                                f"here; {SHARED}"),
-        "fine.png": ("ok", "")}
-    assert set(batch.read_manifest(out)) == {"fine.png"}
+        "blind.png": ("failed", f"no such file on the Dask worker, but it is here; {SHARED}"),
+        "fine.png": ("failed", "not an image Pillow can identify")}
 
 
 def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkeypatch):
@@ -137,7 +144,7 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     (src / "sub").mkdir(parents=True)
     Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
     out = tmp_path / "out"
-    plan = batch.plan_batch(src, out, UNSHARED, recursive=True)
+    plan = batch.plan_batch(src, out, COPY, recursive=True)
     shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
                               shared_palette=True)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,

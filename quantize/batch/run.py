@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, FormatAdviceWarning, ResultTooLargeError
+from ..errors import ExitCode, FormatAdviceWarning, ImageReadError, ResultTooLargeError
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -133,12 +133,17 @@ NOT_SHARED = ("the Dask workers must see the input and output folders at the sam
               "this machine (shared storage)")
 
 
+#: The reason of a job whose input is not there when it starts (deleted since the plan was
+#: made, or, on a Dask worker, not on the storage the worker sees).
+INPUT_MISSING = "no such file"
+
+
 def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
-    """The ``outcome`` a Dask worker gave for ``job``, which failed on its input although
+    """The ``outcome`` a Dask worker gave for ``job``, whose input it did not find although
     that is here: said to be a worker without the storage this process sees."""
-    if (not outcome.ok and outcome.path is not None
+    if (not outcome.ok and outcome.value == INPUT_MISSING and outcome.path is not None
             and _same_path(Path(outcome.path), job.input) and job.input.exists()):
-        return dataclasses.replace(outcome, value=f"{outcome.value} on the Dask worker, but "
+        return dataclasses.replace(outcome, value=f"{INPUT_MISSING} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome
 
@@ -316,6 +321,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     input for its digest where it reads it for the job.
     """
     _remove_stale_parts(mode, job.output)
+    if _missing(job.input):
+        raise ImageReadError(INPUT_MISSING, path=job.input)
     stamp = input_stamp(job.input)
     try:
         record = _recorded(mode.func, (job.input, job.output),
@@ -324,6 +331,11 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         said = attached_warnings(exc)
         return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
     return record, stamp
+
+
+def _missing(path: Path) -> bool:
+    """Whether ``path`` is not there (not even as a broken link, which the job names)."""
+    return not os.path.lexists(path)
 
 
 def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
