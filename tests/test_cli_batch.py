@@ -608,6 +608,19 @@ def test_cli_on_dask_reports_the_paths_as_given_as_the_local_pool_does(tmp_path,
     assert rows["local"] == rows["dask"]
 
 
+def test_cli_interrupted_while_connecting_says_so(photo_tree, tmp_path, monkeypatch):
+    """Ctrl-C during the wait for an address that does not answer (up to 20 s)."""
+    def interrupted(scheduler):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "require_distributed", lambda: None)
+    monkeypatch.setattr(batch, "check_scheduler", interrupted)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1")
+    assert (result.exit_code, result.stderr) == (
+        130, "quantize: error: interrupted before any file was processed\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monkeypatch,
                                                        dask_scheduler):
     """The files wait for a worker to join (Ctrl-C stops them): said on one line first."""

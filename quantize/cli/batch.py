@@ -202,10 +202,11 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
-        if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
-            warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
-                 "until one joins (Ctrl-C to stop)")
     try:
+        with user_errors():
+            if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
+                warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
+                     "until one joins (Ctrl-C to stop)")
         with user_errors(), _options_changed():
             job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
