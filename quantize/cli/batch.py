@@ -142,7 +142,9 @@ def batch(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs dask.distributed (pip install 'dask[distributed]').")] = None,
+        "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
+        "(shared storage), which is checked first. Needs dask.distributed (pip install "
+        "'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "
