@@ -111,6 +111,35 @@ def interrupted_run(run, tmp_path: Path, seconds: tuple[float, ...]):
     return settled, sorted(p.name for p in tmp_path.glob("call*"))
 
 
+def interrupted_in_settle(run) -> list:
+    """Run two quick calls with ``run(calls, settle)``; the first settle sends this process
+    SIGINT (as Ctrl-C does) half-way through, then finishes.
+
+    Returns the values settled: the KeyboardInterrupt must be raised, and only once
+    the settle has finished (an output written is also recorded and reported).
+    """
+    from quantize.batch.calls import Call
+
+    settled = []
+
+    def settle(index, outcome):
+        if not settled:
+            os.kill(os.getpid(), signal.SIGINT)
+        settled.append(outcome.value)
+
+    # SIGINT must raise KeyboardInterrupt here, also where pytest started with it ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run([Call(abs, (-1,)), Call(abs, (-2,))], settle)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("the interrupt was not raised")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return settled
+
+
 COPY = batch.JobMode("copy", copy_job)
 KILLING = batch.JobMode("copy", killing_job)
 GATED = batch.JobMode("gated", gated_job)

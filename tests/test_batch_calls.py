@@ -41,3 +41,44 @@ def test_unexpected_errors_keep_their_type_and_place():
 def test_keyword_arguments_are_passed():
     outcome = run_isolated(Call(int, ("ff",), {"base": 16}))
     assert (outcome.ok, outcome.value) == (True, 255)
+
+
+def test_interrupts_held_raise_once_the_block_ends():
+    import os
+    import signal
+
+    from quantize.batch.calls import interrupts_held
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    done = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held(), interrupts_held():  # nested: held to the outer end
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("inner")
+            done.append("after")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert done == ["inner"]
+
+
+def test_a_second_interrupt_is_not_held():
+    import os
+    import signal
+
+    from quantize.batch.calls import interrupts_held
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    done = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("held")
+                os.kill(os.getpid(), signal.SIGINT)
+                done.append("not reached")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert done == ["held"]

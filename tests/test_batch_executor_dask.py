@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize import batch
 from quantize.io import load_image
@@ -17,6 +19,7 @@ from .batch_support import (
     KILLING,
     THREAD_ENV,
     crop,
+    interrupted_in_settle,
     interrupted_run,
     make_photo_tree,
     rel,
@@ -102,6 +105,129 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
 
 
+SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+          "this machine (shared storage)")
+
+
+def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, monkeypatch):
+    """Only for an input the worker did not find: not for one it could not decode."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import run as run_module
+
+    missing = run_module._missing
+    monkeypatch.setattr(run_module, "_missing",  # the worker's view of its own storage
+                        lambda path: path.name == "blind.png" or missing(path))
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("blind.png", "fine.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    (src / "fine.png").write_bytes((src / "fine.png").read_bytes()[:40])  # truncated since
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    assert {r.input.name: (r.status, r.reason) for r in results} == {
+        "blind.png": ("failed", f"no such file on the Dask worker, but it is here; {SHARED}"),
+        "fine.png": ("failed", "not an image Pillow can identify")}
+
+
+def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkeypatch):
+    """A worker with a folder of that name on its own disk: nothing is run or written."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    def own_disk(path):  # the worker sees the inputs, but not the probe written here
+        return ".quantize-probe-" not in path
+
+    monkeypatch.setattr(executor_dask, "_exists", own_disk)
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(src, out, COPY, recursive=True)
+    shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
+                              shared_palette=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        [worker] = cluster.scheduler_info["workers"]
+        address = cluster.scheduler_address
+        with pytest.raises(ValueError) as caught:
+            batch.run_batch(plan, scheduler=address)
+        with pytest.raises(ValueError) as sampling:  # before any file is sampled there
+            batch.shared_palette(shared, scheduler=address)
+    line = re.escape(f"scheduler={address!r}: the worker {worker} does not see the output "
+                     f"folder ({out} has no ") + r"\.quantize-probe-\w+" + re.escape(
+                         f" there); {SHARED}")
+    assert re.fullmatch(line, str(caught.value)), str(caught.value)
+    assert re.fullmatch(line, str(sampling.value)), str(sampling.value)
+    assert not out.exists()  # the folders made for the run are removed again
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so():
+    """Not 'Timed out trying to connect' after the whole timeout: the name is unknown
+    (.invalid never resolves, RFC 6761)."""
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ValueError, match=r"^scheduler='tcp://nowhere\.invalid:8786': cannot "
+                       r"connect \(unknown host 'nowhere\.invalid': [^()]+\); expected the "
+                       r"address of a running dask scheduler, e\.g\. tcp://host:8786$"):
+        batch.check_scheduler("tcp://nowhere.invalid:8786", connect_timeout=2)
+
+
+def test_a_server_that_is_not_a_scheduler_is_named_so():
+    """An HTTP server answers at once: its first bytes were read as a message length."""
+    pytest.importorskip("dask.distributed")
+    import threading
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+
+        def answer():
+            peer, _ = server.accept()
+            with peer:
+                peer.recv(1000)
+                peer.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+
+        threading.Thread(target=answer, daemon=True).start()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        with pytest.raises(ValueError) as caught:
+            batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (f"scheduler={address!r}: cannot connect (it answered, but "
+                                 "not as a dask scheduler does); expected the address of a "
+                                 "running dask scheduler, e.g. tcp://host:8786")
+
+
+def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
+    distributed = pytest.importorskip("dask.distributed")
+    import time
+
+    from quantize.batch.calls import Call
+
+    settled = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def settle(index, outcome):  # the cluster stops after the first file
+            settled.append(index)
+            if len(settled) == 1:
+                cluster.close()
+
+        address = cluster.scheduler_address
+        with pytest.raises(ConnectionError) as caught:
+            batch.run_dask([Call(time.sleep, (0.1,)) for _ in range(4)], address, settle)
+    assert str(caught.value) == (
+        f"the Dask scheduler at {address} dropped the files still to do (3 of 4): it "
+        "stopped, or the connection to it was lost; rerun the same command to finish them")
+    assert len(settled) == 1
+
+
+@pytest.mark.parametrize("n_workers", [0, 2])
+def test_check_scheduler_counts_the_workers(n_workers):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert batch.check_scheduler(cluster.scheduler_address) == n_workers
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,6 +243,31 @@ def test_an_interrupt_settles_every_task_that_ran(tmp_path, dask_scheduler):
         tmp_path, (0.0, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5))
     assert sorted(settled) == finished
     assert len(finished) < 8 and told and told[0] >= 1
+
+
+def test_an_interrupt_starts_no_file_a_worker_holds_but_has_not_started(tmp_path):
+    """With queuing off (worker-saturation inf), the scheduler sends every task to a
+    worker at once: they are not "running", and must not all be run after Ctrl-C."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    told = []
+    with dask.config.set({"distributed.scheduler.worker-saturation": float("inf")}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                     dashboard_address=None) as cluster:
+        settled, finished = interrupted_run(
+            lambda calls, settle: batch.run_dask(calls, cluster.scheduler_address, settle,
+                                                 on_interrupt=told.append),
+            tmp_path, (0.0,) + (0.5,) * 9)
+    assert sorted(settled) == finished
+    assert len(finished) <= 3 and told == [2]  # call0, the two running, maybe one starting
+
+
+def test_an_interrupt_during_a_settle_lets_it_finish(dask_scheduler):
+    """Ctrl-C landing while a finished file is being recorded stops the run after it."""
+    settled = interrupted_in_settle(
+        lambda calls, settle: batch.run_dask(calls, dask_scheduler, settle))
+    assert sorted(settled) in ([1], [2], [1, 2])  # either may finish first; none twice
 
 
 @pytest.mark.parametrize("listening", [False, True], ids=["refused", "silent"])

@@ -21,7 +21,7 @@ from quantize import batch
 from quantize.batch.calls import Call
 from quantize.io import load_image
 
-from .batch_support import THREAD_ENV, crop, interrupted_run
+from .batch_support import THREAD_ENV, crop, interrupted_in_settle, interrupted_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +80,12 @@ def test_an_interrupt_settles_the_calls_in_flight_and_drops_the_rest(tmp_path):
         tmp_path, (0.0, 1.0, 0.0, 0.0))
     assert settled == ["call0", "call1"] and finished == ["call0", "call1"]
     assert told == [1]
+
+
+def test_an_interrupt_during_a_settle_lets_it_finish():
+    """Ctrl-C landing while a finished file is being recorded stops the run after it."""
+    assert interrupted_in_settle(lambda calls, settle: batch.run_local(calls, settle,
+                                                                       jobs=1)) == [1]
 
 
 def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):

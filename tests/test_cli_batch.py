@@ -669,6 +669,69 @@ def test_cli_on_dask_reads_relative_paths_from_where_it_runs(photo_tree, tmp_pat
     assert len(_palette(tmp_path / "mapped" / "chelsea.png")) == 2 * 3
 
 
+def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
+    """b.png, done before, settles first (skipped), then a.png: the rows are a, b."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("b.png", "a.png", "C.png"):
+        Image.new("RGB", (4, 4), "red").save(src / name)
+    assert _cli(src, "-o", out, "--glob", "b.png", "-k", "2", "-q").exit_code == 0
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", out, "-k", "2", "--jobs", "1", "--report", report)
+    assert result.exit_code == 0, result.output
+    assert [line.split()[2] for line in result.stdout.splitlines()[:3]] == [
+        str(src / "b.png"), str(src / "C.png"), str(src / "a.png")]  # as they settled
+    rows = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [(Path(r["input"]).name, r["status"]) for r in rows] == [
+        ("a.png", "ok"), ("b.png", "skipped"), ("C.png", "ok")]
+
+
+def test_cli_on_dask_reports_the_paths_as_given_as_the_local_pool_does(tmp_path, monkeypatch,
+                                                                        dask_scheduler):
+    """The workers get absolute paths; the report, the manifest and the lines do not."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Image.new("RGB", (8, 8), "red").save("in/a.png")
+    rows = {}
+    for out, run in (("local", ["--jobs", "1"]), ("dask", ["--scheduler", dask_scheduler])):
+        result = _cli("in", "-o", out, "--mode", "segment", "-k", "2", "--report",
+                      f"{out}.json", *run)
+        assert result.exit_code == 0, result.output
+        assert f" -> {out}/a " in result.stdout
+        [row] = json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))["files"]
+        assert (row["input"], row["output"], row["outdir"]) == ("in/a.png", f"{out}/a", f"{out}/a")
+        [entry] = batch.read_manifest(out).values()
+        assert (entry.record["input"], entry.record["outdir"]) == ("in/a.png", f"{out}/a")
+        rows[out] = {k: v for k, v in row.items() if k not in ("output", "outdir", "seconds")}
+    assert rows["local"] == rows["dask"]
+
+
+def test_cli_interrupted_while_connecting_says_so(photo_tree, tmp_path, monkeypatch):
+    """Ctrl-C during the wait for an address that does not answer (up to 20 s)."""
+    def interrupted(scheduler):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "require_distributed", lambda: None)
+    monkeypatch.setattr(batch, "check_scheduler", interrupted)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:1")
+    assert (result.exit_code, result.stderr) == (
+        130, "quantize: error: interrupted before any file was processed\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_on_dask_says_when_no_worker_is_connected(photo_tree, tmp_path, monkeypatch,
+                                                       dask_scheduler):
+    """The files wait for a worker to join (Ctrl-C stops them): said on one line first."""
+    monkeypatch.setattr(batch, "check_scheduler", lambda scheduler: 0)  # then two join
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.png", "-k", "4",
+                  "--scheduler", dask_scheduler)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: --scheduler: no worker is connected to "
+                             f"{dask_scheduler}; the files wait until one joins (Ctrl-C to "
+                             "stop)\n")
+    assert "1/1 files: 1 ok" in result.stdout
+
+
 @pytest.mark.parametrize("make, args, line", [
     (lambda src: None, [],
      "INPUT_DIR='{src}' is empty; expected a folder of images"),

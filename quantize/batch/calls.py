@@ -4,14 +4,18 @@ A :class:`Call` is a module-level function and its arguments; :func:`run_isolate
 runs it and turns any ordinary exception into a failed :class:`Outcome` holding
 the error's ``reason``, ``path`` and exit code as fields (taken from
 :class:`~quantize.errors.QuantizeError` and ``OSError`` attributes; no message
-is parsed). Executors call ``settle(index, outcome)`` as calls finish.
+is parsed). Executors call ``settle(index, outcome)`` as calls finish, each
+inside :func:`interrupts_held`, so that Ctrl-C never stops a settle half-way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from typing import Any
 from ..errors import ExitCode, QuantizeError
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "one_line", "run_isolated"]
+           "interrupts_held", "one_line", "run_isolated"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -60,6 +64,41 @@ class Outcome:
 
 #: ``settle(index, outcome)``: how an executor reports a finished call.
 Settle = Callable[[int, Outcome], None]
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) while the block runs, and raise it when the block ends.
+
+    An executor settles each finished call inside this block: an interrupt landing
+    half-way through a settle would leave an output written but not recorded or
+    reported. A second Ctrl-C is not held back (a settle blocked writing to a pipe
+    nobody reads must not make the run impossible to stop). Only the main thread
+    with Python's own SIGINT handler holds it back; elsewhere (another thread, a
+    handler of the caller's) the block runs as it is. Nested blocks hold it back
+    until the outermost one ends.
+
+    >>> with interrupts_held():
+    ...     pass
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    caught: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        if caught:
+            raise KeyboardInterrupt
+        caught.append(signum)
+
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def run_isolated(call: Call) -> Outcome:

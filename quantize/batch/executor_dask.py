@@ -3,8 +3,10 @@
 :func:`run_dask` submits every :class:`~quantize.batch.calls.Call` with
 ``client.map`` and settles results (small records, never pixels) as they
 complete. Workers must see the same paths as this process (shared storage).
-When this process is interrupted, the tasks not yet running are cancelled and
-those already running are let finish and settled before the interrupt is
+When this process is interrupted, no task starts its call any more (each task
+first looks at the run's stop :class:`distributed.Event`, which the interrupt
+sets), the tasks the scheduler has not sent to a worker are cancelled, and the
+calls already running are let finish and settled before the interrupt is
 raised again (a worker cannot stop a running task, so its output would
 otherwise be written unreported); a second interrupt stops waiting.
 A call runs on its worker's thread alone (the package's own threads are off),
@@ -14,15 +16,19 @@ dependency, imported only here, inside the functions.
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from .. import _threads
 from .._validation import check_int
-from .calls import WORKER_DIED, Call, Outcome, Settle, one_line, run_isolated
+from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask"]
+__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask",
+           "unseen_by_workers"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -48,45 +54,93 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         If dask.distributed is not installed.
     ValueError
         If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+    ConnectionError
+        If the cluster drops the tasks not settled yet (the scheduler stopped, or the
+        connection to it was lost); those settled before are kept.
     """
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
-        futures = client.map(_run_on_one_thread, list(calls), pure=False, retries=retries)
+        stop = f"quantize-stop-{uuid.uuid4().hex}"
+        futures = client.map(_run_on_one_thread, list(calls), stop=stop, pure=False,
+                             retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         pending = dict(index)
 
         def settle_done(future: Any) -> None:
-            i = pending.pop(future.key)
-            settle(i, _lost(future.exception()) if future.status == "error" else future.result())
+            with interrupts_held():  # an output written is also settled
+                i = pending.pop(future.key)
+                outcome = (_lost(future.exception()) if future.status == "error"
+                           else future.result())
+                if outcome is not None:  # None: stopped before its call started
+                    settle(i, outcome)
             future.release()
 
         try:
             for future in as_completed(futures):
+                if future.status == "cancelled":  # by the cluster: this run cancels none
+                    _close_quietly(client)
+                    raise ConnectionError(
+                        f"the Dask scheduler at {scheduler} dropped the files still to do "
+                        f"({len(pending)} of {len(futures)}): it stopped, or the connection "
+                        "to it was lost; rerun the same command to finish them")
                 settle_done(future)
         except KeyboardInterrupt:
-            running = _keep_running(client, [f for f in futures if f.key in pending])
-            if running and on_interrupt is not None:
-                on_interrupt(len(running))
-            for future in as_completed(running):
+            _event(stop, client).set()  # from now on, no task starts its call
+            kept, n_running = _keep_started(client, [f for f in futures if f.key in pending])
+            if n_running and on_interrupt is not None:
+                on_interrupt(n_running)
+            for future in as_completed(kept):
                 if future.status != "cancelled":
                     settle_done(future)
             raise
 
 
-def _keep_running(client: Any, futures: list[Any]) -> list[Any]:
-    """Cancel the ``futures`` no worker has started; return the others."""
-    started = {key for keys in client.processing().values() for key in keys}
-    running = [f for f in futures if f.key in started or f.done()]
-    waiting = [f for f in futures if not (f.key in started or f.done())]
+def _close_quietly(client: Any) -> None:
+    """Close ``client``, which has lost its scheduler, without the traceback the client
+    logs when closing stops its attempts to reconnect (the caller says what happened)."""
+    import logging
+
+    logger = logging.getLogger("distributed.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        client.close()
+    finally:
+        logger.setLevel(level)
+
+
+def _keep_started(client: Any, futures: list[Any]) -> tuple[list[Any], int]:
+    """Cancel the ``futures`` the scheduler has not sent to a worker; return the others
+    and how many of them are running (at most one per worker thread).
+
+    Called once the run's stop event is set: a task sent to a worker after that
+    returns without starting its call. A task is kept when it was on a worker when
+    asked, or is finished by the time its result is asked for afterwards (held by
+    its future, a result stays): one that finished in between, its result still on
+    its way to this client, must not be cancelled, as its output is written.
+    """
+    on_workers = client.processing()
+    sent = {key for keys in on_workers.values() for key in keys}
+    finished = {key for key, where in client.who_has(futures).items() if where}
+    kept = [f for f in futures if f.key in sent or f.key in finished or f.done()]
+    waiting = [f for f in futures if not (f.key in sent or f.key in finished or f.done())]
     if waiting:
         client.cancel(waiting)
-    return running
+    ours = {f.key for f in futures}
+    threads = client.nthreads()
+    n_running = sum(min(len(ours.intersection(keys)), threads.get(worker, 1))
+                    for worker, keys in on_workers.items())
+    return kept, n_running
 
 
-def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> None:
+def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int:
     """Connect to ``scheduler`` and disconnect: fail early, before any work is planned.
+
+    Returns the number of workers connected to it now. With none, the files
+    of a run wait until one joins (as on a cluster that starts its workers on
+    demand).
 
     ``connect_timeout`` defaults to :data:`CONNECT_TIMEOUT`.
 
@@ -97,13 +151,60 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> Non
     """
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
-    _connect(client_class, scheduler, timeout).close()
+    with _connect(client_class, scheduler, timeout) as client:
+        return len(client.nthreads())
 
 
-def _run_on_one_thread(call: Call) -> Outcome:
-    """:func:`run_isolated` in a worker, with the package's own threads off."""
+def unseen_by_workers(scheduler: str, paths: Sequence[Path],
+                      connect_timeout: float | None = None) -> dict[str, Path]:
+    """The workers of ``scheduler`` that do not see one of ``paths`` (absolute paths of
+    files that exist here).
+
+    Returns the address of each such worker and the first path it does not see
+    (empty when every worker sees them all: shared storage).
+
+    Raises
+    ------
+    MissingDependencyError, ValueError
+        As :func:`run_dask`: dask.distributed is missing, or nothing answers in time;
+        ValueError also when a worker cannot be asked.
+    """
+    client_class, _ = _import_distributed()
+    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    unseen: dict[str, Path] = {}
+    with _connect(client_class, scheduler, timeout) as client:
+        for path in paths:
+            try:
+                seen = client.run(_exists, str(path))
+            except Exception as exc:  # noqa: BLE001 -- a worker lost or refusing: said
+                raise ValueError(f"scheduler={scheduler!r}: cannot ask the workers whether "
+                                 f"they see {path} ({one_line(exc)})") from None
+            for worker, there in sorted(seen.items()):
+                if not there:
+                    unseen.setdefault(worker, path)
+    return unseen
+
+
+#: Run on the workers by :func:`unseen_by_workers`: a function every worker has, whatever
+#: version of quantize it runs.
+_exists = os.path.exists
+
+
+def _run_on_one_thread(call: Call, stop: str | None = None) -> Outcome | None:
+    """:func:`run_isolated` in a worker, with the package's own threads off; None,
+    without running it, once the run's ``stop`` event is set (interrupted)."""
+    if stop is not None and _event(stop).is_set():
+        return None
     _threads.set_count(1)
     return run_isolated(call)
+
+
+def _event(name: str, client: Any = None) -> Any:
+    """The cluster's :class:`distributed.Event` named ``name`` (the worker's client when
+    ``client`` is None)."""
+    from distributed import Event
+
+    return Event(name, client=client)
 
 
 def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
@@ -114,22 +215,46 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
     as the client's own timeout covers only the connection.
     """
     made: list[Any] = []
-    failed: list[BaseException] = []
+    failed: list[str] = []
 
     def connect() -> None:
+        unknown = _unknown_host(scheduler)
+        if unknown is not None:  # the client would retry it until the timeout
+            failed.append(unknown)
+            return
         try:
             made.append(client_class(scheduler, timeout=timeout))
+        except MemoryError:  # the first bytes of another protocol's answer, read as a length
+            failed.append("it answered, but not as a dask scheduler does")
         except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
-            failed.append(exc)
+            failed.append(one_line(exc))
 
     thread = threading.Thread(target=connect, daemon=True, name="quantize-dask-connect")
     thread.start()
     thread.join(timeout + 1.0)
     if made:
         return made[0]
-    why = one_line(failed[0]) if failed else f"no answer within {timeout:g} s"
+    why = failed[0] if failed else f"no answer within {timeout:g} s"
     raise ValueError(f"scheduler={scheduler!r}: cannot connect ({why}); expected the "
                      "address of a running dask scheduler, e.g. tcp://host:8786")
+
+
+def _unknown_host(scheduler: str) -> str | None:
+    """Why the host of a network address ``scheduler`` cannot be resolved, or None (it can,
+    or the address has no host: the client then says what is wrong with it)."""
+    import socket
+
+    from distributed.comm import get_address_host_port
+
+    try:
+        host, _ = get_address_host_port(scheduler)
+    except (ValueError, TypeError, KeyError):
+        return None
+    try:
+        socket.getaddrinfo(host, None)
+    except socket.gaierror as exc:
+        return f"unknown host {host!r}: {exc.strerror}"
+    return None
 
 
 def _lost(exc: BaseException) -> Outcome:

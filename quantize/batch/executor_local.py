@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the pool machinery is imported by the functions that start 
     from concurrent.futures import Future, ProcessPoolExecutor
 
 from .._validation import check_int
-from .calls import WORKER_DIED, Call, Outcome, Settle, run_isolated
+from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, run_isolated
 
 __all__ = ["START_METHOD", "THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"]
 
@@ -157,17 +157,18 @@ def _settle_done(done: Iterable[Future[Outcome]],
 
     broken = False
     for future in done:
-        index, alone = running.pop(future)
-        try:
-            outcome = future.result()
-        except BrokenProcessPool:
-            broken = True
-            if alone:
-                settle(index, Outcome.failure(WORKER_DIED))
-            else:
-                suspects.append(index)
-            continue
-        settle(index, outcome)
+        with interrupts_held():  # an output written is also settled
+            index, alone = running.pop(future)
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                broken = True
+                if alone:
+                    settle(index, Outcome.failure(WORKER_DIED))
+                else:
+                    suspects.append(index)
+                continue
+            settle(index, outcome)
     return broken
 
 
@@ -185,9 +186,10 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
     try:
         while running:
             for future in wait(running, return_when=FIRST_COMPLETED).done:
-                index, _ = running.pop(future)
-                if not future.cancelled() and future.exception() is None:
-                    settle(index, future.result())
+                with interrupts_held():
+                    index, _ = running.pop(future)
+                    if not future.cancelled() and future.exception() is None:
+                        settle(index, future.result())
     except KeyboardInterrupt:
         _terminate_workers(pool)
         raise

@@ -11,20 +11,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ResultTooLargeError, command_line_text
+from ..errors import ImageReadError, ResultTooLargeError, command_line_text
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, STALE, FileResult
 
-__all__ = ["absolute_paths", "call_with_warnings", "file_result", "run_batch", "run_calls",
-           "run_job", "worker_path"]
+__all__ = ["absolute_paths", "call_with_warnings", "check_shared_storage", "file_result",
+           "run_batch", "run_calls", "run_job", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -41,7 +42,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         Ignored with ``scheduler``.
     scheduler : str or None
         Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
-        must see the same paths (shared storage).
+        must see the same paths (shared storage): this is checked before any job
+        runs (:func:`check_shared_storage`), and a file that fails on its input
+        although it is here is said to have failed on a worker without it.
     retries : int
         Dask only: times a task is retried after an unexpected error.
     on_result : callable or None
@@ -73,8 +76,12 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
         If the manifest exists but cannot be added to (before any job runs).
+    ValueError
+        If a worker of ``scheduler`` does not see the plan's folders (before any
+        job runs).
     OSError
-        If the manifest cannot be written.
+        If the manifest cannot be written; ConnectionError (an OSError) if the Dask
+        scheduler stops or is lost mid-run, the files settled before being recorded.
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
@@ -95,6 +102,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
+        if scheduler is not None:
+            outcome = _as_given(_seen_here(job, outcome), sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -110,11 +119,94 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         report(result)
 
     try:
+        if scheduler is not None:
+            check_shared_storage(plan, scheduler)
         run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                   on_interrupt=on_interrupt)
     finally:
         remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+#: Why a file a Dask worker handled is not as it is here: the worker has other storage.
+NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+              "this machine (shared storage)")
+
+
+#: The reason of a job whose input is not there when it starts (deleted since the plan was
+#: made, or, on a Dask worker, not on the storage the worker sees).
+INPUT_MISSING = "no such file"
+
+
+def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
+    """The ``outcome`` a Dask worker gave for ``job``, whose input it did not find although
+    that is here: said to be a worker without the storage this process sees."""
+    if (not outcome.ok and outcome.value == INPUT_MISSING and outcome.path is not None
+            and _same_path(Path(outcome.path), job.input) and job.input.exists()):
+        return dataclasses.replace(outcome, value=f"{INPUT_MISSING} on the Dask worker, but "
+                                   f"it is here; {NOT_SHARED}")
+    return outcome
+
+
+def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
+    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a Dask worker), its
+    record's paths and the path of its error written as ``job`` has them: the reports, the
+    manifest and the lines show them so, as when the job runs here."""
+    def given(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        for absolute, path in ((sent.output, job.output), (sent.input, job.input)):
+            try:
+                below = Path(value).relative_to(absolute)
+            except ValueError:
+                continue
+            return str(path / below) if below.parts else str(path)
+        return value
+
+    if not outcome.ok:
+        return dataclasses.replace(outcome, path=given(outcome.path))
+    record, stamp = outcome.value
+    return dataclasses.replace(outcome, value=({k: given(v) for k, v in record.items()}, stamp))
+
+
+def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
+    """Refuse to run ``plan`` on the workers of ``scheduler`` if one of them does not see
+    its folders as this process does (a worker with a folder of the same name on its own
+    disk would write outputs where nobody looks for them, each reported as made).
+
+    Looked at with the first job's input and a probe file made in the output folder,
+    whose name is new (a network file system's cache cannot hold an old answer for it),
+    then removed, with the output folder if this made it. A worker that joins later is
+    not asked.
+
+    Raises
+    ------
+    ValueError
+        Naming the first worker that does not see one, and the path.
+    """
+    from .executor_dask import unseen_by_workers
+
+    if not plan.jobs:
+        return
+    made = missing_folders(plan.output_dir)
+    plan.output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".quantize-probe-", dir=plan.output_dir)
+        os.close(fd)
+        try:
+            first = worker_path(plan.jobs[0].input)
+            unseen = unseen_by_workers(scheduler, [first, worker_path(Path(probe))])
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+    finally:
+        remove_empty_folders(made)
+    if unseen:
+        worker, path = next(iter(unseen.items()))
+        others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
+        what = "the input folder" if path == first else "the output folder"
+        raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
+                         f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
@@ -230,6 +322,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     input for its digest where it reads it for the job.
     """
     _remove_stale_parts(mode, job.output)
+    if _missing(job.input):
+        raise ImageReadError(INPUT_MISSING, path=job.input)
     stamp = input_stamp(job.input)
     try:
         record = _recorded(mode.func, (job.input, job.output),
@@ -238,6 +332,11 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         said = attached_warnings(exc)
         return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
     return record, stamp
+
+
+def _missing(path: Path) -> bool:
+    """Whether ``path`` is not there (not even as a broken link, which the job names)."""
+    return not os.path.lexists(path)
 
 
 def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,

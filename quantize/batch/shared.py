@@ -19,7 +19,7 @@ from ..errors import OutputExistsError, warn_caller
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
-from .run import run_calls, worker_path
+from .run import check_shared_storage, run_calls, worker_path
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "shared_palette"]
 
@@ -78,7 +78,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     ValueError
         If the plan is not a reduce plan made with ``shared_palette=True``, or
         no image could be sampled (the message says why: the first file that
-        could not be read, or that none has a visible pixel).
+        could not be read, or that none has a visible pixel), or a worker of
+        ``scheduler`` does not see the plan's folders
+        (:func:`~quantize.batch.run.check_shared_storage`).
     OptionsChangedError
         If the saved palette was fitted with other settings.
     OutputExistsError
@@ -163,6 +165,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     max_pixels = plan.options.get("max_pixels")
     inputs = [j.input for j in plan.jobs] + [r.input for r in plan.settled  # made before
                                              if r.status == "skipped" and r.output is not None]
+    if scheduler is not None:
+        check_shared_storage(plan, scheduler)  # before reading any file there
     sent = inputs if scheduler is None else [worker_path(path) for path in inputs]
     calls = [Call(sample_colors, (path, samples_per_file),
                   {"seed": None if seed is None else (seed, i), "max_pixels": max_pixels,

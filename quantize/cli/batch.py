@@ -151,7 +151,9 @@ def batch(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
-        "(tcp://host:8786); needs dask.distributed (pip install 'dask[distributed]').")] = None,
+        "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
+        "(shared storage), which is checked first. Needs dask.distributed (pip install "
+        "'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "
@@ -216,9 +218,11 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
-        if scheduler is not None:  # before planning, which may read many files
-            lib.check_scheduler(scheduler)
     try:
+        with user_errors():
+            if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
+                warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
+                     "until one joins (Ctrl-C to stop)")
         with user_errors(), _options_changed():
             job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
             plan = lib.plan_batch(input_dir, output_dir, job, options=options,
@@ -275,6 +279,9 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    max_pixels: int, dithered: bool, per_frame: bool) -> None:
     from .. import batch as lib
 
+    # By path, as the page lists them, not in the order files settled (skipped ones first,
+    # then as the workers finished): the same batch gives the same report.
+    results = sorted(results, key=lambda r: (str(r.input).lower(), str(r.input)))
     with user_errors():
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
