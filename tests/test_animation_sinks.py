@@ -137,3 +137,20 @@ def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(nam
             f.load()
             durations.append(f.info["duration"])
     assert durations == [most, most - 5000, 40]
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.webp"])
+def test_pillow_sinks_hold_the_queued_frames_indexed(name):
+    # Pillow writes an APNG or WebP from every frame at once, so the frames wait for close:
+    # the WebP sink held them as RGBA, four bytes a pixel, and ran out of memory on long
+    # animations; they wait as palette indices, one byte a pixel.
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path(name), (16, 8), PALETTE, 0, transparent=3)
+    for i in range(5):
+        indices = np.zeros((8, 16), np.uint8)
+        indices[:, i] = 1 + i % 3
+        sink.add(indices, transparent=3, duration=10)
+    assert sink.held_bytes == 5 * 8 * 16
+    sink.close()
+    with Image.open(fp) as im:
+        assert im.n_frames == 5

@@ -91,6 +91,11 @@ class _PillowSink:
         self.frames_written = 0
         self.frames_shortened = 0
 
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of pixels held for the frames queued until ``close`` writes them."""
+        return sum(image.width * image.height * len(image.getbands()) for image in self._frames)
+
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
             keep: np.ndarray | None = None) -> None:
@@ -105,10 +110,10 @@ class _PillowSink:
             return
         self._shown = shown
         self._clear = self._clear or bool((shown[..., 3] == 0).any())
-        if self._fmt == "WEBP":
-            image = Image.fromarray(shown, mode="RGBA")
+        image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
+        if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
+            image.putpalette(_rgba(pal, transparent).tobytes(), "RGBA")
         else:
-            image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
             image.putpalette(pal.tobytes(), "RGB")
             if transparent is not None:
                 image.info["transparency"] = int(transparent)
