@@ -137,3 +137,28 @@ def test_a_frame_longer_than_the_format_holds_is_cut_to_its_most_and_counted(nam
             f.load()
             durations.append(f.info["duration"])
     assert durations == [most, most - 5000, 40]
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.webp"])
+def test_pillow_sinks_hold_the_queued_frames_indexed_and_deflated(name):
+    # Pillow writes an APNG or WebP from every frame at once, so the frames wait for close:
+    # the WebP sink held them as RGBA, four bytes a pixel, the APNG sink as palette images
+    # which Pillow's writer then copied (two bytes a pixel), and long animations ran out of
+    # memory. They wait as deflated palette indices, a few bytes for a frame that moves little.
+    colours = np.vstack([PALETTE, [[0, 0, 0]]]).astype(np.uint8)  # entry 3: transparent
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path(name), (64, 32), colours, 0, transparent=3)
+    frames = []
+    for i in range(5):
+        indices = np.zeros((32, 64), np.uint8)
+        indices[:, i] = 1 + i % 3
+        indices[0, :8] = 3
+        frames.append(indices)
+        sink.add(indices, transparent=3, duration=10)
+    assert sink.held_bytes < 5 * 32 * 64 / 16
+    sink.close()
+    with Image.open(fp) as im:
+        got = [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+    assert [g[..., :3][g[..., 3] > 0].tolist() for g in got] == \
+        [colours[f][f != 3].tolist() for f in frames]
+    assert [(g[..., 3] == 0).tolist() for g in got] == [(f == 3).tolist() for f in frames]

@@ -683,3 +683,22 @@ def test_default_output_suffix_reads_a_gif_only_to_its_second_frame(tmp_path, mo
     monkeypatch.setattr(GifImagePlugin.GifImageFile, "n_frames", property(counted))
     assert default_output_suffix(tmp_path / "clip.gif") == ".gif"
     assert default_output_suffix(tmp_path / "one.gif") == ".png"
+
+
+def test_an_animation_over_the_pixel_limit_is_refused_before_a_frame_is_decoded(
+        tmp_path, monkeypatch):
+    # Each frame was checked from the header, then the first one decoded before the
+    # frames were counted against the limit: a file of a few frames just under the limit
+    # each cost a whole frame's memory and time before it was refused.
+    import quantize.reduce.file_job
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+
+    def decoded(*args, **kwargs):
+        raise AssertionError("the first frame was decoded")
+
+    monkeypatch.setattr(quantize.reduce.file_job, "load_image", decoded)
+    with pytest.raises(ImageReadError) as err:
+        reduce_file(src, tmp_path / "out.gif", max_pixels=299)
+    assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
+                              "299; if the file is trusted, set max_pixels=300 or more")
+    assert not (tmp_path / "out.gif").exists()

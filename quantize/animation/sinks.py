@@ -26,14 +26,21 @@ animation of one frame, with the whole duration and the loop count (plus the
 picture as the default image, which Pillow needs for that); a WebP of one
 frame is a still image (libwebp writes no animation of one frame).
 
-APNG and WebP keep the indexed frames (one byte per pixel) until the encoder
-runs; the GIF sink holds two frames at a time.
+The GIF sink holds two frames at a time. Pillow writes an APNG or WebP from
+every frame at once (its APNG writer stores the frame count before the
+frames, its WebP writer takes them as a list), so those frames wait for
+``close`` as deflated palette indices (a fraction of a byte a pixel);
+during ``close`` Pillow holds every frame as a palette image (one byte a
+pixel) and converts each to what the encoder takes as it goes.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -77,19 +84,59 @@ class FrameSink(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Packed:
+    """An indexed frame waiting for the encoder: its indices deflated (a frame of an
+    animation deflates to a fraction of a byte a pixel), its palette and transparent entry."""
+
+    data: bytes               # zlib stream of the (H, W) uint8 indices
+    palette: bytes            # the colours, as ``mode`` packs them
+    mode: str                 # "RGB" or "RGBA"
+    transparent: int | None   # the entry drawn transparent (an RGB palette's tRNS)
+
+    def image(self, size: tuple[int, int]) -> Image.Image:
+        """The frame as a palette image of ``size`` (width, height)."""
+        image = Image.frombytes("P", size, zlib.decompress(self.data))
+        image.putpalette(self.palette, self.mode)
+        if self.transparent is not None:
+            image.info["transparency"] = int(self.transparent)
+        return image
+
+
+class _Unpacked:
+    """Queued frames as palette images, inflated one at a time each time they are iterated
+    over: Pillow's APNG writer goes over them twice and keeps its own copy of each, which
+    is then the only one held whole."""
+
+    def __init__(self, frames: list[_Packed], size: tuple[int, int]) -> None:
+        self._frames, self._size = frames, size
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __iter__(self) -> Iterator[Image.Image]:
+        return (frame.image(self._size) for frame in self._frames)
+
+
 class _PillowSink:
     """Collect indexed frames and save them with Pillow's ``save_all`` on close."""
 
-    def __init__(self, fp: BinaryIO, fmt: str, palette: np.ndarray, loop: int,
-                 optimize: bool) -> None:
+    def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
+                 loop: int, optimize: bool) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
+        self._size = size
         self._optimize = optimize
-        self._frames: list[Image.Image] = []
+        self._frames: list[_Packed] = []
         self._durations: list[float] = []
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
         self._clear = False  # whether some queued frame has transparent pixels
         self.frames_written = 0
         self.frames_shortened = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes held for the frames queued until ``close`` writes them (deflated indices)."""
+        return sum(len(frame.data) for frame in self._frames)
 
     def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
             transparent: int | None = None, duration: float = 0, disposal: int = 1,
@@ -105,18 +152,17 @@ class _PillowSink:
             return
         self._shown = shown
         self._clear = self._clear or bool((shown[..., 3] == 0).any())
-        if self._fmt == "WEBP":
-            image = Image.fromarray(shown, mode="RGBA")
+        data = zlib.compress(np.ascontiguousarray(indices, dtype=np.uint8).tobytes(), 1)
+        if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
+            frame = _Packed(data, _rgba(pal, transparent).tobytes(), "RGBA", None)
         else:
-            image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
-            image.putpalette(pal.tobytes(), "RGB")
-            if transparent is not None:
-                image.info["transparency"] = int(transparent)
-        self._frames.append(image)
+            frame = _Packed(data, pal.tobytes(), "RGB", transparent)
+        self._frames.append(frame)
         self._durations.append(float(duration))
 
     def close(self) -> None:
-        first, rest = self._frames[0], self._frames[1:]
+        first = self._frames[0].image(self._size)
+        rest = _Unpacked(self._frames[1:], self._size)
         most = _MAX_FRAME_MS[self._fmt]  # a frame may be longer: merged, or from another format
         self.frames_shortened = sum(d > most for d in self._durations)
         durations = [min(d, most) for d in self._durations]
@@ -196,7 +242,7 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
-    return _PillowSink(fp, fmt, palette, loop, optimize)
+    return _PillowSink(fp, fmt, size, palette, loop, optimize)
 
 
 def default_suffix(src: str | os.PathLike[str]) -> str:

@@ -30,7 +30,6 @@ from ..io import (
     check_output_path,
     load_image,
     pillow_limit_lifted,
-    probe_image,
     removed_on_failure,
     require_regular_file,
 )
@@ -109,7 +108,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     force : bool
         Overwrite existing outputs. The input is never overwritten.
     max_pixels : int or None
-        Refuse larger images (see :func:`quantize.io.load_image`).
+        Refuse larger images (see :func:`quantize.io.load_image`); an
+        animation's frames x width x height counts, checked before any frame
+        is decoded.
     skip_if_larger : bool
         Write nothing, and raise :class:`~quantize.errors.ResultTooLargeError`,
         when the result would be larger than the input file.
@@ -161,7 +162,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     src = require_regular_file(input)
     if output is not None:
         check_path(output, "output")
-    probe_image(src, max_pixels=opts["max_pixels"])  # a bad input is named before its outputs
+    # A bad input is named before its outputs, and an animation over the limit (frames x
+    # pixels) before its first frame is decoded.
+    from ..animation import probe_animation  # the animation package builds on this one
+    probe_animation(src, max_pixels=opts["max_pixels"])
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])

@@ -1,0 +1,110 @@
+"""Peak memory of ``quantize reduce`` on long animations, by number of frames.
+
+Builds pans over scikit-image's coffee photo (320x180 frames, each a few
+pixels from the last, so every frame differs) of 100, 200 and 400 frames,
+saved by Pillow as GIF, APNG and WebP in a temporary folder (nothing is
+committed), runs each conversion of the README's table in a child process
+under ``/usr/bin/time -v`` and prints its peak resident set size in MB. A GIF
+output is written as the frames come and should not grow with the frames; an
+APNG or WebP output's frames wait for Pillow's writer (see
+``quantize/animation/sinks.py``) and grow by one to two bytes a pixel a frame.
+
+Usage::
+
+    python benchmarks/bench_animation_memory.py [--frames 100 200 400] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+QUANTIZE = [sys.executable, "-m", "quantize"]
+SIZE = (320, 180)
+#: (row label, input extension, output extension, extra options)
+CASES = [
+    ("GIF -> GIF", ".gif", ".gif", []),
+    ("GIF -> GIF, --palette per-frame", ".gif", ".gif", ["--palette", "per-frame"]),
+    ("GIF -> GIF, --dither", ".gif", ".gif", ["--dither"]),
+    ("WebP -> GIF", ".webp", ".gif", []),
+    ("APNG -> GIF", ".png", ".gif", []),
+    ("APNG -> APNG", ".png", ".png", []),
+    ("APNG -> APNG, --dither", ".png", ".png", ["--dither"]),
+    ("WebP -> WebP", ".webp", ".webp", []),
+    ("WebP -> WebP, --dither", ".webp", ".webp", ["--dither"]),
+    ("GIF -> WebP", ".gif", ".webp", []),
+]
+
+
+def pan(n: int) -> list[Image.Image]:
+    """``n`` frames of ``SIZE`` cut from the coffee photo (scaled up 2x) along a Lissajous
+    path, shifted 0-2 pixels more by frame number so that no two frames are the same."""
+    from skimage import data
+
+    photo = Image.fromarray(data.coffee()).resize((1200, 800), Image.BILINEAR)
+    w, h = SIZE
+    frames = []
+    for i in range(n):
+        t = i / n
+        x = int(440 + 400 * math.sin(2 * math.pi * t)) + i % 3
+        y = int(300 + 250 * math.sin(4 * math.pi * t + 0.3))
+        x, y = min(max(x, 0), photo.width - w), min(max(y, 0), photo.height - h)
+        frames.append(photo.crop((x, y, x + w, y + h)))
+    return frames
+
+
+def build(folder: Path, n: int) -> None:
+    """Save the pan of ``n`` frames as pan<n>.gif, .png (APNG) and .webp, unless present."""
+    paths = [folder / f"pan{n}{ext}" for ext in (".gif", ".png", ".webp")]
+    if all(p.exists() for p in paths):
+        return
+    frames = pan(n)
+    for path in paths:
+        extra = {"quality": 80} if path.suffix == ".webp" else {}
+        frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, loop=0,
+                       **extra)
+
+
+def peak_mb(cmd: list[str]) -> float:
+    """Run ``cmd`` under /usr/bin/time -v; its peak resident set size in MB (10^6 bytes)."""
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
+                         f"{proc.stderr[-2000:]}")
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
+    return rss_kb * 1024 / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, nargs="+", default=[100, 200, 400])
+    parser.add_argument("--keep", type=Path, help="build/keep the animations in this folder")
+    args = parser.parse_args()
+    if shutil.which("/usr/bin/time") is None:
+        raise SystemExit("needs /usr/bin/time (Debian package 'time')")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="quantize-anim-mem-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for n in args.frames:
+            build(folder, n)
+        print(f"{'input -> output':<34}" + "".join(f"{f'{n} frames':>12}" for n in args.frames))
+        for label, src, dst, options in CASES:
+            row = [peak_mb([*QUANTIZE, "reduce", str(folder / f"pan{n}{src}"), *options,
+                            "-o", str(folder / f"out{dst}"), "--force"])
+                   for n in args.frames]
+            print(f"{label:<34}" + "".join(f"{mb:>9.0f} MB" for mb in row), flush=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
