@@ -60,11 +60,11 @@ from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
-           "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
-           "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
-           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
-           "shows_animation", "stale_parts"]
+           "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
+           "check_output_path", "frame_rgba", "hidden_frames", "is_stream", "load_image",
+           "missing_folders", "pillow_limit_lifted", "printable", "printable_data", "probe_image",
+           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
+           "save_pil", "shown_frames", "shows_animation", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -214,8 +214,12 @@ def _same_size_pages(im: Image.Image, n: int) -> bool:
 
 
 def probe_image(path: str | os.PathLike[str], *,
-                max_pixels: int | None = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+                max_pixels: int | None = DEFAULT_MAX_PIXELS,
+                frames: bool = False) -> tuple[int, int]:
     """Check from its header, without decoding, that ``path`` is an image within the limit.
+
+    With ``frames``, the limit applies to the frames a player shows x width x
+    height (:func:`check_frame_pixels`), as a job that reads every frame needs.
 
     Returns
     -------
@@ -229,8 +233,27 @@ def probe_image(path: str | os.PathLike[str], *,
         body is only found by decoding).
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    with _opened(Path(path), limit) as im:
+    p = Path(path)
+    with _opened(p, limit) as im:
+        if frames:
+            check_frame_pixels(p, shown_frames(im), im.size, limit)
         return im.size
+
+
+def check_frame_pixels(path: Path, n_frames: int, size: tuple[int, int],
+                       limit: int | None) -> None:
+    """Refuse ``n_frames`` frames of ``size`` (w, h) whose pixels together exceed ``limit``.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, the frames, their size and the limit.
+    """
+    w, h = size
+    if limit is not None and n_frames * w * h > limit:
+        raise ImageReadError(f"{n_frames} frames of {w}x{h} = {n_frames * w * h:,} pixels "
+                             f"exceeds the limit of {limit:,}; if the file is trusted, set "
+                             f"max_pixels={n_frames * w * h} or more", path=path)
 
 
 def is_stream(path: str | os.PathLike[str]) -> bool:

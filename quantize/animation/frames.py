@@ -31,6 +31,7 @@ from .._validation import check_int
 from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    check_frame_pixels,
     frame_rgba,
     hidden_frames,
     pillow_limit_lifted,
@@ -168,10 +169,7 @@ def probe_animation(path: str | os.PathLike[str], *,
         w, h = im.size
         loop = im.info.get("loop")
         info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
-    if limit is not None and n * w * h > limit:
-        raise ImageReadError(f"{n} frames of {w}x{h} = {n * w * h:,} pixels exceeds the limit "
-                             f"of {limit:,}; if the file is trusted, set "
-                             f"max_pixels={n * w * h} or more", path=p)
+    check_frame_pixels(p, n, (w, h), limit)
     return info
 
 

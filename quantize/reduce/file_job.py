@@ -30,6 +30,7 @@ from ..io import (
     check_output_path,
     load_image,
     pillow_limit_lifted,
+    probe_image,
     removed_on_failure,
     require_regular_file,
 )
@@ -164,8 +165,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         check_path(output, "output")
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded.
-    from ..animation import probe_animation  # the animation package builds on this one
-    probe_animation(src, max_pixels=opts["max_pixels"])
+    probe_image(src, max_pixels=opts["max_pixels"], frames=True)
     job = _plan_file_job(src, output, opts)
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])
