@@ -275,6 +275,8 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     """Turn every failure of Pillow opening or decoding ``p`` into one ImageReadError.
 
     ``what`` names the thing read in the too-large messages ("image", "animation").
+    Any other error raised inside Pillow (an ``IndexError`` or ``TypeError`` of a parser
+    given a damaged file) is a file it cannot decode too; the block's own errors pass.
     """
     try:
         yield
@@ -295,6 +297,27 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
         raise ImageReadError(f"{what} too large for the available memory", path=p) from None
+    except Exception as exc:
+        if not _raised_in_pillow(exc):  # a defect of ours, not of the file
+            raise
+        # Pillow's parsers index and unpack what a damaged file holds without checking it
+        # first (a GIF cut short gave "IndexError: index out of range").
+        reason = str(exc) or type(exc).__name__
+        raise ImageReadError(f"cannot decode image (truncated or malformed file: {reason})",
+                             path=p) from None
+
+
+_PILLOW_DIR = Path(Image.__file__).resolve().parent
+
+
+def _raised_in_pillow(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by Pillow's own code (its innermost frame is in Pillow)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PILLOW_DIR)
 
 
 def _unidentified(p: Path) -> str:

@@ -164,6 +164,22 @@ def test_a_non_image_is_refused(tmp_path):
     assert "not an image" in one_error_line(result)
 
 
+def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
+    """Its frames, counted for the default output's extension (a.gif and a.png may both be
+    written a.k16.png), failed with a traceback ending 'IndexError: index out of range'."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    whole = tmp_path / "whole.gif"
+    frames[0].save(whole, save_all=True, append_images=frames[1:])
+    src = tmp_path / "photo.gif"
+    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = run(src, photo)
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"quantize: error: {src}: cannot decode image "
+                                      "(truncated or malformed file: index out of range)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.gif", "photo.k16.png",
+                                                          "photo.png", "whole.gif"]
+
+
 def test_existing_output_needs_force(photo, tmp_path):
     out = tmp_path / "o.png"
     assert run(photo, "-o", out).exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import struct
 import threading
@@ -47,6 +48,38 @@ def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
     message = str(info.value)
     assert message.startswith(str(corpus[name]))
     assert "\n" not in message
+
+
+def _pages_cut_at_half(fmt: str) -> bytes:
+    """Three 8x6 frames (GIF) or pages (TIFF), the file cut at half its size."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:])
+    return buf.getvalue()[: buf.tell() // 2]
+
+
+@pytest.mark.parametrize(("fmt", "reason"), [("GIF", "index out of range"),
+                                             ("TIFF", "Missing dimensions")])
+def test_a_cut_animation_or_multipage_file_is_a_read_error(tmp_path, fmt, reason):
+    """Pillow's parsers fail on these with IndexError and TypeError, which escaped as such:
+    the command line showed 'IndexError at GifImagePlugin.py:301' or a traceback."""
+    src = tmp_path / f"cut.{fmt.lower()}"
+    src.write_bytes(_pages_cut_at_half(fmt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's "Corrupt EXIF data" of the cut TIFF
+        with pytest.raises(ImageReadError) as info:
+            load_image(src)
+    assert str(info.value) == (f"{src}: cannot decode image (truncated or malformed file: "
+                               f"{reason})")
+
+
+def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
+    def broken(im):
+        raise IndexError("a defect of quantize")
+
+    monkeypatch.setattr("quantize.io._pil_to_rgba", broken)
+    with pytest.raises(IndexError, match="a defect of quantize"):
+        load_image(corpus["good.png"])
 
 
 def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):

@@ -523,12 +523,12 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     """
     from ..animation.sinks import default_suffix
     from ..errors import ImageReadError
-    from ..io import shown_frames
+    from ..io import read_errors, shown_frames
 
     p = Path(src)
     try:
         require_regular_file(p)
-        with pillow_limit_lifted(), Image.open(p) as im:
+        with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
             frames = shown_frames(im)
     except (ImageReadError, OSError, ValueError):
         return None
