@@ -21,7 +21,8 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
+  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (a still
+  one's tRNS colour is matched on all 16 bits).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -160,12 +161,45 @@ def load_image(path: str | os.PathLike[str], *,
         im.seek(hidden_frames(im))
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
-        im.load()
+        decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
-        rgb, alpha = _pil_to_rgba(_upright_srgb(im))
+        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
                            None if duration is None else float(duration))
+
+
+def _load_keyed(im: Image.Image) -> Image.Image:
+    """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
+    back as RGBA, that colour transparent.
+
+    Pillow keeps the high byte of each 16-bit sample and the key as 16-bit values,
+    which no 8-bit pixel equals, so the transparency was lost. The key names the
+    colour to the last bit: the low bytes are decoded too, from a copy of the file
+    (Pillow's little-endian unpacker reads the second byte of each big-endian sample).
+    """
+    key = im.info.get("transparency")
+    wide = (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
+            and im.tell() == 0 and [t[3] for t in im.tile] == ["RGB;16B"])
+    if not wide:
+        im.load()
+        return im
+    here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
+    im.fp.seek(0)
+    data = im.fp.read()
+    im.fp.seek(here)
+    with Image.open(_io.BytesIO(data)) as low:
+        low.tile = [(*t[:3], "RGB;16L") for t in low.tile]
+        low.load()
+        lows = np.asarray(low)
+    im.load()
+    highs = np.asarray(im)
+    clear = (np.all(highs == [k >> 8 for k in key], axis=2)
+             & np.all(lows == [k & 0xFF for k in key], axis=2))
+    keyed = Image.fromarray(np.dstack([highs, np.where(clear, 0, 255).astype(np.uint8)]),
+                            "RGBA")
+    keyed.info = {k: v for k, v in im.info.items() if k != "transparency"}
+    return keyed
 
 
 def hidden_frames(im: Image.Image) -> int:

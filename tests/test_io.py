@@ -8,6 +8,7 @@ import os
 import struct
 import threading
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -397,6 +398,36 @@ def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, va
     np.testing.assert_array_equal(img.alpha, [[0, 0, 0], [255, 255, 255]])
     plain = load_image(_png_with_chunks(tmp_path / "plain.png", image, *chunks))
     np.testing.assert_array_equal(img.rgb, plain.rgb)
+
+
+def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[bytes, bytes]
+               ) -> Path:
+    """A PNG of one row of 16-bit RGB ``pixels`` (Pillow writes no 16-bit RGB)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    row = b"\0" + np.array(pixels, ">u2").tobytes()
+    header = struct.pack(">IIBBBBB", len(pixels), 1, 16, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + b"".join(chunk(kind, data) for kind, data in chunks)
+                     + chunk(b"IDAT", zlib.compress(row)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
+    """Pillow reads such a PNG at 8 bits but keeps its tRNS key in 16 bits, which no pixel
+    equalled: the transparent colour came out opaque. Only the exact 16-bit colour is
+    transparent, not the ones of the same high bytes."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 301, 65535), (0, 0, 0),
+              (20000, 300, 65535)]
+    trns = (b"tRNS", struct.pack(">HHH", 20000, 300, 65535))
+    img = load_image(_rgb16_png(tmp_path / "k.png", pixels, *chunks, trns))
+    np.testing.assert_array_equal(img.alpha, [[0, 255, 255, 255, 0]])
+    plain = load_image(_rgb16_png(tmp_path / "plain.png", pixels, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
+    assert img.mode == "RGB"
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
