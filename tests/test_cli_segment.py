@@ -228,6 +228,15 @@ def test_cli_a_cut_gif_is_one_line_not_a_traceback(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "whole.gif"]
 
 
+def test_cli_an_output_folder_name_too_long_is_one_line(photo_path, tmp_path):
+    """Checking whether -o was a file raised 'File name too long' as a traceback."""
+    outdir = tmp_path / ("x" * 300)
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(outdir)])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {outdir}: File name too long\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]
+
+
 def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
     for n in (1, 3, 5):
         out = tmp_path / f"r{n}"
