@@ -816,7 +816,8 @@ def check_output_path(output: str | os.PathLike[str], *,
         raise OutputError("is a directory, expected an output file name", path=out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"output folder {folder} does not exist", path=out)
+        what = "is a file, expected a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"output folder {folder} {what}", path=out)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {folder} is not writable", path=out)
     if out.exists() and not force:

@@ -652,6 +652,11 @@ def test_output_checks(tmp_path, corpus):
         check_output_path(tmp_path)
     existing = tmp_path / "exists.png"
     existing.write_bytes(b"x")
+    # It said "output folder .../exists.png does not exist".
+    with pytest.raises(OutputError) as info:
+        check_output_path(existing / "x.png")
+    assert str(info.value) == (f"{existing / 'x.png'}: output folder {existing} is a file, "
+                               "expected a folder")
     # The library said "use --force", a flag of the command line, not force=True.
     with pytest.raises(OutputExistsError,
                        match=r"exists\.png: output exists; use force=True to overwrite$"):
