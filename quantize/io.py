@@ -803,7 +803,8 @@ def check_output_path(output: str | os.PathLike[str], *,
         If ``output`` is one of ``inputs``, is a directory, or its folder is
         missing or not writable.
     OutputExistsError
-        If ``output`` exists and ``force`` is false.
+        If ``output`` exists (a link that leads nowhere too: writing would replace the
+        link) and ``force`` is false.
     TypeError
         If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
     """
@@ -820,8 +821,10 @@ def check_output_path(output: str | os.PathLike[str], *,
         raise OutputError(f"output folder {folder} {what}", path=out)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {folder} is not writable", path=out)
-    if out.exists() and not force:
-        raise OutputExistsError("output exists; use force=True to overwrite", path=out)
+    if os.path.lexists(out) and not force:
+        what = ("output exists" if out.exists() else
+                f"output is a link to {os.readlink(out)!r}, which does not exist")
+        raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
 
 

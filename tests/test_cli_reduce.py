@@ -180,6 +180,17 @@ def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_
                                                           "photo.png", "whole.gif"]
 
 
+def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path):
+    link = tmp_path / "out.png"
+    link.symlink_to("nowhere.png")
+    result = run(photo, "-o", link)
+    assert result.exit_code == 15
+    assert one_error_line(result) == (f"quantize: error: {photo}: {link}: output is a link to "
+                                      "'nowhere.png', which does not exist; use --force to "
+                                      "overwrite")
+    assert link.is_symlink() and os.readlink(link) == "nowhere.png"
+
+
 def test_existing_output_needs_force(photo, tmp_path):
     out = tmp_path / "o.png"
     assert run(photo, "-o", out).exit_code == 0

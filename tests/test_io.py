@@ -664,6 +664,17 @@ def test_output_checks(tmp_path, corpus):
     assert check_output_path(existing, force=True) == existing
 
 
+def test_a_link_that_leads_nowhere_is_an_existing_output(tmp_path):
+    """It was taken for a free name, and the output replaced the link without force."""
+    link = tmp_path / "out.png"
+    link.symlink_to("nowhere.png")
+    with pytest.raises(OutputExistsError) as info:
+        check_output_path(link)
+    assert str(info.value) == (f"{link}: output is a link to 'nowhere.png', which does not "
+                               "exist; use force=True to overwrite")
+    assert check_output_path(link, force=True) == link
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
 def test_unwritable_folder_is_refused_for_users(tmp_path):
     folder = tmp_path / "ro"
