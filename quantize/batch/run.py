@@ -72,9 +72,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
-        If the manifest exists but cannot be added to (before any job runs).
-    OSError
-        If the manifest cannot be written.
+        If the manifest exists but cannot be added to (before any job runs), or
+        cannot be written (a full disk, say), naming it.
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
