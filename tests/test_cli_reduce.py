@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -189,6 +190,27 @@ def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path
                                       "'nowhere.png', which does not exist; use --force to "
                                       "overwrite")
     assert link.is_symlink() and os.readlink(link) == "nowhere.png"
+
+
+def test_pillows_log_line_is_not_printed_above_the_error(tmp_path, monkeypatch):
+    """A TIFF of 2048 samples per pixel printed Pillow's "More samples per pixel than can
+    be decoded: 2048" as a bare line before the one-line error."""
+    # As in a shell: no logging set up (pytest's capture handler would take the record).
+    monkeypatch.setattr(logging.root, "handlers", [])
+    monkeypatch.setattr(logging.getLogger("PIL"), "handlers", [])
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3)).save(buf, "TIFF")
+    data = bytearray(buf.getvalue())
+    ifd = int.from_bytes(data[4:8], "little")
+    for entry in range(ifd + 2, ifd + 2 + 12 * int.from_bytes(data[ifd:ifd + 2], "little"), 12):
+        if int.from_bytes(data[entry:entry + 2], "little") == 277:  # SamplesPerPixel
+            data[entry + 8:entry + 10] = (2048).to_bytes(2, "little")
+    src = tmp_path / "wide.tif"
+    src.write_bytes(bytes(data))
+    result = run(src)
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: not an image Pillow can identify\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["wide.tif"]
 
 
 def test_existing_output_needs_force(photo, tmp_path):
