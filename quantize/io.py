@@ -61,7 +61,8 @@ from ._validation import check_bool, check_int, check_path
 from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
-           "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path", "frame_rgba",
+           "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path",
+           "check_output_size", "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
            "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
@@ -826,6 +827,37 @@ def check_output_path(output: str | os.PathLike[str], *,
                 f"output is a link to {os.readlink(out)!r}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+# The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
+_LONGEST_SIDE = {".webp": ("WebP", 16383), ".jpg": ("JPEG", 65500),
+                 ".jpeg": ("JPEG", 65500), ".gif": ("GIF", 65535)}
+
+
+def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: str) -> None:
+    """Refuse an output format (``suffix``) that cannot hold an image of ``size`` (w, h).
+
+    Checked before any work: the encoders fail only once the image is reduced,
+    and with messages that name neither the output nor the limit (a wide GIF
+    gave "OverflowError: int too big to convert"; libjpeg printed its own line).
+    ``name`` names the output in the message, ``instead`` the formats to advise.
+
+    Raises
+    ------
+    ValueError
+        If a side of ``size`` is longer than the format holds.
+
+    >>> check_output_size(".webp", (16383, 2), "a.webp", ".png")
+    >>> check_output_size(".webp", (2, 20000), "a.webp", ".png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; ...
+    """
+    fmt, longest = _LONGEST_SIDE.get(suffix.lower(), ("", 0))
+    w, h = size
+    if longest and max(w, h) > longest:
+        raise ValueError(f"{name}: {fmt} holds at most {longest} pixels a side, and the "
+                         f"image is {w}x{h}; write {instead} instead")
 
 
 def _same_file(a: Path, b: Path) -> bool:

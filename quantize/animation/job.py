@@ -35,7 +35,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import FormatAdviceWarning, warn_caller
-from ..io import atomic_write, check_output_path, removed_on_failure
+from ..io import atomic_write, check_output_path, check_output_size, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
@@ -138,6 +138,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = Path(input)
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    check_output_size(opts.suffix, info.size, f"output={str(opts.output)!r}" if opts.output
+                      else f"the default output ({opts.suffix})", ".png (an APNG)")
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
         warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "
                     f"written as an animation showing each page for "

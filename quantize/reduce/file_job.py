@@ -28,6 +28,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
     check_output_path,
+    check_output_size,
     load_image,
     pillow_limit_lifted,
     probe_image,
@@ -150,7 +151,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     QualityError
         ``quality`` cannot be reached.
     ValueError, TypeError
-        A bad parameter (e.g. more colours than a .png holds).
+        A bad parameter (e.g. more colours than a .png holds, or an output format
+        whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
+        .gif 65535).
     """
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
@@ -168,6 +171,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if loaded.n_frames > 1:  # every frame, written as an animation
             from ..animation import reduce_animation_file
             return reduce_animation_file(src, output, **opts)
+        if job.output is not None:
+            check_output_size(job.output.suffix, loaded.shape[::-1],
+                              f"output={str(job.output)!r}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
                                dither=opts["dither"], exact_colors=opts["exact_colors"],
