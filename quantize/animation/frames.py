@@ -118,11 +118,15 @@ class Frame:
     disposal : int
         GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
         background, 3 restore previous); 1 for WebP, which has no such field.
+    cut : bool
+        Whether the frame reached past the canvas (a GIF frame larger than the
+        screen its header gives, which browsers clip) and was cut to it.
     """
 
     rgba: np.ndarray
     duration: float
     disposal: int
+    cut: bool = False
 
 
 def count_frames(path: str | os.PathLike[str]) -> int:
@@ -168,11 +172,17 @@ def probe_animation(path: str | os.PathLike[str], *,
         w, h = im.size
         loop = im.info.get("loop")
         info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
+    _check_pixels(p, n, (w, h), limit)
+    return info
+
+
+def _check_pixels(p: Path, n: int, size: tuple[int, int], limit: int | None) -> None:
+    """Refuse ``n`` frames of ``size`` when they hold more than ``limit`` pixels."""
+    w, h = size
     if limit is not None and n * w * h > limit:
         raise ImageReadError(f"{n} frames of {w}x{h} = {n * w * h:,} pixels exceeds the limit "
                              f"of {limit:,}; if the file is trusted, set "
                              f"max_pixels={n * w * h} or more", path=p)
-    return info
 
 
 def iter_frames(path: str | os.PathLike[str], *,
@@ -197,7 +207,8 @@ def iter_frames(path: str | os.PathLike[str], *,
         If the file cannot be read or decoded, or is over the pixel limit.
     """
     p = Path(path)
-    probe_animation(p, max_pixels=max_pixels)
+    info = probe_animation(p, max_pixels=max_pixels)
+    w, h = info.size
     with _opened(p) as im:
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
@@ -207,9 +218,16 @@ def iter_frames(path: str | os.PathLike[str], *,
                 continue
             if i >= end:  # an MPO's preview, a TIFF's page of another size
                 break
+            # A GIF frame reaching past the canvas makes Pillow's canvas larger from there
+            # on: checked before it is decoded, then cut to the canvas.
+            cut = frame.size != info.size
+            if cut:
+                _check_pixels(p, info.n_frames, frame.size, max_pixels)
             rgba = frame_rgba(frame)
+            if cut:
+                rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
-            yield Frame(rgba, duration, _disposal(frame))
+            yield Frame(rgba, duration, _disposal(frame), cut)
 
 
 def _disposal(frame: Image.Image) -> int:
