@@ -208,15 +208,21 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
     """Refuse, before a run starts, a manifest in ``output_dir`` that cannot be added to.
 
     Otherwise the run would write its first output and stop there, unrecorded.
-    No manifest is fine: the first finished output makes it.
+    No manifest is fine, in a folder that can be written: the first finished
+    output makes it.
 
     Raises
     ------
     OutputError
-        Naming the manifest and why it cannot be opened.
+        Naming the manifest and why it cannot be opened, or the output folder when
+        it cannot be written (every file would fail alike, each with its own line).
     """
     path = Path(output_dir) / MANIFEST_NAME
     if not os.path.lexists(path):
+        folder = Path(output_dir)
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError("output folder is not writable; no file was processed",
+                              path=folder)
         return
     try:
         with open(path, "ab"):
