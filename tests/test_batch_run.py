@@ -277,6 +277,31 @@ def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(
     assert list(out.iterdir()) == []
 
 
+def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
+        photo_tree, tmp_path, monkeypatch):
+    """The system's error came alone ('quantize: error: out/sub: Read-only file system'), and
+    the folders made before it were left behind, empty."""
+    import errno
+
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    real_mkdir = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self == out / "sub":
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    with pytest.raises(OutputError) as err:
+        batch.run_batch(plan, jobs=1)
+    assert str(err.value) == (f"{out / 'sub'}: cannot create output folder (Read-only file "
+                              "system); no file was processed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 def _edit(path: Path, box: tuple[int, int, int, int]) -> None:
     """Write another picture over ``path``, as a photo editor saving in place does."""
     crop("coffee.jpg", box).save(path, format="PNG" if path.suffix == ".png" else "JPEG")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, FormatAdviceWarning, ResultTooLargeError
+from ..errors import ExitCode, FormatAdviceWarning, OutputError, ResultTooLargeError
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -163,11 +163,23 @@ def absolute_paths(job: FileJob) -> FileJob:
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:
-    """Create ``folders`` (and their missing parents); return those created, deepest first."""
+    """Create ``folders`` (and their missing parents); return those created, deepest first.
+
+    Raises
+    ------
+    OutputError
+        If a folder cannot be created, naming it; the folders made before are removed.
+    """
     made: list[Path] = []
     for folder in sorted(folders):
-        made[:0] = missing_folders(folder)  # a later folder's may lie below an earlier one's
-        folder.mkdir(parents=True, exist_ok=True)
+        missing = missing_folders(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            remove_empty_folders(missing + made)
+            raise OutputError(f"cannot create output folder ({exc.strerror or exc}); no file "
+                              "was processed", path=folder) from None
+        made[:0] = missing  # a later folder's may lie below an earlier one's
     return made
 
 
