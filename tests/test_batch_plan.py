@@ -335,3 +335,14 @@ def test_a_named_pipe_among_the_inputs_is_skipped_unread_with_its_reason(tmp_pat
     assert [j.input for j in plan.jobs] == [root / "a.png"]
     assert [(r.input, r.output, r.status, r.reason, r.exit_code) for r in plan.settled] == [
         (fifo, None, "skipped", "a named pipe (FIFO), not a regular file; not read", 0)]
+
+
+def test_an_input_folder_that_is_a_link_loop_is_not_a_folder(tmp_path):
+    """Resolving it raised RuntimeError('Symlink loop from ...'), a traceback."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(ValueError) as info:
+        batch.plan_batch(tmp_path / "a", tmp_path / "out", COPY)
+    assert str(info.value) == (f"input_dir={str(tmp_path / 'a')!r} is not a folder; expected "
+                               "a folder of images")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]

@@ -207,13 +207,17 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
         target.suffix.lower() in image_extensions()
 
 
+def _check_input_dir(base: Path) -> None:
+    if not base.is_dir():  # a link that loops is no folder either
+        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+
+
 def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None
             ) -> tuple[list[Path], list[OSError], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, and the
     symbolic links to folders it did not follow (with ``recursive``)."""
-    if not base.is_dir():
-        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
     skip = Path(exclude).resolve() if exclude is not None else None
@@ -354,6 +358,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     settings = output_settings(checked, shared_palette=shared_palette)
     src = Path(input_dir)
     dst = Path(output_dir)
+    _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     if (blocker := _file_in_the_way(dst)) is not None:
         where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
         what = ("an existing file" if blocker.exists()
