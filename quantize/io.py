@@ -62,10 +62,10 @@ from .errors import ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_output_path",
-           "check_output_size", "frame_rgba",
-           "hidden_frames", "is_stream", "load_image", "missing_folders", "pillow_limit_lifted",
-           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
+           "check_output_size", "frame_rgba", "hidden_frames", "is_stream", "load_image",
+           "missing_file", "missing_folders", "pillow_limit_lifted", "printable", "printable_data",
+           "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
+           "require_regular_file", "save_pil", "shown_frames", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -295,7 +295,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     Failures inside the ``with`` body (decoding) are translated too.
     """
     if not p.exists():
-        raise ImageReadError("no such file", path=p)
+        raise ImageReadError(missing_file(p), path=p)
     if p.is_dir():
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
@@ -303,6 +303,14 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
         _check_pixel_count(p, im.size, limit)
         yield im
+
+
+def missing_file(p: Path) -> str:
+    """Why ``p``, which does not exist as a file, cannot be read: "no such file", or for a
+    link to a missing file (or a loop of links), where it leads, since ``ls`` lists it."""
+    if p.is_symlink():
+        return f"is a link to {os.readlink(p)!r}, which leads to no file"
+    return "no such file"
 
 
 @contextlib.contextmanager

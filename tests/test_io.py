@@ -116,6 +116,18 @@ def test_missing_file(tmp_path):
         load_image(tmp_path / "nope.png")
 
 
+def test_a_link_to_no_file_says_where_it_leads(tmp_path):
+    """It said 'no such file' of a name that ls lists."""
+    link = tmp_path / "photo.png"
+    link.symlink_to("moved.png")
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop)
+    for path, target in ((link, "moved.png"), (loop, str(loop))):
+        with pytest.raises(ImageReadError) as info:
+            load_image(path)
+        assert str(info.value) == f"{path}: is a link to {target!r}, which leads to no file"
+
+
 def test_pixel_limit_is_overridable(corpus):
     with pytest.raises(ImageReadError, match="exceeds the limit of 100"):
         load_image(corpus["good.png"], max_pixels=100)

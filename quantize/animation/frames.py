@@ -33,6 +33,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     frame_rgba,
     hidden_frames,
+    missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
@@ -242,7 +243,7 @@ def _disposal(frame: Image.Image) -> int:
 def _opened(p: Path) -> Iterator[Image.Image]:
     """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
     if not p.is_file():
-        raise ImageReadError("no such file" if not p.exists() else "not a regular file", path=p)
+        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as im:
