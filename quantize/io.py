@@ -181,7 +181,8 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     """
     key = im.info.get("transparency")
     wide = (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
-            and im.tell() == 0 and [t[3] for t in im.tile] == ["RGB;16B"])
+            and im.tell() == 0 and getattr(im, "fp", None) is not None
+            and [t[3] for t in im.tile] == ["RGB;16B"])
     if not wide:
         im.load()
         return im
@@ -724,8 +725,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
         _warn_one_frame(image, name)
-        image.load()
-        return _pil_to_rgba(_srgb(image))
+        return _pil_to_rgba(_srgb(_load_keyed(image)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

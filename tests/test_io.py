@@ -440,6 +440,10 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
     plain = load_image(_rgb16_png(tmp_path / "plain.png", pixels, *chunks))
     np.testing.assert_array_equal(img.rgb, plain.rgb)
     assert img.mode == "RGB"
+    with Image.open(tmp_path / "k.png") as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(alpha, img.alpha)
+    np.testing.assert_array_equal(rgb, img.rgb)
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
