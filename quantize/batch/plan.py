@@ -376,6 +376,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(special)
             continue
         redo = ""
+        if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
+            settled.append(FileResult(path, out, "failed", f"output is a link to {link!r}, "
+                                      "which does not exist; use force=True to overwrite",
+                                      exit_code=ExitCode.EXISTS))
+            continue
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
@@ -447,6 +452,14 @@ def _not_regular(path: Path) -> FileResult | None:
         return None
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
     return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
+
+
+def _link_to_nothing(path: Path) -> str | None:
+    """Where ``path`` leads when it is a link to a missing file (a job would replace the
+    link, as reduce refuses to without force), else None."""
+    if path.is_symlink() and not path.exists():
+        return os.readlink(path)
+    return None
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
