@@ -21,7 +21,8 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel.
+  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (a still
+  one's tRNS colour is matched on all 16 bits).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -61,10 +62,11 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_output_path", "frame_rgba", "hidden_frames", "is_stream", "load_image",
-           "missing_folders", "pillow_limit_lifted", "printable", "printable_data", "probe_image",
-           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
-           "save_pil", "shown_frames", "shows_animation", "stale_parts"]
+           "check_output_path", "check_output_size", "frame_rgba", "hidden_frames", "is_stream",
+           "load_image", "missing_file", "missing_folders", "pillow_limit_lifted", "printable",
+           "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
+           "shows_animation", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -161,12 +163,46 @@ def load_image(path: str | os.PathLike[str], *,
         im.seek(hidden_frames(im))
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
-        im.load()
+        decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
-        rgb, alpha = _pil_to_rgba(_upright_srgb(im))
+        rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
                            None if loop is None else int(loop),
                            None if duration is None else float(duration))
+
+
+def _load_keyed(im: Image.Image) -> Image.Image:
+    """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
+    back as RGBA, that colour transparent.
+
+    Pillow keeps the high byte of each 16-bit sample and the key as 16-bit values,
+    which no 8-bit pixel equals, so the transparency was lost. The key names the
+    colour to the last bit: the low bytes are decoded too, from a copy of the file
+    (Pillow's little-endian unpacker reads the second byte of each big-endian sample).
+    """
+    key = im.info.get("transparency")
+    wide = (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
+            and im.tell() == 0 and getattr(im, "fp", None) is not None
+            and [t[3] for t in im.tile] == ["RGB;16B"])
+    if not wide:
+        im.load()
+        return im
+    here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
+    im.fp.seek(0)
+    data = im.fp.read()
+    im.fp.seek(here)
+    with Image.open(_io.BytesIO(data)) as low:
+        low.tile = [(*t[:3], "RGB;16L") for t in low.tile]
+        low.load()
+        lows = np.asarray(low)
+    im.load()
+    highs = np.asarray(im)
+    clear = (np.all(highs == [k >> 8 for k in key], axis=2)
+             & np.all(lows == [k & 0xFF for k in key], axis=2))
+    keyed = Image.fromarray(np.dstack([highs, np.where(clear, 0, 255).astype(np.uint8)]),
+                            "RGBA")
+    keyed.info = {k: v for k, v in im.info.items() if k != "transparency"}
+    return keyed
 
 
 def hidden_frames(im: Image.Image) -> int:
@@ -295,7 +331,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     Failures inside the ``with`` body (decoding) are translated too.
     """
     if not p.exists():
-        raise ImageReadError("no such file", path=p)
+        raise ImageReadError(missing_file(p), path=p)
     if p.is_dir():
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
@@ -305,11 +341,21 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         yield im
 
 
+def missing_file(p: Path) -> str:
+    """Why ``p``, which does not exist as a file, cannot be read: "no such file", or for a
+    link to a missing file (or a loop of links), where it leads, since ``ls`` lists it."""
+    if p.is_symlink():
+        return f"is a link to {os.readlink(p)!r}, which leads to no file"
+    return "no such file"
+
+
 @contextlib.contextmanager
 def read_errors(p: Path, what: str = "image") -> Iterator[None]:
     """Turn every failure of Pillow opening or decoding ``p`` into one ImageReadError.
 
     ``what`` names the thing read in the too-large messages ("image", "animation").
+    Any other error raised inside Pillow (an ``IndexError`` or ``TypeError`` of a parser
+    given a damaged file) is a file it cannot decode too; the block's own errors pass.
     """
     try:
         yield
@@ -330,6 +376,27 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
     except MemoryError:
         raise ImageReadError(f"{what} too large for the available memory", path=p) from None
+    except Exception as exc:
+        if not _raised_in_pillow(exc):  # a defect of ours, not of the file
+            raise
+        # Pillow's parsers index and unpack what a damaged file holds without checking it
+        # first (a GIF cut short gave "IndexError: index out of range").
+        reason = str(exc) or type(exc).__name__
+        raise ImageReadError(f"cannot decode image (truncated or malformed file: {reason})",
+                             path=p) from None
+
+
+_PILLOW_DIR = Path(Image.__file__).resolve().parent
+
+
+def _raised_in_pillow(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by Pillow's own code (its innermost frame is in Pillow)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PILLOW_DIR)
 
 
 def _unidentified(p: Path) -> str:
@@ -699,8 +766,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
         _warn_one_frame(image, name)
-        image.load()
-        return _pil_to_rgba(_srgb(image))
+        return _pil_to_rgba(_srgb(_load_keyed(image)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")
@@ -787,7 +853,8 @@ def check_output_path(output: str | os.PathLike[str], *,
         If ``output`` is one of ``inputs``, is a directory, or its folder is
         missing or not writable.
     OutputExistsError
-        If ``output`` exists and ``force`` is false.
+        If ``output`` exists (a link that leads nowhere too: writing would replace the
+        link) and ``force`` is false.
     TypeError
         If ``output`` is not a path, or ``force`` not a bool (``"no"`` would overwrite).
     """
@@ -800,12 +867,46 @@ def check_output_path(output: str | os.PathLike[str], *,
         raise OutputError("is a directory, expected an output file name", path=out)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise OutputError(f"output folder {folder} does not exist", path=out)
+        what = "is a file, expected a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"output folder {folder} {what}", path=out)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"output folder {folder} is not writable", path=out)
-    if out.exists() and not force:
-        raise OutputExistsError("output exists; use force=True to overwrite", path=out)
+    if os.path.lexists(out) and not force:
+        what = ("output exists" if out.exists() else
+                f"output is a link to {os.readlink(out)!r}, which does not exist")
+        raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+# The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
+_LONGEST_SIDE = {".webp": ("WebP", 16383), ".jpg": ("JPEG", 65500),
+                 ".jpeg": ("JPEG", 65500), ".gif": ("GIF", 65535)}
+
+
+def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: str) -> None:
+    """Refuse an output format (``suffix``) that cannot hold an image of ``size`` (w, h).
+
+    Checked before any work: the encoders fail only once the image is reduced,
+    and with messages that name neither the output nor the limit (a wide GIF
+    gave "OverflowError: int too big to convert"; libjpeg printed its own line).
+    ``name`` names the output in the message, ``instead`` the formats to advise.
+
+    Raises
+    ------
+    ValueError
+        If a side of ``size`` is longer than the format holds.
+
+    >>> check_output_size(".webp", (16383, 2), "a.webp", ".png")
+    >>> check_output_size(".webp", (2, 20000), "a.webp", ".png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; ...
+    """
+    fmt, longest = _LONGEST_SIDE.get(suffix.lower(), ("", 0))
+    w, h = size
+    if longest and max(w, h) > longest:
+        raise ValueError(f"{name}: {fmt} holds at most {longest} pixels a side, and the "
+                         f"image is {w}x{h}; write {instead} instead")
 
 
 def _same_file(a: Path, b: Path) -> bool:

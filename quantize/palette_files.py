@@ -158,7 +158,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     except IsADirectoryError:
         raise ImageReadError("is a directory, expected a palette file", path=p) from None
     except OSError as exc:
-        raise ImageReadError(f"cannot read palette file ({exc})", path=p) from None
+        raise ImageReadError(f"cannot read palette file ({exc.strerror or exc})",
+                             path=p) from None
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageSequence
 
 from quantize.animation import (
+    FrameCutWarning,
     StillImageWarning,
     count_frames,
     iter_frames,
@@ -483,6 +484,49 @@ def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
     clear[0].save(tmp_path / "clear.png", save_all=True, append_images=clear[1:], duration=50)
     # it listed an opaque black entry that no pixel draws
     assert reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")["palette"] == []
+
+
+def _gif_past_its_canvas(path):
+    """A GIF whose 4x4 screen holds its first frame, and whose second frame (6x6 at 1, 1)
+    reaches past it: Pillow makes its canvas 7x7 from that frame on."""
+    first = np.zeros((8, 8, 3), np.uint8)
+    first[...] = RED
+    second = first.copy()
+    second[1, 1] = second[6, 6] = BLUE
+    save_animation(path, [first, second], duration=100)
+    data = bytearray(path.read_bytes())
+    data[6:10] = struct.pack("<HH", 4, 4)  # the logical screen
+    at = data.index(b"," + struct.pack("<HHHH", 0, 0, 8, 8))
+    struct.pack_into("<HH", data, at + 5, 4, 4)  # the first frame's width and height
+    assert b"," + struct.pack("<HHHH", 1, 1, 6, 6) in data
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_gif_frame_reaching_past_its_canvas_is_cut_to_it(tmp_path):
+    """The grown canvas came out as a frame of another size: 'operands could not be
+    broadcast together with shapes (7,7,4) (4,4,4)', exit 2, and no output."""
+    src = _gif_past_its_canvas(tmp_path / "past.gif")
+    out = tmp_path / "out.gif"
+    with pytest.warns(FrameCutWarning) as said:
+        record = reduce_file(src, out, n_colors=2)
+    assert [str(w.message) for w in said if w.category is FrameCutWarning] == [
+        "1 frame reaches past the 4x4 canvas the GIF gives: the part outside is cut, as "
+        "browsers show it"]
+    expected = np.zeros((4, 4, 4), np.uint8)
+    expected[...] = (*RED, 255)
+    second = expected.copy()
+    second[1, 1] = (*BLUE, 255)
+    assert record["frames"] == 2
+    np.testing.assert_array_equal(np.stack(composited(out)), [expected, second])
+
+
+def test_a_canvas_grown_past_the_pixel_limit_is_refused_before_it_is_decoded(tmp_path):
+    src = _gif_past_its_canvas(tmp_path / "past.gif")
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src, max_pixels=40))
+    assert str(info.value) == (f"{src}: 2 frames of 7x7 = 98 pixels exceeds the limit of 40; "
+                               "if the file is trusted, set max_pixels=98 or more")
 
 
 def test_truncated_animation_is_one_error_and_no_output(tmp_path, rng):

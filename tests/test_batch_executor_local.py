@@ -57,6 +57,21 @@ def test_run_local_settles_every_call_once():
 
 
 
+def test_an_error_while_settling_leaves_no_pool_thread_for_python_to_join_at_exit():
+    """The pool was shut down without waiting, so Python's exit hook joined its manager
+    thread, and now and then wrote to the pipe that thread had just closed: after the
+    batch's one-line error (a full disk) came 'Exception ignored in: <module 'threading'>'
+    and a traceback ending 'OSError: [Errno 9] Bad file descriptor'."""
+    import threading
+
+    def settle(index, outcome):
+        raise RuntimeError(f"settling call {index} failed")
+
+    with pytest.raises(RuntimeError, match="settling call 0 failed"):
+        batch.run_local([Call(time.sleep, (0.0,)), Call(time.sleep, (0.5,))], settle, jobs=2)
+    assert [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__] == []
+
+
 def test_run_local_starts_no_more_workers_than_calls(monkeypatch):
     import concurrent.futures
 

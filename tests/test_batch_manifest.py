@@ -19,7 +19,7 @@ from quantize.batch.manifest import (
     read_manifest,
     record_output,
 )
-from quantize.errors import ExitCode, OutputExistsError
+from quantize.errors import ExitCode, OutputError, OutputExistsError
 
 
 def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
@@ -56,6 +56,16 @@ def test_the_latest_well_formed_line_of_each_output_wins(tmp_path):
     assert sorted(entries) == ["a.png", "sub/b.png"]
     assert (entries["a.png"].settings, entries["a.png"].record) == ({"n_colors": 4}, {"k": 4})
     assert entries["sub/b.png"].record == {"k": 7}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_manifest_that_cannot_be_written_is_named_with_the_output(tmp_path):
+    """A full disk was reported as 'quantize: error: No space left on device', naming no file."""
+    (tmp_path / batch.MANIFEST_NAME).symlink_to("/dev/full")
+    with pytest.raises(OutputError) as info:
+        record_output(tmp_path, tmp_path / "sub" / "a.png", {}, {"k": 2})
+    assert str(info.value) == (f"{tmp_path / batch.MANIFEST_NAME}: cannot add 'sub/a.png' to "
+                               "the record of finished outputs (No space left on device)")
 
 
 def test_a_torn_line_is_ignored_and_the_next_entry_starts_a_fresh_line(tmp_path):

@@ -356,3 +356,33 @@ def test_a_file_found_larger_is_planned_again_only_when_something_changed(tmp_pa
     Image.new("RGB", (4, 4), (9, 9, 10)).save(src / "a.png")
     assert [j.input.name for j in batch.plan_batch(src, out, mode, options=larger).jobs
             ] == ["a.png"]
+
+
+def test_an_input_folder_that_is_a_link_loop_is_not_a_folder(tmp_path):
+    """Resolving it raised RuntimeError('Symlink loop from ...'), a traceback."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(ValueError) as info:
+        batch.plan_batch(tmp_path / "a", tmp_path / "out", COPY)
+    assert str(info.value) == (f"input_dir={str(tmp_path / 'a')!r} is not a folder; expected "
+                               "a folder of images")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+def test_an_output_name_held_by_a_link_to_nothing_fails_its_file_without_force(tmp_path):
+    """The job replaced the link with its output, though reduce and segment refuse to
+    without force."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    out = tmp_path / "out"
+    [job] = batch.plan_batch(src, out, COPY).jobs
+    out.mkdir()
+    job.output.symlink_to("nowhere.png")
+    plan = batch.plan_batch(src, out, COPY)
+    assert plan.jobs == []
+    [result] = plan.settled
+    assert (result.status, result.reason, result.exit_code) == (
+        "failed", "output is a link to 'nowhere.png', which does not exist; use force=True to "
+        "overwrite", ExitCode.EXISTS)
+    assert [j.output for j in batch.plan_batch(src, out, COPY, force=True).jobs] == [job.output]

@@ -259,6 +259,49 @@ def test_a_manifest_that_cannot_be_appended_to_stops_the_run_before_any_file(pho
     assert [p.name for p in out.rglob("*.png")] == ["astronaut.png"]
 
 
+def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(
+        photo_tree, tmp_path, monkeypatch):
+    """Every file failed on its own line ('output folder out is not writable'), a
+    thousand lines for a thousand files."""
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only mount gives it
+    with pytest.raises(OutputError) as err:
+        batch.run_batch(plan, jobs=1)
+    assert str(err.value) == f"{out}: output folder is not writable; no file was processed"
+    assert list(out.iterdir()) == []
+
+
+def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
+        photo_tree, tmp_path, monkeypatch):
+    """The system's error came alone ('quantize: error: out/sub: Read-only file system'), and
+    the folders made before it were left behind, empty."""
+    import errno
+
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    real_mkdir = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self == out / "sub":
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    with pytest.raises(OutputError) as err:
+        batch.run_batch(plan, jobs=1)
+    assert str(err.value) == (f"{out / 'sub'}: cannot create output folder (Read-only file "
+                              "system); no file was processed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 def _edit(path: Path, box: tuple[int, int, int, int]) -> None:
     """Write another picture over ``path``, as a photo editor saving in place does."""
     crop("coffee.jpg", box).save(path, format="PNG" if path.suffix == ".png" else "JPEG")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -177,6 +178,54 @@ def test_a_non_image_is_refused(tmp_path):
     result = run(src)
     assert result.exit_code == 1
     assert "not an image" in one_error_line(result)
+
+
+def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
+    """Its frames, counted for the default output's extension (a.gif and a.png may both be
+    written a.k16.png), failed with a traceback ending 'IndexError: index out of range'."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    whole = tmp_path / "whole.gif"
+    frames[0].save(whole, save_all=True, append_images=frames[1:])
+    src = tmp_path / "photo.gif"
+    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = run(src, photo)
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"quantize: error: {src}: cannot decode image "
+                                      "(truncated or malformed file: index out of range)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.gif", "photo.k16.png",
+                                                          "photo.png", "whole.gif"]
+
+
+def test_a_link_that_leads_nowhere_is_not_replaced_without_force(photo, tmp_path):
+    link = tmp_path / "out.png"
+    link.symlink_to("nowhere.png")
+    result = run(photo, "-o", link)
+    assert result.exit_code == 15
+    assert one_error_line(result) == (f"quantize: error: {photo}: {link}: output is a link to "
+                                      "'nowhere.png', which does not exist; use --force to "
+                                      "overwrite")
+    assert link.is_symlink() and os.readlink(link) == "nowhere.png"
+
+
+def test_pillows_log_line_is_not_printed_above_the_error(tmp_path, monkeypatch):
+    """A TIFF of 2048 samples per pixel printed Pillow's "More samples per pixel than can
+    be decoded: 2048" as a bare line before the one-line error."""
+    # As in a shell: no logging set up (pytest's capture handler would take the record).
+    monkeypatch.setattr(logging.root, "handlers", [])
+    monkeypatch.setattr(logging.getLogger("PIL"), "handlers", [])
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3)).save(buf, "TIFF")
+    data = bytearray(buf.getvalue())
+    ifd = int.from_bytes(data[4:8], "little")
+    for entry in range(ifd + 2, ifd + 2 + 12 * int.from_bytes(data[ifd:ifd + 2], "little"), 12):
+        if int.from_bytes(data[entry:entry + 2], "little") == 277:  # SamplesPerPixel
+            data[entry + 8:entry + 10] = (2048).to_bytes(2, "little")
+    src = tmp_path / "wide.tif"
+    src.write_bytes(bytes(data))
+    result = run(src)
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: not an image Pillow can identify\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["wide.tif"]
 
 
 def test_existing_output_needs_force(photo, tmp_path):

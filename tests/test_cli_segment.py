@@ -215,6 +215,28 @@ def test_cli_unreadable_input_leaves_no_output_folder(tmp_path, data, reason):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
+def test_cli_a_cut_gif_is_one_line_not_a_traceback(tmp_path):
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    whole = tmp_path / "whole.gif"
+    frames[0].save(whole, save_all=True, append_images=frames[1:])
+    src = tmp_path / "cut.gif"
+    src.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "seg")])
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {src}: cannot decode image (truncated or "
+                             "malformed file: index out of range)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.gif", "whole.gif"]
+
+
+def test_cli_an_output_folder_name_too_long_is_one_line(photo_path, tmp_path):
+    """Checking whether -o was a file raised 'File name too long' as a traceback."""
+    outdir = tmp_path / ("x" * 300)
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(outdir)])
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {outdir}: File name too long\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]
+
+
 def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):
     for n in (1, 3, 5):
         out = tmp_path / f"r{n}"

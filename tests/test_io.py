@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import struct
 import threading
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,38 @@ def test_unreadable_files_raise_one_line_naming_the_file(corpus, name, match):
     assert "\n" not in message
 
 
+def _pages_cut_at_half(fmt: str) -> bytes:
+    """Three 8x6 frames (GIF) or pages (TIFF), the file cut at half its size."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:])
+    return buf.getvalue()[: buf.tell() // 2]
+
+
+@pytest.mark.parametrize(("fmt", "reason"), [("GIF", "index out of range"),
+                                             ("TIFF", "Missing dimensions")])
+def test_a_cut_animation_or_multipage_file_is_a_read_error(tmp_path, fmt, reason):
+    """Pillow's parsers fail on these with IndexError and TypeError, which escaped as such:
+    the command line showed 'IndexError at GifImagePlugin.py:301' or a traceback."""
+    src = tmp_path / f"cut.{fmt.lower()}"
+    src.write_bytes(_pages_cut_at_half(fmt))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's "Corrupt EXIF data" of the cut TIFF
+        with pytest.raises(ImageReadError) as info:
+            load_image(src)
+    assert str(info.value) == (f"{src}: cannot decode image (truncated or malformed file: "
+                               f"{reason})")
+
+
+def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
+    def broken(im):
+        raise IndexError("a defect of quantize")
+
+    monkeypatch.setattr("quantize.io._pil_to_rgba", broken)
+    with pytest.raises(IndexError, match="a defect of quantize"):
+        load_image(corpus["good.png"])
+
+
 def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
     """It said 'cannot decode image ([Errno 13] Permission denied: '<path>')'."""
     def denied(fp, *args, **kwargs):
@@ -80,6 +114,18 @@ def test_a_named_pipe_is_read_not_called_empty(corpus, tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ImageReadError, match="no such file"):
         load_image(tmp_path / "nope.png")
+
+
+def test_a_link_to_no_file_says_where_it_leads(tmp_path):
+    """It said 'no such file' of a name that ls lists."""
+    link = tmp_path / "photo.png"
+    link.symlink_to("moved.png")
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop)
+    for path, target in ((link, "moved.png"), (loop, str(loop))):
+        with pytest.raises(ImageReadError) as info:
+            load_image(path)
+        assert str(info.value) == f"{path}: is a link to {target!r}, which leads to no file"
 
 
 def test_pixel_limit_is_overridable(corpus):
@@ -366,6 +412,40 @@ def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, va
     np.testing.assert_array_equal(img.rgb, plain.rgb)
 
 
+def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[bytes, bytes]
+               ) -> Path:
+    """A PNG of one row of 16-bit RGB ``pixels`` (Pillow writes no 16-bit RGB)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    row = b"\0" + np.array(pixels, ">u2").tobytes()
+    header = struct.pack(">IIBBBBB", len(pixels), 1, 16, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + b"".join(chunk(kind, data) for kind, data in chunks)
+                     + chunk(b"IDAT", zlib.compress(row)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
+    """Pillow reads such a PNG at 8 bits but keeps its tRNS key in 16 bits, which no pixel
+    equalled: the transparent colour came out opaque. Only the exact 16-bit colour is
+    transparent, not the ones of the same high bytes."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 301, 65535), (0, 0, 0),
+              (20000, 300, 65535)]
+    trns = (b"tRNS", struct.pack(">HHH", 20000, 300, 65535))
+    img = load_image(_rgb16_png(tmp_path / "k.png", pixels, *chunks, trns))
+    np.testing.assert_array_equal(img.alpha, [[0, 255, 255, 255, 0]])
+    plain = load_image(_rgb16_png(tmp_path / "plain.png", pixels, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
+    assert img.mode == "RGB"
+    with Image.open(tmp_path / "k.png") as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(alpha, img.alpha)
+    np.testing.assert_array_equal(rgb, img.rgb)
+
+
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
                                   "keyed16.png"])
 def test_a_frame_is_converted_as_a_still_image_is(corpus, tmp_path, name):
@@ -588,11 +668,27 @@ def test_output_checks(tmp_path, corpus):
         check_output_path(tmp_path)
     existing = tmp_path / "exists.png"
     existing.write_bytes(b"x")
+    # It said "output folder .../exists.png does not exist".
+    with pytest.raises(OutputError) as info:
+        check_output_path(existing / "x.png")
+    assert str(info.value) == (f"{existing / 'x.png'}: output folder {existing} is a file, "
+                               "expected a folder")
     # The library said "use --force", a flag of the command line, not force=True.
     with pytest.raises(OutputExistsError,
                        match=r"exists\.png: output exists; use force=True to overwrite$"):
         check_output_path(existing)
     assert check_output_path(existing, force=True) == existing
+
+
+def test_a_link_that_leads_nowhere_is_an_existing_output(tmp_path):
+    """It was taken for a free name, and the output replaced the link without force."""
+    link = tmp_path / "out.png"
+    link.symlink_to("nowhere.png")
+    with pytest.raises(OutputExistsError) as info:
+        check_output_path(link)
+    assert str(info.value) == (f"{link}: output is a link to 'nowhere.png', which does not "
+                               "exist; use force=True to overwrite")
+    assert check_output_path(link, force=True) == link
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")

@@ -193,6 +193,15 @@ def test_a_directory_given_as_a_palette_file_is_named(tmp_path, monkeypatch):
         read_palette("p.gpl")
 
 
+def test_a_palette_file_the_system_refuses_is_named_once(tmp_path, monkeypatch):
+    """It said 'cannot read palette file ([Errno 36] File name too long: '<the name>')'."""
+    monkeypatch.chdir(tmp_path)
+    name = "p" * 300 + ".gpl"
+    with pytest.raises(ImageReadError) as info:
+        read_palette(name)
+    assert str(info.value) == f"{name}: cannot read palette file (File name too long)"
+
+
 def test_a_name_from_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path):
     # The .gpl file failed ("'utf-8' codec can't encode character '\udce9' ...: surrogates
     # not allowed"), taking reduce's output with it, and the .json held "\udce9", which

@@ -84,6 +84,37 @@ def test_output_format_follows_the_extension(photo, tmp_path, suffix, mode):
     assert record["psnr"] > 25
 
 
+@pytest.mark.parametrize(("suffix", "fmt", "longest"), [
+    (".webp", "WebP", 16383), (".jpg", "JPEG", 65500), (".gif", "GIF", 65535)])
+def test_an_image_longer_than_the_output_format_holds_is_refused_before_work(
+        tmp_path, suffix, fmt, longest):
+    """The encoders failed once the image was reduced: 'encoding error 5: Image size
+    exceeds WebP limit', libjpeg's own line and 'broken data stream', and for a GIF
+    'OverflowError at _binary.py:103: int too big to convert'."""
+    src = tmp_path / "strip.png"
+    strip = np.zeros((longest + 1, 1, 3), np.uint8)
+    strip[::2] = 255
+    Image.fromarray(strip).save(src)
+    out = tmp_path / f"strip{suffix}"
+    with pytest.raises(ValueError) as info:
+        reduce_file(src, out, n_colors=2)
+    assert str(info.value) == (f"output={str(out)!r}: {fmt} holds at most {longest} pixels "
+                               f"a side, and the image is 1x{longest + 1}; write .png or .tif "
+                               "instead")
+    assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
+
+
+def test_an_animation_longer_than_the_output_format_holds_is_refused(tmp_path):
+    frames = [np.zeros((1, 16384, 3), np.uint8), np.full((1, 16384, 3), 255, np.uint8)]
+    src = save_animation(tmp_path / "strip.png", frames, duration=100)
+    out = tmp_path / "strip.webp"
+    with pytest.raises(ValueError) as info:
+        reduce_file(src, out, n_colors=2)
+    assert str(info.value) == (f"output={str(out)!r}: WebP holds at most 16383 pixels a "
+                               "side, and the image is 16384x1; write .png (an APNG) instead")
+    assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
+
+
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
     src = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)

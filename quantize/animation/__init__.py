@@ -27,6 +27,7 @@ from .frames import (
     probe_animation,
 )
 from .job import (
+    FrameCutWarning,
     FrameDurationWarning,
     LoopCountWarning,
     StillImageWarning,
@@ -37,7 +38,7 @@ from .plans import ALPHA_THRESHOLD
 from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
-           "AnimationInfo", "FirstFrameWarning", "Frame", "FrameDurationWarning",
+           "AnimationInfo", "FirstFrameWarning", "Frame", "FrameCutWarning", "FrameDurationWarning",
            "LoopCountWarning", "StillImageWarning",
            "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
            "probe_animation", "reduce_animation_file"]

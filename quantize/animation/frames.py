@@ -34,6 +34,7 @@ from ..io import (
     check_frame_pixels,
     frame_rgba,
     hidden_frames,
+    missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
@@ -119,11 +120,15 @@ class Frame:
     disposal : int
         GIF disposal of the frame as stored (0 unspecified, 1 keep, 2 clear to
         background, 3 restore previous); 1 for WebP, which has no such field.
+    cut : bool
+        Whether the frame reached past the canvas (a GIF frame larger than the
+        screen its header gives, which browsers clip) and was cut to it.
     """
 
     rgba: np.ndarray
     duration: float
     disposal: int
+    cut: bool = False
 
 
 def count_frames(path: str | os.PathLike[str]) -> int:
@@ -195,7 +200,8 @@ def iter_frames(path: str | os.PathLike[str], *,
         If the file cannot be read or decoded, or is over the pixel limit.
     """
     p = Path(path)
-    probe_animation(p, max_pixels=max_pixels)
+    info = probe_animation(p, max_pixels=max_pixels)
+    w, h = info.size
     with _opened(p) as im:
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
@@ -205,9 +211,16 @@ def iter_frames(path: str | os.PathLike[str], *,
                 continue
             if i >= end:  # an MPO's preview, a TIFF's page of another size
                 break
+            # A GIF frame reaching past the canvas makes Pillow's canvas larger from there
+            # on: checked before it is decoded, then cut to the canvas.
+            cut = frame.size != info.size
+            if cut:
+                check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
             rgba = frame_rgba(frame)
+            if cut:
+                rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
-            yield Frame(rgba, duration, _disposal(frame))
+            yield Frame(rgba, duration, _disposal(frame), cut)
 
 
 def _disposal(frame: Image.Image) -> int:
@@ -222,7 +235,7 @@ def _disposal(frame: Image.Image) -> int:
 def _opened(p: Path) -> Iterator[Image.Image]:
     """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
     if not p.is_file():
-        raise ImageReadError("no such file" if not p.exists() else "not a regular file", path=p)
+        raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as im:

@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import FormatAdviceWarning, warn_caller
-from ..io import atomic_write, check_output_path, removed_on_failure
+from ..io import atomic_write, check_output_path, check_output_size, removed_on_failure
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
@@ -62,6 +62,10 @@ class UntimedFramesWarning(UserWarning):
 
 class LoopCountWarning(UserWarning):
     """The output's format cannot store the input's number of plays: it holds its most."""
+
+
+class FrameCutWarning(UserWarning):
+    """Frames of a GIF reached past the canvas its header gives and were cut to it."""
 
 
 class FrameDurationWarning(UserWarning):
@@ -140,6 +144,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     src = Path(input)
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    check_output_size(opts.suffix, info.size, f"output={str(opts.output)!r}" if opts.output
+                      else f"the default output ({opts.suffix})", ".png (an APNG)")
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
         warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "
                     f"written as an animation showing each page for "
@@ -163,6 +169,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     "pixels", AlphaLossWarning)
     _warn_still(stats, out)
     _warn_shortened(stats, opts.suffix)
+    _warn_cut(stats, info)
     psnr = stats.psnr()
     return {
         "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
@@ -199,6 +206,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
                  duration=frame.duration, disposal=frame.disposal, keep=keep)
         previous = (frame.rgba, indices)
         stats.frames += 1
+        stats.frames_cut += frame.cut
         stats.pixels += opaque.size
         stats.transparent_pixels += int(opaque.size - np.count_nonzero(opaque))
         alpha = frame.rgba[..., 3]
@@ -228,6 +236,17 @@ def _warn_shortened(stats: FrameStats, suffix: str) -> None:
         warn_caller(f"{n} {'frame lasts' if n == 1 else 'frames last'} longer than the "
                     f"{most} a{'n' if name == 'APNG' else ''} {name} frame holds: "
                     f"{'' if n == 1 else 'each '}written to last {most}", FrameDurationWarning)
+
+
+def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:
+    """Warn when frames reached past the canvas and were cut to it, as browsers show them."""
+    n = stats.frames_cut
+    if n:
+        w, h = info.size
+        name = FORMAT_NAMES.get(info.format, info.format)
+        warn_caller(f"{n} {'frame reaches' if n == 1 else 'frames reach'} past the {w}x{h} "
+                    f"canvas the {name} gives: the part outside is cut, as browsers show it",
+                    FrameCutWarning)
 
 
 def _nothing_opaque(stats: FrameStats) -> bool:

@@ -38,6 +38,8 @@ class FrameStats:
     translucent_pixels: int = 0
     #: Frames longer than the output's format holds, written to last its most.
     frames_shortened: int = 0
+    #: Frames that reached past the canvas and were cut to it (``Frame.cut``).
+    frames_cut: int = 0
     _keys: list[np.ndarray] = field(default_factory=list)
     _counts: list[np.ndarray] = field(default_factory=list)
 

@@ -129,7 +129,11 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
             _settle_in_flight(pool, running, settle)
             raise
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # Waits for the calls in flight, as leaving would too: Python joins the pool's
+            # manager thread at exit. Left to that join, its wakeup pipe could be closed
+            # while Python's exit hook wrote to it ("Exception ignored ... Bad file
+            # descriptor", a traceback after the one-line error).
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 

@@ -181,8 +181,8 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
 
     Raises
     ------
-    OSError
-        If the manifest cannot be written.
+    OutputError
+        If the manifest cannot be written (a full disk, say), naming it and the output.
     """
     item = {"version": _VERSION, "output": manifest_key(output_dir, output),
             "settings": dict(settings), "record": _as_json(record)}
@@ -190,28 +190,39 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
         item["input"] = dict(input)
     line = json.dumps(item)
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
-    with open(Path(output_dir) / MANIFEST_NAME, "a+b") as f:
-        f.seek(0, os.SEEK_END)
-        if f.tell():  # start on a fresh line, even after a line torn by a crash
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                f.write(b"\n")
-        f.write(line.encode("utf-8") + b"\n")
+    path = Path(output_dir) / MANIFEST_NAME
+    try:
+        with open(path, "a+b") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell():  # start on a fresh line, even after a line torn by a crash
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    f.write(b"\n")
+            f.write(line.encode("utf-8") + b"\n")
+    except OSError as exc:  # the system's own message named neither file
+        raise OutputError(f"cannot add {item['output']!r} to the record of finished outputs "
+                          f"({exc.strerror or exc})", path=path) from None
 
 
 def check_appendable(output_dir: str | os.PathLike[str]) -> None:
     """Refuse, before a run starts, a manifest in ``output_dir`` that cannot be added to.
 
     Otherwise the run would write its first output and stop there, unrecorded.
-    No manifest is fine: the first finished output makes it.
+    No manifest is fine, in a folder that can be written: the first finished
+    output makes it.
 
     Raises
     ------
     OutputError
-        Naming the manifest and why it cannot be opened.
+        Naming the manifest and why it cannot be opened, or the output folder when
+        it cannot be written (every file would fail alike, each with its own line).
     """
     path = Path(output_dir) / MANIFEST_NAME
     if not os.path.lexists(path):
+        folder = Path(output_dir)
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError("output folder is not writable; no file was processed",
+                              path=folder)
         return
     try:
         with open(path, "ab"):

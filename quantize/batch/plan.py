@@ -221,13 +221,17 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
         target.suffix.lower() in image_extensions()
 
 
+def _check_input_dir(base: Path) -> None:
+    if not base.is_dir():  # a link that loops is no folder either
+        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+
+
 def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None
             ) -> tuple[list[Path], list[OSError], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, and the
     symbolic links to folders it did not follow (with ``recursive``)."""
-    if not base.is_dir():
-        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
     skip = Path(exclude).resolve() if exclude is not None else None
@@ -368,6 +372,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     settings = output_settings(checked, shared_palette=shared_palette)
     src = Path(input_dir)
     dst = Path(output_dir)
+    _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     if (blocker := _file_in_the_way(dst)) is not None:
         where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
         what = ("an existing file" if blocker.exists()
@@ -385,6 +390,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(special)
             continue
         redo = ""
+        if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
+            settled.append(FileResult(path, out, "failed", f"output is a link to {link!r}, "
+                                      "which does not exist; use force=True to overwrite",
+                                      exit_code=ExitCode.EXISTS))
+            continue
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
@@ -457,6 +467,14 @@ def _not_regular(path: Path) -> FileResult | None:
         return None
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
     return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
+
+
+def _link_to_nothing(path: Path) -> str | None:
+    """Where ``path`` leads when it is a link to a missing file (a job would replace the
+    link, as reduce refuses to without force), else None."""
+    if path.is_symlink() and not path.exists():
+        return os.readlink(path)
+    return None
 
 
 def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:

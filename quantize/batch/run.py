@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImageReadError, ResultTooLargeError, command_line_text
+from ..errors import ImageReadError, OutputError, ResultTooLargeError, command_line_text
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -75,13 +75,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
-        If the manifest exists but cannot be added to (before any job runs).
+        If the manifest exists but cannot be added to (before any job runs), or
+        cannot be written (a full disk, say), naming it.
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
-    OSError
-        If the manifest cannot be written; ConnectionError (an OSError) if the Dask
-        scheduler stops or is lost mid-run, the files settled before being recorded.
+    ConnectionError
+        If the Dask scheduler stops or is lost mid-run (the files settled before
+        it are recorded).
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
@@ -255,11 +256,23 @@ def absolute_paths(job: FileJob) -> FileJob:
 
 
 def _make_folders(folders: set[Path]) -> list[Path]:
-    """Create ``folders`` (and their missing parents); return those created, deepest first."""
+    """Create ``folders`` (and their missing parents); return those created, deepest first.
+
+    Raises
+    ------
+    OutputError
+        If a folder cannot be created, naming it; the folders made before are removed.
+    """
     made: list[Path] = []
     for folder in sorted(folders):
-        made[:0] = missing_folders(folder)  # a later folder's may lie below an earlier one's
-        folder.mkdir(parents=True, exist_ok=True)
+        missing = missing_folders(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            remove_empty_folders(missing + made)
+            raise OutputError(f"cannot create output folder ({exc.strerror or exc}); no file "
+                              "was processed", path=folder) from None
+        made[:0] = missing  # a later folder's may lie below an earlier one's
     return made
 
 

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import gc
 import importlib
+import logging
 import os
 import re
 import shlex
@@ -321,6 +322,20 @@ def _root(
     ),
 ) -> None:
     """Reduce the colours of images and segment photos into regions, by k-means."""
+    _quiet_pillow_log()
+
+
+def _quiet_pillow_log() -> None:
+    """Keep Pillow's log records off stderr when nothing else handles them.
+
+    Without a handler, Python prints records of level WARNING and above as bare
+    lines: a TIFF whose samples per pixel are out of range printed "More samples
+    per pixel than can be decoded: 2048" above the command's own one-line error,
+    which already says why. A handler the user's logging set up still gets them.
+    """
+    log = logging.getLogger("PIL")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:

@@ -183,7 +183,9 @@ def segment_command(
     if hint:  # the reader's words, and where to go
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
-    if outdir is not None and outdir.exists() and not outdir.is_dir():  # as batch -o says it
+    with user_errors():  # a name the system refuses (too long, say) is named as such
+        outdir_is_file = outdir is not None and outdir.exists() and not outdir.is_dir()
+    if outdir_is_file:  # as batch -o says it
         fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
                             "folder"), USAGE_ERROR)
     if quiet and as_json:

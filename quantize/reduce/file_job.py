@@ -28,6 +28,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
     check_output_path,
+    check_output_size,
     load_image,
     pillow_limit_lifted,
     probe_image,
@@ -152,7 +153,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     QualityError
         ``quality`` cannot be reached.
     ValueError, TypeError
-        A bad parameter (e.g. more colours than a .png holds).
+        A bad parameter (e.g. more colours than a .png holds, or an output format
+        whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
+        .gif 65535).
     """
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
@@ -172,6 +175,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if loaded.n_frames > 1:  # every frame, written as an animation
             from ..animation import reduce_animation_file
             return reduce_animation_file(src, output, **opts)
+        if job.output is not None:
+            check_output_size(job.output.suffix, loaded.shape[::-1],
+                              f"output={str(job.output)!r}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
                                dither=opts["dither"], exact_colors=opts["exact_colors"],
@@ -528,12 +534,12 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     """
     from ..animation.sinks import default_suffix
     from ..errors import ImageReadError
-    from ..io import shows_animation
+    from ..io import read_errors, shows_animation
 
     p = Path(src)
     try:
         require_regular_file(p)
-        with pillow_limit_lifted(), Image.open(p) as im:
+        with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
             animated = shows_animation(im)
     except (ImageReadError, OSError, ValueError):
         return None
