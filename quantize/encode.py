@@ -69,8 +69,12 @@ DEFAULT_LEVEL = _DEFAULT[1]
 #: The combinations ``optimize=True`` tries; the smallest stream wins.
 _OPTIMIZE_FILTERS = ("none", "sub", "up", "paeth", "minsum", "entropy")
 _OPTIMIZE_STRATEGIES = (zlib.Z_DEFAULT_STRATEGY, zlib.Z_FILTERED)
-#: Streams from this many bytes are deflated in parts, one per thread.
+#: Streams from this many bytes are deflated in ``_PARTS`` parts, on as many threads as
+#: there are (up to that); the number of parts does not depend on the threads, so that
+#: a file comes out the same bytes in a batch worker (one thread), beside other files
+#: or on one core as from a single-file call on two.
 _PARALLEL_MIN_BYTES = 1 << 22
+_PARTS = 2
 #: Deflate's window: each part starts with the 32 KiB before it as its dictionary.
 _WINDOW = 1 << 15
 
@@ -288,7 +292,8 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> bytes:
-    """A zlib stream of ``data``; from ``_PARALLEL_MIN_BYTES``, deflated in parts on threads.
+    """A zlib stream of ``data``; from ``_PARALLEL_MIN_BYTES``, deflated in ``_PARTS`` parts
+    on threads (one after the other when there is one thread).
 
     ``library`` is :mod:`zlib` or a module with its API (zlib-ng's).
 
@@ -298,7 +303,7 @@ def _deflate(data: bytes, level: int, strategy: int, library: Any = zlib) -> byt
     are joined under one zlib header and the Adler-32 of the whole data. The
     result decodes to ``data`` like a single stream and is a few bytes longer.
     """
-    parts = _threads.count() if len(data) >= _PARALLEL_MIN_BYTES else 1
+    parts = _PARTS if len(data) >= _PARALLEL_MIN_BYTES else 1
     if parts == 1:
         compressor = library.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, strategy)
         return compressor.compress(data) + compressor.flush()

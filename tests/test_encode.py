@@ -273,21 +273,34 @@ _LIBRARIES = [zlib, pytest.param(encode._zlib_ng, id="zlib-ng", marks=pytest.mar
 
 
 @pytest.mark.parametrize("library", _LIBRARIES)
-@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("n_parts", [2, 3])
 # The levels the encoder uses (zlib-ng's fastest levels, 1-3, match less of the
 # window before a seam: parts 1-6 % larger on this data).
 @pytest.mark.parametrize("level", [6, 8, 9])
-def test_deflating_in_parts_decodes_to_the_data(rng, monkeypatch, threads, level, library):
+def test_deflating_in_parts_decodes_to_the_data(rng, monkeypatch, n_parts, level, library):
     data = _stream_data(rng)
-    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(_threads, "_count", 1)
+    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", len(data) + 1)
     whole = encode._deflate(data, level, zlib.Z_DEFAULT_STRATEGY, library)
-    monkeypatch.setattr(_threads, "_count", threads)
+    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(encode, "_PARTS", n_parts)
+    monkeypatch.setattr(_threads, "_count", n_parts)
     parts = encode._deflate(data, level, zlib.Z_DEFAULT_STRATEGY, library)
     assert parts != whole
     assert zlib.decompress(parts) == data                 # also checks the Adler-32
     assert parts[:2] == whole[:2]                         # the header zlib would write
-    assert len(parts) <= len(whole) * 1.01 + 16 * threads  # the window crosses each seam
+    assert len(parts) <= len(whole) * 1.01 + 16 * n_parts  # the window crosses each seam
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_large_stream_is_the_same_bytes_on_any_number_of_threads(rng, monkeypatch, threads):
+    # A batch worker deflates on one thread, a single-file call on two: the same image
+    # gave files a few bytes apart.
+    data = _stream_data(rng)
+    monkeypatch.setattr(encode, "_PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(_threads, "_count", 2)
+    two = encode._deflate(data, 8, zlib.Z_DEFAULT_STRATEGY)
+    monkeypatch.setattr(_threads, "_count", threads)
+    assert encode._deflate(data, 8, zlib.Z_DEFAULT_STRATEGY) == two
 
 
 def test_a_large_image_deflated_in_parts_decodes_exactly(rng, monkeypatch):
