@@ -212,8 +212,8 @@ def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> Qua
     dithering (which takes at most 256 colours)."""
     if job.kind != "palette" or job.n_colors is not None or opts["dither"]:
         return exc
-    return QualityError(f"{exc.reason}; an output in RGB (.tif, .webp, .jpg) may hold more, "
-                        "with n_colors=K", path=exc.path)
+    return QualityError(exc.reason, path=exc.path, format_advice="an output in RGB (.tif, "
+                        ".webp, .jpg) may hold more, with n_colors=K")
 
 
 def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
