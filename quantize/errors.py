@@ -99,9 +99,24 @@ class ResultTooLargeError(OutputError):
 
 
 class QualityError(QuantizeError, ValueError):
-    """The requested quality cannot be reached within the allowed number of colours."""
+    """The requested quality cannot be reached within the allowed number of colours.
+
+    ``format_advice``, when given, ends the message after "; ": another output
+    format that holds more colours. ``facts`` is the reason without it, for a
+    caller whose outputs' format the user does not choose (``quantize batch``),
+    as :class:`FormatAdviceWarning` does for warnings.
+
+    >>> err = QualityError("needs more than 256 colours", format_advice="write .tif")
+    >>> err.reason, err.facts
+    ('needs more than 256 colours; write .tif', 'needs more than 256 colours')
+    """
 
     exit_code = ExitCode.QUALITY
+
+    def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
+                 format_advice: str = ""):
+        self.facts, self.format_advice = reason, format_advice
+        super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -135,6 +135,12 @@ def _hex_text(pal: np.ndarray, share: list, name: str) -> str:
     return "".join(f"{_hex(c)}\n" for c in pal)
 
 
+#: The most bytes read from a palette file: 700,000 colours as the JSON this module
+#: writes (9 MB per 100,000), and no more of a device (``/dev/zero``) or of a file that
+#: is not a palette.
+_MAX_BYTES = 64 << 20
+
+
 def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a palette file (.gpl, .json or .hex) into a uint8 array, in file order.
 
@@ -152,7 +158,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     p = check_path(path, "path")
     fmt = _palette_format(p, "path")
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as f:  # a device or a runaway file is not read to its end
+            data = f.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         raise ImageReadError("no such palette file", path=p) from None
     except IsADirectoryError:
@@ -160,6 +167,9 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     except OSError as exc:
         raise ImageReadError(f"cannot read palette file ({exc.strerror or exc})",
                              path=p) from None
+    if len(data) > _MAX_BYTES:
+        raise ImageReadError(f"larger than {_MAX_BYTES >> 20} MiB; expected a palette file "
+                             "(100,000 colours take 0.7 MB as .hex, 9 MB as .json)", path=p)
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM

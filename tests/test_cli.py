@@ -664,17 +664,19 @@ def test_every_option_has_help(command):
                      "--quality: the most colours allowed (default 256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     ("reduce", "--seed", "an integer >= 0"),
-    ("reduce", "--max-pixels", "more than N pixels (width x height)"),
+    ("reduce", "--max-pixels", "more than N pixels (width x height; an animation to reduce, "
+                               "frames x width x height)"),
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
-    ("segment", "-w", "VALUE a number >= 0"),
+    ("segment", "-w", "VALUE a number from 0 to 1e6"),
     ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
                     "allowed, default 256); segment: cluster the pixels into K k-means "
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json or .hex)"),
-    ("batch", "-w", "VALUE a number >= 0, defaults as quantize segment --help lists them"),
+    ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
+                    "them"),
 ])
 def test_each_value_option_says_its_range_and_default(command, flag, said):
     assert said in _option_help(command, flag)

@@ -526,6 +526,16 @@ def test_cli_segment_mode_writes_a_folder_per_image(photo_tree, tmp_path):
         assert labels.size == (48, 40)
 
 
+def test_cli_an_unreachable_quality_gives_no_advice_on_a_format_batch_does_not_write(
+        photo_tree, tmp_path):
+    # reduce says that an output in RGB may hold more colours; a batch writes .png.
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
+                  "--quality", "0.01")
+    assert result.exit_code == 1, result.output  # a batch's failed file
+    line = next(x for x in result.stderr.splitlines() if "--quality=0.01" in x)
+    assert line.endswith("--quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 colours")
+
+
 def test_cli_k_with_quality_is_the_most_colours_allowed(photo_tree, tmp_path):
     result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "astronaut.jpg",
                   "-k", "4", "--quality", "0.01")

@@ -75,14 +75,19 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
 
 
-@pytest.mark.parametrize("output, more", [("out.tif", "; allow more with -k/--colors=K"),
-                                          ("out.png", "")])
+@pytest.mark.parametrize("output, extra, more", [
+    ("out.tif", [], "; allow more with -k/--colors=K"),
+    ("out.png", [], "; an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),
+    ("out.png", ["-k", "256"], ""),
+    ("out.png", ["--dither"], ""),  # dithering takes at most 256 colours in any format
+])
 def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_path, output,
-                                                                            more):
-    # A .tif holds more than 256 colours, and -k allows them; a .png does not.
+                                                                            extra, more):
+    # A .tif holds more than 256 colours, and -k allows them; a .png does not, so it
+    # points to the formats that do.
     noise = np.random.default_rng(0).integers(0, 256, (20, 20, 3), dtype=np.uint8)
     Image.fromarray(noise).save(tmp_path / "n.png")
-    result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / output)
+    result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / output, *extra)
     assert (result.exit_code, result.stderr) == (
         99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
             f"needs more than 256 colours{more}\n")

@@ -227,3 +227,21 @@ def test_an_empty_palette_file_says_it_is_empty(tmp_path, monkeypatch, name, dat
     with pytest.raises(ImageReadError) as info:
         read_palette(name)
     assert str(info.value) == f"{name}: palette file is empty; expected {expected}"
+
+
+def test_a_file_larger_than_any_palette_is_not_read_to_its_end(tmp_path, monkeypatch):
+    # /dev/zero given as a palette grew memory without limit; a file over the limit is
+    # refused after reading the limit's worth (here 1 MiB instead of 64).
+    import quantize.palette_files as palette_files
+
+    monkeypatch.setattr(palette_files, "_MAX_BYTES", 1 << 20)
+    line = b"ff0000\n"
+    big = tmp_path / "big.hex"
+    big.write_bytes(line * ((1 << 20) // len(line) + 1))
+    with pytest.raises(ImageReadError) as err:
+        read_palette(big)
+    assert str(err.value) == (f"{big}: larger than 1 MiB; expected a palette file (100,000 "
+                              "colours take 0.7 MB as .hex, 9 MB as .json)")
+    fits = tmp_path / "ok.hex"
+    fits.write_bytes(line * ((1 << 20) // len(line)))
+    assert read_palette(fits).shape == ((1 << 20) // len(line), 3)

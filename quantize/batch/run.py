@@ -17,7 +17,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImageReadError, OutputError, ResultTooLargeError, command_line_text
+from ..errors import (
+    ImageReadError,
+    OutputError,
+    QualityError,
+    ResultTooLargeError,
+    command_line_text,
+)
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
@@ -320,7 +326,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out: a batch chooses each output's format itself, which no option changes;
+    is left out, and so is a :class:`~quantize.errors.QualityError`'s: a batch chooses each
+    output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
     :func:`call_with_warnings`.
 
@@ -344,6 +351,10 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     except ResultTooLargeError as exc:
         said = attached_warnings(exc)
         return {LARGER: exc.reason, **({"warnings": list(said)} if said else {})}, stamp
+    except QualityError as exc:  # its advice on the output format, as a warning's, left out
+        if not exc.format_advice:
+            raise
+        raise QualityError(exc.facts, path=exc.path) from None
     return record, stamp
 
 

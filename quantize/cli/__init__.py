@@ -42,7 +42,8 @@ SeedOption = Annotated[int, typer.Option(
     "same output.")]
 MaxPixelsOption = Annotated[int, typer.Option(
     "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
-    "height), a guard against decompression bombs.")]
+    "height; an animation to reduce, frames x width x height), a guard against "
+    "decompression bombs.")]
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]

@@ -132,7 +132,8 @@ def batch(
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
         help="segment: feature weight NAME=VALUE (color, intensity, xy, "
-        "texture; VALUE a number >= 0, defaults as quantize segment --help lists them); "
+        "texture; VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
+        "them); "
         "repeatable.")] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "

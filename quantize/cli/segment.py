@@ -143,7 +143,7 @@ def segment_command(
     ] = "lab",
     weights: Annotated[list[str] | None, typer.Option(
         "-w", "--weight", metavar="NAME=VALUE",
-        help="Feature weight NAME=VALUE, VALUE a number >= 0, repeatable; names and "
+        help="Feature weight NAME=VALUE, VALUE a number from 0 to 1e6, repeatable; names and "
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "

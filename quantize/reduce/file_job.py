@@ -23,7 +23,7 @@ from PIL import Image
 from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import FormatAdviceWarning, ResultTooLargeError, warn_caller
+from ..errors import FormatAdviceWarning, QualityError, ResultTooLargeError, warn_caller
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -179,9 +179,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             check_output_size(job.output.suffix, loaded.shape[::-1],
                               f"output={str(job.output)!r}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
-        result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
-                               dither=opts["dither"], exact_colors=opts["exact_colors"],
-                               palette=job.palette, seed=opts["seed"])
+        try:
+            result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
+                                   dither=opts["dither"], exact_colors=opts["exact_colors"],
+                                   palette=job.palette, seed=opts["seed"])
+        except QualityError as exc:
+            raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
         out = job.output or check_output_path(src.with_name(f"{src.stem}.k{n}.png"),
                                               inputs=(src,), force=force)
@@ -201,6 +204,16 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                 _write_palette_out(palette_out, result, src.stem, out)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
+
+
+def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
+    """``exc`` (a ``quality`` out of reach of an indexed output's 256 colours), saying that an
+    output in RGB could hold more, where more could help: ``n_colors`` not given, and no
+    dithering (which takes at most 256 colours)."""
+    if job.kind != "palette" or job.n_colors is not None or opts["dither"]:
+        return exc
+    return QualityError(exc.reason, path=exc.path, format_advice="an output in RGB (.tif, "
+                        ".webp, .jpg) may hold more, with n_colors=K")
 
 
 def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
