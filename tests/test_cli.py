@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -114,34 +115,34 @@ def test_reducing_a_file_from_the_command_line_loads_no_heavy_module(tmp_path):
     assert Image.open(out).mode == "P"
 
 
+def _loaded_by_reduce(tmp_path: Path, image: Any, k: int, module: str) -> bool:
+    """Whether a fresh interpreter has ``module`` loaded after reducing ``image`` to ``k``
+    colours from the command line (the output is checked to be written)."""
+    src, out = tmp_path / "in.png", tmp_path / "out.png"
+    image.save(src)
+    code = _cli("reduce", str(src), "-k", str(k), "-o", str(out))
+    probe = f"import sys\n{code}\nprint({module!r} in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert out.exists()
+    return done.stdout.strip().splitlines()[-1] == "True"
+
+
 def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
     """numpy.ma takes 12-16 ms to import; np.unique(..., axis=0) would load it."""
     import numpy as np
     from PIL import Image
 
-    src, out = tmp_path / "in.png", tmp_path / "out.png"
     pixels = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(src)
-    code = _cli("reduce", str(src), "-k", "16", "-o", str(out))
-    probe = f"import sys\n{code}\nprint('numpy.ma' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip().splitlines()[-1] == "False"
-    assert out.exists()
+    assert not _loaded_by_reduce(tmp_path, Image.fromarray(pixels), 16, "numpy.ma")
 
 
 def test_reducing_a_still_image_does_not_load_the_animation_package(tmp_path):
     """Its modules take 20-35 ms to import, paid by every single-file call and worker."""
     from PIL import Image
 
-    src, out = tmp_path / "in.png", tmp_path / "out.png"
-    Image.new("RGB", (8, 8), "red").save(src)
-    code = _cli("reduce", str(src), "-k", "2", "-o", str(out))
-    probe = f"import sys\n{code}\nprint('quantize.animation' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip().splitlines()[-1] == "False"
-    assert out.exists()
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 2,
+                                 "quantize.animation")
 
 
 def test_import_quantize_loads_no_scipy_or_skimage():
