@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import time_v, work_folder  # noqa: E402
 
 QUANTIZE = [sys.executable, "-m", "quantize"]
 SIZE = (320, 180)
@@ -75,12 +75,7 @@ def build(folder: Path, n: int) -> None:
 
 def peak_mb(cmd: list[str]) -> float:
     """Run ``cmd`` under /usr/bin/time -v; its peak resident set size in MB (10^6 bytes)."""
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
-                         f"{proc.stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
-    return rss_kb * 1024 / 1e6
+    return time_v(cmd)[0] * 1024 / 1e6
 
 
 def main() -> None:
@@ -88,10 +83,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, nargs="+", default=[100, 200, 400])
     parser.add_argument("--keep", type=Path, help="build/keep the animations in this folder")
     args = parser.parse_args()
-    if shutil.which("/usr/bin/time") is None:
-        raise SystemExit("needs /usr/bin/time (Debian package 'time')")
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="quantize-anim-mem-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = work_folder(args.keep, "quantize-anim-mem-")
     try:
         for n in args.frames:
             build(folder, n)

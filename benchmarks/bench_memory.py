@@ -15,15 +15,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _images import photo_size, save_benchmark_photo  # noqa: E402
+from _measure import time_v, work_folder  # noqa: E402
 
 QUANTIZE = Path(sys.executable).with_name("quantize")
 TARGETS_GB = {"reduce": 1.5, "segment": 4.0}
@@ -31,14 +29,7 @@ TARGETS_GB = {"reduce": 1.5, "segment": 4.0}
 
 def _measure(cmd: list[str]) -> tuple[float, float]:
     """Run ``cmd`` under /usr/bin/time -v; return (peak RSS in GB, wall seconds)."""
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
-                         f"{proc.stderr[-2000:]}")
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)[1])
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)",
-                     proc.stderr)[1]
-    seconds = sum(float(part) * 60 ** i for i, part in enumerate(reversed(wall.split(":"))))
+    rss_kb, seconds = time_v(cmd)
     return rss_kb / 1024 ** 2, seconds
 
 
@@ -47,10 +38,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[12, 48, 100])
     parser.add_argument("--keep", type=Path, help="build/keep the images in this folder")
     args = parser.parse_args()
-    if shutil.which("/usr/bin/time") is None:
-        raise SystemExit("needs /usr/bin/time (Debian package 'time')")
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="quantize-mem-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = work_folder(args.keep, "quantize-mem-")
     print(f"{'MP':>5} {'size':>11} {'decoded':>8}  {'command':<8} {'peak RSS':>9} "
           f"{'target':>7} {'wall s':>7}")
     try:
