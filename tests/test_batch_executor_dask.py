@@ -284,3 +284,28 @@ def test_an_unreachable_scheduler_is_a_value_error(listening):
         address = f"tcp://127.0.0.1:{port}"
         with pytest.raises(ValueError, match=rf"scheduler='{address}': cannot connect"):
             batch.run_dask([], address, lambda i, o: None, connect_timeout=3)
+
+
+def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
+    """Workers started before an upgrade keep the old code: every file failed on them
+    with a TypeError about the task's arguments. Nothing is run or written."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
+                        lambda: executor_dask.WORKER_PROTOCOL - 1)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    out = tmp_path / "out"
+    plan = batch.plan_batch(src, out, COPY)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        [worker] = cluster.scheduler_info["workers"]
+        address = cluster.scheduler_address
+        with pytest.raises(ValueError) as caught:
+            batch.run_batch(plan, scheduler=address)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
+        "restart the workers, so that they run the quantize this machine runs")
+    assert not out.exists()

@@ -27,8 +27,8 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["MissingDependencyError", "check_scheduler", "require_distributed", "run_dask",
-           "unseen_by_workers"]
+__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "check_scheduler", "check_worker_code",
+           "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -153,6 +153,44 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     with _connect(client_class, scheduler, timeout) as client:
         return len(client.nthreads())
+
+
+#: Increased whenever the calls a worker runs for a batch change how they are called: a worker
+#: started before an upgrade still runs the old code, and must be restarted.
+WORKER_PROTOCOL = 2
+
+
+def worker_protocol() -> int:
+    """Run on each worker by :func:`check_worker_code`: the protocol of its quantize."""
+    return WORKER_PROTOCOL
+
+
+def check_worker_code(scheduler: str, connect_timeout: float | None = None) -> None:
+    """Refuse workers of ``scheduler`` that run another version of quantize's batch tasks.
+
+    Workers started before quantize was upgraded keep the code they imported: without
+    this check, every file failed on them with a TypeError about the task's arguments.
+
+    Raises
+    ------
+    MissingDependencyError, ValueError
+        As :func:`run_dask`; ValueError also naming the first worker whose quantize
+        differs (or cannot run the check at all: older than the check itself).
+    """
+    client_class, _ = _import_distributed()
+    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
+    restart = "restart the workers, so that they run the quantize this machine runs"
+    with _connect(client_class, scheduler, timeout) as client:
+        try:
+            seen = client.run(worker_protocol)
+        except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
+            raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
+                             f"quantize's tasks ({one_line(exc)}); {restart}") from None
+    stale = sorted(worker for worker, protocol in seen.items() if protocol != WORKER_PROTOCOL)
+    if stale:
+        others = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+        raise ValueError(f"scheduler={scheduler!r}: the worker {stale[0]}{others} runs another "
+                         f"version of quantize; {restart}")
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
