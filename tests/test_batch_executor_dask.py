@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -30,6 +32,17 @@ INSTALL_HINT = (r"^--scheduler needs dask\.distributed, which is not installed; 
                 r"into the same environment as quantize with: "
                 r"pip install 'dask\[distributed\]>=2024\.1'$")
 
+
+
+@contextlib.contextmanager
+def _cluster_here() -> Iterator[tuple[str, str]]:
+    """A LocalCluster of one single-thread worker in this process (monkeypatches reach
+    it): the scheduler's address and the worker's."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        [worker] = cluster.scheduler_info["workers"]
+        yield cluster.scheduler_address, worker
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
     import builtins
@@ -111,7 +124,7 @@ SHARED = ("the Dask workers must see the input and output folders at the same pa
 
 def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, monkeypatch):
     """Only for an input the worker did not find: not for one it could not decode."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.batch import run as run_module
 
     missing = run_module._missing
@@ -123,9 +136,8 @@ def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, monkeypat
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, tmp_path / "out", COPY)
     (src / "fine.png").write_bytes((src / "fine.png").read_bytes()[:40])  # truncated since
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    with _cluster_here() as (address, _):
+        results = batch.run_batch(plan, scheduler=address)
     assert {r.input.name: (r.status, r.reason) for r in results} == {
         "blind.png": ("failed", f"no such file on the Dask worker, but it is here; {SHARED}"),
         "fine.png": ("failed", "not an image Pillow can identify")}
@@ -133,7 +145,7 @@ def test_dask_says_an_input_here_was_not_found_on_the_worker(tmp_path, monkeypat
 
 def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkeypatch):
     """A worker with a folder of that name on its own disk: nothing is run or written."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
     def own_disk(path):  # the worker sees the inputs, but not the probe written here
@@ -147,10 +159,7 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     plan = batch.plan_batch(src, out, COPY, recursive=True)
     shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
                               shared_palette=True)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        [worker] = cluster.scheduler_info["workers"]
-        address = cluster.scheduler_address
+    with _cluster_here() as (address, worker):
         with pytest.raises(ValueError) as caught:
             batch.run_batch(plan, scheduler=address)
         with pytest.raises(ValueError) as sampling:  # before any file is sampled there
@@ -289,7 +298,7 @@ def test_an_unreachable_scheduler_is_a_value_error(listening):
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     """Workers started before an upgrade keep the old code: every file failed on them
     with a TypeError about the task's arguments. Nothing is run or written."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
 
     monkeypatch.setattr(executor_dask, "worker_protocol",  # what the worker's code says
@@ -299,12 +308,8 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     Image.new("RGB", (4, 4)).save(src / "a.png")
     out = tmp_path / "out"
     plan = batch.plan_batch(src, out, COPY)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        [worker] = cluster.scheduler_info["workers"]
-        address = cluster.scheduler_address
-        with pytest.raises(ValueError) as caught:
-            batch.run_batch(plan, scheduler=address)
+    with _cluster_here() as (address, worker), pytest.raises(ValueError) as caught:
+        batch.run_batch(plan, scheduler=address)
     assert str(caught.value) == (
         f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
         "restart the workers, so that they run the quantize this machine runs")
