@@ -27,7 +27,7 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "check_scheduler", "check_worker_code",
+__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "check_scheduler",
            "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
@@ -161,31 +161,24 @@ WORKER_PROTOCOL = 2
 
 
 def worker_protocol() -> int:
-    """Run on each worker by :func:`check_worker_code`: the protocol of its quantize."""
+    """Run on each worker by :func:`unseen_by_workers`: the protocol of its quantize."""
     return WORKER_PROTOCOL
 
 
-def check_worker_code(scheduler: str, connect_timeout: float | None = None) -> None:
-    """Refuse workers of ``scheduler`` that run another version of quantize's batch tasks.
+def _check_worker_code(client: Any, scheduler: str) -> None:
+    """Refuse workers of ``client``'s scheduler that run another version of quantize's batch
+    tasks (ValueError naming the first one, or saying that one cannot run the check at all:
+    older than the check itself).
 
     Workers started before quantize was upgraded keep the code they imported: without
     this check, every file failed on them with a TypeError about the task's arguments.
-
-    Raises
-    ------
-    MissingDependencyError, ValueError
-        As :func:`run_dask`; ValueError also naming the first worker whose quantize
-        differs (or cannot run the check at all: older than the check itself).
     """
-    client_class, _ = _import_distributed()
-    timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     restart = "restart the workers, so that they run the quantize this machine runs"
-    with _connect(client_class, scheduler, timeout) as client:
-        try:
-            seen = client.run(worker_protocol)
-        except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
-            raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
-                             f"quantize's tasks ({one_line(exc)}); {restart}") from None
+    try:
+        seen = client.run(worker_protocol)
+    except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
+        raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
+                         f"quantize's tasks ({one_line(exc)}); {restart}") from None
     stale = sorted(worker for worker, protocol in seen.items() if protocol != WORKER_PROTOCOL)
     if stale:
         others = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
@@ -199,18 +192,21 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
     files that exist here).
 
     Returns the address of each such worker and the first path it does not see
-    (empty when every worker sees them all: shared storage).
+    (empty when every worker sees them all: shared storage). The workers' code is
+    checked first, on the same connection (:func:`_check_worker_code`).
 
     Raises
     ------
     MissingDependencyError, ValueError
         As :func:`run_dask`: dask.distributed is missing, or nothing answers in time;
-        ValueError also when a worker cannot be asked.
+        ValueError also when a worker cannot be asked, or runs another version of
+        quantize.
     """
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     unseen: dict[str, Path] = {}
     with _connect(client_class, scheduler, timeout) as client:
+        _check_worker_code(client, scheduler)
         for path in paths:
             try:
                 seen = client.run(_exists, str(path))

@@ -191,13 +191,12 @@ def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
     ValueError
         Naming the first worker that does not see one, and the path; or the first
         worker that runs another version of quantize
-        (:func:`~quantize.batch.executor_dask.check_worker_code`).
+        (:func:`~quantize.batch.executor_dask.unseen_by_workers` checks both).
     """
-    from .executor_dask import check_worker_code, unseen_by_workers
+    from .executor_dask import unseen_by_workers
 
     if not plan.jobs:
         return
-    check_worker_code(scheduler)  # workers left running old code fail every file otherwise
     made = missing_folders(plan.output_dir)
     plan.output_dir.mkdir(parents=True, exist_ok=True)
     try:
