@@ -183,7 +183,9 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so. Outputs made with other options are refused unless
-    --force (which redoes every file) is given.
+    --force (which redoes every file) is given. An output an earlier run made of
+    a file under another name (an animation that became a still: x.gif, now
+    x.png) is removed once the new one is there, and said so.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -524,6 +526,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         TimeRemainingColumn,
     )
 
+    from .. import batch as lib
+
     console = Console(stderr=True)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
@@ -545,6 +549,10 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
             if result.redone:
                 bar.console.print(f"[cyan]ok[/] {name} ({escape(result.reason)})",
                                   markup=True, highlight=False, soft_wrap=True)
+            if removed := lib.removed_note(result.record):
+                bar.console.print(f"[cyan]{result.status}[/] {name} "
+                                  f"({escape(printable_line(removed))})",
+                                  markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
                                   f"{escape(printable_line(message))}",
@@ -556,6 +564,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
+    from .. import batch as lib
+
     if result.status == "failed":
         typer.echo(printable_line(f"quantize: error: {result.input}: {result.reason}"),
                    err=True)
@@ -571,22 +581,26 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
-    redone = f"  ({result.reason})" if result.redone else ""
+    notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
+                                                lib.removed_note(result.record)) if note)
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
-                       f"{redone}"))
+                       f"{notes}"))
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
     why a file was kept without output, or with a stale one (a symbolic link to a folder,
     not followed; a result larger than its input, with the warnings of the job that found
-    it so)."""
+    it so); and why this run left an earlier output of it under another name in place."""
+    from .. import batch as lib
+
     said = list(result.record.get("warnings", ()))
+    left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
         kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
-        return [result.reason, *said] if kept else []
-    return said
+        return [result.reason, *said, *left] if kept else left
+    return said + left
 
 
 def _fmt(value: Any) -> str:
