@@ -232,3 +232,29 @@ def test_a_segment_folder_renamed_by_a_new_input_is_emptied_of_its_files(tmp_pat
     again = _cli(*args)
     assert f"(removed {out / 'a.jpg'}, {NOTE})" in again.stdout
     assert _listed(out) == ["a", "a.png"]
+
+
+def test_skip_if_larger_reports_the_earlier_output_under_another_name_as_stale(tmp_path):
+    # The still's PNG (90 bytes) is larger than its GIF (68): nothing written, and the
+    # animation's out/x.gif was kept, in no report, where one under the same name is
+    # reported as the stale output kept.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _animation(src / "x.gif")
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--skip-if-larger"]
+    assert _cli(*args, "-q").exit_code == 0
+    _still(src / "x.gif")
+    for _ in range(2):  # the run that finds it larger, then a rerun skipping it from its record
+        result = _cli(*args, "--json")
+        assert result.exit_code == 98, result.output
+        [row] = map(json.loads, result.stdout.splitlines())
+        assert (row["status"], row["output"], row["stale_output"]) == \
+            ("skipped", str(out / "x.gif"), True)
+        assert row["reason"].endswith("; nothing written; it is stale (not made from the input "
+                                      "as it is now, or not with these options): rerun "
+                                      "without --skip-if-larger to replace it")
+        assert "1 larger than the input, 1 of them with a stale output kept" in result.stderr
+    assert _listed(out) == ["x.gif"]
+    replaced = _cli(*args[:-1])
+    assert f"(removed {out / 'x.gif'}, {NOTE})" in replaced.stdout
+    assert _listed(out) == ["x.png"]

@@ -448,7 +448,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                 continue
             redo = INPUT_CHANGED
         elif (larger := _still_larger(made.get(manifest_key(dst, out)), path, checked,
-                                      settings)) is not None:
+                                      settings, older[0][0] if older else None)) is not None:
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
@@ -504,7 +504,8 @@ def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
                   settings: Mapping[str, Any], output: Path | None = None) -> FileResult | None:
     """Whether a file need not be run again: an earlier run with these settings found it
     larger than its input once reduced and kept what it had (``skip_if_larger``: no output,
-    or ``output``, a stale one, as :func:`~quantize.batch.run.run_batch` settled it), and
+    or ``output``, a stale one, under this name or under another its output would have
+    replaced, as :func:`~quantize.batch.run.run_batch` settled it), and
     its input has not changed since. Then it is that run's result again (recorded in
     ``entry``, still said to be larger, and stale), else None: the file is a job."""
     if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")

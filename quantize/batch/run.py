@@ -130,7 +130,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         result = file_result(job.input, job.output, outcome)
         source = source_key(plan.output_dir, job.input)
         if LARGER in result.record:  # recorded, so that a rerun does not try it again
-            result = _kept_larger(plan.mode, job, result.record)
+            result = _kept_larger(plan, job, result.record)
             record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
                           source)
         elif result.status == "ok":
@@ -292,14 +292,20 @@ STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with 
               "options): rerun without --skip-if-larger to replace it")
 
 
-def _kept_larger(mode: JobMode, job: FileJob, record: Mapping[str, Any]) -> FileResult:
+def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
-    output of an earlier run, kept as ``reduce --force --skip-if-larger`` keeps it, and
-    said to be stale (:data:`~quantize.batch.results.STALE` in its record). The one place
-    that decides what such a file keeps; the planner skips it again from its record."""
-    if not mode.done_path(job.output).exists():
+    output of an earlier run (under this name, or under another that it would have
+    replaced: :attr:`BatchPlan.replaces`), kept as ``reduce --force --skip-if-larger``
+    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
+    The one place that decides what such a file keeps; the planner skips it again from
+    its record."""
+    earlier = [old for old, _ in plan.replaces.get(job.output, ())
+               if plan.mode.done_path(old).exists()]
+    kept = job.output if plan.mode.done_path(job.output).exists() else next(iter(earlier),
+                                                                             None)
+    if kept is None:
         return FileResult.larger(job.input, None, record)
-    return FileResult.larger(job.input, job.output,
+    return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
 
 
