@@ -258,3 +258,28 @@ def test_skip_if_larger_reports_the_earlier_output_under_another_name_as_stale(t
     replaced = _cli(*args[:-1])
     assert f"(removed {out / 'x.gif'}, {NOTE})" in replaced.stdout
     assert _listed(out) == ["x.png"]
+
+
+def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_report(tmp_path):
+    src, out = _folder(tmp_path)
+    report = tmp_path / "r.json"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report]
+    first = _cli(*args)
+    assert first.exit_code == 0 and first.stderr == ""
+    kept = (out / "x.gif").read_bytes()
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
+                             "a file that is not among this run's inputs (deleted, renamed, or "
+                             "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
+                             f"report: {out / 'x.gif'}\n")
+    assert "1/1 files: 0 ok, 1 skipped" in result.stdout
+    assert [r["input"] for r in json.loads(report.read_text())["files"]] == [str(src / "y.png")]
+    assert (out / "x.gif").read_bytes() == kept
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2},
+                            pattern="y.*")
+    assert plan.unclaimed == [out / "x.gif"]
+    (tmp_path / "x.gif").rename(src / "x.gif")  # back: its output is its own again
+    back = _cli(*args)
+    assert back.stderr == "" and "2/2 files: 0 ok, 2 skipped" in back.stdout

@@ -150,7 +150,10 @@ class BatchPlan:
     entries) as made from the same input under other names (an animation that
     became a still, a name that now keeps its extension, ...): the run removes
     them once that output is there, made by its job or recorded by an earlier
-    run from this input.
+    run from this input. ``unclaimed`` are the outputs the manifest records as
+    made from inputs this plan does not have (deleted, renamed, or not selected
+    by its folder, pattern or recursion), which are still there: left as they
+    are, in no result.
     """
 
     input_dir: Path
@@ -163,6 +166,7 @@ class BatchPlan:
     settings: Mapping[str, Any] = field(default_factory=dict)
     restamped: list[tuple[Path, Entry]] = field(default_factory=list)
     replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
+    unclaimed: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -173,7 +177,7 @@ class BatchPlan:
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
         return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
                          self.force, dict(options), self.settings, self.restamped,
-                         self.replaces)
+                         self.replaces, self.unclaimed)
 
 
 def image_extensions() -> frozenset[str]:
@@ -380,7 +384,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         was larger) is "skipped" again as larger while the input and settings stay
         the same and the option is given, and a job again otherwise. An output
         the manifest records as made from an input of the plan under another name
-        than the plan gives it is in ``replaces``, for the run to remove.
+        than the plan gives it is in ``replaces``, for the run to remove; one
+        recorded as made from a file that is no input of the plan is in
+        ``unclaimed``, and left alone.
 
     Raises
     ------
@@ -461,7 +467,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
-                     replaces)
+                     replaces, _unclaimed(recorded, inputs, outputs, dst, mode))
 
 
 def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
@@ -490,6 +496,18 @@ def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             continue
         found.setdefault(mine[source], []).append((old, entry))
     return found
+
+
+def _unclaimed(recorded: Mapping[str, Entry], inputs: Sequence[Path], outputs: Sequence[Path],
+               dst: Path, mode: JobMode) -> list[Path]:
+    """The outputs ``recorded`` in the manifest of ``dst`` as made from a file that is none
+    of ``inputs``, nor one of ``outputs``, and that are still there; sorted."""
+    mine = {source_key(dst, path) for path in inputs}
+    planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
+    return sorted(dst / key for key, entry in recorded.items()
+                  if (source := source_of(entry, dst)) is not None and source not in mine
+                  and _folded(PurePath(key)) not in planned and _plain_key(key)
+                  and os.path.lexists(mode.done_path(dst / key)))
 
 
 def _plain_key(key: str) -> bool:

@@ -185,7 +185,9 @@ def batch(
     redone, and said so. Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
-    x.png) is removed once the new one is there, and said so.
+    x.png) is removed once the new one is there, and said so; an output whose
+    file is no input of this run (deleted, renamed, or not selected) is left in
+    place, in no report, and a warning line says so.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -238,6 +240,8 @@ def batch(
                                                   recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
+        if plan.unclaimed:
+            warn(output_dir, _unclaimed_line(plan.unclaimed))
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
@@ -334,6 +338,22 @@ def _describe(settings: dict[str, Any]) -> str:
     """
     return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
                               for k, v in settings.items()))
+
+
+def _unclaimed_line(outputs: list[Path], shown: int = 3) -> str:
+    """Why outputs made by earlier runs are in no line or report of this one, and that they
+    are left in place.
+
+    >>> _unclaimed_line([Path("a.png"), Path("b.png")], shown=1)[-49:]
+    'are left in place, in no report: a.png and 1 more'
+    """
+    names = ", ".join(map(str, outputs[:shown]))
+    more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
+    what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
+    verb = "is" if len(outputs) == 1 else "are"
+    return (f"{what} made by an earlier run from a file that is not among this run's inputs "
+            f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
+            f"place, in no report: {names}{more}")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
