@@ -283,3 +283,19 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     (tmp_path / "x.gif").rename(src / "x.gif")  # back: its output is its own again
     back = _cli(*args)
     assert back.stderr == "" and "2/2 files: 0 ok, 2 skipped" in back.stdout
+
+
+def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(
+        tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "x.png")
+    segment = [src, "-o", out, "--mode", "segment", "-k", "2", "-j", "1", "-q"]
+    assert _cli(*segment).exit_code == 0
+    reduced = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert reduced.exit_code == 0, reduced.output
+    assert "removed" not in reduced.stdout and reduced.stderr == ""
+    assert _listed(out) == ["x", "x.png"] and (out / "x" / "segments.json").is_file()
+    again = _cli(*segment[:-1])
+    assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+    assert _listed(out) == ["x", "x.png"]

@@ -492,10 +492,18 @@ def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                 or not _plain_key(key)):  # a name of the plan, on a case-insensitive volume too
             continue
         old = dst / key
-        if os.path.abspath(old) in given or not os.path.lexists(mode.done_path(old)):
+        if os.path.abspath(old) in given or not _made_so(mode, old):
             continue
         found.setdefault(mine[source], []).append((old, entry))
     return found
+
+
+def _made_so(mode: JobMode, output: Path) -> bool:
+    """Whether ``output`` is there as ``mode`` makes outputs: a folder holding its marker,
+    or a file (not a folder: the output of another mode's batch into the same folder)."""
+    if mode.makes_folder:
+        return os.path.lexists(mode.done_path(output))
+    return os.path.lexists(output) and not os.path.isdir(output)
 
 
 def _unclaimed(recorded: Mapping[str, Entry], inputs: Sequence[Path], outputs: Sequence[Path],
