@@ -191,8 +191,9 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
     """Rewrite the manifest of ``output_dir`` with only the latest entry of each output.
 
     Does nothing when there is no manifest or no line to drop (superseded, of a
-    removed output or saying it was removed, torn, or of another version). The new file replaces the old one by a rename, so a
-    crash leaves one or the other whole.
+    removed output or saying it was removed, torn, or of another version). The
+    new file replaces the old one by a rename, so a crash leaves one or the
+    other whole.
 
     Raises
     ------
