@@ -143,7 +143,8 @@ def test_what_batch_did_not_write_or_that_changed_since_is_left_in_place(tmp_pat
     assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
     (out / "x.gif").write_bytes(b"edited by hand")
     _still(src / "x.gif")
-    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--report", tmp_path / "r.json")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--report", tmp_path / "r.json",
+                  "--html", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src / 'x.gif'}: {out / 'x.gif'}, {NOTE}, "
                              "is left in place: it changed since that run wrote it\n")
@@ -152,6 +153,8 @@ def test_what_batch_did_not_write_or_that_changed_since_is_left_in_place(tmp_pat
              if r["input"].endswith("x.gif")]
     assert row["outputs_not_removed"] == {str(out / "x.gif"): "it changed since that run "
                                           "wrote it"}
+    assert (f"warning: {out / 'x.gif'}, {NOTE}, is left in place: it changed since that run "
+            "wrote it") in html.unescape((tmp_path / "r.html").read_text())
 
     (out / "mine.gif").write_bytes(b"not recorded")  # an output of no record: never looked at
     (src / "mine.png").write_bytes((out / "y.png").read_bytes())

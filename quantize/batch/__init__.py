@@ -43,8 +43,8 @@ Guarantees:
 - **Outputs renamed, not doubled.** An output recorded as made from an input
   that this run names otherwise (an animation that became a still) is removed
   once the new output is there, never before; only the files its job wrote,
-  and only as written. Nothing else in the output folder, and no input, is
-  removed.
+  and only as written. No input, no output of no record and no output of an
+  input this run does not have (``BatchPlan.unclaimed``) is removed.
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
