@@ -474,11 +474,12 @@ def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                  outputs: Sequence[Path], dst: Path,
                  mode: JobMode) -> dict[Path, list[tuple[Path, Entry]]]:
     """The outputs ``recorded`` in the manifest of ``dst`` as made from one of ``inputs``
-    under another name than its output in ``outputs`` (and no output of the plan), which
-    are still there, by that output.
+    under another name than its output in ``outputs`` (and no output of the plan, names
+    compared ignoring case as a case-insensitive volume does), which are still there as
+    ``mode`` makes outputs, by that output.
 
-    Only outputs inside ``dst`` that no search of the inputs lists (their names are
-    the manifest's, which is plain text in the output folder) and that are not inputs.
+    Only names below ``dst`` count (the manifest is plain text in the output folder: a
+    name with ".." or a hidden part is ignored), and never an input of the plan.
     """
     if not recorded:
         return {}
@@ -489,7 +490,7 @@ def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     for key, entry in recorded.items():
         source = source_of(entry, dst)
         if (source is None or source not in mine or _folded(PurePath(key)) in planned
-                or not _plain_key(key)):  # a name of the plan, on a case-insensitive volume too
+                or not _plain_key(key)):
             continue
         old = dst / key
         if os.path.abspath(old) in given or not _made_so(mode, old):
