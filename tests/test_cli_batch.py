@@ -1009,6 +1009,18 @@ def test_terminal_progress_says_a_file_was_redone(monkeypatch):
     assert f"ok in/a [b].png ({batch.INPUT_CHANGED})" in _terminal_lines(monkeypatch, results)
 
 
+def test_terminal_progress_says_an_earlier_output_was_removed_or_left(monkeypatch):
+    results = [batch.FileResult(Path("in/x.gif"), Path("out/x.png"), "ok", "",
+                                {"k": 4, batch.REMOVED: ["out/x.gif"]}),
+               batch.FileResult(Path("in/y.gif"), Path("out/y.png"), "skipped", "output exists",
+                                {"k": 4, batch.NOT_REMOVED: {"out/y.gif": "it changed"}})]
+    lines = _terminal_lines(monkeypatch, results)
+    assert "ok in/x.gif (removed out/x.gif, made of this file under another name by an " \
+        "earlier run)" in lines
+    assert "warning in/y.gif: out/y.gif, made of this file under another name by an earlier " \
+        "run, is left in place: it changed" in lines
+
+
 def test_cli_help_says_a_changed_input_is_redone():
     from typer.testing import CliRunner
 

@@ -40,6 +40,11 @@ Guarantees:
   skips only outputs made with the same settings (and reports their metrics),
   redoes those whose input changed since (saying so), and refuses outputs made
   with other settings unless forced.
+- **Outputs renamed, not doubled.** An output recorded as made from an input
+  that this run names otherwise (an animation that became a still) is removed
+  once the new output is there, never before; only the files its job wrote,
+  and only as written. No input, no output of no record and no output of an
+  input this run does not have (``BatchPlan.unclaimed``) is removed.
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
@@ -68,17 +73,18 @@ from .report import (
     check_report_replaceable,
     write_report,
 )
-from .results import BatchSummary, FileResult
+from .results import NOT_REMOVED, REMOVED, BatchSummary, FileResult, not_removed_lines, removed_note
 from .run import run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
 
-__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "REPORT_COLUMNS", "SAMPLES_PER_FILE",
-           "SHARED_PALETTE_NAME",
+__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_REMOVED", "REMOVED", "REPORT_COLUMNS",
+           "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
-           "find_images", "image_extensions", "plan_batch", "read_manifest", "reduce_mode",
+           "find_images", "image_extensions", "not_removed_lines", "plan_batch", "read_manifest",
+           "reduce_mode", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

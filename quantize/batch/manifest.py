@@ -9,6 +9,11 @@ back (:func:`read_manifest`) to skip only outputs made with the same settings
 from inputs that have not changed since (:func:`input_changed`), and to give a
 skipped file the metrics of the run that made it.
 
+Each entry also names its input, as a path relative to the output folder
+(:func:`source_key`), so that an output a later run makes of the same input
+under another name can replace it (:func:`source_of`); the line of an output
+removed so is followed by one saying so (:func:`record_removed`).
+
 Lines are appended as files finish (:func:`record_output`), so an interrupted
 run keeps what it did; a line torn by a crash is ignored, and a later line for
 the same output replaces an earlier one. Before each run the file is rewritten
@@ -32,8 +37,8 @@ from ..io import atomic_write
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "manifest_key", "output_settings", "read_manifest", "record_output",
-           "restamp"]
+           "input_stamp", "manifest_key", "output_settings", "read_manifest",
+           "record_output", "record_removed", "restamp", "source_key", "source_of"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -48,13 +53,16 @@ _VERSION = 1
 
 @dataclass(frozen=True)
 class Entry:
-    """One finished output: the ``settings`` that shaped it, the job's ``record``, and
-    the ``input`` stamp of the file it was made from (None: recorded by a version that
-    kept none, or not made from one input, as the shared palette)."""
+    """One finished output: the ``settings`` that shaped it, the job's ``record``, the
+    ``input`` stamp of the file it was made from (None: recorded by a version that
+    kept none, or not made from one input, as the shared palette), and that file's
+    ``source``, its path relative to the output folder (:func:`source_key`; None:
+    recorded by a version that kept none, or not made from one input)."""
 
     settings: Mapping[str, Any]
     record: Mapping[str, Any]
     input: Mapping[str, Any] | None = None
+    source: str | None = None
 
 
 class OptionsChangedError(OutputExistsError):
@@ -134,6 +142,36 @@ def manifest_key(output_dir: str | os.PathLike[str], output: str | os.PathLike[s
     return Path(output).relative_to(output_dir).as_posix()
 
 
+def source_key(output_dir: str | os.PathLike[str], input: str | os.PathLike[str]) -> str:
+    """How the manifest names the input an output was made from: its path relative to
+    ``output_dir`` (absolute where there is none, as across Windows drives), links not
+    followed, so that it stays true when both folders move together.
+
+    >>> source_key("out", "photos/a.jpg")
+    '../photos/a.jpg'
+    """
+    here, folder = os.path.abspath(input), os.path.abspath(output_dir)
+    try:
+        return Path(os.path.relpath(here, folder)).as_posix()
+    except ValueError:
+        return Path(here).as_posix()
+
+
+def source_of(entry: Entry, output_dir: str | os.PathLike[str]) -> str | None:
+    """The :func:`source_key` of the input ``entry``'s output was made from, or None.
+
+    The entry's ``source``; for an entry recorded by a version that kept none, the
+    path its job's record gives the input, as the run that made it named it, taken
+    from the current folder: the same command run from the same folder finds it,
+    another may not (and the output is then taken for no input's). None for an
+    output made from no one input (the shared palette).
+    """
+    if entry.source is not None:
+        return entry.source
+    given = entry.record.get("input")
+    return source_key(output_dir, given) if isinstance(given, str) and given else None
+
+
 def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
     """The latest entry of every output recorded in ``output_dir`` (empty when none).
 
@@ -152,9 +190,10 @@ def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
 def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
     """Rewrite the manifest of ``output_dir`` with only the latest entry of each output.
 
-    Does nothing when there is no manifest or no line to drop (superseded, torn
-    or of another version). The new file replaces the old one by a rename, so a
-    crash leaves one or the other whole.
+    Does nothing when there is no manifest or no line to drop (superseded, of a
+    removed output or saying it was removed, torn, or of another version). The
+    new file replaces the old one by a rename, so a crash leaves one or the
+    other whole.
 
     Raises
     ------
@@ -171,13 +210,13 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
                   settings: Mapping[str, Any], record: Mapping[str, Any],
-                  input: Mapping[str, Any] | None = None) -> None:
+                  input: Mapping[str, Any] | None = None, source: str | None = None) -> None:
     """Append the entry of one finished ``output`` to the manifest of ``output_dir``.
 
     ``settings`` come from :func:`output_settings`; ``record`` is the job's
     JSON-able record (values JSON cannot hold are written as strings);
     ``input`` the :func:`input_stamp` of the file the output was made from,
-    taken before the job read it.
+    taken before the job read it, and ``source`` that file's :func:`source_key`.
 
     Raises
     ------
@@ -188,6 +227,26 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
             "settings": dict(settings), "record": _as_json(record)}
     if input is not None:
         item["input"] = dict(input)
+    if source is not None:
+        item["source"] = source
+    _append(output_dir, item)
+
+
+def record_removed(output_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
+    """Append to the manifest of ``output_dir`` that ``output`` was removed: its entry is
+    gone for :func:`read_manifest` (and from the file at the next :func:`compact_manifest`).
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written, naming it and the output.
+    """
+    _append(output_dir, {"version": _VERSION, "output": manifest_key(output_dir, output),
+                         "removed": True})
+
+
+def _append(output_dir: str | os.PathLike[str], item: Mapping[str, Any]) -> None:
+    """Append ``item`` as one line to the manifest of ``output_dir`` (see record_output)."""
     line = json.dumps(item)
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
@@ -256,23 +315,30 @@ def _latest_lines(path: Path) -> tuple[dict[str, tuple[Entry, str]], int]:
         parsed = _parse(line)
         if parsed is not None:
             latest.pop(parsed[0], None)  # re-inserted last: finishing order
-            latest[parsed[0]] = (parsed[1], line)
+            if parsed[1] is not None:  # None: the output was removed
+                latest[parsed[0]] = (parsed[1], line)
     return latest, len(lines)
 
 
-def _parse(line: str) -> tuple[str, Entry] | None:
+def _parse(line: str) -> tuple[str, Entry | None] | None:
+    """The output a line names and its entry (None for a line saying it was removed),
+    or None for a line that is no well-formed entry."""
     try:
         item = json.loads(line)
     except ValueError:
         return None
+    if (isinstance(item, dict) and item.get("version") == _VERSION
+            and isinstance(item.get("output"), str) and item.get("removed") is True):
+        return item["output"], None
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
         return None
-    stamp = item.get("input")
+    stamp, source = item.get("input"), item.get("source")
     settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
     return item["output"], Entry(settings, item["record"],
-                                 stamp if isinstance(stamp, dict) else None)
+                                 stamp if isinstance(stamp, dict) else None,
+                                 source if isinstance(source, str) else None)
 
 
 def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:

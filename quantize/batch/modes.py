@@ -53,7 +53,8 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
 
 def segment_mode() -> JobMode:
     """Segmentation: ``INPUT`` -> folder ``OUT_DIR/<same folders>/<stem>/``."""
-    from ..segment_file import check_segment_options, segment_file
+    from ..segment_file import EDGES_FILE, OUTPUT_FILES, check_segment_options, segment_file
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
-                   check_options=check_segment_options)
+                   check_options=check_segment_options,
+                   folder_files=(EDGES_FILE, *OUTPUT_FILES))

@@ -32,6 +32,8 @@ from .manifest import (
     output_settings,
     read_manifest,
     restamp,
+    source_key,
+    source_of,
 )
 from .results import LARGER, STALE, FileResult
 
@@ -67,6 +69,10 @@ class JobMode:
         when it depends on the file (reduce: an animation keeps its format), given
         the checked options; it must not open a file that is not a regular file.
         None: ``suffix`` for every input.
+    folder_files : tuple of str
+        For folder outputs, the names of every file the job may write in the
+        folder: all that a batch removes of an output it replaces
+        (:attr:`BatchPlan.replaces`), the folder itself only once empty.
     """
 
     name: str
@@ -75,6 +81,7 @@ class JobMode:
     marker: str | None = None
     check_options: Callable[..., dict[str, Any]] | None = None
     suffix_for: Callable[[Path, Mapping[str, Any]], str] | None = None
+    folder_files: tuple[str, ...] = ()
 
     @property
     def makes_folder(self) -> bool:
@@ -88,6 +95,19 @@ class JobMode:
         'out/a/segments.json'
         """
         return output / self.marker if self.marker is not None else output
+
+    def written_files(self, output: Path) -> list[Path]:
+        """The files the job for ``output`` may have written, the :meth:`JobMode.done_path` last.
+
+        >>> mode = JobMode("segment", print, suffix="", marker="segments.json",
+        ...                folder_files=("segments.json", "labels.png"))
+        >>> [p.as_posix() for p in mode.written_files(Path("out/a"))]
+        ['out/a/labels.png', 'out/a/segments.json']
+        """
+        if not self.makes_folder:
+            return [output]
+        return [output / name for name in self.folder_files if name != self.marker] + [
+            self.done_path(output)]
 
     def output_suffix(self, input: Path, options: Mapping[str, Any]) -> str:
         """The extension of ``input``'s output (:attr:`JobMode.suffix_for`, else ``suffix``).
@@ -125,7 +145,15 @@ class BatchPlan:
     of the options as asked): recorded with every finished output. ``restamped``
     are the manifest entries of skipped outputs whose inputs have the same
     bytes at another time (copied, restored), with their new input stamps, for
-    the run to record (:func:`~quantize.batch.manifest.restamp`).
+    the run to record (:func:`~quantize.batch.manifest.restamp`). ``replaces``
+    maps an output of the plan to the outputs the manifest records (with their
+    entries) as made from the same input under other names (an animation that
+    became a still, a name that now keeps its extension, ...): the run removes
+    them once that output is there, made by its job or recorded by an earlier
+    run from this input. ``unclaimed`` are the outputs the manifest records as
+    made from inputs this plan does not have (deleted, renamed, or not selected
+    by its folder, pattern or recursion), which are still there: left as they
+    are, in no result.
     """
 
     input_dir: Path
@@ -137,6 +165,8 @@ class BatchPlan:
     options: Mapping[str, Any] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     restamped: list[tuple[Path, Entry]] = field(default_factory=list)
+    replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
+    unclaimed: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -146,7 +176,8 @@ class BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
         return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options), self.settings, self.restamped)
+                         self.force, dict(options), self.settings, self.restamped,
+                         self.replaces, self.unclaimed)
 
 
 def image_extensions() -> frozenset[str]:
@@ -351,7 +382,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         its input's stamp (by an older version), or not recorded, is skipped.
         An output kept stale by ``skip_if_larger`` (its changed input's result
         was larger) is "skipped" again as larger while the input and settings stay
-        the same and the option is given, and a job again otherwise.
+        the same and the option is given, and a job again otherwise. An output
+        the manifest records as made from an input of the plan under another name
+        than the plan gives it is in ``replaces``, for the run to remove; one
+        recorded as made from a file that is no input of the plan is in
+        ``unclaimed``, and left alone.
 
     Raises
     ------
@@ -365,8 +400,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         If an option has the wrong type or is unknown to the mode.
     OptionsChangedError
         If, without ``force``, an existing output was made with other settings
-        (options, or ``shared_palette``): nothing is planned, rather than
-        skipping outputs that do not match this run.
+        (options, or ``shared_palette``), also one of an input under another
+        name: nothing is planned, rather than skipping outputs that do not match
+        this run.
     """
     checked = mode.checked_options(options)
     settings = output_settings(checked, shared_palette=shared_palette)
@@ -382,14 +418,18 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
-    made = {} if force or not dst.is_dir() else read_manifest(dst)
-    jobs, found, restamped = [], [], []
+    recorded = read_manifest(dst) if dst.is_dir() else {}
+    made = {} if force else recorded
+    earlier = _other_names(recorded, inputs, outputs, dst, mode)
+    jobs, found, restamped, replaces = [], [], [], {}
     settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
             continue
         redo = ""
+        if (older := earlier.get(out)) and not force:  # it too must match these settings
+            found += [entry for _, entry in older]
         if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", f"output is a link to {link!r}, "
                                       "which does not exist; use force=True to overwrite",
@@ -406,11 +446,15 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             elif entry is None or not input_changed(entry.input, path):
                 settled.append(_skipped(path, out, entry))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
-                    restamped.append((out, Entry(entry.settings, entry.record, stamp)))
+                    restamped.append((out, Entry(entry.settings, entry.record, stamp,
+                                                 entry.source)))
+                if older and entry is not None and source_of(entry, dst) == source_key(
+                        dst, path):  # made from this input: it replaces them
+                    replaces[out] = tuple(older)
                 continue
             redo = INPUT_CHANGED
         elif (larger := _still_larger(made.get(manifest_key(dst, out)), path, checked,
-                                      settings)) is not None:
+                                      settings, older[0][0] if older else None)) is not None:
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
@@ -418,16 +462,77 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                       exit_code=ExitCode.FAILED))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
+            if older:
+                replaces[out] = tuple(older)
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
-    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped)
+    return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
+                     replaces, _unclaimed(recorded, inputs, outputs, dst, mode))
+
+
+def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
+                 outputs: Sequence[Path], dst: Path,
+                 mode: JobMode) -> dict[Path, list[tuple[Path, Entry]]]:
+    """The outputs ``recorded`` in the manifest of ``dst`` as made from one of ``inputs``
+    under another name than its output in ``outputs`` (and no output of the plan, names
+    compared ignoring case as a case-insensitive volume does), which are still there as
+    ``mode`` makes outputs, by that output.
+
+    Only names below ``dst`` count (the manifest is plain text in the output folder: a
+    name with ".." or a hidden part is ignored), and never an input of the plan.
+    """
+    if not recorded:
+        return {}
+    mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
+    planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
+    given = {os.path.abspath(path) for path in inputs}
+    found: dict[Path, list[tuple[Path, Entry]]] = {}
+    for key, entry in recorded.items():
+        source = source_of(entry, dst)
+        if (source is None or source not in mine or _folded(PurePath(key)) in planned
+                or not _plain_key(key)):
+            continue
+        old = dst / key
+        if os.path.abspath(old) in given or not _made_so(mode, old):
+            continue
+        found.setdefault(mine[source], []).append((old, entry))
+    return found
+
+
+def _made_so(mode: JobMode, output: Path) -> bool:
+    """Whether ``output`` is there as ``mode`` makes outputs: a folder holding its marker,
+    or a file (not a folder: the output of another mode's batch into the same folder)."""
+    if mode.makes_folder:
+        return os.path.lexists(mode.done_path(output))
+    return os.path.lexists(output) and not os.path.isdir(output)
+
+
+def _unclaimed(recorded: Mapping[str, Entry], inputs: Sequence[Path], outputs: Sequence[Path],
+               dst: Path, mode: JobMode) -> list[Path]:
+    """The outputs ``recorded`` in the manifest of ``dst`` as made from a file that is none
+    of ``inputs``, nor one of ``outputs``, and that are still there; sorted."""
+    mine = {source_key(dst, path) for path in inputs}
+    planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
+    return sorted(dst / key for key, entry in recorded.items()
+                  if (source := source_of(entry, dst)) is not None and source not in mine
+                  and _folded(PurePath(key)) not in planned and _plain_key(key)
+                  and os.path.lexists(mode.done_path(dst / key)))
+
+
+def _plain_key(key: str) -> bool:
+    """Whether a manifest ``key`` names a path below the output folder (no "..", not
+    absolute, no hidden part such as the manifest)."""
+    parts = PurePath(key).parts
+    return bool(parts) and not PurePath(key).is_absolute() and not any(
+        part in ("", "..") or part.startswith(".") for part in parts)
 
 
 def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
                   settings: Mapping[str, Any], output: Path | None = None) -> FileResult | None:
     """Whether a file need not be run again: an earlier run with these settings found it
     larger than its input once reduced and kept what it had (``skip_if_larger``: no output,
-    or ``output``, a stale one, as :func:`~quantize.batch.run.run_batch` settled it), and
+    or ``output``, a stale one, under this name or under another its output would have
+    replaced, as :func:`~quantize.batch.run.run_batch` settled it), and
     its input has not changed since. Then it is that run's result again (recorded in
     ``entry``, still said to be larger, and stale), else None: the file is a job."""
     if (entry is None or LARGER not in entry.record or not options.get("skip_if_larger")

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["LARGER", "STALE", "BatchSummary", "FileResult", "Status"]
+__all__ = ["LARGER", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary", "FileResult", "Status",
+           "not_removed_lines", "removed_note"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -24,6 +25,32 @@ LARGER = "larger_than_input"
 #: Record key (value True) of such a file whose existing output was kept: made from the input
 #: before it changed (or with other options under ``force``), it is stale.
 STALE = "stale_output"
+
+#: Record key of the outputs an earlier run made of a file under another name (an animation
+#: that became a still, ...), removed by this run once the file's output was there: their
+#: paths. Not recorded in the manifest: a rerun does not remove them again.
+REMOVED = "removed_outputs"
+
+#: Record key of such outputs left in place, each path with why (it changed since, ...).
+NOT_REMOVED = "outputs_not_removed"
+
+
+def removed_note(record: Mapping[str, Any]) -> str:
+    """The line saying which earlier outputs of a file were removed (:data:`REMOVED`), or "".
+
+    >>> removed_note({REMOVED: ["out/a.gif"]})
+    'removed out/a.gif, made of this file under another name by an earlier run'
+    """
+    removed = record.get(REMOVED) or ()
+    return (f"removed {', '.join(map(str, removed))}, made of this file under another name "
+            "by an earlier run") if removed else ""
+
+
+def not_removed_lines(record: Mapping[str, Any]) -> list[str]:
+    """One line for each earlier output of a file left in place (:data:`NOT_REMOVED`)."""
+    kept = record.get(NOT_REMOVED) or {}
+    return [f"{path}, made of this file under another name by an earlier run, is left in "
+            f"place: {why}" for path, why in kept.items()]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import stat
 import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -26,9 +27,17 @@ from ..errors import (
 )
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
-from .manifest import check_appendable, compact_manifest, input_stamp, record_output
+from .manifest import (
+    Entry,
+    check_appendable,
+    compact_manifest,
+    input_stamp,
+    record_output,
+    record_removed,
+    source_key,
+)
 from .plan import BatchPlan, FileJob, JobMode
-from .results import LARGER, STALE, FileResult
+from .results import LARGER, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["absolute_paths", "call_with_warnings", "check_shared_storage", "file_result",
            "run_batch", "run_calls", "run_job", "worker_path"]
@@ -97,8 +106,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
         with contextlib.suppress(OSError):
-            record_output(plan.output_dir, output, entry.settings, entry.record, entry.input)
-    for result in plan.settled:
+            record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
+                          entry.source)
+    settled = [_replace_earlier(plan, result) if result.status == "skipped" else result
+               for result in plan.settled]
+    for result in settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty.
@@ -116,12 +128,16 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             record, stamp = outcome.value
             outcome = dataclasses.replace(outcome, value=record)
         result = file_result(job.input, job.output, outcome)
+        source = source_key(plan.output_dir, job.input)
         if LARGER in result.record:  # recorded, so that a rerun does not try it again
-            result = _kept_larger(plan.mode, job, result.record)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
+            result = _kept_larger(plan, job, result.record)
+            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                          source)
         elif result.status == "ok":
             result = dataclasses.replace(result, reason=job.redo)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp)
+            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                          source)
+            result = _replace_earlier(plan, result)
         job_results[index] = result
         report(result)
 
@@ -132,7 +148,60 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                   on_interrupt=on_interrupt)
     finally:
         remove_empty_folders(made)
-    return plan.settled + [r for r in job_results if r is not None]
+    return settled + [r for r in job_results if r is not None]
+
+
+def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
+    """Remove the outputs an earlier run made of ``result``'s input under other names
+    (:attr:`BatchPlan.replaces`), now that its output is there (never before); ``result``
+    with their paths under :data:`~quantize.batch.results.REMOVED`, and those left in
+    place, with why, under :data:`~quantize.batch.results.NOT_REMOVED`. Only what the
+    job wrote is removed (a folder output's files, then the folder if that empties it),
+    and the manifest records each removal.
+    """
+    earlier = plan.replaces.get(result.output) if result.output is not None else None
+    if not earlier or not plan.mode.done_path(result.output).is_file():
+        return result
+    removed, kept = [], {}
+    for old, entry in earlier:
+        if not os.path.lexists(plan.mode.done_path(old)):  # gone since: only the record left
+            with contextlib.suppress(OutputError):
+                record_removed(plan.output_dir, old)
+            continue
+        why = _remove_output(plan.mode, old, entry)
+        if why is None:
+            with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
+                record_removed(plan.output_dir, old)
+            removed.append(str(old))
+        else:
+            kept[str(old)] = why
+    record = {**result.record, **({REMOVED: removed} if removed else {}),
+              **({NOT_REMOVED: kept} if kept else {})}
+    return dataclasses.replace(result, record=record)
+
+
+def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
+    """Remove the files the job wrote for ``output`` (recorded as ``entry``); None when
+    done, else why it was left: it changed since (a file whose size is not the one
+    recorded, or that is no longer a regular file; a folder that is now a link), or the
+    system refused."""
+    size = entry.record.get("bytes_out")
+    try:
+        st = os.lstat(output)
+        if mode.makes_folder:  # a job makes a folder, never a link to one
+            if not stat.S_ISDIR(st.st_mode):
+                return "it changed since that run wrote it"
+        elif not stat.S_ISREG(st.st_mode) or (isinstance(size, int) and st.st_size != size):
+            return "it changed since that run wrote it"
+        files = mode.written_files(output)
+        for path in files:  # the marker last: an interrupted removal is taken up again
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+    except OSError as exc:
+        return f"cannot remove it ({exc.strerror or exc})"
+    if mode.makes_folder:
+        remove_empty_folders([output])
+    return None
 
 
 #: Why a file a Dask worker handled is not as it is here: the worker has other storage.
@@ -223,14 +292,20 @@ STALE_NOTE = ("; it is stale (not made from the input as it is now, or not with 
               "options): rerun without --skip-if-larger to replace it")
 
 
-def _kept_larger(mode: JobMode, job: FileJob, record: Mapping[str, Any]) -> FileResult:
+def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> FileResult:
     """A job whose result was larger than its input: skipped, with no output, or with the
-    output of an earlier run, kept as ``reduce --force --skip-if-larger`` keeps it, and
-    said to be stale (:data:`~quantize.batch.results.STALE` in its record). The one place
-    that decides what such a file keeps; the planner skips it again from its record."""
-    if not mode.done_path(job.output).exists():
+    output of an earlier run (under this name, or under another that it would have
+    replaced: :attr:`BatchPlan.replaces`), kept as ``reduce --force --skip-if-larger``
+    keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
+    The one place that decides what such a file keeps; the planner skips it again from
+    its record."""
+    earlier = [old for old, _ in plan.replaces.get(job.output, ())
+               if plan.mode.done_path(old).exists()]
+    kept = job.output if plan.mode.done_path(job.output).exists() else next(iter(earlier),
+                                                                             None)
+    if kept is None:
         return FileResult.larger(job.input, None, record)
-    return FileResult.larger(job.input, job.output,
+    return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
 
 

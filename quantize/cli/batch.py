@@ -183,7 +183,11 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so. Outputs made with other options are refused unless
-    --force (which redoes every file) is given.
+    --force (which redoes every file) is given. An output an earlier run made of
+    a file under another name (an animation that became a still: x.gif, now
+    x.png) is removed once the new one is there, and said so; an output whose
+    file is no input of this run (deleted, renamed, or not selected) is left in
+    place, in no report, and a warning line says so.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -236,6 +240,8 @@ def batch(
                                                   recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
+        if plan.unclaimed:
+            warn(output_dir, _unclaimed_line(plan.unclaimed))
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
@@ -332,6 +338,22 @@ def _describe(settings: dict[str, Any]) -> str:
     """
     return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
                               for k, v in settings.items()))
+
+
+def _unclaimed_line(outputs: list[Path], shown: int = 3) -> str:
+    """Why outputs made by earlier runs are in no line or report of this one, and that they
+    are left in place.
+
+    >>> _unclaimed_line([Path("a.png"), Path("b.png")], shown=1)[-49:]
+    'are left in place, in no report: a.png and 1 more'
+    """
+    names = ", ".join(map(str, outputs[:shown]))
+    more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
+    what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
+    verb = "is" if len(outputs) == 1 else "are"
+    return (f"{what} made by an earlier run from a file that is not among this run's inputs "
+            f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
+            f"place, in no report: {names}{more}")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -524,6 +546,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         TimeRemainingColumn,
     )
 
+    from .. import batch as lib
+
     console = Console(stderr=True)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
@@ -545,6 +569,10 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
             if result.redone:
                 bar.console.print(f"[cyan]ok[/] {name} ({escape(result.reason)})",
                                   markup=True, highlight=False, soft_wrap=True)
+            if removed := lib.removed_note(result.record):
+                bar.console.print(f"[cyan]{result.status}[/] {name} "
+                                  f"({escape(printable_line(removed))})",
+                                  markup=True, highlight=False, soft_wrap=True)
             for message in _new_warnings(result):
                 bar.console.print(f"[yellow]warning[/] {name}: "
                                   f"{escape(printable_line(message))}",
@@ -556,6 +584,8 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
 
 
 def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
+    from .. import batch as lib
+
     if result.status == "failed":
         typer.echo(printable_line(f"quantize: error: {result.input}: {result.reason}"),
                    err=True)
@@ -571,22 +601,26 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
     target = f" -> {result.output}" if result.status == "ok" else ""
-    redone = f"  ({result.reason})" if result.redone else ""
+    notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
+                                                lib.removed_note(result.record)) if note)
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
-                       f"{redone}"))
+                       f"{notes}"))
 
 
 def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
     why a file was kept without output, or with a stale one (a symbolic link to a folder,
     not followed; a result larger than its input, with the warnings of the job that found
-    it so)."""
+    it so); and why this run left an earlier output of it under another name in place."""
+    from .. import batch as lib
+
     said = list(result.record.get("warnings", ()))
+    left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
         kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
-        return [result.reason, *said] if kept else []
-    return said
+        return [result.reason, *said, *left] if kept else left
+    return said + left
 
 
 def _fmt(value: Any) -> str:

@@ -221,7 +221,24 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
+    parts += _earlier_output_notes(row)
     return f'<td class="name">{"".join(parts)}</td>'
+
+
+def _earlier_output_notes(row: Mapping[str, Any]) -> list[str]:
+    """What the run did with the outputs an earlier run made of the file under another
+    name: removed (``removed_outputs``), or left in place, and why (``outputs_not_removed``)."""
+    notes = []
+    removed = row.get("removed_outputs")
+    if isinstance(removed, (list, tuple)) and removed:
+        notes.append(f'<div class="note">removed {_e(", ".join(map(str, removed)))}, made of '
+                     'this file under another name by an earlier run</div>')
+    kept = row.get("outputs_not_removed")
+    if isinstance(kept, Mapping):
+        notes += [f'<div class="note">warning: {_e(path)}, made of this file under another '
+                  f'name by an earlier run, is left in place: {_e(why)}</div>'
+                  for path, why in kept.items()]
+    return notes
 
 
 def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,

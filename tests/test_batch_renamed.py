@@ -1,0 +1,304 @@
+"""A batch rerun that names an input's output otherwise removes the output it replaces.
+
+An animation that became a still (``x.gif`` -> ``x.png``), a still that became an
+animation, an output folder of an earlier version (animations as APNG ``.png``),
+names that now keep their extension (``a.jpg`` beside a new ``a.png``), or
+``--palette per-frame`` (``.webp`` -> ``.gif``): the earlier output was left
+beside the new one, in no report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from PIL import Image
+
+from quantize import batch
+
+from .animation_support import moving_square, save_animation
+
+NOTE = "made of this file under another name by an earlier run"
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+def _animation(path: Path) -> Path:
+    return save_animation(path, moving_square(3, 8), duration=[40, 60, 80], loop=0)
+
+
+def _still(path: Path, index: int = 0) -> Path:
+    Image.fromarray(moving_square(3, 8)[index]).save(path)
+    return path
+
+
+def _listed(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def _folder(tmp_path: Path) -> tuple[Path, Path]:
+    src = tmp_path / "in"
+    src.mkdir()
+    _animation(src / "x.gif")
+    _still(src / "y.png", 1)
+    return src, tmp_path / "out"
+
+
+def test_an_animation_that_became_a_still_replaces_its_output_and_says_so(tmp_path):
+    src, out = _folder(tmp_path)
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report, "--html", page]
+    assert _cli(*args).exit_code == 0
+    assert _listed(out) == ["x.gif", "y.png"]
+    _still(src / "x.gif", 2)
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert _listed(out) == ["x.png", "y.png"]
+    with Image.open(out / "x.png") as im:
+        assert (im.format, getattr(im, "n_frames", 1)) == ("PNG", 1)
+    line = next(s for s in result.stdout.splitlines() if "in/x.gif" in s)
+    assert line.startswith(f"[2/2] ok      {src / 'x.gif'} -> {out / 'x.png'}  k=2")
+    assert line.endswith(f"  (removed {out / 'x.gif'}, {NOTE})")
+    assert "1 ok, 1 skipped, 0 failed" in result.stdout  # not counted as redone
+    rows = {Path(r["input"]).name: r for r in json.loads(report.read_text())["files"]}
+    assert rows["x.gif"]["removed_outputs"] == [str(out / "x.gif")]
+    assert "removed_outputs" not in rows["y.png"]
+    assert f"removed {out / 'x.gif'}, {NOTE}" in html.unescape(page.read_text())
+    assert set(batch.read_manifest(out)) == {"x.png", "y.png"}
+
+    again = _cli(*args)  # said once: the removal is not recorded with the output
+    assert again.exit_code == 0 and "removed" not in again.stdout
+    assert "0 ok, 2 skipped, 0 failed" in again.stdout
+    assert "removed_outputs" not in json.loads(report.read_text())["files"][0]
+
+
+def test_a_still_that_became_an_animation_replaces_its_png(tmp_path):
+    src, out = _folder(tmp_path)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    _animation(src / "y.png")  # an APNG now: written as one, under the same name
+    _still(src / "x.gif")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--json")
+    assert result.exit_code == 0, result.output
+    assert _listed(out) == ["x.png", "y.png"]
+    rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["x.gif"]["removed_outputs"] == [str(out / "x.gif")]
+    assert rows["y.png"]["reason"] == batch.INPUT_CHANGED and "removed_outputs" not in rows["y.png"]
+
+
+def _as_recorded_by_an_earlier_version(out: Path, old: str, new: str) -> None:
+    """Rename output ``old`` to ``new`` in ``out`` and in its manifest, whose lines then
+    name no source, as an earlier version wrote them."""
+    (out / old).rename(out / new)
+    lines = []
+    for line in (out / batch.MANIFEST_NAME).read_text().splitlines():
+        item = json.loads(line)
+        item.pop("source", None)
+        if item["output"] == old:
+            item["output"] = new
+        lines.append(json.dumps(item))
+    (out / batch.MANIFEST_NAME).write_text("\n".join(lines) + "\n")
+
+
+def test_an_apng_png_of_an_earlier_version_is_replaced_by_the_animation_in_its_format(
+        tmp_path):
+    src, out = _folder(tmp_path)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    _as_recorded_by_an_earlier_version(out, "x.gif", "x.png")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert f"-> {out / 'x.gif'}" in result.stdout
+    assert f"(removed {out / 'x.png'}, {NOTE})" in result.stdout
+    assert _listed(out) == ["x.gif", "y.png"]
+    with Image.open(out / "x.gif") as im:
+        assert (im.format, im.n_frames) == ("GIF", 3)
+
+
+def test_a_folder_made_before_this_fix_has_its_leftover_removed_by_a_skipping_rerun(tmp_path):
+    src, out = _folder(tmp_path)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    kept = (out / "x.gif").read_bytes()
+    line = next(s for s in (out / batch.MANIFEST_NAME).read_text().splitlines()
+                if json.loads(s)["output"] == "x.gif")
+    _still(src / "x.gif")
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    (out / "x.gif").write_bytes(kept)  # as the version before left it: both, both recorded
+    with open(out / batch.MANIFEST_NAME, "a") as f:
+        f.write(line + "\n")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert f"skipped {src / 'x.gif'}  k=2" in result.stdout
+    assert f"(removed {out / 'x.gif'}, {NOTE})" in result.stdout
+    assert _listed(out) == ["x.png", "y.png"]
+
+
+def test_what_batch_did_not_write_or_that_changed_since_is_left_in_place(tmp_path):
+    src, out = _folder(tmp_path)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    (out / "x.gif").write_bytes(b"edited by hand")
+    _still(src / "x.gif")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--report", tmp_path / "r.json",
+                  "--html", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src / 'x.gif'}: {out / 'x.gif'}, {NOTE}, "
+                             "is left in place: it changed since that run wrote it\n")
+    assert (out / "x.gif").read_bytes() == b"edited by hand"
+    [row] = [r for r in json.loads((tmp_path / "r.json").read_text())["files"]
+             if r["input"].endswith("x.gif")]
+    assert row["outputs_not_removed"] == {str(out / "x.gif"): "it changed since that run "
+                                          "wrote it"}
+    assert (f"warning: {out / 'x.gif'}, {NOTE}, is left in place: it changed since that run "
+            "wrote it") in html.unescape((tmp_path / "r.html").read_text())
+
+    (out / "mine.gif").write_bytes(b"not recorded")  # an output of no record: never looked at
+    (src / "mine.png").write_bytes((out / "y.png").read_bytes())
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    assert (out / "mine.gif").read_bytes() == b"not recorded"
+
+
+def test_the_earlier_output_stays_when_the_new_one_is_not_made(tmp_path):
+    src, out = _folder(tmp_path)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    before = (out / "x.gif").read_bytes()
+    (src / "x.gif").write_bytes(b"GIF89a truncated")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 1
+    assert (out / "x.gif").read_bytes() == before and "removed" not in result.stdout
+    assert "x.gif" in batch.read_manifest(out)
+
+
+def test_palette_per_frame_renaming_outputs_is_refused_as_another_option(tmp_path):
+    # Only the animations were renamed (.webp -> .gif): with no output kept under its
+    # name, no option change was seen, and the .webp was left beside the .gif.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    save_animation(src / "x.webp", moving_square(3, 8), duration=40, lossless=True)
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    refused = _cli(src, "-o", out, "-k", "2", "-j", "1", "--palette", "per-frame")
+    assert refused.exit_code == 15
+    assert refused.stderr == (f"quantize: error: {out}: 1 output was made with "
+                              "--palette='global', while this run asks for "
+                              "--palette='per-frame'; add --force to redo them, or choose "
+                              "another -o folder\n")
+    assert _listed(out) == ["x.webp"]
+    forced = _cli(src, "-o", out, "-k", "2", "-j", "1", "--palette", "per-frame", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert f"(removed {out / 'x.webp'}, {NOTE})" in forced.stdout
+    assert _listed(out) == ["x.gif"]
+
+
+def test_a_manifest_line_says_an_output_was_removed_until_compacted(tmp_path):
+    settings = {"n_colors": 4}
+    batch.manifest.record_output(tmp_path, tmp_path / "a.gif", settings, {"k": 4},
+                                 source="../in/a.gif")
+    batch.manifest.record_output(tmp_path, tmp_path / "b.png", settings, {"k": 4})
+    batch.manifest.record_removed(tmp_path, tmp_path / "a.gif")
+    assert list(batch.read_manifest(tmp_path)) == ["b.png"]
+    batch.manifest.compact_manifest(tmp_path)
+    [line] = (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()
+    assert json.loads(line)["output"] == "b.png"
+
+
+def test_an_entry_names_its_source_relative_to_the_output_folder(tmp_path):
+    entry = batch.manifest.Entry({}, {"input": "in/a.gif"})  # as an earlier version
+    assert batch.manifest.source_of(entry, "out") == "../in/a.gif"
+    assert batch.manifest.source_of(batch.manifest.Entry({}, {}, source="x/a.png"),
+                                    "out") == "x/a.png"
+    assert batch.manifest.source_of(batch.manifest.Entry({}, {"k": 4}), "out") is None
+
+
+def test_a_segment_folder_renamed_by_a_new_input_is_emptied_of_its_files(tmp_path):
+    # a.jpg alone -> out/a/; with a.png beside it, both keep their extension: out/a.jpg/
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "a.jpg")
+    args = [src, "-o", out, "--mode", "segment", "-k", "2", "--edges", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    assert _listed(out / "a") == ["boundaries.png", "edges.png", "labels.png", "overlay.png",
+                                  "segmented.png", "segments.json"]
+    (out / "a" / "notes.txt").write_text("mine")
+    _still(src / "a.png", 1)
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert f"ok      {src / 'a.jpg'} -> {out / 'a.jpg'}" in result.stdout
+    assert f"(removed {out / 'a'}, {NOTE})" in result.stdout
+    assert _listed(out) == ["a", "a.jpg", "a.png"]
+    assert _listed(out / "a") == ["notes.txt"]  # the folder goes only when that empties it
+    (out / "a" / "notes.txt").unlink()
+    (src / "a.png").unlink()  # a.jpg alone again: out/a/ once more, out/a.jpg/ removed
+    again = _cli(*args)
+    assert f"(removed {out / 'a.jpg'}, {NOTE})" in again.stdout
+    assert _listed(out) == ["a", "a.png"]
+
+
+def test_skip_if_larger_reports_the_earlier_output_under_another_name_as_stale(tmp_path):
+    # The still's PNG (90 bytes) is larger than its GIF (68): nothing written, and the
+    # animation's out/x.gif was kept, in no report, where one under the same name is
+    # reported as the stale output kept.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _animation(src / "x.gif")
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--skip-if-larger"]
+    assert _cli(*args, "-q").exit_code == 0
+    _still(src / "x.gif")
+    for _ in range(2):  # the run that finds it larger, then a rerun skipping it from its record
+        result = _cli(*args, "--json")
+        assert result.exit_code == 98, result.output
+        [row] = map(json.loads, result.stdout.splitlines())
+        assert (row["status"], row["output"], row["stale_output"]) == \
+            ("skipped", str(out / "x.gif"), True)
+        assert row["reason"].endswith("; nothing written; it is stale (not made from the input "
+                                      "as it is now, or not with these options): rerun "
+                                      "without --skip-if-larger to replace it")
+        assert "1 larger than the input, 1 of them with a stale output kept" in result.stderr
+    assert _listed(out) == ["x.gif"]
+    replaced = _cli(*args[:-1])
+    assert f"(removed {out / 'x.gif'}, {NOTE})" in replaced.stdout
+    assert _listed(out) == ["x.png"]
+
+
+def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_report(tmp_path):
+    src, out = _folder(tmp_path)
+    report = tmp_path / "r.json"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--report", report]
+    first = _cli(*args)
+    assert first.exit_code == 0 and first.stderr == ""
+    kept = (out / "x.gif").read_bytes()
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
+                             "a file that is not among this run's inputs (deleted, renamed, or "
+                             "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
+                             f"report: {out / 'x.gif'}\n")
+    assert "1/1 files: 0 ok, 1 skipped" in result.stdout
+    assert [r["input"] for r in json.loads(report.read_text())["files"]] == [str(src / "y.png")]
+    assert (out / "x.gif").read_bytes() == kept
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2},
+                            pattern="y.*")
+    assert plan.unclaimed == [out / "x.gif"]
+    (tmp_path / "x.gif").rename(src / "x.gif")  # back: its output is its own again
+    back = _cli(*args)
+    assert back.stderr == "" and "2/2 files: 0 ok, 2 skipped" in back.stdout
+
+
+def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(
+        tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "x.png")
+    segment = [src, "-o", out, "--mode", "segment", "-k", "2", "-j", "1", "-q"]
+    assert _cli(*segment).exit_code == 0
+    reduced = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert reduced.exit_code == 0, reduced.output
+    assert "removed" not in reduced.stdout and reduced.stderr == ""
+    assert _listed(out) == ["x", "x.png"] and (out / "x" / "segments.json").is_file()
+    again = _cli(*segment[:-1])
+    assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+    assert _listed(out) == ["x", "x.png"]
