@@ -38,6 +38,9 @@ What happens to each kind of input:
   frame, their first image, as viewers show them (see :func:`shown_frames`).
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
+- A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
+  libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
+  chunks before the image data only, and decoded damaged image data to a wrong image).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import os
 import struct
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +66,11 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
            "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_output_path", "check_output_size", "frame_rgba", "hidden_frames", "is_stream",
-           "load_image", "missing_file", "missing_folders", "pillow_limit_lifted", "printable",
-           "printable_data", "probe_image", "read_errors", "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
-           "shows_animation", "stale_parts"]
+           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
+           "hidden_frames", "is_stream", "load_image", "missing_file", "missing_folders",
+           "pillow_limit_lifted", "printable", "printable_data", "probe_image", "read_errors",
+           "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
+           "shown_frames", "shows_animation", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -150,6 +154,7 @@ def load_image(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
+        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`),
         or larger than ``max_pixels``. The message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
@@ -159,6 +164,7 @@ def load_image(path: str | os.PathLike[str], *,
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
+        check_png_chunks(im, p)
         n_frames = shown_frames(im)
         im.seek(hidden_frames(im))
         if shrink_to is not None and im.format == "JPEG":
@@ -408,6 +414,81 @@ def _unidentified(p: Path) -> str:
     what = "RGB" if samples == 3 else "RGBA"
     return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
             "8- or 16-bit integer samples")
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Bytes of a chunk read at a time when checking its CRC.
+_CRC_BLOCK = 1 << 20
+
+
+def check_png_chunks(im: Image.Image, path: Path) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
+
+    Pillow checks the CRCs of the chunks before the image data only: a PNG whose
+    image data (IDAT or fdAT chunks) was damaged decoded to a wrong image without a
+    word, where libpng-based viewers refuse it. Every chunk up to IEND is checked,
+    reading ``im``'s open file (for a pipe, the copy Pillow holds in memory), which
+    is left where it was; a chunk cut short is left for the decoder to report.
+    Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` and the first chunk whose CRC is wrong.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    kind = _bad_png_chunk(fp)
+    if kind is not None:
+        raise ImageReadError(_damaged_png(kind), path=path)
+
+
+def _damaged_png(kind: str) -> str:
+    """The reason given for a PNG whose chunk of type ``kind`` has a bad CRC.
+
+    >>> _damaged_png("IDAT"), _damaged_png("tEXt"), _damaged_png("fdAT")
+    ('damaged PNG (bad CRC in an IDAT chunk)', 'damaged PNG (bad CRC in a tEXt chunk)', \
+'damaged PNG (bad CRC in an fdAT chunk)')
+    """
+    spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
+                                                   "sCAL", "hIST")
+    return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
+
+
+def _bad_png_chunk(fp: Any) -> str | None:
+    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
+
+    None too when ``fp`` holds no PNG signature, and at a chunk cut short or of a type
+    that is not four letters (the decoder names those, or ignores them after the image
+    data). ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            return None
+        while True:
+            head = fp.read(8)
+            if len(head) < 8 or not head[4:].isalpha():
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            crc = zlib.crc32(kind)
+            while length:
+                block = fp.read(min(length, _CRC_BLOCK))
+                if not block:
+                    return None
+                crc = zlib.crc32(block, crc)
+                length -= len(block)
+            stored = fp.read(4)
+            if len(stored) < 4:
+                return None
+            if crc != int.from_bytes(stored, "big"):
+                return kind.decode("ascii")
+            if kind == b"IEND":
+                return None
+    finally:
+        fp.seek(here)
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.

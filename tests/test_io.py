@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
@@ -27,7 +28,13 @@ from quantize.io import (
     load_image,
     save_pil,
 )
-from tests.corpus.generate import build_corpus, linear_gray_icc, linear_rgb_icc
+from tests.corpus.generate import (
+    build_corpus,
+    linear_gray_icc,
+    linear_rgb_icc,
+    png_of_chunks,
+    stored_idats,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +101,51 @@ def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
     assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
 
 
+_IHDR_2X1 = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))  # 2x1 8-bit RGB
+_ROW = b"\0" + bytes([10, 20, 30, 40, 50, 60])
+
+
+def _apng_chunks() -> list[tuple[bytes, bytes]]:
+    """A 2x1 APNG of two frames, the second's data in fdAT chunks (index 7 and 8)."""
+    def fctl(seq: int) -> tuple[bytes, bytes]:
+        return b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 1, 0, 0, 1, 10, 0, 0)
+
+    second = [(b"fdAT", struct.pack(">I", seq) + data)
+              for seq, (_, data) in enumerate(stored_idats(b"\0" + bytes(range(6))), start=2)]
+    return [_IHDR_2X1, (b"acTL", struct.pack(">II", 2, 0)), fctl(0),
+            *stored_idats(_ROW), fctl(1), *second, (b"IEND", b"")]
+
+
+@pytest.mark.parametrize(("damaged", "kind"), [(1, "an IDAT"), (3, "a tEXt")])
+def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kind):
+    """Pillow checks the CRCs of the chunks before the image data only: a changed byte
+    in the image data came out as a wrong pixel, without a word."""
+    chunks = [_IHDR_2X1, *stored_idats(_ROW), (b"tEXt", b"Comment\0after the pixels"),
+              (b"IEND", b"")]
+    good = tmp_path / "good.png"
+    good.write_bytes(png_of_chunks(chunks))
+    np.testing.assert_array_equal(load_image(good).rgb, [[[10, 20, 30], [40, 50, 60]]])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks(chunks, damaged=damaged))
+    with pytest.raises(ImageReadError) as info:
+        load_image(bad)
+    assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+
+
+def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
+    good = tmp_path / "good.png"
+    good.write_bytes(png_of_chunks(_apng_chunks()))
+    frames = [frame.rgba[:, :, :3] for frame in iter_frames(good)]
+    np.testing.assert_array_equal(frames, [[[[10, 20, 30], [40, 50, 60]]],
+                                           [[[0, 1, 2], [3, 4, 5]]]])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks(_apng_chunks(), damaged=7))
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(bad)
+        assert str(info.value) == f"{bad}: damaged PNG (bad CRC in an fdAT chunk)"
+
+
 def _fifo_holding(path: Path, data: bytes) -> threading.Thread:
     """A named pipe at ``path`` that gives ``data`` once, as ``<(cat a.png)`` does."""
     os.mkfifo(path)
@@ -109,6 +161,15 @@ def test_a_named_pipe_is_read_not_called_empty(corpus, tmp_path):
     img = load_image(tmp_path / "pipe")
     writer.join(timeout=10)
     np.testing.assert_array_equal(img.rgb, load_image(corpus["good.png"]).rgb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_damaged_png_in_a_named_pipe_is_refused(corpus, tmp_path):
+    writer = _fifo_holding(tmp_path / "pipe", corpus["damaged_idat.png"].read_bytes())
+    with pytest.raises(ImageReadError) as info:
+        load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    assert str(info.value) == f"{tmp_path / 'pipe'}: damaged PNG (bad CRC in an IDAT chunk)"
 
 
 def test_missing_file(tmp_path):

@@ -32,6 +32,7 @@ from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
     check_frame_pixels,
+    check_png_chunks,
     frame_rgba,
     hidden_frames,
     missing_file,
@@ -197,12 +198,14 @@ def iter_frames(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read or decoded, or is over the pixel limit.
+        If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
+        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`).
     """
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
     with _opened(p) as im:
+        check_png_chunks(im, p)
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
