@@ -407,8 +407,9 @@ def _raised_in_pillow(exc: BaseException) -> bool:
 
 def _unidentified(p: Path) -> str:
     """Why Pillow could not identify ``p``: a float RGB(A) TIFF is named as one, since
-    Pillow reads float TIFFs of one sample only."""
-    samples = _float_tiff_samples(p)
+    Pillow reads float TIFFs of one sample only. Only a regular file is read again: a
+    pipe, read once, would wait for a writer that never comes."""
+    samples = _float_tiff_samples(p) if p.is_file() else None
     if samples is None:
         return "not an image Pillow can identify"
     what = "RGB" if samples == 3 else "RGBA"

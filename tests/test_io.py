@@ -172,6 +172,29 @@ def test_a_damaged_png_in_a_named_pipe_is_refused(corpus, tmp_path):
     assert str(info.value) == f"{tmp_path / 'pipe'}: damaged PNG (bad CRC in an IDAT chunk)"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_that_holds_no_image_is_named_not_waited_on(tmp_path):
+    """The reason was looked for by opening the pipe again, which waited for ever."""
+    pipe = tmp_path / "pipe"
+    _fifo_holding(pipe, b"not a picture\n").join(timeout=0)
+    errors: list[str] = []
+
+    def read() -> None:
+        with pytest.raises(ImageReadError) as info:
+            load_image(pipe)
+        errors.append(str(info.value))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    waited = reader.is_alive()
+    if waited:  # let the waiting open() return
+        pipe.write_bytes(b"")
+        reader.join(timeout=10)
+    assert not waited
+    assert errors == [f"{pipe}: not an image Pillow can identify"]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ImageReadError, match="no such file"):
         load_image(tmp_path / "nope.png")
