@@ -406,10 +406,17 @@ def _raised_in_pillow(exc: BaseException) -> bool:
 
 
 def _unidentified(p: Path) -> str:
-    """Why Pillow could not identify ``p``: a float RGB(A) TIFF is named as one, since
-    Pillow reads float TIFFs of one sample only. Only a regular file is read again: a
-    pipe, read once, would wait for a writer that never comes."""
-    samples = _float_tiff_samples(p) if p.is_file() else None
+    """Why Pillow could not identify ``p``: a PNG with a bad CRC in a chunk before its
+    image data (Pillow checks those, and a bad one makes it try the other formats) is
+    named damaged, and a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
+    sample only. Only a regular file is read again: a pipe, read once, would wait for a
+    writer that never comes."""
+    if not p.is_file():
+        return "not an image Pillow can identify"
+    damaged = _damaged_png_file(p)
+    if damaged is not None:
+        return damaged
+    samples = _float_tiff_samples(p)
     if samples is None:
         return "not an image Pillow can identify"
     what = "RGB" if samples == 3 else "RGBA"
@@ -455,6 +462,17 @@ def _damaged_png(kind: str) -> str:
     spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
                                                    "sCAL", "hIST")
     return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
+
+
+def _damaged_png_file(p: Path) -> str | None:
+    """The reason given for ``p`` when it is a PNG with a bad CRC, else None (also when
+    it cannot be read again)."""
+    try:
+        with open(p, "rb") as fp:
+            kind = _bad_png_chunk(fp)
+    except OSError:
+        return None
+    return None if kind is None else _damaged_png(kind)
 
 
 def _bad_png_chunk(fp: Any) -> str | None:

@@ -34,6 +34,7 @@ UNREADABLE = {
     "truncated.jpg": "truncated",
     "text.jpg": "not an image",
     "damaged_idat.png": "damaged PNG (bad CRC in an IDAT chunk)",
+    "damaged_ihdr.png": "damaged PNG (bad CRC in an IHDR chunk)",
     "bomb.png": "exceeds the limit of 250,000,000",
     "a_directory.png": "is a directory",
 }

@@ -26,6 +26,7 @@ from quantize.io import (
     check_output_path,
     frame_rgba,
     load_image,
+    probe_image,
     save_pil,
 )
 from tests.corpus.generate import (
@@ -130,6 +131,19 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     with pytest.raises(ImageReadError) as info:
         load_image(bad)
     assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+
+
+@pytest.mark.parametrize(("damaged", "kind"), [(0, "an IHDR"), (1, "a gAMA")])
+def test_a_bad_crc_before_the_image_data_is_named_too(tmp_path, damaged, kind):
+    """Pillow refuses these itself, but then tries every other format: the file was
+    'not an image Pillow can identify'."""
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks([_IHDR_2X1, _gama(1 / 2.2), *stored_idats(_ROW),
+                                   (b"IEND", b"")], damaged=damaged))
+    for read in (load_image, probe_image):
+        with pytest.raises(ImageReadError) as info:
+            read(bad)
+        assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):

@@ -152,6 +152,7 @@ def build_corpus(folder: Path) -> dict[str, Path]:
     ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
     idats = stored_idats(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
     put("damaged_idat.png", png_of_chunks([ihdr, *idats, (b"IEND", b"")], damaged=1))
+    put("damaged_ihdr.png", png_of_chunks([ihdr, *idats, (b"IEND", b"")], damaged=0))
     put("bomb.png", png_bytes(100_000, 100_000, 8, 2, b"\0" * 64))
     save("one_pixel.png", Image.fromarray(photo[:1, :1]))
     save("one_by_n.png", Image.fromarray(photo[:1, :]))
