@@ -21,8 +21,9 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (a still
-  one's tRNS colour is matched on all 16 bits).
+  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (their
+  tRNS colour is matched on all 16 bits, in every frame of an APNG too: see
+  :class:`KeyedCanvas`).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -64,13 +65,13 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
-           "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
+           "LoadedImage", "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
            "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "missing_file", "missing_folders",
            "pillow_limit_lifted", "printable", "printable_data", "probe_image", "read_errors",
            "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
-           "shown_frames", "shows_animation", "stale_parts"]
+           "shown_frames", "shows_animation", "sixteen_bit_key", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -179,36 +180,115 @@ def load_image(path: str | os.PathLike[str], *,
 
 def _load_keyed(im: Image.Image) -> Image.Image:
     """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
-    back as RGBA, that colour transparent.
+    back as RGBA, that colour transparent (:func:`sixteen_bit_key`).
 
-    Pillow keeps the high byte of each 16-bit sample and the key as 16-bit values,
-    which no 8-bit pixel equals, so the transparency was lost. The key names the
-    colour to the last bit: the low bytes are decoded too, from a copy of the file
-    (Pillow's little-endian unpacker reads the second byte of each big-endian sample).
+    The key names the colour to the last bit: the low bytes are decoded too, from a
+    copy of the file, and the frame drawn by a :class:`KeyedCanvas` (an APNG's first
+    frame shown, when its default image is not, onto a transparent canvas).
     """
-    key = im.info.get("transparency")
-    wide = (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
-            and im.tell() == 0 and getattr(im, "fp", None) is not None
-            and [t[3] for t in im.tile] == ["RGB;16B"])
-    if not wide:
+    key = sixteen_bit_key(im)
+    if key is None or getattr(im, "fp", None) is None:
         im.load()
         return im
     here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
     im.fp.seek(0)
     data = im.fp.read()
     im.fp.seek(here)
-    with Image.open(_io.BytesIO(data)) as low:
-        low.tile = [(*t[:3], "RGB;16L") for t in low.tile]
-        low.load()
-        lows = np.asarray(low)
-    im.load()
-    highs = np.asarray(im)
+    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, low, key) as canvas:
+        return canvas.draw(im)
+
+
+class KeyedCanvas:
+    """The frames of a 16-bit RGB PNG or APNG whose tRNS chunk names a transparent colour
+    (:func:`sixteen_bit_key`), composited here rather than by Pillow.
+
+    Pillow decodes the frames to the high byte of each sample and matches the 16-bit
+    key against those, so the colour was drawn opaque. Here, for as long as the
+    canvas is open (a context manager), the key is taken from ``high`` and ``low``
+    (the same file, opened twice), so that Pillow pastes each frame whole; ``high``
+    gives the high bytes of a frame's pixels, ``low`` their low bytes
+    (:func:`_read_low_bytes`), and the key is matched on all 16 bits. The frames are
+    composited as the APNG specification says, onto a canvas that starts transparent:
+    the last frame's disposal (none, clear to transparent, or back to what it
+    covered), then the frame, over the canvas or replacing it (its transparent pixels
+    too). A still image is one frame that covers the canvas.
+    """
+
+    def __init__(self, high: Image.Image, low: Image.Image, key: tuple[int, int, int]):
+        self._high, self._low, self._key = high, low, key
+        w, h = high.size
+        self._canvas = np.zeros((h, w, 4), np.uint8)
+        self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
+
+    def __enter__(self) -> KeyedCanvas:
+        self._high.info.pop("transparency", None)
+        self._low.info.pop("transparency", None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._high.info["transparency"] = self._key  # a caller's image keeps its key
+
+    def draw(self, frame: Image.Image) -> Image.Image:
+        """Draw ``frame`` (``high``, moved to a frame) and return the canvas, RGBA, with
+        the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
+        self._low.seek(frame.tell())
+        _read_low_bytes(self._low)
+        self._low.load()
+        x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
+        box = (slice(y0, y1), slice(x0, x1))
+        first = self._dispose is None
+        if not first:
+            op, last, covered = self._dispose
+            if op == 1:
+                self._canvas[last] = 0
+            elif op == 2:
+                self._canvas[last] = covered
+        highs = np.asarray(frame)[box]
+        alpha = _key_alpha(highs, np.asarray(self._low)[box], self._key)
+        region = self._canvas[box]
+        op = int(frame.info.get("disposal", 0))
+        op = 1 if op == 2 and first else op  # nothing to go back to: cleared
+        self._dispose = (op, box, region.copy() if op == 2 else None)
+        shown = alpha == 255 if frame.info.get("blend") == 1 else np.ones_like(alpha, bool)
+        region[shown] = np.dstack([highs, alpha])[shown]
+        canvas = Image.fromarray(self._canvas.copy(), "RGBA")
+        canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
+        return canvas
+
+
+def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
+    """The transparent colour (16-bit red, green, blue) that the tRNS chunk of ``im``, an
+    opened 16-bit RGB PNG or APNG not yet decoded, names; None for any other image.
+
+    Pillow decodes such a PNG to the high byte of each sample but keeps the key in
+    16 bits, which no 8-bit pixel equals: left to Pillow, the transparency was lost
+    (a :class:`KeyedCanvas` draws it right).
+    """
+    key = im.info.get("transparency")
+    if (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
+            and [t[3] for t in im.tile] == ["RGB;16B"]):
+        return key
+    return None
+
+
+def _read_low_bytes(im: Image.Image) -> None:
+    """Have the next decode of ``im``, a 16-bit RGB PNG opened or moved to a frame, give
+    the low byte of each sample instead of the high one (Pillow's little-endian
+    unpacker reads the second byte of each big-endian sample)."""
+    im.tile = [(*t[:3], "RGB;16L") for t in im.tile]
+
+
+def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -> np.ndarray:
+    """``(H, W)`` uint8 alpha: 0 where the 16-bit pixel whose high and low bytes are
+    ``highs`` and ``lows`` (``(H, W, 3)`` uint8) is the colour ``key``, else 255.
+
+    >>> _key_alpha(np.array([[[78, 1, 255], [78, 1, 255]]], np.uint8),
+    ...           np.array([[[32, 44, 255], [33, 44, 255]]], np.uint8), (20000, 300, 65535))
+    array([[  0, 255]], dtype=uint8)
+    """
     clear = (np.all(highs == [k >> 8 for k in key], axis=2)
              & np.all(lows == [k & 0xFF for k in key], axis=2))
-    keyed = Image.fromarray(np.dstack([highs, np.where(clear, 0, 255).astype(np.uint8)]),
-                            "RGBA")
-    keyed.info = {k: v for k, v in im.info.items() if k != "transparency"}
-    return keyed
+    return np.where(clear, 0, 255).astype(np.uint8)
 
 
 def hidden_frames(im: Image.Image) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -19,7 +22,7 @@ from quantize.io import load_image
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
-from .corpus.generate import linear_rgb_icc
+from .corpus.generate import linear_rgb_icc, png_of_chunks
 
 
 def test_frames_are_streamed_with_timing(tmp_path):
@@ -167,3 +170,56 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
         reduce_file(src, out, n_colors=2)
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1
+
+
+def _rows16(pixels: list[tuple[int, int, int]]) -> bytes:
+    return b"\0" + np.array(pixels, ">u2").tobytes()
+
+
+def _keyed_16_bit_apng(path, key: tuple[int, int, int], default_image: bool = False):
+    """A 3x1 16-bit RGB APNG whose tRNS chunk makes ``key`` transparent, of four frames
+    that use every disposal (none, clear, back) and both blends (replace, over); with
+    ``default_image``, a black image before them that is not one of the frames."""
+    near, blue = (key[0] + 1, key[1], key[2]), (0, 0, 65535)  # near: the key's high bytes
+    frames = [  # pixels, x, disposal, blend
+        ([key, near, blue], 0, 0, 0),
+        ([blue, key], 1, 1, 1),   # over: its key pixel leaves the blue below; then cleared
+        ([near, key], 0, 2, 0),   # replace: its key pixel clears; then put back
+        ([blue], 2, 0, 1),
+    ]
+    chunks = [(b"IHDR", struct.pack(">IIBBBBB", 3, 1, 16, 2, 0, 0, 0)),
+              (b"acTL", struct.pack(">II", len(frames), 0)),
+              (b"tRNS", struct.pack(">HHH", *key))]
+    if default_image:
+        chunks.append((b"IDAT", zlib.compress(_rows16([(0, 0, 0)] * 3))))
+    seq = 0
+    for i, (pixels, x, disposal, blend) in enumerate(frames):
+        chunks.append((b"fcTL", struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10,
+                                            disposal, blend)))
+        data = zlib.compress(_rows16(pixels))
+        in_idat = i == 0 and not default_image
+        chunks.append((b"IDAT", data) if in_idat else
+                      (b"fdAT", struct.pack(">I", seq + 1) + data))
+        seq += 1 if in_idat else 2
+    path.write_bytes(png_of_chunks([*chunks, (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize("default_image", [False, True])
+def test_the_transparent_colour_of_a_16_bit_rgb_apng_is_alpha_in_every_frame(tmp_path,
+                                                                              default_image):
+    """Pillow composites such frames at 8 bits and matches the 16-bit key against them:
+    the transparent colour came out opaque in every frame, and in the first one that
+    load_image reads when it follows a default image (the first image of the file it
+    read right)."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535), default_image)
+    key, near, blue, clear = [78, 1, 255, 0], [78, 1, 255, 255], [0, 0, 255, 255], [0] * 4
+    got = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert got == [[[key, near, blue]],
+                   [[key, blue, blue]],
+                   [[near, key, clear]],
+                   [[key, clear, blue]]]
+    first = load_image(src)
+    assert first.n_frames == 4
+    np.testing.assert_array_equal(first.alpha, [[0, 255, 255]])
+    np.testing.assert_array_equal(first.rgb, [[key[:3], near[:3], blue[:3]]])

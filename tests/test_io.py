@@ -540,6 +540,7 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
     assert img.mode == "RGB"
     with Image.open(tmp_path / "k.png") as opened:  # as a PIL image, not yet decoded
         rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == (20000, 300, 65535)  # the caller's, kept
     np.testing.assert_array_equal(alpha, img.alpha)
     np.testing.assert_array_equal(rgb, img.rgb)
 

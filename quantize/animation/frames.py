@@ -31,6 +31,7 @@ from .._validation import check_int
 from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    KeyedCanvas,
     check_frame_pixels,
     check_png_chunks,
     frame_rgba,
@@ -40,6 +41,7 @@ from ..io import (
     probe_image,
     read_errors,
     shown_frames,
+    sixteen_bit_key,
 )
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
@@ -204,7 +206,7 @@ def iter_frames(path: str | os.PathLike[str], *,
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
-    with _opened(p) as im:
+    with _opened(p) as im, _keyed_canvas(p, im) as keyed:
         check_png_chunks(im, p)
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
@@ -219,11 +221,23 @@ def iter_frames(path: str | os.PathLike[str], *,
             cut = frame.size != info.size
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
-            rgba = frame_rgba(frame)
+            rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
+
+
+@contextlib.contextmanager
+def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
+    """A :class:`~quantize.io.KeyedCanvas` for ``im``, opened from ``p``, when it is a
+    16-bit RGB PNG whose tRNS chunk names a transparent colour; None for any other image."""
+    key = sixteen_bit_key(im)
+    if key is None:
+        yield None
+        return
+    with Image.open(p) as low, KeyedCanvas(im, low, key) as canvas:
+        yield canvas
 
 
 def _disposal(frame: Image.Image) -> int:
