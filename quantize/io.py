@@ -66,12 +66,13 @@ from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
-           "LoadedImage", "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
-           "hidden_frames", "is_stream", "load_image", "missing_file", "missing_folders",
-           "pillow_limit_lifted", "printable", "printable_data", "probe_image", "read_errors",
-           "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "stale_parts"]
+           "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
+           "atomic_write", "check_frame_pixels", "check_output_path", "check_output_size",
+           "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream", "load_image",
+           "missing_file", "missing_folders", "pillow_limit_lifted", "printable", "printable_data",
+           "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
+           "require_regular_file", "save_pil", "shown_frames", "shows_animation",
+           "sixteen_bit_key", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -187,8 +188,8 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     frame shown, when its default image is not, onto a transparent canvas).
     """
     key = sixteen_bit_key(im)
-    if key is None or getattr(im, "fp", None) is None:
-        im.load()
+    if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
+        im.load()  # a later frame is composited by Pillow (see _high_byte_key)
         return im
     here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
     im.fp.seek(0)
@@ -724,6 +725,39 @@ def _gamma_to_srgb(im: Image.Image) -> Image.Image:
     return im.point(lut * colour + list(range(256)) * (len(im.mode) - colour))
 
 
+class TransparentColorWarning(CodeAdviceWarning):
+    """The transparent colour of a 16-bit RGB PNG given as a PIL image already decoded is
+    matched on the high byte of each channel only: Pillow has dropped the low bytes.
+
+    The advice, how to pass the image for the colour to be matched on all 16 bits,
+    is apart from the facts (:class:`~quantize.errors.CodeAdviceWarning`).
+    """
+
+
+def _high_byte_key(im: Image.Image, name: str) -> Image.Image:
+    """``im``, or a copy whose transparent colour is the high bytes of its 16-bit one when
+    its 8-bit RGB pixels cannot equal that (a 16-bit RGB PNG decoded before it came
+    here: Pillow kept the high byte of each sample), with a :class:`TransparentColorWarning`.
+
+    Left as it was, the colour was matched against 8-bit pixels that no value over
+    255 equals, and the transparency was lost without a word. A key under 256 in
+    every channel cannot be told from an 8-bit image's, and is matched as 8-bit.
+    """
+    key = im.info.get("transparency")
+    if im.mode != "RGB" or not isinstance(key, tuple) or max(key) <= 255:
+        return im
+    high = tuple(k >> 8 for k in key)
+    warn_caller(TransparentColorWarning(
+        f"{name} is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent "
+        f"colour {key} is in 16 bits: the pixels of its high bytes {high} are made "
+        "transparent, whatever their low bytes were",
+        advice="pass the image as Image.open returns it, not yet decoded, or read the file "
+        "with quantize.io.load_image, for the colour to be matched on all 16 bits"))
+    keyed = im.copy()
+    keyed.info["transparency"] = high
+    return keyed
+
+
 class ColorProfileWarning(UserWarning):
     """An input's ICC profile could not be applied: its colours are read as sRGB."""
 
@@ -930,6 +964,13 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so.
 
+    The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
+    when the image comes as ``Image.open`` returns it, not yet decoded, at its first
+    frame. Once decoded (or at a later frame of an APNG), Pillow has kept the high
+    byte of each sample only: the colour is matched on its high bytes, with a
+    :class:`TransparentColorWarning` saying so; a colour under 256 in every
+    channel cannot then be told from an 8-bit image's, and is matched as one.
+
     Raises
     ------
     TypeError
@@ -946,7 +987,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
         _warn_one_frame(image, name)
-        return _pil_to_rgba(_srgb(_load_keyed(image)))
+        return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

@@ -11,6 +11,7 @@ from PIL import Image
 
 from quantize.animation import (
     PAGE_DURATION_MS,
+    FirstFrameWarning,
     UntimedFramesWarning,
     count_frames,
     iter_frames,
@@ -18,7 +19,7 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.errors import ImageReadError
-from quantize.io import load_image
+from quantize.io import TransparentColorWarning, as_rgba, load_image
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
@@ -223,3 +224,15 @@ def test_the_transparent_colour_of_a_16_bit_rgb_apng_is_alpha_in_every_frame(tmp
     assert first.n_frames == 4
     np.testing.assert_array_equal(first.alpha, [[0, 255, 255]])
     np.testing.assert_array_equal(first.rgb, [[key[:3], near[:3], blue[:3]]])
+
+
+def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):
+    """Only the first frame shown is drawn on a canvas of its own; a later one is the
+    picture Pillow composites, its transparent colour matched on the high bytes."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
+    with Image.open(src) as opened:
+        opened.seek(1)
+        with pytest.warns(FirstFrameWarning), pytest.warns(TransparentColorWarning):
+            rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, [[[78, 1, 255], [0, 0, 255], [78, 1, 255]]])
+    np.testing.assert_array_equal(alpha, [[0, 255, 0]])

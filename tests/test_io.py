@@ -21,6 +21,7 @@ from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
     PixelRangeWarning,
+    TransparentColorWarning,
     as_rgba,
     atomic_write,
     check_output_path,
@@ -543,6 +544,25 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
         assert opened.info["transparency"] == (20000, 300, 65535)  # the caller's, kept
     np.testing.assert_array_equal(alpha, img.alpha)
     np.testing.assert_array_equal(rgb, img.rgb)
+
+
+def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(
+        tmp_path):
+    """Pillow keeps the high byte of each sample, and the key in 16 bits, which no pixel
+    then equals: the transparency of such a PIL image was lost without a word."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
+    with Image.open(src) as opened:
+        opened.load()
+        with pytest.warns(TransparentColorWarning) as caught:
+            rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == pixels[0]  # the caller's image is left alone
+    np.testing.assert_array_equal(alpha, [[0, 0, 255, 255]])
+    np.testing.assert_array_equal(rgb, load_image(src).rgb)
+    assert [w.message.facts for w in caught] == [
+        "image is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent colour "
+        "(20000, 300, 65535) is in 16 bits: the pixels of its high bytes (78, 1, 255) are made "
+        "transparent, whatever their low bytes were"]
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
