@@ -510,7 +510,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CRC_BLOCK = 1 << 20
 
 
-def check_png_chunks(im: Image.Image, path: Path) -> None:
+def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
     """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
 
     Pillow checks the CRCs of the chunks before the image data only: a PNG whose
@@ -977,6 +977,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         For anything else that is not an image.
     ValueError
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
+    ImageReadError
+        For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
+        bad CRC (:func:`check_png_chunks`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
         if image.n_frames > 1:
@@ -987,6 +990,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
         _warn_one_frame(image, name)
+        if getattr(image, "tile", None):  # a file's image not yet decoded: read here
+            check_png_chunks(image, getattr(image, "filename", "") or name)
         return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "

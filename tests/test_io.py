@@ -147,6 +147,19 @@ def test_a_bad_crc_before_the_image_data_is_named_too(tmp_path, damaged, kind):
         assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
+def test_a_pil_image_of_a_damaged_png_not_yet_decoded_is_refused(corpus):
+    """Its damaged pixel was taken as it decoded (40, 50, 188 for 40, 50, 60)."""
+    src = corpus["damaged_idat.png"]
+    with Image.open(src) as opened:
+        with pytest.raises(ImageReadError) as info:
+            as_rgba(opened)
+    assert str(info.value) == f"{src}: damaged PNG (bad CRC in an IDAT chunk)"
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:  # no file name: the parameter's
+        with pytest.raises(ImageReadError) as info:
+            as_rgba(opened, "picture")
+    assert str(info.value) == "picture: damaged PNG (bad CRC in an IDAT chunk)"
+
+
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
     good = tmp_path / "good.png"
     good.write_bytes(png_of_chunks(_apng_chunks()))
