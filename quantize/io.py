@@ -818,8 +818,8 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
     """
     if im.mode in ("P", "PA"):
         return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
-    if im.mode in ("L", "RGB") and "transparency" in im.info:
-        return im.convert("LA" if im.mode == "L" else "RGBA")
+    if im.mode in ("1", "L", "RGB") and "transparency" in im.info:
+        return im.convert("RGBA" if im.mode == "RGB" else "LA")
     return im
 
 
@@ -841,7 +841,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
-    key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
+    key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
     has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size

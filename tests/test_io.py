@@ -524,6 +524,38 @@ def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, va
     np.testing.assert_array_equal(img.rgb, plain.rgb)
 
 
+def _low_depth_gray_png(path: Path, depth: int, values: list[int], *chunks: tuple[bytes, bytes]
+                        ) -> Path:
+    """A PNG of one row of grayscale ``values`` of ``depth`` (1, 2 or 4) bits each."""
+    bits = "".join(format(v, f"0{depth}b") for v in values)
+    row = int(bits.ljust(-(-len(bits) // 8) * 8, "0"), 2).to_bytes(-(-len(bits) // 8), "big")
+    header = struct.pack(">IIBBBBB", len(values), 1, depth, 0, 0, 0, 0)
+    path.write_bytes(png_of_chunks([(b"IHDR", header), *chunks,
+                                    (b"IDAT", zlib.compress(b"\0" + row)), (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("depth", "values", "key", "grays"), [
+    (1, [0, 1, 1, 0], 1, [0, 255, 255, 0]),
+    (1, [0, 1, 1, 0], 0, [0, 255, 255, 0]),
+])
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_gray_of_a_low_bit_depth_png_is_alpha(tmp_path, depth, values, key,
+                                                               grays, chunks):
+    """The tRNS value of a 1-bit grayscale PNG (as optimisers write a two-tone image with
+    transparency) was dropped: its transparent pixels came out opaque."""
+    src = _low_depth_gray_png(tmp_path / "k.png", depth, values, *chunks,
+                              (b"tRNS", struct.pack(">H", key)))
+    img = load_image(src)
+    np.testing.assert_array_equal(img.alpha, [[0 if v == key else 255 for v in values]])
+    plain = load_image(_low_depth_gray_png(tmp_path / "plain.png", depth, values, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
+    if not chunks:
+        np.testing.assert_array_equal(img.rgb[0, :, 0], grays)
+    with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        np.testing.assert_array_equal(as_rgba(opened)[1], img.alpha)
+
+
 def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[bytes, bytes]
                ) -> Path:
     """A PNG of one row of 16-bit RGB ``pixels`` (Pillow writes no 16-bit RGB)."""
