@@ -9,7 +9,7 @@ What happens to each kind of input:
 
 - Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
   when the mode has one, a palette image has a transparency entry, or a
-  grayscale or RGB PNG names a transparent colour in its tRNS chunk).
+  grayscale (of any bit depth) or RGB PNG names a transparent colour in its tRNS chunk).
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
   (a 32-bit image with larger values, by its largest). A 32-bit image (I) whose
   pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
@@ -69,10 +69,10 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_output_path", "check_output_size",
            "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream", "load_image",
-           "missing_file", "missing_folders", "pillow_limit_lifted", "printable", "printable_data",
-           "probe_image", "read_errors", "remove_empty_folders", "removed_on_failure",
-           "require_regular_file", "save_pil", "shown_frames", "shows_animation",
-           "sixteen_bit_key", "stale_parts"]
+           "low_depth_gray_key", "missing_file", "missing_folders", "pillow_limit_lifted",
+           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
+           "shows_animation", "sixteen_bit_key", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -181,12 +181,20 @@ def load_image(path: str | os.PathLike[str], *,
 
 def _load_keyed(im: Image.Image) -> Image.Image:
     """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
-    back as RGBA, that colour transparent (:func:`sixteen_bit_key`).
+    back as RGBA, that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit
+    grayscale one as a copy whose transparent value is that of its pixels
+    (:func:`low_depth_gray_key`).
 
     The key names the colour to the last bit: the low bytes are decoded too, from a
     copy of the file, and the frame drawn by a :class:`KeyedCanvas` (an APNG's first
     frame shown, when its default image is not, onto a transparent canvas).
     """
+    gray_key = low_depth_gray_key(im)
+    if gray_key is not None:
+        im.load()
+        scaled = im.copy()  # the caller's image keeps its own value
+        scaled.info["transparency"] = gray_key
+        return scaled
     key = sixteen_bit_key(im)
     if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
         im.load()  # a later frame is composited by Pillow (see _high_byte_key)
@@ -255,6 +263,27 @@ class KeyedCanvas:
         canvas = Image.fromarray(self._canvas.copy(), "RGBA")
         canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
         return canvas
+
+
+# Pillow's unpackers of 2- and 4-bit grayscale samples, and the factor by which they
+# scale them to 8 bits (0..3 to 0, 85, 170, 255).
+_LOW_DEPTH_GRAY = {"L;2": 85, "L;4": 17}
+
+
+def low_depth_gray_key(im: Image.Image) -> int | None:
+    """The transparent value that the tRNS chunk of ``im``, an opened 2- or 4-bit
+    grayscale PNG not yet decoded, names, on the 8-bit scale of its decoded pixels;
+    None for any other image.
+
+    Pillow scales the pixels (2-bit 3 reads as 255) but not the value, which then
+    matched another grey or none, and the transparency was lost.
+    """
+    key = im.info.get("transparency")
+    rawmodes = [t[3] for t in getattr(im, "tile", ())]
+    if (im.format != "PNG" or im.mode != "L" or not isinstance(key, int) or len(rawmodes) != 1
+            or rawmodes[0] not in _LOW_DEPTH_GRAY):
+        return None
+    return key * _LOW_DEPTH_GRAY[rawmodes[0]]
 
 
 def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:

@@ -538,12 +538,17 @@ def _low_depth_gray_png(path: Path, depth: int, values: list[int], *chunks: tupl
 @pytest.mark.parametrize(("depth", "values", "key", "grays"), [
     (1, [0, 1, 1, 0], 1, [0, 255, 255, 0]),
     (1, [0, 1, 1, 0], 0, [0, 255, 255, 0]),
+    (2, [0, 1, 2, 3, 3], 3, [0, 85, 170, 255, 255]),
+    (2, [0, 1, 2, 3], 1, [0, 85, 170, 255]),
+    (4, [0, 5, 15, 9], 5, [0, 85, 255, 153]),
 ])
 @pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
 def test_the_transparent_gray_of_a_low_bit_depth_png_is_alpha(tmp_path, depth, values, key,
                                                                grays, chunks):
     """The tRNS value of a 1-bit grayscale PNG (as optimisers write a two-tone image with
-    transparency) was dropped: its transparent pixels came out opaque."""
+    transparency) was dropped, and that of a 2- or 4-bit one matched against pixels
+    Pillow has scaled to 8 bits (2-bit 3 reads as 255): its transparent pixels came out
+    opaque."""
     src = _low_depth_gray_png(tmp_path / "k.png", depth, values, *chunks,
                               (b"tRNS", struct.pack(">H", key)))
     img = load_image(src)
@@ -553,7 +558,11 @@ def test_the_transparent_gray_of_a_low_bit_depth_png_is_alpha(tmp_path, depth, v
     if not chunks:
         np.testing.assert_array_equal(img.rgb[0, :, 0], grays)
     with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        before = dict(opened.info)
         np.testing.assert_array_equal(as_rgba(opened)[1], img.alpha)
+        assert opened.info == before  # the caller's image is left alone
+    (frame,) = iter_frames(src)  # as the frame of an animation
+    np.testing.assert_array_equal(frame.rgba[:, :, 3], img.alpha)
 
 
 def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[bytes, bytes]

@@ -36,6 +36,7 @@ from ..io import (
     check_png_chunks,
     frame_rgba,
     hidden_frames,
+    low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
     probe_image,
@@ -208,6 +209,9 @@ def iter_frames(path: str | os.PathLike[str], *,
     w, h = info.size
     with _opened(p) as im, _keyed_canvas(p, im) as keyed:
         check_png_chunks(im, p)
+        gray_key = low_depth_gray_key(im)
+        if gray_key is not None:  # the value on the scale of the decoded frames
+            im.info["transparency"] = gray_key
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
