@@ -203,46 +203,62 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     im.fp.seek(0)
     data = im.fp.read()
     im.fp.seek(here)
-    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, low, key) as canvas:
+    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, key, low) as canvas:
         return canvas.draw(im)
 
 
 class KeyedCanvas:
-    """The frames of a 16-bit RGB PNG or APNG whose tRNS chunk names a transparent colour
-    (:func:`sixteen_bit_key`), composited here rather than by Pillow.
+    """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
+    colour, composited here rather than by Pillow.
 
-    Pillow decodes the frames to the high byte of each sample and matches the 16-bit
-    key against those, so the colour was drawn opaque. Here, for as long as the
-    canvas is open (a context manager), the key is taken from ``high`` and ``low``
-    (the same file, opened twice), so that Pillow pastes each frame whole; ``high``
-    gives the high bytes of a frame's pixels, ``low`` their low bytes
-    (:func:`_read_low_bytes`), and the key is matched on all 16 bits. The frames are
-    composited as the APNG specification says, onto a canvas that starts transparent:
-    the last frame's disposal (none, clear to transparent, or back to what it
-    covered), then the frame, over the canvas or replacing it (its transparent pixels
-    too). A still image is one frame that covers the canvas.
+    Pillow composites the frames of such an APNG on a canvas without alpha: what a
+    frame's disposal clears became opaque black, and a grayscale frame drawn over
+    the canvas covered it with its transparent pixels instead of letting it show.
+    A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
+    sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
+
+    Here, for as long as the canvas is open (a context manager), the key is taken
+    from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
+    key is matched on each frame's own pixels: those of ``frames``, as decoded, or
+    for a 16-bit RGB image, their high bytes with the low bytes that ``low`` (the
+    same file, opened again) gives (:func:`_read_low_bytes`). The frames are then
+    composited as the APNG specification says, onto a canvas that starts
+    transparent: the last frame's disposal (none, clear to transparent, or back to
+    what it covered), then the frame, over the canvas or replacing it (its
+    transparent pixels too). A still image is one frame that covers the canvas.
+
+    Parameters
+    ----------
+    frames : PIL image
+        The file, opened and not yet decoded, in mode "L" or "RGB".
+    key : int or (int, int, int)
+        The transparent colour, on the scale of the decoded pixels (16-bit for
+        ``low``; see :func:`low_depth_gray_key`).
+    low : PIL image, optional
+        For a 16-bit RGB image: the same file, opened again.
     """
 
-    def __init__(self, high: Image.Image, low: Image.Image, key: tuple[int, int, int]):
-        self._high, self._low, self._key = high, low, key
-        w, h = high.size
-        self._canvas = np.zeros((h, w, 4), np.uint8)
+    def __init__(self, frames: Image.Image, key: int | tuple[int, ...],
+                 low: Image.Image | None = None):
+        self._frames, self._low, self._key = frames, low, key
+        self._saved: int | tuple[int, ...] | None = None
+        w, h = frames.size
+        self._canvas = np.zeros((h, w, len(frames.mode) + 1), np.uint8)
         self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
 
     def __enter__(self) -> KeyedCanvas:
-        self._high.info.pop("transparency", None)
-        self._low.info.pop("transparency", None)
+        self._saved = self._frames.info.pop("transparency", None)
+        if self._low is not None:
+            self._low.info.pop("transparency", None)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._high.info["transparency"] = self._key  # a caller's image keeps its key
+        if self._saved is not None:  # a caller's image keeps its key
+            self._frames.info["transparency"] = self._saved
 
     def draw(self, frame: Image.Image) -> Image.Image:
-        """Draw ``frame`` (``high``, moved to a frame) and return the canvas, RGBA, with
-        the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
-        self._low.seek(frame.tell())
-        _read_low_bytes(self._low)
-        self._low.load()
+        """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
+        with the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
         x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
         box = (slice(y0, y1), slice(x0, x1))
         first = self._dispose is None
@@ -252,17 +268,28 @@ class KeyedCanvas:
                 self._canvas[last] = 0
             elif op == 2:
                 self._canvas[last] = covered
-        highs = np.asarray(frame)[box]
-        alpha = _key_alpha(highs, np.asarray(self._low)[box], self._key)
+        pixels, alpha = self._own_pixels(frame, box)
         region = self._canvas[box]
         op = int(frame.info.get("disposal", 0))
         op = 1 if op == 2 and first else op  # nothing to go back to: cleared
         self._dispose = (op, box, region.copy() if op == 2 else None)
         shown = alpha == 255 if frame.info.get("blend") == 1 else np.ones_like(alpha, bool)
-        region[shown] = np.dstack([highs, alpha])[shown]
-        canvas = Image.fromarray(self._canvas.copy(), "RGBA")
+        region[shown] = np.dstack([pixels, alpha])[shown]
+        canvas = Image.fromarray(self._canvas.copy(), frame.mode + "A")
         canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
         return canvas
+
+    def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of ``frame`` in ``box``, and their alpha from the key."""
+        pixels = np.asarray(frame)[box]
+        if self._low is not None:
+            self._low.seek(frame.tell())
+            _read_low_bytes(self._low)
+            self._low.load()
+            return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
+        clear = pixels == self._key if pixels.ndim == 2 else np.all(pixels == self._key, axis=2)
+        return pixels, np.where(clear, 0, 255).astype(np.uint8)
 
 
 # Pillow's unpackers of 2- and 4-bit grayscale samples, and the factor by which they

@@ -3,6 +3,9 @@
 GIF, APNG and animated WebP are read through Pillow, which composites every
 frame onto the canvas (disposal, blending and transparency applied), so each
 frame comes out as the full picture shown at that moment, ``(H, W, 4)`` RGBA.
+A grayscale or RGB APNG whose tRNS chunk names a transparent colour, which
+Pillow composites on a canvas without alpha, is composited by
+:class:`quantize.io.KeyedCanvas` instead.
 Frames are decoded one at a time as the caller iterates: memory holds one
 frame (plus Pillow's canvas), however long the animation.
 
@@ -208,10 +211,6 @@ def iter_frames(path: str | os.PathLike[str], *,
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
     with _opened(p) as im, _keyed_canvas(p, im) as keyed:
-        check_png_chunks(im, p)
-        gray_key = low_depth_gray_key(im)
-        if gray_key is not None:  # the value on the scale of the decoded frames
-            im.info["transparency"] = gray_key
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
@@ -234,14 +233,28 @@ def iter_frames(path: str | os.PathLike[str], *,
 
 @contextlib.contextmanager
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
-    """A :class:`~quantize.io.KeyedCanvas` for ``im``, opened from ``p``, when it is a
-    16-bit RGB PNG whose tRNS chunk names a transparent colour; None for any other image."""
-    key = sixteen_bit_key(im)
-    if key is None:
+    """Check the chunks of ``im`` (opened from ``p``), and give it a
+    :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
+    names a transparent colour, or a 16-bit RGB PNG with one; None for any other image.
+
+    A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
+    pixels (:func:`~quantize.io.low_depth_gray_key`).
+    """
+    check_png_chunks(im, p)
+    gray_key = low_depth_gray_key(im)
+    if gray_key is not None:
+        im.info["transparency"] = gray_key
+    wide_key = sixteen_bit_key(im)
+    key = im.info.get("transparency")
+    if wide_key is not None:
+        with Image.open(p) as low, KeyedCanvas(im, wide_key, low) as canvas:
+            yield canvas
+    elif (im.format == "PNG" and im.mode in ("L", "RGB") and key is not None
+          and getattr(im, "n_frames", 1) > 1):
+        with KeyedCanvas(im, key) as canvas:
+            yield canvas
+    else:
         yield None
-        return
-    with Image.open(p) as low, KeyedCanvas(im, low, key) as canvas:
-        yield canvas
 
 
 def _disposal(frame: Image.Image) -> int:
