@@ -303,7 +303,7 @@ def low_depth_gray_key(im: Image.Image) -> int | None:
     None for any other image.
 
     Pillow scales the pixels (2-bit 3 reads as 255) but not the value, which then
-    matched another grey or none, and the transparency was lost.
+    matched no pixel (but 0, which scales to itself), and the transparency was lost.
     """
     key = im.info.get("transparency")
     rawmodes = [t[3] for t in getattr(im, "tile", ())]
