@@ -9,7 +9,7 @@ What happens to each kind of input:
 
 - Modes L, LA, P, PA, RGB, RGBA, CMYK, YCbCr, LAB, HSV, 1: converted to RGB (+ alpha
   when the mode has one, a palette image has a transparency entry, or a
-  grayscale or RGB PNG names a transparent colour in its tRNS chunk).
+  grayscale (of any bit depth) or RGB PNG names a transparent colour in its tRNS chunk).
 - 16-bit grayscale (I;16 and friends, I): scaled to 8 bits by ``round(v / 257)``
   (a 32-bit image with larger values, by its largest). A 32-bit image (I) whose
   pixels are all at most 255 (an int32 array of 0..255, say) is read so too,
@@ -21,8 +21,9 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (a still
-  one's tRNS colour is matched on all 16 bits).
+  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (their
+  tRNS colour is matched on all 16 bits, in every frame of an APNG too: see
+  :class:`KeyedCanvas`).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -38,6 +39,9 @@ What happens to each kind of input:
   frame, their first image, as viewers show them (see :func:`shown_frames`).
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
+- A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
+  libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
+  chunks before the image data only, and decoded damaged image data to a wrong image).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import os
 import struct
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,13 +65,14 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "LoadedImage",
-           "PixelRangeWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_output_path", "check_output_size", "frame_rgba", "hidden_frames", "is_stream",
-           "load_image", "missing_file", "missing_folders", "pillow_limit_lifted", "printable",
-           "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
+           "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
+           "atomic_write", "check_frame_pixels", "check_output_path", "check_output_size",
+           "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream", "load_image",
+           "low_depth_gray_key", "missing_file", "missing_folders", "pillow_limit_lifted",
+           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
-           "shows_animation", "stale_parts"]
+           "shows_animation", "sixteen_bit_key", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -150,6 +156,7 @@ def load_image(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
+        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`),
         or larger than ``max_pixels``. The message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
@@ -159,6 +166,7 @@ def load_image(path: str | os.PathLike[str], *,
     if shrink_to is not None:
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
+        check_png_chunks(im, p)
         n_frames = shown_frames(im)
         im.seek(hidden_frames(im))
         if shrink_to is not None and im.format == "JPEG":
@@ -173,36 +181,171 @@ def load_image(path: str | os.PathLike[str], *,
 
 def _load_keyed(im: Image.Image) -> Image.Image:
     """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
-    back as RGBA, that colour transparent.
+    back as RGBA, that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit
+    grayscale one as a copy whose transparent value is that of its pixels
+    (:func:`low_depth_gray_key`).
 
-    Pillow keeps the high byte of each 16-bit sample and the key as 16-bit values,
-    which no 8-bit pixel equals, so the transparency was lost. The key names the
-    colour to the last bit: the low bytes are decoded too, from a copy of the file
-    (Pillow's little-endian unpacker reads the second byte of each big-endian sample).
+    The key names the colour to the last bit: the low bytes are decoded too, from a
+    copy of the file, and the frame drawn by a :class:`KeyedCanvas` (an APNG's first
+    frame shown, when its default image is not, onto a transparent canvas).
     """
-    key = im.info.get("transparency")
-    wide = (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
-            and im.tell() == 0 and getattr(im, "fp", None) is not None
-            and [t[3] for t in im.tile] == ["RGB;16B"])
-    if not wide:
+    gray_key = low_depth_gray_key(im)
+    if gray_key is not None:
         im.load()
+        scaled = im.copy()  # the caller's image keeps its own value
+        scaled.info["transparency"] = gray_key
+        return scaled
+    key = sixteen_bit_key(im)
+    if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
+        im.load()  # a later frame is composited by Pillow (see _high_byte_key)
         return im
     here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
     im.fp.seek(0)
     data = im.fp.read()
     im.fp.seek(here)
-    with Image.open(_io.BytesIO(data)) as low:
-        low.tile = [(*t[:3], "RGB;16L") for t in low.tile]
-        low.load()
-        lows = np.asarray(low)
-    im.load()
-    highs = np.asarray(im)
+    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, key, low) as canvas:
+        return canvas.draw(im)
+
+
+class KeyedCanvas:
+    """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
+    colour, composited here rather than by Pillow.
+
+    Pillow composites the frames of such an APNG on a canvas without alpha: what a
+    frame's disposal clears became opaque black, and a grayscale frame drawn over
+    the canvas covered it with its transparent pixels instead of letting it show.
+    A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
+    sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
+
+    Here, for as long as the canvas is open (a context manager), the key is taken
+    from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
+    key is matched on each frame's own pixels: those of ``frames``, as decoded, or
+    for a 16-bit RGB image, their high bytes with the low bytes that ``low`` (the
+    same file, opened again) gives (:func:`_read_low_bytes`). The frames are then
+    composited as the APNG specification says, onto a canvas that starts
+    transparent: the last frame's disposal (none, clear to transparent, or back to
+    what it covered), then the frame, over the canvas or replacing it (its
+    transparent pixels too). A still image is one frame that covers the canvas.
+
+    Parameters
+    ----------
+    frames : PIL image
+        The file, opened and not yet decoded, in mode "L" or "RGB".
+    key : int or (int, int, int)
+        The transparent colour, on the scale of the decoded pixels (16-bit for
+        ``low``; see :func:`low_depth_gray_key`).
+    low : PIL image, optional
+        For a 16-bit RGB image: the same file, opened again.
+    """
+
+    def __init__(self, frames: Image.Image, key: int | tuple[int, ...],
+                 low: Image.Image | None = None):
+        self._frames, self._low, self._key = frames, low, key
+        self._saved: int | tuple[int, ...] | None = None
+        w, h = frames.size
+        self._canvas = np.zeros((h, w, len(frames.mode) + 1), np.uint8)
+        self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
+
+    def __enter__(self) -> KeyedCanvas:
+        self._saved = self._frames.info.pop("transparency", None)
+        if self._low is not None:
+            self._low.info.pop("transparency", None)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:  # a caller's image keeps its key
+            self._frames.info["transparency"] = self._saved
+
+    def draw(self, frame: Image.Image) -> Image.Image:
+        """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
+        with the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
+        x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
+        box = (slice(y0, y1), slice(x0, x1))
+        first = self._dispose is None
+        if not first:
+            op, last, covered = self._dispose
+            if op == 1:
+                self._canvas[last] = 0
+            elif op == 2:
+                self._canvas[last] = covered
+        pixels, alpha = self._own_pixels(frame, box)
+        region = self._canvas[box]
+        op = int(frame.info.get("disposal", 0))
+        op = 1 if op == 2 and first else op  # nothing to go back to: cleared
+        self._dispose = (op, box, region.copy() if op == 2 else None)
+        shown = alpha == 255 if frame.info.get("blend") == 1 else np.ones_like(alpha, bool)
+        region[shown] = np.dstack([pixels, alpha])[shown]
+        canvas = Image.fromarray(self._canvas.copy(), frame.mode + "A")
+        canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
+        return canvas
+
+    def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of ``frame`` in ``box``, and their alpha from the key."""
+        pixels = np.asarray(frame)[box]
+        if self._low is not None:
+            self._low.seek(frame.tell())
+            _read_low_bytes(self._low)
+            self._low.load()
+            return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
+        clear = pixels == self._key if pixels.ndim == 2 else np.all(pixels == self._key, axis=2)
+        return pixels, np.where(clear, 0, 255).astype(np.uint8)
+
+
+# Pillow's unpackers of 2- and 4-bit grayscale samples, and the factor by which they
+# scale them to 8 bits (0..3 to 0, 85, 170, 255).
+_LOW_DEPTH_GRAY = {"L;2": 85, "L;4": 17}
+
+
+def low_depth_gray_key(im: Image.Image) -> int | None:
+    """The transparent value that the tRNS chunk of ``im``, an opened 2- or 4-bit
+    grayscale PNG not yet decoded, names, on the 8-bit scale of its decoded pixels;
+    None for any other image.
+
+    Pillow scales the pixels (2-bit 3 reads as 255) but not the value, which then
+    matched no pixel (but 0, which scales to itself), and the transparency was lost.
+    """
+    key = im.info.get("transparency")
+    rawmodes = [t[3] for t in getattr(im, "tile", ())]
+    if (im.format != "PNG" or im.mode != "L" or not isinstance(key, int) or len(rawmodes) != 1
+            or rawmodes[0] not in _LOW_DEPTH_GRAY):
+        return None
+    return key * _LOW_DEPTH_GRAY[rawmodes[0]]
+
+
+def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
+    """The transparent colour (16-bit red, green, blue) that the tRNS chunk of ``im``, an
+    opened 16-bit RGB PNG or APNG not yet decoded, names; None for any other image.
+
+    Pillow decodes such a PNG to the high byte of each sample but keeps the key in
+    16 bits, which no 8-bit pixel equals: left to Pillow, the transparency was lost
+    (a :class:`KeyedCanvas` draws it right).
+    """
+    key = im.info.get("transparency")
+    if (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
+            and [t[3] for t in im.tile] == ["RGB;16B"]):
+        return key
+    return None
+
+
+def _read_low_bytes(im: Image.Image) -> None:
+    """Have the next decode of ``im``, a 16-bit RGB PNG opened or moved to a frame, give
+    the low byte of each sample instead of the high one (Pillow's little-endian
+    unpacker reads the second byte of each big-endian sample)."""
+    im.tile = [(*t[:3], "RGB;16L") for t in im.tile]
+
+
+def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -> np.ndarray:
+    """``(H, W)`` uint8 alpha: 0 where the 16-bit pixel whose high and low bytes are
+    ``highs`` and ``lows`` (``(H, W, 3)`` uint8) is the colour ``key``, else 255.
+
+    >>> _key_alpha(np.array([[[78, 1, 255], [78, 1, 255]]], np.uint8),
+    ...           np.array([[[32, 44, 255], [33, 44, 255]]], np.uint8), (20000, 300, 65535))
+    array([[  0, 255]], dtype=uint8)
+    """
     clear = (np.all(highs == [k >> 8 for k in key], axis=2)
              & np.all(lows == [k & 0xFF for k in key], axis=2))
-    keyed = Image.fromarray(np.dstack([highs, np.where(clear, 0, 255).astype(np.uint8)]),
-                            "RGBA")
-    keyed.info = {k: v for k, v in im.info.items() if k != "transparency"}
-    return keyed
+    return np.where(clear, 0, 255).astype(np.uint8)
 
 
 def hidden_frames(im: Image.Image) -> int:
@@ -400,14 +543,108 @@ def _raised_in_pillow(exc: BaseException) -> bool:
 
 
 def _unidentified(p: Path) -> str:
-    """Why Pillow could not identify ``p``: a float RGB(A) TIFF is named as one, since
-    Pillow reads float TIFFs of one sample only."""
+    """Why Pillow could not identify ``p``: a PNG with a bad CRC in a chunk before its
+    image data (Pillow checks those, and a bad one makes it try the other formats) is
+    named damaged, and a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
+    sample only. Only a regular file is read again: a pipe, read once, would wait for a
+    writer that never comes."""
+    if not p.is_file():
+        return "not an image Pillow can identify"
+    damaged = _damaged_png_file(p)
+    if damaged is not None:
+        return damaged
     samples = _float_tiff_samples(p)
     if samples is None:
         return "not an image Pillow can identify"
     what = "RGB" if samples == 3 else "RGBA"
     return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
             "8- or 16-bit integer samples")
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Bytes of a chunk read at a time when checking its CRC.
+_CRC_BLOCK = 1 << 20
+
+
+def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
+
+    Pillow checks the CRCs of the chunks before the image data only: a PNG whose
+    image data (IDAT or fdAT chunks) was damaged decoded to a wrong image without a
+    word, where libpng-based viewers refuse it. Every chunk up to IEND is checked,
+    reading ``im``'s open file (for a pipe, the copy Pillow holds in memory), which
+    is left where it was; a chunk cut short is left for the decoder to report.
+    Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` and the first chunk whose CRC is wrong.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    kind = _bad_png_chunk(fp)
+    if kind is not None:
+        raise ImageReadError(_damaged_png(kind), path=path)
+
+
+def _damaged_png(kind: str) -> str:
+    """The reason given for a PNG whose chunk of type ``kind`` has a bad CRC.
+
+    >>> _damaged_png("IDAT"), _damaged_png("tEXt"), _damaged_png("fdAT")
+    ('damaged PNG (bad CRC in an IDAT chunk)', 'damaged PNG (bad CRC in a tEXt chunk)', \
+'damaged PNG (bad CRC in an fdAT chunk)')
+    """
+    spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
+                                                   "sCAL", "hIST")
+    return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
+
+
+def _damaged_png_file(p: Path) -> str | None:
+    """The reason given for ``p`` when it is a PNG with a bad CRC, else None (also when
+    it cannot be read again)."""
+    try:
+        with open(p, "rb") as fp:
+            kind = _bad_png_chunk(fp)
+    except OSError:
+        return None
+    return None if kind is None else _damaged_png(kind)
+
+
+def _bad_png_chunk(fp: Any) -> str | None:
+    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
+
+    None too when ``fp`` holds no PNG signature, and at a chunk cut short or of a type
+    that is not four letters (the decoder names those, or ignores them after the image
+    data). ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            return None
+        while True:
+            head = fp.read(8)
+            if len(head) < 8 or not head[4:].isalpha():
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            crc = zlib.crc32(kind)
+            while length:
+                block = fp.read(min(length, _CRC_BLOCK))
+                if not block:
+                    return None
+                crc = zlib.crc32(block, crc)
+                length -= len(block)
+            stored = fp.read(4)
+            if len(stored) < 4:
+                return None
+            if crc != int.from_bytes(stored, "big"):
+                return kind.decode("ascii")
+            if kind == b"IEND":
+                return None
+    finally:
+        fp.seek(here)
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
@@ -544,6 +781,39 @@ def _gamma_to_srgb(im: Image.Image) -> Image.Image:
     return im.point(lut * colour + list(range(256)) * (len(im.mode) - colour))
 
 
+class TransparentColorWarning(CodeAdviceWarning):
+    """The transparent colour of a 16-bit RGB PNG given as a PIL image already decoded is
+    matched on the high byte of each channel only: Pillow has dropped the low bytes.
+
+    The advice, how to pass the image for the colour to be matched on all 16 bits,
+    is apart from the facts (:class:`~quantize.errors.CodeAdviceWarning`).
+    """
+
+
+def _high_byte_key(im: Image.Image, name: str) -> Image.Image:
+    """``im``, or a copy whose transparent colour is the high bytes of its 16-bit one when
+    its 8-bit RGB pixels cannot equal that (a 16-bit RGB PNG decoded before it came
+    here: Pillow kept the high byte of each sample), with a :class:`TransparentColorWarning`.
+
+    Left as it was, the colour was matched against 8-bit pixels that no value over
+    255 equals, and the transparency was lost without a word. A key under 256 in
+    every channel cannot be told from an 8-bit image's, and is matched as 8-bit.
+    """
+    key = im.info.get("transparency")
+    if im.mode != "RGB" or not isinstance(key, tuple) or max(key) <= 255:
+        return im
+    high = tuple(k >> 8 for k in key)
+    warn_caller(TransparentColorWarning(
+        f"{name} is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent "
+        f"colour {key} is in 16 bits: the pixels of its high bytes {high} are made "
+        "transparent, whatever their low bytes were",
+        advice="pass the image as Image.open returns it, not yet decoded, or read the file "
+        "with quantize.io.load_image, for the colour to be matched on all 16 bits"))
+    keyed = im.copy()
+    keyed.info["transparency"] = high
+    return keyed
+
+
 class ColorProfileWarning(UserWarning):
     """An input's ICC profile could not be applied: its colours are read as sRGB."""
 
@@ -604,8 +874,8 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
     """
     if im.mode in ("P", "PA"):
         return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
-    if im.mode in ("L", "RGB") and "transparency" in im.info:
-        return im.convert("LA" if im.mode == "L" else "RGBA")
+    if im.mode in ("1", "L", "RGB") and "transparency" in im.info:
+        return im.convert("RGBA" if im.mode == "RGB" else "LA")
     return im
 
 
@@ -627,7 +897,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
-    key = im.info.get("transparency") if im.mode in ("P", "L", "RGB") or wide_gray else None
+    key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
     has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
@@ -750,12 +1020,22 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so.
 
+    The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
+    when the image comes as ``Image.open`` returns it, not yet decoded, at its first
+    frame. Once decoded (or at a later frame of an APNG), Pillow has kept the high
+    byte of each sample only: the colour is matched on its high bytes, with a
+    :class:`TransparentColorWarning` saying so; a colour under 256 in every
+    channel cannot then be told from an 8-bit image's, and is matched as one.
+
     Raises
     ------
     TypeError
         For anything else that is not an image.
     ValueError
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
+    ImageReadError
+        For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
+        bad CRC (:func:`check_png_chunks`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
         if image.n_frames > 1:
@@ -766,7 +1046,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
         _warn_one_frame(image, name)
-        return _pil_to_rgba(_srgb(_load_keyed(image)))
+        if getattr(image, "tile", None):  # a file's image not yet decoded: read here
+            check_png_chunks(image, getattr(image, "filename", "") or name)
+        return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

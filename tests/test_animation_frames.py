@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 from PIL import Image
 
 from quantize.animation import (
     PAGE_DURATION_MS,
+    FirstFrameWarning,
     UntimedFramesWarning,
     count_frames,
     iter_frames,
@@ -15,11 +19,11 @@ from quantize.animation import (
     reduce_animation_file,
 )
 from quantize.errors import ImageReadError
-from quantize.io import load_image
+from quantize.io import TransparentColorWarning, as_rgba, load_image
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
-from .corpus.generate import linear_rgb_icc
+from .corpus.generate import linear_rgb_icc, png_of_chunks
 
 
 def test_frames_are_streamed_with_timing(tmp_path):
@@ -167,3 +171,98 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
         reduce_file(src, out, n_colors=2)
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1
+
+
+# PNG bit depth, colour type and sample type of the keyed APNGs below.
+_KEYED_KINDS = {"RGB16": (16, 2, ">u2"), "RGB": (8, 2, "u1"), "L": (8, 0, "u1")}
+
+
+def _keyed_apng(path, kind: str, key, other, default_image: bool = False):
+    """A 3x1 APNG of ``kind`` whose tRNS chunk makes ``key`` transparent, of four frames
+    of ``key``, ``other`` and a colour next to the key (of the same high bytes) that use
+    every disposal (none, clear, back) and both blends (replace, over); with
+    ``default_image``, a black image before them that is not one of the frames."""
+    depth, colour_type, sample = _KEYED_KINDS[kind]
+    near = (key[0] + 1, *key[1:]) if isinstance(key, tuple) else key + 1
+    frames = [  # pixels, x, disposal, blend
+        ([key, near, other], 0, 0, 0),
+        ([other, key], 1, 1, 1),   # over: its key pixel leaves the colour below; then cleared
+        ([near, key], 0, 2, 0),    # replace: its key pixel clears; then put back
+        ([other], 2, 0, 1),
+    ]
+
+    def rows(pixels):
+        return b"\0" + np.array(pixels, sample).tobytes()
+
+    keys = key if isinstance(key, tuple) else (key,)
+    chunks = [(b"IHDR", struct.pack(">IIBBBBB", 3, 1, depth, colour_type, 0, 0, 0)),
+              (b"acTL", struct.pack(">II", len(frames), 0)),
+              (b"tRNS", struct.pack(f">{len(keys)}H", *keys))]
+    if default_image:
+        chunks.append((b"IDAT", zlib.compress(rows([0 * np.array(key)] * 3))))
+    seq = 0
+    for i, (pixels, x, disposal, blend) in enumerate(frames):
+        chunks.append((b"fcTL", struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10,
+                                            disposal, blend)))
+        data = zlib.compress(rows(pixels))
+        in_idat = i == 0 and not default_image
+        chunks.append((b"IDAT", data) if in_idat else
+                      (b"fdAT", struct.pack(">I", seq + 1) + data))
+        seq += 1 if in_idat else 2
+    path.write_bytes(png_of_chunks([*chunks, (b"IEND", b"")]))
+    return path
+
+
+def _keyed_16_bit_apng(path, key: tuple[int, int, int], default_image: bool = False):
+    return _keyed_apng(path, "RGB16", key, (0, 0, 65535), default_image)
+
+
+@pytest.mark.parametrize("default_image", [False, True])
+def test_the_transparent_colour_of_a_16_bit_rgb_apng_is_alpha_in_every_frame(tmp_path,
+                                                                              default_image):
+    """Pillow composites such frames at 8 bits and matches the 16-bit key against them:
+    the transparent colour came out opaque in every frame, and in the first one that
+    load_image reads when it follows a default image (the first image of the file it
+    read right)."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535), default_image)
+    key, near, blue, clear = [78, 1, 255, 0], [78, 1, 255, 255], [0, 0, 255, 255], [0] * 4
+    got = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert got == [[[key, near, blue]],
+                   [[key, blue, blue]],
+                   [[near, key, clear]],
+                   [[key, clear, blue]]]
+    first = load_image(src)
+    assert first.n_frames == 4
+    np.testing.assert_array_equal(first.alpha, [[0, 255, 255]])
+    np.testing.assert_array_equal(first.rgb, [[key[:3], near[:3], blue[:3]]])
+
+
+@pytest.mark.parametrize(("kind", "key", "other", "shown"), [
+    ("RGB", (200, 30, 90), (0, 0, 255), [[200, 30, 90], [201, 30, 90], [0, 0, 255]]),
+    ("L", 7, 200, [[7] * 3, [8] * 3, [200] * 3]),
+])
+def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
+        tmp_path, kind, key, other, shown):
+    """Pillow composites such frames on a canvas without alpha: what a frame's disposal
+    cleared came out opaque black, and a grayscale frame drawn over the canvas covered it
+    with its transparent pixels instead of letting it show."""
+    src = _keyed_apng(tmp_path / "k.png", kind, key, other)
+    key, near, other = [*shown[0], 0], [*shown[1], 255], [*shown[2], 255]
+    clear = [0] * 4
+    got = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert got == [[[key, near, other]],
+                   [[key, other, other]],
+                   [[near, key, clear]],
+                   [[key, clear, other]]]
+
+
+def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):
+    """Only the first frame shown is drawn on a canvas of its own; a later one is the
+    picture Pillow composites, its transparent colour matched on the high bytes."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
+    with Image.open(src) as opened:
+        opened.seek(1)
+        with pytest.warns(FirstFrameWarning), pytest.warns(TransparentColorWarning):
+            rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, [[[78, 1, 255], [0, 0, 255], [78, 1, 255]]])
+    np.testing.assert_array_equal(alpha, [[0, 255, 0]])

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import struct
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 from quantize.cli import app
 from quantize.cli.reduce import _read_stdin, _write_all
 from quantize.io import load_image
+from tests.corpus.generate import png_of_chunks, stored_idats
 
 runner = CliRunner()
 
@@ -594,6 +596,17 @@ def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     empty = runner.invoke(app, ["reduce", "-"], input=b"")
     assert empty.exit_code == 1 and empty.stdout_bytes == b""
     assert one_error_line(empty).startswith("quantize: error: -: file is empty")
+
+
+def test_a_damaged_png_on_stdin_is_refused():
+    """Its damaged image data (a bad IDAT CRC) was reduced as if it were the picture."""
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    idats = stored_idats(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    data = png_of_chunks([ihdr, *idats, (b"IEND", b"")], damaged=1)
+    result = runner.invoke(app, ["reduce", "-"], input=data)
+    assert result.exit_code == 1 and result.stdout_bytes == b""
+    assert one_error_line(result) == ("quantize: error: -: damaged PNG (bad CRC in an IDAT "
+                                      "chunk)")
 
 
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:

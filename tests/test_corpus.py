@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -32,6 +33,8 @@ UNREADABLE = {
     "truncated.png": "truncated",
     "truncated.jpg": "truncated",
     "text.jpg": "not an image",
+    "damaged_idat.png": "damaged PNG (bad CRC in an IDAT chunk)",
+    "damaged_ihdr.png": "damaged PNG (bad CRC in an IHDR chunk)",
     "bomb.png": "exceeds the limit of 250,000,000",
     "a_directory.png": "is a directory",
 }
@@ -190,7 +193,7 @@ def test_reduce_non_utf8_name_in_errors(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(UNREADABLE))
 def test_api_reduce_file_raises_read_errors(corpus, tmp_path, name):
-    with pytest.raises(ImageReadError, match=UNREADABLE[name].split(" of ")[0]):
+    with pytest.raises(ImageReadError, match=re.escape(UNREADABLE[name].split(" of ")[0])):
         reduce_file(corpus[name], tmp_path / "o.png")
 
 

@@ -15,19 +15,28 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
+from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
     PixelRangeWarning,
+    TransparentColorWarning,
     as_rgba,
     atomic_write,
     check_output_path,
     frame_rgba,
     load_image,
+    probe_image,
     save_pil,
 )
-from tests.corpus.generate import build_corpus, linear_gray_icc, linear_rgb_icc
+from tests.corpus.generate import (
+    build_corpus,
+    linear_gray_icc,
+    linear_rgb_icc,
+    png_of_chunks,
+    stored_idats,
+)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +103,77 @@ def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
     assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
 
 
+_IHDR_2X1 = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))  # 2x1 8-bit RGB
+_ROW = b"\0" + bytes([10, 20, 30, 40, 50, 60])
+
+
+def _apng_chunks() -> list[tuple[bytes, bytes]]:
+    """A 2x1 APNG of two frames, the second's data in fdAT chunks (index 7 and 8)."""
+    def fctl(seq: int) -> tuple[bytes, bytes]:
+        return b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 1, 0, 0, 1, 10, 0, 0)
+
+    second = [(b"fdAT", struct.pack(">I", seq) + data)
+              for seq, (_, data) in enumerate(stored_idats(b"\0" + bytes(range(6))), start=2)]
+    return [_IHDR_2X1, (b"acTL", struct.pack(">II", 2, 0)), fctl(0),
+            *stored_idats(_ROW), fctl(1), *second, (b"IEND", b"")]
+
+
+@pytest.mark.parametrize(("damaged", "kind"), [(1, "an IDAT"), (3, "a tEXt")])
+def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kind):
+    """Pillow checks the CRCs of the chunks before the image data only: a changed byte
+    in the image data came out as a wrong pixel, without a word."""
+    chunks = [_IHDR_2X1, *stored_idats(_ROW), (b"tEXt", b"Comment\0after the pixels"),
+              (b"IEND", b"")]
+    good = tmp_path / "good.png"
+    good.write_bytes(png_of_chunks(chunks))
+    np.testing.assert_array_equal(load_image(good).rgb, [[[10, 20, 30], [40, 50, 60]]])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks(chunks, damaged=damaged))
+    with pytest.raises(ImageReadError) as info:
+        load_image(bad)
+    assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+
+
+@pytest.mark.parametrize(("damaged", "kind"), [(0, "an IHDR"), (1, "a gAMA")])
+def test_a_bad_crc_before_the_image_data_is_named_too(tmp_path, damaged, kind):
+    """Pillow refuses these itself, but then tries every other format: the file was
+    'not an image Pillow can identify'."""
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks([_IHDR_2X1, _gama(1 / 2.2), *stored_idats(_ROW),
+                                   (b"IEND", b"")], damaged=damaged))
+    for read in (load_image, probe_image):
+        with pytest.raises(ImageReadError) as info:
+            read(bad)
+        assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
+
+
+def test_a_pil_image_of_a_damaged_png_not_yet_decoded_is_refused(corpus):
+    """Its damaged pixel was taken as it decoded (40, 50, 188 for 40, 50, 60)."""
+    src = corpus["damaged_idat.png"]
+    with Image.open(src) as opened:
+        with pytest.raises(ImageReadError) as info:
+            as_rgba(opened)
+    assert str(info.value) == f"{src}: damaged PNG (bad CRC in an IDAT chunk)"
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:  # no file name: the parameter's
+        with pytest.raises(ImageReadError) as info:
+            as_rgba(opened, "picture")
+    assert str(info.value) == "picture: damaged PNG (bad CRC in an IDAT chunk)"
+
+
+def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
+    good = tmp_path / "good.png"
+    good.write_bytes(png_of_chunks(_apng_chunks()))
+    frames = [frame.rgba[:, :, :3] for frame in iter_frames(good)]
+    np.testing.assert_array_equal(frames, [[[[10, 20, 30], [40, 50, 60]]],
+                                           [[[0, 1, 2], [3, 4, 5]]]])
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(png_of_chunks(_apng_chunks(), damaged=7))
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(bad)
+        assert str(info.value) == f"{bad}: damaged PNG (bad CRC in an fdAT chunk)"
+
+
 def _fifo_holding(path: Path, data: bytes) -> threading.Thread:
     """A named pipe at ``path`` that gives ``data`` once, as ``<(cat a.png)`` does."""
     os.mkfifo(path)
@@ -109,6 +189,38 @@ def test_a_named_pipe_is_read_not_called_empty(corpus, tmp_path):
     img = load_image(tmp_path / "pipe")
     writer.join(timeout=10)
     np.testing.assert_array_equal(img.rgb, load_image(corpus["good.png"]).rgb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_damaged_png_in_a_named_pipe_is_refused(corpus, tmp_path):
+    writer = _fifo_holding(tmp_path / "pipe", corpus["damaged_idat.png"].read_bytes())
+    with pytest.raises(ImageReadError) as info:
+        load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    assert str(info.value) == f"{tmp_path / 'pipe'}: damaged PNG (bad CRC in an IDAT chunk)"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_that_holds_no_image_is_named_not_waited_on(tmp_path):
+    """The reason was looked for by opening the pipe again, which waited for ever."""
+    pipe = tmp_path / "pipe"
+    _fifo_holding(pipe, b"not a picture\n").join(timeout=0)
+    errors: list[str] = []
+
+    def read() -> None:
+        with pytest.raises(ImageReadError) as info:
+            load_image(pipe)
+        errors.append(str(info.value))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    waited = reader.is_alive()
+    if waited:  # let the waiting open() return
+        pipe.write_bytes(b"")
+        reader.join(timeout=10)
+    assert not waited
+    assert errors == [f"{pipe}: not an image Pillow can identify"]
 
 
 def test_missing_file(tmp_path):
@@ -412,6 +524,47 @@ def test_the_transparent_colour_of_a_gray_or_rgb_png_is_alpha(tmp_path, mode, va
     np.testing.assert_array_equal(img.rgb, plain.rgb)
 
 
+def _low_depth_gray_png(path: Path, depth: int, values: list[int], *chunks: tuple[bytes, bytes]
+                        ) -> Path:
+    """A PNG of one row of grayscale ``values`` of ``depth`` (1, 2 or 4) bits each."""
+    bits = "".join(format(v, f"0{depth}b") for v in values)
+    row = int(bits.ljust(-(-len(bits) // 8) * 8, "0"), 2).to_bytes(-(-len(bits) // 8), "big")
+    header = struct.pack(">IIBBBBB", len(values), 1, depth, 0, 0, 0, 0)
+    path.write_bytes(png_of_chunks([(b"IHDR", header), *chunks,
+                                    (b"IDAT", zlib.compress(b"\0" + row)), (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("depth", "values", "key", "grays"), [
+    (1, [0, 1, 1, 0], 1, [0, 255, 255, 0]),
+    (1, [0, 1, 1, 0], 0, [0, 255, 255, 0]),
+    (2, [0, 1, 2, 3, 3], 3, [0, 85, 170, 255, 255]),
+    (2, [0, 1, 2, 3], 1, [0, 85, 170, 255]),
+    (4, [0, 5, 15, 9], 5, [0, 85, 255, 153]),
+])
+@pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
+def test_the_transparent_gray_of_a_low_bit_depth_png_is_alpha(tmp_path, depth, values, key,
+                                                               grays, chunks):
+    """The tRNS value of a 1-bit grayscale PNG (as optimisers write a two-tone image with
+    transparency) was dropped, and that of a 2- or 4-bit one matched against pixels
+    Pillow has scaled to 8 bits (2-bit 3 reads as 255): its transparent pixels came out
+    opaque."""
+    src = _low_depth_gray_png(tmp_path / "k.png", depth, values, *chunks,
+                              (b"tRNS", struct.pack(">H", key)))
+    img = load_image(src)
+    np.testing.assert_array_equal(img.alpha, [[0 if v == key else 255 for v in values]])
+    plain = load_image(_low_depth_gray_png(tmp_path / "plain.png", depth, values, *chunks))
+    np.testing.assert_array_equal(img.rgb, plain.rgb)
+    if not chunks:
+        np.testing.assert_array_equal(img.rgb[0, :, 0], grays)
+    with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        before = dict(opened.info)
+        np.testing.assert_array_equal(as_rgba(opened)[1], img.alpha)
+        assert opened.info == before  # the caller's image is left alone
+    (frame,) = iter_frames(src)  # as the frame of an animation
+    np.testing.assert_array_equal(frame.rgba[:, :, 3], img.alpha)
+
+
 def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[bytes, bytes]
                ) -> Path:
     """A PNG of one row of 16-bit RGB ``pixels`` (Pillow writes no 16-bit RGB)."""
@@ -442,8 +595,28 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
     assert img.mode == "RGB"
     with Image.open(tmp_path / "k.png") as opened:  # as a PIL image, not yet decoded
         rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == (20000, 300, 65535)  # the caller's, kept
     np.testing.assert_array_equal(alpha, img.alpha)
     np.testing.assert_array_equal(rgb, img.rgb)
+
+
+def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(
+        tmp_path):
+    """Pillow keeps the high byte of each sample, and the key in 16 bits, which no pixel
+    then equals: the transparency of such a PIL image was lost without a word."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
+    with Image.open(src) as opened:
+        opened.load()
+        with pytest.warns(TransparentColorWarning) as caught:
+            rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == pixels[0]  # the caller's image is left alone
+    np.testing.assert_array_equal(alpha, [[0, 0, 255, 255]])
+    np.testing.assert_array_equal(rgb, load_image(src).rgb)
+    assert [w.message.facts for w in caught] == [
+        "image is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent colour "
+        "(20000, 300, 65535) is in 16 bits: the pixels of its high bytes (78, 1, 255) are made "
+        "transparent, whatever their low bytes were"]
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",

@@ -3,6 +3,9 @@
 GIF, APNG and animated WebP are read through Pillow, which composites every
 frame onto the canvas (disposal, blending and transparency applied), so each
 frame comes out as the full picture shown at that moment, ``(H, W, 4)`` RGBA.
+A grayscale or RGB APNG whose tRNS chunk names a transparent colour, which
+Pillow composites on a canvas without alpha, is composited by
+:class:`quantize.io.KeyedCanvas` instead.
 Frames are decoded one at a time as the caller iterates: memory holds one
 frame (plus Pillow's canvas), however long the animation.
 
@@ -31,14 +34,18 @@ from .._validation import check_int
 from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    KeyedCanvas,
     check_frame_pixels,
+    check_png_chunks,
     frame_rgba,
     hidden_frames,
+    low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
     shown_frames,
+    sixteen_bit_key,
 )
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
@@ -197,12 +204,13 @@ def iter_frames(path: str | os.PathLike[str], *,
     Raises
     ------
     ImageReadError
-        If the file cannot be read or decoded, or is over the pixel limit.
+        If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
+        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`).
     """
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
-    with _opened(p) as im:
+    with _opened(p) as im, _keyed_canvas(p, im) as keyed:
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
@@ -216,11 +224,37 @@ def iter_frames(path: str | os.PathLike[str], *,
             cut = frame.size != info.size
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
-            rgba = frame_rgba(frame)
+            rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
+
+
+@contextlib.contextmanager
+def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
+    """Check the chunks of ``im`` (opened from ``p``), and give it a
+    :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
+    names a transparent colour, or a 16-bit RGB PNG with one; None for any other image.
+
+    A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
+    pixels (:func:`~quantize.io.low_depth_gray_key`).
+    """
+    check_png_chunks(im, p)
+    gray_key = low_depth_gray_key(im)
+    if gray_key is not None:
+        im.info["transparency"] = gray_key
+    wide_key = sixteen_bit_key(im)
+    key = im.info.get("transparency")
+    if wide_key is not None:
+        with Image.open(p) as low, KeyedCanvas(im, wide_key, low) as canvas:
+            yield canvas
+    elif (im.format == "PNG" and im.mode in ("L", "RGB") and key is not None
+          and getattr(im, "n_frames", 1) > 1):
+        with KeyedCanvas(im, key) as canvas:
+            yield canvas
+    else:
+        yield None
 
 
 def _disposal(frame: Image.Image) -> int:

@@ -18,7 +18,8 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-__all__ = ["build_corpus", "linear_gray_icc", "linear_rgb_icc", "png_bytes"]
+__all__ = ["build_corpus", "linear_gray_icc", "linear_rgb_icc", "png_bytes", "png_of_chunks",
+           "stored_idats"]
 
 
 def _photo(h: int = 48, w: int = 64) -> np.ndarray:
@@ -37,6 +38,27 @@ def png_bytes(width: int, height: int, bit_depth: int, color_type: int,
     ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr)
             + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b""))
+
+
+def png_of_chunks(chunks: list[tuple[bytes, bytes]], damaged: int | None = None) -> bytes:
+    """A PNG file of ``chunks`` (type, payload) assembled by hand; with ``damaged``, the
+    last byte of that chunk is changed after its CRC was computed (a bit flipped on a
+    disk or in transfer)."""
+    out = [b"\x89PNG\r\n\x1a\n"]
+    for i, (kind, payload) in enumerate(chunks):
+        crc = struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+        if i == damaged:
+            payload = payload[:-1] + bytes([payload[-1] ^ 0x80])
+        out.append(struct.pack(">I", len(payload)) + kind + payload + crc)
+    return b"".join(out)
+
+
+def stored_idats(rows: bytes, kind: bytes = b"IDAT") -> list[tuple[bytes, bytes]]:
+    """Two image data chunks holding the filtered scanlines ``rows`` uncompressed, the
+    zlib checksum in the second: a byte changed in the first decodes to a changed pixel,
+    and Pillow, which stops once it has every row, never reads the checksum."""
+    data = zlib.compress(rows, 0)
+    return [(kind, data[:-4]), (kind, data[-4:])]
 
 
 def _s15f16(x: float) -> bytes:
@@ -127,6 +149,10 @@ def build_corpus(folder: Path) -> dict[str, Path]:
     put("truncated.png", good_png.getvalue()[: len(good_png.getvalue()) // 2])
     put("truncated.jpg", good_jpg.getvalue()[: len(good_jpg.getvalue()) // 2])
     put("text.jpg", b"this is not a picture\n")
+    ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
+    idats = stored_idats(b"\0" + bytes([10, 20, 30, 40, 50, 60]))
+    put("damaged_idat.png", png_of_chunks([ihdr, *idats, (b"IEND", b"")], damaged=1))
+    put("damaged_ihdr.png", png_of_chunks([ihdr, *idats, (b"IEND", b"")], damaged=0))
     put("bomb.png", png_bytes(100_000, 100_000, 8, 2, b"\0" * 64))
     save("one_pixel.png", Image.fromarray(photo[:1, :1]))
     save("one_by_n.png", Image.fromarray(photo[:1, :]))
