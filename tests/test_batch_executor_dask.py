@@ -191,11 +191,14 @@ def test_a_server_that_is_not_a_scheduler_is_named_so():
         server.bind(("127.0.0.1", 0))
         server.listen()
 
-        def answer():
-            peer, _ = server.accept()
-            with peer:
-                peer.recv(1000)
-                peer.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+        def answer():  # every connection, as a server does (the first is a plain probe)
+            with contextlib.suppress(OSError):  # the server closed at the end of the test
+                while True:
+                    peer, _ = server.accept()
+                    with peer, contextlib.suppress(OSError):
+                        peer.recv(1000)
+                        peer.sendall(b"HTTP/1.1 400 Bad Request\r\n"
+                                     b"content-length: 0\r\n\r\n")
 
         threading.Thread(target=answer, daemon=True).start()
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
@@ -293,6 +296,20 @@ def test_an_unreachable_scheduler_is_a_value_error(listening):
         address = f"tcp://127.0.0.1:{port}"
         with pytest.raises(ValueError, match=rf"scheduler='{address}': cannot connect"):
             batch.run_dask([], address, lambda i, o: None, connect_timeout=3)
+
+
+def test_a_port_nothing_listens_on_is_said_at_once():
+    """Refused connections were retried by the client until its timeout, and then said
+    "Timed out trying to connect"; a plain connection is tried first, and refused."""
+    pytest.importorskip("dask.distributed")
+    port = _closed_port()
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ValueError) as caught:
+        batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: cannot connect (nothing listens on port {port} of "
+        "127.0.0.1: connection refused); expected the address of a running dask scheduler, "
+        "e.g. tcp://host:8786")
 
 
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):

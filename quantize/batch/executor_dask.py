@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -53,7 +54,8 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     MissingDependencyError
         If dask.distributed is not installed.
     ValueError
-        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
+        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds (at
+        once when its host is unknown or nothing listens on its port).
     ConnectionError
         If the cluster drops the tasks not settled yet (the scheduler stopped, or the
         connection to it was lost); those settled before are kept.
@@ -246,18 +248,23 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
 
     The client is made in a daemon thread: a peer that accepts the connection
     but never answers (not a dask scheduler) would otherwise block forever,
-    as the client's own timeout covers only the connection.
+    as the client's own timeout covers only the connection. The address is
+    first tried with a plain TCP connection (:func:`_unreachable`): the client
+    retries a refused one until its timeout, which made a port nothing listens
+    on take the whole ``timeout`` to be said.
     """
     made: list[Any] = []
     failed: list[str] = []
 
     def connect() -> None:
-        unknown = _unknown_host(scheduler)
-        if unknown is not None:  # the client would retry it until the timeout
-            failed.append(unknown)
+        start = time.monotonic()
+        unreachable = _unreachable(scheduler, timeout)
+        if unreachable is not None:
+            failed.append(unreachable)
             return
+        left = max(timeout - (time.monotonic() - start), 1.0)
         try:
-            made.append(client_class(scheduler, timeout=timeout))
+            made.append(client_class(scheduler, timeout=left))
         except MemoryError:  # the first bytes of another protocol's answer, read as a length
             failed.append("it answered, but not as a dask scheduler does")
         except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
@@ -273,21 +280,44 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
                      "address of a running dask scheduler, e.g. tcp://host:8786")
 
 
-def _unknown_host(scheduler: str) -> str | None:
-    """Why the host of a network address ``scheduler`` cannot be resolved, or None (it can,
-    or the address has no host: the client then says what is wrong with it)."""
+#: The address schemes whose connections are TCP connections (tls and websockets over TCP).
+_OVER_TCP = ("tcp", "tls", "ws", "wss")
+
+
+def _unreachable(scheduler: str, timeout: float) -> str | None:
+    """Why nothing can be reached at the network address ``scheduler``, or None.
+
+    Its host is resolved and a TCP connection opened (and closed again at once,
+    which the scheduler logs as a connection closed before its handshake): an
+    unknown host, a refused connection (nothing listens on the port) or an
+    unreachable network is said as soon as it is known, where the client would
+    retry it until its timeout. None when the connection is made, and for an
+    address that is not over TCP or has no host and port: the client then says
+    what is wrong with it.
+    """
     import socket
 
-    from distributed.comm import get_address_host_port
+    from distributed.comm import get_address_host_port, parse_address
 
     try:
-        host, _ = get_address_host_port(scheduler)
+        scheme, _ = parse_address(scheduler)
+        host, port = get_address_host_port(scheduler)
     except (ValueError, TypeError, KeyError):
         return None
+    if scheme not in _OVER_TCP:
+        return None
     try:
-        socket.getaddrinfo(host, None)
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         return f"unknown host {host!r}: {exc.strerror}"
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except ConnectionRefusedError:
+        return f"nothing listens on port {port} of {host}: connection refused"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return f"{host}:{port}: {exc.strerror or one_line(exc)}"
     return None
 
 
