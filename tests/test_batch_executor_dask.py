@@ -19,6 +19,7 @@ from .batch_support import (
     COPY,
     GOOD,
     KILLING,
+    SLEEPY,
     THREAD_ENV,
     crop,
     interrupted_in_settle,
@@ -230,6 +231,41 @@ def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
         f"the Dask scheduler at {address} dropped the files still to do (3 of 4): it "
         "stopped, or the connection to it was lost; rerun the same command to finish them")
     assert len(settled) == 1
+
+
+def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
+    """The files settled before are reported and recorded; the others come with the error,
+    failed as not done, so that the reports can list them."""
+    distributed = pytest.importorskip("dask.distributed")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, SLEEPY)
+    reported = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def on_result(result):  # the cluster stops once the first file is done
+            reported.append(result)
+            cluster.close()
+
+        address = cluster.scheduler_address
+        with pytest.raises(batch.SchedulerLostError) as caught:
+            batch.run_batch(plan, scheduler=address, on_result=on_result)
+    assert [(r.input.name, r.status) for r in reported] == [("a.png", "ok")]
+    assert [(r.input, r.output, r.status, r.reason, int(r.exit_code))
+            for r in caught.value.not_done] == [
+        (src / name, out / name, "failed", batch.NOT_DONE, 1) for name in ("b.png", "c.png")]
+    assert str(caught.value).startswith(f"the Dask scheduler at {address} dropped the files "
+                                        "still to do (2 of 3)")
+    assert sorted(batch.read_manifest(out)) == ["a.png"]
+    # A rerun plans the files not done, but for one its worker finished after the loss
+    # (an output written whole, kept as done).
+    rerun = batch.plan_batch(src, out, SLEEPY)
+    planned = {job.input.name for job in rerun.jobs}
+    kept = {r.input.name: r.status for r in rerun.settled}
+    assert "c.png" in planned and planned | set(kept) == {"a.png", "b.png", "c.png"}
+    assert set(kept.values()) <= {"skipped"} and "a.png" in kept
 
 
 @pytest.mark.parametrize("n_workers", [0, 2])

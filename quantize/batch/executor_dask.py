@@ -28,8 +28,9 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "check_scheduler",
-           "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
+__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
+           "check_scheduler", "require_distributed", "run_dask", "unseen_by_workers",
+           "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -37,6 +38,20 @@ CONNECT_TIMEOUT = 20.0
 
 class MissingDependencyError(ImportError):
     """An optional dependency (dask.distributed) is needed but not installed."""
+
+
+class SchedulerLostError(ConnectionError):
+    """The Dask scheduler stopped, or the connection to it was lost, before every call
+    settled (those settled before are kept).
+
+    ``not_done`` holds what the caller made of the calls not settled
+    (:func:`~quantize.batch.run_batch`: a failed result for each file); empty as
+    :func:`run_dask` raises it.
+    """
+
+    def __init__(self, message: str, not_done: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.not_done = list(not_done)
 
 
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
@@ -56,9 +71,9 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     ValueError
         If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds (at
         once when its host is unknown or nothing listens on its port).
-    ConnectionError
-        If the cluster drops the tasks not settled yet (the scheduler stopped, or the
-        connection to it was lost); those settled before are kept.
+    SchedulerLostError
+        A ConnectionError: the cluster dropped the tasks not settled yet (the scheduler
+        stopped, or the connection to it was lost); those settled before are kept.
     """
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
@@ -83,7 +98,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
             for future in as_completed(futures):
                 if future.status == "cancelled":  # by the cluster: this run cancels none
                     _close_quietly(client)
-                    raise ConnectionError(
+                    raise SchedulerLostError(
                         f"the Dask scheduler at {scheduler} dropped the files still to do "
                         f"({len(pending)} of {len(futures)}): it stopped, or the connection "
                         "to it was lost; rerun the same command to finish them")

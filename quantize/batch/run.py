@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import (
+    ExitCode,
     ImageReadError,
     OutputError,
     QualityError,
@@ -26,12 +27,13 @@ from ..errors import (
 )
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
+from .executor_dask import SchedulerLostError
 from .manifest import check_appendable, compact_manifest, input_stamp, record_output
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, STALE, FileResult
 
-__all__ = ["absolute_paths", "call_with_warnings", "check_shared_storage", "file_result",
-           "run_batch", "run_calls", "run_job", "worker_path"]
+__all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
+           "file_result", "run_batch", "run_calls", "run_job", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -86,9 +88,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
-    ConnectionError
-        If the Dask scheduler stops or is lost mid-run (the files settled before
-        it are recorded).
+    SchedulerLostError
+        A ConnectionError: the Dask scheduler stopped or was lost mid-run. The files
+        settled before are reported and recorded; its ``not_done`` holds a "failed"
+        result for each file of the plan not settled, its reason :data:`NOT_DONE`
+        (not given to ``on_result``: they did not settle).
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
@@ -130,9 +134,21 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             check_shared_storage(plan, scheduler)
         run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                   on_interrupt=on_interrupt)
+    except SchedulerLostError as exc:
+        not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
+                               exit_code=ExitCode.FAILED)
+                    for job, result in zip(plan.jobs, job_results, strict=True)
+                    if result is None]
+        raise SchedulerLostError(str(exc), not_done) from None
     finally:
         remove_empty_folders(made)
     return plan.settled + [r for r in job_results if r is not None]
+
+
+#: The reason of a file not done when the Dask scheduler was lost: a worker may still finish
+#: it (its output is then kept by the rerun), or not.
+NOT_DONE = ("not done: the Dask scheduler stopped, or the connection to it was lost, before "
+            "this file was reported done; rerun the same command to finish it")
 
 
 #: Why a file a Dask worker handled is not as it is here: the worker has other storage.
