@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -171,6 +173,32 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     assert re.fullmatch(line, str(caught.value)), str(caught.value)
     assert re.fullmatch(line, str(sampling.value)), str(sampling.value)
     assert not out.exists()  # the folders made for the run are removed again
+
+
+def test_segment_folders_hold_the_same_bytes_whichever_executor_made_them(tmp_path,
+                                                                          monkeypatch):
+    """segments.json named the input and folder as the batch was given them (relative)
+    when made here, and as the paths a Dask worker is sent (absolute) when made there."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    quadrants = np.zeros((8, 8, 3), np.uint8)
+    quadrants[:4, 4:], quadrants[4:] = (200, 30, 30), (30, 30, 200)
+    Image.fromarray(quadrants).save("in/a.png")
+    options = {"n_clusters": 2, "seed": 0}
+    made = {}
+    with _cluster_here() as (address, _):
+        for where in ("local", "dask"):
+            plan = batch.plan_batch(Path("in"), Path("out"), batch.segment_mode(),
+                                    options=options, force=True)
+            [result] = batch.run_batch(plan, **({"jobs": 1} if where == "local"
+                                                else {"scheduler": address}))
+            assert (result.status, result.output) == ("ok", Path("out/a"))
+            made[where] = {p.name: p.read_bytes() for p in sorted(Path("out/a").iterdir())}
+    assert made["local"] == made["dask"]
+    segments = json.loads(made["dask"]["segments.json"])
+    assert (segments["input"], segments["outdir"], segments["input_path"]) == (
+        str(tmp_path / "in" / "a.png"), str(tmp_path / "out" / "a"), "../../in/a.png")
 
 
 def test_a_host_name_that_does_not_resolve_is_said_so():

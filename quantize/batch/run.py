@@ -64,6 +64,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         recorded before the interrupt is raised again (a second one abandons
         them).
 
+    Every job is handed its paths absolute (:func:`absolute_paths`), on either
+    executor, so that its outputs hold the same bytes wherever it ran; its result
+    names them as the plan has them.
+
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
     (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
@@ -107,14 +111,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty.
     made = _make_folders({job.output.parent for job in plan.jobs})
-    sent = plan.jobs if scheduler is None else [absolute_paths(job) for job in plan.jobs]
+    # Absolute on either executor: what a job writes into its outputs (the input and folder
+    # segments.json names) is then the same, wherever it ran.
+    sent = [absolute_paths(job) for job in plan.jobs]
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _as_given(_seen_here(job, outcome), sent[index], job)
+            outcome = _seen_here(job, outcome)
+        outcome = _as_given(outcome, sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -172,7 +179,7 @@ def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
 
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
-    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a Dask worker), its
+    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
     record's paths and the path of its error written as ``job`` has them: the reports, the
     manifest and the lines show them so, as when the job runs here."""
     def given(value: Any) -> Any:
@@ -267,7 +274,9 @@ _PATH_OPTIONS = frozenset({"palette_in", "palette_out"})
 
 
 def absolute_paths(job: FileJob) -> FileJob:
-    """``job`` with its paths (input, output, path options) absolute, for a Dask worker.
+    """``job`` with its paths (input, output, path options) absolute, for a worker: on Dask,
+    a worker resolves a relative path in its own folder; on either executor, what a job
+    writes (the input and folder ``segments.json`` names) is then the same.
 
     >>> job = absolute_paths(FileJob(Path("a.png"), Path("a.k8.png"),
     ...                              {"palette_in": "p.hex", "space": "rgb"}))
