@@ -47,6 +47,15 @@ def _cluster_here() -> Iterator[tuple[str, str]]:
         [worker] = cluster.scheduler_info["workers"]
         yield cluster.scheduler_address, worker
 
+@contextlib.contextmanager
+def distributed_client(address: str) -> Iterator[object]:
+    """A client of the scheduler at ``address``, closed at the end."""
+    from distributed import Client
+
+    with Client(address) as client:
+        yield client
+
+
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
     import builtins
 
@@ -199,6 +208,77 @@ def test_segment_folders_hold_the_same_bytes_whichever_executor_made_them(tmp_pa
     segments = json.loads(made["dask"]["segments.json"])
     assert (segments["input"], segments["outdir"], segments["input_path"]) == (
         str(tmp_path / "in" / "a.png"), str(tmp_path / "out" / "a"), "../../in/a.png")
+
+
+def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_its_files(
+        tmp_path, monkeypatch):
+    """It was never asked: its outputs went to its own disk, each reported as made."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch import run as run_module
+
+    monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
+                        lambda path: ".quantize-probe-" not in path)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, COPY)
+    checked = run_module.check_shared_storage
+    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def then_a_worker_joins(*args):
+            checked(*args)  # no worker to ask yet
+            cluster.scale(1)
+
+        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    line = (r"the Dask worker \S+ does not see the output folder \(" + re.escape(str(out))
+            + r" has no \.quantize-probe-\w+ there\); " + re.escape(SHARED))
+    assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
+                                                           ("b.png", "failed")]
+    assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
+    assert not out.exists()  # nothing written, the probe removed, the folder made removed
+
+
+def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
+    """The driver sends its WORKER_PROTOCOL with each task: a worker that joined after the
+    check with other code (still taking these arguments) refuses the call."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    made = tmp_path / "made"
+    with _cluster_here() as (address, worker), distributed_client(address) as client:
+        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
+                                protocol=executor_dask.WORKER_PROTOCOL + 1).result()
+    assert (outcome.ok, outcome.value) == (False, (
+        f"the Dask worker {worker} runs another version of quantize; restart the workers, "
+        "so that they run the quantize this machine runs"))
+    assert not made.exists()
+
+
+def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
+    """A worker that joined after the check with older code fails each task with a
+    TypeError about its arguments: said as such, with what to do."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    def old_code(call, stop=None):  # the task as an older quantize defines it
+        raise AssertionError("not reached: called with newer arguments")
+
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_code)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    with _cluster_here() as (address, _):
+        [result] = batch.run_batch(plan, scheduler=address, retries=0)
+    assert (result.status, result.reason) == ("failed", (
+        "a Dask worker could not run quantize's task (TypeError: "
+        "test_a_task_its_worker_cannot_run_names_the_likely_cause.<locals>.old_code() got an "
+        "unexpected keyword argument 'protocol'); if it runs another version of quantize, "
+        "restart the workers, so that they run the quantize this machine runs"))
 
 
 def test_a_host_name_that_does_not_resolve_is_said_so():

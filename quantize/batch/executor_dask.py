@@ -28,7 +28,7 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
+__all__ = ["NOT_SHARED", "WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
            "check_scheduler", "require_distributed", "run_dask", "unseen_by_workers",
            "worker_protocol"]
 
@@ -56,13 +56,20 @@ class SchedulerLostError(ConnectionError):
 
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
              connect_timeout: float = CONNECT_TIMEOUT,
-             on_interrupt: Callable[[int], None] | None = None) -> None:
+             on_interrupt: Callable[[int], None] | None = None,
+             must_see: Path | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
     that keeps killing workers, or raises after ``retries`` retries, settles as
     failed. On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how
     many tasks are still running before they are waited for.
+
+    Every task first checks its worker, as :func:`unseen_by_workers` checks the
+    workers there before a run, for a worker that joined since: a worker that
+    runs another version of quantize's tasks, or does not see the file
+    ``must_see`` (an absolute path; shared storage), fails the call without
+    running it, the reason saying so and naming the worker.
 
     Raises
     ------
@@ -80,8 +87,10 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
-        futures = client.map(_run_on_one_thread, list(calls), stop=stop, pure=False,
-                             retries=retries)
+        futures = client.map(_run_on_one_thread, list(calls), stop=stop,
+                             protocol=WORKER_PROTOCOL,
+                             must_see=None if must_see is None else str(must_see),
+                             pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         pending = dict(index)
 
@@ -174,7 +183,14 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
 #: started before an upgrade still runs the old code, and must be restarted.
-WORKER_PROTOCOL = 2
+WORKER_PROTOCOL = 3
+
+#: How a worker that runs other code than this machine is told to be fixed.
+RESTART = "restart the workers, so that they run the quantize this machine runs"
+
+#: Why a worker that does not see the batch's folders cannot run its files.
+NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+              "this machine (shared storage)")
 
 
 def worker_protocol() -> int:
@@ -190,17 +206,16 @@ def _check_worker_code(client: Any, scheduler: str) -> None:
     Workers started before quantize was upgraded keep the code they imported: without
     this check, every file failed on them with a TypeError about the task's arguments.
     """
-    restart = "restart the workers, so that they run the quantize this machine runs"
     try:
         seen = client.run(worker_protocol)
     except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
         raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
-                         f"quantize's tasks ({one_line(exc)}); {restart}") from None
+                         f"quantize's tasks ({one_line(exc)}); {RESTART}") from None
     stale = sorted(worker for worker, protocol in seen.items() if protocol != WORKER_PROTOCOL)
     if stale:
         others = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
         raise ValueError(f"scheduler={scheduler!r}: the worker {stale[0]}{others} runs another "
-                         f"version of quantize; {restart}")
+                         f"version of quantize; {RESTART}")
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
@@ -210,7 +225,8 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
 
     Returns the address of each such worker and the first path it does not see
     (empty when every worker sees them all: shared storage). The workers' code is
-    checked first, on the same connection (:func:`_check_worker_code`).
+    checked first, on the same connection (:func:`_check_worker_code`). A worker
+    that joins later is checked by each task :func:`run_dask` gives it.
 
     Raises
     ------
@@ -241,13 +257,38 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
 _exists = os.path.exists
 
 
-def _run_on_one_thread(call: Call, stop: str | None = None) -> Outcome | None:
+def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
+                       must_see: str | None = None) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
-    without running it, once the run's ``stop`` event is set (interrupted)."""
+    without running it, once the run's ``stop`` event is set (interrupted); a failure,
+    without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
     if stop is not None and _event(stop).is_set():
         return None
+    unfit = _unfit_worker(protocol, must_see)
+    if unfit is not None:
+        return Outcome.failure(unfit)
     _threads.set_count(1)
     return run_isolated(call)
+
+
+def _unfit_worker(protocol: int | None, must_see: str | None) -> str | None:
+    """Why this worker must not run the run's calls, or None: it runs another version of
+    quantize's tasks than ``protocol``, or does not see the file ``must_see`` (checks of
+    :func:`unseen_by_workers`, for a worker that joined after them; a look at one file)."""
+    if protocol is not None and protocol != WORKER_PROTOCOL:
+        return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
+    if must_see is not None and not _exists(must_see):
+        path = Path(must_see)
+        return (f"the Dask worker {_worker_address()} does not see the output folder "
+                f"({path.parent} has no {path.name} there); {NOT_SHARED}")
+    return None
+
+
+def _worker_address() -> str:
+    """The address of the worker running this task."""
+    from distributed import get_worker
+
+    return str(get_worker().address)
 
 
 def _event(name: str, client: Any = None) -> Any:
@@ -337,10 +378,17 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
 
 
 def _lost(exc: BaseException) -> Outcome:
-    """The outcome of a task the cluster gave up on (run_isolated never raises itself)."""
+    """The outcome of a task the cluster gave up on.
+
+    Its worker died, or the task itself raised: run_isolated does not, so the
+    worker could not run it as this machine sends it, as a worker that joined
+    after the check (:func:`unseen_by_workers`) with an older quantize fails.
+    """
     if type(exc).__name__ == "KilledWorker":
         return Outcome.failure(WORKER_DIED)
-    return Outcome.failure(f"{type(exc).__name__}: {one_line(exc)}")
+    return Outcome.failure(f"a Dask worker could not run quantize's task "
+                           f"({type(exc).__name__}: {one_line(exc)}); if it runs another "
+                           f"version of quantize, {RESTART}")
 
 
 def require_distributed() -> None:
