@@ -153,7 +153,8 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
-        "(shared storage), which is checked first. Needs dask.distributed (pip install "
+        "(shared storage), which is checked first, and again by each file on its worker "
+        "(for workers that join later). Needs dask.distributed (pip install "
         "'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
