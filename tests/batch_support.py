@@ -79,6 +79,13 @@ def thread_env_job(input, output, *, force=False, **options):
             "threads": _threads.count(), "pid": os.getpid()}
 
 
+def sleepy_job(input, output, *, force=False, **options):
+    """Like copy_job, a fifth of a second later, and a second later for any file but
+    ``a.png``: the others are still running when a test acts on the first one's result."""
+    time.sleep(0.2 if Path(input).name == "a.png" else 1.0)
+    return copy_job(input, output, **options)
+
+
 def touch_after(seconds: float, path: str) -> str:
     """Sleep, then create ``path``: a call whose side effect shows that it finished."""
     time.sleep(seconds)
@@ -144,6 +151,7 @@ COPY = batch.JobMode("copy", copy_job)
 KILLING = batch.JobMode("copy", killing_job)
 GATED = batch.JobMode("gated", gated_job)
 THREAD_ENV = batch.JobMode("env", thread_env_job)
+SLEEPY = batch.JobMode("copy", sleepy_job)
 
 
 def crop(name: str, box: tuple[int, int, int, int]) -> Image.Image:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from .batch_support import (
     COPY,
     GOOD,
     KILLING,
+    SLEEPY,
     THREAD_ENV,
     crop,
     interrupted_in_settle,
@@ -43,6 +46,15 @@ def _cluster_here() -> Iterator[tuple[str, str]]:
                                   dashboard_address=None) as cluster:
         [worker] = cluster.scheduler_info["workers"]
         yield cluster.scheduler_address, worker
+
+@contextlib.contextmanager
+def distributed_client(address: str) -> Iterator[object]:
+    """A client of the scheduler at ``address``, closed at the end."""
+    from distributed import Client
+
+    with Client(address) as client:
+        yield client
+
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
     import builtins
@@ -172,6 +184,103 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
     assert not out.exists()  # the folders made for the run are removed again
 
 
+def test_segment_folders_hold_the_same_bytes_whichever_executor_made_them(tmp_path,
+                                                                          monkeypatch):
+    """segments.json named the input and folder as the batch was given them (relative)
+    when made here, and as the paths a Dask worker is sent (absolute) when made there."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    quadrants = np.zeros((8, 8, 3), np.uint8)
+    quadrants[:4, 4:], quadrants[4:] = (200, 30, 30), (30, 30, 200)
+    Image.fromarray(quadrants).save("in/a.png")
+    options = {"n_clusters": 2, "seed": 0}
+    made = {}
+    with _cluster_here() as (address, _):
+        for where in ("local", "dask"):
+            plan = batch.plan_batch(Path("in"), Path("out"), batch.segment_mode(),
+                                    options=options, force=True)
+            [result] = batch.run_batch(plan, **({"jobs": 1} if where == "local"
+                                                else {"scheduler": address}))
+            assert (result.status, result.output) == ("ok", Path("out/a"))
+            made[where] = {p.name: p.read_bytes() for p in sorted(Path("out/a").iterdir())}
+    assert made["local"] == made["dask"]
+    segments = json.loads(made["dask"]["segments.json"])
+    assert (segments["input"], segments["outdir"], segments["input_path"]) == (
+        str(tmp_path / "in" / "a.png"), str(tmp_path / "out" / "a"), "../../in/a.png")
+
+
+def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_its_files(
+        tmp_path, monkeypatch):
+    """It was never asked: its outputs went to its own disk, each reported as made."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch import run as run_module
+
+    monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
+                        lambda path: ".quantize-probe-" not in path)
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, COPY)
+    checked = run_module.check_shared_storage
+    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def then_a_worker_joins(*args):
+            checked(*args)  # no worker to ask yet
+            cluster.scale(1)
+
+        monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    line = (r"the Dask worker \S+ does not see the output folder \(" + re.escape(str(out))
+            + r" has no \.quantize-probe-\w+ there\); " + re.escape(SHARED))
+    assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
+                                                           ("b.png", "failed")]
+    assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
+    assert not out.exists()  # nothing written, the probe removed, the folder made removed
+
+
+def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):
+    """The driver sends its WORKER_PROTOCOL with each task: a worker that joined after the
+    check with other code (still taking these arguments) refuses the call."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch.calls import Call
+
+    made = tmp_path / "made"
+    with _cluster_here() as (address, worker), distributed_client(address) as client:
+        outcome = client.submit(executor_dask._run_on_one_thread, Call(made.touch),
+                                protocol=executor_dask.WORKER_PROTOCOL + 1).result()
+    assert (outcome.ok, outcome.value) == (False, (
+        f"the Dask worker {worker} runs another version of quantize; restart the workers, "
+        "so that they run the quantize this machine runs"))
+    assert not made.exists()
+
+
+def test_a_task_its_worker_cannot_run_names_the_likely_cause(tmp_path, monkeypatch):
+    """A worker that joined after the check with older code fails each task with a
+    TypeError about its arguments: said as such, with what to do."""
+    pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+
+    def old_code(call, stop=None):  # the task as an older quantize defines it
+        raise AssertionError("not reached: called with newer arguments")
+
+    monkeypatch.setattr(executor_dask, "_run_on_one_thread", old_code)
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    with _cluster_here() as (address, _):
+        [result] = batch.run_batch(plan, scheduler=address, retries=0)
+    assert (result.status, result.reason) == ("failed", (
+        "a Dask worker could not run quantize's task (TypeError: "
+        "test_a_task_its_worker_cannot_run_names_the_likely_cause.<locals>.old_code() got an "
+        "unexpected keyword argument 'protocol'); if it runs another version of quantize, "
+        "restart the workers, so that they run the quantize this machine runs"))
+
+
 def test_a_host_name_that_does_not_resolve_is_said_so():
     """Not 'Timed out trying to connect' after the whole timeout: the name is unknown
     (.invalid never resolves, RFC 6761)."""
@@ -191,11 +300,14 @@ def test_a_server_that_is_not_a_scheduler_is_named_so():
         server.bind(("127.0.0.1", 0))
         server.listen()
 
-        def answer():
-            peer, _ = server.accept()
-            with peer:
-                peer.recv(1000)
-                peer.sendall(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+        def answer():  # every connection, as a server does (the first is a plain probe)
+            with contextlib.suppress(OSError):  # the server closed at the end of the test
+                while True:
+                    peer, _ = server.accept()
+                    with peer, contextlib.suppress(OSError):
+                        peer.recv(1000)
+                        peer.sendall(b"HTTP/1.1 400 Bad Request\r\n"
+                                     b"content-length: 0\r\n\r\n")
 
         threading.Thread(target=answer, daemon=True).start()
         address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
@@ -227,6 +339,41 @@ def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
         f"the Dask scheduler at {address} dropped the files still to do (3 of 4): it "
         "stopped, or the connection to it was lost; rerun the same command to finish them")
     assert len(settled) == 1
+
+
+def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
+    """The files settled before are reported and recorded; the others come with the error,
+    failed as not done, so that the reports can list them."""
+    distributed = pytest.importorskip("dask.distributed")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, SLEEPY)
+    reported = []
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def on_result(result):  # the cluster stops once the first file is done
+            reported.append(result)
+            cluster.close()
+
+        address = cluster.scheduler_address
+        with pytest.raises(batch.SchedulerLostError) as caught:
+            batch.run_batch(plan, scheduler=address, on_result=on_result)
+    assert [(r.input.name, r.status) for r in reported] == [("a.png", "ok")]
+    assert [(r.input, r.output, r.status, r.reason, int(r.exit_code))
+            for r in caught.value.not_done] == [
+        (src / name, out / name, "failed", batch.NOT_DONE, 1) for name in ("b.png", "c.png")]
+    assert str(caught.value).startswith(f"the Dask scheduler at {address} dropped the files "
+                                        "still to do (2 of 3)")
+    assert sorted(batch.read_manifest(out)) == ["a.png"]
+    # A rerun plans the files not done, but for one its worker finished after the loss
+    # (an output written whole, kept as done).
+    rerun = batch.plan_batch(src, out, SLEEPY)
+    planned = {job.input.name for job in rerun.jobs}
+    kept = {r.input.name: r.status for r in rerun.settled}
+    assert "c.png" in planned and planned | set(kept) == {"a.png", "b.png", "c.png"}
+    assert set(kept.values()) <= {"skipped"} and "a.png" in kept
 
 
 @pytest.mark.parametrize("n_workers", [0, 2])
@@ -293,6 +440,20 @@ def test_an_unreachable_scheduler_is_a_value_error(listening):
         address = f"tcp://127.0.0.1:{port}"
         with pytest.raises(ValueError, match=rf"scheduler='{address}': cannot connect"):
             batch.run_dask([], address, lambda i, o: None, connect_timeout=3)
+
+
+def test_a_port_nothing_listens_on_is_said_at_once():
+    """Refused connections were retried by the client until its timeout, and then said
+    "Timed out trying to connect"; a plain connection is tried first, and refused."""
+    pytest.importorskip("dask.distributed")
+    port = _closed_port()
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ValueError) as caught:
+        batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: cannot connect (nothing listens on port {port} of "
+        "127.0.0.1: connection refused); expected the address of a running dask scheduler, "
+        "e.g. tcp://host:8786")
 
 
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):

@@ -187,7 +187,8 @@ def test_every_path_sent_to_a_dask_worker_is_absolute(tmp_path, monkeypatch):
         run_calls(calls, settle, jobs=1)
 
     for module in (run_module, shared_module):  # no cluster to ask about storage
-        monkeypatch.setattr(module, "check_shared_storage", lambda plan, scheduler: None)
+        monkeypatch.setattr(module, "check_shared_storage", lambda plan, scheduler, probe=None:
+                            None)
     monkeypatch.setattr(shared_module, "run_calls", locally)
     plan = _plan(Path("in"), Path("out"), options={"n_colors": 2})
     shared = batch.shared_palette(plan, scheduler="tcp://nowhere:1")

@@ -846,6 +846,47 @@ def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch
     assert not (tmp_path / "out").exists()
 
 
+def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
+    """The files done are reported, the others listed as not done; then one error line."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.cli import batch as command
+
+    from .batch_support import SLEEPY
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
+    shown = command._plain_line
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        def stop_after(result, summary, show):  # the cluster stops once a file is shown
+            shown(result, summary, show)
+            cluster.close()
+
+        monkeypatch.setattr(command, "_plain_line", stop_after)
+        address = cluster.scheduler_address
+        result = _cli(src, "-o", out, "--scheduler", address, "--report", out / "r.json",
+                      "--html", out / "i.html")
+    assert result.exit_code == 1, result.output
+    done, summary = result.stdout.splitlines()  # no line for a file not done
+    assert done == f"[1/3] ok      {src / 'a.png'} -> {out / 'a.png'}  k=0"
+    assert summary.startswith("3/3 files: 1 ok, 0 skipped, 2 failed in ")
+    assert result.stderr == (
+        f"quantize: error: the Dask scheduler at {address} dropped the files still to do "
+        "(2 of 3): it stopped, or the connection to it was lost; rerun the same command to "
+        "finish them\n")
+    report = json.loads((out / "r.json").read_text(encoding="utf-8"))
+    assert {k: report["summary"][k] for k in ("total", "ok", "failed")} == {
+        "total": 3, "ok": 1, "failed": 2}
+    assert [(Path(row["input"]).name, row["status"], row["reason"])
+            for row in report["files"]] == [
+        ("a.png", "ok", ""), ("b.png", "failed", batch.NOT_DONE),
+        ("c.png", "failed", batch.NOT_DONE)]
+    assert batch.NOT_DONE in (out / "i.html").read_text(encoding="utf-8")
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")

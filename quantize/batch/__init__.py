@@ -50,7 +50,13 @@ Guarantees:
 """
 
 from .calls import WORKER_DIED
-from .executor_dask import MissingDependencyError, check_scheduler, require_distributed, run_dask
+from .executor_dask import (
+    MissingDependencyError,
+    SchedulerLostError,
+    check_scheduler,
+    require_distributed,
+    run_dask,
+)
 from .executor_local import THREAD_VARIABLES, available_cpus, run_inline, run_local
 from .manifest import MANIFEST_NAME, OptionsChangedError, read_manifest
 from .modes import reduce_mode, segment_mode
@@ -74,14 +80,15 @@ from .report import (
     write_report,
 )
 from .results import NOT_REMOVED, REMOVED, BatchSummary, FileResult, not_removed_lines, removed_note
-from .run import run_batch
+from .run import NOT_DONE, run_batch
 from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
 
-__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_REMOVED", "REMOVED", "REPORT_COLUMNS",
-           "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
+__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
+           "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SharedPalette", "available_cpus", "check_report_clear_of_outputs", "check_scheduler",
+           "SchedulerLostError", "SharedPalette", "available_cpus",
+           "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
            "find_images", "image_extensions", "not_removed_lines", "plan_batch", "read_manifest",

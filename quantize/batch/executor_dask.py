@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,8 +28,9 @@ from .. import _threads
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
-__all__ = ["WORKER_PROTOCOL", "MissingDependencyError", "check_scheduler",
-           "require_distributed", "run_dask", "unseen_by_workers", "worker_protocol"]
+__all__ = ["NOT_SHARED", "WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
+           "check_scheduler", "require_distributed", "run_dask", "unseen_by_workers",
+           "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -38,9 +40,24 @@ class MissingDependencyError(ImportError):
     """An optional dependency (dask.distributed) is needed but not installed."""
 
 
+class SchedulerLostError(ConnectionError):
+    """The Dask scheduler stopped, or the connection to it was lost, before every call
+    settled (those settled before are kept).
+
+    ``not_done`` holds what the caller made of the calls not settled
+    (:func:`~quantize.batch.run_batch`: a failed result for each file); empty as
+    :func:`run_dask` raises it.
+    """
+
+    def __init__(self, message: str, not_done: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.not_done = list(not_done)
+
+
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
              connect_timeout: float = CONNECT_TIMEOUT,
-             on_interrupt: Callable[[int], None] | None = None) -> None:
+             on_interrupt: Callable[[int], None] | None = None,
+             must_see: Path | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
@@ -48,23 +65,32 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     failed. On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how
     many tasks are still running before they are waited for.
 
+    Every task first checks its worker, as :func:`unseen_by_workers` checks the
+    workers there before a run, for a worker that joined since: a worker that
+    runs another version of quantize's tasks, or does not see the file
+    ``must_see`` (an absolute path; shared storage), fails the call without
+    running it, the reason saying so and naming the worker.
+
     Raises
     ------
     MissingDependencyError
         If dask.distributed is not installed.
     ValueError
-        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds.
-    ConnectionError
-        If the cluster drops the tasks not settled yet (the scheduler stopped, or the
-        connection to it was lost); those settled before are kept.
+        If no scheduler answers at ``scheduler`` within ``connect_timeout`` seconds (at
+        once when its host is unknown or nothing listens on its port).
+    SchedulerLostError
+        A ConnectionError: the cluster dropped the tasks not settled yet (the scheduler
+        stopped, or the connection to it was lost); those settled before are kept.
     """
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
-        futures = client.map(_run_on_one_thread, list(calls), stop=stop, pure=False,
-                             retries=retries)
+        futures = client.map(_run_on_one_thread, list(calls), stop=stop,
+                             protocol=WORKER_PROTOCOL,
+                             must_see=None if must_see is None else str(must_see),
+                             pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         pending = dict(index)
 
@@ -81,7 +107,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
             for future in as_completed(futures):
                 if future.status == "cancelled":  # by the cluster: this run cancels none
                     _close_quietly(client)
-                    raise ConnectionError(
+                    raise SchedulerLostError(
                         f"the Dask scheduler at {scheduler} dropped the files still to do "
                         f"({len(pending)} of {len(futures)}): it stopped, or the connection "
                         "to it was lost; rerun the same command to finish them")
@@ -157,7 +183,14 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
 #: started before an upgrade still runs the old code, and must be restarted.
-WORKER_PROTOCOL = 2
+WORKER_PROTOCOL = 3
+
+#: How a worker that runs other code than this machine is told to be fixed.
+RESTART = "restart the workers, so that they run the quantize this machine runs"
+
+#: Why a worker that does not see the batch's folders cannot run its files.
+NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
+              "this machine (shared storage)")
 
 
 def worker_protocol() -> int:
@@ -173,17 +206,16 @@ def _check_worker_code(client: Any, scheduler: str) -> None:
     Workers started before quantize was upgraded keep the code they imported: without
     this check, every file failed on them with a TypeError about the task's arguments.
     """
-    restart = "restart the workers, so that they run the quantize this machine runs"
     try:
         seen = client.run(worker_protocol)
     except Exception as exc:  # noqa: BLE001 -- a worker without this function: said
         raise ValueError(f"scheduler={scheduler!r}: a worker cannot run this version of "
-                         f"quantize's tasks ({one_line(exc)}); {restart}") from None
+                         f"quantize's tasks ({one_line(exc)}); {RESTART}") from None
     stale = sorted(worker for worker, protocol in seen.items() if protocol != WORKER_PROTOCOL)
     if stale:
         others = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
         raise ValueError(f"scheduler={scheduler!r}: the worker {stale[0]}{others} runs another "
-                         f"version of quantize; {restart}")
+                         f"version of quantize; {RESTART}")
 
 
 def unseen_by_workers(scheduler: str, paths: Sequence[Path],
@@ -193,7 +225,8 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
 
     Returns the address of each such worker and the first path it does not see
     (empty when every worker sees them all: shared storage). The workers' code is
-    checked first, on the same connection (:func:`_check_worker_code`).
+    checked first, on the same connection (:func:`_check_worker_code`). A worker
+    that joins later is checked by each task :func:`run_dask` gives it.
 
     Raises
     ------
@@ -224,13 +257,38 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
 _exists = os.path.exists
 
 
-def _run_on_one_thread(call: Call, stop: str | None = None) -> Outcome | None:
+def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
+                       must_see: str | None = None) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
-    without running it, once the run's ``stop`` event is set (interrupted)."""
+    without running it, once the run's ``stop`` event is set (interrupted); a failure,
+    without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
     if stop is not None and _event(stop).is_set():
         return None
+    unfit = _unfit_worker(protocol, must_see)
+    if unfit is not None:
+        return Outcome.failure(unfit)
     _threads.set_count(1)
     return run_isolated(call)
+
+
+def _unfit_worker(protocol: int | None, must_see: str | None) -> str | None:
+    """Why this worker must not run the run's calls, or None: it runs another version of
+    quantize's tasks than ``protocol``, or does not see the file ``must_see`` (checks of
+    :func:`unseen_by_workers`, for a worker that joined after them; a look at one file)."""
+    if protocol is not None and protocol != WORKER_PROTOCOL:
+        return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
+    if must_see is not None and not _exists(must_see):
+        path = Path(must_see)
+        return (f"the Dask worker {_worker_address()} does not see the output folder "
+                f"({path.parent} has no {path.name} there); {NOT_SHARED}")
+    return None
+
+
+def _worker_address() -> str:
+    """The address of the worker running this task."""
+    from distributed import get_worker
+
+    return str(get_worker().address)
 
 
 def _event(name: str, client: Any = None) -> Any:
@@ -246,18 +304,23 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
 
     The client is made in a daemon thread: a peer that accepts the connection
     but never answers (not a dask scheduler) would otherwise block forever,
-    as the client's own timeout covers only the connection.
+    as the client's own timeout covers only the connection. The address is
+    first tried with a plain TCP connection (:func:`_unreachable`): the client
+    retries a refused one until its timeout, which made a port nothing listens
+    on take the whole ``timeout`` to be said.
     """
     made: list[Any] = []
     failed: list[str] = []
 
     def connect() -> None:
-        unknown = _unknown_host(scheduler)
-        if unknown is not None:  # the client would retry it until the timeout
-            failed.append(unknown)
+        start = time.monotonic()
+        unreachable = _unreachable(scheduler, timeout)
+        if unreachable is not None:
+            failed.append(unreachable)
             return
+        left = max(timeout - (time.monotonic() - start), 1.0)
         try:
-            made.append(client_class(scheduler, timeout=timeout))
+            made.append(client_class(scheduler, timeout=left))
         except MemoryError:  # the first bytes of another protocol's answer, read as a length
             failed.append("it answered, but not as a dask scheduler does")
         except Exception as exc:  # noqa: BLE001 -- reported below as a connection failure
@@ -273,29 +336,59 @@ def _connect(client_class: Any, scheduler: str, timeout: float) -> Any:
                      "address of a running dask scheduler, e.g. tcp://host:8786")
 
 
-def _unknown_host(scheduler: str) -> str | None:
-    """Why the host of a network address ``scheduler`` cannot be resolved, or None (it can,
-    or the address has no host: the client then says what is wrong with it)."""
+#: The address schemes whose connections are TCP connections (tls and websockets over TCP).
+_OVER_TCP = ("tcp", "tls", "ws", "wss")
+
+
+def _unreachable(scheduler: str, timeout: float) -> str | None:
+    """Why nothing can be reached at the network address ``scheduler``, or None.
+
+    Its host is resolved and a TCP connection opened (and closed again at once,
+    which the scheduler logs as a connection closed before its handshake): an
+    unknown host, a refused connection (nothing listens on the port) or an
+    unreachable network is said as soon as it is known, where the client would
+    retry it until its timeout. None when the connection is made, and for an
+    address that is not over TCP or has no host and port: the client then says
+    what is wrong with it.
+    """
     import socket
 
-    from distributed.comm import get_address_host_port
+    from distributed.comm import get_address_host_port, parse_address
 
     try:
-        host, _ = get_address_host_port(scheduler)
+        scheme, _ = parse_address(scheduler)
+        host, port = get_address_host_port(scheduler)
     except (ValueError, TypeError, KeyError):
         return None
+    if scheme not in _OVER_TCP:
+        return None
     try:
-        socket.getaddrinfo(host, None)
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         return f"unknown host {host!r}: {exc.strerror}"
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except ConnectionRefusedError:
+        return f"nothing listens on port {port} of {host}: connection refused"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except OSError as exc:
+        return f"{host}:{port}: {exc.strerror or one_line(exc)}"
     return None
 
 
 def _lost(exc: BaseException) -> Outcome:
-    """The outcome of a task the cluster gave up on (run_isolated never raises itself)."""
+    """The outcome of a task the cluster gave up on.
+
+    Its worker died, or the task itself raised: run_isolated does not, so the
+    worker could not run it as this machine sends it, as a worker that joined
+    after the check (:func:`unseen_by_workers`) with an older quantize fails.
+    """
     if type(exc).__name__ == "KilledWorker":
         return Outcome.failure(WORKER_DIED)
-    return Outcome.failure(f"{type(exc).__name__}: {one_line(exc)}")
+    return Outcome.failure(f"a Dask worker could not run quantize's task "
+                           f"({type(exc).__name__}: {one_line(exc)}); if it runs another "
+                           f"version of quantize, {RESTART}")
 
 
 def require_distributed() -> None:

@@ -14,11 +14,12 @@ import os
 import stat
 import tempfile
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import (
+    ExitCode,
     ImageReadError,
     OutputError,
     QualityError,
@@ -27,6 +28,7 @@ from ..errors import (
 )
 from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
+from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
     Entry,
     check_appendable,
@@ -39,8 +41,8 @@ from .manifest import (
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, NOT_REMOVED, REMOVED, STALE, FileResult
 
-__all__ = ["absolute_paths", "call_with_warnings", "check_shared_storage", "file_result",
-           "run_batch", "run_calls", "run_job", "worker_path"]
+__all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
+           "file_result", "run_batch", "run_calls", "run_job", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -59,7 +61,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
         must see the same paths (shared storage): this is checked before any job
         runs (:func:`check_shared_storage`), and a file that fails on its input
-        although it is here is said to have failed on a worker without it.
+        although it is here is said to have failed on a worker without it. A
+        worker that joins later is checked by each file's task: a file given to one
+        that does not see the output folder, or runs another version of quantize,
+        fails without being run, the reason saying so.
     retries : int
         Dask only: times a task is retried after an unexpected error.
     on_result : callable or None
@@ -70,6 +75,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         interrupted (KeyboardInterrupt); they are let finish, settled and
         recorded before the interrupt is raised again (a second one abandons
         them).
+
+    Every job is handed its paths absolute (:func:`absolute_paths`), on either
+    executor, so that its outputs hold the same bytes wherever it ran; its result
+    names them as the plan has them.
 
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
@@ -95,9 +104,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
-    ConnectionError
-        If the Dask scheduler stops or is lost mid-run (the files settled before
-        it are recorded).
+    SchedulerLostError
+        A ConnectionError: the Dask scheduler stopped or was lost mid-run. The files
+        settled before are reported and recorded; its ``not_done`` holds a "failed"
+        result for each file of the plan not settled, its reason :data:`NOT_DONE`
+        (not given to ``on_result``: they did not settle).
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
@@ -115,14 +126,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty.
     made = _make_folders({job.output.parent for job in plan.jobs})
-    sent = plan.jobs if scheduler is None else [absolute_paths(job) for job in plan.jobs]
+    # Absolute on either executor: what a job writes into its outputs (the input and folder
+    # segments.json names) is then the same, wherever it ran.
+    sent = [absolute_paths(job) for job in plan.jobs]
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _as_given(_seen_here(job, outcome), sent[index], job)
+            outcome = _seen_here(job, outcome)
+        outcome = _as_given(outcome, sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
@@ -142,10 +156,20 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         report(result)
 
     try:
-        if scheduler is not None:
-            check_shared_storage(plan, scheduler)
-        run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
-                  on_interrupt=on_interrupt)
+        if scheduler is None or not plan.jobs:
+            run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
+                      on_interrupt=on_interrupt)
+        else:  # the probe stays for the run: a worker that joins later looks for it too
+            with _probe_file(plan.output_dir) as probe:
+                check_shared_storage(plan, scheduler, probe)
+                run_calls(calls, settle, scheduler=scheduler, retries=retries,
+                          on_interrupt=on_interrupt, must_see=worker_path(probe))
+    except SchedulerLostError as exc:
+        not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
+                               exit_code=ExitCode.FAILED)
+                    for job, result in zip(plan.jobs, job_results, strict=True)
+                    if result is None]
+        raise SchedulerLostError(str(exc), not_done) from None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
@@ -204,9 +228,10 @@ def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
     return None
 
 
-#: Why a file a Dask worker handled is not as it is here: the worker has other storage.
-NOT_SHARED = ("the Dask workers must see the input and output folders at the same paths as "
-              "this machine (shared storage)")
+#: The reason of a file not done when the Dask scheduler was lost: a worker may still finish
+#: it (its output is then kept by the rerun), or not.
+NOT_DONE = ("not done: the Dask scheduler stopped, or the connection to it was lost, before "
+            "this file was reported done; rerun the same command to finish it")
 
 
 #: The reason of a job whose input is not there when it starts (deleted since the plan was
@@ -225,7 +250,7 @@ def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
 
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
-    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a Dask worker), its
+    """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
     record's paths and the path of its error written as ``job`` has them: the reports, the
     manifest and the lines show them so, as when the job runs here."""
     def given(value: Any) -> Any:
@@ -245,15 +270,15 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     return dataclasses.replace(outcome, value=({k: given(v) for k, v in record.items()}, stamp))
 
 
-def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
+def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = None) -> None:
     """Refuse to run ``plan`` on the workers of ``scheduler`` if one of them does not see
     its folders as this process does (a worker with a folder of the same name on its own
     disk would write outputs where nobody looks for them, each reported as made).
 
-    Looked at with the first job's input and a probe file made in the output folder,
-    whose name is new (a network file system's cache cannot hold an old answer for it),
-    then removed, with the output folder if this made it. A worker that joins later is
-    not asked.
+    Looked at with the first job's input and ``probe``, a file in the output folder
+    (:func:`_probe_file`); without it, one is made for the check, then removed, with the
+    output folder if this made it. A worker that joins later is not asked here: the
+    tasks of :func:`run_batch` look for its probe on their worker.
 
     Raises
     ------
@@ -266,25 +291,37 @@ def check_shared_storage(plan: BatchPlan, scheduler: str) -> None:
 
     if not plan.jobs:
         return
-    made = missing_folders(plan.output_dir)
-    plan.output_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".quantize-probe-", dir=plan.output_dir)
-        os.close(fd)
+    first = worker_path(plan.jobs[0].input)
+    if probe is not None:
+        unseen = unseen_by_workers(scheduler, [first, worker_path(probe)])
+    else:
+        made = missing_folders(plan.output_dir)
+        plan.output_dir.mkdir(parents=True, exist_ok=True)
         try:
-            first = worker_path(plan.jobs[0].input)
-            unseen = unseen_by_workers(scheduler, [first, worker_path(Path(probe))])
+            with _probe_file(plan.output_dir) as made_probe:
+                unseen = unseen_by_workers(scheduler, [first, worker_path(made_probe)])
         finally:
-            with contextlib.suppress(OSError):
-                os.unlink(probe)
-    finally:
-        remove_empty_folders(made)
+            remove_empty_folders(made)
     if unseen:
         worker, path = next(iter(unseen.items()))
         others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
         what = "the input folder" if path == first else "the output folder"
         raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
                          f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
+
+
+@contextlib.contextmanager
+def _probe_file(folder: Path) -> Iterator[Path]:
+    """An empty file made in ``folder`` (which exists), removed at the end: whether a Dask
+    worker sees it tells whether it sees the folder. Its name is new, so that a network
+    file system's cache cannot hold an old answer for it."""
+    fd, name = tempfile.mkstemp(prefix=".quantize-probe-", dir=folder)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
@@ -326,7 +363,9 @@ _PATH_OPTIONS = frozenset({"palette_in", "palette_out"})
 
 
 def absolute_paths(job: FileJob) -> FileJob:
-    """``job`` with its paths (input, output, path options) absolute, for a Dask worker.
+    """``job`` with its paths (input, output, path options) absolute, for a worker: on Dask,
+    a worker resolves a relative path in its own folder; on either executor, what a job
+    writes (the input and folder ``segments.json`` names) is then the same.
 
     >>> job = absolute_paths(FileJob(Path("a.png"), Path("a.k8.png"),
     ...                              {"palette_in": "p.hex", "space": "rgb"}))
@@ -361,12 +400,16 @@ def _make_folders(folders: set[Path]) -> list[Path]:
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
-              on_interrupt: Callable[[int], None] | None = None) -> None:
-    """Run ``calls`` on Dask when ``scheduler`` is given, else in the local pool."""
+              on_interrupt: Callable[[int], None] | None = None,
+              must_see: Path | None = None) -> None:
+    """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
+    ``must_see``, if given: :func:`~quantize.batch.executor_dask.run_dask`), else in the
+    local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
-        run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt)
+        run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
+                 must_see=must_see)
     else:
         from .executor_local import run_local
 

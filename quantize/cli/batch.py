@@ -153,7 +153,8 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
-        "(shared storage), which is checked first. Needs dask.distributed (pip install "
+        "(shared storage), which is checked first, and again by each file on its worker "
+        "(for workers that join later). Needs dask.distributed (pip install "
         "'dask[distributed]').")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
@@ -246,13 +247,15 @@ def batch(
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
-    results, summary = _run(plan, jobs, scheduler, show)
+    results, summary, lost = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")), options.get("palette") == "per-frame")
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
+    if lost is not None:  # after the reports, which hold the files done and those not
+        fail(lost, ExitCode.FAILED)
     raise typer.Exit(summary.exit_code)
 
 
@@ -494,7 +497,10 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary]:
+         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary, str | None]:
+    """Run ``plan``, showing each file as it settles; return the results, the summary and,
+    when the Dask scheduler was lost mid-run, its one-line error (the files not done are
+    then in the results and the summary as failed, without a line each)."""
     from dataclasses import replace
 
     from .. import batch as lib
@@ -512,14 +518,21 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
             results.append(result)
             shown(result)
 
+        lost: str | None = None
         try:
             with user_errors():
-                lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
-                              on_interrupt=finishing_note)
+                try:
+                    lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
+                                  on_interrupt=finishing_note)
+                except lib.SchedulerLostError as exc:
+                    lost = str(exc)
+                    for result in map(_in_flags, exc.not_done):
+                        summary.add(result)
+                        results.append(result)
         except KeyboardInterrupt:
             summary.interrupted = True
     summary.seconds = time.perf_counter() - start
-    return results, summary
+    return results, summary, lost
 
 
 @contextlib.contextmanager
