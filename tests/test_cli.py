@@ -416,8 +416,8 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
 @pytest.mark.parametrize("weight, line", [
     ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
                 "'xy', 'texture'"),
-    ("texture=-1", "-w texture=-1 should be >= 0.0"),  # as typed, not "-1.0"
-    ("xy=-0.50", "-w xy=-0.50 should be >= 0.0"),
+    ("texture=-1", "-w texture=-1 should be >= 0"),  # as typed, not "-1.0"
+    ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
     ("color=nan", "-w color=nan should be a finite number"),
 ])
@@ -432,7 +432,7 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
 
 @pytest.mark.parametrize("command", [["reduce", "a.png"], ["batch", ".", "-o", "out"]])
 @pytest.mark.parametrize("quality, line", [
-    ("-1", "--quality=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("-1", "--quality=-1 should be >= 0"),  # as typed, not "-1.0"
     ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
 ])
 def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):

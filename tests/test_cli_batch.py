@@ -1242,3 +1242,10 @@ def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_
                                        "-o", str(tmp_path / "one.png")])
     assert reduced.exit_code == 0, reduced.output
     assert reduced.stderr == f"quantize: warning: {src}: {facts}; write .gif to keep them\n"
+
+
+def test_cli_weight_limit_is_written_as_the_help_writes_it(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--mode", "segment", "-w", "color=2e6")
+    assert result.exit_code == 2
+    assert result.stderr == "quantize: error: -w color=2e6 should be <= 1e6\n"
+    assert not (tmp_path / "out").exists()

@@ -93,6 +93,17 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
             f"needs more than 256 colours{more}\n")
 
 
+def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_path):
+    # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
+    exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
+    assert exact.exit_code == 0, exact.output
+    assert "for mean ΔE2000 <= 6.123456789; " in exact.stdout
+    tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
+    assert (tiny.exit_code, tiny.stderr) == (
+        99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
+            "than 2 colours\n")
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),

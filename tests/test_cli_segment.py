@@ -107,7 +107,7 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
     (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
-    (["-w", "color=1e308"], "-w color=1e308 should be <= 1000000.0"),
+    (["-w", "color=1e308"], "-w color=1e308 should be <= 1e6"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])

@@ -397,8 +397,8 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
-    >>> as_flags("weight texture=-1 should be >= 0.0")
-    '-w texture=-1 should be >= 0.0'
+    >>> as_flags("weight texture=-1 should be >= 0")
+    '-w texture=-1 should be >= 0'
     >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")

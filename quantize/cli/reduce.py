@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._validation import shown_number
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
@@ -524,7 +525,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
-    chose = "" if quality is None else f"chose k={record['k']} for mean ΔE2000 <= {quality:g}; "
+    chose = "" if quality is None else \
+        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")
