@@ -114,7 +114,7 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --exact-colors=True cannot be given with it"),
+     "so --exact-colors cannot be given with it"),
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),

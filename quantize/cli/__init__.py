@@ -388,6 +388,12 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob"}
 
+#: The parameters that are flags on the command line: ``name=True`` is written as the flag
+#: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
+SWITCHES = {"force": "--force", "exact_colors": "--exact-colors", "optimize": "--optimize",
+            "edges": "--edges", "shared_palette": "--shared-palette",
+            "skip_if_larger": "--skip-if-larger"}
+
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     """``message`` with the library's parameter names written as the command's flags.
@@ -403,9 +409,12 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")
     'output exists; use --force to overwrite'
+    >>> as_flags("so exact_colors=True cannot be given with it")
+    'so --exact-colors cannot be given with it'
     """
     names = FLAGS if flags is None else {**FLAGS, **flags}
-    message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
+    message = re.sub(r"(?<![\w/-])(\w+)=True\b",
+                     lambda m: SWITCHES.get(m[1], m[0]), message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)

@@ -326,12 +326,32 @@ def _options_changed() -> Iterator[None]:
 
 
 def _describe(settings: dict[str, Any]) -> str:
-    """Settings as the command's flags: ``-k/--colors=16, --space='lab'``.
+    """Settings as the command's flags, as they are typed: ``-k/--colors=16, --space='lab'``.
 
-    None, how the settings record an option left out, is shown as "(not given)".
+    None, how the settings record an option left out, is shown as "(not given)";
+    a flag as itself, or "no" and itself when it was off (``--edges``, ``no
+    --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
+    the weights as ``-w NAME=VALUE`` each.
+
+    >>> _describe({"edges": False, "dither": 0.5, "weights": {"color": 1.0, "xy": 0.25}})
+    'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
     """
-    return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
-                              for k, v in settings.items()))
+    from .._validation import shown_number
+    from . import SWITCHES
+
+    def one(key: str, value: Any) -> str:
+        flag = "--dither" if key == "dither" else SWITCHES.get(key)
+        if key == "dither" and not isinstance(value, bool) and isinstance(value, int | float):
+            if value not in (0, 1):
+                return f"--dither={shown_number(value)}"
+            value = bool(value)
+        if flag is not None and isinstance(value, bool):
+            return flag if value else f"no {flag}"
+        if key == "weights" and isinstance(value, dict):
+            return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
+        return as_flags(f"{key}={'(not given)' if value is None else repr(value)}")
+
+    return ", ".join(one(k, v) for k, v in settings.items())
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
