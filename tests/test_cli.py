@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
@@ -367,6 +368,7 @@ def _run_with_stdout_closed(args: list[str], cwd: Path) -> subprocess.CompletedP
     (["reduce", "a.png", "b.png", "-k", "2", "-j", "1"], ["a.k2.png", "b.k2.png"]),
     (["segment", "a.png", "-k", "2"], ["a.segments/segments.json"]),
     (["batch", "in", "-o", "out", "-k", "2", "-j", "1"], ["out/a.png", "out/b.png"]),
+    (["batch", "in", "-o", "out", "-k", "2", "-j", "1", "--json"], ["out/a.png", "out/b.png"]),
 ])
 def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp_path):
     """``quantize ... | head -1``: every file is still done, without an error line."""
@@ -378,8 +380,46 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
         image.paste((255, 255, 255), (0, 0, 2, 4))
         image.save(tmp_path / name)
     done = _run_with_stdout_closed(args, tmp_path)
-    assert (done.returncode, done.stderr) == (0, "")
+    summary = "2/2 files: 2 ok, 0 skipped, 0 failed in " if "--json" in args else ""
+    assert done.returncode == 0 and done.stderr.startswith(summary)  # --json: on stderr
+    assert len(done.stderr.splitlines()) == (1 if summary else 0)  # no "Exception ignored"
     assert all((tmp_path / name).is_file() for name in outputs)
+
+
+@pytest.mark.parametrize("args, error", [
+    (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
+    (["segment", "a.png", "-k", "2", "--json"],
+     "--json: cannot write to stdout (stdout is closed)"),
+    (["batch", "in", "-o", "out", "--json"], "--json: cannot write to stdout (stdout is closed)"),
+    (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
+     "cannot write to stdout (stdout is closed); -q/--quiet prints nothing there"),
+    (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
+])
+def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
+    """``quantize reduce a.png --json >&-`` exited 0, its JSON lost; now nothing is done."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "in/a.png"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path, env=env,
+                          stderr=subprocess.PIPE, text=True, timeout=120,
+                          preexec_fn=lambda: os.close(1))  # as a shell's >&-
+    assert (done.returncode, done.stderr) == (1, f"quantize: error: {error}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "in"]
+
+
+def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
+    from quantize.cli import _StdoutError, say
+
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(_StdoutError) as closed:
+        say("a.png -> a.k16.png")
+    assert (closed.value.error.errno, closed.value.error.strerror) == (errno.EBADF,
+                                                                       "stdout is closed")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    say("summary", err=True)
+    assert sys.stderr.getvalue() == "summary\n"
 
 
 @pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],

@@ -134,9 +134,12 @@ def say(line: str, err: bool = False) -> None:
     still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
     pointed at the null device instead, as a program killed by SIGPIPE would
     write nothing more, and the exit code stays that of the work.
-    Any other error of stdout (a full disk: ``> /dev/full``) ends the command with
-    exit 1 and one error line on stderr (:class:`_StdoutError`), not a traceback.
+    Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
+    command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
+    traceback.
     """
+    if sys.stdout is None and not err:  # closed: refused before the work, but never lost
+        raise _StdoutError(OSError(errno.EBADF, "stdout is closed"))
     try:
         typer.echo(line, err=err)
     except BrokenPipeError:
@@ -343,6 +346,28 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     """Print ``quantize: error: message`` on stderr and exit with ``code``."""
     _echo_error(message)
     raise typer.Exit(code)
+
+
+def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
+    """Refuse, before any work, to write on a stdout that is closed (``quantize ... >&-``).
+
+    ``show`` is what the command prints there: "lines", "json" or "quiet"
+    (nothing); ``image_of``, the input whose image goes to stdout (``-o -``), if
+    any. Python starts such a process with ``sys.stdout`` None, and every line
+    written to it was dropped without a word: ``--json`` exited 0 with its
+    objects lost, and ``batch`` ended in a traceback. It is an error of the
+    output (exit 1), as a full stdout is (:func:`say`).
+    """
+    if sys.stdout is not None:
+        return
+    if image_of is not None:
+        fail(f"{printable_line(image_of)}: cannot write the image to stdout (stdout is "
+             "closed)", ExitCode.FAILED)
+    if show == "json":
+        fail("--json: cannot write to stdout (stdout is closed)", ExitCode.FAILED)
+    if show == "lines":
+        fail("cannot write to stdout (stdout is closed); -q/--quiet prints nothing there",
+             ExitCode.FAILED)
 
 
 def refuse_stdout_folder(outdir: Path | None, command: str) -> None:

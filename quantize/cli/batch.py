@@ -43,6 +43,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stdout_folder,
     say,
     user_errors,
@@ -219,6 +220,7 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    refuse_closed_stdout(show)
     try:
         with user_errors():
             if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning

@@ -48,6 +48,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stream_without_output,
     say,
     stage_stream,
@@ -172,6 +173,7 @@ def reduce_command(
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
+    refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     to_batch = _batch_options(given, jobs, show, ext)
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)

@@ -34,6 +34,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stdout_folder,
     refuse_stream_without_output,
     say,
@@ -190,6 +191,7 @@ def segment_command(
                             "folder"), USAGE_ERROR)
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
+    refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
