@@ -422,6 +422,37 @@ def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     assert sys.stderr.getvalue() == "summary\n"
 
 
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-o", "locked/new/a.png"],
+     "a.png: locked/new/a.png: output folder locked/new does not exist"),
+    (["segment", "a.png", "-k", "2", "-o", "locked/new/seg"],
+     "a.png: locked/new/seg: output folder locked/new cannot be created (Permission denied)"),
+    (["batch", "in", "-o", "locked/new/out", "-j", "1"],
+     "locked/new/out: output folder locked/new cannot be created (Permission denied); no "
+     "file was processed"),
+])
+def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
+        args, line, tmp_path, monkeypatch):
+    """segment and batch said 'cannot create output folder (Permission denied)', naming
+    neither the folder at fault nor it as reduce names it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "locked").mkdir()
+    for name in ("a.png", "in/a.png"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *rest, **kwargs):  # a folder the user may not write in, even as root
+        if Path(path).parent == Path("locked"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_mkdir(path, *rest, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert list((tmp_path / "locked").iterdir()) == []
+
+
 @pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],
                                      ["batch", "in", "-o", "out"]])
 def test_an_unreadable_file_gets_the_same_error_line_from_every_command(command, tmp_path,

@@ -278,8 +278,9 @@ def _make_folders(folders: set[Path]) -> list[Path]:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             remove_empty_folders(missing + made)
-            raise OutputError(f"cannot create output folder ({exc.strerror or exc}); no file "
-                              "was processed", path=folder) from None
+            raise OutputError(f"output folder {exc.filename or folder} cannot be created "
+                              f"({exc.strerror or exc}); no file was processed",
+                              path=folder) from None
         made[:0] = missing  # a later folder's may lie below an earlier one's
     return made
 
