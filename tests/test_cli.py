@@ -640,14 +640,24 @@ def test_the_command_list_shows_each_command_in_whole():
 
 
 @pytest.mark.parametrize("command", [["segment", "a.png"], ["batch", "."]])
-def test_an_output_folder_that_is_a_file_is_refused_alike(command, tmp_path, monkeypatch):
+@pytest.mark.parametrize("out, what", [
+    ("taken", "is an existing file"),
+    # segment said "a.png: taken/x: output folder taken/x cannot be created (Not a
+    # directory)", exit 1, and "... (File exists)" under the link
+    ("taken/x", "lies under 'taken', which is an existing file"),
+    ("gone/x", "lies under 'gone', which is a link to 'nowhere', which does not exist"),
+])
+def test_an_output_folder_that_is_a_file_is_refused_alike(command, out, what, tmp_path,
+                                                          monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("a.png").write_bytes(b"never read")
     Path("taken").write_text("keep me")
-    result = runner.invoke(app, [*command, "-o", "taken"])
+    Path("gone").symlink_to("nowhere")
+    result = runner.invoke(app, [*command, "-o", out])
     assert (result.exit_code, result.stderr) == (
-        2, "quantize: error: -o/--output='taken' is an existing file; expected a folder\n")
+        2, f"quantize: error: -o/--output='{out}' {what}; expected a folder\n")
     assert Path("taken").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "gone", "taken"]
 
 
 @pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),

@@ -23,7 +23,7 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError
-from ..io import probe_image
+from ..io import check_output_folder, probe_image
 from .manifest import (
     Entry,
     find_conflict,
@@ -373,11 +373,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     src = Path(input_dir)
     dst = Path(output_dir)
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
-    if (blocker := _file_in_the_way(dst)) is not None:
-        where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
-        what = ("an existing file" if blocker.exists()
-                else f"a link to {os.readlink(blocker)!r}, which does not exist")
-        raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
+    check_output_folder(dst)
     skip = _left_out(src, dst)
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
@@ -542,19 +538,6 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
 def _left_out(src: Path, dst: Path) -> Path | None:
     """The output folder when the search of ``src`` leaves it out: inside ``src``, not ``src``."""
     return dst if _is_within(dst, src) and dst.resolve() != src.resolve() else None
-
-
-def _file_in_the_way(folder: Path) -> Path | None:
-    """The nearest existing path of ``folder`` and its parents, when it is not a folder.
-
-    A link to nothing is in the way too: no folder can be made there.
-    """
-    for path in (folder, *folder.parents):
-        if path.exists():
-            return None if path.is_dir() else path
-        if path.is_symlink():
-            return path
-    return None
 
 
 def _is_within(path: Path, folder: Path) -> bool:
