@@ -46,6 +46,14 @@ def _cli(*args: str):
     return CliRunner().invoke(app, ["batch", *map(str, args)])
 
 
+def _cli_reduce(*args: str):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["reduce", *map(str, args)])
+
+
 def _palette(path: Path) -> list[int]:
     with Image.open(path) as im:
         assert im.mode == "P"
@@ -1217,6 +1225,53 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
     palette.write_text("00000000\n" + "".join(f"{i:02x}{i:02x}00ff\n" for i in range(256)))
     assert _cli(photo_tree, "-o", out, "--glob", "*.png", "--palette-in", palette,
                 "-q").exit_code == 0
+
+
+def _translucent_tail_palette(path: Path, opaque: int, translucent: int) -> Path:
+    """A .hex palette of ``opaque`` entries, then ``translucent`` of alpha 64 (< 128)."""
+    rows = [f"{i % 256:02x}{i // 256:02x}{7 * i % 256:02x}ff" for i in range(opaque)]
+    rows += [f"{i:02x}{i:02x}{i:02x}40" for i in range(translucent)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
+    # 300 entries, 50 of alpha < 128: batch refused the palette before any file, while
+    # quantize reduce maps an animation onto it (which draws the 250 of alpha >= 128).
+    from .animation_support import moving_square, save_animation
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(folder / "still.png")
+    save_animation(folder / "moving.gif", moving_square(3, 8), duration=100, loop=0)
+    palette = _translucent_tail_palette(tmp_path / "p.hex", 250, 50)
+    out = tmp_path / "out"
+    result = _cli(folder, "-o", out, "--palette-in", palette, "-j", "1", "--json")
+    assert result.exit_code == 1, result.output
+    rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert (rows["moving.gif"]["status"], rows["moving.gif"]["k"]) == ("ok", 250)
+    reason = (f"--palette-in={str(palette)!r} holds 300 colours, more than a palette image "
+              "holds: at most 256 colours")  # no advice on a format batch cannot write
+    assert (rows["still.png"]["status"], rows["still.png"]["reason"]) == ("failed", reason)
+    assert f"quantize: error: {folder / 'still.png'}: {reason}\n" in result.stderr
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == ["moving.gif"]
+    # As quantize reduce says of each file:
+    reduce = _cli_reduce(folder / "moving.gif", "--palette-in", palette, "-o", out / "r.gif")
+    assert reduce.exit_code == 0, reduce.output
+    still = _cli_reduce(folder / "still.png", "--palette-in", palette, "-o", out / "r.png")
+    assert (still.exit_code, still.stderr) == (
+        2, f"quantize: error: {folder / 'still.png'}: {reason}; use fewer colours, or for a "
+           "still image a .jpg/.webp/.tif output\n")
+
+
+def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_path):
+    palette = _translucent_tail_palette(tmp_path / "p.hex", 257, 40)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--palette-in", palette)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --palette-in={str(palette)!r} holds 297 colours (257 of them of "
+           "alpha >= 128, which an animation draws), more than a palette image holds: at most "
+           "256 colours (batch writes every output as an indexed image); use fewer colours\n")
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import (
+    FormatAdviceError,
     ImageReadError,
     OutputError,
     QualityError,
@@ -329,7 +330,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out, and so is a :class:`~quantize.errors.QualityError`'s: a batch chooses each
+    is left out, and so is a :class:`~quantize.errors.QualityError`'s or a
+    :class:`~quantize.errors.FormatAdviceError`'s: a batch chooses each
     output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
     :func:`call_with_warnings`.
@@ -358,6 +360,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         if not exc.format_advice:
             raise
         raise QualityError(exc.facts, path=exc.path) from None
+    except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
+        raise ValueError(exc.facts) from None
     return record, stamp
 
 

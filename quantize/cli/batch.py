@@ -426,17 +426,26 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
 
 def _check_palette_file(palette_in: Path) -> Path:
     """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
-    names it, and one with more colours than a PNG holds is a usage error (exit 2), as
-    ``-k 300`` is, rather than the same failure for every file."""
-    from ..palette_files import read_palette
-    from ..reduce.options import visible_entries
-    from ..reduce.result import MAX_PALETTE
+    names it, and one with more colours than any output holds is a usage error (exit 2),
+    as ``-k 300`` is, rather than the same failure for every file.
 
-    n = visible_entries(read_palette(palette_in)).shape[0]
-    if n > MAX_PALETTE:
-        raise ValueError(f"--palette-in={str(palette_in)!r} holds {n} colours, more than a "
-                         f"palette image holds: at most {MAX_PALETTE} colours (batch writes "
-                         "every output as an indexed image); use fewer colours")
+    Every output is indexed; an animation draws fewer entries of a palette with alpha
+    than a still image (:func:`~quantize.reduce.options.entries_drawn`), so a palette
+    that only an animation can hold is left to each file's job, which applies the rule
+    ``quantize reduce`` applies to that file.
+    """
+    from ..palette_files import read_palette
+    from ..reduce.options import entries_drawn
+    from ..reduce.result import GIF_ALPHA_THRESHOLD, MAX_PALETTE
+
+    palette = read_palette(palette_in)
+    still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
+    if animated > MAX_PALETTE:
+        some = "" if animated == still else \
+            f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
+        raise ValueError(f"--palette-in={str(palette_in)!r} holds {still} colours{some}, more "
+                         f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
+                         "writes every output as an indexed image); use fewer colours")
     return palette_in
 
 
