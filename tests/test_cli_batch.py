@@ -589,7 +589,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
                                           "regions, cut the region hierarchy with --regions"),
     (["--mode", "segment", "--regions", "0"], "--regions=0 should be >= 1"),
     (["--mode", "segment", "--regions", "5", "-k", "3"], "quantize: error: -k/--clusters=3 "
-     "and --regions=5 were both given; give one (-k/--clusters=K: k-means clusters, "
+     "and --regions=5 both given; expected one of them (-k/--clusters=K: k-means clusters, "
      "--regions=N: a hierarchy cut)\n"),
     (["--regions", "5"], "--regions does not apply to --mode reduce"),
     (["--edges"], "--edges does not apply to --mode reduce"),

@@ -105,7 +105,8 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
-    (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
+    (["--regions", "3", "-k", "3"], "-k/--clusters=3 and --regions=3 both given; expected one "
+                                    "of them (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
     (["-w", "color=1e308"], "-w color=1e308 should be <= 1e6"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
