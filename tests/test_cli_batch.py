@@ -858,8 +858,8 @@ def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")
     assert result.exit_code == 2
-    assert result.stderr == ("quantize: error: -o '-': batch does not write to stdout (its "
-                             "outputs are a folder of files); expected a folder\n")
+    assert result.stderr == ("quantize: error: -o/--output='-': batch does not write to "
+                             "stdout (its outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
 
 

@@ -321,8 +321,8 @@ def test_cli_stdout_is_refused_in_one_line(photo_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["segment", str(photo_path), "-o", "-"])
     assert result.exit_code == 2
-    assert result.stderr == ("quantize: error: -o '-': segment does not write to stdout (its "
-                             "outputs are a folder of files); expected a folder\n")
+    assert result.stderr == ("quantize: error: -o/--output='-': segment does not write to "
+                             "stdout (its outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
 
 

@@ -373,7 +373,7 @@ def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
 def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
     """Refuse ``-o -`` for a command whose outputs are a folder of files (usage error)."""
     if str(outdir) == "-":
-        fail(f"-o '-': {command} does not write to stdout (its outputs are a folder of "
+        fail(f"-o/--output='-': {command} does not write to stdout (its outputs are a folder of "
              "files); expected a folder", USAGE_ERROR)
 
 
