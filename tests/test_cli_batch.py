@@ -777,9 +777,8 @@ def test_cli_says_why_no_file_matched_and_exits_2(tmp_path, make, args, line):
 
 def test_cli_names_the_arguments_not_the_parameters(tmp_path):
     result = _cli(tmp_path / "nope", "-o", tmp_path / "out")
-    assert result.exit_code == 2
-    assert result.stderr == (f"quantize: error: INPUT_DIR={str(tmp_path / 'nope')!r} is not "
-                             "a folder; expected a folder of images\n")
+    assert result.exit_code == 1  # a missing input, as reduce and segment say it
+    assert result.stderr == f"quantize: error: {tmp_path / 'nope'}: no such folder\n"
     (tmp_path / "file").write_text("x")
     result = _cli(tmp_path, "-o", tmp_path / "file")
     assert result.stderr == (f"quantize: error: -o/--output={str(tmp_path / 'file')!r} is an "
@@ -1304,3 +1303,16 @@ def test_cli_weight_limit_is_written_as_the_help_writes_it(photo_tree, tmp_path)
     assert result.exit_code == 2
     assert result.stderr == "quantize: error: -w color=2e6 should be <= 1e6\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name, line", [
+    ("nope", "nope: no such folder"),  # exit 2: "INPUT_DIR='nope' is not a folder"
+    ("a.png", "a.png: is a file, expected a folder of images"),
+])
+def test_cli_an_input_dir_that_cannot_be_read_exits_1_as_a_missing_input(
+        tmp_path, monkeypatch, name, line):
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4)).save("a.png")
+    result = _cli(name, "-o", "out")
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]

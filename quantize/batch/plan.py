@@ -189,8 +189,10 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
 
     Raises
     ------
+    ImageReadError
+        If ``root`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If ``root`` is not a folder, or ``pattern`` is empty.
+        If ``pattern`` is empty.
     OSError
         If ``root`` cannot be listed.
     """
@@ -222,8 +224,17 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
 
 
 def _check_input_dir(base: Path) -> None:
-    if not base.is_dir():  # a link that loops is no folder either
-        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    """Refuse an input folder that is not there, or not a folder, as an input that cannot be
+    read (exit 1), in the words reduce and segment use for a file."""
+    if base.is_dir():
+        return
+    if base.is_symlink():  # to nothing, or a loop of links
+        what = f"is a link to {os.readlink(base)!r}, which leads to no folder"
+    elif base.exists():
+        what = "is a file, expected a folder of images"
+    else:
+        what = "no such folder"
+    raise ImageReadError(what, path=base)
 
 
 def _search(base: Path, recursive: bool, pattern: str | None,
@@ -355,8 +366,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
 
     Raises
     ------
+    ImageReadError
+        If ``input_dir`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If ``input_dir`` is not a folder, ``output_dir`` is (or lies under) an
+        If ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
         or an option is bad.
     OSError

@@ -2,8 +2,9 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed, 98 none failed but
-some were kept without output as larger than their inputs (--skip-if-larger), 2 usage error
+summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
+read), 98 none failed but some were kept without output as larger than their inputs
+(--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), 130 interrupted.
@@ -68,8 +69,8 @@ Examples:
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or the
---palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
+or the --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
 not a report; use --force), 98 no file failed but some were skipped as larger
 than their inputs (--skip-if-larger), 130 interrupted.
