@@ -131,6 +131,19 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
 
 
+@pytest.mark.parametrize("folder", ["out", "out.png"])
+def test_an_output_that_is_a_folder_is_named_as_one(photo, tmp_path, monkeypatch, folder):
+    # -o out said "-o/--output='out' has an unsupported extension '(none)'" (exit 2), and
+    # -o out.png, a folder too, "out.png: is a directory, expected an output file name".
+    monkeypatch.chdir(tmp_path)
+    Path(folder).mkdir()
+    result = run(photo, "-o", folder)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {photo}: {folder}: is a directory, expected an output file "
+           "name\n")
+    assert list(Path(folder).iterdir()) == []
+
+
 @pytest.mark.parametrize("args", [["/"], ["."], [".", "--ext", ".x.png"]])
 def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)

@@ -589,6 +589,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     not those a still image keeps (every entry of alpha > 0).
     """
     out = None if output is None else Path(output)
+    if out is not None and out.is_dir():  # "is a directory", not "unsupported extension"
+        check_output_path(out, inputs=(src,), force=opts["force"])
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
