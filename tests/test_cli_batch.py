@@ -1316,3 +1316,15 @@ def test_cli_an_input_dir_that_cannot_be_read_exits_1_as_a_missing_input(
     result = _cli(name, "-o", "out")
     assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("flag, name, expected", [("--report", "log", ".json or .csv"),
+                                                  ("--html", "page", ".html or .htm")])
+def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, name,
+                                                   expected):
+    # It said "--report='log' has extension ''; expected .json or .csv".
+    result = _cli(photo_tree, "-o", tmp_path / "out", flag, tmp_path / name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={str(tmp_path / name)!r} has an unsupported extension "
+           f"'(none)'; expected {expected}\n")
+    assert not (tmp_path / "out").exists()

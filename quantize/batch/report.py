@@ -46,8 +46,8 @@ def check_report_path(path: str | os.PathLike[str], *,
     """
     p = Path(path)
     if p.suffix.lower() not in _REPORT_FORMATS:
-        raise ValueError(f"report={str(p)!r} has extension {p.suffix!r}; "
-                         "expected .json or .csv")
+        raise ValueError(f"report={str(p)!r} has an unsupported extension "
+                         f"{p.suffix or '(none)'!r}; expected .json or .csv")
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p
