@@ -453,6 +453,29 @@ def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
     assert list((tmp_path / "locked").iterdir()) == []
 
 
+@pytest.mark.parametrize("folder", ["pal", "pal.gpl"])
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "--palette-in", "{folder}"], "{folder}: is a directory, expected a "
+                                                      "palette file"),
+    (["batch", "in", "-o", "out", "--palette-in", "{folder}"],
+     "{folder}: is a directory, expected a palette file"),
+    (["reduce", "a.png", "-o", "b.png", "--palette-out", "{folder}"],
+     "a.png: {folder}: is a directory, expected an output file name"),
+])
+def test_a_palette_file_that_is_a_folder_is_named_as_one(args, line, folder, tmp_path,
+                                                         monkeypatch):
+    """A folder without a palette extension was refused as "--palette-in='pal' has an unknown
+    palette extension '(none)'" (exit 2), one named pal.gpl as a folder (exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path(folder).mkdir()
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    result = runner.invoke(app, [a.format(folder=folder) for a in args])
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: "
+                                                    f"{line.format(folder=folder)}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", "in", folder])
+
+
 @pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],
                                      ["batch", "in", "-o", "out"]])
 def test_an_unreadable_file_gets_the_same_error_line_from_every_command(command, tmp_path,
