@@ -93,6 +93,20 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
             f"needs more than 256 colours{more}\n")
 
 
+def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
+    # %g cut it to "--dither=0.123457", in the refusal and in the batch call given for a folder
+    monkeypatch.chdir(tmp_path)
+    Path("folder").mkdir()
+    many = run(photo, "-k", "300", "-o", "x.tif", "--dither=0.123456789")
+    assert (many.exit_code, many.stderr) == (
+        2, "quantize: error: --dither=0.123456789 supports at most 256 colours, got "
+           "-k/--colors=300\n")
+    folder = run("folder", "-k", "4", "--dither=0.123456789")
+    assert (folder.exit_code, folder.stderr) == (
+        1, "quantize: error: folder: is a directory, expected an image file; for every image "
+           "in it: quantize batch folder -o OUT_DIR -k 4 --dither=0.123456789\n")
+
+
 def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_path):
     # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")

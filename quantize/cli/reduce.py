@@ -185,7 +185,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
     those it has none for: what a folder given as an input is pointed to batch with."""
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
-        else f"--dither={strength:g}"
+        else f"--dither={shown_number(strength)}"
     carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),

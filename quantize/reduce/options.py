@@ -23,6 +23,7 @@ from .._validation import (
     check_int,
     check_palette,
     check_seed,
+    shown_number,
 )
 from ..errors import OutputError
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
@@ -72,8 +73,8 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
         given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
-        raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
-                         f"{given}")
+        raise ValueError(f"dither={shown_number(strength)} supports at most {MAX_PALETTE} "
+                         f"colours, got {given}")
     return Options(k, q, space, strength, exact, pal)
 
 
