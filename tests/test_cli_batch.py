@@ -1328,3 +1328,15 @@ def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, n
         2, f"quantize: error: {flag}={str(tmp_path / name)!r} has an unsupported extension "
            f"'(none)'; expected {expected}\n")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag, name", [("--report", "r.csv"), ("--html", "r.html")])
+def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
+        photo_tree, tmp_path, monkeypatch, flag, name):
+    monkeypatch.chdir(tmp_path)
+    Path("taken").write_text("keep me")
+    result = _cli(photo_tree, "-o", "out", flag, f"taken/{name}")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}='taken/{name}': folder 'taken' is a file; expected a "
+           "folder\n")
+    assert Path("taken").read_text() == "keep me" and not Path("out").exists()

@@ -139,7 +139,8 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
             raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is not writable")
         return p
     if folder.exists():
-        raise ValueError(f"{name}={str(p)!r}: {str(folder)!r} is not a folder")
+        raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is a file; expected a "
+                         "folder")
     if not Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(output_dir)):
         raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} does not exist; "
                          "expected an existing folder or one inside "
