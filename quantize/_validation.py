@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ def check_float(value: Any, name: str, *, minimum: float | None = None,
                 maximum: float | None = None) -> float:
     """Return ``value`` as a finite float within bounds, or raise naming ``name``.
 
-    The messages show the value as given (``weight texture=-1``, not ``-1.0``).
+    The messages show the value as given (``weight texture=-1``, not ``-1.0``), and
+    the bounds as the help writes them (``<= 1e6``, ``>= 0``: :func:`shown_number`).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}={value!r} should be a number, got {type(value).__name__}")
@@ -48,10 +50,24 @@ def check_float(value: Any, name: str, *, minimum: float | None = None,
     if not np.isfinite(number):
         raise ValueError(f"{name}={value} should be a finite number")
     if minimum is not None and number < minimum:
-        raise ValueError(f"{name}={value} should be >= {minimum}")
+        raise ValueError(f"{name}={value} should be >= {shown_number(minimum)}")
     if maximum is not None and number > maximum:
-        raise ValueError(f"{name}={value} should be <= {maximum}")
+        raise ValueError(f"{name}={value} should be <= {shown_number(maximum)}")
     return number
+
+
+def shown_number(value: float) -> str:
+    """A bound as a person writes it: no ``.0`` on a whole number, and a power of ten
+    past a million or below 1e-4 with its exponent (``1e6``, not ``1000000.0``).
+
+    >>> [shown_number(x) for x in (0.0, 2.0, 0.5, 256, 1e6, 1.5e6, 1e-6)]
+    ['0', '2', '0.5', '256', '1e6', '1.5e6', '1e-6']
+    """
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    exact = Decimal(repr(float(value))).normalize()  # the shortest digits giving the float
+    scientific = value != 0 and not 1e-4 <= abs(value) < 1e6
+    return format(exact, "e" if scientific else "f").replace("e+", "e")
 
 
 def check_bool(value: Any, name: str) -> bool:

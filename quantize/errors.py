@@ -22,9 +22,9 @@ import sys
 import warnings
 from enum import IntEnum
 
-__all__ = ["CodeAdviceWarning", "ExitCode", "FormatAdviceWarning", "ImageReadError",
-           "OutputError", "OutputExistsError", "QualityError", "QuantizeError",
-           "ResultTooLargeError", "command_line_text"]
+__all__ = ["CodeAdviceWarning", "ExitCode", "FormatAdviceError", "FormatAdviceWarning",
+           "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
+           "QuantizeError", "ResultTooLargeError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -117,6 +117,32 @@ class QualityError(QuantizeError, ValueError):
                  format_advice: str = ""):
         self.facts, self.format_advice = reason, format_advice
         super().__init__(f"{reason}; {format_advice}" if format_advice else reason, path=path)
+
+
+class FormatAdviceError(ValueError):
+    """A bad parameter value whose message ends, after "; ", with advice on the output's
+    format (``.jpg/.webp/.tif`` hold more colours than a ``.png``).
+
+    ``facts`` is the message without that advice, for a caller whose outputs'
+    format the user does not choose (``quantize batch``), as
+    :class:`QualityError` keeps it.
+
+    >>> err = FormatAdviceError("300 colours, at most 256", format_advice="write .tif")
+    >>> str(err), err.facts
+    ('300 colours, at most 256; write .tif', '300 colours, at most 256')
+    """
+
+    def __init__(self, facts: str, *, format_advice: str = ""):
+        self.facts, self.format_advice = facts, format_advice
+        super().__init__(f"{facts}; {format_advice}" if format_advice else facts)
+
+    def __reduce__(self):  # keeps both parts across process boundaries (batch workers)
+        return (_rebuild_advice, (type(self), self.facts, self.format_advice))
+
+
+def _rebuild_advice(cls: type[FormatAdviceError], facts: str,
+                    format_advice: str) -> FormatAdviceError:
+    return cls(facts, format_advice=format_advice)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

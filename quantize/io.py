@@ -67,10 +67,11 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
-           "atomic_write", "check_frame_pixels", "check_output_path", "check_output_size",
-           "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream", "load_image",
-           "low_depth_gray_key", "missing_file", "missing_folders", "pillow_limit_lifted",
-           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+           "atomic_write", "check_frame_pixels", "check_output_folder", "check_output_path",
+           "check_output_size", "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream",
+           "load_image", "low_depth_gray_key", "missing_file", "missing_folders",
+           "pillow_limit_lifted", "printable", "printable_data", "probe_image", "read_errors",
+           "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
            "shows_animation", "sixteen_bit_key", "stale_parts"]
 
@@ -1322,6 +1323,34 @@ def printable_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [printable_data(v) for v in value]
     return value
+
+
+def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir") -> Path:
+    """``folder`` as a Path, when it is a folder or one can be made there; else raise.
+
+    The nearest existing path of ``folder`` and its parents must be a folder:
+    a file, or a link that leads nowhere, is in the way.
+
+    >>> check_output_folder("/dev/null/out")
+    Traceback (most recent call last):
+    ValueError: output_dir='/dev/null/out' lies under '/dev/null', which is an existing file; \
+expected a folder
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, ``folder`` and what is in the way.
+    """
+    dst = check_path(folder, name)
+    for path in (dst, *dst.parents):
+        if path.exists() and path.is_dir():
+            return dst
+        if path.exists() or path.is_symlink():
+            where = "is" if path == dst else f"lies under {str(path)!r}, which is"
+            what = ("an existing file" if path.exists()
+                    else f"a link to {os.readlink(path)!r}, which does not exist")
+            raise ValueError(f"{name}={str(dst)!r} {where} {what}; expected a folder")
+    return dst
 
 
 def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:

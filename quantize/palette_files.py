@@ -48,9 +48,15 @@ def _palette_format(path: Path, role: str) -> str:
 
 
 def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> Path:
-    """Return ``path`` as a Path if its extension is a palette format, else raise ValueError."""
+    """Return ``path`` as a Path if its extension is a palette format, else raise ValueError.
+
+    A folder is returned as it is: reading or writing it refuses it as a folder
+    (``is a directory, expected a palette file``), which says more than that
+    its name has no palette extension.
+    """
     p = check_path(path, role)
-    _palette_format(p, role)
+    if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
+        _palette_format(p, role)
     return p
 
 
@@ -156,6 +162,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         entry is malformed (the message names the file and the line or entry).
     """
     p = check_path(path, "path")
+    if os.path.isdir(p):  # whatever its name ends in
+        raise ImageReadError("is a directory, expected a palette file", path=p)
     fmt = _palette_format(p, "path")
     try:
         with open(p, "rb") as f:  # a device or a runaway file is not read to its end

@@ -388,8 +388,9 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
         If both are given, or one is not a valid count.
     """
     if n_clusters is not None and regions is not None:
-        raise ValueError(f"n_clusters={n_clusters} and regions={regions} were both given; "
-                         "give one (n_clusters=K: k-means clusters, regions=N: a hierarchy cut)")
+        raise ValueError(f"n_clusters={n_clusters} and regions={regions} both given; expected "
+                         "one of them (n_clusters=K: k-means clusters, regions=N: a hierarchy "
+                         "cut)")
     return (None if n_clusters is None else check_n_clusters(n_clusters),
             None if regions is None else check_int(regions, "regions", minimum=1))
 

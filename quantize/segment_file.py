@@ -362,8 +362,8 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
                           "output folder", path=outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError("cannot create output folder "
+    except OSError as exc:  # named as check_output_path names a folder: the one at fault
+        raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
                           f"({exc.strerror or exc})", path=outdir) from None
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}

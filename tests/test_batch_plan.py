@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
-from quantize.errors import ExitCode
+from quantize.errors import ExitCode, ImageReadError
 
 from .batch_support import BAD, COPY, GOOD, copy_job, make_photo_tree
 
@@ -181,9 +181,15 @@ def test_plan_refuses_a_link_to_nothing_as_output_dir(photo_tree, tmp_path):
                                   "expected a folder")
 
 
-def test_missing_input_dir_is_a_value_error(tmp_path):
-    with pytest.raises(ValueError, match="is not a folder"):
-        batch.plan_batch(tmp_path / "nope", tmp_path / "out", COPY)
+def test_an_input_dir_that_is_missing_or_a_file_cannot_be_read(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"an image")
+    for name, reason in (("nope", "no such folder"),
+                         ("a.png", "is a file, expected a folder of images")):
+        with pytest.raises(ImageReadError) as err:
+            batch.plan_batch(tmp_path / name, tmp_path / "out", COPY)
+        assert (err.value.path, err.value.reason) == (str(tmp_path / name), reason)
+        assert isinstance(err.value, ValueError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
 
 
 def _strict_options(**options):
@@ -362,10 +368,10 @@ def test_an_input_folder_that_is_a_link_loop_is_not_a_folder(tmp_path):
     """Resolving it raised RuntimeError('Symlink loop from ...'), a traceback."""
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ImageReadError) as info:
         batch.plan_batch(tmp_path / "a", tmp_path / "out", COPY)
-    assert str(info.value) == (f"input_dir={str(tmp_path / 'a')!r} is not a folder; expected "
-                               "a folder of images")
+    assert str(info.value) == (f"{tmp_path / 'a'}: is a link to {str(tmp_path / 'b')!r}, which "
+                               "leads to no folder")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
 
 

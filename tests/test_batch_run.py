@@ -297,8 +297,8 @@ def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
     monkeypatch.setattr(Path, "mkdir", mkdir)
     with pytest.raises(OutputError) as err:
         batch.run_batch(plan, jobs=1)
-    assert str(err.value) == (f"{out / 'sub'}: cannot create output folder (Read-only file "
-                              "system); no file was processed")
+    assert str(err.value) == (f"{out / 'sub'}: output folder {out / 'sub'} cannot be created "
+                              "(Read-only file system); no file was processed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 

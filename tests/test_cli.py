@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
@@ -367,6 +368,7 @@ def _run_with_stdout_closed(args: list[str], cwd: Path) -> subprocess.CompletedP
     (["reduce", "a.png", "b.png", "-k", "2", "-j", "1"], ["a.k2.png", "b.k2.png"]),
     (["segment", "a.png", "-k", "2"], ["a.segments/segments.json"]),
     (["batch", "in", "-o", "out", "-k", "2", "-j", "1"], ["out/a.png", "out/b.png"]),
+    (["batch", "in", "-o", "out", "-k", "2", "-j", "1", "--json"], ["out/a.png", "out/b.png"]),
 ])
 def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp_path):
     """``quantize ... | head -1``: every file is still done, without an error line."""
@@ -378,8 +380,100 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
         image.paste((255, 255, 255), (0, 0, 2, 4))
         image.save(tmp_path / name)
     done = _run_with_stdout_closed(args, tmp_path)
-    assert (done.returncode, done.stderr) == (0, "")
+    summary = "2/2 files: 2 ok, 0 skipped, 0 failed in " if "--json" in args else ""
+    assert done.returncode == 0 and done.stderr.startswith(summary)  # --json: on stderr
+    assert len(done.stderr.splitlines()) == (1 if summary else 0)  # no "Exception ignored"
     assert all((tmp_path / name).is_file() for name in outputs)
+
+
+@pytest.mark.parametrize("args, error", [
+    (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
+    (["segment", "a.png", "-k", "2", "--json"],
+     "--json: cannot write to stdout (stdout is closed)"),
+    (["batch", "in", "-o", "out", "--json"], "--json: cannot write to stdout (stdout is closed)"),
+    (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
+     "cannot write to stdout (stdout is closed); -q/--quiet prints nothing there"),
+    (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
+])
+def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
+    """``quantize reduce a.png --json >&-`` exited 0, its JSON lost; now nothing is done."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "in/a.png"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "quantize", *args], cwd=tmp_path, env=env,
+                          stderr=subprocess.PIPE, text=True, timeout=120,
+                          preexec_fn=lambda: os.close(1))  # as a shell's >&-
+    assert (done.returncode, done.stderr) == (1, f"quantize: error: {error}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "in"]
+
+
+def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
+    from quantize.cli import _StdoutError, say
+
+    monkeypatch.setattr(sys, "stdout", None)
+    with pytest.raises(_StdoutError) as closed:
+        say("a.png -> a.k16.png")
+    assert (closed.value.error.errno, closed.value.error.strerror) == (errno.EBADF,
+                                                                       "stdout is closed")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    say("summary", err=True)
+    assert sys.stderr.getvalue() == "summary\n"
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-o", "locked/new/a.png"],
+     "a.png: locked/new/a.png: output folder locked/new does not exist"),
+    (["segment", "a.png", "-k", "2", "-o", "locked/new/seg"],
+     "a.png: locked/new/seg: output folder locked/new cannot be created (Permission denied)"),
+    (["batch", "in", "-o", "locked/new/out", "-j", "1"],
+     "locked/new/out: output folder locked/new cannot be created (Permission denied); no "
+     "file was processed"),
+])
+def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
+        args, line, tmp_path, monkeypatch):
+    """segment and batch said 'cannot create output folder (Permission denied)', naming
+    neither the folder at fault nor it as reduce names it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "locked").mkdir()
+    for name in ("a.png", "in/a.png"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    real_mkdir = os.mkdir
+
+    def mkdir(path, *rest, **kwargs):  # a folder the user may not write in, even as root
+        if Path(path).parent == Path("locked"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_mkdir(path, *rest, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert list((tmp_path / "locked").iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["pal", "pal.gpl"])
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "--palette-in", "{folder}"], "{folder}: is a directory, expected a "
+                                                      "palette file"),
+    (["batch", "in", "-o", "out", "--palette-in", "{folder}"],
+     "{folder}: is a directory, expected a palette file"),
+    (["reduce", "a.png", "-o", "b.png", "--palette-out", "{folder}"],
+     "a.png: {folder}: is a directory, expected an output file name"),
+])
+def test_a_palette_file_that_is_a_folder_is_named_as_one(args, line, folder, tmp_path,
+                                                         monkeypatch):
+    """A folder without a palette extension was refused as "--palette-in='pal' has an unknown
+    palette extension '(none)'" (exit 2), one named pal.gpl as a folder (exit 1)."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path(folder).mkdir()
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    result = runner.invoke(app, [a.format(folder=folder) for a in args])
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: "
+                                                    f"{line.format(folder=folder)}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["a.png", "in", folder])
 
 
 @pytest.mark.parametrize("command", [["reduce", "in/bad.png"], ["segment", "in/bad.png"],
@@ -416,8 +510,8 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
 @pytest.mark.parametrize("weight, line", [
     ("Color=1", "-w/--weight name='Color' is not valid; expected one of 'color', 'intensity', "
                 "'xy', 'texture'"),
-    ("texture=-1", "-w texture=-1 should be >= 0.0"),  # as typed, not "-1.0"
-    ("xy=-0.50", "-w xy=-0.50 should be >= 0.0"),
+    ("texture=-1", "-w texture=-1 should be >= 0"),  # as typed, not "-1.0"
+    ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
     ("color=nan", "-w color=nan should be a finite number"),
 ])
@@ -432,7 +526,7 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
 
 @pytest.mark.parametrize("command", [["reduce", "a.png"], ["batch", ".", "-o", "out"]])
 @pytest.mark.parametrize("quality, line", [
-    ("-1", "--quality=-1 should be >= 0.0"),  # as typed, not "-1.0"
+    ("-1", "--quality=-1 should be >= 0"),  # as typed, not "-1.0"
     ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
 ])
 def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):
@@ -569,14 +663,24 @@ def test_the_command_list_shows_each_command_in_whole():
 
 
 @pytest.mark.parametrize("command", [["segment", "a.png"], ["batch", "."]])
-def test_an_output_folder_that_is_a_file_is_refused_alike(command, tmp_path, monkeypatch):
+@pytest.mark.parametrize("out, what", [
+    ("taken", "is an existing file"),
+    # segment said "a.png: taken/x: output folder taken/x cannot be created (Not a
+    # directory)", exit 1, and "... (File exists)" under the link
+    ("taken/x", "lies under 'taken', which is an existing file"),
+    ("gone/x", "lies under 'gone', which is a link to 'nowhere', which does not exist"),
+])
+def test_an_output_folder_that_is_a_file_is_refused_alike(command, out, what, tmp_path,
+                                                          monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("a.png").write_bytes(b"never read")
     Path("taken").write_text("keep me")
-    result = runner.invoke(app, [*command, "-o", "taken"])
+    Path("gone").symlink_to("nowhere")
+    result = runner.invoke(app, [*command, "-o", out])
     assert (result.exit_code, result.stderr) == (
-        2, "quantize: error: -o/--output='taken' is an existing file; expected a folder\n")
+        2, f"quantize: error: -o/--output='{out}' {what}; expected a folder\n")
     assert Path("taken").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "gone", "taken"]
 
 
 @pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),

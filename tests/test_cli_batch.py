@@ -46,6 +46,14 @@ def _cli(*args: str):
     return CliRunner().invoke(app, ["batch", *map(str, args)])
 
 
+def _cli_reduce(*args: str):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["reduce", *map(str, args)])
+
+
 def _palette(path: Path) -> list[int]:
     with Image.open(path) as im:
         assert im.mode == "P"
@@ -393,7 +401,7 @@ def test_cli_shared_palette_is_identical_across_outputs(photo_tree, tmp_path):
                                   "or choose another -o folder\n")
     refused = _cli(photo_tree, "-o", out, "-r", "-k", "6", "--seed", "0")
     assert refused.exit_code == 15
-    assert "made with --shared-palette=True, while this run asks for --shared-palette=False" \
+    assert "made with --shared-palette, while this run asks for no --shared-palette;" \
         in refused.stderr
     assert _palette(out / "sub" / "rocket.png") == palettes[0]
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "12", "--seed", "0", "--shared-palette",
@@ -457,8 +465,8 @@ def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "--edges", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
-    assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges=True, "
-                            "while this run asks for --edges=False; add --force to redo them, "
+    assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges, "
+                            "while this run asks for no --edges; add --force to redo them, "
                             "or choose another -o folder\n")
 
 
@@ -581,7 +589,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
                                           "regions, cut the region hierarchy with --regions"),
     (["--mode", "segment", "--regions", "0"], "--regions=0 should be >= 1"),
     (["--mode", "segment", "--regions", "5", "-k", "3"], "quantize: error: -k/--clusters=3 "
-     "and --regions=5 were both given; give one (-k/--clusters=K: k-means clusters, "
+     "and --regions=5 both given; expected one of them (-k/--clusters=K: k-means clusters, "
      "--regions=N: a hierarchy cut)\n"),
     (["--regions", "5"], "--regions does not apply to --mode reduce"),
     (["--edges"], "--edges does not apply to --mode reduce"),
@@ -599,7 +607,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--palette-in", "p.gpl", "-k", "4"], "--palette-in='p.gpl' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.gpl", "--exact-colors"], "--palette-in='p.gpl' fixes the colours, so "
-     "--exact-colors=True cannot be given with it"),
+     "--exact-colors cannot be given with it"),
     (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
      "--quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
@@ -769,9 +777,8 @@ def test_cli_says_why_no_file_matched_and_exits_2(tmp_path, make, args, line):
 
 def test_cli_names_the_arguments_not_the_parameters(tmp_path):
     result = _cli(tmp_path / "nope", "-o", tmp_path / "out")
-    assert result.exit_code == 2
-    assert result.stderr == (f"quantize: error: INPUT_DIR={str(tmp_path / 'nope')!r} is not "
-                             "a folder; expected a folder of images\n")
+    assert result.exit_code == 1  # a missing input, as reduce and segment say it
+    assert result.stderr == f"quantize: error: {tmp_path / 'nope'}: no such folder\n"
     (tmp_path / "file").write_text("x")
     result = _cli(tmp_path, "-o", tmp_path / "file")
     assert result.stderr == (f"quantize: error: -o/--output={str(tmp_path / 'file')!r} is an "
@@ -891,8 +898,8 @@ def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")
     assert result.exit_code == 2
-    assert result.stderr == ("quantize: error: -o '-': batch does not write to stdout (its "
-                             "outputs are a folder of files); expected a folder\n")
+    assert result.stderr == ("quantize: error: -o/--output='-': batch does not write to "
+                             "stdout (its outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
 
 
@@ -1272,6 +1279,53 @@ def test_cli_refuses_a_palette_file_too_large_for_png_before_any_file(photo_tree
                 "-q").exit_code == 0
 
 
+def _translucent_tail_palette(path: Path, opaque: int, translucent: int) -> Path:
+    """A .hex palette of ``opaque`` entries, then ``translucent`` of alpha 64 (< 128)."""
+    rows = [f"{i % 256:02x}{i // 256:02x}{7 * i % 256:02x}ff" for i in range(opaque)]
+    rows += [f"{i:02x}{i:02x}{i:02x}40" for i in range(translucent)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
+    # 300 entries, 50 of alpha < 128: batch refused the palette before any file, while
+    # quantize reduce maps an animation onto it (which draws the 250 of alpha >= 128).
+    from .animation_support import moving_square, save_animation
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(folder / "still.png")
+    save_animation(folder / "moving.gif", moving_square(3, 8), duration=100, loop=0)
+    palette = _translucent_tail_palette(tmp_path / "p.hex", 250, 50)
+    out = tmp_path / "out"
+    result = _cli(folder, "-o", out, "--palette-in", palette, "-j", "1", "--json")
+    assert result.exit_code == 1, result.output
+    rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert (rows["moving.gif"]["status"], rows["moving.gif"]["k"]) == ("ok", 250)
+    reason = (f"--palette-in={str(palette)!r} holds 300 colours, more than a palette image "
+              "holds: at most 256 colours")  # no advice on a format batch cannot write
+    assert (rows["still.png"]["status"], rows["still.png"]["reason"]) == ("failed", reason)
+    assert f"quantize: error: {folder / 'still.png'}: {reason}\n" in result.stderr
+    assert sorted(p.name for p in out.iterdir() if p.suffix != ".jsonl") == ["moving.gif"]
+    # As quantize reduce says of each file:
+    reduce = _cli_reduce(folder / "moving.gif", "--palette-in", palette, "-o", out / "r.gif")
+    assert reduce.exit_code == 0, reduce.output
+    still = _cli_reduce(folder / "still.png", "--palette-in", palette, "-o", out / "r.png")
+    assert (still.exit_code, still.stderr) == (
+        2, f"quantize: error: {folder / 'still.png'}: {reason}; use fewer colours, or for a "
+           "still image a .jpg/.webp/.tif output\n")
+
+
+def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_path):
+    palette = _translucent_tail_palette(tmp_path / "p.hex", 257, 40)
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--palette-in", palette)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --palette-in={str(palette)!r} holds 297 colours (257 of them of "
+           "alpha >= 128, which an animation draws), more than a palette image holds: at most "
+           "256 colours (batch writes every output as an indexed image); use fewer colours\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_path):
     # A GIF of one frame warned "...; write .gif to keep them", though batch writes every
     # output as .png whatever is asked. quantize reduce still gives the advice.
@@ -1295,3 +1349,47 @@ def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_
                                        "-o", str(tmp_path / "one.png")])
     assert reduced.exit_code == 0, reduced.output
     assert reduced.stderr == f"quantize: warning: {src}: {facts}; write .gif to keep them\n"
+
+
+def test_cli_weight_limit_is_written_as_the_help_writes_it(photo_tree, tmp_path):
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--mode", "segment", "-w", "color=2e6")
+    assert result.exit_code == 2
+    assert result.stderr == "quantize: error: -w color=2e6 should be <= 1e6\n"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name, line", [
+    ("nope", "nope: no such folder"),  # exit 2: "INPUT_DIR='nope' is not a folder"
+    ("a.png", "a.png: is a file, expected a folder of images"),
+])
+def test_cli_an_input_dir_that_cannot_be_read_exits_1_as_a_missing_input(
+        tmp_path, monkeypatch, name, line):
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4)).save("a.png")
+    result = _cli(name, "-o", "out")
+    assert (result.exit_code, result.stderr) == (1, f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("flag, name, expected", [("--report", "log", ".json or .csv"),
+                                                  ("--html", "page", ".html or .htm")])
+def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, name,
+                                                   expected):
+    # It said "--report='log' has extension ''; expected .json or .csv".
+    result = _cli(photo_tree, "-o", tmp_path / "out", flag, tmp_path / name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={str(tmp_path / name)!r} has an unsupported extension "
+           f"'(none)'; expected {expected}\n")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("flag, name", [("--report", "r.csv"), ("--html", "r.html")])
+def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
+        photo_tree, tmp_path, monkeypatch, flag, name):
+    monkeypatch.chdir(tmp_path)
+    Path("taken").write_text("keep me")
+    result = _cli(photo_tree, "-o", "out", flag, f"taken/{name}")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}='taken/{name}': folder 'taken' is a file; expected a "
+           "folder\n")
+    assert Path("taken").read_text() == "keep me" and not Path("out").exists()

@@ -95,6 +95,31 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
             f"needs more than 256 colours{more}\n")
 
 
+def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
+    # %g cut it to "--dither=0.123457", in the refusal and in the batch call given for a folder
+    monkeypatch.chdir(tmp_path)
+    Path("folder").mkdir()
+    many = run(photo, "-k", "300", "-o", "x.tif", "--dither=0.123456789")
+    assert (many.exit_code, many.stderr) == (
+        2, "quantize: error: --dither=0.123456789 supports at most 256 colours, got "
+           "-k/--colors=300\n")
+    folder = run("folder", "-k", "4", "--dither=0.123456789")
+    assert (folder.exit_code, folder.stderr) == (
+        1, "quantize: error: folder: is a directory, expected an image file; for every image "
+           "in it: quantize batch folder -o OUT_DIR -k 4 --dither=0.123456789\n")
+
+
+def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_path):
+    # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
+    exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
+    assert exact.exit_code == 0, exact.output
+    assert "for mean ΔE2000 <= 6.123456789; " in exact.stdout
+    tiny = run(photo, "-o", tmp_path / "t.png", "--quality", "0.00001", "-k", "2")
+    assert (tiny.exit_code, tiny.stderr) == (
+        99, f"quantize: error: {photo}: --quality=1e-5: mean CIEDE2000 <= 1e-5 needs more "
+            "than 2 colours\n")
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
@@ -105,7 +130,7 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --exact-colors=True cannot be given with it"),
+     "so --exact-colors cannot be given with it"),
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
@@ -120,6 +145,19 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert result.exit_code == code
     assert match in one_error_line(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
+
+
+@pytest.mark.parametrize("folder", ["out", "out.png"])
+def test_an_output_that_is_a_folder_is_named_as_one(photo, tmp_path, monkeypatch, folder):
+    # -o out said "-o/--output='out' has an unsupported extension '(none)'" (exit 2), and
+    # -o out.png, a folder too, "out.png: is a directory, expected an output file name".
+    monkeypatch.chdir(tmp_path)
+    Path(folder).mkdir()
+    result = run(photo, "-o", folder)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {photo}: {folder}: is a directory, expected an output file "
+           "name\n")
+    assert list(Path(folder).iterdir()) == []
 
 
 @pytest.mark.parametrize("args", [["/"], ["."], [".", "--ext", ".x.png"]])

@@ -105,9 +105,10 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),
     (["--min-region", "-3"], "--min-region=-3 should be >= 0"),
-    (["--regions", "3", "-k", "3"], "give one (-k/--clusters=K: k-means clusters, "
+    (["--regions", "3", "-k", "3"], "-k/--clusters=3 and --regions=3 both given; expected one "
+                                    "of them (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
-    (["-w", "color=1e308"], "-w color=1e308 should be <= 1000000.0"),
+    (["-w", "color=1e308"], "-w color=1e308 should be <= 1e6"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
@@ -320,8 +321,8 @@ def test_cli_stdout_is_refused_in_one_line(photo_path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["segment", str(photo_path), "-o", "-"])
     assert result.exit_code == 2
-    assert result.stderr == ("quantize: error: -o '-': segment does not write to stdout (its "
-                             "outputs are a folder of files); expected a folder\n")
+    assert result.stderr == ("quantize: error: -o/--output='-': segment does not write to "
+                             "stdout (its outputs are a folder of files); expected a folder\n")
     assert not (tmp_path / "-").exists()
 
 

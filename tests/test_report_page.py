@@ -294,7 +294,8 @@ def test_shrunk_overlay_keeps_its_borders(tmp_path):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"path": "report.txt"}, ValueError, r"html='report.txt' has extension '.txt'; expected"),
+    ({"path": "report.txt"}, ValueError,
+     r"html='report.txt' has an unsupported extension '.txt'; expected"),
     ({"mode": "resize"}, ValueError, r"mode='resize' is not valid; expected one of"),
     ({"thumb_size": 4}, ValueError, r"thumb_size=4 should be >= 16"),
     ({"thumb_size": 2.5}, TypeError, r"thumb_size=2.5 should be an integer"),

@@ -38,7 +38,7 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     ({"colour": 3}, TypeError, "colour"),
     ({"regions": 0}, ValueError, "regions"),
     ({"n_clusters": 257}, ValueError, "^n_clusters=257 should be <= 256; for many regions"),
-    ({"n_clusters": 3, "regions": 4}, ValueError, "give one"),
+    ({"n_clusters": 3, "regions": 4}, ValueError, "both given; expected one of them"),
     ({"edges": "yes"}, TypeError, "edges='yes' should be a bool, got str"),
     ({"max_pixels": 0}, ValueError, "max_pixels"),
     ({"seed": -1}, ValueError, "seed"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,21 @@ def test_check_float_converts_and_refuses_non_finite_values():
                                           (np.int64(-2), "-2")])
 def test_check_float_names_the_value_as_given(value, shown):
     # An int was named as the float it became: "tol=-1.0 should be >= 0.0".
-    with pytest.raises(ValueError, match=f"^tol={shown} should be >= 0.0$"):
+    with pytest.raises(ValueError, match=f"^tol={shown} should be >= 0$"):
         check_float(value, "tol", minimum=0.0)
+
+
+@pytest.mark.parametrize("bounds, value, message", [
+    ({"maximum": 1e6}, 2e6, "w=2000000.0 should be <= 1e6"),  # was "<= 1000000.0"
+    ({"minimum": 0.0}, -1, "w=-1 should be >= 0"),
+    ({"minimum": 2.0}, 1, "w=1 should be >= 2"),
+    ({"minimum": 0.5}, 0.25, "w=0.25 should be >= 0.5"),
+    ({"minimum": 1e-6}, 0, "w=0 should be >= 1e-6"),  # was "1e-06"
+    ({"maximum": 1.5e7}, 2e7, "w=20000000.0 should be <= 1.5e7"),
+])
+def test_check_float_writes_its_bounds_as_the_help_does(bounds, value, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        check_float(value, "w", **bounds)
 
 
 def test_check_choice_lists_the_valid_names_in_order():

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
+from .._validation import shown_number
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
@@ -315,7 +316,8 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
         return colors.copy()
     k = smallest_k(error, opts.quality, k_max, k_max, k_min=2)
     if k is None:
-        raise QualityError(f"quality={opts.quality:g}: mean CIEDE2000 <= {opts.quality:g} "
+        shown = shown_number(opts.quality)
+        raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} "
                            f"needs more than {k_max} colours", path=src)
     return fits[k]
 

@@ -23,7 +23,7 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError
-from ..io import probe_image
+from ..io import check_output_folder, probe_image
 from .manifest import (
     Entry,
     find_conflict,
@@ -220,8 +220,10 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
 
     Raises
     ------
+    ImageReadError
+        If ``root`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If ``root`` is not a folder, or ``pattern`` is empty.
+        If ``pattern`` is empty.
     OSError
         If ``root`` cannot be listed.
     """
@@ -253,8 +255,17 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
 
 
 def _check_input_dir(base: Path) -> None:
-    if not base.is_dir():  # a link that loops is no folder either
-        raise ValueError(f"input_dir={str(base)!r} is not a folder; expected a folder of images")
+    """Refuse an input folder that is not there, or not a folder, as an input that cannot be
+    read (exit 1), in the words reduce and segment use for a file."""
+    if base.is_dir():
+        return
+    if base.is_symlink():  # to nothing, or a loop of links
+        what = f"is a link to {os.readlink(base)!r}, which leads to no folder"
+    elif base.exists():
+        what = "is a file, expected a folder of images"
+    else:
+        what = "no such folder"
+    raise ImageReadError(what, path=base)
 
 
 def _search(base: Path, recursive: bool, pattern: str | None,
@@ -390,8 +401,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
 
     Raises
     ------
+    ImageReadError
+        If ``input_dir`` is missing or not a folder (a ``ValueError`` too).
     ValueError
-        If ``input_dir`` is not a folder, ``output_dir`` is (or lies under) an
+        If ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
         or an option is bad.
     OSError
@@ -409,11 +422,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     src = Path(input_dir)
     dst = Path(output_dir)
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
-    if (blocker := _file_in_the_way(dst)) is not None:
-        where = "is" if blocker == dst else f"lies under {str(blocker)!r}, which is"
-        what = ("an existing file" if blocker.exists()
-                else f"a link to {os.readlink(blocker)!r}, which does not exist")
-        raise ValueError(f"output_dir={str(dst)!r} {where} {what}; expected a folder")
+    check_output_folder(dst)
     skip = _left_out(src, dst)
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
@@ -647,19 +656,6 @@ def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None)
 def _left_out(src: Path, dst: Path) -> Path | None:
     """The output folder when the search of ``src`` leaves it out: inside ``src``, not ``src``."""
     return dst if _is_within(dst, src) and dst.resolve() != src.resolve() else None
-
-
-def _file_in_the_way(folder: Path) -> Path | None:
-    """The nearest existing path of ``folder`` and its parents, when it is not a folder.
-
-    A link to nothing is in the way too: no folder can be made there.
-    """
-    for path in (folder, *folder.parents):
-        if path.exists():
-            return None if path.is_dir() else path
-        if path.is_symlink():
-            return path
-    return None
 
 
 def _is_within(path: Path, folder: Path) -> bool:

@@ -46,8 +46,8 @@ def check_report_path(path: str | os.PathLike[str], *,
     """
     p = Path(path)
     if p.suffix.lower() not in _REPORT_FORMATS:
-        raise ValueError(f"report={str(p)!r} has extension {p.suffix!r}; "
-                         "expected .json or .csv")
+        raise ValueError(f"report={str(p)!r} has an unsupported extension "
+                         f"{p.suffix or '(none)'!r}; expected .json or .csv")
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p
@@ -139,7 +139,8 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
             raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is not writable")
         return p
     if folder.exists():
-        raise ValueError(f"{name}={str(p)!r}: {str(folder)!r} is not a folder")
+        raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is a file; expected a "
+                         "folder")
     if not Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(output_dir)):
         raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} does not exist; "
                          "expected an existing folder or one inside "

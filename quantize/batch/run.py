@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import (
     ExitCode,
+    FormatAdviceError,
     ImageReadError,
     OutputError,
     QualityError,
@@ -392,8 +393,9 @@ def _make_folders(folders: set[Path]) -> list[Path]:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             remove_empty_folders(missing + made)
-            raise OutputError(f"cannot create output folder ({exc.strerror or exc}); no file "
-                              "was processed", path=folder) from None
+            raise OutputError(f"output folder {exc.filename or folder} cannot be created "
+                              f"({exc.strerror or exc}); no file was processed",
+                              path=folder) from None
         made[:0] = missing  # a later folder's may lie below an earlier one's
     return made
 
@@ -446,7 +448,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
     Warnings are returned in the record (``"warnings"``), not printed by the worker;
     like every file job's warning they do not name the input, which is shown before them.
     A warning's advice on the output format (:class:`~quantize.errors.FormatAdviceWarning`)
-    is left out, and so is a :class:`~quantize.errors.QualityError`'s: a batch chooses each
+    is left out, and so is a :class:`~quantize.errors.QualityError`'s or a
+    :class:`~quantize.errors.FormatAdviceError`'s: a batch chooses each
     output's format itself, which no option changes;
     so is its advice in Python (:class:`~quantize.errors.CodeAdviceWarning`), as in
     :func:`call_with_warnings`.
@@ -475,6 +478,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         if not exc.format_advice:
             raise
         raise QualityError(exc.facts, path=exc.path) from None
+    except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
+        raise ValueError(exc.facts) from None
     return record, stamp
 
 

@@ -134,9 +134,12 @@ def say(line: str, err: bool = False) -> None:
     still to do and end in ``quantize: error: Broken pipe`` and exit 1. Stdout is
     pointed at the null device instead, as a program killed by SIGPIPE would
     write nothing more, and the exit code stays that of the work.
-    Any other error of stdout (a full disk: ``> /dev/full``) ends the command with
-    exit 1 and one error line on stderr (:class:`_StdoutError`), not a traceback.
+    Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
+    command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
+    traceback.
     """
+    if sys.stdout is None and not err:  # closed: refused before the work, but never lost
+        raise _StdoutError(OSError(errno.EBADF, "stdout is closed"))
     try:
         typer.echo(line, err=err)
     except BrokenPipeError:
@@ -345,10 +348,32 @@ def fail(message: str, code: ExitCode) -> NoReturn:
     raise typer.Exit(code)
 
 
+def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
+    """Refuse, before any work, to write on a stdout that is closed (``quantize ... >&-``).
+
+    ``show`` is what the command prints there: "lines", "json" or "quiet"
+    (nothing); ``image_of``, the input whose image goes to stdout (``-o -``), if
+    any. Python starts such a process with ``sys.stdout`` None, and every line
+    written to it was dropped without a word: ``--json`` exited 0 with its
+    objects lost, and ``batch`` ended in a traceback. It is an error of the
+    output (exit 1), as a full stdout is (:func:`say`).
+    """
+    if sys.stdout is not None:
+        return
+    if image_of is not None:
+        fail(f"{printable_line(image_of)}: cannot write the image to stdout (stdout is "
+             "closed)", ExitCode.FAILED)
+    if show == "json":
+        fail("--json: cannot write to stdout (stdout is closed)", ExitCode.FAILED)
+    if show == "lines":
+        fail("cannot write to stdout (stdout is closed); -q/--quiet prints nothing there",
+             ExitCode.FAILED)
+
+
 def refuse_stdout_folder(outdir: Path | None, command: str) -> None:
     """Refuse ``-o -`` for a command whose outputs are a folder of files (usage error)."""
     if str(outdir) == "-":
-        fail(f"-o '-': {command} does not write to stdout (its outputs are a folder of "
+        fail(f"-o/--output='-': {command} does not write to stdout (its outputs are a folder of "
              "files); expected a folder", USAGE_ERROR)
 
 
@@ -388,6 +413,12 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
          "jobs": "-j/--jobs", "palette_in_digest": "--palette-in file's SHA-256",
          "pattern": "--glob"}
 
+#: The parameters that are flags on the command line: ``name=True`` is written as the flag
+#: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
+SWITCHES = {"force": "--force", "exact_colors": "--exact-colors", "optimize": "--optimize",
+            "edges": "--edges", "shared_palette": "--shared-palette",
+            "skip_if_larger": "--skip-if-larger"}
+
 
 def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     """``message`` with the library's parameter names written as the command's flags.
@@ -397,15 +428,18 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
 
     >>> as_flags("c.png: n_colors=300 is more than ...")
     'c.png: -k/--colors=300 is more than ...'
-    >>> as_flags("weight texture=-1 should be >= 0.0")
-    '-w texture=-1 should be >= 0.0'
+    >>> as_flags("weight texture=-1 should be >= 0")
+    '-w texture=-1 should be >= 0'
     >>> as_flags("output='a.s.jpg': ...", {"output": "--ext output"})
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")
     'output exists; use --force to overwrite'
+    >>> as_flags("so exact_colors=True cannot be given with it")
+    'so --exact-colors cannot be given with it'
     """
     names = FLAGS if flags is None else {**FLAGS, **flags}
-    message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
+    message = re.sub(r"(?<![\w/-])(\w+)=True\b",
+                     lambda m: SWITCHES.get(m[1], m[0]), message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)

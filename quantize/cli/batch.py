@@ -2,8 +2,9 @@
 
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
-summary, and sets the exit code: 0 all succeeded, 1 some failed, 98 none failed but
-some were kept without output as larger than their inputs (--skip-if-larger), 2 usage error
+summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
+read), 98 none failed but some were kept without output as larger than their inputs
+(--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), 130 interrupted.
@@ -43,6 +44,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stdout_folder,
     say,
     user_errors,
@@ -67,8 +69,8 @@ Examples:
   quantize batch /shared/photos -o /shared/reduced --scheduler tcp://host:8786
 
 \b
-Exit codes: 0 every file done (or done before), 1 some files failed (or the
---palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
+or the --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
 not a report; use --force), 98 no file failed but some were skipped as larger
 than their inputs (--skip-if-larger), 130 interrupted.
@@ -224,6 +226,7 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    refuse_closed_stdout(show)
     try:
         with user_errors():
             if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
@@ -335,12 +338,32 @@ def _options_changed() -> Iterator[None]:
 
 
 def _describe(settings: dict[str, Any]) -> str:
-    """Settings as the command's flags: ``-k/--colors=16, --space='lab'``.
+    """Settings as the command's flags, as they are typed: ``-k/--colors=16, --space='lab'``.
 
-    None, how the settings record an option left out, is shown as "(not given)".
+    None, how the settings record an option left out, is shown as "(not given)";
+    a flag as itself, or "no" and itself when it was off (``--edges``, ``no
+    --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
+    the weights as ``-w NAME=VALUE`` each.
+
+    >>> _describe({"edges": False, "dither": 0.5, "weights": {"color": 1.0, "xy": 0.25}})
+    'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
     """
-    return as_flags(", ".join(f"{k}={'(not given)' if v is None else repr(v)}"
-                              for k, v in settings.items()))
+    from .._validation import shown_number
+    from . import SWITCHES
+
+    def one(key: str, value: Any) -> str:
+        flag = "--dither" if key == "dither" else SWITCHES.get(key)
+        if key == "dither" and not isinstance(value, bool) and isinstance(value, int | float):
+            if value not in (0, 1):
+                return f"--dither={shown_number(value)}"
+            value = bool(value)
+        if flag is not None and isinstance(value, bool):
+            return flag if value else f"no {flag}"
+        if key == "weights" and isinstance(value, dict):
+            return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
+        return as_flags(f"{key}={'(not given)' if value is None else repr(value)}")
+
+    return ", ".join(one(k, v) for k, v in settings.items())
 
 
 def _unclaimed_line(outputs: list[Path], shown: int = 3) -> str:
@@ -429,17 +452,26 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
 
 def _check_palette_file(palette_in: Path) -> Path:
     """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
-    names it, and one with more colours than a PNG holds is a usage error (exit 2), as
-    ``-k 300`` is, rather than the same failure for every file."""
-    from ..palette_files import read_palette
-    from ..reduce.options import visible_entries
-    from ..reduce.result import MAX_PALETTE
+    names it, and one with more colours than any output holds is a usage error (exit 2),
+    as ``-k 300`` is, rather than the same failure for every file.
 
-    n = visible_entries(read_palette(palette_in)).shape[0]
-    if n > MAX_PALETTE:
-        raise ValueError(f"--palette-in={str(palette_in)!r} holds {n} colours, more than a "
-                         f"palette image holds: at most {MAX_PALETTE} colours (batch writes "
-                         "every output as an indexed image); use fewer colours")
+    Every output is indexed; an animation draws fewer entries of a palette with alpha
+    than a still image (:func:`~quantize.reduce.options.entries_drawn`), so a palette
+    that only an animation can hold is left to each file's job, which applies the rule
+    ``quantize reduce`` applies to that file.
+    """
+    from ..palette_files import read_palette
+    from ..reduce.options import entries_drawn
+    from ..reduce.result import GIF_ALPHA_THRESHOLD, MAX_PALETTE
+
+    palette = read_palette(palette_in)
+    still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
+    if animated > MAX_PALETTE:
+        some = "" if animated == still else \
+            f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
+        raise ValueError(f"--palette-in={str(palette_in)!r} holds {still} colours{some}, more "
+                         f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
+                         "writes every output as an indexed image); use fewer colours")
     return palette_in
 
 

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._validation import shown_number
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
@@ -47,6 +48,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stream_without_output,
     say,
     stage_stream,
@@ -171,6 +173,7 @@ def reduce_command(
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
+    refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     to_batch = _batch_options(given, jobs, show, ext)
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
@@ -182,7 +185,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
     those it has none for: what a folder given as an input is pointed to batch with."""
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
-        else f"--dither={strength:g}"
+        else f"--dither={shown_number(strength)}"
     carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
                ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
@@ -524,7 +527,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
-    chose = "" if quality is None else f"chose k={record['k']} for mean ΔE2000 <= {quality:g}; "
+    chose = "" if quality is None else \
+        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, check_output_folder, printable_data
 from . import (
     USAGE_ERROR,
     Command,
@@ -34,6 +34,7 @@ from . import (
     path,
     printable_line,
     refuse_both,
+    refuse_closed_stdout,
     refuse_stdout_folder,
     refuse_stream_without_output,
     say,
@@ -183,13 +184,12 @@ def segment_command(
     if hint:  # the reader's words, and where to go
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
-    with user_errors():  # a name the system refuses (too long, say) is named as such
-        outdir_is_file = outdir is not None and outdir.exists() and not outdir.is_dir()
-    if outdir_is_file:  # as batch -o says it
-        fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
-                            "folder"), USAGE_ERROR)
+    if outdir is not None:  # a file in the way, as batch -o says it (exit 2)
+        with user_errors():  # a name the system refuses (too long, say) is named as such
+            check_output_folder(outdir, "-o/--output")
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
+    refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
     target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"

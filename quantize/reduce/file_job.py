@@ -23,7 +23,13 @@ from PIL import Image
 from .._validation import Seed, check_int, check_path
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
-from ..errors import FormatAdviceWarning, QualityError, ResultTooLargeError, warn_caller
+from ..errors import (
+    FormatAdviceError,
+    FormatAdviceWarning,
+    QualityError,
+    ResultTooLargeError,
+    warn_caller,
+)
 from ..io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
@@ -169,7 +175,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded.
     probe_image(src, max_pixels=opts["max_pixels"], frames=True)
-    job = _plan_file_job(src, output, opts)
+    job = _plan_file_job(src, output, opts, _shows_animation(src))
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])
         if loaded.n_frames > 1:  # every frame, written as an animation
@@ -416,9 +422,9 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
-        raise ValueError(f"{subject} more than a palette image holds: at most {room} "
-                         f"colours{extra}; use fewer colours, or for a still image a "
-                         ".jpg/.webp/.tif output")
+        raise FormatAdviceError(f"{subject} more than a palette image holds: at most {room} "
+                                f"colours{extra}", format_advice="use fewer colours, or for "
+                                "a still image a .jpg/.webp/.tif output")
 
 
 def _palette_in_name(palette_in: Any) -> str:
@@ -547,16 +553,23 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     """
     from ..animation.sinks import default_suffix
     from ..errors import ImageReadError
-    from ..io import read_errors, shows_animation
 
     p = Path(src)
     try:
         require_regular_file(p)
-        with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
-            animated = shows_animation(im)
+        animated = _shows_animation(p)
     except (ImageReadError, OSError, ValueError):
         return None
     return default_suffix(p) if animated else ".png"
+
+
+def _shows_animation(src: Path) -> bool:
+    """Whether the header and frame table of ``src`` show an animation (no pixel decoded:
+    :func:`quantize.io.shows_animation`)."""
+    from ..io import read_errors, shows_animation
+
+    with read_errors(src), pillow_limit_lifted(), Image.open(src) as im:
+        return shows_animation(im)
 
 
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
@@ -567,9 +580,17 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     return check_palette(palette_in, "palette_in")
 
 
-def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
-    """Check everything about the outputs that can be checked before reading the image."""
+def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
+                   animated: bool = False) -> FileJob:
+    """Check everything about the outputs that can be checked before reading the image.
+
+    ``animated``: the header shows an animation, whose job counts the entries of a
+    ``palette_in`` that its frames draw (those of alpha >= ``GIF_ALPHA_THRESHOLD``),
+    not those a still image keeps (every entry of alpha > 0).
+    """
     out = None if output is None else Path(output)
+    if out is not None and out.is_dir():  # "is a directory", not "unsupported extension"
+        check_output_path(out, inputs=(src,), force=opts["force"])
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
@@ -578,7 +599,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any]) -> FileJob:
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
     name = _palette_in_name(opts["palette_in"])
-    if pal_in is not None:
+    if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default

@@ -23,16 +23,17 @@ from .._validation import (
     check_int,
     check_palette,
     check_seed,
+    shown_number,
 )
 from ..errors import OutputError
-from ..io import DEFAULT_MAX_PIXELS, check_output_path
+from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
            "check_palette_alone", "check_palette_draws", "check_palette_mode", "check_palette_out",
-           "check_reduce_options", "visible_entries"]
+           "check_reduce_options", "entries_drawn", "visible_entries"]
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,8 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
         given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
-        raise ValueError(f"dither={strength:g} supports at most {MAX_PALETTE} colours, got "
-                         f"{given}")
+        raise ValueError(f"dither={shown_number(strength)} supports at most {MAX_PALETTE} "
+                         f"colours, got {given}")
     return Options(k, q, space, strength, exact, pal)
 
 
@@ -112,6 +113,24 @@ def visible_entries(palette: np.ndarray) -> np.ndarray:
     if palette.shape[1] == 3 or palette[:, 3].all():
         return palette
     return palette[palette[:, 3] > 0]
+
+
+def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
+    """How many entries of a checked palette an output draws, which its table must hold.
+
+    A still image keeps every visible entry (:func:`visible_entries`); an
+    animation, whose transparency is binary, draws those of alpha at least
+    :data:`~quantize.io.GIF_ALPHA_THRESHOLD` and drops the others.
+
+    >>> pal = np.array([[0, 0, 0, 255], [9, 9, 9, 64], [5, 5, 5, 0]], dtype=np.uint8)
+    >>> entries_drawn(pal, animated=False), entries_drawn(pal, animated=True)
+    (2, 1)
+    """
+    if palette.shape[1] == 3:
+        return palette.shape[0]
+    if animated:
+        return int(np.count_nonzero(palette[:, 3] >= GIF_ALPHA_THRESHOLD))
+    return visible_entries(palette).shape[0]
 
 
 def check_palette_draws(palette: np.ndarray, image_alpha: np.ndarray | None,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .._kernels import nearest
+from .._validation import shown_number
 from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..kmeans import MiniBatchKMeans
@@ -134,7 +135,8 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
 
     k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
     if k is None:
-        raise QualityError(f"quality={quality:g}: mean CIEDE2000 <= {quality:g} needs more "
+        shown = shown_number(quality)
+        raise QualityError(f"quality={shown}: mean CIEDE2000 <= {shown} needs more "
                            f"than {k_max} colours{more}")
     return fits[k]
 

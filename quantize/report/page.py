@@ -74,7 +74,8 @@ def check_html_path(path: str | os.PathLike[str]) -> Path:
     """
     p = Path(path)
     if p.suffix.lower() not in HTML_EXTENSIONS:
-        raise ValueError(f"html={str(p)!r} has extension {p.suffix!r}; expected .html or .htm")
+        raise ValueError(f"html={str(p)!r} has an unsupported extension "
+                         f"{p.suffix or '(none)'!r}; expected .html or .htm")
     return p
 
 
