@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import quantize
 from quantize.cli import app
+from quantize.errors import ExitCode
 
 runner = CliRunner()
 
@@ -456,6 +457,48 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
     codes = text.split("Exit codes: ", 1)[1]
     assert "130 interrupted" in " ".join(codes.split())
     assert "Examples:" in text
+
+
+def _codes_named(passage: str) -> set[int]:
+    """The exit codes a passage lists, as ``0 done, 1 ...; 2 ...``: each number that opens
+    the passage or follows a comma, semicolon or colon (not ``-k 1`` in an example)."""
+    return {int(code) for code in re.findall(r"(?:^|[,;:]\s+)(\d+)\s", passage)}
+
+
+def _readme_passage(heading: str, opening: str) -> str:
+    """From ``opening`` to the end of its paragraph (or list item) under ``## heading``."""
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    passage = section.split("\n## ", 1)[0].split(opening, 1)[1]
+    return re.split(r"\n\s*\n|\n- ", passage, maxsplit=1)[0].strip()
+
+
+# The codes each command can end with: segment neither skips a larger result nor has
+# a quality target, and batch reports a file whose --quality is out of reach as failed.
+_COMMAND_CODES = {
+    "reduce": set(ExitCode),
+    "segment": set(ExitCode) - {ExitCode.TOO_LARGE, ExitCode.QUALITY},
+    "batch": set(ExitCode) - {ExitCode.QUALITY},
+}
+
+
+def test_the_readme_exit_code_table_lists_the_codes_the_command_line_returns():
+    section = README.read_text(encoding="utf-8").split("\n## What happens with bad input\n",
+                                                       1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| .+ \|$", section, flags=re.M)
+    assert [int(code) for code in rows] == sorted(ExitCode)
+
+
+_README_EXIT_CODES = {"reduce": ("Colour reduction", "**Exit codes**"),
+                      "batch": ("Batch processing and Dask clusters", "**Exit codes:**")}
+
+
+@pytest.mark.parametrize("command, where", [("reduce", "--help"), ("segment", "--help"),
+                                           ("batch", "--help"), ("reduce", "README"),
+                                           ("batch", "README")])
+def test_each_list_of_exit_codes_names_those_its_command_returns(command, where):
+    passage = (_help(command).split("Exit codes: ", 1)[1] if where == "--help"
+               else _readme_passage(*_README_EXIT_CODES[command]))
+    assert _codes_named(passage) == _COMMAND_CODES[command]
 
 
 @pytest.mark.parametrize("command, flags", [
