@@ -240,14 +240,18 @@ def test_other_texture_scales_without_clusters_are_refused_not_ignored(rng):
 def test_no_colour_lightness_or_texture_weight_is_refused_by_the_hierarchy(rng, weights):
     # It compared colours at weight 1, as if color=0 had not been given.
     img, _ = quadrants(rng)
-    match = (r"^weight color=0, intensity=0 and texture=0 leave the region hierarchy nothing "
-             r"to compare regions by \(xy only shapes its superpixels\); expected one of them "
-             r"> 0 \(k-means clusters, n_clusters=K, may use xy alone\)$")
+    refusal = (r"^weight color=0, intensity=0 and texture=0 leave the region hierarchy "
+               r"nothing to compare regions by \(xy only shapes its superpixels\); expected "
+               r"one of them > 0 \({}\)$")
+    match = refusal.format(r"k-means clusters, n_clusters=K, may use xy alone")
     with pytest.raises(ValueError, match=match):
         segment(img, weights=weights)
     with pytest.raises(ValueError, match=match):
         segment(img, regions=4, weights=weights)
-    with pytest.raises(ValueError, match=match):
+    # boundary_map has no k-means clusters to offer: its map is the hierarchy's
+    with pytest.raises(ValueError, match=refusal.format(
+            "the border-strength map is drawn from the region hierarchy, also beside "
+            "k-means clusters")):
         boundary_map(img, weights=weights)
     assert segment(img, 4, weights=weights, seed=0).n_regions >= 1
     assert segment(img, weights={**weights, "intensity": 1}).n_regions >= 1
