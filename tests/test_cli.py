@@ -713,12 +713,17 @@ def test_every_option_has_help(command):
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
     ("segment", "-w", "VALUE a number from 0 to 1e6"),
+    # segment reads one frame of an animation, and counts only its pixels
+    ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
+                                "first frame, the one segmented)"),
     ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
                     "allowed, default 256); segment: cluster the pixels into K k-means "
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json or .hex)"),
+    # --mode segment refuses it, as it refuses the other reduce options
+    ("batch", "--dither", "reduce: error diffusion onto the palette"),
     ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
                     "them"),
 ])

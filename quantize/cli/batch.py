@@ -29,9 +29,9 @@ from ..errors import ExitCode, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
+    BatchDitherOption,
     DitherLevelCommand,
     DitherLevelOption,
-    DitherOption,
     MaxPixelsOption,
     SeedOption,
     app,
@@ -109,7 +109,7 @@ def batch(
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
-    dither: DitherOption = False,
+    dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,

@@ -23,7 +23,6 @@ from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
     Command,
-    MaxPixelsOption,
     SeedOption,
     app,
     click_errors,
@@ -160,7 +159,10 @@ def segment_command(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
-    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_pixels: Annotated[int, typer.Option(
+        "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+        "height; of an animation, its first frame, the one segmented), a guard against "
+        "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..segment_file import segment_file
