@@ -722,6 +722,8 @@ def test_every_option_has_help(command):
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json or .hex)"),
+    # as the error without dask says, and pyproject's dask extra requires
+    ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options
     ("batch", "--dither", "reduce: error diffusion onto the palette"),
     ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "

@@ -154,7 +154,7 @@ def batch(
         "--scheduler", metavar="ADDRESS", help="Run on a dask.distributed cluster at ADDRESS "
         "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
         "(shared storage), which is checked first. Needs dask.distributed (pip install "
-        "'dask[distributed]').")] = None,
+        "'dask[distributed]>=2024.1', the version quantize requires).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "
