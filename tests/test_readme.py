@@ -1,13 +1,20 @@
 """The README's Python examples run as written, on tiny stand-ins for the names they leave
-to the reader (``image``, ``rgb``, ``truth``)."""
+to the reader (``image``, ``rgb``, ``truth``), and the keys it lists for ``--json`` are the
+ones written."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.cli import app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -70,3 +77,38 @@ def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
     namespace = {"__name__": "readme_example", "image": photo, "rgb": photo, "truth": truth}
     exec(compile(code, str(README), "exec"), namespace)
     done(namespace)
+
+
+def _without_asides(text: str) -> str:
+    while re.search(r"\([^()]*\)", text):
+        text = re.sub(r"\([^()]*\)", "", text)
+    return text
+
+
+def _readme_json_keys(heading: str) -> list[str]:
+    """The keys the ``--json`` row of the option table under ``## heading`` lists."""
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    row = next(line for line in section.split("\n## ", 1)[0].splitlines()
+               if line.startswith("| `--json` |"))
+    return re.findall(r"`(\w+)`", _without_asides(row))
+
+
+def _help_json_keys(command: str) -> list[str]:
+    """The keys ``quantize COMMAND --help`` lists for ``--json`` (an aside may name one)."""
+    params = typer.main.get_command(app).commands[command].params
+    text = next(p.help for p in params if "--json" in p.opts).split(": ", 1)[1]
+    return re.findall(r"(?:^|, |as )([a-z]+(?:_[a-z]+)*)(?=[,).]| \()", text)
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_json_keys_the_readme_and_the_help_list_are_those_written(command, heading,
+                                                                       tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_photo()).save("a.png")
+    args = [command, "a.png", "--json", *(["-k", "2"] if command == "segment" else [])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = list(json.loads(result.stdout))
+    assert sorted(_readme_json_keys(heading)) == sorted(written)
+    assert sorted(_help_json_keys(command)) == sorted(written)
