@@ -99,8 +99,8 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif, 2 or "
-        "more for .jpg/.webp/.tif (default 16). With --quality: the most colours allowed "
-        "(default 256).", show_default=False)] = None,
+        "more for .jpg/.webp/.tif (default 16; with --dither at most 256). With --quality: "
+        "the most colours allowed (default 256).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
