@@ -57,7 +57,8 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
 With -k, a group's share of the distances k-means minimises is its weight, so 1
 means "as influential as colour" on any image; 0 switches a group off. In the
 hierarchy, xy sets the superpixels' compactness and the other three weigh the
-merge cost (color, intensity and texture all 0 is refused without -k).
+merge cost (color, intensity and texture all 0 is refused without -k, and with
+--edges, whose map comes from the hierarchy).
 Defaults: {defaults}.
 \b
 Examples:
