@@ -136,7 +136,8 @@ def reduce_command(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
         "(exit 98).")] = False,
     optimize: Annotated[bool, typer.Option(
-        "--optimize", help="Slower PNG encoding for a smaller file.")] = False,
+        "--optimize", help="Slower PNG encoding for a smaller file (also GIF and APNG "
+        "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,
