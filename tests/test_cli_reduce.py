@@ -103,7 +103,7 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --exact-colors=True cannot be given with it"),
+     "so --exact-colors cannot be given with it"),  # the flag as typed: it takes no value
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),

@@ -407,9 +407,20 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     "--ext output='a.s.jpg': ..."
     >>> as_flags("output exists; use force=True to overwrite")
     'output exists; use --force to overwrite'
+
+    A switch takes no value: ``name=True`` is written as its flag, ``name=False``
+    as ``no`` and its flag.
+
+    >>> as_flags("so exact_colors=True cannot be given with it")
+    'so --exact-colors cannot be given with it'
+    >>> as_flags("made with edges=True, while this run asks for edges=False")
+    'made with --edges, while this run asks for no --edges'
     """
     names = FLAGS if flags is None else {**FLAGS, **flags}
     message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
+    message = re.sub(r"(?<![\w/-])(\w+)=(True|False)\b",
+                     lambda m: m[0] if m[1] not in names else
+                     names[m[1]] if m[2] == "True" else "no " + names[m[1]], message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
