@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import json
 import os
 import re
@@ -461,8 +462,9 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
 
 def _codes_named(passage: str) -> set[int]:
     """The exit codes a passage lists, as ``0 done, 1 ...; 2 ...``: each number that opens
-    the passage or follows a comma, semicolon or colon (not ``-k 1`` in an example)."""
-    return {int(code) for code in re.findall(r"(?:^|[,;:]\s+)(\d+)\s", passage)}
+    the passage or follows a comma, semicolon, colon or parenthesis (not ``-k 1`` in an
+    example)."""
+    return {int(code) for code in re.findall(r"(?:^|[,;:]\s+|\()(\d+)\s", passage)}
 
 
 def _readme_passage(heading: str, opening: str) -> str:
@@ -492,11 +494,19 @@ _README_EXIT_CODES = {"reduce": ("Colour reduction", "**Exit codes**"),
                       "batch": ("Batch processing and Dask clusters", "**Exit codes:**")}
 
 
-@pytest.mark.parametrize("command, where", [("reduce", "--help"), ("segment", "--help"),
-                                           ("batch", "--help"), ("reduce", "README"),
-                                           ("batch", "README")])
+def _module_passage(command: str) -> str:
+    """The exit codes the docstring of ``quantize.cli.COMMAND`` lists."""
+    doc = importlib.import_module(f"quantize.cli.{command}").__doc__ or ""
+    return re.split(r"exit codes?(?: \(:class:`[^`]*`\))?: ", doc, maxsplit=1,
+                    flags=re.I)[1].split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize("command, where", [
+    ("reduce", "--help"), ("segment", "--help"), ("batch", "--help"), ("reduce", "README"),
+    ("batch", "README"), ("reduce", "module"), ("segment", "module"), ("batch", "module")])
 def test_each_list_of_exit_codes_names_those_its_command_returns(command, where):
     passage = (_help(command).split("Exit codes: ", 1)[1] if where == "--help"
+               else _module_passage(command) if where == "module"
                else _readme_passage(*_README_EXIT_CODES[command]))
     assert _codes_named(passage) == _COMMAND_CODES[command]
 

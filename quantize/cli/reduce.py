@@ -10,7 +10,8 @@ then stdout carries the image bytes only.
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
 2 usage error, 15 output exists, 98 result larger than the input with
-``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ.
+``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ;
+130 when interrupted.
 """
 
 from __future__ import annotations

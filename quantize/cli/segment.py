@@ -3,7 +3,7 @@
 Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
-exists (use ``--force``).
+exists (use ``--force``), 130 interrupted.
 """
 
 from __future__ import annotations
