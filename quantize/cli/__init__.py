@@ -417,10 +417,15 @@ def as_flags(message: str, flags: dict[str, str] | None = None) -> str:
     'made with --edges, while this run asks for no --edges'
     """
     names = FLAGS if flags is None else {**FLAGS, **flags}
+
+    def switch(m: re.Match[str]) -> str:
+        flag = names.get(m[1])
+        if flag is None:
+            return m[0]
+        return flag if m[2] == "True" else f"no {flag}"
+
     message = re.sub(r"(?<![\w/-])force=True\b", "--force", message)
-    message = re.sub(r"(?<![\w/-])(\w+)=(True|False)\b",
-                     lambda m: m[0] if m[1] not in names else
-                     names[m[1]] if m[2] == "True" else "no " + names[m[1]], message)
+    message = re.sub(r"(?<![\w/-])(\w+)=(True|False)\b", switch, message)
     # a feature weight, named "weight <group>=" or "weight name=", is given as -w GROUP=VALUE
     message = re.sub(r"(?<![\w/-])weight (?=name=)", "-w/--weight ", message)
     message = re.sub(r"(?<![\w/-])weight (?=\w+=)", "-w ", message)
