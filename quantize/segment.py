@@ -345,6 +345,12 @@ def segment(
     TypeError
         For a parameter or image of the wrong type.
 
+    Warns
+    -----
+    quantize.animation.FirstFrameWarning
+        When ``image`` is a PIL image of an animation, or the first frame of one
+        as :func:`quantize.io.load_image` reads it: only that frame is segmented.
+
     Examples
     --------
     >>> import numpy as np

@@ -551,3 +551,24 @@ def test_the_result_keeps_a_copy_of_a_loaded_image(tmp_path):
     result = segment(loaded, regions=2)
     loaded.rgb[...] = 7
     np.testing.assert_array_equal(result.image, rgb)
+
+
+def test_an_animations_first_frame_warning_gives_no_reduce_advice_to_segment(tmp_path):
+    # segment(Image.open(gif)) warned "...; quantize.animation.reduce_animation_file
+    # reduces every frame of a file": advice for reducing colours, not for segmenting.
+    from quantize.animation import FirstFrameWarning
+
+    frames = [Image.new("RGB", (8, 6), c) for c in ((200, 30, 30), (20, 20, 220))]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    said = []
+    for job in (lambda im: segment(im, 1, seed=0), boundary_map):
+        with Image.open(tmp_path / "a.gif") as im, warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            job(im)
+            job(load_image(tmp_path / "a.gif"))
+        said += [str(x.message) for x in w if issubclass(x.category, FirstFrameWarning)]
+    assert said == 2 * [
+        "image is one of the 2 frames (or pages) of its file, and a PIL image holds one at "
+        "a time: only that one is used",
+        "image holds the first of the 2 frames (or pages) of its file, as load_image reads "
+        "them: only that one is used"]
