@@ -22,8 +22,11 @@ in quantize.metrics; palette files in quantize.palette_files.
 >>> result.palette.tolist(), result.indices[0].tolist()
 ([[0, 0, 0], [200, 40, 40]], [0, 0, 0, 1, 1, 1])
 
-The package is laid out as the pipeline it runs; each layer imports only the
-layers above it in this list, and what flows between them is named on the right.
+The package is laid out as the pipeline it runs; each layer imports, when it is
+loaded, only the layers above it in this list, and what flows between them is
+named on the right. A few imports inside functions reach down the list:
+reduce's file job hands animated inputs to animation, io raises animation's
+FirstFrameWarning, and segment keeps segment_file's old import path.
 
 Shared by every layer:
     _kernels          nearest centre, group sums, Lloyd passes, 24-bit codes, sRGB <-> Lab

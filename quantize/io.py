@@ -1006,7 +1006,8 @@ def _scale_wide_gray(arr: np.ndarray, full: float) -> np.ndarray:
     return np.clip(np.rint(a * (255.0 / full)), 0, 255).astype(np.uint8)
 
 
-def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | None]:
+def as_rgba(image: Any, name: str = "image", *,
+            every_frame: str | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Normalise an in-memory image to ``(rgb uint8 (H, W, 3), alpha uint8 (H, W) or None)``.
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
@@ -1019,7 +1020,9 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a
-    :class:`quantize.animation.FirstFrameWarning` saying so.
+    :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
+    given, is added to it: how the caller's job is done on every frame, where there
+    is such a way.
 
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first
@@ -1040,13 +1043,13 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     """
     if isinstance(image, LoadedImage):
         if image.n_frames > 1:
-            _warn_first_frame_read(image.n_frames, name)
+            _warn_first_frame_read(image.n_frames, name, every_frame)
         return image.rgb, image.alpha
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
-        _warn_one_frame(image, name)
+        _warn_one_frame(image, name, every_frame)
         if getattr(image, "tile", None):  # a file's image not yet decoded: read here
             check_png_chunks(image, getattr(image, "filename", "") or name)
         return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
@@ -1077,7 +1080,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     return rgb, None
 
 
-def _warn_one_frame(image: Image.Image, name: str) -> None:
+def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> None:
     """Say that a PIL image of an animation (or of a multi-page file) gives one frame only."""
     n = shown_frames(image)
     if n > 1:
@@ -1087,18 +1090,17 @@ def _warn_one_frame(image: Image.Image, name: str) -> None:
                 "support do not show" if image.tell() < hidden_frames(image)
                 else f"one of the {n} frames (or pages) of its file")
         warn_caller(f"{name} is {what}, and a PIL image holds one at a time: only that one "
-                    "is used; quantize.animation.reduce_animation_file reduces every frame "
-                    "of a file", FirstFrameWarning)
+                    "is used" + ("" if every_frame is None else f"; {every_frame}"),
+                    FirstFrameWarning)
 
 
-def _warn_first_frame_read(n: int, name: str) -> None:
+def _warn_first_frame_read(n: int, name: str, every_frame: str | None) -> None:
     """Say that a :class:`LoadedImage` of an animation holds its first frame only."""
     from .animation import FirstFrameWarning  # the animation package builds on this one
 
     warn_caller(f"{name} holds the first of the {n} frames (or pages) of its file, as "
-                "load_image reads them: only that one is used; "
-                "quantize.animation.reduce_animation_file reduces every frame of a file",
-                FirstFrameWarning)
+                "load_image reads them: only that one is used"
+                + ("" if every_frame is None else f"; {every_frame}"), FirstFrameWarning)
 
 
 def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:

@@ -261,7 +261,10 @@ class MiniBatchKMeans:
     works in a scikit-learn ``Pipeline`` or ``GridSearchCV``; the source of
     randomness is called ``seed`` (an int or a Generator), not
     ``random_state``. It passes scikit-learn's ``check_estimator`` except for
-    two checks that conflict with deliberate choices (see Notes).
+    two checks that conflict with deliberate choices (see Notes), when given
+    as ``MiniBatchKMeans(2)``: some checks fit data of four distinct points,
+    which the default ``n_clusters=8`` refuses, as scikit-learn's ``KMeans``
+    refuses fewer samples than clusters.
 
     A fit validates its input once and then runs the phases of
     :mod:`quantize.kmeans_run` (seeding, mini-batches, settling, refinement)

@@ -345,6 +345,12 @@ def segment(
     TypeError
         For a parameter or image of the wrong type.
 
+    Warns
+    -----
+    quantize.animation.FirstFrameWarning
+        When ``image`` is a PIL image of an animation, or the first frame of one
+        as :func:`quantize.io.load_image` reads it: only that frame is segmented.
+
     Examples
     --------
     >>> import numpy as np
@@ -395,7 +401,7 @@ def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
             None if regions is None else check_int(regions, "regions", minimum=1))
 
 
-def check_hierarchy_weights(w: Mapping[str, float]) -> None:
+def check_hierarchy_weights(w: Mapping[str, float], *, edges: bool = False) -> None:
     """Refuse checked weights that give the region hierarchy nothing to compare regions by.
 
     The hierarchy describes a region by its colour, lightness and texture;
@@ -403,16 +409,22 @@ def check_hierarchy_weights(w: Mapping[str, float]) -> None:
     ``texture`` all 0 it would compare colours all the same, as if ``color``
     were 1, so that ``color=0`` would be ignored without a word.
 
+    ``edges`` says that the hierarchy is wanted for the border-strength map
+    (:func:`boundary_map`, a segment folder's ``edges.png``), which k-means
+    clusters do not replace: the message then does not offer them.
+
     Raises
     ------
     ValueError
         If ``color``, ``intensity`` and ``texture`` are all 0.
     """
     if not (w["color"] > 0 or w["intensity"] > 0 or w["texture"] > 0):
+        way_out = ("the border-strength map is drawn from the region hierarchy, also beside "
+                   "k-means clusters" if edges else
+                   "k-means clusters, n_clusters=K, may use xy alone")
         raise ValueError("weight color=0, intensity=0 and texture=0 leave the region "
                          "hierarchy nothing to compare regions by (xy only shapes its "
-                         "superpixels); expected one of them > 0 (k-means clusters, "
-                         "n_clusters=K, may use xy alone)")
+                         f"superpixels); expected one of them > 0 ({way_out})")
 
 
 def check_space(space: Any, n_clusters: int | None) -> str:
@@ -498,7 +510,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     """
     rgb, _ = as_rgba(image)
     w = check_weights(weights)
-    check_hierarchy_weights(w)
+    check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")
     check_seed(seed)
     lab = lab_planes(_working_copy(rgb))

@@ -321,7 +321,7 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
     n_clusters, regions = check_cut(n_clusters, regions)
     w = check_weights(weights)
     if n_clusters is None or edges is True:  # edges.png comes from the hierarchy
-        check_hierarchy_weights(w)
+        check_hierarchy_weights(w, edges=edges is True)
     return {
         "n_clusters": n_clusters,
         "regions": regions,

@@ -24,10 +24,24 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     summary = batch.BatchSummary(total=2, ok=1, failed=1, seconds=1.5)
     batch.write_report(tmp_path / "r.json", _results(tmp_path), summary)
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "failed": 1,
-                               "seconds": 1.5, "interrupted": False}
+    assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "larger": 0,
+                               "stale": 0, "failed": 1, "seconds": 1.5, "interrupted": False}
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
+
+
+def test_json_report_summary_counts_the_files_skipped_as_larger_as_the_line_does(tmp_path):
+    # The summary line said "1 skipped (1 larger than the input, 1 of them with a stale
+    # output kept)", and the report's summary only "skipped": 1.
+    summary = batch.BatchSummary(total=2)
+    summary.add(batch.FileResult.larger(tmp_path / "a.png", tmp_path / "out" / "a.png",
+                                        {"larger_than_input": "result is larger",
+                                         "stale_output": True}))
+    summary.add(batch.FileResult(tmp_path / "b.png", tmp_path / "out" / "b.png", "ok", ""))
+    batch.write_report(tmp_path / "r.json", [], summary)
+    counts = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert {key: counts[key] for key in ("ok", "skipped", "larger", "stale", "failed")} == {
+        "ok": 1, "skipped": 1, "larger": 1, "stale": 1, "failed": 0}
 
 
 def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):

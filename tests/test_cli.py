@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from typer.testing import CliRunner
 
 import quantize
 from quantize.cli import app
+from quantize.errors import ExitCode
 
 runner = CliRunner()
 
@@ -552,6 +554,57 @@ def test_every_help_names_each_value_and_lists_its_exit_codes_with_interruption(
     assert "Examples:" in text
 
 
+def _codes_named(passage: str) -> set[int]:
+    """The exit codes a passage lists, as ``0 done, 1 ...; 2 ...``: each number that opens
+    the passage or follows a comma, semicolon, colon or parenthesis (not ``-k 1`` in an
+    example)."""
+    return {int(code) for code in re.findall(r"(?:^|[,;:]\s+|\()(\d+)\s", passage)}
+
+
+def _readme_passage(heading: str, opening: str) -> str:
+    """From ``opening`` to the end of its paragraph (or list item) under ``## heading``."""
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    passage = section.split("\n## ", 1)[0].split(opening, 1)[1]
+    return re.split(r"\n\s*\n|\n- ", passage, maxsplit=1)[0].strip()
+
+
+# The codes each command can end with: segment neither skips a larger result nor has
+# a quality target, and batch reports a file whose --quality is out of reach as failed.
+_COMMAND_CODES = {
+    "reduce": set(ExitCode),
+    "segment": set(ExitCode) - {ExitCode.TOO_LARGE, ExitCode.QUALITY},
+    "batch": set(ExitCode) - {ExitCode.QUALITY},
+}
+
+
+def test_the_readme_exit_code_table_lists_the_codes_the_command_line_returns():
+    section = README.read_text(encoding="utf-8").split("\n## What happens with bad input\n",
+                                                       1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| .+ \|$", section, flags=re.M)
+    assert [int(code) for code in rows] == sorted(ExitCode)
+
+
+_README_EXIT_CODES = {"reduce": ("Colour reduction", "**Exit codes**"),
+                      "batch": ("Batch processing and Dask clusters", "**Exit codes:**")}
+
+
+def _module_passage(command: str) -> str:
+    """The exit codes the docstring of ``quantize.cli.COMMAND`` lists."""
+    doc = importlib.import_module(f"quantize.cli.{command}").__doc__ or ""
+    return re.split(r"exit codes?(?: \(:class:`[^`]*`\))?: ", doc, maxsplit=1,
+                    flags=re.I)[1].split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize("command, where", [
+    ("reduce", "--help"), ("segment", "--help"), ("batch", "--help"), ("reduce", "README"),
+    ("batch", "README"), ("reduce", "module"), ("segment", "module"), ("batch", "module")])
+def test_each_list_of_exit_codes_names_those_its_command_returns(command, where):
+    passage = (_help(command).split("Exit codes: ", 1)[1] if where == "--help"
+               else _module_passage(command) if where == "module"
+               else _readme_passage(*_README_EXIT_CODES[command]))
+    assert _codes_named(passage) == _COMMAND_CODES[command]
+
+
 @pytest.mark.parametrize("command, flags", [
     ("reduce", ["-o, --output FILE", "-k, --colors K", "--quality Q", "--space rgb|lab",
                 "--palette-in FILE", "--seed S", "-j, --jobs N", "--max-pixels N"]),
@@ -765,8 +818,9 @@ def test_every_option_has_help(command):
     # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
-    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16). With "
-                     "--quality: the most colours allowed (default 256)."),
+    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16; with "
+                     "--dither at most 256). With --quality: the most colours allowed (default "
+                     "256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
     ("reduce", "--seed", "an integer >= 0"),
     ("reduce", "--max-pixels", "more than N pixels (width x height; an animation to reduce, "
@@ -774,12 +828,19 @@ def test_every_option_has_help(command):
     ("segment", "-k", "K k-means clusters, 1..256"),
     ("segment", "--regions", "N >= 1"),
     ("segment", "-w", "VALUE a number from 0 to 1e6"),
+    # segment reads one frame of an animation, and counts only its pixels
+    ("segment", "--max-pixels", "more than N pixels (width x height; of an animation, its "
+                                "first frame, the one segmented)"),
     ("batch", "-k", "reduce: colours per image, 2..256 (default 16; with --quality, the most "
                     "allowed, default 256); segment: cluster the pixels into K k-means "
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
     ("batch", "--palette-in", "(.gpl, .json or .hex)"),
+    # as the error without dask says, and pyproject's dask extra requires
+    ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
+    # --mode segment refuses it, as it refuses the other reduce options
+    ("batch", "--dither", "reduce: error diffusion onto the palette"),
     ("batch", "-w", "VALUE a number from 0 to 1e6, defaults as quantize segment --help lists "
                     "them"),
 ])

@@ -465,6 +465,7 @@ def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "--edges", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
+    # a switch is named as it is typed: --edges, not --edges=True (which is refused)
     assert again.stderr == (f"quantize: error: {out}: 1 output was made with --edges, "
                             "while this run asks for no --edges; add --force to redo them, "
                             "or choose another -o folder\n")

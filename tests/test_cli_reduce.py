@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import typer
-from PIL import Image
+from PIL import Image, ImageSequence
 from typer.testing import CliRunner
 
 from quantize.cli import app
@@ -130,7 +130,7 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),
     (["--palette-in", "p.hex", "--exact-colors"], 2, "--palette-in='p.hex' fixes the colours, "
-     "so --exact-colors cannot be given with it"),
+     "so --exact-colors cannot be given with it"),  # the flag as typed: it takes no value
     (["--palette-in", "p.hex", "--quality", "2"], 2, "--palette-in='p.hex' fixes the colours, "
      "so --quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--seed", "-1"], 2, "--seed=-1 should be >= 0"),
@@ -941,6 +941,24 @@ def test_palette_per_frame_to_stdout_says_stdout_gets_a_png(two_frame_gif, args,
                            input=two_frame_gif.read_bytes())
     assert result.exit_code == 2 and result.stdout_bytes == b""
     assert re.search("^quantize: error: --palette='per-frame' " + match, one_error_line(result))
+
+
+@pytest.mark.parametrize("suffix", [".webp", ".png"])
+def test_palette_per_frame_with_a_default_name_says_the_animation_keeps_its_format(
+        two_frame_gif, tmp_path, suffix):
+    # It said "needs a .gif output (local colour tables), got '.webp'": an extension the
+    # user never typed, the default output's (clip.k4.webp).
+    clip = tmp_path / f"clip{suffix}"
+    with Image.open(two_frame_gif) as im:
+        frames = [f.convert("RGB") for f in ImageSequence.Iterator(im)]
+    frames[0].save(clip, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    result = run(clip, "-k", 4, "--palette", "per-frame")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {clip}: --palette='per-frame' needs a .gif output (local colour "
+        f"tables), but an animation given no output is written in its own format, "
+        f"'{suffix}'; name a .gif output")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anim.gif", clip.name]
 
 
 def test_palette_per_frame_on_a_still_image_is_the_global_result(photo, tmp_path):

@@ -472,8 +472,15 @@ def test_several_images_are_sent_to_batch(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "c.png"]
 
 
-@pytest.mark.parametrize("extra", [[], ["-k", "3", "--edges"]])
-def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, extra):
+@pytest.mark.parametrize("extra, way_out", [
+    ([], "k-means clusters, -k/--clusters=K, may use xy alone"),
+    # -k is given: --edges is what needs the hierarchy, and -k is no way out of it
+    (["-k", "3", "--edges"], "the border-strength map is drawn from the region hierarchy, "
+                             "also beside k-means clusters"),
+    (["--edges"], "the border-strength map is drawn from the region hierarchy, also beside "
+                  "k-means clusters"),
+])
+def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, extra, way_out):
     src = tmp_path / "a.png"
     Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
     result = runner.invoke(app, ["segment", str(src), "-w", "color=0", "-w", "texture=0",
@@ -481,8 +488,7 @@ def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, ex
     assert result.exit_code == 2
     assert result.stderr == ("quantize: error: -w color=0, intensity=0 and texture=0 leave the "
                              "region hierarchy nothing to compare regions by (xy only shapes "
-                             "its superpixels); expected one of them > 0 (k-means clusters, "
-                             "-k/--clusters=K, may use xy alone)\n")
+                             f"its superpixels); expected one of them > 0 ({way_out})\n")
     assert not (tmp_path / "s").exists()
 
 

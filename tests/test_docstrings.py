@@ -3,6 +3,7 @@ something that exists, seen from the module they are written in."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import re
 from pathlib import Path
@@ -63,3 +64,49 @@ def test_docstring_cross_references_name_what_exists(module_name):
     # :meth:`pairs` in reduce/result.py named members without their class, and
     # :func:`reduce_mode` in batch/plan.py a function of another module.
     assert _broken(module_name) == []
+
+
+def _layers() -> list[str]:
+    """The layers in the order of the package docstring's pipeline list."""
+    doc = importlib.import_module("quantize").__doc__ or ""
+    pipeline = doc.split("\nio -> features", 1)[1].split("\n", 1)[1]
+    return re.findall(r"^    (\w+)  ", pipeline, flags=re.M)
+
+
+def _layer(parts: tuple[str, ...]) -> str:
+    return "segment" if parts[0] == "segment_file" else parts[0]  # one layer, two modules
+
+
+def _imported_at_load(path: Path) -> set[tuple[str, ...]]:
+    """The quantize modules ``path`` imports at module level (not inside a function)."""
+    own = path.relative_to(PACKAGE).with_suffix("").parts
+    package = own[:-1]
+    found = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[:len(package) - (node.level - 1)]
+            found.add((*base, *node.module.split(".")) if node.module else base)
+        elif (node.module or "").startswith("quantize."):
+            found.add(tuple(node.module.split(".")[1:]))
+    return {parts for parts in found if parts}
+
+
+SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors"}
+
+
+def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_says():
+    order = {name: i for i, name in enumerate(_layers())}
+    assert list(order)[:3] == ["io", "encode", "palette_files"] and "cli" in order
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        own = path.relative_to(PACKAGE).with_suffix("").parts
+        if _layer(own) not in order:
+            continue
+        for parts in _imported_at_load(path):
+            if parts[0] in SHARED_LAYERS or _layer(parts) == _layer(own):
+                continue
+            if order.get(_layer(parts), len(order)) > order[_layer(own)]:
+                wrong.append(f"{'/'.join(own)} imports {'.'.join(parts)}")
+    assert wrong == []

@@ -240,14 +240,18 @@ def test_other_texture_scales_without_clusters_are_refused_not_ignored(rng):
 def test_no_colour_lightness_or_texture_weight_is_refused_by_the_hierarchy(rng, weights):
     # It compared colours at weight 1, as if color=0 had not been given.
     img, _ = quadrants(rng)
-    match = (r"^weight color=0, intensity=0 and texture=0 leave the region hierarchy nothing "
-             r"to compare regions by \(xy only shapes its superpixels\); expected one of them "
-             r"> 0 \(k-means clusters, n_clusters=K, may use xy alone\)$")
+    refusal = (r"^weight color=0, intensity=0 and texture=0 leave the region hierarchy "
+               r"nothing to compare regions by \(xy only shapes its superpixels\); expected "
+               r"one of them > 0 \({}\)$")
+    match = refusal.format(r"k-means clusters, n_clusters=K, may use xy alone")
     with pytest.raises(ValueError, match=match):
         segment(img, weights=weights)
     with pytest.raises(ValueError, match=match):
         segment(img, regions=4, weights=weights)
-    with pytest.raises(ValueError, match=match):
+    # boundary_map has no k-means clusters to offer: its map is the hierarchy's
+    with pytest.raises(ValueError, match=refusal.format(
+            "the border-strength map is drawn from the region hierarchy, also beside "
+            "k-means clusters")):
         boundary_map(img, weights=weights)
     assert segment(img, 4, weights=weights, seed=0).n_regions >= 1
     assert segment(img, weights={**weights, "intensity": 1}).n_regions >= 1
@@ -547,3 +551,24 @@ def test_the_result_keeps_a_copy_of_a_loaded_image(tmp_path):
     result = segment(loaded, regions=2)
     loaded.rgb[...] = 7
     np.testing.assert_array_equal(result.image, rgb)
+
+
+def test_an_animations_first_frame_warning_gives_no_reduce_advice_to_segment(tmp_path):
+    # segment(Image.open(gif)) warned "...; quantize.animation.reduce_animation_file
+    # reduces every frame of a file": advice for reducing colours, not for segmenting.
+    from quantize.animation import FirstFrameWarning
+
+    frames = [Image.new("RGB", (8, 6), c) for c in ((200, 30, 30), (20, 20, 220))]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    said = []
+    for job in (lambda im: segment(im, 1, seed=0), boundary_map):
+        with Image.open(tmp_path / "a.gif") as im, warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            job(im)
+            job(load_image(tmp_path / "a.gif"))
+        said += [str(x.message) for x in w if issubclass(x.category, FirstFrameWarning)]
+    assert said == 2 * [
+        "image is one of the 2 frames (or pages) of its file, and a PIL image holds one at "
+        "a time: only that one is used",
+        "image holds the first of the 2 frames (or pages) of its file, as load_image reads "
+        "them: only that one is used"]

@@ -78,8 +78,10 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
-        raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), "
-                         f"got {suffix!r}")
+        got = (f"got {suffix!r}" if out is not None else  # a name the caller never gave
+               f"but an animation given no output is written in its own format, {suffix!r}; "
+               "name a .gif output")
+        raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
     if k is not None and k > _MAX_PALETTE:
         raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")

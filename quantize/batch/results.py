@@ -141,7 +141,8 @@ class BatchSummary:
         self.stale += larger and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
-        """The counts as a JSON-able dict (seconds rounded to ms)."""
+        """The counts as a JSON-able dict (seconds rounded to ms), those of the summary line."""
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
-                "skipped": self.skipped, "failed": self.failed,
-                "seconds": round(self.seconds, 3), "interrupted": self.interrupted}
+                "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
+                "failed": self.failed, "seconds": round(self.seconds, 3),
+                "interrupted": self.interrupted}

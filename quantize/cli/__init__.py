@@ -47,6 +47,10 @@ MaxPixelsOption = Annotated[int, typer.Option(
 DitherOption = Annotated[bool, typer.Option(
     "--dither/--no-dither", help="Error diffusion onto the palette; --dither=LEVEL sets its "
     "strength, 0..1 (plain --dither: 1).")]
+# batch's help names the mode of each option that only one mode takes
+BatchDitherOption = Annotated[bool, typer.Option(
+    "--dither/--no-dither", help="reduce: error diffusion onto the palette; --dither=LEVEL "
+    "sets its strength, 0..1 (plain --dither: 1).")]
 # Filled from --dither=LEVEL by DitherLevelCommand; not shown in the help.
 DitherLevelOption = Annotated[str | None, typer.Option("--dither-level", hidden=True)]
 

@@ -30,9 +30,9 @@ from ..errors import ExitCode, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, printable_data
 from . import (
     USAGE_ERROR,
+    BatchDitherOption,
     DitherLevelCommand,
     DitherLevelOption,
-    DitherOption,
     MaxPixelsOption,
     SeedOption,
     app,
@@ -111,7 +111,7 @@ def batch(
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
         help="rgb or lab (default: rgb for reduce, lab for segment).")] = None,
-    dither: DitherOption = False,
+    dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
         "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
@@ -157,7 +157,7 @@ def batch(
         "(tcp://host:8786); every worker must see INPUT_DIR and OUT_DIR at the same paths "
         "(shared storage), which is checked first, and again by each file on its worker "
         "(for workers that join later). Needs dask.distributed (pip install "
-        "'dask[distributed]').")] = None,
+        "'dask[distributed]>=2024.1', the version quantize requires).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
         "inputs did not change; replace a --report or --html file that is not a quantize "

@@ -10,7 +10,8 @@ then stdout carries the image bytes only.
 Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
 2 usage error, 15 output exists, 98 result larger than the input with
-``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ.
+``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ;
+130 when interrupted.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif, 2 or "
-        "more for .jpg/.webp/.tif (default 16). With --quality: the most colours allowed "
-        "(default 256).", show_default=False)] = None,
+        "more for .jpg/.webp/.tif (default 16; with --dither at most 256). With --quality: "
+        "the most colours allowed (default 256).", show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
@@ -138,7 +139,8 @@ def reduce_command(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
         "(exit 98).")] = False,
     optimize: Annotated[bool, typer.Option(
-        "--optimize", help="Slower PNG encoding for a smaller file.")] = False,
+        "--optimize", help="Slower PNG encoding for a smaller file (also GIF and APNG "
+        "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,

@@ -3,7 +3,7 @@
 Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
-exists (use ``--force``).
+exists (use ``--force``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from ..io import DEFAULT_MAX_PIXELS, check_output_folder, printable_data
 from . import (
     USAGE_ERROR,
     Command,
-    MaxPixelsOption,
     SeedOption,
     app,
     click_errors,
@@ -59,7 +58,8 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
 With -k, a group's share of the distances k-means minimises is its weight, so 1
 means "as influential as colour" on any image; 0 switches a group off. In the
 hierarchy, xy sets the superpixels' compactness and the other three weigh the
-merge cost (color, intensity and texture all 0 is refused without -k).
+merge cost (color, intensity and texture all 0 is refused without -k, and with
+--edges, whose map comes from the hierarchy).
 Defaults: {defaults}.
 \b
 Examples:
@@ -161,7 +161,10 @@ def segment_command(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Overwrite outputs that exist.")] = False,
-    max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
+    max_pixels: Annotated[int, typer.Option(
+        "--max-pixels", metavar="N", help="Refuse images of more than N pixels (width x "
+        "height; of an animation, its first frame, the one segmented), a guard against "
+        "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..segment_file import segment_file

@@ -112,7 +112,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     >>> result.palette.tolist(), result.indices[:, 0].tolist(), result.psnr
     ([[200, 30, 30], [0, 0, 0], [20, 20, 220]], [0, 0, 2, 2], inf)
     """
-    rgb, alpha = as_rgba(image)
+    rgb, alpha = as_rgba(image, every_frame="quantize.animation.reduce_animation_file "
+                         "reduces every frame of a file")
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
     if opts.palette is not None:

@@ -1,0 +1,114 @@
+"""The README's Python examples run as written, on tiny stand-ins for the names they leave
+to the reader (``image``, ``rgb``, ``truth``), and the keys it lists for ``--json`` are the
+ones written."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from PIL import Image
+from typer.testing import CliRunner
+
+from quantize.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _python_examples() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def _photo() -> np.ndarray:
+    """A 24 x 36 photo stand-in: four flat quadrants plus seeded noise."""
+    rng = np.random.default_rng(0)
+    image = np.zeros((24, 36, 3), np.int16)
+    image[:12, 18:] = [200, 40, 40]
+    image[12:, :18] = [40, 160, 60]
+    image[12:, 18:] = [230, 220, 90]
+    return np.clip(image + rng.integers(-6, 7, image.shape), 0, 255).astype(np.uint8)
+
+
+def test_the_readme_shows_python_examples():
+    names = [re.search(r"^from (\S+) import", code, flags=re.M)[1]
+             for code in _python_examples()]
+    assert names == ["quantize", "quantize", "quantize", "quantize.batch"]
+
+
+def _kmeans_done(ns: dict) -> None:
+    assert ns["km"].cluster_centers_.shape == (16, 3)
+
+
+def _reduce_done(ns: dict) -> None:
+    result = ns["result"]
+    assert (result.palette.shape, result.indices.shape) == ((16, 3), (24, 36))
+    assert (result.alpha, result.transparent_index) == (None, None)
+    assert Path("out.gif").is_file()
+
+
+def _segment_done(ns: dict) -> None:
+    labels, strength = ns["result"].labels, ns["strength"]
+    assert (labels.dtype, labels.shape, int(labels.min())) == (np.int32, (24, 36), 1)
+    assert strength.dtype == np.float32 and 0 <= strength.min() <= strength.max() <= 1
+
+
+def _batch_imported(ns: dict) -> None:
+    assert all(callable(ns[name]) for name in ("plan_batch", "run_batch", "write_html_report"))
+
+
+# In the README's order (checked above): what each example leaves behind.
+DONE = [_kmeans_done, _reduce_done, _segment_done, _batch_imported]
+
+
+@pytest.mark.parametrize("code, done", list(zip(_python_examples(), DONE, strict=True)),
+                         ids=["kmeans", "reduce", "segment", "batch"])
+def test_each_readme_python_example_runs(code, done, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the reduce example saves out.gif
+    photo = _photo()
+    truth = np.ones(photo.shape[:2], np.int32)
+    truth[:, 18:] = 2
+    # The k-means example draws 100,000 points: a tenth keeps it quick, and the same code.
+    code = code.replace("(100_000, 3)", "(10_000, 3)")
+    # Not "__main__": the batch example's guarded run is left out, its imports are checked.
+    namespace = {"__name__": "readme_example", "image": photo, "rgb": photo, "truth": truth}
+    exec(compile(code, str(README), "exec"), namespace)
+    done(namespace)
+
+
+def _without_asides(text: str) -> str:
+    while re.search(r"\([^()]*\)", text):
+        text = re.sub(r"\([^()]*\)", "", text)
+    return text
+
+
+def _readme_json_keys(heading: str) -> list[str]:
+    """The keys the ``--json`` row of the option table under ``## heading`` lists."""
+    section = README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1]
+    row = next(line for line in section.split("\n## ", 1)[0].splitlines()
+               if line.startswith("| `--json` |"))
+    return re.findall(r"`(\w+)`", _without_asides(row))
+
+
+def _help_json_keys(command: str) -> list[str]:
+    """The keys ``quantize COMMAND --help`` lists for ``--json`` (an aside may name one)."""
+    params = typer.main.get_command(app).commands[command].params
+    text = next(p.help for p in params if "--json" in p.opts).split(": ", 1)[1]
+    return re.findall(r"(?:^|, |as )([a-z]+(?:_[a-z]+)*)(?=[,).]| \()", text)
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_json_keys_the_readme_and_the_help_list_are_those_written(command, heading,
+                                                                       tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_photo()).save("a.png")
+    args = [command, "a.png", "--json", *(["-k", "2"] if command == "segment" else [])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = list(json.loads(result.stdout))
+    assert sorted(_readme_json_keys(heading)) == sorted(written)
+    assert sorted(_help_json_keys(command)) == sorted(written)
