@@ -30,6 +30,8 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
+        if np.issubdtype(arr.dtype, np.complexfloating):  # its imaginary part would be lost
+            raise TypeError(f"{name} should hold real numbers, got dtype {arr.dtype}")
     # A byte order other than the machine's (big-endian ">u2") holds the same values.
     ref, tst = (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
                 for a in (ref, tst))
@@ -95,8 +97,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         (without ``data_range``) dtypes of different peaks or floats outside
         [0, 1].
     TypeError
-        For a dtype without a known peak (e.g. int64) and no ``data_range``,
-        or weights or ``data_range`` that are not numbers.
+        For complex values, a dtype without a known peak (e.g. int64) and no
+        ``data_range``, or weights or ``data_range`` that are not numbers.
 
     Returns
     -------
