@@ -184,3 +184,17 @@ def test_metrics_refuse_complex_colours(input_space):
     with pytest.raises(TypeError, match=r"^reference should hold real numbers, got dtype "
                                         r"complex128$"):
         delta_e(b, a.real, input_space=input_space)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_delta_e_refuses_lab_colours_that_are_not_finite(bad):
+    # Lab input was not checked: NaN or inf gave a mean of nan, with NumPy's
+    # "invalid value encountered in divide" warnings
+    good = np.array([[50.0, 0.0, 0.0], [60.0, 10.0, -10.0]])
+    wrong = good.copy()
+    wrong[1, 2] = bad
+    with pytest.raises(ValueError, match=r"^test contains NaN or infinite values; expected "
+                                         r"finite numbers$"):
+        delta_e(good, wrong, input_space="lab")
+    with pytest.raises(ValueError, match=r"^reference contains NaN or infinite values"):
+        delta_e(wrong, good, input_space="lab")

@@ -161,6 +161,15 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         ``skimage.color.deltaE_ciede2000``); about 1 is a just noticeable
         difference, 0 means identical colours.
 
+    Raises
+    ------
+    ValueError
+        For shapes that differ, bad weights, sRGB floats outside [0, 1], or
+        NaN or infinite values.
+    TypeError
+        For complex values, or sRGB colours of another dtype than uint8,
+        uint16 or float.
+
     Examples
     --------
     >>> white = np.full((1, 3), 255, dtype=np.uint8)
@@ -170,6 +179,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ref, tst = _check_pair(reference, test)
     input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
     w = _check_weights(weights, ref.shape[:-1])
+    if input_space == "lab":
+        for name, arr in (("reference", ref), ("test", tst)):
+            _check_float_values(arr, name, unit_range=False)
     lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
                         if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
