@@ -773,7 +773,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
-    arr = image
+    arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:

@@ -615,6 +615,18 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
                                                                              [255, 51]]
 
 
+def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
+    # np.matrix, an ndarray subclass that stays 2-D, failed with NumPy's "could not
+    # broadcast input array from shape (2,2,1) into shape (2,2)"
+    grey = np.array([[0, 100], [200, 255]], np.uint8)
+    with warnings.catch_warnings():  # NumPy's advice against np.matrix
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        matrix = np.asmatrix(grey)
+    rgb, alpha = as_rgba(matrix)
+    assert type(rgb) is np.ndarray and rgb.shape == (2, 2, 3) and alpha is None
+    assert (rgb == grey[:, :, None]).all()
+
+
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 5), np.uint8), ValueError,
