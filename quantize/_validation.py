@@ -153,8 +153,11 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
             out = np.array(arr, dtype=np.float32, order="C", copy=True)
         else:
             out = np.ascontiguousarray(arr, dtype=np.float32)
-    # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask.
-    if not np.isfinite(out.sum(dtype=np.float64)):
+    # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask
+    # (inf and -inf sum to NaN, without NumPy's warning).
+    with np.errstate(invalid="ignore"):
+        total = out.sum(dtype=np.float64)
+    if not np.isfinite(total):
         row, col = np.argwhere(~np.isfinite(out))[0]
         raise ValueError(
             f"{name}[{row}, {col}]={arr[row, col].item()!r} is not finite in float32; "
