@@ -755,7 +755,8 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
     TypeError
         For anything else that is not an image.
     ValueError
-        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
+        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
+        PIL image whose file was closed before its pixels were read.
     """
     if isinstance(image, LoadedImage):
         if image.n_frames > 1:
@@ -765,6 +766,11 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        if _file_closed_before_decoding(image):
+            raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
+                             "were read (Image.open in a with block that has ended); call "
+                             "image.load() while the file is open, or read the file with "
+                             "quantize.io.load_image")
         _warn_one_frame(image, name)
         return _pil_to_rgba(_srgb(_load_keyed(image)))
     if not isinstance(image, np.ndarray):
@@ -792,6 +798,16 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _file_closed_before_decoding(image: Image.Image) -> bool:
+    """Whether ``image`` still has pixels to decode (``tile``) but no open file to read them.
+
+    Pillow opens a file lazily; used after its ``with`` block, the image fails
+    with a bare ``AssertionError``.
+    """
+    fp = getattr(image, "fp", None)
+    return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
 
 
 def _warn_one_frame(image: Image.Image, name: str) -> None:

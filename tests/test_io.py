@@ -615,6 +615,29 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
                                                                              [255, 51]]
 
 
+def test_a_pil_image_whose_file_was_closed_before_decoding_is_refused_naming_it(tmp_path):
+    # used after its with block, a lazily opened image failed with Pillow's bare
+    # AssertionError (no message); closed by hand, with "Operation on closed image"
+    path = tmp_path / "a.png"
+    Image.new("RGB", (3, 2), (200, 30, 30)).save(path)
+    with Image.open(path) as ended:
+        pass
+    closed = Image.open(path)
+    closed.close()
+    stream = io.BytesIO(path.read_bytes())
+    unread = Image.open(stream)
+    stream.close()
+    for image in (ended, closed, unread):
+        with pytest.raises(ValueError, match=r"^image is a PIL image whose file was closed "
+                                             r"before its pixels were read \(Image\.open in "
+                                             r"a with block that has ended\); call "
+                                             r"image\.load\(\) while the file is open"):
+            as_rgba(image)
+    with Image.open(path) as loaded:
+        loaded.load()
+    assert as_rgba(loaded)[0].tolist() == [[[200, 30, 30]] * 3] * 2
+
+
 def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     # np.matrix, an ndarray subclass that stays 2-D, failed with NumPy's "could not
     # broadcast input array from shape (2,2,1) into shape (2,2)"
