@@ -139,6 +139,8 @@ def _path_takers():
         ("palette_out", lambda v: reduce_file(__file__, "o.png", palette_out=v)),
         ("input", lambda v: segment_file(v, "out")),
         ("outdir", lambda v: segment_file(__file__, v)),
+        # input_name was taken as anything str() could print: 3 was recorded as "3"
+        ("input_name", lambda v: segment_file(__file__, "out", input_name=v)),
     ]
 
 
@@ -147,7 +149,7 @@ def test_file_functions_name_a_path_parameter_given_no_path(value):
     # They raised pathlib's "expected str, bytes or os.PathLike object, not NoneType",
     # naming no parameter (bytes: "argument should be a str object ...").
     for name, call in _path_takers():
-        if value is None and name in ("output", "palette_out"):
+        if value is None and name in ("output", "palette_out", "input_name"):
             continue  # None is their default: no such file
         with pytest.raises(TypeError) as err:
             call(value)
