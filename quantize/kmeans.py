@@ -87,7 +87,9 @@ def kmeans_plusplus(
         Non-negative weights; a point of weight 2 counts as two points. A
         single number weighs every point alike.
     seed : int, numpy.random.Generator or None
-        Source of randomness.
+        Source of randomness: an int >= 0 gives the same centres every time;
+        a Generator is used as is, so a second call continues its stream;
+        None draws fresh entropy.
 
     Returns
     -------
@@ -299,7 +301,10 @@ class MiniBatchKMeans:
         mini-batch phase and the settling passes; they stop early when no
         label changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
-        Source of randomness; a fixed int gives identical results.
+        Source of randomness; a fixed int (>= 0) gives identical results, a
+        Generator is used as is (a second fit continues its stream), None
+        draws fresh entropy. A legacy ``numpy.random.RandomState`` is refused
+        with a TypeError.
 
     Attributes
     ----------

@@ -328,8 +328,8 @@ def segment(
         hierarchy describes texture by fixed bands: other scales without
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
-        Randomness of the pixel sample and of k-means (the hierarchy is
-        deterministic).
+        Randomness of the pixel sample and of k-means, an int >= 0 for the
+        same result every time (the hierarchy is deterministic).
 
     Returns
     -------

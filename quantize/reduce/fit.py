@@ -154,7 +154,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     exact_colors : bool
         Use each cluster's medoid (a colour from ``colors``) instead of its mean.
     seed : int, numpy.random.Generator or None
-        Source of randomness.
+        Source of randomness; an int (>= 0) gives the same palette every time.
 
     Returns
     -------
