@@ -897,18 +897,22 @@ def test_a_bad_shrink_to_is_refused_naming_it(corpus, value, error, message):
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("job", ["reduce", "segment"])
+@pytest.mark.parametrize("job", ["reduce", "segment", "animation"])
 def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_photo, tmp_path,
                                                                        job):
     # The jobs read their input twice (header, then pixels): a FIFO's second read
-    # waited for a writer for ever, a /dev/fd pipe's found it empty.
+    # waited for a writer for ever, a /dev/fd pipe's found it empty
+    # (reduce_animation_file: "not an image Pillow can identify").
+    from quantize.animation import reduce_animation_file
     from quantize.reduce import reduce_file
     from quantize.segment_file import segment_file
 
-    out = tmp_path / ("out.png" if job == "reduce" else "segments")
+    out = tmp_path / ("segments" if job == "segment" else "out.png")
     with pytest.raises(ImageReadError) as info:
         if job == "reduce":
             reduce_file(piped_photo, out, n_colors=4)
+        elif job == "animation":
+            reduce_animation_file(piped_photo, out, n_colors=4)
         else:
             segment_file(piped_photo, out, n_clusters=3)
     assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "

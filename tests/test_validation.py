@@ -122,6 +122,7 @@ def test_check_bool_takes_python_and_numpy_bools_only():
 
 
 def _path_takers():
+    from quantize.animation import reduce_animation_file
     from quantize.io import load_image
     from quantize.palette_files import read_palette, write_palette
     from quantize.reduce import reduce_file
@@ -141,6 +142,9 @@ def _path_takers():
         ("outdir", lambda v: segment_file(__file__, v)),
         # input_name was taken as anything str() could print: 3 was recorded as "3"
         ("input_name", lambda v: segment_file(__file__, "out", input_name=v)),
+        # were pathlib's messages, naming no parameter
+        ("input", lambda v: reduce_animation_file(v)),
+        ("output", lambda v: reduce_animation_file(__file__, v)),
     ]
 
 
