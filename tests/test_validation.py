@@ -96,6 +96,16 @@ def test_check_data_refuses_none_as_a_type():
         check_data(None, "init")
 
 
+def test_a_none_among_numbers_is_named_not_called_nan():
+    # object arrays were cast to float, None to NaN: "X[0, 1]=nan is not finite in
+    # float32" and "sample_weight[1]=nan should be finite and >= 0"
+    with pytest.raises(TypeError, match=r"^X\[0, 1\]=None should be a number$"):
+        check_data([[1.0, None], [2.0, 3.0]])
+    with pytest.raises(TypeError, match=r"^sample_weight\[1\]=None should be a number$"):
+        check_sample_weight([1.0, None], 2)
+    assert check_data(np.array([[1, 2.5]], dtype=object)).tolist() == [[1.0, 2.5]]
+
+
 def test_check_sample_weight_defaults_to_ones_and_copies():
     assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
     w = np.array([1, 2, 3])
