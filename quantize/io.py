@@ -759,6 +759,7 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         PIL image whose file was closed before its pixels were read.
     """
     if isinstance(image, LoadedImage):
+        _check_loaded(image, name)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name)
         return image.rgb, image.alpha
@@ -798,6 +799,31 @@ def as_rgba(image: Any, name: str = "image") -> tuple[np.ndarray, np.ndarray | N
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _check_loaded(image: LoadedImage, name: str) -> None:
+    """Refuse a :class:`LoadedImage` built by hand whose arrays are not what
+    :func:`load_image` gives: ``rgb`` (H, W, 3) uint8, ``alpha`` None or (H, W) uint8.
+
+    A wrong type or dtype is a ``TypeError``, a wrong shape a ``ValueError``.
+    """
+    rgb, alpha = image.rgb, image.alpha
+    rgb_ok = isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8
+    if not rgb_ok or rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
+        what = (f"a {rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray)
+                else f"a {type(rgb).__name__}")
+        raise (ValueError if rgb_ok else TypeError)(
+            f"{name} is a LoadedImage whose rgb should be a non-empty (H, W, 3) uint8 array, "
+            f"got {what}; pass an array of another dtype or shape as the image itself")
+    if alpha is None:
+        return
+    alpha_ok = isinstance(alpha, np.ndarray) and alpha.dtype == np.uint8
+    if not alpha_ok or alpha.shape != rgb.shape[:2]:
+        what = (f"a {alpha.dtype} array of shape {alpha.shape}" if isinstance(alpha, np.ndarray)
+                else f"a {type(alpha).__name__}")
+        raise (ValueError if alpha_ok else TypeError)(
+            f"{name} is a LoadedImage whose alpha should be None or a {rgb.shape[:2]} uint8 "
+            f"array, got {what}")
 
 
 def _file_closed_before_decoding(image: Image.Image) -> bool:

@@ -19,6 +19,7 @@ from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
+    LoadedImage,
     PixelRangeWarning,
     as_rgba,
     atomic_write,
@@ -636,6 +637,27 @@ def test_a_pil_image_whose_file_was_closed_before_decoding_is_refused_naming_it(
     with Image.open(path) as loaded:
         loaded.load()
     assert as_rgba(loaded)[0].tolist() == [[[200, 30, 30]] * 3] * 2
+
+
+@pytest.mark.parametrize(("rgb", "alpha", "error", "message"), [
+    (np.zeros((2, 2, 3)), None, TypeError,
+     r"rgb should be a non-empty \(H, W, 3\) uint8 array, got a float64 array of shape "
+     r"\(2, 2, 3\); pass an array of another dtype or shape as the image itself$"),
+    (np.zeros((2, 2), np.uint8), None, ValueError,
+     r"rgb should .* got a uint8 array of shape \(2, 2\);"),
+    ([[0, 0, 0]], None, TypeError, r"rgb should .* got a list;"),
+    (np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2)), TypeError,
+     r"alpha should be None or a \(2, 2\) uint8 array, got a float64 array of shape"),
+    (np.zeros((2, 2, 3), np.uint8), np.zeros((3, 3), np.uint8), ValueError,
+     r"alpha should be None or a \(2, 2\) uint8 array, got a uint8 array of shape \(3, 3\)$"),
+])
+def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
+    # its arrays were used unchecked: "ufunc 'bitwise_or' not supported for the input
+    # types", "index 2 is out of bounds", "could not broadcast input array"
+    with pytest.raises(error, match="^image is a LoadedImage whose " + message):
+        as_rgba(LoadedImage(rgb, alpha))
+    good = LoadedImage(np.zeros((2, 2, 3), np.uint8), np.full((2, 2), 7, np.uint8))
+    assert as_rgba(good)[1].tolist() == [[7, 7], [7, 7]]
 
 
 def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
