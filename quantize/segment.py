@@ -25,8 +25,13 @@ smooths the cluster map and numbers its regions at full resolution.
 
 ``segment`` works on arrays and returns a :class:`SegmentResult`; the
 file-level job behind ``quantize segment`` and batch runs is
-``quantize.segment_file.segment_file`` (also reachable here as
-``quantize.segment.segment_file``).
+``quantize.segment_file.segment_file`` (also importable from here:
+``from quantize.segment import segment_file``).
+
+The package's name ``quantize.segment`` is the function :func:`segment`, not
+this module, so ``quantize.segment.MAX_CLUSTERS`` (and ``import
+quantize.segment as m``) reach the function and fail; take the module's other
+names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 """
 
 from __future__ import annotations
