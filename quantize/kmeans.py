@@ -274,7 +274,9 @@ class MiniBatchKMeans:
     Parameters
     ----------
     n_clusters : int, default 8
-        Number of clusters.
+        Number of clusters, from 1 to the number of distinct rows with
+        positive weight: ``fit`` refuses more with a ValueError (scikit-learn's
+        ``KMeans`` warns and returns repeated centres).
     init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
         Seeding method ("random": ``n_clusters`` distinct rows drawn in
         proportion to their weight), or explicit initial centres (then
@@ -323,7 +325,10 @@ class MiniBatchKMeans:
 
     Notes
     -----
-    The two scikit-learn estimator checks this estimator fails, on purpose:
+    The two scikit-learn estimator checks this estimator fails, on purpose
+    (with ``n_clusters`` up to 4; at the default 8,
+    ``check_sample_weights_shape`` and ``check_sample_weights_not_overwritten``
+    fail too: their data have 4 distinct rows, and more clusters are refused):
 
     - ``check_estimators_unfitted`` wants scikit-learn's own
       ``NotFittedError`` class from ``predict`` before ``fit``. quantize does
