@@ -79,7 +79,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped: fully transparent pixels take the result's own
-        transparent entry.
+        transparent entry. Without a translucent entry, translucent pixels
+        are matched premultiplied, alpha included, and drawn with an opaque entry
+        (or the transparent one), so their alpha is not kept, and no warning
+        says so here (``reduce_file`` warns): give the palette a fourth column
+        to keep it.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int (>= 0) gives the same result every time.
 
