@@ -161,3 +161,15 @@ def test_merge_histograms_checks_each_sample(colors, counts, error, message):
     good = (COLOURS[:1], np.array([2]))
     with pytest.raises(error, match=message):
         merge_histograms([good, (colors, np.array(counts))])
+
+
+def test_the_flags_of_sample_colors_and_fit_shared_palette_are_bools(tmp_path):
+    # "no" was taken as true: sample_colors returned a third value, and
+    # fit_shared_palette kept an entry free for transparent pixels (255 colours of 256)
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    with pytest.raises(TypeError, match=r"^transparency='no' should be a bool, got str$"):
+        sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency="no")
+    colors = np.array([[0, 0, 0], [200, 0, 0]], np.uint8)
+    with pytest.raises(TypeError, match=r"^transparent='no' should be a bool, got str$"):
+        fit_shared_palette(colors, [1, 1], {"n_colors": 2}, transparent="no")
+    assert len(sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=np.False_)) == 2

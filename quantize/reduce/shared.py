@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_path
+from .._validation import check_bool, check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette
@@ -73,6 +73,7 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     """
     path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
+    transparency = check_bool(transparency, "transparency")  # "no" would ask for a third value
     from ..animation import count_frames  # the animation package builds on this one
 
     if count_frames(path) > 1:
@@ -182,6 +183,7 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
         For an empty histogram or bad options.
     """
     opts = check_reduce_options(**options)
+    transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
     if transparent:
         n_colors = min(n_colors, MAX_PALETTE - 1)
