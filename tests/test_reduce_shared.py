@@ -173,3 +173,19 @@ def test_the_flags_of_sample_colors_and_fit_shared_palette_are_bools(tmp_path):
     with pytest.raises(TypeError, match=r"^transparent='no' should be a bool, got str$"):
         fit_shared_palette(colors, [1, 1], {"n_colors": 2}, transparent="no")
     assert len(sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=np.False_)) == 2
+
+
+@pytest.mark.parametrize(("seed", "error", "message"), [
+    # were NumPy's "SeedSequence expects int or sequence of ints for entropy not x" and
+    # "expected non-negative integer", naming no parameter
+    ("x", TypeError, r"^seed='x' should be what numpy\.random\.default_rng takes \(an int "
+                     r">= 0, a sequence of them, a Generator or None\): SeedSequence expects"),
+    (-1, ValueError, r"^seed=-1 should be what numpy\.random\.default_rng takes"),
+])
+def test_sample_colors_names_a_seed_numpy_does_not_take(tmp_path, seed, error, message):
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    with pytest.raises(error, match=message):
+        sample_colors(tmp_path / "opaque.png", 10, seed=seed)
+    drawn = sample_colors(tmp_path / "opaque.png", 10, seed=(3, 1))
+    again = sample_colors(tmp_path / "opaque.png", 10, seed=np.random.default_rng((3, 1)))
+    assert all(np.array_equal(a, b) for a, b in zip(drawn, again, strict=True))

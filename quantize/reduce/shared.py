@@ -70,16 +70,24 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     ------
     ImageReadError
         If the image cannot be read.
+    ValueError, TypeError
+        For ``n`` below 1, a ``seed`` NumPy does not take, or a
+        ``transparency`` that is not a bool.
     """
     path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
     transparency = check_bool(transparency, "transparency")  # "no" would ask for a third value
+    try:  # one Generator, the same stream the helpers drew from the seed
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:  # NumPy's messages name no parameter
+        raise type(exc)(f"seed={seed!r} should be what numpy.random.default_rng takes (an "
+                        f"int >= 0, a sequence of them, a Generator or None): {exc}") from None
     from ..animation import count_frames  # the animation package builds on this one
 
     if count_frames(path) > 1:
-        colors, counts, transparent = _sample_animation(path, n, seed, max_pixels)
+        colors, counts, transparent = _sample_animation(path, n, rng, max_pixels)
     else:
-        colors, counts, transparent = _sample_still(path, n, seed, max_pixels)
+        colors, counts, transparent = _sample_still(path, n, rng, max_pixels)
     return (colors, counts, transparent) if transparency else (colors, counts)
 
 
