@@ -189,3 +189,23 @@ def test_sample_colors_names_a_seed_numpy_does_not_take(tmp_path, seed, error, m
     drawn = sample_colors(tmp_path / "opaque.png", 10, seed=(3, 1))
     again = sample_colors(tmp_path / "opaque.png", 10, seed=np.random.default_rng((3, 1)))
     assert all(np.array_equal(a, b) for a, b in zip(drawn, again, strict=True))
+
+
+def test_merge_histograms_names_a_sample_that_is_no_pair(tmp_path):
+    # were Python's "too many values to unpack (expected 2)" (the triples of
+    # sample_colors with transparency=True) and "'NoneType' object is not iterable"
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    triple = sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=True)
+    with pytest.raises(TypeError, match=r"^samples\[0\] should be a \(colors, counts\) pair, "
+                                        r"got a tuple of 3; sample_colors\(\.\.\., "
+                                        r"transparency=True\) gives \(colors, counts, "
+                                        r"transparent\): pass its first two$"):
+        merge_histograms([triple])
+    with pytest.raises(TypeError, match=r"^samples should be a sequence of \(colors, counts\) "
+                                        r"pairs, got NoneType$"):
+        merge_histograms(None)
+    with pytest.raises(TypeError, match=r"^samples\[1\] should be a \(colors, counts\) pair, "
+                                        r"got a ndarray$"):
+        merge_histograms([triple[:2], triple[0]])
+    colors, counts = merge_histograms([triple[:2], list(triple[:2])])
+    assert np.array_equal(colors, triple[0]) and counts.tolist() == (2 * triple[1]).tolist()

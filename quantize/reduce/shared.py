@@ -13,7 +13,7 @@ function so it can run in worker processes:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -149,13 +149,33 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
     # (colours 300 wrapped to 44, 0.5 became 0 and negative counts were added, unchecked)
-    got = [check_histogram(c, n) for c, n in samples if len(c)]
+    got = [check_histogram(c, n) for c, n in _pairs(samples) if len(c)]
     if not got:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
     channels = max(c.shape[-1] for c, _ in got)
     colors = np.concatenate([_with_channels(c, channels) for c, _ in got])
     counts = np.concatenate([n for _, n in got])
     return merge_colors(colors, counts)
+
+
+def _pairs(samples: Any) -> list[tuple[Any, Any]]:
+    """``samples`` as a list of ``(colors, counts)`` pairs, or raise naming the one that is not.
+
+    A triple is what :func:`sample_colors` returns with ``transparency``: its flag is
+    for :func:`fit_shared_palette`, so the message says to pass the first two.
+    """
+    if isinstance(samples, str | bytes) or not isinstance(samples, Iterable):
+        raise TypeError(f"samples should be a sequence of (colors, counts) pairs, got "
+                        f"{type(samples).__name__}")
+    pairs = list(samples)
+    for i, sample in enumerate(pairs):
+        if not isinstance(sample, tuple | list) or len(sample) != 2:
+            size = f" of {len(sample)}" if isinstance(sample, tuple | list) else ""
+            hint = ("; sample_colors(..., transparency=True) gives (colors, counts, "
+                    "transparent): pass its first two" if size == " of 3" else "")
+            raise TypeError(f"samples[{i}] should be a (colors, counts) pair, got a "
+                            f"{type(sample).__name__}{size}{hint}")
+    return pairs
 
 
 def _with_channels(colors: np.ndarray, channels: int) -> np.ndarray:
