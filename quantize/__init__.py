@@ -13,7 +13,9 @@ An image is a NumPy array of shape (H, W), (H, W, 1), (H, W, 2) (grey and alpha)
 (H, W, 3) or (H, W, 4), of dtype uint8, uint16, bool or float in [0, 1], or a PIL
 image of any mode; quantize.io.load_image reads a file (upright, in sRGB). Files to
 files: quantize.reduce.reduce_file and quantize.segment_file.segment_file; metrics
-in quantize.metrics; palette files in quantize.palette_files.
+in quantize.metrics; palette files in quantize.palette_files. ``quantize.segment``
+is the function: take the segment module's other names (MAX_CLUSTERS,
+DEFAULT_LEVEL, RegionCountWarning, ...) with ``from quantize.segment import ...``.
 
 >>> import numpy as np
 >>> from quantize import reduce_colors

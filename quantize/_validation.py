@@ -169,8 +169,11 @@ def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
             out = np.array(arr, dtype=np.float32, order="C", copy=True)
         else:
             out = np.ascontiguousarray(arr, dtype=np.float32)
-    # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask.
-    if not np.isfinite(out.sum(dtype=np.float64)):
+    # A float64 sum is NaN or inf exactly when some entry is, and needs no (n, d) mask
+    # (inf and -inf sum to NaN, without NumPy's warning).
+    with np.errstate(invalid="ignore"):
+        total = out.sum(dtype=np.float64)
+    if not np.isfinite(total):
         row, col = np.argwhere(~np.isfinite(out))[0]
         raise ValueError(
             f"{name}[{row}, {col}]={arr[row, col].item()!r} is not finite in float32; "
@@ -189,15 +192,27 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(X)
         if arr.dtype == object:
-            arr = arr.astype(np.float64)
+            numbers = arr.astype(np.float64)
     except (TypeError, ValueError) as exc:  # ragged lists, objects that are no numbers
         raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
+    if arr.dtype == object:
+        _refuse_none(arr, name)
+        arr = numbers
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"{name} has dtype {arr.dtype}: Complex data not supported; "
                          "expected real numbers")
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
         raise TypeError(f"{name} should be a numeric (n, d) array, got dtype {arr.dtype}")
     return arr
+
+
+def _refuse_none(arr: np.ndarray, name: str) -> None:
+    """Refuse a None in an object array of numbers, which ``astype(float)`` makes NaN (then
+    called a NaN the caller never wrote)."""
+    missing = np.argwhere(np.equal(arr, None))
+    if missing.size:
+        where = "" if arr.ndim == 0 else f"[{', '.join(str(int(i)) for i in missing[0])}]"
+        raise TypeError(f"{name}{where}=None should be a number")
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
@@ -212,9 +227,12 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         w = np.full(n_samples, w)
     if w.dtype == object:  # numbers in an object array, as check_data takes for X
         try:
-            w = w.astype(np.float64)
+            numbers = w.astype(np.float64)
         except (TypeError, ValueError):
             pass  # refused just below, naming the dtype
+        else:
+            _refuse_none(w, "sample_weight")
+            w = numbers
     if (w.dtype == bool or not np.issubdtype(w.dtype, np.number)
             or np.issubdtype(w.dtype, np.complexfloating)):
         raise TypeError("sample_weight should be a numeric (n,) array of real numbers, "

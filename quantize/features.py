@@ -41,7 +41,14 @@ from PIL import Image
 
 from ._validation import check_choice, check_float
 from .io import as_rgba
-from .texture import INTEGRATION_SIGMA, lab_planes, sample_pixels, smooth, texture_planes
+from .texture import (
+    INTEGRATION_SIGMA,
+    WORKING_MAX_SIDE,
+    lab_planes,
+    sample_pixels,
+    smooth,
+    texture_planes,
+)
 
 # lab_planes lives in quantize.texture and stays importable from here, where
 # the ``color`` and ``intensity`` groups take their Lab from it.
@@ -143,16 +150,20 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
 
 
 def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
-    """Validate the derivative scales of the texture bank: a non-empty sequence of numbers >= 0.5.
+    """Validate the derivative scales of the texture bank: a non-empty sequence of numbers
+    from 0.5 to :data:`~quantize.texture.WORKING_MAX_SIDE` (1024).
 
-    A list, tuple or 1-D array.
+    A list, tuple or 1-D array. A scale is a Gaussian sigma in pixels of the
+    working image, whose longer side is at most 1024 pixels: a wider blur
+    describes no texture, and its kernel (six sigmas wide) would take minutes
+    and gigabytes of memory (a sigma of 1e7 takes 1.4 GB).
 
     Raises
     ------
     TypeError
         If ``scales`` is not a sequence or 1-D array, or an item is not a number.
     ValueError
-        If it is empty, or an item is below 0.5 or not finite.
+        If it is empty, or an item is below 0.5, above 1024 or not finite.
     """
     if isinstance(scales, np.ndarray) and scales.ndim == 1:
         scales = scales.tolist()
@@ -161,7 +172,7 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
                         f"got {type(scales).__name__}")
     if len(scales) == 0:
         raise ValueError(f"texture_scales={scales!r} should hold at least one scale")
-    return tuple(check_float(s, f"texture_scales[{i}]", minimum=0.5)
+    return tuple(check_float(s, f"texture_scales[{i}]", minimum=0.5, maximum=WORKING_MAX_SIDE)
                  for i, s in enumerate(scales))
 
 
@@ -192,7 +203,7 @@ def build_features(
         Colour space of the ``color`` group.
     texture_scales : sequence of float
         Derivative scales (Gaussian sigma in pixels of the texture working
-        image, at most 1024 pixels on its longer side), each >= 0.5.
+        image, at most 1024 pixels on its longer side), each from 0.5 to 1024.
 
     Returns
     -------

@@ -1036,12 +1036,14 @@ def as_rgba(image: Any, name: str = "image", *,
     TypeError
         For anything else that is not an image.
     ValueError
-        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1].
+        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
+        PIL image whose file was closed before its pixels were read.
     ImageReadError
         For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
         bad CRC (:func:`check_png_chunks`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
+        _check_loaded(image, name)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
         return image.rgb, image.alpha
@@ -1049,6 +1051,11 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        if _file_closed_before_decoding(image):
+            raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
+                             "were read (Image.open in a with block that has ended); call "
+                             "image.load() while the file is open, or read the file with "
+                             "quantize.io.load_image")
         _warn_one_frame(image, name, every_frame)
         if getattr(image, "tile", None):  # a file's image not yet decoded: read here
             check_png_chunks(image, getattr(image, "filename", "") or name)
@@ -1059,7 +1066,7 @@ def as_rgba(image: Any, name: str = "image", *,
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
-    arr = image
+    arr = np.asarray(image)  # a subclass (np.matrix, always 2-D) as the plain array it holds
     if not arr.dtype.isnative:  # e.g. big-endian ">u2" from a raw 16-bit file: same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if arr.ndim == 2:
@@ -1078,6 +1085,41 @@ def as_rgba(image: Any, name: str = "image", *,
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+def _check_loaded(image: LoadedImage, name: str) -> None:
+    """Refuse a :class:`LoadedImage` built by hand whose arrays are not what
+    :func:`load_image` gives: ``rgb`` (H, W, 3) uint8, ``alpha`` None or (H, W) uint8.
+
+    A wrong type or dtype is a ``TypeError``, a wrong shape a ``ValueError``.
+    """
+    rgb, alpha = image.rgb, image.alpha
+    rgb_ok = isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8
+    if not rgb_ok or rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
+        what = (f"a {rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray)
+                else f"a {type(rgb).__name__}")
+        raise (ValueError if rgb_ok else TypeError)(
+            f"{name} is a LoadedImage whose rgb should be a non-empty (H, W, 3) uint8 array, "
+            f"got {what}; pass an array of another dtype or shape as the image itself")
+    if alpha is None:
+        return
+    alpha_ok = isinstance(alpha, np.ndarray) and alpha.dtype == np.uint8
+    if not alpha_ok or alpha.shape != rgb.shape[:2]:
+        what = (f"a {alpha.dtype} array of shape {alpha.shape}" if isinstance(alpha, np.ndarray)
+                else f"a {type(alpha).__name__}")
+        raise (ValueError if alpha_ok else TypeError)(
+            f"{name} is a LoadedImage whose alpha should be None or a {rgb.shape[:2]} uint8 "
+            f"array, got {what}")
+
+
+def _file_closed_before_decoding(image: Image.Image) -> bool:
+    """Whether ``image`` still has pixels to decode (``tile``) but no open file to read them.
+
+    Pillow opens a file lazily; used after its ``with`` block, the image fails
+    with a bare ``AssertionError``.
+    """
+    fp = getattr(image, "fp", None)
+    return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
 
 
 def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> None:

@@ -87,7 +87,9 @@ def kmeans_plusplus(
         Non-negative weights; a point of weight 2 counts as two points. A
         single number weighs every point alike.
     seed : int, numpy.random.Generator or None
-        Source of randomness.
+        Source of randomness: an int >= 0 gives the same centres every time;
+        a Generator is used as is, so a second call continues its stream;
+        None draws fresh entropy.
 
     Returns
     -------
@@ -275,7 +277,9 @@ class MiniBatchKMeans:
     Parameters
     ----------
     n_clusters : int, default 8
-        Number of clusters.
+        Number of clusters, from 1 to the number of distinct rows with
+        positive weight: ``fit`` refuses more with a ValueError (scikit-learn's
+        ``KMeans`` warns and returns repeated centres).
     init : {"k-means++", "random"} or (n_clusters, d) array_like, default "k-means++"
         Seeding method ("random": ``n_clusters`` distinct rows drawn in
         proportion to their weight), or explicit initial centres (then
@@ -302,7 +306,10 @@ class MiniBatchKMeans:
         mini-batch phase and the settling passes; they stop early when no
         label changes. 0 skips refinement.
     seed : int, numpy.random.Generator or None
-        Source of randomness; a fixed int gives identical results.
+        Source of randomness; a fixed int (>= 0) gives identical results, a
+        Generator is used as is (a second fit continues its stream), None
+        draws fresh entropy. A legacy ``numpy.random.RandomState`` is refused
+        with a TypeError.
 
     Attributes
     ----------
@@ -321,7 +328,10 @@ class MiniBatchKMeans:
 
     Notes
     -----
-    The two scikit-learn estimator checks this estimator fails, on purpose:
+    The two scikit-learn estimator checks this estimator fails, on purpose
+    (with ``n_clusters`` up to 4; at the default 8,
+    ``check_sample_weights_shape`` and ``check_sample_weights_not_overwritten``
+    fail too: their data have 4 distinct rows, and more clusters are refused):
 
     - ``check_estimators_unfitted`` wants scikit-learn's own
       ``NotFittedError`` class from ``predict`` before ``fit``. quantize does

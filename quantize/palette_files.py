@@ -64,8 +64,11 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json or .hex).
 
-    Written atomically. A fourth column is alpha; it is written (.json
-    ``alpha``, .hex ``rrggbbaa``) when some entry is not opaque. ``shares``
+    Written atomically: an existing file of that name is replaced whole (there
+    is no ``force`` here, while ``reduce_file`` refuses an existing
+    ``palette_out`` without ``force``). A fourth column is alpha; it is
+    written (.json ``alpha``, .hex ``rrggbbaa``) when some entry is not
+    opaque. ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
     into the .gpl entry names); it defaults to unknown (null). A .gpl file's
     name is one line: line breaks in ``name`` become spaces; bytes of a file
@@ -77,6 +80,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         For an unknown extension, a palette that is not ``(k, 3)`` or
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
         could not read back), or ``shares`` that are not k numbers in [0, 1].
+    OutputError
+        If the file cannot be written (a missing folder, a directory of that name).
     """
     p = check_path(path, "path")
     fmt = _palette_format(p, "path")

@@ -25,8 +25,13 @@ smooths the cluster map and numbers its regions at full resolution.
 
 ``segment`` works on arrays and returns a :class:`SegmentResult`; the
 file-level job behind ``quantize segment`` and batch runs is
-``quantize.segment_file.segment_file`` (also reachable here as
-``quantize.segment.segment_file``).
+``quantize.segment_file.segment_file`` (also importable from here:
+``from quantize.segment import segment_file``).
+
+The package's name ``quantize.segment`` is the function :func:`segment`, not
+this module, so ``quantize.segment.MAX_CLUSTERS`` (and ``import
+quantize.segment as m``) reach the function and fail; take the module's other
+names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 """
 
 from __future__ import annotations
@@ -323,12 +328,13 @@ def segment(
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank, with ``n_clusters`` only (the
+        Derivative scales of the texture bank (Gaussian sigmas in pixels of the
+        working copy, from 0.5 to 1024), with ``n_clusters`` only (the
         hierarchy describes texture by fixed bands: other scales without
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
-        Randomness of the pixel sample and of k-means (the hierarchy is
-        deterministic).
+        Randomness of the pixel sample and of k-means, an int >= 0 for the
+        same result every time (the hierarchy is deterministic).
 
     Returns
     -------

@@ -149,6 +149,8 @@ def segment_file(
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
+    if input_name is not None:  # only named in the record, as given
+        check_path(input_name, "input_name")
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier

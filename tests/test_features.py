@@ -141,6 +141,10 @@ def test_texture_scales_may_be_a_numpy_array(photo):
     ({"texture_scales": ()}, ValueError, r"^texture_scales=\(\) should hold at least one scale$"),
     ({"texture_scales": []}, ValueError, r"^texture_scales=\[\] should hold at least one"),
     ({"texture_scales": (1.0, 0.1)}, ValueError, r"^texture_scales\[1\]=0\.1 should be >= 0\.5$"),
+    # was taken: a blur wider than any working image, whose kernel of six sigmas took
+    # 38 s and 1.4 GB for one filter at 1e7, and more than the machine's memory at 1e9
+    ({"texture_scales": (1.0, 1025)}, ValueError,
+     r"^texture_scales\[1\]=1025 should be <= 1024$"),
     ({"texture_scales": [1.0, "2"]}, TypeError,
      r"^texture_scales\[1\]='2' should be a number, got str$"),
     ({"texture_scales": 2.0}, TypeError,
@@ -151,3 +155,11 @@ def test_texture_scales_may_be_a_numpy_array(photo):
 def test_bad_options(photo, kwargs, error, match):
     with pytest.raises(error, match=match):
         build_features(photo, **kwargs)
+
+
+def test_a_texture_scale_as_wide_as_the_largest_working_image_is_taken():
+    image = np.zeros((3, 4, 3), np.uint8)
+    image[:, 2:] = 200
+    X, spec = build_features(image, {"color": 0, "xy": 0}, texture_scales=[0.5, 1024])
+    assert spec.texture_scales == (0.5, 1024.0) and X.shape == (12, 4)
+    assert np.isfinite(X).all()

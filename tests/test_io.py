@@ -20,6 +20,7 @@ from quantize.errors import ImageReadError, OutputError, OutputExistsError
 from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
+    LoadedImage,
     PixelRangeWarning,
     TransparentColorWarning,
     as_rgba,
@@ -788,6 +789,62 @@ def test_float_pil_image_is_scaled_alike_in_every_band(monkeypatch, band_pixels)
                                                                              [255, 51]]
 
 
+def test_a_pil_image_whose_file_was_closed_before_decoding_is_refused_naming_it(tmp_path):
+    # used after its with block, a lazily opened image failed with Pillow's bare
+    # AssertionError (no message); closed by hand, with "Operation on closed image"
+    path = tmp_path / "a.png"
+    Image.new("RGB", (3, 2), (200, 30, 30)).save(path)
+    with Image.open(path) as ended:
+        pass
+    closed = Image.open(path)
+    closed.close()
+    stream = io.BytesIO(path.read_bytes())
+    unread = Image.open(stream)
+    stream.close()
+    for image in (ended, closed, unread):
+        with pytest.raises(ValueError, match=r"^image is a PIL image whose file was closed "
+                                             r"before its pixels were read \(Image\.open in "
+                                             r"a with block that has ended\); call "
+                                             r"image\.load\(\) while the file is open"):
+            as_rgba(image)
+    with Image.open(path) as loaded:
+        loaded.load()
+    assert as_rgba(loaded)[0].tolist() == [[[200, 30, 30]] * 3] * 2
+
+
+@pytest.mark.parametrize(("rgb", "alpha", "error", "message"), [
+    (np.zeros((2, 2, 3)), None, TypeError,
+     r"rgb should be a non-empty \(H, W, 3\) uint8 array, got a float64 array of shape "
+     r"\(2, 2, 3\); pass an array of another dtype or shape as the image itself$"),
+    (np.zeros((2, 2), np.uint8), None, ValueError,
+     r"rgb should .* got a uint8 array of shape \(2, 2\);"),
+    ([[0, 0, 0]], None, TypeError, r"rgb should .* got a list;"),
+    (np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2)), TypeError,
+     r"alpha should be None or a \(2, 2\) uint8 array, got a float64 array of shape"),
+    (np.zeros((2, 2, 3), np.uint8), np.zeros((3, 3), np.uint8), ValueError,
+     r"alpha should be None or a \(2, 2\) uint8 array, got a uint8 array of shape \(3, 3\)$"),
+])
+def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
+    # its arrays were used unchecked: "ufunc 'bitwise_or' not supported for the input
+    # types", "index 2 is out of bounds", "could not broadcast input array"
+    with pytest.raises(error, match="^image is a LoadedImage whose " + message):
+        as_rgba(LoadedImage(rgb, alpha))
+    good = LoadedImage(np.zeros((2, 2, 3), np.uint8), np.full((2, 2), 7, np.uint8))
+    assert as_rgba(good)[1].tolist() == [[7, 7], [7, 7]]
+
+
+def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
+    # np.matrix, an ndarray subclass that stays 2-D, failed with NumPy's "could not
+    # broadcast input array from shape (2,2,1) into shape (2,2)"
+    grey = np.array([[0, 100], [200, 255]], np.uint8)
+    with warnings.catch_warnings():  # NumPy's advice against np.matrix
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        matrix = np.asmatrix(grey)
+    rgb, alpha = as_rgba(matrix)
+    assert type(rgb) is np.ndarray and rgb.shape == (2, 2, 3) and alpha is None
+    assert (rgb == grey[:, :, None]).all()
+
+
 @pytest.mark.parametrize(("image", "error", "match"), [
     ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL image"),
     (np.zeros((2, 2, 5), np.uint8), ValueError,
@@ -1035,18 +1092,22 @@ def test_a_bad_shrink_to_is_refused_naming_it(corpus, value, error, message):
     assert str(err.value) == message
 
 
-@pytest.mark.parametrize("job", ["reduce", "segment"])
+@pytest.mark.parametrize("job", ["reduce", "segment", "animation"])
 def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_photo, tmp_path,
                                                                        job):
     # The jobs read their input twice (header, then pixels): a FIFO's second read
-    # waited for a writer for ever, a /dev/fd pipe's found it empty.
+    # waited for a writer for ever, a /dev/fd pipe's found it empty
+    # (reduce_animation_file: "not an image Pillow can identify").
+    from quantize.animation import reduce_animation_file
     from quantize.reduce import reduce_file
     from quantize.segment_file import segment_file
 
-    out = tmp_path / ("out.png" if job == "reduce" else "segments")
+    out = tmp_path / ("segments" if job == "segment" else "out.png")
     with pytest.raises(ImageReadError) as info:
         if job == "reduce":
             reduce_file(piped_photo, out, n_colors=4)
+        elif job == "animation":
+            reduce_animation_file(piped_photo, out, n_colors=4)
         else:
             segment_file(piped_photo, out, n_clusters=3)
     assert str(info.value) == (f"{piped_photo}: is a pipe or device, not a regular file, and "

@@ -559,6 +559,20 @@ def test_bad_data_raise_naming_them(X, error, match):
         kmeans_plusplus(X, 3, seed=0)
 
 
+def test_values_too_large_for_float32_of_both_signs_are_refused_without_a_numpy_warning():
+    # they became inf and -inf, whose sum gave NumPy's "invalid value encountered in
+    # reduce" RuntimeWarning before the error
+    X = [[0.0], [1e300], [-1e300]]
+    km = MiniBatchKMeans(2, seed=0).fit([[0.0], [1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for call in (lambda: MiniBatchKMeans(2, seed=0).fit(X), lambda: km.predict(X),
+                     lambda: kmeans_plusplus(X, 2, seed=0)):
+            with pytest.raises(ValueError, match=r"^X\[1, 0\]=1e\+300 is not finite in "
+                                                 r"float32; expected finite numbers"):
+                call()
+
+
 @pytest.mark.parametrize(("w", "error", "match"), [
     ([1.0, -1.0, 1.0, 1.0], ValueError, r"sample_weight\[1\]=-1\.0 should be finite and >= 0"),
     ([1.0, np.nan, 1.0, 1.0], ValueError, r"sample_weight\[1\]=nan should be finite"),

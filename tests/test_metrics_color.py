@@ -171,3 +171,30 @@ def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message
     else:
         with pytest.raises(ValueError, match=message):
             psnr(*pair, data_range=255.0)
+
+
+@pytest.mark.parametrize("input_space", ["srgb", "lab"])
+def test_metrics_refuse_complex_colours(input_space):
+    # complex arrays lost their imaginary part with a ComplexWarning: psnr gave inf
+    # for colours 1j apart, and delta_e of Lab colours 0
+    a = np.zeros((2, 3), complex)
+    b = a + 1j
+    with pytest.raises(TypeError, match=r"^test should hold real numbers, got dtype complex128$"):
+        psnr(a.real, b, data_range=1.0)
+    with pytest.raises(TypeError, match=r"^reference should hold real numbers, got dtype "
+                                        r"complex128$"):
+        delta_e(b, a.real, input_space=input_space)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_delta_e_refuses_lab_colours_that_are_not_finite(bad):
+    # Lab input was not checked: NaN or inf gave a mean of nan, with NumPy's
+    # "invalid value encountered in divide" warnings
+    good = np.array([[50.0, 0.0, 0.0], [60.0, 10.0, -10.0]])
+    wrong = good.copy()
+    wrong[1, 2] = bad
+    with pytest.raises(ValueError, match=r"^test contains NaN or infinite values; expected "
+                                         r"finite numbers$"):
+        delta_e(good, wrong, input_space="lab")
+    with pytest.raises(ValueError, match=r"^reference contains NaN or infinite values"):
+        delta_e(wrong, good, input_space="lab")

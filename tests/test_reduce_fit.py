@@ -42,6 +42,13 @@ def test_fit_palette_validates_its_histogram():
         assert fit_palette(FOUR, [1, 1, 1, 1], None, seed=0).shape == (4, 3)
     with pytest.raises(TypeError, match="exact_colors='no' should be a bool, got str"):
         fit_palette(FOUR, [1, 1, 1, 1], 2, exact_colors="no")  # was read as True
+    # finite counts whose sum overflows were refused by the k-means core under its
+    # own name ("sample_weight sums to inf"), after NumPy's overflow warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^counts sum to inf; expected a finite sum "
+                                             r"\(rescale the counts\)$"):
+            fit_palette(FOUR, [1e308, 1e308, 1, 1], 2, seed=0)
 
 
 def test_fit_palette_takes_colours_as_any_integer_array_like():

@@ -161,3 +161,51 @@ def test_merge_histograms_checks_each_sample(colors, counts, error, message):
     good = (COLOURS[:1], np.array([2]))
     with pytest.raises(error, match=message):
         merge_histograms([good, (colors, np.array(counts))])
+
+
+def test_the_flags_of_sample_colors_and_fit_shared_palette_are_bools(tmp_path):
+    # "no" was taken as true: sample_colors returned a third value, and
+    # fit_shared_palette kept an entry free for transparent pixels (255 colours of 256)
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    with pytest.raises(TypeError, match=r"^transparency='no' should be a bool, got str$"):
+        sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency="no")
+    colors = np.array([[0, 0, 0], [200, 0, 0]], np.uint8)
+    with pytest.raises(TypeError, match=r"^transparent='no' should be a bool, got str$"):
+        fit_shared_palette(colors, [1, 1], {"n_colors": 2}, transparent="no")
+    assert len(sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=np.False_)) == 2
+
+
+@pytest.mark.parametrize(("seed", "error", "message"), [
+    # were NumPy's "SeedSequence expects int or sequence of ints for entropy not x" and
+    # "expected non-negative integer", naming no parameter
+    ("x", TypeError, r"^seed='x' should be what numpy\.random\.default_rng takes \(an int "
+                     r">= 0, a sequence of them, a Generator or None\): SeedSequence expects"),
+    (-1, ValueError, r"^seed=-1 should be what numpy\.random\.default_rng takes"),
+])
+def test_sample_colors_names_a_seed_numpy_does_not_take(tmp_path, seed, error, message):
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    with pytest.raises(error, match=message):
+        sample_colors(tmp_path / "opaque.png", 10, seed=seed)
+    drawn = sample_colors(tmp_path / "opaque.png", 10, seed=(3, 1))
+    again = sample_colors(tmp_path / "opaque.png", 10, seed=np.random.default_rng((3, 1)))
+    assert all(np.array_equal(a, b) for a, b in zip(drawn, again, strict=True))
+
+
+def test_merge_histograms_names_a_sample_that_is_no_pair(tmp_path):
+    # were Python's "too many values to unpack (expected 2)" (the triples of
+    # sample_colors with transparency=True) and "'NoneType' object is not iterable"
+    Image.fromarray(COLOURS[None, :6]).save(tmp_path / "opaque.png")
+    triple = sample_colors(tmp_path / "opaque.png", 10, seed=0, transparency=True)
+    with pytest.raises(TypeError, match=r"^samples\[0\] should be a \(colors, counts\) pair, "
+                                        r"got a tuple of 3; sample_colors\(\.\.\., "
+                                        r"transparency=True\) gives \(colors, counts, "
+                                        r"transparent\): pass its first two$"):
+        merge_histograms([triple])
+    with pytest.raises(TypeError, match=r"^samples should be a sequence of \(colors, counts\) "
+                                        r"pairs, got NoneType$"):
+        merge_histograms(None)
+    with pytest.raises(TypeError, match=r"^samples\[1\] should be a \(colors, counts\) pair, "
+                                        r"got a ndarray$"):
+        merge_histograms([triple[:2], triple[0]])
+    colors, counts = merge_histograms([triple[:2], list(triple[:2])])
+    assert np.array_equal(colors, triple[0]) and counts.tolist() == (2 * triple[1]).tolist()

@@ -110,6 +110,16 @@ def test_check_data_refuses_none_as_a_type():
         check_data(None, "init")
 
 
+def test_a_none_among_numbers_is_named_not_called_nan():
+    # object arrays were cast to float, None to NaN: "X[0, 1]=nan is not finite in
+    # float32" and "sample_weight[1]=nan should be finite and >= 0"
+    with pytest.raises(TypeError, match=r"^X\[0, 1\]=None should be a number$"):
+        check_data([[1.0, None], [2.0, 3.0]])
+    with pytest.raises(TypeError, match=r"^sample_weight\[1\]=None should be a number$"):
+        check_sample_weight([1.0, None], 2)
+    assert check_data(np.array([[1, 2.5]], dtype=object)).tolist() == [[1.0, 2.5]]
+
+
 def test_check_sample_weight_defaults_to_ones_and_copies():
     assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
     w = np.array([1, 2, 3])
@@ -136,6 +146,7 @@ def test_check_bool_takes_python_and_numpy_bools_only():
 
 
 def _path_takers():
+    from quantize.animation import reduce_animation_file
     from quantize.io import load_image
     from quantize.palette_files import read_palette, write_palette
     from quantize.reduce import reduce_file
@@ -153,6 +164,11 @@ def _path_takers():
         ("palette_out", lambda v: reduce_file(__file__, "o.png", palette_out=v)),
         ("input", lambda v: segment_file(v, "out")),
         ("outdir", lambda v: segment_file(__file__, v)),
+        # input_name was taken as anything str() could print: 3 was recorded as "3"
+        ("input_name", lambda v: segment_file(__file__, "out", input_name=v)),
+        # were pathlib's messages, naming no parameter
+        ("input", lambda v: reduce_animation_file(v)),
+        ("output", lambda v: reduce_animation_file(__file__, v)),
     ]
 
 
@@ -161,7 +177,7 @@ def test_file_functions_name_a_path_parameter_given_no_path(value):
     # They raised pathlib's "expected str, bytes or os.PathLike object, not NoneType",
     # naming no parameter (bytes: "argument should be a str object ...").
     for name, call in _path_takers():
-        if value is None and name in ("output", "palette_out"):
+        if value is None and name in ("output", "palette_out", "input_name"):
             continue  # None is their default: no such file
         with pytest.raises(TypeError) as err:
             call(value)

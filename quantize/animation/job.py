@@ -36,8 +36,15 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from .._validation import check_path
 from ..errors import FormatAdviceWarning, warn_caller
-from ..io import atomic_write, check_output_path, check_output_size, removed_on_failure
+from ..io import (
+    atomic_write,
+    check_output_path,
+    check_output_size,
+    removed_on_failure,
+    require_regular_file,
+)
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
@@ -129,7 +136,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     Raises
     ------
     ImageReadError
-        The input cannot be read or is over the pixel limit.
+        The input cannot be read or is over the pixel limit, or is a pipe or
+        device (it is read more than once: save a stream to a file first).
     OutputExistsError, OutputError
         The output exists (without ``force``), cannot be written, or is the input.
     ResultTooLargeError
@@ -138,10 +146,12 @@ def reduce_animation_file(input: str | os.PathLike[str],
     QualityError
         ``quality`` cannot be reached.
     ValueError, TypeError
-        A bad option.
+        A bad option, or an ``input`` or ``output`` that is not a path.
     """
     start = time.perf_counter()
-    src = Path(input)
+    src = require_regular_file(input)  # read three times: header, palette fit, frames
+    if output is not None:
+        check_path(output, "output")
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
     check_output_size(opts.suffix, info.size, f"output={str(opts.output)!r}" if opts.output

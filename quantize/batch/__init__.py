@@ -1,7 +1,7 @@
 """Batch processing of folders: find images, plan per-file jobs, run them in parallel.
 
 The per-file work is done by the jobs' public file functions
-(``quantize.reduce.reduce_file``, ``quantize.segment.segment_file``), whose
+(``quantize.reduce.reduce_file``, ``quantize.segment_file.segment_file``), whose
 options are checked by the jobs' own checkers; this package only drives them
 and never prints. The modules, in the order data flows through them:
 

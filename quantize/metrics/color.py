@@ -30,6 +30,8 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
+        if np.issubdtype(arr.dtype, np.complexfloating):  # its imaginary part would be lost
+            raise TypeError(f"{name} should hold real numbers, got dtype {arr.dtype}")
     # A byte order other than the machine's (big-endian ">u2") holds the same values.
     ref, tst = (a if a.dtype.isnative else a.astype(a.dtype.newbyteorder("="))
                 for a in (ref, tst))
@@ -95,8 +97,8 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         (without ``data_range``) dtypes of different peaks or floats outside
         [0, 1].
     TypeError
-        For a dtype without a known peak (e.g. int64) and no ``data_range``,
-        or weights or ``data_range`` that are not numbers.
+        For complex values, a dtype without a known peak (e.g. int64) and no
+        ``data_range``, or weights or ``data_range`` that are not numbers.
 
     Returns
     -------
@@ -159,6 +161,15 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         ``skimage.color.deltaE_ciede2000``); about 1 is a just noticeable
         difference, 0 means identical colours.
 
+    Raises
+    ------
+    ValueError
+        For shapes that differ, bad weights, sRGB floats outside [0, 1], or
+        NaN or infinite values.
+    TypeError
+        For complex values, or sRGB colours of another dtype than uint8,
+        uint16 or float.
+
     Examples
     --------
     >>> white = np.full((1, 3), 255, dtype=np.uint8)
@@ -168,6 +179,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ref, tst = _check_pair(reference, test)
     input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
     w = _check_weights(weights, ref.shape[:-1])
+    if input_space == "lab":
+        for name, arr in (("reference", ref), ("test", tst)):
+            _check_float_values(arr, name, unit_range=False)
     lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
                         if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),

@@ -154,7 +154,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     exact_colors : bool
         Use each cluster's medoid (a colour from ``colors``) instead of its mean.
     seed : int, numpy.random.Generator or None
-        Source of randomness.
+        Source of randomness; an int (>= 0) gives the same palette every time.
 
     Returns
     -------
@@ -204,8 +204,12 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     cnt = cnt.astype(np.float64)
     if cnt.shape != (cols.shape[0],):
         raise ValueError(f"counts should have shape ({cols.shape[0]},), got {cnt.shape}")
-    if not np.isfinite(cnt).all() or (cnt < 0).any() or cnt.sum() <= 0:
+    with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+        total = cnt.sum()
+    if not np.isfinite(cnt).all() or (cnt < 0).any() or total <= 0:
         raise ValueError("counts should be finite, >= 0 and have a positive sum")
+    if total == np.inf:
+        raise ValueError("counts sum to inf; expected a finite sum (rescale the counts)")
     merged, totals = merge_colors(cols, cnt)
     keep = totals > 0
     return merged[keep], totals[keep]

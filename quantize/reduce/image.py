@@ -62,7 +62,8 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         4,000 took 34 s (2 cores); no more than the image has are fitted.
     quality : float, optional
         Choose the fewest colours whose mean CIEDE2000 against the original is
-        at most this (measured without dithering).
+        at most this (measured without dithering), a number >= 0: about 1 is
+        a just noticeable difference, 2-3 close, 5 visibly posterised.
     space : {"rgb", "lab"}
         Cluster, match and diffuse errors in sRGB or in CIE Lab.
     dither : float or bool
@@ -78,9 +79,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped: fully transparent pixels take the result's own
-        transparent entry.
+        transparent entry. Without a translucent entry, translucent pixels
+        are matched premultiplied, alpha included, and drawn with an opaque entry
+        (or the transparent one), so their alpha is not kept, and no warning
+        says so here (``reduce_file`` warns): give the palette a fourth column
+        to keep it.
     seed : int, numpy.random.Generator or None
-        Source of randomness; an int gives the same result every time.
+        Source of randomness; an int (>= 0) gives the same result every time.
 
     Returns
     -------

@@ -13,12 +13,12 @@ function so it can run in worker processes:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_path
+from .._validation import check_bool, check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette
@@ -70,15 +70,24 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
     ------
     ImageReadError
         If the image cannot be read.
+    ValueError, TypeError
+        For ``n`` below 1, a ``seed`` NumPy does not take, or a
+        ``transparency`` that is not a bool.
     """
     path = check_path(path, "path")
     n = check_int(n, "n", minimum=1)
+    transparency = check_bool(transparency, "transparency")  # "no" would ask for a third value
+    try:  # one Generator, the same stream the helpers drew from the seed
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:  # NumPy's messages name no parameter
+        raise type(exc)(f"seed={seed!r} should be what numpy.random.default_rng takes (an "
+                        f"int >= 0, a sequence of them, a Generator or None): {exc}") from None
     from ..animation import count_frames  # the animation package builds on this one
 
     if count_frames(path) > 1:
-        colors, counts, transparent = _sample_animation(path, n, seed, max_pixels)
+        colors, counts, transparent = _sample_animation(path, n, rng, max_pixels)
     else:
-        colors, counts, transparent = _sample_still(path, n, seed, max_pixels)
+        colors, counts, transparent = _sample_still(path, n, rng, max_pixels)
     return (colors, counts, transparent) if transparency else (colors, counts)
 
 
@@ -140,13 +149,33 @@ def merge_histograms(samples: Sequence[tuple[np.ndarray, np.ndarray]]
     ([[0, 0, 0], [1, 1, 1]], [1.0, 5.0])
     """
     # (colours 300 wrapped to 44, 0.5 became 0 and negative counts were added, unchecked)
-    got = [check_histogram(c, n) for c, n in samples if len(c)]
+    got = [check_histogram(c, n) for c, n in _pairs(samples) if len(c)]
     if not got:
         return np.zeros((0, 3), np.uint8), np.zeros(0, np.float64)
     channels = max(c.shape[-1] for c, _ in got)
     colors = np.concatenate([_with_channels(c, channels) for c, _ in got])
     counts = np.concatenate([n for _, n in got])
     return merge_colors(colors, counts)
+
+
+def _pairs(samples: Any) -> list[tuple[Any, Any]]:
+    """``samples`` as a list of ``(colors, counts)`` pairs, or raise naming the one that is not.
+
+    A triple is what :func:`sample_colors` returns with ``transparency``: its flag is
+    for :func:`fit_shared_palette`, so the message says to pass the first two.
+    """
+    if isinstance(samples, str | bytes) or not isinstance(samples, Iterable):
+        raise TypeError(f"samples should be a sequence of (colors, counts) pairs, got "
+                        f"{type(samples).__name__}")
+    pairs = list(samples)
+    for i, sample in enumerate(pairs):
+        if not isinstance(sample, tuple | list) or len(sample) != 2:
+            size = f" of {len(sample)}" if isinstance(sample, tuple | list) else ""
+            hint = ("; sample_colors(..., transparency=True) gives (colors, counts, "
+                    "transparent): pass its first two" if size == " of 3" else "")
+            raise TypeError(f"samples[{i}] should be a (colors, counts) pair, got a "
+                            f"{type(sample).__name__}{size}{hint}")
+    return pairs
 
 
 def _with_channels(colors: np.ndarray, channels: int) -> np.ndarray:
@@ -182,6 +211,7 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
         For an empty histogram or bad options.
     """
     opts = check_reduce_options(**options)
+    transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
     if transparent:
         n_colors = min(n_colors, MAX_PALETTE - 1)
