@@ -67,8 +67,9 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
-           "atomic_write", "check_frame_pixels", "check_output_path", "check_output_size",
-           "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream", "load_image",
+           "atomic_write", "check_frame_pixels", "check_name_length", "check_output_path",
+           "check_output_size", "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream",
+           "load_image",
            "low_depth_gray_key", "missing_file", "missing_folders", "pillow_limit_lifted",
            "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
@@ -1132,7 +1133,8 @@ def check_output_path(output: str | os.PathLike[str], *,
     Raises
     ------
     OutputError
-        If ``output`` is one of ``inputs``, is a directory, or its folder is
+        If ``output`` is one of ``inputs``, is a directory, its name is longer
+        than a file name may be (:func:`check_name_length`), or its folder is
         missing or not writable.
     OutputExistsError
         If ``output`` exists (a link that leads nowhere too: writing would replace the
@@ -1142,6 +1144,7 @@ def check_output_path(output: str | os.PathLike[str], *,
     """
     out = check_path(output, "output")
     force = check_bool(force, "force")
+    check_name_length(out)
     for src in inputs:
         if _same_file(out, Path(src)):
             raise OutputError("output path is the input file; choose another output", path=out)
@@ -1158,6 +1161,32 @@ def check_output_path(output: str | os.PathLike[str], *,
                 f"output is a link to {os.readlink(out)!r}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+def check_name_length(path: str | os.PathLike[str]) -> None:
+    """Refuse an output file or folder whose own name is longer than 255 bytes.
+
+    The usual file systems take at most 255 bytes in one name (NAME_MAX): a
+    default output name, the input's stem and a suffix, may pass it when the
+    input's name is near it, and the system's own error ("File name too long")
+    says neither how long the name is nor what to do.
+
+    Raises
+    ------
+    OutputError
+        Naming ``path``, its length in bytes and the remedy.
+
+    >>> check_name_length("x" * 251 + ".png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    quantize.errors.OutputError: xxx...x.png: name too long: 256 bytes, and a file name ...
+    """
+    name = Path(path).name
+    size = len(os.fsencode(name))
+    if size > _NAME_MAX:
+        raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
+                          f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
+                          "the input it is made from", path=path)
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.

@@ -26,6 +26,7 @@ from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
+    check_name_length,
     check_output_path,
     load_image,
     missing_folders,
@@ -149,6 +150,7 @@ def segment_file(
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
+    check_name_length(folder)
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier

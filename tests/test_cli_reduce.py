@@ -1023,3 +1023,21 @@ def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, t
         "of its own, of at most -k/--colors=16 colours, so "
         f"{given.format(tmp=tmp_path)} cannot be given with it")
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, photo):
+    # A 250-byte stem: stem.k16.png is 258 bytes, more than a name may have; the error was
+    # the system's "File name too long", which did not say which name or what to do.
+    src = photo.rename(tmp_path / ("p" * 250 + ".png"))
+    result = runner.invoke(app, ["reduce", str(src)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {src}: {tmp_path / ('p' * 250 + '.k16.png')}: "
+                             "name too long: 258 bytes, and a file name may have at most 255; "
+                             "choose a shorter output name, or shorten the name of the input "
+                             "it is made from\n")
+    assert [p.name for p in tmp_path.iterdir()] == [src.name]
+    ok = runner.invoke(app, ["reduce", str(src), "--ext", ".png8.png", "-q"])
+    assert ok.exit_code == 1  # --ext names it after the stem too
+    short = tmp_path / "short.png"
+    assert runner.invoke(app, ["reduce", str(src), "-o", str(short), "-q"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, "short.png"])

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, check_name_length, printable_data
 from . import (
     USAGE_ERROR,
     Command,
@@ -184,6 +184,8 @@ def segment_command(
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     with user_errors():  # a name the system refuses (too long, say) is named as such
+        if outdir is not None:
+            check_name_length(outdir)
         outdir_is_file = outdir is not None and outdir.exists() and not outdir.is_dir()
     if outdir_is_file:  # as batch -o says it
         fail(printable_line(f"-o/--output={str(outdir)!r} is an existing file; expected a "
