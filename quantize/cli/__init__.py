@@ -246,6 +246,9 @@ class _OneLineErrors(TyperGroup):
                 _echo_error(_bad_value(exc))
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+                if isinstance(exc, click_errors.NoSuchOption):
+                    argv = sys.argv[1:] if args is None else list(args)
+                    hint = _file_like_option(exc.option_name, argv) or hint
                 _echo_error(exc.format_message().rstrip(".") + hint)
             code = exc.exit_code
         except click_errors.ClickException as exc:
@@ -261,6 +264,24 @@ class _OneLineErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _file_like_option(option: str, argv: Sequence[str]) -> str:
+    """How to name an existing file that the parser took for ``option`` ("" when none is).
+
+    ``quantize reduce -x.png`` reads ``-x`` as an option; when ``-x.png`` is a
+    file, the error says how to write it as one.
+
+    >>> _file_like_option("-x", ["reduce", "-k", "4", "-x.png"])  # no such file here
+    ''
+    """
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg.startswith(option) and os.path.lexists(arg):
+            return (f"; to name {shlex.quote(arg)}, write {shlex.quote('./' + arg)} or put -- "
+                    "before it")
+    return ""
 
 
 # What click says of a value it cannot convert: "'abc' is not a valid int."
