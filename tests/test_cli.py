@@ -717,3 +717,18 @@ def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monke
     result = runner.invoke(app, ["reduce", "-x.png"])
     assert result.exit_code == 2
     assert result.stderr == "quantize: error: No such option: -x (see 'quantize reduce --help')\n"
+
+
+@pytest.mark.parametrize("error, line", [
+    (quantize.errors.OutputError("output folder a\nb does not exist", path="x\n.png"),
+     "x\\n.png: output folder a\\nb does not exist"),
+    (ValueError("a\nb.webp: WebP holds at most 16383 pixels a side"),
+     "a\\nb.webp: WebP holds at most 16383 pixels a side"),
+])
+def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, error, line):
+    # The line ended at the name's newline: "x\n.png: output folder a".
+    from quantize.cli import user_errors
+
+    with pytest.raises(typer.Exit), user_errors():
+        raise error
+    assert capsys.readouterr().err == f"quantize: error: {line}\n"

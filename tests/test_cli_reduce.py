@@ -1041,3 +1041,15 @@ def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, 
     short = tmp_path / "short.png"
     assert runner.invoke(app, ["reduce", str(src), "-o", str(short), "-q"]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, "short.png"])
+
+
+def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path, photo):
+    # It printed "...: output folder no" and dropped the rest of the line at the newline.
+    out = tmp_path / "no\ndir" / "x.png"
+    for args in ([], ["--json"]):
+        result = runner.invoke(app, ["reduce", str(photo), "-o", str(out), *args])
+        assert result.exit_code == 1
+        folder = str(tmp_path / "no\\ndir")
+        assert result.stderr == (f"quantize: error: {photo}: {folder}/x.png: output folder "
+                                 f"{folder} does not exist\n")
+        assert result.stdout == ""

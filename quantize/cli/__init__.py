@@ -442,15 +442,16 @@ def user_errors() -> Iterator[None]:
     problems (exit 1). Parameter names in the messages are written as the
     command's flags (:func:`as_flags`); the file an error names is shown
     escaped (:func:`printable_line`), so that its name stays on the line and
-    is not read as flags.
+    is not read as flags, and so is the reason, which may name another file
+    (the output's folder).
     """
     try:
         yield
     except QuantizeError as exc:
         where = "" if exc.path is None else f"{printable_line(exc.path)}: "
-        fail(where + as_flags(exc.reason), exc.exit_code)
+        fail(where + printable_line(as_flags(exc.reason)), exc.exit_code)
     except (ValueError, TypeError) as exc:
-        fail(as_flags(str(exc)), USAGE_ERROR)
+        fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
     except OSError as exc:
         where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)
