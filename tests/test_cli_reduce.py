@@ -1053,3 +1053,25 @@ def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path
         assert result.stderr == (f"quantize: error: {photo}: {folder}/x.png: output folder "
                                  f"{folder} does not exist\n")
         assert result.stdout == ""
+
+
+def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_path):
+    # U+202E was printed as it is, and turned "x\u202egnp.exe" into "xexe.png" on screen;
+    # U+2028 ends a line for Python's splitlines and some terminals.
+    rlo, sep = tmp_path / "x\u202egnp.exe", tmp_path / "a\u2028b.png"
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(rlo, format="PNG")
+    sep.write_text("not a picture\n")
+    result = runner.invoke(app, ["reduce", str(rlo), str(sep), "-j", "1", "-k", "2"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{tmp_path}/x\\u202egnp.exe -> {tmp_path}/x\\u202egnp.k2.png: "
+                                    "1 colour, lossless")
+    assert len(result.stdout.splitlines()) == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
+        "only 1 distinct colour; returning it",
+        f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
+    hebrew = tmp_path / "\u05e9\u05dc\u05d5\u05dd.png"  # right-to-left letters stay letters
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
+    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-q", "-o", "-"])
+    assert shown.exit_code == 0
+    assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")

@@ -104,8 +104,10 @@ def number(text: str) -> float:
 
 
 # C0 and C1 control characters and DEL: in a file name, they would break a message's line
-# or reach the terminal as a command (ESC).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
+# Python's splitlines and some terminals take as line ends, and the invisible marks that
+# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def printable_line(text: str) -> str:
@@ -115,6 +117,8 @@ def printable_line(text: str) -> str:
 
     >>> printable_line("bad\nname\x1b[31m.png")
     'bad\\nname\\x1b[31m.png'
+    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
+    'x\\u202egnp.exe'
     """
     return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
