@@ -50,6 +50,7 @@ import contextlib
 import hashlib
 import io as _io
 import os
+import re
 import struct
 import tempfile
 import threading
@@ -71,7 +72,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "check_output_size", "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream",
            "load_image",
            "low_depth_gray_key", "missing_file", "missing_folders", "pillow_limit_lifted",
-           "printable", "printable_data", "probe_image", "read_errors", "remove_empty_folders",
+           "printable", "printable_data", "printable_line", "probe_image", "read_errors",
+           "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
            "shows_animation", "sixteen_bit_key", "stale_parts"]
 
@@ -1335,6 +1337,26 @@ def printable(text: str) -> str:
     except UnicodeEncodeError:  # a lone surrogate no file name decodes to
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return data.decode("utf-8", "backslashreplace")
+
+
+# C0 and C1 control characters and DEL: in a file name, they would break a message's line
+# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
+# Python's splitlines and some terminals take as line ends, and the invisible marks that
+# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable_line(text: str) -> str:
+    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
+
+    For messages and pages that show file names, which may hold any character but "/".
+
+    >>> printable_line("bad\nname\x1b[31m.png")
+    'bad\\nname\\x1b[31m.png'
+    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
+    'x\\u202egnp.exe'
+    """
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
 def printable_data(value: Any) -> Any:

@@ -32,7 +32,7 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
-from ..io import is_stream, printable  # noqa: F401 -- the commands' modules import them from here
+from ..io import is_stream, printable, printable_line  # noqa: F401 -- commands import them here
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -101,26 +101,6 @@ def number(text: str) -> float:
         return _Typed(text)
     except ValueError:
         raise click_errors.BadParameter(f"{text!r} is not a valid float.") from None
-
-
-# C0 and C1 control characters and DEL: in a file name, they would break a message's line
-# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
-# Python's splitlines and some terminals take as line ends, and the invisible marks that
-# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def printable_line(text: str) -> str:
-    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
-
-    For messages that show file names, which may hold any character but "/".
-
-    >>> printable_line("bad\nname\x1b[31m.png")
-    'bad\\nname\\x1b[31m.png'
-    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
-    'x\\u202egnp.exe'
-    """
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
 def warn(subject: Any, message: str) -> None:
