@@ -1075,3 +1075,26 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
     shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-q", "-o", "-"])
     assert shown.exit_code == 0
     assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
+
+
+def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_refused(
+        tmp_path, photo):
+    # d/a.png and link/a.jpg (link -> d) were both written to d/a.k16.png, the second
+    # replacing the first with --force; d/a.png and link/a.png reduced one file twice.
+    folder = tmp_path / "d"
+    folder.mkdir()
+    png, jpg = folder / "a.png", folder / "a.jpg"
+    photo.rename(png)
+    Image.open(png).convert("RGB").save(jpg)
+    (tmp_path / "link").symlink_to(folder)
+    for other in (tmp_path / "link" / "a.jpg", folder / ".." / "d" / "a.jpg"):
+        result = runner.invoke(app, ["reduce", str(png), str(other), "--force"])
+        assert result.exit_code == 2
+        assert result.stderr == (f"quantize: error: inputs {str(png)!r} and {str(other)!r} "
+                                 "would both be written to the same output (named after their "
+                                 "common stem); rename one, or reduce each with its own -o\n")
+    twice = runner.invoke(app, ["reduce", str(png), str(tmp_path / "link" / "a.png")])
+    assert twice.exit_code == 2
+    assert twice.stderr == (f"quantize: error: input {str(png)!r} (as "
+                            f"{str(tmp_path / 'link' / 'a.png')!r}) is given twice\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "a.png"]
