@@ -111,6 +111,9 @@ def test_existing_outputs_are_settled_as_skipped_unless_forced(photo_tree, tmp_p
     (("a.jpg", "a.png", "b.jpg"), ["a.jpg.png", "a.png.png", "b.png"]),
     # On a case-insensitive output volume (macOS, Windows, a USB stick) Photo.png is photo.png.
     (("Photo.JPG", "photo.png", "b.jpg"), ["Photo.JPG.png", "b.png", "photo.png.png"]),
+    # macOS also takes é written as one character (NFC) and as e + accent (NFD) for one name:
+    # both were written caf\u00e9.png and cafe\u0301.png, one name there.
+    (("caf\u00e9.jpg", "cafe\u0301.png"), sorted(["caf\u00e9.jpg.png", "cafe\u0301.png.png"])),
 ])
 def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     src = tmp_path / "in"

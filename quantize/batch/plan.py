@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -598,7 +599,8 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
     in segment mode). Names are compared ignoring case, as a case-insensitive
     output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
-    ``a.png`` become ``A.jpg.png`` and ``a.png.png``.
+    ``a.png`` become ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode
+    normalization, as macOS does (see :func:`_folded`).
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_suffix(s) for r, s in zip(rels, suffixes, strict=True)]
@@ -617,7 +619,9 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
 
 
 def _folded(path: PurePath) -> str:
-    return str(path).casefold()
+    """``path`` as a case- and normalization-insensitive volume compares names: macOS
+    takes "caf\u00e9" and "cafe\u0301" (é as one character, or e and an accent) for one name."""
+    return unicodedata.normalize("NFC", str(path)).casefold()
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,
