@@ -12,6 +12,7 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
@@ -23,8 +24,8 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import ExitCode, ImageReadError
-from ..io import probe_image
+from ..errors import ExitCode, ImageReadError, OutputError
+from ..io import check_name_length, probe_image
 from .manifest import (
     Entry,
     find_conflict,
@@ -428,6 +429,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
             continue
+        if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
+            settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
+            continue
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older]
@@ -573,6 +577,25 @@ def _not_regular(path: Path) -> FileResult | None:
         return None
     kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "a special file")
     return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
+
+
+def _name_too_long(out: Path, done: Path) -> str | None:
+    """Why the system cannot take the name of ``out`` (whose job leaves ``done``), or None.
+
+    Looking up such a name fails ("File name too long"), which, once the output folder
+    exists, ended the whole plan; it is the failure of that one file. The reason starts
+    with ``out``, as a job's failure names the output it is about.
+    """
+    try:
+        check_name_length(out)
+        os.lstat(done)
+    except OutputError as exc:
+        return f"{out}: {exc.reason}"
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return (f"{out}: path too long for the system ({len(os.fsencode(str(done)))} "
+                    "bytes); choose an output folder with a shorter path")
+    return None
 
 
 def _link_to_nothing(path: Path) -> str | None:
