@@ -1295,3 +1295,25 @@ def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_
                                        "-o", str(tmp_path / "one.png")])
     assert reduced.exit_code == 0, reduced.output
     assert reduced.stderr == f"quantize: warning: {src}: {facts}; write .gif to keep them\n"
+
+
+@pytest.mark.parametrize("names, args, line", [
+    ([".a.png", "b.png"], ["--glob", ".a.png"],
+     "INPUT_DIR='{src}': no file matches --glob='.a.png' (sub-folders not searched); hidden "
+     "files (names starting with '.') are never searched, as .a.png; rename them to process "
+     "them"),
+    ([".a.png", ".b.JPG", ".notes.txt"], [],
+     "INPUT_DIR='{src}': nothing to search; hidden files (names starting with '.') are never "
+     "searched, as .a.png and 1 more; rename them to process them"),
+])
+def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(
+        tmp_path, names, args, line):
+    # "--glob .a.png" said only "no file matches", and a folder of hidden images "is empty".
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in names:
+        Image.new("RGB", (2, 2)).save(src / name, format="PNG")
+    result = _cli(src, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"quantize: error: {line.format(src=src)}\n"
+    assert not (tmp_path / "out").exists()
