@@ -50,6 +50,7 @@ import contextlib
 import hashlib
 import io as _io
 import os
+import re
 import struct
 import tempfile
 import threading
@@ -67,10 +68,11 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
-           "atomic_write", "check_frame_pixels", "check_output_folder", "check_output_path",
-           "check_output_size", "check_png_chunks", "frame_rgba", "hidden_frames", "is_stream",
-           "load_image", "low_depth_gray_key", "missing_file", "missing_folders",
-           "pillow_limit_lifted", "printable", "printable_data", "probe_image", "read_errors",
+           "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
+           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
+           "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
+           "missing_folders", "pillow_limit_lifted", "printable", "printable_data",
+           "printable_line", "probe_image", "read_errors",
            "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
            "shows_animation", "sixteen_bit_key", "stale_parts"]
@@ -1177,7 +1179,8 @@ def check_output_path(output: str | os.PathLike[str], *,
     Raises
     ------
     OutputError
-        If ``output`` is one of ``inputs``, is a directory, or its folder is
+        If ``output`` is one of ``inputs``, is a directory, its name is longer
+        than a file name may be (:func:`check_name_length`), or its folder is
         missing or not writable.
     OutputExistsError
         If ``output`` exists (a link that leads nowhere too: writing would replace the
@@ -1187,6 +1190,7 @@ def check_output_path(output: str | os.PathLike[str], *,
     """
     out = check_path(output, "output")
     force = check_bool(force, "force")
+    check_name_length(out)
     for src in inputs:
         if _same_file(out, Path(src)):
             raise OutputError("output path is the input file; choose another output", path=out)
@@ -1203,6 +1207,32 @@ def check_output_path(output: str | os.PathLike[str], *,
                 f"output is a link to {os.readlink(out)!r}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+def check_name_length(path: str | os.PathLike[str]) -> None:
+    """Refuse an output file or folder whose own name is longer than 255 bytes.
+
+    The usual file systems take at most 255 bytes in one name (NAME_MAX): a
+    default output name, the input's stem and a suffix, may pass it when the
+    input's name is near it, and the system's own error ("File name too long")
+    says neither how long the name is nor what to do.
+
+    Raises
+    ------
+    OutputError
+        Naming ``path``, its length in bytes and the remedy.
+
+    >>> check_name_length("x" * 251 + ".png")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    quantize.errors.OutputError: xxx...x.png: name too long: 256 bytes, and a file name ...
+    """
+    name = Path(path).name
+    size = len(os.fsencode(name))
+    if size > _NAME_MAX:
+        raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
+                          f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
+                          "the input it is made from", path=path)
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
@@ -1351,6 +1381,26 @@ def printable(text: str) -> str:
     except UnicodeEncodeError:  # a lone surrogate no file name decodes to
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
     return data.decode("utf-8", "backslashreplace")
+
+
+# C0 and C1 control characters and DEL: in a file name, they would break a message's line
+# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
+# Python's splitlines and some terminals take as line ends, and the invisible marks that
+# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable_line(text: str) -> str:
+    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
+
+    For messages and pages that show file names, which may hold any character but "/".
+
+    >>> printable_line("bad\nname\x1b[31m.png")
+    'bad\\nname\\x1b[31m.png'
+    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
+    'x\\u202egnp.exe'
+    """
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
 def printable_data(value: Any) -> Any:

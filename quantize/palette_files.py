@@ -26,7 +26,7 @@ import numpy as np
 
 from ._validation import check_palette, check_path
 from .errors import ImageReadError
-from .io import atomic_write, printable
+from .io import atomic_write, printable, printable_line
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "read_palette", "write_palette"]
 
@@ -71,8 +71,10 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     opaque. ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
     into the .gpl entry names); it defaults to unknown (null). A .gpl file's
-    name is one line: line breaks in ``name`` become spaces; bytes of a file
-    name that are not UTF-8 are written ``\\xXX``, as every output shows them.
+    name is one line: line breaks in ``name`` become spaces, other control
+    characters (ESC, a tab) are written escaped (``\\x1b``, ``\\t``), as the
+    command's lines show them; bytes of a file name that are not UTF-8 are
+    written ``\\xXX``, as every output shows them.
 
     Raises
     ------
@@ -90,6 +92,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
     name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
+    if fmt == ".gpl":  # plain text, shown by cat or an editor: ESC would reach the terminal
+        name = printable_line(name)
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 

@@ -26,6 +26,7 @@ from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
     atomic_write,
+    check_name_length,
     check_output_path,
     load_image,
     missing_folders,
@@ -151,6 +152,7 @@ def segment_file(
     folder = check_path(outdir, "outdir")
     if input_name is not None:  # only named in the record, as given
         check_path(input_name, "input_name")
+    check_name_length(folder)
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
     # An edges.png this run does not write is removed with --force only if an earlier

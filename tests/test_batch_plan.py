@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -111,6 +112,9 @@ def test_existing_outputs_are_settled_as_skipped_unless_forced(photo_tree, tmp_p
     (("a.jpg", "a.png", "b.jpg"), ["a.jpg.png", "a.png.png", "b.png"]),
     # On a case-insensitive output volume (macOS, Windows, a USB stick) Photo.png is photo.png.
     (("Photo.JPG", "photo.png", "b.jpg"), ["Photo.JPG.png", "b.png", "photo.png.png"]),
+    # macOS also takes é written as one character (NFC) and as e + accent (NFD) for one name:
+    # both were written caf\u00e9.png and cafe\u0301.png, one name there.
+    (("caf\u00e9.jpg", "cafe\u0301.png"), sorted(["caf\u00e9.jpg.png", "cafe\u0301.png.png"])),
 ])
 def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     src = tmp_path / "in"
@@ -392,3 +396,42 @@ def test_an_output_name_held_by_a_link_to_nothing_fails_its_file_without_force(t
         "failed", "output is a link to 'nowhere.png', which does not exist; use force=True to "
         "overwrite", ExitCode.EXISTS)
     assert [j.output for j in batch.plan_batch(src, out, COPY, force=True).jobs] == [job.output]
+
+
+def test_an_output_name_too_long_fails_its_file_not_the_plan(tmp_path):
+    # a.jpg and a.png keep their extension: a 248-byte stem gives a 256-byte output name.
+    # Once the output folder existed, looking it up raised "File name too long" and
+    # ended the whole plan, so no other file was done.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    stem = "s" * 248
+    for name in (f"{stem}.jpg", f"{stem}.png", "b.png"):
+        Image.new("RGB", (4, 4)).save(src / name, format="PNG")
+    plan = batch.plan_batch(src, out, COPY)
+    assert [j.input.name for j in plan.jobs] == ["b.png"]
+    assert sorted((r.input.name, r.status, r.reason, r.exit_code) for r in plan.settled) == [
+        (f"{stem}.{ext}", "failed", f"{out / f'{stem}.{ext}.png'}: name too long: 256 bytes, "
+         "and a file name may have at most 255; choose a shorter output name, or shorten the "
+         "name of the input it is made from", ExitCode.FAILED) for ext in ("jpg", "png")]
+
+
+def test_an_output_path_too_long_for_the_system_fails_its_file_not_the_plan(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the inputs' paths stay within the 4096 bytes of a path
+    src = Path("in")
+    deep = src.joinpath(*["d" * 250] * 16)
+    deep.mkdir(parents=True)
+    Image.new("RGB", (4, 4)).save(deep / "a.png")
+    Image.new("RGB", (4, 4)).save(src / "b.png")
+    out = tmp_path / ("o" * 250)
+    out.mkdir()
+    plan = batch.plan_batch(src, out, COPY, recursive=True)
+    assert [j.input.name for j in plan.jobs] == ["b.png"]
+    (failed,) = plan.settled
+    target = out.joinpath(*["d" * 250] * 16, "a.png")
+    assert (failed.input, failed.status, failed.exit_code) == (deep / "a.png", "failed",
+                                                               ExitCode.FAILED)
+    assert failed.reason == (f"{target}: path too long for the system "
+                             f"({len(os.fsencode(str(target)))} bytes); choose an output folder "
+                             "with a shorter path")

@@ -859,3 +859,41 @@ def test_jobs_is_named_in_both_its_forms_as_every_option_is(args, line, tmp_path
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+@pytest.mark.parametrize("name", ["-x.png", "-x y.png"])
+def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_be_named(tmp_path, monkeypatch,
+                                                                         name):
+    # "quantize reduce -x.png" said "No such option: -x" and no more.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(name)
+    result = runner.invoke(app, ["reduce", "-k", "2", name])
+    assert result.exit_code == 2
+    assert result.stderr == (f"quantize: error: No such option: -x; to name {shlex.quote(name)}, "
+                             f"write {shlex.quote('./' + name)} or put -- before it\n")
+    assert os.listdir(".") == [name]
+    done = runner.invoke(app, ["reduce", "-k", "2", "-q", "--", name])
+    assert done.exit_code == 0
+    assert sorted(os.listdir(".")) == sorted([name, name[:-4] + ".k2.png"])
+
+
+def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["reduce", "-x.png"])
+    assert result.exit_code == 2
+    assert result.stderr == "quantize: error: No such option: -x (see 'quantize reduce --help')\n"
+
+
+@pytest.mark.parametrize("error, line", [
+    (quantize.errors.OutputError("output folder a\nb does not exist", path="x\n.png"),
+     "x\\n.png: output folder a\\nb does not exist"),
+    (ValueError("a\nb.webp: WebP holds at most 16383 pixels a side"),
+     "a\\nb.webp: WebP holds at most 16383 pixels a side"),
+])
+def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, error, line):
+    # The line ended at the name's newline: "x\n.png: output folder a".
+    from quantize.cli import user_errors
+
+    with pytest.raises(typer.Exit), user_errors():
+        raise error
+    assert capsys.readouterr().err == f"quantize: error: {line}\n"

@@ -1394,3 +1394,25 @@ def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
         2, f"quantize: error: {flag}='taken/{name}': folder 'taken' is a file; expected a "
            "folder\n")
     assert Path("taken").read_text() == "keep me" and not Path("out").exists()
+
+
+@pytest.mark.parametrize("names, args, line", [
+    ([".a.png", "b.png"], ["--glob", ".a.png"],
+     "INPUT_DIR='{src}': no file matches --glob='.a.png' (sub-folders not searched); hidden "
+     "files (names starting with '.') are never searched, as .a.png; rename them to process "
+     "them"),
+    ([".a.png", ".b.JPG", ".notes.txt"], [],
+     "INPUT_DIR='{src}': nothing to search; hidden files (names starting with '.') are never "
+     "searched, as .a.png and 1 more; rename them to process them"),
+])
+def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(
+        tmp_path, names, args, line):
+    # "--glob .a.png" said only "no file matches", and a folder of hidden images "is empty".
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in names:
+        Image.new("RGB", (2, 2)).save(src / name, format="PNG")
+    result = _cli(src, "-o", tmp_path / "out", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"quantize: error: {line.format(src=src)}\n"
+    assert not (tmp_path / "out").exists()

@@ -1079,3 +1079,78 @@ def test_palette_per_frame_with_a_fixed_palette_names_the_flags(two_frame_gif, t
         "of its own, of at most -k/--colors=16 colours, so "
         f"{given.format(tmp=tmp_path)} cannot be given with it")
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, photo):
+    # A 250-byte stem: stem.k16.png is 258 bytes, more than a name may have; the error was
+    # the system's "File name too long", which did not say which name or what to do.
+    src = photo.rename(tmp_path / ("p" * 250 + ".png"))
+    result = runner.invoke(app, ["reduce", str(src)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"quantize: error: {src}: {tmp_path / ('p' * 250 + '.k16.png')}: "
+                             "name too long: 258 bytes, and a file name may have at most 255; "
+                             "choose a shorter output name, or shorten the name of the input "
+                             "it is made from\n")
+    assert [p.name for p in tmp_path.iterdir()] == [src.name]
+    ok = runner.invoke(app, ["reduce", str(src), "--ext", ".png8.png", "-q"])
+    assert ok.exit_code == 1  # --ext names it after the stem too
+    short = tmp_path / "short.png"
+    assert runner.invoke(app, ["reduce", str(src), "-o", str(short), "-q"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, "short.png"])
+
+
+def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path, photo):
+    # It printed "...: output folder no" and dropped the rest of the line at the newline.
+    out = tmp_path / "no\ndir" / "x.png"
+    for args in ([], ["--json"]):
+        result = runner.invoke(app, ["reduce", str(photo), "-o", str(out), *args])
+        assert result.exit_code == 1
+        folder = str(tmp_path / "no\\ndir")
+        assert result.stderr == (f"quantize: error: {photo}: {folder}/x.png: output folder "
+                                 f"{folder} does not exist\n")
+        assert result.stdout == ""
+
+
+def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_path):
+    # U+202E was printed as it is, and turned "x\u202egnp.exe" into "xexe.png" on screen;
+    # U+2028 ends a line for Python's splitlines and some terminals.
+    rlo, sep = tmp_path / "x\u202egnp.exe", tmp_path / "a\u2028b.png"
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(rlo, format="PNG")
+    sep.write_text("not a picture\n")
+    result = runner.invoke(app, ["reduce", str(rlo), str(sep), "-j", "1", "-k", "2"])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{tmp_path}/x\\u202egnp.exe -> {tmp_path}/x\\u202egnp.k2.png: "
+                                    "1 colour, lossless")
+    assert len(result.stdout.splitlines()) == 1
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {tmp_path}/x\\u202egnp.exe: -k/--colors=2 but the image has "
+        "only 1 distinct colour; returning it",
+        f"quantize: error: {tmp_path}/a\\u2028b.png: not an image Pillow can identify"]
+    hebrew = tmp_path / "\u05e9\u05dc\u05d5\u05dd.png"  # right-to-left letters stay letters
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(hebrew)
+    shown = runner.invoke(app, ["reduce", str(hebrew), "-k", "2", "-q", "-o", "-"])
+    assert shown.exit_code == 0
+    assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
+
+
+def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_refused(
+        tmp_path, photo):
+    # d/a.png and link/a.jpg (link -> d) were both written to d/a.k16.png, the second
+    # replacing the first with --force; d/a.png and link/a.png reduced one file twice.
+    folder = tmp_path / "d"
+    folder.mkdir()
+    png, jpg = folder / "a.png", folder / "a.jpg"
+    photo.rename(png)
+    Image.open(png).convert("RGB").save(jpg)
+    (tmp_path / "link").symlink_to(folder)
+    for other in (tmp_path / "link" / "a.jpg", folder / ".." / "d" / "a.jpg"):
+        result = runner.invoke(app, ["reduce", str(png), str(other), "--force"])
+        assert result.exit_code == 2
+        assert result.stderr == (f"quantize: error: inputs {str(png)!r} and {str(other)!r} "
+                                 "would both be written to the same output (named after their "
+                                 "common stem); rename one, or reduce each with its own -o\n")
+    twice = runner.invoke(app, ["reduce", str(png), str(tmp_path / "link" / "a.png")])
+    assert twice.exit_code == 2
+    assert twice.stderr == (f"quantize: error: input {str(png)!r} (as "
+                            f"{str(tmp_path / 'link' / 'a.png')!r}) is given twice\n")
+    assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "a.png"]

@@ -234,8 +234,24 @@ def test_cli_an_output_folder_name_too_long_is_one_line(photo_path, tmp_path):
     outdir = tmp_path / ("x" * 300)
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(outdir)])
     assert result.exit_code == 1
-    assert result.stderr == f"quantize: error: {outdir}: File name too long\n"
+    assert result.stderr == (f"quantize: error: {outdir}: name too long: 300 bytes, and a file "
+                             "name may have at most 255; choose a shorter output name, or "
+                             "shorten the name of the input it is made from\n")
     assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]
+
+
+def test_cli_a_default_output_folder_name_too_long_says_what_to_do(photo_path, tmp_path):
+    # A 250-byte stem: the folder stem.segments is 259 bytes, which the system refused
+    # with "File name too long" alone.
+    src = photo_path.rename(tmp_path / ("s" * 250 + ".png"))
+    result = runner.invoke(app, ["segment", str(src), "-k", "2"])
+    assert result.exit_code == 1
+    folder = tmp_path / ("s" * 250 + ".segments")
+    assert result.stderr == (f"quantize: error: {src}: {folder}: name "
+                             "too long: 259 bytes, and a file name may have at most 255; choose "
+                             "a shorter output name, or shorten the name of the input it is "
+                             "made from\n")
+    assert [p.name for p in tmp_path.iterdir()] == [src.name]
 
 
 def test_cli_regions_gives_that_many_regions(photo_path, tmp_path):

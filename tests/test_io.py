@@ -1211,3 +1211,22 @@ def test_a_lab_image_with_its_lab_profile_is_read_without_a_warning(tmp_path, re
     read = as_rgba(lab)[0] if source == "pil" else load_image(tmp_path / "lab.tif").rgb
     assert np.abs(read.astype(int) - rgb).max() <= 2  # Pillow's Lab round trip
     assert not [w for w in recwarn if issubclass(w.category, ColorProfileWarning)]
+
+
+@pytest.mark.parametrize("stem_bytes", [248, 250])
+def test_check_output_path_names_an_output_name_too_long_and_what_to_do(tmp_path, stem_bytes):
+    # It raised the system's "[Errno 36] File name too long" from is_dir().
+    out = tmp_path / ("é" * (stem_bytes // 2) + ".k16.png")  # two bytes a character
+    size = stem_bytes + len(".k16.png")
+    with pytest.raises(OutputError) as info:
+        check_output_path(out)
+    assert info.value.path == str(out)
+    assert info.value.reason == (f"name too long: {size} bytes, and a file name may have at "
+                                 "most 255; choose a shorter output name, or shorten the name "
+                                 "of the input it is made from")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_output_path_takes_a_name_of_255_bytes(tmp_path):
+    out = tmp_path / ("x" * 251 + ".png")
+    assert check_output_path(out) == out

@@ -245,3 +245,13 @@ def test_a_file_larger_than_any_palette_is_not_read_to_its_end(tmp_path, monkeyp
     fits = tmp_path / "ok.hex"
     fits.write_bytes(line * ((1 << 20) // len(line)))
     assert read_palette(fits).shape == ((1 << 20) // len(line), 3)
+
+
+def test_a_gpl_name_with_control_characters_is_written_escaped(tmp_path):
+    # ESC went into the file as it is: 'cat p.gpl' sent it to the terminal.
+    path = tmp_path / "p.gpl"
+    write_palette(path, COLOURS[:2], name="esc\x1b[31m\tred\u202e")
+    assert path.read_text().splitlines()[1] == r"Name: esc\x1b[31m\tred\u202e"
+    assert np.array_equal(read_palette(path), COLOURS[:2])
+    write_palette(tmp_path / "p.json", COLOURS[:2], name="esc\x1b")  # JSON escapes it itself
+    assert json.loads((tmp_path / "p.json").read_text())["name"] == "esc\x1b"

@@ -512,3 +512,22 @@ def test_rows_are_in_the_order_of_the_input_paths_not_of_completion(tmp_path):
     assert [row.attrs["id"] for row in rows] == ["file-2", "file-0", "file-3", "file-1"]
     targets = [a.attrs["href"] for li in root.iter("li") for a in li.iter("a")]
     assert targets == ["#file-2", "#file-0", "#file-3", "#file-1"]  # the list in that order too
+
+
+def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp_path):
+    # A newline showed as a space ("nl x.png", like a file of that name) and U+202E turned
+    # the rest of the name around ("x\u202egnp.exe" read "xexe.png"); links keep the bytes.
+    names = ["nl\nx.png", "x\u202egnp.exe", "esc\x1b.png", "\u05e9\u05dc\u05d5\u05dd.png"]
+    results = [FileResult(tmp_path / "in" / n, tmp_path / "out" / n, "failed", "not an image")
+               for n in names]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    links = [(a.attrs["href"], a.all_text()) for a in root.iter("a")
+             if a.attrs["href"].startswith("in/")]
+    assert sorted(links) == sorted([("in/nl%0Ax.png", "nl\\nx.png"),
+                                    ("in/x%E2%80%AEgnp.exe", "x\\u202egnp.exe"),
+                                    ("in/esc%1B.png", "esc\\x1b.png"),
+                                    ("in/%D7%A9%D7%9C%D7%95%D7%9D.png", names[3])])
+    assert [li.all_text() for li in root.iter("li")] == [
+        "esc\\x1b.png: not an image", "nl\\nx.png: not an image",
+        "x\\u202egnp.exe: not an image", f"{names[3]}: not an image"]

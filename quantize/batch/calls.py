@@ -129,8 +129,9 @@ def _failed(exc: Exception, seconds: float) -> Outcome:
     name and where it was raised.
     """
     said = attached_warnings(exc)
-    if isinstance(exc, QuantizeError):
-        return Outcome.failure(one_line(exc.reason), seconds, path=exc.path,
+    if isinstance(exc, QuantizeError):  # its own reason is one line, but may name a file
+        # whose name holds a newline ("output folder a\nb does not exist"): kept whole
+        return Outcome.failure(exc.reason.strip() or type(exc).__name__, seconds, path=exc.path,
                                exit_code=exc.exit_code, warnings=said)
     if isinstance(exc, OSError) and exc.strerror:
         path = None if exc.filename is None else str(exc.filename)

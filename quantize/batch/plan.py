@@ -12,9 +12,11 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -22,8 +24,8 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import ExitCode, ImageReadError
-from ..io import check_output_folder, probe_image
+from ..errors import ExitCode, ImageReadError, OutputError
+from ..io import check_name_length, check_output_folder, probe_image
 from .manifest import (
     Entry,
     find_conflict,
@@ -436,6 +438,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
             continue
+        if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
+            settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
+            continue
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older]
@@ -583,6 +588,25 @@ def _not_regular(path: Path) -> FileResult | None:
     return FileResult(path, None, "skipped", f"{kind}, not a regular file; not read")
 
 
+def _name_too_long(out: Path, done: Path) -> str | None:
+    """Why the system cannot take the name of ``out`` (whose job leaves ``done``), or None.
+
+    Looking up such a name fails ("File name too long"), which, once the output folder
+    exists, ended the whole plan; it is the failure of that one file. The reason starts
+    with ``out``, as a job's failure names the output it is about.
+    """
+    try:
+        check_name_length(out)
+        os.lstat(done)
+    except OutputError as exc:
+        return f"{out}: {exc.reason}"
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return (f"{out}: path too long for the system ({len(os.fsencode(str(done)))} "
+                    "bytes); choose an output folder with a shorter path")
+    return None
+
+
 def _link_to_nothing(path: Path) -> str | None:
     """Where ``path`` leads when it is a link to a missing file (a job would replace the
     link, as reduce refuses to without force), else None."""
@@ -607,7 +631,8 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
     in segment mode). Names are compared ignoring case, as a case-insensitive
     output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
-    ``a.png`` become ``A.jpg.png`` and ``a.png.png``.
+    ``a.png`` become ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode
+    normalization, as macOS does (see :func:`_folded`).
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_suffix(s) for r, s in zip(rels, suffixes, strict=True)]
@@ -626,7 +651,9 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
 
 
 def _folded(path: PurePath) -> str:
-    return str(path).casefold()
+    """``path`` as a case- and normalization-insensitive volume compares names: macOS
+    takes "caf\u00e9" and "cafe\u0301" (é as one character, or e and an accent) for one name."""
+    return unicodedata.normalize("NFC", str(path)).casefold()
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,

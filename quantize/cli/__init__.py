@@ -32,7 +32,7 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
-from ..io import is_stream, printable  # noqa: F401 -- the commands' modules import them from here
+from ..io import is_stream, printable, printable_line  # noqa: F401 -- commands import them here
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -105,22 +105,6 @@ def number(text: str) -> float:
         return _Typed(text)
     except ValueError:
         raise click_errors.BadParameter(f"{text!r} is not a valid float.") from None
-
-
-# C0 and C1 control characters and DEL: in a file name, they would break a message's line
-# or reach the terminal as a command (ESC).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def printable_line(text: str) -> str:
-    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
-
-    For messages that show file names, which may hold any character but "/".
-
-    >>> printable_line("bad\nname\x1b[31m.png")
-    'bad\\nname\\x1b[31m.png'
-    """
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
 def warn(subject: Any, message: str) -> None:
@@ -253,6 +237,9 @@ class _OneLineErrors(TyperGroup):
                 _echo_error(_bad_value(exc))
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+                if isinstance(exc, click_errors.NoSuchOption):
+                    argv = sys.argv[1:] if args is None else list(args)
+                    hint = _file_like_option(exc.option_name, argv) or hint
                 _echo_error(exc.format_message().rstrip(".") + hint)
             code = exc.exit_code
         except click_errors.ClickException as exc:
@@ -268,6 +255,24 @@ class _OneLineErrors(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _file_like_option(option: str, argv: Sequence[str]) -> str:
+    """How to name an existing file that the parser took for ``option`` ("" when none is).
+
+    ``quantize reduce -x.png`` reads ``-x`` as an option; when ``-x.png`` is a
+    file, the error says how to write it as one.
+
+    >>> _file_like_option("-x", ["reduce", "-k", "4", "-x.png"])  # no such file here
+    ''
+    """
+    for arg in argv:
+        if arg == "--":
+            break
+        if arg.startswith(option) and os.path.lexists(arg):
+            return (f"; to name {shlex.quote(arg)}, write {shlex.quote('./' + arg)} or put -- "
+                    "before it")
+    return ""
 
 
 # What click says of a value it cannot convert: "'abc' is not a valid int."
@@ -459,15 +464,16 @@ def user_errors() -> Iterator[None]:
     problems (exit 1). Parameter names in the messages are written as the
     command's flags (:func:`as_flags`); the file an error names is shown
     escaped (:func:`printable_line`), so that its name stays on the line and
-    is not read as flags.
+    is not read as flags, and so is the reason, which may name another file
+    (the output's folder).
     """
     try:
         yield
     except QuantizeError as exc:
         where = "" if exc.path is None else f"{printable_line(exc.path)}: "
-        fail(where + as_flags(exc.reason), exc.exit_code)
+        fail(where + printable_line(as_flags(exc.reason)), exc.exit_code)
     except (ValueError, TypeError) as exc:
-        fail(as_flags(str(exc)), USAGE_ERROR)
+        fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
     except OSError as exc:
         where = f"{printable_line(str(exc.filename))}: " if exc.filename else ""
         fail(f"{where}{exc.strerror or exc}", ExitCode.FAILED)

@@ -18,7 +18,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -149,7 +149,8 @@ def batch(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
         "(** spans folders; case-sensitive: *.jpg does not match A.JPG; replaces the "
-        "image-extension filter, which ignores case).")] = None,
+        "image-extension filter, which ignores case). Hidden files and folders (names "
+        "starting with '.') are never searched.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "-j", "--jobs", metavar="N", help="Worker processes (default: number of CPUs).")] = None,
     scheduler: Annotated[str | None, typer.Option(
@@ -387,12 +388,15 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
     """Why a batch found no file: the folder is empty, or none matched, and what to try."""
     from .. import batch as lib
 
+    hidden = _hidden_matches(input_dir, glob)
     if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
+        if hidden:
+            return f"INPUT_DIR={str(input_dir)!r}: nothing to search{hidden}"
         return f"INPUT_DIR={str(input_dir)!r} is empty; expected a folder of images"
     what = (f"no file matches --glob={glob!r}" if glob is not None
             else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
     line = f"INPUT_DIR={str(input_dir)!r}: {what}"
-    line += "" if recursive else " (sub-folders not searched)"
+    line += ("" if recursive else " (sub-folders not searched)") + hidden
     if not recursive:
         below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
         if below:
@@ -400,6 +404,25 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
     elif glob is None:
         line += "; --glob PATTERN selects files by name"
     return line
+
+
+def _hidden_matches(input_dir: Path, glob: str | None) -> str:
+    """What a search that found nothing left out as hidden: the files of ``input_dir`` whose
+    names start with "." and that ``glob`` (or an image extension) would select ("" if none).
+    """
+    from .. import batch as lib
+
+    def selected(name: str) -> bool:
+        return (PurePath(name).match(glob) if glob is not None
+                else PurePath(name).suffix.lower() in lib.image_extensions())
+
+    names = sorted(e.name for e in input_dir.iterdir()
+                   if e.name.startswith(".") and e.is_file() and selected(e.name))
+    if not names:
+        return ""
+    which = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+    return (f"; hidden files (names starting with '.') are never searched, as {which}; "
+            "rename them to process them")
 
 
 def _check_mode_options(mode: str, given: dict[str, bool]) -> None:

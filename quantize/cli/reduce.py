@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sys
 import tempfile
@@ -299,28 +300,42 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
     """
     from ..reduce import default_output_suffix
 
+    # A folder is compared as the system finds it: "d/a.png" and "link-to-d/a.jpg" (or
+    # "d/../d/a.jpg") name one output, d/a.k16.png.
     stems: dict[tuple[Path, str], set[str]] = {}
     for f in files:
         if f.output is None:
-            stems.setdefault((Path(f.input).parent, Path(f.input).stem), set()).add(f.input)
+            src = Path(f.input)
+            stems.setdefault((src.parent.resolve(), src.stem), set()).add(f.input)
     seen: dict[Any, str] = {}
     for f in files:
         src = Path(f.input)
+        folder = src.parent.resolve()
         if f.output is not None:
             key: Any = Path(f.output)
-        elif len(stems[(src.parent, src.stem)]) == 1:  # read no header without a need
-            key = (src.parent, src.stem, None)
+        elif len(stems[(folder, src.stem)]) == 1:  # read no header without a need
+            key = (folder, src.stem, None)
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            key = (src.parent, src.stem, suffix)
-        if key in seen and seen[key] == f.input:
-            fail(f"input {f.input!r} is given twice", USAGE_ERROR)
+            key = (folder, src.stem, suffix)
+        if key in seen and (seen[key] == f.input or _same_file(seen[key], f.input)):
+            twice = (repr(f.input) if seen[key] == f.input
+                     else f"{seen[key]!r} (as {f.input!r})")
+            fail(f"input {twice} is given twice", USAGE_ERROR)
         if key in seen:
             fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
                  "output (named after their common stem); rename one, or reduce each with "
                  "its own -o", USAGE_ERROR)
         seen[key] = f.input
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether the inputs ``a`` and ``b`` are one file (False when either cannot be read)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],

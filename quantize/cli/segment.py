@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, check_output_folder, printable_data
+from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder, printable_data
 from . import (
     USAGE_ERROR,
     Command,
@@ -189,6 +189,7 @@ def segment_command(
              ExitCode.FAILED)
     if outdir is not None:  # a file in the way, as batch -o says it (exit 2)
         with user_errors():  # a name the system refuses (too long, say) is named as such
+            check_name_length(outdir)
             check_output_folder(outdir, "-o/--output")
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")

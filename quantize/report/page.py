@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 
 from .._validation import check_bool, check_choice, check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable, printable_line
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 
@@ -299,6 +299,13 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _name(name: str) -> str:
+    """A file name as the page shows it: its control characters and text-reordering marks
+    escaped as the command's lines show them (a newline would show as a space, U+202E would
+    turn the rest of the name around), then HTML-escaped."""
+    return _e(printable_line(name))
+
+
 def _link(path: Path, folder: Path, text: str) -> str:
     """``<a>`` to ``path``, relative to the report's folder when possible.
 
@@ -310,7 +317,7 @@ def _link(path: Path, folder: Path, text: str) -> str:
         href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
         href = Path(os.path.abspath(path)).as_uri()
-    return f'<a href="{_e(href)}">{_e(text)}</a>'
+    return f'<a href="{_e(href)}">{_name(text)}</a>'
 
 
 # --------------------------------------------------------------------------
@@ -373,7 +380,7 @@ def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
     shown = (f' class="enlarged" width="{thumb.width * factor}" '
              f'height="{thumb.height * factor}"' if factor >= 2 else "")
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(label)}: {_e(path.name)}" loading="eager"></td>')
+            f'alt="{_e(label)}: {_name(path.name)}" loading="eager"></td>')
 
 
 # --------------------------------------------------------------------------
@@ -401,7 +408,7 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
         else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
     rows_html = "\n".join(body) if body else (
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
-    title = f"quantize batch report ({mode})" + (f": {folder}" if folder else "")
+    title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     return TEMPLATE.format(title=_e(title),
                             summary=_summary_html(mode, rows, summary),
                             failures=_failures_html(rows, labels, order), heads=heads,
@@ -426,7 +433,7 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
 
 def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
                    order: Sequence[int]) -> str:
-    items = [f'<li><a href="#file-{i}">{_e(labels[i])}</a>: {_e(rows[i].get("reason", ""))}'
+    items = [f'<li><a href="#file-{i}">{_name(labels[i])}</a>: {_e(rows[i].get("reason", ""))}'
              '</li>' for i in order if rows[i].get("status") == "failed"]
     if not items:
         return ""
