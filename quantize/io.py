@@ -1222,7 +1222,7 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
     OutputError
         Naming ``path``, its length in bytes and the remedy.
 
-    >>> check_name_length("x" * 251 + ".png")  # doctest: +ELLIPSIS
+    >>> check_name_length("x" * 252 + ".png")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     quantize.errors.OutputError: xxx...x.png: name too long: 256 bytes, and a file name ...
