@@ -251,7 +251,7 @@ def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):
     root = parse((tmp_path / "r.html").read_text())
     row = file_rows(root)[0]
     after = list(row.iter("img"))[1]
-    assert "overlay.png" in after.attrs["alt"]
+    assert after.attrs["alt"] == "overlay: q.png"
     overlay = np.asarray(Image.open(tmp_path / "q" / "overlay.png").convert("RGB"))
     thumb = np.asarray(decode_data_uri(after.attrs["src"]).convert("RGB"))
     assert thumb.shape == overlay.shape  # smaller than the thumbnail size: not resized
@@ -265,6 +265,20 @@ def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):
     assert str(record["n_regions"]) in cells and "32×32" in cells
     assert row.attrs["data-regions"] == repr(float(record["n_regions"]))
     assert not [s for s in row.iter("span") if "swatch" in s.classes()]
+
+
+def test_alt_texts_name_the_file_as_its_row_does(tmp_path):
+    results = []
+    for folder in ("2023", "2024"):  # one name in two folders, and every overlay.png
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        Image.fromarray(quadrants(16, 16)).save(tmp_path / "in" / folder / "q.png")
+        out = tmp_path / "out" / folder / "q"
+        record = segment_file(tmp_path / "in" / folder / "q.png", out, n_clusters=2, seed=0)
+        results.append(FileResult(tmp_path / "in" / folder / "q.png", out, "ok", "", record))
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    alts = [img.attrs["alt"] for img in parse((tmp_path / "r.html").read_text()).iter("img")]
+    assert alts == ["before: 2023/q.png", "overlay: 2023/q.png",
+                    "before: 2024/q.png", "overlay: 2024/q.png"]
 
 
 def test_shrunk_overlay_keeps_its_borders(tmp_path):

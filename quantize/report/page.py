@@ -41,6 +41,8 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
+#: What the "after" thumbnail shows, in its alternative text, by mode.
+_AFTER = {"reduce": "after", "segment": "overlay"}
 
 Mode = Literal["reduce", "segment"]
 
@@ -185,9 +187,9 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status == "failed"
-    before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
+    before_cell = _thumb_cell(src, size, ("before", label), max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, "after", max_pixels, kind=kind))
+                  else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels, kind=kind))
     cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
              before_cell, after_cell]
     if failed:
@@ -361,18 +363,23 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 # --------------------------------------------------------------------------
 
 
-def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
+def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int | None, *,
                 kind: str) -> str:
-    """The thumbnail; one less than half the size shown is enlarged by a whole factor."""
+    """The thumbnail; one less than half the size shown is enlarged by a whole factor.
+
+    ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
+    alternative text names the file as the row does (every overlay is ``overlay.png``).
+    """
+    shows, label = names
     try:
         thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
-        return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
+        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>'
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
     shown = (f' class="enlarged" width="{thumb.width * factor}" '
              f'height="{thumb.height * factor}"' if factor >= 2 else "")
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(label)}: {_e(path.name)}" loading="eager"></td>')
+            f'alt="{_e(shows)}: {_e(label)}" loading="eager"></td>')
 
 
 # --------------------------------------------------------------------------
