@@ -346,6 +346,24 @@ def test_skipped_files_show_their_recorded_metrics_and_count_in_the_bytes(tmp_pa
     assert "4,000 → 1,000 bytes (25.0%)" in root.all_text()
 
 
+def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    text = report.read_text(encoding="utf-8")
+    heads = list(parse(text).iter("th"))
+    assert all(th.attrs["scope"] == "col" for th in heads)
+    sortable = [th for th in heads if "data-key" in th.attrs]
+    assert [th.attrs["data-key"] for th in sortable] == [
+        "name", "psnr", "delta_e", "bytes_out", "ratio", "seconds"]
+    for th in sortable:  # a button: in the Tab order, pressed by Enter and Space
+        (button,) = th.children
+        assert button.tag == "button" and button.attrs["type"] == "button"
+        assert button.all_text() == th.all_text()
+    assert 'querySelectorAll("th[data-key] button")' in text
+    assert 'button.addEventListener("click"' in text
+
+
 def test_empty_batch_says_so(tmp_path):
     write_html_report(tmp_path / "r.html", [], summary_of([]), mode="segment")
     root = parse((tmp_path / "r.html").read_text())
@@ -425,6 +443,24 @@ def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
     order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
     assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
+
+
+@needs_chromium
+def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    press = ('<script>var b = document.querySelector(\'th[data-key="psnr"] button\');'
+             "b.click(); b.click();</script></body>")
+    pressed = tmp / "pressed.html"
+    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
+                       encoding="utf-8")
+    dom = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout)
+    psnrs = [r.record["psnr"] for r in results[:3]]
+    expected = [f"file-{i}" for i in np.argsort(psnrs, kind="stable")[::-1]] + ["file-3"]
+    assert [row.attrs["id"] for row in file_rows(dom)] == expected  # ascending, then descending
+    heads = {th.attrs.get("data-key"): th.attrs.get("aria-sort") for th in dom.iter("th")}
+    assert heads["psnr"] == "descending" and heads["name"] == "none"
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_linked_by_its_bytes(tmp_path):

@@ -2,9 +2,10 @@
 
 :mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
 style, summary, failures, heads, rows, script). The script sorts the rows of
-``table#results`` by a ``data-<key>`` attribute when a ``th[data-key]`` is
-clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
-rows without the attribute stay last.
+``table#results`` by a ``data-<key>`` attribute when the button of a
+``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
+or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address; rows
+without the attribute stay last.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
@@ -19,7 +20,9 @@ h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
 th{background:#eee;position:sticky;top:0}
-th[data-key]{cursor:pointer;text-decoration:underline dotted}
+th[data-key] button{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
+cursor:pointer;text-decoration:underline dotted}
+th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
@@ -57,8 +60,9 @@ SCRIPT = """
                       : descending ? "descending" : "ascending");
     });
   }
-  table.querySelectorAll("th[data-key]").forEach(function (th) {
-    th.addEventListener("click", function () {
+  table.querySelectorAll("th[data-key] button").forEach(function (button) {
+    var th = button.parentNode;
+    button.addEventListener("click", function () {
       sortBy(th.getAttribute("data-key"), th.getAttribute("aria-sort") === "ascending");
     });
   });

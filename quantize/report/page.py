@@ -6,8 +6,8 @@ sort the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
 and the metrics; failed files show their reason. Clicking a column heading
-sorts by it; ``report.html#sort=-psnr`` opens the page sorted (``-`` for
-descending).
+(or reaching it with Tab and pressing Enter) sorts by it;
+``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -402,9 +402,11 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
           order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
+    # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
     heads = "".join(
-        f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
-        else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
+        f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
+        f'title="sort">{_e(text)}</button></th>' if key
+        else f'<th scope="col">{_e(text)}</th>' for text, key in _columns(mode))
     rows_html = "\n".join(body) if body else (
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     title = f"quantize batch report ({mode})" + (f": {folder}" if folder else "")
