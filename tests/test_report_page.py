@@ -82,6 +82,31 @@ def test_the_title_names_the_input_folder(batch, tmp_path):
         tmp_path / "empty.html").read_text(encoding="utf-8")
 
 
+def test_the_page_says_when_it_was_written_by_which_quantize_and_command(batch):
+    from datetime import datetime
+
+    from quantize import __version__
+
+    results, tmp = batch
+    report = tmp / "report.html"
+    before = datetime.now().astimezone().replace(microsecond=0)
+    write_html_report(report, results, summary_of(results), mode="reduce",
+                      command="quantize batch 'my <photos>' -o out --html report.html")
+    after = datetime.now().astimezone()
+    (made,) = [p for p in parse(report.read_text(encoding="utf-8")).iter("p")
+               if "made" in p.classes()]
+    (time,) = made.iter("time")
+    when = datetime.fromisoformat(time.attrs["datetime"])
+    assert before <= when <= after
+    assert made.all_text() == (f"Written {when:%Y-%m-%d %H:%M:%S UTC%z} by quantize "
+                               f"{__version__}: quantize batch 'my <photos>' -o out "
+                               "--html report.html")
+    write_html_report(report, results, summary_of(results), mode="reduce")  # no command
+    (made,) = [p for p in parse(report.read_text(encoding="utf-8")).iter("p")
+               if "made" in p.classes()]
+    assert made.all_text().endswith(f" by quantize {__version__}")
+
+
 def test_page_is_self_contained(batch):
     results, tmp = batch
     report = tmp / "report.html"

@@ -1,7 +1,7 @@
 """The fixed parts of the HTML batch report: style sheet, sorting script, page skeleton.
 
 :mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
-style, summary, failures, heads, rows, script). The script sorts the rows of
+style, made, summary, failures, heads, rows, script). The script sorts the rows of
 ``table#results`` by a ``data-<key>`` attribute when the button of a
 ``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
 or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address; rows
@@ -16,7 +16,8 @@ SHOWN_SIZE = 240
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
-.summary{color:#444}.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
+.summary{color:#444}.made{color:#666;font-size:.9em;overflow-wrap:anywhere}
+.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
 th{background:#eee;position:sticky;top:0}
@@ -82,6 +83,7 @@ TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <h1>{title}</h1>
+{made}
 {summary}
 {failures}
 <table id="results">

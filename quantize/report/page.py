@@ -22,9 +22,11 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from .. import __version__
 from .._validation import check_bool, check_choice, check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable
@@ -84,7 +86,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       summary: _Summary, *, mode: Mode,
                       thumb_size: int = 240,
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                      dithered: bool = False, per_frame: bool = False) -> None:
+                      dithered: bool = False, per_frame: bool = False,
+                      command: str | None = None) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -112,6 +115,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The animations were reduced with a palette per frame
         (``palette="per-frame"``): their rows say that k is the largest frame
         palette's and that the swatches are every frame's colours.
+    command : str or None
+        The command line that ran the batch, shown under the title (with the
+        time the page was written and quantize's version, always shown).
 
     Raises
     ------
@@ -147,7 +153,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
     body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder, note)
             for i in order]
-    page = _page(mode, Path(base).name, rows, labels, order, summary, body)
+    made = _made_html(command, datetime.now().astimezone())
+    page = _page(mode, Path(base).name, rows, labels, order, summary, body, made)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -401,7 +408,7 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
 
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-          order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
+          order: Sequence[int], summary: _Summary, body: Sequence[str], made: str) -> str:
     # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
     heads = "".join(
         f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
@@ -410,11 +417,20 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
     rows_html = "\n".join(body) if body else (
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     title = f"quantize batch report ({mode})" + (f": {folder}" if folder else "")
-    return TEMPLATE.format(title=_e(title),
+    return TEMPLATE.format(title=_e(title), made=made,
                             summary=_summary_html(mode, rows, summary),
                             failures=_failures_html(rows, labels, order), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
+
+
+def _made_html(command: str | None, when: datetime) -> str:
+    """When the page was written, by which quantize, and the command line when given."""
+    stamp = when.isoformat(timespec="seconds")
+    shown = when.strftime("%Y-%m-%d %H:%M:%S UTC%z")  # no locale: the same in any language
+    ran = f": <code>{_e(command)}</code>" if command else ""
+    return (f'<p class="made">Written <time datetime="{stamp}">{_e(shown)}</time> by quantize '
+            f"{_e(__version__)}{ran}</p>")
 
 
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
