@@ -71,6 +71,25 @@ def test_summary_line_counts(batch):
     assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
 
 
+def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
+    from quantize.batch.results import LARGER, STALE
+
+    why = "result (326 bytes) is larger than the input (308 bytes); nothing written"
+    results = [FileResult.larger(tmp_path / "a.png", None, {LARGER: why}),
+               FileResult.larger(tmp_path / "b.png", tmp_path / "out" / "b.png",
+                                 {LARGER: why, STALE: True}),
+               FileResult(tmp_path / "c.png", None, "skipped", "output exists"),
+               FileResult(tmp_path / "d.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted = 7, True  # three files were not reached
+    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == ("segment: 7 files · 0 ok · 3 skipped (2 larger than the input, 1 of them "
+                    "with a stale output kept) · 1 failed · 1.5 s · interrupted before the "
+                    "end: 3 not done, in no row (rerun the command to finish)")
+
+
 def test_the_title_names_the_input_folder(batch, tmp_path):
     results, tmp = batch
     report = tmp / "report.html"

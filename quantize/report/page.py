@@ -436,10 +436,19 @@ def _made_html(command: str | None, when: datetime) -> str:
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
     ok = f"{summary.ok} ok" + (f" ({redone} redone: input changed)" if redone else "")
-    parts = [f"{summary.total} files", ok, f"{summary.skipped} skipped",
-             f"{summary.failed} failed", f"{summary.seconds:.1f} s"]
+    # skipped as larger than the input (batch's LARGER record key), some keeping a stale
+    # output (STALE), as the terminal's summary line counts them
+    larger = [r for r in rows if r.get("status") == "skipped" and r.get("larger_than_input")]
+    stale = sum(1 for r in larger if r.get("stale_output"))
+    kept = f", {stale} of them with a stale output kept" if stale else ""
+    skipped = f"{summary.skipped} skipped" + (
+        f" ({len(larger)} larger than the input{kept})" if larger else "")
+    parts = [f"{summary.total} files", ok, skipped, f"{summary.failed} failed",
+             f"{summary.seconds:.1f} s"]
     if summary.interrupted:
-        parts.append("interrupted before the end")
+        left = summary.total - summary.ok - summary.skipped - summary.failed
+        parts.append("interrupted before the end" + (
+            f": {left} not done, in no row (rerun the command to finish)" if left > 0 else ""))
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
