@@ -235,6 +235,21 @@ def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
         assert "rgba(0,255,0,0.000)" in styles[2]
 
 
+def test_the_palette_is_said_in_words_to_a_screen_reader(tmp_path):
+    palette = [{"hex": "#ff0000", "alpha": 255, "share": 0.75},
+               {"hex": "#00ff00", "alpha": 128, "share": 0.25}]
+    results = [FileResult(tmp_path / "a.png", tmp_path / "out-a.png", "ok", "",
+                          {"k": 2, "psnr": 30.0, "palette": palette}),
+               FileResult(tmp_path / "b.png", tmp_path / "out-b.png", "ok", "",
+                          {"k": 1, "psnr": 30.0, "palette": palette[:1]})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    bars = [div for div in parse((tmp_path / "r.html").read_text()).iter("div")
+            if "bar" in div.classes()]
+    assert [(bar.attrs["role"], bar.attrs["aria-label"]) for bar in bars] == [
+        ("img", "palette of 2 colours: #ff0000, 75.0%; #00ff00 alpha 128, 25.0%"),
+        ("img", "palette of 1 colour: #ff0000, 75.0%")]
+
+
 def test_swatches_fall_back_to_the_output_image(tmp_path):
     pixels = np.zeros((4, 4, 3), np.uint8)
     pixels.reshape(-1, 3)[:8] = (255, 0, 0)

@@ -337,15 +337,20 @@ def _palette_cell(row: Mapping[str, Any], after: Path | None,
     if not swatches:
         return f'<td class="palette">{_MISSING}</td>'
     total = sum(s.share for s in swatches) or 1.0
-    parts = []
+    parts, titles = [], []
     for s in swatches:
         r, g, b = (int(s.hex[i:i + 2], 16) for i in (1, 3, 5))
         title = f"{s.hex} alpha {s.alpha}, {s.share:.1%}" if s.alpha < 255 \
             else f"{s.hex}, {s.share:.1%}"
+        titles.append(title)
         parts.append(f'<span class="swatch" style="width:{100 * s.share / total:.4f}%;'
                      f'background:rgba({r},{g},{b},{s.alpha / 255:.3f})" '
                      f'title="{_e(title)}"></span>')
-    return f'<td class="palette"><div class="bar">{"".join(parts)}</div></td>'
+    # The swatches' colours, said as text to a screen reader, which shows no hover titles.
+    colours = "1 colour" if len(swatches) == 1 else f"{len(swatches)} colours"
+    label = f"palette of {colours}: {'; '.join(titles)}"
+    return (f'<td class="palette"><div class="bar" role="img" aria-label="{_e(label)}">'
+            f'{"".join(parts)}</div></td>')
 
 
 def _record_palette(value: Any) -> list[Swatch] | None:
