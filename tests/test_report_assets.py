@@ -42,3 +42,24 @@ def test_nothing_is_loaded_from_elsewhere():
 def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
     assert f"td.thumb img{{display:block;max-width:{SHOWN_SIZE}px;max-height:{SHOWN_SIZE}px" \
         in STYLE
+
+
+def _luminance(hex_: str) -> float:
+    channels = [int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_text_colour_is_readable_on_every_row_background():
+    """WCAG AA: text at least 4.5 times as bright as its background, or the reverse, on the
+    page, a row and a failed row ("no before image" was #999 on pink: 2.5)."""
+    import re
+
+    texts = re.findall(r"(?<![-\w])color:(#[0-9a-f]{3,6})", STYLE)
+    backgrounds = ["#fafafa", "#ffffff", "#fdecea", "#eeeeee"]  # page, table, failed row, th
+    assert backgrounds[2] in STYLE and ".missing{color:" in STYLE and len(texts) >= 8
+    for text in texts:
+        text = text if len(text) == 7 else "#" + "".join(2 * c for c in text[1:])
+        for background in backgrounds:
+            bright, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+            assert (bright + 0.05) / (dark + 0.05) >= 4.5, (text, background)

@@ -34,7 +34,7 @@ td.palette{min-width:10em}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
-.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#999}
+.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
 """
 
 #: Vanilla JavaScript, run once at the end of the body.
