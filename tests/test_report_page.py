@@ -522,6 +522,28 @@ def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
     assert heads["psnr"] == "descending" and heads["name"] == "none"
 
 
+@needs_chromium
+def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    follow = ('<script>window.addEventListener("load", function () {'
+              'document.querySelector(".failures a").click();'
+              'setTimeout(function () {'
+              'var row = document.getElementById("file-3").getBoundingClientRect();'
+              'var head = document.querySelector("th").getBoundingClientRect();'
+              'document.body.setAttribute("data-seen", [window.scrollY, head.bottom, row.top]);'
+              '}, 0); });</script></body>')
+    followed = tmp / "followed.html"
+    followed.write_text(report.read_text(encoding="utf-8").replace("</body>", follow),
+                        encoding="utf-8")
+    dom = parse(chromium(tmp, "--window-size=1000,400", "--dump-dom", followed.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    scrolled, head_bottom, row_top = map(float, body.attrs["data-seen"].split(","))
+    assert scrolled > 0 and head_bottom > 0  # the page scrolled to the row, under the headings
+    assert row_top >= head_bottom  # the failed row is below them, not hidden behind
+
+
 def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_linked_by_its_bytes(tmp_path):
     import os
 

@@ -12,7 +12,8 @@ without the attribute stay last.
 SHOWN_SIZE = 240
 
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
-#: lie on a checkerboard, so that transparent pixels show as such.
+#: lie on a checkerboard, so that transparent pixels show as such. A row a link jumps to
+#: (a failure listed at the top) stops below the headings, which stick to the top.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -34,6 +35,7 @@ td.palette{min-width:10em}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
+tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
 """
 
