@@ -414,7 +414,7 @@ def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
     assert all(th.attrs["scope"] == "col" for th in heads)
     sortable = [th for th in heads if "data-key" in th.attrs]
     assert [th.attrs["data-key"] for th in sortable] == [
-        "name", "psnr", "delta_e", "bytes_out", "ratio", "seconds"]
+        "name", "k", "psnr", "delta_e", "bytes_out", "ratio", "seconds"]
     for th in sortable:  # a button: in the Tab order, pressed by Enter and Space
         (button,) = th.children
         assert button.tag == "button" and button.attrs["type"] == "button"
@@ -542,6 +542,25 @@ def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
     scrolled, head_bottom, row_top = map(float, body.attrs["data-seen"].split(","))
     assert scrolled > 0 and head_bottom > 0  # the page scrolled to the row, under the headings
     assert row_top >= head_bottom  # the failed row is below them, not hidden behind
+
+
+@needs_chromium
+def test_chromium_sorts_by_k_and_segments_by_clusters_and_size_as_numbers(tmp_path):
+    # k 9 and 10 (and 4 and 16 pixels wide) sort wrongly as text: "10" < "9"
+    reduced = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists",
+                          {"k": k, "psnr": 30.0}) for name, k in (("a", 9), ("b", 10), ("c", 2))]
+    write_html_report(tmp_path / "r.html", reduced, summary_of(reduced), mode="reduce")
+    dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=k")
+    assert [row.attrs["id"] for row in file_rows(parse(dom.stdout))] == [
+        "file-2", "file-0", "file-1"]
+    segmented = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists",
+                            {"n_regions": 3, "n_clusters": n, "width": w, "height": 10})
+                 for name, n, w in (("a", 10, 16), ("b", 9, 4), ("c", None, 100))]
+    write_html_report(tmp_path / "s.html", segmented, summary_of(segmented), mode="segment")
+    for key, expected in (("-clusters", ["file-0", "file-1", "file-2"]),
+                          ("pixels", ["file-1", "file-0", "file-2"])):
+        dom = chromium(tmp_path, "--dump-dom", (tmp_path / "s.html").as_uri() + f"#sort={key}")
+        assert [row.attrs["id"] for row in file_rows(parse(dom.stdout))] == expected, key
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_linked_by_its_bytes(tmp_path):

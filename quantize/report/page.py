@@ -273,9 +273,12 @@ def _sort_keys(row: Mapping[str, Any], label: str, mode: str) -> dict[str, str]:
     """``data-*`` attributes the script sorts by; absent when the value is unknown."""
     keys = {"name": label.lower()}
     if mode == "segment":
-        numeric = {"regions": row.get("n_regions"), "seconds": row.get("seconds")}
+        width, height = row.get("width"), row.get("height")
+        pixels = width * height if _number(width) and _number(height) else None
+        numeric = {"regions": row.get("n_regions"), "clusters": row.get("n_clusters"),
+                   "pixels": pixels, "seconds": row.get("seconds")}
     else:
-        numeric = {"psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
+        numeric = {"k": row.get("k"), "psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
                    "bytes_out": row.get("bytes_out"), "ratio": _ratio(row),
                    "seconds": row.get("seconds")}
     for key, value in numeric.items():
@@ -404,9 +407,9 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
     head = [("File", "name"), ("Before", None),
             ("Overlay" if mode == "segment" else "After", None)]
     if mode == "segment":
-        return head + [("Regions", "regions"), ("Clusters", None), ("Size", None),
+        return head + [("Regions", "regions"), ("Clusters", "clusters"), ("Size", "pixels"),
                        ("Seconds", "seconds")]
-    return head + [("Palette (width = share of pixels)", None), ("k", None),
+    return head + [("Palette (width = share of pixels)", None), ("k", "k"),
                    ("PSNR (dB)", "psnr"), ("ΔE2000", "delta_e"),
                    ("Bytes in → out", "bytes_out"), ("Out / in", "ratio"),
                    ("Seconds", "seconds")]
