@@ -317,9 +317,9 @@ def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):
     photo = np.asarray(Image.open(tmp_path / "q.png").convert("RGB")).astype(int)
     borders = (overlay != photo).any(axis=2)  # where the overlay drew its red lines
     assert borders.sum() >= 32
-    # the thumbnail is a JPEG of the overlay, not of the photo
-    thumb = thumb[borders].astype(int)
-    assert np.abs(thumb - overlay[borders]).mean() < np.abs(thumb - photo[borders]).mean() / 3
+    # shown enlarged: the overlay's very pixels, not a JPEG of them
+    assert after.attrs["src"].startswith("data:image/png;")
+    assert np.array_equal(thumb, overlay) and not np.array_equal(overlay, photo[..., :3])
     cells = [td.all_text().strip() for td in row.iter("td")]
     assert str(record["n_regions"]) in cells and "32×32" in cells
     assert row.attrs["data-regions"] == repr(float(record["n_regions"]))
@@ -640,6 +640,20 @@ def test_tiny_images_are_shown_enlarged_by_a_whole_factor(tmp_path, shape, shown
             assert (img.attrs["width"], img.attrs["height"]) == shown
             assert img.attrs["class"] == "enlarged"
     assert "img.enlarged{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_thumbnails_shown_enlarged_are_the_images_pixels_not_a_jpeg(tmp_path, rng):
+    noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)  # a JPEG's worst case
+    Image.fromarray(noise).save(tmp_path / "small.png")
+    big = np.repeat(np.repeat(noise, 4, axis=0), 4, axis=1)[:150]  # 150 x 160: shown 1:1
+    Image.fromarray(big).save(tmp_path / "big.png")
+    results = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists")
+               for name in ("small", "big")]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    large, small = (img.attrs["src"] for img in parse((tmp_path / "r.html").read_text()).iter(
+        "img"))  # rows by name: big.png first
+    assert small.startswith("data:image/png;") and large.startswith("data:image/jpeg;")
+    assert np.array_equal(np.asarray(decode_data_uri(small).convert("RGB")), noise)
 
 
 def test_enlarged_thumbnails_stay_within_the_size_the_page_shows(tmp_path):
