@@ -523,6 +523,21 @@ def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
 
 
 @needs_chromium
+def test_chromium_keeps_the_sort_pressed_in_the_address(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    press = ('<script>var b = document.querySelector(\'th[data-key="delta_e"] button\');'
+             "b.click(); b.click(); document.body.setAttribute('data-hash', location.hash);"
+             "</script></body>")
+    pressed = tmp / "pressed.html"
+    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
+                       encoding="utf-8")
+    (body,) = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout).iter("body")
+    assert body.attrs["data-hash"] == "#sort=-delta_e"  # what a reload opens sorted by
+
+
+@needs_chromium
 def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
     results, tmp = batch
     report = tmp / "report.html"

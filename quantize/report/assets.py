@@ -4,8 +4,8 @@
 style, made, summary, failures, heads, rows, script). The script sorts the rows of
 ``table#results`` by a ``data-<key>`` attribute when the button of a
 ``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
-or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address; rows
-without the attribute stay last.
+or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
+press sets; rows without the attribute stay last.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
@@ -66,7 +66,11 @@ SCRIPT = """
   table.querySelectorAll("th[data-key] button").forEach(function (button) {
     var th = button.parentNode;
     button.addEventListener("click", function () {
-      sortBy(th.getAttribute("data-key"), th.getAttribute("aria-sort") === "ascending");
+      var key = th.getAttribute("data-key");
+      var descending = th.getAttribute("aria-sort") === "ascending";
+      sortBy(key, descending);
+      // kept in the address: a reload (of the page a rerun rewrote) or a copied link keeps it
+      history.replaceState(null, "", "#sort=" + (descending ? "-" : "") + key);
     });
   });
   var m = /sort=(-?)([a-z_]+)/.exec(location.hash);

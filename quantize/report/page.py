@@ -6,8 +6,8 @@ sort the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
 and the metrics; failed files show their reason. Clicking a column heading
-(or reaching it with Tab and pressing Enter) sorts by it;
-``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
+(or reaching it with Tab and pressing Enter) sorts by it and puts the sort in the
+address; ``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
