@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import string
 
+import pytest
+
 from quantize.report.assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 
 from .report_support import parse
@@ -50,14 +52,20 @@ def _luminance(hex_: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-def test_every_text_colour_is_readable_on_every_row_background():
+@pytest.mark.parametrize(("scheme", "backgrounds"), [
+    ("light", ["#fafafa", "#ffffff", "#fdecea", "#eeeeee"]),  # page, table, failed row, th
+    ("dark", ["#181818", "#1f1f1f", "#3b1f1f", "#2b2b2b"]),
+])
+def test_every_text_colour_is_readable_on_every_row_background(scheme, backgrounds):
     """WCAG AA: text at least 4.5 times as bright as its background, or the reverse, on the
-    page, a row and a failed row ("no before image" was #999 on pink: 2.5)."""
+    page, a row and a failed row ("no before image" was #999 on pink: 2.5), in the light
+    style and in the dark one."""
     import re
 
-    texts = re.findall(r"(?<![-\w])color:(#[0-9a-f]{3,6})", STYLE)
-    backgrounds = ["#fafafa", "#ffffff", "#fdecea", "#eeeeee"]  # page, table, failed row, th
-    assert backgrounds[2] in STYLE and ".missing{color:" in STYLE and len(texts) >= 8
+    light, dark = STYLE.split("@media (prefers-color-scheme:dark){")
+    rules = light if scheme == "light" else dark
+    texts = re.findall(r"(?<![-\w])color:(#[0-9a-f]{3,6})", rules)
+    assert backgrounds[0] in rules and backgrounds[2] in rules and len(texts) >= 6
     for text in texts:
         text = text if len(text) == 7 else "#" + "".join(2 * c for c in text[1:])
         for background in backgrounds:

@@ -488,6 +488,19 @@ def test_chromium_screenshot_is_not_blank(batch):
 
 
 @needs_chromium
+def test_chromium_draws_the_page_dark_for_a_dark_colour_scheme(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    shot = tmp / "dark.png"
+    chromium(tmp, "--force-dark-mode", f"--screenshot={shot}", "--window-size=800,300",
+             report.as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert tuple(pixels[5, 5]) == (0x18, 0x18, 0x18)  # the page's dark background
+    assert (pixels.sum(axis=2) > 3 * 200).sum() > 500  # light text on it (the title, ...)
+
+
+@needs_chromium
 def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     first, second = quadrants(32, 32), quadrants(32, 32)
     first[:, :16] = first[0, 0]  # three flat areas instead of four

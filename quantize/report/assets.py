@@ -13,7 +13,8 @@ SHOWN_SIZE = 240
 
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
 #: lie on a checkerboard, so that transparent pixels show as such. A row a link jumps to
-#: (a failure listed at the top) stops below the headings, which stick to the top.
+#: (a failure listed at the top) stops below the headings, which stick to the top. A
+#: browser set to a dark colour scheme gets light text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
@@ -37,6 +38,13 @@ td.palette{min-width:10em}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
+@media (prefers-color-scheme:dark){
+body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
+.summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
+table{background:#1f1f1f}th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
+.failures,tr.failed{background:#3b1f1f}.failures{border-color:#7a3333}td.reason{color:#ff9d9d}
+th[data-key] button:focus-visible{outline-color:#8ab4f8}
+}
 """
 
 #: Vanilla JavaScript, run once at the end of the body.
@@ -84,6 +92,7 @@ TEMPLATE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{title}</title>
 <style>{style}</style>
 </head>
