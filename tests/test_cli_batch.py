@@ -169,6 +169,22 @@ def test_cli_html_report_names_options_by_their_flags(tmp_path):
     assert "max_pixels=" not in text and "n_colors=" not in text
 
 
+def test_cli_html_report_shows_the_command_as_it_was_typed(tmp_path):
+    import html as html_lib
+    import shlex
+
+    (tmp_path / "my in").mkdir()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "my in" / "a.png")
+    page = tmp_path / "out" / "index.html"
+    given = [str(tmp_path / "my in"), "-o", str(tmp_path / "out"), "-k", "4", "--dither=0.5",
+             "--html", str(page), "-q"]
+    result = _cli(*given)
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    code = text.split("<code>", 1)[1].split("</code>", 1)[0]
+    assert shlex.split(html_lib.unescape(code)) == ["quantize", "batch", *given]
+
+
 def test_cli_reports_name_options_by_their_flags_as_the_terminal_does(tmp_path):
     # The terminal and the page said -k/--colors=16; the JSON and CSV reports said n_colors=16.
     (tmp_path / "in").mkdir()

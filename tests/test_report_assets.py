@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import string
 
+import pytest
+
 from quantize.report.assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 
 from .report_support import parse
@@ -11,11 +13,13 @@ from .report_support import parse
 
 def test_the_template_has_the_fields_the_page_fills():
     fields = {name for _, name, _, _ in string.Formatter().parse(TEMPLATE) if name}
-    assert fields == {"title", "style", "summary", "failures", "heads", "rows", "script"}
+    assert fields == {"title", "style", "made", "summary", "failures", "heads", "rows",
+                      "script"}
 
 
 def test_the_filled_template_is_one_page_with_the_results_table():
-    page = TEMPLATE.format(title="T &amp; U", style=STYLE, summary="<p>s</p>", failures="",
+    page = TEMPLATE.format(title="T &amp; U", style=STYLE, made="", summary="<p>s</p>",
+                           failures="",
                            heads="<th data-key='k'>k</th>", rows="<tr class='file'></tr>",
                            script=SCRIPT)
     root = parse(page)
@@ -40,3 +44,30 @@ def test_nothing_is_loaded_from_elsewhere():
 def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
     assert f"td.thumb img{{display:block;max-width:{SHOWN_SIZE}px;max-height:{SHOWN_SIZE}px" \
         in STYLE
+
+
+def _luminance(hex_: str) -> float:
+    channels = [int(hex_[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize(("scheme", "backgrounds"), [
+    ("light", ["#fafafa", "#ffffff", "#fdecea", "#eeeeee"]),  # page, table, failed row, th
+    ("dark", ["#181818", "#1f1f1f", "#3b1f1f", "#2b2b2b"]),
+])
+def test_every_text_colour_is_readable_on_every_row_background(scheme, backgrounds):
+    """WCAG AA: text at least 4.5 times as bright as its background, or the reverse, on the
+    page, a row and a failed row ("no before image" was #999 on pink: 2.5), in the light
+    style and in the dark one."""
+    import re
+
+    light, dark = STYLE.split("@media (prefers-color-scheme:dark){")
+    rules = light if scheme == "light" else dark
+    texts = re.findall(r"(?<![-\w])color:(#[0-9a-f]{3,6})", rules)
+    assert backgrounds[0] in rules and backgrounds[2] in rules and len(texts) >= 6
+    for text in texts:
+        text = text if len(text) == 7 else "#" + "".join(2 * c for c in text[1:])
+        for background in backgrounds:
+            bright, dark = sorted((_luminance(text), _luminance(background)), reverse=True)
+            assert (bright + 0.05) / (dark + 0.05) >= 4.5, (text, background)

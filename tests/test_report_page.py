@@ -71,6 +71,25 @@ def test_summary_line_counts(batch):
     assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
 
 
+def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
+    from quantize.batch.results import LARGER, STALE
+
+    why = "result (326 bytes) is larger than the input (308 bytes); nothing written"
+    results = [FileResult.larger(tmp_path / "a.png", None, {LARGER: why}),
+               FileResult.larger(tmp_path / "b.png", tmp_path / "out" / "b.png",
+                                 {LARGER: why, STALE: True}),
+               FileResult(tmp_path / "c.png", None, "skipped", "output exists"),
+               FileResult(tmp_path / "d.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted = 7, True  # three files were not reached
+    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == ("segment: 7 files · 0 ok · 3 skipped (2 larger than the input, 1 of them "
+                    "with a stale output kept) · 1 failed · 1.5 s · interrupted before the "
+                    "end: 3 not done, in no row (rerun the command to finish)")
+
+
 def test_the_title_names_the_input_folder(batch, tmp_path):
     results, tmp = batch
     report = tmp / "report.html"
@@ -80,6 +99,31 @@ def test_the_title_names_the_input_folder(batch, tmp_path):
     write_html_report(tmp_path / "empty.html", [], summary_of([]), mode="segment")
     assert "<title>quantize batch report (segment)</title>" in (
         tmp_path / "empty.html").read_text(encoding="utf-8")
+
+
+def test_the_page_says_when_it_was_written_by_which_quantize_and_command(batch):
+    from datetime import datetime
+
+    from quantize import __version__
+
+    results, tmp = batch
+    report = tmp / "report.html"
+    before = datetime.now().astimezone().replace(microsecond=0)
+    write_html_report(report, results, summary_of(results), mode="reduce",
+                      command="quantize batch 'my <photos>' -o out --html report.html")
+    after = datetime.now().astimezone()
+    (made,) = [p for p in parse(report.read_text(encoding="utf-8")).iter("p")
+               if "made" in p.classes()]
+    (time,) = made.iter("time")
+    when = datetime.fromisoformat(time.attrs["datetime"])
+    assert before <= when <= after
+    assert made.all_text() == (f"Written {when:%Y-%m-%d %H:%M:%S UTC%z} by quantize "
+                               f"{__version__}: quantize batch 'my <photos>' -o out "
+                               "--html report.html")
+    write_html_report(report, results, summary_of(results), mode="reduce")  # no command
+    (made,) = [p for p in parse(report.read_text(encoding="utf-8")).iter("p")
+               if "made" in p.classes()]
+    assert made.all_text().endswith(f" by quantize {__version__}")
 
 
 def test_page_is_self_contained(batch):
@@ -191,6 +235,21 @@ def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
         assert "rgba(0,255,0,0.000)" in styles[2]
 
 
+def test_the_palette_is_said_in_words_to_a_screen_reader(tmp_path):
+    palette = [{"hex": "#ff0000", "alpha": 255, "share": 0.75},
+               {"hex": "#00ff00", "alpha": 128, "share": 0.25}]
+    results = [FileResult(tmp_path / "a.png", tmp_path / "out-a.png", "ok", "",
+                          {"k": 2, "psnr": 30.0, "palette": palette}),
+               FileResult(tmp_path / "b.png", tmp_path / "out-b.png", "ok", "",
+                          {"k": 1, "psnr": 30.0, "palette": palette[:1]})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    bars = [div for div in parse((tmp_path / "r.html").read_text()).iter("div")
+            if "bar" in div.classes()]
+    assert [(bar.attrs["role"], bar.attrs["aria-label"]) for bar in bars] == [
+        ("img", "palette of 2 colours: #ff0000, 75.0%; #00ff00 alpha 128, 25.0%"),
+        ("img", "palette of 1 colour: #ff0000, 75.0%")]
+
+
 def test_swatches_fall_back_to_the_output_image(tmp_path):
     pixels = np.zeros((4, 4, 3), np.uint8)
     pixels.reshape(-1, 3)[:8] = (255, 0, 0)
@@ -251,20 +310,34 @@ def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):
     root = parse((tmp_path / "r.html").read_text())
     row = file_rows(root)[0]
     after = list(row.iter("img"))[1]
-    assert "overlay.png" in after.attrs["alt"]
+    assert after.attrs["alt"] == "overlay: q.png"
     overlay = np.asarray(Image.open(tmp_path / "q" / "overlay.png").convert("RGB"))
     thumb = np.asarray(decode_data_uri(after.attrs["src"]).convert("RGB"))
     assert thumb.shape == overlay.shape  # smaller than the thumbnail size: not resized
     photo = np.asarray(Image.open(tmp_path / "q.png").convert("RGB")).astype(int)
     borders = (overlay != photo).any(axis=2)  # where the overlay drew its red lines
     assert borders.sum() >= 32
-    # the thumbnail is a JPEG of the overlay, not of the photo
-    thumb = thumb[borders].astype(int)
-    assert np.abs(thumb - overlay[borders]).mean() < np.abs(thumb - photo[borders]).mean() / 3
+    # shown enlarged: the overlay's very pixels, not a JPEG of them
+    assert after.attrs["src"].startswith("data:image/png;")
+    assert np.array_equal(thumb, overlay) and not np.array_equal(overlay, photo[..., :3])
     cells = [td.all_text().strip() for td in row.iter("td")]
     assert str(record["n_regions"]) in cells and "32×32" in cells
     assert row.attrs["data-regions"] == repr(float(record["n_regions"]))
     assert not [s for s in row.iter("span") if "swatch" in s.classes()]
+
+
+def test_alt_texts_name_the_file_as_its_row_does(tmp_path):
+    results = []
+    for folder in ("2023", "2024"):  # one name in two folders, and every overlay.png
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        Image.fromarray(quadrants(16, 16)).save(tmp_path / "in" / folder / "q.png")
+        out = tmp_path / "out" / folder / "q"
+        record = segment_file(tmp_path / "in" / folder / "q.png", out, n_clusters=2, seed=0)
+        results.append(FileResult(tmp_path / "in" / folder / "q.png", out, "ok", "", record))
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    alts = [img.attrs["alt"] for img in parse((tmp_path / "r.html").read_text()).iter("img")]
+    assert alts == ["before: 2023/q.png", "overlay: 2023/q.png",
+                    "before: 2024/q.png", "overlay: 2024/q.png"]
 
 
 def test_shrunk_overlay_keeps_its_borders(tmp_path):
@@ -333,6 +406,24 @@ def test_skipped_files_show_their_recorded_metrics_and_count_in_the_bytes(tmp_pa
     assert "4,000 → 1,000 bytes (25.0%)" in root.all_text()
 
 
+def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    text = report.read_text(encoding="utf-8")
+    heads = list(parse(text).iter("th"))
+    assert all(th.attrs["scope"] == "col" for th in heads)
+    sortable = [th for th in heads if "data-key" in th.attrs]
+    assert [th.attrs["data-key"] for th in sortable] == [
+        "name", "k", "psnr", "delta_e", "bytes_out", "ratio", "seconds"]
+    for th in sortable:  # a button: in the Tab order, pressed by Enter and Space
+        (button,) = th.children
+        assert button.tag == "button" and button.attrs["type"] == "button"
+        assert button.all_text() == th.all_text()
+    assert 'querySelectorAll("th[data-key] button")' in text
+    assert 'button.addEventListener("click"' in text
+
+
 def test_empty_batch_says_so(tmp_path):
     write_html_report(tmp_path / "r.html", [], summary_of([]), mode="segment")
     root = parse((tmp_path / "r.html").read_text())
@@ -398,6 +489,19 @@ def test_chromium_screenshot_is_not_blank(batch):
 
 
 @needs_chromium
+def test_chromium_draws_the_page_dark_for_a_dark_colour_scheme(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    shot = tmp / "dark.png"
+    chromium(tmp, "--force-dark-mode", f"--screenshot={shot}", "--window-size=800,300",
+             report.as_uri())
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert tuple(pixels[5, 5]) == (0x18, 0x18, 0x18)  # the page's dark background
+    assert (pixels.sum(axis=2) > 3 * 200).sum() > 500  # light text on it (the title, ...)
+
+
+@needs_chromium
 def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     first, second = quadrants(32, 32), quadrants(32, 32)
     first[:, :16] = first[0, 0]  # three flat areas instead of four
@@ -412,6 +516,80 @@ def test_chromium_sorts_a_segment_report_by_regions(tmp_path):
     dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=-regions")
     order = [row.attrs["id"] for row in file_rows(parse(dom.stdout))]
     assert order == [f"file-{i}" for i in np.argsort(regions)[::-1]]
+
+
+@needs_chromium
+def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    press = ('<script>var b = document.querySelector(\'th[data-key="psnr"] button\');'
+             "b.click(); b.click();</script></body>")
+    pressed = tmp / "pressed.html"
+    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
+                       encoding="utf-8")
+    dom = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout)
+    psnrs = [r.record["psnr"] for r in results[:3]]
+    expected = [f"file-{i}" for i in np.argsort(psnrs, kind="stable")[::-1]] + ["file-3"]
+    assert [row.attrs["id"] for row in file_rows(dom)] == expected  # ascending, then descending
+    heads = {th.attrs.get("data-key"): th.attrs.get("aria-sort") for th in dom.iter("th")}
+    assert heads["psnr"] == "descending" and heads["name"] == "none"
+
+
+@needs_chromium
+def test_chromium_keeps_the_sort_pressed_in_the_address(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    press = ('<script>var b = document.querySelector(\'th[data-key="delta_e"] button\');'
+             "b.click(); b.click(); document.body.setAttribute('data-hash', location.hash);"
+             "</script></body>")
+    pressed = tmp / "pressed.html"
+    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
+                       encoding="utf-8")
+    (body,) = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout).iter("body")
+    assert body.attrs["data-hash"] == "#sort=-delta_e"  # what a reload opens sorted by
+
+
+@needs_chromium
+def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    follow = ('<script>window.addEventListener("load", function () {'
+              'document.querySelector(".failures a").click();'
+              'setTimeout(function () {'
+              'var row = document.getElementById("file-3").getBoundingClientRect();'
+              'var head = document.querySelector("th").getBoundingClientRect();'
+              'document.body.setAttribute("data-seen", [window.scrollY, head.bottom, row.top]);'
+              '}, 0); });</script></body>')
+    followed = tmp / "followed.html"
+    followed.write_text(report.read_text(encoding="utf-8").replace("</body>", follow),
+                        encoding="utf-8")
+    dom = parse(chromium(tmp, "--window-size=1000,400", "--dump-dom", followed.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    scrolled, head_bottom, row_top = map(float, body.attrs["data-seen"].split(","))
+    assert scrolled > 0 and head_bottom > 0  # the page scrolled to the row, under the headings
+    assert row_top >= head_bottom  # the failed row is below them, not hidden behind
+
+
+@needs_chromium
+def test_chromium_sorts_by_k_and_segments_by_clusters_and_size_as_numbers(tmp_path):
+    # k 9 and 10 (and 4 and 16 pixels wide) sort wrongly as text: "10" < "9"
+    reduced = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists",
+                          {"k": k, "psnr": 30.0}) for name, k in (("a", 9), ("b", 10), ("c", 2))]
+    write_html_report(tmp_path / "r.html", reduced, summary_of(reduced), mode="reduce")
+    dom = chromium(tmp_path, "--dump-dom", (tmp_path / "r.html").as_uri() + "#sort=k")
+    assert [row.attrs["id"] for row in file_rows(parse(dom.stdout))] == [
+        "file-2", "file-0", "file-1"]
+    segmented = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists",
+                            {"n_regions": 3, "n_clusters": n, "width": w, "height": 10})
+                 for name, n, w in (("a", 10, 16), ("b", 9, 4), ("c", None, 100))]
+    write_html_report(tmp_path / "s.html", segmented, summary_of(segmented), mode="segment")
+    for key, expected in (("-clusters", ["file-0", "file-1", "file-2"]),
+                          ("pixels", ["file-1", "file-0", "file-2"])):
+        dom = chromium(tmp_path, "--dump-dom", (tmp_path / "s.html").as_uri() + f"#sort={key}")
+        assert [row.attrs["id"] for row in file_rows(parse(dom.stdout))] == expected, key
 
 
 def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_linked_by_its_bytes(tmp_path):
@@ -491,6 +669,20 @@ def test_tiny_images_are_shown_enlarged_by_a_whole_factor(tmp_path, shape, shown
             assert (img.attrs["width"], img.attrs["height"]) == shown
             assert img.attrs["class"] == "enlarged"
     assert "img.enlarged{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_thumbnails_shown_enlarged_are_the_images_pixels_not_a_jpeg(tmp_path, rng):
+    noise = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)  # a JPEG's worst case
+    Image.fromarray(noise).save(tmp_path / "small.png")
+    big = np.repeat(np.repeat(noise, 4, axis=0), 4, axis=1)[:150]  # 150 x 160: shown 1:1
+    Image.fromarray(big).save(tmp_path / "big.png")
+    results = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists")
+               for name in ("small", "big")]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    large, small = (img.attrs["src"] for img in parse((tmp_path / "r.html").read_text()).iter(
+        "img"))  # rows by name: big.png first
+    assert small.startswith("data:image/png;") and large.startswith("data:image/jpeg;")
+    assert np.array_equal(np.asarray(decode_data_uri(small).convert("RGB")), noise)
 
 
 def test_enlarged_thumbnails_stay_within_the_size_the_page_shows(tmp_path):

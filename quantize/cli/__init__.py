@@ -481,15 +481,21 @@ def user_errors() -> Iterator[None]:
         fail("out of memory; try a smaller image or --max-pixels", ExitCode.FAILED)
 
 
+#: Key of ``ctx.meta`` holding a sub-command's arguments as they were given (see
+#: :func:`command_line`).
+_GIVEN_ARGS = "quantize.given_args"
+
+
 class Command(TyperCommand):
     """A sub-command whose option given without its value is named as its other errors
     name it: ``-o/--output needs a value (see 'quantize reduce --help')``.
 
     The parser said "Option '-o' requires an argument", without the command's
-    help to look at.
+    help to look at. The arguments are kept as given, for :func:`command_line`.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         try:
             return super().parse_args(ctx, args)
         except click_errors.BadOptionUsage as exc:
@@ -509,6 +515,7 @@ class DitherLevelCommand(Command):
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))  # as typed, before the rewriting
         rewritten, options_done = [], False
         for arg in args:
             if arg == "--":
@@ -517,6 +524,13 @@ class DitherLevelCommand(Command):
                 arg = "--dither-level=" + arg[len("--dither="):]
             rewritten.append(arg)
         return super().parse_args(ctx, rewritten)
+
+
+def command_line(ctx: Any, name: str) -> str:
+    """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
+    ``quantize batch 'my photos' -o out -k 8``."""
+    given = ctx.meta.get(_GIVEN_ARGS, ())
+    return shlex.join(["quantize", name, *map(printable, given)])
 
 
 def dither_strength(flag: bool, level: str | None) -> float | None:

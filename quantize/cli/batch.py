@@ -37,6 +37,7 @@ from . import (
     SeedOption,
     app,
     as_flags,
+    command_line,
     dither_strength,
     fail,
     finishing_note,
@@ -80,6 +81,7 @@ than their inputs (--skip-if-larger), 130 interrupted.
 @app.command("batch", cls=DitherLevelCommand, epilog=_EPILOG,
              short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
+    ctx: typer.Context,
     input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
                                               parser=path)],
     output_dir: Annotated[Path, typer.Option(
@@ -172,7 +174,8 @@ def batch(
         "with a byte order mark so that spreadsheets read it as UTF-8).", parser=path)] = None,
     html: Annotated[Path | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
-        "thumbnails, palette swatches, metrics and failures.", show_default=False,
+        "thumbnails, palette swatches, metrics and failures, under the command and the time "
+        "it ran.", show_default=False,
         parser=path)] = None,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
@@ -253,7 +256,8 @@ def batch(
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, lost = _run(plan, jobs, scheduler, show)
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                   bool(options.get("dither")), options.get("palette") == "per-frame")
+                   bool(options.get("dither")), options.get("palette") == "per-frame",
+                   command_line(ctx, "batch"))
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     if summary.interrupted:
@@ -290,7 +294,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
-                   max_pixels: int, dithered: bool, per_frame: bool) -> None:
+                   max_pixels: int, dithered: bool, per_frame: bool, command: str) -> None:
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -306,7 +310,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
             write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels,
-                              dithered=dithered, per_frame=per_frame)
+                              dithered=dithered, per_frame=per_frame, command=command)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:

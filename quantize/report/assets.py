@@ -1,25 +1,31 @@
 """The fixed parts of the HTML batch report: style sheet, sorting script, page skeleton.
 
 :mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
-style, summary, failures, heads, rows, script). The script sorts the rows of
-``table#results`` by a ``data-<key>`` attribute when a ``th[data-key]`` is
-clicked, or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address;
-rows without the attribute stay last.
+style, made, summary, failures, heads, rows, script). The script sorts the rows of
+``table#results`` by a ``data-<key>`` attribute when the button of a
+``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
+or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
+press sets; rows without the attribute stay last.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
 SHOWN_SIZE = 240
 
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
-#: lie on a checkerboard, so that transparent pixels show as such.
+#: lie on a checkerboard, so that transparent pixels show as such. A row a link jumps to
+#: (a failure listed at the top) stops below the headings, which stick to the top. A
+#: browser set to a dark colour scheme gets light text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
 h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
-.summary{color:#444}.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
+.summary{color:#444}.made{color:#666;font-size:.9em;overflow-wrap:anywhere}
+.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
 th{background:#eee;position:sticky;top:0}
-th[data-key]{cursor:pointer;text-decoration:underline dotted}
+th[data-key] button{font:inherit;color:inherit;background:none;border:0;padding:0;text-align:left;
+cursor:pointer;text-decoration:underline dotted}
+th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
@@ -30,7 +36,15 @@ td.palette{min-width:10em}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
-.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#999}
+tr.file{scroll-margin-top:6em}
+.note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
+@media (prefers-color-scheme:dark){
+body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
+.summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
+table{background:#1f1f1f}th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
+.failures,tr.failed{background:#3b1f1f}.failures{border-color:#7a3333}td.reason{color:#ff9d9d}
+th[data-key] button:focus-visible{outline-color:#8ab4f8}
+}
 """
 
 #: Vanilla JavaScript, run once at the end of the body.
@@ -57,9 +71,14 @@ SCRIPT = """
                       : descending ? "descending" : "ascending");
     });
   }
-  table.querySelectorAll("th[data-key]").forEach(function (th) {
-    th.addEventListener("click", function () {
-      sortBy(th.getAttribute("data-key"), th.getAttribute("aria-sort") === "ascending");
+  table.querySelectorAll("th[data-key] button").forEach(function (button) {
+    var th = button.parentNode;
+    button.addEventListener("click", function () {
+      var key = th.getAttribute("data-key");
+      var descending = th.getAttribute("aria-sort") === "ascending";
+      sortBy(key, descending);
+      // kept in the address: a reload (of the page a rerun rewrote) or a copied link keeps it
+      history.replaceState(null, "", "#sort=" + (descending ? "-" : "") + key);
     });
   });
   var m = /sort=(-?)([a-z_]+)/.exec(location.hash);
@@ -73,11 +92,13 @@ TEMPLATE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>{title}</title>
 <style>{style}</style>
 </head>
 <body>
 <h1>{title}</h1>
+{made}
 {summary}
 {failures}
 <table id="results">

@@ -6,8 +6,8 @@ sort the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
 and the metrics; failed files show their reason. Clicking a column heading
-sorts by it; ``report.html#sort=-psnr`` opens the page sorted (``-`` for
-descending).
+(or reaching it with Tab and pressing Enter) sorts by it and puts the sort in the
+address; ``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -22,9 +22,11 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from .. import __version__
 from .._validation import check_bool, check_choice, check_int
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable, printable_line
@@ -41,6 +43,8 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
+#: What the "after" thumbnail shows, in its alternative text, by mode.
+_AFTER = {"reduce": "after", "segment": "overlay"}
 
 Mode = Literal["reduce", "segment"]
 
@@ -83,7 +87,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       summary: _Summary, *, mode: Mode,
                       thumb_size: int = 240,
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                      dithered: bool = False, per_frame: bool = False) -> None:
+                      dithered: bool = False, per_frame: bool = False,
+                      command: str | None = None) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -111,6 +116,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The animations were reduced with a palette per frame
         (``palette="per-frame"``): their rows say that k is the largest frame
         palette's and that the swatches are every frame's colours.
+    command : str or None
+        The command line that ran the batch, shown under the title (with the
+        time the page was written and quantize's version, always shown).
 
     Raises
     ------
@@ -146,7 +154,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
     body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder, note)
             for i in order]
-    page = _page(mode, Path(base).name, rows, labels, order, summary, body)
+    made = _made_html(command, datetime.now().astimezone())
+    page = _page(mode, Path(base).name, rows, labels, order, summary, body, made)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -186,9 +195,9 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status == "failed"
-    before_cell = _thumb_cell(src, size, "before", max_pixels, kind="photo")
+    before_cell = _thumb_cell(src, size, ("before", label), max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, "after", max_pixels, kind=kind))
+                  else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels, kind=kind))
     cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
              before_cell, after_cell]
     if failed:
@@ -265,9 +274,12 @@ def _sort_keys(row: Mapping[str, Any], label: str, mode: str) -> dict[str, str]:
     """``data-*`` attributes the script sorts by; absent when the value is unknown."""
     keys = {"name": label.lower()}
     if mode == "segment":
-        numeric = {"regions": row.get("n_regions"), "seconds": row.get("seconds")}
+        width, height = row.get("width"), row.get("height")
+        pixels = width * height if _number(width) and _number(height) else None
+        numeric = {"regions": row.get("n_regions"), "clusters": row.get("n_clusters"),
+                   "pixels": pixels, "seconds": row.get("seconds")}
     else:
-        numeric = {"psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
+        numeric = {"k": row.get("k"), "psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
                    "bytes_out": row.get("bytes_out"), "ratio": _ratio(row),
                    "seconds": row.get("seconds")}
     for key, value in numeric.items():
@@ -336,15 +348,20 @@ def _palette_cell(row: Mapping[str, Any], after: Path | None,
     if not swatches:
         return f'<td class="palette">{_MISSING}</td>'
     total = sum(s.share for s in swatches) or 1.0
-    parts = []
+    parts, titles = [], []
     for s in swatches:
         r, g, b = (int(s.hex[i:i + 2], 16) for i in (1, 3, 5))
         title = f"{s.hex} alpha {s.alpha}, {s.share:.1%}" if s.alpha < 255 \
             else f"{s.hex}, {s.share:.1%}"
+        titles.append(title)
         parts.append(f'<span class="swatch" style="width:{100 * s.share / total:.4f}%;'
                      f'background:rgba({r},{g},{b},{s.alpha / 255:.3f})" '
                      f'title="{_e(title)}"></span>')
-    return f'<td class="palette"><div class="bar">{"".join(parts)}</div></td>'
+    # The swatches' colours, said as text to a screen reader, which shows no hover titles.
+    colours = "1 colour" if len(swatches) == 1 else f"{len(swatches)} colours"
+    label = f"palette of {colours}: {'; '.join(titles)}"
+    return (f'<td class="palette"><div class="bar" role="img" aria-label="{_e(label)}">'
+            f'{"".join(parts)}</div></td>')
 
 
 def _record_palette(value: Any) -> list[Swatch] | None:
@@ -369,18 +386,23 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 # --------------------------------------------------------------------------
 
 
-def _thumb_cell(path: Path, size: int, label: str, max_pixels: int | None, *,
+def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int | None, *,
                 kind: str) -> str:
-    """The thumbnail; one less than half the size shown is enlarged by a whole factor."""
+    """The thumbnail; one less than half the size shown is enlarged by a whole factor.
+
+    ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
+    alternative text names the file as the row does (every overlay is ``overlay.png``).
+    """
+    shows, label = names
     try:
         thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
-        return f'<td class="thumb"><span class="missing">no {label} image</span></td>'
+        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>'
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
     shown = (f' class="enlarged" width="{thumb.width * factor}" '
              f'height="{thumb.height * factor}"' if factor >= 2 else "")
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(label)}: {_name(path.name)}" loading="eager"></td>')
+            f'alt="{_e(shows)}: {_name(label)}" loading="eager"></td>')
 
 
 # --------------------------------------------------------------------------
@@ -393,36 +415,56 @@ def _columns(mode: str) -> list[tuple[str, str | None]]:
     head = [("File", "name"), ("Before", None),
             ("Overlay" if mode == "segment" else "After", None)]
     if mode == "segment":
-        return head + [("Regions", "regions"), ("Clusters", None), ("Size", None),
+        return head + [("Regions", "regions"), ("Clusters", "clusters"), ("Size", "pixels"),
                        ("Seconds", "seconds")]
-    return head + [("Palette (width = share of pixels)", None), ("k", None),
+    return head + [("Palette (width = share of pixels)", None), ("k", "k"),
                    ("PSNR (dB)", "psnr"), ("ΔE2000", "delta_e"),
                    ("Bytes in → out", "bytes_out"), ("Out / in", "ratio"),
                    ("Seconds", "seconds")]
 
 
 def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
-          order: Sequence[int], summary: _Summary, body: Sequence[str]) -> str:
+          order: Sequence[int], summary: _Summary, body: Sequence[str], made: str) -> str:
+    # A button in each sortable heading: reached with Tab, pressed with Enter or Space.
     heads = "".join(
-        f'<th data-key="{key}" aria-sort="none" title="sort">{_e(text)}</th>' if key
-        else f"<th>{_e(text)}</th>" for text, key in _columns(mode))
+        f'<th scope="col" data-key="{key}" aria-sort="none"><button type="button" '
+        f'title="sort">{_e(text)}</button></th>' if key
+        else f'<th scope="col">{_e(text)}</th>' for text, key in _columns(mode))
     rows_html = "\n".join(body) if body else (
         f'<tr><td colspan="{len(_columns(mode))}">No files.</td></tr>')
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
-    return TEMPLATE.format(title=_e(title),
+    return TEMPLATE.format(title=_e(title), made=made,
                             summary=_summary_html(mode, rows, summary),
                             failures=_failures_html(rows, labels, order), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
 
+def _made_html(command: str | None, when: datetime) -> str:
+    """When the page was written, by which quantize, and the command line when given."""
+    stamp = when.isoformat(timespec="seconds")
+    shown = when.strftime("%Y-%m-%d %H:%M:%S UTC%z")  # no locale: the same in any language
+    ran = f": <code>{_e(command)}</code>" if command else ""
+    return (f'<p class="made">Written <time datetime="{stamp}">{_e(shown)}</time> by quantize '
+            f"{_e(__version__)}{ran}</p>")
+
+
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
     ok = f"{summary.ok} ok" + (f" ({redone} redone: input changed)" if redone else "")
-    parts = [f"{summary.total} files", ok, f"{summary.skipped} skipped",
-             f"{summary.failed} failed", f"{summary.seconds:.1f} s"]
+    # skipped as larger than the input (batch's LARGER record key), some keeping a stale
+    # output (STALE), as the terminal's summary line counts them
+    larger = [r for r in rows if r.get("status") == "skipped" and r.get("larger_than_input")]
+    stale = sum(1 for r in larger if r.get("stale_output"))
+    kept = f", {stale} of them with a stale output kept" if stale else ""
+    skipped = f"{summary.skipped} skipped" + (
+        f" ({len(larger)} larger than the input{kept})" if larger else "")
+    parts = [f"{summary.total} files", ok, skipped, f"{summary.failed} failed",
+             f"{summary.seconds:.1f} s"]
     if summary.interrupted:
-        parts.append("interrupted before the end")
+        left = summary.total - summary.ok - summary.skipped - summary.failed
+        parts.append("interrupted before the end" + (
+            f": {left} not done, in no row (rerun the command to finish)" if left > 0 else ""))
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))

@@ -7,7 +7,9 @@ at the nearest pixel so it shows only palette colours (indexed PNG), a
 dithered one by the mean of the pixels each thumbnail pixel covers (the mix of
 palette colours the eye sees from afar; sampled at the nearest pixel, its
 dither pattern became noise), and a segmentation overlay smoothly with its
-one-pixel borders redrawn from the segment folder's ``boundaries.png``.
+one-pixel borders redrawn from the segment folder's ``boundaries.png``. A photo
+or overlay small enough for the page to show enlarged (at most half the size
+shown) is embedded as it is, in a PNG: its pixels are the image's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PIL import Image
 from .._validation import check_choice
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, ColorProfileWarning, load_image
+from .assets import SHOWN_SIZE
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
            "thumbnail", "thumbnail_uri"]
@@ -89,7 +92,8 @@ def thumbnail_uri(path: str | os.PathLike[str], size: int, *, kind: Kind = "phot
     ``kind`` is "photo" (smooth, JPEG), "reduced" (nearest pixel, indexed PNG),
     "dithered" (each pixel the mean of those it covers, JPEG; a PNG when not
     shrunk) or "overlay" (smooth, borders redrawn from ``boundaries.png``
-    beside it). Images smaller than ``size`` keep their size.
+    beside it). Images smaller than ``size`` keep their size; a photo or
+    overlay of at most half the size shown is a PNG of its very pixels.
 
     Raises
     ------
@@ -122,9 +126,17 @@ def _loaded_pil(path: Path, max_pixels: int | None,
     return im, loaded.rgb
 
 
+def _enlarged(im: Image.Image, size: int) -> bool:
+    """The page shows ``im`` enlarged, its pixels as sharp squares (at most half the size
+    shown): a JPEG's blocks and blurred colours would be enlarged with them."""
+    return 2 * max(im.size) <= min(size, SHOWN_SIZE)
+
+
 def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
-    """A photo shrunk smoothly, for a JPEG."""
+    """A photo shrunk smoothly, for a JPEG; one shown enlarged, as it is, for a PNG."""
     im, _ = _loaded_pil(path, max_pixels, shrink_to=size)
+    if _enlarged(im, size):
+        return im, "flat"
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
     return im, "photo"
 
@@ -156,6 +168,8 @@ def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
     ``boundaries.png`` says where they are, and the overlay what colour they have.
     """
     im, rgb = _loaded_pil(path, max_pixels)
+    if _enlarged(im, size):  # shown as it is: borders and all, exactly, in a PNG
+        return im, "flat"
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
     try:
         mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
