@@ -198,6 +198,37 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my p.hex", "photos"]
 
 
+@pytest.mark.parametrize("args, carried, left_out", [
+    (["--palette", "per-frame", "--quality", "3"], "--quality 3",
+     "--palette per-frame left out: batch refuses it with --quality"),
+    (["--palette", "per-frame", "--palette-in", "p.hex"], "--palette-in p.hex",
+     "--palette per-frame left out: batch refuses it with --palette-in"),
+    (["-k", "300", "--seed", "2"], "--seed 2",
+     "-k 300 left out: batch writes indexed images, of at most 256 colours"),
+    (["--palette-in", "big.hex", "--palette", "per-frame"], "--palette per-frame",
+     "--palette-in left out: batch writes indexed images, of at most 256 colours, fewer "
+     "than the file holds"),
+])
+def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkeypatch, args,
+                                                                 carried, left_out):
+    # reduce photos --palette per-frame --quality 3 proposed "quantize batch photos -o
+    # OUT_DIR --quality 3 --palette per-frame", which batch refused (exit 2).
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    result = run("photos", *args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      f"photos -o OUT_DIR {carried} ({left_out})")
+    proposed = one_error_line(result).split("quantize batch ")[1].split(" (")[0]
+    batch = runner.invoke(app, ["batch", *proposed.replace("OUT_DIR", "out").split()])
+    assert (batch.exit_code, batch.stderr) == (0, "")
+    assert Path("out/a.png").is_file()
+
+
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("/", ".", "-j", 1)  # one after the other: the lines in order

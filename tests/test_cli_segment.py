@@ -202,6 +202,25 @@ def test_cli_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monke
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]
 
 
+@pytest.mark.parametrize("args, message", [
+    (["-k", "0"], "-k/--clusters=0 should be >= 1"),
+    (["-w", "foo=1"], "-w/--weight name='foo' is not valid; expected one of 'color', "
+     "'intensity', 'xy', 'texture'"),
+    (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K); "
+     "the region hierarchy works in CIELAB, so expected --space='lab' without them"),
+])
+def test_cli_a_folder_with_a_bad_option_names_the_option_not_a_batch_call(tmp_path,
+                                                                          monkeypatch, args,
+                                                                          message):
+    # segment photos -k 0 proposed "quantize batch photos -o OUT_DIR --mode segment -k 0",
+    # which batch refused: the option is named first, as reduce names it.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", *args])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["photos"]
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     (b"", "file is empty (0 bytes), expected an image"),
     (b"plain text\n", "not an image Pillow can identify"),

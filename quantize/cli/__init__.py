@@ -18,7 +18,7 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -165,17 +165,23 @@ def _stdout_gone() -> None:
 
 
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
-                dropped: Sequence[str] = (), output_dir: str = "OUT_DIR") -> str:
+                dropped: Sequence[str] = (), left_out: Mapping[str, str] | None = None,
+                output_dir: str = "OUT_DIR") -> str:
     """For an input that is a folder, how to process every image in it, else "".
 
     ``options``: the options the user gave that ``quantize batch`` takes too, as
     ``(flag, value)`` pairs (:func:`command_words`), carried into the command;
-    ``dropped``: those it has no counterpart for, named after it.
+    ``dropped``: those it has no counterpart for, named after it; ``left_out``:
+    those batch has but would refuse with these values, each as typed with why
+    (:func:`quantize.cli.batch.refused_reduce_options`), named after it too.
 
     >>> folder_hint("/", "segment")
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
     >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
     '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
+    >>> folder_hint("/", "reduce", [("--quality", 3)], [],
+    ...             {"--palette per-frame": "batch refuses it with --quality"})[-78:]
+    '--quality 3 (--palette per-frame left out: batch refuses it with --quality)'
     """
     if name == "-" or not os.path.isdir(name):
         return ""
@@ -183,10 +189,13 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     words += ["--mode", "segment"] if mode == "segment" else []
     words += command_words(options)
     line = f"; for every image in it: quantize batch {' '.join(words)}"
+    notes = [f"{option} left out: {why}" for option, why in (left_out or {}).items()]
     if dropped:
         names = dropped[-1] if len(dropped) == 1 else \
             f"{', '.join(dropped[:-1])} and {dropped[-1]}"
-        line += f" ({names} {'does' if len(dropped) == 1 else 'do'} not apply)"
+        notes.insert(0, f"{names} {'does' if len(dropped) == 1 else 'do'} not apply")
+    if notes:
+        line += f" ({'; '.join(notes)})"
     return line
 
 

@@ -450,6 +450,43 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
     return options
 
 
+def refused_reduce_options(colors: int | None, quality: float | None,
+                           palette_in: Path | None, palette: str) -> dict[str, str]:
+    """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
+    named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
+    proposes for a folder (:func:`quantize.cli.folder_hint`).
+
+    The checks are batch's own: every output indexed (at most 256 colours, and a
+    ``--palette-in`` file its images can hold), and ``--palette per-frame`` without
+    ``--quality`` or ``--palette-in``.
+
+    >>> refused_reduce_options(300, None, None, "per-frame")
+    {'-k 300': 'batch writes indexed images, of at most 256 colours'}
+    >>> refused_reduce_options(None, 3.0, None, "per-frame")
+    {'--palette per-frame': 'batch refuses it with --quality'}
+    """
+    from ..animation.options import check_per_frame_alone
+    from ..reduce.result import MAX_PALETTE
+
+    refused: dict[str, str] = {}
+    if colors is not None and colors > MAX_PALETTE:
+        refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
+    if palette_in is not None:
+        try:
+            _check_palette_file(palette_in)
+        except ValueError:
+            refused["--palette-in"] = (f"batch writes indexed images, of at most {MAX_PALETTE} "
+                                       "colours, fewer than the file holds")
+            palette_in = None
+    if palette == "per-frame":
+        try:
+            check_per_frame_alone(colors, quality, palette_in)
+        except ValueError:
+            other = "--quality" if palette_in is None else "--palette-in"
+            refused["--palette per-frame"] = f"batch refuses it with {other}"
+    return refused
+
+
 def _check_palette_file(palette_in: Path) -> Path:
     """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
     names it, and one with more colours than any output holds is a usage error (exit 2),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import sys
 import tempfile
@@ -176,22 +177,36 @@ def reduce_command(
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
-    to_batch = _batch_options(given, jobs, show, ext)
+    to_batch = (_batch_options(given, jobs, show, ext)
+                if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
 
 
 def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
-                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str]]:
-    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, and
-    those it has none for: what a folder given as an input is pointed to batch with."""
+                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
+    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
+    it has none for, and those it would refuse with these values, each with why: what a
+    folder given as an input is pointed to batch with (:func:`~quantize.cli.folder_hint`).
+
+    An option batch refuses (``-k 300``: its outputs are indexed images) is left out of
+    the call, so that the call proposed is one batch runs.
+    """
+    from .batch import refused_reduce_options
+
+    refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
+                                     given["palette"])
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
         else f"--dither={shown_number(strength)}"
-    carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
+    colors = None if f"-k {given['n_colors']}" in refused else given["n_colors"]
+    palette_in = None if "--palette-in" in refused else given["palette_in"]
+    palette = (None if given["palette"] == "global" or "--palette per-frame" in refused
+               else given["palette"])
+    carried = [("-k", colors), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
-               ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
-               ("--palette", None if given["palette"] == "global" else given["palette"]),
+               ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
+               ("--palette", palette),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
@@ -200,7 +215,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
     dropped = [name for name, used in (("--ext", ext is not None),
                                        ("--palette-out", given["palette_out"] is not None))
                if used]
-    return carried, dropped
+    return carried, dropped, refused
 
 
 # --------------------------------------------------------------------------
@@ -406,7 +421,8 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
-         to_batch: tuple[list[tuple[str, Any]], list[str]] = ([], [])) -> int:
+         to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
+         ) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
@@ -503,7 +519,7 @@ def _write_all(stream: Any, data: bytes) -> None:
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str,
-          to_batch: tuple[list[tuple[str, Any]], list[str]]) -> None:
+          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]]) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).

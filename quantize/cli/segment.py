@@ -184,7 +184,14 @@ def segment_command(
                ("-q", quiet), ("--json", as_json)]
     hint = folder_hint(str(input), "segment", carried,
                        output_dir="OUT_DIR" if outdir is None else str(outdir))
-    if hint:  # the reader's words, and where to go
+    if hint:  # the reader's words, and where to go, with options batch accepts: checked
+        from ..segment_file import check_segment_options  # as batch --mode segment checks
+
+        with user_errors():
+            check_segment_options(n_clusters=n_clusters, regions=regions,
+                                  weights=parse_weights(weights or []), space=space,
+                                  min_region=min_region, seed=seed, max_pixels=max_pixels,
+                                  edges=edges)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     if outdir is not None:  # a file in the way, as batch -o says it (exit 2)
