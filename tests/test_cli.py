@@ -859,3 +859,25 @@ def test_jobs_is_named_in_both_its_forms_as_every_option_is(args, line, tmp_path
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["reduce", "a.png", "--bogus"], "--bogus: no such option (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--colours", "3"],
+     "--colours: no such option; did you mean --colors? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--palete", "x"], "--palete: no such option; did you mean --palette, "
+     "--palette-in or --palette-out? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "-x"], "-x: no such option (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--weights", "xy=1"],
+     "--weights: no such option; did you mean --weight? (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "--bogus"],
+     "--bogus: no such option (see 'quantize batch --help')"),
+    # the hidden option that carries --dither=LEVEL is not proposed
+    (["batch", "in", "-o", "out", "--dither-levle=1"],
+     "--dither-levle: no such option (see 'quantize batch --help')"),
+])
+def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
+    # click said "No such option: --bogus (Possible options: --jobs)": close only by the
+    # dashes the two share.
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")

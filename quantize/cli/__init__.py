@@ -486,21 +486,50 @@ def user_errors() -> Iterator[None]:
 
 class Command(TyperCommand):
     """A sub-command whose option given without its value is named as its other errors
-    name it: ``-o/--output needs a value (see 'quantize reduce --help')``.
+    name it: ``-o/--output needs a value (see 'quantize reduce --help')``, and whose
+    unknown option is named with the command's options it may be a typo of
+    (:func:`close_options`).
 
     The parser said "Option '-o' requires an argument", without the command's
-    help to look at.
+    help to look at; and "No such option: --bogus (Possible options: --jobs)".
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
             return super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:
+            names = [name for p in self.params if not getattr(p, "hidden", False)
+                     for name in (*p.opts, *p.secondary_opts)]
+            close = close_options(exc.option_name, names)
+            guess = "" if not close else f"; did you mean {close[0]}?" if len(close) == 1 \
+                else f"; did you mean {', '.join(close[:-1])} or {close[-1]}?"
+            raise click_errors.UsageError(f"{exc.option_name}: no such option{guess}",
+                                          exc.ctx or ctx) from None
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
             raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+
+
+def close_options(typed: str, names: Sequence[str]) -> list[str]:
+    """The long options of ``names`` that ``typed`` may be a typo of, closest first.
+
+    Compared without their dashes, so that ``--bogus`` is not close to ``--jobs``
+    for the dashes they share; short options are one letter, too short to guess from.
+
+    >>> close_options("--colours", ["-k", "--colors", "--exact-colors", "--jobs"])
+    ['--colors']
+    >>> close_options("--bogus", ["-k", "--colors", "--exact-colors", "--jobs"])
+    []
+    """
+    import difflib
+
+    if not typed.startswith("--"):
+        return []
+    words = {name[2:]: name for name in names if name.startswith("--")}
+    return [words[w] for w in difflib.get_close_matches(typed[2:], words, n=3, cutoff=0.7)]
 
 
 class DitherLevelCommand(Command):
