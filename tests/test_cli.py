@@ -335,8 +335,8 @@ def stdout_failing(monkeypatch):
                                   ["segment", "{src}", "-o", "{out}/seg", "-k", "2"],
                                   ["batch", "{folder}", "-o", "{out}/batch", "-k", "2"]])
 @pytest.mark.parametrize(("code", "error"), [
-    (errno.ENOSPC, "quantize: error: cannot write to stdout (No space left on device)\n"),
-    (errno.EIO, "quantize: error: cannot write to stdout (Input/output error)\n"),
+    (errno.ENOSPC, "quantize: error: stdout: cannot write (No space left on device)\n"),
+    (errno.EIO, "quantize: error: stdout: cannot write (Input/output error)\n"),
 ])  # a reader that stopped reading (| head -1): test_a_reader_that_goes_away_...
 def test_a_stdout_that_takes_no_lines_ends_the_command_in_one_line(
         tmp_path, stdout_failing, args, code, error):
@@ -394,7 +394,7 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
      "--json: cannot write to stdout (stdout is closed)"),
     (["batch", "in", "-o", "out", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
-     "cannot write to stdout (stdout is closed); -q/--quiet prints nothing there"),
+     "stdout: cannot write (it is closed); -q/--quiet prints nothing there"),
     (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
 ])
 def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
@@ -418,7 +418,7 @@ def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     with pytest.raises(_StdoutError) as closed:
         say("a.png -> a.k16.png")
     assert (closed.value.error.errno, closed.value.error.strerror) == (errno.EBADF,
-                                                                       "stdout is closed")
+                                                                       "it is closed")
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     say("summary", err=True)
     assert sys.stderr.getvalue() == "summary\n"

@@ -143,7 +143,7 @@ def say(line: str, err: bool = False) -> None:
     traceback.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
-        raise _StdoutError(OSError(errno.EBADF, "stdout is closed"))
+        raise _StdoutError(OSError(errno.EBADF, "it is closed"))
     try:
         typer.echo(line, err=err)
     except BrokenPipeError:
@@ -272,7 +272,7 @@ class _OneLineErrors(TyperGroup):
             code = ExitCode.FAILED
         except _StdoutError as exc:
             if exc.error.errno != errno.EPIPE:
-                _echo_error(f"cannot write to stdout ({exc.error.strerror or exc.error})")
+                _echo_error(f"stdout: cannot write ({exc.error.strerror or exc.error})")
             code = ExitCode.FAILED
         if not standalone_mode:
             return code
@@ -379,7 +379,7 @@ def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
     if show == "json":
         fail("--json: cannot write to stdout (stdout is closed)", ExitCode.FAILED)
     if show == "lines":
-        fail("cannot write to stdout (stdout is closed); -q/--quiet prints nothing there",
+        fail("stdout: cannot write (it is closed); -q/--quiet prints nothing there",
              ExitCode.FAILED)
 
 
