@@ -881,3 +881,46 @@ def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, m
     # dashes the two share.
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+
+
+_NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
+                "or a GIF or APNG animation, is encoded with more effort\n")
+_NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "
+                 "a still image (it gives each frame of an animation a palette of its own)\n")
+
+
+@pytest.mark.parametrize("args, warning", [
+    (["reduce", "a.png", "--optimize", "-o", "x.jpg"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "b.png", "--optimize", "--ext", ".s.webp", "-j", "1"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "--optimize", "-o", "x.gif"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "--optimize", "-o", "x.png"], ""),
+    (["reduce", "a.png", "b.png", "--palette", "per-frame", "--ext", ".s.gif", "-j", "1"],
+     _NO_PER_FRAME),
+    (["reduce", "a.png", "--palette", "per-frame", "--optimize", "-o", "x.gif"],
+     _NO_OPTIMIZE + _NO_PER_FRAME),
+    (["batch", "in", "-o", "out", "--palette", "per-frame", "-j", "1"], _NO_PER_FRAME),
+    (["batch", "in", "-o", "out", "--optimize", "-j", "1"], ""),
+])
+def test_an_option_that_acts_on_no_output_is_said_once(tmp_path, monkeypatch, args, warning):
+    # --optimize with -o x.jpg and --palette per-frame on a still were taken without a word.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name in ("a.png", "b.png", "in/a.png", "in/b.png"):
+        image = Image.new("RGB", (4, 3), (200, 30, 30) if "a" in name else (0, 90, 200))
+        image.paste((255, 255, 255), (0, 0, 2, 3))
+        image.save(name)
+    result = runner.invoke(app, [*args, "-k", "2", "-q"])
+    assert (result.exit_code, result.stderr) == (0, warning)
+
+
+def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 3), c) for c in ((200, 30, 30), (0, 90, 200))]
+    for frame in frames:
+        frame.paste((255, 255, 255), (0, 0, 2, 3))
+    frames[0].save("a.png")
+    frames[0].save("m.gif", save_all=True, append_images=frames[1:], duration=50)
+    result = runner.invoke(app, ["reduce", "a.png", "m.gif", "--palette", "per-frame",
+                                 "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert Image.open("m.s.gif").n_frames == 2

@@ -216,6 +216,32 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
     return words
 
 
+def note_idle_options(written: Sequence[tuple[Any, Any]], *, optimize: bool,
+                      per_frame: bool) -> None:
+    """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
+    acting on none of the outputs ``written``, as ``(output path, frames)`` pairs.
+
+    ``--optimize`` acts on a PNG (a still or an APNG) and on a GIF animation; a still
+    written as ``.gif``, ``.jpg``, ``.webp`` or ``.tif`` and a WebP animation are
+    encoded as without it. ``--palette per-frame`` acts on an animation only. Once
+    for the call, not once per file, and only when no output at all took it;
+    nothing is said when no file was written.
+    """
+    if not written:
+        return
+    if optimize and not any(_optimized(out, frames) for out, frames in written):
+        warn("--optimize", "no effect on the outputs written: only a PNG, or a GIF or APNG "
+             "animation, is encoded with more effort")
+    if per_frame and not any((frames or 1) > 1 for _, frames in written):
+        warn("--palette='per-frame'", "no effect: every file written is a still image (it "
+             "gives each frame of an animation a palette of its own)")
+
+
+def _optimized(output: Any, frames: Any) -> bool:
+    suffix = Path(str(output)).suffix.lower()
+    return suffix in (".png", ".apng") or (suffix == ".gif" and (frames or 1) > 1)
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")

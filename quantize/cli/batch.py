@@ -40,6 +40,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    note_idle_options,
     number,
     path,
     printable_line,
@@ -251,6 +252,9 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, lost = _run(plan, jobs, scheduler, show)
+    note_idle_options([(r.output, r.record.get("frames")) for r in results if r.status == "ok"],
+                      optimize=options.get("optimize", False),
+                      per_frame=options.get("palette") == "per-frame")
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")), options.get("palette") == "per-frame")
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q

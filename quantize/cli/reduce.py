@@ -46,6 +46,7 @@ from . import (
     finishing_note,
     folder_hint,
     is_stream,
+    note_idle_options,
     number,
     path,
     printable_line,
@@ -439,6 +440,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         calls = [Call(call_with_warnings, (reduce_file, src, out), options)
                  for src, out in staged]
         codes: list[ExitCode] = []
+        written: list[tuple[Any, Any]] = []  # (output, frames) of each file written
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
@@ -452,6 +454,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         result, status="failed", exit_code=ExitCode.FAILED,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
+            if result.status == "ok":
+                written.append((result.output, result.record.get("frames")))
             _show(files[index], result, quality, show, to_batch)
 
         try:
@@ -461,6 +465,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
             fail("interrupted; files already reported are done", ExitCode.INTERRUPTED)
+    note_idle_options(written, optimize=options["optimize"],
+                      per_frame=options["palette"] == "per-frame")
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:
         return ExitCode.OK
