@@ -109,6 +109,22 @@ def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
            "in it: quantize batch folder -o OUT_DIR -k 4 --dither=0.123456789\n")
 
 
+@pytest.mark.parametrize("dither, shown", [("--dither", "--dither"),
+                                           ("--dither=1", "--dither=1")])
+def test_a_dither_refusal_writes_the_flag_as_typed(photo, tmp_path, monkeypatch, dither, shown):
+    # plain --dither was refused as "--dither=1 supports at most 256 colours ..."
+    monkeypatch.chdir(tmp_path)
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    many = run(photo, "-k", "300", "-o", "x.tif", dither)
+    assert (many.exit_code, many.stderr) == (
+        2, f"quantize: error: {shown} supports at most 256 colours, got -k/--colors=300\n")
+    palette = run(photo, "--palette-in", "big.hex", "-o", "x.tif", dither)
+    assert (palette.exit_code, palette.stderr) == (
+        2, f"quantize: error: {photo}: {shown} supports at most 256 colours, got a palette "
+           "of 300\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "photo.png"]
+
+
 def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_path):
     # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")

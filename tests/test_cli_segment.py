@@ -99,7 +99,9 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
 
 @pytest.mark.parametrize(("args", "match"), [
     (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
-    (["-w", "texture"], "expected NAME=NUMBER"),
+    # the names quoted as the other weight errors quote them
+    (["-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER with NAME one of "
+     "'color', 'intensity', 'xy', 'texture', e.g. -w texture=2"),
     (["-w", "texture=-1"], "-w texture=-1 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),

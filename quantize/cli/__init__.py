@@ -454,8 +454,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
-SWITCHES = {"force": "--force", "exact_colors": "--exact-colors", "optimize": "--optimize",
-            "edges": "--edges", "shared_palette": "--shared-palette",
+SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
+            "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger"}
 
 

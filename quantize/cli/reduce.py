@@ -166,13 +166,17 @@ def reduce_command(
                   else "without -o, stdin's image is written to stdout as a PNG")
         fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
              f"{stdout}; name a .gif file with -o", USAGE_ERROR)
-    given = {"n_colors": colors, "quality": quality, "space": space,
-             "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
+    strength = dither_strength(dither, dither_level)
+    given = {"n_colors": colors, "quality": quality, "space": space,  # plain --dither as typed
+             "dither": True if dither and dither_level is None else strength,
+             "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        if given["dither"] is True:  # the same strength, named --dither by a job's errors
+            options["dither"] = True
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))

@@ -278,7 +278,7 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
             from ..features import GROUPS
 
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
-                             f"of {', '.join(GROUPS)}, e.g. -w texture=2")
+                             f"of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
         parsed[name] = typed
