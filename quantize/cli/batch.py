@@ -318,12 +318,18 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     itself when they already do."""
     from dataclasses import replace
 
+    from ..batch import NOT_REMOVED
+
     said = result.record.get("warnings")
     worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
+    whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
     reason = as_flags(result.reason)
-    if reason == result.reason and (worded is None or worded == list(said)):
+    if reason == result.reason and (worded is None or worded == list(said)) and \
+            (whys is None or whys == kept):
         return result
-    record = result.record if worded is None else {**result.record, "warnings": worded}
+    record = {**result.record, **({} if worded is None else {"warnings": worded}),
+              **({} if whys is None else {NOT_REMOVED: whys})}
     return replace(result, reason=reason, record=record)
 
 
