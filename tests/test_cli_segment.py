@@ -223,6 +223,18 @@ def test_cli_a_folder_with_a_bad_option_names_the_option_not_a_batch_call(tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]
 
 
+def test_cli_a_folder_with_an_output_that_is_a_file_names_the_output(tmp_path, monkeypatch):
+    # segment photos -o notes.txt proposed "quantize batch photos -o notes.txt --mode
+    # segment", which batch refused: -o is an existing file.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Path("notes.txt").write_text("kept")
+    result = runner.invoke(app, ["segment", "photos", "-o", "notes.txt"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -o/--output='notes.txt' is an existing file; expected a folder\n")
+    assert Path("notes.txt").read_text() == "kept"
+
+
 @pytest.mark.parametrize(("data", "reason"), [
     (b"", "file is empty (0 bytes), expected an image"),
     (b"plain text\n", "not an image Pillow can identify"),

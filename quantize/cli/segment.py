@@ -182,6 +182,9 @@ def segment_command(
                ("--seed", seed or None), ("--force", force),
                ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
                ("-q", quiet), ("--json", as_json)]
+    if outdir is not None:  # a file in the way, as batch -o says it (exit 2), before a
+        with user_errors():  # batch call with that -o is proposed; a name the system
+            check_output_folder(outdir, "-o/--output")  # refuses (too long) is named too
     hint = folder_hint(str(input), "segment", carried,
                        output_dir="OUT_DIR" if outdir is None else str(outdir))
     if hint:  # the reader's words, and where to go, with options batch accepts: checked
@@ -194,9 +197,6 @@ def segment_command(
                                   edges=edges)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
-    if outdir is not None:  # a file in the way, as batch -o says it (exit 2)
-        with user_errors():  # a name the system refuses (too long, say) is named as such
-            check_output_folder(outdir, "-o/--output")
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
