@@ -872,6 +872,8 @@ def test_jobs_is_named_in_both_its_forms_as_every_option_is(args, line, tmp_path
      "--weights: no such option; did you mean --weight? (see 'quantize segment --help')"),
     (["batch", "in", "-o", "out", "--bogus"],
      "--bogus: no such option (see 'quantize batch --help')"),
+    (["--verison"], "--verison: no such option; did you mean --version? (see 'quantize --help')"),
+    (["--bogus"], "--bogus: no such option (see 'quantize --help')"),
     # the hidden option that carries --dither=LEVEL is not proposed
     (["batch", "in", "-o", "out", "--dither-levle=1"],
      "--dither-levle: no such option (see 'quantize batch --help')"),

@@ -273,6 +273,12 @@ class _StdoutError(Exception):
 class _OneLineErrors(TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:  # named as the commands name theirs
+            raise _unknown_option(exc, self.params, ctx) from None
+
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
@@ -524,19 +530,24 @@ class Command(TyperCommand):
         try:
             return super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
-            names = [name for p in self.params if not getattr(p, "hidden", False)
-                     for name in (*p.opts, *p.secondary_opts)]
-            close = close_options(exc.option_name, names)
-            guess = "" if not close else f"; did you mean {close[0]}?" if len(close) == 1 \
-                else f"; did you mean {', '.join(close[:-1])} or {close[-1]}?"
-            raise click_errors.UsageError(f"{exc.option_name}: no such option{guess}",
-                                          exc.ctx or ctx) from None
+            raise _unknown_option(exc, self.params, ctx) from None
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
             raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+
+
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
+    """The parser's "No such option" as ``--bogus: no such option``, with the options of
+    ``params`` it may be a typo of (:func:`close_options`), hidden ones left out."""
+    names = [name for p in params if not getattr(p, "hidden", False)
+             for name in (*p.opts, *p.secondary_opts)]
+    close = close_options(exc.option_name, names)
+    guess = "" if not close else f"; did you mean {close[0]}?" if len(close) == 1 \
+        else f"; did you mean {', '.join(close[:-1])} or {close[-1]}?"
+    return click_errors.UsageError(f"{exc.option_name}: no such option{guess}", exc.ctx or ctx)
 
 
 def close_options(typed: str, names: Sequence[str]) -> list[str]:
