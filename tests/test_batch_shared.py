@@ -251,7 +251,8 @@ def test_a_file_its_worker_could_not_sample_stops_the_fit(tmp_path, monkeypatch)
     run_calls = run_module.run_calls
 
     def on_workers(unfit_names):
-        def run(calls, settle, *, jobs=None, scheduler=None, **kwargs):
+        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None):
+            assert must_see == src / "a.png"  # what a worker that joins later must see
             def worker(index, outcome):
                 name = Path(calls[index].args[0]).name
                 settle(index, Outcome.failure(unfit, worker=True) if name in unfit_names

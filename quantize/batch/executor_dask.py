@@ -279,7 +279,7 @@ def _unfit_worker(protocol: int | None, must_see: str | None) -> str | None:
         return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
     if must_see is not None and not _exists(must_see):
         path = Path(must_see)
-        return (f"the Dask worker {_worker_address()} does not see the output folder "
+        return (f"the Dask worker {_worker_address()} does not see the batch's folders "
                 f"({path.parent} has no {path.name} there); {NOT_SHARED}")
     return None
 

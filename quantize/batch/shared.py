@@ -88,8 +88,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         If the saved palette is missing while recorded outputs were mapped onto it.
     WorkerFailedError
         If a Dask worker could not sample a file (it runs another version of quantize,
-        or died): no palette is fitted rather than one that leaves that file out. A
-        file that cannot be read is left out of the fit.
+        does not see the input folder, or died): no palette is fitted rather than one
+        that leaves that file out. A file that cannot be read is left out of the fit.
     """
     from ..palette_files import read_palette, write_palette
     from ..reduce.shared import fit_shared_palette, merge_histograms
@@ -186,7 +186,10 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
         if not outcome.ok:
             (unrun if outcome.worker else failed)[index] = outcome.value
 
-    run_calls(calls, keep, jobs=jobs, scheduler=scheduler)
+    # a worker that joins after check_shared_storage and does not see the inputs: its
+    # calls fail as the worker's, not as files that cannot be read
+    run_calls(calls, keep, jobs=jobs, scheduler=scheduler,
+              must_see=None if scheduler is None else sent[0])
     if unrun:
         first = min(unrun)
         n = len(unrun) - 1
@@ -202,7 +205,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
 class WorkerFailedError(QuantizeError):
     """A Dask worker could not run a call of the run (it runs another version of quantize,
-    or died): a failure of the worker, not of the file it was given (exit 1)."""
+    does not see the batch's folders, or died): a failure of the worker, not of the file
+    it was given (exit 1)."""
 
 
 def _none_sampled(inputs: list[Path], failed: dict[int, str]) -> str:
