@@ -233,12 +233,42 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
 
         monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
         results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
-    line = (r"the Dask worker \S+ does not see the output folder \(" + re.escape(str(out))
+    line = (r"the Dask worker \S+ does not see the batch's folders \(" + re.escape(str(out))
             + r" has no \.quantize-probe-\w+ there\); " + re.escape(SHARED))
     assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
                                                            ("b.png", "failed")]
     assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
     assert not out.exists()  # nothing written, the probe removed, the folder made removed
+
+
+def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stops_the_fit(
+        tmp_path, monkeypatch):
+    """Its sample calls found no file and were left out of the shared palette as unreadable
+    files, the palette fitted on the others."""
+    distributed = pytest.importorskip("dask.distributed")
+    from quantize.batch import executor_dask
+    from quantize.batch import shared as shared_module
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (9, 9, 9) if name == "a.png" else (90, 9, 9)).save(src / name)
+    monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
+                        lambda path: not path.startswith(str(src)))
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
+                            options={"n_colors": 2})
+    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        monkeypatch.setattr(shared_module, "check_shared_storage",  # no worker to ask yet
+                            lambda plan, scheduler: cluster.scale(1))
+        with pytest.raises(batch.WorkerFailedError) as stopped:
+            batch.shared_palette(plan, scheduler=cluster.scheduler_address)
+    line = (r"not sampled for the shared palette, so none was fitted: the Dask worker \S+ "
+            r"does not see the batch's folders \("
+            + re.escape(f"{src} has no a.png there); {SHARED} (1 more file alike)"))
+    assert stopped.value.path == str(src / "a.png")
+    assert re.fullmatch(line, stopped.value.reason), stopped.value.reason
+    assert not out.exists()
 
 
 def test_a_task_of_another_version_of_quantize_is_not_run(tmp_path):

@@ -302,3 +302,25 @@ def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earl
     again = _cli(*segment[:-1])
     assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
     assert _listed(out) == ["x", "x.png"]
+
+
+def test_a_new_name_taken_by_a_file_of_no_record_names_the_output_it_leaves(tmp_path):
+    # out/x.png made by hand: x.gif, now a still, was skipped as "output exists; no record"
+    # and its recorded out/x.gif was left without a word.
+    src, out = _folder(tmp_path)
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args).exit_code == 0
+    _still(src / "x.gif", 2)
+    (out / "x.png").write_bytes((out / "x.gif").read_bytes())
+    why = (f"{out / 'x.png'} exists with no record of the run that made it, so it is not "
+           "known to replace it (--force redoes this file and removes it)")
+    result = _cli(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (f"quantize: warning: {src / 'x.gif'}: "
+                                             f"{out / 'x.gif'}, {NOTE}, is left in place: {why}")
+    row = json.loads(result.stdout.splitlines()[0])
+    assert (row["input"], row["status"], row["outputs_not_removed"]) == (
+        str(src / "x.gif"), "skipped", {str(out / "x.gif"): why})
+    assert _listed(out) == ["x.gif", "x.png", "y.png"]
+    forced = _cli(*args, "--force")
+    assert forced.exit_code == 0 and _listed(out) == ["x.png", "y.png"]

@@ -232,3 +232,43 @@ def test_256_shared_colours_leave_an_entry_for_transparent_pixels(tmp_path, rng,
 def test_256_shared_colours_stay_256_without_transparent_pixels(photo_tree, tmp_path):
     plan = _plan(photo_tree, tmp_path / "out", options={"n_colors": 256, "seed": 0})
     assert batch.shared_palette(plan, samples_per_file=2000, jobs=1).colors.shape == (256, 3)
+
+
+def test_a_file_its_worker_could_not_sample_stops_the_fit(tmp_path, monkeypatch):
+    """A Dask worker of another version (or one that died) failed its sample calls, and the
+    palette was fitted on the other files without a word; an unreadable file is still
+    left out. The calls run here, in place of Dask."""
+    from quantize.batch import run as run_module
+    from quantize.batch import shared as shared_module
+    from quantize.batch.calls import Outcome
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, colour in (("a.png", (255, 0, 0)), ("b.png", (0, 0, 255)), ("c.png", (0, 9, 0))):
+        Image.new("RGB", (2, 2), colour).save(src / name)
+    (src / "d.png").write_bytes(b"not an image")
+    unfit = "the Dask worker tcp://10.0.0.9:1 runs another version of quantize; restart it"
+    run_calls = run_module.run_calls
+
+    def on_workers(unfit_names):
+        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None):
+            assert must_see == src / "a.png"  # what a worker that joins later must see
+            def worker(index, outcome):
+                name = Path(calls[index].args[0]).name
+                settle(index, Outcome.failure(unfit, worker=True) if name in unfit_names
+                       else outcome)
+            run_calls(calls, worker, jobs=1)
+        return run
+
+    monkeypatch.setattr(shared_module, "check_shared_storage", lambda plan, scheduler: None)
+    plan = _plan(src, tmp_path / "out", options={"n_colors": 2})
+    monkeypatch.setattr(shared_module, "run_calls", on_workers({"b.png", "c.png"}))
+    with pytest.raises(batch.WorkerFailedError) as stopped:
+        batch.shared_palette(plan, scheduler="tcp://nowhere:1")
+    assert (stopped.value.path, stopped.value.reason, stopped.value.exit_code) == (
+        str(src / "b.png"), f"not sampled for the shared palette, so none was fitted: {unfit} "
+        "(1 more file alike)", 1)
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(shared_module, "run_calls", on_workers(set()))
+    shared = batch.shared_palette(plan, scheduler="tcp://nowhere:1")
+    assert shared.n_files == 3  # d.png, not an image, is left out of the fit

@@ -335,8 +335,8 @@ def stdout_failing(monkeypatch):
                                   ["segment", "{src}", "-o", "{out}/seg", "-k", "2"],
                                   ["batch", "{folder}", "-o", "{out}/batch", "-k", "2"]])
 @pytest.mark.parametrize(("code", "error"), [
-    (errno.ENOSPC, "quantize: error: cannot write to stdout (No space left on device)\n"),
-    (errno.EIO, "quantize: error: cannot write to stdout (Input/output error)\n"),
+    (errno.ENOSPC, "quantize: error: stdout: cannot write (No space left on device)\n"),
+    (errno.EIO, "quantize: error: stdout: cannot write (Input/output error)\n"),
 ])  # a reader that stopped reading (| head -1): test_a_reader_that_goes_away_...
 def test_a_stdout_that_takes_no_lines_ends_the_command_in_one_line(
         tmp_path, stdout_failing, args, code, error):
@@ -394,7 +394,7 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
      "--json: cannot write to stdout (stdout is closed)"),
     (["batch", "in", "-o", "out", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
-     "cannot write to stdout (stdout is closed); -q/--quiet prints nothing there"),
+     "stdout: cannot write (it is closed); -q/--quiet prints nothing there"),
     (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
 ])
 def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
@@ -418,7 +418,7 @@ def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     with pytest.raises(_StdoutError) as closed:
         say("a.png -> a.k16.png")
     assert (closed.value.error.errno, closed.value.error.strerror) == (errno.EBADF,
-                                                                       "stdout is closed")
+                                                                       "it is closed")
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     say("summary", err=True)
     assert sys.stderr.getvalue() == "summary\n"
@@ -869,7 +869,7 @@ def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_be_named(tmp_path, 
     Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(name)
     result = runner.invoke(app, ["reduce", "-k", "2", name])
     assert result.exit_code == 2
-    assert result.stderr == (f"quantize: error: No such option: -x; to name {shlex.quote(name)}, "
+    assert result.stderr == (f"quantize: error: -x: no such option; to name {shlex.quote(name)}, "
                              f"write {shlex.quote('./' + name)} or put -- before it\n")
     assert os.listdir(".") == [name]
     done = runner.invoke(app, ["reduce", "-k", "2", "-q", "--", name])
@@ -881,7 +881,7 @@ def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["reduce", "-x.png"])
     assert result.exit_code == 2
-    assert result.stderr == "quantize: error: No such option: -x (see 'quantize reduce --help')\n"
+    assert result.stderr == "quantize: error: -x: no such option (see 'quantize reduce --help')\n"
 
 
 @pytest.mark.parametrize("error, line", [
@@ -897,3 +897,70 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     with pytest.raises(typer.Exit), user_errors():
         raise error
     assert capsys.readouterr().err == f"quantize: error: {line}\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["reduce", "a.png", "--bogus"], "--bogus: no such option (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--colours", "3"],
+     "--colours: no such option; did you mean --colors? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--palete", "x"], "--palete: no such option; did you mean --palette, "
+     "--palette-in or --palette-out? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "-x"], "-x: no such option (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--weights", "xy=1"],
+     "--weights: no such option; did you mean --weight? (see 'quantize segment --help')"),
+    (["batch", "in", "-o", "out", "--bogus"],
+     "--bogus: no such option (see 'quantize batch --help')"),
+    (["--verison"], "--verison: no such option; did you mean --version? (see 'quantize --help')"),
+    (["--bogus"], "--bogus: no such option (see 'quantize --help')"),
+    # the hidden option that carries --dither=LEVEL is not proposed
+    (["batch", "in", "-o", "out", "--dither-levle=1"],
+     "--dither-levle: no such option (see 'quantize batch --help')"),
+])
+def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
+    # click said "No such option: --bogus (Possible options: --jobs)": close only by the
+    # dashes the two share.
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+
+
+_NO_OPTIMIZE = ("quantize: warning: --optimize: no effect on the outputs written: only a PNG, "
+                "or a GIF or APNG animation, is encoded with more effort\n")
+_NO_PER_FRAME = ("quantize: warning: --palette='per-frame': no effect: every file written is "
+                 "a still image (it gives each frame of an animation a palette of its own)\n")
+
+
+@pytest.mark.parametrize("args, warning", [
+    (["reduce", "a.png", "--optimize", "-o", "x.jpg"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "b.png", "--optimize", "--ext", ".s.webp", "-j", "1"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "--optimize", "-o", "x.gif"], _NO_OPTIMIZE),
+    (["reduce", "a.png", "--optimize", "-o", "x.png"], ""),
+    (["reduce", "a.png", "b.png", "--palette", "per-frame", "--ext", ".s.gif", "-j", "1"],
+     _NO_PER_FRAME),
+    (["reduce", "a.png", "--palette", "per-frame", "--optimize", "-o", "x.gif"],
+     _NO_OPTIMIZE + _NO_PER_FRAME),
+    (["batch", "in", "-o", "out", "--palette", "per-frame", "-j", "1"], _NO_PER_FRAME),
+    (["batch", "in", "-o", "out", "--optimize", "-j", "1"], ""),
+])
+def test_an_option_that_acts_on_no_output_is_said_once(tmp_path, monkeypatch, args, warning):
+    # --optimize with -o x.jpg and --palette per-frame on a still were taken without a word.
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name in ("a.png", "b.png", "in/a.png", "in/b.png"):
+        image = Image.new("RGB", (4, 3), (200, 30, 30) if "a" in name else (0, 90, 200))
+        image.paste((255, 255, 255), (0, 0, 2, 3))
+        image.save(name)
+    result = runner.invoke(app, [*args, "-k", "2", "-q"])
+    assert (result.exit_code, result.stderr) == (0, warning)
+
+
+def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 3), c) for c in ((200, 30, 30), (0, 90, 200))]
+    for frame in frames:
+        frame.paste((255, 255, 255), (0, 0, 2, 3))
+    frames[0].save("a.png")
+    frames[0].save("m.gif", save_all=True, append_images=frames[1:], duration=50)
+    result = runner.invoke(app, ["reduce", "a.png", "m.gif", "--palette", "per-frame",
+                                 "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert Image.open("m.s.gif").n_frames == 2

@@ -109,6 +109,22 @@ def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
            "in it: quantize batch folder -o OUT_DIR -k 4 --dither=0.123456789\n")
 
 
+@pytest.mark.parametrize("dither, shown", [("--dither", "--dither"),
+                                           ("--dither=1", "--dither=1")])
+def test_a_dither_refusal_writes_the_flag_as_typed(photo, tmp_path, monkeypatch, dither, shown):
+    # plain --dither was refused as "--dither=1 supports at most 256 colours ..."
+    monkeypatch.chdir(tmp_path)
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    many = run(photo, "-k", "300", "-o", "x.tif", dither)
+    assert (many.exit_code, many.stderr) == (
+        2, f"quantize: error: {shown} supports at most 256 colours, got -k/--colors=300\n")
+    palette = run(photo, "--palette-in", "big.hex", "-o", "x.tif", dither)
+    assert (palette.exit_code, palette.stderr) == (
+        2, f"quantize: error: {photo}: {shown} supports at most 256 colours, got a palette "
+           "of 300\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "photo.png"]
+
+
 def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_path):
     # %g wrote "1e-05" and cut 6.123456789 to "6.12346"
     exact = run(photo, "-o", tmp_path / "q.png", "--quality", "6.123456789")
@@ -196,6 +212,37 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
                                       "image file; for every image in it: quantize batch "
                                       f"photos -o OUT_DIR {carried}{dropped}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my p.hex", "photos"]
+
+
+@pytest.mark.parametrize("args, carried, left_out", [
+    (["--palette", "per-frame", "--quality", "3"], "--quality 3",
+     "--palette per-frame left out: batch refuses it with --quality"),
+    (["--palette", "per-frame", "--palette-in", "p.hex"], "--palette-in p.hex",
+     "--palette per-frame left out: batch refuses it with --palette-in"),
+    (["-k", "300", "--seed", "2"], "--seed 2",
+     "-k 300 left out: batch writes indexed images, of at most 256 colours"),
+    (["--palette-in", "big.hex", "--palette", "per-frame"], "--palette per-frame",
+     "--palette-in left out: batch writes indexed images, of at most 256 colours, fewer "
+     "than the file holds"),
+])
+def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkeypatch, args,
+                                                                 carried, left_out):
+    # reduce photos --palette per-frame --quality 3 proposed "quantize batch photos -o
+    # OUT_DIR --quality 3 --palette per-frame", which batch refused (exit 2).
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
+    Path("p.hex").write_text("ff0000\n0000ff\n")
+    Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    result = run("photos", *args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "
+                                      "image file; for every image in it: quantize batch "
+                                      f"photos -o OUT_DIR {carried} ({left_out})")
+    proposed = one_error_line(result).split("quantize batch ")[1].split(" (")[0]
+    batch = runner.invoke(app, ["batch", *proposed.replace("OUT_DIR", "out").split()])
+    assert batch.exit_code == 0 and "error" not in batch.stderr  # (a still: per-frame idle)
+    assert Path("out/a.png").is_file()
 
 
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):

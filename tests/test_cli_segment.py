@@ -99,7 +99,9 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
 
 @pytest.mark.parametrize(("args", "match"), [
     (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
-    (["-w", "texture"], "expected NAME=NUMBER"),
+    # the names quoted as the other weight errors quote them
+    (["-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER with NAME one of "
+     "'color', 'intensity', 'xy', 'texture', e.g. -w texture=2"),
     (["-w", "texture=-1"], "-w texture=-1 should be >= 0"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
@@ -200,6 +202,37 @@ def test_cli_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monke
                              "'my regions' --mode segment -k 3 --edges --space rgb -w texture=0 "
                              "-w xy=0.5 --min-region 20 --seed 2 -q\n")
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-k", "0"], "-k/--clusters=0 should be >= 1"),
+    (["-w", "foo=1"], "-w/--weight name='foo' is not valid; expected one of 'color', "
+     "'intensity', 'xy', 'texture'"),
+    (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K); "
+     "the region hierarchy works in CIELAB, so expected --space='lab' without them"),
+])
+def test_cli_a_folder_with_a_bad_option_names_the_option_not_a_batch_call(tmp_path,
+                                                                          monkeypatch, args,
+                                                                          message):
+    # segment photos -k 0 proposed "quantize batch photos -o OUT_DIR --mode segment -k 0",
+    # which batch refused: the option is named first, as reduce names it.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", *args])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["photos"]
+
+
+def test_cli_a_folder_with_an_output_that_is_a_file_names_the_output(tmp_path, monkeypatch):
+    # segment photos -o notes.txt proposed "quantize batch photos -o notes.txt --mode
+    # segment", which batch refused: -o is an existing file.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    Path("notes.txt").write_text("kept")
+    result = runner.invoke(app, ["segment", "photos", "-o", "notes.txt"])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -o/--output='notes.txt' is an existing file; expected a folder\n")
+    assert Path("notes.txt").read_text() == "kept"
 
 
 @pytest.mark.parametrize(("data", "reason"), [

@@ -469,7 +469,7 @@ def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
      r"^palette='per-frame' should be a \(k, 3\) or \(k, 4\) array of integers 0\.\.255, got "
      r"a str; read a palette file with quantize\.palette_files\.read_palette$"),
     ({"seed": -1}, ValueError, "seed=-1 should be >= 0"),
-    ({"n_colors": 300, "dither": True}, ValueError, "dither=1 supports at most 256"),
+    ({"n_colors": 300, "dither": True}, ValueError, "dither=True supports at most 256"),
 ])
 def test_bad_parameters_are_named(kwargs, error, match):
     with pytest.raises(error, match=match):

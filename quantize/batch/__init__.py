@@ -81,13 +81,19 @@ from .report import (
 )
 from .results import NOT_REMOVED, REMOVED, BatchSummary, FileResult, not_removed_lines, removed_note
 from .run import NOT_DONE, run_batch
-from .shared import SAMPLES_PER_FILE, SHARED_PALETTE_NAME, SharedPalette, shared_palette
+from .shared import (
+    SAMPLES_PER_FILE,
+    SHARED_PALETTE_NAME,
+    SharedPalette,
+    WorkerFailedError,
+    shared_palette,
+)
 
 __all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
            "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SchedulerLostError", "SharedPalette", "available_cpus",
+           "SchedulerLostError", "SharedPalette", "WorkerFailedError", "available_cpus",
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",

@@ -46,6 +46,9 @@ class Outcome:
     ``path`` the file the error was about (None when it named none),
     ``exit_code`` the code the failure maps to and ``warnings`` the warnings
     the call raised before it failed (:func:`attach_warnings`), one line each.
+    ``worker`` is true when the failure is of the worker that was to run the call
+    (a Dask worker unfit for the run, or lost), not of the call or its file: the
+    call did not run, and may run elsewhere.
     """
 
     ok: bool
@@ -54,12 +57,13 @@ class Outcome:
     path: str | None = None
     exit_code: ExitCode = ExitCode.OK
     warnings: tuple[str, ...] = ()
+    worker: bool = False
 
     @classmethod
     def failure(cls, reason: str, seconds: float = 0.0, *, path: str | None = None,
                 exit_code: ExitCode = ExitCode.FAILED,
-                warnings: tuple[str, ...] = ()) -> Outcome:
-        return cls(False, reason, seconds, path, exit_code, warnings)
+                warnings: tuple[str, ...] = (), worker: bool = False) -> Outcome:
+        return cls(False, reason, seconds, path, exit_code, warnings, worker)
 
 
 #: ``settle(index, outcome)``: how an executor reports a finished call.

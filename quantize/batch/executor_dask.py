@@ -266,7 +266,7 @@ def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None
         return None
     unfit = _unfit_worker(protocol, must_see)
     if unfit is not None:
-        return Outcome.failure(unfit)
+        return Outcome.failure(unfit, worker=True)
     _threads.set_count(1)
     return run_isolated(call)
 
@@ -279,7 +279,7 @@ def _unfit_worker(protocol: int | None, must_see: str | None) -> str | None:
         return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
     if must_see is not None and not _exists(must_see):
         path = Path(must_see)
-        return (f"the Dask worker {_worker_address()} does not see the output folder "
+        return (f"the Dask worker {_worker_address()} does not see the batch's folders "
                 f"({path.parent} has no {path.name} there); {NOT_SHARED}")
     return None
 
@@ -385,10 +385,10 @@ def _lost(exc: BaseException) -> Outcome:
     after the check (:func:`unseen_by_workers`) with an older quantize fails.
     """
     if type(exc).__name__ == "KilledWorker":
-        return Outcome.failure(WORKER_DIED)
+        return Outcome.failure(WORKER_DIED, worker=True)
     return Outcome.failure(f"a Dask worker could not run quantize's task "
                            f"({type(exc).__name__}: {one_line(exc)}); if it runs another "
-                           f"version of quantize, {RESTART}")
+                           f"version of quantize, {RESTART}", worker=True)
 
 
 def require_distributed() -> None:

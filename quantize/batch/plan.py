@@ -37,7 +37,7 @@ from .manifest import (
     source_key,
     source_of,
 )
-from .results import LARGER, STALE, FileResult
+from .results import LARGER, NOT_REMOVED, STALE, FileResult
 
 __all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -458,7 +458,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     continue
                 redo = INPUT_CHANGED
             elif entry is None or not input_changed(entry.input, path):
-                settled.append(_skipped(path, out, entry))
+                settled.append(_skipped(path, out, entry, older if entry is None else None))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source)))
@@ -615,10 +615,20 @@ def _link_to_nothing(path: Path) -> str | None:
     return None
 
 
-def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
-    """A finished file, with the record of the run that made its output when there is one."""
+def _skipped(path: Path, out: Path, entry: Entry | None,
+             older: Sequence[tuple[Path, Entry]] | None = None) -> FileResult:
+    """A finished file, with the record of the run that made its output when there is one.
+
+    ``older``: the outputs an earlier run recorded of this input under other names; its
+    output with no record is not known to replace them, so they are left, each with why
+    under :data:`~quantize.batch.results.NOT_REMOVED`.
+    """
     if entry is None:
-        return FileResult(path, out, "skipped", "output exists; no record of the run that made it")
+        why = (f"{out} exists with no record of the run that made it, so it is not known to "
+               "replace it (force=True redoes this file and removes it)")
+        kept = {NOT_REMOVED: {str(old): why for old, _ in older}} if older else {}
+        return FileResult(path, out, "skipped", "output exists; no record of the run that "
+                          "made it", kept)
     return FileResult(path, out, "skipped", "output exists", dict(entry.record))
 
 

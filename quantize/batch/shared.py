@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_int
-from ..errors import OutputExistsError, warn_caller
+from ..errors import OutputExistsError, QuantizeError, warn_caller
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
 from .run import check_shared_storage, run_calls, worker_path
 
-__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "shared_palette"]
+__all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
+           "shared_palette"]
 
 #: File in the output folder holding the palette of a ``--shared-palette`` run.
 SHARED_PALETTE_NAME = "shared-palette.json"
@@ -85,6 +86,10 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         If the saved palette was fitted with other settings.
     OutputExistsError
         If the saved palette is missing while recorded outputs were mapped onto it.
+    WorkerFailedError
+        If a Dask worker could not sample a file (it runs another version of quantize,
+        does not see the input folder, or died): no palette is fitted rather than one
+        that leaves that file out. A file that cannot be read is left out of the fit.
     """
     from ..palette_files import read_palette, write_palette
     from ..reduce.shared import fit_shared_palette, merge_histograms
@@ -174,18 +179,34 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
              for i, path in enumerate(sent)]
     samples: list[tuple[np.ndarray, np.ndarray, bool] | None] = [None] * len(calls)
     failed: dict[int, str] = {}
+    unrun: dict[int, str] = {}  # by their worker, not their file
 
     def keep(index: int, outcome: Outcome) -> None:
         samples[index] = outcome.value if outcome.ok else None
         if not outcome.ok:
-            failed[index] = outcome.value
+            (unrun if outcome.worker else failed)[index] = outcome.value
 
-    run_calls(calls, keep, jobs=jobs, scheduler=scheduler)
+    # a worker that joins after check_shared_storage and does not see the inputs: its
+    # calls fail as the worker's, not as files that cannot be read
+    run_calls(calls, keep, jobs=jobs, scheduler=scheduler,
+              must_see=None if scheduler is None else sent[0])
+    if unrun:
+        first = min(unrun)
+        n = len(unrun) - 1
+        more = "" if not n else f" ({n} more {'file' if n == 1 else 'files'} alike)"
+        raise WorkerFailedError(f"not sampled for the shared palette, so none was fitted: "
+                                f"{unrun[first]}{more}", path=inputs[first])
     got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
     if not got:
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
                          f"for the shared palette; {_none_sampled(inputs, failed)}")
     return got, any(s[2] for s in samples if s is not None)
+
+
+class WorkerFailedError(QuantizeError):
+    """A Dask worker could not run a call of the run (it runs another version of quantize,
+    does not see the batch's folders, or died): a failure of the worker, not of the file
+    it was given (exit 1)."""
 
 
 def _none_sampled(inputs: list[Path], failed: dict[int, str]) -> str:

@@ -18,7 +18,7 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -127,7 +127,7 @@ def say(line: str, err: bool = False) -> None:
     traceback.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
-        raise _StdoutError(OSError(errno.EBADF, "stdout is closed"))
+        raise _StdoutError(OSError(errno.EBADF, "it is closed"))
     try:
         typer.echo(line, err=err)
     except BrokenPipeError:
@@ -149,17 +149,23 @@ def _stdout_gone() -> None:
 
 
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
-                dropped: Sequence[str] = (), output_dir: str = "OUT_DIR") -> str:
+                dropped: Sequence[str] = (), left_out: Mapping[str, str] | None = None,
+                output_dir: str = "OUT_DIR") -> str:
     """For an input that is a folder, how to process every image in it, else "".
 
     ``options``: the options the user gave that ``quantize batch`` takes too, as
     ``(flag, value)`` pairs (:func:`command_words`), carried into the command;
-    ``dropped``: those it has no counterpart for, named after it.
+    ``dropped``: those it has no counterpart for, named after it; ``left_out``:
+    those batch has but would refuse with these values, each as typed with why
+    (:func:`quantize.cli.batch.refused_reduce_options`), named after it too.
 
     >>> folder_hint("/", "segment")
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
     >>> folder_hint("/", "reduce", [("-k", 8), ("--dither", True)], ["--ext"])
     '; for every image in it: quantize batch / -o OUT_DIR -k 8 --dither (--ext does not apply)'
+    >>> folder_hint("/", "reduce", [("--quality", 3)], [],
+    ...             {"--palette per-frame": "batch refuses it with --quality"})[40:]
+    '/ -o OUT_DIR --quality 3 (--palette per-frame left out: batch refuses it with --quality)'
     """
     if name == "-" or not os.path.isdir(name):
         return ""
@@ -167,10 +173,13 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     words += ["--mode", "segment"] if mode == "segment" else []
     words += command_words(options)
     line = f"; for every image in it: quantize batch {' '.join(words)}"
+    notes = [f"{option} left out: {why}" for option, why in (left_out or {}).items()]
     if dropped:
         names = dropped[-1] if len(dropped) == 1 else \
             f"{', '.join(dropped[:-1])} and {dropped[-1]}"
-        line += f" ({names} {'does' if len(dropped) == 1 else 'do'} not apply)"
+        notes.insert(0, f"{names} {'does' if len(dropped) == 1 else 'do'} not apply")
+    if notes:
+        line += f" ({'; '.join(notes)})"
     return line
 
 
@@ -189,6 +198,32 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
         elif value is not None and value is not False:
             words.append(f"{flag} {shlex.quote(str(value))}")
     return words
+
+
+def note_idle_options(written: Sequence[tuple[Any, Any]], *, optimize: bool,
+                      per_frame: bool) -> None:
+    """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
+    acting on none of the outputs ``written``, as ``(output path, frames)`` pairs.
+
+    ``--optimize`` acts on a PNG (a still or an APNG) and on a GIF animation; a still
+    written as ``.gif``, ``.jpg``, ``.webp`` or ``.tif`` and a WebP animation are
+    encoded as without it. ``--palette per-frame`` acts on an animation only. Once
+    for the call, not once per file, and only when no output at all took it;
+    nothing is said when no file was written.
+    """
+    if not written:
+        return
+    if optimize and not any(_optimized(out, frames) for out, frames in written):
+        warn("--optimize", "no effect on the outputs written: only a PNG, or a GIF or APNG "
+             "animation, is encoded with more effort")
+    if per_frame and not any((frames or 1) > 1 for _, frames in written):
+        warn("--palette='per-frame'", "no effect: every file written is a still image (it "
+             "gives each frame of an animation a palette of its own)")
+
+
+def _optimized(output: Any, frames: Any) -> bool:
+    suffix = Path(str(output)).suffix.lower()
+    return suffix in (".png", ".apng") or (suffix == ".gif" and (frames or 1) > 1)
 
 
 def finishing_note(n_running: int) -> None:
@@ -222,6 +257,12 @@ class _StdoutError(Exception):
 class _OneLineErrors(TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:  # named as the commands name theirs
+            raise _unknown_option(exc, self.params, ctx) from None
+
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
@@ -250,7 +291,7 @@ class _OneLineErrors(TyperGroup):
             code = ExitCode.FAILED
         except _StdoutError as exc:
             if exc.error.errno != errno.EPIPE:
-                _echo_error(f"cannot write to stdout ({exc.error.strerror or exc.error})")
+                _echo_error(f"stdout: cannot write ({exc.error.strerror or exc.error})")
             code = ExitCode.FAILED
         if not standalone_mode:
             return code
@@ -375,7 +416,7 @@ def refuse_closed_stdout(show: str, image_of: str | None = None) -> None:
     if show == "json":
         fail("--json: cannot write to stdout (stdout is closed)", ExitCode.FAILED)
     if show == "lines":
-        fail("cannot write to stdout (stdout is closed); -q/--quiet prints nothing there",
+        fail("stdout: cannot write (it is closed); -q/--quiet prints nothing there",
              ExitCode.FAILED)
 
 
@@ -424,8 +465,8 @@ FLAGS = {"n_colors": "-k/--colors", "n_clusters": "-k/--clusters", "regions": "-
 
 #: The parameters that are flags on the command line: ``name=True`` is written as the flag
 #: alone, as it is typed (``--exact-colors``, not ``--exact-colors=True``).
-SWITCHES = {"force": "--force", "exact_colors": "--exact-colors", "optimize": "--optimize",
-            "edges": "--edges", "shared_palette": "--shared-palette",
+SWITCHES = {"dither": "--dither", "force": "--force", "exact_colors": "--exact-colors",
+            "optimize": "--optimize", "edges": "--edges", "shared_palette": "--shared-palette",
             "skip_if_larger": "--skip-if-larger"}
 
 
@@ -488,22 +529,58 @@ _GIVEN_ARGS = "quantize.given_args"
 
 class Command(TyperCommand):
     """A sub-command whose option given without its value is named as its other errors
-    name it: ``-o/--output needs a value (see 'quantize reduce --help')``.
+    name it: ``-o/--output needs a value (see 'quantize reduce --help')``, and whose
+    unknown option is named with the command's options it may be a typo of
+    (:func:`close_options`).
 
     The parser said "Option '-o' requires an argument", without the command's
-    help to look at. The arguments are kept as given, for :func:`command_line`.
+    help to look at; and "No such option: --bogus (Possible options: --jobs)". The
+    arguments are kept as given, for :func:`command_line`.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         try:
             return super().parse_args(ctx, args)
+        except click_errors.NoSuchOption as exc:
+            raise _unknown_option(exc, self.params, ctx) from None
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
             raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+
+
+def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
+    """The parser's "No such option" as ``--bogus: no such option``, with the options of
+    ``params`` it may be a typo of (:func:`close_options`), hidden ones left out."""
+    names = [name for p in params if not getattr(p, "hidden", False)
+             for name in (*p.opts, *p.secondary_opts)]
+    close = close_options(exc.option_name, names)
+    guess = "" if not close else f"; did you mean {close[0]}?" if len(close) == 1 \
+        else f"; did you mean {', '.join(close[:-1])} or {close[-1]}?"
+    return click_errors.NoSuchOption(exc.option_name, f"{exc.option_name}: no such option{guess}",
+                                     ctx=exc.ctx or ctx)
+
+
+def close_options(typed: str, names: Sequence[str]) -> list[str]:
+    """The long options of ``names`` that ``typed`` may be a typo of, closest first.
+
+    Compared without their dashes, so that ``--bogus`` is not close to ``--jobs``
+    for the dashes they share; short options are one letter, too short to guess from.
+
+    >>> close_options("--colours", ["-k", "--colors", "--exact-colors", "--jobs"])
+    ['--colors']
+    >>> close_options("--bogus", ["-k", "--colors", "--exact-colors", "--jobs"])
+    []
+    """
+    import difflib
+
+    if not typed.startswith("--"):
+        return []
+    words = {name[2:]: name for name in names if name.startswith("--")}
+    return [words[w] for w in difflib.get_close_matches(typed[2:], words, n=3, cutoff=0.7)]
 
 
 class DitherLevelCommand(Command):

@@ -41,6 +41,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    note_idle_options,
     number,
     path,
     printable_line,
@@ -255,6 +256,9 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, lost = _run(plan, jobs, scheduler, show)
+    note_idle_options([(r.output, r.record.get("frames")) for r in results if r.status == "ok"],
+                      optimize=options.get("optimize", False),
+                      per_frame=options.get("palette") == "per-frame")
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")), options.get("palette") == "per-frame",
                    command_line(ctx, "batch"))
@@ -319,12 +323,18 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     itself when they already do."""
     from dataclasses import replace
 
+    from ..batch import NOT_REMOVED
+
     said = result.record.get("warnings")
     worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
+    whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
     reason = as_flags(result.reason)
-    if reason == result.reason and (worded is None or worded == list(said)):
+    if reason == result.reason and (worded is None or worded == list(said)) and \
+            (whys is None or whys == kept):
         return result
-    record = result.record if worded is None else {**result.record, "warnings": worded}
+    record = {**result.record, **({} if worded is None else {"warnings": worded}),
+              **({} if whys is None else {NOT_REMOVED: whys})}
     return replace(result, reason=reason, record=record)
 
 
@@ -475,6 +485,43 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         if colors is not None:
             options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
     return options
+
+
+def refused_reduce_options(colors: int | None, quality: float | None,
+                           palette_in: Path | None, palette: str) -> dict[str, str]:
+    """Of options ``quantize reduce`` accepted, those ``batch --mode reduce`` refuses, each
+    named as typed (``-k 300``) with why; what ``reduce`` leaves out of the batch call it
+    proposes for a folder (:func:`quantize.cli.folder_hint`).
+
+    The checks are batch's own: every output indexed (at most 256 colours, and a
+    ``--palette-in`` file its images can hold), and ``--palette per-frame`` without
+    ``--quality`` or ``--palette-in``.
+
+    >>> refused_reduce_options(300, None, None, "per-frame")
+    {'-k 300': 'batch writes indexed images, of at most 256 colours'}
+    >>> refused_reduce_options(None, 3.0, None, "per-frame")
+    {'--palette per-frame': 'batch refuses it with --quality'}
+    """
+    from ..animation.options import check_per_frame_alone
+    from ..reduce.result import MAX_PALETTE
+
+    refused: dict[str, str] = {}
+    if colors is not None and colors > MAX_PALETTE:
+        refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
+    if palette_in is not None:
+        try:
+            _check_palette_file(palette_in)
+        except ValueError:
+            refused["--palette-in"] = (f"batch writes indexed images, of at most {MAX_PALETTE} "
+                                       "colours, fewer than the file holds")
+            palette_in = None
+    if palette == "per-frame":
+        try:
+            check_per_frame_alone(colors, quality, palette_in)
+        except ValueError:
+            other = "--quality" if palette_in is None else "--palette-in"
+            refused["--palette per-frame"] = f"batch refuses it with {other}"
+    return refused
 
 
 def _check_palette_file(palette_in: Path) -> Path:

@@ -46,6 +46,7 @@ from . import (
     finishing_note,
     folder_hint,
     is_stream,
+    note_idle_options,
     number,
     path,
     printable_line,
@@ -165,34 +166,52 @@ def reduce_command(
                   else "without -o, stdin's image is written to stdout as a PNG")
         fail(f"--palette='per-frame' needs a .gif output file (local colour tables), but "
              f"{stdout}; name a .gif file with -o", USAGE_ERROR)
-    given = {"n_colors": colors, "quality": quality, "space": space,
-             "dither": dither_strength(dither, dither_level), "exact_colors": exact_colors,
+    strength = dither_strength(dither, dither_level)
+    given = {"n_colors": colors, "quality": quality, "space": space,  # plain --dither as typed
+             "dither": True if dither and dither_level is None else strength,
+             "exact_colors": exact_colors,
              "palette_in": palette_in, "palette_out": palette_out, "seed": seed,
              "force": force, "max_pixels": max_pixels, "skip_if_larger": skip_if_larger,
              "optimize": optimize, "palette": palette}
     with user_errors():
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
+        if given["dither"] is True:  # the same strength, named --dither by a job's errors
+            options["dither"] = True
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
-    to_batch = _batch_options(given, jobs, show, ext)
+    to_batch = (_batch_options(given, jobs, show, ext)
+                if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
 
 
 def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
-                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str]]:
-    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, and
-    those it has none for: what a folder given as an input is pointed to batch with."""
+                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
+    """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
+    it has none for, and those it would refuse with these values, each with why: what a
+    folder given as an input is pointed to batch with (:func:`~quantize.cli.folder_hint`).
+
+    An option batch refuses (``-k 300``: its outputs are indexed images) is left out of
+    the call, so that the call proposed is one batch runs.
+    """
+    from .batch import refused_reduce_options
+
+    refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
+                                     given["palette"])
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
         else f"--dither={shown_number(strength)}"
-    carried = [("-k", given["n_colors"]), ("--quality", given["quality"]),
+    colors = None if f"-k {given['n_colors']}" in refused else given["n_colors"]
+    palette_in = None if "--palette-in" in refused else given["palette_in"]
+    palette = (None if given["palette"] == "global" or "--palette per-frame" in refused
+               else given["palette"])
+    carried = [("-k", colors), ("--quality", given["quality"]),
                ("--space", given["space"]), (dither or "--dither", dither is not None),
-               ("--exact-colors", given["exact_colors"]), ("--palette-in", given["palette_in"]),
-               ("--palette", None if given["palette"] == "global" else given["palette"]),
+               ("--exact-colors", given["exact_colors"]), ("--palette-in", palette_in),
+               ("--palette", palette),
                ("--seed", given["seed"] or None), ("--optimize", given["optimize"]),
                ("--skip-if-larger", given["skip_if_larger"]), ("--force", given["force"]),
                ("--max-pixels", None if given["max_pixels"] == DEFAULT_MAX_PIXELS
@@ -201,7 +220,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
     dropped = [name for name, used in (("--ext", ext is not None),
                                        ("--palette-out", given["palette_out"] is not None))
                if used]
-    return carried, dropped
+    return carried, dropped, refused
 
 
 # --------------------------------------------------------------------------
@@ -421,7 +440,8 @@ def _check_jobs(jobs: int | None, n_files: int) -> int:
 
 def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
          quality: float | None, show: str,
-         to_batch: tuple[list[tuple[str, Any]], list[str]] = ([], [])) -> int:
+         to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]] = ([], [], {}),
+         ) -> int:
     """Reduce every file, print a line for each as it settles; return the exit code.
 
     ``show``: "lines" (a summary line per file), "json" (a JSON object per
@@ -438,6 +458,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         calls = [Call(call_with_warnings, (reduce_file, src, out), options)
                  for src, out in staged]
         codes: list[ExitCode] = []
+        written: list[tuple[Any, Any]] = []  # (output, frames) of each file written
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
@@ -451,6 +472,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         result, status="failed", exit_code=ExitCode.FAILED,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
+            if result.status == "ok":
+                written.append((result.output, result.record.get("frames")))
             _show(files[index], result, quality, show, to_batch)
 
         try:
@@ -460,6 +483,8 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
             fail("interrupted; files already reported are done", ExitCode.INTERRUPTED)
+    note_idle_options(written, optimize=options["optimize"],
+                      per_frame=options["palette"] == "per-frame")
     failed = {code for code in codes if code != ExitCode.OK}
     if not failed:
         return ExitCode.OK
@@ -518,7 +543,7 @@ def _write_all(stream: Any, data: bytes) -> None:
 
 
 def _show(f: _File, result: Any, quality: float | None, show: str,
-          to_batch: tuple[list[tuple[str, Any]], list[str]]) -> None:
+          to_batch: tuple[list[tuple[str, Any]], list[str], dict[str, str]]) -> None:
     """One line for the file: the summary (stderr when stdout carries the image), or the error.
 
     Warnings and errors are always shown; the summary as ``show`` says (see :func:`_run`).

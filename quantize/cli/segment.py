@@ -182,15 +182,22 @@ def segment_command(
                ("--seed", seed or None), ("--force", force),
                ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
                ("-q", quiet), ("--json", as_json)]
+    if outdir is not None:  # a file in the way, as batch -o says it (exit 2), before a
+        with user_errors():  # batch call with that -o is proposed; a name the system
+            check_name_length(outdir)  # refuses (too long) is named too
+            check_output_folder(outdir, "-o/--output")
     hint = folder_hint(str(input), "segment", carried,
                        output_dir="OUT_DIR" if outdir is None else str(outdir))
-    if hint:  # the reader's words, and where to go
+    if hint:  # the reader's words, and where to go, with options batch accepts: checked
+        from ..segment_file import check_segment_options  # as batch --mode segment checks
+
+        with user_errors():
+            check_segment_options(n_clusters=n_clusters, regions=regions,
+                                  weights=parse_weights(weights or []), space=space,
+                                  min_region=min_region, seed=seed, max_pixels=max_pixels,
+                                  edges=edges)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
-    if outdir is not None:  # a file in the way, as batch -o says it (exit 2)
-        with user_errors():  # a name the system refuses (too long, say) is named as such
-            check_name_length(outdir)
-            check_output_folder(outdir, "-o/--output")
     if quiet and as_json:
         refuse_both("-q/--quiet", "--json")
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -272,7 +279,7 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
             from ..features import GROUPS
 
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
-                             f"of {', '.join(GROUPS)}, e.g. -w texture=2")
+                             f"of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
         parsed[name] = typed

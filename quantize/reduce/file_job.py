@@ -175,7 +175,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     # A bad input is named before its outputs, and an animation over the limit (frames x
     # pixels) before its first frame is decoded.
     probe_image(src, max_pixels=opts["max_pixels"], frames=True)
-    job = _plan_file_job(src, output, opts, _shows_animation(src))
+    # its errors name dither as given: dither=True, not the strength 1 it stands for
+    job = _plan_file_job(src, output, {**opts, "dither": dither}, _shows_animation(src))
     with ThreadPoolExecutor(max_workers=1) as pool:
         loaded = load_image(src, max_pixels=opts["max_pixels"])
         if loaded.n_frames > 1:  # every frame, written as an animation

@@ -73,7 +73,8 @@ def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
     size = pal.shape[0] if pal is not None else (k or 0)
     if strength > 0 and size > MAX_PALETTE:
         given = f"a palette of {size}" if pal is not None else f"n_colors={size}"
-        raise ValueError(f"dither={shown_number(strength)} supports at most {MAX_PALETTE} "
+        shown = dither if isinstance(dither, bool) else shown_number(strength)  # as given
+        raise ValueError(f"dither={shown} supports at most {MAX_PALETTE} "
                          f"colours, got {given}")
     return Options(k, q, space, strength, exact, pal)
 
