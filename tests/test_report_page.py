@@ -71,6 +71,14 @@ def test_summary_line_counts(batch):
     assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
 
 
+def test_summary_line_says_one_file_in_the_singular(tmp_path):
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == "segment: 1 file · 0 ok · 0 skipped · 1 failed · 1.5 s"
+
+
 def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
     from quantize.batch.results import LARGER, STALE
 

@@ -459,7 +459,8 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     kept = f", {stale} of them with a stale output kept" if stale else ""
     skipped = f"{summary.skipped} skipped" + (
         f" ({len(larger)} larger than the input{kept})" if larger else "")
-    parts = [f"{summary.total} files", ok, skipped, f"{summary.failed} failed",
+    files = "1 file" if summary.total == 1 else f"{summary.total} files"
+    parts = [files, ok, skipped, f"{summary.failed} failed",
              f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
