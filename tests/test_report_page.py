@@ -545,6 +545,22 @@ def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
 
 
 @needs_chromium
+def test_chromium_sorts_names_in_their_natural_order_when_file_is_pressed(tmp_path):
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in _NAMES]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    orders = []
+    for presses in (1, 2):  # ascending, then descending
+        press = ('<script>var b = document.querySelector(\'th[data-key="name"] button\');'
+                 + "b.click();" * presses + "</script></body>")
+        pressed = tmp_path / f"pressed{presses}.html"
+        pressed.write_text((tmp_path / "r.html").read_text(encoding="utf-8").replace(
+            "</body>", press), encoding="utf-8")
+        dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+        orders.append([row.children[0].children[0].all_text() for row in file_rows(dom)])
+    assert orders == [_NATURAL, _NATURAL[::-1]]
+
+
+@needs_chromium
 def test_chromium_keeps_the_sort_pressed_in_the_address(batch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -640,7 +656,7 @@ def test_files_of_one_name_in_two_folders_are_told_apart(tmp_path):
     links = [row.children[0].children[0].all_text() for row in file_rows(root)]
     assert links == ["2023/img.png", "2024/img.png"]  # relative to the inputs' common folder
     assert [li.all_text() for li in root.iter("li")] == [f"2024/img.png: {BROKEN_REASON}"]
-    assert [row.attrs["data-name"] for row in file_rows(root)] == ["2023/img.png", "2024/img.png"]
+    assert [row.attrs["data-name"] for row in file_rows(root)] == ["0", "1"]  # their order
 
 
 def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
@@ -708,10 +724,26 @@ def test_rows_are_in_the_order_of_the_input_paths_not_of_completion(tmp_path):
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
     root = parse((tmp_path / "r.html").read_text())
     rows = file_rows(root)
-    assert [row.attrs["data-name"] for row in rows] == ["a.png", "b.png", "c.png", "sub/a.png"]
+    assert [row.children[0].children[0].all_text() for row in rows] == [
+        "A.png", "b.png", "c.png", "sub/a.png"]
     assert [row.attrs["id"] for row in rows] == ["file-2", "file-0", "file-3", "file-1"]
     targets = [a.attrs["href"] for li in root.iter("li") for a in li.iter("a")]
     assert targets == ["#file-2", "#file-0", "#file-3", "#file-1"]  # the list in that order too
+
+
+#: File names as a batch may finish them, and their natural order: digit runs as numbers,
+#: case ignored, then the exact name.
+_NAMES = ["img 10.png", "img 9.png", "IMG 9.png", "img.png", "img 2b.png", "img 010.png"]
+_NATURAL = ["img 2b.png", "IMG 9.png", "img 9.png", "img 010.png", "img 10.png", "img.png"]
+
+
+def test_rows_are_in_the_natural_order_of_the_names(tmp_path):
+    # "img 10.png" came before "img 9.png", as plain text sorts them
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in _NAMES]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    rows = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert [row.children[0].children[0].all_text() for row in rows] == _NATURAL
+    assert [row.attrs["data-name"] for row in rows] == [str(i) for i in range(len(_NAMES))]
 
 
 def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp_path):

@@ -55,7 +55,7 @@ SCRIPT = """
   function value(row, key) {
     var v = row.getAttribute("data-" + key);
     if (v === null) return null;
-    return key === "name" ? v : parseFloat(v);
+    return parseFloat(v);  // numbers; a name's is its place in the names' natural order
   }
   function sortBy(key, descending) {
     var rows = Array.prototype.slice.call(body.querySelectorAll("tr.file"));
