@@ -675,6 +675,23 @@ def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
     assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
 
 
+def test_outputs_an_earlier_run_made_are_named_from_the_reports_folder(tmp_path, monkeypatch):
+    # recorded as the command was given them; the note read "removed out/x.gif" on a page
+    # in out/, where the links say "x.png"
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    record = {"removed_outputs": ["out/x.gif"],
+              "outputs_not_removed": {"out/sub/x.webp": "it changed since that run"}}
+    results = [FileResult(Path("in/x.gif"), Path("out/x.png"), "ok", "", record)]
+    write_html_report("out/r.html", results, summary_of(results), mode="reduce")
+    notes = [d.all_text() for d in parse(Path("out/r.html").read_text()).iter("div")
+             if "note" in d.classes()]
+    assert notes == ["removed x.gif, made of this file under another name by an earlier run",
+                     "warning: sub/x.webp, made of this file under another name by an earlier "
+                     "run, is left in place: it changed since that run"]
+
+
+
 @pytest.mark.parametrize(("shape", "shown"), [
     ((25, 14), ("126", "225")),  # a tiny sprite: shown 9 times larger, pixels kept sharp
     ((80, 60), ("180", "240")),

@@ -234,23 +234,28 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
-    parts += _earlier_output_notes(row)
+    parts += _earlier_output_notes(row, folder)
     return f'<td class="name">{"".join(parts)}</td>'
 
 
-def _earlier_output_notes(row: Mapping[str, Any]) -> list[str]:
+def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
     """What the run did with the outputs an earlier run made of the file under another
-    name: removed (``removed_outputs``), or left in place, and why (``outputs_not_removed``)."""
+    name: removed (``removed_outputs``), or left in place, and why (``outputs_not_removed``).
+
+    Their paths, recorded as the command was given them, are shown from the report's
+    folder, as its links are.
+    """
     notes = []
     removed = row.get("removed_outputs")
     if isinstance(removed, (list, tuple)) and removed:
-        notes.append(f'<div class="note">removed {_e(", ".join(map(str, removed)))}, made of '
-                     'this file under another name by an earlier run</div>')
+        paths = ", ".join(_from_folder(str(p), folder) for p in removed)
+        notes.append(f'<div class="note">removed {_name(paths)}, made of this file under '
+                     'another name by an earlier run</div>')
     kept = row.get("outputs_not_removed")
     if isinstance(kept, Mapping):
-        notes += [f'<div class="note">warning: {_e(path)}, made of this file under another '
-                  f'name by an earlier run, is left in place: {_e(why)}</div>'
-                  for path, why in kept.items()]
+        notes += [f'<div class="note">warning: {_name(_from_folder(str(path), folder))}, made '
+                  f'of this file under another name by an earlier run, is left in place: '
+                  f'{_e(why)}</div>' for path, why in kept.items()]
     return notes
 
 
@@ -337,6 +342,15 @@ def _link(path: Path, folder: Path, text: str) -> str:
     except ValueError:  # another drive (Windows)
         href = Path(os.path.abspath(path)).as_uri()
     return f'<a href="{_e(href)}">{_name(text)}</a>'
+
+
+def _from_folder(path: str, folder: Path) -> str:
+    """``path`` relative to the report's folder, as :func:`_link` links it (absolute when
+    on another drive)."""
+    try:
+        return os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(path)
 
 
 # --------------------------------------------------------------------------
