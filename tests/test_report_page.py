@@ -598,6 +598,29 @@ def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
 
 
 @needs_chromium
+def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
+    # at 400 px the table (about 1250 px) made the whole page, title and summary, scroll
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    measure = ('<script>window.addEventListener("load", function () {'
+               'var box = document.getElementById("results").parentNode;'
+               'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
+               'window.innerWidth, box.clientWidth, box.scrollWidth,'
+               'document.querySelector(".summary").getBoundingClientRect().right]); });'
+               '</script></body>')
+    measured = tmp / "measured.html"
+    measured.write_text(report.read_text(encoding="utf-8").replace("</body>", measure),
+                        encoding="utf-8")
+    dom = parse(chromium(tmp, "--window-size=400,900", "--dump-dom", measured.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    page, window, box, table, summary = map(float, body.attrs["data-seen"].split(","))
+    assert page == window <= 500  # the page does not scroll sideways (headless: >= 500 px)
+    assert box < window < table  # the table's box does
+    assert summary <= window  # the summary wraps within the window
+
+
+@needs_chromium
 def test_chromium_sorts_by_k_and_segments_by_clusters_and_size_as_numbers(tmp_path):
     # k 9 and 10 (and 4 and 16 pixels wide) sort wrongly as text: "10" < "9"
     reduced = [FileResult(tmp_path / f"{name}.png", None, "skipped", "output exists",
