@@ -542,8 +542,9 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     if palette.n_files:  # with --json, stdout holds the files' objects only
-        say(f"shared palette: {len(palette.colors)} colours fitted on "
-            f"{palette.n_files} files -> {palette.path}", err=show == "json")
+        files = "1 file" if palette.n_files == 1 else f"{palette.n_files} files"
+        say(f"shared palette: {len(palette.colors)} colours fitted on {files} -> "
+            f"{palette.path}", err=show == "json")
     else:
         say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
             err=show == "json")
