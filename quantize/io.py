@@ -71,7 +71,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
-           "missing_folders", "pillow_limit_lifted", "printable", "printable_data",
+           "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
            "remove_empty_folders",
            "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
@@ -1401,6 +1401,26 @@ def printable_line(text: str) -> str:
     'x\\u202egnp.exe'
     """
     return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
+
+
+#: A run of ASCII digits, or any one other character: what :func:`natural_key` compares.
+_NATURAL_TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
+
+
+def natural_key(name: str) -> tuple[tuple[tuple[str] | tuple[str, int], ...], str]:
+    """Sort key that orders file names as a person reads them: ``img 9`` before ``img 10``.
+
+    Runs of digits compare as numbers (where a digit would: after ``.`` and ``-``,
+    before letters), the rest character by character ignoring case; names that are then
+    equal (``IMG.png``, ``img.png``; ``07.png``, ``7.png``) keep their exact order.
+
+    >>> sorted(["img 10.png", "Img 9.png", "img.png", "img 9.png"], key=natural_key)
+    ['Img 9.png', 'img 9.png', 'img 10.png', 'img.png']
+    """
+    # A digit run is ("0", value): it sorts as its first character would among the others,
+    # which are one-character tuples and never "0" alone.
+    return tuple(("0", int(t)) if t[0] in "0123456789" else (t,)
+                 for t in _NATURAL_TOKEN.findall(name.casefold())), name
 
 
 def printable_data(value: Any) -> Any:

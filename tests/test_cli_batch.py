@@ -721,6 +721,32 @@ def test_cli_report_rows_follow_the_paths_not_the_order_files_settled(tmp_path):
         ("a.png", "ok"), ("b.png", "skipped"), ("C.png", "ok")]
 
 
+def test_cli_shared_palette_fitted_on_one_file_says_file(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[:4, :4], image[:4, 4:], image[4:, :4] = (200, 30, 30), (30, 180, 40), (20, 40, 190)
+    Image.fromarray(image).save(src / "a.png")
+    result = _cli(src, "-o", tmp_path / "out", "-k", "4", "--shared-palette")
+    assert result.exit_code == 0, result.output
+    palette = tmp_path / "out" / batch.SHARED_PALETTE_NAME
+    assert result.stdout.splitlines()[0] == (
+        f"shared palette: 4 colours fitted on 1 file -> {palette}")
+
+
+def test_cli_report_rows_are_in_the_natural_order_of_the_paths_as_the_page(tmp_path):
+    """img 9.png before img 10.png, which plain text puts first, as the --html page."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("img 10.png", "img 9.png"):
+        Image.new("RGB", (4, 4), "red").save(src / name)
+    report = tmp_path / "r.json"
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "-q", "--report", report)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [Path(r["input"]).name for r in rows] == ["img 9.png", "img 10.png"]
+
+
 def test_cli_on_dask_reports_the_paths_as_given_as_the_local_pool_does(tmp_path, monkeypatch,
                                                                         dask_scheduler):
     """The workers get absolute paths; the report, the manifest and the lines do not."""

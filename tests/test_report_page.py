@@ -71,6 +71,14 @@ def test_summary_line_counts(batch):
     assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
 
 
+def test_summary_line_says_one_file_in_the_singular(tmp_path):
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == "segment: 1 file · 0 ok · 0 skipped · 1 failed · 1.5 s"
+
+
 def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
     from quantize.batch.results import LARGER, STALE
 
@@ -537,6 +545,22 @@ def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
 
 
 @needs_chromium
+def test_chromium_sorts_names_in_their_natural_order_when_file_is_pressed(tmp_path):
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in _NAMES]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    orders = []
+    for presses in (1, 2):  # ascending, then descending
+        press = ('<script>var b = document.querySelector(\'th[data-key="name"] button\');'
+                 + "b.click();" * presses + "</script></body>")
+        pressed = tmp_path / f"pressed{presses}.html"
+        pressed.write_text((tmp_path / "r.html").read_text(encoding="utf-8").replace(
+            "</body>", press), encoding="utf-8")
+        dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+        orders.append([row.children[0].children[0].all_text() for row in file_rows(dom)])
+    assert orders == [_NATURAL, _NATURAL[::-1]]
+
+
+@needs_chromium
 def test_chromium_keeps_the_sort_pressed_in_the_address(batch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -571,6 +595,29 @@ def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
     scrolled, head_bottom, row_top = map(float, body.attrs["data-seen"].split(","))
     assert scrolled > 0 and head_bottom > 0  # the page scrolled to the row, under the headings
     assert row_top >= head_bottom  # the failed row is below them, not hidden behind
+
+
+@needs_chromium
+def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
+    # at 400 px the table (about 1250 px) made the whole page, title and summary, scroll
+    results, tmp = batch
+    report = tmp / "report.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    measure = ('<script>window.addEventListener("load", function () {'
+               'var box = document.getElementById("results").parentNode;'
+               'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
+               'window.innerWidth, box.clientWidth, box.scrollWidth,'
+               'document.querySelector(".summary").getBoundingClientRect().right]); });'
+               '</script></body>')
+    measured = tmp / "measured.html"
+    measured.write_text(report.read_text(encoding="utf-8").replace("</body>", measure),
+                        encoding="utf-8")
+    dom = parse(chromium(tmp, "--window-size=400,900", "--dump-dom", measured.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    page, window, box, table, summary = map(float, body.attrs["data-seen"].split(","))
+    assert page == window <= 500  # the page does not scroll sideways (headless: >= 500 px)
+    assert box < window < table  # the table's box does
+    assert summary <= window  # the summary wraps within the window
 
 
 @needs_chromium
@@ -632,7 +679,7 @@ def test_files_of_one_name_in_two_folders_are_told_apart(tmp_path):
     links = [row.children[0].children[0].all_text() for row in file_rows(root)]
     assert links == ["2023/img.png", "2024/img.png"]  # relative to the inputs' common folder
     assert [li.all_text() for li in root.iter("li")] == [f"2024/img.png: {BROKEN_REASON}"]
-    assert [row.attrs["data-name"] for row in file_rows(root)] == ["2023/img.png", "2024/img.png"]
+    assert [row.attrs["data-name"] for row in file_rows(root)] == ["0", "1"]  # their order
 
 
 def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
@@ -649,6 +696,23 @@ def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
     assert href == "../in/a.png"
     # a browser joins the link to the page's address, without following the symbolic link
     assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
+
+
+def test_outputs_an_earlier_run_made_are_named_from_the_reports_folder(tmp_path, monkeypatch):
+    # recorded as the command was given them; the note read "removed out/x.gif" on a page
+    # in out/, where the links say "x.png"
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    record = {"removed_outputs": ["out/x.gif"],
+              "outputs_not_removed": {"out/sub/x.webp": "it changed since that run"}}
+    results = [FileResult(Path("in/x.gif"), Path("out/x.png"), "ok", "", record)]
+    write_html_report("out/r.html", results, summary_of(results), mode="reduce")
+    notes = [d.all_text() for d in parse(Path("out/r.html").read_text()).iter("div")
+             if "note" in d.classes()]
+    assert notes == ["removed x.gif, made of this file under another name by an earlier run",
+                     "warning: sub/x.webp, made of this file under another name by an earlier "
+                     "run, is left in place: it changed since that run"]
+
 
 
 @pytest.mark.parametrize(("shape", "shown"), [
@@ -700,10 +764,26 @@ def test_rows_are_in_the_order_of_the_input_paths_not_of_completion(tmp_path):
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
     root = parse((tmp_path / "r.html").read_text())
     rows = file_rows(root)
-    assert [row.attrs["data-name"] for row in rows] == ["a.png", "b.png", "c.png", "sub/a.png"]
+    assert [row.children[0].children[0].all_text() for row in rows] == [
+        "A.png", "b.png", "c.png", "sub/a.png"]
     assert [row.attrs["id"] for row in rows] == ["file-2", "file-0", "file-3", "file-1"]
     targets = [a.attrs["href"] for li in root.iter("li") for a in li.iter("a")]
     assert targets == ["#file-2", "#file-0", "#file-3", "#file-1"]  # the list in that order too
+
+
+#: File names as a batch may finish them, and their natural order: digit runs as numbers,
+#: case ignored, then the exact name.
+_NAMES = ["img 10.png", "img 9.png", "IMG 9.png", "img.png", "img 2b.png", "img 010.png"]
+_NATURAL = ["img 2b.png", "IMG 9.png", "img 9.png", "img 010.png", "img 10.png", "img.png"]
+
+
+def test_rows_are_in_the_natural_order_of_the_names(tmp_path):
+    # "img 10.png" came before "img 9.png", as plain text sorts them
+    results = [FileResult(tmp_path / name, None, "failed", BROKEN_REASON) for name in _NAMES]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    rows = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert [row.children[0].children[0].all_text() for row in rows] == _NATURAL
+    assert [row.attrs["data-name"] for row in rows] == [str(i) for i in range(len(_NAMES))]
 
 
 def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp_path):

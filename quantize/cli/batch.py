@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, natural_key, printable_data
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -303,7 +303,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
     # then as the workers finished): the same batch gives the same report.
-    results = sorted(results, key=lambda r: (str(r.input).lower(), str(r.input)))
+    results = sorted(results, key=lambda r: natural_key(str(r.input)))
     with user_errors():
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
@@ -589,8 +589,9 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     if palette.n_files:  # with --json, stdout holds the files' objects only
-        say(f"shared palette: {len(palette.colors)} colours fitted on "
-            f"{palette.n_files} files -> {palette.path}", err=show == "json")
+        files = "1 file" if palette.n_files == 1 else f"{palette.n_files} files"
+        say(f"shared palette: {len(palette.colors)} colours fitted on {files} -> "
+            f"{palette.path}", err=show == "json")
     else:
         say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
             err=show == "json")

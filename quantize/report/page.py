@@ -29,7 +29,7 @@ from typing import Any, Literal, Protocol
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write, printable, printable_line
+from ..io import DEFAULT_MAX_PIXELS, atomic_write, natural_key, printable, printable_line
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 
@@ -132,7 +132,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     -----
     Files are named by their path from the folder all inputs share
     (``2024/img.png``), so that files of one name in two sub-folders are told
-    apart, and listed in the order of those paths (row ``id`` ``file-<i>`` keeps
+    apart, and listed in the natural order of those paths, ``img 9.png`` before
+    ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
     their index in ``results``). Files whose images cannot be read (missing, not
     an image) get an empty thumbnail cell; a failed file shows its reason across
     the metric columns.
@@ -148,12 +149,12 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     rows = [r.as_row() for r in results]
     base, labels = _labels(rows)
     # by path, not in the order the workers finished; ids keep the order of ``results``
-    order = sorted(range(len(rows)), key=lambda i: (labels[i].lower(), labels[i]))
+    order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
     kind = "overlay" if mode == "segment" else "dithered" if check_bool(
         dithered, "dithered") else "reduced"
     note = _PER_FRAME_NOTE if check_bool(per_frame, "per_frame") else ""
-    body = [_file_row(i, rows[i], labels[i], mode, (size, kind), max_pixels, folder, note)
-            for i in order]
+    body = [_file_row(i, rows[i], (labels[i], rank), mode, (size, kind), max_pixels, folder,
+                      note) for rank, i in enumerate(order)]
     made = _made_html(command, datetime.now().astimezone())
     page = _page(mode, Path(base).name, rows, labels, order, summary, body, made)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
@@ -181,14 +182,16 @@ def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
 _PER_FRAME_NOTE = "; a palette per frame: k is the largest, the swatches all their colours"
 
 
-def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
+def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: str,
               thumb: tuple[int, str], max_pixels: int | None, folder: Path,
               animation_note: str = "") -> str:
     """One ``<tr>``: name, before, after, then the mode's cells (or the failure reason).
 
+    ``name`` is the row's file label and its place in the labels' natural order;
     ``thumb`` is the thumbnails' size and the kind of the "after" one;
     ``animation_note`` is added to an animation's frame count.
     """
+    label, rank = name
     size, kind = thumb
     status = str(row.get("status", ""))
     src = Path(str(row.get("input", "")))
@@ -206,7 +209,7 @@ def _file_row(index: int, row: Mapping[str, Any], label: str, mode: str,
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
-    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, label, mode).items())
+    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
     return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
             + "".join(cells) + "</tr>")
 
@@ -231,23 +234,28 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
-    parts += _earlier_output_notes(row)
+    parts += _earlier_output_notes(row, folder)
     return f'<td class="name">{"".join(parts)}</td>'
 
 
-def _earlier_output_notes(row: Mapping[str, Any]) -> list[str]:
+def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
     """What the run did with the outputs an earlier run made of the file under another
-    name: removed (``removed_outputs``), or left in place, and why (``outputs_not_removed``)."""
+    name: removed (``removed_outputs``), or left in place, and why (``outputs_not_removed``).
+
+    Their paths, recorded as the command was given them, are shown from the report's
+    folder, as its links are.
+    """
     notes = []
     removed = row.get("removed_outputs")
     if isinstance(removed, (list, tuple)) and removed:
-        notes.append(f'<div class="note">removed {_e(", ".join(map(str, removed)))}, made of '
-                     'this file under another name by an earlier run</div>')
+        paths = ", ".join(_from_folder(str(p), folder) for p in removed)
+        notes.append(f'<div class="note">removed {_name(paths)}, made of this file under '
+                     'another name by an earlier run</div>')
     kept = row.get("outputs_not_removed")
     if isinstance(kept, Mapping):
-        notes += [f'<div class="note">warning: {_e(path)}, made of this file under another '
-                  f'name by an earlier run, is left in place: {_e(why)}</div>'
-                  for path, why in kept.items()]
+        notes += [f'<div class="note">warning: {_name(_from_folder(str(path), folder))}, made '
+                  f'of this file under another name by an earlier run, is left in place: '
+                  f'{_e(why)}</div>' for path, why in kept.items()]
     return notes
 
 
@@ -270,9 +278,13 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
-def _sort_keys(row: Mapping[str, Any], label: str, mode: str) -> dict[str, str]:
-    """``data-*`` attributes the script sorts by; absent when the value is unknown."""
-    keys = {"name": label.lower()}
+def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
+    """``data-*`` attributes the script sorts by; absent when the value is unknown.
+
+    ``name`` is the row's place in the natural order of the file labels
+    (:func:`quantize.io.natural_key`), so that the script orders names as the page does.
+    """
+    keys = {"name": str(rank)}
     if mode == "segment":
         width, height = row.get("width"), row.get("height")
         pixels = width * height if _number(width) and _number(height) else None
@@ -330,6 +342,15 @@ def _link(path: Path, folder: Path, text: str) -> str:
     except ValueError:  # another drive (Windows)
         href = Path(os.path.abspath(path)).as_uri()
     return f'<a href="{_e(href)}">{_name(text)}</a>'
+
+
+def _from_folder(path: str, folder: Path) -> str:
+    """``path`` relative to the report's folder, as :func:`_link` links it (absolute when
+    on another drive)."""
+    try:
+        return os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(path)
 
 
 # --------------------------------------------------------------------------
@@ -459,7 +480,8 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     kept = f", {stale} of them with a stale output kept" if stale else ""
     skipped = f"{summary.skipped} skipped" + (
         f" ({len(larger)} larger than the input{kept})" if larger else "")
-    parts = [f"{summary.total} files", ok, skipped, f"{summary.failed} failed",
+    files = "1 file" if summary.total == 1 else f"{summary.total} files"
+    parts = [files, ok, skipped, f"{summary.failed} failed",
              f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
