@@ -461,6 +461,15 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120, check=True)
 
 
+def with_script(page: Path, name: str, script: str) -> Path:
+    """A copy of ``page``, named ``name`` beside it, that runs ``script`` at the end of its
+    body: what a test makes the browser do (press a heading, follow a link, measure)."""
+    copy = page.with_name(name)
+    copy.write_text(page.read_text(encoding="utf-8").replace(
+        "</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    return copy
+
+
 @needs_chromium
 def test_chromium_renders_every_row_and_sorts(batch):
     results, tmp = batch
@@ -531,11 +540,8 @@ def test_chromium_sorts_when_a_heading_button_is_pressed_twice(batch):
     results, tmp = batch
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
-    press = ('<script>var b = document.querySelector(\'th[data-key="psnr"] button\');'
-             "b.click(); b.click();</script></body>")
-    pressed = tmp / "pressed.html"
-    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
-                       encoding="utf-8")
+    pressed = with_script(report, "pressed.html", "var b = document.querySelector("
+                          "'th[data-key=\"psnr\"] button'); b.click(); b.click();")
     dom = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout)
     psnrs = [r.record["psnr"] for r in results[:3]]
     expected = [f"file-{i}" for i in np.argsort(psnrs, kind="stable")[::-1]] + ["file-3"]
@@ -550,11 +556,9 @@ def test_chromium_sorts_names_in_their_natural_order_when_file_is_pressed(tmp_pa
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
     orders = []
     for presses in (1, 2):  # ascending, then descending
-        press = ('<script>var b = document.querySelector(\'th[data-key="name"] button\');'
-                 + "b.click();" * presses + "</script></body>")
-        pressed = tmp_path / f"pressed{presses}.html"
-        pressed.write_text((tmp_path / "r.html").read_text(encoding="utf-8").replace(
-            "</body>", press), encoding="utf-8")
+        pressed = with_script(tmp_path / "r.html", f"pressed{presses}.html",
+                              "var b = document.querySelector('th[data-key=\"name\"] button');"
+                              + "b.click();" * presses)
         dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
         orders.append([row.children[0].children[0].all_text() for row in file_rows(dom)])
     assert orders == [_NATURAL, _NATURAL[::-1]]
@@ -565,12 +569,9 @@ def test_chromium_keeps_the_sort_pressed_in_the_address(batch):
     results, tmp = batch
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
-    press = ('<script>var b = document.querySelector(\'th[data-key="delta_e"] button\');'
-             "b.click(); b.click(); document.body.setAttribute('data-hash', location.hash);"
-             "</script></body>")
-    pressed = tmp / "pressed.html"
-    pressed.write_text(report.read_text(encoding="utf-8").replace("</body>", press),
-                       encoding="utf-8")
+    pressed = with_script(report, "pressed.html", "var b = document.querySelector("
+                          "'th[data-key=\"delta_e\"] button'); b.click(); b.click();"
+                          "document.body.setAttribute('data-hash', location.hash);")
     (body,) = parse(chromium(tmp, "--dump-dom", pressed.as_uri()).stdout).iter("body")
     assert body.attrs["data-hash"] == "#sort=-delta_e"  # what a reload opens sorted by
 
@@ -580,16 +581,14 @@ def test_chromium_shows_a_listed_failure_below_the_sticky_headings(batch):
     results, tmp = batch
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
-    follow = ('<script>window.addEventListener("load", function () {'
-              'document.querySelector(".failures a").click();'
-              'setTimeout(function () {'
-              'var row = document.getElementById("file-3").getBoundingClientRect();'
-              'var head = document.querySelector("th").getBoundingClientRect();'
-              'document.body.setAttribute("data-seen", [window.scrollY, head.bottom, row.top]);'
-              '}, 0); });</script></body>')
-    followed = tmp / "followed.html"
-    followed.write_text(report.read_text(encoding="utf-8").replace("</body>", follow),
-                        encoding="utf-8")
+    followed = with_script(report, "followed.html", (
+        'window.addEventListener("load", function () {'
+        'document.querySelector(".failures a").click();'
+        'setTimeout(function () {'
+        'var row = document.getElementById("file-3").getBoundingClientRect();'
+        'var head = document.querySelector("th").getBoundingClientRect();'
+        'document.body.setAttribute("data-seen", [window.scrollY, head.bottom, row.top]);'
+        '}, 0); });'))
     dom = parse(chromium(tmp, "--window-size=1000,400", "--dump-dom", followed.as_uri()).stdout)
     (body,) = dom.iter("body")
     scrolled, head_bottom, row_top = map(float, body.attrs["data-seen"].split(","))
@@ -603,15 +602,12 @@ def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
     results, tmp = batch
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
-    measure = ('<script>window.addEventListener("load", function () {'
-               'var box = document.getElementById("results").parentNode;'
-               'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
-               'window.innerWidth, box.clientWidth, box.scrollWidth,'
-               'document.querySelector(".summary").getBoundingClientRect().right]); });'
-               '</script></body>')
-    measured = tmp / "measured.html"
-    measured.write_text(report.read_text(encoding="utf-8").replace("</body>", measure),
-                        encoding="utf-8")
+    measured = with_script(report, "measured.html", (
+        'window.addEventListener("load", function () {'
+        'var box = document.getElementById("results").parentNode;'
+        'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
+        'window.innerWidth, box.clientWidth, box.scrollWidth,'
+        'document.querySelector(".summary").getBoundingClientRect().right]); });'))
     dom = parse(chromium(tmp, "--window-size=400,900", "--dump-dom", measured.as_uri()).stdout)
     (body,) = dom.iter("body")
     page, window, box, table, summary = map(float, body.attrs["data-seen"].split(","))
