@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import socket
 import warnings
 from pathlib import Path
@@ -1458,3 +1459,16 @@ def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(
     assert result.exit_code == 2, result.output
     assert result.stderr == f"quantize: error: {line.format(src=src)}\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path):
+    # A rerun that skipped every file ended "in 0.0 s (0.00 images/s)".
+    out = tmp_path / "out"
+    first = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
+    assert first.exit_code == 0, first.output
+    assert re.search(r"^1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s "
+                     r"\(\d+\.\d\d images/s\)$", first.stdout, re.MULTILINE)
+    again = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-j", "1")
+    assert again.exit_code == 0, again.output
+    assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s$", again.stdout,
+                     re.MULTILINE)

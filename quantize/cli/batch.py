@@ -751,13 +751,14 @@ def _fmt(value: Any) -> str:
 
 def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
-    rate = summary.ok / summary.seconds if summary.seconds > 0 else 0.0
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
+    # A rate only where files were made: a rerun that skips every file made none.
+    rate = (f" ({summary.ok / summary.seconds:.2f} images/s)"
+            if summary.ok and summary.seconds > 0 else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
-            f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s "
-            f"({rate:.2f} images/s)")
+            f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line, err=err)
