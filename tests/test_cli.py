@@ -43,7 +43,7 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     wrong = subprocess.run([sys.executable, "-m", "quantize", "paint"],
                            capture_output=True, text=True)
     assert wrong.returncode == 2
-    assert wrong.stderr.startswith("quantize: error: No such command 'paint'")
+    assert wrong.stderr == "quantize: error: paint: no such command (see 'quantize --help')\n"
     usage = subprocess.run([sys.executable, "-m", "quantize", "reduce", "--help"],
                            capture_output=True, text=True, check=True)
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
@@ -71,7 +71,18 @@ def test_an_unknown_command_is_one_line():
     result = runner.invoke(app, ["paint"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("quantize: error: No such command 'paint'")
+    assert lines == ["quantize: error: paint: no such command (see 'quantize --help')"]
+
+
+@pytest.mark.parametrize("name, line", [
+    ("reduc", "reduc: no such command; did you mean reduce? (see 'quantize --help')"),
+    ("segmnet", "segmnet: no such command; did you mean segment? (see 'quantize --help')"),
+])
+def test_an_unknown_command_is_named_with_the_commands_it_may_be_a_typo_of(name, line):
+    # The parser said "No such command 'reduc'. Did you mean 'reduce'?", unlike the
+    # commands' own "--colours: no such option; did you mean --colors?".
+    result = runner.invoke(app, [name, "a.png"])
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
 def _loaded_after(code: str) -> set[str]:

@@ -263,6 +263,22 @@ class _OneLineErrors(TyperGroup):
         except click_errors.NoSuchOption as exc:  # named as the commands name theirs
             raise _unknown_option(exc, self.params, ctx) from None
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An unknown command named as unknown options are: ``reduc: no such command; did
+        you mean reduce?`` (the parser said "No such command 'reduc'. Did you mean ...")."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click_errors.UsageError as exc:
+            if not (args and exc.message.startswith("No such command")):
+                raise
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
+                                              cutoff=0.6)
+            guess = "" if not close else f"; did you mean {' or '.join(close)}?"
+            raise click_errors.UsageError(
+                f"{printable_line(args[0])}: no such command{guess}", ctx) from None
+
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
