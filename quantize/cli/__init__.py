@@ -275,9 +275,9 @@ class _OneLineErrors(TyperGroup):
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=3,
                                               cutoff=0.6)
-            guess = "" if not close else f"; did you mean {' or '.join(close)}?"
             raise click_errors.UsageError(
-                f"{printable_line(args[0])}: no such command{guess}", ctx) from None
+                f"{printable_line(args[0])}: no such command{_did_you_mean(close)}", ctx
+            ) from None
 
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -574,10 +574,23 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
     names = [name for p in params if not getattr(p, "hidden", False)
              for name in (*p.opts, *p.secondary_opts)]
     close = close_options(exc.option_name, names)
-    guess = "" if not close else f"; did you mean {close[0]}?" if len(close) == 1 \
-        else f"; did you mean {', '.join(close[:-1])} or {close[-1]}?"
-    return click_errors.NoSuchOption(exc.option_name, f"{exc.option_name}: no such option{guess}",
-                                     ctx=exc.ctx or ctx)
+    return click_errors.NoSuchOption(
+        exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
+        ctx=exc.ctx or ctx)
+
+
+def _did_you_mean(close: Sequence[str]) -> str:
+    """The end of an unknown option's or command's line: the names it may be a typo of.
+
+    >>> _did_you_mean([]), _did_you_mean(["--colors"])
+    ('', '; did you mean --colors?')
+    >>> _did_you_mean(["--palette", "--palette-in", "--palette-out"])
+    '; did you mean --palette, --palette-in or --palette-out?'
+    """
+    if not close:
+        return ""
+    names = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+    return f"; did you mean {names}?"
 
 
 def close_options(typed: str, names: Sequence[str]) -> list[str]:
