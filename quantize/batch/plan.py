@@ -431,7 +431,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst) if dst.is_dir() else {}
     made = {} if force else recorded
-    earlier = _other_names(recorded, inputs, outputs, dst, mode)
+    earlier, unclaimed = _earlier_outputs(recorded, inputs, outputs, dst, mode)
     jobs, found, restamped, replaces = [], [], [], {}
     settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
@@ -481,36 +481,41 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
-                     replaces, _unclaimed(recorded, inputs, outputs, dst, mode))
+                     replaces, unclaimed)
 
 
-def _other_names(recorded: Mapping[str, Entry], inputs: Sequence[Path],
-                 outputs: Sequence[Path], dst: Path,
-                 mode: JobMode) -> dict[Path, list[tuple[Path, Entry]]]:
-    """The outputs ``recorded`` in the manifest of ``dst`` as made from one of ``inputs``
-    under another name than its output in ``outputs`` (and no output of the plan, names
-    compared ignoring case as a case-insensitive volume does), which are still there as
-    ``mode`` makes outputs, by that output.
+def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
+                     outputs: Sequence[Path], dst: Path, mode: JobMode
+                     ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[Path]]:
+    """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
+    (names compared ignoring case as a case-insensitive volume does), in one pass:
+
+    - those made from one of ``inputs`` under another name than its output in
+      ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
+      and are no input of the plan: by that output, for the run to replace;
+    - those made from a file that is none of ``inputs``, still there: sorted, left alone.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
-    name with ".." or a hidden part is ignored), and never an input of the plan.
+    name with ".." or a hidden part is ignored), and only outputs made from one input.
     """
     if not recorded:
-        return {}
+        return {}, []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
     given = {os.path.abspath(path) for path in inputs}
-    found: dict[Path, list[tuple[Path, Entry]]] = {}
+    renamed: dict[Path, list[tuple[Path, Entry]]] = {}
+    unclaimed = []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
-        if (source is None or source not in mine or _folded(PurePath(key)) in planned
-                or not _plain_key(key)):
+        if source is None or _folded(PurePath(key)) in planned or not _plain_key(key):
             continue
         old = dst / key
-        if os.path.abspath(old) in given or not _made_so(mode, old):
-            continue
-        found.setdefault(mine[source], []).append((old, entry))
-    return found
+        if source not in mine:
+            if os.path.lexists(mode.done_path(old)):
+                unclaimed.append(old)
+        elif os.path.abspath(old) not in given and _made_so(mode, old):
+            renamed.setdefault(mine[source], []).append((old, entry))
+    return renamed, sorted(unclaimed)
 
 
 def _made_so(mode: JobMode, output: Path) -> bool:
@@ -519,18 +524,6 @@ def _made_so(mode: JobMode, output: Path) -> bool:
     if mode.makes_folder:
         return os.path.lexists(mode.done_path(output))
     return os.path.lexists(output) and not os.path.isdir(output)
-
-
-def _unclaimed(recorded: Mapping[str, Entry], inputs: Sequence[Path], outputs: Sequence[Path],
-               dst: Path, mode: JobMode) -> list[Path]:
-    """The outputs ``recorded`` in the manifest of ``dst`` as made from a file that is none
-    of ``inputs``, nor one of ``outputs``, and that are still there; sorted."""
-    mine = {source_key(dst, path) for path in inputs}
-    planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
-    return sorted(dst / key for key, entry in recorded.items()
-                  if (source := source_of(entry, dst)) is not None and source not in mine
-                  and _folded(PurePath(key)) not in planned and _plain_key(key)
-                  and os.path.lexists(mode.done_path(dst / key)))
 
 
 def _plain_key(key: str) -> bool:
