@@ -616,6 +616,42 @@ def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
     assert summary <= window  # the summary wraps within the window
 
 
+def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:
+    """A page, named ``name`` beside ``page``, showing it in a frame ``width`` px wide (a
+    headless window is at least 500 px), whose body gets in ``data-seen`` what ``measure``,
+    an expression run in the frame once it has loaded, gives."""
+    framed = with_script(page, f"framed-{name}", (
+        'window.addEventListener("load", function () {'
+        f'parent.postMessage(String({measure}), "*"); }});'))
+    frame = page.with_name(name)
+    frame.write_text(
+        f'<!DOCTYPE html><body style="margin:0"><iframe src="{framed.name}" '
+        f'style="width:{width}px;height:800px;border:0"></iframe><script>'
+        'window.addEventListener("message", function (e) {'
+        'document.body.setAttribute("data-seen", e.data); });</script></body>',
+        encoding="utf-8")
+    return frame
+
+
+@needs_chromium
+def test_chromium_wraps_long_names_above_the_table_in_a_400_px_window(tmp_path):
+    # a folder or failed file named without spaces ran past the right edge in the title and
+    # the list of failures: the whole page scrolled sideways
+    folder = tmp_path / ("a_folder_named_without_a_single_space_" * 2)
+    folder.mkdir()
+    name = "a_file_named_without_a_single_space_" * 2 + ".png"
+    results = [FileResult(folder / name, None, "failed", BROKEN_REASON)]
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    frame = in_a_frame(report, "frame.html", 400, (
+        '[document.documentElement.scrollWidth, window.innerWidth].concat('
+        'Array.prototype.map.call(document.querySelectorAll("h1, .failures li"),'
+        'function (e) { return e.scrollWidth <= e.clientWidth; }))'))
+    dom = parse(chromium(tmp_path, "--window-size=800,900", "--dump-dom", frame.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    assert body.attrs["data-seen"].split(",") == ["400", "400", "true", "true"]
+
+
 @needs_chromium
 def test_chromium_sorts_by_k_and_segments_by_clusters_and_size_as_numbers(tmp_path):
     # k 9 and 10 (and 4 and 16 pixels wide) sort wrongly as text: "10" < "9"

@@ -14,14 +14,15 @@ SHOWN_SIZE = 240
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
 #: lie on a checkerboard, so that transparent pixels show as such. The table scrolls in
 #: its own box, at most a window high, so that a window narrower than the table scrolls
-#: the table sideways, not the whole page, and the headings stick to the box's top. A row
+#: the table sideways, not the whole page, and the headings stick to the box's top; above
+#: it, a name without spaces (in the title, the command, the failures) breaks anywhere. A row
 #: a link jumps to (a failure listed at the top) stops below them. A browser set to a dark
 #: colour scheme gets light text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
-h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
+h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
 .summary{color:#444}.made{color:#666;font-size:.9em;overflow-wrap:anywhere}
-.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
+.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
 .scroll{overflow:auto;max-height:100vh}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
