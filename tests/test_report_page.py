@@ -95,7 +95,40 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
                if "summary" in p.classes()]
     assert line == ("segment: 7 files · 0 ok · 3 skipped (2 larger than the input, 1 of them "
                     "with a stale output kept) · 1 failed · 1.5 s · interrupted before the "
-                    "end: 3 not done, in no row (rerun the command to finish)")
+                    "end: 3 not reached, in no row (rerun the command to finish)")
+
+
+def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
+    # after Ctrl-C the summary counted them, "3 not done, in no row": the page did not show
+    # which files they were
+    (tmp_path / "in").mkdir()
+    Image.fromarray(quadrants()).save(tmp_path / "in" / "b 10.png")
+    results = [FileResult(tmp_path / "in" / "b 2.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted = 4, True
+    not_reached = [tmp_path / "in" / name for name in ("c.png", "b 10.png", "a.png")]
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce",
+                      not_reached=not_reached)
+    root = parse((tmp_path / "r.html").read_text())
+    rows = file_rows(root)
+    assert [(row.attrs["id"], row.attrs["class"], row.children[0].all_text()) for row in rows] == [
+        ("file-3", "file not-reached", "a.pngnot reached"),
+        ("file-0", "file failed", "b 2.pngfailed"),
+        ("file-2", "file not-reached", "b 10.pngnot reached"),
+        ("file-1", "file not-reached", "c.pngnot reached")]
+    # sorted by name with the others, last by every metric (they have none)
+    assert [row.attrs.get("data-name") for row in rows] == ["0", "1", "2", "3"]
+    assert all(set(row.attrs) == {"id", "class", "data-name"} for row in rows)
+    spans = [row.children[-1] for row in rows if "not-reached" in row.classes()]
+    assert {(td.attrs["colspan"], td.all_text()) for td in spans} == {
+        ("7", "not reached: the run was interrupted before this file (rerun the command to "
+              "finish)")}
+    # the input is shown, there is no output yet; no failure is listed for them
+    assert [len(list(row.iter("img"))) for row in rows] == [0, 0, 1, 0]
+    assert [li.all_text() for li in root.iter("li")] == [f"b 2.png: {BROKEN_REASON}"]
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert line.endswith("interrupted before the end: 3 not reached (rerun the command to "
+                         "finish)")
 
 
 def test_the_title_names_the_input_folder(batch, tmp_path):

@@ -43,6 +43,8 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
+#: Status of a row for an input the interrupted batch did not reach.
+NOT_REACHED = "not reached"
 #: What the "after" thumbnail shows, in its alternative text, by mode.
 _AFTER = {"reduce": "after", "segment": "overlay"}
 
@@ -88,7 +90,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       thumb_size: int = 240,
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
                       dithered: bool = False, per_frame: bool = False,
-                      command: str | None = None) -> None:
+                      command: str | None = None,
+                      not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -119,6 +122,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     command : str or None
         The command line that ran the batch, shown under the title (with the
         time the page was written and quantize's version, always shown).
+    not_reached : sequence of paths
+        The inputs of an interrupted batch that it did not reach: each gets a
+        row marked "not reached" (its thumbnail before, no metrics), listed,
+        sorted and counted with the others.
 
     Raises
     ------
@@ -134,9 +141,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
-    their index in ``results``). Files whose images cannot be read (missing, not
-    an image) get an empty thumbnail cell; a failed file shows its reason across
-    the metric columns.
+    their index in ``results``, then in ``not_reached``). Files whose images cannot be
+    read (missing, not an image) get an empty thumbnail cell; a failed file shows its
+    reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. File names that are
     not valid UTF-8 are shown with U+FFFD for their undecodable bytes and
@@ -146,7 +153,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     folder = target.parent if str(target.parent) else Path(".")
-    rows = [r.as_row() for r in results]
+    rows = [r.as_row() for r in results] + [
+        {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
+        for p in not_reached]
     base, labels = _labels(rows)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
@@ -197,20 +206,23 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     src = Path(str(row.get("input", "")))
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
-    failed = status == "failed"
+    failed = status in ("failed", NOT_REACHED)
     before_cell = _thumb_cell(src, size, ("before", label), max_pixels, kind="photo")
     after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
                   else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels, kind=kind))
     cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
              before_cell, after_cell]
-    if failed:
-        span = len(_columns(mode)) - 3
+    span = len(_columns(mode)) - 3
+    if status == NOT_REACHED:
+        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run was '
+                     'interrupted before this file (rerun the command to finish)</td>')
+    elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
-    return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
+    return (f'<tr id="file-{index}" class="file {_e(status.replace(" ", "-"))}" {keys}>'
             + "".join(cells) + "</tr>")
 
 
@@ -485,8 +497,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
              f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
+        unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
+        where = "" if unlisted <= 0 else ", in no row" if unlisted == left else \
+            f", {unlisted} of them in no row"
         parts.append("interrupted before the end" + (
-            f": {left} not done, in no row (rerun the command to finish)" if left > 0 else ""))
+            f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
