@@ -16,6 +16,7 @@ from quantize.reduce import reduce_file
 from quantize.report import check_html_path, read_palette_shares, write_html_report
 from quantize.segment import segment_file
 
+from .animation_support import moving_square, save_animation
 from .report_support import (
     BROKEN_REASON,
     decode_data_uri,
@@ -238,6 +239,69 @@ def test_animations_with_a_palette_per_frame_say_what_k_and_the_swatches_are(tmp
     assert "frames" not in still and "per frame" not in still
     assert ("animation, 3 frames (first shown); a palette per frame: k is the largest, the "
             "swatches all their colours") in animated
+
+
+def _animations(tmp_path: Path) -> list[FileResult]:
+    """An animated GIF reduced to a WebP, a TIFF of pages reduced to a GIF, a still PNG."""
+    frames = moving_square(3, 16)
+    save_animation(tmp_path / "a.gif", frames, duration=100, loop=0)
+    save_animation(tmp_path / "a.out.webp", frames, duration=100, loop=0, lossless=True)
+    save_animation(tmp_path / "p.tif", frames)  # pages: a browser shows no TIFF
+    save_animation(tmp_path / "p.out.gif", frames, duration=100, loop=0)
+    for name in ("s.png", "s.out.png"):
+        Image.fromarray(frames[0]).save(tmp_path / name)
+    return [FileResult(tmp_path / f"{name}{ext}", tmp_path / f"{name}.out{out}", "ok", "",
+                       {"k": 4, "frames": n})
+            for name, ext, out, n in (("a", ".gif", ".webp", 3), ("p", ".tif", ".gif", 3),
+                                      ("s", ".png", ".png", 1))]
+
+
+def test_animations_link_their_files_to_play_in_place_of_the_first_frame(tmp_path):
+    # the report showed an animation's first frame only, before and after
+    results = _animations(tmp_path)
+    report = tmp_path / "page" / "r.html"
+    report.parent.mkdir()
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    rows = file_rows(parse(report.read_text()))
+    shown = [[(img.attrs.get("data-play"), img.attrs["src"][:15], img.attrs["width"],
+               img.attrs["loading"]) for img in row.iter("img")] for row in rows]
+    first = ("data:image/png;", "240")  # embedded, 16 px shown 15 times larger
+    assert shown == [[("../a.gif", *first, "lazy"), ("../a.out.webp", *first, "lazy")],
+                     [(None, *first, "eager"), ("../p.out.gif", *first, "lazy")],
+                     [(None, *first, "eager"), (None, *first, "eager")]]
+    # the row's button, hidden until the script shows it, and what is said while they play
+    notes = [[(span.attrs.get("data-playing"), span.all_text()) for span in row.iter("span")
+              if "shown" in span.classes()] for row in rows]
+    assert notes == [[("(playing)", "(first shown)")], [("(the output playing)", "(first shown)")],
+                     []]
+    buttons = [[(b.attrs["class"], "hidden" in b.attrs, b.all_text()) for b in row.iter("button")]
+               for row in rows]
+    assert buttons == [[("play", True, "play")]] * 2 + [[]]
+    assert rows[0].children[0].all_text() == ("a.gif→ a.out.webpanimation, 3 frames "
+                                              "(first shown) play")
+
+
+def test_an_animation_shrunk_plays_at_the_size_of_its_first_frame(tmp_path):
+    frames = [np.repeat(np.repeat(f, 20, axis=0), 20, axis=1)[:200] for f in moving_square(2)]
+    save_animation(tmp_path / "a.gif", frames, duration=100, loop=0)  # 320 x 200
+    results = [FileResult(tmp_path / "a.gif", tmp_path / "a.gif", "ok", "", {"frames": 2})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce",
+                      thumb_size=480)  # embedded 320 x 200, shown at most 240 a side
+    shown = [(img.attrs.get("class"), img.attrs["width"], img.attrs["height"],
+              decode_data_uri(img.attrs["src"]).size)
+             for img in parse((tmp_path / "r.html").read_text()).iter("img")]
+    # the reduced output drawn at the nearest pixel, as its first frame was shrunk
+    assert shown == [(None, "240", "150", (320, 200)), ("nearest", "240", "150", (320, 200))]
+    assert "img.nearest{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_a_segmented_animation_does_not_play(tmp_path):
+    # segment uses the first frame only: its overlay does not move, nor does the input
+    results = _animations(tmp_path)[:1]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    root = parse((tmp_path / "r.html").read_text())
+    assert [img.attrs.get("data-play") for img in root.iter("img")] == [None]
+    assert [b for b in root.iter("button") if "play" in b.classes()] == []
 
 
 def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
@@ -683,6 +747,46 @@ def test_chromium_wraps_long_names_above_the_table_in_a_400_px_window(tmp_path):
     dom = parse(chromium(tmp_path, "--window-size=800,900", "--dump-dom", frame.as_uri()).stdout)
     (body,) = dom.iter("body")
     assert body.attrs["data-seen"].split(",") == ["400", "400", "true", "true"]
+
+
+def _played(dom, index: int) -> tuple[list[str], str, str, bool]:
+    """The sources of a row's thumbnails (a data: URI as "data:"), what it says they show,
+    its button's text and whether the button is hidden."""
+    (row,) = [row for row in file_rows(dom) if row.attrs["id"] == f"file-{index}"]
+    sources = [img.attrs["src"][:5] if img.attrs["src"].startswith("data:")
+               else img.attrs["src"] for img in row.iter("img")]
+    (shown,) = [span.all_text() for span in row.iter("span") if "shown" in span.classes()]
+    (button,) = row.iter("button")
+    return sources, shown, button.all_text(), "hidden" in button.attrs
+
+
+@needs_chromium
+def test_chromium_plays_animations_and_pauses_them_with_the_rows_button(tmp_path):
+    results = _animations(tmp_path)
+    (tmp_path / "gone.gif").write_bytes((tmp_path / "p.out.gif").read_bytes())
+    results.append(FileResult(tmp_path / "s.png", tmp_path / "gone.gif", "ok", "",
+                              {"frames": 3}))
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (tmp_path / "gone.gif").unlink()  # moved since: its first frame stays, with no button
+    pressed = with_script(tmp_path / "r.html", "pressed.html",
+                          'document.querySelector("#file-1 button.play").click();')
+    dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+    assert _played(dom, 0) == (["a.gif", "a.out.webp"], "(playing)", "pause", False)
+    assert _played(dom, 1) == (["data:", "data:"], "(first shown)", "play", False)  # paused
+    assert _played(dom, 3) == (["data:", "data:"], "(first shown)", "play", True)
+
+
+@needs_chromium
+def test_chromium_shows_first_frames_to_who_asks_for_reduced_motion_and_plays_on_a_press(
+        tmp_path):
+    results = _animations(tmp_path)
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    pressed = with_script(tmp_path / "r.html", "pressed.html",
+                          'document.querySelector("#file-1 button.play").click();')
+    dom = parse(chromium(tmp_path, "--force-prefers-reduced-motion", "--dump-dom",
+                         pressed.as_uri()).stdout)
+    assert _played(dom, 0) == (["data:", "data:"], "(first shown)", "play", False)
+    assert _played(dom, 1) == (["data:", "p.out.gif"], "(the output playing)", "pause", False)
 
 
 @needs_chromium

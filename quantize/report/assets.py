@@ -5,7 +5,9 @@ style, made, summary, failures, heads, rows, script). The script sorts the rows 
 ``table#results`` by a ``data-<key>`` attribute when the button of a
 ``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
 or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
-press sets; rows without the attribute stay last.
+press sets; rows without the attribute stay last. It also plays the animations a
+row's thumbnails link in ``data-play`` (unless the browser asks for reduced motion),
+and the row's ``button.play`` pauses and plays them.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
@@ -33,7 +35,7 @@ th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
-img.enlarged{image-rendering:pixelated}
+img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
 td.palette{min-width:10em}
@@ -42,6 +44,7 @@ td.palette{min-width:10em}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
+button.play{font:inherit;margin-left:.3em;padding:0 .6em}
 @media (prefers-color-scheme:dark){
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
@@ -87,6 +90,43 @@ SCRIPT = """
   });
   var m = /sort=(-?)([a-z_]+)/.exec(location.hash);
   if (m) sortBy(m[2], m[1] === "-");
+
+  // A row whose thumbnails are animations: each shows its first frame, embedded, and links
+  // its file in data-play; the row's button shows the files (playing) or the first frames.
+  // They play unless the browser asks for reduced motion, and stop when it comes to ask.
+  var calm = window.matchMedia ? matchMedia("(prefers-reduced-motion: reduce)") : null;
+  var players = [];
+  body.querySelectorAll("tr.file").forEach(function (row) {
+    var button = row.querySelector("button.play");
+    var images = Array.prototype.slice.call(row.querySelectorAll("img[data-play]"));
+    if (!button || !images.length) return;
+    var stills = images.map(function (img) { return img.src; });
+    var shown = row.querySelector(".shown");
+    var playing = false;
+    function play(on) {
+      images.forEach(function (img, i) {
+        if (img.hasAttribute("data-play")) img.src = on ? img.getAttribute("data-play") : stills[i];
+      });
+      playing = on && !button.hidden;
+      button.textContent = playing ? "pause" : "play";
+      shown.textContent = playing ? shown.getAttribute("data-playing") : "(first shown)";
+    }
+    images.forEach(function (img, i) {
+      img.addEventListener("error", function () {  // moved or removed: the first frame stays
+        if (!img.hasAttribute("data-play")) return;
+        img.removeAttribute("data-play");
+        img.src = stills[i];
+        if (!row.querySelector("img[data-play]")) { button.hidden = true; play(false); }
+      });
+    });
+    button.addEventListener("click", function () { play(!playing); });
+    button.hidden = false;
+    players.push(play);
+    play(!(calm && calm.matches));
+  });
+  if (calm && calm.addEventListener) calm.addEventListener("change", function () {
+    if (calm.matches) players.forEach(function (play) { play(false); });
+  });
 })();
 """
 

@@ -5,9 +5,13 @@ is embedded as a ``data:`` URI, the style sheet and the few lines of script that
 sort the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
-and the metrics; failed files show their reason. Clicking a column heading
-(or reaching it with Tab and pressing Enter) sorts by it and puts the sort in the
-address; ``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
+and the metrics; failed files show their reason. In reduce mode the thumbnails of
+an animation a browser plays (GIF, APNG, WebP) play its file, linked, not
+embedded, with a button in the row to pause them; they show the first frame when
+the browser asks for reduced motion (until the button is pressed) or the file is
+not there. Clicking a column heading (or reaching it with Tab and pressing Enter)
+sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
+the page sorted (``-`` for descending).
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -45,6 +49,11 @@ _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
 #: Status of a row for an input the interrupted batch did not reach.
 NOT_REACHED = "not reached"
+#: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
+_PLAYABLE = frozenset({"GIF", "PNG", "WEBP"})
+#: What a row says of its thumbnails playing, by (before plays, after plays).
+_PLAYS = {(True, True): "(playing)", (False, True): "(the output playing)",
+          (True, False): "(the input playing)", (False, False): ""}
 #: What the "after" thumbnail shows, in its alternative text, by mode.
 _AFTER = {"reduce": "after", "segment": "overlay"}
 
@@ -207,10 +216,16 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
     failed = status in ("failed", NOT_REACHED)
-    before_cell = _thumb_cell(src, size, ("before", label), max_pixels, kind="photo")
-    after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels, kind=kind))
-    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
+    # segment uses an animation's first frame: its input plays only in reduce mode
+    plays = folder if mode == "reduce" else None
+    before_cell, before_plays = _thumb_cell(src, size, ("before", label), max_pixels,
+                                            kind="photo", play_from=plays)
+    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if failed or after is None
+                               else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels,
+                                                kind=kind, play_from=plays))
+    plays = _PLAYS[before_plays, after_plays]
+    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note,
+                        plays),
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
     if status == NOT_REACHED:
@@ -227,16 +242,25 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
-               folder: Path, animation_note: str = "") -> str:
+               folder: Path, animation_note: str = "", plays: str = "") -> str:
     """Input link, output link, an animation's frames (and ``animation_note``), and the
-    status when not "ok" with its reason and warnings."""
+    status when not "ok" with its reason and warnings.
+
+    A row whose thumbnails play (``plays``, what the page says of them then) gets the
+    button that plays and pauses them (hidden until the page's script shows it) and says
+    which the thumbnails show.
+    """
     parts = [_link(src, folder, label)]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
     frames = row.get("frames")
-    if _number(frames) and frames > 1:
-        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)'
-                     f'{_e(animation_note)}</div>')
+    animation = f"animation, {frames:.0f} frames" if _number(frames) and frames > 1 else (
+        "animation" if plays else None)
+    if animation is not None:
+        button = ' <button type="button" class="play" hidden>play</button>' if plays else ""
+        shown = f' data-playing="{plays}"' if plays else ""
+        parts.append(f'<div class="note">{animation} <span class="shown"{shown}>(first shown)'
+                     f'</span>{_e(animation_note)}{button}</div>')
     status = str(row.get("status", ""))
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
@@ -343,17 +367,21 @@ def _name(name: str) -> str:
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
-    """``<a>`` to ``path``, relative to the report's folder when possible.
+    """``<a>`` to ``path``, relative to the report's folder when possible (:func:`_href`)."""
+    return f'<a href="{_e(_href(path, folder))}">{_name(text)}</a>'
+
+
+def _href(path: Path, folder: Path) -> str:
+    """The address of ``path`` from a page in ``folder``: relative when possible.
 
     Paths are made absolute without following symbolic links: a browser joins the
     link to the page's address as it was opened, ``..`` taking off its last folder.
     """
     try:
         target = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
-        href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
+        return urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
-        href = Path(os.path.abspath(path)).as_uri()
-    return f'<a href="{_e(href)}">{_name(text)}</a>'
+        return Path(os.path.abspath(path)).as_uri()
 
 
 def _from_folder(path: str, folder: Path) -> str:
@@ -420,22 +448,38 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 
 
 def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int | None, *,
-                kind: str) -> str:
-    """The thumbnail; one less than half the size shown is enlarged by a whole factor.
+                kind: str, play_from: Path | None = None) -> tuple[str, bool]:
+    """The thumbnail, and whether it plays; one less than half the size shown is enlarged
+    by a whole factor.
 
     ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
     alternative text names the file as the row does (every overlay is ``overlay.png``).
+    With ``play_from``, the report's folder, an animation a browser plays (GIF, APNG, WebP)
+    has its file linked in ``data-play``, for the page's script to show in place of the
+    embedded first frame, at the same size (:data:`SCRIPT`); the page embeds no animation.
     """
     shows, label = names
     try:
         thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
-        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>'
+        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>', False
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
-    shown = (f' class="enlarged" width="{thumb.width * factor}" '
-             f'height="{thumb.height * factor}"' if factor >= 2 else "")
+    href = (_href(path, play_from) if play_from is not None and thumb.frames > 1
+            and thumb.format in _PLAYABLE else None)
+    if factor >= 2:
+        shown = (f' class="enlarged" width="{thumb.width * factor}" '
+                 f'height="{thumb.height * factor}"')
+    elif href is not None:  # the file's frames drawn where the first frame was, as large
+        scale = min(1.0, SHOWN_SIZE / max(thumb.width, thumb.height))
+        nearest = ' class="nearest"' if kind == "reduced" else ""
+        shown = (f'{nearest} width="{round(thumb.width * scale)}" '
+                 f'height="{round(thumb.height * scale)}"')
+    else:
+        shown = ""
+    # an animation is fetched once near the window; an embedded still at once
+    shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(shows)}: {_name(label)}" loading="eager"></td>')
+            f'alt="{_e(shows)}: {_name(label)}"></td>', href is not None)
 
 
 # --------------------------------------------------------------------------
