@@ -1196,6 +1196,28 @@ def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp
     assert result.stdout == ""  # -q: no summary line
 
 
+def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, monkeypatch):
+    # the page's summary counted them, but they had no row: which files were left unsaid
+    from .report_support import file_rows, parse
+
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, None, "failed", "not an image"))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    html = tmp_path / "out" / "index.html"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-q", "--html", html)
+    assert result.exit_code == 130
+    rows = file_rows(parse(html.read_text()))
+    assert [(row.children[0].all_text(), row.attrs["class"]) for row in rows] == [
+        ("a.pngnot reached", "file not-reached"), ("b.pngfailed", "file failed"),
+        ("c.pngnot reached", "file not-reached")]
+
+
 def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
                                                                             tmp_path):
     from typer.testing import CliRunner

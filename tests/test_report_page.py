@@ -16,6 +16,7 @@ from quantize.reduce import reduce_file
 from quantize.report import check_html_path, read_palette_shares, write_html_report
 from quantize.segment import segment_file
 
+from .animation_support import moving_square, save_animation
 from .report_support import (
     BROKEN_REASON,
     decode_data_uri,
@@ -95,7 +96,40 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
                if "summary" in p.classes()]
     assert line == ("segment: 7 files · 0 ok · 3 skipped (2 larger than the input, 1 of them "
                     "with a stale output kept) · 1 failed · 1.5 s · interrupted before the "
-                    "end: 3 not done, in no row (rerun the command to finish)")
+                    "end: 3 not reached, in no row (rerun the command to finish)")
+
+
+def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
+    # after Ctrl-C the summary counted them, "3 not done, in no row": the page did not show
+    # which files they were
+    (tmp_path / "in").mkdir()
+    Image.fromarray(quadrants()).save(tmp_path / "in" / "b 10.png")
+    results = [FileResult(tmp_path / "in" / "b 2.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted = 4, True
+    not_reached = [tmp_path / "in" / name for name in ("c.png", "b 10.png", "a.png")]
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce",
+                      not_reached=not_reached)
+    root = parse((tmp_path / "r.html").read_text())
+    rows = file_rows(root)
+    assert [(row.attrs["id"], row.attrs["class"], row.children[0].all_text()) for row in rows] == [
+        ("file-3", "file not-reached", "a.pngnot reached"),
+        ("file-0", "file failed", "b 2.pngfailed"),
+        ("file-2", "file not-reached", "b 10.pngnot reached"),
+        ("file-1", "file not-reached", "c.pngnot reached")]
+    # sorted by name with the others, last by every metric (they have none)
+    assert [row.attrs.get("data-name") for row in rows] == ["0", "1", "2", "3"]
+    assert all(set(row.attrs) == {"id", "class", "data-name"} for row in rows)
+    spans = [row.children[-1] for row in rows if "not-reached" in row.classes()]
+    assert {(td.attrs["colspan"], td.all_text()) for td in spans} == {
+        ("7", "not reached: the run was interrupted before this file (rerun the command to "
+              "finish)")}
+    # the input is shown, there is no output yet; no failure is listed for them
+    assert [len(list(row.iter("img"))) for row in rows] == [0, 0, 1, 0]
+    assert [li.all_text() for li in root.iter("li")] == [f"b 2.png: {BROKEN_REASON}"]
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert line.endswith("interrupted before the end: 3 not reached (rerun the command to "
+                         "finish)")
 
 
 def test_the_title_names_the_input_folder(batch, tmp_path):
@@ -205,6 +239,69 @@ def test_animations_with_a_palette_per_frame_say_what_k_and_the_swatches_are(tmp
     assert "frames" not in still and "per frame" not in still
     assert ("animation, 3 frames (first shown); a palette per frame: k is the largest, the "
             "swatches all their colours") in animated
+
+
+def _animations(tmp_path: Path) -> list[FileResult]:
+    """An animated GIF reduced to a WebP, a TIFF of pages reduced to a GIF, a still PNG."""
+    frames = moving_square(3, 16)
+    save_animation(tmp_path / "a.gif", frames, duration=100, loop=0)
+    save_animation(tmp_path / "a.out.webp", frames, duration=100, loop=0, lossless=True)
+    save_animation(tmp_path / "p.tif", frames)  # pages: a browser shows no TIFF
+    save_animation(tmp_path / "p.out.gif", frames, duration=100, loop=0)
+    for name in ("s.png", "s.out.png"):
+        Image.fromarray(frames[0]).save(tmp_path / name)
+    return [FileResult(tmp_path / f"{name}{ext}", tmp_path / f"{name}.out{out}", "ok", "",
+                       {"k": 4, "frames": n})
+            for name, ext, out, n in (("a", ".gif", ".webp", 3), ("p", ".tif", ".gif", 3),
+                                      ("s", ".png", ".png", 1))]
+
+
+def test_animations_link_their_files_to_play_in_place_of_the_first_frame(tmp_path):
+    # the report showed an animation's first frame only, before and after
+    results = _animations(tmp_path)
+    report = tmp_path / "page" / "r.html"
+    report.parent.mkdir()
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    rows = file_rows(parse(report.read_text()))
+    shown = [[(img.attrs.get("data-play"), img.attrs["src"][:15], img.attrs["width"],
+               img.attrs["loading"]) for img in row.iter("img")] for row in rows]
+    first = ("data:image/png;", "240")  # embedded, 16 px shown 15 times larger
+    assert shown == [[("../a.gif", *first, "lazy"), ("../a.out.webp", *first, "lazy")],
+                     [(None, *first, "eager"), ("../p.out.gif", *first, "lazy")],
+                     [(None, *first, "eager"), (None, *first, "eager")]]
+    # the row's button, hidden until the script shows it, and what is said while they play
+    notes = [[(span.attrs.get("data-playing"), span.all_text()) for span in row.iter("span")
+              if "shown" in span.classes()] for row in rows]
+    assert notes == [[("(playing)", "(first shown)")], [("(the output playing)", "(first shown)")],
+                     []]
+    buttons = [[(b.attrs["class"], "hidden" in b.attrs, b.all_text()) for b in row.iter("button")]
+               for row in rows]
+    assert buttons == [[("play", True, "play")]] * 2 + [[]]
+    assert rows[0].children[0].all_text() == ("a.gif→ a.out.webpanimation, 3 frames "
+                                              "(first shown) play")
+
+
+def test_an_animation_shrunk_plays_at_the_size_of_its_first_frame(tmp_path):
+    frames = [np.repeat(np.repeat(f, 20, axis=0), 20, axis=1)[:200] for f in moving_square(2)]
+    save_animation(tmp_path / "a.gif", frames, duration=100, loop=0)  # 320 x 200
+    results = [FileResult(tmp_path / "a.gif", tmp_path / "a.gif", "ok", "", {"frames": 2})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce",
+                      thumb_size=480)  # embedded 320 x 200, shown at most 240 a side
+    shown = [(img.attrs.get("class"), img.attrs["width"], img.attrs["height"],
+              decode_data_uri(img.attrs["src"]).size)
+             for img in parse((tmp_path / "r.html").read_text()).iter("img")]
+    # the reduced output drawn at the nearest pixel, as its first frame was shrunk
+    assert shown == [(None, "240", "150", (320, 200)), ("nearest", "240", "150", (320, 200))]
+    assert "img.nearest{image-rendering:pixelated}" in (tmp_path / "r.html").read_text()
+
+
+def test_a_segmented_animation_does_not_play(tmp_path):
+    # segment uses the first frame only: its overlay does not move, nor does the input
+    results = _animations(tmp_path)[:1]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    root = parse((tmp_path / "r.html").read_text())
+    assert [img.attrs.get("data-play") for img in root.iter("img")] == [None]
+    assert [b for b in root.iter("button") if "play" in b.classes()] == []
 
 
 def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
@@ -614,6 +711,82 @@ def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
     assert page == window <= 500  # the page does not scroll sideways (headless: >= 500 px)
     assert box < window < table  # the table's box does
     assert summary <= window  # the summary wraps within the window
+
+
+def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:
+    """A page, named ``name`` beside ``page``, showing it in a frame ``width`` px wide (a
+    headless window is at least 500 px), whose body gets in ``data-seen`` what ``measure``,
+    an expression run in the frame once it has loaded, gives."""
+    framed = with_script(page, f"framed-{name}", (
+        'window.addEventListener("load", function () {'
+        f'parent.postMessage(String({measure}), "*"); }});'))
+    frame = page.with_name(name)
+    frame.write_text(
+        f'<!DOCTYPE html><body style="margin:0"><iframe src="{framed.name}" '
+        f'style="width:{width}px;height:800px;border:0"></iframe><script>'
+        'window.addEventListener("message", function (e) {'
+        'document.body.setAttribute("data-seen", e.data); });</script></body>',
+        encoding="utf-8")
+    return frame
+
+
+@needs_chromium
+def test_chromium_wraps_long_names_above_the_table_in_a_400_px_window(tmp_path):
+    # a folder or failed file named without spaces ran past the right edge in the title and
+    # the list of failures: the whole page scrolled sideways
+    folder = tmp_path / ("a_folder_named_without_a_single_space_" * 2)
+    folder.mkdir()
+    name = "a_file_named_without_a_single_space_" * 2 + ".png"
+    results = [FileResult(folder / name, None, "failed", BROKEN_REASON)]
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode="reduce")
+    frame = in_a_frame(report, "frame.html", 400, (
+        '[document.documentElement.scrollWidth, window.innerWidth].concat('
+        'Array.prototype.map.call(document.querySelectorAll("h1, .failures li"),'
+        'function (e) { return e.scrollWidth <= e.clientWidth; }))'))
+    dom = parse(chromium(tmp_path, "--window-size=800,900", "--dump-dom", frame.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    assert body.attrs["data-seen"].split(",") == ["400", "400", "true", "true"]
+
+
+def _played(dom, index: int) -> tuple[list[str], str, str, bool]:
+    """The sources of a row's thumbnails (a data: URI as "data:"), what it says they show,
+    its button's text and whether the button is hidden."""
+    (row,) = [row for row in file_rows(dom) if row.attrs["id"] == f"file-{index}"]
+    sources = [img.attrs["src"][:5] if img.attrs["src"].startswith("data:")
+               else img.attrs["src"] for img in row.iter("img")]
+    (shown,) = [span.all_text() for span in row.iter("span") if "shown" in span.classes()]
+    (button,) = row.iter("button")
+    return sources, shown, button.all_text(), "hidden" in button.attrs
+
+
+@needs_chromium
+def test_chromium_plays_animations_and_pauses_them_with_the_rows_button(tmp_path):
+    results = _animations(tmp_path)
+    (tmp_path / "gone.gif").write_bytes((tmp_path / "p.out.gif").read_bytes())
+    results.append(FileResult(tmp_path / "s.png", tmp_path / "gone.gif", "ok", "",
+                              {"frames": 3}))
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (tmp_path / "gone.gif").unlink()  # moved since: its first frame stays, with no button
+    pressed = with_script(tmp_path / "r.html", "pressed.html",
+                          'document.querySelector("#file-1 button.play").click();')
+    dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+    assert _played(dom, 0) == (["a.gif", "a.out.webp"], "(playing)", "pause", False)
+    assert _played(dom, 1) == (["data:", "data:"], "(first shown)", "play", False)  # paused
+    assert _played(dom, 3) == (["data:", "data:"], "(first shown)", "play", True)
+
+
+@needs_chromium
+def test_chromium_shows_first_frames_to_who_asks_for_reduced_motion_and_plays_on_a_press(
+        tmp_path):
+    results = _animations(tmp_path)
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    pressed = with_script(tmp_path / "r.html", "pressed.html",
+                          'document.querySelector("#file-1 button.play").click();')
+    dom = parse(chromium(tmp_path, "--force-prefers-reduced-motion", "--dump-dom",
+                         pressed.as_uri()).stdout)
+    assert _played(dom, 0) == (["data:", "data:"], "(first shown)", "play", False)
+    assert _played(dom, 1) == (["data:", "p.out.gif"], "(the output playing)", "pause", False)
 
 
 @needs_chromium

@@ -261,7 +261,7 @@ def batch(
                       per_frame=options.get("palette") == "per-frame")
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
                    bool(options.get("dither")), options.get("palette") == "per-frame",
-                   command_line(ctx, "batch"))
+                   command_line(ctx, "batch"), _not_reached(plan, results))
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
     if summary.interrupted:
@@ -296,9 +296,19 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
         _require_distributed()
 
 
+def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Path]:
+    """The inputs of ``plan`` without a result: those an interrupted run did not reach."""
+    settled = {r.input for r in results}
+    inputs = [r.input for r in plan.settled] + [job.input for job in plan.jobs]
+    return [path for path in inputs if path not in settled]
+
+
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
-                   max_pixels: int, dithered: bool, per_frame: bool, command: str) -> None:
+                   max_pixels: int, dithered: bool, per_frame: bool, command: str,
+                   not_reached: list[Path]) -> None:
+    """Write the --report file and the --html page; the page has a row for each input in
+    ``not_reached``."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -314,7 +324,8 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
             html.parent.mkdir(parents=True, exist_ok=True)
             # the page decodes no image the jobs refused (--max-pixels guards against bombs)
             write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels,
-                              dithered=dithered, per_frame=per_frame, command=command)
+                              dithered=dithered, per_frame=per_frame, command=command,
+                              not_reached=not_reached)
 
 
 def _in_flags(result: lib.FileResult) -> lib.FileResult:

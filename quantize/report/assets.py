@@ -5,7 +5,9 @@ style, made, summary, failures, heads, rows, script). The script sorts the rows 
 ``table#results`` by a ``data-<key>`` attribute when the button of a
 ``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
 or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
-press sets; rows without the attribute stay last.
+press sets; rows without the attribute stay last. It also plays the animations a
+row's thumbnails link in ``data-play`` (unless the browser asks for reduced motion),
+and the row's ``button.play`` pauses and plays them.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
@@ -14,14 +16,15 @@ SHOWN_SIZE = 240
 #: Inline style sheet: no web fonts, no external resources. Thumbnails and palette bars
 #: lie on a checkerboard, so that transparent pixels show as such. The table scrolls in
 #: its own box, at most a window high, so that a window narrower than the table scrolls
-#: the table sideways, not the whole page, and the headings stick to the box's top. A row
+#: the table sideways, not the whole page, and the headings stick to the box's top; above
+#: it, a name without spaces (in the title, the command, the failures) breaks anywhere. A row
 #: a link jumps to (a failure listed at the top) stops below them. A browser set to a dark
 #: colour scheme gets light text on dark backgrounds.
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
-h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.1em;margin:.6em 0 .2em}
+h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
 .summary{color:#444}.made{color:#666;font-size:.9em;overflow-wrap:anywhere}
-.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em}
+.failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
 .scroll{overflow:auto;max-height:100vh}
 table{border-collapse:collapse;background:#fff}
 th,td{border-bottom:1px solid #ddd;padding:6px 8px;vertical-align:middle;text-align:left}
@@ -32,7 +35,7 @@ th[data-key] button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.thumb img{display:block;max-width:240px;max-height:240px}
-img.enlarged{image-rendering:pixelated}
+img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:9em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
 td.palette{min-width:10em}
@@ -41,6 +44,7 @@ td.palette{min-width:10em}
 tr.failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
+button.play{font:inherit;margin-left:.3em;padding:0 .6em}
 @media (prefers-color-scheme:dark){
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
@@ -86,6 +90,43 @@ SCRIPT = """
   });
   var m = /sort=(-?)([a-z_]+)/.exec(location.hash);
   if (m) sortBy(m[2], m[1] === "-");
+
+  // A row whose thumbnails are animations: each shows its first frame, embedded, and links
+  // its file in data-play; the row's button shows the files (playing) or the first frames.
+  // They play unless the browser asks for reduced motion, and stop when it comes to ask.
+  var calm = window.matchMedia ? matchMedia("(prefers-reduced-motion: reduce)") : null;
+  var players = [];
+  body.querySelectorAll("tr.file").forEach(function (row) {
+    var button = row.querySelector("button.play");
+    var images = Array.prototype.slice.call(row.querySelectorAll("img[data-play]"));
+    if (!button || !images.length) return;
+    var stills = images.map(function (img) { return img.src; });
+    var shown = row.querySelector(".shown");
+    var playing = false;
+    function play(on) {
+      images.forEach(function (img, i) {
+        if (img.hasAttribute("data-play")) img.src = on ? img.getAttribute("data-play") : stills[i];
+      });
+      playing = on && !button.hidden;
+      button.textContent = playing ? "pause" : "play";
+      shown.textContent = playing ? shown.getAttribute("data-playing") : "(first shown)";
+    }
+    images.forEach(function (img, i) {
+      img.addEventListener("error", function () {  // moved or removed: the first frame stays
+        if (!img.hasAttribute("data-play")) return;
+        img.removeAttribute("data-play");
+        img.src = stills[i];
+        if (!row.querySelector("img[data-play]")) { button.hidden = true; play(false); }
+      });
+    });
+    button.addEventListener("click", function () { play(!playing); });
+    button.hidden = false;
+    players.push(play);
+    play(!(calm && calm.matches));
+  });
+  if (calm && calm.addEventListener) calm.addEventListener("change", function () {
+    if (calm.matches) players.forEach(function (play) { play(false); });
+  });
 })();
 """
 

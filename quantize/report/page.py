@@ -5,9 +5,13 @@ is embedded as a ``data:`` URI, the style sheet and the few lines of script that
 sort the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
-and the metrics; failed files show their reason. Clicking a column heading
-(or reaching it with Tab and pressing Enter) sorts by it and puts the sort in the
-address; ``report.html#sort=-psnr`` opens the page sorted (``-`` for descending).
+and the metrics; failed files show their reason. In reduce mode the thumbnails of
+an animation a browser plays (GIF, APNG, WebP) play its file, linked, not
+embedded, with a button in the row to pause them; they show the first frame when
+the browser asks for reduced motion (until the button is pressed) or the file is
+not there. Clicking a column heading (or reaching it with Tab and pressing Enter)
+sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
+the page sorted (``-`` for descending).
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -43,6 +47,13 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
+#: Status of a row for an input the interrupted batch did not reach.
+NOT_REACHED = "not reached"
+#: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
+_PLAYABLE = frozenset({"GIF", "PNG", "WEBP"})
+#: What a row says of its thumbnails playing, by (before plays, after plays).
+_PLAYS = {(True, True): "(playing)", (False, True): "(the output playing)",
+          (True, False): "(the input playing)", (False, False): ""}
 #: What the "after" thumbnail shows, in its alternative text, by mode.
 _AFTER = {"reduce": "after", "segment": "overlay"}
 
@@ -88,7 +99,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       thumb_size: int = 240,
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
                       dithered: bool = False, per_frame: bool = False,
-                      command: str | None = None) -> None:
+                      command: str | None = None,
+                      not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -119,6 +131,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     command : str or None
         The command line that ran the batch, shown under the title (with the
         time the page was written and quantize's version, always shown).
+    not_reached : sequence of paths
+        The inputs of an interrupted batch that it did not reach: each gets a
+        row marked "not reached" (its thumbnail before, no metrics), listed,
+        sorted and counted with the others.
 
     Raises
     ------
@@ -134,9 +150,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
-    their index in ``results``). Files whose images cannot be read (missing, not
-    an image) get an empty thumbnail cell; a failed file shows its reason across
-    the metric columns.
+    their index in ``results``, then in ``not_reached``). Files whose images cannot be
+    read (missing, not an image) get an empty thumbnail cell; a failed file shows its
+    reason across the metric columns.
     The palette comes from the record's ``palette`` entry when present, else
     from the output image when it has at most 256 colours. File names that are
     not valid UTF-8 are shown with U+FFFD for their undecodable bytes and
@@ -146,7 +162,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     mode = check_choice(mode, "mode", _MODES)
     size = check_int(thumb_size, "thumb_size", minimum=16, maximum=2048)
     folder = target.parent if str(target.parent) else Path(".")
-    rows = [r.as_row() for r in results]
+    rows = [r.as_row() for r in results] + [
+        {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
+        for p in not_reached]
     base, labels = _labels(rows)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
@@ -197,34 +215,52 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     src = Path(str(row.get("input", "")))
     out = Path(str(row["output"])) if row.get("output") else None
     after = None if out is None else (out / OVERLAY_NAME if mode == "segment" else out)
-    failed = status == "failed"
-    before_cell = _thumb_cell(src, size, ("before", label), max_pixels, kind="photo")
-    after_cell = ("<td class=\"thumb\"></td>" if failed or after is None
-                  else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels, kind=kind))
-    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note),
+    failed = status in ("failed", NOT_REACHED)
+    # segment uses an animation's first frame: its input plays only in reduce mode
+    plays = folder if mode == "reduce" else None
+    before_cell, before_plays = _thumb_cell(src, size, ("before", label), max_pixels,
+                                            kind="photo", play_from=plays)
+    after_cell, after_plays = (("<td class=\"thumb\"></td>", False) if failed or after is None
+                               else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels,
+                                                kind=kind, play_from=plays))
+    plays = _PLAYS[before_plays, after_plays]
+    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note,
+                        plays),
              before_cell, after_cell]
-    if failed:
-        span = len(_columns(mode)) - 3
+    span = len(_columns(mode)) - 3
+    if status == NOT_REACHED:
+        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run was '
+                     'interrupted before this file (rerun the command to finish)</td>')
+    elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
-    return (f'<tr id="file-{index}" class="file {_e(status)}" {keys}>'
+    return (f'<tr id="file-{index}" class="file {_e(status.replace(" ", "-"))}" {keys}>'
             + "".join(cells) + "</tr>")
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
-               folder: Path, animation_note: str = "") -> str:
+               folder: Path, animation_note: str = "", plays: str = "") -> str:
     """Input link, output link, an animation's frames (and ``animation_note``), and the
-    status when not "ok" with its reason and warnings."""
+    status when not "ok" with its reason and warnings.
+
+    A row whose thumbnails play (``plays``, what the page says of them then) gets the
+    button that plays and pauses them (hidden until the page's script shows it) and says
+    which the thumbnails show.
+    """
     parts = [_link(src, folder, label)]
     if out is not None:
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
     frames = row.get("frames")
-    if _number(frames) and frames > 1:
-        parts.append(f'<div class="note">animation, {frames:.0f} frames (first shown)'
-                     f'{_e(animation_note)}</div>')
+    animation = f"animation, {frames:.0f} frames" if _number(frames) and frames > 1 else (
+        "animation" if plays else None)
+    if animation is not None:
+        button = ' <button type="button" class="play" hidden>play</button>' if plays else ""
+        shown = f' data-playing="{plays}"' if plays else ""
+        parts.append(f'<div class="note">{animation} <span class="shown"{shown}>(first shown)'
+                     f'</span>{_e(animation_note)}{button}</div>')
     status = str(row.get("status", ""))
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
@@ -331,17 +367,21 @@ def _name(name: str) -> str:
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
-    """``<a>`` to ``path``, relative to the report's folder when possible.
+    """``<a>`` to ``path``, relative to the report's folder when possible (:func:`_href`)."""
+    return f'<a href="{_e(_href(path, folder))}">{_name(text)}</a>'
+
+
+def _href(path: Path, folder: Path) -> str:
+    """The address of ``path`` from a page in ``folder``: relative when possible.
 
     Paths are made absolute without following symbolic links: a browser joins the
     link to the page's address as it was opened, ``..`` taking off its last folder.
     """
     try:
         target = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
-        href = urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
+        return urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
-        href = Path(os.path.abspath(path)).as_uri()
-    return f'<a href="{_e(href)}">{_name(text)}</a>'
+        return Path(os.path.abspath(path)).as_uri()
 
 
 def _from_folder(path: str, folder: Path) -> str:
@@ -408,22 +448,38 @@ def _record_palette(value: Any) -> list[Swatch] | None:
 
 
 def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int | None, *,
-                kind: str) -> str:
-    """The thumbnail; one less than half the size shown is enlarged by a whole factor.
+                kind: str, play_from: Path | None = None) -> tuple[str, bool]:
+    """The thumbnail, and whether it plays; one less than half the size shown is enlarged
+    by a whole factor.
 
     ``names`` is what it shows ("before", "after", "overlay") and the row's file label: its
     alternative text names the file as the row does (every overlay is ``overlay.png``).
+    With ``play_from``, the report's folder, an animation a browser plays (GIF, APNG, WebP)
+    has its file linked in ``data-play``, for the page's script to show in place of the
+    embedded first frame, at the same size (:data:`SCRIPT`); the page embeds no animation.
     """
     shows, label = names
     try:
         thumb = thumbnail(path, size, kind=kind, max_pixels=max_pixels)
     except ImageReadError:
-        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>'
+        return f'<td class="thumb"><span class="missing">no {shows} image</span></td>', False
     factor = min(size, SHOWN_SIZE) // max(thumb.width, thumb.height, 1)
-    shown = (f' class="enlarged" width="{thumb.width * factor}" '
-             f'height="{thumb.height * factor}"' if factor >= 2 else "")
+    href = (_href(path, play_from) if play_from is not None and thumb.frames > 1
+            and thumb.format in _PLAYABLE else None)
+    if factor >= 2:
+        shown = (f' class="enlarged" width="{thumb.width * factor}" '
+                 f'height="{thumb.height * factor}"')
+    elif href is not None:  # the file's frames drawn where the first frame was, as large
+        scale = min(1.0, SHOWN_SIZE / max(thumb.width, thumb.height))
+        nearest = ' class="nearest"' if kind == "reduced" else ""
+        shown = (f'{nearest} width="{round(thumb.width * scale)}" '
+                 f'height="{round(thumb.height * scale)}"')
+    else:
+        shown = ""
+    # an animation is fetched once near the window; an embedded still at once
+    shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
-            f'alt="{_e(shows)}: {_name(label)}" loading="eager"></td>')
+            f'alt="{_e(shows)}: {_name(label)}"></td>', href is not None)
 
 
 # --------------------------------------------------------------------------
@@ -485,8 +541,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
              f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
+        unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
+        where = "" if unlisted <= 0 else ", in no row" if unlisted == left else \
+            f", {unlisted} of them in no row"
         parts.append("interrupted before the end" + (
-            f": {left} not done, in no row (rerun the command to finish)" if left > 0 else ""))
+            f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))

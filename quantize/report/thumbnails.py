@@ -27,7 +27,7 @@ from PIL import Image
 
 from .._validation import check_choice
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, ColorProfileWarning, load_image
+from ..io import DEFAULT_MAX_PIXELS, ColorProfileWarning, LoadedImage, load_image
 from .assets import SHOWN_SIZE
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
@@ -38,6 +38,8 @@ BOUNDARIES_NAME = "boundaries.png"
 _JPEG_QUALITY = 82
 
 Kind = Literal["photo", "reduced", "dithered", "overlay"]
+#: A thumbnail, how to encode it (:func:`_encode`) and the file it was made of.
+_Shrunk = tuple[Image.Image, str, LoadedImage]
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,15 @@ class Swatch:
 
 @dataclass(frozen=True)
 class Thumbnail:
-    """An embedded thumbnail: its ``data:`` URI and its size in pixels."""
+    """An embedded thumbnail: its ``data:`` URI and its size in pixels, with the ``frames``
+    of the image it shows (the first of them when more than one) and its ``format``
+    (Pillow's name, "GIF", "PNG", ...; None when unknown)."""
 
     uri: str
     width: int
     height: int
+    frames: int = 1
+    format: str | None = None
 
 
 def read_palette_shares(path: str | os.PathLike[str], *,
@@ -109,21 +115,22 @@ def thumbnail(path: str | os.PathLike[str], size: int, *, kind: Kind = "photo",
               max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Thumbnail:
     """As :func:`thumbnail_uri`, with the thumbnail's width and height."""
     kind = check_choice(kind, "kind", THUMBNAIL_KINDS)
-    im, how = _THUMBNAILERS[kind](Path(path), size, max_pixels)
-    return Thumbnail(_encode(im, how), im.width, im.height)
+    im, how, loaded = _THUMBNAILERS[kind](Path(path), size, max_pixels)
+    return Thumbnail(_encode(im, how), im.width, im.height, loaded.n_frames, loaded.format)
 
 
 def _loaded_pil(path: Path, max_pixels: int | None,
-                shrink_to: int | None = None) -> tuple[Image.Image, np.ndarray]:
-    """The image as upright sRGB (RGB or RGBA) and its RGB pixels (a JPEG possibly
-    decoded smaller, down to ``shrink_to`` a side: see :func:`quantize.io.load_image`)."""
+                shrink_to: int | None = None) -> tuple[Image.Image, LoadedImage]:
+    """The image (the first frame of an animation) as upright sRGB (RGB or RGBA), and the
+    file as read (a JPEG possibly decoded smaller, down to ``shrink_to`` a side: see
+    :func:`quantize.io.load_image`)."""
     with warnings.catch_warnings():  # the file's job reported it, on its own line
         warnings.simplefilter("ignore", ColorProfileWarning)
         loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
         im.putalpha(Image.fromarray(loaded.alpha))
-    return im, loaded.rgb
+    return im, loaded
 
 
 def _enlarged(im: Image.Image, size: int) -> bool:
@@ -132,51 +139,49 @@ def _enlarged(im: Image.Image, size: int) -> bool:
     return 2 * max(im.size) <= min(size, SHOWN_SIZE)
 
 
-def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> tuple[Image.Image, str]:
+def _photo_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A photo shrunk smoothly, for a JPEG; one shown enlarged, as it is, for a PNG."""
-    im, _ = _loaded_pil(path, max_pixels, shrink_to=size)
+    im, loaded = _loaded_pil(path, max_pixels, shrink_to=size)
     if _enlarged(im, size):
-        return im, "flat"
+        return im, "flat", loaded
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
-    return im, "photo"
+    return im, "photo", loaded
 
 
-def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None
-                       ) -> tuple[Image.Image, str]:
+def _reduced_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A reduced image sampled at the nearest pixel: only palette colours, for a PNG."""
-    im, _ = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_pil(path, max_pixels)
     im.thumbnail((size, size), Image.Resampling.NEAREST)
-    return im, "flat"
+    return im, "flat", loaded
 
 
-def _dithered_thumbnail(path: Path, size: int, max_pixels: int | None
-                        ) -> tuple[Image.Image, str]:
+def _dithered_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """A dithered image shrunk by the mean of the pixels each thumbnail pixel covers: the
     colours its dither pattern mixes, as seen from afar. Not shrunk, it stays exact."""
-    im, _ = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_pil(path, max_pixels)
     if max(im.size) <= size:
-        return im, "flat"
+        return im, "flat", loaded
     im.thumbnail((size, size), Image.Resampling.BOX)
-    return im, "photo"
+    return im, "photo", loaded
 
 
-def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
-                       ) -> tuple[Image.Image, str]:
+def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None) -> _Shrunk:
     """The overlay shrunk smoothly, with its borders redrawn one pixel wide.
 
     Shrinking would fade one-pixel borders to a tint; the segment folder's
     ``boundaries.png`` says where they are, and the overlay what colour they have.
     """
-    im, rgb = _loaded_pil(path, max_pixels)
+    im, loaded = _loaded_pil(path, max_pixels)
+    rgb = loaded.rgb
     if _enlarged(im, size):  # shown as it is: borders and all, exactly, in a PNG
-        return im, "flat"
+        return im, "flat", loaded
     im.thumbnail((size, size), Image.Resampling.LANCZOS)
     try:
         mask = load_image(path.with_name(BOUNDARIES_NAME), max_pixels=max_pixels).rgb[..., 0] > 127
     except ImageReadError:
-        return im, "overlay"
+        return im, "overlay", loaded
     if mask.shape != rgb.shape[:2] or not mask.any():
-        return im, "overlay"
+        return im, "overlay", loaded
     color = np.median(rgb[mask], axis=0).astype(np.uint8)
     scale = rgb.shape[1] / im.width
     # a border crossing a box of side s covers about s of its s*s pixels
@@ -184,7 +189,7 @@ def _overlay_thumbnail(path: Path, size: int, max_pixels: int | None
                                                                        Image.Resampling.BOX))
     pixels = np.array(im)
     pixels[cover >= 0.4 / scale, :3] = color
-    return Image.fromarray(pixels), "overlay"
+    return Image.fromarray(pixels), "overlay", loaded
 
 
 _THUMBNAILERS = {"photo": _photo_thumbnail, "reduced": _reduced_thumbnail,
