@@ -54,6 +54,7 @@ import re
 import struct
 import tempfile
 import threading
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
-           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
+           "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
+           "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
@@ -1233,6 +1235,21 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
                           f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
                           "the input it is made from", path=path)
+
+
+def folded_name(path: str | os.PathLike[str]) -> str:
+    """``path`` as a volume that ignores case and Unicode normalization compares names.
+
+    Two outputs whose folded names are equal are one file on such a volume (macOS,
+    Windows, most USB sticks): ``a.k16.png`` and ``A.k16.png``; and "caf\u00e9" (é as one
+    character) and "cafe\u0301" (e and an accent), which macOS takes for one name.
+
+    >>> folded_name("Photos/A.K16.png") == folded_name("photos/a.k16.PNG")
+    True
+    >>> folded_name("caf\u00e9.png") == folded_name("cafe\u0301.png")
+    True
+    """
+    return unicodedata.normalize("NFC", os.fspath(path)).casefold()
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.

@@ -507,13 +507,43 @@ def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, arg
 def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
-    for ext in ([], ["--ext", ".small.png"]):  # a suffix is added to the same stem
+    for ext, output in (([], "a.k16.png"), (["--ext", ".small.png"], "a.small.png"),
+                        (["-k", "8"], "a.k8.png"), (["--quality", "2"], "a.k<N>.png")):
         result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
         assert result.exit_code == 2
-        assert one_error_line(result).endswith(
-            "would both be written to the same output (named after their common stem); "
-            "rename one, or reduce each with its own -o")
+        assert one_error_line(result) == (
+            f"quantize: error: inputs {str(tmp_path / 'a.png')!r} and "
+            f"{str(tmp_path / 'a.jpg')!r} would both be written to "
+            f"{str(tmp_path / output)!r}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
+
+
+@pytest.mark.parametrize("first, second, args, outputs, why", [
+    ("a.png", "A.jpg", [], "'a.k16.png' and 'A.k16.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("b.png", "B.PNG", ["--ext", ".s.png"], "'b.s.png' and 'B.s.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("\u00c9t\u00e9.png", "\u00e9T\u00c9.gif", ["-k", "4"],
+     "'\u00c9t\u00e9.k4.png' and '\u00e9T\u00c9.k4.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("caf\u00e9.png", "cafe\u0301.jpg", [], "'caf\\xe9.k16.png' and 'cafe\\u0301.k16.png'",
+     "one name in two Unicode forms: one file on macOS"),
+])
+def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(
+        tmp_path, monkeypatch, first, second, args, outputs, why):
+    """'reduce a.png A.jpg' wrote a.k16.png and A.k16.png: on a volume that ignores case
+    (macOS, Windows) the second replaced the first, and one result was lost. Names are
+    compared as batch compares its outputs' (folded_name)."""
+    monkeypatch.chdir(tmp_path)
+    for name in (first, second):
+        Image.new("RGB", (4, 4), "red").save(name)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(first, second, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: inputs {first!r} and {second!r} would be written to {outputs}, "
+        f"{why}; rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def _clip(path: Path, frames: int) -> Path:
@@ -551,10 +581,10 @@ def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeyp
     inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
     result = run(*inputs, "-k", 2)
     assert result.exit_code == 2
+    output = "a.k2.gif" if first[0] == "a.gif" and first[1] == 2 else "a.k2.png"
     assert one_error_line(result) == (
-        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to the "
-        "same output (named after their common stem); rename one, or reduce each with its "
-        "own -o")
+        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to "
+        f"{output!r}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(inputs)
 
 
@@ -1193,9 +1223,10 @@ def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_r
     for other in (tmp_path / "link" / "a.jpg", folder / ".." / "d" / "a.jpg"):
         result = runner.invoke(app, ["reduce", str(png), str(other), "--force"])
         assert result.exit_code == 2
-        assert result.stderr == (f"quantize: error: inputs {str(png)!r} and {str(other)!r} "
-                                 "would both be written to the same output (named after their "
-                                 "common stem); rename one, or reduce each with its own -o\n")
+        assert result.stderr == (
+            f"quantize: error: inputs {str(png)!r} and {str(other)!r} would be written to "
+            f"{str(folder / 'a.k16.png')!r} and {str(other.parent / 'a.k16.png')!r}, one file; "
+            "rename one, or reduce each with its own -o\n")
     twice = runner.invoke(app, ["reduce", str(png), str(tmp_path / "link" / "a.png")])
     assert twice.exit_code == 2
     assert twice.stderr == (f"quantize: error: input {str(png)!r} (as "

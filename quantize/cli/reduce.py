@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, folded_name, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -178,6 +179,8 @@ def reduce_command(
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
+    _check_distinct_outputs(files, options, palette_size)
+    with user_errors():
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
@@ -271,9 +274,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         for name in names:
             if name != STDIO and is_stream(Path(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
-    files = [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
-    _check_distinct_outputs(files)
-    return files
+    return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
@@ -308,45 +309,89 @@ def _check_ext(ext: str) -> None:
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
-def _check_distinct_outputs(files: Sequence[_File]) -> None:
-    """Refuse two inputs that would write the same output.
+def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
+                            palette_size: int | None) -> None:
+    """Refuse an input given twice, and two inputs that would write the same output.
 
-    A default output is ``STEM.k<N>`` and ``.png`` for a still, the input's own
-    extension (or ``.gif``) for an animation: inputs of one folder and stem are
-    refused when their frame counts (read from the headers) give them one
-    extension. N is taken to be the same: the options are (with ``--quality``
-    the k each image needs is not known before it is reduced).
+    Output names are compared as a volume that ignores case and Unicode normalization
+    compares them (:func:`~quantize.io.folded_name`), as batch compares its outputs'
+    names: ``a.png`` and ``A.jpg`` are written ``a.k16.png`` and ``A.k16.png``, one file on
+    macOS and Windows, where the second replaced the first. A default output is
+    ``STEM.k<N>`` and ``.png`` for a still, the input's own extension (or ``.gif``) for
+    an animation: inputs of one folder and stem are refused when their frame counts (read
+    from the headers) give them one extension. N is taken to be the same: the options
+    are (with ``--quality`` the k each image needs is not known before it is reduced).
+    ``palette_size``: the entries of the ``--palette-in`` file, or None.
     """
     from ..reduce import default_output_suffix
 
-    # A folder is compared as the system finds it: "d/a.png" and "link-to-d/a.jpg" (or
-    # "d/../d/a.jpg") name one output, d/a.k16.png.
-    stems: dict[tuple[Path, str], set[str]] = {}
+    stems: dict[tuple[Any, str], set[str]] = {}
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            stems.setdefault((src.parent.resolve(), src.stem), set()).add(f.input)
-    seen: dict[Any, str] = {}
+            stems.setdefault((_folder_of(src), folded_name(src.stem)), set()).add(f.input)
+    seen: dict[Any, tuple[str, str]] = {}  # key -> the first input and its output's name
     for f in files:
         src = Path(f.input)
-        folder = src.parent.resolve()
+        folder = _folder_of(src)
         if f.output is not None:
-            key: Any = Path(f.output)
-        elif len(stems[(folder, src.stem)]) == 1:  # read no header without a need
-            key = (folder, src.stem, None)
+            key: Any = (_folder_of(Path(f.output)), folded_name(Path(f.output).name))
+            shown = f.output
+        elif len(stems[(folder, folded_name(src.stem))]) == 1:  # read no header without a need
+            key, shown = (folder, folded_name(src.stem), None), ""
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            key = (folder, src.stem, suffix)
-        if key in seen and (seen[key] == f.input or _same_file(seen[key], f.input)):
-            twice = (repr(f.input) if seen[key] == f.input
-                     else f"{seen[key]!r} (as {f.input!r})")
+            key = (folder, folded_name(src.stem), suffix)
+            shown = str(src.parent / f"{src.stem}.k{_shown_k(src, options, palette_size)}"
+                        f"{suffix}")
+        if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
+            first = seen[key][0]
+            twice = repr(f.input) if first == f.input else f"{first!r} (as {f.input!r})"
             fail(f"input {twice} is given twice", USAGE_ERROR)
         if key in seen:
-            fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
-                 "output (named after their common stem); rename one, or reduce each with "
-                 "its own -o", USAGE_ERROR)
-        seen[key] = f.input
+            _refuse_shared_output(seen[key], (f.input, shown))
+        seen[key] = (f.input, shown)
+
+
+def _folder_of(path: Path) -> Any:
+    """The folder holding ``path`` as the system finds it: "d/a.png", "link-to-d/a.jpg" and
+    "d/../d/a.jpg" are in one folder, and so are "D/a.png" and "d/a.png" where names ignore
+    case (its device and inode; its resolved path when it cannot be read)."""
+    try:
+        info = os.stat(path.parent)
+    except OSError:
+        return str(path.parent.resolve())
+    return info.st_dev, info.st_ino
+
+
+def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> str:
+    """The N of ``src``'s default output name ``STEM.k<N>``, or "<N>" when it depends on
+    the image (the k ``--quality`` chooses, the colours of a ``--palette-in`` it keeps)."""
+    from ..reduce import default_output_names
+
+    numbers, _ = default_output_names(src, options["n_colors"], options["quality"],
+                                      palette_size)
+    return str(numbers[0]) if len(numbers) == 1 else "<N>"
+
+
+def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
+    """Refuse two inputs (each with its output's name) whose outputs are one file.
+
+    Names in two Unicode forms look alike: they are shown with their code points.
+    """
+    (one, out_one), (two, out_two) = first, second
+    if out_one == out_two:
+        where = f"would both be written to {out_one!r}"
+    elif unicodedata.normalize("NFC", out_one) == unicodedata.normalize("NFC", out_two):
+        where = (f"would be written to {ascii(out_one)} and {ascii(out_two)}, one name in "
+                 "two Unicode forms: one file on macOS")
+    else:
+        where = f"would be written to {out_one!r} and {out_two!r}, one file"
+        if Path(out_one).name != Path(out_two).name:
+            where += " where names ignore case (macOS, Windows)"
+    fail(f"inputs {one!r} and {two!r} {where}; rename one, or reduce each with its own -o",
+         USAGE_ERROR)
 
 
 def _same_file(a: str, b: str) -> bool:
