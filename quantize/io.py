@@ -71,7 +71,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
-           "frame_rgba",
+           "frame_rgba", "one_file_names",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
@@ -1250,6 +1250,27 @@ def folded_name(path: str | os.PathLike[str]) -> str:
     True
     """
     return unicodedata.normalize("NFC", os.fspath(path)).casefold()
+
+
+def one_file_names(first: str, second: str) -> str:
+    """``'first' and 'second'``, two names of one output file, and why they are one file.
+
+    For a message about two outputs that are one file: names whose :func:`folded_name`
+    is one are one file where names ignore case; names in two Unicode forms, which look
+    alike, are shown by code point; other names (a folder written two ways, through a
+    link) are simply one file.
+
+    >>> print(one_file_names("a.k16.png", "A.k16.png"))
+    'a.k16.png' and 'A.k16.png', one file where names ignore case (macOS, Windows)
+    >>> print(one_file_names("caf\u00e9.png", "cafe\u0301.png"))
+    'caf\\xe9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
+    """
+    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
+        return (f"{ascii(first)} and {ascii(second)}, one name in two Unicode forms: one file "
+                "on macOS")
+    why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
+        second) else ""
+    return f"{first!r} and {second!r}, one file{why}"
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.

@@ -24,7 +24,13 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
-from ..io import check_name_length, check_output_folder, folded_name, probe_image
+from ..io import (
+    check_name_length,
+    check_output_folder,
+    folded_name,
+    one_file_names,
+    probe_image,
+)
 from .manifest import (
     Entry,
     find_conflict,
@@ -643,12 +649,15 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
         counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1
     mapped = [r if counts[folded_name(r)] == 1 else rel.with_name(rel.name + s)
               for r, rel, s in zip(plain, rels, suffixes, strict=True)]
-    seen: dict[PurePath, Path] = {}
+    seen: dict[str, tuple[Path, PurePath]] = {}
     for r, path in zip(mapped, inputs, strict=True):
-        if r in seen:
-            raise ValueError(f"inputs {str(seen[r])!r} and {str(path)!r} map to the same "
-                             f"output {str(dst / r)!r}; rename one of them")
-        seen[r] = path
+        if (key := folded_name(r)) in seen:
+            first, other = seen[key]
+            where = (f"the same output {str(dst / r)!r}" if other == r
+                     else one_file_names(str(dst / other), str(dst / r)))
+            raise ValueError(f"inputs {str(first)!r} and {str(path)!r} map to {where}; "
+                             "rename one of them")
+        seen[key] = path, r
     return [dst / r for r in mapped]
 
 

@@ -22,7 +22,6 @@ import os
 import re
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, folded_name, printable_data
+from ..io import DEFAULT_MAX_PIXELS, folded_name, one_file_names, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -376,20 +375,10 @@ def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> st
 
 
 def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
-    """Refuse two inputs (each with its output's name) whose outputs are one file.
-
-    Names in two Unicode forms look alike: they are shown with their code points.
-    """
+    """Refuse two inputs (each with its output's name) whose outputs are one file."""
     (one, out_one), (two, out_two) = first, second
-    if out_one == out_two:
-        where = f"would both be written to {out_one!r}"
-    elif unicodedata.normalize("NFC", out_one) == unicodedata.normalize("NFC", out_two):
-        where = (f"would be written to {ascii(out_one)} and {ascii(out_two)}, one name in "
-                 "two Unicode forms: one file on macOS")
-    else:
-        where = f"would be written to {out_one!r} and {out_two!r}, one file"
-        if Path(out_one).name != Path(out_two).name:
-            where += " where names ignore case (macOS, Windows)"
+    where = (f"would both be written to {out_one!r}" if out_one == out_two
+             else f"would be written to {one_file_names(out_one, out_two)}")
     fail(f"inputs {one!r} and {two!r} {where}; rename one, or reduce each with its own -o",
          USAGE_ERROR)
 
