@@ -607,6 +607,28 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
 
 
+@pytest.mark.parametrize("source, other, args, output", [
+    ("a.png", "A.K16.PNG", [], "a.k16.png"),
+    ("b.png", "B.X.png", ["--ext", ".x.png"], "b.x.png"),
+    ("cafe\u0301.png", "caf\u00e9.k16.png", [], "cafe\u0301.k16.png"),
+])
+def test_an_output_that_is_another_input_ignoring_case_is_refused(
+        tmp_path, monkeypatch, source, other, args, output):
+    """'reduce a.png A.K16.PNG --force' wrote a.k16.png, on a volume that ignores case
+    (macOS, Windows) the input A.K16.PNG, while another job read it."""
+    monkeypatch.chdir(tmp_path)
+    for name, colour in ((source, "red"), (other, "blue")):
+        Image.new("RGB", (4, 4), colour).save(name, "PNG")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(source, other, "--force", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: the output of {source!r} would be {ascii(output)}, which is also "
+        f"the input {ascii(other)} where names ignore case or Unicode form (macOS, Windows); "
+        "rename that input, or choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("source, other, args, verb", [
     ("a.png", "a.k3.png", ["--quality", "50"], "may be"),  # the k chosen: 3 <= 16
     ("a.png", "a.k200.png", ["--quality", "50"], "may be"),  # up to 256 without -k

@@ -403,42 +403,53 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     """
     if len(files) < 2:  # a job refuses its own input
         return
-    inputs = {Path(f.input).resolve(): f.input for f in files if f.input != STDIO}
+    given = [f.input for f in files if f.input != STDIO]
+    inputs = {Path(name).resolve(): name for name in given}  # through links too
+    folded = {_name_key(Path(name)): name for name in given}
     for f in files:
         if f.output is None or f.to_stdout:
             continue
         out = Path(f.output)
-        other = inputs.get(out.resolve())
-        if other is not None and other != f.input:
-            _refuse_output(f.input, f"would be {str(out)!r}")
+        if (other := inputs.get(out.resolve())) is not None and other != f.input:
+            _refuse_output(f.input, "would be", f.output, f.output)
+        if (other := folded.get(_name_key(out))) is not None and other != f.input:
+            _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
         _check_default_outputs(files, options, palette_size)
 
 
+def _name_key(path: Path) -> tuple[Any, str]:
+    """``path`` as the system finds it where names ignore case and Unicode form: its folder
+    (:func:`_folder_of`) and its folded name (:func:`~quantize.io.folded_name`)."""
+    return _folder_of(path), folded_name(path.name)
+
+
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
-    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input;
-    EXT is the one the frame count (read from the header) gives."""
+    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input,
+    names compared ignoring case and Unicode form; EXT is the one the frame count (read
+    from the header) gives."""
     from ..reduce import default_output_names, default_output_suffix
 
-    by_stem: dict[tuple[Path, str], list[str]] = {}
+    by_stem: dict[tuple[Any, str], list[str]] = {}
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            by_stem.setdefault((src.parent.resolve(), src.stem), []).append(f.input)
+            by_stem.setdefault((_folder_of(src), folded_name(src.stem)), []).append(f.input)
     for f in files:
         given = Path(f.input)
-        parsed = _NUMBERED_NAME.fullmatch(given.name)
+        parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
         if f.input == STDIO or parsed is None:
             continue
-        for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
+        for name in by_stem.get((_folder_of(given), parsed["stem"]), ()):
             numbers, _ = default_output_names(Path(name), options["n_colors"],
                                               options["quality"], size)
             suffix = default_output_suffix(name)  # None: unreadable, so no output
             if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
-                out = str(Path(name).with_name(given.name))
-                _refuse_output(name, f"would be {out!r}" if len(numbers) == 1
-                               else f"may be {out!r}")
+                src = Path(name)
+                out = str(src.parent / f"{src.stem}.k{int(parsed['n'])}{suffix}")
+                _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
+                               str(given))
 
 
 # A default output name: the input's stem, ".k", the number of colours and the extension.
@@ -453,9 +464,15 @@ def _palette_size(palette_in: Any) -> int | None:
     return None if palette_in is None else read_palette(palette_in).shape[0]
 
 
-def _refuse_output(name: str, output: str) -> None:
-    fail(f"the output of {name!r} {output}, which is also an input; rename that input, or "
-         "choose other output names with --ext", USAGE_ERROR)
+def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
+    """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
+    ``output``, the input ``other`` (its name, or one file with it where names ignore case
+    or Unicode form: both are then shown by code point, as names in two forms look alike)."""
+    same = (f"{output!r}, which is also an input" if Path(output).name == Path(other).name
+            else f"{ascii(output)}, which is also the input {ascii(other)} where names "
+            "ignore case or Unicode form (macOS, Windows)")
+    fail(f"the output of {name!r} {verb} {same}; rename that input, or choose other output "
+         "names with --ext", USAGE_ERROR)
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:
