@@ -49,6 +49,24 @@ def test_a_glob_pattern_with_double_star_spans_any_number_of_folders(photo_tree,
     assert {p.relative_to(photo_tree).as_posix() for p in found} == expected
 
 
+@pytest.mark.parametrize("pattern, expected", [
+    ("a[*]b.png", ["a*b.png"]),            # not a?b.png, axb.png
+    ("a[?]b.png", ["a?b.png"]),
+    ("a[[]1].png", ["a[1].png"]),          # "a[1].png" is a set: it matches a1.png
+    ("a[1].png", ["a1.png"]),
+    ("**/*[*]*", ["a*b.png", "sub/c*d.png"]),
+    ("a*b.png", ["a*b.png", "a?b.png", "axb.png"]),
+])
+def test_a_glob_matches_a_literal_star_question_mark_or_bracket_written_in_brackets(
+        tmp_path, pattern, expected):
+    for name in ("a*b.png", "a?b.png", "axb.png", "a[1].png", "a1.png", "sub/c*d.png",
+                 "sub/cxd.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    found = batch.find_images(tmp_path, recursive=True, pattern=pattern)
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == expected
+
+
 def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     (photo_tree / ".hidden.jpg").write_bytes(b"")
     (photo_tree / "out").mkdir()

@@ -211,8 +211,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         Descend into sub-folders.
     pattern : str or None
         Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
-        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``);
-        replaces the extension filter. Files it selects
+        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``;
+        ``[*]``, ``[?]`` and ``[[]`` match a literal ``*``, ``?`` or ``[``: ``"v[*].jpg"``
+        matches ``v*.jpg`` alone); replaces the extension filter. Files it selects
         that are not images are reported by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
