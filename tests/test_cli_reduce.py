@@ -1232,6 +1232,22 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
     assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
 
 
+def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):
+    """As the README says: display escapes are for reading, so the name holding the text
+    backslash-x-f-f is shown in a summary line as the name holding the byte 0xff; an error
+    that quotes the name (Python's way) tells them apart."""
+    text, byte = tmp_path / "a\\xff.png", tmp_path / os.fsdecode(b"a\xff.png")
+    for name in (text, byte):
+        Image.new("RGB", (2, 2), "red").save(name, "PNG")
+        result = run(name, "-k", 2, "-o", tmp_path / "out.png", "--force")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"{tmp_path}/a\\xff.png -> {tmp_path}/out.png: ")
+    assert one_error_line(run(text, text, "--ext", ".x.png")) == (
+        f"quantize: error: input '{tmp_path}/a\\\\xff.png' is given twice")
+    assert one_error_line(run(byte, byte, "--ext", ".x.png")) == (
+        f"quantize: error: input '{tmp_path}/a\\udcff.png' is given twice")
+
+
 def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_refused(
         tmp_path, photo):
     # d/a.png and link/a.jpg (link -> d) were both written to d/a.k16.png, the second
