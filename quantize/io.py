@@ -71,7 +71,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
-           "frame_rgba", "one_file_names",
+           "frame_rgba", "one_file_names", "output_stem",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
@@ -1250,6 +1250,25 @@ def folded_name(path: str | os.PathLike[str]) -> str:
     True
     """
     return unicodedata.normalize("NFC", os.fspath(path)).casefold()
+
+
+def output_stem(path: str | os.PathLike[str]) -> str:
+    """The name of ``path`` without its extension: the stem every default output name is
+    made of (reduce's ``<stem>.k16.png``, segment's ``<stem>.segments``, batch's
+    ``<stem>.png`` and folder ``<stem>``).
+
+    The extension is the part from the last dot, unless that dot starts the name (a hidden
+    file such as ``.png`` has none) or ends it (``scan.`` has none). Python 3.14's
+    ``PurePath.stem`` takes a final dot for an extension, as earlier versions did not: the
+    rule is kept here so that an output's name does not depend on the Python that runs.
+
+    >>> [output_stem(n) for n in ("photo.final.jpg", "x.tar.gz", "scan", "IMG.JPG", ".png",
+    ...                           "scan.", "d/a.png")]
+    ['photo.final', 'x.tar', 'scan', 'IMG', '.png', 'scan.', 'a']
+    """
+    name = Path(path).name
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def one_file_names(first: str, second: str) -> str:

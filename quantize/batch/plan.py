@@ -29,6 +29,7 @@ from ..io import (
     check_output_folder,
     folded_name,
     one_file_names,
+    output_stem,
     probe_image,
 )
 from .manifest import (
@@ -644,7 +645,7 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     normalization, as macOS does (see :func:`~quantize.io.folded_name`).
     """
     rels = [p.relative_to(src) for p in inputs]
-    plain = [r.with_suffix(s) for r, s in zip(rels, suffixes, strict=True)]
+    plain = [r.with_name(output_stem(r) + s) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
         counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1

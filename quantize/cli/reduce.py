@@ -31,7 +31,7 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, folded_name, one_file_names, printable_data
+from ..io import DEFAULT_MAX_PIXELS, folded_name, one_file_names, output_stem, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -295,7 +295,7 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
         return STDIO
     if ext is not None:
         src = Path(name)
-        return str(src.parent / (src.stem + ext))  # with_name fails on "/" (refused later)
+        return str(src.parent / (output_stem(src) + ext))  # with_name fails on "/" (refused later)
     return None
 
 
@@ -328,21 +328,21 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            stems.setdefault((_folder_of(src), folded_name(src.stem)), set()).add(f.input)
+            stems.setdefault((_folder_of(src), folded_name(output_stem(src))), set()).add(f.input)
     seen: dict[Any, tuple[str, str]] = {}  # key -> the first input and its output's name
     for f in files:
         src = Path(f.input)
-        folder = _folder_of(src)
+        folder, stem = _folder_of(src), folded_name(output_stem(src))
         if f.output is not None:
             key: Any = (_folder_of(Path(f.output)), folded_name(Path(f.output).name))
             shown = f.output
-        elif len(stems[(folder, folded_name(src.stem))]) == 1:  # read no header without a need
-            key, shown = (folder, folded_name(src.stem), None), ""
+        elif len(stems[(folder, stem)]) == 1:  # read no header without a need
+            key, shown = (folder, stem, None), ""
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            key = (folder, folded_name(src.stem), suffix)
-            shown = str(src.parent / f"{src.stem}.k{_shown_k(src, options, palette_size)}"
+            key = (folder, stem, suffix)
+            shown = str(src.parent / f"{output_stem(src)}.k{_shown_k(src, options, palette_size)}"
                         f"{suffix}")
         if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
             first = seen[key][0]
@@ -435,7 +435,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            by_stem.setdefault((_folder_of(src), folded_name(src.stem)), []).append(f.input)
+            by_stem.setdefault((_folder_of(src), folded_name(output_stem(src))), []).append(f.input)
     for f in files:
         given = Path(f.input)
         parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
@@ -447,7 +447,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
             suffix = default_output_suffix(name)  # None: unreadable, so no output
             if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
                 src = Path(name)
-                out = str(src.parent / f"{src.stem}.k{int(parsed['n'])}{suffix}")
+                out = str(src.parent / f"{output_stem(src)}.k{int(parsed['n'])}{suffix}")
                 _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
                                str(given))
 
