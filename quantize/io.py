@@ -54,6 +54,7 @@ import re
 import struct
 import tempfile
 import threading
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
-           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
+           "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
+           "frame_rgba", "one_file_names", "output_stem",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
@@ -1235,6 +1237,61 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
                           "the input it is made from", path=path)
 
 
+def folded_name(path: str | os.PathLike[str]) -> str:
+    """``path`` as a volume that ignores case and Unicode normalization compares names.
+
+    Two outputs whose folded names are equal are one file on such a volume (macOS,
+    Windows, most USB sticks): ``a.k16.png`` and ``A.k16.png``; and "caf\u00e9" (é as one
+    character) and "cafe\u0301" (e and an accent), which macOS takes for one name.
+
+    >>> folded_name("Photos/A.K16.png") == folded_name("photos/a.k16.PNG")
+    True
+    >>> folded_name("caf\u00e9.png") == folded_name("cafe\u0301.png")
+    True
+    """
+    return unicodedata.normalize("NFC", os.fspath(path)).casefold()
+
+
+def output_stem(path: str | os.PathLike[str]) -> str:
+    """The name of ``path`` without its extension: the stem every default output name is
+    made of (reduce's ``<stem>.k16.png``, segment's ``<stem>.segments``, batch's
+    ``<stem>.png`` and folder ``<stem>``).
+
+    The extension is the part from the last dot, unless that dot starts the name (a hidden
+    file such as ``.png`` has none) or ends it (``scan.`` has none). Python 3.14's
+    ``PurePath.stem`` takes a final dot for an extension, as earlier versions did not: the
+    rule is kept here so that an output's name does not depend on the Python that runs.
+
+    >>> [output_stem(n) for n in ("photo.final.jpg", "x.tar.gz", "scan", "IMG.JPG", ".png",
+    ...                           "scan.", "d/a.png")]
+    ['photo.final', 'x.tar', 'scan', 'IMG', '.png', 'scan.', 'a']
+    """
+    name = Path(path).name
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def one_file_names(first: str, second: str) -> str:
+    """``'first' and 'second'``, two names of one output file, and why they are one file.
+
+    For a message about two outputs that are one file: names whose :func:`folded_name`
+    is one are one file where names ignore case; names in two Unicode forms, which look
+    alike, are shown by code point; other names (a folder written two ways, through a
+    link) are simply one file.
+
+    >>> print(one_file_names("a.k16.png", "A.k16.png"))
+    'a.k16.png' and 'A.k16.png', one file where names ignore case (macOS, Windows)
+    >>> print(one_file_names("caf\u00e9.png", "cafe\u0301.png"))
+    'caf\\xe9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
+    """
+    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
+        return (f"{ascii(first)} and {ascii(second)}, one name in two Unicode forms: one file "
+                "on macOS")
+    why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
+        second) else ""
+    return f"{first!r} and {second!r}, one file{why}"
+
+
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
 _LONGEST_SIDE = {".webp": ("WebP", 16383), ".jpg": ("JPEG", 65500),
                  ".jpeg": ("JPEG", 65500), ".gif": ("GIF", 65535)}
@@ -1394,6 +1451,9 @@ def printable_line(text: str) -> str:
     r""":func:`printable` ``text``, its control characters escaped as Python writes them.
 
     For messages and pages that show file names, which may hold any character but "/".
+    Backslashes are left as they are (the separators of a Windows path), so a name holding
+    the text ``\xff`` is shown as one holding the byte 0xff: the escapes are for reading,
+    not for parsing back (see the README, *File names*).
 
     >>> printable_line("bad\nname\x1b[31m.png")
     'bad\\nname\\x1b[31m.png'

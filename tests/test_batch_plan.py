@@ -49,6 +49,24 @@ def test_a_glob_pattern_with_double_star_spans_any_number_of_folders(photo_tree,
     assert {p.relative_to(photo_tree).as_posix() for p in found} == expected
 
 
+@pytest.mark.parametrize("pattern, expected", [
+    ("a[*]b.png", ["a*b.png"]),            # not a?b.png, axb.png
+    ("a[?]b.png", ["a?b.png"]),
+    ("a[[]1].png", ["a[1].png"]),          # "a[1].png" is a set: it matches a1.png
+    ("a[1].png", ["a1.png"]),
+    ("**/*[*]*", ["a*b.png", "sub/c*d.png"]),
+    ("a*b.png", ["a*b.png", "a?b.png", "axb.png"]),
+])
+def test_a_glob_matches_a_literal_star_question_mark_or_bracket_written_in_brackets(
+        tmp_path, pattern, expected):
+    for name in ("a*b.png", "a?b.png", "axb.png", "a[1].png", "a1.png", "sub/c*d.png",
+                 "sub/cxd.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    found = batch.find_images(tmp_path, recursive=True, pattern=pattern)
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == expected
+
+
 def test_find_images_skips_hidden_files_and_the_excluded_folder(photo_tree):
     (photo_tree / ".hidden.jpg").write_bytes(b"")
     (photo_tree / "out").mkdir()
@@ -123,10 +141,31 @@ def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, tmp_path / "out", COPY)
     assert sorted(j.output.name for j in plan.jobs) == expected
-    if names[0] == "Photo.JPG":  # only where case tells them apart
-        (src / "B.jpg").write_bytes((src / "b.jpg").read_bytes())
-        plan = batch.plan_batch(src, tmp_path / "out", COPY)
-        assert sorted(j.output.name for j in plan.jobs)[:2] == ["B.jpg.png", "Photo.JPG.png"]
+
+
+@pytest.mark.parametrize("names, outputs", [
+    # Kept their extension, a.jpg.png and A.JPG.png were still one file where names ignore
+    # case; both were written, the second over the first there.
+    (("A.JPG", "a.jpg"), "'{out}/A.JPG.png' and '{out}/a.jpg.png', one file where names "
+                         "ignore case (macOS, Windows)"),
+    (("SUB/a.jpg", "sub/a.jpg"), "'{out}/SUB/a.jpg.png' and '{out}/sub/a.jpg.png', one file "
+                                 "where names ignore case (macOS, Windows)"),
+    (("cafe\u0301.jpg", "caf\u00e9.jpg"), "'{out}/cafe\\u0301.jpg.png' and "
+     "'{out}/caf\\xe9.jpg.png', one name in two Unicode forms: one file on macOS"),
+    (("a.jpg", "a.jpg.png", "a.png"), "the same output '{out}/a.jpg.png'"),
+])
+def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(tmp_path, names, outputs):
+    """``names``: the first two in the order the inputs are sorted."""
+    src = tmp_path / "in"
+    for name in names:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(src / name, "PNG")
+    first, second = (str(src / n) for n in names[:2])
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, tmp_path / "out", COPY, recursive=True)
+    assert str(caught.value) == (f"inputs {first!r} and {second!r} map to "
+                                 f"{outputs.format(out=tmp_path / 'out')}; rename one of them")
+    assert not (tmp_path / "out").exists()
 
 
 SEG_LIKE = batch.JobMode("seg", copy_job, suffix="", marker="s.json")

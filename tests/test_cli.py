@@ -21,6 +21,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import quantize
+from quantize import batch
 from quantize.cli import app
 from quantize.errors import ExitCode
 
@@ -975,3 +976,46 @@ def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatc
                                  "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert Image.open("m.s.gif").n_frames == 2
+
+
+def _stems_as_in_python_3_14(monkeypatch):
+    """Give ``PurePath.stem`` and ``suffix`` Python 3.14's reading of a final dot (``scan.``:
+    stem ``scan``, suffix ``.``); earlier versions read no extension there."""
+    from pathlib import PurePath
+
+    def split(name: str) -> tuple[str, str]:
+        dot = name.rfind(".")
+        return (name[:dot], name[dot:]) if dot > 0 else (name, "")
+
+    monkeypatch.setattr(PurePath, "stem", property(lambda p: split(p.name)[0]))
+    monkeypatch.setattr(PurePath, "suffix", property(lambda p: split(p.name)[1]))
+
+
+@pytest.mark.parametrize("python_3_14", [False, True])
+def test_every_command_names_its_outputs_after_the_name_without_its_last_extension(
+        tmp_path, monkeypatch, python_3_14):
+    """Several dots, no extension, an upper-case extension, a .tar.gz-like name and a final
+    dot, as the README says, whatever Python runs: 3.14's pathlib reads the final dot of
+    'scan.' as an extension, and 'scan..k2.png' became 'scan.k2.png'."""
+    names = {"photo.final.jpg": "photo.final", "x.tar.gz": "x.tar", "scan": "scan",
+             "IMG.JPG": "IMG", "scan.": "scan."}
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in names:
+        Image.new("RGB", (4, 4), "red").save(src / name, "PNG")
+    if python_3_14:
+        _stems_as_in_python_3_14(monkeypatch)
+    result = runner.invoke(app, ["reduce", *map(str, sorted(src.iterdir())), "-k", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in src.glob("*.k2.png")) == sorted(
+        f"{stem}.k2.png" for stem in names.values())
+    for p in src.glob("*.k2.png"):
+        p.unlink()
+    plan = batch.plan_batch(src, tmp_path / "out", batch.reduce_mode(), pattern="*")
+    assert sorted(j.output.name for j in plan.jobs) == sorted(
+        f"{stem}.png" for stem in names.values())
+    folders = batch.plan_batch(src, tmp_path / "out", batch.segment_mode(), pattern="*")
+    assert sorted(j.output.name for j in folders.jobs) == sorted(names.values())
+    segmented = runner.invoke(app, ["segment", str(src / "scan."), "-k", "2", "-q"])
+    assert segmented.exit_code == 0, segmented.output
+    assert (src / "scan..segments" / "labels.png").is_file()

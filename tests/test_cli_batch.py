@@ -106,6 +106,17 @@ def test_cli_exit_0_when_all_succeed_and_csv_report(photo_tree, tmp_path):
     assert len(lines) == 2 and lines[1].split(",")[2] == "ok"
 
 
+def test_cli_glob_selects_a_name_holding_a_star_written_in_brackets(tmp_path):
+    for name in ("scan*.png", "scan1.png"):
+        Image.new("RGB", (4, 4), "red").save(tmp_path / name)
+    result = _cli(tmp_path, "-o", tmp_path / "out", "-k", "2", "--glob", "scan[*].png", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix == ".png") == [
+        "scan*.png"]
+    assert "[*], [?] and [[] match a literal *, ? or [" in " ".join(
+        _cli("--help").stdout.split())
+
+
 def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, monkeypatch):
     plans = []
     real_plan = batch.plan_batch

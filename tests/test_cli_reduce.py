@@ -507,13 +507,43 @@ def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, arg
 def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
-    for ext in ([], ["--ext", ".small.png"]):  # a suffix is added to the same stem
+    for ext, output in (([], "a.k16.png"), (["--ext", ".small.png"], "a.small.png"),
+                        (["-k", "8"], "a.k8.png"), (["--quality", "2"], "a.k<N>.png")):
         result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
         assert result.exit_code == 2
-        assert one_error_line(result).endswith(
-            "would both be written to the same output (named after their common stem); "
-            "rename one, or reduce each with its own -o")
+        assert one_error_line(result) == (
+            f"quantize: error: inputs {str(tmp_path / 'a.png')!r} and "
+            f"{str(tmp_path / 'a.jpg')!r} would both be written to "
+            f"{str(tmp_path / output)!r}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
+
+
+@pytest.mark.parametrize("first, second, args, outputs, why", [
+    ("a.png", "A.jpg", [], "'a.k16.png' and 'A.k16.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("b.png", "B.PNG", ["--ext", ".s.png"], "'b.s.png' and 'B.s.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("\u00c9t\u00e9.png", "\u00e9T\u00c9.gif", ["-k", "4"],
+     "'\u00c9t\u00e9.k4.png' and '\u00e9T\u00c9.k4.png'",
+     "one file where names ignore case (macOS, Windows)"),
+    ("caf\u00e9.png", "cafe\u0301.jpg", [], "'caf\\xe9.k16.png' and 'cafe\\u0301.k16.png'",
+     "one name in two Unicode forms: one file on macOS"),
+])
+def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(
+        tmp_path, monkeypatch, first, second, args, outputs, why):
+    """'reduce a.png A.jpg' wrote a.k16.png and A.k16.png: on a volume that ignores case
+    (macOS, Windows) the second replaced the first, and one result was lost. Names are
+    compared as batch compares its outputs' (folded_name)."""
+    monkeypatch.chdir(tmp_path)
+    for name in (first, second):
+        Image.new("RGB", (4, 4), "red").save(name)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(first, second, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: inputs {first!r} and {second!r} would be written to {outputs}, "
+        f"{why}; rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def _clip(path: Path, frames: int) -> Path:
@@ -551,10 +581,10 @@ def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeyp
     inputs = [_clip(Path(name), frames).name for name, frames in (first, second)]
     result = run(*inputs, "-k", 2)
     assert result.exit_code == 2
+    output = "a.k2.gif" if first[0] == "a.gif" and first[1] == 2 else "a.k2.png"
     assert one_error_line(result) == (
-        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to the "
-        "same output (named after their common stem); rename one, or reduce each with its "
-        "own -o")
+        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to "
+        f"{output!r}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(inputs)
 
 
@@ -575,6 +605,28 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     if not args:
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
+
+
+@pytest.mark.parametrize("source, other, args, output", [
+    ("a.png", "A.K16.PNG", [], "a.k16.png"),
+    ("b.png", "B.X.png", ["--ext", ".x.png"], "b.x.png"),
+    ("cafe\u0301.png", "caf\u00e9.k16.png", [], "cafe\u0301.k16.png"),
+])
+def test_an_output_that_is_another_input_ignoring_case_is_refused(
+        tmp_path, monkeypatch, source, other, args, output):
+    """'reduce a.png A.K16.PNG --force' wrote a.k16.png, on a volume that ignores case
+    (macOS, Windows) the input A.K16.PNG, while another job read it."""
+    monkeypatch.chdir(tmp_path)
+    for name, colour in ((source, "red"), (other, "blue")):
+        Image.new("RGB", (4, 4), colour).save(name, "PNG")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(source, other, "--force", *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: the output of {source!r} would be {ascii(output)}, which is also "
+        f"the input {ascii(other)} where names ignore case or Unicode form (macOS, Windows); "
+        "rename that input, or choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 @pytest.mark.parametrize("source, other, args, verb", [
@@ -1180,6 +1232,22 @@ def test_names_with_reordering_marks_or_line_separators_are_shown_escaped(tmp_pa
     assert shown.stderr.startswith(f"quantize: warning: {hebrew}: ")
 
 
+def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):
+    """As the README says: display escapes are for reading, so the name holding the text
+    backslash-x-f-f is shown in a summary line as the name holding the byte 0xff; an error
+    that quotes the name (Python's way) tells them apart."""
+    text, byte = tmp_path / "a\\xff.png", tmp_path / os.fsdecode(b"a\xff.png")
+    for name in (text, byte):
+        Image.new("RGB", (2, 2), "red").save(name, "PNG")
+        result = run(name, "-k", 2, "-o", tmp_path / "out.png", "--force")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"{tmp_path}/a\\xff.png -> {tmp_path}/out.png: ")
+    assert one_error_line(run(text, text, "--ext", ".x.png")) == (
+        f"quantize: error: input '{tmp_path}/a\\\\xff.png' is given twice")
+    assert one_error_line(run(byte, byte, "--ext", ".x.png")) == (
+        f"quantize: error: input '{tmp_path}/a\\udcff.png' is given twice")
+
+
 def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_refused(
         tmp_path, photo):
     # d/a.png and link/a.jpg (link -> d) were both written to d/a.k16.png, the second
@@ -1193,9 +1261,10 @@ def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_r
     for other in (tmp_path / "link" / "a.jpg", folder / ".." / "d" / "a.jpg"):
         result = runner.invoke(app, ["reduce", str(png), str(other), "--force"])
         assert result.exit_code == 2
-        assert result.stderr == (f"quantize: error: inputs {str(png)!r} and {str(other)!r} "
-                                 "would both be written to the same output (named after their "
-                                 "common stem); rename one, or reduce each with its own -o\n")
+        assert result.stderr == (
+            f"quantize: error: inputs {str(png)!r} and {str(other)!r} would be written to "
+            f"{str(folder / 'a.k16.png')!r} and {str(other.parent / 'a.k16.png')!r}, one file; "
+            "rename one, or reduce each with its own -o\n")
     twice = runner.invoke(app, ["reduce", str(png), str(tmp_path / "link" / "a.png")])
     assert twice.exit_code == 2
     assert twice.stderr == (f"quantize: error: input {str(png)!r} (as "

@@ -42,6 +42,7 @@ from ..io import (
     atomic_write,
     check_output_path,
     check_output_size,
+    output_stem,
     removed_on_failure,
     require_regular_file,
 )
@@ -164,13 +165,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
     out = opts.output or check_output_path(
-        src.with_name(f"{src.stem}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
+        src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
     with removed_on_failure(out):  # no output without the palette file asked for
         atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
         palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
         if opts.palette_out is not None:
-            _write_palette_out(opts.palette_out, palette, shares, stats, src.stem)
+            _write_palette_out(opts.palette_out, palette, shares, stats, output_stem(src))
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warn_caller(f"{share:.3g}% of the pixels are translucent; an animation keeps only "

@@ -16,7 +16,6 @@ import errno
 import fnmatch
 import os
 import stat
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -25,7 +24,14 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
-from ..io import check_name_length, check_output_folder, probe_image
+from ..io import (
+    check_name_length,
+    check_output_folder,
+    folded_name,
+    one_file_names,
+    output_stem,
+    probe_image,
+)
 from .manifest import (
     Entry,
     find_conflict,
@@ -206,8 +212,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
         Descend into sub-folders.
     pattern : str or None
         Glob matched against the end of the path relative to ``root`` (``"*.jpg"``,
-        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``);
-        replaces the extension filter. Files it selects
+        ``"2024/*/IMG_*"``; ``**`` stands for any number of folders, ``"2024/**/*.jpg"``;
+        ``[*]``, ``[?]`` and ``[[]`` match a literal ``*``, ``?`` or ``[``: ``"v[*].jpg"``
+        matches ``v*.jpg`` alone); replaces the extension filter. Files it selects
         that are not images are reported by :func:`plan_batch`, not skipped.
     exclude : path or None
         A folder whose contents are never listed (the output folder when it
@@ -501,13 +508,13 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     if not recorded:
         return {}, []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
-    planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
+    planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
     given = {os.path.abspath(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
     unclaimed = []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
-        if source is None or _folded(PurePath(key)) in planned or not _plain_key(key):
+        if source is None or folded_name(PurePath(key)) in planned or not _plain_key(key):
             continue
         old = dst / key
         if source not in mine:
@@ -635,28 +642,25 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     in segment mode). Names are compared ignoring case, as a case-insensitive
     output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
     ``a.png`` become ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode
-    normalization, as macOS does (see :func:`_folded`).
+    normalization, as macOS does (see :func:`~quantize.io.folded_name`).
     """
     rels = [p.relative_to(src) for p in inputs]
-    plain = [r.with_suffix(s) for r, s in zip(rels, suffixes, strict=True)]
+    plain = [r.with_name(output_stem(r) + s) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
-        counts[_folded(r)] = counts.get(_folded(r), 0) + 1
-    mapped = [r if counts[_folded(r)] == 1 else rel.with_name(rel.name + s)
+        counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1
+    mapped = [r if counts[folded_name(r)] == 1 else rel.with_name(rel.name + s)
               for r, rel, s in zip(plain, rels, suffixes, strict=True)]
-    seen: dict[PurePath, Path] = {}
+    seen: dict[str, tuple[Path, PurePath]] = {}
     for r, path in zip(mapped, inputs, strict=True):
-        if r in seen:
-            raise ValueError(f"inputs {str(seen[r])!r} and {str(path)!r} map to the same "
-                             f"output {str(dst / r)!r}; rename one of them")
-        seen[r] = path
+        if (key := folded_name(r)) in seen:
+            first, other = seen[key]
+            where = (f"the same output {str(dst / r)!r}" if other == r
+                     else one_file_names(str(dst / other), str(dst / r)))
+            raise ValueError(f"inputs {str(first)!r} and {str(path)!r} map to {where}; "
+                             "rename one of them")
+        seen[key] = path, r
     return [dst / r for r in mapped]
-
-
-def _folded(path: PurePath) -> str:
-    """``path`` as a case- and normalization-insensitive volume compares names: macOS
-    takes "caf\u00e9" and "cafe\u0301" (é as one character, or e and an accent) for one name."""
-    return unicodedata.normalize("NFC", str(path)).casefold()
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,

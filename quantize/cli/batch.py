@@ -151,7 +151,8 @@ def batch(
     glob: Annotated[str | None, typer.Option(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
-        "(** spans folders; case-sensitive: *.jpg does not match A.JPG; replaces the "
+        "(** spans folders; case-sensitive: *.jpg does not match A.JPG; [*], [?] and [[] "
+        "match a literal *, ? or [: 'v[*].jpg' matches v*.jpg alone; replaces the "
         "image-extension filter, which ignores case). Hidden files and folders (names "
         "starting with '.') are never searched.")] = None,
     jobs: Annotated[int | None, typer.Option(

@@ -31,7 +31,7 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, folded_name, one_file_names, output_stem, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -178,6 +178,8 @@ def reduce_command(
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
         palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
+    _check_distinct_outputs(files, options, palette_size)
+    with user_errors():
         _check_no_input_overwritten(files, options, palette_size)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
@@ -271,9 +273,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         for name in names:
             if name != STDIO and is_stream(Path(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
-    files = [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
-    _check_distinct_outputs(files)
-    return files
+    return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
@@ -295,7 +295,7 @@ def _output_for(name: str, output: str | None, ext: str | None) -> str | None:
         return STDIO
     if ext is not None:
         src = Path(name)
-        return str(src.parent / (src.stem + ext))  # with_name fails on "/" (refused later)
+        return str(src.parent / (output_stem(src) + ext))  # with_name fails on "/" (refused later)
     return None
 
 
@@ -308,45 +308,79 @@ def _check_ext(ext: str) -> None:
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
-def _check_distinct_outputs(files: Sequence[_File]) -> None:
-    """Refuse two inputs that would write the same output.
+def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
+                            palette_size: int | None) -> None:
+    """Refuse an input given twice, and two inputs that would write the same output.
 
-    A default output is ``STEM.k<N>`` and ``.png`` for a still, the input's own
-    extension (or ``.gif``) for an animation: inputs of one folder and stem are
-    refused when their frame counts (read from the headers) give them one
-    extension. N is taken to be the same: the options are (with ``--quality``
-    the k each image needs is not known before it is reduced).
+    Output names are compared as a volume that ignores case and Unicode normalization
+    compares them (:func:`~quantize.io.folded_name`), as batch compares its outputs'
+    names: ``a.png`` and ``A.jpg`` are written ``a.k16.png`` and ``A.k16.png``, one file on
+    macOS and Windows, where the second replaced the first. A default output is
+    ``STEM.k<N>`` and ``.png`` for a still, the input's own extension (or ``.gif``) for
+    an animation: inputs of one folder and stem are refused when their frame counts (read
+    from the headers) give them one extension. N is taken to be the same: the options
+    are (with ``--quality`` the k each image needs is not known before it is reduced).
+    ``palette_size``: the entries of the ``--palette-in`` file, or None.
     """
     from ..reduce import default_output_suffix
 
-    # A folder is compared as the system finds it: "d/a.png" and "link-to-d/a.jpg" (or
-    # "d/../d/a.jpg") name one output, d/a.k16.png.
-    stems: dict[tuple[Path, str], set[str]] = {}
+    stems: dict[tuple[Any, str], set[str]] = {}
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            stems.setdefault((src.parent.resolve(), src.stem), set()).add(f.input)
-    seen: dict[Any, str] = {}
+            stems.setdefault((_folder_of(src), folded_name(output_stem(src))), set()).add(f.input)
+    seen: dict[Any, tuple[str, str]] = {}  # key -> the first input and its output's name
     for f in files:
         src = Path(f.input)
-        folder = src.parent.resolve()
+        folder, stem = _folder_of(src), folded_name(output_stem(src))
         if f.output is not None:
-            key: Any = Path(f.output)
-        elif len(stems[(folder, src.stem)]) == 1:  # read no header without a need
-            key = (folder, src.stem, None)
+            key: Any = (_folder_of(Path(f.output)), folded_name(Path(f.output).name))
+            shown = f.output
+        elif len(stems[(folder, stem)]) == 1:  # read no header without a need
+            key, shown = (folder, stem, None), ""
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            key = (folder, src.stem, suffix)
-        if key in seen and (seen[key] == f.input or _same_file(seen[key], f.input)):
-            twice = (repr(f.input) if seen[key] == f.input
-                     else f"{seen[key]!r} (as {f.input!r})")
+            key = (folder, stem, suffix)
+            shown = str(src.parent / f"{output_stem(src)}.k{_shown_k(src, options, palette_size)}"
+                        f"{suffix}")
+        if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
+            first = seen[key][0]
+            twice = repr(f.input) if first == f.input else f"{first!r} (as {f.input!r})"
             fail(f"input {twice} is given twice", USAGE_ERROR)
         if key in seen:
-            fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
-                 "output (named after their common stem); rename one, or reduce each with "
-                 "its own -o", USAGE_ERROR)
-        seen[key] = f.input
+            _refuse_shared_output(seen[key], (f.input, shown))
+        seen[key] = (f.input, shown)
+
+
+def _folder_of(path: Path) -> Any:
+    """The folder holding ``path`` as the system finds it: "d/a.png", "link-to-d/a.jpg" and
+    "d/../d/a.jpg" are in one folder, and so are "D/a.png" and "d/a.png" where names ignore
+    case (its device and inode; its resolved path when it cannot be read)."""
+    try:
+        info = os.stat(path.parent)
+    except OSError:
+        return str(path.parent.resolve())
+    return info.st_dev, info.st_ino
+
+
+def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> str:
+    """The N of ``src``'s default output name ``STEM.k<N>``, or "<N>" when it depends on
+    the image (the k ``--quality`` chooses, the colours of a ``--palette-in`` it keeps)."""
+    from ..reduce import default_output_names
+
+    numbers, _ = default_output_names(src, options["n_colors"], options["quality"],
+                                      palette_size)
+    return str(numbers[0]) if len(numbers) == 1 else "<N>"
+
+
+def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
+    """Refuse two inputs (each with its output's name) whose outputs are one file."""
+    (one, out_one), (two, out_two) = first, second
+    where = (f"would both be written to {out_one!r}" if out_one == out_two
+             else f"would be written to {one_file_names(out_one, out_two)}")
+    fail(f"inputs {one!r} and {two!r} {where}; rename one, or reduce each with its own -o",
+         USAGE_ERROR)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -369,42 +403,53 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     """
     if len(files) < 2:  # a job refuses its own input
         return
-    inputs = {Path(f.input).resolve(): f.input for f in files if f.input != STDIO}
+    given = [f.input for f in files if f.input != STDIO]
+    inputs = {Path(name).resolve(): name for name in given}  # through links too
+    folded = {_name_key(Path(name)): name for name in given}
     for f in files:
         if f.output is None or f.to_stdout:
             continue
         out = Path(f.output)
-        other = inputs.get(out.resolve())
-        if other is not None and other != f.input:
-            _refuse_output(f.input, f"would be {str(out)!r}")
+        if (other := inputs.get(out.resolve())) is not None and other != f.input:
+            _refuse_output(f.input, "would be", f.output, f.output)
+        if (other := folded.get(_name_key(out))) is not None and other != f.input:
+            _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
         _check_default_outputs(files, options, palette_size)
 
 
+def _name_key(path: Path) -> tuple[Any, str]:
+    """``path`` as the system finds it where names ignore case and Unicode form: its folder
+    (:func:`_folder_of`) and its folded name (:func:`~quantize.io.folded_name`)."""
+    return _folder_of(path), folded_name(path.name)
+
+
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
-    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input;
-    EXT is the one the frame count (read from the header) gives."""
+    """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input,
+    names compared ignoring case and Unicode form; EXT is the one the frame count (read
+    from the header) gives."""
     from ..reduce import default_output_names, default_output_suffix
 
-    by_stem: dict[tuple[Path, str], list[str]] = {}
+    by_stem: dict[tuple[Any, str], list[str]] = {}
     for f in files:
         if f.output is None:
             src = Path(f.input)
-            by_stem.setdefault((src.parent.resolve(), src.stem), []).append(f.input)
+            by_stem.setdefault((_folder_of(src), folded_name(output_stem(src))), []).append(f.input)
     for f in files:
         given = Path(f.input)
-        parsed = _NUMBERED_NAME.fullmatch(given.name)
+        parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
         if f.input == STDIO or parsed is None:
             continue
-        for name in by_stem.get((given.parent.resolve(), parsed["stem"]), ()):
+        for name in by_stem.get((_folder_of(given), parsed["stem"]), ()):
             numbers, _ = default_output_names(Path(name), options["n_colors"],
                                               options["quality"], size)
             suffix = default_output_suffix(name)  # None: unreadable, so no output
             if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
-                out = str(Path(name).with_name(given.name))
-                _refuse_output(name, f"would be {out!r}" if len(numbers) == 1
-                               else f"may be {out!r}")
+                src = Path(name)
+                out = str(src.parent / f"{output_stem(src)}.k{int(parsed['n'])}{suffix}")
+                _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
+                               str(given))
 
 
 # A default output name: the input's stem, ".k", the number of colours and the extension.
@@ -419,9 +464,15 @@ def _palette_size(palette_in: Any) -> int | None:
     return None if palette_in is None else read_palette(palette_in).shape[0]
 
 
-def _refuse_output(name: str, output: str) -> None:
-    fail(f"the output of {name!r} {output}, which is also an input; rename that input, or "
-         "choose other output names with --ext", USAGE_ERROR)
+def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
+    """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
+    ``output``, the input ``other`` (its name, or one file with it where names ignore case
+    or Unicode form: both are then shown by code point, as names in two forms look alike)."""
+    same = (f"{output!r}, which is also an input" if Path(output).name == Path(other).name
+            else f"{ascii(output)}, which is also the input {ascii(other)} where names "
+            "ignore case or Unicode form (macOS, Windows)")
+    fail(f"the output of {name!r} {verb} {same}; rename that input, or choose other output "
+         "names with --ext", USAGE_ERROR)
 
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:

@@ -19,7 +19,13 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder, printable_data
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    check_name_length,
+    check_output_folder,
+    output_stem,
+    printable_data,
+)
 from . import (
     USAGE_ERROR,
     Command,
@@ -203,10 +209,11 @@ def segment_command(
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
-    target = outdir if outdir is not None else input.parent / f"{input.stem}.segments"
+    folder = f"{output_stem(input)}.segments"
+    target = outdir if outdir is not None else input.parent / folder
     if outdir is None and target == input:  # "scan.segments": its stem's folder is itself
         fail(printable_line(f"{input}: the default output folder is the input itself "
-                            f"({input.stem}.segments); choose a folder with -o"), USAGE_ERROR)
+                            f"({folder}); choose a folder with -o"), USAGE_ERROR)
     try:
         with tempfile.TemporaryDirectory(prefix="quantize-") as scratch:
             source = stage_stream(input, Path(scratch)) if stream else input

@@ -36,6 +36,7 @@ from ..io import (
     check_output_path,
     check_output_size,
     load_image,
+    output_stem,
     pillow_limit_lifted,
     probe_image,
     removed_on_failure,
@@ -193,7 +194,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
-        out = job.output or check_output_path(src.with_name(f"{src.stem}.k{n}.png"),
+        out = job.output or check_output_path(src.with_name(f"{output_stem(src)}.k{n}.png"),
                                               inputs=(src,), force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
@@ -208,7 +209,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         with removed_on_failure(out):  # no output without the palette file asked for
             atomic_write(out, lambda tmp: tmp.write_bytes(data))
             if palette_out is not None:
-                _write_palette_out(palette_out, result, src.stem, out)
+                _write_palette_out(palette_out, result, output_stem(src), out)
         value, error = metrics.result()
     return _record(src, out, result, value, error, bytes_in, len(data), start)
 
@@ -507,7 +508,7 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
     if quality is not None or src.suffix.lower() in _MAYBE_ANIMATED:
         return None
     # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
-    return src.parent / f"{src.stem}.k{name_colors(n_colors, palette_in, None, 0)}.png"
+    return src.parent / f"{output_stem(src)}.k{name_colors(n_colors, palette_in, None, 0)}.png"
 
 
 def default_output_names(src: Path, n_colors: int | None, quality: float | None,
