@@ -16,6 +16,7 @@ from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import (
     _OPEN_SPARSE_PASSES,
+    AlphaIgnoredWarning,
     ClusterCountWarning,
     RegionCountWarning,
     _build_hierarchy,
@@ -294,6 +295,34 @@ def test_count_warnings_point_at_the_caller_and_count_in_the_singular():
     assert [w.filename for w in (*clusters, *regions)] == [__file__, __file__]
     assert str(regions[0].message) == ("regions=2 but the image has only 1 superpixel; "
                                        "cutting at 1")
+
+
+def test_alpha_is_said_to_be_ignored_by_segment_and_boundary_map():
+    """segment_file warned that alpha is ignored; segment and boundary_map of the same
+    pixels segmented hidden colours without a word."""
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, 5:, :3] = 200
+    rgba[..., 3] = 255
+    rgba[:2, :3, 3] = 0
+    rgba[2, 0, 3] = 128
+    facts = ("alpha is ignored: 7 of 80 pixels are transparent or translucent and are "
+             "segmented by the colour stored in them")
+    for call in (lambda im: segment(im, regions=2), boundary_map):
+        with pytest.warns(AlphaIgnoredWarning) as caught:
+            out = call(rgba)
+        [said] = caught
+        assert said.message.facts == facts and said.filename == __file__
+        assert said.message.advice.startswith("composite the image on a background first")
+        with warnings.catch_warnings():  # the colours alone, or opaque alpha: quiet
+            warnings.simplefilter("error", AlphaIgnoredWarning)
+            alone = call(rgba[..., :3])
+            opaque = rgba.copy()
+            opaque[..., 3] = 255
+            call(opaque)
+        # the stored colours are segmented, as without alpha
+        labels = (out.labels, alone.labels) if isinstance(out, SegmentResult) else (out, alone)
+        assert np.array_equal(*labels)
+    assert segment(rgba[..., :3], regions=2).labels[:, 4:6].tolist() == [[1, 2]] * 8
 
 
 # --------------------------------------------------------------------------
