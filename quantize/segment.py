@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_choice, check_int, check_seed
+from ._validation import Seed, check_bool, check_choice, check_int, check_seed, read_only
 from .errors import CodeAdviceWarning, warn_caller
 from .features import (
     DEFAULT_TEXTURE_SCALES,
@@ -227,6 +227,10 @@ class SegmentResult:
         The size limit applied when merging.
     n_regions : int
         The number of regions R.
+
+    The arrays are read-only: the regions' maps, borders and statistics are
+    computed from them, and an edit would put them out of step. Edit a copy
+    (``result.labels.copy()``); the methods return new arrays.
     """
 
     labels: np.ndarray
@@ -235,6 +239,10 @@ class SegmentResult:
     image: np.ndarray = field(repr=False)
     weights: dict[str, float]
     min_region: int
+
+    def __post_init__(self) -> None:
+        for name in ("labels", "clusters", "centers", "image"):
+            object.__setattr__(self, name, read_only(getattr(self, name)))
 
     @property
     def n_regions(self) -> int:

@@ -601,3 +601,19 @@ def test_an_animations_first_frame_warning_gives_no_reduce_advice_to_segment(tmp
         "a time: only that one is used",
         "image holds the first of the 2 frames (or pages) of its file, as load_image reads "
         "them: only that one is used"]
+
+
+def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
+    """Editing result.labels put boundaries(), the region count and region_stats() out of
+    step with each other; the arrays are now read-only views."""
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    for result in (segment(img, regions=2), segment(img, 2, weights={"xy": 0}, seed=0)):
+        for name in ("labels", "clusters", "centers", "image"):
+            field = getattr(result, name)
+            assert not field.flags.writeable
+            with pytest.raises(ValueError, match="assignment destination is read-only"):
+                field[0] = 1
+        assert result.labels[:, 3:5].tolist() == [[1, 2]] * 6
+        assert result.mean_color_image().flags.writeable
+    assert img.flags.writeable
