@@ -3,7 +3,7 @@
 Each validator checks one parameter and raises ``TypeError`` for a wrong type or
 ``ValueError`` for a wrong value, with a message naming the parameter, the value
 and what was expected. Private helpers elsewhere assume their input went through
-these.
+these. :func:`read_only` guards the other way: what results hand out.
 """
 
 from __future__ import annotations
@@ -253,3 +253,22 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         raise ValueError(f"sample_weight sums to {total}; expected a positive sum "
                          "(not all weights zero)")
     return w
+
+
+def read_only(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only view of ``array`` (None stays None), for the fields of a result.
+
+    A result's arrays are what its other fields and its cached metrics were computed
+    from: read-only, an edit cannot put them out of step (``result.labels[...] = 0``
+    raises ``ValueError: assignment destination is read-only``; edit a ``.copy()``).
+    The array itself keeps its flags, so no caller's array is changed.
+
+    >>> view = read_only(np.zeros(2))
+    >>> view.flags.writeable
+    False
+    """
+    if array is None:
+        return None
+    view = array.view()
+    view.setflags(write=False)
+    return view

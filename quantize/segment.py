@@ -44,8 +44,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_choice, check_int, check_seed
-from .errors import warn_caller
+from ._validation import Seed, check_bool, check_choice, check_int, check_seed, read_only
+from .errors import CodeAdviceWarning, warn_caller
 from .features import (
     DEFAULT_TEXTURE_SCALES,
     SPACES,
@@ -66,9 +66,14 @@ from .texture import (
     region_planes,
 )
 
-__all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
-           "boundary_map", "check_cut", "check_hierarchy_weights", "check_n_clusters",
-           "default_min_region", "segment"]
+__all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
+           "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
+           "check_n_clusters", "default_min_region", "segment", "warn_alpha_ignored"]
+
+
+class AlphaIgnoredWarning(CodeAdviceWarning):
+    """The image has transparent or translucent pixels, which segmentation takes by the
+    colour stored in them, shown or not."""
 
 
 class RegionCountWarning(UserWarning):
@@ -222,6 +227,10 @@ class SegmentResult:
         The size limit applied when merging.
     n_regions : int
         The number of regions R.
+
+    The arrays are read-only: the regions' maps, borders and statistics are
+    computed from them, and an edit would put them out of step. Edit a copy
+    (``result.labels.copy()``); the methods return new arrays.
     """
 
     labels: np.ndarray
@@ -230,6 +239,10 @@ class SegmentResult:
     image: np.ndarray = field(repr=False)
     weights: dict[str, float]
     min_region: int
+
+    def __post_init__(self) -> None:
+        for name in ("labels", "clusters", "centers", "image"):
+            object.__setattr__(self, name, read_only(getattr(self, name)))
 
     @property
     def n_regions(self) -> int:
@@ -299,7 +312,9 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
+        uint8, uint16, bool or float in [0, 1]. Alpha is ignored: every pixel
+        is segmented by the colour stored in it, shown or not, with an
+        :class:`AlphaIgnoredWarning` when some pixel is not opaque. A PIL image
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
@@ -353,6 +368,8 @@ def segment(
 
     Warns
     -----
+    AlphaIgnoredWarning
+        When some pixel of ``image`` is transparent or translucent (see ``image``).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -368,7 +385,8 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, _ = as_rgba(image)
+    rgb, alpha = as_rgba(image)
+    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
         rgb = rgb.copy()
     w = check_weights(weights)
@@ -389,6 +407,24 @@ def segment(
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
     return _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+
+
+# What a caller of segment or boundary_map can do about an AlphaIgnoredWarning.
+_ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
+                 'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
+                 "them without this warning")
+
+
+def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "") -> None:
+    """Say in one :class:`AlphaIgnoredWarning` how many pixels of an image with ``alpha``
+    (``(H, W)`` uint8, or None) are segmented by a colour that does not fully show."""
+    if alpha is None:
+        return
+    hidden = int(np.count_nonzero(alpha < 255))
+    if hidden:
+        warn_caller(AlphaIgnoredWarning(
+            f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+            "translucent and are segmented by the colour stored in them", advice=advice))
 
 
 def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:
@@ -485,7 +521,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        As for :func:`segment`.
+        As for :func:`segment` (alpha ignored, with an :class:`AlphaIgnoredWarning`
+        when some pixel is not opaque).
     weights : dict of str to float, optional
         As for :func:`segment`.
     closed : bool, default False
@@ -514,7 +551,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> set(closed.argmax(axis=1).tolist()), set(open_.argmax(axis=1).tolist())
     ({14}, {14})
     """
-    rgb, _ = as_rgba(image)
+    rgb, alpha = as_rgba(image)
+    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")

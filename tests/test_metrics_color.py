@@ -53,8 +53,17 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
 
 
 @pytest.mark.parametrize("reference, test, kwargs, error, match", [
-    (np.zeros((2, 4), np.uint8), np.zeros((2, 4), np.uint8), {}, ValueError,
-     r"non-empty \(\.\.\., 3\) array of colours, got shape \(2, 4\)"),
+    (np.zeros((2, 5), np.uint8), np.zeros((2, 5), np.uint8), {}, ValueError,
+     r"non-empty \(\.\.\., 3\) array of colours, or \(\.\.\., 4\) with alpha, got shape "
+     r"\(2, 5\)"),
+    (np.zeros((2, 4), np.uint8), np.zeros((2, 3), np.uint8), {}, ValueError,
+     r"^reference and test should have the same shape, got \(2, 4\) and \(2, 3\); give both "
+     r"with alpha \(\.\.\., 4\), e\.g\. ReduceResult\.to_rgba\(\), or both without \(\.\.\., 3\)$"),
+    (np.zeros((2, 4)), np.zeros((2, 4)), {"input_space": "lab"}, ValueError,
+     r"^reference has shape \(2, 4\), but CIE Lab colours have no alpha; expected \(\.\.\., 3\) "
+     r"with input_space='lab'"),
+    (np.full((2, 4), 0.5), np.full((2, 4), [0.5, 0.5, 0.5, 2.0]), {}, ValueError,
+     r"^test holds float sRGB colours in \[0\.5, 2\]; expected values in \[0, 1\]$"),
     (np.zeros((2, 3), bool), np.zeros((2, 3), bool), {}, TypeError,
      "reference should be a numeric array, got dtype bool"),
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), {"weights": [1, -1]},
@@ -198,3 +207,40 @@ def test_delta_e_refuses_lab_colours_that_are_not_finite(bad):
         delta_e(good, wrong, input_space="lab")
     with pytest.raises(ValueError, match=r"^reference contains NaN or infinite values"):
         delta_e(wrong, good, input_space="lab")
+
+
+def test_rgba_is_measured_as_reduce_colors_measures_it(rng):
+    """psnr and delta_e took only (..., 3): an RGBA image could not be compared with its
+    reduction's to_rgba(); they now give the result's own psnr and delta_e."""
+    from quantize import reduce_colors
+
+    rgba = rng.integers(0, 256, (6, 7, 4), dtype=np.uint8)
+    rgba[:2, :, 3] = 0  # fully transparent, whatever colour they store
+    rgba[2, :, 3] = 255
+    for dither in (0, 1):
+        result = reduce_colors(rgba, 4, seed=0, dither=dither)
+        assert psnr(rgba, result.to_rgba()) == pytest.approx(result.psnr, rel=1e-12)
+        assert delta_e(rgba, result.to_rgba()) == pytest.approx(result.delta_e, rel=1e-9)
+
+
+def test_rgba_psnr_is_premultiplied_and_delta_e_is_over_black_on_visible_pixels():
+    ref = np.array([[[200, 0, 0, 128], [9, 9, 9, 0], [0, 0, 0, 255]]], np.uint8)
+    tst = np.array([[[100, 0, 0, 255], [250, 0, 0, 0], [0, 0, 0, 255]]], np.uint8)
+    # premultiplied: (100.39, 0, 0, 128) against (100, 0, 0, 255); the clear pixels agree
+    mse = ((200 * 128 / 255 - 100) ** 2 + 127 ** 2) / 12
+    assert psnr(ref, tst) == pytest.approx(10 * np.log10(255 ** 2 / mse), rel=1e-12)
+    assert psnr(ref[:, 1:2], tst[:, 1:2]) == np.inf
+    # over black both first pixels show (100, 0, 0); the second is hidden in the reference
+    assert delta_e(ref, tst) == 0.0
+    shown = tst.copy()
+    shown[0, 1, 3] = 255  # visible in the test only: not counted, as reduce_colors does
+    assert delta_e(ref, shown) == 0.0
+    assert delta_e(ref[:, 1:2], shown[:, 1:2]) == 0.0  # nothing visible: nothing differs
+    assert delta_e(ref, tst, weights=[[0, 1, 1]]) == 0.0
+    far = tst.copy()
+    far[0, 2] = [255, 255, 255, 255]
+    assert delta_e(ref, far) == pytest.approx(delta_e(ref[..., :3][:, 2:], far[..., :3][:, 2:]) / 2)
+    # uint16 and float images are composited on their own scale
+    assert delta_e(ref.astype(np.uint16) * 257, far.astype(np.uint16) * 257) == pytest.approx(
+        delta_e(ref, far), abs=0.05)
+    assert psnr(ref / 255.0, tst / 255.0) == pytest.approx(psnr(ref, tst), rel=1e-12)

@@ -108,6 +108,27 @@ def test_bad_maps(pred, true, error, match):
         adjusted_rand_index(pred, true)
 
 
+def test_a_tolerance_beyond_its_limit_is_refused():
+    """Any tolerance was taken, and the pairs to match grow with its square: 60 x 60 maps
+    of random labels at tolerance 85 (their diagonal) took 11 million pairs and a GB."""
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 4, (2, 60, 60))
+    with pytest.raises(ValueError) as refused:
+        boundary_scores(a, b, tolerance=85)
+    assert str(refused.value) == (
+        "tolerance=85 should be <= 8 for 60 x 60 maps (5% of their diagonal, at least 8 "
+        "pixels): the matching's time and memory grow with the square of the tolerance; "
+        "the default, the BSDS benchmark's, is 0.636")
+    with pytest.raises(ValueError, match=r"^tolerance=8\.01 should be <= 8 for"):
+        boundary_scores(a, b, tolerance=8.01)
+    assert boundary_scores(a, b, tolerance=8)[1] == 1.0  # the limit itself is taken
+    # Larger maps: 5% of the diagonal (500 here), 25 pixels
+    shape = (300, 400)
+    assert boundary_scores(halves(shape, 200), halves(shape, 225), tolerance=25) == (1, 1, 1)
+    with pytest.raises(ValueError, match=r"^tolerance=25\.5 should be <= 25 for 300 x 400 "):
+        boundary_scores(halves(shape, 200), halves(shape, 225), tolerance=25.5)
+
+
 def test_negative_tolerance():
     with pytest.raises(ValueError, match="tolerance=-1 should be >= 0"):
         boundary_scores(halves(), halves(), tolerance=-1)

@@ -304,10 +304,18 @@ def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
     opaque.write_text("c8c8c8\n000000\n")
     with pytest.warns(AlphaLossWarning, match=r"^12.5% of the pixels are translucent but "
                                               r"palette_in='.*opaque\.hex' has no translucent "
-                                              r"entry, so they are drawn opaque or transparent"):
+                                              r"entry, so they are drawn opaque or transparent; "
+                                              r"give the palette alpha \(rrggbbaa in \.hex, "
+                                              r"\"alpha\" in \.json\) to keep it$"):
         reduce_file(src, tmp_path / "a.png", palette_in=opaque)
     with Image.open(tmp_path / "a.png") as im:
         assert set(np.unique(np.asarray(im.convert("RGBA"))[..., 3]).tolist()) <= {0, 255}
+    with pytest.warns(AlphaLossWarning) as caught:  # once, with the advice for an array
+        reduce_file(src, tmp_path / "d.png", palette_in=[[200, 200, 200], [0, 0, 0]])
+    assert [str(w.message) for w in caught] == [
+        "12.5% of the pixels are translucent but palette_in has no translucent entry, so "
+        "they are drawn opaque or transparent; give the palette alpha (a fourth column) to "
+        "keep it"]
     with warnings.catch_warnings():
         warnings.simplefilter("error", AlphaLossWarning)
         reduce_file(src, tmp_path / "b.png", palette_in=[[200, 200, 200, 255],

@@ -13,7 +13,7 @@ from quantize import reduce_colors
 from quantize.colors import color_histogram, pack_rgb, srgb_to_lab
 from quantize.errors import QualityError
 from quantize.metrics import delta_e
-from quantize.reduce import ColorCountWarning, fit_palette
+from quantize.reduce import AlphaLossWarning, ColorCountWarning, fit_palette
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
 
@@ -139,7 +139,8 @@ def test_callers_arrays_are_unchanged(rng):
     palette = FOUR.copy()
     before, palette_before = image.copy(), palette.copy()
     reduce_colors(image, 5, seed=0)
-    reduce_colors(image, palette=palette, dither=True)
+    with pytest.warns(AlphaLossWarning):  # FOUR has no alpha
+        reduce_colors(image, palette=palette, dither=True)
     assert np.array_equal(image, before) and np.array_equal(palette, palette_before)
 
 
@@ -524,6 +525,29 @@ def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pix
     # ... unless nothing is visible: the palette of a fully transparent image maps it
     result = reduce_colors(np.zeros((2, 2, 4), np.uint8), palette=clear)
     assert result.k == 0 and result.indices.tolist() == [[0, 0], [0, 0]]
+
+
+def test_translucent_pixels_onto_a_palette_without_alpha_are_warned():
+    """reduce_file warned that such pixels lose their alpha; reduce_colors drew them opaque
+    or transparent without a word."""
+    rgba = np.zeros((2, 4, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = [[255, 100, 0, 255], [255, 255, 40, 255]]  # 2 of 8 translucent
+    with pytest.warns(AlphaLossWarning) as caught:
+        result = reduce_colors(rgba, palette=[[200, 0, 0], [0, 0, 255]])
+    assert [str(w.message) for w in caught] == [
+        "25% of the pixels are translucent but palette has no translucent entry, so they "
+        "are drawn opaque or transparent; give the palette alpha (a fourth column) to keep it"]
+    assert caught[0].filename == __file__  # the caller's line, not quantize's
+    assert result.indices.tolist() == [[0, 2, 2, 0], [0, 0, 2, 0]]  # alpha 100 nearer clear
+    assert result.alpha.tolist() == [255, 255] and result.transparent_index == 2
+    with warnings.catch_warnings():  # a translucent entry, binary alpha, no alpha: quiet
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_colors(rgba, palette=[[200, 0, 0, 255], [200, 0, 0, 100]])
+        binary = rgba.copy()
+        binary[..., 3] = np.where(binary[..., 3] < 128, 0, 255)
+        reduce_colors(binary, palette=[[200, 0, 0], [0, 0, 255]])
+        reduce_colors(rgba[..., :3].copy(), palette=[[200, 0, 0], [0, 0, 255]])
 
 
 def test_a_pil_image_of_an_animation_reduces_its_frame_and_says_so(tmp_path):

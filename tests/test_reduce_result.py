@@ -158,3 +158,26 @@ def quantize_reduce(image):
     from quantize import reduce_colors
 
     return reduce_colors(image, 2, seed=0)
+
+
+def test_a_results_arrays_are_read_only_and_the_callers_stay_writable():
+    """Editing result.indices changed to_rgb() but not the psnr computed before, nor the
+    shares: the result disagreed with itself. Its arrays are now read-only views."""
+    from quantize import reduce_colors
+
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[0, :, :3] = 200
+    rgba[1, 0, 3] = 0
+    palette = np.array([[200, 200, 200, 255], [0, 0, 0, 255]], np.uint8)
+    reduced = reduce_colors(rgba, palette=palette)
+    for name in ("palette", "indices", "shares", "alpha"):
+        field = getattr(reduced, name)
+        assert not field.flags.writeable
+        with pytest.raises(ValueError, match="assignment destination is read-only"):
+            field[0] = 1
+    assert rgba.flags.writeable and palette.flags.writeable
+    assert reduced.indices.tolist() == [[0, 0, 0], [2, 1, 1]] and reduced.psnr == math.inf
+    copy = reduced.indices.copy()
+    copy[0, 0] = 1  # a copy may be edited
+    assert reduced.to_rgb().flags.writeable and reduced.full_palette().flags.writeable

@@ -16,6 +16,7 @@ from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import (
     _OPEN_SPARSE_PASSES,
+    AlphaIgnoredWarning,
     ClusterCountWarning,
     RegionCountWarning,
     _build_hierarchy,
@@ -296,6 +297,34 @@ def test_count_warnings_point_at_the_caller_and_count_in_the_singular():
                                        "cutting at 1")
 
 
+def test_alpha_is_said_to_be_ignored_by_segment_and_boundary_map():
+    """segment_file warned that alpha is ignored; segment and boundary_map of the same
+    pixels segmented hidden colours without a word."""
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, 5:, :3] = 200
+    rgba[..., 3] = 255
+    rgba[:2, :3, 3] = 0
+    rgba[2, 0, 3] = 128
+    facts = ("alpha is ignored: 7 of 80 pixels are transparent or translucent and are "
+             "segmented by the colour stored in them")
+    for call in (lambda im: segment(im, regions=2), boundary_map):
+        with pytest.warns(AlphaIgnoredWarning) as caught:
+            out = call(rgba)
+        [said] = caught
+        assert said.message.facts == facts and said.filename == __file__
+        assert said.message.advice.startswith("composite the image on a background first")
+        with warnings.catch_warnings():  # the colours alone, or opaque alpha: quiet
+            warnings.simplefilter("error", AlphaIgnoredWarning)
+            alone = call(rgba[..., :3])
+            opaque = rgba.copy()
+            opaque[..., 3] = 255
+            call(opaque)
+        # the stored colours are segmented, as without alpha
+        labels = (out.labels, alone.labels) if isinstance(out, SegmentResult) else (out, alone)
+        assert np.array_equal(*labels)
+    assert segment(rgba[..., :3], regions=2).labels[:, 4:6].tolist() == [[1, 2]] * 8
+
+
 # --------------------------------------------------------------------------
 # The region hierarchy: steps, the soft border map, cuts at N regions
 # --------------------------------------------------------------------------
@@ -572,3 +601,19 @@ def test_an_animations_first_frame_warning_gives_no_reduce_advice_to_segment(tmp
         "a time: only that one is used",
         "image holds the first of the 2 frames (or pages) of its file, as load_image reads "
         "them: only that one is used"]
+
+
+def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
+    """Editing result.labels put boundaries(), the region count and region_stats() out of
+    step with each other; the arrays are now read-only views."""
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    for result in (segment(img, regions=2), segment(img, 2, weights={"xy": 0}, seed=0)):
+        for name in ("labels", "clusters", "centers", "image"):
+            field = getattr(result, name)
+            assert not field.flags.writeable
+            with pytest.raises(ValueError, match="assignment destination is read-only"):
+                field[0] = 1
+        assert result.labels[:, 3:5].tolist() == [[1, 2]] * 6
+        assert result.mean_color_image().flags.writeable
+    assert img.flags.writeable

@@ -49,7 +49,7 @@ def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: s
                    ) -> np.ndarray:
     """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion."""
     indices = reduce_colors(rgb, palette=palette, dither=dither, space=space).indices
-    return indices.astype(np.uint8, copy=False)
+    return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
 
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:

@@ -1,8 +1,12 @@
 """Colour fidelity of a reduced image: PSNR and mean CIEDE2000 colour difference.
 
-Both take a reference and a test image of the same shape ``(..., 3)`` and an
-optional weight per pixel, so they also measure a histogram of distinct colours
-(weights = pixel counts) exactly as they would the full image.
+Both take a reference and a test image of the same shape ``(..., 3)``, or
+``(..., 4)`` with straight alpha, and an optional weight per pixel, so they also
+measure a histogram of distinct colours (weights = pixel counts) exactly as they
+would the full image. With alpha they measure as :class:`quantize.ReduceResult`
+does: PSNR on premultiplied RGBA over every pixel, and CIEDE2000 of the colours
+as they show over black, over the pixels visible in the reference, so that
+``psnr(rgba, result.to_rgba())`` is ``result.psnr``.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ __all__ = ["delta_e", "psnr"]
 def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     ref, tst = np.asarray(reference), np.asarray(test)
     if ref.shape != tst.shape:
+        hint = ("; give both with alpha (..., 4), e.g. ReduceResult.to_rgba(), or both "
+                "without (..., 3)" if {ref.shape[-1:], tst.shape[-1:]} == {(3,), (4,)}
+                and ref.shape[:-1] == tst.shape[:-1] else "")
         raise ValueError(f"reference and test should have the same shape, got {ref.shape} "
-                         f"and {tst.shape}")
-    if ref.ndim < 1 or ref.shape[-1] != 3 or ref.size == 0:
-        raise ValueError(f"reference should be a non-empty (..., 3) array of colours, "
-                         f"got shape {ref.shape}")
+                         f"and {tst.shape}{hint}")
+    if ref.ndim < 1 or ref.shape[-1] not in (3, 4) or ref.size == 0:
+        raise ValueError(f"reference should be a non-empty (..., 3) array of colours, or "
+                         f"(..., 4) with alpha, got shape {ref.shape}")
     for name, arr in (("reference", ref), ("test", tst)):
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
             raise TypeError(f"{name} should be a numeric array, got dtype {arr.dtype}")
@@ -81,10 +88,14 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
 
     Parameters
     ----------
-    reference, test : (..., 3) array_like
+    reference, test : (..., 3) or (..., 4) array_like
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
+        A fourth channel is straight alpha (0 transparent, the peak opaque):
+        both are then compared premultiplied, all four channels, over every
+        pixel (as :attr:`quantize.ReduceResult.psnr`), so two fully
+        transparent pixels are equal whatever colour they store.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     data_range : float, optional
@@ -111,6 +122,9 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     >>> b = a.copy(); b[0, 0] = 255
     >>> round(psnr(a, b), 3)
     6.021
+    >>> clear = np.zeros((1, 2, 4), np.uint8); clear[0, 1] = [90, 0, 0, 0]
+    >>> psnr(clear[:, :1], clear[:, 1:])  # both fully transparent
+    inf
     """
     ref, tst = _check_pair(reference, test)
     if data_range is None:
@@ -122,9 +136,19 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
     for name, arr in (("reference", ref), ("test", tst)):
         _check_float_values(arr, name, data_range is None)
     w = _check_weights(weights, ref.shape[:-1])
-    mse = mean_squared_error(ref.reshape(-1, 3), tst.reshape(-1, 3),
+    c = ref.shape[-1]
+    if c == 4:
+        ref, tst = _premultiplied(ref, peak), _premultiplied(tst, peak)
+    mse = mean_squared_error(ref.reshape(-1, c), tst.reshape(-1, c),
                              None if w is None else w.ravel())
     return math.inf if mse == 0 else float(10.0 * math.log10(peak * peak / mse))
+
+
+def _premultiplied(rgba: np.ndarray, peak: float) -> np.ndarray:
+    """``(..., 4)`` float64 copy of straight RGBA with the colour multiplied by alpha / peak."""
+    out = rgba.astype(np.float64)
+    out[..., :3] *= out[..., 3:] / peak
+    return out
 
 
 def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
@@ -146,9 +170,14 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
 
     Parameters
     ----------
-    reference, test : (..., 3) array_like
+    reference, test : (..., 3) or (..., 4) array_like
         sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``.
+        its own dtype), or CIE Lab colours when ``input_space="lab"``. A
+        fourth channel (sRGB only) is straight alpha: each colour is then
+        compared as it shows over black (uint8 colours rounded to uint8, as a
+        display shows them), and only the pixels visible in ``reference``
+        (alpha > 0) count, as :attr:`quantize.ReduceResult.delta_e` measures;
+        with none visible the result is 0.
     weights : (...) array_like, optional
         Weight of each pixel (e.g. pixel counts of distinct colours).
     input_space : {"srgb", "lab"}
@@ -164,8 +193,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     Raises
     ------
     ValueError
-        For shapes that differ, bad weights, sRGB floats outside [0, 1], or
-        NaN or infinite values.
+        For shapes that differ, bad weights, sRGB floats outside [0, 1], NaN
+        or infinite values, or alpha with ``input_space="lab"``.
     TypeError
         For complex values, or sRGB colours of another dtype than uint8,
         uint16 or float.
@@ -180,26 +209,52 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
     w = _check_weights(weights, ref.shape[:-1])
     if input_space == "lab":
+        if ref.shape[-1] == 4:
+            raise ValueError(f"reference has shape {ref.shape}, but CIE Lab colours have no "
+                             "alpha; expected (..., 3) with input_space='lab', or sRGB "
+                             "colours with alpha with input_space='srgb'")
         for name, arr in (("reference", ref), ("test", tst)):
             _check_float_values(arr, name, unit_range=False)
+    if ref.shape[-1] == 4:
+        visible = ref[..., 3] > 0
+        w = visible.astype(np.float64) if w is None else w * visible
+        if not w.any():
+            return 0.0
+        ref, tst = _on_black(ref, "reference"), _on_black(tst, "test")
     lab_ref, lab_tst = ((_to_lab(ref, "reference"), _to_lab(tst, "test"))
                         if input_space == "srgb" else (ref, tst))
     return mean_ciede2000(lab_ref.reshape(-1, 3), lab_tst.reshape(-1, 3),
                           None if w is None else w.ravel())
 
 
+def _on_black(rgba: np.ndarray, name: str) -> np.ndarray:
+    """``(..., 3)`` sRGB colours of straight RGBA shown over black: uint8 rounded to uint8
+    (as :func:`quantize.colors.lab_of`), the others as floats in [0, 1]."""
+    if rgba.dtype == np.uint8:
+        shown = rgba[..., :3] * (rgba[..., 3:] / 255.0)
+        return np.clip(np.rint(shown), 0, 255).astype(np.uint8)
+    unit = _unit_srgb(rgba, name)
+    return unit[..., :3] * unit[..., 3:]
+
+
 def _to_lab(rgb: np.ndarray, name: str) -> np.ndarray:
     """CIE Lab of sRGB colours, each dtype on its own scale (as ``psnr``'s peaks)."""
     if rgb.dtype == np.uint8:
         return srgb_to_lab(rgb)
-    if rgb.dtype == np.uint16:
-        rgb = rgb / 65535.0
-    elif not np.issubdtype(rgb.dtype, np.floating):
-        raise TypeError(f"{name} has dtype {rgb.dtype}; expected sRGB colours as uint8, "
-                        "uint16 or float in [0, 1]")
-    elif not (rgb.min() >= 0 and rgb.max() <= 1):  # NaN fails both
-        raise ValueError(f"{name} holds float sRGB colours in [{float(rgb.min()):g}, "
-                         f"{float(rgb.max()):g}]; expected values in [0, 1]")
+    rgb = _unit_srgb(rgb, name)
     from skimage.color import rgb2lab
 
     return rgb2lab(rgb.reshape(-1, 1, 3)).reshape(rgb.shape)
+
+
+def _unit_srgb(values: np.ndarray, name: str) -> np.ndarray:
+    """uint16 or float sRGB values (alpha too) as floats in [0, 1], or raise naming them."""
+    if values.dtype == np.uint16:
+        return values / 65535.0
+    if not np.issubdtype(values.dtype, np.floating):
+        raise TypeError(f"{name} has dtype {values.dtype}; expected sRGB colours as uint8, "
+                        "uint16 or float in [0, 1]")
+    if not (values.min() >= 0 and values.max() <= 1):  # NaN fails both
+        raise ValueError(f"{name} holds float sRGB colours in [{float(values.min()):g}, "
+                         f"{float(values.max()):g}]; expected values in [0, 1]")
+    return values

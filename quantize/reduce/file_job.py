@@ -20,12 +20,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_int, check_path
+from .._validation import Seed, check_int, check_path, check_seed
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
     FormatAdviceError,
-    FormatAdviceWarning,
     QualityError,
     ResultTooLargeError,
     warn_caller,
@@ -44,14 +43,16 @@ from ..io import (
 )
 from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space
-from .image import reduce_colors
+from .image import reduce_checked
 from .options import (
+    AlphaLossWarning,
     check_options,
     check_palette,
     check_palette_draws,
     check_palette_out,
     check_reduce_options,
     visible_entries,
+    warn_palette_without_alpha,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
@@ -72,11 +73,6 @@ _JPEG_QUALITY = 95
 # 1.87 MB, while on 0.25 MP photos level 8 costs about 0.01 s.
 _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
-
-
-class AlphaLossWarning(FormatAdviceWarning):
-    """The image's alpha is not all kept: the output format cannot hold it, or the given
-    palette has no translucent entry."""
 
 
 # Input formats whose files may hold an animation of another name by default (a
@@ -105,7 +101,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         .tif/.tiff get the reduced image in RGB. Default ``<stem>.k<N>.png``
         beside the input.
     n_colors, quality, space, dither, exact_colors, seed
-        As in :func:`reduce_colors` (``n_colors`` defaults to 16, or to at
+        As in :func:`~quantize.reduce.reduce_colors` (``n_colors`` defaults to 16, or to at
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
         that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
@@ -133,7 +129,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         flicker, a colour that does not change keeps its index), or a local
         palette for each frame ("per-frame", .gif output only, ``n_colors``
         each). A still image has one frame, so both give the same result.
-        Not colours: those that :func:`reduce_colors` takes as ``palette`` are
+        Not colours: those that :func:`~quantize.reduce.reduce_colors` takes as ``palette`` are
         ``palette_in`` here.
 
     Returns
@@ -188,9 +184,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                               f"output={str(job.output)!r}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         try:
-            result = reduce_colors(loaded, k, quality=opts["quality"], space=opts["space"],
-                                   dither=opts["dither"], exact_colors=opts["exact_colors"],
-                                   palette=job.palette, seed=opts["seed"])
+            result = reduce_checked(loaded.rgb, loaded.alpha, check_options(
+                k, opts["quality"], opts["space"], opts["dither"], opts["exact_colors"],
+                job.palette), check_seed(opts["seed"]))
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -202,7 +198,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
-        _warn_palette_without_alpha(job, loaded.alpha)
+        if job.palette is not None:
+            warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
+                                       from_file=isinstance(palette_in, str | os.PathLike))
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
@@ -397,21 +395,6 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
             f"{'entry is' if n == 1 else 'entries are'} written transparent (alpha below "
             f"{GIF_ALPHA_THRESHOLD}) or opaque (the metrics are measured before that)",
             advice="write .png to keep alpha"))
-
-
-def _warn_palette_without_alpha(job: FileJob, alpha: np.ndarray | None) -> None:
-    """Warn when translucent pixels are mapped onto a given palette with no translucent
-    entry: each is then drawn opaque or fully transparent."""
-    if job.palette is None or alpha is None:
-        return
-    if job.palette.shape[1] == 4 and ((job.palette[:, 3] > 0) & (job.palette[:, 3] < 255)).any():
-        return
-    n = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
-    if n:
-        warn_caller(f"{100 * n / alpha.size:.3g}% of the pixels are translucent but "
-                    f"{job.palette_name} has no translucent entry, so they are drawn opaque "
-                    "or transparent; give the palette alpha (rrggbbaa in .hex, \"alpha\" in "
-                    ".json) to keep it", AlphaLossWarning)
 
 
 def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:

@@ -31,11 +31,11 @@ from .fit import (
     fit,
     warn_few_colors,
 )
-from .options import Options, check_options, check_palette_draws
+from .options import Options, check_options, check_palette_draws, warn_palette_without_alpha
 from .quality import search_quality
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
-__all__ = ["reduce_colors"]
+__all__ = ["reduce_checked", "reduce_colors"]
 
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
@@ -81,9 +81,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         0 are dropped: fully transparent pixels take the result's own
         transparent entry. Without a translucent entry, translucent pixels
         are matched premultiplied, alpha included, and drawn with an opaque entry
-        (or the transparent one), so their alpha is not kept, and no warning
-        says so here (``reduce_file`` warns): give the palette a fourth column
-        to keep it.
+        (or the transparent one), so their alpha is not kept, and an
+        :class:`~quantize.reduce.AlphaLossWarning` says so: give the palette a
+        fourth column to keep it.
     seed : int, numpy.random.Generator or None
         Source of randomness; an int (>= 0) gives the same result every time.
 
@@ -104,6 +104,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ColorCountWarning
         When the image has fewer distinct colours than ``n_colors``; the
         palette is then those colours.
+    AlphaLossWarning
+        When some pixels are translucent and a given ``palette`` has no
+        translucent entry: they are drawn opaque or fully transparent.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
@@ -123,6 +126,19 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     rng = check_seed(seed)
     if opts.palette is not None:
         check_palette_draws(opts.palette, alpha)
+        warn_palette_without_alpha(opts.palette, alpha)
+    return reduce_checked(rgb, alpha, opts, rng)
+
+
+def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
+                   rng: np.random.Generator) -> ReduceResult:
+    """:func:`reduce_colors` of an ``(H, W, 3)`` uint8 image and its ``(H, W)`` alpha (or
+    None), its options checked by :func:`~quantize.reduce.options.check_options`.
+
+    Prior validation is assumed, a given palette's included (it has a visible entry
+    when the image has visible pixels); the caller warns of translucent pixels that it
+    draws opaque, naming the palette as its user gave it.
+    """
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None

@@ -25,15 +25,21 @@ from .._validation import (
     check_seed,
     shown_number,
 )
-from ..errors import OutputError
+from ..errors import FormatAdviceWarning, OutputError, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..palette_files import check_palette_path
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
-__all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
-           "check_palette_alone", "check_palette_draws", "check_palette_mode", "check_palette_out",
-           "check_reduce_options", "entries_drawn", "visible_entries"]
+__all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_options",
+           "check_palette", "check_palette_alone", "check_palette_draws", "check_palette_mode",
+           "check_palette_out", "check_reduce_options", "entries_drawn", "visible_entries",
+           "warn_palette_without_alpha"]
+
+
+class AlphaLossWarning(FormatAdviceWarning):
+    """The image's alpha is not all kept: the output format cannot hold it, or the given
+    palette has no translucent entry."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,26 @@ def check_palette_draws(palette: np.ndarray, image_alpha: np.ndarray | None,
     if palette.shape[0] == 0 and (image_alpha is None or image_alpha.any()):
         raise ValueError(f"{name} has only fully transparent entries (alpha 0), but the "
                          "image has visible pixels; expected at least one visible colour")
+
+
+def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | None,
+                               name: str = "palette", *, from_file: bool = False) -> None:
+    """Warn (:class:`AlphaLossWarning`) when translucent pixels are mapped onto a checked
+    palette with no translucent entry: each is then drawn opaque or fully transparent.
+
+    ``from_file``: the palette was read from a file, whose formats the advice names.
+    """
+    if image_alpha is None:
+        return
+    if palette.shape[1] == 4 and ((palette[:, 3] > 0) & (palette[:, 3] < 255)).any():
+        return
+    n = int(np.count_nonzero((image_alpha > 0) & (image_alpha < 255)))
+    if n:
+        where = ('rrggbbaa in .hex, "alpha" in .json' if from_file else "a fourth column")
+        warn_caller(f"{100 * n / image_alpha.size:.3g}% of the pixels are translucent but "
+                    f"{name} has no translucent entry, so they are drawn opaque or "
+                    f"transparent; give the palette alpha ({where}) to keep it",
+                    AlphaLossWarning)
 
 
 # --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
-from .._validation import check_bool
+from .._validation import check_bool, read_only
 from ..colors import mean_ciede2000, mean_squared_error
 from ..io import GIF_ALPHA_THRESHOLD
 from ..reconstruct.palette import indexed_image
@@ -97,6 +97,11 @@ class ReduceResult:
         Number of colours in the palette (the transparent entry not counted).
     psnr, delta_e : float
         Fidelity to the original, computed on first use (see each property).
+
+    The arrays are read-only: the metrics, shares and images are computed from
+    them, and an edit would put them out of step. Edit a copy
+    (``result.indices.copy()``); ``to_rgb()``, ``to_rgba()`` and ``full_palette()``
+    return new arrays.
     """
 
     palette: np.ndarray
@@ -107,6 +112,10 @@ class ReduceResult:
     dithered: bool
     alpha: np.ndarray | None
     _fidelity: Fidelity = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("palette", "indices", "shares", "alpha"):
+            object.__setattr__(self, name, read_only(getattr(self, name)))
 
     @property
     def k(self) -> int:
