@@ -975,3 +975,63 @@ def test_an_option_is_not_said_idle_when_one_output_took_it(tmp_path, monkeypatc
                                  "--optimize", "--ext", ".s.gif", "-k", "2", "-j", "1", "-q"])
     assert (result.exit_code, result.stderr) == (0, "")
     assert Image.open("m.s.gif").n_frames == 2
+
+
+def _still_and_animation(folder: Path) -> tuple[Path, Path]:
+    """A 16 x 16 still of 5 colours, and an animation of it whose second frame changes 70 %
+    of the pixels: small enough for every encoder to run fast, and one on which the GIF
+    encoder's extra effort changes the bytes."""
+    rng = np.random.default_rng(32)
+    colours = np.array([[200, 30, 30], [0, 90, 200], [255, 255, 255], [20, 20, 20],
+                        [0, 200, 0]], np.uint8)
+    first = rng.integers(0, 5, (16, 16))
+    second = first.copy()
+    changed = rng.random(first.shape) < 0.7
+    second[changed] = rng.integers(0, 5, first.shape)[changed]
+    still, animation = folder / "still.png", folder / "anim.gif"
+    Image.fromarray(colours[first]).save(still)
+    Image.fromarray(colours[first]).save(animation, save_all=True, duration=50, loop=0,
+                                         append_images=[Image.fromarray(colours[second])])
+    return still, animation
+
+
+@pytest.mark.parametrize("source, suffix", [
+    *(("still", s) for s in (".png", ".apng", ".gif", ".jpg", ".webp", ".tif")),
+    *(("animation", s) for s in (".gif", ".png", ".webp")),
+])
+def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, source, suffix):
+    # The warning restated which formats the encoders optimise; it now reads what each
+    # encoder says. An encoder whose bytes change with optimize must say it took it, else
+    # the warning would call the option idle on an output it acted on.
+    from quantize.cli import note_idle_options
+    from quantize.reduce import reduce_file
+
+    src = _still_and_animation(tmp_path)[source == "animation"]
+    written = {}
+    for optimize in (False, True):
+        out = tmp_path / f"out-{optimize}{suffix}"
+        record = reduce_file(src, out, n_colors=5, optimize=optimize)
+        written[optimize] = (out.read_bytes(), record)
+    (plain, record), (effort, optimized) = written[False], written[True]
+    assert "optimized" not in record and isinstance(optimized["optimized"], bool)
+    changed = plain != effort
+    note_idle_options([optimized], optimize=True, per_frame=False)
+    warned = capsys.readouterr().err
+    if changed:
+        assert (optimized["optimized"], warned) == (True, "")
+    elif not optimized["optimized"]:
+        assert warned == _NO_OPTIMIZE
+
+
+def test_the_outputs_optimize_changes_are_those_above(tmp_path):
+    # So that the test above is not idle itself: a PNG, an APNG and a GIF animation change.
+    from quantize.reduce import reduce_file
+
+    still, animation = _still_and_animation(tmp_path)
+    changed = []
+    for src, suffix in ((still, ".png"), (animation, ".png"), (animation, ".gif")):
+        sizes = [reduce_file(src, tmp_path / f"{src.stem}-{o}{suffix}", n_colors=5,
+                             optimize=o)["bytes_out"] for o in (False, True)]
+        data = [(tmp_path / f"{src.stem}-{o}{suffix}").read_bytes() for o in (False, True)]
+        changed.append(data[0] != data[1] and sizes[1] <= sizes[0])
+    assert changed == [True, True, True]

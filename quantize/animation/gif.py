@@ -112,7 +112,9 @@ class GifWriter:
         self._fp = fp
         self._size = size
         self._global = np.asarray(global_palette, dtype=np.uint8)
-        self._try_both = try_both
+        #: ``try_both``: frames are encoded with more effort (what a sink says as
+        #: ``optimized``).
+        self.optimized = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
         #: Frames longer than a GIF frame holds, written to last ``MAX_DELAY_CS``.
@@ -238,7 +240,7 @@ class GifWriter:
             mark, marked_table, marked_local = table, 2 * table, True
         if mark is None:
             return ways[0]
-        runs = _STATIC_RUNS if self._try_both else (1,)
+        runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
             marked = same if length == 1 else _in_runs(same, length)
             if marked.any():

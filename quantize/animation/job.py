@@ -115,7 +115,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette), space, psnr (dB over the opaque pixels of all frames;
         None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
-        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry).
+        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry),
+        and with ``optimize``, optimized (whether the format's encoder took it:
+        True for GIF and APNG, False for WebP).
 
     Warns
     -----
@@ -188,6 +190,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         "seconds": round(time.perf_counter() - start, 4),
         "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
         "frames": stats.frames_written, "palette": _record_palette(palette, shares, stats),
+        **({"optimized": stats.optimized} if opts.optimize else {}),
     }
 
 
@@ -224,6 +227,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     sink.close()
     stats.frames_written = sink.frames_written
     stats.frames_shortened = sink.frames_shortened
+    stats.optimized = sink.optimized
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:

@@ -200,30 +200,24 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
     return words
 
 
-def note_idle_options(written: Sequence[tuple[Any, Any]], *, optimize: bool,
+def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                       per_frame: bool) -> None:
     """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
-    acting on none of the outputs ``written``, as ``(output path, frames)`` pairs.
+    acting on none of the outputs written, whose job records are ``records``.
 
-    ``--optimize`` acts on a PNG (a still or an APNG) and on a GIF animation; a still
-    written as ``.gif``, ``.jpg``, ``.webp`` or ``.tif`` and a WebP animation are
-    encoded as without it. ``--palette per-frame`` acts on an animation only. Once
-    for the call, not once per file, and only when no output at all took it;
-    nothing is said when no file was written.
+    Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
+    encoder of its format said; ``--palette per-frame`` acts on an animation only
+    (``frames`` > 1). Once for the call, not once per file, and only when no output
+    at all took it; nothing is said when no file was written.
     """
-    if not written:
+    if not records:
         return
-    if optimize and not any(_optimized(out, frames) for out, frames in written):
+    if optimize and not any(record.get("optimized") for record in records):
         warn("--optimize", "no effect on the outputs written: only a PNG, or a GIF or APNG "
              "animation, is encoded with more effort")
-    if per_frame and not any((frames or 1) > 1 for _, frames in written):
+    if per_frame and not any((record.get("frames") or 1) > 1 for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")
-
-
-def _optimized(output: Any, frames: Any) -> bool:
-    suffix = Path(str(output)).suffix.lower()
-    return suffix in (".png", ".apng") or (suffix == ".gif" and (frames or 1) > 1)
 
 
 def finishing_note(n_running: int) -> None:

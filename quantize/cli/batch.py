@@ -256,7 +256,7 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, lost = _run(plan, jobs, scheduler, show)
-    note_idle_options([(r.output, r.record.get("frames")) for r in results if r.status == "ok"],
+    note_idle_options([r.record for r in results if r.status == "ok"],
                       optimize=options.get("optimize", False),
                       per_frame=options.get("palette") == "per-frame")
     _write_reports(results, summary, report, html, mode, options["max_pixels"],

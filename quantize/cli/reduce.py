@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -145,7 +145,8 @@ def reduce_command(
         "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette (with --optimize, optimized: "
+        "whether the output's format took it).")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -458,7 +459,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         calls = [Call(call_with_warnings, (reduce_file, src, out), options)
                  for src, out in staged]
         codes: list[ExitCode] = []
-        written: list[tuple[Any, Any]] = []  # (output, frames) of each file written
+        written: list[Mapping[str, Any]] = []  # the record of each file written
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
@@ -473,7 +474,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
             if result.status == "ok":
-                written.append((result.output, result.record.get("frames")))
+                written.append(result.record)
             _show(files[index], result, quality, show, to_batch)
 
         try:

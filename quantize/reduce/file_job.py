@@ -126,7 +126,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Spend more time encoding a PNG for a smaller file (several row filters
         and zlib strategies tried; the palette may be reordered and unused
         entries dropped, so the file's palette order can differ from
-        ``palette_out``'s).
+        ``palette_out``'s); an animation's GIF or APNG encoder takes it too.
+        Other formats are written as without it.
     palette : {"global", "per-frame"}
         For an animation: one palette fitted on all frames (default: no
         flicker, a colour that does not change keeps its index), or a local
@@ -143,7 +144,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``k`` the colours used, ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
-        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``.
+        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``; with
+        ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
     ------
@@ -197,7 +199,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               inputs=(src,), force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
-        data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
+        data, optimized = _encode(result, out, job.kind, opts["optimize"],
+                                  _gif_timing(loaded, out))
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
@@ -210,7 +213,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if palette_out is not None:
                 _write_palette_out(palette_out, result, src.stem, out)
         value, error = metrics.result()
-    return _record(src, out, result, value, error, bytes_in, len(data), start)
+    record = _record(src, out, result, value, error, bytes_in, len(data), start)
+    return {**record, "optimized": optimized} if opts["optimize"] else record
 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
@@ -287,9 +291,10 @@ def _output_kind(path: Path) -> str:
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
-            gif_timing: dict[str, Any]) -> bytes:
+            gif_timing: dict[str, Any]) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
-    :func:`_gif_timing`)."""
+    :func:`_gif_timing`), and whether ``optimize`` acted on them (only an indexed PNG's
+    encoder takes it)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -297,15 +302,16 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # indices) unless optimize asks for the smallest file.
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
-        return encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
+        data = encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
                                   reorder=optimize,
                                   level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL)
+        return data, optimize
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
         image = result.to_image(gif=suffix == ".gif")
         image.save(buffer, format=fmt, **gif_timing)
-        return buffer.getvalue()
+        return buffer.getvalue(), False
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
     has_alpha = result.alpha is not None or result.transparent_index is not None
@@ -316,7 +322,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     else:
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
-    return buffer.getvalue()
+    return buffer.getvalue(), False
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
