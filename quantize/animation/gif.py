@@ -40,6 +40,7 @@ import numpy as np
 from PIL import Image
 
 from .._kernels import pack_rgb
+from ..io import MAX_PALETTE
 
 __all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes"]
 
@@ -48,7 +49,6 @@ _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
 # Unchanged pixels are marked transparent when in horizontal runs at least this
 # long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
 _STATIC_RUNS = (1, 2, 4, 16)
-_MAX_TABLE = 256
 #: Longest delay a GIF frame holds: 16 bits of centiseconds (655.35 s).
 MAX_DELAY_CS = 0xFFFF
 
@@ -236,7 +236,7 @@ class GifWriter:
         if not same.any():
             return ways[0]
         mark, marked_table, marked_local = _free_entry(crop, same, table), table, local
-        if mark is None and table < _MAX_TABLE:
+        if mark is None and table < MAX_PALETTE:
             mark, marked_table, marked_local = table, 2 * table, True
         if mark is None:
             return ways[0]

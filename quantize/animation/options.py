@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validation import check_seed
 from ..errors import warn_caller
-from ..io import check_output_path
+from ..io import MAX_PALETTE, check_output_path
 from ..palette_files import read_palette
 from ..reduce import (
     DEFAULT_COLORS,
@@ -25,9 +25,6 @@ from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
            "check_per_frame_alone"]
-
-#: Values of the ``palette`` option.
-_MAX_PALETTE = 256
 
 
 @dataclass(frozen=True)
@@ -83,8 +80,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    if k is not None and k > _MAX_PALETTE:
-        raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
+    if k is not None and k > MAX_PALETTE:
+        raise ValueError(f"n_colors={k} should be <= {MAX_PALETTE} for an animation")
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -146,10 +143,10 @@ def _palette_in(value: Any) -> np.ndarray | None:
     name = _palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
-    if drawn.shape[0] > _MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
+    if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
         raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
-                         f"colours; an animation holds at most {_MAX_PALETTE}")
+                         f"colours; an animation holds at most {MAX_PALETTE}")
     return drawn
 
 

@@ -31,7 +31,7 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, printable_data
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, printable_data
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -61,7 +61,7 @@ from . import (
 
 STDIO = "-"
 
-_EPILOG = """\b
+_EPILOG = f"""\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
   quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ... in parallel
@@ -73,7 +73,7 @@ Examples:
   cat photo.png | quantize reduce - -k 32 > small.png
   quantize reduce anim.gif -k 64                # every frame, one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
-  quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than 256 colours: RGB output
+  quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than {MAX_PALETTE} colours: RGB output
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
@@ -93,8 +93,8 @@ def reduce_command(
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
-        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
-        "(.webp/.tif RGBA with alpha). "
+        f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
+        ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha). "
         "- writes a PNG to stdout. Default: named as --ext says, beside the input (stdout "
         "for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
@@ -103,9 +103,10 @@ def reduce_command(
         "TIFF: .k<N>.gif).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif, 2 or "
-        "more for .jpg/.webp/.tif (default 16; with --dither at most 256). With --quality: "
-        "the most colours allowed (default 256).", show_default=False)] = None,
+        "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
+        f"2 or more for .jpg/.webp/.tif (default 16; with --dither at most {MAX_PALETTE}). With "
+        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
+        show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
