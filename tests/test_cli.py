@@ -674,12 +674,19 @@ def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, pale
 
 
 @pytest.mark.parametrize("args, line", [
-    (["reduce"], "Missing argument 'FILE...' (see 'quantize reduce --help')"),
-    (["segment"], "Missing argument 'INPUT' (see 'quantize segment --help')"),
-    (["batch"], "Missing argument 'INPUT_DIR' (see 'quantize batch --help')"),
-    (["batch", "."], "Missing option '-o' / '--output' (see 'quantize batch --help')"),
+    (["reduce"], "FILE... is missing (see 'quantize reduce --help')"),
+    (["segment"], "INPUT is missing (see 'quantize segment --help')"),
+    (["batch"], "INPUT_DIR is missing (see 'quantize batch --help')"),
+    (["batch", "."], "-o/--output is missing (see 'quantize batch --help')"),
+    (["batch", ".", "out", "-o", "x"],
+     "out: unexpected argument; quantize batch takes one INPUT_DIR (see 'quantize batch --help')"),
+    (["batch", ".", "out", "more", "-o", "x"], "out more: unexpected arguments; quantize batch "
+     "takes one INPUT_DIR (see 'quantize batch --help')"),
 ])
 def test_a_missing_argument_or_option_is_named_with_where_to_look(args, line):
+    # The parser's words started the line: "Missing option '-o' / '--output'", "Got
+    # unexpected extra argument(s) (out)"; it now starts with what it is about, as the
+    # other errors do.
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 

@@ -647,8 +647,8 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     seen: dict[PurePath, Path] = {}
     for r, path in zip(mapped, inputs, strict=True):
         if r in seen:
-            raise ValueError(f"inputs {str(seen[r])!r} and {str(path)!r} map to the same "
-                             f"output {str(dst / r)!r}; rename one of them")
+            raise ValueError(f"{path}: maps to the same output {dst / r} as {seen[r]}; "
+                             "rename one of them")
         seen[r] = path
     return [dst / r for r in mapped]
 

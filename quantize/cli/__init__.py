@@ -341,13 +341,20 @@ def _bad_value(exc: Any) -> str:
     param = exc.param
     if param is None:
         return exc.format_message()
-    name = ("/".join(param.opts) if param.param_type_name == "option"
-            else param.metavar or param.name.upper())
+    name = _param_name(param)
     number = _NOT_A_NUMBER.fullmatch(exc.message.strip())
     if number is None:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _param_name(param: Any) -> str:
+    """A parameter as its errors name it: an option by its flags (``-o/--output``), an
+    argument by the name the help shows (``INPUT_DIR``)."""
+    if param.param_type_name == "option":
+        return "/".join(param.opts)
+    return param.metavar or param.name.upper()
 
 
 _EPILOG = """\b
@@ -457,8 +464,8 @@ def refuse_both(first: str, second: str) -> None:
 
 def refuse_stream_without_output(path: Path, option: str) -> None:
     """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
-    fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "
-         f"it; name the output with {option}", USAGE_ERROR)
+    fail(f"{printable_line(str(path))}: is a pipe or device, not a file, so no output can be "
+         f"named after it; name the output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.
@@ -538,28 +545,49 @@ _GIVEN_ARGS = "quantize.given_args"
 
 
 class Command(TyperCommand):
-    """A sub-command whose option given without its value is named as its other errors
-    name it: ``-o/--output needs a value (see 'quantize reduce --help')``, and whose
-    unknown option is named with the command's options it may be a typo of
-    (:func:`close_options`).
+    """A sub-command whose usage errors name the option or argument first, as its other
+    errors do: ``-o/--output needs a value (see 'quantize reduce --help')``,
+    ``-o/--output is missing``, ``b.png: unexpected argument; quantize segment takes
+    one INPUT``, and whose unknown option is named with the command's options it may
+    be a typo of (:func:`close_options`).
 
     The parser said "Option '-o' requires an argument", without the command's
-    help to look at; and "No such option: --bogus (Possible options: --jobs)". The
+    help to look at; "Missing option '-o' / '--output'"; "Got unexpected extra
+    argument (b.png)"; and "No such option: --bogus (Possible options: --jobs)". The
     arguments are kept as given, for :func:`command_line`.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
+        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
-            return super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
             raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.MissingParameter as exc:
+            if exc.param is None:
+                raise
+            raise click_errors.UsageError(f"{_param_name(exc.param)} is missing", ctx) from None
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
             raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
+        return rest
+
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        """Why the arguments ``extra``, given after those the command takes, are refused:
+        ``out: unexpected argument; quantize batch takes one INPUT_DIR``."""
+        takes = [_param_name(p) for p in self.params
+                 if p.param_type_name == "argument" and p.nargs == 1]
+        one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
+        s = "" if len(extra) == 1 else "s"
+        return f"{' '.join(extra)}: unexpected argument{s}{one}"
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:

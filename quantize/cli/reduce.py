@@ -261,7 +261,8 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             fail(f"--palette-out names one file but {len(names)} inputs were given; write "
                  "each input's palette in a call of its own", USAGE_ERROR)
         if names.count(STDIO) > 0:
-            fail("- (stdin) must be the only input", USAGE_ERROR)
+            fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
+                 "the other files in a call of their own", USAGE_ERROR)
     if output is not None and ext is not None:
         refuse_both("-o/--output", "--ext")
     if ext is not None and STDIO in names:
@@ -286,7 +287,7 @@ def _check_no_strength_among(inputs: Sequence[Path]) -> None:
         except ValueError:
             continue
         if not p.exists():
-            fail(f"{str(p)!r} is not a file; a dithering strength is written --dither={p}",
+            fail(f"{p}: no such file; a dithering strength is written --dither={p}",
                  USAGE_ERROR)
 
 
@@ -341,13 +342,12 @@ def _check_distinct_outputs(files: Sequence[_File]) -> None:
         else:
             key = (folder, src.stem, suffix)
         if key in seen and (seen[key] == f.input or _same_file(seen[key], f.input)):
-            twice = (repr(f.input) if seen[key] == f.input
-                     else f"{seen[key]!r} (as {f.input!r})")
-            fail(f"input {twice} is given twice", USAGE_ERROR)
+            again = "" if seen[key] == f.input else f" (the second time as {f.input})"
+            fail(f"{seen[key]}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
-            fail(f"inputs {seen[key]!r} and {f.input!r} would both be written to the same "
-                 "output (named after their common stem); rename one, or reduce each with "
-                 "its own -o", USAGE_ERROR)
+            fail(f"{f.input}: would be written to the same output as {seen[key]} (named after "
+                 "their common stem); rename one, or reduce each with its own -o",
+                 USAGE_ERROR)
         seen[key] = f.input
 
 
@@ -422,7 +422,7 @@ def _palette_size(palette_in: Any) -> int | None:
 
 
 def _refuse_output(name: str, output: str) -> None:
-    fail(f"the output of {name!r} {output}, which is also an input; rename that input, or "
+    fail(f"{name}: its output {output}, which is also an input; rename that input, or "
          "choose other output names with --ext", USAGE_ERROR)
 
 
