@@ -422,6 +422,69 @@ def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "in"]
 
 
+def _run_with_stderr(args: list[str], cwd: Path, stderr: Any, **options: Any
+                     ) -> subprocess.CompletedProcess:
+    """Run ``quantize args`` in ``cwd`` with the stderr given (and ``subprocess.run``'s
+    ``options``), its stdout kept."""
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=cwd, env=env,
+                          stderr=stderr, timeout=120, **{"stdout": subprocess.PIPE, **options})
+
+
+def _two_colour_inputs(folder: Path) -> None:
+    """a.png and in/a.png, two colours each, in ``folder``: -k 4 warns of them."""
+    (folder / "in").mkdir()
+    for name in ("a.png", "in/a.png"):
+        image = Image.new("RGB", (4, 4), "red")
+        image.paste((0, 0, 255), (0, 0, 2, 4))
+        image.save(folder / name)
+
+
+@pytest.mark.parametrize("args, code, outputs", [
+    (["reduce", "a.png", "--bogus"], 2, []),
+    (["reduce", "a.png", "-k", "4"], 0, ["a.k4.png"]),  # with a warning of 2 colours
+    (["batch", "in", "-o", "out", "-k", "4", "-j", "1"], 0, ["out/a.png"]),
+])
+def test_a_stderr_whose_reader_went_away_leaves_the_work_and_the_exit_code(
+        args, code, outputs, tmp_path):
+    # ``quantize ... 2>&1 >log | head -0``: the first warning or error line raised
+    # BrokenPipeError, which ended every command with exit 1 (a usage error too) and
+    # stopped a batch before its files.
+    _two_colour_inputs(tmp_path)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = _run_with_stderr(args, tmp_path, write)
+    finally:
+        os.close(write)
+    assert done.returncode == code
+    assert all((tmp_path / name).is_file() for name in outputs)
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == (1 if args[0] != "batch" and code == 0 else 2 if code == 0 else 0)
+
+
+def test_a_closed_stderr_beside_a_terminal_does_not_stop_a_batch(tmp_path):
+    # Stdout on a terminal asked stderr whether it was one too, and a stderr closed from
+    # the start (2>&-) is None: AttributeError, exit 1, no file done.
+    pty = pytest.importorskip("pty")
+    _two_colour_inputs(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        done = _run_with_stderr(["batch", "in", "-o", "out", "-k", "4", "-j", "1"], tmp_path,
+                                subprocess.DEVNULL, stdout=follower,
+                                preexec_fn=lambda: os.close(2))  # as a shell's 2>&-
+        os.close(follower)  # the terminal's other end: reading it ends with what was written
+        try:
+            shown = os.read(leader, 4096).decode()
+        except OSError:  # nothing was written
+            shown = ""
+    finally:
+        os.close(leader)
+    assert done.returncode == 0 and (tmp_path / "out" / "a.png").is_file()
+    assert "1/1 files: 1 ok, 0 skipped, 0 failed" in shown
+
+
 def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     from quantize.cli import _StdoutError, say
 

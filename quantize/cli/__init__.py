@@ -110,7 +110,7 @@ def number(text: str) -> float:
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
     message's parameter names written as the command's flags (:func:`as_flags`)."""
-    typer.echo(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
+    say(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
 
 
 def say(line: str, err: bool = False) -> None:
@@ -125,27 +125,38 @@ def say(line: str, err: bool = False) -> None:
     Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
     command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
     traceback.
+
+    Stderr holds the warnings and errors, which have nowhere else to go: once it
+    cannot take a line (its reader gone, a full disk), nothing more is printed
+    there and the command goes on, its exit code telling how it ended; a stderr
+    closed from the start (``2>&-``) takes no line at all.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
         raise _StdoutError(OSError(errno.EBADF, "it is closed"))
     try:
-        typer.echo(line, err=err)
-    except BrokenPipeError:
-        if err:
-            raise
-        _stdout_gone()
+        typer.echo(line, err=err)  # nothing, to a stream closed from the start
     except OSError as exc:
         if err:
-            raise
-        raise _StdoutError(exc) from None
+            _gone(sys.stderr)
+        elif isinstance(exc, BrokenPipeError):
+            _gone(sys.stdout)
+        else:
+            raise _StdoutError(exc) from None
 
 
-def _stdout_gone() -> None:
-    """Send the rest of stdout to the null device (also what Python flushes at exit)."""
+def _gone(stream: Any) -> None:
+    """Send the rest of ``stream`` (stdout or stderr) to the null device (also what
+    Python flushes at exit)."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, stream.fileno())
         os.close(null)
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` (``sys.stdout``, ``sys.stderr``) is a terminal; False when it was
+    closed from the start (None)."""
+    return stream is not None and stream.isatty()
 
 
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
@@ -223,8 +234,8 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
-    typer.echo(f"quantize: interrupted; letting the {files} in progress finish "
-               f"(Ctrl-C again to abandon {them})", err=True)
+    say(f"quantize: interrupted; letting the {files} in progress finish "
+        f"(Ctrl-C again to abandon {them})", err=True)
 
 
 def _echo_error(message: str) -> None:
@@ -237,7 +248,7 @@ def _echo_error(message: str) -> None:
     """
     text = printable(message)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    typer.echo(f"quantize: error: {printable_line(first)}", err=True)
+    say(f"quantize: error: {printable_line(first)}", err=True)
 
 
 class _StdoutError(Exception):

@@ -41,6 +41,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    is_terminal,
     note_idle_options,
     number,
     path,
@@ -659,7 +660,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
     The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
     there instead, as they do when neither stream is a terminal.
     """
-    if show != "lines" or not (sys.stdout.isatty() and sys.stderr.isatty()):
+    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
         yield lambda result: _plain_line(result, summary, show)
         return
     from rich.console import Console
@@ -714,8 +715,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     from .. import batch as lib
 
     if result.status == "failed":
-        typer.echo(printable_line(f"quantize: error: {result.input}: {result.reason}"),
-                   err=True)
+        say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
     if show == "quiet":

@@ -554,8 +554,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         warn(f.input, message)
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
-        typer.echo(printable_line(f"quantize: error: {f.input}: {reason}"
-                                  f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+        say(printable_line(f"quantize: error: {f.input}: {reason}"
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return
