@@ -28,7 +28,6 @@ unchanged ones are left on screen.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -47,7 +46,13 @@ from ..io import (
 )
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
-from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
+from ..reduce.file_job import (
+    AlphaLossWarning,
+    job_record,
+    name_colors,
+    palette_entries,
+    too_large,
+)
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
@@ -182,16 +187,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_still(stats, out)
     _warn_shortened(stats, opts.suffix)
     _warn_cut(stats, info)
-    psnr = stats.psnr()
-    return {
-        "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
-        "psnr": None if math.isinf(psnr) else round(psnr, 4),
-        "delta_e": round(mean_delta_e(stats), 4),
-        "seconds": round(time.perf_counter() - start, 4),
-        "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
-        "frames": stats.frames_written, "palette": _record_palette(palette, shares, stats),
-        **({"optimized": stats.optimized} if opts.optimize else {}),
-    }
+    # as a still's record: shares of the opaque pixels, no entry for the transparent ones
+    # (none at all when nothing is opaque)
+    return job_record(src, out, k=_colours(plan, stats), space=opts.space, psnr=stats.psnr(),
+                      delta_e=mean_delta_e(stats), start=start, bytes_in=src.stat().st_size,
+                      bytes_out=out.stat().st_size, frames=stats.frames_written,
+                      palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),
+                      optimized=stats.optimized if opts.optimize else None)
 
 
 def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
@@ -306,14 +308,3 @@ def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarra
         order = palette_order(palette, pixels)
         palette, pixels = palette[order], pixels[order]
     return palette, pixels / max(pixels.sum(), 1.0)
-
-
-def _record_palette(palette: np.ndarray, shares: np.ndarray,
-                    stats: FrameStats) -> list[dict[str, Any]]:
-    """Palette entries for reports, as a still's record has them: shares of the opaque
-    pixels, and no entry for the transparent ones (none at all when nothing is opaque)."""
-    if _nothing_opaque(stats):
-        return []
-    return [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
-             "share": round(float(s), 6)}
-            for c, s in zip(palette, shares, strict=True)]

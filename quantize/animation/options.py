@@ -20,7 +20,7 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.options import check_palette_mode, check_palette_out
+from ..reduce.options import check_palette_mode, check_palette_out, palette_in_name
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
@@ -92,7 +92,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
-                            per_frame, _palette_in_name(o["palette_in"]))
+                            per_frame, palette_in_name(o["palette_in"]))
 
 
 def check_per_frame_alone(n_colors: int | None, quality: float | None,
@@ -106,7 +106,7 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
     """
     if palette_in is None and quality is None:
         return
-    given = (_palette_in_name(palette_in) if palette_in is not None
+    given = (palette_in_name(palette_in) if palette_in is not None
              else f"quality={quality!r}")
     raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
                      f"most n_colors={n_colors or DEFAULT_COLORS} colours, so {given} cannot "
@@ -121,13 +121,6 @@ def _check_suffix(path: Path) -> str:
     return suffix
 
 
-def _palette_in_name(value: Any) -> str:
-    """``palette_in='brand.hex'`` for a palette file, plain ``palette_in`` for an array."""
-    if isinstance(value, str | os.PathLike):
-        return f"palette_in={os.fspath(value)!r}"
-    return "palette_in"
-
-
 def _palette_in(value: Any) -> np.ndarray | None:
     """The given palette as (k, 3) uint8 (already checked, or read from its file).
 
@@ -140,7 +133,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
     from_file = isinstance(value, str | os.PathLike)
     pal = read_palette(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
-    name = _palette_in_name(value) if from_file else "the palette mapped onto"
+    name = palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not

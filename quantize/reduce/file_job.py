@@ -50,6 +50,7 @@ from .options import (
     check_palette_draws,
     check_palette_out,
     check_reduce_options,
+    palette_in_name,
     visible_entries,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
@@ -213,8 +214,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if palette_out is not None:
                 _write_palette_out(palette_out, result, src.stem, out)
         value, error = metrics.result()
-    record = _record(src, out, result, value, error, bytes_in, len(data), start)
-    return {**record, "optimized": optimized} if opts["optimize"] else record
+    return job_record(src, out, k=result.k, space=result.space, psnr=value, delta_e=error,
+                      start=start, bytes_in=bytes_in, bytes_out=len(data), frames=1,
+                      palette=palette_entries(result.palette, result.shares, result.alpha),
+                      optimized=optimized if opts["optimize"] else None)
 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
@@ -258,20 +261,37 @@ def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
     return shown
 
 
-def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
-            bytes_in: int, bytes_out: int, start: float) -> dict[str, Any]:
-    """The job record: what the CLI prints and batch reports."""
-    alpha = [255] * result.k if result.alpha is None else result.alpha.tolist()
-    palette = [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": int(a),
-                "share": round(float(s), 6)}
-               for c, a, s in zip(result.palette, alpha, result.shares, strict=True)]
-    return {
-        "input": str(src), "output": str(out), "k": result.k, "space": result.space,
+def job_record(src: Path, out: Path, *, k: int, space: str, psnr: float, delta_e: float,
+               start: float, bytes_in: int, bytes_out: int, frames: int,
+               palette: list[dict[str, Any]], optimized: bool | None = None
+               ) -> dict[str, Any]:
+    """The record of a job, a still's or an animation's: what the CLI prints and batch
+    reports (see :func:`reduce_file`). ``psnr`` is inf when lossless (recorded None),
+    ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
+    was not asked (then not recorded)."""
+    record = {
+        "input": str(src), "output": str(out), "k": k, "space": space,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(delta_e, 4),
         "seconds": round(time.perf_counter() - start, 4),
-        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": 1, "palette": palette,
+        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
     }
+    return record if optimized is None else {**record, "optimized": optimized}
+
+
+def palette_entries(colors: np.ndarray, shares: np.ndarray,
+                    alpha: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """A record's ``palette``: ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` for
+    each of the ``(k, 3)`` ``colors``, with its share of the pixels and its ``alpha``
+    (None: every entry opaque).
+
+    >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]))
+    [{'hex': '#ff0010', 'alpha': 255, 'share': 0.25}]
+    """
+    opacity = [255] * len(colors) if alpha is None else [int(a) for a in alpha]
+    return [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": a,
+             "share": round(float(s), 6)}
+            for c, a, s in zip(colors, opacity, shares, strict=True)]
 
 
 # --------------------------------------------------------------------------
@@ -434,13 +454,6 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
                                 "a still image a .jpg/.webp/.tif output")
 
 
-def _palette_in_name(palette_in: Any) -> str:
-    """``palette_in='file'`` for a palette file, plain ``palette_in`` for an array."""
-    if isinstance(palette_in, str | os.PathLike):
-        return f"palette_in={os.fspath(palette_in)!r}"
-    return "palette_in"
-
-
 # --------------------------------------------------------------------------
 # Planning: every check that needs no pixels
 # --------------------------------------------------------------------------
@@ -450,7 +463,8 @@ def _palette_in_name(palette_in: Any) -> str:
 class FileJob:
     """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
 
-    ``palette_name`` names the palette in errors (see :func:`_palette_in_name`).
+    ``palette_name`` names the palette in errors (see
+    :func:`~quantize.reduce.options.palette_in_name`).
     """
 
     output: Path | None
@@ -605,7 +619,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
-    name = _palette_in_name(opts["palette_in"])
+    name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     check_palette_out(opts, src)
