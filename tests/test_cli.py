@@ -399,6 +399,12 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
     assert all((tmp_path / name).is_file() for name in outputs)
 
 
+def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(tmp_path):
+    # ``quantize | head -0``: the help raised BrokenPipeError, a traceback and exit 1.
+    done = _run_with_stdout_closed([], tmp_path)
+    assert (done.returncode, done.stderr) == (2, "")
+
+
 @pytest.mark.parametrize("args, error", [
     (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["segment", "a.png", "-k", "2", "--json"],

@@ -291,7 +291,8 @@ class _OneLineErrors(TyperGroup):
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:
-            typer.echo(exc.ctx.get_help())
+            with contextlib.suppress(_StdoutError):  # a closed stdout: the code says it
+                say(exc.ctx.get_help())  # a reader gone (quantize | head -1): no traceback
             code = USAGE_ERROR
         except click_errors.UsageError as exc:
             if (isinstance(exc, click_errors.BadParameter)
