@@ -38,6 +38,7 @@ import numpy as np
 
 from . import _threads
 from ._validation import check_bool, check_int
+from .io import MAX_PALETTE
 
 # zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
 # same level, within 0.5 % of its size on web photos' indices (smaller by 2-4 % on
@@ -53,7 +54,6 @@ __all__ = ["DEFAULT_LEVEL", "apng_delay", "encode_indexed_png", "one_frame_apng"
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3
-_MAX_ENTRIES = 256
 _MAX_SIDE = 2**31 - 1
 
 #: (filter, zlib level, zlib strategy) of the default encode. Measured on seven
@@ -95,8 +95,8 @@ def _check_inputs(indices: Any, palette: Any, alpha: Any
     if max(indices.shape) > _MAX_SIDE:
         raise ValueError(f"indices shape {indices.shape} exceeds the PNG limit of "
                          f"{_MAX_SIDE} pixels a side")
-    if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= palette.shape[0] <= _MAX_ENTRIES:
-        raise ValueError(f"palette should have shape (k, 3) with 1 <= k <= {_MAX_ENTRIES}, "
+    if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= palette.shape[0] <= MAX_PALETTE:
+        raise ValueError(f"palette should have shape (k, 3) with 1 <= k <= {MAX_PALETTE}, "
                          f"got {palette.shape}")
     k = palette.shape[0]
     top = int(indices.max())

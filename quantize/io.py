@@ -67,7 +67,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
-__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
+__all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
+           "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
@@ -86,6 +87,11 @@ DEFAULT_MAX_PIXELS = 250_000_000
 #: GIF has binary transparency: pixels and palette entries with alpha below this are
 #: written fully transparent, the others opaque (every GIF quantize writes).
 GIF_ALPHA_THRESHOLD = 128
+
+#: Entries an indexed (palette) image holds, PNG or GIF: its indices are 8-bit. The
+#: limit on the colours of every indexed output, named once for the encoders, the
+#: checks and the help.
+MAX_PALETTE = 256
 
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 # A float image over 1 whose brightest pixel reads below this (of 255) is said to be dark.

@@ -170,9 +170,9 @@ def segment_file(
         result = segment(loaded.rgb, **params)
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
         if result.n_regions > _MAX_LABEL:
-            raise ValueError(f"the segmentation has {result.n_regions} regions, more than "
-                             f"labels.png can hold ({_MAX_LABEL}); raise "
-                             f"min_region={result.min_region} to merge the small ones")
+            raise ValueError(f"min_region={result.min_region} leaves {result.n_regions} "
+                             f"regions, more than labels.png can hold ({_MAX_LABEL}); raise "
+                             "it to merge the small ones")
         h, w = result.labels.shape
         record = {"input": str(name), "outdir": str(outdir), "width": w, "height": h,
                   "n_clusters": params["n_clusters"],

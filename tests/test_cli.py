@@ -400,6 +400,12 @@ def test_a_reader_that_goes_away_stops_the_lines_not_the_work(args, outputs, tmp
     assert all((tmp_path / name).is_file() for name in outputs)
 
 
+def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(tmp_path):
+    # ``quantize | head -0``: the help raised BrokenPipeError, a traceback and exit 1.
+    done = _run_with_stdout_closed([], tmp_path)
+    assert (done.returncode, done.stderr) == (2, "")
+
+
 @pytest.mark.parametrize("args, error", [
     (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["segment", "a.png", "-k", "2", "--json"],
@@ -421,6 +427,69 @@ def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
                           preexec_fn=lambda: os.close(1))  # as a shell's >&-
     assert (done.returncode, done.stderr) == (1, f"quantize: error: {error}\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "in"]
+
+
+def _run_with_stderr(args: list[str], cwd: Path, stderr: Any, **options: Any
+                     ) -> subprocess.CompletedProcess:
+    """Run ``quantize args`` in ``cwd`` with the stderr given (and ``subprocess.run``'s
+    ``options``), its stdout kept."""
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "quantize", *args], cwd=cwd, env=env,
+                          stderr=stderr, timeout=120, **{"stdout": subprocess.PIPE, **options})
+
+
+def _two_colour_inputs(folder: Path) -> None:
+    """a.png and in/a.png, two colours each, in ``folder``: -k 4 warns of them."""
+    (folder / "in").mkdir()
+    for name in ("a.png", "in/a.png"):
+        image = Image.new("RGB", (4, 4), "red")
+        image.paste((0, 0, 255), (0, 0, 2, 4))
+        image.save(folder / name)
+
+
+@pytest.mark.parametrize("args, code, outputs", [
+    (["reduce", "a.png", "--bogus"], 2, []),
+    (["reduce", "a.png", "-k", "4"], 0, ["a.k4.png"]),  # with a warning of 2 colours
+    (["batch", "in", "-o", "out", "-k", "4", "-j", "1"], 0, ["out/a.png"]),
+])
+def test_a_stderr_whose_reader_went_away_leaves_the_work_and_the_exit_code(
+        args, code, outputs, tmp_path):
+    # ``quantize ... 2>&1 >log | head -0``: the first warning or error line raised
+    # BrokenPipeError, which ended every command with exit 1 (a usage error too) and
+    # stopped a batch before its files.
+    _two_colour_inputs(tmp_path)
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = _run_with_stderr(args, tmp_path, write)
+    finally:
+        os.close(write)
+    assert done.returncode == code
+    assert all((tmp_path / name).is_file() for name in outputs)
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == (1 if args[0] != "batch" and code == 0 else 2 if code == 0 else 0)
+
+
+def test_a_closed_stderr_beside_a_terminal_does_not_stop_a_batch(tmp_path):
+    # Stdout on a terminal asked stderr whether it was one too, and a stderr closed from
+    # the start (2>&-) is None: AttributeError, exit 1, no file done.
+    pty = pytest.importorskip("pty")
+    _two_colour_inputs(tmp_path)
+    leader, follower = pty.openpty()
+    try:
+        done = _run_with_stderr(["batch", "in", "-o", "out", "-k", "4", "-j", "1"], tmp_path,
+                                subprocess.DEVNULL, stdout=follower,
+                                preexec_fn=lambda: os.close(2))  # as a shell's 2>&-
+        os.close(follower)  # the terminal's other end: reading it ends with what was written
+        try:
+            shown = os.read(leader, 4096).decode()
+        except OSError:  # nothing was written
+            shown = ""
+    finally:
+        os.close(leader)
+    assert done.returncode == 0 and (tmp_path / "out" / "a.png").is_file()
+    assert "1/1 files: 1 ok, 0 skipped, 0 failed" in shown
 
 
 def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
@@ -675,12 +744,19 @@ def test_a_bad_palette_file_is_named_once_before_any_image_is_read(command, pale
 
 
 @pytest.mark.parametrize("args, line", [
-    (["reduce"], "Missing argument 'FILE...' (see 'quantize reduce --help')"),
-    (["segment"], "Missing argument 'INPUT' (see 'quantize segment --help')"),
-    (["batch"], "Missing argument 'INPUT_DIR' (see 'quantize batch --help')"),
-    (["batch", "."], "Missing option '-o' / '--output' (see 'quantize batch --help')"),
+    (["reduce"], "FILE... is missing (see 'quantize reduce --help')"),
+    (["segment"], "INPUT is missing (see 'quantize segment --help')"),
+    (["batch"], "INPUT_DIR is missing (see 'quantize batch --help')"),
+    (["batch", "."], "-o/--output is missing (see 'quantize batch --help')"),
+    (["batch", ".", "out", "-o", "x"],
+     "out: unexpected argument; quantize batch takes one INPUT_DIR (see 'quantize batch --help')"),
+    (["batch", ".", "out", "more", "-o", "x"], "out more: unexpected arguments; quantize batch "
+     "takes one INPUT_DIR (see 'quantize batch --help')"),
 ])
 def test_a_missing_argument_or_option_is_named_with_where_to_look(args, line):
+    # The parser's words started the line: "Missing option '-o' / '--output'", "Got
+    # unexpected extra argument(s) (out)"; it now starts with what it is about, as the
+    # other errors do.
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
@@ -1019,3 +1095,63 @@ def test_every_command_names_its_outputs_after_the_name_without_its_last_extensi
     segmented = runner.invoke(app, ["segment", str(src / "scan."), "-k", "2", "-q"])
     assert segmented.exit_code == 0, segmented.output
     assert (src / "scan..segments" / "labels.png").is_file()
+
+
+def _still_and_animation(folder: Path) -> tuple[Path, Path]:
+    """A 16 x 16 still of 5 colours, and an animation of it whose second frame changes 70 %
+    of the pixels: small enough for every encoder to run fast, and one on which the GIF
+    encoder's extra effort changes the bytes."""
+    rng = np.random.default_rng(32)
+    colours = np.array([[200, 30, 30], [0, 90, 200], [255, 255, 255], [20, 20, 20],
+                        [0, 200, 0]], np.uint8)
+    first = rng.integers(0, 5, (16, 16))
+    second = first.copy()
+    changed = rng.random(first.shape) < 0.7
+    second[changed] = rng.integers(0, 5, first.shape)[changed]
+    still, animation = folder / "still.png", folder / "anim.gif"
+    Image.fromarray(colours[first]).save(still)
+    Image.fromarray(colours[first]).save(animation, save_all=True, duration=50, loop=0,
+                                         append_images=[Image.fromarray(colours[second])])
+    return still, animation
+
+
+@pytest.mark.parametrize("source, suffix", [
+    *(("still", s) for s in (".png", ".apng", ".gif", ".jpg", ".webp", ".tif")),
+    *(("animation", s) for s in (".gif", ".png", ".webp")),
+])
+def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, source, suffix):
+    # The warning restated which formats the encoders optimise; it now reads what each
+    # encoder says. An encoder whose bytes change with optimize must say it took it, else
+    # the warning would call the option idle on an output it acted on.
+    from quantize.cli import note_idle_options
+    from quantize.reduce import reduce_file
+
+    src = _still_and_animation(tmp_path)[source == "animation"]
+    written = {}
+    for optimize in (False, True):
+        out = tmp_path / f"out-{optimize}{suffix}"
+        record = reduce_file(src, out, n_colors=5, optimize=optimize)
+        written[optimize] = (out.read_bytes(), record)
+    (plain, record), (effort, optimized) = written[False], written[True]
+    assert "optimized" not in record and isinstance(optimized["optimized"], bool)
+    changed = plain != effort
+    note_idle_options([optimized], optimize=True, per_frame=False)
+    warned = capsys.readouterr().err
+    if changed:
+        assert (optimized["optimized"], warned) == (True, "")
+    elif not optimized["optimized"]:
+        assert warned == _NO_OPTIMIZE
+
+
+def test_the_outputs_optimize_changes_are_those_above(tmp_path):
+    # So that the test above is not idle itself: a PNG, an APNG and a GIF animation change.
+    from quantize.reduce import reduce_file
+
+    still, animation = _still_and_animation(tmp_path)
+    changed = []
+    for src, suffix in ((still, ".png"), (animation, ".png"), (animation, ".gif")):
+        sizes = [reduce_file(src, tmp_path / f"{src.stem}-{o}{suffix}", n_colors=5,
+                             optimize=o)["bytes_out"] for o in (False, True)]
+        data = [(tmp_path / f"{src.stem}-{o}{suffix}").read_bytes() for o in (False, True)]
+        changed.append(data[0] != data[1] and sizes[1] <= sizes[0])
+    assert changed == [True, True, True]

@@ -1505,3 +1505,18 @@ def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path
     assert again.exit_code == 0, again.output
     assert re.search(r"^1/1 files: 0 ok, 1 skipped, 0 failed in \d+\.\d s$", again.stdout,
                      re.MULTILINE)
+
+
+def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):
+    # "inputs 'in/a.jpg' and 'in/a.jpg.png' map to the same output ...": the line now starts
+    # with the file it is about, as the other errors do.
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.png", "a.jpg", "a.jpg.png"):  # a.jpg -> a.jpg.png, beside a.png's a.png.png
+        Image.new("RGB", (2, 2), (200, 30, 30)).save(src / name,
+                                                     format="JPEG" if name == "a.jpg" else "PNG")
+    result = _cli(src, "-o", tmp_path / "out")
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src / 'a.jpg.png'}: maps to the same output "
+           f"{tmp_path / 'out' / 'a.jpg.png'} as {src / 'a.jpg'}; rename one of them\n")
+    assert not (tmp_path / "out").exists()

@@ -489,7 +489,7 @@ def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
     (["-o", "x.png"], "-o/--output names one file but 2 inputs were given; use --ext"),
     (["--palette-out", "p.gpl"], "--palette-out names one file but 2 inputs were given; "
                                  "write each input's palette in a call of its own"),
-    (["--dither", "0.5"], "'0.5' is not a file; a dithering strength is written --dither=0.5"),
+    (["--dither", "0.5"], "0.5: no such file; a dithering strength is written --dither=0.5"),
     (["--ext", ".txt"], "--ext='.txt' is not valid; expected a suffix ending in an image"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
@@ -512,9 +512,9 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
         result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
         assert result.exit_code == 2
         assert one_error_line(result) == (
-            f"quantize: error: inputs {str(tmp_path / 'a.png')!r} and "
-            f"{str(tmp_path / 'a.jpg')!r} would both be written to "
-            f"{str(tmp_path / output)!r}; rename one, or reduce each with its own -o")
+            f"quantize: error: {tmp_path / 'a.jpg'}: would be written to the same output "
+            f"{tmp_path / output} as {tmp_path / 'a.png'}; rename one, or reduce each with its "
+            "own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
 
 
@@ -541,8 +541,8 @@ def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(
     result = run(first, second, *args)
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        f"quantize: error: inputs {first!r} and {second!r} would be written to {outputs}, "
-        f"{why}; rename one, or reduce each with its own -o")
+        f"quantize: error: {second}: would be written to the same output file as {first}: "
+        f"{outputs}, {why}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
@@ -583,8 +583,8 @@ def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeyp
     assert result.exit_code == 2
     output = "a.k2.gif" if first[0] == "a.gif" and first[1] == 2 else "a.k2.png"
     assert one_error_line(result) == (
-        f"quantize: error: inputs {inputs[0]!r} and {inputs[1]!r} would both be written to "
-        f"{output!r}; rename one, or reduce each with its own -o")
+        f"quantize: error: {inputs[1]}: would be written to the same output {output} as "
+        f"{inputs[0]}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(inputs)
 
 
@@ -599,7 +599,7 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
     result = run(tmp_path / "a.png", tmp_path / output, "--force", *args)
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        f"quantize: error: the output of {str(tmp_path / 'a.png')!r} would be "
+        f"quantize: error: {tmp_path / 'a.png'}: its output would be "
         f"{str(tmp_path / output)!r}, which is also an input; rename that input, or choose "
         "other output names with --ext")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -623,7 +623,7 @@ def test_an_output_that_is_another_input_ignoring_case_is_refused(
     result = run(source, other, "--force", *args)
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        f"quantize: error: the output of {source!r} would be {ascii(output)}, which is also "
+        f"quantize: error: {source}: its output would be {ascii(output)}, which is also "
         f"the input {ascii(other)} where names ignore case or Unicode form (macOS, Windows); "
         "rename that input, or choose other output names with --ext")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -652,7 +652,7 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
     result = run(tmp_path / source, tmp_path / other, "--force", *args)
     assert result.exit_code == 2, result.output
     assert one_error_line(result) == (
-        f"quantize: error: the output of {str(tmp_path / source)!r} {verb} "
+        f"quantize: error: {tmp_path / source}: its output {verb} "
         f"{str(tmp_path / other)!r}, which is also an input; rename that input, or choose "
         "other output names with --ext")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -700,7 +700,7 @@ def test_stdin_to_stdout_round_trip(photo, output):
 def test_an_input_given_twice_is_named(photo):
     result = run(photo, photo, "--ext", ".x.png")
     assert result.exit_code == 2
-    assert one_error_line(result) == f"quantize: error: input {str(photo)!r} is given twice"
+    assert one_error_line(result) == f"quantize: error: {photo}: given twice as an input"
 
 
 def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
@@ -715,7 +715,10 @@ def test_skip_if_larger_to_stdout_names_no_scratch_file(jpeg_of_noise):
 def test_stdin_must_be_the_only_input(photo):
     result = runner.invoke(app, ["reduce", "-", str(photo)], input=b"")
     assert result.exit_code == 2
-    assert "- (stdin) must be the only input" in one_error_line(result)
+    # It said "- (stdin) must be the only input", naming neither a file nor an option first.
+    assert one_error_line(result) == ("quantize: error: -: stdin must be the only input (2 "
+                                      "inputs were given); reduce the other files in a call "
+                                      "of their own")
 
 
 def test_ext_is_refused_for_stdin_which_has_no_name(photo):
@@ -824,7 +827,7 @@ def test_a_pipe_needs_an_output_name(tmp_path, args):
     result = run(tmp_path / "63", *args)
     assert result.exit_code == 2
     assert one_error_line(result) == (
-        f"quantize: error: {str(tmp_path / '63')!r} is a pipe or device, not a file, so no "
+        f"quantize: error: {tmp_path / '63'}: is a pipe or device, not a file, so no "
         "output can be named after it; name the output with -o (or -o - for stdout)")
 
 
@@ -1242,10 +1245,13 @@ def test_a_name_holding_the_text_of_an_escape_is_shown_as_it_is(tmp_path):
         result = run(name, "-k", 2, "-o", tmp_path / "out.png", "--force")
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith(f"{tmp_path}/a\\xff.png -> {tmp_path}/out.png: ")
-    assert one_error_line(run(text, text, "--ext", ".x.png")) == (
-        f"quantize: error: input '{tmp_path}/a\\\\xff.png' is given twice")
-    assert one_error_line(run(byte, byte, "--ext", ".x.png")) == (
-        f"quantize: error: input '{tmp_path}/a\\udcff.png' is given twice")
+    for name, quoted in ((text, "a\\\\xff"), (byte, "a\\udcff")):
+        other = name.with_name(name.stem + ".x.png")
+        Image.new("RGB", (2, 2), "blue").save(other, "PNG")
+        assert one_error_line(run(name, other, "--ext", ".x.png")) == (
+            f"quantize: error: {tmp_path}/a\\xff.png: its output would be "
+            f"'{tmp_path}/{quoted}.x.png', which is also an input; rename that input, or "
+            "choose other output names with --ext")
 
 
 def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_refused(
@@ -1262,11 +1268,11 @@ def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_r
         result = runner.invoke(app, ["reduce", str(png), str(other), "--force"])
         assert result.exit_code == 2
         assert result.stderr == (
-            f"quantize: error: inputs {str(png)!r} and {str(other)!r} would be written to "
+            f"quantize: error: {other}: would be written to the same output file as {png}: "
             f"{str(folder / 'a.k16.png')!r} and {str(other.parent / 'a.k16.png')!r}, one file; "
             "rename one, or reduce each with its own -o\n")
     twice = runner.invoke(app, ["reduce", str(png), str(tmp_path / "link" / "a.png")])
     assert twice.exit_code == 2
-    assert twice.stderr == (f"quantize: error: input {str(png)!r} (as "
-                            f"{str(tmp_path / 'link' / 'a.png')!r}) is given twice\n")
+    assert twice.stderr == (f"quantize: error: {png}: given twice as an input (the second "
+                            f"time as {tmp_path / 'link' / 'a.png'})\n")
     assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "a.png"]

@@ -40,6 +40,7 @@ import numpy as np
 from PIL import Image
 
 from .._kernels import pack_rgb
+from ..io import MAX_PALETTE
 
 __all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes"]
 
@@ -48,7 +49,6 @@ _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
 # Unchanged pixels are marked transparent when in horizontal runs at least this
 # long (1: all of them); with ``try_both`` each is encoded and the smallest kept.
 _STATIC_RUNS = (1, 2, 4, 16)
-_MAX_TABLE = 256
 #: Longest delay a GIF frame holds: 16 bits of centiseconds (655.35 s).
 MAX_DELAY_CS = 0xFFFF
 
@@ -112,7 +112,9 @@ class GifWriter:
         self._fp = fp
         self._size = size
         self._global = np.asarray(global_palette, dtype=np.uint8)
-        self._try_both = try_both
+        #: ``try_both``: frames are encoded with more effort (what a sink says as
+        #: ``optimized``).
+        self.optimized = try_both
         self._pending: _Pending | None = None
         self.frames_written = 0
         #: Frames longer than a GIF frame holds, written to last ``MAX_DELAY_CS``.
@@ -234,11 +236,11 @@ class GifWriter:
         if not same.any():
             return ways[0]
         mark, marked_table, marked_local = _free_entry(crop, same, table), table, local
-        if mark is None and table < _MAX_TABLE:
+        if mark is None and table < MAX_PALETTE:
             mark, marked_table, marked_local = table, 2 * table, True
         if mark is None:
             return ways[0]
-        runs = _STATIC_RUNS if self._try_both else (1,)
+        runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
             marked = same if length == 1 else _in_runs(same, length)
             if marked.any():

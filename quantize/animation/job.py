@@ -28,7 +28,6 @@ unchanged ones are left on screen.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -48,7 +47,13 @@ from ..io import (
 )
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
-from ..reduce.file_job import AlphaLossWarning, name_colors, too_large
+from ..reduce.file_job import (
+    AlphaLossWarning,
+    job_record,
+    name_colors,
+    palette_entries,
+    too_large,
+)
 from ..reduce.fit import distinct_rows
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
@@ -116,7 +121,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette), space, psnr (dB over the opaque pixels of all frames;
         None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
-        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry).
+        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry),
+        and with ``optimize``, optimized (whether the format's encoder took it:
+        True for GIF and APNG, False for WebP).
 
     Warns
     -----
@@ -181,15 +188,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_still(stats, out)
     _warn_shortened(stats, opts.suffix)
     _warn_cut(stats, info)
-    psnr = stats.psnr()
-    return {
-        "input": str(src), "output": str(out), "k": _colours(plan, stats), "space": opts.space,
-        "psnr": None if math.isinf(psnr) else round(psnr, 4),
-        "delta_e": round(mean_delta_e(stats), 4),
-        "seconds": round(time.perf_counter() - start, 4),
-        "bytes_in": src.stat().st_size, "bytes_out": out.stat().st_size,
-        "frames": stats.frames_written, "palette": _record_palette(palette, shares, stats),
-    }
+    # as a still's record: shares of the opaque pixels, no entry for the transparent ones
+    # (none at all when nothing is opaque)
+    return job_record(src, out, k=_colours(plan, stats), space=opts.space, psnr=stats.psnr(),
+                      delta_e=mean_delta_e(stats), start=start, bytes_in=src.stat().st_size,
+                      bytes_out=out.stat().st_size, frames=stats.frames_written,
+                      palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),
+                      optimized=stats.optimized if opts.optimize else None)
 
 
 def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
@@ -225,6 +230,7 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     sink.close()
     stats.frames_written = sink.frames_written
     stats.frames_shortened = sink.frames_shortened
+    stats.optimized = sink.optimized
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:
@@ -303,14 +309,3 @@ def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarra
         order = palette_order(palette, pixels)
         palette, pixels = palette[order], pixels[order]
     return palette, pixels / max(pixels.sum(), 1.0)
-
-
-def _record_palette(palette: np.ndarray, shares: np.ndarray,
-                    stats: FrameStats) -> list[dict[str, Any]]:
-    """Palette entries for reports, as a still's record has them: shares of the opaque
-    pixels, and no entry for the transparent ones (none at all when nothing is opaque)."""
-    if _nothing_opaque(stats):
-        return []
-    return [{"hex": "#{:02x}{:02x}{:02x}".format(*map(int, c)), "alpha": 255,
-             "share": round(float(s), 6)}
-            for c, s in zip(palette, shares, strict=True)]

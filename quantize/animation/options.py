@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validation import check_seed
 from ..errors import warn_caller
-from ..io import check_output_path
+from ..io import MAX_PALETTE, check_output_path
 from ..palette_files import read_palette
 from ..reduce import (
     DEFAULT_COLORS,
@@ -20,14 +20,11 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.options import check_palette_mode, check_palette_out
+from ..reduce.options import check_palette_mode, check_palette_out, palette_in_name
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
            "check_per_frame_alone"]
-
-#: Values of the ``palette`` option.
-_MAX_PALETTE = 256
 
 
 @dataclass(frozen=True)
@@ -83,8 +80,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    if k is not None and k > _MAX_PALETTE:
-        raise ValueError(f"n_colors={k} should be <= {_MAX_PALETTE} for an animation")
+    if k is not None and k > MAX_PALETTE:
+        raise ValueError(f"n_colors={k} should be <= {MAX_PALETTE} for an animation")
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -95,7 +92,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
-                            per_frame, _palette_in_name(o["palette_in"]))
+                            per_frame, palette_in_name(o["palette_in"]))
 
 
 def check_per_frame_alone(n_colors: int | None, quality: float | None,
@@ -109,7 +106,7 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
     """
     if palette_in is None and quality is None:
         return
-    given = (_palette_in_name(palette_in) if palette_in is not None
+    given = (palette_in_name(palette_in) if palette_in is not None
              else f"quality={quality!r}")
     raise ValueError(f"palette='per-frame' gives each frame a palette of its own, of at "
                      f"most n_colors={n_colors or DEFAULT_COLORS} colours, so {given} cannot "
@@ -124,13 +121,6 @@ def _check_suffix(path: Path) -> str:
     return suffix
 
 
-def _palette_in_name(value: Any) -> str:
-    """``palette_in='brand.hex'`` for a palette file, plain ``palette_in`` for an array."""
-    if isinstance(value, str | os.PathLike):
-        return f"palette_in={os.fspath(value)!r}"
-    return "palette_in"
-
-
 def _palette_in(value: Any) -> np.ndarray | None:
     """The given palette as (k, 3) uint8 (already checked, or read from its file).
 
@@ -143,13 +133,13 @@ def _palette_in(value: Any) -> np.ndarray | None:
     from_file = isinstance(value, str | os.PathLike)
     pal = read_palette(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
-    name = _palette_in_name(value) if from_file else "the palette mapped onto"
+    name = palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
-    if drawn.shape[0] > _MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
+    if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
         raise ValueError(f"{name if from_file else 'palette_in'} has {drawn.shape[0]}{opaque} "
-                         f"colours; an animation holds at most {_MAX_PALETTE}")
+                         f"colours; an animation holds at most {MAX_PALETTE}")
     return drawn
 
 

@@ -17,6 +17,7 @@ from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to
 from .._validation import shown_number
 from ..colors import mean_ciede2000
 from ..errors import QualityError
+from ..io import MAX_PALETTE
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from ..reduce.fit import warn_few_colors
 from ..reduce.quality import smallest_k
@@ -31,7 +32,6 @@ __all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "Pooled", "pooled_hi
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
 ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
-_MAX_ENTRIES = 256
 #: Undithered frames keep the entry of the pixel to the left when it is at most
 #: this much (CIE76 Delta E, added in quadrature) further from the pixel's colour
 #: than its nearest entry: a difference near the threshold of visibility that
@@ -110,9 +110,9 @@ def _room(transparent: bool, k: int, name: str) -> None:
 
     ``name`` names the palette: ``palette_in='brand.hex'`` or ``palette_in``.
     """
-    if transparent and k > _MAX_ENTRIES - 1:
+    if transparent and k > MAX_PALETTE - 1:
         raise ValueError(f"{name} holds {k} colours, more than an animation with "
-                         f"transparency holds: at most {_MAX_ENTRIES - 1} colours (one entry "
+                         f"transparency holds: at most {MAX_PALETTE - 1} colours (one entry "
                          "is kept for the transparent pixels)")
 
 
@@ -140,9 +140,9 @@ class GlobalPlan:
         elif codes.size == 0:  # every pixel of every frame is transparent
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
-            palette = _search_quality(colors, counts, opts, _MAX_ENTRIES - transparent, src)
+            palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent, src)
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
-            k = min(opts.n_colors, _MAX_ENTRIES - transparent, colors.shape[0])
+            k = min(opts.n_colors, MAX_PALETTE - transparent, colors.shape[0])
             if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
                 warn_few_colors(k, opts.n_colors)
             palette = fit_palette(colors, counts, k, space=opts.space,
@@ -234,7 +234,7 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     holding = np.where(held, previous, nearest_entries)
     # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
     holding = _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq)
-    spare = k if k < _MAX_ENTRIES else None
+    spare = k if k < MAX_PALETTE else None
     if change_bytes(holding, previous, spare) < change_bytes(mapped, previous, spare):
         return holding
     return mapped
@@ -383,7 +383,7 @@ class PerFramePlan:
         entry is the transparent one)."""
         if codes.size == 0:
             return np.zeros((1, 3), np.uint8)
-        k = min(self.opts.n_colors or DEFAULT_COLORS, _MAX_ENTRIES - 1)
+        k = min(self.opts.n_colors or DEFAULT_COLORS, MAX_PALETTE - 1)
         distinct, counts = np.unique(codes, return_counts=True)
         colors = unpack_rgb(distinct)
         if distinct.size <= k:

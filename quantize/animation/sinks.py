@@ -74,6 +74,9 @@ _PNG_COMPRESS_LEVEL_OPTIMIZE = 9
 
 class FrameSink(Protocol):
     frames_written: int
+    #: Whether ``optimize`` made the encoder spend more effort on this format (the record's
+    #: ``optimized``, which the command line reads to say that ``--optimize`` did nothing).
+    optimized: bool
     #: Frames longer than the format holds (:func:`max_frame_ms`), written to last its most.
     frames_shortened: int
 
@@ -125,7 +128,7 @@ class _PillowSink:
                  loop: int, optimize: bool) -> None:
         self._fp, self._fmt, self._palette, self._loop = fp, fmt, palette, loop
         self._size = size
-        self._optimize = optimize
+        self.optimized = optimize and fmt == "PNG"  # libwebp is given no effort setting
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
@@ -171,7 +174,7 @@ class _PillowSink:
         if self._fmt == "PNG":
             params.update(duration=[_apng_duration(d) for d in durations],
                           disposal=_APNG_NONE, blend=_APNG_SOURCE,
-                          compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self._optimize
+                          compress_level=_PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized
                           else _PNG_COMPRESS_LEVEL)
             if not rest:  # Pillow writes one frame as a still PNG unless it has a default image
                 params.update(append_images=[first], default_image=True)

@@ -655,9 +655,11 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     for r, path in zip(mapped, inputs, strict=True):
         if (key := folded_name(r)) in seen:
             first, other = seen[key]
-            where = (f"the same output {str(dst / r)!r}" if other == r
-                     else one_file_names(str(dst / other), str(dst / r)))
-            raise ValueError(f"inputs {str(first)!r} and {str(path)!r} map to {where}; "
+            if other == r:
+                raise ValueError(f"{path}: maps to the same output {dst / r} as {first}; "
+                                 "rename one of them")
+            raise ValueError(f"{path}: maps to the same output file as {first}: "
+                             f"{one_file_names(str(dst / other), str(dst / r))}; "
                              "rename one of them")
         seen[key] = path, r
     return [dst / r for r in mapped]

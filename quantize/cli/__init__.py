@@ -110,7 +110,7 @@ def number(text: str) -> float:
 def warn(subject: Any, message: str) -> None:
     """Print ``quantize: warning: <subject>: <message>`` on stderr, on one line, the
     message's parameter names written as the command's flags (:func:`as_flags`)."""
-    typer.echo(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
+    say(printable_line(f"quantize: warning: {subject}: {as_flags(message)}"), err=True)
 
 
 def say(line: str, err: bool = False) -> None:
@@ -125,27 +125,38 @@ def say(line: str, err: bool = False) -> None:
     Any other error of stdout (a full disk: ``> /dev/full``; closed: ``>&-``) ends the
     command with exit 1 and one error line on stderr (:class:`_StdoutError`), not a
     traceback.
+
+    Stderr holds the warnings and errors, which have nowhere else to go: once it
+    cannot take a line (its reader gone, a full disk), nothing more is printed
+    there and the command goes on, its exit code telling how it ended; a stderr
+    closed from the start (``2>&-``) takes no line at all.
     """
     if sys.stdout is None and not err:  # closed: refused before the work, but never lost
         raise _StdoutError(OSError(errno.EBADF, "it is closed"))
     try:
-        typer.echo(line, err=err)
-    except BrokenPipeError:
-        if err:
-            raise
-        _stdout_gone()
+        typer.echo(line, err=err)  # nothing, to a stream closed from the start
     except OSError as exc:
         if err:
-            raise
-        raise _StdoutError(exc) from None
+            _gone(sys.stderr)
+        elif isinstance(exc, BrokenPipeError):
+            _gone(sys.stdout)
+        else:
+            raise _StdoutError(exc) from None
 
 
-def _stdout_gone() -> None:
-    """Send the rest of stdout to the null device (also what Python flushes at exit)."""
+def _gone(stream: Any) -> None:
+    """Send the rest of ``stream`` (stdout or stderr) to the null device (also what
+    Python flushes at exit)."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, stream.fileno())
         os.close(null)
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` (``sys.stdout``, ``sys.stderr``) is a terminal; False when it was
+    closed from the start (None)."""
+    return stream is not None and stream.isatty()
 
 
 def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
@@ -200,37 +211,31 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
     return words
 
 
-def note_idle_options(written: Sequence[tuple[Any, Any]], *, optimize: bool,
+def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
                       per_frame: bool) -> None:
     """Warn once, after a reduce call, of ``--optimize`` or ``--palette per-frame`` given but
-    acting on none of the outputs ``written``, as ``(output path, frames)`` pairs.
+    acting on none of the outputs written, whose job records are ``records``.
 
-    ``--optimize`` acts on a PNG (a still or an APNG) and on a GIF animation; a still
-    written as ``.gif``, ``.jpg``, ``.webp`` or ``.tif`` and a WebP animation are
-    encoded as without it. ``--palette per-frame`` acts on an animation only. Once
-    for the call, not once per file, and only when no output at all took it;
-    nothing is said when no file was written.
+    Whether ``--optimize`` acted on an output is the record's ``optimized``, as the
+    encoder of its format said; ``--palette per-frame`` acts on an animation only
+    (``frames`` > 1). Once for the call, not once per file, and only when no output
+    at all took it; nothing is said when no file was written.
     """
-    if not written:
+    if not records:
         return
-    if optimize and not any(_optimized(out, frames) for out, frames in written):
+    if optimize and not any(record.get("optimized") for record in records):
         warn("--optimize", "no effect on the outputs written: only a PNG, or a GIF or APNG "
              "animation, is encoded with more effort")
-    if per_frame and not any((frames or 1) > 1 for _, frames in written):
+    if per_frame and not any((record.get("frames") or 1) > 1 for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")
-
-
-def _optimized(output: Any, frames: Any) -> bool:
-    suffix = Path(str(output)).suffix.lower()
-    return suffix in (".png", ".apng") or (suffix == ".gif" and (frames or 1) > 1)
 
 
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
-    typer.echo(f"quantize: interrupted; letting the {files} in progress finish "
-               f"(Ctrl-C again to abandon {them})", err=True)
+    say(f"quantize: interrupted; letting the {files} in progress finish "
+        f"(Ctrl-C again to abandon {them})", err=True)
 
 
 def _echo_error(message: str) -> None:
@@ -243,7 +248,7 @@ def _echo_error(message: str) -> None:
     """
     text = printable(message)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    typer.echo(f"quantize: error: {printable_line(first)}", err=True)
+    say(f"quantize: error: {printable_line(first)}", err=True)
 
 
 class _StdoutError(Exception):
@@ -286,7 +291,8 @@ class _OneLineErrors(TyperGroup):
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:
-            typer.echo(exc.ctx.get_help())
+            with contextlib.suppress(_StdoutError):  # a closed stdout: the code says it
+                say(exc.ctx.get_help())  # a reader gone (quantize | head -1): no traceback
             code = USAGE_ERROR
         except click_errors.UsageError as exc:
             if (isinstance(exc, click_errors.BadParameter)
@@ -347,13 +353,20 @@ def _bad_value(exc: Any) -> str:
     param = exc.param
     if param is None:
         return exc.format_message()
-    name = ("/".join(param.opts) if param.param_type_name == "option"
-            else param.metavar or param.name.upper())
+    name = _param_name(param)
     number = _NOT_A_NUMBER.fullmatch(exc.message.strip())
     if number is None:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _param_name(param: Any) -> str:
+    """A parameter as its errors name it: an option by its flags (``-o/--output``), an
+    argument by the name the help shows (``INPUT_DIR``)."""
+    if param.param_type_name == "option":
+        return "/".join(param.opts)
+    return param.metavar or param.name.upper()
 
 
 _EPILOG = """\b
@@ -463,8 +476,8 @@ def refuse_both(first: str, second: str) -> None:
 
 def refuse_stream_without_output(path: Path, option: str) -> None:
     """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
-    fail(f"{str(path)!r} is a pipe or device, not a file, so no output can be named after "
-         f"it; name the output with {option}", USAGE_ERROR)
+    fail(f"{printable_line(str(path))}: is a pipe or device, not a file, so no output can be "
+         f"named after it; name the output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.
@@ -544,28 +557,49 @@ _GIVEN_ARGS = "quantize.given_args"
 
 
 class Command(TyperCommand):
-    """A sub-command whose option given without its value is named as its other errors
-    name it: ``-o/--output needs a value (see 'quantize reduce --help')``, and whose
-    unknown option is named with the command's options it may be a typo of
-    (:func:`close_options`).
+    """A sub-command whose usage errors name the option or argument first, as its other
+    errors do: ``-o/--output needs a value (see 'quantize reduce --help')``,
+    ``-o/--output is missing``, ``b.png: unexpected argument; quantize segment takes
+    one INPUT``, and whose unknown option is named with the command's options it may
+    be a typo of (:func:`close_options`).
 
     The parser said "Option '-o' requires an argument", without the command's
-    help to look at; and "No such option: --bogus (Possible options: --jobs)". The
+    help to look at; "Missing option '-o' / '--output'"; "Got unexpected extra
+    argument (b.png)"; and "No such option: --bogus (Possible options: --jobs)". The
     arguments are kept as given, for :func:`command_line`.
     """
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
+        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
-            return super().parse_args(ctx, args)
+            rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
             raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.MissingParameter as exc:
+            if exc.param is None:
+                raise
+            raise click_errors.UsageError(f"{_param_name(exc.param)} is missing", ctx) from None
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
             given = next((p for p in self.params if exc.option_name in p.opts), None)
             name = exc.option_name if given is None else "/".join(given.opts)
             raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise click_errors.UsageError(self.extra_arguments(ctx, rest), ctx)
+        return rest
+
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        """Why the arguments ``extra``, given after those the command takes, are refused:
+        ``out: unexpected argument; quantize batch takes one INPUT_DIR``."""
+        takes = [_param_name(p) for p in self.params
+                 if p.param_type_name == "argument" and p.nargs == 1]
+        one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
+        s = "" if len(extra) == 1 else "s"
+        return f"{' '.join(extra)}: unexpected argument{s}{one}"
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, natural_key, printable_data
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -41,6 +41,7 @@ from . import (
     dither_strength,
     fail,
     finishing_note,
+    is_terminal,
     note_idle_options,
     number,
     path,
@@ -96,8 +97,8 @@ def batch(
         "per image).")] = "reduce",
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", "--clusters", metavar="K",
-        help="reduce: colours per image, 2..256 (default 16; with "
-        "--quality, the most allowed, default 256); segment: cluster the pixels into K "
+        help=f"reduce: colours per image, 2..{MAX_PALETTE} (default 16; with "
+        f"--quality, the most allowed, default {MAX_PALETTE}); segment: cluster the pixels into K "
         "k-means clusters, 1..256, instead of cutting the region hierarchy (the default).",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
@@ -257,7 +258,7 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, lost = _run(plan, jobs, scheduler, show)
-    note_idle_options([(r.output, r.record.get("frames")) for r in results if r.status == "ok"],
+    note_idle_options([r.record for r in results if r.status == "ok"],
                       optimize=options.get("optimize", False),
                       per_frame=options.get("palette") == "per-frame")
     _write_reports(results, summary, report, html, mode, options["max_pixels"],
@@ -495,8 +496,13 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         if quality is not None:
             options["quality"] = check_float(quality, "--quality", minimum=0.0)
         if colors is not None:
-            options["n_colors"] = check_int(colors, "-k/--colors", minimum=2, maximum=256)
+            options["n_colors"] = _check_colors(colors)
     return options
+
+
+def _check_colors(colors: int) -> int:
+    """``-k`` of ``--mode reduce``: every output is indexed, so 2 to :data:`MAX_PALETTE`."""
+    return check_int(colors, "-k/--colors", minimum=2, maximum=MAX_PALETTE)
 
 
 def refused_reduce_options(colors: int | None, quality: float | None,
@@ -515,10 +521,12 @@ def refused_reduce_options(colors: int | None, quality: float | None,
     {'--palette per-frame': 'batch refuses it with --quality'}
     """
     from ..animation.options import check_per_frame_alone
-    from ..reduce.result import MAX_PALETTE
 
     refused: dict[str, str] = {}
-    if colors is not None and colors > MAX_PALETTE:
+    try:
+        if colors is not None:
+            _check_colors(colors)
+    except ValueError:
         refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
     if palette_in is not None:
         try:
@@ -548,7 +556,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     """
     from ..palette_files import read_palette
     from ..reduce.options import entries_drawn
-    from ..reduce.result import GIF_ALPHA_THRESHOLD, MAX_PALETTE
+    from ..reduce.result import GIF_ALPHA_THRESHOLD
 
     palette = read_palette(palette_in)
     still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
@@ -664,7 +672,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
     The bar is drawn on stderr; with stdout redirected (``> log``) the per-file lines go
     there instead, as they do when neither stream is a terminal.
     """
-    if show != "lines" or not (sys.stdout.isatty() and sys.stderr.isatty()):
+    if show != "lines" or not (is_terminal(sys.stdout) and is_terminal(sys.stderr)):
         yield lambda result: _plain_line(result, summary, show)
         return
     from rich.console import Console
@@ -719,8 +727,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     from .. import batch as lib
 
     if result.status == "failed":
-        typer.echo(printable_line(f"quantize: error: {result.input}: {result.reason}"),
-                   err=True)
+        say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
     for message in _new_warnings(result):
         warn(result.input, message)
     if show == "quiet":

@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,7 +31,14 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, folded_name, one_file_names, output_stem, printable_data
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    MAX_PALETTE,
+    folded_name,
+    one_file_names,
+    output_stem,
+    printable_data,
+)
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -61,7 +68,7 @@ from . import (
 
 STDIO = "-"
 
-_EPILOG = """\b
+_EPILOG = f"""\b
 Examples:
   quantize reduce photo.jpg                     # 16 colours -> photo.k16.png
   quantize reduce *.png -k 64 --ext -small.png  # a.png -> a-small.png, ... in parallel
@@ -73,7 +80,7 @@ Examples:
   cat photo.png | quantize reduce - -k 32 > small.png
   quantize reduce anim.gif -k 64                # every frame, one palette -> anim.k64.gif
   quantize reduce anim.gif -k 64 --palette per-frame -o local.gif
-  quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than 256 colours: RGB output
+  quantize reduce photo.jpg -k 1000 -o smooth.webp   # more than {MAX_PALETTE} colours: RGB output
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
@@ -93,8 +100,8 @@ def reduce_command(
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
-        "format: .png/.gif indexed (<= 256 colours, transparency kept), .jpg/.webp/.tif RGB "
-        "(.webp/.tif RGBA with alpha). "
+        f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
+        ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha). "
         "- writes a PNG to stdout. Default: named as --ext says, beside the input (stdout "
         "for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
@@ -103,9 +110,10 @@ def reduce_command(
         "TIFF: .k<N>.gif).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
-        "-k", "--colors", metavar="K", help="Number of colours, 2..256 for .png/.gif, 2 or "
-        "more for .jpg/.webp/.tif (default 16; with --dither at most 256). With --quality: "
-        "the most colours allowed (default 256).", show_default=False)] = None,
+        "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
+        f"2 or more for .jpg/.webp/.tif (default 16; with --dither at most {MAX_PALETTE}). With "
+        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
+        show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
@@ -145,7 +153,8 @@ def reduce_command(
         "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette.")] = False,
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette (with --optimize, optimized: "
+        "whether the output's format took it).")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,
@@ -261,7 +270,8 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             fail(f"--palette-out names one file but {len(names)} inputs were given; write "
                  "each input's palette in a call of its own", USAGE_ERROR)
         if names.count(STDIO) > 0:
-            fail("- (stdin) must be the only input", USAGE_ERROR)
+            fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
+                 "the other files in a call of their own", USAGE_ERROR)
     if output is not None and ext is not None:
         refuse_both("-o/--output", "--ext")
     if ext is not None and STDIO in names:
@@ -284,7 +294,7 @@ def _check_no_strength_among(inputs: Sequence[Path]) -> None:
         except ValueError:
             continue
         if not p.exists():
-            fail(f"{str(p)!r} is not a file; a dithering strength is written --dither={p}",
+            fail(f"{p}: no such file; a dithering strength is written --dither={p}",
                  USAGE_ERROR)
 
 
@@ -346,8 +356,8 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
                         f"{suffix}")
         if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
             first = seen[key][0]
-            twice = repr(f.input) if first == f.input else f"{first!r} (as {f.input!r})"
-            fail(f"input {twice} is given twice", USAGE_ERROR)
+            again = "" if first == f.input else f" (the second time as {f.input})"
+            fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
             _refuse_shared_output(seen[key], (f.input, shown))
         seen[key] = (f.input, shown)
@@ -377,9 +387,9 @@ def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> st
 def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
     """Refuse two inputs (each with its output's name) whose outputs are one file."""
     (one, out_one), (two, out_two) = first, second
-    where = (f"would both be written to {out_one!r}" if out_one == out_two
-             else f"would be written to {one_file_names(out_one, out_two)}")
-    fail(f"inputs {one!r} and {two!r} {where}; rename one, or reduce each with its own -o",
+    where = (f"the same output {out_one} as {one}" if out_one == out_two
+             else f"the same output file as {one}: {one_file_names(out_one, out_two)}")
+    fail(f"{two}: would be written to {where}; rename one, or reduce each with its own -o",
          USAGE_ERROR)
 
 
@@ -471,7 +481,7 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     same = (f"{output!r}, which is also an input" if Path(output).name == Path(other).name
             else f"{ascii(output)}, which is also the input {ascii(other)} where names "
             "ignore case or Unicode form (macOS, Windows)")
-    fail(f"the output of {name!r} {verb} {same}; rename that input, or choose other output "
+    fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 
 
@@ -509,7 +519,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
         calls = [Call(call_with_warnings, (reduce_file, src, out), options)
                  for src, out in staged]
         codes: list[ExitCode] = []
-        written: list[tuple[Any, Any]] = []  # (output, frames) of each file written
+        written: list[Mapping[str, Any]] = []  # the record of each file written
 
         def settle(index: int, outcome: Any) -> None:
             src, out = staged[index]
@@ -524,7 +534,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
                         reason=f"cannot write the image to stdout ({unwritten})")
             codes.append(result.exit_code)
             if result.status == "ok":
-                written.append((result.output, result.record.get("frames")))
+                written.append(result.record)
             _show(files[index], result, quality, show, to_batch)
 
         try:
@@ -603,8 +613,8 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
         warn(f.input, message)
     if result.status != "ok":
         reason = as_flags(result.reason, {"output": "--ext output"} if f.by_ext else None)
-        typer.echo(printable_line(f"quantize: error: {f.input}: {reason}"
-                                  f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
+        say(printable_line(f"quantize: error: {f.input}: {reason}"
+                           f"{folder_hint(f.input, 'reduce', *to_batch)}"), err=True)
         return
     if show == "quiet":
         return

@@ -12,7 +12,7 @@ import contextlib
 import json
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,20 +94,10 @@ class _SegmentCommand(Command):
     ``quantize reduce`` and ``quantize --version`` pay for segmentation.
     """
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        """Several images (``quantize segment *.jpg``) are sent to ``quantize batch``.
-
-        The parser said only "Got unexpected extra argument (b.jpg)".
-        """
-        try:
-            return super().parse_args(ctx, args)
-        except click_errors.UsageError as exc:
-            if not exc.message.startswith("Got unexpected extra argument"):
-                raise
-            raise click_errors.UsageError(
-                f"{exc.message.rstrip('.')}: segment takes one image; for several, put them "
-                "in a folder and run quantize batch FOLDER -o OUT_DIR --mode segment",
-                exc.ctx) from None
+    def extra_arguments(self, ctx: Any, extra: Sequence[str]) -> str:
+        """Several images (``quantize segment *.jpg``) are sent to ``quantize batch``."""
+        return (f"{super().extra_arguments(ctx, extra)}; for several images, put them in a "
+                "folder and run quantize batch FOLDER -o OUT_DIR --mode segment")
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from ..segment import MAX_CLUSTERS

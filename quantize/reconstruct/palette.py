@@ -21,6 +21,7 @@ from PIL import Image
 
 from .._kernels import by_parts, nearest, pack_rgb, srgb_to_lab
 from ..colors import features_of
+from ..io import MAX_PALETTE
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "diffuse_errors", "dither_indices",
@@ -278,8 +279,8 @@ def indexed_image(indices: np.ndarray, palette: np.ndarray,
     or the alpha of the first entries (bytes, one per entry, as in a PNG tRNS
     chunk; entries after them are opaque).
     """
-    if palette.shape[0] > 256:
-        raise ValueError(f"an indexed image holds at most 256 palette entries, "
+    if palette.shape[0] > MAX_PALETTE:
+        raise ValueError(f"an indexed image holds at most {MAX_PALETTE} palette entries, "
                          f"got {palette.shape[0]}")
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
     image.putpalette(np.ascontiguousarray(palette, dtype=np.uint8).tobytes(), "RGB")

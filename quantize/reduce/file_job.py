@@ -51,6 +51,7 @@ from .options import (
     check_palette_draws,
     check_palette_out,
     check_reduce_options,
+    palette_in_name,
     visible_entries,
     warn_palette_without_alpha,
 )
@@ -123,7 +124,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Spend more time encoding a PNG for a smaller file (several row filters
         and zlib strategies tried; the palette may be reordered and unused
         entries dropped, so the file's palette order can differ from
-        ``palette_out``'s).
+        ``palette_out``'s); an animation's GIF or APNG encoder takes it too.
+        Other formats are written as without it.
     palette : {"global", "per-frame"}
         For an animation: one palette fitted on all frames (default: no
         flicker, a colour that does not change keeps its index), or a local
@@ -140,7 +142,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``k`` the colours used, ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
-        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``.
+        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``; with
+        ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
     ------
@@ -194,7 +197,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                                               inputs=(src,), force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
-        data = _encode(result, out, job.kind, opts["optimize"], _gif_timing(loaded, out))
+        data, optimized = _encode(result, out, job.kind, opts["optimize"],
+                                  _gif_timing(loaded, out))
         data = _apng_timing(loaded, out, data)
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
@@ -209,7 +213,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if palette_out is not None:
                 _write_palette_out(palette_out, result, output_stem(src), out)
         value, error = metrics.result()
-    return _record(src, out, result, value, error, bytes_in, len(data), start)
+    return job_record(src, out, k=result.k, space=result.space, psnr=value, delta_e=error,
+                      start=start, bytes_in=bytes_in, bytes_out=len(data), frames=1,
+                      palette=palette_entries(result.palette, result.shares, result.alpha),
+                      optimized=optimized if opts["optimize"] else None)
 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
@@ -253,20 +260,37 @@ def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
     return shown
 
 
-def _record(src: Path, out: Path, result: ReduceResult, psnr: float, delta_e: float,
-            bytes_in: int, bytes_out: int, start: float) -> dict[str, Any]:
-    """The job record: what the CLI prints and batch reports."""
-    alpha = [255] * result.k if result.alpha is None else result.alpha.tolist()
-    palette = [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": int(a),
-                "share": round(float(s), 6)}
-               for c, a, s in zip(result.palette, alpha, result.shares, strict=True)]
-    return {
-        "input": str(src), "output": str(out), "k": result.k, "space": result.space,
+def job_record(src: Path, out: Path, *, k: int, space: str, psnr: float, delta_e: float,
+               start: float, bytes_in: int, bytes_out: int, frames: int,
+               palette: list[dict[str, Any]], optimized: bool | None = None
+               ) -> dict[str, Any]:
+    """The record of a job, a still's or an animation's: what the CLI prints and batch
+    reports (see :func:`reduce_file`). ``psnr`` is inf when lossless (recorded None),
+    ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
+    was not asked (then not recorded)."""
+    record = {
+        "input": str(src), "output": str(out), "k": k, "space": space,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(delta_e, 4),
         "seconds": round(time.perf_counter() - start, 4),
-        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": 1, "palette": palette,
+        "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
     }
+    return record if optimized is None else {**record, "optimized": optimized}
+
+
+def palette_entries(colors: np.ndarray, shares: np.ndarray,
+                    alpha: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """A record's ``palette``: ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` for
+    each of the ``(k, 3)`` ``colors``, with its share of the pixels and its ``alpha``
+    (None: every entry opaque).
+
+    >>> palette_entries(np.array([[255, 0, 16]]), np.array([0.25]))
+    [{'hex': '#ff0010', 'alpha': 255, 'share': 0.25}]
+    """
+    opacity = [255] * len(colors) if alpha is None else [int(a) for a in alpha]
+    return [{"hex": "#{:02x}{:02x}{:02x}".format(*(int(v) for v in c)), "alpha": a,
+             "share": round(float(s), 6)}
+            for c, a, s in zip(colors, opacity, shares, strict=True)]
 
 
 # --------------------------------------------------------------------------
@@ -286,9 +310,10 @@ def _output_kind(path: Path) -> str:
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
-            gif_timing: dict[str, Any]) -> bytes:
+            gif_timing: dict[str, Any]) -> tuple[bytes, bool]:
     """The output file's bytes, in the format of ``path``'s extension (``gif_timing``:
-    :func:`_gif_timing`)."""
+    :func:`_gif_timing`), and whether ``optimize`` acted on them (only an indexed PNG's
+    encoder takes it)."""
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
@@ -296,15 +321,16 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         # indices) unless optimize asks for the smallest file.
         alpha = full[:, 3] if (full[:, 3] < 255).any() else None
         small = result.indices.size <= _SMALLEST_PNG_MAX_PIXELS
-        return encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
+        data = encode_indexed_png(result.indices, full[:, :3], alpha, optimize=optimize,
                                   reorder=optimize,
                                   level=DEFAULT_LEVEL if small else _LARGE_PNG_LEVEL)
+        return data, optimize
     buffer = _io.BytesIO()
     fmt = Image.registered_extensions()[suffix]
     if kind == "palette":
         image = result.to_image(gif=suffix == ".gif")
         image.save(buffer, format=fmt, **gif_timing)
-        return buffer.getvalue()
+        return buffer.getvalue(), False
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
     has_alpha = result.alpha is not None or result.transparent_index is not None
@@ -315,7 +341,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     else:
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
-    return buffer.getvalue()
+    return buffer.getvalue(), False
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
@@ -412,13 +438,6 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
                                 "a still image a .jpg/.webp/.tif output")
 
 
-def _palette_in_name(palette_in: Any) -> str:
-    """``palette_in='file'`` for a palette file, plain ``palette_in`` for an array."""
-    if isinstance(palette_in, str | os.PathLike):
-        return f"palette_in={os.fspath(palette_in)!r}"
-    return "palette_in"
-
-
 # --------------------------------------------------------------------------
 # Planning: every check that needs no pixels
 # --------------------------------------------------------------------------
@@ -428,7 +447,8 @@ def _palette_in_name(palette_in: Any) -> str:
 class FileJob:
     """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
 
-    ``palette_name`` names the palette in errors (see :func:`_palette_in_name`).
+    ``palette_name`` names the palette in errors (see
+    :func:`~quantize.reduce.options.palette_in_name`).
     """
 
     output: Path | None
@@ -583,7 +603,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
-    name = _palette_in_name(opts["palette_in"])
+    name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
     check_palette_out(opts, src)

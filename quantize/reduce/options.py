@@ -122,6 +122,18 @@ def visible_entries(palette: np.ndarray) -> np.ndarray:
     return palette[palette[:, 3] > 0]
 
 
+def palette_in_name(palette_in: Any) -> str:
+    """``palette_in`` as its errors name it: ``palette_in='brand.hex'`` for a palette file,
+    plain ``palette_in`` for an array (a still's job and an animation's alike).
+
+    >>> palette_in_name("brand.hex"), palette_in_name([[0, 0, 0]])
+    ("palette_in='brand.hex'", 'palette_in')
+    """
+    if isinstance(palette_in, str | os.PathLike):
+        return f"palette_in={os.fspath(palette_in)!r}"
+    return "palette_in"
+
+
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
     """How many entries of a checked palette an output draws, which its table must hold.
 

@@ -17,14 +17,11 @@ from PIL import Image
 
 from .._validation import check_bool, read_only
 from ..colors import mean_ciede2000, mean_squared_error
-from ..io import GIF_ALPHA_THRESHOLD
+from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reconstruct.palette import indexed_image
 from .fit import Histogram, lab_of
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
-
-#: Entries of an indexed (PNG/GIF) image.
-MAX_PALETTE = 256
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from PIL import Image
 
 from .._validation import check_choice
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, ColorProfileWarning, LoadedImage, load_image
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, ColorProfileWarning, LoadedImage, load_image
 from .assets import SHOWN_SIZE
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
@@ -77,7 +77,7 @@ def read_palette_shares(path: str | os.PathLike[str], *,
         If ``path`` cannot be read as an image.
     """
     im, _ = _loaded_pil(Path(path), max_pixels)
-    colors = im.getcolors(256)
+    colors = im.getcolors(MAX_PALETTE)
     if colors is None:
         return []
     counts: dict[tuple[str, int], int] = {}
@@ -213,7 +213,7 @@ def _encode(im: Image.Image, kind: str) -> str:
 
 def _indexed_if_few_colors(im: Image.Image) -> Image.Image:
     """The same pixels as a palette image when it has at most 256 colours (smaller PNG)."""
-    if im.mode not in ("RGB", "RGBA") or im.getcolors(256) is None:
+    if im.mode not in ("RGB", "RGBA") or im.getcolors(MAX_PALETTE) is None:
         return im
     shifts = np.array([24, 16, 8, 0] if im.mode == "RGBA" else [16, 8, 0], np.uint32)
     codes = np.bitwise_or.reduce(np.asarray(im).astype(np.uint32) << shifts, axis=-1)
