@@ -164,10 +164,11 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
         return ".quantize-probe-" not in path
 
     monkeypatch.setattr(executor_dask, "_exists", own_disk)
-    src = tmp_path / "in"
+    monkeypatch.chdir(tmp_path)  # the folder is named as given, not made absolute
+    src = Path("in")
     (src / "sub").mkdir(parents=True)
     Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
-    out = tmp_path / "out"
+    out = Path("out")
     plan = batch.plan_batch(src, out, COPY, recursive=True)
     shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
                               shared_palette=True)
@@ -219,7 +220,8 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
 
     monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
                         lambda path: ".quantize-probe-" not in path)
-    src, out = tmp_path / "in", tmp_path / "out"
+    monkeypatch.chdir(tmp_path)  # the folder is named as given, not made absolute
+    src, out = Path("in"), Path("out")
     src.mkdir()
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4)).save(src / name)
@@ -249,12 +251,13 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     from quantize.batch import executor_dask
     from quantize.batch import shared as shared_module
 
-    src, out = tmp_path / "in", tmp_path / "out"
+    monkeypatch.chdir(tmp_path)  # the file is named as given, not made absolute
+    src, out = Path("in"), Path("out")
     src.mkdir()
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4), (9, 9, 9) if name == "a.png" else (90, 9, 9)).save(src / name)
     monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
-                        lambda path: not path.startswith(str(src)))
+                        lambda path: not path.startswith(str(tmp_path / src)))
     plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
                             options={"n_colors": 2})
     with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,

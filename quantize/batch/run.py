@@ -164,7 +164,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
-                          on_interrupt=on_interrupt, must_see=worker_path(probe))
+                          on_interrupt=on_interrupt, must_see=worker_path(probe),
+                          must_see_as=str(probe))
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)
@@ -307,8 +308,9 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
         worker, path = next(iter(unseen.items()))
         others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
         what = "the input folder" if path == first else "the output folder"
+        folder = plan.jobs[0].input.parent if path == first else plan.output_dir  # as given
         raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
-                         f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
+                         f"{what} ({folder} has no {path.name} there); {NOT_SHARED}")
 
 
 @contextlib.contextmanager
@@ -319,7 +321,7 @@ def _probe_file(folder: Path) -> Iterator[Path]:
     fd, name = tempfile.mkstemp(prefix=".quantize-probe-", dir=folder)
     os.close(fd)
     try:
-        yield Path(name)
+        yield folder / Path(name).name  # as ``folder`` is given (mkstemp's is absolute)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)
@@ -403,15 +405,15 @@ def _make_folders(folders: set[Path]) -> list[Path]:
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
               on_interrupt: Callable[[int], None] | None = None,
-              must_see: Path | None = None) -> None:
+              must_see: Path | None = None, must_see_as: str | None = None) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
-    ``must_see``, if given: :func:`~quantize.batch.executor_dask.run_dask`), else in the
-    local pool."""
+    ``must_see``, if given, named ``must_see_as`` when one does not:
+    :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
-                 must_see=must_see)
+                 must_see=must_see, must_see_as=must_see_as)
     else:
         from .executor_local import run_local
 

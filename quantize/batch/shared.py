@@ -189,7 +189,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     # a worker that joins after check_shared_storage and does not see the inputs: its
     # calls fail as the worker's, not as files that cannot be read
     run_calls(calls, keep, jobs=jobs, scheduler=scheduler,
-              must_see=None if scheduler is None else sent[0])
+              must_see=None if scheduler is None else sent[0],
+              must_see_as=None if scheduler is None else str(inputs[0]))
     if unrun:
         first = min(unrun)
         n = len(unrun) - 1
