@@ -130,6 +130,9 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
 
 
+#: A probe file's name: the host and process that made it, and a random token.
+PROBE = r"\.quantize-probe-[\w.]+-[0-9]+-\w+"
+
 SHARED = ("the Dask workers must see the input and output folders at the same paths as "
           "this machine (shared storage)")
 
@@ -178,7 +181,7 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
         with pytest.raises(ValueError) as sampling:  # before any file is sampled there
             batch.shared_palette(shared, scheduler=address)
     line = re.escape(f"scheduler={address!r}: the worker {worker} does not see the output "
-                     f"folder ({out} has no ") + r"\.quantize-probe-\w+" + re.escape(
+                     f"folder ({out} has no ") + PROBE + re.escape(
                          f" there); {SHARED}")
     assert re.fullmatch(line, str(caught.value)), str(caught.value)
     assert re.fullmatch(line, str(sampling.value)), str(sampling.value)
@@ -236,7 +239,7 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
         monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
         results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
     line = (r"the Dask worker \S+ does not see the batch's folders \(" + re.escape(str(out))
-            + r" has no \.quantize-probe-\w+ there\); " + re.escape(SHARED))
+            + " has no " + PROBE + r" there\); " + re.escape(SHARED))
     assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
                                                            ("b.png", "failed")]
     assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason

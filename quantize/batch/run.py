@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
+import socket
 import stat
 import tempfile
 import warnings
@@ -43,7 +45,8 @@ from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "run_batch", "run_calls", "run_job", "worker_path"]
+           "file_result", "remove_stale_probes", "run_batch", "run_calls", "run_job",
+           "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -84,7 +87,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
     (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
-    rewritten without the entries earlier runs superseded. Folders this run
+    rewritten without the entries earlier runs superseded, and the probe files of Dask runs
+    killed on this host are removed (:func:`remove_stale_probes`). Folders this run
     makes for outputs and leaves empty (all their files failed, or the run
     could not start) are removed at the end.
 
@@ -114,6 +118,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir)
+    remove_stale_probes(plan.output_dir)  # left by a run killed on this host
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
@@ -313,18 +318,66 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
                          f"{what} ({folder} has no {path.name} there); {NOT_SHARED}")
 
 
+#: How a probe file's name starts (:func:`_probe_file`).
+_PROBE_PREFIX = ".quantize-probe-"
+#: A probe's name: the prefix, the host and process that made it, a random token.
+_PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"(?P<host>.+)-(?P<pid>[0-9]+)-[a-z0-9_]+")
+
+
 @contextlib.contextmanager
 def _probe_file(folder: Path) -> Iterator[Path]:
     """An empty file made in ``folder`` (which exists), removed at the end: whether a Dask
     worker sees it tells whether it sees the folder. Its name is new, so that a network
-    file system's cache cannot hold an old answer for it."""
-    fd, name = tempfile.mkstemp(prefix=".quantize-probe-", dir=folder)
+    file system's cache cannot hold an old answer for it, and names this host and process,
+    so that a later run can tell the probe of a killed run (:func:`remove_stale_probes`)."""
+    fd, name = tempfile.mkstemp(prefix=f"{_PROBE_PREFIX}{_host()}-{os.getpid()}-",
+                                dir=folder)
     os.close(fd)
     try:
         yield folder / Path(name).name  # as ``folder`` is given (mkstemp's is absolute)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)
+
+
+def remove_stale_probes(folder: Path) -> list[Path]:
+    """Remove the probe files (:func:`_probe_file`) that runs killed on this host left in
+    ``folder``; return them, sorted.
+
+    A probe is removed only when its name is a probe's, it names this host and a process
+    that no longer runs, and it is an empty regular file: any other file, and the probe of
+    a run still going (here or on another host), is left alone. On a system that cannot
+    ask whether a process runs (Windows), none is removed.
+    """
+    if os.name != "posix" or not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.glob(_PROBE_PREFIX + "*")):
+        match = _PROBE_NAME.fullmatch(path.name)
+        if match is None or match["host"] != _host() or _running(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and st.st_size == 0:
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _host() -> str:
+    """This machine's name, as a probe's name holds it (letters, digits, "." and "_")."""
+    return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname()) or "host"
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this host (POSIX: signal 0 asks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM), or a pid the system refuses
+        return True
+    return True
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
