@@ -304,23 +304,32 @@ def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earl
     assert _listed(out) == ["x", "x.png"]
 
 
-def test_a_new_name_taken_by_a_file_of_no_record_names_the_output_it_leaves(tmp_path):
-    # out/x.png made by hand: x.gif, now a still, was skipped as "output exists; no record"
-    # and its recorded out/x.gif was left without a word.
+def test_a_new_name_taken_by_a_file_of_no_record_is_not_taken_for_the_output(tmp_path):
+    # out/x.png made by hand: x.gif, now a still, was skipped as done, out/x.png (another
+    # file) taken for its output, and its recorded out/x.gif left as its only output.
     src, out = _folder(tmp_path)
     args = [src, "-o", out, "-k", "2", "-j", "1"]
     assert _cli(*args).exit_code == 0
     _still(src / "x.gif", 2)
-    (out / "x.png").write_bytes((out / "x.gif").read_bytes())
-    why = (f"{out / 'x.png'} exists with no record of the run that made it, so it is not "
-           "known to replace it (--force redoes this file and removes it)")
-    result = _cli(*args, "--json")
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == (f"quantize: warning: {src / 'x.gif'}: "
-                                             f"{out / 'x.gif'}, {NOTE}, is left in place: {why}")
+    by_hand = (out / "y.png").read_bytes()
+    (out / "x.png").write_bytes(by_hand)
+    made = (out / "x.gif").read_bytes()
+    result = _cli(*args, "--json", "--report", tmp_path / "r.json")
+    assert result.exit_code == 1, result.output
+    reason = (f"{out / 'x.png'} exists with no record of the run that made it, so it is "
+              "neither taken for this file's output nor overwritten (an earlier run made that "
+              f"as {out / 'x.gif'}); remove {out / 'x.png'}, or use --force, to make it there")
+    why = f"{out / 'x.png'}, the name of this file's output now, holds a file of no record"
+    assert result.stderr.splitlines()[:2] == [
+        f"quantize: error: {src / 'x.gif'}: {reason}",
+        f"quantize: warning: {src / 'x.gif'}: {out / 'x.gif'}, {NOTE}, is left in place: {why}"]
     row = json.loads(result.stdout.splitlines()[0])
-    assert (row["input"], row["status"], row["outputs_not_removed"]) == (
-        str(src / "x.gif"), "skipped", {str(out / "x.gif"): why})
+    assert (row["input"], row["status"], row["reason"], row["outputs_not_removed"]) == (
+        str(src / "x.gif"), "failed", reason, {str(out / "x.gif"): why})
+    assert "0 ok, 1 skipped, 1 failed" in result.stderr
+    assert (out / "x.png").read_bytes() == by_hand and (out / "x.gif").read_bytes() == made
     assert _listed(out) == ["x.gif", "x.png", "y.png"]
-    forced = _cli(*args, "--force")
-    assert forced.exit_code == 0 and _listed(out) == ["x.png", "y.png"]
+    forced = _cli(*args, "--force")  # as the error says (or remove out/x.png)
+    assert forced.exit_code == 0, forced.output
+    assert f"(removed {out / 'x.gif'}, {NOTE})" in forced.stdout
+    assert _listed(out) == ["x.png", "y.png"] and (out / "x.png").read_bytes() != by_hand

@@ -397,9 +397,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         was larger) is "skipped" again as larger while the input and settings stay
         the same and the option is given, and a job again otherwise. An output
         the manifest records as made from an input of the plan under another name
-        than the plan gives it is in ``replaces``, for the run to remove; one
-        recorded as made from a file that is no input of the plan is in
-        ``unclaimed``, and left alone.
+        than the plan gives it is in ``replaces``, for the run to remove; but when
+        the name the plan gives it is held by a file of no record, that file is
+        not known to be its output: without ``force`` the input is "failed"
+        (exit code ``EXISTS``), and neither file is touched. One recorded as made
+        from a file that is no input of the plan is in ``unclaimed``, and left
+        alone.
 
     Raises
     ------
@@ -452,13 +455,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
+            if entry is None and older:  # not known to be this file's output: left alone
+                settled.append(_taken(path, out, older))
+                continue
             if entry is not None and STALE in entry.record:  # kept when a result was larger
                 if (kept := _still_larger(entry, path, checked, settings, out)) is not None:
                     settled.append(kept)
                     continue
                 redo = INPUT_CHANGED
             elif entry is None or not input_changed(entry.input, path):
-                settled.append(_skipped(path, out, entry, older if entry is None else None))
+                settled.append(_skipped(path, out, entry))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source)))
@@ -608,21 +614,30 @@ def _link_to_nothing(path: Path) -> str | None:
     return None
 
 
-def _skipped(path: Path, out: Path, entry: Entry | None,
-             older: Sequence[tuple[Path, Entry]] | None = None) -> FileResult:
-    """A finished file, with the record of the run that made its output when there is one.
-
-    ``older``: the outputs an earlier run recorded of this input under other names; its
-    output with no record is not known to replace them, so they are left, each with why
-    under :data:`~quantize.batch.results.NOT_REMOVED`.
-    """
+def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
+    """A finished file, with the record of the run that made its output when there is one."""
     if entry is None:
-        why = (f"{out} exists with no record of the run that made it, so it is not known to "
-               "replace it (force=True redoes this file and removes it)")
-        kept = {NOT_REMOVED: {str(old): why for old, _ in older}} if older else {}
         return FileResult(path, out, "skipped", "output exists; no record of the run that "
-                          "made it", kept)
+                          "made it")
     return FileResult(path, out, "skipped", "output exists", dict(entry.record))
+
+
+def _taken(path: Path, out: Path, older: Sequence[tuple[Path, Entry]]) -> FileResult:
+    """A file whose output's name is held by a file of no record, while an earlier run
+    recorded its output under another name (``older``, an animation that became a still):
+    that file is not known to be its output, so it is neither taken for one (skipped) nor
+    overwritten, and the earlier output is not removed. Failed (``EXISTS``, as an output
+    that exists without force), the reason naming that file, and each earlier output,
+    left in place, under :data:`~quantize.batch.results.NOT_REMOVED` with why.
+    """
+    names = ", ".join(str(old) for old, _ in older)
+    reason = (f"{out} exists with no record of the run that made it, so it is neither taken "
+              f"for this file's output nor overwritten (an earlier run made that as {names}); "
+              f"remove {out}, or use force=True, to make it there")
+    why = f"{out}, the name of this file's output now, holds a file of no record"
+    return FileResult(path, out, "failed", reason, {NOT_REMOVED: {str(old): why
+                                                                  for old, _ in older}},
+                      exit_code=ExitCode.EXISTS)
 
 
 def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
