@@ -12,6 +12,7 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fnmatch
 import os
@@ -155,7 +156,9 @@ class BatchPlan:
     run from this input. ``unclaimed`` are the outputs the manifest records as
     made from inputs this plan does not have (deleted, renamed, or not selected
     by its folder, pattern or recursion), which are still there: left as they
-    are, in no result.
+    are, in no result. ``left_out`` are the inputs whose colours the shared palette
+    the jobs map onto was fitted without (:func:`~quantize.batch.shared_palette`), each
+    with why: the run adds that to their results (:data:`~quantize.batch.results.LEFT_OUT`).
     """
 
     input_dir: Path
@@ -169,6 +172,7 @@ class BatchPlan:
     restamped: list[tuple[Path, Entry]] = field(default_factory=list)
     replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
     unclaimed: list[Path] = field(default_factory=list)
+    left_out: Mapping[Path, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -177,9 +181,7 @@ class BatchPlan:
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
-        return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options), self.settings, self.restamped,
-                         self.replaces, self.unclaimed)
+        return dataclasses.replace(self, jobs=jobs, options=dict(options))
 
 
 def image_extensions() -> frozenset[str]:

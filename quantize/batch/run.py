@@ -42,11 +42,11 @@ from .manifest import (
     source_key,
 )
 from .plan import BatchPlan, FileJob, JobMode
-from .results import LARGER, NOT_REMOVED, REMOVED, STALE, FileResult
+from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
            "file_result", "remove_stale_probes", "run_batch", "run_calls", "run_job",
-           "worker_path"]
+           "seen_here", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -88,7 +88,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     and its input's stamp as the job read it, in the output folder's manifest
     (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
     rewritten without the entries earlier runs superseded, and the probe files of Dask runs
-    killed on this host are removed (:func:`remove_stale_probes`). Folders this run
+    killed on this host are removed (:func:`remove_stale_probes`). A file the shared
+    palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
+    record, and so in the manifest. Folders this run
     makes for outputs and leaves empty (all their files failed, or the run
     could not start) are removed at the end.
 
@@ -125,8 +127,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         with contextlib.suppress(OSError):
             record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
                           entry.source)
-    settled = [_replace_earlier(plan, result) if result.status == "skipped" else result
-               for result in plan.settled]
+    settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
+                         else result) for result in plan.settled]
     for result in settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
@@ -141,13 +143,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _seen_here(job, outcome)
+            outcome = seen_here(job.input, outcome)
         outcome = _as_given(outcome, sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
             outcome = dataclasses.replace(outcome, value=record)
-        result = file_result(job.input, job.output, outcome)
+        result = _left_out(plan, file_result(job.input, job.output, outcome))  # recorded too
         source = source_key(plan.output_dir, job.input)
         if LARGER in result.record:  # recorded, so that a rerun does not try it again
             result = _kept_larger(plan, job, result.record)
@@ -180,6 +182,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
+
+
+def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:
+    """``result`` with why its file was left out of the shared palette's fit, if it was
+    (:attr:`BatchPlan.left_out`, under :data:`~quantize.batch.results.LEFT_OUT`)."""
+    why = plan.left_out.get(result.input)
+    return result if why is None else dataclasses.replace(
+        result, record={**result.record, LEFT_OUT: why})
 
 
 def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
@@ -246,11 +256,11 @@ NOT_DONE = ("not done: the Dask scheduler stopped, or the connection to it was l
 INPUT_MISSING = "no such file"
 
 
-def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
-    """The ``outcome`` a Dask worker gave for ``job``, whose input it did not find although
-    that is here: said to be a worker without the storage this process sees."""
+def seen_here(input: Path, outcome: Outcome) -> Outcome:
+    """The ``outcome`` a Dask worker gave for a call on ``input``, which it did not find
+    although that is here: said to be a worker without the storage this process sees."""
     if (not outcome.ok and outcome.value == INPUT_MISSING and outcome.path is not None
-            and _same_path(Path(outcome.path), job.input) and job.input.exists()):
+            and _same_path(Path(outcome.path), input) and input.exists()):
         return dataclasses.replace(outcome, value=f"{INPUT_MISSING} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome

@@ -323,18 +323,21 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     itself when they already do."""
     from dataclasses import replace
 
-    from ..batch import NOT_REMOVED
+    from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
     worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
     whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
+    out_why = as_flags(out) if isinstance(out, str) else None
     reason = as_flags(result.reason)
     if reason == result.reason and (worded is None or worded == list(said)) and \
-            (whys is None or whys == kept):
+            (whys is None or whys == kept) and out_why == out:
         return result
     record = {**result.record, **({} if worded is None else {"warnings": worded}),
-              **({} if whys is None else {NOT_REMOVED: whys})}
+              **({} if whys is None else {NOT_REMOVED: whys}),
+              **({} if out_why is None else {LEFT_OUT: out_why})}
     return replace(result, reason=reason, record=record)
 
 
@@ -590,7 +593,10 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         return palette.plan
     if palette.n_files:  # with --json, stdout holds the files' objects only
         files = "1 file" if palette.n_files == 1 else f"{palette.n_files} files"
-        say(f"shared palette: {len(palette.colors)} colours fitted on {files} -> "
+        n = len(palette.left_out)
+        left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
+                "file)") if n else ""
+        say(f"shared palette: {len(palette.colors)} colours fitted on {files}{left} -> "
             f"{palette.path}", err=show == "json")
     else:
         say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
@@ -732,7 +738,8 @@ def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
     why a file was kept without output, or with a stale one (a symbolic link to a folder,
     not followed; a result larger than its input, with the warnings of the job that found
-    it so); and why this run left an earlier output of it under another name in place."""
+    it so); why this run left an earlier output of it under another name in place; and why
+    it was left out of the shared palette this run fitted."""
     from .. import batch as lib
 
     said = list(result.record.get("warnings", ()))
@@ -740,7 +747,8 @@ def _new_warnings(result: lib.FileResult) -> list[str]:
     if result.status == "skipped":
         kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
         return [result.reason, *said, *left] if kept else left
-    return said + left
+    palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
+    return said + left + ([palette] if palette else [])
 
 
 def _fmt(value: Any) -> str:
