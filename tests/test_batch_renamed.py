@@ -276,8 +276,10 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
                              "a file that is not among this run's inputs (deleted, renamed, or "
                              "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
-                             f"report: {out / 'x.gif'}\n")
+                             f"report: {out / 'x.gif'}; later runs do not say it again\n")
     assert "1/1 files: 0 ok, 1 skipped" in result.stdout
+    assert result.stdout.endswith(" s; 1 output of files not among the inputs left in place; "
+                                  f"report: {report}\n")  # the summary line counts them
     assert [r["input"] for r in json.loads(report.read_text())["files"]] == [str(src / "y.png")]
     assert (out / "x.gif").read_bytes() == kept
     plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2},
@@ -286,6 +288,36 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     (tmp_path / "x.gif").rename(src / "x.gif")  # back: its output is its own again
     back = _cli(*args)
     assert back.stderr == "" and "2/2 files: 0 ok, 2 skipped" in back.stdout
+    assert "not among the inputs" not in back.stdout
+
+
+def test_outputs_left_without_their_inputs_are_said_once(tmp_path):
+    # The warning came at every rerun, also with -q (a nightly job mailed it every night).
+    src, out = _folder(tmp_path)
+    _still(src / "z.png", 2)
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-q"]
+    assert _cli(*args).exit_code == 0
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    first = _cli(*args)
+    assert first.exit_code == 0 and first.stdout == ""
+    assert first.stderr.endswith(f"in no report: {out / 'x.gif'}; later runs do not say it "
+                                 "again\n")
+    again = _cli(*args)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+    (src / "z.png").rename(tmp_path / "z.png")  # another one: said, of that one alone
+    other = _cli(*args)
+    assert other.stderr.endswith(f"in no report: {out / 'z.png'} (and 1 found so before); "
+                                 "later runs do not say it again\n")
+    assert _cli(*args).stderr == ""
+    (tmp_path / "x.gif").rename(src / "x.gif")  # back, then gone again: said again
+    assert _cli(*args).stderr == ""
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    gone = _cli(*args)
+    assert gone.stderr.endswith(f"in no report: {out / 'x.gif'} (and 1 found so before); "
+                                "later runs do not say it again\n")
+    assert _listed(out) == ["x.gif", "y.png", "z.png"]
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "x.gif", out / "z.png"], [])
 
 
 def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(

@@ -146,9 +146,10 @@ class BatchPlan:
 
     ``settings`` are what shapes the outputs (:func:`~quantize.batch.manifest.output_settings`
     of the options as asked): recorded with every finished output. ``restamped``
-    are the manifest entries of skipped outputs whose inputs have the same
-    bytes at another time (copied, restored), with their new input stamps, for
-    the run to record (:func:`~quantize.batch.manifest.restamp`). ``replaces``
+    are manifest entries for the run to record again: those of skipped outputs whose
+    inputs have the same bytes at another time (copied, restored), with their new input
+    stamps (:func:`~quantize.batch.manifest.restamp`), and those whose
+    :attr:`~quantize.batch.manifest.Entry.unclaimed` changes. ``replaces``
     maps an output of the plan to the outputs the manifest records (with their
     entries) as made from the same input under other names (an animation that
     became a still, a name that now keeps its extension, ...): the run removes
@@ -156,9 +157,11 @@ class BatchPlan:
     run from this input. ``unclaimed`` are the outputs the manifest records as
     made from inputs this plan does not have (deleted, renamed, or not selected
     by its folder, pattern or recursion), which are still there: left as they
-    are, in no result. ``left_out`` are the inputs whose colours the shared palette
-    the jobs map onto was fitted without (:func:`~quantize.batch.shared_palette`), each
-    with why: the run adds that to their results (:data:`~quantize.batch.results.LEFT_OUT`).
+    are, in no result; ``newly_unclaimed`` are those of them no earlier run found so
+    (the others are recorded as found so: a caller can say so once). ``left_out`` are
+    the inputs whose colours the shared palette the jobs map onto was fitted without
+    (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
+    results (:data:`~quantize.batch.results.LEFT_OUT`).
     """
 
     input_dir: Path
@@ -172,6 +175,7 @@ class BatchPlan:
     restamped: list[tuple[Path, Entry]] = field(default_factory=list)
     replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
     unclaimed: list[Path] = field(default_factory=list)
+    newly_unclaimed: list[Path] = field(default_factory=list)
     left_out: Mapping[Path, str] = field(default_factory=dict)
 
     @property
@@ -436,8 +440,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst) if dst.is_dir() else {}
     made = {} if force else recorded
-    earlier, unclaimed = _earlier_outputs(recorded, inputs, outputs, dst, mode)
-    jobs, found, restamped, replaces = [], [], [], {}
+    earlier, unclaimed, flagged = _earlier_outputs(recorded, inputs, outputs, dst, mode)
+    jobs, found, replaces = [], [], {}
+    restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
+                 for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
@@ -489,41 +495,52 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
-                     replaces, unclaimed)
+                     replaces, [old for old, _ in unclaimed],
+                     [old for old, entry in unclaimed if not entry.unclaimed])
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                      outputs: Sequence[Path], dst: Path, mode: JobMode
-                     ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[Path]]:
+                     ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
+                                list[tuple[Path, Entry]]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
     (names compared ignoring case as a case-insensitive volume does), in one pass:
 
     - those made from one of ``inputs`` under another name than its output in
       ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
       and are no input of the plan: by that output, for the run to replace;
-    - those made from a file that is none of ``inputs``, still there: sorted, left alone.
+    - those made from a file that is none of ``inputs``, still there: sorted, left alone;
+    - the recorded outputs whose :attr:`~quantize.batch.manifest.Entry.unclaimed` is not
+      what this plan finds (an output unclaimed for the first time, or made from a file
+      that is among ``inputs`` again), for the run to record it so.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
     name with ".." or a hidden part is ignored), and only outputs made from one input.
     """
     if not recorded:
-        return {}, []
+        return {}, [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {_folded(PurePath(manifest_key(dst, out))) for out in outputs}
     given = {os.path.abspath(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
-    unclaimed = []
+    unclaimed, flagged = [], []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
-        if source is None or _folded(PurePath(key)) in planned or not _plain_key(key):
+        if source is None or not _plain_key(key):
             continue
         old = dst / key
+        if entry.unclaimed and source in mine:  # its input is back
+            flagged.append((old, entry))
+        if _folded(PurePath(key)) in planned:
+            continue
         if source not in mine:
             if os.path.lexists(mode.done_path(old)):
-                unclaimed.append(old)
+                unclaimed.append((old, entry))
+                if not entry.unclaimed:
+                    flagged.append((old, entry))
         elif os.path.abspath(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
-    return renamed, sorted(unclaimed)
+    return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged
 
 
 def _made_so(mode: JobMode, output: Path) -> bool:

@@ -124,9 +124,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
             record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
-                          entry.source)
+                          entry.source, entry.unclaimed)
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else result) for result in plan.settled]
     for result in settled:

@@ -195,7 +195,8 @@ def batch(
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
     file is no input of this run (deleted, renamed, or not selected) is left in
-    place, in no report, and a warning line says so.
+    place, in no report: a warning line names it the first time a run finds it
+    so (not again at later runs), and the summary line counts such outputs.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -249,8 +250,8 @@ def batch(
                                                   recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
-        if plan.unclaimed:
-            warn(output_dir, _unclaimed_line(plan.unclaimed))
+        if plan.newly_unclaimed:  # once: a rerun finding them so again does not repeat it
+            warn(output_dir, _unclaimed_line(plan.newly_unclaimed, len(plan.unclaimed)))
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
@@ -263,7 +264,8 @@ def batch(
                    bool(options.get("dither")), options.get("palette") == "per-frame",
                    command_line(ctx, "batch"))
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
+        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
+                       unclaimed=len(plan.unclaimed))
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
     if lost is not None:  # after the reports, which hold the files done and those not
@@ -384,20 +386,22 @@ def _describe(settings: dict[str, Any]) -> str:
     return ", ".join(one(k, v) for k, v in settings.items())
 
 
-def _unclaimed_line(outputs: list[Path], shown: int = 3) -> str:
-    """Why outputs made by earlier runs are in no line or report of this one, and that they
-    are left in place.
+def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
+    """Why ``outputs``, made by earlier runs and found so for the first time, are in no line
+    or report of this one, and that they are left in place; ``total`` counts those found so
+    before too.
 
-    >>> _unclaimed_line([Path("a.png"), Path("b.png")], shown=1)[-49:]
-    'are left in place, in no report: a.png and 1 more'
+    >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-86:]
+    'in no report: a.png and 1 more (and 1 found so before); later runs do not say it again'
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
     verb = "is" if len(outputs) == 1 else "are"
+    before = f" (and {total - len(outputs)} found so before)" if total > len(outputs) else ""
     return (f"{what} made by an earlier run from a file that is not among this run's inputs "
             f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
-            f"place, in no report: {names}{more}")
+            f"place, in no report: {names}{more}{before}; later runs do not say it again")
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -757,8 +761,10 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False) -> None:
-    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
+def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False,
+                   unclaimed: int = 0) -> None:
+    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
+    ``unclaimed`` counts the outputs of files not among the inputs, left in place."""
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
@@ -767,6 +773,9 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = F
             if summary.ok and summary.seconds > 0 else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
+    if unclaimed:  # named once, in a warning; counted at every run
+        outputs = "1 output" if unclaimed == 1 else f"{unclaimed} outputs"
+        line += f"; {outputs} of files not among the inputs left in place"
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line, err=err)
