@@ -276,7 +276,8 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
                              "a file that is not among this run's inputs (deleted, renamed, or "
                              "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
-                             f"report: {out / 'x.gif'}; later runs do not say it again\n")
+                             f"report: {out / 'x.gif'}; later runs do not say it again "
+                             "(--remove-orphans removes them)\n")
     assert "1/1 files: 0 ok, 1 skipped" in result.stdout
     assert result.stdout.endswith(" s; 1 output of files not among the inputs left in place; "
                                   f"report: {report}\n")  # the summary line counts them
@@ -301,23 +302,47 @@ def test_outputs_left_without_their_inputs_are_said_once(tmp_path):
     first = _cli(*args)
     assert first.exit_code == 0 and first.stdout == ""
     assert first.stderr.endswith(f"in no report: {out / 'x.gif'}; later runs do not say it "
-                                 "again\n")
+                                 "again (--remove-orphans removes them)\n")
     again = _cli(*args)
     assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
     (src / "z.png").rename(tmp_path / "z.png")  # another one: said, of that one alone
     other = _cli(*args)
     assert other.stderr.endswith(f"in no report: {out / 'z.png'} (and 1 found so before); "
-                                 "later runs do not say it again\n")
+                                 "later runs do not say it again (--remove-orphans removes them)\n")
     assert _cli(*args).stderr == ""
     (tmp_path / "x.gif").rename(src / "x.gif")  # back, then gone again: said again
     assert _cli(*args).stderr == ""
     (src / "x.gif").rename(tmp_path / "x.gif")
     gone = _cli(*args)
     assert gone.stderr.endswith(f"in no report: {out / 'x.gif'} (and 1 found so before); "
-                                "later runs do not say it again\n")
+                                "later runs do not say it again (--remove-orphans removes them)\n")
     assert _listed(out) == ["x.gif", "y.png", "z.png"]
     plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
     assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "x.gif", out / "z.png"], [])
+
+
+def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_written(
+        tmp_path):
+    src, out = _folder(tmp_path)
+    _still(src / "z.png", 2)
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (out / "mine.png").write_bytes(b"of no record")
+    for name in ("x.gif", "z.png"):
+        (src / name).unlink()
+    (out / "z.png").write_bytes(b"edited by hand")
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"removed {out / 'x.gif'}, made by an earlier run "
+                                             "from a file that is not among this run's inputs")
+    assert result.stderr == (f"quantize: warning: {out / 'z.png'}: made by an earlier run from "
+                             "a file that is not among this run's inputs, is left in place: it "
+                             "changed since that run wrote it\n")
+    assert "; 1 output of files not among the inputs left in place" in result.stdout
+    assert _listed(out) == ["mine.png", "y.png", "z.png"]
+    assert set(batch.read_manifest(out)) == {"y.png", "z.png"}
+    quiet = _cli(*args, "--remove-orphans", "-q")  # what is left is said again, as a warning
+    assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
 def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(

@@ -44,7 +44,8 @@ Guarantees:
   that this run names otherwise (an animation that became a still) is removed
   once the new output is there, never before; only the files its job wrote,
   and only as written. No input, no output of no record and no output of an
-  input this run does not have (``BatchPlan.unclaimed``) is removed.
+  input this run does not have (``BatchPlan.unclaimed``) is removed, unless
+  asked (:func:`remove_unclaimed`: those, under the same rules).
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
@@ -89,7 +90,7 @@ from .results import (
     not_removed_lines,
     removed_note,
 )
-from .run import NOT_DONE, run_batch
+from .run import NOT_DONE, remove_unclaimed, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
     SHARED_PALETTE_NAME,
@@ -108,6 +109,6 @@ __all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVE
            "check_report_replaceable",
            "find_images", "image_extensions", "left_out_line", "not_removed_lines", "plan_batch",
            "read_manifest",
-           "reduce_mode", "removed_note",
+           "reduce_mode", "remove_unclaimed", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

@@ -37,6 +37,8 @@ from .manifest import (
     check_appendable,
     compact_manifest,
     input_stamp,
+    manifest_key,
+    read_manifest,
     record_output,
     record_removed,
     source_key,
@@ -45,8 +47,8 @@ from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "remove_stale_probes", "run_batch", "run_calls", "run_job",
-           "seen_here", "worker_path"]
+           "file_result", "remove_stale_probes", "remove_unclaimed", "run_batch", "run_calls",
+           "run_job", "seen_here", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -124,6 +126,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
+        if not os.path.lexists(plan.mode.done_path(output)):  # removed since (remove_unclaimed)
+            continue
         with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
             record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
                           entry.source, entry.unclaimed)
@@ -182,6 +186,29 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
+
+
+def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
+    """Remove the outputs of files that are not among the plan's inputs
+    (:attr:`BatchPlan.unclaimed`: deleted, renamed, or not selected by its folder, pattern
+    or recursion), as an earlier run's outputs under other names are removed: only the
+    files its job wrote, and only as written; the manifest records each removal.
+
+    Returns the outputs removed, and those left in place with why (changed since that run
+    wrote them, or the system refused), each sorted.
+    """
+    recorded = read_manifest(plan.output_dir)
+    removed, kept = [], {}
+    for old in plan.unclaimed:
+        entry = recorded.get(manifest_key(plan.output_dir, old))
+        why = "no record of it" if entry is None else _remove_output(plan.mode, old, entry)
+        if why is None:
+            with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
+                record_removed(plan.output_dir, old)
+            removed.append(old)
+        else:
+            kept[old] = why
+    return removed, kept
 
 
 def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:

@@ -178,6 +178,12 @@ def batch(
         "thumbnails, palette swatches, metrics and failures, under the command and the time "
         "it ran.", show_default=False,
         parser=path)] = None,
+    remove_orphans: Annotated[bool, typer.Option(
+        "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
+        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob or "
+        "-r: a run on part of the folder removes the other parts' outputs), one line each; "
+        "only the files a run wrote, as it wrote them: one changed since is left, and "
+        "said.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
         "and no summary line, as reduce -q and segment -q.")] = False,
@@ -196,7 +202,8 @@ def batch(
     x.png) is removed once the new one is there, and said so; an output whose
     file is no input of this run (deleted, renamed, or not selected) is left in
     place, in no report: a warning line names it the first time a run finds it
-    so (not again at later runs), and the summary line counts such outputs.
+    so (not again at later runs), and the summary line counts such outputs;
+    --remove-orphans removes them.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -250,7 +257,9 @@ def batch(
                                                   recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
-        if plan.newly_unclaimed:  # once: a rerun finding them so again does not repeat it
+        if remove_orphans and plan.unclaimed:
+            plan = _remove_orphans(plan, show)
+        elif plan.newly_unclaimed:  # once: a rerun finding them so again does not repeat it
             warn(output_dir, _unclaimed_line(plan.newly_unclaimed, len(plan.unclaimed)))
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
@@ -391,8 +400,8 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
     or report of this one, and that they are left in place; ``total`` counts those found so
     before too.
 
-    >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-86:]
-    'in no report: a.png and 1 more (and 1 found so before); later runs do not say it again'
+    >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-118:-62]
+    'in no report: a.png and 1 more (and 1 found so before); '
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
@@ -401,7 +410,28 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
     before = f" (and {total - len(outputs)} found so before)" if total > len(outputs) else ""
     return (f"{what} made by an earlier run from a file that is not among this run's inputs "
             f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
-            f"place, in no report: {names}{more}{before}; later runs do not say it again")
+            f"place, in no report: {names}{more}{before}; later runs do not say it again "
+            "(--remove-orphans removes them)")
+
+
+def _remove_orphans(plan: lib.BatchPlan, show: str) -> lib.BatchPlan:
+    """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``):
+    a line for each removed (not with -q), a warning for each left in place, with why;
+    ``plan`` with only those left as unclaimed."""
+    from dataclasses import replace
+
+    from .. import batch as lib
+
+    with user_errors():
+        removed, kept = lib.remove_unclaimed(plan)
+    if show != "quiet":
+        for old in removed:
+            say(printable_line(f"removed {old}, made by an earlier run from a file that is not "
+                               "among this run's inputs"), err=show == "json")
+    for old, why in kept.items():
+        warn(old, f"made by an earlier run from a file that is not among this run's inputs, "
+             f"is left in place: {why}")
+    return replace(plan, unclaimed=list(kept), newly_unclaimed=[])
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
