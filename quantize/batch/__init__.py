@@ -90,7 +90,7 @@ from .results import (
     not_removed_lines,
     removed_note,
 )
-from .run import NOT_DONE, remove_unclaimed, run_batch
+from .run import NOT_DONE, kept_by_batch, remove_unclaimed, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
     SHARED_PALETTE_NAME,
@@ -107,8 +107,8 @@ __all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVE
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
-           "find_images", "image_extensions", "left_out_line", "not_removed_lines", "plan_batch",
-           "read_manifest",
+           "find_images", "image_extensions", "kept_by_batch", "left_out_line",
+           "not_removed_lines", "plan_batch", "read_manifest",
            "reduce_mode", "remove_unclaimed", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

@@ -33,6 +33,7 @@ from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
+    MANIFEST_NAME,
     Entry,
     check_appendable,
     compact_manifest,
@@ -47,8 +48,8 @@ from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "remove_stale_probes", "remove_unclaimed", "run_batch", "run_calls",
-           "run_job", "seen_here", "worker_path"]
+           "file_result", "kept_by_batch", "remove_stale_probes", "remove_unclaimed",
+           "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -375,6 +376,17 @@ def _probe_file(folder: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)
+
+
+def kept_by_batch(name: str) -> bool:
+    """Whether ``name`` is that of a file a batch keeps for itself in its output folder: the
+    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`) or a probe (:func:`_probe_file`,
+    of this version or an earlier one). Such a file is no image to rename and process.
+
+    >>> kept_by_batch(".quantize-batch.jsonl"), kept_by_batch(".a.png")
+    (True, False)
+    """
+    return name == MANIFEST_NAME or name.startswith(_PROBE_PREFIX)
 
 
 def remove_stale_probes(folder: Path) -> list[Path]:

@@ -459,7 +459,8 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
 
 def _hidden_matches(input_dir: Path, glob: str | None) -> str:
     """What a search that found nothing left out as hidden: the files of ``input_dir`` whose
-    names start with "." and that ``glob`` (or an image extension) would select ("" if none).
+    names start with "." and that ``glob`` (or an image extension) would select ("" if none),
+    but for those a batch keeps for itself (an output folder's manifest and probe files).
     """
     from .. import batch as lib
 
@@ -468,7 +469,8 @@ def _hidden_matches(input_dir: Path, glob: str | None) -> str:
                 else PurePath(name).suffix.lower() in lib.image_extensions())
 
     names = sorted(e.name for e in input_dir.iterdir()
-                   if e.name.startswith(".") and e.is_file() and selected(e.name))
+                   if e.name.startswith(".") and e.is_file() and selected(e.name)
+                   and not lib.kept_by_batch(e.name))
     if not names:
         return ""
     which = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
