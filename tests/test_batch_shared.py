@@ -337,3 +337,20 @@ def test_the_command_line_names_each_file_left_out_of_the_fit(tmp_path):
         f"other files made: {why}"]
     assert (f"warning: left out of the shared palette's fit, which the other files made: {why}"
             in html.unescape((tmp_path / "r.html").read_text()))
+
+
+def test_a_palette_of_one_colour_is_one_colour(tmp_path):
+    # "shared palette: 1 colours fitted on 1 file", and "reusing 1 colours"
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(src / "a.png")
+    args = ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1", "--shared-palette"]
+    first, again = (CliRunner().invoke(app, args) for _ in range(2))
+    assert first.stdout.splitlines()[0] == (f"shared palette: 1 colour fitted on 1 file -> "
+                                            f"{out / 'shared-palette.json'}")
+    assert again.stdout.splitlines()[0] == (f"shared palette: reusing 1 colour from "
+                                            f"{out / 'shared-palette.json'}")

@@ -627,16 +627,17 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warn("shared palette", command_line_text(w.message))
     if show == "quiet" or not len(palette.colors):
         return palette.plan
+    k = len(palette.colors)
+    colours = "1 colour" if k == 1 else f"{k} colours"
     if palette.n_files:  # with --json, stdout holds the files' objects only
         files = "1 file" if palette.n_files == 1 else f"{palette.n_files} files"
         n = len(palette.left_out)
         left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
                 "file)") if n else ""
-        say(f"shared palette: {len(palette.colors)} colours fitted on {files}{left} -> "
-            f"{palette.path}", err=show == "json")
-    else:
-        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
+        say(f"shared palette: {colours} fitted on {files}{left} -> {palette.path}",
             err=show == "json")
+    else:
+        say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
     return palette.plan
 
 
