@@ -130,6 +130,9 @@ def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):
             assert np.array_equal(load_image(r.output).rgb, load_image(r.input).rgb)
 
 
+#: A probe file's name: the host and process that made it, and a random token.
+PROBE = r"\.quantize-probe-[\w.]+-[0-9]+-\w+"
+
 SHARED = ("the Dask workers must see the input and output folders at the same paths as "
           "this machine (shared storage)")
 
@@ -164,10 +167,11 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
         return ".quantize-probe-" not in path
 
     monkeypatch.setattr(executor_dask, "_exists", own_disk)
-    src = tmp_path / "in"
+    monkeypatch.chdir(tmp_path)  # the folder is named as given, not made absolute
+    src = Path("in")
     (src / "sub").mkdir(parents=True)
     Image.new("RGB", (4, 4)).save(src / "sub" / "a.png")
-    out = tmp_path / "out"
+    out = Path("out")
     plan = batch.plan_batch(src, out, COPY, recursive=True)
     shared = batch.plan_batch(src, out, batch.reduce_mode(), recursive=True,
                               shared_palette=True)
@@ -177,7 +181,7 @@ def test_dask_refuses_workers_that_do_not_see_the_output_folder(tmp_path, monkey
         with pytest.raises(ValueError) as sampling:  # before any file is sampled there
             batch.shared_palette(shared, scheduler=address)
     line = re.escape(f"scheduler={address!r}: the worker {worker} does not see the output "
-                     f"folder ({out} has no ") + r"\.quantize-probe-\w+" + re.escape(
+                     f"folder ({out} has no ") + PROBE + re.escape(
                          f" there); {SHARED}")
     assert re.fullmatch(line, str(caught.value)), str(caught.value)
     assert re.fullmatch(line, str(sampling.value)), str(sampling.value)
@@ -219,7 +223,8 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
 
     monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
                         lambda path: ".quantize-probe-" not in path)
-    src, out = tmp_path / "in", tmp_path / "out"
+    monkeypatch.chdir(tmp_path)  # the folder is named as given, not made absolute
+    src, out = Path("in"), Path("out")
     src.mkdir()
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4)).save(src / name)
@@ -234,7 +239,7 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
         monkeypatch.setattr(run_module, "check_shared_storage", then_a_worker_joins)
         results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
     line = (r"the Dask worker \S+ does not see the batch's folders \(" + re.escape(str(out))
-            + r" has no \.quantize-probe-\w+ there\); " + re.escape(SHARED))
+            + " has no " + PROBE + r" there\); " + re.escape(SHARED))
     assert [(r.input.name, r.status) for r in results] == [("a.png", "failed"),
                                                            ("b.png", "failed")]
     assert all(re.fullmatch(line, r.reason) for r in results), results[0].reason
@@ -249,12 +254,13 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
     from quantize.batch import executor_dask
     from quantize.batch import shared as shared_module
 
-    src, out = tmp_path / "in", tmp_path / "out"
+    monkeypatch.chdir(tmp_path)  # the file is named as given, not made absolute
+    src, out = Path("in"), Path("out")
     src.mkdir()
     for name in ("a.png", "b.png"):
         Image.new("RGB", (4, 4), (9, 9, 9) if name == "a.png" else (90, 9, 9)).save(src / name)
     monkeypatch.setattr(executor_dask, "_exists",  # the late worker's own disk
-                        lambda path: not path.startswith(str(src)))
+                        lambda path: not path.startswith(str(tmp_path / src)))
     plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
                             options={"n_colors": 2})
     with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,

@@ -276,8 +276,11 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     assert result.stderr == (f"quantize: warning: {out}: 1 output made by an earlier run from "
                              "a file that is not among this run's inputs (deleted, renamed, or "
                              "not selected by INPUT_DIR, --glob or -r) is left in place, in no "
-                             f"report: {out / 'x.gif'}\n")
+                             f"report: {out / 'x.gif'}; later runs do not say it again "
+                             "(--remove-orphans removes them)\n")
     assert "1/1 files: 0 ok, 1 skipped" in result.stdout
+    assert result.stdout.endswith(" s; 1 output of files not among the inputs left in place; "
+                                  f"report: {report}\n")  # the summary line counts them
     assert [r["input"] for r in json.loads(report.read_text())["files"]] == [str(src / "y.png")]
     assert (out / "x.gif").read_bytes() == kept
     plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2},
@@ -286,6 +289,60 @@ def test_an_output_whose_input_is_gone_is_left_in_place_and_said_to_be_in_no_rep
     (tmp_path / "x.gif").rename(src / "x.gif")  # back: its output is its own again
     back = _cli(*args)
     assert back.stderr == "" and "2/2 files: 0 ok, 2 skipped" in back.stdout
+    assert "not among the inputs" not in back.stdout
+
+
+def test_outputs_left_without_their_inputs_are_said_once(tmp_path):
+    # The warning came at every rerun, also with -q (a nightly job mailed it every night).
+    src, out = _folder(tmp_path)
+    _still(src / "z.png", 2)
+    args = [src, "-o", out, "-k", "2", "-j", "1", "-q"]
+    assert _cli(*args).exit_code == 0
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    first = _cli(*args)
+    assert first.exit_code == 0 and first.stdout == ""
+    assert first.stderr.endswith(f"in no report: {out / 'x.gif'}; later runs do not say it "
+                                 "again (--remove-orphans removes them)\n")
+    again = _cli(*args)
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "", "")
+    (src / "z.png").rename(tmp_path / "z.png")  # another one: said, of that one alone
+    other = _cli(*args)
+    assert other.stderr.endswith(f"in no report: {out / 'z.png'} (and 1 found so before); "
+                                 "later runs do not say it again (--remove-orphans removes them)\n")
+    assert _cli(*args).stderr == ""
+    (tmp_path / "x.gif").rename(src / "x.gif")  # back, then gone again: said again
+    assert _cli(*args).stderr == ""
+    (src / "x.gif").rename(tmp_path / "x.gif")
+    gone = _cli(*args)
+    assert gone.stderr.endswith(f"in no report: {out / 'x.gif'} (and 1 found so before); "
+                                "later runs do not say it again (--remove-orphans removes them)\n")
+    assert _listed(out) == ["x.gif", "y.png", "z.png"]
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "x.gif", out / "z.png"], [])
+
+
+def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_written(
+        tmp_path):
+    src, out = _folder(tmp_path)
+    _still(src / "z.png", 2)
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (out / "mine.png").write_bytes(b"of no record")
+    for name in ("x.gif", "z.png"):
+        (src / name).unlink()
+    (out / "z.png").write_bytes(b"edited by hand")
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"removed {out / 'x.gif'}, made by an earlier run "
+                                             "from a file that is not among this run's inputs")
+    assert result.stderr == (f"quantize: warning: {out / 'z.png'}: made by an earlier run from "
+                             "a file that is not among this run's inputs, is left in place: it "
+                             "changed since that run wrote it\n")
+    assert "; 1 output of files not among the inputs left in place" in result.stdout
+    assert _listed(out) == ["mine.png", "y.png", "z.png"]
+    assert set(batch.read_manifest(out)) == {"y.png", "z.png"}
+    quiet = _cli(*args, "--remove-orphans", "-q")  # what is left is said again, as a warning
+    assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
 def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(
@@ -304,23 +361,32 @@ def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earl
     assert _listed(out) == ["x", "x.png"]
 
 
-def test_a_new_name_taken_by_a_file_of_no_record_names_the_output_it_leaves(tmp_path):
-    # out/x.png made by hand: x.gif, now a still, was skipped as "output exists; no record"
-    # and its recorded out/x.gif was left without a word.
+def test_a_new_name_taken_by_a_file_of_no_record_is_not_taken_for_the_output(tmp_path):
+    # out/x.png made by hand: x.gif, now a still, was skipped as done, out/x.png (another
+    # file) taken for its output, and its recorded out/x.gif left as its only output.
     src, out = _folder(tmp_path)
     args = [src, "-o", out, "-k", "2", "-j", "1"]
     assert _cli(*args).exit_code == 0
     _still(src / "x.gif", 2)
-    (out / "x.png").write_bytes((out / "x.gif").read_bytes())
-    why = (f"{out / 'x.png'} exists with no record of the run that made it, so it is not "
-           "known to replace it (--force redoes this file and removes it)")
-    result = _cli(*args, "--json")
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == (f"quantize: warning: {src / 'x.gif'}: "
-                                             f"{out / 'x.gif'}, {NOTE}, is left in place: {why}")
+    by_hand = (out / "y.png").read_bytes()
+    (out / "x.png").write_bytes(by_hand)
+    made = (out / "x.gif").read_bytes()
+    result = _cli(*args, "--json", "--report", tmp_path / "r.json")
+    assert result.exit_code == 1, result.output
+    reason = (f"{out / 'x.png'} exists with no record of the run that made it, so it is "
+              "neither taken for this file's output nor overwritten (an earlier run made that "
+              f"as {out / 'x.gif'}); remove {out / 'x.png'}, or use --force, to make it there")
+    why = f"{out / 'x.png'}, the name of this file's output now, holds a file of no record"
+    assert result.stderr.splitlines()[:2] == [
+        f"quantize: error: {src / 'x.gif'}: {reason}",
+        f"quantize: warning: {src / 'x.gif'}: {out / 'x.gif'}, {NOTE}, is left in place: {why}"]
     row = json.loads(result.stdout.splitlines()[0])
-    assert (row["input"], row["status"], row["outputs_not_removed"]) == (
-        str(src / "x.gif"), "skipped", {str(out / "x.gif"): why})
+    assert (row["input"], row["status"], row["reason"], row["outputs_not_removed"]) == (
+        str(src / "x.gif"), "failed", reason, {str(out / "x.gif"): why})
+    assert "0 ok, 1 skipped, 1 failed" in result.stderr
+    assert (out / "x.png").read_bytes() == by_hand and (out / "x.gif").read_bytes() == made
     assert _listed(out) == ["x.gif", "x.png", "y.png"]
-    forced = _cli(*args, "--force")
-    assert forced.exit_code == 0 and _listed(out) == ["x.png", "y.png"]
+    forced = _cli(*args, "--force")  # as the error says (or remove out/x.png)
+    assert forced.exit_code == 0, forced.output
+    assert f"(removed {out / 'x.gif'}, {NOTE})" in forced.stdout
+    assert _listed(out) == ["x.png", "y.png"] and (out / "x.png").read_bytes() != by_hand

@@ -369,3 +369,42 @@ def test_a_changed_input_in_segment_mode_remakes_its_folder(tmp_path):
     assert (result.status, result.reason) == ("ok", batch.INPUT_CHANGED)
     segments = json.loads((out / "a" / "segments.json").read_text())
     assert (segments["width"], segments["height"]) == (30, 20)
+
+
+def test_a_later_run_removes_the_probe_a_killed_run_left_and_nothing_else(tmp_path):
+    """A Dask run keeps an empty .quantize-probe-* in the output folder while it runs; a
+    run killed with SIGKILL left it there for good."""
+    import signal
+    import subprocess
+    import sys
+
+    from quantize.batch import run as run_module
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    crop("coffee.jpg", (0, 0, 200, 200)).save(src / "a.png")
+    child = subprocess.Popen(  # a run holding its probe, killed as kill -9 kills it
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from quantize.batch.run import _probe_file\n"
+         "with _probe_file(Path(sys.argv[1])) as probe:\n"
+         "    print(probe.name, flush=True); time.sleep(60)", str(out)],
+        stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(run_module.__file__).parents[2])})
+    killed = child.stdout.readline().strip()
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    host = run_module._host()
+    others = {f".quantize-probe-other.host-{child.pid}-abc": b"",  # another host's run
+              f".quantize-probe-{host}-{child.pid}-def": b"not empty",  # not a probe of ours
+              ".quantize-probe-abcd1234": b"",  # an earlier version's: no host or process
+              f".quantize-probe-{host}-{child.pid}": b""}  # no token
+    for name, data in others.items():
+        (out / name).write_bytes(data)
+    assert killed.startswith(f".quantize-probe-{host}-{child.pid}-") and (out / killed).exists()
+    with run_module._probe_file(out) as running:  # a run still going here keeps its probe
+        [result] = batch.run_batch(batch.plan_batch(src, out, COPY), jobs=1)
+        assert result.status == "ok" and running.exists()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".quantize-probe-")) \
+        == sorted(others)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -251,8 +252,9 @@ def test_a_file_its_worker_could_not_sample_stops_the_fit(tmp_path, monkeypatch)
     run_calls = run_module.run_calls
 
     def on_workers(unfit_names):
-        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None):
+        def run(calls, settle, *, jobs=None, scheduler=None, must_see=None, must_see_as=None):
             assert must_see == src / "a.png"  # what a worker that joins later must see
+            assert must_see_as == str(src / "a.png")  # and how it is named then
             def worker(index, outcome):
                 name = Path(calls[index].args[0]).name
                 settle(index, Outcome.failure(unfit, worker=True) if name in unfit_names
@@ -272,3 +274,83 @@ def test_a_file_its_worker_could_not_sample_stops_the_fit(tmp_path, monkeypatch)
     monkeypatch.setattr(shared_module, "run_calls", on_workers(set()))
     shared = batch.shared_palette(plan, scheduler="tcp://nowhere:1")
     assert shared.n_files == 3  # d.png, not an image, is left out of the fit
+
+
+def test_a_file_a_dask_worker_did_not_find_is_named_as_left_out_of_the_fit(tmp_path,
+                                                                         monkeypatch):
+    """The palette was fitted without it, and only the count of files fitted on said so.
+    The calls run here, in place of Dask: the worker does not find b.png."""
+    from quantize.batch import run as run_module
+    from quantize.batch import shared as shared_module
+    from quantize.batch.calls import Outcome
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name, colour in (("a.png", (255, 0, 0)), ("b.png", (0, 0, 255))):
+        Image.new("RGB", (2, 2), colour).save(src / name)
+    run_calls = run_module.run_calls
+
+    def blind_to_b(calls, settle, *, jobs=None, scheduler=None, **kwargs):
+        def worker(index, outcome):
+            path = calls[index].args[0]
+            settle(index, Outcome.failure("no such file", path=str(path))
+                   if path.name == "b.png" else outcome)
+        run_calls(calls, worker, jobs=1)
+
+    monkeypatch.setattr(shared_module, "check_shared_storage", lambda plan, scheduler: None)
+    monkeypatch.setattr(shared_module, "run_calls", blind_to_b)
+    shared = batch.shared_palette(_plan(src, out, options={"n_colors": 2}),
+                                  scheduler="tcp://nowhere:1")
+    why = ("no such file on the Dask worker, but it is here; the Dask workers must see the "
+           "input and output folders at the same paths as this machine (shared storage)")
+    assert shared.n_files == 1 and shared.colors.tolist() == [[255, 0, 0]]
+    assert shared.left_out == shared.plan.left_out == {src / "b.png": why}
+    results = {r.input.name: r for r in batch.run_batch(shared.plan, jobs=1)}
+    assert {name: (r.status, r.record.get(batch.LEFT_OUT)) for name, r in results.items()} == {
+        "a.png": ("ok", None), "b.png": ("ok", why)}
+    assert batch.read_manifest(out)["b.png"].record[batch.LEFT_OUT] == why  # reruns say it
+
+
+def test_the_command_line_names_each_file_left_out_of_the_fit(tmp_path):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    Image.fromarray(np.array([[[255, 0, 0], [0, 99, 0]]], np.uint8)).save(src / "a.png")
+    Image.new("RGB", (64, 64), (0, 0, 255)).save(src / "b.png")
+    data = (src / "b.png").read_bytes()
+    (src / "b.png").write_bytes(data[: len(data) // 2])  # opens, but does not decode
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1",
+                                      "--shared-palette", "--report", str(report),
+                                      "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 1, result.output
+    [row] = [r for r in json.loads(report.read_text())["files"] if r["input"].endswith("b.png")]
+    why = row["left_out_of_shared_palette"]
+    assert why == row["reason"] and why.startswith("cannot decode image")
+    assert (f"shared palette: 2 colours fitted on 1 file (1 file left out, each said with its "
+            f"file) -> {out / 'shared-palette.json'}") in result.stdout
+    assert result.stderr.splitlines() == [
+        f"quantize: error: {src / 'b.png'}: {why}",
+        f"quantize: warning: {src / 'b.png'}: left out of the shared palette's fit, which the "
+        f"other files made: {why}"]
+    assert (f"warning: left out of the shared palette's fit, which the other files made: {why}"
+            in html.unescape((tmp_path / "r.html").read_text()))
+
+
+def test_a_palette_of_one_colour_is_one_colour(tmp_path):
+    # "shared palette: 1 colours fitted on 1 file", and "reusing 1 colours"
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (2, 2), (9, 9, 9)).save(src / "a.png")
+    args = ["batch", str(src), "-o", str(out), "-k", "2", "-j", "1", "--shared-palette"]
+    first, again = (CliRunner().invoke(app, args) for _ in range(2))
+    assert first.stdout.splitlines()[0] == (f"shared palette: 1 colour fitted on 1 file -> "
+                                            f"{out / 'shared-palette.json'}")
+    assert again.stdout.splitlines()[0] == (f"shared palette: reusing 1 colour from "
+                                            f"{out / 'shared-palette.json'}")

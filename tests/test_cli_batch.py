@@ -1480,6 +1480,12 @@ def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
     ([".a.png", ".b.JPG", ".notes.txt"], [],
      "INPUT_DIR='{src}': nothing to search; hidden files (names starting with '.') are never "
      "searched, as .a.png and 1 more; rename them to process them"),
+    # a batch's own files were among those to rename: its manifest, its probe files
+    ([".a.png", ".quantize-batch.jsonl", ".quantize-probe-host-1-abc"], ["--glob", "*"],
+     "INPUT_DIR='{src}': nothing to search; hidden files (names starting with '.') are never "
+     "searched, as .a.png; rename them to process them"),
+    ([".quantize-batch.jsonl", ".quantize-probe-host-1-abc"], ["--glob", "*"],
+     "INPUT_DIR='{src}' is empty; expected a folder of images"),
 ])
 def test_cli_says_that_hidden_files_are_not_searched_when_none_other_matched(
         tmp_path, names, args, line):

@@ -44,7 +44,8 @@ Guarantees:
   that this run names otherwise (an animation that became a still) is removed
   once the new output is there, never before; only the files its job wrote,
   and only as written. No input, no output of no record and no output of an
-  input this run does not have (``BatchPlan.unclaimed``) is removed.
+  input this run does not have (``BatchPlan.unclaimed``) is removed, unless
+  asked (:func:`remove_unclaimed`: those, under the same rules).
 - **One thread per worker.** Local workers start with ``OMP_NUM_THREADS`` and
   the BLAS thread variables set to 1, so N workers use N cores.
 """
@@ -79,8 +80,17 @@ from .report import (
     check_report_replaceable,
     write_report,
 )
-from .results import NOT_REMOVED, REMOVED, BatchSummary, FileResult, not_removed_lines, removed_note
-from .run import NOT_DONE, run_batch
+from .results import (
+    LEFT_OUT,
+    NOT_REMOVED,
+    REMOVED,
+    BatchSummary,
+    FileResult,
+    left_out_line,
+    not_removed_lines,
+    removed_note,
+)
+from .run import NOT_DONE, kept_by_batch, remove_unclaimed, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
     SHARED_PALETTE_NAME,
@@ -89,7 +99,7 @@ from .shared import (
     shared_palette,
 )
 
-__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
+__all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
            "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
@@ -97,7 +107,8 @@ __all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
-           "find_images", "image_extensions", "not_removed_lines", "plan_batch", "read_manifest",
-           "reduce_mode", "removed_note",
+           "find_images", "image_extensions", "kept_by_batch", "left_out_line",
+           "not_removed_lines", "plan_batch", "read_manifest",
+           "reduce_mode", "remove_unclaimed", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

@@ -57,7 +57,7 @@ class SchedulerLostError(ConnectionError):
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
              connect_timeout: float = CONNECT_TIMEOUT,
              on_interrupt: Callable[[int], None] | None = None,
-             must_see: Path | None = None) -> None:
+             must_see: Path | None = None, must_see_as: str | None = None) -> None:
     """Run ``calls`` on the dask.distributed cluster at ``scheduler``.
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
@@ -69,7 +69,8 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     workers there before a run, for a worker that joined since: a worker that
     runs another version of quantize's tasks, or does not see the file
     ``must_see`` (an absolute path; shared storage), fails the call without
-    running it, the reason saying so and naming the worker.
+    running it, the reason saying so and naming the worker, and the file as
+    ``must_see_as`` (as the user gave it; default ``must_see``).
 
     Raises
     ------
@@ -90,6 +91,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         futures = client.map(_run_on_one_thread, list(calls), stop=stop,
                              protocol=WORKER_PROTOCOL,
                              must_see=None if must_see is None else str(must_see),
+                             must_see_as=None if must_see_as is None else str(must_see_as),
                              pure=False, retries=retries)
         index = {future.key: i for i, future in enumerate(futures)}
         pending = dict(index)
@@ -183,7 +185,7 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
 
 #: Increased whenever the calls a worker runs for a batch change how they are called: a worker
 #: started before an upgrade still runs the old code, and must be restarted.
-WORKER_PROTOCOL = 3
+WORKER_PROTOCOL = 4
 
 #: How a worker that runs other code than this machine is told to be fixed.
 RESTART = "restart the workers, so that they run the quantize this machine runs"
@@ -258,27 +260,30 @@ _exists = os.path.exists
 
 
 def _run_on_one_thread(call: Call, stop: str | None = None, protocol: int | None = None,
-                       must_see: str | None = None) -> Outcome | None:
+                       must_see: str | None = None,
+                       must_see_as: str | None = None) -> Outcome | None:
     """:func:`run_isolated` in a worker, with the package's own threads off; None,
     without running it, once the run's ``stop`` event is set (interrupted); a failure,
     without running it, on a worker unfit for the run (:func:`_unfit_worker`)."""
     if stop is not None and _event(stop).is_set():
         return None
-    unfit = _unfit_worker(protocol, must_see)
+    unfit = _unfit_worker(protocol, must_see, must_see_as)
     if unfit is not None:
         return Outcome.failure(unfit, worker=True)
     _threads.set_count(1)
     return run_isolated(call)
 
 
-def _unfit_worker(protocol: int | None, must_see: str | None) -> str | None:
+def _unfit_worker(protocol: int | None, must_see: str | None,
+                  must_see_as: str | None = None) -> str | None:
     """Why this worker must not run the run's calls, or None: it runs another version of
     quantize's tasks than ``protocol``, or does not see the file ``must_see`` (checks of
-    :func:`unseen_by_workers`, for a worker that joined after them; a look at one file)."""
+    :func:`unseen_by_workers`, for a worker that joined after them; a look at one file),
+    named as ``must_see_as`` (the path as the user gave it) when given."""
     if protocol is not None and protocol != WORKER_PROTOCOL:
         return f"the Dask worker {_worker_address()} runs another version of quantize; {RESTART}"
     if must_see is not None and not _exists(must_see):
-        path = Path(must_see)
+        path = Path(must_see if must_see_as is None else must_see_as)
         return (f"the Dask worker {_worker_address()} does not see the batch's folders "
                 f"({path.parent} has no {path.name} there); {NOT_SHARED}")
     return None

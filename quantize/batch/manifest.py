@@ -57,12 +57,15 @@ class Entry:
     ``input`` stamp of the file it was made from (None: recorded by a version that
     kept none, or not made from one input, as the shared palette), and that file's
     ``source``, its path relative to the output folder (:func:`source_key`; None:
-    recorded by a version that kept none, or not made from one input)."""
+    recorded by a version that kept none, or not made from one input). ``unclaimed``:
+    a run found that file not among its inputs (deleted, renamed, not selected) and left
+    the output in place; false again once a run has that file among its inputs."""
 
     settings: Mapping[str, Any]
     record: Mapping[str, Any]
     input: Mapping[str, Any] | None = None
     source: str | None = None
+    unclaimed: bool = False
 
 
 class OptionsChangedError(OutputExistsError):
@@ -210,13 +213,15 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
 
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
                   settings: Mapping[str, Any], record: Mapping[str, Any],
-                  input: Mapping[str, Any] | None = None, source: str | None = None) -> None:
+                  input: Mapping[str, Any] | None = None, source: str | None = None,
+                  unclaimed: bool = False) -> None:
     """Append the entry of one finished ``output`` to the manifest of ``output_dir``.
 
     ``settings`` come from :func:`output_settings`; ``record`` is the job's
     JSON-able record (values JSON cannot hold are written as strings);
     ``input`` the :func:`input_stamp` of the file the output was made from,
-    taken before the job read it, and ``source`` that file's :func:`source_key`.
+    taken before the job read it, and ``source`` that file's :func:`source_key`;
+    ``unclaimed`` as :attr:`Entry.unclaimed`.
 
     Raises
     ------
@@ -229,6 +234,8 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
         item["input"] = dict(input)
     if source is not None:
         item["source"] = source
+    if unclaimed:
+        item["unclaimed"] = True
     _append(output_dir, item)
 
 
@@ -338,7 +345,8 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
     settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
     return item["output"], Entry(settings, item["record"],
                                  stamp if isinstance(stamp, dict) else None,
-                                 source if isinstance(source, str) else None)
+                                 source if isinstance(source, str) else None,
+                                 item.get("unclaimed") is True)
 
 
 def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ Nothing is written here; :func:`quantize.batch.run_batch` runs the plan.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fnmatch
 import os
@@ -151,9 +152,10 @@ class BatchPlan:
 
     ``settings`` are what shapes the outputs (:func:`~quantize.batch.manifest.output_settings`
     of the options as asked): recorded with every finished output. ``restamped``
-    are the manifest entries of skipped outputs whose inputs have the same
-    bytes at another time (copied, restored), with their new input stamps, for
-    the run to record (:func:`~quantize.batch.manifest.restamp`). ``replaces``
+    are manifest entries for the run to record again: those of skipped outputs whose
+    inputs have the same bytes at another time (copied, restored), with their new input
+    stamps (:func:`~quantize.batch.manifest.restamp`), and those whose
+    :attr:`~quantize.batch.manifest.Entry.unclaimed` changes. ``replaces``
     maps an output of the plan to the outputs the manifest records (with their
     entries) as made from the same input under other names (an animation that
     became a still, a name that now keeps its extension, ...): the run removes
@@ -161,7 +163,11 @@ class BatchPlan:
     run from this input. ``unclaimed`` are the outputs the manifest records as
     made from inputs this plan does not have (deleted, renamed, or not selected
     by its folder, pattern or recursion), which are still there: left as they
-    are, in no result.
+    are, in no result; ``newly_unclaimed`` are those of them no earlier run found so
+    (the others are recorded as found so: a caller can say so once). ``left_out`` are
+    the inputs whose colours the shared palette the jobs map onto was fitted without
+    (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
+    results (:data:`~quantize.batch.results.LEFT_OUT`).
     """
 
     input_dir: Path
@@ -175,6 +181,8 @@ class BatchPlan:
     restamped: list[tuple[Path, Entry]] = field(default_factory=list)
     replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
     unclaimed: list[Path] = field(default_factory=list)
+    newly_unclaimed: list[Path] = field(default_factory=list)
+    left_out: Mapping[Path, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -183,9 +191,7 @@ class BatchPlan:
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
-        return BatchPlan(self.input_dir, self.output_dir, self.mode, jobs, self.settled,
-                         self.force, dict(options), self.settings, self.restamped,
-                         self.replaces, self.unclaimed)
+        return dataclasses.replace(self, jobs=jobs, options=dict(options))
 
 
 def image_extensions() -> frozenset[str]:
@@ -404,9 +410,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         was larger) is "skipped" again as larger while the input and settings stay
         the same and the option is given, and a job again otherwise. An output
         the manifest records as made from an input of the plan under another name
-        than the plan gives it is in ``replaces``, for the run to remove; one
-        recorded as made from a file that is no input of the plan is in
-        ``unclaimed``, and left alone.
+        than the plan gives it is in ``replaces``, for the run to remove; but when
+        the name the plan gives it is held by a file of no record, that file is
+        not known to be its output: without ``force`` the input is "failed"
+        (exit code ``EXISTS``), and neither file is touched. One recorded as made
+        from a file that is no input of the plan is in ``unclaimed``, and left
+        alone.
 
     Raises
     ------
@@ -438,8 +447,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst) if dst.is_dir() else {}
     made = {} if force else recorded
-    earlier, unclaimed = _earlier_outputs(recorded, inputs, outputs, dst, mode)
-    jobs, found, restamped, replaces = [], [], [], {}
+    earlier, unclaimed, flagged = _earlier_outputs(recorded, inputs, outputs, dst, mode)
+    jobs, found, replaces = [], [], {}
+    restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
+                 for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
@@ -459,13 +470,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if not force and mode.done_path(out).exists():
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
+            if entry is None and older:  # not known to be this file's output: left alone
+                settled.append(_taken(path, out, older))
+                continue
             if entry is not None and STALE in entry.record:  # kept when a result was larger
                 if (kept := _still_larger(entry, path, checked, settings, out)) is not None:
                     settled.append(kept)
                     continue
                 redo = INPUT_CHANGED
             elif entry is None or not input_changed(entry.input, path):
-                settled.append(_skipped(path, out, entry, older if entry is None else None))
+                settled.append(_skipped(path, out, entry))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
                                                  entry.source)))
@@ -488,41 +502,52 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if (conflict := find_conflict(found, settings, dst)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
-                     replaces, unclaimed)
+                     replaces, [old for old, _ in unclaimed],
+                     [old for old, entry in unclaimed if not entry.unclaimed])
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                      outputs: Sequence[Path], dst: Path, mode: JobMode
-                     ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[Path]]:
+                     ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
+                                list[tuple[Path, Entry]]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
     (names compared ignoring case as a case-insensitive volume does), in one pass:
 
     - those made from one of ``inputs`` under another name than its output in
       ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
       and are no input of the plan: by that output, for the run to replace;
-    - those made from a file that is none of ``inputs``, still there: sorted, left alone.
+    - those made from a file that is none of ``inputs``, still there: sorted, left alone;
+    - the recorded outputs whose :attr:`~quantize.batch.manifest.Entry.unclaimed` is not
+      what this plan finds (an output unclaimed for the first time, or made from a file
+      that is among ``inputs`` again), for the run to record it so.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
     name with ".." or a hidden part is ignored), and only outputs made from one input.
     """
     if not recorded:
-        return {}, []
+        return {}, [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
     given = {os.path.abspath(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
-    unclaimed = []
+    unclaimed, flagged = [], []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
-        if source is None or folded_name(PurePath(key)) in planned or not _plain_key(key):
+        if source is None or not _plain_key(key):
             continue
         old = dst / key
+        if entry.unclaimed and source in mine:  # its input is back
+            flagged.append((old, entry))
+        if folded_name(PurePath(key)) in planned:
+            continue
         if source not in mine:
             if os.path.lexists(mode.done_path(old)):
-                unclaimed.append(old)
+                unclaimed.append((old, entry))
+                if not entry.unclaimed:
+                    flagged.append((old, entry))
         elif os.path.abspath(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
-    return renamed, sorted(unclaimed)
+    return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged
 
 
 def _made_so(mode: JobMode, output: Path) -> bool:
@@ -615,21 +640,30 @@ def _link_to_nothing(path: Path) -> str | None:
     return None
 
 
-def _skipped(path: Path, out: Path, entry: Entry | None,
-             older: Sequence[tuple[Path, Entry]] | None = None) -> FileResult:
-    """A finished file, with the record of the run that made its output when there is one.
-
-    ``older``: the outputs an earlier run recorded of this input under other names; its
-    output with no record is not known to replace them, so they are left, each with why
-    under :data:`~quantize.batch.results.NOT_REMOVED`.
-    """
+def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
+    """A finished file, with the record of the run that made its output when there is one."""
     if entry is None:
-        why = (f"{out} exists with no record of the run that made it, so it is not known to "
-               "replace it (force=True redoes this file and removes it)")
-        kept = {NOT_REMOVED: {str(old): why for old, _ in older}} if older else {}
         return FileResult(path, out, "skipped", "output exists; no record of the run that "
-                          "made it", kept)
+                          "made it")
     return FileResult(path, out, "skipped", "output exists", dict(entry.record))
+
+
+def _taken(path: Path, out: Path, older: Sequence[tuple[Path, Entry]]) -> FileResult:
+    """A file whose output's name is held by a file of no record, while an earlier run
+    recorded its output under another name (``older``, an animation that became a still):
+    that file is not known to be its output, so it is neither taken for one (skipped) nor
+    overwritten, and the earlier output is not removed. Failed (``EXISTS``, as an output
+    that exists without force), the reason naming that file, and each earlier output,
+    left in place, under :data:`~quantize.batch.results.NOT_REMOVED` with why.
+    """
+    names = ", ".join(str(old) for old, _ in older)
+    reason = (f"{out} exists with no record of the run that made it, so it is neither taken "
+              f"for this file's output nor overwritten (an earlier run made that as {names}); "
+              f"remove {out}, or use force=True, to make it there")
+    why = f"{out}, the name of this file's output now, holds a file of no record"
+    return FileResult(path, out, "failed", reason, {NOT_REMOVED: {str(old): why
+                                                                  for old, _ in older}},
+                      exit_code=ExitCode.EXISTS)
 
 
 def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["LARGER", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary", "FileResult", "Status",
-           "not_removed_lines", "removed_note"]
+__all__ = ["LARGER", "LEFT_OUT", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary", "FileResult",
+           "Status", "left_out_line", "not_removed_lines", "removed_note"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -33,6 +33,23 @@ REMOVED = "removed_outputs"
 
 #: Record key of such outputs left in place, each path with why (it changed since, ...).
 NOT_REMOVED = "outputs_not_removed"
+
+
+#: Record key of a file whose colours were left out of the shared palette's fit (it could not
+#: be sampled): why, one line. The palette was fitted on the other files.
+LEFT_OUT = "left_out_of_shared_palette"
+
+
+def left_out_line(record: Mapping[str, Any]) -> str:
+    """The line saying that a file was left out of the shared palette's fit (:data:`LEFT_OUT`),
+    and why, or "".
+
+    >>> left_out_line({LEFT_OUT: "no such file"})
+    "left out of the shared palette's fit, which the other files made: no such file"
+    """
+    why = record.get(LEFT_OUT)
+    return (f"left out of the shared palette's fit, which the other files made: {why}"
+            if why else "")
 
 
 def removed_note(record: Mapping[str, Any]) -> str:

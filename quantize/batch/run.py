@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
+import socket
 import stat
 import tempfile
 import warnings
@@ -31,19 +33,23 @@ from ..io import missing_folders, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
+    MANIFEST_NAME,
     Entry,
     check_appendable,
     compact_manifest,
     input_stamp,
+    manifest_key,
+    read_manifest,
     record_output,
     record_removed,
     source_key,
 )
 from .plan import BatchPlan, FileJob, JobMode
-from .results import LARGER, NOT_REMOVED, REMOVED, STALE, FileResult
+from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
 __all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "run_batch", "run_calls", "run_job", "worker_path"]
+           "file_result", "kept_by_batch", "remove_stale_probes", "remove_unclaimed",
+           "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
 def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
@@ -84,7 +90,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
     (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
-    rewritten without the entries earlier runs superseded. Folders this run
+    rewritten without the entries earlier runs superseded, and the probe files of Dask runs
+    killed on this host are removed (:func:`remove_stale_probes`). A file the shared
+    palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
+    record, and so in the manifest. Folders this run
     makes for outputs and leaves empty (all their files failed, or the run
     could not start) are removed at the end.
 
@@ -114,14 +123,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir)
+    remove_stale_probes(plan.output_dir)  # left by a run killed on this host
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
-        with contextlib.suppress(OSError):
+        if not os.path.lexists(plan.mode.done_path(output)):  # removed since (remove_unclaimed)
+            continue
+        with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
             record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
-                          entry.source)
-    settled = [_replace_earlier(plan, result) if result.status == "skipped" else result
-               for result in plan.settled]
+                          entry.source, entry.unclaimed)
+    settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
+                         else result) for result in plan.settled]
     for result in settled:
         report(result)
     # A folder output is made by its job, which removes it on failure; the
@@ -136,13 +148,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
         if scheduler is not None:
-            outcome = _seen_here(job, outcome)
+            outcome = seen_here(job.input, outcome)
         outcome = _as_given(outcome, sent[index], job)
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
             outcome = dataclasses.replace(outcome, value=record)
-        result = file_result(job.input, job.output, outcome)
+        result = _left_out(plan, file_result(job.input, job.output, outcome))  # recorded too
         source = source_key(plan.output_dir, job.input)
         if LARGER in result.record:  # recorded, so that a rerun does not try it again
             result = _kept_larger(plan, job, result.record)
@@ -164,7 +176,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
-                          on_interrupt=on_interrupt, must_see=worker_path(probe))
+                          on_interrupt=on_interrupt, must_see=worker_path(probe),
+                          must_see_as=str(probe))
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)
@@ -174,6 +187,37 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
+
+
+def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
+    """Remove the outputs of files that are not among the plan's inputs
+    (:attr:`BatchPlan.unclaimed`: deleted, renamed, or not selected by its folder, pattern
+    or recursion), as an earlier run's outputs under other names are removed: only the
+    files its job wrote, and only as written; the manifest records each removal.
+
+    Returns the outputs removed, and those left in place with why (changed since that run
+    wrote them, or the system refused), each sorted.
+    """
+    recorded = read_manifest(plan.output_dir)
+    removed, kept = [], {}
+    for old in plan.unclaimed:
+        entry = recorded.get(manifest_key(plan.output_dir, old))
+        why = "no record of it" if entry is None else _remove_output(plan.mode, old, entry)
+        if why is None:
+            with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
+                record_removed(plan.output_dir, old)
+            removed.append(old)
+        else:
+            kept[old] = why
+    return removed, kept
+
+
+def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:
+    """``result`` with why its file was left out of the shared palette's fit, if it was
+    (:attr:`BatchPlan.left_out`, under :data:`~quantize.batch.results.LEFT_OUT`)."""
+    why = plan.left_out.get(result.input)
+    return result if why is None else dataclasses.replace(
+        result, record={**result.record, LEFT_OUT: why})
 
 
 def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
@@ -240,11 +284,11 @@ NOT_DONE = ("not done: the Dask scheduler stopped, or the connection to it was l
 INPUT_MISSING = "no such file"
 
 
-def _seen_here(job: FileJob, outcome: Outcome) -> Outcome:
-    """The ``outcome`` a Dask worker gave for ``job``, whose input it did not find although
-    that is here: said to be a worker without the storage this process sees."""
+def seen_here(input: Path, outcome: Outcome) -> Outcome:
+    """The ``outcome`` a Dask worker gave for a call on ``input``, which it did not find
+    although that is here: said to be a worker without the storage this process sees."""
     if (not outcome.ok and outcome.value == INPUT_MISSING and outcome.path is not None
-            and _same_path(Path(outcome.path), job.input) and job.input.exists()):
+            and _same_path(Path(outcome.path), input) and input.exists()):
         return dataclasses.replace(outcome, value=f"{INPUT_MISSING} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome
@@ -307,22 +351,82 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
         worker, path = next(iter(unseen.items()))
         others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
         what = "the input folder" if path == first else "the output folder"
+        folder = plan.jobs[0].input.parent if path == first else plan.output_dir  # as given
         raise ValueError(f"scheduler={scheduler!r}: the worker {worker}{others} does not see "
-                         f"{what} ({path.parent} has no {path.name} there); {NOT_SHARED}")
+                         f"{what} ({folder} has no {path.name} there); {NOT_SHARED}")
+
+
+#: How a probe file's name starts (:func:`_probe_file`).
+_PROBE_PREFIX = ".quantize-probe-"
+#: A probe's name: the prefix, the host and process that made it, a random token.
+_PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"(?P<host>.+)-(?P<pid>[0-9]+)-[a-z0-9_]+")
 
 
 @contextlib.contextmanager
 def _probe_file(folder: Path) -> Iterator[Path]:
     """An empty file made in ``folder`` (which exists), removed at the end: whether a Dask
     worker sees it tells whether it sees the folder. Its name is new, so that a network
-    file system's cache cannot hold an old answer for it."""
-    fd, name = tempfile.mkstemp(prefix=".quantize-probe-", dir=folder)
+    file system's cache cannot hold an old answer for it, and names this host and process,
+    so that a later run can tell the probe of a killed run (:func:`remove_stale_probes`)."""
+    fd, name = tempfile.mkstemp(prefix=f"{_PROBE_PREFIX}{_host()}-{os.getpid()}-",
+                                dir=folder)
     os.close(fd)
     try:
-        yield Path(name)
+        yield folder / Path(name).name  # as ``folder`` is given (mkstemp's is absolute)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)
+
+
+def kept_by_batch(name: str) -> bool:
+    """Whether ``name`` is that of a file a batch keeps for itself in its output folder: the
+    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`) or a probe (:func:`_probe_file`,
+    of this version or an earlier one). Such a file is no image to rename and process.
+
+    >>> kept_by_batch(".quantize-batch.jsonl"), kept_by_batch(".a.png")
+    (True, False)
+    """
+    return name == MANIFEST_NAME or name.startswith(_PROBE_PREFIX)
+
+
+def remove_stale_probes(folder: Path) -> list[Path]:
+    """Remove the probe files (:func:`_probe_file`) that runs killed on this host left in
+    ``folder``; return them, sorted.
+
+    A probe is removed only when its name is a probe's, it names this host and a process
+    that no longer runs, and it is an empty regular file: any other file, and the probe of
+    a run still going (here or on another host), is left alone. On a system that cannot
+    ask whether a process runs (Windows), none is removed.
+    """
+    if os.name != "posix" or not folder.is_dir():
+        return []
+    removed = []
+    for path in sorted(folder.glob(_PROBE_PREFIX + "*")):
+        match = _PROBE_NAME.fullmatch(path.name)
+        if match is None or match["host"] != _host() or _running(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and st.st_size == 0:
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _host() -> str:
+    """This machine's name, as a probe's name holds it (letters, digits, "." and "_")."""
+    return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname()) or "host"
+
+
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this host (POSIX: signal 0 asks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (EPERM), or a pid the system refuses
+        return True
+    return True
 
 
 #: Added to the reason of a file whose result was larger and whose existing output is stale.
@@ -403,15 +507,15 @@ def _make_folders(folders: set[Path]) -> list[Path]:
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
               scheduler: str | None = None, retries: int = 2,
               on_interrupt: Callable[[int], None] | None = None,
-              must_see: Path | None = None) -> None:
+              must_see: Path | None = None, must_see_as: str | None = None) -> None:
     """Run ``calls`` on Dask when ``scheduler`` is given (on workers that see the file
-    ``must_see``, if given: :func:`~quantize.batch.executor_dask.run_dask`), else in the
-    local pool."""
+    ``must_see``, if given, named ``must_see_as`` when one does not:
+    :func:`~quantize.batch.executor_dask.run_dask`), else in the local pool."""
     if scheduler is not None:
         from .executor_dask import run_dask
 
         run_dask(calls, scheduler, settle, retries=retries, on_interrupt=on_interrupt,
-                 must_see=must_see)
+                 must_see=must_see, must_see_as=must_see_as)
     else:
         from .executor_local import run_local
 

@@ -9,7 +9,9 @@ it. A rerun reuses the saved palette, so resumed files match the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,7 @@ from ..errors import OutputExistsError, QuantizeError, warn_caller
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
-from .run import check_shared_storage, run_calls, worker_path
+from .run import check_shared_storage, file_result, run_calls, seen_here, worker_path
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
            "shared_palette"]
@@ -36,13 +38,17 @@ class SharedPalette:
     """One palette for a whole batch, and the plan that maps every file onto it.
 
     ``colors`` is ``(k, 3)`` uint8, saved at ``path``; ``n_files`` images were
-    sampled to fit it (0 when an earlier run's palette was reused).
+    sampled to fit it (0 when an earlier run's palette was reused). ``left_out``: the
+    inputs that could not be sampled, each with why (one line, as their failure would
+    read), whose colours the palette was fitted without; ``plan`` has them too
+    (:attr:`~quantize.batch.BatchPlan.left_out`), for their results to say so.
     """
 
     colors: np.ndarray
     path: Path
     n_files: int
     plan: BatchPlan
+    left_out: Mapping[Path, str] = field(default_factory=dict)
 
 
 def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
@@ -89,7 +95,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     WorkerFailedError
         If a Dask worker could not sample a file (it runs another version of quantize,
         does not see the input folder, or died): no palette is fitted rather than one
-        that leaves that file out. A file that cannot be read is left out of the fit.
+        that leaves that file out. A file that cannot be read is left out of the fit, and
+        named, with why, in ``left_out``.
     """
     from ..palette_files import read_palette, write_palette
     from ..reduce.shared import fit_shared_palette, merge_histograms
@@ -110,14 +117,15 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
         _check_none_mapped(plan, path)
-    samples, transparent = _sample_all(plan, samples_per_file, jobs, scheduler)
+    samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
     plan.output_dir.mkdir(parents=True, exist_ok=True)
     write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,
                   {"k": len(palette), "files": len(samples)})
-    return SharedPalette(palette, path, len(samples), _onto(plan, palette))
+    mapped = dataclasses.replace(_onto(plan, palette), left_out=left_out)
+    return SharedPalette(palette, path, len(samples), mapped, left_out)
 
 
 def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
@@ -161,9 +169,10 @@ def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
-                scheduler: str | None) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
-    """Colour samples of every readable image of the plan (unreadable ones are left out),
-    and whether some image has transparent pixels."""
+                scheduler: str | None
+                ) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool, dict[Path, str]]:
+    """Colour samples of every readable image of the plan, whether some image has
+    transparent pixels, and the images that could not be read, each with why (left out)."""
     from ..reduce.shared import sample_colors
 
     seed = plan.options.get("seed")
@@ -183,13 +192,18 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
 
     def keep(index: int, outcome: Outcome) -> None:
         samples[index] = outcome.value if outcome.ok else None
-        if not outcome.ok:
-            (unrun if outcome.worker else failed)[index] = outcome.value
+        if outcome.worker:
+            unrun[index] = outcome.value
+        elif not outcome.ok:  # worded as the file's failure would be (a Dask worker's too)
+            path = inputs[index]
+            shown = seen_here(path, outcome) if scheduler is not None else outcome
+            failed[index] = file_result(path, None, shown).reason
 
     # a worker that joins after check_shared_storage and does not see the inputs: its
     # calls fail as the worker's, not as files that cannot be read
     run_calls(calls, keep, jobs=jobs, scheduler=scheduler,
-              must_see=None if scheduler is None else sent[0])
+              must_see=None if scheduler is None else sent[0],
+              must_see_as=None if scheduler is None else str(inputs[0]))
     if unrun:
         first = min(unrun)
         n = len(unrun) - 1
@@ -200,7 +214,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
     if not got:
         raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
                          f"for the shared palette; {_none_sampled(inputs, failed)}")
-    return got, any(s[2] for s in samples if s is not None)
+    left_out = {inputs[i]: why for i, why in sorted(failed.items())}
+    return got, any(s[2] for s in samples if s is not None), left_out
 
 
 class WorkerFailedError(QuantizeError):

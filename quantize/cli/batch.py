@@ -180,6 +180,12 @@ def batch(
         "thumbnails, palette swatches, metrics and failures, under the command and the time "
         "it ran.", show_default=False,
         parser=path)] = None,
+    remove_orphans: Annotated[bool, typer.Option(
+        "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
+        "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob or "
+        "-r: a run on part of the folder removes the other parts' outputs), one line each; "
+        "only the files a run wrote, as it wrote them: one changed since is left, and "
+        "said.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors on stderr, no line per file "
         "and no summary line, as reduce -q and segment -q.")] = False,
@@ -197,7 +203,9 @@ def batch(
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
     file is no input of this run (deleted, renamed, or not selected) is left in
-    place, in no report, and a warning line says so.
+    place, in no report: a warning line names it the first time a run finds it
+    so (not again at later runs), and the summary line counts such outputs;
+    --remove-orphans removes them.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file).
@@ -251,8 +259,10 @@ def batch(
                                                   recursive=recursive, pattern=glob)
         if not plan.total:
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
-        if plan.unclaimed:
-            warn(output_dir, _unclaimed_line(plan.unclaimed))
+        if remove_orphans and plan.unclaimed:
+            plan = _remove_orphans(plan, show)
+        elif plan.newly_unclaimed:  # once: a rerun finding them so again does not repeat it
+            warn(output_dir, _unclaimed_line(plan.newly_unclaimed, len(plan.unclaimed)))
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
@@ -265,7 +275,8 @@ def batch(
                    bool(options.get("dither")), options.get("palette") == "per-frame",
                    command_line(ctx, "batch"), _not_reached(plan, results))
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json)
+        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
+                       unclaimed=len(plan.unclaimed))
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
     if lost is not None:  # after the reports, which hold the files done and those not
@@ -336,18 +347,21 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     itself when they already do."""
     from dataclasses import replace
 
-    from ..batch import NOT_REMOVED
+    from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
     worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
     whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
+    out_why = as_flags(out) if isinstance(out, str) else None
     reason = as_flags(result.reason)
     if reason == result.reason and (worded is None or worded == list(said)) and \
-            (whys is None or whys == kept):
+            (whys is None or whys == kept) and out_why == out:
         return result
     record = {**result.record, **({} if worded is None else {"warnings": worded}),
-              **({} if whys is None else {NOT_REMOVED: whys})}
+              **({} if whys is None else {NOT_REMOVED: whys}),
+              **({} if out_why is None else {LEFT_OUT: out_why})}
     return replace(result, reason=reason, record=record)
 
 
@@ -394,20 +408,43 @@ def _describe(settings: dict[str, Any]) -> str:
     return ", ".join(one(k, v) for k, v in settings.items())
 
 
-def _unclaimed_line(outputs: list[Path], shown: int = 3) -> str:
-    """Why outputs made by earlier runs are in no line or report of this one, and that they
-    are left in place.
+def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
+    """Why ``outputs``, made by earlier runs and found so for the first time, are in no line
+    or report of this one, and that they are left in place; ``total`` counts those found so
+    before too.
 
-    >>> _unclaimed_line([Path("a.png"), Path("b.png")], shown=1)[-49:]
-    'are left in place, in no report: a.png and 1 more'
+    >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-118:-62]
+    'in no report: a.png and 1 more (and 1 found so before); '
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
     verb = "is" if len(outputs) == 1 else "are"
+    before = f" (and {total - len(outputs)} found so before)" if total > len(outputs) else ""
     return (f"{what} made by an earlier run from a file that is not among this run's inputs "
             f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
-            f"place, in no report: {names}{more}")
+            f"place, in no report: {names}{more}{before}; later runs do not say it again "
+            "(--remove-orphans removes them)")
+
+
+def _remove_orphans(plan: lib.BatchPlan, show: str) -> lib.BatchPlan:
+    """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``):
+    a line for each removed (not with -q), a warning for each left in place, with why;
+    ``plan`` with only those left as unclaimed."""
+    from dataclasses import replace
+
+    from .. import batch as lib
+
+    with user_errors():
+        removed, kept = lib.remove_unclaimed(plan)
+    if show != "quiet":
+        for old in removed:
+            say(printable_line(f"removed {old}, made by an earlier run from a file that is not "
+                               "among this run's inputs"), err=show == "json")
+    for old, why in kept.items():
+        warn(old, f"made by an earlier run from a file that is not among this run's inputs, "
+             f"is left in place: {why}")
+    return replace(plan, unclaimed=list(kept), newly_unclaimed=[])
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -435,7 +472,8 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
 
 def _hidden_matches(input_dir: Path, glob: str | None) -> str:
     """What a search that found nothing left out as hidden: the files of ``input_dir`` whose
-    names start with "." and that ``glob`` (or an image extension) would select ("" if none).
+    names start with "." and that ``glob`` (or an image extension) would select ("" if none),
+    but for those a batch keeps for itself (an output folder's manifest and probe files).
     """
     from .. import batch as lib
 
@@ -444,7 +482,8 @@ def _hidden_matches(input_dir: Path, glob: str | None) -> str:
                 else PurePath(name).suffix.lower() in lib.image_extensions())
 
     names = sorted(e.name for e in input_dir.iterdir()
-                   if e.name.startswith(".") and e.is_file() and selected(e.name))
+                   if e.name.startswith(".") and e.is_file() and selected(e.name)
+                   and not lib.kept_by_batch(e.name))
     if not names:
         return ""
     which = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
@@ -608,13 +647,17 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
         warn("shared palette", command_line_text(w.message))
     if show == "quiet" or not len(palette.colors):
         return palette.plan
+    k = len(palette.colors)
+    colours = "1 colour" if k == 1 else f"{k} colours"
     if palette.n_files:  # with --json, stdout holds the files' objects only
         files = "1 file" if palette.n_files == 1 else f"{palette.n_files} files"
-        say(f"shared palette: {len(palette.colors)} colours fitted on {files} -> "
-            f"{palette.path}", err=show == "json")
-    else:
-        say(f"shared palette: reusing {len(palette.colors)} colours from {palette.path}",
+        n = len(palette.left_out)
+        left = (f" ({n} {'file' if n == 1 else 'files'} left out, each said with its "
+                "file)") if n else ""
+        say(f"shared palette: {colours} fitted on {files}{left} -> {palette.path}",
             err=show == "json")
+    else:
+        say(f"shared palette: reusing {colours} from {palette.path}", err=show == "json")
     return palette.plan
 
 
@@ -751,7 +794,8 @@ def _new_warnings(result: lib.FileResult) -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
     why a file was kept without output, or with a stale one (a symbolic link to a folder,
     not followed; a result larger than its input, with the warnings of the job that found
-    it so); and why this run left an earlier output of it under another name in place."""
+    it so); why this run left an earlier output of it under another name in place; and why
+    it was left out of the shared palette this run fitted."""
     from .. import batch as lib
 
     said = list(result.record.get("warnings", ()))
@@ -759,7 +803,8 @@ def _new_warnings(result: lib.FileResult) -> list[str]:
     if result.status == "skipped":
         kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
         return [result.reason, *said, *left] if kept else left
-    return said + left
+    palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
+    return said + left + ([palette] if palette else [])
 
 
 def _fmt(value: Any) -> str:
@@ -768,8 +813,10 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False) -> None:
-    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects)."""
+def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False,
+                   unclaimed: int = 0) -> None:
+    """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
+    ``unclaimed`` counts the outputs of files not among the inputs, left in place."""
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
@@ -778,6 +825,9 @@ def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = F
             if summary.ok and summary.seconds > 0 else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
+    if unclaimed:  # named once, in a warning; counted at every run
+        outputs = "1 output" if unclaimed == 1 else f"{unclaimed} outputs"
+        line += f"; {outputs} of files not among the inputs left in place"
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line, err=err)

@@ -270,6 +270,10 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
         parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
+    left_out = row.get("left_out_of_shared_palette")  # the shared palette was fitted without it
+    if isinstance(left_out, str) and left_out:
+        parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
+                     f'the other files made: {_e(left_out)}</div>')
     parts += _earlier_output_notes(row, folder)
     return f'<td class="name">{"".join(parts)}</td>'
 
