@@ -51,6 +51,7 @@ import hashlib
 import io as _io
 import os
 import re
+import stat
 import struct
 import tempfile
 import threading
@@ -58,7 +59,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -74,8 +75,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
            "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
-           "shows_animation", "sixteen_bit_key", "stale_parts"]
+           "removed_on_failure", "require_regular_file", "save_pil", "second_reader",
+           "shown_frames", "shows_animation", "sixteen_bit_key", "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -189,8 +190,8 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     (:func:`low_depth_gray_key`).
 
     The key names the colour to the last bit: the low bytes are decoded too, from a
-    copy of the file, and the frame drawn by a :class:`KeyedCanvas` (an APNG's first
-    frame shown, when its default image is not, onto a transparent canvas).
+    :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
+    APNG's first frame shown, when its default image is not, onto a transparent canvas).
     """
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
@@ -202,12 +203,74 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
         im.load()  # a later frame is composited by Pillow (see _high_byte_key)
         return im
-    here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
-    im.fp.seek(0)
-    data = im.fp.read()
-    im.fp.seek(here)
-    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, key, low) as canvas:
+    with second_reader(im) as fp, Image.open(fp) as low, KeyedCanvas(im, key, low) as canvas:
         return canvas.draw(im)
+
+
+def second_reader(im: Image.Image) -> BinaryIO:
+    """A reader of its own of the file ``im`` (opened by Pillow, not yet decoded) was
+    opened from, at its start; the caller closes it.
+
+    For a second decode beside Pillow's, or a check after it (Pillow closes the file of
+    a still image once it is decoded). A file is read where Pillow reads it, through a
+    descriptor of its own with reads at its own offset: neither moves the other, and a
+    file replaced or renamed since it was opened is still the one read; the file is not
+    held in memory. A pipe, which Pillow read whole into memory on opening, is read
+    from those bytes (shared, not copied), and so is a file object of the caller's
+    (copied, its position kept): a pipe is never read twice.
+    """
+    fp = im.fp
+    try:
+        fd = fp.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
+        regular = False
+    if regular and hasattr(os, "pread"):
+        return _io.BufferedReader(_FileAt(os.dup(fd)))
+    if isinstance(fp, _io.BytesIO):
+        return _io.BytesIO(fp.getvalue())
+    here = fp.tell()
+    fp.seek(0)
+    data = fp.read()
+    fp.seek(here)
+    return _io.BytesIO(data)
+
+
+class _FileAt(_io.RawIOBase):
+    """The open file ``fd`` (a descriptor of its own, closed with this), read at an offset
+    of its own (``os.pread``): the offset shared with other descriptors of the same
+    opening is left alone."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd, self._at = fd, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.pread(self._fd, len(buffer), self._at)
+        buffer[:len(data)] = data
+        self._at += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at}.get(whence)
+        if base is None:
+            base = os.fstat(self._fd).st_size
+        self._at = max(0, base + offset)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 class KeyedCanvas:
@@ -238,7 +301,7 @@ class KeyedCanvas:
         The transparent colour, on the scale of the decoded pixels (16-bit for
         ``low``; see :func:`low_depth_gray_key`).
     low : PIL image, optional
-        For a 16-bit RGB image: the same file, opened again.
+        For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
 
     def __init__(self, frames: Image.Image, key: int | tuple[int, ...],

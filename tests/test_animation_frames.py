@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -18,6 +19,7 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.animation import frames as frames_module
 from quantize.errors import ImageReadError
 from quantize.io import TransparentColorWarning, as_rgba, load_image
 from quantize.reduce import ColorCountWarning, reduce_file
@@ -254,6 +256,24 @@ def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
                    [[key, other, other]],
                    [[near, key, clear]],
                    [[key, clear, other]]]
+
+
+def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, monkeypatch):
+    """They were read by opening the path again: a file put in its place meanwhile (a
+    download or a sync replacing it) gave its low bytes to the pixels of the first, and its
+    transparent colour came out opaque, without a word."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
+    expected = [frame.rgba.tolist() for frame in iter_frames(src)]
+    other = _keyed_16_bit_apng(tmp_path / "other.png", (20001, 300, 65535))
+    check = frames_module.check_png_chunks
+
+    def replaced_once_opened(im, path):
+        os.replace(other, src)
+        check(im, path)
+
+    monkeypatch.setattr(frames_module, "check_png_chunks", replaced_once_opened)
+    assert [frame.rgba.tolist() for frame in iter_frames(src)] == expected
+    assert expected[0][0][0] == [78, 1, 255, 0]
 
 
 def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):

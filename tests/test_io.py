@@ -601,6 +601,18 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
     np.testing.assert_array_equal(rgb, img.rgb)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_the_transparent_colour_of_a_16_bit_rgb_png_in_a_named_pipe_is_alpha(tmp_path):
+    """The low bytes come from what Pillow read of the pipe, which is not read again."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
+    writer = _fifo_holding(tmp_path / "pipe", src.read_bytes())
+    img = load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    np.testing.assert_array_equal(img.alpha, [[0, 255]])
+    np.testing.assert_array_equal(img.rgb, [[[78, 1, 255], [78, 1, 255]]])
+
+
 def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(
         tmp_path):
     """Pillow keeps the high byte of each sample, and the key in 16 bits, which no pixel

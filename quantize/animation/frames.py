@@ -44,6 +44,7 @@ from ..io import (
     pillow_limit_lifted,
     probe_image,
     read_errors,
+    second_reader,
     shown_frames,
     sixteen_bit_key,
 )
@@ -236,6 +237,7 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     """Check the chunks of ``im`` (opened from ``p``), and give it a
     :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
     names a transparent colour, or a 16-bit RGB PNG with one; None for any other image.
+    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.io.second_reader`.
 
     A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
     pixels (:func:`~quantize.io.low_depth_gray_key`).
@@ -247,7 +249,8 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     wide_key = sixteen_bit_key(im)
     key = im.info.get("transparency")
     if wide_key is not None:
-        with Image.open(p) as low, KeyedCanvas(im, wide_key, low) as canvas:
+        with (second_reader(im) as fp, Image.open(fp) as low,
+              KeyedCanvas(im, wide_key, low) as canvas):
             yield canvas
     elif (im.format == "PNG" and im.mode in ("L", "RGB") and key is not None
           and getattr(im, "n_frames", 1) > 1):
