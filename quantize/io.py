@@ -42,6 +42,8 @@ What happens to each kind of input:
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
   libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
   chunks before the image data only, and decoded damaged image data to a wrong image).
+  So is one whose image data (of any frame) ends before the last row, all its CRCs
+  right (Pillow left the missing rows black): refused, saying after which row.
 """
 
 from __future__ import annotations
@@ -70,7 +72,8 @@ from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExists
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "KeyedCanvas",
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
-           "check_output_path", "check_output_size", "check_png_chunks", "frame_rgba",
+           "check_output_path", "check_output_size", "check_png_chunks", "check_png_frames",
+           "frame_rgba",
            "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
            "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
            "printable_line", "probe_image", "read_errors",
@@ -160,8 +163,9 @@ def load_image(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
-        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`),
-        or larger than ``max_pixels``. The message names the file.
+        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`)
+        or whose image data (of any frame) ends before its last row
+        (:func:`_whole_png_rows`), or larger than ``max_pixels``. The message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
@@ -175,7 +179,8 @@ def load_image(path: str | os.PathLike[str], *,
         im.seek(hidden_frames(im))
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
-        decoded = _load_keyed(im)
+        with _whole_png_rows(im, p):
+            decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
@@ -713,6 +718,239 @@ def _bad_png_chunk(fp: Any) -> str | None:
         fp.seek(here)
 
 
+@contextlib.contextmanager
+def _whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[None]:
+    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG whose
+    image data ends before its last row, or an APNG one of whose images' does.
+
+    Such data (a valid zlib stream, its CRCs right, of fewer rows than the header
+    gives: a file cut and mended, or written by a program that stopped) Pillow decodes
+    without a word, the missing rows black (in a later frame of an APNG, what the
+    canvas held there); libpng-based viewers refuse it. A still PNG is told apart
+    cheaply once decoded: the rows a decoder writes last (the last one, or of an
+    interlaced image the last odd one) hold a byte other than 0 when they were written.
+    Only when they are all 0, or when Pillow fails on the data (an image cut within a
+    row), is its image data inflated again and its bytes counted
+    (:func:`_short_png_data`). An APNG, whose frames Pillow decodes onto a canvas, is
+    checked by :func:`check_png_frames` before decoding. Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` (the frame of an APNG) and where the image data ends.
+    """
+    if im.format != "PNG" or getattr(im, "fp", None) is None:
+        yield
+        return
+    if getattr(im, "n_frames", 1) > 1:
+        check_png_frames(im, path)
+        yield
+        return
+    with second_reader(im) as copy:
+        try:
+            yield
+        except OSError:  # Pillow's "image file is truncated": its data may say where
+            reason = _short_png_data(copy)
+            if reason is None:
+                raise
+        else:
+            reason = None if _last_rows_written(im) else _short_png_data(copy)
+    if reason is not None:
+        raise ImageReadError(f"damaged PNG ({reason})", path=path)
+
+
+def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
+    any frame) ends before the last row of the image it holds.
+
+    Before decoding: Pillow decodes the frames after the first onto a canvas, where the
+    rows they lack are not told apart (see :func:`_whole_png_rows`), so the data of every
+    image is inflated once more and its bytes counted (:func:`_short_png_data`).
+    ``im``'s file is left where it was. Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, the frame, and where its image data ends.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    reason = _short_png_data(fp)
+    if reason is not None:
+        raise ImageReadError(f"damaged PNG ({reason})", path=path)
+
+
+def _last_rows_written(im: Image.Image) -> bool:
+    """Whether ``im``, a PNG decoded onto a new image (whose pixels start at 0), shows that
+    its decoder wrote the row it writes last: it holds a byte other than 0.
+
+    That is the last row, or of an interlaced image its last odd row (the last pass holds
+    every odd row and no other). An interlaced image of one row is not told.
+    """
+    w, h = im.size
+    if im.info.get("interlace") and h == 1:
+        return False
+    y = h - 1 - (h % 2) if im.info.get("interlace") else h - 1
+    return im.crop((0, y, w, y + 1)).getbbox(alpha_only=False) is not None
+
+
+# Samples per pixel of each PNG colour type, and the first row and column and the steps of
+# the seven passes of an interlaced (Adam7) image.
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1))
+# Bytes inflated at a time when counting a PNG's image data.
+_INFLATE_BLOCK = 1 << 20
+
+
+def _png_passes(size: tuple[int, int], bits: int, interlaced: bool
+                ) -> list[tuple[int, int, int]]:
+    """(pass number, rows, bytes per row with its filter byte) of each pass of the image
+    data of a ``size`` (w, h) image of ``bits`` per pixel that holds rows; one pass (0)
+    when it is not interlaced.
+
+    >>> _png_passes((4, 5), 24, False)
+    [(0, 5, 13)]
+    >>> _png_passes((2, 1), 8, True)
+    [(1, 1, 2), (6, 1, 2)]
+    """
+    w, h = size
+    if not interlaced:
+        return [(0, h, 1 + (w * bits + 7) // 8)]
+    passes = []
+    for n, (y0, x0, dy, dx) in enumerate(_ADAM7, start=1):
+        rows, cols = max(0, -(-(h - y0) // dy)), max(0, -(-(w - x0) // dx))
+        if rows and cols:
+            passes.append((n, rows, 1 + (cols * bits + 7) // 8))
+    return passes
+
+
+def _where_data_ends(got: int, size: tuple[int, int], bits: int, interlaced: bool) -> str | None:
+    """Where image data of ``got`` bytes ends in a ``size`` image (see :func:`_png_passes`),
+    or None when it holds every row.
+
+    >>> _where_data_ends(39, (4, 5), 24, False)
+    'after 3 of 5 rows'
+    >>> _where_data_ends(65, (4, 5), 24, False) is None
+    True
+    >>> _where_data_ends(2, (2, 1), 8, True)
+    'in interlace pass 6 of 7'
+    """
+    passes = _png_passes(size, bits, interlaced)
+    if got >= sum(rows * width for _, rows, width in passes):
+        return None
+    if not interlaced:
+        return f"after {got // passes[0][2]} of {size[1]} rows"
+    for n, rows, width in passes:
+        if got < rows * width:
+            return f"in interlace pass {n} of 7"
+        got -= rows * width
+    return None  # not reached
+
+
+def _short_png_data(fp: Any) -> str | None:
+    """Where the image data of an image of the PNG in ``fp`` ends before its last row:
+    "image data ends after 3 of 5 rows", or in an APNG "image data of frame 2 ends ..."
+    (or "of the default image", when that is not a frame); None when they are whole.
+
+    The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
+    file's order; the data of each is inflated and its bytes counted. None too at a
+    chunk cut short and at data that cannot be inflated, which the decoder names.
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        return _walk_png_data(fp)
+    finally:
+        fp.seek(here)
+
+
+def _walk_png_data(fp: Any) -> str | None:
+    """:func:`_short_png_data`, ``fp`` at the first chunk."""
+    header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
+    animated, frame, frame_size = False, 0, (0, 0)
+    current: _ImageData | None = None
+    while True:
+        head = fp.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", head)
+        if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
+            reason, current = current.ends(), None
+            if reason is not None:
+                return reason
+        if kind == b"IEND":
+            return None
+        if kind in (b"IHDR", b"fcTL"):
+            body = fp.read(length)
+            if len(body) != length or length < 13 + 13 * (kind == b"fcTL"):
+                return None
+            if kind == b"IHDR":
+                w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body[:13])
+                header = (w, h, depth * _PNG_SAMPLES.get(colour, 0), bool(interlace))
+            else:
+                frame, frame_size = frame + 1, struct.unpack(">II", body[4:12])
+        elif kind in (b"IDAT", b"fdAT") and header is not None:
+            if current is None:
+                what = f" of frame {frame}" if frame else " of the default image"
+                size = header[:2] if kind == b"IDAT" else frame_size
+                current = _ImageData(what if animated else "", size, *header[2:])
+            if kind == b"fdAT":  # its sequence number, then data
+                length -= len(fp.read(min(length, 4)))
+            if not _read_into(fp, length, current):
+                return None
+        else:
+            animated = animated or kind == b"acTL"
+            fp.seek(length, os.SEEK_CUR)
+        if len(fp.read(4)) < 4:  # the CRC
+            return None
+
+
+def _read_into(fp: Any, length: int, data: _ImageData) -> bool:
+    """Read ``length`` bytes of image data from ``fp`` into ``data``; False when cut short."""
+    while length > 0:
+        block = fp.read(min(length, _CRC_BLOCK))
+        if not block:
+            return False
+        data.add(block)
+        length -= len(block)
+    return True
+
+
+class _ImageData:
+    """The image data of one image of a PNG (the zlib stream its IDAT or fdAT chunks
+    hold), inflated as it comes to count its bytes; ``what`` names the image in a
+    message (" of frame 2")."""
+
+    def __init__(self, what: str, size: tuple[int, int], bits: int, interlaced: bool):
+        self._what, self._shape = what, (size, bits, interlaced)
+        self._need = sum(rows * width for _, rows, width in _png_passes(size, bits, interlaced))
+        self._inflate: Any = zlib.decompressobj()
+        self._got = 0
+
+    def add(self, data: bytes) -> None:
+        """Inflate ``data``, the next part of the stream, up to the bytes the image takes."""
+        try:
+            while data and self._inflate is not None and self._got < self._need:
+                self._got += len(self._inflate.decompress(data, _INFLATE_BLOCK))
+                data = self._inflate.unconsumed_tail
+        except zlib.error:
+            self._inflate = None  # the decoder names it
+
+    def ends(self) -> str | None:
+        """Where the image data ends before the last row ("image data ends after 3 of 5
+        rows"), or None when it holds every row or could not be inflated."""
+        if self._inflate is None:
+            return None
+        if self._got < self._need:
+            with contextlib.suppress(zlib.error):
+                self._got += len(self._inflate.flush())
+        where = _where_data_ends(self._got, *self._shape)
+        return None if where is None else f"image data{self._what} ends {where}"
+
+
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
 _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT, _IEEE_FLOAT = 277, 339, 3
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
@@ -1105,7 +1343,8 @@ def as_rgba(image: Any, name: str = "image", *,
         PIL image whose file was closed before its pixels were read.
     ImageReadError
         For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
-        bad CRC (:func:`check_png_chunks`), named by its file (or ``name``).
+        bad CRC (:func:`check_png_chunks`) or whose image data ends before its last row
+        (:func:`_whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
         _check_loaded(image, name)
@@ -1122,9 +1361,13 @@ def as_rgba(image: Any, name: str = "image", *,
                              "image.load() while the file is open, or read the file with "
                              "quantize.io.load_image")
         _warn_one_frame(image, name, every_frame)
-        if getattr(image, "tile", None):  # a file's image not yet decoded: read here
-            check_png_chunks(image, getattr(image, "filename", "") or name)
-        return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
+        undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
+        where = getattr(image, "filename", "") or name
+        if undecoded:
+            check_png_chunks(image, where)
+        with _whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+            decoded = _load_keyed(image)
+        return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

@@ -135,6 +135,80 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
+# First row and column, and the steps, of the seven passes of an interlaced PNG.
+_ADAM7 = [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1)]
+
+
+def _gray_rgb_png(path: Path, values: np.ndarray, rows: int | None = None,
+                  interlaced: bool = False) -> Path:
+    """An 8-bit RGB PNG of the grays ``values`` (H, W); with ``rows``, its image data a
+    valid zlib stream (all CRCs right) of its first ``rows`` rows only (of an interlaced
+    one, rows of its passes), as a program that stopped part-way writes it."""
+    h, w = values.shape
+    parts = [values[y0::dy, x0::dx] for y0, x0, dy, dx in _ADAM7] if interlaced else [values]
+    lines = [b"\0" + np.repeat(row, 3).astype(np.uint8).tobytes()
+             for part in parts if part.shape[1] for row in part]
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, int(interlaced))
+    data = zlib.compress(b"".join(lines[:rows]))
+    path.write_bytes(png_of_chunks([(b"IHDR", header), (b"IDAT", data), (b"IEND", b"")]))
+    return path
+
+
+_GRAYS_4X5 = np.add.outer(10 * np.arange(5), np.arange(4)) + 1
+
+
+@pytest.mark.parametrize(("rows", "interlaced", "where"), [
+    (3, False, "after 3 of 5 rows"),
+    (0, False, "after 0 of 5 rows"),
+    (8, True, "in interlace pass 7 of 7"),
+    (4, True, "in interlace pass 5 of 7"),
+])
+def test_a_png_whose_image_data_ends_early_is_refused(tmp_path, rows, interlaced, where):
+    """Pillow decoded such data without a word, the rows it lacks black (all its CRCs are
+    right, and its zlib stream ends where it should): the image was reduced or segmented
+    as if the bottom of the picture were black."""
+    src = _gray_rgb_png(tmp_path / "cut.png", _GRAYS_4X5, rows, interlaced)
+    expected = f"{src}: damaged PNG (image data ends {where})"
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(src)
+        assert str(info.value) == expected
+    with Image.open(src) as opened, pytest.raises(ImageReadError) as info:
+        as_rgba(opened)
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+def test_a_whole_png_whose_last_row_is_black_is_read(tmp_path, interlaced):
+    """A black last row is what a cut image shows: its image data is counted, and passes."""
+    values = _GRAYS_4X5.copy()
+    values[-2:] = 0
+    src = _gray_rgb_png(tmp_path / "black.png", values, interlaced=interlaced)
+    np.testing.assert_array_equal(load_image(src).rgb, np.repeat(values[:, :, None], 3, 2))
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, 0], values)
+
+
+def test_an_apng_whose_frame_data_ends_early_is_refused(tmp_path):
+    """Pillow drew what the frame lacks from the frame before it, without a word."""
+    def fctl(seq: int) -> tuple[bytes, bytes]:
+        return b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)
+
+    rows = [b"\0" + bytes([v] * 6) for v in (10, 20, 30, 40)]
+    chunks = [(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+              (b"acTL", struct.pack(">II", 2, 0)), fctl(0),
+              (b"IDAT", zlib.compress(rows[0] + rows[1])), fctl(1),
+              (b"fdAT", struct.pack(">I", 2) + zlib.compress(rows[2])), (b"IEND", b"")]
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks(chunks))
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(src)
+        assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after "
+                                   "1 of 2 rows)")
+
+
 @pytest.mark.parametrize(("damaged", "kind"), [(0, "an IHDR"), (1, "a gAMA")])
 def test_a_bad_crc_before_the_image_data_is_named_too(tmp_path, damaged, kind):
     """Pillow refuses these itself, but then tries every other format: the file was

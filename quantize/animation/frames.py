@@ -37,6 +37,7 @@ from ..io import (
     KeyedCanvas,
     check_frame_pixels,
     check_png_chunks,
+    check_png_frames,
     frame_rgba,
     hidden_frames,
     low_depth_gray_key,
@@ -206,7 +207,8 @@ def iter_frames(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
-        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`).
+        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`) or the image data
+        of a frame ends before its last row (:func:`quantize.io.check_png_frames`).
     """
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
@@ -234,7 +236,8 @@ def iter_frames(path: str | os.PathLike[str], *,
 
 @contextlib.contextmanager
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
-    """Check the chunks of ``im`` (opened from ``p``), and give it a
+    """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
+    (:func:`~quantize.io.check_png_frames`), and give it a
     :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
     names a transparent colour, or a 16-bit RGB PNG with one; None for any other image.
     The low bytes of a 16-bit RGB one are read from a :func:`~quantize.io.second_reader`.
@@ -243,6 +246,7 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     pixels (:func:`~quantize.io.low_depth_gray_key`).
     """
     check_png_chunks(im, p)
+    check_png_frames(im, p)
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
         im.info["transparency"] = gray_key
