@@ -280,13 +280,17 @@ class _FileAt(_io.RawIOBase):
 
 class KeyedCanvas:
     """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
-    colour, composited here rather than by Pillow.
+    colour, or of a 16-bit grayscale APNG, composited here rather than by Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
     frame's disposal clears became opaque black, and a grayscale frame drawn over
     the canvas covered it with its transparent pixels instead of letting it show.
     A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
     sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
+    A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
+    all ("conversion from I;16 to RGBA not supported"), key or not: its frames come
+    out here as "LA", scaled to 8 bits as :func:`load_image` scales a 16-bit
+    grayscale image (and, as there, without a gAMA conversion).
 
     Here, for as long as the canvas is open (a context manager), the key is taken
     from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
@@ -301,20 +305,22 @@ class KeyedCanvas:
     Parameters
     ----------
     frames : PIL image
-        The file, opened and not yet decoded, in mode "L" or "RGB".
-    key : int or (int, int, int)
+        The file, opened and not yet decoded, in mode "L", "RGB" or "I;16".
+    key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
-        ``low``; see :func:`low_depth_gray_key`).
+        ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
+        None when there is none (a 16-bit grayscale APNG without one).
     low : PIL image, optional
         For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
 
-    def __init__(self, frames: Image.Image, key: int | tuple[int, ...],
+    def __init__(self, frames: Image.Image, key: int | tuple[int, ...] | None,
                  low: Image.Image | None = None):
         self._frames, self._low, self._key = frames, low, key
         self._saved: int | tuple[int, ...] | None = None
         w, h = frames.size
-        self._canvas = np.zeros((h, w, len(frames.mode) + 1), np.uint8)
+        self._mode = "RGBA" if frames.mode == "RGB" else "LA"
+        self._canvas = np.zeros((h, w, len(self._mode)), np.uint8)
         self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
 
     def __enter__(self) -> KeyedCanvas:
@@ -339,27 +345,39 @@ class KeyedCanvas:
                 self._canvas[last] = 0
             elif op == 2:
                 self._canvas[last] = covered
+        blend = frame.info.get("blend")
+        if hasattr(frame, "blend_op"):  # an APNG's: Pillow pastes the frame whole; blent here
+            frame.blend_op = 0
         pixels, alpha = self._own_pixels(frame, box)
         region = self._canvas[box]
         op = int(frame.info.get("disposal", 0))
         op = 1 if op == 2 and first else op  # nothing to go back to: cleared
         self._dispose = (op, box, region.copy() if op == 2 else None)
-        shown = alpha == 255 if frame.info.get("blend") == 1 else np.ones_like(alpha, bool)
+        shown = alpha == 255 if blend == 1 else np.ones_like(alpha, bool)
         region[shown] = np.dstack([pixels, alpha])[shown]
-        canvas = Image.fromarray(self._canvas.copy(), frame.mode + "A")
-        canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
+        canvas = Image.fromarray(self._canvas.copy(), self._mode)
+        dropped = {"transparency", "gamma"} if frame.mode == "I;16" else {"transparency"}
+        canvas.info = {k: v for k, v in frame.info.items() if k not in dropped}
         return canvas
 
     def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
                     ) -> tuple[np.ndarray, np.ndarray]:
-        """The pixels of ``frame`` in ``box``, and their alpha from the key."""
+        """The pixels of ``frame`` in ``box`` (16-bit grayscale scaled to 8 bits), and their
+        alpha from the key."""
         pixels = np.asarray(frame)[box]
         if self._low is not None:
             self._low.seek(frame.tell())
             _read_low_bytes(self._low)
             self._low.load()
             return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
-        clear = pixels == self._key if pixels.ndim == 2 else np.all(pixels == self._key, axis=2)
+        if self._key is None:
+            clear = np.zeros(pixels.shape[:2], bool)
+        elif pixels.ndim == 2:
+            clear = pixels == self._key
+        else:
+            clear = np.all(pixels == self._key, axis=2)
+        if pixels.dtype != np.uint8:
+            pixels = _scale_wide_gray(pixels, 65535.0)
         return pixels, np.where(clear, 0, 255).astype(np.uint8)
 
 

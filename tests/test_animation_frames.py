@@ -176,7 +176,8 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
 
 
 # PNG bit depth, colour type and sample type of the keyed APNGs below.
-_KEYED_KINDS = {"RGB16": (16, 2, ">u2"), "RGB": (8, 2, "u1"), "L": (8, 0, "u1")}
+_KEYED_KINDS = {"RGB16": (16, 2, ">u2"), "RGB": (8, 2, "u1"), "L": (8, 0, "u1"),
+                "L16": (16, 0, ">u2")}
 
 
 def _keyed_apng(path, kind: str, key, other, default_image: bool = False):
@@ -242,12 +243,14 @@ def test_the_transparent_colour_of_a_16_bit_rgb_apng_is_alpha_in_every_frame(tmp
 @pytest.mark.parametrize(("kind", "key", "other", "shown"), [
     ("RGB", (200, 30, 90), (0, 0, 255), [[200, 30, 90], [201, 30, 90], [0, 0, 255]]),
     ("L", 7, 200, [[7] * 3, [8] * 3, [200] * 3]),
+    ("L16", 700, 60000, [[3] * 3, [3] * 3, [233] * 3]),
 ])
 def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
         tmp_path, kind, key, other, shown):
     """Pillow composites such frames on a canvas without alpha: what a frame's disposal
     cleared came out opaque black, and a grayscale frame drawn over the canvas covered it
-    with its transparent pixels instead of letting it show."""
+    with its transparent pixels instead of letting it show. A 16-bit grayscale one failed:
+    'cannot decode image (conversion from I;16 to RGBA not supported)'."""
     src = _keyed_apng(tmp_path / "k.png", kind, key, other)
     key, near, other = [*shown[0], 0], [*shown[1], 255], [*shown[2], 255]
     clear = [0] * 4
@@ -256,6 +259,28 @@ def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
                    [[key, other, other]],
                    [[near, key, clear]],
                    [[key, clear, other]]]
+
+
+def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
+    """A frame drawn over the canvas failed: 'cannot decode image (conversion from I;16 to
+    RGBA not supported)'. Its frames are scaled as load_image scales the first, which
+    leaves a 16-bit grayscale image's gAMA as stored."""
+    def frame(seq: int, values: list[int], x: int, blend: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(values), 1, x, 0, 1, 10, 0, blend)
+        data = zlib.compress(b"\0" + np.array(values, ">u2").tobytes())
+        return [(b"fcTL", control),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    src = tmp_path / "gray16.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 0, 0, 0, 0)), (b"gAMA", struct.pack(
+            ">I", 100_000)), (b"acTL", struct.pack(">II", 2, 0)),
+        *frame(0, [1000, 50000], 0, 0), *frame(1, [30000], 1, 1), (b"IEND", b"")]))
+    got = [f.rgba.tolist() for f in iter_frames(src)]
+    assert got == [[[[4] * 3 + [255], [195] * 3 + [255]]], [[[4] * 3 + [255], [117] * 3 + [255]]]]
+    first = load_image(src)
+    assert first.alpha is None
+    np.testing.assert_array_equal(first.rgb, np.array(got[0])[:, :, :3])
 
 
 def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, monkeypatch):
