@@ -73,13 +73,12 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "check_png_frames",
-           "frame_rgba",
-           "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
-           "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
-           "printable_line", "probe_image", "read_errors",
-           "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "second_reader",
-           "shown_frames", "shows_animation", "sixteen_bit_key", "stale_parts"]
+           "frame_rgba", "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
+           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "pillow_limit_lifted", "printable", "printable_data", "printable_line", "probe_image",
+           "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
+           "save_pil", "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
+           "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -197,6 +196,9 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     The key names the colour to the last bit: the low bytes are decoded too, from a
     :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
     APNG's first frame shown, when its default image is not, onto a transparent canvas).
+    So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
+    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, which showed
+    where the frame does not reach (and which a frame blending over it let through).
     """
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
@@ -205,11 +207,26 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         scaled.info["transparency"] = gray_key
         return scaled
     key = sixteen_bit_key(im)
-    if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
-        im.load()  # a later frame is composited by Pillow (see _high_byte_key)
-        return im
-    with second_reader(im) as fp, Image.open(fp) as low, KeyedCanvas(im, key, low) as canvas:
-        return canvas.draw(im)
+    first_shown = getattr(im, "fp", None) is not None and im.tell() == hidden_frames(im)
+    if key is not None and first_shown:
+        with (second_reader(im) as fp, Image.open(fp) as low,
+              KeyedCanvas(im, key, low) as canvas):
+            return canvas.draw(im)
+    if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
+        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
+            return canvas.draw(im)
+    im.load()  # a later frame is composited by Pillow (see _high_byte_key)
+    return im
+
+
+def keyed_canvas_frames(im: Image.Image) -> bool:
+    """Whether the frames of ``im``, an opened image, are composited by a
+    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale or RGB APNG whose
+    tRNS chunk names a transparent colour, and of a 16-bit grayscale APNG. (A 16-bit RGB
+    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
+            and (im.mode == "I;16"
+                 or (im.mode in ("L", "RGB") and im.info.get("transparency") is not None)))
 
 
 def second_reader(im: Image.Image) -> BinaryIO:

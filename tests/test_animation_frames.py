@@ -261,6 +261,42 @@ def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
                    [[key, clear, other]]]
 
 
+@pytest.mark.parametrize(("kind", "key", "value", "hidden", "value_rgb"), [
+    ("L", 7, 50, 100, [50] * 3),
+    ("RGB", (1, 2, 3), (50, 60, 70), (100, 100, 100), [50, 60, 70]),
+    ("L16", 700, 12850, 25700, [50] * 3),
+])
+def test_the_first_frame_after_a_default_image_starts_on_a_transparent_canvas(
+        tmp_path, kind, key, value, hidden, value_rgb):
+    """An APNG with a transparent colour whose default image is not one of its frames:
+    load_image drew the first frame over that image, as Pillow does, and it showed where
+    the frame does not reach, and through its transparent pixel, which blends over the
+    canvas (a 16-bit grayscale one failed)."""
+    depth, colour_type, sample = _KEYED_KINDS[kind]
+
+    def row(pixels) -> bytes:
+        return b"\0" + np.array(pixels, sample).tobytes()
+
+    def frame(seq: int, pixels, x: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10, 0, 1)
+        return [(b"fcTL", control), (b"fdAT", struct.pack(">I", seq + 1) + zlib.compress(
+            row(pixels)))]
+
+    keys = key if isinstance(key, tuple) else (key,)
+    src = tmp_path / "k.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 3, 1, depth, colour_type, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"tRNS", struct.pack(f">{len(keys)}H", *keys)),
+        (b"IDAT", zlib.compress(row([hidden] * 3))),
+        *frame(0, [value, key], 0), *frame(2, [value], 2), (b"IEND", b"")]))
+    first = load_image(src)
+    assert first.n_frames == 2
+    np.testing.assert_array_equal(first.rgb, [[value_rgb, [0] * 3, [0] * 3]])
+    np.testing.assert_array_equal(first.alpha, [[255, 0, 0]])
+    frames = [frame.rgba for frame in iter_frames(src)]
+    np.testing.assert_array_equal(frames[0], np.dstack([first.rgb, first.alpha]))
+
+
 def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
     """A frame drawn over the canvas failed: 'cannot decode image (conversion from I;16 to
     RGBA not supported)'. Its frames are scaled as load_image scales the first, which

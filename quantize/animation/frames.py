@@ -41,6 +41,7 @@ from ..io import (
     check_png_frames,
     frame_rgba,
     hidden_frames,
+    keyed_canvas_frames,
     low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
@@ -253,14 +254,12 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     if gray_key is not None:
         im.info["transparency"] = gray_key
     wide_key = sixteen_bit_key(im)
-    key = im.info.get("transparency")
     if wide_key is not None:
         with (second_reader(im) as fp, Image.open(fp) as low,
               KeyedCanvas(im, wide_key, low) as canvas):
             yield canvas
-    elif (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
-          and (im.mode == "I;16" or (im.mode in ("L", "RGB") and key is not None))):
-        with KeyedCanvas(im, key) as canvas:
+    elif keyed_canvas_frames(im):
+        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             yield canvas
     else:
         yield None
