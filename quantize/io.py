@@ -33,7 +33,9 @@ What happens to each kind of input:
 - PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a
   gamma other than about 1/2.2 is converted to sRGB, as browsers show it.
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
-  ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
+  ``LoadedImage.n_frames`` tells how many there were. An APNG's default image that
+  is not a frame is skipped, and the first frame drawn on a clear canvas, as
+  players show it (:func:`forget_default_image`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
   frame, their first image, as viewers show them (see :func:`shown_frames`).
@@ -73,8 +75,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "ColorProfileWarning", "
            "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
            "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
            "check_output_path", "check_output_size", "check_png_chunks", "check_png_frames",
-           "frame_rgba", "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
-           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "forget_default_image", "frame_rgba", "hidden_frames", "is_stream",
+           "keyed_canvas_frames", "load_image", "low_depth_gray_key", "missing_file",
+           "missing_folders", "natural_key",
            "pillow_limit_lifted", "printable", "printable_data", "printable_line", "probe_image",
            "read_errors", "remove_empty_folders", "removed_on_failure", "require_regular_file",
            "save_pil", "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
@@ -175,7 +178,9 @@ def load_image(path: str | os.PathLike[str], *,
     with _opened(p, limit) as im:
         check_png_chunks(im, p)
         n_frames = shown_frames(im)
-        im.seek(hidden_frames(im))
+        if hidden_frames(im):
+            forget_default_image(im)
+            im.seek(1)
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
         with _whole_png_rows(im, p):
@@ -460,6 +465,22 @@ def hidden_frames(im: Image.Image) -> int:
     """
     return int(im.format == "PNG" and bool(im.info.get("default_image"))
                and getattr(im, "n_frames", 1) > 1)
+
+
+def forget_default_image(im: Image.Image) -> None:
+    """Have Pillow clear the canvas of ``im``, an APNG at a default image that is not a
+    frame (:func:`hidden_frames`), before it draws the first frame.
+
+    Pillow drew that frame over the default image, which showed where the frame does not
+    reach and through its transparent pixels when it blends over; an APNG player starts
+    the animation on a transparent canvas. It is cleared as Pillow clears what a frame's
+    disposal clears: to transparent black in an image with alpha (a grayscale or RGB one
+    with a transparent colour is drawn on a :class:`KeyedCanvas`, which starts so).
+    """
+    from PIL.PngImagePlugin import Disposal
+
+    im.dispose_op = Disposal.OP_BACKGROUND  # what Pillow does on moving to the next frame
+    im.dispose_extent = (0, 0, *im.size)
 
 
 def shown_frames(im: Image.Image) -> int:

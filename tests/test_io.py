@@ -493,6 +493,33 @@ def test_an_apngs_separate_default_image_is_not_a_frame(tmp_path):
     np.testing.assert_array_equal(img.rgb, np.full((4, 5, 3), 255, np.uint8))
 
 
+@pytest.mark.parametrize(("colour_type", "sample", "shown"), [
+    (6, [(50, 60, 70, 255), (9, 9, 9, 0)], [[50, 60, 70], [0, 0, 0], [0, 0, 0]]),
+    (4, [(50, 255), (9, 0)], [[50] * 3, [0] * 3, [0] * 3]),
+])
+def test_an_apngs_first_frame_after_its_default_image_starts_on_a_clear_canvas(
+        tmp_path, colour_type, sample, shown):
+    """Pillow drew it over the default image, which showed where the frame does not reach
+    and through its transparent pixel (it blends over the canvas), in the first frame of
+    the animation and in the image load_image reads."""
+    def frame(seq: int, pixels: list[tuple[int, ...]], x: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10, 0, 1)
+        data = zlib.compress(b"\0" + bytes(v for pixel in pixels for v in pixel))
+        return [(b"fcTL", control), (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    hidden = b"\0" + bytes([100] * len(sample[0]) * 3)
+    src = tmp_path / "anim.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 3, 1, 8, colour_type, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"IDAT", zlib.compress(hidden)),
+        *frame(0, sample, 0), *frame(2, sample[:1], 2), (b"IEND", b"")]))
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb, [shown])
+    np.testing.assert_array_equal(img.alpha, [[255, 0, 0]])
+    first = next(iter_frames(src)).rgba
+    np.testing.assert_array_equal(first, np.dstack([img.rgb, img.alpha]))
+
+
 def test_icc_profile_is_converted_to_srgb(corpus):
     # 128 in linear light is about 188 in sRGB.
     rgb = load_image(corpus["icc_linear.png"]).rgb

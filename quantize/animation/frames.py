@@ -39,6 +39,7 @@ from ..io import (
     check_frame_pixels,
     check_png_chunks,
     check_png_frames,
+    forget_default_image,
     frame_rgba,
     hidden_frames,
     keyed_canvas_frames,
@@ -220,7 +221,8 @@ def iter_frames(path: str | os.PathLike[str], *,
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
-            if i < hidden:
+            if i < hidden:  # the default image, not a frame
+                forget_default_image(frame)
                 continue
             if i >= end:  # an MPO's preview, a TIFF's page of another size
                 break
