@@ -357,7 +357,8 @@ class KeyedCanvas:
 
     def draw(self, frame: Image.Image) -> Image.Image:
         """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
-        with the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
+        with the frame's ``info`` (its colour profile or gamma; of a 16-bit grayscale frame,
+        its profile only) and no transparent colour."""
         x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
         box = (slice(y0, y1), slice(x0, x1))
         first = self._dispose is None
@@ -368,7 +369,7 @@ class KeyedCanvas:
             elif op == 2:
                 self._canvas[last] = covered
         blend = frame.info.get("blend")
-        if hasattr(frame, "blend_op"):  # an APNG's: Pillow pastes the frame whole; blent here
+        if hasattr(frame, "blend_op"):  # an APNG's: Pillow pastes it whole, blended here
             frame.blend_op = 0
         pixels, alpha = self._own_pixels(frame, box)
         region = self._canvas[box]
