@@ -44,8 +44,9 @@ What happens to each kind of input:
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
   libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
   chunks before the image data only, and decoded damaged image data to a wrong image).
-  So is one whose image data (of any frame) ends before the last row, all its CRCs
-  right (Pillow left the missing rows black): refused, saying after which row.
+  So is one whose image data ends before the last row, all its CRCs right (Pillow
+  left the missing rows black): refused, saying after which row (of the image read,
+  or for an animation read whole, of any frame).
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def load_image(path: str | os.PathLike[str], *,
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
         a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`)
-        or whose image data (of any frame) ends before its last row
+        or whose image data (of the frame read) ends before its last row
         (:func:`_whole_png_rows`), or larger than ``max_pixels``. The message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
@@ -777,19 +778,21 @@ def _bad_png_chunk(fp: Any) -> str | None:
 
 @contextlib.contextmanager
 def _whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[None]:
-    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG whose
-    image data ends before its last row, or an APNG one of whose images' does.
+    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG or
+    APNG whose image data ends before the last row of the image decoded.
 
     Such data (a valid zlib stream, its CRCs right, of fewer rows than the header
     gives: a file cut and mended, or written by a program that stopped) Pillow decodes
     without a word, the missing rows black (in a later frame of an APNG, what the
-    canvas held there); libpng-based viewers refuse it. A still PNG is told apart
-    cheaply once decoded: the rows a decoder writes last (the last one, or of an
-    interlaced image the last odd one) hold a byte other than 0 when they were written.
-    Only when they are all 0, or when Pillow fails on the data (an image cut within a
-    row), is its image data inflated again and its bytes counted
-    (:func:`_short_png_data`). An APNG, whose frames Pillow decodes onto a canvas, is
-    checked by :func:`check_png_frames` before decoding. Other formats pass.
+    canvas held there); libpng-based viewers refuse it. The first image of a file is
+    told apart cheaply once decoded: the rows a decoder writes last (the last one, or of
+    an interlaced image the last odd one) hold a byte other than 0 when they were
+    written. Only when they are all 0, or when Pillow fails on the data (an image cut
+    within a row), is its image data inflated again and its bytes counted
+    (:func:`_short_png_data`); so is, before decoding, that of an APNG's first frame
+    after a default image that is not one (and of the default image), which Pillow
+    decodes onto a canvas. The other frames of an APNG are not read here (a reader of
+    every frame calls :func:`check_png_frames`). Other formats pass.
 
     Raises
     ------
@@ -799,19 +802,23 @@ def _whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[N
     if im.format != "PNG" or getattr(im, "fp", None) is None:
         yield
         return
-    if getattr(im, "n_frames", 1) > 1:
-        check_png_frames(im, path)
+    if im.tell() > 0:
+        _refuse_short_png(_short_png_data(im.fp, im.tell() + 1), path)
         yield
         return
     with second_reader(im) as copy:
         try:
             yield
         except OSError:  # Pillow's "image file is truncated": its data may say where
-            reason = _short_png_data(copy)
+            reason = _short_png_data(copy, 1)
             if reason is None:
                 raise
         else:
-            reason = None if _last_rows_written(im) else _short_png_data(copy)
+            reason = None if _last_rows_written(im) else _short_png_data(copy, 1)
+    _refuse_short_png(reason, path)
+
+
+def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
     if reason is not None:
         raise ImageReadError(f"damaged PNG ({reason})", path=path)
 
@@ -833,9 +840,7 @@ def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
         return
-    reason = _short_png_data(fp)
-    if reason is not None:
-        raise ImageReadError(f"damaged PNG ({reason})", path=path)
+    _refuse_short_png(_short_png_data(fp), path)
 
 
 def _last_rows_written(im: Image.Image) -> bool:
@@ -906,10 +911,11 @@ def _where_data_ends(got: int, size: tuple[int, int], bits: int, interlaced: boo
     return None  # not reached
 
 
-def _short_png_data(fp: Any) -> str | None:
-    """Where the image data of an image of the PNG in ``fp`` ends before its last row:
-    "image data ends after 3 of 5 rows", or in an APNG "image data of frame 2 ends ..."
-    (or "of the default image", when that is not a frame); None when they are whole.
+def _short_png_data(fp: Any, images: int | None = None) -> str | None:
+    """Where the image data of one of the first ``images`` images of the PNG in ``fp`` (all
+    by default) ends before its last row: "image data ends after 3 of 5 rows", or in an
+    APNG "image data of frame 2 ends ..." (or "of the default image", when that is not a
+    frame); None when they are whole.
 
     The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
     file's order; the data of each is inflated and its bytes counted. None too at a
@@ -919,12 +925,12 @@ def _short_png_data(fp: Any) -> str | None:
     here = fp.tell()
     try:
         fp.seek(len(_PNG_SIGNATURE))
-        return _walk_png_data(fp)
+        return _walk_png_data(fp, images)
     finally:
         fp.seek(here)
 
 
-def _walk_png_data(fp: Any) -> str | None:
+def _walk_png_data(fp: Any, images: int | None) -> str | None:
     """:func:`_short_png_data`, ``fp`` at the first chunk."""
     header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
     animated, frame, frame_size = False, 0, (0, 0)
@@ -936,7 +942,8 @@ def _walk_png_data(fp: Any) -> str | None:
         length, kind = struct.unpack(">I4s", head)
         if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
             reason, current = current.ends(), None
-            if reason is not None:
+            images = None if images is None else images - 1
+            if reason is not None or images == 0:
                 return reason
         if kind == b"IEND":
             return None

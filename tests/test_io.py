@@ -190,22 +190,43 @@ def test_a_whole_png_whose_last_row_is_black_is_read(tmp_path, interlaced):
     np.testing.assert_array_equal(frame.rgba[:, :, 0], values)
 
 
-def test_an_apng_whose_frame_data_ends_early_is_refused(tmp_path):
-    """Pillow drew what the frame lacks from the frame before it, without a word."""
-    def fctl(seq: int) -> tuple[bytes, bytes]:
-        return b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)
-
+@pytest.mark.parametrize(("default_image", "short", "named"), [
+    (False, "frame 2", "frame 2"),
+    (False, "frame 1", "frame 1"),
+    (True, "frame 1", "frame 1"),
+    (True, "default", "the default image"),
+])
+def test_an_apng_whose_frame_data_ends_early_is_refused(tmp_path, default_image, short,
+                                                        named):
+    """Pillow drew what a frame lacks from the canvas below it (what the frame before it
+    left, the default image, or black), without a word. load_image, which reads the first
+    frame (after a default image that is not one), refuses those it reads."""
     rows = [b"\0" + bytes([v] * 6) for v in (10, 20, 30, 40)]
-    chunks = [(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
-              (b"acTL", struct.pack(">II", 2, 0)), fctl(0),
-              (b"IDAT", zlib.compress(rows[0] + rows[1])), fctl(1),
-              (b"fdAT", struct.pack(">I", 2) + zlib.compress(rows[2])), (b"IEND", b"")]
+
+    def data(pair: list[bytes], name: str) -> bytes:
+        return zlib.compress(b"".join(pair[:1] if name == short else pair))
+
+    def frame(seq: int, pair: list[bytes]) -> list[tuple[bytes, bytes]]:
+        name = f"frame {seq // 2 + 1}"
+        in_idat = seq == 0 and not default_image
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)),
+                (b"IDAT", data(pair, name)) if in_idat else
+                (b"fdAT", struct.pack(">I", seq + 1) + data(pair, name))]
+
+    hidden = [(b"IDAT", data([rows[3]] * 2, "default"))] if default_image else []
     src = tmp_path / "cut.png"
-    src.write_bytes(png_of_chunks(chunks))
-    for read in (load_image, lambda p: list(iter_frames(p))):
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 2, 0)), *hidden,
+                                   *frame(0, rows[:2]), *frame(2, rows[2:]), (b"IEND", b"")]))
+    reads = [lambda p: list(iter_frames(p))]
+    if short == "frame 2":
+        np.testing.assert_array_equal(load_image(src).rgb, [[[10] * 3] * 2, [[20] * 3] * 2])
+    else:
+        reads.append(load_image)
+    for read in reads:
         with pytest.raises(ImageReadError) as info:
             read(src)
-        assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after "
+        assert str(info.value) == (f"{src}: damaged PNG (image data of {named} ends after "
                                    "1 of 2 rows)")
 
 
