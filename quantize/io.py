@@ -33,7 +33,9 @@ What happens to each kind of input:
 - PNG gAMA chunk (without an sRGB or iCCP chunk, which take precedence): a
   gamma other than about 1/2.2 is converted to sRGB, as browsers show it.
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
-  ``LoadedImage.n_frames`` tells how many there were. A JPEG holding more
+  ``LoadedImage.n_frames`` tells how many there were. An APNG's default image that
+  is not a frame is skipped, and the first frame drawn on a clear canvas, as
+  players show it (:func:`forget_default_image`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
   frame, their first image, as viewers show them (see :func:`shown_frames`).
@@ -42,6 +44,9 @@ What happens to each kind of input:
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
   libpng-based viewers refuse): refused, naming the chunk (Pillow checks the
   chunks before the image data only, and decoded damaged image data to a wrong image).
+  So is one whose image data ends before the last row, all its CRCs right (Pillow
+  left the missing rows black): refused, saying after which row (of the image read,
+  or for an animation read whole, of any frame).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ import hashlib
 import io as _io
 import os
 import re
+import stat
 import struct
 import tempfile
 import threading
@@ -59,7 +65,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -68,17 +74,17 @@ from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
-           "KeyedCanvas",
-           "LoadedImage", "PixelRangeWarning", "TransparentColorWarning", "as_rgba",
-           "atomic_write", "check_frame_pixels", "check_name_length", "check_output_folder",
-           "check_output_path", "check_output_size", "check_png_chunks", "folded_name",
-           "frame_rgba", "one_file_names", "output_stem",
-           "hidden_frames", "is_stream", "load_image", "low_depth_gray_key", "missing_file",
-           "missing_folders", "natural_key", "pillow_limit_lifted", "printable", "printable_data",
-           "printable_line", "probe_image", "read_errors",
-           "remove_empty_folders",
-           "removed_on_failure", "require_regular_file", "save_pil", "shown_frames",
-           "shows_animation", "sixteen_bit_key", "stale_parts"]
+           "KeyedCanvas", "LoadedImage", "PixelRangeWarning", "TransparentColorWarning",
+           "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
+           "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
+           "check_png_frames", "folded_name", "forget_default_image", "frame_rgba",
+           "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
+           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
+           "printable_data", "printable_line", "probe_image", "read_errors",
+           "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
+           "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
+           "stale_parts"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -167,8 +173,9 @@ def load_image(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
-        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`),
-        or larger than ``max_pixels``. The message names the file.
+        a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`)
+        or whose image data (of the frame read) ends before its last row
+        (:func:`_whole_png_rows`), or larger than ``max_pixels``. The message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
@@ -179,10 +186,13 @@ def load_image(path: str | os.PathLike[str], *,
     with _opened(p, limit) as im:
         check_png_chunks(im, p)
         n_frames = shown_frames(im)
-        im.seek(hidden_frames(im))
+        if hidden_frames(im):
+            forget_default_image(im)
+            im.seek(1)
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
-        decoded = _load_keyed(im)
+        with _whole_png_rows(im, p):
+            decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
         return LoadedImage(rgb, alpha, p, im.mode, im.format, n_frames,
@@ -197,8 +207,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     (:func:`low_depth_gray_key`).
 
     The key names the colour to the last bit: the low bytes are decoded too, from a
-    copy of the file, and the frame drawn by a :class:`KeyedCanvas` (an APNG's first
-    frame shown, when its default image is not, onto a transparent canvas).
+    :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
+    APNG's first frame shown, when its default image is not, onto a transparent canvas).
+    So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
+    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, which showed
+    where the frame does not reach (and which a frame blending over it let through).
     """
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
@@ -207,26 +220,107 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         scaled.info["transparency"] = gray_key
         return scaled
     key = sixteen_bit_key(im)
-    if key is None or getattr(im, "fp", None) is None or im.tell() != hidden_frames(im):
-        im.load()  # a later frame is composited by Pillow (see _high_byte_key)
-        return im
-    here = im.fp.tell()  # a pipe was read into memory on opening: every fp seeks
-    im.fp.seek(0)
-    data = im.fp.read()
-    im.fp.seek(here)
-    with Image.open(_io.BytesIO(data)) as low, KeyedCanvas(im, key, low) as canvas:
-        return canvas.draw(im)
+    first_shown = getattr(im, "fp", None) is not None and im.tell() == hidden_frames(im)
+    if key is not None and first_shown:
+        with (second_reader(im) as fp, Image.open(fp) as low,
+              KeyedCanvas(im, key, low) as canvas):
+            return canvas.draw(im)
+    if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
+        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
+            return canvas.draw(im)
+    im.load()  # a later frame is composited by Pillow (see _high_byte_key)
+    return im
+
+
+def keyed_canvas_frames(im: Image.Image) -> bool:
+    """Whether the frames of ``im``, an opened image, are composited by a
+    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale or RGB APNG whose
+    tRNS chunk names a transparent colour, and of a 16-bit grayscale APNG. (A 16-bit RGB
+    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
+            and (im.mode == "I;16"
+                 or (im.mode in ("L", "RGB") and im.info.get("transparency") is not None)))
+
+
+def second_reader(im: Image.Image) -> BinaryIO:
+    """A reader of its own of the file ``im`` (opened by Pillow, not yet decoded) was
+    opened from, at its start; the caller closes it.
+
+    For a second decode beside Pillow's, or a check after it (Pillow closes the file of
+    a still image once it is decoded). A file is read where Pillow reads it, through a
+    descriptor of its own with reads at its own offset: neither moves the other, and a
+    file replaced or renamed since it was opened is still the one read; the file is not
+    held in memory. A pipe, which Pillow read whole into memory on opening, is read
+    from those bytes (shared, not copied), and so is a file object of the caller's
+    (copied, its position kept): a pipe is never read twice.
+    """
+    fp = im.fp
+    try:
+        fd = fp.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
+        regular = False
+    if regular and hasattr(os, "pread"):
+        return _io.BufferedReader(_FileAt(os.dup(fd)))
+    if isinstance(fp, _io.BytesIO):
+        return _io.BytesIO(fp.getvalue())
+    here = fp.tell()
+    fp.seek(0)
+    data = fp.read()
+    fp.seek(here)
+    return _io.BytesIO(data)
+
+
+class _FileAt(_io.RawIOBase):
+    """The open file ``fd`` (a descriptor of its own, closed with this), read at an offset
+    of its own (``os.pread``): the offset shared with other descriptors of the same
+    opening is left alone."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd, self._at = fd, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.pread(self._fd, len(buffer), self._at)
+        buffer[:len(data)] = data
+        self._at += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at}.get(whence)
+        if base is None:
+            base = os.fstat(self._fd).st_size
+        self._at = max(0, base + offset)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
 
 
 class KeyedCanvas:
     """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
-    colour, composited here rather than by Pillow.
+    colour, or of a 16-bit grayscale APNG, composited here rather than by Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
     frame's disposal clears became opaque black, and a grayscale frame drawn over
     the canvas covered it with its transparent pixels instead of letting it show.
     A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
     sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
+    A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
+    all ("conversion from I;16 to RGBA not supported"), key or not: its frames come
+    out here as "LA", scaled to 8 bits as :func:`load_image` scales a 16-bit
+    grayscale image (and, as there, without a gAMA conversion).
 
     Here, for as long as the canvas is open (a context manager), the key is taken
     from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
@@ -241,20 +335,22 @@ class KeyedCanvas:
     Parameters
     ----------
     frames : PIL image
-        The file, opened and not yet decoded, in mode "L" or "RGB".
-    key : int or (int, int, int)
+        The file, opened and not yet decoded, in mode "L", "RGB" or "I;16".
+    key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
-        ``low``; see :func:`low_depth_gray_key`).
+        ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
+        None when there is none (a 16-bit grayscale APNG without one).
     low : PIL image, optional
-        For a 16-bit RGB image: the same file, opened again.
+        For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
 
-    def __init__(self, frames: Image.Image, key: int | tuple[int, ...],
+    def __init__(self, frames: Image.Image, key: int | tuple[int, ...] | None,
                  low: Image.Image | None = None):
         self._frames, self._low, self._key = frames, low, key
         self._saved: int | tuple[int, ...] | None = None
         w, h = frames.size
-        self._canvas = np.zeros((h, w, len(frames.mode) + 1), np.uint8)
+        self._mode = "RGBA" if frames.mode == "RGB" else "LA"
+        self._canvas = np.zeros((h, w, len(self._mode)), np.uint8)
         self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
 
     def __enter__(self) -> KeyedCanvas:
@@ -269,7 +365,8 @@ class KeyedCanvas:
 
     def draw(self, frame: Image.Image) -> Image.Image:
         """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
-        with the frame's ``info`` (its colour profile or gamma) and no transparent colour."""
+        with the frame's ``info`` (its colour profile or gamma; of a 16-bit grayscale frame,
+        its profile only) and no transparent colour."""
         x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
         box = (slice(y0, y1), slice(x0, x1))
         first = self._dispose is None
@@ -279,27 +376,39 @@ class KeyedCanvas:
                 self._canvas[last] = 0
             elif op == 2:
                 self._canvas[last] = covered
+        blend = frame.info.get("blend")
+        if hasattr(frame, "blend_op"):  # an APNG's: Pillow pastes it whole, blended here
+            frame.blend_op = 0
         pixels, alpha = self._own_pixels(frame, box)
         region = self._canvas[box]
         op = int(frame.info.get("disposal", 0))
         op = 1 if op == 2 and first else op  # nothing to go back to: cleared
         self._dispose = (op, box, region.copy() if op == 2 else None)
-        shown = alpha == 255 if frame.info.get("blend") == 1 else np.ones_like(alpha, bool)
+        shown = alpha == 255 if blend == 1 else np.ones_like(alpha, bool)
         region[shown] = np.dstack([pixels, alpha])[shown]
-        canvas = Image.fromarray(self._canvas.copy(), frame.mode + "A")
-        canvas.info = {k: v for k, v in frame.info.items() if k != "transparency"}
+        canvas = Image.fromarray(self._canvas.copy(), self._mode)
+        dropped = {"transparency", "gamma"} if frame.mode == "I;16" else {"transparency"}
+        canvas.info = {k: v for k, v in frame.info.items() if k not in dropped}
         return canvas
 
     def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
                     ) -> tuple[np.ndarray, np.ndarray]:
-        """The pixels of ``frame`` in ``box``, and their alpha from the key."""
+        """The pixels of ``frame`` in ``box`` (16-bit grayscale scaled to 8 bits), and their
+        alpha from the key."""
         pixels = np.asarray(frame)[box]
         if self._low is not None:
             self._low.seek(frame.tell())
             _read_low_bytes(self._low)
             self._low.load()
             return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
-        clear = pixels == self._key if pixels.ndim == 2 else np.all(pixels == self._key, axis=2)
+        if self._key is None:
+            clear = np.zeros(pixels.shape[:2], bool)
+        elif pixels.ndim == 2:
+            clear = pixels == self._key
+        else:
+            clear = np.all(pixels == self._key, axis=2)
+        if pixels.dtype != np.uint8:
+            pixels = _scale_wide_gray(pixels, 65535.0)
         return pixels, np.where(clear, 0, 255).astype(np.uint8)
 
 
@@ -365,6 +474,22 @@ def hidden_frames(im: Image.Image) -> int:
     """
     return int(im.format == "PNG" and bool(im.info.get("default_image"))
                and getattr(im, "n_frames", 1) > 1)
+
+
+def forget_default_image(im: Image.Image) -> None:
+    """Have Pillow clear the canvas of ``im``, an APNG at a default image that is not a
+    frame (:func:`hidden_frames`), before it draws the first frame.
+
+    Pillow drew that frame over the default image, which showed where the frame does not
+    reach and through its transparent pixels when it blends over; an APNG player starts
+    the animation on a transparent canvas. It is cleared as Pillow clears what a frame's
+    disposal clears: to transparent black in an image with alpha (a grayscale or RGB one
+    with a transparent colour is drawn on a :class:`KeyedCanvas`, which starts so).
+    """
+    from PIL.PngImagePlugin import Disposal
+
+    im.dispose_op = Disposal.OP_BACKGROUND  # what Pillow does on moving to the next frame
+    im.dispose_extent = (0, 0, *im.size)
 
 
 def shown_frames(im: Image.Image) -> int:
@@ -656,6 +781,245 @@ def _bad_png_chunk(fp: Any) -> str | None:
                 return None
     finally:
         fp.seek(here)
+
+
+@contextlib.contextmanager
+def _whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[None]:
+    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG or
+    APNG whose image data ends before the last row of the image decoded.
+
+    Such data (a valid zlib stream, its CRCs right, of fewer rows than the header
+    gives: a file cut and mended, or written by a program that stopped) Pillow decodes
+    without a word, the missing rows black (in a later frame of an APNG, what the
+    canvas held there); libpng-based viewers refuse it. The first image of a file is
+    told apart cheaply once decoded: the rows a decoder writes last (the last one, or of
+    an interlaced image the last odd one) hold a byte other than 0 when they were
+    written. Only when they are all 0, or when Pillow fails on the data (an image cut
+    within a row), is its image data inflated again and its bytes counted
+    (:func:`_short_png_data`); so is, before decoding, that of an APNG's first frame
+    after a default image that is not one (and of the default image), which Pillow
+    decodes onto a canvas. The other frames of an APNG are not read here (a reader of
+    every frame calls :func:`check_png_frames`). Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` (the frame of an APNG) and where the image data ends.
+    """
+    if im.format != "PNG" or getattr(im, "fp", None) is None:
+        yield
+        return
+    if im.tell() > 0:
+        _refuse_short_png(_short_png_data(im.fp, im.tell() + 1), path)
+        yield
+        return
+    with second_reader(im) as copy:
+        try:
+            yield
+        except OSError:  # Pillow's "image file is truncated": its data may say where
+            reason = _short_png_data(copy, 1)
+            if reason is None:
+                raise
+        else:
+            reason = None if _last_rows_written(im) else _short_png_data(copy, 1)
+    _refuse_short_png(reason, path)
+
+
+def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
+    if reason is not None:
+        raise ImageReadError(f"damaged PNG ({reason})", path=path)
+
+
+def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
+    any frame) ends before the last row of the image it holds.
+
+    Before decoding: Pillow decodes the frames after the first onto a canvas, where the
+    rows they lack are not told apart (see :func:`_whole_png_rows`), so the data of every
+    image is inflated once more and its bytes counted (:func:`_short_png_data`).
+    ``im``'s file is left where it was. Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, the frame, and where its image data ends.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    _refuse_short_png(_short_png_data(fp), path)
+
+
+def _last_rows_written(im: Image.Image) -> bool:
+    """Whether ``im``, a PNG decoded onto a new image (whose pixels start at 0), shows that
+    its decoder wrote the row it writes last: it holds a byte other than 0.
+
+    That is the last row, or of an interlaced image its last odd row (the last pass holds
+    every odd row and no other). An interlaced image of one row is not told.
+    """
+    w, h = im.size
+    if im.info.get("interlace") and h == 1:
+        return False
+    y = h - 1 - (h % 2) if im.info.get("interlace") else h - 1
+    return im.crop((0, y, w, y + 1)).getbbox(alpha_only=False) is not None
+
+
+# Samples per pixel of each PNG colour type, and the first row and column and the steps of
+# the seven passes of an interlaced (Adam7) image.
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1))
+# Bytes inflated at a time when counting a PNG's image data.
+_INFLATE_BLOCK = 1 << 20
+
+
+def _png_passes(size: tuple[int, int], bits: int, interlaced: bool
+                ) -> list[tuple[int, int, int]]:
+    """(pass number, rows, bytes per row with its filter byte) of each pass of the image
+    data of a ``size`` (w, h) image of ``bits`` per pixel that holds rows; one pass (0)
+    when it is not interlaced.
+
+    >>> _png_passes((4, 5), 24, False)
+    [(0, 5, 13)]
+    >>> _png_passes((2, 1), 8, True)
+    [(1, 1, 2), (6, 1, 2)]
+    """
+    w, h = size
+    if not interlaced:
+        return [(0, h, 1 + (w * bits + 7) // 8)]
+    passes = []
+    for n, (y0, x0, dy, dx) in enumerate(_ADAM7, start=1):
+        rows, cols = max(0, -(-(h - y0) // dy)), max(0, -(-(w - x0) // dx))
+        if rows and cols:
+            passes.append((n, rows, 1 + (cols * bits + 7) // 8))
+    return passes
+
+
+def _where_data_ends(got: int, size: tuple[int, int], bits: int, interlaced: bool) -> str | None:
+    """Where image data of ``got`` bytes ends in a ``size`` image (see :func:`_png_passes`),
+    or None when it holds every row.
+
+    >>> _where_data_ends(39, (4, 5), 24, False)
+    'after 3 of 5 rows'
+    >>> _where_data_ends(65, (4, 5), 24, False) is None
+    True
+    >>> _where_data_ends(2, (2, 1), 8, True)
+    'in interlace pass 6 of 7'
+    """
+    passes = _png_passes(size, bits, interlaced)
+    if got >= sum(rows * width for _, rows, width in passes):
+        return None
+    if not interlaced:
+        return f"after {got // passes[0][2]} of {size[1]} rows"
+    for n, rows, width in passes:
+        if got < rows * width:
+            return f"in interlace pass {n} of 7"
+        got -= rows * width
+    return None  # not reached
+
+
+def _short_png_data(fp: Any, images: int | None = None) -> str | None:
+    """Where the image data of one of the first ``images`` images of the PNG in ``fp`` (all
+    by default) ends before its last row: "image data ends after 3 of 5 rows", or in an
+    APNG "image data of frame 2 ends ..." (or "of the default image", when that is not a
+    frame); None when they are whole.
+
+    The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
+    file's order; the data of each is inflated and its bytes counted. None too at a
+    chunk cut short and at data that cannot be inflated, which the decoder names.
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        return _walk_png_data(fp, images)
+    finally:
+        fp.seek(here)
+
+
+def _walk_png_data(fp: Any, images: int | None) -> str | None:
+    """:func:`_short_png_data`, ``fp`` at the first chunk."""
+    header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
+    animated, frame, frame_size = False, 0, (0, 0)
+    current: _ImageData | None = None
+    while True:
+        head = fp.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", head)
+        if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
+            reason, current = current.ends(), None
+            images = None if images is None else images - 1
+            if reason is not None or images == 0:
+                return reason
+        if kind == b"IEND":
+            return None
+        if kind in (b"IHDR", b"fcTL"):
+            body = fp.read(length)
+            if len(body) != length or length < 13 + 13 * (kind == b"fcTL"):
+                return None
+            if kind == b"IHDR":
+                w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body[:13])
+                header = (w, h, depth * _PNG_SAMPLES.get(colour, 0), bool(interlace))
+            else:
+                frame, frame_size = frame + 1, struct.unpack(">II", body[4:12])
+        elif kind in (b"IDAT", b"fdAT") and header is not None:
+            if current is None:
+                what = f" of frame {frame}" if frame else " of the default image"
+                size = header[:2] if kind == b"IDAT" else frame_size
+                current = _ImageData(what if animated else "", size, *header[2:])
+            if kind == b"fdAT":  # its sequence number, then data
+                length -= len(fp.read(min(length, 4)))
+            if not _read_into(fp, length, current):
+                return None
+        else:
+            animated = animated or kind == b"acTL"
+            fp.seek(length, os.SEEK_CUR)
+        if len(fp.read(4)) < 4:  # the CRC
+            return None
+
+
+def _read_into(fp: Any, length: int, data: _ImageData) -> bool:
+    """Read ``length`` bytes of image data from ``fp`` into ``data``; False when cut short."""
+    while length > 0:
+        block = fp.read(min(length, _CRC_BLOCK))
+        if not block:
+            return False
+        data.add(block)
+        length -= len(block)
+    return True
+
+
+class _ImageData:
+    """The image data of one image of a PNG (the zlib stream its IDAT or fdAT chunks
+    hold), inflated as it comes to count its bytes; ``what`` names the image in a
+    message (" of frame 2")."""
+
+    def __init__(self, what: str, size: tuple[int, int], bits: int, interlaced: bool):
+        self._what, self._shape = what, (size, bits, interlaced)
+        self._need = sum(rows * width for _, rows, width in _png_passes(size, bits, interlaced))
+        self._inflate: Any = zlib.decompressobj()
+        self._got = 0
+
+    def add(self, data: bytes) -> None:
+        """Inflate ``data``, the next part of the stream, up to the bytes the image takes."""
+        try:
+            while data and self._inflate is not None and self._got < self._need:
+                self._got += len(self._inflate.decompress(data, _INFLATE_BLOCK))
+                data = self._inflate.unconsumed_tail
+        except zlib.error:
+            self._inflate = None  # the decoder names it
+
+    def ends(self) -> str | None:
+        """Where the image data ends before the last row ("image data ends after 3 of 5
+        rows"), or None when it holds every row or could not be inflated."""
+        if self._inflate is None:
+            return None
+        if self._got < self._need:
+            with contextlib.suppress(zlib.error):
+                self._got += len(self._inflate.flush())
+        where = _where_data_ends(self._got, *self._shape)
+        return None if where is None else f"image data{self._what} ends {where}"
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
@@ -1050,7 +1414,8 @@ def as_rgba(image: Any, name: str = "image", *,
         PIL image whose file was closed before its pixels were read.
     ImageReadError
         For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
-        bad CRC (:func:`check_png_chunks`), named by its file (or ``name``).
+        bad CRC (:func:`check_png_chunks`) or whose image data ends before its last row
+        (:func:`_whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
         _check_loaded(image, name)
@@ -1067,9 +1432,13 @@ def as_rgba(image: Any, name: str = "image", *,
                              "image.load() while the file is open, or read the file with "
                              "quantize.io.load_image")
         _warn_one_frame(image, name, every_frame)
-        if getattr(image, "tile", None):  # a file's image not yet decoded: read here
-            check_png_chunks(image, getattr(image, "filename", "") or name)
-        return _pil_to_rgba(_srgb(_high_byte_key(_load_keyed(image), name)))
+        undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
+        where = getattr(image, "filename", "") or name
+        if undecoded:
+            check_png_chunks(image, where)
+        with _whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+            decoded = _load_keyed(image)
+        return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
                         f"got {type(image).__name__}")

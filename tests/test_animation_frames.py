@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -18,6 +19,7 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.animation import frames as frames_module
 from quantize.errors import ImageReadError
 from quantize.io import TransparentColorWarning, as_rgba, load_image
 from quantize.reduce import ColorCountWarning, reduce_file
@@ -174,7 +176,8 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
 
 
 # PNG bit depth, colour type and sample type of the keyed APNGs below.
-_KEYED_KINDS = {"RGB16": (16, 2, ">u2"), "RGB": (8, 2, "u1"), "L": (8, 0, "u1")}
+_KEYED_KINDS = {"RGB16": (16, 2, ">u2"), "RGB": (8, 2, "u1"), "L": (8, 0, "u1"),
+                "L16": (16, 0, ">u2")}
 
 
 def _keyed_apng(path, kind: str, key, other, default_image: bool = False):
@@ -240,12 +243,14 @@ def test_the_transparent_colour_of_a_16_bit_rgb_apng_is_alpha_in_every_frame(tmp
 @pytest.mark.parametrize(("kind", "key", "other", "shown"), [
     ("RGB", (200, 30, 90), (0, 0, 255), [[200, 30, 90], [201, 30, 90], [0, 0, 255]]),
     ("L", 7, 200, [[7] * 3, [8] * 3, [200] * 3]),
+    ("L16", 700, 60000, [[3] * 3, [3] * 3, [233] * 3]),
 ])
 def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
         tmp_path, kind, key, other, shown):
     """Pillow composites such frames on a canvas without alpha: what a frame's disposal
     cleared came out opaque black, and a grayscale frame drawn over the canvas covered it
-    with its transparent pixels instead of letting it show."""
+    with its transparent pixels instead of letting it show. A 16-bit grayscale one failed:
+    'cannot decode image (conversion from I;16 to RGBA not supported)'."""
     src = _keyed_apng(tmp_path / "k.png", kind, key, other)
     key, near, other = [*shown[0], 0], [*shown[1], 255], [*shown[2], 255]
     clear = [0] * 4
@@ -254,6 +259,82 @@ def test_the_frames_of_an_apng_with_a_transparent_colour_are_composited_with_it(
                    [[key, other, other]],
                    [[near, key, clear]],
                    [[key, clear, other]]]
+
+
+@pytest.mark.parametrize(("kind", "key", "value", "hidden", "value_rgb"), [
+    ("L", 7, 50, 100, [50] * 3),
+    ("RGB", (1, 2, 3), (50, 60, 70), (100, 100, 100), [50, 60, 70]),
+    ("L16", 700, 12850, 25700, [50] * 3),
+])
+def test_the_first_frame_after_a_default_image_starts_on_a_transparent_canvas(
+        tmp_path, kind, key, value, hidden, value_rgb):
+    """An APNG with a transparent colour whose default image is not one of its frames:
+    load_image drew the first frame over that image, as Pillow does, and it showed where
+    the frame does not reach, and through its transparent pixel, which blends over the
+    canvas (a 16-bit grayscale one failed)."""
+    depth, colour_type, sample = _KEYED_KINDS[kind]
+
+    def row(pixels) -> bytes:
+        return b"\0" + np.array(pixels, sample).tobytes()
+
+    def frame(seq: int, pixels, x: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10, 0, 1)
+        return [(b"fcTL", control), (b"fdAT", struct.pack(">I", seq + 1) + zlib.compress(
+            row(pixels)))]
+
+    keys = key if isinstance(key, tuple) else (key,)
+    src = tmp_path / "k.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 3, 1, depth, colour_type, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"tRNS", struct.pack(f">{len(keys)}H", *keys)),
+        (b"IDAT", zlib.compress(row([hidden] * 3))),
+        *frame(0, [value, key], 0), *frame(2, [value], 2), (b"IEND", b"")]))
+    first = load_image(src)
+    assert first.n_frames == 2
+    np.testing.assert_array_equal(first.rgb, [[value_rgb, [0] * 3, [0] * 3]])
+    np.testing.assert_array_equal(first.alpha, [[255, 0, 0]])
+    frames = [frame.rgba for frame in iter_frames(src)]
+    np.testing.assert_array_equal(frames[0], np.dstack([first.rgb, first.alpha]))
+
+
+def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
+    """A frame drawn over the canvas failed: 'cannot decode image (conversion from I;16 to
+    RGBA not supported)'. Its frames are scaled as load_image scales the first, which
+    leaves a 16-bit grayscale image's gAMA as stored."""
+    def frame(seq: int, values: list[int], x: int, blend: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(values), 1, x, 0, 1, 10, 0, blend)
+        data = zlib.compress(b"\0" + np.array(values, ">u2").tobytes())
+        return [(b"fcTL", control),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    src = tmp_path / "gray16.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 16, 0, 0, 0, 0)), (b"gAMA", struct.pack(
+            ">I", 100_000)), (b"acTL", struct.pack(">II", 2, 0)),
+        *frame(0, [1000, 50000], 0, 0), *frame(1, [30000], 1, 1), (b"IEND", b"")]))
+    got = [f.rgba.tolist() for f in iter_frames(src)]
+    assert got == [[[[4] * 3 + [255], [195] * 3 + [255]]], [[[4] * 3 + [255], [117] * 3 + [255]]]]
+    first = load_image(src)
+    assert first.alpha is None
+    np.testing.assert_array_equal(first.rgb, np.array(got[0])[:, :, :3])
+
+
+def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, monkeypatch):
+    """They were read by opening the path again: a file put in its place meanwhile (a
+    download or a sync replacing it) gave its low bytes to the pixels of the first, and its
+    transparent colour came out opaque, without a word."""
+    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
+    expected = [frame.rgba.tolist() for frame in iter_frames(src)]
+    other = _keyed_16_bit_apng(tmp_path / "other.png", (20001, 300, 65535))
+    check = frames_module.check_png_chunks
+
+    def replaced_once_opened(im, path):
+        os.replace(other, src)
+        check(im, path)
+
+    monkeypatch.setattr(frames_module, "check_png_chunks", replaced_once_opened)
+    assert [frame.rgba.tolist() for frame in iter_frames(src)] == expected
+    assert expected[0][0][0] == [78, 1, 255, 0]
 
 
 def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):

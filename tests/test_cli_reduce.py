@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,20 @@ def test_a_non_image_is_refused(tmp_path):
     result = run(src)
     assert result.exit_code == 1
     assert "not an image" in one_error_line(result)
+
+
+def test_a_png_whose_image_data_ends_early_is_one_line_and_no_output(tmp_path):
+    """Its zlib stream, all CRCs right, held 1 row of 2: Pillow left the other black, and
+    the picture was reduced as if it were, exit 0."""
+    rows = zlib.compress(b"\0" + bytes([200, 10, 10] * 2))
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"IDAT", rows), (b"IEND", b"")]))
+    result = run(src, "-k", "2")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"quantize: error: {src}: damaged PNG (image data ends "
+                                      "after 1 of 2 rows)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png"]
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):

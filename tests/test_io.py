@@ -135,6 +135,101 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
+# First row and column, and the steps, of the seven passes of an interlaced PNG.
+_ADAM7 = [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1)]
+
+
+def _gray_rgb_png(path: Path, values: np.ndarray, rows: int | None = None,
+                  interlaced: bool = False) -> Path:
+    """An 8-bit RGB PNG of the grays ``values`` (H, W); with ``rows``, its image data a
+    valid zlib stream (all CRCs right) of its first ``rows`` rows only (of an interlaced
+    one, rows of its passes), as a program that stopped part-way writes it."""
+    h, w = values.shape
+    parts = [values[y0::dy, x0::dx] for y0, x0, dy, dx in _ADAM7] if interlaced else [values]
+    lines = [b"\0" + np.repeat(row, 3).astype(np.uint8).tobytes()
+             for part in parts if part.shape[1] for row in part]
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, int(interlaced))
+    data = zlib.compress(b"".join(lines[:rows]))
+    path.write_bytes(png_of_chunks([(b"IHDR", header), (b"IDAT", data), (b"IEND", b"")]))
+    return path
+
+
+_GRAYS_4X5 = np.add.outer(10 * np.arange(5), np.arange(4)) + 1
+
+
+@pytest.mark.parametrize(("rows", "interlaced", "where"), [
+    (3, False, "after 3 of 5 rows"),
+    (0, False, "after 0 of 5 rows"),
+    (8, True, "in interlace pass 7 of 7"),
+    (4, True, "in interlace pass 5 of 7"),
+])
+def test_a_png_whose_image_data_ends_early_is_refused(tmp_path, rows, interlaced, where):
+    """Pillow decoded such data without a word, the rows it lacks black (all its CRCs are
+    right, and its zlib stream ends where it should): the image was reduced or segmented
+    as if the bottom of the picture were black."""
+    src = _gray_rgb_png(tmp_path / "cut.png", _GRAYS_4X5, rows, interlaced)
+    expected = f"{src}: damaged PNG (image data ends {where})"
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(src)
+        assert str(info.value) == expected
+    with Image.open(src) as opened, pytest.raises(ImageReadError) as info:
+        as_rgba(opened)
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+def test_a_whole_png_whose_last_row_is_black_is_read(tmp_path, interlaced):
+    """A black last row is what a cut image shows: its image data is counted, and passes."""
+    values = _GRAYS_4X5.copy()
+    values[-2:] = 0
+    src = _gray_rgb_png(tmp_path / "black.png", values, interlaced=interlaced)
+    np.testing.assert_array_equal(load_image(src).rgb, np.repeat(values[:, :, None], 3, 2))
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, 0], values)
+
+
+@pytest.mark.parametrize(("default_image", "short", "named"), [
+    (False, "frame 2", "frame 2"),
+    (False, "frame 1", "frame 1"),
+    (True, "frame 1", "frame 1"),
+    (True, "default", "the default image"),
+])
+def test_an_apng_whose_frame_data_ends_early_is_refused(tmp_path, default_image, short,
+                                                        named):
+    """Pillow drew what a frame lacks from the canvas below it (what the frame before it
+    left, the default image, or black), without a word. load_image, which reads the first
+    frame (after a default image that is not one), refuses those it reads."""
+    rows = [b"\0" + bytes([v] * 6) for v in (10, 20, 30, 40)]
+
+    def data(pair: list[bytes], name: str) -> bytes:
+        return zlib.compress(b"".join(pair[:1] if name == short else pair))
+
+    def frame(seq: int, pair: list[bytes]) -> list[tuple[bytes, bytes]]:
+        name = f"frame {seq // 2 + 1}"
+        in_idat = seq == 0 and not default_image
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)),
+                (b"IDAT", data(pair, name)) if in_idat else
+                (b"fdAT", struct.pack(">I", seq + 1) + data(pair, name))]
+
+    hidden = [(b"IDAT", data([rows[3]] * 2, "default"))] if default_image else []
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 2, 0)), *hidden,
+                                   *frame(0, rows[:2]), *frame(2, rows[2:]), (b"IEND", b"")]))
+    reads = [lambda p: list(iter_frames(p))]
+    if short == "frame 2":
+        np.testing.assert_array_equal(load_image(src).rgb, [[[10] * 3] * 2, [[20] * 3] * 2])
+    else:
+        reads.append(load_image)
+    for read in reads:
+        with pytest.raises(ImageReadError) as info:
+            read(src)
+        assert str(info.value) == (f"{src}: damaged PNG (image data of {named} ends after "
+                                   "1 of 2 rows)")
+
+
 @pytest.mark.parametrize(("damaged", "kind"), [(0, "an IHDR"), (1, "a gAMA")])
 def test_a_bad_crc_before_the_image_data_is_named_too(tmp_path, damaged, kind):
     """Pillow refuses these itself, but then tries every other format: the file was
@@ -419,6 +514,33 @@ def test_an_apngs_separate_default_image_is_not_a_frame(tmp_path):
     np.testing.assert_array_equal(img.rgb, np.full((4, 5, 3), 255, np.uint8))
 
 
+@pytest.mark.parametrize(("colour_type", "sample", "shown"), [
+    (6, [(50, 60, 70, 255), (9, 9, 9, 0)], [[50, 60, 70], [0, 0, 0], [0, 0, 0]]),
+    (4, [(50, 255), (9, 0)], [[50] * 3, [0] * 3, [0] * 3]),
+])
+def test_an_apngs_first_frame_after_its_default_image_starts_on_a_clear_canvas(
+        tmp_path, colour_type, sample, shown):
+    """Pillow drew it over the default image, which showed where the frame does not reach
+    and through its transparent pixel (it blends over the canvas), in the first frame of
+    the animation and in the image load_image reads."""
+    def frame(seq: int, pixels: list[tuple[int, ...]], x: int) -> list[tuple[bytes, bytes]]:
+        control = struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10, 0, 1)
+        data = zlib.compress(b"\0" + bytes(v for pixel in pixels for v in pixel))
+        return [(b"fcTL", control), (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    hidden = b"\0" + bytes([100] * len(sample[0]) * 3)
+    src = tmp_path / "anim.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 3, 1, 8, colour_type, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), (b"IDAT", zlib.compress(hidden)),
+        *frame(0, sample, 0), *frame(2, sample[:1], 2), (b"IEND", b"")]))
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb, [shown])
+    np.testing.assert_array_equal(img.alpha, [[255, 0, 0]])
+    first = next(iter_frames(src)).rgba
+    np.testing.assert_array_equal(first, np.dstack([img.rgb, img.alpha]))
+
+
 def test_icc_profile_is_converted_to_srgb(corpus):
     # 128 in linear light is about 188 in sRGB.
     rgb = load_image(corpus["icc_linear.png"]).rgb
@@ -599,6 +721,18 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
         assert opened.info["transparency"] == (20000, 300, 65535)  # the caller's, kept
     np.testing.assert_array_equal(alpha, img.alpha)
     np.testing.assert_array_equal(rgb, img.rgb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_the_transparent_colour_of_a_16_bit_rgb_png_in_a_named_pipe_is_alpha(tmp_path):
+    """The low bytes come from what Pillow read of the pipe, which is not read again."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
+    writer = _fifo_holding(tmp_path / "pipe", src.read_bytes())
+    img = load_image(tmp_path / "pipe")
+    writer.join(timeout=10)
+    np.testing.assert_array_equal(img.alpha, [[0, 255]])
+    np.testing.assert_array_equal(img.rgb, [[[78, 1, 255], [78, 1, 255]]])
 
 
 def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(

@@ -4,7 +4,8 @@ GIF, APNG and animated WebP are read through Pillow, which composites every
 frame onto the canvas (disposal, blending and transparency applied), so each
 frame comes out as the full picture shown at that moment, ``(H, W, 4)`` RGBA.
 A grayscale or RGB APNG whose tRNS chunk names a transparent colour, which
-Pillow composites on a canvas without alpha, is composited by
+Pillow composites on a canvas without alpha, and a 16-bit grayscale APNG, whose
+frames Pillow cannot draw over the canvas, are composited by
 :class:`quantize.io.KeyedCanvas` instead.
 Frames are decoded one at a time as the caller iterates: memory holds one
 frame (plus Pillow's canvas), however long the animation.
@@ -37,13 +38,17 @@ from ..io import (
     KeyedCanvas,
     check_frame_pixels,
     check_png_chunks,
+    check_png_frames,
+    forget_default_image,
     frame_rgba,
     hidden_frames,
+    keyed_canvas_frames,
     low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
+    second_reader,
     shown_frames,
     sixteen_bit_key,
 )
@@ -205,7 +210,8 @@ def iter_frames(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
-        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`).
+        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`) or the image data
+        of a frame ends before its last row (:func:`quantize.io.check_png_frames`).
     """
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
@@ -215,7 +221,8 @@ def iter_frames(path: str | os.PathLike[str], *,
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
-            if i < hidden:
+            if i < hidden:  # the default image, not a frame
+                forget_default_image(frame)
                 continue
             if i >= end:  # an MPO's preview, a TIFF's page of another size
                 break
@@ -233,25 +240,28 @@ def iter_frames(path: str | os.PathLike[str], *,
 
 @contextlib.contextmanager
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
-    """Check the chunks of ``im`` (opened from ``p``), and give it a
+    """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
+    (:func:`~quantize.io.check_png_frames`), and give it a
     :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
-    names a transparent colour, or a 16-bit RGB PNG with one; None for any other image.
+    names a transparent colour, a 16-bit grayscale APNG (whose frames Pillow cannot draw
+    over the canvas), or a 16-bit RGB PNG with one; None for any other image.
+    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.io.second_reader`.
 
     A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
     pixels (:func:`~quantize.io.low_depth_gray_key`).
     """
     check_png_chunks(im, p)
+    check_png_frames(im, p)
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
         im.info["transparency"] = gray_key
     wide_key = sixteen_bit_key(im)
-    key = im.info.get("transparency")
     if wide_key is not None:
-        with Image.open(p) as low, KeyedCanvas(im, wide_key, low) as canvas:
+        with (second_reader(im) as fp, Image.open(fp) as low,
+              KeyedCanvas(im, wide_key, low) as canvas):
             yield canvas
-    elif (im.format == "PNG" and im.mode in ("L", "RGB") and key is not None
-          and getattr(im, "n_frames", 1) > 1):
-        with KeyedCanvas(im, key) as canvas:
+    elif keyed_canvas_frames(im):
+        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             yield canvas
     else:
         yield None
