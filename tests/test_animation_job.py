@@ -582,7 +582,7 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
     # every output format: the fourth column reached the RGB nearest-entry search.
     given = np.array([(*WHITE, 255), (*BLUE, 200), (*RED, 0), (*GREEN, 255)], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"the palette mapped onto has 1 translucent "
-                                              r"entries; .* "
+                                              r"entry; .* "
                                               r"alpha below 128 are dropped"):
         record = reduce_animation_file(anim, tmp_path / f"out{suffix}", palette_in=given)
     assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#1eaa28"]

@@ -162,7 +162,8 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
                          "least one opaque colour")
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
-        warn_caller(f"{name} has {translucent} translucent entries; an animation keeps "
+        entries = "entry" if translucent == 1 else "entries"
+        warn_caller(f"{name} has {translucent} translucent {entries}; an animation keeps "
                     f"only binary transparency, so those with alpha below "
                     f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
                     AlphaLossWarning)
