@@ -5,7 +5,9 @@ entry and names the file and line in its error; ``write_palette`` writes
 atomically (a crash leaves no partial file).
 
 - ``.gpl``: GIMP palette, ``R G B name`` per line (no alpha: GIMP palettes
-  have none; a translucent entry's alpha is noted in its name only);
+  have none; a translucent entry's alpha is noted in its name only). Read
+  also with Aseprite's extension: after a header line ``Channels: RGBA``,
+  ``R G B A name`` per line;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
   (``alpha`` 0..255 when the palette has alpha);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha.
@@ -205,24 +207,43 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
+    """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
+    ``R G B A [name]``."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "GIMP Palette":
         raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
-    colors = []
+    colors: list[list[int]] = []
+    n_values = 3
     for number, line in enumerate(lines[1:], start=2):
         body = line.strip()
         if not body or body.startswith("#") or re.match(r"^(Name|Columns)\s*:", body):
             continue
+        channels = re.match(r"^Channels\s*:\s*(\S*)$", body, re.IGNORECASE)
+        if channels is not None:
+            n_values = _gpl_channels(channels.group(1), bool(colors), number, p)
+            continue
         fields = body.split()
         try:
-            rgb = [int(v) for v in fields[:3]]
+            values = [int(v) for v in fields[:n_values]]
         except ValueError:
-            rgb = []
-        if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
-            raise ImageReadError(f"line {number}: expected 'R G B [name]' with values "
+            values = []
+        if len(values) != n_values or not all(0 <= v <= 255 for v in values):
+            form = "R G B" if n_values == 3 else "R G B A"
+            raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
                                  f"0..255, got {body!r}", path=p)
-        colors.append(rgb)
+        colors.append(values)
     return colors
+
+
+def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
+    """The values of each colour line a ``Channels:`` header line announces (3 or 4)."""
+    if value.upper() not in ("RGB", "RGBA"):
+        raise ImageReadError(f"line {number}: expected 'Channels: RGB' or 'Channels: RGBA', "
+                             f"got 'Channels: {value}'", path=p)
+    if after_colors:
+        raise ImageReadError(f"line {number}: 'Channels: {value}' should come before the "
+                             "first colour", path=p)
+    return 4 if value.upper() == "RGBA" else 3
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:

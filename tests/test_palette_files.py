@@ -255,3 +255,31 @@ def test_a_gpl_name_with_control_characters_is_written_escaped(tmp_path):
     assert np.array_equal(read_palette(path), COLOURS[:2])
     write_palette(tmp_path / "p.json", COLOURS[:2], name="esc\x1b")  # JSON escapes it itself
     assert json.loads((tmp_path / "p.json").read_text())["name"] == "esc\x1b"
+
+
+def test_a_gpl_file_with_aseprites_rgba_channels_keeps_its_alpha(tmp_path):
+    # Aseprite writes a palette with alpha as GIMP's format plus a "Channels: RGBA" line
+    # and a fourth value per colour; it was refused: "line 2: expected 'R G B [name]' with
+    # values 0..255, got 'Channels: RGBA'".
+    path = tmp_path / "p.gpl"
+    path.write_text("GIMP Palette\nChannels: RGBA\n#\n200  30  30 255\tUntitled\n"
+                    " 30 160  40 100\tUntitled\n")
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [30, 160, 40, 100]]
+    path.write_text("GIMP Palette\nchannels: rgb\n200 30 30 255 is a name\n")
+    assert read_palette(path).tolist() == [[200, 30, 30]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("GIMP Palette\nChannels: RGBA\n200 30 30\tred\n",
+     "line 3: expected 'R G B A [name]' with values 0..255, got '200 30 30\\tred'"),
+    ("GIMP Palette\nChannels: CMYK\n200 30 30\n",
+     "line 2: expected 'Channels: RGB' or 'Channels: RGBA', got 'Channels: CMYK'"),
+    ("GIMP Palette\n200 30 30\nChannels: RGBA\n30 160 40 100\n",
+     "line 3: 'Channels: RGBA' should come before the first colour"),
+])
+def test_a_gpl_channels_line_that_does_not_fit_is_named(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.gpl").write_text(text)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.gpl")
+    assert str(info.value) == f"p.gpl: {message}"
