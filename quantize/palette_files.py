@@ -5,7 +5,8 @@ entry and names the file and line in its error; ``write_palette`` writes
 atomically (a crash leaves no partial file).
 
 - ``.gpl``: GIMP palette, ``R G B name`` per line (no alpha: GIMP palettes
-  have none; a translucent entry's alpha is noted in its name only). Read
+  have none; a translucent entry's alpha is noted in its name only, with a
+  warning). Read
   also with Aseprite's extension: after a header line ``Channels: RGBA``,
   ``R G B A name`` per line;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_palette, check_path
-from .errors import ImageReadError
+from .errors import AlphaLossWarning, ImageReadError, warn_caller
 from .io import atomic_write, printable, printable_line
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "read_palette", "write_palette"]
@@ -78,6 +79,12 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     command's lines show them; bytes of a file name that are not UTF-8 are
     written ``\\xXX``, as every output shows them.
 
+    Warns
+    -----
+    AlphaLossWarning
+        When a format without alpha (.gpl) is given entries of alpha below 255,
+        which it holds opaque.
+
     Raises
     ------
     ValueError, TypeError
@@ -96,8 +103,23 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
     if fmt == ".gpl":  # plain text, shown by cat or an editor: ESC would reach the terminal
         name = printable_line(name)
+    if fmt == ".gpl":
+        _warn_alpha_dropped(p, pal, "a GIMP palette (.gpl) has no alpha", named=True)
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _warn_alpha_dropped(p: Path, pal: np.ndarray, why: str, named: bool = False) -> None:
+    """Warn that the entries of ``pal`` that are not opaque are written opaque: ``why``
+    says what the format lacks; ``named``: their alpha is noted in their names."""
+    n = int(np.count_nonzero(pal[:, 3] < 255)) if pal.shape[1] == 4 else 0
+    if n:
+        entries = "1 entry of alpha below 255 is" if n == 1 else \
+            f"{n} entries of alpha below 255 are"
+        noted = "" if not named else \
+            " (its alpha noted in its name)" if n == 1 else " (their alpha noted in their names)"
+        warn_caller(AlphaLossWarning(f"{p.name}: {why}, so {entries} written opaque{noted}",
+                                     advice="write .json or .hex to keep alpha"))
 
 
 def _check_shares(shares: Any, k: int) -> list[float | None]:

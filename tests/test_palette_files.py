@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -283,3 +284,26 @@ def test_a_gpl_channels_line_that_does_not_fit_is_named(tmp_path, monkeypatch, t
     with pytest.raises(ImageReadError) as info:
         read_palette("p.gpl")
     assert str(info.value) == f"p.gpl: {message}"
+
+
+def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
+    # GIMP palettes have no alpha: the entries were written opaque without a word, so the
+    # file given back with --palette-in drew translucent pixels opaque.
+    from quantize.errors import AlphaLossWarning
+
+    path = tmp_path / "p.gpl"
+    for alphas, said in (([255, 100], "1 entry of alpha below 255 is written opaque (its "
+                                      "alpha noted in its name)"),
+                         ([0, 100], "2 entries of alpha below 255 are written opaque "
+                                    "(their alpha noted in their names)")):
+        palette = np.hstack([COLOURS[:2], np.array(alphas, np.uint8)[:, None]])
+        with pytest.warns(AlphaLossWarning) as caught:
+            write_palette(path, palette)
+        assert [str(w.message) for w in caught] == [
+            f"p.gpl: a GIMP palette (.gpl) has no alpha, so {said}; write .json or .hex to "
+            "keep alpha"]
+        assert np.array_equal(read_palette(path), COLOURS[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_palette(path, np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)]))
+        write_palette(tmp_path / "p.hex", np.hstack([COLOURS[:2], np.zeros((2, 1), np.uint8)]))
