@@ -1,4 +1,4 @@
-"""quantize.palette_files: palettes written to and read from .gpl, .json and .hex files."""
+"""quantize.palette_files: palettes written to and read from .gpl, .json, .hex, .act, .pal."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     # reduce_file's options, which a caller of these functions never gave.
     target = tmp_path / "p.txt"
     expected = (f"path={str(target)!r} has an unknown palette extension '.txt'; expected one "
-                "of .gpl, .json, .hex")
+                "of .gpl, .json, .hex, .act, .pal")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -307,3 +307,100 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
         warnings.simplefilter("error")
         write_palette(path, np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)]))
         write_palette(tmp_path / "p.hex", np.hstack([COLOURS[:2], np.zeros((2, 1), np.uint8)]))
+
+
+def test_act_file_bytes_and_round_trip(tmp_path):
+    # Adobe colour table as Photoshop writes it: 256 RGB triples, unused ones zero, then
+    # the count and the transparent index (0xffff: none), big-endian.
+    path = tmp_path / "p.act"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]), name="dropped")
+    data = path.read_bytes()
+    assert data == bytes([200, 30, 30, 30, 160, 40]) + bytes(762) + b"\x00\x02\xff\xff"
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    full = np.arange(256 * 3).reshape(256, 3).astype(np.uint8)
+    write_palette(path, full)
+    assert path.read_bytes() == full.tobytes() + b"\x01\x00\xff\xff"
+    assert np.array_equal(read_palette(path), full)
+    path.write_bytes(full.tobytes())  # 768 bytes, no count: 256 colours
+    assert np.array_equal(read_palette(path), full)
+
+
+def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path):
+    from quantize.errors import AlphaLossWarning
+
+    path = tmp_path / "p.act"
+    clear = np.array([[200, 30, 30, 255], [0, 0, 0, 0]], np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_palette(path, clear)
+    assert path.read_bytes()[-4:] == b"\x00\x02\x00\x01"
+    assert read_palette(path).tolist() == clear.tolist()
+    faint = np.array([[200, 30, 30, 100], [0, 0, 0, 0], [9, 9, 9, 0]], np.uint8)
+    with pytest.warns(AlphaLossWarning) as caught:
+        write_palette(path, faint)
+    assert [str(w.message) for w in caught] == [
+        "p.act: an Adobe colour table (.act) holds no alpha but one fully transparent entry, "
+        "so 2 entries of alpha below 255 are written opaque; write .json or .hex to keep alpha"]
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+
+
+def test_act_file_refuses_more_than_256_colours(tmp_path):
+    path = tmp_path / "p.act"
+    with pytest.raises(ValueError) as info:
+        write_palette(path, np.zeros((257, 3), np.uint8))
+    assert str(info.value) == (f"path={str(path)!r}: an Adobe colour table (.act) holds at "
+                               "most 256 colours, got a palette of 257; write .gpl, .json, "
+                               ".hex or .pal")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes"),
+    (bytes(768) + b"\x01\x01\xff\xff", "bytes 768-769: expected the number of colours, "
+                                       "1..256, got 257"),
+    (bytes(768) + b"\x00\x00\xff\xff", "bytes 768-769: expected the number of colours, "
+                                       "1..256, got 0"),
+    (b"", "palette file is empty; expected a .act palette: Adobe colour table, 256 RGB byte "
+          "triples, then the count and transparent index"),
+])
+def test_a_malformed_act_file_is_named(tmp_path, monkeypatch, data, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.act").write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.act")
+    assert str(info.value) == f"p.act: {message}"
+
+
+def test_jasc_pal_file_text_and_round_trip(tmp_path):
+    path = tmp_path / "p.pal"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]))
+    assert path.read_bytes() == b"JASC-PAL\r\n0100\r\n2\r\n200 30 30\r\n30 160 40\r\n"
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    faint = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
+    write_palette(path, faint)  # alpha as Aseprite writes it: a fourth value
+    assert path.read_bytes() == b"JASC-PAL\r\n0100\r\n2\r\n200 30 30 255\r\n0 0 0 100\r\n"
+    assert read_palette(path).tolist() == faint.tolist()
+    path.write_bytes(b"\xef\xbb\xbfJASC-PAL\n0100\n1\n\n  255 0 0  \n\n")  # LF, BOM, blanks
+    assert read_palette(path).tolist() == [[255, 0, 0]]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"GIMP Palette\n", "not a JASC palette (first line should be 'JASC-PAL', got "
+                        "'GIMP Palette')"),
+    (b"JASC-PAL\r\n0200\r\n1\r\n0 0 0\r\n", "line 2: expected the version '0100', got '0200'"),
+    (b"JASC-PAL\r\n0100\r\n", "line 3: expected the number of colours, got ''"),
+    (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n0 0 256\r\n", "line 5: expected 'R G B' or "
+                                                       "'R G B A' with values 0..255, got "
+                                                       "'0 0 256'"),
+    (b"JASC-PAL\r\n0100\r\n3\r\n0 0 0\r\n1 1 1\r\n", "holds 2 colours, while line 3 says 3"),
+    (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n", "holds 1 colour, while line 3 says 2"),
+    (b"RIFF\x10\x00\x00\x00PAL data", "a Microsoft RIFF palette, not a JASC one; expected a "
+                                      ".pal file whose first line is 'JASC-PAL' (as Paint "
+                                      "Shop Pro, Aseprite and Lospec write)"),
+])
+def test_a_malformed_pal_file_is_named(tmp_path, monkeypatch, data, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.pal").write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.pal")
+    assert str(info.value) == f"p.pal: {message}"
