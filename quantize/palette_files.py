@@ -43,7 +43,8 @@ from ._validation import check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, warn_caller
 from .io import atomic_write, printable, printable_line
 
-__all__ = ["PALETTE_FORMATS", "check_palette_path", "read_palette", "write_palette"]
+__all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
+           "write_palette"]
 
 #: Palette file extensions and what they hold.
 PALETTE_FORMATS = {
@@ -77,6 +78,16 @@ def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> P
     if not os.path.isdir(p):  # raises nothing: a name too long is no folder either
         _palette_format(p, role)
     return p
+
+
+def palette_file_capacity(path: str | os.PathLike[str]) -> int | None:
+    """The most colours a palette file named ``path`` holds: 256 for an Adobe colour
+    table (.act), None (no limit) for the other formats.
+
+    >>> palette_file_capacity("brand.act"), palette_file_capacity("brand.gpl")
+    (256, None)
+    """
+    return _ACT_COLORS if Path(path).suffix.lower() == ".act" else None
 
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,

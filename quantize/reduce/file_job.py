@@ -49,7 +49,9 @@ from .options import (
     check_palette,
     check_palette_draws,
     check_palette_out,
+    check_palette_out_holds,
     check_reduce_options,
+    entries_drawn,
     visible_entries,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
@@ -232,6 +234,7 @@ def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name:
     (:func:`_alpha_as_written`); an image with no visible pixel has only the transparent
     entry, which is written (an empty file could not be read back)."""
     full = _alpha_as_written(result.full_palette(alpha=True), out)
+    check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
     if result.k:
         write_palette(path, full[:result.k], result.shares, name=name)
     else:
@@ -597,6 +600,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     name = _palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
+    if pal_in is not None:
+        check_palette_out_holds(opts["palette_out"], entries_drawn(pal_in, animated=animated),
+                                f"{name} holds more")
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.

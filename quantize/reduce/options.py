@@ -27,12 +27,13 @@ from .._validation import (
 )
 from ..errors import OutputError
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
-from ..palette_files import check_palette_path
+from ..palette_files import check_palette_path, palette_file_capacity
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
            "check_palette_alone", "check_palette_draws", "check_palette_mode", "check_palette_out",
+           "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "visible_entries"]
 
 
@@ -228,6 +229,9 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
                             opts["exact_colors"], palette)
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
+        if checked.n_colors is not None and checked.quality is None:
+            check_palette_out_holds(opts["palette_out"], checked.n_colors,
+                                    f"n_colors={checked.n_colors} asks for more")
     check_seed(opts["seed"])
     if opts["max_pixels"] is not None:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
@@ -238,6 +242,23 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
     return opts
+
+
+def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:
+    """Refuse ``colors`` entries for a ``palette_out`` file whose format holds fewer (an
+    Adobe colour table, 256); ``what`` says what gives them ("n_colors=300 asks for more").
+
+    >>> check_palette_out_holds("p.act", 300, "n_colors=300 asks for more")
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex or .pal
+    """
+    most = None if palette_out is None else palette_file_capacity(palette_out)
+    if most is not None and colors > most:
+        raise ValueError(f"palette_out={os.fspath(palette_out)!r} is an Adobe colour table "
+                         f"(.act), of at most {most} colours, but {what}; write the palette "
+                         "as .gpl, .json, .hex or .pal")
 
 
 def check_palette_out(opts: dict[str, Any], src: Path) -> None:
