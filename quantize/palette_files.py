@@ -325,17 +325,22 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
         if channels is not None:
             n_values = _gpl_channels(channels.group(1), bool(colors), number, p)
             continue
-        fields = body.split()
-        try:
-            values = [int(v) for v in fields[:n_values]]
-        except ValueError:
-            values = []
-        if len(values) != n_values or not all(0 <= v <= 255 for v in values):
+        values = _levels(body.split()[:n_values])
+        if len(values) != n_values:
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
                                  f"0..255, got {body!r}", path=p)
         colors.append(values)
     return colors
+
+
+def _levels(fields: list[str]) -> list[int]:
+    """``fields`` as colour values, or [] if one is not a number 0..255 written in ASCII
+    digits (Python's int() would also take '1_0' as 10, '+7', and digits of other scripts,
+    which other tools read otherwise or not at all)."""
+    if not all(f.isascii() and f.isdigit() and int(f) <= 255 for f in fields):
+        return []
+    return [int(f) for f in fields]
 
 
 def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
@@ -367,11 +372,8 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
         body = line.strip()
         if not body:
             continue
-        try:
-            values = [int(v) for v in body.split()]
-        except ValueError:
-            values = []
-        if len(values) not in (3, 4) or not all(0 <= v <= 255 for v in values):
+        values = _levels(body.split())
+        if len(values) not in (3, 4):
             raise ImageReadError(f"line {number}: expected 'R G B' or 'R G B A' with values "
                                  f"0..255, got {body!r}", path=p)
         colors.append(values)

@@ -404,3 +404,19 @@ def test_a_malformed_pal_file_is_named(tmp_path, monkeypatch, data, message):
     with pytest.raises(ImageReadError) as info:
         read_palette("p.pal")
     assert str(info.value) == f"p.pal: {message}"
+
+
+@pytest.mark.parametrize("line", ["1_0 0 0", "+10 0 0", "\u0661\u0660 0 0", "10 0 0.5"])
+@pytest.mark.parametrize("suffix", [".gpl", ".pal"])
+def test_colour_values_are_ascii_digits(tmp_path, monkeypatch, line, suffix):
+    # '1_0', '+10' and Arabic-Indic digits were read as 10 (Python's int()), a colour that
+    # GIMP reads as 1, 10 or 0: the file is now refused at that line.
+    monkeypatch.chdir(tmp_path)
+    head = "GIMP Palette\r\n" if suffix == ".gpl" else "JASC-PAL\r\n0100\r\n1\r\n"
+    (tmp_path / f"p{suffix}").write_text(head + line + "\r\n", encoding="utf-8", newline="")
+    with pytest.raises(ImageReadError) as info:
+        read_palette(f"p{suffix}")
+    number = head.count("\n") + 1
+    form = "'R G B [name]'" if suffix == ".gpl" else "'R G B' or 'R G B A'"
+    assert str(info.value) == (f"p{suffix}: line {number}: expected {form} with values "
+                               f"0..255, got {line!r}")
