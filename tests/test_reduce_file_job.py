@@ -758,3 +758,24 @@ def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "many.png"]
     reduce_file(src, tmp_path / "d.webp", n_colors=256, palette_out=pal)
     assert read_palette(pal).shape == (256, 3)
+
+
+def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path):
+    # Aseprite marks index 0 transparent in every .act it writes: mapping onto one left
+    # its first colour out without a word (4 colours given, 3 used).
+    src = tmp_path / "in.png"
+    Image.fromarray(COLOURS[np.arange(16) % 4].reshape(4, 4, 3)).save(src)
+    pal = tmp_path / "p.act"
+    pal.write_bytes(COLOURS[:4].tobytes() + bytes(756) + b"\x00\x04\x00\x00")
+    with pytest.warns(UserWarning) as caught:
+        record = reduce_file(src, tmp_path / "out.png", palette_in=pal)
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
+        "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
+        "#c81e1e is not mapped onto: fully transparent pixels get an entry of their own"]
+    assert [p["hex"] for p in record["palette"]] == ["#1ea028", "#141ed2", "#f0e6dc"]
+    given = tmp_path / "p.hex"  # alpha given with the colour: meant transparent, no word
+    given.write_text("c81e1e00\n1ea028\n141ed2\nf0e6dc\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reduce_file(src, tmp_path / "out2.png", palette_in=given)

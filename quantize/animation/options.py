@@ -20,7 +20,7 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.options import check_palette_mode, check_palette_out
+from ..reduce.options import check_palette_mode, check_palette_out, warn_transparent_entries
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
@@ -145,6 +145,8 @@ def _palette_in(value: Any) -> np.ndarray | None:
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = _palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
+    if from_file:
+        warn_transparent_entries(value, pal, name)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > _MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""

@@ -53,6 +53,7 @@ from .options import (
     check_reduce_options,
     entries_drawn,
     visible_entries,
+    warn_transparent_entries,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
@@ -199,6 +200,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         _warn_timing_loss(loaded, out)
         _warn_alpha_loss(result, out)
         _warn_palette_without_alpha(job, loaded.alpha)
+        if job.palette is not None:
+            warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)

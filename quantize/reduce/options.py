@@ -25,7 +25,7 @@ from .._validation import (
     check_seed,
     shown_number,
 )
-from ..errors import OutputError
+from ..errors import OutputError, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..palette_files import check_palette_path, palette_file_capacity
 from .fit import DEFAULT_COLORS, FEATURES
@@ -33,8 +33,8 @@ from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "Options", "check_dither", "check_options", "check_palette",
            "check_palette_alone", "check_palette_draws", "check_palette_mode", "check_palette_out",
-           "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "visible_entries"]
+           "check_palette_out_holds", "check_reduce_options", "entries_drawn", "visible_entries",
+           "warn_transparent_entries"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,29 @@ def visible_entries(palette: np.ndarray) -> np.ndarray:
     if palette.shape[1] == 3 or palette[:, 3].all():
         return palette
     return palette[palette[:, 3] > 0]
+
+
+def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
+    """Warn that the transparent entry of a ``palette_in`` Adobe colour table (.act) is
+    not mapped onto: no pixel is drawn with a fully transparent entry, as the image's
+    fully transparent pixels get an entry of their own.
+
+    ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
+    messages. The entry is marked by the file's transparent index, apart from its
+    colour, and Aseprite sets that index to 0 in every .act file it writes, so the
+    colour may be one the user meant to keep. Other formats give alpha with each
+    colour: an entry written with alpha 0 is meant transparent, and is left out
+    without a word.
+    """
+    if (not isinstance(given, str | os.PathLike) or Path(given).suffix.lower() != ".act"
+            or palette.shape[1] != 4):
+        return
+    for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: an .act has one index
+        colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
+        warn_caller(f"{name} marks index {int(i)} transparent (an Adobe colour table's "
+                    "transparent index, which Aseprite sets to 0 in every file it writes), "
+                    f"so its colour {colour} is not mapped onto: fully transparent pixels get "
+                    "an entry of their own", UserWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
