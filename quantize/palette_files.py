@@ -430,9 +430,16 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
         color = list(value)
     alpha = entry.get("alpha") if isinstance(entry, dict) else None
     if color is None or (alpha is not None and not _is_level(alpha)):
-        raise ImageReadError(f"colour {i}: expected '#rrggbb' or [r, g, b] (and an optional "
-                             f"alpha) with values 0..255, got {entry!r}", path=p)
+        raise ImageReadError(f"colour {i + 1}: expected '#rrggbb' or [r, g, b] (and an "
+                             f"optional alpha) with values 0..255, got {_json_shown(entry)}",
+                             path=p)
     return color[:3] + [alpha] if alpha is not None else color
+
+
+def _json_shown(entry: object) -> str:
+    """``entry`` as JSON text, as the file has it (not Python's repr), cut at 200 characters."""
+    text = json.dumps(entry, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _is_level(v: object) -> bool:

@@ -420,3 +420,21 @@ def test_colour_values_are_ascii_digits(tmp_path, monkeypatch, line, suffix):
     form = "'R G B [name]'" if suffix == ".gpl" else "'R G B' or 'R G B A'"
     assert str(info.value) == (f"p{suffix}: line {number}: expected {form} with values "
                                f"0..255, got {line!r}")
+
+
+def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeypatch):
+    # The second colour was called 'colour 1' (counted from 0, while lines count from 1)
+    # and shown as Python writes it: {'hex': '#zz0000', 'on': True}.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text('{"colors": ["#ff0000", {"hex": "#zz0000", "on": true}]}')
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.json")
+    assert str(info.value) == ("p.json: colour 2: expected '#rrggbb' or [r, g, b] (and an "
+                               "optional alpha) with values 0..255, got {\"hex\": \"#zz0000\", "
+                               "\"on\": true}")
+    long = [0, 0, 0, 0, 0] + list(range(100))  # a long entry is cut at 200 characters
+    (tmp_path / "p.json").write_text(json.dumps([long]))
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.json")
+    assert str(info.value).endswith(f"got {json.dumps(long)[:200]}...")
+    assert len(json.dumps(long)) > 300
