@@ -2,8 +2,8 @@
 JASC ``.pal`` palettes.
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
-entry and names the file and line in its error; ``write_palette`` writes
-atomically (a crash leaves no partial file).
+entry and names the file and line (in an .act file, the bytes) in its error;
+``write_palette`` writes atomically (a crash leaves no partial file).
 
 - ``.gpl``: GIMP palette, ``R G B name`` per line (no alpha: GIMP palettes
   have none; a translucent entry's alpha is noted in its name only, with a
@@ -266,7 +266,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         If the extension is not a palette format.
     ImageReadError
         If the file is missing or unreadable, holds no colours, or a line or
-        entry is malformed (the message names the file and the line or entry).
+        entry is malformed (the message names the file and the line or entry;
+        for .act, the size or the bytes at fault).
     """
     p = check_path(path, "path")
     if os.path.isdir(p):  # whatever its name ends in
