@@ -22,9 +22,9 @@ import sys
 import warnings
 from enum import IntEnum
 
-__all__ = ["CodeAdviceWarning", "ExitCode", "FormatAdviceError", "FormatAdviceWarning",
-           "ImageReadError", "OutputError", "OutputExistsError", "QualityError",
-           "QuantizeError", "ResultTooLargeError", "command_line_text"]
+__all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FormatAdviceError",
+           "FormatAdviceWarning", "ImageReadError", "OutputError", "OutputExistsError",
+           "QualityError", "QuantizeError", "ResultTooLargeError", "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -198,6 +198,11 @@ class FormatAdviceWarning(_AdviceWarning):
     >>> str(w), w.facts
     ('a GIF has no alpha; write .png to keep it', 'a GIF has no alpha')
     """
+
+
+class AlphaLossWarning(FormatAdviceWarning):
+    """The image's alpha is not all kept: the output format (or the palette file's) cannot
+    hold it, or the given palette has no translucent entry."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

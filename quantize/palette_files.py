@@ -1,14 +1,28 @@
-"""Palette files: read and write GIMP ``.gpl``, ``.json`` and ``.hex`` palettes.
+"""Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act`` and
+JASC ``.pal`` palettes.
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
-entry and names the file and line in its error; ``write_palette`` writes
-atomically (a crash leaves no partial file).
+entry and names the file and line (in an .act file, the bytes) in its error;
+``write_palette`` writes atomically (a crash leaves no partial file).
 
 - ``.gpl``: GIMP palette, ``R G B name`` per line (no alpha: GIMP palettes
-  have none; a translucent entry's alpha is noted in its name only);
+  have none; a translucent entry's alpha is noted in its name only, with a
+  warning). Read
+  also with Aseprite's extension: after a header line ``Channels: RGBA``,
+  ``R G B A name`` per line;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
   (``alpha`` 0..255 when the palette has alpha);
-- ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha.
+- ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha;
+- ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
+  ones zero), then two big-endian 16-bit numbers: the count of colours used and
+  the index of the transparent one (``0xffff``: none). At most 256 colours; its
+  one alpha is that transparent entry (alpha 0), so a translucent entry is
+  written opaque (with a warning). A file of 768 bytes (no count) holds 256
+  colours; the transparent index of a file of 772 reads as alpha 0;
+- ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
+  ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
+  ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
+  refused by name.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
 column; :func:`read_palette` returns ``(k, 4)`` only when the file holds alpha.
@@ -19,23 +33,29 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._validation import check_palette, check_path
-from .errors import ImageReadError
+from .errors import AlphaLossWarning, ImageReadError, warn_caller
 from .io import atomic_write, printable, printable_line
 
-__all__ = ["PALETTE_FORMATS", "check_palette_path", "read_palette", "write_palette"]
+__all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
+           "write_palette"]
 
 #: Palette file extensions and what they hold.
 PALETTE_FORMATS = {
     ".gpl": "GIMP palette",
     ".json": "JSON list of {hex, rgb, alpha, share}",
     ".hex": "one rrggbb (or rrggbbaa) hex colour per line",
+    ".act": "Adobe colour table, 256 RGB byte triples, then the count and transparent index",
+    ".pal": "JASC palette, lines JASC-PAL, 0100, the count, then R G B (or R G B A) per colour",
 }
+#: The most colours an Adobe colour table holds.
+_ACT_COLORS = 256
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 def _palette_format(path: Path, role: str) -> str:
@@ -60,14 +80,26 @@ def check_palette_path(path: str | os.PathLike[str], role: str = "palette") -> P
     return p
 
 
+def palette_file_capacity(path: str | os.PathLike[str]) -> int | None:
+    """The most colours a palette file named ``path`` holds: 256 for an Adobe colour
+    table (.act), None (no limit) for the other formats.
+
+    >>> palette_file_capacity("brand.act"), palette_file_capacity("brand.gpl")
+    (256, None)
+    """
+    return _ACT_COLORS if Path(path).suffix.lower() == ".act" else None
+
+
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
-    """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json or .hex).
+    """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
+    .act or .pal).
 
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
     ``palette_out`` without ``force``). A fourth column is alpha; it is
-    written (.json ``alpha``, .hex ``rrggbbaa``) when some entry is not
+    written (.json ``alpha``, .hex ``rrggbbaa``, .pal ``R G B A``, .act its
+    first entry of alpha 0 as the transparent index) when some entry is not
     opaque. ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
     into the .gpl entry names); it defaults to unknown (null). A .gpl file's
@@ -76,12 +108,20 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     command's lines show them; bytes of a file name that are not UTF-8 are
     written ``\\xXX``, as every output shows them.
 
+    Warns
+    -----
+    AlphaLossWarning
+        When a format without alpha (.gpl) is given entries of alpha below 255,
+        or .act entries of alpha between 0 and 255 (or a second entry of alpha
+        0), which it holds opaque.
+
     Raises
     ------
     ValueError, TypeError
         For an unknown extension, a palette that is not ``(k, 3)`` or
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
-        could not read back), or ``shares`` that are not k numbers in [0, 1].
+        could not read back), more than 256 colours for .act, or ``shares``
+        that are not k numbers in [0, 1].
     OutputError
         If the file cannot be written (a missing folder, a directory of that name).
     """
@@ -94,8 +134,40 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
     if fmt == ".gpl":  # plain text, shown by cat or an editor: ESC would reach the terminal
         name = printable_line(name)
+    if fmt == ".act" and len(pal) > _ACT_COLORS:
+        raise ValueError(f"path={str(p)!r}: an Adobe colour table (.act) holds at most "
+                         f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write .gpl, "
+                         ".json, .hex or .pal")
+    if fmt == ".gpl":
+        _warn_alpha_dropped(p, _not_opaque(pal), "a GIMP palette (.gpl) has no alpha",
+                            named=True)
+    if fmt == ".act":
+        _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
+                            "an Adobe colour table (.act) holds no alpha but one fully "
+                            "transparent entry")
+    if fmt in (".act", ".pal"):  # the bytes as written on any system (.pal: CRLF)
+        data = _act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
+        atomic_write(p, lambda tmp: tmp.write_bytes(data))
+        return
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _not_opaque(pal: np.ndarray) -> int:
+    """The entries of ``pal`` of alpha below 255."""
+    return int(np.count_nonzero(pal[:, 3] < 255)) if pal.shape[1] == 4 else 0
+
+
+def _warn_alpha_dropped(p: Path, n: int, why: str, named: bool = False) -> None:
+    """Warn that ``n`` entries of alpha below 255 are written opaque: ``why`` says what
+    the format lacks; ``named``: their alpha is noted in their names."""
+    if n:
+        entries = "1 entry of alpha below 255 is" if n == 1 else \
+            f"{n} entries of alpha below 255 are"
+        noted = "" if not named else \
+            " (its alpha noted in its name)" if n == 1 else " (their alpha noted in their names)"
+        warn_caller(AlphaLossWarning(f"{p.name}: {why}, so {entries} written opaque{noted}",
+                                     advice="write .json or .hex to keep alpha"))
 
 
 def _check_shares(shares: Any, k: int) -> list[float | None]:
@@ -150,6 +222,31 @@ def _hex_text(pal: np.ndarray, share: list, name: str) -> str:
     return "".join(f"{_hex(c)}\n" for c in pal)
 
 
+def _pal_text(pal: np.ndarray) -> str:
+    """A JASC palette, with Windows line ends as Paint Shop Pro writes them; a fourth
+    value per colour when ``pal`` has alpha (as Aseprite writes it)."""
+    lines = ["JASC-PAL", "0100", str(len(pal))]
+    lines += [" ".join(str(int(v)) for v in c) for c in pal]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _act_transparent(pal: np.ndarray) -> int | None:
+    """The index of the first entry of alpha 0 (an .act file's transparent index), or None."""
+    if pal.shape[1] < 4 or not (pal[:, 3] == 0).any():
+        return None
+    return int(np.flatnonzero(pal[:, 3] == 0)[0])
+
+
+def _act_bytes(pal: np.ndarray) -> bytes:
+    """An Adobe colour table of 772 bytes: 256 RGB triples (unused ones zero), the count and
+    the transparent index (0xffff: none), both big-endian."""
+    table = np.zeros((_ACT_COLORS, 3), np.uint8)
+    table[:len(pal)] = pal[:, :3]
+    transparent = _act_transparent(pal)
+    return table.tobytes() + struct.pack(">HH", len(pal),
+                                         0xFFFF if transparent is None else transparent)
+
+
 #: The most bytes read from a palette file: 700,000 colours as the JSON this module
 #: writes (9 MB per 100,000), and no more of a device (``/dev/zero``) or of a file that
 #: is not a palette.
@@ -157,7 +254,8 @@ _MAX_BYTES = 64 << 20
 
 
 def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read a palette file (.gpl, .json or .hex) into a uint8 array, in file order.
+    """Read a palette file (.gpl, .json, .hex, .act or .pal) into a uint8 array, in file
+    order.
 
     ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file
     carries alpha (entries without it are opaque).
@@ -168,7 +266,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         If the extension is not a palette format.
     ImageReadError
         If the file is missing or unreadable, holds no colours, or a line or
-        entry is malformed (the message names the file and the line or entry).
+        entry is malformed (the message names the file and the line or entry;
+        for .act, the size or the bytes at fault).
     """
     p = check_path(path, "path")
     if os.path.isdir(p):  # whatever its name ends in
@@ -187,6 +286,12 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     if len(data) > _MAX_BYTES:
         raise ImageReadError(f"larger than {_MAX_BYTES >> 20} MiB; expected a palette file "
                              "(100,000 colours take 0.7 MB as .hex, 9 MB as .json)", path=p)
+    if fmt == ".act" and data:
+        return _parse_act(data, p)
+    if fmt == ".pal" and data.startswith(b"RIFF"):
+        raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
+                             "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
+                             "Lospec write)", path=p)
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
@@ -196,7 +301,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     if not text.strip():
         raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
                              f"{PALETTE_FORMATS[fmt]}", path=p)
-    colors = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex}[fmt](text, p)
+    parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal}
+    colors = parse[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
     if all(len(c) == 3 for c in colors):
@@ -205,23 +311,96 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
+    """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
+    ``R G B A [name]``."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "GIMP Palette":
         raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
-    colors = []
+    colors: list[list[int]] = []
+    n_values = 3
     for number, line in enumerate(lines[1:], start=2):
         body = line.strip()
         if not body or body.startswith("#") or re.match(r"^(Name|Columns)\s*:", body):
             continue
-        fields = body.split()
-        try:
-            rgb = [int(v) for v in fields[:3]]
-        except ValueError:
-            rgb = []
-        if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
-            raise ImageReadError(f"line {number}: expected 'R G B [name]' with values "
+        channels = re.match(r"^Channels\s*:\s*(\S*)$", body, re.IGNORECASE)
+        if channels is not None:
+            n_values = _gpl_channels(channels.group(1), bool(colors), number, p)
+            continue
+        values = _levels(body.split()[:n_values])
+        if len(values) != n_values:
+            form = "R G B" if n_values == 3 else "R G B A"
+            raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
                                  f"0..255, got {body!r}", path=p)
-        colors.append(rgb)
+        colors.append(values)
+    return colors
+
+
+def _levels(fields: list[str]) -> list[int]:
+    """``fields`` as colour values, or [] if one is not a number 0..255 written in ASCII
+    digits (Python's int() would also take '1_0' as 10, '+7', and digits of other scripts,
+    which other tools read otherwise or not at all)."""
+    if not all(f.isascii() and f.isdigit() and int(f) <= 255 for f in fields):
+        return []
+    return [int(f) for f in fields]
+
+
+def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
+    """The values of each colour line a ``Channels:`` header line announces (3 or 4)."""
+    if value.upper() not in ("RGB", "RGBA"):
+        raise ImageReadError(f"line {number}: expected 'Channels: RGB' or 'Channels: RGBA', "
+                             f"got 'Channels: {value}'", path=p)
+    if after_colors:
+        raise ImageReadError(f"line {number}: 'Channels: {value}' should come before the "
+                             "first colour", path=p)
+    return 4 if value.upper() == "RGBA" else 3
+
+
+def _parse_pal(text: str, p: Path) -> list[list[int]]:
+    """JASC lines ``JASC-PAL``, ``0100``, the count, then ``R G B`` (or ``R G B A``, as
+    Aseprite writes alpha) per colour; blank lines are skipped."""
+    lines = text.splitlines()
+    if lines[0].strip() != "JASC-PAL":
+        raise ImageReadError(f"not a JASC palette (first line should be 'JASC-PAL', got "
+                             f"{lines[0].strip()!r})", path=p)
+    version = lines[1].strip() if len(lines) > 1 else ""
+    if version != "0100":
+        raise ImageReadError(f"line 2: expected the version '0100', got {version!r}", path=p)
+    count = lines[2].strip() if len(lines) > 2 else ""
+    if not (count.isascii() and count.isdigit() and int(count) > 0):
+        raise ImageReadError(f"line 3: expected the number of colours, got {count!r}", path=p)
+    colors = []
+    for number, line in enumerate(lines[3:], start=4):
+        body = line.strip()
+        if not body:
+            continue
+        values = _levels(body.split())
+        if len(values) not in (3, 4):
+            raise ImageReadError(f"line {number}: expected 'R G B' or 'R G B A' with values "
+                                 f"0..255, got {body!r}", path=p)
+        colors.append(values)
+    if len(colors) != int(count):
+        held = "1 colour" if len(colors) == 1 else f"{len(colors)} colours"
+        raise ImageReadError(f"holds {held}, while line 3 says {int(count)}", path=p)
+    return colors
+
+
+def _parse_act(data: bytes, p: Path) -> np.ndarray:
+    """An Adobe colour table: 768 bytes (256 colours), or 772 with the count and the
+    transparent index (0xffff: none), which is given alpha 0."""
+    if len(data) not in (3 * _ACT_COLORS, 3 * _ACT_COLORS + 4):
+        raise ImageReadError(f"{len(data)} bytes; expected an Adobe colour table (.act) of "
+                             f"{3 * _ACT_COLORS} or {3 * _ACT_COLORS + 4} bytes", path=p)
+    table = np.frombuffer(data, np.uint8, 3 * _ACT_COLORS).reshape(_ACT_COLORS, 3)
+    if len(data) == 3 * _ACT_COLORS:
+        return table.copy()
+    count, transparent = struct.unpack(">HH", data[3 * _ACT_COLORS:])
+    if not 1 <= count <= _ACT_COLORS:
+        raise ImageReadError(f"bytes 768-769: expected the number of colours, 1..256, got "
+                             f"{count}", path=p)
+    if transparent >= count:  # 0xffff: none (an index past the colours names none either)
+        return table[:count].copy()
+    colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
+    colors[transparent, 3] = 0
     return colors
 
 
@@ -252,9 +431,16 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
         color = list(value)
     alpha = entry.get("alpha") if isinstance(entry, dict) else None
     if color is None or (alpha is not None and not _is_level(alpha)):
-        raise ImageReadError(f"colour {i}: expected '#rrggbb' or [r, g, b] (and an optional "
-                             f"alpha) with values 0..255, got {entry!r}", path=p)
+        raise ImageReadError(f"colour {i + 1}: expected '#rrggbb' or [r, g, b] (and an "
+                             f"optional alpha) with values 0..255, got {_json_shown(entry)}",
+                             path=p)
     return color[:3] + [alpha] if alpha is not None else color
+
+
+def _json_shown(entry: object) -> str:
+    """``entry`` as JSON text, as the file has it (not Python's repr), cut at 200 characters."""
+    text = json.dumps(entry, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _is_level(v: object) -> bool:

@@ -582,7 +582,7 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
     # every output format: the fourth column reached the RGB nearest-entry search.
     given = np.array([(*WHITE, 255), (*BLUE, 200), (*RED, 0), (*GREEN, 255)], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"the palette mapped onto has 1 translucent "
-                                              r"entries; .* "
+                                              r"entry; .* "
                                               r"alpha below 128 are dropped"):
         record = reduce_animation_file(anim, tmp_path / f"out{suffix}", palette_in=given)
     assert [p["hex"] for p in record["palette"]] == ["#f5f5f0", "#1428d2", "#1eaa28"]
@@ -798,3 +798,19 @@ def test_frames_longer_than_a_webp_holds_are_said(tmp_path):
             f.load()
             durations.append(f.info["duration"])
     assert durations == [16_777_215, 100]
+
+
+def test_per_frame_palettes_past_256_colours_are_refused_for_an_act_file(tmp_path):
+    # Two frames of 144 colours each give a 288-colour palette file, more than an Adobe
+    # colour table holds: write_palette's error named its own parameter (path='p.act').
+    rng = np.random.default_rng(0)
+    src = save_animation(tmp_path / "in.png", [rng.integers(0, 256, (12, 12, 3), np.uint8)
+                                               for _ in range(2)], duration=100)
+    pal = tmp_path / "p.act"
+    with pytest.raises(ValueError) as info:
+        reduce_file(src, tmp_path / "out.gif", n_colors=144, palette="per-frame",
+                    palette_out=pal)
+    assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "
+                               "at most 256 colours, but the palette has 288 colours; write "
+                               "the palette as .gpl, .json, .hex or .pal")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]

@@ -57,3 +57,30 @@ def test_an_existing_palette_out_is_refused_before_anything_is_read(tmp_path):
     opts = check_animation_options(tmp_path / "missing.gif", None, palette_out=pal,
                                    force=True)
     assert opts.palette_out == pal and opts.force
+
+
+@pytest.mark.parametrize("alphas, said", [([255, 100], "1 translucent entry;"),
+                                          ([255, 100, 200], "2 translucent entries;")])
+def test_the_translucent_entries_of_a_given_palette_are_counted_in_words(tmp_path, alphas,
+                                                                          said):
+    # One entry was said "1 translucent entries".
+    pal = [[10 * i, 0, 0, a] for i, a in enumerate(alphas)]
+    with pytest.warns(UserWarning) as caught:
+        opts = check_animation_options(tmp_path / "in.gif", None, palette_in=pal)
+    assert [str(w.message) for w in caught] == [
+        f"the palette mapped onto has {said} an animation keeps only binary transparency, so "
+        "those with alpha below 128 are dropped and the others drawn opaque"]
+    assert opts.palette_in.tolist() == [[10 * i, 0, 0] for i, a in enumerate(alphas)
+                                        if a >= 128]
+
+
+def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path):
+    pal = tmp_path / "p.act"
+    pal.write_bytes(bytes([9, 8, 7, 200, 30, 30]) + bytes(762) + b"\x00\x02\x00\x00")
+    with pytest.warns(UserWarning) as caught:
+        opts = check_animation_options(tmp_path / "in.gif", None, palette_in=pal)
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
+        "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
+        "#090807 is not mapped onto: fully transparent pixels get an entry of their own"]
+    assert opts.palette_in.tolist() == [[200, 30, 30]]

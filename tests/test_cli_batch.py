@@ -641,7 +641,7 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
      "--quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
     (["--palette-in", "p.txt"], "quantize: error: --palette-in='p.txt' has an unknown palette "
-     "extension '.txt'; expected one of .gpl, .json, .hex"),
+     "extension '.txt'; expected one of .gpl, .json, .hex, .act, .pal"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
     (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),

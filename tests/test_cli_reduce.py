@@ -360,6 +360,19 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+@pytest.mark.parametrize("suffix", [".act", ".pal"])
+def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_path, suffix):
+    # Adobe colour tables and JASC palettes, which Photoshop, Paint Shop Pro and Aseprite
+    # exchange, were refused: "--palette-out='p.act' has an unknown palette extension".
+    pal = tmp_path / f"p{suffix}"
+    assert run(photo, "-o", tmp_path / "a.png", "-k", 5, "--palette-out", pal).exit_code == 0
+    result = run(photo, "-o", tmp_path / "b.png", "--palette-in", pal, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["k"] == 5
+    with Image.open(tmp_path / "a.png") as a, Image.open(tmp_path / "b.png") as b:
+        assert a.getpalette()[:15] == b.getpalette()[:15]
+
+
 def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
     # reduce clip.apng wrote clip.k4.gif (the README: an animation keeps "the input's own
     # extension"), and -o out.apng was refused as an unsupported extension.

@@ -1,8 +1,9 @@
-"""quantize.palette_files: palettes written to and read from .gpl, .json and .hex files."""
+"""quantize.palette_files: palettes written to and read from .gpl, .json, .hex, .act, .pal."""
 
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -78,7 +79,7 @@ def test_an_unknown_palette_extension_is_named(tmp_path):
     # reduce_file's options, which a caller of these functions never gave.
     target = tmp_path / "p.txt"
     expected = (f"path={str(target)!r} has an unknown palette extension '.txt'; expected one "
-                "of .gpl, .json, .hex")
+                "of .gpl, .json, .hex, .act, .pal")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -255,3 +256,185 @@ def test_a_gpl_name_with_control_characters_is_written_escaped(tmp_path):
     assert np.array_equal(read_palette(path), COLOURS[:2])
     write_palette(tmp_path / "p.json", COLOURS[:2], name="esc\x1b")  # JSON escapes it itself
     assert json.loads((tmp_path / "p.json").read_text())["name"] == "esc\x1b"
+
+
+def test_a_gpl_file_with_aseprites_rgba_channels_keeps_its_alpha(tmp_path):
+    # Aseprite writes a palette with alpha as GIMP's format plus a "Channels: RGBA" line
+    # and a fourth value per colour; it was refused: "line 2: expected 'R G B [name]' with
+    # values 0..255, got 'Channels: RGBA'".
+    path = tmp_path / "p.gpl"
+    path.write_text("GIMP Palette\nChannels: RGBA\n#\n200  30  30 255\tUntitled\n"
+                    " 30 160  40 100\tUntitled\n")
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [30, 160, 40, 100]]
+    path.write_text("GIMP Palette\nchannels: rgb\n200 30 30 255 is a name\n")
+    assert read_palette(path).tolist() == [[200, 30, 30]]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("GIMP Palette\nChannels: RGBA\n200 30 30\tred\n",
+     "line 3: expected 'R G B A [name]' with values 0..255, got '200 30 30\\tred'"),
+    ("GIMP Palette\nChannels: CMYK\n200 30 30\n",
+     "line 2: expected 'Channels: RGB' or 'Channels: RGBA', got 'Channels: CMYK'"),
+    ("GIMP Palette\n200 30 30\nChannels: RGBA\n30 160 40 100\n",
+     "line 3: 'Channels: RGBA' should come before the first colour"),
+])
+def test_a_gpl_channels_line_that_does_not_fit_is_named(tmp_path, monkeypatch, text, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.gpl").write_text(text)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.gpl")
+    assert str(info.value) == f"p.gpl: {message}"
+
+
+def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
+    # GIMP palettes have no alpha: the entries were written opaque without a word, so the
+    # file given back with --palette-in drew translucent pixels opaque.
+    from quantize.errors import AlphaLossWarning
+
+    path = tmp_path / "p.gpl"
+    for alphas, said in (([255, 100], "1 entry of alpha below 255 is written opaque (its "
+                                      "alpha noted in its name)"),
+                         ([0, 100], "2 entries of alpha below 255 are written opaque "
+                                    "(their alpha noted in their names)")):
+        palette = np.hstack([COLOURS[:2], np.array(alphas, np.uint8)[:, None]])
+        with pytest.warns(AlphaLossWarning) as caught:
+            write_palette(path, palette)
+        assert [str(w.message) for w in caught] == [
+            f"p.gpl: a GIMP palette (.gpl) has no alpha, so {said}; write .json or .hex to "
+            "keep alpha"]
+        assert np.array_equal(read_palette(path), COLOURS[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_palette(path, np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)]))
+        write_palette(tmp_path / "p.hex", np.hstack([COLOURS[:2], np.zeros((2, 1), np.uint8)]))
+
+
+def test_act_file_bytes_and_round_trip(tmp_path):
+    # Adobe colour table as Photoshop writes it: 256 RGB triples, unused ones zero, then
+    # the count and the transparent index (0xffff: none), big-endian.
+    path = tmp_path / "p.act"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]), name="dropped")
+    data = path.read_bytes()
+    assert data == bytes([200, 30, 30, 30, 160, 40]) + bytes(762) + b"\x00\x02\xff\xff"
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    full = np.arange(256 * 3).reshape(256, 3).astype(np.uint8)
+    write_palette(path, full)
+    assert path.read_bytes() == full.tobytes() + b"\x01\x00\xff\xff"
+    assert np.array_equal(read_palette(path), full)
+    path.write_bytes(full.tobytes())  # 768 bytes, no count: 256 colours
+    assert np.array_equal(read_palette(path), full)
+
+
+def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path):
+    from quantize.errors import AlphaLossWarning
+
+    path = tmp_path / "p.act"
+    clear = np.array([[200, 30, 30, 255], [0, 0, 0, 0]], np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_palette(path, clear)
+    assert path.read_bytes()[-4:] == b"\x00\x02\x00\x01"
+    assert read_palette(path).tolist() == clear.tolist()
+    faint = np.array([[200, 30, 30, 100], [0, 0, 0, 0], [9, 9, 9, 0]], np.uint8)
+    with pytest.warns(AlphaLossWarning) as caught:
+        write_palette(path, faint)
+    assert [str(w.message) for w in caught] == [
+        "p.act: an Adobe colour table (.act) holds no alpha but one fully transparent entry, "
+        "so 2 entries of alpha below 255 are written opaque; write .json or .hex to keep alpha"]
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+
+
+def test_act_file_refuses_more_than_256_colours(tmp_path):
+    path = tmp_path / "p.act"
+    with pytest.raises(ValueError) as info:
+        write_palette(path, np.zeros((257, 3), np.uint8))
+    assert str(info.value) == (f"path={str(path)!r}: an Adobe colour table (.act) holds at "
+                               "most 256 colours, got a palette of 257; write .gpl, .json, "
+                               ".hex or .pal")
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes"),
+    (bytes(768) + b"\x01\x01\xff\xff", "bytes 768-769: expected the number of colours, "
+                                       "1..256, got 257"),
+    (bytes(768) + b"\x00\x00\xff\xff", "bytes 768-769: expected the number of colours, "
+                                       "1..256, got 0"),
+    (b"", "palette file is empty; expected a .act palette: Adobe colour table, 256 RGB byte "
+          "triples, then the count and transparent index"),
+])
+def test_a_malformed_act_file_is_named(tmp_path, monkeypatch, data, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.act").write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.act")
+    assert str(info.value) == f"p.act: {message}"
+
+
+def test_jasc_pal_file_text_and_round_trip(tmp_path):
+    path = tmp_path / "p.pal"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]))
+    assert path.read_bytes() == b"JASC-PAL\r\n0100\r\n2\r\n200 30 30\r\n30 160 40\r\n"
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    faint = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
+    write_palette(path, faint)  # alpha as Aseprite writes it: a fourth value
+    assert path.read_bytes() == b"JASC-PAL\r\n0100\r\n2\r\n200 30 30 255\r\n0 0 0 100\r\n"
+    assert read_palette(path).tolist() == faint.tolist()
+    path.write_bytes(b"\xef\xbb\xbfJASC-PAL\n0100\n1\n\n  255 0 0  \n\n")  # LF, BOM, blanks
+    assert read_palette(path).tolist() == [[255, 0, 0]]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"GIMP Palette\n", "not a JASC palette (first line should be 'JASC-PAL', got "
+                        "'GIMP Palette')"),
+    (b"JASC-PAL\r\n0200\r\n1\r\n0 0 0\r\n", "line 2: expected the version '0100', got '0200'"),
+    (b"JASC-PAL\r\n0100\r\n", "line 3: expected the number of colours, got ''"),
+    (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n0 0 256\r\n", "line 5: expected 'R G B' or "
+                                                       "'R G B A' with values 0..255, got "
+                                                       "'0 0 256'"),
+    (b"JASC-PAL\r\n0100\r\n3\r\n0 0 0\r\n1 1 1\r\n", "holds 2 colours, while line 3 says 3"),
+    (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n", "holds 1 colour, while line 3 says 2"),
+    (b"RIFF\x10\x00\x00\x00PAL data", "a Microsoft RIFF palette, not a JASC one; expected a "
+                                      ".pal file whose first line is 'JASC-PAL' (as Paint "
+                                      "Shop Pro, Aseprite and Lospec write)"),
+])
+def test_a_malformed_pal_file_is_named(tmp_path, monkeypatch, data, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.pal").write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.pal")
+    assert str(info.value) == f"p.pal: {message}"
+
+
+@pytest.mark.parametrize("line", ["1_0 0 0", "+10 0 0", "\u0661\u0660 0 0", "10 0 0.5"])
+@pytest.mark.parametrize("suffix", [".gpl", ".pal"])
+def test_colour_values_are_ascii_digits(tmp_path, monkeypatch, line, suffix):
+    # '1_0', '+10' and Arabic-Indic digits were read as 10 (Python's int()), a colour that
+    # GIMP reads as 1, 10 or 0: the file is now refused at that line.
+    monkeypatch.chdir(tmp_path)
+    head = "GIMP Palette\r\n" if suffix == ".gpl" else "JASC-PAL\r\n0100\r\n1\r\n"
+    (tmp_path / f"p{suffix}").write_text(head + line + "\r\n", encoding="utf-8", newline="")
+    with pytest.raises(ImageReadError) as info:
+        read_palette(f"p{suffix}")
+    number = head.count("\n") + 1
+    form = "'R G B [name]'" if suffix == ".gpl" else "'R G B' or 'R G B A'"
+    assert str(info.value) == (f"p{suffix}: line {number}: expected {form} with values "
+                               f"0..255, got {line!r}")
+
+
+def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeypatch):
+    # The second colour was called 'colour 1' (counted from 0, while lines count from 1)
+    # and shown as Python writes it: {'hex': '#zz0000', 'on': True}.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.json").write_text('{"colors": ["#ff0000", {"hex": "#zz0000", "on": true}]}')
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.json")
+    assert str(info.value) == ("p.json: colour 2: expected '#rrggbb' or [r, g, b] (and an "
+                               "optional alpha) with values 0..255, got {\"hex\": \"#zz0000\", "
+                               "\"on\": true}")
+    long = [0, 0, 0, 0, 0] + list(range(100))  # a long entry is cut at 200 characters
+    (tmp_path / "p.json").write_text(json.dumps([long]))
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.json")
+    assert str(info.value).endswith(f"got {json.dumps(long)[:200]}...")
+    assert len(json.dumps(long)) > 300

@@ -741,3 +741,49 @@ def test_an_animation_over_the_pixel_limit_is_refused_before_a_frame_is_decoded(
     assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
                               "299; if the file is trusted, set max_pixels=300 or more")
     assert not (tmp_path / "out.gif").exists()
+
+
+def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
+    # An Adobe colour table holds 256 colours: the palette file failed after the image
+    # was made, naming write_palette's parameter ("path='p.act': ...").
+    src = tmp_path / "many.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (17, 17, 3), dtype=np.uint8)).save(src)
+    pal = tmp_path / "p.act"
+    advice = "; write the palette as .gpl, .json, .hex or .pal"
+    with pytest.raises(ValueError) as info:
+        reduce_file(src, tmp_path / "a.webp", n_colors=300, palette_out=pal)
+    assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "
+                               f"at most 256 colours, but n_colors=300 asks for more{advice}")
+    given = tmp_path / "big.hex"
+    given.write_text("".join(f"{i:06x}\n" for i in range(257)))
+    with pytest.raises(ValueError) as info:
+        reduce_file(src, tmp_path / "b.webp", palette_in=given, palette_out=pal)
+    assert str(info.value).endswith(f"but palette_in={str(given)!r} holds more{advice}")
+    with pytest.raises(ValueError) as info:  # the colours known only once fitted
+        reduce_file(src, tmp_path / "c.webp", quality=0, n_colors=1000, palette_out=pal)
+    assert str(info.value).endswith(f"but the palette has 289 colours{advice}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.hex", "many.png"]
+    reduce_file(src, tmp_path / "d.webp", n_colors=256, palette_out=pal)
+    assert read_palette(pal).shape == (256, 3)
+
+
+def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path):
+    # Aseprite marks index 0 transparent in every .act it writes: mapping onto one left
+    # its first colour out without a word (4 colours given, 3 used).
+    src = tmp_path / "in.png"
+    Image.fromarray(COLOURS[np.arange(16) % 4].reshape(4, 4, 3)).save(src)
+    pal = tmp_path / "p.act"
+    pal.write_bytes(COLOURS[:4].tobytes() + bytes(756) + b"\x00\x04\x00\x00")
+    with pytest.warns(UserWarning) as caught:
+        record = reduce_file(src, tmp_path / "out.png", palette_in=pal)
+    assert [str(w.message) for w in caught] == [
+        f"palette_in={str(pal)!r} marks index 0 transparent (an Adobe colour table's "
+        "transparent index, which Aseprite sets to 0 in every file it writes), so its colour "
+        "#c81e1e is not mapped onto: fully transparent pixels get an entry of their own"]
+    assert [p["hex"] for p in record["palette"]] == ["#1ea028", "#141ed2", "#f0e6dc"]
+    given = tmp_path / "p.hex"  # alpha given with the colour: meant transparent, no word
+    given.write_text("c81e1e00\n1ea028\n141ed2\nf0e6dc\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reduce_file(src, tmp_path / "out2.png", palette_in=given)

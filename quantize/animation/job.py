@@ -55,6 +55,7 @@ from ..reduce.file_job import (
     too_large,
 )
 from ..reduce.fit import distinct_rows
+from ..reduce.options import check_palette_out_holds
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
@@ -283,6 +284,7 @@ def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
     if _nothing_opaque(stats):
         write_palette(path, np.zeros((1, 4), np.uint8), name=name)
     else:
+        check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
         write_palette(path, palette, shares, name=name)
 
 

@@ -20,7 +20,12 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.options import check_palette_mode, check_palette_out, palette_in_name
+from ..reduce.options import (
+    check_palette_mode,
+    check_palette_out,
+    palette_in_name,
+    warn_transparent_entries,
+)
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
@@ -135,6 +140,8 @@ def _palette_in(value: Any) -> np.ndarray | None:
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)
+    if from_file:
+        warn_transparent_entries(value, pal, name)
     drawn = _opaque_entries(pal, name) if pal.ndim == 2 and pal.shape[1] == 4 else pal
     if drawn.shape[0] > MAX_PALETTE:  # counted as drawn: a GIF's transparent index 0 is not
         opaque = " opaque" if drawn.shape[0] < pal.shape[0] else ""
@@ -152,7 +159,8 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
                          "least one opaque colour")
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
-        warn_caller(f"{name} has {translucent} translucent entries; an animation keeps "
+        entries = "entry" if translucent == 1 else "entries"
+        warn_caller(f"{name} has {translucent} translucent {entries}; an animation keeps "
                     f"only binary transparency, so those with alpha below "
                     f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
                     AlphaLossWarning)

@@ -131,11 +131,11 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
         "--palette-out", metavar="FILE",
-        help="Also write the palette (.gpl, .json or .hex); one input only.",
+        help="Also write the palette (.gpl, .json, .hex, .act or .pal); one input only.",
         show_default=False, parser=path)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
-        help="Map onto this palette (.gpl, .json or .hex) instead of "
+        help="Map onto this palette (.gpl, .json, .hex, .act or .pal) instead of "
         "fitting one.", show_default=False, parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "

@@ -24,6 +24,7 @@ from .._validation import Seed, check_int, check_path, check_seed
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
+    AlphaLossWarning,
     FormatAdviceError,
     QualityError,
     ResultTooLargeError,
@@ -45,15 +46,17 @@ from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_checked
 from .options import (
-    AlphaLossWarning,
     check_options,
     check_palette,
     check_palette_draws,
     check_palette_out,
+    check_palette_out_holds,
     check_reduce_options,
+    entries_drawn,
     palette_in_name,
     visible_entries,
     warn_palette_without_alpha,
+    warn_transparent_entries,
 )
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
@@ -106,9 +109,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
         that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
-        Map onto this palette (a .gpl/.json/.hex file) instead of fitting one.
+        Map onto this palette (a .gpl/.json/.hex/.act/.pal file) instead of fitting one.
     palette_out : path, optional
-        Also write the palette (.gpl, .json or .hex by extension); beside a
+        Also write the palette (.gpl, .json, .hex, .act or .pal by extension); beside a
         .gif output, each entry's alpha as the GIF holds it (0 below
         ``GIF_ALPHA_THRESHOLD``, else 255).
     force : bool
@@ -205,6 +208,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if job.palette is not None:
             warn_palette_without_alpha(job.palette, loaded.alpha, job.palette_name,
                                        from_file=isinstance(palette_in, str | os.PathLike))
+            warn_transparent_entries(opts["palette_in"], job.palette, job.palette_name)
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
@@ -243,6 +247,7 @@ def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name:
     (:func:`_alpha_as_written`); an image with no visible pixel has only the transparent
     entry, which is written (an empty file could not be read back)."""
     full = _alpha_as_written(result.full_palette(alpha=True), out)
+    check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
     if result.k:
         write_palette(path, full[:result.k], result.shares, name=name)
     else:
@@ -606,6 +611,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
+    if pal_in is not None:
+        check_palette_out_holds(opts["palette_out"], entries_drawn(pal_in, animated=animated),
+                                f"{name} holds more")
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is known only once the file is read, so it is checked then.

@@ -25,21 +25,17 @@ from .._validation import (
     check_seed,
     shown_number,
 )
-from ..errors import FormatAdviceWarning, OutputError, warn_caller
+from ..errors import AlphaLossWarning, OutputError, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
-from ..palette_files import check_palette_path
+from ..palette_files import check_palette_path, palette_file_capacity
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_options",
            "check_palette", "check_palette_alone", "check_palette_draws", "check_palette_mode",
-           "check_palette_out", "check_reduce_options", "entries_drawn", "visible_entries",
-           "warn_palette_without_alpha"]
-
-
-class AlphaLossWarning(FormatAdviceWarning):
-    """The image's alpha is not all kept: the output format cannot hold it, or the given
-    palette has no translucent entry."""
+           "check_palette_out", "check_palette_out_holds", "check_reduce_options",
+           "entries_drawn", "palette_in_name", "visible_entries", "warn_palette_without_alpha",
+           "warn_transparent_entries"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +128,29 @@ def palette_in_name(palette_in: Any) -> str:
     if isinstance(palette_in, str | os.PathLike):
         return f"palette_in={os.fspath(palette_in)!r}"
     return "palette_in"
+
+
+def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
+    """Warn that the transparent entry of a ``palette_in`` Adobe colour table (.act) is
+    not mapped onto: no pixel is drawn with a fully transparent entry, as the image's
+    fully transparent pixels get an entry of their own.
+
+    ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
+    messages. The entry is marked by the file's transparent index, apart from its
+    colour, and Aseprite sets that index to 0 in every .act file it writes, so the
+    colour may be one the user meant to keep. Other formats give alpha with each
+    colour: an entry written with alpha 0 is meant transparent, and is left out
+    without a word.
+    """
+    if (not isinstance(given, str | os.PathLike) or Path(given).suffix.lower() != ".act"
+            or palette.shape[1] != 4):
+        return
+    for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: an .act has one index
+        colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
+        warn_caller(f"{name} marks index {int(i)} transparent (an Adobe colour table's "
+                    "transparent index, which Aseprite sets to 0 in every file it writes), "
+                    f"so its colour {colour} is not mapped onto: fully transparent pixels get "
+                    "an entry of their own", UserWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
@@ -266,6 +285,9 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
                             opts["exact_colors"], palette)
     if opts["palette_out"] is not None:
         check_palette_path(opts["palette_out"], "palette_out")
+        if checked.n_colors is not None and checked.quality is None:
+            check_palette_out_holds(opts["palette_out"], checked.n_colors,
+                                    f"n_colors={checked.n_colors} asks for more")
     check_seed(opts["seed"])
     if opts["max_pixels"] is not None:
         check_int(opts["max_pixels"], "max_pixels", minimum=1)
@@ -276,6 +298,23 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
         opts["n_colors"] = DEFAULT_COLORS
     opts["dither"] = checked.dither
     return opts
+
+
+def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:
+    """Refuse ``colors`` entries for a ``palette_out`` file whose format holds fewer (an
+    Adobe colour table, 256); ``what`` says what gives them ("n_colors=300 asks for more").
+
+    >>> check_palette_out_holds("p.act", 300, "n_colors=300 asks for more")
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex or .pal
+    """
+    most = None if palette_out is None else palette_file_capacity(palette_out)
+    if most is not None and colors > most:
+        raise ValueError(f"palette_out={os.fspath(palette_out)!r} is an Adobe colour table "
+                         f"(.act), of at most {most} colours, but {what}; write the palette "
+                         "as .gpl, .json, .hex or .pal")
 
 
 def check_palette_out(opts: dict[str, Any], src: Path) -> None:
