@@ -93,10 +93,12 @@ def segment_file(
     header is checked (so a missing or unreadable input is named even when outputs of an
     earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
-    again, with any outputs written into them. A folder that existed before is
-    left as it was, unless writing itself fails (a full disk) or the process is
-    killed while writing: the folder then has no ``segments.json`` (with
-    ``force``, the earlier run's is removed before the first image is written).
+    again, with any outputs written into them. Into a folder that existed before
+    it, a job that fails while writing (a full disk) removes the outputs it had
+    added, so that the folder is as it was; only the outputs it replaced (with
+    ``force``) stay replaced, and the folder then has no ``segments.json`` (the
+    earlier run's is removed before the first image is written). A process
+    killed while writing may leave its outputs so too.
 
     Parameters
     ----------
@@ -164,7 +166,7 @@ def segment_file(
     input_path = _input_path(input, folder) if input_name is None else None
     if not force:
         _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
-    with _new_folders_removed_on_failure(folder, names):
+    with _added_outputs_removed_on_failure(folder, names) as written:
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
@@ -182,7 +184,7 @@ def segment_file(
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
                   "space": params["space"], "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, input_path)
+        _write_outputs(paths, result, record, strength, input_path, written)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -338,22 +340,29 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
 
 
 @contextlib.contextmanager
-def _new_folders_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
-    """On any failure inside, remove the folders the job created, and its outputs in them.
+def _added_outputs_removed_on_failure(outdir: Path,
+                                      names: tuple[str, ...]) -> Iterator[list[str]]:
+    """On any failure inside, remove the outputs the job added and the folders it created.
 
-    The folders are ``outdir`` and those of its parents that did not exist on
-    entry. A folder that existed before is never removed, nor is anything in
-    it: only the files named ``names`` are deleted, and only from an ``outdir``
-    that the job created; a created folder that still holds anything else is kept.
+    Yields a list to which the job appends the name of each output once it is
+    written. On failure, every written output that did not exist on entry is
+    removed, in a folder that existed too: a run stopped by a full disk after two
+    images must not leave them for the next run to refuse as existing outputs. An
+    output that existed on entry (one ``force`` replaced) is left as it is now,
+    and so is every other file. The folders are ``outdir`` and those of its parents
+    that did not exist on entry; a created folder that still holds anything else is
+    kept. Of an ``outdir`` the job created, every file named ``names`` is removed.
     """
     created = missing_folders(outdir)
+    existed = {name for name in names if os.path.lexists(outdir / name)}
+    written: list[str] = []
     try:
-        yield
+        yield written
     except BaseException:
-        if created:
-            for name in names:
-                with contextlib.suppress(OSError):
-                    (outdir / name).unlink(missing_ok=True)
+        added = names if created else [name for name in written if name not in existed]
+        for name in added:
+            with contextlib.suppress(OSError):
+                (outdir / name).unlink(missing_ok=True)
         remove_empty_folders(created)
         raise
 
@@ -375,8 +384,10 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str | None) -> None:
+                   input_path: str | None, written: list[str]) -> None:
     """Encode every output, then write each atomically, ``segments.json`` last.
+
+    The name of each output is appended to ``written`` once it is in place.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
@@ -404,6 +415,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     paths["segments.json"].unlink(missing_ok=True)
     for name, data in encoded.items():
         atomic_write(paths[name], lambda tmp, data=data: tmp.write_bytes(data))
+        written.append(name)
 
 
 def _png_bytes(image: Image.Image) -> bytes:

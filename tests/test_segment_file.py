@@ -285,6 +285,39 @@ def test_outputs_written_before_a_failure_go_with_the_new_folder(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
+
+def _disk_full_at(name: str):
+    """An ``atomic_write`` that fails, as a full disk does, when it comes to ``name``."""
+    def write(path, data):
+        if Path(path).name == name:
+            raise OutputError("cannot write (No space left on device)", path=path)
+        atomic_write(path, data)
+    return write
+
+
+def test_outputs_written_before_a_failure_are_removed_from_a_folder_that_existed(
+        tmp_path, monkeypatch):
+    # They were left behind, and the rerun then stopped at "labels.png: output exists".
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    out = tmp_path / "seg"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    monkeypatch.setattr("quantize.segment_file.atomic_write", _disk_full_at("overlay.png"))
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(tmp_path / "in.png", out, regions=1)
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    monkeypatch.undo()
+    assert segment_file(tmp_path / "in.png", out, regions=1)["n_regions"] == 1
+
+
+def test_a_failed_forced_rerun_removes_only_the_outputs_it_added(tmp_path, monkeypatch):
+    src, out, before = _finished_folder(tmp_path)
+    monkeypatch.setattr("quantize.segment_file.atomic_write", _disk_full_at("segments.json"))
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES[:-1])  # no edges.png
+    assert (out / "labels.png").read_bytes() != before["labels.png"]  # replaced: stays new
+
 def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     rgb = np.full((20, 30, 3), 90, np.uint8)
     rgb[:, 15:] = 220
