@@ -541,6 +541,18 @@ def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, ex
     assert not (tmp_path / "s").exists()
 
 
+
+def test_every_weight_0_is_named_as_typed_not_as_a_python_dict(tmp_path):
+    # It read "-w/--weight={'color': 0.0, 'intensity': 0.0, ...} should have ...".
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-w", "color=0",
+                                 "-w", "texture=0", "-w", "xy=0", "-o", str(tmp_path / "s")])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -w color=0, intensity=0, xy=0 and texture=0 leave nothing to "
+           "compare pixels by; expected at least one weight > 0\n")
+    assert not (tmp_path / "s").exists()
+
 def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(tmp_path,
                                                                                  monkeypatch):
     # a/photo.png, then b/photo.png into one -o folder: told apart by name only, the second
