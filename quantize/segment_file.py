@@ -130,8 +130,9 @@ def segment_file(
         ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
         (the clusters k-means made, fewer than ``n_clusters`` when the image
         has fewer distinct pixels; null for the hierarchy), ``regions``, ``n_regions``,
-        ``min_region``, ``weights``, ``space``,
-        ``seconds`` and ``outputs`` (the written file names).
+        ``min_region``, ``weights``, ``space``, ``seed`` (the int given, by which k-means
+        gives the same regions again; null for ``seed=None`` or a Generator; the
+        hierarchy does not use it), ``seconds`` and ``outputs`` (the written file names).
 
     Raises
     ------
@@ -183,7 +184,8 @@ def segment_file(
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
-                  "space": params["space"], "outputs": list(names)}
+                  "space": params["space"], "seed": _recorded_seed(seed),
+                  "outputs": list(names)}
         _write_outputs(paths, result, record, strength, input_path, written)
     if remove_stale and stale.is_file():
         stale.unlink()
@@ -262,6 +264,11 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
+
+
+def _recorded_seed(seed: Seed) -> int | None:
+    """The seed as the record gives it: the int given, or None (a Generator, or no seed)."""
+    return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:

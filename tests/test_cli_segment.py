@@ -27,6 +27,7 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
+    assert record["seed"] == json.loads((out / "segments.json").read_text())["seed"] == 1
     np.testing.assert_array_equal(read(out / "labels.png"),
                                   segment(read(photo_path), 4, seed=1).labels)
 

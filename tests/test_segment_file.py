@@ -126,6 +126,23 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
     json.dumps(record)  # JSON-able
 
 
+
+@pytest.mark.parametrize(("seed", "recorded"), [
+    (7, 7), (np.int64(7), 7), (None, None), (np.random.default_rng(7), None)])
+def test_the_record_names_the_seed_that_gives_the_same_regions_again(tmp_path, seed,
+                                                                       recorded):
+    # segments.json named every option but the seed, without which -k's regions may differ.
+    rgb = np.random.default_rng(0).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    (tmp_path / "in.png").write_bytes(png_bytes(rgb))
+    record = segment_file(tmp_path / "in.png", tmp_path / "s", n_clusters=3, seed=seed)
+    document = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert record["seed"] == document["seed"] == recorded
+    assert list(document)[list(document).index("space") + 1] == "seed"
+    if recorded is not None:
+        again = segment(rgb, 3, seed=document["seed"], min_region=document["min_region"],
+                        weights=document["weights"])
+        np.testing.assert_array_equal(read(tmp_path / "s" / "labels.png"), again.labels)
+
 def test_input_is_never_touched(photo_path, tmp_path):
     before = photo_path.read_bytes()
     mtime = photo_path.stat().st_mtime_ns
