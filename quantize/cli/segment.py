@@ -127,9 +127,9 @@ def segment_command(
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "
-        "(default: "
-        "at the default border strength; fewer, with a warning, when --min-region merges "
-        "some).", show_default=False)] = None,
+        "(default: at the default border strength; fewer, with a warning, when the image has "
+        "fewer superpixels, about 600 at most, or --min-region merges some).",
+        show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
