@@ -215,7 +215,8 @@ class SegmentResult:
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
-        The segmented image (a copy; the caller's array is never kept).
+        The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
+        float values scaled); a copy, the caller's array is never kept.
     weights : dict of str to float
         The weights used, every group named.
     min_region : int
@@ -245,7 +246,7 @@ class SegmentResult:
         return _regions.find_boundaries(self.labels)
 
     def mean_color_image(self) -> np.ndarray:
-        """``(H, W, 3)`` uint8 image with each region filled with its mean colour."""
+        """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded."""
         return _regions.mean_color_image(self.labels, self.image, self.n_regions)
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
