@@ -25,7 +25,6 @@ from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
-    atomic_write,
     check_name_length,
     check_output_path,
     load_image,
@@ -35,6 +34,7 @@ from .io import (
     probe_image,
     remove_empty_folders,
     require_regular_file,
+    write_together,
 )
 from .reconstruct import regions as _regions
 from .segment import (
@@ -93,12 +93,13 @@ def segment_file(
     header is checked (so a missing or unreadable input is named even when outputs of an
     earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
-    again, with any outputs written into them. Into a folder that existed before
-    it, a job that fails while writing (a full disk) removes the outputs it had
-    added, so that the folder is as it was; only the outputs it replaced (with
-    ``force``) stay replaced, and the folder then has no ``segments.json`` (the
-    earlier run's is removed before the first image is written). A process
-    killed while writing may leave its outputs so too.
+    again, with any outputs written into them. A folder that existed before is
+    left as it was, also when writing fails (a full disk): every output is
+    written to a temporary file first, and none is put in place before all are
+    written. Only a job stopped while putting them in place (interrupted, or
+    killed) leaves some: the earlier run's ``segments.json`` is removed first, so
+    the folder then shows an unfinished job, and an interrupted job removes the
+    outputs it added (those it replaced with ``force`` stay replaced).
 
     Parameters
     ----------
@@ -348,28 +349,29 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
 
 @contextlib.contextmanager
 def _added_outputs_removed_on_failure(outdir: Path,
-                                      names: tuple[str, ...]) -> Iterator[list[str]]:
+                                      names: tuple[str, ...]) -> Iterator[list[Path]]:
     """On any failure inside, remove the outputs the job added and the folders it created.
 
-    Yields a list to which the job appends the name of each output once it is
-    written. On failure, every written output that did not exist on entry is
-    removed, in a folder that existed too: a run stopped by a full disk after two
-    images must not leave them for the next run to refuse as existing outputs. An
-    output that existed on entry (one ``force`` replaced) is left as it is now,
-    and so is every other file. The folders are ``outdir`` and those of its parents
-    that did not exist on entry; a created folder that still holds anything else is
-    kept. Of an ``outdir`` the job created, every file named ``names`` is removed.
+    Yields a list to which the job appends the path of each output once it is in
+    place. On failure, every output put in place that did not exist on entry is
+    removed, in a folder that existed too: a run stopped after two images must not
+    leave them for the next run to refuse as existing outputs. An output that
+    existed on entry (one ``force`` replaced) is left as it is now, and so is every
+    other file. The folders are ``outdir`` and those of its parents that did not
+    exist on entry; a created folder that still holds anything else is kept. Of an
+    ``outdir`` the job created, every file named ``names`` is removed.
     """
     created = missing_folders(outdir)
     existed = {name for name in names if os.path.lexists(outdir / name)}
-    written: list[str] = []
+    written: list[Path] = []
     try:
         yield written
     except BaseException:
-        added = names if created else [name for name in written if name not in existed]
-        for name in added:
+        added = ([outdir / name for name in names] if created else
+                 [path for path in written if path.name not in existed])
+        for path in added:
             with contextlib.suppress(OSError):
-                (outdir / name).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
         remove_empty_folders(created)
         raise
 
@@ -391,19 +393,21 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str | None, written: list[str]) -> None:
-    """Encode every output, then write each atomically, ``segments.json`` last.
+                   input_path: str | None, written: list[Path]) -> None:
+    """Encode every output, then write them together, ``segments.json`` last.
 
-    The name of each output is appended to ``written`` once it is in place.
+    The path of each output is appended to ``written`` once it is in place.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
 
-    Nothing is written before everything is encoded. The ``segments.json`` of
-    an earlier run (one ``force`` replaces) is removed before the first image
-    is written, so a job stopped while writing never leaves it vouching for
-    new images: the folder then shows an unfinished job.
+    Nothing is written before everything is encoded, and nothing replaced before
+    everything is written (:func:`~quantize.io.write_together`): a full disk leaves
+    the folder as it was. The ``segments.json`` of an earlier run (one ``force``
+    replaces) is removed before the first output is put in place, so a job stopped
+    between them never leaves it vouching for new images: the folder then shows an
+    unfinished job.
     """
     boundaries = result.boundaries()
     images = {
@@ -419,10 +423,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     document = dict(record, input_path=input_path, region_stats=result.region_stats())
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")
-    paths["segments.json"].unlink(missing_ok=True)
-    for name, data in encoded.items():
-        atomic_write(paths[name], lambda tmp, data=data: tmp.write_bytes(data))
-        written.append(name)
+    write_together([(paths[name], data) for name, data in encoded.items()],
+                   removed_first=[paths["segments.json"]], done=written)
 
 
 def _png_bytes(image: Image.Image) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from PIL import Image
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
-from quantize.io import DEFAULT_MAX_PIXELS, atomic_write
+from quantize.io import DEFAULT_MAX_PIXELS
 from quantize.segment_file import (
     EDGES_FILE,
     OUTPUT_FILES,
@@ -288,52 +290,53 @@ def test_a_folder_that_existed_is_kept_with_its_files(tmp_path, kind):
     assert empty.is_dir() and list(empty.iterdir()) == []
 
 
+def _disk_full_at(monkeypatch, name: str) -> None:
+    """Make the write of output ``name``'s temporary file fail, as on a full disk."""
+    real = Path.write_bytes
+
+    def write_bytes(self, data):
+        if self.name.startswith(f".{name}.") and self.name.endswith(".part"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def _stopped_at_rename(monkeypatch, n: int) -> None:
+    """Interrupt the ``n``-th rename of a temporary file into place (Ctrl-C)."""
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
 def test_outputs_written_before_a_failure_go_with_the_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
-
-    def disk_full_at_the_json(path, write):
-        if Path(path).name == "segments.json":
-            raise OutputError("cannot write (No space left on device)", path=path)
-        atomic_write(path, write)
-
-    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_json)
+    _disk_full_at(monkeypatch, "segments.json")
     with pytest.raises(OutputError, match="No space left on device"):
         segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
 
 
-
-def _disk_full_at(name: str):
-    """An ``atomic_write`` that fails, as a full disk does, when it comes to ``name``."""
-    def write(path, data):
-        if Path(path).name == name:
-            raise OutputError("cannot write (No space left on device)", path=path)
-        atomic_write(path, data)
-    return write
-
-
-def test_outputs_written_before_a_failure_are_removed_from_a_folder_that_existed(
-        tmp_path, monkeypatch):
-    # They were left behind, and the rerun then stopped at "labels.png: output exists".
+def test_a_full_disk_leaves_a_folder_that_existed_as_it_was(tmp_path, monkeypatch):
+    # The outputs written before overlay.png were left behind, without segments.json,
+    # and the rerun then stopped at "labels.png: output exists".
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
     out = tmp_path / "seg"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    monkeypatch.setattr("quantize.segment_file.atomic_write", _disk_full_at("overlay.png"))
-    with pytest.raises(OutputError, match="No space left on device"):
+    _disk_full_at(monkeypatch, "overlay.png")
+    with pytest.raises(OutputError, match=r"seg/overlay.png: cannot write \(No space left"):
         segment_file(tmp_path / "in.png", out, regions=1)
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]  # no temporary file either
     monkeypatch.undo()
     assert segment_file(tmp_path / "in.png", out, regions=1)["n_regions"] == 1
 
-
-def test_a_failed_forced_rerun_removes_only_the_outputs_it_added(tmp_path, monkeypatch):
-    src, out, before = _finished_folder(tmp_path)
-    monkeypatch.setattr("quantize.segment_file.atomic_write", _disk_full_at("segments.json"))
-    with pytest.raises(OutputError, match="No space left on device"):
-        segment_file(src, out, regions=2, force=True, edges=True)
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES[:-1])  # no edges.png
-    assert (out / "labels.png").read_bytes() != before["labels.png"]  # replaced: stays new
 
 def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     rgb = np.full((20, 30, 3), 90, np.uint8)
@@ -361,21 +364,28 @@ def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_pat
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_a_forced_rerun_stopped_while_writing_leaves_no_segments_json(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["labels.png", "edges.png", "segments.json"])
+def test_a_forced_rerun_on_a_full_disk_leaves_the_earlier_run_as_it_was(tmp_path,
+                                                                        monkeypatch, name):
+    # It had replaced the images written before the failure and removed segments.json:
+    # the earlier run's results were lost, and no new ones made.
+    src, out, before = _finished_folder(tmp_path)
+    _disk_full_at(monkeypatch, name)
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_forced_rerun_stopped_while_putting_outputs_in_place_leaves_no_segments_json(
+        tmp_path, monkeypatch):
     """Old records never vouch for new images: the folder shows an unfinished job."""
     src, out, before = _finished_folder(tmp_path)
-
-    def disk_full_at_the_second(path, write, calls=[]):  # noqa: B006 (counts the calls)
-        calls.append(path)
-        if len(calls) == 2:
-            raise OutputError("cannot write (No space left on device)", path=path)
-        atomic_write(path, write)
-
-    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_second)
-    with pytest.raises(OutputError, match="No space left on device"):
-        segment_file(src, out, regions=2, force=True)
-    assert not (out / "segments.json").exists()
-    assert (out / "labels.png").read_bytes() != before["labels.png"]  # the new one
+    _stopped_at_rename(monkeypatch, 6)  # edges.png is in place, segments.json is not
+    with pytest.raises(KeyboardInterrupt):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    # the outputs it replaced stay new; edges.png, which it added, is gone again
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES[:-1])
+    assert (out / "labels.png").read_bytes() != before["labels.png"]
 
 
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
