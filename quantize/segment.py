@@ -66,9 +66,25 @@ from .texture import (
     region_planes,
 )
 
-__all__ = ["MAX_CLUSTERS", "ClusterCountWarning", "RegionCountWarning", "SegmentResult",
-           "boundary_map", "check_cut", "check_hierarchy_weights", "check_n_clusters",
-           "default_min_region", "segment"]
+__all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
+           "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
+           "check_n_clusters", "default_min_region", "segment", "warn_if_transparent"]
+
+
+class AlphaIgnoredWarning(UserWarning):
+    """The image has transparency, which segmentation ignores."""
+
+
+def warn_if_transparent(alpha: np.ndarray | None) -> None:
+    """Say in one :class:`AlphaIgnoredWarning` how many pixels of ``alpha`` ``(H, W)``
+    are not opaque: they are segmented by a colour that does not show."""
+    if alpha is None:
+        return
+    hidden = int(np.count_nonzero(alpha < 255))
+    if hidden:
+        warn_caller(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+                    "translucent and are segmented by the colour stored in them",
+                    AlphaIgnoredWarning)
 
 
 class RegionCountWarning(UserWarning):
@@ -300,7 +316,8 @@ def segment(
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        uint8, uint16, bool or float in [0, 1]; alpha is ignored. A PIL image
+        uint8, uint16, bool or float in [0, 1]; alpha is ignored (with an
+        :class:`AlphaIgnoredWarning` when some pixel is not opaque). A PIL image
         keeps its stored orientation: for a photo with an EXIF orientation,
         apply ``PIL.ImageOps.exif_transpose`` first (``quantize segment`` and
         :func:`quantize.io.load_image` do), or the labels are those of the
@@ -354,6 +371,9 @@ def segment(
 
     Warns
     -----
+    AlphaIgnoredWarning
+        When some pixel of ``image`` is not opaque: it is segmented by the colour
+        stored in it.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -369,7 +389,7 @@ def segment(
     >>> segment(img, regions=2).labels[0, 13:17].tolist()
     [1, 1, 2, 2]
     """
-    rgb, _ = as_rgba(image)
+    rgb, alpha = as_rgba(image)
     if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
         rgb = rgb.copy()
     w = check_weights(weights)
@@ -383,6 +403,7 @@ def segment(
         raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
                          "bands, so expected the default texture_scales without them")
+    warn_if_transparent(alpha)
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
@@ -486,7 +507,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     Parameters
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
-        As for :func:`segment`.
+        As for :func:`segment` (alpha ignored, with an :class:`AlphaIgnoredWarning`
+        when some pixel is not opaque).
     weights : dict of str to float, optional
         As for :func:`segment`.
     closed : bool, default False
@@ -515,11 +537,12 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> set(closed.argmax(axis=1).tolist()), set(open_.argmax(axis=1).tolist())
     ({14}, {14})
     """
-    rgb, _ = as_rgba(image)
+    rgb, alpha = as_rgba(image)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")
     check_seed(seed)
+    warn_if_transparent(alpha)
     lab = lab_planes(_working_copy(rgb))
     tree = _build_hierarchy(lab, w, sparse_passes=0 if closed else _OPEN_SPARSE_PASSES)
     # The borders are found on the superpixels brought to full size, so that they stay

@@ -38,12 +38,14 @@ from .io import (
 )
 from .reconstruct import regions as _regions
 from .segment import (
+    AlphaIgnoredWarning,
     SegmentResult,
     boundary_map,
     check_cut,
     check_hierarchy_weights,
     check_space,
     segment,
+    warn_if_transparent,
 )
 
 __all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
@@ -54,10 +56,6 @@ OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
-
-
-class AlphaIgnoredWarning(UserWarning):
-    """The input has transparency, which segmentation ignores."""
 
 
 def segment_file(
@@ -172,7 +170,7 @@ def segment_file(
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
-        _warn_if_transparent(loaded.alpha)
+        warn_if_transparent(loaded.alpha)  # once: segment and boundary_map get the colours
         result = segment(loaded.rgb, **params)
         strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
         if result.n_regions > _MAX_LABEL:
@@ -317,16 +315,6 @@ def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | No
     from .animation import FirstFrameWarning, first_frame_note
 
     warn_caller(first_frame_note(path, n_frames, fmt), FirstFrameWarning)
-
-
-def _warn_if_transparent(alpha: np.ndarray | None) -> None:
-    """Say in one warning how many pixels are segmented by a colour that does not show."""
-    if alpha is None:
-        return
-    hidden = int(np.count_nonzero(alpha < 255))
-    warn_caller(f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
-                "translucent and are segmented by the colour stored in them",
-                AlphaIgnoredWarning)
 
 
 def _check_job_params(n_clusters, regions, weights, space, min_region, seed,

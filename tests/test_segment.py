@@ -16,6 +16,7 @@ from quantize.metrics import adjusted_rand_index, boundary_scores
 from quantize.reconstruct.regions import connected_regions, find_boundaries
 from quantize.segment import (
     _OPEN_SPARSE_PASSES,
+    AlphaIgnoredWarning,
     ClusterCountWarning,
     RegionCountWarning,
     _build_hierarchy,
@@ -295,6 +296,27 @@ def test_count_warnings_point_at_the_caller_and_count_in_the_singular():
     assert str(regions[0].message) == ("regions=2 but the image has only 1 superpixel; "
                                        "cutting at 1")
 
+
+
+@pytest.mark.parametrize("call", [lambda img: segment(img, regions=2),
+                                  lambda img: segment(img, 2, seed=0),
+                                  boundary_map])
+def test_transparency_the_segmentation_ignores_is_said(call, recwarn):
+    # From Python it was ignored without a word; only quantize segment said so.
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[:, 5:, :3] = 200
+    rgba[..., 3] = 255
+    rgba[:2, :3, 3] = [[0, 0, 0], [0, 128, 0]]  # 6 hidden or see-through pixels
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        call(rgba)
+    assert [(str(w.message), w.filename) for w in caught
+            if w.category is AlphaIgnoredWarning] == [
+        ("alpha is ignored: 6 of 80 pixels are transparent or translucent and are segmented "
+         "by the colour stored in them", __file__)]
+    recwarn.clear()
+    rgba[..., 3] = 255
+    call(rgba)
+    assert not [w for w in recwarn if w.category is AlphaIgnoredWarning]
 
 # --------------------------------------------------------------------------
 # The region hierarchy: steps, the soft border map, cuts at N regions
