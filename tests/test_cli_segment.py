@@ -139,7 +139,22 @@ def test_cli_the_largest_cluster_count_is_in_the_help():
     text = " ".join(result.stdout.split())
     assert "K at most 256: use --regions N for many regions" in text
     assert "Colour space of the color feature with -k: rgb or lab" in text
-    assert "Writes into the output folder (-o): labels.png" in text
+    assert "Writes into the output folder (-o), segments.json last: labels.png 16-bit" in text
+
+
+def test_cli_the_help_names_every_output_and_every_region_statistic():
+    # It named the files alone: not labels.png's 16 bits, nor what segments.json holds.
+    from quantize.segment_file import OUTPUT_FILES
+
+    text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    listed = text[text.index("Writes into"):text.index("By default")]
+    for name in (*OUTPUT_FILES, EDGES_FILE):
+        assert f" {name} " in listed
+    fields = segment(np.zeros((4, 4, 3), np.uint8), regions=1).region_stats()[0]
+    assert listed.endswith("per region: label, cluster, area, bbox [row_min, col_min, "
+                           "row_max, col_max) (maxima excluded), centroid [row, col], "
+                           "mean_color [r, g, b] ")
+    assert [f for f in fields if f" {f} " not in listed.replace(",", " ")] == []
 
 
 def test_cli_existing_output_exit_15(photo_path, tmp_path):

@@ -42,7 +42,18 @@ from . import (
     warn,
 )
 
-_EPILOG = """Writes into the output folder (-o): {outputs} (and edges.png with --edges).
+_EPILOG = """\b
+Writes into the output folder (-o), segments.json last:
+  labels.png      16-bit grey: the region 1..R of each pixel
+  segmented.png   each region in its mean colour
+  boundaries.png  1-bit: the pixels whose right or lower neighbour is in
+                  another region
+  overlay.png     those borders in red on the photo
+  edges.png       with --edges: border strength 0..1 as 0..65535
+  segments.json   the --json record but seconds and output, plus input_path
+                  and region_stats, per region: label, cluster, area,
+                  bbox [row_min, col_min, row_max, col_max) (maxima
+                  excluded), centroid [row, col], mean_color [r, g, b]
 
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
@@ -105,10 +116,8 @@ class _SegmentCommand(Command):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from ..segment import MAX_CLUSTERS
-        from ..segment_file import OUTPUT_FILES
 
-        self.epilog = _EPILOG.format(outputs=", ".join(OUTPUT_FILES),
-                                     defaults=_weight_defaults(), max_clusters=MAX_CLUSTERS)
+        self.epilog = _EPILOG.format(defaults=_weight_defaults(), max_clusters=MAX_CLUSTERS)
         super().format_help(ctx, formatter)
 
 
