@@ -145,7 +145,9 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         check_choice(name, "weight name", GROUPS)
         merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
     if not any(merged.values()):
-        raise ValueError(f"weights={merged} should have at least one weight > 0")
+        named = ", ".join(f"{name}=0" for name in GROUPS[:-1]) + f" and {GROUPS[-1]}=0"
+        raise ValueError(f"weight {named} leave nothing to compare pixels by; expected at "
+                         "least one weight > 0")
     return merged
 
 

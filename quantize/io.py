@@ -62,7 +62,7 @@ import tempfile
 import threading
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -84,7 +84,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "printable_data", "printable_line", "probe_image", "read_errors",
            "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts"]
+           "stale_parts", "write_together"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -1717,6 +1717,65 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         If the system refuses the write (a full disk, say), naming ``path``.
     """
     target = Path(path)
+    tmp = _temporary_beside(target)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        _raise_as_output_error(exc, target)
+        raise
+
+
+def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
+                   removed_first: Sequence[str | os.PathLike[str]] = (),
+                   done: list[Path] | None = None) -> None:
+    """Write several files so that a failure while writing leaves every one as it was.
+
+    Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
+    names them); only once all are written is each path of ``removed_first``
+    deleted and are the files renamed into place, in the order given. A write the
+    system refuses (a full disk) removes the temporary files and leaves the targets
+    untouched. Each target is appended to ``done`` once it is in place: a process
+    stopped between the renames has put the first ones in place only.
+
+    Raises
+    ------
+    OutputError
+        If the system refuses a write (a full disk, say), naming that file.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            target = Path(path)
+            staged.append((_temporary_beside(target), target))
+            try:
+                staged[-1][0].write_bytes(data)
+            except OSError as exc:
+                _raise_as_output_error(exc, target)
+                raise
+        for path in removed_first:
+            Path(path).unlink(missing_ok=True)
+        while staged:
+            tmp, target = staged[0]
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                _raise_as_output_error(exc, target)
+                raise
+            staged.pop(0)
+            if done is not None:
+                done.append(target)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A new empty temporary file beside ``target``, with the usual mode of an output."""
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=_part_prefix(target.name), suffix=".part",
@@ -1728,16 +1787,14 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
-            # The system's (a full disk, a quota): named by the output, not the temporary file.
-            raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
-        raise
+    return tmp
+
+
+def _raise_as_output_error(exc: BaseException, target: Path) -> None:
+    """Raise the system's refusal to write (a full disk, a quota) as an OutputError naming
+    ``target``, not the temporary file; anything else is left to the caller to raise."""
+    if isinstance(exc, OSError) and not isinstance(exc, OutputError) and exc.errno:
+        raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
 
 
 # A temporary file is named <prefix><8 random characters>.part, in at most 255 bytes

@@ -220,7 +220,8 @@ class SegmentResult:
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
-        The segmented image (a copy; the caller's array is never kept).
+        The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
+        float values scaled); a copy, the caller's array is never kept.
     weights : dict of str to float
         The weights used, every group named.
     min_region : int
@@ -258,7 +259,7 @@ class SegmentResult:
         return _regions.find_boundaries(self.labels)
 
     def mean_color_image(self) -> np.ndarray:
-        """``(H, W, 3)`` uint8 image with each region filled with its mean colour."""
+        """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded."""
         return _regions.mean_color_image(self.labels, self.image, self.n_regions)
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
@@ -386,7 +387,6 @@ def segment(
     [1, 1, 2, 2]
     """
     rgb, alpha = as_rgba(image)
-    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     if isinstance(image, LoadedImage):  # as_rgba hands out its array; the result keeps a copy
         rgb = rgb.copy()
     w = check_weights(weights)
@@ -400,6 +400,7 @@ def segment(
         raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
                          "bands, so expected the default texture_scales without them")
+    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     h, wd = rgb.shape[:2]
     if k is None:
         limit = 0 if min_region is None else check_int(min_region, "min_region", minimum=0)
@@ -552,11 +553,11 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     ({14}, {14})
     """
     rgb, alpha = as_rgba(image)
-    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     w = check_weights(weights)
     check_hierarchy_weights(w, edges=True)
     closed = check_bool(closed, "closed")
     check_seed(seed)
+    warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     lab = lab_planes(_working_copy(rgb))
     tree = _build_hierarchy(lab, w, sparse_passes=0 if closed else _OPEN_SPARSE_PASSES)
     # The borders are found on the superpixels brought to full size, so that they stay

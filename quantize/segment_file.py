@@ -25,7 +25,6 @@ from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
     DEFAULT_MAX_PIXELS,
-    atomic_write,
     check_name_length,
     check_output_path,
     load_image,
@@ -35,6 +34,7 @@ from .io import (
     probe_image,
     remove_empty_folders,
     require_regular_file,
+    write_together,
 )
 from .reconstruct import regions as _regions
 from .segment import (
@@ -92,9 +92,12 @@ def segment_file(
     earlier run are in the way); the input file is only read.
     A job that fails leaves no new folder: the folders it created are removed
     again, with any outputs written into them. A folder that existed before is
-    left as it was, unless writing itself fails (a full disk) or the process is
-    killed while writing: the folder then has no ``segments.json`` (with
-    ``force``, the earlier run's is removed before the first image is written).
+    left as it was, also when writing fails (a full disk): every output is
+    written to a temporary file first, and none is put in place before all are
+    written. Only a job stopped while putting them in place (interrupted, or
+    killed) leaves some: the earlier run's ``segments.json`` is removed first, so
+    the folder then shows an unfinished job, and an interrupted job removes the
+    outputs it added (those it replaced with ``force`` stay replaced).
 
     Parameters
     ----------
@@ -126,8 +129,9 @@ def segment_file(
         ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
         (the clusters k-means made, fewer than ``n_clusters`` when the image
         has fewer distinct pixels; null for the hierarchy), ``regions``, ``n_regions``,
-        ``min_region``, ``weights``, ``space``,
-        ``seconds`` and ``outputs`` (the written file names).
+        ``min_region``, ``weights``, ``space``, ``seed`` (the int given, by which k-means
+        gives the same regions again; null for ``seed=None`` or a Generator; the
+        hierarchy does not use it), ``seconds`` and ``outputs`` (the written file names).
 
     Raises
     ------
@@ -162,7 +166,7 @@ def segment_file(
     input_path = _input_path(input, folder) if input_name is None else None
     if not force:
         _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
-    with _new_folders_removed_on_failure(folder, names):
+    with _added_outputs_removed_on_failure(folder, names) as written:
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
@@ -179,8 +183,9 @@ def segment_file(
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
-                  "space": params["space"], "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, input_path)
+                  "space": params["space"], "seed": _recorded_seed(seed),
+                  "outputs": list(names)}
+        _write_outputs(paths, result, record, strength, input_path, written)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -260,6 +265,11 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
+def _recorded_seed(seed: Seed) -> int | None:
+    """The seed as the record gives it: the int given, or None (a Generator, or no seed)."""
+    return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
+
+
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
     """The k-means clusters ``result`` was built from (fewer than asked on a plain image)."""
     return None if n_clusters is None else int(result.centers.shape[0])
@@ -326,22 +336,30 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
 
 
 @contextlib.contextmanager
-def _new_folders_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
-    """On any failure inside, remove the folders the job created, and its outputs in them.
+def _added_outputs_removed_on_failure(outdir: Path,
+                                      names: tuple[str, ...]) -> Iterator[list[Path]]:
+    """On any failure inside, remove the outputs the job added and the folders it created.
 
-    The folders are ``outdir`` and those of its parents that did not exist on
-    entry. A folder that existed before is never removed, nor is anything in
-    it: only the files named ``names`` are deleted, and only from an ``outdir``
-    that the job created; a created folder that still holds anything else is kept.
+    Yields a list to which the job appends the path of each output once it is in
+    place. On failure, every output put in place that did not exist on entry is
+    removed, in a folder that existed too: a run stopped after two images must not
+    leave them for the next run to refuse as existing outputs. An output that
+    existed on entry (one ``force`` replaced) is left as it is now, and so is every
+    other file. The folders are ``outdir`` and those of its parents that did not
+    exist on entry; a created folder that still holds anything else is kept. Of an
+    ``outdir`` the job created, every file named ``names`` is removed.
     """
     created = missing_folders(outdir)
+    existed = {name for name in names if os.path.lexists(outdir / name)}
+    written: list[Path] = []
     try:
-        yield
+        yield written
     except BaseException:
-        if created:
-            for name in names:
-                with contextlib.suppress(OSError):
-                    (outdir / name).unlink(missing_ok=True)
+        added = ([outdir / name for name in names] if created else
+                 [path for path in written if path.name not in existed])
+        for path in added:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         remove_empty_folders(created)
         raise
 
@@ -363,17 +381,21 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str | None) -> None:
-    """Encode every output, then write each atomically, ``segments.json`` last.
+                   input_path: str | None, written: list[Path]) -> None:
+    """Encode every output, then write them together, ``segments.json`` last.
+
+    The path of each output is appended to ``written`` once it is in place.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
 
-    Nothing is written before everything is encoded. The ``segments.json`` of
-    an earlier run (one ``force`` replaces) is removed before the first image
-    is written, so a job stopped while writing never leaves it vouching for
-    new images: the folder then shows an unfinished job.
+    Nothing is written before everything is encoded, and nothing replaced before
+    everything is written (:func:`~quantize.io.write_together`): a full disk leaves
+    the folder as it was. The ``segments.json`` of an earlier run (one ``force``
+    replaces) is removed before the first output is put in place, so a job stopped
+    between them never leaves it vouching for new images: the folder then shows an
+    unfinished job.
     """
     boundaries = result.boundaries()
     images = {
@@ -389,9 +411,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     document = dict(record, input_path=input_path, region_stats=result.region_stats())
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")
-    paths["segments.json"].unlink(missing_ok=True)
-    for name, data in encoded.items():
-        atomic_write(paths[name], lambda tmp, data=data: tmp.write_bytes(data))
+    write_together([(paths[name], data) for name, data in encoded.items()],
+                   removed_first=[paths["segments.json"]], done=written)
 
 
 def _png_bytes(image: Image.Image) -> bytes:

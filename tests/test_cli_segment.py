@@ -27,6 +27,7 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
+    assert record["seed"] == json.loads((out / "segments.json").read_text())["seed"] == 1
     np.testing.assert_array_equal(read(out / "labels.png"),
                                   segment(read(photo_path), 4, seed=1).labels)
 
@@ -138,7 +139,22 @@ def test_cli_the_largest_cluster_count_is_in_the_help():
     text = " ".join(result.stdout.split())
     assert "K at most 256: use --regions N for many regions" in text
     assert "Colour space of the color feature with -k: rgb or lab" in text
-    assert "Writes into the output folder (-o): labels.png" in text
+    assert "Writes into the output folder (-o), segments.json last: labels.png 16-bit" in text
+
+
+def test_cli_the_help_names_every_output_and_every_region_statistic():
+    # It named the files alone: not labels.png's 16 bits, nor what segments.json holds.
+    from quantize.segment_file import OUTPUT_FILES
+
+    text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    listed = text[text.index("Writes into"):text.index("By default")]
+    for name in (*OUTPUT_FILES, EDGES_FILE):
+        assert f" {name} " in listed
+    fields = segment(np.zeros((4, 4, 3), np.uint8), regions=1).region_stats()[0]
+    assert listed.endswith("per region: label, cluster, area, bbox [row_min, col_min, "
+                           "row_max, col_max) (maxima excluded), centroid [row, col], "
+                           "mean_color [r, g, b] ")
+    assert [f for f in fields if f" {f} " not in listed.replace(",", " ")] == []
 
 
 def test_cli_existing_output_exit_15(photo_path, tmp_path):
@@ -541,6 +557,18 @@ def test_weights_that_leave_the_hierarchy_nothing_are_a_usage_error(tmp_path, ex
                              f"its superpixels); expected one of them > 0 ({way_out})\n")
     assert not (tmp_path / "s").exists()
 
+
+
+def test_every_weight_0_is_named_as_typed_not_as_a_python_dict(tmp_path):
+    # It read "-w/--weight={'color': 0.0, 'intensity': 0.0, ...} should have ...".
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-w", "color=0",
+                                 "-w", "texture=0", "-w", "xy=0", "-o", str(tmp_path / "s")])
+    assert (result.exit_code, result.stderr) == (
+        2, "quantize: error: -w color=0, intensity=0, xy=0 and texture=0 leave nothing to "
+           "compare pixels by; expected at least one weight > 0\n")
+    assert not (tmp_path / "s").exists()
 
 def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(tmp_path,
                                                                                  monkeypatch):

@@ -115,7 +115,9 @@ def test_texture_separates_equal_mean_textures(rng):
     ([("xy", 1)], TypeError, "mapping"),
     ({1: 1}, TypeError, "weight name=1 should be a str, one of color, intensity, xy, texture; "
                         "got int"),
-    ({"color": 0, "texture": 0, "xy": 0}, ValueError, "at least one weight > 0"),
+    ({"color": 0, "texture": 0, "xy": 0}, ValueError,
+     "^weight color=0, intensity=0, xy=0 and texture=0 leave nothing to compare pixels by; "
+     "expected at least one weight > 0$"),
 ])
 def test_bad_weights(photo, weights, error, match):
     with pytest.raises(error, match=match):

@@ -30,6 +30,7 @@ from quantize.io import (
     load_image,
     probe_image,
     save_pil,
+    write_together,
 )
 from tests.corpus.generate import (
     build_corpus,
@@ -1100,6 +1101,32 @@ def test_atomic_write_names_the_output_when_the_disk_is_full(tmp_path):
         str(tmp_path / "out.png"), "cannot write (No space left on device)")
     assert list(tmp_path.iterdir()) == []
 
+
+
+def test_write_together_replaces_nothing_until_every_file_is_written(tmp_path, monkeypatch):
+    a, b, gone = tmp_path / "a.png", tmp_path / "b.json", tmp_path / "gone.json"
+    for path in (a, b, gone):
+        path.write_bytes(b"old")
+    real = Path.write_bytes
+
+    def full_at_b(self, data):
+        if self.name.startswith(".b.json."):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_b)
+    with pytest.raises(OutputError) as info:
+        write_together([(a, b"new a"), (b, b"new b")], removed_first=[gone])
+    assert (info.value.path, info.value.reason) == (
+        str(b), "cannot write (No space left on device)")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"old", "b.json": b"old", "gone.json": b"old"}
+    monkeypatch.undo()
+    done: list[Path] = []
+    write_together([(a, b"new a"), (b, b"new b")], removed_first=[gone], done=done)
+    assert done == [a, b]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a", "b.json": b"new b"}
 
 def test_save_pil_by_extension(tmp_path):
     im = Image.new("RGB", (3, 2), (1, 2, 3))

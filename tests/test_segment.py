@@ -307,7 +307,8 @@ def test_alpha_is_said_to_be_ignored_by_segment_and_boundary_map():
     rgba[2, 0, 3] = 128
     facts = ("alpha is ignored: 7 of 80 pixels are transparent or translucent and are "
              "segmented by the colour stored in them")
-    for call in (lambda im: segment(im, regions=2), boundary_map):
+    for call in (lambda im: segment(im, regions=2), lambda im: segment(im, 2, seed=0),
+                 boundary_map):
         with pytest.warns(AlphaIgnoredWarning) as caught:
             out = call(rgba)
         [said] = caught

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ from PIL import Image
 from quantize import boundary_map, segment
 from quantize.animation import FirstFrameWarning
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
-from quantize.io import DEFAULT_MAX_PIXELS, atomic_write
+from quantize.io import DEFAULT_MAX_PIXELS
 from quantize.segment_file import (
     EDGES_FILE,
     OUTPUT_FILES,
@@ -125,6 +127,23 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
     assert record["clusters_used"] == document["clusters_used"] == api.centers.shape[0] == 4
     json.dumps(record)  # JSON-able
 
+
+
+@pytest.mark.parametrize(("seed", "recorded"), [
+    (7, 7), (np.int64(7), 7), (None, None), (np.random.default_rng(7), None)])
+def test_the_record_names_the_seed_that_gives_the_same_regions_again(tmp_path, seed,
+                                                                       recorded):
+    # segments.json named every option but the seed, without which -k's regions may differ.
+    rgb = np.random.default_rng(0).integers(0, 256, (12, 16, 3), dtype=np.uint8)
+    (tmp_path / "in.png").write_bytes(png_bytes(rgb))
+    record = segment_file(tmp_path / "in.png", tmp_path / "s", n_clusters=3, seed=seed)
+    document = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert record["seed"] == document["seed"] == recorded
+    assert list(document)[list(document).index("space") + 1] == "seed"
+    if recorded is not None:
+        again = segment(rgb, 3, seed=document["seed"], min_region=document["min_region"],
+                        weights=document["weights"])
+        np.testing.assert_array_equal(read(tmp_path / "s" / "labels.png"), again.labels)
 
 def test_input_is_never_touched(photo_path, tmp_path):
     before = photo_path.read_bytes()
@@ -271,18 +290,52 @@ def test_a_folder_that_existed_is_kept_with_its_files(tmp_path, kind):
     assert empty.is_dir() and list(empty.iterdir()) == []
 
 
+def _disk_full_at(monkeypatch, name: str) -> None:
+    """Make the write of output ``name``'s temporary file fail, as on a full disk."""
+    real = Path.write_bytes
+
+    def write_bytes(self, data):
+        if self.name.startswith(f".{name}.") and self.name.endswith(".part"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def _stopped_at_rename(monkeypatch, n: int) -> None:
+    """Interrupt the ``n``-th rename of a temporary file into place (Ctrl-C)."""
+    real, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
 def test_outputs_written_before_a_failure_go_with_the_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
-
-    def disk_full_at_the_json(path, write):
-        if Path(path).name == "segments.json":
-            raise OutputError("cannot write (No space left on device)", path=path)
-        atomic_write(path, write)
-
-    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_json)
+    _disk_full_at(monkeypatch, "segments.json")
     with pytest.raises(OutputError, match="No space left on device"):
         segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+def test_a_full_disk_leaves_a_folder_that_existed_as_it_was(tmp_path, monkeypatch):
+    # The outputs written before overlay.png were left behind, without segments.json,
+    # and the rerun then stopped at "labels.png: output exists".
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    out = tmp_path / "seg"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    _disk_full_at(monkeypatch, "overlay.png")
+    with pytest.raises(OutputError, match=r"seg/overlay.png: cannot write \(No space left"):
+        segment_file(tmp_path / "in.png", out, regions=1)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]  # no temporary file either
+    monkeypatch.undo()
+    assert segment_file(tmp_path / "in.png", out, regions=1)["n_regions"] == 1
 
 
 def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
@@ -311,21 +364,28 @@ def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_pat
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_a_forced_rerun_stopped_while_writing_leaves_no_segments_json(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", ["labels.png", "edges.png", "segments.json"])
+def test_a_forced_rerun_on_a_full_disk_leaves_the_earlier_run_as_it_was(tmp_path,
+                                                                        monkeypatch, name):
+    # It had replaced the images written before the failure and removed segments.json:
+    # the earlier run's results were lost, and no new ones made.
+    src, out, before = _finished_folder(tmp_path)
+    _disk_full_at(monkeypatch, name)
+    with pytest.raises(OutputError, match="No space left on device"):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_forced_rerun_stopped_while_putting_outputs_in_place_leaves_no_segments_json(
+        tmp_path, monkeypatch):
     """Old records never vouch for new images: the folder shows an unfinished job."""
     src, out, before = _finished_folder(tmp_path)
-
-    def disk_full_at_the_second(path, write, calls=[]):  # noqa: B006 (counts the calls)
-        calls.append(path)
-        if len(calls) == 2:
-            raise OutputError("cannot write (No space left on device)", path=path)
-        atomic_write(path, write)
-
-    monkeypatch.setattr("quantize.segment_file.atomic_write", disk_full_at_the_second)
-    with pytest.raises(OutputError, match="No space left on device"):
-        segment_file(src, out, regions=2, force=True)
-    assert not (out / "segments.json").exists()
-    assert (out / "labels.png").read_bytes() != before["labels.png"]  # the new one
+    _stopped_at_rename(monkeypatch, 6)  # edges.png is in place, segments.json is not
+    with pytest.raises(KeyboardInterrupt):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    # the outputs it replaced stay new; edges.png, which it added, is gone again
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES[:-1])
+    assert (out / "labels.png").read_bytes() != before["labels.png"]
 
 
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):

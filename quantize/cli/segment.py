@@ -48,7 +48,18 @@ from . import (
     warn,
 )
 
-_EPILOG = """Writes into the output folder (-o): {outputs} (and edges.png with --edges).
+_EPILOG = """\b
+Writes into the output folder (-o), segments.json last:
+  labels.png      16-bit grey: the region 1..R of each pixel
+  segmented.png   each region in its mean colour
+  boundaries.png  1-bit: the pixels whose right or lower neighbour is in
+                  another region
+  overlay.png     those borders in red on the photo
+  edges.png       with --edges: border strength 0..1 as 0..65535
+  segments.json   the --json record but seconds and output, plus input_path
+                  and region_stats, per region: label, cluster, area,
+                  bbox [row_min, col_min, row_max, col_max) (maxima
+                  excluded), centroid [row, col], mean_color [r, g, b]
 
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
@@ -101,10 +112,8 @@ class _SegmentCommand(Command):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from ..segment import MAX_CLUSTERS
-        from ..segment_file import OUTPUT_FILES
 
-        self.epilog = _EPILOG.format(outputs=", ".join(OUTPUT_FILES),
-                                     defaults=_weight_defaults(), max_clusters=MAX_CLUSTERS)
+        self.epilog = _EPILOG.format(defaults=_weight_defaults(), max_clusters=MAX_CLUSTERS)
         super().format_help(ctx, formatter)
 
 
@@ -123,9 +132,9 @@ def segment_command(
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "
-        "(default: "
-        "at the default border strength; fewer, with a warning, when --min-region merges "
-        "some).", show_default=False)] = None,
+        "(default: at the default border strength; fewer, with a warning, when the image has "
+        "fewer superpixels, about 600 at most, or --min-region merges some).",
+        show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
         "grayscale, weighted by the colour gradient (quantize.boundary_map).")] = False,
@@ -151,7 +160,7 @@ def segment_command(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
         "width, height, n_clusters, "
-        "clusters_used, regions, n_regions, min_region, weights, space, seconds, "
+        "clusters_used, regions, n_regions, min_region, weights, space, seed, seconds, "
         "outputs.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
