@@ -1218,6 +1218,45 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, mon
         ("c.pngnot reached", "file not-reached")]
 
 
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkeypatch, suffix):
+    # only the summary's total and "interrupted" said that files were left, not which
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c 10.png", "c 9.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    report = tmp_path / f"report{suffix}"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-q", "--report", report)
+    assert result.exit_code == 130
+    not_reached = ("not reached", "the run was interrupted before this file; rerun the same "
+                   "command to finish it")
+    if suffix == ".json":
+        data = json.loads(report.read_text())
+        assert data["summary"]["total"] == 4 and data["summary"]["interrupted"]
+        rows = [(Path(r["input"]).name, r["output"], r["status"], r["reason"])
+                for r in data["files"]]
+        assert [list(r) for r in data["files"]] == [
+            ["input", "output", "status", "reason"], ["input", "output", "status", "reason",
+                                                      "seconds"],
+            ["input", "output", "status", "reason"], ["input", "output", "status", "reason"]]
+    else:
+        with open(report, newline="", encoding="utf-8-sig") as f:
+            table = list(csv.reader(f))
+        assert table[0] == list(batch.REPORT_COLUMNS)
+        assert [row[4:] for row in table[1:]] == [  # k, space, psnr, delta_e, seconds, bytes
+            [""] * 7, ["", "", "", "", "0.5", "", ""], [""] * 7, [""] * 7]
+        rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
+    assert rows == [("a.png", "", *not_reached),
+                    ("b.png", str(tmp_path / "out" / "b.png"), "failed", "not an image"),
+                    ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
+
+
 def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
                                                                             tmp_path):
     from typer.testing import CliRunner

@@ -79,7 +79,16 @@ from .report import (
     check_report_replaceable,
     write_report,
 )
-from .results import NOT_REMOVED, REMOVED, BatchSummary, FileResult, not_removed_lines, removed_note
+from .results import (
+    NOT_REACHED,
+    NOT_REMOVED,
+    REMOVED,
+    BatchSummary,
+    FileResult,
+    not_reached_row,
+    not_removed_lines,
+    removed_note,
+)
 from .run import NOT_DONE, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
@@ -89,15 +98,15 @@ from .shared import (
     shared_palette,
 )
 
-__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
-           "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
+__all__ = ["INPUT_CHANGED", "MANIFEST_NAME", "NOT_DONE", "NOT_REACHED", "NOT_REMOVED",
+           "REMOVED", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SchedulerLostError", "SharedPalette", "WorkerFailedError", "available_cpus",
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
-           "find_images", "image_extensions", "not_removed_lines", "plan_batch", "read_manifest",
-           "reduce_mode", "removed_note",
+           "find_images", "image_extensions", "not_reached_row", "not_removed_lines",
+           "plan_batch", "read_manifest", "reduce_mode", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

@@ -6,6 +6,7 @@ runner (files settled by a job), the reports and the command line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,8 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["LARGER", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary", "FileResult", "Status",
-           "not_removed_lines", "removed_note"]
+__all__ = ["LARGER", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary",
+           "FileResult", "Status", "not_reached_row", "not_removed_lines", "removed_note"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -33,6 +34,23 @@ REMOVED = "removed_outputs"
 
 #: Record key of such outputs left in place, each path with why (it changed since, ...).
 NOT_REMOVED = "outputs_not_removed"
+
+
+#: Status of the report row of an input that an interrupted batch did not reach. Not a
+#: :class:`FileResult` status: such a file never settled, and no summary count holds it.
+NOT_REACHED = "not reached"
+
+
+def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
+    """The report row of an input an interrupted batch did not reach: the keys of
+    :meth:`FileResult.as_row`, no output and no metrics.
+
+    >>> not_reached_row(Path("a.jpg"))["status"]
+    'not reached'
+    """
+    return {"input": str(input), "output": "", "status": NOT_REACHED,
+            "reason": "the run was interrupted before this file; rerun the same command to "
+                      "finish it"}
 
 
 def removed_note(record: Mapping[str, Any]) -> str:

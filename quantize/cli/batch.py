@@ -307,7 +307,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    not_reached: list[Path]) -> None:
-    """Write the --report file and the --html page; the page has a row for each input in
+    """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``."""
     from .. import batch as lib
 
@@ -317,7 +317,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
     with user_errors():
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
-            lib.write_report(report, results, summary)
+            lib.write_report(report, results, summary, not_reached=not_reached)
         if html is not None:
             from ..report import write_html_report
 

@@ -32,6 +32,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
+from ..batch.results import NOT_REACHED
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, natural_key, printable, printable_line
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
@@ -47,8 +48,6 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
-#: Status of a row for an input the interrupted batch did not reach.
-NOT_REACHED = "not reached"
 #: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
 _PLAYABLE = frozenset({"GIF", "PNG", "WEBP"})
 #: What a row says of its thumbnails playing, by (before plays, after plays).
