@@ -2,7 +2,7 @@
 
 :func:`write_html_report` writes a single self-contained file: every thumbnail
 is embedded as a ``data:`` URI, the style sheet and the few lines of script that
-sort the table are inline, and nothing is fetched from the network. For every
+sort and filter the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
 and the metrics; failed files show their reason. In reduce mode the thumbnails of
@@ -11,7 +11,10 @@ embedded, with a button in the row to pause them; they show the first frame when
 the browser asks for reduced motion (until the button is pressed) or the file is
 not there. Clicking a column heading (or reaching it with Tab and pressing Enter)
 sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
-the page sorted (``-`` for descending).
+the page sorted (``-`` for descending). When the rows have more than one status,
+buttons above the table, each with its count, show only the rows of one status
+(ok, skipped, failed, not reached) or all of them, and put it in the address too:
+``report.html#show=failed`` opens the page showing only the failed files.
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -236,8 +239,17 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
-    return (f'<tr id="file-{index}" class="file {_e(status.replace(" ", "-"))}" {keys}>'
+    return (f'<tr id="file-{index}" class="file {_e(_status_class(status))}" {keys}>'
             + "".join(cells) + "</tr>")
+
+
+def _status_class(status: str) -> str:
+    """The class of a row of ``status``, which the status filter shows or hides.
+
+    >>> _status_class("not reached")
+    'not-reached'
+    """
+    return status.replace(" ", "-")
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
@@ -511,7 +523,8 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     return TEMPLATE.format(title=_e(title), made=made,
                             summary=_summary_html(mode, rows, summary),
-                            failures=_failures_html(rows, labels, order), heads=heads,
+                            failures=_failures_html(rows, labels, order),
+                            filter=_filter_html(rows), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
@@ -560,3 +573,24 @@ def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
+
+
+#: The statuses the filter offers, in its order (a status of no row is left out).
+_STATUSES = ("ok", "skipped", "failed", NOT_REACHED)
+
+
+def _filter_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Buttons that show only the rows of one status, or all, each with its count; ""
+    when every row has the same status (nothing to pick). Hidden until the page's script
+    shows them: without it they could not filter."""
+    counts = {status: sum(1 for r in rows if r.get("status") == status) for status in _STATUSES}
+    shown = [(status, n) for status, n in counts.items() if n]
+    if len(shown) < 2:
+        return ""
+    buttons = [(f"all ({len(rows)})", "")] + [(f"{status} ({n})", _status_class(status))
+                                              for status, n in shown]
+    return ('<div class="filter" role="group" aria-label="show the files" hidden>Show: '
+            + "".join(f'<button type="button" data-show="{_e(show)}" aria-controls="results" '
+                      f'aria-pressed="{"true" if not show else "false"}">{_e(text)}</button>'
+                      for text, show in buttons)
+            + "</div>")
