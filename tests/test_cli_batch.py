@@ -1257,6 +1257,49 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
                     ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
 
 
+def test_a_rerun_after_ctrl_c_finishes_the_batch_and_its_reports_show_every_file_done(
+        tmp_path, monkeypatch):
+    from quantize.batch import run as run_module
+    from quantize.batch.calls import run_isolated
+
+    from .report_support import file_rows, parse
+
+    (tmp_path / "in").mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(tmp_path / "in" / name)
+
+    def first_then_ctrl_c(calls, settle, **kwargs):  # the first file done, then Ctrl-C
+        settle(0, run_isolated(calls[0]))
+        raise KeyboardInterrupt
+
+    args = (tmp_path / "in", "-o", tmp_path / "out", "-q", "-j", "1", "--report",
+            tmp_path / "r.json", "--html", tmp_path / "out" / "index.html")
+    with monkeypatch.context() as patched:
+        patched.setattr(run_module, "run_calls", first_then_ctrl_c)
+        assert _cli(*args).exit_code == 130
+
+    def statuses() -> tuple[list[tuple[str, str]], dict, list[str], str]:
+        data = json.loads((tmp_path / "r.json").read_text())
+        page = (tmp_path / "out" / "index.html").read_text()
+        return ([(Path(r["input"]).name, r["status"]) for r in data["files"]], data["summary"],
+                [row.attrs["class"] for row in file_rows(parse(page))], page)
+
+    rows, summary, classes, _ = statuses()
+    assert rows == [("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
+    assert (summary["total"], summary["ok"], summary["interrupted"]) == (3, 1, True)
+    assert classes == ["file ok", "file not-reached", "file not-reached"]
+    result = _cli(*args)  # the same command again finishes the batch
+    assert result.exit_code == 0, result.output
+    rows, summary, classes, page = statuses()
+    assert rows == [("a.png", "skipped"), ("b.png", "ok"), ("c.png", "ok")]
+    assert {k: summary[k] for k in ("total", "ok", "skipped", "failed", "interrupted")} == {
+        "total": 3, "ok": 2, "skipped": 1, "failed": 0, "interrupted": False}
+    assert classes == ["file skipped", "file ok", "file ok"]
+    assert "not reached" not in page and "interrupted" not in page
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".quantize-batch.jsonl", "a.png", "b.png", "c.png", "index.html"]
+
+
 def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,
                                                                             tmp_path):
     from typer.testing import CliRunner
