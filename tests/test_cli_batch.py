@@ -938,6 +938,41 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     assert batch.NOT_DONE in (out / "i.html").read_text(encoding="utf-8")
 
 
+def test_an_output_folder_removed_mid_run_leaves_every_file_once_in_the_reports(
+        tmp_path, monkeypatch):
+    import shutil
+
+    from .report_support import file_rows, parse
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
+    run = batch.run_batch
+
+    def removing_the_folder(plan, *, on_result, **kwargs):  # once the first file is done
+        def shown(result):
+            on_result(result)
+            if out.exists():
+                shutil.rmtree(out)
+        return run(plan, on_result=shown, **kwargs)
+
+    monkeypatch.setattr(batch, "run_batch", removing_the_folder)
+    result = _cli(src, "-o", out, "-q", "-j", "1", "--report", tmp_path / "r.csv",
+                  "--html", tmp_path / "r.html")
+    assert result.exit_code == 1
+    gone = f"output folder {out} does not exist"
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {src / name}: {out / name}: {gone}" for name in ("b.png", "c.png")]
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = [(Path(r["input"]).name, r["status"], r["reason"]) for r in csv.DictReader(f)]
+    assert rows == [("a.png", "ok", ""), ("b.png", "failed", f"{out / 'b.png'}: {gone}"),
+                    ("c.png", "failed", f"{out / 'c.png'}: {gone}")]
+    page = file_rows(parse((tmp_path / "r.html").read_text(encoding="utf-8")))
+    assert [(row.children[0].children[0].all_text(), row.attrs["class"]) for row in page] == [
+        ("a.png", "file ok"), ("b.png", "file failed"), ("c.png", "file failed")]
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")
