@@ -208,5 +208,4 @@ def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_pat
         ("img 11.png", "not reached", None)]
     assert rows[0] == batch.not_reached_row(tmp_path / "img 1.png") == {
         "input": str(tmp_path / "img 1.png"), "output": "", "status": "not reached",
-        "reason": "the run was interrupted before this file; rerun the same command to "
-                  "finish it"}
+        "reason": "the run stopped before this file; rerun the same command to finish it"}

@@ -973,6 +973,72 @@ def test_an_output_folder_removed_mid_run_leaves_every_file_once_in_the_reports(
         ("a.png", "file ok"), ("b.png", "file failed"), ("c.png", "file failed")]
 
 
+def _record_lost_after_the_first_file(tmp_path, monkeypatch) -> tuple[Path, Path, Path]:
+    """Three images in ``in``, and run_batch patched so that the record of finished outputs
+    of ``out`` cannot be added to once the first file is done; the input folder, the
+    output folder and the record's path."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
+    manifest = out / batch.MANIFEST_NAME
+    run = batch.run_batch
+
+    def unwritable_after_the_first(plan, *, on_result, **kwargs):
+        def shown(result):
+            on_result(result)
+            if manifest.is_file():  # a folder in its place cannot be added to
+                manifest.unlink()
+                manifest.mkdir()
+        return run(plan, on_result=shown, **kwargs)
+
+    monkeypatch.setattr(batch, "run_batch", unwritable_after_the_first)
+    return src, out, manifest
+
+
+def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, monkeypatch):
+    # the record of finished outputs could not be written (a full disk, say): the run
+    # stopped with its one line and wrote no report, leaving an earlier run's in place
+    from .report_support import file_rows, parse
+
+    src, out, manifest = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+    (tmp_path / "r.json").write_text('{\n  "summary": {}, "files": []}')  # an earlier run's
+    result = _cli(src, "-o", out, "-j", "1", "--report", tmp_path / "r.json", "--html",
+                  tmp_path / "r.html")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
+        "(Is a directory)")
+    assert result.stdout.splitlines()[-1].startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
+        ("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
+    assert (data["summary"]["total"], data["summary"]["interrupted"]) == (3, False)
+    root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert [row.attrs["class"] for row in file_rows(root)] == [
+        "file ok", "file not-reached", "file not-reached"]
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert "stopped before the end: 2 not reached (rerun the command to finish)" in line
+
+
+def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
+                                                                            monkeypatch):
+    from quantize.errors import OutputError
+
+    src, out, manifest = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+
+    def full(path, *args, **kwargs):
+        raise OutputError("cannot be written (No space left on device)", path=path)
+
+    monkeypatch.setattr(batch, "write_report", full)
+    result = _cli(src, "-o", out, "-j", "1", "-q", "--report", tmp_path / "r.json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)",
+        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
+        "(Is a directory)"]
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")
@@ -1269,8 +1335,8 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
     report = tmp_path / f"report{suffix}"
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-q", "--report", report)
     assert result.exit_code == 130
-    not_reached = ("not reached", "the run was interrupted before this file; rerun the same "
-                   "command to finish it")
+    not_reached = ("not reached", "the run stopped before this file; rerun the same command "
+                   "to finish it")
     if suffix == ".json":
         data = json.loads(report.read_text())
         assert data["summary"]["total"] == 4 and data["summary"]["interrupted"]

@@ -122,8 +122,7 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
     assert all(set(row.attrs) == {"id", "class", "data-name"} for row in rows)
     spans = [row.children[-1] for row in rows if "not-reached" in row.classes()]
     assert {(td.attrs["colspan"], td.all_text()) for td in spans} == {
-        ("7", "not reached: the run was interrupted before this file (rerun the command to "
-              "finish)")}
+        ("7", "not reached: the run stopped before this file (rerun the command to finish)")}
     # the input is shown, there is no output yet; no failure is listed for them
     assert [len(list(row.iter("img"))) for row in rows] == [0, 0, 1, 0]
     assert [li.all_text() for li in root.iter("li")] == [f"b 2.png: {BROKEN_REASON}"]

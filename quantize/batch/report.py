@@ -187,11 +187,11 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
-    Each input in ``not_reached`` (those an interrupted batch did not reach) gets a
-    row too, its status "not reached", with no output and no metrics, merged into the
-    rows of ``results`` by the natural order of the inputs' paths (``img 9.png``
-    before ``img 10.png``, :func:`~quantize.io.natural_key`): with ``results`` in
-    that order, as the command line gives them, every row is.
+    Each input in ``not_reached`` (those a batch interrupted, or stopped by an error,
+    did not reach) gets a row too, its status "not reached", with no output and no
+    metrics, merged into the rows of ``results`` by the natural order of the inputs'
+    paths (``img 9.png`` before ``img 10.png``, :func:`~quantize.io.natural_key`):
+    with ``results`` in that order, as the command line gives them, every row is.
     Written atomically, in UTF-8; a CSV starts with a byte order mark (BOM),
     which tells a spreadsheet its encoding: without it, Excel opens a CSV in
     the system's legacy code page and garbles non-ASCII file names. pandas,

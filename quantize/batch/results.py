@@ -36,21 +36,21 @@ REMOVED = "removed_outputs"
 NOT_REMOVED = "outputs_not_removed"
 
 
-#: Status of the report row of an input that an interrupted batch did not reach. Not a
-#: :class:`FileResult` status: such a file never settled, and no summary count holds it.
+#: Status of the report row of an input that a batch interrupted (or stopped by an error)
+#: did not reach. Not a :class:`FileResult` status: such a file never settled, and no
+#: summary count holds it.
 NOT_REACHED = "not reached"
 
 
 def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
-    """The report row of an input an interrupted batch did not reach: the keys of
-    :meth:`FileResult.as_row`, no output and no metrics.
+    """The report row of an input a batch interrupted (or stopped by an error) did not
+    reach: the keys of :meth:`FileResult.as_row`, no output and no metrics.
 
     >>> not_reached_row(Path("a.jpg"))["status"]
     'not reached'
     """
     return {"input": str(input), "output": "", "status": NOT_REACHED,
-            "reason": "the run was interrupted before this file; rerun the same command to "
-                      "finish it"}
+            "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
 def removed_note(record: Mapping[str, Any]) -> str:

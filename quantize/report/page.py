@@ -134,9 +134,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The command line that ran the batch, shown under the title (with the
         time the page was written and quantize's version, always shown).
     not_reached : sequence of paths
-        The inputs of an interrupted batch that it did not reach: each gets a
-        row marked "not reached" (its thumbnail before, no metrics), listed,
-        sorted and counted with the others.
+        The inputs of an interrupted batch (or one an error stopped) that it did
+        not reach: each gets a row marked "not reached" (its thumbnail before, no
+        metrics), listed, sorted and counted with the others.
 
     Raises
     ------
@@ -231,8 +231,8 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
     if status == NOT_REACHED:
-        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run was '
-                     'interrupted before this file (rerun the command to finish)</td>')
+        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run '
+                     'stopped before this file (rerun the command to finish)</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
@@ -558,6 +558,9 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
             f", {unlisted} of them in no row"
         parts.append("interrupted before the end" + (
             f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
+    elif missed := sum(1 for r in rows if r.get("status") == NOT_REACHED):  # an error
+        parts.append(f"stopped before the end: {missed} not reached (rerun the command to "
+                     "finish)")
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
