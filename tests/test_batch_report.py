@@ -191,3 +191,21 @@ def test_another_file_at_the_report_path_is_refused_naming_the_library_option(tm
                               "choose another path, or use force=True to replace it")
     check_report_replaceable(notes, "report", force=True)  # no error
     assert notes.read_text() == "my,own,table\n"
+
+
+def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_path):
+    # an interrupted batch's files not reached had no row: only the summary's total said so
+    results = [batch.FileResult(tmp_path / "img 9.png", tmp_path / "o" / "img 9.png", "ok",
+                                "", {"k": 2}),
+               batch.FileResult(tmp_path / "img 10.png", tmp_path / "o" / "img 10.png", "ok",
+                                "", {"k": 4})]
+    summary = batch.BatchSummary(total=4, ok=2, interrupted=True)
+    batch.write_report(tmp_path / "r.json", results, summary,
+                       not_reached=[tmp_path / "img 11.png", tmp_path / "img 1.png"])
+    rows = json.loads((tmp_path / "r.json").read_text())["files"]
+    assert [(Path(r["input"]).name, r["status"], r.get("k")) for r in rows] == [
+        ("img 1.png", "not reached", None), ("img 9.png", "ok", 2), ("img 10.png", "ok", 4),
+        ("img 11.png", "not reached", None)]
+    assert rows[0] == batch.not_reached_row(tmp_path / "img 1.png") == {
+        "input": str(tmp_path / "img 1.png"), "output": "", "status": "not reached",
+        "reason": "the run stopped before this file; rerun the same command to finish it"}

@@ -949,6 +949,107 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     assert batch.NOT_DONE in (out / "i.html").read_text(encoding="utf-8")
 
 
+def test_an_output_folder_removed_mid_run_leaves_every_file_once_in_the_reports(
+        tmp_path, monkeypatch):
+    import shutil
+
+    from .report_support import file_rows, parse
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
+    run = batch.run_batch
+
+    def removing_the_folder(plan, *, on_result, **kwargs):  # once the first file is done
+        def shown(result):
+            on_result(result)
+            if out.exists():
+                shutil.rmtree(out)
+        return run(plan, on_result=shown, **kwargs)
+
+    monkeypatch.setattr(batch, "run_batch", removing_the_folder)
+    result = _cli(src, "-o", out, "-q", "-j", "1", "--report", tmp_path / "r.csv",
+                  "--html", tmp_path / "r.html")
+    assert result.exit_code == 1
+    gone = f"output folder {out} does not exist"
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {src / name}: {out / name}: {gone}" for name in ("b.png", "c.png")]
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = [(Path(r["input"]).name, r["status"], r["reason"]) for r in csv.DictReader(f)]
+    assert rows == [("a.png", "ok", ""), ("b.png", "failed", f"{out / 'b.png'}: {gone}"),
+                    ("c.png", "failed", f"{out / 'c.png'}: {gone}")]
+    page = file_rows(parse((tmp_path / "r.html").read_text(encoding="utf-8")))
+    assert [(row.children[0].children[0].all_text(), row.attrs["class"]) for row in page] == [
+        ("a.png", "file ok"), ("b.png", "file failed"), ("c.png", "file failed")]
+
+
+def _record_lost_after_the_first_file(tmp_path, monkeypatch) -> tuple[Path, Path, Path]:
+    """Three images in ``in``, and run_batch patched so that the record of finished outputs
+    of ``out`` cannot be added to once the first file is done; the input folder, the
+    output folder and the record's path."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(src / name)
+    manifest = out / batch.MANIFEST_NAME
+    run = batch.run_batch
+
+    def unwritable_after_the_first(plan, *, on_result, **kwargs):
+        def shown(result):
+            on_result(result)
+            if manifest.is_file():  # a folder in its place cannot be added to
+                manifest.unlink()
+                manifest.mkdir()
+        return run(plan, on_result=shown, **kwargs)
+
+    monkeypatch.setattr(batch, "run_batch", unwritable_after_the_first)
+    return src, out, manifest
+
+
+def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, monkeypatch):
+    # the record of finished outputs could not be written (a full disk, say): the run
+    # stopped with its one line and wrote no report, leaving an earlier run's in place
+    from .report_support import file_rows, parse
+
+    src, out, manifest = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+    (tmp_path / "r.json").write_text('{\n  "summary": {}, "files": []}')  # an earlier run's
+    result = _cli(src, "-o", out, "-j", "1", "--report", tmp_path / "r.json", "--html",
+                  tmp_path / "r.html")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
+        "(Is a directory)")
+    assert result.stdout.splitlines()[-1].startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
+        ("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
+    assert (data["summary"]["total"], data["summary"]["interrupted"]) == (3, False)
+    root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert [row.attrs["class"] for row in file_rows(root)] == [
+        "file ok", "file not-reached", "file not-reached"]
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert "stopped before the end: 2 not reached (rerun the command to finish)" in line
+
+
+def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
+                                                                            monkeypatch):
+    from quantize.errors import OutputError
+
+    src, out, manifest = _record_lost_after_the_first_file(tmp_path, monkeypatch)
+
+    def full(path, *args, **kwargs):
+        raise OutputError("cannot be written (No space left on device)", path=path)
+
+    monkeypatch.setattr(batch, "write_report", full)
+    result = _cli(src, "-o", out, "-j", "1", "-q", "--report", tmp_path / "r.json")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)",
+        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
+        "(Is a directory)"]
+
+
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _cli(photo_tree, "-o", "-")
@@ -1227,6 +1328,88 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, mon
     assert [(row.children[0].all_text(), row.attrs["class"]) for row in rows] == [
         ("a.pngnot reached", "file not-reached"), ("b.pngfailed", "file failed"),
         ("c.pngnot reached", "file not-reached")]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkeypatch, suffix):
+    # only the summary's total and "interrupted" said that files were left, not which
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c 10.png", "c 9.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    report = tmp_path / f"report{suffix}"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-q", "--report", report)
+    assert result.exit_code == 130
+    not_reached = ("not reached", "the run stopped before this file; rerun the same command "
+                   "to finish it")
+    if suffix == ".json":
+        data = json.loads(report.read_text())
+        assert data["summary"]["total"] == 4 and data["summary"]["interrupted"]
+        rows = [(Path(r["input"]).name, r["output"], r["status"], r["reason"])
+                for r in data["files"]]
+        assert [list(r) for r in data["files"]] == [
+            ["input", "output", "status", "reason"], ["input", "output", "status", "reason",
+                                                      "seconds"],
+            ["input", "output", "status", "reason"], ["input", "output", "status", "reason"]]
+    else:
+        with open(report, newline="", encoding="utf-8-sig") as f:
+            table = list(csv.reader(f))
+        assert table[0] == list(batch.REPORT_COLUMNS)
+        assert [row[4:] for row in table[1:]] == [  # k, space, psnr, delta_e, seconds, bytes
+            [""] * 7, ["", "", "", "", "0.5", "", ""], [""] * 7, [""] * 7]
+        rows = [(Path(r[0]).name, *r[1:4]) for r in table[1:]]
+    assert rows == [("a.png", "", *not_reached),
+                    ("b.png", str(tmp_path / "out" / "b.png"), "failed", "not an image"),
+                    ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
+
+
+def test_a_rerun_after_ctrl_c_finishes_the_batch_and_its_reports_show_every_file_done(
+        tmp_path, monkeypatch):
+    from quantize.batch import run as run_module
+    from quantize.batch.calls import run_isolated
+
+    from .report_support import file_rows, parse
+
+    (tmp_path / "in").mkdir()
+    for i, name in enumerate(("a.png", "b.png", "c.png")):
+        Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(tmp_path / "in" / name)
+
+    def first_then_ctrl_c(calls, settle, **kwargs):  # the first file done, then Ctrl-C
+        settle(0, run_isolated(calls[0]))
+        raise KeyboardInterrupt
+
+    args = (tmp_path / "in", "-o", tmp_path / "out", "-q", "-j", "1", "--report",
+            tmp_path / "r.json", "--html", tmp_path / "out" / "index.html")
+    with monkeypatch.context() as patched:
+        patched.setattr(run_module, "run_calls", first_then_ctrl_c)
+        assert _cli(*args).exit_code == 130
+
+    def statuses() -> tuple[list[tuple[str, str]], dict, list[str], str]:
+        data = json.loads((tmp_path / "r.json").read_text())
+        page = (tmp_path / "out" / "index.html").read_text()
+        return ([(Path(r["input"]).name, r["status"]) for r in data["files"]], data["summary"],
+                [row.attrs["class"] for row in file_rows(parse(page))], page)
+
+    rows, summary, classes, _ = statuses()
+    assert rows == [("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
+    assert (summary["total"], summary["ok"], summary["interrupted"]) == (3, 1, True)
+    assert classes == ["file ok", "file not-reached", "file not-reached"]
+    result = _cli(*args)  # the same command again finishes the batch
+    assert result.exit_code == 0, result.output
+    rows, summary, classes, page = statuses()
+    assert rows == [("a.png", "skipped"), ("b.png", "ok"), ("c.png", "ok")]
+    assert {k: summary[k] for k in ("total", "ok", "skipped", "failed", "interrupted")} == {
+        "total": 3, "ok": 2, "skipped": 1, "failed": 0, "interrupted": False}
+    assert classes == ["file skipped", "file ok", "file ok"]
+    assert "not reached" not in page and "interrupted" not in page
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".quantize-batch.jsonl", "a.png", "b.png", "c.png", "index.html"]
 
 
 def test_cli_json_prints_one_report_row_per_file_and_nothing_else_on_stdout(photo_tree,

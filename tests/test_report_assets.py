@@ -13,13 +13,13 @@ from .report_support import parse
 
 def test_the_template_has_the_fields_the_page_fills():
     fields = {name for _, name, _, _ in string.Formatter().parse(TEMPLATE) if name}
-    assert fields == {"title", "style", "made", "summary", "failures", "heads", "rows",
-                      "script"}
+    assert fields == {"title", "style", "made", "summary", "failures", "filter", "heads",
+                      "rows", "script"}
 
 
 def test_the_filled_template_is_one_page_with_the_results_table():
     page = TEMPLATE.format(title="T &amp; U", style=STYLE, made="", summary="<p>s</p>",
-                           failures="",
+                           failures="", filter="",
                            heads="<th data-key='k'>k</th>", rows="<tr class='file'></tr>",
                            script=SCRIPT)
     root = parse(page)

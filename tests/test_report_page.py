@@ -122,8 +122,7 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
     assert all(set(row.attrs) == {"id", "class", "data-name"} for row in rows)
     spans = [row.children[-1] for row in rows if "not-reached" in row.classes()]
     assert {(td.attrs["colspan"], td.all_text()) for td in spans} == {
-        ("7", "not reached: the run was interrupted before this file (rerun the command to "
-              "finish)")}
+        ("7", "not reached: the run stopped before this file (rerun the command to finish)")}
     # the input is shown, there is no output yet; no failure is listed for them
     assert [len(list(row.iter("img"))) for row in rows] == [0, 0, 1, 0]
     assert [li.all_text() for li in root.iter("li")] == [f"b 2.png: {BROKEN_REASON}"]
@@ -527,6 +526,51 @@ def test_sortable_headings_are_buttons_a_keyboard_reaches(batch):
         assert button.all_text() == th.all_text()
     assert 'querySelectorAll("th[data-key] button")' in text
     assert 'button.addEventListener("click"' in text
+
+
+def _every_status(tmp_path: Path) -> Path:
+    """A page with rows of every status (no image files: no thumbnails): two ok, one
+    skipped, one failed, and two an interrupted run did not reach."""
+    results = [FileResult(tmp_path / "a.png", tmp_path / "o" / "a.png", "ok", "",
+                          {"k": 4, "psnr": 30.0}),
+               FileResult(tmp_path / "b.png", tmp_path / "o" / "b.png", "ok", "",
+                          {"k": 8, "psnr": 35.0}),
+               FileResult(tmp_path / "c.png", tmp_path / "o" / "c.png", "skipped",
+                          "output exists", {"k": 6, "psnr": 32.0}),
+               FileResult(tmp_path / "d.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted = 6, True
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce",
+                      not_reached=[tmp_path / "f.png", tmp_path / "e.png"])
+    return tmp_path / "r.html"
+
+
+def test_a_status_filter_offers_every_status_of_the_rows_with_its_count(tmp_path):
+    # with hundreds of files, the failed ones could only be found by scrolling the table
+    root = parse(_every_status(tmp_path).read_text())
+    (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
+    assert group.attrs["role"] == "group" and group.attrs["aria-label"] == "show the files"
+    assert "hidden" in group.attrs  # the script shows it: without it, it could not filter
+    buttons = list(group.iter("button"))
+    assert [(b.all_text(), b.attrs["data-show"], b.attrs["aria-pressed"]) for b in buttons] == [
+        ("all (6)", "", "true"), ("ok (2)", "ok", "false"), ("skipped (1)", "skipped", "false"),
+        ("failed (1)", "failed", "false"), ("not reached (2)", "not-reached", "false")]
+    # buttons, in the Tab order and pressed by Enter or Space, each naming the table
+    assert all(b.attrs["type"] == "button" and b.attrs["aria-controls"] == "results"
+               for b in buttons)
+    # a button's data-show is the class of the rows it counted
+    shown = [(row.classes() - {"file"}).pop() for row in file_rows(root)]
+    assert {status: shown.count(status) for status in shown} == {
+        b.attrs["data-show"]: int(b.all_text().split("(")[1].rstrip(")")) for b in buttons[1:]}
+
+
+def test_no_status_filter_when_every_row_has_one_status(tmp_path):
+    results = [FileResult(tmp_path / f"{name}.png", None, "failed", BROKEN_REASON)
+               for name in "ab"]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    assert [div for div in root.iter("div") if "filter" in div.classes()] == []
+    assert len(file_rows(root)) == 2
 
 
 def test_empty_batch_says_so(tmp_path):
@@ -972,3 +1016,64 @@ def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp
     assert [li.all_text() for li in root.iter("li")] == [
         "esc\\x1b.png: not an image", "nl\\nx.png: not an image",
         "x\\u202egnp.exe: not an image", f"{names[3]}: not an image"]
+
+
+def _seen(dom) -> tuple[list[str], dict[str, str], bool]:
+    """The names of the rows shown (not hidden), in order; the filter's buttons with
+    whether each is pressed; whether the filter is hidden."""
+    rows = [row.children[0].children[0].all_text() for row in file_rows(dom)
+            if "hidden" not in row.attrs]
+    (group,) = [div for div in dom.iter("div") if "filter" in div.classes()]
+    pressed = {b.attrs["data-show"]: b.attrs["aria-pressed"] for b in group.iter("button")}
+    return rows, pressed, "hidden" in group.attrs
+
+
+@needs_chromium
+def test_chromium_shows_only_the_rows_of_the_status_pressed_and_keeps_it_in_the_address(
+        tmp_path):
+    report = _every_status(tmp_path)
+    pressed = with_script(report, "pressed.html", (
+        'document.querySelector(".filter button[data-show=failed]").click();'
+        'document.querySelector(".filter button[data-show=not-reached]").click();'
+        'document.querySelector("th[data-key=name] button").click();'
+        'document.body.setAttribute("data-hash", location.hash);'))
+    dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+    assert _seen(dom) == (["e.png", "f.png"], {"": "false", "ok": "false", "skipped": "false",
+                                                "failed": "false", "not-reached": "true"},
+                          False)
+    (body,) = dom.iter("body")
+    assert body.attrs["data-hash"] == "#sort=name&show=not-reached"  # what a reload opens
+    # opened from such an address: filtered and sorted; "all" shows every row again
+    dom = parse(chromium(tmp_path, "--dump-dom", report.as_uri() + "#sort=-psnr&show=ok").stdout)
+    assert _seen(dom)[:2] == (["b.png", "a.png"], {"": "false", "ok": "true",
+                                                  "skipped": "false", "failed": "false",
+                                                  "not-reached": "false"})
+    everything = with_script(report, "all.html", (
+        'document.querySelector(".filter button[data-show=ok]").click();'
+        'document.querySelector(".filter button[data-show=\'\']").click();'))
+    dom = parse(chromium(tmp_path, "--dump-dom", everything.as_uri()).stdout)
+    assert _seen(dom)[0] == ["a.png", "b.png", "c.png", "d.png", "e.png", "f.png"]
+
+
+@needs_chromium
+def test_chromium_shows_a_listed_failure_the_filter_hid_when_its_link_is_followed(tmp_path):
+    followed = with_script(_every_status(tmp_path), "followed.html", (
+        'document.querySelector(".filter button[data-show=ok]").click();'
+        'document.querySelector(".failures a").click();'))
+    dom = parse(chromium(tmp_path, "--dump-dom", followed.as_uri()).stdout)
+    rows, pressed, _ = _seen(dom)
+    assert "d.png" in rows and len(rows) == 6 and pressed[""] == "true"
+
+
+@needs_chromium
+@pytest.mark.parametrize("flags, background, pressed", [
+    ((), (0xfa, 0xfa, 0xfa), (0xdb, 0xe7, 0xf7)),
+    (("--force-dark-mode",), (0x18, 0x18, 0x18), (0x26, 0x38, 0x4f))])
+def test_chromium_draws_the_pressed_filter_button_in_the_pages_colours(tmp_path, flags,
+                                                                        background, pressed):
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, *flags, f"--screenshot={shot}", "--window-size=800,400",
+             _every_status(tmp_path).as_uri() + "#show=failed")
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert tuple(pixels[5, 5]) == background
+    assert (np.abs(pixels - pressed).max(axis=2) <= 2).sum() > 300  # the "failed (1)" button

@@ -82,11 +82,13 @@ from .report import (
 )
 from .results import (
     LEFT_OUT,
+    NOT_REACHED,
     NOT_REMOVED,
     REMOVED,
     BatchSummary,
     FileResult,
     left_out_line,
+    not_reached_row,
     not_removed_lines,
     removed_note,
 )
@@ -99,8 +101,8 @@ from .shared import (
     shared_palette,
 )
 
-__all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVED", "REMOVED",
-           "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
+__all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REACHED", "NOT_REMOVED",
+           "REMOVED", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
            "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
            "SchedulerLostError", "SharedPalette", "WorkerFailedError", "available_cpus",
@@ -108,7 +110,7 @@ __all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REMOVE
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",
            "find_images", "image_extensions", "kept_by_batch", "left_out_line",
-           "not_removed_lines", "plan_batch", "read_manifest",
+           "not_reached_row", "not_removed_lines", "plan_batch", "read_manifest",
            "reduce_mode", "remove_unclaimed", "removed_note",
            "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
            "segment_mode", "shared_palette", "would_be_found", "write_report"]

@@ -1,13 +1,16 @@
 """Reports of a finished batch: per-file rows as JSON (with the summary) or CSV.
 
 Rows come from :meth:`FileResult.as_row`: input, output, status, reason, then
-the job's record (k, psnr, delta_e, seconds, bytes, ...). The HTML report with
-thumbnails lives in :mod:`quantize.report`.
+the job's record (k, psnr, delta_e, seconds, bytes, ...); an input an interrupted
+batch did not reach has a row of its own
+(:func:`~quantize.batch.results.not_reached_row`). The HTML report with thumbnails
+lives in :mod:`quantize.report`.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
 import os
@@ -16,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..io import atomic_write, printable_data
+from ..io import atomic_write, natural_key, printable_data
 from .plan import BatchPlan, would_be_found
-from .results import BatchSummary, FileResult
+from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
 
 __all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
@@ -180,9 +183,15 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 
 
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
-                 summary: BatchSummary) -> None:
+                 summary: BatchSummary, *,
+                 not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
 
+    Each input in ``not_reached`` (those a batch interrupted, or stopped by an error,
+    did not reach) gets a row too, its status "not reached", with no output and no
+    metrics, merged into the rows of ``results`` by the natural order of the inputs'
+    paths (``img 9.png`` before ``img 10.png``, :func:`~quantize.io.natural_key`):
+    with ``results`` in that order, as the command line gives them, every row is.
     Written atomically, in UTF-8; a CSV starts with a byte order mark (BOM),
     which tells a spreadsheet its encoding: without it, Excel opens a CSV in
     the system's legacy code page and garbles non-ASCII file names. pandas,
@@ -196,7 +205,12 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     behind a ``'``. Raises ValueError for another extension.
     """
     p = check_report_path(path)
-    rows = [printable_data(r.as_row()) for r in results]
+    def key(row: Mapping[str, Any]) -> Any:
+        return natural_key(row["input"])
+
+    missed = sorted(map(not_reached_row, not_reached), key=key)
+    rows = [printable_data(row) for row in heapq.merge((r.as_row() for r in results), missed,
+                                                       key=key)]
     if p.suffix.lower() == ".json":
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)

@@ -6,6 +6,7 @@ runner (files settled by a job), the reports and the command line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import Any, Literal
 
 from ..errors import ExitCode
 
-__all__ = ["LARGER", "LEFT_OUT", "NOT_REMOVED", "REMOVED", "STALE", "BatchSummary", "FileResult",
-           "Status", "left_out_line", "not_removed_lines", "removed_note"]
+__all__ = ["LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE",
+           "BatchSummary", "FileResult", "Status", "left_out_line", "not_reached_row",
+           "not_removed_lines", "removed_note"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -50,6 +52,23 @@ def left_out_line(record: Mapping[str, Any]) -> str:
     why = record.get(LEFT_OUT)
     return (f"left out of the shared palette's fit, which the other files made: {why}"
             if why else "")
+
+
+#: Status of the report row of an input that a batch interrupted (or stopped by an error)
+#: did not reach. Not a :class:`FileResult` status: such a file never settled, and no
+#: summary count holds it.
+NOT_REACHED = "not reached"
+
+
+def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
+    """The report row of an input a batch interrupted (or stopped by an error) did not
+    reach: the keys of :meth:`FileResult.as_row`, no output and no metrics.
+
+    >>> not_reached_row(Path("a.jpg"))["status"]
+    'not reached'
+    """
+    return {"input": str(input), "output": "", "status": NOT_REACHED,
+            "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
 def removed_note(record: Mapping[str, Any]) -> str:

@@ -26,7 +26,7 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
-from ..errors import ExitCode, command_line_text
+from ..errors import ExitCode, OutputError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data
 from . import (
     USAGE_ERROR,
@@ -267,20 +267,23 @@ def batch(
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
-    results, summary, lost = _run(plan, jobs, scheduler, show)
+    results, summary, stopped = _run(plan, jobs, scheduler, show)
     note_idle_options([r.record for r in results if r.status == "ok"],
                       optimize=options.get("optimize", False),
                       per_frame=options.get("palette") == "per-frame")
-    _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                   bool(options.get("dither")), options.get("palette") == "per-frame",
-                   command_line(ctx, "batch"), _not_reached(plan, results))
+    try:
+        _write_reports(results, summary, report, html, mode, options["max_pixels"],
+                       bool(options.get("dither")), options.get("palette") == "per-frame",
+                       command_line(ctx, "batch"), _not_reached(plan, results))
+    except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
+        _say_stopped(stopped)
+        raise
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                        unclaimed=len(plan.unclaimed))
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
-    if lost is not None:  # after the reports, which hold the files done and those not
-        fail(lost, ExitCode.FAILED)
+    _say_stopped(stopped)  # after the reports, which hold the files done and those not
     raise typer.Exit(summary.exit_code)
 
 
@@ -310,7 +313,8 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
 
 
 def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Path]:
-    """The inputs of ``plan`` without a result: those an interrupted run did not reach."""
+    """The inputs of ``plan`` without a result: those the run did not reach (interrupted,
+    or stopped by an error)."""
     settled = {r.input for r in results}
     inputs = [r.input for r in plan.settled] + [job.input for job in plan.jobs]
     return [path for path in inputs if path not in settled]
@@ -320,7 +324,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    not_reached: list[Path]) -> None:
-    """Write the --report file and the --html page; the page has a row for each input in
+    """Write the --report file and the --html page; each has a row for each input in
     ``not_reached``."""
     from .. import batch as lib
 
@@ -330,7 +334,7 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
     with user_errors():
         if report is not None:
             report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
-            lib.write_report(report, results, summary)
+            lib.write_report(report, results, summary, not_reached=not_reached)
         if html is not None:
             from ..report import write_html_report
 
@@ -667,10 +671,12 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 
 
 def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary, str | None]:
-    """Run ``plan``, showing each file as it settles; return the results, the summary and,
-    when the Dask scheduler was lost mid-run, its one-line error (the files not done are
-    then in the results and the summary as failed, without a line each)."""
+         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary, Exception | None]:
+    """Run ``plan``, showing each file as it settles; return the results, the summary and
+    the error that stopped the run, if one did: the Dask scheduler lost mid-run (the files
+    not done are then in the results and the summary as failed, without a line each), or
+    an output error no file can go on after (the record of finished outputs cannot be
+    written: a full disk); the reports are written before it is said."""
     from dataclasses import replace
 
     from .. import batch as lib
@@ -688,21 +694,31 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
             results.append(result)
             shown(result)
 
-        lost: str | None = None
+        stopped: Exception | None = None
         try:
             with user_errors():
                 try:
                     lib.run_batch(plan, jobs=jobs, scheduler=scheduler, on_result=on_result,
                                   on_interrupt=finishing_note)
                 except lib.SchedulerLostError as exc:
-                    lost = str(exc)
+                    stopped = exc
                     for result in map(_in_flags, exc.not_done):
                         summary.add(result)
                         results.append(result)
+                except OutputError as exc:
+                    stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
     summary.seconds = time.perf_counter() - start
-    return results, summary, lost
+    return results, summary, stopped
+
+
+def _say_stopped(stopped: Exception | None) -> None:
+    """Say the error that stopped the run in one line, as any other, and exit with its code
+    (nothing when none did)."""
+    if stopped is not None:
+        with user_errors():
+            raise stopped
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
 - ``page``: :func:`write_html_report` lays out one row per file (thumbnails
   before and after, palette swatches, metrics, failures with their reason);
 - ``thumbnails``: embedded thumbnails and palette shares read from images;
-- ``assets``: the fixed style sheet, sorting script and page skeleton.
+- ``assets``: the fixed style sheet, script that sorts and filters the rows, and page skeleton.
 
 Pillow and NumPy only.
 """

@@ -1,13 +1,17 @@
-"""The fixed parts of the HTML batch report: style sheet, sorting script, page skeleton.
+"""The fixed parts of the HTML batch report: style sheet, script, page skeleton.
 
 :mod:`quantize.report.page` fills ``TEMPLATE`` (``str.format`` fields: title,
-style, made, summary, failures, heads, rows, script). The script sorts the rows of
+style, made, summary, failures, filter, heads, rows, script). The script sorts the rows of
 ``table#results`` by a ``data-<key>`` attribute when the button of a
 ``th[data-key]`` is pressed (clicked, or Enter or Space from the keyboard),
 or on load from ``#sort=<key>`` / ``#sort=-<key>`` in the address, which a
-press sets; rows without the attribute stay last. It also plays the animations a
-row's thumbnails link in ``data-play`` (unless the browser asks for reduced motion),
-and the row's ``button.play`` pauses and plays them.
+press sets; rows without the attribute stay last. It shows the status filter
+(``div.filter``, hidden without the script): pressing one of its buttons shows only
+the rows with the class in its ``data-show`` (all rows for ``""``), and puts
+``show=<status>`` in the address, from which the page opens so filtered; a failure
+listed at the top that the filter hides is shown again when its link is followed.
+It also plays the animations a row's thumbnails link in ``data-play`` (unless the
+browser asks for reduced motion), and the row's ``button.play`` pauses and plays them.
 """
 
 #: Longest side of a thumbnail on the page, in CSS pixels: the limit ``STYLE`` sets.
@@ -45,12 +49,19 @@ tr.failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
 button.play{font:inherit;margin-left:.3em;padding:0 .6em}
+.filter{margin:.6em 0}.filter button{font:inherit;color:inherit;background:#fff;margin-left:.4em;
+padding:.1em .7em;border:1px solid #999;border-radius:1em;cursor:pointer}
+.filter button[aria-pressed=true]{background:#dbe7f7;border:2px solid #1a5fb4;font-weight:bold}
+.filter button:focus-visible{outline:2px solid #1a5fb4;outline-offset:2px}
 @media (prefers-color-scheme:dark){
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
 table{background:#1f1f1f}th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
 .failures,tr.failed{background:#3b1f1f}.failures{border-color:#7a3333}td.reason{color:#ff9d9d}
 th[data-key] button:focus-visible{outline-color:#8ab4f8}
+.filter button{background:#2b2b2b;border-color:#666}
+.filter button[aria-pressed=true]{background:#26384f;border-color:#8ab4f8}
+.filter button:focus-visible{outline-color:#8ab4f8}
 }
 """
 
@@ -78,18 +89,61 @@ SCRIPT = """
                       : descending ? "descending" : "ascending");
     });
   }
+  // The sort and the filter are kept in the address: a reload (of the page a rerun
+  // rewrote) or a copied link keeps them.
+  var sorted = "", shown = "";
+  function remember() {
+    var parts = [];
+    if (sorted) parts.push("sort=" + sorted);
+    if (shown) parts.push("show=" + shown);
+    history.replaceState(null, "", "#" + parts.join("&"));
+  }
   table.querySelectorAll("th[data-key] button").forEach(function (button) {
     var th = button.parentNode;
     button.addEventListener("click", function () {
       var key = th.getAttribute("data-key");
       var descending = th.getAttribute("aria-sort") === "ascending";
       sortBy(key, descending);
-      // kept in the address: a reload (of the page a rerun rewrote) or a copied link keeps it
-      history.replaceState(null, "", "#sort=" + (descending ? "-" : "") + key);
+      sorted = (descending ? "-" : "") + key;
+      remember();
     });
   });
   var m = /sort=(-?)([a-z_]+)/.exec(location.hash);
-  if (m) sortBy(m[2], m[1] === "-");
+  if (m) { sortBy(m[2], m[1] === "-"); sorted = m[1] + m[2]; }
+
+  // The status filter: only the rows of the status pressed, or all ("").
+  var filter = document.querySelector(".filter");
+  var choices = filter ? Array.prototype.slice.call(filter.querySelectorAll("button")) : [];
+  function show(status) {
+    if (!choices.some(function (b) { return b.getAttribute("data-show") === status; })) {
+      status = "";
+    }
+    shown = status;
+    body.querySelectorAll("tr.file").forEach(function (row) {
+      row.hidden = status !== "" && !row.classList.contains(status);
+    });
+    choices.forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-show") === status));
+    });
+  }
+  choices.forEach(function (button) {
+    button.addEventListener("click", function () {
+      show(button.getAttribute("data-show"));
+      remember();
+    });
+  });
+  if (filter) {
+    filter.hidden = false;
+    var f = /show=([a-z-]+)/.exec(location.hash);
+    if (f) show(f[1]);
+  }
+  // a failure listed at the top links its row: shown again if the filter hid it
+  document.querySelectorAll(".failures a").forEach(function (a) {
+    a.addEventListener("click", function () {
+      var row = document.getElementById(a.getAttribute("href").slice(1));
+      if (row && row.hidden) { show(""); }
+    });
+  });
 
   // A row whose thumbnails are animations: each shows its first frame, embedded, and links
   // its file in data-play; the row's button shows the files (playing) or the first frames.
@@ -145,6 +199,7 @@ TEMPLATE = """<!DOCTYPE html>
 {made}
 {summary}
 {failures}
+{filter}
 <div class="scroll" tabindex="0" role="region" aria-label="results">
 <table id="results">
 <thead><tr>{heads}</tr></thead>

@@ -2,7 +2,7 @@
 
 :func:`write_html_report` writes a single self-contained file: every thumbnail
 is embedded as a ``data:`` URI, the style sheet and the few lines of script that
-sort the table are inline, and nothing is fetched from the network. For every
+sort and filter the table are inline, and nothing is fetched from the network. For every
 file the page shows a thumbnail before and after (in segment mode, the overlay
 of region borders), the palette as swatches as wide as their share of pixels,
 and the metrics; failed files show their reason. In reduce mode the thumbnails of
@@ -11,7 +11,10 @@ embedded, with a button in the row to pause them; they show the first frame when
 the browser asks for reduced motion (until the button is pressed) or the file is
 not there. Clicking a column heading (or reaching it with Tab and pressing Enter)
 sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
-the page sorted (``-`` for descending).
+the page sorted (``-`` for descending). When the rows have more than one status,
+buttons above the table, each with its count, show only the rows of one status
+(ok, skipped, failed, not reached) or all of them, and put it in the address too:
+``report.html#show=failed`` opens the page showing only the failed files.
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
 style, script and page skeleton live in :mod:`quantize.report.assets`. Only
@@ -32,6 +35,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
+from ..batch.results import NOT_REACHED
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write, natural_key, printable, printable_line
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
@@ -47,8 +51,6 @@ OVERLAY_NAME = "overlay.png"
 _MODES = ("reduce", "segment")
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _MISSING = '<span class="missing">—</span>'
-#: Status of a row for an input the interrupted batch did not reach.
-NOT_REACHED = "not reached"
 #: Formats of the animations every current browser plays in an ``<img>`` (APNG is "PNG").
 _PLAYABLE = frozenset({"GIF", "PNG", "WEBP"})
 #: What a row says of its thumbnails playing, by (before plays, after plays).
@@ -132,9 +134,9 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The command line that ran the batch, shown under the title (with the
         time the page was written and quantize's version, always shown).
     not_reached : sequence of paths
-        The inputs of an interrupted batch that it did not reach: each gets a
-        row marked "not reached" (its thumbnail before, no metrics), listed,
-        sorted and counted with the others.
+        The inputs of an interrupted batch (or one an error stopped) that it did
+        not reach: each gets a row marked "not reached" (its thumbnail before, no
+        metrics), listed, sorted and counted with the others.
 
     Raises
     ------
@@ -229,16 +231,25 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
     if status == NOT_REACHED:
-        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run was '
-                     'interrupted before this file (rerun the command to finish)</td>')
+        cells.append(f'<td class="missing" colspan="{span}"><b>not reached:</b> the run '
+                     'stopped before this file (rerun the command to finish)</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
-    return (f'<tr id="file-{index}" class="file {_e(status.replace(" ", "-"))}" {keys}>'
+    return (f'<tr id="file-{index}" class="file {_e(_status_class(status))}" {keys}>'
             + "".join(cells) + "</tr>")
+
+
+def _status_class(status: str) -> str:
+    """The class of a row of ``status``, which the status filter shows or hides.
+
+    >>> _status_class("not reached")
+    'not-reached'
+    """
+    return status.replace(" ", "-")
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
@@ -516,7 +527,8 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
     title = f"quantize batch report ({mode})" + (f": {printable_line(folder)}" if folder else "")
     return TEMPLATE.format(title=_e(title), made=made,
                             summary=_summary_html(mode, rows, summary),
-                            failures=_failures_html(rows, labels, order), heads=heads,
+                            failures=_failures_html(rows, labels, order),
+                            filter=_filter_html(rows), heads=heads,
                             rows=rows_html,
                             style=STYLE, script=SCRIPT)
 
@@ -550,6 +562,9 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
             f", {unlisted} of them in no row"
         parts.append("interrupted before the end" + (
             f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
+    elif missed := sum(1 for r in rows if r.get("status") == NOT_REACHED):  # an error
+        parts.append(f"stopped before the end: {missed} not reached (rerun the command to "
+                     "finish)")
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
@@ -565,3 +580,24 @@ def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
+
+
+#: The statuses the filter offers, in its order (a status of no row is left out).
+_STATUSES = ("ok", "skipped", "failed", NOT_REACHED)
+
+
+def _filter_html(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Buttons that show only the rows of one status, or all, each with its count; ""
+    when every row has the same status (nothing to pick). Hidden until the page's script
+    shows them: without it they could not filter."""
+    counts = {status: sum(1 for r in rows if r.get("status") == status) for status in _STATUSES}
+    shown = [(status, n) for status, n in counts.items() if n]
+    if len(shown) < 2:
+        return ""
+    buttons = [(f"all ({len(rows)})", "")] + [(f"{status} ({n})", _status_class(status))
+                                              for status, n in shown]
+    return ('<div class="filter" role="group" aria-label="show the files" hidden>Show: '
+            + "".join(f'<button type="button" data-show="{_e(show)}" aria-controls="results" '
+                      f'aria-pressed="{"true" if not show else "false"}">{_e(text)}</button>'
+                      for text, show in buttons)
+            + "</div>")
