@@ -210,8 +210,9 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
     APNG's first frame shown, when its default image is not, onto a transparent canvas).
     So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
-    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, which showed
-    where the frame does not reach (and which a frame blending over it let through).
+    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, or with
+    :func:`forget_default_image` over opaque black, which showed where the frame does not
+    reach (and which a frame blending over it let through).
     """
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
@@ -234,12 +235,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
 
 def keyed_canvas_frames(im: Image.Image) -> bool:
     """Whether the frames of ``im``, an opened image, are composited by a
-    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale or RGB APNG whose
-    tRNS chunk names a transparent colour, and of a 16-bit grayscale APNG. (A 16-bit RGB
-    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale (of any bit depth)
+    or RGB APNG, with a transparent colour or without. (A 16-bit RGB PNG with a
+    transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
-            and (im.mode == "I;16"
-                 or (im.mode in ("L", "RGB") and im.info.get("transparency") is not None)))
+            and im.mode in ("1", "L", "I;16", "RGB"))
 
 
 def second_reader(im: Image.Image) -> BinaryIO:
@@ -309,12 +309,14 @@ class _FileAt(_io.RawIOBase):
 
 
 class KeyedCanvas:
-    """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
-    colour, or of a 16-bit grayscale APNG, composited here rather than by Pillow.
+    """The frames of a grayscale or RGB APNG (with a transparent colour in its tRNS chunk
+    or without), or of a 16-bit RGB PNG with one, composited here rather than by Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
-    frame's disposal clears became opaque black, and a grayscale frame drawn over
-    the canvas covered it with its transparent pixels instead of letting it show.
+    frame's disposal clears, and where the first frame after a default image that is
+    not a frame does not reach, became opaque black, where the APNG specification
+    shows the canvas transparent; and a grayscale frame drawn over the canvas
+    covered it with its transparent pixels instead of letting it show.
     A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
     sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
     A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
@@ -335,11 +337,11 @@ class KeyedCanvas:
     Parameters
     ----------
     frames : PIL image
-        The file, opened and not yet decoded, in mode "L", "RGB" or "I;16".
+        The file, opened and not yet decoded, in mode "1", "L", "RGB" or "I;16".
     key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
         ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
-        None when there is none (a 16-bit grayscale APNG without one).
+        None when there is none.
     low : PIL image, optional
         For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
@@ -401,6 +403,8 @@ class KeyedCanvas:
             _read_low_bytes(self._low)
             self._low.load()
             return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
+        if pixels.dtype == bool:  # mode "1", whose key Pillow gives as 0 or 255
+            pixels = np.where(pixels, 255, 0).astype(np.uint8)
         if self._key is None:
             clear = np.zeros(pixels.shape[:2], bool)
         elif pixels.ndim == 2:
@@ -483,8 +487,8 @@ def forget_default_image(im: Image.Image) -> None:
     Pillow drew that frame over the default image, which showed where the frame does not
     reach and through its transparent pixels when it blends over; an APNG player starts
     the animation on a transparent canvas. It is cleared as Pillow clears what a frame's
-    disposal clears: to transparent black in an image with alpha (a grayscale or RGB one
-    with a transparent colour is drawn on a :class:`KeyedCanvas`, which starts so).
+    disposal clears: to transparent black in an image with alpha (a grayscale or RGB one,
+    whose canvas in Pillow has none, is drawn on a :class:`KeyedCanvas`, which starts so).
     """
     from PIL.PngImagePlugin import Disposal
 
