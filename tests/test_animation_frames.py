@@ -395,24 +395,21 @@ def test_what_a_grey_or_rgb_apng_clears_is_transparent(tmp_path, colour_type, va
         assert [f[0, :, 3].tolist() for f in composited(out)] == [[255, 255, 0], [0, 0, 255]]
 
 
-def test_a_grey_or_rgb_apng_that_clears_nothing_reads_as_pillow_composites_it(tmp_path):
+@pytest.mark.parametrize("mode", ["RGB", "L", "P"])
+def test_an_apng_that_clears_nothing_reads_as_pillow_composites_it(tmp_path, mode):
     """Frames that leave nothing transparent come out as before: opaque, Pillow's pixels."""
     rng = np.random.default_rng(0)
     src = tmp_path / "a.png"
     images = [Image.fromarray(rng.integers(0, 256, (3, 4, 3), np.uint8)) for _ in range(3)]
-    images[1].paste((1, 2, 3), (0, 0, 2, 2))
+    images[1].paste((1, 2, 3), (0, 0, 2, 2))  # the second frame is stored 2x2
+    images = [im.convert(mode) for im in images]
     images[0].save(src, save_all=True, append_images=images[1:], duration=50,
                    disposal=[0, 2, 0], blend=[0, 1, 0])
-    for mode in ("RGB", "L"):
-        if mode == "L":
-            images = [im.convert("L") for im in images]
-            images[0].save(src, save_all=True, append_images=images[1:], duration=50,
-                           disposal=[0, 2, 0], blend=[0, 1, 0])
-        got = [f.rgba for f in iter_frames(src)]
-        assert len(got) == 3 and all(np.array_equal(f, np.array(im.convert("RGBA")))
-                                     for f, im in zip(got, images, strict=True))
-        assert all(np.array_equal(f, c) for f, c in zip(got, composited(src), strict=True))
-        assert load_image(src).alpha is None
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(got) == 3 and all(np.array_equal(f, np.array(im.convert("RGBA")))
+                                 for f, im in zip(got, images, strict=True))
+    assert all(np.array_equal(f, c) for f, c in zip(got, composited(src), strict=True))
+    assert load_image(src).alpha is None
 
 
 @pytest.mark.parametrize(("key", "expected"), [
@@ -438,3 +435,32 @@ def test_a_1_bit_grey_apng_is_composited_with_its_transparent_value(tmp_path, ke
     first = load_image(src)
     assert (None if first.alpha is None else first.alpha.tolist()) == (
         None if key is None else [[0, 255, 0]])
+
+
+_PLTE = (b"PLTE", bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 10, 10, 10]))
+_RED, _GREEN, _BLUE, _CLEAR = [200, 0, 0, 255], [0, 200, 0, 255], [0, 0, 200, 255], [0] * 4
+
+
+@pytest.mark.parametrize(("trns", "second"), [
+    ([], [[_CLEAR, _CLEAR, _BLUE]]),
+    # entry 3 is (10, 10, 10) at alpha 128: over the cleared canvas, drawn as it is
+    ([(b"tRNS", bytes([255, 255, 255, 128]))],
+     [[_CLEAR, [10, 10, 10, 128], [10, 10, 10, 128]]]),
+])
+def test_what_a_palette_apng_clears_is_transparent(tmp_path, trns, second):
+    """Pillow cleared a palette APNG's canvas to entry 0, an opaque red here; and it blended
+    the indices of a translucent entry with those below (entry 3 at alpha 128 over
+    entry 0 gave entry 2, opaque blue)."""
+    frames = [([1, 1, 1], 0, 1, 0), ([2], 2, 0, 0) if not trns else ([3, 3], 1, 0, 1)]
+    src = _apng(tmp_path / "p.png", 8, 3, frames, chunks=[_PLTE, *trns])
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [[[_GREEN] * 3], second]
+
+
+def test_a_palette_apngs_first_frame_after_its_default_image_starts_clear(tmp_path):
+    src = _apng(tmp_path / "p.png", 8, 3, [([1, 1], 0, 0, 0), ([2], 2, 0, 0)],
+                hidden=[0, 0, 0], chunks=[_PLTE])
+    first = load_image(src)
+    np.testing.assert_array_equal(first.rgb, [[_GREEN[:3], _GREEN[:3], [0] * 3]])
+    np.testing.assert_array_equal(first.alpha, [[255, 255, 0]])
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [[[_GREEN, _GREEN, _CLEAR]],
+                                                           [[_GREEN, _GREEN, _BLUE]]]
