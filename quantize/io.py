@@ -235,11 +235,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
 
 def keyed_canvas_frames(im: Image.Image) -> bool:
     """Whether the frames of ``im``, an opened image, are composited by a
-    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale (of any bit depth),
-    RGB or palette APNG, with a transparent colour or without. (A 16-bit RGB PNG with a
+    :class:`KeyedCanvas` rather than by Pillow: those of every APNG, whatever its colour
+    type and bit depth, with a transparent colour or without. (A 16-bit RGB PNG with a
     transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
-            and im.mode in ("1", "L", "I;16", "RGB", "P"))
+            and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
 
 
 def second_reader(im: Image.Image) -> BinaryIO:
@@ -309,9 +309,9 @@ class _FileAt(_io.RawIOBase):
 
 
 class KeyedCanvas:
-    """The frames of a grayscale, RGB or palette APNG (with a transparent colour in its
-    tRNS chunk or without), or of a 16-bit RGB PNG with one, composited here rather than
-    by Pillow.
+    """The frames of an APNG (of any colour type, with a transparent colour in its tRNS
+    chunk or without), or of a 16-bit RGB PNG with one, composited here rather than by
+    Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
     frame's disposal clears, and where the first frame after a default image that is
@@ -320,7 +320,9 @@ class KeyedCanvas:
     covered it with its transparent pixels instead of letting it show. A palette one
     Pillow composites on a canvas of palette indices: what a disposal clears became
     entry 0, whatever its colour and alpha, and a translucent entry drawn over the canvas
-    had its index blended with the one below, which gave another entry.
+    had its index blended with the one below, which gave another entry. A translucent
+    pixel of an RGBA or grayscale-alpha frame drawn over the canvas had its alpha
+    blended as a colour (half-transparent over opaque came out at alpha 191).
     A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
     sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
     A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
@@ -342,12 +344,13 @@ class KeyedCanvas:
     Parameters
     ----------
     frames : PIL image
-        The file, opened and not yet decoded, in mode "1", "L", "RGB", "I;16" or "P".
+        The file, opened and not yet decoded, in mode "1", "L", "LA", "I;16", "RGB",
+        "RGBA" or "P".
     key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
         ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
-        None when there is none, and for a palette image, whose tRNS is read from
-        ``frames``.
+        None when there is none, for a palette image, whose tRNS is read from
+        ``frames``, and for an image with alpha.
     low : PIL image, optional
         For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
@@ -357,7 +360,7 @@ class KeyedCanvas:
         self._frames, self._low, self._key = frames, low, key
         self._saved: int | tuple[int, ...] | None = None
         w, h = frames.size
-        self._mode = "RGBA" if frames.mode in ("RGB", "P") else "LA"
+        self._mode = "LA" if frames.mode in ("1", "L", "LA", "I;16") else "RGBA"
         self._canvas = np.zeros((h, w, len(self._mode)), np.uint8)
         self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
 
@@ -406,6 +409,8 @@ class KeyedCanvas:
         pixels = np.asarray(frame)[box]
         if frame.mode == "P":
             return _palette_colours(pixels, frame.getpalette("RGB") or [], self._saved)
+        if frame.mode in ("LA", "RGBA"):
+            return pixels[..., :-1], pixels[..., -1]
         if self._low is not None:
             self._low.seek(frame.tell())
             _read_low_bytes(self._low)
@@ -430,12 +435,15 @@ def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
     players composite them. Where ``above`` is opaque it replaces ``below``, where it is
     transparent ``below`` is kept; over a transparent pixel it is drawn as it is.
 
-    >>> _over(np.array([[[200, 0, 0, 255], [200, 0, 0, 0], [9, 9, 9, 100]]], np.uint8),
-    ...       np.array([[[0, 0, 255, 128], [0, 0, 255, 128], [60, 60, 60, 0]]], np.uint8))
+    >>> _over(np.array([[[200, 0, 0, 255], [200, 0, 0, 0], [200, 0, 0, 100]]], np.uint8),
+    ...       np.array([[[0, 0, 255, 128], [0, 0, 255, 128], [0, 0, 255, 128]]], np.uint8))
     array([[[100,   0, 128, 255],
             [  0,   0, 255, 128],
-            [  9,   9,   9, 100]]], dtype=uint8)
+            [ 56,   0, 184, 178]]], dtype=uint8)
     """
+    drawn = above[..., -1:] > 0
+    if np.all(drawn == (above[..., -1:] == 255)):  # alpha 0 or 255 only (keyed pixels)
+        return np.where(drawn, above, below)
     a_above = above[..., -1:] / 255.0
     a_below = below[..., -1:] / 255.0 * (1.0 - a_above)
     alpha = a_above + a_below
@@ -534,9 +542,9 @@ def forget_default_image(im: Image.Image) -> None:
     Pillow drew that frame over the default image, which showed where the frame does not
     reach and through its transparent pixels when it blends over; an APNG player starts
     the animation on a transparent canvas. It is cleared as Pillow clears what a frame's
-    disposal clears: to transparent black in an image with alpha (a grayscale, RGB or
-    palette one, whose canvas in Pillow has no alpha, is drawn on a :class:`KeyedCanvas`,
-    which starts so).
+    disposal clears: to transparent black in an image with alpha. (:func:`load_image`
+    and :func:`~quantize.animation.iter_frames` draw the frames of an APNG on a
+    :class:`KeyedCanvas`, which starts so, whatever the image's mode.)
     """
     from PIL.PngImagePlugin import Disposal
 

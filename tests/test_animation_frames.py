@@ -395,7 +395,7 @@ def test_what_a_grey_or_rgb_apng_clears_is_transparent(tmp_path, colour_type, va
         assert [f[0, :, 3].tolist() for f in composited(out)] == [[255, 255, 0], [0, 0, 255]]
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L", "P"])
+@pytest.mark.parametrize("mode", ["RGB", "L", "P", "RGBA", "LA"])
 def test_an_apng_that_clears_nothing_reads_as_pillow_composites_it(tmp_path, mode):
     """Frames that leave nothing transparent come out as before: opaque, Pillow's pixels."""
     rng = np.random.default_rng(0)
@@ -464,3 +464,31 @@ def test_a_palette_apngs_first_frame_after_its_default_image_starts_clear(tmp_pa
     np.testing.assert_array_equal(first.alpha, [[255, 255, 0]])
     assert [f.rgba.tolist() for f in iter_frames(src)] == [[[_GREEN, _GREEN, _CLEAR]],
                                                            [[_GREEN, _GREEN, _BLUE]]]
+
+
+@pytest.mark.parametrize(("colour_type", "below", "above", "shown"), [
+    # (0, 0, 255) at alpha 128 over opaque red, red at alpha 100 and a transparent pixel
+    (6, [[200, 0, 0, 255], [200, 0, 0, 100], [0, 0, 0, 0]], [[0, 0, 255, 128]] * 3,
+     [[100, 0, 128, 255], [56, 0, 184, 178], [0, 0, 255, 128]]),
+    (4, [[200, 255], [200, 100], [0, 0]], [[0, 128]] * 3,
+     [[100, 100, 100, 255], [56, 56, 56, 178], [0, 0, 0, 128]]),
+])
+def test_a_translucent_frame_blends_over_the_canvas_as_the_png_specification_says(
+        tmp_path, colour_type, below, above, shown):
+    """Pillow blended the alpha too as if it were a colour: half-transparent blue over
+    opaque red came out at alpha 191 instead of opaque, and over a transparent pixel at
+    half its own colour and alpha. Expected, with a = 128/255 over alpha b:
+    alpha a + b(1 - a), colour (above a + below b(1 - a)) / that alpha."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [(below, 0, 0, 0), (above, 0, 0, 1)])
+    assert [f.rgba[0].tolist() for f in iter_frames(src)][1] == shown
+
+
+@pytest.mark.parametrize(("colour_type", "pixel", "shown"), [
+    (6, [1, 2, 3, 255], [1, 2, 3, 255]), (2, [1, 2, 3], [1, 2, 3, 255]),
+    (0, 7, [7, 7, 7, 255]),
+])
+def test_a_first_frame_disposed_to_previous_is_cleared(tmp_path, colour_type, pixel, shown):
+    """The APNG specification: dispose_op PREVIOUS on the first frame is BACKGROUND."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [([pixel] * 3, 0, 2, 0), ([pixel], 2, 0, 0)])
+    assert [f.rgba[0].tolist() for f in iter_frames(src)] == [[shown] * 3,
+                                                              [[0] * 4, [0] * 4, shown]]
