@@ -1456,7 +1456,13 @@ def as_rgba(image: Any, name: str = "image", *,
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
     given, is added to it: how the caller's job is done on every frame, where there
-    is such a way.
+    is such a way. An APNG's first frame, at the start of the file or moved to after a
+    default image that is not a frame (``image.seek(1)``), not yet decoded, is drawn as
+    :func:`~quantize.animation.iter_frames` draws it (:class:`KeyedCanvas`); a later
+    frame, or one already decoded, is the picture Pillow composites, which may differ
+    from it where a frame's disposal cleared the canvas (opaque black, or palette entry
+    0, in an image without alpha), where a translucent pixel blended over it, and,
+    already decoded, where the default image showed through.
 
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first

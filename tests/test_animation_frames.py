@@ -492,3 +492,23 @@ def test_a_first_frame_disposed_to_previous_is_cleared(tmp_path, colour_type, pi
     src = _apng(tmp_path / "a.png", 8, colour_type, [([pixel] * 3, 0, 2, 0), ([pixel], 2, 0, 0)])
     assert [f.rgba[0].tolist() for f in iter_frames(src)] == [[shown] * 3,
                                                               [[0] * 4, [0] * 4, shown]]
+
+
+@pytest.mark.parametrize(("colour_type", "chunks", "pixels", "hidden"), [
+    (2, [], [[50, 60, 70], [1, 2, 3]], [100, 100, 100]),
+    (0, [], [50, 60], 100),
+    (3, [_PLTE], [1, 3], 0),
+    (6, [], [[50, 60, 70, 255], [1, 2, 3, 128]], [100, 100, 100, 255]),
+])
+def test_a_pil_image_at_the_first_frame_after_a_default_image_reads_as_iter_frames(
+        tmp_path, colour_type, chunks, pixels, hidden):
+    """Moved there by the caller (seek(1)), not yet decoded: a grey, RGB or palette one was
+    drawn by Pillow over the default image, which showed where the frame does not reach."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [(pixels, 0, 0, 1), (pixels[:1], 2, 0, 0)],
+                hidden=[hidden] * 3, chunks=chunks)
+    first = next(iter_frames(src)).rgba
+    assert first[0, 2].tolist() == [0] * 4
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        opened.seek(1)
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(np.dstack([rgb, alpha]), first)
