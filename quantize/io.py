@@ -441,16 +441,18 @@ def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
             [  0,   0, 255, 128],
             [ 56,   0, 184, 178]]], dtype=uint8)
     """
-    drawn = above[..., -1:] > 0
-    if np.all(drawn == (above[..., -1:] == 255)):  # alpha 0 or 255 only (keyed pixels)
-        return np.where(drawn, above, below)
-    a_above = above[..., -1:] / 255.0
-    a_below = below[..., -1:] / 255.0 * (1.0 - a_above)
-    alpha = a_above + a_below
-    with np.errstate(invalid="ignore", divide="ignore"):  # both transparent: kept below
-        colour = (above[..., :-1] * a_above + below[..., :-1] * a_below) / alpha
-    out = np.where(a_above > 0, np.concatenate([colour, alpha * 255.0], axis=-1), below)
-    return np.rint(out).astype(np.uint8)
+    out = np.where(above[..., -1:] > 0, above, below)
+    # Translucent pixels, in floats (a frame's antialiased edges, say: a few of them).
+    part = (above[..., -1] > 0) & (above[..., -1] < 255)
+    if not part.any():
+        return out
+    top, bottom = above[part] / 255.0, below[part] / 255.0
+    a_top = top[:, -1:]
+    a_bottom = bottom[:, -1:] * (1.0 - a_top)
+    alpha = a_top + a_bottom  # > 0: a_top is
+    colour = (top[:, :-1] * a_top + bottom[:, :-1] * a_bottom) / alpha
+    out[part] = np.rint(np.concatenate([colour, alpha], axis=1) * 255.0)
+    return out
 
 
 def _palette_colours(indices: np.ndarray, palette: list[int],
