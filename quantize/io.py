@@ -210,8 +210,9 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
     APNG's first frame shown, when its default image is not, onto a transparent canvas).
     So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
-    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, which showed
-    where the frame does not reach (and which a frame blending over it let through).
+    (:func:`keyed_canvas_frames`): Pillow drew it over the default image, or with
+    :func:`forget_default_image` over opaque black, which showed where the frame does not
+    reach (and which a frame blending over it let through).
     """
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
@@ -234,12 +235,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
 
 def keyed_canvas_frames(im: Image.Image) -> bool:
     """Whether the frames of ``im``, an opened image, are composited by a
-    :class:`KeyedCanvas` rather than by Pillow: those of a grayscale or RGB APNG whose
-    tRNS chunk names a transparent colour, and of a 16-bit grayscale APNG. (A 16-bit RGB
-    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    :class:`KeyedCanvas` rather than by Pillow: those of every APNG, whatever its colour
+    type and bit depth, with a transparent colour or without. (A 16-bit RGB PNG with a
+    transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
-            and (im.mode == "I;16"
-                 or (im.mode in ("L", "RGB") and im.info.get("transparency") is not None)))
+            and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
 
 
 def second_reader(im: Image.Image) -> BinaryIO:
@@ -309,12 +309,20 @@ class _FileAt(_io.RawIOBase):
 
 
 class KeyedCanvas:
-    """The frames of a grayscale or RGB PNG or APNG whose tRNS chunk names a transparent
-    colour, or of a 16-bit grayscale APNG, composited here rather than by Pillow.
+    """The frames of an APNG (of any colour type, with a transparent colour in its tRNS
+    chunk or without), or of a 16-bit RGB PNG with one, composited here rather than by
+    Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
-    frame's disposal clears became opaque black, and a grayscale frame drawn over
-    the canvas covered it with its transparent pixels instead of letting it show.
+    frame's disposal clears, and where the first frame after a default image that is
+    not a frame does not reach, became opaque black, where the APNG specification
+    shows the canvas transparent; and a grayscale frame drawn over the canvas
+    covered it with its transparent pixels instead of letting it show. A palette one
+    Pillow composites on a canvas of palette indices: what a disposal clears became
+    entry 0, whatever its colour and alpha, and a translucent entry drawn over the canvas
+    had its index blended with the one below, which gave another entry. A translucent
+    pixel of an RGBA or grayscale-alpha frame drawn over the canvas had its alpha
+    blended as a colour (half-transparent over opaque came out at alpha 191).
     A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
     sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
     A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
@@ -329,17 +337,20 @@ class KeyedCanvas:
     same file, opened again) gives (:func:`_read_low_bytes`). The frames are then
     composited as the APNG specification says, onto a canvas that starts
     transparent: the last frame's disposal (none, clear to transparent, or back to
-    what it covered), then the frame, over the canvas or replacing it (its
-    transparent pixels too). A still image is one frame that covers the canvas.
+    what it covered), then the frame, composited over the canvas (:func:`_over`) or
+    replacing it (its transparent pixels too). A still image is one frame that covers
+    the canvas. A palette frame is drawn in the colours and alpha of its entries.
 
     Parameters
     ----------
     frames : PIL image
-        The file, opened and not yet decoded, in mode "L", "RGB" or "I;16".
+        The file, opened and not yet decoded, in mode "1", "L", "LA", "I;16", "RGB",
+        "RGBA" or "P".
     key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
         ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
-        None when there is none (a 16-bit grayscale APNG without one).
+        None when there is none, for a palette image, whose tRNS is read from
+        ``frames``, and for an image with alpha.
     low : PIL image, optional
         For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
     """
@@ -349,7 +360,7 @@ class KeyedCanvas:
         self._frames, self._low, self._key = frames, low, key
         self._saved: int | tuple[int, ...] | None = None
         w, h = frames.size
-        self._mode = "RGBA" if frames.mode == "RGB" else "LA"
+        self._mode = "LA" if frames.mode in ("1", "L", "LA", "I;16") else "RGBA"
         self._canvas = np.zeros((h, w, len(self._mode)), np.uint8)
         self._dispose: tuple[int, tuple[slice, slice], np.ndarray | None] | None = None
 
@@ -384,8 +395,8 @@ class KeyedCanvas:
         op = int(frame.info.get("disposal", 0))
         op = 1 if op == 2 and first else op  # nothing to go back to: cleared
         self._dispose = (op, box, region.copy() if op == 2 else None)
-        shown = alpha == 255 if blend == 1 else np.ones_like(alpha, bool)
-        region[shown] = np.dstack([pixels, alpha])[shown]
+        drawn = np.dstack([pixels, alpha])
+        region[...] = _over(region, drawn) if blend == 1 else drawn
         canvas = Image.fromarray(self._canvas.copy(), self._mode)
         dropped = {"transparency", "gamma"} if frame.mode == "I;16" else {"transparency"}
         canvas.info = {k: v for k, v in frame.info.items() if k not in dropped}
@@ -393,14 +404,20 @@ class KeyedCanvas:
 
     def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
                     ) -> tuple[np.ndarray, np.ndarray]:
-        """The pixels of ``frame`` in ``box`` (16-bit grayscale scaled to 8 bits), and their
-        alpha from the key."""
+        """The pixels of ``frame`` in ``box`` (16-bit grayscale scaled to 8 bits, a palette
+        image's colours), and their alpha from the key (a palette image's, from its tRNS)."""
         pixels = np.asarray(frame)[box]
+        if frame.mode == "P":
+            return _palette_colours(pixels, frame.getpalette("RGB") or [], self._saved)
+        if frame.mode in ("LA", "RGBA"):
+            return pixels[..., :-1], pixels[..., -1]
         if self._low is not None:
             self._low.seek(frame.tell())
             _read_low_bytes(self._low)
             self._low.load()
             return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
+        if pixels.dtype == bool:  # mode "1", whose key Pillow gives as 0 or 255
+            pixels = np.where(pixels, 255, 0).astype(np.uint8)
         if self._key is None:
             clear = np.zeros(pixels.shape[:2], bool)
         elif pixels.ndim == 2:
@@ -410,6 +427,50 @@ class KeyedCanvas:
         if pixels.dtype != np.uint8:
             pixels = _scale_wide_gray(pixels, 65535.0)
         return pixels, np.where(clear, 0, 255).astype(np.uint8)
+
+
+def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """``above`` composited over ``below`` (both ``(H, W, n)`` uint8, colour bands then
+    alpha, not premultiplied): an APNG frame's blend_op OVER, on the stored values as APNG
+    players composite them. Where ``above`` is opaque it replaces ``below``, where it is
+    transparent ``below`` is kept; over a transparent pixel it is drawn as it is.
+
+    >>> _over(np.array([[[200, 0, 0, 255], [200, 0, 0, 0], [200, 0, 0, 100]]], np.uint8),
+    ...       np.array([[[0, 0, 255, 128], [0, 0, 255, 128], [0, 0, 255, 128]]], np.uint8))
+    array([[[100,   0, 128, 255],
+            [  0,   0, 255, 128],
+            [ 56,   0, 184, 178]]], dtype=uint8)
+    """
+    out = np.where(above[..., -1:] > 0, above, below)
+    # Translucent pixels, in floats (a frame's antialiased edges, say: a few of them).
+    part = (above[..., -1] > 0) & (above[..., -1] < 255)
+    if not part.any():
+        return out
+    top, bottom = above[part] / 255.0, below[part] / 255.0
+    a_top = top[:, -1:]
+    a_bottom = bottom[:, -1:] * (1.0 - a_top)
+    alpha = a_top + a_bottom  # > 0: a_top is
+    colour = (top[:, :-1] * a_top + bottom[:, :-1] * a_bottom) / alpha
+    out[part] = np.rint(np.concatenate([colour, alpha], axis=1) * 255.0)
+    return out
+
+
+def _palette_colours(indices: np.ndarray, palette: list[int],
+                     transparency: int | bytes | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(H, W, 3)`` colours and ``(H, W)`` alpha of the palette ``indices`` (uint8): the
+    entries of ``palette`` (red, green, blue, ...; black past its end), their alpha from a
+    PNG's tRNS (one transparent entry, or one alpha per entry; opaque past its end)."""
+    table = np.zeros((256, 4), np.uint8)
+    table[:, 3] = 255
+    colours = np.array(palette[:768], np.uint8).reshape(-1, 3)
+    table[:len(colours), :3] = colours
+    if isinstance(transparency, bytes):
+        alphas = np.frombuffer(transparency[:256], np.uint8)
+        table[:len(alphas), 3] = alphas
+    elif isinstance(transparency, int) and 0 <= transparency < 256:
+        table[transparency, 3] = 0
+    shown = table[indices]
+    return shown[..., :3], shown[..., 3]
 
 
 # Pillow's unpackers of 2- and 4-bit grayscale samples, and the factor by which they
@@ -483,8 +544,9 @@ def forget_default_image(im: Image.Image) -> None:
     Pillow drew that frame over the default image, which showed where the frame does not
     reach and through its transparent pixels when it blends over; an APNG player starts
     the animation on a transparent canvas. It is cleared as Pillow clears what a frame's
-    disposal clears: to transparent black in an image with alpha (a grayscale or RGB one
-    with a transparent colour is drawn on a :class:`KeyedCanvas`, which starts so).
+    disposal clears: to transparent black in an image with alpha. (:func:`load_image`
+    and :func:`~quantize.animation.iter_frames` draw the frames of an APNG on a
+    :class:`KeyedCanvas`, which starts so, whatever the image's mode.)
     """
     from PIL.PngImagePlugin import Disposal
 
@@ -1396,7 +1458,13 @@ def as_rgba(image: Any, name: str = "image", *,
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
     given, is added to it: how the caller's job is done on every frame, where there
-    is such a way.
+    is such a way. An APNG's first frame, at the start of the file or moved to after a
+    default image that is not a frame (``image.seek(1)``), not yet decoded, is drawn as
+    :func:`~quantize.animation.iter_frames` draws it (:class:`KeyedCanvas`); a later
+    frame, or one already decoded, is the picture Pillow composites, which may differ
+    from it where a frame's disposal cleared the canvas (opaque black, or palette entry
+    0, in an image without alpha), where a translucent pixel blended over it, and,
+    already decoded, where the default image showed through.
 
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first

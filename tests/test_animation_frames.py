@@ -347,3 +347,168 @@ def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(t
             rgb, alpha = as_rgba(opened)
     np.testing.assert_array_equal(rgb, [[[78, 1, 255], [0, 0, 255], [78, 1, 255]]])
     np.testing.assert_array_equal(alpha, [[0, 255, 0]])
+
+
+def _apng(path, depth: int, colour_type: int, frames, hidden=None, chunks=(), sample="u1"):
+    """A 3x1 APNG of ``frames`` (pixels, x, dispose_op, blend_op), after the ``chunks``
+    (PLTE, tRNS); with ``hidden``, the pixels of a default image that is not a frame."""
+    def row(pixels) -> bytes:
+        return b"\0" + np.array(pixels, sample).tobytes()
+
+    out = [(b"IHDR", struct.pack(">IIBBBBB", 3, 1, depth, colour_type, 0, 0, 0)),
+           (b"acTL", struct.pack(">II", len(frames), 0)), *chunks]
+    if hidden is not None:
+        out.append((b"IDAT", zlib.compress(row(hidden))))
+    seq = 0
+    for i, (pixels, x, dispose, blend) in enumerate(frames):
+        out.append((b"fcTL", struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10,
+                                         dispose, blend)))
+        in_idat = i == 0 and hidden is None
+        data = zlib.compress(row(pixels))
+        out.append((b"IDAT", data) if in_idat else (b"fdAT", struct.pack(">I", seq + 1) + data))
+        seq += 1 if in_idat else 2
+    path.write_bytes(png_of_chunks([*out, (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("colour_type", "value", "other", "hidden"), [
+    (2, [50, 60, 70], [9, 8, 7], [100, 100, 100]),
+    (0, 50, 9, 100),
+])
+def test_what_a_grey_or_rgb_apng_clears_is_transparent(tmp_path, colour_type, value, other,
+                                                       hidden):
+    """Pillow composites a grey or RGB APNG on a canvas without alpha: where the first frame
+    after a hidden default image does not reach, and what a frame's disposal clears, came
+    out opaque black; the APNG specification shows them fully transparent."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [([value] * 2, 0, 1, 1), ([other], 2, 0, 0)],
+                hidden=[hidden] * 3)
+    rgb = value if colour_type == 2 else [value] * 3
+    ink = other if colour_type == 2 else [other] * 3
+    first = load_image(src)
+    np.testing.assert_array_equal(first.rgb, [[rgb, rgb, [0] * 3]])
+    np.testing.assert_array_equal(first.alpha, [[255, 255, 0]])
+    clear = [0] * 4
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [[[[*rgb, 255], [*rgb, 255], clear]],
+                                                           [[clear, clear, [*ink, 255]]]]
+    for out in (tmp_path / "out.gif", tmp_path / "out.png"):  # the outputs keep it
+        reduce_animation_file(src, out, n_colors=2)
+        assert [f[0, :, 3].tolist() for f in composited(out)] == [[255, 255, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "P", "RGBA", "LA"])
+def test_an_apng_that_clears_nothing_reads_as_pillow_composites_it(tmp_path, mode):
+    """Frames that leave nothing transparent come out as before: opaque, Pillow's pixels."""
+    rng = np.random.default_rng(0)
+    src = tmp_path / "a.png"
+    images = [Image.fromarray(rng.integers(0, 256, (3, 4, 3), np.uint8)) for _ in range(3)]
+    images[1].paste((1, 2, 3), (0, 0, 2, 2))  # the second frame is stored 2x2
+    images = [im.convert(mode) for im in images]
+    images[0].save(src, save_all=True, append_images=images[1:], duration=50,
+                   disposal=[0, 2, 0], blend=[0, 1, 0])
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(got) == 3 and all(np.array_equal(f, np.array(im.convert("RGBA")))
+                                 for f, im in zip(got, images, strict=True))
+    assert all(np.array_equal(f, c) for f, c in zip(got, composited(src), strict=True))
+    assert load_image(src).alpha is None
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    (None, [[[[255] * 4, [0, 0, 0, 255], [255] * 4]], [[[0] * 4, [255] * 4, [0] * 4]]]),
+    (1, [[[[255, 255, 255, 0], [0, 0, 0, 255], [255, 255, 255, 0]]], [[[0] * 4] * 3]]),
+])
+def test_a_1_bit_grey_apng_is_composited_with_its_transparent_value(tmp_path, key, expected):
+    """Its first frame kept white, the transparent value, opaque (load_image made it
+    transparent), and what a disposal cleared came out as Pillow cleared it."""
+    def frame(seq: int, bits: int, width: int, x: int, dispose: int, blend: int):
+        data = zlib.compress(bytes([0, bits]))
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, width, 1, x, 0, 1, 10, dispose, blend)),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    trns = [] if key is None else [(b"tRNS", struct.pack(">H", key))]
+    src = tmp_path / "bits.png"
+    src.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 3, 1, 1, 0, 0, 0, 0)),
+        (b"acTL", struct.pack(">II", 2, 0)), *trns,
+        *frame(0, 0b1010_0000, 3, 0, 1, 0), *frame(1, 0b1000_0000, 1, 1, 0, 1),
+        (b"IEND", b"")]))
+    assert [f.rgba.tolist() for f in iter_frames(src)] == expected
+    first = load_image(src)
+    assert (None if first.alpha is None else first.alpha.tolist()) == (
+        None if key is None else [[0, 255, 0]])
+
+
+_PLTE = (b"PLTE", bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 10, 10, 10]))
+_RED, _GREEN, _BLUE, _CLEAR = [200, 0, 0, 255], [0, 200, 0, 255], [0, 0, 200, 255], [0] * 4
+
+
+@pytest.mark.parametrize(("trns", "second"), [
+    ([], [[_CLEAR, _CLEAR, _BLUE]]),
+    # entry 3 is (10, 10, 10) at alpha 128: over the cleared canvas, drawn as it is
+    ([(b"tRNS", bytes([255, 255, 255, 128]))],
+     [[_CLEAR, [10, 10, 10, 128], [10, 10, 10, 128]]]),
+])
+def test_what_a_palette_apng_clears_is_transparent(tmp_path, trns, second):
+    """Pillow cleared a palette APNG's canvas to entry 0, an opaque red here; and it blended
+    the indices of a translucent entry with those below (entry 3 at alpha 128 over
+    entry 0 gave entry 2, opaque blue)."""
+    frames = [([1, 1, 1], 0, 1, 0), ([2], 2, 0, 0) if not trns else ([3, 3], 1, 0, 1)]
+    src = _apng(tmp_path / "p.png", 8, 3, frames, chunks=[_PLTE, *trns])
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [[[_GREEN] * 3], second]
+
+
+def test_a_palette_apngs_first_frame_after_its_default_image_starts_clear(tmp_path):
+    src = _apng(tmp_path / "p.png", 8, 3, [([1, 1], 0, 0, 0), ([2], 2, 0, 0)],
+                hidden=[0, 0, 0], chunks=[_PLTE])
+    first = load_image(src)
+    np.testing.assert_array_equal(first.rgb, [[_GREEN[:3], _GREEN[:3], [0] * 3]])
+    np.testing.assert_array_equal(first.alpha, [[255, 255, 0]])
+    assert [f.rgba.tolist() for f in iter_frames(src)] == [[[_GREEN, _GREEN, _CLEAR]],
+                                                           [[_GREEN, _GREEN, _BLUE]]]
+
+
+@pytest.mark.parametrize(("colour_type", "below", "above", "shown"), [
+    # (0, 0, 255) at alpha 128 over opaque red, red at alpha 100 and a transparent pixel
+    (6, [[200, 0, 0, 255], [200, 0, 0, 100], [0, 0, 0, 0]], [[0, 0, 255, 128]] * 3,
+     [[100, 0, 128, 255], [56, 0, 184, 178], [0, 0, 255, 128]]),
+    (4, [[200, 255], [200, 100], [0, 0]], [[0, 128]] * 3,
+     [[100, 100, 100, 255], [56, 56, 56, 178], [0, 0, 0, 128]]),
+])
+def test_a_translucent_frame_blends_over_the_canvas_as_the_png_specification_says(
+        tmp_path, colour_type, below, above, shown):
+    """Pillow blended the alpha too as if it were a colour: half-transparent blue over
+    opaque red came out at alpha 191 instead of opaque, and over a transparent pixel at
+    half its own colour and alpha. Expected, with a = 128/255 over alpha b:
+    alpha a + b(1 - a), colour (above a + below b(1 - a)) / that alpha."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [(below, 0, 0, 0), (above, 0, 0, 1)])
+    assert [f.rgba[0].tolist() for f in iter_frames(src)][1] == shown
+
+
+@pytest.mark.parametrize(("colour_type", "pixel", "shown"), [
+    (6, [1, 2, 3, 255], [1, 2, 3, 255]), (2, [1, 2, 3], [1, 2, 3, 255]),
+    (0, 7, [7, 7, 7, 255]),
+])
+def test_a_first_frame_disposed_to_previous_is_cleared(tmp_path, colour_type, pixel, shown):
+    """The APNG specification: dispose_op PREVIOUS on the first frame is BACKGROUND."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [([pixel] * 3, 0, 2, 0), ([pixel], 2, 0, 0)])
+    assert [f.rgba[0].tolist() for f in iter_frames(src)] == [[shown] * 3,
+                                                              [[0] * 4, [0] * 4, shown]]
+
+
+@pytest.mark.parametrize(("colour_type", "chunks", "pixels", "hidden"), [
+    (2, [], [[50, 60, 70], [1, 2, 3]], [100, 100, 100]),
+    (0, [], [50, 60], 100),
+    (3, [_PLTE], [1, 3], 0),
+    (6, [], [[50, 60, 70, 255], [1, 2, 3, 128]], [100, 100, 100, 255]),
+])
+def test_a_pil_image_at_the_first_frame_after_a_default_image_reads_as_iter_frames(
+        tmp_path, colour_type, chunks, pixels, hidden):
+    """Moved there by the caller (seek(1)), not yet decoded: a grey, RGB or palette one was
+    drawn by Pillow over the default image, which showed where the frame does not reach."""
+    src = _apng(tmp_path / "a.png", 8, colour_type, [(pixels, 0, 0, 1), (pixels[:1], 2, 0, 0)],
+                hidden=[hidden] * 3, chunks=chunks)
+    first = next(iter_frames(src)).rgba
+    assert first[0, 2].tolist() == [0] * 4
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        opened.seek(1)
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(np.dstack([rgb, alpha]), first)

@@ -3,12 +3,13 @@
 GIF, APNG and animated WebP are read through Pillow, which composites every
 frame onto the canvas (disposal, blending and transparency applied), so each
 frame comes out as the full picture shown at that moment, ``(H, W, 4)`` RGBA.
-A grayscale or RGB APNG whose tRNS chunk names a transparent colour, which
-Pillow composites on a canvas without alpha, and a 16-bit grayscale APNG, whose
-frames Pillow cannot draw over the canvas, are composited by
-:class:`quantize.io.KeyedCanvas` instead.
+An APNG's frames are composited by :class:`quantize.io.KeyedCanvas` instead, as
+the APNG specification says: Pillow composites a grayscale, RGB or palette one
+on a canvas without alpha (what a frame's disposal cleared came out opaque black,
+or palette entry 0, not transparent), blends the alpha of a translucent frame as
+a colour, and cannot draw a 16-bit grayscale frame over the canvas.
 Frames are decoded one at a time as the caller iterates: memory holds one
-frame (plus Pillow's canvas), however long the animation.
+frame (plus Pillow's canvas, and an APNG's own), however long the animation.
 
 The pixel limit (``max_pixels``) applies to frames x width x height and is
 checked before any frame is decoded.
@@ -242,9 +243,8 @@ def iter_frames(path: str | os.PathLike[str], *,
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
     (:func:`~quantize.io.check_png_frames`), and give it a
-    :class:`~quantize.io.KeyedCanvas` when it is a grayscale or RGB APNG whose tRNS chunk
-    names a transparent colour, a 16-bit grayscale APNG (whose frames Pillow cannot draw
-    over the canvas), or a 16-bit RGB PNG with one; None for any other image.
+    :class:`~quantize.io.KeyedCanvas` when it is an APNG or a 16-bit RGB PNG with a
+    transparent colour; None for any other image.
     The low bytes of a 16-bit RGB one are read from a :func:`~quantize.io.second_reader`.
 
     A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
