@@ -558,7 +558,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     closed = check_bool(closed, "closed")
     check_seed(seed)
     warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
-    lab = lab_planes(_working_copy(rgb))
+    lab = lab_planes(_working_copy(rgb)[0])
     tree = _build_hierarchy(lab, w, sparse_passes=0 if closed else _OPEN_SPARSE_PASSES)
     # The borders are found on the superpixels brought to full size, so that they stay
     # one pixel wide, as those of segment(), on an image larger than the working copy.
@@ -656,7 +656,7 @@ def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _S
 def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
                        min_region: int) -> SegmentResult:
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
-    tree = _build_hierarchy(lab_planes(_working_copy(rgb)), w)
+    tree = _build_hierarchy(lab_planes(_working_copy(rgb)[0]), w)
     asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
@@ -704,15 +704,23 @@ def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
                     scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator) -> SegmentResult:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy."""
-    labels, clusters, centers = cluster_pixels(_working_copy(rgb), rgb.shape[:2], k, w, space,
+    work, factor = _working_copy(rgb)
+    labels, clusters, centers = cluster_pixels(work, rgb.shape[:2], factor, k, w, space,
                                                scales, limit, rng)
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
 
-def _working_copy(rgb: np.ndarray) -> np.ndarray:
-    """The image box-downscaled by an integer factor to at most 1024 pixels a side."""
+def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
+    """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
+
+    Working pixel ``j`` of a side of ``n`` pixels is the mean of full-size pixels
+    ``j * factor`` to ``min((j + 1) * factor, n) - 1``: when ``n`` is not a
+    multiple of the factor, the last box is partial (Pillow's ``Image.reduce``).
+    """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
-    return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
+    if factor == 1:
+        return rgb, 1
+    return np.asarray(Image.fromarray(rgb).reduce(factor)), factor
 
 
 def __getattr__(name: str) -> Any:
