@@ -48,10 +48,16 @@ class ClusterCountWarning(UserWarning):
     """Fewer distinct pixels than clusters were asked for; fewer clusters are used."""
 
 
-def cluster_pixels(work: np.ndarray, shape: tuple[int, int], k: int, w: dict[str, float],
-                   space: str, scales: tuple[float, ...], min_region: int,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
+                   w: dict[str, float], space: str, scales: tuple[float, ...],
+                   min_region: int, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cluster the pixels of ``work`` into ``k`` clusters; regions at full size ``shape``.
+
+    ``work`` is the ``shape`` image box-downscaled by the integer ``factor``
+    (1: the image itself), its last row and column of boxes partial when a side
+    is not a multiple of ``factor`` (Pillow's ``Image.reduce``); each full-size
+    pixel goes back to the box it was averaged into.
 
     Returns
     -------
@@ -70,8 +76,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], k: int, w: dict[str
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers)
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
-    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape)
-    labels, clusters = _regions_of(cluster_map, small_map, X, min_region, n_centers)
+    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape, factor=factor)
+    labels, clusters = _regions_of(cluster_map, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers
 
 
@@ -144,13 +150,14 @@ def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     return group_means(X, labels, k)[0]
 
 
-def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
+def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, factor: int, X: np.ndarray,
                 min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Region labels (H, W) and each region's majority cluster (R,).
 
     ``small_map`` and ``X`` are the working-resolution cluster map and
-    features; a region's mean feature (used for merging) is the mean of the
-    working pixels it covers, or its cluster's mean when it covers none.
+    features (boxes of ``factor`` pixels); a region's mean feature (used for
+    merging) is the mean of the working pixels it covers, or its cluster's mean
+    when it covers none.
     """
     components, n = _regions.connected_regions(cluster_map)
     flat = components.ravel()
@@ -158,7 +165,7 @@ def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
     # A component lies in one cluster, so its mean cluster index is that cluster.
     cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
     comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
-    means = _component_means(components, n, comp_cluster, small_map, X, k)
+    means = _component_means(components, n, comp_cluster, small_map, factor, X, k)
     mapping = _regions.merge_small_regions(components, n, means, min_region)
     n_new = int(mapping.max())
     votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
@@ -169,12 +176,15 @@ def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, X: np.ndarray,
 
 
 def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
-                     small_map: np.ndarray, X: np.ndarray, k: int) -> np.ndarray:
-    """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component."""
+                     small_map: np.ndarray, factor: int, X: np.ndarray, k: int) -> np.ndarray:
+    """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component.
+
+    Each working pixel counts for the component under the middle of its box
+    (the box's last pixel when a partial box is shorter than half ``factor``).
+    """
     sh, sw = small_map.shape
-    fy, fx = components.shape[0] / sh, components.shape[1] / sw
-    rows = np.minimum(((np.arange(sh) + 0.5) * fy).astype(np.intp), components.shape[0] - 1)
-    cols = np.minimum(((np.arange(sw) + 0.5) * fx).astype(np.intp), components.shape[1] - 1)
+    rows = np.minimum(np.arange(sh) * factor + factor // 2, components.shape[0] - 1)
+    cols = np.minimum(np.arange(sw) * factor + factor // 2, components.shape[1] - 1)
     sampled = components[rows[:, None], cols[None, :]].ravel()
     counts = np.bincount(sampled, minlength=n + 1)
     means = _cluster_means(X, sampled, n + 1)

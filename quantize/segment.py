@@ -2,7 +2,8 @@
 
 Everything runs on a working copy box-downscaled to at most 1024 pixels a side
 (the image itself when it is that small); labels are brought back to full
-resolution at the end.
+resolution at the end, each pixel to the box it was averaged into (the last
+box of a side that is not a multiple of the factor is partial).
 
 **Default (regions from a merge hierarchy).** ``quantize.superpixels`` runs a
 local k-means (SLIC's clustering) on Lab colour and position, whose small
@@ -558,12 +559,13 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     closed = check_bool(closed, "closed")
     check_seed(seed)
     warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
-    lab = lab_planes(_working_copy(rgb))
+    work, factor = _working_copy(rgb)
+    lab = lab_planes(work)
     tree = _build_hierarchy(lab, w, sparse_passes=0 if closed else _OPEN_SPARSE_PASSES)
     # The borders are found on the superpixels brought to full size, so that they stay
     # one pixel wide, as those of segment(), on an image larger than the working copy.
     shape = rgb.shape[:2]
-    rows, cols = _full_size_index(tree.labels.shape, shape)
+    rows, cols = _box_index(shape, factor)
     if closed:
         heights = tree.pair_heights
         where, value = tree.border_values(heights / (heights + _HALF_HEIGHT), rows, cols)
@@ -656,7 +658,8 @@ def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _S
 def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | None,
                        min_region: int) -> SegmentResult:
     """Regions of the hierarchy cut at ``n_regions`` or at :data:`DEFAULT_LEVEL`."""
-    tree = _build_hierarchy(lab_planes(_working_copy(rgb)), w)
+    work, factor = _working_copy(rgb)
+    tree = _build_hierarchy(lab_planes(work), w)
     asked = n_regions
     if n_regions is None:
         height = DEFAULT_LEVEL * _HALF_HEIGHT / (1.0 - DEFAULT_LEVEL)
@@ -667,8 +670,10 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                     f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
-    small = region_of[tree.labels] + 1
-    labels = _to_full_size(small.astype(np.int32), rgb.shape[:2])
+    labels = (region_of[tree.labels] + 1).astype(np.int32)
+    if factor > 1:
+        rows, cols = _box_index(rgb.shape[:2], factor)
+        labels = labels[rows[:, None], cols[None, :]]
     components, n = _regions.connected_regions(labels)
     if min_region > 1:
         means = _regions.region_means(components, rgb, n)
@@ -685,34 +690,49 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
 
 
 def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour resize of a working-resolution map to ``shape`` (H, W)."""
+    """Nearest-neighbour resize of a map ``(h, w)`` to ``shape`` (H, W), by the ratio of sizes.
+
+    For the coarse view of :func:`_coarse_support`; a working copy's maps go
+    back with :func:`_box_index`.
+    """
     if plane.shape == tuple(shape):
         return plane
-    rows, cols = _full_size_index(plane.shape, shape)
+    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
+    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
     return plane[rows[:, None], cols[None, :]]
 
 
-def _full_size_index(small: tuple[int, ...], shape: tuple[int, ...]) -> tuple[np.ndarray,
-                                                                              np.ndarray]:
-    """Row and column ``(H,), (W,)`` of the working-resolution pixel under each full-size one."""
-    rows = np.minimum((np.arange(shape[0]) * small[0]) // shape[0], small[0] - 1)
-    cols = np.minimum((np.arange(shape[1]) * small[1]) // shape[1], small[1] - 1)
-    return rows, cols
+def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column ``(H,), (W,)`` of the working copy's box each full-size pixel is in.
+
+    ``shape`` is the full size, ``factor`` that of :func:`_working_copy`; the
+    last box of a side that is not a multiple of it is partial, not stretched
+    over the others.
+    """
+    return np.arange(shape[0]) // factor, np.arange(shape[1]) // factor
 
 
 def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
                     scales: tuple[float, ...], limit: int,
                     rng: np.random.Generator) -> SegmentResult:
     """The k-means path (:mod:`quantize.pixel_kmeans`) on the working copy."""
-    labels, clusters, centers = cluster_pixels(_working_copy(rgb), rgb.shape[:2], k, w, space,
+    work, factor = _working_copy(rgb)
+    labels, clusters, centers = cluster_pixels(work, rgb.shape[:2], factor, k, w, space,
                                                scales, limit, rng)
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
 
-def _working_copy(rgb: np.ndarray) -> np.ndarray:
-    """The image box-downscaled by an integer factor to at most 1024 pixels a side."""
+def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
+    """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
+
+    Working pixel ``j`` of a side of ``n`` pixels is the mean of full-size pixels
+    ``j * factor`` to ``min((j + 1) * factor, n) - 1``: when ``n`` is not a
+    multiple of the factor, the last box is partial (Pillow's ``Image.reduce``).
+    """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
-    return rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
+    if factor == 1:
+        return rgb, 1
+    return np.asarray(Image.fromarray(rgb).reduce(factor)), factor
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,7 @@ def halves(h: int = 8, w: int = 10) -> np.ndarray:
 
 
 def test_two_colours_give_two_regions_split_on_the_right_column():
-    labels, clusters, centers = cluster_pixels(halves(), (8, 10), 2, COLOUR_ONLY, "rgb",
+    labels, clusters, centers = cluster_pixels(halves(), (8, 10), 1, 2, COLOUR_ONLY, "rgb",
                                                (), 0, np.random.default_rng(0))
     assert labels.tolist() == [[1] * 5 + [2] * 5] * 8
     assert sorted(clusters.tolist()) == [0, 1]
@@ -26,7 +26,7 @@ def test_two_colours_give_two_regions_split_on_the_right_column():
 
 
 def test_labels_come_back_at_the_full_size_asked_for():
-    labels, _, _ = cluster_pixels(halves(4, 5), (8, 10), 2, COLOUR_ONLY, "rgb", (), 0,
+    labels, _, _ = cluster_pixels(halves(4, 5), (8, 10), 2, 2, COLOUR_ONLY, "rgb", (), 0,
                                   np.random.default_rng(0))
     assert labels.shape == (8, 10)
     assert set(np.unique(labels).tolist()) == {1, 2}
@@ -35,7 +35,7 @@ def test_labels_come_back_at_the_full_size_asked_for():
 def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
     with pytest.warns(ClusterCountWarning, match="n_clusters=5 but the image has only 2 "
                                                  "distinct feature vectors; using 2"):
-        labels, _, centers = cluster_pixels(halves(), (8, 10), 5, COLOUR_ONLY, "rgb", (),
+        labels, _, centers = cluster_pixels(halves(), (8, 10), 1, 5, COLOUR_ONLY, "rgb", (),
                                             0, np.random.default_rng(0))
     assert centers.shape[0] == 2
     assert int(labels.max()) == 2
@@ -44,9 +44,22 @@ def test_fewer_distinct_pixels_than_clusters_warns_and_uses_fewer():
 def test_one_distinct_pixel_is_counted_in_the_singular():
     one = np.full((6, 6, 3), 90, np.uint8)
     with pytest.warns(ClusterCountWarning) as caught:
-        labels, _, centers = cluster_pixels(one, (6, 6), 5, COLOUR_ONLY, "rgb", (), 0,
+        labels, _, centers = cluster_pixels(one, (6, 6), 1, 5, COLOUR_ONLY, "rgb", (), 0,
                                             np.random.default_rng(0))
     assert [str(w.message) for w in caught] == [
         "n_clusters=5 but the image has only 1 distinct feature vector; using 1 cluster"]
     assert centers.shape[0] == 1
     assert labels.tolist() == [[1] * 6] * 6
+
+
+def test_each_working_pixel_counts_for_the_region_under_its_own_box():
+    # Columns 0-2, 3-5 and 6 (a partial box) of a 7-wide image, downscaled 3x: each box's
+    # feature goes to the component of its own pixels. Box 2 was sampled at column 5:
+    # component 2 got the mean of boxes 1 and 2 (25), component 3 none of its own.
+    from quantize.pixel_kmeans import _component_means
+
+    components = np.array([[1, 1, 1, 2, 2, 2, 3]] * 2)
+    small_map = np.array([[0, 1, 2]])
+    X = np.array([[10.0], [20.0], [30.0]])
+    means = _component_means(components, 3, np.array([0, 0, 1, 2]), small_map, 3, X, 3)
+    assert means[1:].ravel().tolist() == [10.0, 20.0, 30.0]

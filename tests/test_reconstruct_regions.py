@@ -69,3 +69,18 @@ def test_smoothing_removes_a_speck_and_keeps_a_straight_border():
     got = smooth_label_map(labels, 2, 1.5)
     assert got[5, 3] == 0
     assert (got[:, :10] == 0).all() and (got[:, 10:] == 1).all()
+
+
+@pytest.mark.parametrize(("factor", "short"), [(2, 0), (2, 1), (3, 1), (3, 2), (4, 1), (4, 3)])
+@pytest.mark.parametrize("column", [4, 8, 11])
+def test_upsampling_boxes_puts_each_pixel_back_in_its_box(factor, short, column):
+    # labels is the map of an image box-downscaled by `factor`, its last box `short` pixels
+    # short of full: a border between boxes comes back between their full-size pixels,
+    # whatever the partial box (scaling by 12 / (12 * factor - short) moved it).
+    labels = np.zeros((5, 12), int)
+    labels[:, column:] = 1
+    shape = (5 * factor - short, 12 * factor - short)
+    got = smooth_label_map(labels, 2, 1.0, shape, factor=factor)
+    assert (got == (np.arange(shape[1]) >= column * factor)).all()
+    got = smooth_label_map(labels.T, 2, 1.0, shape[::-1], factor=factor)
+    assert (got.T == (np.arange(shape[1]) >= column * factor)).all()

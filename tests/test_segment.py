@@ -65,6 +65,36 @@ def test_large_image_goes_through_the_working_copy(rng):
     assert boundary_scores(result.labels, truth)[2] == 1.0
 
 
+def _step(shape, at, axis):
+    """Black, then grey from row (axis 0) or column (axis 1) ``at`` on."""
+    img = np.zeros((*shape, 3), np.uint8)
+    img[(slice(None),) * axis + (slice(at, None),)] = 200
+    return img
+
+
+def _steps_along(labels, axis):
+    """The positions where the labels change along ``axis``, over all rows or columns."""
+    return sorted(set(np.nonzero(np.diff(labels, axis=axis))[axis].tolist()))
+
+
+# Steps on a box border of the working copy, in images whose side is not a multiple of the
+# factor: Pillow's reduce makes the last box partial, and the others must not stretch to
+# cover it. (shape, step, axis): factor 2 (1025 -> 513), 3 (2050 -> 684, 2051 -> 684),
+# 4 (3077 -> 770).
+ALIGNED_STEPS = [((3, 1025), 700, 1), ((3, 2050), 2046, 1), ((4, 2051), 1401, 1),
+                 ((3, 3077), 3072, 1), ((2050, 5), 1800, 0), ((1025, 2), 1000, 0)]
+
+
+@pytest.mark.parametrize(("shape", "at", "axis"), ALIGNED_STEPS)
+def test_kmeans_borders_stay_on_the_working_copys_box_borders(shape, at, axis):
+    # Width 1025 (factor 2): column 699, in a black box, went grey; width 2050 (factor 3):
+    # columns were mapped at 684/2050 instead of 1/3 and the border moved 2 columns left.
+    result = segment(_step(shape, at, axis), 2, weights={"xy": 0, "texture": 0}, seed=0,
+                     min_region=0)
+    assert result.n_regions == 2
+    assert _steps_along(result.labels, axis) == [at - 1]
+
+
 def test_texture_mosaic_default_weights(mosaic):
     image, truth = mosaic
     result = segment(image, 3, seed=0)
@@ -564,6 +594,21 @@ def test_maps_of_an_image_larger_than_the_working_copy_have_one_pixel_borders():
     strength = boundary_map(img)
     assert np.flatnonzero((strength > 0.5).any(axis=0)).tolist() == [1028]
     assert not strength[:, 1026:1028].any()
+
+
+@pytest.mark.parametrize(("shape", "at", "axis"), ALIGNED_STEPS)
+def test_hierarchy_borders_stay_on_the_working_copys_box_borders(shape, at, axis):
+    # Width 2050 (factor 3): columns were mapped at 684/2050 instead of 1/3, so the box
+    # of columns 2046-2048 reached back to 2045, and the borders there with it.
+    shape = tuple(max(n, 24) for n in shape)
+    img = _step(shape, at, axis)
+    result = segment(img, min_region=0)
+    assert result.n_regions == 2
+    assert _steps_along(result.labels, axis) == [at - 1]
+    closed, open_ = boundary_map(img, closed=True), boundary_map(img)
+    other = 1 - axis
+    assert np.flatnonzero((closed >= 0.5).any(axis=other)).tolist() == [at - 1]
+    assert set(open_.argmax(axis=axis).tolist()) == {at - 1}
 
 
 def test_old_import_path_still_works():

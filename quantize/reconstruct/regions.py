@@ -54,15 +54,22 @@ _VOTE_MEMORY = 1 << 28
 
 
 def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
-                     shape: tuple[int, int] | None = None) -> np.ndarray:
+                     shape: tuple[int, int] | None = None, *,
+                     factor: int | None = None) -> np.ndarray:
     """Majority smoothing: each pixel takes the label with the most Gaussian-weighted votes.
 
     ``labels`` (h, w) holds values 0..k-1; ``sigma`` is in its pixels. Removes
     ragged borders and specks narrower than about ``sigma``; straight borders
     stay where they are. With ``shape`` (H, W), each label's smoothed vote map
     is interpolated (bilinear) to that size before the vote, which upsamples a
-    label map with smooth borders instead of blocky ones. Ties go to the lower
-    label. Returns a new int32 map.
+    label map with smooth borders instead of blocky ones. With ``factor``,
+    ``labels`` is the map of the ``shape`` image box-downscaled by that integer
+    factor (the last box of a row or column partial when the side is not a
+    multiple of it, as Pillow's ``Image.reduce`` makes it): full-size pixel
+    ``i`` lies at ``(i + 0.5) / factor - 0.5`` in ``labels``, nearest to the
+    box it was averaged into; without it, the two sizes' pixel centres are
+    aligned (``(i + 0.5) * h / H - 0.5``). Ties go to the lower label. Returns
+    a new int32 map.
 
     Examples
     --------
@@ -71,6 +78,8 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
     [0, 0, 0, 0, 1, 1, 1, 1]
     >>> smooth_label_map(m, 2, 1.0, shape=(16, 16))[4].tolist()
     [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
+    >>> smooth_label_map(m, 2, 1.0, shape=(15, 15), factor=2)[4].tolist()
+    [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
     """
     from scipy import ndimage
 
@@ -94,11 +103,12 @@ def smooth_label_map(labels: np.ndarray, k: int, sigma: float,
             winner[better] = c
     if shape is None or tuple(shape) == labels.shape:
         return winner
-    return _upsampled_vote(kept.__getitem__ if keep else votes_of, k, winner, shape)
+    return _upsampled_vote(kept.__getitem__ if keep else votes_of, k, winner, shape, factor)
 
 
 def _upsampled_vote(votes_of: Callable[[int], np.ndarray | None], k: int,
-                    winner: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+                    winner: np.ndarray, shape: tuple[int, int],
+                    factor: int | None) -> np.ndarray:
     """The label with the most bilinearly interpolated votes at each pixel of ``shape``.
 
     A pixel between four vote cells that share one winner takes that winner:
@@ -107,7 +117,7 @@ def _upsampled_vote(votes_of: Callable[[int], np.ndarray | None], k: int,
     interpolated, one label at a time (``votes_of(c)``: label c's votes, or
     None when it is absent).
     """
-    (y0, y1, fy), (x0, x1, fx) = (_bilinear_taps(n_out, n_in)
+    (y0, y1, fy), (x0, x1, fx) = (_bilinear_taps(n_out, n_in, factor)
                                   for n_out, n_in in zip(shape, winner.shape, strict=True))
     # cell (i, j): the corners (i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1), clamped
     right = np.concatenate([winner[:, 1:], winner[:, -1:]], axis=1)
@@ -135,13 +145,18 @@ def _upsampled_vote(votes_of: Callable[[int], np.ndarray | None], k: int,
     return out
 
 
-def _bilinear_taps(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bilinear_taps(n_out: int, n_in: int, factor: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source indices below and above each of ``n_out`` samples, and the weight of the upper.
 
-    Pixel centres are aligned (``(i + 0.5) * n_in / n_out - 0.5``); samples
-    beyond the first or last centre take the edge value.
+    Pixel centres are aligned (``(i + 0.5) * n_in / n_out - 0.5``), or with
+    ``factor``, the ``n_in`` sources are boxes of ``factor`` samples, the last
+    one maybe partial (``(i + 0.5) / factor - 0.5``: a partial box does not
+    stretch the others). Samples beyond the first or last centre take the
+    edge value.
     """
-    pos = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+    step = n_in / n_out if factor is None else 1 / factor
+    pos = (np.arange(n_out) + 0.5) * step - 0.5
     pos = np.clip(pos, 0, n_in - 1)
     lower = np.floor(pos).astype(np.intp)
     upper = np.minimum(lower + 1, n_in - 1)
