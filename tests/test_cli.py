@@ -492,6 +492,39 @@ def test_a_closed_stderr_beside_a_terminal_does_not_stop_a_batch(tmp_path):
     assert "1/1 files: 1 ok, 0 skipped, 0 failed" in shown
 
 
+# Writes to descriptor 2 while each output is open, as a C library's message would.
+_NOISY_WRITES = """
+import contextlib, os, pathlib, sys
+from quantize.cli import main
+
+def write_bytes(self, data):
+    with self.open("wb") as f:
+        with contextlib.suppress(OSError):
+            os.write(2, b"a message on stderr\\n")
+        return f.write(data)
+
+pathlib.Path.write_bytes = write_bytes
+sys.argv = ["quantize", *sys.argv[1:]]
+main(prog_name="quantize")
+"""
+
+
+def test_a_closed_stderr_does_not_hand_its_descriptor_to_an_output(tmp_path):
+    """With stderr closed (2>&-), the output file was opened as descriptor 2 and a line
+    written to stderr meanwhile went into the image. Descriptor 2 is now the null device."""
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "a.png")
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _NOISY_WRITES, "reduce", "a.png", "-k", "2",
+                           "-o", "b.png"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                          timeout=120, preexec_fn=lambda: os.close(2))  # as a shell's 2>&-
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith("a.png -> b.png: 1 colour")
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(tmp_path / "b.png") as reduced:
+        assert reduced.convert("RGB").getcolors() == [(16, (255, 0, 0))]
+
+
 def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):
     from quantize.cli import _StdoutError, say
 
