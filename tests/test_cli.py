@@ -406,6 +406,23 @@ def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(t
     assert (done.returncode, done.stderr) == (2, "")
 
 
+@pytest.mark.parametrize("args", [["--version"], ["reduce", "--help"], ["-h"]])
+def test_the_version_or_help_to_a_reader_gone_ends_quietly_with_exit_0(args, tmp_path):
+    # ``quantize --version | head -0`` exited 1 without a word, from the parser's own
+    # handling of the broken pipe; a command's lines end quietly with its own exit code.
+    done = _run_with_stdout_closed(args, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_help_to_a_full_disk_is_one_error_line(tmp_path):
+    # ``quantize --help > /dev/full`` ended in a traceback.
+    with open("/dev/full", "w") as full:
+        done = _run_with_stderr(["--help"], tmp_path, subprocess.PIPE, stdout=full, text=True)
+    assert (done.returncode, done.stderr) == (
+        1, "quantize: error: stdout: cannot write (No space left on device)\n")
+
+
 @pytest.mark.parametrize("args, error", [
     (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["segment", "a.png", "-k", "2", "--json"],
@@ -414,6 +431,7 @@ def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(t
     (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
      "stdout: cannot write (it is closed); -q/--quiet prints nothing there"),
     (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
+    (["--version"], "stdout: cannot write (it is closed)"),  # exited 0, the version lost
 ])
 def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
     """``quantize reduce a.png --json >&-`` exited 0, its JSON lost; now nothing is done."""

@@ -259,7 +259,28 @@ class _StdoutError(Exception):
         self.error = error
 
 
-class _OneLineErrors(TyperGroup):
+class _HelpBySay:
+    """Print ``--help`` as every other line on stdout is printed (:func:`say`).
+
+    The parser printed the help itself: to a reader gone (``quantize reduce --help |
+    head -0``) that ended in exit 1 without a word, where a command's own lines end
+    quietly with the command's exit code.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+
+def _show_help(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        say(ctx.get_help())
+        ctx.exit()
+
+
+class _OneLineErrors(_HelpBySay, TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -393,7 +414,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"quantize {__version__}")
+        say(f"quantize {__version__}")  # to a reader gone: quietly, as other lines
         raise typer.Exit()
 
 
@@ -556,7 +577,7 @@ def user_errors() -> Iterator[None]:
 _GIVEN_ARGS = "quantize.given_args"
 
 
-class Command(TyperCommand):
+class Command(_HelpBySay, TyperCommand):
     """A sub-command whose usage errors name the option or argument first, as its other
     errors do: ``-o/--output needs a value (see 'quantize reduce --help')``,
     ``-o/--output is missing``, ``b.png: unexpected argument; quantize segment takes
