@@ -208,7 +208,8 @@ def batch(
     --remove-orphans removes them.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
-    otherwise one line per file on stdout (so `> log` gets a line per file).
+    otherwise one line per file on stdout (so `> log` gets a line per file, a
+    failed file's with the reason its error line gives).
     """
     from .. import batch as lib
 
@@ -782,7 +783,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
-    target = f" -> {result.output}" if result.status == "ok" else ""
+    # A failure's reason, as on its error line: stdout alone (> log) still tells why.
+    target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
                                                 lib.removed_note(result.record)) if note)
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
