@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data, quoted
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -456,11 +456,11 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
     hidden = _hidden_matches(input_dir, glob)
     if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
         if hidden:
-            return f"INPUT_DIR={str(input_dir)!r}: nothing to search{hidden}"
-        return f"INPUT_DIR={str(input_dir)!r} is empty; expected a folder of images"
-    what = (f"no file matches --glob={glob!r}" if glob is not None
+            return f"INPUT_DIR={quoted(input_dir)}: nothing to search{hidden}"
+        return f"INPUT_DIR={quoted(input_dir)} is empty; expected a folder of images"
+    what = (f"no file matches --glob={quoted(glob)}" if glob is not None
             else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
-    line = f"INPUT_DIR={str(input_dir)!r}: {what}"
+    line = f"INPUT_DIR={quoted(input_dir)}: {what}"
     line += ("" if recursive else " (sub-folders not searched)") + hidden
     if not recursive:
         below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
@@ -603,7 +603,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     if animated > MAX_PALETTE:
         some = "" if animated == still else \
             f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
-        raise ValueError(f"--palette-in={str(palette_in)!r} holds {still} colours{some}, more "
+        raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
                          "writes every output as an indexed image); use fewer colours")
     return palette_in
