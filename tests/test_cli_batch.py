@@ -477,6 +477,16 @@ def test_cli_rerun_after_the_palette_file_is_edited_is_refused(photo_tree, tmp_p
     assert forced.exit_code == 0 and len(_palette(out / "chelsea.png")) == 3 * 3
 
 
+def test_a_changed_palette_file_not_named_in_utf8_is_quoted_as_other_names():
+    """The error on a rerun wrote --palette-in='p\\udcff.hex' where every other line shows
+    the byte as \\xff."""
+    from quantize.cli.batch import _describe
+
+    name = b"/p/p\xff.hex".decode("utf-8", "surrogateescape")
+    assert _describe({"palette_in": name, "space": "lab", "seed": None}) == (
+        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not given)")
+
+
 def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]

@@ -404,7 +404,8 @@ def _describe(settings: dict[str, Any]) -> str:
             return flag if value else f"no {flag}"
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
-        return as_flags(f"{key}={'(not given)' if value is None else repr(value)}")
+        shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
+        return as_flags(f"{key}={'(not given)' if value is None else shown}")
 
     return ", ".join(one(k, v) for k, v in settings.items())
 
