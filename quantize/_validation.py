@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -272,3 +272,25 @@ def read_only(array: np.ndarray | None) -> np.ndarray | None:
     view = array.view()
     view.setflags(write=False)
     return view
+
+
+class ReadOnlyArrays:
+    """Mixin for a frozen result dataclass whose ``_ARRAYS`` fields are handed out read-only.
+
+    The fields become :func:`read_only` views when the result is made, and again
+    when it is unpickled or copied (``copy.deepcopy``): pickle rebuilds each array
+    writable, and a copy must not be editable where the original is not.
+    """
+
+    _ARRAYS: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        self._freeze()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._freeze()
+
+    def _freeze(self) -> None:
+        for name in self._ARRAYS:
+            object.__setattr__(self, name, read_only(getattr(self, name)))

@@ -81,6 +81,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
            "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
+           "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors",
            "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
@@ -686,7 +687,7 @@ def missing_file(p: Path) -> str:
     """Why ``p``, which does not exist as a file, cannot be read: "no such file", or for a
     link to a missing file (or a loop of links), where it leads, since ``ls`` lists it."""
     if p.is_symlink():
-        return f"is a link to {os.readlink(p)!r}, which leads to no file"
+        return f"is a link to {quoted(os.readlink(p))}, which leads to no file"
     return "no such file"
 
 
@@ -1649,7 +1650,7 @@ def check_output_path(output: str | os.PathLike[str], *,
         raise OutputError(f"output folder {folder} is not writable", path=out)
     if os.path.lexists(out) and not force:
         what = ("output exists" if out.exists() else
-                f"output is a link to {os.readlink(out)!r}, which does not exist")
+                f"output is a link to {quoted(os.readlink(out))}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
 
@@ -1725,14 +1726,14 @@ def one_file_names(first: str, second: str) -> str:
     >>> print(one_file_names("a.k16.png", "A.k16.png"))
     'a.k16.png' and 'A.k16.png', one file where names ignore case (macOS, Windows)
     >>> print(one_file_names("caf\u00e9.png", "cafe\u0301.png"))
-    'caf\\xe9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
+    'caf\\u00e9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
     """
     if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
-        return (f"{ascii(first)} and {ascii(second)}, one name in two Unicode forms: one file "
-                "on macOS")
+        return (f"{quoted(first, by_code_point=True)} and {quoted(second, by_code_point=True)}, "
+                "one name in two Unicode forms: one file on macOS")
     why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
         second) else ""
-    return f"{first!r} and {second!r}, one file{why}"
+    return f"{quoted(first)} and {quoted(second)}, one file{why}"
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
@@ -1963,6 +1964,43 @@ def printable_line(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
 
 
+# A backslash escape in Python's repr or ascii() of a string, after an even run of
+# backslashes (after an odd one, it is a doubled backslash and then plain text).
+_REPR_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(x[0-9a-f]{2}|udc[89a-f][0-9a-f])")
+
+
+def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
+    r"""``name`` in quotes as Python writes a string, its undecodable bytes written ``\xff``.
+
+    For the errors that quote a name: backslashes are doubled, so the byte 0xff
+    (``'a\xff.png'``, as every other message shows it) and a backslash followed by
+    ``xff`` (``'a\\xff.png'``) are told apart. Python would write the byte as ``\udcff``;
+    a character it writes so (a control character such as ``\x85``, a no-break space)
+    is written by its code point, ``\u0085``, so that ``\x`` and a value from 80 is
+    always a byte.
+    ``by_code_point`` writes every character that is not ASCII by its code point, as
+    ``ascii()`` does, for two names that look alike in two Unicode forms.
+
+    >>> quoted(b"a\xff.png".decode("utf-8", "surrogateescape"))
+    "'a\\xff.png'"
+    >>> quoted("a\\xff.png")
+    "'a\\\\xff.png'"
+    >>> quoted("caf\u00e9.png", by_code_point=True)
+    "'caf\\u00e9.png'"
+    """
+    text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
+    return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
+def _byte_escape(match: re.Match[str]) -> str:
+    escape = match[2]
+    if escape.startswith("udc"):  # surrogateescape: the byte itself
+        escape = "x" + escape[3:]
+    elif int(escape[1:], 16) >= 0x80:  # a character, not a byte
+        escape = "u00" + escape[1:]
+    return f"{match[1]}\\{escape}"
+
+
 #: A run of ASCII digits, or any one other character: what :func:`natural_key` compares.
 _NATURAL_TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
 
@@ -2020,10 +2058,10 @@ expected a folder
         if path.exists() and path.is_dir():
             return dst
         if path.exists() or path.is_symlink():
-            where = "is" if path == dst else f"lies under {str(path)!r}, which is"
+            where = "is" if path == dst else f"lies under {quoted(path)}, which is"
             what = ("an existing file" if path.exists()
-                    else f"a link to {os.readlink(path)!r}, which does not exist")
-            raise ValueError(f"{name}={str(dst)!r} {where} {what}; expected a folder")
+                    else f"a link to {quoted(os.readlink(path))}, which does not exist")
+            raise ValueError(f"{name}={quoted(dst)} {where} {what}; expected a folder")
     return dst
 
 
@@ -2087,11 +2125,11 @@ def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) ->
     """
     fmt = Image.registered_extensions().get(Path(path).suffix.lower())
     if fmt is None:
-        raise ValueError(f"output={str(path)!r} has an unknown image extension; "
+        raise ValueError(f"output={quoted(path)} has an unknown image extension; "
                          "expected e.g. .png, .gif, .jpg, .webp, .tif")
     alpha = params.get("transparency", image.info.get("transparency"))
     if fmt == "GIF" and image.mode == "P" and isinstance(alpha, bytes):
-        raise ValueError(f"output={str(path)!r}: GIF has one fully transparent palette entry "
+        raise ValueError(f"output={quoted(path)}: GIF has one fully transparent palette entry "
                          "and no partial alpha, but the image's transparency gives alpha per "
                          "entry (a PNG tRNS); save ReduceResult.to_image(gif=True) for a GIF, "
                          "or a .png to keep alpha")

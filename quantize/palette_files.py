@@ -41,7 +41,7 @@ import numpy as np
 
 from ._validation import check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, warn_caller
-from .io import atomic_write, printable, printable_line
+from .io import atomic_write, printable, printable_line, quoted
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
            "write_palette"]
@@ -62,8 +62,8 @@ def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in PALETTE_FORMATS:
         valid = ", ".join(PALETTE_FORMATS)
-        raise ValueError(f"{role}={str(path)!r} has an unknown palette extension "
-                         f"{suffix or '(none)'!r}; expected one of {valid}")
+        raise ValueError(f"{role}={quoted(path)} has an unknown palette extension "
+                         f"{quoted(suffix or '(none)')}; expected one of {valid}")
     return suffix
 
 

@@ -45,7 +45,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_choice, check_int, check_seed, read_only
+from ._validation import (
+    ReadOnlyArrays,
+    Seed,
+    check_bool,
+    check_choice,
+    check_int,
+    check_seed,
+)
 from .errors import CodeAdviceWarning, warn_caller
 from .features import (
     DEFAULT_TEXTURE_SCALES,
@@ -202,7 +209,7 @@ def check_n_clusters(n_clusters: Any) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class SegmentResult:
+class SegmentResult(ReadOnlyArrays):
     """A segmentation: region labels, each region's cluster, and the photo.
 
     Attributes
@@ -230,9 +237,10 @@ class SegmentResult:
     n_regions : int
         The number of regions R.
 
-    The arrays are read-only: the regions' maps, borders and statistics are
-    computed from them, and an edit would put them out of step. Edit a copy
-    (``result.labels.copy()``); the methods return new arrays.
+    The arrays are read-only, in a copy or an unpickled result too: the regions'
+    maps, borders and statistics are computed from them, and an edit would put
+    them out of step. Edit a copy (``result.labels.copy()``); the methods return
+    new arrays.
     """
 
     labels: np.ndarray
@@ -242,9 +250,7 @@ class SegmentResult:
     weights: dict[str, float]
     min_region: int
 
-    def __post_init__(self) -> None:
-        for name in ("labels", "clusters", "centers", "image"):
-            object.__setattr__(self, name, read_only(getattr(self, name)))
+    _ARRAYS = ("labels", "clusters", "centers", "image")
 
     @property
     def n_regions(self) -> int:

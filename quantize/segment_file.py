@@ -32,6 +32,7 @@ from .io import (
     printable,
     printable_data,
     probe_image,
+    quoted,
     remove_empty_folders,
     require_regular_file,
     write_together,
@@ -233,14 +234,14 @@ def _refuse_another_inputs_folder(folder: Path, name: str | os.PathLike[str],
     if other is None:
         return
     if Path(other).name != Path(name).name:  # named as the earlier run was given it
-        raise OutputExistsError(f"holds the segmentation of {other!r}; choose another "
+        raise OutputExistsError(f"holds the segmentation of {quoted(other)}; choose another "
                                 "output folder, or use force=True to replace it", path=folder)
     if other_path is None or not has_path:
         return
     # Earlier versions recorded the full path; either form is read from the folder.
     other_full = os.path.normpath(os.path.join(printable(str(_resolved(folder))), other_path))
     if other_full != printable(str(_resolved(Path(input)))):  # a.jpg, b/a.jpg
-        raise OutputExistsError(f"holds the segmentation of {other_full!r}; choose another "
+        raise OutputExistsError(f"holds the segmentation of {quoted(other_full)}; choose another "
                                 "output folder, or use force=True to replace it", path=folder)
 
 

@@ -406,6 +406,23 @@ def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(t
     assert (done.returncode, done.stderr) == (2, "")
 
 
+@pytest.mark.parametrize("args", [["--version"], ["reduce", "--help"], ["-h"]])
+def test_the_version_or_help_to_a_reader_gone_ends_quietly_with_exit_0(args, tmp_path):
+    # ``quantize --version | head -0`` exited 1 without a word, from the parser's own
+    # handling of the broken pipe; a command's lines end quietly with its own exit code.
+    done = _run_with_stdout_closed(args, tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_help_to_a_full_disk_is_one_error_line(tmp_path):
+    # ``quantize --help > /dev/full`` ended in a traceback.
+    with open("/dev/full", "w") as full:
+        done = _run_with_stderr(["--help"], tmp_path, subprocess.PIPE, stdout=full, text=True)
+    assert (done.returncode, done.stderr) == (
+        1, "quantize: error: stdout: cannot write (No space left on device)\n")
+
+
 @pytest.mark.parametrize("args, error", [
     (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["segment", "a.png", "-k", "2", "--json"],
@@ -414,6 +431,7 @@ def test_the_help_of_a_bare_quantize_to_a_reader_gone_ends_without_a_traceback(t
     (["batch", "in", "-o", "out"],  # a traceback: sys.stdout is None has no isatty()
      "stdout: cannot write (it is closed); -q/--quiet prints nothing there"),
     (["reduce", "a.png", "-o", "-"], "a.png: cannot write the image to stdout (stdout is closed)"),
+    (["--version"], "stdout: cannot write (it is closed)"),  # exited 0, the version lost
 ])
 def test_a_closed_stdout_is_refused_before_any_work(args, error, tmp_path):
     """``quantize reduce a.png --json >&-`` exited 0, its JSON lost; now nothing is done."""
@@ -490,6 +508,39 @@ def test_a_closed_stderr_beside_a_terminal_does_not_stop_a_batch(tmp_path):
         os.close(leader)
     assert done.returncode == 0 and (tmp_path / "out" / "a.png").is_file()
     assert "1/1 files: 1 ok, 0 skipped, 0 failed" in shown
+
+
+# Writes to descriptor 2 while each output is open, as a C library's message would.
+_NOISY_WRITES = """
+import contextlib, os, pathlib, sys
+from quantize.cli import main
+
+def write_bytes(self, data):
+    with self.open("wb") as f:
+        with contextlib.suppress(OSError):
+            os.write(2, b"a message on stderr\\n")
+        return f.write(data)
+
+pathlib.Path.write_bytes = write_bytes
+sys.argv = ["quantize", *sys.argv[1:]]
+main(prog_name="quantize")
+"""
+
+
+def test_a_closed_stderr_does_not_hand_its_descriptor_to_an_output(tmp_path):
+    """With stderr closed (2>&-), the output file was opened as descriptor 2 and a line
+    written to stderr meanwhile went into the image. Descriptor 2 is now the null device."""
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "a.png")
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _NOISY_WRITES, "reduce", "a.png", "-k", "2",
+                           "-o", "b.png"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                          timeout=120, preexec_fn=lambda: os.close(2))  # as a shell's 2>&-
+    assert done.returncode == 0
+    assert done.stdout.decode().startswith("a.png -> b.png: 1 colour")
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(tmp_path / "b.png") as reduced:
+        assert reduced.convert("RGB").getcolors() == [(16, (255, 0, 0))]
 
 
 def test_a_line_for_a_closed_stdout_is_an_error_not_lost(monkeypatch):

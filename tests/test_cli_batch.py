@@ -477,6 +477,16 @@ def test_cli_rerun_after_the_palette_file_is_edited_is_refused(photo_tree, tmp_p
     assert forced.exit_code == 0 and len(_palette(out / "chelsea.png")) == 3 * 3
 
 
+def test_a_changed_palette_file_not_named_in_utf8_is_quoted_as_other_names():
+    """The error on a rerun wrote --palette-in='p\\udcff.hex' where every other line shows
+    the byte as \\xff."""
+    from quantize.cli.batch import _describe
+
+    name = b"/p/p\xff.hex".decode("utf-8", "surrogateescape")
+    assert _describe({"palette_in": name, "space": "lab", "seed": None}) == (
+        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not given)")
+
+
 def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
@@ -1107,11 +1117,16 @@ def test_progress_is_one_line_per_file_on_stdout_unless_both_are_terminals(
     monkeypatch.setattr(sys, "stdout", Stream(stdout_tty))
     monkeypatch.setattr(sys, "stderr", Stream(stderr_tty))
     results = [batch.FileResult(Path("in/a.png"), Path("out/a.png"), "ok", record={"k": 4}),
-               batch.FileResult(Path("in/b.jpg"), None, "failed", "cannot decode image")]
+               batch.FileResult(Path("in/b.jpg"), None, "failed",
+                                "out/b\nc.png: cannot write (Permission denied)")]
     _show_progress(results)
-    assert sys.stdout.getvalue().splitlines() == ["[1/2] ok      in/a.png -> out/a.png  k=4",
-                                                  "[2/2] failed  in/b.jpg"]
-    assert sys.stderr.getvalue() == "quantize: error: in/b.jpg: cannot decode image\n"
+    # The failed file's line said no more than "[2/2] failed  in/b.jpg": a log of stdout
+    # did not tell why. It gives the error line's reason, escaped alike.
+    assert sys.stdout.getvalue().splitlines() == [
+        "[1/2] ok      in/a.png -> out/a.png  k=4",
+        "[2/2] failed  in/b.jpg: out/b\\nc.png: cannot write (Permission denied)"]
+    assert sys.stderr.getvalue() == ("quantize: error: in/b.jpg: out/b\\nc.png: cannot write "
+                                     "(Permission denied)\n")
 
 
 def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):
@@ -1145,7 +1160,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
         f"quantize: warning: {src}/esc\\x1b[31m.png: -k/--colors=16 but the image has only 1 "
         "distinct colour; returning it"]
     assert result.stdout.splitlines()[:2] == [
-        f"[1/2] failed  {src}/bad\\nname.jpg",
+        f"[1/2] failed  {src}/bad\\nname.jpg: not an image Pillow can identify",
         f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
         "delta_e=0 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
 

@@ -525,6 +525,20 @@ def test_an_input_named_like_its_default_folder_is_told_to_choose_one(tmp_path):
     assert ok.exit_code == 0, ok.output
 
 
+def test_an_input_named_like_its_default_folder_but_for_case_is_told_to_choose_one(tmp_path):
+    """The check compared names exactly: scan.Segments got the default folder scan.segments,
+    the same file where names ignore case. It compares them as the other collision checks
+    do, and says why."""
+    src = tmp_path / "scan.Segments"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    result = runner.invoke(app, ["segment", str(src)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src}: the default output folder is the input itself "
+           "(scan.segments) where names ignore case or Unicode form (macOS, Windows); choose "
+           "a folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["scan.Segments"]
+
+
 def test_several_images_are_sent_to_batch(tmp_path):
     names = [str(tmp_path / f"{stem}.png") for stem in ("a", "b", "c")]
     for name in names:

@@ -1391,3 +1391,25 @@ def test_check_output_path_names_an_output_name_too_long_and_what_to_do(tmp_path
 def test_check_output_path_takes_a_name_of_255_bytes(tmp_path):
     out = tmp_path / ("x" * 251 + ".png")
     assert check_output_path(out) == out
+
+
+BYTE_FF = os.fsdecode(b"a\xff.png")  # a name that is not UTF-8
+
+
+@pytest.mark.parametrize("name, by_code_point, shown", [
+    (BYTE_FF, False, r"'a\xff.png'"),  # was 'a\udcff.png', where other lines show a\xff.png
+    ("a\\xff.png", False, r"'a\\xff.png'"),  # a backslash: doubled, so never the byte
+    ("a\\udcff.png", False, r"'a\\udcff.png'"),  # the text of Python's escape stays text
+    ("a\\" + BYTE_FF[1:], False, r"'a\\\xff.png'"),  # a backslash, then the byte
+    ("a\x85.png", False, r"'a\u0085.png'"),  # a control character, not the byte 0x85
+    ("a\nb\x1b.png", False, r"'a\nb\x1b.png'"),
+    ("caf\u00e9.png", False, "'caf\u00e9.png'"),
+    ("caf\u00e9.png", True, r"'caf\u00e9.png'"),  # \xe9 would read as a byte
+    ("cafe\u0301" + BYTE_FF[1:], True, r"'cafe\u0301\xff.png'"),
+])
+def test_a_quoted_name_shows_its_bytes_as_other_messages_do_and_stays_unambiguous(
+        name, by_code_point, shown):
+    from quantize.io import quoted
+
+    assert quoted(name, by_code_point=by_code_point) == shown
+    assert quoted(Path(name), by_code_point=by_code_point) == shown

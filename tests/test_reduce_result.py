@@ -181,3 +181,27 @@ def test_a_results_arrays_are_read_only_and_the_callers_stay_writable():
     copy = reduced.indices.copy()
     copy[0, 0] = 1  # a copy may be edited
     assert reduced.to_rgb().flags.writeable and reduced.full_palette().flags.writeable
+
+
+@pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
+def test_an_unpickled_or_copied_result_stays_read_only(how):
+    """pickle.loads(pickle.dumps(result)) and copy.deepcopy(result) gave writable arrays:
+    an edit put the copy out of step with its metrics. They are read-only as in the original."""
+    import copy
+    import pickle
+
+    from quantize import reduce_colors
+
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[0, :, :3] = 200
+    rgba[1, 0, 3] = 100
+    reduced = reduce_colors(rgba, 2)
+    made = {"pickle": lambda r: pickle.loads(pickle.dumps(r)), "copy": copy.copy,
+            "deepcopy": copy.deepcopy}[how](reduced)
+    for name in ("palette", "indices", "shares", "alpha"):
+        assert not getattr(made, name).flags.writeable
+        assert getattr(made, name).tolist() == getattr(reduced, name).tolist()
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        made.indices[0, 0] = 1
+    assert (made.psnr, made.delta_e, made.k) == (reduced.psnr, reduced.delta_e, reduced.k)

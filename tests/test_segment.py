@@ -663,3 +663,22 @@ def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
         assert result.labels[:, 3:5].tolist() == [[1, 2]] * 6
         assert result.mean_color_image().flags.writeable
     assert img.flags.writeable
+
+
+@pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
+def test_an_unpickled_or_copied_segmentation_stays_read_only(how):
+    """An unpickled or deep-copied SegmentResult had writable arrays; now read-only too."""
+    import copy
+    import pickle
+
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    result = segment(img, regions=2)
+    made = {"pickle": lambda r: pickle.loads(pickle.dumps(r)), "copy": copy.copy,
+            "deepcopy": copy.deepcopy}[how](result)
+    for name in ("labels", "clusters", "centers", "image"):
+        assert not getattr(made, name).flags.writeable
+        assert getattr(made, name).tolist() == getattr(result, name).tolist()
+    with pytest.raises(ValueError, match="assignment destination is read-only"):
+        made.labels[0, 0] = 1
+    assert made.region_stats() == result.region_stats() and made.n_regions == 2

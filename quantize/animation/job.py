@@ -42,6 +42,7 @@ from ..io import (
     check_output_path,
     check_output_size,
     output_stem,
+    quoted,
     removed_on_failure,
     require_regular_file,
 )
@@ -163,7 +164,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         check_path(output, "output")
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
-    check_output_size(opts.suffix, info.size, f"output={str(opts.output)!r}" if opts.output
+    check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
         warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "

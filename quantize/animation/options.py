@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validation import check_seed
 from ..errors import warn_caller
-from ..io import MAX_PALETTE, check_output_path
+from ..io import MAX_PALETTE, check_output_path, quoted
 from ..palette_files import read_palette
 from ..reduce import (
     DEFAULT_COLORS,
@@ -80,8 +80,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         suffix = default_suffix(src)
     per_frame = check_palette_mode(palette) == "per-frame"
     if per_frame and suffix != ".gif":
-        got = (f"got {suffix!r}" if out is not None else  # a name the caller never gave
-               f"but an animation given no output is written in its own format, {suffix!r}; "
+        got = (f"got {quoted(suffix)}" if out is not None else  # a name the caller never gave
+               f"but an animation given no output is written in its own format, {quoted(suffix)}; "
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
@@ -121,8 +121,8 @@ def check_per_frame_alone(n_colors: int | None, quality: float | None,
 def _check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_EXTENSIONS:
-        raise ValueError(f"output={str(path)!r}: an animation is written as "
-                         f"{', '.join(ANIMATION_EXTENSIONS)}, got {suffix or '(none)'!r}")
+        raise ValueError(f"output={quoted(path)}: an animation is written as "
+                         f"{', '.join(ANIMATION_EXTENSIONS)}, got {quoted(suffix or '(none)')}")
     return suffix
 
 

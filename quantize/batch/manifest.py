@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, OutputExistsError
-from ..io import atomic_write
+from ..io import atomic_write, quoted
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
@@ -266,7 +266,7 @@ def _append(output_dir: str | os.PathLike[str], item: Mapping[str, Any]) -> None
                     f.write(b"\n")
             f.write(line.encode("utf-8") + b"\n")
     except OSError as exc:  # the system's own message named neither file
-        raise OutputError(f"cannot add {item['output']!r} to the record of finished outputs "
+        raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
                           f"({exc.strerror or exc})", path=path) from None
 
 

@@ -32,6 +32,7 @@ from ..io import (
     one_file_names,
     output_stem,
     probe_image,
+    quoted,
 )
 from .manifest import (
     Entry,
@@ -275,7 +276,7 @@ def _check_input_dir(base: Path) -> None:
     if base.is_dir():
         return
     if base.is_symlink():  # to nothing, or a loop of links
-        what = f"is a link to {os.readlink(base)!r}, which leads to no folder"
+        what = f"is a link to {quoted(os.readlink(base))}, which leads to no folder"
     elif base.exists():
         what = "is a file, expected a folder of images"
     else:
@@ -463,7 +464,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (older := earlier.get(out)) and not force:  # it too must match these settings
             found += [entry for _, entry in older]
         if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
-            settled.append(FileResult(path, out, "failed", f"output is a link to {link!r}, "
+            settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
                                       "which does not exist; use force=True to overwrite",
                                       exit_code=ExitCode.EXISTS))
             continue
@@ -590,7 +591,7 @@ def _unlisted(exc: OSError) -> FileResult:
 def _not_followed(link: Path) -> FileResult:
     """A symbolic link to a folder: skipped, and said, so that its images are not lost unseen."""
     return FileResult(link, None, "skipped", f"symbolic link to a folder "
-                      f"({os.readlink(link)!r}), not followed; the files in it were not "
+                      f"({quoted(os.readlink(link))}), not followed; the files in it were not "
                       "processed (run the batch on its target to process them)")
 
 
@@ -712,8 +713,8 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
         written = mode.done_path(out)
         if _would_be_listed(written.resolve(), root, recursive, skip):
             raise ValueError(
-                f"output_dir={str(dst)!r} overlaps input_dir={str(src)!r}: output "
-                f"{str(written)!r} would be read as an input; choose an output folder "
+                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
+                f"{quoted(written)} would be read as an input; choose an output folder "
                 "outside the input folder")
 
 

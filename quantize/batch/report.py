@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..io import atomic_write, natural_key, printable_data
+from ..io import atomic_write, natural_key, printable_data, quoted
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
@@ -49,8 +49,8 @@ def check_report_path(path: str | os.PathLike[str], *,
     """
     p = Path(path)
     if p.suffix.lower() not in _REPORT_FORMATS:
-        raise ValueError(f"report={str(p)!r} has an unsupported extension "
-                         f"{p.suffix or '(none)'!r}; expected .json or .csv")
+        raise ValueError(f"report={quoted(p)} has an unsupported extension "
+                         f"{quoted(p.suffix or '(none)')}; expected .json or .csv")
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p
@@ -72,7 +72,7 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     target = os.path.abspath(path)
     given = plan.options.get("palette_in")
     if isinstance(given, str | os.PathLike) and os.path.abspath(given) == target:
-        raise ValueError(f"{name}={str(path)!r} is the palette_in={str(given)!r} file the "
+        raise ValueError(f"{name}={quoted(path)} is the palette_in={quoted(given)} file the "
                          "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
                *(r.output for r in plan.settled if r.output is not None)]
@@ -81,7 +81,7 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
         if target == taken or inside:
             where = "lies in the output folder" if inside else "would overwrite the output"
-            raise ValueError(f"{name}={str(path)!r} {where} {str(output)!r} of the batch; "
+            raise ValueError(f"{name}={quoted(path)} {where} {quoted(output)} of the batch; "
                              "expected a path no job writes")
 
 
@@ -100,9 +100,9 @@ def check_report_not_an_input(path: str | os.PathLike[str], name: str,
         Naming ``name``, the report's path, the folder and how it is searched.
     """
     if would_be_found(path, input_dir, output_dir, recursive=recursive, pattern=pattern):
-        how = f"pattern={pattern!r} selects it" if pattern is not None else "it is an image"
-        raise ValueError(f"{name}={str(path)!r} would be read as an input by a rerun: it lies "
-                         f"in input_dir={str(input_dir)!r} and {how}; expected a path outside "
+        how = f"pattern={quoted(pattern)} selects it" if pattern is not None else "it is an image"
+        raise ValueError(f"{name}={quoted(path)} would be read as an input by a rerun: it lies "
+                         f"in input_dir={quoted(input_dir)} and {how}; expected a path outside "
                          "the input folder, or a pattern that leaves it out")
 
 
@@ -136,18 +136,18 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
     p = Path(path)
     folder = p.parent if str(p.parent) else Path(".")
     if p.is_dir():
-        raise ValueError(f"{name}={str(p)!r} is a folder; expected a file name")
+        raise ValueError(f"{name}={quoted(p)} is a folder; expected a file name")
     if folder.is_dir():
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is not writable")
+            raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is not writable")
         return p
     if folder.exists():
-        raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} is a file; expected a "
+        raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is a file; expected a "
                          "folder")
     if not Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(output_dir)):
-        raise ValueError(f"{name}={str(p)!r}: folder {str(folder)!r} does not exist; "
+        raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} does not exist; "
                          "expected an existing folder or one inside "
-                         f"output_dir={str(output_dir)!r}")
+                         f"output_dir={quoted(output_dir)}")
     return p
 
 
@@ -178,7 +178,7 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
     except OSError:
         return  # writing it will fail with its own message
     if _REPORT_MARKS.get(p.suffix.lower(), "") not in head:
-        raise OutputExistsError(f"{name}={str(p)!r} exists and is not a quantize batch "
+        raise OutputExistsError(f"{name}={quoted(p)} exists and is not a quantize batch "
                                 "report; choose another path, or use force=True to replace it")
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..errors import OutputExistsError, QuantizeError, warn_caller
+from ..io import quoted
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan
@@ -212,7 +213,7 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                                 f"{unrun[first]}{more}", path=inputs[first])
     got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
     if not got:
-        raise ValueError(f"input_dir={str(plan.input_dir)!r}: no image could be sampled "
+        raise ValueError(f"input_dir={quoted(plan.input_dir)}: no image could be sampled "
                          f"for the shared palette; {_none_sampled(inputs, failed)}")
     left_out = {inputs[i]: why for i, why in sorted(failed.items())}
     return got, any(s[2] for s in samples if s is not None), left_out

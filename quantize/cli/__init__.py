@@ -259,7 +259,28 @@ class _StdoutError(Exception):
         self.error = error
 
 
-class _OneLineErrors(TyperGroup):
+class _HelpBySay:
+    """Print ``--help`` as every other line on stdout is printed (:func:`say`).
+
+    The parser printed the help itself: to a reader gone (``quantize reduce --help |
+    head -0``) that ended in exit 1 without a word, where a command's own lines end
+    quietly with the command's exit code.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+
+def _show_help(ctx: Any, param: Any, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        say(ctx.get_help())
+        ctx.exit()
+
+
+class _OneLineErrors(_HelpBySay, TyperGroup):
     """The root command group, reporting usage errors in one line instead of a panel."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -393,7 +414,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"quantize {__version__}")
+        say(f"quantize {__version__}")  # to a reader gone: quietly, as other lines
         raise typer.Exit()
 
 
@@ -556,7 +577,7 @@ def user_errors() -> Iterator[None]:
 _GIVEN_ARGS = "quantize.given_args"
 
 
-class Command(TyperCommand):
+class Command(_HelpBySay, TyperCommand):
     """A sub-command whose usage errors name the option or argument first, as its other
     errors do: ``-o/--output needs a value (see 'quantize reduce --help')``,
     ``-o/--output is missing``, ``b.png: unexpected argument; quantize segment takes
@@ -693,6 +714,7 @@ def main(prog_name: str | None = None) -> None:
     It is meant to end the process: it exits with the command's code, and
     leaves the objects alive at that point out of later garbage collections.
     """
+    _fill_closed_std_fds()
     _small_pages()
     _keep_freed_memory()
     try:
@@ -702,6 +724,29 @@ def main(prog_name: str | None = None) -> None:
         # the collections Python runs as it shuts down, which otherwise walk
         # every object the imports made: 40 ms of a 0.4 s reduce here.
         gc.freeze()
+
+
+def _fill_closed_std_fds() -> None:
+    """Point a standard file descriptor (0, 1, 2) closed at start at the null device.
+
+    The system gives a file the lowest free descriptor: with stderr closed
+    (``quantize reduce a.png 2>&-``), the next file opened, an output say, would
+    be descriptor 2, and whatever a C library or a worker process writes to
+    stderr would land in it. Python has already set ``sys.stdin``, ``sys.stdout``
+    or ``sys.stderr`` to None for a closed stream, and that stays as it is: the
+    commands still see the stream as closed.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                null = os.open(os.devnull, os.O_RDWR)
+            except OSError:  # no null device (a bare container): left as it is
+                return
+            if null != fd:  # fd when the lower ones are open, as they are by now
+                os.dup2(null, fd)
+                os.close(null)
 
 
 def _small_pages() -> None:

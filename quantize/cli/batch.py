@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, OutputError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data, quoted
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -208,7 +208,8 @@ def batch(
     --remove-orphans removes them.
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
-    otherwise one line per file on stdout (so `> log` gets a line per file).
+    otherwise one line per file on stdout (so `> log` gets a line per file, a
+    failed file's with the reason its error line gives).
     """
     from .. import batch as lib
 
@@ -407,7 +408,8 @@ def _describe(settings: dict[str, Any]) -> str:
             return flag if value else f"no {flag}"
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
-        return as_flags(f"{key}={'(not given)' if value is None else repr(value)}")
+        shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
+        return as_flags(f"{key}={'(not given)' if value is None else shown}")
 
     return ", ".join(one(k, v) for k, v in settings.items())
 
@@ -459,11 +461,11 @@ def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
     hidden = _hidden_matches(input_dir, glob)
     if not any(not entry.name.startswith(".") for entry in input_dir.iterdir()):
         if hidden:
-            return f"INPUT_DIR={str(input_dir)!r}: nothing to search{hidden}"
-        return f"INPUT_DIR={str(input_dir)!r} is empty; expected a folder of images"
-    what = (f"no file matches --glob={glob!r}" if glob is not None
+            return f"INPUT_DIR={quoted(input_dir)}: nothing to search{hidden}"
+        return f"INPUT_DIR={quoted(input_dir)} is empty; expected a folder of images"
+    what = (f"no file matches --glob={quoted(glob)}" if glob is not None
             else "no file has an image extension (.jpg, .png, .tif, .webp, ...)")
-    line = f"INPUT_DIR={str(input_dir)!r}: {what}"
+    line = f"INPUT_DIR={quoted(input_dir)}: {what}"
     line += ("" if recursive else " (sub-folders not searched)") + hidden
     if not recursive:
         below = lib.find_images(input_dir, recursive=True, pattern=glob, exclude=output_dir)
@@ -606,7 +608,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     if animated > MAX_PALETTE:
         some = "" if animated == still else \
             f" ({animated} of them of alpha >= {GIF_ALPHA_THRESHOLD}, which an animation draws)"
-        raise ValueError(f"--palette-in={str(palette_in)!r} holds {still} colours{some}, more "
+        raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
                          "writes every output as an indexed image); use fewer colours")
     return palette_in
@@ -798,7 +800,8 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
                        if key in result.record)
-    target = f" -> {result.output}" if result.status == "ok" else ""
+    # A failure's reason, as on its error line: stdout alone (> log) still tells why.
+    target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
                                                 lib.removed_note(result.record)) if note)
     say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "

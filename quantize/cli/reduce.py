@@ -38,6 +38,7 @@ from ..io import (
     one_file_names,
     output_stem,
     printable_data,
+    quoted,
 )
 from . import (
     USAGE_ERROR,
@@ -275,7 +276,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     if output is not None and ext is not None:
         refuse_both("-o/--output", "--ext")
     if ext is not None and STDIO in names:
-        fail(f"--ext={ext!r} names each output after its input, but - (stdin) has no name; "
+        fail(f"--ext={quoted(ext)} names each output after its input, but - (stdin) has no name; "
              "its image goes to stdout, or name a file with -o", USAGE_ERROR)
     if ext is not None:
         _check_ext(ext)
@@ -314,7 +315,7 @@ def _check_ext(ext: str) -> None:
 
     known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
     if "/" in ext or not ext.lower().endswith(known):
-        fail(f"--ext={ext!r} is not valid; expected a suffix ending in an image extension "
+        fail(f"--ext={quoted(ext)} is not valid; expected a suffix ending in an image extension "
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
@@ -478,9 +479,10 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
     ``output``, the input ``other`` (its name, or one file with it where names ignore case
     or Unicode form: both are then shown by code point, as names in two forms look alike)."""
-    same = (f"{output!r}, which is also an input" if Path(output).name == Path(other).name
-            else f"{ascii(output)}, which is also the input {ascii(other)} where names "
-            "ignore case or Unicode form (macOS, Windows)")
+    same = (f"{quoted(output)}, which is also an input" if Path(output).name == Path(other).name
+            else f"{quoted(output, by_code_point=True)}, which is also the input "
+                 f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
+                 "(macOS, Windows)")
     fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 

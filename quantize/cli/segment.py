@@ -23,6 +23,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     check_name_length,
     check_output_folder,
+    folded_name,
     output_stem,
     printable_data,
 )
@@ -210,9 +211,13 @@ def segment_command(
     # which segment_file refuses before making any output folder).
     folder = f"{output_stem(input)}.segments"
     target = outdir if outdir is not None else input.parent / folder
-    if outdir is None and target == input:  # "scan.segments": its stem's folder is itself
+    # "scan.segments": its stem's folder is itself; "scan.Segments" too where names ignore
+    # case, as the other collision checks compare names
+    if outdir is None and folded_name(target) == folded_name(input):
+        where = "" if target == input else (" where names ignore case or Unicode form "
+                                            "(macOS, Windows)")
         fail(printable_line(f"{input}: the default output folder is the input itself "
-                            f"({folder}); choose a folder with -o"), USAGE_ERROR)
+                            f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
     try:
         with tempfile.TemporaryDirectory(prefix="quantize-") as scratch:
             source = stage_stream(input, Path(scratch)) if stream else input

@@ -39,6 +39,7 @@ from ..io import (
     output_stem,
     pillow_limit_lifted,
     probe_image,
+    quoted,
     removed_on_failure,
     require_regular_file,
 )
@@ -187,7 +188,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             return reduce_animation_file(src, output, **opts)
         if job.output is not None:
             check_output_size(job.output.suffix, loaded.shape[::-1],
-                              f"output={str(job.output)!r}", ".png or .tif")
+                              f"output={quoted(job.output)}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         try:
             result = reduce_checked(loaded.rgb, loaded.alpha, check_options(
@@ -310,8 +311,8 @@ def _output_kind(path: Path) -> str:
     if suffix in RGB_EXTENSIONS:
         return "rgb"
     valid = ", ".join(PALETTE_EXTENSIONS + RGB_EXTENSIONS)
-    raise ValueError(f"output={str(path)!r} has an unsupported extension "
-                     f"{suffix or '(none)'!r}; expected one of {valid}")
+    raise ValueError(f"output={quoted(path)} has an unsupported extension "
+                     f"{quoted(suffix or '(none)')}; expected one of {valid}")
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,

@@ -26,7 +26,7 @@ from .._validation import (
     shown_number,
 )
 from ..errors import AlphaLossWarning, OutputError, warn_caller
-from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
+from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path, quoted
 from ..palette_files import check_palette_path, palette_file_capacity
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
@@ -98,7 +98,7 @@ def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
              if value is not None and value is not False]
     if palette is None or not given:
         return
-    label = f"{name}={os.fspath(palette)!r}" if isinstance(palette, str | os.PathLike) else name
+    label = f"{name}={quoted(palette)}" if isinstance(palette, str | os.PathLike) else name
     raise ValueError(f"{label} fixes the colours, so {' and '.join(given)} cannot be given "
                      "with it")
 
@@ -126,7 +126,7 @@ def palette_in_name(palette_in: Any) -> str:
     ("palette_in='brand.hex'", 'palette_in')
     """
     if isinstance(palette_in, str | os.PathLike):
-        return f"palette_in={os.fspath(palette_in)!r}"
+        return f"palette_in={quoted(palette_in)}"
     return "palette_in"
 
 
@@ -334,7 +334,7 @@ def check_palette_out(opts: dict[str, Any], src: Path) -> None:
     out = Path(opts["palette_out"])
     if (isinstance(given, str | os.PathLike) and out.exists() and Path(given).exists()
             and os.path.samefile(out, given)):
-        raise OutputError(f"is the file of palette_in={os.fspath(given)!r}, the palette "
+        raise OutputError(f"is the file of palette_in={quoted(given)}, the palette "
                           "mapped onto, which is never overwritten; write the palette to "
                           "another file", path=out)
     check_output_path(out, inputs=(src,), force=opts["force"])

@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
-from .._validation import check_bool, read_only
+from .._validation import ReadOnlyArrays, check_bool
 from ..colors import mean_ciede2000, mean_squared_error
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reconstruct.palette import indexed_image
@@ -67,7 +67,7 @@ class Fidelity:
 
 
 @dataclass(frozen=True, eq=False)
-class ReduceResult:
+class ReduceResult(ReadOnlyArrays):
     """An image reduced to a palette.
 
     Attributes
@@ -95,8 +95,9 @@ class ReduceResult:
     psnr, delta_e : float
         Fidelity to the original, computed on first use (see each property).
 
-    The arrays are read-only: the metrics, shares and images are computed from
-    them, and an edit would put them out of step. Edit a copy
+    The arrays are read-only, in a copy or an unpickled result too: the metrics,
+    shares and images are computed from them, and an edit would put them out of
+    step. Edit a copy
     (``result.indices.copy()``); ``to_rgb()``, ``to_rgba()`` and ``full_palette()``
     return new arrays.
     """
@@ -110,9 +111,7 @@ class ReduceResult:
     alpha: np.ndarray | None
     _fidelity: Fidelity = field(repr=False)
 
-    def __post_init__(self) -> None:
-        for name in ("palette", "indices", "shares", "alpha"):
-            object.__setattr__(self, name, read_only(getattr(self, name)))
+    _ARRAYS = ("palette", "indices", "shares", "alpha")
 
     @property
     def k(self) -> int:

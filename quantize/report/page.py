@@ -37,7 +37,14 @@ from .. import __version__
 from .._validation import check_bool, check_choice, check_int
 from ..batch.results import NOT_REACHED
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, atomic_write, natural_key, printable, printable_line
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    atomic_write,
+    natural_key,
+    printable,
+    printable_line,
+    quoted,
+)
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 
@@ -91,8 +98,8 @@ def check_html_path(path: str | os.PathLike[str]) -> Path:
     """
     p = Path(path)
     if p.suffix.lower() not in HTML_EXTENSIONS:
-        raise ValueError(f"html={str(p)!r} has an unsupported extension "
-                         f"{p.suffix or '(none)'!r}; expected .html or .htm")
+        raise ValueError(f"html={quoted(p)} has an unsupported extension "
+                         f"{quoted(p.suffix or '(none)')}; expected .html or .htm")
     return p
 
 
