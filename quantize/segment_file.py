@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_int, check_path, check_seed
+from ._validation import Seed, check_bool, check_int, check_path, check_seed, recorded_seed
 from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
@@ -183,7 +183,7 @@ def segment_file(
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
-                  "space": params["space"], "seed": _recorded_seed(seed),
+                  "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, strength, input_path, written)
     if remove_stale and stale.is_file():
@@ -263,11 +263,6 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
-
-
-def _recorded_seed(seed: Seed) -> int | None:
-    """The seed as the record gives it: the int given, or None (a Generator, or no seed)."""
-    return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
