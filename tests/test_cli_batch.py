@@ -1576,6 +1576,40 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
            "still image a .jpg/.webp/.tif output\n")
 
 
+def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,
+                                                                           monkeypatch):
+    """The workers read --palette-in made absolute; the lines, reports and manifest name it
+    as the user typed it, as quantize reduce does."""
+    from .animation_support import moving_square, save_animation
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    translucent = np.zeros((4, 4, 4), np.uint8)
+    translucent[..., 3] = 100
+    Image.fromarray(translucent).save("in/faint.png")
+    Path("p.hex").write_text("000000\nff0000\n")
+    result = _cli("in", "-o", "out", "--palette-in", "p.hex", "--json", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "quantize: warning: in/faint.png: 100% of the pixels are translucent but "
+        "--palette-in='p.hex' has no translucent entry")
+    assert str(tmp_path) not in result.stderr
+    assert json.loads(result.stdout)["palette_in"] == "p.hex"
+    [entry] = batch.read_manifest("out").values()
+    assert entry.record["palette_in"] == "p.hex"
+    # an error naming it: 300 colours, which a still cannot hold (the GIF's frames can)
+    Path("in/faint.png").unlink()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("in/still.png")
+    save_animation(Path("in/moving.gif"), moving_square(3, 8), duration=100, loop=0)
+    _translucent_tail_palette(tmp_path / "big.hex", 250, 50)
+    result = _cli("in", "-o", "out2", "--palette-in", "big.hex", "--json", "-j", "1")
+    assert result.exit_code == 1, result.output
+    rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["still.png"]["reason"] == ("--palette-in='big.hex' holds 300 colours, more "
+                                           "than a palette image holds: at most 256 colours")
+    assert rows["moving.gif"]["palette_in"] == "big.hex"
+
+
 def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_path):
     palette = _translucent_tail_palette(tmp_path / "p.hex", 257, 40)
     result = _cli(photo_tree, "-o", tmp_path / "out", "--palette-in", palette)

@@ -85,7 +85,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     Every job is handed its paths absolute (:func:`absolute_paths`), on either
     executor, so that its outputs hold the same bytes wherever it ran; its result
-    names them as the plan has them.
+    names them as the plan has them, in its record, its warnings and its error (a
+    ``palette_in`` file as given, not made absolute).
 
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
@@ -296,11 +297,17 @@ def seen_here(input: Path, outcome: Outcome) -> Outcome:
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
-    record's paths and the path of its error written as ``job`` has them: the reports, the
-    manifest and the lines show them so, as when the job runs here."""
+    record's paths, the path of its error and the path options its warnings and error
+    name written as ``job`` has them: the reports, the manifest and the lines show them
+    so, as when the job runs here."""
+    options = _path_options(sent, job)
+    quoted = {repr(absolute): repr(path) for absolute, path in options.items()}
+
     def given(value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        if value in options:  # a palette file, named as given (not a folder of files)
+            return options[value]
         for absolute, path in ((sent.output, job.output), (sent.input, job.input)):
             try:
                 below = Path(value).relative_to(absolute)
@@ -309,10 +316,28 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
             return str(path / below) if below.parts else str(path)
         return value
 
+    def told(message: str) -> str:  # the paths this run made absolute, quoted as jobs quote
+        for absolute, path in quoted.items():  # them (--palette-in='p.act'), put back
+            message = message.replace(absolute, path)
+        return message
+
     if not outcome.ok:
-        return dataclasses.replace(outcome, path=given(outcome.path))
+        return dataclasses.replace(outcome, value=told(outcome.value), path=given(outcome.path),
+                                   warnings=tuple(told(w) for w in outcome.warnings))
     record, stamp = outcome.value
-    return dataclasses.replace(outcome, value=({k: given(v) for k, v in record.items()}, stamp))
+    record = {k: given(v) for k, v in record.items()}
+    if "warnings" in record:
+        record["warnings"] = [told(w) for w in record["warnings"]]
+    return dataclasses.replace(outcome, value=(record, stamp))
+
+
+def _path_options(sent: FileJob, job: FileJob) -> dict[str, str]:
+    """Each path option of ``job`` (a file it reads or writes), as ``sent`` (absolute) and
+    as ``job`` names it."""
+    return {os.fspath(sent.options[key]): os.fspath(value)
+            for key, value in job.options.items()
+            if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike)
+            and os.fspath(sent.options[key]) != os.fspath(value)}
 
 
 def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = None) -> None:
