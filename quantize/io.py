@@ -1869,6 +1869,8 @@ def _raise_as_output_error(exc: BaseException, target: Path) -> None:
 # (NAME_MAX of the usual file systems).
 _NAME_MAX = 255
 _PART_END = 8 + len(".part")
+#: The random characters of a temporary file's name (those of tempfile.mkstemp).
+_PART_TOKEN = re.compile(r"[a-z0-9_]{8}")
 
 
 def _part_prefix(name: str) -> str:
@@ -1913,12 +1915,14 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     if name is None:
         return sorted(p for p in base.iterdir()
                       if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
-    # "<prefix><token>.part", the token without a dot: ".a.png.png.<token>.part" is a
-    # write of a.png.png (in progress in another worker, perhaps), not of a.png.
+    # "<prefix><token>.part", the token as mkstemp makes it, without a dot:
+    # ".a.png.png.<token>.part" is a write of a.png.png (in progress in another worker,
+    # perhaps), not of a.png, and ".a.png.part" no temporary file of ours.
     prefix = _part_prefix(name)
     return sorted(p for p in base.iterdir()
                   if p.name.startswith(prefix) and p.name.endswith(".part")
-                  and "." not in p.name[len(prefix):-len(".part")] and p.is_file())
+                  and _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
+                  and p.is_file())
 
 
 def printable(text: str) -> str:

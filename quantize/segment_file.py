@@ -34,6 +34,7 @@ from .io import (
     probe_image,
     remove_empty_folders,
     require_regular_file,
+    stale_parts,
     write_together,
 )
 from .reconstruct import regions as _regions
@@ -97,7 +98,9 @@ def segment_file(
     written. Only a job stopped while putting them in place (interrupted, or
     killed) leaves some: the earlier run's ``segments.json`` is removed first, so
     the folder then shows an unfinished job, and an interrupted job removes the
-    outputs it added (those it replaced with ``force`` stay replaced).
+    outputs it added (those it replaced with ``force`` stay replaced). The temporary
+    files a killed job left in ``outdir`` (``.labels.png.XXXXXXXX.part``, ...) are
+    removed once the folder is checked; no other file is.
 
     Parameters
     ----------
@@ -370,8 +373,20 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
     except OSError as exc:  # named as check_output_path names a folder: the one at fault
         raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
                           f"({exc.strerror or exc})", path=outdir) from None
+    _remove_stale_parts(outdir)
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}
+
+
+def _remove_stale_parts(outdir: Path) -> None:
+    """Delete the temporary files that a run killed while writing its outputs left in
+    ``outdir``: only those of the files a segment run writes, named as
+    :func:`~quantize.io.write_together` names them (:func:`~quantize.io.stale_parts`);
+    every other file is left alone, and so is one the system will not let go."""
+    for name in (*OUTPUT_FILES, EDGES_FILE):
+        for part in stale_parts(outdir, name):
+            with contextlib.suppress(OSError):
+                part.unlink()
 
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
