@@ -1020,16 +1020,23 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     assert result.stderr.splitlines()[-1] == (
         f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
         "(Is a directory)")
-    assert result.stdout.splitlines()[-1].startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
+    assert result.stdout.splitlines()[-1].startswith("2/3 files: 1 ok, 0 skipped, 1 failed in ")
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
-        ("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
-    assert (data["summary"]["total"], data["summary"]["interrupted"]) == (3, False)
+    # b.png's output was written but could not be recorded: failed, saying why, not "not
+    # reached" beside an output it has
+    why = f"{manifest}: cannot add 'b.png' to the record of finished outputs (Is a directory)"
+    assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == [
+        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", str(out / "b.png")),
+        ("c.png", "not reached", "")]
+    assert data["files"][1]["reason"] == why and (out / "b.png").is_file()
+    assert f"quantize: error: {src / 'b.png'}: {why}" in result.stderr.splitlines()
+    assert (data["summary"]["total"], data["summary"]["failed"],
+            data["summary"]["interrupted"]) == (3, 1, False)
     root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert [row.attrs["class"] for row in file_rows(root)] == [
-        "file ok", "file not-reached", "file not-reached"]
+        "file ok", "file failed", "file not-reached"]
     (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
-    assert "stopped before the end: 2 not reached (rerun the command to finish)" in line
+    assert "stopped before the end: 1 not reached (rerun the command to finish)" in line
 
 
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,

@@ -111,7 +111,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
         If the manifest exists but cannot be added to (before any job runs), or
-        cannot be written (a full disk, say), naming it.
+        cannot be written (a full disk, say), naming it; the file whose record it could
+        not take is first given to ``on_result`` as failed, that error its reason (its
+        output, written, is left in place).
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
@@ -157,15 +159,20 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             outcome = dataclasses.replace(outcome, value=record)
         result = _left_out(plan, file_result(job.input, job.output, outcome))  # recorded too
         source = source_key(plan.output_dir, job.input)
-        if LARGER in result.record:  # recorded, so that a rerun does not try it again
-            result = _kept_larger(plan, job, result.record)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                          source)
-        elif result.status == "ok":
-            result = dataclasses.replace(result, reason=job.redo)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                          source)
-            result = _replace_earlier(plan, result)
+        try:
+            if LARGER in result.record:  # recorded, so that a rerun does not try it again
+                result = _kept_larger(plan, job, result.record)
+                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                              source)
+            elif result.status == "ok":
+                result = dataclasses.replace(result, reason=job.redo)
+                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                              source)
+                result = _replace_earlier(plan, result)
+        except OutputError as exc:  # the run stops; this file is reported failed first
+            job_results[index] = _not_recorded(result, exc)
+            report(job_results[index])
+            raise
         job_results[index] = result
         report(result)
 
@@ -188,6 +195,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
+
+
+def _not_recorded(result: FileResult, exc: OutputError) -> FileResult:
+    """``result``, of a file done whose record the manifest could not take (``exc``: a full
+    disk), as failed, the reason that error: its output (if any) is in place, but a rerun
+    has no record of it. Its warnings and why it was left out of the shared palette are
+    kept; its metrics are not reported, as of any failed file."""
+    kept = {key: result.record[key] for key in ("seconds", "warnings", LEFT_OUT)
+            if key in result.record}
+    return FileResult(result.input, result.output, "failed", str(exc), kept,
+                      exit_code=exc.exit_code)
 
 
 def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
