@@ -139,6 +139,16 @@ def check_seed(seed: Any) -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+def recorded_seed(seed: Seed) -> int | None:
+    """A checked seed as a job's record gives it: the int given, with which the job gives
+    the same result again, or None (a Generator, or no seed).
+
+    >>> recorded_seed(3), recorded_seed(None), recorded_seed(np.random.default_rng(3))
+    (3, None, None)
+    """
+    return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
+
+
 def check_data(X: Any, name: str = "X", *, copy: bool = True) -> np.ndarray:
     """Return ``X`` as a C-contiguous float32 ``(n, d)`` array.
 

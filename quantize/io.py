@@ -988,8 +988,9 @@ def _short_png_data(fp: Any, images: int | None = None) -> str | None:
     frame); None when they are whole.
 
     The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
-    file's order; the data of each is inflated and its bytes counted. None too at a
-    chunk cut short and at data that cannot be inflated, which the decoder names.
+    file's order; the data of each is inflated and its bytes counted. Data that cannot
+    be inflated is said so ("image data cannot be inflated: invalid code lengths set").
+    None too at a chunk cut short, which the decoder names.
     ``fp`` (seekable) is read from its start and left where it was.
     """
     here = fp.tell()
@@ -1063,6 +1064,7 @@ class _ImageData:
         self._need = sum(rows * width for _, rows, width in _png_passes(size, bits, interlaced))
         self._inflate: Any = zlib.decompressobj()
         self._got = 0
+        self._error: str | None = None  # why the data cannot be inflated
 
     def add(self, data: bytes) -> None:
         """Inflate ``data``, the next part of the stream, up to the bytes the image takes."""
@@ -1070,19 +1072,30 @@ class _ImageData:
             while data and self._inflate is not None and self._got < self._need:
                 self._got += len(self._inflate.decompress(data, _INFLATE_BLOCK))
                 data = self._inflate.unconsumed_tail
-        except zlib.error:
-            self._inflate = None  # the decoder names it
+        except zlib.error as exc:
+            self._inflate, self._error = None, _inflate_error(exc)
 
     def ends(self) -> str | None:
         """Where the image data ends before the last row ("image data ends after 3 of 5
-        rows"), or None when it holds every row or could not be inflated."""
-        if self._inflate is None:
-            return None
+        rows"), or that it cannot be inflated ("image data cannot be inflated: invalid
+        distance too far back"); None when it holds every row."""
+        if self._error is not None:
+            return f"image data{self._what} cannot be inflated: {self._error}"
         if self._got < self._need:
             with contextlib.suppress(zlib.error):
                 self._got += len(self._inflate.flush())
         where = _where_data_ends(self._got, *self._shape)
         return None if where is None else f"image data{self._what} ends {where}"
+
+
+def _inflate_error(exc: zlib.error) -> str:
+    """What zlib found wrong in a stream, without its error number: "Error -3 while
+    decompressing data: invalid stored block lengths" says "invalid stored block lengths".
+
+    >>> _inflate_error(zlib.error("Error -3 while decompressing data: incorrect header check"))
+    'incorrect header check'
+    """
+    return str(exc).rpartition(": ")[2] or "invalid data"
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
@@ -1870,6 +1883,8 @@ def _raise_as_output_error(exc: BaseException, target: Path) -> None:
 # (NAME_MAX of the usual file systems).
 _NAME_MAX = 255
 _PART_END = 8 + len(".part")
+#: The random characters of a temporary file's name (those of tempfile.mkstemp).
+_PART_TOKEN = re.compile(r"[a-z0-9_]{8}")
 
 
 def _part_prefix(name: str) -> str:
@@ -1914,12 +1929,14 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     if name is None:
         return sorted(p for p in base.iterdir()
                       if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
-    # "<prefix><token>.part", the token without a dot: ".a.png.png.<token>.part" is a
-    # write of a.png.png (in progress in another worker, perhaps), not of a.png.
+    # "<prefix><token>.part", the token as mkstemp makes it, without a dot:
+    # ".a.png.png.<token>.part" is a write of a.png.png (in progress in another worker,
+    # perhaps), not of a.png, and ".a.png.part" no temporary file of ours.
     prefix = _part_prefix(name)
     return sorted(p for p in base.iterdir()
                   if p.name.startswith(prefix) and p.name.endswith(".part")
-                  and "." not in p.name[len(prefix):-len(".part")] and p.is_file())
+                  and _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
+                  and p.is_file())
 
 
 def printable(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_int, check_path, check_seed
+from ._validation import Seed, check_bool, check_int, check_path, check_seed, recorded_seed
 from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
@@ -35,6 +35,7 @@ from .io import (
     quoted,
     remove_empty_folders,
     require_regular_file,
+    stale_parts,
     write_together,
 )
 from .reconstruct import regions as _regions
@@ -98,7 +99,9 @@ def segment_file(
     written. Only a job stopped while putting them in place (interrupted, or
     killed) leaves some: the earlier run's ``segments.json`` is removed first, so
     the folder then shows an unfinished job, and an interrupted job removes the
-    outputs it added (those it replaced with ``force`` stay replaced).
+    outputs it added (those it replaced with ``force`` stay replaced). The temporary
+    files a killed job left in ``outdir`` (``.labels.png.XXXXXXXX.part``, ...) are
+    removed once the folder is checked; no other file is.
 
     Parameters
     ----------
@@ -184,7 +187,7 @@ def segment_file(
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
                   "min_region": result.min_region, "weights": result.weights,
-                  "space": params["space"], "seed": _recorded_seed(seed),
+                  "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, strength, input_path, written)
     if remove_stale and stale.is_file():
@@ -264,11 +267,6 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
-
-
-def _recorded_seed(seed: Seed) -> int | None:
-    """The seed as the record gives it: the int given, or None (a Generator, or no seed)."""
-    return None if seed is None or isinstance(seed, np.random.Generator) else int(seed)
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
@@ -376,8 +374,20 @@ def _prepare_outputs(input: Path, outdir: Path, force: bool,
     except OSError as exc:  # named as check_output_path names a folder: the one at fault
         raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
                           f"({exc.strerror or exc})", path=outdir) from None
+    _remove_stale_parts(outdir)
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}
+
+
+def _remove_stale_parts(outdir: Path) -> None:
+    """Delete the temporary files that a run killed while writing its outputs left in
+    ``outdir``: only those of the files a segment run writes, named as
+    :func:`~quantize.io.write_together` names them (:func:`~quantize.io.stale_parts`);
+    every other file is left alone, and so is one the system will not let go."""
+    for name in (*OUTPUT_FILES, EDGES_FILE):
+        for part in stale_parts(outdir, name):
+            with contextlib.suppress(OSError):
+                part.unlink()
 
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,

@@ -43,8 +43,9 @@ from .animation_support import (
     save_animation,
 )
 
-RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
-               "bytes_out", "frames", "palette"}
+RECORD_KEYS = {"input", "output", "k", "space", "n_colors", "quality", "dither",
+               "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
+               "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette"}
 
 
 # --------------------------------------------------------------------------
@@ -200,8 +201,10 @@ def test_one_palette_shared_by_all_frames(tmp_path):
     assert len(colours) == 4 == record["k"]
     hexes = {"#{:02x}{:02x}{:02x}".format(*c) for c in colours}
     assert {p["hex"] for p in record["palette"]} == hexes
+    assert (record["palette_mode"], record["n_colors"], record["seed"]) == ("global", 4, 0)
     local = tmp_path / "local.gif"
-    reduce_animation_file(src, local, n_colors=4, seed=0, palette="per-frame")
+    record = reduce_animation_file(src, local, n_colors=4, seed=0, palette="per-frame")
+    assert (record["palette_mode"], record["n_colors"], record["seed"]) == ("per-frame", 4, 0)
     colours = {tuple(c) for f in composited(local) for c in f[..., :3].reshape(-1, 3)}
     assert len(colours) == 8  # each frame kept its own four colours exactly
     for a, b in zip(composited(src), composited(local), strict=True):

@@ -1030,16 +1030,23 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     assert result.stderr.splitlines()[-1] == (
         f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
         "(Is a directory)")
-    assert result.stdout.splitlines()[-1].startswith("1/3 files: 1 ok, 0 skipped, 0 failed in ")
+    assert result.stdout.splitlines()[-1].startswith("2/3 files: 1 ok, 0 skipped, 1 failed in ")
     data = json.loads((tmp_path / "r.json").read_text())
-    assert [(Path(r["input"]).name, r["status"]) for r in data["files"]] == [
-        ("a.png", "ok"), ("b.png", "not reached"), ("c.png", "not reached")]
-    assert (data["summary"]["total"], data["summary"]["interrupted"]) == (3, False)
+    # b.png's output was written but could not be recorded: failed, saying why, not "not
+    # reached" beside an output it has
+    why = f"{manifest}: cannot add 'b.png' to the record of finished outputs (Is a directory)"
+    assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == [
+        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", str(out / "b.png")),
+        ("c.png", "not reached", "")]
+    assert data["files"][1]["reason"] == why and (out / "b.png").is_file()
+    assert f"quantize: error: {src / 'b.png'}: {why}" in result.stderr.splitlines()
+    assert (data["summary"]["total"], data["summary"]["failed"],
+            data["summary"]["interrupted"]) == (3, 1, False)
     root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert [row.attrs["class"] for row in file_rows(root)] == [
-        "file ok", "file not-reached", "file not-reached"]
+        "file ok", "file failed", "file not-reached"]
     (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
-    assert "stopped before the end: 2 not reached (rerun the command to finish)" in line
+    assert "stopped before the end: 1 not reached (rerun the command to finish)" in line
 
 
 def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_path,
@@ -1589,6 +1596,40 @@ def test_cli_a_palette_only_an_animation_holds_is_left_to_each_file(tmp_path):
     assert (still.exit_code, still.stderr) == (
         2, f"quantize: error: {folder / 'still.png'}: {reason}; use fewer colours, or for a "
            "still image a .jpg/.webp/.tif output\n")
+
+
+def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_path,
+                                                                           monkeypatch):
+    """The workers read --palette-in made absolute; the lines, reports and manifest name it
+    as the user typed it, as quantize reduce does."""
+    from .animation_support import moving_square, save_animation
+
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    translucent = np.zeros((4, 4, 4), np.uint8)
+    translucent[..., 3] = 100
+    Image.fromarray(translucent).save("in/faint.png")
+    Path("p.hex").write_text("000000\nff0000\n")
+    result = _cli("in", "-o", "out", "--palette-in", "p.hex", "--json", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "quantize: warning: in/faint.png: 100% of the pixels are translucent but "
+        "--palette-in='p.hex' has no translucent entry")
+    assert str(tmp_path) not in result.stderr
+    assert json.loads(result.stdout)["palette_in"] == "p.hex"
+    [entry] = batch.read_manifest("out").values()
+    assert entry.record["palette_in"] == "p.hex"
+    # an error naming it: 300 colours, which a still cannot hold (the GIF's frames can)
+    Path("in/faint.png").unlink()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("in/still.png")
+    save_animation(Path("in/moving.gif"), moving_square(3, 8), duration=100, loop=0)
+    _translucent_tail_palette(tmp_path / "big.hex", 250, 50)
+    result = _cli("in", "-o", "out2", "--palette-in", "big.hex", "--json", "-j", "1")
+    assert result.exit_code == 1, result.output
+    rows = {Path(r["input"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["still.png"]["reason"] == ("--palette-in='big.hex' holds 300 colours, more "
+                                           "than a palette image holds: at most 256 colours")
+    assert rows["moving.gif"]["palette_in"] == "big.hex"
 
 
 def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_path):

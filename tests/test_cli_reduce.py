@@ -63,10 +63,53 @@ def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert set(record) == {"input", "output", "k", "space", "psnr", "delta_e", "seconds",
-                           "bytes_in", "bytes_out", "frames", "palette"}
+    assert set(record) == {"input", "output", "k", "space", "n_colors", "quality", "dither",
+                           "exact_colors", "palette_in", "palette_mode", "seed", "optimize",
+                           "psnr", "delta_e", "seconds", "bytes_in", "bytes_out", "frames",
+                           "palette"}
     assert record["k"] == 4 and record["space"] == "lab"
     assert record["output"] == str(tmp_path / "o.gif")
+
+
+def _options_of(record: dict[str, Any]) -> list[str]:
+    """The command-line options a --json record names, as a user would give them back."""
+    args = ["--space", record["space"], "--seed", str(record["seed"]),
+            "--palette", record["palette_mode"]]
+    for flag, key in (("-k", "n_colors"), ("--quality", "quality"),
+                      ("--palette-in", "palette_in")):
+        if record[key] is not None:
+            args += [flag, str(record[key])]
+    if record["dither"]:
+        args.append(f"--dither={record['dither']}")
+    args += [flag for flag, key in (("--exact-colors", "exact_colors"),
+                                    ("--optimize", "optimize")) if record[key]]
+    return args
+
+
+@pytest.mark.parametrize("options, recorded", [
+    (["-k", "3", "--dither=0.5", "--seed", "5", "--exact-colors", "--optimize"],
+     {"n_colors": 3, "quality": None, "dither": 0.5, "exact_colors": True,
+      "palette_in": None, "palette_mode": "global", "seed": 5, "optimize": True}),
+    (["--quality", "6", "--space", "lab", "--dither", "--seed", "2"],
+     {"n_colors": None, "quality": 6.0, "dither": 1.0, "exact_colors": False,
+      "palette_in": None, "palette_mode": "global", "seed": 2, "optimize": False}),
+    (["--palette-in", "p.hex", "--palette", "per-frame"],
+     {"n_colors": None, "quality": None, "dither": 0.0, "exact_colors": False,
+      "palette_in": "p.hex", "palette_mode": "per-frame", "seed": 0, "optimize": False}),
+])
+def test_json_names_the_options_that_make_the_output_again(photo, tmp_path, monkeypatch,
+                                                           options, recorded):
+    """The record holds every option that shapes the output (the palette file as typed),
+    and those options alone give the same file again."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text("102030\nc0d0e0\n")
+    first = run(photo, "-o", "a.png", "--json", *options)
+    assert first.exit_code == 0, first.output
+    record = json.loads(first.stdout)
+    assert {key: record[key] for key in recorded} == recorded
+    again = run(photo, "-o", "b.png", *_options_of(record))
+    assert again.exit_code == 0, again.output
+    assert Path("b.png").read_bytes() == Path("a.png").read_bytes()
 
 
 def test_quality_prints_the_chosen_k(photo, tmp_path):

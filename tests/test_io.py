@@ -180,6 +180,49 @@ def test_a_png_whose_image_data_ends_early_is_refused(tmp_path, rows, interlaced
     assert str(info.value) == expected
 
 
+def _corrupt(data: bytes, how: str) -> bytes:
+    """A zlib stream made invalid, not cut short: its header, or its first block's type."""
+    if how == "header":
+        return bytes([data[0] ^ 1]) + data[1:]
+    return data[:2] + b"\xff" + data[3:]  # final block, of the reserved type 3
+
+
+@pytest.mark.parametrize(("how", "why"), [("header", "incorrect header check"),
+                                          ("block", "invalid block type")])
+def test_a_png_whose_image_data_cannot_be_inflated_is_named_damaged(tmp_path, how, why):
+    """Pillow said "cannot decode image (broken data stream when reading image file)" or
+    "(image file is truncated (0 bytes not processed))", of data that is all there."""
+    rows = b"".join(b"\0" + bytes([v] * 12) for v in (10, 20, 30, 40, 50))
+    src = tmp_path / "bad.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 4, 5, 8, 2, 0, 0, 0)),
+                                   (b"IDAT", _corrupt(zlib.compress(rows), how)),
+                                   (b"IEND", b"")]))
+    expected = f"{src}: damaged PNG (image data cannot be inflated: {why})"
+    for read in (load_image, lambda p: list(iter_frames(p))):
+        with pytest.raises(ImageReadError) as info:
+            read(src)
+        assert str(info.value) == expected
+    with Image.open(src) as opened, pytest.raises(ImageReadError) as info:
+        as_rgba(opened)
+    assert str(info.value) == expected
+
+
+def test_an_apng_frame_whose_data_cannot_be_inflated_is_named(tmp_path):
+    rows = zlib.compress(b"\0" + bytes(6) + b"\0" + bytes(6))
+    frames = []
+    for seq, data in ((0, rows), (2, _corrupt(rows, "block"))):
+        frames += [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)),
+                   (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+    src = tmp_path / "bad.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 2, 0)), *frames,
+                                   (b"IEND", b"")]))
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 cannot be "
+                               "inflated: invalid block type)")
+
+
 @pytest.mark.parametrize("interlaced", [False, True])
 def test_a_whole_png_whose_last_row_is_black_is_read(tmp_path, interlaced):
     """A black last row is what a cut image shows: its image data is counted, and passes."""

@@ -30,8 +30,9 @@ from quantize.reduce import (
 from .animation_support import frame_info, moving_square, one_frame_webp, save_animation
 from .reduce_support import COLOURS, read_rgb, rgba_input
 
-RECORD_KEYS = {"input", "output", "k", "space", "psnr", "delta_e", "seconds", "bytes_in",
-               "bytes_out", "frames", "palette"}
+RECORD_KEYS = {"input", "output", "k", "space", "n_colors", "quality", "dither",
+               "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
+               "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette"}
 
 
 def png_chunk(path, name: bytes) -> bytes | None:
@@ -59,6 +60,19 @@ def test_default_output_is_an_indexed_png_beside_the_input(photo):
     json.dumps(record)  # JSON-able
     with Image.open(out) as im:
         assert im.mode == "P" and "transparency" not in im.info
+
+
+def test_the_record_names_colours_given_as_an_array_and_gives_them_back(photo, tmp_path):
+    """An array palette_in is recorded as its rows, which make the same file again; a
+    Generator seed is recorded as null (it cannot be given again)."""
+    colours = np.array([[200, 40, 30, 255], [30, 160, 60, 128]], np.uint8)
+    record = reduce_file(photo, tmp_path / "a.png", palette_in=colours,
+                         seed=np.random.default_rng(1))
+    assert record["palette_in"] == [[200, 40, 30, 255], [30, 160, 60, 128]]
+    assert (record["n_colors"], record["seed"], record["palette_mode"]) == (None, None, "global")
+    json.dumps(record)
+    reduce_file(photo, tmp_path / "b.png", palette_in=record["palette_in"])
+    assert (tmp_path / "b.png").read_bytes() == (tmp_path / "a.png").read_bytes()
 
 
 def test_indexed_png_round_trip_keeps_palette_and_indices(photo, tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -412,3 +414,33 @@ def test_a_successful_job_into_new_nested_folders_keeps_them(tmp_path):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
     segment_file(tmp_path / "in.png", tmp_path / "a" / "b", regions=1)
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == sorted(OUTPUT_FILES)
+
+
+# Segments a file, and is killed (as by kill -9) when its first output is put in place.
+_KILLED_WRITING = """
+import os, sys
+import quantize.io
+quantize.io.os.replace = lambda src, dst: os._exit(9)
+from quantize.segment_file import segment_file
+segment_file(sys.argv[1], sys.argv[2], n_clusters=2, edges=True)
+"""
+
+
+def test_a_rerun_removes_the_temporary_files_a_killed_run_left_and_no_other(tmp_path):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3)).save(src)
+    out = tmp_path / "out"
+    root = Path(__file__).resolve().parent.parent
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITING, str(src), str(out)],
+                            cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                            capture_output=True, check=False)
+    assert killed.returncode == 9, killed.stderr
+    left = sorted(p.name for p in out.iterdir())
+    assert [name.split(".part")[0][:-9] for name in left] == sorted(
+        f".{name}" for name in (*OUTPUT_FILES, EDGES_FILE))  # ".labels.png" + ".XXXXXXXX"
+    others = [".labels.png.part", ".labels.png.png.abcdefgh.part", ".notes.abcdefgh.part",
+              "labels.png.abcdefgh.part"]
+    for name in others:
+        (out / name).write_bytes(b"mine")
+    segment_file(src, out, n_clusters=2)  # without edges: its parts go too
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, *others])

@@ -53,10 +53,11 @@ from ..reduce.file_job import (
     job_record,
     name_colors,
     palette_entries,
+    recorded_options,
     too_large,
 )
 from ..reduce.fit import distinct_rows
-from ..reduce.options import check_palette_out_holds
+from ..reduce.options import check_palette_out_holds, check_reduce_options
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
@@ -121,7 +122,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
         output holds (APNG and WebP merge a frame showing the same picture as
         the one before it into it, adding the durations; GIF keeps them all):
         input, output, k (the palette's colours; per-frame, the most colours
-        of any frame's palette), space, psnr (dB over the opaque pixels of all frames;
+        of any frame's palette), space, the options that shaped the output (n_colors,
+        quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
+        :func:`~quantize.reduce.file_job.recorded_options`), psnr (dB over the opaque
+        pixels of all frames;
         None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
         bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry),
         and with ``optimize``, optimized (whether the format's encoder took it:
@@ -192,7 +196,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_cut(stats, info)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
-    return job_record(src, out, k=_colours(plan, stats), space=opts.space, psnr=stats.psnr(),
+    return job_record(src, out, k=_colours(plan, stats), space=opts.space,
+                      options=recorded_options(check_reduce_options(**options)),
+                      psnr=stats.psnr(),
                       delta_e=mean_delta_e(stats), start=start, bytes_in=src.stat().st_size,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),

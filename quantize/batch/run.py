@@ -85,7 +85,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     Every job is handed its paths absolute (:func:`absolute_paths`), on either
     executor, so that its outputs hold the same bytes wherever it ran; its result
-    names them as the plan has them.
+    names them as the plan has them, in its record, its warnings and its error (a
+    ``palette_in`` file as given, not made absolute).
 
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
@@ -110,7 +111,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
         If the manifest exists but cannot be added to (before any job runs), or
-        cannot be written (a full disk, say), naming it.
+        cannot be written (a full disk, say), naming it; the file whose record it could
+        not take is first given to ``on_result`` as failed, that error its reason (its
+        output, written, is left in place).
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
@@ -156,15 +159,20 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             outcome = dataclasses.replace(outcome, value=record)
         result = _left_out(plan, file_result(job.input, job.output, outcome))  # recorded too
         source = source_key(plan.output_dir, job.input)
-        if LARGER in result.record:  # recorded, so that a rerun does not try it again
-            result = _kept_larger(plan, job, result.record)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                          source)
-        elif result.status == "ok":
-            result = dataclasses.replace(result, reason=job.redo)
-            record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                          source)
-            result = _replace_earlier(plan, result)
+        try:
+            if LARGER in result.record:  # recorded, so that a rerun does not try it again
+                result = _kept_larger(plan, job, result.record)
+                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                              source)
+            elif result.status == "ok":
+                result = dataclasses.replace(result, reason=job.redo)
+                record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
+                              source)
+                result = _replace_earlier(plan, result)
+        except OutputError as exc:  # the run stops; this file is reported failed first
+            job_results[index] = _not_recorded(result, exc)
+            report(job_results[index])
+            raise
         job_results[index] = result
         report(result)
 
@@ -187,6 +195,17 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     finally:
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
+
+
+def _not_recorded(result: FileResult, exc: OutputError) -> FileResult:
+    """``result``, of a file done whose record the manifest could not take (``exc``: a full
+    disk), as failed, the reason that error: its output (if any) is in place, but a rerun
+    has no record of it. Its warnings and why it was left out of the shared palette are
+    kept; its metrics are not reported, as of any failed file."""
+    kept = {key: result.record[key] for key in ("seconds", "warnings", LEFT_OUT)
+            if key in result.record}
+    return FileResult(result.input, result.output, "failed", str(exc), kept,
+                      exit_code=exc.exit_code)
 
 
 def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
@@ -296,11 +315,17 @@ def seen_here(input: Path, outcome: Outcome) -> Outcome:
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
-    record's paths and the path of its error written as ``job`` has them: the reports, the
-    manifest and the lines show them so, as when the job runs here."""
+    record's paths, the path of its error and the path options its warnings and error
+    name written as ``job`` has them: the reports, the manifest and the lines show them
+    so, as when the job runs here."""
+    options = _path_options(sent, job)
+    quoted = {repr(absolute): repr(path) for absolute, path in options.items()}
+
     def given(value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        if value in options:  # a palette file, named as given (not a folder of files)
+            return options[value]
         for absolute, path in ((sent.output, job.output), (sent.input, job.input)):
             try:
                 below = Path(value).relative_to(absolute)
@@ -309,10 +334,28 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
             return str(path / below) if below.parts else str(path)
         return value
 
+    def told(message: str) -> str:  # the paths this run made absolute, quoted as jobs quote
+        for absolute, path in quoted.items():  # them (--palette-in='p.act'), put back
+            message = message.replace(absolute, path)
+        return message
+
     if not outcome.ok:
-        return dataclasses.replace(outcome, path=given(outcome.path))
+        return dataclasses.replace(outcome, value=told(outcome.value), path=given(outcome.path),
+                                   warnings=tuple(told(w) for w in outcome.warnings))
     record, stamp = outcome.value
-    return dataclasses.replace(outcome, value=({k: given(v) for k, v in record.items()}, stamp))
+    record = {k: given(v) for k, v in record.items()}
+    if "warnings" in record:
+        record["warnings"] = [told(w) for w in record["warnings"]]
+    return dataclasses.replace(outcome, value=(record, stamp))
+
+
+def _path_options(sent: FileJob, job: FileJob) -> dict[str, str]:
+    """Each path option of ``job`` (a file it reads or writes), as ``sent`` (absolute) and
+    as ``job`` names it."""
+    return {os.fspath(sent.options[key]): os.fspath(value)
+            for key, value in job.options.items()
+            if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike)
+            and os.fspath(sent.options[key]) != os.fspath(value)}
 
 
 def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = None) -> None:

@@ -154,8 +154,10 @@ def reduce_command(
         "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
-        "delta_e, seconds, bytes_in, bytes_out, frames, palette (with --optimize, optimized: "
-        "whether the output's format took it).")] = False,
+        "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
+        "the output, with which it is made again, as n_colors, quality, dither, "
+        "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
+        "optimized: whether the output's format took it).")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no line per reduced "
         "file.")] = False,

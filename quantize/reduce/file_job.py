@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_int, check_path, check_seed
+from .._validation import Seed, check_int, check_path, check_seed, recorded_seed
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
@@ -141,9 +141,13 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     Returns
     -------
     dict
-        ``{"input", "output", "k", "space", "psnr", "delta_e", "seconds",
-        "bytes_in", "bytes_out", "frames", "palette"}``: paths as strings,
-        ``k`` the colours used, ``psnr`` in dB (None when lossless),
+        ``{"input", "output", "k", "space", "n_colors", "quality", "dither",
+        "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
+        "delta_e", "seconds", "bytes_in", "bytes_out", "frames", "palette"}``: paths as
+        strings, ``k`` the colours used, ``n_colors`` to ``optimize`` the options that
+        shaped the output, with which it is made again (:func:`recorded_options`: the
+        ``palette`` option is ``palette_mode``, a Generator seed None),
+        ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``; with
@@ -218,8 +222,9 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             if palette_out is not None:
                 _write_palette_out(palette_out, result, output_stem(src), out)
         value, error = metrics.result()
-    return job_record(src, out, k=result.k, space=result.space, psnr=value, delta_e=error,
-                      start=start, bytes_in=bytes_in, bytes_out=len(data), frames=1,
+    return job_record(src, out, k=result.k, space=result.space,
+                      options=recorded_options(opts), psnr=value, delta_e=error, start=start,
+                      bytes_in=bytes_in, bytes_out=len(data), frames=1,
                       palette=palette_entries(result.palette, result.shares, result.alpha),
                       optimized=optimized if opts["optimize"] else None)
 
@@ -266,22 +271,54 @@ def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
     return shown
 
 
-def job_record(src: Path, out: Path, *, k: int, space: str, psnr: float, delta_e: float,
-               start: float, bytes_in: int, bytes_out: int, frames: int,
-               palette: list[dict[str, Any]], optimized: bool | None = None
+def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
+               psnr: float, delta_e: float, start: float, bytes_in: int, bytes_out: int,
+               frames: int, palette: list[dict[str, Any]], optimized: bool | None = None
                ) -> dict[str, Any]:
     """The record of a job, a still's or an animation's: what the CLI prints and batch
-    reports (see :func:`reduce_file`). ``psnr`` is inf when lossless (recorded None),
+    reports (see :func:`reduce_file`). ``options`` are the job's, as
+    :func:`recorded_options` gives them; ``psnr`` is inf when lossless (recorded None),
     ``start`` the job's :func:`time.perf_counter`, ``optimized`` None when ``optimize``
     was not asked (then not recorded)."""
     record = {
-        "input": str(src), "output": str(out), "k": k, "space": space,
+        "input": str(src), "output": str(out), "k": k, "space": space, **options,
         "psnr": None if math.isinf(psnr) else round(psnr, 4),
         "delta_e": round(delta_e, 4),
         "seconds": round(time.perf_counter() - start, 4),
         "bytes_in": bytes_in, "bytes_out": bytes_out, "frames": frames, "palette": palette,
     }
     return record if optimized is None else {**record, "optimized": optimized}
+
+
+def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """The options of a job that shape its output besides ``space``, as its record names
+    them, from :func:`~quantize.reduce.check_reduce_options`' ``opts``: with them (and
+    ``space``) the job writes the same output again.
+
+    ``n_colors`` (None with ``quality`` or ``palette_in`` not given it), ``quality``,
+    ``dither`` (the strength, 0 to 1), ``exact_colors``, ``palette_in`` (the file as given,
+    or the colours given as a list of ``[r, g, b]`` or ``[r, g, b, a]``; None when
+    fitted), ``palette_mode`` (the ``palette`` option: "global" or "per-frame"),
+    ``seed`` (the int given; None for ``seed=None`` or a Generator) and ``optimize``.
+    ``force``, ``max_pixels``, ``skip_if_larger`` and ``palette_out`` are not among
+    them: they decide whether an output is written, not what it holds.
+
+    >>> opts = check_reduce_options(dither=0.5, seed=7)
+    >>> recorded_options(opts)  # doctest: +NORMALIZE_WHITESPACE
+    {'n_colors': 16, 'quality': None, 'dither': 0.5, 'exact_colors': False,
+     'palette_in': None, 'palette_mode': 'global', 'seed': 7, 'optimize': False}
+    """
+    given = opts["palette_in"]
+    if isinstance(given, str | os.PathLike):
+        palette_in: Any = os.fspath(given)
+    else:
+        palette_in = None if given is None else check_palette(given, "palette_in").tolist()
+    n, quality = opts["n_colors"], opts["quality"]
+    return {"n_colors": None if n is None else int(n),
+            "quality": None if quality is None else float(quality),
+            "dither": float(opts["dither"]), "exact_colors": bool(opts["exact_colors"]),
+            "palette_in": palette_in, "palette_mode": opts["palette"],
+            "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}
 
 
 def palette_entries(colors: np.ndarray, shares: np.ndarray,
