@@ -1632,6 +1632,25 @@ def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_
     assert rows["moving.gif"]["palette_in"] == "big.hex"
 
 
+def test_cli_records_name_the_shared_palette_file_not_its_colours(tmp_path, monkeypatch):
+    """Each file of a --shared-palette run is mapped onto the palette's colours; its record
+    named them all, in every row of the reports and the manifest, where the file that holds
+    them says as much."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    for name, colour in (("a.png", (200, 30, 30)), ("b.png", (0, 90, 200))):
+        Image.new("RGB", (4, 4), colour).save(Path("in") / name)
+    result = _cli("in", "-o", "out", "-k", "2", "--shared-palette", "--json", "-j", "1",
+                  "--report", "r.csv")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["palette_in"] for r in rows] == ["out/shared-palette.json"] * 2
+    with open("r.csv", newline="") as f:
+        assert [r["palette_in"] for r in csv.DictReader(f)] == ["out/shared-palette.json"] * 2
+    records = [e.record for e in batch.read_manifest("out").values() if "palette_in" in e.record]
+    assert [r["palette_in"] for r in records] == ["out/shared-palette.json"] * 2
+
+
 def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_path):
     palette = _translucent_tail_palette(tmp_path / "p.hex", 257, 40)
     result = _cli(photo_tree, "-o", tmp_path / "out", "--palette-in", palette)

@@ -29,7 +29,7 @@ from ..errors import (
     ResultTooLargeError,
     command_line_text,
 )
-from ..io import missing_folders, remove_empty_folders, stale_parts
+from ..io import missing_folders, quoted, remove_empty_folders, stale_parts
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
@@ -156,6 +156,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         stamp = None
         if outcome.ok:
             record, stamp = outcome.value
+            if plan.settings.get("shared_palette"):
+                record = _shared_palette_named(plan.output_dir, record)
             outcome = dataclasses.replace(outcome, value=record)
         result = _left_out(plan, file_result(job.input, job.output, outcome))  # recorded too
         source = source_key(plan.output_dir, job.input)
@@ -319,7 +321,7 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     name written as ``job`` has them: the reports, the manifest and the lines show them
     so, as when the job runs here."""
     options = _path_options(sent, job)
-    quoted = {repr(absolute): repr(path) for absolute, path in options.items()}
+    shown = {quoted(absolute): quoted(path) for absolute, path in options.items()}
 
     def given(value: Any) -> Any:
         if not isinstance(value, str):
@@ -335,7 +337,7 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
         return value
 
     def told(message: str) -> str:  # the paths this run made absolute, quoted as jobs quote
-        for absolute, path in quoted.items():  # them (--palette-in='p.act'), put back
+        for absolute, path in shown.items():  # them (--palette-in='p.act'), put back
             message = message.replace(absolute, path)
         return message
 
@@ -347,6 +349,17 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     if "warnings" in record:
         record["warnings"] = [told(w) for w in record["warnings"]]
     return dataclasses.replace(outcome, value=(record, stamp))
+
+
+def _shared_palette_named(folder: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` of a file mapped onto the batch's shared palette, its ``palette_in`` (the
+    colours, as the job was given them) named by the file that holds them,
+    ``OUT_DIR/shared-palette.json``, instead of listed again in every row."""
+    from .shared import SHARED_PALETTE_NAME
+
+    if not isinstance(record.get("palette_in"), list):
+        return record
+    return {**record, "palette_in": os.fspath(folder / SHARED_PALETTE_NAME)}
 
 
 def _path_options(sent: FileJob, job: FileJob) -> dict[str, str]:
