@@ -3,7 +3,9 @@
 ``load_image`` turns any file Pillow opens into 8-bit sRGB pixels plus an
 optional alpha channel; ``as_rgba`` does the same for in-memory arrays and PIL
 images. ``atomic_write`` and ``check_output_path`` make sure an output is either
-written whole or not at all, and never replaces an input.
+written whole or not at all, and never replaces an input. How file names are shown,
+compared and cut into stems is :mod:`quantize.names`; its functions are re-exported
+here.
 
 What happens to each kind of input:
 
@@ -56,22 +58,36 @@ import hashlib
 import io as _io
 import os
 import re
-import stat
 import struct
 import tempfile
 import threading
-import unicodedata
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ._validation import check_bool, check_int, check_path
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
+from .names import (
+    folded_name,
+    natural_key,
+    one_file_names,
+    output_stem,
+    printable,
+    printable_data,
+    printable_line,
+    quoted,
+)
+from .png import (
+    check_png_chunks,
+    check_png_frames,
+    damaged_png_file,
+    second_reader,
+    whole_png_rows,
+)
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "KeyedCanvas", "LoadedImage", "PixelRangeWarning", "TransparentColorWarning",
@@ -176,7 +192,8 @@ def load_image(path: str | os.PathLike[str], *,
         If the file is missing, unreadable, a directory, empty, truncated, not an image,
         a PNG or APNG with a chunk whose CRC does not match (:func:`check_png_chunks`)
         or whose image data (of the frame read) ends before its last row
-        (:func:`_whole_png_rows`), or larger than ``max_pixels``. The message names the file.
+        (:func:`~quantize.png.whole_png_rows`), or larger than ``max_pixels``. The
+        message names the file.
     ValueError, TypeError
         If ``max_pixels`` or ``shrink_to`` is not an integer >= 1 (or None).
     """
@@ -192,7 +209,7 @@ def load_image(path: str | os.PathLike[str], *,
             im.seek(1)
         if shrink_to is not None and im.format == "JPEG":
             im.draft(im.mode, (shrink_to, shrink_to))
-        with _whole_png_rows(im, p):
+        with whole_png_rows(im, p):
             decoded = _load_keyed(im)
         loop, duration = im.info.get("loop"), im.info.get("duration")
         rgb, alpha = _pil_to_rgba(_upright_srgb(decoded))
@@ -241,72 +258,6 @@ def keyed_canvas_frames(im: Image.Image) -> bool:
     transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
             and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
-
-
-def second_reader(im: Image.Image) -> BinaryIO:
-    """A reader of its own of the file ``im`` (opened by Pillow, not yet decoded) was
-    opened from, at its start; the caller closes it.
-
-    For a second decode beside Pillow's, or a check after it (Pillow closes the file of
-    a still image once it is decoded). A file is read where Pillow reads it, through a
-    descriptor of its own with reads at its own offset: neither moves the other, and a
-    file replaced or renamed since it was opened is still the one read; the file is not
-    held in memory. A pipe, which Pillow read whole into memory on opening, is read
-    from those bytes (shared, not copied), and so is a file object of the caller's
-    (copied, its position kept): a pipe is never read twice.
-    """
-    fp = im.fp
-    try:
-        fd = fp.fileno()
-        regular = stat.S_ISREG(os.fstat(fd).st_mode)
-    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
-        regular = False
-    if regular and hasattr(os, "pread"):
-        return _io.BufferedReader(_FileAt(os.dup(fd)))
-    if isinstance(fp, _io.BytesIO):
-        return _io.BytesIO(fp.getvalue())
-    here = fp.tell()
-    fp.seek(0)
-    data = fp.read()
-    fp.seek(here)
-    return _io.BytesIO(data)
-
-
-class _FileAt(_io.RawIOBase):
-    """The open file ``fd`` (a descriptor of its own, closed with this), read at an offset
-    of its own (``os.pread``): the offset shared with other descriptors of the same
-    opening is left alone."""
-
-    def __init__(self, fd: int):
-        super().__init__()
-        self._fd, self._at = fd, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = os.pread(self._fd, len(buffer), self._at)
-        buffer[:len(data)] = data
-        self._at += len(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at}.get(whence)
-        if base is None:
-            base = os.fstat(self._fd).st_size
-        self._at = max(0, base + offset)
-        return self._at
-
-    def tell(self) -> int:
-        return self._at
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
 
 
 class KeyedCanvas:
@@ -749,7 +700,7 @@ def _unidentified(p: Path) -> str:
     writer that never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
-    damaged = _damaged_png_file(p)
+    damaged = damaged_png_file(p)
     if damaged is not None:
         return damaged
     samples = _float_tiff_samples(p)
@@ -758,344 +709,6 @@ def _unidentified(p: Path) -> str:
     what = "RGB" if samples == 3 else "RGBA"
     return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
             "8- or 16-bit integer samples")
-
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Bytes of a chunk read at a time when checking its CRC.
-_CRC_BLOCK = 1 << 20
-
-
-def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
-    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
-
-    Pillow checks the CRCs of the chunks before the image data only: a PNG whose
-    image data (IDAT or fdAT chunks) was damaged decoded to a wrong image without a
-    word, where libpng-based viewers refuse it. Every chunk up to IEND is checked,
-    reading ``im``'s open file (for a pipe, the copy Pillow holds in memory), which
-    is left where it was; a chunk cut short is left for the decoder to report.
-    Other formats pass.
-
-    Raises
-    ------
-    ImageReadError
-        Naming ``path`` and the first chunk whose CRC is wrong.
-    """
-    fp = getattr(im, "fp", None)
-    if im.format != "PNG" or fp is None:
-        return
-    kind = _bad_png_chunk(fp)
-    if kind is not None:
-        raise ImageReadError(_damaged_png(kind), path=path)
-
-
-def _damaged_png(kind: str) -> str:
-    """The reason given for a PNG whose chunk of type ``kind`` has a bad CRC.
-
-    >>> _damaged_png("IDAT"), _damaged_png("tEXt"), _damaged_png("fdAT")
-    ('damaged PNG (bad CRC in an IDAT chunk)', 'damaged PNG (bad CRC in a tEXt chunk)', \
-'damaged PNG (bad CRC in an fdAT chunk)')
-    """
-    spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
-                                                   "sCAL", "hIST")
-    return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
-
-
-def _damaged_png_file(p: Path) -> str | None:
-    """The reason given for ``p`` when it is a PNG with a bad CRC, else None (also when
-    it cannot be read again)."""
-    try:
-        with open(p, "rb") as fp:
-            kind = _bad_png_chunk(fp)
-    except OSError:
-        return None
-    return None if kind is None else _damaged_png(kind)
-
-
-def _bad_png_chunk(fp: Any) -> str | None:
-    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
-
-    None too when ``fp`` holds no PNG signature, and at a chunk cut short or of a type
-    that is not four letters (the decoder names those, or ignores them after the image
-    data). ``fp`` (seekable) is read from its start and left where it was.
-    """
-    here = fp.tell()
-    try:
-        fp.seek(0)
-        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
-            return None
-        while True:
-            head = fp.read(8)
-            if len(head) < 8 or not head[4:].isalpha():
-                return None
-            length, kind = struct.unpack(">I4s", head)
-            crc = zlib.crc32(kind)
-            while length:
-                block = fp.read(min(length, _CRC_BLOCK))
-                if not block:
-                    return None
-                crc = zlib.crc32(block, crc)
-                length -= len(block)
-            stored = fp.read(4)
-            if len(stored) < 4:
-                return None
-            if crc != int.from_bytes(stored, "big"):
-                return kind.decode("ascii")
-            if kind == b"IEND":
-                return None
-    finally:
-        fp.seek(here)
-
-
-@contextlib.contextmanager
-def _whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[None]:
-    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG or
-    APNG whose image data ends before the last row of the image decoded.
-
-    Such data (a valid zlib stream, its CRCs right, of fewer rows than the header
-    gives: a file cut and mended, or written by a program that stopped) Pillow decodes
-    without a word, the missing rows black (in a later frame of an APNG, what the
-    canvas held there); libpng-based viewers refuse it. The first image of a file is
-    told apart cheaply once decoded: the rows a decoder writes last (the last one, or of
-    an interlaced image the last odd one) hold a byte other than 0 when they were
-    written. Only when they are all 0, or when Pillow fails on the data (an image cut
-    within a row), is its image data inflated again and its bytes counted
-    (:func:`_short_png_data`); so is, before decoding, that of an APNG's first frame
-    after a default image that is not one (and of the default image), which Pillow
-    decodes onto a canvas. The other frames of an APNG are not read here (a reader of
-    every frame calls :func:`check_png_frames`). Other formats pass.
-
-    Raises
-    ------
-    ImageReadError
-        Naming ``path`` (the frame of an APNG) and where the image data ends.
-    """
-    if im.format != "PNG" or getattr(im, "fp", None) is None:
-        yield
-        return
-    if im.tell() > 0:
-        _refuse_short_png(_short_png_data(im.fp, im.tell() + 1), path)
-        yield
-        return
-    with second_reader(im) as copy:
-        try:
-            yield
-        except OSError:  # Pillow's "image file is truncated": its data may say where
-            reason = _short_png_data(copy, 1)
-            if reason is None:
-                raise
-        else:
-            reason = None if _last_rows_written(im) else _short_png_data(copy, 1)
-    _refuse_short_png(reason, path)
-
-
-def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
-    if reason is not None:
-        raise ImageReadError(f"damaged PNG ({reason})", path=path)
-
-
-def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
-    """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
-    any frame) ends before the last row of the image it holds.
-
-    Before decoding: Pillow decodes the frames after the first onto a canvas, where the
-    rows they lack are not told apart (see :func:`_whole_png_rows`), so the data of every
-    image is inflated once more and its bytes counted (:func:`_short_png_data`).
-    ``im``'s file is left where it was. Other formats pass.
-
-    Raises
-    ------
-    ImageReadError
-        Naming ``path``, the frame, and where its image data ends.
-    """
-    fp = getattr(im, "fp", None)
-    if im.format != "PNG" or fp is None:
-        return
-    _refuse_short_png(_short_png_data(fp), path)
-
-
-def _last_rows_written(im: Image.Image) -> bool:
-    """Whether ``im``, a PNG decoded onto a new image (whose pixels start at 0), shows that
-    its decoder wrote the row it writes last: it holds a byte other than 0.
-
-    That is the last row, or of an interlaced image its last odd row (the last pass holds
-    every odd row and no other). An interlaced image of one row is not told.
-    """
-    w, h = im.size
-    if im.info.get("interlace") and h == 1:
-        return False
-    y = h - 1 - (h % 2) if im.info.get("interlace") else h - 1
-    return im.crop((0, y, w, y + 1)).getbbox(alpha_only=False) is not None
-
-
-# Samples per pixel of each PNG colour type, and the first row and column and the steps of
-# the seven passes of an interlaced (Adam7) image.
-_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-_ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
-          (1, 0, 2, 1))
-# Bytes inflated at a time when counting a PNG's image data.
-_INFLATE_BLOCK = 1 << 20
-
-
-def _png_passes(size: tuple[int, int], bits: int, interlaced: bool
-                ) -> list[tuple[int, int, int]]:
-    """(pass number, rows, bytes per row with its filter byte) of each pass of the image
-    data of a ``size`` (w, h) image of ``bits`` per pixel that holds rows; one pass (0)
-    when it is not interlaced.
-
-    >>> _png_passes((4, 5), 24, False)
-    [(0, 5, 13)]
-    >>> _png_passes((2, 1), 8, True)
-    [(1, 1, 2), (6, 1, 2)]
-    """
-    w, h = size
-    if not interlaced:
-        return [(0, h, 1 + (w * bits + 7) // 8)]
-    passes = []
-    for n, (y0, x0, dy, dx) in enumerate(_ADAM7, start=1):
-        rows, cols = max(0, -(-(h - y0) // dy)), max(0, -(-(w - x0) // dx))
-        if rows and cols:
-            passes.append((n, rows, 1 + (cols * bits + 7) // 8))
-    return passes
-
-
-def _where_data_ends(got: int, size: tuple[int, int], bits: int, interlaced: bool) -> str | None:
-    """Where image data of ``got`` bytes ends in a ``size`` image (see :func:`_png_passes`),
-    or None when it holds every row.
-
-    >>> _where_data_ends(39, (4, 5), 24, False)
-    'after 3 of 5 rows'
-    >>> _where_data_ends(65, (4, 5), 24, False) is None
-    True
-    >>> _where_data_ends(2, (2, 1), 8, True)
-    'in interlace pass 6 of 7'
-    """
-    passes = _png_passes(size, bits, interlaced)
-    if got >= sum(rows * width for _, rows, width in passes):
-        return None
-    if not interlaced:
-        return f"after {got // passes[0][2]} of {size[1]} rows"
-    for n, rows, width in passes:
-        if got < rows * width:
-            return f"in interlace pass {n} of 7"
-        got -= rows * width
-    return None  # not reached
-
-
-def _short_png_data(fp: Any, images: int | None = None) -> str | None:
-    """Where the image data of one of the first ``images`` images of the PNG in ``fp`` (all
-    by default) ends before its last row: "image data ends after 3 of 5 rows", or in an
-    APNG "image data of frame 2 ends ..." (or "of the default image", when that is not a
-    frame); None when they are whole.
-
-    The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
-    file's order; the data of each is inflated and its bytes counted. Data that cannot
-    be inflated is said so ("image data cannot be inflated: invalid code lengths set").
-    None too at a chunk cut short, which the decoder names.
-    ``fp`` (seekable) is read from its start and left where it was.
-    """
-    here = fp.tell()
-    try:
-        fp.seek(len(_PNG_SIGNATURE))
-        return _walk_png_data(fp, images)
-    finally:
-        fp.seek(here)
-
-
-def _walk_png_data(fp: Any, images: int | None) -> str | None:
-    """:func:`_short_png_data`, ``fp`` at the first chunk."""
-    header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
-    animated, frame, frame_size = False, 0, (0, 0)
-    current: _ImageData | None = None
-    while True:
-        head = fp.read(8)
-        if len(head) < 8:
-            return None
-        length, kind = struct.unpack(">I4s", head)
-        if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
-            reason, current = current.ends(), None
-            images = None if images is None else images - 1
-            if reason is not None or images == 0:
-                return reason
-        if kind == b"IEND":
-            return None
-        if kind in (b"IHDR", b"fcTL"):
-            body = fp.read(length)
-            if len(body) != length or length < 13 + 13 * (kind == b"fcTL"):
-                return None
-            if kind == b"IHDR":
-                w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body[:13])
-                header = (w, h, depth * _PNG_SAMPLES.get(colour, 0), bool(interlace))
-            else:
-                frame, frame_size = frame + 1, struct.unpack(">II", body[4:12])
-        elif kind in (b"IDAT", b"fdAT") and header is not None:
-            if current is None:
-                what = f" of frame {frame}" if frame else " of the default image"
-                size = header[:2] if kind == b"IDAT" else frame_size
-                current = _ImageData(what if animated else "", size, *header[2:])
-            if kind == b"fdAT":  # its sequence number, then data
-                length -= len(fp.read(min(length, 4)))
-            if not _read_into(fp, length, current):
-                return None
-        else:
-            animated = animated or kind == b"acTL"
-            fp.seek(length, os.SEEK_CUR)
-        if len(fp.read(4)) < 4:  # the CRC
-            return None
-
-
-def _read_into(fp: Any, length: int, data: _ImageData) -> bool:
-    """Read ``length`` bytes of image data from ``fp`` into ``data``; False when cut short."""
-    while length > 0:
-        block = fp.read(min(length, _CRC_BLOCK))
-        if not block:
-            return False
-        data.add(block)
-        length -= len(block)
-    return True
-
-
-class _ImageData:
-    """The image data of one image of a PNG (the zlib stream its IDAT or fdAT chunks
-    hold), inflated as it comes to count its bytes; ``what`` names the image in a
-    message (" of frame 2")."""
-
-    def __init__(self, what: str, size: tuple[int, int], bits: int, interlaced: bool):
-        self._what, self._shape = what, (size, bits, interlaced)
-        self._need = sum(rows * width for _, rows, width in _png_passes(size, bits, interlaced))
-        self._inflate: Any = zlib.decompressobj()
-        self._got = 0
-        self._error: str | None = None  # why the data cannot be inflated
-
-    def add(self, data: bytes) -> None:
-        """Inflate ``data``, the next part of the stream, up to the bytes the image takes."""
-        try:
-            while data and self._inflate is not None and self._got < self._need:
-                self._got += len(self._inflate.decompress(data, _INFLATE_BLOCK))
-                data = self._inflate.unconsumed_tail
-        except zlib.error as exc:
-            self._inflate, self._error = None, _inflate_error(exc)
-
-    def ends(self) -> str | None:
-        """Where the image data ends before the last row ("image data ends after 3 of 5
-        rows"), or that it cannot be inflated ("image data cannot be inflated: invalid
-        distance too far back"); None when it holds every row."""
-        if self._error is not None:
-            return f"image data{self._what} cannot be inflated: {self._error}"
-        if self._got < self._need:
-            with contextlib.suppress(zlib.error):
-                self._got += len(self._inflate.flush())
-        where = _where_data_ends(self._got, *self._shape)
-        return None if where is None else f"image data{self._what} ends {where}"
-
-
-def _inflate_error(exc: zlib.error) -> str:
-    """What zlib found wrong in a stream, without its error number: "Error -3 while
-    decompressing data: invalid stored block lengths" says "invalid stored block lengths".
-
-    >>> _inflate_error(zlib.error("Error -3 while decompressing data: incorrect header check"))
-    'incorrect header check'
-    """
-    return str(exc).rpartition(": ")[2] or "invalid data"
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
@@ -1497,7 +1110,7 @@ def as_rgba(image: Any, name: str = "image", *,
     ImageReadError
         For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
         bad CRC (:func:`check_png_chunks`) or whose image data ends before its last row
-        (:func:`_whole_png_rows`), named by its file (or ``name``).
+        (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
         _check_loaded(image, name)
@@ -1518,7 +1131,7 @@ def as_rgba(image: Any, name: str = "image", *,
         where = getattr(image, "filename", "") or name
         if undecoded:
             check_png_chunks(image, where)
-        with _whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+        with whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
             decoded = _load_keyed(image)
         return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
@@ -1692,61 +1305,6 @@ def check_name_length(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"name too long: {size} bytes, and a file name may have at most "
                           f"{_NAME_MAX}; choose a shorter output name, or shorten the name of "
                           "the input it is made from", path=path)
-
-
-def folded_name(path: str | os.PathLike[str]) -> str:
-    """``path`` as a volume that ignores case and Unicode normalization compares names.
-
-    Two outputs whose folded names are equal are one file on such a volume (macOS,
-    Windows, most USB sticks): ``a.k16.png`` and ``A.k16.png``; and "caf\u00e9" (é as one
-    character) and "cafe\u0301" (e and an accent), which macOS takes for one name.
-
-    >>> folded_name("Photos/A.K16.png") == folded_name("photos/a.k16.PNG")
-    True
-    >>> folded_name("caf\u00e9.png") == folded_name("cafe\u0301.png")
-    True
-    """
-    return unicodedata.normalize("NFC", os.fspath(path)).casefold()
-
-
-def output_stem(path: str | os.PathLike[str]) -> str:
-    """The name of ``path`` without its extension: the stem every default output name is
-    made of (reduce's ``<stem>.k16.png``, segment's ``<stem>.segments``, batch's
-    ``<stem>.png`` and folder ``<stem>``).
-
-    The extension is the part from the last dot, unless that dot starts the name (a hidden
-    file such as ``.png`` has none) or ends it (``scan.`` has none). Python 3.14's
-    ``PurePath.stem`` takes a final dot for an extension, as earlier versions did not: the
-    rule is kept here so that an output's name does not depend on the Python that runs.
-
-    >>> [output_stem(n) for n in ("photo.final.jpg", "x.tar.gz", "scan", "IMG.JPG", ".png",
-    ...                           "scan.", "d/a.png")]
-    ['photo.final', 'x.tar', 'scan', 'IMG', '.png', 'scan.', 'a']
-    """
-    name = Path(path).name
-    dot = name.rfind(".")
-    return name[:dot] if 0 < dot < len(name) - 1 else name
-
-
-def one_file_names(first: str, second: str) -> str:
-    """``'first' and 'second'``, two names of one output file, and why they are one file.
-
-    For a message about two outputs that are one file: names whose :func:`folded_name`
-    is one are one file where names ignore case; names in two Unicode forms, which look
-    alike, are shown by code point; other names (a folder written two ways, through a
-    link) are simply one file.
-
-    >>> print(one_file_names("a.k16.png", "A.k16.png"))
-    'a.k16.png' and 'A.k16.png', one file where names ignore case (macOS, Windows)
-    >>> print(one_file_names("caf\u00e9.png", "cafe\u0301.png"))
-    'caf\\u00e9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
-    """
-    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
-        return (f"{quoted(first, by_code_point=True)} and {quoted(second, by_code_point=True)}, "
-                "one name in two Unicode forms: one file on macOS")
-    why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
-        second) else ""
-    return f"{quoted(first)} and {quoted(second)}, one file{why}"
 
 
 # The longest side each output format holds: libwebp's, libjpeg's, and GIF's 16-bit fields.
@@ -1937,121 +1495,6 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
                   if p.name.startswith(prefix) and p.name.endswith(".part")
                   and _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
                   and p.is_file())
-
-
-def printable(text: str) -> str:
-    """``text`` with the bytes of a file name that is not valid UTF-8 written ``\\xXX``.
-
-    Such bytes reach a ``str`` as lone surrogates (``\\udcXX``, Python's
-    surrogateescape), which cannot be written as UTF-8 and which JSON parsers
-    other than Python's refuse or replace; ``\\xff`` is valid text everywhere and
-    still says which byte it was. Every line, report and JSON output that shows
-    a file name goes through here (see :func:`printable_data`).
-
-    >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
-    'bad\\\\xffname.png'
-    """
-    try:
-        data = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return data.decode("utf-8", "backslashreplace")
-
-
-# C0 and C1 control characters and DEL: in a file name, they would break a message's line
-# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
-# Python's splitlines and some terminals take as line ends, and the invisible marks that
-# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def printable_line(text: str) -> str:
-    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
-
-    For messages and pages that show file names, which may hold any character but "/".
-    Backslashes are left as they are (the separators of a Windows path), so a name holding
-    the text ``\xff`` is shown as one holding the byte 0xff: the escapes are for reading,
-    not for parsing back (see the README, *File names*).
-
-    >>> printable_line("bad\nname\x1b[31m.png")
-    'bad\\nname\\x1b[31m.png'
-    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
-    'x\\u202egnp.exe'
-    """
-    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
-
-
-# A backslash escape in Python's repr or ascii() of a string, after an even run of
-# backslashes (after an odd one, it is a doubled backslash and then plain text).
-_REPR_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(x[0-9a-f]{2}|udc[89a-f][0-9a-f])")
-
-
-def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
-    r"""``name`` in quotes as Python writes a string, its undecodable bytes written ``\xff``.
-
-    For the errors that quote a name: backslashes are doubled, so the byte 0xff
-    (``'a\xff.png'``, as every other message shows it) and a backslash followed by
-    ``xff`` (``'a\\xff.png'``) are told apart. Python would write the byte as ``\udcff``;
-    a character it writes so (a control character such as ``\x85``, a no-break space)
-    is written by its code point, ``\u0085``, so that ``\x`` and a value from 80 is
-    always a byte.
-    ``by_code_point`` writes every character that is not ASCII by its code point, as
-    ``ascii()`` does, for two names that look alike in two Unicode forms.
-
-    >>> quoted(b"a\xff.png".decode("utf-8", "surrogateescape"))
-    "'a\\xff.png'"
-    >>> quoted("a\\xff.png")
-    "'a\\\\xff.png'"
-    >>> quoted("caf\u00e9.png", by_code_point=True)
-    "'caf\\u00e9.png'"
-    """
-    text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
-    return _REPR_ESCAPE.sub(_byte_escape, text)
-
-
-def _byte_escape(match: re.Match[str]) -> str:
-    escape = match[2]
-    if escape.startswith("udc"):  # surrogateescape: the byte itself
-        escape = "x" + escape[3:]
-    elif int(escape[1:], 16) >= 0x80:  # a character, not a byte
-        escape = "u00" + escape[1:]
-    return f"{match[1]}\\{escape}"
-
-
-#: A run of ASCII digits, or any one other character: what :func:`natural_key` compares.
-_NATURAL_TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
-
-
-def natural_key(name: str) -> tuple[tuple[tuple[str] | tuple[str, int], ...], str]:
-    """Sort key that orders file names as a person reads them: ``img 9`` before ``img 10``.
-
-    Runs of digits compare as numbers (where a digit would: after ``.`` and ``-``,
-    before letters), the rest character by character ignoring case; names that are then
-    equal (``IMG.png``, ``img.png``; ``07.png``, ``7.png``) keep their exact order.
-
-    >>> sorted(["img 10.png", "Img 9.png", "img.png", "img 9.png"], key=natural_key)
-    ['Img 9.png', 'img 9.png', 'img 10.png', 'img.png']
-    """
-    # A digit run is ("0", value): it sorts as its first character would among the others,
-    # which are one-character tuples and never "0" alone.
-    return tuple(("0", int(t)) if t[0] in "0123456789" else (t,)
-                 for t in _NATURAL_TOKEN.findall(name.casefold())), name
-
-
-def printable_data(value: Any) -> Any:
-    """``value`` (JSON-able: dicts, lists, strings, numbers) with every string, keys too,
-    made :func:`printable`, for a JSON or CSV output.
-
-    >>> printable_data({"input": b"a\\xff.png".decode("utf-8", "surrogateescape"), "k": 2})
-    {'input': 'a\\\\xff.png', 'k': 2}
-    """
-    if isinstance(value, str):
-        return printable(value)
-    if isinstance(value, dict):
-        return {printable_data(k): printable_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [printable_data(v) for v in value]
-    return value
 
 
 def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir") -> Path:

@@ -41,7 +41,8 @@ import numpy as np
 
 from ._validation import check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, warn_caller
-from .io import atomic_write, printable, printable_line, quoted
+from .io import atomic_write
+from .names import printable, printable_line, quoted
 
 __all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
            "write_palette"]

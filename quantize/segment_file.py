@@ -29,15 +29,13 @@ from .io import (
     check_output_path,
     load_image,
     missing_folders,
-    printable,
-    printable_data,
     probe_image,
-    quoted,
     remove_empty_folders,
     require_regular_file,
     stale_parts,
     write_together,
 )
+from .names import printable, printable_data, quoted
 from .reconstruct import regions as _regions
 from .segment import (
     AlphaIgnoredWarning,

@@ -38,8 +38,6 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
     check_frame_pixels,
-    check_png_chunks,
-    check_png_frames,
     forget_default_image,
     frame_rgba,
     hidden_frames,
@@ -49,10 +47,10 @@ from ..io import (
     pillow_limit_lifted,
     probe_image,
     read_errors,
-    second_reader,
     shown_frames,
     sixteen_bit_key,
 )
+from ..png import check_png_chunks, check_png_frames, second_reader
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -211,8 +209,8 @@ def iter_frames(path: str | os.PathLike[str], *,
     ------
     ImageReadError
         If the file cannot be read or decoded, or is over the pixel limit, or a chunk of a
-        PNG (APNG) has a bad CRC (:func:`quantize.io.check_png_chunks`) or the image data
-        of a frame ends before its last row (:func:`quantize.io.check_png_frames`).
+        PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the image data
+        of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
     """
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
@@ -242,10 +240,10 @@ def iter_frames(path: str | os.PathLike[str], *,
 @contextlib.contextmanager
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
-    (:func:`~quantize.io.check_png_frames`), and give it a
+    (:func:`~quantize.png.check_png_frames`), and give it a
     :class:`~quantize.io.KeyedCanvas` when it is an APNG or a 16-bit RGB PNG with a
     transparent colour; None for any other image.
-    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.io.second_reader`.
+    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.png.second_reader`.
 
     A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
     pixels (:func:`~quantize.io.low_depth_gray_key`).

@@ -41,11 +41,10 @@ from ..io import (
     atomic_write,
     check_output_path,
     check_output_size,
-    output_stem,
-    quoted,
     removed_on_failure,
     require_regular_file,
 )
+from ..names import output_stem, quoted
 from ..palette_files import write_palette
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import (

@@ -11,7 +11,8 @@ import numpy as np
 
 from .._validation import check_seed
 from ..errors import warn_caller
-from ..io import MAX_PALETTE, check_output_path, quoted
+from ..io import MAX_PALETTE, check_output_path
+from ..names import quoted
 from ..palette_files import read_palette
 from ..reduce import (
     DEFAULT_COLORS,

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError, OutputExistsError
-from ..io import atomic_write, quoted
+from ..io import atomic_write
+from ..names import quoted
 
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",

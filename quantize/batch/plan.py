@@ -25,15 +25,8 @@ from typing import Any
 from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
-from ..io import (
-    check_name_length,
-    check_output_folder,
-    folded_name,
-    one_file_names,
-    output_stem,
-    probe_image,
-    quoted,
-)
+from ..io import check_name_length, check_output_folder, probe_image
+from ..names import folded_name, one_file_names, output_stem, quoted
 from .manifest import (
     Entry,
     find_conflict,

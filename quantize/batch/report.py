@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExistsError
-from ..io import atomic_write, natural_key, printable_data, quoted
+from ..io import atomic_write
+from ..names import natural_key, printable_data, quoted
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME

@@ -29,7 +29,8 @@ from ..errors import (
     ResultTooLargeError,
     command_line_text,
 )
-from ..io import missing_folders, quoted, remove_empty_folders, stale_parts
+from ..io import missing_folders, remove_empty_folders, stale_parts
+from ..names import quoted
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (

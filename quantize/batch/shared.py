@@ -18,7 +18,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..errors import OutputExistsError, QuantizeError, warn_caller
-from ..io import quoted
+from ..names import quoted
 from .calls import Call, Outcome
 from .manifest import find_conflict, manifest_key, read_manifest, record_output
 from .plan import BatchPlan

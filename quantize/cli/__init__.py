@@ -32,7 +32,8 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
-from ..io import is_stream, printable, printable_line  # noqa: F401 -- commands import them here
+from ..io import is_stream  # noqa: F401 -- commands import it here
+from ..names import printable, printable_line
 
 USAGE_ERROR = ExitCode.USAGE
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, OutputError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, natural_key, printable_data, quoted
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
+from ..names import natural_key, printable_data, quoted
 from . import (
     USAGE_ERROR,
     BatchDitherOption,

@@ -31,15 +31,8 @@ import typer
 
 from .._validation import shown_number
 from ..errors import ExitCode
-from ..io import (
-    DEFAULT_MAX_PIXELS,
-    MAX_PALETTE,
-    folded_name,
-    one_file_names,
-    output_stem,
-    printable_data,
-    quoted,
-)
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
+from ..names import folded_name, one_file_names, output_stem, printable_data, quoted
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,

@@ -19,14 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
-from ..io import (
-    DEFAULT_MAX_PIXELS,
-    check_name_length,
-    check_output_folder,
-    folded_name,
-    output_stem,
-    printable_data,
-)
+from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
+from ..names import folded_name, output_stem, printable_data
 from . import (
     USAGE_ERROR,
     Command,

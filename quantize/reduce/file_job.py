@@ -36,13 +36,12 @@ from ..io import (
     check_output_path,
     check_output_size,
     load_image,
-    output_stem,
     pillow_limit_lifted,
     probe_image,
-    quoted,
     removed_on_failure,
     require_regular_file,
 )
+from ..names import output_stem, quoted
 from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_checked

@@ -26,7 +26,8 @@ from .._validation import (
     shown_number,
 )
 from ..errors import AlphaLossWarning, OutputError, warn_caller
-from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path, quoted
+from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
+from ..names import quoted
 from ..palette_files import check_palette_path, palette_file_capacity
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE

@@ -37,14 +37,8 @@ from .. import __version__
 from .._validation import check_bool, check_choice, check_int
 from ..batch.results import NOT_REACHED
 from ..errors import ImageReadError
-from ..io import (
-    DEFAULT_MAX_PIXELS,
-    atomic_write,
-    natural_key,
-    printable,
-    printable_line,
-    quoted,
-)
+from ..io import DEFAULT_MAX_PIXELS, atomic_write
+from ..names import natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 

@@ -1,0 +1,191 @@
+"""File names as messages and reports show them, as volumes compare them, and as output
+names are made from them.
+
+A file name may hold any character but "/", and, on Linux, bytes that are not UTF-8;
+the messages, reports and JSON of quantize show each the same way (:func:`printable`,
+:func:`printable_line`, :func:`quoted`, :func:`printable_data`). Names are sorted as a
+person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
+them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
+output name is made of (:func:`output_stem`). :mod:`quantize.io` re-exports them all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["folded_name", "natural_key", "one_file_names", "output_stem", "printable",
+           "printable_data", "printable_line", "quoted"]
+
+
+def folded_name(path: str | os.PathLike[str]) -> str:
+    """``path`` as a volume that ignores case and Unicode normalization compares names.
+
+    Two outputs whose folded names are equal are one file on such a volume (macOS,
+    Windows, most USB sticks): ``a.k16.png`` and ``A.k16.png``; and "caf\u00e9" (é as one
+    character) and "cafe\u0301" (e and an accent), which macOS takes for one name.
+
+    >>> folded_name("Photos/A.K16.png") == folded_name("photos/a.k16.PNG")
+    True
+    >>> folded_name("caf\u00e9.png") == folded_name("cafe\u0301.png")
+    True
+    """
+    return unicodedata.normalize("NFC", os.fspath(path)).casefold()
+
+
+def output_stem(path: str | os.PathLike[str]) -> str:
+    """The name of ``path`` without its extension: the stem every default output name is
+    made of (reduce's ``<stem>.k16.png``, segment's ``<stem>.segments``, batch's
+    ``<stem>.png`` and folder ``<stem>``).
+
+    The extension is the part from the last dot, unless that dot starts the name (a hidden
+    file such as ``.png`` has none) or ends it (``scan.`` has none). Python 3.14's
+    ``PurePath.stem`` takes a final dot for an extension, as earlier versions did not: the
+    rule is kept here so that an output's name does not depend on the Python that runs.
+
+    >>> [output_stem(n) for n in ("photo.final.jpg", "x.tar.gz", "scan", "IMG.JPG", ".png",
+    ...                           "scan.", "d/a.png")]
+    ['photo.final', 'x.tar', 'scan', 'IMG', '.png', 'scan.', 'a']
+    """
+    name = Path(path).name
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def one_file_names(first: str, second: str) -> str:
+    """``'first' and 'second'``, two names of one output file, and why they are one file.
+
+    For a message about two outputs that are one file: names whose :func:`folded_name`
+    is one are one file where names ignore case; names in two Unicode forms, which look
+    alike, are shown by code point; other names (a folder written two ways, through a
+    link) are simply one file.
+
+    >>> print(one_file_names("a.k16.png", "A.k16.png"))
+    'a.k16.png' and 'A.k16.png', one file where names ignore case (macOS, Windows)
+    >>> print(one_file_names("caf\u00e9.png", "cafe\u0301.png"))
+    'caf\\u00e9.png' and 'cafe\\u0301.png', one name in two Unicode forms: one file on macOS
+    """
+    if unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", second):
+        return (f"{quoted(first, by_code_point=True)} and {quoted(second, by_code_point=True)}, "
+                "one name in two Unicode forms: one file on macOS")
+    why = " where names ignore case (macOS, Windows)" if folded_name(first) == folded_name(
+        second) else ""
+    return f"{quoted(first)} and {quoted(second)}, one file{why}"
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file name that is not valid UTF-8 written ``\\xXX``.
+
+    Such bytes reach a ``str`` as lone surrogates (``\\udcXX``, Python's
+    surrogateescape), which cannot be written as UTF-8 and which JSON parsers
+    other than Python's refuse or replace; ``\\xff`` is valid text everywhere and
+    still says which byte it was. Every line, report and JSON output that shows
+    a file name goes through here (see :func:`printable_data`).
+
+    >>> printable(b"bad\\xffname.png".decode("utf-8", "surrogateescape"))
+    'bad\\\\xffname.png'
+    """
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no file name decodes to
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return data.decode("utf-8", "backslashreplace")
+
+
+# C0 and C1 control characters and DEL: in a file name, they would break a message's line
+# or reach the terminal as a command (ESC). Also the line and paragraph separators, which
+# Python's splitlines and some terminals take as line ends, and the invisible marks that
+# reorder right-to-left text (U+202E turns "x\u202egnp.exe" into "xexe.png" on screen).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable_line(text: str) -> str:
+    r""":func:`printable` ``text``, its control characters escaped as Python writes them.
+
+    For messages and pages that show file names, which may hold any character but "/".
+    Backslashes are left as they are (the separators of a Windows path), so a name holding
+    the text ``\xff`` is shown as one holding the byte 0xff: the escapes are for reading,
+    not for parsing back (see the README, *File names*).
+
+    >>> printable_line("bad\nname\x1b[31m.png")
+    'bad\\nname\\x1b[31m.png'
+    >>> printable_line("x\u202egnp.exe")  # shown as "xexe.png" if left as it is
+    'x\\u202egnp.exe'
+    """
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
+
+
+# A backslash escape in Python's repr or ascii() of a string, after an even run of
+# backslashes (after an odd one, it is a doubled backslash and then plain text).
+_REPR_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\(x[0-9a-f]{2}|udc[89a-f][0-9a-f])")
+
+
+def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
+    r"""``name`` in quotes as Python writes a string, its undecodable bytes written ``\xff``.
+
+    For the errors that quote a name: backslashes are doubled, so the byte 0xff
+    (``'a\xff.png'``, as every other message shows it) and a backslash followed by
+    ``xff`` (``'a\\xff.png'``) are told apart. Python would write the byte as ``\udcff``;
+    a character it writes so (a control character such as ``\x85``, a no-break space)
+    is written by its code point, ``\u0085``, so that ``\x`` and a value from 80 is
+    always a byte.
+    ``by_code_point`` writes every character that is not ASCII by its code point, as
+    ``ascii()`` does, for two names that look alike in two Unicode forms.
+
+    >>> quoted(b"a\xff.png".decode("utf-8", "surrogateescape"))
+    "'a\\xff.png'"
+    >>> quoted("a\\xff.png")
+    "'a\\\\xff.png'"
+    >>> quoted("caf\u00e9.png", by_code_point=True)
+    "'caf\\u00e9.png'"
+    """
+    text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
+    return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
+def _byte_escape(match: re.Match[str]) -> str:
+    escape = match[2]
+    if escape.startswith("udc"):  # surrogateescape: the byte itself
+        escape = "x" + escape[3:]
+    elif int(escape[1:], 16) >= 0x80:  # a character, not a byte
+        escape = "u00" + escape[1:]
+    return f"{match[1]}\\{escape}"
+
+
+#: A run of ASCII digits, or any one other character: what :func:`natural_key` compares.
+_NATURAL_TOKEN = re.compile(r"[0-9]+|.", re.DOTALL)
+
+
+def natural_key(name: str) -> tuple[tuple[tuple[str] | tuple[str, int], ...], str]:
+    """Sort key that orders file names as a person reads them: ``img 9`` before ``img 10``.
+
+    Runs of digits compare as numbers (where a digit would: after ``.`` and ``-``,
+    before letters), the rest character by character ignoring case; names that are then
+    equal (``IMG.png``, ``img.png``; ``07.png``, ``7.png``) keep their exact order.
+
+    >>> sorted(["img 10.png", "Img 9.png", "img.png", "img 9.png"], key=natural_key)
+    ['Img 9.png', 'img 9.png', 'img 10.png', 'img.png']
+    """
+    # A digit run is ("0", value): it sorts as its first character would among the others,
+    # which are one-character tuples and never "0" alone.
+    return tuple(("0", int(t)) if t[0] in "0123456789" else (t,)
+                 for t in _NATURAL_TOKEN.findall(name.casefold())), name
+
+
+def printable_data(value: Any) -> Any:
+    """``value`` (JSON-able: dicts, lists, strings, numbers) with every string, keys too,
+    made :func:`printable`, for a JSON or CSV output.
+
+    >>> printable_data({"input": b"a\\xff.png".decode("utf-8", "surrogateescape"), "k": 2})
+    {'input': 'a\\\\xff.png', 'k': 2}
+    """
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_data(k): printable_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_data(v) for v in value]
+    return value

@@ -1,0 +1,436 @@
+"""PNG files read below Pillow: what Pillow does not check, and a second reader.
+
+Pillow checks the CRCs of the chunks before the image data only, and takes the end of
+the image data's zlib stream for the end of the image: a PNG with damaged image data,
+or with data that ends before its last row (all CRCs right), decodes to a wrong image
+without a word. :func:`check_png_chunks` checks every chunk's CRC, and
+:func:`whole_png_rows` and :func:`check_png_frames` that the image data holds every row;
+both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadError`.
+:func:`second_reader` reads the file Pillow opened a second time, for these checks and
+for the low bytes of a 16-bit transparent colour, without reading a pipe twice.
+:mod:`quantize.io` re-exports the public functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import os
+import stat
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from PIL import Image
+
+from .errors import ImageReadError
+
+__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "second_reader",
+           "whole_png_rows"]
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def second_reader(im: Image.Image) -> BinaryIO:
+    """A reader of its own of the file ``im`` (opened by Pillow, not yet decoded) was
+    opened from, at its start; the caller closes it.
+
+    For a second decode beside Pillow's, or a check after it (Pillow closes the file of
+    a still image once it is decoded). A file is read where Pillow reads it, through a
+    descriptor of its own with reads at its own offset: neither moves the other, and a
+    file replaced or renamed since it was opened is still the one read; the file is not
+    held in memory. A pipe, which Pillow read whole into memory on opening, is read
+    from those bytes (shared, not copied), and so is a file object of the caller's
+    (copied, its position kept): a pipe is never read twice.
+    """
+    fp = im.fp
+    try:
+        fd = fp.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
+        regular = False
+    if regular and hasattr(os, "pread"):
+        return _io.BufferedReader(_FileAt(os.dup(fd)))
+    if isinstance(fp, _io.BytesIO):
+        return _io.BytesIO(fp.getvalue())
+    here = fp.tell()
+    fp.seek(0)
+    data = fp.read()
+    fp.seek(here)
+    return _io.BytesIO(data)
+
+
+class _FileAt(_io.RawIOBase):
+    """The open file ``fd`` (a descriptor of its own, closed with this), read at an offset
+    of its own (``os.pread``): the offset shared with other descriptors of the same
+    opening is left alone."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd, self._at = fd, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.pread(self._fd, len(buffer), self._at)
+        buffer[:len(data)] = data
+        self._at += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at}.get(whence)
+        if base is None:
+            base = os.fstat(self._fd).st_size
+        self._at = max(0, base + offset)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+# Bytes of a chunk read at a time when checking its CRC.
+_CRC_BLOCK = 1 << 20
+
+
+def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, with a chunk whose CRC does not match.
+
+    Pillow checks the CRCs of the chunks before the image data only: a PNG whose
+    image data (IDAT or fdAT chunks) was damaged decoded to a wrong image without a
+    word, where libpng-based viewers refuse it. Every chunk up to IEND is checked,
+    reading ``im``'s open file (for a pipe, the copy Pillow holds in memory), which
+    is left where it was; a chunk cut short is left for the decoder to report.
+    Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` and the first chunk whose CRC is wrong.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    kind = _bad_png_chunk(fp)
+    if kind is not None:
+        raise ImageReadError(_damaged_png(kind), path=path)
+
+
+def _damaged_png(kind: str) -> str:
+    """The reason given for a PNG whose chunk of type ``kind`` has a bad CRC.
+
+    >>> _damaged_png("IDAT"), _damaged_png("tEXt"), _damaged_png("fdAT")
+    ('damaged PNG (bad CRC in an IDAT chunk)', 'damaged PNG (bad CRC in a tEXt chunk)', \
+'damaged PNG (bad CRC in an fdAT chunk)')
+    """
+    spelled = kind[0] in "AEIOUaeiou" or kind in ("fcTL", "fdAT", "sRGB", "sBIT", "sPLT",
+                                                   "sCAL", "hIST")
+    return f"damaged PNG (bad CRC in {'an' if spelled else 'a'} {kind} chunk)"
+
+
+def damaged_png_file(p: Path) -> str | None:
+    """The reason given for ``p`` when it is a PNG with a bad CRC, else None (also when
+    it cannot be read again)."""
+    try:
+        with open(p, "rb") as fp:
+            kind = _bad_png_chunk(fp)
+    except OSError:
+        return None
+    return None if kind is None else _damaged_png(kind)
+
+
+def _bad_png_chunk(fp: Any) -> str | None:
+    """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
+
+    None too when ``fp`` holds no PNG signature, and at a chunk cut short or of a type
+    that is not four letters (the decoder names those, or ignores them after the image
+    data). ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            return None
+        while True:
+            head = fp.read(8)
+            if len(head) < 8 or not head[4:].isalpha():
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            crc = zlib.crc32(kind)
+            while length:
+                block = fp.read(min(length, _CRC_BLOCK))
+                if not block:
+                    return None
+                crc = zlib.crc32(block, crc)
+                length -= len(block)
+            stored = fp.read(4)
+            if len(stored) < 4:
+                return None
+            if crc != int.from_bytes(stored, "big"):
+                return kind.decode("ascii")
+            if kind == b"IEND":
+                return None
+    finally:
+        fp.seek(here)
+
+
+@contextlib.contextmanager
+def whole_png_rows(im: Image.Image, path: str | os.PathLike[str]) -> Iterator[None]:
+    """Around the decoding of ``im``, a file opened and not yet decoded: refuse a PNG or
+    APNG whose image data ends before the last row of the image decoded.
+
+    Such data (a valid zlib stream, its CRCs right, of fewer rows than the header
+    gives: a file cut and mended, or written by a program that stopped) Pillow decodes
+    without a word, the missing rows black (in a later frame of an APNG, what the
+    canvas held there); libpng-based viewers refuse it. The first image of a file is
+    told apart cheaply once decoded: the rows a decoder writes last (the last one, or of
+    an interlaced image the last odd one) hold a byte other than 0 when they were
+    written. Only when they are all 0, or when Pillow fails on the data (an image cut
+    within a row), is its image data inflated again and its bytes counted
+    (:func:`_short_png_data`); so is, before decoding, that of an APNG's first frame
+    after a default image that is not one (and of the default image), which Pillow
+    decodes onto a canvas. The other frames of an APNG are not read here (a reader of
+    every frame calls :func:`check_png_frames`). Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path`` (the frame of an APNG) and where the image data ends.
+    """
+    if im.format != "PNG" or getattr(im, "fp", None) is None:
+        yield
+        return
+    if im.tell() > 0:
+        _refuse_short_png(_short_png_data(im.fp, im.tell() + 1), path)
+        yield
+        return
+    with second_reader(im) as copy:
+        try:
+            yield
+        except OSError:  # Pillow's "image file is truncated": its data may say where
+            reason = _short_png_data(copy, 1)
+            if reason is None:
+                raise
+        else:
+            reason = None if _last_rows_written(im) else _short_png_data(copy, 1)
+    _refuse_short_png(reason, path)
+
+
+def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
+    if reason is not None:
+        raise ImageReadError(f"damaged PNG ({reason})", path=path)
+
+
+def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
+    """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
+    any frame) ends before the last row of the image it holds.
+
+    Before decoding: Pillow decodes the frames after the first onto a canvas, where the
+    rows they lack are not told apart (see :func:`whole_png_rows`), so the data of every
+    image is inflated once more and its bytes counted (:func:`_short_png_data`).
+    ``im``'s file is left where it was. Other formats pass.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``path``, the frame, and where its image data ends.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or fp is None:
+        return
+    _refuse_short_png(_short_png_data(fp), path)
+
+
+def _last_rows_written(im: Image.Image) -> bool:
+    """Whether ``im``, a PNG decoded onto a new image (whose pixels start at 0), shows that
+    its decoder wrote the row it writes last: it holds a byte other than 0.
+
+    That is the last row, or of an interlaced image its last odd row (the last pass holds
+    every odd row and no other). An interlaced image of one row is not told.
+    """
+    w, h = im.size
+    if im.info.get("interlace") and h == 1:
+        return False
+    y = h - 1 - (h % 2) if im.info.get("interlace") else h - 1
+    return im.crop((0, y, w, y + 1)).getbbox(alpha_only=False) is not None
+
+
+# Samples per pixel of each PNG colour type, and the first row and column and the steps of
+# the seven passes of an interlaced (Adam7) image.
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
+          (1, 0, 2, 1))
+# Bytes inflated at a time when counting a PNG's image data.
+_INFLATE_BLOCK = 1 << 20
+
+
+def _png_passes(size: tuple[int, int], bits: int, interlaced: bool
+                ) -> list[tuple[int, int, int]]:
+    """(pass number, rows, bytes per row with its filter byte) of each pass of the image
+    data of a ``size`` (w, h) image of ``bits`` per pixel that holds rows; one pass (0)
+    when it is not interlaced.
+
+    >>> _png_passes((4, 5), 24, False)
+    [(0, 5, 13)]
+    >>> _png_passes((2, 1), 8, True)
+    [(1, 1, 2), (6, 1, 2)]
+    """
+    w, h = size
+    if not interlaced:
+        return [(0, h, 1 + (w * bits + 7) // 8)]
+    passes = []
+    for n, (y0, x0, dy, dx) in enumerate(_ADAM7, start=1):
+        rows, cols = max(0, -(-(h - y0) // dy)), max(0, -(-(w - x0) // dx))
+        if rows and cols:
+            passes.append((n, rows, 1 + (cols * bits + 7) // 8))
+    return passes
+
+
+def _where_data_ends(got: int, size: tuple[int, int], bits: int, interlaced: bool) -> str | None:
+    """Where image data of ``got`` bytes ends in a ``size`` image (see :func:`_png_passes`),
+    or None when it holds every row.
+
+    >>> _where_data_ends(39, (4, 5), 24, False)
+    'after 3 of 5 rows'
+    >>> _where_data_ends(65, (4, 5), 24, False) is None
+    True
+    >>> _where_data_ends(2, (2, 1), 8, True)
+    'in interlace pass 6 of 7'
+    """
+    passes = _png_passes(size, bits, interlaced)
+    if got >= sum(rows * width for _, rows, width in passes):
+        return None
+    if not interlaced:
+        return f"after {got // passes[0][2]} of {size[1]} rows"
+    for n, rows, width in passes:
+        if got < rows * width:
+            return f"in interlace pass {n} of 7"
+        got -= rows * width
+    return None  # not reached
+
+
+def _short_png_data(fp: Any, images: int | None = None) -> str | None:
+    """Where the image data of one of the first ``images`` images of the PNG in ``fp`` (all
+    by default) ends before its last row: "image data ends after 3 of 5 rows", or in an
+    APNG "image data of frame 2 ends ..." (or "of the default image", when that is not a
+    frame); None when they are whole.
+
+    The images are the default image (IDAT chunks) and the frames (fdAT chunks) in the
+    file's order; the data of each is inflated and its bytes counted. Data that cannot
+    be inflated is said so ("image data cannot be inflated: invalid code lengths set").
+    None too at a chunk cut short, which the decoder names.
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        return _walk_png_data(fp, images)
+    finally:
+        fp.seek(here)
+
+
+def _walk_png_data(fp: Any, images: int | None) -> str | None:
+    """:func:`_short_png_data`, ``fp`` at the first chunk."""
+    header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
+    animated, frame, frame_size = False, 0, (0, 0)
+    current: _ImageData | None = None
+    while True:
+        head = fp.read(8)
+        if len(head) < 8:
+            return None
+        length, kind = struct.unpack(">I4s", head)
+        if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
+            reason, current = current.ends(), None
+            images = None if images is None else images - 1
+            if reason is not None or images == 0:
+                return reason
+        if kind == b"IEND":
+            return None
+        if kind in (b"IHDR", b"fcTL"):
+            body = fp.read(length)
+            if len(body) != length or length < 13 + 13 * (kind == b"fcTL"):
+                return None
+            if kind == b"IHDR":
+                w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body[:13])
+                header = (w, h, depth * _PNG_SAMPLES.get(colour, 0), bool(interlace))
+            else:
+                frame, frame_size = frame + 1, struct.unpack(">II", body[4:12])
+        elif kind in (b"IDAT", b"fdAT") and header is not None:
+            if current is None:
+                what = f" of frame {frame}" if frame else " of the default image"
+                size = header[:2] if kind == b"IDAT" else frame_size
+                current = _ImageData(what if animated else "", size, *header[2:])
+            if kind == b"fdAT":  # its sequence number, then data
+                length -= len(fp.read(min(length, 4)))
+            if not _read_into(fp, length, current):
+                return None
+        else:
+            animated = animated or kind == b"acTL"
+            fp.seek(length, os.SEEK_CUR)
+        if len(fp.read(4)) < 4:  # the CRC
+            return None
+
+
+def _read_into(fp: Any, length: int, data: _ImageData) -> bool:
+    """Read ``length`` bytes of image data from ``fp`` into ``data``; False when cut short."""
+    while length > 0:
+        block = fp.read(min(length, _CRC_BLOCK))
+        if not block:
+            return False
+        data.add(block)
+        length -= len(block)
+    return True
+
+
+class _ImageData:
+    """The image data of one image of a PNG (the zlib stream its IDAT or fdAT chunks
+    hold), inflated as it comes to count its bytes; ``what`` names the image in a
+    message (" of frame 2")."""
+
+    def __init__(self, what: str, size: tuple[int, int], bits: int, interlaced: bool):
+        self._what, self._shape = what, (size, bits, interlaced)
+        self._need = sum(rows * width for _, rows, width in _png_passes(size, bits, interlaced))
+        self._inflate: Any = zlib.decompressobj()
+        self._got = 0
+        self._error: str | None = None  # why the data cannot be inflated
+
+    def add(self, data: bytes) -> None:
+        """Inflate ``data``, the next part of the stream, up to the bytes the image takes."""
+        try:
+            while data and self._inflate is not None and self._got < self._need:
+                self._got += len(self._inflate.decompress(data, _INFLATE_BLOCK))
+                data = self._inflate.unconsumed_tail
+        except zlib.error as exc:
+            self._inflate, self._error = None, _inflate_error(exc)
+
+    def ends(self) -> str | None:
+        """Where the image data ends before the last row ("image data ends after 3 of 5
+        rows"), or that it cannot be inflated ("image data cannot be inflated: invalid
+        distance too far back"); None when it holds every row."""
+        if self._error is not None:
+            return f"image data{self._what} cannot be inflated: {self._error}"
+        if self._got < self._need:
+            with contextlib.suppress(zlib.error):
+                self._got += len(self._inflate.flush())
+        where = _where_data_ends(self._got, *self._shape)
+        return None if where is None else f"image data{self._what} ends {where}"
+
+
+def _inflate_error(exc: zlib.error) -> str:
+    """What zlib found wrong in a stream, without its error number: "Error -3 while
+    decompressing data: invalid stored block lengths" says "invalid stored block lengths".
+
+    >>> _inflate_error(zlib.error("Error -3 while decompressing data: incorrect header check"))
+    'incorrect header check'
+    """
+    return str(exc).rpartition(": ")[2] or "invalid data"
