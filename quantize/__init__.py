@@ -35,11 +35,15 @@ Shared by every layer:
     _validation       one validator per concept (ints, floats, choices, seeds, data)
     _threads          one shared thread pool for the largest loops (a count of 1 in workers)
     errors            exceptions carrying ``path`` and ``reason``; ``ExitCode``
+    names             file names as lines and reports show them, as volumes compare them,
+                      and the stems output names are made of
+    png               what Pillow does not check in a PNG (chunk CRCs, image data that
+                      ends early); a second reader of an opened file
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
     encode            palette indices + palette -> small indexed PNG bytes
-    palette_files     palettes <-> .gpl / .json / .hex files
+    palette_files     palettes <-> .gpl / .json / .hex / .act / .pal files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
     texture           an image -> Lab planes -> texture bank, region statistics, colour edges
                       (float32 planes; SciPy's filters are loaded on first use)
