@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import os
 import re
-import socket
 import stat
 import tempfile
 import warnings
@@ -472,6 +471,8 @@ def remove_stale_probes(folder: Path) -> list[Path]:
 
 def _host() -> str:
     """This machine's name, as a probe's name holds it (letters, digits, "." and "_")."""
+    import socket  # here: every reduce and segment call loads this module, and not this
+
     return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname()) or "host"
 
 
