@@ -330,17 +330,13 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
     """
     from ..reduce import default_output_suffix
 
-    stems: dict[tuple[Any, str], set[str]] = {}
-    for f in files:
-        if f.output is None:
-            src = Path(f.input)
-            stems.setdefault((_folder_of(src), folded_name(output_stem(src))), set()).add(f.input)
+    stems = _inputs_by_stem(files)
     seen: dict[Any, tuple[str, str]] = {}  # key -> the first input and its output's name
     for f in files:
         src = Path(f.input)
-        folder, stem = _folder_of(src), folded_name(output_stem(src))
+        folder, stem = _stem_key(src)
         if f.output is not None:
-            key: Any = (_folder_of(Path(f.output)), folded_name(Path(f.output).name))
+            key: Any = _name_key(Path(f.output))
             shown = f.output
         elif len(stems[(folder, stem)]) == 1:  # read no header without a need
             key, shown = (folder, stem, None), ""
@@ -424,6 +420,25 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
         _check_default_outputs(files, options, palette_size)
 
 
+def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:
+    """The inputs given no ``--output`` name, each once, by :func:`_stem_key`: those of one
+    list would write default outputs of one stem."""
+    by_stem: dict[tuple[Any, str], list[str]] = {}
+    for f in files:
+        if f.output is None:
+            inputs = by_stem.setdefault(_stem_key(Path(f.input)), [])
+            if f.input not in inputs:
+                inputs.append(f.input)
+    return by_stem
+
+
+def _stem_key(path: Path) -> tuple[Any, str]:
+    """The stem of ``path``'s default outputs as the system finds it where names ignore
+    case and Unicode form: its folder (:func:`_folder_of`) and its folded
+    :func:`~quantize.io.output_stem`."""
+    return _folder_of(path), folded_name(output_stem(path))
+
+
 def _name_key(path: Path) -> tuple[Any, str]:
     """``path`` as the system finds it where names ignore case and Unicode form: its folder
     (:func:`_folder_of`) and its folded name (:func:`~quantize.io.folded_name`)."""
@@ -437,11 +452,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
     from the header) gives."""
     from ..reduce import default_output_names, default_output_suffix
 
-    by_stem: dict[tuple[Any, str], list[str]] = {}
-    for f in files:
-        if f.output is None:
-            src = Path(f.input)
-            by_stem.setdefault((_folder_of(src), folded_name(output_stem(src))), []).append(f.input)
+    by_stem = _inputs_by_stem(files)
     for f in files:
         given = Path(f.input)
         parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
