@@ -170,7 +170,12 @@ def test_a_png_whose_image_data_ends_early_is_refused(tmp_path, rows, interlaced
     right, and its zlib stream ends where it should): the image was reduced or segmented
     as if the bottom of the picture were black."""
     src = _gray_rgb_png(tmp_path / "cut.png", _GRAYS_4X5, rows, interlaced)
-    expected = f"{src}: damaged PNG (image data ends {where})"
+    _refused_by_every_reader(src, f"{src}: damaged PNG (image data ends {where})")
+
+
+def _refused_by_every_reader(src: Path, expected: str) -> None:
+    """``src`` is refused with the message ``expected`` by load_image, iter_frames and
+    as_rgba of the image Pillow opened."""
     for read in (load_image, lambda p: list(iter_frames(p))):
         with pytest.raises(ImageReadError) as info:
             read(src)
@@ -197,14 +202,7 @@ def test_a_png_whose_image_data_cannot_be_inflated_is_named_damaged(tmp_path, ho
     src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 4, 5, 8, 2, 0, 0, 0)),
                                    (b"IDAT", _corrupt(zlib.compress(rows), how)),
                                    (b"IEND", b"")]))
-    expected = f"{src}: damaged PNG (image data cannot be inflated: {why})"
-    for read in (load_image, lambda p: list(iter_frames(p))):
-        with pytest.raises(ImageReadError) as info:
-            read(src)
-        assert str(info.value) == expected
-    with Image.open(src) as opened, pytest.raises(ImageReadError) as info:
-        as_rgba(opened)
-    assert str(info.value) == expected
+    _refused_by_every_reader(src, f"{src}: damaged PNG (image data cannot be inflated: {why})")
 
 
 def test_an_apng_frame_whose_data_cannot_be_inflated_is_named(tmp_path):
