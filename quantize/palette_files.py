@@ -44,7 +44,8 @@ from .errors import AlphaLossWarning, ImageReadError, warn_caller
 from .io import atomic_write
 from .names import printable, printable_line, quoted
 
-__all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
+__all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "check_palette_file_holds",
+           "check_palette_path", "palette_file_capacity", "read_palette", "transparent_index_note",
            "write_palette"]
 
 #: Palette file extensions and what they hold.
@@ -55,8 +56,12 @@ PALETTE_FORMATS = {
     ".act": "Adobe colour table, 256 RGB byte triples, then the count and transparent index",
     ".pal": "JASC palette, lines JASC-PAL, 0100, the count, then R G B (or R G B A) per colour",
 }
+#: How a palette file keeps alpha, for advice to give a palette some.
+PALETTE_ALPHA_HINT = 'rrggbbaa in .hex, "alpha" in .json'
 #: The most colours an Adobe colour table holds.
 _ACT_COLORS = 256
+#: What a format is called in messages about what it cannot hold.
+_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 def _palette_format(path: Path, role: str) -> str:
@@ -89,6 +94,52 @@ def palette_file_capacity(path: str | os.PathLike[str]) -> int | None:
     (256, None)
     """
     return _ACT_COLORS if Path(path).suffix.lower() == ".act" else None
+
+
+def _formats_holding(colors: int) -> str:
+    """The palette formats that hold ``colors`` entries, as advice lists them
+    (``.gpl, .json, .hex or .pal``)."""
+    fits = [f for f in PALETTE_FORMATS if colors <= (palette_file_capacity(f"p{f}") or colors)]
+    return f"{', '.join(fits[:-1])} or {fits[-1]}"
+
+
+def check_palette_file_holds(path: str | os.PathLike[str], colors: int, what: str,
+                             role: str = "palette_out") -> None:
+    """Refuse ``colors`` entries for a palette file named ``path`` whose format holds fewer
+    (an Adobe colour table, 256); ``what`` says what gives them ("n_colors=300 asks for
+    more"), ``role`` names ``path`` in the message.
+
+    >>> check_palette_file_holds("p.act", 300, "n_colors=300 asks for more")
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex or .pal
+    """
+    most = palette_file_capacity(path)
+    if most is not None and colors > most:
+        kind = _FORMAT_NAMES[Path(path).suffix.lower()]
+        raise ValueError(f"{role}={os.fspath(path)!r} is {kind}, of at most {most} colours, "
+                         f"but {what}; write the palette as {_formats_holding(colors)}")
+
+
+def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
+    """What marks an entry of the palette file ``path`` fully transparent apart from its
+    colour, for a warning that the colour is not mapped onto; None for a format that
+    gives alpha with each colour, where an entry written with alpha 0 is meant transparent.
+
+    Only an Adobe colour table (.act) marks one so: its transparent index, which
+    Aseprite sets to 0 in every .act file it writes, so the colour may be one the
+    user meant to keep.
+
+    >>> transparent_index_note("brand.json") is None
+    True
+    >>> transparent_index_note("brand.act")
+    "an Adobe colour table's transparent index, which Aseprite sets to 0 in every file it writes"
+    """
+    if Path(path).suffix.lower() != ".act":
+        return None
+    return ("an Adobe colour table's transparent index, which Aseprite sets to 0 in every "
+            "file it writes")
 
 
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
@@ -136,15 +187,15 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     if fmt == ".gpl":  # plain text, shown by cat or an editor: ESC would reach the terminal
         name = printable_line(name)
     if fmt == ".act" and len(pal) > _ACT_COLORS:
-        raise ValueError(f"path={str(p)!r}: an Adobe colour table (.act) holds at most "
-                         f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write .gpl, "
-                         ".json, .hex or .pal")
+        raise ValueError(f"path={str(p)!r}: {_FORMAT_NAMES[fmt]} holds at most "
+                         f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write "
+                         f"{_formats_holding(len(pal))}")
     if fmt == ".gpl":
-        _warn_alpha_dropped(p, _not_opaque(pal), "a GIMP palette (.gpl) has no alpha",
+        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} has no alpha",
                             named=True)
     if fmt == ".act":
         _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
-                            "an Adobe colour table (.act) holds no alpha but one fully "
+                            f"{_FORMAT_NAMES[fmt]} holds no alpha but one fully "
                             "transparent entry")
     if fmt in (".act", ".pal"):  # the bytes as written on any system (.pal: CRLF)
         data = _act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")

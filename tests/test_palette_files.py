@@ -438,3 +438,25 @@ def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeyp
         read_palette("p.json")
     assert str(info.value).endswith(f"got {json.dumps(long)[:200]}...")
     assert len(json.dumps(long)) > 300
+
+
+@pytest.mark.parametrize("suffix", [".gpl", ".json", ".hex", ".pal", ".ACT"])
+def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
+    # The .act format's limits were also written out in reduce.options, where a format
+    # added here would not be seen; both now ask this module.
+    from quantize.palette_files import check_palette_file_holds, transparent_index_note
+
+    name = f"p{suffix}"
+    act = suffix == ".ACT"
+    assert transparent_index_note(name) == (
+        "an Adobe colour table's transparent index, which Aseprite sets to 0 in every file "
+        "it writes" if act else None)
+    check_palette_file_holds(name, 256, "the palette has 256 colours")
+    if not act:
+        check_palette_file_holds(name, 70_000, "the palette has 70000 colours")
+        return
+    with pytest.raises(ValueError) as info:
+        check_palette_file_holds(name, 257, "the palette has 257 colours", "palette")
+    assert str(info.value) == ("palette='p.ACT' is an Adobe colour table (.act), of at most "
+                               "256 colours, but the palette has 257 colours; write the "
+                               "palette as .gpl, .json, .hex or .pal")
