@@ -17,8 +17,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
   one alpha is that transparent entry (alpha 0), so a translucent entry is
-  written opaque (with a warning). A file of 768 bytes (no count) holds 256
-  colours; the transparent index of a file of 772 reads as alpha 0;
+  written opaque (with a warning). Read also without the count, as RGB
+  triples alone: 768 bytes hold 256 colours, a shorter file (a multiple of 3)
+  the colours it has; the transparent index of a file of 772 reads as alpha 0;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -437,15 +438,20 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
 
 
 def _parse_act(data: bytes, p: Path) -> np.ndarray:
-    """An Adobe colour table: 768 bytes (256 colours), or 772 with the count and the
-    transparent index (0xffff: none), which is given alpha 0."""
-    if len(data) not in (3 * _ACT_COLORS, 3 * _ACT_COLORS + 4):
+    """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
+    index (0xffff: none), which is given alpha 0, as Photoshop writes it; or RGB triples
+    alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
+    reads them). Other sizes are refused: which colours they hold is a guess."""
+    table_bytes = 3 * _ACT_COLORS
+    if len(data) != table_bytes + 4 and (len(data) % 3 or len(data) > table_bytes):
         raise ImageReadError(f"{len(data)} bytes; expected an Adobe colour table (.act) of "
-                             f"{3 * _ACT_COLORS} or {3 * _ACT_COLORS + 4} bytes", path=p)
-    table = np.frombuffer(data, np.uint8, 3 * _ACT_COLORS).reshape(_ACT_COLORS, 3)
-    if len(data) == 3 * _ACT_COLORS:
-        return table.copy()
-    count, transparent = struct.unpack(">HH", data[3 * _ACT_COLORS:])
+                             f"{table_bytes + 4} bytes (256 RGB triples, the count and the "
+                             f"transparent index) or of 3 bytes per colour, 3 to "
+                             f"{table_bytes}", path=p)
+    if len(data) <= table_bytes:
+        return np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
+    table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
+    count, transparent = struct.unpack(">HH", data[table_bytes:])
     if not 1 <= count <= _ACT_COLORS:
         raise ImageReadError(f"bytes 768-769: expected the number of colours, 1..256, got "
                              f"{count}", path=p)

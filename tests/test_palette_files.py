@@ -325,6 +325,16 @@ def test_act_file_bytes_and_round_trip(tmp_path):
     assert np.array_equal(read_palette(path), full)
 
 
+@pytest.mark.parametrize("n", [1, 2, 255])
+def test_act_file_of_the_colours_used_alone_is_read(tmp_path, n):
+    # Tools that write only the colours used (3 bytes each, no count) made files that
+    # were refused: "6 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes".
+    colours = (np.arange(3 * n) * 7 % 256).astype(np.uint8).reshape(n, 3)
+    path = tmp_path / "p.act"
+    path.write_bytes(colours.tobytes())
+    assert read_palette(path).tolist() == colours.tolist()
+
+
 def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path):
     from quantize.errors import AlphaLossWarning
 
@@ -355,7 +365,17 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
 
 
 @pytest.mark.parametrize("data, message", [
-    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes"),
+    # Was "700 bytes; expected ... of 768 or 772 bytes", which a file of the colours
+    # used alone also got.
+    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
+    (bytes(771), "771 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
+    (bytes(775), "775 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
     (bytes(768) + b"\x01\x01\xff\xff", "bytes 768-769: expected the number of colours, "
                                        "1..256, got 257"),
     (bytes(768) + b"\x00\x00\xff\xff", "bytes 768-769: expected the number of colours, "
