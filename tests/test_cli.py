@@ -975,7 +975,7 @@ def test_every_option_has_help(command):
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act or .pal)"),
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt)"),
     # as the error without dask says, and pyproject's dask extra requires
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options

@@ -29,6 +29,7 @@ from .._validation import check_choice, check_float, check_int
 from ..errors import ExitCode, OutputError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import natural_key, printable_data, quoted
+from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -130,7 +131,7 @@ def batch(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
-        "(.gpl, .json, .hex, .act or .pal).",
+        f"({PALETTE_FORMAT_LIST}).",
         parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "

@@ -33,6 +33,7 @@ from .._validation import shown_number
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted
+from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -125,11 +126,11 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
         "--palette-out", metavar="FILE",
-        help="Also write the palette (.gpl, .json, .hex, .act or .pal); one input only.",
+        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only.",
         show_default=False, parser=path)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
-        help="Map onto this palette (.gpl, .json, .hex, .act or .pal) instead of "
+        help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
         "fitting one.", show_default=False, parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
