@@ -26,6 +26,7 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
+from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import natural_key, printable_data, quoted
@@ -120,7 +121,8 @@ def batch(
     dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
-        "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
+        "--optimize", help=f"reduce: slower encoding for smaller files, of {OPTIMIZED_OUTPUTS} "
+        "(other formats are written as without it).")] = False,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
