@@ -43,7 +43,7 @@ Shared by every layer:
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
     encode            palette indices + palette -> small indexed PNG bytes
-    palette_files     palettes <-> .gpl / .json / .hex / .act / .pal files
+    palette_files     palettes <-> .gpl / .json / .hex / .act / .pal / .txt files
     colors            arrays -> weighted colour histograms; CIEDE2000 and MSE kernels
     texture           an image -> Lab planes -> texture bank, region statistics, colour edges
                       (float32 planes; SciPy's filters are loaded on first use)

@@ -49,8 +49,15 @@ try:
 except ImportError:  # an install without it still works, at zlib's speed
     _zlib_ng = None
 
-__all__ = ["DEFAULT_LEVEL", "apng_delay", "encode_indexed_png", "one_frame_apng",
-           "palette_order"]
+__all__ = ["DEFAULT_LEVEL", "OPTIMIZED_OUTPUTS", "apng_delay", "encode_indexed_png",
+           "one_frame_apng", "palette_order"]
+
+#: The outputs whose encoders take ``optimize``, in the words the command line's help
+#: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
+#: .png or .apng), and an animation's GIF and APNG writers (:mod:`quantize.animation.gif`,
+#: :mod:`quantize.animation.sinks`). Every other output is written as without it; a
+#: reduce record's ``optimized`` says whether its encoder took it.
+OPTIMIZED_OUTPUTS = "a PNG, or a GIF or APNG animation"
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPE_PALETTE = 3

@@ -1,5 +1,5 @@
-"""Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act`` and
-JASC ``.pal`` palettes.
+"""Palette files: read and write GIMP ``.gpl``, ``.json``, ``.hex``, Adobe ``.act``, JASC
+``.pal`` and Paint.NET ``.txt`` palettes.
 
 File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
 entry and names the file and line (in an .act file, the bytes) in its error;
@@ -12,17 +12,27 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   ``R G B A name`` per line;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
   (``alpha`` 0..255 when the palette has alpha);
-- ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha;
+- ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
+  (as Lospec and Aseprite write ``rrggbb``; Aseprite reads the first six digits
+  of an ``rrggbbaa`` line). Lines starting with ``;`` are comments. A Paint.NET
+  palette given this name (its colours ``aarrggbb``, alpha first) is refused
+  by its header comment, which names it;
 - ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
   one alpha is that transparent entry (alpha 0), so a translucent entry is
-  written opaque (with a warning). A file of 768 bytes (no count) holds 256
-  colours; the transparent index of a file of 772 reads as alpha 0;
+  written opaque (with a warning). Read also without the count, as RGB
+  triples alone: 768 bytes hold 256 colours, a shorter file (a multiple of 3)
+  the colours it has; the transparent index of a file of 772 reads as alpha 0;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
-  refused by name.
+  refused by name;
+- ``.txt``: Paint.NET palette: one ``aarrggbb`` per line (8 hex digits, alpha
+  first, as Paint.NET and Lospec write it), lines starting with ``;`` are
+  comments (and so is what follows a ``;`` after a colour). Paint.NET shows 96
+  colours; any number is read and written. Written with a
+  ``; paint.net Palette File`` header and Windows line ends.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
 column; :func:`read_palette` returns ``(k, 4)`` only when the file holds alpha.
@@ -44,7 +54,9 @@ from .errors import AlphaLossWarning, ImageReadError, warn_caller
 from .io import atomic_write
 from .names import printable, printable_line, quoted
 
-__all__ = ["PALETTE_FORMATS", "check_palette_path", "palette_file_capacity", "read_palette",
+__all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
+           "check_palette_file_holds",
+           "check_palette_path", "palette_file_capacity", "read_palette", "transparent_index_note",
            "write_palette"]
 
 #: Palette file extensions and what they hold.
@@ -54,10 +66,27 @@ PALETTE_FORMATS = {
     ".hex": "one rrggbb (or rrggbbaa) hex colour per line",
     ".act": "Adobe colour table, 256 RGB byte triples, then the count and transparent index",
     ".pal": "JASC palette, lines JASC-PAL, 0100, the count, then R G B (or R G B A) per colour",
+    ".txt": "Paint.NET palette, one aarrggbb hex colour per line (alpha first), ; comments",
 }
+
+
+def _listed(suffixes: list[str]) -> str:
+    """``suffixes`` as a sentence lists them: ``.gpl, .json or .hex``."""
+    return f"{', '.join(suffixes[:-1])} or {suffixes[-1]}" if len(suffixes) > 1 else suffixes[0]
+
+
+#: The palette extensions as help and advice list them (``.gpl, .json, ... or .txt``).
+PALETTE_FORMAT_LIST = _listed(list(PALETTE_FORMATS))
+#: How a palette file keeps alpha, for advice to give a palette some.
+PALETTE_ALPHA_HINT = 'rrggbbaa in .hex, "alpha" in .json'
 #: The most colours an Adobe colour table holds.
 _ACT_COLORS = 256
+#: What a format is called in messages about what it cannot hold.
+_FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_PAINT_NET_LINE = re.compile(r"^([0-9a-fA-F]{8})$")
+#: The first line Paint.NET writes in a palette file (Lospec writes it without the space).
+_PAINT_NET_HEADER = "; paint.net Palette File"
 
 def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
@@ -91,20 +120,66 @@ def palette_file_capacity(path: str | os.PathLike[str]) -> int | None:
     return _ACT_COLORS if Path(path).suffix.lower() == ".act" else None
 
 
+def _formats_holding(colors: int) -> str:
+    """The palette formats that hold ``colors`` entries, as advice lists them
+    (``.gpl, .json, .hex, .pal or .txt``)."""
+    return _listed([f for f in PALETTE_FORMATS
+                    if colors <= (palette_file_capacity(f"p{f}") or colors)])
+
+
+def check_palette_file_holds(path: str | os.PathLike[str], colors: int, what: str,
+                             role: str = "palette_out") -> None:
+    """Refuse ``colors`` entries for a palette file named ``path`` whose format holds fewer
+    (an Adobe colour table, 256); ``what`` says what gives them ("n_colors=300 asks for
+    more"), ``role`` names ``path`` in the message.
+
+    >>> check_palette_file_holds("p.act", 300, "n_colors=300 asks for more")
+    Traceback (most recent call last):
+    ...
+    ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or .txt
+    """
+    most = palette_file_capacity(path)
+    if most is not None and colors > most:
+        kind = _FORMAT_NAMES[Path(path).suffix.lower()]
+        raise ValueError(f"{role}={os.fspath(path)!r} is {kind}, of at most {most} colours, "
+                         f"but {what}; write the palette as {_formats_holding(colors)}")
+
+
+def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
+    """What marks an entry of the palette file ``path`` fully transparent apart from its
+    colour, for a warning that the colour is not mapped onto; None for a format that
+    gives alpha with each colour, where an entry written with alpha 0 is meant transparent.
+
+    Only an Adobe colour table (.act) marks one so: its transparent index, which
+    Aseprite sets to 0 in every .act file it writes, so the colour may be one the
+    user meant to keep.
+
+    >>> transparent_index_note("brand.json") is None
+    True
+    >>> transparent_index_note("brand.act")
+    "an Adobe colour table's transparent index, which Aseprite sets to 0 in every file it writes"
+    """
+    if Path(path).suffix.lower() != ".act":
+        return None
+    return ("an Adobe colour table's transparent index, which Aseprite sets to 0 in every "
+            "file it writes")
+
+
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
-    .act or .pal).
+    .act, .pal or .txt).
 
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
     ``palette_out`` without ``force``). A fourth column is alpha; it is
     written (.json ``alpha``, .hex ``rrggbbaa``, .pal ``R G B A``, .act its
     first entry of alpha 0 as the transparent index) when some entry is not
-    opaque. ``shares``
+    opaque; a Paint.NET .txt file gives every entry its alpha (``aarrggbb``). ``shares``
     (k,), the fraction of pixels of each entry, goes into the .json file (and
-    into the .gpl entry names); it defaults to unknown (null). A .gpl file's
-    name is one line: line breaks in ``name`` become spaces, other control
+    into the .gpl entry names); it defaults to unknown (null). A .gpl or .txt
+    file's name is one line: line breaks in ``name`` become spaces, other control
     characters (ESC, a tab) are written escaped (``\\x1b``, ``\\t``), as the
     command's lines show them; bytes of a file name that are not UTF-8 are
     written ``\\xXX``, as every output shows them.
@@ -133,21 +208,23 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
     name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
-    if fmt == ".gpl":  # plain text, shown by cat or an editor: ESC would reach the terminal
-        name = printable_line(name)
+    if fmt in (".gpl", ".txt"):  # plain text, shown by cat or an editor: ESC would reach
+        name = printable_line(name)  # the terminal
     if fmt == ".act" and len(pal) > _ACT_COLORS:
-        raise ValueError(f"path={str(p)!r}: an Adobe colour table (.act) holds at most "
-                         f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write .gpl, "
-                         ".json, .hex or .pal")
+        raise ValueError(f"path={str(p)!r}: {_FORMAT_NAMES[fmt]} holds at most "
+                         f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write "
+                         f"{_formats_holding(len(pal))}")
     if fmt == ".gpl":
-        _warn_alpha_dropped(p, _not_opaque(pal), "a GIMP palette (.gpl) has no alpha",
+        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} has no alpha",
                             named=True)
     if fmt == ".act":
         _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
-                            "an Adobe colour table (.act) holds no alpha but one fully "
+                            f"{_FORMAT_NAMES[fmt]} holds no alpha but one fully "
                             "transparent entry")
-    if fmt in (".act", ".pal"):  # the bytes as written on any system (.pal: CRLF)
-        data = _act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
+    if fmt in (".act", ".pal", ".txt"):  # the bytes as written on any system (CRLF in the
+        # Windows tools' text formats)
+        data = (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
+                if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
         atomic_write(p, lambda tmp: tmp.write_bytes(data))
         return
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
@@ -223,6 +300,15 @@ def _hex_text(pal: np.ndarray, share: list, name: str) -> str:
     return "".join(f"{_hex(c)}\n" for c in pal)
 
 
+def _paint_net_text(pal: np.ndarray, name: str) -> str:
+    """A Paint.NET palette: its header comments, then ``AARRGGBB`` per colour (opaque when
+    ``pal`` has no alpha), with Windows line ends."""
+    lines = [_PAINT_NET_HEADER, f"; Palette Name: {name}", f"; Colors: {len(pal)}"]
+    alpha = pal[:, 3] if pal.shape[1] == 4 else np.full(len(pal), 255)
+    lines += [f"{int(a):02X}{_hex(c[:3]).upper()}" for c, a in zip(pal, alpha, strict=True)]
+    return "\r\n".join(lines) + "\r\n"
+
+
 def _pal_text(pal: np.ndarray) -> str:
     """A JASC palette, with Windows line ends as Paint Shop Pro writes them; a fourth
     value per colour when ``pal`` has alpha (as Aseprite writes it)."""
@@ -255,8 +341,8 @@ _MAX_BYTES = 64 << 20
 
 
 def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read a palette file (.gpl, .json, .hex, .act or .pal) into a uint8 array, in file
-    order.
+    """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
+    file order.
 
     ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file
     carries alpha (entries without it are opaque).
@@ -302,7 +388,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     if not text.strip():
         raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
                              f"{PALETTE_FORMATS[fmt]}", path=p)
-    parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal}
+    parse = {".gpl": _parse_gpl, ".json": _parse_json, ".hex": _parse_hex, ".pal": _parse_pal,
+             ".txt": _parse_paint_net}
     colors = parse[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
@@ -386,15 +473,20 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
 
 
 def _parse_act(data: bytes, p: Path) -> np.ndarray:
-    """An Adobe colour table: 768 bytes (256 colours), or 772 with the count and the
-    transparent index (0xffff: none), which is given alpha 0."""
-    if len(data) not in (3 * _ACT_COLORS, 3 * _ACT_COLORS + 4):
+    """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
+    index (0xffff: none), which is given alpha 0, as Photoshop writes it; or RGB triples
+    alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
+    reads them). Other sizes are refused: which colours they hold is a guess."""
+    table_bytes = 3 * _ACT_COLORS
+    if len(data) != table_bytes + 4 and (len(data) % 3 or len(data) > table_bytes):
         raise ImageReadError(f"{len(data)} bytes; expected an Adobe colour table (.act) of "
-                             f"{3 * _ACT_COLORS} or {3 * _ACT_COLORS + 4} bytes", path=p)
-    table = np.frombuffer(data, np.uint8, 3 * _ACT_COLORS).reshape(_ACT_COLORS, 3)
-    if len(data) == 3 * _ACT_COLORS:
-        return table.copy()
-    count, transparent = struct.unpack(">HH", data[3 * _ACT_COLORS:])
+                             f"{table_bytes + 4} bytes (256 RGB triples, the count and the "
+                             f"transparent index) or of 3 bytes per colour, 3 to "
+                             f"{table_bytes}", path=p)
+    if len(data) <= table_bytes:
+        return np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
+    table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
+    count, transparent = struct.unpack(">HH", data[table_bytes:])
     if not 1 <= count <= _ACT_COLORS:
         raise ImageReadError(f"bytes 768-769: expected the number of colours, 1..256, got "
                              f"{count}", path=p)
@@ -449,9 +541,16 @@ def _is_level(v: object) -> bool:
 
 
 def _parse_hex(text: str, p: Path) -> list[list[int]]:
+    """Lines ``rrggbb`` or ``rrggbbaa`` (``#`` optional); ``;`` starts a comment line. A
+    Paint.NET palette, whose lines read as ``rrggbbaa`` would give each entry's alpha
+    as its red, is refused by its header."""
     colors = []
     for number, line in enumerate(text.splitlines(), start=1):
         body = line.strip()
+        if body.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
+            raise ImageReadError(f"line {number}: a Paint.NET palette, whose colours are "
+                                 "aarrggbb (alpha first), while a .hex file's are rrggbbaa; "
+                                 "name it .txt to read it as Paint.NET's", path=p)
         if not body or body.startswith(";"):
             continue
         match = _HEX_LINE.match(body)
@@ -459,4 +558,21 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
                                  f"'rrggbbaa', got {body!r}", path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
+    return colors
+
+
+def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
+    """Paint.NET's lines ``aarrggbb``; ``;`` starts a comment (a whole line, or after a
+    colour). An entry of alpha 255 is given as ``[r, g, b]``, others as ``[r, g, b, a]``."""
+    colors = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        body = line.split(";", 1)[0].strip()
+        if not body:
+            continue
+        match = _PAINT_NET_LINE.match(body)
+        if match is None:
+            raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
+                                 f"hex digits, alpha first), got {body!r}", path=p)
+        a, r, g, b = bytes.fromhex(match.group(1))
+        colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors

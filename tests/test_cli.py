@@ -975,7 +975,7 @@ def test_every_option_has_help(command):
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act or .pal)"),
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt)"),
     # as the error without dask says, and pyproject's dask extra requires
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options
@@ -1192,6 +1192,18 @@ def test_optimize_is_said_idle_only_where_no_encoder_took_it(tmp_path, capsys, s
         assert (optimized["optimized"], warned) == (True, "")
     elif not optimized["optimized"]:
         assert warned == _NO_OPTIMIZE
+
+
+@pytest.mark.parametrize("command", ["reduce", "batch"])
+def test_optimize_help_and_warning_name_the_outputs_the_encoders_name(command):
+    # Each restated the formats: batch's help said "slower PNG encoding" only, while its
+    # GIF and APNG animations take --optimize too.
+    from quantize.encode import OPTIMIZED_OUTPUTS
+
+    assert OPTIMIZED_OUTPUTS == "a PNG, or a GIF or APNG animation"
+    assert _option_help(command, "--optimize").endswith(
+        f", of {OPTIMIZED_OUTPUTS} (other formats are written as without it).")
+    assert f"only {OPTIMIZED_OUTPUTS}, is encoded with more effort" in _NO_OPTIMIZE
 
 
 def test_the_outputs_optimize_changes_are_those_above(tmp_path):

@@ -650,8 +650,8 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     (["--palette-in", "p.gpl", "--quality", "2"], "--palette-in='p.gpl' fixes the colours, so "
      "--quality=2 cannot be given with it"),  # as typed: not "2.0"
     (["--max-pixels", "0"], "--max-pixels=0 should be >= 1"),
-    (["--palette-in", "p.txt"], "quantize: error: --palette-in='p.txt' has an unknown palette "
-     "extension '.txt'; expected one of .gpl, .json, .hex, .act, .pal"),
+    (["--palette-in", "p.csv"], "quantize: error: --palette-in='p.csv' has an unknown palette "
+     "extension '.csv'; expected one of .gpl, .json, .hex, .act, .pal, .txt"),
     (["--mode", "segment", "-w", "xy=1", "-w", "xy=2"], "-w xy is given twice"),
     (["--shared-palette", "--quality", "3"], "--shared-palette and --quality both given"),
     (["--glob", ""], "quantize: error: --glob='' is empty; expected a pattern such as '*.jpg'"),

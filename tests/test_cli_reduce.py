@@ -403,10 +403,11 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
-@pytest.mark.parametrize("suffix", [".act", ".pal"])
+@pytest.mark.parametrize("suffix", [".act", ".pal", ".txt"])
 def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_path, suffix):
-    # Adobe colour tables and JASC palettes, which Photoshop, Paint Shop Pro and Aseprite
-    # exchange, were refused: "--palette-out='p.act' has an unknown palette extension".
+    # Adobe colour tables, JASC palettes and Paint.NET's, which Photoshop, Paint Shop Pro,
+    # Aseprite and Paint.NET exchange, were refused: "--palette-out='p.act' has an
+    # unknown palette extension".
     pal = tmp_path / f"p{suffix}"
     assert run(photo, "-o", tmp_path / "a.png", "-k", 5, "--palette-out", pal).exit_code == 0
     result = run(photo, "-o", tmp_path / "b.png", "--palette-in", pal, "--json")

@@ -1,4 +1,5 @@
-"""quantize.palette_files: palettes written to and read from .gpl, .json, .hex, .act, .pal."""
+"""quantize.palette_files: palettes written to and read from .gpl, .json, .hex, .act, .pal,
+.txt."""
 
 from __future__ import annotations
 
@@ -77,9 +78,9 @@ def test_hex_lines_may_omit_the_hash_and_use_capitals(tmp_path):
 def test_an_unknown_palette_extension_is_named(tmp_path):
     # The parameter is path; the messages named palette_out= (write) and palette_in= (read),
     # reduce_file's options, which a caller of these functions never gave.
-    target = tmp_path / "p.txt"
-    expected = (f"path={str(target)!r} has an unknown palette extension '.txt'; expected one "
-                "of .gpl, .json, .hex, .act, .pal")
+    target = tmp_path / "p.csv"
+    expected = (f"path={str(target)!r} has an unknown palette extension '.csv'; expected one "
+                "of .gpl, .json, .hex, .act, .pal, .txt")
     with pytest.raises(ValueError) as err:
         write_palette(target, COLOURS[:2])
     assert str(err.value) == expected
@@ -325,6 +326,16 @@ def test_act_file_bytes_and_round_trip(tmp_path):
     assert np.array_equal(read_palette(path), full)
 
 
+@pytest.mark.parametrize("n", [1, 2, 255])
+def test_act_file_of_the_colours_used_alone_is_read(tmp_path, n):
+    # Tools that write only the colours used (3 bytes each, no count) made files that
+    # were refused: "6 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes".
+    colours = (np.arange(3 * n) * 7 % 256).astype(np.uint8).reshape(n, 3)
+    path = tmp_path / "p.act"
+    path.write_bytes(colours.tobytes())
+    assert read_palette(path).tolist() == colours.tolist()
+
+
 def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path):
     from quantize.errors import AlphaLossWarning
 
@@ -350,12 +361,22 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
         write_palette(path, np.zeros((257, 3), np.uint8))
     assert str(info.value) == (f"path={str(path)!r}: an Adobe colour table (.act) holds at "
                                "most 256 colours, got a palette of 257; write .gpl, .json, "
-                               ".hex or .pal")
+                               ".hex, .pal or .txt")
     assert not path.exists()
 
 
 @pytest.mark.parametrize("data, message", [
-    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 768 or 772 bytes"),
+    # Was "700 bytes; expected ... of 768 or 772 bytes", which a file of the colours
+    # used alone also got.
+    (bytes(700), "700 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
+    (bytes(771), "771 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
+    (bytes(775), "775 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
+                 "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
+                 "to 768"),
     (bytes(768) + b"\x01\x01\xff\xff", "bytes 768-769: expected the number of colours, "
                                        "1..256, got 257"),
     (bytes(768) + b"\x00\x00\xff\xff", "bytes 768-769: expected the number of colours, "
@@ -438,3 +459,73 @@ def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeyp
         read_palette("p.json")
     assert str(info.value).endswith(f"got {json.dumps(long)[:200]}...")
     assert len(json.dumps(long)) > 300
+
+
+@pytest.mark.parametrize("suffix", [".gpl", ".json", ".hex", ".pal", ".ACT"])
+def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
+    # The .act format's limits were also written out in reduce.options, where a format
+    # added here would not be seen; both now ask this module.
+    from quantize.palette_files import check_palette_file_holds, transparent_index_note
+
+    name = f"p{suffix}"
+    act = suffix == ".ACT"
+    assert transparent_index_note(name) == (
+        "an Adobe colour table's transparent index, which Aseprite sets to 0 in every file "
+        "it writes" if act else None)
+    check_palette_file_holds(name, 256, "the palette has 256 colours")
+    if not act:
+        check_palette_file_holds(name, 70_000, "the palette has 70000 colours")
+        return
+    with pytest.raises(ValueError) as info:
+        check_palette_file_holds(name, 257, "the palette has 257 colours", "palette")
+    assert str(info.value) == ("palette='p.ACT' is an Adobe colour table (.act), of at most "
+                               "256 colours, but the palette has 257 colours; write the "
+                               "palette as .gpl, .json, .hex, .pal or .txt")
+
+
+def test_paint_net_txt_file_text_and_round_trip(tmp_path):
+    # Paint.NET's palettes (.txt, AARRGGBB) were refused by their extension.
+    path = tmp_path / "p.txt"
+    write_palette(path, COLOURS[:2], np.array([0.75, 0.25]), name="bands\x1b")
+    assert path.read_bytes() == (b"; paint.net Palette File\r\n; Palette Name: bands\\x1b\r\n"
+                                 b"; Colors: 2\r\nFFC81E1E\r\nFF1EA028\r\n")
+    assert read_palette(path).tolist() == COLOURS[:2].tolist()
+    faint = np.array([[200, 30, 30, 255], [0, 0, 0, 100], [9, 9, 9, 0]], np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every alpha is kept: nothing to warn of
+        write_palette(path, faint)
+    assert path.read_bytes().splitlines()[3:] == [b"FFC81E1E", b"64000000", b"00090909"]
+    assert read_palette(path).tolist() == faint.tolist()
+
+
+def test_paint_net_txt_file_as_lospec_writes_it_is_read(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text(";paint.net Palette File\n;Palette Name: two\n;Colors: 3\nffc81e1e\n\n"
+                    "  FF1EA028  ; green\n80000000\n")
+    assert read_palette(path).tolist() == [[200, 30, 30, 255], [30, 160, 40, 255],
+                                           [0, 0, 0, 128]]
+
+
+@pytest.mark.parametrize("line", ["c81e1e", "#FFC81E1E", "FFC81E1E00", "FFC81EZZ"])
+def test_a_paint_net_line_that_is_not_aarrggbb_is_named(tmp_path, monkeypatch, line):
+    # Six digits are not read as opaque: Paint.NET itself would read them as alpha 0.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.txt").write_text(f"; paint.net Palette File\nFF000000\n{line}\n")
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.txt")
+    assert str(info.value) == (f"p.txt: line 3: expected a Paint.NET colour 'aarrggbb' (8 hex "
+                               f"digits, alpha first), got {line!r}")
+
+
+@pytest.mark.parametrize("header", ["; paint.net Palette File", ";PAINT.NET PALETTE FILE"])
+def test_a_paint_net_palette_named_hex_is_refused_not_misread(tmp_path, monkeypatch, header):
+    # Its lines FFRRGGBB were read as rrggbbaa: every entry red 255, its blue as alpha.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.hex").write_text(f"{header}\n; Colors: 1\nFF1EA028\n")
+    with pytest.raises(ImageReadError) as info:
+        read_palette("p.hex")
+    assert str(info.value) == ("p.hex: line 1: a Paint.NET palette, whose colours are aarrggbb "
+                               "(alpha first), while a .hex file's are rrggbbaa; name it .txt "
+                               "to read it as Paint.NET's")
+    (tmp_path / "p.hex").write_text("; my colours\n1ea02880\n")  # rrggbbaa, as written here
+    assert read_palette("p.hex").tolist() == [[30, 160, 40, 128]]

@@ -512,8 +512,8 @@ def test_palette_in_accepts_an_array(photo, tmp_path):
 
 
 def test_palette_extensions_are_checked(photo, tmp_path):
-    with pytest.raises(ValueError, match=r"palette_out=.*unknown palette extension '.txt'"):
-        reduce_file(photo, tmp_path / "o.png", palette_out=tmp_path / "p.txt")
+    with pytest.raises(ValueError, match=r"palette_out=.*unknown palette extension '.csv'"):
+        reduce_file(photo, tmp_path / "o.png", palette_out=tmp_path / "p.csv")
     assert not (tmp_path / "o.png").exists()
 
 
@@ -764,7 +764,7 @@ def test_an_act_palette_out_is_refused_more_than_256_colours(tmp_path):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 256, (17, 17, 3), dtype=np.uint8)).save(src)
     pal = tmp_path / "p.act"
-    advice = "; write the palette as .gpl, .json, .hex or .pal"
+    advice = "; write the palette as .gpl, .json, .hex, .pal or .txt"
     with pytest.raises(ValueError) as info:
         reduce_file(src, tmp_path / "a.webp", n_colors=300, palette_out=pal)
     assert str(info.value) == (f"palette_out={str(pal)!r} is an Adobe colour table (.act), of "

@@ -24,7 +24,7 @@ def test_check_reduce_options_fills_the_defaults():
     ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
-    ({"palette_in": "p.txt"}, ValueError, "palette_in=.*unknown palette extension"),
+    ({"palette_in": "p.csv"}, ValueError, "palette_in=.*unknown palette extension"),
     ({"palette_in": "p.gpl", "n_colors": 4}, ValueError,
      "^palette_in='p.gpl' fixes the colours, so n_colors=4 cannot be given with it$"),
     ({"palette_in": "p.gpl", "exact_colors": True}, ValueError,

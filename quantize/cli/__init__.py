@@ -31,6 +31,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
 
 from .. import __version__
+from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
 from ..names import printable, printable_line
@@ -225,8 +226,8 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
     if not records:
         return
     if optimize and not any(record.get("optimized") for record in records):
-        warn("--optimize", "no effect on the outputs written: only a PNG, or a GIF or APNG "
-             "animation, is encoded with more effort")
+        warn("--optimize", f"no effect on the outputs written: only {OPTIMIZED_OUTPUTS}, is "
+             "encoded with more effort")
     if per_frame and not any((record.get("frames") or 1) > 1 for record in records):
         warn("--palette='per-frame'", "no effect: every file written is a still image (it "
              "gives each frame of an animation a palette of its own)")

@@ -26,9 +26,11 @@ import typer
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
+from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import natural_key, printable_data, quoted
+from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -119,7 +121,8 @@ def batch(
     dither: BatchDitherOption = False,
     dither_level: DitherLevelOption = None,
     optimize: Annotated[bool, typer.Option(
-        "--optimize", help="reduce: slower PNG encoding for smaller files.")] = False,
+        "--optimize", help=f"reduce: slower encoding for smaller files, of {OPTIMIZED_OUTPUTS} "
+        "(other formats are written as without it).")] = False,
     skip_if_larger: Annotated[bool, typer.Option(
         "--skip-if-larger", help="reduce: keep no output for a file whose result is larger "
         "than it; the file is reported as skipped (exit 98 if none failed), and reruns "
@@ -130,7 +133,7 @@ def batch(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
-        "(.gpl, .json, .hex, .act or .pal).",
+        f"({PALETTE_FORMAT_LIST}).",
         parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "

@@ -30,9 +30,11 @@ from typing import Annotated, Any
 import typer
 
 from .._validation import shown_number
+from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted
+from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -125,11 +127,11 @@ def reduce_command(
     ] = False,
     palette_out: Annotated[Path | None, typer.Option(
         "--palette-out", metavar="FILE",
-        help="Also write the palette (.gpl, .json, .hex, .act or .pal); one input only.",
+        help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only.",
         show_default=False, parser=path)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
-        help="Map onto this palette (.gpl, .json, .hex, .act or .pal) instead of "
+        help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
         "fitting one.", show_default=False, parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
@@ -143,8 +145,8 @@ def reduce_command(
         "--skip-if-larger", help="Keep nothing when the result is larger than the input "
         "(exit 98).")] = False,
     optimize: Annotated[bool, typer.Option(
-        "--optimize", help="Slower PNG encoding for a smaller file (also GIF and APNG "
-        "animations; other formats are written as without it).")] = False,
+        "--optimize", help=f"Slower encoding for a smaller file, of {OPTIMIZED_OUTPUTS} "
+        "(other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "

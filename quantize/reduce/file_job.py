@@ -109,9 +109,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         most 256 with ``quality``), except that ``seed`` defaults to 0, so
         that a file gives the same output on every run, as on the command line.
     palette_in : path or (k, 3) uint8 array, optional
-        Map onto this palette (a .gpl/.json/.hex/.act/.pal file) instead of fitting one.
+        Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
+        one.
     palette_out : path, optional
-        Also write the palette (.gpl, .json, .hex, .act or .pal by extension); beside a
+        Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension); beside a
         .gif output, each entry's alpha as the GIF holds it (0 below
         ``GIF_ALPHA_THRESHOLD``, else 255).
     force : bool

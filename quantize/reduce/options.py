@@ -28,7 +28,12 @@ from .._validation import (
 from ..errors import AlphaLossWarning, OutputError, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..names import quoted
-from ..palette_files import check_palette_path, palette_file_capacity
+from ..palette_files import (
+    PALETTE_ALPHA_HINT,
+    check_palette_file_holds,
+    check_palette_path,
+    transparent_index_note,
+)
 from .fit import DEFAULT_COLORS, FEATURES
 from .result import MAX_PALETTE
 
@@ -132,26 +137,23 @@ def palette_in_name(palette_in: Any) -> str:
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
-    """Warn that the transparent entry of a ``palette_in`` Adobe colour table (.act) is
-    not mapped onto: no pixel is drawn with a fully transparent entry, as the image's
+    """Warn that an entry a ``palette_in`` file marks transparent apart from its colour (an
+    Adobe colour table's transparent index: :func:`~quantize.palette_files.transparent_index_note`)
+    is not mapped onto: no pixel is drawn with a fully transparent entry, as the image's
     fully transparent pixels get an entry of their own.
 
     ``given`` is ``palette_in`` as given, ``palette`` as read, ``name`` its name in
-    messages. The entry is marked by the file's transparent index, apart from its
-    colour, and Aseprite sets that index to 0 in every .act file it writes, so the
-    colour may be one the user meant to keep. Other formats give alpha with each
-    colour: an entry written with alpha 0 is meant transparent, and is left out
-    without a word.
+    messages. Other formats give alpha with each colour: an entry written with alpha 0
+    is meant transparent, and is left out without a word.
     """
-    if (not isinstance(given, str | os.PathLike) or Path(given).suffix.lower() != ".act"
-            or palette.shape[1] != 4):
+    note = transparent_index_note(given) if isinstance(given, str | os.PathLike) else None
+    if note is None or palette.shape[1] != 4:
         return
-    for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: an .act has one index
+    for i in np.flatnonzero(palette[:, 3] == 0):  # at most one: the file marks one index
         colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in palette[i, :3]))
-        warn_caller(f"{name} marks index {int(i)} transparent (an Adobe colour table's "
-                    "transparent index, which Aseprite sets to 0 in every file it writes), "
-                    f"so its colour {colour} is not mapped onto: fully transparent pixels get "
-                    "an entry of their own", UserWarning)
+        warn_caller(f"{name} marks index {int(i)} transparent ({note}), so its colour "
+                    f"{colour} is not mapped onto: fully transparent pixels get an entry of "
+                    "their own", UserWarning)
 
 
 def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
@@ -194,7 +196,7 @@ def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | No
         return
     n = int(np.count_nonzero((image_alpha > 0) & (image_alpha < 255)))
     if n:
-        where = ('rrggbbaa in .hex, "alpha" in .json' if from_file else "a fourth column")
+        where = PALETTE_ALPHA_HINT if from_file else "a fourth column"
         warn_caller(f"{100 * n / image_alpha.size:.3g}% of the pixels are translucent but "
                     f"{name} has no translucent entry, so they are drawn opaque or "
                     f"transparent; give the palette alpha ({where}) to keep it",
@@ -304,18 +306,16 @@ def check_reduce_options(**options: Any) -> dict[str, Any]:
 def check_palette_out_holds(palette_out: Any, colors: int, what: str) -> None:
     """Refuse ``colors`` entries for a ``palette_out`` file whose format holds fewer (an
     Adobe colour table, 256); ``what`` says what gives them ("n_colors=300 asks for more").
+    None (no palette file) holds any number.
 
     >>> check_palette_out_holds("p.act", 300, "n_colors=300 asks for more")
     Traceback (most recent call last):
     ...
     ValueError: palette_out='p.act' is an Adobe colour table (.act), of at most 256 colours, \
-but n_colors=300 asks for more; write the palette as .gpl, .json, .hex or .pal
+but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or .txt
     """
-    most = None if palette_out is None else palette_file_capacity(palette_out)
-    if most is not None and colors > most:
-        raise ValueError(f"palette_out={os.fspath(palette_out)!r} is an Adobe colour table "
-                         f"(.act), of at most {most} colours, but {what}; write the palette "
-                         "as .gpl, .json, .hex or .pal")
+    if palette_out is not None:
+        check_palette_file_holds(palette_out, colors, what, "palette_out")
 
 
 def check_palette_out(opts: dict[str, Any], src: Path) -> None:
