@@ -230,27 +230,29 @@ class SegmentResult(ReadOnlyArrays):
     image : (H, W, 3) ndarray of uint8
         The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
         float values scaled); a copy, the caller's array is never kept.
-    weights : dict of str to float
-        The weights used, every group named.
+    weights : mapping of str to float
+        The weights used, every group named; read-only like the arrays
+        (``dict(result.weights)`` is an editable copy).
     min_region : int
         The size limit applied when merging.
     n_regions : int
         The number of regions R.
 
-    The arrays are read-only, in a copy or an unpickled result too: the regions'
-    maps, borders and statistics are computed from them, and an edit would put
-    them out of step. Edit a copy (``result.labels.copy()``); the methods return
-    new arrays.
+    The arrays and ``weights`` are read-only, in a copy or an unpickled result
+    too: the regions' maps, borders and statistics are computed from them, and an
+    edit would put them out of step. Edit a copy (``result.labels.copy()``); the
+    methods return new arrays.
     """
 
     labels: np.ndarray
     clusters: np.ndarray
     centers: np.ndarray
     image: np.ndarray = field(repr=False)
-    weights: dict[str, float]
+    weights: Mapping[str, float]
     min_region: int
 
     _ARRAYS = ("labels", "clusters", "centers", "image")
+    _MAPPINGS = ("weights",)
 
     @property
     def n_regions(self) -> int:

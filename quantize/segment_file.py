@@ -186,7 +186,7 @@ def segment_file(
                   "n_clusters": params["n_clusters"],
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
-                  "min_region": result.min_region, "weights": result.weights,
+                  "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, strength, input_path, written)

@@ -665,6 +665,27 @@ def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
     assert img.flags.writeable
 
 
+@pytest.mark.parametrize("how", [None, "pickle", "copy", "deepcopy"])
+def test_a_segmentations_weights_are_read_only_and_still_pickle_and_compare(how):
+    """result.weights was a dict a caller could edit, unlike the other fields."""
+    import copy
+    import pickle
+
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    weights = {"texture": 0}
+    result = segment(img, 2, weights=weights, seed=0)
+    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+            "copy": copy.copy, "deepcopy": copy.deepcopy}[how](result)
+    expected = {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 0.0}
+    assert made.weights == expected and dict(made.weights) == expected
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        made.weights["xy"] = 5.0
+    with pytest.raises(AttributeError):
+        made.weights.update(xy=5.0)
+    assert result.weights == expected and weights == {"texture": 0}
+
+
 @pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
 def test_an_unpickled_or_copied_segmentation_stays_read_only(how):
     """An unpickled or deep-copied SegmentResult had writable arrays; now read-only too."""
