@@ -1279,6 +1279,22 @@ def test_stale_parts_are_those_of_ended_processes_not_of_running_ones(tmp_path):
         stopped.wait()
 
 
+def test_where_running_processes_cannot_be_told_a_named_writer_counts_as_running(
+        monkeypatch):
+    # On Windows os.kill(pid, 0) would not test a process but stop it: the temporary
+    # files of any named process are kept there, as the README says.
+    from quantize import io as qio
+
+    def kill(pid, signal):
+        raise AssertionError("no process may be signalled")
+
+    monkeypatch.setattr(os, "kill", kill)
+    monkeypatch.setattr(os, "name", "nt")
+    running = [qio._running(pid) for pid in (1, 2 ** 22 + 1, os.getpid())]
+    monkeypatch.undo()
+    assert running == [True, True, True]
+
+
 @pytest.mark.parametrize("name", ["x" * 251 + ".png", "猫" * 83 + "xx.png"])
 def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name, monkeypatch):
     from quantize.io import stale_parts
