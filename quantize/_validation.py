@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -289,13 +290,22 @@ class ReadOnlyArrays:
 
     The fields become :func:`read_only` views when the result is made, and again
     when it is unpickled or copied (``copy.deepcopy``): pickle rebuilds each array
-    writable, and a copy must not be editable where the original is not.
+    writable, and a copy must not be editable where the original is not. The
+    ``_MAPPINGS`` fields (dicts) become read-only mappings over a copy
+    (``types.MappingProxyType``), pickled as plain dicts, which a proxy cannot be.
     """
 
     _ARRAYS: ClassVar[tuple[str, ...]] = ()
+    _MAPPINGS: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         self._freeze()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in self._MAPPINGS:
+            state[name] = dict(state[name])
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -304,3 +314,5 @@ class ReadOnlyArrays:
     def _freeze(self) -> None:
         for name in self._ARRAYS:
             object.__setattr__(self, name, read_only(getattr(self, name)))
+        for name in self._MAPPINGS:
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

@@ -11,8 +11,9 @@ weight:
 - ``xy``: the pixel's row and column, which makes clusters spatially compact;
 - ``texture``: local contrast and oriented gradient energy at several scales,
   averaged over a window so that a region of uniform texture gets one value
-  (the filter bank of :mod:`quantize.texture`); computed on a copy at most 1024
-  pixels on its longer side and interpolated back.
+  (the filter bank of :mod:`quantize.texture`); computed on a copy
+  box-downscaled to at most 1024 pixels on its longer side and interpolated
+  back, each pixel from the middle of the box it was averaged into.
 
 The scaling rule
 ----------------
@@ -298,7 +299,7 @@ def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
     h, w = rgb.shape[:2]
     bank, factor = texture_planes(rgb, scales, INTEGRATION_SIGMA)
     for j, plane in enumerate(bank):
-        out[:, j] = _resize(plane, (h, w)).ravel() if factor > 1 else plane.ravel()
+        out[:, j] = _resize(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
     # Each column has unit variance, so the group's total variance is its width.
     return math.sqrt(bank.shape[0])
 
@@ -313,8 +314,17 @@ def _group_std(planes: np.ndarray, group: str) -> float:
     return max(math.sqrt(float(sample.var(axis=1).sum())), _FLOORS[group])
 
 
+def _resize(plane: np.ndarray, shape: tuple[int, int], factor: int) -> np.ndarray:
+    """Bilinear resize of a float32 plane of boxes of ``factor`` pixels back to ``shape`` (H, W).
 
-def _resize(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Bilinear resize of a float32 plane to ``shape`` (H, W)."""
+    ``plane`` is at the resolution of the ``shape`` image box-downscaled by
+    ``factor``, its last row and column of boxes partial when a side is not a
+    multiple of it (Pillow's ``Image.reduce``). Full-size pixel ``i`` lies at
+    ``(i + 0.5) / factor - 0.5`` in ``plane``, in the middle of its own box: the
+    source window is the ``shape / factor`` boxes' worth of ``plane``, so a
+    partial box does not stretch the others. Pixels beyond the first or last
+    centre take the edge value.
+    """
     im = Image.fromarray(np.ascontiguousarray(plane), mode="F")
-    return np.asarray(im.resize((shape[1], shape[0]), Image.Resampling.BILINEAR))
+    box = (0.0, 0.0, shape[1] / factor, shape[0] / factor)
+    return np.asarray(im.resize((shape[1], shape[0]), Image.Resampling.BILINEAR, box=box))

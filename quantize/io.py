@@ -1415,11 +1415,15 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
 
 
 def _temporary_beside(target: Path) -> Path:
-    """A new empty temporary file beside ``target``, with the usual mode of an output."""
+    """A new empty temporary file beside ``target``, with the usual mode of an output.
+
+    Named ``.<target name>.<pid>-<8 random characters>.part`` (:func:`_part_prefix`):
+    :func:`stale_parts` leaves it alone while this process runs.
+    """
     folder = target.parent if str(target.parent) else Path(".")
+    prefix = f"{_part_prefix(target.name)}{os.getpid()}-"
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=_part_prefix(target.name), suffix=".part",
-                                        dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)
@@ -1437,12 +1441,17 @@ def _raise_as_output_error(exc: BaseException, target: Path) -> None:
         raise OutputError(f"cannot write ({exc.strerror})", path=target) from None
 
 
-# A temporary file is named <prefix><8 random characters>.part, in at most 255 bytes
-# (NAME_MAX of the usual file systems).
+# A temporary file is named <prefix><pid>-<8 random characters>.part, in at most 255
+# bytes (NAME_MAX of the usual file systems): the id of the process writing it, so that
+# another run into the folder tells a write in progress from a killed one, and
+# mkstemp's random characters, so that no two writes share a name.
 _NAME_MAX = 255
-_PART_END = 8 + len(".part")
-#: The random characters of a temporary file's name (those of tempfile.mkstemp).
-_PART_TOKEN = re.compile(r"[a-z0-9_]{8}")
+_PID_DIGITS = 10  # room for any process id (32 bits)
+_PART_END = _PID_DIGITS + len("-") + 8 + len(".part")
+#: What follows a temporary file's prefix: the writer's process id and mkstemp's random
+#: characters (earlier versions wrote the random characters alone).
+_PART_TOKEN = re.compile(r"(?:([0-9]{1,10})-)?[a-z0-9_]{8}")
+_PART_WRITER = re.compile(r"\.([0-9]{1,10})-[a-z0-9_]{8}\.part\Z")
 
 
 def _part_prefix(name: str) -> str:
@@ -1453,7 +1462,7 @@ def _part_prefix(name: str) -> str:
 
     >>> _part_prefix("a.png")
     '.a.png.'
-    >>> len(os.fsencode(_part_prefix("x" * 251 + ".png"))) + 13
+    >>> len(os.fsencode(_part_prefix("x" * 240 + ".png"))) + 24
     255
     """
     prefix = f".{name}."
@@ -1469,6 +1478,12 @@ def _part_prefix(name: str) -> str:
 def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list[Path]:
     """Temporary files :func:`atomic_write` left in ``folder`` (a killed process's).
 
+    The temporary file of a write still in progress, by a process running on this
+    machine (this one among them), is not stale and not listed: two runs into one
+    folder leave each other's alone. One whose process has ended is, and so is one
+    named without a process id (by an earlier version). Where running processes
+    cannot be told (other than POSIX systems), only the last kind is listed.
+
     Parameters
     ----------
     folder : path
@@ -1479,22 +1494,56 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
     Returns
     -------
     list of Path
-        Sorted. Deleting them is safe once no process is writing that output.
+        Sorted. No process running on this machine writes them (but one of an earlier
+        version would not say so in the names).
     """
     base = Path(folder)
     if not base.is_dir():
         return []
     if name is None:
-        return sorted(p for p in base.iterdir()
-                      if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
-    # "<prefix><token>.part", the token as mkstemp makes it, without a dot:
+        parts = (p for p in base.iterdir()
+                 if p.name.startswith(".") and p.name.endswith(".part") and p.is_file())
+        return sorted(p for p in parts if not _written_now(_PART_WRITER.search(p.name)))
+    # "<prefix><token>.part", the token as _temporary_beside makes it, without a dot:
     # ".a.png.png.<token>.part" is a write of a.png.png (in progress in another worker,
     # perhaps), not of a.png, and ".a.png.part" no temporary file of ours.
     prefix = _part_prefix(name)
-    return sorted(p for p in base.iterdir()
-                  if p.name.startswith(prefix) and p.name.endswith(".part")
-                  and _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
-                  and p.is_file())
+    found = []
+    for p in base.iterdir():
+        if not (p.name.startswith(prefix) and p.name.endswith(".part")):
+            continue
+        token = _PART_TOKEN.fullmatch(p.name[len(prefix):-len(".part")])
+        if token and not _written_now(token) and p.is_file():
+            found.append(p)
+    return sorted(found)
+
+
+def _written_now(token: re.Match[str] | None) -> bool:
+    """Whether the process named in a temporary file's name still runs (may write it)."""
+    if token is None or token.group(1) is None:
+        return False
+    return _running(int(token.group(1)))
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine; True where that cannot be told."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True  # os.kill(pid, 0) would not test a process there but stop it
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # another user's process
+        return True
+    try:  # an ended child its parent has not waited for yet (Linux)
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return True
+    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
 
 
 def check_output_folder(folder: str | os.PathLike[str], name: str = "output_dir") -> Path:

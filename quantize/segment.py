@@ -230,27 +230,29 @@ class SegmentResult(ReadOnlyArrays):
     image : (H, W, 3) ndarray of uint8
         The photo that was segmented, as 8-bit RGB (alpha dropped, 16-bit and
         float values scaled); a copy, the caller's array is never kept.
-    weights : dict of str to float
-        The weights used, every group named.
+    weights : mapping of str to float
+        The weights used, every group named; read-only like the arrays
+        (``dict(result.weights)`` is an editable copy).
     min_region : int
         The size limit applied when merging.
     n_regions : int
         The number of regions R.
 
-    The arrays are read-only, in a copy or an unpickled result too: the regions'
-    maps, borders and statistics are computed from them, and an edit would put
-    them out of step. Edit a copy (``result.labels.copy()``); the methods return
-    new arrays.
+    The arrays and ``weights`` are read-only, in a copy or an unpickled result
+    too: the regions' maps, borders and statistics are computed from them, and an
+    edit would put them out of step. Edit a copy (``result.labels.copy()``); the
+    methods return new arrays.
     """
 
     labels: np.ndarray
     clusters: np.ndarray
     centers: np.ndarray
     image: np.ndarray = field(repr=False)
-    weights: dict[str, float]
+    weights: Mapping[str, float]
     min_region: int
 
     _ARRAYS = ("labels", "clusters", "centers", "image")
+    _MAPPINGS = ("weights",)
 
     @property
     def n_regions(self) -> int:
@@ -334,7 +336,17 @@ def segment(
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
-        :class:`RegionCountWarning`). Not with ``n_clusters``.
+        :class:`RegionCountWarning`). Not with ``n_clusters``. No region of the
+        hierarchy is smaller than a piece of a superpixel: pieces under a
+        quarter of a superpixel's cell join a neighbour, which makes 9 pixels on
+        images of up to about 150 x 150 and about 1/2400 of the image on larger
+        ones. A smaller detail comes out with some of its surroundings (a 2 x 2
+        dot on a 40 x 40 image as a region of 48 pixels). On small images,
+        ``segment(image, 2, min_region=0, weights={"xy": 0, "texture": 0})``
+        (``-k 2 --min-region 0 -w xy=0 -w texture=0``) finds such a detail by
+        colour alone; its majority smoothing removes specks narrower than about
+        1/30 of the longer side (13 pixels at most, on the working copy of at
+        most 1024 pixels a side).
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``

@@ -98,8 +98,10 @@ def segment_file(
     killed) leaves some: the earlier run's ``segments.json`` is removed first, so
     the folder then shows an unfinished job, and an interrupted job removes the
     outputs it added (those it replaced with ``force`` stay replaced). The temporary
-    files a killed job left in ``outdir`` (``.labels.png.XXXXXXXX.part``, ...) are
-    removed once the folder is checked; no other file is.
+    files a killed job left in ``outdir`` (``.labels.png.PID-XXXXXXXX.part``, ...,
+    named with the id of the process writing them) are removed once the folder is
+    checked; no other file is, and neither are those of a job still running on this
+    machine (two jobs into one folder leave each other's alone).
 
     Parameters
     ----------
@@ -184,7 +186,7 @@ def segment_file(
                   "n_clusters": params["n_clusters"],
                   "clusters_used": _clusters_used(params["n_clusters"], result),
                   "regions": params["regions"], "n_regions": result.n_regions,
-                  "min_region": result.min_region, "weights": result.weights,
+                  "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, strength, input_path, written)
@@ -381,7 +383,8 @@ def _remove_stale_parts(outdir: Path) -> None:
     """Delete the temporary files that a run killed while writing its outputs left in
     ``outdir``: only those of the files a segment run writes, named as
     :func:`~quantize.io.write_together` names them (:func:`~quantize.io.stale_parts`);
-    every other file is left alone, and so is one the system will not let go."""
+    every other file is left alone, and so are those of a run still going on and one
+    the system will not let go."""
     for name in (*OUTPUT_FILES, EDGES_FILE):
         for part in stale_parts(outdir, name):
             with contextlib.suppress(OSError):

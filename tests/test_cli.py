@@ -423,6 +423,24 @@ def test_help_to_a_full_disk_is_one_error_line(tmp_path):
         1, "quantize: error: stdout: cannot write (No space left on device)\n")
 
 
+@pytest.mark.parametrize("stdout, error", [
+    ("full", "No space left on device"),  # quantize > /dev/full
+    ("closed", "it is closed"),  # quantize >&-
+])
+def test_the_usage_of_a_bare_quantize_that_stdout_cannot_take_is_one_error_line(
+        tmp_path, stdout, error):
+    # The usage was lost without a word (exit 2, nothing on stderr), where --help says
+    # that stdout cannot take it; the code stays that of the missing command.
+    if stdout == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    with open("/dev/full" if stdout == "full" else os.devnull, "w") as target:
+        options = ({"stdout": target} if stdout == "full"
+                   else {"preexec_fn": lambda: os.close(1)})
+        done = _run_with_stderr([], tmp_path, subprocess.PIPE, text=True, **options)
+    assert (done.returncode, done.stderr) == (
+        2, f"quantize: error: stdout: cannot write ({error})\n")
+
+
 @pytest.mark.parametrize("args, error", [
     (["reduce", "a.png", "--json"], "--json: cannot write to stdout (stdout is closed)"),
     (["segment", "a.png", "-k", "2", "--json"],

@@ -157,6 +157,27 @@ def test_cli_the_help_names_every_output_and_every_region_statistic():
     assert [f for f in fields if f" {f} " not in listed.replace(",", " ")] == []
 
 
+def test_cli_the_regions_help_gives_the_smallest_region_and_a_way_past_it(tmp_path):
+    # It did not say that no region of the hierarchy is smaller than a piece of a
+    # superpixel; the way it gives round that keeps a 2 x 2 dot of a 40 x 40 image.
+    text = " ".join(runner.invoke(app, ["segment", "--help"]).stdout.split())
+    assert ("No region is smaller than a piece of a superpixel, 9 pixels on small images, "
+            "about 1/2400 of the image on larger ones: a smaller detail comes out with some "
+            "of its surroundings. On small images, ") in text
+    way = text.split("On small images, ")[1].split(" keeps smaller details")[0]
+    assert way == "-k 2 --min-region 0 -w xy=0 -w texture=0"
+    image = np.full((40, 40, 3), 200, np.uint8)
+    image[20:22, 20:22] = (200, 0, 0)
+    Image.fromarray(image).save(tmp_path / "dot.png")
+    for args, dot in ((["--regions", "2"], 48), (way.split(), 4)):
+        out = tmp_path / "-".join(args)
+        result = runner.invoke(app, ["segment", str(tmp_path / "dot.png"), *args, "-o", str(out)])
+        assert result.exit_code == 0, result.stderr
+        labels = read(out / "labels.png")
+        assert (labels[20:22, 20:22] == labels[20, 20]).all()
+        assert ((labels == labels[20, 20]).sum(), int(labels.max())) == (dot, 2)
+
+
 def test_cli_existing_output_exit_15(photo_path, tmp_path):
     out = tmp_path / "seg"
     args = ["segment", str(photo_path), "-k", "3", "-o", str(out)]

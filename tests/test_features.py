@@ -165,3 +165,19 @@ def test_a_texture_scale_as_wide_as_the_largest_working_image_is_taken():
     X, spec = build_features(image, {"color": 0, "xy": 0}, texture_scales=[0.5, 1024])
     assert spec.texture_scales == (0.5, 1024.0) and X.shape == (12, 4)
     assert np.isfinite(X).all()
+
+
+def test_texture_planes_of_a_large_image_keep_a_step_on_its_column():
+    # 2050 px wide: texture works on a copy reduced by 3, whose last box holds one
+    # column. A step at column 1800 (a box border) is a peak of texture energy
+    # symmetric about 1799.5; resized by the ratio of the sizes (684/2050, not
+    # 1/3), it peaked at column 1797, lopsided.
+    image = np.zeros((6, 2050, 3), np.uint8)
+    image[:, 1800:] = 160
+    X, spec = build_features(image, {"color": 0, "xy": 0})
+    energy = X[:, spec.columns["texture"]][:, len(DEFAULT_TEXTURE_SCALES) - 1].reshape(6, 2050)
+    assert (energy == energy[0]).all()
+    row = energy[0].astype(np.float64)
+    assert row[1799] == row[1800] == row.max()
+    left, right = row[1799:1699:-1], row[1800:1900]  # mirror images about 1799.5
+    np.testing.assert_allclose(left, right, rtol=0, atol=1e-4 * np.ptp(row))

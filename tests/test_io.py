@@ -6,6 +6,8 @@ import errno
 import io
 import os
 import struct
+import subprocess
+import sys
 import threading
 import warnings
 import zlib
@@ -1230,9 +1232,10 @@ def test_atomic_write_gives_outputs_the_usual_permissions(tmp_path):
     assert (tmp_path / "o.bin").stat().st_mode & 0o777 == 0o644
 
 
-def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path):
+def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path, monkeypatch):
     from quantize.io import stale_parts
 
+    monkeypatch.setattr("quantize.io._running", lambda pid: False)  # as if killed
     # a.png and a.png.jpg in one batch folder are written as a.png and a.png.png
     seen = {}
 
@@ -1250,10 +1253,53 @@ def test_stale_parts_of_an_output_are_not_those_of_a_longer_name(tmp_path):
     assert stale_parts(tmp_path) == [left]
 
 
-@pytest.mark.parametrize("name", ["x" * 251 + ".png", "猫" * 83 + "xx.png"])
-def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name):
+@pytest.mark.skipif(os.name != "posix", reason="running processes are told on POSIX only")
+def test_stale_parts_are_those_of_ended_processes_not_of_running_ones(tmp_path):
     from quantize.io import stale_parts
 
+    ended = subprocess.Popen([sys.executable, "-c", ""])
+    ended.wait()  # gone
+    stopped = subprocess.Popen([sys.executable, "-c", ""])
+    names = {"mine": f".a.png.{os.getpid()}-k2_9x0ab.part",
+             "parent": f".a.png.{os.getppid()}-k2_9x0ab.part",
+             "ended": f".a.png.{ended.pid}-k2_9x0ab.part",
+             "stopped": f".a.png.{stopped.pid}-k2_9x0ab.part",  # not waited for yet
+             "earlier": ".a.png.k2_9x0ab.part"}  # an earlier version's: no process id
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"half")
+    try:
+        if hasattr(os, "waitid"):  # let it end, but leave it to be waited for (a zombie)
+            os.waitid(os.P_PID, stopped.pid, os.WEXITED | os.WNOWAIT)
+        else:
+            stopped.wait()
+        stale = [tmp_path / names[key] for key in ("ended", "stopped", "earlier")]
+        assert stale_parts(tmp_path, "a.png") == sorted(stale)
+        assert stale_parts(tmp_path) == sorted(stale)
+    finally:
+        stopped.wait()
+
+
+def test_where_running_processes_cannot_be_told_a_named_writer_counts_as_running(
+        monkeypatch):
+    # On Windows os.kill(pid, 0) would not test a process but stop it: the temporary
+    # files of any named process are kept there, as the README says.
+    from quantize import io as qio
+
+    def kill(pid, signal):
+        raise AssertionError("no process may be signalled")
+
+    monkeypatch.setattr(os, "kill", kill)
+    monkeypatch.setattr(os, "name", "nt")
+    running = [qio._running(pid) for pid in (1, 2 ** 22 + 1, os.getpid())]
+    monkeypatch.undo()
+    assert running == [True, True, True]
+
+
+@pytest.mark.parametrize("name", ["x" * 251 + ".png", "猫" * 83 + "xx.png"])
+def test_atomic_write_takes_any_name_the_file_system_takes(tmp_path, name, monkeypatch):
+    from quantize.io import stale_parts
+
+    monkeypatch.setattr("quantize.io._running", lambda pid: False)  # as if killed
     assert len(os.fsencode(name)) == 255
     other = name[:-4] + ".gif"  # the same but for the end: its parts are its own
     seen = []

@@ -152,3 +152,38 @@ def test_ari_of_unrelated_maps_is_near_zero(rng):
     a = rng.integers(0, 3, size=(100, 100))
     b = rng.integers(0, 3, size=(100, 100))
     assert abs(adjusted_rand_index(a, b)) < 0.01
+
+
+_SQUARE = np.array([[0.0, 0.0], [9.0, 9.0]])  # points spanning 10 x 10 pixels
+
+
+@pytest.mark.parametrize(("a", "tol", "error", "match"), [
+    # any tolerance was taken: negative and NaN ones matched nothing, a string failed
+    # deep inside SciPy, and a huge one took the memory boundary_scores' limit prevents
+    (_SQUARE, 8.5, ValueError,
+     r"^tol=8\.5 should be <= 8 for points spanning 10 x 10 pixels \(5% of the diagonal of "
+     r"their bounding box, at least 8 pixels\): the matching's time and memory grow with "
+     r"the square of the tolerance$"),
+    (np.array([[0.0, 0.0], [299.0, 399.0]]), 25.5, ValueError,
+     r"^tol=25\.5 should be <= 25 for points spanning 300 x 400 pixels \(5% of "),
+    (_SQUARE, -1, ValueError, r"^tol=-1 should be >= 0$"),
+    (_SQUARE, float("nan"), ValueError, r"^tol=nan should be a finite number$"),
+    (_SQUARE, "1", TypeError, r"^tol='1' should be a number, got str$"),
+    (np.zeros(4), 1.0, ValueError,
+     r"^a should be an \(m, 2\) array of point coordinates, got shape \(4,\)$"),
+    (np.array([["0", "1"]]), 1.0, TypeError,
+     r"^a should be an \(m, 2\) array of point coordinates, got dtype <U1$"),
+    (np.array([[0.0, np.inf]]), 1.0, ValueError, r"^a should hold finite coordinates$"),
+])
+def test_maximum_matching_checks_its_points_and_tolerance_as_boundary_scores_does(
+        a, tol, error, match):
+    with pytest.raises(error, match=match):
+        maximum_matching(a, np.array([[0.0, 1.0]]), tol)
+    with pytest.raises(error, match=match.replace("^a ", "^b ")):
+        maximum_matching(np.array([[0.0, 1.0]]), a, tol)
+
+
+def test_maximum_matching_takes_its_limit_and_lists():
+    b = np.array([[0.0, 7.0], [9.0, 1.0]])
+    assert maximum_matching(_SQUARE, b, 8).tolist() == [True, True]  # the limit is taken
+    assert maximum_matching([[0, 0], [9, 9]], b.tolist(), 7.5).tolist() == [True, False]

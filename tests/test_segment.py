@@ -665,6 +665,27 @@ def test_a_segmentations_arrays_are_read_only_and_the_callers_stay_writable():
     assert img.flags.writeable
 
 
+@pytest.mark.parametrize("how", [None, "pickle", "copy", "deepcopy"])
+def test_a_segmentations_weights_are_read_only_and_still_pickle_and_compare(how):
+    """result.weights was a dict a caller could edit, unlike the other fields."""
+    import copy
+    import pickle
+
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[:, 4:] = 200
+    weights = {"texture": 0}
+    result = segment(img, 2, weights=weights, seed=0)
+    made = {None: lambda r: r, "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+            "copy": copy.copy, "deepcopy": copy.deepcopy}[how](result)
+    expected = {"color": 1.0, "intensity": 0.0, "xy": 0.3, "texture": 0.0}
+    assert made.weights == expected and dict(made.weights) == expected
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        made.weights["xy"] = 5.0
+    with pytest.raises(AttributeError):
+        made.weights.update(xy=5.0)
+    assert result.weights == expected and weights == {"texture": 0}
+
+
 @pytest.mark.parametrize("how", ["pickle", "copy", "deepcopy"])
 def test_an_unpickled_or_copied_segmentation_stays_read_only(how):
     """An unpickled or deep-copied SegmentResult had writable arrays; now read-only too."""
@@ -682,3 +703,28 @@ def test_an_unpickled_or_copied_segmentation_stays_read_only(how):
     with pytest.raises(ValueError, match="assignment destination is read-only"):
         made.labels[0, 0] = 1
     assert made.region_stats() == result.region_stats() and made.n_regions == 2
+
+
+@pytest.mark.parametrize("side, floor", [(40, 9), (200, 16)])
+def test_no_hierarchy_region_is_smaller_than_a_superpixel_fragment(side, floor):
+    """As segment's and --regions' help say: a fragment under max(9, about 1/2400 of the
+    image) pixels joins a neighbour, so a smaller detail comes out with some of its
+    surroundings, one at the floor by itself; -k 2 --min-region 0 by colour alone
+    keeps a 2 x 2 dot on a small image."""
+    def dot(size: int) -> np.ndarray:
+        img = np.full((side, side, 3), 200, np.uint8)
+        img[20:20 + size, 20:20 + size] = (200, 0, 0)
+        return img
+
+    floor_side = int(floor ** 0.5)
+    small, exact = segment(dot(floor_side - 1), regions=2), segment(dot(floor_side), regions=2)
+    for result, size in ((small, floor_side - 1), (exact, floor_side)):
+        inside = result.labels[20, 20]
+        assert (result.labels[20:20 + size, 20:20 + size] == inside).all()
+        assert result.n_regions == 2
+    assert (exact.labels == exact.labels[20, 20]).sum() == floor
+    assert (small.labels == small.labels[20, 20]).sum() > floor
+    if side == 40:
+        assert (small.labels == small.labels[20, 20]).sum() == 48  # the docstring's example
+        clustered = segment(dot(2), 2, min_region=0, weights={"xy": 0, "texture": 0}, seed=0)
+        assert ((clustered.labels == clustered.labels[20, 20]) == (dot(2)[..., 1] == 0)).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -436,11 +437,35 @@ def test_a_rerun_removes_the_temporary_files_a_killed_run_left_and_no_other(tmp_
                             capture_output=True, check=False)
     assert killed.returncode == 9, killed.stderr
     left = sorted(p.name for p in out.iterdir())
-    assert [name.split(".part")[0][:-9] for name in left] == sorted(
-        f".{name}" for name in (*OUTPUT_FILES, EDGES_FILE))  # ".labels.png" + ".XXXXXXXX"
+    assert [re.sub(r"\.[0-9]+-[a-z0-9_]{8}\.part$", "", name) for name in left] == sorted(
+        f".{name}" for name in (*OUTPUT_FILES, EDGES_FILE))  # ".labels.png" + ".PID-XXXXXXXX"
     others = [".labels.png.part", ".labels.png.png.abcdefgh.part", ".notes.abcdefgh.part",
               "labels.png.abcdefgh.part"]
     for name in others:
         (out / name).write_bytes(b"mine")
     segment_file(src, out, n_clusters=2)  # without edges: its parts go too
     assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, *others])
+
+
+def test_a_run_into_the_same_folder_leaves_the_temporary_files_of_one_in_progress(
+        tmp_path, monkeypatch):
+    # A second --force run started while the first was putting its outputs in
+    # place removed the first one's temporary files as a killed run's: the first
+    # failed with "cannot write (No such file or directory)".
+    src = tmp_path / "a.png"
+    Image.fromarray(np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3)).save(src)
+    out = tmp_path / "out"
+    real, records = os.replace, []
+
+    def replace(src_part, dst):
+        if not records:  # the first run has written every temporary file
+            monkeypatch.setattr(os, "replace", real)
+            records.append(segment_file(src, out, regions=1, force=True))
+            monkeypatch.setattr(os, "replace", replace)
+        return real(src_part, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    records.append(segment_file(src, out, regions=2, force=True))
+    assert [r["n_regions"] for r in records] == [1, 2]
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert json.loads((out / "segments.json").read_text())["n_regions"] == 2

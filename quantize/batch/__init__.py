@@ -31,7 +31,9 @@ Guarantees:
   on.
 - **No partial files.** The jobs write every output to a temporary file beside
   it and rename it into place; temporary files left by a killed run are removed
-  (``quantize.io.stale_parts``) before the job for that output runs again.
+  (``quantize.io.stale_parts``) before the job for that output runs again, but
+  not those of a process still running (and on Windows, where that cannot be
+  told, none named with a process id).
 - **Resumable.** An output that exists marks a finished file (for segment mode,
   ``segments.json``, which is written last), so rerunning finishes the job.
   Every finished output is recorded with the settings that made it, its

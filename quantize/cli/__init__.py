@@ -314,8 +314,10 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:
-            with contextlib.suppress(_StdoutError):  # a closed stdout: the code says it
-                say(exc.ctx.get_help())  # a reader gone (quantize | head -1): no traceback
+            try:  # a reader gone (quantize | head -1): nothing more, no traceback
+                say(exc.ctx.get_help())
+            except _StdoutError as error:  # the usage lost is said; no command stays code 2
+                _echo_stdout_error(error)
             code = USAGE_ERROR
         except click_errors.UsageError as exc:
             if (isinstance(exc, click_errors.BadParameter)
@@ -335,12 +337,18 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             _echo_error("aborted")
             code = ExitCode.FAILED
         except _StdoutError as exc:
-            if exc.error.errno != errno.EPIPE:
-                _echo_error(f"stdout: cannot write ({exc.error.strerror or exc.error})")
+            _echo_stdout_error(exc)
             code = ExitCode.FAILED
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _echo_stdout_error(exc: _StdoutError) -> None:
+    """Say on stderr why stdout did not take a line (a full disk, closed); a reader that has
+    gone (EPIPE) is no error."""
+    if exc.error.errno != errno.EPIPE:
+        _echo_error(f"stdout: cannot write ({exc.error.strerror or exc.error})")
 
 
 def _file_like_option(option: str, argv: Sequence[str]) -> str:

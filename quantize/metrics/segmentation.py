@@ -100,7 +100,7 @@ def boundary_scores(pred: Any, true: Any, *,
     p_map, t_map = _check_label_maps(pred, true)
     tol = _check_tolerance(tolerance, p_map.shape)
     p_pts, t_pts = _border_points(p_map), _border_points(t_map)
-    matched = int(maximum_matching(p_pts, t_pts, tol).sum())
+    matched = int(_maximum_matching(p_pts, t_pts, tol).sum())
     precision = matched / p_pts.shape[0] if p_pts.shape[0] else 1.0
     recall = matched / t_pts.shape[0] if t_pts.shape[0] else 1.0
     total = precision + recall
@@ -111,22 +111,47 @@ def boundary_scores(pred: Any, true: Any, *,
 def _check_tolerance(tolerance: Any, shape: tuple[int, int]) -> float:
     """The matching distance in pixels for maps of ``shape``: the BSDS default, or
     ``tolerance`` checked against its limits (see :data:`MAX_TOLERANCE_FRACTION`)."""
-    diagonal = math.hypot(*shape)
+    default = TOLERANCE_FRACTION * math.hypot(*shape)
     if tolerance is None:
-        return TOLERANCE_FRACTION * diagonal
-    tol = check_float(tolerance, "tolerance", minimum=0.0)
-    limit = max(MAX_TOLERANCE_FRACTION * diagonal, MIN_TOLERANCE_LIMIT)
+        return default
+    return _check_distance(tolerance, "tolerance", shape, f"{shape[0]} x {shape[1]} maps",
+                           "their diagonal", f"; the default, the BSDS benchmark's, is "
+                           f"{default:.3g}")
+
+
+def _check_distance(value: Any, name: str, extent: tuple[float, float], subject: str,
+                    diagonal: str, advice: str = "") -> float:
+    """``value`` as a matching distance from 0 to the limit for a box of ``extent``
+    pixels: :data:`MAX_TOLERANCE_FRACTION` of its diagonal, or
+    :data:`MIN_TOLERANCE_LIMIT` when that is more; the error names ``name``,
+    ``subject`` (what spans ``extent``) and ``diagonal`` (what the share is of)."""
+    tol = check_float(value, name, minimum=0.0)
+    limit = max(MAX_TOLERANCE_FRACTION * math.hypot(*extent), MIN_TOLERANCE_LIMIT)
     if tol > limit:
         raise ValueError(
-            f"tolerance={shown_number(tol)} should be <= {limit:.4g} for {shape[0]} x "
-            f"{shape[1]} maps ({MAX_TOLERANCE_FRACTION:.0%} of their diagonal, at least "
+            f"{name}={shown_number(tol)} should be <= {limit:.4g} for {subject} "
+            f"({MAX_TOLERANCE_FRACTION:.0%} of {diagonal}, at least "
             f"{MIN_TOLERANCE_LIMIT:g} pixels): the matching's time and memory grow with the "
-            f"square of the tolerance; the default, the BSDS benchmark's, is "
-            f"{TOLERANCE_FRACTION * diagonal:.3g}")
+            f"square of the tolerance{advice}")
     return tol
 
 
-def maximum_matching(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+def _check_points(value: Any, name: str) -> np.ndarray:
+    """``value`` as an ``(m, 2)`` float64 array of finite coordinates, or raise naming it."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} should be an (m, 2) array of point coordinates, "
+                        f"got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} should be an (m, 2) array of point coordinates, "
+                         f"got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} should hold finite coordinates")
+    return arr
+
+
+def maximum_matching(a: Any, b: Any, tol: float) -> np.ndarray:
     """Which points of ``a`` a largest one-to-one matching with ``b`` pairs.
 
     Two points may be paired when they lie at most ``tol`` apart; among all
@@ -142,15 +167,27 @@ def maximum_matching(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
 
     Parameters
     ----------
-    a : (m, 2) ndarray of float
-    b : (n, 2) ndarray of float
+    a : (m, 2) array_like of float
+    b : (n, 2) array_like of float
+        Point coordinates (row, column), finite.
     tol : float
-        Largest distance of a pair.
+        Largest distance of a pair, from 0 to 0.05 x the diagonal of the box
+        holding every point (in pixels: a box of points from rows 0 to 9 is 10
+        pixels tall), or 8 when that is more: the limit :func:`boundary_scores`
+        puts on its tolerance.
 
     Returns
     -------
     (m,) ndarray of bool
         True for the points of ``a`` that were matched (as many as points of ``b``).
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is not ``(m, 2)`` or holds a non-finite coordinate, or
+        ``tol`` is negative, not finite or above its limit.
+    TypeError
+        If a coordinate or ``tol`` is not a number.
 
     Examples
     --------
@@ -161,6 +198,16 @@ def maximum_matching(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
     >>> maximum_matching(a, b, 1.5).tolist()
     [True, True]
     """
+    a, b = _check_points(a, "a"), _check_points(b, "b")
+    both = np.concatenate([a, b])
+    extent = tuple(np.ptp(both, axis=0) + 1) if both.size else (0.0, 0.0)
+    tol = _check_distance(tol, "tol", extent, f"points spanning {extent[0]:g} x "
+                          f"{extent[1]:g} pixels", "the diagonal of their bounding box")
+    return _maximum_matching(a, b, tol)
+
+
+def _maximum_matching(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+    """:func:`maximum_matching` on checked points and tolerance."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import maximum_flow
     from scipy.spatial import cKDTree
