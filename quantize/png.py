@@ -231,9 +231,11 @@ def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
         raise ImageReadError(f"damaged PNG ({reason})", path=path)
 
 
-def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
+def check_png_frames(im: Image.Image, path: str | os.PathLike[str],
+                     images: int | None = None) -> None:
     """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
-    any frame) ends before the last row of the image it holds.
+    any frame; with ``images``, of one of its first ``images`` images) ends before the
+    last row of the image it holds.
 
     Before decoding: Pillow decodes the frames after the first onto a canvas, where the
     rows they lack are not told apart (see :func:`whole_png_rows`), so the data of every
@@ -248,7 +250,7 @@ def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
         return
-    _refuse_short_png(_short_png_data(fp), path)
+    _refuse_short_png(_short_png_data(fp, images), path)
 
 
 def _last_rows_written(im: Image.Image) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -21,7 +23,12 @@ from quantize.animation import (
 )
 from quantize.animation import frames as frames_module
 from quantize.errors import ImageReadError
-from quantize.io import TransparentColorWarning, as_rgba, load_image
+from quantize.io import (
+    CompositedFrameWarning,
+    TransparentColorWarning,
+    as_rgba,
+    load_image,
+)
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
@@ -337,18 +344,6 @@ def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, 
     assert expected[0][0][0] == [78, 1, 255, 0]
 
 
-def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):
-    """Only the first frame shown is drawn on a canvas of its own; a later one is the
-    picture Pillow composites, its transparent colour matched on the high bytes."""
-    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
-    with Image.open(src) as opened:
-        opened.seek(1)
-        with pytest.warns(FirstFrameWarning), pytest.warns(TransparentColorWarning):
-            rgb, alpha = as_rgba(opened)
-    np.testing.assert_array_equal(rgb, [[[78, 1, 255], [0, 0, 255], [78, 1, 255]]])
-    np.testing.assert_array_equal(alpha, [[0, 255, 0]])
-
-
 def _apng(path, depth: int, colour_type: int, frames, hidden=None, chunks=(), sample="u1"):
     """A 3x1 APNG of ``frames`` (pixels, x, dispose_op, blend_op), after the ``chunks``
     (PLTE, tRNS); with ``hidden``, the pixels of a default image that is not a frame."""
@@ -512,3 +507,137 @@ def test_a_pil_image_at_the_first_frame_after_a_default_image_reads_as_iter_fram
         opened.seek(1)
         rgb, alpha = as_rgba(opened)
     np.testing.assert_array_equal(np.dstack([rgb, alpha]), first)
+
+
+def _as_rgba_shown(image, **kwargs) -> np.ndarray:
+    """as_rgba of ``image`` as one (H, W, 4) array, as iter_frames gives a frame."""
+    rgb, alpha = as_rgba(image, **kwargs)
+    return np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8) if alpha is None else alpha])
+
+
+def _apngs_pillow_composites_otherwise(tmp_path) -> list:
+    """APNGs whose later frames Pillow composites otherwise than the APNG specification:
+    what a disposal clears (grey, RGB, palette), a translucent pixel drawn over the canvas
+    (RGBA, palette), a transparent colour (16-bit RGB, grey), after a default image."""
+    return [
+        _apng(tmp_path / "rgb.png", 8, 2, [([[50, 60, 70]] * 3, 0, 1, 0), ([[9, 8, 7]], 2, 0, 0),
+                                          ([[1, 1, 1]], 0, 2, 1), ([[5, 5, 5]], 1, 0, 0)]),
+        _apng(tmp_path / "gray.png", 8, 0, [([50, 50], 0, 0, 1), ([9], 2, 1, 0), ([7], 1, 0, 0)],
+              hidden=[100] * 3),
+        _apng(tmp_path / "rgba.png", 8, 6, [([[200, 0, 0, 255]] * 3, 0, 0, 0),
+                                           ([[0, 0, 255, 128]] * 2, 1, 0, 1)]),
+        _apng(tmp_path / "p.png", 8, 3, [([1, 1, 1], 0, 1, 0), ([3, 3], 1, 0, 1)],
+              chunks=[_PLTE, (b"tRNS", bytes([255, 255, 255, 128]))]),
+        _keyed_16_bit_apng(tmp_path / "k16.png", (20000, 300, 65535), default_image=True),
+        _keyed_apng(tmp_path / "kl.png", "L", 7, 200),
+    ]
+
+
+def test_a_later_apng_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_it(tmp_path):
+    """Moved to a later frame (seek), decoded or not: it was the picture Pillow composites,
+    where what a disposal cleared came out opaque black (palette entry 0), a translucent pixel
+    over opaque red at alpha 191, and a 16-bit transparent colour matched on its high bytes
+    (a colour next to it was made transparent too). The caller's image stays where it was."""
+    for src in _apngs_pillow_composites_otherwise(tmp_path):
+        frames = [f.rgba for f in iter_frames(src)]
+        for k in range(len(frames)):
+            for decoded in (False, True):
+                with Image.open(src) as opened:
+                    opened.seek(opened.tell() + k + bool(opened.info.get("default_image")))
+                    at = opened.tell()
+                    if decoded:
+                        opened.load()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error", CompositedFrameWarning)
+                        warnings.simplefilter("error", TransparentColorWarning)
+                        warnings.simplefilter("ignore", FirstFrameWarning)
+                        got = _as_rgba_shown(opened)
+                    assert opened.tell() == at
+                np.testing.assert_array_equal(got, frames[k], err_msg=f"{src.name} {k}")
+
+
+def test_the_cases_apart_are_drawn_as_before(tmp_path):
+    """The frames drawn, where Pillow's picture of them differs."""
+    rgb, gray, rgba, palette, k16, _ = _apngs_pillow_composites_otherwise(tmp_path)
+    expected = {rgb: (1, [[0, 0, 0, 0], [0, 0, 0, 0], [9, 8, 7, 255]]),
+                rgba: (1, [[200, 0, 0, 255], [100, 0, 128, 255], [100, 0, 128, 255]]),
+                palette: (1, [[0, 0, 0, 0], [10, 10, 10, 128], [10, 10, 10, 128]]),
+                k16: (2, [[78, 1, 255, 0], [0, 0, 255, 255], [0, 0, 255, 255]]),
+                gray: (3, [[50, 50, 50, 255], [7, 7, 7, 255], [0, 0, 0, 0]])}
+    for src, (at, row) in expected.items():
+        with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+            opened.seek(at)
+            assert _as_rgba_shown(opened)[0].tolist() == row
+        assert composited(src)[at][0].tolist() != row
+
+
+def test_a_decoded_apng_frame_is_drawn_again_from_the_file_it_names(tmp_path):
+    """Its file closed (the with block over), it is opened again by its name."""
+    src = _apngs_pillow_composites_otherwise(tmp_path)[0]
+    with Image.open(src) as opened:
+        opened.seek(2)
+        opened.load()
+    with pytest.warns(FirstFrameWarning):
+        got = _as_rgba_shown(opened)
+    assert got[0].tolist() == [[1, 1, 1, 255], [0, 0, 0, 0], [9, 8, 7, 255]]
+
+
+_COMPOSITED = ("it is read as Pillow composited it, which differs from what players show "
+               "where a frame's disposal cleared the canvas (opaque black, or palette entry "
+               "0, in an APNG without alpha) and where a translucent pixel was drawn over it; "
+               "pass the frame before it is decoded, its file open (Image.open, then seek), or "
+               "read every frame with quantize.animation.iter_frames")
+
+
+@pytest.mark.parametrize("how", ["file object", "changed pixels", "file replaced"])
+def test_a_decoded_apng_frame_that_cannot_be_drawn_again_is_pillows_with_a_warning(tmp_path,
+                                                                                  how):
+    """A decoded frame opened from a file object, whose pixels were changed, or whose file
+    was replaced, is read as it is (the caller's pixels are never replaced by the file's)."""
+    src = _apngs_pillow_composites_otherwise(tmp_path)[0]
+    data = src.read_bytes()
+    opened = Image.open(io.BytesIO(data) if how == "file object" else src)
+    opened.seek(1)
+    opened.load()
+    why = {"file object": "it was opened from a file object, not by its name",
+           "changed pixels": f"its pixels are not Pillow's picture of that frame of '{src}' as "
+                             "it reads now",
+           "file replaced": f"its pixels are not Pillow's picture of that frame of '{src}' as "
+                            "it reads now"}[how]
+    if how == "changed pixels":
+        opened.putpixel((2, 0), (9, 8, 6))
+    if how == "file replaced":
+        _apng(src, 8, 2, [([[50, 60, 70]] * 3, 0, 1, 0), ([[9, 8, 6]], 2, 0, 0)])
+    with pytest.warns(CompositedFrameWarning) as caught, pytest.warns(FirstFrameWarning):
+        got = _as_rgba_shown(opened)
+    opened.close()
+    [warning] = [w for w in caught if w.category is CompositedFrameWarning]
+    assert str(warning.message) == (f"image is frame 2 of an APNG, already decoded, that "
+                                    f"cannot be drawn again from its file ({why}): "
+                                    + _COMPOSITED)
+    shown = (9, 8, 6) if how == "changed pixels" else (9, 8, 7)
+    assert got[0].tolist() == [[0, 0, 0, 255], [0, 0, 0, 255], [*shown, 255]]
+
+
+def test_a_later_apng_frame_given_as_a_pil_image_is_refused_when_data_before_it_is_short(
+        tmp_path):
+    """Drawn again from the frames before it, whose data is checked as iter_frames checks
+    it: frame 2's holds one of its two rows (Pillow left the other as the canvas was)."""
+    def frame(seq: int, rows: list[int]) -> list[tuple[bytes, bytes]]:
+        data = zlib.compress(b"".join(b"\0" + bytes([v] * 6) for v in rows))
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 3, 0)), *frame(0, [10, 20]),
+                                   *frame(1, [30]), *frame(3, [50, 60]), (b"IEND", b"")]))
+    for at, decoded in [(1, False), (2, False), (1, True), (2, True)]:
+        with Image.open(src) as opened:
+            opened.seek(at)
+            if decoded:
+                opened.load()
+            with pytest.raises(ImageReadError) as info, pytest.warns(FirstFrameWarning):
+                as_rgba(opened)
+        assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after 1 "
+                                   "of 2 rows)")

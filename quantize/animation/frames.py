@@ -40,17 +40,15 @@ from ..io import (
     check_frame_pixels,
     forget_default_image,
     frame_rgba,
+    frames_canvas,
     hidden_frames,
-    keyed_canvas_frames,
-    low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
     shown_frames,
-    sixteen_bit_key,
 )
-from ..png import check_png_chunks, check_png_frames, second_reader
+from ..png import check_png_chunks, check_png_frames
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -240,29 +238,14 @@ def iter_frames(path: str | os.PathLike[str], *,
 @contextlib.contextmanager
 def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
     """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
-    (:func:`~quantize.png.check_png_frames`), and give it a
-    :class:`~quantize.io.KeyedCanvas` when it is an APNG or a 16-bit RGB PNG with a
-    transparent colour; None for any other image.
-    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.png.second_reader`.
-
-    A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
-    pixels (:func:`~quantize.io.low_depth_gray_key`).
+    (:func:`~quantize.png.check_png_frames`), and give the
+    :class:`~quantize.io.KeyedCanvas` its frames are drawn on
+    (:func:`~quantize.io.frames_canvas`), or None.
     """
     check_png_chunks(im, p)
     check_png_frames(im, p)
-    gray_key = low_depth_gray_key(im)
-    if gray_key is not None:
-        im.info["transparency"] = gray_key
-    wide_key = sixteen_bit_key(im)
-    if wide_key is not None:
-        with (second_reader(im) as fp, Image.open(fp) as low,
-              KeyedCanvas(im, wide_key, low) as canvas):
-            yield canvas
-    elif keyed_canvas_frames(im):
-        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
-            yield canvas
-    else:
-        yield None
+    with frames_canvas(im) as canvas:
+        yield canvas
 
 
 def _disposal(frame: Image.Image) -> int:
