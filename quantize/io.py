@@ -85,6 +85,7 @@ from .png import (
     check_png_chunks,
     check_png_frames,
     damaged_png_file,
+    frame_controls,
     second_reader,
     whole_png_rows,
 )
@@ -94,9 +95,9 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
-           "check_png_frames", "folded_name", "forget_default_image", "frame_rgba",
-           "frames_canvas", "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
-           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "check_png_frames", "drawn_alike_by_pillow", "folded_name", "forget_default_image",
+           "frame_rgba", "frames_canvas", "hidden_frames", "is_stream", "keyed_canvas_frames",
+           "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors",
@@ -259,7 +260,8 @@ def frames_canvas(im: Image.Image) -> Iterator[KeyedCanvas | None]:
     long as the block runs: that of an APNG
     (:func:`keyed_canvas_frames`) or of a 16-bit RGB PNG with a transparent colour, whose
     low bytes come from a :func:`second_reader` of the file; None for any other image,
-    whose frames Pillow composites.
+    and for an APNG whose frames Pillow composites alike (:func:`drawn_alike_by_pillow`):
+    Pillow's pictures are then the frames.
 
     A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
     pixels (:func:`low_depth_gray_key`) in ``im.info``.
@@ -272,18 +274,45 @@ def frames_canvas(im: Image.Image) -> Iterator[KeyedCanvas | None]:
         with (second_reader(im) as fp, Image.open(fp) as low,
               KeyedCanvas(im, wide_key, low) as canvas):
             yield canvas
-    elif keyed_canvas_frames(im):
+    elif keyed_canvas_frames(im) and not drawn_alike_by_pillow(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             yield canvas
     else:
         yield None
 
 
+def drawn_alike_by_pillow(im: Image.Image) -> bool:
+    """Whether Pillow composites the frames of ``im``, an APNG opened and not yet decoded,
+    to the very pixels a :class:`KeyedCanvas` draws, so that they need no canvas beside
+    Pillow's (one frame's RGBA: 230 KB for frames of 320x180).
+
+    So it does for an APNG without a transparent colour (tRNS) in mode "RGB", "L", "P",
+    "RGBA" or "LA" whose frames either have alpha and all replace what is below them
+    (blend_op SOURCE: Pillow blends a translucent pixel's alpha as a colour), or are
+    opaque, none clears the canvas before another frame (dispose_op BACKGROUND, or
+    PREVIOUS on the first frame: Pillow clears to opaque black, or entry 0), and no
+    default image that is not a frame comes before them. The frame controls (fcTL) are
+    read from ``im``'s file (:func:`~quantize.png.frame_controls`), which is left where it
+    was.
+    """
+    if im.mode not in ("RGB", "L", "P", "RGBA", "LA") or "transparency" in im.info:
+        return False
+    controls = frame_controls(im.fp)
+    if not controls:
+        return False
+    if im.mode in ("RGBA", "LA"):
+        return all(blend == 0 for _, blend in controls)
+    before_another = controls[:-1]
+    return (not hidden_frames(im) and all(dispose != 1 for dispose, _ in before_another)
+            and not (before_another and before_another[0][0] == 2))
+
+
 def keyed_canvas_frames(im: Image.Image) -> bool:
     """Whether the frames of ``im``, an opened image, are composited by a
     :class:`KeyedCanvas` rather than by Pillow: those of every APNG, whatever its colour
-    type and bit depth, with a transparent colour or without. (A 16-bit RGB PNG with a
-    transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    type and bit depth, with a transparent colour or without (:func:`frames_canvas` gives
+    none to those Pillow composites alike: :func:`drawn_alike_by_pillow`). (A 16-bit RGB
+    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
             and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
 
@@ -1278,6 +1307,10 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
         with frames_canvas(again) as canvas:
+            if canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
+                again.seek(at)
+                again.load()
+                return again.copy()
             hidden = hidden_frames(again)
             if hidden:
                 forget_default_image(again)

@@ -27,8 +27,8 @@ from PIL import Image
 
 from .errors import ImageReadError
 
-__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "second_reader",
-           "whole_png_rows"]
+__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "frame_controls",
+           "second_reader", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -251,6 +251,36 @@ def check_png_frames(im: Image.Image, path: str | os.PathLike[str],
     if im.format != "PNG" or fp is None:
         return
     _refuse_short_png(_short_png_data(fp, images), path)
+
+
+def frame_controls(fp: Any) -> list[tuple[int, int]] | None:
+    """The ``(dispose_op, blend_op)`` of every frame control (fcTL) chunk of the APNG in
+    ``fp``, in the file's order, read from the chunk headers alone (no image data is
+    read); None when a chunk is cut short or an fcTL chunk too short.
+
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    controls = []
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            if kind == b"IEND":
+                return controls
+            if kind == b"fcTL":
+                body = fp.read(length)
+                if length < 26 or len(body) != length:
+                    return None
+                controls.append((body[24], body[25]))
+                fp.seek(4, os.SEEK_CUR)  # the CRC
+            else:
+                fp.seek(length + 4, os.SEEK_CUR)
+    finally:
+        fp.seek(here)
 
 
 def _last_rows_written(im: Image.Image) -> bool:

@@ -29,6 +29,7 @@ from quantize.io import (
     as_rgba,
     load_image,
 )
+from quantize.png import frame_controls
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
@@ -641,3 +642,68 @@ def test_a_later_apng_frame_given_as_a_pil_image_is_refused_when_data_before_it_
                 as_rgba(opened)
         assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after 1 "
                                    "of 2 rows)")
+
+
+_OPAQUE, _ALPHA = [[50, 60, 70]] * 3, [[50, 60, 70, 128]] * 3
+
+
+@pytest.mark.parametrize(("colour_type", "pixels", "frames", "chunks", "hidden", "alike"), [
+    (2, _OPAQUE, [(0, 0), (2, 1), (0, 1)], [], None, True),    # replaced, put back, over
+    (2, _OPAQUE, [(0, 0), (1, 0), (0, 0)], [], None, False),   # cleared: black in Pillow's
+    (2, _OPAQUE, [(0, 0), (0, 0), (1, 0)], [], None, True),    # the last one's: not seen
+    (2, _OPAQUE, [(2, 0), (0, 0)], [], None, False),           # back, from the first: cleared
+    (2, _OPAQUE, [(0, 0), (0, 0)], [], [1, 2, 3] * 3, False),  # after a default image
+    (0, [50] * 3, [(0, 1), (2, 0)], [], None, True),
+    (0, [50] * 3, [(0, 1), (2, 0)], [(b"tRNS", struct.pack(">H", 50))], None, False),
+    (3, [1] * 3, [(0, 1), (0, 1)], [_PLTE], None, True),
+    (3, [1] * 3, [(0, 1), (0, 1)], [_PLTE, (b"tRNS", b"\xff\x80")], None, False),
+    (6, _ALPHA, [(1, 0), (2, 0), (0, 0)], [], None, True),     # any disposal, replaced
+    (6, _ALPHA, [(1, 0), (0, 0)], [], [[1, 2, 3, 4]] * 3, True),
+    (6, _ALPHA, [(0, 0), (0, 1)], [], None, False),            # translucent over: blended
+    (4, [[50, 128]] * 3, [(1, 0), (0, 0)], [], None, True),
+    (4, [[50, 128]] * 3, [(0, 1), (0, 0)], [], None, False),
+])
+def test_an_apng_that_pillow_draws_alike_is_read_without_a_canvas_of_its_own(
+        tmp_path, monkeypatch, colour_type, pixels, frames, chunks, hidden, alike):
+    """Every APNG was drawn on a KeyedCanvas too, beside Pillow's own canvas: a copy of the
+    picture (230 KB for frames of 320x180) that gives the same pixels when Pillow draws
+    them as the APNG specification does. Its frames are the same, canvas or not."""
+    from quantize import io as qio
+
+    src = _apng(tmp_path / "a.png", 8, colour_type,
+                [(pixels[: 3 - i % 2], i % 2, dispose, blend)
+                 for i, (dispose, blend) in enumerate(frames)], hidden=hidden, chunks=chunks)
+    with Image.open(src) as opened:
+        here = opened.fp.tell()
+        assert qio.drawn_alike_by_pillow(opened) is alike
+        assert opened.fp.tell() == here  # left where it was
+    canvases = []
+    made = qio.KeyedCanvas.__init__
+    monkeypatch.setattr(qio.KeyedCanvas, "__init__",
+                        lambda self, *args: (canvases.append(args), made(self, *args))[1])
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(canvases) == (0 if alike else 1)
+    monkeypatch.setattr(qio, "drawn_alike_by_pillow", lambda im: False)
+    drawn = [f.rgba for f in iter_frames(src)]
+    assert len(got) == len(frames)
+    assert all(np.array_equal(a, b) for a, b in zip(got, drawn, strict=True))
+    if alike:
+        assert all(np.array_equal(a, b)
+                   for a, b in zip(got, composited(src)[bool(hidden):], strict=True))
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        opened.seek(len(frames) - 1 + bool(hidden))
+        np.testing.assert_array_equal(_as_rgba_shown(opened), got[-1])
+
+
+def test_the_frame_controls_of_an_apng_are_read_from_its_chunks(tmp_path):
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 1, 0), (_OPAQUE[:1], 2, 2, 1),
+                                          (_OPAQUE[:2], 1, 0, 1)], hidden=[[0, 0, 0]] * 3)
+    with open(src, "rb") as fp:
+        fp.seek(5)
+        assert frame_controls(fp) == [(1, 0), (2, 1), (0, 1)]
+        assert fp.tell() == 5
+    data = src.read_bytes()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(data[:data.rindex(b"fcTL") + 10])
+    with open(cut, "rb") as fp:
+        assert frame_controls(fp) is None

@@ -9,7 +9,8 @@ on a canvas without alpha (what a frame's disposal cleared came out opaque black
 or palette entry 0, not transparent), blends the alpha of a translucent frame as
 a colour, and cannot draw a 16-bit grayscale frame over the canvas.
 Frames are decoded one at a time as the caller iterates: memory holds one
-frame (plus Pillow's canvas, and an APNG's own), however long the animation.
+frame (plus Pillow's canvas, and an APNG's own, unless Pillow draws its frames
+alike: :func:`quantize.io.drawn_alike_by_pillow`), however long the animation.
 
 The pixel limit (``max_pixels``) applies to frames x width x height and is
 checked before any frame is decoded.
