@@ -28,7 +28,7 @@ from PIL import Image
 from .errors import ImageReadError
 
 __all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "frame_controls",
-           "second_reader", "whole_png_rows"]
+           "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -251,6 +251,33 @@ def check_png_frames(im: Image.Image, path: str | os.PathLike[str],
     if im.format != "PNG" or fp is None:
         return
     _refuse_short_png(_short_png_data(fp, images), path)
+
+
+def still_png(fp: Any) -> bool:
+    """Whether the file in ``fp`` is a still PNG: a PNG with no animation control chunk
+    (acTL, which an APNG holds before its image data) before its first IDAT chunk. Only
+    the chunk headers before it are read. False for anything else (not a PNG, cut short
+    before its image data).
+
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            return False
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return False
+            length, kind = struct.unpack(">I4s", head)
+            if kind in (b"acTL", b"IEND"):
+                return False
+            if kind == b"IDAT":
+                return True
+            fp.seek(length + 4, os.SEEK_CUR)  # its data and CRC
+    finally:
+        fp.seek(here)
 
 
 def frame_controls(fp: Any) -> list[tuple[int, int]] | None:

@@ -29,7 +29,7 @@ from quantize.io import (
     as_rgba,
     load_image,
 )
-from quantize.png import frame_controls
+from quantize.png import frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
@@ -707,3 +707,62 @@ def test_the_frame_controls_of_an_apng_are_read_from_its_chunks(tmp_path):
     cut.write_bytes(data[:data.rindex(b"fcTL") + 10])
     with open(cut, "rb") as fp:
         assert frame_controls(fp) is None
+
+
+def _counted_image_data(monkeypatch) -> list:
+    """The calls that inflate a PNG's image data again to count its bytes, from now on."""
+    from quantize import png
+
+    calls = []
+    count = png._short_png_data
+    monkeypatch.setattr(png, "_short_png_data",
+                        lambda fp, images=None: (calls.append(images), count(fp, images))[1])
+    return calls
+
+
+@pytest.mark.parametrize(("last_row", "counted"), [(9, []), (0, [1])])
+def test_a_still_pngs_image_data_is_counted_only_when_its_last_row_is_black(
+        tmp_path, monkeypatch, last_row, counted):
+    """iter_frames (and reduce_animation_file, twice) inflated a still PNG's image data
+    again to count its rows, 0.1-0.5 s for 12 megapixels: decoded onto an image of its own,
+    a still shows missing rows cheaply, as load_image finds them (its last row black)."""
+    src = tmp_path / "still.png"
+    pixels = np.full((3, 2, 3), 5, np.uint8)
+    pixels[-1] = last_row
+    Image.fromarray(pixels).save(src)
+    calls = _counted_image_data(monkeypatch)
+    [frame] = list(iter_frames(src))
+    assert calls == counted
+    np.testing.assert_array_equal(frame.rgba[..., :3], pixels)
+    cut = tmp_path / "cut.png"  # two of its three rows: refused as before
+    cut.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 3, 8, 2, 0, 0, 0)),
+                                   (b"IDAT", zlib.compress(b"\0" + bytes(6) + b"\0" + bytes(6))),
+                                   (b"IEND", b"")]))
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(cut))
+    assert str(info.value) == f"{cut}: damaged PNG (image data ends after 2 of 3 rows)"
+
+
+def test_an_apngs_image_data_is_counted_before_its_frames(tmp_path, monkeypatch):
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 0, 0), (_OPAQUE[:1], 2, 0, 0)])
+    calls = _counted_image_data(monkeypatch)
+    assert len(list(iter_frames(src))) == 2
+    assert calls == [None]
+
+
+def test_a_still_png_is_told_from_its_chunks_before_the_image_data(tmp_path):
+    head = (b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    idat, actl = (b"IDAT", zlib.compress(b"\0\x07")), (b"acTL", struct.pack(">II", 1, 0))
+    files = {"still": [head, idat], "apng": [head, actl, idat],
+             "actl_after_data": [head, idat, actl], "no_data": [head]}
+    told = {}
+    for name, chunks in files.items():
+        with open(tmp_path / name, "wb+") as fp:
+            fp.write(png_of_chunks([*chunks, (b"IEND", b"")]))
+            fp.seek(3)
+            told[name] = still_png(fp)
+            assert fp.tell() == 3
+    assert told == {"still": True, "apng": False, "actl_after_data": True, "no_data": False}
+    with open(tmp_path / "gif", "wb+") as fp:
+        fp.write(b"GIF89a" + bytes(20))
+        assert still_png(fp) is False

@@ -49,7 +49,7 @@ from ..io import (
     read_errors,
     shown_frames,
 )
-from ..png import check_png_chunks, check_png_frames
+from ..png import check_png_chunks, check_png_frames, still_png, whole_png_rows
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -214,7 +214,7 @@ def iter_frames(path: str | os.PathLike[str], *,
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
-    with _opened(p) as im, _keyed_canvas(p, im) as keyed:
+    with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
@@ -229,7 +229,8 @@ def iter_frames(path: str | os.PathLike[str], *,
             cut = frame.size != info.size
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
-            rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
+            with whole_png_rows(frame, p) if still else contextlib.nullcontext():
+                rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
@@ -237,16 +238,23 @@ def iter_frames(path: str | os.PathLike[str], *,
 
 
 @contextlib.contextmanager
-def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
-    """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
-    (:func:`~quantize.png.check_png_frames`), and give the
+def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[tuple[KeyedCanvas | None, bool]]:
+    """Check the chunks of ``im`` (opened from ``p``) and, but for a still PNG, the image
+    data of every frame (:func:`~quantize.png.check_png_frames`), and give the
     :class:`~quantize.io.KeyedCanvas` its frames are drawn on
-    (:func:`~quantize.io.frames_canvas`), or None.
+    (:func:`~quantize.io.frames_canvas`), or None, and whether it is a still PNG
+    (:func:`~quantize.png.still_png`).
+
+    The image data of a still PNG is not counted here: Pillow decodes it onto an image of
+    its own, where the caller tells rows that are missing apart cheaply, as
+    :func:`~quantize.io.load_image` does (:func:`~quantize.png.whole_png_rows`).
     """
     check_png_chunks(im, p)
-    check_png_frames(im, p)
+    still = im.format == "PNG" and still_png(im.fp)
+    if not still:
+        check_png_frames(im, p)
     with frames_canvas(im) as canvas:
-        yield canvas
+        yield canvas, still
 
 
 def _disposal(frame: Image.Image) -> int:
