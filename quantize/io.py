@@ -1307,13 +1307,13 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
         with frames_canvas(again) as canvas:
+            hidden = hidden_frames(again)
+            if hidden:
+                forget_default_image(again)
             if canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
                 again.seek(at)
                 again.load()
                 return again.copy()
-            hidden = hidden_frames(again)
-            if hidden:
-                forget_default_image(again)
             for i in range(hidden, at + 1):
                 again.seek(i)
                 picture = canvas.draw(again)

@@ -766,3 +766,20 @@ def test_a_still_png_is_told_from_its_chunks_before_the_image_data(tmp_path):
     with open(tmp_path / "gif", "wb+") as fp:
         fp.write(b"GIF89a" + bytes(20))
         assert still_png(fp) is False
+
+
+def test_a_later_frame_of_an_apng_pillow_draws_alike_starts_on_a_clear_canvas(tmp_path):
+    """After a default image that is not a frame, which showed where the frames do not
+    reach in Pillow's picture of a later frame."""
+    src = _apng(tmp_path / "a.png", 8, 6, [([[50, 60, 70, 255]], 0, 0, 0),
+                                          ([[9, 9, 9, 255]], 1, 0, 0)],
+                hidden=[[1, 2, 3, 255]] * 3)
+    frames = [f.rgba[0].tolist() for f in iter_frames(src)]
+    assert frames == [[[50, 60, 70, 255], [0] * 4, [0] * 4],
+                      [[50, 60, 70, 255], [9, 9, 9, 255], [0] * 4]]
+    for decoded in (False, True):
+        with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+            opened.seek(2)
+            if decoded:
+                opened.load()
+            assert _as_rgba_shown(opened)[0].tolist() == frames[1]
