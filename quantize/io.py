@@ -1153,10 +1153,14 @@ def as_rgba(image: Any, name: str = "image", *,
     image itself; a later frame, or that first one after a default image once decoded,
     from its file read again, its frames drawn up to that one: the file the image has
     open, or, once decoded (Pillow then keeps its file to itself), the file its ``filename``
-    names, when that still gives Pillow's picture of the frame. ``image`` is left as it
-    was. A decoded frame that cannot be read so (opened from a file object, its file gone
-    or changed, or its pixels changed since it was decoded) is taken as it is, Pillow's
-    picture, with a :class:`CompositedFrameWarning` saying why.
+    names, when that still gives Pillow's picture of the frame (each frame before it is
+    decoded again: :func:`~quantize.animation.iter_frames` reads every frame of a file in
+    one pass); not so an APNG that Pillow composites alike
+    (:func:`drawn_alike_by_pillow`), whose frame not yet decoded is Pillow's picture.
+    ``image`` is left as it was. A decoded frame that cannot be read so (opened from a
+    file object, its file gone or changed, or its pixels changed since it was decoded)
+    is taken as it is, Pillow's picture, with a :class:`CompositedFrameWarning` saying
+    why.
 
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first
@@ -1271,11 +1275,15 @@ def _composited_by_pillow(image: Image.Image, undecoded: bool) -> bool:
     that Pillow composites, where it may differ from what
     :func:`~quantize.animation.iter_frames` draws (:class:`KeyedCanvas`): a frame after the
     first one shown, or, once decoded, the first one shown after a default image that is
-    not a frame (Pillow drew it over that image)."""
+    not a frame (Pillow drew it over that image). Not so a frame not yet decoded of an
+    APNG that Pillow composites alike (:func:`drawn_alike_by_pillow`) with no such
+    default image, which Pillow left on screen: the frame it decodes is that one."""
     if not keyed_canvas_frames(image):
         return False
     at, hidden = image.tell(), hidden_frames(image)
-    return at > hidden or (at == hidden == 1 and not undecoded)
+    if not (at > hidden or (at == hidden == 1 and not undecoded)):
+        return False
+    return not (undecoded and not hidden and drawn_alike_by_pillow(image))
 
 
 def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],

@@ -783,3 +783,22 @@ def test_a_later_frame_of_an_apng_pillow_draws_alike_starts_on_a_clear_canvas(tm
             if decoded:
                 opened.load()
             assert _as_rgba_shown(opened)[0].tolist() == frames[1]
+
+
+def test_a_later_frame_of_an_apng_pillow_draws_alike_is_not_read_again(tmp_path,
+                                                                        monkeypatch):
+    """Not yet decoded, Pillow's picture of it is the frame: its file was read again up to
+    it, and a loop over the n frames (given to reduce_colors, say) decoded n(n + 1) / 2."""
+    from quantize import io as qio
+
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 0, 0), ([[1, 2, 3]], 2, 2, 1),
+                                          ([[4, 5, 6]], 1, 0, 0)])
+    frames = [f.rgba for f in iter_frames(src)]
+    opened_again = []
+    reader = qio.second_reader
+    monkeypatch.setattr(qio, "second_reader", lambda im: (opened_again.append(im), reader(im))[1])
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        for k in (1, 2):
+            opened.seek(k)
+            np.testing.assert_array_equal(_as_rgba_shown(opened), frames[k])
+    assert opened_again == []
