@@ -435,7 +435,7 @@ class KeyedCanvas:
             clear = np.all(pixels == self._key, axis=2)
         if pixels.dtype != np.uint8:
             pixels = _scale_wide_gray(pixels, 65535.0)
-        return pixels, np.where(clear, 0, 255).astype(np.uint8)
+        return pixels, np.where(clear, np.uint8(0), np.uint8(255))
 
 
 def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
@@ -535,7 +535,7 @@ def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -
     """
     clear = (np.all(highs == [k >> 8 for k in key], axis=2)
              & np.all(lows == [k & 0xFF for k in key], axis=2))
-    return np.where(clear, 0, 255).astype(np.uint8)
+    return np.where(clear, np.uint8(0), np.uint8(255))
 
 
 def hidden_frames(im: Image.Image) -> int:

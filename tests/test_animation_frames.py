@@ -802,3 +802,21 @@ def test_a_later_frame_of_an_apng_pillow_draws_alike_is_not_read_again(tmp_path,
             opened.seek(k)
             np.testing.assert_array_equal(_as_rgba_shown(opened), frames[k])
     assert opened_again == []
+
+
+def test_a_frame_the_caller_dropped_is_not_kept_while_the_next_is_drawn(tmp_path,
+                                                                        monkeypatch):
+    """iter_frames held the last frame's pixels until the next frame's were made: two
+    frames in memory at once where the caller keeps none."""
+    import weakref
+
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 1, 0), ([[1, 2, 3]], 2, 0, 0)])
+    frames = iter_frames(src)
+    first = weakref.ref(next(frames).rgba)  # dropped at once
+    alive = []
+    convert = frames_module.frame_rgba
+    monkeypatch.setattr(frames_module, "frame_rgba",
+                        lambda frame: (alive.append(first() is not None), convert(frame))[1])
+    second = next(frames)
+    assert alive == [False]
+    assert second.rgba[0].tolist() == [[0] * 4, [0] * 4, [1, 2, 3, 255]]

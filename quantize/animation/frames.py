@@ -235,6 +235,7 @@ def iter_frames(path: str | os.PathLike[str], *,
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
+            del rgba  # the caller's now: not kept while the next frame is drawn
 
 
 @contextlib.contextmanager
