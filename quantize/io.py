@@ -1383,8 +1383,9 @@ def _warn_composited(image: Image.Image, name: str, why: str) -> None:
         f"{name} is frame {image.tell() - hidden_frames(image) + 1} of an APNG, already "
         f"decoded, that cannot be drawn again from its file ({why}): it is read as Pillow "
         "composited it, which differs from what players show where a frame's disposal "
-        "cleared the canvas (opaque black, or palette entry 0, in an APNG without alpha) "
-        "and where a translucent pixel was drawn over it",
+        "cleared the canvas (opaque black, or palette entry 0, in an APNG without alpha), "
+        "where a translucent pixel was drawn over it, and where a default image that is not "
+        "a frame shows through",
         advice="pass the frame before it is decoded, its file open (Image.open, then seek), "
         "or read every frame with quantize.animation.iter_frames"))
 

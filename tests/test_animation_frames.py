@@ -585,7 +585,8 @@ def test_a_decoded_apng_frame_is_drawn_again_from_the_file_it_names(tmp_path):
 
 _COMPOSITED = ("it is read as Pillow composited it, which differs from what players show "
                "where a frame's disposal cleared the canvas (opaque black, or palette entry "
-               "0, in an APNG without alpha) and where a translucent pixel was drawn over it; "
+               "0, in an APNG without alpha), where a translucent pixel was drawn over it, and "
+               "where a default image that is not a frame shows through; "
                "pass the frame before it is decoded, its file open (Image.open, then seek), or "
                "read every frame with quantize.animation.iter_frames")
 
@@ -820,3 +821,22 @@ def test_a_frame_the_caller_dropped_is_not_kept_while_the_next_is_drawn(tmp_path
     second = next(frames)
     assert alive == [False]
     assert second.rgba[0].tolist() == [[0] * 4, [0] * 4, [1, 2, 3, 255]]
+
+
+def test_a_decoded_first_frame_after_a_default_image_warns_of_it(tmp_path):
+    """Pillow drew it over the default image, which showed through: the warning named only
+    the disposals and the translucent pixels."""
+    src = _apng(tmp_path / "a.png", 8, 2, [([[50, 60, 70]], 0, 0, 0), ([[9, 8, 7]], 2, 0, 0)],
+                hidden=[[1, 2, 3]] * 3)
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:
+        opened.seek(1)
+        opened.load()
+        with pytest.warns(CompositedFrameWarning) as caught, pytest.warns(FirstFrameWarning):
+            got = _as_rgba_shown(opened)
+    [warning] = [w for w in caught if w.category is CompositedFrameWarning]
+    assert warning.message.facts.startswith(
+        "image is frame 1 of an APNG, already decoded, that cannot be drawn again from its "
+        "file (it was opened from a file object, not by its name): ")
+    assert warning.message.facts.endswith(
+        "and where a default image that is not a frame shows through")
+    assert got[0].tolist() == [[50, 60, 70, 255], [1, 2, 3, 255], [1, 2, 3, 255]]
