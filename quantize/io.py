@@ -64,7 +64,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -85,17 +85,19 @@ from .png import (
     check_png_chunks,
     check_png_frames,
     damaged_png_file,
+    frame_controls,
     second_reader,
     whole_png_rows,
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
-           "KeyedCanvas", "LoadedImage", "PixelRangeWarning", "TransparentColorWarning",
+           "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PixelRangeWarning",
+           "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
-           "check_png_frames", "folded_name", "forget_default_image", "frame_rgba",
-           "hidden_frames", "is_stream", "keyed_canvas_frames", "load_image",
-           "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
+           "check_png_frames", "drawn_alike_by_pillow", "folded_name", "forget_default_image",
+           "frame_rgba", "frames_canvas", "hidden_frames", "is_stream", "keyed_canvas_frames",
+           "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors",
@@ -247,15 +249,70 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
-    im.load()  # a later frame is composited by Pillow (see _high_byte_key)
+    im.load()  # a later frame (of an APNG, see _frame_drawn_again) is composited by Pillow
     return im
+
+
+@contextlib.contextmanager
+def frames_canvas(im: Image.Image) -> Iterator[KeyedCanvas | None]:
+    """The :class:`KeyedCanvas` on which the frames of ``im`` (opened, not yet decoded, at
+    its start) are drawn, as :func:`~quantize.animation.iter_frames` draws them, for as
+    long as the block runs: that of an APNG
+    (:func:`keyed_canvas_frames`) or of a 16-bit RGB PNG with a transparent colour, whose
+    low bytes come from a :func:`second_reader` of the file; None for any other image,
+    and for an APNG whose frames Pillow composites alike (:func:`drawn_alike_by_pillow`):
+    Pillow's pictures are then the frames.
+
+    A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
+    pixels (:func:`low_depth_gray_key`) in ``im.info``.
+    """
+    gray_key = low_depth_gray_key(im)
+    if gray_key is not None:
+        im.info["transparency"] = gray_key
+    wide_key = sixteen_bit_key(im)
+    if wide_key is not None:
+        with (second_reader(im) as fp, Image.open(fp) as low,
+              KeyedCanvas(im, wide_key, low) as canvas):
+            yield canvas
+    elif keyed_canvas_frames(im) and not drawn_alike_by_pillow(im):
+        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
+            yield canvas
+    else:
+        yield None
+
+
+def drawn_alike_by_pillow(im: Image.Image) -> bool:
+    """Whether Pillow composites the frames of ``im``, an APNG opened and not yet decoded,
+    to the very pixels a :class:`KeyedCanvas` draws, so that they need no canvas beside
+    Pillow's (one frame's RGBA: 230 KB for frames of 320x180).
+
+    So it does for an APNG without a transparent colour (tRNS) in mode "RGB", "L", "P",
+    "RGBA" or "LA" whose frames either have alpha and all replace what is below them
+    (blend_op SOURCE: Pillow blends a translucent pixel's alpha as a colour), or are
+    opaque, none clears the canvas before another frame (dispose_op BACKGROUND, or
+    PREVIOUS on the first frame: Pillow clears to opaque black, or entry 0), and no
+    default image that is not a frame comes before them. The frame controls (fcTL) are
+    read from ``im``'s file (:func:`~quantize.png.frame_controls`), which is left where it
+    was.
+    """
+    if im.mode not in ("RGB", "L", "P", "RGBA", "LA") or "transparency" in im.info:
+        return False
+    controls = frame_controls(im.fp)
+    if not controls:
+        return False
+    if im.mode in ("RGBA", "LA"):
+        return all(blend == 0 for _, blend in controls)
+    before_another = controls[:-1]
+    return (not hidden_frames(im) and all(dispose != 1 for dispose, _ in before_another)
+            and not (before_another and before_another[0][0] == 2))
 
 
 def keyed_canvas_frames(im: Image.Image) -> bool:
     """Whether the frames of ``im``, an opened image, are composited by a
     :class:`KeyedCanvas` rather than by Pillow: those of every APNG, whatever its colour
-    type and bit depth, with a transparent colour or without. (A 16-bit RGB PNG with a
-    transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    type and bit depth, with a transparent colour or without (:func:`frames_canvas` gives
+    none to those Pillow composites alike: :func:`drawn_alike_by_pillow`). (A 16-bit RGB
+    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
             and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
 
@@ -378,7 +435,7 @@ class KeyedCanvas:
             clear = np.all(pixels == self._key, axis=2)
         if pixels.dtype != np.uint8:
             pixels = _scale_wide_gray(pixels, 65535.0)
-        return pixels, np.where(clear, 0, 255).astype(np.uint8)
+        return pixels, np.where(clear, np.uint8(0), np.uint8(255))
 
 
 def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
@@ -478,7 +535,7 @@ def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -
     """
     clear = (np.all(highs == [k >> 8 for k in key], axis=2)
              & np.all(lows == [k & 0xFF for k in key], axis=2))
-    return np.where(clear, 0, 255).astype(np.uint8)
+    return np.where(clear, np.uint8(0), np.uint8(255))
 
 
 def hidden_frames(im: Image.Image) -> int:
@@ -1085,17 +1142,30 @@ def as_rgba(image: Any, name: str = "image", *,
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
     given, is added to it: how the caller's job is done on every frame, where there
-    is such a way. An APNG's first frame, at the start of the file or moved to after a
-    default image that is not a frame (``image.seek(1)``), not yet decoded, is drawn as
-    :func:`~quantize.animation.iter_frames` draws it (:class:`KeyedCanvas`); a later
-    frame, or one already decoded, is the picture Pillow composites, which may differ
-    from it where a frame's disposal cleared the canvas (opaque black, or palette entry
-    0, in an image without alpha), where a translucent pixel blended over it, and,
-    already decoded, where the default image showed through.
+    is such a way.
+
+    A frame of an APNG is drawn as :func:`~quantize.animation.iter_frames` draws it
+    (:class:`KeyedCanvas`), not as Pillow composites it, which differs where a frame's
+    disposal cleared the canvas (opaque black, or palette entry 0, in an image without
+    alpha), where a translucent pixel blended over it, and where a default image that is
+    not a frame showed through. Its first frame (at the start of the file, or moved to
+    after such a default image, ``image.seek(1)``), not yet decoded, is drawn from the
+    image itself; a later frame, or that first one after a default image once decoded,
+    from its file read again, its frames drawn up to that one: the file the image has
+    open, or, once decoded (Pillow then keeps its file to itself), the file its ``filename``
+    names, when that still gives Pillow's picture of the frame (each frame before it is
+    decoded again: :func:`~quantize.animation.iter_frames` reads every frame of a file in
+    one pass); not so an APNG that Pillow composites alike
+    (:func:`drawn_alike_by_pillow`), whose frame not yet decoded is Pillow's picture.
+    ``image`` is left as it was. A decoded frame that cannot be read so (opened from a
+    file object, its file gone or changed, or its pixels changed since it was decoded)
+    is taken as it is, Pillow's picture, with a :class:`CompositedFrameWarning` saying
+    why.
 
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first
-    frame. Once decoded (or at a later frame of an APNG), Pillow has kept the high
+    frame, and at a later frame of an APNG drawn again from its file. Once decoded (at
+    its first frame), Pillow has kept the high
     byte of each sample only: the colour is matched on its high bytes, with a
     :class:`TransparentColorWarning` saying so; a colour under 256 in every
     channel cannot then be told from an 8-bit image's, and is matched as one.
@@ -1108,8 +1178,9 @@ def as_rgba(image: Any, name: str = "image", *,
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
         PIL image whose file was closed before its pixels were read.
     ImageReadError
-        For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
-        bad CRC (:func:`check_png_chunks`) or whose image data ends before its last row
+        For a PIL image of a PNG or APNG not yet decoded (or of an APNG frame drawn again
+        from its file) whose file has a chunk with a bad CRC (:func:`check_png_chunks`)
+        or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
@@ -1129,10 +1200,13 @@ def as_rgba(image: Any, name: str = "image", *,
         _warn_one_frame(image, name, every_frame)
         undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
         where = getattr(image, "filename", "") or name
-        if undecoded:
-            check_png_chunks(image, where)
-        with whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
-            decoded = _load_keyed(image)
+        if _composited_by_pillow(image, undecoded):
+            decoded = _frame_drawn_again(image, where, name)
+        else:
+            if undecoded:
+                check_png_chunks(image, where)
+            with whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+                decoded = _load_keyed(image)
         return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
@@ -1194,6 +1268,126 @@ def _file_closed_before_decoding(image: Image.Image) -> bool:
     """
     fp = getattr(image, "fp", None)
     return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
+
+
+def _composited_by_pillow(image: Image.Image, undecoded: bool) -> bool:
+    """Whether ``image``, a PIL image given to :func:`as_rgba`, is at a frame of an APNG
+    that Pillow composites, where it may differ from what
+    :func:`~quantize.animation.iter_frames` draws (:class:`KeyedCanvas`): a frame after the
+    first one shown, or, once decoded, the first one shown after a default image that is
+    not a frame (Pillow drew it over that image). Not so a frame not yet decoded of an
+    APNG that Pillow composites alike (:func:`drawn_alike_by_pillow`) with no such
+    default image, which Pillow left on screen: the frame it decodes is that one."""
+    if not keyed_canvas_frames(image):
+        return False
+    at, hidden = image.tell(), hidden_frames(image)
+    if not (at > hidden or (at == hidden == 1 and not undecoded)):
+        return False
+    return not (undecoded and not hidden and drawn_alike_by_pillow(image))
+
+
+def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
+                       name: str) -> Image.Image:
+    """The frame ``image`` is at (see :func:`_composited_by_pillow`), drawn as
+    :func:`~quantize.animation.iter_frames` draws it: its file read again, its frames up to
+    that one drawn on a :class:`KeyedCanvas`. ``image`` is left as it was.
+
+    Not yet decoded, its open file is read from a :func:`second_reader`; decoded, the file
+    its name gives, when that still gives Pillow's picture of that frame
+    (:func:`_file_of_frame`). When neither can be read, ``image`` itself, as Pillow
+    composited it, with a :class:`CompositedFrameWarning` saying why.
+
+    Raises
+    ------
+    ImageReadError
+        Naming ``where``, when the file has a chunk with a bad CRC or image data (of a
+        frame up to that one) that ends before its last row.
+    """
+    at = image.tell()
+    if image.tile:
+        reader: BinaryIO | None = second_reader(image)
+    else:
+        reader, why = _file_of_frame(image)
+        if reader is None:
+            _warn_composited(image, name, why)
+            return image
+    with reader, pillow_limit_lifted(), Image.open(reader) as again:
+        check_png_chunks(again, where)
+        check_png_frames(again, where, at + 1)
+        with frames_canvas(again) as canvas:
+            hidden = hidden_frames(again)
+            if hidden:
+                forget_default_image(again)
+            if canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
+                again.seek(at)
+                again.load()
+                return again.copy()
+            for i in range(hidden, at + 1):
+                again.seek(i)
+                picture = canvas.draw(again)
+    return picture
+
+
+def _file_of_frame(image: Image.Image) -> tuple[BinaryIO | None, str]:
+    """The file ``image``, a decoded frame of an APNG, was opened from, opened again by its
+    name, and an empty string; or None and why it cannot be read again: opened from no
+    name, no longer a regular file, or no longer giving, at that frame, the picture that
+    ``image`` holds (the file replaced since, or the pixels changed since they were
+    decoded: they are not the file's frame then, and are read as they are)."""
+    filename = getattr(image, "filename", "")
+    if not filename:
+        return None, "it was opened from a file object, not by its name"
+    if not os.path.isfile(filename):  # a pipe, read once; gone, or a folder now
+        return None, f"{quoted(filename)} is no longer a regular file"
+    same = False
+    try:
+        fp = open(filename, "rb")  # returned open: the caller closes it
+    except OSError as exc:
+        return None, f"{quoted(filename)} cannot be read ({exc.strerror})"
+    try:
+        with pillow_limit_lifted(), Image.open(fp) as pillow:
+            same = _same_frame(pillow, image)
+    except (OSError, ValueError, EOFError, SyntaxError):
+        pass  # no longer the image it was
+    if not same:
+        fp.close()
+        return None, (f"its pixels are not Pillow's picture of that frame of "
+                      f"{quoted(filename)} as it reads now")
+    fp.seek(0)
+    return fp, ""
+
+
+def _same_frame(pillow: Image.Image, image: Image.Image) -> bool:
+    """Whether ``pillow``, a file opened, has the frames of ``image`` and gives its picture
+    (mode, size, palette, pixels) at the frame ``image`` is at."""
+    if pillow.format != "PNG" or getattr(pillow, "n_frames", 1) != image.n_frames:
+        return False
+    pillow.seek(image.tell())
+    pillow.load()
+    return ((pillow.mode, pillow.size) == (image.mode, image.size)
+            and pillow.getpalette() == image.getpalette() and pillow.tobytes() == image.tobytes())
+
+
+class CompositedFrameWarning(CodeAdviceWarning):
+    """A later frame of an APNG, given as a PIL image already decoded, could not be drawn
+    again from its file: it is read as Pillow composited it, which may differ from what
+    players show (see :func:`as_rgba`).
+
+    The advice, how to pass the frame for it to be drawn as players draw it, is apart from
+    the facts (:class:`~quantize.errors.CodeAdviceWarning`).
+    """
+
+
+def _warn_composited(image: Image.Image, name: str, why: str) -> None:
+    warn_caller(CompositedFrameWarning(
+        f"{name} is frame {image.tell() - hidden_frames(image) + 1} of an APNG, already "
+        f"decoded, that cannot be drawn again from its file ({why}): it is read as Pillow "
+        "composited it, which differs from what players show where a frame's disposal "
+        "cleared the canvas (opaque black, or palette entry 0, in an APNG without alpha), "
+        "where a translucent pixel was drawn over it, and where a default image that is not "
+        "a frame shows through",
+        advice="pass the frame before it is decoded, its file open (Image.open, then seek), "
+        "or read every frame with quantize.animation.iter_frames"))
 
 
 def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> None:

@@ -27,8 +27,8 @@ from PIL import Image
 
 from .errors import ImageReadError
 
-__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "second_reader",
-           "whole_png_rows"]
+__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "frame_controls",
+           "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -231,9 +231,11 @@ def _refuse_short_png(reason: str | None, path: str | os.PathLike[str]) -> None:
         raise ImageReadError(f"damaged PNG ({reason})", path=path)
 
 
-def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
+def check_png_frames(im: Image.Image, path: str | os.PathLike[str],
+                     images: int | None = None) -> None:
     """Refuse a PNG or APNG, opened as ``im``, whose image data (of its default image or
-    any frame) ends before the last row of the image it holds.
+    any frame; with ``images``, of one of its first ``images`` images) ends before the
+    last row of the image it holds.
 
     Before decoding: Pillow decodes the frames after the first onto a canvas, where the
     rows they lack are not told apart (see :func:`whole_png_rows`), so the data of every
@@ -248,7 +250,64 @@ def check_png_frames(im: Image.Image, path: str | os.PathLike[str]) -> None:
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
         return
-    _refuse_short_png(_short_png_data(fp), path)
+    _refuse_short_png(_short_png_data(fp, images), path)
+
+
+def still_png(fp: Any) -> bool:
+    """Whether the file in ``fp`` is a still PNG: a PNG with no animation control chunk
+    (acTL, which an APNG holds before its image data) before its first IDAT chunk. Only
+    the chunk headers before it are read. False for anything else (not a PNG, cut short
+    before its image data).
+
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    try:
+        fp.seek(0)
+        if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+            return False
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return False
+            length, kind = struct.unpack(">I4s", head)
+            if kind in (b"acTL", b"IEND"):
+                return False
+            if kind == b"IDAT":
+                return True
+            fp.seek(length + 4, os.SEEK_CUR)  # its data and CRC
+    finally:
+        fp.seek(here)
+
+
+def frame_controls(fp: Any) -> list[tuple[int, int]] | None:
+    """The ``(dispose_op, blend_op)`` of every frame control (fcTL) chunk of the APNG in
+    ``fp``, in the file's order, read from the chunk headers alone (no image data is
+    read); None when a chunk is cut short or an fcTL chunk too short.
+
+    ``fp`` (seekable) is read from its start and left where it was.
+    """
+    here = fp.tell()
+    controls = []
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        while True:
+            head = fp.read(8)
+            if len(head) < 8:
+                return None
+            length, kind = struct.unpack(">I4s", head)
+            if kind == b"IEND":
+                return controls
+            if kind == b"fcTL":
+                body = fp.read(length)
+                if length < 26 or len(body) != length:
+                    return None
+                controls.append((body[24], body[25]))
+                fp.seek(4, os.SEEK_CUR)  # the CRC
+            else:
+                fp.seek(length + 4, os.SEEK_CUR)
+    finally:
+        fp.seek(here)
 
 
 def _last_rows_written(im: Image.Image) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -21,7 +23,13 @@ from quantize.animation import (
 )
 from quantize.animation import frames as frames_module
 from quantize.errors import ImageReadError
-from quantize.io import TransparentColorWarning, as_rgba, load_image
+from quantize.io import (
+    CompositedFrameWarning,
+    TransparentColorWarning,
+    as_rgba,
+    load_image,
+)
+from quantize.png import frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
@@ -337,18 +345,6 @@ def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, 
     assert expected[0][0][0] == [78, 1, 255, 0]
 
 
-def test_a_later_frame_of_a_16_bit_rgb_apng_given_as_a_pil_image_is_composited(tmp_path):
-    """Only the first frame shown is drawn on a canvas of its own; a later one is the
-    picture Pillow composites, its transparent colour matched on the high bytes."""
-    src = _keyed_16_bit_apng(tmp_path / "k.png", (20000, 300, 65535))
-    with Image.open(src) as opened:
-        opened.seek(1)
-        with pytest.warns(FirstFrameWarning), pytest.warns(TransparentColorWarning):
-            rgb, alpha = as_rgba(opened)
-    np.testing.assert_array_equal(rgb, [[[78, 1, 255], [0, 0, 255], [78, 1, 255]]])
-    np.testing.assert_array_equal(alpha, [[0, 255, 0]])
-
-
 def _apng(path, depth: int, colour_type: int, frames, hidden=None, chunks=(), sample="u1"):
     """A 3x1 APNG of ``frames`` (pixels, x, dispose_op, blend_op), after the ``chunks``
     (PLTE, tRNS); with ``hidden``, the pixels of a default image that is not a frame."""
@@ -512,3 +508,335 @@ def test_a_pil_image_at_the_first_frame_after_a_default_image_reads_as_iter_fram
         opened.seek(1)
         rgb, alpha = as_rgba(opened)
     np.testing.assert_array_equal(np.dstack([rgb, alpha]), first)
+
+
+def _as_rgba_shown(image, **kwargs) -> np.ndarray:
+    """as_rgba of ``image`` as one (H, W, 4) array, as iter_frames gives a frame."""
+    rgb, alpha = as_rgba(image, **kwargs)
+    return np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8) if alpha is None else alpha])
+
+
+def _apngs_pillow_composites_otherwise(tmp_path) -> list:
+    """APNGs whose later frames Pillow composites otherwise than the APNG specification:
+    what a disposal clears (grey, RGB, palette), a translucent pixel drawn over the canvas
+    (RGBA, palette), a transparent colour (16-bit RGB, grey), after a default image."""
+    return [
+        _apng(tmp_path / "rgb.png", 8, 2, [([[50, 60, 70]] * 3, 0, 1, 0), ([[9, 8, 7]], 2, 0, 0),
+                                          ([[1, 1, 1]], 0, 2, 1), ([[5, 5, 5]], 1, 0, 0)]),
+        _apng(tmp_path / "gray.png", 8, 0, [([50, 50], 0, 0, 1), ([9], 2, 1, 0), ([7], 1, 0, 0)],
+              hidden=[100] * 3),
+        _apng(tmp_path / "rgba.png", 8, 6, [([[200, 0, 0, 255]] * 3, 0, 0, 0),
+                                           ([[0, 0, 255, 128]] * 2, 1, 0, 1)]),
+        _apng(tmp_path / "p.png", 8, 3, [([1, 1, 1], 0, 1, 0), ([3, 3], 1, 0, 1)],
+              chunks=[_PLTE, (b"tRNS", bytes([255, 255, 255, 128]))]),
+        _keyed_16_bit_apng(tmp_path / "k16.png", (20000, 300, 65535), default_image=True),
+        _keyed_apng(tmp_path / "kl.png", "L", 7, 200),
+    ]
+
+
+def test_a_later_apng_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_it(tmp_path):
+    """Moved to a later frame (seek), decoded or not: it was the picture Pillow composites,
+    where what a disposal cleared came out opaque black (palette entry 0), a translucent pixel
+    over opaque red at alpha 191, and a 16-bit transparent colour matched on its high bytes
+    (a colour next to it was made transparent too). The caller's image stays where it was."""
+    for src in _apngs_pillow_composites_otherwise(tmp_path):
+        frames = [f.rgba for f in iter_frames(src)]
+        for k in range(len(frames)):
+            for decoded in (False, True):
+                with Image.open(src) as opened:
+                    opened.seek(opened.tell() + k + bool(opened.info.get("default_image")))
+                    at = opened.tell()
+                    if decoded:
+                        opened.load()
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error", CompositedFrameWarning)
+                        warnings.simplefilter("error", TransparentColorWarning)
+                        warnings.simplefilter("ignore", FirstFrameWarning)
+                        got = _as_rgba_shown(opened)
+                    assert opened.tell() == at
+                np.testing.assert_array_equal(got, frames[k], err_msg=f"{src.name} {k}")
+
+
+def test_the_cases_apart_are_drawn_as_before(tmp_path):
+    """The frames drawn, where Pillow's picture of them differs."""
+    rgb, gray, rgba, palette, k16, _ = _apngs_pillow_composites_otherwise(tmp_path)
+    expected = {rgb: (1, [[0, 0, 0, 0], [0, 0, 0, 0], [9, 8, 7, 255]]),
+                rgba: (1, [[200, 0, 0, 255], [100, 0, 128, 255], [100, 0, 128, 255]]),
+                palette: (1, [[0, 0, 0, 0], [10, 10, 10, 128], [10, 10, 10, 128]]),
+                k16: (2, [[78, 1, 255, 0], [0, 0, 255, 255], [0, 0, 255, 255]]),
+                gray: (3, [[50, 50, 50, 255], [7, 7, 7, 255], [0, 0, 0, 0]])}
+    for src, (at, row) in expected.items():
+        with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+            opened.seek(at)
+            assert _as_rgba_shown(opened)[0].tolist() == row
+        assert composited(src)[at][0].tolist() != row
+
+
+def test_a_decoded_apng_frame_is_drawn_again_from_the_file_it_names(tmp_path):
+    """Its file closed (the with block over), it is opened again by its name."""
+    src = _apngs_pillow_composites_otherwise(tmp_path)[0]
+    with Image.open(src) as opened:
+        opened.seek(2)
+        opened.load()
+    with pytest.warns(FirstFrameWarning):
+        got = _as_rgba_shown(opened)
+    assert got[0].tolist() == [[1, 1, 1, 255], [0, 0, 0, 0], [9, 8, 7, 255]]
+
+
+_COMPOSITED = ("it is read as Pillow composited it, which differs from what players show "
+               "where a frame's disposal cleared the canvas (opaque black, or palette entry "
+               "0, in an APNG without alpha), where a translucent pixel was drawn over it, and "
+               "where a default image that is not a frame shows through; "
+               "pass the frame before it is decoded, its file open (Image.open, then seek), or "
+               "read every frame with quantize.animation.iter_frames")
+
+
+@pytest.mark.parametrize("how", ["file object", "changed pixels", "file replaced"])
+def test_a_decoded_apng_frame_that_cannot_be_drawn_again_is_pillows_with_a_warning(tmp_path,
+                                                                                  how):
+    """A decoded frame opened from a file object, whose pixels were changed, or whose file
+    was replaced, is read as it is (the caller's pixels are never replaced by the file's)."""
+    src = _apngs_pillow_composites_otherwise(tmp_path)[0]
+    data = src.read_bytes()
+    opened = Image.open(io.BytesIO(data) if how == "file object" else src)
+    opened.seek(1)
+    opened.load()
+    why = {"file object": "it was opened from a file object, not by its name",
+           "changed pixels": f"its pixels are not Pillow's picture of that frame of '{src}' as "
+                             "it reads now",
+           "file replaced": f"its pixels are not Pillow's picture of that frame of '{src}' as "
+                            "it reads now"}[how]
+    if how == "changed pixels":
+        opened.putpixel((2, 0), (9, 8, 6))
+    if how == "file replaced":
+        _apng(src, 8, 2, [([[50, 60, 70]] * 3, 0, 1, 0), ([[9, 8, 6]], 2, 0, 0)])
+    with pytest.warns(CompositedFrameWarning) as caught, pytest.warns(FirstFrameWarning):
+        got = _as_rgba_shown(opened)
+    opened.close()
+    [warning] = [w for w in caught if w.category is CompositedFrameWarning]
+    assert str(warning.message) == (f"image is frame 2 of an APNG, already decoded, that "
+                                    f"cannot be drawn again from its file ({why}): "
+                                    + _COMPOSITED)
+    shown = (9, 8, 6) if how == "changed pixels" else (9, 8, 7)
+    assert got[0].tolist() == [[0, 0, 0, 255], [0, 0, 0, 255], [*shown, 255]]
+
+
+def test_a_later_apng_frame_given_as_a_pil_image_is_refused_when_data_before_it_is_short(
+        tmp_path):
+    """Drawn again from the frames before it, whose data is checked as iter_frames checks
+    it: frame 2's holds one of its two rows (Pillow left the other as the canvas was)."""
+    def frame(seq: int, rows: list[int]) -> list[tuple[bytes, bytes]]:
+        data = zlib.compress(b"".join(b"\0" + bytes([v] * 6) for v in rows))
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 0, 0)),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 3, 0)), *frame(0, [10, 20]),
+                                   *frame(1, [30]), *frame(3, [50, 60]), (b"IEND", b"")]))
+    for at, decoded in [(1, False), (2, False), (1, True), (2, True)]:
+        with Image.open(src) as opened:
+            opened.seek(at)
+            if decoded:
+                opened.load()
+            with pytest.raises(ImageReadError) as info, pytest.warns(FirstFrameWarning):
+                as_rgba(opened)
+        assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after 1 "
+                                   "of 2 rows)")
+
+
+_OPAQUE, _ALPHA = [[50, 60, 70]] * 3, [[50, 60, 70, 128]] * 3
+
+
+@pytest.mark.parametrize(("colour_type", "pixels", "frames", "chunks", "hidden", "alike"), [
+    (2, _OPAQUE, [(0, 0), (2, 1), (0, 1)], [], None, True),    # replaced, put back, over
+    (2, _OPAQUE, [(0, 0), (1, 0), (0, 0)], [], None, False),   # cleared: black in Pillow's
+    (2, _OPAQUE, [(0, 0), (0, 0), (1, 0)], [], None, True),    # the last one's: not seen
+    (2, _OPAQUE, [(2, 0), (0, 0)], [], None, False),           # back, from the first: cleared
+    (2, _OPAQUE, [(0, 0), (0, 0)], [], [1, 2, 3] * 3, False),  # after a default image
+    (0, [50] * 3, [(0, 1), (2, 0)], [], None, True),
+    (0, [50] * 3, [(0, 1), (2, 0)], [(b"tRNS", struct.pack(">H", 50))], None, False),
+    (3, [1] * 3, [(0, 1), (0, 1)], [_PLTE], None, True),
+    (3, [1] * 3, [(0, 1), (0, 1)], [_PLTE, (b"tRNS", b"\xff\x80")], None, False),
+    (6, _ALPHA, [(1, 0), (2, 0), (0, 0)], [], None, True),     # any disposal, replaced
+    (6, _ALPHA, [(1, 0), (0, 0)], [], [[1, 2, 3, 4]] * 3, True),
+    (6, _ALPHA, [(0, 0), (0, 1)], [], None, False),            # translucent over: blended
+    (4, [[50, 128]] * 3, [(1, 0), (0, 0)], [], None, True),
+    (4, [[50, 128]] * 3, [(0, 1), (0, 0)], [], None, False),
+])
+def test_an_apng_that_pillow_draws_alike_is_read_without_a_canvas_of_its_own(
+        tmp_path, monkeypatch, colour_type, pixels, frames, chunks, hidden, alike):
+    """Every APNG was drawn on a KeyedCanvas too, beside Pillow's own canvas: a copy of the
+    picture (230 KB for frames of 320x180) that gives the same pixels when Pillow draws
+    them as the APNG specification does. Its frames are the same, canvas or not."""
+    from quantize import io as qio
+
+    src = _apng(tmp_path / "a.png", 8, colour_type,
+                [(pixels[: 3 - i % 2], i % 2, dispose, blend)
+                 for i, (dispose, blend) in enumerate(frames)], hidden=hidden, chunks=chunks)
+    with Image.open(src) as opened:
+        here = opened.fp.tell()
+        assert qio.drawn_alike_by_pillow(opened) is alike
+        assert opened.fp.tell() == here  # left where it was
+    canvases = []
+    made = qio.KeyedCanvas.__init__
+    monkeypatch.setattr(qio.KeyedCanvas, "__init__",
+                        lambda self, *args: (canvases.append(args), made(self, *args))[1])
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(canvases) == (0 if alike else 1)
+    monkeypatch.setattr(qio, "drawn_alike_by_pillow", lambda im: False)
+    drawn = [f.rgba for f in iter_frames(src)]
+    assert len(got) == len(frames)
+    assert all(np.array_equal(a, b) for a, b in zip(got, drawn, strict=True))
+    if alike:
+        assert all(np.array_equal(a, b)
+                   for a, b in zip(got, composited(src)[bool(hidden):], strict=True))
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        opened.seek(len(frames) - 1 + bool(hidden))
+        np.testing.assert_array_equal(_as_rgba_shown(opened), got[-1])
+
+
+def test_the_frame_controls_of_an_apng_are_read_from_its_chunks(tmp_path):
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 1, 0), (_OPAQUE[:1], 2, 2, 1),
+                                          (_OPAQUE[:2], 1, 0, 1)], hidden=[[0, 0, 0]] * 3)
+    with open(src, "rb") as fp:
+        fp.seek(5)
+        assert frame_controls(fp) == [(1, 0), (2, 1), (0, 1)]
+        assert fp.tell() == 5
+    data = src.read_bytes()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(data[:data.rindex(b"fcTL") + 10])
+    with open(cut, "rb") as fp:
+        assert frame_controls(fp) is None
+
+
+def _counted_image_data(monkeypatch) -> list:
+    """The calls that inflate a PNG's image data again to count its bytes, from now on."""
+    from quantize import png
+
+    calls = []
+    count = png._short_png_data
+    monkeypatch.setattr(png, "_short_png_data",
+                        lambda fp, images=None: (calls.append(images), count(fp, images))[1])
+    return calls
+
+
+@pytest.mark.parametrize(("last_row", "counted"), [(9, []), (0, [1])])
+def test_a_still_pngs_image_data_is_counted_only_when_its_last_row_is_black(
+        tmp_path, monkeypatch, last_row, counted):
+    """iter_frames (and reduce_animation_file, twice) inflated a still PNG's image data
+    again to count its rows, 0.1-0.5 s for 12 megapixels: decoded onto an image of its own,
+    a still shows missing rows cheaply, as load_image finds them (its last row black)."""
+    src = tmp_path / "still.png"
+    pixels = np.full((3, 2, 3), 5, np.uint8)
+    pixels[-1] = last_row
+    Image.fromarray(pixels).save(src)
+    calls = _counted_image_data(monkeypatch)
+    [frame] = list(iter_frames(src))
+    assert calls == counted
+    np.testing.assert_array_equal(frame.rgba[..., :3], pixels)
+    cut = tmp_path / "cut.png"  # two of its three rows: refused as before
+    cut.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 3, 8, 2, 0, 0, 0)),
+                                   (b"IDAT", zlib.compress(b"\0" + bytes(6) + b"\0" + bytes(6))),
+                                   (b"IEND", b"")]))
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(cut))
+    assert str(info.value) == f"{cut}: damaged PNG (image data ends after 2 of 3 rows)"
+
+
+def test_an_apngs_image_data_is_counted_before_its_frames(tmp_path, monkeypatch):
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 0, 0), (_OPAQUE[:1], 2, 0, 0)])
+    calls = _counted_image_data(monkeypatch)
+    assert len(list(iter_frames(src))) == 2
+    assert calls == [None]
+
+
+def test_a_still_png_is_told_from_its_chunks_before_the_image_data(tmp_path):
+    head = (b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+    idat, actl = (b"IDAT", zlib.compress(b"\0\x07")), (b"acTL", struct.pack(">II", 1, 0))
+    files = {"still": [head, idat], "apng": [head, actl, idat],
+             "actl_after_data": [head, idat, actl], "no_data": [head]}
+    told = {}
+    for name, chunks in files.items():
+        with open(tmp_path / name, "wb+") as fp:
+            fp.write(png_of_chunks([*chunks, (b"IEND", b"")]))
+            fp.seek(3)
+            told[name] = still_png(fp)
+            assert fp.tell() == 3
+    assert told == {"still": True, "apng": False, "actl_after_data": True, "no_data": False}
+    with open(tmp_path / "gif", "wb+") as fp:
+        fp.write(b"GIF89a" + bytes(20))
+        assert still_png(fp) is False
+
+
+def test_a_later_frame_of_an_apng_pillow_draws_alike_starts_on_a_clear_canvas(tmp_path):
+    """After a default image that is not a frame, which showed where the frames do not
+    reach in Pillow's picture of a later frame."""
+    src = _apng(tmp_path / "a.png", 8, 6, [([[50, 60, 70, 255]], 0, 0, 0),
+                                          ([[9, 9, 9, 255]], 1, 0, 0)],
+                hidden=[[1, 2, 3, 255]] * 3)
+    frames = [f.rgba[0].tolist() for f in iter_frames(src)]
+    assert frames == [[[50, 60, 70, 255], [0] * 4, [0] * 4],
+                      [[50, 60, 70, 255], [9, 9, 9, 255], [0] * 4]]
+    for decoded in (False, True):
+        with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+            opened.seek(2)
+            if decoded:
+                opened.load()
+            assert _as_rgba_shown(opened)[0].tolist() == frames[1]
+
+
+def test_a_later_frame_of_an_apng_pillow_draws_alike_is_not_read_again(tmp_path,
+                                                                        monkeypatch):
+    """Not yet decoded, Pillow's picture of it is the frame: its file was read again up to
+    it, and a loop over the n frames (given to reduce_colors, say) decoded n(n + 1) / 2."""
+    from quantize import io as qio
+
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 0, 0), ([[1, 2, 3]], 2, 2, 1),
+                                          ([[4, 5, 6]], 1, 0, 0)])
+    frames = [f.rgba for f in iter_frames(src)]
+    opened_again = []
+    reader = qio.second_reader
+    monkeypatch.setattr(qio, "second_reader", lambda im: (opened_again.append(im), reader(im))[1])
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        for k in (1, 2):
+            opened.seek(k)
+            np.testing.assert_array_equal(_as_rgba_shown(opened), frames[k])
+    assert opened_again == []
+
+
+def test_a_frame_the_caller_dropped_is_not_kept_while_the_next_is_drawn(tmp_path,
+                                                                        monkeypatch):
+    """iter_frames held the last frame's pixels until the next frame's were made: two
+    frames in memory at once where the caller keeps none."""
+    import weakref
+
+    src = _apng(tmp_path / "a.png", 8, 2, [(_OPAQUE, 0, 1, 0), ([[1, 2, 3]], 2, 0, 0)])
+    frames = iter_frames(src)
+    first = weakref.ref(next(frames).rgba)  # dropped at once
+    alive = []
+    convert = frames_module.frame_rgba
+    monkeypatch.setattr(frames_module, "frame_rgba",
+                        lambda frame: (alive.append(first() is not None), convert(frame))[1])
+    second = next(frames)
+    assert alive == [False]
+    assert second.rgba[0].tolist() == [[0] * 4, [0] * 4, [1, 2, 3, 255]]
+
+
+def test_a_decoded_first_frame_after_a_default_image_warns_of_it(tmp_path):
+    """Pillow drew it over the default image, which showed through: the warning named only
+    the disposals and the translucent pixels."""
+    src = _apng(tmp_path / "a.png", 8, 2, [([[50, 60, 70]], 0, 0, 0), ([[9, 8, 7]], 2, 0, 0)],
+                hidden=[[1, 2, 3]] * 3)
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:
+        opened.seek(1)
+        opened.load()
+        with pytest.warns(CompositedFrameWarning) as caught, pytest.warns(FirstFrameWarning):
+            got = _as_rgba_shown(opened)
+    [warning] = [w for w in caught if w.category is CompositedFrameWarning]
+    assert warning.message.facts.startswith(
+        "image is frame 1 of an APNG, already decoded, that cannot be drawn again from its "
+        "file (it was opened from a file object, not by its name): ")
+    assert warning.message.facts.endswith(
+        "and where a default image that is not a frame shows through")
+    assert got[0].tolist() == [[50, 60, 70, 255], [1, 2, 3, 255], [1, 2, 3, 255]]

@@ -9,7 +9,8 @@ on a canvas without alpha (what a frame's disposal cleared came out opaque black
 or palette entry 0, not transparent), blends the alpha of a translucent frame as
 a colour, and cannot draw a 16-bit grayscale frame over the canvas.
 Frames are decoded one at a time as the caller iterates: memory holds one
-frame (plus Pillow's canvas, and an APNG's own), however long the animation.
+frame (plus Pillow's canvas, and an APNG's own, unless Pillow draws its frames
+alike: :func:`quantize.io.drawn_alike_by_pillow`), however long the animation.
 
 The pixel limit (``max_pixels``) applies to frames x width x height and is
 checked before any frame is decoded.
@@ -40,17 +41,15 @@ from ..io import (
     check_frame_pixels,
     forget_default_image,
     frame_rgba,
+    frames_canvas,
     hidden_frames,
-    keyed_canvas_frames,
-    low_depth_gray_key,
     missing_file,
     pillow_limit_lifted,
     probe_image,
     read_errors,
     shown_frames,
-    sixteen_bit_key,
 )
-from ..png import check_png_chunks, check_png_frames, second_reader
+from ..png import check_png_chunks, check_png_frames, still_png, whole_png_rows
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -215,7 +214,7 @@ def iter_frames(path: str | os.PathLike[str], *,
     p = Path(path)
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
-    with _opened(p) as im, _keyed_canvas(p, im) as keyed:
+    with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
@@ -230,39 +229,33 @@ def iter_frames(path: str | os.PathLike[str], *,
             cut = frame.size != info.size
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
-            rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
+            with whole_png_rows(frame, p) if still else contextlib.nullcontext():
+                rgba = frame_rgba(frame if keyed is None else keyed.draw(frame))
             if cut:
                 rgba = np.ascontiguousarray(rgba[:h, :w])
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
+            del rgba  # the caller's now: not kept while the next frame is drawn
 
 
 @contextlib.contextmanager
-def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[KeyedCanvas | None]:
-    """Check the chunks of ``im`` (opened from ``p``) and the image data of every frame
-    (:func:`~quantize.png.check_png_frames`), and give it a
-    :class:`~quantize.io.KeyedCanvas` when it is an APNG or a 16-bit RGB PNG with a
-    transparent colour; None for any other image.
-    The low bytes of a 16-bit RGB one are read from a :func:`~quantize.png.second_reader`.
+def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[tuple[KeyedCanvas | None, bool]]:
+    """Check the chunks of ``im`` (opened from ``p``) and, but for a still PNG, the image
+    data of every frame (:func:`~quantize.png.check_png_frames`), and give the
+    :class:`~quantize.io.KeyedCanvas` its frames are drawn on
+    (:func:`~quantize.io.frames_canvas`), or None, and whether it is a still PNG
+    (:func:`~quantize.png.still_png`).
 
-    A 2- or 4-bit grayscale PNG's transparent value is put on the scale of its decoded
-    pixels (:func:`~quantize.io.low_depth_gray_key`).
+    The image data of a still PNG is not counted here: Pillow decodes it onto an image of
+    its own, where the caller tells rows that are missing apart cheaply, as
+    :func:`~quantize.io.load_image` does (:func:`~quantize.png.whole_png_rows`).
     """
     check_png_chunks(im, p)
-    check_png_frames(im, p)
-    gray_key = low_depth_gray_key(im)
-    if gray_key is not None:
-        im.info["transparency"] = gray_key
-    wide_key = sixteen_bit_key(im)
-    if wide_key is not None:
-        with (second_reader(im) as fp, Image.open(fp) as low,
-              KeyedCanvas(im, wide_key, low) as canvas):
-            yield canvas
-    elif keyed_canvas_frames(im):
-        with KeyedCanvas(im, im.info.get("transparency")) as canvas:
-            yield canvas
-    else:
-        yield None
+    still = im.format == "PNG" and still_png(im.fp)
+    if not still:
+        check_png_frames(im, p)
+    with frames_canvas(im) as canvas:
+        yield canvas, still
 
 
 def _disposal(frame: Image.Image) -> int:
