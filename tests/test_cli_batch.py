@@ -1391,6 +1391,57 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
                     ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
 
 
+def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch):
+    # --report and --html had a row for them, --json printed nothing: a script reading the
+    # objects could not tell which files were left
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    report = tmp_path / "r.json"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json", "--report", report)
+    assert result.exit_code == 130
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    reason = "the run stopped before this file; rerun the same command to finish it"
+    assert objects == [
+        {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
+         "status": "failed", "reason": "not an image", "seconds": 0.5},
+        {"input": str(tmp_path / "in" / "a.png"), "output": "", "status": "not reached",
+         "reason": reason},
+        {"input": str(tmp_path / "in" / "c.png"), "output": "", "status": "not reached",
+         "reason": reason}]
+    rows = json.loads(report.read_text())["files"]  # the same, as the report has them
+    assert sorted(map(json.dumps, rows)) == sorted(map(json.dumps, objects))
+
+
+def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def lost(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[0].input, plan.jobs[0].output, "ok", "", {"k": 1}))
+        job = plan.jobs[1]
+        raise batch.SchedulerLostError("the Dask scheduler was lost", [batch.FileResult(
+            job.input, job.output, "failed", batch.NOT_DONE, exit_code=1)])
+
+    monkeypatch.setattr(batch, "run_batch", lost)
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json")
+    assert result.exit_code == 1
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
+         "status": "ok", "reason": "", "k": 1},
+        {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
+         "status": "failed", "reason": batch.NOT_DONE}]
+    assert result.stderr.splitlines()[-1] == "quantize: error: the Dask scheduler was lost"
+
+
 def test_a_rerun_after_ctrl_c_finishes_the_batch_and_its_reports_show_every_file_done(
         tmp_path, monkeypatch):
     from quantize.batch import run as run_module

@@ -193,7 +193,8 @@ def batch(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, reason, then its metrics (a --report row; its warnings go to "
-        "stderr); the summary goes to stderr.")] = False,
+        "stderr); after Ctrl-C or an error that stops the run, one for each file not "
+        "reached (status 'not reached'); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -270,13 +271,16 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, stopped = _run(plan, jobs, scheduler, show)
+    not_reached = _not_reached(plan, results)
+    if show == "json":  # one object for every file, as the reports have one row each
+        _json_unsettled(results, not_reached, stopped)
     note_idle_options([r.record for r in results if r.status == "ok"],
                       optimize=options.get("optimize", False),
                       per_frame=options.get("palette") == "per-frame")
     try:
         _write_reports(results, summary, report, html, mode, options["max_pixels"],
                        bool(options.get("dither")), options.get("palette") == "per-frame",
-                       command_line(ctx, "batch"), _not_reached(plan, results))
+                       command_line(ctx, "batch"), not_reached)
     except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
         _say_stopped(stopped)
         raise
@@ -320,6 +324,27 @@ def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Pat
     settled = {r.input for r in results}
     inputs = [r.input for r in plan.settled] + [job.input for job in plan.jobs]
     return [path for path in inputs if path not in settled]
+
+
+def _json_unsettled(results: list[lib.FileResult], not_reached: list[Path],
+                    stopped: Exception | None) -> None:
+    """With ``--json``, the objects of the files a stopped run gave no object as they
+    settled: those not done when the Dask scheduler was lost (failed, as the reports have
+    them) and those the run did not reach (``not reached``, the keys of a report row)."""
+    from .. import batch as lib
+
+    if isinstance(stopped, lib.SchedulerLostError):
+        not_done = {r.input for r in stopped.not_done}
+        for result in results:
+            if result.input in not_done:
+                _json_line(result.as_row())
+    for input in not_reached:
+        _json_line(lib.not_reached_row(input))
+
+
+def _json_line(row: dict[str, Any]) -> None:
+    """A file's ``--json`` object: its report row, without its warnings (said on stderr)."""
+    say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
 
 
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
@@ -795,8 +820,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     if show == "quiet":
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
-        row = result.as_row()
-        say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
+        _json_line(result.as_row())
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
