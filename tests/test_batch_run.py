@@ -259,6 +259,48 @@ def test_a_manifest_that_cannot_be_appended_to_stops_the_run_before_any_file(pho
     assert [p.name for p in out.rglob("*.png")] == ["astronaut.png"]
 
 
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_an_output_the_manifest_cannot_record_is_removed_and_the_run_stops(tmp_path,
+                                                                           monkeypatch, mode):
+    """The file was failed but its output was left in place, unrecorded: a rerun skipped it
+    as made by no run, without its metrics."""
+    from PIL import Image
+
+    from quantize.errors import OutputError
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.fromarray(np.full((4, 4, 3), 90 * i, np.uint8)).save(src / name)
+    job = batch.reduce_mode() if mode == "reduce" else batch.segment_mode()
+    options = {"n_colors": 2} if mode == "reduce" else {"regions": 1}
+    real = batch.run.record_output
+
+    def full_after_the_first(folder, output, *args, **kwargs):
+        if Path(output).name.startswith("b"):
+            raise OutputError("cannot add 'b' to the record (No space left on device)",
+                              path=folder / batch.MANIFEST_NAME)
+        real(folder, output, *args, **kwargs)
+
+    monkeypatch.setattr(batch.run, "record_output", full_after_the_first)
+    seen = []
+    with pytest.raises(batch.NotRecordedError) as err:
+        batch.run_batch(batch.plan_batch(src, out, job, options=options), jobs=1,
+                        on_result=seen.append)
+    assert (err.value.input, str(err.value)) == (src / "b.png", f"{out / batch.MANIFEST_NAME}: "
+                                                 "cannot add 'b' to the record (No space left "
+                                                 "on device)")
+    failed = seen[-1]
+    assert (failed.input, failed.output, failed.status, failed.reason) == (
+        src / "b.png", None, "failed", f"{err.value}; the run stopped, and this file's output, "
+        "unrecorded, was removed")
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a" + job.suffix]
+    monkeypatch.setattr(batch.run, "record_output", real)  # a rerun makes it, recorded
+    again = batch.run_batch(batch.plan_batch(src, out, job, options=options), jobs=1)
+    assert [(r.input.name, r.status) for r in again] == [("a.png", "skipped"), ("b.png", "ok")]
+    assert set(batch.read_manifest(out)) == {"a" + job.suffix, "b" + job.suffix}
+
+
 def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(
         photo_tree, tmp_path, monkeypatch):
     """Every file failed on its own line ('output folder out is not writable'), a

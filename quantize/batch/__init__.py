@@ -92,7 +92,7 @@ from .results import (
     not_removed_lines,
     removed_note,
 )
-from .run import NOT_DONE, kept_by_batch, remove_unclaimed, run_batch
+from .run import NOT_DONE, NotRecordedError, kept_by_batch, remove_unclaimed, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
     SHARED_PALETTE_NAME,
@@ -104,8 +104,9 @@ from .shared import (
 __all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REACHED", "NOT_REMOVED",
            "REMOVED", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
-           "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SchedulerLostError", "SharedPalette", "WorkerFailedError", "available_cpus",
+           "FileResult", "JobMode", "MissingDependencyError", "NotRecordedError",
+           "OptionsChangedError", "SchedulerLostError", "SharedPalette", "WorkerFailedError",
+           "available_cpus",
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",

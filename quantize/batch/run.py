@@ -47,8 +47,9 @@ from .manifest import (
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
-__all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "kept_by_batch", "remove_stale_probes", "remove_unclaimed",
+__all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
+           "check_shared_storage", "file_result", "kept_by_batch", "remove_stale_probes",
+           "remove_unclaimed",
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
@@ -110,10 +111,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
-        If the manifest exists but cannot be added to (before any job runs), or
-        cannot be written (a full disk, say), naming it; the file whose record it could
-        not take is first given to ``on_result`` as failed, that error its reason (its
-        output, written, is left in place).
+        If the manifest exists but cannot be added to (before any job runs), naming it.
+    NotRecordedError
+        An :class:`~quantize.errors.OutputError`: the manifest cannot be written (a full
+        disk, say), naming it. The file whose record it could not take is first given to
+        ``on_result`` as failed, that error and that the run stopped its reason; the output
+        its job wrote, which no record holds, is removed (only as written: one changed
+        since is left, and said), as a killed job leaves none.
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
@@ -172,9 +176,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                               source)
                 result = _replace_earlier(plan, result)
         except OutputError as exc:  # the run stops; this file is reported failed first
-            job_results[index] = _not_recorded(result, exc)
+            written = result.status == "ok"  # (a larger result wrote nothing)
+            job_results[index] = _not_recorded(plan.mode, result, exc, written)
             report(job_results[index])
-            raise
+            raise NotRecordedError(exc.reason, path=exc.path, input=job.input) from None
         job_results[index] = result
         report(result)
 
@@ -199,15 +204,44 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     return settled + [r for r in job_results if r is not None]
 
 
-def _not_recorded(result: FileResult, exc: OutputError) -> FileResult:
+class NotRecordedError(OutputError):
+    """The manifest could not take the record of a file done (a full disk): the run stopped.
+
+    ``input`` is that file, given to ``on_result`` as failed with this error in its reason
+    (:func:`run_batch`): a caller that shows each file's failure has said it.
+    """
+
+    def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
+                 input: str | os.PathLike[str] | None = None):
+        super().__init__(reason, path=path)
+        self.input = None if input is None else Path(input)
+
+    def __reduce__(self):
+        return (_not_recorded_error, (self.reason, self.path, self.input))
+
+
+def _not_recorded_error(reason: str, path: str | None, input: Path | None) -> NotRecordedError:
+    return NotRecordedError(reason, path=path, input=input)
+
+
+def _not_recorded(mode: JobMode, result: FileResult, exc: OutputError,
+                  written: bool) -> FileResult:
     """``result``, of a file done whose record the manifest could not take (``exc``: a full
-    disk), as failed, the reason that error: its output (if any) is in place, but a rerun
-    has no record of it. Its warnings and why it was left out of the shared palette are
-    kept; its metrics are not reported, as of any failed file."""
+    disk), as failed, the reason that error and that the run stopped. The output its job
+    has just ``written``, which no record would hold, is removed (only as written:
+    :func:`_remove_output`), or said to be left in place, with why; a stale output kept
+    from before (a larger result) is left as it is. Its warnings and why it was left out
+    of the shared palette are kept; its metrics are not reported, as of any failed file."""
     kept = {key: result.record[key] for key in ("seconds", "warnings", LEFT_OUT)
             if key in result.record}
-    return FileResult(result.input, result.output, "failed", str(exc), kept,
-                      exit_code=exc.exit_code)
+    output, reason = result.output, f"{exc}; the run stopped"
+    if written and output is not None:
+        why = _remove_output(mode, output, Entry({}, result.record))
+        if why is None:
+            output, reason = None, f"{reason}, and this file's output, unrecorded, was removed"
+        else:
+            reason = f"{reason}, and this file's output, unrecorded, is left in place: {why}"
+    return FileResult(result.input, output, "failed", reason, kept, exit_code=exc.exit_code)
 
 
 def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:

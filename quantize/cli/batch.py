@@ -743,7 +743,12 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
 def _say_stopped(stopped: Exception | None) -> None:
     """Say the error that stopped the run in one line, as any other, and exit with its code
-    (nothing when none did)."""
+    (nothing when none did); one said already as a file's failure (the record of finished
+    outputs could not take that file) is not said again."""
+    from .. import batch as lib
+
+    if isinstance(stopped, lib.NotRecordedError):
+        raise typer.Exit(stopped.exit_code)
     if stopped is not None:
         with user_errors():
             raise stopped
