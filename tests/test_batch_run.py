@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -450,3 +451,47 @@ def test_a_later_run_removes_the_probe_a_killed_run_left_and_nothing_else(tmp_pa
         assert result.status == "ok" and running.exists()
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".quantize-probe-")) \
         == sorted(others)
+
+
+def _probes(folder: Path, names: dict[str, tuple[bytes, float]]) -> None:
+    """Write each probe ``name`` with its bytes, made that many days ago."""
+    for name, (data, days) in names.items():
+        (folder / name).write_bytes(data)
+        when = time.time() - days * 24 * 3600
+        os.utime(folder / name, (when, when))
+
+
+def test_a_probe_of_an_earlier_version_is_removed_once_a_week_old(tmp_path):
+    """An earlier version named its probe with a random token alone: a killed run's was
+    never removed, as nothing tells whether its run still goes."""
+    from quantize.batch.run import remove_stale_probes
+
+    _probes(tmp_path, {".quantize-probe-abcd1234": (b"", 8),  # a killed run's, long ago
+                       ".quantize-probe-x_9z0k2q": (b"", 6),  # may be a run still going
+                       ".quantize-probe-efgh5678": (b"not a probe", 30),
+                       ".quantize-probe-abcd12345": (b"", 30)})  # not such a name
+    assert remove_stale_probes(tmp_path) == [tmp_path / ".quantize-probe-abcd1234"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".quantize-probe-abcd12345", ".quantize-probe-efgh5678", ".quantize-probe-x_9z0k2q"]
+
+
+def test_on_windows_a_probe_of_this_host_is_removed_by_age_and_no_process_is_asked(
+        tmp_path, monkeypatch):
+    """On Windows none was removed; asking with os.kill(pid, 0) would have ended the run."""
+    from quantize.batch import run as run_module
+
+    host = run_module._host()
+    _probes(tmp_path, {f".quantize-probe-{host}-{os.getpid()}-old": (b"", 8),
+                       f".quantize-probe-{host}-{os.getpid()}-new": (b"", 1),
+                       f".quantize-probe-other-{os.getpid()}-old": (b"", 8)})
+
+    def asked(pid):
+        raise AssertionError(f"process {pid} asked")
+
+    monkeypatch.setattr(run_module, "_running", asked)
+    monkeypatch.setattr(os, "name", "nt")
+    removed = run_module.remove_stale_probes(tmp_path)
+    monkeypatch.undo()
+    assert removed == [tmp_path / f".quantize-probe-{host}-{os.getpid()}-old"]
+    assert {p.name for p in tmp_path.iterdir()} == {
+        f".quantize-probe-{host}-{os.getpid()}-new", f".quantize-probe-other-{os.getpid()}-old"}

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -450,6 +451,11 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
 _PROBE_PREFIX = ".quantize-probe-"
 #: A probe's name: the prefix, the host and process that made it, a random token.
 _PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"(?P<host>.+)-(?P<pid>[0-9]+)-[a-z0-9_]+")
+#: The name of a probe made by an earlier version: the prefix and a random token alone.
+_OLD_PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"[a-z0-9_]{8}")
+#: Seconds after which a probe whose run cannot be asked about is taken for one a killed run
+#: left (:func:`remove_stale_probes`): a week, longer than a batch runs.
+PROBE_MAX_AGE = 7 * 24 * 3600
 
 
 @contextlib.contextmanager
@@ -483,24 +489,39 @@ def remove_stale_probes(folder: Path) -> list[Path]:
     """Remove the probe files (:func:`_probe_file`) that runs killed on this host left in
     ``folder``; return them, sorted.
 
-    A probe is removed only when its name is a probe's, it names this host and a process
-    that no longer runs, and it is an empty regular file: any other file, and the probe of
-    a run still going (here or on another host), is left alone. On a system that cannot
-    ask whether a process runs (Windows), none is removed.
+    A probe is removed only when it is an empty regular file, its name is a probe's, and
+    it names this host and a process that no longer runs: any other file, and the probe
+    of a run still going (here or on another host), is left alone. A probe whose run
+    cannot be asked about is removed once it is older than :data:`PROBE_MAX_AGE` (a
+    week): one made by an earlier version (its name names no host or process), and, on
+    Windows, any of this host (no process is asked there: ``os.kill`` would end it). A
+    run going on longer loses its probe: a worker that joins it later then fails its
+    files, saying that it does not see the output folder.
     """
-    if os.name != "posix" or not folder.is_dir():
+    if not folder.is_dir():
         return []
     removed = []
     for path in sorted(folder.glob(_PROBE_PREFIX + "*")):
-        match = _PROBE_NAME.fullmatch(path.name)
-        if match is None or match["host"] != _host() or _running(int(match["pid"])):
-            continue
         with contextlib.suppress(OSError):
             st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode) and st.st_size == 0:
+            if (stat.S_ISREG(st.st_mode) and st.st_size == 0
+                    and _left_by_killed_run(path.name, time.time() - st.st_mtime)):
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def _left_by_killed_run(name: str, age: float) -> bool:
+    """Whether the probe named ``name``, made ``age`` seconds ago, is one a run killed on
+    this host left (see :func:`remove_stale_probes`)."""
+    match = _PROBE_NAME.fullmatch(name)
+    if match is None:
+        return _OLD_PROBE_NAME.fullmatch(name) is not None and age > PROBE_MAX_AGE
+    if match["host"] != _host():
+        return False
+    if os.name != "posix":  # no signal 0 to ask with
+        return age > PROBE_MAX_AGE
+    return not _running(int(match["pid"]))
 
 
 def _host() -> str:
