@@ -39,7 +39,8 @@ Guarantees:
   ``OUT_DIR/.quantize-batch.jsonl`` (:mod:`~quantize.batch.manifest`): a rerun
   skips only outputs made with the same settings (and reports their metrics),
   redoes those whose input changed since (saying so), and refuses outputs made
-  with other settings unless forced.
+  with other settings unless forced. Outputs are recorded as pending before
+  their jobs start, so one a killed run wrote but did not record is made again.
 - **Outputs renamed, not doubled.** An output recorded as made from an input
   that this run names otherwise (an animation that became a still) is removed
   once the new output is there, never before; only the files its job wrote,

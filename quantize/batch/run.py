@@ -42,6 +42,7 @@ from .manifest import (
     manifest_key,
     read_manifest,
     record_output,
+    record_pending,
     record_removed,
     source_key,
 )
@@ -92,7 +93,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
-    (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
+    (:mod:`~quantize.batch.manifest`) as it settles; before any job runs, the outputs
+    not there yet are recorded as pending (a run killed between writing one and
+    recording it leaves it known as a batch's, made again by the next run), and the
+    pending entry of a file that fails without output is taken back. The manifest is first
     rewritten without the entries earlier runs superseded, and the probe files of Dask runs
     killed on this host are removed (:func:`remove_stale_probes`). A file the shared
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
@@ -152,6 +156,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     sent = [absolute_paths(job) for job in plan.jobs]
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
+    new = {job.output for job in plan.jobs if not os.path.lexists(plan.mode.done_path(job.output))}
+    first = not os.path.lexists(plan.output_dir / MANIFEST_NAME)  # made by this run's pending
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
@@ -176,6 +182,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
                               source)
                 result = _replace_earlier(plan, result)
+            elif job.output in new and not os.path.lexists(plan.mode.done_path(job.output)):
+                with contextlib.suppress(OutputError):  # nothing made: no longer pending
+                    record_removed(plan.output_dir, job.output)
         except OutputError as exc:  # the run stops; this file is reported failed first
             written = result.status == "ok"  # (a larger result wrote nothing)
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
@@ -186,11 +195,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     try:
         if scheduler is None or not plan.jobs:
+            _record_pending(plan, new)
             run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                       on_interrupt=on_interrupt)
         else:  # the probe stays for the run: a worker that joins later looks for it too
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
+                _record_pending(plan, new)  # once the workers are known to see the folder
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe))
@@ -201,6 +212,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                     if result is None]
         raise SchedulerLostError(str(exc), not_done) from None
     finally:
+        if first:  # every file failed: the folder is left as it was, empty or not there
+            _remove_if_no_entry(plan.output_dir)
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
 
@@ -223,6 +236,32 @@ class NotRecordedError(OutputError):
 
 def _not_recorded_error(reason: str, path: str | None, input: Path | None) -> NotRecordedError:
     return NotRecordedError(reason, path=path, input=input)
+
+
+def _remove_if_no_entry(folder: Path) -> None:
+    """Remove the manifest of ``folder`` when it holds no entry (this run made it, for
+    outputs pending that were not made)."""
+    with contextlib.suppress(OSError):
+        if not read_manifest(folder, pending=True):
+            (folder / MANIFEST_NAME).unlink()
+
+
+def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
+    """Record the outputs in ``new`` (the plan's that are not there) as pending, before any
+    job runs: a run killed between writing one and recording it leaves it known as a
+    batch's, which the next run makes again (:func:`~quantize.batch.manifest.record_pending`).
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written, naming it; no file was processed.
+    """
+    outputs = [(job.output, source_key(plan.output_dir, job.input))
+               for job in plan.jobs if job.output in new]
+    try:
+        record_pending(plan.output_dir, outputs, plan.settings)
+    except OutputError as exc:
+        raise OutputError(f"{exc.reason}; no file was processed", path=exc.path) from None
 
 
 def _not_recorded(mode: JobMode, result: FileResult, exc: OutputError,
