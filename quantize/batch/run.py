@@ -607,12 +607,18 @@ def worker_path(value: Any) -> Any:
     """``value`` made absolute (links not followed) when it is a path, else as it is.
 
     A Dask worker resolves a relative path in its own folder, not where the
-    batch runs: every path sent to one goes through here.
+    batch runs: every path sent to one goes through here. A ".." is kept, for the
+    system to resolve: after a link to a folder, it leads to the folder above the
+    link's target, where dropping it with the name before it would lead elsewhere.
 
     >>> worker_path(Path("a.png")) == Path.cwd() / "a.png", worker_path("rgb")
     (True, 'rgb')
+    >>> worker_path(Path("link/../a.png")) == Path.cwd() / "link" / ".." / "a.png"
+    True
     """
-    return Path(os.path.abspath(value)) if isinstance(value, os.PathLike) else value
+    if not isinstance(value, os.PathLike):
+        return value
+    return Path(os.path.join(os.getcwd(), value))
 
 
 # Options that name a file, also when given as a string (plan_batch called from Python).
