@@ -1685,6 +1685,32 @@ def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_
     assert rows["moving.gif"]["palette_in"] == "big.hex"
 
 
+def test_cli_an_error_naming_a_files_output_names_it_as_the_batch_does(tmp_path, monkeypatch):
+    """It said "-o/--output='/abs/out/a.gif'": made absolute for the worker, and named as
+    the -o of quantize reduce, where batch's -o is the output folder. Only the parameter
+    is written again: the same path within another name is left as it is."""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    frames = [Image.new("RGB", (65536, 1), (v, 0, 0)) for v in (0, 200)]  # too wide for GIF
+    frames[0].save("in/a.tif", save_all=True, append_images=frames[1:])
+    result = _cli("in", "-o", "out", "-k", "2", "-j", "1", "-q")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "quantize: error: in/a.tif: output='out/a.gif': GIF holds at most 65535 pixels a "
+        "side, and the image is 65536x1; write .png (an APNG) instead\n")
+    from quantize.batch.calls import Outcome
+    from quantize.batch.run import _as_given, absolute_paths
+
+    job = batch.FileJob(Path("in/a.tif"), Path("out/a.gif"), {"palette_in": "p.act"})
+    sent = absolute_paths(job)
+    said = (f"palette_in={str(tmp_path / 'p.act')!r} and output={str(sent.output)!r}, not "
+            f"{str(tmp_path / 'p.act.bak')!r} nor {str(tmp_path / 'out/a.gif.tmp')!r}")
+    failed = Outcome.failure(said)
+    assert _as_given(failed, sent, job).value == (
+        f"palette_in='p.act' and output='out/a.gif', not {str(tmp_path / 'p.act.bak')!r} nor "
+        f"{str(tmp_path / 'out/a.gif.tmp')!r}")
+
+
 def test_cli_records_name_the_shared_palette_file_not_its_colours(tmp_path, monkeypatch):
     """Each file of a --shared-palette run is mapped onto the palette's colours; its record
     named them all, in every row of the reports and the manifest, where the file that holds

@@ -391,11 +391,18 @@ def seen_here(input: Path, outcome: Outcome) -> Outcome:
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
-    record's paths, the path of its error and the path options its warnings and error
-    name written as ``job`` has them: the reports, the manifest and the lines show them
-    so, as when the job runs here."""
+    record's paths, the path of its error and the paths its warnings and error name as
+    parameters written as ``job`` has them: the reports, the manifest and the lines show
+    them so, as when the job runs here.
+
+    A job names a path it was given as its parameter, ``palette_in='/abs/p.act'``
+    (:func:`~quantize.reduce.options.palette_in_name`), ``output='/abs/out/a.gif'``: each
+    such mention is written again from the path as ``job`` has it. Another mention of
+    the same path (as part of a longer name, or unquoted) is left as the job wrote it.
+    """
     options = _path_options(sent, job)
-    shown = {quoted(absolute): quoted(path) for absolute, path in options.items()}
+    shown = {f"{name}={quoted(absolute)}": f"{name}={quoted(path)}"
+             for name, (absolute, path) in _named_paths(sent, job).items()}
 
     def given(value: Any) -> Any:
         if not isinstance(value, str):
@@ -410,8 +417,8 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
             return str(path / below) if below.parts else str(path)
         return value
 
-    def told(message: str) -> str:  # the paths this run made absolute, quoted as jobs quote
-        for absolute, path in shown.items():  # them (--palette-in='p.act'), put back
+    def told(message: str) -> str:  # each parameter naming a path this run made absolute
+        for absolute, path in shown.items():  # (palette_in='/abs/p.act'), as given
             message = message.replace(absolute, path)
         return message
 
@@ -443,6 +450,16 @@ def _path_options(sent: FileJob, job: FileJob) -> dict[str, str]:
             for key, value in job.options.items()
             if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike)
             and os.fspath(sent.options[key]) != os.fspath(value)}
+
+
+def _named_paths(sent: FileJob, job: FileJob) -> dict[str, tuple[str, str]]:
+    """Each parameter of ``job`` that names a path (``output`` and its path options) by its
+    name, with that path as ``sent`` has it (absolute) and as ``job`` does, if they differ."""
+    paths = {"output": (os.fspath(sent.output), os.fspath(job.output))}
+    paths.update((key, (os.fspath(sent.options[key]), os.fspath(value)))
+                 for key, value in job.options.items()
+                 if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike))
+    return {name: pair for name, pair in paths.items() if pair[0] != pair[1]}
 
 
 def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = None) -> None:

@@ -372,6 +372,17 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                               not_reached=not_reached)
 
 
+def _flags(message: str) -> str:
+    """A file's ``message`` with the parameters named as the command's flags
+    (:func:`as_flags`), but for ``output``, which names that file's output: in batch,
+    ``-o`` is the output folder.
+
+    >>> _flags("output='out/a.gif': GIF holds at most 65535 pixels a side; n_colors=3")
+    "output='out/a.gif': GIF holds at most 65535 pixels a side; -k/--colors=3"
+    """
+    return as_flags(message, {"output": "output"})
+
+
 def _in_flags(result: lib.FileResult) -> lib.FileResult:
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
@@ -381,12 +392,12 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
-    worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    worded = [_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
-    whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    whys = {k: _flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
     out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
-    out_why = as_flags(out) if isinstance(out, str) else None
-    reason = as_flags(result.reason)
+    out_why = _flags(out) if isinstance(out, str) else None
+    reason = _flags(result.reason)
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
