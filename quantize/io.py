@@ -1417,9 +1417,11 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
 def _temporary_beside(target: Path) -> Path:
     """A new empty temporary file beside ``target``, with the usual mode of an output."""
     folder = target.parent if str(target.parent) else Path(".")
+    # In the folder the system finds: mkstemp drops each ".." with the name before it,
+    # which after a link to a folder ("link/..") leads to another folder, or to none.
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=_part_prefix(target.name), suffix=".part",
-                                        dir=folder)
+                                        dir=os.path.realpath(folder))
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)

@@ -514,3 +514,24 @@ def test_a_folder_named_through_a_link_and_dotdot_is_the_one_the_system_finds(tm
     [result] = batch.run_batch(batch.plan_batch(through, tmp_path / "out", COPY), jobs=1)
     assert (result.input, result.status) == (through / "a.png", "ok")
     assert load_image(tmp_path / "out" / "a.png").rgb[0, 0].tolist() == [255, 0, 0]
+
+
+def test_an_output_folder_named_through_a_link_and_dotdot_is_written(tmp_path):
+    """``-o link/../out`` (link -> real/sub): every file failed, "cannot write in
+    tmp/link/../out (No such file or directory)": the temporary file was made where
+    tmp/link/../out is without the link, tmp/out, which does not exist."""
+    from PIL import Image
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "in" / "a.png")
+    out = tmp_path / "link" / ".." / "out"
+    [result] = batch.run_batch(batch.plan_batch(tmp_path / "in", out, COPY), jobs=1)
+    assert (result.status, result.output) == ("ok", out / "a.png")
+    assert sorted(p.name for p in (tmp_path / "real" / "out").iterdir()) == [
+        batch.MANIFEST_NAME, "a.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "link", "real"]

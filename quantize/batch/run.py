@@ -521,7 +521,7 @@ def _probe_file(folder: Path) -> Iterator[Path]:
     file system's cache cannot hold an old answer for it, and names this host and process,
     so that a later run can tell the probe of a killed run (:func:`remove_stale_probes`)."""
     fd, name = tempfile.mkstemp(prefix=f"{_PROBE_PREFIX}{_host()}-{os.getpid()}-",
-                                dir=folder)
+                                dir=os.path.realpath(folder))  # as _temporary_beside: "link/.."
     os.close(fd)
     try:
         yield folder / Path(name).name  # as ``folder`` is given (mkstemp's is absolute)
