@@ -70,7 +70,14 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from ._validation import check_bool, check_int, check_path
-from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
+from .errors import (
+    CodeAdviceWarning,
+    FormatAdviceError,
+    ImageReadError,
+    OutputError,
+    OutputExistsError,
+    warn_caller,
+)
 from .names import (
     folded_name,
     natural_key,
@@ -1516,20 +1523,23 @@ def check_output_size(suffix: str, size: tuple[int, int], name: str, instead: st
 
     Raises
     ------
-    ValueError
-        If a side of ``size`` is longer than the format holds.
+    FormatAdviceError
+        A ``ValueError``: if a side of ``size`` is longer than the format holds; its
+        advice, to write ``instead``, apart from the facts (a batch, which chooses each
+        output's format itself, leaves it out).
 
     >>> check_output_size(".webp", (16383, 2), "a.webp", ".png")
-    >>> check_output_size(".webp", (2, 20000), "a.webp", ".png")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; ...
+    >>> try:
+    ...     check_output_size(".webp", (2, 20000), "a.webp", ".png")
+    ... except ValueError as exc:
+    ...     print(exc.facts, exc.format_advice, sep="; ")
+    a.webp: WebP holds at most 16383 pixels a side, and the image is 2x20000; write .png instead
     """
     fmt, longest = _LONGEST_SIDE.get(suffix.lower(), ("", 0))
     w, h = size
     if longest and max(w, h) > longest:
-        raise ValueError(f"{name}: {fmt} holds at most {longest} pixels a side, and the "
-                         f"image is {w}x{h}; write {instead} instead")
+        raise FormatAdviceError(f"{name}: {fmt} holds at most {longest} pixels a side, and "
+                                f"the image is {w}x{h}", format_advice=f"write {instead} instead")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -1616,8 +1626,11 @@ def _temporary_beside(target: Path) -> Path:
     """
     folder = target.parent if str(target.parent) else Path(".")
     prefix = f"{_part_prefix(target.name)}{os.getpid()}-"
+    # In the folder the system finds: mkstemp drops each ".." with the name before it,
+    # which after a link to a folder ("link/..") leads to another folder, or to none.
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=".part",
+                                        dir=os.path.realpath(folder))
     except OSError as exc:
         raise OutputError(f"cannot write in {folder} ({exc.strerror})", path=target) from None
     os.close(fd)

@@ -13,6 +13,7 @@ import html
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from quantize import batch
@@ -125,7 +126,7 @@ def test_a_folder_made_before_this_fix_has_its_leftover_removed_by_a_skipping_re
     assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
     kept = (out / "x.gif").read_bytes()
     line = next(s for s in (out / batch.MANIFEST_NAME).read_text().splitlines()
-                if json.loads(s)["output"] == "x.gif")
+                if json.loads(s)["output"] == "x.gif" and "record" in json.loads(s))
     _still(src / "x.gif")
     assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
     (out / "x.gif").write_bytes(kept)  # as the version before left it: both, both recorded
@@ -390,3 +391,71 @@ def test_a_new_name_taken_by_a_file_of_no_record_is_not_taken_for_the_output(tmp
     assert forced.exit_code == 0, forced.output
     assert f"(removed {out / 'x.gif'}, {NOTE})" in forced.stdout
     assert _listed(out) == ["x.png", "y.png"] and (out / "x.png").read_bytes() != by_hand
+
+
+def _killed_before_recording(monkeypatch, name: str) -> None:
+    """Make the next run stop (as killed) once the job has written output ``name``, before
+    it is recorded."""
+    from quantize.batch import run as run_module
+
+    real = run_module.record_output
+
+    def killed(folder, output, *args, **kwargs):
+        if Path(output).name == name:
+            raise SystemExit(137)
+        real(folder, output, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "record_output", killed)
+
+
+def test_a_renamed_output_a_killed_run_did_not_record_is_made_again_by_the_rerun(
+        tmp_path, monkeypatch):
+    # the rerun failed x.gif: "out/x.png exists with no record of the run that made it",
+    # until out/x.png was removed by hand or --force redid every file
+    src, out = _folder(tmp_path)
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    _still(src / "x.gif", 2)
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    with monkeypatch.context() as patch, pytest.raises(SystemExit):
+        _killed_before_recording(patch, "x.png")
+        batch.run_batch(plan, jobs=1)
+    assert _listed(out) == ["x.gif", "x.png", "y.png"]  # written, not recorded
+    assert "x.png" not in batch.read_manifest(out)
+    assert batch.read_manifest(out, pending=True)["x.png"].pending
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    line = next(s for s in result.stdout.splitlines() if "in/x.gif" in s)
+    assert line.startswith(f"[2/2] ok      {src / 'x.gif'} -> {out / 'x.png'}  k=2")
+    assert line.endswith(f"  (removed {out / 'x.gif'}, {NOTE})")
+    assert _listed(out) == ["x.png", "y.png"]
+    entry = batch.read_manifest(out, pending=True)["x.png"]
+    assert not entry.pending and entry.record["k"] == 2 and entry.input is not None
+
+
+def test_an_output_a_killed_run_did_not_record_is_made_again_not_skipped(tmp_path,
+                                                                         monkeypatch):
+    # it was skipped for good: "output exists; no record of the run that made it"
+    src, out = _folder(tmp_path)
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    with monkeypatch.context() as patch, pytest.raises(SystemExit):
+        _killed_before_recording(patch, "x.gif")
+        batch.run_batch(plan, jobs=1)
+    (out / "mine.png").write_bytes(b"not a batch's")  # of no record: never taken
+    results = batch.run_batch(batch.plan_batch(src, out, batch.reduce_mode(),
+                                               options={"n_colors": 2}), jobs=1)
+    assert [(r.input.name, r.status, r.reason) for r in results] == [
+        ("x.gif", "ok", ""), ("y.png", "ok", "")]  # (y.png: not reached by the killed run)
+    assert set(batch.read_manifest(out)) == {"x.gif", "y.png"}
+    assert batch.read_manifest(out)["x.gif"].record["k"] == 2
+    assert (out / "mine.png").read_bytes() == b"not a batch's"
+
+
+def test_a_pending_output_whose_job_failed_is_no_longer_pending(tmp_path):
+    src, out = _folder(tmp_path)
+    (src / "y.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # fails in its job
+    [result] = [r for r in batch.run_batch(batch.plan_batch(
+        src, out, batch.reduce_mode(), options={"n_colors": 2}), jobs=1)
+        if r.input.name == "y.png"]
+    assert result.status == "failed" and not (out / "y.png").exists()
+    assert set(batch.read_manifest(out, pending=True)) == {"x.gif"}  # not taken later

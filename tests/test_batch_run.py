@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -80,7 +81,8 @@ def test_only_files_that_succeed_are_recorded_as_they_settle(photo_tree, tmp_pat
     batch.run_batch(plan, jobs=1, on_result=lambda r: recorded.append(
         (r.input.name, sorted(batch.read_manifest(out)))))
     lines = (out / batch.MANIFEST_NAME).read_text().splitlines()
-    assert len(lines) == 4                      # the truncated PNG failed: not recorded
+    done = [item["output"] for item in map(json.loads, lines) if "record" in item]
+    assert len(done) == 4                       # the truncated PNG failed: not recorded
     assert ("rocket.png", ["astronaut.png", "chelsea.png", "sub/coffee.png",
                            "sub/rocket.png"]) in recorded
     entry = batch.read_manifest(out)["sub/coffee.png"]
@@ -259,6 +261,48 @@ def test_a_manifest_that_cannot_be_appended_to_stops_the_run_before_any_file(pho
     assert [p.name for p in out.rglob("*.png")] == ["astronaut.png"]
 
 
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_an_output_the_manifest_cannot_record_is_removed_and_the_run_stops(tmp_path,
+                                                                           monkeypatch, mode):
+    """The file was failed but its output was left in place, unrecorded: a rerun skipped it
+    as made by no run, without its metrics."""
+    from PIL import Image
+
+    from quantize.errors import OutputError
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.fromarray(np.full((4, 4, 3), 90 * i, np.uint8)).save(src / name)
+    job = batch.reduce_mode() if mode == "reduce" else batch.segment_mode()
+    options = {"n_colors": 2} if mode == "reduce" else {"regions": 1}
+    real = batch.run.record_output
+
+    def full_after_the_first(folder, output, *args, **kwargs):
+        if Path(output).name.startswith("b"):
+            raise OutputError("cannot add 'b' to the record (No space left on device)",
+                              path=folder / batch.MANIFEST_NAME)
+        real(folder, output, *args, **kwargs)
+
+    monkeypatch.setattr(batch.run, "record_output", full_after_the_first)
+    seen = []
+    with pytest.raises(batch.NotRecordedError) as err:
+        batch.run_batch(batch.plan_batch(src, out, job, options=options), jobs=1,
+                        on_result=seen.append)
+    assert (err.value.input, str(err.value)) == (src / "b.png", f"{out / batch.MANIFEST_NAME}: "
+                                                 "cannot add 'b' to the record (No space left "
+                                                 "on device)")
+    failed = seen[-1]
+    assert (failed.input, failed.output, failed.status, failed.reason) == (
+        src / "b.png", None, "failed", f"{err.value}; the run stopped, and this file's output, "
+        "unrecorded, was removed")
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a" + job.suffix]
+    monkeypatch.setattr(batch.run, "record_output", real)  # a rerun makes it, recorded
+    again = batch.run_batch(batch.plan_batch(src, out, job, options=options), jobs=1)
+    assert [(r.input.name, r.status) for r in again] == [("a.png", "skipped"), ("b.png", "ok")]
+    assert set(batch.read_manifest(out)) == {"a" + job.suffix, "b" + job.suffix}
+
+
 def test_an_output_folder_that_cannot_be_written_stops_the_run_before_any_file(
         photo_tree, tmp_path, monkeypatch):
     """Every file failed on its own line ('output folder out is not writable'), a
@@ -408,3 +452,86 @@ def test_a_later_run_removes_the_probe_a_killed_run_left_and_nothing_else(tmp_pa
         assert result.status == "ok" and running.exists()
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".quantize-probe-")) \
         == sorted(others)
+
+
+def _probes(folder: Path, names: dict[str, tuple[bytes, float]]) -> None:
+    """Write each probe ``name`` with its bytes, made that many days ago."""
+    for name, (data, days) in names.items():
+        (folder / name).write_bytes(data)
+        when = time.time() - days * 24 * 3600
+        os.utime(folder / name, (when, when))
+
+
+def test_a_probe_of_an_earlier_version_is_removed_once_a_week_old(tmp_path):
+    """An earlier version named its probe with a random token alone: a killed run's was
+    never removed, as nothing tells whether its run still goes."""
+    from quantize.batch.run import remove_stale_probes
+
+    _probes(tmp_path, {".quantize-probe-abcd1234": (b"", 8),  # a killed run's, long ago
+                       ".quantize-probe-x_9z0k2q": (b"", 6),  # may be a run still going
+                       ".quantize-probe-efgh5678": (b"not a probe", 30),
+                       ".quantize-probe-abcd12345": (b"", 30)})  # not such a name
+    assert remove_stale_probes(tmp_path) == [tmp_path / ".quantize-probe-abcd1234"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".quantize-probe-abcd12345", ".quantize-probe-efgh5678", ".quantize-probe-x_9z0k2q"]
+
+
+def test_on_windows_a_probe_of_this_host_is_removed_by_age_and_no_process_is_asked(
+        tmp_path, monkeypatch):
+    """On Windows none was removed; asking with os.kill(pid, 0) would have ended the run."""
+    from quantize.batch import run as run_module
+
+    host = run_module._host()
+    _probes(tmp_path, {f".quantize-probe-{host}-{os.getpid()}-old": (b"", 8),
+                       f".quantize-probe-{host}-{os.getpid()}-new": (b"", 1),
+                       f".quantize-probe-other-{os.getpid()}-old": (b"", 8)})
+
+    def asked(pid):
+        raise AssertionError(f"process {pid} asked")
+
+    monkeypatch.setattr(run_module, "_running", asked)
+    monkeypatch.setattr(os, "name", "nt")
+    removed = run_module.remove_stale_probes(tmp_path)
+    monkeypatch.undo()
+    assert removed == [tmp_path / f".quantize-probe-{host}-{os.getpid()}-old"]
+    assert {p.name for p in tmp_path.iterdir()} == {
+        f".quantize-probe-{host}-{os.getpid()}-new", f".quantize-probe-other-{os.getpid()}-old"}
+
+
+def test_a_folder_named_through_a_link_and_dotdot_is_the_one_the_system_finds(tmp_path):
+    """``link/..`` (link -> real/sub) is ``real``: the jobs were handed paths with ".."
+    dropped with the link's name, and read tmp/a.png instead of real/a.png."""
+    from PIL import Image
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
+    Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")  # beside the link
+    through = tmp_path / "link" / ".."
+    [result] = batch.run_batch(batch.plan_batch(through, tmp_path / "out", COPY), jobs=1)
+    assert (result.input, result.status) == (through / "a.png", "ok")
+    assert load_image(tmp_path / "out" / "a.png").rgb[0, 0].tolist() == [255, 0, 0]
+
+
+def test_an_output_folder_named_through_a_link_and_dotdot_is_written(tmp_path):
+    """``-o link/../out`` (link -> real/sub): every file failed, "cannot write in
+    tmp/link/../out (No such file or directory)": the temporary file was made where
+    tmp/link/../out is without the link, tmp/out, which does not exist."""
+    from PIL import Image
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "in" / "a.png")
+    out = tmp_path / "link" / ".." / "out"
+    [result] = batch.run_batch(batch.plan_batch(tmp_path / "in", out, COPY), jobs=1)
+    assert (result.status, result.output) == ("ok", out / "a.png")
+    assert sorted(p.name for p in (tmp_path / "real" / "out").iterdir()) == [
+        batch.MANIFEST_NAME, "a.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "link", "real"]

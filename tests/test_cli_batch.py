@@ -1027,19 +1027,20 @@ def test_a_run_stopped_by_an_output_error_still_writes_the_reports(tmp_path, mon
     result = _cli(src, "-o", out, "-j", "1", "--report", tmp_path / "r.json", "--html",
                   tmp_path / "r.html")
     assert result.exit_code == 1, result.output
-    assert result.stderr.splitlines()[-1] == (
-        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
-        "(Is a directory)")
     assert result.stdout.splitlines()[-1].startswith("2/3 files: 1 ok, 0 skipped, 1 failed in ")
     data = json.loads((tmp_path / "r.json").read_text())
     # b.png's output was written but could not be recorded: failed, saying why, not "not
-    # reached" beside an output it has
-    why = f"{manifest}: cannot add 'b.png' to the record of finished outputs (Is a directory)"
+    # reached"; its output, which no record holds, removed (a rerun makes it again)
+    why = (f"{manifest}: cannot add 'b.png' to the record of finished outputs (Is a "
+           "directory); the run stopped, and this file's output, unrecorded, was removed")
     assert [(Path(r["input"]).name, r["status"], r["output"]) for r in data["files"]] == [
-        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", str(out / "b.png")),
+        ("a.png", "ok", str(out / "a.png")), ("b.png", "failed", ""),
         ("c.png", "not reached", "")]
-    assert data["files"][1]["reason"] == why and (out / "b.png").is_file()
-    assert f"quantize: error: {src / 'b.png'}: {why}" in result.stderr.splitlines()
+    assert data["files"][1]["reason"] == why
+    assert sorted(p.name for p in out.iterdir()) == [batch.MANIFEST_NAME, "a.png"]
+    # said once, with its file: not again as the run's error
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        f"quantize: error: {src / 'b.png'}: {why}"]
     assert (data["summary"]["total"], data["summary"]["failed"],
             data["summary"]["interrupted"]) == (3, 1, False)
     root = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
@@ -1061,10 +1062,11 @@ def test_a_report_that_cannot_be_written_does_not_hide_why_the_run_stopped(tmp_p
     monkeypatch.setattr(batch, "write_report", full)
     result = _cli(src, "-o", out, "-j", "1", "-q", "--report", tmp_path / "r.json")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-2:] == [
-        f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)",
-        f"quantize: error: {manifest}: cannot add 'b.png' to the record of finished outputs "
-        "(Is a directory)"]
+    assert [line for line in result.stderr.splitlines() if "error" in line] == [
+        f"quantize: error: {src / 'b.png'}: {manifest}: cannot add 'b.png' to the record of "
+        "finished outputs (Is a directory); the run stopped, and this file's output, "
+        "unrecorded, was removed",
+        f"quantize: error: {tmp_path / 'r.json'}: cannot be written (No space left on device)"]
 
 
 def test_cli_stdout_is_refused_as_the_output_folder(photo_tree, tmp_path, monkeypatch):
@@ -1391,6 +1393,57 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
                     ("c 9.png", "", *not_reached), ("c 10.png", "", *not_reached)]
 
 
+def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch):
+    # --report and --html had a row for them, --json printed nothing: a script reading the
+    # objects could not tell which files were left
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    report = tmp_path / "r.json"
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json", "--report", report)
+    assert result.exit_code == 130
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    reason = "the run stopped before this file; rerun the same command to finish it"
+    assert objects == [
+        {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
+         "status": "failed", "reason": "not an image", "seconds": 0.5},
+        {"input": str(tmp_path / "in" / "a.png"), "output": "", "status": "not reached",
+         "reason": reason},
+        {"input": str(tmp_path / "in" / "c.png"), "output": "", "status": "not reached",
+         "reason": reason}]
+    rows = json.loads(report.read_text())["files"]  # the same, as the report has them
+    assert sorted(map(json.dumps, rows)) == sorted(map(json.dumps, objects))
+
+
+def test_a_lost_scheduler_gives_the_files_not_done_a_json_object(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
+
+    def lost(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[0].input, plan.jobs[0].output, "ok", "", {"k": 1}))
+        job = plan.jobs[1]
+        raise batch.SchedulerLostError("the Dask scheduler was lost", [batch.FileResult(
+            job.input, job.output, "failed", batch.NOT_DONE, exit_code=1)])
+
+    monkeypatch.setattr(batch, "run_batch", lost)
+    result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json")
+    assert result.exit_code == 1
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"input": str(tmp_path / "in" / "a.png"), "output": str(tmp_path / "out" / "a.png"),
+         "status": "ok", "reason": "", "k": 1},
+        {"input": str(tmp_path / "in" / "b.png"), "output": str(tmp_path / "out" / "b.png"),
+         "status": "failed", "reason": batch.NOT_DONE}]
+    assert result.stderr.splitlines()[-1] == "quantize: error: the Dask scheduler was lost"
+
+
 def test_a_rerun_after_ctrl_c_finishes_the_batch_and_its_reports_show_every_file_done(
         tmp_path, monkeypatch):
     from quantize.batch import run as run_module
@@ -1630,6 +1683,33 @@ def test_cli_names_the_palette_file_as_typed_in_warnings_errors_and_records(tmp_
     assert rows["still.png"]["reason"] == ("--palette-in='big.hex' holds 300 colours, more "
                                            "than a palette image holds: at most 256 colours")
     assert rows["moving.gif"]["palette_in"] == "big.hex"
+
+
+def test_cli_an_error_naming_a_files_output_names_it_as_the_batch_does(tmp_path, monkeypatch):
+    """It said "-o/--output='/abs/out/a.gif'": made absolute for the worker, and named as
+    the -o of quantize reduce, where batch's -o is the output folder. Only the parameter
+    is written again: the same path within another name is left as it is. (Its advice,
+    "write .png (an APNG) instead", is left out: batch chooses each output's format.)"""
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    frames = [Image.new("RGB", (65536, 1), (v, 0, 0)) for v in (0, 200)]  # too wide for GIF
+    frames[0].save("in/a.tif", save_all=True, append_images=frames[1:])
+    result = _cli("in", "-o", "out", "-k", "2", "-j", "1", "-q")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "quantize: error: in/a.tif: output='out/a.gif': GIF holds at most 65535 pixels a "
+        "side, and the image is 65536x1\n")
+    from quantize.batch.calls import Outcome
+    from quantize.batch.run import _as_given, absolute_paths
+
+    job = batch.FileJob(Path("in/a.tif"), Path("out/a.gif"), {"palette_in": "p.act"})
+    sent = absolute_paths(job)
+    said = (f"palette_in={str(tmp_path / 'p.act')!r} and output={str(sent.output)!r}, not "
+            f"{str(tmp_path / 'p.act.bak')!r} nor {str(tmp_path / 'out/a.gif.tmp')!r}")
+    failed = Outcome.failure(said)
+    assert _as_given(failed, sent, job).value == (
+        f"palette_in='p.act' and output='out/a.gif', not {str(tmp_path / 'p.act.bak')!r} nor "
+        f"{str(tmp_path / 'out/a.gif.tmp')!r}")
 
 
 def test_cli_records_name_the_shared_palette_file_not_its_colours(tmp_path, monkeypatch):

@@ -233,8 +233,13 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
 @pytest.mark.parametrize("args, carried, dropped", [
     (["-k", "8", "--dither=0.5", "--palette-out", "p.gpl"], "-k 8 --dither=0.5",
      " (--palette-out does not apply)"),
+    # batch's --force redoes every file, also those done before: not carried, said
     (["--palette-in", "my p.hex", "--seed", "3", "-j", "1", "-q", "--force"],
-     "--palette-in 'my p.hex' --seed 3 --force -j 1 -q", ""),
+     "--palette-in 'my p.hex' --seed 3 -j 1 -q",
+     " (--force left out: in batch it redoes every file, also those done before)"),
+    (["-k", "8", "--force", "--ext", ".s.png"], "-k 8",
+     " (--ext does not apply; --force left out: in batch it redoes every file, also those "
+     "done before)"),
     (["--quality", "2.5", "--space", "lab", "--dither", "--exact-colors", "--optimize",
       "--skip-if-larger", "--max-pixels", "99", "--json", "--ext", ".s.png",
       "--palette-out", "p.gpl"],

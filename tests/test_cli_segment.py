@@ -241,6 +241,19 @@ def test_cli_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monke
     assert [p.name for p in tmp_path.iterdir()] == ["photos"]
 
 
+def test_cli_a_folder_is_pointed_to_batch_without_force(tmp_path, monkeypatch):
+    # segment photos --force proposed "quantize batch photos -o OUT_DIR --mode segment
+    # --force", which redoes every file batch finished before and overwrites any output.
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", "--force", "--regions", "4"])
+    assert result.exit_code == 1
+    assert result.stderr == ("quantize: error: photos: is a directory, expected an image "
+                             "file; for every image in it: quantize batch photos -o OUT_DIR "
+                             "--mode segment --regions 4 (--force left out: in batch it "
+                             "redoes every file, also those done before)\n")
+
+
 @pytest.mark.parametrize("args, message", [
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["-w", "foo=1"], "-w/--weight name='foo' is not valid; expected one of 'color', "

@@ -41,7 +41,8 @@ Guarantees:
   ``OUT_DIR/.quantize-batch.jsonl`` (:mod:`~quantize.batch.manifest`): a rerun
   skips only outputs made with the same settings (and reports their metrics),
   redoes those whose input changed since (saying so), and refuses outputs made
-  with other settings unless forced.
+  with other settings unless forced. Outputs are recorded as pending before
+  their jobs start, so one a killed run wrote but did not record is made again.
 - **Outputs renamed, not doubled.** An output recorded as made from an input
   that this run names otherwise (an animation that became a still) is removed
   once the new output is there, never before; only the files its job wrote,
@@ -94,7 +95,7 @@ from .results import (
     not_removed_lines,
     removed_note,
 )
-from .run import NOT_DONE, kept_by_batch, remove_unclaimed, run_batch
+from .run import NOT_DONE, NotRecordedError, kept_by_batch, remove_unclaimed, run_batch
 from .shared import (
     SAMPLES_PER_FILE,
     SHARED_PALETTE_NAME,
@@ -106,8 +107,9 @@ from .shared import (
 __all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REACHED", "NOT_REMOVED",
            "REMOVED", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
            "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
-           "FileResult", "JobMode", "MissingDependencyError", "OptionsChangedError",
-           "SchedulerLostError", "SharedPalette", "WorkerFailedError", "available_cpus",
+           "FileResult", "JobMode", "MissingDependencyError", "NotRecordedError",
+           "OptionsChangedError", "SchedulerLostError", "SharedPalette", "WorkerFailedError",
+           "available_cpus",
            "check_report_clear_of_outputs", "check_scheduler",
            "check_report_folder", "check_report_not_an_input", "check_report_path",
            "check_report_replaceable",

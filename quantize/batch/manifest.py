@@ -16,7 +16,11 @@ removed so is followed by one saying so (:func:`record_removed`).
 
 Lines are appended as files finish (:func:`record_output`), so an interrupted
 run keeps what it did; a line torn by a crash is ignored, and a later line for
-the same output replaces an earlier one. Before each run the file is rewritten
+the same output replaces an earlier one. Before a run starts its jobs, each
+output that is not there yet is recorded as pending (:func:`record_pending`):
+a run killed between writing an output and recording it leaves that output
+with a pending entry, which tells the next run that the file is a batch's,
+unfinished, to make again. Before each run the file is rewritten
 without such lines (:func:`compact_manifest`), so reruns with ``force`` do not
 grow it without end. The name starts with a dot, so a batch never lists the
 file as an input.
@@ -39,7 +43,8 @@ from ..names import quoted
 __all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
            "input_stamp", "manifest_key", "output_settings", "read_manifest",
-           "record_output", "record_removed", "restamp", "source_key", "source_of"]
+           "record_output", "record_pending", "record_removed", "restamp", "source_key",
+           "source_of"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -60,13 +65,17 @@ class Entry:
     ``source``, its path relative to the output folder (:func:`source_key`; None:
     recorded by a version that kept none, or not made from one input). ``unclaimed``:
     a run found that file not among its inputs (deleted, renamed, not selected) and left
-    the output in place; false again once a run has that file among its inputs."""
+    the output in place; false again once a run has that file among its inputs.
+    ``pending``: not a finished output but one a run was about to make
+    (:func:`record_pending`), with the ``settings`` and ``source`` of that run, an
+    empty ``record`` and no ``input`` stamp; a file there is that run's, unrecorded."""
 
     settings: Mapping[str, Any]
     record: Mapping[str, Any]
     input: Mapping[str, Any] | None = None
     source: str | None = None
     unclaimed: bool = False
+    pending: bool = False
 
 
 class OptionsChangedError(OutputExistsError):
@@ -176,8 +185,11 @@ def source_of(entry: Entry, output_dir: str | os.PathLike[str]) -> str | None:
     return source_key(output_dir, given) if isinstance(given, str) and given else None
 
 
-def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
-    """The latest entry of every output recorded in ``output_dir`` (empty when none).
+def read_manifest(output_dir: str | os.PathLike[str], *,
+                  pending: bool = False) -> dict[str, Entry]:
+    """The latest entry of every output recorded in ``output_dir`` (empty when none): of
+    every finished output, and with ``pending``, also of every output a run was about to
+    make and did not record (:attr:`Entry.pending`).
 
     Lines that are not well-formed entries (torn by a crash, or from another
     version) are ignored.
@@ -188,7 +200,8 @@ def read_manifest(output_dir: str | os.PathLike[str]) -> dict[str, Entry]:
         If the manifest exists but cannot be read.
     """
     latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
-    return {output: entry for output, (entry, _) in latest.items()}
+    return {output: entry for output, (entry, _) in latest.items()
+            if pending or not entry.pending}
 
 
 def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
@@ -240,6 +253,25 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
     _append(output_dir, item)
 
 
+def record_pending(output_dir: str | os.PathLike[str],
+                   outputs: Sequence[tuple[str | os.PathLike[str], str]],
+                   settings: Mapping[str, Any]) -> None:
+    """Append to the manifest of ``output_dir`` that each of ``outputs`` (with the
+    :func:`source_key` of its input) is about to be made with ``settings``: a pending
+    entry (:attr:`Entry.pending`), replaced by the entry :func:`record_output` adds once
+    it is done. Written before the jobs start, none of those outputs being there, so that
+    a file found under such a name is known to be a batch's. One write for all.
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written, naming it and the first output.
+    """
+    _append(output_dir, *({"version": _VERSION, "output": manifest_key(output_dir, output),
+                           "pending": True, "settings": dict(settings), "source": source}
+                          for output, source in outputs))
+
+
 def record_removed(output_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
     """Append to the manifest of ``output_dir`` that ``output`` was removed: its entry is
     gone for :func:`read_manifest` (and from the file at the next :func:`compact_manifest`).
@@ -253,9 +285,13 @@ def record_removed(output_dir: str | os.PathLike[str], output: str | os.PathLike
                          "removed": True})
 
 
-def _append(output_dir: str | os.PathLike[str], item: Mapping[str, Any]) -> None:
-    """Append ``item`` as one line to the manifest of ``output_dir`` (see record_output)."""
-    line = json.dumps(item)
+def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> None:
+    """Append each of ``items`` as one line to the manifest of ``output_dir`` (see
+    record_output), in one write."""
+    if not items:
+        return
+    item = items[0]
+    text = "".join(json.dumps(each) + "\n" for each in items)
     # ASCII JSON: file names that are not valid UTF-8 (surrogate escapes) stay as escapes.
     path = Path(output_dir) / MANIFEST_NAME
     try:
@@ -265,7 +301,7 @@ def _append(output_dir: str | os.PathLike[str], item: Mapping[str, Any]) -> None
                 f.seek(-1, os.SEEK_END)
                 if f.read(1) != b"\n":
                     f.write(b"\n")
-            f.write(line.encode("utf-8") + b"\n")
+            f.write(text.encode("utf-8"))
     except OSError as exc:  # the system's own message named neither file
         raise OutputError(f"cannot add {quoted(item['output'])} to the record of finished outputs "
                           f"({exc.strerror or exc})", path=path) from None
@@ -338,6 +374,12 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
     if (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and item.get("removed") is True):
         return item["output"], None
+    if (isinstance(item, dict) and item.get("version") == _VERSION
+            and isinstance(item.get("output"), str) and item.get("pending") is True
+            and isinstance(item.get("settings"), dict)):
+        source = item.get("source")
+        return item["output"], Entry(item["settings"], {}, None,
+                                     source if isinstance(source, str) else None, pending=True)
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):

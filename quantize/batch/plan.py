@@ -399,7 +399,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         output exists but whose input changed since the output was made (as
         recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
         is a job again, with ``redo`` saying so; an output recorded without
-        its input's stamp (by an older version), or not recorded, is skipped.
+        its input's stamp (by an older version), or not recorded, is skipped. One
+        recorded as pending (a run was killed between writing it and recording it:
+        :func:`~quantize.batch.manifest.record_pending`) is a job, as one not there.
         An output kept stale by ``skip_if_larger`` (its changed input's result
         was larger) is "skipped" again as larger while the input and settings stay
         the same and the option is given, and a job again otherwise. An output
@@ -439,7 +441,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
-    recorded = read_manifest(dst) if dst.is_dir() else {}
+    recorded = read_manifest(dst, pending=True) if dst.is_dir() else {}
     made = {} if force else recorded
     earlier, unclaimed, flagged = _earlier_outputs(recorded, inputs, outputs, dst, mode)
     jobs, found, replaces = [], [], {}
@@ -455,13 +457,15 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             continue
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
-            found += [entry for _, entry in older]
+            found += [entry for _, entry in older if not entry.pending]
         if not force and (link := _link_to_nothing(mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", f"output is a link to {quoted(link)}, "
                                       "which does not exist; use force=True to overwrite",
                                       exit_code=ExitCode.EXISTS))
             continue
-        if not force and mode.done_path(out).exists():
+        # An output a run stopped before recording (pending) is its, not finished: made again.
+        if (not force and mode.done_path(out).exists()
+                and not _pending(made.get(manifest_key(dst, out)))):
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
             if entry is None and older:  # not known to be this file's output: left alone
@@ -532,6 +536,8 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         old = dst / key
         if entry.unclaimed and source in mine:  # its input is back
             flagged.append((old, entry))
+        if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished:
+            continue  # left alone, as a file of no record (no size to check it against)
         if folded_name(PurePath(key)) in planned:
             continue
         if source not in mine:
@@ -542,6 +548,11 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         elif os.path.abspath(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
     return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged
+
+
+def _pending(entry: Entry | None) -> bool:
+    """Whether ``entry`` is of an output a run was making and did not record (killed)."""
+    return entry is not None and entry.pending
 
 
 def _made_so(mode: JobMode, output: Path) -> bool:

@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -41,14 +42,16 @@ from .manifest import (
     manifest_key,
     read_manifest,
     record_output,
+    record_pending,
     record_removed,
     source_key,
 )
 from .plan import BatchPlan, FileJob, JobMode
 from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
 
-__all__ = ["NOT_DONE", "absolute_paths", "call_with_warnings", "check_shared_storage",
-           "file_result", "kept_by_batch", "remove_stale_probes", "remove_unclaimed",
+__all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
+           "check_shared_storage", "file_result", "kept_by_batch", "remove_stale_probes",
+           "remove_unclaimed",
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
@@ -90,7 +93,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
 
     Each file that succeeds is recorded, with the plan's settings, its record
     and its input's stamp as the job read it, in the output folder's manifest
-    (:mod:`~quantize.batch.manifest`) as it settles; the manifest is first
+    (:mod:`~quantize.batch.manifest`) as it settles; before any job runs, the outputs
+    not there yet are recorded as pending (a run killed between writing one and
+    recording it leaves it known as a batch's, made again by the next run), and the
+    pending entry of a file that fails without output is taken back. The manifest is first
     rewritten without the entries earlier runs superseded, and the probe files of Dask runs
     killed on this host are removed (:func:`remove_stale_probes`). A file the shared
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
@@ -110,10 +116,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
     OutputError
-        If the manifest exists but cannot be added to (before any job runs), or
-        cannot be written (a full disk, say), naming it; the file whose record it could
-        not take is first given to ``on_result`` as failed, that error its reason (its
-        output, written, is left in place).
+        If the manifest exists but cannot be added to (before any job runs), naming it.
+    NotRecordedError
+        An :class:`~quantize.errors.OutputError`: the manifest cannot be written (a full
+        disk, say), naming it. The file whose record it could not take is first given to
+        ``on_result`` as failed, that error and that the run stopped its reason; the output
+        its job wrote, which no record holds, is removed (only as written: one changed
+        since is left, and said), as a killed job leaves none.
     ValueError
         If a worker of ``scheduler`` does not see the plan's folders (before any
         job runs).
@@ -147,6 +156,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     sent = [absolute_paths(job) for job in plan.jobs]
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
+    new = {job.output for job in plan.jobs if not os.path.lexists(plan.mode.done_path(job.output))}
+    first = not os.path.lexists(plan.output_dir / MANIFEST_NAME)  # made by this run's pending
 
     def settle(index: int, outcome: Outcome) -> None:
         job = plan.jobs[index]
@@ -171,20 +182,26 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
                               source)
                 result = _replace_earlier(plan, result)
+            elif job.output in new and not os.path.lexists(plan.mode.done_path(job.output)):
+                with contextlib.suppress(OutputError):  # nothing made: no longer pending
+                    record_removed(plan.output_dir, job.output)
         except OutputError as exc:  # the run stops; this file is reported failed first
-            job_results[index] = _not_recorded(result, exc)
+            written = result.status == "ok"  # (a larger result wrote nothing)
+            job_results[index] = _not_recorded(plan.mode, result, exc, written)
             report(job_results[index])
-            raise
+            raise NotRecordedError(exc.reason, path=exc.path, input=job.input) from None
         job_results[index] = result
         report(result)
 
     try:
         if scheduler is None or not plan.jobs:
+            _record_pending(plan, new)
             run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                       on_interrupt=on_interrupt)
         else:  # the probe stays for the run: a worker that joins later looks for it too
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
+                _record_pending(plan, new)  # once the workers are known to see the folder
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe))
@@ -195,19 +212,76 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                     if result is None]
         raise SchedulerLostError(str(exc), not_done) from None
     finally:
+        if first:  # every file failed: the folder is left as it was, empty or not there
+            _remove_if_no_entry(plan.output_dir)
         remove_empty_folders(made)
     return settled + [r for r in job_results if r is not None]
 
 
-def _not_recorded(result: FileResult, exc: OutputError) -> FileResult:
+class NotRecordedError(OutputError):
+    """The manifest could not take the record of a file done (a full disk): the run stopped.
+
+    ``input`` is that file, given to ``on_result`` as failed with this error in its reason
+    (:func:`run_batch`): a caller that shows each file's failure has said it.
+    """
+
+    def __init__(self, reason: str, *, path: str | os.PathLike[str] | None = None,
+                 input: str | os.PathLike[str] | None = None):
+        super().__init__(reason, path=path)
+        self.input = None if input is None else Path(input)
+
+    def __reduce__(self):
+        return (_not_recorded_error, (self.reason, self.path, self.input))
+
+
+def _not_recorded_error(reason: str, path: str | None, input: Path | None) -> NotRecordedError:
+    return NotRecordedError(reason, path=path, input=input)
+
+
+def _remove_if_no_entry(folder: Path) -> None:
+    """Remove the manifest of ``folder`` when it holds no entry (this run made it, for
+    outputs pending that were not made)."""
+    with contextlib.suppress(OSError):
+        if not read_manifest(folder, pending=True):
+            (folder / MANIFEST_NAME).unlink()
+
+
+def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
+    """Record the outputs in ``new`` (the plan's that are not there) as pending, before any
+    job runs: a run killed between writing one and recording it leaves it known as a
+    batch's, which the next run makes again (:func:`~quantize.batch.manifest.record_pending`).
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written, naming it; no file was processed.
+    """
+    outputs = [(job.output, source_key(plan.output_dir, job.input))
+               for job in plan.jobs if job.output in new]
+    try:
+        record_pending(plan.output_dir, outputs, plan.settings)
+    except OutputError as exc:
+        raise OutputError(f"{exc.reason}; no file was processed", path=exc.path) from None
+
+
+def _not_recorded(mode: JobMode, result: FileResult, exc: OutputError,
+                  written: bool) -> FileResult:
     """``result``, of a file done whose record the manifest could not take (``exc``: a full
-    disk), as failed, the reason that error: its output (if any) is in place, but a rerun
-    has no record of it. Its warnings and why it was left out of the shared palette are
-    kept; its metrics are not reported, as of any failed file."""
+    disk), as failed, the reason that error and that the run stopped. The output its job
+    has just ``written``, which no record would hold, is removed (only as written:
+    :func:`_remove_output`), or said to be left in place, with why; a stale output kept
+    from before (a larger result) is left as it is. Its warnings and why it was left out
+    of the shared palette are kept; its metrics are not reported, as of any failed file."""
     kept = {key: result.record[key] for key in ("seconds", "warnings", LEFT_OUT)
             if key in result.record}
-    return FileResult(result.input, result.output, "failed", str(exc), kept,
-                      exit_code=exc.exit_code)
+    output, reason = result.output, f"{exc}; the run stopped"
+    if written and output is not None:
+        why = _remove_output(mode, output, Entry({}, result.record))
+        if why is None:
+            output, reason = None, f"{reason}, and this file's output, unrecorded, was removed"
+        else:
+            reason = f"{reason}, and this file's output, unrecorded, is left in place: {why}"
+    return FileResult(result.input, output, "failed", reason, kept, exit_code=exc.exit_code)
 
 
 def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
@@ -317,11 +391,18 @@ def seen_here(input: Path, outcome: Outcome) -> Outcome:
 
 def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
     """``outcome`` of ``sent`` (``job`` with its paths made absolute for a worker), its
-    record's paths, the path of its error and the path options its warnings and error
-    name written as ``job`` has them: the reports, the manifest and the lines show them
-    so, as when the job runs here."""
+    record's paths, the path of its error and the paths its warnings and error name as
+    parameters written as ``job`` has them: the reports, the manifest and the lines show
+    them so, as when the job runs here.
+
+    A job names a path it was given as its parameter, ``palette_in='/abs/p.act'``
+    (:func:`~quantize.reduce.options.palette_in_name`), ``output='/abs/out/a.gif'``: each
+    such mention is written again from the path as ``job`` has it. Another mention of
+    the same path (as part of a longer name, or unquoted) is left as the job wrote it.
+    """
     options = _path_options(sent, job)
-    shown = {quoted(absolute): quoted(path) for absolute, path in options.items()}
+    shown = {f"{name}={quoted(absolute)}": f"{name}={quoted(path)}"
+             for name, (absolute, path) in _named_paths(sent, job).items()}
 
     def given(value: Any) -> Any:
         if not isinstance(value, str):
@@ -336,8 +417,8 @@ def _as_given(outcome: Outcome, sent: FileJob, job: FileJob) -> Outcome:
             return str(path / below) if below.parts else str(path)
         return value
 
-    def told(message: str) -> str:  # the paths this run made absolute, quoted as jobs quote
-        for absolute, path in shown.items():  # them (--palette-in='p.act'), put back
+    def told(message: str) -> str:  # each parameter naming a path this run made absolute
+        for absolute, path in shown.items():  # (palette_in='/abs/p.act'), as given
             message = message.replace(absolute, path)
         return message
 
@@ -369,6 +450,16 @@ def _path_options(sent: FileJob, job: FileJob) -> dict[str, str]:
             for key, value in job.options.items()
             if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike)
             and os.fspath(sent.options[key]) != os.fspath(value)}
+
+
+def _named_paths(sent: FileJob, job: FileJob) -> dict[str, tuple[str, str]]:
+    """Each parameter of ``job`` that names a path (``output`` and its path options) by its
+    name, with that path as ``sent`` has it (absolute) and as ``job`` does, if they differ."""
+    paths = {"output": (os.fspath(sent.output), os.fspath(job.output))}
+    paths.update((key, (os.fspath(sent.options[key]), os.fspath(value)))
+                 for key, value in job.options.items()
+                 if key in _PATH_OPTIONS and isinstance(value, str | os.PathLike))
+    return {name: pair for name, pair in paths.items() if pair[0] != pair[1]}
 
 
 def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = None) -> None:
@@ -416,6 +507,11 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
 _PROBE_PREFIX = ".quantize-probe-"
 #: A probe's name: the prefix, the host and process that made it, a random token.
 _PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"(?P<host>.+)-(?P<pid>[0-9]+)-[a-z0-9_]+")
+#: The name of a probe made by an earlier version: the prefix and a random token alone.
+_OLD_PROBE_NAME = re.compile(re.escape(_PROBE_PREFIX) + r"[a-z0-9_]{8}")
+#: Seconds after which a probe whose run cannot be asked about is taken for one a killed run
+#: left (:func:`remove_stale_probes`): a week, longer than a batch runs.
+PROBE_MAX_AGE = 7 * 24 * 3600
 
 
 @contextlib.contextmanager
@@ -425,7 +521,7 @@ def _probe_file(folder: Path) -> Iterator[Path]:
     file system's cache cannot hold an old answer for it, and names this host and process,
     so that a later run can tell the probe of a killed run (:func:`remove_stale_probes`)."""
     fd, name = tempfile.mkstemp(prefix=f"{_PROBE_PREFIX}{_host()}-{os.getpid()}-",
-                                dir=folder)
+                                dir=os.path.realpath(folder))  # as _temporary_beside: "link/.."
     os.close(fd)
     try:
         yield folder / Path(name).name  # as ``folder`` is given (mkstemp's is absolute)
@@ -449,24 +545,39 @@ def remove_stale_probes(folder: Path) -> list[Path]:
     """Remove the probe files (:func:`_probe_file`) that runs killed on this host left in
     ``folder``; return them, sorted.
 
-    A probe is removed only when its name is a probe's, it names this host and a process
-    that no longer runs, and it is an empty regular file: any other file, and the probe of
-    a run still going (here or on another host), is left alone. On a system that cannot
-    ask whether a process runs (Windows), none is removed.
+    A probe is removed only when it is an empty regular file, its name is a probe's, and
+    it names this host and a process that no longer runs: any other file, and the probe
+    of a run still going (here or on another host), is left alone. A probe whose run
+    cannot be asked about is removed once it is older than :data:`PROBE_MAX_AGE` (a
+    week): one made by an earlier version (its name names no host or process), and, on
+    Windows, any of this host (no process is asked there: ``os.kill`` would end it). A
+    run going on longer loses its probe: a worker that joins it later then fails its
+    files, saying that it does not see the output folder.
     """
-    if os.name != "posix" or not folder.is_dir():
+    if not folder.is_dir():
         return []
     removed = []
     for path in sorted(folder.glob(_PROBE_PREFIX + "*")):
-        match = _PROBE_NAME.fullmatch(path.name)
-        if match is None or match["host"] != _host() or _running(int(match["pid"])):
-            continue
         with contextlib.suppress(OSError):
             st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode) and st.st_size == 0:
+            if (stat.S_ISREG(st.st_mode) and st.st_size == 0
+                    and _left_by_killed_run(path.name, time.time() - st.st_mtime)):
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def _left_by_killed_run(name: str, age: float) -> bool:
+    """Whether the probe named ``name``, made ``age`` seconds ago, is one a run killed on
+    this host left (see :func:`remove_stale_probes`)."""
+    match = _PROBE_NAME.fullmatch(name)
+    if match is None:
+        return _OLD_PROBE_NAME.fullmatch(name) is not None and age > PROBE_MAX_AGE
+    if match["host"] != _host():
+        return False
+    if os.name != "posix":  # no signal 0 to ask with
+        return age > PROBE_MAX_AGE
+    return not _running(int(match["pid"]))
 
 
 def _host() -> str:
@@ -513,12 +624,18 @@ def worker_path(value: Any) -> Any:
     """``value`` made absolute (links not followed) when it is a path, else as it is.
 
     A Dask worker resolves a relative path in its own folder, not where the
-    batch runs: every path sent to one goes through here.
+    batch runs: every path sent to one goes through here. A ".." is kept, for the
+    system to resolve: after a link to a folder, it leads to the folder above the
+    link's target, where dropping it with the name before it would lead elsewhere.
 
     >>> worker_path(Path("a.png")) == Path.cwd() / "a.png", worker_path("rgb")
     (True, 'rgb')
+    >>> worker_path(Path("link/../a.png")) == Path.cwd() / "link" / ".." / "a.png"
+    True
     """
-    return Path(os.path.abspath(value)) if isinstance(value, os.PathLike) else value
+    if not isinstance(value, os.PathLike):
+        return value
+    return Path(os.path.join(os.getcwd(), value))
 
 
 # Options that name a file, also when given as a string (plan_batch called from Python).

@@ -171,6 +171,9 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     ``dropped``: those it has no counterpart for, named after it; ``left_out``:
     those batch has but would refuse with these values, each as typed with why
     (:func:`quantize.cli.batch.refused_reduce_options`), named after it too.
+    ``--force`` is never carried: in batch it redoes every file, also those an earlier
+    run finished, and overwrites outputs no run recorded; it is named after the command,
+    with what it would do there.
 
     >>> folder_hint("/", "segment")
     '; for every image in it: quantize batch / -o OUT_DIR --mode segment'
@@ -179,14 +182,19 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     >>> folder_hint("/", "reduce", [("--quality", 3)], [],
     ...             {"--palette per-frame": "batch refuses it with --quality"})[40:]
     '/ -o OUT_DIR --quality 3 (--palette per-frame left out: batch refuses it with --quality)'
+    >>> folder_hint("/", "segment", [("--force", True)])[53:]
+    '--mode segment (--force left out: in batch it redoes every file, also those done before)'
     """
     if name == "-" or not os.path.isdir(name):
         return ""
+    forced = any(flag == "--force" and value is True for flag, value in options)
     words = [shlex.quote(name), "-o", shlex.quote(output_dir)]
     words += ["--mode", "segment"] if mode == "segment" else []
-    words += command_words(options)
+    words += command_words([(flag, value) for flag, value in options if flag != "--force"])
     line = f"; for every image in it: quantize batch {' '.join(words)}"
     notes = [f"{option} left out: {why}" for option, why in (left_out or {}).items()]
+    if forced:  # batch skips what it finished and redoes what changed, without being told
+        notes.append(_FORCE_LEFT_OUT)
     if dropped:
         names = dropped[-1] if len(dropped) == 1 else \
             f"{', '.join(dropped[:-1])} and {dropped[-1]}"
@@ -194,6 +202,10 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     if notes:
         line += f" ({'; '.join(notes)})"
     return line
+
+
+#: Why a folder hint leaves ``--force`` out of the batch call it proposes.
+_FORCE_LEFT_OUT = "--force left out: in batch it redoes every file, also those done before"
 
 
 def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:

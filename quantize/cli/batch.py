@@ -196,7 +196,8 @@ def batch(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object per file on stdout as it settles: input, "
         "output, status, reason, then its metrics (a --report row; its warnings go to "
-        "stderr); the summary goes to stderr.")] = False,
+        "stderr); after Ctrl-C or an error that stops the run, one for each file not "
+        "reached (status 'not reached'); the summary goes to stderr.")] = False,
 ) -> None:
     """Reduce or segment every image in INPUT_DIR into OUT_DIR, in parallel.
 
@@ -273,13 +274,16 @@ def batch(
     except KeyboardInterrupt:
         fail("interrupted before any file was processed", INTERRUPTED)
     results, summary, stopped = _run(plan, jobs, scheduler, show)
+    not_reached = _not_reached(plan, results)
+    if show == "json":  # one object for every file, as the reports have one row each
+        _json_unsettled(results, not_reached, stopped)
     note_idle_options([r.record for r in results if r.status == "ok"],
                       optimize=options.get("optimize", False),
                       per_frame=options.get("palette") == "per-frame")
     try:
         _write_reports(results, summary, report, html, mode, options["max_pixels"],
                        bool(options.get("dither")), options.get("palette") == "per-frame",
-                       command_line(ctx, "batch"), _not_reached(plan, results))
+                       command_line(ctx, "batch"), not_reached)
     except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
         _say_stopped(stopped)
         raise
@@ -325,6 +329,27 @@ def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Pat
     return [path for path in inputs if path not in settled]
 
 
+def _json_unsettled(results: list[lib.FileResult], not_reached: list[Path],
+                    stopped: Exception | None) -> None:
+    """With ``--json``, the objects of the files a stopped run gave no object as they
+    settled: those not done when the Dask scheduler was lost (failed, as the reports have
+    them) and those the run did not reach (``not reached``, the keys of a report row)."""
+    from .. import batch as lib
+
+    if isinstance(stopped, lib.SchedulerLostError):
+        not_done = {r.input for r in stopped.not_done}
+        for result in results:
+            if result.input in not_done:
+                _json_line(result.as_row())
+    for input in not_reached:
+        _json_line(lib.not_reached_row(input))
+
+
+def _json_line(row: dict[str, Any]) -> None:
+    """A file's ``--json`` object: its report row, without its warnings (said on stderr)."""
+    say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
+
+
 def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
@@ -350,6 +375,17 @@ def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
                               not_reached=not_reached)
 
 
+def _flags(message: str) -> str:
+    """A file's ``message`` with the parameters named as the command's flags
+    (:func:`as_flags`), but for ``output``, which names that file's output: in batch,
+    ``-o`` is the output folder.
+
+    >>> _flags("output='out/a.gif': GIF holds at most 65535 pixels a side; n_colors=3")
+    "output='out/a.gif': GIF holds at most 65535 pixels a side; -k/--colors=3"
+    """
+    return as_flags(message, {"output": "output"})
+
+
 def _in_flags(result: lib.FileResult) -> lib.FileResult:
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
@@ -359,12 +395,12 @@ def _in_flags(result: lib.FileResult) -> lib.FileResult:
     from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
-    worded = [as_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    worded = [_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
-    whys = {k: as_flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    whys = {k: _flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
     out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
-    out_why = as_flags(out) if isinstance(out, str) else None
-    reason = as_flags(result.reason)
+    out_why = _flags(out) if isinstance(out, str) else None
+    reason = _flags(result.reason)
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
@@ -721,7 +757,12 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
 
 def _say_stopped(stopped: Exception | None) -> None:
     """Say the error that stopped the run in one line, as any other, and exit with its code
-    (nothing when none did)."""
+    (nothing when none did); one said already as a file's failure (the record of finished
+    outputs could not take that file) is not said again."""
+    from .. import batch as lib
+
+    if isinstance(stopped, lib.NotRecordedError):
+        raise typer.Exit(stopped.exit_code)
     if stopped is not None:
         with user_errors():
             raise stopped
@@ -798,8 +839,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
     if show == "quiet":
         return
     if show == "json":  # a --report row, its warnings shown above (as reduce --json does)
-        row = result.as_row()
-        say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
+        _json_line(result.as_row())
         return
     metrics = " ".join(f"{key}={_fmt(result.record[key])}"
                        for key in ("k", "n_regions", "psnr", "delta_e", "seconds")
