@@ -71,6 +71,29 @@ def test_json_prints_one_object(photo, tmp_path):
     assert record["output"] == str(tmp_path / "o.gif")
 
 
+def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
+    """Entries of alpha 40 and 128 were recorded so, while the GIF draws the first one's
+    pixels with its transparent index and the second opaque: the record describes the
+    file written, as the --palette-out file beside it does."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
+                     [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
+    Image.fromarray(rgba).save(tmp_path / "icon.png")
+    result = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.gif", "--json",
+                 "--palette-out", tmp_path / "a.json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["palette"] == [{"hex": "#0a0ac8", "alpha": 0, "share": 0.5},
+                                 {"hex": "#0ac80a", "alpha": 255, "share": 0.333333},
+                                 {"hex": "#c80a0a", "alpha": 255, "share": 0.166667}]
+    written = json.loads((tmp_path / "a.json").read_text())["colors"]
+    assert [(e["hex"], e["alpha"]) for e in written] == [
+        (e["hex"], e["alpha"]) for e in record["palette"]]
+    with Image.open(tmp_path / "a.gif") as im:
+        assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
+    png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")
+    assert [e["alpha"] for e in json.loads(png.stdout)["palette"]] == [40, 128, 255]
+
+
 def _options_of(record: dict[str, Any]) -> list[str]:
     """The command-line options a --json record names, as a user would give them back."""
     args = ["--space", record["space"], "--seed", str(record["seed"]),

@@ -449,7 +449,8 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
 @pytest.mark.parametrize("suffix", [".json", ".hex"])
 def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix):
     """It held alphas 40 and 128 while the GIF holds the first entry transparent and the
-    second opaque: the file now describes the GIF, and maps the GIF onto itself."""
+    second opaque: the file now describes the GIF, and maps the GIF onto itself; so does
+    the record's palette, which held the alphas before the GIF's."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
                      [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
     src, pal_file, out = tmp_path / "icon.png", tmp_path / f"palette{suffix}", tmp_path / "a.gif"
@@ -458,7 +459,7 @@ def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix
         record = reduce_file(src, out, n_colors=3, palette_out=pal_file, seed=0)
     assert read_palette(pal_file).tolist() == [[10, 10, 200, 0], [10, 200, 10, 255],
                                                [200, 10, 10, 255]]
-    assert [e["alpha"] for e in record["palette"]] == [40, 128, 255]  # measured before
+    assert [e["alpha"] for e in record["palette"]] == [0, 255, 255]
     with Image.open(out) as im:
         shown = np.asarray(im.convert("RGBA"))
     assert shown[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]

@@ -149,7 +149,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
-        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``; with
+        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
+        output, each entry's alpha as the GIF holds it, as ``palette_out``'s); with
         ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
@@ -224,7 +225,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
-                      palette=palette_entries(result.palette, result.shares, result.alpha),
+                      palette=palette_entries(result.palette, result.shares,
+                                              _entry_alpha(result, out)),
                       optimized=optimized if opts["optimize"] else None)
 
 
@@ -268,6 +270,14 @@ def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
     shown = entries.copy()
     shown[:, 3] = np.where(entries[:, 3] < GIF_ALPHA_THRESHOLD, 0, 255)
     return shown
+
+
+def _entry_alpha(result: ReduceResult, out: Path) -> np.ndarray | None:
+    """The alpha of each of the result's ``k`` entries as ``out`` holds it
+    (:func:`_alpha_as_written`), or None when every entry is opaque."""
+    if result.alpha is None:
+        return None
+    return _alpha_as_written(result.full_palette(alpha=True)[:result.k], out)[:, 3]
 
 
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
