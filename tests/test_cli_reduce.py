@@ -602,7 +602,8 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
     for ext, output in (([], "a.k16.png"), (["--ext", ".small.png"], "a.small.png"),
-                        (["-k", "8"], "a.k8.png"), (["--quality", "2"], "a.k<N>.png")):
+                        (["-k", "8"], "a.k8.png"),
+                        (["--quality", "2", "--ext", ".q.png"], "a.q.png")):
         result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
         assert result.exit_code == 2
         assert one_error_line(result) == (
@@ -610,6 +611,30 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
             f"{tmp_path / output} as {tmp_path / 'a.png'}; rename one, or reduce each with its "
             "own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
+
+
+def test_inputs_of_one_stem_with_quality_are_refused_as_their_k_may_be_one(tmp_path,
+                                                                          monkeypatch):
+    """'a.png a.jpg --quality 2' said both "would be written to the same output
+    a.k<N>.png", as if N were known: each is named after the k chosen for it, which is
+    the same for these two (red alone: the second would replace, or with no --force be
+    refused by, the first's output) and may be for any two."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "a.jpg", "A.gif"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = run("a.png", "a.jpg", "--quality", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: a.jpg: may be written to the same output a.k<N>.png as a.png, as N "
+        "is the k --quality chooses for each image, and it may choose the same for both; "
+        "rename one, or reduce each with its own -o")
+    folded = run("a.png", "A.gif", "--quality", 2)
+    assert one_error_line(folded) == (
+        "quantize: error: A.gif: may be written to the same output file as a.png: "
+        "'a.k<N>.png' and 'A.k<N>.png', one file where names ignore case (macOS, Windows), "
+        "as N is the k --quality chooses for each image, and it may choose the same for "
+        "both; rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["A.gif", "a.jpg", "a.png"]
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [

@@ -351,7 +351,8 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
             again = "" if first == f.input else f" (the second time as {f.input})"
             fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
-            _refuse_shared_output(seen[key], (f.input, shown))
+            _refuse_shared_output(seen[key], (f.input, shown),
+                                  chosen=f.output is None and options["quality"] is not None)
         seen[key] = (f.input, shown)
 
 
@@ -376,11 +377,21 @@ def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> st
     return str(numbers[0]) if len(numbers) == 1 else "<N>"
 
 
-def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
-    """Refuse two inputs (each with its output's name) whose outputs are one file."""
+def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str],
+                          chosen: bool = False) -> None:
+    """Refuse two inputs (each with its output's name) whose outputs are one file.
+
+    ``chosen``: the names are ``STEM.k<N>``, N the k ``--quality`` chooses for each image,
+    so they are one file when it chooses the same k for both, which is not known before
+    they are reduced (and an image's colours may well ask the same k as another's).
+    """
     (one, out_one), (two, out_two) = first, second
     where = (f"the same output {out_one} as {one}" if out_one == out_two
              else f"the same output file as {one}: {one_file_names(out_one, out_two)}")
+    if chosen:
+        fail(f"{two}: may be written to {where}, as N is the k --quality chooses for each "
+             "image, and it may choose the same for both; rename one, or reduce each with "
+             "its own -o", USAGE_ERROR)
     fail(f"{two}: would be written to {where}; rename one, or reduce each with its own -o",
          USAGE_ERROR)
 
