@@ -312,6 +312,31 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
     assert Path("out/a.png").is_file()
 
 
+def test_a_folder_named_with_an_undecodable_byte_is_pointed_to_batch_in_bash_quotes(
+        tmp_path, monkeypatch):
+    """The hint said "quantize batch 'dir\\xff' -o OUT_DIR": pasted, the quotes named a
+    folder of the seven characters shown. A name holding such a byte, or a control
+    character, is written $'...', which bash reads back as the name; others as before."""
+    monkeypatch.chdir(tmp_path)
+    os.mkdir(b"dir\xff")
+    os.mkdir(b"new\nline")
+    Path("p\u0085's.hex").write_text("ff0000\n0000ff\n")
+    name = os.fsdecode(b"dir\xff")
+    result = run(name, "--palette-in", "p\u0085's.hex")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        "quantize: error: dir\\xff: is a directory, expected an image file; for every image "
+        "in it: quantize batch $'dir\\xff' -o OUT_DIR --palette-in $'p\\u0085\\'s.hex'")
+    assert one_error_line(run("new\nline")) == (
+        "quantize: error: new\\nline: is a directory, expected an image file; for every "
+        "image in it: quantize batch $'new\\x0aline' -o OUT_DIR")
+    hint = one_error_line(result).split("quantize batch ")[1].split(" -o")[0]
+    shell = subprocess.run(["bash", "-c", f"printf %s {hint}"], capture_output=True,
+                           check=True)
+    assert shell.stdout == b"dir\xff"
+    assert sorted(os.listdir(b".")) == [b"dir\xff", b"new\nline", "p\u0085's.hex".encode()]
+
+
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("/", ".", "-j", 1)  # one after the other: the lines in order

@@ -15,7 +15,6 @@ import importlib
 import logging
 import os
 import re
-import shlex
 import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,7 +32,7 @@ except ImportError:  # older typer runs on click itself
 from .. import __version__
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import printable, printable_line
+from ..names import printable, printable_line, shell_quoted
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -181,7 +180,7 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     """
     if name == "-" or not os.path.isdir(name):
         return ""
-    words = [shlex.quote(name), "-o", shlex.quote(output_dir)]
+    words = [shell_quoted(name), "-o", shell_quoted(output_dir)]
     words += ["--mode", "segment"] if mode == "segment" else []
     words += command_words(options)
     line = f"; for every image in it: quantize batch {' '.join(words)}"
@@ -208,7 +207,7 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
         if value is True:
             words.append(flag)
         elif value is not None and value is not False:
-            words.append(f"{flag} {shlex.quote(str(value))}")
+            words.append(f"{flag} {shell_quoted(str(value))}")
     return words
 
 
@@ -355,7 +354,7 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
         if arg == "--":
             break
         if arg.startswith(option) and os.path.lexists(arg):
-            return (f"; to name {shlex.quote(arg)}, write {shlex.quote('./' + arg)} or put -- "
+            return (f"; to name {shell_quoted(arg)}, write {shell_quoted('./' + arg)} or put -- "
                     "before it")
     return ""
 
@@ -690,9 +689,10 @@ class DitherLevelCommand(Command):
 
 def command_line(ctx: Any, name: str) -> str:
     """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
-    ``quantize batch 'my photos' -o out -k 8``."""
+    ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
+    or a control character in bash's ``$'...'`` form: :func:`~quantize.names.shell_quoted`)."""
     given = ctx.meta.get(_GIVEN_ARGS, ())
-    return shlex.join(["quantize", name, *map(printable, given)])
+    return " ".join(map(shell_quoted, ["quantize", name, *given]))
 
 
 def dither_strength(flag: bool, level: str | None) -> float | None:
