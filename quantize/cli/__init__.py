@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -594,6 +595,9 @@ class Command(_HelpBySay, TyperCommand):
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
+            if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
+                _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+                _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
             raise _unknown_option(exc, self.params, ctx) from None
@@ -621,6 +625,38 @@ class Command(_HelpBySay, TyperCommand):
         one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
         s = "" if len(extra) == 1 else "s"
         return f"{' '.join(extra)}: unexpected argument{s}{one}"
+
+
+def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option that takes a value given more than once (``-k 8 -k 16``), which the
+    parser let pass, keeping the last value: which one was meant cannot be told.
+
+    ``order``: the parameters in the order the parser met them, once per occurrence.
+    Options given once per item (``-w``) may repeat; so may flags, the last of ``--dither``
+    and ``--no-dither`` counting. ``--dither=LEVEL`` (the hidden ``--dither-level``) is
+    ``--dither`` given a value: it is refused beside another ``--dither`` or ``--no-dither``.
+    """
+    leveled = any(param.name == "dither_level" for param in order)
+    counts = Counter(_given_once(param, leveled) for param in order)
+    counts.pop(None, None)
+    for name, n in counts.items():
+        if n <= 1:
+            continue
+        if name == "--dither" and any(param.name == "dither" for param in order):
+            raise click_errors.UsageError("--dither=LEVEL is given with --dither or "
+                                          "--no-dither; give one of them", ctx)
+        times = "twice" if n == 2 else f"{n} times"
+        raise click_errors.UsageError(f"{name} is given {times}; give it once", ctx)
+
+
+def _given_once(param: Any, leveled: bool) -> str | None:
+    """The name of ``param`` if it may be given once only, else None (see
+    :func:`_refuse_repeated_values`; ``leveled``: ``--dither=LEVEL`` is among the options)."""
+    if param.param_type_name != "option" or param.multiple:
+        return None
+    if param.name in ("dither", "dither_level"):
+        return "--dither" if leveled else None
+    return None if param.is_flag else _param_name(param)
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
