@@ -900,6 +900,35 @@ def test_a_damaged_png_on_stdin_is_refused():
                                       "chunk)")
 
 
+@pytest.mark.parametrize("args, terminal, line", [
+    (["photo.png", "-o", "-"], "stdout",
+     "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
+     "(> small.png), or name a file with -o"),
+    (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
+     "terminal; redirect it (> small.png), or name a file with -o"),
+    (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
+     "reduce - < photo.png), or name the file"),
+], ids=["-o -", "stdin to stdout", "stdin"])
+def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
+                                                         line):
+    """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
+    'reduce -' waited for an image to be typed in; both are refused before any work."""
+    import pty
+
+    monkeypatch.chdir(photo.parent)
+    leader, follower = pty.openpty()
+    streams = ({"stdout": follower, "input": photo.read_bytes()} if terminal == "stdout"
+               else {"stdin": follower, "stdout": subprocess.PIPE})
+    try:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-k", "2", *args],
+                              stderr=subprocess.PIPE, timeout=60, **streams)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: {line}\n")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
                              "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)

@@ -47,6 +47,7 @@ from . import (
     finishing_note,
     folder_hint,
     is_stream,
+    is_terminal,
     note_idle_options,
     number,
     path,
@@ -96,8 +97,8 @@ def reduce_command(
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
         ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha). "
-        "- writes a PNG to stdout. Default: named as --ext says, beside the input (stdout "
-        "for stdin).", show_default=False)] = None,
+        "- writes a PNG to stdout (a file or pipe, not a terminal). Default: named as --ext "
+        "says, beside the input (stdout for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation: .k<N> and its own extension; the pages of a "
@@ -189,6 +190,7 @@ def reduce_command(
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
+    _refuse_terminal(files, output)
     to_batch = (_batch_options(given, jobs, show, ext)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
@@ -280,6 +282,21 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             if name != STDIO and is_stream(Path(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
+    """Refuse, before any work, to read an image from a terminal or write one to it
+    (usage errors): typed in, an image cannot be; shown, its bytes would fill the screen
+    with noise and may reach the terminal as commands."""
+    if any(f.input == STDIO for f in files) and is_terminal(sys.stdin):
+        fail("-: stdin is a terminal; pipe an image in (quantize reduce - < photo.png), or "
+             "name the file", USAGE_ERROR)
+    sent = next((f for f in files if f.to_stdout), None)
+    if sent is not None and is_terminal(sys.stdout):
+        given = ("-o - writes the image's bytes" if output == STDIO
+                 else "without -o, stdin's image is written")
+        fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
+             "it (> small.png), or name a file with -o", USAGE_ERROR)
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
