@@ -144,6 +144,17 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
 
 
+def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
+    """'chose k=107 for mean ΔE2000 <= 2; 107 colours, ..., mean ΔE2000 2.04' read as a
+    broken promise: --quality measures each k without dithering, which the line now says."""
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", 3, "--dither")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
+                        r"chose k=(\d+) for mean ΔE2000 <= 3 \(measured without dithering\); "
+                        r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
+                        result.stdout)
+
+
 @pytest.mark.parametrize("output, extra, more", [
     ("out.tif", [], "; allow more with -k/--colors=K"),
     ("out.png", [], "; an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),

@@ -666,8 +666,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    # the search measures each k undithered: the dithered result's own error may be higher
+    undithered = " (measured without dithering)" if record["dither"] else ""
     chose = "" if quality is None else \
-        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}; "
+        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}{undithered}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")
