@@ -94,6 +94,18 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     assert [e["alpha"] for e in json.loads(png.stdout)["palette"]] == [40, 128, 255]
 
 
+def test_json_prints_an_object_per_file_written_and_an_error_line_per_failed_one(photo,
+                                                                                 tmp_path):
+    """As the README and --help say: the failed file is on stderr, named, and in the
+    exit code; stdout holds nothing but the objects of the files written."""
+    (tmp_path / "empty.png").write_bytes(b"")
+    result = run(photo, tmp_path / "empty.png", "-k", 2, "--json", "-j", 1)
+    assert result.exit_code == 1
+    assert [json.loads(line)["input"] for line in result.stdout.splitlines()] == [str(photo)]
+    assert one_error_line(result) == (f"quantize: error: {tmp_path / 'empty.png'}: file is "
+                                      "empty (0 bytes), expected an image")
+
+
 def _options_of(record: dict[str, Any]) -> list[str]:
     """The command-line options a --json record names, as a user would give them back."""
     args = ["--space", record["space"], "--seed", str(record["seed"]),

@@ -147,7 +147,8 @@ def reduce_command(
         "--optimize", help="Slower PNG encoding for a smaller file (also GIF and APNG "
         "animations; other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
+        "--json", help="Print one JSON object per file written (a file that fails has "
+        "its error line only): input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
