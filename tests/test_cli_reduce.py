@@ -266,6 +266,23 @@ def test_an_output_that_is_a_folder_is_named_as_one(photo, tmp_path, monkeypatch
     assert list(Path(folder).iterdir()) == []
 
 
+@pytest.mark.parametrize("args, line", [
+    (["-o", "small.png/"], "-o/--output='small.png/' ends in '/'"),
+    (["-o", "new/"], "-o/--output='new/' ends in '/'"),
+    (["-o", "small.png", "--palette-out", "small.hex/"], "--palette-out='small.hex/' ends in '/'"),
+])
+def test_an_output_name_that_ends_in_a_slash_is_refused_as_a_folders(photo, tmp_path,
+                                                                     monkeypatch, args, line):
+    """'-o small.png/' wrote the file small.png, and '--palette-out small.hex/' small.hex:
+    the slash, which says a folder, was dropped; '-o new/' said "-o/--output='new' has an
+    unsupported extension"."""
+    monkeypatch.chdir(tmp_path)
+    result = run(photo, "-k", 2, *args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: {line}, which names a folder; expected a file name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
 @pytest.mark.parametrize("args", [["/"], ["."], [".", "--ext", ".x.png"]])
 def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)

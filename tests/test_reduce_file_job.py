@@ -429,6 +429,20 @@ def test_palette_files_round_trip_through_palette_out_and_in(photo, tmp_path, su
     assert np.array_equal(read_rgb(tmp_path / "b.png"), read_rgb(tmp_path / "a.png"))
 
 
+@pytest.mark.parametrize("output, palette_out, named", [
+    ("out.png/", None, "output='out.png/'"),
+    ("out.png", "p.hex/", "palette_out='p.hex/'"),
+])
+def test_a_file_name_ending_in_a_slash_is_refused(photo, tmp_path, monkeypatch, output,
+                                                  palette_out, named):
+    """Path dropped the slash, so "out.png/", a folder's name, wrote the file out.png."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as caught:
+        reduce_file(photo, output, n_colors=2, palette_out=palette_out)
+    assert str(caught.value) == f"{named} ends in '/', which names a folder; expected a file name"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
 @pytest.mark.parametrize("suffix", [".json", ".hex"])
 def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
     """The file holds each entry's alpha, in the order of the image's palette, and maps

@@ -67,6 +67,14 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+def file_name(value: str) -> str:
+    """Parse the name of a file to write as :func:`path` does, kept as it was typed: a
+    final "/", which a Path drops (``small.hex/`` would be ``small.hex``), says it names a
+    folder, which the library then refuses."""
+    path(value)
+    return value
+
+
 class _Typed(float):
     """A number that is shown as it was typed: ``-w texture=-1`` is refused as
     ``texture=-1``, not ``texture=-1.0``, and ``--quality 1e400`` as ``1e400``, not ``inf``.

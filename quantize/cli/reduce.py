@@ -44,6 +44,7 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    file_name,
     finishing_note,
     folder_hint,
     is_stream,
@@ -124,10 +125,10 @@ def reduce_command(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
     ] = False,
-    palette_out: Annotated[Path | None, typer.Option(
+    palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
         help="Also write the palette (.gpl, .json, .hex, .act or .pal); one input only.",
-        show_default=False, parser=path)] = None,
+        show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help="Map onto this palette (.gpl, .json, .hex, .act or .pal) instead of "
@@ -255,7 +256,7 @@ class _File:
 
 
 def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
-                palette_out: Path | None) -> list[_File]:
+                palette_out: str | None) -> list[_File]:
     """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
     if output == "":
         fail("-o/--output is empty; expected an output image path, or - for stdout",

@@ -637,6 +637,16 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     return check_palette(palette_in, "palette_in")
 
 
+def _check_file_name(value: Any, name: str) -> None:
+    """Refuse a file name given as a ``str`` that ends in a separator, a folder's name that
+    :class:`~pathlib.Path` would cut to a file's (``"small.png/"`` wrote ``small.png``);
+    a folder that exists is named as one by :func:`~quantize.io.check_output_path`."""
+    if (isinstance(value, str) and value.endswith(("/", os.sep))
+            and not os.path.isdir(value)):
+        raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
+                         "folder; expected a file name")
+
+
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                    animated: bool = False) -> FileJob:
     """Check everything about the outputs that can be checked before reading the image.
@@ -648,6 +658,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     out = None if output is None else Path(output)
     if out is not None and out.is_dir():  # "is a directory", not "unsupported extension"
         check_output_path(out, inputs=(src,), force=opts["force"])
+    _check_file_name(output, "output")
+    _check_file_name(opts["palette_out"], "palette_out")
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
