@@ -6,19 +6,22 @@ the messages, reports and JSON of quantize show each the same way (:func:`printa
 :func:`printable_line`, :func:`quoted`, :func:`printable_data`). Names are sorted as a
 person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
 them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
-output name is made of (:func:`output_stem`). :mod:`quantize.io` re-exports them all.
+output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
+for a shell to read back (:func:`shell_quoted`). :mod:`quantize.io` re-exports all but
+that one, which only the commands use.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 __all__ = ["folded_name", "natural_key", "one_file_names", "output_stem", "printable",
-           "printable_data", "printable_line", "quoted"]
+           "printable_data", "printable_line", "quoted", "shell_quoted"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -116,6 +119,45 @@ def printable_line(text: str) -> str:
     'x\\u202egnp.exe'
     """
     return _CONTROL.sub(lambda m: repr(m[0])[1:-1], printable(text))
+
+
+# What a word pasted into a shell cannot hold as it is shown: a byte that is not UTF-8 (a lone
+# surrogate) or a character printable_line escapes.
+_NOT_PASTEABLE = re.compile("[\ud800-\udfff" + _CONTROL.pattern[1:])
+
+
+def shell_quoted(word: str) -> str:
+    r"""``word`` quoted for a shell, for a message that suggests a command to paste.
+
+    As :func:`shlex.quote` quotes it (``'my photos'``), unless it holds a byte that is not
+    UTF-8 or a character :func:`printable_line` escapes (a control character, a line
+    break): such a word, shown in plain quotes, would name another file (``'dir\xff'``
+    names seven characters), so it is written in bash's ``$'...'`` form, which bash, zsh
+    and ksh read back as the name: a byte as ``\xff``, a character as ``\u0085``, a
+    backslash and a quote escaped.
+
+    >>> print(shell_quoted("my photos"), shell_quoted("plain"))
+    'my photos' plain
+    >>> print(shell_quoted(b"dir\xff".decode("utf-8", "surrogateescape")))
+    $'dir\xff'
+    >>> print(shell_quoted("it's\nnew\\"))
+    $'it\'s\x0anew\\'
+    """
+    if not _NOT_PASTEABLE.search(word):
+        return shlex.quote(word)
+    return "$'" + "".join(_ansi_c(ch) for ch in word) + "'"
+
+
+def _ansi_c(ch: str) -> str:
+    """One character of a word in bash's ``$'...'`` form (see :func:`shell_quoted`)."""
+    code = ord(ch)
+    if ch in "\\'":
+        return "\\" + ch
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    if _NOT_PASTEABLE.fullmatch(ch):
+        return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+    return ch
 
 
 # A backslash escape in Python's repr or ascii() of a string, after an even run of

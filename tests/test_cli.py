@@ -865,6 +865,71 @@ def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+def _value_options(command: str) -> list[tuple[str, str]]:
+    """Every option of ``command`` that takes one value: (the flag to give, its name)."""
+    import typer
+
+    params = typer.main.get_command(app).commands[command].params
+    return [(p.opts[-1], "/".join(p.opts)) for p in params
+            if p.param_type_name == "option" and not p.is_flag and not p.multiple
+            and not p.hidden]
+
+
+@pytest.mark.parametrize("command, flag, name", [
+    (command, flag, name) for command in ("reduce", "segment", "batch")
+    for flag, name in _value_options(command)])
+def test_an_option_that_takes_a_value_given_twice_is_a_usage_error(command, flag, name,
+                                                                    tmp_path, monkeypatch):
+    """'-k 8 -k 16' reduced to 16 colours without a word: which value was meant cannot be
+    told, so every option of every command that takes one value is given once."""
+    monkeypatch.chdir(tmp_path)
+    needed = ["-o", "out"] if command == "batch" and flag != "--output" else []
+    result = runner.invoke(app, [command, "in.png", *needed, flag, "1", flag, "2"])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {name} is given twice; give it once (see 'quantize {command} "
+           "--help')\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, line", [
+    (["reduce", "a.png", "-k", "8", "--colors=16", "-k4"],
+     "-k/--colors is given 3 times; give it once (see 'quantize reduce --help')"),
+    (["segment", "a.png", "-k3", "--clusters", "4"],
+     "-k/--clusters is given twice; give it once (see 'quantize segment --help')"),
+    (["batch", ".", "-o", "out", "-k", "3", "--clusters", "4"],
+     "-k/--colors/--clusters is given twice; give it once (see 'quantize batch --help')"),
+    (["reduce", "a.png", "--dither=0.5", "--dither=1"],
+     "--dither is given twice; give it once (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--dither=0.5", "--no-dither"],  # dithered at 0.5
+     "--dither=LEVEL is given with --dither or --no-dither; give one of them "
+     "(see 'quantize reduce --help')"),
+    (["batch", ".", "-o", "out", "--dither", "--dither=0.2"],
+     "--dither=LEVEL is given with --dither or --no-dither; give one of them "
+     "(see 'quantize batch --help')"),
+])
+def test_a_repeated_option_is_named_as_typed_in_every_spelling(args, line, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
+def test_flags_and_per_item_options_may_repeat(tmp_path, monkeypatch):
+    """A flag given twice is given once, the last of --dither and --no-dither counting;
+    -w is given once per weight."""
+    from PIL import Image
+
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    result = runner.invoke(app, ["reduce", "a.png", "-k", "2", "--dither", "--no-dither",
+                                 "--force", "--force", "--json", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dither"] == 0.0
+    segmented = runner.invoke(app, ["segment", "a.png", "-k", "1", "-w", "texture=0", "-w",
+                                    "xy=0", "-q", "-q"])
+    assert (segmented.exit_code, segmented.stderr) == (0, "")
+
+
 def test_the_command_list_shows_each_command_in_whole():
     text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
     listed = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0].splitlines()

@@ -71,6 +71,41 @@ def test_json_prints_one_object(photo, tmp_path):
     assert record["output"] == str(tmp_path / "o.gif")
 
 
+def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
+    """Entries of alpha 40 and 128 were recorded so, while the GIF draws the first one's
+    pixels with its transparent index and the second opaque: the record describes the
+    file written, as the --palette-out file beside it does."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
+                     [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
+    Image.fromarray(rgba).save(tmp_path / "icon.png")
+    result = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.gif", "--json",
+                 "--palette-out", tmp_path / "a.json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["palette"] == [{"hex": "#0a0ac8", "alpha": 0, "share": 0.5},
+                                 {"hex": "#0ac80a", "alpha": 255, "share": 0.333333},
+                                 {"hex": "#c80a0a", "alpha": 255, "share": 0.166667}]
+    written = json.loads((tmp_path / "a.json").read_text())["colors"]
+    assert [(e["hex"], e["alpha"]) for e in written] == [
+        (e["hex"], e["alpha"]) for e in record["palette"]]
+    with Image.open(tmp_path / "a.gif") as im:
+        assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
+    png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")
+    assert [e["alpha"] for e in json.loads(png.stdout)["palette"]] == [40, 128, 255]
+
+
+def test_json_prints_an_object_per_file_written_and_an_error_line_per_failed_one(photo,
+                                                                                 tmp_path):
+    """As the README and --help say: the failed file is on stderr, named, and in the
+    exit code; stdout holds nothing but the objects of the files written."""
+    (tmp_path / "empty.png").write_bytes(b"")
+    result = run(photo, tmp_path / "empty.png", "-k", 2, "--json", "-j", 1)
+    assert result.exit_code == 1
+    assert [json.loads(line)["input"] for line in result.stdout.splitlines()] == [str(photo)]
+    assert one_error_line(result) == (f"quantize: error: {tmp_path / 'empty.png'}: file is "
+                                      "empty (0 bytes), expected an image")
+
+
 def _options_of(record: dict[str, Any]) -> list[str]:
     """The command-line options a --json record names, as a user would give them back."""
     args = ["--space", record["space"], "--seed", str(record["seed"]),
@@ -119,6 +154,17 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert record["delta_e"] <= 6 and 1 <= record["k"] <= 256
     plain = run(photo, "-o", tmp_path / "q2.png", "--quality", 6)
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
+
+
+def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
+    """'chose k=107 for mean ΔE2000 <= 2; 107 colours, ..., mean ΔE2000 2.04' read as a
+    broken promise: --quality measures each k without dithering, which the line now says."""
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", 3, "--dither")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(rf"{re.escape(str(photo))} -> {re.escape(str(tmp_path / 'q.png'))}: "
+                        r"chose k=(\d+) for mean ΔE2000 <= 3 \(measured without dithering\); "
+                        r"\1 colours, PSNR \d+\.\d\d dB, mean ΔE2000 \d+\.\d\d, \d+\.\d\d s\n",
+                        result.stdout)
 
 
 @pytest.mark.parametrize("output, extra, more", [
@@ -220,6 +266,23 @@ def test_an_output_that_is_a_folder_is_named_as_one(photo, tmp_path, monkeypatch
     assert list(Path(folder).iterdir()) == []
 
 
+@pytest.mark.parametrize("args, line", [
+    (["-o", "small.png/"], "-o/--output='small.png/' ends in '/'"),
+    (["-o", "new/"], "-o/--output='new/' ends in '/'"),
+    (["-o", "small.png", "--palette-out", "small.hex/"], "--palette-out='small.hex/' ends in '/'"),
+])
+def test_an_output_name_that_ends_in_a_slash_is_refused_as_a_folders(photo, tmp_path,
+                                                                     monkeypatch, args, line):
+    """'-o small.png/' wrote the file small.png, and '--palette-out small.hex/' small.hex:
+    the slash, which says a folder, was dropped; '-o new/' said "-o/--output='new' has an
+    unsupported extension"."""
+    monkeypatch.chdir(tmp_path)
+    result = run(photo, "-k", 2, *args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: {line}, which names a folder; expected a file name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
 @pytest.mark.parametrize("args", [["/"], ["."], [".", "--ext", ".x.png"]])
 def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
@@ -292,6 +355,31 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
     batch = runner.invoke(app, ["batch", *proposed.replace("OUT_DIR", "out").split()])
     assert batch.exit_code == 0 and "error" not in batch.stderr  # (a still: per-frame idle)
     assert Path("out/a.png").is_file()
+
+
+def test_a_folder_named_with_an_undecodable_byte_is_pointed_to_batch_in_bash_quotes(
+        tmp_path, monkeypatch):
+    """The hint said "quantize batch 'dir\\xff' -o OUT_DIR": pasted, the quotes named a
+    folder of the seven characters shown. A name holding such a byte, or a control
+    character, is written $'...', which bash reads back as the name; others as before."""
+    monkeypatch.chdir(tmp_path)
+    os.mkdir(b"dir\xff")
+    os.mkdir(b"new\nline")
+    Path("p\u0085's.hex").write_text("ff0000\n0000ff\n")
+    name = os.fsdecode(b"dir\xff")
+    result = run(name, "--palette-in", "p\u0085's.hex")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        "quantize: error: dir\\xff: is a directory, expected an image file; for every image "
+        "in it: quantize batch $'dir\\xff' -o OUT_DIR --palette-in $'p\\u0085\\'s.hex'")
+    assert one_error_line(run("new\nline")) == (
+        "quantize: error: new\\nline: is a directory, expected an image file; for every "
+        "image in it: quantize batch $'new\\x0aline' -o OUT_DIR")
+    hint = one_error_line(result).split("quantize batch ")[1].split(" -o")[0]
+    shell = subprocess.run(["bash", "-c", f"printf %s {hint}"], capture_output=True,
+                           check=True)
+    assert shell.stdout == b"dir\xff"
+    assert sorted(os.listdir(b".")) == [b"dir\xff", b"new\nline", "p\u0085's.hex".encode()]
 
 
 def test_several_folders_are_each_refused_as_a_folder(tmp_path, monkeypatch):
@@ -585,7 +673,8 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
     for name in ("a.png", "a.jpg"):
         Image.new("RGB", (4, 4), "red").save(tmp_path / name)
     for ext, output in (([], "a.k16.png"), (["--ext", ".small.png"], "a.small.png"),
-                        (["-k", "8"], "a.k8.png"), (["--quality", "2"], "a.k<N>.png")):
+                        (["-k", "8"], "a.k8.png"),
+                        (["--quality", "2", "--ext", ".q.png"], "a.q.png")):
         result = run(tmp_path / "a.png", tmp_path / "a.jpg", *ext)
         assert result.exit_code == 2
         assert one_error_line(result) == (
@@ -593,6 +682,30 @@ def test_inputs_that_would_share_a_default_output_are_refused(tmp_path):
             f"{tmp_path / output} as {tmp_path / 'a.png'}; rename one, or reduce each with its "
             "own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg", "a.png"]
+
+
+def test_inputs_of_one_stem_with_quality_are_refused_as_their_k_may_be_one(tmp_path,
+                                                                          monkeypatch):
+    """'a.png a.jpg --quality 2' said both "would be written to the same output
+    a.k<N>.png", as if N were known: each is named after the k chosen for it, which is
+    the same for these two (red alone: the second would replace, or with no --force be
+    refused by, the first's output) and may be for any two."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "a.jpg", "A.gif"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    result = run("a.png", "a.jpg", "--quality", 2)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: a.jpg: may be written to the same output a.k<N>.png as a.png, as N "
+        "is the k --quality chooses for each image, and it may choose the same for both; "
+        "rename one, or reduce each with its own -o")
+    folded = run("a.png", "A.gif", "--quality", 2)
+    assert one_error_line(folded) == (
+        "quantize: error: A.gif: may be written to the same output file as a.png: "
+        "'a.k<N>.png' and 'A.k<N>.png', one file where names ignore case (macOS, Windows), "
+        "as N is the k --quality chooses for each image, and it may choose the same for "
+        "both; rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["A.gif", "a.jpg", "a.png"]
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [
@@ -831,6 +944,35 @@ def test_a_damaged_png_on_stdin_is_refused():
     assert result.exit_code == 1 and result.stdout_bytes == b""
     assert one_error_line(result) == ("quantize: error: -: damaged PNG (bad CRC in an IDAT "
                                       "chunk)")
+
+
+@pytest.mark.parametrize("args, terminal, line", [
+    (["photo.png", "-o", "-"], "stdout",
+     "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
+     "(> small.png), or name a file with -o"),
+    (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
+     "terminal; redirect it (> small.png), or name a file with -o"),
+    (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
+     "reduce - < photo.png), or name the file"),
+], ids=["-o -", "stdin to stdout", "stdin"])
+def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
+                                                         line):
+    """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
+    'reduce -' waited for an image to be typed in; both are refused before any work."""
+    import pty
+
+    monkeypatch.chdir(photo.parent)
+    leader, follower = pty.openpty()
+    streams = ({"stdout": follower, "input": photo.read_bytes()} if terminal == "stdout"
+               else {"stdin": follower, "stdout": subprocess.PIPE})
+    try:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-k", "2", *args],
+                              stderr=subprocess.PIPE, timeout=60, **streams)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: {line}\n")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:

@@ -429,6 +429,20 @@ def test_palette_files_round_trip_through_palette_out_and_in(photo, tmp_path, su
     assert np.array_equal(read_rgb(tmp_path / "b.png"), read_rgb(tmp_path / "a.png"))
 
 
+@pytest.mark.parametrize("output, palette_out, named", [
+    ("out.png/", None, "output='out.png/'"),
+    ("out.png", "p.hex/", "palette_out='p.hex/'"),
+])
+def test_a_file_name_ending_in_a_slash_is_refused(photo, tmp_path, monkeypatch, output,
+                                                  palette_out, named):
+    """Path dropped the slash, so "out.png/", a folder's name, wrote the file out.png."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as caught:
+        reduce_file(photo, output, n_colors=2, palette_out=palette_out)
+    assert str(caught.value) == f"{named} ends in '/', which names a folder; expected a file name"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
 @pytest.mark.parametrize("suffix", [".json", ".hex"])
 def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
     """The file holds each entry's alpha, in the order of the image's palette, and maps
@@ -449,7 +463,8 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
 @pytest.mark.parametrize("suffix", [".json", ".hex"])
 def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix):
     """It held alphas 40 and 128 while the GIF holds the first entry transparent and the
-    second opaque: the file now describes the GIF, and maps the GIF onto itself."""
+    second opaque: the file now describes the GIF, and maps the GIF onto itself; so does
+    the record's palette, which held the alphas before the GIF's."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
                      [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
     src, pal_file, out = tmp_path / "icon.png", tmp_path / f"palette{suffix}", tmp_path / "a.gif"
@@ -458,7 +473,7 @@ def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix
         record = reduce_file(src, out, n_colors=3, palette_out=pal_file, seed=0)
     assert read_palette(pal_file).tolist() == [[10, 10, 200, 0], [10, 200, 10, 255],
                                                [200, 10, 10, 255]]
-    assert [e["alpha"] for e in record["palette"]] == [40, 128, 255]  # measured before
+    assert [e["alpha"] for e in record["palette"]] == [0, 255, 255]
     with Image.open(out) as im:
         shown = np.asarray(im.convert("RGBA"))
     assert shown[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]

@@ -15,9 +15,9 @@ import importlib
 import logging
 import os
 import re
-import shlex
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -34,7 +34,7 @@ from .. import __version__
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import printable, printable_line
+from ..names import printable, printable_line, shell_quoted
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -66,6 +66,14 @@ def path(value: str) -> Path:
     if not value:
         raise typer.BadParameter("is empty; expected a path")
     return Path(value)
+
+
+def file_name(value: str) -> str:
+    """Parse the name of a file to write as :func:`path` does, kept as it was typed: a
+    final "/", which a Path drops (``small.hex/`` would be ``small.hex``), says it names a
+    folder, which the library then refuses."""
+    path(value)
+    return value
 
 
 class _Typed(float):
@@ -188,7 +196,7 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     if name == "-" or not os.path.isdir(name):
         return ""
     forced = any(flag == "--force" and value is True for flag, value in options)
-    words = [shlex.quote(name), "-o", shlex.quote(output_dir)]
+    words = [shell_quoted(name), "-o", shell_quoted(output_dir)]
     words += ["--mode", "segment"] if mode == "segment" else []
     words += command_words([(flag, value) for flag, value in options if flag != "--force"])
     line = f"; for every image in it: quantize batch {' '.join(words)}"
@@ -221,7 +229,7 @@ def command_words(options: Sequence[tuple[str, Any]]) -> list[str]:
         if value is True:
             words.append(flag)
         elif value is not None and value is not False:
-            words.append(f"{flag} {shlex.quote(str(value))}")
+            words.append(f"{flag} {shell_quoted(str(value))}")
     return words
 
 
@@ -376,7 +384,7 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
         if arg == "--":
             break
         if arg.startswith(option) and os.path.lexists(arg):
-            return (f"; to name {shlex.quote(arg)}, write {shlex.quote('./' + arg)} or put -- "
+            return (f"; to name {shell_quoted(arg)}, write {shell_quoted('./' + arg)} or put -- "
                     "before it")
     return ""
 
@@ -616,6 +624,9 @@ class Command(_HelpBySay, TyperCommand):
         ctx.meta.setdefault(_GIVEN_ARGS, tuple(args))
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
+            if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
+                _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+                _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:
             raise _unknown_option(exc, self.params, ctx) from None
@@ -643,6 +654,38 @@ class Command(_HelpBySay, TyperCommand):
         one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
         s = "" if len(extra) == 1 else "s"
         return f"{' '.join(extra)}: unexpected argument{s}{one}"
+
+
+def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option that takes a value given more than once (``-k 8 -k 16``), which the
+    parser let pass, keeping the last value: which one was meant cannot be told.
+
+    ``order``: the parameters in the order the parser met them, once per occurrence.
+    Options given once per item (``-w``) may repeat; so may flags, the last of ``--dither``
+    and ``--no-dither`` counting. ``--dither=LEVEL`` (the hidden ``--dither-level``) is
+    ``--dither`` given a value: it is refused beside another ``--dither`` or ``--no-dither``.
+    """
+    leveled = any(param.name == "dither_level" for param in order)
+    counts = Counter(_given_once(param, leveled) for param in order)
+    counts.pop(None, None)
+    for name, n in counts.items():
+        if n <= 1:
+            continue
+        if name == "--dither" and any(param.name == "dither" for param in order):
+            raise click_errors.UsageError("--dither=LEVEL is given with --dither or "
+                                          "--no-dither; give one of them", ctx)
+        times = "twice" if n == 2 else f"{n} times"
+        raise click_errors.UsageError(f"{name} is given {times}; give it once", ctx)
+
+
+def _given_once(param: Any, leveled: bool) -> str | None:
+    """The name of ``param`` if it may be given once only, else None (see
+    :func:`_refuse_repeated_values`; ``leveled``: ``--dither=LEVEL`` is among the options)."""
+    if param.param_type_name != "option" or param.multiple:
+        return None
+    if param.name in ("dither", "dither_level"):
+        return "--dither" if leveled else None
+    return None if param.is_flag else _param_name(param)
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
@@ -711,9 +754,10 @@ class DitherLevelCommand(Command):
 
 def command_line(ctx: Any, name: str) -> str:
     """The sub-command ``name`` as it was typed, quoted for a POSIX shell:
-    ``quantize batch 'my photos' -o out -k 8``."""
+    ``quantize batch 'my photos' -o out -k 8`` (a name holding a byte that is not UTF-8
+    or a control character in bash's ``$'...'`` form: :func:`~quantize.names.shell_quoted`)."""
     given = ctx.meta.get(_GIVEN_ARGS, ())
-    return shlex.join(["quantize", name, *map(printable, given)])
+    return " ".join(map(shell_quoted, ["quantize", name, *given]))
 
 
 def dither_strength(flag: bool, level: str | None) -> float | None:

@@ -46,9 +46,11 @@ from . import (
     as_flags,
     dither_strength,
     fail,
+    file_name,
     finishing_note,
     folder_hint,
     is_stream,
+    is_terminal,
     note_idle_options,
     number,
     path,
@@ -98,8 +100,8 @@ def reduce_command(
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
         ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha). "
-        "- writes a PNG to stdout. Default: named as --ext says, beside the input (stdout "
-        "for stdin).", show_default=False)] = None,
+        "- writes a PNG to stdout (a file or pipe, not a terminal). Default: named as --ext "
+        "says, beside the input (stdout for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
         "input. Default: .k<N>.png (an animation: .k<N> and its own extension; the pages of a "
@@ -125,10 +127,10 @@ def reduce_command(
     exact_colors: Annotated[bool, typer.Option(
         "--exact-colors", help="Every palette colour occurs in the image (cluster medoids).")
     ] = False,
-    palette_out: Annotated[Path | None, typer.Option(
+    palette_out: Annotated[str | None, typer.Option(
         "--palette-out", metavar="FILE",
         help=f"Also write the palette ({PALETTE_FORMAT_LIST}); one input only.",
-        show_default=False, parser=path)] = None,
+        show_default=False, parser=file_name)] = None,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
@@ -148,7 +150,8 @@ def reduce_command(
         "--optimize", help=f"Slower encoding for a smaller file, of {OPTIMIZED_OUTPUTS} "
         "(other formats are written as without it).")] = False,
     as_json: Annotated[bool, typer.Option(
-        "--json", help="Print one JSON object per file: input, output, k, space, psnr, "
+        "--json", help="Print one JSON object per file written (a file that fails has "
+        "its error line only): input, output, k, space, psnr, "
         "delta_e, seconds, bytes_in, bytes_out, frames, palette, and the options that shaped "
         "the output, with which it is made again, as n_colors, quality, dither, "
         "exact_colors, palette_in, palette_mode, seed, optimize (with --optimize, also "
@@ -191,6 +194,7 @@ def reduce_command(
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
+    _refuse_terminal(files, output)
     to_batch = (_batch_options(given, jobs, show, ext)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
@@ -254,7 +258,7 @@ class _File:
 
 
 def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
-                palette_out: Path | None) -> list[_File]:
+                palette_out: str | None) -> list[_File]:
     """Pair every input with its output, refusing what cannot work (usage errors, exit 2)."""
     if output == "":
         fail("-o/--output is empty; expected an output image path, or - for stdout",
@@ -282,6 +286,21 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
             if name != STDIO and is_stream(Path(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
+
+
+def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
+    """Refuse, before any work, to read an image from a terminal or write one to it
+    (usage errors): typed in, an image cannot be; shown, its bytes would fill the screen
+    with noise and may reach the terminal as commands."""
+    if any(f.input == STDIO for f in files) and is_terminal(sys.stdin):
+        fail("-: stdin is a terminal; pipe an image in (quantize reduce - < photo.png), or "
+             "name the file", USAGE_ERROR)
+    sent = next((f for f in files if f.to_stdout), None)
+    if sent is not None and is_terminal(sys.stdout):
+        given = ("-o - writes the image's bytes" if output == STDIO
+                 else "without -o, stdin's image is written")
+        fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
+             "it (> small.png), or name a file with -o", USAGE_ERROR)
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
@@ -353,7 +372,8 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
             again = "" if first == f.input else f" (the second time as {f.input})"
             fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
-            _refuse_shared_output(seen[key], (f.input, shown))
+            _refuse_shared_output(seen[key], (f.input, shown),
+                                  chosen=f.output is None and options["quality"] is not None)
         seen[key] = (f.input, shown)
 
 
@@ -378,11 +398,21 @@ def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> st
     return str(numbers[0]) if len(numbers) == 1 else "<N>"
 
 
-def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str]) -> None:
-    """Refuse two inputs (each with its output's name) whose outputs are one file."""
+def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str],
+                          chosen: bool = False) -> None:
+    """Refuse two inputs (each with its output's name) whose outputs are one file.
+
+    ``chosen``: the names are ``STEM.k<N>``, N the k ``--quality`` chooses for each image,
+    so they are one file when it chooses the same k for both, which is not known before
+    they are reduced (and an image's colours may well ask the same k as another's).
+    """
     (one, out_one), (two, out_two) = first, second
     where = (f"the same output {out_one} as {one}" if out_one == out_two
              else f"the same output file as {one}: {one_file_names(out_one, out_two)}")
+    if chosen:
+        fail(f"{two}: may be written to {where}, as N is the k --quality chooses for each "
+             "image, and it may choose the same for both; rename one, or reduce each with "
+             "its own -o", USAGE_ERROR)
     fail(f"{two}: would be written to {where}; rename one, or reduce each with its own -o",
          USAGE_ERROR)
 
@@ -640,8 +670,10 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
 
 def _summary(record: dict[str, Any], quality: float | None) -> str:
     psnr = "lossless" if record["psnr"] is None else f"PSNR {record['psnr']:.2f} dB"
+    # the search measures each k undithered: the dithered result's own error may be higher
+    undithered = " (measured without dithering)" if record["dither"] else ""
     chose = "" if quality is None else \
-        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}; "
+        f"chose k={record['k']} for mean ΔE2000 <= {shown_number(quality)}{undithered}; "
     colours = "1 colour" if record["k"] == 1 else f"{record['k']} colours"
     return (f"{record['input']} -> {record['output']}: {chose}{colours}, {psnr}, "
             f"mean ΔE2000 {record['delta_e']:.2f}, {record['seconds']:.2f} s")

@@ -150,7 +150,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``psnr`` in dB (None when lossless),
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
-        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}``; with
+        ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
+        output, each entry's alpha as the GIF holds it, as ``palette_out``'s); with
         ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
@@ -225,7 +226,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
                       bytes_in=bytes_in, bytes_out=len(data), frames=1,
-                      palette=palette_entries(result.palette, result.shares, result.alpha),
+                      palette=palette_entries(result.palette, result.shares,
+                                              _entry_alpha(result, out)),
                       optimized=optimized if opts["optimize"] else None)
 
 
@@ -269,6 +271,14 @@ def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
     shown = entries.copy()
     shown[:, 3] = np.where(entries[:, 3] < GIF_ALPHA_THRESHOLD, 0, 255)
     return shown
+
+
+def _entry_alpha(result: ReduceResult, out: Path) -> np.ndarray | None:
+    """The alpha of each of the result's ``k`` entries as ``out`` holds it
+    (:func:`_alpha_as_written`), or None when every entry is opaque."""
+    if result.alpha is None:
+        return None
+    return _alpha_as_written(result.full_palette(alpha=True)[:result.k], out)[:, 3]
 
 
 def job_record(src: Path, out: Path, *, k: int, space: str, options: dict[str, Any],
@@ -628,6 +638,16 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     return check_palette(palette_in, "palette_in")
 
 
+def _check_file_name(value: Any, name: str) -> None:
+    """Refuse a file name given as a ``str`` that ends in a separator, a folder's name that
+    :class:`~pathlib.Path` would cut to a file's (``"small.png/"`` wrote ``small.png``);
+    a folder that exists is named as one by :func:`~quantize.io.check_output_path`."""
+    if (isinstance(value, str) and value.endswith(("/", os.sep))
+            and not os.path.isdir(value)):
+        raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
+                         "folder; expected a file name")
+
+
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                    animated: bool = False) -> FileJob:
     """Check everything about the outputs that can be checked before reading the image.
@@ -639,6 +659,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     out = None if output is None else Path(output)
     if out is not None and out.is_dir():  # "is a directory", not "unsupported extension"
         check_output_path(out, inputs=(src,), force=opts["force"])
+    _check_file_name(output, "output")
+    _check_file_name(opts["palette_out"], "palette_out")
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
