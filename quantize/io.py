@@ -937,10 +937,17 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
     as stored.
     """
     if im.mode in ("P", "PA"):
-        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info
+                          or _palette_alpha(im) else "RGB")
     if im.mode in ("1", "L", "RGB") and "transparency" in im.info:
         return im.convert("RGBA" if im.mode == "RGB" else "LA")
     return im
+
+
+def _palette_alpha(im: Image.Image) -> bool:
+    """Whether ``im`` is a palette image whose palette holds alpha (an "RGBA" palette, as
+    ``Image.quantize`` of an RGBA image makes), with no ``transparency`` to say so."""
+    return im.mode == "P" and im.palette is not None and im.palette.mode == "RGBA"
 
 
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
@@ -962,7 +969,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
+    has_alpha = (im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
+                 or _palette_alpha(im))
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
@@ -1079,7 +1087,8 @@ def as_rgba(image: Any, name: str = "image", *,
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
-    16-bit and float grayscale) but keeps its orientation: apply
+    16-bit and float grayscale; a palette image's alpha, from its ``transparency`` or
+    an "RGBA" palette as ``Image.quantize`` makes) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a

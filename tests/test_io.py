@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 
 from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
@@ -889,6 +889,24 @@ def test_a_premultiplied_grey_pil_image_is_read_with_its_alpha():
     assert alpha.tolist() == [[200, 0, 255]]
     assert rgb[..., 0].tolist() == [[10, 0, 50]]  # a fully transparent pixel keeps no colour
     assert (rgb == rgb[..., :1]).all()
+
+
+@pytest.mark.parametrize("profile", [False, True])
+def test_a_palette_image_whose_palette_holds_alpha_is_read_with_it(profile):
+    """A mode "P" image with an "RGBA" palette (what Image.quantize makes of an RGBA image)
+    has no "transparency" in its info: it was read opaque, its transparent pixels shown
+    in their stored colours, and reduce_colors returned no alpha without a word."""
+    im = Image.fromarray(np.array([[0, 1, 2]], np.uint8), "P")
+    im.putpalette(bytes([200, 0, 0, 0, 0, 200, 0, 128, 0, 0, 200, 255]), "RGBA")
+    if profile:  # an sRGB profile: the colours are converted, the alpha kept
+        im.info["icc_profile"] = ImageCms.ImageCmsProfile(
+            ImageCms.createProfile("sRGB")).tobytes()
+    rgb, alpha = as_rgba(im)
+    assert rgb.tolist() == [[[200, 0, 0], [0, 200, 0], [0, 0, 200]]]
+    assert alpha.tolist() == [[0, 128, 255]]
+    opaque = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    opaque.putpalette(bytes([9, 9, 9, 255, 7, 7, 7, 255]), "RGBA")
+    assert as_rgba(opaque)[1] is None  # every entry opaque: no alpha
 
 
 @pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
