@@ -70,6 +70,19 @@ def shown_number(value: float) -> str:
     return format(exact, "e" if scientific else "f").replace("e+", "e")
 
 
+def shown_value(value: np.generic) -> str:
+    """A value read from an array, in the fewest digits that give it back in its own dtype
+    (NumPy's repr), with no ``.0`` on a whole number: a value just outside a range is not
+    shown as its bound.
+
+    >>> [shown_value(x) for x in (np.float64(1 + 2**-52), np.float32(1 + 2**-23),
+    ...                           np.float64(200.0), np.float64(-0.5), np.float16(0.1))]
+    ['1.0000000000000002', '1.0000001', '200', '-0.5', '0.1']
+    """
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):

@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from ._validation import check_bool, check_int, check_path
+from ._validation import check_bool, check_int, check_path, shown_value
 from .errors import CodeAdviceWarning, ImageReadError, OutputError, OutputExistsError, warn_caller
 from .names import (
     folded_name,
@@ -1237,10 +1237,12 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
         return np.rint(arr / 257.0).astype(np.uint8)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(f"{name} contains NaN or infinite values; expected finite "
+                             "numbers in [0, 1]")
+        low, high = arr.min(), arr.max()
+        if low < 0 or high > 1:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
-                             f"[{float(arr.min()):.10g}, {float(arr.max()):.10g}]")
+                             f"[{shown_value(low)}, {shown_value(high)}]")
         return np.rint(arr * 255.0).astype(np.uint8)
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "

@@ -1052,8 +1052,13 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
     # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
     (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.000000119\]"),
-    (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
+     r"values in \[0, 1\], got \[0, 1\.0000001\]$"),
+    # and so was a float64 one, past the 10 digits shown: 0.1 * 3 / 0.3
+    (np.array([[[0.0, 0.5, 0.1 * 3 / 0.3]]]), ValueError,
+     r"values in \[0, 1\], got \[0, 1\.0000000000000002\]$"),
+    (np.array([[[-1e-17, 0.5, 1.0]]]), ValueError, r"got \[-1e-17, 1\]$"),
+    (np.full((2, 2, 3), np.nan), ValueError,
+     r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
      r"pass it as \.astype\(np\.uint8\)$"),

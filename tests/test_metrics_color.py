@@ -74,6 +74,9 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
      r"^reference holds float sRGB colours in \[2, 2\]; expected values in \[0, 1\]$"),
     (np.zeros((2, 3)), np.full((2, 3), np.nan), {}, ValueError,
      r"^test holds float sRGB colours in \[nan, nan\]; expected values in \[0, 1\]$"),
+    # shown to 6 digits, a value just above 1 read "in [1, 1]; expected values in [0, 1]"
+    (np.zeros((1, 3)), np.full((1, 3), 1 + 2**-52), {}, ValueError,
+     r"^test holds float sRGB colours in \[1\.0000000000000002, 1\.0000000000000002\]; "),
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.int64), {}, TypeError,
      r"^test has dtype int64; expected sRGB colours as uint8, uint16 or float in \[0, 1\]$"),
 ])
@@ -166,6 +169,8 @@ def test_psnr_refuses_images_of_different_scales(test_dtype, message):
     (200.0, "reference", r"^reference holds float values in \[0, 200\]; expected values in "
                          r"\[0, 1\] \(the peak of a float image\), or give data_range$"),
     (-0.5, "test", r"^test holds float values in \[-0.5, 0\]; expected"),
+    # shown to 6 digits, a value just above 1 read "in [0, 1]; expected values in [0, 1]"
+    (1 + 2**-52, "test", r"^test holds float values in \[0, 1\.0000000000000002\]; "),
 ])
 def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message):
     good = np.zeros((2, 3))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import check_choice, check_float
+from .._validation import check_choice, check_float, shown_value
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 
 __all__ = ["delta_e", "psnr"]
@@ -156,12 +156,13 @@ def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
     dtype) floats outside [0, 1], which that peak does not describe."""
     if not np.issubdtype(arr.dtype, np.floating):
         return
-    low, high = float(arr.min()), float(arr.max())
+    low, high = arr.min(), arr.max()
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
     if unit_range and (low < 0 or high > 1):
-        raise ValueError(f"{name} holds float values in [{low:g}, {high:g}]; expected values "
-                         "in [0, 1] (the peak of a float image), or give data_range")
+        raise ValueError(f"{name} holds float values in [{shown_value(low)}, "
+                         f"{shown_value(high)}]; expected values in [0, 1] (the peak of a "
+                         "float image), or give data_range")
 
 
 def delta_e(reference: Any, test: Any, *, weights: Any = None,
@@ -255,6 +256,6 @@ def _unit_srgb(values: np.ndarray, name: str) -> np.ndarray:
         raise TypeError(f"{name} has dtype {values.dtype}; expected sRGB colours as uint8, "
                         "uint16 or float in [0, 1]")
     if not (values.min() >= 0 and values.max() <= 1):  # NaN fails both
-        raise ValueError(f"{name} holds float sRGB colours in [{float(values.min()):g}, "
-                         f"{float(values.max()):g}]; expected values in [0, 1]")
+        raise ValueError(f"{name} holds float sRGB colours in [{shown_value(values.min())}, "
+                         f"{shown_value(values.max())}]; expected values in [0, 1]")
     return values
