@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from skimage import color as skcolor
 
+from quantize import reduce_colors
 from quantize.metrics import delta_e, psnr
 
 
@@ -249,3 +251,27 @@ def test_rgba_psnr_is_premultiplied_and_delta_e_is_over_black_on_visible_pixels(
     assert delta_e(ref.astype(np.uint16) * 257, far.astype(np.uint16) * 257) == pytest.approx(
         delta_e(ref, far), abs=0.05)
     assert psnr(ref / 255.0, tst / 255.0) == pytest.approx(psnr(ref, tst), rel=1e-12)
+
+
+
+@pytest.mark.parametrize("mode", ["YCbCr", "CMYK", "P", "L", "RGBA", "LA"])
+def test_a_pil_image_is_measured_in_the_colours_reduce_colors_reads(mode):
+    """np.asarray of a PIL image is its stored bands: a YCbCr image's were measured as if
+    sRGB (psnr(image, result.to_rgb()) 9.8 dB where result.psnr was 14.8), and a CMYK,
+    palette or grey image was refused as not matching the result's shape."""
+    rgb = np.array([[[200, 30, 30], [20, 20, 220], [250, 250, 250]],
+                    [[0, 0, 0], [90, 160, 40], [200, 30, 30]]], np.uint8)
+    image = Image.fromarray(rgb).convert(mode)
+    if mode == "LA":  # translucent and transparent pixels: measured with their alpha
+        image.putalpha(Image.fromarray(np.array([[255, 128, 0], [255, 255, 40]], np.uint8)))
+    result = reduce_colors(image, 2, seed=0)
+    reduced = result.to_rgba() if mode == "LA" else result.to_rgb()
+    assert psnr(image, reduced) == pytest.approx(result.psnr, rel=1e-12)
+    assert delta_e(image, reduced) == pytest.approx(result.delta_e, rel=1e-9)
+    assert psnr(reduced, image) == pytest.approx(result.psnr, rel=1e-12)
+
+
+def test_a_pil_image_is_refused_as_lab_colours():
+    with pytest.raises(TypeError, match=r"^reference is an image, which holds sRGB colours; "
+                       r"expected an array of CIE Lab colours with input_space='lab'$"):
+        delta_e(Image.new("RGB", (2, 1)), np.zeros((1, 2, 3)), input_space="lab")
