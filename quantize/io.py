@@ -1125,7 +1125,8 @@ def as_rgba(image: Any, name: str = "image", *,
         _check_loaded(image, name)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
-        return image.rgb, image.alpha
+        opaque = image.alpha is None or bool((image.alpha == 255).all())
+        return image.rgb, None if opaque else image.alpha  # as load_image gives it
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "

@@ -1027,6 +1027,21 @@ def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
     assert as_rgba(good)[1].tolist() == [[7, 7], [7, 7]]
 
 
+def test_a_loaded_image_built_by_hand_with_opaque_alpha_is_read_as_opaque():
+    """load_image gives alpha None when every pixel is opaque, and so does as_rgba for an
+    (H, W, 4) array or PIL image; a LoadedImage built with an alpha of 255 everywhere was
+    reduced as an image with alpha, to another palette, and a result whose alpha said so."""
+    from quantize import reduce_colors
+
+    rgb = np.array([[[200, 30, 30], [190, 40, 30], [20, 20, 220]],
+                    [[30, 30, 200], [250, 250, 250], [240, 250, 250]]], np.uint8)
+    loaded = LoadedImage(rgb, np.full((2, 3), 255, np.uint8))
+    assert as_rgba(loaded)[1] is None
+    result = reduce_colors(loaded, 3, seed=0)
+    assert result.alpha is None
+    assert result.palette.tolist() == reduce_colors(rgb, 3, seed=0).palette.tolist()
+
+
 def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     # np.matrix, an ndarray subclass that stays 2-D, failed with NumPy's "could not
     # broadcast input array from shape (2,2,1) into shape (2,2)"
