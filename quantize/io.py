@@ -1145,8 +1145,10 @@ def as_rgba(image: Any, name: str = "image", *,
             decoded = _load_keyed(image)
         return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
+        hint = ("; read a file with quantize.io.load_image"
+                if isinstance(image, str | bytes | os.PathLike) else "")
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
-                        f"got {type(image).__name__}")
+                        f"got {type(image).__name__}{hint}")
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
