@@ -247,6 +247,8 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         return np.ones(n_samples, dtype=np.float64)
     w = np.asarray(sample_weight)
     if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
+        if not (np.isfinite(w) and w >= 0):  # named as given, not as its first row
+            raise ValueError(f"sample_weight={w.item()!r} should be finite and >= 0")
         w = np.full(n_samples, w)
     if w.dtype == object:  # numbers in an object array, as check_data takes for X
         try:

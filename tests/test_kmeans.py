@@ -609,8 +609,11 @@ def test_a_single_number_as_sample_weight_weighs_every_row_alike():
     assert weighted.inertia_ == pytest.approx(2.5 * plain.inertia_)
     assert plain.score(GOOD_X, sample_weight=np.float32(3)) == pytest.approx(
         3 * plain.score(GOOD_X))
-    with pytest.raises(ValueError, match=r"^sample_weight\[0\]=-1\.0 should be finite and >= 0$"):
+    # a number was named as the first of the rows it weighs: "sample_weight[0]=-1.0"
+    with pytest.raises(ValueError, match=r"^sample_weight=-1 should be finite and >= 0$"):
         plain.score(GOOD_X, sample_weight=-1)
+    with pytest.raises(ValueError, match=r"^sample_weight=nan should be finite and >= 0$"):
+        MiniBatchKMeans(2).fit(GOOD_X, sample_weight=np.float32("nan"))
     with pytest.raises(TypeError, match=r"^sample_weight should be a numeric .* got dtype bool$"):
         plain.score(GOOD_X, sample_weight=True)
 
