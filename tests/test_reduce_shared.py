@@ -144,6 +144,11 @@ def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
     with pytest.raises(ValueError, match=r"^space='hsv' is not valid"):
         fit_shared_palette(colors, counts, {"space": "hsv"})
     assert fit_shared_palette(colors, counts, {"n_colors": 4}).shape == (4, 3)
+    # None (no options) failed as "check_reduce_options() argument after ** must be a
+    # mapping, not NoneType", naming a function the caller never called
+    with pytest.raises(TypeError, match=r"^options should be a mapping of reduce_file options "
+                       r"\(e\.g\. \{'n_colors': 16\}, or \{\} for the defaults\), got NoneType$"):
+        fit_shared_palette(colors, counts, None)
 
 
 @pytest.mark.parametrize(("colors", "counts", "error", "message"), [

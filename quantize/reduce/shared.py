@@ -210,6 +210,10 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     ValueError, TypeError
         For an empty histogram or bad options.
     """
+    if not isinstance(options, Mapping):  # ** would name check_reduce_options, not it
+        raise TypeError("options should be a mapping of reduce_file options (e.g. "
+                        f"{{'n_colors': 16}}, or {{}} for the defaults), got "
+                        f"{type(options).__name__}")
     opts = check_reduce_options(**options)
     transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
