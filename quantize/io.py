@@ -562,7 +562,7 @@ def probe_image(path: str | os.PathLike[str], *,
         body is only found by decoding).
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    p = Path(path)
+    p = check_path(path, "path")
     with _opened(p, limit) as im:
         if frames:
             check_frame_pixels(p, shown_frames(im), im.size, limit)
