@@ -998,8 +998,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
-    or (32-bit integers all at most 255, floats over 1 that come out dark) may be meant in
-    another range than they are read in.
+    or (32-bit integers, or a uint16 array, all at most 255; floats over 1 that come out
+    dark) may be meant in another range than they are read in.
 
     The advice, how to convert the image or array in Python, is apart from the facts
     (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
@@ -1083,7 +1083,8 @@ def as_rgba(image: Any, name: str = "image", *,
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
-    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257; one whose values
+    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
@@ -1237,6 +1238,12 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if arr.dtype == np.uint16:
+        top = int(arr.max())
+        if 0 < top <= 255:
+            warn_caller(PixelRangeWarning(
+                f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
+                "is white), so it comes out near black",
+                advice="if they are 0..255, pass it as .astype(np.uint8)"))
         return np.rint(arr / 257.0).astype(np.uint8)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():

@@ -519,6 +519,22 @@ def test_a_32_bit_image_past_255_or_black_reads_without_a_warning(recwarn, value
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
+def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
+    """An 8-bit image held in uint16 (image.astype(np.uint16)) came out near black without
+    a word, where an int32 one is refused and a PIL image of mode "I" warns."""
+    eight = np.array([[[0, 100, 200], [255, 30, 0]]], np.uint8)
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb, _ = as_rgba(eight.astype(np.uint16))
+    assert [str(w.message) for w in caught] == [
+        "image holds uint16 values of at most 255, read as 16-bit counts (65535 is white), so "
+        "it comes out near black; if they are 0..255, pass it as .astype(np.uint8)"]
+    assert [w.filename for w in caught] == [__file__]
+    assert rgb.tolist() == [[[0, 0, 1], [1, 0, 0]]]  # round(v / 257), as before
+    for quiet in (np.zeros((1, 2, 3), np.uint16), eight.astype(np.uint16) * 257):
+        as_rgba(quiet)  # black, or past 255: no warning
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
 def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
     Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
     loaded = load_image(tmp_path / "dark.png")
