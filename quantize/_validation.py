@@ -114,6 +114,21 @@ def check_path(value: Any, name: str) -> Path:
                     f"{type(value).__name__}")
 
 
+def as_array(value: Any, name: str, expected: str) -> np.ndarray:
+    """``np.asarray(value)``, or raise naming ``name`` and what was ``expected`` when its rows
+    differ in length (NumPy's "setting an array element with a sequence" names nothing).
+
+    >>> as_array([[1, 2], [3]], "counts", "a numeric (m,) array")
+    Traceback (most recent call last):
+    ...
+    ValueError: counts should be a numeric (m,) array, got rows of different lengths
+    """
+    try:
+        return np.asarray(value)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{name} should be {expected}, got rows of different lengths") from None
+
+
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     """Return a uint8 copy of a ``(k, 3)`` or ``(k, 4)`` (with alpha) palette, or raise."""
     if isinstance(palette, (str, bytes, os.PathLike)):
@@ -245,7 +260,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
-    w = np.asarray(sample_weight)
+    w = as_array(sample_weight, "sample_weight", "a number or a numeric (n,) array")
     if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
         if not (np.isfinite(w) and w >= 0):  # named as given, not as its first row
             raise ValueError(f"sample_weight={w.item()!r} should be finite and >= 0")

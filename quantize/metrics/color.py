@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from .._validation import check_choice, check_float, shown_value
+from .._validation import as_array, check_choice, check_float, shown_value
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
 from ..io import LoadedImage, as_rgba
 
@@ -57,7 +57,7 @@ def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
     YCbCr or CMYK image's own channels, colours not converted by their ICC profile.
     """
     if not isinstance(image, Image.Image | LoadedImage):
-        return np.asarray(image)
+        return as_array(image, name, "a (..., 3) or (..., 4) array of colours")
     if not srgb:
         raise TypeError(f"{name} is an image, which holds sRGB colours; "
                         "expected an array of CIE Lab colours with input_space='lab'")
@@ -68,7 +68,7 @@ def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
-    w = np.asarray(weights)
+    w = as_array(weights, "weights", f"an array of shape {shape}, one weight per pixel")
     if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
                             or np.issubdtype(w.dtype, np.complexfloating)):
         # (a bool mask weighs its pixels 1 and the others 0)
