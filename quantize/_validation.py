@@ -227,11 +227,11 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")
+    arr = as_array(X, name, "a numeric (n, d) array")
     try:
-        arr = np.asarray(X)
         if arr.dtype == object:
             numbers = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:  # ragged lists, objects that are no numbers
+    except (TypeError, ValueError) as exc:  # objects that are no numbers
         raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
     if arr.dtype == object:
         _refuse_none(arr, name)

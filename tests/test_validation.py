@@ -195,6 +195,8 @@ GREY = np.zeros((2, 3), np.uint8)
 
 
 @pytest.mark.parametrize(("call", "message"), [
+    # X named itself, but as a TypeError carrying NumPy's text
+    (lambda: check_data(RAGGED), "X should be a numeric (n, d) array"),
     (lambda: check_sample_weight(RAGGED, 2),
      "sample_weight should be a number or a numeric (n,) array"),
     (lambda: fit_palette([[1, 2, 3]], RAGGED),
