@@ -1118,8 +1118,9 @@ def as_rgba(image: Any, name: str = "image", *,
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
         PIL image whose file was closed before its pixels were read.
     ImageReadError
-        For a PIL image of a PNG or APNG not yet decoded whose file has a chunk with a
-        bad CRC (:func:`check_png_chunks`) or whose image data ends before its last row
+        For a PIL image not yet decoded whose file cannot be decoded (truncated,
+        malformed), or of a PNG or APNG whose file has a chunk with a bad CRC
+        (:func:`check_png_chunks`) or whose image data ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
@@ -1142,7 +1143,10 @@ def as_rgba(image: Any, name: str = "image", *,
         where = getattr(image, "filename", "") or name
         if undecoded:
             check_png_chunks(image, where)
-        with whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+        with contextlib.ExitStack() as decoding:
+            if undecoded:  # a damaged file is named as load_image names it
+                decoding.enter_context(read_errors(Path(where)))
+                decoding.enter_context(whole_png_rows(image, where))
             decoded = _load_keyed(image)
         return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):

@@ -298,6 +298,29 @@ def test_a_pil_image_of_a_damaged_png_not_yet_decoded_is_refused(corpus):
     assert str(info.value) == "picture: damaged PNG (bad CRC in an IDAT chunk)"
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "BMP"])
+def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt):
+    """Pillow's bare "OSError: image file is truncated (... bytes not processed)" came out
+    of reduce_colors and segment, naming neither the file nor the image; load_image of the
+    same file names it."""
+    image = Image.fromarray((np.arange(64 * 64 * 3) * 7 % 256).astype(np.uint8)
+                            .reshape(64, 64, 3))  # a cut halfway is in the pixel data
+    whole = io.BytesIO()
+    image.save(whole, fmt)
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(whole.getvalue()[:len(whole.getvalue()) // 2])
+    with pytest.raises(ImageReadError) as read:
+        load_image(cut)
+    with Image.open(cut) as opened, pytest.raises(ImageReadError) as given:
+        as_rgba(opened)
+    assert str(given.value) == str(read.value)
+    assert str(given.value).startswith(f"{cut}: cannot decode image (image file is truncated")
+    with Image.open(io.BytesIO(cut.read_bytes())) as opened:  # no file name: the parameter's
+        with pytest.raises(ImageReadError, match=r"^picture: cannot decode image \(image file "
+                                                 r"is truncated"):
+            as_rgba(opened, "picture")
+
+
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
     good = tmp_path / "good.png"
     good.write_bytes(png_of_chunks(_apng_chunks()))
