@@ -71,6 +71,19 @@ def shown_number(value: float) -> str:
     return format(exact, "e" if scientific else "f").replace("e+", "e")
 
 
+def shown_value(value: np.generic) -> str:
+    """A value read from an array, in the fewest digits that give it back in its own dtype
+    (NumPy's repr), with no ``.0`` on a whole number: a value just outside a range is not
+    shown as its bound.
+
+    >>> [shown_value(x) for x in (np.float64(1 + 2**-52), np.float32(1 + 2**-23),
+    ...                           np.float64(200.0), np.float64(-0.5), np.float16(0.1))]
+    ['1.0000000000000002', '1.0000001', '200', '-0.5', '0.1']
+    """
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
 def check_bool(value: Any, name: str) -> bool:
     """``value`` as a bool; a NumPy bool is accepted, anything else is a TypeError."""
     if not isinstance(value, bool | np.bool_):
@@ -100,6 +113,21 @@ def check_path(value: Any, name: str) -> Path:
             pass
     raise TypeError(f"{name} should be a path (str or os.PathLike), got "
                     f"{type(value).__name__}")
+
+
+def as_array(value: Any, name: str, expected: str) -> np.ndarray:
+    """``np.asarray(value)``, or raise naming ``name`` and what was ``expected`` when its rows
+    differ in length (NumPy's "setting an array element with a sequence" names nothing).
+
+    >>> as_array([[1, 2], [3]], "counts", "a numeric (m,) array")
+    Traceback (most recent call last):
+    ...
+    ValueError: counts should be a numeric (m,) array, got rows of different lengths
+    """
+    try:
+        return np.asarray(value)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{name} should be {expected}, got rows of different lengths") from None
 
 
 def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
@@ -200,11 +228,11 @@ def _as_numeric_array(X: Any, name: str) -> np.ndarray:
     if type(X).__module__.startswith("scipy.sparse"):
         raise TypeError(f"{name} is a {type(X).__name__}: sparse input is not supported; "
                         "expected a dense (n, d) array")
+    arr = as_array(X, name, "a numeric (n, d) array")
     try:
-        arr = np.asarray(X)
         if arr.dtype == object:
             numbers = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:  # ragged lists, objects that are no numbers
+    except (TypeError, ValueError) as exc:  # objects that are no numbers
         raise TypeError(f"{name} should be a numeric (n, d) array: {exc}") from None
     if arr.dtype == object:
         _refuse_none(arr, name)
@@ -233,8 +261,10 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
     """
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
-    w = np.asarray(sample_weight)
+    w = as_array(sample_weight, "sample_weight", "a number or a numeric (n,) array")
     if w.ndim == 0 and w.dtype != bool and np.issubdtype(w.dtype, np.number):
+        if not (np.isfinite(w) and w >= 0):  # named as given, not as its first row
+            raise ValueError(f"sample_weight={w.item()!r} should be finite and >= 0")
         w = np.full(n_samples, w)
     if w.dtype == object:  # numbers in an object array, as check_data takes for X
         try:

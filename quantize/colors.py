@@ -29,6 +29,7 @@ import numpy as np
 from . import _threads
 from ._kernels import by_parts, group_sums, lab_to_srgb, pack_rgb, srgb_to_lab
 from ._kernels import unpack_rgb as unpack_codes
+from ._validation import as_array
 
 __all__ = ["FEATURES", "LAB_ALPHA_SCALE", "ciede2000", "code_histogram", "color_histogram",
            "features_of", "lab_of", "lab_to_srgb", "mean_ciede2000", "mean_squared_error",
@@ -66,14 +67,14 @@ def color_histogram(rgb: Any, alpha: Any = None) -> tuple[np.ndarray, np.ndarray
     >>> colors.tolist(), counts.tolist()
     ([[0, 0, 0], [255, 0, 0]], [2, 1])
     """
-    rgb = np.asarray(rgb)
+    rgb = as_array(rgb, "rgb", "an (H, W, 3) or (n, 3) uint8 array")
     if rgb.dtype != np.uint8:
         raise TypeError(f"rgb should have dtype uint8, got {rgb.dtype}")
     if rgb.ndim not in (2, 3) or rgb.shape[-1] != 3:
         raise ValueError(f"rgb should have shape (H, W, 3) or (n, 3), got {rgb.shape}")
     codes = pack_rgb(rgb)
     if alpha is not None:
-        alpha = np.asarray(alpha)
+        alpha = as_array(alpha, "alpha", f"a {rgb.shape[:-1]} uint8 array")
         if alpha.dtype != np.uint8:  # -1 or 0.4 would be counted or not without a word
             raise TypeError(f"alpha should have dtype uint8, got {alpha.dtype}")
         if alpha.shape != rgb.shape[:-1]:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import _threads
-from ._validation import check_bool, check_int
+from ._validation import as_array, check_bool, check_int
 from .io import MAX_PALETTE
 
 # zlib-ng deflates the default encode's streams 2-2.6 times as fast as zlib at the
@@ -118,7 +118,7 @@ def _check_inputs(indices: Any, palette: Any, alpha: Any
 
 
 def _as_uint8(array: Any, name: str) -> np.ndarray:
-    array = np.asarray(array)
+    array = as_array(array, name, "a uint8 array")
     if array.dtype != np.uint8:
         raise TypeError(f"{name} should be a uint8 array, got dtype {array.dtype}")
     return array

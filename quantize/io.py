@@ -69,7 +69,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from ._validation import check_bool, check_int, check_path
+from ._validation import check_bool, check_int, check_path, shown_value
 from .errors import (
     CodeAdviceWarning,
     FormatAdviceError,
@@ -626,7 +626,7 @@ def probe_image(path: str | os.PathLike[str], *,
         body is only found by decoding).
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    p = Path(path)
+    p = check_path(path, "path")
     with _opened(p, limit) as im:
         if frames:
             check_frame_pixels(p, shown_frames(im), im.size, limit)
@@ -1001,10 +1001,17 @@ def _keyed_to_alpha(im: Image.Image) -> Image.Image:
     as stored.
     """
     if im.mode in ("P", "PA"):
-        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info else "RGB")
+        return im.convert("RGBA" if im.mode == "PA" or "transparency" in im.info
+                          or _palette_alpha(im) else "RGB")
     if im.mode in ("1", "L", "RGB") and "transparency" in im.info:
         return im.convert("RGBA" if im.mode == "RGB" else "LA")
     return im
+
+
+def _palette_alpha(im: Image.Image) -> bool:
+    """Whether ``im`` is a palette image whose palette holds alpha (an "RGBA" palette, as
+    ``Image.quantize`` of an RGBA image makes), with no ``transparency`` to say so."""
+    return im.mode == "P" and im.palette is not None and im.palette.mode == "RGBA"
 
 
 def _profile_ignored(im: Image.Image, why: str) -> Image.Image:
@@ -1026,7 +1033,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
     key = im.info.get("transparency") if im.mode in ("P", "1", "L", "RGB") or wide_gray else None
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
+    has_alpha = (im.mode in ("RGBA", "LA", "PA", "RGBa") or key is not None
+                 or _palette_alpha(im))
     target = "RGBA" if has_alpha else "RGB"
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
@@ -1054,8 +1062,8 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 
 class PixelRangeWarning(CodeAdviceWarning):
     """Pixels of a 32-bit integer or float image lie outside any range they can be read in,
-    or (32-bit integers all at most 255, floats over 1 that come out dark) may be meant in
-    another range than they are read in.
+    or (32-bit integers, or a uint16 array, all at most 255; floats over 1 that come out
+    dark) may be meant in another range than they are read in.
 
     The advice, how to convert the image or array in Python, is apart from the facts
     (:class:`~quantize.errors.CodeAdviceWarning`): the command line shows the facts alone.
@@ -1139,11 +1147,13 @@ def as_rgba(image: Any, name: str = "image", *,
 
     Accepts a PIL image, a :class:`LoadedImage`, or an array of shape (H, W),
     (H, W, 1), (H, W, 2) (grey and alpha, as ``np.asarray`` gives a PIL "LA" image),
-    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257),
+    (H, W, 3) or (H, W, 4) with dtype uint8, uint16 (scaled by 1/257; one whose values
+    are all at most 255, which comes out near black, with a :class:`PixelRangeWarning`),
     bool, or float in [0, 1]. Other integer dtypes are refused: their scale is
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
-    16-bit and float grayscale) but keeps its orientation: apply
+    16-bit and float grayscale; a palette image's alpha, from its ``transparency`` or
+    an "RGBA" palette as ``Image.quantize`` makes) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a
@@ -1185,7 +1195,8 @@ def as_rgba(image: Any, name: str = "image", *,
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
         PIL image whose file was closed before its pixels were read.
     ImageReadError
-        For a PIL image of a PNG or APNG not yet decoded (or of an APNG frame drawn again
+        For a PIL image not yet decoded whose file cannot be decoded (truncated,
+        malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
         from its file) whose file has a chunk with a bad CRC (:func:`check_png_chunks`)
         or whose image data (of the frames read) ends before its last row
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
@@ -1194,7 +1205,8 @@ def as_rgba(image: Any, name: str = "image", *,
         _check_loaded(image, name)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
-        return image.rgb, image.alpha
+        opaque = image.alpha is None or bool((image.alpha == 255).all())
+        return image.rgb, None if opaque else image.alpha  # as load_image gives it
     if isinstance(image, Image.Image):
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
@@ -1212,12 +1224,17 @@ def as_rgba(image: Any, name: str = "image", *,
         else:
             if undecoded:
                 check_png_chunks(image, where)
-            with whole_png_rows(image, where) if undecoded else contextlib.nullcontext():
+            with contextlib.ExitStack() as decoding:
+                if undecoded:  # a damaged file is named as load_image names it
+                    decoding.enter_context(read_errors(Path(where)))
+                    decoding.enter_context(whole_png_rows(image, where))
                 decoded = _load_keyed(image)
         return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
     if not isinstance(image, np.ndarray):
+        hint = ("; read a file with quantize.io.load_image"
+                if isinstance(image, str | bytes | os.PathLike) else "")
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
-                        f"got {type(image).__name__}")
+                        f"got {type(image).__name__}{hint}")
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
@@ -1426,13 +1443,21 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     if arr.dtype == bool:
         return arr.astype(np.uint8) * 255
     if arr.dtype == np.uint16:
+        top = int(arr.max())
+        if 0 < top <= 255:
+            warn_caller(PixelRangeWarning(
+                f"{name} holds uint16 values of at most {top}, read as 16-bit counts (65535 "
+                "is white), so it comes out near black",
+                advice="if they are 0..255, pass it as .astype(np.uint8)"))
         return np.rint(arr / 257.0).astype(np.uint8)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(f"{name} contains NaN or infinite values; expected finite "
+                             "numbers in [0, 1]")
+        low, high = arr.min(), arr.max()
+        if low < 0 or high > 1:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
-                             f"[{float(arr.min()):.10g}, {float(arr.max()):.10g}]")
+                             f"[{shown_value(low)}, {shown_value(high)}]")
         return np.rint(arr * 255.0).astype(np.uint8)
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "

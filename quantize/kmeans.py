@@ -438,6 +438,10 @@ class MiniBatchKMeans:
         }
         if isinstance(self.init, str):
             p["init"] = check_choice(self.init, "init", ["k-means++", "random"])
+        elif self.init is None or callable(self.init):  # scikit-learn takes a callable
+            raise TypeError(f"init={self.init!r} should be 'k-means++', 'random' or an "
+                            "(n_clusters, n_features) array of centres, got "
+                            f"{type(self.init).__name__}")
         else:
             init = check_data(self.init, "init").astype(np.float64)
             if init.shape != (p["k"], d):

@@ -28,6 +28,7 @@ from quantize.io import (
     TransparentColorWarning,
     as_rgba,
     load_image,
+    probe_image,
 )
 from quantize.png import frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
@@ -59,6 +60,18 @@ def test_reading_frames_leaves_the_warning_filters_alone(tmp_path, monkeypatch):
         seen = [list(warnings.filters) == filters for _ in iter_frames(src, max_pixels=None)]
     assert seen and all(seen)
     assert warnings.filters == before and Image.MAX_IMAGE_PIXELS == 64
+
+
+@pytest.mark.parametrize("read", [lambda path: list(iter_frames(path)), probe_animation,
+                                  count_frames, probe_image])
+@pytest.mark.parametrize(("path", "got"), [(None, "NoneType"), (b"a.gif", "bytes"),
+                                           (np.zeros((2, 2, 3), np.uint8), "ndarray")])
+def test_a_path_that_is_no_file_name_is_refused_naming_path(read, path, got):
+    """They failed inside pathlib: "expected str, bytes or os.PathLike object, not
+    NoneType", naming no parameter, and for bytes "argument should be a str object"."""
+    with pytest.raises(TypeError, match=rf"^path should be a path \(str or os\.PathLike\), "
+                       rf"got {got}$"):
+        read(path)
 
 
 def test_pixel_limit_counts_every_frame(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 
 from quantize.animation import iter_frames
 from quantize.errors import ImageReadError, OutputError, OutputExistsError
@@ -300,6 +300,29 @@ def test_a_pil_image_of_a_damaged_png_not_yet_decoded_is_refused(corpus):
     assert str(info.value) == "picture: damaged PNG (bad CRC in an IDAT chunk)"
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "BMP"])
+def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt):
+    """Pillow's bare "OSError: image file is truncated (... bytes not processed)" came out
+    of reduce_colors and segment, naming neither the file nor the image; load_image of the
+    same file names it."""
+    image = Image.fromarray((np.arange(64 * 64 * 3) * 7 % 256).astype(np.uint8)
+                            .reshape(64, 64, 3))  # a cut halfway is in the pixel data
+    whole = io.BytesIO()
+    image.save(whole, fmt)
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(whole.getvalue()[:len(whole.getvalue()) // 2])
+    with pytest.raises(ImageReadError) as read:
+        load_image(cut)
+    with Image.open(cut) as opened, pytest.raises(ImageReadError) as given:
+        as_rgba(opened)
+    assert str(given.value) == str(read.value)
+    assert str(given.value).startswith(f"{cut}: cannot decode image (image file is truncated")
+    with Image.open(io.BytesIO(cut.read_bytes())) as opened:  # no file name: the parameter's
+        with pytest.raises(ImageReadError, match=r"^picture: cannot decode image \(image file "
+                                                 r"is truncated"):
+            as_rgba(opened, "picture")
+
+
 def test_an_apng_with_a_bad_crc_in_a_later_frame_is_refused(tmp_path):
     good = tmp_path / "good.png"
     good.write_bytes(png_of_chunks(_apng_chunks()))
@@ -518,6 +541,22 @@ def test_a_32_bit_image_of_small_values_is_read_as_16_bit_and_said_so(tmp_path, 
 def test_a_32_bit_image_past_255_or_black_reads_without_a_warning(recwarn, values):
     rgb, _ = as_rgba(Image.fromarray(np.array(values, np.int32)))
     assert rgb[..., 0].tolist() == [[round(v / 257) for v in values[0]]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
+    """An 8-bit image held in uint16 (image.astype(np.uint16)) came out near black without
+    a word, where an int32 one is refused and a PIL image of mode "I" warns."""
+    eight = np.array([[[0, 100, 200], [255, 30, 0]]], np.uint8)
+    with pytest.warns(PixelRangeWarning) as caught:
+        rgb, _ = as_rgba(eight.astype(np.uint16))
+    assert [str(w.message) for w in caught] == [
+        "image holds uint16 values of at most 255, read as 16-bit counts (65535 is white), so "
+        "it comes out near black; if they are 0..255, pass it as .astype(np.uint8)"]
+    assert [w.filename for w in caught] == [__file__]
+    assert rgb.tolist() == [[[0, 0, 1], [1, 0, 0]]]  # round(v / 257), as before
+    for quiet in (np.zeros((1, 2, 3), np.uint16), eight.astype(np.uint16) * 257):
+        as_rgba(quiet)  # black, or past 255: no warning
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
@@ -893,6 +932,24 @@ def test_a_premultiplied_grey_pil_image_is_read_with_its_alpha():
     assert (rgb == rgb[..., :1]).all()
 
 
+@pytest.mark.parametrize("profile", [False, True])
+def test_a_palette_image_whose_palette_holds_alpha_is_read_with_it(profile):
+    """A mode "P" image with an "RGBA" palette (what Image.quantize makes of an RGBA image)
+    has no "transparency" in its info: it was read opaque, its transparent pixels shown
+    in their stored colours, and reduce_colors returned no alpha without a word."""
+    im = Image.fromarray(np.array([[0, 1, 2]], np.uint8), "P")
+    im.putpalette(bytes([200, 0, 0, 0, 0, 200, 0, 128, 0, 0, 200, 255]), "RGBA")
+    if profile:  # an sRGB profile: the colours are converted, the alpha kept
+        im.info["icc_profile"] = ImageCms.ImageCmsProfile(
+            ImageCms.createProfile("sRGB")).tobytes()
+    rgb, alpha = as_rgba(im)
+    assert rgb.tolist() == [[[200, 0, 0], [0, 200, 0], [0, 0, 200]]]
+    assert alpha.tolist() == [[0, 128, 255]]
+    opaque = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    opaque.putpalette(bytes([9, 9, 9, 255, 7, 7, 7, 255]), "RGBA")
+    assert as_rgba(opaque)[1] is None  # every entry opaque: no alpha
+
+
 @pytest.mark.parametrize("name", ["icc_linear.png", "icc_linear_palette.png",
                                   "icc_linear_gray.png", "icc_linear_la.png"])
 def test_as_rgba_converts_a_pil_image_as_load_image_converts_its_file(corpus, name):
@@ -1011,6 +1068,21 @@ def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
     assert as_rgba(good)[1].tolist() == [[7, 7], [7, 7]]
 
 
+def test_a_loaded_image_built_by_hand_with_opaque_alpha_is_read_as_opaque():
+    """load_image gives alpha None when every pixel is opaque, and so does as_rgba for an
+    (H, W, 4) array or PIL image; a LoadedImage built with an alpha of 255 everywhere was
+    reduced as an image with alpha, to another palette, and a result whose alpha said so."""
+    from quantize import reduce_colors
+
+    rgb = np.array([[[200, 30, 30], [190, 40, 30], [20, 20, 220]],
+                    [[30, 30, 200], [250, 250, 250], [240, 250, 250]]], np.uint8)
+    loaded = LoadedImage(rgb, np.full((2, 3), 255, np.uint8))
+    assert as_rgba(loaded)[1] is None
+    result = reduce_colors(loaded, 3, seed=0)
+    assert result.alpha is None
+    assert result.palette.tolist() == reduce_colors(rgb, 3, seed=0).palette.tolist()
+
+
 def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     # np.matrix, an ndarray subclass that stays 2-D, failed with NumPy's "could not
     # broadcast input array from shape (2,2,1) into shape (2,2)"
@@ -1036,8 +1108,13 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
     (np.full((2, 2, 3), 1.5), ValueError, r"values in \[0, 1\], got \[1\.5, 1\.5\]"),
     # a float32 rounding error above 1 was shown as "got [0, 1]", as if in range
     (np.array([[[0, 0.5, 1.0000001]]], np.float32), ValueError,
-     r"values in \[0, 1\], got \[0, 1\.000000119\]"),
-    (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
+     r"values in \[0, 1\], got \[0, 1\.0000001\]$"),
+    # and so was a float64 one, past the 10 digits shown: 0.1 * 3 / 0.3
+    (np.array([[[0.0, 0.5, 0.1 * 3 / 0.3]]]), ValueError,
+     r"values in \[0, 1\], got \[0, 1\.0000000000000002\]$"),
+    (np.array([[[-1e-17, 0.5, 1.0]]]), ValueError, r"got \[-1e-17, 1\]$"),
+    (np.full((2, 2, 3), np.nan), ValueError,
+     r"^image contains NaN or infinite values; expected finite numbers in \[0, 1\]$"),
     (np.zeros((2, 2, 3), np.int64), TypeError,
      r"^image should have dtype uint8, uint16, bool or float, got int64; for values 0\.\.255, "
      r"pass it as \.astype\(np\.uint8\)$"),

@@ -522,6 +522,12 @@ GOOD_X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
      r"init should have shape \(n_clusters, n_features\) = \(2, 2\), got \(1, 2\)"),
     ({"init": [[0.0, 0.0], [1.0, 1.0]], "n_init": 3}, ValueError,
      r"n_init=3 should be 1 when init is an array"),
+    # a callable, as scikit-learn takes, failed inside NumPy: "init should be a numeric
+    # (n, d) array: float() argument must be a string or a real number, not 'function'"
+    ({"init": len}, TypeError,
+     r"^init=<built-in function len> should be 'k-means\+\+', 'random' or an \(n_clusters, "
+     r"n_features\) array of centres, got builtin_function_or_method$"),
+    ({"init": None}, TypeError, r"^init=None should be 'k-means\+\+', 'random' or an "),
     ({"n_init": 0}, ValueError, r"n_init=0 should be >= 1"),
     # was "OverflowError: Python int too large to convert to C long"
     ({"n_init": 10**30}, ValueError, r"^n_init=10{30} should be <= 10000$"),
@@ -603,8 +609,11 @@ def test_a_single_number_as_sample_weight_weighs_every_row_alike():
     assert weighted.inertia_ == pytest.approx(2.5 * plain.inertia_)
     assert plain.score(GOOD_X, sample_weight=np.float32(3)) == pytest.approx(
         3 * plain.score(GOOD_X))
-    with pytest.raises(ValueError, match=r"^sample_weight\[0\]=-1\.0 should be finite and >= 0$"):
+    # a number was named as the first of the rows it weighs: "sample_weight[0]=-1.0"
+    with pytest.raises(ValueError, match=r"^sample_weight=-1 should be finite and >= 0$"):
         plain.score(GOOD_X, sample_weight=-1)
+    with pytest.raises(ValueError, match=r"^sample_weight=nan should be finite and >= 0$"):
+        MiniBatchKMeans(2).fit(GOOD_X, sample_weight=np.float32("nan"))
     with pytest.raises(TypeError, match=r"^sample_weight should be a numeric .* got dtype bool$"):
         plain.score(GOOD_X, sample_weight=True)
 

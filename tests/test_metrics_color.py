@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 from skimage import color as skcolor
 
+from quantize import reduce_colors
 from quantize.metrics import delta_e, psnr
 
 
@@ -74,6 +76,9 @@ def test_delta_e_of_lab_input_is_the_ciede2000_of_the_rows():
      r"^reference holds float sRGB colours in \[2, 2\]; expected values in \[0, 1\]$"),
     (np.zeros((2, 3)), np.full((2, 3), np.nan), {}, ValueError,
      r"^test holds float sRGB colours in \[nan, nan\]; expected values in \[0, 1\]$"),
+    # shown to 6 digits, a value just above 1 read "in [1, 1]; expected values in [0, 1]"
+    (np.zeros((1, 3)), np.full((1, 3), 1 + 2**-52), {}, ValueError,
+     r"^test holds float sRGB colours in \[1\.0000000000000002, 1\.0000000000000002\]; "),
     (np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.int64), {}, TypeError,
      r"^test has dtype int64; expected sRGB colours as uint8, uint16 or float in \[0, 1\]$"),
 ])
@@ -166,6 +171,8 @@ def test_psnr_refuses_images_of_different_scales(test_dtype, message):
     (200.0, "reference", r"^reference holds float values in \[0, 200\]; expected values in "
                          r"\[0, 1\] \(the peak of a float image\), or give data_range$"),
     (-0.5, "test", r"^test holds float values in \[-0.5, 0\]; expected"),
+    # shown to 6 digits, a value just above 1 read "in [0, 1]; expected values in [0, 1]"
+    (1 + 2**-52, "test", r"^test holds float values in \[0, 1\.0000000000000002\]; "),
 ])
 def test_psnr_refuses_float_values_its_peak_does_not_describe(bad, name, message):
     good = np.zeros((2, 3))
@@ -244,3 +251,27 @@ def test_rgba_psnr_is_premultiplied_and_delta_e_is_over_black_on_visible_pixels(
     assert delta_e(ref.astype(np.uint16) * 257, far.astype(np.uint16) * 257) == pytest.approx(
         delta_e(ref, far), abs=0.05)
     assert psnr(ref / 255.0, tst / 255.0) == pytest.approx(psnr(ref, tst), rel=1e-12)
+
+
+
+@pytest.mark.parametrize("mode", ["YCbCr", "CMYK", "P", "L", "RGBA", "LA"])
+def test_a_pil_image_is_measured_in_the_colours_reduce_colors_reads(mode):
+    """np.asarray of a PIL image is its stored bands: a YCbCr image's were measured as if
+    sRGB (psnr(image, result.to_rgb()) 9.8 dB where result.psnr was 14.8), and a CMYK,
+    palette or grey image was refused as not matching the result's shape."""
+    rgb = np.array([[[200, 30, 30], [20, 20, 220], [250, 250, 250]],
+                    [[0, 0, 0], [90, 160, 40], [200, 30, 30]]], np.uint8)
+    image = Image.fromarray(rgb).convert(mode)
+    if mode == "LA":  # translucent and transparent pixels: measured with their alpha
+        image.putalpha(Image.fromarray(np.array([[255, 128, 0], [255, 255, 40]], np.uint8)))
+    result = reduce_colors(image, 2, seed=0)
+    reduced = result.to_rgba() if mode == "LA" else result.to_rgb()
+    assert psnr(image, reduced) == pytest.approx(result.psnr, rel=1e-12)
+    assert delta_e(image, reduced) == pytest.approx(result.delta_e, rel=1e-9)
+    assert psnr(reduced, image) == pytest.approx(result.psnr, rel=1e-12)
+
+
+def test_a_pil_image_is_refused_as_lab_colours():
+    with pytest.raises(TypeError, match=r"^reference is an image, which holds sRGB colours; "
+                       r"expected an array of CIE Lab colours with input_space='lab'$"):
+        delta_e(Image.new("RGB", (2, 1)), np.zeros((1, 2, 3)), input_space="lab")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import PurePosixPath
 
 import numpy as np
 import pytest
@@ -480,7 +481,12 @@ def test_bad_parameters_are_named(kwargs, error, match):
 @pytest.mark.parametrize("image, error, match", [
     (np.zeros((4, 4, 5), np.uint8), ValueError,
      r"shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or \(H, W, 4\), got \(4, 4, 5\)"),
-    ("photo.png", TypeError, "numpy array or a PIL image"),
+    # a file name, which segment_file and reduce_file take, said nothing of how to read one
+    ("photo.png", TypeError, r"^image should be a numpy array or a PIL image, got str; read a "
+     r"file with quantize\.io\.load_image$"),
+    (PurePosixPath("photo.png"), TypeError,
+     r"got PurePosixPath; read a file with quantize\.io\.load_image$"),
+    ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list$"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
 ])
 def test_bad_images_are_refused(image, error, match):

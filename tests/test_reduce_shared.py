@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.reduce import check_reduce_options, fit_palette, reduce_file
+from quantize.reduce import ColorCountWarning, check_reduce_options, fit_palette, reduce_file
 from quantize.reduce.shared import (
     fit_shared_palette,
     merge_histograms,
@@ -134,6 +134,20 @@ def test_a_shared_palette_for_images_with_transparency_has_room_for_its_entry(tm
                           fit_shared_palette(colors, counts, {"n_colors": 8}))
 
 
+def test_a_shared_palette_with_few_colours_warns_of_the_n_colors_asked(rng):
+    """With transparency, n_colors above 255 is fitted as 255; with fewer colours than that,
+    the warning named the cap, "n_colors=255 but the image has only 60 distinct colours",
+    as if the caller had asked for 255."""
+    colors = rng.integers(0, 256, (60, 3), dtype=np.uint8)
+    colors, counts = merge_histograms([(colors, np.ones(60))])
+    with pytest.warns(ColorCountWarning) as caught:
+        palette = fit_shared_palette(colors, counts, {"n_colors": 256}, transparent=True)
+    assert [str(w.message) for w in caught] == [
+        f"n_colors=256 but the image has only {len(colors)} distinct colours; returning "
+        f"those {len(colors)}"]
+    assert sorted(palette.tolist()) == sorted(colors.tolist())  # every colour, as before
+
+
 def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
     # {"n_colours": 4} fitted the default 16 colours without a word.
     colors = np.array([[0, 0, 0], [10, 10, 10], [200, 0, 0], [0, 200, 0]], np.uint8)
@@ -144,6 +158,11 @@ def test_fit_shared_palette_refuses_an_option_name_it_does_not_know():
     with pytest.raises(ValueError, match=r"^space='hsv' is not valid"):
         fit_shared_palette(colors, counts, {"space": "hsv"})
     assert fit_shared_palette(colors, counts, {"n_colors": 4}).shape == (4, 3)
+    # None (no options) failed as "check_reduce_options() argument after ** must be a
+    # mapping, not NoneType", naming a function the caller never called
+    with pytest.raises(TypeError, match=r"^options should be a mapping of reduce_file options "
+                       r"\(e\.g\. \{'n_colors': 16\}, or \{\} for the defaults\), got NoneType$"):
+        fit_shared_palette(colors, counts, None)
 
 
 @pytest.mark.parametrize(("colors", "counts", "error", "message"), [

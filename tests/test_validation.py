@@ -18,6 +18,10 @@ from quantize._validation import (
     check_sample_weight,
     check_seed,
 )
+from quantize.colors import color_histogram
+from quantize.encode import encode_indexed_png
+from quantize.metrics import adjusted_rand_index, boundary_scores, delta_e, psnr
+from quantize.reduce import fit_palette
 
 
 def test_check_int_accepts_numpy_integers_and_names_both_bounds():
@@ -184,3 +188,33 @@ def test_file_functions_name_a_path_parameter_given_no_path(value):
         assert str(err.value) == (f"{name} should be a path (str or os.PathLike), got "
                                   f"{type(value).__name__}")
     assert check_path("a.png", "path") == check_path(Path("a.png"), "path") == Path("a.png")
+
+
+RAGGED = [[1, 2, 3], [4, 5]]
+GREY = np.zeros((2, 3), np.uint8)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    # X named itself, but as a TypeError carrying NumPy's text
+    (lambda: check_data(RAGGED), "X should be a numeric (n, d) array"),
+    (lambda: check_sample_weight(RAGGED, 2),
+     "sample_weight should be a number or a numeric (n,) array"),
+    (lambda: fit_palette([[1, 2, 3]], RAGGED),
+     "counts should be a numeric (m,) array, one count per colour"),
+    (lambda: psnr(RAGGED, GREY), "reference should be a (..., 3) or (..., 4) array of colours"),
+    (lambda: delta_e(GREY, RAGGED), "test should be a (..., 3) or (..., 4) array of colours"),
+    (lambda: psnr(GREY, GREY, weights=RAGGED),
+     "weights should be an array of shape (2,), one weight per pixel"),
+    (lambda: boundary_scores(RAGGED, GREY), "pred should be a 2-D (H, W) integer label map"),
+    (lambda: adjusted_rand_index(GREY, RAGGED), "true should be a 2-D (H, W) integer label map"),
+    (lambda: color_histogram(RAGGED), "rgb should be an (H, W, 3) or (n, 3) uint8 array"),
+    (lambda: color_histogram(np.zeros((2, 3), np.uint8), RAGGED),
+     "alpha should be a (2,) uint8 array"),
+    (lambda: encode_indexed_png(RAGGED, [[0, 0, 0]]), "indices should be a uint8 array"),
+])
+def test_rows_of_different_lengths_are_refused_naming_the_parameter(call, message):
+    # each was NumPy's "setting an array element with a sequence. The requested array has
+    # an inhomogeneous shape after 1 dimensions. ...", naming no parameter
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}, got rows of different "
+                                         "lengths$"):
+        call()

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageSequence
 
-from .._validation import check_int
+from .._validation import check_int, check_path
 from ..errors import ImageReadError
 from ..io import (
     DEFAULT_MAX_PIXELS,
@@ -149,7 +149,7 @@ def count_frames(path: str | os.PathLike[str]) -> int:
     ImageReadError
         If the file is missing or not an image Pillow opens.
     """
-    p = Path(path)
+    p = check_path(path, "path")
     with _opened(p) as im:
         return shown_frames(im)
 
@@ -176,7 +176,7 @@ def probe_animation(path: str | os.PathLike[str], *,
         If the file cannot be read, or is over the pixel limit (one line,
         naming the file).
     """
-    p = Path(path)
+    p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     probe_image(p, max_pixels=limit)  # missing, empty, not an image, one frame too large
     with _opened(p) as im:
@@ -211,7 +211,7 @@ def iter_frames(path: str | os.PathLike[str], *,
         PNG (APNG) has a bad CRC (:func:`quantize.png.check_png_chunks`) or the image data
         of a frame ends before its last row (:func:`quantize.png.check_png_frames`).
     """
-    p = Path(path)
+    p = check_path(path, "path")
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
     with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):

@@ -15,16 +15,19 @@ import math
 from typing import Any, Literal
 
 import numpy as np
+from PIL import Image
 
-from .._validation import check_choice, check_float
+from .._validation import as_array, check_choice, check_float, shown_value
 from ..colors import mean_ciede2000, mean_squared_error, srgb_to_lab
+from ..io import LoadedImage, as_rgba
 
 __all__ = ["delta_e", "psnr"]
 
 
 
-def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
-    ref, tst = np.asarray(reference), np.asarray(test)
+def _check_pair(reference: Any, test: Any, *, srgb: bool = True
+                ) -> tuple[np.ndarray, np.ndarray]:
+    ref, tst = _colours(reference, "reference", srgb), _colours(test, "test", srgb)
     if ref.shape != tst.shape:
         hint = ("; give both with alpha (..., 4), e.g. ReduceResult.to_rgba(), or both "
                 "without (..., 3)" if {ref.shape[-1:], tst.shape[-1:]} == {(3,), (4,)}
@@ -45,10 +48,27 @@ def _check_pair(reference: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
     return ref, tst
 
 
+def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
+    """``image`` as an array of colours: a PIL image (or a :class:`~quantize.io.LoadedImage`)
+    as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB, or ``(H, W, 4)``
+    when some pixel is not opaque; anything else as NumPy makes it an array.
+
+    ``np.asarray`` of a PIL image is its stored bands: a palette image's indices, a
+    YCbCr or CMYK image's own channels, colours not converted by their ICC profile.
+    """
+    if not isinstance(image, Image.Image | LoadedImage):
+        return as_array(image, name, "a (..., 3) or (..., 4) array of colours")
+    if not srgb:
+        raise TypeError(f"{name} is an image, which holds sRGB colours; "
+                        "expected an array of CIE Lab colours with input_space='lab'")
+    rgb, alpha = as_rgba(image, name)
+    return rgb if alpha is None else np.dstack([rgb, alpha])
+
+
 def _check_weights(weights: Any, shape: tuple[int, ...]) -> np.ndarray | None:
     if weights is None:
         return None
-    w = np.asarray(weights)
+    w = as_array(weights, "weights", f"an array of shape {shape}, one weight per pixel")
     if w.dtype != bool and (not np.issubdtype(w.dtype, np.number)
                             or np.issubdtype(w.dtype, np.complexfloating)):
         # (a bool mask weighs its pixels 1 and the others 0)
@@ -88,8 +108,11 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
 
     Parameters
     ----------
-    reference, test : (..., 3) or (..., 4) array_like
+    reference, test : (..., 3) or (..., 4) array_like, or PIL image
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
+        A PIL image (or a :class:`~quantize.io.LoadedImage`) is read as
+        :func:`quantize.reduce_colors` reads it: ``(H, W, 3)`` uint8 sRGB, or
+        ``(H, W, 4)`` when some pixel is not opaque.
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
         A fourth channel is straight alpha (0 transparent, the peak opaque):
@@ -156,12 +179,13 @@ def _check_float_values(arr: np.ndarray, name: str, unit_range: bool) -> None:
     dtype) floats outside [0, 1], which that peak does not describe."""
     if not np.issubdtype(arr.dtype, np.floating):
         return
-    low, high = float(arr.min()), float(arr.max())
+    low, high = arr.min(), arr.max()
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinite values; expected finite numbers")
     if unit_range and (low < 0 or high > 1):
-        raise ValueError(f"{name} holds float values in [{low:g}, {high:g}]; expected values "
-                         "in [0, 1] (the peak of a float image), or give data_range")
+        raise ValueError(f"{name} holds float values in [{shown_value(low)}, "
+                         f"{shown_value(high)}]; expected values in [0, 1] (the peak of a "
+                         "float image), or give data_range")
 
 
 def delta_e(reference: Any, test: Any, *, weights: Any = None,
@@ -170,9 +194,12 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
 
     Parameters
     ----------
-    reference, test : (..., 3) or (..., 4) array_like
+    reference, test : (..., 3) or (..., 4) array_like, or PIL image
         sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
-        its own dtype), or CIE Lab colours when ``input_space="lab"``. A
+        its own dtype), or CIE Lab colours when ``input_space="lab"``. A PIL
+        image (or a :class:`~quantize.io.LoadedImage`) is read as
+        :func:`quantize.reduce_colors` reads it, as for :func:`psnr`
+        (``input_space="srgb"`` only). A
         fourth channel (sRGB only) is straight alpha: each colour is then
         compared as it shows over black (uint8 colours rounded to uint8, as a
         display shows them), and only the pixels visible in ``reference``
@@ -196,8 +223,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
         For shapes that differ, bad weights, sRGB floats outside [0, 1], NaN
         or infinite values, or alpha with ``input_space="lab"``.
     TypeError
-        For complex values, or sRGB colours of another dtype than uint8,
-        uint16 or float.
+        For complex values, sRGB colours of another dtype than uint8,
+        uint16 or float, or a PIL image with ``input_space="lab"``.
 
     Examples
     --------
@@ -205,8 +232,8 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     >>> round(delta_e(white, white), 6), round(delta_e(white, np.zeros_like(white)), 2)
     (0.0, 100.0)
     """
-    ref, tst = _check_pair(reference, test)
     input_space = check_choice(input_space, "input_space", ("srgb", "lab"))
+    ref, tst = _check_pair(reference, test, srgb=input_space == "srgb")
     w = _check_weights(weights, ref.shape[:-1])
     if input_space == "lab":
         if ref.shape[-1] == 4:
@@ -255,6 +282,6 @@ def _unit_srgb(values: np.ndarray, name: str) -> np.ndarray:
         raise TypeError(f"{name} has dtype {values.dtype}; expected sRGB colours as uint8, "
                         "uint16 or float in [0, 1]")
     if not (values.min() >= 0 and values.max() <= 1):  # NaN fails both
-        raise ValueError(f"{name} holds float sRGB colours in [{float(values.min()):g}, "
-                         f"{float(values.max()):g}]; expected values in [0, 1]")
+        raise ValueError(f"{name} holds float sRGB colours in [{shown_value(values.min())}, "
+                         f"{shown_value(values.max())}]; expected values in [0, 1]")
     return values

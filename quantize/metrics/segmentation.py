@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_float, shown_number
+from .._validation import as_array, check_float, shown_number
 from ..reconstruct.regions import find_boundaries
 
 __all__ = ["adjusted_rand_index", "boundary_scores", "maximum_matching"]
@@ -35,7 +35,7 @@ MIN_TOLERANCE_LIMIT = 8.0
 def _check_label_maps(pred: Any, true: Any) -> tuple[np.ndarray, np.ndarray]:
     maps = []
     for name, value in (("pred", pred), ("true", true)):
-        arr = np.asarray(value)
+        arr = as_array(value, name, "a 2-D (H, W) integer label map")
         if arr.dtype.kind not in "biu":
             raise TypeError(f"{name} should be an integer label map, got dtype {arr.dtype}")
         if arr.ndim != 2 or arr.size == 0:

@@ -32,7 +32,15 @@ from typing import Any, Literal
 import numpy as np
 
 from .._kernels import group_sums, lab_to_srgb, lloyd, nearest, pack_rgb
-from .._validation import Seed, check_bool, check_choice, check_int, check_palette, check_seed
+from .._validation import (
+    Seed,
+    as_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_palette,
+    check_seed,
+)
 from ..colors import FEATURES, LAB_ALPHA_SCALE, features_of, lab_of, merge_colors, premultiply
 from ..errors import warn_caller
 from ..kmeans import MiniBatchKMeans
@@ -197,7 +205,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
 def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate a colour histogram and merge repeated colours (zero counts dropped)."""
     cols = check_palette(colors, "colors")  # any integers 0..255, as a palette's colours
-    cnt = np.asarray(counts)
+    cnt = as_array(counts, "counts", "a numeric (m,) array, one count per colour")
     if (cnt.dtype == bool or not np.issubdtype(cnt.dtype, np.number)
             or np.issubdtype(cnt.dtype, np.complexfloating)):
         raise TypeError(f"counts should be real numbers, got dtype {cnt.dtype}")

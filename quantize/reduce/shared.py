@@ -196,8 +196,12 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     the defaults filling what is missing. ``transparent``: some image has
     transparent pixels (:func:`sample_colors` with ``transparency``), which
     take an entry of their own beside the palette, so asked for 256 colours
-    the palette has 255, as :func:`~quantize.reduce.reduce_colors` gives such
-    an image; an image with transparent pixels could not be mapped onto 256.
+    (or more) the palette has 255, as :func:`~quantize.reduce.reduce_file` gives
+    such an image for an indexed output; an image with transparent pixels could
+    not be mapped onto 256 there. (:func:`~quantize.reduce.reduce_colors` fits
+    the colours asked and adds the entry after them.) Fewer distinct colours
+    than asked are all kept, with a :class:`~quantize.reduce.ColorCountWarning`
+    naming the ``n_colors`` asked.
 
     Returns
     -------
@@ -210,14 +214,28 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     ValueError, TypeError
         For an empty histogram or bad options.
     """
+    if not isinstance(options, Mapping):  # ** would name check_reduce_options, not it
+        raise TypeError("options should be a mapping of reduce_file options (e.g. "
+                        f"{{'n_colors': 16}}, or {{}} for the defaults), got "
+                        f"{type(options).__name__}")
     opts = check_reduce_options(**options)
     transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
-    if transparent:
-        n_colors = min(n_colors, MAX_PALETTE - 1)
+    if (transparent and n_colors > MAX_PALETTE - 1
+            and _visible_colors(colors, counts) >= MAX_PALETTE - 1):
+        # (fewer are all kept, with or without the cap: the warning then names the
+        # n_colors asked, not the cap)
+        n_colors = MAX_PALETTE - 1
     palette = fit_palette(colors, counts, n_colors, space=opts["space"],
                           exact_colors=opts["exact_colors"], seed=opts["seed"])
     return palette[:, :3] if palette.shape[1] == 4 and (palette[:, 3] == 255).all() else palette
+
+
+def _visible_colors(colors: Any, counts: Any) -> int:
+    """Distinct colours of a histogram with a count and an alpha above 0 (checked as
+    :func:`~quantize.reduce.fit_palette` checks it)."""
+    cols, _ = check_histogram(colors, counts)
+    return cols.shape[0] if cols.shape[1] == 3 else int(np.count_nonzero(cols[:, 3]))
 
 
 def options_with_palette(options: Mapping[str, Any], palette: np.ndarray) -> dict[str, Any]:
