@@ -459,3 +459,29 @@ def test_a_pending_output_whose_job_failed_is_no_longer_pending(tmp_path):
         if r.input.name == "y.png"]
     assert result.status == "failed" and not (out / "y.png").exists()
     assert set(batch.read_manifest(out, pending=True)) == {"x.gif"}  # not taken later
+
+
+def test_a_stopped_run_takes_back_the_pending_entries_of_the_files_it_did_not_reach(
+        tmp_path, monkeypatch):
+    # they stayed pending, so a file later put under such a name was taken for a batch's
+    # unfinished output and overwritten by the rerun
+    from quantize.batch import run as run_module
+
+    src, out = _folder(tmp_path)
+    real = run_module.record_output
+
+    def stopped(folder, output, *args, **kwargs):
+        real(folder, output, *args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl-C once the first file is recorded
+
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(run_module, "record_output", stopped)
+        batch.run_batch(plan, jobs=1)
+    assert set(batch.read_manifest(out, pending=True)) == {"x.gif"}  # y.png: not reached
+    (out / "y.png").write_bytes(b"the user's")
+    [result] = [r for r in batch.run_batch(batch.plan_batch(
+        src, out, batch.reduce_mode(), options={"n_colors": 2}), jobs=1)
+        if r.input.name == "y.png"]
+    assert result.status == "skipped"
+    assert (out / "y.png").read_bytes() == b"the user's"

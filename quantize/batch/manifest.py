@@ -272,17 +272,19 @@ def record_pending(output_dir: str | os.PathLike[str],
                           for output, source in outputs))
 
 
-def record_removed(output_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> None:
-    """Append to the manifest of ``output_dir`` that ``output`` was removed: its entry is
-    gone for :func:`read_manifest` (and from the file at the next :func:`compact_manifest`).
+def record_removed(output_dir: str | os.PathLike[str],
+                   *outputs: str | os.PathLike[str]) -> None:
+    """Append to the manifest of ``output_dir`` that each of ``outputs`` was removed (or,
+    pending, was not made): its entry is gone for :func:`read_manifest` (and from the file
+    at the next :func:`compact_manifest`). One write for all.
 
     Raises
     ------
     OutputError
-        If the manifest cannot be written, naming it and the output.
+        If the manifest cannot be written, naming it and the first output.
     """
-    _append(output_dir, {"version": _VERSION, "output": manifest_key(output_dir, output),
-                         "removed": True})
+    _append(output_dir, *({"version": _VERSION, "output": manifest_key(output_dir, output),
+                           "removed": True} for output in outputs))
 
 
 def _append(output_dir: str | os.PathLike[str], *items: Mapping[str, Any]) -> None:

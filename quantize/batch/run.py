@@ -193,15 +193,18 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         job_results[index] = result
         report(result)
 
+    pending = set()  # recorded as pending: taken back below for the jobs that never ran
     try:
         if scheduler is None or not plan.jobs:
             _record_pending(plan, new)
+            pending = new
             run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                       on_interrupt=on_interrupt)
         else:  # the probe stays for the run: a worker that joins later looks for it too
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
                 _record_pending(plan, new)  # once the workers are known to see the folder
+                pending = new
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe))
@@ -212,6 +215,12 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                     if result is None]
         raise SchedulerLostError(str(exc), not_done) from None
     finally:
+        # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
+        # of the outputs it did not make, so that only a killed run leaves any: a file put
+        # under such a name later is then of no record, never taken for a batch's.
+        _take_back_pending(plan, [job.output for job, result in zip(plan.jobs, job_results,
+                                                                     strict=True)
+                                  if result is None and job.output in pending])
         if first:  # every file failed: the folder is left as it was, empty or not there
             _remove_if_no_entry(plan.output_dir)
         remove_empty_folders(made)
@@ -244,6 +253,17 @@ def _remove_if_no_entry(folder: Path) -> None:
     with contextlib.suppress(OSError):
         if not read_manifest(folder, pending=True):
             (folder / MANIFEST_NAME).unlink()
+
+
+def _take_back_pending(plan: BatchPlan, outputs: list[Path]) -> None:
+    """Record as no longer pending each of ``outputs`` that is not there (its job did not
+    run, or stopped before writing it), in one write; one that is there stays pending, a
+    batch's unfinished output (:func:`_record_pending`). A manifest that cannot be written
+    here leaves them pending, as a killed run does."""
+    gone = [output for output in outputs if not os.path.lexists(plan.mode.done_path(output))]
+    if gone:
+        with contextlib.suppress(OutputError):
+            record_removed(plan.output_dir, *gone)
 
 
 def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
