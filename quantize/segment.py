@@ -616,12 +616,22 @@ def _coarse_support(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     h, wd = lab.shape[1:]
     if min(h, wd) < _COARSE_MIN_SIDE:
         return np.ones((h, wd))
+    coarse = ndimage.maximum_filter(_coarse_map(lab, w), size=3, mode="nearest")
+    return 1.0 - _COARSE_SHARE + _COARSE_SHARE * coarse
+
+
+def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
+    """The open map ``(h, w)`` of the Lab planes ``(3, h, w)`` box-halved, on fewer superpixels.
+
+    Each half pixel's value goes back onto the two by two pixels it was averaged
+    from; the last row or column of an odd side, left out of the halving, takes
+    that of the half pixel beside it.
+    """
+    h, wd = lab.shape[1:]
     half = lab[:, : h - h % 2, : wd - wd % 2]
     half = half.reshape(3, h // 2, 2, wd // 2, 2).mean(axis=(2, 4))
     tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
-    coarse = _to_full_size(_open_map(half, tree), (h, wd))
-    coarse = ndimage.maximum_filter(coarse, size=3, mode="nearest")
-    return 1.0 - _COARSE_SHARE + _COARSE_SHARE * coarse
+    return _from_half_size(_open_map(half, tree), (h, wd))
 
 
 def _gradient_weight(lab: np.ndarray) -> np.ndarray:
@@ -707,16 +717,16 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     return SegmentResult(components, clusters, centers, rgb, w, min_region)
 
 
-def _to_full_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour resize of a map ``(h, w)`` to ``shape`` (H, W), by the ratio of sizes.
+def _from_half_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A map ``(H // 2, W // 2)`` of the image box-halved, on the pixels ``shape`` (H, W).
 
-    For the coarse view of :func:`_coarse_support`; a working copy's maps go
-    back with :func:`_box_index`.
+    Full-size pixel ``i`` takes half pixel ``i // 2``, the one it was averaged
+    into; the last row or column of an odd side, left out of the halving, takes
+    the last half pixel.
     """
-    if plane.shape == tuple(shape):
-        return plane
-    rows = np.minimum((np.arange(shape[0]) * plane.shape[0]) // shape[0], plane.shape[0] - 1)
-    cols = np.minimum((np.arange(shape[1]) * plane.shape[1]) // shape[1], plane.shape[1] - 1)
+    rows, cols = _box_index(shape, 2)
+    rows = np.minimum(rows, plane.shape[0] - 1)
+    cols = np.minimum(cols, plane.shape[1] - 1)
     return plane[rows[:, None], cols[None, :]]
 
 

@@ -526,6 +526,22 @@ def test_coarse_scale_keeps_the_borders_it_also_sees(rng):
     assert factor[fine & ~true_border].mean() < factor[fine & true_border].mean() - 0.2
 
 
+@pytest.mark.parametrize(("shape", "at", "axis"), [((49, 65), 40, 1), ((65, 49), 40, 0)])
+def test_coarse_view_lands_on_the_pixels_it_was_halved_from(shape, at, axis):
+    # Odd sides: the coarse view's border, on half pixel 19 (full pixels 38 and 39, the
+    # dark side of a step at 40), was brought back by the ratio of the sizes (32/65), onto
+    # pixels 39 and 40, one on the bright side. The last full pixel of an odd side, left
+    # out of the halving, takes the last half pixel's value.
+    from quantize.segment import _coarse_map
+
+    coarse = _coarse_map(lab_planes(_step(shape, at, axis)), _weights())
+    assert coarse.shape == shape
+    profile = coarse.max(axis=1 - axis)
+    assert np.flatnonzero(profile == profile.max()).tolist() == [at - 2, at - 1]
+    assert profile[-1] == profile[-2]
+    assert set(boundary_map(_step(shape, at, axis)).argmax(axis=axis).tolist()) == {at - 1}
+
+
 def test_coarse_scale_is_skipped_on_small_images():
     from quantize.segment import _coarse_support
 
