@@ -149,6 +149,23 @@ def damaged_png_file(p: Path) -> str | None:
     return None if kind is None else _damaged_png(kind)
 
 
+def _chunks(fp: Any) -> Iterator[tuple[int, bytes]]:
+    """The length and type of each chunk of the PNG in ``fp``, from its position (the
+    first chunk's head), to a head cut short.
+
+    ``fp`` is at the chunk's data when each is given, and is moved past its data and CRC
+    before the next, whatever the caller read of them: a chunk cut short ends the walk.
+    """
+    while True:
+        head = fp.read(8)
+        if len(head) < 8:
+            return
+        length, kind = struct.unpack(">I4s", head)
+        data = fp.tell()
+        yield length, kind
+        fp.seek(data + length + 4)
+
+
 def _bad_png_chunk(fp: Any) -> str | None:
     """The type of the first chunk of the PNG in ``fp`` whose CRC does not match, or None.
 
@@ -161,11 +178,9 @@ def _bad_png_chunk(fp: Any) -> str | None:
         fp.seek(0)
         if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
             return None
-        while True:
-            head = fp.read(8)
-            if len(head) < 8 or not head[4:].isalpha():
+        for length, kind in _chunks(fp):
+            if not kind.isalpha():
                 return None
-            length, kind = struct.unpack(">I4s", head)
             crc = zlib.crc32(kind)
             while length:
                 block = fp.read(min(length, _CRC_BLOCK))
@@ -180,6 +195,7 @@ def _bad_png_chunk(fp: Any) -> str | None:
                 return kind.decode("ascii")
             if kind == b"IEND":
                 return None
+        return None
     finally:
         fp.seek(here)
 
@@ -266,16 +282,12 @@ def still_png(fp: Any) -> bool:
         fp.seek(0)
         if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
             return False
-        while True:
-            head = fp.read(8)
-            if len(head) < 8:
-                return False
-            length, kind = struct.unpack(">I4s", head)
+        for _, kind in _chunks(fp):
             if kind in (b"acTL", b"IEND"):
                 return False
             if kind == b"IDAT":
                 return True
-            fp.seek(length + 4, os.SEEK_CUR)  # its data and CRC
+        return False
     finally:
         fp.seek(here)
 
@@ -291,11 +303,7 @@ def frame_controls(fp: Any) -> list[tuple[int, int]] | None:
     controls = []
     try:
         fp.seek(len(_PNG_SIGNATURE))
-        while True:
-            head = fp.read(8)
-            if len(head) < 8:
-                return None
-            length, kind = struct.unpack(">I4s", head)
+        for length, kind in _chunks(fp):
             if kind == b"IEND":
                 return controls
             if kind == b"fcTL":
@@ -303,9 +311,7 @@ def frame_controls(fp: Any) -> list[tuple[int, int]] | None:
                 if length < 26 or len(body) != length:
                     return None
                 controls.append((body[24], body[25]))
-                fp.seek(4, os.SEEK_CUR)  # the CRC
-            else:
-                fp.seek(length + 4, os.SEEK_CUR)
+        return None
     finally:
         fp.seek(here)
 
@@ -403,11 +409,7 @@ def _walk_png_data(fp: Any, images: int | None) -> str | None:
     header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
     animated, frame, frame_size = False, 0, (0, 0)
     current: _ImageData | None = None
-    while True:
-        head = fp.read(8)
-        if len(head) < 8:
-            return None
-        length, kind = struct.unpack(">I4s", head)
+    for length, kind in _chunks(fp):
         if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
             reason, current = current.ends(), None
             images = None if images is None else images - 1
@@ -435,9 +437,7 @@ def _walk_png_data(fp: Any, images: int | None) -> str | None:
                 return None
         else:
             animated = animated or kind == b"acTL"
-            fp.seek(length, os.SEEK_CUR)
-        if len(fp.read(4)) < 4:  # the CRC
-            return None
+    return None
 
 
 def _read_into(fp: Any, length: int, data: _ImageData) -> bool:
