@@ -1354,6 +1354,17 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, mon
         ("c.pngnot reached", "file not-reached")]
 
 
+def _interrupted_after_the_second_file(monkeypatch) -> None:
+    """Make batch's run report its second file failed ("not an image"), then stop as at
+    Ctrl-C, the others not reached."""
+    def interrupted(plan, *, on_result, **kwargs):
+        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
+                                   "not an image", {"seconds": 0.5}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+
+
 @pytest.mark.parametrize("suffix", [".json", ".csv"])
 def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkeypatch, suffix):
     # only the summary's total and "interrupted" said that files were left, not which
@@ -1361,12 +1372,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
     for name in ("a.png", "b.png", "c 10.png", "c 9.png"):
         Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
 
-    def interrupted(plan, *, on_result, **kwargs):
-        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
-                                   "not an image", {"seconds": 0.5}))
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(batch, "run_batch", interrupted)
+    _interrupted_after_the_second_file(monkeypatch)
     report = tmp_path / f"report{suffix}"
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-q", "--report", report)
     assert result.exit_code == 130
@@ -1400,12 +1406,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_json_object(tmp_path, monkeypatch)
     for name in ("a.png", "b.png", "c.png"):
         Image.fromarray(np.full((4, 4, 3), 9, np.uint8)).save(tmp_path / "in" / name)
 
-    def interrupted(plan, *, on_result, **kwargs):
-        on_result(batch.FileResult(plan.jobs[1].input, plan.jobs[1].output, "failed",
-                                   "not an image", {"seconds": 0.5}))
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(batch, "run_batch", interrupted)
+    _interrupted_after_the_second_file(monkeypatch)
     report = tmp_path / "r.json"
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "--json", "--report", report)
     assert result.exit_code == 130
