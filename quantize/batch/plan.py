@@ -29,6 +29,7 @@ from ..io import check_name_length, check_output_folder, probe_image
 from ..names import folded_name, one_file_names, output_stem, quoted
 from .manifest import (
     Entry,
+    absolute_path,
     find_conflict,
     input_changed,
     manifest_key,
@@ -526,7 +527,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         return {}, [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
-    given = {os.path.abspath(path) for path in inputs}
+    given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
     unclaimed, flagged = [], []
     for key, entry in recorded.items():
@@ -545,7 +546,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                 unclaimed.append((old, entry))
                 if not entry.unclaimed:
                     flagged.append((old, entry))
-        elif os.path.abspath(old) not in given and _made_so(mode, old):
+        elif absolute_path(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
     return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged
 

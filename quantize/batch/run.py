@@ -36,6 +36,7 @@ from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
     MANIFEST_NAME,
     Entry,
+    absolute_path,
     check_appendable,
     compact_manifest,
     input_stamp,
@@ -736,7 +737,7 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
 
 
 def _same_path(a: Path, b: Path) -> bool:
-    return a == b or os.path.abspath(a) == os.path.abspath(b)
+    return a == b or absolute_path(a) == absolute_path(b)
 
 
 def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]]:
