@@ -279,20 +279,23 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
 
 def record_pending(output_dir: str | os.PathLike[str],
                    outputs: Sequence[tuple[str | os.PathLike[str], str]],
-                   settings: Mapping[str, Any]) -> None:
+                   settings: Mapping[str, Any], unclaimed: bool = False) -> None:
     """Append to the manifest of ``output_dir`` that each of ``outputs`` (with the
     :func:`source_key` of its input) is about to be made with ``settings``: a pending
     entry (:attr:`Entry.pending`), replaced by the entry :func:`record_output` adds once
     it is done. Written before the jobs start, none of those outputs being there, so that
     a file found under such a name is known to be a batch's. One write for all.
+    ``unclaimed``: as :attr:`Entry.unclaimed`, for a pending output a later run no
+    longer plans, recorded again so.
 
     Raises
     ------
     OutputError
         If the manifest cannot be written, naming it and the first output.
     """
+    flag = {"unclaimed": True} if unclaimed else {}
     _append(output_dir, *({"version": _VERSION, "output": manifest_key(output_dir, output),
-                           "pending": True, "settings": dict(settings), "source": source}
+                           "pending": True, "settings": dict(settings), "source": source, **flag}
                           for output, source in outputs))
 
 
@@ -405,7 +408,8 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
             and isinstance(item.get("settings"), dict)):
         source = item.get("source")
         return item["output"], Entry(item["settings"], {}, None,
-                                     source if isinstance(source, str) else None, pending=True)
+                                     source if isinstance(source, str) else None,
+                                     item.get("unclaimed") is True, pending=True)
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
