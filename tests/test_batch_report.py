@@ -209,3 +209,23 @@ def test_report_has_a_row_for_each_file_not_reached_in_the_natural_order(tmp_pat
     assert rows[0] == batch.not_reached_row(tmp_path / "img 1.png") == {
         "input": str(tmp_path / "img 1.png"), "output": "", "status": "not reached",
         "reason": "the run stopped before this file; rerun the same command to finish it"}
+
+
+def test_a_report_named_through_a_link_and_dotdot_may_not_replace_an_output(tmp_path):
+    """``link/../out/a.png`` (link -> real/sub) is ``real/out/a.png``: the check dropped
+    ".." with the link's name, took it for ``out/a.png`` and let the report overwrite it."""
+    from PIL import Image
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    Image.new("RGB", (4, 4)).save(tmp_path / "real" / "a.png")
+    plan = batch.plan_batch(tmp_path / "real", tmp_path / "real" / "out", batch.reduce_mode())
+    through = tmp_path / "link" / ".." / "out" / "a.png"
+    with pytest.raises(ValueError) as err:
+        batch.check_report_clear_of_outputs(through, "report", plan)
+    assert str(err.value) == (f"report={str(through)!r} would overwrite the output "
+                              f"{str(tmp_path / 'real' / 'out' / 'a.png')!r} of the batch; "
+                              "expected a path no job writes")

@@ -535,3 +535,49 @@ def test_an_output_folder_named_through_a_link_and_dotdot_is_written(tmp_path):
     assert sorted(p.name for p in (tmp_path / "real" / "out").iterdir()) == [
         batch.MANIFEST_NAME, "a.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "link", "real"]
+
+
+def _left_pending(tmp_path, *names):
+    """in/a.png, and out/ with a.png made and ``names`` left pending by a killed run whose
+    inputs are gone since."""
+    from PIL import Image
+
+    from quantize.batch.manifest import record_pending
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    plan = batch.plan_batch(src, out, COPY)
+    batch.run_batch(plan, jobs=1)
+    record_pending(out, [(out / name, f"../in/{name}") for name in names], plan.settings)
+    return src, out
+
+
+def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
+    """A killed run's output (pending) whose input then went was never said nor removed:
+    it was left out of ``unclaimed``, as a file of no record."""
+    from quantize.batch.manifest import read_manifest
+
+    src, out = _left_pending(tmp_path, "b.png")
+    (out / "b.png").write_bytes(b"half an image")
+    plan = batch.plan_batch(src, out, COPY)
+    assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "b.png"], [out / "b.png"])
+    batch.run_batch(plan, jobs=1)
+    again = batch.plan_batch(src, out, COPY)
+    assert (again.unclaimed, again.newly_unclaimed) == ([out / "b.png"], [])  # said once
+    assert read_manifest(out, pending=True)["b.png"].pending
+    assert batch.remove_unclaimed(again) == ([out / "b.png"], {})
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png"]
+    assert list(read_manifest(out, pending=True)) == ["a.png"]
+
+
+def test_a_pending_entry_of_no_file_no_longer_planned_is_dropped(tmp_path):
+    """Its entry stayed in the manifest for good, no run planning that name again."""
+    from quantize.batch.manifest import read_manifest
+
+    src, out = _left_pending(tmp_path, "c.png")
+    plan = batch.plan_batch(src, out, COPY)
+    [result] = batch.run_batch(plan, jobs=1)
+    assert (plan.unclaimed, result.status) == ([], "skipped")
+    assert list(read_manifest(out, pending=True)) == ["a.png"]
+    assert (plan.dropped, batch.plan_batch(src, out, COPY).dropped) == ([out / "c.png"], [])

@@ -40,7 +40,8 @@ from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 from ..names import quoted
 
-__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings", "check_appendable",
+__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "absolute_path", "changed_settings",
+           "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
            "input_stamp", "manifest_key", "output_settings", "read_manifest",
            "record_output", "record_pending", "record_removed", "restamp", "source_key",
@@ -163,11 +164,34 @@ def source_key(output_dir: str | os.PathLike[str], input: str | os.PathLike[str]
     >>> source_key("out", "photos/a.jpg")
     '../photos/a.jpg'
     """
-    here, folder = os.path.abspath(input), os.path.abspath(output_dir)
+    here, folder = absolute_path(input), absolute_path(output_dir)
     try:
         return Path(os.path.relpath(here, folder)).as_posix()
     except ValueError:
         return Path(here).as_posix()
+
+
+def absolute_path(path: str | os.PathLike[str]) -> str:
+    """``path`` made absolute, each ".." taken as the system takes it, no other link followed.
+
+    As :func:`os.path.abspath` does, except after a link to a folder: the system
+    takes ".." from the link's target, where abspath drops it with the link's name
+    (``link/..``, link pointing to ``real/sub``, is ``real``, not the link's folder).
+    A path with no ".." after a link is made absolute exactly as abspath makes it.
+
+    >>> absolute_path("/photos/./sub/../a.jpg")
+    '/photos/a.jpg'
+    """
+    if ".." not in Path(path).parts:
+        return os.path.abspath(path)
+    parts = Path(os.path.join(os.getcwd(), path)).parts
+    here = parts[0]
+    for part in parts[1:]:
+        if part == "..":
+            here = os.path.dirname(os.path.realpath(here) if os.path.islink(here) else here)
+        elif part != ".":
+            here = os.path.join(here, part)
+    return os.path.normpath(here)
 
 
 def source_of(entry: Entry, output_dir: str | os.PathLike[str]) -> str | None:
@@ -255,20 +279,23 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
 
 def record_pending(output_dir: str | os.PathLike[str],
                    outputs: Sequence[tuple[str | os.PathLike[str], str]],
-                   settings: Mapping[str, Any]) -> None:
+                   settings: Mapping[str, Any], unclaimed: bool = False) -> None:
     """Append to the manifest of ``output_dir`` that each of ``outputs`` (with the
     :func:`source_key` of its input) is about to be made with ``settings``: a pending
     entry (:attr:`Entry.pending`), replaced by the entry :func:`record_output` adds once
     it is done. Written before the jobs start, none of those outputs being there, so that
     a file found under such a name is known to be a batch's. One write for all.
+    ``unclaimed``: as :attr:`Entry.unclaimed`, for a pending output a later run no
+    longer plans, recorded again so.
 
     Raises
     ------
     OutputError
         If the manifest cannot be written, naming it and the first output.
     """
+    flag = {"unclaimed": True} if unclaimed else {}
     _append(output_dir, *({"version": _VERSION, "output": manifest_key(output_dir, output),
-                           "pending": True, "settings": dict(settings), "source": source}
+                           "pending": True, "settings": dict(settings), "source": source, **flag}
                           for output, source in outputs))
 
 
@@ -381,7 +408,8 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
             and isinstance(item.get("settings"), dict)):
         source = item.get("source")
         return item["output"], Entry(item["settings"], {}, None,
-                                     source if isinstance(source, str) else None, pending=True)
+                                     source if isinstance(source, str) else None,
+                                     item.get("unclaimed") is True, pending=True)
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
@@ -475,7 +503,7 @@ def _as_json(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, os.PathLike):
-        return os.path.abspath(value)
+        return absolute_path(value)
     if hasattr(value, "tolist"):  # NumPy arrays and scalars
         return value.tolist()
     return str(value)

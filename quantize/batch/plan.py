@@ -29,6 +29,7 @@ from ..io import check_name_length, check_output_folder, probe_image
 from ..names import folded_name, one_file_names, output_stem, quoted
 from .manifest import (
     Entry,
+    absolute_path,
     find_conflict,
     input_changed,
     manifest_key,
@@ -156,9 +157,12 @@ class BatchPlan:
     them once that output is there, made by its job or recorded by an earlier
     run from this input. ``unclaimed`` are the outputs the manifest records as
     made from inputs this plan does not have (deleted, renamed, or not selected
-    by its folder, pattern or recursion), which are still there: left as they
-    are, in no result; ``newly_unclaimed`` are those of them no earlier run found so
-    (the others are recorded as found so: a caller can say so once). ``left_out`` are
+    by its folder, pattern or recursion), which are still there, and the outputs a
+    stopped run left pending (:attr:`~quantize.batch.manifest.Entry.pending`) under names
+    this plan does not give: left as they are, in no result; ``newly_unclaimed`` are those
+    of them no earlier run found so (the others are recorded as found so: a caller can say
+    so once). ``dropped`` are the outputs left pending under names this plan does not
+    give that are not there: the run takes their entries out of the manifest. ``left_out`` are
     the inputs whose colours the shared palette the jobs map onto was fitted without
     (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
     results (:data:`~quantize.batch.results.LEFT_OUT`).
@@ -176,6 +180,7 @@ class BatchPlan:
     replaces: Mapping[Path, tuple[tuple[Path, Entry], ...]] = field(default_factory=dict)
     unclaimed: list[Path] = field(default_factory=list)
     newly_unclaimed: list[Path] = field(default_factory=list)
+    dropped: list[Path] = field(default_factory=list)
     left_out: Mapping[Path, str] = field(default_factory=dict)
 
     @property
@@ -443,7 +448,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst, pending=True) if dst.is_dir() else {}
     made = {} if force else recorded
-    earlier, unclaimed, flagged = _earlier_outputs(recorded, inputs, outputs, dst, mode)
+    earlier, unclaimed, flagged, dropped = _earlier_outputs(recorded, inputs, outputs, dst,
+                                                            mode)
     jobs, found, replaces = [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
@@ -501,43 +507,53 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
-                     [old for old, entry in unclaimed if not entry.unclaimed])
+                     [old for old, entry in unclaimed if not entry.unclaimed], dropped)
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                      outputs: Sequence[Path], dst: Path, mode: JobMode
                      ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
-                                list[tuple[Path, Entry]]]:
+                                list[tuple[Path, Entry]], list[Path]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
     (names compared ignoring case as a case-insensitive volume does), in one pass:
 
     - those made from one of ``inputs`` under another name than its output in
       ``outputs``, which are still there as ``mode`` makes outputs (:func:`_made_so`),
       and are no input of the plan: by that output, for the run to replace;
-    - those made from a file that is none of ``inputs``, still there: sorted, left alone;
+    - those made from a file that is none of ``inputs``, still there, and those a stopped
+      run left pending under a name this plan does not give, still there (that run's,
+      unfinished): sorted, left alone;
     - the recorded outputs whose :attr:`~quantize.batch.manifest.Entry.unclaimed` is not
       what this plan finds (an output unclaimed for the first time, or made from a file
-      that is among ``inputs`` again), for the run to record it so.
+      that is among ``inputs`` again), for the run to record it so;
+    - the outputs left pending under a name this plan does not give, not there: for the
+      run to take out of the manifest.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
     name with ".." or a hidden part is ignored), and only outputs made from one input.
     """
     if not recorded:
-        return {}, [], []
+        return {}, [], [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
-    given = {os.path.abspath(path) for path in inputs}
+    given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
-    unclaimed, flagged = [], []
+    unclaimed, flagged, dropped = [], [], []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
         if source is None or not _plain_key(key):
             continue
         old = dst / key
+        if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished
+            if not os.path.lexists(old):
+                dropped.append(old)
+            else:  # that run's, also a folder without its marker: an orphan now
+                unclaimed.append((old, entry))
+                if not entry.unclaimed:
+                    flagged.append((old, entry))
+            continue
         if entry.unclaimed and source in mine:  # its input is back
             flagged.append((old, entry))
-        if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished:
-            continue  # left alone, as a file of no record (no size to check it against)
         if folded_name(PurePath(key)) in planned:
             continue
         if source not in mine:
@@ -545,9 +561,9 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                 unclaimed.append((old, entry))
                 if not entry.unclaimed:
                     flagged.append((old, entry))
-        elif os.path.abspath(old) not in given and _made_so(mode, old):
+        elif absolute_path(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
-    return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged
+    return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged, sorted(dropped)
 
 
 def _pending(entry: Entry | None) -> bool:

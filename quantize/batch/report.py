@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import OutputExistsError
 from ..io import atomic_write
 from ..names import natural_key, printable_data, quoted
+from .manifest import absolute_path
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
@@ -70,15 +71,15 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     ValueError
         Naming ``name``, the report's path and the output it would replace.
     """
-    target = os.path.abspath(path)
+    target = absolute_path(path)
     given = plan.options.get("palette_in")
-    if isinstance(given, str | os.PathLike) and os.path.abspath(given) == target:
+    if isinstance(given, str | os.PathLike) and absolute_path(given) == target:
         raise ValueError(f"{name}={quoted(path)} is the palette_in={quoted(given)} file the "
                          "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
                *(r.output for r in plan.settled if r.output is not None)]
     for output in outputs:
-        taken = os.path.abspath(output)
+        taken = absolute_path(output)
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
         if target == taken or inside:
             where = "lies in the output folder" if inside else "would overwrite the output"
@@ -145,7 +146,7 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
     if folder.exists():
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is a file; expected a "
                          "folder")
-    if not Path(os.path.abspath(folder)).is_relative_to(os.path.abspath(output_dir)):
+    if not Path(absolute_path(folder)).is_relative_to(absolute_path(output_dir)):
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} does not exist; "
                          "expected an existing folder or one inside "
                          f"output_dir={quoted(output_dir)}")

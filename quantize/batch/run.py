@@ -36,6 +36,7 @@ from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
     MANIFEST_NAME,
     Entry,
+    absolute_path,
     check_appendable,
     compact_manifest,
     input_stamp,
@@ -142,8 +143,16 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         if not os.path.lexists(plan.mode.done_path(output)):  # removed since (remove_unclaimed)
             continue
         with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
-            record_output(plan.output_dir, output, entry.settings, entry.record, entry.input,
-                          entry.source, entry.unclaimed)
+            if entry.pending:  # left by a stopped run, under a name no longer planned
+                record_pending(plan.output_dir, [(output, entry.source)], entry.settings,
+                               entry.unclaimed)
+            else:
+                record_output(plan.output_dir, output, entry.settings, entry.record,
+                              entry.input, entry.source, entry.unclaimed)
+    if plan.dropped:  # pending, no longer planned, never written: no output to remember
+        with contextlib.suppress(OutputError):
+            record_removed(plan.output_dir, *(output for output in plan.dropped
+                                              if not os.path.lexists(output)))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else result) for result in plan.settled]
     for result in settled:
@@ -308,12 +317,14 @@ def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
     """Remove the outputs of files that are not among the plan's inputs
     (:attr:`BatchPlan.unclaimed`: deleted, renamed, or not selected by its folder, pattern
     or recursion), as an earlier run's outputs under other names are removed: only the
-    files its job wrote, and only as written; the manifest records each removal.
+    files its job wrote, and only as written; the manifest records each removal. Those
+    are also the outputs a stopped run left pending under names the plan does not give:
+    that run's, unfinished, with no size recorded to check them against.
 
     Returns the outputs removed, and those left in place with why (changed since that run
     wrote them, or the system refused), each sorted.
     """
-    recorded = read_manifest(plan.output_dir)
+    recorded = read_manifest(plan.output_dir, pending=True)  # a stopped run's too
     removed, kept = [], {}
     for old in plan.unclaimed:
         entry = recorded.get(manifest_key(plan.output_dir, old))
@@ -736,7 +747,7 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
 
 
 def _same_path(a: Path, b: Path) -> bool:
-    return a == b or os.path.abspath(a) == os.path.abspath(b)
+    return a == b or absolute_path(a) == absolute_path(b)
 
 
 def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]]:

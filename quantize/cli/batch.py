@@ -187,7 +187,8 @@ def batch(
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
         "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob or "
-        "-r: a run on part of the folder removes the other parts' outputs), one line each; "
+        "-r: a run on part of the folder removes the other parts' outputs), and those a "
+        "killed run left unfinished under names this run does not make, one line each; "
         "only the files a run wrote, as it wrote them: one changed since is left, and "
         "said.")] = False,
     quiet: Annotated[bool, typer.Option(
