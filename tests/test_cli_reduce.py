@@ -310,6 +310,10 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
      "--max-pixels 99 --json", " (--ext and --palette-out do not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
+    # -o was left out without a word, though batch's -o is the folder named OUT_DIR
+    (["-o", "my o.png", "-k", "8", "--palette-out", "p.gpl", "--force"], "-k 8",
+     " (--palette-out does not apply; -o 'my o.png' left out: in batch -o names the output "
+     "folder; --force left out: in batch it redoes every file, also those done before)"),
 ])
 def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch, args,
                                                               carried, dropped):

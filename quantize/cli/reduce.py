@@ -33,7 +33,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
-from ..names import folded_name, one_file_names, output_stem, printable_data, quoted
+from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
@@ -195,25 +195,30 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
-    to_batch = (_batch_options(given, jobs, show, ext)
+    to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
 
 
-def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
-                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
+def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str | None,
+                   output: str | None
+                   ) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
     """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
     it has none for, and those it would refuse with these values, each with why: what a
     folder given as an input is pointed to batch with (:func:`~quantize.cli.folder_hint`).
 
     An option batch refuses (``-k 300``: its outputs are indexed images) is left out of
-    the call, so that the call proposed is one batch runs.
+    the call, so that the call proposed is one batch runs; so is the ``output`` file
+    (``-o o.png``), as batch's ``-o`` is the folder the call names ``OUT_DIR``.
     """
     from .batch import refused_reduce_options
 
     refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
                                      given["palette"])
+    if output is not None:
+        refused = {f"-o {shell_quoted(output)}": "in batch -o names the output folder",
+                   **refused}
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
         else f"--dither={shown_number(strength)}"
