@@ -77,8 +77,14 @@ def _listed(suffixes: list[str]) -> str:
 
 #: The palette extensions as help and advice list them (``.gpl, .json, ... or .txt``).
 PALETTE_FORMAT_LIST = _listed(list(PALETTE_FORMATS))
-#: How a palette file keeps alpha, for advice to give a palette some.
-PALETTE_ALPHA_HINT = 'rrggbbaa in .hex, "alpha" in .json'
+#: The palette formats that keep every entry's alpha, and how each writes it (.gpl has
+#: none, .act one fully transparent entry): the advice to keep alpha names them all.
+_ALPHA_AS = {".json": '"alpha"', ".hex": "rrggbbaa", ".pal": "R G B A", ".txt": "aarrggbb"}
+#: How a palette file keeps alpha, for advice to give a palette some
+#: (``"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, aarrggbb in .txt``).
+PALETTE_ALPHA_HINT = ", ".join(f"{field} in {fmt}" for fmt, field in _ALPHA_AS.items())
+#: The advice of a warning that a palette file's alpha is lost.
+_KEEP_ALPHA = f"write {_listed(list(_ALPHA_AS))} to keep alpha"
 #: The most colours an Adobe colour table holds.
 _ACT_COLORS = 256
 #: What a format is called in messages about what it cannot hold.
@@ -245,7 +251,7 @@ def _warn_alpha_dropped(p: Path, n: int, why: str, named: bool = False) -> None:
         noted = "" if not named else \
             " (its alpha noted in its name)" if n == 1 else " (their alpha noted in their names)"
         warn_caller(AlphaLossWarning(f"{p.name}: {why}, so {entries} written opaque{noted}",
-                                     advice="write .json or .hex to keep alpha"))
+                                     advice=_KEEP_ALPHA))
 
 
 def _check_shares(shares: Any, k: int) -> list[float | None]:

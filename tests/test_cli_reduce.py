@@ -310,6 +310,10 @@ def test_a_folder_without_a_file_name_is_refused_as_a_folder(tmp_path, monkeypat
      "--max-pixels 99 --json", " (--ext and --palette-out do not apply)"),
     # batch had no --palette: per-frame was said not to apply
     (["-k", "8", "--palette", "per-frame"], "-k 8 --palette per-frame", ""),
+    # -o was left out without a word, though batch's -o is the folder named OUT_DIR
+    (["-o", "my o.png", "-k", "8", "--palette-out", "p.gpl", "--force"], "-k 8",
+     " (--palette-out does not apply; -o 'my o.png' left out: in batch -o names the output "
+     "folder; --force left out: in batch it redoes every file, also those done before)"),
 ])
 def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypatch, args,
                                                               carried, dropped):
@@ -706,6 +710,29 @@ def test_inputs_of_one_stem_with_quality_are_refused_as_their_k_may_be_one(tmp_p
         "as N is the k --quality chooses for each image, and it may choose the same for "
         "both; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["A.gif", "a.jpg", "a.png"]
+
+
+def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_path,
+                                                                           monkeypatch):
+    """'a.png a.jpg --palette-in p.hex' was refused naming "a.k<N>.png", though a still
+    image's N is the palette's size, known before any work; an APNG's is the entries it
+    draws, so beside a still of its stem both keep "<N>"."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.png", "a.jpg", "b.gif", "b.jpg"):
+        Image.new("RGB", (4, 4), "red").save(name)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("c.png", save_all=True, append_images=frames[1:])
+    frames[0].save("c.jpg")
+    Path("p.hex").write_text("ff0000\n0000ff\n00ff00\n")
+    for first, second, output in (("a.png", "a.jpg", "a.k3.png"), ("b.gif", "b.jpg", "b.k3.png"),
+                                  ("c.png", "c.jpg", "c.k<N>.png")):
+        result = run(first, second, "--palette-in", "p.hex")
+        assert result.exit_code == 2
+        assert one_error_line(result) == (
+            f"quantize: error: {second}: would be written to the same output {output} as "
+            f"{first}; rename one, or reduce each with its own -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.jpg", "a.png", "b.gif", "b.jpg", "c.jpg", "c.png", "p.hex"]
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [

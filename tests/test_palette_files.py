@@ -301,13 +301,31 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
         with pytest.warns(AlphaLossWarning) as caught:
             write_palette(path, palette)
         assert [str(w.message) for w in caught] == [
-            f"p.gpl: a GIMP palette (.gpl) has no alpha, so {said}; write .json or .hex to "
-            "keep alpha"]
+            f"p.gpl: a GIMP palette (.gpl) has no alpha, so {said}; write .json, .hex, .pal or "
+            ".txt to keep alpha"]
         assert np.array_equal(read_palette(path), COLOURS[:2])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         write_palette(path, np.hstack([COLOURS[:2], np.full((2, 1), 255, np.uint8)]))
         write_palette(tmp_path / "p.hex", np.hstack([COLOURS[:2], np.zeros((2, 1), np.uint8)]))
+
+
+def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
+    # The advice named .json and .hex only, while .pal (R G B A) and .txt (aarrggbb) keep a
+    # translucent entry too; .gpl and .act, which the warnings are about, do not.
+    from quantize.palette_files import PALETTE_ALPHA_HINT, PALETTE_FORMATS
+
+    palette = np.array([[200, 30, 30, 255], [30, 160, 40, 100], [0, 0, 0, 0]], np.uint8)
+    kept = []
+    for fmt in PALETTE_FORMATS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            write_palette(tmp_path / f"p{fmt}", palette)
+        if read_palette(tmp_path / f"p{fmt}").tolist() == palette.tolist():
+            kept.append(fmt)
+    assert kept == [".json", ".hex", ".pal", ".txt"]
+    assert PALETTE_ALPHA_HINT == '"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, ' \
+        "aarrggbb in .txt"
 
 
 def test_act_file_bytes_and_round_trip(tmp_path):
@@ -351,7 +369,8 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         write_palette(path, faint)
     assert [str(w.message) for w in caught] == [
         "p.act: an Adobe colour table (.act) holds no alpha but one fully transparent entry, "
-        "so 2 entries of alpha below 255 are written opaque; write .json or .hex to keep alpha"]
+        "so 2 entries of alpha below 255 are written opaque; write .json, .hex, .pal or .txt to "
+        "keep alpha"]
     assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
 
 

@@ -33,7 +33,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
-from ..names import folded_name, one_file_names, output_stem, printable_data, quoted
+from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
@@ -195,25 +195,30 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
-    to_batch = (_batch_options(given, jobs, show, ext)
+    to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
     raise typer.Exit(code)
 
 
-def _batch_options(given: dict[str, Any], jobs: int | None, show: str,
-                   ext: str | None) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
+def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str | None,
+                   output: str | None
+                   ) -> tuple[list[tuple[str, Any]], list[str], dict[str, str]]:
     """The options given that ``quantize batch`` takes too, as ``(flag, value)`` pairs, those
     it has none for, and those it would refuse with these values, each with why: what a
     folder given as an input is pointed to batch with (:func:`~quantize.cli.folder_hint`).
 
     An option batch refuses (``-k 300``: its outputs are indexed images) is left out of
-    the call, so that the call proposed is one batch runs.
+    the call, so that the call proposed is one batch runs; so is the ``output`` file
+    (``-o o.png``), as batch's ``-o`` is the folder the call names ``OUT_DIR``.
     """
     from .batch import refused_reduce_options
 
     refused = refused_reduce_options(given["n_colors"], given["quality"], given["palette_in"],
                                      given["palette"])
+    if output is not None:
+        refused = {f"-o {shell_quoted(output)}": "in batch -o names the output folder",
+                   **refused}
     strength = given["dither"]
     dither = None if strength is None else "--dither" if strength == 1.0 \
         else f"--dither={shown_number(strength)}"
@@ -347,34 +352,40 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
     an animation: inputs of one folder and stem are refused when their frame counts (read
     from the headers) give them one extension. N is taken to be the same: the options
     are (with ``--quality`` the k each image needs is not known before it is reduced).
-    ``palette_size``: the entries of the ``--palette-in`` file, or None.
+    The message shows N where it is known (``-k``, the entries of a ``--palette-in`` a
+    still keeps), else ``<N>``. ``palette_size``: the entries of the ``--palette-in``
+    file, or None.
     """
     from ..reduce import default_output_suffix
 
     stems = _inputs_by_stem(files)
-    seen: dict[Any, tuple[str, str]] = {}  # key -> the first input and its output's name
+    # key -> the first input, its output's name, and that name with "<N>" for any N
+    seen: dict[Any, tuple[str, str, str]] = {}
     for f in files:
         src = Path(f.input)
         folder, stem = _stem_key(src)
         if f.output is not None:
             key: Any = _name_key(Path(f.output))
-            shown = f.output
+            shown = unknown = f.output
         elif len(stems[(folder, stem)]) == 1:  # read no header without a need
-            key, shown = (folder, stem, None), ""
+            key, shown, unknown = (folder, stem, None), "", ""
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
             key = (folder, stem, suffix)
-            shown = str(src.parent / f"{output_stem(src)}.k{_shown_k(src, options, palette_size)}"
-                        f"{suffix}")
+            shown, unknown = (str(src.parent / f"{output_stem(src)}.k{n}{suffix}")
+                              for n in (_shown_k(src, suffix, options, palette_size), "<N>"))
         if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
             first = seen[key][0]
             again = "" if first == f.input else f" (the second time as {f.input})"
             fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
-            _refuse_shared_output(seen[key], (f.input, shown),
+            (one, out_one, unknown_one) = seen[key]
+            if out_one != shown and unknown_one == unknown:  # N known for one of them only
+                out_one, shown = unknown_one, unknown  # (a still and an APNG)
+            _refuse_shared_output((one, out_one), (f.input, shown),
                                   chosen=f.output is None and options["quality"] is not None)
-        seen[key] = (f.input, shown)
+        seen[key] = (f.input, shown, unknown)
 
 
 def _folder_of(path: Path) -> Any:
@@ -388,14 +399,33 @@ def _folder_of(path: Path) -> Any:
     return info.st_dev, info.st_ino
 
 
-def _shown_k(src: Path, options: dict[str, Any], palette_size: int | None) -> str:
-    """The N of ``src``'s default output name ``STEM.k<N>``, or "<N>" when it depends on
-    the image (the k ``--quality`` chooses, the colours of a ``--palette-in`` it keeps)."""
+def _shown_k(src: Path, suffix: str, options: dict[str, Any], palette_size: int | None) -> str:
+    """The N of ``src``'s default output name ``STEM.k<N>`` + ``suffix``, or "<N>" when it
+    depends on the image (the k ``--quality`` chooses, the colours of a ``--palette-in``
+    an animation keeps: a still keeps them all, so its N is ``palette_size``)."""
     from ..reduce import default_output_names
 
+    if options["quality"] is None and palette_size is not None and _is_still(src, suffix):
+        return str(palette_size)
     numbers, _ = default_output_names(src, options["n_colors"], options["quality"],
                                       palette_size)
     return str(numbers[0]) if len(numbers) == 1 else "<N>"
+
+
+def _is_still(src: Path, suffix: str) -> bool:
+    """Whether ``src``, whose default output ends in ``suffix``, is a still image: a
+    ``.png`` output is a still's, or an APNG's named ``.png`` (told by its frame count,
+    read from the header; False when it cannot be read)."""
+    from ..animation import count_frames
+    from ..animation.sinks import default_suffix
+    from ..errors import ImageReadError
+
+    if suffix != ".png" or default_suffix(src) != ".png":
+        return suffix == ".png"
+    try:
+        return count_frames(src) == 1
+    except (ImageReadError, OSError, ValueError):
+        return False
 
 
 def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str],
