@@ -178,3 +178,19 @@ def make_photo_tree(root: Path) -> Path:
 def rel(results, root: Path, status: str) -> set[str]:
     """Inputs (relative to ``root``) of the results with ``status``."""
     return {r.input.relative_to(root).as_posix() for r in results if r.status == status}
+
+
+def link_to_sub(tmp_path: Path) -> Path:
+    """tmp/real/a.png (red), tmp/a.png (blue, beside the link) and tmp/link -> tmp/real/sub;
+    return tmp/link/.., the folder the system finds as tmp/real. Skips the test where no
+    symbolic link can be made."""
+    import pytest
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    try:
+        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
+    Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")
+    return tmp_path / "link" / ".."

@@ -21,7 +21,7 @@ from quantize.batch.manifest import (
 )
 from quantize.errors import ExitCode, OutputError, OutputExistsError
 
-from .batch_support import COPY
+from .batch_support import COPY, link_to_sub
 
 
 def test_settings_keep_what_shapes_the_output_as_json(tmp_path):
@@ -185,24 +185,11 @@ def test_skip_if_larger_does_not_shape_outputs_also_as_recorded_before(tmp_path)
     assert dict(read_manifest(tmp_path)["a.png"].settings) == now
 
 
-def _link_to_sub(tmp_path):
-    """tmp/real/a.png, tmp/a.png (another image) and tmp/link -> tmp/real/sub."""
-    from PIL import Image
-
-    (tmp_path / "real" / "sub").mkdir(parents=True)
-    try:
-        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
-    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
-    Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")
-
-
 @pytest.mark.parametrize("given", ["real", "link/.."])
 def test_the_source_is_the_file_read_and_a_rerun_skips_it(tmp_path, monkeypatch, given):
     """``link/..`` (link -> real/sub) is ``real``: its source was recorded as ``../a.png``,
     the file beside the link, ".." dropped with the link's name."""
-    _link_to_sub(tmp_path)
+    link_to_sub(tmp_path)
     monkeypatch.chdir(tmp_path)
     [made] = batch.run_batch(batch.plan_batch(Path(given), Path("out"), COPY), jobs=1)
     assert made.status == "ok"

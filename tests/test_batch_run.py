@@ -17,7 +17,7 @@ from quantize.batch.run import call_with_warnings, file_result
 from quantize.errors import ExitCode, ResultTooLargeError
 from quantize.io import load_image
 
-from .batch_support import BAD, COPY, GOOD, KILLING, crop, make_photo_tree, rel
+from .batch_support import BAD, COPY, GOOD, KILLING, crop, link_to_sub, make_photo_tree, rel
 
 
 @pytest.fixture
@@ -501,16 +501,7 @@ def test_on_windows_a_probe_of_this_host_is_removed_by_age_and_no_process_is_ask
 def test_a_folder_named_through_a_link_and_dotdot_is_the_one_the_system_finds(tmp_path):
     """``link/..`` (link -> real/sub) is ``real``: the jobs were handed paths with ".."
     dropped with the link's name, and read tmp/a.png instead of real/a.png."""
-    from PIL import Image
-
-    (tmp_path / "real" / "sub").mkdir(parents=True)
-    try:
-        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
-    Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
-    Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")  # beside the link
-    through = tmp_path / "link" / ".."
+    through = link_to_sub(tmp_path)  # tmp/a.png beside the link, real/a.png through it
     [result] = batch.run_batch(batch.plan_batch(through, tmp_path / "out", COPY), jobs=1)
     assert (result.input, result.status) == (through / "a.png", "ok")
     assert load_image(tmp_path / "out" / "a.png").rgb[0, 0].tolist() == [255, 0, 0]
