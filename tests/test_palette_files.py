@@ -15,6 +15,20 @@ from quantize.palette_files import read_palette, write_palette
 from .reduce_support import COLOURS
 
 
+def _refusal(tmp_path, monkeypatch, name: str, content: str | bytes) -> str:
+    """The message ``read_palette`` refuses ``name`` with, a file of ``content`` (bytes as
+    they are, text as ``write_text`` writes it) read by name from its folder."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(ImageReadError) as info:
+        read_palette(name)
+    return str(info.value)
+
+
 def test_palette_files_carry_alpha(tmp_path):
     palette = np.array([[200, 30, 30, 255], [0, 0, 0, 100]], np.uint8)
     for suffix in (".json", ".hex"):
@@ -224,11 +238,8 @@ def test_a_name_from_a_file_name_that_is_not_utf8_is_written_escaped(tmp_path):
     ("p.hex", b" \n\n", "a .hex palette: one rrggbb (or rrggbbaa) hex colour per line"),
 ])
 def test_an_empty_palette_file_says_it_is_empty(tmp_path, monkeypatch, name, data, expected):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / name).write_bytes(data)
-    with pytest.raises(ImageReadError) as info:
-        read_palette(name)
-    assert str(info.value) == f"{name}: palette file is empty; expected {expected}"
+    assert _refusal(tmp_path, monkeypatch, name, data) == (
+        f"{name}: palette file is empty; expected {expected}")
 
 
 def test_a_file_larger_than_any_palette_is_not_read_to_its_end(tmp_path, monkeypatch):
@@ -280,11 +291,7 @@ def test_a_gpl_file_with_aseprites_rgba_channels_keeps_its_alpha(tmp_path):
      "line 3: 'Channels: RGBA' should come before the first colour"),
 ])
 def test_a_gpl_channels_line_that_does_not_fit_is_named(tmp_path, monkeypatch, text, message):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.gpl").write_text(text)
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.gpl")
-    assert str(info.value) == f"p.gpl: {message}"
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", text) == f"p.gpl: {message}"
 
 
 def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
@@ -404,11 +411,7 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
           "triples, then the count and transparent index"),
 ])
 def test_a_malformed_act_file_is_named(tmp_path, monkeypatch, data, message):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.act").write_bytes(data)
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.act")
-    assert str(info.value) == f"p.act: {message}"
+    assert _refusal(tmp_path, monkeypatch, "p.act", data) == f"p.act: {message}"
 
 
 def test_jasc_pal_file_text_and_round_trip(tmp_path):
@@ -439,11 +442,7 @@ def test_jasc_pal_file_text_and_round_trip(tmp_path):
                                       "Shop Pro, Aseprite and Lospec write)"),
 ])
 def test_a_malformed_pal_file_is_named(tmp_path, monkeypatch, data, message):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.pal").write_bytes(data)
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.pal")
-    assert str(info.value) == f"p.pal: {message}"
+    assert _refusal(tmp_path, monkeypatch, "p.pal", data) == f"p.pal: {message}"
 
 
 @pytest.mark.parametrize("line", ["1_0 0 0", "+10 0 0", "\u0661\u0660 0 0", "10 0 0.5"])
@@ -451,32 +450,25 @@ def test_a_malformed_pal_file_is_named(tmp_path, monkeypatch, data, message):
 def test_colour_values_are_ascii_digits(tmp_path, monkeypatch, line, suffix):
     # '1_0', '+10' and Arabic-Indic digits were read as 10 (Python's int()), a colour that
     # GIMP reads as 1, 10 or 0: the file is now refused at that line.
-    monkeypatch.chdir(tmp_path)
     head = "GIMP Palette\r\n" if suffix == ".gpl" else "JASC-PAL\r\n0100\r\n1\r\n"
-    (tmp_path / f"p{suffix}").write_text(head + line + "\r\n", encoding="utf-8", newline="")
-    with pytest.raises(ImageReadError) as info:
-        read_palette(f"p{suffix}")
+    refused = _refusal(tmp_path, monkeypatch, f"p{suffix}", (head + line + "\r\n").encode())
     number = head.count("\n") + 1
     form = "'R G B [name]'" if suffix == ".gpl" else "'R G B' or 'R G B A'"
-    assert str(info.value) == (f"p{suffix}: line {number}: expected {form} with values "
-                               f"0..255, got {line!r}")
+    assert refused == (f"p{suffix}: line {number}: expected {form} with values "
+                       f"0..255, got {line!r}")
 
 
 def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeypatch):
     # The second colour was called 'colour 1' (counted from 0, while lines count from 1)
     # and shown as Python writes it: {'hex': '#zz0000', 'on': True}.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.json").write_text('{"colors": ["#ff0000", {"hex": "#zz0000", "on": true}]}')
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.json")
-    assert str(info.value) == ("p.json: colour 2: expected '#rrggbb' or [r, g, b] (and an "
-                               "optional alpha) with values 0..255, got {\"hex\": \"#zz0000\", "
-                               "\"on\": true}")
+    refused = _refusal(tmp_path, monkeypatch, "p.json",
+                       '{"colors": ["#ff0000", {"hex": "#zz0000", "on": true}]}')
+    assert refused == ("p.json: colour 2: expected '#rrggbb' or [r, g, b] (and an "
+                       "optional alpha) with values 0..255, got {\"hex\": \"#zz0000\", "
+                       "\"on\": true}")
     long = [0, 0, 0, 0, 0] + list(range(100))  # a long entry is cut at 200 characters
-    (tmp_path / "p.json").write_text(json.dumps([long]))
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.json")
-    assert str(info.value).endswith(f"got {json.dumps(long)[:200]}...")
+    assert _refusal(tmp_path, monkeypatch, "p.json", json.dumps([long])).endswith(
+        f"got {json.dumps(long)[:200]}...")
     assert len(json.dumps(long)) > 300
 
 
@@ -528,23 +520,18 @@ def test_paint_net_txt_file_as_lospec_writes_it_is_read(tmp_path):
 @pytest.mark.parametrize("line", ["c81e1e", "#FFC81E1E", "FFC81E1E00", "FFC81EZZ"])
 def test_a_paint_net_line_that_is_not_aarrggbb_is_named(tmp_path, monkeypatch, line):
     # Six digits are not read as opaque: Paint.NET itself would read them as alpha 0.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.txt").write_text(f"; paint.net Palette File\nFF000000\n{line}\n")
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.txt")
-    assert str(info.value) == (f"p.txt: line 3: expected a Paint.NET colour 'aarrggbb' (8 hex "
-                               f"digits, alpha first), got {line!r}")
+    refused = _refusal(tmp_path, monkeypatch, "p.txt",
+                       f"; paint.net Palette File\nFF000000\n{line}\n")
+    assert refused == (f"p.txt: line 3: expected a Paint.NET colour 'aarrggbb' (8 hex "
+                       f"digits, alpha first), got {line!r}")
 
 
 @pytest.mark.parametrize("header", ["; paint.net Palette File", ";PAINT.NET PALETTE FILE"])
 def test_a_paint_net_palette_named_hex_is_refused_not_misread(tmp_path, monkeypatch, header):
     # Its lines FFRRGGBB were read as rrggbbaa: every entry red 255, its blue as alpha.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "p.hex").write_text(f"{header}\n; Colors: 1\nFF1EA028\n")
-    with pytest.raises(ImageReadError) as info:
-        read_palette("p.hex")
-    assert str(info.value) == ("p.hex: line 1: a Paint.NET palette, whose colours are aarrggbb "
-                               "(alpha first), while a .hex file's are rrggbbaa; name it .txt "
-                               "to read it as Paint.NET's")
+    refused = _refusal(tmp_path, monkeypatch, "p.hex", f"{header}\n; Colors: 1\nFF1EA028\n")
+    assert refused == ("p.hex: line 1: a Paint.NET palette, whose colours are aarrggbb "
+                       "(alpha first), while a .hex file's are rrggbbaa; name it .txt "
+                       "to read it as Paint.NET's")
     (tmp_path / "p.hex").write_text("; my colours\n1ea02880\n")  # rrggbbaa, as written here
     assert read_palette("p.hex").tolist() == [[30, 160, 40, 128]]
