@@ -7,8 +7,9 @@ the messages, reports and JSON of quantize show each the same way (:func:`printa
 person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
 them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
 output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
-for a shell to read back (:func:`shell_quoted`). :mod:`quantize.io` re-exports all but
-that one, which only the commands use.
+for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
+finds it, ".." after a link included (:func:`absolute_path`). :mod:`quantize.io`
+re-exports all but those two, which only the commands and ``batch`` use.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["folded_name", "natural_key", "one_file_names", "output_stem", "printable",
-           "printable_data", "printable_line", "quoted", "shell_quoted"]
+__all__ = ["absolute_path", "folded_name", "natural_key", "one_file_names", "output_stem",
+           "printable", "printable_data", "printable_line", "quoted", "shell_quoted"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -231,3 +232,26 @@ def printable_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [printable_data(v) for v in value]
     return value
+
+
+def absolute_path(path: str | os.PathLike[str]) -> str:
+    """``path`` made absolute, each ".." taken as the system takes it, no other link followed.
+
+    As :func:`os.path.abspath` does, except after a link to a folder: the system
+    takes ".." from the link's target, where abspath drops it with the link's name
+    (``link/..``, link pointing to ``real/sub``, is ``real``, not the link's folder).
+    A path with no ".." after a link is made absolute exactly as abspath makes it.
+
+    >>> absolute_path("/photos/./sub/../a.jpg")
+    '/photos/a.jpg'
+    """
+    if ".." not in Path(path).parts:
+        return os.path.abspath(path)
+    parts = Path(os.path.join(os.getcwd(), path)).parts
+    here = parts[0]
+    for part in parts[1:]:
+        if part == "..":
+            here = os.path.dirname(os.path.realpath(here) if os.path.islink(here) else here)
+        elif part != ".":
+            here = os.path.join(here, part)
+    return os.path.normpath(here)

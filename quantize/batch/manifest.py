@@ -38,9 +38,9 @@ from typing import Any
 
 from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
-from ..names import quoted
+from ..names import absolute_path, quoted
 
-__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "absolute_path", "changed_settings",
+__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings",
            "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
            "input_stamp", "manifest_key", "output_settings", "read_manifest",
@@ -169,29 +169,6 @@ def source_key(output_dir: str | os.PathLike[str], input: str | os.PathLike[str]
         return Path(os.path.relpath(here, folder)).as_posix()
     except ValueError:
         return Path(here).as_posix()
-
-
-def absolute_path(path: str | os.PathLike[str]) -> str:
-    """``path`` made absolute, each ".." taken as the system takes it, no other link followed.
-
-    As :func:`os.path.abspath` does, except after a link to a folder: the system
-    takes ".." from the link's target, where abspath drops it with the link's name
-    (``link/..``, link pointing to ``real/sub``, is ``real``, not the link's folder).
-    A path with no ".." after a link is made absolute exactly as abspath makes it.
-
-    >>> absolute_path("/photos/./sub/../a.jpg")
-    '/photos/a.jpg'
-    """
-    if ".." not in Path(path).parts:
-        return os.path.abspath(path)
-    parts = Path(os.path.join(os.getcwd(), path)).parts
-    here = parts[0]
-    for part in parts[1:]:
-        if part == "..":
-            here = os.path.dirname(os.path.realpath(here) if os.path.islink(here) else here)
-        elif part != ".":
-            here = os.path.join(here, part)
-    return os.path.normpath(here)
 
 
 def source_of(entry: Entry, output_dir: str | os.PathLike[str]) -> str | None:

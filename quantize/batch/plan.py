@@ -26,10 +26,9 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import check_name_length, check_output_folder, probe_image
-from ..names import folded_name, one_file_names, output_stem, quoted
+from ..names import absolute_path, folded_name, one_file_names, output_stem, quoted
 from .manifest import (
     Entry,
-    absolute_path,
     find_conflict,
     input_changed,
     manifest_key,

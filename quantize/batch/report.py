@@ -20,8 +20,7 @@ from typing import Any
 
 from ..errors import OutputExistsError
 from ..io import atomic_write
-from ..names import natural_key, printable_data, quoted
-from .manifest import absolute_path
+from ..names import absolute_path, natural_key, printable_data, quoted
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME

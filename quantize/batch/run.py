@@ -30,13 +30,12 @@ from ..errors import (
     command_line_text,
 )
 from ..io import missing_folders, remove_empty_folders, stale_parts
-from ..names import quoted
+from ..names import absolute_path, quoted
 from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
     MANIFEST_NAME,
     Entry,
-    absolute_path,
     check_appendable,
     compact_manifest,
     input_stamp,
