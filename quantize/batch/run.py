@@ -190,9 +190,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
                               source)
                 result = _replace_earlier(plan, result)
-            elif job.output in new and not os.path.lexists(plan.mode.done_path(job.output)):
-                with contextlib.suppress(OutputError):  # nothing made: no longer pending
-                    record_removed(plan.output_dir, job.output)
+            elif job.output in new:  # failed: no longer pending, if nothing was made
+                _take_back_pending(plan, [job.output])
         except OutputError as exc:  # the run stops; this file is reported failed first
             written = result.status == "ok"  # (a larger result wrote nothing)
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
@@ -265,7 +264,7 @@ def _remove_if_no_entry(folder: Path) -> None:
 
 def _take_back_pending(plan: BatchPlan, outputs: list[Path]) -> None:
     """Record as no longer pending each of ``outputs`` that is not there (its job did not
-    run, or stopped before writing it), in one write; one that is there stays pending, a
+    run, failed, or stopped before writing it), in one write; one that is there stays pending, a
     batch's unfinished output (:func:`_record_pending`). A manifest that cannot be written
     here leaves them pending, as a killed run does."""
     gone = [output for output in outputs if not os.path.lexists(plan.mode.done_path(output))]
