@@ -5,18 +5,20 @@ File I/O, like :mod:`quantize.io`: ``read_palette`` checks every line or
 entry and names the file and line (in an .act file, the bytes) in its error;
 ``write_palette`` writes atomically (a crash leaves no partial file).
 
-- ``.gpl``: GIMP palette, ``R G B name`` per line (no alpha: GIMP palettes
-  have none; a translucent entry's alpha is noted in its name only, with a
-  warning). Read
-  also with Aseprite's extension: after a header line ``Channels: RGBA``,
-  ``R G B A name`` per line;
+- ``.gpl``: GIMP palette, ``R G B name`` per line, written as GIMP reads it,
+  without alpha (GIMP takes Aseprite's ``Channels: RGBA`` line for a black
+  entry): a translucent entry's alpha is noted in its name only, with a
+  warning. Read also with Aseprite's extension: after a header line
+  ``Channels: RGBA``, ``R G B A name`` per line;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
   (``alpha`` 0..255 when the palette has alpha);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
   (as Lospec and Aseprite write ``rrggbb``; Aseprite reads the first six digits
   of an ``rrggbbaa`` line). Lines starting with ``;`` are comments. A Paint.NET
   palette given this name (its colours ``aarrggbb``, alpha first) is refused
-  by its header comment, which names it;
+  by its header comment, which names it; without that header, 8-digit lines
+  that all begin ``ff`` and end in bytes that vary, as an opaque Paint.NET
+  palette's do, are read as ``rrggbbaa`` with a :class:`PaletteFormatWarning`;
 - ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
@@ -30,12 +32,15 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   refused by name;
 - ``.txt``: Paint.NET palette: one ``aarrggbb`` per line (8 hex digits, alpha
   first, as Paint.NET and Lospec write it), lines starting with ``;`` are
-  comments (and so is what follows a ``;`` after a colour). Paint.NET shows 96
-  colours; any number is read and written. Written with a
+  comments (and so is what follows a ``;`` after a colour). Paint.NET reads 96
+  colours; any number is read and written (more than 96 with a
+  :class:`PaletteFormatWarning`). Written with a
   ``; paint.net Palette File`` header and Windows line ends.
 
 A palette is ``(k, 3)`` uint8, or ``(k, 4)`` with straight alpha as the fourth
-column; :func:`read_palette` returns ``(k, 4)`` only when the file holds alpha.
+column; :func:`read_palette` returns ``(k, 4)`` only when some entry of the file has
+alpha below 255 (a file whose every alpha is 255 reads as ``(k, 3)``, as
+:func:`write_palette` gives such a palette no alpha).
 """
 
 from __future__ import annotations
@@ -55,9 +60,15 @@ from .io import atomic_write
 from .names import printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
-           "check_palette_file_holds",
+           "PAINT_NET_COLORS", "PaletteFormatWarning", "check_palette_file_holds",
            "check_palette_path", "palette_file_capacity", "read_palette", "transparent_index_note",
            "write_palette"]
+
+class PaletteFormatWarning(UserWarning):
+    """A palette file may not be read (or used) as the tool its format is named after
+    reads it: a .hex file whose lines look like Paint.NET's ``aarrggbb``, or a Paint.NET
+    .txt file of more colours than Paint.NET reads."""
+
 
 #: Palette file extensions and what they hold.
 PALETTE_FORMATS = {
@@ -77,16 +88,22 @@ def _listed(suffixes: list[str]) -> str:
 
 #: The palette extensions as help and advice list them (``.gpl, .json, ... or .txt``).
 PALETTE_FORMAT_LIST = _listed(list(PALETTE_FORMATS))
-#: The palette formats that keep every entry's alpha, and how each writes it (.gpl has
-#: none, .act one fully transparent entry): the advice to keep alpha names them all.
+#: The palette formats that keep every entry's alpha as they are written here, and how
+#: each writes it (.gpl is written as GIMP reads it, with no alpha, .act with one fully
+#: transparent entry): the advice to keep alpha when writing names them all.
 _ALPHA_AS = {".json": '"alpha"', ".hex": "rrggbbaa", ".pal": "R G B A", ".txt": "aarrggbb"}
-#: How a palette file keeps alpha, for advice to give a palette some
-#: (``"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, aarrggbb in .txt``).
-PALETTE_ALPHA_HINT = ", ".join(f"{field} in {fmt}" for fmt, field in _ALPHA_AS.items())
+#: How a palette file gives alpha, for advice to give a palette some: every format whose
+#: entries are read with their alpha, .gpl too, as Aseprite writes it (``"alpha" in .json,
+#: rrggbbaa in .hex, R G B A in .pal, aarrggbb in .txt, R G B A after a 'Channels: RGBA'
+#: line in .gpl``).
+PALETTE_ALPHA_HINT = ", ".join([*(f"{field} in {fmt}" for fmt, field in _ALPHA_AS.items()),
+                                "R G B A after a 'Channels: RGBA' line in .gpl"])
 #: The advice of a warning that a palette file's alpha is lost.
 _KEEP_ALPHA = f"write {_listed(list(_ALPHA_AS))} to keep alpha"
 #: The most colours an Adobe colour table holds.
 _ACT_COLORS = 256
+#: The colours Paint.NET reads from a palette file (it leaves out the rest).
+PAINT_NET_COLORS = 96
 #: What a format is called in messages about what it cannot hold.
 _FORMAT_NAMES = {".gpl": "a GIMP palette (.gpl)", ".act": "an Adobe colour table (.act)"}
 _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
@@ -196,6 +213,9 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         When a format without alpha (.gpl) is given entries of alpha below 255,
         or .act entries of alpha between 0 and 255 (or a second entry of alpha
         0), which it holds opaque.
+    PaletteFormatWarning
+        When a Paint.NET .txt file is given more than :data:`PAINT_NET_COLORS`
+        (96) colours, the most Paint.NET reads: every colour is written.
 
     Raises
     ------
@@ -221,12 +241,17 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                          f"{_ACT_COLORS} colours, got a palette of {len(pal)}; write "
                          f"{_formats_holding(len(pal))}")
     if fmt == ".gpl":
-        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} has no alpha",
-                            named=True)
+        _warn_alpha_dropped(p, _not_opaque(pal), f"{_FORMAT_NAMES[fmt]} is written as GIMP "
+                            "reads it, without alpha", named=True)
     if fmt == ".act":
         _warn_alpha_dropped(p, _not_opaque(pal) - (_act_transparent(pal) is not None),
                             f"{_FORMAT_NAMES[fmt]} holds no alpha but one fully "
                             "transparent entry")
+    if fmt == ".txt" and len(pal) > PAINT_NET_COLORS:
+        warn_caller(f"{p.name}: Paint.NET reads the first {PAINT_NET_COLORS} colours of a "
+                    f"palette file, and this one has {len(pal)}: all are written, but "
+                    f"Paint.NET leaves out the last {len(pal) - PAINT_NET_COLORS}",
+                    PaletteFormatWarning)
     if fmt in (".act", ".pal", ".txt"):  # the bytes as written on any system (CRLF in the
         # Windows tools' text formats)
         data = (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
@@ -350,8 +375,17 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
     file order.
 
-    ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file
-    carries alpha (entries without it are opaque).
+    ``(k, 3)``, or ``(k, 4)`` with straight alpha when some entry in the file has
+    alpha below 255 (entries given without alpha are opaque); a file whose every
+    alpha is 255 (``rrggbbff`` lines, ``R G B 255``) reads as ``(k, 3)``, as
+    :func:`write_palette` writes such a palette.
+
+    Warns
+    -----
+    PaletteFormatWarning
+        When a .hex file looks like a Paint.NET palette without its header: every
+        line 8 digits beginning ``ff``, their last two digits not all alike (read
+        as ``rrggbbaa``, each entry would be red 255 with its blue as alpha).
 
     Raises
     ------
@@ -399,8 +433,8 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     colors = parse[fmt](text, p)
     if not colors:
         raise ImageReadError("palette file holds no colours", path=p)
-    if all(len(c) == 3 for c in colors):
-        return np.asarray(colors, dtype=np.uint8).reshape(-1, 3)
+    if all(len(c) == 3 or c[3] == 255 for c in colors):
+        return np.asarray([c[:3] for c in colors], dtype=np.uint8).reshape(-1, 3)
     return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
 
 
@@ -564,7 +598,23 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
                                  f"'rrggbbaa', got {body!r}", path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
+    _warn_if_paint_net(colors, p)
     return colors
+
+
+def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
+    """Warn when the colours of a .hex file read as ``rrggbbaa`` look like an opaque
+    Paint.NET palette's ``aarrggbb`` without its header: every line of 8 digits, every
+    first byte ff (Paint.NET's alpha; as red, a palette of reds, oranges, pinks and
+    whites only) and the last bytes not all alike (Paint.NET's blue; as alpha, entries
+    of several opacities, which .hex palettes seldom have)."""
+    if (len(colors) < 2 or any(len(c) != 4 or c[0] != 255 for c in colors)
+            or len({c[3] for c in colors}) < 2):
+        return
+    warn_caller(f"{p.name}: every colour is 8 hex digits beginning ff, as in a Paint.NET "
+                "palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255, its "
+                "last two digits as alpha; if it is a Paint.NET palette, name it .txt",
+                PaletteFormatWarning)
 
 
 def _parse_paint_net(text: str, p: Path) -> list[list[int]]:

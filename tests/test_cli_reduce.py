@@ -1530,3 +1530,21 @@ def test_inputs_whose_outputs_collide_through_another_spelling_of_a_folder_are_r
     assert twice.stderr == (f"quantize: error: {png}: given twice as an input (the second "
                             f"time as {tmp_path / 'link' / 'a.png'})\n")
     assert sorted(p.name for p in folder.iterdir()) == ["a.jpg", "a.png"]
+
+
+def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
+    # Reading --palette-in before the jobs to count its colours let its warning out as
+    # Python shows it (the file and line of typer's source, then the code), before the
+    # job's own "quantize: warning:" line said it again.
+    src = tmp_path / "a.png"
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(src)
+    palette = tmp_path / "p.hex"
+    palette.write_text("FFC81E1E\nFF1EA028\n")
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-q",
+                           "--palette-in", str(palette), "-o", str(tmp_path / "b.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (f"quantize: warning: {src}: p.hex: every colour is 8 hex digits "
+                           "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
+                           "and is read as rrggbbaa: red 255, its last two digits as alpha; "
+                           "if it is a Paint.NET palette, name it .txt\n")

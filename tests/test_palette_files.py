@@ -308,8 +308,8 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
         with pytest.warns(AlphaLossWarning) as caught:
             write_palette(path, palette)
         assert [str(w.message) for w in caught] == [
-            f"p.gpl: a GIMP palette (.gpl) has no alpha, so {said}; write .json, .hex, .pal or "
-            ".txt to keep alpha"]
+            f"p.gpl: a GIMP palette (.gpl) is written as GIMP reads it, without alpha, so "
+            f"{said}; write .json, .hex, .pal or .txt to keep alpha"]
         assert np.array_equal(read_palette(path), COLOURS[:2])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -319,7 +319,9 @@ def test_a_gpl_palette_written_with_alpha_warns_that_it_is_lost(tmp_path):
 
 def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
     # The advice named .json and .hex only, while .pal (R G B A) and .txt (aarrggbb) keep a
-    # translucent entry too; .gpl and .act, which the warnings are about, do not.
+    # translucent entry too; .gpl and .act, which the warnings are about, do not as they
+    # are written. The advice to give a palette file alpha left out .gpl, which is read
+    # with alpha as Aseprite writes it.
     from quantize.palette_files import PALETTE_ALPHA_HINT, PALETTE_FORMATS
 
     palette = np.array([[200, 30, 30, 255], [30, 160, 40, 100], [0, 0, 0, 0]], np.uint8)
@@ -331,8 +333,12 @@ def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
         if read_palette(tmp_path / f"p{fmt}").tolist() == palette.tolist():
             kept.append(fmt)
     assert kept == [".json", ".hex", ".pal", ".txt"]
-    assert PALETTE_ALPHA_HINT == '"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, ' \
-        "aarrggbb in .txt"
+    assert PALETTE_ALPHA_HINT == ('"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, '
+                                  "aarrggbb in .txt, R G B A after a 'Channels: RGBA' line "
+                                  "in .gpl")
+    (tmp_path / "aseprite.gpl").write_text("GIMP Palette\nChannels: RGBA\n200 30 30 255\n"
+                                           "30 160 40 100\n0 0 0 0\n")
+    assert read_palette(tmp_path / "aseprite.gpl").tolist() == palette.tolist()
 
 
 def test_act_file_bytes_and_round_trip(tmp_path):
@@ -535,3 +541,61 @@ def test_a_paint_net_palette_named_hex_is_refused_not_misread(tmp_path, monkeypa
                        "to read it as Paint.NET's")
     (tmp_path / "p.hex").write_text("; my colours\n1ea02880\n")  # rrggbbaa, as written here
     assert read_palette("p.hex").tolist() == [[30, 160, 40, 128]]
+
+
+def test_a_paint_net_palette_named_hex_without_its_header_is_warned(tmp_path, monkeypatch):
+    # Its lines FFRRGGBB were read as rrggbbaa without a word: every entry red 255, its
+    # blue as alpha, so a reduce drew the image in translucent reds.
+    from quantize.palette_files import PaletteFormatWarning
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.hex").write_text("FFC81E1E\nFF1EA028\nff000000\n")
+    with pytest.warns(PaletteFormatWarning) as caught:
+        colors = read_palette("p.hex")
+    assert [str(w.message) for w in caught] == [
+        "p.hex: every colour is 8 hex digits beginning ff, as in a Paint.NET palette "
+        "(aarrggbb, alpha first), and is read as rrggbbaa: red 255, its last two digits as "
+        "alpha; if it is a Paint.NET palette, name it .txt"]
+    assert colors.tolist() == [[255, 200, 30, 30], [255, 30, 160, 40], [255, 0, 0, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing tells these from rrggbbaa
+        for text in ("ffc81eff\nff1ea0ff\n",    # one alpha: as likely reds, all opaque
+                     "ffc81e1e\n",              # one colour
+                     "ffc81e1e\nc81e1eff\n",    # not every first byte ff
+                     "ffc81e\nff1ea028\n"):     # not every line 8 digits
+            (tmp_path / "q.hex").write_text(text)
+            read_palette("q.hex")
+
+
+def test_a_paint_net_palette_of_more_colours_than_paint_net_reads_is_warned(tmp_path):
+    # Paint.NET reads 96 colours of a palette file and leaves out the rest without a word.
+    from quantize.palette_files import PaletteFormatWarning
+
+    palette = np.arange(97 * 3, dtype=np.uint8).reshape(97, 3)
+    with pytest.warns(PaletteFormatWarning) as caught:
+        write_palette(tmp_path / "p.txt", palette)
+    assert [str(w.message) for w in caught] == [
+        "p.txt: Paint.NET reads the first 96 colours of a palette file, and this one has 97: "
+        "all are written, but Paint.NET leaves out the last 1"]
+    assert read_palette(tmp_path / "p.txt").tolist() == palette.tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        write_palette(tmp_path / "p.txt", palette[:96])
+        write_palette(tmp_path / "p.gpl", palette)  # other formats read them all
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.hex", "c81e1eff\n1ea028ff\n"),
+    ("p.pal", "JASC-PAL\n0100\n2\n200 30 30 255\n30 160 40 255\n"),
+    ("p.json", '[{"hex": "#c81e1e", "alpha": 255}, [30, 160, 40, 255]]'),
+    ("p.gpl", "GIMP Palette\nChannels: RGBA\n200 30 30 255\n30 160 40 255\n"),
+    ("p.txt", "FFC81E1E\nFF1EA028\n"),
+])
+def test_a_palette_file_whose_every_alpha_is_255_reads_without_alpha(tmp_path, name, text):
+    # read_palette promises (k, 4) only when the file has alpha; every format but .txt gave
+    # a column of 255 for opaque entries written with alpha, which write_palette never writes.
+    (tmp_path / name).write_text(text)
+    assert read_palette(tmp_path / name).tolist() == COLOURS[:2].tolist()
+    (tmp_path / name).write_text(text.replace("255", "254").replace("ff\n", "fe\n")
+                                 .replace("FFC8", "FEC8"))
+    assert read_palette(tmp_path / name)[:, 3].tolist() == [254, 254 if name != "p.txt" else 255]

@@ -321,7 +321,8 @@ def test_translucent_pixels_onto_a_palette_without_alpha_are_warned(tmp_path):
                                               r"entry, so they are drawn opaque or transparent; "
                                               r"give the palette alpha \(\"alpha\" in \.json, "
                                               r"rrggbbaa in \.hex, R G B A in \.pal, aarrggbb "
-                                              r"in \.txt\) to keep it$"):
+                                              r"in \.txt, R G B A after a 'Channels: RGBA' "
+                                              r"line in \.gpl\) to keep it$"):
         reduce_file(src, tmp_path / "a.png", palette_in=opaque)
     with Image.open(tmp_path / "a.png") as im:
         assert set(np.unique(np.asarray(im.convert("RGBA"))[..., 3]).tolist()) <= {0, 255}

@@ -640,11 +640,13 @@ def _check_palette_file(palette_in: Path) -> Path:
     that only an animation can hold is left to each file's job, which applies the rule
     ``quantize reduce`` applies to that file.
     """
-    from ..palette_files import read_palette
+    from ..palette_files import PaletteFormatWarning, read_palette
     from ..reduce.options import entries_drawn
     from ..reduce.result import GIF_ALPHA_THRESHOLD
 
-    palette = read_palette(palette_in)
+    with warnings.catch_warnings():  # each file's job reads it again and says them
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        palette = read_palette(palette_in)
     still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
     if animated > MAX_PALETTE:
         some = "" if animated == still else \

@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -537,10 +538,14 @@ _NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)"
 
 def _palette_size(palette_in: Any) -> int | None:
     """Entries of the ``--palette-in`` file, or None; reading it names a bad file once,
-    before any job (each job reads it again for its colours)."""
-    from ..palette_files import read_palette
+    before any job (each job reads it again for its colours, and says its warnings)."""
+    from ..palette_files import PaletteFormatWarning, read_palette
 
-    return None if palette_in is None else read_palette(palette_in).shape[0]
+    if palette_in is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        return read_palette(palette_in).shape[0]
 
 
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
