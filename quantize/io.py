@@ -56,6 +56,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io as _io
+import numbers
 import os
 import re
 import struct
@@ -1190,10 +1191,14 @@ def as_rgba(image: Any, name: str = "image", *,
     Raises
     ------
     TypeError
-        For anything else that is not an image.
+        For anything else that is not an image, or a PIL image whose
+        ``info["transparency"]`` is of a type its mode does not take (P: an int
+        0..255 or bytes; 1, L, 16- and 32-bit grey: an int; F: a number; RGB: 3 ints).
     ValueError
-        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], or a
-        PIL image whose file was closed before its pixels were read.
+        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
+        PIL image whose ``transparency`` is of the right type but out of range or
+        of the wrong length, or a PIL image whose file was closed before its
+        pixels were read.
     ImageReadError
         For a PIL image not yet decoded whose file cannot be decoded (truncated,
         malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
@@ -1211,6 +1216,7 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
+        _check_transparency(image, name)
         if _file_closed_before_decoding(image):
             raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
                              "were read (Image.open in a with block that has ended); call "
@@ -1257,6 +1263,50 @@ def as_rgba(image: Any, name: str = "image", *,
         alpha = np.ascontiguousarray(arr8[:, :, -1])
         return rgb, (None if (alpha == 255).all() else alpha)
     return rgb, None
+
+
+#: What each mode's ``transparency`` names, as Pillow's readers give it: P, a palette
+#: index or a byte of alpha per entry; grey (1, L, 16- and 32-bit), the transparent grey
+#: level, F its value; RGB, the colour.
+_TRANSPARENCY_FORMS = {"P": "an int 0..255 (the transparent palette index) or bytes (one "
+                            "alpha per palette entry)",
+                       "grey": "an int >= 0 (the grey level drawn transparent)",
+                       "F": "a number (the value drawn transparent)",
+                       "RGB": "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"}
+
+
+def _check_transparency(image: Image.Image, name: str) -> None:
+    """Refuse a PIL image whose ``info["transparency"]`` is not of the form its mode takes
+    (:data:`_TRANSPARENCY_FORMS`): Pillow failed on it with its own words (``argument 2
+    must be sequence of length 3``), or, of a 16-bit or float grey image, compared every
+    pixel with a tuple and matched them column by column. A mode that has alpha of its
+    own (RGBA, LA, ...) takes none: there it is left unread, as Pillow leaves it."""
+    key = image.info.get("transparency")
+    mode = image.mode
+    kind = (mode if mode in ("P", "RGB", "F")
+            else "grey" if mode in ("1", "L") or mode in _SIXTEEN_BIT_MODES else None)
+    if key is None or kind is None:
+        return
+
+    def integer(v: object) -> bool:
+        return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+    if kind == "P":
+        fits = isinstance(key, bytes) or (integer(key) and 0 <= key <= 255)
+        right_type = isinstance(key, bytes) or integer(key)
+    elif kind == "grey":
+        right_type = integer(key)
+        fits = right_type and key >= 0
+    elif kind == "F":
+        fits = right_type = isinstance(key, numbers.Real) and not isinstance(key, bool)
+    else:
+        right_type = isinstance(key, tuple | list) and all(integer(v) for v in key)
+        fits = right_type and len(key) == 3 and min(key) >= 0
+    if not fits:
+        shown = repr(key) if len(repr(key)) <= 60 else f"{repr(key)[:57]}..."
+        raise (ValueError if right_type else TypeError)(
+            f"{name}.info['transparency']={shown} does not fit a mode {mode!r} image; "
+            f"expected {_TRANSPARENCY_FORMS[kind]}, or no 'transparency' key")
 
 
 def _check_loaded(image: LoadedImage, name: str) -> None:

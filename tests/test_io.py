@@ -1577,3 +1577,48 @@ def test_a_quoted_name_shows_its_bytes_as_other_messages_do_and_stays_unambiguou
 
     assert quoted(name, by_code_point=by_code_point) == shown
     assert quoted(Path(name), by_code_point=by_code_point) == shown
+
+
+_RGB_KEY = "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"
+_GREY_KEY = "an int >= 0 (the grey level drawn transparent)"
+_INDEX_KEY = ("an int 0..255 (the transparent palette index) or bytes (one alpha per palette "
+              "entry)")
+
+
+@pytest.mark.parametrize("mode, key, error, expected", [
+    ("RGB", (1, 2), ValueError, _RGB_KEY),
+    ("RGB", 5, TypeError, _RGB_KEY),
+    ("RGB", (1.5, 2, 3), TypeError, _RGB_KEY),
+    ("L", (1, 2, 3), TypeError, _GREY_KEY),
+    ("L", -1, ValueError, _GREY_KEY),
+    ("P", 300, ValueError, _INDEX_KEY),
+    ("P", (1, 2, 3), TypeError, _INDEX_KEY),
+    ("P", True, TypeError, _INDEX_KEY),
+    ("I;16", (0, 0, 0), TypeError, _GREY_KEY),
+    ("F", "x", TypeError, "a number (the value drawn transparent)"),
+])
+def test_a_pil_image_whose_transparency_does_not_fit_its_mode_is_named(mode, key, error,
+                                                                       expected):
+    # Pillow refused these in its own words ("argument 2 must be sequence of length 3, not
+    # 2", "palette index out of range"), and a 16-bit grey image of width 3 keyed by a
+    # 3-tuple had its pixels compared column by column with the tuple's values.
+    im = Image.new(mode, (3, 2))
+    im.info["transparency"] = key
+    with pytest.raises(error) as info:
+        as_rgba(im)
+    assert str(info.value) == (f"image.info['transparency']={key!r} does not fit a mode "
+                               f"{mode!r} image; expected {expected}, or no 'transparency' key")
+
+
+@pytest.mark.parametrize("mode, key, alpha", [
+    ("RGB", (0, 0, 0), 0), ("RGB", [9, 9, 9], 255), ("RGB", (256, 0, 0), 255),  # 16-bit
+    ("L", np.uint8(0), 0), ("L", 300, 255), ("P", 0, 0), ("P", b"\x80", 128),
+    ("I;16", 0, 0), ("F", 0.0, 0), ("RGBA", "ignored", 0),
+])
+def test_a_pil_image_whose_transparency_fits_its_mode_is_read(mode, key, alpha):
+    im = Image.new(mode, (3, 2))
+    im.info["transparency"] = key
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the 16-bit RGB key matched on its high byte
+        rgb, got = as_rgba(im)
+    assert (255 if got is None else int(got[0, 0])) == alpha
