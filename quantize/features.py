@@ -40,7 +40,8 @@ from typing import Any, Literal
 import numpy as np
 from PIL import Image
 
-from ._validation import check_choice, check_float
+from ._validation import check_choice, check_float, shown_number
+from .errors import CodeAdviceWarning, warn_caller
 from .io import as_rgba
 from .texture import (
     INTEGRATION_SIGMA,
@@ -53,8 +54,9 @@ from .texture import (
 
 # lab_planes lives in quantize.texture and stays importable from here, where
 # the ``color`` and ``intensity`` groups take their Lab from it.
-__all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "MAX_WEIGHT", "SPACES",
-           "FeatureSpec", "build_features", "check_weights", "lab_planes"]
+__all__ = ["DEFAULT_TEXTURE_SCALES", "DEFAULT_WEIGHTS", "GROUPS", "MAX_WEIGHT", "MIN_WEIGHT",
+           "SPACES", "AlphaIgnoredWarning", "FeatureSpec", "build_features", "check_weights",
+           "lab_planes", "warn_alpha_ignored"]
 
 Space = Literal["lab", "rgb"]
 
@@ -66,6 +68,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {"color": 1.0, "intensity": 0.0, "xy": 0.3,
 #: The largest weight accepted. Weights only count relative to each other, and
 #: far larger ones overflow the float32 features (1e38 made them NaN).
 MAX_WEIGHT = 1e6
+#: The smallest weight above 0 accepted. A smaller one is lost beside a weight of 1 in
+#: the float32 distances (their precision is about 1e-7), and far smaller ones underflow
+#: the features to 0 (1e-300 made a group's columns all 0, silently).
+MIN_WEIGHT = 1e-6
 #: Blur scales (Gaussian sigma, in working pixels) splitting L* into texture bands.
 DEFAULT_TEXTURE_SCALES = (0.7, 1.4, 2.8, 5.6)
 
@@ -81,6 +87,31 @@ _COLOR_SIGMA_WITH_TEXTURE = 3.0
 _BLUR_PER_SIDE = 128
 # Floors on a group's standard deviation (in its own units), see the module docstring.
 _FLOORS = {"color": 1.0, "intensity": 1.0, "xy": 1.0}
+
+
+class AlphaIgnoredWarning(CodeAdviceWarning):
+    """The image has transparent or translucent pixels, which segmentation (and
+    :func:`build_features`) takes by the colour stored in them, shown or not."""
+
+
+def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "", *,
+                       taken: str = "segmented") -> None:
+    """Say in one :class:`AlphaIgnoredWarning` how many pixels of an image with ``alpha``
+    (``(H, W)`` uint8, or None) are ``taken`` ("segmented", "described") by a colour that
+    does not fully show."""
+    if alpha is None:
+        return
+    hidden = int(np.count_nonzero(alpha < 255))
+    if hidden:
+        warn_caller(AlphaIgnoredWarning(
+            f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
+            f"translucent and are {taken} by the colour stored in them", advice=advice))
+
+
+# What a caller of build_features can do about an AlphaIgnoredWarning.
+_ALPHA_ADVICE = ("composite the image on a background first to describe what shows, or pass "
+                 'its colours alone (image[..., :3], or image.convert("RGB")) to describe '
+                 "them without this warning")
 
 
 @dataclass(frozen=True)
@@ -125,8 +156,8 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         If ``weights`` is not a mapping, a name is not a str or a value is not a number.
     ValueError
         If a name is not a feature group (the message lists the valid ones), a
-        value is negative, above :data:`MAX_WEIGHT` or not finite, or every
-        weight is 0.
+        value is negative, above :data:`MAX_WEIGHT` (1e6), above 0 but below
+        :data:`MIN_WEIGHT` (1e-6), or not finite, or every weight is 0.
 
     Examples
     --------
@@ -145,6 +176,10 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
                             f"got {type(name).__name__}")
         check_choice(name, "weight name", GROUPS)
         merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
+        if 0 < merged[name] < MIN_WEIGHT:
+            raise ValueError(f"weight {name}={value} should be 0 or >= "
+                             f"{shown_number(MIN_WEIGHT)}; weights count relative to each "
+                             "other, and a smaller one vanishes in the float32 features")
     if not any(merged.values()):
         named = ", ".join(f"{name}=0" for name in GROUPS[:-1]) + f" and {GROUPS[-1]}=0"
         raise ValueError(f"weight {named} leave nothing to compare pixels by; expected at "
@@ -197,7 +232,9 @@ def build_features(
     ----------
     image : (H, W), (H, W, 1), (H, W, 2), (H, W, 3) or (H, W, 4) ndarray, or PIL image
         uint8, uint16, bool or float in [0, 1] (see :func:`quantize.io.as_rgba`);
-        an alpha channel is ignored.
+        an alpha channel is ignored, as :func:`quantize.segment` ignores it: each
+        pixel is described by the colour stored in it, with an
+        :class:`AlphaIgnoredWarning` when some pixel is not opaque.
     weights : dict of str to float, optional
         Weight per group (``color``, ``intensity``, ``xy``, ``texture``); groups
         not named keep :data:`DEFAULT_WEIGHTS`. A group's share of the squared
@@ -231,10 +268,11 @@ def build_features(
     >>> X.shape, X.dtype, spec.columns["xy"]
     ((24, 5), dtype('float32'), slice(3, 5, None))
     """
-    rgb, _ = as_rgba(image)
+    rgb, alpha = as_rgba(image)
     w = check_weights(weights)
     space = check_choice(space, "space", SPACES)
     scales = check_texture_scales(texture_scales)
+    warn_alpha_ignored(alpha, _ALPHA_ADVICE, taken="described")
     return feature_array(rgb, w, space, scales)
 
 

@@ -53,13 +53,15 @@ from ._validation import (
     check_int,
     check_seed,
 )
-from .errors import CodeAdviceWarning, warn_caller
-from .features import (
+from .errors import warn_caller
+from .features import (  # AlphaIgnoredWarning: build_features says it too
     DEFAULT_TEXTURE_SCALES,
     SPACES,
+    AlphaIgnoredWarning,
     Space,
     check_texture_scales,
     check_weights,
+    warn_alpha_ignored,
 )
 from .io import LoadedImage, as_rgba
 from .pixel_kmeans import ClusterCountWarning, cluster_pixels
@@ -77,11 +79,6 @@ from .texture import (
 __all__ = ["MAX_CLUSTERS", "AlphaIgnoredWarning", "ClusterCountWarning", "RegionCountWarning",
            "SegmentResult", "boundary_map", "check_cut", "check_hierarchy_weights",
            "check_n_clusters", "default_min_region", "segment", "warn_alpha_ignored"]
-
-
-class AlphaIgnoredWarning(CodeAdviceWarning):
-    """The image has transparent or translucent pixels, which segmentation takes by the
-    colour stored in them, shown or not."""
 
 
 class RegionCountWarning(UserWarning):
@@ -433,18 +430,6 @@ def segment(
 _ALPHA_ADVICE = ("composite the image on a background first to segment what shows, or pass "
                  'its colours alone (image[..., :3], or image.convert("RGB")) to segment '
                  "them without this warning")
-
-
-def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "") -> None:
-    """Say in one :class:`AlphaIgnoredWarning` how many pixels of an image with ``alpha``
-    (``(H, W)`` uint8, or None) are segmented by a colour that does not fully show."""
-    if alpha is None:
-        return
-    hidden = int(np.count_nonzero(alpha < 255))
-    if hidden:
-        warn_caller(AlphaIgnoredWarning(
-            f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
-            "translucent and are segmented by the colour stored in them", advice=advice))
 
 
 def check_cut(n_clusters: Any, regions: Any) -> tuple[int | None, int | None]:

@@ -111,6 +111,11 @@ def test_texture_separates_equal_mean_textures(rng):
     ({"xy": float("nan")}, ValueError, "weight xy=nan should be a finite number"),
     ({"xy": float("inf")}, ValueError, "finite"),
     ({"xy": 1e38}, ValueError, "weight xy=1e\\+38 should be <= 1e6"),
+    # underflowed the float32 features to 0: one colour cluster, without a word
+    ({"color": 1e-300}, ValueError, "^weight color=1e-300 should be 0 or >= 1e-6; weights "
+                                    "count relative to each other, and a smaller one vanishes "
+                                    "in the float32 features$"),
+    ({"xy": 9.9e-7}, ValueError, "^weight xy=9.9e-07 should be 0 or >= 1e-6;"),
     ({"xy": "1"}, TypeError, "should be a number"),
     ([("xy", 1)], TypeError, "mapping"),
     ({1: 1}, TypeError, "weight name=1 should be a str, one of color, intensity, xy, texture; "
@@ -181,3 +186,28 @@ def test_texture_planes_of_a_large_image_keep_a_step_on_its_column():
     assert row[1799] == row[1800] == row.max()
     left, right = row[1799:1699:-1], row[1800:1900]  # mirror images about 1799.5
     np.testing.assert_allclose(left, right, rtol=0, atol=1e-4 * np.ptp(row))
+
+
+def test_the_smallest_weight_is_taken(photo):
+    X, spec = build_features(photo, {"color": 1e-6, "texture": 0, "xy": 0})
+    assert spec.weights["color"] == 1e-6 and np.ptp(X, axis=0).min() > 0
+
+
+def test_alpha_is_ignored_with_a_warning(photo):
+    # The alpha channel was dropped without a word, while segment says so.
+    from quantize.features import AlphaIgnoredWarning
+    from quantize.segment import AlphaIgnoredWarning as SegmentAlphaIgnoredWarning
+
+    assert AlphaIgnoredWarning is SegmentAlphaIgnoredWarning
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 255, np.uint8)])
+    rgba[:2, :5, 3] = 0
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        X, _ = build_features(rgba, {"texture": 0})
+    [said] = caught
+    assert said.filename == __file__
+    assert str(said.message) == (
+        "alpha is ignored: 10 of 3072 pixels are transparent or translucent and are "
+        "described by the colour stored in them; composite the image on a background first "
+        "to describe what shows, or pass its colours alone (image[..., :3], or "
+        'image.convert("RGB")) to describe them without this warning')
+    np.testing.assert_array_equal(X, build_features(photo, {"texture": 0})[0])
