@@ -243,8 +243,8 @@ def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
     Image.fromarray(flat).save(src / "flat.png")
     result = _cli(src, "-o", tmp_path / "out", "-k", "12", "--shared-palette", "-q")
     assert result.exit_code == 0, result.output
-    assert result.stderr == ("quantize: warning: shared palette: -k/--colors=12 but the image "
-                             "has only 2 distinct colours; returning those 2\n")
+    assert result.stderr == ("quantize: warning: shared palette: -k/--colors=12 but the images "
+                             "together have only 2 distinct colours; returning those 2\n")
 
 
 @pytest.mark.parametrize("flag, name", [("--report", "notes.csv"), ("--report", "data.json"),

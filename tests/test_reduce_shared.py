@@ -137,14 +137,15 @@ def test_a_shared_palette_for_images_with_transparency_has_room_for_its_entry(tm
 def test_a_shared_palette_with_few_colours_warns_of_the_n_colors_asked(rng):
     """With transparency, n_colors above 255 is fitted as 255; with fewer colours than that,
     the warning named the cap, "n_colors=255 but the image has only 60 distinct colours",
-    as if the caller had asked for 255."""
+    as if the caller had asked for 255; and it spoke of "the image" for colours pooled from
+    many."""
     colors = rng.integers(0, 256, (60, 3), dtype=np.uint8)
     colors, counts = merge_histograms([(colors, np.ones(60))])
     with pytest.warns(ColorCountWarning) as caught:
         palette = fit_shared_palette(colors, counts, {"n_colors": 256}, transparent=True)
     assert [str(w.message) for w in caught] == [
-        f"n_colors=256 but the image has only {len(colors)} distinct colours; returning "
-        f"those {len(colors)}"]
+        f"n_colors=256 but the images together have only {len(colors)} distinct colours; "
+        f"returning those {len(colors)}"]
     assert sorted(palette.tolist()) == sorted(colors.tolist())  # every colour, as before
 
 

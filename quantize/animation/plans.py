@@ -144,7 +144,7 @@ class GlobalPlan:
         else:  # asked for 256 with transparency: 255 colours and the transparent entry
             k = min(opts.n_colors, MAX_PALETTE - transparent, colors.shape[0])
             if k < opts.n_colors and k == colors.shape[0]:  # the -k asked for, not 255
-                warn_few_colors(k, opts.n_colors)
+                warn_few_colors(k, opts.n_colors, "all the frames together have")
             palette = fit_palette(colors, counts, k, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))

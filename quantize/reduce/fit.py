@@ -108,7 +108,8 @@ EXACT_WORK = 3 << 20
 
 
 class ColorCountWarning(UserWarning):
-    """The image has fewer distinct colours than the palette size asked for."""
+    """The image (or the colours pooled from frames or images, or given to
+    :func:`fit_palette`) has fewer distinct colours than the palette size asked for."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     (k, 3) or (k, 4) ndarray of uint8
         The palette (with alpha when ``colors`` has it), most weight first;
         ``k < n_colors`` only when there are fewer distinct visible colours
-        (then with a :class:`ColorCountWarning`). When some colour has alpha
+        (then with a :class:`ColorCountWarning`: ``n_colors=16 but colors has only
+        3 distinct colours; returning those 3``). When some colour has alpha
         0, the fully transparent entry ``[0, 0, 0, 0]`` follows, as the last
         of ``k + 1`` rows (as :func:`quantize.reduce_colors` places it).
 
@@ -195,7 +197,7 @@ def fit_palette(colors: Any, counts: Any, n_colors: int | None = DEFAULT_COLORS,
     if cols.shape[0] == 0:  # every colour is fully transparent
         return transparent
     if cols.shape[0] < k:
-        warn_few_colors(cols.shape[0], k)
+        warn_few_colors(cols.shape[0], k, "colors has")
     features = features_of(cols, space)
     palette, labels = fit(cols, cnt, features, k, space, exact, rng)
     order = palette_order(palette, entry_weights(labels, cnt, len(palette)))
@@ -223,10 +225,11 @@ def check_histogram(colors: Any, counts: Any) -> tuple[np.ndarray, np.ndarray]:
     return merged[keep], totals[keep]
 
 
-def warn_few_colors(m: int, k: int) -> None:
-    """Warn that only ``m < k`` colours exist, from the caller's first line outside quantize."""
+def warn_few_colors(m: int, k: int, where: str = "the image has") -> None:
+    """Warn that only ``m < k`` colours exist, from the caller's first line outside quantize;
+    ``where`` says what holds them (``"all the frames together have"`` when pooled)."""
     what = "colour; returning it" if m == 1 else f"colours; returning those {m}"
-    warn_caller(f"n_colors={k} but the image has only {m} distinct {what}", ColorCountWarning)
+    warn_caller(f"n_colors={k} but {where} only {m} distinct {what}", ColorCountWarning)
 
 
 def entry_weights(labels: np.ndarray, counts: np.ndarray, k: int) -> np.ndarray:

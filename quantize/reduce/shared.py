@@ -21,7 +21,7 @@ import numpy as np
 from .._validation import check_bool, check_int, check_path
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
-from .fit import DEFAULT_COLORS, check_histogram, fit_palette
+from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
 from .options import check_reduce_options
 from .result import MAX_PALETTE
 
@@ -201,7 +201,8 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     not be mapped onto 256 there. (:func:`~quantize.reduce.reduce_colors` fits
     the colours asked and adds the entry after them.) Fewer distinct colours
     than asked are all kept, with a :class:`~quantize.reduce.ColorCountWarning`
-    naming the ``n_colors`` asked.
+    naming the ``n_colors`` asked (``n_colors=16 but the images together have only 3
+    distinct colours; returning those 3``).
 
     Returns
     -------
@@ -221,10 +222,12 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     opts = check_reduce_options(**options)
     transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
-    if (transparent and n_colors > MAX_PALETTE - 1
-            and _visible_colors(colors, counts) >= MAX_PALETTE - 1):
-        # (fewer are all kept, with or without the cap: the warning then names the
-        # n_colors asked, not the cap)
+    visible = _visible_colors(colors, counts)
+    if 0 < visible < n_colors:  # all kept (the same palette as fit_palette gives), said
+        # of the images pooled, naming the n_colors asked, not the cap below
+        warn_few_colors(visible, n_colors, "the images together have")
+        n_colors = visible
+    if transparent and n_colors > MAX_PALETTE - 1 and visible >= MAX_PALETTE - 1:
         n_colors = MAX_PALETTE - 1
     palette = fit_palette(colors, counts, n_colors, space=opts["space"],
                           exact_colors=opts["exact_colors"], seed=opts["seed"])
