@@ -275,3 +275,26 @@ def test_a_pil_image_is_refused_as_lab_colours():
     with pytest.raises(TypeError, match=r"^reference is an image, which holds sRGB colours; "
                        r"expected an array of CIE Lab colours with input_space='lab'$"):
         delta_e(Image.new("RGB", (2, 1)), np.zeros((1, 2, 3)), input_space="lab")
+
+
+@pytest.mark.parametrize("layout", ["(H, W)", "(H, W, 1)", "(H, W, 2)", "bool", "float",
+                                    "uint16"])
+def test_a_grey_image_array_is_measured_as_reduce_colors_reads_it(layout):
+    # psnr(image, result.to_rgb()) was refused for the grey arrays reduce_colors takes:
+    # "reference and test should have the same shape, got (6, 8) and (6, 8, 3)".
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (6, 8), dtype=np.uint8)
+    alpha = np.where(np.arange(8) < 2, 0, 255).astype(np.uint8) * np.ones((6, 1), np.uint8)
+    alpha[0, 4] = 100
+    image = {"(H, W)": grey, "(H, W, 1)": grey[..., None], "(H, W, 2)": np.dstack([grey, alpha]),
+             "bool": grey > 128, "float": grey / 255.0, "uint16": grey.astype(np.uint16) * 257
+             }[layout]
+    result = reduce_colors(image, 2 if layout == "bool" else 3, seed=0)
+    test = result.to_rgba() if layout == "(H, W, 2)" else result.to_rgb()
+    assert psnr(image, test) == result.psnr and psnr(test, image) == result.psnr
+    assert delta_e(image, test) == result.delta_e
+    if layout != "(H, W, 2)":  # the same as the grey levels repeated in three channels
+        levels = np.atleast_3d(grey if layout != "bool" else np.where(grey > 128, 255, 0))
+        assert psnr(np.repeat(levels, 3, axis=2).astype(np.uint8), test) == result.psnr
+    with pytest.raises(ValueError, match=r"got \(6, 8\) and \(6, 7, 3\)$"):
+        psnr(grey, result.to_rgb()[:, :7])  # another size is no image of the result

@@ -28,6 +28,9 @@ __all__ = ["delta_e", "psnr"]
 def _check_pair(reference: Any, test: Any, *, srgb: bool = True
                 ) -> tuple[np.ndarray, np.ndarray]:
     ref, tst = _colours(reference, "reference", srgb), _colours(test, "test", srgb)
+    if srgb:
+        ref = _grey_as_read(ref, tst, "reference")
+        tst = _grey_as_read(tst, ref, "test")
     if ref.shape != tst.shape:
         hint = ("; give both with alpha (..., 4), e.g. ReduceResult.to_rgba(), or both "
                 "without (..., 3)" if {ref.shape[-1:], tst.shape[-1:]} == {(3,), (4,)}
@@ -62,6 +65,25 @@ def _colours(image: Any, name: str, srgb: bool) -> np.ndarray:
         raise TypeError(f"{name} is an image, which holds sRGB colours; "
                         "expected an array of CIE Lab colours with input_space='lab'")
     rgb, alpha = as_rgba(image, name)
+    return rgb if alpha is None else np.dstack([rgb, alpha])
+
+
+def _grey_as_read(arr: np.ndarray, other: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` as :func:`quantize.reduce_colors` reads it, ``(H, W, 3)`` uint8 sRGB or
+    ``(H, W, 4)`` when some pixel is not opaque, when it is a grey image array (``(H, W)``,
+    ``(H, W, 1)``, or ``(H, W, 2)`` grey and alpha) and ``other`` a colour image of its
+    size, ``(H, W, 3)`` or ``(H, W, 4)``: a result's ``to_rgb()`` of that image, say. Else
+    ``arr`` as it is.
+
+    Such an array holds no colours but grey levels, which reduce_colors repeats in three
+    channels: compared as they are, the shapes differed, and ``psnr(image,
+    result.to_rgb())`` was refused for the very image the result was made from.
+    """
+    grey = arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (1, 2))
+    if not (grey and other.ndim == 3 and other.shape[2] in (3, 4)
+            and other.shape[:2] == arr.shape[:2]):
+        return arr
+    rgb, alpha = as_rgba(arr, name)
     return rgb if alpha is None else np.dstack([rgb, alpha])
 
 
@@ -112,7 +134,9 @@ def psnr(reference: Any, test: Any, *, weights: Any = None,
         Same shape and dtype kind; uint8 (peak 255), uint16 (65535) or float (1.0).
         A PIL image (or a :class:`~quantize.io.LoadedImage`) is read as
         :func:`quantize.reduce_colors` reads it: ``(H, W, 3)`` uint8 sRGB, or
-        ``(H, W, 4)`` when some pixel is not opaque.
+        ``(H, W, 4)`` when some pixel is not opaque; so is a grey image array,
+        ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 2)`` (grey and alpha), compared
+        with an ``(H, W, 3)`` or ``(H, W, 4)`` image.
         Without ``data_range``, two dtypes of different peaks (uint8 against
         float, say) are refused rather than compared on different scales.
         A fourth channel is straight alpha (0 transparent, the peak opaque):
@@ -197,9 +221,9 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     reference, test : (..., 3) or (..., 4) array_like, or PIL image
         sRGB colours (uint8, uint16, or float in [0, 1]; each converted by
         its own dtype), or CIE Lab colours when ``input_space="lab"``. A PIL
-        image (or a :class:`~quantize.io.LoadedImage`) is read as
-        :func:`quantize.reduce_colors` reads it, as for :func:`psnr`
-        (``input_space="srgb"`` only). A
+        image (or a :class:`~quantize.io.LoadedImage`), or a grey image array
+        compared with a colour image, is read as :func:`quantize.reduce_colors`
+        reads it, as for :func:`psnr` (``input_space="srgb"`` only). A
         fourth channel (sRGB only) is straight alpha: each colour is then
         compared as it shows over black (uint8 colours rounded to uint8, as a
         display shows them), and only the pixels visible in ``reference``
