@@ -222,8 +222,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     ValueError, TypeError
         For an unknown extension, a palette that is not ``(k, 3)`` or
         ``(k, 4)`` integers 0..255 with k >= 1 (which :func:`read_palette`
-        could not read back), more than 256 colours for .act, or ``shares``
-        that are not k numbers in [0, 1].
+        could not read back), more than 256 colours for .act, ``shares``
+        that are not k numbers in [0, 1], or a ``name`` that is not a str.
     OutputError
         If the file cannot be written (a missing folder, a directory of that name).
     """
@@ -233,6 +233,9 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():
         pal = pal[:, :3]
     share = _check_shares(shares, len(pal))
+    if not isinstance(name, str):  # None was written as the palette's name "None"
+        raise TypeError(f"name={name!r} should be a str, the palette's name, got "
+                        f"{type(name).__name__}")
     name = printable(" ".join(str(name).splitlines()))  # a file name's stem, maybe not UTF-8
     if fmt in (".gpl", ".txt"):  # plain text, shown by cat or an editor: ESC would reach
         name = printable_line(name)  # the terminal

@@ -599,3 +599,13 @@ def test_a_palette_file_whose_every_alpha_is_255_reads_without_alpha(tmp_path, n
     (tmp_path / name).write_text(text.replace("255", "254").replace("ff\n", "fe\n")
                                  .replace("FFC8", "FEC8"))
     assert read_palette(tmp_path / name)[:, 3].tolist() == [254, 254 if name != "p.txt" else 255]
+
+
+@pytest.mark.parametrize("name", [None, 5, b"brand"])
+def test_a_palette_name_that_is_not_a_str_is_refused(tmp_path, name):
+    # None was written into the file as the palette's name "None", b"brand" as "b'brand'".
+    with pytest.raises(TypeError) as info:
+        write_palette(tmp_path / "p.gpl", COLOURS[:2], name=name)
+    assert str(info.value) == (f"name={name!r} should be a str, the palette's name, got "
+                               f"{type(name).__name__}")
+    assert not (tmp_path / "p.gpl").exists()
