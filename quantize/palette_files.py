@@ -64,6 +64,7 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "check_palette_path", "palette_file_capacity", "read_palette", "transparent_index_note",
            "write_palette"]
 
+
 class PaletteFormatWarning(UserWarning):
     """A palette file may not be read (or used) as the tool its format is named after
     reads it: a .hex file whose lines look like Paint.NET's ``aarrggbb``, or a Paint.NET
