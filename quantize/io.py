@@ -1193,7 +1193,8 @@ def as_rgba(image: Any, name: str = "image", *,
     TypeError
         For anything else that is not an image, or a PIL image whose
         ``info["transparency"]`` is of a type its mode does not take (P: an int
-        0..255 or bytes; 1, L, 16- and 32-bit grey: an int; F: a number; RGB: 3 ints).
+        0..255 or at most 256 bytes; 1, L, 16- and 32-bit grey: an int; F: a number;
+        RGB: 3 ints).
     ValueError
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
         PIL image whose ``transparency`` is of the right type but out of range or
@@ -1268,8 +1269,8 @@ def as_rgba(image: Any, name: str = "image", *,
 #: What each mode's ``transparency`` names, as Pillow's readers give it: P, a palette
 #: index or a byte of alpha per entry; grey (1, L, 16- and 32-bit), the transparent grey
 #: level, F its value; RGB, the colour.
-_TRANSPARENCY_FORMS = {"P": "an int 0..255 (the transparent palette index) or bytes (one "
-                            "alpha per palette entry)",
+_TRANSPARENCY_FORMS = {"P": "an int 0..255 (the transparent palette index) or at most 256 "
+                            "bytes (one alpha per palette entry)",
                        "grey": "an int >= 0 (the grey level drawn transparent)",
                        "F": "a number (the value drawn transparent)",
                        "RGB": "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"}
@@ -1292,7 +1293,8 @@ def _check_transparency(image: Image.Image, name: str) -> None:
         return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
     if kind == "P":
-        fits = isinstance(key, bytes) or (integer(key) and 0 <= key <= 255)
+        fits = ((isinstance(key, bytes) and len(key) <= 256)
+                or (integer(key) and 0 <= key <= 255))
         right_type = isinstance(key, bytes) or integer(key)
     elif kind == "grey":
         right_type = integer(key)

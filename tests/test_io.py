@@ -1581,8 +1581,8 @@ def test_a_quoted_name_shows_its_bytes_as_other_messages_do_and_stays_unambiguou
 
 _RGB_KEY = "an (r, g, b) tuple of 3 ints (the colour drawn transparent)"
 _GREY_KEY = "an int >= 0 (the grey level drawn transparent)"
-_INDEX_KEY = ("an int 0..255 (the transparent palette index) or bytes (one alpha per palette "
-              "entry)")
+_INDEX_KEY = ("an int 0..255 (the transparent palette index) or at most 256 bytes (one alpha "
+              "per palette entry)")
 
 
 @pytest.mark.parametrize("mode, key, error, expected", [
@@ -1622,3 +1622,16 @@ def test_a_pil_image_whose_transparency_fits_its_mode_is_read(mode, key, alpha):
         warnings.simplefilter("ignore")  # the 16-bit RGB key matched on its high byte
         rgb, got = as_rgba(im)
     assert (255 if got is None else int(got[0, 0])) == alpha
+
+
+def test_a_palette_image_with_more_alphas_than_entries_is_named():
+    # Pillow refused a tRNS of more than 256 bytes with "palette index out of range".
+    im = Image.new("P", (3, 2))
+    im.info["transparency"] = long = b"\x80" * 257
+    with pytest.raises(ValueError) as info:
+        as_rgba(im)
+    assert str(info.value) == (f"image.info['transparency']={repr(long)[:57]}... "
+                               f"does not fit a mode 'P' image; expected {_INDEX_KEY}, or no "
+                               "'transparency' key")
+    im.info["transparency"] = b"\x80" * 256
+    assert as_rgba(im)[1][0, 0] == 128
