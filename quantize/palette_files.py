@@ -6,7 +6,7 @@ entry and names the file and line (in an .act file, the bytes) in its error;
 ``write_palette`` writes atomically (a crash leaves no partial file).
 
 - ``.gpl``: GIMP palette, ``R G B name`` per line, written as GIMP reads it,
-  without alpha (GIMP takes Aseprite's ``Channels: RGBA`` line for a black
+  without alpha (GIMP 2.10 reads Aseprite's ``Channels: RGBA`` line as a black
   entry): a translucent entry's alpha is noted in its name only, with a
   warning. Read also with Aseprite's extension: after a header line
   ``Channels: RGBA``, ``R G B A name`` per line;
