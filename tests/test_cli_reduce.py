@@ -514,6 +514,21 @@ def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_p
         assert a.getpalette()[:15] == b.getpalette()[:15]
 
 
+@pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
+                                       (64, ".hex"), (256, ".act"), (256, ".pal")])
+def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suffix):
+    # chelsea -k 12 --palette-out p.txt, then --palette-in p.txt, gave the same palette
+    # but 134 of its 135,300 pixels on another entry: each as far from two entries, which
+    # the fit and the given palette's mapping told apart differently.
+    src = Path(__file__).resolve().parent.parent / "samples" / "chelsea.jpg"
+    pal, first, again = tmp_path / f"p{suffix}", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", k, "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert a.getpalette() == b.getpalette()
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
     # reduce clip.apng wrote clip.k4.gif (the README: an animation keeps "the input's own
     # extension"), and -o out.apng was refused as an unsupported extension.
