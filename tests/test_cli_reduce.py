@@ -730,8 +730,8 @@ def test_inputs_of_one_stem_with_quality_are_refused_as_their_k_may_be_one(tmp_p
 def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_path,
                                                                            monkeypatch):
     """'a.png a.jpg --palette-in p.hex' was refused naming "a.k<N>.png", though a still
-    image's N is the palette's size, known before any work; an APNG's is the entries it
-    draws, so beside a still of its stem both keep "<N>"."""
+    image's N is the palette's size, known before any work, and so is an APNG's, the
+    entries it draws."""
     monkeypatch.chdir(tmp_path)
     for name in ("a.png", "a.jpg", "b.gif", "b.jpg"):
         Image.new("RGB", (4, 4), "red").save(name)
@@ -740,7 +740,7 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
     frames[0].save("c.jpg")
     Path("p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     for first, second, output in (("a.png", "a.jpg", "a.k3.png"), ("b.gif", "b.jpg", "b.k3.png"),
-                                  ("c.png", "c.jpg", "c.k<N>.png")):
+                                  ("c.png", "c.jpg", "c.k3.png")):
         result = run(first, second, "--palette-in", "p.hex")
         assert result.exit_code == 2
         assert one_error_line(result) == (
@@ -748,6 +748,31 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
             f"{first}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "a.jpg", "a.png", "b.gif", "b.jpg", "c.jpg", "c.png", "p.hex"]
+
+
+@pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),
+                                                 ("ff0000\n0000ff00\n00ff00\n", "c.k2.png"),
+                                                 ("ff0000\n00ff00\n", None)])
+def test_an_apng_and_a_still_of_one_stem_written_apart_are_not_refused(tmp_path, monkeypatch,
+                                                                      palette, apng_output):
+    """An APNG draws only the entries of alpha >= 128, so 'c.png c.jpg --palette-in p.hex'
+    writes c.k2.png and c.k3.png; both were refused as "the same output c.k<N>.png"."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("c.png", save_all=True, append_images=frames[1:])
+    frames[0].save("c.jpg")
+    Path("p.hex").write_text(palette)
+    result = run("c.png", "c.jpg", "--palette-in", "p.hex", "-q")
+    if apng_output is None:  # two entries for both: one output, refused
+        assert result.exit_code == 2
+        assert one_error_line(result) == (
+            "quantize: error: c.jpg: would be written to the same output c.k2.png as c.png; "
+            "rename one, or reduce each with its own -o")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jpg", "c.png", "p.hex"]
+        return
+    assert result.exit_code == 0, result.output
+    with Image.open(apng_output) as apng, Image.open("c.k3.png") as still:
+        assert (apng.n_frames, still.n_frames) == (2, 1)
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [
