@@ -529,6 +529,20 @@ def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suff
         assert np.array_equal(np.asarray(a), np.asarray(b))
 
 
+@pytest.mark.parametrize("k", [16, 64])
+def test_a_dithered_palette_written_and_given_back_gives_the_same_image(tmp_path, k):
+    # With --dither, chelsea -k 64 --palette-out p.hex, then --palette-in p.hex --dither,
+    # still differed: the fit diffuses over its entries in the order of their undithered
+    # shares, the given palette was diffused over in its own order (the dithered shares').
+    src = Path(__file__).resolve().parent.parent / "samples" / "chelsea.jpg"
+    pal, first, again = tmp_path / "p.hex", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", k, "--dither", "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--dither", "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert a.getpalette() == b.getpalette()
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
     # reduce clip.apng wrote clip.k4.gif (the README: an animation keeps "the input's own
     # extension"), and -o out.apng was refused as an unsupported extension.

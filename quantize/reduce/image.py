@@ -78,8 +78,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     palette : (k, 3) or (k, 4) array_like of uint8, optional
         Map onto this palette (kept in its order) instead of fitting one; a
         colour as near to two entries takes the one the fit would give it (the
-        entry whose colour sorts first), so a fitted palette given back maps
-        every colour as the fit did. A
+        entry whose colour sorts first), and the error is diffused over the
+        entries in the order the fit diffuses it (by their undithered shares),
+        so a fitted palette given back gives the fit's indices. A
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped: fully transparent pixels take the result's own
@@ -161,8 +162,15 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
     if opts.dither > 0 and k > 0:
-        flat = _dithered(rgb, alpha, pixels, entries, opts,
-                         pixels.indices(labels, len(entries)))
+        if fitted:
+            flat = _dithered(rgb, alpha, pixels, entries, opts,
+                             pixels.indices(labels, len(entries)))
+        else:  # diffused over in the order the fit would have, as for the undithered ties
+            first = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
+            first = np.append(first, np.arange(k, len(entries)))
+            flat = _dithered(rgb, alpha, pixels, entries[first], opts,
+                             pixels.indices(np.argsort(first)[labels], len(entries)))
+            flat = first.astype(flat.dtype)[flat]
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
         if fitted:  # diffusion moved pixels between entries: order by what they draw now
