@@ -4,6 +4,7 @@ ones written."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -153,3 +154,30 @@ def test_the_readme_names_every_option_of_batch():
                if not any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", section)
                           for name in names)]
     assert unnamed == []
+
+
+def _resolve(dotted: str) -> object:
+    """The object a dotted name such as ``quantize.reduce.GIF_ALPHA_THRESHOLD`` names."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for part in parts[split:]:
+            found = getattr(found, part)
+        return found
+    raise ImportError(dotted)
+
+
+def test_every_quantize_name_the_readme_gives_exists():
+    text = README.read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"`(quantize(?:\.[A-Za-z_]\w*)+)", text)))
+    assert len(names) > 20
+    missing = []
+    for name in names:
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    assert missing == []
