@@ -529,6 +529,25 @@ def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suff
         assert np.array_equal(np.asarray(a), np.asarray(b))
 
 
+@pytest.mark.parametrize("suffix", [".json", ".txt"])
+def test_a_palette_with_alpha_written_and_given_back_gives_the_same_image(tmp_path, suffix):
+    # coffee with a soft round alpha at -k 255: through .json or .txt, which keep alpha,
+    # some of its pixels came back on another, equally near entry.
+    with Image.open(Path(__file__).resolve().parent.parent / "samples" / "coffee.jpg") as im:
+        rgb = np.asarray(im.convert("RGB"))
+    h, w = rgb.shape[:2]
+    rows, cols = np.mgrid[:h, :w]
+    alpha = np.clip(255 - np.hypot(rows - h / 2, cols - w / 2) / 1.2, 0, 255).astype(np.uint8)
+    src = tmp_path / "soft.png"
+    Image.fromarray(np.dstack([rgb, alpha])).save(src)
+    pal, first, again = tmp_path / f"p{suffix}", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", 255, "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert (a.getpalette(), a.info["transparency"]) == (b.getpalette(), b.info["transparency"])
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
 @pytest.mark.parametrize("k", [16, 64])
 def test_a_dithered_palette_written_and_given_back_gives_the_same_image(tmp_path, k):
     # With --dither, chelsea -k 64 --palette-out p.hex, then --palette-in p.hex --dither,
