@@ -514,6 +514,54 @@ def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_p
         assert a.getpalette()[:15] == b.getpalette()[:15]
 
 
+@pytest.mark.parametrize("k, suffix", [(12, ".txt"), (12, ".json"), (64, ".gpl"),
+                                       (64, ".hex"), (256, ".act"), (256, ".pal")])
+def test_a_palette_written_and_given_back_gives_the_same_image(tmp_path, k, suffix):
+    # chelsea -k 12 --palette-out p.txt, then --palette-in p.txt, gave the same palette
+    # but 134 of its 135,300 pixels on another entry: each as far from two entries, which
+    # the fit and the given palette's mapping told apart differently.
+    src = Path(__file__).resolve().parent.parent / "samples" / "chelsea.jpg"
+    pal, first, again = tmp_path / f"p{suffix}", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", k, "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert a.getpalette() == b.getpalette()
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("suffix", [".json", ".txt"])
+def test_a_palette_with_alpha_written_and_given_back_gives_the_same_image(tmp_path, suffix):
+    # coffee with a soft round alpha at -k 255: through .json or .txt, which keep alpha,
+    # some of its pixels came back on another, equally near entry.
+    with Image.open(Path(__file__).resolve().parent.parent / "samples" / "coffee.jpg") as im:
+        rgb = np.asarray(im.convert("RGB"))
+    h, w = rgb.shape[:2]
+    rows, cols = np.mgrid[:h, :w]
+    alpha = np.clip(255 - np.hypot(rows - h / 2, cols - w / 2) / 1.2, 0, 255).astype(np.uint8)
+    src = tmp_path / "soft.png"
+    Image.fromarray(np.dstack([rgb, alpha])).save(src)
+    pal, first, again = tmp_path / f"p{suffix}", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", 255, "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert (a.getpalette(), a.info["transparency"]) == (b.getpalette(), b.info["transparency"])
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("k", [16, 64])
+def test_a_dithered_palette_written_and_given_back_gives_the_same_image(tmp_path, k):
+    # With --dither, chelsea -k 64 --palette-out p.hex, then --palette-in p.hex --dither,
+    # still differed: the fit diffuses over its entries in the order of their undithered
+    # shares, the given palette was diffused over in its own order (the dithered shares').
+    src = Path(__file__).resolve().parent.parent / "samples" / "chelsea.jpg"
+    pal, first, again = tmp_path / "p.hex", tmp_path / "a.png", tmp_path / "b.png"
+    assert run(src, "-k", k, "--dither", "-o", first, "--palette-out", pal, "-q").exit_code == 0
+    assert run(src, "--dither", "--palette-in", pal, "-o", again, "-q").exit_code == 0
+    with Image.open(first) as a, Image.open(again) as b:
+        assert a.getpalette() == b.getpalette()
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_an_apng_named_apng_stays_an_apng(two_frame_gif, photo, tmp_path):
     # reduce clip.apng wrote clip.k4.gif (the README: an animation keeps "the input's own
     # extension"), and -o out.apng was refused as an unsupported extension.
@@ -715,8 +763,8 @@ def test_inputs_of_one_stem_with_quality_are_refused_as_their_k_may_be_one(tmp_p
 def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_path,
                                                                            monkeypatch):
     """'a.png a.jpg --palette-in p.hex' was refused naming "a.k<N>.png", though a still
-    image's N is the palette's size, known before any work; an APNG's is the entries it
-    draws, so beside a still of its stem both keep "<N>"."""
+    image's N is the palette's size, known before any work, and so is an APNG's, the
+    entries it draws."""
     monkeypatch.chdir(tmp_path)
     for name in ("a.png", "a.jpg", "b.gif", "b.jpg"):
         Image.new("RGB", (4, 4), "red").save(name)
@@ -725,7 +773,7 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
     frames[0].save("c.jpg")
     Path("p.hex").write_text("ff0000\n0000ff\n00ff00\n")
     for first, second, output in (("a.png", "a.jpg", "a.k3.png"), ("b.gif", "b.jpg", "b.k3.png"),
-                                  ("c.png", "c.jpg", "c.k<N>.png")):
+                                  ("c.png", "c.jpg", "c.k3.png")):
         result = run(first, second, "--palette-in", "p.hex")
         assert result.exit_code == 2
         assert one_error_line(result) == (
@@ -733,6 +781,31 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
             f"{first}; rename one, or reduce each with its own -o")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "a.jpg", "a.png", "b.gif", "b.jpg", "c.jpg", "c.png", "p.hex"]
+
+
+@pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),
+                                                 ("ff0000\n0000ff00\n00ff00\n", "c.k2.png"),
+                                                 ("ff0000\n00ff00\n", None)])
+def test_an_apng_and_a_still_of_one_stem_written_apart_are_not_refused(tmp_path, monkeypatch,
+                                                                      palette, apng_output):
+    """An APNG draws only the entries of alpha >= 128, so 'c.png c.jpg --palette-in p.hex'
+    writes c.k2.png and c.k3.png; both were refused as "the same output c.k<N>.png"."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("c.png", save_all=True, append_images=frames[1:])
+    frames[0].save("c.jpg")
+    Path("p.hex").write_text(palette)
+    result = run("c.png", "c.jpg", "--palette-in", "p.hex", "-q")
+    if apng_output is None:  # two entries for both: one output, refused
+        assert result.exit_code == 2
+        assert one_error_line(result) == (
+            "quantize: error: c.jpg: would be written to the same output c.k2.png as c.png; "
+            "rename one, or reduce each with its own -o")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jpg", "c.png", "p.hex"]
+        return
+    assert result.exit_code == 0, result.output
+    with Image.open(apng_output) as apng, Image.open("c.k3.png") as still:
+        assert (apng.n_frames, still.n_frames) == (2, 1)
 
 
 @pytest.mark.parametrize("first, second, args, outputs, why", [

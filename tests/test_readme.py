@@ -4,6 +4,7 @@ ones written."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
@@ -112,3 +113,71 @@ def test_the_json_keys_the_readme_and_the_help_list_are_those_written(command, h
     written = list(json.loads(result.stdout))
     assert sorted(_readme_json_keys(heading)) == sorted(written)
     assert sorted(_help_json_keys(command)) == sorted(written)
+
+
+def _section(heading: str) -> str:
+    """The README's text under ``## heading``, up to the next ``## `` heading."""
+    return README.read_text(encoding="utf-8").split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _options_of(command: str) -> list[set[str]]:
+    """The names of each option ``quantize COMMAND --help`` shows (hidden ones and
+    ``--help`` left out), one set per option: ``{"-k", "--colors"}``."""
+    params = typer.main.get_command(app).commands[command].params
+    return [set(p.opts) | set(p.secondary_opts) for p in params
+            if p.param_type_name == "option" and not p.hidden and "--help" not in p.opts]
+
+
+def _table_options(heading: str) -> set[str]:
+    """The option names in the first cells of the option table under ``## heading``."""
+    lines = _section(heading).splitlines()
+    start = lines.index("| option | what it does |") + 2
+    rows = [line for line in lines[start:] if line.startswith("| ")]
+    rows = rows[:next((i for i, row in enumerate(rows) if not row.startswith("| `")), len(rows))]
+    return {name for row in rows
+            for name in re.findall(r"(?<![\w-])--?[a-zA-Z][\w-]*", row.split(" | ", 1)[0][2:])}
+
+
+@pytest.mark.parametrize("command, heading", [("reduce", "Colour reduction"),
+                                              ("segment", "Segmentation")])
+def test_the_readme_option_tables_list_every_option_of_the_command(command, heading):
+    listed = _table_options(heading)
+    shown = set().union(*_options_of(command))
+    assert sorted(shown - listed) == [], "options the README's table leaves out"
+    assert sorted(listed - shown) == [], "options in the README's table the command lacks"
+
+
+def test_the_readme_names_every_option_of_batch():
+    """batch has no table: its section names each of its options, by one name at least."""
+    section = _section("Batch processing and Dask clusters")
+    unnamed = [sorted(names) for names in _options_of("batch")
+               if not any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", section)
+                          for name in names)]
+    assert unnamed == []
+
+
+def _resolve(dotted: str) -> object:
+    """The object a dotted name such as ``quantize.reduce.GIF_ALPHA_THRESHOLD`` names."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for part in parts[split:]:
+            found = getattr(found, part)
+        return found
+    raise ImportError(dotted)
+
+
+def test_every_quantize_name_the_readme_gives_exists():
+    text = README.read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"`(quantize(?:\.[A-Za-z_]\w*)+)", text)))
+    assert len(names) > 20
+    missing = []
+    for name in names:
+        try:
+            _resolve(name)
+        except (ImportError, AttributeError):
+            missing.append(name)
+    assert missing == []

@@ -517,7 +517,9 @@ def test_fully_transparent_entries_of_a_given_palette_become_the_one_transparent
     result = reduce_colors(rgba, palette=palette)
     assert result.palette.tolist() == [[255, 0, 0], [0, 0, 255]]
     assert result.transparent_index == 2 and result.alpha.tolist() == [255, 255]
-    assert result.indices.tolist() == [[0, 2], [1, 0]]  # (20, 20, 20) is nearer red than blue
+    # (20, 20, 20) is as near red as blue: it takes blue, whose colour sorts first, as
+    # the fit gives such a colour the entry that sorts first.
+    assert result.indices.tolist() == [[0, 2], [1, 1]]
     # An opaque image never draws the clear entry's colour (black here).
     opaque = reduce_colors(rgba[..., :3].copy(), palette=palette)
     assert opaque.palette.tolist() == [[255, 0, 0], [0, 0, 255]]
@@ -617,3 +619,43 @@ def test_an_animation_read_by_load_image_reduces_its_first_frame_and_says_so(tmp
     with warnings.catch_warnings():
         warnings.simplefilter("error", FirstFrameWarning)
         reduce_colors(load_image(tmp_path / "still.png"), 2, seed=0)
+
+
+def test_a_given_palette_breaks_ties_as_the_fit_does():
+    """A pixel as far from two entries takes the one the fit gives it, whatever the order.
+
+    The fit maps onto its entries in colour order (the darker red first here) and then
+    sorts them by share; a given palette was matched in its own order, so the tie pixel
+    [5, 0, 0] took [10, 0, 0], the first entry, where the fit had given it [0, 0, 0].
+    """
+    image = np.zeros((1, 301, 3), np.uint8)
+    image[0, :200, 0] = 10
+    image[0, 200] = [5, 0, 0]
+    fitted = reduce_colors(image, 2, seed=0)
+    assert fitted.palette.tolist() == [[10, 0, 0], [0, 0, 0]]
+    assert fitted.indices[0, 199:202].tolist() == [0, 1, 1]
+    for palette in (fitted.palette, fitted.palette[::-1]):
+        given = reduce_colors(image, palette=palette)
+        assert given.to_rgb()[0, 200].tolist() == [0, 0, 0]
+    assert np.array_equal(reduce_colors(image, palette=fitted.palette).indices, fitted.indices)
+    # Of a repeated colour, the first row is taken, as before.
+    twice = np.array([[0, 0, 0], [10, 0, 0], [0, 0, 0]], np.uint8)
+    assert reduce_colors(image, palette=twice).indices[0, 199:202].tolist() == [1, 0, 0]
+
+
+def test_a_given_palette_with_alpha_breaks_ties_as_the_fit_does():
+    """The same with alpha: the entries' colour order, the transparent entry last."""
+    image = np.zeros((1, 302, 4), np.uint8)
+    image[0, :, 3] = 255
+    image[0, :200, 0] = 10
+    image[0, 200] = [5, 0, 0, 255]
+    image[0, 301] = [0, 0, 0, 0]
+    fitted = reduce_colors(image, 2, seed=0)
+    assert fitted.palette.tolist() == [[10, 0, 0], [0, 0, 0]]
+    assert fitted.alpha.tolist() == [255, 255] and fitted.transparent_index == 2
+    assert fitted.indices[0, [199, 200, 301]].tolist() == [0, 1, 2]
+    entries = np.column_stack([fitted.palette, fitted.alpha])
+    for palette in (entries, entries[::-1]):
+        given = reduce_colors(image, palette=palette)
+        assert given.to_rgb()[0, 200].tolist() == [0, 0, 0]
+    assert np.array_equal(reduce_colors(image, palette=entries).indices, fitted.indices)

@@ -188,10 +188,10 @@ def reduce_command(
         options = check_reduce_options(**{k: v for k, v in given.items() if v is not None})
         if given["dither"] is True:  # the same strength, named --dither by a job's errors
             options["dither"] = True
-        palette_size = _palette_size(options["palette_in"])  # a bad file named once, up front
-    _check_distinct_outputs(files, options, palette_size)
+        sizes = _palette_sizes(options["palette_in"])  # a bad file named once, up front
+    _check_distinct_outputs(files, options, sizes)
     with user_errors():
-        _check_no_input_overwritten(files, options, palette_size)
+        _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
@@ -342,7 +342,7 @@ def _check_ext(ext: str) -> None:
 
 
 def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
-                            palette_size: int | None) -> None:
+                            sizes: _PaletteSizes | None) -> None:
     """Refuse an input given twice, and two inputs that would write the same output.
 
     Output names are compared as a volume that ignores case and Unicode normalization
@@ -351,42 +351,38 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
     macOS and Windows, where the second replaced the first. A default output is
     ``STEM.k<N>`` and ``.png`` for a still, the input's own extension (or ``.gif``) for
     an animation: inputs of one folder and stem are refused when their frame counts (read
-    from the headers) give them one extension. N is taken to be the same: the options
-    are (with ``--quality`` the k each image needs is not known before it is reduced).
-    The message shows N where it is known (``-k``, the entries of a ``--palette-in`` a
-    still keeps), else ``<N>``. ``palette_size``: the entries of the ``--palette-in``
+    from the headers) give them one extension and their N is the same, or may be: with
+    ``--quality`` the k each image needs is not known before it is reduced, and N is shown
+    ``<N>``. ``sizes``: the N a still and an animation take from the ``--palette-in``
     file, or None.
     """
     from ..reduce import default_output_suffix
 
     stems = _inputs_by_stem(files)
-    # key -> the first input, its output's name, and that name with "<N>" for any N
-    seen: dict[Any, tuple[str, str, str]] = {}
+    # key -> the first input and its output's name
+    seen: dict[Any, tuple[str, str]] = {}
     for f in files:
         src = Path(f.input)
         folder, stem = _stem_key(src)
         if f.output is not None:
             key: Any = _name_key(Path(f.output))
-            shown = unknown = f.output
+            shown = f.output
         elif len(stems[(folder, stem)]) == 1:  # read no header without a need
-            key, shown, unknown = (folder, stem, None), "", ""
+            key, shown = (folder, stem, None), ""
         elif (suffix := default_output_suffix(src)) is None:
             continue  # unreadable: refused by its job, which writes nothing
         else:
-            key = (folder, stem, suffix)
-            shown, unknown = (str(src.parent / f"{output_stem(src)}.k{n}{suffix}")
-                              for n in (_shown_k(src, suffix, options, palette_size), "<N>"))
+            n = _shown_k(src, suffix, options, sizes)
+            key = (folder, stem, suffix, n)
+            shown = str(src.parent / f"{output_stem(src)}.k{n}{suffix}")
         if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
             first = seen[key][0]
             again = "" if first == f.input else f" (the second time as {f.input})"
             fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
         if key in seen:
-            (one, out_one, unknown_one) = seen[key]
-            if out_one != shown and unknown_one == unknown:  # N known for one of them only
-                out_one, shown = unknown_one, unknown  # (a still and an APNG)
-            _refuse_shared_output((one, out_one), (f.input, shown),
+            _refuse_shared_output(seen[key], (f.input, shown),
                                   chosen=f.output is None and options["quality"] is not None)
-        seen[key] = (f.input, shown, unknown)
+        seen[key] = (f.input, shown)
 
 
 def _folder_of(path: Path) -> Any:
@@ -400,16 +396,16 @@ def _folder_of(path: Path) -> Any:
     return info.st_dev, info.st_ino
 
 
-def _shown_k(src: Path, suffix: str, options: dict[str, Any], palette_size: int | None) -> str:
+def _shown_k(src: Path, suffix: str, options: dict[str, Any],
+             sizes: _PaletteSizes | None) -> str:
     """The N of ``src``'s default output name ``STEM.k<N>`` + ``suffix``, or "<N>" when it
-    depends on the image (the k ``--quality`` chooses, the colours of a ``--palette-in``
-    an animation keeps: a still keeps them all, so its N is ``palette_size``)."""
+    depends on the image (the k ``--quality`` chooses). With a ``--palette-in``, N is the
+    entries a still keeps, or those an animation draws (:class:`_PaletteSizes`)."""
     from ..reduce import default_output_names
 
-    if options["quality"] is None and palette_size is not None and _is_still(src, suffix):
-        return str(palette_size)
-    numbers, _ = default_output_names(src, options["n_colors"], options["quality"],
-                                      palette_size)
+    if options["quality"] is None and sizes is not None:
+        return str(sizes.still if _is_still(src, suffix) else sizes.animation)
+    numbers, _ = default_output_names(src, options["n_colors"], options["quality"], None)
     return str(numbers[0]) if len(numbers) == 1 else "<N>"
 
 
@@ -536,16 +532,29 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
 _NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)", re.DOTALL)
 
 
-def _palette_size(palette_in: Any) -> int | None:
-    """Entries of the ``--palette-in`` file, or None; reading it names a bad file once,
-    before any job (each job reads it again for its colours, and says its warnings)."""
+@dataclass(frozen=True)
+class _PaletteSizes:
+    """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
+    ``still``, its entries; ``animation``, those an animation draws (alpha >= 128), which
+    are fewer when some entry is translucent or transparent."""
+
+    still: int
+    animation: int
+
+
+def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
+    """:class:`_PaletteSizes` of the ``--palette-in`` file, or None; reading it names a bad
+    file once, before any job (each job reads it again for its colours, and says its
+    warnings)."""
     from ..palette_files import PaletteFormatWarning, read_palette
+    from ..reduce.options import entries_drawn
 
     if palette_in is None:
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PaletteFormatWarning)
-        return read_palette(palette_in).shape[0]
+        palette = read_palette(palette_in)
+    return _PaletteSizes(palette.shape[0], entries_drawn(palette, animated=True))
 
 
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:

@@ -353,11 +353,31 @@ def distinct_rows(palette: np.ndarray) -> np.ndarray:
     >>> distinct_rows(np.array([[9, 0, 1], [0, 5, 5], [9, 0, 1]], np.uint8)).tolist()
     [[0, 5, 5], [9, 0, 1]]
     """
+    _, first = np.unique(_row_codes(palette), return_index=True)
+    return palette[first]
+
+
+def tie_order(palette: np.ndarray) -> np.ndarray:
+    """Rows ``(k,)`` of a uint8 palette in the order :func:`distinct_rows` sorts them.
+
+    :func:`fit` maps each colour onto its palette in that order, so of two
+    equally near entries the one whose colour sorts first (by red, green, blue,
+    then alpha) takes it. Mapping onto ``palette[order]`` and reading the
+    labels through ``order`` breaks ties the same way whatever order the
+    palette is in (a repeated colour: its first row).
+
+    >>> tie_order(np.array([[9, 0, 1], [0, 5, 5], [9, 0, 1]], np.uint8)).tolist()
+    [1, 0, 2]
+    """
+    return np.argsort(_row_codes(palette), kind="stable")
+
+
+def _row_codes(palette: np.ndarray) -> np.ndarray:
+    """One integer ``(k,)`` per row, ordered as the rows are lexicographically."""
     codes = pack_rgb(palette[:, :3]).astype(np.uint64)
     if palette.shape[1] == 4:
         codes = codes << np.uint64(8) | palette[:, 3]
-    _, first = np.unique(codes, return_index=True)
-    return palette[first]
+    return codes
 
 
 def to_colors(centers: np.ndarray, space: str, channels: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from .fit import (
     entry_weights,
     features_of,
     fit,
+    tie_order,
     warn_few_colors,
 )
 from .options import Options, check_options, check_palette_draws, warn_palette_without_alpha
@@ -75,7 +76,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
-        Map onto this palette (kept in its order) instead of fitting one. A
+        Map onto this palette (kept in its order) instead of fitting one; a
+        colour as near to two entries takes the one the fit would give it (the
+        entry whose colour sorts first), and the error is diffused over the
+        entries in the order the fit diffuses it (by their undithered shares),
+        so a fitted palette given back gives the fit's indices. A
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
         0 are dropped: fully transparent pixels take the result's own
@@ -149,7 +154,7 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     if hist.colors.shape[0] and (with_alpha or not fitted):
         # A given palette is matched here; with alpha, a faint colour may also go to
         # the transparent entry.
-        labels = nearest(hist.features, features_of(entries, opts.space))
+        labels = _nearest_entries(hist.features, entries, None if fitted else pal, opts.space)
     k = pal.shape[0]
     if fitted and k:  # by share of the final labels; the transparent entry stays last
         order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
@@ -157,8 +162,15 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
         entries, labels = entries[order], np.argsort(order)[labels]
         pal = entries[:k]
     if opts.dither > 0 and k > 0:
-        flat = _dithered(rgb, alpha, pixels, entries, opts,
-                         pixels.indices(labels, len(entries)))
+        if fitted:
+            flat = _dithered(rgb, alpha, pixels, entries, opts,
+                             pixels.indices(labels, len(entries)))
+        else:  # diffused over in the order the fit would have, as for the undithered ties
+            first = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
+            first = np.append(first, np.arange(k, len(entries)))
+            flat = _dithered(rgb, alpha, pixels, entries[first], opts,
+                             pixels.indices(np.argsort(first)[labels], len(entries)))
+            flat = first.astype(flat.dtype)[flat]
         drawn = flat.ravel() if pixels.visible is None else flat[pixels.visible]
         counts = np.bincount(drawn, minlength=k + 1)[:k]
         if fitted:  # diffusion moved pixels between entries: order by what they draw now
@@ -298,6 +310,22 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng)
     return pal, labels, True
+
+
+def _nearest_entries(features: np.ndarray, entries: np.ndarray, given: np.ndarray | None,
+                     space: str) -> np.ndarray:
+    """Each distinct colour's nearest entry; ``given``: the palette a caller gave, ``entries``
+    its rows and maybe the transparent entry after them (None for a fitted palette).
+
+    Ties between the entries of a given palette are broken as :func:`fit` breaks them,
+    by :func:`tie_order`, so that a fitted palette written out in its own order and
+    given back maps every pixel as the fit did; a fitted palette is in that order already.
+    """
+    if given is None:
+        return nearest(features, features_of(entries, space))
+    k = given.shape[0]
+    order = np.concatenate([tie_order(given), np.arange(k, entries.shape[0])])
+    return order[nearest(features, features_of(entries[order], space))]
 
 
 # --------------------------------------------------------------------------
