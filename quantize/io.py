@@ -1651,7 +1651,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
 def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
                    removed_first: Sequence[str | os.PathLike[str]] = (),
-                   done: list[Path] | None = None) -> None:
+                   done: list[Path] | None = None, replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
 
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
@@ -1661,10 +1661,19 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
     untouched. Each target is appended to ``done`` once it is in place: a process
     stopped between the renames has put the first ones in place only.
 
+    The removals and renames happen under an exclusive lock on the first file's
+    folder (:func:`_folder_lock`), so two processes writing the same set of files
+    into one folder do not interleave: the folder ends with one's files or the
+    other's, never a mix. With ``replace`` false, a target that exists once the lock
+    is held (another process put it there after the caller checked) is refused, and
+    nothing is put in place.
+
     Raises
     ------
     OutputError
         If the system refuses a write (a full disk, say), naming that file.
+    OutputExistsError
+        With ``replace`` false, if a target exists once every file is written.
     """
     staged: list[tuple[Path, Path]] = []
     try:
@@ -1676,23 +1685,63 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
             except OSError as exc:
                 _raise_as_output_error(exc, target)
                 raise
-        for path in removed_first:
-            Path(path).unlink(missing_ok=True)
-        while staged:
-            tmp, target = staged[0]
-            try:
-                os.replace(tmp, target)
-            except OSError as exc:
-                _raise_as_output_error(exc, target)
-                raise
-            staged.pop(0)
-            if done is not None:
-                done.append(target)
+        with _folder_lock(staged[0][1].parent if staged else Path(".")):
+            if not replace:
+                _refuse_existing([target for _, target in staged])
+            for path in removed_first:
+                Path(path).unlink(missing_ok=True)
+            while staged:
+                tmp, target = staged[0]
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    _raise_as_output_error(exc, target)
+                    raise
+                staged.pop(0)
+                if done is not None:
+                    done.append(target)
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``folder`` (``flock`` on the folder itself).
+
+    Waits while another process holds it. The system lets it go when the process
+    ends, however it ends, so a killed run leaves no lock behind, and no lock file
+    is left in the folder. Where folders cannot be locked (Windows, or a folder
+    that cannot be opened), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        fd = os.open(str(folder) or ".", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            pass
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor lets the lock go
+
+
+def _refuse_existing(targets: Sequence[Path]) -> None:
+    """Raise :class:`OutputExistsError` for the first of ``targets`` that exists now."""
+    for target in targets:
+        if os.path.lexists(target):
+            raise OutputExistsError("output exists (another run wrote it while this one "
+                                    "worked); use force=True to overwrite", path=target)
 
 
 def _temporary_beside(target: Path) -> Path:

@@ -189,7 +189,8 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, input_path, written)
+        _write_outputs(paths, result, record, strength, input_path, written,
+                       replace=force)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -346,15 +347,18 @@ def _added_outputs_removed_on_failure(outdir: Path,
     existed on entry (one ``force`` replaced) is left as it is now, and so is every
     other file. The folders are ``outdir`` and those of its parents that did not
     exist on entry; a created folder that still holds anything else is kept. Of an
-    ``outdir`` the job created, every file named ``names`` is removed.
+    ``outdir`` the job created, every file named ``names`` is removed, except when
+    the job failed because another job's outputs are there
+    (:class:`~quantize.errors.OutputExistsError`): those are the other job's.
     """
     created = missing_folders(outdir)
     existed = {name for name in names if os.path.lexists(outdir / name)}
     written: list[Path] = []
     try:
         yield written
-    except BaseException:
-        added = ([outdir / name for name in names] if created else
+    except BaseException as exc:
+        ours = created and not isinstance(exc, OutputExistsError)
+        added = ([outdir / name for name in names] if ours else
                  [path for path in written if path.name not in existed])
         for path in added:
             with contextlib.suppress(OSError):
@@ -393,7 +397,8 @@ def _remove_stale_parts(outdir: Path) -> None:
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str | None, written: list[Path]) -> None:
+                   input_path: str | None, written: list[Path], *,
+                   replace: bool) -> None:
     """Encode every output, then write them together, ``segments.json`` last.
 
     The path of each output is appended to ``written`` once it is in place.
@@ -407,7 +412,10 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     the folder as it was. The ``segments.json`` of an earlier run (one ``force``
     replaces) is removed before the first output is put in place, so a job stopped
     between them never leaves it vouching for new images: the folder then shows an
-    unfinished job.
+    unfinished job. They are put in place under a lock on the folder, so two jobs
+    writing into one folder at once leave one's outputs or the other's, not a mix;
+    without ``replace`` (``force``), an output another job put in place after this
+    one checked the folder is refused, and this job's outputs are not written.
     """
     boundaries = result.boundaries()
     images = {
@@ -424,7 +432,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")
     write_together([(paths[name], data) for name, data in encoded.items()],
-                   removed_first=[paths["segments.json"]], done=written)
+                   removed_first=[paths["segments.json"]], done=written, replace=replace)
 
 
 def _png_bytes(image: Image.Image) -> bytes:

@@ -1248,6 +1248,48 @@ def test_write_together_replaces_nothing_until_every_file_is_written(tmp_path, m
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"new a", "b.json": b"new b"}
 
+
+def test_write_together_puts_files_in_place_only_under_the_folders_lock(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    a, b = tmp_path / "a.png", tmp_path / "b.json"
+    other_run = os.open(tmp_path, os.O_RDONLY)  # another process's hold on the folder
+    fcntl.flock(other_run, fcntl.LOCK_EX)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            write_together([(a, b"new a"), (b, b"new b")])
+        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+            errors.append(exc)
+
+    writer = threading.Thread(target=write)
+    try:
+        writer.start()
+        writer.join(timeout=0.5)
+        assert writer.is_alive()  # waiting for the lock
+        assert not a.exists() and not b.exists()
+    finally:
+        os.close(other_run)  # lets the lock go
+    writer.join(timeout=30)
+    assert not writer.is_alive() and errors == []
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a", "b.json": b"new b"}
+
+
+def test_write_together_without_replace_refuses_a_file_put_there_meanwhile(tmp_path):
+    a, b = tmp_path / "a.png", tmp_path / "b.json"
+    b.write_bytes(b"another run's")  # after the caller checked that neither exists
+    done: list[Path] = []
+    with pytest.raises(OutputExistsError) as info:
+        write_together([(a, b"new a"), (b, b"new b")], done=done, replace=False)
+    assert (info.value.path, info.value.reason) == (
+        str(b), "output exists (another run wrote it while this one worked); "
+        "use force=True to overwrite")
+    assert done == []
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"b.json": b"another run's"}
+    write_together([(a, b"new a"), (b, b"new b")], done=done)  # replace=True, the default
+    assert done == [a, b] and b.read_bytes() == b"new b"
+
 def test_save_pil_by_extension(tmp_path):
     im = Image.new("RGB", (3, 2), (1, 2, 3))
     save_pil(im, tmp_path / "a.gif")

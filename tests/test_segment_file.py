@@ -341,6 +341,48 @@ def test_a_full_disk_leaves_a_folder_that_existed_as_it_was(tmp_path, monkeypatc
     assert segment_file(tmp_path / "in.png", out, regions=1)["n_regions"] == 1
 
 
+def _another_run_writes_while_segmenting(monkeypatch, out: Path) -> dict[str, bytes]:
+    """While the job segments, another run puts its own outputs in ``out``."""
+    theirs = {"labels.png": b"their labels", "segments.json": b"their record"}
+    real = segment
+
+    def segment_meanwhile(*args, **kwargs):
+        for name, data in theirs.items():
+            (out / name).write_bytes(data)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("quantize.segment_file.segment", segment_meanwhile)
+    return theirs
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["folder-made-by-the-job", "folder-existed"])
+def test_outputs_another_run_put_in_place_meanwhile_are_neither_replaced_nor_removed(
+        tmp_path, monkeypatch, made):
+    # Both runs had found the folder free; the later one replaced the other's outputs
+    # one by one, and a job that had made the folder removed them on failing.
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    out = tmp_path / "seg"
+    if made:
+        out.mkdir()
+    theirs = _another_run_writes_while_segmenting(monkeypatch, out)
+    with pytest.raises(OutputExistsError) as info:
+        segment_file(tmp_path / "in.png", out, regions=1)
+    assert (info.value.path, info.value.reason) == (
+        str(out / "labels.png"), "output exists (another run wrote it while this one "
+        "worked); use force=True to overwrite")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == theirs
+
+
+def test_a_forced_job_replaces_outputs_another_run_put_in_place_meanwhile(tmp_path,
+                                                                          monkeypatch):
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    out = tmp_path / "seg"
+    _another_run_writes_while_segmenting(monkeypatch, out)
+    record = segment_file(tmp_path / "in.png", out, regions=1, force=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(record["outputs"])
+    assert json.loads((out / "segments.json").read_text())["n_regions"] == 1
+
+
 def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     rgb = np.full((20, 30, 3), 90, np.uint8)
     rgb[:, 15:] = 220
@@ -449,22 +491,23 @@ def test_a_rerun_removes_the_temporary_files_a_killed_run_left_and_no_other(tmp_
 
 def test_a_run_into_the_same_folder_leaves_the_temporary_files_of_one_in_progress(
         tmp_path, monkeypatch):
-    # A second --force run started while the first was putting its outputs in
-    # place removed the first one's temporary files as a killed run's: the first
-    # failed with "cannot write (No such file or directory)".
+    # A second --force run started while the first had its outputs in temporary files
+    # removed them as a killed run's: the first failed with "cannot write (No such file
+    # or directory)". (The second runs before the first takes the folder's lock to put
+    # them in place: run inside it, in this one process, it would wait for ever.)
     src = tmp_path / "a.png"
     Image.fromarray(np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3)).save(src)
     out = tmp_path / "out"
-    real, records = os.replace, []
+    real, records = Path.write_bytes, []
 
-    def replace(src_part, dst):
-        if not records:  # the first run has written every temporary file
-            monkeypatch.setattr(os, "replace", real)
+    def write_bytes(self, data):
+        written = real(self, data)
+        if self.name.startswith(".segments.json.") and not records:  # the last one
+            monkeypatch.setattr(Path, "write_bytes", real)
             records.append(segment_file(src, out, regions=1, force=True))
-            monkeypatch.setattr(os, "replace", replace)
-        return real(src_part, dst)
+        return written
 
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
     records.append(segment_file(src, out, regions=2, force=True))
     assert [r["n_regions"] for r in records] == [1, 2]
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
