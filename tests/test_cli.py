@@ -62,6 +62,19 @@ def test_the_command_line_spares_python_its_exit_collections():
     assert done.stdout.split() == ["2", "True"]
 
 
+def test_the_commands_annotations_are_evaluated_once_on_import():
+    """Typer reads each command's parameters from its annotations on every call; left as
+    strings (``from __future__ import annotations``), they were compiled and evaluated
+    again each time. Every command and the root callback hold objects, not strings."""
+    callbacks = [c.callback for c in app.registered_commands]
+    callbacks.append(app.registered_callback.callback)
+    names = sorted(f.__name__ for f in callbacks)
+    assert names == ["_root", "batch", "reduce_command", "segment_command"]
+    strings = [(f.__name__, name) for f in callbacks
+               for name, hint in f.__annotations__.items() if isinstance(hint, str)]
+    assert strings == []
+
+
 def test_no_arguments_show_help_and_exit_2():
     result = runner.invoke(app, [])
     assert result.exit_code == 2

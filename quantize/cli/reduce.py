@@ -14,7 +14,7 @@ the code the failed files share (1 unreadable input or unwritable output,
 130 when interrupted.
 """
 
-from __future__ import annotations
+# Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
 import json
