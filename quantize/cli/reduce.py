@@ -557,7 +557,7 @@ def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
 
 def _check_jobs(jobs: int | None, n_files: int) -> int:
     from .._validation import check_int
-    from ..batch import available_cpus
+    from ..batch.executor_local import available_cpus
 
     if jobs is not None:
         check_int(jobs, "-j/--jobs", minimum=1)
@@ -579,9 +579,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     file) or "quiet" (warnings and errors only). ``to_batch``: the options an
     input that is a folder is pointed to ``quantize batch`` with (:func:`_batch_options`).
     """
-    from ..batch import run_inline, run_local
-    from ..batch.calls import Call
-    from ..batch.run import call_with_warnings, file_result
+    from ..batch.calls import Call, call_with_warnings
+    from ..batch.executor_local import run_inline, run_local
+    from ..batch.results import file_result
     from ..reduce import reduce_file
 
     with _Scratch() as scratch:
