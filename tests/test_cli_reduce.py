@@ -994,6 +994,28 @@ def test_stdin_to_stdout_round_trip(photo, output):
     assert np.array_equal(reduced, load_image(photo.with_name("file.png")).rgb)
 
 
+def test_only_stdin_stdout_and_pipes_make_a_scratch_folder(photo, monkeypatch):
+    """A file read and written by name needs no temporary folder (making and removing one
+    cost every call about 3 ms); stdin, stdout and a pipe still get theirs, removed after."""
+    import tempfile
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+
+    def counted(*args, **kwargs):
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", counted)
+    assert run(photo, "-k", 5, "-o", photo.with_name("a.png")).exit_code == 0
+    assert run(photo, "-k", 5, "--ext", ".b.png").exit_code == 0
+    assert made == []
+    result = runner.invoke(app, ["reduce", "-", "-k", "5"], input=photo.read_bytes())
+    assert result.exit_code == 0 and result.stdout_bytes.startswith(b"\x89PNG")
+    assert run(photo, "-k", 5, "-o", "-").exit_code == 0
+    assert len(made) == 2 and not any(os.path.exists(folder) for folder in made)
+
+
 def test_an_input_given_twice_is_named(photo):
     result = run(photo, photo, "--ext", ".x.png")
     assert result.exit_code == 2

@@ -6,6 +6,8 @@ the error's ``reason``, ``path`` and exit code as fields (taken from
 :class:`~quantize.errors.QuantizeError` and ``OSError`` attributes; no message
 is parsed). Executors call ``settle(index, outcome)`` as calls finish, each
 inside :func:`interrupts_held`, so that Ctrl-C never stops a settle half-way.
+:func:`call_with_warnings` wraps a job so that the warnings it raised travel
+back in its record (or with its error), one line each.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ import signal
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExitCode, QuantizeError
+from ..errors import ExitCode, QuantizeError, command_line_text
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "interrupts_held", "one_line", "run_isolated"]
+           "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -180,3 +183,38 @@ def one_line(message: BaseException | Warning | str) -> str:
     """
     text = str(message).strip() or type(message).__name__
     return text.splitlines()[0]
+
+
+def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
+                       **kwargs: Any) -> dict[str, Any]:
+    """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
+
+    For workers, which must not print: the warnings travel back in the record
+    (one line each) and the driver shows them, as the command line words them
+    (:func:`~quantize.errors.command_line_text`: without advice in Python). When
+    ``func`` raises, the warnings raised before go with the error
+    (:func:`attach_warnings`), into the failed outcome.
+    """
+    return recorded_call(func, args, kwargs, format_advice=True)
+
+
+def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
+                  kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
+    """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
+    output format is left out (:func:`~quantize.errors.command_line_text`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            record = dict(func(*args, **kwargs))
+        except Exception as exc:
+            attach_warnings(exc, _messages(caught, format_advice))
+            raise
+    if caught:
+        record["warnings"] = _messages(caught, format_advice)
+    return record
+
+
+def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
+    """Each warning once, one line each: a file's frames may each raise the same one."""
+    said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
+    return list(dict.fromkeys(one_line(m) for m in said))

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ExitCode
+from ..names import absolute_path
+from .calls import Outcome
 
 __all__ = ["LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE",
-           "BatchSummary", "FileResult", "Status", "left_out_line", "not_reached_row",
-           "not_removed_lines", "removed_note"]
+           "BatchSummary", "FileResult", "Status", "file_result", "left_out_line",
+           "not_reached_row", "not_removed_lines", "removed_note", "same_path"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -182,3 +184,26 @@ class BatchSummary:
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
                 "failed": self.failed, "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
+
+
+def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:
+    """The :class:`FileResult` of a job's outcome.
+
+    A failure's reason names its file only when that is not ``input`` itself
+    (e.g. an output that cannot be written); its seconds are rounded as the
+    jobs round theirs, and the warnings raised before it are kept in its record.
+    """
+    if outcome.ok:
+        return FileResult(input, output, "ok", "", dict(outcome.value))
+    reason = outcome.value
+    if outcome.path is not None and not same_path(Path(outcome.path), input):
+        reason = f"{outcome.path}: {reason}"
+    record: dict[str, Any] = {"seconds": round(outcome.seconds, 4)}
+    if outcome.warnings:
+        record["warnings"] = list(outcome.warnings)
+    return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
+
+
+def same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one path, as given or made absolute."""
+    return a == b or absolute_path(a) == absolute_path(b)

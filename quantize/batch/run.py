@@ -15,7 +15,6 @@ import re
 import stat
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +26,17 @@ from ..errors import (
     OutputError,
     QualityError,
     ResultTooLargeError,
-    command_line_text,
 )
 from ..io import missing_folders, remove_empty_folders, stale_parts
-from ..names import absolute_path, quoted
-from .calls import Call, Outcome, Settle, attach_warnings, attached_warnings, one_line
+from ..names import quoted
+from .calls import (
+    Call,
+    Outcome,
+    Settle,
+    attached_warnings,
+    call_with_warnings,
+    recorded_call,
+)
 from .executor_dask import NOT_SHARED, SchedulerLostError
 from .manifest import (
     MANIFEST_NAME,
@@ -47,7 +52,16 @@ from .manifest import (
     source_key,
 )
 from .plan import BatchPlan, FileJob, JobMode
-from .results import LARGER, LEFT_OUT, NOT_REMOVED, REMOVED, STALE, FileResult
+from .results import (
+    LARGER,
+    LEFT_OUT,
+    NOT_REMOVED,
+    REMOVED,
+    STALE,
+    FileResult,
+    file_result,
+    same_path,
+)
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
            "check_shared_storage", "file_result", "kept_by_batch", "remove_stale_probes",
@@ -412,7 +426,7 @@ def seen_here(input: Path, outcome: Outcome) -> Outcome:
     """The ``outcome`` a Dask worker gave for a call on ``input``, which it did not find
     although that is here: said to be a worker without the storage this process sees."""
     if (not outcome.ok and outcome.value == INPUT_MISSING and outcome.path is not None
-            and _same_path(Path(outcome.path), input) and input.exists()):
+            and same_path(Path(outcome.path), input) and input.exists()):
         return dataclasses.replace(outcome, value=f"{INPUT_MISSING} on the Dask worker, but "
                                    f"it is here; {NOT_SHARED}")
     return outcome
@@ -726,28 +740,6 @@ def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
         run_local(calls, settle, jobs=jobs, on_interrupt=on_interrupt)
 
 
-def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:
-    """The :class:`FileResult` of a job's outcome.
-
-    A failure's reason names its file only when that is not ``input`` itself
-    (e.g. an output that cannot be written); its seconds are rounded as the
-    jobs round theirs, and the warnings raised before it are kept in its record.
-    """
-    if outcome.ok:
-        return FileResult(input, output, "ok", "", dict(outcome.value))
-    reason = outcome.value
-    if outcome.path is not None and not _same_path(Path(outcome.path), input):
-        reason = f"{outcome.path}: {reason}"
-    record: dict[str, Any] = {"seconds": round(outcome.seconds, 4)}
-    if outcome.warnings:
-        record["warnings"] = list(outcome.warnings)
-    return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
-
-
-def _same_path(a: Path, b: Path) -> bool:
-    return a == b or absolute_path(a) == absolute_path(b)
-
-
 def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]]:
     """In a worker: clear temporary files a killed run left, then run the job.
 
@@ -777,7 +769,7 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         raise ImageReadError(INPUT_MISSING, path=job.input)
     stamp = input_stamp(job.input)
     try:
-        record = _recorded(mode.func, (job.input, job.output),
+        record = recorded_call(mode.func, (job.input, job.output),
                            {**job.options, "force": True}, format_advice=False)
     except ResultTooLargeError as exc:
         said = attached_warnings(exc)
@@ -794,41 +786,6 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
 def _missing(path: Path) -> bool:
     """Whether ``path`` is not there (not even as a broken link, which the job names)."""
     return not os.path.lexists(path)
-
-
-def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
-                       **kwargs: Any) -> dict[str, Any]:
-    """``func(*args, **kwargs)``'s record, with the warnings it raised under ``"warnings"``.
-
-    For workers, which must not print: the warnings travel back in the record
-    (one line each) and the driver shows them, as the command line words them
-    (:func:`~quantize.errors.command_line_text`: without advice in Python). When
-    ``func`` raises, the warnings raised before go with the error
-    (:func:`~quantize.batch.calls.attach_warnings`), into the failed outcome.
-    """
-    return _recorded(func, args, kwargs, format_advice=True)
-
-
-def _recorded(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
-              kwargs: Mapping[str, Any], *, format_advice: bool) -> dict[str, Any]:
-    """:func:`call_with_warnings`; without ``format_advice``, the warnings' advice on the
-    output format is left out (:func:`~quantize.errors.command_line_text`)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            record = dict(func(*args, **kwargs))
-        except Exception as exc:
-            attach_warnings(exc, _messages(caught, format_advice))
-            raise
-    if caught:
-        record["warnings"] = _messages(caught, format_advice)
-    return record
-
-
-def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
-    """Each warning once, one line each: a file's frames may each raise the same one."""
-    said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
-    return list(dict.fromkeys(one_line(m) for m in said))
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:

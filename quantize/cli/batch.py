@@ -10,7 +10,7 @@ output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), 130 interrupted.
 """
 
-from __future__ import annotations
+# Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
 import json
@@ -322,7 +322,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
         _require_distributed()
 
 
-def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Path]:
+def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]") -> list[Path]:
     """The inputs of ``plan`` without a result: those the run did not reach (interrupted,
     or stopped by an error)."""
     settled = {r.input for r in results}
@@ -330,7 +330,7 @@ def _not_reached(plan: lib.BatchPlan, results: list[lib.FileResult]) -> list[Pat
     return [path for path in inputs if path not in settled]
 
 
-def _json_unsettled(results: list[lib.FileResult], not_reached: list[Path],
+def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
                     stopped: Exception | None) -> None:
     """With ``--json``, the objects of the files a stopped run gave no object as they
     settled: those not done when the Dask scheduler was lost (failed, as the reports have
@@ -351,7 +351,7 @@ def _json_line(row: dict[str, Any]) -> None:
     say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
 
 
-def _write_reports(results: list[lib.FileResult], summary: lib.BatchSummary,
+def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
                    not_reached: list[Path]) -> None:
@@ -387,7 +387,7 @@ def _flags(message: str) -> str:
     return as_flags(message, {"output": "output"})
 
 
-def _in_flags(result: lib.FileResult) -> lib.FileResult:
+def _in_flags(result: "lib.FileResult") -> "lib.FileResult":
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
     itself when they already do."""
@@ -474,7 +474,7 @@ def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
             "(--remove-orphans removes them)")
 
 
-def _remove_orphans(plan: lib.BatchPlan, show: str) -> lib.BatchPlan:
+def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``):
     a line for each removed (not with -q), a warning for each left in place, with why;
     ``plan`` with only those left as unclaimed."""
@@ -685,8 +685,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 # --------------------------------------------------------------------------
 
 
-def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-                         show: str) -> lib.BatchPlan:
+def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
+                         show: str) -> "lib.BatchPlan":
     from .. import batch as lib
 
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
@@ -715,8 +715,8 @@ def _with_shared_palette(plan: lib.BatchPlan, jobs: int | None, scheduler: str |
 # --------------------------------------------------------------------------
 
 
-def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
-         show: str) -> tuple[list[lib.FileResult], lib.BatchSummary, Exception | None]:
+def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
+         show: str) -> "tuple[list[lib.FileResult], lib.BatchSummary, Exception | None]":
     """Run ``plan``, showing each file as it settles; return the results, the summary and
     the error that stopped the run, if one did: the Dask scheduler lost mid-run (the files
     not done are then in the results and the summary as failed, without a line each), or
@@ -733,7 +733,7 @@ def _run(plan: lib.BatchPlan, jobs: int | None, scheduler: str | None,
     # settled files are worded first, so the progress display knows them as the plan's own.
     plan = replace(plan, settled=[_in_flags(r) for r in plan.settled])
     with _progress(plan, summary, show) as shown:
-        def on_result(result: lib.FileResult) -> None:
+        def on_result(result: "lib.FileResult") -> None:
             result = _in_flags(result)
             summary.add(result)
             results.append(result)
@@ -772,7 +772,7 @@ def _say_stopped(stopped: Exception | None) -> None:
 
 
 @contextlib.contextmanager
-def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
+def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
               show: str) -> Iterator[Any]:
     """A callback showing each settled file: a rich bar when stdout and stderr are both
     terminals, else plain lines (``show``: "lines", "json" for a JSON object per file, or
@@ -807,7 +807,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         task = bar.add_task(plan.mode.name, total=plan.total, completed=len(planned),
                             failed=0)
 
-        def show(result: lib.FileResult) -> None:
+        def show(result: "lib.FileResult") -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(str(result.input)))
@@ -832,7 +832,7 @@ def _progress(plan: lib.BatchPlan, summary: lib.BatchSummary,
         yield show
 
 
-def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) -> None:
+def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str) -> None:
     from .. import batch as lib
 
     if result.status == "failed":
@@ -856,7 +856,7 @@ def _plain_line(result: lib.FileResult, summary: lib.BatchSummary, show: str) ->
                        f"{notes}"))
 
 
-def _new_warnings(result: lib.FileResult) -> list[str]:
+def _new_warnings(result: "lib.FileResult") -> list[str]:
     """The warnings of a file processed in this run (a skipped file's were shown before), or
     why a file was kept without output, or with a stale one (a symbolic link to a folder,
     not followed; a result larger than its input, with the warnings of the job that found
@@ -879,7 +879,7 @@ def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _print_summary(summary: lib.BatchSummary, reports: list[Path], err: bool = False,
+def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
                    unclaimed: int = 0) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs of files not among the inputs, left in place."""

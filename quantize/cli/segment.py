@@ -6,7 +6,7 @@ input could not be read or an output not written, 2 usage error, 15 an output
 exists (use ``--force``), 130 interrupted.
 """
 
-from __future__ import annotations
+# Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
 import json
