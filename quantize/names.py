@@ -9,7 +9,7 @@ them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every 
 output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
 for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
 finds it, ".." after a link included (:func:`absolute_path`). :mod:`quantize.io`
-re-exports all but those two, which only the commands and ``batch`` use.
+re-exports all but those two, which only the commands, ``batch`` and its report use.
 """
 
 from __future__ import annotations

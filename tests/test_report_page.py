@@ -911,6 +911,37 @@ def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
     assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
 
 
+@pytest.mark.parametrize("through", ["input", "output", "report"])
+def test_links_open_the_files_named_through_a_link_and_dotdot(tmp_path, through):
+    """``link/..`` (link -> real/sub) is real/ to the system; the page made it tmp/ (the
+    ".." dropped with the link's name), and its links opened tmp/a.png, not real/a.png."""
+    import os
+
+    from quantize.names import absolute_path
+
+    from .batch_support import link_to_sub
+
+    folder = link_to_sub(tmp_path)  # real/a.png red, tmp/a.png blue, tmp/link/.. is real/
+    real = tmp_path / "real"
+    (real / "out").mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(real / "out" / "a.png")
+    given = {name: (folder if name == through else real) for name in ("input", "output",
+                                                                      "report")}
+    result = FileResult(given["input"] / "a.png", given["output"] / "out" / "a.png", "ok", "",
+                        {"removed_outputs": [str(given["output"] / "out" / "a.gif")]})
+    report = given["report"] / "r.html"
+    write_html_report(report, [result], summary_of([result]), mode="reduce")
+    root = parse((real / "r.html").read_text())
+    page = absolute_path(report.parent)  # where a browser opens it: tmp/real
+    hrefs = [a.attrs["href"] for a in root.iter("a")]
+    assert [os.path.normpath(os.path.join(page, href)) for href in hrefs] == [
+        str(real / "a.png"), str(real / "out" / "a.png")]
+    notes = [d.all_text() for d in root.iter("div") if "note" in d.classes()]
+    assert notes == ["removed out/a.gif, made of this file under another name by an earlier "
+                     "run"]
+    assert "<title>quantize batch report (reduce): real</title>" in (real / "r.html").read_text()
+
+
 def test_outputs_an_earlier_run_made_are_named_from_the_reports_folder(tmp_path, monkeypatch):
     # recorded as the command was given them; the note read "removed out/x.gif" on a page
     # in out/, where the links say "x.png"
