@@ -674,6 +674,22 @@ def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tm
     assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
 
 
+def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):
+    # in/index.html, a link to a page outside, was an input of the run (failed: not an
+    # image), then the page replaced it: the link was lost, and the rerun refused the page
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "index.html").write_text("<title>quantize batch report</title>")
+    try:
+        (photo_tree / "index.html").symlink_to(tmp_path / "pages" / "index.html")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.*", "--html",
+                  photo_tree / "index.html")
+    assert result.exit_code == 2, result.output
+    assert "would be read as an input by a rerun" in result.stderr
+    assert (photo_tree / "index.html").is_symlink() and not (tmp_path / "out").exists()
+
+
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
     result = _cli(photo_tree, "-o", photo_tree)
     assert result.exit_code == 2

@@ -251,14 +251,18 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
     The parameters are those of :func:`plan_batch`: ``output_dir`` is left out of
     the search when it lies inside ``input_dir``. Prior validation is assumed.
 
+    ``path`` is taken by its own name, as the search lists a link to a file and as a
+    file written there replaces the link: only the folders it lies in are resolved.
+
     >>> would_be_found("photos/index.html", "photos", "out", pattern="*")
     True
     """
-    base, target = Path(input_dir).resolve(), Path(path).resolve()
+    given = Path(absolute_path(path))
+    base, target = Path(input_dir).resolve(), given.parent.resolve() / given.name
     if not target.is_relative_to(base):
         return False
     skip = _left_out(Path(input_dir), Path(output_dir))
-    if skip is not None and _is_within(target, skip):
+    if skip is not None and target.is_relative_to(skip.resolve()):
         return False
     rel = target.relative_to(base)
     if any(part.startswith(".") for part in rel.parts) or (not recursive and len(rel.parts) > 1):
