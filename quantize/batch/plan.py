@@ -26,7 +26,14 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import check_name_length, check_output_folder, probe_image
-from ..names import absolute_path, folded_name, one_file_names, output_stem, quoted
+from ..names import (
+    absolute_path,
+    folded_name,
+    one_file_names,
+    output_stem,
+    quoted,
+    written_path,
+)
 from .manifest import (
     Entry,
     find_conflict,
@@ -257,8 +264,7 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
     >>> would_be_found("photos/index.html", "photos", "out", pattern="*")
     True
     """
-    given = Path(absolute_path(path))
-    base, target = Path(input_dir).resolve(), given.parent.resolve() / given.name
+    base, target = Path(input_dir).resolve(), Path(written_path(path))
     if not target.is_relative_to(base):
         return False
     skip = _left_out(Path(input_dir), Path(output_dir))
