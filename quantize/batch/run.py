@@ -139,7 +139,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
-        if not os.path.lexists(plan.mode.done_path(output)):  # removed since (remove_unclaimed)
+        # removed since (remove_unclaimed); an unfinished folder output has no mark yet
+        if not os.path.lexists(output if entry.pending else plan.mode.done_path(output)):
             continue
         with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
             if entry.pending:  # left by a stopped run, under a name no longer planned
