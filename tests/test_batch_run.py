@@ -17,7 +17,17 @@ from quantize.batch.run import call_with_warnings, file_result
 from quantize.errors import ExitCode, ResultTooLargeError
 from quantize.io import load_image
 
-from .batch_support import BAD, COPY, GOOD, KILLING, crop, link_to_sub, make_photo_tree, rel
+from .batch_support import (
+    BAD,
+    COPY,
+    GOOD,
+    KILLING,
+    crop,
+    left_unfinished_folder,
+    link_to_sub,
+    make_photo_tree,
+    rel,
+)
 
 
 @pytest.fixture
@@ -562,30 +572,11 @@ def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
     assert list(read_manifest(out, pending=True)) == ["a.png"]
 
 
-def _left_unfinished_folder(tmp_path):
-    """in/a.png, out/a/ left unfinished by a stopped segment run (pending, no segments.json),
-    then in/a.jpg added: in/a.png's output is out/a.png/ now."""
-    from PIL import Image
-
-    from quantize.batch.manifest import record_pending
-
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
-    plan = batch.plan_batch(src, out, batch.segment_mode())
-    out.mkdir()
-    record_pending(out, [(out / "a", "../in/a.png")], plan.settings)
-    (out / "a").mkdir()
-    (out / "a" / "labels.png").write_bytes(b"half an image")
-    Image.new("RGB", (4, 4), (0, 0, 255)).save(src / "a.jpg")
-    return src, out
-
-
 def test_an_unfinished_folder_output_no_longer_planned_is_found_so_once(tmp_path):
     """segment: the run recorded such an output as found so only when its folder held
     segments.json, which an unfinished one has not: every later run found it for the first
     time, and the command warned of it again."""
-    src, out = _left_unfinished_folder(tmp_path)
+    src, out = left_unfinished_folder(tmp_path)
     plan = batch.plan_batch(src, out, batch.segment_mode())
     assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "a"], [out / "a"])
     assert sorted(r.status for r in batch.run_batch(plan, jobs=1)) == ["ok", "ok"]

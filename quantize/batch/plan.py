@@ -167,8 +167,10 @@ class BatchPlan:
     stopped run left pending (:attr:`~quantize.batch.manifest.Entry.pending`) under names
     this plan does not give: left as they are, in no result; ``newly_unclaimed`` are those
     of them no earlier run found so (the others are recorded as found so: a caller can say
-    so once). ``dropped`` are the outputs left pending under names this plan does not
-    give that are not there: the run takes their entries out of the manifest. ``left_out`` are
+    so once); ``unfinished`` are those of them a stopped run left pending, whose input may
+    be among the plan's (named otherwise now). ``dropped`` are the outputs left pending under
+    names this plan does not give that are not there: the run takes their entries out of
+    the manifest. ``left_out`` are
     the inputs whose colours the shared palette the jobs map onto was fitted without
     (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
     results (:data:`~quantize.batch.results.LEFT_OUT`).
@@ -188,6 +190,7 @@ class BatchPlan:
     newly_unclaimed: list[Path] = field(default_factory=list)
     dropped: list[Path] = field(default_factory=list)
     left_out: Mapping[Path, str] = field(default_factory=dict)
+    unfinished: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -516,7 +519,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
-                     [old for old, entry in unclaimed if not entry.unclaimed], dropped)
+                     [old for old, entry in unclaimed if not entry.unclaimed], dropped,
+                     unfinished=[old for old, entry in unclaimed if entry.pending])
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
