@@ -317,6 +317,29 @@ def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
 # --------------------------------------------------------------------------
 
 
+def test_a_named_pipe_among_the_inputs_gets_no_thumbnail_and_is_not_opened(tmp_path):
+    """batch reports a FIFO among the files as skipped, unopened; the page opened it for its
+    thumbnail, and waited for a writer forever after the files were done."""
+    import os
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pipe.png")
+    result = FileResult(tmp_path / "pipe.png", None, "skipped",
+                        "a named pipe (FIFO), not a regular file; not read")
+    page = threading.Thread(target=write_html_report, daemon=True, args=(
+        tmp_path / "r.html", [result], summary_of([result])), kwargs={"mode": "reduce"})
+    page.start()
+    page.join(20)
+    if page.is_alive():  # let it go: a writer that closes at once
+        os.close(os.open(tmp_path / "pipe.png", os.O_WRONLY | os.O_NONBLOCK))
+        page.join(20)
+        pytest.fail("the page waited for a writer of the pipe")
+    [row] = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert [td.all_text() for td in row.children[1:3]] == ["no before image", ""]
+
+
 def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
     """Records list a fitted palette most used first, and a given one (--palette-in,
     --shared-palette) in its own order; the page re-sorted each row by its shares, so one
