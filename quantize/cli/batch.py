@@ -588,6 +588,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str) -> dict[str, Any]:
+    from ..io import require_regular_file
     from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
@@ -606,6 +607,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         from ..palette_files import check_palette_path
 
         check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
+        # read here, then by every file's job: a pipe would wait for a writer at the second
+        require_regular_file(palette_in, "palette_in")
         options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
