@@ -466,10 +466,10 @@ def _unclaimed_lines(plan: lib.BatchPlan) -> list[str]:
     """The warnings about the outputs of ``plan`` in no report found so for the first time
     (``plan.newly_unclaimed``): one for the outputs of files not among the inputs, one for
     those a stopped run left unfinished, each counting those of its kind found so before."""
-    lines = []
+    lines, left = [], set(plan.unfinished)
     for unfinished in (False, True):
-        new = [p for p in plan.newly_unclaimed if (p in plan.unfinished) == unfinished]
-        total = sum(1 for p in plan.unclaimed if (p in plan.unfinished) == unfinished)
+        new = [p for p in plan.newly_unclaimed if (p in left) == unfinished]
+        total = sum(1 for p in plan.unclaimed if (p in left) == unfinished)
         if new:
             lines.append(_unclaimed_line(new, total, unfinished=unfinished))
     return lines
@@ -513,12 +513,12 @@ def _remove_orphans(plan: lib.BatchPlan, show: str) -> lib.BatchPlan:
 
     with user_errors():
         removed, kept = lib.remove_unclaimed(plan)
+    left = set(plan.unfinished)
     if show != "quiet":
         for old in removed:
-            say(printable_line(f"removed {old}, {_UNCLAIMED[old in plan.unfinished]}"),
-                err=show == "json")
+            say(printable_line(f"removed {old}, {_UNCLAIMED[old in left]}"), err=show == "json")
     for old, why in kept.items():
-        warn(old, f"{_UNCLAIMED[old in plan.unfinished]}, is left in place: {why}")
+        warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
     return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
                    unfinished=[old for old in plan.unfinished if old in kept])
 
