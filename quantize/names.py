@@ -260,16 +260,22 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(here)
 
 
-def written_path(path: str | os.PathLike[str]) -> str:
+def written_path(path: str | os.PathLike[str],
+                 resolved: dict[str, str] | None = None) -> str:
     """Where a file written to ``path`` lands: ``path`` made absolute with every link in the
     folders it lies in followed, its own name kept.
 
     Writing a file replaces a link of its name, not the file the link leads to; the
     folders it lies in are those the system finds. Two names of one place (an output
     folder named through a link, or by its real path) give one written path.
+    ``resolved`` keeps the folders resolved so far, for a caller that asks of many files
+    in a few folders (each folder is then resolved once).
 
     >>> written_path("/photos/./sub/../a.jpg")
     '/photos/a.jpg'
     """
-    given = Path(absolute_path(path))
-    return str(given.parent.resolve() / given.name)
+    folder, name = os.path.split(absolute_path(path))
+    known = {} if resolved is None else resolved
+    if folder not in known:
+        known[folder] = str(Path(folder).resolve())
+    return os.path.join(known[folder], name)

@@ -80,8 +80,9 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
                          "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
                *(r.output for r in plan.settled if r.output is not None)]
+    folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for output in outputs:
-        taken = written_path(output)
+        taken = written_path(output, folders)
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
         if target == taken or inside:
             where = "lies in the output folder" if inside else "would overwrite the output"
