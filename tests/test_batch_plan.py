@@ -222,6 +222,21 @@ def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, m
         batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
 
 
+def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_path):
+    """out/a.png, a link to in/a.png: a job writing out/a.png replaces the link, and a run
+    that is not forced skips it; the link's target was taken for the output, and the run
+    refused as one whose output would be read as an input."""
+    src = _overlap_tree(tmp_path)
+    (tmp_path / "out").mkdir()
+    try:
+        (tmp_path / "out" / "a.png").symlink_to(src / "a.png")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    assert [(r.input, r.status, r.reason) for r in plan.settled] == [
+        (src / "a.png", "skipped", "output exists; no record of the run that made it")]
+
+
 def _overlap_tree(tmp_path):
     src = tmp_path / "in"
     (src / "in").mkdir(parents=True)

@@ -742,9 +742,11 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
     """
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
+    folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for out in outputs:
         written = mode.done_path(out)
-        if _would_be_listed(written.resolve(), root, recursive, skip):
+        # where the job writes it: a link of its name is replaced, not the file it leads to
+        if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
             raise ValueError(
                 f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
                 f"{quoted(written)} would be read as an input; choose an output folder "
@@ -752,7 +754,9 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
 
 
 def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None) -> bool:
-    if not _is_within(path, root) or (skip is not None and _is_within(path, skip)):
+    """Whether a search of ``root`` would list ``path``; all three resolved (``path``'s
+    folders, not its own name: see :func:`~quantize.names.written_path`)."""
+    if not path.is_relative_to(root) or (skip is not None and path.is_relative_to(skip)):
         return False
     return recursive or path.parent == root
 
