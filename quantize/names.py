@@ -8,8 +8,10 @@ person reads them (:func:`natural_key`), compared as a case-insensitive volume c
 them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
 output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
 for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
-finds it, ".." after a link included (:func:`absolute_path`). :mod:`quantize.io`
-re-exports all but those two, which only the commands and ``batch`` use.
+finds it, ".." after a link included (:func:`absolute_path`), or with every link to a
+folder followed, as where a file written there lands (:func:`written_path`).
+:mod:`quantize.io` re-exports all but those three, which only the commands, ``batch`` and
+its report use.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["absolute_path", "folded_name", "natural_key", "one_file_names", "output_stem",
-           "printable", "printable_data", "printable_line", "quoted", "shell_quoted"]
+           "printable", "printable_data", "printable_line", "quoted", "shell_quoted",
+           "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -255,3 +258,24 @@ def absolute_path(path: str | os.PathLike[str]) -> str:
         elif part != ".":
             here = os.path.join(here, part)
     return os.path.normpath(here)
+
+
+def written_path(path: str | os.PathLike[str],
+                 resolved: dict[str, str] | None = None) -> str:
+    """Where a file written to ``path`` lands: ``path`` made absolute with every link in the
+    folders it lies in followed, its own name kept.
+
+    Writing a file replaces a link of its name, not the file the link leads to; the
+    folders it lies in are those the system finds. Two names of one place (an output
+    folder named through a link, or by its real path) give one written path.
+    ``resolved`` keeps the folders resolved so far, for a caller that asks of many files
+    in a few folders (each folder is then resolved once).
+
+    >>> written_path("/photos/./sub/../a.jpg")
+    '/photos/a.jpg'
+    """
+    folder, name = os.path.split(absolute_path(path))
+    known = {} if resolved is None else resolved
+    if folder not in known:
+        known[folder] = str(Path(folder).resolve())
+    return os.path.join(known[folder], name)

@@ -194,3 +194,20 @@ def link_to_sub(tmp_path: Path) -> Path:
     Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
     Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")
     return tmp_path / "link" / ".."
+
+
+def left_unfinished_folder(tmp_path):
+    """in/a.png, out/a/ left unfinished by a stopped segment run (pending, no segments.json),
+    then in/a.jpg added: in/a.png's output is out/a.png/ now."""
+    from quantize.batch.manifest import record_pending
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    out.mkdir()
+    record_pending(out, [(out / "a", "../in/a.png")], plan.settings)
+    (out / "a").mkdir()
+    (out / "a" / "labels.png").write_bytes(b"half an image")
+    Image.new("RGB", (4, 4), (0, 0, 255)).save(src / "a.jpg")
+    return src, out

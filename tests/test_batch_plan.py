@@ -102,6 +102,33 @@ def test_would_be_found_tells_of_a_file_yet_to_be_written(photo_tree, tmp_path):
     assert not batch.would_be_found(tmp_path / "a.png", photo_tree, out, recursive=True)
 
 
+def test_would_be_found_takes_a_link_to_a_file_by_its_own_name(photo_tree, tmp_path):
+    """The search lists a link to a file by its name, and a page written there replaces the
+    link: in/index.html, a link to a page outside, was said not to be found (its target
+    was looked at), so --html in/index.html --glob '*' replaced an input; a link outside
+    to a file inside was said to be found."""
+    out = tmp_path / "out"
+    (tmp_path / "else").mkdir()
+    (tmp_path / "else" / "page.html").write_text("")
+    try:
+        (photo_tree / "index.html").symlink_to(tmp_path / "else" / "page.html")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    (photo_tree / "gone.html").symlink_to(tmp_path / "else" / "gone.html")
+    (tmp_path / "outside.jpg").symlink_to(photo_tree / "astronaut.jpg")
+    found = batch.find_images(photo_tree, pattern="*")
+    for path in (photo_tree / "index.html", photo_tree / "gone.html"):
+        assert path in found
+        assert batch.would_be_found(path, photo_tree, out, pattern="*"), path
+    assert not batch.would_be_found(tmp_path / "outside.jpg", photo_tree, out)
+    inner = photo_tree / "out"  # left out of the search, but not a link into it
+    inner.mkdir()
+    (inner / "a.png").write_bytes(b"")
+    (photo_tree / "to-out.png").symlink_to(inner / "a.png")
+    assert photo_tree / "to-out.png" in batch.find_images(photo_tree, exclude=inner)
+    assert batch.would_be_found(photo_tree / "to-out.png", photo_tree, inner)
+
+
 def test_plan_mirrors_the_tree_and_rejects_non_images(photo_tree, tmp_path):
     plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
     outputs = {j.input.relative_to(photo_tree).as_posix():
@@ -193,6 +220,21 @@ def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, m
     src = _overlap_tree(tmp_path)
     with pytest.raises(ValueError, match="overlaps input_dir"):
         batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
+
+
+def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_path):
+    """out/a.png, a link to in/a.png: a job writing out/a.png replaces the link, and a run
+    that is not forced skips it; the link's target was taken for the output, and the run
+    refused as one whose output would be read as an input."""
+    src = _overlap_tree(tmp_path)
+    (tmp_path / "out").mkdir()
+    try:
+        (tmp_path / "out" / "a.png").symlink_to(src / "a.png")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    assert [(r.input, r.status, r.reason) for r in plan.settled] == [
+        (src / "a.png", "skipped", "output exists; no record of the run that made it")]
 
 
 def _overlap_tree(tmp_path):

@@ -346,6 +346,38 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
+def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_path):
+    # out/a/, left unfinished by a stopped run, of in/a.png, whose output is a.png/ now that
+    # a.jpg joined it: it was said to be made from a file not among this run's inputs
+    from .batch_support import left_unfinished_folder
+
+    src, out = left_unfinished_folder(tmp_path)
+    args = [src, "-o", out, "--mode", "segment", "-j", "1"]
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {out}: 1 output left unfinished by a stopped "
+                             "run, under a name this run does not make, is left in place, in "
+                             f"no report: {out / 'a'}; later runs do not say it again "
+                             "(--remove-orphans removes them)\n")
+    assert result.stdout.endswith("; 1 unfinished output of a stopped run left in place\n")
+    (src / "b.png").write_bytes((src / "a.png").read_bytes())
+    again = _cli(*args)
+    assert again.stderr == "" and again.stdout.endswith(
+        "; 1 unfinished output of a stopped run left in place\n")
+    (src / "b.png").unlink()  # an orphan of each kind
+    both = _cli(*args)
+    assert both.stdout.endswith("; 1 output of files not among the inputs and 1 unfinished "
+                                "output of a stopped run left in place\n")
+    removed = _cli(*args, "--remove-orphans")
+    assert removed.stdout.splitlines()[:2] == [
+        f"removed {out / 'a'}, left unfinished by a stopped run under a name this run does "
+        "not make",
+        f"removed {out / 'b'}, made by an earlier run from a file that is not among this "
+        "run's inputs"]
+    assert removed.stderr == "" and "left in place" not in removed.stdout
+    assert _listed(out) == ["a.jpg", "a.png"]
+
+
 def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earlier_ones(
         tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"

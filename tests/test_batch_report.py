@@ -83,6 +83,20 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
         batch.check_report_path(tmp_path / "d.csv", output_dir=out)
 
 
+def test_a_report_folder_inside_the_output_is_found_through_a_link(tmp_path):
+    # -o outlink (-> real): real/new/r.csv, a folder the batch makes in it, was refused
+    (tmp_path / "real").mkdir()
+    try:
+        (tmp_path / "outlink").symlink_to(tmp_path / "real", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    for out, report in [("outlink", "real/new/r.csv"), ("real", "outlink/new/r.csv")]:
+        path = tmp_path / report
+        assert batch.check_report_folder(path, "report", tmp_path / out) == path
+    with pytest.raises(ValueError, match="does not exist; expected an existing folder"):
+        batch.check_report_folder(tmp_path / "real2" / "r.csv", "report", tmp_path / "outlink")
+
+
 def test_a_report_may_not_replace_an_output_of_the_batch(tmp_path):
     from PIL import Image
 
@@ -229,3 +243,55 @@ def test_a_report_named_through_a_link_and_dotdot_may_not_replace_an_output(tmp_
     assert str(err.value) == (f"report={str(through)!r} would overwrite the output "
                               f"{str(tmp_path / 'real' / 'out' / 'a.png')!r} of the batch; "
                               "expected a path no job writes")
+
+
+@pytest.mark.parametrize("linked", ["output_dir", "report"])
+def test_a_report_may_not_replace_an_output_when_one_is_named_through_a_link(tmp_path, linked):
+    """-o outlink (outlink -> real) and --report real/a/segments.json, or the other way: the
+    check compared the paths as given, and the report replaced the mark of a's finished
+    segmentation, which later runs took for it."""
+    from PIL import Image
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "real").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "in" / "a.png")
+    try:
+        (tmp_path / "outlink").symlink_to(tmp_path / "real", target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links here")
+    out = tmp_path / ("outlink" if linked == "output_dir" else "real")
+    report = tmp_path / ("real" if linked == "output_dir" else "outlink") / "a" / "r.json"
+    plan = batch.plan_batch(tmp_path / "in", out, batch.segment_mode())
+    with pytest.raises(ValueError) as err:
+        batch.check_report_clear_of_outputs(report, "report", plan)
+    assert str(err.value) == (f"report={str(report)!r} lies in the output folder "
+                              f"{str(out / 'a')!r} of the batch; expected a path no job writes")
+    with pytest.raises(ValueError, match="would overwrite the output"):
+        batch.check_report_clear_of_outputs(report.parent.parent / "a", "report", plan)
+
+
+def test_a_report_may_not_replace_the_palette_file_the_jobs_read(tmp_path):
+    """Named as given, through a link to its folder, or as the file a link given as
+    palette_in leads to: the jobs would read the report as the palette."""
+    from PIL import Image
+
+    from quantize.palette_files import write_palette
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "pal").mkdir()
+    Image.new("RGB", (4, 4)).save(tmp_path / "in" / "a.png")
+    write_palette(tmp_path / "pal" / "p.json", [[0, 0, 0], [255, 255, 255]])
+    try:
+        (tmp_path / "pal-link").symlink_to(tmp_path / "pal", target_is_directory=True)
+        (tmp_path / "q.json").symlink_to(tmp_path / "pal" / "p.json")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    for given, report in [("pal/p.json", "pal/p.json"), ("pal/p.json", "pal-link/p.json"),
+                          ("q.json", "pal/p.json"), ("q.json", "q.json")]:
+        plan = batch.plan_batch(tmp_path / "in", tmp_path / "out", batch.reduce_mode(),
+                                options={"palette_in": tmp_path / given})
+        with pytest.raises(ValueError) as err:
+            batch.check_report_clear_of_outputs(tmp_path / report, "report", plan)
+        assert str(err.value) == (f"report={str(tmp_path / report)!r} is the palette_in="
+                                  f"{str(tmp_path / given)!r} file the batch reads; expected "
+                                  "another path")

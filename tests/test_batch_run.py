@@ -17,7 +17,17 @@ from quantize.batch.run import call_with_warnings, file_result
 from quantize.errors import ExitCode, ResultTooLargeError
 from quantize.io import load_image
 
-from .batch_support import BAD, COPY, GOOD, KILLING, crop, link_to_sub, make_photo_tree, rel
+from .batch_support import (
+    BAD,
+    COPY,
+    GOOD,
+    KILLING,
+    crop,
+    left_unfinished_folder,
+    link_to_sub,
+    make_photo_tree,
+    rel,
+)
 
 
 @pytest.fixture
@@ -560,6 +570,38 @@ def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
     assert batch.remove_unclaimed(again) == ([out / "b.png"], {})
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png"]
     assert list(read_manifest(out, pending=True)) == ["a.png"]
+
+
+def test_an_unfinished_folder_output_no_longer_planned_is_found_so_once(tmp_path):
+    """segment: the run recorded such an output as found so only when its folder held
+    segments.json, which an unfinished one has not: every later run found it for the first
+    time, and the command warned of it again."""
+    src, out = left_unfinished_folder(tmp_path)
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "a"], [out / "a"])
+    assert sorted(r.status for r in batch.run_batch(plan, jobs=1)) == ["ok", "ok"]
+    again = batch.plan_batch(src, out, batch.segment_mode())
+    assert (again.unclaimed, again.newly_unclaimed) == ([out / "a"], [])
+
+
+def test_removing_the_outputs_of_files_gone_leaves_no_empty_mirrored_folder(tmp_path):
+    """out/2023/ stayed behind, empty, once --remove-orphans had removed the outputs of the
+    files of in/2023/; a folder that holds anything else stays."""
+    from PIL import Image
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    for name in ("2023/deep/a.png", "2023/b.png", "2024/c.png", "d.png"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4), (255, 0, 0)).save(src / name)
+    batch.run_batch(batch.plan_batch(src, out, COPY, recursive=True), jobs=1)
+    (out / "2024" / "mine.txt").write_text("kept")
+    for name in ("2023/deep/a.png", "2023/b.png", "2024/c.png"):
+        (src / name).unlink()
+    plan = batch.plan_batch(src, out, COPY, recursive=True)
+    assert batch.remove_unclaimed(plan) == (
+        [out / "2023" / "b.png", out / "2023" / "deep" / "a.png", out / "2024" / "c.png"], {})
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        ".quantize-batch.jsonl", "2024", "2024/mine.txt", "d.png"]
 
 
 def test_a_pending_entry_of_no_file_no_longer_planned_is_dropped(tmp_path):

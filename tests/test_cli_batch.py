@@ -285,6 +285,30 @@ def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
     assert not out.exists()
 
 
+def test_cli_refuses_a_palette_in_pipe_before_reading_it(photo_tree, tmp_path):
+    # the batch read the pipe once to check it, and each file's job read it again: the run
+    # waited for a writer of the pipe forever
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pal.hex")
+    try:
+        result = subprocess.run([sys.executable, "-m", "quantize", "batch", str(photo_tree),
+                                 "-o", str(tmp_path / "out"), "--palette-in",
+                                 str(tmp_path / "pal.hex")],
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the batch waited for a writer of the --palette-in pipe")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"quantize: error: {tmp_path / 'pal.hex'}: is a pipe or device, "
+                             "not a regular file, and can be read only once; save it to a "
+                             "file and pass that\n")
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_path):
     # With a translucent still in the folder the shared palette has alpha, and every
     # animation failed with "matmul: Input operand 1 has a mismatch in its core dimension".
@@ -672,6 +696,22 @@ def test_cli_refuses_a_report_that_a_rerun_would_read_as_an_input(photo_tree, tm
             f"a rerun: it lies in INPUT_DIR={str(photo_tree)!r} and --glob='*.*' selects it"
             in result.stderr)
     assert not (tmp_path / "out").exists() and not (photo_tree / name).exists()
+
+
+def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, tmp_path):
+    # in/index.html, a link to a page outside, was an input of the run (failed: not an
+    # image), then the page replaced it: the link was lost, and the rerun refused the page
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "index.html").write_text("<title>quantize batch report</title>")
+    try:
+        (photo_tree / "index.html").symlink_to(tmp_path / "pages" / "index.html")
+    except OSError:
+        pytest.skip("no symbolic links here")
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.*", "--html",
+                  photo_tree / "index.html")
+    assert result.exit_code == 2, result.output
+    assert "would be read as an input by a rerun" in result.stderr
+    assert (photo_tree / "index.html").is_symlink() and not (tmp_path / "out").exists()
 
 
 def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):

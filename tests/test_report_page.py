@@ -317,6 +317,29 @@ def test_unreadable_images_get_no_thumbnail_not_an_error(tmp_path):
 # --------------------------------------------------------------------------
 
 
+def test_a_named_pipe_among_the_inputs_gets_no_thumbnail_and_is_not_opened(tmp_path):
+    """batch reports a FIFO among the files as skipped, unopened; the page opened it for its
+    thumbnail, and waited for a writer forever after the files were done."""
+    import os
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pipe.png")
+    result = FileResult(tmp_path / "pipe.png", None, "skipped",
+                        "a named pipe (FIFO), not a regular file; not read")
+    page = threading.Thread(target=write_html_report, daemon=True, args=(
+        tmp_path / "r.html", [result], summary_of([result])), kwargs={"mode": "reduce"})
+    page.start()
+    page.join(20)
+    if page.is_alive():  # let it go: a writer that closes at once
+        os.close(os.open(tmp_path / "pipe.png", os.O_WRONLY | os.O_NONBLOCK))
+        page.join(20)
+        pytest.fail("the page waited for a writer of the pipe")
+    [row] = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert [td.all_text() for td in row.children[1:3]] == ["no before image", ""]
+
+
 def test_swatch_widths_follow_the_record_shares_in_the_records_order(tmp_path):
     """Records list a fitted palette most used first, and a given one (--palette-in,
     --shared-palette) in its own order; the page re-sorted each row by its shares, so one
@@ -909,6 +932,37 @@ def test_links_follow_the_report_path_as_given_not_its_real_folder(tmp_path):
     assert href == "../in/a.png"
     # a browser joins the link to the page's address, without following the symbolic link
     assert os.path.normpath(os.path.join(report.parent, href)) == str(tmp_path / "in" / "a.png")
+
+
+@pytest.mark.parametrize("through", ["input", "output", "report"])
+def test_links_open_the_files_named_through_a_link_and_dotdot(tmp_path, through):
+    """``link/..`` (link -> real/sub) is real/ to the system; the page made it tmp/ (the
+    ".." dropped with the link's name), and its links opened tmp/a.png, not real/a.png."""
+    import os
+
+    from quantize.names import absolute_path
+
+    from .batch_support import link_to_sub
+
+    folder = link_to_sub(tmp_path)  # real/a.png red, tmp/a.png blue, tmp/link/.. is real/
+    real = tmp_path / "real"
+    (real / "out").mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(real / "out" / "a.png")
+    given = {name: (folder if name == through else real) for name in ("input", "output",
+                                                                      "report")}
+    result = FileResult(given["input"] / "a.png", given["output"] / "out" / "a.png", "ok", "",
+                        {"removed_outputs": [str(given["output"] / "out" / "a.gif")]})
+    report = given["report"] / "r.html"
+    write_html_report(report, [result], summary_of([result]), mode="reduce")
+    root = parse((real / "r.html").read_text())
+    page = absolute_path(report.parent)  # where a browser opens it: tmp/real
+    hrefs = [a.attrs["href"] for a in root.iter("a")]
+    assert [os.path.normpath(os.path.join(page, href)) for href in hrefs] == [
+        str(real / "a.png"), str(real / "out" / "a.png")]
+    notes = [d.all_text() for d in root.iter("div") if "note" in d.classes()]
+    assert notes == ["removed out/a.gif, made of this file under another name by an earlier "
+                     "run"]
+    assert "<title>quantize batch report (reduce): real</title>" in (real / "r.html").read_text()
 
 
 def test_outputs_an_earlier_run_made_are_named_from_the_reports_folder(tmp_path, monkeypatch):

@@ -26,7 +26,14 @@ from PIL import Image
 
 from ..errors import ExitCode, ImageReadError, OutputError
 from ..io import check_name_length, check_output_folder, probe_image
-from ..names import absolute_path, folded_name, one_file_names, output_stem, quoted
+from ..names import (
+    absolute_path,
+    folded_name,
+    one_file_names,
+    output_stem,
+    quoted,
+    written_path,
+)
 from .manifest import (
     Entry,
     find_conflict,
@@ -160,8 +167,10 @@ class BatchPlan:
     stopped run left pending (:attr:`~quantize.batch.manifest.Entry.pending`) under names
     this plan does not give: left as they are, in no result; ``newly_unclaimed`` are those
     of them no earlier run found so (the others are recorded as found so: a caller can say
-    so once). ``dropped`` are the outputs left pending under names this plan does not
-    give that are not there: the run takes their entries out of the manifest. ``left_out`` are
+    so once); ``unfinished`` are those of them a stopped run left pending, whose input may
+    be among the plan's (named otherwise now). ``dropped`` are the outputs left pending under
+    names this plan does not give that are not there: the run takes their entries out of
+    the manifest. ``left_out`` are
     the inputs whose colours the shared palette the jobs map onto was fitted without
     (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
     results (:data:`~quantize.batch.results.LEFT_OUT`).
@@ -181,6 +190,7 @@ class BatchPlan:
     newly_unclaimed: list[Path] = field(default_factory=list)
     dropped: list[Path] = field(default_factory=list)
     left_out: Mapping[Path, str] = field(default_factory=dict)
+    unfinished: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -251,14 +261,17 @@ def would_be_found(path: str | os.PathLike[str], input_dir: str | os.PathLike[st
     The parameters are those of :func:`plan_batch`: ``output_dir`` is left out of
     the search when it lies inside ``input_dir``. Prior validation is assumed.
 
+    ``path`` is taken by its own name, as the search lists a link to a file and as a
+    file written there replaces the link: only the folders it lies in are resolved.
+
     >>> would_be_found("photos/index.html", "photos", "out", pattern="*")
     True
     """
-    base, target = Path(input_dir).resolve(), Path(path).resolve()
+    base, target = Path(input_dir).resolve(), Path(written_path(path))
     if not target.is_relative_to(base):
         return False
     skip = _left_out(Path(input_dir), Path(output_dir))
-    if skip is not None and _is_within(target, skip):
+    if skip is not None and target.is_relative_to(skip.resolve()):
         return False
     rel = target.relative_to(base)
     if any(part.startswith(".") for part in rel.parts) or (not recursive and len(rel.parts) > 1):
@@ -506,7 +519,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
-                     [old for old, entry in unclaimed if not entry.unclaimed], dropped)
+                     [old for old, entry in unclaimed if not entry.unclaimed], dropped,
+                     unfinished=[old for old, entry in unclaimed if entry.pending])
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
@@ -728,9 +742,11 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
     """
     root = src.resolve()
     skip = excluded.resolve() if excluded is not None else None
+    folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for out in outputs:
         written = mode.done_path(out)
-        if _would_be_listed(written.resolve(), root, recursive, skip):
+        # where the job writes it: a link of its name is replaced, not the file it leads to
+        if _would_be_listed(Path(written_path(written, folders)), root, recursive, skip):
             raise ValueError(
                 f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
                 f"{quoted(written)} would be read as an input; choose an output folder "
@@ -738,7 +754,9 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
 
 
 def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None) -> bool:
-    if not _is_within(path, root) or (skip is not None and _is_within(path, skip)):
+    """Whether a search of ``root`` would list ``path``; all three resolved (``path``'s
+    folders, not its own name: see :func:`~quantize.names.written_path`)."""
+    if not path.is_relative_to(root) or (skip is not None and path.is_relative_to(skip)):
         return False
     return recursive or path.parent == root
 

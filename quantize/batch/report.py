@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import OutputExistsError
 from ..io import atomic_write
-from ..names import absolute_path, natural_key, printable_data, quoted
+from ..names import natural_key, printable_data, quoted, written_path
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
@@ -70,15 +70,19 @@ def check_report_clear_of_outputs(path: str | os.PathLike[str], name: str,
     ValueError
         Naming ``name``, the report's path and the output it would replace.
     """
-    target = absolute_path(path)
+    # Compared where they are written, whatever links to folders they are named through:
+    # -o outlink and the report as real/a/segments.json are one file.
+    target = written_path(path)
     given = plan.options.get("palette_in")
-    if isinstance(given, str | os.PathLike) and absolute_path(given) == target:
+    if isinstance(given, str | os.PathLike) and target in (written_path(given),
+                                                           str(Path(given).resolve())):
         raise ValueError(f"{name}={quoted(path)} is the palette_in={quoted(given)} file the "
                          "batch reads; expected another path")
     outputs = [plan.output_dir / SHARED_PALETTE_NAME, *(job.output for job in plan.jobs),
                *(r.output for r in plan.settled if r.output is not None)]
+    folders: dict[str, str] = {}  # the outputs lie in a few folders, each resolved once
     for output in outputs:
-        taken = absolute_path(output)
+        taken = written_path(output, folders)
         inside = plan.mode.makes_folder and target.startswith(taken + os.sep)
         if target == taken or inside:
             where = "lies in the output folder" if inside else "would overwrite the output"
@@ -145,7 +149,8 @@ def check_report_folder(path: str | os.PathLike[str], name: str,
     if folder.exists():
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} is a file; expected a "
                          "folder")
-    if not Path(absolute_path(folder)).is_relative_to(absolute_path(output_dir)):
+    # as the system finds them: -o outlink, and the report's folder named by outlink's target
+    if not Path(written_path(folder)).is_relative_to(Path(output_dir).resolve()):
         raise ValueError(f"{name}={quoted(p)}: folder {quoted(folder)} does not exist; "
                          "expected an existing folder or one inside "
                          f"output_dir={quoted(output_dir)}")

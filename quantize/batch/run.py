@@ -153,7 +153,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
-        if not os.path.lexists(plan.mode.done_path(output)):  # removed since (remove_unclaimed)
+        # removed since (remove_unclaimed); an unfinished folder output has no mark yet
+        if not os.path.lexists(output if entry.pending else plan.mode.done_path(output)):
             continue
         with contextlib.suppress(OSError):  # (and outputs whose inputs went, or came back)
             if entry.pending:  # left by a stopped run, under a name no longer planned
@@ -333,6 +334,9 @@ def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
     are also the outputs a stopped run left pending under names the plan does not give:
     that run's, unfinished, with no size recorded to check them against.
 
+    The folders below the output folder that held them are removed too when that empties
+    them, as a run leaves no mirrored folder without an output.
+
     Returns the outputs removed, and those left in place with why (changed since that run
     wrote them, or the system refused), each sorted.
     """
@@ -347,7 +351,21 @@ def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
             removed.append(old)
         else:
             kept[old] = why
+    remove_empty_folders(_folders_below(plan.output_dir, removed))
     return removed, kept
+
+
+def _folders_below(folder: Path, paths: Sequence[Path]) -> list[Path]:
+    """The folders ``paths`` (each named as ``folder / key``) lie in below ``folder``, the
+    deepest first.
+
+    >>> [p.as_posix() for p in _folders_below(Path("out"), [Path("out/a/b/x.png"),
+    ...                                                     Path("out/a/y.png"), Path("out/z")])]
+    ['out/a/b', 'out/a']
+    """
+    below = {parent for path in paths for parent in path.relative_to(folder).parents
+             if parent != Path(".")}
+    return [folder / rel for rel in sorted(below, key=lambda p: (-len(p.parts), p.as_posix()))]
 
 
 def _left_out(plan: BatchPlan, result: FileResult) -> FileResult:

@@ -268,8 +268,9 @@ def batch(
             fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
         if remove_orphans and plan.unclaimed:
             plan = _remove_orphans(plan, show)
-        elif plan.newly_unclaimed:  # once: a rerun finding them so again does not repeat it
-            warn(output_dir, _unclaimed_line(plan.newly_unclaimed, len(plan.unclaimed)))
+        else:  # once: a rerun finding them so again does not repeat it
+            for line in _unclaimed_lines(plan):
+                warn(output_dir, line)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
@@ -290,7 +291,7 @@ def batch(
         raise
     if not quiet:  # -q: nothing on success, as reduce -q and segment -q
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
-                       unclaimed=len(plan.unclaimed))
+                       unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
     if summary.interrupted:
         fail("interrupted; rerun the same command to finish", INTERRUPTED)
     _say_stopped(stopped)  # after the reports, which hold the files done and those not
@@ -455,43 +456,71 @@ def _describe(settings: dict[str, Any]) -> str:
     return ", ".join(one(k, v) for k, v in settings.items())
 
 
-def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3) -> str:
-    """Why ``outputs``, made by earlier runs and found so for the first time, are in no line
-    or report of this one, and that they are left in place; ``total`` counts those found so
-    before too.
+#: What the lines say of an output in no report, by whether a stopped run left it unfinished:
+#: it may be of an input of this run, whose output is named otherwise now.
+_UNCLAIMED = {False: "made by an earlier run from a file that is not among this run's inputs",
+              True: "left unfinished by a stopped run under a name this run does not make"}
+
+
+def _unclaimed_lines(plan: "lib.BatchPlan") -> list[str]:
+    """The warnings about the outputs of ``plan`` in no report found so for the first time
+    (``plan.newly_unclaimed``): one for the outputs of files not among the inputs, one for
+    those a stopped run left unfinished, each counting those of its kind found so before."""
+    lines, left = [], set(plan.unfinished)
+    for unfinished in (False, True):
+        new = [p for p in plan.newly_unclaimed if (p in left) == unfinished]
+        total = sum(1 for p in plan.unclaimed if (p in left) == unfinished)
+        if new:
+            lines.append(_unclaimed_line(new, total, unfinished=unfinished))
+    return lines
+
+
+def _unclaimed_line(outputs: list[Path], total: int, shown: int = 3,
+                    unfinished: bool = False) -> str:
+    """Why ``outputs``, made by earlier runs (or, ``unfinished``, left unfinished by a stopped
+    run) and found so for the first time, are in no line or report of this one, and that
+    they are left in place; ``total`` counts those found so before too.
 
     >>> _unclaimed_line([Path("a.png"), Path("b.png")], 3, shown=1)[-118:-62]
     'in no report: a.png and 1 more (and 1 found so before); '
+    >>> print(_unclaimed_line([Path("a")], 1, unfinished=True))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    1 output left unfinished by a stopped run, under a name this run does not make, is left
+    in place, in no report: a; later runs do not say it again (--remove-orphans removes them)
     """
     names = ", ".join(map(str, outputs[:shown]))
     more = f" and {len(outputs) - shown} more" if len(outputs) > shown else ""
     what = "1 output" if len(outputs) == 1 else f"{len(outputs)} outputs"
     verb = "is" if len(outputs) == 1 else "are"
     before = f" (and {total - len(outputs)} found so before)" if total > len(outputs) else ""
-    return (f"{what} made by an earlier run from a file that is not among this run's inputs "
-            f"(deleted, renamed, or not selected by INPUT_DIR, --glob or -r) {verb} left in "
-            f"place, in no report: {names}{more}{before}; later runs do not say it again "
-            "(--remove-orphans removes them)")
+    if unfinished:
+        name = "a name" if len(outputs) == 1 else "names"
+        why = f"left unfinished by a stopped run, under {name} this run does not make,"
+    else:
+        why = ("made by an earlier run from a file that is not among this run's inputs "
+               "(deleted, renamed, or not selected by INPUT_DIR, --glob or -r)")
+    return (f"{what} {why} {verb} left in place, in no report: {names}{more}{before}; later "
+            "runs do not say it again (--remove-orphans removes them)")
 
 
 def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
-    """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``):
-    a line for each removed (not with -q), a warning for each left in place, with why;
-    ``plan`` with only those left as unclaimed."""
+    """Remove the outputs of files not among ``plan``'s inputs (``plan.unclaimed``, those a
+    stopped run left unfinished among them): a line for each removed (not with -q), a
+    warning for each left in place, with why; ``plan`` with only those left as unclaimed."""
     from dataclasses import replace
 
     from .. import batch as lib
 
     with user_errors():
         removed, kept = lib.remove_unclaimed(plan)
+    left = set(plan.unfinished)
     if show != "quiet":
         for old in removed:
-            say(printable_line(f"removed {old}, made by an earlier run from a file that is not "
-                               "among this run's inputs"), err=show == "json")
+            say(printable_line(f"removed {old}, {_UNCLAIMED[old in left]}"), err=show == "json")
     for old, why in kept.items():
-        warn(old, f"made by an earlier run from a file that is not among this run's inputs, "
-             f"is left in place: {why}")
-    return replace(plan, unclaimed=list(kept), newly_unclaimed=[])
+        warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
+    return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
+                   unfinished=[old for old in plan.unfinished if old in kept])
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
@@ -559,6 +588,7 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str) -> dict[str, Any]:
+    from ..io import require_regular_file
     from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
@@ -577,6 +607,8 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         from ..palette_files import check_palette_path
 
         check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
+        # read here, then by every file's job: a pipe would wait for a writer at the second
+        require_regular_file(palette_in, "palette_in")
         options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
@@ -880,9 +912,10 @@ def _fmt(value: Any) -> str:
 
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
-                   unclaimed: int = 0) -> None:
+                   unclaimed: int = 0, unfinished: int = 0) -> None:
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
-    ``unclaimed`` counts the outputs of files not among the inputs, left in place."""
+    ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
+    left unfinished by a stopped run, the others of files not among the inputs."""
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
@@ -892,8 +925,11 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
     if unclaimed:  # named once, in a warning; counted at every run
-        outputs = "1 output" if unclaimed == 1 else f"{unclaimed} outputs"
-        line += f"; {outputs} of files not among the inputs left in place"
+        gone, left = unclaimed - unfinished, unfinished
+        kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]
+                 if gone else []) + ([f"{left} unfinished output{'s' if left > 1 else ''} of a "
+                                      "stopped run"] if left else [])
+        line += f"; {' and '.join(kinds)} left in place"
     if reports:
         line += f"; report: {', '.join(map(str, reports))}"
     say(line, err=err)

@@ -38,7 +38,7 @@ from .._validation import check_bool, check_choice, check_int
 from ..batch.results import NOT_REACHED
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
-from ..names import natural_key, printable, printable_line, quoted
+from ..names import absolute_path, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 
@@ -191,7 +191,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
     """The folder all inputs share, and each input's path from it: ``2024/img.png``, not
     ``img.png`` ("" and the names alone for inputs on several drives)."""
-    inputs = [os.path.abspath(str(row.get("input", ""))) for row in rows]
+    inputs = [absolute_path(str(row.get("input", ""))) for row in rows]
     try:
         base = os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else ""
     except ValueError:  # inputs on several drives (Windows)
@@ -390,23 +390,25 @@ def _link(path: Path, folder: Path, text: str) -> str:
 def _href(path: Path, folder: Path) -> str:
     """The address of ``path`` from a page in ``folder``: relative when possible.
 
-    Paths are made absolute without following symbolic links: a browser joins the
-    link to the page's address as it was opened, ``..`` taking off its last folder.
+    Paths are made absolute as the system finds them, but for the links they pass through
+    (:func:`~quantize.names.absolute_path`: a ".." after a link to a folder is taken from
+    the link's target, as the system takes it): a browser joins the link to the page's
+    address as it was opened, ``..`` taking off its last folder, and finds the file there.
     """
     try:
-        target = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+        target = os.path.relpath(absolute_path(path), absolute_path(folder))
         return urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
     except ValueError:  # another drive (Windows)
-        return Path(os.path.abspath(path)).as_uri()
+        return Path(absolute_path(path)).as_uri()
 
 
 def _from_folder(path: str, folder: Path) -> str:
     """``path`` relative to the report's folder, as :func:`_link` links it (absolute when
     on another drive)."""
     try:
-        return os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+        return os.path.relpath(absolute_path(path), absolute_path(folder))
     except ValueError:  # another drive (Windows)
-        return os.path.abspath(path)
+        return absolute_path(path)
 
 
 # --------------------------------------------------------------------------

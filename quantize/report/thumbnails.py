@@ -27,7 +27,14 @@ from PIL import Image
 
 from .._validation import check_choice
 from ..errors import ImageReadError
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, ColorProfileWarning, LoadedImage, load_image
+from ..io import (
+    DEFAULT_MAX_PIXELS,
+    MAX_PALETTE,
+    ColorProfileWarning,
+    LoadedImage,
+    load_image,
+    require_regular_file,
+)
 from .assets import SHOWN_SIZE
 
 __all__ = ["BOUNDARIES_NAME", "THUMBNAIL_KINDS", "Swatch", "Thumbnail", "read_palette_shares",
@@ -123,7 +130,9 @@ def _loaded_pil(path: Path, max_pixels: int | None,
                 shrink_to: int | None = None) -> tuple[Image.Image, LoadedImage]:
     """The image (the first frame of an animation) as upright sRGB (RGB or RGBA), and the
     file as read (a JPEG possibly decoded smaller, down to ``shrink_to`` a side: see
-    :func:`quantize.io.load_image`)."""
+    :func:`quantize.io.load_image`). A pipe or device is refused unopened, as batch
+    leaves it: opening a named pipe waits for a writer, for ever if none comes."""
+    require_regular_file(path, "path")
     with warnings.catch_warnings():  # the file's job reported it, on its own line
         warnings.simplefilter("ignore", ColorProfileWarning)
         loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
