@@ -341,6 +341,16 @@ def _check_ext(ext: str) -> None:
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
+@dataclass(frozen=True)
+class _PaletteSizes:
+    """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
+    ``still``, its entries; ``animation``, those an animation draws (alpha >= 128), which
+    are fewer when some entry is translucent or transparent."""
+
+    still: int
+    animation: int
+
+
 def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
                             sizes: _PaletteSizes | None) -> None:
     """Refuse an input given twice, and two inputs that would write the same output.
@@ -530,16 +540,6 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
 
 # A default output name: the input's stem, ".k", the number of colours and the extension.
 _NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class _PaletteSizes:
-    """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
-    ``still``, its entries; ``animation``, those an animation draws (alpha >= 128), which
-    are fewer when some entry is translucent or transparent."""
-
-    still: int
-    animation: int
 
 
 def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
