@@ -500,6 +500,26 @@ def test_palette_out_then_palette_in(photo, tmp_path):
     assert set(map(tuple, used.tolist())) <= set(map(tuple, palette.tolist()))
 
 
+def test_a_palette_in_pipe_is_refused_before_it_is_read(photo, tmp_path):
+    # The command read the pipe once to check it and each file's job read it again:
+    # it waited for a second writer of the pipe for ever.
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(tmp_path / "pal.hex")
+    try:
+        result = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(photo),
+                                 "-o", str(tmp_path / "a.png"), "--palette-in",
+                                 str(tmp_path / "pal.hex")],
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("reduce waited for a writer of the --palette-in pipe")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"quantize: error: {tmp_path / 'pal.hex'}: is a pipe or device, "
+                             "not a regular file, and can be read only once; save it to a "
+                             "file and pass that\n")
+    assert not (tmp_path / "a.png").exists()
+
+
 @pytest.mark.parametrize("suffix", [".act", ".pal", ".txt"])
 def test_palette_out_then_palette_in_as_photoshop_and_jasc_palettes(photo, tmp_path, suffix):
     # Adobe colour tables, JASC palettes and Paint.NET's, which Photoshop, Paint Shop Pro,

@@ -33,7 +33,7 @@ import typer
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, require_regular_file
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
@@ -551,6 +551,8 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
     if palette_in is None:
         return None
+    # read here, then by every file's job: a pipe would wait for a writer at the second
+    require_regular_file(palette_in, "palette_in")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PaletteFormatWarning)
         palette = read_palette(palette_in)
