@@ -73,26 +73,6 @@ def test_missing_dask_gives_one_line_install_hint(monkeypatch):
         batch.require_distributed()
 
 
-@pytest.fixture(scope="module")
-def dask_scheduler():
-    """Address of a LocalCluster of 2 single-thread worker processes.
-
-    The workers' BLAS and OpenMP pools are pinned to one thread explicitly, as
-    the local pool's are (float sums, hence outputs, may depend on the thread
-    count); test_dask_workers_run_with_one_thread checks that this holds. A
-    task whose worker dies is not retried (allowed-failures 0), to keep tests short.
-    """
-    distributed = pytest.importorskip("dask.distributed")
-    import dask
-
-    one_thread = dict.fromkeys(batch.THREAD_VARIABLES, "1")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                          "distributed.nanny.pre-spawn-environ": one_thread}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=None) as cluster:
-        yield cluster.scheduler_address
-
-
 @pytest.fixture
 def photo_tree(tmp_path):
     return make_photo_tree(tmp_path / "in")
