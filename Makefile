@@ -2,6 +2,8 @@
 #   make demo   -- create .venv, install quantize, run it on samples/ into out/
 #   make test   -- create .venv with the dev extras, run the test suite
 PYTHON ?= python3
+# Processes the test suite runs in (pytest-xdist); 0 runs it in make's own python.
+TEST_WORKERS ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 
@@ -23,7 +25,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python samples/demo.py samples out
 
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check quantize tests benchmarks

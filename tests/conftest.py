@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.batch import FileResult
+from quantize.batch import THREAD_VARIABLES, FileResult
 from quantize.reduce import reduce_file
 
 from .reduce_support import COLOURS
@@ -21,6 +21,35 @@ from .report_support import BROKEN_REASON, quadrants
 def rng() -> np.random.Generator:
     """A seeded Generator, fresh for every test, so tests are reproducible and independent."""
     return np.random.default_rng(20240611)
+
+
+# --------------------------------------------------------------------------
+# Batch on Dask: test_batch_executor_dask.py and test_cli_batch.py
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler():
+    """Address of a LocalCluster of 2 single-thread worker processes, started once.
+
+    The workers' BLAS and OpenMP pools are pinned to one thread explicitly, as
+    the local pool's are (float sums, hence outputs, may depend on the thread
+    count): test_dask_workers_run_with_one_thread checks that this holds, and
+    test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte relies on it.
+    A task whose worker dies is not retried (allowed-failures 0), to keep tests short;
+    the nanny starts a new worker in its place. The scheduler and the nannies read
+    these settings as they start, so they are set only then, not for the tests after.
+    """
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    one_thread = dict.fromkeys(THREAD_VARIABLES, "1")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.nanny.pre-spawn-environ": one_thread}):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+    with cluster:
+        yield cluster.scheduler_address
 
 
 # --------------------------------------------------------------------------

@@ -26,19 +26,6 @@ def photo_tree(tmp_path):
     return make_photo_tree(tmp_path / "in")
 
 
-@pytest.fixture(scope="module")
-def dask_scheduler():
-    """A LocalCluster of 2 worker processes whose BLAS pools use one thread, as local workers."""
-    distributed = pytest.importorskip("dask.distributed")
-    import dask
-
-    one_thread = dict.fromkeys(batch.THREAD_VARIABLES, "1")
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": one_thread}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=None) as cluster:
-        yield cluster.scheduler_address
-
-
 def _cli(*args: str):
     from typer.testing import CliRunner
 

@@ -327,7 +327,8 @@ def test_quality_search_on_an_image_with_many_colours(rng):
     tight = reduce_colors(image, quality=3.0, seed=0)
     assert loose.delta_e <= 6.0 and tight.delta_e <= 3.0
     assert 2 <= loose.k < tight.k <= 256
-    assert reduce_colors(image, quality=3.0, seed=0).k == tight.k  # same seed, same k
+    # Same seed, same k: checked on the quicker of the two searches.
+    assert reduce_colors(image, quality=6.0, seed=0).k == loose.k
     assert reduce_colors(image, tight.k // 2, seed=0).delta_e > 3.0
 
 
