@@ -365,8 +365,9 @@ def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:
     if n_distinct >= k:  # distinct, but too close for float32 distances to tell apart
         raise ValueError(
             f"n_clusters={k}: the {n_distinct} distinct points with positive weight are "
-            "too close together (relative to their distance from the origin) to be "
-            "separated in float32; expected fewer clusters or rescaled data"
+            "too close together for float32 distances to separate them (their squared "
+            "distances round to 0 beside their distance from the origin, or are too "
+            "small for float32); expected fewer clusters or rescaled data"
         )
     raise ValueError(
         f"n_clusters={k} should be <= the number of distinct points with positive "
