@@ -17,6 +17,7 @@ from quantize import batch
 from quantize.io import load_image
 
 from .batch_support import BAD, GOOD, make_photo_tree
+from .cli_support import pipe_refusal, run_with_palette_pipe
 
 SENTINEL = b"left alone"
 
@@ -275,24 +276,11 @@ def test_cli_report_may_not_overwrite_the_palette_in_file(photo_tree, tmp_path):
 def test_cli_refuses_a_palette_in_pipe_before_reading_it(photo_tree, tmp_path):
     # the batch read the pipe once to check it, and each file's job read it again: the run
     # waited for a writer of the pipe forever
-    import os
-    import subprocess
-    import sys
-
-    if not hasattr(os, "mkfifo"):
-        pytest.skip("no named pipes here")
-    os.mkfifo(tmp_path / "pal.hex")
-    try:
-        result = subprocess.run([sys.executable, "-m", "quantize", "batch", str(photo_tree),
-                                 "-o", str(tmp_path / "out"), "--palette-in",
-                                 str(tmp_path / "pal.hex")],
-                                capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the batch waited for a writer of the --palette-in pipe")
+    pipe = tmp_path / "pal.hex"
+    result = run_with_palette_pipe(["batch", str(photo_tree), "-o", str(tmp_path / "out")],
+                                   pipe)
     assert result.returncode == 1, result.stderr
-    assert result.stderr == (f"quantize: error: {tmp_path / 'pal.hex'}: is a pipe or device, "
-                             "not a regular file, and can be read only once; save it to a "
-                             "file and pass that\n")
+    assert result.stderr == pipe_refusal(pipe)
     assert not (tmp_path / "out").exists()
 
 
