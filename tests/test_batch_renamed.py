@@ -346,6 +346,24 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
+def test_removing_a_segment_folder_that_holds_a_users_file_says_the_folder_is_left(tmp_path):
+    # "removed out/b" was said though out/b stayed, holding notes.txt
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "a.png", 1)
+    _still(src / "b.png", 2)
+    args = [src, "-o", out, "--mode", "segment", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (out / "b" / "notes.txt").write_text("mine")
+    (src / "b.png").unlink()
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        f"removed the outputs in {out / 'b'}, made by an earlier run from a file that is not "
+        "among this run's inputs; the folder is left, as it holds other files")
+    assert _listed(out / "b") == ["notes.txt"]
+
+
 def test_an_unfinished_output_under_a_name_no_longer_made_is_said_to_be_one(tmp_path):
     # out/a/, left unfinished by a stopped run, of in/a.png, whose output is a.png/ now that
     # a.jpg joined it: it was said to be made from a file not among this run's inputs

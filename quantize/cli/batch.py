@@ -516,7 +516,11 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     left = set(plan.unfinished)
     if show != "quiet":
         for old in removed:
-            say(printable_line(f"removed {old}, {_UNCLAIMED[old in left]}"), err=show == "json")
+            # a segment folder that also holds files of the user's is left, without the job's
+            what, kept_folder = ((f"the outputs in {old}", "; the folder is left, as it holds "
+                                  "other files") if old.is_dir() else (str(old), ""))
+            say(printable_line(f"removed {what}, {_UNCLAIMED[old in left]}{kept_folder}"),
+                err=show == "json")
     for old, why in kept.items():
         warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
     return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
