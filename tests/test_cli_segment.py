@@ -387,6 +387,30 @@ def test_cli_a_pipe_with_an_output_folder_is_read_once_and_named_as_given(photo_
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_only_a_pipe_makes_a_scratch_folder(photo_path, tmp_path, monkeypatch):
+    """A file read by name needs no temporary folder, as for reduce; a pipe's copy gets
+    one, removed after."""
+    import tempfile
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+
+    def counted(*args, **kwargs):
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", counted)
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    assert made == []
+    writer = _fed_pipe(tmp_path / "63", photo_path.read_bytes())
+    result = runner.invoke(app, ["segment", str(tmp_path / "63"), "-o", str(tmp_path / "p")])
+    writer.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert len(made) == 1 and not os.path.exists(made[0])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_cli_a_pipe_that_holds_no_image_is_named_as_given(tmp_path):
     pipe = tmp_path / "63"
     writer = _fed_pipe(pipe, b"not a picture\n")

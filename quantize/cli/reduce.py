@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from . import (
     DitherLevelOption,
     DitherOption,
     MaxPixelsOption,
+    Scratch,
     SeedOption,
     app,
     as_flags,
@@ -600,7 +600,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     from ..batch.results import file_result
     from ..reduce import reduce_file
 
-    with _Scratch() as scratch:
+    with Scratch() as scratch:
         staged = [_stage(f, scratch) for f in files]
         calls = [Call(call_with_warnings, (reduce_file, src, out), options)
                  for src, out in staged]
@@ -638,32 +638,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
 
 
-class _Scratch:
-    """A temporary folder for :func:`_stage`, made when first asked for
-    (:meth:`_Scratch.folder`) and removed with everything in it at the end of the ``with``
-    block.
-
-    Files read and written by name need none: making and removing the folder cost
-    about 3 ms of every such call.
-    """
-
-    def __init__(self) -> None:
-        self._made: tempfile.TemporaryDirectory[str] | None = None
-
-    def __enter__(self) -> "_Scratch":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._made is not None:
-            self._made.cleanup()
-
-    def folder(self) -> Path:
-        if self._made is None:
-            self._made = tempfile.TemporaryDirectory(prefix="quantize-")
-        return Path(self._made.name)
-
-
-def _stage(f: _File, scratch: _Scratch) -> tuple[str, str | None]:
+def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
     """The paths reduce_file sees: stdin or a pipe saved to a scratch file, stdout written
     to one."""
     src = f.input

@@ -10,7 +10,6 @@ exists (use ``--force``), 130 interrupted.
 
 import contextlib
 import json
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from ..names import folded_name, output_stem, printable_data
 from . import (
     USAGE_ERROR,
     Command,
+    Scratch,
     SeedOption,
     app,
     click_errors,
@@ -217,8 +217,8 @@ def segment_command(
         fail(printable_line(f"{input}: the default output folder is the input itself "
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
     try:
-        with tempfile.TemporaryDirectory(prefix="quantize-") as scratch:
-            source = stage_stream(input, Path(scratch)) if stream else input
+        with Scratch() as scratch:  # a folder only for a stream's copy
+            source = stage_stream(input, scratch.folder()) if stream else input
             with user_errors(), _naming_input(input, source), \
                     warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
