@@ -100,17 +100,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_MODULE_OF})
 
 
-__all__ = ["INPUT_CHANGED", "LEFT_OUT", "MANIFEST_NAME", "NOT_DONE", "NOT_REACHED", "NOT_REMOVED",
-           "REMOVED", "REPORT_COLUMNS", "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME",
-           "THREAD_VARIABLES", "WORKER_DIED", "BatchPlan", "BatchSummary", "FileJob",
-           "FileResult", "JobMode", "MissingDependencyError", "NotRecordedError",
-           "OptionsChangedError", "SchedulerLostError", "SharedPalette", "WorkerFailedError",
-           "available_cpus",
-           "check_report_clear_of_outputs", "check_scheduler",
-           "check_report_folder", "check_report_not_an_input", "check_report_path",
-           "check_report_replaceable",
-           "find_images", "image_extensions", "kept_by_batch", "left_out_line",
-           "not_reached_row", "not_removed_lines", "plan_batch", "read_manifest",
-           "reduce_mode", "remove_unclaimed", "removed_note",
-           "require_distributed", "run_batch", "run_dask", "run_inline", "run_local",
-           "segment_mode", "shared_palette", "would_be_found", "write_report"]
+__all__ = sorted(_MODULE_OF)  # every name of the table above, each from its module
