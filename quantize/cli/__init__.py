@@ -537,6 +537,25 @@ class Scratch:
         return Path(self._made.name)
 
 
+def read_palette_in(palette_in: Path) -> Any:
+    """The ``--palette-in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
+    job, so that a bad file is named once.
+
+    Every file's job reads the file again: a pipe or device is refused (a second read of
+    a pipe waits for a writer for ever), and the file's format warnings are left for the
+    jobs to say, each on its file's line.
+    """
+    import warnings
+
+    from ..io import require_regular_file
+    from ..palette_files import PaletteFormatWarning, read_palette
+
+    require_regular_file(palette_in, "palette_in")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PaletteFormatWarning)
+        return read_palette(palette_in)
+
+
 def stage_stream(path: Path, folder: Path) -> Path:
     """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
     once; a stream that cannot be read ends the command (exit 1)."""

@@ -49,6 +49,7 @@ from . import (
     number,
     path,
     printable_line,
+    read_palette_in,
     refuse_both,
     refuse_closed_stdout,
     refuse_stdout_folder,
@@ -592,7 +593,6 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
                     dither: float | None, exact_colors: bool, palette_in: Path | None,
                     seed: int, optimize: bool, skip_if_larger: bool,
                     palette: str) -> dict[str, Any]:
-    from ..io import require_regular_file
     from ..reduce.options import check_palette_alone, check_palette_mode
 
     check_palette_alone("palette_in", palette_in, colors, quality, exact_colors)
@@ -611,8 +611,6 @@ def _reduce_options(colors: int | None, quality: float | None, space: str | None
         from ..palette_files import check_palette_path
 
         check_palette_path(palette_in, "palette_in")  # named as the option, as reduce does
-        # read here, then by every file's job: a pipe would wait for a writer at the second
-        require_regular_file(palette_in, "palette_in")
         options["palette_in"] = _check_palette_file(palette_in)
     else:  # with --quality, -k is the most colours allowed (as for quantize reduce)
         if quality is not None:
@@ -676,13 +674,10 @@ def _check_palette_file(palette_in: Path) -> Path:
     that only an animation can hold is left to each file's job, which applies the rule
     ``quantize reduce`` applies to that file.
     """
-    from ..palette_files import PaletteFormatWarning, read_palette
     from ..reduce.options import entries_drawn
     from ..reduce.result import GIF_ALPHA_THRESHOLD
 
-    with warnings.catch_warnings():  # each file's job reads it again and says them
-        warnings.simplefilter("ignore", PaletteFormatWarning)
-        palette = read_palette(palette_in)
+    palette = read_palette_in(palette_in)
     still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
     if animated > MAX_PALETTE:
         some = "" if animated == still else \

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sys
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ import typer
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, require_regular_file
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
@@ -56,6 +55,7 @@ from . import (
     number,
     path,
     printable_line,
+    read_palette_in,
     refuse_both,
     refuse_closed_stdout,
     refuse_stream_without_output,
@@ -546,16 +546,11 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
     """:class:`_PaletteSizes` of the ``--palette-in`` file, or None; reading it names a bad
     file once, before any job (each job reads it again for its colours, and says its
     warnings)."""
-    from ..palette_files import PaletteFormatWarning, read_palette
     from ..reduce.options import entries_drawn
 
     if palette_in is None:
         return None
-    # read here, then by every file's job: a pipe would wait for a writer at the second
-    require_regular_file(palette_in, "palette_in")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PaletteFormatWarning)
-        palette = read_palette(palette_in)
+    palette = read_palette_in(palette_in)
     return _PaletteSizes(palette.shape[0], entries_drawn(palette, animated=True))
 
 
