@@ -30,3 +30,19 @@ def pipe_refusal(pipe: Path) -> str:
     """The error line a pipe given where a regular file is read twice gets."""
     return (f"quantize: error: {pipe}: is a pipe or device, not a regular file, and can be "
             "read only once; save it to a file and pass that\n")
+
+
+def count_temporary_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The list of every temporary folder ``tempfile.mkdtemp`` makes from now on, in the
+    order made (a scratch folder of the command line is one)."""
+    import tempfile
+
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def counted(*args, **kwargs):
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", counted)
+    return made

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from quantize.cli import app
 from quantize.cli.reduce import _read_stdin, _write_all
 from quantize.io import load_image
-from tests.cli_support import pipe_refusal, run_with_palette_pipe
+from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import png_of_chunks, stored_idats
 
 runner = CliRunner()
@@ -1008,16 +1008,7 @@ def test_stdin_to_stdout_round_trip(photo, output):
 def test_only_stdin_stdout_and_pipes_make_a_scratch_folder(photo, monkeypatch):
     """A file read and written by name needs no temporary folder (making and removing one
     cost every call about 3 ms); stdin, stdout and a pipe still get theirs, removed after."""
-    import tempfile
-
-    made = []
-    mkdtemp = tempfile.mkdtemp
-
-    def counted(*args, **kwargs):
-        made.append(mkdtemp(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(tempfile, "mkdtemp", counted)
+    made = count_temporary_folders(monkeypatch)
     assert run(photo, "-k", 5, "-o", photo.with_name("a.png")).exit_code == 0
     assert run(photo, "-k", 5, "--ext", ".b.png").exit_code == 0
     assert made == []

@@ -15,6 +15,7 @@ from quantize import segment
 from quantize.cli import app
 from quantize.segment_file import EDGES_FILE
 
+from .cli_support import count_temporary_folders
 from .segment_support import read
 
 runner = CliRunner()
@@ -390,16 +391,7 @@ def test_cli_a_pipe_with_an_output_folder_is_read_once_and_named_as_given(photo_
 def test_cli_only_a_pipe_makes_a_scratch_folder(photo_path, tmp_path, monkeypatch):
     """A file read by name needs no temporary folder, as for reduce; a pipe's copy gets
     one, removed after."""
-    import tempfile
-
-    made = []
-    mkdtemp = tempfile.mkdtemp
-
-    def counted(*args, **kwargs):
-        made.append(mkdtemp(*args, **kwargs))
-        return made[-1]
-
-    monkeypatch.setattr(tempfile, "mkdtemp", counted)
+    made = count_temporary_folders(monkeypatch)
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "f")])
     assert result.exit_code == 0, result.output
     assert made == []
