@@ -212,6 +212,40 @@ def test_cli_reports_may_go_into_a_new_folder_inside_the_output(photo_tree, tmp_
     assert "chelsea.png" in (out / "index.html").read_text()
 
 
+def test_cli_html_title_names_the_input_folder_as_given(tmp_path, monkeypatch):
+    # With every input in in/2023/, the title said "2023", the folder the inputs share,
+    # and the files were named "a.png", not by their path from INPUT_DIR as mirrored in -o.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in" / "2023").mkdir(parents=True)
+    for name in ("a.png", "b.png"):
+        Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / "in" / "2023" / name)
+    result = _cli("in/", "-o", "out", "-r", "-k", "2", "--html", "out/index.html", "-q")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "out" / "index.html").read_text()
+    assert "<title>quantize batch report (reduce): in</title>" in text
+    assert re.findall(r'<a href="[^"#]*">([^<]*)</a>', text)[::2] == ["2023/a.png", "2023/b.png"]
+    monkeypatch.chdir(tmp_path / "in")  # an INPUT_DIR of no name of its own: and its name
+    result = _cli(".", "-o", "../out2", "-r", "-k", "2", "--html", "../out2/index.html", "-q")
+    assert result.exit_code == 0, result.output
+    assert "<title>quantize batch report (reduce): . (in)</title>" in \
+        (tmp_path / "out2" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("flag", ["--html", "--report"])
+def test_cli_reports_make_no_folder_a_dot_dot_steps_out_of(tmp_path, monkeypatch, flag):
+    # out/new/../index.html left an empty out/new/ behind: made for the report, which the
+    # system writes in out/.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / "in" / "a.png")
+    name = "index.html" if flag == "--html" else "r.json"
+    result = _cli("in", "-o", "out/o", "-k", "2", flag, f"out/o/new/../{name}", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "o" / name).is_file()
+    assert sorted(p.name for p in (tmp_path / "out" / "o").iterdir()) == sorted(
+        [".quantize-batch.jsonl", "a.png", name])
+
+
 def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, tmp_path):
     (tmp_path / "r2.json").mkdir()
     result = _cli(photo_tree, "-o", tmp_path / "out2", "--report", tmp_path / "r2.json")

@@ -14,6 +14,7 @@ file that is not a quantize report (and no --force), 130 interrupted.
 
 import contextlib
 import json
+import os
 import sys
 import time
 import warnings
@@ -28,8 +29,8 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
-from ..names import natural_key, printable_data, quoted
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, missing_folders, remove_empty_folders
+from ..names import absolute_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
@@ -286,7 +287,7 @@ def batch(
     try:
         _write_reports(results, summary, report, html, mode, options["max_pixels"],
                        bool(options.get("dither")), options.get("palette") == "per-frame",
-                       command_line(ctx, "batch"), not_reached)
+                       command_line(ctx, "batch"), not_reached, input_dir)
     except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
         _say_stopped(stopped)
         raise
@@ -356,9 +357,10 @@ def _json_line(row: dict[str, Any]) -> None:
 def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                    report: Path | None, html: Path | None, mode: str,
                    max_pixels: int, dithered: bool, per_frame: bool, command: str,
-                   not_reached: list[Path]) -> None:
+                   not_reached: list[Path], input_dir: Path) -> None:
     """Write the --report file and the --html page; each has a row for each input in
-    ``not_reached``."""
+    ``not_reached``. The page is titled with ``input_dir`` as given, and names each file
+    by its path from it."""
     from .. import batch as lib
 
     # By path, as the page lists them, not in the order files settled (skipped ones first,
@@ -366,16 +368,35 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     results = sorted(results, key=lambda r: natural_key(str(r.input)))
     with user_errors():
         if report is not None:
-            report.parent.mkdir(parents=True, exist_ok=True)  # checked: it lies in -o
-            lib.write_report(report, results, summary, not_reached=not_reached)
+            with _report_folder(report) as target:  # checked: it exists or lies in -o
+                lib.write_report(target, results, summary, not_reached=not_reached)
         if html is not None:
             from ..report import write_html_report
 
-            html.parent.mkdir(parents=True, exist_ok=True)
-            # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-            write_html_report(html, results, summary, mode=mode, max_pixels=max_pixels,
-                              dithered=dithered, per_frame=per_frame, command=command,
-                              not_reached=not_reached)
+            with _report_folder(html) as target:
+                # the page decodes no image the jobs refused (--max-pixels guards against bombs)
+                write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
+                                  dithered=dithered, per_frame=per_frame, command=command,
+                                  not_reached=not_reached, input_dir=input_dir)
+
+
+@contextlib.contextmanager
+def _report_folder(path: Path) -> Iterator[Path]:
+    """Make the folder of the report ``path`` where the system finds it, only the folders
+    it needs (``out/new/../index.html`` makes no ``out/new``), for the block that writes
+    the report, given the path to write it at (``out/index.html``: ``out/new/..`` leads
+    nowhere without ``out/new``); remove them again if the block fails."""
+    target = path
+    if ".." in path.parts:  # each ".." as the system takes it, after a link too
+        found = Path(absolute_path(path))
+        target = found if path.is_absolute() else Path(os.path.relpath(found))
+    made = missing_folders(target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        yield target
+    except BaseException:
+        remove_empty_folders(made)
+        raise
 
 
 def _flags(message: str) -> str:

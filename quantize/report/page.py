@@ -103,7 +103,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
                       max_pixels: int | None = DEFAULT_MAX_PIXELS,
                       dithered: bool = False, per_frame: bool = False,
                       command: str | None = None,
-                      not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
+                      not_reached: Sequence[str | os.PathLike[str]] = (),
+                      input_dir: str | os.PathLike[str] | None = None) -> None:
     """Write a batch's results as one self-contained HTML page.
 
     Parameters
@@ -138,6 +139,10 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         The inputs of an interrupted batch (or one an error stopped) that it did
         not reach: each gets a row marked "not reached" (its thumbnail before, no
         metrics), listed, sorted and counted with the others.
+    input_dir : path or None
+        The folder the batch was given (INPUT_DIR): the title names it as given, and
+        each file is named by its path from it (``2023/img.png``, also when every
+        input lies in ``2023/``). None: the folder all inputs share, by its name.
 
     Raises
     ------
@@ -149,8 +154,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 
     Notes
     -----
-    Files are named by their path from the folder all inputs share
-    (``2024/img.png``), so that files of one name in two sub-folders are told
+    Without ``input_dir``, files are named by their path from the folder all inputs
+    share (``2024/img.png``), so that files of one name in two sub-folders are told
     apart, and listed in the natural order of those paths, ``img 9.png`` before
     ``img 10.png`` (:func:`quantize.io.natural_key`; row ``id`` ``file-<i>`` keeps
     their index in ``results``, then in ``not_reached``). Files whose images cannot be
@@ -168,7 +173,7 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     rows = [r.as_row() for r in results] + [
         {"input": str(p), "output": "", "status": NOT_REACHED, "reason": ""}
         for p in not_reached]
-    base, labels = _labels(rows)
+    base, labels = _labels(rows, input_dir)
     # by path, not in the order the workers finished; ids keep the order of ``results``
     order = sorted(range(len(rows)), key=lambda i: natural_key(labels[i]))
     kind = "overlay" if mode == "segment" else "dithered" if check_bool(
@@ -177,7 +182,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
     body = [_file_row(i, rows[i], (labels[i], rank), mode, (size, kind), max_pixels, folder,
                       note) for rank, i in enumerate(order)]
     made = _made_html(command, datetime.now().astimezone())
-    page = _page(mode, Path(base).name, rows, labels, order, summary, body, made)
+    title = Path(base).name if input_dir is None else _folder_as_given(input_dir)
+    page = _page(mode, title, rows, labels, order, summary, body, made)
     # A file name that is not UTF-8 shows its undecodable bytes as U+FFFD; links keep them.
     page = printable(page)
     atomic_write(target, lambda tmp: tmp.write_text(page, encoding="utf-8"))
@@ -188,15 +194,33 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
 # --------------------------------------------------------------------------
 
 
-def _labels(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str]]:
-    """The folder all inputs share, and each input's path from it: ``2024/img.png``, not
-    ``img.png`` ("" and the names alone for inputs on several drives)."""
+def _labels(rows: Sequence[Mapping[str, Any]],
+            input_dir: str | os.PathLike[str] | None = None) -> tuple[str, list[str]]:
+    """The folder the inputs are named from, ``input_dir`` or else the one all inputs share,
+    and each input's path from it: ``2024/img.png``, not ``img.png`` ("" and the names alone
+    for inputs on several drives)."""
     inputs = [absolute_path(str(row.get("input", ""))) for row in rows]
     try:
-        base = os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else ""
+        base = (absolute_path(input_dir) if input_dir is not None else
+                os.path.commonpath([os.path.dirname(p) for p in inputs]) if inputs else "")
+        return base, [os.path.relpath(p, base) for p in inputs]
     except ValueError:  # inputs on several drives (Windows)
         return "", [Path(p).name for p in inputs]
-    return base, [os.path.relpath(p, base) for p in inputs]
+
+
+def _folder_as_given(folder: str | os.PathLike[str]) -> str:
+    """``folder`` as the command was given it, with its own name after it when the path
+    ends without one (``.``, ``..``), so that the title still says which folder it is.
+
+    >>> _folder_as_given("photos/2023/")
+    'photos/2023'
+    """
+    given = os.fspath(Path(folder))
+    name = Path(given).name
+    if name and name != "..":
+        return given
+    resolved = Path(absolute_path(given)).resolve().name
+    return f"{given} ({resolved})" if resolved else given
 
 
 #: Added to the row of an animation reduced with a palette per frame.
