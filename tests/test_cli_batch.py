@@ -1197,6 +1197,39 @@ def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch)
     assert "warning in/flat [bold].png: only [i]1[/i] distinct colour" in lines
 
 
+def _failed_with_warnings():
+    """A failed file whose shared palette was fitted without it and whose job warned before
+    its error, and whose earlier output under another name was then left in place."""
+    return [batch.FileResult(Path("in/a.png"), None, "failed", "cannot write (disk full)",
+                             {batch.LEFT_OUT: "not sampled", "warnings": ["only 1 colour"],
+                              batch.NOT_REMOVED: {"out/a.gif": "it changed"}})]
+
+
+def test_a_failed_files_warnings_come_before_its_error_line(monkeypatch):
+    # The error line came first, then the warnings raised before it.
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    _show_progress(_failed_with_warnings())
+    assert sys.stderr.getvalue().splitlines() == [
+        "quantize: warning: in/a.png: left out of the shared palette's fit, which the other "
+        "files made: not sampled",
+        "quantize: warning: in/a.png: only 1 colour",
+        "quantize: error: in/a.png: cannot write (disk full)",
+        "quantize: warning: in/a.png: out/a.gif, made of this file under another name by an "
+        "earlier run, is left in place: it changed"]
+
+
+def test_terminal_progress_shows_a_failed_files_warnings_before_its_error(monkeypatch):
+    lines = [line for line in _terminal_lines(monkeypatch, _failed_with_warnings()) if line]
+    assert [line.split(":")[0] for line in lines] == [
+        "warning in/a.png", "warning in/a.png", "failed in/a.png", "warning in/a.png"]
+    assert lines[1:3] == ["warning in/a.png: only 1 colour",
+                          "failed in/a.png: cannot write (disk full)"]
+
+
 def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
     long = Path("in/a folder with a long name/and a photo with a long name too.jpg")
     results = [batch.FileResult(long, None, "failed", "cannot decode image (image file is "
@@ -1571,10 +1604,11 @@ def test_skip_if_larger_keeps_no_output_exits_98_and_is_not_redone(tmp_path):
     Image.new("RGB", (4, 4), (9, 9, 9)).save(src / "flat.png")  # 77 bytes; its result 83
     noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     Image.fromarray(noise).save(src / "noise.png")
-    larger = [f"quantize: warning: {src}/flat.png: result (83 bytes) is larger than the input "
-              "(77 bytes); nothing written",
-              f"quantize: warning: {src}/flat.png: -k/--colors=4 but the image has only 1 "
-              "distinct colour; returning it"]
+    # in the order things happened, as reduce prints them: the job's warning, then the result
+    larger = [f"quantize: warning: {src}/flat.png: -k/--colors=4 but the image has only 1 "
+              "distinct colour; returning it",
+              f"quantize: warning: {src}/flat.png: result (83 bytes) is larger than the input "
+              "(77 bytes); nothing written"]
     args = (src, "-o", out, "-k", "4", "-j", "1", "--skip-if-larger")
     first = _cli(*args)
     assert first.exit_code == 98, first.output
@@ -1612,7 +1646,7 @@ def test_skip_if_larger_keeps_a_stale_output_and_says_so_at_every_run(tmp_path):
     for run in range(2):  # the run that finds it larger, then a rerun
         result = _cli(*args, "--report", tmp_path / f"r{run}.json")
         assert result.exit_code == 98, result.output
-        assert result.stderr.splitlines()[0] == stale
+        assert result.stderr.splitlines()[-1] == stale  # after the job's own warning
         assert result.stdout.splitlines()[1].startswith(
             "1/1 files: 0 ok, 1 skipped (1 larger than the input, 1 of them with a stale "
             "output kept), 0 failed in ")

@@ -863,6 +863,15 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
             # Soft wrap: the terminal folds a long line; rich would cut it into several.
             name = escape(printable_line(str(result.input)))
+            before, after = _warning_lines(result)
+
+            def warned(messages: list[str]) -> None:
+                for message in messages:
+                    bar.console.print(f"[yellow]warning[/] {name}: "
+                                      f"{escape(printable_line(message))}",
+                                      markup=True, highlight=False, soft_wrap=True)
+
+            warned(before)  # what happened before the file settled, then how it did
             if result.status == "failed":
                 bar.console.print(f"[red]failed[/] {name}: "
                                   f"{escape(printable_line(result.reason))}",
@@ -874,10 +883,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                 bar.console.print(f"[cyan]{result.status}[/] {name} "
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
-            for message in _new_warnings(result):
-                bar.console.print(f"[yellow]warning[/] {name}: "
-                                  f"{escape(printable_line(message))}",
-                                  markup=True, highlight=False, soft_wrap=True)
+            warned(after)
             bar.update(task, advance=0 if id(result) in planned else 1,
                        failed=summary.failed)
 
@@ -887,9 +893,12 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str) -> None:
     from .. import batch as lib
 
+    before, after = _warning_lines(result)
+    for message in before:  # in the order things happened: the error ended the file
+        warn(result.input, message)
     if result.status == "failed":
         say(printable_line(f"quantize: error: {result.input}: {result.reason}"), err=True)
-    for message in _new_warnings(result):
+    for message in after:
         warn(result.input, message)
     if show == "quiet":
         return
@@ -908,21 +917,25 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
                        f"{notes}"))
 
 
-def _new_warnings(result: "lib.FileResult") -> list[str]:
-    """The warnings of a file processed in this run (a skipped file's were shown before), or
-    why a file was kept without output, or with a stale one (a symbolic link to a folder,
-    not followed; a result larger than its input, with the warnings of the job that found
-    it so); why this run left an earlier output of it under another name in place; and why
-    it was left out of the shared palette this run fitted."""
+def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
+    """A file's warning lines new in this run, in the order things happened: those said
+    before its error line, if it failed, and those said after.
+
+    Before: why it was left out of the shared palette this run fitted (the fit comes
+    first), the warnings of its job in this run (a skipped file's were shown before),
+    and why a file was kept without output, or with a stale one (a symbolic link to a
+    folder, not followed; a result larger than its input, found once the job's warnings
+    were raised). After: why this run left an earlier output of it under another name in
+    place, which it decides once the file has settled."""
     from .. import batch as lib
 
-    said = list(result.record.get("warnings", ()))
     left = lib.not_removed_lines(result.record)
     if result.status == "skipped":
         kept = result.output is None or result.exit_code == ExitCode.TOO_LARGE
-        return [result.reason, *said, *left] if kept else left
+        said = list(result.record.get("warnings", ())) if kept else []
+        return (said + [result.reason] if kept else []), left
     palette = lib.left_out_line(result.record)  # this run's fit; a skipped file's was said
-    return said + left + ([palette] if palette else [])
+    return ([palette] if palette else []) + list(result.record.get("warnings", ())), left
 
 
 def _fmt(value: Any) -> str:
