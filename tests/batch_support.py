@@ -211,3 +211,22 @@ def left_unfinished_folder(tmp_path):
     (out / "a" / "labels.png").write_bytes(b"half an image")
     Image.new("RGB", (4, 4), (0, 0, 255)).save(src / "a.jpg")
     return src, out
+
+
+#: The scheduler's HTTP server of a test cluster: a free port of the loopback interface.
+HTTP_ADDRESS = "127.0.0.1:0"
+
+
+def local_cluster(**options):
+    """A dask.distributed ``LocalCluster(**options)`` for a test, without a dashboard.
+
+    A scheduler starts an HTTP server (health and metrics routes) even without the
+    dashboard, at port 8787 unless told otherwise: with 8787 held by another cluster (the
+    session's, or another program's on this host), distributed warned "Port 8787 is already
+    in use" for each cluster a test made. Its server is put on a free port instead.
+    """
+    import distributed  # here: worker processes import this module, not dask
+
+    return distributed.LocalCluster(dashboard_address=None,
+                                    scheduler_kwargs={"dashboard_address": HTTP_ADDRESS},
+                                    **options)

@@ -13,6 +13,7 @@ from PIL import Image
 from quantize.batch import THREAD_VARIABLES, FileResult
 from quantize.reduce import reduce_file
 
+from .batch_support import local_cluster
 from .reduce_support import COLOURS
 from .report_support import BROKEN_REASON, quadrants
 
@@ -40,14 +41,13 @@ def dask_scheduler():
     the nanny starts a new worker in its place. The scheduler and the nannies read
     these settings as they start, so they are set only then, not for the tests after.
     """
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     import dask
 
     one_thread = dict.fromkeys(THREAD_VARIABLES, "1")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                           "distributed.nanny.pre-spawn-environ": one_thread}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None)
+        cluster = local_cluster(n_workers=2, threads_per_worker=1, processes=True)
     with cluster:
         yield cluster.scheduler_address
 

@@ -26,6 +26,7 @@ from .batch_support import (
     crop,
     interrupted_in_settle,
     interrupted_run,
+    local_cluster,
     make_photo_tree,
     rel,
 )
@@ -41,9 +42,8 @@ INSTALL_HINT = (r"^--scheduler needs dask\.distributed, which is not installed; 
 def _cluster_here() -> Iterator[tuple[str, str]]:
     """A LocalCluster of one single-thread worker in this process (monkeypatches reach
     it): the scheduler's address and the worker's."""
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    pytest.importorskip("dask.distributed")
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         [worker] = cluster.scheduler_info["workers"]
         yield cluster.scheduler_address, worker
 
@@ -54,6 +54,24 @@ def distributed_client(address: str) -> Iterator[object]:
 
     with Client(address) as client:
         yield client
+
+
+def test_a_test_cluster_leaves_the_dashboard_port_alone():
+    # With the dashboard off, each cluster's scheduler still served HTTP at port 8787, and
+    # warned "Port 8787 is already in use" when another cluster (the session's) held it.
+    import warnings
+
+    pytest.importorskip("dask.distributed")
+    with socket.socket() as holder:
+        with contextlib.suppress(OSError):  # held already, by another cluster on this host
+            holder.bind(("", 8787))
+            holder.listen()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with local_cluster(n_workers=0, processes=False) as cluster:
+                port = cluster.scheduler.http_server.port
+    assert [str(w.message) for w in caught if "already in use" in str(w.message)] == []
+    assert port != 8787
 
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
@@ -197,7 +215,7 @@ def test_segment_folders_hold_the_same_bytes_whichever_executor_made_them(tmp_pa
 def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_its_files(
         tmp_path, monkeypatch):
     """It was never asked: its outputs went to its own disk, each reported as made."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
     from quantize.batch import run as run_module
 
@@ -210,8 +228,7 @@ def test_a_worker_that_joins_after_the_check_and_does_not_see_the_output_fails_i
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, out, COPY)
     checked = run_module.check_shared_storage
-    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
         def then_a_worker_joins(*args):
             checked(*args)  # no worker to ask yet
             cluster.scale(1)
@@ -230,7 +247,7 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
         tmp_path, monkeypatch):
     """Its sample calls found no file and were left out of the shared palette as unreadable
     files, the palette fitted on the others."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.batch import executor_dask
     from quantize.batch import shared as shared_module
 
@@ -243,8 +260,7 @@ def test_a_worker_that_joins_before_the_samples_and_does_not_see_the_inputs_stop
                         lambda path: not path.startswith(str(tmp_path / src)))
     plan = batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
                             options={"n_colors": 2})
-    with distributed.LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with local_cluster(n_workers=0, threads_per_worker=1, processes=False) as cluster:
         monkeypatch.setattr(shared_module, "check_shared_storage",  # no worker to ask yet
                             lambda plan, scheduler: cluster.scale(1))
         with pytest.raises(batch.WorkerFailedError) as stopped:
@@ -335,14 +351,13 @@ def test_a_server_that_is_not_a_scheduler_is_named_so():
 
 
 def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     import time
 
     from quantize.batch.calls import Call
 
     settled = []
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         def settle(index, outcome):  # the cluster stops after the first file
             settled.append(index)
             if len(settled) == 1:
@@ -360,15 +375,14 @@ def test_a_scheduler_lost_mid_run_is_one_error_after_the_files_done():
 def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
     """The files settled before are reported and recorded; the others come with the error,
     failed as not done, so that the reports can list them."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     for name in ("a.png", "b.png", "c.png"):
         Image.new("RGB", (4, 4)).save(src / name)
     plan = batch.plan_batch(src, out, SLEEPY)
     reported = []
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         def on_result(result):  # the cluster stops once the first file is done
             reported.append(result)
             cluster.close()
@@ -394,9 +408,8 @@ def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
 
 @pytest.mark.parametrize("n_workers", [0, 2])
 def test_check_scheduler_counts_the_workers(n_workers):
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    pytest.importorskip("dask.distributed")
+    with local_cluster(n_workers=n_workers, threads_per_worker=1, processes=False) as cluster:
         assert batch.check_scheduler(cluster.scheduler_address) == n_workers
 
 
@@ -420,13 +433,12 @@ def test_an_interrupt_settles_every_task_that_ran(tmp_path, dask_scheduler):
 def test_an_interrupt_starts_no_file_a_worker_holds_but_has_not_started(tmp_path):
     """With queuing off (worker-saturation inf), the scheduler sends every task to a
     worker at once: they are not "running", and must not all be run after Ctrl-C."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     import dask
 
     told = []
     with dask.config.set({"distributed.scheduler.worker-saturation": float("inf")}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                     dashboard_address=None) as cluster:
+            local_cluster(n_workers=2, threads_per_worker=1, processes=False) as cluster:
         settled, finished = interrupted_run(
             lambda calls, settle: batch.run_dask(calls, cluster.scheduler_address, settle,
                                                  on_interrupt=told.append),

@@ -16,7 +16,7 @@ from PIL import Image
 from quantize import batch
 from quantize.io import load_image
 
-from .batch_support import BAD, GOOD, make_photo_tree
+from .batch_support import BAD, GOOD, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
 
 SENTINEL = b"left alone"
@@ -969,7 +969,7 @@ def test_an_unreachable_scheduler_is_found_before_planning(tmp_path, monkeypatch
 
 def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
     """The files done are reported, the others listed as not done; then one error line."""
-    distributed = pytest.importorskip("dask.distributed")
+    pytest.importorskip("dask.distributed")
     from quantize.cli import batch as command
 
     from .batch_support import SLEEPY
@@ -980,8 +980,7 @@ def test_a_lost_scheduler_still_writes_the_reports(tmp_path, monkeypatch):
         Image.new("RGB", (4, 4)).save(src / name)
     monkeypatch.setattr("quantize.batch.reduce_mode", lambda: SLEEPY)
     shown = command._plain_line
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
         def stop_after(result, summary, show):  # the cluster stops once a file is shown
             shown(result, summary, show)
             cluster.close()
