@@ -1413,6 +1413,91 @@ def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp
     assert result.stdout == ""  # -q: no summary line
 
 
+def _stopped_after_first_record(patch):
+    """Ctrl-C once the first file of a run is recorded."""
+    from quantize.batch import run as run_module
+
+    real = run_module.record_output
+
+    def stopped(folder, output, *args, **kwargs):
+        real(folder, output, *args, **kwargs)
+        raise KeyboardInterrupt
+
+    patch.setattr(run_module, "record_output", stopped)
+
+
+def _noise_folder(folder: Path, *names: str) -> Path:
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in names:
+        Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(folder / name)
+    return folder
+
+
+def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path,
+                                                                         monkeypatch):
+    # "rerun the same command to finish" redid every file with --force, and was refused
+    # without it (exit 15: the files not reached were made with the other -k)
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    args = [src, "-o", out, "-k", "3", "-j", "1", "--force"]
+    with monkeypatch.context() as patch:
+        _stopped_after_first_record(patch)
+        stopped = _cli(*args)
+    assert stopped.exit_code == 130
+    assert stopped.stderr.splitlines()[-1] == (
+        f"quantize: error: interrupted; to finish, rerun: quantize batch {src} -o {out} -k 3 "
+        "-j 1 --force (with --force too, it keeps the outputs this run made and redoes only "
+        "the files it did not reach)")
+    refused = _cli(*args[:-1])
+    assert refused.exit_code == 15
+    assert refused.stderr == (
+        f"quantize: error: {out}: 2 outputs were made with -k/--colors=2, while this run asks "
+        "for -k/--colors=3; a run with --force and these options stopped before it redid "
+        "them: add --force to finish it (the outputs it made are not redone), or choose "
+        "another -o folder\n")
+    (out / "a.png").write_bytes(SENTINEL)  # the content shows whether a rerun rewrote it
+    finished = _cli(*args, "--report", tmp_path / "r.json")
+    assert finished.exit_code == 0, finished.output
+    rows = [(Path(r["input"]).name, r["status"], r["reason"], r["k"])
+            for r in json.loads((tmp_path / "r.json").read_text())["files"]]
+    assert rows == [("a.png", "skipped", "output exists, made by the stopped run with --force "
+                     "that this run finishes", 3), ("b.png", "ok", "", 3), ("c.png", "ok", "", 3)]
+    assert (out / "a.png").read_bytes() == SENTINEL
+    assert [len(_palette(out / n)) for n in ("b.png", "c.png")] == [9, 9]
+    again = _cli(*args, "-q")  # finished: --force redoes every file again
+    assert again.exit_code == 0, again.output
+    assert len(_palette(out / "a.png")) == 9
+
+
+def test_a_forced_run_with_other_options_is_not_finished_but_redone(tmp_path, monkeypatch):
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    with monkeypatch.context() as patch:
+        _stopped_after_first_record(patch)
+        assert _cli(src, "-o", out, "-k", "3", "-j", "1", "--force").exit_code == 130
+    (out / "a.png").write_bytes(SENTINEL)
+    redone = _cli(src, "-o", out, "-k", "4", "-j", "1", "--force")
+    assert redone.exit_code == 0, redone.output
+    assert "2/2 files: 2 ok, 0 skipped, 0 failed" in redone.stdout
+    assert len(_palette(out / "a.png")) == 12
+
+
+def test_a_stopped_forced_shared_palette_run_is_finished_onto_its_palette(tmp_path,
+                                                                          monkeypatch):
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = [src, "-o", out, "-k", "3", "-j", "1", "--shared-palette", "--force"]
+    with monkeypatch.context() as patch:
+        _stopped_after_first_record(patch)
+        assert _cli(*args).exit_code == 130
+    fitted = (out / "shared-palette.json").read_bytes()
+    finished = _cli(*args)
+    assert finished.exit_code == 0, finished.output
+    assert f"shared palette: reusing 3 colours from {out / 'shared-palette.json'}" in \
+        finished.stdout
+    assert (out / "shared-palette.json").read_bytes() == fitted
+    assert _palette(out / "a.png") == _palette(out / "b.png")
+
+
 def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, monkeypatch):
     # the page's summary counted them, but they had no row: which files were left unsaid
     from .report_support import file_rows, parse

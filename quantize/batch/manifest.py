@@ -24,6 +24,13 @@ unfinished, to make again. Before each run the file is rewritten
 without such lines (:func:`compact_manifest`), so reruns with ``force`` do not
 grow it without end. The name starts with a dot, so a batch never lists the
 file as an input.
+
+A run with ``force`` that starts its jobs records that it is under way, with its
+settings and an id that each output it makes is recorded with
+(:func:`record_forced_run`), and that it finished once it has reached every file
+(:func:`record_forced_done`): a run with ``force`` and the same settings that
+finds it unfinished (:func:`read_forced_run`) finishes it, keeping the outputs it
+made rather than redoing them.
 """
 
 from __future__ import annotations
@@ -40,10 +47,11 @@ from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 from ..names import absolute_path, quoted
 
-__all__ = ["MANIFEST_NAME", "Entry", "OptionsChangedError", "changed_settings",
+__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "OptionsChangedError", "changed_settings",
            "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "manifest_key", "output_settings", "read_manifest",
+           "input_stamp", "manifest_key", "new_run_id", "output_settings", "read_forced_run",
+           "read_manifest", "record_forced_done", "record_forced_run",
            "record_output", "record_pending", "record_removed", "restamp", "source_key",
            "source_of"]
 
@@ -56,6 +64,9 @@ _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
+#: The manifest's name for the state of the last run with ``force`` that did not finish
+#: (hidden, as no output's name is: see :func:`read_forced_run`).
+_FORCED_KEY = ".forced-run"
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,9 @@ class Entry:
     the output in place; false again once a run has that file among its inputs.
     ``pending``: not a finished output but one a run was about to make
     (:func:`record_pending`), with the ``settings`` and ``source`` of that run, an
-    empty ``record`` and no ``input`` stamp; a file there is that run's, unrecorded."""
+    empty ``record`` and no ``input`` stamp; a file there is that run's, unrecorded.
+    ``run``: the id of the run with ``force`` that made it (:func:`record_forced_run`),
+    None for a run without."""
 
     settings: Mapping[str, Any]
     record: Mapping[str, Any]
@@ -77,6 +90,17 @@ class Entry:
     source: str | None = None
     unclaimed: bool = False
     pending: bool = False
+    run: str | None = None
+
+
+@dataclass(frozen=True)
+class ForcedRun:
+    """A run with ``force`` that started its jobs and did not finish (stopped or killed):
+    its ``run`` id, which the outputs it made are recorded with (:attr:`Entry.run`), and
+    the ``settings`` it made them with."""
+
+    run: str
+    settings: Mapping[str, Any]
 
 
 class OptionsChangedError(OutputExistsError):
@@ -89,18 +113,26 @@ class OptionsChangedError(OutputExistsError):
     before, now : dict
         The settings that differ, as the first such output was made and as this
         run asks for them (the same keys in both).
+    unfinished : bool
+        A run with ``force`` and the settings this run asks for stopped before it
+        redid them (:func:`read_forced_run`): ``force=True`` finishes it, keeping the
+        outputs it made.
     """
 
     def __init__(self, output_dir: str | os.PathLike[str], count: int,
-                 before: Mapping[str, Any], now: Mapping[str, Any]):
+                 before: Mapping[str, Any], now: Mapping[str, Any], unfinished: bool = False):
         self.count, self.before, self.now = count, dict(before), dict(now)
+        self.unfinished = unfinished
         outputs = "output was" if count == 1 else "outputs were"
+        fix = ("a run with force=True and these settings stopped before it redid them: "
+               "finish it with force=True (the outputs it made are not redone),"
+               if unfinished else "redo them with force=True")
         super().__init__(f"{count} {outputs} made with {describe_settings(before)}, while this "
-                         f"run asks for {describe_settings(now)}; redo them with force=True "
+                         f"run asks for {describe_settings(now)}; {fix} "
                          "or choose another output_dir", path=output_dir)
 
     def __reduce__(self):
-        return (type(self), (self.path, self.count, self.before, self.now))
+        return (type(self), (self.path, self.count, self.before, self.now, self.unfinished))
 
 
 def output_settings(options: Mapping[str, Any], *,
@@ -202,7 +234,62 @@ def read_manifest(output_dir: str | os.PathLike[str], *,
     """
     latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
     return {output: entry for output, (entry, _) in latest.items()
-            if pending or not entry.pending}
+            if (pending or not entry.pending) and output != _FORCED_KEY}
+
+
+def read_forced_run(output_dir: str | os.PathLike[str]) -> ForcedRun | None:
+    """The run with ``force`` into ``output_dir`` that started its jobs and has not
+    finished (:func:`record_forced_run`), or None.
+
+    Raises
+    ------
+    OSError
+        If the manifest exists but cannot be read.
+    """
+    latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
+    found = latest.get(_FORCED_KEY)
+    if found is None or found[0].run is None:
+        return None
+    return ForcedRun(found[0].run, found[0].settings)
+
+
+def new_run_id() -> str:
+    """A new id for a run with ``force`` (:attr:`Entry.run`): 16 random hex digits.
+
+    >>> len(new_run_id())
+    16
+    """
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def record_forced_run(output_dir: str | os.PathLike[str], settings: Mapping[str, Any],
+                      run: str) -> None:
+    """Append to the manifest of ``output_dir`` that the run ``run`` with ``force`` is
+    making its outputs with ``settings``: it replaces any earlier such line, and holds
+    until :func:`record_forced_done`.
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written.
+    """
+    _append(output_dir, {"version": _VERSION, "output": _FORCED_KEY, "run": run,
+                         "settings": dict(settings)})
+
+
+def record_forced_done(output_dir: str | os.PathLike[str]) -> None:
+    """Append to the manifest of ``output_dir`` that no run with ``force`` is unfinished
+    there (nothing when none is recorded so).
+
+    Raises
+    ------
+    OutputError
+        If the manifest cannot be written.
+    """
+    if read_forced_run(output_dir) is not None:
+        _append(output_dir, {"version": _VERSION, "output": _FORCED_KEY, "removed": True})
 
 
 def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
@@ -229,14 +316,14 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
 def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[str],
                   settings: Mapping[str, Any], record: Mapping[str, Any],
                   input: Mapping[str, Any] | None = None, source: str | None = None,
-                  unclaimed: bool = False) -> None:
+                  unclaimed: bool = False, run: str | None = None) -> None:
     """Append the entry of one finished ``output`` to the manifest of ``output_dir``.
 
     ``settings`` come from :func:`output_settings`; ``record`` is the job's
     JSON-able record (values JSON cannot hold are written as strings);
     ``input`` the :func:`input_stamp` of the file the output was made from,
     taken before the job read it, and ``source`` that file's :func:`source_key`;
-    ``unclaimed`` as :attr:`Entry.unclaimed`.
+    ``unclaimed`` as :attr:`Entry.unclaimed`; ``run`` as :attr:`Entry.run`.
 
     Raises
     ------
@@ -251,6 +338,8 @@ def record_output(output_dir: str | os.PathLike[str], output: str | os.PathLike[
         item["source"] = source
     if unclaimed:
         item["unclaimed"] = True
+    if run is not None:
+        item["run"] = run
     _append(output_dir, item)
 
 
@@ -342,13 +431,17 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
 
 
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
-              output_dir: str | os.PathLike[str]) -> OptionsChangedError | None:
-    """The error to raise when any of ``entries`` was made with other ``settings``."""
+                  output_dir: str | os.PathLike[str]) -> OptionsChangedError | None:
+    """The error to raise when any of ``entries`` was made with other ``settings``; it says
+    so when a run with ``force`` and these settings is unfinished in ``output_dir``
+    (:attr:`OptionsChangedError.unfinished`)."""
     differing = [e for e in entries if dict(e.settings) != dict(settings)]
     if not differing:
         return None
     before, now = changed_settings(differing[0].settings, settings)
-    return OptionsChangedError(output_dir, len(differing), before, now)
+    forced = read_forced_run(output_dir) if Path(output_dir).is_dir() else None
+    return OptionsChangedError(output_dir, len(differing), before, now,
+                               forced is not None and dict(forced.settings) == dict(settings))
 
 
 def _latest_lines(path: Path) -> tuple[dict[str, tuple[Entry, str]], int]:
@@ -387,16 +480,21 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
         return item["output"], Entry(item["settings"], {}, None,
                                      source if isinstance(source, str) else None,
                                      item.get("unclaimed") is True, pending=True)
+    if (isinstance(item, dict) and item.get("version") == _VERSION
+            and item.get("output") == _FORCED_KEY and isinstance(item.get("run"), str)
+            and isinstance(item.get("settings"), dict)):
+        return _FORCED_KEY, Entry(item["settings"], {}, run=item["run"])
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
         return None
-    stamp, source = item.get("input"), item.get("source")
+    stamp, source, run = item.get("input"), item.get("source"), item.get("run")
     settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
     return item["output"], Entry(settings, item["record"],
                                  stamp if isinstance(stamp, dict) else None,
                                  source if isinstance(source, str) else None,
-                                 item.get("unclaimed") is True)
+                                 item.get("unclaimed") is True,
+                                 run=run if isinstance(run, str) else None)
 
 
 def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:

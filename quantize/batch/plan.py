@@ -36,10 +36,13 @@ from ..names import (
 )
 from .manifest import (
     Entry,
+    ForcedRun,
     find_conflict,
     input_changed,
     manifest_key,
+    new_run_id,
     output_settings,
+    read_forced_run,
     read_manifest,
     restamp,
     source_key,
@@ -47,11 +50,13 @@ from .manifest import (
 )
 from .results import LARGER, NOT_REMOVED, STALE, FileResult
 
-__all__ = ["INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
+__all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
 
 #: Why a file whose output exists is redone: its input changed since (see FileJob.redo).
 INPUT_CHANGED = "redone: the input changed since its output was made"
+#: Why a run with force skips a file: the stopped run with force it finishes made its output.
+FINISHED = "output exists, made by the stopped run with force=True that this run finishes"
 
 
 @dataclass(frozen=True)
@@ -173,7 +178,11 @@ class BatchPlan:
     the manifest. ``left_out`` are
     the inputs whose colours the shared palette the jobs map onto was fitted without
     (:func:`~quantize.batch.shared_palette`), each with why: the run adds that to their
-    results (:data:`~quantize.batch.results.LEFT_OUT`).
+    results (:data:`~quantize.batch.results.LEFT_OUT`). ``run``: with ``force``, the id
+    the run records its outputs with (:func:`~quantize.batch.manifest.record_forced_run`):
+    that of the run with force and these settings that stopped before it finished, which
+    this plan finishes (``finishing``: the outputs it made are skipped, not redone), or a
+    new one.
     """
 
     input_dir: Path
@@ -191,6 +200,8 @@ class BatchPlan:
     dropped: list[Path] = field(default_factory=list)
     left_out: Mapping[Path, str] = field(default_factory=dict)
     unfinished: list[Path] = field(default_factory=list)
+    run: str | None = None
+    finishing: bool = False
 
     @property
     def total(self) -> int:
@@ -399,7 +410,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         See :func:`find_images`.
     force : bool
         Redo files whose outputs exist, whatever options made them and whether
-        or not their inputs changed.
+        or not their inputs changed; but for the outputs that a run with ``force`` and
+        the same settings made before it was stopped (it did not reach every file):
+        this plan finishes that run, skipping them as :data:`FINISHED`
+        (:attr:`BatchPlan.finishing`).
     shared_palette : bool
         The jobs will map onto one palette fitted by
         :func:`~quantize.batch.shared_palette`; recorded with the options.
@@ -459,7 +473,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst, pending=True) if dst.is_dir() else {}
-    made = {} if force else recorded
+    # With force, only the outputs of the run with force and these settings that stopped
+    # before it finished: this run finishes it, keeping what it made (not redone).
+    run = _forced_run(dst, settings) if force else None
+    made = recorded if not force else {key: entry for key, entry in recorded.items()
+                                       if run is not None and entry.run == run.run
+                                       and not entry.pending}
     earlier, unclaimed, flagged, dropped = _earlier_outputs(recorded, inputs, outputs, dst,
                                                             mode)
     jobs, found, replaces = [], [], {}
@@ -482,7 +501,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                       exit_code=ExitCode.EXISTS))
             continue
         # An output a run stopped before recording (pending) is its, not finished: made again.
-        if (not force and mode.done_path(out).exists()
+        # With force, only one the unfinished run with force made is known: see ``made``.
+        if ((not force or manifest_key(dst, out) in made) and mode.done_path(out).exists()
                 and not _pending(made.get(manifest_key(dst, out)))):
             entry = made.get(manifest_key(dst, out))
             found += [entry] if entry is not None else []
@@ -495,10 +515,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     continue
                 redo = INPUT_CHANGED
             elif entry is None or not input_changed(entry.input, path):
-                settled.append(_skipped(path, out, entry))
+                settled.append(_skipped(path, out, entry, finishing=force))
                 if entry is not None and (stamp := restamp(entry.input, path)) is not None:
                     restamped.append((out, Entry(entry.settings, entry.record, stamp,
-                                                 entry.source)))
+                                                 entry.source, run=entry.run)))
                 if older and entry is not None and source_of(entry, dst) == source_key(
                         dst, path):  # made from this input: it replaces them
                     replaces[out] = tuple(older)
@@ -520,7 +540,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
                      [old for old, entry in unclaimed if not entry.unclaimed], dropped,
-                     unfinished=[old for old, entry in unclaimed if entry.pending])
+                     unfinished=[old for old, entry in unclaimed if entry.pending],
+                     run=(run.run if run is not None else new_run_id()) if force else None,
+                     finishing=run is not None)
+
+
+def _forced_run(dst: Path, settings: Mapping[str, Any]) -> ForcedRun | None:
+    """The run with force into ``dst`` that stopped before it finished, when it made its
+    outputs with ``settings`` (another run's are redone), else None."""
+    forced = read_forced_run(dst) if dst.is_dir() else None
+    return forced if forced is not None and dict(forced.settings) == dict(settings) else None
 
 
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
@@ -674,12 +703,14 @@ def _link_to_nothing(path: Path) -> str | None:
     return None
 
 
-def _skipped(path: Path, out: Path, entry: Entry | None) -> FileResult:
-    """A finished file, with the record of the run that made its output when there is one."""
+def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False) -> FileResult:
+    """A finished file, with the record of the run that made its output when there is one;
+    ``finishing``: made by the stopped run with force that this one finishes."""
     if entry is None:
         return FileResult(path, out, "skipped", "output exists; no record of the run that "
                           "made it")
-    return FileResult(path, out, "skipped", "output exists", dict(entry.record))
+    return FileResult(path, out, "skipped", FINISHED if finishing else "output exists",
+                      dict(entry.record))
 
 
 def _taken(path: Path, out: Path, older: Sequence[tuple[Path, Entry]]) -> FileResult:

@@ -46,6 +46,8 @@ from .manifest import (
     input_stamp,
     manifest_key,
     read_manifest,
+    record_forced_done,
+    record_forced_run,
     record_output,
     record_pending,
     record_removed,
@@ -162,7 +164,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                                entry.unclaimed)
             else:
                 record_output(plan.output_dir, output, entry.settings, entry.record,
-                              entry.input, entry.source, entry.unclaimed)
+                              entry.input, entry.source, entry.unclaimed, entry.run)
     if plan.dropped:  # pending, no longer planned, never written: no output to remember
         with contextlib.suppress(OutputError):
             record_removed(plan.output_dir, *(output for output in plan.dropped
@@ -199,11 +201,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             if LARGER in result.record:  # recorded, so that a rerun does not try it again
                 result = _kept_larger(plan, job, result.record)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                              source)
+                              source, run=plan.run)
             elif result.status == "ok":
                 result = dataclasses.replace(result, reason=job.redo)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
-                              source)
+                              source, run=plan.run)
                 result = _replace_earlier(plan, result)
             elif job.output in new:  # failed: no longer pending, if nothing was made
                 _take_back_pending(plan, [job.output])
@@ -222,6 +224,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             pending = new
             run_calls(calls, settle, jobs=jobs, scheduler=scheduler, retries=retries,
                       on_interrupt=on_interrupt)
+            _finished(plan)
         else:  # the probe stays for the run: a worker that joins later looks for it too
             with _probe_file(plan.output_dir) as probe:
                 check_shared_storage(plan, scheduler, probe)
@@ -230,6 +233,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                 run_calls(calls, settle, scheduler=scheduler, retries=retries,
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe))
+            _finished(plan)
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)
@@ -288,10 +292,22 @@ def _take_back_pending(plan: BatchPlan, outputs: list[Path]) -> None:
             record_removed(plan.output_dir, *gone)
 
 
+def _finished(plan: BatchPlan) -> None:
+    """Record that the run of ``plan`` reached every file: no run with force is unfinished
+    in its output folder (:func:`~quantize.batch.manifest.record_forced_done`). A
+    manifest that cannot be written here leaves it unfinished: a rerun with force skips
+    the outputs it made."""
+    with contextlib.suppress(OSError):
+        record_forced_done(plan.output_dir)
+
+
 def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
     """Record the outputs in ``new`` (the plan's that are not there) as pending, before any
     job runs: a run killed between writing one and recording it leaves it known as a
     batch's, which the next run makes again (:func:`~quantize.batch.manifest.record_pending`).
+    With force, first that the run is under way
+    (:func:`~quantize.batch.manifest.record_forced_run`), so that a rerun with force and
+    the same settings finishes it rather than redoing the outputs it made.
 
     Raises
     ------
@@ -301,6 +317,8 @@ def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
     outputs = [(job.output, source_key(plan.output_dir, job.input))
                for job in plan.jobs if job.output in new]
     try:
+        if plan.run is not None and plan.jobs:
+            record_forced_run(plan.output_dir, plan.settings, plan.run)
         record_pending(plan.output_dir, outputs, plan.settings)
     except OutputError as exc:
         raise OutputError(f"{exc.reason}; no file was processed", path=exc.path) from None

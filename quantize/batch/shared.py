@@ -20,7 +20,13 @@ from .._validation import check_int
 from ..errors import OutputExistsError, QuantizeError, warn_caller
 from ..names import quoted
 from .calls import Call, Outcome
-from .manifest import find_conflict, manifest_key, read_manifest, record_output
+from .manifest import (
+    find_conflict,
+    manifest_key,
+    read_manifest,
+    record_forced_run,
+    record_output,
+)
 from .plan import BatchPlan
 from .run import check_shared_storage, file_result, run_calls, seen_here, worker_path
 
@@ -61,7 +67,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     the same); the pooled colours are clustered with the plan's reduce options.
     The palette is written to ``OUT_DIR/shared-palette.json`` and recorded
     with the plan's settings in the output folder's manifest; a rerun reuses
-    that file (unless the plan was made with ``force``) when it was fitted with
+    that file (unless the plan was made with ``force``, and does not finish the stopped
+    run with force that fitted it: :attr:`BatchPlan.finishing`) when it was fitted with
     the same settings, and refuses it otherwise. Files redone on such a rerun
     because their inputs changed are mapped onto the saved palette too, so
     that the set still shares it (a warning says the palette was fitted on
@@ -109,7 +116,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                          "plan_batch(..., shared_palette=True)")
     check_int(samples_per_file, "samples_per_file", minimum=1)
     path = plan.output_dir / SHARED_PALETTE_NAME
-    if path.exists() and not plan.force:
+    if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
         _check_saved_settings(plan, path)
         colors = read_palette(path)
         _warn_changed_inputs(plan)
@@ -124,9 +131,20 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     plan.output_dir.mkdir(parents=True, exist_ok=True)
     write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,
-                  {"k": len(palette), "files": len(samples)})
+                  {"k": len(palette), "files": len(samples)}, run=plan.run)
+    if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
+        record_forced_run(plan.output_dir, plan.settings, plan.run)
     mapped = dataclasses.replace(_onto(plan, palette), left_out=left_out)
     return SharedPalette(palette, path, len(samples), mapped, left_out)
+
+
+def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
+    """Whether the saved palette ``path`` was fitted by the stopped run with force that
+    ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were mapped onto it."""
+    if not plan.finishing:
+        return False
+    entry = read_manifest(plan.output_dir).get(manifest_key(plan.output_dir, path))
+    return entry is not None and entry.run == plan.run
 
 
 def _check_saved_settings(plan: BatchPlan, path: Path) -> None:

@@ -172,8 +172,9 @@ def batch(
         "'dask[distributed]>=2024.1', the version quantize requires).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every file, also those whose outputs exist and whose "
-        "inputs did not change; replace a --report or --html file that is not a quantize "
-        "report.")] = False,
+        "inputs did not change (but for the outputs that a --force run with the same options "
+        "made before it was stopped: the same command finishes it); replace a --report or "
+        "--html file that is not a quantize report.")] = False,
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
@@ -295,9 +296,23 @@ def batch(
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                        unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
     if summary.interrupted:
-        fail("interrupted; rerun the same command to finish", INTERRUPTED)
+        fail(_interrupted_line(force, command_line(ctx, "batch")), INTERRUPTED)
     _say_stopped(stopped)  # after the reports, which hold the files done and those not
     raise typer.Exit(summary.exit_code)
+
+
+def _interrupted_line(force: bool, command: str) -> str:
+    """What to run to finish an interrupted batch: the same command, which with --force
+    keeps the outputs this run made (:attr:`~quantize.batch.BatchPlan.finishing`).
+
+    >>> _interrupted_line(True, "quantize batch in -o out -k 8 --force")
+    'interrupted; to finish, rerun: quantize batch in -o out -k 8 --force (with --force too, \
+it keeps the outputs this run made and redoes only the files it did not reach)'
+    """
+    if not force:
+        return "interrupted; rerun the same command to finish"
+    return (f"interrupted; to finish, rerun: {command} (with --force too, it keeps the outputs "
+            "this run made and redoes only the files it did not reach)")
 
 
 def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
@@ -444,8 +459,11 @@ def _options_changed() -> Iterator[None]:
     except OptionsChangedError as exc:
         outputs = "output was" if exc.count == 1 else "outputs were"
         before, now = (_describe(s) for s in (exc.before, exc.now))
+        fix = ("a run with --force and these options stopped before it redid them: add "
+               "--force to finish it (the outputs it made are not redone)" if exc.unfinished
+               else "add --force to redo them")
         fail(f"{exc.path}: {exc.count} {outputs} made with {before}, while this run asks for "
-             f"{now}; add --force to redo them, or choose another -o folder", exc.exit_code)
+             f"{now}; {fix}, or choose another -o folder", exc.exit_code)
 
 
 def _describe(settings: dict[str, Any]) -> str:
