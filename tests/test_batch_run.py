@@ -554,13 +554,55 @@ def _left_pending(tmp_path, *names):
     return src, out
 
 
-def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
-    """A killed run's output (pending) whose input then went was never said nor removed:
-    it was left out of ``unclaimed``, as a file of no record."""
+@pytest.mark.parametrize("input_gone", [False, True])
+def test_a_file_put_under_a_name_a_killed_run_left_pending_is_not_taken(tmp_path, input_gone):
+    """The pending entry claimed whatever file was there: one put by hand under that name was
+    overwritten by the rerun, or, its input gone, removed as an orphan."""
+    from PIL import Image
+
     from quantize.batch.manifest import read_manifest
 
     src, out = _left_pending(tmp_path, "b.png")
-    (out / "b.png").write_bytes(b"half an image")
+    if not input_gone:
+        Image.new("RGB", (4, 4), (0, 0, 255)).save(src / "b.png")
+    (out / "b.png").write_bytes(b"the user's")
+    plan = batch.plan_batch(src, out, COPY)
+    assert (plan.disowned, plan.unclaimed) == ([out / "b.png"], [])
+    results = batch.run_batch(plan, jobs=1)
+    assert [(r.input.name, r.status, r.reason) for r in results] == [
+        ("a.png", "skipped", "output exists"),
+        *([("b.png", "skipped", "output exists; no record of the run that made it")]
+          if not input_gone else [])]
+    assert batch.remove_unclaimed(batch.plan_batch(src, out, COPY)) == ([], {})
+    assert (out / "b.png").read_bytes() == b"the user's"
+    assert list(read_manifest(out, pending=True)) == ["a.png"]  # said once, then of no record
+    assert batch.plan_batch(src, out, COPY).disowned == []
+
+
+def test_an_output_a_killed_run_wrote_is_known_by_its_mark_until_recorded(tmp_path):
+    from PIL import Image
+
+    from quantize.batch.manifest import written_mark
+    from quantize.batch.run import run_job
+
+    src, out = _left_pending(tmp_path, "b.png")
+    Image.new("RGB", (4, 4), (0, 0, 255)).save(src / "b.png")
+    run_job(COPY, batch.FileJob(src / "b.png", out / "b.png"))  # written, not recorded
+    assert written_mark(out / "b.png").is_file()
+    plan = batch.plan_batch(src, out, COPY)
+    assert (plan.disowned, [job.output for job in plan.jobs]) == ([], [out / "b.png"])
+    batch.run_batch(plan, jobs=1)
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png", "b.png"]
+
+
+def test_an_unfinished_output_no_longer_planned_is_an_orphan(tmp_path):
+    """A killed run's output (pending) whose input then went was never said nor removed:
+    it was left out of ``unclaimed``, as a file of no record."""
+    from quantize.batch.manifest import mark_written, read_manifest
+
+    src, out = _left_pending(tmp_path, "b.png")
+    (out / "b.png").write_bytes(b"its image")
+    mark_written(out / "b.png")  # its job finished it, as the mark says
     plan = batch.plan_batch(src, out, COPY)
     assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "b.png"], [out / "b.png"])
     batch.run_batch(plan, jobs=1)

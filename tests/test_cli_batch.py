@@ -1498,6 +1498,31 @@ def test_a_stopped_forced_shared_palette_run_is_finished_onto_its_palette(tmp_pa
     assert _palette(out / "a.png") == _palette(out / "b.png")
 
 
+@pytest.mark.parametrize("input_gone", [False, True])
+def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_path,
+                                                                          input_gone):
+    # The rerun overwrote it (its input there), or --remove-orphans removed it (input gone).
+    from quantize.batch.manifest import record_pending
+
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
+    args = [src, "-o", out, "-k", "2", "-j", "1", "--remove-orphans"]
+    assert _cli(*args, "--glob", "a.png", "-q").exit_code == 0
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    record_pending(out, [(out / "b.png", "../in/b.png")], plan.settings)  # then kill -9
+    (out / "b.png").write_bytes(SENTINEL)
+    if input_gone:
+        (src / "b.png").unlink()
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"quantize: warning: {out / 'b.png'}: a killed run left this output to write or to "
+        "record, but the file here is not one it wrote (it was put here since); left in "
+        "place as a file of no record, neither made again nor removed\n")
+    assert (out / "b.png").read_bytes() == SENTINEL
+    again = _cli(*args)  # said once: a file of no record from then on
+    assert (again.exit_code, again.stderr) == (0, "")
+
+
 def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, monkeypatch):
     # the page's summary counted them, but they had no row: which files were left unsaid
     from .report_support import file_rows, parse

@@ -35,6 +35,7 @@ made rather than redoing them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -50,10 +51,11 @@ from ..names import absolute_path, quoted
 __all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "OptionsChangedError", "changed_settings",
            "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "manifest_key", "new_run_id", "output_settings", "read_forced_run",
-           "read_manifest", "record_forced_done", "record_forced_run",
-           "record_output", "record_pending", "record_removed", "restamp", "source_key",
-           "source_of"]
+           "input_stamp", "manifest_key", "mark_written", "marked_written", "new_run_id",
+           "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
+           "record_forced_run",
+           "record_output", "record_pending", "record_removed", "remove_mark", "restamp",
+           "source_key", "source_of", "written_mark"]
 
 #: File in the output folder recording every finished output.
 MANIFEST_NAME = ".quantize-batch.jsonl"
@@ -216,6 +218,62 @@ def source_of(entry: Entry, output_dir: str | os.PathLike[str]) -> str | None:
         return entry.source
     given = entry.record.get("input")
     return source_key(output_dir, given) if isinstance(given, str) and given else None
+
+
+#: How the mark a job leaves beside the file it finished is named after it (:func:`written_mark`).
+_MARK_SUFFIX = ".quantize-written"
+
+
+def written_mark(path: str | os.PathLike[str]) -> Path:
+    """The mark beside ``path`` that says a job finished the file there (:func:`mark_written`):
+    hidden, so that no batch lists it as an input.
+
+    >>> written_mark("out/a.png").as_posix()
+    'out/.a.png.quantize-written'
+    """
+    p = Path(path)
+    return p.parent / f".{p.name}{_MARK_SUFFIX}"
+
+
+def mark_written(path: str | os.PathLike[str]) -> None:
+    """Leave beside ``path``, a file a job has just finished, its size and modification time
+    (:func:`written_mark`), for as long as its entry is not recorded: a run killed before it
+    recorded the output leaves a pending entry, which then claims only the file this mark
+    describes (:func:`marked_written`), never one put under that name since.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be looked at or the mark written.
+    """
+    st = os.stat(path)
+    text = json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    atomic_write(written_mark(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def marked_written(path: str | os.PathLike[str]) -> bool:
+    """Whether the file at ``path`` is the one a job finished there: its mark
+    (:func:`mark_written`) gives its size and modification time. False with no mark, or
+    another file there.
+
+    >>> marked_written("no-such-file.png")
+    False
+    """
+    try:
+        mark = json.loads(written_mark(path).read_text(encoding="utf-8"))
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return (isinstance(mark, dict) and mark.get("size") == st.st_size
+            and mark.get("mtime_ns") == st.st_mtime_ns)
+
+
+def remove_mark(path: str | os.PathLike[str]) -> None:
+    """Remove the mark of ``path`` (:func:`mark_written`), if there is one: its entry is
+    recorded, or the file is gone, or not the batch's. A mark that cannot be removed is
+    left, as it claims only the file it describes."""
+    with contextlib.suppress(OSError):
+        written_mark(path).unlink()
 
 
 def read_manifest(output_dir: str | os.PathLike[str], *,

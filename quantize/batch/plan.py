@@ -40,6 +40,7 @@ from .manifest import (
     find_conflict,
     input_changed,
     manifest_key,
+    marked_written,
     new_run_id,
     output_settings,
     read_forced_run,
@@ -182,7 +183,11 @@ class BatchPlan:
     the run records its outputs with (:func:`~quantize.batch.manifest.record_forced_run`):
     that of the run with force and these settings that stopped before it finished, which
     this plan finishes (``finishing``: the outputs it made are skipped, not redone), or a
-    new one.
+    new one. ``disowned`` are the outputs a stopped run left pending (killed before it
+    recorded them) under whose names is a file that is not the one its job finished there
+    (:func:`~quantize.batch.manifest.marked_written`): put there since, by hand say. Each is
+    a file of no record, neither made again nor removed: the run takes the pending entry
+    out of the manifest, and a caller can say so.
     """
 
     input_dir: Path
@@ -202,6 +207,7 @@ class BatchPlan:
     unfinished: list[Path] = field(default_factory=list)
     run: str | None = None
     finishing: bool = False
+    disowned: list[Path] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -479,8 +485,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     made = recorded if not force else {key: entry for key, entry in recorded.items()
                                        if run is not None and entry.run == run.run
                                        and not entry.pending}
-    earlier, unclaimed, flagged, dropped = _earlier_outputs(recorded, inputs, outputs, dst,
-                                                            mode)
+    earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(recorded, inputs,
+                                                                      outputs, dst, mode)
     jobs, found, replaces = [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
@@ -500,11 +506,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                       "which does not exist; use force=True to overwrite",
                                       exit_code=ExitCode.EXISTS))
             continue
-        # An output a run stopped before recording (pending) is its, not finished: made again.
+        # An output a run stopped before recording (pending) is its, not finished: made again;
+        # but only the file its job finished there, not one put under that name since.
         # With force, only one the unfinished run with force made is known: see ``made``.
-        if ((not force or manifest_key(dst, out) in made) and mode.done_path(out).exists()
-                and not _pending(made.get(manifest_key(dst, out)))):
-            entry = made.get(manifest_key(dst, out))
+        here = made.get(manifest_key(dst, out))
+        if _pending(here) and _disowned(mode, out):
+            disowned.append(out)
+            here = None  # a file of no record
+        if ((not force or here is not None) and mode.done_path(out).exists()
+                and not _pending(here)):
+            entry = here
             found += [entry] if entry is not None else []
             if entry is None and older:  # not known to be this file's output: left alone
                 settled.append(_taken(path, out, older))
@@ -524,8 +535,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                     replaces[out] = tuple(older)
                 continue
             redo = INPUT_CHANGED
-        elif (larger := _still_larger(made.get(manifest_key(dst, out)), path, checked,
-                                      settings, older[0][0] if older else None)) is not None:
+        elif (larger := _still_larger(here, path, checked, settings,
+                                      older[0][0] if older else None)) is not None:
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
@@ -542,7 +553,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      [old for old, entry in unclaimed if not entry.unclaimed], dropped,
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
-                     finishing=run is not None)
+                     finishing=run is not None, disowned=sorted(disowned))
+
+
+def _disowned(mode: JobMode, output: Path) -> bool:
+    """Whether a file is at ``output``, which a stopped run left pending, that is not the one
+    its job finished there (:func:`~quantize.batch.manifest.marked_written`): put there since,
+    or written by a job the run was killed in. A folder output without its marker (a job
+    stopped half-way) is the run's, unfinished."""
+    done = mode.done_path(output)
+    return os.path.lexists(done) and not marked_written(done)
 
 
 def _forced_run(dst: Path, settings: Mapping[str, Any]) -> ForcedRun | None:
@@ -555,7 +575,7 @@ def _forced_run(dst: Path, settings: Mapping[str, Any]) -> ForcedRun | None:
 def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                      outputs: Sequence[Path], dst: Path, mode: JobMode
                      ) -> tuple[dict[Path, list[tuple[Path, Entry]]], list[tuple[Path, Entry]],
-                                list[tuple[Path, Entry]], list[Path]]:
+                                list[tuple[Path, Entry]], list[Path], list[Path]]:
     """The outputs ``recorded`` in the manifest of ``dst`` that this plan does not name
     (names compared ignoring case as a case-insensitive volume does), in one pass:
 
@@ -569,18 +589,21 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
       what this plan finds (an output unclaimed for the first time, or made from a file
       that is among ``inputs`` again), for the run to record it so;
     - the outputs left pending under a name this plan does not give, not there: for the
-      run to take out of the manifest.
+      run to take out of the manifest;
+    - those left pending under such a name where a file is that the stopped run did not
+      finish there (:func:`_disowned`): a file of no record, left alone, for the run to
+      take their entries out of the manifest.
 
     Only names below ``dst`` count (the manifest is plain text in the output folder: a
     name with ".." or a hidden part is ignored), and only outputs made from one input.
     """
     if not recorded:
-        return {}, [], [], []
+        return {}, [], [], [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
     planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
     given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
-    unclaimed, flagged, dropped = [], [], []
+    unclaimed, flagged, dropped, disowned = [], [], [], []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
         if source is None or not _plain_key(key):
@@ -589,6 +612,8 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished
             if not os.path.lexists(old):
                 dropped.append(old)
+            elif _disowned(mode, old):  # not the file that run wrote there: of no record
+                disowned.append(old)
             else:  # that run's, also a folder without its marker: an orphan now
                 unclaimed.append((old, entry))
                 if not entry.unclaimed:
@@ -605,7 +630,8 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
                     flagged.append((old, entry))
         elif absolute_path(old) not in given and _made_so(mode, old):
             renamed.setdefault(mine[source], []).append((old, entry))
-    return renamed, sorted(unclaimed, key=lambda item: item[0]), flagged, sorted(dropped)
+    return (renamed, sorted(unclaimed, key=lambda item: item[0]), flagged, sorted(dropped),
+            disowned)
 
 
 def _pending(entry: Entry | None) -> bool:

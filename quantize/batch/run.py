@@ -45,12 +45,14 @@ from .manifest import (
     compact_manifest,
     input_stamp,
     manifest_key,
+    mark_written,
     read_manifest,
     record_forced_done,
     record_forced_run,
     record_output,
     record_pending,
     record_removed,
+    remove_mark,
     source_key,
 )
 from .plan import BatchPlan, FileJob, JobMode
@@ -169,6 +171,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         with contextlib.suppress(OutputError):
             record_removed(plan.output_dir, *(output for output in plan.dropped
                                               if not os.path.lexists(output)))
+    if plan.disowned:  # pending, but the file there is not the one that run wrote: not its
+        with contextlib.suppress(OutputError):
+            record_removed(plan.output_dir, *plan.disowned)
+        for output in plan.disowned:
+            remove_mark(plan.mode.done_path(output))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else result) for result in plan.settled]
     for result in settled:
@@ -206,12 +213,14 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                 result = dataclasses.replace(result, reason=job.redo)
                 record_output(plan.output_dir, job.output, plan.settings, result.record, stamp,
                               source, run=plan.run)
+                remove_mark(plan.mode.done_path(job.output))  # recorded: no longer needed
                 result = _replace_earlier(plan, result)
             elif job.output in new:  # failed: no longer pending, if nothing was made
                 _take_back_pending(plan, [job.output])
         except OutputError as exc:  # the run stops; this file is reported failed first
             written = result.status == "ok"  # (a larger result wrote nothing)
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
+            remove_mark(plan.mode.done_path(job.output))
             report(job_results[index])
             raise NotRecordedError(exc.reason, path=exc.path, input=job.input) from None
         job_results[index] = result
@@ -440,6 +449,7 @@ def _remove_output(mode: JobMode, output: Path, entry: Entry) -> str | None:
         for path in files:  # the marker last: an interrupted removal is taken up again
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+        remove_mark(mode.done_path(output))
     except OSError as exc:
         return f"cannot remove it ({exc.strerror or exc})"
     if mode.makes_folder:
@@ -816,6 +826,8 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
         raise QualityError(exc.facts, path=exc.path) from None
     except FormatAdviceError as exc:  # e.g. "or for a still image a .jpg/.webp/.tif output"
         raise ValueError(exc.facts) from None
+    with contextlib.suppress(OSError):  # unmarked, a run killed before recording it keeps it
+        mark_written(mode.done_path(job.output))  # the file its pending entry claims
     return record, stamp
 
 

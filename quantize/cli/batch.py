@@ -60,6 +60,10 @@ from . import (
 )
 
 _MODES = ("reduce", "segment")
+#: Why a file under a name a killed run was about to write is left alone (plan.disowned).
+DISOWNED = ("a killed run left this output to write or to record, but the file here is "
+            "not one it wrote (it was put here since); left in place as a file of no record, "
+            "neither made again nor removed")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
@@ -274,6 +278,8 @@ def batch(
         else:  # once: a rerun finding them so again does not repeat it
             for line in _unclaimed_lines(plan):
                 warn(output_dir, line)
+        for path in plan.disowned:  # said once: the run takes the pending entry back
+            warn(path, DISOWNED)
         if shared_palette:
             plan = _with_shared_palette(plan, jobs, scheduler, show)
     except KeyboardInterrupt:
