@@ -1470,6 +1470,29 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
     assert len(_palette(out / "a.png")) == 9
 
 
+def test_ctrl_c_once_every_file_is_done_leaves_nothing_to_rerun(tmp_path, monkeypatch):
+    # It said to rerun to finish, and a rerun with --force then skipped the file as made
+    # by a run it finished.
+    from quantize.cli import batch as command
+
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    args = [src, "-o", out, "-k", "3", "-j", "1", "--force"]
+    shown = command._plain_line
+
+    def stopped_once_shown(result, summary, show):  # the one file is done, then Ctrl-C
+        shown(result, summary, show)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(command, "_plain_line", stopped_once_shown)
+        stopped = _cli(*args)
+    assert (stopped.exit_code, stopped.stderr) == (
+        130, "quantize: error: interrupted once every file was done: nothing is left to rerun\n")
+    (out / "a.png").write_bytes(SENTINEL)
+    assert _cli(*args, "-q").exit_code == 0
+    assert (out / "a.png").read_bytes() != SENTINEL  # --force redoes it: no run to finish
+
+
 def test_a_forced_run_with_other_options_is_not_finished_but_redone(tmp_path, monkeypatch):
     src, out = _noise_folder(tmp_path / "in", "a.png", "b.png"), tmp_path / "out"
     with monkeypatch.context() as patch:

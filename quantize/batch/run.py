@@ -243,6 +243,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                           on_interrupt=on_interrupt, must_see=worker_path(probe),
                           must_see_as=str(probe))
             _finished(plan)
+    except KeyboardInterrupt:  # once every file settled (the last ones let finish), it is done
+        if all(result is not None for result in job_results):
+            _finished(plan)
+        raise
     except SchedulerLostError as exc:
         not_done = [FileResult(job.input, job.output, "failed", NOT_DONE,
                                exit_code=ExitCode.FAILED)

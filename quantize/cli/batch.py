@@ -302,7 +302,8 @@ def batch(
         _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                        unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
     if summary.interrupted:
-        fail(_interrupted_line(force, command_line(ctx, "batch")), INTERRUPTED)
+        fail(_interrupted_line(force, command_line(ctx, "batch")) if not_reached else
+             "interrupted once every file was done: nothing is left to rerun", INTERRUPTED)
     _say_stopped(stopped)  # after the reports, which hold the files done and those not
     raise typer.Exit(summary.exit_code)
 
