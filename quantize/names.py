@@ -279,3 +279,19 @@ def written_path(path: str | os.PathLike[str],
     if folder not in known:
         known[folder] = str(Path(folder).resolve())
     return os.path.join(known[folder], name)
+
+
+def found_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` with each ".." taken as the system takes it (:func:`absolute_path`), relative
+    when given relative: the same place, reached without the folder a ".." steps out of,
+    which then need not exist (nor be made) for a file to be written there. ``path`` as a
+    Path when it holds no "..".
+
+    >>> found_path("out/new/../index.html").as_posix()
+    'out/index.html'
+    """
+    given = Path(path)
+    if ".." not in given.parts:
+        return given
+    found = Path(absolute_path(given))
+    return found if given.is_absolute() else Path(os.path.relpath(found))

@@ -246,6 +246,20 @@ def test_cli_reports_make_no_folder_a_dot_dot_steps_out_of(tmp_path, monkeypatch
         [".quantize-batch.jsonl", "a.png", name])
 
 
+@pytest.mark.parametrize("shared", [[], ["--shared-palette"]])
+def test_cli_output_folder_makes_no_folder_a_dot_dot_steps_out_of(tmp_path, monkeypatch,
+                                                                   shared):
+    # -o out/new/../o with --shared-palette left out/new/ behind, made for the palette
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in").mkdir()
+    Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / "in" / "a.png")
+    (tmp_path / "out").mkdir()
+    result = _cli("in", "-o", "out/new/../o", "-k", "2", *shared)
+    assert result.exit_code == 0, result.output
+    assert "-> out/o/a.png" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["o"]
+
+
 def test_cli_refuses_a_report_path_that_is_a_folder_before_any_work(photo_tree, tmp_path):
     (tmp_path / "r2.json").mkdir()
     result = _cli(photo_tree, "-o", tmp_path / "out2", "--report", tmp_path / "r2.json")

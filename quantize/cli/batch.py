@@ -14,7 +14,6 @@ file that is not a quantize report (and no --force), 130 interrupted.
 
 import contextlib
 import json
-import os
 import sys
 import time
 import warnings
@@ -30,7 +29,7 @@ from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, missing_folders, remove_empty_folders
-from ..names import absolute_path, natural_key, printable_data, quoted
+from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
     USAGE_ERROR,
@@ -255,6 +254,8 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
+    output_dir = found_path(output_dir)
     refuse_closed_stdout(show)
     try:
         with user_errors():
@@ -408,10 +409,7 @@ def _report_folder(path: Path) -> Iterator[Path]:
     it needs (``out/new/../index.html`` makes no ``out/new``), for the block that writes
     the report, given the path to write it at (``out/index.html``: ``out/new/..`` leads
     nowhere without ``out/new``); remove them again if the block fails."""
-    target = path
-    if ".." in path.parts:  # each ".." as the system takes it, after a link too
-        found = Path(absolute_path(path))
-        target = found if path.is_absolute() else Path(os.path.relpath(found))
+    target = found_path(path)  # each ".." as the system takes it, after a link too
     made = missing_folders(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
