@@ -177,8 +177,11 @@ def main() -> None:
 def _run_dask(src: Path, out: Path, inputs: list[Path], colors: int) -> tuple[float, float]:
     from dask.distributed import LocalCluster
 
+    # No dashboard; the scheduler's HTTP server, which it starts all the same, on a free port
+    # rather than 8787, which another cluster on this host may hold (distributed warns then).
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         seconds = run_quantize(src, out, colors, ["--scheduler", cluster.scheduler_address])
     return seconds, mean_psnr(inputs, out)
 
