@@ -492,7 +492,7 @@ def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
                   output_dir: str | os.PathLike[str]) -> OptionsChangedError | None:
     """The error to raise when any of ``entries`` was made with other ``settings``; it says
     so when a run with ``force`` and these settings is unfinished in ``output_dir``
-    (:attr:`OptionsChangedError.unfinished`)."""
+    (the error's ``unfinished``)."""
     differing = [e for e in entries if dict(e.settings) != dict(settings)]
     if not differing:
         return None
