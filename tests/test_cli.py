@@ -918,6 +918,23 @@ def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+@pytest.mark.parametrize("args, line", [
+    (["segment", "a.png", "--edges=1"], "--edges takes no value (see 'quantize segment --help')"),
+    (["segment", "a.png", "--json=yes"], "--json takes no value (see 'quantize segment --help')"),
+    (["reduce", "a.png", "--quiet=1"], "-q/--quiet takes no value (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--no-dither=1"],
+     "--no-dither takes no value (see 'quantize reduce --help')"),
+    (["batch", ".", "-o", "out", "--force=1"],
+     "--force takes no value (see 'quantize batch --help')"),
+    (["--version=1"], "--version takes no value (see 'quantize --help')"),
+    (["--help="], "-h/--help takes no value (see 'quantize --help')"),
+])
+def test_a_flag_given_a_value_is_named_as_taking_none(args, line):
+    """'--edges=1' was said to need a value, which it had: a flag takes none."""
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
 def _value_options(command: str) -> list[tuple[str, str]]:
     """Every option of ``command`` that takes one value: (the flag to give, its name)."""
     import typer

@@ -315,6 +315,10 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             return super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:  # named as the commands name theirs
             raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.BadOptionUsage as exc:  # --version=1
+            if exc.ctx is not None:
+                raise
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """An unknown command named as unknown options are: ``reduc: no such command; did
@@ -415,6 +419,22 @@ def _bad_value(exc: Any) -> str:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
+    """An option given without its value, or a flag given one, named as other errors name
+    it: ``-o/--output needs a value``, ``--edges takes no value`` (``--edges=1``).
+
+    The parser said "Option '-o' requires an argument" and "Option '--edges' does not
+    take a value", one error type for both; a flag is told by its parameter.
+    """
+    typed = exc.option_name
+    given = next((p for p in params if typed in p.opts or typed in p.secondary_opts), None)
+    if given is not None and getattr(given, "is_flag", False):
+        name = typed if typed in given.secondary_opts else "/".join(given.opts)
+        return click_errors.UsageError(f"{name} takes no value", ctx)
+    name = typed if given is None else "/".join(given.opts)
+    return click_errors.UsageError(f"{name} needs a value", ctx)
 
 
 def _param_name(param: Any) -> str:
@@ -686,9 +706,7 @@ class Command(_HelpBySay, TyperCommand):
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
-            given = next((p for p in self.params if exc.option_name in p.opts), None)
-            name = exc.option_name if given is None else "/".join(given.opts)
-            raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
         finally:
             ctx.allow_extra_args = allowed
         if rest and not allowed and not ctx.resilient_parsing:
