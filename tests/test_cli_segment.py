@@ -261,6 +261,7 @@ def test_cli_a_folder_is_pointed_to_batch_without_force(tmp_path, monkeypatch):
      "'intensity', 'xy', 'texture'"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K); "
      "the region hierarchy works in CIELAB, so expected --space='lab' without them"),
+    (["-q", "--json"], "-q/--quiet and --json both given; expected one of them"),
 ])
 def test_cli_a_folder_with_a_bad_option_names_the_option_not_a_batch_call(tmp_path,
                                                                           monkeypatch, args,
