@@ -358,7 +358,8 @@ def segment(
         hierarchy compares Lab colours, and "rgb" is refused.
     min_region : int, optional
         Regions smaller than this many pixels are merged into the adjacent
-        region with the closest mean feature. Default
+        region with the closest mean colour (RGB; with ``n_clusters``, the
+        closest mean feature vector, weighted as for clustering). Default
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
