@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import io
@@ -1371,3 +1372,45 @@ def test_the_outputs_optimize_changes_are_those_above(tmp_path):
         data = [(tmp_path / f"{src.stem}-{o}{suffix}").read_bytes() for o in (False, True)]
         changed.append(data[0] != data[1] and sizes[1] <= sizes[0])
     assert changed == [True, True, True]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("command, output", [("reduce", "out.png"), ("segment", "out")])
+def test_a_stream_that_begins_no_image_is_refused_after_its_head(command, output, tmp_path):
+    """'segment /dev/zero -o out' copied the endless stream to a scratch file until the
+    disk was full, then said 'cannot read (No space left on device)'."""
+    import threading
+
+    from quantize.cli import STREAM_HEAD
+
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    total, sent = STREAM_HEAD * 9, []
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), open(pipe, "wb") as writer:
+            for _ in range(0, total, 1 << 16):
+                writer.write(bytes(1 << 16))
+                sent.append(1 << 16)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = runner.invoke(app, [command, str(pipe), "-o", str(tmp_path / output)])
+    writer.join(timeout=30)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {pipe}: not an image Pillow can identify (its first 1 MiB begin "
+           "no image format it knows; the rest was not read)\n")
+    assert sum(sent) < total
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
+
+
+def test_a_stdin_that_begins_no_image_is_refused_after_its_head(tmp_path):
+    """'reduce - < /dev/zero' read stdin into memory until it ran out."""
+    from quantize.cli import STREAM_HEAD
+
+    result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
+                           input=bytes(STREAM_HEAD * 2))
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: -: not an image Pillow can identify (its first 1 MiB begin no "
+           "image format it knows; the rest was not read)\n")
+    assert list(tmp_path.iterdir()) == []

@@ -576,17 +576,74 @@ def read_palette_in(palette_in: Path) -> Any:
         return read_palette(palette_in)
 
 
+#: Bytes of a stream read before its copy goes on only if they may begin an image.
+STREAM_HEAD = 1 << 20
+
+
 def stage_stream(path: Path, folder: Path) -> Path:
     """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
-    once; a stream that cannot be read ends the command (exit 1)."""
+    once; a stream that cannot be read, or that begins no image (:func:`copy_stream`),
+    ends the command (exit 1)."""
     staged = folder / (path.name or "input")  # its name: a palette file is named after it
     try:
         with open(path, "rb") as stream, open(staged, "wb") as copy:
-            shutil.copyfileobj(stream, copy)
+            copy_stream(stream, copy, str(path))
     except OSError as exc:
         fail(f"{printable_line(str(path))}: cannot read ({exc.strerror or exc})",
              ExitCode.FAILED)
     return staged
+
+
+def copy_stream(stream: Any, copy: Any, name: str) -> None:
+    """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
+
+    A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
+    knows may begin (``/dev/zero``, ``<(yes)``, which never end) ends the command, named
+    ``name``, unread past its head (exit 1), rather than fill a disk or the memory. A
+    shorter one is copied whole, for the job to say what it holds.
+    """
+    head = _read_head(stream, STREAM_HEAD)
+    copy.write(head)
+    if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
+        fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
+             f"{STREAM_HEAD >> 20} MiB begin no image format it knows; the rest was not "
+             "read)", ExitCode.FAILED)
+    shutil.copyfileobj(stream, copy)
+
+
+def _read_head(stream: Any, size: int) -> bytes:
+    """The first ``size`` bytes of ``stream``, fewer only when it ends first (a pipe's
+    read may return less than asked before it ends)."""
+    parts, got = [], 0
+    while got < size:
+        part = stream.read(size - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _may_begin_an_image(head: bytes) -> bool:
+    """Whether ``head`` may be the start of an image file: Pillow opens it, or a format
+    Pillow knows accepts its first bytes (a TIFF's directory may lie past the head)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    Image.init()
+    if any(accept is not None and accept(head[:16]) for _, accept in Image.OPEN.values()):
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a large size is for the job to check
+            with Image.open(io.BytesIO(head)):
+                return True
+    except Image.DecompressionBombError:  # an image, which --max-pixels refuses or takes
+        return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
 
 
 def refuse_both(first: str, second: str) -> None:
