@@ -1170,6 +1170,25 @@ def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_be_named(tmp_path, 
     assert sorted(os.listdir(".")) == sorted([name, name[:-4] + ".k2.png"])
 
 
+@pytest.mark.parametrize("args, line", [
+    (["segment", "-k.png"], "-k/--clusters='.png' is not valid; expected an integer"),
+    (["reduce", "-k.png"], "-k/--colors='.png' is not valid; expected an integer"),
+    (["segment", "-o.png"], "INPUT is missing"),
+])
+def test_a_file_named_like_an_option_with_a_value_is_told_how_to_be_named(args, line,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    # "quantize segment -k.png" read -k with the value ".png", and said so and no more,
+    # though -k.png was there: only an unknown option (-x.png) named the file.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(args[1], format="PNG")
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {line}; to name {args[1]}, write ./{args[1]} or put -- before "
+           "it\n")
+    assert os.listdir(".") == [args[1]]
+
+
 def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["reduce", "-x.png"])

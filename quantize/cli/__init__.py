@@ -349,15 +349,17 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
                 _echo_stdout_error(error)
             code = USAGE_ERROR
         except click_errors.UsageError as exc:
+            # A file named like an option, read as one, is named with the way to give it:
+            # an unknown -x of -x.png, and also -k.png, -o.png read as -k or -o and a value.
+            argv = sys.argv[1:] if args is None else list(args)
+            unknown = isinstance(exc, click_errors.NoSuchOption)
+            named = _file_like_option(exc.option_name if unknown else "-", argv)
             if (isinstance(exc, click_errors.BadParameter)
                     and not isinstance(exc, click_errors.MissingParameter)):
-                _echo_error(_bad_value(exc))
+                _echo_error(_bad_value(exc) + named)
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-                if isinstance(exc, click_errors.NoSuchOption):
-                    argv = sys.argv[1:] if args is None else list(args)
-                    hint = _file_like_option(exc.option_name, argv) or hint
-                _echo_error(exc.format_message().rstrip(".") + hint)
+                _echo_error(exc.format_message().rstrip(".") + (named or hint))
             code = exc.exit_code
         except click_errors.ClickException as exc:
             _echo_error(exc.format_message())
@@ -381,7 +383,8 @@ def _echo_stdout_error(exc: _StdoutError) -> None:
 
 
 def _file_like_option(option: str, argv: Sequence[str]) -> str:
-    """How to name an existing file that the parser took for ``option`` ("" when none is).
+    """How to name an existing file that the parser took for ``option`` ("" when none is);
+    ``option`` "-" stands for any option (``-k.png``, read as ``-k .png``).
 
     ``quantize reduce -x.png`` reads ``-x`` as an option; when ``-x.png`` is a
     file, the error says how to write it as one.
@@ -392,7 +395,7 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
     for arg in argv:
         if arg == "--":
             break
-        if arg.startswith(option) and os.path.lexists(arg):
+        if arg != "-" and arg.startswith(option) and os.path.lexists(arg):
             return (f"; to name {shell_quoted(arg)}, write {shell_quoted('./' + arg)} or put -- "
                     "before it")
     return ""
