@@ -929,6 +929,7 @@ def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line
      "--force takes no value (see 'quantize batch --help')"),
     (["--version=1"], "--version takes no value (see 'quantize --help')"),
     (["--help="], "-h/--help takes no value (see 'quantize --help')"),
+    (["segment", "a.png", "--help=1"], "-h/--help takes no value (see 'quantize segment --help')"),
 ])
 def test_a_flag_given_a_value_is_named_as_taking_none(args, line):
     """'--edges=1' was said to need a value, which it had: a flag takes none."""

@@ -433,10 +433,11 @@ def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
     """
     typed = exc.option_name
     given = next((p for p in params if typed in p.opts or typed in p.secondary_opts), None)
+    # short names first, as the help shows them (the help option's come in either order)
+    name = typed if given is None or typed in given.secondary_opts else "/".join(
+        sorted(given.opts, key=lambda opt: opt.startswith("--")))
     if given is not None and getattr(given, "is_flag", False):
-        name = typed if typed in given.secondary_opts else "/".join(given.opts)
         return click_errors.UsageError(f"{name} takes no value", ctx)
-    name = typed if given is None else "/".join(given.opts)
     return click_errors.UsageError(f"{name} needs a value", ctx)
 
 
