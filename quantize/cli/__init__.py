@@ -25,7 +25,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -598,7 +598,7 @@ def stage_stream(path: Path, folder: Path) -> Path:
     return staged
 
 
-def copy_stream(stream: Any, copy: Any, name: str) -> None:
+def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
     """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
 
     A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
@@ -615,7 +615,7 @@ def copy_stream(stream: Any, copy: Any, name: str) -> None:
     shutil.copyfileobj(stream, copy)
 
 
-def _read_head(stream: Any, size: int) -> bytes:
+def _read_head(stream: BinaryIO, size: int) -> bytes:
     """The first ``size`` bytes of ``stream``, fewer only when it ends first (a pipe's
     read may return less than asked before it ends)."""
     parts, got = [], 0
