@@ -54,7 +54,7 @@ def check_float(value: Any, name: str, *, minimum: float | None = None,
         raise ValueError(f"{name}={value} should be >= {shown_number(minimum)}")
     if maximum is not None and number > maximum:
         raise ValueError(f"{name}={value} should be <= {shown_number(maximum)}")
-    return number
+    return number + 0.0  # -0 (typed "-0", or -0.0) as 0.0: records show no "-0.0"
 
 
 def shown_number(value: float) -> str:

@@ -337,8 +337,10 @@ def segment(
         hierarchy is smaller than a piece of a superpixel: pieces under a
         quarter of a superpixel's cell join a neighbour, which makes 9 pixels on
         images of up to about 150 x 150 and about 1/2400 of the image on larger
-        ones. A smaller detail comes out with some of its surroundings (a 2 x 2
-        dot on a 40 x 40 image as a region of 48 pixels). On small images,
+        ones. A smaller detail comes out with some of its surroundings (a white
+        2 x 2 dot on a black 40 x 40 image, cut at ``regions=2``, as a region
+        of 34 to 52 pixels, by where it lies; the default cut merges it into
+        the background). On small images,
         ``segment(image, 2, min_region=0, weights={"xy": 0, "texture": 0})``
         (``-k 2 --min-region 0 -w xy=0 -w texture=0``) finds such a detail by
         colour alone; its majority smoothing removes specks narrower than about
@@ -356,7 +358,8 @@ def segment(
         hierarchy compares Lab colours, and "rgb" is refused.
     min_region : int, optional
         Regions smaller than this many pixels are merged into the adjacent
-        region with the closest mean feature. Default
+        region with the closest mean colour (RGB; with ``n_clusters``, the
+        closest mean feature vector, weighted as for clustering). Default
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import io
@@ -918,6 +919,24 @@ def test_an_option_without_its_value_is_named_as_other_errors_name_it(args, line
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
 
 
+@pytest.mark.parametrize("args, line", [
+    (["segment", "a.png", "--edges=1"], "--edges takes no value (see 'quantize segment --help')"),
+    (["segment", "a.png", "--json=yes"], "--json takes no value (see 'quantize segment --help')"),
+    (["reduce", "a.png", "--quiet=1"], "-q/--quiet takes no value (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--no-dither=1"],
+     "--no-dither takes no value (see 'quantize reduce --help')"),
+    (["batch", ".", "-o", "out", "--force=1"],
+     "--force takes no value (see 'quantize batch --help')"),
+    (["--version=1"], "--version takes no value (see 'quantize --help')"),
+    (["--help="], "-h/--help takes no value (see 'quantize --help')"),
+    (["segment", "a.png", "--help=1"], "-h/--help takes no value (see 'quantize segment --help')"),
+])
+def test_a_flag_given_a_value_is_named_as_taking_none(args, line):
+    """'--edges=1' was said to need a value, which it had: a flag takes none."""
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
+
+
 def _value_options(command: str) -> list[tuple[str, str]]:
     """Every option of ``command`` that takes one value: (the flag to give, its name)."""
     import typer
@@ -1152,6 +1171,25 @@ def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_be_named(tmp_path, 
     assert sorted(os.listdir(".")) == sorted([name, name[:-4] + ".k2.png"])
 
 
+@pytest.mark.parametrize("args, line", [
+    (["segment", "-k.png"], "-k/--clusters='.png' is not valid; expected an integer"),
+    (["reduce", "-k.png"], "-k/--colors='.png' is not valid; expected an integer"),
+    (["segment", "-o.png"], "INPUT is missing"),
+])
+def test_a_file_named_like_an_option_with_a_value_is_told_how_to_be_named(args, line,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    # "quantize segment -k.png" read -k with the value ".png", and said so and no more,
+    # though -k.png was there: only an unknown option (-x.png) named the file.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(args[1], format="PNG")
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {line}; to name {args[1]}, write ./{args[1]} or put -- before "
+           "it\n")
+    assert os.listdir(".") == [args[1]]
+
+
 def test_an_unknown_option_that_names_no_file_points_to_the_help(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["reduce", "-x.png"])
@@ -1354,3 +1392,45 @@ def test_the_outputs_optimize_changes_are_those_above(tmp_path):
         data = [(tmp_path / f"{src.stem}-{o}{suffix}").read_bytes() for o in (False, True)]
         changed.append(data[0] != data[1] and sizes[1] <= sizes[0])
     assert changed == [True, True, True]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("command, output", [("reduce", "out.png"), ("segment", "out")])
+def test_a_stream_that_begins_no_image_is_refused_after_its_head(command, output, tmp_path):
+    """'segment /dev/zero -o out' copied the endless stream to a scratch file until the
+    disk was full, then said 'cannot read (No space left on device)'."""
+    import threading
+
+    from quantize.cli import STREAM_HEAD
+
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    total, sent = STREAM_HEAD * 9, []
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), open(pipe, "wb") as writer:
+            for _ in range(0, total, 1 << 16):
+                writer.write(bytes(1 << 16))
+                sent.append(1 << 16)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = runner.invoke(app, [command, str(pipe), "-o", str(tmp_path / output)])
+    writer.join(timeout=30)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {pipe}: not an image Pillow can identify (its first 1 MiB begin "
+           "no image format it knows; the rest was not read)\n")
+    assert sum(sent) < total
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
+
+
+def test_a_stdin_that_begins_no_image_is_refused_after_its_head(tmp_path):
+    """'reduce - < /dev/zero' read stdin into memory until it ran out."""
+    from quantize.cli import STREAM_HEAD
+
+    result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
+                           input=bytes(STREAM_HEAD * 2))
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: -: not an image Pillow can identify (its first 1 MiB begin no "
+           "image format it knows; the rest was not read)\n")
+    assert list(tmp_path.iterdir()) == []

@@ -1184,7 +1184,7 @@ def test_a_pipe_needs_an_output_name(tmp_path, args):
 class _UnreadableStdin:
     class buffer:  # noqa: N801 -- stands for sys.stdin.buffer
         @staticmethod
-        def read():
+        def read(size=-1):
             raise OSError(errno.EIO, os.strerror(errno.EIO))
 
 

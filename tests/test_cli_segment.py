@@ -99,6 +99,16 @@ def test_cli_weights_are_passed(photo_path, tmp_path):
     assert weights == {"color": 1.0, "intensity": 0.0, "xy": 0.0, "texture": 0.0}
 
 
+def test_cli_a_weight_typed_minus_0_is_recorded_as_0(photo_path, tmp_path):
+    # -w texture=-0 was written "texture": -0.0 to --json and segments.json.
+    out = tmp_path / "w"
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(out),
+                                 "-w", "texture=-0", "--json"])
+    assert result.exit_code == 0, result.output
+    for text in (result.stdout, (out / "segments.json").read_text()):
+        assert '"texture": 0.0' in text and "-0.0" not in text
+
+
 @pytest.mark.parametrize(("args", "match"), [
     (["-w", "edges=1"], "expected one of 'color', 'intensity', 'xy', 'texture'"),
     # the names quoted as the other weight errors quote them
@@ -261,6 +271,7 @@ def test_cli_a_folder_is_pointed_to_batch_without_force(tmp_path, monkeypatch):
      "'intensity', 'xy', 'texture'"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K); "
      "the region hierarchy works in CIELAB, so expected --space='lab' without them"),
+    (["-q", "--json"], "-q/--quiet and --json both given; expected one of them"),
 ])
 def test_cli_a_folder_with_a_bad_option_names_the_option_not_a_batch_call(tmp_path,
                                                                           monkeypatch, args,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -47,6 +48,13 @@ def test_check_float_converts_and_refuses_non_finite_values():
         check_float(1.5, "tol", maximum=1)
     with pytest.raises(TypeError, match=r"^tol=False should be a number, got bool$"):
         check_float(False, "tol")
+
+
+@pytest.mark.parametrize("value", [-0.0, np.float32(-0.0), np.float64(-0.0)])
+def test_check_float_gives_a_negative_zero_as_zero(value):
+    # -w texture=-0 was recorded as "texture": -0.0 in segments.json and --json.
+    checked = check_float(value, "w", minimum=0.0)
+    assert (checked, math.copysign(1.0, checked)) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize("value, shown", [(-1, "-1"), (np.float32(-0.5), "-0.5"),

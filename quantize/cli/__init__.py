@@ -25,7 +25,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -315,6 +315,10 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
             return super().parse_args(ctx, args)
         except click_errors.NoSuchOption as exc:  # named as the commands name theirs
             raise _unknown_option(exc, self.params, ctx) from None
+        except click_errors.BadOptionUsage as exc:  # --version=1
+            if exc.ctx is not None:
+                raise
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """An unknown command named as unknown options are: ``reduc: no such command; did
@@ -345,15 +349,17 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
                 _echo_stdout_error(error)
             code = USAGE_ERROR
         except click_errors.UsageError as exc:
+            # A file named like an option, read as one, is named with the way to give it:
+            # an unknown -x of -x.png, and also -k.png, -o.png read as -k or -o and a value.
+            argv = sys.argv[1:] if args is None else list(args)
+            unknown = isinstance(exc, click_errors.NoSuchOption)
+            named = _file_like_option(exc.option_name if unknown else "-", argv)
             if (isinstance(exc, click_errors.BadParameter)
                     and not isinstance(exc, click_errors.MissingParameter)):
-                _echo_error(_bad_value(exc))
+                _echo_error(_bad_value(exc) + named)
             else:
                 hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-                if isinstance(exc, click_errors.NoSuchOption):
-                    argv = sys.argv[1:] if args is None else list(args)
-                    hint = _file_like_option(exc.option_name, argv) or hint
-                _echo_error(exc.format_message().rstrip(".") + hint)
+                _echo_error(exc.format_message().rstrip(".") + (named or hint))
             code = exc.exit_code
         except click_errors.ClickException as exc:
             _echo_error(exc.format_message())
@@ -377,7 +383,8 @@ def _echo_stdout_error(exc: _StdoutError) -> None:
 
 
 def _file_like_option(option: str, argv: Sequence[str]) -> str:
-    """How to name an existing file that the parser took for ``option`` ("" when none is).
+    """How to name an existing file that the parser took for ``option`` ("" when none is);
+    ``option`` "-" stands for any option (``-k.png``, read as ``-k .png``).
 
     ``quantize reduce -x.png`` reads ``-x`` as an option; when ``-x.png`` is a
     file, the error says how to write it as one.
@@ -388,7 +395,7 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
     for arg in argv:
         if arg == "--":
             break
-        if arg.startswith(option) and os.path.lexists(arg):
+        if arg != "-" and arg.startswith(option) and os.path.lexists(arg):
             return (f"; to name {shell_quoted(arg)}, write {shell_quoted('./' + arg)} or put -- "
                     "before it")
     return ""
@@ -415,6 +422,23 @@ def _bad_value(exc: Any) -> str:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
+    """An option given without its value, or a flag given one, named as other errors name
+    it: ``-o/--output needs a value``, ``--edges takes no value`` (``--edges=1``).
+
+    The parser said "Option '-o' requires an argument" and "Option '--edges' does not
+    take a value", one error type for both; a flag is told by its parameter.
+    """
+    typed = exc.option_name
+    given = next((p for p in params if typed in p.opts or typed in p.secondary_opts), None)
+    # short names first, as the help shows them (the help option's come in either order)
+    name = typed if given is None or typed in given.secondary_opts else "/".join(
+        sorted(given.opts, key=lambda opt: opt.startswith("--")))
+    if given is not None and getattr(given, "is_flag", False):
+        return click_errors.UsageError(f"{name} takes no value", ctx)
+    return click_errors.UsageError(f"{name} needs a value", ctx)
 
 
 def _param_name(param: Any) -> str:
@@ -556,17 +580,74 @@ def read_palette_in(palette_in: Path) -> Any:
         return read_palette(palette_in)
 
 
+#: Bytes of a stream read before its copy goes on only if they may begin an image.
+STREAM_HEAD = 1 << 20
+
+
 def stage_stream(path: Path, folder: Path) -> Path:
     """Copy what the stream ``path`` holds into ``folder``, so a job can read it more than
-    once; a stream that cannot be read ends the command (exit 1)."""
+    once; a stream that cannot be read, or that begins no image (:func:`copy_stream`),
+    ends the command (exit 1)."""
     staged = folder / (path.name or "input")  # its name: a palette file is named after it
     try:
         with open(path, "rb") as stream, open(staged, "wb") as copy:
-            shutil.copyfileobj(stream, copy)
+            copy_stream(stream, copy, str(path))
     except OSError as exc:
         fail(f"{printable_line(str(path))}: cannot read ({exc.strerror or exc})",
              ExitCode.FAILED)
     return staged
+
+
+def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
+    """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
+
+    A stream longer than :data:`STREAM_HEAD` bytes whose head no image format Pillow
+    knows may begin (``/dev/zero``, ``<(yes)``, which never end) ends the command, named
+    ``name``, unread past its head (exit 1), rather than fill a disk or the memory. A
+    shorter one is copied whole, for the job to say what it holds.
+    """
+    head = _read_head(stream, STREAM_HEAD)
+    copy.write(head)
+    if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
+        fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
+             f"{STREAM_HEAD >> 20} MiB begin no image format it knows; the rest was not "
+             "read)", ExitCode.FAILED)
+    shutil.copyfileobj(stream, copy)
+
+
+def _read_head(stream: BinaryIO, size: int) -> bytes:
+    """The first ``size`` bytes of ``stream``, fewer only when it ends first (a pipe's
+    read may return less than asked before it ends)."""
+    parts, got = [], 0
+    while got < size:
+        part = stream.read(size - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def _may_begin_an_image(head: bytes) -> bool:
+    """Whether ``head`` may be the start of an image file: Pillow opens it, or a format
+    Pillow knows accepts its first bytes (a TIFF's directory may lie past the head)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    Image.init()
+    if any(accept is not None and accept(head[:16]) for _, accept in Image.OPEN.values()):
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a large size is for the job to check
+            with Image.open(io.BytesIO(head)):
+                return True
+    except Image.DecompressionBombError:  # an image, which --max-pixels refuses or takes
+        return True
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return False
 
 
 def refuse_both(first: str, second: str) -> None:
@@ -686,9 +767,7 @@ class Command(_HelpBySay, TyperCommand):
         except click_errors.BadOptionUsage as exc:
             if exc.ctx is not None:
                 raise
-            given = next((p for p in self.params if exc.option_name in p.opts), None)
-            name = exc.option_name if given is None else "/".join(given.opts)
-            raise click_errors.UsageError(f"{name} needs a value", ctx) from None
+            raise _misused_option(exc, self.get_params(ctx), ctx) from None
         finally:
             ctx.allow_extra_args = allowed
         if rest and not allowed and not ctx.resilient_parsing:

@@ -17,6 +17,7 @@ the code the failed files share (1 unreadable input or unwritable output,
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
+import io
 import json
 import os
 import re
@@ -44,6 +45,7 @@ from . import (
     SeedOption,
     app,
     as_flags,
+    copy_stream,
     dither_strength,
     fail,
     file_name,
@@ -647,11 +649,14 @@ def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
 
 
 def _read_stdin() -> bytes:
-    """All of stdin; a stdin that cannot be read ends the command (exit 1)."""
+    """All of stdin; a stdin that cannot be read, or that begins no image
+    (:func:`~quantize.cli.copy_stream`), ends the command (exit 1)."""
     if sys.stdin is None:  # started with its stdin closed
         fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
+    copy = io.BytesIO()
     try:
-        return sys.stdin.buffer.read()
+        copy_stream(sys.stdin.buffer, copy, "-")
+        return copy.getvalue()
     except OSError as exc:
         fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
 

@@ -177,6 +177,8 @@ def segment_command(
         fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
              "expected an image file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
+    if quiet and as_json:  # before a folder's batch call is proposed: batch refuses both
+        refuse_both("-q/--quiet", "--json")
     stream = is_stream(input)  # read once, into a copy: segment reads its input twice
     if stream and outdir is None:
         refuse_stream_without_output(input, "-o")
@@ -202,8 +204,6 @@ def segment_command(
                                   edges=edges)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
-    if quiet and as_json:
-        refuse_both("-q/--quiet", "--json")
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
     # input.parent / ..., not input.with_name(...), which fails on "/" and "." (folders,
     # which segment_file refuses before making any output folder).
