@@ -517,3 +517,31 @@ def test_an_output_path_too_long_for_the_system_fails_its_file_not_the_plan(tmp_
     assert failed.reason == (f"{target}: path too long for the system "
                              f"({len(os.fsencode(str(target)))} bytes); choose an output folder "
                              "with a shorter path")
+
+
+def test_a_folder_holding_a_segment_file_of_no_record_is_not_written_into(tmp_path):
+    """out/a/ with the user's own labels.png and no segments.json: not a finished output,
+    but a job writing there would replace that file; skipped as an output of no record,
+    and made with force."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "labels.png").write_bytes(b"mine")
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    assert plan.jobs == []
+    assert [(r.input, r.status, r.reason) for r in plan.settled] == [
+        (src / "a.png", "skipped", "output exists; no record of the run that made it")]
+    forced = batch.plan_batch(src, out, batch.segment_mode(), force=True)
+    assert [j.input for j in forced.jobs] == [src / "a.png"]
+
+
+def test_a_folder_holding_only_other_files_is_written_into(tmp_path):
+    """out/a/notes.txt is no file a segment job writes: the job is planned."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "notes.txt").write_bytes(b"mine")
+    plan = batch.plan_batch(src, out, batch.segment_mode())
+    assert [j.input for j in plan.jobs] == [src / "a.png"]

@@ -513,7 +513,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if _pending(here) and _disowned(mode, out):
             disowned.append(out)
             here = None  # a file of no record
-        if ((not force or here is not None) and mode.done_path(out).exists()
+        if ((not force or here is not None) and _output_there(mode, out)
                 and not _pending(here)):
             entry = here
             found += [entry] if entry is not None else []
@@ -554,6 +554,16 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned))
+
+
+def _output_there(mode: JobMode, output: Path) -> bool:
+    """Whether the output of a job writing ``output`` is there: its file, or, for a mode
+    that makes a folder, its marker or any file its job writes (one not made by a run on
+    record, such as a user's own ``labels.png``, is not written over without force)."""
+    if not mode.makes_folder:
+        return output.exists()
+    return mode.done_path(output).exists() or any(
+        os.path.lexists(p) for p in mode.written_files(output))
 
 
 def _disowned(mode: JobMode, output: Path) -> bool:
