@@ -26,6 +26,9 @@ What happens to each kind of input:
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (their
   tRNS colour is matched on all 16 bits, in every frame of an APNG too: see
   :class:`KeyedCanvas`).
+- A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
+  has): read opaque, the chunk left out as libpng and browsers leave it, with a
+  :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -94,17 +97,19 @@ from .png import (
     check_png_frames,
     damaged_png_file,
     frame_controls,
+    overlong_trns,
     second_reader,
     whole_png_rows,
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PixelRangeWarning",
-           "TransparentColorWarning",
+           "TransparencyChunkWarning", "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "folded_name", "forget_default_image",
-           "frame_rgba", "frames_canvas", "hidden_frames", "is_stream", "keyed_canvas_frames",
+           "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
+           "keyed_canvas_frames",
            "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
@@ -213,6 +218,7 @@ def load_image(path: str | os.PathLike[str], *,
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
         check_png_chunks(im, p)
+        ignore_overlong_trns(im)
         n_frames = shown_frames(im)
         if hidden_frames(im):
             forget_default_image(im)
@@ -941,6 +947,28 @@ def _high_byte_key(im: Image.Image, name: str) -> Image.Image:
     keyed = im.copy()
     keyed.info["transparency"] = high
     return keyed
+
+
+class TransparencyChunkWarning(UserWarning):
+    """A palette PNG's tRNS chunk holds more alpha values than a palette has entries (256):
+    it is left out, as libpng and browsers leave it, and the image is read as opaque."""
+
+
+def ignore_overlong_trns(im: Image.Image) -> None:
+    """Leave out the transparency of ``im``, a file opened and not yet decoded, when it is a
+    palette PNG whose tRNS chunk holds more than 256 alpha values
+    (:func:`~quantize.png.overlong_trns`), with a :class:`TransparencyChunkWarning`.
+
+    Pillow failed on such a file with its own words ("palette index out of range"), where
+    libpng and browsers show the image opaque.
+    """
+    length = overlong_trns(im)
+    if length is None:
+        return
+    del im.info["transparency"]
+    warn_caller(f"its tRNS chunk holds {length} alpha values, more than the 256 entries a "
+                "palette has; it is left out, as libpng and browsers leave it, and the image "
+                "is read as opaque", TransparencyChunkWarning)
 
 
 class ColorProfileWarning(UserWarning):

@@ -24,6 +24,7 @@ from quantize.io import (
     ColorProfileWarning,
     LoadedImage,
     PixelRangeWarning,
+    TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
     atomic_write,
@@ -784,6 +785,47 @@ def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[by
                      + b"".join(chunk(kind, data) for kind, data in chunks)
                      + chunk(b"IDAT", zlib.compress(row)) + chunk(b"IEND", b""))
     return path
+
+
+def _palette_png(path: Path, trns: bytes, entries: int = 2) -> Path:
+    """A 2x1 palette PNG of entries 0 (red) and 1 (blue), its palette of ``entries``
+    entries (the rest black), with the tRNS chunk ``trns``."""
+    palette = bytes([255, 0, 0, 0, 0, 255]) + bytes(3 * (entries - 2))
+    path.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 3, 0, 0, 0)), (b"PLTE", palette),
+        (b"tRNS", trns), (b"IDAT", zlib.compress(b"\0\0\1")), (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("trns", "entries"), [
+    (bytes([0, 128]) + bytes([7]) * 298, 2),  # Pillow: a byte of alpha per entry
+    (b"\xff" * 299 + b"\0", 2),               # Pillow: transparent index 299
+    (bytes([0]) + b"\xff" * 256, 256),         # Pillow: transparent index 0
+])
+def test_a_trns_chunk_longer_than_any_palette_is_left_out(tmp_path, trns, entries):
+    """Pillow failed on the first two ("cannot decode image (palette index out of range)")
+    and made entry 0 of the third transparent; libpng (ImageMagick) and Chromium leave the
+    whole chunk out and show the image opaque."""
+    src = _palette_png(tmp_path / "t.png", trns, entries)
+    with pytest.warns(TransparencyChunkWarning) as caught:
+        img = load_image(src)
+    assert img.alpha is None
+    assert img.rgb.tolist() == [[[255, 0, 0], [0, 0, 255]]]
+    assert [str(w.message) for w in caught] == [
+        f"its tRNS chunk holds {len(trns)} alpha values, more than the 256 entries a palette "
+        "has; it is left out, as libpng and browsers leave it, and the image is read as opaque"]
+    with pytest.warns(TransparencyChunkWarning):
+        frames = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert frames == [[[[255, 0, 0, 255], [0, 0, 255, 255]]]]
+
+
+def test_a_trns_chunk_longer_than_its_palette_but_not_256_is_read_as_browsers_read_it(
+        tmp_path):
+    """Chromium uses such a chunk's values for the entries the palette has, as Pillow does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TransparencyChunkWarning)
+        img = load_image(_palette_png(tmp_path / "t.png", bytes([0, 128, 7])))
+    assert img.alpha.tolist() == [[0, 128]]
 
 
 @pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
