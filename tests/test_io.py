@@ -860,13 +860,34 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_in_a_named_pipe_is_alpha(tmp
     np.testing.assert_array_equal(img.rgb, [[[78, 1, 255], [78, 1, 255]]])
 
 
-def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(
+def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_again_from_its_file(
         tmp_path):
-    """Pillow keeps the high byte of each sample, and the key in 16 bits, which no pixel
-    then equals: the transparency of such a PIL image was lost without a word."""
+    """Pillow keeps the high byte of each sample only: the colour was matched on those, and
+    a pixel of the same high bytes made transparent too, with a warning. The file its name
+    gives is read again, as a later APNG frame's is."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])),
+                     _gama(1.0))
+    with Image.open(src) as opened:
+        opened.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TransparentColorWarning)
+            rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == pixels[0]  # the caller's image is left alone
+    loaded = load_image(src)
+    np.testing.assert_array_equal(alpha, [[0, 255, 255, 255]])
+    np.testing.assert_array_equal(alpha, loaded.alpha)
+    np.testing.assert_array_equal(rgb, loaded.rgb)
+
+
+def test_a_decoded_16_bit_rgb_png_from_a_file_object_has_its_colour_matched_on_high_bytes(
+        tmp_path):
+    """Opened from a file object, the file cannot be read again: Pillow kept the high byte of
+    each sample, and the key in 16 bits, which no pixel then equals (the transparency was
+    lost without a word); the warning says why the colour is matched on its high bytes."""
     pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
     src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
-    with Image.open(src) as opened:
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:
         opened.load()
         with pytest.warns(TransparentColorWarning) as caught:
             rgb, alpha = as_rgba(opened)
@@ -874,9 +895,10 @@ def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_hi
     np.testing.assert_array_equal(alpha, [[0, 0, 255, 255]])
     np.testing.assert_array_equal(rgb, load_image(src).rgb)
     assert [w.message.facts for w in caught] == [
-        "image is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent colour "
-        "(20000, 300, 65535) is in 16 bits: the pixels of its high bytes (78, 1, 255) are made "
-        "transparent, whatever their low bytes were"]
+        "image is a 16-bit RGB PNG decoded at 8 bits per channel that cannot be read again "
+        "from its file (it was opened from a file object, not by its name), and its "
+        "transparent colour (20000, 300, 65535) is in 16 bits: the pixels of its high bytes "
+        "(78, 1, 255) are made transparent, whatever their low bytes were"]
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",
