@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from quantize.errors import ImageReadError
+from quantize.errors import ImageReadError, OutputError
 from quantize.palette_files import read_palette, write_palette
 
 from .reduce_support import COLOURS
@@ -87,6 +87,20 @@ def test_hex_lines_may_omit_the_hash_and_use_capitals(tmp_path):
     path = tmp_path / "p.hex"
     path.write_text("#C81E1E\n1ea028\n\n")
     assert read_palette(path).tolist() == COLOURS[:2].tolist()
+
+
+@pytest.mark.parametrize("name", [".", "folder", "folder.gpl"])
+def test_a_folder_is_refused_as_a_folder_whatever_its_name(tmp_path, monkeypatch, name):
+    """write_palette('.') said "has an unknown palette extension '(none)'", and a folder
+    named .gpl "cannot write (Is a directory)"; read_palette names a folder as one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir(exist_ok=True)
+    with pytest.raises(OutputError) as err:
+        write_palette(name, COLOURS[:2])
+    assert str(err.value) == f"{name}: is a directory, expected a palette file name"
+    with pytest.raises(ImageReadError) as read:
+        read_palette(name)
+    assert str(read.value) == f"{name}: is a directory, expected a palette file"
 
 
 def test_an_unknown_palette_extension_is_named(tmp_path):
