@@ -36,6 +36,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
 
 from .. import __version__
+from .._start import INTERRUPTED_AT_START, release_start
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
@@ -307,8 +308,26 @@ def _show_help(ctx: Any, param: Any, value: bool) -> None:
         ctx.exit()
 
 
+#: The line of an interrupt that a command's own work did not catch (typer exited 130
+#: without a word): what it reported is done, what it did not may not be.
+INTERRUPTED_UNCAUGHT = "interrupted; files already reported are done"
+
+
 class _OneLineErrors(_HelpBySay, TyperGroup):
-    """The root command group, reporting usage errors in one line instead of a panel."""
+    """The root command group, reporting usage errors in one line instead of a panel, and
+    an interrupt at any moment as one line and exit 130 (typer's own exit said nothing)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            fail(INTERRUPTED_AT_START, ExitCode.INTERRUPTED)
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            fail(INTERRUPTED_UNCAUGHT, ExitCode.INTERRUPTED)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
@@ -829,11 +848,15 @@ def main(prog_name: str | None = None) -> None:
     It is meant to end the process: it exits with the command's code, and
     leaves the objects alive at that point out of later garbage collections.
     """
-    _fill_closed_std_fds()
-    _small_pages()
-    _keep_freed_memory()
     try:
+        release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
+        _fill_closed_std_fds()
+        _small_pages()
+        _keep_freed_memory()
         app(prog_name=prog_name)
+    except KeyboardInterrupt:  # before the command line was parsed (typer's Exit is no
+        _echo_error(INTERRUPTED_AT_START)  # SystemExit out here)
+        sys.exit(ExitCode.INTERRUPTED)
     finally:
         # Whatever the outcome, the work is done. Frozen objects are left out of
         # the collections Python runs as it shuts down, which otherwise walk
