@@ -93,6 +93,24 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
             delay
 
 
+def test_main_called_from_python_dash_c_names_the_program_quantize(tmp_path):
+    """Typer named the program after sys.argv[0], "-c": "Usage: -c reduce", "see '-c
+    --help'". A script that calls main() keeps its own name."""
+    call = "from quantize.cli import main; main()"
+    wrong = subprocess.run([sys.executable, "-c", call, "paint"], capture_output=True,
+                           text=True)
+    assert wrong.returncode == 2
+    assert wrong.stderr == "quantize: error: paint: no such command (see 'quantize --help')\n"
+    usage = subprocess.run([sys.executable, "-c", call, "reduce", "--help"],
+                           capture_output=True, text=True, check=True)
+    assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
+    script = tmp_path / "run.py"
+    script.write_text(call + "\n")
+    mine = subprocess.run([sys.executable, str(script), "paint"], capture_output=True,
+                          text=True)
+    assert mine.stderr == "quantize: error: paint: no such command (see 'run.py --help')\n"
+
+
 def test_the_command_line_spares_python_its_exit_collections():
     """main() freezes the objects left at the end, keeping the command's exit code."""
     probe = ("import gc, sys\n"

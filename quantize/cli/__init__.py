@@ -845,6 +845,9 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
 def main(prog_name: str | None = None) -> None:
     """Console-script entry point (and ``python -m quantize``, which names itself ``quantize``).
 
+    ``prog_name`` names the program in usage lines and hints; by default the name the
+    process was started with (:func:`_program_name`), ``quantize`` when that is none.
+
     It is meant to end the process: it exits with the command's code, and
     leaves the objects alive at that point out of later garbage collections.
     """
@@ -853,7 +856,7 @@ def main(prog_name: str | None = None) -> None:
         _fill_closed_std_fds()
         _small_pages()
         _keep_freed_memory()
-        app(prog_name=prog_name)
+        app(prog_name=_program_name() if prog_name is None else prog_name)
     except KeyboardInterrupt:  # before the command line was parsed (typer's Exit is no
         _echo_error(INTERRUPTED_AT_START)  # SystemExit out here)
         sys.exit(ExitCode.INTERRUPTED)
@@ -862,6 +865,17 @@ def main(prog_name: str | None = None) -> None:
         # the collections Python runs as it shuts down, which otherwise walk
         # every object the imports made: 40 ms of a 0.4 s reduce here.
         gc.freeze()
+
+
+def _program_name() -> str:
+    """The program's name in usage lines and hints: the last part of ``sys.argv[0]``, as
+    the console script gives it (``quantize``), or ``quantize`` when that names no program:
+    ``python -c`` (``-c``), an interactive session or an embedding (empty), which typer
+    took as they were ("Usage: -c reduce", "see '-c --help'"). A script of the caller's
+    that calls :func:`main` is named as it was run (``run.py``).
+    """
+    name = os.path.basename(sys.argv[0]) if sys.argv else ""
+    return "quantize" if not name or name.startswith("-") else name
 
 
 def _fill_closed_std_fds() -> None:
