@@ -731,13 +731,12 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
     except OSError as exc:
         if exc.errno is None:  # Pillow's decoders raise theirs without one
-            raise ImageReadError(f"cannot decode image ({exc or type(exc).__name__})",
+            raise ImageReadError(f"cannot decode image ({_decoder_reason(exc)})",
                                  path=p) from None
         # The system's: reading the file failed, whatever it holds.
         raise ImageReadError(f"cannot read the file ({exc.strerror})", path=p) from None
     except (SyntaxError, ValueError, EOFError) as exc:
-        reason = str(exc) or type(exc).__name__
-        raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
+        raise ImageReadError(f"cannot decode image ({_decoder_reason(exc)})", path=p) from None
     except MemoryError:
         raise ImageReadError(f"{what} too large for the available memory", path=p) from None
     except Exception as exc:
@@ -748,6 +747,21 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         reason = str(exc) or type(exc).__name__
         raise ImageReadError(f"cannot decode image (truncated or malformed file: {reason})",
                              path=p) from None
+
+
+#: Pillow's reasons that name its own machinery rather than the file, as the file's.
+_DECODER_REASONS = {
+    # libwebp's (and libavif's) decoder refused the file: a WebP (AVIF) cut short, say
+    "could not create decoder object": "truncated or malformed file: its decoder cannot "
+                                       "read it",
+}
+
+
+def _decoder_reason(exc: BaseException) -> str:
+    """Why Pillow could not decode a file, from its exception ``exc``, in words about the
+    file (:data:`_DECODER_REASONS`)."""
+    reason = str(exc) or type(exc).__name__
+    return _DECODER_REASONS.get(reason, reason)
 
 
 _PILLOW_DIR = Path(Image.__file__).resolve().parent

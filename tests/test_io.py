@@ -88,6 +88,26 @@ def test_a_cut_animation_or_multipage_file_is_a_read_error(tmp_path, fmt, reason
                                f"{reason})")
 
 
+@pytest.mark.parametrize("animated", [False, True])
+def test_a_cut_webp_is_named_a_damaged_file_not_a_decoder_object(tmp_path, animated):
+    """libwebp's refusal reached the user in Pillow's words: 'cannot decode image (could
+    not create decoder object)'."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, "WEBP", lossless=True, save_all=animated,
+                   append_images=frames[1:] if animated else [])
+    src = tmp_path / "cut.webp"
+    src.write_bytes(buf.getvalue()[: buf.tell() * 9 // 10])
+    expected = (f"{src}: cannot decode image (truncated or malformed file: its decoder "
+                "cannot read it)")
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == expected
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == expected
+
+
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
     def broken(im):
         raise IndexError("a defect of quantize")
