@@ -794,6 +794,25 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
         "a.jpg", "a.png", "b.gif", "b.jpg", "c.jpg", "c.png", "p.hex"]
 
 
+def test_pillow_warnings_of_the_headers_read_before_the_jobs_are_not_printed_raw(tmp_path):
+    """Two inputs of one stem have their headers read to name their outputs: Pillow's
+    warning about a cut TIFF's EXIF reached stderr as Python prints it, with Pillow's
+    source line ("TiffImagePlugin.py:982: UserWarning: ..." and "warnings.warn(...)")."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
+    (tmp_path / "x.tif").write_bytes(buf.getvalue()[: buf.tell() // 2])
+    frames[0].save(tmp_path / "x.png")
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "x.tif", "x.png",
+                           "-k", "2", "-j", "1", "-q"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "UserWarning" not in done.stderr and "warnings.warn" not in done.stderr
+    assert ("quantize: error: x.tif: cannot decode image (truncated or malformed file: "
+            "Missing dimensions)") in done.stderr.splitlines()
+    assert all(line.startswith("quantize: ") for line in done.stderr.splitlines())
+
+
 def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path, monkeypatch):
     """A fully transparent entry is dropped from both: the still was named d.k3.png for the
     2 colours it wrote (the animation d.k2.gif); a translucent entry is kept by the still

@@ -22,6 +22,7 @@ import re
 import shutil
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -481,6 +482,7 @@ def _root(
 ) -> None:
     """Reduce the colours of images and segment photos into regions, by k-means."""
     _quiet_pillow_log()
+    _quiet_pillow_warnings()
 
 
 def _quiet_pillow_log() -> None:
@@ -494,6 +496,18 @@ def _quiet_pillow_log() -> None:
     log = logging.getLogger("PIL")
     if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
         log.addHandler(logging.NullHandler())
+
+
+def _quiet_pillow_warnings() -> None:
+    """Keep the warnings Pillow raises while the command reads headers before any file's
+    job (the frame counts that name the outputs, the files a batch plans) off stderr.
+
+    Python printed them as they were, two lines with Pillow's source: "TiffImagePlugin.py:
+    982: UserWarning: Corrupt EXIF data. ..." and "warnings.warn(str(msg))". Each file's
+    job reads its file again and records the warnings raised (its own filter shows them
+    all), which the command says as lines of its own.
+    """
+    warnings.filterwarnings("ignore", module=r"PIL\.")
 
 
 def fail(message: str, code: ExitCode) -> NoReturn:
