@@ -108,6 +108,17 @@ def test_a_cut_webp_is_named_a_damaged_file_not_a_decoder_object(tmp_path, anima
     assert str(info.value) == expected
 
 
+def test_a_jpeg_cut_in_its_headers_is_named_truncated_as_other_cut_files_are(tmp_path):
+    """Pillow's reader of a segment that ends early said 'Truncated File Read'."""
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(buf.getvalue()[:200])
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image (image file is truncated)"
+
+
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
     def broken(im):
         raise IndexError("a defect of quantize")
