@@ -757,6 +757,12 @@ _DECODER_REASONS = {
     # a header, segment or chunk the file declares ends early (a JPEG cut short, say): said
     # as Pillow says it of image data cut short
     "Truncated File Read": "image file is truncated",
+    # Pillow's words for its decoders' error codes (a JPEG or GIF whose bytes were changed)
+    "broken data stream when reading image file": "malformed file: its image data is "
+                                                  "damaged",
+    "codec configuration error when reading image file": "malformed file: its header "
+                                                         "describes image data its decoder "
+                                                         "cannot read",
 }
 
 

@@ -119,6 +119,41 @@ def test_a_jpeg_cut_in_its_headers_is_named_truncated_as_other_cut_files_are(tmp
     assert str(info.value) == f"{src}: cannot decode image (image file is truncated)"
 
 
+def _gif_lzw_size_at(data: bytes) -> int:
+    """Where the LZW minimum code size of the first image of the GIF ``data`` is."""
+    at = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # after the colours
+    while data[at] == 0x21:  # an extension: introducer, label, then its sub-blocks
+        at += 2
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    return at + 10 + (3 * 2 ** ((data[at + 9] & 7) + 1) if data[at + 9] & 0x80 else 0)
+
+
+@pytest.mark.parametrize(("fmt", "change", "reason"), [
+    ("JPEG", lambda d: d.__setitem__(20, d[20] ^ 0xFF),  # its quantization table's marker
+     "malformed file: its image data is damaged"),
+    ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 12),  # LZW codes of 13 bits
+     "malformed file: its image data is damaged"),
+    ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 255),
+     "malformed file: its header describes image data its decoder cannot read"),
+])
+def test_damaged_image_data_is_named_so_not_as_a_broken_data_stream(tmp_path, fmt, change,
+                                                                     reason):
+    """Pillow's words for its decoders' errors reached the user: 'cannot decode image
+    (broken data stream when reading image file)', '(codec configuration error when
+    reading image file)'."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, fmt)
+    data = bytearray(buf.getvalue())
+    change(data)
+    src = tmp_path / f"bad.{fmt.lower()}"
+    src.write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
+
+
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
     def broken(im):
         raise IndexError("a defect of quantize")
