@@ -754,6 +754,8 @@ _DECODER_REASONS = {
     # libwebp's (and libavif's) decoder refused the file: a WebP (AVIF) cut short, say
     "could not create decoder object": "truncated or malformed file: its decoder cannot "
                                        "read it",
+    "failed to read next frame": "truncated or malformed file: its decoder cannot read a "
+                                 "frame",
     # a header, segment or chunk the file declares ends early (a JPEG cut short, say): said
     # as Pillow says it of image data cut short
     "Truncated File Read": "image file is truncated",

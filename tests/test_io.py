@@ -133,6 +133,9 @@ def _gif_lzw_size_at(data: bytes) -> int:
 @pytest.mark.parametrize(("fmt", "change", "reason"), [
     ("JPEG", lambda d: d.__setitem__(20, d[20] ^ 0xFF),  # its quantization table's marker
      "malformed file: its image data is damaged"),
+    # the width in a lossless WebP's VP8L header: libwebp's "failed to read next frame"
+    ("WEBP", lambda d: d.__setitem__(21, d[21] ^ 0xFF),
+     "truncated or malformed file: its decoder cannot read a frame"),
     ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 12),  # LZW codes of 13 bits
      "malformed file: its image data is damaged"),
     ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 255),
@@ -142,9 +145,9 @@ def test_damaged_image_data_is_named_so_not_as_a_broken_data_stream(tmp_path, fm
                                                                      reason):
     """Pillow's words for its decoders' errors reached the user: 'cannot decode image
     (broken data stream when reading image file)', '(codec configuration error when
-    reading image file)'."""
+    reading image file)', '(failed to read next frame)'."""
     buf = io.BytesIO()
-    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, fmt)
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, fmt, lossless=True)
     data = bytearray(buf.getvalue())
     change(data)
     src = tmp_path / f"bad.{fmt.lower()}"
