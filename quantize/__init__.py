@@ -39,6 +39,8 @@ Shared by every layer:
                       and the stems output names are made of
     png               what Pillow does not check in a PNG (chunk CRCs, image data that
                       ends early); a second reader of an opened file
+    _start            the command's start-up: a Ctrl-C while it imports is one line and
+                      exit 130 (in a process started as the command only)
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
@@ -71,9 +73,13 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     cli               command-line arguments -> one library call -> one line per file
 """
 
-from .kmeans import MiniBatchKMeans, kmeans_plusplus
-from .reduce import ReduceResult, reduce_colors
-from .segment import SegmentResult, boundary_map, segment  # functions; the module stays importable
+from ._start import guard_start
+
+guard_start()  # started as the command: an interrupt while it imports is one line (_start)
+
+from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
+from .reduce import ReduceResult, reduce_colors  # noqa: E402
+from .segment import SegmentResult, boundary_map, segment  # noqa: E402 -- functions, not the module
 
 __version__ = "0.1.0"
 

@@ -147,8 +147,8 @@ def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
     if not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} should hold integers 0..255, got dtype {arr.dtype}")
     if arr.min() < 0 or arr.max() > 255:
-        raise ValueError(f"{name} values should lie in 0..255, got "
-                         f"[{int(arr.min())}, {int(arr.max())}]")
+        raise ValueError(f"{name} should hold integers 0..255, got values from "
+                         f"{int(arr.min())} to {int(arr.max())}")
     return arr.astype(np.uint8, copy=True)
 
 

@@ -100,8 +100,8 @@ def _check_inputs(indices: Any, palette: Any, alpha: Any
         raise ValueError(f"indices should be a non-empty (H, W) array, got shape "
                          f"{indices.shape}")
     if max(indices.shape) > _MAX_SIDE:
-        raise ValueError(f"indices shape {indices.shape} exceeds the PNG limit of "
-                         f"{_MAX_SIDE} pixels a side")
+        raise ValueError(f"indices should have at most {_MAX_SIDE} pixels a side, the PNG "
+                         f"limit, got shape {indices.shape}")
     if palette.ndim != 2 or palette.shape[1] != 3 or not 1 <= palette.shape[0] <= MAX_PALETTE:
         raise ValueError(f"palette should have shape (k, 3) with 1 <= k <= {MAX_PALETTE}, "
                          f"got {palette.shape}")

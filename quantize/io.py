@@ -26,6 +26,9 @@ What happens to each kind of input:
   16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (their
   tRNS colour is matched on all 16 bits, in every frame of an APNG too: see
   :class:`KeyedCanvas`).
+- A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
+  has): read opaque, the chunk left out as libpng and browsers leave it, with a
+  :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
 - EXIF orientation: applied, so the pixels come out upright.
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
@@ -94,17 +97,19 @@ from .png import (
     check_png_frames,
     damaged_png_file,
     frame_controls,
+    overlong_trns,
     second_reader,
     whole_png_rows,
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PixelRangeWarning",
-           "TransparentColorWarning",
+           "TransparencyChunkWarning", "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "folded_name", "forget_default_image",
-           "frame_rgba", "frames_canvas", "hidden_frames", "is_stream", "keyed_canvas_frames",
+           "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
+           "keyed_canvas_frames",
            "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
@@ -213,6 +218,7 @@ def load_image(path: str | os.PathLike[str], *,
         shrink_to = check_int(shrink_to, "shrink_to", minimum=1)
     with _opened(p, limit) as im:
         check_png_chunks(im, p)
+        ignore_overlong_trns(im)
         n_frames = shown_frames(im)
         if hidden_frames(im):
             forget_default_image(im)
@@ -725,13 +731,12 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         raise ImageReadError(f"{what} too large for Pillow's decoder", path=p) from None
     except OSError as exc:
         if exc.errno is None:  # Pillow's decoders raise theirs without one
-            raise ImageReadError(f"cannot decode image ({exc or type(exc).__name__})",
+            raise ImageReadError(f"cannot decode image ({_decoder_reason(exc)})",
                                  path=p) from None
         # The system's: reading the file failed, whatever it holds.
         raise ImageReadError(f"cannot read the file ({exc.strerror})", path=p) from None
     except (SyntaxError, ValueError, EOFError) as exc:
-        reason = str(exc) or type(exc).__name__
-        raise ImageReadError(f"cannot decode image ({reason})", path=p) from None
+        raise ImageReadError(f"cannot decode image ({_decoder_reason(exc)})", path=p) from None
     except MemoryError:
         raise ImageReadError(f"{what} too large for the available memory", path=p) from None
     except Exception as exc:
@@ -742,6 +747,32 @@ def read_errors(p: Path, what: str = "image") -> Iterator[None]:
         reason = str(exc) or type(exc).__name__
         raise ImageReadError(f"cannot decode image (truncated or malformed file: {reason})",
                              path=p) from None
+
+
+#: Pillow's reasons that name its own machinery rather than the file, as the file's.
+_DECODER_REASONS = {
+    # libwebp's (and libavif's) decoder refused the file: a WebP (AVIF) cut short, say
+    "could not create decoder object": "truncated or malformed file: its decoder cannot "
+                                       "read it",
+    "failed to read next frame": "truncated or malformed file: its decoder cannot read a "
+                                 "frame",
+    # a header, segment or chunk the file declares ends early (a JPEG cut short, say): said
+    # as Pillow says it of image data cut short
+    "Truncated File Read": "image file is truncated",
+    # Pillow's words for its decoders' error codes (a JPEG or GIF whose bytes were changed)
+    "broken data stream when reading image file": "malformed file: its image data is "
+                                                  "damaged",
+    "codec configuration error when reading image file": "malformed file: its header "
+                                                         "describes image data its decoder "
+                                                         "cannot read",
+}
+
+
+def _decoder_reason(exc: BaseException) -> str:
+    """Why Pillow could not decode a file, from its exception ``exc``, in words about the
+    file (:data:`_DECODER_REASONS`)."""
+    reason = str(exc) or type(exc).__name__
+    return _DECODER_REASONS.get(reason, reason)
 
 
 _PILLOW_DIR = Path(Image.__file__).resolve().parent
@@ -911,29 +942,41 @@ def _gamma_to_srgb(im: Image.Image) -> Image.Image:
 
 
 class TransparentColorWarning(CodeAdviceWarning):
-    """The transparent colour of a 16-bit RGB PNG given as a PIL image already decoded is
-    matched on the high byte of each channel only: Pillow has dropped the low bytes.
+    """The transparent colour of a 16-bit RGB PNG given as a PIL image already decoded, whose
+    file cannot be read again, is matched on the high byte of each channel only: Pillow has
+    dropped the low bytes.
 
     The advice, how to pass the image for the colour to be matched on all 16 bits,
     is apart from the facts (:class:`~quantize.errors.CodeAdviceWarning`).
     """
 
 
-def _high_byte_key(im: Image.Image, name: str) -> Image.Image:
+def _wide_key(im: Image.Image) -> bool:
+    """Whether ``im`` is an RGB image whose transparent colour is over 255 in some channel
+    (a 16-bit RGB PNG's, which Pillow keeps in 16 bits), which its 8-bit pixels cannot
+    equal."""
+    key = im.info.get("transparency")
+    return im.mode == "RGB" and isinstance(key, tuple) and max(key) > 255
+
+
+def _high_byte_key(im: Image.Image, name: str, unread: str = "") -> Image.Image:
     """``im``, or a copy whose transparent colour is the high bytes of its 16-bit one when
-    its 8-bit RGB pixels cannot equal that (a 16-bit RGB PNG decoded before it came
-    here: Pillow kept the high byte of each sample), with a :class:`TransparentColorWarning`.
+    its 8-bit RGB pixels cannot equal that (:func:`_wide_key`: a 16-bit RGB PNG decoded
+    before it came here, which could not be read again from its file, for the reason
+    ``unread``: Pillow kept the high byte of each sample), with a
+    :class:`TransparentColorWarning`.
 
     Left as it was, the colour was matched against 8-bit pixels that no value over
     255 equals, and the transparency was lost without a word. A key under 256 in
     every channel cannot be told from an 8-bit image's, and is matched as 8-bit.
     """
-    key = im.info.get("transparency")
-    if im.mode != "RGB" or not isinstance(key, tuple) or max(key) <= 255:
+    if not _wide_key(im):
         return im
+    key = im.info["transparency"]
     high = tuple(k >> 8 for k in key)
+    why = f" that cannot be read again from its file ({unread})" if unread else ""
     warn_caller(TransparentColorWarning(
-        f"{name} is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent "
+        f"{name} is a 16-bit RGB PNG decoded at 8 bits per channel{why}, and its transparent "
         f"colour {key} is in 16 bits: the pixels of its high bytes {high} are made "
         "transparent, whatever their low bytes were",
         advice="pass the image as Image.open returns it, not yet decoded, or read the file "
@@ -941,6 +984,28 @@ def _high_byte_key(im: Image.Image, name: str) -> Image.Image:
     keyed = im.copy()
     keyed.info["transparency"] = high
     return keyed
+
+
+class TransparencyChunkWarning(UserWarning):
+    """A palette PNG's tRNS chunk holds more alpha values than a palette has entries (256):
+    it is left out, as libpng and browsers leave it, and the image is read as opaque."""
+
+
+def ignore_overlong_trns(im: Image.Image) -> None:
+    """Leave out the transparency of ``im``, a file opened and not yet decoded, when it is a
+    palette PNG whose tRNS chunk holds more than 256 alpha values
+    (:func:`~quantize.png.overlong_trns`), with a :class:`TransparencyChunkWarning`.
+
+    Pillow failed on such a file with its own words ("palette index out of range"), where
+    libpng and browsers show the image opaque.
+    """
+    length = overlong_trns(im)
+    if length is None:
+        return
+    del im.info["transparency"]
+    warn_caller(f"its tRNS chunk holds {length} alpha values, more than the 256 entries a "
+                "palette has; it is left out, as libpng and browsers leave it, and the image "
+                "is read as opaque", TransparencyChunkWarning)
 
 
 class ColorProfileWarning(UserWarning):
@@ -1183,10 +1248,12 @@ def as_rgba(image: Any, name: str = "image", *,
     The transparent colour (tRNS) of a 16-bit RGB PNG is matched on all 16 bits
     when the image comes as ``Image.open`` returns it, not yet decoded, at its first
     frame, and at a later frame of an APNG drawn again from its file. Once decoded (at
-    its first frame), Pillow has kept the high
-    byte of each sample only: the colour is matched on its high bytes, with a
-    :class:`TransparentColorWarning` saying so; a colour under 256 in every
-    channel cannot then be told from an 8-bit image's, and is matched as one.
+    its first frame), Pillow has kept the high byte of each sample only: the image is
+    drawn again from the file its ``filename`` names, as a decoded later frame is, when
+    that still gives Pillow's picture of it. When it cannot be, the colour is matched on
+    its high bytes, with a :class:`TransparentColorWarning` saying so and why; a colour
+    under 256 in every channel cannot then be told from an 8-bit image's, and is matched
+    as one.
 
     Raises
     ------
@@ -1226,8 +1293,11 @@ def as_rgba(image: Any, name: str = "image", *,
         _warn_one_frame(image, name, every_frame)
         undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
         where = getattr(image, "filename", "") or name
+        unread = ""  # why a transparent colour is matched on its high bytes only
         if _composited_by_pillow(image, undecoded):
             decoded = _frame_drawn_again(image, where, name)
+        elif not undecoded and _wide_key(image):
+            decoded, unread = _keyed_frame_again(image, where)
         else:
             if undecoded:
                 check_png_chunks(image, where)
@@ -1236,7 +1306,7 @@ def as_rgba(image: Any, name: str = "image", *,
                     decoding.enter_context(read_errors(Path(where)))
                     decoding.enter_context(whole_png_rows(image, where))
                 decoded = _load_keyed(image)
-        return _pil_to_rgba(_srgb(_high_byte_key(decoded, name)))
+        return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))
     if not isinstance(image, np.ndarray):
         hint = ("; read a file with quantize.io.load_image"
                 if isinstance(image, str | bytes | os.PathLike) else "")
@@ -1379,7 +1449,6 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         Naming ``where``, when the file has a chunk with a bad CRC or image data (of a
         frame up to that one) that ends before its last row.
     """
-    at = image.tell()
     if image.tile:
         reader: BinaryIO | None = second_reader(image)
     else:
@@ -1387,6 +1456,25 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         if reader is None:
             _warn_composited(image, name, why)
             return image
+    return _drawn_from(reader, image.tell(), where)
+
+
+def _keyed_frame_again(image: Image.Image, where: str | os.PathLike[str]
+                       ) -> tuple[Image.Image, str]:
+    """``image``, a 16-bit RGB PNG (or the first frame of such an APNG) already decoded,
+    whose transparent colour is in 16 bits (:func:`_wide_key`), drawn again from the file
+    its name gives, when that still gives Pillow's picture of it (:func:`_file_of_frame`),
+    its colour matched on all 16 bits (:class:`KeyedCanvas`), and an empty string; or
+    ``image`` itself and why its file cannot be read so."""
+    reader, why = _file_of_frame(image)
+    if reader is None:
+        return image, why
+    return _drawn_from(reader, image.tell(), where), ""
+
+
+def _drawn_from(reader: BinaryIO, at: int, where: str | os.PathLike[str]) -> Image.Image:
+    """Frame ``at`` of the PNG or APNG that ``reader`` holds (closed here), drawn as
+    :func:`~quantize.animation.iter_frames` draws it; ``where`` names the file in errors."""
     with reader, pillow_limit_lifted(), Image.open(reader) as again:
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
@@ -1405,7 +1493,7 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
 
 
 def _file_of_frame(image: Image.Image) -> tuple[BinaryIO | None, str]:
-    """The file ``image``, a decoded frame of an APNG, was opened from, opened again by its
+    """The file ``image``, a decoded PNG or frame of an APNG, was opened from, opened again by its
     name, and an empty string; or None and why it cannot be read again: opened from no
     name, no longer a regular file, or no longer giving, at that frame, the picture that
     ``image`` holds (the file replaced since, or the pixels changed since they were

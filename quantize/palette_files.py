@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import check_palette, check_path
-from .errors import AlphaLossWarning, ImageReadError, warn_caller
+from .errors import AlphaLossWarning, ImageReadError, OutputError, warn_caller
 from .io import atomic_write
 from .names import printable, printable_line, quoted
 
@@ -229,6 +229,8 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         If the file cannot be written (a missing folder, a directory of that name).
     """
     p = check_path(path, "path")
+    if os.path.isdir(p):  # whatever its name ends in: "." has no palette extension
+        raise OutputError("is a directory, expected a palette file name", path=p)
     fmt = _palette_format(p, "path")
     pal = check_palette(palette)
     if pal.shape[1] == 4 and (pal[:, 3] == 255).all():

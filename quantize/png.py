@@ -28,7 +28,7 @@ from PIL import Image
 from .errors import ImageReadError
 
 __all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "frame_controls",
-           "second_reader", "still_png", "whole_png_rows"]
+           "overlong_trns", "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -288,6 +288,37 @@ def still_png(fp: Any) -> bool:
             if kind == b"IDAT":
                 return True
         return False
+    finally:
+        fp.seek(here)
+
+
+#: The most entries a PNG palette has, and so the most alpha values its tRNS chunk holds.
+_PALETTE_ENTRIES = 256
+
+
+def overlong_trns(im: Image.Image) -> int | None:
+    """The length of the tRNS chunk of ``im``, a palette PNG or APNG opened (at its first
+    image, not yet decoded), when it holds more alpha values than a palette has entries
+    (256); None for any other image, and for one whose tRNS chunk is of a length a
+    palette can have.
+
+    Pillow failed to decode such an image ("palette index out of range"), or, when its
+    only transparent value came first, made that entry transparent; libpng and browsers
+    leave the whole chunk out. Only the chunk headers before the image data are read;
+    ``im``'s file is left where it was.
+    """
+    fp = getattr(im, "fp", None)
+    if im.format != "PNG" or im.mode != "P" or fp is None or "transparency" not in im.info:
+        return None
+    here = fp.tell()
+    try:
+        fp.seek(len(_PNG_SIGNATURE))
+        for length, kind in _chunks(fp):
+            if kind in (b"IDAT", b"IEND"):
+                return None
+            if kind == b"tRNS":
+                return length if length > _PALETTE_ENTRIES else None
+        return None
     finally:
         fp.seek(here)
 

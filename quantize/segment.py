@@ -38,6 +38,7 @@ names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -289,12 +290,19 @@ class SegmentResult(ReadOnlyArrays):
 
 
 def _check_color(color: Any) -> tuple[int, int, int]:
-    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it."""
+    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it, the whole
+    value (not the one component at fault: ``color=0.5`` named no colour given)."""
+    expected = f"color={color!r} should be (r, g, b), three integers from 0 to 255"
     if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
-        raise TypeError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
+        raise TypeError(expected)
     if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
-        raise ValueError(f"color={color!r} should be (r, g, b), three integers from 0 to 255")
-    r, g, b = (check_int(v, "color", minimum=0, maximum=255) for v in color)
+        raise ValueError(expected)
+    for v in color:
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{expected}, got a {type(v).__name__} ({v!r})")
+    if not all(0 <= v <= 255 for v in color):
+        raise ValueError(expected)
+    r, g, b = (int(v) for v in color)
     return r, g, b
 
 

@@ -570,6 +570,23 @@ def test_a_later_apng_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_i
                 np.testing.assert_array_equal(got, frames[k], err_msg=f"{src.name} {k}")
 
 
+def test_the_first_frame_of_a_16_bit_rgb_apng_given_decoded_is_matched_on_all_16_bits(
+        tmp_path):
+    """Decoded at its first frame, its transparent colour was matched on its high bytes, with
+    a TransparentColorWarning: the next pixel, of the same high bytes, came out transparent
+    too. Its file is read again, as a later frame's is."""
+    src = _keyed_16_bit_apng(tmp_path / "k16.png", (20000, 300, 65535))
+    with Image.open(src) as opened:
+        opened.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TransparentColorWarning)
+            warnings.simplefilter("ignore", FirstFrameWarning)
+            got = _as_rgba_shown(opened)
+        assert opened.tell() == 0
+    assert got.tolist() == [[[78, 1, 255, 0], [78, 1, 255, 255], [0, 0, 255, 255]]]
+    np.testing.assert_array_equal(got, next(iter_frames(src)).rgba)
+
+
 def test_the_cases_apart_are_drawn_as_before(tmp_path):
     """The frames drawn, where Pillow's picture of them differs."""
     rgb, gray, rgba, palette, k16, _ = _apngs_pillow_composites_otherwise(tmp_path)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import pickle
+import warnings
 
 import pytest
+from PIL import Image
 
-from quantize.batch.calls import Call, run_isolated
+from quantize.batch.calls import Call, attached_warnings, call_with_warnings, run_isolated
 from quantize.errors import ExitCode, ImageReadError, QualityError
+from quantize.io import load_image
 
 
 def _raise(exc):
@@ -82,3 +86,21 @@ def test_a_second_interrupt_is_not_held():
     finally:
         signal.signal(signal.SIGINT, previous)
     assert done == ["held"]
+
+
+def _read_then_warn(src):
+    warnings.warn("a warning of the caller's own", stacklevel=2)
+    return load_image(src)
+
+
+def test_a_failed_call_drops_pillows_warnings_about_the_damage_its_error_names(tmp_path):
+    """A cut TIFF: Pillow's "Corrupt EXIF data.  Expecting to read 2 bytes but only got 0."
+    came as a warning line before the error that names the file as malformed."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
+    src = tmp_path / "cut.tif"
+    src.write_bytes(buf.getvalue()[: buf.tell() // 2])
+    with pytest.raises(ImageReadError) as info:
+        call_with_warnings(_read_then_warn, src)
+    assert attached_warnings(info.value) == ("a warning of the caller's own",)

@@ -90,7 +90,9 @@ def test_the_same_seed_gives_the_same_palette(photo_tree, tmp_path):
 
 
 def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tmp_path):
-    with pytest.raises(ValueError, match="shared palette needs --mode reduce"):
+    with pytest.raises(ValueError, match=r"^plan.mode='copy' should be 'reduce': a shared "
+                       r"palette is fitted for a reduce plan, made with "
+                       r"plan_batch\(..., reduce_mode\(\), shared_palette=True\)$"):
         batch.shared_palette(batch.plan_batch(photo_tree, tmp_path / "o", COPY))
     with pytest.raises(ValueError, match=r"without shared_palette=True; expected "
                        r"plan_batch\(..., shared_palette=True\)"):

@@ -51,6 +51,67 @@ def test_python_dash_m_runs_the_command_line_under_its_own_name():
     assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
 
 
+def _entry_points() -> list[list[str]]:
+    """The ways the command starts: ``python -m quantize``, and the console script beside
+    this Python when it is installed."""
+    script = Path(sys.executable).with_name("quantize")
+    return [[sys.executable, "-m", "quantize"]] + ([[str(script)]] if script.exists() else [])
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps")
+@pytest.mark.parametrize("start", _entry_points(), ids=["python -m", "script"][:2])
+def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
+    """A Ctrl-C while the command imported NumPy, Pillow and typer (its first 0.3 s) printed
+    Python's traceback. Sent once NumPy's library is mapped (the package's imports have
+    begun: what comes before is Python's own start-up), then a little later, and while
+    the command waits for its stdin (its work)."""
+    import signal
+    import time
+
+    for delay in (0.0, 0.05, 0.15, 1.0):
+        read_end, write_end = os.pipe()
+        child = subprocess.Popen([*start, "reduce", "-", "-o", str(tmp_path / "out.png")],
+                                 stdin=read_end, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        os.close(read_end)
+        try:
+            deadline = time.monotonic() + 30
+            maps = Path(f"/proc/{child.pid}/maps")
+            while "_multiarray_umath" not in maps.read_text() and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(delay)
+            child.send_signal(signal.SIGINT)
+            _, stderr = child.communicate(timeout=30)
+        finally:
+            os.close(write_end)
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        assert "Traceback" not in stderr, delay
+        assert child.returncode == ExitCode.INTERRUPTED, (delay, stderr)
+        assert stderr in ("quantize: error: interrupted before any file was processed\n",
+                          "quantize: error: interrupted; files already reported are done\n"), \
+            delay
+
+
+def test_main_called_from_python_dash_c_names_the_program_quantize(tmp_path):
+    """Typer named the program after sys.argv[0], "-c": "Usage: -c reduce", "see '-c
+    --help'". A script that calls main() keeps its own name."""
+    call = "from quantize.cli import main; main()"
+    wrong = subprocess.run([sys.executable, "-c", call, "paint"], capture_output=True,
+                           text=True)
+    assert wrong.returncode == 2
+    assert wrong.stderr == "quantize: error: paint: no such command (see 'quantize --help')\n"
+    usage = subprocess.run([sys.executable, "-c", call, "reduce", "--help"],
+                           capture_output=True, text=True, check=True)
+    assert usage.stdout.startswith("Usage: quantize reduce [OPTIONS]")
+    script = tmp_path / "run.py"
+    script.write_text(call + "\n")
+    mine = subprocess.run([sys.executable, str(script), "paint"], capture_output=True,
+                          text=True)
+    assert mine.stderr == "quantize: error: paint: no such command (see 'run.py --help')\n"
+
+
 def test_the_command_line_spares_python_its_exit_collections():
     """main() freezes the objects left at the end, keeping the command's exit code."""
     probe = ("import gc, sys\n"

@@ -2028,6 +2028,20 @@ def test_cli_a_report_without_an_extension_says_so(photo_tree, tmp_path, flag, n
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("flag", ["--report", "--html"])
+@pytest.mark.parametrize("name", [".", "taken.json", "taken.html"])
+def test_cli_a_report_that_is_a_folder_is_named_a_folder(photo_tree, tmp_path, monkeypatch,
+                                                         flag, name):
+    """'.' was said to have "an unsupported extension '(none)'"; a folder named as a report
+    is refused as a folder, whatever its name ends in."""
+    monkeypatch.chdir(tmp_path)
+    Path(name).mkdir(exist_ok=True)
+    result = _cli(photo_tree, "-o", "out", flag, name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={name!r} is a folder; expected a file name\n")
+    assert not Path("out").exists()
+
+
 @pytest.mark.parametrize("flag, name", [("--report", "r.csv"), ("--html", "r.html")])
 def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
         photo_tree, tmp_path, monkeypatch, flag, name):

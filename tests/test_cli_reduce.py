@@ -794,13 +794,52 @@ def test_inputs_of_one_stem_with_a_palette_in_are_refused_naming_the_output(tmp_
         "a.jpg", "a.png", "b.gif", "b.jpg", "c.jpg", "c.png", "p.hex"]
 
 
+def test_pillow_warnings_of_the_headers_read_before_the_jobs_are_not_printed_raw(tmp_path):
+    """Two inputs of one stem have their headers read to name their outputs: Pillow's
+    warning about a cut TIFF's EXIF reached stderr as Python prints it, with Pillow's
+    source line ("TiffImagePlugin.py:982: UserWarning: ..." and "warnings.warn(...)")."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, "TIFF", save_all=True, append_images=frames[1:])
+    (tmp_path / "x.tif").write_bytes(buf.getvalue()[: buf.tell() // 2])
+    frames[0].save(tmp_path / "x.png")
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "x.tif", "x.png",
+                           "-k", "2", "-j", "1", "-q"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "UserWarning" not in done.stderr and "warnings.warn" not in done.stderr
+    assert ("quantize: error: x.tif: cannot decode image (truncated or malformed file: "
+            "Missing dimensions)") in done.stderr.splitlines()
+    assert all(line.startswith("quantize: ") for line in done.stderr.splitlines())
+
+
+def test_a_still_and_an_animation_name_the_colours_a_palette_in_writes(tmp_path, monkeypatch):
+    """A fully transparent entry is dropped from both: the still was named d.k3.png for the
+    2 colours it wrote (the animation d.k2.gif); a translucent entry is kept by the still
+    alone, which an animation draws transparent."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("d.png")
+    frames[0].save("e.gif", save_all=True, append_images=frames[1:])
+    Path("clear.hex").write_text("00000000\nff0000ff\n0000ffff\n")
+    Path("faint.hex").write_text("00ff0040\nff0000ff\n0000ffff\n")
+    assert run("d.png", "e.gif", "--palette-in", "clear.hex", "-q").exit_code == 0
+    assert run("d.png", "--palette-in", "faint.hex", "-q").exit_code == 0
+    assert sorted(p.name for p in tmp_path.glob("*.k*")) == ["d.k2.png", "d.k3.png",
+                                                             "e.k2.gif"]
+    with Image.open("d.k2.png") as still:
+        assert len(still.getpalette()) // 3 == 2
+
+
 @pytest.mark.parametrize("palette, apng_output", [("ff0000\n0000ff40\n00ff00\n", "c.k2.png"),
-                                                 ("ff0000\n0000ff00\n00ff00\n", "c.k2.png"),
+                                                 ("ff0000\n0000ff00\n00ff00\n", None),
                                                  ("ff0000\n00ff00\n", None)])
 def test_an_apng_and_a_still_of_one_stem_written_apart_are_not_refused(tmp_path, monkeypatch,
                                                                       palette, apng_output):
     """An APNG draws only the entries of alpha >= 128, so 'c.png c.jpg --palette-in p.hex'
-    writes c.k2.png and c.k3.png; both were refused as "the same output c.k<N>.png"."""
+    writes c.k2.png and c.k3.png when an entry is translucent; both were refused as "the
+    same output c.k<N>.png". A still drops a fully transparent entry as the APNG does: both
+    are named c.k2.png then (the still was c.k3.png), and refused."""
     monkeypatch.chdir(tmp_path)
     frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
     frames[0].save("c.png", save_all=True, append_images=frames[1:])

@@ -93,7 +93,7 @@ def _imported_at_load(path: Path) -> set[tuple[str, ...]]:
     return {parts for parts in found if parts}
 
 
-SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors", "names", "png"}
+SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors", "names", "png", "_start"}
 
 
 def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_says():

@@ -324,3 +324,13 @@ def test_the_default_encode_uses_zlib_ng_and_falls_back_to_zlib(rng, monkeypatch
     assert fast != plain  # another compressor wrote the stream ...
     for data in (fast, plain):  # ... which decodes to the same image
         np.testing.assert_array_equal(np.asarray(decode(data)), indices)
+
+
+def test_indices_longer_than_a_png_holds_are_named_first(monkeypatch):
+    """It said 'indices shape (2, 4) exceeds the PNG limit of ...'. The limit (2**31 - 1) is
+    lowered to 3 here: an array past the real one would not fit in memory."""
+    monkeypatch.setattr(encode, "_MAX_SIDE", 3)
+    with pytest.raises(ValueError) as info:
+        encode_indexed_png(np.zeros((2, 4), np.uint8), np.zeros((1, 3), np.uint8))
+    assert str(info.value) == ("indices should have at most 3 pixels a side, the PNG limit, "
+                               "got shape (2, 4)")

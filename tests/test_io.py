@@ -24,6 +24,7 @@ from quantize.io import (
     ColorProfileWarning,
     LoadedImage,
     PixelRangeWarning,
+    TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
     atomic_write,
@@ -85,6 +86,75 @@ def test_a_cut_animation_or_multipage_file_is_a_read_error(tmp_path, fmt, reason
             load_image(src)
     assert str(info.value) == (f"{src}: cannot decode image (truncated or malformed file: "
                                f"{reason})")
+
+
+@pytest.mark.parametrize("animated", [False, True])
+def test_a_cut_webp_is_named_a_damaged_file_not_a_decoder_object(tmp_path, animated):
+    """libwebp's refusal reached the user in Pillow's words: 'cannot decode image (could
+    not create decoder object)'."""
+    frames = [Image.new("RGB", (8, 6), c) for c in [(255, 0, 0), (0, 0, 255)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, "WEBP", lossless=True, save_all=animated,
+                   append_images=frames[1:] if animated else [])
+    src = tmp_path / "cut.webp"
+    src.write_bytes(buf.getvalue()[: buf.tell() * 9 // 10])
+    expected = (f"{src}: cannot decode image (truncated or malformed file: its decoder "
+                "cannot read it)")
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == expected
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == expected
+
+
+def test_a_jpeg_cut_in_its_headers_is_named_truncated_as_other_cut_files_are(tmp_path):
+    """Pillow's reader of a segment that ends early said 'Truncated File Read'."""
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "JPEG")
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(buf.getvalue()[:200])
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image (image file is truncated)"
+
+
+def _gif_lzw_size_at(data: bytes) -> int:
+    """Where the LZW minimum code size of the first image of the GIF ``data`` is."""
+    at = 13 + (3 * 2 ** ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # after the colours
+    while data[at] == 0x21:  # an extension: introducer, label, then its sub-blocks
+        at += 2
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    return at + 10 + (3 * 2 ** ((data[at + 9] & 7) + 1) if data[at + 9] & 0x80 else 0)
+
+
+@pytest.mark.parametrize(("fmt", "change", "reason"), [
+    ("JPEG", lambda d: d.__setitem__(20, d[20] ^ 0xFF),  # its quantization table's marker
+     "malformed file: its image data is damaged"),
+    # the width in a lossless WebP's VP8L header: libwebp's "failed to read next frame"
+    ("WEBP", lambda d: d.__setitem__(21, d[21] ^ 0xFF),
+     "truncated or malformed file: its decoder cannot read a frame"),
+    ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 12),  # LZW codes of 13 bits
+     "malformed file: its image data is damaged"),
+    ("GIF", lambda d: d.__setitem__(_gif_lzw_size_at(d), 255),
+     "malformed file: its header describes image data its decoder cannot read"),
+])
+def test_damaged_image_data_is_named_so_not_as_a_broken_data_stream(tmp_path, fmt, change,
+                                                                     reason):
+    """Pillow's words for its decoders' errors reached the user: 'cannot decode image
+    (broken data stream when reading image file)', '(codec configuration error when
+    reading image file)', '(failed to read next frame)'."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, fmt, lossless=True)
+    data = bytearray(buf.getvalue())
+    change(data)
+    src = tmp_path / f"bad.{fmt.lower()}"
+    src.write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
 
 
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
@@ -786,6 +856,47 @@ def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[by
     return path
 
 
+def _palette_png(path: Path, trns: bytes, entries: int = 2) -> Path:
+    """A 2x1 palette PNG of entries 0 (red) and 1 (blue), its palette of ``entries``
+    entries (the rest black), with the tRNS chunk ``trns``."""
+    palette = bytes([255, 0, 0, 0, 0, 255]) + bytes(3 * (entries - 2))
+    path.write_bytes(png_of_chunks([
+        (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 3, 0, 0, 0)), (b"PLTE", palette),
+        (b"tRNS", trns), (b"IDAT", zlib.compress(b"\0\0\1")), (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("trns", "entries"), [
+    (bytes([0, 128]) + bytes([7]) * 298, 2),  # Pillow: a byte of alpha per entry
+    (b"\xff" * 299 + b"\0", 2),               # Pillow: transparent index 299
+    (bytes([0]) + b"\xff" * 256, 256),         # Pillow: transparent index 0
+])
+def test_a_trns_chunk_longer_than_any_palette_is_left_out(tmp_path, trns, entries):
+    """Pillow failed on the first two ("cannot decode image (palette index out of range)")
+    and made entry 0 of the third transparent; libpng (ImageMagick) and Chromium leave the
+    whole chunk out and show the image opaque."""
+    src = _palette_png(tmp_path / "t.png", trns, entries)
+    with pytest.warns(TransparencyChunkWarning) as caught:
+        img = load_image(src)
+    assert img.alpha is None
+    assert img.rgb.tolist() == [[[255, 0, 0], [0, 0, 255]]]
+    assert [str(w.message) for w in caught] == [
+        f"its tRNS chunk holds {len(trns)} alpha values, more than the 256 entries a palette "
+        "has; it is left out, as libpng and browsers leave it, and the image is read as opaque"]
+    with pytest.warns(TransparencyChunkWarning):
+        frames = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert frames == [[[[255, 0, 0, 255], [0, 0, 255, 255]]]]
+
+
+def test_a_trns_chunk_longer_than_its_palette_but_not_256_is_read_as_browsers_read_it(
+        tmp_path):
+    """Chromium uses such a chunk's values for the entries the palette has, as Pillow does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TransparencyChunkWarning)
+        img = load_image(_palette_png(tmp_path / "t.png", bytes([0, 128, 7])))
+    assert img.alpha.tolist() == [[0, 128]]
+
+
 @pytest.mark.parametrize("chunks", [[], [_gama(1.0)]])
 def test_the_transparent_colour_of_a_16_bit_rgb_png_is_alpha(tmp_path, chunks):
     """Pillow reads such a PNG at 8 bits but keeps its tRNS key in 16 bits, which no pixel
@@ -818,13 +929,34 @@ def test_the_transparent_colour_of_a_16_bit_rgb_png_in_a_named_pipe_is_alpha(tmp
     np.testing.assert_array_equal(img.rgb, [[[78, 1, 255], [78, 1, 255]]])
 
 
-def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_high_bytes(
+def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_again_from_its_file(
         tmp_path):
-    """Pillow keeps the high byte of each sample, and the key in 16 bits, which no pixel
-    then equals: the transparency of such a PIL image was lost without a word."""
+    """Pillow keeps the high byte of each sample only: the colour was matched on those, and
+    a pixel of the same high bytes made transparent too, with a warning. The file its name
+    gives is read again, as a later APNG frame's is."""
+    pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
+    src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])),
+                     _gama(1.0))
+    with Image.open(src) as opened:
+        opened.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", TransparentColorWarning)
+            rgb, alpha = as_rgba(opened)
+        assert opened.info["transparency"] == pixels[0]  # the caller's image is left alone
+    loaded = load_image(src)
+    np.testing.assert_array_equal(alpha, [[0, 255, 255, 255]])
+    np.testing.assert_array_equal(alpha, loaded.alpha)
+    np.testing.assert_array_equal(rgb, loaded.rgb)
+
+
+def test_a_decoded_16_bit_rgb_png_from_a_file_object_has_its_colour_matched_on_high_bytes(
+        tmp_path):
+    """Opened from a file object, the file cannot be read again: Pillow kept the high byte of
+    each sample, and the key in 16 bits, which no pixel then equals (the transparency was
+    lost without a word); the warning says why the colour is matched on its high bytes."""
     pixels = [(20000, 300, 65535), (20001, 300, 65535), (20000, 556, 65535), (0, 0, 0)]
     src = _rgb16_png(tmp_path / "k.png", pixels, (b"tRNS", struct.pack(">HHH", *pixels[0])))
-    with Image.open(src) as opened:
+    with Image.open(io.BytesIO(src.read_bytes())) as opened:
         opened.load()
         with pytest.warns(TransparentColorWarning) as caught:
             rgb, alpha = as_rgba(opened)
@@ -832,9 +964,10 @@ def test_the_transparent_colour_of_a_decoded_16_bit_rgb_png_is_matched_on_its_hi
     np.testing.assert_array_equal(alpha, [[0, 0, 255, 255]])
     np.testing.assert_array_equal(rgb, load_image(src).rgb)
     assert [w.message.facts for w in caught] == [
-        "image is a 16-bit RGB PNG decoded at 8 bits per channel, and its transparent colour "
-        "(20000, 300, 65535) is in 16 bits: the pixels of its high bytes (78, 1, 255) are made "
-        "transparent, whatever their low bytes were"]
+        "image is a 16-bit RGB PNG decoded at 8 bits per channel that cannot be read again "
+        "from its file (it was opened from a file object, not by its name), and its "
+        "transparent colour (20000, 300, 65535) is in 16 bits: the pixels of its high bytes "
+        "(78, 1, 255) are made transparent, whatever their low bytes were"]
 
 
 @pytest.mark.parametrize("name", ["gray16.png", "icc_linear_la.png", "palette_transparency.png",

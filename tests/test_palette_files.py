@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from quantize.errors import ImageReadError
+from quantize.errors import ImageReadError, OutputError
 from quantize.palette_files import read_palette, write_palette
 
 from .reduce_support import COLOURS
@@ -89,6 +89,20 @@ def test_hex_lines_may_omit_the_hash_and_use_capitals(tmp_path):
     assert read_palette(path).tolist() == COLOURS[:2].tolist()
 
 
+@pytest.mark.parametrize("name", [".", "folder", "folder.gpl"])
+def test_a_folder_is_refused_as_a_folder_whatever_its_name(tmp_path, monkeypatch, name):
+    """write_palette('.') said "has an unknown palette extension '(none)'", and a folder
+    named .gpl "cannot write (Is a directory)"; read_palette names a folder as one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir(exist_ok=True)
+    with pytest.raises(OutputError) as err:
+        write_palette(name, COLOURS[:2])
+    assert str(err.value) == f"{name}: is a directory, expected a palette file name"
+    with pytest.raises(ImageReadError) as read:
+        read_palette(name)
+    assert str(read.value) == f"{name}: is a directory, expected a palette file"
+
+
 def test_an_unknown_palette_extension_is_named(tmp_path):
     # The parameter is path; the messages named palette_out= (write) and palette_in= (read),
     # reduce_file's options, which a caller of these functions never gave.
@@ -119,8 +133,10 @@ def test_a_byte_order_mark_is_skipped(tmp_path, name, text):
 
 
 @pytest.mark.parametrize("palette, error, match", [
-    (np.array([[0, 0, 300]]), ValueError, r"palette values should lie in 0\.\.255, got \[0, 300\]"),
-    (np.array([[-1, 0, 0]]), ValueError, r"palette values should lie in 0\.\.255, got \[-1, 0\]"),
+    (np.array([[0, 0, 300]]), ValueError,
+     r"^palette should hold integers 0\.\.255, got values from 0 to 300$"),
+    (np.array([[-1, 0, 0]]), ValueError,
+     r"^palette should hold integers 0\.\.255, got values from -1 to 0$"),
     (np.array([[0.5, 0.2, 1.0]]), TypeError, "palette should hold integers 0..255, got dtype "
                                              "float64"),
     (np.zeros((0, 3), np.uint8), ValueError, r"with k >= 1, got \(0, 3\)"),

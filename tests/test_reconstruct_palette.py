@@ -10,6 +10,7 @@ from quantize.reconstruct.palette import (
     _band_run_strength,
     diffuse_errors,
     dither_indices,
+    indexed_image,
     run_strength,
 )
 
@@ -83,3 +84,12 @@ def test_a_known_nearest_mapping_is_used_as_the_undithered_one(rng):
     short_runs[:, 0:6:2] = 2
     assert not np.array_equal(dither_indices(rgb, palette, nearest_entries=short_runs),
                               dither_indices(rgb, palette))
+
+
+def test_an_indexed_image_of_too_many_entries_names_the_palette():
+    """It said 'an indexed image holds at most 256 palette entries, got 257', naming no
+    parameter."""
+    with pytest.raises(ValueError) as info:
+        indexed_image(np.zeros((2, 2), np.uint8), np.zeros((257, 3), np.uint8))
+    assert str(info.value) == ("palette should have at most 256 entries, the most an indexed "
+                               "image holds, got 257")

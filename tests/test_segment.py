@@ -179,9 +179,15 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
 
 
 @pytest.mark.parametrize(("color", "error", "match"), [
-    ((0.5, 0.5, 0.5), TypeError, r"^color=0.5 should be an integer, got float$"),
-    ((300, 0, 0), ValueError, r"^color=300 should be <= 255$"),
-    ((-1, 0, 0), ValueError, r"^color=-1 should be >= 0$"),
+    # the component at fault was named as the colour: "color=0.5 should be an integer"
+    ((0.5, 0, 0), TypeError, r"^color=\(0.5, 0, 0\) should be \(r, g, b\), three integers "
+                             r"from 0 to 255, got a float \(0.5\)$"),
+    ((255, True, 0), TypeError, r"^color=\(255, True, 0\) should be \(r, g, b\), three "
+                                r"integers from 0 to 255, got a bool \(True\)$"),
+    ((300, 0, 0), ValueError, r"^color=\(300, 0, 0\) should be \(r, g, b\), three integers "
+                              r"from 0 to 255$"),
+    ((0, 0, -1), ValueError, r"^color=\(0, 0, -1\) should be \(r, g, b\), three integers "
+                             r"from 0 to 255$"),
     ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
     ("red", TypeError, r"^color='red' should be \(r, g, b\), three integers from 0 to 255$"),
     # a 0-d array was "len() of unsized object"

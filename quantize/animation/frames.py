@@ -43,6 +43,7 @@ from ..io import (
     frame_rgba,
     frames_canvas,
     hidden_frames,
+    ignore_overlong_trns,
     missing_file,
     pillow_limit_lifted,
     probe_image,
@@ -251,6 +252,7 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[tuple[KeyedCanvas | None
     :func:`~quantize.io.load_image` does (:func:`~quantize.png.whole_png_rows`).
     """
     check_png_chunks(im, p)
+    ignore_overlong_trns(im)
     still = im.format == "PNG" and still_png(im.fp)
     if not still:
         check_png_frames(im, p)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from ..errors import ExitCode, QuantizeError, command_line_text
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
@@ -207,11 +209,22 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:
-            attach_warnings(exc, _messages(caught, format_advice))
+            # Pillow's own warnings are about the damage its error names (a cut TIFF's
+            # "Corrupt EXIF data.  Expecting to read 2 bytes ..."): its error line says it
+            attach_warnings(exc, _messages([w for w in caught if not _from_pillow(w)],
+                                           format_advice))
             raise
     if caught:
         record["warnings"] = _messages(caught, format_advice)
     return record
+
+
+_PILLOW_DIR = Path(Image.__file__).resolve().parent
+
+
+def _from_pillow(caught: warnings.WarningMessage) -> bool:
+    """Whether a warning was raised by Pillow's own code (attributed to a file of Pillow's)."""
+    return Path(caught.filename).resolve().is_relative_to(_PILLOW_DIR)
 
 
 def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:

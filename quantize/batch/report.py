@@ -45,10 +45,12 @@ def check_report_path(path: str | os.PathLike[str], *,
     Raises
     ------
     ValueError
-        If the extension is another, or (with ``output_dir``) the folder cannot
-        hold the report.
+        If ``path`` is a folder, the extension is another, or (with ``output_dir``) the
+        folder cannot hold the report.
     """
     p = Path(path)
+    if p.is_dir():  # whatever its name ends in: "." has no extension
+        raise ValueError(f"report={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in _REPORT_FORMATS:
         raise ValueError(f"report={quoted(p)} has an unsupported extension "
                          f"{quoted(p.suffix or '(none)')}; expected .json or .csv")

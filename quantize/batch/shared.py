@@ -110,7 +110,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     from ..reduce.shared import fit_shared_palette, merge_histograms
 
     if plan.mode.name != "reduce":
-        raise ValueError(f"shared palette needs --mode reduce, got mode={plan.mode.name!r}")
+        raise ValueError(f"plan.mode={plan.mode.name!r} should be 'reduce': a shared palette "
+                         "is fitted for a reduce plan, made with plan_batch(..., "
+                         "reduce_mode(), shared_palette=True)")
     if not plan.settings.get("shared_palette"):
         raise ValueError("the plan was made without shared_palette=True; expected "
                          "plan_batch(..., shared_palette=True)")

@@ -346,8 +346,8 @@ def _check_ext(ext: str) -> None:
 @dataclass(frozen=True)
 class _PaletteSizes:
     """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
-    ``still``, its entries; ``animation``, those an animation draws (alpha >= 128), which
-    are fewer when some entry is translucent or transparent."""
+    ``still``, the entries a still keeps (alpha above 0); ``animation``, those an animation
+    draws (alpha >= 128), which are fewer when some entry is translucent."""
 
     still: int
     animation: int
@@ -553,7 +553,8 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
     if palette_in is None:
         return None
     palette = read_palette_in(palette_in)
-    return _PaletteSizes(palette.shape[0], entries_drawn(palette, animated=True))
+    return _PaletteSizes(entries_drawn(palette, animated=False),
+                         entries_drawn(palette, animated=True))
 
 
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:

@@ -280,8 +280,8 @@ def indexed_image(indices: np.ndarray, palette: np.ndarray,
     chunk; entries after them are opaque).
     """
     if palette.shape[0] > MAX_PALETTE:
-        raise ValueError(f"an indexed image holds at most {MAX_PALETTE} palette entries, "
-                         f"got {palette.shape[0]}")
+        raise ValueError(f"palette should have at most {MAX_PALETTE} entries, the most an "
+                         f"indexed image holds, got {palette.shape[0]}")
     image = Image.fromarray(np.ascontiguousarray(indices, dtype=np.uint8), mode="P")
     image.putpalette(np.ascontiguousarray(palette, dtype=np.uint8).tobytes(), "RGB")
     if transparency is not None:

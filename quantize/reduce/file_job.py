@@ -532,20 +532,23 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
                 chosen: int) -> int:
     """The N of a default output name ``STEM.kN.EXT``: the colours asked for.
 
-    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the size of
-    ``palette_in``, even when the image has fewer distinct colours, so that
-    an output's name follows from the command; with ``quality``, the number
-    ``chosen``.
+    That is ``n_colors`` (default :data:`DEFAULT_COLORS`) or the entries of
+    ``palette_in`` that are written (:func:`~quantize.reduce.options.visible_entries`:
+    its fully transparent ones are dropped; an animation's palette holds the entries it
+    draws already), even when the image has fewer distinct colours, so that an output's
+    name follows from the command; with ``quality``, the number ``chosen``.
 
     >>> name_colors(None, None, None, 3), name_colors(64, None, None, 3)
     (16, 64)
     >>> name_colors(64, None, 2.0, 41)
     41
+    >>> name_colors(None, np.array([[0, 0, 0, 0], [9, 9, 9, 64], [5, 5, 5, 255]]), None, 0)
+    2
     """
     if quality is not None:
         return chosen
     if palette_in is not None:
-        return palette_in.shape[0]
+        return visible_entries(palette_in).shape[0]
     return DEFAULT_COLORS if n_colors is None else n_colors
 
 

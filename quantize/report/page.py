@@ -85,12 +85,15 @@ class _Summary(Protocol):
 
 
 def check_html_path(path: str | os.PathLike[str]) -> Path:
-    """Return ``path`` as a Path if it ends in .html or .htm, else raise ValueError.
+    """Return ``path`` as a Path if it ends in .html or .htm and is no folder, else raise
+    ValueError.
 
     >>> check_html_path("out/index.html").name
     'index.html'
     """
     p = Path(path)
+    if p.is_dir():  # whatever its name ends in: "." has no extension
+        raise ValueError(f"html={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in HTML_EXTENSIONS:
         raise ValueError(f"html={quoted(p)} has an unsupported extension "
                          f"{quoted(p.suffix or '(none)')}; expected .html or .htm")

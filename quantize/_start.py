@@ -1,0 +1,76 @@
+"""An interrupt while the ``quantize`` command starts: one line and exit 130, no traceback.
+
+The command's imports (NumPy, Pillow, typer and the package itself) take about 0.3 s,
+all of it before :func:`quantize.cli.main` runs: the console script and
+``python -m quantize`` both import the package first. A Ctrl-C in that time raised
+``KeyboardInterrupt`` inside an import and printed Python's traceback. So the package's
+first statement calls :func:`guard_start`, which, only in a process started as the
+command (never in a program that imports quantize), makes SIGINT print
+``quantize: error: interrupted before any file was processed`` and end the process with
+exit code 130 (:attr:`~quantize.errors.ExitCode.INTERRUPTED`); :func:`release_start`,
+the first thing ``main`` does, gives SIGINT back to Python, whose ``KeyboardInterrupt``
+the command then turns into its own line.
+
+This module imports nothing of the package's but :mod:`quantize.errors`, which
+imports only the standard library, and no module Python has not loaded on starting
+(``typing`` would take 7 ms) but :mod:`signal`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import PurePath
+
+from .errors import ExitCode
+
+#: The line (after ``quantize: error: ``) of an interrupt before the command began its work.
+INTERRUPTED_AT_START = "interrupted before any file was processed"
+
+# The names of the console script: as installed, and on Windows.
+_SCRIPT_NAMES = frozenset({"quantize", "quantize.exe", "quantize-script.py"})
+
+
+def started_as_command() -> bool:
+    """Whether this process was started as the ``quantize`` command: the console script
+    (the main module is a file named ``quantize``) or ``python -m quantize`` (whose
+    package is imported while ``sys.argv[0]`` is still ``-m``, before ``__main__``).
+
+    Not so a program that imports quantize, ``python -c ...``, or a worker process.
+    """
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0 == "-m":
+        given = list(getattr(sys, "orig_argv", ()))  # Python's own options end at -m
+        at = given.index("-m") + 1 if "-m" in given else len(given)
+        return given[at:at + 1] == ["quantize"] or "-mquantize" in given
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return (main_file is not None and argv0 != "" and PurePath(argv0).name in _SCRIPT_NAMES
+            and os.path.abspath(main_file) == os.path.abspath(argv0))
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGINT while the command starts: its one line, and exit 130 at once (no import,
+    no file, is half done that matters: nothing has been read or written yet)."""
+    line = f"quantize: error: {INTERRUPTED_AT_START}\n".encode()
+    try:
+        os.write(2, line)
+    except OSError:  # stderr closed: the exit code says it
+        pass
+    os._exit(ExitCode.INTERRUPTED)
+
+
+def guard_start() -> None:
+    """In a process started as the command (:func:`started_as_command`) whose SIGINT is
+    Python's own, make SIGINT end it with one line until :func:`release_start`."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler and started_as_command():
+        try:
+            signal.signal(signal.SIGINT, _interrupted)
+        except ValueError:  # not the main thread: left as it is
+            pass
+
+
+def release_start() -> None:
+    """Give SIGINT back to Python (``KeyboardInterrupt``) if :func:`guard_start` took it."""
+    if signal.getsignal(signal.SIGINT) is _interrupted:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
