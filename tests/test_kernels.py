@@ -70,6 +70,19 @@ def test_row_threads_give_the_labels_of_one_thread(rng, monkeypatch, k):
     assert np.isinf(split[1][1]).all() == (k == 1)
 
 
+@pytest.mark.parametrize("k", [2, 16, 300])
+def test_nearest_two_gives_the_two_smallest_expansions(rng, k):
+    # Integer colours with repeated centres: exact ties, the second equal to the first.
+    X = rng.integers(0, 256, size=(5000, 3)).astype(np.float32)
+    C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
+    C[-1] = C[0]
+    block = X @ (-2.0 * C.T) + np.einsum("ij,ij->i", C, C)  # the same float32 products
+    labels, second = kern._nearest_two(X, C)
+    np.testing.assert_array_equal(labels, block.argmin(axis=1))
+    assert second.dtype == np.float64
+    np.testing.assert_array_equal(second, np.sort(block, axis=1)[:, 1])
+
+
 def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     seen = []
