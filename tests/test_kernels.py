@@ -318,8 +318,8 @@ def test_a_chunk_keeps_the_product_small_up_to_4096_centres(k, d):
 
 
 @pytest.mark.parametrize("values", [1 << 20, 7, 1])
-def test_next_centre_distance_in_row_blocks_equals_all_pairs(monkeypatch, rng, values):
-    """Row blocks of any size give every centre's distance to its nearest other one."""
+def test_next_centre_distance_in_column_blocks_equals_all_pairs(monkeypatch, rng, values):
+    """Column blocks of any size give every centre's distance to its nearest other one."""
     monkeypatch.setattr(kern, "_NEXT_CENTRE_VALUES", values)
     centers = rng.random((37, 3)).astype(np.float32)
     c = centers.astype(np.float64)
