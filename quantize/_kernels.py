@@ -249,8 +249,9 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     labels : (n,) ndarray of intp, or None
         The nearest centre of every row; when the stop rule fired, the centres
         are exactly the weighted means of these labels. With ``labels_needed``
-        false they may be None: plain passes that end at ``max_passes`` then
-        skip comparing every row with the final centres.
+        false they are None when the passes end at ``max_passes``: the rows are
+        then not compared with the final centres (a stop rule could no longer
+        fire).
     passes : int
         Passes done.
 
@@ -270,9 +271,11 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
         new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         centers = new
+        done += 1
+        if done == max_passes and not labels_needed:
+            return centers, None, done
         before = bounds.labels.copy()
         changed = bounds.relabel(centers)
-        done += 1
         if changed:
             groups.move(np.flatnonzero(bounds.labels != before), before, bounds.labels)
         if changed <= limit or settled:
