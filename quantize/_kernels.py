@@ -274,11 +274,10 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
         done += 1
         if done == max_passes and not labels_needed:
             return centers, None, done
-        before = bounds.labels.copy()
-        changed = bounds.relabel(centers)
-        if changed:
-            groups.move(np.flatnonzero(bounds.labels != before), before, bounds.labels)
-        if changed <= limit or settled:
+        moved, before = bounds.relabel(centers)
+        if moved.size:
+            groups.move(moved, before, bounds.labels[moved])
+        if moved.size <= limit or settled:
             break
     return centers, bounds.labels, done
 
@@ -332,8 +331,7 @@ class _Groups:
         self._noise = 1e-12 * float(self.totals.sum())
 
     def move(self, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """Rows ``rows`` leave their groups in ``old`` for those in ``new`` (full-length labels)."""
-        old, new = old[rows], new[rows]
+        """Rows ``rows`` leave their groups ``old`` for the groups ``new`` (one label a row)."""
         w = None if self._weights is None else self._weights[rows]
         x = self._X[rows]
         out_totals, out_sums = group_sums(x, old, self._k, w)
@@ -433,18 +431,27 @@ _EPS32 = float(np.finfo(np.float32).eps)
 class _HamerlyBounds:
     """Nearest-centre labels kept up to date with Hamerly's bounds (2010).
 
-    For each row: ``upper`` >= its distance to its own centre, ``lower`` <= its
-    distance to every other centre. When centres move by ``shift``, ``upper``
-    grows by its own centre's shift and ``lower`` drops by the largest shift of
-    the others. A row keeps its label while ``upper`` stays below ``max(lower,
-    half the distance from its centre to the next one)``; only the other rows
-    are compared with all centres again, in one vectorised call.
+    For each row: ``upper`` >= its distance to its own centre widened by its
+    rounding margin (below), ``sqrt(d^2 + 2 err)``; ``lower`` <= its distance
+    to every other centre. When centres move by ``shift``, ``upper`` grows by
+    its own centre's shift (the widened distance grows by no more than the
+    distance does) and ``lower`` drops by the largest shift of the others. A
+    row keeps its label while ``upper`` stays below ``max(lower, half the
+    distance from its centre to the next one)``; only the other rows are
+    compared with all centres again, in one vectorised call.
 
     :func:`nearest` compares float32 expansions ``||c||^2 - 2 x.c``, each off
     by at most ``err = a (||x||^2 + max ||c||^2)``. Distances here are to the
     same float32 centres, and a row is skipped only when its own squared
     distance is below every other by more than ``2 err``: then :func:`nearest`
-    would pick its label too.
+    would pick its label too. ``max ||c||^2`` is taken at a cap set with the
+    bounds, the larger of the centres' and the rows' (centres that are means
+    of rows stay below the rows'), so each row's margin is computed once;
+    centres beyond the cap raise it, and every row is compared again.
+
+    :meth:`relabel` returns the rows whose label changed and their labels
+    before, so that the caller updates its group sums without comparing all
+    labels itself.
     """
 
     def __init__(self, X: np.ndarray, centers: np.ndarray):
@@ -461,56 +468,68 @@ class _HamerlyBounds:
         self.upper = np.empty(n, dtype=np.float64)
         self.lower = np.empty(n, dtype=np.float64)
         self._set_centers(_as_f32(centers))
+        self._set_cap(max(self._c_sq_max, float(self._x_sq.max(initial=0.0))))
         self._assign(np.arange(n), fresh=True)
 
     def _set_centers(self, c32: np.ndarray) -> None:
         self.c32 = c32
         self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
 
-    def _err(self, rows: np.ndarray | slice) -> np.ndarray:
-        """Bound on the rounding of one expansion for ``rows``."""
-        return self._abs * (self._x_sq[rows] + self._c_sq_max)
+    def _set_cap(self, cap: float) -> None:
+        """Take ``max ||c||^2`` as ``cap``: each row's ``err`` is ``a (||x||^2 + cap)``."""
+        self._cap = cap
+        self._err = self._abs * (self._x_sq + cap)
 
-    def relabel(self, centers: np.ndarray) -> int:
-        """Move to ``centers``, relabel the rows that may change, return how many did."""
+    def relabel(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move to ``centers`` and relabel the rows that may change.
+
+        Returns the rows whose label changed and their labels before.
+        """
         new32 = _as_f32(centers)
         shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
         self._set_centers(new32)
+        if self._c_sq_max > self._cap:  # a wider margin for every row
+            self._set_cap(self._c_sq_max)
+            return self._assign(np.arange(self.X.shape[0]), fresh=True)
         self.upper += shift[self.labels]
         self.lower -= _largest_other(shift)[self.labels]
         bound = np.maximum(self.lower, (0.5 * _next_centre_distance(new32))[self.labels])
-        bound_sq = bound * bound
-        active = np.flatnonzero(self.upper * self.upper + 2.0 * self._err(slice(None))
-                                >= bound_sq)
+        active = np.flatnonzero(self.upper >= bound)
         if active.size == 0:
-            return 0
+            return active, active
         # Tighten the upper bounds of these rows before the full comparison.
         self.upper[active] = self._own_distance(active, self.labels[active])
-        up = self.upper[active]
-        active = active[up * up + 2.0 * self._err(active) >= bound_sq[active]]
-        return self._assign(active) if active.size else 0
+        active = active[self.upper[active] >= bound[active]]
+        return self._assign(active)
 
     def _own_distance(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Upper bound on the distance of ``rows`` to the centres ``labels``."""
+        """Upper bound on the distance of ``rows`` to the centres ``labels``, widened."""
         own = sq_dist_to_labels(self.X[rows], self.c32, labels).astype(np.float64)
-        return np.sqrt(own * (1.0 + self._rel))
+        own *= 1.0 + self._rel
+        own += 2.0 * self._err[rows]
+        return np.sqrt(own)
 
-    def _assign(self, rows: np.ndarray, fresh: bool = False) -> int:
-        """Label ``rows`` by their nearest centre, reset their bounds, count the changes.
+    def _assign(self, rows: np.ndarray, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Label ``rows`` by their nearest centre and reset their bounds.
 
-        The upper bounds of ``rows`` must be exact already unless ``fresh``;
-        only the rows whose label changes get new ones.
+        The upper bounds of ``rows`` must be exact already unless ``fresh``
+        (then each row gets a new one); otherwise only the rows whose label
+        changes get new ones. Returns the rows whose label changed and their
+        labels before (all of them, and garbage, on the first call).
         """
         labels, second = _nearest_two(self.X[rows], self.c32)
         second += self._x_sq[rows]
-        second -= self._err(rows)
+        second -= self._err[rows]
         self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
-        if not fresh:
-            moved = labels != self.labels[rows]
-            rows, labels = rows[moved], labels[moved]
-        self.labels[rows] = labels
-        self.upper[rows] = self._own_distance(rows, labels)
-        return rows.size
+        moved = labels != self.labels[rows]
+        changed, before = rows[moved], self.labels[rows[moved]]
+        if fresh:
+            self.labels[rows] = labels
+            self.upper[rows] = self._own_distance(rows, labels)
+        else:
+            self.labels[changed] = labels[moved]
+            self.upper[changed] = self._own_distance(changed, labels[moved])
+        return changed, before
 
 
 def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
