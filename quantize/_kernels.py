@@ -346,6 +346,7 @@ class _Groups:
 
 def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
                max_passes: int, *, max_changed: float = 0.0, tol: float = 0.0,
+               labels: np.ndarray | None = None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`lloyd` for several runs on the same data at once, each with its own stop.
 
@@ -364,6 +365,10 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
         Initial centres of the ``r`` runs.
     max_passes, max_changed, tol
         As for :func:`lloyd`, the same for every run.
+    labels : (r, n) ndarray of intp, optional
+        The nearest of each run's ``centers`` for every row, when known (the
+        labels an earlier call returned with these centres): the rows are then
+        not compared with them again.
 
     Returns
     -------
@@ -379,7 +384,7 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     """
     X32 = _as_f32(X)
     centers = np.array(centers, dtype=np.float64, copy=True)
-    labels = _nearest_runs(X32, centers)
+    labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]

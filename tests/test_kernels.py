@@ -271,6 +271,24 @@ def test_lloyd_runs_equal_lloyd_run_by_run(rng, n, d, k, weighted, tol):
         assert passes[run] == ref[2]
 
 
+def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatch):
+    X = np.round(rng.random((2000, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 2000).astype(float)
+    starts = np.stack([X[rng.choice(2000, 6, replace=False)] for _ in range(4)]).astype(float)
+    centers, labels, _ = kern.lloyd_runs(X, w, starts, 3)
+    given = labels.copy()
+    calls = []
+    counted = kern._nearest_runs
+    monkeypatch.setattr(kern, "_nearest_runs", lambda *a: calls.append(1) or counted(*a))
+    again = kern.lloyd_runs(X, w, centers, 2)
+    compared = len(calls)
+    known = kern.lloyd_runs(X, w, centers, 2, labels=labels)
+    assert len(calls) - compared == compared - 1  # the first comparison is skipped
+    for a, b in zip(again, known, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(labels, given)  # the caller's labels are not changed
+
+
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
     X = np.array([[0.0], [1.0], [9.0], [10.0]])
     starts = np.array([[[0.5], [9.5]], [[9.5], [0.5]]])
