@@ -388,10 +388,11 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
+    terms = _RunTerms(X, weights, centers.shape[0])
     for _ in range(max_passes):
         if moving.size == 0:
             break
-        new = _update_runs(X, weights, labels[moving], centers[moving])
+        new = _update_runs(terms, labels[moving], centers[moving])
         settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
         new_labels = _nearest_runs(X32, new)
         changed = (new_labels != labels[moving]).sum(axis=1)
@@ -414,19 +415,40 @@ def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return labels.T
 
 
-def _update_runs(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
-                 centers: np.ndarray) -> np.ndarray:
+class _RunTerms:
+    """What :func:`group_sums` adds up for ``r`` runs on the same rows, laid out once.
+
+    Every run sums the same weights and weighted coordinates, each by its own
+    labels; side by side, the ``r`` copies let one ``np.bincount`` a column
+    serve every run. Formed once per :func:`lloyd_runs` call instead of once
+    a pass, with the same products, so the sums are those of
+    :func:`group_sums` over the tiled rows.
+    """
+
+    def __init__(self, X: np.ndarray, weights: np.ndarray | None, r: int):
+        self.X, self.weights = X, weights
+        self.tiled_weights = None if weights is None else np.tile(weights, r)
+        # Column j of the weighted rows, then the same again for each run.
+        cols = [X[:, j] if weights is None else X[:, j] * weights for j in range(X.shape[1])]
+        self.tiled_columns = np.tile(np.array(cols, dtype=np.float64), (1, r))
+
+
+def _update_runs(terms: _RunTerms, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """:func:`lloyd_update` (``empty="farthest"``) of every run, one group sum for all."""
-    r, k, _ = centers.shape
+    r, k, d = centers.shape
     groups = (labels + k * np.arange(r)[:, None]).ravel()
-    tiled = None if weights is None else np.tile(weights, r)
-    totals, sums = group_sums(np.tile(X, (r, 1)), groups, r * k, tiled)
+    rows = groups.shape[0]
+    w = None if terms.tiled_weights is None else terms.tiled_weights[:rows]
+    totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
+    sums = np.empty((r * k, d), dtype=np.float64)
+    for j in range(d):
+        sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, :rows], minlength=r * k)
     new = centers.reshape(r * k, -1).copy()
     full = totals > 0
     new[full] = sums[full] / totals[full, None]
     new = new.reshape(centers.shape)
     for run in np.flatnonzero(~full.reshape(r, k).all(axis=1)):  # rare: a run lost a centre
-        new[run] = lloyd_update(X, weights, labels[run], centers[run])
+        new[run] = lloyd_update(terms.X, terms.weights, labels[run], centers[run])
     return new
 
 

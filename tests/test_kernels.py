@@ -289,6 +289,21 @@ def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatc
     np.testing.assert_array_equal(labels, given)  # the caller's labels are not changed
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_run_updates_equal_the_group_sums_of_their_tiled_rows(rng, weighted):
+    X = (rng.random((700, 3)) * 255).astype(np.float32)
+    w = rng.random(700) * 5 if weighted else None
+    terms = kern._RunTerms(X, w, 5)
+    for runs in (5, 2):  # all runs, then the first two still moving
+        labels = rng.integers(0, 6, size=(runs, 700))
+        centers = rng.random((runs, 6, 3)) * 255
+        got = kern._update_runs(terms, labels, centers)
+        groups = (labels + 6 * np.arange(runs)[:, None]).ravel()
+        tiled = None if w is None else np.tile(w, runs)
+        totals, sums = kern.group_sums(np.tile(X, (runs, 1)), groups, runs * 6, tiled)
+        np.testing.assert_array_equal(got.reshape(-1, 3), sums / totals[:, None])
+
+
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
     X = np.array([[0.0], [1.0], [9.0], [10.0]])
     starts = np.array([[[0.5], [9.5]], [[9.5], [0.5]]])
