@@ -476,7 +476,7 @@ class _HamerlyBounds:
     of rows stay below the rows'), so each row's margin is computed once;
     centres beyond the cap raise it, and every row is compared again.
 
-    :meth:`relabel` returns the rows whose label changed and their labels
+    ``relabel`` returns the rows whose label changed and their labels
     before, so that the caller updates its group sums without comparing all
     labels itself.
     """
