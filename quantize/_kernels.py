@@ -249,8 +249,9 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     labels : (n,) ndarray of intp, or None
         The nearest centre of every row; when the stop rule fired, the centres
         are exactly the weighted means of these labels. With ``labels_needed``
-        false they may be None: plain passes that end at ``max_passes`` then
-        skip comparing every row with the final centres.
+        false they are None when the passes end at ``max_passes``: the rows are
+        then not compared with the final centres (a stop rule could no longer
+        fire).
     passes : int
         Passes done.
 
@@ -270,12 +271,13 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
         new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
         centers = new
-        before = bounds.labels.copy()
-        changed = bounds.relabel(centers)
         done += 1
-        if changed:
-            groups.move(np.flatnonzero(bounds.labels != before), before, bounds.labels)
-        if changed <= limit or settled:
+        if done == max_passes and not labels_needed:
+            return centers, None, done
+        moved, before = bounds.relabel(centers)
+        if moved.size:
+            groups.move(moved, before, bounds.labels[moved])
+        if moved.size <= limit or settled:
             break
     return centers, bounds.labels, done
 
@@ -329,8 +331,7 @@ class _Groups:
         self._noise = 1e-12 * float(self.totals.sum())
 
     def move(self, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
-        """Rows ``rows`` leave their groups in ``old`` for those in ``new`` (full-length labels)."""
-        old, new = old[rows], new[rows]
+        """Rows ``rows`` leave their groups ``old`` for the groups ``new`` (one label a row)."""
         w = None if self._weights is None else self._weights[rows]
         x = self._X[rows]
         out_totals, out_sums = group_sums(x, old, self._k, w)
@@ -345,6 +346,7 @@ class _Groups:
 
 def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
                max_passes: int, *, max_changed: float = 0.0, tol: float = 0.0,
+               labels: np.ndarray | None = None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`lloyd` for several runs on the same data at once, each with its own stop.
 
@@ -363,6 +365,10 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
         Initial centres of the ``r`` runs.
     max_passes, max_changed, tol
         As for :func:`lloyd`, the same for every run.
+    labels : (r, n) ndarray of intp, optional
+        The nearest of each run's ``centers`` for every row, when known (the
+        labels an earlier call returned with these centres): the rows are then
+        not compared with them again.
 
     Returns
     -------
@@ -378,14 +384,15 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     """
     X32 = _as_f32(X)
     centers = np.array(centers, dtype=np.float64, copy=True)
-    labels = _nearest_runs(X32, centers)
+    labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
+    terms = _RunTerms(X, weights, centers.shape[0])
     for _ in range(max_passes):
         if moving.size == 0:
             break
-        new = _update_runs(X, weights, labels[moving], centers[moving])
+        new = _update_runs(terms, labels[moving], centers[moving])
         settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
         new_labels = _nearest_runs(X32, new)
         changed = (new_labels != labels[moving]).sum(axis=1)
@@ -408,19 +415,40 @@ def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return labels.T
 
 
-def _update_runs(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
-                 centers: np.ndarray) -> np.ndarray:
+class _RunTerms:
+    """What :func:`group_sums` adds up for ``r`` runs on the same rows, laid out once.
+
+    Every run sums the same weights and weighted coordinates, each by its own
+    labels; side by side, the ``r`` copies let one ``np.bincount`` a column
+    serve every run. Formed once per :func:`lloyd_runs` call instead of once
+    a pass, with the same products, so the sums are those of
+    :func:`group_sums` over the tiled rows.
+    """
+
+    def __init__(self, X: np.ndarray, weights: np.ndarray | None, r: int):
+        self.X, self.weights = X, weights
+        self.tiled_weights = None if weights is None else np.tile(weights, r)
+        # Column j of the weighted rows, then the same again for each run.
+        cols = [X[:, j] if weights is None else X[:, j] * weights for j in range(X.shape[1])]
+        self.tiled_columns = np.tile(np.array(cols, dtype=np.float64), (1, r))
+
+
+def _update_runs(terms: _RunTerms, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """:func:`lloyd_update` (``empty="farthest"``) of every run, one group sum for all."""
-    r, k, _ = centers.shape
+    r, k, d = centers.shape
     groups = (labels + k * np.arange(r)[:, None]).ravel()
-    tiled = None if weights is None else np.tile(weights, r)
-    totals, sums = group_sums(np.tile(X, (r, 1)), groups, r * k, tiled)
+    rows = groups.shape[0]
+    w = None if terms.tiled_weights is None else terms.tiled_weights[:rows]
+    totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
+    sums = np.empty((r * k, d), dtype=np.float64)
+    for j in range(d):
+        sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, :rows], minlength=r * k)
     new = centers.reshape(r * k, -1).copy()
     full = totals > 0
     new[full] = sums[full] / totals[full, None]
     new = new.reshape(centers.shape)
     for run in np.flatnonzero(~full.reshape(r, k).all(axis=1)):  # rare: a run lost a centre
-        new[run] = lloyd_update(X, weights, labels[run], centers[run])
+        new[run] = lloyd_update(terms.X, terms.weights, labels[run], centers[run])
     return new
 
 
@@ -430,18 +458,27 @@ _EPS32 = float(np.finfo(np.float32).eps)
 class _HamerlyBounds:
     """Nearest-centre labels kept up to date with Hamerly's bounds (2010).
 
-    For each row: ``upper`` >= its distance to its own centre, ``lower`` <= its
-    distance to every other centre. When centres move by ``shift``, ``upper``
-    grows by its own centre's shift and ``lower`` drops by the largest shift of
-    the others. A row keeps its label while ``upper`` stays below ``max(lower,
-    half the distance from its centre to the next one)``; only the other rows
-    are compared with all centres again, in one vectorised call.
+    For each row: ``upper`` >= its distance to its own centre widened by its
+    rounding margin (below), ``sqrt(d^2 + 2 err)``; ``lower`` <= its distance
+    to every other centre. When centres move by ``shift``, ``upper`` grows by
+    its own centre's shift (the widened distance grows by no more than the
+    distance does) and ``lower`` drops by the largest shift of the others. A
+    row keeps its label while ``upper`` stays below ``max(lower, half the
+    distance from its centre to the next one)``; only the other rows are
+    compared with all centres again, in one vectorised call.
 
     :func:`nearest` compares float32 expansions ``||c||^2 - 2 x.c``, each off
     by at most ``err = a (||x||^2 + max ||c||^2)``. Distances here are to the
     same float32 centres, and a row is skipped only when its own squared
     distance is below every other by more than ``2 err``: then :func:`nearest`
-    would pick its label too.
+    would pick its label too. ``max ||c||^2`` is taken at a cap set with the
+    bounds, the larger of the centres' and the rows' (centres that are means
+    of rows stay below the rows'), so each row's margin is computed once;
+    centres beyond the cap raise it, and every row is compared again.
+
+    ``relabel`` returns the rows whose label changed and their labels
+    before, so that the caller updates its group sums without comparing all
+    labels itself.
     """
 
     def __init__(self, X: np.ndarray, centers: np.ndarray):
@@ -458,56 +495,68 @@ class _HamerlyBounds:
         self.upper = np.empty(n, dtype=np.float64)
         self.lower = np.empty(n, dtype=np.float64)
         self._set_centers(_as_f32(centers))
+        self._set_cap(max(self._c_sq_max, float(self._x_sq.max(initial=0.0))))
         self._assign(np.arange(n), fresh=True)
 
     def _set_centers(self, c32: np.ndarray) -> None:
         self.c32 = c32
         self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
 
-    def _err(self, rows: np.ndarray | slice) -> np.ndarray:
-        """Bound on the rounding of one expansion for ``rows``."""
-        return self._abs * (self._x_sq[rows] + self._c_sq_max)
+    def _set_cap(self, cap: float) -> None:
+        """Take ``max ||c||^2`` as ``cap``: each row's ``err`` is ``a (||x||^2 + cap)``."""
+        self._cap = cap
+        self._err = self._abs * (self._x_sq + cap)
 
-    def relabel(self, centers: np.ndarray) -> int:
-        """Move to ``centers``, relabel the rows that may change, return how many did."""
+    def relabel(self, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Move to ``centers`` and relabel the rows that may change.
+
+        Returns the rows whose label changed and their labels before.
+        """
         new32 = _as_f32(centers)
         shift = np.sqrt(((new32.astype(np.float64) - self.c32) ** 2).sum(axis=1))
         self._set_centers(new32)
+        if self._c_sq_max > self._cap:  # a wider margin for every row
+            self._set_cap(self._c_sq_max)
+            return self._assign(np.arange(self.X.shape[0]), fresh=True)
         self.upper += shift[self.labels]
         self.lower -= _largest_other(shift)[self.labels]
         bound = np.maximum(self.lower, (0.5 * _next_centre_distance(new32))[self.labels])
-        bound_sq = bound * bound
-        active = np.flatnonzero(self.upper * self.upper + 2.0 * self._err(slice(None))
-                                >= bound_sq)
+        active = np.flatnonzero(self.upper >= bound)
         if active.size == 0:
-            return 0
+            return active, active
         # Tighten the upper bounds of these rows before the full comparison.
         self.upper[active] = self._own_distance(active, self.labels[active])
-        up = self.upper[active]
-        active = active[up * up + 2.0 * self._err(active) >= bound_sq[active]]
-        return self._assign(active) if active.size else 0
+        active = active[self.upper[active] >= bound[active]]
+        return self._assign(active)
 
     def _own_distance(self, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        """Upper bound on the distance of ``rows`` to the centres ``labels``."""
+        """Upper bound on the distance of ``rows`` to the centres ``labels``, widened."""
         own = sq_dist_to_labels(self.X[rows], self.c32, labels).astype(np.float64)
-        return np.sqrt(own * (1.0 + self._rel))
+        own *= 1.0 + self._rel
+        own += 2.0 * self._err[rows]
+        return np.sqrt(own)
 
-    def _assign(self, rows: np.ndarray, fresh: bool = False) -> int:
-        """Label ``rows`` by their nearest centre, reset their bounds, count the changes.
+    def _assign(self, rows: np.ndarray, fresh: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Label ``rows`` by their nearest centre and reset their bounds.
 
-        The upper bounds of ``rows`` must be exact already unless ``fresh``;
-        only the rows whose label changes get new ones.
+        The upper bounds of ``rows`` must be exact already unless ``fresh``
+        (then each row gets a new one); otherwise only the rows whose label
+        changes get new ones. Returns the rows whose label changed and their
+        labels before (all of them, and garbage, on the first call).
         """
         labels, second = _nearest_two(self.X[rows], self.c32)
         second += self._x_sq[rows]
-        second -= self._err(rows)
+        second -= self._err[rows]
         self.lower[rows] = np.sqrt(np.maximum(second, 0.0))
-        if not fresh:
-            moved = labels != self.labels[rows]
-            rows, labels = rows[moved], labels[moved]
-        self.labels[rows] = labels
-        self.upper[rows] = self._own_distance(rows, labels)
-        return rows.size
+        moved = labels != self.labels[rows]
+        changed, before = rows[moved], self.labels[rows[moved]]
+        if fresh:
+            self.labels[rows] = labels
+            self.upper[rows] = self._own_distance(rows, labels)
+        else:
+            self.labels[changed] = labels[moved]
+            self.upper[changed] = self._own_distance(changed, labels[moved])
+        return changed, before
 
 
 def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -525,8 +574,11 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
         for sub, block in _expansion_blocks(X[rows], c32):
             lab = np.argmin(block, axis=1, out=out[sub])
             if k > 1:
-                block[np.arange(lab.shape[0]), lab] = np.inf
-                out2[sub] = block.min(axis=1)
+                at = np.arange(lab.shape[0])
+                block[at, lab] = np.inf
+                # The value at the second argmin: NumPy's argmin along rows is
+                # several times faster than its min along rows.
+                out2[sub] = block[at, block.argmin(axis=1)]
 
     by_parts(n, part)
     return labels, second
@@ -549,18 +601,23 @@ def _largest_other(shift: np.ndarray) -> np.ndarray:
 def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
     """Distance ``(k,)`` from each centre to the nearest other one (``inf`` if k = 1).
 
-    Rows of centres at a time, so that the ``(rows, k, d)`` differences stay
-    small whatever k.
+    Columns of centres at a time, so that the ``(k, columns)`` squared
+    distances stay small whatever k; each column's minimum is then a
+    reduction down the rows, which NumPy does several times faster than
+    along them (the squared distances are symmetric, so they are the same).
     """
     c = c32.astype(np.float64)
     k = c.shape[0]
     out = np.empty(k)
     step = max(1, _NEXT_CENTRE_VALUES // max(1, k * c.shape[1]))
     for start in range(0, k, step):
-        sq = ((c[start:start + step, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-        rows = np.arange(sq.shape[0])
-        sq[rows, start + rows] = np.inf
-        out[start:start + step] = sq.min(axis=1)
+        part = c[start:start + step]
+        sq = (c[:, None, 0] - part[None, :, 0]) ** 2
+        for j in range(1, c.shape[1]):
+            sq += (c[:, None, j] - part[None, :, j]) ** 2
+        cols = np.arange(part.shape[0])
+        sq[start + cols, cols] = np.inf
+        out[start:start + step] = sq.min(axis=0)
     return np.sqrt(out)
 
 

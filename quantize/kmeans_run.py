@@ -154,9 +154,9 @@ def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
                       for idx, rng in zip(chosen, rngs, strict=True)])
     lloyd_w = None if sampler.uniform else w
     tol = _POLISH_TOL * _mean_variance(X, sampler)
-    centers, _, settle = lloyd_runs(X, lloyd_w, seeds, _POLISH_MAX_PASSES,
-                                    max_changed=_POLISH_CHANGED, tol=tol)
-    centers, labels, refine = lloyd_runs(X, lloyd_w, centers, p["refine"])
+    centers, labels, settle = lloyd_runs(X, lloyd_w, seeds, _POLISH_MAX_PASSES,
+                                         max_changed=_POLISH_CHANGED, tol=tol)
+    centers, labels, refine = lloyd_runs(X, lloyd_w, centers, p["refine"], labels=labels)
     inertia = [float(w @ sq_dist_to_labels(X, c, lab).astype(np.float64))
                for c, lab in zip(centers, labels, strict=True)]
     best = int(np.argmin(inertia))

@@ -70,6 +70,19 @@ def test_row_threads_give_the_labels_of_one_thread(rng, monkeypatch, k):
     assert np.isinf(split[1][1]).all() == (k == 1)
 
 
+@pytest.mark.parametrize("k", [2, 16, 300])
+def test_nearest_two_gives_the_two_smallest_expansions(rng, k):
+    # Integer colours with repeated centres: exact ties, the second equal to the first.
+    X = rng.integers(0, 256, size=(5000, 3)).astype(np.float32)
+    C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
+    C[-1] = C[0]
+    block = X @ (-2.0 * C.T) + np.einsum("ij,ij->i", C, C)  # the same float32 products
+    labels, second = kern._nearest_two(X, C)
+    np.testing.assert_array_equal(labels, block.argmin(axis=1))
+    assert second.dtype == np.float64
+    np.testing.assert_array_equal(second, np.sort(block, axis=1)[:, 1])
+
+
 def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     seen = []
@@ -187,7 +200,7 @@ def test_lloyd_in_few_passes_without_bounds_equals_lloyd_with_them(
     assert plain[2] == bounded[2]
 
 
-@pytest.mark.parametrize("passes", [1, 2, 4, 30])
+@pytest.mark.parametrize("passes", [1, 2, 4, 6, 30, 200])
 def test_lloyd_without_labels_needed_gives_the_same_centres(rng, passes):
     X = np.round(rng.random((6000, 3)) * 255).astype(np.float32)
     w = rng.integers(1, 4, 6000).astype(float)
@@ -196,7 +209,8 @@ def test_lloyd_without_labels_needed_gives_the_same_centres(rng, passes):
     lean = kern.lloyd(X, w, start, passes, empty="keep", labels_needed=False)
     np.testing.assert_array_equal(lean[0], full[0])
     assert lean[2] == full[2]
-    if passes <= kern._PLAIN_MAX_PASSES and full[2] == passes:
+    assert (full[2] == passes) == (passes < 200)  # 200: the stop rule fires first
+    if full[2] == passes:
         assert lean[1] is None  # the last comparison of every row was skipped
     else:
         np.testing.assert_array_equal(lean[1], full[1])
@@ -206,14 +220,22 @@ def test_hamerly_bounds_hold_after_every_pass(rng):
     X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
     centers = X[:12].copy()
     bounds = kern._HamerlyBounds(X, centers)
-    for _ in range(8):
+    x_sq = (X.astype(np.float64) ** 2).sum(1)
+    a = 2.0 * (3 + 4) * float(np.finfo(np.float32).eps)  # an expansion's rounding per norm
+    for step in range(10):
         centers = kern.lloyd_update(X, None, bounds.labels, centers)
-        bounds.relabel(centers)
+        if step == 5:  # beyond every row's norm: the rounding margins widen
+            centers[0] = [900.0, -900.0, 900.0]
+        before = bounds.labels.copy()
+        moved, old = bounds.relabel(centers)
+        assert moved.tolist() == np.flatnonzero(bounds.labels != before).tolist()
+        assert old.tolist() == before[moved].tolist()
         c32 = centers.astype(np.float32).astype(np.float64)
         d = np.sqrt(((X[:, None, :].astype(np.float64) - c32[None]) ** 2).sum(-1))
         own = d[np.arange(len(X)), bounds.labels]
         d[np.arange(len(X)), bounds.labels] = np.inf
-        assert (bounds.upper >= own * (1 - 1e-7)).all()
+        err = a * (x_sq + (c32 ** 2).sum(1).max())
+        assert (bounds.upper >= np.sqrt(own ** 2 + 2 * err) * (1 - 1e-7)).all()
         assert (bounds.lower <= d.min(1) * (1 + 1e-7)).all()
         np.testing.assert_array_equal(bounds.labels, kern.nearest(X, centers))
 
@@ -249,6 +271,39 @@ def test_lloyd_runs_equal_lloyd_run_by_run(rng, n, d, k, weighted, tol):
         assert passes[run] == ref[2]
 
 
+def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatch):
+    X = np.round(rng.random((2000, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 2000).astype(float)
+    starts = np.stack([X[rng.choice(2000, 6, replace=False)] for _ in range(4)]).astype(float)
+    centers, labels, _ = kern.lloyd_runs(X, w, starts, 3)
+    given = labels.copy()
+    calls = []
+    counted = kern._nearest_runs
+    monkeypatch.setattr(kern, "_nearest_runs", lambda *a: calls.append(1) or counted(*a))
+    again = kern.lloyd_runs(X, w, centers, 2)
+    compared = len(calls)
+    known = kern.lloyd_runs(X, w, centers, 2, labels=labels)
+    assert len(calls) - compared == compared - 1  # the first comparison is skipped
+    for a, b in zip(again, known, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(labels, given)  # the caller's labels are not changed
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_run_updates_equal_the_group_sums_of_their_tiled_rows(rng, weighted):
+    X = (rng.random((700, 3)) * 255).astype(np.float32)
+    w = rng.random(700) * 5 if weighted else None
+    terms = kern._RunTerms(X, w, 5)
+    for runs in (5, 2):  # all runs, then the first two still moving
+        labels = rng.integers(0, 6, size=(runs, 700))
+        centers = rng.random((runs, 6, 3)) * 255
+        got = kern._update_runs(terms, labels, centers)
+        groups = (labels + 6 * np.arange(runs)[:, None]).ravel()
+        tiled = None if w is None else np.tile(w, runs)
+        totals, sums = kern.group_sums(np.tile(X, (runs, 1)), groups, runs * 6, tiled)
+        np.testing.assert_array_equal(got.reshape(-1, 3), sums / totals[:, None])
+
+
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
     X = np.array([[0.0], [1.0], [9.0], [10.0]])
     starts = np.array([[[0.5], [9.5]], [[9.5], [0.5]]])
@@ -268,7 +323,8 @@ def test_groups_moved_row_by_row_equal_the_full_sums(rng):
         new = labels.copy()
         rows = rng.choice(500, 60, replace=False)
         new[rows] = rng.integers(0, 6, 60)
-        groups.move(np.flatnonzero(new != labels), labels, new)
+        moved = np.flatnonzero(new != labels)
+        groups.move(moved, labels[moved], new[moved])
         labels = new
         totals, sums = kern.group_sums(X, labels, 6, counts)
         assert np.array_equal(groups.totals, totals) and np.array_equal(groups.sums, sums)
@@ -283,7 +339,7 @@ def test_a_group_emptied_by_moves_has_exact_zero_sums(rng):
     for part in np.array_split(np.flatnonzero(labels == 3), 3):  # group 3 leaves in 3 moves
         new = labels.copy()
         new[part] = 0
-        groups.move(part, labels, new)
+        groups.move(part, labels[part], new[part])
         labels = new
     assert (labels != 3).all()
     assert groups.members[3] == 0 and groups.totals[3] == 0.0 and (groups.sums[3] == 0.0).all()
@@ -305,8 +361,8 @@ def test_a_chunk_keeps_the_product_small_up_to_4096_centres(k, d):
 
 
 @pytest.mark.parametrize("values", [1 << 20, 7, 1])
-def test_next_centre_distance_in_row_blocks_equals_all_pairs(monkeypatch, rng, values):
-    """Row blocks of any size give every centre's distance to its nearest other one."""
+def test_next_centre_distance_in_column_blocks_equals_all_pairs(monkeypatch, rng, values):
+    """Column blocks of any size give every centre's distance to its nearest other one."""
     monkeypatch.setattr(kern, "_NEXT_CENTRE_VALUES", values)
     centers = rng.random((37, 3)).astype(np.float32)
     c = centers.astype(np.float64)
