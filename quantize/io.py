@@ -1746,8 +1746,11 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
     names them); only once all are written is each path of ``removed_first``
     deleted and are the files renamed into place, in the order given. A write the
     system refuses (a full disk) removes the temporary files and leaves the targets
-    untouched. Each target is appended to ``done`` once it is in place: a process
-    stopped between the renames has put the first ones in place only.
+    untouched. So does a failed rename, or an interrupt between the renames: each
+    file it removes or replaces is first kept as a hard link (or a copy) beside it,
+    and put back, and the files already put in place are removed. Each target is
+    appended to ``done`` once it is in place (and taken out again when put back): a
+    process killed between the renames has put the first ones in place only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
@@ -1776,23 +1779,81 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
         with _folder_lock(staged[0][1].parent if staged else Path(".")):
             if not replace:
                 _refuse_existing([target for _, target in staged])
-            for path in removed_first:
-                Path(path).unlink(missing_ok=True)
-            while staged:
-                tmp, target = staged[0]
-                try:
-                    os.replace(tmp, target)
-                except OSError as exc:
-                    _raise_as_output_error(exc, target)
-                    raise
-                staged.pop(0)
-                if done is not None:
-                    done.append(target)
+            kept = _keep_old([Path(path) for path in removed_first]
+                             + [target for _, target in staged])
+            placed: list[Path] = []
+            try:
+                for path in removed_first:
+                    Path(path).unlink(missing_ok=True)
+                while staged:
+                    tmp, target = staged[0]
+                    try:
+                        os.replace(tmp, target)
+                    except OSError as exc:
+                        _raise_as_output_error(exc, target)
+                        raise
+                    staged.pop(0)
+                    placed.append(target)
+                    if done is not None:
+                        done.append(target)
+            except BaseException:
+                _put_back(kept, [Path(path) for path in removed_first] + placed, placed, done)
+                raise
+            finally:
+                for copy in kept.values():
+                    with contextlib.suppress(OSError):
+                        copy.unlink()
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
+
+
+def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
+    """A copy beside each of ``paths`` that exists (a hard link, else a copy of its bytes),
+    named as :func:`_temporary_beside` names them, by the path it keeps. One that cannot
+    be kept (no room, a file the system will not link) is left out: if its replacement
+    fails, it stays as the failure leaves it."""
+    kept: dict[Path, Path] = {}
+    for path in dict.fromkeys(paths):
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        try:
+            copy = _temporary_beside(path)
+        except OutputError:
+            continue
+        try:
+            try:
+                copy.unlink()
+                os.link(path, copy)
+            except OSError:
+                with open(path, "rb") as source, open(copy, "wb") as target:
+                    while chunk := source.read(1 << 20):
+                        target.write(chunk)
+        except OSError:
+            with contextlib.suppress(OSError):
+                copy.unlink()
+            continue
+        kept[path] = copy
+    return kept
+
+
+def _put_back(kept: dict[Path, Path], changed: list[Path], placed: list[Path],
+              done: list[Path] | None) -> None:
+    """Undo :func:`write_together`'s removals and renames after one failed: of the
+    ``changed`` paths (removed or replaced), each kept in ``kept`` is put back from its
+    copy, and each other one it put in place (``placed``) is removed; the files put in
+    place are taken out of ``done``."""
+    for path in dict.fromkeys(changed):
+        if path in kept:
+            with contextlib.suppress(OSError):
+                os.replace(kept[path], path)
+        elif path in placed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    if done is not None:
+        done[:] = [path for path in done if path not in placed]
 
 
 @contextlib.contextmanager

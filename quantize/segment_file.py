@@ -408,12 +408,13 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     another file's; None for a copy of a pipe) and the region statistics.
 
     Nothing is written before everything is encoded, and nothing replaced before
-    everything is written (:func:`~quantize.io.write_together`): a full disk leaves
-    the folder as it was. The ``segments.json`` of an earlier run (one ``force``
-    replaces) is removed before the first output is put in place, so a job stopped
-    between them never leaves it vouching for new images: the folder then shows an
-    unfinished job. They are put in place under a lock on the folder, so two jobs
-    writing into one folder at once leave one's outputs or the other's, not a mix;
+    everything is written (:func:`~quantize.io.write_together`): a full disk, a
+    rename the system refuses or Ctrl-C while they are put in place leaves the folder
+    as it was. The ``segments.json`` of an earlier run (one ``force`` replaces) is
+    removed before the first output is put in place, so a job killed between them
+    never leaves it vouching for new images: the folder then shows an unfinished job.
+    They are put in place under a lock on the folder, so two jobs writing into one
+    folder at once leave one's outputs or the other's, not a mix;
     without ``replace`` (``force``), an output another job put in place after this
     one checked the folder is refused, and this job's outputs are not written.
     """

@@ -1810,3 +1810,32 @@ def test_a_palette_image_with_more_alphas_than_entries_is_named():
                                "'transparency' key")
     im.info["transparency"] = b"\x80" * 256
     assert as_rgba(im)[1][0, 0] == 128
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.EPERM, os.strerror(errno.EPERM)),
+                                     KeyboardInterrupt()])
+def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monkeypatch,
+                                                                failure):
+    """The second rename fails (a file the system will not let go, or Ctrl-C): the first
+    file, already replaced, and the one removed first are put back, a new one is removed,
+    and nothing else is left in the folder."""
+    import quantize.io as qio
+
+    a, b, c, gone = (tmp_path / n for n in ("a.png", "b.png", "c.png", "gone.json"))
+    for path in (a, b, gone):
+        path.write_bytes(b"old " + path.name.encode())
+    real = os.replace
+
+    def refuse_b(src, dst):
+        if Path(dst) == b:
+            raise failure
+        return real(src, dst)
+
+    monkeypatch.setattr(qio.os, "replace", refuse_b)
+    done: list[Path] = []
+    with pytest.raises(OutputError if isinstance(failure, OSError) else KeyboardInterrupt):
+        write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone],
+                       done=done)
+    assert done == []
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"old a.png", "b.png": b"old b.png", "gone.json": b"old gone.json"}
