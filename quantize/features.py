@@ -104,8 +104,14 @@ def warn_alpha_ignored(alpha: np.ndarray | None, advice: str = "", *,
     hidden = int(np.count_nonzero(alpha < 255))
     if hidden:
         warn_caller(AlphaIgnoredWarning(
-            f"alpha is ignored: {hidden} of {alpha.size} pixels are transparent or "
-            f"translucent and are {taken} by the colour stored in them", advice=advice))
+            f"alpha is ignored: {hidden} of {alpha.size} pixels {_are(hidden)} transparent or "
+            f"translucent and {_are(hidden)} {taken} by the colour stored in them",
+            advice=advice))
+
+
+def _are(count: int) -> str:
+    """The verb for ``count`` pixels: "is" for one, else "are"."""
+    return "is" if count == 1 else "are"
 
 
 # What a caller of build_features can do about an AlphaIgnoredWarning.

@@ -211,3 +211,14 @@ def test_alpha_is_ignored_with_a_warning(photo):
         "to describe what shows, or pass its colours alone (image[..., :3], or "
         'image.convert("RGB")) to describe them without this warning')
     np.testing.assert_array_equal(X, build_features(photo, {"texture": 0})[0])
+
+
+def test_the_alpha_warning_of_one_pixel_says_is():
+    from quantize.features import AlphaIgnoredWarning
+
+    rgba = np.full((2, 3, 4), 255, np.uint8)
+    rgba[0, 0, 3] = 0
+    with pytest.warns(AlphaIgnoredWarning) as caught:
+        build_features(rgba, {"texture": 0})
+    assert str(caught[0].message).startswith(
+        "alpha is ignored: 1 of 6 pixels is transparent or translucent and is described by ")
