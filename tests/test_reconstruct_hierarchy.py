@@ -102,3 +102,15 @@ def test_border_values_of_several_columns_keep_the_larger_of_each_on_its_own():
     assert value.tolist() == [[0.75, 3.0], [0.25, 2.0]]
     for k in (0, 1):
         assert tree.border_values(values[:, k])[1].tolist() == value[:, k].tolist()
+
+
+def test_border_values_of_a_single_superpixel_are_empty():
+    tree = Hierarchy(labels=np.zeros((2, 3), np.int32), merges=np.empty((0, 2), np.intp),
+                     heights=np.empty(0), pairs=np.empty((0, 2), np.intp),
+                     pair_heights=np.empty(0), pair_lengths=np.empty(0), pair_edges=np.empty(0))
+    where, value = tree.border_values(np.empty(0), np.array([0, 0, 1, 1]),
+                                      np.array([0, 0, 1, 1, 2, 2]))
+    assert where.tolist() == [] and value.shape == (0,)
+    where, value = tree.border_values(np.empty((0, 3)))
+    assert where.tolist() == [] and value.shape == (0, 3)
+    assert not tree.border_strength().any()

@@ -130,6 +130,8 @@ class Hierarchy:
         pair = np.concatenate([f[1] for f in found])
         order = np.argsort(where, kind="stable")
         where, pair = where[order], pair[order]
+        if where.shape[0] == 0:  # one superpixel: reduceat needs an entry
+            return where, values[pair]
         first = np.flatnonzero(np.concatenate(([True], where[1:] != where[:-1])))
         return where[first], np.maximum.reduceat(values[pair], first, axis=0)
 
