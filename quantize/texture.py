@@ -10,7 +10,10 @@ planes ``(3, H, W)`` float32 from :func:`lab_planes`. Out: float32 planes:
   standardised, on a copy at most 1024 pixels on its longer side;
 - :func:`region_planes`: per-pixel vectors whose means over a region describe
   it (its colour and the amplitude of three bands of L*);
-- :func:`edge_strength`: the colour gradient magnitude.
+- :func:`edge_strength`: the colour gradient magnitude;
+- :func:`box_statistics` and :func:`opposite_difference`: box means and the
+  spread of L* in a window, and how much such a plane differs between the
+  two sides of a pixel (half-box contrasts, a cheap oriented border cue).
 
 SciPy's Gaussian filter is imported by :func:`smooth` when first called, so
 importing this module loads NumPy and Pillow only.
@@ -25,8 +28,9 @@ from PIL import Image
 
 from . import _kernels
 
-__all__ = ["FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA", "WORKING_MAX_SIDE", "edge_strength",
-           "lab_planes", "region_planes", "sample_pixels", "smooth", "texture_planes"]
+__all__ = ["FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA", "WORKING_MAX_SIDE", "box_statistics",
+           "edge_strength", "lab_planes", "opposite_difference", "region_planes",
+           "sample_pixels", "smooth", "texture_planes"]
 
 #: Texture (and segmentation) work on a copy whose longer side is at most this
 #: many pixels: region-scale statistics need no more resolution.
@@ -126,6 +130,58 @@ def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
         for d in _gradient(smooth(plane, sigma)):
             total += d * d
     return np.sqrt(total)
+
+
+def box_statistics(lab: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Box means ``(3, H, W)`` float32 of Lab planes ``(3, H, W)`` and the spread ``(H, W)`` of L*.
+
+    Each pixel takes the mean of each plane over the ``size`` x ``size`` box
+    centred on it (sides reflected), and the standard deviation of L* in that
+    box, a measure of how busy the texture there is.
+
+    Examples
+    --------
+    >>> lab = np.zeros((3, 1, 4), dtype=np.float32)
+    >>> lab[0, 0, 2:] = 30.0
+    >>> means, spread = box_statistics(lab, 3)
+    >>> means[0, 0].tolist(), [round(float(v), 2) for v in spread[0]]
+    ([0.0, 10.0, 20.0, 30.0], [0.0, 14.14, 14.14, 0.0])
+    """
+    from scipy import ndimage
+
+    means = np.stack([ndimage.uniform_filter(plane, size, mode="reflect") for plane in lab])
+    squares = ndimage.uniform_filter(lab[0] * lab[0], size, mode="reflect")
+    return means, np.sqrt(np.maximum(squares - means[0] * means[0], 0))
+
+
+def opposite_difference(planes: np.ndarray, y: np.ndarray, x: np.ndarray,
+                        offset: int) -> np.ndarray:
+    """How much planes ``(c, H, W)`` differ across each pixel ``(y[i], x[i])``: ``(n,)`` float32.
+
+    For each of four directions (down, right and the two diagonals), the
+    Euclidean distance between the planes' values ``offset`` pixels ahead of the
+    pixel and ``offset`` pixels behind it (about ``offset / sqrt(2)`` steps of
+    each axis on a diagonal, at least 1; positions past a side are clipped to
+    it); the largest of the four. On box means of half-width ``offset - 1``
+    this compares the two boxes that touch at the pixel on either side.
+
+    Examples
+    --------
+    >>> plane = np.zeros((1, 5, 5), dtype=np.float32)
+    >>> plane[0, :, 3:] = 1.0
+    >>> opposite_difference(plane, np.array([2, 2]), np.array([0, 2]), 1).tolist()
+    [0.0, 1.0]
+    """
+    c, h, w = planes.shape
+    flat = planes.reshape(c, h * w)
+    best = np.zeros(y.shape, dtype=np.float32)
+    diagonal = max(1, int(round(offset / math.sqrt(2))))
+    for dy, dx in ((offset, 0), (0, offset), (diagonal, diagonal), (diagonal, -diagonal)):
+        ahead = np.clip(y + dy, 0, h - 1) * w + np.clip(x + dx, 0, w - 1)
+        behind = np.clip(y - dy, 0, h - 1) * w + np.clip(x - dx, 0, w - 1)
+        diff = np.take(flat, ahead, axis=1) - np.take(flat, behind, axis=1)
+        np.maximum(best, np.einsum("ij,ij->j", diff, diff), out=best)
+    return np.sqrt(best)
 
 
 # --------------------------------------------------------------------------

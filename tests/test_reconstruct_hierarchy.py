@@ -85,3 +85,32 @@ def test_border_values_on_an_enlarged_map_are_one_pixel_wide_and_keep_the_larger
     # Without rows and columns: the map itself, as border_strength draws it.
     where, value = tree.border_values(values)
     assert (where.tolist(), value.tolist()) == ([0, 1], [0.75, 0.25])
+
+
+def test_border_values_of_several_columns_keep_the_larger_of_each_on_its_own():
+    # Map 0 | 1 over 2: pixel (0, 0) is on pairs (0, 1) and (0, 2), pixel (0, 1) on
+    # (1, 2). Column 0 is largest on pair (0, 2), column 1 on pair (0, 1), so pixel
+    # (0, 0) takes each column from another pair; one column alone gives the same.
+    tree = Hierarchy(labels=np.array([[0, 1], [2, 2]], np.int32),
+                     merges=np.array([[0, 1], [3, 2]]), heights=np.array([0.5, 0.75]),
+                     pairs=np.array([[0, 1], [0, 2], [1, 2]]),
+                     pair_heights=np.array([0.5, 0.75, 0.75]),
+                     pair_lengths=np.ones(3), pair_edges=np.ones(3))
+    values = np.array([[0.5, 3.0], [0.75, 1.0], [0.25, 2.0]])
+    where, value = tree.border_values(values)
+    assert where.tolist() == [0, 1]
+    assert value.tolist() == [[0.75, 3.0], [0.25, 2.0]]
+    for k in (0, 1):
+        assert tree.border_values(values[:, k])[1].tolist() == value[:, k].tolist()
+
+
+def test_border_values_of_a_single_superpixel_are_empty():
+    tree = Hierarchy(labels=np.zeros((2, 3), np.int32), merges=np.empty((0, 2), np.intp),
+                     heights=np.empty(0), pairs=np.empty((0, 2), np.intp),
+                     pair_heights=np.empty(0), pair_lengths=np.empty(0), pair_edges=np.empty(0))
+    where, value = tree.border_values(np.empty(0), np.array([0, 0, 1, 1]),
+                                      np.array([0, 0, 1, 1, 2, 2]))
+    assert where.tolist() == [] and value.shape == (0,)
+    where, value = tree.border_values(np.empty((0, 3)))
+    assert where.tolist() == [] and value.shape == (0, 3)
+    assert not tree.border_strength().any()

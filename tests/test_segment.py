@@ -487,30 +487,63 @@ def test_gradient_weight_is_highest_on_the_ridge():
     assert weight[6, 17] < 0.9 * weight[6, 19:21].max()
 
 
-def test_open_map_mixes_relative_heights_and_spectral_strength(rng):
-    # On a hand-checkable scale: the open map is sqrt(b * g / (g + 2) * g / m) * c with
-    # b the border mix of _open_border_strength painted like the closed map's
-    # heights (on superpixels settled by sparse passes), m the 3 x 3 maximum of g
-    # and c the coarser scale's factor.
+def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
+    # The open map is sqrt(1 / (1 + exp(-z))) on the border pixels, z the fitted
+    # weights times the cues plus the bias, and 0 elsewhere; the cues that come from
+    # the earlier steps are checked against those steps on their own.
     from scipy import ndimage
 
-    from quantize.segment import _coarse_support, _open_border_strength
+    from quantize.segment import (
+        _CUE_BIAS,
+        _CUE_WEIGHTS,
+        _border_cues,
+        _coarse_support,
+        _open_border_strength,
+    )
     from quantize.texture import edge_strength
 
     img, _ = quadrants(rng, noise=6.0)
     lab = lab_planes(img)
+    h, w = img.shape[:2]
+    where, cues = _border_cues(lab, _weights(), np.arange(h), np.arange(w))
+    assert cues.shape == (where.shape[0], len(_CUE_WEIGHTS))
     tree = _build_hierarchy(lab, _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
     mix = _open_border_strength(tree)
-    assert mix.shape == tree.pair_heights.shape
-    assert mix.min() >= 0.0 and mix.max() <= 1.0
-    gradient = edge_strength(lab, 2.5)
-    on_ridge = gradient / ndimage.maximum_filter(gradient, size=3)
-    expected = np.sqrt(tree.border_strength(mix) * (gradient / (gradient + 2.0)) * on_ridge)
-    expected *= _coarse_support(lab, _weights())
+    np.testing.assert_array_equal(where, np.flatnonzero(tree.border_strength(np.ones_like(mix))))
+    column = dict(zip(_CUE_WEIGHTS, cues.T, strict=True))
+    np.testing.assert_allclose(column["log b"],
+                               np.log(tree.border_strength(mix).flat[where] + 1e-4))
+    np.testing.assert_allclose(column["log coarse"],
+                               np.log(_coarse_support(lab, _weights()).flat[where]))
+    edges = edge_strength(lab)
+    np.testing.assert_allclose(column["log1p g1"], np.log1p(edges.flat[where]), rtol=1e-6)
+    ridge = edges / ndimage.maximum_filter(edges, size=3, mode="nearest")
+    np.testing.assert_allclose(column["log g1 / m1"], np.log(ridge.flat[where] + 1e-4),
+                               rtol=1e-5)
+    z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
+    expected = np.zeros((h, w))
+    expected.flat[where] = np.sqrt(1 / (1 + np.exp(-z)))
     np.testing.assert_allclose(boundary_map(img), expected, rtol=1e-6, atol=1e-7)
-    # The pairs that separate quadrants are the strongest borders.
+    # The pairs that separate quadrants are the strongest borders, and their pixels
+    # the strongest border pixels.
     truth_pairs = np.array([tree.cut(4)[a] != tree.cut(4)[b] for a, b in tree.pairs])
     assert mix[truth_pairs].min() > mix[~truth_pairs].max()
+    on_truth = tree.border_strength(truth_pairs.astype(float)).flat[where] > 0
+    assert np.median(z[on_truth]) > z[~on_truth].max()
+
+
+def test_open_map_is_zero_on_borders_across_flat_colour():
+    # A step at column 63 between flat halves: the superpixel borders more than 3
+    # pixels from it cross colour that does not change at all, and get no strength.
+    from quantize.segment import _border_cues
+
+    img = step_image(shape=(40, 128), column=63)
+    where, _ = _border_cues(lab_planes(img), _weights(), np.arange(40), np.arange(128))
+    cols = where % 128
+    assert ((cols < 59) | (cols > 67)).any()  # such borders exist
+    strength = boundary_map(img).flat[where]
+    assert not strength[(cols < 59) | (cols > 67)].any()
+    assert strength[cols == 63].min() > 0.5
 
 
 def test_coarse_scale_keeps_the_borders_it_also_sees(rng):

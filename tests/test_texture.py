@@ -11,8 +11,10 @@ import pytest
 from quantize.features import check_weights
 from quantize.texture import (
     INTEGRATION_SIGMA,
+    box_statistics,
     edge_strength,
     lab_planes,
+    opposite_difference,
     region_planes,
     sample_pixels,
     texture_planes,
@@ -97,3 +99,33 @@ def test_lab_agrees_with_scikit_image(rng):
     ours = lab_planes(img)
     assert ours.dtype == np.float32
     np.testing.assert_allclose(np.moveaxis(ours, 0, 2), rgb2lab(img), atol=0.01)
+
+
+def test_box_statistics_are_the_box_mean_and_spread_with_reflected_sides():
+    lab = np.zeros((3, 2, 3), np.float32)
+    lab[0] = [[0, 3, 6], [0, 3, 6]]
+    lab[1] = 5.0
+    means, spread = box_statistics(lab, 3)
+    # Column 0 reflects to 0 | 0 3: mean 1, values {0, 0, 3} (spread sqrt(2)).
+    np.testing.assert_allclose(means[0], [[1, 3, 5], [1, 3, 5]], rtol=1e-6)
+    np.testing.assert_allclose(means[1], 5.0)
+    np.testing.assert_allclose(spread, [[np.sqrt(2), np.sqrt(6), np.sqrt(2)]] * 2, rtol=1e-5)
+    assert means.dtype == spread.dtype == np.float32
+    assert lab[0].tolist() == [[0, 3, 6], [0, 3, 6]]  # the input is left alone
+
+
+def test_opposite_difference_takes_the_strongest_of_four_orientations():
+    plane = np.arange(49, dtype=np.float32).reshape(1, 7, 7)  # 7 down a row, 1 along
+    y, x = np.array([3, 0, 3]), np.array([3, 3, 6])
+    # Offset 2 (1 step of each axis on a diagonal): down 2 * 2 * 7 = 28, right 4,
+    # diagonals 2 * (7 + 1) = 16 and 2 * (7 - 1) = 12; at row 0 the row above is
+    # clipped to row 0 (2 rows apart: 14); at column 6 the right one (2 columns: 2).
+    assert opposite_difference(plane, y, x, 2).tolist() == [28.0, 14.0, 28.0]
+    # Planes count together: ramps of 3 and 4 along the rows differ by 6 and 8 two
+    # columns apart, 10 in all (down, nothing; the diagonals, the same two columns).
+    ramps = (np.array([3, 4], np.float32)[:, None, None] * np.arange(7)[None, None, :]
+             * np.ones((1, 7, 1), np.float32))
+    assert opposite_difference(ramps, y[:1], x[:1], 1).tolist() == [10.0]
+    diagonal = np.zeros((1, 9, 9), np.float32)
+    diagonal[0][np.add.outer(np.arange(9), np.arange(9)) > 8] = 1.0
+    assert opposite_difference(diagonal, np.array([4]), np.array([4]), 3).tolist() == [1.0]

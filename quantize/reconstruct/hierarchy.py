@@ -88,10 +88,12 @@ class Hierarchy:
 
     def border_values(self, values: np.ndarray, rows: np.ndarray | None = None,
                       cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The border pixels, as flat indices (ascending), and the value ``(E,)`` of each.
+        """The border pixels, as flat indices (ascending), and the value of each.
 
         A border pixel is one whose right or lower neighbour is in another
         superpixel; it takes the larger value of those (one or two) pairs.
+        ``values`` is ``(E,)``, one per pair, or ``(E, k)``: then each pixel gets
+        ``k`` values, the larger of each column on its own.
         With ``rows`` ``(H,)`` and ``cols`` ``(W,)``, the superpixel map's row
         and column under each row and column of a larger image (non-decreasing,
         each one met), the borders are those of the map enlarged so, one pixel
@@ -116,22 +118,22 @@ class Hierarchy:
             first, second = labels[ys, xs], labels[ys + dy, xs + dx]
             lo = np.minimum(first, second).astype(np.int64)
             hi = np.maximum(first, second).astype(np.int64)
-            pair_value = values[np.searchsorted(keys, lo * n + hi)]
+            pair = np.searchsorted(keys, lo * n + hi)
             if dx:  # the last full column under xs, every full row under ys
                 y, run = _runs(row_start[ys], row_stop[ys])
                 x = np.repeat(col_stop[xs] - 1, run)
             else:  # the last full row under ys, every full column under xs
                 x, run = _runs(col_start[xs], col_stop[xs])
                 y = np.repeat(row_stop[ys] - 1, run)
-            found.append((y * width + x, np.repeat(pair_value, run)))
+            found.append((y * width + x, np.repeat(pair, run)))
         where = np.concatenate([f[0] for f in found])
-        value = np.concatenate([f[1] for f in found])
-        # Largest value first, so that the first of each pixel's entries is the one kept.
-        order = np.lexsort((-value, where))
-        where, value = where[order], value[order]
-        first = np.ones(where.shape[0], dtype=bool)
-        first[1:] = where[1:] != where[:-1]
-        return where[first], value[first]
+        pair = np.concatenate([f[1] for f in found])
+        order = np.argsort(where, kind="stable")
+        where, pair = where[order], pair[order]
+        if where.shape[0] == 0:  # one superpixel: reduceat needs an entry
+            return where, values[pair]
+        first = np.flatnonzero(np.concatenate(([True], where[1:] != where[:-1])))
+        return where[first], np.maximum.reduceat(values[pair], first, axis=0)
 
 
 def _runs(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
