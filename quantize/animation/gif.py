@@ -45,7 +45,7 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes"]
+__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs", "lzw_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -242,7 +242,7 @@ class GifWriter:
             ways = [way]
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
-                marked = required if length == 1 else required | _in_runs(same, length)
+                marked = required if length == 1 else required | in_runs(same, length)
                 ways.append(_Way(_lzw(np.where(marked, np.uint8(transparent), crop)),
                                  transparent, table, local))
             return min(ways, key=_Way.size)
@@ -256,7 +256,7 @@ class GifWriter:
             return ways[0]
         runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
-            marked = same if length == 1 else _in_runs(same, length)
+            marked = same if length == 1 else in_runs(same, length)
             if marked.any():
                 data = _lzw(np.where(marked, np.uint8(mark), crop))
                 ways.append(_Way(data, mark, marked_table, marked_local))
@@ -289,6 +289,11 @@ def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> 
     if spare is not None:
         size = min(size, len(_lzw(np.where(changed[top:bottom, left:right], crop, spare))))
     return size
+
+
+def lzw_bytes(indices: np.ndarray) -> int:
+    """Bytes of the LZW data of a frame of entries ``indices`` (whole, nothing marked)."""
+    return len(_lzw(indices))
 
 
 # --------------------------------------------------------------------------
@@ -355,8 +360,12 @@ def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
     return int(free[0]) if free.size else None
 
 
-def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels."""
+def in_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels.
+
+    >>> in_runs(np.array([[1, 1, 0, 1, 1, 1]], bool), 3).astype(int).tolist()
+    [[0, 0, 0, 1, 1, 1]]
+    """
     h, w = mask.shape
     if w < length:
         return np.zeros_like(mask)
