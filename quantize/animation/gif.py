@@ -45,7 +45,8 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs", "lzw_bytes"]
+__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs",
+           "local_frame_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -291,9 +292,13 @@ def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> 
     return size
 
 
-def lzw_bytes(indices: np.ndarray) -> int:
-    """Bytes of the LZW data of a frame of entries ``indices`` (whole, nothing marked)."""
-    return len(_lzw(indices))
+def local_frame_bytes(indices: np.ndarray, entries: int) -> int:
+    """Bytes of a whole frame of ``indices`` with a local table of ``entries`` entries.
+
+    The LZW data and the table, padded to a power of two; what every frame
+    writes besides (control block, descriptor) is left out.
+    """
+    return len(_lzw(indices)) + 3 * _table_size(entries)
 
 
 # --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_co
 from ..reduce.fit import warn_few_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
-from .gif import change_bytes, in_runs, lzw_bytes
+from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
@@ -354,10 +354,10 @@ class PerFramePlan:
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
-        Pixels identical to the previous frame are kept on the canvas; when
-        some of them lie in no run of :data:`STILL_RUN`, the frame is also
-        mapped with those redrawn, and the one whose entries (kept pixels
-        marked) code to fewer LZW bytes is taken.
+        Pixels identical to the previous frame are kept on the canvas; those
+        in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
+        them all is estimated to code smaller (:meth:`_keep_all`), as where
+        static areas are small.
 
         Returns (indices, palette with a transparent entry last, that entry,
         pixels to keep from the previous frame or None).
@@ -368,15 +368,17 @@ class PerFramePlan:
             prev_rgba = previous[0]
             still = (prev_rgba[..., :3] == rgb).all(axis=2)
             still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
-        palette, indices = self._mapped(rgb, codes, opaque, still, dither)
-        if still is not None:
+        if still is None:
+            palette, indices = self._mapped(rgb, codes, opaque, still, dither)
+        else:
             h, w = still.shape  # a frame narrower than a run: its whole rows or columns
             runs = in_runs(still, min(STILL_RUN, w)) | in_runs(still.T, min(STILL_RUN, h)).T
-            if (runs != still).any():
-                other, redrawn = self._mapped(rgb, codes, opaque, runs, dither)
-                if (lzw_bytes(np.where(runs, other.shape[0], redrawn))
-                        < lzw_bytes(np.where(still, palette.shape[0], indices))):
-                    palette, indices, still = other, redrawn, runs
+            palette, indices = self._mapped(rgb, codes, opaque, runs, dither)
+            if (runs != still).any() and self._keep_all(codes, opaque, still, runs, palette,
+                                                        indices):
+                palette, indices = self._mapped(rgb, codes, opaque, still, dither)
+            else:
+                still = runs
         shown = pack_rgb(palette)[indices].astype(np.int64)
         if still is not None and self.shown is not None:
             shown[still] = self.shown[still]
@@ -384,6 +386,20 @@ class PerFramePlan:
         stats.add_pixels(codes[opaque], shown[opaque])
         self.k = max(self.k, palette.shape[0])
         return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+
+    def _keep_all(self, codes: np.ndarray, opaque: np.ndarray, still: np.ndarray,
+                  runs: np.ndarray, palette: np.ndarray, indices: np.ndarray) -> bool:
+        """Whether keeping every ``still`` pixel codes smaller than keeping only the ``runs``.
+
+        ``palette`` and ``indices`` are the frame mapped with the others
+        redrawn; keeping every still pixel is costed with the same entries
+        (marked) and the table a palette fitted to the fewer pixels drawn takes.
+        """
+        k = palette.shape[0]
+        drawn = np.unique(codes[opaque & ~still]).size
+        fewer = min(k, max(drawn, 1))
+        return (local_frame_bytes(np.where(still, k, indices), fewer + 1)
+                <= local_frame_bytes(np.where(runs, k, indices), k + 1))
 
     def _mapped(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
                 still: np.ndarray | None, dither: float) -> tuple[np.ndarray, np.ndarray]:
