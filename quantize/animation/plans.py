@@ -356,8 +356,8 @@ class PerFramePlan:
 
         Pixels identical to the previous frame are kept on the canvas; those
         in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
-        them all is estimated to code smaller (:meth:`_keep_all`), as where
-        static areas are small.
+        them all is estimated to code smaller
+        (:meth:`PerFramePlan._keep_all`), as where static areas are small.
 
         Returns (indices, palette with a transparent entry last, that entry,
         pixels to keep from the previous frame or None).
