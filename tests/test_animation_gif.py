@@ -121,6 +121,40 @@ def test_a_local_palette_is_used_for_its_frame():
     assert frames[1][0, :, :3].tolist() == local[[1, 0]].tolist()
 
 
+def test_unchanged_pixels_drawn_by_their_own_entry_may_go_unmarked(rng):
+    # Every pixel turns black; the scattered ones that were black already are unchanged.
+    # Marked with the transparent entry they would break the run of black LZW codes.
+    first = np.where(rng.random((8, 64)) < 0.3, 0, 1).astype(np.uint8)
+    first[0, 0] = first[-1, -1] = 1  # the box is the whole frame
+    second = np.zeros_like(first)
+    data = written([first, second], transparent=3)
+    assert _lzw(second) in data
+    assert _lzw(np.where(first == 0, 3, second).astype(np.uint8)) not in data
+    frames = shown(data)
+    assert np.array_equal(frames[1][..., :3], PALETTE[second])
+    assert (frames[1][..., 3] == 255).all()
+
+
+def test_kept_pixels_stay_marked_when_their_entry_draws_another_colour(rng):
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (64, 8), PALETTE, 0)
+    first = np.where(rng.random((8, 64)) < 0.3, 0, 1).astype(np.uint8)
+    first[0, 0] = first[-1, -1] = 1
+    keep = np.zeros(first.shape, bool)
+    keep[3, 20:40] = True  # left as they are, though their entry (0) draws black
+    local = np.array([[0, 0, 0], [50, 60, 70]], np.uint8)
+    second = np.zeros_like(first)
+    writer.add(first)
+    writer.add(second, palette=local, transparent=2, keep=keep)
+    writer.close()
+    data = fp.getvalue()
+    expected = PALETTE[first]
+    expected[~keep] = 0
+    assert np.array_equal(shown(data)[1][..., :3], expected)
+    # Only the kept pixels that were white are marked; the black ones are drawn black.
+    assert _lzw(np.where(keep & (first == 1), 2, second).astype(np.uint8)) in data
+
+
 def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
     """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
     pos, out, transparent = 13, [], None

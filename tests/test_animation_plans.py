@@ -10,6 +10,7 @@ from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
     _RUN_SEGMENT,
     RUN_TOLERANCE,
+    STILL_RUN,
     GlobalPlan,
     PerFramePlan,
     _favour_runs,
@@ -102,6 +103,37 @@ def test_per_frame_tables_hold_255_colours_when_256_are_asked_for(tmp_path):
     _, palette, transparent, _ = plan.map(rgb, np.ones((1, 300), bool), None, 0.0,
                                           FrameStats())
     assert palette.shape == (256, 3) and transparent == 255 and plan.k == 255
+
+
+def per_frame_keep(first: np.ndarray, second: np.ndarray, tmp_path) -> np.ndarray:
+    """The pixels a per-frame plan keeps from ``first`` when mapping ``second`` (opaque)."""
+    plan = PerFramePlan(check_animation_options(tmp_path / "in.gif", None, n_colors=256,
+                                                palette="per-frame", seed=0))
+    opaque = np.ones(first.shape[:2], bool)
+    stats = FrameStats()
+    indices, _, _, _ = plan.map(first, opaque, None, 0.0, stats)
+    previous = (np.dstack([first, np.full(opaque.shape, 255, np.uint8)]), indices)
+    indices, palette, _, keep = plan.map(second, opaque, previous, 0.0, stats)
+    assert np.array_equal(palette[indices][~keep], second[~keep])  # few colours: exact
+    return keep
+
+
+def test_per_frame_redraws_a_still_pixel_alone_when_that_codes_smaller(tmp_path):
+    first = np.full((3, 20, 3), B, np.uint8)
+    first[1, 18] = A
+    second = np.full((3, 20, 3), A, np.uint8)  # every pixel turns A, but
+    second[0, :STILL_RUN] = B  # a row of STILL_RUN pixels stays B,
+    second[:, 19] = B  # and a column as tall as the frame; (1, 18) was A already
+    expected = np.zeros((3, 20), bool)
+    expected[0, :STILL_RUN] = expected[:, 19] = True
+    assert np.array_equal(per_frame_keep(first, second, tmp_path), expected)
+
+
+def test_per_frame_keeps_scattered_still_pixels_when_that_codes_smaller(tmp_path, rng):
+    first = rng.integers(0, 200, (4, 20, 3)).astype(np.uint8)
+    still = (np.arange(80).reshape(4, 20) % 3) == 0  # no run of them, many colours
+    second = np.where(still[..., None], first, np.array(A, np.uint8))
+    assert np.array_equal(per_frame_keep(first, second, tmp_path), still)
 
 
 def test_mean_delta_e_of_nothing_drawn_is_zero():

@@ -12,12 +12,15 @@ show the right colour may be given a transparent index, which leaves them as
 they are: in static areas that makes long runs LZW compresses well, but among
 changed pixels it breaks runs, so each box is encoded both ways and the
 smaller kept. That index is the animation's own transparent entry when it has
-one (then marking is required), otherwise the lowest entry of the colour table
+one, otherwise the lowest entry of the colour table
 that none of the changed pixels uses (the table is padded to a power of two,
 so there often is one for free). When the changed pixels draw every entry of a
 full table, the marked ways use a local table of twice the size, same colours,
 whose first added entry is transparent; it is kept when its bytes are repaid
-(a frame of a palette-full animation is otherwise stored whole). Each frame's
+(a frame of a palette-full animation is otherwise stored whole). With the
+animation's own transparent entry, marking is required for the unchanged pixels
+whose entry would draw something else (pixels a frame with a palette of its own
+leaves on the canvas, or shows transparent) and a choice for the others. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
@@ -42,7 +45,8 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes"]
+__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs",
+           "local_frame_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
 _EMPTY = -1  # canvas code of a transparent (or cleared) pixel
@@ -136,13 +140,7 @@ class GifWriter:
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
-        codes = pack_rgb(pal).astype(np.int32)
-        if transparent is not None and transparent >= codes.size:
-            codes = np.concatenate([codes, np.full(transparent + 1 - codes.size, _EMPTY,
-                                                   dtype=np.int32)])
-        if transparent is not None:
-            codes[transparent] = _EMPTY
-        target = codes[indices]
+        target = _canvas_codes(pal, transparent)[indices]
         if self._pending is None:
             w, h = self._size
             before = np.full((h, w), _EMPTY, dtype=np.int32)
@@ -201,9 +199,13 @@ class GifWriter:
     def _encode(self, f: _Pending) -> None:
         left, top, right, bottom = f.box
         crop = f.indices[top:bottom, left:right]
-        same = f.target[top:bottom, left:right] == f.before[top:bottom, left:right]
+        before = f.before[top:bottom, left:right]
+        same = f.target[top:bottom, left:right] == before
         table = _table_size(max(f.palette.shape[0], (f.transparent or 0) + 1))
-        way = self._smallest(crop, same, table, f.transparent, f.local)
+        redrawn = None
+        if f.transparent is not None:  # unchanged pixels whose own entry draws what is there
+            redrawn = same & (_canvas_codes(f.palette, f.transparent)[crop] == before)
+        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn)
         self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
@@ -216,22 +218,35 @@ class GifWriter:
         self.frames_written += 1
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
-                  transparent: int | None, local: bool) -> _Way:
+                  transparent: int | None, local: bool,
+                  redrawn: np.ndarray | None = None) -> _Way:
         """The smallest way to store the box: LZW data, transparent entry and colour table.
 
-        Unchanged pixels must be marked when they are transparent (the
-        animation's own entry). Otherwise marking is a choice: it pays in
-        static areas and costs where unchanged pixels are scattered among
-        changed ones (it breaks LZW's runs), so the box is encoded both unmarked
-        and marked, and with ``try_both`` also with only the unchanged pixels in
-        horizontal runs of each length in ``_STATIC_RUNS`` marked. When every
+        Marking unchanged pixels transparent pays in static areas and costs
+        where they are scattered among changed ones (it breaks LZW's runs), so
+        the box is encoded both unmarked and marked, and with ``try_both`` also
+        with only the unchanged pixels in horizontal runs of each length in
+        ``_STATIC_RUNS`` marked. With the animation's own ``transparent`` entry,
+        the unchanged pixels not in ``redrawn`` (those whose entry in ``crop``
+        does not draw what the canvas shows) are marked in every way; all of
+        them are marked when ``redrawn`` is None. When every
         entry of a full table is drawn by a changed pixel, the marked ways use
         a local table twice as large (same colours) whose first added entry is
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            data = _lzw(np.where(same, np.uint8(transparent), crop))
-            return _Way(data, transparent, table, local)
+            way = _Way(_lzw(np.where(same, np.uint8(transparent), crop)), transparent, table,
+                       local)
+            if redrawn is None or not redrawn.any():
+                return way
+            required = same & ~redrawn
+            ways = [way]
+            runs = _STATIC_RUNS if self.optimized else (1,)
+            for length in runs:
+                marked = required if length == 1 else required | in_runs(same, length)
+                ways.append(_Way(_lzw(np.where(marked, np.uint8(transparent), crop)),
+                                 transparent, table, local))
+            return min(ways, key=_Way.size)
         ways = [_Way(_lzw(crop), None, table, local)]
         if not same.any():
             return ways[0]
@@ -242,7 +257,7 @@ class GifWriter:
             return ways[0]
         runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
-            marked = same if length == 1 else _in_runs(same, length)
+            marked = same if length == 1 else in_runs(same, length)
             if marked.any():
                 data = _lzw(np.where(marked, np.uint8(mark), crop))
                 ways.append(_Way(data, mark, marked_table, marked_local))
@@ -277,6 +292,15 @@ def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> 
     return size
 
 
+def local_frame_bytes(indices: np.ndarray, entries: int) -> int:
+    """Bytes of a whole frame of ``indices`` with a local table of ``entries`` entries.
+
+    The LZW data and the table, padded to a power of two; what every frame
+    writes besides (control block, descriptor) is left out.
+    """
+    return len(_lzw(indices)) + 3 * _table_size(entries)
+
+
 # --------------------------------------------------------------------------
 # Helpers (prior validation assumed)
 # --------------------------------------------------------------------------
@@ -301,6 +325,17 @@ def _disposed(f: _Pending) -> np.ndarray:
         canvas[top:bottom, left:right] = _EMPTY
         return canvas
     return f.target
+
+
+def _canvas_codes(palette: np.ndarray, transparent: int | None) -> np.ndarray:
+    """The canvas code each entry draws: its colour, ``_EMPTY`` for the transparent one."""
+    codes = pack_rgb(palette).astype(np.int32)
+    if transparent is not None and transparent >= codes.size:
+        codes = np.concatenate([codes, np.full(transparent + 1 - codes.size, _EMPTY,
+                                               dtype=np.int32)])
+    if transparent is not None:
+        codes[transparent] = _EMPTY
+    return codes
 
 
 def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -330,8 +365,12 @@ def _free_entry(crop: np.ndarray, same: np.ndarray, table: int) -> int | None:
     return int(free[0]) if free.size else None
 
 
-def _in_runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels."""
+def in_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of ``mask`` inside a horizontal run of at least ``length`` True pixels.
+
+    >>> in_runs(np.array([[1, 1, 0, 1, 1, 1]], bool), 3).astype(int).tolist()
+    [[0, 0, 0, 1, 1, 1]]
+    """
     h, w = mask.shape
     if w < length:
         return np.zeros_like(mask)

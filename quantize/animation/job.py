@@ -23,7 +23,8 @@ transparent and uses one extra palette entry; the others are opaque.
 
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
-unchanged ones are left on screen.
+unchanged ones are left on screen (those scattered among changed ones are
+redrawn when that codes smaller: ``plans.STILL_RUN``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_co
 from ..reduce.fit import warn_few_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
-from .gif import change_bytes
+from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
@@ -38,6 +38,12 @@ ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
 #: gives LZW and deflate long runs (GIFs of panned photos 3 to 23 % smaller).
 RUN_TOLERANCE = 2.0
 _RUN_SEGMENT = 64
+#: With a palette per frame, a pixel identical to the previous frame is left on the
+#: canvas only in a row or column of at least this many such pixels: scattered ones
+#: (on a pan, colours that happen to repeat) would have to be marked transparent
+#: among redrawn pixels, breaking LZW's runs, so they are redrawn instead when
+#: that codes smaller.
+STILL_RUN = 16
 
 
 def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
@@ -326,9 +332,10 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
 class PerFramePlan:
     """A palette for each frame (GIF local colour tables), fitted to the pixels that changed.
 
-    Pixels identical to the previous frame are not redrawn (the writer leaves
-    them on the canvas, so static areas never flicker); the frame's palette is
-    fitted to the other pixels. Each local table holds at most ``n_colors``
+    Pixels identical to the previous frame, in a row or column of at least
+    :data:`STILL_RUN` such pixels, are not redrawn (the writer leaves them on
+    the canvas, so static areas never flicker); the frame's palette is fitted
+    to the other pixels. Each local table holds at most ``n_colors``
     colours and a transparent entry (255 colours and that entry for 256), as a
     global table does; ``k`` is the most colours any frame's palette holds.
     """
@@ -347,6 +354,11 @@ class PerFramePlan:
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
+        Pixels identical to the previous frame are kept on the canvas; those
+        in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
+        them all is estimated to code smaller
+        (:meth:`PerFramePlan._keep_all`), as where static areas are small.
+
         Returns (indices, palette with a transparent entry last, that entry,
         pixels to keep from the previous frame or None).
         """
@@ -356,6 +368,42 @@ class PerFramePlan:
             prev_rgba = previous[0]
             still = (prev_rgba[..., :3] == rgb).all(axis=2)
             still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
+        if still is None:
+            palette, indices = self._mapped(rgb, codes, opaque, still, dither)
+        else:
+            h, w = still.shape  # a frame narrower than a run: its whole rows or columns
+            runs = in_runs(still, min(STILL_RUN, w)) | in_runs(still.T, min(STILL_RUN, h)).T
+            palette, indices = self._mapped(rgb, codes, opaque, runs, dither)
+            if (runs != still).any() and self._keep_all(codes, opaque, still, runs, palette,
+                                                        indices):
+                palette, indices = self._mapped(rgb, codes, opaque, still, dither)
+            else:
+                still = runs
+        shown = pack_rgb(palette)[indices].astype(np.int64)
+        if still is not None and self.shown is not None:
+            shown[still] = self.shown[still]
+        self.shown = shown
+        stats.add_pixels(codes[opaque], shown[opaque])
+        self.k = max(self.k, palette.shape[0])
+        return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+
+    def _keep_all(self, codes: np.ndarray, opaque: np.ndarray, still: np.ndarray,
+                  runs: np.ndarray, palette: np.ndarray, indices: np.ndarray) -> bool:
+        """Whether keeping every ``still`` pixel codes smaller than keeping only the ``runs``.
+
+        ``palette`` and ``indices`` are the frame mapped with the others
+        redrawn; keeping every still pixel is costed with the same entries
+        (marked) and the table a palette fitted to the fewer pixels drawn takes.
+        """
+        k = palette.shape[0]
+        drawn = np.unique(codes[opaque & ~still]).size
+        fewer = min(k, max(drawn, 1))
+        return (local_frame_bytes(np.where(still, k, indices), fewer + 1)
+                <= local_frame_bytes(np.where(runs, k, indices), k + 1))
+
+    def _mapped(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
+                still: np.ndarray | None, dither: float) -> tuple[np.ndarray, np.ndarray]:
+        """The palette fitted to the opaque pixels not ``still``, and every pixel's entry."""
         drawn = opaque if still is None else opaque & ~still
         palette = self._fit(codes[drawn] if drawn.any() else codes[opaque])
         entries = _features(palette, self.opts.space)
@@ -370,13 +418,7 @@ class PerFramePlan:
             # caller overwrites their entries.
             at = np.minimum(np.searchsorted(distinct, codes), distinct.size - 1)
             indices = labels[at].astype(np.uint8)
-        shown = pack_rgb(palette)[indices].astype(np.int64)
-        if still is not None and self.shown is not None:
-            shown[still] = self.shown[still]
-        self.shown = shown
-        stats.add_pixels(codes[opaque], shown[opaque])
-        self.k = max(self.k, palette.shape[0])
-        return indices, np.vstack([palette, np.zeros((1, 3), np.uint8)]), palette.shape[0], still
+        return palette, indices
 
     def _fit(self, codes: np.ndarray) -> np.ndarray:
         """At most ``n_colors`` colours for these colour codes (255 for 256: the table's last
