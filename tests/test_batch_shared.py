@@ -285,6 +285,7 @@ def test_a_file_a_dask_worker_did_not_find_is_named_as_left_out_of_the_fit(tmp_p
     from quantize.batch import run as run_module
     from quantize.batch import shared as shared_module
     from quantize.batch.calls import Outcome
+    from quantize.reduce import ColorCountWarning
 
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -301,8 +302,9 @@ def test_a_file_a_dask_worker_did_not_find_is_named_as_left_out_of_the_fit(tmp_p
 
     monkeypatch.setattr(shared_module, "check_shared_storage", lambda plan, scheduler: None)
     monkeypatch.setattr(shared_module, "run_calls", blind_to_b)
-    shared = batch.shared_palette(_plan(src, out, options={"n_colors": 2}),
-                                  scheduler="tcp://nowhere:1")
+    with pytest.warns(ColorCountWarning, match="the images together have only 1 distinct"):
+        shared = batch.shared_palette(_plan(src, out, options={"n_colors": 2}),
+                                      scheduler="tcp://nowhere:1")
     why = ("no such file on the Dask worker, but it is here; the Dask workers must see the "
            "input and output folders at the same paths as this machine (shared storage)")
     assert shared.n_files == 1 and shared.colors.tolist() == [[255, 0, 0]]
