@@ -519,15 +519,21 @@ def test_an_output_path_too_long_for_the_system_fails_its_file_not_the_plan(tmp_
                              "with a shorter path")
 
 
-def test_a_folder_holding_a_segment_file_of_no_record_is_not_written_into(tmp_path):
-    """out/a/ with the user's own labels.png and no segments.json: not a finished output,
-    but a job writing there would replace that file; skipped as an output of no record,
-    and made with force."""
+def _segment_folder_holding(tmp_path, name):
+    """in/a.png, and out/a/ (its segment output folder) holding a file of the user's,
+    ``name``, and no segments.json."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
     Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
     (out / "a").mkdir(parents=True)
-    (out / "a" / "labels.png").write_bytes(b"mine")
+    (out / "a" / name).write_bytes(b"mine")
+    return src, out
+
+
+def test_a_folder_holding_a_segment_file_of_no_record_is_not_written_into(tmp_path):
+    """out/a/labels.png of the user's: not a finished output, but a job writing there
+    would replace it; skipped as an output of no record, and made with force."""
+    src, out = _segment_folder_holding(tmp_path, "labels.png")
     plan = batch.plan_batch(src, out, batch.segment_mode())
     assert plan.jobs == []
     assert [(r.input, r.status, r.reason) for r in plan.settled] == [
@@ -538,10 +544,6 @@ def test_a_folder_holding_a_segment_file_of_no_record_is_not_written_into(tmp_pa
 
 def test_a_folder_holding_only_other_files_is_written_into(tmp_path):
     """out/a/notes.txt is no file a segment job writes: the job is planned."""
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    Image.new("RGB", (4, 4), (255, 0, 0)).save(src / "a.png")
-    (out / "a").mkdir(parents=True)
-    (out / "a" / "notes.txt").write_bytes(b"mine")
+    src, out = _segment_folder_holding(tmp_path, "notes.txt")
     plan = batch.plan_batch(src, out, batch.segment_mode())
     assert [j.input for j in plan.jobs] == [src / "a.png"]
