@@ -1479,7 +1479,7 @@ def test_a_stream_that_begins_no_image_is_refused_after_its_head(command, output
     result = runner.invoke(app, [command, str(pipe), "-o", str(tmp_path / output)])
     writer.join(timeout=30)
     assert (result.exit_code, result.stderr) == (
-        1, f"quantize: error: {pipe}: not an image Pillow can identify (its first 1 MiB begin "
+        1, f"quantize: error: {pipe}: not an image Pillow can identify (its first 1 MiB begins "
            "no image format it knows; the rest was not read)\n")
     assert sum(sent) < total
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
@@ -1492,6 +1492,6 @@ def test_a_stdin_that_begins_no_image_is_refused_after_its_head(tmp_path):
     result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
                            input=bytes(STREAM_HEAD * 2))
     assert (result.exit_code, result.stderr) == (
-        1, "quantize: error: -: not an image Pillow can identify (its first 1 MiB begin no "
+        1, "quantize: error: -: not an image Pillow can identify (its first 1 MiB begins no "
            "image format it knows; the rest was not read)\n")
     assert list(tmp_path.iterdir()) == []

@@ -643,7 +643,7 @@ def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
     copy.write(head)
     if len(head) == STREAM_HEAD and not _may_begin_an_image(head):
         fail(f"{printable_line(name)}: not an image Pillow can identify (its first "
-             f"{STREAM_HEAD >> 20} MiB begin no image format it knows; the rest was not "
+             f"{STREAM_HEAD >> 20} MiB begins no image format it knows; the rest was not "
              "read)", ExitCode.FAILED)
     shutil.copyfileobj(stream, copy)
 
