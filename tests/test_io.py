@@ -888,6 +888,25 @@ def test_a_trns_chunk_longer_than_any_palette_is_left_out(tmp_path, trns, entrie
     assert frames == [[[[255, 0, 0, 255], [0, 0, 255, 255]]]]
 
 
+@pytest.mark.parametrize(("trns", "entries"), [
+    (bytes([0, 128]) + bytes([7]) * 298, 2),  # Pillow: a byte of alpha per entry
+    (b"\xff" * 299 + b"\0", 2),               # Pillow: transparent index 299
+    (bytes([0]) + b"\xff" * 256, 256),         # Pillow: transparent index 0
+])
+def test_as_rgba_leaves_out_a_trns_chunk_longer_than_any_palette_as_load_image_does(
+        tmp_path, trns, entries):
+    """as_rgba refused the first two (its 'transparency' does not fit a mode 'P' image) and
+    made entry 0 of the third transparent; the caller's image keeps its own value."""
+    src = _palette_png(tmp_path / "t.png", trns, entries)
+    with Image.open(src) as im:
+        key = im.info["transparency"]
+        with pytest.warns(TransparencyChunkWarning, match=f"holds {len(trns)} alpha values"):
+            rgb, alpha = as_rgba(im)
+        assert im.info["transparency"] == key
+    assert alpha is None
+    assert rgb.tolist() == [[[255, 0, 0], [0, 0, 255]]]
+
+
 def test_a_trns_chunk_longer_than_its_palette_but_not_256_is_read_as_browsers_read_it(
         tmp_path):
     """Chromium uses such a chunk's values for the entries the palette has, as Pillow does."""
