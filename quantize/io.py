@@ -765,6 +765,13 @@ _DECODER_REASONS = {
     "codec configuration error when reading image file": "malformed file: its header "
                                                          "describes image data its decoder "
                                                          "cannot read",
+    # a file whose headers never lead to image data (a JPEG whose start-of-scan marker, or
+    # a segment length before it, was changed)
+    "cannot load this image": "truncated or malformed file: no image data follows its "
+                              "headers",
+    # an XPM colour table entry other than "c #rrggbb" or "c None" (a colour name too)
+    "cannot read this XPM file": "malformed file: an entry of its colour table is not "
+                                 "'c #rrggbb' or 'c None', the colours its decoder reads",
 }
 
 

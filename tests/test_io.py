@@ -157,6 +157,42 @@ def test_damaged_image_data_is_named_so_not_as_a_broken_data_stream(tmp_path, fm
     assert str(info.value) == f"{src}: cannot decode image ({reason})"
 
 
+def _jpeg_without_its_scan(path):
+    """An 8x6 JPEG whose start-of-scan marker (FF DA) lost its FF."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    data[data.index(b"\xff\xda")] = 0
+    path.write_bytes(data)
+    return path
+
+
+def _xpm_of_a_named_colour(path):
+    """A 2x1 XPM whose first colour is given by name, which Pillow's reader does not take."""
+    path.write_bytes(b'/* XPM */\nstatic char *x[] = {\n"2 1 2 1",\n"a c red",\n'
+                     b'"b c #0000FF",\n"ab"\n};\n')
+    return path
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    ("bad.jpg", _jpeg_without_its_scan, "truncated or malformed file: no image data follows "
+                                        "its headers"),
+    ("bad.xpm", _xpm_of_a_named_colour, "malformed file: an entry of its colour table is "
+                                        "not 'c #rrggbb' or 'c None', the colours its "
+                                        "decoder reads"),
+])
+def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name, make,
+                                                                 reason):
+    """Pillow's 'cannot load this image' and 'cannot read this XPM file' reached the user."""
+    src = make(tmp_path / name)
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
+
+
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
     def broken(im):
         raise IndexError("a defect of quantize")
