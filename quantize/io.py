@@ -1432,8 +1432,11 @@ def _pil_image_rgba(image: Image.Image, name: str,
         if undecoded:
             check_png_chunks(image, where)
         with contextlib.ExitStack() as decoding:
-            if undecoded:  # a damaged file is named as load_image names it
+            # a damaged file is named as load_image names it, also one whose headers lead to
+            # no image data (no tile, its file still open: Pillow's "cannot load this image")
+            if undecoded or getattr(image, "fp", None) is not None:
                 decoding.enter_context(read_errors(Path(where)))
+            if undecoded:
                 decoding.enter_context(whole_png_rows(image, where))
             decoded = _load_keyed(image)
     return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))

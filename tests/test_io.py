@@ -191,6 +191,10 @@ def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name,
     with pytest.raises(ImageReadError) as info:
         list(iter_frames(src))
     assert str(info.value) == f"{src}: cannot decode image ({reason})"
+    if name.endswith(".jpg"):  # Image.open refuses the XPM itself
+        with Image.open(src) as im, pytest.raises(ImageReadError) as info:
+            as_rgba(im)  # an image without tile: it was Pillow's bare OSError
+        assert str(info.value) == f"{src}: cannot decode image ({reason})"
 
 
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
