@@ -779,6 +779,10 @@ def _decoder_reason(exc: BaseException) -> str:
     """Why Pillow could not decode a file, from its exception ``exc``, in words about the
     file (:data:`_DECODER_REASONS`)."""
     reason = str(exc) or type(exc).__name__
+    if (isinstance(exc, ValueError) and reason.startswith("invalid literal for int()")
+            and _raised_in_pillow(exc)):
+        # a parser's int() of a number its file spells wrong (an XPM colour '#FFzz00')
+        return "malformed file: a number in its header cannot be read"
     return _DECODER_REASONS.get(reason, reason)
 
 

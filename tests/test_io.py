@@ -174,12 +174,22 @@ def _xpm_of_a_named_colour(path):
     return path
 
 
+def _xpm_of_a_bad_hex_colour(path):
+    """A 2x1 XPM whose first colour, #FFzz00, is no hexadecimal number."""
+    path.write_bytes(b'/* XPM */\nstatic char *x[] = {\n"2 1 2 1",\n"a c #FFzz00",\n'
+                     b'"b c #0000FF",\n"ab"\n};\n')
+    return path
+
+
 @pytest.mark.parametrize(("name", "make", "reason"), [
     ("bad.jpg", _jpeg_without_its_scan, "truncated or malformed file: no image data follows "
                                         "its headers"),
     ("bad.xpm", _xpm_of_a_named_colour, "malformed file: an entry of its colour table is "
                                         "not 'c #rrggbb' or 'c None', the colours its "
                                         "decoder reads"),
+    # Python's own words reached the user: 'invalid literal for int() with base 16: ...'
+    ("hex.xpm", _xpm_of_a_bad_hex_colour, "malformed file: a number in its header cannot "
+                                          "be read"),
 ])
 def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name, make,
                                                                  reason):
@@ -191,7 +201,7 @@ def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name,
     with pytest.raises(ImageReadError) as info:
         list(iter_frames(src))
     assert str(info.value) == f"{src}: cannot decode image ({reason})"
-    if name.endswith(".jpg"):  # Image.open refuses the XPM itself
+    if name.endswith(".jpg"):  # Image.open refuses the XPMs itself
         with Image.open(src) as im, pytest.raises(ImageReadError) as info:
             as_rgba(im)  # an image without tile: it was Pillow's bare OSError
         assert str(info.value) == f"{src}: cannot decode image ({reason})"
