@@ -765,6 +765,13 @@ _DECODER_REASONS = {
     "codec configuration error when reading image file": "malformed file: its header "
                                                          "describes image data its decoder "
                                                          "cannot read",
+    # a file whose headers never lead to image data (a JPEG whose start-of-scan marker, or
+    # a segment length before it, was changed)
+    "cannot load this image": "truncated or malformed file: no image data follows its "
+                              "headers",
+    # an XPM colour table entry other than "c #rrggbb" or "c None" (a colour name too)
+    "cannot read this XPM file": "malformed file: an entry of its colour table is not "
+                                 "'c #rrggbb' or 'c None', the colours its decoder reads",
 }
 
 
@@ -772,6 +779,10 @@ def _decoder_reason(exc: BaseException) -> str:
     """Why Pillow could not decode a file, from its exception ``exc``, in words about the
     file (:data:`_DECODER_REASONS`)."""
     reason = str(exc) or type(exc).__name__
+    if (isinstance(exc, ValueError) and reason.startswith("invalid literal for int()")
+            and _raised_in_pillow(exc)):
+        # a parser's int() of a number its file spells wrong (an XPM colour '#FFzz00')
+        return "malformed file: a number in its header cannot be read"
     return _DECODER_REASONS.get(reason, reason)
 
 
@@ -1219,7 +1230,9 @@ def as_rgba(image: Any, name: str = "image", *,
     unknown. The caller's array is never modified. A PIL image is
     converted as :func:`load_image` converts a file (its ICC profile, PNG gamma,
     16-bit and float grayscale; a palette image's alpha, from its ``transparency`` or
-    an "RGBA" palette as ``Image.quantize`` makes) but keeps its orientation: apply
+    an "RGBA" palette as ``Image.quantize`` makes; one not yet decoded whose tRNS chunk
+    holds more alpha values than a palette has entries is read opaque, with a
+    :class:`TransparencyChunkWarning`) but keeps its orientation: apply
     ``PIL.ImageOps.exif_transpose`` first for an upright photo. A PIL image
     of an animation or a multi-page file gives the frame it is at, and a
     :class:`LoadedImage` of one its first frame, with a
@@ -1284,29 +1297,12 @@ def as_rgba(image: Any, name: str = "image", *,
         if image.width == 0 or image.height == 0:
             raise ValueError(f"{name} should have at least one pixel, got a PIL image of "
                              f"{image.width}x{image.height} pixels")
-        _check_transparency(image, name)
-        if _file_closed_before_decoding(image):
-            raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
-                             "were read (Image.open in a with block that has ended); call "
-                             "image.load() while the file is open, or read the file with "
-                             "quantize.io.load_image")
-        _warn_one_frame(image, name, every_frame)
-        undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
-        where = getattr(image, "filename", "") or name
-        unread = ""  # why a transparent colour is matched on its high bytes only
-        if _composited_by_pillow(image, undecoded):
-            decoded = _frame_drawn_again(image, where, name)
-        elif not undecoded and _wide_key(image):
-            decoded, unread = _keyed_frame_again(image, where)
-        else:
-            if undecoded:
-                check_png_chunks(image, where)
-            with contextlib.ExitStack() as decoding:
-                if undecoded:  # a damaged file is named as load_image names it
-                    decoding.enter_context(read_errors(Path(where)))
-                    decoding.enter_context(whole_png_rows(image, where))
-                decoded = _load_keyed(image)
-        return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))
+        key = _overlong_trns_left_out(image)  # read as load_image reads such a file
+        try:
+            return _pil_image_rgba(image, name, every_frame)
+        finally:
+            if key is not None:  # the caller's image is left as it was
+                image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
         hint = ("; read a file with quantize.io.load_image"
                 if isinstance(image, str | bytes | os.PathLike) else "")
@@ -1404,6 +1400,50 @@ def _check_loaded(image: LoadedImage, name: str) -> None:
         raise (ValueError if alpha_ok else TypeError)(
             f"{name} is a LoadedImage whose alpha should be None or a {rgb.shape[:2]} uint8 "
             f"array, got {what}")
+
+
+def _overlong_trns_left_out(image: Image.Image) -> Any:
+    """Leave out the ``transparency`` of ``image``, a PIL image given to :func:`as_rgba`, when
+    it is not yet decoded and its tRNS chunk holds more alpha values than a palette has
+    entries, as :func:`load_image` leaves out its file's (:func:`ignore_overlong_trns`, with
+    a :class:`TransparencyChunkWarning`); the value left out, for the caller to put back,
+    or None."""
+    key = image.info.get("transparency")
+    if not getattr(image, "tile", None) or _file_closed_before_decoding(image):
+        return None
+    ignore_overlong_trns(image)
+    return None if "transparency" in image.info else key
+
+
+def _pil_image_rgba(image: Image.Image, name: str,
+                    every_frame: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`as_rgba` of a PIL image of at least one pixel."""
+    _check_transparency(image, name)
+    if _file_closed_before_decoding(image):
+        raise ValueError(f"{name} is a PIL image whose file was closed before its pixels "
+                         "were read (Image.open in a with block that has ended); call "
+                         "image.load() while the file is open, or read the file with "
+                         "quantize.io.load_image")
+    _warn_one_frame(image, name, every_frame)
+    undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
+    where = getattr(image, "filename", "") or name
+    unread = ""  # why a transparent colour is matched on its high bytes only
+    if _composited_by_pillow(image, undecoded):
+        decoded = _frame_drawn_again(image, where, name)
+    elif not undecoded and _wide_key(image):
+        decoded, unread = _keyed_frame_again(image, where)
+    else:
+        if undecoded:
+            check_png_chunks(image, where)
+        with contextlib.ExitStack() as decoding:
+            # a damaged file is named as load_image names it, also one whose headers lead to
+            # no image data (no tile, its file still open: Pillow's "cannot load this image")
+            if undecoded or getattr(image, "fp", None) is not None:
+                decoding.enter_context(read_errors(Path(where)))
+            if undecoded:
+                decoding.enter_context(whole_png_rows(image, where))
+            decoded = _load_keyed(image)
+    return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))
 
 
 def _file_closed_before_decoding(image: Image.Image) -> bool:

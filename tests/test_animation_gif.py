@@ -155,6 +155,38 @@ def test_kept_pixels_stay_marked_when_their_entry_draws_another_colour(rng):
     assert _lzw(np.where(keep & (first == 1), 2, second).astype(np.uint8)) in data
 
 
+def test_kept_pixels_of_the_transparent_entry_stay_as_they_were():
+    """Kept pixels of the frame's transparent entry counted as pixels to make transparent:
+    the first frame was cleared under them, and every pixel was lost."""
+    fp = io.BytesIO()
+    local = np.array([[0, 0, 0], [255, 255, 255]], np.uint8)
+    writer = GifWriter(fp, (3, 1), local, 0)
+    writer.add(np.array([[1, 1, 1]], np.uint8))
+    writer.add(np.array([[2, 2, 0]], np.uint8), palette=local, transparent=2,
+               keep=np.ones((1, 3), bool))
+    writer.close()
+    white = [[[255, 255, 255, 255]] * 3]
+    assert [frame.tolist() for frame in shown(fp.getvalue())] == [white, white]
+
+
+def test_kept_pixels_where_the_canvas_shows_nothing_are_drawn_by_their_entry():
+    """Where the canvas is cleared for the other pixels, there is nothing to keep."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), PALETTE, 0)
+    writer.add(np.array([[1, 1, 1]], np.uint8))
+    keep = np.array([[False, True, True]])
+    writer.add(np.array([[3, 3, 0]], np.uint8), palette=PALETTE, transparent=3, keep=keep)
+    writer.close()
+    data = fp.getvalue()
+    assert boxes(data) == [(0, 0, 3, 1), (2, 0, 3, 1)]  # the first frame is cleared
+    second = shown(data)[1]
+    # the box cleared for the first pixel holds the second, kept: it shows the cleared
+    # canvas as the first does (Pillow draws it as the background entry, black); the
+    # third, kept too, is drawn by its entry
+    assert second[0, 1].tolist() == second[0, 0].tolist() != [255, 255, 255, 255]
+    assert second[0, 2].tolist() == [0, 0, 0, 255]
+
+
 def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
     """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
     pos, out, transparent = 13, [], None

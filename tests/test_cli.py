@@ -726,8 +726,6 @@ def test_an_output_folder_that_cannot_be_made_is_named_alike_by_every_command(
                                                       "palette file"),
     (["batch", "in", "-o", "out", "--palette-in", "{folder}"],
      "{folder}: is a directory, expected a palette file"),
-    (["reduce", "a.png", "-o", "b.png", "--palette-out", "{folder}"],
-     "a.png: {folder}: is a directory, expected an output file name"),
 ])
 def test_a_palette_file_that_is_a_folder_is_named_as_one(args, line, folder, tmp_path,
                                                          monkeypatch):

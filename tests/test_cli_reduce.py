@@ -254,17 +254,21 @@ def test_errors_are_one_line_with_their_exit_code(photo, tmp_path, monkeypatch, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]  # nothing written
 
 
-@pytest.mark.parametrize("folder", ["out", "out.png"])
-def test_an_output_that_is_a_folder_is_named_as_one(photo, tmp_path, monkeypatch, folder):
-    # -o out said "-o/--output='out' has an unsupported extension '(none)'" (exit 2), and
-    # -o out.png, a folder too, "out.png: is a directory, expected an output file name".
+@pytest.mark.parametrize("folder", ["out", "out.png", ".", "out/"])
+@pytest.mark.parametrize("flag, args", [("-o/--output", ["-o"]),
+                                        ("--palette-out", ["-o", "small.png", "--palette-out"])])
+def test_an_output_that_is_a_folder_is_refused_as_a_usage_error(photo, tmp_path, monkeypatch,
+                                                                folder, flag, args):
+    # -o out said "-o/--output='out' has an unsupported extension '(none)'" (exit 2); then
+    # -o out, -o . and --palette-out . "out: is a directory, expected an output file name"
+    # (exit 1), in another shape than "-o/--output='small.png/' ends in '/', ...".
     monkeypatch.chdir(tmp_path)
-    Path(folder).mkdir()
-    result = run(photo, "-o", folder)
+    Path("out.png" if folder == "out.png" else "out").mkdir()
+    result = run(photo, "-k", 2, *args, folder)
     assert (result.exit_code, result.stderr) == (
-        1, f"quantize: error: {photo}: {folder}: is a directory, expected an output file "
-           "name\n")
-    assert list(Path(folder).iterdir()) == []
+        2, f"quantize: error: {photo}: {flag}={folder!r} is a folder; expected a file name\n")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        ["photo.png", "out.png" if folder == "out.png" else "out"])
 
 
 @pytest.mark.parametrize("args, line", [

@@ -157,6 +157,56 @@ def test_damaged_image_data_is_named_so_not_as_a_broken_data_stream(tmp_path, fm
     assert str(info.value) == f"{src}: cannot decode image ({reason})"
 
 
+def _jpeg_without_its_scan(path):
+    """An 8x6 JPEG whose start-of-scan marker (FF DA) lost its FF."""
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 30, 30)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    data[data.index(b"\xff\xda")] = 0
+    path.write_bytes(data)
+    return path
+
+
+def _xpm_of_a_named_colour(path):
+    """A 2x1 XPM whose first colour is given by name, which Pillow's reader does not take."""
+    path.write_bytes(b'/* XPM */\nstatic char *x[] = {\n"2 1 2 1",\n"a c red",\n'
+                     b'"b c #0000FF",\n"ab"\n};\n')
+    return path
+
+
+def _xpm_of_a_bad_hex_colour(path):
+    """A 2x1 XPM whose first colour, #FFzz00, is no hexadecimal number."""
+    path.write_bytes(b'/* XPM */\nstatic char *x[] = {\n"2 1 2 1",\n"a c #FFzz00",\n'
+                     b'"b c #0000FF",\n"ab"\n};\n')
+    return path
+
+
+@pytest.mark.parametrize(("name", "make", "reason"), [
+    ("bad.jpg", _jpeg_without_its_scan, "truncated or malformed file: no image data follows "
+                                        "its headers"),
+    ("bad.xpm", _xpm_of_a_named_colour, "malformed file: an entry of its colour table is "
+                                        "not 'c #rrggbb' or 'c None', the colours its "
+                                        "decoder reads"),
+    # Python's own words reached the user: 'invalid literal for int() with base 16: ...'
+    ("hex.xpm", _xpm_of_a_bad_hex_colour, "malformed file: a number in its header cannot "
+                                          "be read"),
+])
+def test_a_file_pillow_cannot_load_is_named_damaged_in_our_words(tmp_path, name, make,
+                                                                 reason):
+    """Pillow's 'cannot load this image' and 'cannot read this XPM file' reached the user."""
+    src = make(tmp_path / name)
+    with pytest.raises(ImageReadError) as info:
+        load_image(src)
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
+    with pytest.raises(ImageReadError) as info:
+        list(iter_frames(src))
+    assert str(info.value) == f"{src}: cannot decode image ({reason})"
+    if name.endswith(".jpg"):  # Image.open refuses the XPMs itself
+        with Image.open(src) as im, pytest.raises(ImageReadError) as info:
+            as_rgba(im)  # an image without tile: it was Pillow's bare OSError
+        assert str(info.value) == f"{src}: cannot decode image ({reason})"
+
+
 def test_an_error_of_quantize_itself_is_not_called_a_damaged_file(corpus, monkeypatch):
     def broken(im):
         raise IndexError("a defect of quantize")
@@ -886,6 +936,25 @@ def test_a_trns_chunk_longer_than_any_palette_is_left_out(tmp_path, trns, entrie
     with pytest.warns(TransparencyChunkWarning):
         frames = [frame.rgba.tolist() for frame in iter_frames(src)]
     assert frames == [[[[255, 0, 0, 255], [0, 0, 255, 255]]]]
+
+
+@pytest.mark.parametrize(("trns", "entries"), [
+    (bytes([0, 128]) + bytes([7]) * 298, 2),  # Pillow: a byte of alpha per entry
+    (b"\xff" * 299 + b"\0", 2),               # Pillow: transparent index 299
+    (bytes([0]) + b"\xff" * 256, 256),         # Pillow: transparent index 0
+])
+def test_as_rgba_leaves_out_a_trns_chunk_longer_than_any_palette_as_load_image_does(
+        tmp_path, trns, entries):
+    """as_rgba refused the first two (its 'transparency' does not fit a mode 'P' image) and
+    made entry 0 of the third transparent; the caller's image keeps its own value."""
+    src = _palette_png(tmp_path / "t.png", trns, entries)
+    with Image.open(src) as im:
+        key = im.info["transparency"]
+        with pytest.warns(TransparencyChunkWarning, match=f"holds {len(trns)} alpha values"):
+            rgb, alpha = as_rgba(im)
+        assert im.info["transparency"] == key
+    assert alpha is None
+    assert rgb.tolist() == [[[255, 0, 0], [0, 0, 255]]]
 
 
 def test_a_trns_chunk_longer_than_its_palette_but_not_256_is_read_as_browsers_read_it(

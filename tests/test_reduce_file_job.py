@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -443,6 +444,23 @@ def test_a_file_name_ending_in_a_slash_is_refused(photo, tmp_path, monkeypatch, 
         reduce_file(photo, output, n_colors=2, palette_out=palette_out)
     assert str(caught.value) == f"{named} ends in '/', which names a folder; expected a file name"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+@pytest.mark.parametrize("output, palette_out, named", [
+    ("out", None, "output='out'"),
+    (Path("out"), None, "output='out'"),
+    ("out.png", "out", "palette_out='out'"),
+])
+def test_an_output_file_name_that_is_a_folder_is_refused_as_a_bad_value(
+        photo, tmp_path, monkeypatch, output, palette_out, named):
+    """It was an OutputError ("out: is a directory, expected an output file name"), not the
+    ValueError of a name ending in '/'."""
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    with pytest.raises(ValueError) as caught:
+        reduce_file(photo, output, n_colors=2, palette_out=palette_out)
+    assert str(caught.value) == f"{named} is a folder; expected a file name"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out", "photo.png"]
 
 
 @pytest.mark.parametrize("suffix", [".json", ".hex"])

@@ -136,19 +136,30 @@ class GifWriter:
 
         Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
         (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
-        canvas wherever it shows something, whatever their entry.
+        canvas wherever it shows something, whatever their entry, the transparent
+        one too; but where the canvas must be cleared for other pixels of the frame
+        to show transparent (the previous frame is then disposed of by clearing a
+        box that may hold kept pixels), those in the box are drawn by their entry.
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
-        target = _canvas_codes(pal, transparent)[indices]
+        own = _canvas_codes(pal, transparent)[indices]
+        target = own
         if self._pending is None:
             w, h = self._size
             before = np.full((h, w), _EMPTY, dtype=np.int32)
             box = (0, 0, w, h)
         else:
-            before = self._settle(self._pending, target)
+            kept = None
             if keep is not None and transparent is not None:
-                target = np.where(keep & (before != _EMPTY), before, target)
+                # kept before settling: a kept pixel of the transparent entry is not one the
+                # canvas must be cleared at
+                shown = _disposed(self._pending)
+                kept = keep & (shown != _EMPTY)
+                target = np.where(kept, shown, own)
+            before = self._settle(self._pending, target)
+            if kept is not None:  # where a clear for other pixels emptied the canvas
+                target = np.where(kept & (before != _EMPTY), before, own)
             box = _bbox(target != before)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
                                  self._delay(duration), _KEEP if disposal == 0 else int(disposal))

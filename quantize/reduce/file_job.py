@@ -168,7 +168,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     QualityError
         ``quality`` cannot be reached.
     ValueError, TypeError
-        A bad parameter (e.g. more colours than a .png holds, or an output format
+        A bad parameter (e.g. ``output`` or ``palette_out`` a folder, or a name ending
+        in ``/``; more colours than a .png holds, or an output format
         whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
         .gif 65535).
     """
@@ -642,11 +643,12 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
 
 
 def _check_file_name(value: Any, name: str) -> None:
-    """Refuse a file name given as a ``str`` that ends in a separator, a folder's name that
-    :class:`~pathlib.Path` would cut to a file's (``"small.png/"`` wrote ``small.png``);
-    a folder that exists is named as one by :func:`~quantize.io.check_output_path`."""
-    if (isinstance(value, str) and value.endswith(("/", os.sep))
-            and not os.path.isdir(value)):
+    """Refuse a file name that names a folder: one that exists, or one given as a ``str``
+    that ends in a separator, a folder's name that :class:`~pathlib.Path` would cut to a
+    file's (``"small.png/"`` wrote ``small.png``)."""
+    if isinstance(value, str | os.PathLike) and os.path.isdir(value):
+        raise ValueError(f"{name}={quoted(os.fspath(value))} is a folder; expected a file name")
+    if isinstance(value, str) and value.endswith(("/", os.sep)):
         raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
                          "folder; expected a file name")
 
@@ -660,9 +662,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     not those a still image keeps (every entry of alpha > 0).
     """
     out = None if output is None else Path(output)
-    if out is not None and out.is_dir():  # "is a directory", not "unsupported extension"
-        check_output_path(out, inputs=(src,), force=opts["force"])
-    _check_file_name(output, "output")
+    _check_file_name(output, "output")  # "is a folder", not "unsupported extension"
     _check_file_name(opts["palette_out"], "palette_out")
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
