@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import struct
 import zlib
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 from PIL import Image
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """The script ``benchmarks/<name>.py``, imported as a module of that name."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 QUADRANT_COLORS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (220, 220, 40)]
 

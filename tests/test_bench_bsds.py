@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from quantize import _threads
 
+from .segment_support import load_benchmark
+
 
 @pytest.fixture(scope="module")
 def bench():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_bsds.py"
-    spec = importlib.util.spec_from_file_location("bench_bsds", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_bsds")
 
 
 def test_a_worker_runs_each_method_once_untimed_before_the_timed_calls(bench, monkeypatch):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,21 +22,13 @@ from quantize.segment import (
 from quantize.segment_file import OUTPUT_FILES, segment_file
 from quantize.texture import lab_planes
 
-from .segment_support import quadrants, step_image
-
-
-def _load_benchmark():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_segment.py"
-    spec = importlib.util.spec_from_file_location("bench_segment", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .segment_support import load_benchmark, quadrants, step_image
 
 
 @pytest.fixture(scope="module")
 def mosaic():
     """The benchmark's texture mosaic: grass, brick, gravel tinted to one mean colour."""
-    return _load_benchmark().texture_mosaic(1024)
+    return load_benchmark("bench_segment").texture_mosaic(1024)
 
 
 # --------------------------------------------------------------------------
