@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -819,3 +820,21 @@ def test_per_frame_palettes_past_256_colours_are_refused_for_an_act_file(tmp_pat
                                "at most 256 colours, but the palette has 288 colours; write "
                                "the palette as .gpl, .json, .hex, .pal or .txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+@pytest.mark.parametrize("output, palette_out, named", [
+    ("out", None, "output='out'"),
+    ("out.gif", None, "output='out.gif'"),
+    ("x.gif", "out.gif", "palette_out='out.gif'"),
+])
+def test_an_animation_output_that_is_a_folder_is_refused_as_reduce_file_refuses_it(
+        tmp_path, monkeypatch, output, palette_out, named):
+    """A folder was 'an animation is written as .gif, ...' (no extension) or an OutputError
+    ('is a directory'); reduce_file says it is a folder, and so does the animation's job."""
+    monkeypatch.chdir(tmp_path)
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=40)
+    Path(output if palette_out is None else palette_out).mkdir()
+    with pytest.raises(ValueError) as caught:
+        reduce_animation_file(src, output, n_colors=4, palette_out=palette_out)
+    assert str(caught.value) == f"{named} is a folder; expected a file name"
+    assert not Path("x.gif").exists()

@@ -22,6 +22,7 @@ from ..reduce import (
     check_reduce_options,
 )
 from ..reduce.options import (
+    check_file_name,
     check_palette_mode,
     check_palette_out,
     palette_in_name,
@@ -74,6 +75,8 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         For an output that cannot be written, or an unreadable palette file.
     """
     o = check_reduce_options(**options)
+    check_file_name(output, "output")  # "is a folder", not "unsupported extension"
+    check_file_name(o["palette_out"], "palette_out")
     out = None if output is None else Path(output)
     if out is not None:
         suffix = _check_suffix(out)

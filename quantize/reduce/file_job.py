@@ -46,6 +46,7 @@ from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space
 from .image import reduce_checked
 from .options import (
+    check_file_name,
     check_options,
     check_palette,
     check_palette_draws,
@@ -642,17 +643,6 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     return check_palette(palette_in, "palette_in")
 
 
-def _check_file_name(value: Any, name: str) -> None:
-    """Refuse a file name that names a folder: one that exists, or one given as a ``str``
-    that ends in a separator, a folder's name that :class:`~pathlib.Path` would cut to a
-    file's (``"small.png/"`` wrote ``small.png``)."""
-    if isinstance(value, str | os.PathLike) and os.path.isdir(value):
-        raise ValueError(f"{name}={quoted(os.fspath(value))} is a folder; expected a file name")
-    if isinstance(value, str) and value.endswith(("/", os.sep)):
-        raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
-                         "folder; expected a file name")
-
-
 def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                    animated: bool = False) -> FileJob:
     """Check everything about the outputs that can be checked before reading the image.
@@ -662,8 +652,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     not those a still image keeps (every entry of alpha > 0).
     """
     out = None if output is None else Path(output)
-    _check_file_name(output, "output")  # "is a folder", not "unsupported extension"
-    _check_file_name(opts["palette_out"], "palette_out")
+    check_file_name(output, "output")  # "is a folder", not "unsupported extension"
+    check_file_name(opts["palette_out"], "palette_out")
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
