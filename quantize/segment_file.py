@@ -94,14 +94,14 @@ def segment_file(
     again, with any outputs written into them. A folder that existed before is
     left as it was, also when writing fails (a full disk): every output is
     written to a temporary file first, and none is put in place before all are
-    written. Only a job stopped while putting them in place (interrupted, or
-    killed) leaves some: the earlier run's ``segments.json`` is removed first, so
-    the folder then shows an unfinished job, and an interrupted job removes the
-    outputs it added (those it replaced with ``force`` stay replaced). The temporary
-    files a killed job left in ``outdir`` (``.labels.png.PID-XXXXXXXX.part``, ...,
-    named with the id of the process writing them) are removed once the folder is
-    checked; no other file is, and neither are those of a job still running on this
-    machine (two jobs into one folder leave each other's alone).
+    written, and a rename that fails or is interrupted puts the earlier ones back.
+    Only a job killed while putting them in place leaves some: the earlier run's
+    ``segments.json`` is removed first, so the folder then shows an unfinished job.
+    The temporary files a killed job left in ``outdir``
+    (``.labels.png.PID-XXXXXXXX.part``, ..., named with the id of the process writing
+    them) are removed once the folder is checked; no other file is, and neither are
+    those of a job still running on this machine (two jobs into one folder leave each
+    other's alone).
 
     Parameters
     ----------
@@ -170,7 +170,7 @@ def segment_file(
     input_path = _input_path(input, folder) if input_name is None else None
     if not force:
         _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
-    with _added_outputs_removed_on_failure(folder, names) as written:
+    with _added_outputs_removed_on_failure(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
@@ -189,8 +189,7 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, input_path, written,
-                       replace=force)
+        _write_outputs(paths, result, record, strength, input_path, replace=force)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -336,33 +335,25 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
 
 
 @contextlib.contextmanager
-def _added_outputs_removed_on_failure(outdir: Path,
-                                      names: tuple[str, ...]) -> Iterator[list[Path]]:
+def _added_outputs_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
     """On any failure inside, remove the outputs the job added and the folders it created.
 
-    Yields a list to which the job appends the path of each output once it is in
-    place. On failure, every output put in place that did not exist on entry is
-    removed, in a folder that existed too: a run stopped after two images must not
-    leave them for the next run to refuse as existing outputs. An output that
-    existed on entry (one ``force`` replaced) is left as it is now, and so is every
-    other file. The folders are ``outdir`` and those of its parents that did not
-    exist on entry; a created folder that still holds anything else is kept. Of an
-    ``outdir`` the job created, every file named ``names`` is removed, except when
-    the job failed because another job's outputs are there
-    (:class:`~quantize.errors.OutputExistsError`): those are the other job's.
+    The folders are ``outdir`` and those of its parents that did not exist on entry;
+    a created folder that still holds anything else is kept. Of an ``outdir`` the job
+    created, every file named ``names`` is removed, except when the job failed because
+    another job's outputs are there (:class:`~quantize.errors.OutputExistsError`):
+    those are the other job's. In a folder that existed, a failure leaves the outputs
+    as they were: :func:`~quantize.io.write_together` puts back what it had replaced
+    and removes what it had added, also when interrupted.
     """
     created = missing_folders(outdir)
-    existed = {name for name in names if os.path.lexists(outdir / name)}
-    written: list[Path] = []
     try:
-        yield written
+        yield
     except BaseException as exc:
-        ours = created and not isinstance(exc, OutputExistsError)
-        added = ([outdir / name for name in names] if ours else
-                 [path for path in written if path.name not in existed])
-        for path in added:
-            with contextlib.suppress(OSError):
-                path.unlink(missing_ok=True)
+        if created and not isinstance(exc, OutputExistsError):
+            for name in names:
+                with contextlib.suppress(OSError):
+                    (outdir / name).unlink(missing_ok=True)
         remove_empty_folders(created)
         raise
 
@@ -397,11 +388,8 @@ def _remove_stale_parts(outdir: Path) -> None:
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], strength: np.ndarray | None,
-                   input_path: str | None, written: list[Path], *,
-                   replace: bool) -> None:
+                   input_path: str | None, *, replace: bool) -> None:
     """Encode every output, then write them together, ``segments.json`` last.
-
-    The path of each output is appended to ``written`` once it is in place.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
@@ -433,7 +421,7 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")
     write_together([(paths[name], data) for name, data in encoded.items()],
-                   removed_first=[paths["segments.json"]], done=written, replace=replace)
+                   removed_first=[paths["segments.json"]], replace=replace)
 
 
 def _png_bytes(image: Image.Image) -> bytes:
