@@ -62,6 +62,7 @@ import io as _io
 import numbers
 import os
 import re
+import shutil
 import struct
 import tempfile
 import threading
@@ -1819,12 +1820,12 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
         with _folder_lock(staged[0][1].parent if staged else Path(".")):
             if not replace:
                 _refuse_existing([target for _, target in staged])
-            kept = _keep_old([Path(path) for path in removed_first]
-                             + [target for _, target in staged])
+            removed = [Path(path) for path in removed_first]
+            kept = _keep_old(removed + [target for _, target in staged])
             placed: list[Path] = []
             try:
-                for path in removed_first:
-                    Path(path).unlink(missing_ok=True)
+                for path in removed:
+                    path.unlink(missing_ok=True)
                 while staged:
                     tmp, target = staged[0]
                     try:
@@ -1837,7 +1838,7 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
                     if done is not None:
                         done.append(target)
             except BaseException:
-                _put_back(kept, [Path(path) for path in removed_first] + placed, placed, done)
+                _put_back(kept, removed, placed, done)
                 raise
             finally:
                 for copy in kept.values():
@@ -1868,9 +1869,7 @@ def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
                 copy.unlink()
                 os.link(path, copy)
             except OSError:
-                with open(path, "rb") as source, open(copy, "wb") as target:
-                    while chunk := source.read(1 << 20):
-                        target.write(chunk)
+                shutil.copyfile(path, copy)
         except OSError:
             with contextlib.suppress(OSError):
                 copy.unlink()
@@ -1879,13 +1878,13 @@ def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
     return kept
 
 
-def _put_back(kept: dict[Path, Path], changed: list[Path], placed: list[Path],
+def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path],
               done: list[Path] | None) -> None:
-    """Undo :func:`write_together`'s removals and renames after one failed: of the
-    ``changed`` paths (removed or replaced), each kept in ``kept`` is put back from its
-    copy, and each other one it put in place (``placed``) is removed; the files put in
-    place are taken out of ``done``."""
-    for path in dict.fromkeys(changed):
+    """Undo :func:`write_together`'s removals and renames after one failed: of the paths
+    it ``removed`` or ``placed`` (renamed into), each kept in ``kept`` is put back from its
+    copy, and each other one it placed is removed; the files placed are taken out of
+    ``done``."""
+    for path in dict.fromkeys(removed + placed):
         if path in kept:
             with contextlib.suppress(OSError):
                 os.replace(kept[path], path)

@@ -1908,3 +1908,27 @@ def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monke
     assert done == []
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"old a.png", "b.png": b"old b.png", "gone.json": b"old gone.json"}
+
+
+def test_write_together_puts_back_a_copy_where_the_system_refuses_a_link(tmp_path,
+                                                                         monkeypatch):
+    """A file system without hard links: the file replaced is kept as a copy of its bytes."""
+    import quantize.io as qio
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(b"old a")
+    real = os.replace
+
+    def refuse_b(src, dst):
+        if Path(dst) == b:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+        return real(src, dst)
+
+    def no_links(src, dst, **kwargs):
+        raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+    monkeypatch.setattr(qio.os, "replace", refuse_b)
+    monkeypatch.setattr(qio.os, "link", no_links)
+    with pytest.raises(OutputError):
+        write_together([(a, b"new a"), (b, b"new b")])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"a.png": b"old a"}
