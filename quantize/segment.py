@@ -635,8 +635,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
 
 def _open_map(lab: np.ndarray, tree: _hierarchy.Hierarchy) -> np.ndarray:
     """The open map ``(h, w)`` of Lab planes ``(3, h, w)`` and their hierarchy, at their size."""
-    strength = tree.border_strength(_open_border_strength(tree))
-    return np.sqrt(strength * _gradient_weight(lab))
+    strength, _, _ = _open_border_strength(tree)
+    return np.sqrt(tree.border_strength(strength) * _gradient_weight(lab))
 
 
 def _coarse_support(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
@@ -686,27 +686,23 @@ def _gradient_weight(lab: np.ndarray) -> np.ndarray:
     return gradient / (gradient + _GRADIENT_HALF) * on_ridge
 
 
-def _open_border_strength(tree: _hierarchy.Hierarchy) -> np.ndarray:
-    """Strength ``(E,)`` in [0, 1] of each superpixel border for the open map.
+def _open_border_strength(tree: _hierarchy.Hierarchy
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strength ``(E,)`` in [0, 1] of each superpixel border for the open map, and the two
+    parts it mixes, ``(E,)`` each.
 
     The merge height relative to the image's own (its ``_HEIGHT_QUANTILE``
     merge height), so that a low-contrast photo's borders reach as high as a
     vivid one's, mixed with the border's spectral strength (how sharply the
     superpixel graph's leading eigenvectors change across it).
     """
-    relative, spectral = _border_parts(tree)
-    return (1.0 - _SPECTRAL_SHARE) * relative + _SPECTRAL_SHARE * spectral
-
-
-def _border_parts(tree: _hierarchy.Hierarchy) -> tuple[np.ndarray, np.ndarray]:
-    """Relative merge height and spectral strength ``(E,), (E,)`` of each superpixel border."""
     reference = np.quantile(tree.heights, _HEIGHT_QUANTILE) if tree.n_leaves > 1 else 0.0
     heights = tree.pair_heights
     relative = heights / np.maximum(heights + reference, np.finfo(np.float64).tiny)
     mean_edge = tree.pair_edges / tree.pair_lengths
     affinity = tree.pair_lengths * np.exp(-mean_edge / _SPECTRAL_SCALE)
     spectral = spectral_border_strength(tree.n_leaves, tree.pairs, affinity, _SPECTRAL_VECTORS)
-    return relative, spectral
+    return (1.0 - _SPECTRAL_SHARE) * relative + _SPECTRAL_SHARE * spectral, relative, spectral
 
 
 def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: np.ndarray
@@ -732,8 +728,7 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
 
     edges = edge_strength(lab)
     tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
-    relative, spectral = _border_parts(tree)
-    strength = (1.0 - _SPECTRAL_SHARE) * relative + _SPECTRAL_SHARE * spectral
+    strength, relative, spectral = _open_border_strength(tree)
     index = np.arange(strength.shape[0], dtype=np.float64)
     where, per_pixel = tree.border_values(np.stack([strength, relative, spectral, index], 1),
                                           rows, cols)

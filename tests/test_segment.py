@@ -498,7 +498,7 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     where, cues = _border_cues(lab, _weights(), np.arange(h), np.arange(w))
     assert cues.shape == (where.shape[0], len(_CUE_WEIGHTS))
     tree = _build_hierarchy(lab, _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
-    mix = _open_border_strength(tree)
+    mix, _, _ = _open_border_strength(tree)
     np.testing.assert_array_equal(where, np.flatnonzero(tree.border_strength(np.ones_like(mix))))
     column = dict(zip(_CUE_WEIGHTS, cues.T, strict=True))
     np.testing.assert_allclose(column["log b"],
