@@ -422,14 +422,13 @@ def _href(path: Path, folder: Path) -> str:
     the link's target, as the system takes it): a browser joins the link to the page's
     address as it was opened, ``..`` taking off its last folder, and finds the file there.
     """
-    try:
-        target = os.path.relpath(absolute_path(path), absolute_path(folder))
-        return urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
-    except ValueError:  # another drive (Windows)
-        return Path(absolute_path(path)).as_uri()
+    target = _from_folder(path, folder)
+    if os.path.isabs(target):  # on another drive (Windows)
+        return Path(target).as_uri()
+    return urllib.parse.quote(Path(target).as_posix(), errors="surrogateescape")
 
 
-def _from_folder(path: str, folder: Path) -> str:
+def _from_folder(path: str | os.PathLike[str], folder: Path) -> str:
     """``path`` relative to the report's folder, as :func:`_link` links it (absolute when
     on another drive)."""
     try:
