@@ -1780,7 +1780,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
 def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
                    removed_first: Sequence[str | os.PathLike[str]] = (),
-                   done: list[Path] | None = None, replace: bool = True) -> None:
+                   replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
 
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
@@ -1789,9 +1789,8 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
     system refuses (a full disk) removes the temporary files and leaves the targets
     untouched. So does a failed rename, or an interrupt between the renames: each
     file it removes or replaces is first kept as a hard link (or a copy) beside it,
-    and put back, and the files already put in place are removed. Each target is
-    appended to ``done`` once it is in place (and taken out again when put back): a
-    process killed between the renames has put the first ones in place only.
+    and put back, and the files already put in place are removed. A process killed
+    between the renames has put the first ones in place only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
@@ -1835,10 +1834,8 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
                         raise
                     staged.pop(0)
                     placed.append(target)
-                    if done is not None:
-                        done.append(target)
             except BaseException:
-                _put_back(kept, removed, placed, done)
+                _put_back(kept, removed, placed)
                 raise
             finally:
                 for copy in kept.values():
@@ -1878,12 +1875,10 @@ def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:
     return kept
 
 
-def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path],
-              done: list[Path] | None) -> None:
+def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path]) -> None:
     """Undo :func:`write_together`'s removals and renames after one failed: of the paths
     it ``removed`` or ``placed`` (renamed into), each kept in ``kept`` is put back from its
-    copy, and each other one it placed is removed; the files placed are taken out of
-    ``done``."""
+    copy, and each other one it placed is removed."""
     for path in dict.fromkeys(removed + placed):
         if path in kept:
             with contextlib.suppress(OSError):
@@ -1891,8 +1886,6 @@ def _put_back(kept: dict[Path, Path], removed: list[Path], placed: list[Path],
         elif path in placed:
             with contextlib.suppress(OSError):
                 path.unlink()
-    if done is not None:
-        done[:] = [path for path in done if path not in placed]
 
 
 @contextlib.contextmanager

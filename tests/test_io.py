@@ -1444,9 +1444,7 @@ def test_write_together_replaces_nothing_until_every_file_is_written(tmp_path, m
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"old", "b.json": b"old", "gone.json": b"old"}
     monkeypatch.undo()
-    done: list[Path] = []
-    write_together([(a, b"new a"), (b, b"new b")], removed_first=[gone], done=done)
-    assert done == [a, b]
+    write_together([(a, b"new a"), (b, b"new b")], removed_first=[gone])
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"new a", "b.json": b"new b"}
 
@@ -1481,16 +1479,15 @@ def test_write_together_puts_files_in_place_only_under_the_folders_lock(tmp_path
 def test_write_together_without_replace_refuses_a_file_put_there_meanwhile(tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.json"
     b.write_bytes(b"another run's")  # after the caller checked that neither exists
-    done: list[Path] = []
     with pytest.raises(OutputExistsError) as info:
-        write_together([(a, b"new a"), (b, b"new b")], done=done, replace=False)
+        write_together([(a, b"new a"), (b, b"new b")], replace=False)
     assert (info.value.path, info.value.reason) == (
         str(b), "output exists (another run wrote it while this one worked); "
         "use force=True to overwrite")
-    assert done == []
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"b.json": b"another run's"}
-    write_together([(a, b"new a"), (b, b"new b")], done=done)  # replace=True, the default
-    assert done == [a, b] and b.read_bytes() == b"new b"
+    write_together([(a, b"new a"), (b, b"new b")])  # replace=True, the default
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "a.png": b"new a", "b.json": b"new b"}
 
 def test_save_pil_by_extension(tmp_path):
     im = Image.new("RGB", (3, 2), (1, 2, 3))
@@ -1901,11 +1898,8 @@ def test_write_together_puts_everything_back_when_a_rename_fails(tmp_path, monke
         return real(src, dst)
 
     monkeypatch.setattr(qio.os, "replace", refuse_b)
-    done: list[Path] = []
     with pytest.raises(OutputError if isinstance(failure, OSError) else KeyboardInterrupt):
-        write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone],
-                       done=done)
-    assert done == []
+        write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
         "a.png": b"old a.png", "b.png": b"old b.png", "gone.json": b"old gone.json"}
 
