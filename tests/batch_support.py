@@ -184,13 +184,10 @@ def link_to_sub(tmp_path: Path) -> Path:
     """tmp/real/a.png (red), tmp/a.png (blue, beside the link) and tmp/link -> tmp/real/sub;
     return tmp/link/.., the folder the system finds as tmp/real. Skips the test where no
     symbolic link can be made."""
-    import pytest
+    from .fs_support import symlink_or_skip  # not at the top: workers import this module
 
     (tmp_path / "real" / "sub").mkdir(parents=True)
-    try:
-        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip(tmp_path / "link", tmp_path / "real" / "sub", to_folder=True)
     Image.new("RGB", (4, 4), (255, 0, 0)).save(tmp_path / "real" / "a.png")
     Image.new("RGB", (4, 4), (0, 0, 255)).save(tmp_path / "a.png")
     return tmp_path / "link" / ".."

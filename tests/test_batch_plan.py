@@ -14,6 +14,7 @@ from quantize import batch
 from quantize.errors import ExitCode, ImageReadError
 
 from .batch_support import BAD, COPY, GOOD, copy_job, make_photo_tree
+from .fs_support import symlink_or_skip
 
 
 @pytest.fixture
@@ -110,10 +111,7 @@ def test_would_be_found_takes_a_link_to_a_file_by_its_own_name(photo_tree, tmp_p
     out = tmp_path / "out"
     (tmp_path / "else").mkdir()
     (tmp_path / "else" / "page.html").write_text("")
-    try:
-        (photo_tree / "index.html").symlink_to(tmp_path / "else" / "page.html")
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip((photo_tree / "index.html"), tmp_path / "else" / "page.html")
     (photo_tree / "gone.html").symlink_to(tmp_path / "else" / "gone.html")
     (tmp_path / "outside.jpg").symlink_to(photo_tree / "astronaut.jpg")
     found = batch.find_images(photo_tree, pattern="*")
@@ -228,10 +226,7 @@ def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_pa
     refused as one whose output would be read as an input."""
     src = _overlap_tree(tmp_path)
     (tmp_path / "out").mkdir()
-    try:
-        (tmp_path / "out" / "a.png").symlink_to(src / "a.png")
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip((tmp_path / "out" / "a.png"), src / "a.png")
     plan = batch.plan_batch(src, tmp_path / "out", COPY)
     assert [(r.input, r.status, r.reason) for r in plan.settled] == [
         (src / "a.png", "skipped", "output exists; no record of the run that made it")]

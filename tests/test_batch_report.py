@@ -11,6 +11,8 @@ import pytest
 from quantize import batch
 from quantize.errors import ExitCode
 
+from .fs_support import symlink_or_skip
+
 
 def _results(tmp_path):
     return [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
@@ -86,10 +88,7 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
 def test_a_report_folder_inside_the_output_is_found_through_a_link(tmp_path):
     # -o outlink (-> real): real/new/r.csv, a folder the batch makes in it, was refused
     (tmp_path / "real").mkdir()
-    try:
-        (tmp_path / "outlink").symlink_to(tmp_path / "real", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip(tmp_path / "outlink", tmp_path / "real", to_folder=True)
     for out, report in [("outlink", "real/new/r.csv"), ("real", "outlink/new/r.csv")]:
         path = tmp_path / report
         assert batch.check_report_folder(path, "report", tmp_path / out) == path
@@ -231,10 +230,7 @@ def test_a_report_named_through_a_link_and_dotdot_may_not_replace_an_output(tmp_
     from PIL import Image
 
     (tmp_path / "real" / "sub").mkdir(parents=True)
-    try:
-        (tmp_path / "link").symlink_to(tmp_path / "real" / "sub", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip(tmp_path / "link", tmp_path / "real" / "sub", to_folder=True)
     Image.new("RGB", (4, 4)).save(tmp_path / "real" / "a.png")
     plan = batch.plan_batch(tmp_path / "real", tmp_path / "real" / "out", batch.reduce_mode())
     through = tmp_path / "link" / ".." / "out" / "a.png"
@@ -255,10 +251,7 @@ def test_a_report_may_not_replace_an_output_when_one_is_named_through_a_link(tmp
     (tmp_path / "in").mkdir()
     (tmp_path / "real").mkdir()
     Image.new("RGB", (4, 4)).save(tmp_path / "in" / "a.png")
-    try:
-        (tmp_path / "outlink").symlink_to(tmp_path / "real", target_is_directory=True)
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip(tmp_path / "outlink", tmp_path / "real", to_folder=True)
     out = tmp_path / ("outlink" if linked == "output_dir" else "real")
     report = tmp_path / ("real" if linked == "output_dir" else "outlink") / "a" / "r.json"
     plan = batch.plan_batch(tmp_path / "in", out, batch.segment_mode())
@@ -281,11 +274,8 @@ def test_a_report_may_not_replace_the_palette_file_the_jobs_read(tmp_path):
     (tmp_path / "pal").mkdir()
     Image.new("RGB", (4, 4)).save(tmp_path / "in" / "a.png")
     write_palette(tmp_path / "pal" / "p.json", [[0, 0, 0], [255, 255, 255]])
-    try:
-        (tmp_path / "pal-link").symlink_to(tmp_path / "pal", target_is_directory=True)
-        (tmp_path / "q.json").symlink_to(tmp_path / "pal" / "p.json")
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip(tmp_path / "pal-link", tmp_path / "pal", to_folder=True)
+    symlink_or_skip(tmp_path / "q.json", tmp_path / "pal" / "p.json")
     for given, report in [("pal/p.json", "pal/p.json"), ("pal/p.json", "pal-link/p.json"),
                           ("q.json", "pal/p.json"), ("q.json", "q.json")]:
         plan = batch.plan_batch(tmp_path / "in", tmp_path / "out", batch.reduce_mode(),

@@ -18,6 +18,7 @@ from quantize.io import load_image
 
 from .batch_support import BAD, GOOD, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
+from .fs_support import symlink_or_skip
 
 SENTINEL = b"left alone"
 
@@ -726,10 +727,7 @@ def test_cli_refuses_a_page_named_as_an_input_that_links_elsewhere(photo_tree, t
     # image), then the page replaced it: the link was lost, and the rerun refused the page
     (tmp_path / "pages").mkdir()
     (tmp_path / "pages" / "index.html").write_text("<title>quantize batch report</title>")
-    try:
-        (photo_tree / "index.html").symlink_to(tmp_path / "pages" / "index.html")
-    except OSError:
-        pytest.skip("no symbolic links here")
+    symlink_or_skip((photo_tree / "index.html"), tmp_path / "pages" / "index.html")
     result = _cli(photo_tree, "-o", tmp_path / "out", "--glob", "*.*", "--html",
                   photo_tree / "index.html")
     assert result.exit_code == 2, result.output
