@@ -108,7 +108,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "TransparencyChunkWarning", "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
-           "check_png_frames", "drawn_alike_by_pillow", "folded_name", "forget_default_image",
+           "check_png_frames", "drawn_alike_by_pillow", "folded_name", "folder_made",
+           "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
            "keyed_canvas_frames",
            "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
@@ -2092,7 +2093,7 @@ def missing_folders(folder: str | os.PathLike[str]) -> list[Path]:
     """``folder`` and its parents that do not exist (not even as a link), deepest first.
 
     What ``Path(folder).mkdir(parents=True)`` would create, so that a job can
-    remove them again (:func:`remove_empty_folders`).
+    remove them again (:func:`remove_empty_folders`, as :func:`folder_made` does).
     """
     p = Path(folder)
     missing = []
@@ -2107,6 +2108,32 @@ def remove_empty_folders(folders: list[Path]) -> None:
     for folder in folders:
         with contextlib.suppress(OSError):  # not empty, or gone
             folder.rmdir()
+
+
+@contextlib.contextmanager
+def folder_made(folder: str | os.PathLike[str], *, keep: bool = True) -> Iterator[list[Path]]:
+    """Make ``folder`` and its missing parents for the block; remove again those it made
+    that hold nothing (:func:`remove_empty_folders`) when the block fails or is interrupted,
+    and with ``keep`` false, however it ends (a folder made for a check, or for outputs
+    that may all fail). A folder that was there before the block is never removed.
+
+    Yields the folders made, deepest first (:func:`missing_folders`; none when ``folder``
+    was there).
+
+    Raises
+    ------
+    OSError
+        The system's, if a folder cannot be made; those made before it are removed.
+    """
+    made = missing_folders(folder)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        yield made
+    except BaseException:
+        remove_empty_folders(made)
+        raise
+    if not keep:
+        remove_empty_folders(made)
 
 
 @contextlib.contextmanager

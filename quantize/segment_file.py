@@ -27,10 +27,9 @@ from .io import (
     DEFAULT_MAX_PIXELS,
     check_name_length,
     check_output_path,
+    folder_made,
     load_image,
-    missing_folders,
     probe_image,
-    remove_empty_folders,
     require_regular_file,
     stale_parts,
     write_together,
@@ -170,7 +169,7 @@ def segment_file(
     input_path = _input_path(input, folder) if input_name is None else None
     if not force:
         _refuse_another_inputs_folder(folder, name, input, input_name is None, earlier)
-    with _added_outputs_removed_on_failure(folder, names):
+    with _output_folder(folder, names):
         paths = _prepare_outputs(Path(input), folder, force, names)
         loaded = load_image(input, max_pixels=max_pixels)
         _warn_if_animated(input, loaded.n_frames, loaded.format)
@@ -335,40 +334,46 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
 
 
 @contextlib.contextmanager
-def _added_outputs_removed_on_failure(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
-    """On any failure inside, remove the outputs the job added and the folders it created.
+def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
+    """Create ``outdir`` for the block; on any failure inside, remove the outputs the job
+    added and the folders it created.
 
-    The folders are ``outdir`` and those of its parents that did not exist on entry;
-    a created folder that still holds anything else is kept. Of an ``outdir`` the job
-    created, every file named ``names`` is removed, except when the job failed because
-    another job's outputs are there (:class:`~quantize.errors.OutputExistsError`):
-    those are the other job's. In a folder that existed, a failure leaves the outputs
-    as they were: :func:`~quantize.io.write_together` puts back what it had replaced
-    and removes what it had added, also when interrupted.
+    The folders are ``outdir`` and those of its parents that did not exist on entry
+    (:func:`~quantize.io.folder_made`); a created folder that still holds anything else
+    is kept. Of an ``outdir`` the job created, every file named ``names`` is removed,
+    except when the job failed because another job's outputs are there
+    (:class:`~quantize.errors.OutputExistsError`): those are the other job's. In a folder
+    that existed, a failure leaves the outputs as they were:
+    :func:`~quantize.io.write_together` puts back what it had replaced and removes what it
+    had added, also when interrupted.
+
+    Raises
+    ------
+    OutputError
+        If ``outdir`` is a file, or a folder cannot be created, naming it.
     """
-    created = missing_folders(outdir)
-    try:
-        yield
-    except BaseException as exc:
-        if created and not isinstance(exc, OutputExistsError):
-            for name in names:
-                with contextlib.suppress(OSError):
-                    (outdir / name).unlink(missing_ok=True)
-        remove_empty_folders(created)
-        raise
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError("exists and is not a directory, expected an "
+                          "output folder", path=outdir)
+    with contextlib.ExitStack() as stack:
+        try:
+            created = stack.enter_context(folder_made(outdir))
+        except OSError as exc:  # named as check_output_path names a folder: the one at fault
+            raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
+                              f"({exc.strerror or exc})", path=outdir) from None
+        try:
+            yield
+        except BaseException as exc:
+            if created and not isinstance(exc, OutputExistsError):
+                for name in names:
+                    with contextlib.suppress(OSError):
+                        (outdir / name).unlink(missing_ok=True)
+            raise
 
 
 def _prepare_outputs(input: Path, outdir: Path, force: bool,
                      names: tuple[str, ...]) -> dict[str, Path]:
-    """Create ``outdir`` and check every output path before any work is done."""
-    if outdir.exists() and not outdir.is_dir():
-        raise OutputError("exists and is not a directory, expected an "
-                          "output folder", path=outdir)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # named as check_output_path names a folder: the one at fault
-        raise OutputError(f"output folder {exc.filename or outdir} cannot be created "
-                          f"({exc.strerror or exc})", path=outdir) from None
+    """Check every output path in ``outdir`` (made) before any work is done."""
     _remove_stale_parts(outdir)
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}

@@ -29,6 +29,7 @@ from quantize.io import (
     as_rgba,
     atomic_write,
     check_output_path,
+    folder_made,
     frame_rgba,
     load_image,
     probe_image,
@@ -1926,3 +1927,61 @@ def test_write_together_puts_back_a_copy_where_the_system_refuses_a_link(tmp_pat
     with pytest.raises(OutputError):
         write_together([(a, b"new a"), (b, b"new b")])
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"a.png": b"old a"}
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_folder_made_is_kept_when_the_block_leaves_a_file_in_it(tmp_path, keep):
+    with folder_made(tmp_path / "a" / "b", keep=keep) as made:
+        assert made == [tmp_path / "a" / "b", tmp_path / "a"]
+        (tmp_path / "a" / "b" / "out.png").write_bytes(b"x")
+    assert _tree(tmp_path) == ["a", "a/b", "a/b/out.png"]
+
+
+def test_folder_made_is_kept_empty_unless_keep_is_false(tmp_path):
+    with folder_made(tmp_path / "a" / "b"):
+        pass
+    assert _tree(tmp_path) == ["a", "a/b"]
+    with folder_made(tmp_path / "c" / "d", keep=False):
+        assert (tmp_path / "c" / "d").is_dir()
+    assert _tree(tmp_path) == ["a", "a/b"]
+
+
+@pytest.mark.parametrize("failure", [ValueError("bad"), KeyboardInterrupt()])
+def test_folder_made_is_removed_when_the_block_fails_or_is_interrupted(tmp_path, failure):
+    """Only the folders it made, and only those left empty: a folder that was there, and
+    one that holds a file, stay."""
+    (tmp_path / "was").mkdir()
+    with pytest.raises(type(failure)):
+        with folder_made(tmp_path / "was" / "a" / "b"):
+            raise failure
+    assert _tree(tmp_path) == ["was"]
+    with pytest.raises(type(failure)):
+        with folder_made(tmp_path / "was" / "a" / "b") as made:
+            (tmp_path / "was" / "a" / "kept.txt").write_text("")
+            raise failure
+    assert made == [tmp_path / "was" / "a" / "b", tmp_path / "was" / "a"]
+    assert _tree(tmp_path) == ["was", "was/a", "was/a/kept.txt"]
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_folder_made_never_removes_a_folder_that_was_there(tmp_path, keep):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        with folder_made(tmp_path / "out", keep=keep) as made:
+            raise KeyboardInterrupt
+    with folder_made(tmp_path / "out", keep=keep) as made_again:
+        pass
+    assert made == made_again == [] and _tree(tmp_path) == ["out"]
+
+
+def test_folder_made_removes_the_folders_it_made_before_one_it_cannot_make(tmp_path):
+    long = tmp_path / "a" / "b" / ("x" * 300)  # a name longer than any file system takes
+    with pytest.raises(OSError) as info:  # the system's error, naming the folder
+        with folder_made(long / "c"):
+            pass
+    assert (info.value.errno, info.value.filename) == (errno.ENAMETOOLONG, str(long))
+    assert _tree(tmp_path) == []

@@ -27,7 +27,7 @@ from ..errors import (
     QualityError,
     ResultTooLargeError,
 )
-from ..io import missing_folders, remove_empty_folders, stale_parts
+from ..io import folder_made, remove_empty_folders, stale_parts
 from ..names import quoted
 from .calls import (
     Call,
@@ -182,7 +182,15 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         report(result)
     # A folder output is made by its job, which removes it on failure; the
     # folders that hold outputs are made here, and removed again if left empty.
-    made = _make_folders({job.output.parent for job in plan.jobs})
+    with _output_folders({job.output.parent for job in plan.jobs}):
+        return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt)
+
+
+def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int | None,
+              scheduler: str | None, retries: int,
+              on_interrupt: Callable[[int], None] | None) -> list[FileResult]:
+    """:func:`run_batch`'s jobs, once the folders of their outputs are made: each file's
+    result, in the plan's order, given to ``report`` as it settles and recorded."""
     # Absolute on either executor: what a job writes into its outputs (the input and folder
     # segments.json names) is then the same, wherever it ran.
     sent = [absolute_paths(job) for job in plan.jobs]
@@ -262,8 +270,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
                                   if result is None and job.output in pending])
         if first:  # every file failed: the folder is left as it was, empty or not there
             _remove_if_no_entry(plan.output_dir)
-        remove_empty_folders(made)
-    return settled + [r for r in job_results if r is not None]
+    return [r for r in job_results if r is not None]
 
 
 class NotRecordedError(OutputError):
@@ -580,13 +587,8 @@ def check_shared_storage(plan: BatchPlan, scheduler: str, probe: Path | None = N
     if probe is not None:
         unseen = unseen_by_workers(scheduler, [first, worker_path(probe)])
     else:
-        made = missing_folders(plan.output_dir)
-        plan.output_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            with _probe_file(plan.output_dir) as made_probe:
-                unseen = unseen_by_workers(scheduler, [first, worker_path(made_probe)])
-        finally:
-            remove_empty_folders(made)
+        with folder_made(plan.output_dir, keep=False), _probe_file(plan.output_dir) as made_probe:
+            unseen = unseen_by_workers(scheduler, [first, worker_path(made_probe)])
     if unseen:
         worker, path = next(iter(unseen.items()))
         others = f" (and {len(unseen) - 1} more)" if len(unseen) > 1 else ""
@@ -750,26 +752,26 @@ def absolute_paths(job: FileJob) -> FileJob:
     return FileJob(worker_path(job.input), worker_path(job.output), options, job.redo)
 
 
-def _make_folders(folders: set[Path]) -> list[Path]:
-    """Create ``folders`` (and their missing parents); return those created, deepest first.
+@contextlib.contextmanager
+def _output_folders(folders: set[Path]) -> Iterator[None]:
+    """Create ``folders`` (and their missing parents) for the block; remove those it
+    created again when the block ends, however it ends, if they are left empty
+    (:func:`~quantize.io.folder_made`).
 
     Raises
     ------
     OutputError
         If a folder cannot be created, naming it; the folders made before are removed.
     """
-    made: list[Path] = []
-    for folder in sorted(folders):
-        missing = missing_folders(folder)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            remove_empty_folders(missing + made)
-            raise OutputError(f"output folder {exc.filename or folder} cannot be created "
-                              f"({exc.strerror or exc}); no file was processed",
-                              path=folder) from None
-        made[:0] = missing  # a later folder's may lie below an earlier one's
-    return made
+    with contextlib.ExitStack() as made:  # let go in reverse: a later folder's may lie below
+        for folder in sorted(folders):
+            try:
+                made.enter_context(folder_made(folder, keep=False))
+            except OSError as exc:
+                raise OutputError(f"output folder {exc.filename or folder} cannot be created "
+                                  f"({exc.strerror or exc}); no file was processed",
+                                  path=folder) from None
+        yield
 
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,

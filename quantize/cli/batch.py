@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError, command_line_text
-from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, missing_folders, remove_empty_folders
+from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
 from . import (
@@ -410,13 +410,8 @@ def _report_folder(path: Path) -> Iterator[Path]:
     the report, given the path to write it at (``out/index.html``: ``out/new/..`` leads
     nowhere without ``out/new``); remove them again if the block fails."""
     target = found_path(path)  # each ".." as the system takes it, after a link too
-    made = missing_folders(target.parent)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    with folder_made(target.parent):
         yield target
-    except BaseException:
-        remove_empty_folders(made)
-        raise
 
 
 def _flags(message: str) -> str:
