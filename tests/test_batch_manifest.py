@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from quantize import batch
 from quantize.batch.manifest import (
@@ -17,6 +18,7 @@ from quantize.batch.manifest import (
     compact_manifest,
     output_settings,
     read_manifest,
+    record_forced_run,
     record_output,
 )
 from quantize.errors import ExitCode, OutputError, OutputExistsError
@@ -196,3 +198,106 @@ def test_the_source_is_the_file_read_and_a_rerun_skips_it(tmp_path, monkeypatch,
     assert read_manifest("out")["a.png"].source == "../real/a.png"
     again = batch.plan_batch(Path(given), Path("out"), COPY)
     assert (again.jobs, [r.status for r in again.settled]) == ([], ["skipped"])
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """An item for each manifest parsed from now on."""
+    import quantize.batch.manifest as manifest
+
+    parsed: list[None] = []
+    real = manifest._latest_lines
+
+    def counted(*args):
+        parsed.append(None)
+        return real(*args)
+
+    monkeypatch.setattr(manifest, "_latest_lines", counted)
+    return parsed
+
+
+def _two_images(src: Path) -> None:
+    src.mkdir()
+    for name, colour in (("a.png", (200, 0, 0)), ("b.png", (0, 0, 200))):
+        Image.new("RGB", (4, 4), colour).save(src / name)
+
+
+def test_a_run_parses_its_manifest_once_before_its_jobs(tmp_path, monkeypatch):
+    """A rerun with force finishing a stopped one onto its shared palette parsed the
+    manifest five times before its first job: in planning for its entries and again for
+    that run, twice for the palette (fitted by that run? with these settings?), and once
+    more to compact it."""
+    import quantize.batch.run as run_module
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+
+    def plan(**kwargs):
+        return batch.plan_batch(src, out, batch.reduce_mode(), shared_palette=True,
+                                options={"n_colors": 2, "seed": 0}, **kwargs)
+
+    first = batch.shared_palette(plan(), samples_per_file=100, jobs=1)
+    batch.run_batch(first.plan, jobs=1)
+    stopped = "0123456789abcdef"  # a run with force that fitted the palette, then stopped
+    record_output(out, out / batch.SHARED_PALETTE_NAME, first.plan.settings,
+                  {"k": 2, "files": 2}, run=stopped)
+    record_forced_run(out, first.plan.settings, stopped)
+    parsed = _parses(monkeypatch)
+    at_first_job = []
+    real_run_calls = run_module.run_calls
+
+    def run_calls(*args, **kwargs):
+        at_first_job.append(len(parsed))
+        return real_run_calls(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_calls", run_calls)
+    forced = plan(force=True)
+    assert (forced.run, forced.finishing) == (stopped, True)
+    shared = batch.shared_palette(forced, samples_per_file=100, jobs=1)
+    assert shared.n_files == 0  # that run's palette, reused
+    results = batch.run_batch(shared.plan, jobs=1)
+    assert [r.status for r in results] == ["ok", "ok"]
+    assert at_first_job == [1]
+
+
+def test_planning_parses_the_manifest_once_also_to_refuse_changed_settings(tmp_path,
+                                                                         monkeypatch):
+    """The refusal says that a run with force and these settings stopped: that was a
+    third parse."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    done = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    batch.run_batch(done, jobs=1)
+    wanted = batch.plan_batch(src, tmp_path / "elsewhere", batch.reduce_mode(),
+                              options={"n_colors": 3}).settings
+    record_forced_run(out, wanted, "0123456789abcdef")
+    parsed = _parses(monkeypatch)
+    with pytest.raises(OptionsChangedError) as info:
+        batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 3})
+    assert (info.value.count, info.value.unfinished, len(parsed)) == (2, True, 1)
+
+
+def test_remove_unclaimed_uses_the_entries_planning_read(tmp_path, monkeypatch):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    batch.run_batch(batch.plan_batch(src, out, COPY), jobs=1)
+    (src / "b.png").unlink()
+    plan = batch.plan_batch(src, out, COPY)
+    parsed = _parses(monkeypatch)
+    assert batch.remove_unclaimed(plan) == ([out / "b.png"], {})
+    assert parsed == [] and sorted(os.listdir(out)) == [batch.MANIFEST_NAME, "a.png"]
+
+
+def test_the_compaction_a_run_starts_with_keeps_what_was_added_since_planning(tmp_path):
+    """The manifest as planning read it is rewritten only while the file is as read: a
+    line added since (by another run into the folder) is kept."""
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 3})  # a line to drop
+    found = batch.manifest.load_manifest(tmp_path)
+    compact_manifest(tmp_path, found)
+    assert len((tmp_path / batch.MANIFEST_NAME).read_text().splitlines()) == 1
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 4})
+    found = batch.manifest.load_manifest(tmp_path)
+    record_output(tmp_path, tmp_path / "b.png", {}, {"k": 5})  # after it was read
+    compact_manifest(tmp_path, found)
+    lines = (tmp_path / batch.MANIFEST_NAME).read_text().splitlines()
+    assert [json.loads(line)["record"]["k"] for line in lines] == [4, 5]

@@ -40,7 +40,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,11 @@ from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 from ..names import absolute_path, quoted
 
-__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "OptionsChangedError", "changed_settings",
-           "check_appendable",
+__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "OptionsChangedError",
+           "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "manifest_key", "mark_written", "marked_written", "new_run_id",
+           "input_stamp", "load_manifest", "manifest_key", "mark_written", "marked_written",
+           "new_run_id",
            "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
            "record_forced_run",
            "record_output", "record_pending", "record_removed", "remove_mark", "restamp",
@@ -103,6 +104,32 @@ class ForcedRun:
 
     run: str
     settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The manifest of an output folder as one reading of it found it (:func:`load_manifest`),
+    for the steps of a run to share rather than each reading the file again.
+
+    ``entries``: the latest entry of every output, of the outputs a run was about to make
+    and did not record too (:attr:`Entry.pending`; :func:`read_manifest` with
+    ``pending``); ``forced``: the run with ``force`` that started its jobs and has not
+    finished, or None (:func:`read_forced_run`). ``kept``: the latest line of each
+    output (and of the forced run), in the order they were written, and ``n_lines``: the
+    lines the file held, for :func:`compact_manifest`; ``stamp``: the file's device,
+    inode, size and modification time as read (``()``: no file; None: it changed while
+    it was read), by which a later step tells whether the file is still as read.
+    """
+
+    entries: Mapping[str, Entry] = field(default_factory=dict)
+    forced: ForcedRun | None = None
+    kept: tuple[str, ...] = ()
+    n_lines: int = 0
+    stamp: tuple[int, ...] | None = ()
+
+    def finished(self) -> dict[str, Entry]:
+        """The entries of finished outputs (those not :attr:`Entry.pending`)."""
+        return {output: entry for output, entry in self.entries.items() if not entry.pending}
 
 
 class OptionsChangedError(OutputExistsError):
@@ -290,9 +317,8 @@ def read_manifest(output_dir: str | os.PathLike[str], *,
     OSError
         If the manifest exists but cannot be read.
     """
-    latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
-    return {output: entry for output, (entry, _) in latest.items()
-            if (pending or not entry.pending) and output != _FORCED_KEY}
+    found = load_manifest(output_dir)
+    return dict(found.entries) if pending else found.finished()
 
 
 def read_forced_run(output_dir: str | os.PathLike[str]) -> ForcedRun | None:
@@ -304,11 +330,48 @@ def read_forced_run(output_dir: str | os.PathLike[str]) -> ForcedRun | None:
     OSError
         If the manifest exists but cannot be read.
     """
-    latest, _ = _latest_lines(Path(output_dir) / MANIFEST_NAME)
-    found = latest.get(_FORCED_KEY)
-    if found is None or found[0].run is None:
-        return None
-    return ForcedRun(found[0].run, found[0].settings)
+    return load_manifest(output_dir).forced
+
+
+def load_manifest(output_dir: str | os.PathLike[str]) -> Manifest:
+    """The manifest of ``output_dir``, read once (an empty one when there is none): what
+    :func:`read_manifest` and :func:`read_forced_run` give, and what
+    :func:`compact_manifest` keeps.
+
+    Raises
+    ------
+    OSError
+        If the manifest exists but cannot be read.
+    """
+    path = Path(output_dir) / MANIFEST_NAME
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            before = _file_stamp(os.fstat(f.fileno()))
+            lines = f.read().splitlines()
+            after = _file_stamp(os.fstat(f.fileno()))
+    except FileNotFoundError:
+        return Manifest()
+    latest = _latest_lines(lines)
+    kept = tuple(line for _, line in latest.values())
+    forced = latest.pop(_FORCED_KEY, None)
+    return Manifest({output: entry for output, (entry, _) in latest.items()},
+                    None if forced is None or forced[0].run is None
+                    else ForcedRun(forced[0].run, forced[0].settings),
+                    kept, len(lines), before if before == after else None)
+
+
+def _file_stamp(st: os.stat_result) -> tuple[int, ...]:
+    """What tells a manifest file from the same file changed: device, inode, size, mtime."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _still_as_read(path: Path, found: Manifest) -> bool:
+    """Whether the manifest at ``path`` is as ``found`` read it (no file then, none now)."""
+    try:
+        now = _file_stamp(os.stat(path))
+    except FileNotFoundError:
+        now = ()
+    return found.stamp is not None and now == found.stamp
 
 
 def new_run_id() -> str:
@@ -350,13 +413,14 @@ def record_forced_done(output_dir: str | os.PathLike[str]) -> None:
         _append(output_dir, {"version": _VERSION, "output": _FORCED_KEY, "removed": True})
 
 
-def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
+def compact_manifest(output_dir: str | os.PathLike[str], found: Manifest | None = None) -> None:
     """Rewrite the manifest of ``output_dir`` with only the latest entry of each output.
 
     Does nothing when there is no manifest or no line to drop (superseded, of a
     removed output or saying it was removed, torn, or of another version). The
     new file replaces the old one by a rename, so a crash leaves one or the
-    other whole.
+    other whole. ``found``: the manifest as read before (:func:`load_manifest`), used
+    when the file is still as it was read, else read again.
 
     Raises
     ------
@@ -364,10 +428,11 @@ def compact_manifest(output_dir: str | os.PathLike[str]) -> None:
         If the manifest cannot be read or rewritten.
     """
     path = Path(output_dir) / MANIFEST_NAME
-    latest, n_lines = _latest_lines(path)
-    if len(latest) == n_lines:
+    if found is None or not _still_as_read(path, found):
+        found = load_manifest(output_dir)
+    if len(found.kept) == found.n_lines:
         return
-    text = "".join(line + "\n" for _, line in latest.values())
+    text = "".join(line + "\n" for line in found.kept)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
@@ -489,28 +554,25 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
 
 
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
-                  output_dir: str | os.PathLike[str]) -> OptionsChangedError | None:
+                  output_dir: str | os.PathLike[str],
+                  forced: ForcedRun | None) -> OptionsChangedError | None:
     """The error to raise when any of ``entries`` was made with other ``settings``; it says
-    so when a run with ``force`` and these settings is unfinished in ``output_dir``
-    (the error's ``unfinished``)."""
+    so when ``forced``, the run with ``force`` unfinished in ``output_dir`` as its manifest
+    records it (:attr:`Manifest.forced`), was with these settings (the error's
+    ``unfinished``)."""
     differing = [e for e in entries if dict(e.settings) != dict(settings)]
     if not differing:
         return None
     before, now = changed_settings(differing[0].settings, settings)
-    forced = read_forced_run(output_dir) if Path(output_dir).is_dir() else None
     return OptionsChangedError(output_dir, len(differing), before, now,
                                forced is not None and dict(forced.settings) == dict(settings))
 
 
-def _latest_lines(path: Path) -> tuple[dict[str, tuple[Entry, str]], int]:
-    """Latest well-formed entry of each output, with its line, and the file's line count.
+def _latest_lines(lines: Sequence[str]) -> dict[str, tuple[Entry, str]]:
+    """Latest well-formed entry of each output among a manifest's ``lines``, with its line.
 
-    Outputs come in the order they last finished; no file gives ``({}, 0)``.
+    Outputs come in the order they last finished.
     """
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
-        return {}, 0
     latest: dict[str, tuple[Entry, str]] = {}
     for line in lines:
         parsed = _parse(line)
@@ -518,7 +580,7 @@ def _latest_lines(path: Path) -> tuple[dict[str, tuple[Entry, str]], int]:
             latest.pop(parsed[0], None)  # re-inserted last: finishing order
             if parsed[1] is not None:  # None: the output was removed
                 latest[parsed[0]] = (parsed[1], line)
-    return latest, len(lines)
+    return latest
 
 
 def _parse(line: str) -> tuple[str, Entry | None] | None:

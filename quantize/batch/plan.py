@@ -37,14 +37,14 @@ from ..names import (
 from .manifest import (
     Entry,
     ForcedRun,
+    Manifest,
     find_conflict,
     input_changed,
+    load_manifest,
     manifest_key,
     marked_written,
     new_run_id,
     output_settings,
-    read_forced_run,
-    read_manifest,
     restamp,
     source_key,
     source_of,
@@ -187,7 +187,11 @@ class BatchPlan:
     recorded them) under whose names is a file that is not the one its job finished there
     (:func:`~quantize.batch.manifest.marked_written`): put there since, by hand say. Each is
     a file of no record, neither made again nor removed: the run takes the pending entry
-    out of the manifest, and a caller can say so.
+    out of the manifest, and a caller can say so. ``manifest``: the output folder's
+    manifest as planning read it (:class:`~quantize.batch.manifest.Manifest`), which the
+    steps before the jobs (:func:`~quantize.batch.remove_unclaimed`,
+    :func:`~quantize.batch.shared_palette`, the compaction :func:`~quantize.batch.run_batch`
+    starts with) read rather than the file again.
     """
 
     input_dir: Path
@@ -208,6 +212,7 @@ class BatchPlan:
     run: str | None = None
     finishing: bool = False
     disowned: list[Path] = field(default_factory=list)
+    manifest: Manifest = field(default_factory=Manifest)
 
     @property
     def total(self) -> int:
@@ -478,10 +483,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
-    recorded = read_manifest(dst, pending=True) if dst.is_dir() else {}
+    manifest = load_manifest(dst) if dst.is_dir() else Manifest()  # read once for the run
+    recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
     # before it finished: this run finishes it, keeping what it made (not redone).
-    run = _forced_run(dst, settings) if force else None
+    run = _forced_run(manifest, settings) if force else None
     made = recorded if not force else {key: entry for key, entry in recorded.items()
                                        if run is not None and entry.run == run.run
                                        and not entry.pending}
@@ -546,14 +552,14 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:
                 replaces[out] = tuple(older)
-    if (conflict := find_conflict(found, settings, dst)) is not None:
+    if (conflict := find_conflict(found, settings, dst, manifest.forced)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
                      [old for old, entry in unclaimed if not entry.unclaimed], dropped,
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
-                     finishing=run is not None, disowned=sorted(disowned))
+                     finishing=run is not None, disowned=sorted(disowned), manifest=manifest)
 
 
 def _output_there(mode: JobMode, output: Path) -> bool:
@@ -575,10 +581,10 @@ def _disowned(mode: JobMode, output: Path) -> bool:
     return os.path.lexists(done) and not marked_written(done)
 
 
-def _forced_run(dst: Path, settings: Mapping[str, Any]) -> ForcedRun | None:
-    """The run with force into ``dst`` that stopped before it finished, when it made its
-    outputs with ``settings`` (another run's are redone), else None."""
-    forced = read_forced_run(dst) if dst.is_dir() else None
+def _forced_run(manifest: Manifest, settings: Mapping[str, Any]) -> ForcedRun | None:
+    """The run with force that stopped before it finished, as ``manifest`` records it, when
+    it made its outputs with ``settings`` (another run's are redone), else None."""
+    forced = manifest.forced
     return forced if forced is not None and dict(forced.settings) == dict(settings) else None
 
 

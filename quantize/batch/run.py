@@ -152,7 +152,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     """
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
-        compact_manifest(plan.output_dir)
+        compact_manifest(plan.output_dir, plan.manifest)
     remove_stale_probes(plan.output_dir)  # left by a run killed on this host
     if plan.jobs:
         check_appendable(plan.output_dir)
@@ -378,7 +378,7 @@ def remove_unclaimed(plan: BatchPlan) -> tuple[list[Path], dict[Path, str]]:
     Returns the outputs removed, and those left in place with why (changed since that run
     wrote them, or the system refused), each sorted.
     """
-    recorded = read_manifest(plan.output_dir, pending=True)  # a stopped run's too
+    recorded = plan.manifest.entries  # a stopped run's too
     removed, kept = [], {}
     for old in plan.unclaimed:
         entry = recorded.get(manifest_key(plan.output_dir, old))

@@ -23,7 +23,6 @@ from .calls import Call, Outcome
 from .manifest import (
     find_conflict,
     manifest_key,
-    read_manifest,
     record_forced_run,
     record_output,
 )
@@ -145,15 +144,15 @@ def _fitted_by_run(plan: BatchPlan, path: Path) -> bool:
     ``plan`` finishes (:attr:`BatchPlan.finishing`): its outputs were mapped onto it."""
     if not plan.finishing:
         return False
-    entry = read_manifest(plan.output_dir).get(manifest_key(plan.output_dir, path))
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
     return entry is not None and entry.run == plan.run
 
 
 def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
     """Refuse a saved palette fitted with other settings (one with no record is reused)."""
-    entry = read_manifest(plan.output_dir).get(manifest_key(plan.output_dir, path))
+    entry = plan.manifest.finished().get(manifest_key(plan.output_dir, path))
     conflict = find_conflict([entry] if entry is not None else [], plan.settings,
-                             plan.output_dir)
+                             plan.output_dir, plan.manifest.forced)
     if conflict is not None:
         raise conflict
 
