@@ -1012,13 +1012,21 @@ def ignore_overlong_trns(im: Image.Image) -> None:
     Pillow failed on such a file with its own words ("palette index out of range"), where
     libpng and browsers show the image opaque.
     """
-    length = overlong_trns(im)
+    length = _drop_overlong_trns(im)
     if length is None:
         return
-    del im.info["transparency"]
     warn_caller(f"its tRNS chunk holds {length} alpha values, more than the 256 entries a "
                 "palette has; it is left out, as libpng and browsers leave it, and the image "
                 "is read as opaque", TransparencyChunkWarning)
+
+
+def _drop_overlong_trns(im: Image.Image) -> int | None:
+    """Leave out the transparency of ``im`` as :func:`ignore_overlong_trns` does, without a
+    warning; the number of alpha values its tRNS chunk holds, or None if it fits."""
+    length = overlong_trns(im)
+    if length is not None:
+        del im.info["transparency"]
+    return length
 
 
 class ColorProfileWarning(UserWarning):
@@ -1518,6 +1526,7 @@ def _drawn_from(reader: BinaryIO, at: int, where: str | os.PathLike[str]) -> Ima
     """Frame ``at`` of the PNG or APNG that ``reader`` holds (closed here), drawn as
     :func:`~quantize.animation.iter_frames` draws it; ``where`` names the file in errors."""
     with reader, pillow_limit_lifted(), Image.open(reader) as again:
+        _drop_overlong_trns(again)  # the caller's image already warned of it
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
         with frames_canvas(again) as canvas:

@@ -478,24 +478,29 @@ def test_a_palette_apngs_first_frame_after_its_default_image_starts_clear(tmp_pa
 
 def test_a_palette_apng_with_an_overlong_trns_chunk_warns_once_at_any_frame(tmp_path):
     """A frame after the first is drawn again from its file, opened anew: its tRNS chunk
-    is said once, however the frame is read."""
+    is said once, however the frame is read, and left out there too (opaque blue, not
+    the chunk's alpha 7)."""
     trns = (b"tRNS", bytes([0, 128]) + bytes([7]) * 298)  # more values than any palette
     src = _apng(tmp_path / "p.png", 8, 3, [([1, 1, 1], 0, 1, 0), ([2], 2, 0, 0)],
                 chunks=[_PLTE, trns])
     said = ("its tRNS chunk holds 300 alpha values, more than the 256 entries a palette "
             "has; it is left out, as libpng and browsers leave it, and the image is read as "
             "opaque")
+    drawn = []
     for at in (0, 1):
         with warnings.catch_warnings(record=True) as caught, Image.open(src) as im:
             warnings.simplefilter("always")
             im.seek(at)
-            as_rgba(im)
+            rgb, alpha = as_rgba(im)
+        drawn.append(np.dstack([rgb, np.full(rgb.shape[:2], 255) if alpha is None else alpha]))
         assert [str(w.message) for w in caught if w.category is TransparencyChunkWarning] == [
             said]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert len(list(iter_frames(src))) == 2
+        frames = [f.rgba.tolist() for f in iter_frames(src)]
     assert [str(w.message) for w in caught if w.category is TransparencyChunkWarning] == [said]
+    assert frames[1] == [[_CLEAR, _CLEAR, _BLUE]]
+    assert [d.tolist() for d in drawn] == frames
 
 
 @pytest.mark.parametrize(("colour_type", "below", "above", "shown"), [
