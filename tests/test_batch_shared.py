@@ -358,3 +358,18 @@ def test_a_palette_of_one_colour_is_one_colour(tmp_path):
                                             f"{out / 'shared-palette.json'}")
     assert again.stdout.splitlines()[0] == (f"shared palette: reusing 1 colour from "
                                             f"{out / 'shared-palette.json'}")
+
+
+def test_a_palette_that_cannot_be_written_leaves_no_output_folder_behind(photo_tree, tmp_path,
+                                                                          monkeypatch):
+    import quantize.palette_files as palette_files
+
+    def refuse(path, colors):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(palette_files, "write_palette", refuse)
+    out = tmp_path / "new" / "out"
+    with pytest.raises(OSError, match="No space left"):
+        batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 4, "seed": 0}),
+                             samples_per_file=500, jobs=1)
+    assert not (tmp_path / "new").exists()

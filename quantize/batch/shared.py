@@ -18,6 +18,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..errors import OutputExistsError, QuantizeError, warn_caller
+from ..io import folder_made
 from ..names import quoted
 from .calls import Call, Outcome
 from .manifest import (
@@ -129,8 +130,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
-    plan.output_dir.mkdir(parents=True, exist_ok=True)
-    write_palette(path, palette)
+    with folder_made(plan.output_dir):  # not left behind, empty, when the write fails
+        write_palette(path, palette)
     record_output(plan.output_dir, path, plan.settings,
                   {"k": len(palette), "files": len(samples)}, run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
