@@ -170,6 +170,29 @@ def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     assert sorted(j.output.name for j in plan.jobs) == expected
 
 
+@pytest.mark.parametrize("mode, names, expected", [
+    # a.jpg's folder was the folder sub-folder a/ is mirrored to, its region maps among a/'s
+    ("seg", ("a.jpg", "a/x.jpg", "b.jpg"), ["a.jpg", "a/x", "b"]),
+    ("seg", ("A.jpg", "a/x.jpg"), ["A.jpg", "a/x"]),  # one folder where names ignore case
+    # b.jpg's b.png was where the folder b.png/ is mirrored: it failed, "is a folder"
+    ("copy", ("b.jpg", "b.png/c.jpg", "a.jpg"), ["a.png", "b.jpg.png", "b.png/c.png"]),
+    ("copy", ("b.jpg", "b.png/deep/c.jpg"), ["b.jpg.png", "b.png/deep/c.png"]),
+])
+def test_an_input_named_as_a_mirrored_sub_folder_keeps_its_extension(tmp_path, mode, names,
+                                                                     expected):
+    src = tmp_path / "in"
+    for name in names:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", SEG_LIKE if mode == "seg" else COPY,
+                            recursive=True)
+    assert sorted(j.output.relative_to(tmp_path / "out").as_posix()
+                  for j in plan.jobs) == expected
+    alone = batch.plan_batch(src, tmp_path / "out", COPY)  # no sub-folder mirrored: no clash
+    assert sorted(j.output.name for j in alone.jobs) == sorted(
+        Path(n).stem + ".png" for n in names if "/" not in n)
+
+
 @pytest.mark.parametrize("names, outputs", [
     # Kept their extension, a.jpg.png and A.JPG.png were still one file where names ignore
     # case; both were written, the second over the first there.

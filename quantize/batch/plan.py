@@ -774,16 +774,23 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
-    in segment mode). Names are compared ignoring case, as a case-insensitive
-    output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
-    ``a.png`` become ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode
-    normalization, as macOS does (see :func:`~quantize.io.folded_name`).
+    in segment mode). So does an input whose output would be named as a folder the
+    outputs mirror: in segment mode ``a.jpg`` beside a sub-folder ``a/`` becomes
+    ``a.jpg/``, not a folder shared with ``a/``'s outputs; in reduce mode ``b.jpg``
+    beside a sub-folder ``b.png/`` becomes ``b.jpg.png``, not a file where that folder
+    is. Names are compared ignoring case, as a case-insensitive output volume (macOS,
+    Windows, most USB sticks) compares them: ``A.jpg`` and ``a.png`` become
+    ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode normalization, as macOS does
+    (see :func:`~quantize.io.folded_name`).
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_name(output_stem(r) + s) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
         counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1
+    for folder in {folded_name(f) for r in rels for f in r.parents if f.parts}:
+        if folder in counts:  # an output named as a mirrored folder: not alone in its name
+            counts[folder] += 1
     mapped = [r if counts[folded_name(r)] == 1 else rel.with_name(rel.name + s)
               for r, rel, s in zip(plain, rels, suffixes, strict=True)]
     seen: dict[str, tuple[Path, PurePath]] = {}
