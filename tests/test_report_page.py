@@ -131,6 +131,26 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
                          "finish)")
 
 
+@pytest.mark.parametrize("mode, span", [("reduce", "7"), ("segment", "4")])
+def test_a_file_skipped_unread_says_why_across_the_metric_columns(tmp_path, mode, span):
+    # the reason of a link to a folder stood in bold in the narrow name column, a dozen
+    # lines high, beside a row of dashes
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "link").symlink_to(tmp_path / "in" / "sub")
+    why = "symbolic link to a folder ('in/sub'), not followed; the files in it were not processed"
+    results = [FileResult(tmp_path / "in" / "link", None, "skipped", why),
+               FileResult(tmp_path / "in" / "done.png", None, "skipped", "output exists",
+                          {"k": 8, "n_regions": 3})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode=mode)
+    done, link = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert link.children[0].all_text() == "linkskipped"
+    assert (link.children[-1].attrs["colspan"], link.children[-1].all_text()) == (
+        span, f"skipped: {why}")
+    # one with metrics, made by an earlier run, keeps its reason by its name and its cells
+    assert done.children[0].all_text() == "done.pngskipped: output exists"
+    assert len(done.children) == 3 + int(span)
+
+
 def test_the_title_names_the_input_folder(batch, tmp_path):
     results, tmp = batch
     report = tmp / "report.html"
