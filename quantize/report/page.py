@@ -351,7 +351,7 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     if mode == "segment":
         size = (f"{row['width']}×{row['height']}"
                 if _number(row.get("width")) and _number(row.get("height")) else None)
-        return [_num(row.get("n_regions"), "{:.0f}"), _num(row.get("n_clusters"), "{:.0f}"),
+        return [_num(row.get("n_regions"), "{:.0f}"), _num(_clusters(row), "{:.0f}"),
                 f'<td class="num">{_e(size) if size else _MISSING}</td>',
                 _num(row.get("seconds"), "{:.2f}")]
     psnr = row.get("psnr")
@@ -375,7 +375,7 @@ def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
     if mode == "segment":
         width, height = row.get("width"), row.get("height")
         pixels = width * height if _number(width) and _number(height) else None
-        numeric = {"regions": row.get("n_regions"), "clusters": row.get("n_clusters"),
+        numeric = {"regions": row.get("n_regions"), "clusters": _clusters(row),
                    "pixels": pixels, "seconds": row.get("seconds")}
     else:
         numeric = {"k": row.get("k"), "psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
@@ -387,6 +387,14 @@ def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
     if mode == "reduce" and row.get("psnr") is None and _number(row.get("k")):
         keys["psnr"] = "Infinity"  # lossless: the best PSNR
     return keys
+
+
+def _clusters(row: Mapping[str, Any]) -> Any:
+    """The k-means clusters a segmentation has: ``clusters_used``, fewer than the ``-k``
+    asked (``n_clusters``) when the image has fewer distinct feature vectors, as the
+    command's line says; ``n_clusters`` for a record without it."""
+    used = row.get("clusters_used")
+    return used if _number(used) else row.get("n_clusters")
 
 
 def _ratio(row: Mapping[str, Any]) -> float | None:
