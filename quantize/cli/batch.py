@@ -392,7 +392,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     with user_errors():
         if report is not None:
             with _report_folder(report) as target:  # checked: it exists or lies in -o
-                lib.write_report(target, results, summary, not_reached=not_reached)
+                lib.write_report(target, results, summary, not_reached=not_reached,
+                                 mode=mode)
         if html is not None:
             from ..report import write_html_report
 
