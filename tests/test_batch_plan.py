@@ -423,6 +423,32 @@ def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp
     assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
 
 
+def test_a_folder_of_segment_outputs_is_not_searched_and_is_reported_skipped(tmp_path):
+    """'quantize segment in/a.png' writes in/a.segments/; a later 'batch in -r' took its
+    labels.png, overlay.png, ... for photos and segmented or reduced each of them."""
+    from quantize.segment_file import segment_file
+
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    Image.new("RGB", (8, 8), "red").save(root / "a.png")
+    Image.new("RGB", (8, 8), "blue").save(root / "sub" / "labels.png")  # a photo's name
+    segment_file(root / "a.png", root / "a.segments", n_clusters=1)
+    (root / "half").mkdir()  # a labels.png without segments.json is a photo like any
+    Image.new("RGB", (8, 8), "green").save(root / "half" / "labels.png")
+    assert batch.find_images(root, recursive=True) == [
+        root / "a.png", root / "half" / "labels.png", root / "sub" / "labels.png"]
+    for mode in (COPY, SEG_LIKE):
+        plan = batch.plan_batch(root, tmp_path / mode.name, mode, recursive=True)
+        assert sorted(j.input.relative_to(root).as_posix() for j in plan.jobs) == [
+            "a.png", "half/labels.png", "sub/labels.png"]
+        assert [(r.input, r.output, r.status, r.exit_code, r.reason) for r in plan.settled] == [
+            (root / "a.segments", None, "skipped", 0, "a folder of quantize segment's outputs "
+             "(it holds labels.png and segments.json), not searched: its images are region "
+             "maps, not photos")]
+    flat = batch.plan_batch(root, tmp_path / "flat", COPY)  # no sub-folder is searched
+    assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
+
+
 def _open_for_a_reader(fifo, stop) -> None:
     """Let a reader that opened ``fifo`` see its end (so that a test fails, not hangs)."""
     while not stop.is_set():

@@ -256,7 +256,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     :func:`plan_batch` reports it as failed. Symbolic links to folders are
     not followed (a link may lead out of ``root``, to a folder also reached
     another way, or back up the tree); :func:`plan_batch` reports each as
-    skipped. Links to files are listed.
+    skipped. Links to files are listed. A sub-folder that holds the outputs of
+    ``quantize segment`` (its ``labels.png`` and ``segments.json``: region maps,
+    not photos) is not searched either; :func:`plan_batch` reports it as skipped.
 
     Raises
     ------
@@ -313,9 +315,10 @@ def _check_input_dir(base: Path) -> None:
 
 def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None
-            ) -> tuple[list[Path], list[OSError], list[Path]]:
-    """:func:`find_images`, the errors of the sub-folders it could not list, and the
-    symbolic links to folders it did not follow (with ``recursive``)."""
+            ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
+    """:func:`find_images`, the errors of the sub-folders it could not list, the
+    symbolic links to folders it did not follow and the folders of segment outputs it did
+    not search (with ``recursive``)."""
     _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
@@ -324,7 +327,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     found = []
     unlisted: list[OSError] = []
     linked: list[Path] = []
-    for path in _walk(base, recursive, skip, unlisted, linked):
+    segmented: list[Path] = []
+    for path in _walk(base, recursive, skip, unlisted, (linked, segmented)):
         rel = path.relative_to(base)
         if pattern is not None:
             if _glob_match(rel, pattern):
@@ -334,7 +338,7 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
-    return sorted(found), unlisted, sorted(linked)
+    return sorted(found), unlisted, sorted(linked), sorted(segmented)
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -361,13 +365,16 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
             and _match_parts(parts[1:], pattern[1:]))
 
 
-def _walk(base: Path, recursive: bool, skip: Path | None,
-          unlisted: list[OSError], linked: list[Path]) -> Iterator[Path]:
+def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError],
+          left: tuple[list[Path], list[Path]]) -> Iterator[Path]:
     """Visible files under ``base``; assumes ``base`` is a folder.
 
-    The errors of folders that cannot be listed are appended to ``unlisted``,
-    the visible links to folders, which are not followed, to ``linked``.
+    The errors of folders that cannot be listed are appended to ``unlisted``; the
+    visible sub-folders not searched to ``left``: the links to folders, which are not
+    followed, to its first list, those of segment outputs (:func:`_holds_segment_outputs`)
+    to its second.
     """
+    linked, segmented = left
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         visible = [] if not recursive else sorted(
@@ -375,8 +382,19 @@ def _walk(base: Path, recursive: bool, skip: Path | None,
             and (skip is None or (here / d).resolve() != skip))
         links = [d for d in visible if (here / d).is_symlink()]
         linked += (here / d for d in links)
-        dirs[:] = [d for d in visible if d not in links]
+        outputs = [d for d in visible if d not in links and _holds_segment_outputs(here / d)]
+        segmented += (here / d for d in outputs)
+        dirs[:] = [d for d in visible if d not in links and d not in outputs]
         yield from (here / f for f in files if not f.startswith("."))
+
+
+def _holds_segment_outputs(folder: Path) -> bool:
+    """Whether ``folder`` holds what ``quantize segment`` writes, its region map and the
+    ``segments.json`` that marks it finished (``photo.segments/``): images of regions, not
+    photos."""
+    from ..segment_file import OUTPUT_FILES
+
+    return all((folder / name).is_file() for name in (OUTPUT_FILES[0], OUTPUT_FILES[-1]))
 
 
 def sniff_image(path: Path) -> str | None:
@@ -475,7 +493,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     check_output_folder(dst)
     skip = _left_out(src, dst)
-    inputs, unlisted, linked = _search(src, recursive, pattern, skip)
+    inputs, unlisted, linked, segmented = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     recorded = read_manifest(dst, pending=True) if dst.is_dir() else {}
@@ -490,7 +508,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     jobs, found, replaces = [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
-    settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
+    settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
+               + [_segment_outputs_left(p) for p in segmented])
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
@@ -691,6 +710,14 @@ def _not_followed(link: Path) -> FileResult:
     return FileResult(link, None, "skipped", f"symbolic link to a folder "
                       f"({quoted(os.readlink(link))}), not followed; the files in it were not "
                       "processed (run the batch on its target to process them)")
+
+
+def _segment_outputs_left(folder: Path) -> FileResult:
+    """A sub-folder of ``quantize segment`` outputs: skipped, and said, as its images are
+    region maps of a photo, not photos to process."""
+    return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
+                      "holds labels.png and segments.json), not searched: its images are "
+                      "region maps, not photos")
 
 
 # What a file that is neither regular nor a folder is, by its stat mode.
