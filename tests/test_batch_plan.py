@@ -168,6 +168,29 @@ def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     assert sorted(j.output.name for j in plan.jobs) == expected
 
 
+@pytest.mark.parametrize("mode, names, expected", [
+    # a.jpg's folder was the folder sub-folder a/ is mirrored to, its region maps among a/'s
+    ("seg", ("a.jpg", "a/x.jpg", "b.jpg"), ["a.jpg", "a/x", "b"]),
+    ("seg", ("A.jpg", "a/x.jpg"), ["A.jpg", "a/x"]),  # one folder where names ignore case
+    # b.jpg's b.png was where the folder b.png/ is mirrored: it failed, "is a folder"
+    ("copy", ("b.jpg", "b.png/c.jpg", "a.jpg"), ["a.png", "b.jpg.png", "b.png/c.png"]),
+    ("copy", ("b.jpg", "b.png/deep/c.jpg"), ["b.jpg.png", "b.png/deep/c.png"]),
+])
+def test_an_input_named_as_a_mirrored_sub_folder_keeps_its_extension(tmp_path, mode, names,
+                                                                     expected):
+    src = tmp_path / "in"
+    for name in names:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", SEG_LIKE if mode == "seg" else COPY,
+                            recursive=True)
+    assert sorted(j.output.relative_to(tmp_path / "out").as_posix()
+                  for j in plan.jobs) == expected
+    alone = batch.plan_batch(src, tmp_path / "out", COPY)  # no sub-folder mirrored: no clash
+    assert sorted(j.output.name for j in alone.jobs) == sorted(
+        Path(n).stem + ".png" for n in names if "/" not in n)
+
+
 @pytest.mark.parametrize("names, outputs", [
     # Kept their extension, a.jpg.png and A.JPG.png were still one file where names ignore
     # case; both were written, the second over the first there.
@@ -392,6 +415,32 @@ def test_a_symbolic_link_to_a_folder_is_not_followed_and_is_reported_skipped(tmp
         f"symbolic link to a folder ({str(elsewhere)!r}), not followed; the files in it were "
         "not processed (run the batch on its target to process them)")
     flat = batch.plan_batch(root, tmp_path / "out", COPY)  # no sub-folder is searched
+    assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
+
+
+def test_a_folder_of_segment_outputs_is_not_searched_and_is_reported_skipped(tmp_path):
+    """'quantize segment in/a.png' writes in/a.segments/; a later 'batch in -r' took its
+    labels.png, overlay.png, ... for photos and segmented or reduced each of them."""
+    from quantize.segment_file import segment_file
+
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    Image.new("RGB", (8, 8), "red").save(root / "a.png")
+    Image.new("RGB", (8, 8), "blue").save(root / "sub" / "labels.png")  # a photo's name
+    segment_file(root / "a.png", root / "a.segments", n_clusters=1)
+    (root / "half").mkdir()  # a labels.png without segments.json is a photo like any
+    Image.new("RGB", (8, 8), "green").save(root / "half" / "labels.png")
+    assert batch.find_images(root, recursive=True) == [
+        root / "a.png", root / "half" / "labels.png", root / "sub" / "labels.png"]
+    for mode in (COPY, SEG_LIKE):
+        plan = batch.plan_batch(root, tmp_path / mode.name, mode, recursive=True)
+        assert sorted(j.input.relative_to(root).as_posix() for j in plan.jobs) == [
+            "a.png", "half/labels.png", "sub/labels.png"]
+        assert [(r.input, r.output, r.status, r.exit_code, r.reason) for r in plan.settled] == [
+            (root / "a.segments", None, "skipped", 0, "a folder of quantize segment's outputs "
+             "(it holds labels.png and segments.json), not searched: its images are region "
+             "maps, not photos")]
+    flat = batch.plan_batch(root, tmp_path / "flat", COPY)  # no sub-folder is searched
     assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
 
 

@@ -56,6 +56,22 @@ def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
     assert json.loads(rows[1][-1]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
 
 
+def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
+    results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a", "ok", "",
+                                {"n_regions": 3, "n_clusters": None, "clusters_used": None,
+                                 "regions": 3, "width": 4, "height": 2, "space": "lab",
+                                 "seconds": 0.25, "seed": 0})]
+    summary = batch.BatchSummary(total=1, ok=1, seconds=0.5)
+    batch.write_report(tmp_path / "r.csv", results, summary, mode="segment")
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == [*batch.SEGMENT_REPORT_COLUMNS, "seed"]
+    assert rows[1] == [str(tmp_path / "a.jpg"), str(tmp_path / "a"), "ok", "", "3", "", "",
+                       "3", "4", "2", "lab", "0.25", "0"]
+    with pytest.raises(ValueError, match="mode='segments' is not valid; expected one of"):
+        batch.write_report(tmp_path / "r.csv", results, summary, mode="segments")
+
+
 def test_report_extension_is_checked(tmp_path):
     with pytest.raises(ValueError, match=r"report=.*expected \.json or \.csv"):
         batch.check_report_path(tmp_path / "r.txt")

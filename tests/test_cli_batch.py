@@ -663,6 +663,24 @@ def test_cli_segment_mode_takes_regions_and_edges(photo_tree, tmp_path):
     assert (out / "astronaut" / "edges.png").is_file()
 
 
+def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp_path):
+    # its columns were reduce's: k, psnr, delta_e, bytes_in and bytes_out always empty, and
+    # n_regions, width and height among the sorted keys after them
+    out = tmp_path / "out"
+    result = _cli(photo_tree, "-o", out, "--mode", "segment", "-k", "2", "--glob",
+                  "astronaut.jpg", "-q", "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        header, row = list(csv.reader(f))
+    assert header[:12] == ["input", "output", "status", "reason", "n_regions",
+                           "clusters_used", "n_clusters", "regions", "width", "height",
+                           "space", "seconds"]
+    assert not {"k", "psnr", "delta_e", "bytes_in", "bytes_out"} & set(header)
+    record = json.loads((out / "astronaut" / "segments.json").read_text())
+    assert row[4:11] == [str(record["n_regions"]), "2", "2", "", str(record["width"]),
+                         str(record["height"]), "lab"]
+
+
 @pytest.mark.parametrize("args, match", [
     (["--mode", "paint"], "--mode='paint' is not valid; expected one of 'reduce', 'segment'"),
     (["--mode", "segment", "--dither"], "--dither does not apply to --mode segment"),

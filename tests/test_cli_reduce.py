@@ -22,8 +22,8 @@ import typer
 from PIL import Image, ImageSequence
 from typer.testing import CliRunner
 
-from quantize.cli import app
-from quantize.cli.reduce import _read_stdin, _write_all
+from quantize.cli import app, stage_stdin
+from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import png_of_chunks, stored_idats
@@ -1233,11 +1233,12 @@ class _UnreadableStdin:
 
 @pytest.mark.parametrize(("stdin", "reason"), [(None, "stdin is closed"),
                                                (_UnreadableStdin, "Input/output error")])
-def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, stdin, reason):
+def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, tmp_path, stdin,
+                                                       reason):
     """A closed stdin (quantize reduce - <&-) ended in a traceback (AttributeError)."""
     monkeypatch.setattr(sys, "stdin", stdin)
     with pytest.raises(typer.Exit) as info:
-        _read_stdin()
+        stage_stdin(tmp_path)
     assert info.value.exit_code == 1
     assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
 

@@ -435,12 +435,51 @@ def test_cli_a_pipe_without_an_output_folder_is_refused_unread(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63"]
 
 
-def test_cli_stdin_is_refused_in_one_line(tmp_path):
-    result = runner.invoke(app, ["segment", "-", "-o", str(tmp_path / "x")], input=b"x")
-    assert result.exit_code == 2
-    assert result.stderr == ("quantize: error: INPUT='-': segment does not read stdin (its "
-                             "outputs are a folder of files); expected an image file\n")
-    assert not (tmp_path / "x").exists()
+def test_cli_stdin_with_an_output_folder_is_read_and_named_as_given(photo_path, tmp_path):
+    """'segment - -o out < photo.png' was refused ('segment does not read stdin (its outputs
+    are a folder of files)'), while 'segment <(cat photo.png) -o out' was read."""
+    result = runner.invoke(app, ["segment", "-", "-o", str(tmp_path / "s"), "--json"],
+                           input=photo_path.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["input"] == "-"
+    document = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (document["input"], document["input_path"]) == ("-", None)
+    np.testing.assert_array_equal(read(tmp_path / "s" / "labels.png"),
+                                  segment(read(photo_path)).labels)
+
+
+@pytest.mark.parametrize("args, data, code, message", [
+    # no folder can be named after stdin
+    ([], b"x", 2, "INPUT='-': no output folder can be named after stdin; name it with -o "
+                  "(quantize segment - -o DIR < photo.png)"),
+    (["-o", "x"], b"not a picture\n", 1, "-: not an image Pillow can identify"),
+    (["-o", "x"], b"", 1, "-: file is empty (0 bytes), expected an image"),
+])
+def test_cli_stdin_that_cannot_be_segmented_is_one_line(tmp_path, monkeypatch, args, data,
+                                                        code, message):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["segment", "-", *args], input=data)
+    assert (result.exit_code, result.stderr) == (code, f"quantize: error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_stdin_that_is_a_terminal_is_refused_before_any_work(tmp_path):
+    """Read from a terminal, 'segment - -o out' would wait for an image to be typed in."""
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "quantize", "segment", "-", "-o", "out"],
+                              stdin=follower, capture_output=True, cwd=tmp_path, timeout=60)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (done.returncode, done.stderr.decode()) == (
+        2, "quantize: error: -: stdin is a terminal; pipe an image in (quantize segment - -o "
+           "DIR < photo.png), or name the file\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_stdout_is_refused_in_one_line(photo_path, tmp_path, monkeypatch):

@@ -52,8 +52,12 @@ def _reduce_done(ns: dict) -> None:
 
 
 def _segment_done(ns: dict) -> None:
-    labels, strength = ns["result"].labels, ns["strength"]
+    result, strength = ns["result"], ns["strength"]
+    labels = result.labels
     assert (labels.dtype, labels.shape, int(labels.min())) == (np.int32, (24, 36), 1)
+    assert result.overlay((0, 255, 0))[result.boundaries()].tolist() == (
+        [[0, 255, 0]] * int(result.boundaries().sum()))
+    assert [s["label"] for s in result.region_stats()] == list(range(1, result.n_regions + 1))
     assert strength.dtype == np.float32 and 0 <= strength.min() <= strength.max() <= 1
 
 

@@ -131,6 +131,26 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
                          "finish)")
 
 
+@pytest.mark.parametrize("mode, span", [("reduce", "7"), ("segment", "4")])
+def test_a_file_skipped_unread_says_why_across_the_metric_columns(tmp_path, mode, span):
+    # the reason of a link to a folder stood in bold in the narrow name column, a dozen
+    # lines high, beside a row of dashes
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "link").symlink_to(tmp_path / "in" / "sub")
+    why = "symbolic link to a folder ('in/sub'), not followed; the files in it were not processed"
+    results = [FileResult(tmp_path / "in" / "link", None, "skipped", why),
+               FileResult(tmp_path / "in" / "done.png", None, "skipped", "output exists",
+                          {"k": 8, "n_regions": 3})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode=mode)
+    done, link = file_rows(parse((tmp_path / "r.html").read_text()))
+    assert link.children[0].all_text() == "linkskipped"
+    assert (link.children[-1].attrs["colspan"], link.children[-1].all_text()) == (
+        span, f"skipped: {why}")
+    # one with metrics, made by an earlier run, keeps its reason by its name and its cells
+    assert done.children[0].all_text() == "done.pngskipped: output exists"
+    assert len(done.children) == 3 + int(span)
+
+
 def test_the_title_names_the_input_folder(batch, tmp_path):
     results, tmp = batch
     report = tmp / "report.html"
@@ -427,6 +447,21 @@ def test_every_string_is_escaped(tmp_path):
 # --------------------------------------------------------------------------
 # Segment mode
 # --------------------------------------------------------------------------
+
+
+def test_segment_mode_shows_the_clusters_the_segmentation_has_not_those_asked(tmp_path):
+    # -k 4 on an image of two distinct feature vectors uses 2 clusters (the command's line:
+    # "1 region from 2 clusters"); the page said 4
+    Image.new("RGB", (1, 2), (10, 20, 30)).save(tmp_path / "tiny.png")
+    with pytest.warns(UserWarning, match="using 2 clusters"):
+        record = segment_file(tmp_path / "tiny.png", tmp_path / "tiny", n_clusters=4, seed=0)
+    assert (record["n_clusters"], record["clusters_used"]) == (4, 2)
+    results = [FileResult(tmp_path / "tiny.png", tmp_path / "tiny", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
+    row = file_rows(parse((tmp_path / "r.html").read_text()))[0]
+    assert [td.all_text() for td in row.children[3:]] == [
+        "1", "2", "1×2", f"{record['seconds']:.2f}"]
+    assert row.attrs["data-clusters"] == "2.0"
 
 
 def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):

@@ -73,7 +73,8 @@ _SOURCES = {
         "FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
         "image_extensions", "plan_batch", "would_be_found"),
     "report": (
-        "REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
+        "REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
+        "check_report_folder",
         "check_report_not_an_input", "check_report_path", "check_report_replaceable",
         "write_report"),
     "results": (

@@ -261,7 +261,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     :func:`plan_batch` reports it as failed. Symbolic links to folders are
     not followed (a link may lead out of ``root``, to a folder also reached
     another way, or back up the tree); :func:`plan_batch` reports each as
-    skipped. Links to files are listed.
+    skipped. Links to files are listed. A sub-folder that holds the outputs of
+    ``quantize segment`` (its ``labels.png`` and ``segments.json``: region maps,
+    not photos) is not searched either; :func:`plan_batch` reports it as skipped.
 
     Raises
     ------
@@ -318,9 +320,10 @@ def _check_input_dir(base: Path) -> None:
 
 def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None
-            ) -> tuple[list[Path], list[OSError], list[Path]]:
-    """:func:`find_images`, the errors of the sub-folders it could not list, and the
-    symbolic links to folders it did not follow (with ``recursive``)."""
+            ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
+    """:func:`find_images`, the errors of the sub-folders it could not list, the
+    symbolic links to folders it did not follow and the folders of segment outputs it did
+    not search (with ``recursive``)."""
     _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
@@ -329,7 +332,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     found = []
     unlisted: list[OSError] = []
     linked: list[Path] = []
-    for path in _walk(base, recursive, skip, unlisted, linked):
+    segmented: list[Path] = []
+    for path in _walk(base, recursive, skip, unlisted, (linked, segmented)):
         rel = path.relative_to(base)
         if pattern is not None:
             if _glob_match(rel, pattern):
@@ -339,7 +343,7 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
-    return sorted(found), unlisted, sorted(linked)
+    return sorted(found), unlisted, sorted(linked), sorted(segmented)
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -366,13 +370,16 @@ def _match_parts(parts: Sequence[str], pattern: Sequence[str]) -> bool:
             and _match_parts(parts[1:], pattern[1:]))
 
 
-def _walk(base: Path, recursive: bool, skip: Path | None,
-          unlisted: list[OSError], linked: list[Path]) -> Iterator[Path]:
+def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError],
+          left: tuple[list[Path], list[Path]]) -> Iterator[Path]:
     """Visible files under ``base``; assumes ``base`` is a folder.
 
-    The errors of folders that cannot be listed are appended to ``unlisted``,
-    the visible links to folders, which are not followed, to ``linked``.
+    The errors of folders that cannot be listed are appended to ``unlisted``; the
+    visible sub-folders not searched to ``left``: the links to folders, which are not
+    followed, to its first list, those of segment outputs (:func:`_holds_segment_outputs`)
+    to its second.
     """
+    linked, segmented = left
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         visible = [] if not recursive else sorted(
@@ -380,8 +387,19 @@ def _walk(base: Path, recursive: bool, skip: Path | None,
             and (skip is None or (here / d).resolve() != skip))
         links = [d for d in visible if (here / d).is_symlink()]
         linked += (here / d for d in links)
-        dirs[:] = [d for d in visible if d not in links]
+        outputs = [d for d in visible if d not in links and _holds_segment_outputs(here / d)]
+        segmented += (here / d for d in outputs)
+        dirs[:] = [d for d in visible if d not in links and d not in outputs]
         yield from (here / f for f in files if not f.startswith("."))
+
+
+def _holds_segment_outputs(folder: Path) -> bool:
+    """Whether ``folder`` holds what ``quantize segment`` writes, its region map and the
+    ``segments.json`` that marks it finished (``photo.segments/``): images of regions, not
+    photos."""
+    from ..segment_file import OUTPUT_FILES
+
+    return all((folder / name).is_file() for name in (OUTPUT_FILES[0], OUTPUT_FILES[-1]))
 
 
 def sniff_image(path: Path) -> str | None:
@@ -480,7 +498,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     check_output_folder(dst)
     skip = _left_out(src, dst)
-    inputs, unlisted, linked = _search(src, recursive, pattern, skip)
+    inputs, unlisted, linked, segmented = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     manifest = load_manifest(dst) if dst.is_dir() else Manifest()  # read once for the run
@@ -496,7 +514,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     jobs, found, replaces = [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
-    settled = [_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
+    settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
+               + [_segment_outputs_left(p) for p in segmented])
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
@@ -699,6 +718,14 @@ def _not_followed(link: Path) -> FileResult:
                       "processed (run the batch on its target to process them)")
 
 
+def _segment_outputs_left(folder: Path) -> FileResult:
+    """A sub-folder of ``quantize segment`` outputs: skipped, and said, as its images are
+    region maps of a photo, not photos to process."""
+    return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
+                      "holds labels.png and segments.json), not searched: its images are "
+                      "region maps, not photos")
+
+
 # What a file that is neither regular nor a folder is, by its stat mode.
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
                   (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
@@ -780,16 +807,23 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
 
     ``a.jpg`` and ``a.png`` in one folder would both become ``a.png``: they
     become ``a.jpg.png`` and ``a.png.png`` instead (folders ``a.jpg``, ``a.png``
-    in segment mode). Names are compared ignoring case, as a case-insensitive
-    output volume (macOS, Windows, most USB sticks) compares them: ``A.jpg`` and
-    ``a.png`` become ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode
-    normalization, as macOS does (see :func:`~quantize.io.folded_name`).
+    in segment mode). So does an input whose output would be named as a folder the
+    outputs mirror: in segment mode ``a.jpg`` beside a sub-folder ``a/`` becomes
+    ``a.jpg/``, not a folder shared with ``a/``'s outputs; in reduce mode ``b.jpg``
+    beside a sub-folder ``b.png/`` becomes ``b.jpg.png``, not a file where that folder
+    is. Names are compared ignoring case, as a case-insensitive output volume (macOS,
+    Windows, most USB sticks) compares them: ``A.jpg`` and ``a.png`` become
+    ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode normalization, as macOS does
+    (see :func:`~quantize.io.folded_name`).
     """
     rels = [p.relative_to(src) for p in inputs]
     plain = [r.with_name(output_stem(r) + s) for r, s in zip(rels, suffixes, strict=True)]
     counts: dict[str, int] = {}
     for r in plain:
         counts[folded_name(r)] = counts.get(folded_name(r), 0) + 1
+    for folder in {folded_name(f) for r in rels for f in r.parents if f.parts}:
+        if folder in counts:  # an output named as a mirrored folder: not alone in its name
+            counts[folder] += 1
     mapped = [r if counts[folded_name(r)] == 1 else rel.with_name(rel.name + s)
               for r, rel, s in zip(plain, rels, suffixes, strict=True)]
     seen: dict[str, tuple[Path, PurePath]] = {}

@@ -16,8 +16,9 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from .._validation import check_choice
 from ..errors import OutputExistsError
 from ..io import atomic_write
 from ..names import natural_key, printable_data, quoted, written_path
@@ -25,13 +26,18 @@ from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
 
-__all__ = ["REPORT_COLUMNS", "check_report_clear_of_outputs", "check_report_folder",
-           "check_report_not_an_input", "check_report_path", "check_report_replaceable",
-           "write_report"]
+__all__ = ["REPORT_COLUMNS", "SEGMENT_REPORT_COLUMNS", "check_report_clear_of_outputs",
+           "check_report_folder", "check_report_not_an_input", "check_report_path",
+           "check_report_replaceable", "write_report"]
 
 #: Columns of a CSV report, in order; extra keys from the per-file records follow.
 REPORT_COLUMNS = ("input", "output", "status", "reason", "k", "space", "psnr", "delta_e",
                   "seconds", "bytes_in", "bytes_out")
+#: The same for a batch of ``segment`` jobs, whose records hold no reduce metric.
+SEGMENT_REPORT_COLUMNS = ("input", "output", "status", "reason", "n_regions",
+                          "clusters_used", "n_clusters", "regions", "width", "height",
+                          "space", "seconds")
+_COLUMNS = {"reduce": REPORT_COLUMNS, "segment": SEGMENT_REPORT_COLUMNS}
 
 _REPORT_FORMATS = (".json", ".csv")
 
@@ -192,8 +198,13 @@ def check_report_replaceable(path: str | os.PathLike[str], name: str,
 
 def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
                  summary: BatchSummary, *,
-                 not_reached: Sequence[str | os.PathLike[str]] = ()) -> None:
+                 not_reached: Sequence[str | os.PathLike[str]] = (),
+                 mode: Literal["reduce", "segment"] = "reduce") -> None:
     """Write per-file results as JSON (with a summary) or CSV, chosen by extension.
+
+    A CSV's first columns are those of ``mode``'s jobs (:data:`REPORT_COLUMNS`, or
+    :data:`SEGMENT_REPORT_COLUMNS`: no always-empty ``k``, ``psnr`` or bytes columns in a
+    report of segmentations), then the other keys of the rows, sorted.
 
     Each input in ``not_reached`` (those a batch interrupted, or stopped by an error,
     did not reach) gets a row too, its status "not reached", with no output and no
@@ -213,6 +224,8 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
     behind a ``'``. Raises ValueError for another extension.
     """
     p = check_report_path(path)
+    columns = _COLUMNS[check_choice(mode, "mode", tuple(_COLUMNS))]
+
     def key(row: Mapping[str, Any]) -> Any:
         return natural_key(row["input"])
 
@@ -223,16 +236,16 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         text = json.dumps({"summary": summary.as_dict(), "files": rows}, indent=2)
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
-        text, encoding = _csv_text(rows), "utf-8-sig"
+        text, encoding = _csv_text(rows, columns), "utf-8-sig"
     atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding))
 
 
-def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    extra = sorted({k for row in rows for k in row} - set(REPORT_COLUMNS))
+def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    extra = sorted({k for row in rows for k in row} - set(columns))
     buffer = io.StringIO()
     # Rows end in "\r\n" (RFC 4180), so that the writer quotes a cell holding either
     # character: a file name with a bare "\r" would otherwise end its row for a reader.
-    writer = csv.DictWriter(buffer, fieldnames=[*REPORT_COLUMNS, *extra], restval="",
+    writer = csv.DictWriter(buffer, fieldnames=[*columns, *extra], restval="",
                             lineterminator="\r\n")
     writer.writeheader()
     for row in rows:

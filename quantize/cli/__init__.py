@@ -631,6 +631,21 @@ def stage_stream(path: Path, folder: Path) -> Path:
     return staged
 
 
+def stage_stdin(folder: Path) -> Path:
+    """Copy the image stdin holds into ``folder`` (as :func:`stage_stream` copies a pipe),
+    so a job can read it more than once; a stdin that is closed, cannot be read or begins
+    no image (:func:`copy_stream`) ends the command (exit 1)."""
+    if sys.stdin is None:  # started with its stdin closed
+        fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
+    staged = folder / "stdin"
+    try:
+        with open(staged, "wb") as copy:
+            copy_stream(sys.stdin.buffer, copy, "-")
+    except OSError as exc:
+        fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
+    return staged
+
+
 def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
     """Copy the binary stream ``stream`` (an input image) into the binary file ``copy``.
 

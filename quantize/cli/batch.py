@@ -157,7 +157,8 @@ def batch(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
-        "followed; each is reported as skipped.")] = False,
+        "followed, nor folders of quantize segment's outputs (photo.segments/) searched; "
+        "each is reported as skipped.")] = False,
     glob: Annotated[str | None, typer.Option(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
@@ -392,7 +393,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     with user_errors():
         if report is not None:
             with _report_folder(report) as target:  # checked: it exists or lies in -o
-                lib.write_report(target, results, summary, not_reached=not_reached)
+                lib.write_report(target, results, summary, not_reached=not_reached,
+                                 mode=mode)
         if html is not None:
             from ..report import write_html_report
 

@@ -17,7 +17,6 @@ the code the failed files share (1 unreadable input or unwritable output,
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
-import io
 import json
 import os
 import re
@@ -45,7 +44,6 @@ from . import (
     SeedOption,
     app,
     as_flags,
-    copy_stream,
     dither_strength,
     fail,
     file_name,
@@ -62,6 +60,7 @@ from . import (
     refuse_closed_stdout,
     refuse_stream_without_output,
     say,
+    stage_stdin,
     stage_stream,
     user_errors,
     warn,
@@ -641,25 +640,11 @@ def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:
     to one."""
     src = f.input
     if src == STDIO:
-        src = str(scratch.folder() / "stdin")
-        Path(src).write_bytes(_read_stdin())
+        src = str(stage_stdin(scratch.folder()))
     elif is_stream(Path(src)):  # read once here: the job reads its input more than once
         src = str(stage_stream(Path(src), scratch.folder()))
     out = str(scratch.folder() / "stdout.png") if f.to_stdout else f.output
     return src, out
-
-
-def _read_stdin() -> bytes:
-    """All of stdin; a stdin that cannot be read, or that begins no image
-    (:func:`~quantize.cli.copy_stream`), ends the command (exit 1)."""
-    if sys.stdin is None:  # started with its stdin closed
-        fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
-    copy = io.BytesIO()
-    try:
-        copy_stream(sys.stdin.buffer, copy, "-")
-        return copy.getvalue()
-    except OSError as exc:
-        fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
 
 
 def _write_stdout(data: bytes) -> str | None:

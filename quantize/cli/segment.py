@@ -10,6 +10,7 @@ exists (use ``--force``), 130 interrupted.
 
 import contextlib
 import json
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ from . import (
     fail,
     folder_hint,
     is_stream,
+    is_terminal,
     number,
     path,
     printable_line,
@@ -38,6 +40,7 @@ from . import (
     refuse_stdout_folder,
     refuse_stream_without_output,
     say,
+    stage_stdin,
     stage_stream,
     user_errors,
     warn,
@@ -118,7 +121,8 @@ def segment_command(
     input: Annotated[Path, typer.Argument(
         metavar="INPUT", help="Photo to segment (PNG, JPEG, WebP, TIFF, ...: any "
         "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
-        "colour profile). A pipe, as <(curl -s URL), is read too, with -o.",
+        "colour profile). With -o, a pipe, as <(curl -s URL), is read too, and - reads "
+        "stdin.",
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
@@ -173,13 +177,18 @@ def segment_command(
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
     from ..segment_file import segment_file
 
-    if str(input) == "-":
-        fail("INPUT='-': segment does not read stdin (its outputs are a folder of files); "
-             "expected an image file", USAGE_ERROR)
+    stdin = str(input) == "-"
+    if stdin and outdir is None:
+        fail("INPUT='-': no output folder can be named after stdin; name it with -o "
+             "(quantize segment - -o DIR < photo.png)", USAGE_ERROR)
+    if stdin and is_terminal(sys.stdin):
+        fail("-: stdin is a terminal; pipe an image in (quantize segment - -o DIR < "
+             "photo.png), or name the file", USAGE_ERROR)
     refuse_stdout_folder(outdir, "segment")
     if quiet and as_json:  # before a folder's batch call is proposed: batch refuses both
         refuse_both("-q/--quiet", "--json")
-    stream = is_stream(input)  # read once, into a copy: segment reads its input twice
+    # read once, into a copy: segment reads its input twice
+    stream = stdin or is_stream(input)
     if stream and outdir is None:
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
@@ -192,8 +201,8 @@ def segment_command(
         with user_errors():  # batch call with that -o is proposed; a name the system
             check_name_length(outdir)  # refuses (too long) is named too
             check_output_folder(outdir, "-o/--output")
-    hint = folder_hint(str(input), "segment", carried,
-                       output_dir="OUT_DIR" if outdir is None else str(outdir))
+    hint = "" if stdin else folder_hint(str(input), "segment", carried,
+                                        output_dir="OUT_DIR" if outdir is None else str(outdir))
     if hint:  # the reader's words, and where to go, with options batch accepts: checked
         from ..segment_file import check_segment_options  # as batch --mode segment checks
 
@@ -218,7 +227,8 @@ def segment_command(
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
     try:
         with Scratch() as scratch:  # a folder only for a stream's copy
-            source = stage_stream(input, scratch.folder()) if stream else input
+            source = (stage_stdin(scratch.folder()) if stdin else
+                      stage_stream(input, scratch.folder()) if stream else input)
             with user_errors(), _naming_input(input, source), \
                     warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

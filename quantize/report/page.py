@@ -254,8 +254,11 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
                                else _thumb_cell(after, size, (_AFTER[mode], label), max_pixels,
                                                 kind=kind, play_from=plays))
     plays = _PLAYS[before_plays, after_plays]
+    sort_keys = _sort_keys(row, rank, mode)
+    # skipped unopened (a link to a folder, a pipe): no output and no metric, only the reason
+    unmade = status == "skipped" and out is None and sort_keys.keys() == {"name"}
     cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note,
-                        plays),
+                        plays, reason_apart=status == "failed" or unmade),
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
     if status == NOT_REACHED:
@@ -264,9 +267,12 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
                      f'{_e(row.get("reason", ""))}</td>')
+    elif unmade:
+        cells.append(f'<td class="missing" colspan="{span}"><b>skipped:</b> '
+                     f'{_e(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
-    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in _sort_keys(row, rank, mode).items())
+    keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in sort_keys.items())
     return (f'<tr id="file-{index}" class="file {_e(_status_class(status))}" {keys}>'
             + "".join(cells) + "</tr>")
 
@@ -281,9 +287,11 @@ def _status_class(status: str) -> str:
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
-               folder: Path, animation_note: str = "", plays: str = "") -> str:
+               folder: Path, animation_note: str = "", plays: str = "", *,
+               reason_apart: bool = False) -> str:
     """Input link, output link, an animation's frames (and ``animation_note``), and the
-    status when not "ok" with its reason and warnings.
+    status when not "ok" with its reason (unless ``reason_apart``: the row shows it across
+    the metric columns) and warnings.
 
     A row whose thumbnails play (``plays``, what the page says of them then) gets the
     button that plays and pauses them (hidden until the page's script shows it) and says
@@ -302,7 +310,7 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
                      f'</span>{_e(animation_note)}{button}</div>')
     status = str(row.get("status", ""))
     if status != "ok":
-        reason = f": {row['reason']}" if row.get("reason") and status != "failed" else ""
+        reason = f": {row['reason']}" if row.get("reason") and not reason_apart else ""
         parts.append(f'<div class="status">{_e(status + reason)}</div>')
     elif row.get("reason"):  # redone, e.g. its input changed
         parts.append(f'<div class="status">{_e(row["reason"])}</div>')
@@ -343,7 +351,7 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     if mode == "segment":
         size = (f"{row['width']}×{row['height']}"
                 if _number(row.get("width")) and _number(row.get("height")) else None)
-        return [_num(row.get("n_regions"), "{:.0f}"), _num(row.get("n_clusters"), "{:.0f}"),
+        return [_num(row.get("n_regions"), "{:.0f}"), _num(_clusters(row), "{:.0f}"),
                 f'<td class="num">{_e(size) if size else _MISSING}</td>',
                 _num(row.get("seconds"), "{:.2f}")]
     psnr = row.get("psnr")
@@ -367,7 +375,7 @@ def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
     if mode == "segment":
         width, height = row.get("width"), row.get("height")
         pixels = width * height if _number(width) and _number(height) else None
-        numeric = {"regions": row.get("n_regions"), "clusters": row.get("n_clusters"),
+        numeric = {"regions": row.get("n_regions"), "clusters": _clusters(row),
                    "pixels": pixels, "seconds": row.get("seconds")}
     else:
         numeric = {"k": row.get("k"), "psnr": row.get("psnr"), "delta_e": row.get("delta_e"),
@@ -379,6 +387,14 @@ def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
     if mode == "reduce" and row.get("psnr") is None and _number(row.get("k")):
         keys["psnr"] = "Infinity"  # lossless: the best PSNR
     return keys
+
+
+def _clusters(row: Mapping[str, Any]) -> Any:
+    """The k-means clusters a segmentation has: ``clusters_used``, fewer than the ``-k``
+    asked (``n_clusters``) when the image has fewer distinct feature vectors, as the
+    command's line says; ``n_clusters`` for a record without it."""
+    used = row.get("clusters_used")
+    return used if _number(used) else row.get("n_clusters")
 
 
 def _ratio(row: Mapping[str, Any]) -> float | None:
