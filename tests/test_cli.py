@@ -270,6 +270,14 @@ def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
     assert not _loaded_by_reduce(tmp_path, Image.fromarray(pixels), 16, "numpy.ma")
 
 
+def test_reducing_a_file_without_a_colour_profile_does_not_load_pillows_colour_engine(
+        tmp_path):
+    """PIL.ImageCms (and its LittleCMS module) took 1-2 ms of every call's imports."""
+    from PIL import Image
+
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 2, "PIL.ImageCms")
+
+
 def test_reducing_a_still_image_does_not_load_the_animation_package(tmp_path):
     """Its modules take 20-35 ms to import, paid by every single-file call and worker."""
     from PIL import Image
