@@ -40,7 +40,8 @@ Shared by every layer:
     png               what Pillow does not check in a PNG (chunk CRCs, image data that
                       ends early); a second reader of an opened file
     _start            the command's start-up: a Ctrl-C while it imports is one line and
-                      exit 130 (in a process started as the command only)
+                      exit 130, and no garbage collection runs until they end (in a
+                      process started as the command only)
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes
@@ -75,7 +76,7 @@ io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
 
 from ._start import guard_start
 
-guard_start()  # started as the command: an interrupt while it imports is one line (_start)
+guard_start()  # as the command: an interrupt while it imports is one line, no collection runs
 
 from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
 from .reduce import ReduceResult, reduce_colors  # noqa: E402

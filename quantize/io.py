@@ -72,7 +72,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._validation import check_bool, check_int, check_path, shown_value
 from .errors import (
@@ -1047,6 +1047,8 @@ def _profile_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
     A profile that cannot be read, or is not for the image's colours, is left
     out, as viewers do, with a :class:`ColorProfileWarning`.
     """
+    from PIL import ImageCms  # its colour engine loads for images with a profile only
+
     im = _keyed_to_alpha(im)
     if im.mode in _SIXTEEN_BIT_MODES or im.mode == "F":  # the transforms take 8 bits
         gray, alpha = _pil_to_rgba(im)

@@ -319,8 +319,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     """:func:`plusplus_indices` for several runs at once, one Generator each.
 
     Each run draws what it would draw alone; the candidates of all runs are
-    compared with the rows in one product per step. A run whose points run out
-    of distinct positions gets None and draws no more.
+    compared with the rows in one product per step, and the copies of their
+    new centres are found in one call for all runs. A run whose points run
+    out of distinct positions gets None and draws no more.
     """
     n_trials = 2 + int(math.log(k))
     x_sq = np.einsum("ij,ij->i", X, X)
@@ -330,10 +331,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     indices[:, 0] = first
     closest = np.ascontiguousarray(sq_dist_to(X, x_sq, X[first]).T)  # (r, n)
     bound = _residue_bound(X, x_sq)
-    for run, row in enumerate(first):
-        _zero_at_copies(closest[run], X, row, bound)
-    potential = closest @ w
     alive = np.arange(len(rngs))
+    _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
+    potential = closest @ w
     for step in range(1, k):
         alive = alive[potential[alive] > 0.0]
         if alive.size == 0:
@@ -347,12 +347,24 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         indices[alive, step] = candidates[np.arange(alive.size), best]
         closest[alive] = cand_d[:, np.arange(alive.size), best].T
         potential[alive] = potentials[np.arange(alive.size), best]
-        for run in alive:
-            if _zero_at_copies(closest[run], X, indices[run, step], bound):
-                potential[run] = closest[run] @ w
+        for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
+            potential[run] = closest[run] @ w
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
     return [indices[run] if done[run] else None for run in range(len(rngs))]
+
+
+def _zero_at_copies_runs(closest: np.ndarray, runs: np.ndarray, chosen: np.ndarray,
+                         X: np.ndarray, bound: float) -> np.ndarray:
+    """:func:`_zero_at_copies` for several runs in one call: run ``runs[i]`` (a row of
+    ``closest``) has just chosen row ``chosen[i]`` of ``X``. Returns the runs whose
+    ``closest`` had some residue that is now 0."""
+    run_of, near = np.divmod(np.flatnonzero(closest[runs] <= bound), closest.shape[1])
+    copy = (X[near] == X[chosen[run_of]]).all(axis=1)
+    run_of, near = runs[run_of[copy]], near[copy]
+    residue = np.bincount(run_of[closest[run_of, near] != 0.0], minlength=closest.shape[0])
+    closest[run_of, near] = 0.0
+    return np.flatnonzero(residue)  # not np.unique, which would import numpy.ma
 
 
 def raise_too_few_distinct(X: np.ndarray, w: np.ndarray, k: int) -> None:

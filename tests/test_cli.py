@@ -124,6 +124,27 @@ def test_the_command_line_spares_python_its_exit_collections():
     assert done.stdout.split() == ["2", "True"]
 
 
+def test_the_command_collects_no_garbage_while_it_imports():
+    """Started as the command (here as ``python -m quantize`` would be), the imports run
+    with the collector paused: it walked their objects again and again as they were
+    made. main() resumes it, what the imports made frozen; a program that imports
+    quantize keeps its collector as it was."""
+    probe = ("import gc, sys\n"
+             "sys.argv, sys.orig_argv = ['-m'], [sys.executable, '-m', 'quantize']\n"
+             "import quantize\n"
+             "paused = not gc.isenabled()\n"
+             "sys.argv = ['quantize', '--version']\n"
+             "from quantize.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(paused, gc.isenabled())\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split()[-2:] == ["True", "True"]
+    imported = subprocess.run([sys.executable, "-c", "import gc, quantize; print(gc.isenabled())"],
+                              capture_output=True, text=True, check=True)
+    assert imported.stdout.split() == ["True"]
+
+
 def test_the_commands_annotations_are_evaluated_once_on_import():
     """Typer reads each command's parameters from its annotations on every call; left as
     strings (``from __future__ import annotations``), they were compiled and evaluated
@@ -268,6 +289,14 @@ def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
 
     pixels = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
     assert not _loaded_by_reduce(tmp_path, Image.fromarray(pixels), 16, "numpy.ma")
+
+
+def test_reducing_a_file_without_a_colour_profile_does_not_load_pillows_colour_engine(
+        tmp_path):
+    """PIL.ImageCms (and its LittleCMS module) took 1-2 ms of every call's imports."""
+    from PIL import Image
+
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 2, "PIL.ImageCms")
 
 
 def test_reducing_a_still_image_does_not_load_the_animation_package(tmp_path):

@@ -40,6 +40,29 @@ def test_pack_unpack_round_trip(rng):
     assert kern.pack_rgb(np.array([1, 2, 3], np.uint8)) == 0x010203
 
 
+@pytest.mark.parametrize("shape, values", [((0,), 5), ((1,), 5), ((7, 9), 4), ((300, 200), 5000),
+                                            ((50_000,), 1 << 24)])
+def test_code_rows_are_numpy_uniques_inverse_by_sorting_and_by_table(rng, monkeypatch, shape,
+                                                                      values):
+    codes = rng.integers(0, values, shape).astype(np.uint32)
+    distinct, expected = np.unique(codes, return_inverse=True)
+    rows = kern.code_rows(codes, distinct)
+    assert rows.dtype == np.int32 and np.array_equal(rows, expected.ravel())
+    monkeypatch.setattr(kern, "_ROWS_TABLE_MIN", 0)  # the table, as for a large image
+    assert np.array_equal(kern.code_rows(codes, distinct), expected.ravel())
+
+
+def test_code_rows_of_few_codes_build_no_table(rng, monkeypatch):
+    """Zeroing the (2**24,) int32 table's 64 MB costs more than sorting a small image."""
+    def no_table(*args):
+        raise AssertionError("code_table called")
+
+    monkeypatch.setattr(kern, "code_table", no_table)
+    codes = rng.integers(0, 1 << 24, 1 << 18).astype(np.uint32)
+    distinct, expected = np.unique(codes, return_inverse=True)
+    assert np.array_equal(kern.code_rows(codes, distinct), expected)
+
+
 def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
     X = rng.normal(size=(3000, 5)).astype(np.float32)
     C = rng.normal(size=(17, 5))

@@ -104,6 +104,28 @@ def test_plusplus_runs_choose_what_each_run_would_choose_alone(rng):
         np.testing.assert_array_equal(got, alone)
 
 
+def test_copies_of_the_chosen_rows_are_zeroed_for_all_runs_as_run_by_run():
+    """Runs 0 and 2 chose a row with a copy, run 2's copy with a rounding residue; run 1
+    chose a row without copies; run 3 is not among the runs asked about."""
+    from quantize.kmeans_run import _zero_at_copies, _zero_at_copies_runs
+
+    X = f32([[1, 2], [5, 5], [1, 2], [9, 0], [5, 5]])
+    closest = np.array([[0.0, 41.0, 0.0, 68.0, 41.0],
+                        [41.0, 25.0, 41.0, 0.0, 16.0],
+                        [41.0, 3e-6, 41.0, 52.0, 0.0],
+                        [2e-6, 41.0, 2e-6, 68.0, 41.0]])
+    runs, chosen = np.array([0, 1, 2]), np.array([2, 3, 4])
+    alone = closest.copy()
+    residue = [_zero_at_copies(alone[run], X, row, 1e-3)
+               for run, row in zip(runs, chosen, strict=True)]
+    together = closest.copy()
+    changed = _zero_at_copies_runs(together, runs, chosen, X, 1e-3)
+    assert changed.tolist() == [2] and residue == [False, False, True]
+    np.testing.assert_array_equal(together, alone)
+    assert together[2].tolist() == [41.0, 0.0, 41.0, 52.0, 0.0]
+    assert together[3].tolist() == closest[3].tolist()
+
+
 def test_plusplus_runs_give_none_to_runs_that_run_out(rng):
     X = f32([[0, 0], [0, 0], [1, 1]])
     assert plusplus_runs(X, 3, np.ones(3), rng.spawn(2)) == [None, None]

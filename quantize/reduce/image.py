@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels import code_table, nearest, pack_rgb, unpack_rgb
+from .._kernels import code_rows, code_table, nearest, pack_rgb, unpack_rgb
 from .._validation import Seed, check_seed
 from ..colors import code_histogram
 from ..io import as_rgba
@@ -234,8 +234,7 @@ class _Counted:
     def row_of(self) -> np.ndarray:
         """Each visible pixel's row in ``colors``, in raster order."""
         if self.codes is not None:
-            rows = np.arange(self.distinct.size)
-            return code_table(self.distinct, rows, np.int32)[self.codes.ravel()]
+            return code_rows(self.codes, self.distinct)
         return self.inverse
 
 
@@ -266,18 +265,17 @@ def _word_histogram(words: np.ndarray, opaque: np.ndarray
 
     The ``opaque`` words (alpha 255, the top byte) sort after all others and
     differ only in their low 24 bits, so they are counted as 24-bit codes (sorted
-    on threads, then looked up in a table by code); only the others go through
-    ``np.unique``. Most images with alpha are mostly opaque.
+    on threads, then each given its row by :func:`~quantize._kernels.code_rows`);
+    only the others go through ``np.unique``. Most images with alpha are mostly opaque.
     """
     clear = ~opaque
     part, part_inverse, part_counts = np.unique(words[clear], return_inverse=True,
                                                 return_counts=True)
     codes = words[opaque] & np.uint32(0xFFFFFF)
     distinct, counts = code_histogram(codes)
-    rows = np.arange(part.size, part.size + distinct.size)
     inverse = np.empty(words.size, dtype=np.intp)
     inverse[clear] = part_inverse.ravel()
-    inverse[opaque] = code_table(distinct, rows, np.int32)[codes]
+    inverse[opaque] = code_rows(codes, distinct) + np.intp(part.size)
     return (np.concatenate([part, distinct | np.uint32(0xFF000000)]), inverse,
             np.concatenate([part_counts, counts]).astype(np.int64))
 
