@@ -60,6 +60,22 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
+    """Of a TIFF whose pages differ in size only the first is reduced; the others were
+    dropped without a word."""
+    pages = [Image.new("RGB", size, c) for size, c in (((6, 4), (200, 0, 0)),
+                                                        ((4, 6), (0, 0, 200)))]
+    pages[0].save(tmp_path / "doc.tif", save_all=True, append_images=pages[1:])
+    result = run(tmp_path / "doc.tif", "-k", 2, "-o", tmp_path / "doc.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'doc.tif'}: TIFF of 2 pages of different sizes, " \
+           "which cannot be the frames of one animation: only its first page (6x4) is read, " \
+           "and 1 other page left out; save each page as an image of its own to reduce it" \
+           in result.stderr.splitlines()
+    with Image.open(tmp_path / "doc.png") as im:
+        assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
+
+
 def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output
