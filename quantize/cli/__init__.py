@@ -788,6 +788,7 @@ class Command(_HelpBySay, TyperCommand):
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
             if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
+                _refuse_options_after_dashes(args, self.params, ctx)
                 _, _, order = self.make_parser(ctx).parse_args(args=list(args))
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
@@ -815,6 +816,22 @@ class Command(_HelpBySay, TyperCommand):
         one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
         s = "" if len(extra) == 1 else "s"
         return f"{' '.join(extra)}: unexpected argument{s}{one}"
+
+
+def _refuse_options_after_dashes(args: Sequence[str], params: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option of the command given after ``--`` (``quantize reduce -- -x.png -k
+    4``), which makes it a file name: that file does not exist, and the files named with
+    it would be done without the option. A name that is a file is the file's.
+    """
+    if "--" not in args:
+        return
+    options = {name for p in params if p.param_type_name == "option"
+               for name in (*p.opts, *p.secondary_opts)}
+    for arg in args[args.index("--") + 1:]:
+        if arg.split("=", 1)[0] in options and not os.path.lexists(arg):
+            raise click_errors.UsageError(
+                f"{printable_line(arg)}: no such file; it follows --, after which every "
+                "argument is a file name: give the options before --", ctx)
 
 
 def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:
