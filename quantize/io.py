@@ -637,7 +637,7 @@ def warn_pages_left_out(im: Image.Image) -> None:
         warn_caller(f"TIFF of {n} pages of different sizes, which cannot be the frames of one "
                     f"animation: only its first page ({size[0]}x{size[1]}) is read, and "
                     f"{left_out} other {pages} left out; save each page as an image of its "
-                    "own to reduce it", PagesLeftOutWarning)
+                    "own to use it", PagesLeftOutWarning)
 
 
 def _reduced_copy(im: Image.Image) -> bool:

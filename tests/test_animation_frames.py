@@ -208,7 +208,7 @@ def test_a_tiff_page_of_another_size_left_out_is_said(tmp_path):
     assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
         "TIFF of 3 pages of different sizes, which cannot be the frames of one animation: "
         "only its first page (6x4) is read, and 2 other pages left out; save each page as "
-        "an image of its own to reduce it"]
+        "an image of its own to use it"]
 
 
 def test_a_tiff_page_marked_a_reduced_copy_is_left_out_without_a_warning(tmp_path):

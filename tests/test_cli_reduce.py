@@ -70,7 +70,7 @@ def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"quantize: warning: {tmp_path / 'doc.tif'}: TIFF of 2 pages of different sizes, " \
            "which cannot be the frames of one animation: only its first page (6x4) is read, " \
-           "and 1 other page left out; save each page as an image of its own to reduce it" \
+           "and 1 other page left out; save each page as an image of its own to use it" \
            in result.stderr.splitlines()
     with Image.open(tmp_path / "doc.png") as im:
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
