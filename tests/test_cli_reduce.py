@@ -173,6 +173,34 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
 
 
+_QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+                  "posterised), not pngquant's 0-100 score")
+
+
+def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, tmp_path):
+    """A pngquant user's --quality 80 (a 0-100 score there) was taken as mean ΔE2000 <= 80
+    and gave 2 colours without a word."""
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", 80)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
+        "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
+    assert "chose k=2 for mean ΔE2000 <= 80" in result.stdout
+    quiet = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["65-80", "65.5 - 80"])
+def test_a_pngquant_quality_range_is_refused_with_what_quality_means(photo, tmp_path, value):
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", value)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --quality='{value}' is not valid; expected a number; --quality "
+           f"is {_QUALITY_MEANS}\n")
+    assert not (tmp_path / "q.png").exists()
+    other = run(photo, "-o", tmp_path / "q.png", "--quality", "abc")
+    assert other.stderr == "quantize: error: --quality='abc' is not valid; expected a number\n"
+
+
 def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     """'chose k=107 for mean ΔE2000 <= 2; 107 colours, ..., mean ΔE2000 2.04' read as a
     broken promise: --quality measures each k without dithering, which the line now says."""

@@ -46,6 +46,7 @@ from . import (
     finishing_note,
     is_terminal,
     note_idle_options,
+    note_quality_scale,
     number,
     path,
     printable_line,
@@ -254,6 +255,7 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    note_quality_scale(quality)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
     refuse_closed_stdout(show)

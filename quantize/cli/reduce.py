@@ -54,6 +54,7 @@ from . import (
     is_stream,
     is_terminal,
     note_idle_options,
+    note_quality_scale,
     number,
     path,
     printable_line,
@@ -198,6 +199,7 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
+    note_quality_scale(quality)  # once the options are all accepted, before any work
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)
