@@ -1175,6 +1175,9 @@ def test_every_option_has_help(command):
                      "--dither at most 256). With --quality: the most colours allowed (default "
                      "256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
+    # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
+    ("reduce", "--quality", "not pngquant's 0-100 score"),
+    ("batch", "--quality", "not pngquant's 0-100 score"),
     ("reduce", "--seed", "an integer >= 0"),
     ("reduce", "--max-pixels", "more than N pixels (width x height; an animation to reduce, "
                                "frames x width x height)"),

@@ -119,8 +119,8 @@ def reduce_command(
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
-        "the original is <= Q, a number >= 0 (about 1 is just noticeable); prints the k "
-        "chosen. Default: off (-k colours).",
+        "the original is <= Q, a number >= 0 (about 1 is just noticeable; not pngquant's "
+        "0-100 score); prints the k chosen. Default: off (-k colours).",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
