@@ -104,13 +104,24 @@ def check_path(value: Any, name: str) -> Path:
     """``value``, a ``str`` or ``os.PathLike`` file name, as a Path, or raise naming ``name``.
 
     Bytes are refused too: :class:`pathlib.Path` takes no bytes. An image
-    already in memory (an array, a PIL image) is not a path either.
+    already in memory (an array, a PIL image) is not a path either. An empty name,
+    which :class:`pathlib.Path` reads as ``.``, the current folder, is refused
+    (``ValueError``), as the command line refuses it.
+
+    >>> check_path("", "input")
+    Traceback (most recent call last):
+    ...
+    ValueError: input='' is empty; expected a path
     """
     if isinstance(value, str | os.PathLike):
         try:
-            return Path(value)
+            path = Path(value)
         except TypeError:  # an os.PathLike that gives bytes
             pass
+        else:
+            if os.fspath(value) == "":
+                raise ValueError(f"{name}='' is empty; expected a path")
+            return path
     raise TypeError(f"{name} should be a path (str or os.PathLike), got "
                     f"{type(value).__name__}")
 

@@ -43,7 +43,9 @@ What happens to each kind of input:
   players show it (:func:`forget_default_image`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
-  frame, their first image, as viewers show them (see :func:`shown_frames`).
+  frame, their first image, as viewers show them (see :func:`shown_frames`); a
+  :class:`PagesLeftOutWarning` names the pages of such a TIFF that are left out
+  without being marked as reduced-size copies.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
@@ -104,8 +106,8 @@ from .png import (
 )
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
-           "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PixelRangeWarning",
-           "TransparencyChunkWarning", "TransparentColorWarning",
+           "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
+           "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "folded_name", "folder_made",
@@ -118,7 +120,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "printable_data", "printable_line", "probe_image", "read_errors",
            "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "write_together"]
+           "stale_parts", "warn_pages_left_out", "write_together"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -222,6 +224,7 @@ def load_image(path: str | os.PathLike[str], *,
         check_png_chunks(im, p)
         ignore_overlong_trns(im)
         n_frames = shown_frames(im)
+        warn_pages_left_out(im)
         if hidden_frames(im):
             forget_default_image(im)
             im.seek(1)
@@ -601,6 +604,47 @@ def shows_animation(im: Image.Image) -> bool:
     if im.format == "GIF":
         return bool(getattr(im, "is_animated", False))
     return shown_frames(im) > 1
+
+
+class PagesLeftOutWarning(UserWarning):
+    """A TIFF whose pages differ in size is read as its first page (:func:`shown_frames`),
+    and some other page is not a reduced-size copy of it (NewSubfileType): that page is
+    left out."""
+
+
+# TIFF tags that mark a page as a reduced-resolution copy of another: NewSubfileType
+# (bit 0 set) and the older SubfileType (value 2).
+_NEW_SUBFILE_TYPE, _SUBFILE_TYPE = 254, 255
+
+
+def warn_pages_left_out(im: Image.Image) -> None:
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, a file opened at its first page and
+    not yet decoded, is a TIFF read as that page alone whose other pages are not all
+    reduced-size copies of it: a document of pages of several sizes loses them. A page
+    marked reduced-resolution (a thumbnail or preview of the first) is left out silently,
+    as viewers leave it."""
+    n = int(getattr(im, "n_frames", 1))
+    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+        return
+    here, size, left_out = im.tell(), im.size, 0
+    try:
+        for i in range(1, n):
+            im.seek(i)
+            left_out += not _reduced_copy(im)
+    finally:
+        im.seek(here)
+    if left_out:
+        pages = "page" if left_out == 1 else "pages"
+        warn_caller(f"TIFF of {n} pages of different sizes, which cannot be the frames of one "
+                    f"animation: only its first page ({size[0]}x{size[1]}) is read, and "
+                    f"{left_out} other {pages} left out; save each page as an image of its "
+                    "own to use it", PagesLeftOutWarning)
+
+
+def _reduced_copy(im: Image.Image) -> bool:
+    """Whether the TIFF page ``im`` is at is marked a reduced-resolution copy of another."""
+    tags = getattr(im, "tag_v2", {})
+    return bool(int(tags.get(_NEW_SUBFILE_TYPE, 0)) & 1) or tags.get(_SUBFILE_TYPE) == 2
 
 
 def _same_size_pages(im: Image.Image, n: int) -> bool:

@@ -25,6 +25,7 @@ from quantize.animation import frames as frames_module
 from quantize.errors import ImageReadError
 from quantize.io import (
     CompositedFrameWarning,
+    PagesLeftOutWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
     as_rgba,
@@ -174,11 +175,59 @@ def test_a_tiff_whose_pages_differ_in_size_is_read_as_its_first_page(tmp_path):
     src = _pages(tmp_path / "thumb.tif", [(200, 0, 0), (0, 200, 0)], [(6, 4), (3, 2)])
     assert count_frames(src) == 1
     assert [f.rgba.shape for f in iter_frames(src)] == [(4, 6, 4)]
-    with pytest.warns(ColorCountWarning, match="only 1 distinct colour"):
+    with (pytest.warns(ColorCountWarning, match="only 1 distinct colour"),
+          pytest.warns(PagesLeftOutWarning)):  # not marked as a thumbnail: said left out
         record = reduce_file(src, tmp_path / "thumb.png", n_colors=2)
     assert record["k"] == 1
     with Image.open(tmp_path / "thumb.png") as im:
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
+
+
+def _reduced_copy_tiff(path, reduced):
+    """A 6x4 red page, then a 3x2 green one marked a reduced-resolution copy (NewSubfileType
+    1) when ``reduced``, else a page of its own (NewSubfileType 0)."""
+    from PIL.TiffImagePlugin import AppendingTiffWriter, ImageFileDirectory_v2
+
+    with AppendingTiffWriter(path, new=True) as tiff:
+        for colour, size, subfile in (((200, 0, 0), (6, 4), 0),
+                                      ((0, 200, 0), (3, 2), int(reduced))):
+            info = ImageFileDirectory_v2()
+            info[254] = subfile
+            Image.new("RGB", size, colour).save(tiff, format="TIFF", tiffinfo=info)
+            tiff.newFrame()
+    return path
+
+
+def test_a_tiff_page_of_another_size_left_out_is_said(tmp_path):
+    """The pages after the first of a TIFF whose pages differ in size (a document of pages
+    of two sizes) were left out without a word."""
+    src = _pages(tmp_path / "doc.tif", [(200, 0, 0), (0, 200, 0), (0, 0, 200)],
+                 [(6, 4), (4, 6), (6, 4)])
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        loaded = load_image(src)
+    assert loaded.n_frames == 1 and loaded.rgb.shape == (4, 6, 3)
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "TIFF of 3 pages of different sizes, which cannot be the frames of one animation: "
+        "only its first page (6x4) is read, and 2 other pages left out; save each page as "
+        "an image of its own to use it"]
+
+
+def test_a_tiff_page_marked_a_reduced_copy_is_left_out_without_a_warning(tmp_path):
+    """A thumbnail marked as one (NewSubfileType 1) is what viewers leave out too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PagesLeftOutWarning)
+        loaded = load_image(_reduced_copy_tiff(tmp_path / "thumb.tif", reduced=True))
+    assert loaded.n_frames == 1 and loaded.rgb[0, 0].tolist() == [200, 0, 0]
+    with pytest.warns(PagesLeftOutWarning, match=r"only its first page \(6x4\) is read, "
+                      r"and 1 other page left out;"):
+        load_image(_reduced_copy_tiff(tmp_path / "page.tif", reduced=False))
+
+
+def test_the_pages_of_one_size_give_no_pages_left_out_warning(tmp_path):
+    src = _pages(tmp_path / "scan.tif", [(200, 0, 0), (0, 200, 0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PagesLeftOutWarning)
+        assert load_image(src).n_frames == 2
 
 
 def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):

@@ -13,6 +13,7 @@ from PIL import Image, ImageSequence
 
 from quantize.animation import (
     FrameCutWarning,
+    QualityMissedWarning,
     StillImageWarning,
     count_frames,
     iter_frames,
@@ -555,6 +556,45 @@ def test_quality_picks_the_fewest_colours(tmp_path):
     src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
     record = reduce_animation_file(src, tmp_path / "out.gif", quality=0.5, seed=0)
     assert record["k"] == 4 and record["delta_e"] == 0.0  # the four colours, exactly
+
+
+def _gradient_pan(path):
+    """Two 32x16 frames of a noisy colour gradient, the second a level brighter (an APNG):
+    more colours than the quality search's k, which the runs for the compressor then
+    stretch."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:16, :32]
+    base = np.stack([60 + 4 * xx, 80 + 5 * yy, 200 - 3 * xx], -1).astype(float)
+    frames = [np.clip(base + rng.normal(0, 2, base.shape) + i, 0, 255).astype(np.uint8)
+              for i in range(2)]
+    return save_animation(path, frames, duration=50)
+
+
+def test_quality_missed_by_the_frames_written_is_said(tmp_path):
+    """The k was searched with each colour on its nearest entry; the frames written, whose
+    pixels then take their neighbour's entry up to ΔE 2 further, came out above the target
+    while the line said the k was chosen for it, without a word."""
+    src = _gradient_pan(tmp_path / "pan.png")
+    with pytest.warns(QualityMissedWarning) as caught:
+        record = reduce_animation_file(src, tmp_path / "out.png", quality=1.5, seed=0)
+    assert record["delta_e"] > 1.5
+    said = [str(w.message) for w in caught if w.category is QualityMissedWarning]
+    assert said == [f"quality=1.5: the frames written have a mean CIEDE2000 of "
+                    f"{record['delta_e']:g}, above it: k={record['k']} was chosen with "
+                    "every colour on its nearest entry, and pixels then took their left "
+                    "neighbour's or the previous frame's entry, up to ΔE 2 further, for "
+                    "smaller frames"]
+
+
+@pytest.mark.parametrize("options", [{"quality": 2.5}, {"quality": 1.5, "dither": 1.0},
+                                     {"n_colors": 8}])
+def test_no_quality_missed_warning_when_met_dithered_or_not_asked(tmp_path, options):
+    # dithered, the command's line says the k was measured without dithering
+    src = _gradient_pan(tmp_path / "pan.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QualityMissedWarning)
+        record = reduce_animation_file(src, tmp_path / "out.png", seed=0, **options)
+    assert "dither" in options or options.get("quality", float("inf")) >= record["delta_e"]
 
 
 def test_palette_in_and_palette_out(tmp_path, anim):

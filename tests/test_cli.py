@@ -1204,6 +1204,9 @@ def test_every_option_has_help(command):
                      "--dither at most 256). With --quality: the most colours allowed (default "
                      "256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),
+    # a pngquant user's --quality 80 is a score there, a mean ΔE2000 here
+    ("reduce", "--quality", "not pngquant's 0-100 score"),
+    ("batch", "--quality", "not pngquant's 0-100 score"),
     ("reduce", "--seed", "an integer >= 0"),
     ("reduce", "--max-pixels", "more than N pixels (width x height; an animation to reduce, "
                                "frames x width x height)"),
@@ -1257,6 +1260,33 @@ def test_a_file_whose_name_starts_with_a_dash_is_told_how_to_be_named(tmp_path, 
     done = runner.invoke(app, ["reduce", "-k", "2", "-q", "--", name])
     assert done.exit_code == 0
     assert sorted(os.listdir(".")) == sorted([name, name[:-4] + ".k2.png"])
+
+
+@pytest.mark.parametrize("args, named", [
+    (["reduce", "--", "-x.png", "-k", "4", "--force"], "-k"),
+    (["reduce", "-q", "--", "-x.png", "--dither=0.5"], "--dither=0.5"),
+    (["segment", "--", "-x.png", "-o", "out"], "-o"),
+])
+def test_an_option_given_after_dashes_is_refused_before_any_work(tmp_path, monkeypatch, args,
+                                                                  named):
+    # After --, "-k" was read as a file: "-k: no such file", "4: no such file", while
+    # -x.png was reduced without -k 4 (16 colours), exit 1.
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save("-x.png")
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {named}: no such file; it follows --, after which every "
+           f"argument is a file name: give the options before -- (see 'quantize {args[0]} "
+           "--help')\n")
+    assert os.listdir(".") == ["-x.png"]
+
+
+def test_a_file_named_as_an_option_is_read_after_dashes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save("-k", format="PNG")
+    result = runner.invoke(app, ["reduce", "-q", "-k", "2", "--", "-k"])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(".")) == ["-k", "-k.k2.png"]
 
 
 @pytest.mark.parametrize("args, line", [

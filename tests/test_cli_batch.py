@@ -2124,3 +2124,13 @@ def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):
         2, f"quantize: error: {src / 'a.jpg.png'}: maps to the same output "
            f"{tmp_path / 'out' / 'a.jpg.png'} as {src / 'a.jpg'}; rename one of them\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, tmp_path):
+    # as reduce says it: pngquant's --quality 80 is a score, quantize's a mean ΔE2000
+    result = _cli(photo_tree, "-o", tmp_path / "out", "--quality", 80, "-q")
+    assert result.stderr.splitlines()[0] == (  # before any file's line
+        "quantize: warning: --quality=80: a mean CIEDE2000 difference (about 1 is just "
+        "noticeable, 5 visibly posterised), not pngquant's 0-100 score: above 20, nearly any "
+        "image meets it with the fewest colours; for a result close to the original, give 2 "
+        "or 3")

@@ -60,6 +60,22 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
+    """Of a TIFF whose pages differ in size only the first is reduced; the others were
+    dropped without a word."""
+    pages = [Image.new("RGB", size, c) for size, c in (((6, 4), (200, 0, 0)),
+                                                        ((4, 6), (0, 0, 200)))]
+    pages[0].save(tmp_path / "doc.tif", save_all=True, append_images=pages[1:])
+    result = run(tmp_path / "doc.tif", "-k", 2, "-o", tmp_path / "doc.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'doc.tif'}: TIFF of 2 pages of different sizes, " \
+           "which cannot be the frames of one animation: only its first page (6x4) is read, " \
+           "and 1 other page left out; save each page as an image of its own to use it" \
+           in result.stderr.splitlines()
+    with Image.open(tmp_path / "doc.png") as im:
+        assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
+
+
 def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output
@@ -155,6 +171,34 @@ def test_quality_prints_the_chosen_k(photo, tmp_path):
     assert record["delta_e"] <= 6 and 1 <= record["k"] <= 256
     plain = run(photo, "-o", tmp_path / "q2.png", "--quality", 6)
     assert f"chose k={record['k']} for mean ΔE2000 <= 6" in plain.stdout
+
+
+_QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+                  "posterised), not pngquant's 0-100 score")
+
+
+def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, tmp_path):
+    """A pngquant user's --quality 80 (a 0-100 score there) was taken as mean ΔE2000 <= 80
+    and gave 2 colours without a word."""
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", 80)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
+        "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
+    assert "chose k=2 for mean ΔE2000 <= 80" in result.stdout
+    quiet = run(photo, "-o", tmp_path / "q20.png", "--quality", 20)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize("value", ["65-80", "65.5 - 80"])
+def test_a_pngquant_quality_range_is_refused_with_what_quality_means(photo, tmp_path, value):
+    result = run(photo, "-o", tmp_path / "q.png", "--quality", value)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --quality='{value}' is not valid; expected a number; --quality "
+           f"is {_QUALITY_MEANS}\n")
+    assert not (tmp_path / "q.png").exists()
+    other = run(photo, "-o", tmp_path / "q.png", "--quality", "abc")
+    assert other.stderr == "quantize: error: --quality='abc' is not valid; expected a number\n"
 
 
 def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):

@@ -57,6 +57,17 @@ def test_a_thumbnail_does_not_warn_again_of_an_unusable_colour_profile(tmp_path)
     assert (thumb.width, thumb.height) == (4, 4)
 
 
+def test_a_thumbnail_does_not_warn_again_of_tiff_pages_left_out(tmp_path):
+    """The job's line says that a TIFF's pages of another size are left out; the page's
+    thumbnail printed it again as a Python warning."""
+    pages = [Image.new("RGB", size, (200, 0, 0)) for size in ((8, 8), (4, 8))]
+    pages[0].save(tmp_path / "doc.tif", save_all=True, append_images=pages[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        thumb = thumbnail(tmp_path / "doc.tif", 4)
+    assert (thumb.width, thumb.height, thumb.frames) == (4, 4, 1)
+
+
 def test_thumbnail_kind_is_checked(tmp_path):
     from quantize.report.thumbnails import thumbnail_uri
 

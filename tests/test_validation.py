@@ -198,6 +198,18 @@ def test_file_functions_name_a_path_parameter_given_no_path(value):
     assert check_path("a.png", "path") == check_path(Path("a.png"), "path") == Path("a.png")
 
 
+def test_file_functions_refuse_an_empty_path_rather_than_read_it_as_the_current_folder(
+        tmp_path, monkeypatch):
+    # pathlib reads "" as ".": load_image("") said ".: is a directory", and
+    # segment_file(photo, "") wrote its six files into the current folder.
+    monkeypatch.chdir(tmp_path)
+    for name, call in _path_takers():
+        with pytest.raises(ValueError) as err:
+            call("")
+        assert str(err.value) == f"{name}='' is empty; expected a path"
+    assert list(tmp_path.iterdir()) == []
+
+
 RAGGED = [[1, 2, 3], [4, 5]]
 GREY = np.zeros((2, 3), np.uint8)
 

@@ -30,6 +30,7 @@ from .job import (
     FrameCutWarning,
     FrameDurationWarning,
     LoopCountWarning,
+    QualityMissedWarning,
     StillImageWarning,
     UntimedFramesWarning,
     reduce_animation_file,
@@ -39,7 +40,7 @@ from .sinks import ANIMATION_EXTENSIONS
 
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
            "AnimationInfo", "FirstFrameWarning", "Frame", "FrameCutWarning", "FrameDurationWarning",
-           "LoopCountWarning", "StillImageWarning",
+           "LoopCountWarning", "QualityMissedWarning", "StillImageWarning",
            "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
            "probe_animation", "reduce_animation_file"]
 

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .._validation import check_path
+from .._validation import check_path, shown_number
 from ..errors import FormatAdviceWarning, warn_caller
 from ..io import (
     atomic_write,
@@ -64,8 +64,8 @@ from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, spli
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
-__all__ = ["FrameDurationWarning", "LoopCountWarning", "StillImageWarning",
-           "UntimedFramesWarning", "reduce_animation_file"]
+__all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
+           "StillImageWarning", "UntimedFramesWarning", "reduce_animation_file"]
 
 
 class StillImageWarning(FormatAdviceWarning):
@@ -87,6 +87,12 @@ class FrameCutWarning(UserWarning):
 class FrameDurationWarning(UserWarning):
     """The output's format cannot store a frame's duration (a GIF frame lasts at most
     655.35 s, a WebP frame 16,777.215 s): the frame is written to last its most."""
+
+
+class QualityMissedWarning(UserWarning):
+    """An animation reduced undithered with ``quality`` came out above it: the k was
+    chosen with every colour on its nearest entry, and pixels then took their left
+    neighbour's or the previous frame's entry, up to ΔE 2 further, for smaller frames."""
 
 
 def reduce_animation_file(input: str | os.PathLike[str],
@@ -146,6 +152,10 @@ def reduce_animation_file(input: str | os.PathLike[str],
     FrameDurationWarning
         When frames last longer than the output's format holds (655.35 s in a
         GIF, 16,777.215 s in a WebP), saying how many and the duration written.
+    QualityMissedWarning
+        When, undithered, the mean CIEDE2000 of the frames written is above
+        ``quality``: the k was chosen on each colour's nearest entry, before pixels
+        took a neighbour's or the previous frame's entry for smaller frames.
 
     Raises
     ------
@@ -194,12 +204,14 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_still(stats, out)
     _warn_shortened(stats, opts.suffix)
     _warn_cut(stats, info)
+    delta_e = mean_delta_e(stats)
+    _warn_quality_missed(opts, plan.k, delta_e)
     # as a still's record: shares of the opaque pixels, no entry for the transparent ones
     # (none at all when nothing is opaque)
     return job_record(src, out, k=_colours(plan, stats), space=opts.space,
                       options=recorded_options(check_reduce_options(**options)),
                       psnr=stats.psnr(),
-                      delta_e=mean_delta_e(stats), start=start, bytes_in=src.stat().st_size,
+                      delta_e=delta_e, start=start, bytes_in=src.stat().st_size,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),
                       optimized=stats.optimized if opts.optimize else None)
@@ -239,6 +251,18 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     stats.frames_written = sink.frames_written
     stats.frames_shortened = sink.frames_shortened
     stats.optimized = sink.optimized
+
+
+def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float) -> None:
+    """Warn when the frames written, undithered, are above ``opts.quality`` (with
+    dithering, the command's line already says the k was measured without it)."""
+    if opts.quality is None or opts.dither or round(delta_e, 4) <= opts.quality:
+        return  # as recorded: a warning of "1.5, above 1.5" would say nothing
+    shown = shown_number(opts.quality)
+    warn_caller(f"quality={shown}: the frames written have a mean CIEDE2000 of "
+                f"{round(delta_e, 4):g}, above it: k={k} was chosen with every colour on its "
+                "nearest entry, and pixels then took their left neighbour's or the previous "
+                "frame's entry, up to ΔE 2 further, for smaller frames", QualityMissedWarning)
 
 
 def _warn_plays(info: AnimationInfo, suffix: str) -> None:

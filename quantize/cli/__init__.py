@@ -38,6 +38,7 @@ except ImportError:  # older typer runs on click itself
 
 from .. import __version__
 from .._start import INTERRUPTED_AT_START, release_start
+from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
@@ -260,6 +261,28 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
              "gives each frame of an animation a palette of its own)")
 
 
+#: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
+#: ``--quality 65-80``, a 0-100 score there) is taken for it.
+_QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+                  "posterised), not pngquant's 0-100 score")
+QUALITY_SCALE = f"--quality is {_QUALITY_MEANS}"
+
+#: A ``--quality`` above this lets nearly any image through with the fewest colours (two
+#: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
+QUALITY_SCALE_WARNING_ABOVE = 20
+
+
+def note_quality_scale(quality: float | None) -> None:
+    """Warn, before any work, that a ``--quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE`
+    is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
+    is likely pngquant's 0-100 score."""
+    if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
+        return
+    warn(f"--quality={shown_number(quality)}", f"{_QUALITY_MEANS}: above "
+         f"{QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it with the fewest colours; "
+         "for a result close to the original, give 2 or 3")
+
+
 def finishing_note(n_running: int) -> None:
     """Tell the user, after Ctrl-C, that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
@@ -441,7 +464,13 @@ def _bad_value(exc: Any) -> str:
     if number is None:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
+    if name == "--quality" and _RANGE.fullmatch(number["value"].strip("'")):  # pngquant's
+        expected += f"; {QUALITY_SCALE}"
     return f"{name}={number['value']} is not valid; expected {expected}"
+
+
+# pngquant's --quality min-max: two numbers and a dash.
+_RANGE = re.compile(r"\s*\d+(\.\d*)?\s*-\s*\d+(\.\d*)?\s*")
 
 
 def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
@@ -803,6 +832,7 @@ class Command(_HelpBySay, TyperCommand):
         allowed, ctx.allow_extra_args = ctx.allow_extra_args, True  # refused below, named
         try:
             if not ctx.resilient_parsing:  # the parser takes its list apart: a copy
+                _refuse_options_after_dashes(args, self.params, ctx)
                 _, _, order = self.make_parser(ctx).parse_args(args=list(args))
                 _refuse_repeated_values(order, ctx)
             rest = super().parse_args(ctx, args)
@@ -830,6 +860,22 @@ class Command(_HelpBySay, TyperCommand):
         one = f"; {ctx.command_path} takes one {' and one '.join(takes)}" if takes else ""
         s = "" if len(extra) == 1 else "s"
         return f"{' '.join(extra)}: unexpected argument{s}{one}"
+
+
+def _refuse_options_after_dashes(args: Sequence[str], params: Sequence[Any], ctx: Any) -> None:
+    """Refuse an option of the command given after ``--`` (``quantize reduce -- -x.png -k
+    4``), which makes it a file name: that file does not exist, and the files named with
+    it would be done without the option. A name that is a file is the file's.
+    """
+    if "--" not in args:
+        return
+    options = {name for p in params if p.param_type_name == "option"
+               for name in (*p.opts, *p.secondary_opts)}
+    for arg in args[args.index("--") + 1:]:
+        if arg.split("=", 1)[0] in options and not os.path.lexists(arg):
+            raise click_errors.UsageError(
+                f"{printable_line(arg)}: no such file; it follows --, after which every "
+                "argument is a file name: give the options before --", ctx)
 
 
 def _refuse_repeated_values(order: Sequence[Any], ctx: Any) -> None:

@@ -46,6 +46,7 @@ from . import (
     finishing_note,
     is_terminal,
     note_idle_options,
+    note_quality_scale,
     number,
     path,
     printable_line,
@@ -117,8 +118,8 @@ def batch(
         "16-bit grayscale.")] = False,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
-        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0 (with -k: at "
-        "most K colours).")
+        help="reduce: fewest colours with mean ΔE2000 ≤ Q, a number >= 0, not pngquant's "
+        "0-100 score (with -k: at most K colours).")
     ] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -255,6 +256,7 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    note_quality_scale(quality)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
     refuse_closed_stdout(show)

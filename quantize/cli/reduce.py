@@ -52,6 +52,7 @@ from . import (
     is_stream,
     is_terminal,
     note_idle_options,
+    note_quality_scale,
     number,
     path,
     printable_line,
@@ -117,8 +118,8 @@ def reduce_command(
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
         help="Use the fewest colours whose mean CIEDE2000 difference from "
-        "the original is <= Q, a number >= 0 (about 1 is just noticeable); prints the k "
-        "chosen. Default: off (-k colours).",
+        "the original is <= Q, a number >= 0 (about 1 is just noticeable; not pngquant's "
+        "0-100 score); prints the k chosen. Default: off (-k colours).",
         show_default=False)] = None,
     space: Annotated[str | None, typer.Option(
         "--space", metavar="rgb|lab",
@@ -197,6 +198,7 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
+    note_quality_scale(quality)  # once the options are all accepted, before any work
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
     code = _run(files, options, workers, quality, show, to_batch)

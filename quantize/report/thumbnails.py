@@ -32,6 +32,7 @@ from ..io import (
     MAX_PALETTE,
     ColorProfileWarning,
     LoadedImage,
+    PagesLeftOutWarning,
     load_image,
     require_regular_file,
 )
@@ -135,6 +136,7 @@ def _loaded_pil(path: Path, max_pixels: int | None,
     require_regular_file(path, "path")
     with warnings.catch_warnings():  # the file's job reported it, on its own line
         warnings.simplefilter("ignore", ColorProfileWarning)
+        warnings.simplefilter("ignore", PagesLeftOutWarning)
         loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
