@@ -152,7 +152,9 @@ def test_kept_pixels_stay_marked_when_their_entry_draws_another_colour(rng):
     expected[~keep] = 0
     assert np.array_equal(shown(data)[1][..., :3], expected)
     # Only the kept pixels that were white are marked; the black ones are drawn black.
-    assert _lzw(np.where(keep & (first == 1), 2, second).astype(np.uint8)) in data
+    # Entry 1 draws no pixel, so it marks them: the local table holds two entries, not four.
+    assert _lzw(np.where(keep & (first == 1), 1, second).astype(np.uint8)) in data
+    assert frame_blocks(data)[1] == (2, 1)
 
 
 def test_kept_pixels_of_the_transparent_entry_stay_as_they_were():
@@ -249,6 +251,36 @@ def test_a_free_entry_needs_no_local_table(rng):
     assert frame_blocks(data) == [(0, None), (0, 0)]
     for indices, rgba in zip((first, second), shown(data), strict=True):
         assert np.array_equal(rgba[..., :3], FULL[indices])
+
+
+def test_a_local_table_holds_only_the_entries_its_frame_uses(rng):
+    """A frame of two colours and the transparent entry 2 wrote a table of four entries
+    even when no pixel needed entry 2, or when an entry of the two was free to mark."""
+    first = np.where(rng.random((8, 64)) < 0.5, 0, 1).astype(np.uint8)
+    keep = np.zeros(first.shape, bool)
+    keep[2:6, 10:50] = True
+    both = np.where(rng.random(first.shape) < 0.5, 1, 0).astype(np.uint8)
+    both[0, 0], both[-1, -1] = 1 - first[0, 0], 1 - first[-1, -1]  # the box: every pixel
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    none = np.zeros_like(keep)
+    frames = [  # (indices, keep): kept pixels whose entry draws another colour are marked
+        (first, none),                          # the first frame: nothing to mark
+        (both, keep),                           # both colours drawn: marked with entry 2
+        (np.zeros_like(first), keep),           # only entry 0 drawn: marked with entry 1
+        (np.ones_like(first), none),            # nothing kept, nothing transparent
+    ]
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (64, 8), np.zeros((2, 3), np.uint8), 0)
+    for indices, kept in frames:
+        writer.add(indices, palette=local, transparent=2, keep=kept)
+    writer.close()
+    data = fp.getvalue()
+    assert frame_blocks(data) == [(2, None), (4, 2), (2, 1), (2, None)]
+    expected = local[first]
+    for (indices, kept), rgba in zip(frames, shown(data), strict=True):
+        expected = np.where(kept[..., None], expected, local[indices])
+        assert np.array_equal(rgba[..., :3], expected)
+        assert (rgba[..., 3] == 255).all()
 
 
 def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):

@@ -12,15 +12,20 @@ show the right colour may be given a transparent index, which leaves them as
 they are: in static areas that makes long runs LZW compresses well, but among
 changed pixels it breaks runs, so each box is encoded both ways and the
 smaller kept. That index is the animation's own transparent entry when it has
-one, otherwise the lowest entry of the colour table
-that none of the changed pixels uses (the table is padded to a power of two,
-so there often is one for free). When the changed pixels draw every entry of a
-full table, the marked ways use a local table of twice the size, same colours,
-whose first added entry is transparent; it is kept when its bytes are repaid
-(a frame of a palette-full animation is otherwise stored whole). With the
-animation's own transparent entry, marking is required for the unchanged pixels
-whose entry would draw something else (pixels a frame with a palette of its own
-leaves on the canvas, or shows transparent) and a choice for the others. Each frame's
+one, otherwise the lowest entry of the colour table that none of the changed
+pixels uses (the table is padded to a power of two, so there often is one for
+free). When the changed pixels draw every entry of a full table, the marked
+ways use a local table of twice the size, same colours, whose first added entry
+is transparent; it is kept when its bytes are repaid (a frame of a palette-full
+animation is otherwise stored whole). With the animation's own transparent
+entry, marking is required for the unchanged pixels whose entry would draw
+something else (pixels a frame with a palette of its own leaves on the canvas,
+or shows transparent) and a choice for the others. A frame's local table, whose
+bytes the frame pays, holds only the entries up to the largest its pixels use:
+its marked pixels take the lowest entry no other pixel of the box uses rather
+than its own transparent entry when that is higher (32 colours and entry 32
+take a table of 64 entries and LZW codes a bit wider), and a frame that marks
+no pixel and shows none transparent has no transparent entry. Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
@@ -240,14 +245,14 @@ class GifWriter:
         ``_STATIC_RUNS`` marked. With the animation's own ``transparent`` entry,
         the unchanged pixels not in ``redrawn`` (those whose entry in ``crop``
         does not draw what the canvas shows) are marked in every way; all of
-        them are marked when ``redrawn`` is None. When every
+        them are marked when ``redrawn`` is None (in a local table, with the entry
+        :func:`_own_entry_way` picks). When every
         entry of a full table is drawn by a changed pixel, the marked ways use
         a local table twice as large (same colours) whose first added entry is
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            way = _Way(_lzw(np.where(same, np.uint8(transparent), crop)), transparent, table,
-                       local)
+            way = _own_entry_way(crop, same, transparent, local)
             if redrawn is None or not redrawn.any():
                 return way
             required = same & ~redrawn
@@ -255,23 +260,21 @@ class GifWriter:
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
                 marked = required if length == 1 else required | in_runs(same, length)
-                ways.append(_Way(_lzw(np.where(marked, np.uint8(transparent), crop)),
-                                 transparent, table, local))
+                ways.append(_own_entry_way(crop, marked, transparent, local))
             return min(ways, key=_Way.size)
-        ways = [_Way(_lzw(crop), None, table, local)]
+        ways = [_way(crop, None, local)]
         if not same.any():
             return ways[0]
-        mark, marked_table, marked_local = _free_entry(crop, same, table), table, local
+        mark, marked_local = _free_entry(crop, same, table), local
         if mark is None and table < MAX_PALETTE:
-            mark, marked_table, marked_local = table, 2 * table, True
+            mark, marked_local = table, True
         if mark is None:
             return ways[0]
         runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
             marked = same if length == 1 else in_runs(same, length)
             if marked.any():
-                data = _lzw(np.where(marked, np.uint8(mark), crop))
-                ways.append(_Way(data, mark, marked_table, marked_local))
+                ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local))
         return min(ways, key=_Way.size)
 
     def _write_header(self, loop: int | None, background: int) -> None:
@@ -401,9 +404,41 @@ def _control(delay: int, disposal: int, transparent: int | None) -> bytes:
 
 
 def _color_table(palette: np.ndarray, table: int) -> bytes:
+    """The first ``table`` entries of ``palette``, padded with black."""
     padded = np.zeros((table, 3), dtype=np.uint8)
-    padded[: palette.shape[0]] = palette
+    n = min(table, palette.shape[0])
+    padded[:n] = palette[:n]
     return padded.tobytes()
+
+
+def _way(indices: np.ndarray, mark: int | None, local: bool) -> _Way:
+    """``indices`` stored with transparent entry ``mark``; a local table holds the entries
+    up to the largest of ``indices``, and no more."""
+    return _Way(_lzw(indices), mark, _table_size(int(indices.max()) + 1), local)
+
+
+def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int,
+                   local: bool) -> _Way:
+    """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry.
+
+    With the global table they take ``transparent``. With a local table,
+    whose entries are paid for in the frame, they take the lowest entry that
+    no unmarked pixel uses (``transparent`` itself when some unmarked pixel
+    holds it): a frame of 32 colours and entry 32 for its kept pixels needs a
+    table of 64 entries, but none of 32 when it leaves an entry unused. With no
+    pixel marked and none holding ``transparent``, the frame has no
+    transparent entry at all.
+    """
+    if not local:
+        return _way(np.where(marked, np.uint8(transparent), crop), transparent, local)
+    used = np.bincount(crop[~marked], minlength=transparent + 1)
+    if used[transparent]:
+        mark: int | None = transparent
+    elif marked.any():
+        mark = int(np.flatnonzero(used[:transparent + 1] == 0)[0])
+    else:
+        return _way(crop, None, local)
+    return _way(np.where(marked, np.uint8(mark), crop), mark, local)
 
 
 def _lzw(indices: np.ndarray) -> bytes:
