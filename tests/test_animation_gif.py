@@ -283,6 +283,25 @@ def test_a_local_table_holds_only_the_entries_its_frame_uses(rng):
         assert (rgba[..., 3] == 255).all()
 
 
+def test_a_frame_cleared_when_disposed_of_keeps_its_transparent_entry():
+    """A first frame of a local table marked nothing and so had no transparent entry; cleared
+    for the next frame's transparent pixel, Pillow drew its box in the background entry of
+    the global table, opaque black, and the next frame showed the pixel opaque."""
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), np.zeros((2, 3), np.uint8), 0)
+    writer.add(np.array([[1, 1, 1]], np.uint8), palette=local, transparent=2)
+    writer.add(np.array([[2, 1, 0]], np.uint8), palette=local, transparent=2)
+    writer.close()
+    data = fp.getvalue()
+    assert boxes(data) == [(0, 0, 3, 1), (1, 0, 3, 1)]  # the first frame is cleared
+    assert frame_blocks(data) == [(2, 0), (2, None)]  # entry 0: no pixel of the first frame
+    frames = shown(data)
+    assert frames[0].tolist() == [[[220, 220, 220, 255]] * 3]
+    assert frames[1][0, :, 3].tolist() == [0, 255, 255]
+    assert frames[1][0, 1:].tolist() == [[220, 220, 220, 255], [40, 40, 40, 255]]
+
+
 def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):
     before = rng.integers(0, 4, (20, 30)).astype(np.uint8)
     assert change_bytes(before, before, 4) == 0

@@ -221,7 +221,8 @@ class GifWriter:
         redrawn = None
         if f.transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(f.palette, f.transparent)[crop] == before)
-        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn)
+        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn,
+                             cleared=f.disposal == _CLEAR)
         self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
@@ -235,7 +236,7 @@ class GifWriter:
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
                   transparent: int | None, local: bool,
-                  redrawn: np.ndarray | None = None) -> _Way:
+                  redrawn: np.ndarray | None = None, *, cleared: bool = False) -> _Way:
         """The smallest way to store the box: LZW data, transparent entry and colour table.
 
         Marking unchanged pixels transparent pays in static areas and costs
@@ -246,13 +247,14 @@ class GifWriter:
         the unchanged pixels not in ``redrawn`` (those whose entry in ``crop``
         does not draw what the canvas shows) are marked in every way; all of
         them are marked when ``redrawn`` is None (in a local table, with the entry
-        :func:`_own_entry_way` picks). When every
+        :func:`_own_entry_way` picks; a frame ``cleared`` when disposed of keeps
+        a transparent entry). When every
         entry of a full table is drawn by a changed pixel, the marked ways use
         a local table twice as large (same colours) whose first added entry is
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            way = _own_entry_way(crop, same, transparent, local)
+            way = _own_entry_way(crop, same, transparent, local, cleared)
             if redrawn is None or not redrawn.any():
                 return way
             required = same & ~redrawn
@@ -260,7 +262,7 @@ class GifWriter:
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
                 marked = required if length == 1 else required | in_runs(same, length)
-                ways.append(_own_entry_way(crop, marked, transparent, local))
+                ways.append(_own_entry_way(crop, marked, transparent, local, cleared))
             return min(ways, key=_Way.size)
         ways = [_way(crop, None, local)]
         if not same.any():
@@ -413,12 +415,13 @@ def _color_table(palette: np.ndarray, table: int) -> bytes:
 
 def _way(indices: np.ndarray, mark: int | None, local: bool) -> _Way:
     """``indices`` stored with transparent entry ``mark``; a local table holds the entries
-    up to the largest of ``indices``, and no more."""
-    return _Way(_lzw(indices), mark, _table_size(int(indices.max()) + 1), local)
+    up to the largest of ``indices`` and ``mark``, and no more."""
+    largest = max(int(indices.max()), mark or 0)
+    return _Way(_lzw(indices), mark, _table_size(largest + 1), local)
 
 
-def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int,
-                   local: bool) -> _Way:
+def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
+                   cleared: bool) -> _Way:
     """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry.
 
     With the global table they take ``transparent``. With a local table,
@@ -427,14 +430,16 @@ def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int,
     holds it): a frame of 32 colours and entry 32 for its kept pixels needs a
     table of 64 entries, but none of 32 when it leaves an entry unused. With no
     pixel marked and none holding ``transparent``, the frame has no
-    transparent entry at all.
+    transparent entry, unless it is ``cleared`` when disposed of: Pillow clears
+    a frame's box to its transparent entry, and to the background entry (of the
+    global table, opaque) when it has none.
     """
     if not local:
         return _way(np.where(marked, np.uint8(transparent), crop), transparent, local)
     used = np.bincount(crop[~marked], minlength=transparent + 1)
     if used[transparent]:
         mark: int | None = transparent
-    elif marked.any():
+    elif marked.any() or cleared:
         mark = int(np.flatnonzero(used[:transparent + 1] == 0)[0])
     else:
         return _way(crop, None, local)
