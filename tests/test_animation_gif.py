@@ -275,12 +275,28 @@ def test_a_local_table_holds_only_the_entries_its_frame_uses(rng):
         writer.add(indices, palette=local, transparent=2, keep=kept)
     writer.close()
     data = fp.getvalue()
-    assert frame_blocks(data) == [(2, None), (4, 2), (2, 1), (2, None)]
+    # the first frame keeps a transparent entry (see the next test): entry 2, both drawn
+    assert frame_blocks(data) == [(4, 2), (4, 2), (2, 1), (2, None)]
     expected = local[first]
     for (indices, kept), rgba in zip(frames, shown(data), strict=True):
         expected = np.where(kept[..., None], expected, local[indices])
         assert np.array_equal(rgba[..., :3], expected)
         assert (rgba[..., 3] == 255).all()
+
+
+def test_a_first_frame_that_marks_nothing_keeps_a_transparent_entry():
+    """Pillow reads the frames after a first frame without a transparent entry as RGB: the
+    pixel the third frame shows transparent came out opaque, in the entry it was cleared to."""
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), np.zeros((2, 3), np.uint8), 0)
+    for indices in ([[1, 1, 1]], [[0, 1, 1]], [[2, 1, 1]]):
+        writer.add(np.array(indices, np.uint8), palette=local, transparent=2)
+    writer.close()
+    data = fp.getvalue()
+    assert frame_blocks(data)[0] == (2, 0)  # entry 0: no pixel of the first frame draws it
+    assert [frame[0, :, 3].tolist() for frame in shown(data)] == [[255] * 3, [255] * 3,
+                                                                   [0, 255, 255]]
 
 
 def test_a_frame_cleared_when_disposed_of_keeps_its_transparent_entry():

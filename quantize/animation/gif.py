@@ -25,7 +25,8 @@ bytes the frame pays, holds only the entries up to the largest its pixels use:
 its marked pixels take the lowest entry no other pixel of the box uses rather
 than its own transparent entry when that is higher (32 colours and entry 32
 take a table of 64 entries and LZW codes a bit wider), and a frame that marks
-no pixel and shows none transparent has no transparent entry. Each frame's
+no pixel and shows none transparent has no transparent entry (but the first,
+and one cleared when disposed of, for Pillow's sake). Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
@@ -221,8 +222,10 @@ class GifWriter:
         redrawn = None
         if f.transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(f.palette, f.transparent)[crop] == before)
+        # Pillow reads every frame opaque after a first frame without a transparent entry,
+        # and clears a frame's box to the background entry (opaque) when it has none.
         way = self._smallest(crop, same, table, f.transparent, f.local, redrawn,
-                             cleared=f.disposal == _CLEAR)
+                             entry=self.frames_written == 0 or f.disposal == _CLEAR)
         self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
@@ -236,7 +239,7 @@ class GifWriter:
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
                   transparent: int | None, local: bool,
-                  redrawn: np.ndarray | None = None, *, cleared: bool = False) -> _Way:
+                  redrawn: np.ndarray | None = None, *, entry: bool = False) -> _Way:
         """The smallest way to store the box: LZW data, transparent entry and colour table.
 
         Marking unchanged pixels transparent pays in static areas and costs
@@ -247,14 +250,14 @@ class GifWriter:
         the unchanged pixels not in ``redrawn`` (those whose entry in ``crop``
         does not draw what the canvas shows) are marked in every way; all of
         them are marked when ``redrawn`` is None (in a local table, with the entry
-        :func:`_own_entry_way` picks; a frame ``cleared`` when disposed of keeps
-        a transparent entry). When every
+        :func:`_own_entry_way` picks; with ``entry`` the frame has a transparent
+        entry even when it marks nothing). When every
         entry of a full table is drawn by a changed pixel, the marked ways use
         a local table twice as large (same colours) whose first added entry is
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            way = _own_entry_way(crop, same, transparent, local, cleared)
+            way = _own_entry_way(crop, same, transparent, local, entry)
             if redrawn is None or not redrawn.any():
                 return way
             required = same & ~redrawn
@@ -262,7 +265,7 @@ class GifWriter:
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
                 marked = required if length == 1 else required | in_runs(same, length)
-                ways.append(_own_entry_way(crop, marked, transparent, local, cleared))
+                ways.append(_own_entry_way(crop, marked, transparent, local, entry))
             return min(ways, key=_Way.size)
         ways = [_way(crop, None, local)]
         if not same.any():
@@ -421,7 +424,7 @@ def _way(indices: np.ndarray, mark: int | None, local: bool) -> _Way:
 
 
 def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
-                   cleared: bool) -> _Way:
+                   entry: bool) -> _Way:
     """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry.
 
     With the global table they take ``transparent``. With a local table,
@@ -430,16 +433,17 @@ def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local
     holds it): a frame of 32 colours and entry 32 for its kept pixels needs a
     table of 64 entries, but none of 32 when it leaves an entry unused. With no
     pixel marked and none holding ``transparent``, the frame has no
-    transparent entry, unless it is ``cleared`` when disposed of: Pillow clears
-    a frame's box to its transparent entry, and to the background entry (of the
-    global table, opaque) when it has none.
+    transparent entry, unless ``entry`` asks for one (the first frame: Pillow
+    reads the frames after a first frame without one as opaque; a frame cleared
+    when disposed of: Pillow clears its box to the background entry, opaque,
+    when it has none).
     """
     if not local:
         return _way(np.where(marked, np.uint8(transparent), crop), transparent, local)
     used = np.bincount(crop[~marked], minlength=transparent + 1)
     if used[transparent]:
         mark: int | None = transparent
-    elif marked.any() or cleared:
+    elif marked.any() or entry:
         mark = int(np.flatnonzero(used[:transparent + 1] == 0)[0])
     else:
         return _way(crop, None, local)
