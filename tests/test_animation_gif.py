@@ -189,6 +189,25 @@ def test_kept_pixels_where_the_canvas_shows_nothing_are_drawn_by_their_entry():
     assert second[0, 2].tolist() == [0, 0, 0, 255]
 
 
+def test_kept_pixels_in_the_box_cleared_for_a_transparent_pixel_are_drawn_by_their_entry():
+    """As ``GifWriter.add`` says: the previous frame is cleared over its own box and the
+    pixel turning transparent; kept pixels there are drawn by their entry (the transparent
+    one shows transparent), the others are left as they are."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (5, 1), np.zeros((2, 3), np.uint8), 0)
+    for indices in ([[1, 1, 1, 1, 1]], [[0, 0, 1, 1, 1]]):  # white; then two pixels red
+        writer.add(np.array(indices, np.uint8), palette=PALETTE[[2, 1]], transparent=2)
+    local = np.array([[10, 200, 30], [40, 50, 250]], np.uint8)
+    keep = np.array([[False, True, True, True, True]])
+    writer.add(np.array([[2, 0, 2, 1, 0]], np.uint8), palette=local, transparent=2, keep=keep)
+    writer.close()
+    data = fp.getvalue()
+    assert boxes(data)[1] == (0, 0, 2, 1)  # cleared when disposed of: the box of both pixels
+    white, green = [255, 255, 255, 255], [10, 200, 30, 255]
+    third = shown(data)[2].tolist()[0]
+    assert third[0][3] == 0 and third[1] == green and third[2:] == [white] * 3
+
+
 def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
     """(local colour table entries, 0 when none; transparent entry or None) of every frame."""
     pos, out, transparent = 13, [], None

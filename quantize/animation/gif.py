@@ -141,11 +141,17 @@ class GifWriter:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
         Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
-        (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
-        canvas wherever it shows something, whatever their entry, the transparent
-        one too; but where the canvas must be cleared for other pixels of the frame
-        to show transparent (the previous frame is then disposed of by clearing a
-        box that may hold kept pixels), those in the box are drawn by their entry.
+        (a ``(H, W)`` mask; ignored without ``transparent``) show what the canvas
+        shows once the previous frame is disposed of, whatever their entry (the
+        transparent one too), wherever it shows something. Where it shows nothing
+        they are drawn by their entry (shown transparent when that is
+        ``transparent``): where the canvas is transparent already, and where it
+        is cleared for this frame. A pixel of this frame to be shown transparent
+        where the canvas shows something can only be cleared, so the previous
+        frame is then disposed of by clearing the bounding box of its own box and
+        all such pixels; every kept pixel in that box loses what it showed (a GIF
+        frame clears its whole box) and is drawn by its entry. Kept pixels
+        outside it are left as they are.
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
