@@ -51,7 +51,7 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs",
+__all__ = ["MAX_DELAY_CS", "GifWriter", "bounding_box", "change_bytes", "in_runs",
            "local_frame_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
@@ -370,6 +370,11 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
         return (0, 0, 1, 1)
     cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
     return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the True pixels of a ``(H, W)`` mask that has some."""
+    return _bbox(mask)
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
