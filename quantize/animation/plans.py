@@ -387,7 +387,9 @@ class PerFramePlan:
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
-        Pixels identical to the previous frame are kept on the canvas; those
+        Pixels identical to the previous frame are kept on the canvas (not in
+        a frame where a pixel drawn before turns transparent: the GIF then
+        clears a box that may hold any of them); those
         in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
         them all is estimated to code smaller
         (:meth:`PerFramePlan._keep_all`), as where static areas are small.
@@ -401,7 +403,10 @@ class PerFramePlan:
         """
         codes = pack_rgb(rgb)
         still = None
-        if previous is not None:
+        # A pixel drawn before and transparent now can only be cleared, over a box that
+        # may hold every other pixel (GifWriter.add): none is kept then, all are drawn.
+        if previous is not None and not (~opaque & (previous[0][..., 3] >= ALPHA_THRESHOLD)
+                                         ).any():
             prev_rgba = previous[0]
             still = (prev_rgba[..., :3] == rgb).all(axis=2)
             still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
