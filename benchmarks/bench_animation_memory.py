@@ -36,6 +36,7 @@ CASES = [
     ("GIF -> GIF, --dither", ".gif", ".gif", ["--dither"]),
     ("WebP -> GIF", ".webp", ".gif", []),
     ("APNG -> GIF", ".png", ".gif", []),
+    ("GIF -> APNG", ".gif", ".png", []),
     ("APNG -> APNG", ".png", ".png", []),
     ("APNG -> APNG, --dither", ".png", ".png", ["--dither"]),
     ("WebP -> WebP", ".webp", ".webp", []),
