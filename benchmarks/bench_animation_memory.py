@@ -5,9 +5,9 @@ pixels from the last, so every frame differs) of 100, 200 and 400 frames,
 saved by Pillow as GIF, APNG and WebP in a temporary folder (nothing is
 committed), runs each conversion of the README's table in a child process
 under ``/usr/bin/time -v`` and prints its peak resident set size in MB. A GIF
-output is written as the frames come and should not grow with the frames; an
-APNG or WebP output's frames wait for Pillow's writer (see
-``quantize/animation/sinks.py``) and grow by one to two bytes a pixel a frame.
+or APNG output is written as the frames come and should not grow with the
+frames; a WebP output's frames wait for Pillow's writer (see
+``quantize/animation/sinks.py``) and grow with them.
 
 Usage::
 
@@ -36,6 +36,7 @@ CASES = [
     ("GIF -> GIF, --dither", ".gif", ".gif", ["--dither"]),
     ("WebP -> GIF", ".webp", ".gif", []),
     ("APNG -> GIF", ".png", ".gif", []),
+    ("GIF -> APNG", ".gif", ".png", []),
     ("APNG -> APNG", ".png", ".png", []),
     ("APNG -> APNG, --dither", ".png", ".png", ["--dither"]),
     ("WebP -> WebP", ".webp", ".webp", []),

@@ -5,8 +5,9 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 ``batch``) check their inputs at their own public boundary and then use:
 
 - **nearest centre**: :func:`nearest` (labels), :func:`sq_dist_to_labels`,
-  :func:`labels_sq_dist` (both), :func:`sq_dist_to` (to a few candidate
-  centres, for seeding). All are chunked float32 matrix products
+  :func:`labels_sq_dist` (both), :func:`second_nearest_gap` (how much farther
+  the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
+  seeding). All are chunked float32 matrix products
   ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
   matrix is built for large ``n``;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
@@ -95,6 +96,24 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
 
     by_parts(X.shape[0], part)
     return labels
+
+
+def second_nearest_gap(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre ``(n,)`` and how much farther, squared, the second nearest is ``(n,)``.
+
+    The labels are :func:`nearest`'s; the gap ``(n,)`` float64 is 0 for a row
+    as near two centres (or two equal ones), ``inf`` when there is one centre.
+
+    >>> labels, gap = second_nearest_gap(np.array([[0., 0.], [4., 0.]]),
+    ...                                  np.array([[1., 0.], [3., 0.]]))
+    >>> labels.tolist(), gap.tolist()
+    ([0, 1], [8.0, 8.0])
+    """
+    X, c32 = _as_f32(X), _as_f32(centers)
+    labels, second = _nearest_two(X, c32)
+    own = c32[labels].astype(np.float64)
+    first = np.einsum("ij,ij->i", own, own) - 2.0 * np.einsum("ij,ij->i", X, own)
+    return labels, np.maximum(second - first, 0.0)
 
 
 def _expansion_blocks(X: np.ndarray, c32: np.ndarray) -> Iterator[tuple[slice, np.ndarray]]:

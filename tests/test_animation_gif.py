@@ -152,7 +152,9 @@ def test_kept_pixels_stay_marked_when_their_entry_draws_another_colour(rng):
     expected[~keep] = 0
     assert np.array_equal(shown(data)[1][..., :3], expected)
     # Only the kept pixels that were white are marked; the black ones are drawn black.
-    assert _lzw(np.where(keep & (first == 1), 2, second).astype(np.uint8)) in data
+    # Entry 1 draws no pixel, so it marks them: the local table holds two entries, not four.
+    assert _lzw(np.where(keep & (first == 1), 1, second).astype(np.uint8)) in data
+    assert frame_blocks(data)[1] == (2, 1)
 
 
 def test_kept_pixels_of_the_transparent_entry_stay_as_they_were():
@@ -185,6 +187,25 @@ def test_kept_pixels_where_the_canvas_shows_nothing_are_drawn_by_their_entry():
     # third, kept too, is drawn by its entry
     assert second[0, 1].tolist() == second[0, 0].tolist() != [255, 255, 255, 255]
     assert second[0, 2].tolist() == [0, 0, 0, 255]
+
+
+def test_kept_pixels_in_the_box_cleared_for_a_transparent_pixel_are_drawn_by_their_entry():
+    """As ``GifWriter.add`` says: the previous frame is cleared over its own box and the
+    pixel turning transparent; kept pixels there are drawn by their entry (the transparent
+    one shows transparent), the others are left as they are."""
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (5, 1), np.zeros((2, 3), np.uint8), 0)
+    for indices in ([[1, 1, 1, 1, 1]], [[0, 0, 1, 1, 1]]):  # white; then two pixels red
+        writer.add(np.array(indices, np.uint8), palette=PALETTE[[2, 1]], transparent=2)
+    local = np.array([[10, 200, 30], [40, 50, 250]], np.uint8)
+    keep = np.array([[False, True, True, True, True]])
+    writer.add(np.array([[2, 0, 2, 1, 0]], np.uint8), palette=local, transparent=2, keep=keep)
+    writer.close()
+    data = fp.getvalue()
+    assert boxes(data)[1] == (0, 0, 2, 1)  # cleared when disposed of: the box of both pixels
+    white, green = [255, 255, 255, 255], [10, 200, 30, 255]
+    third = shown(data)[2].tolist()[0]
+    assert third[0][3] == 0 and third[1] == green and third[2:] == [white] * 3
 
 
 def frame_blocks(data: bytes) -> list[tuple[int, int | None]]:
@@ -249,6 +270,71 @@ def test_a_free_entry_needs_no_local_table(rng):
     assert frame_blocks(data) == [(0, None), (0, 0)]
     for indices, rgba in zip((first, second), shown(data), strict=True):
         assert np.array_equal(rgba[..., :3], FULL[indices])
+
+
+def test_a_local_table_holds_only_the_entries_its_frame_uses(rng):
+    """A frame of two colours and the transparent entry 2 wrote a table of four entries
+    even when no pixel needed entry 2, or when an entry of the two was free to mark."""
+    first = np.where(rng.random((8, 64)) < 0.5, 0, 1).astype(np.uint8)
+    keep = np.zeros(first.shape, bool)
+    keep[2:6, 10:50] = True
+    both = np.where(rng.random(first.shape) < 0.5, 1, 0).astype(np.uint8)
+    both[0, 0], both[-1, -1] = 1 - first[0, 0], 1 - first[-1, -1]  # the box: every pixel
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    none = np.zeros_like(keep)
+    frames = [  # (indices, keep): kept pixels whose entry draws another colour are marked
+        (first, none),                          # the first frame: nothing to mark
+        (both, keep),                           # both colours drawn: marked with entry 2
+        (np.zeros_like(first), keep),           # only entry 0 drawn: marked with entry 1
+        (np.ones_like(first), none),            # nothing kept, nothing transparent
+    ]
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (64, 8), np.zeros((2, 3), np.uint8), 0)
+    for indices, kept in frames:
+        writer.add(indices, palette=local, transparent=2, keep=kept)
+    writer.close()
+    data = fp.getvalue()
+    # the first frame keeps a transparent entry (see the next test): entry 2, both drawn
+    assert frame_blocks(data) == [(4, 2), (4, 2), (2, 1), (2, None)]
+    expected = local[first]
+    for (indices, kept), rgba in zip(frames, shown(data), strict=True):
+        expected = np.where(kept[..., None], expected, local[indices])
+        assert np.array_equal(rgba[..., :3], expected)
+        assert (rgba[..., 3] == 255).all()
+
+
+def test_a_first_frame_that_marks_nothing_keeps_a_transparent_entry():
+    """Pillow reads the frames after a first frame without a transparent entry as RGB: the
+    pixel the third frame shows transparent came out opaque, in the entry it was cleared to."""
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), np.zeros((2, 3), np.uint8), 0)
+    for indices in ([[1, 1, 1]], [[0, 1, 1]], [[2, 1, 1]]):
+        writer.add(np.array(indices, np.uint8), palette=local, transparent=2)
+    writer.close()
+    data = fp.getvalue()
+    assert frame_blocks(data)[0] == (2, 0)  # entry 0: no pixel of the first frame draws it
+    assert [frame[0, :, 3].tolist() for frame in shown(data)] == [[255] * 3, [255] * 3,
+                                                                   [0, 255, 255]]
+
+
+def test_a_frame_cleared_when_disposed_of_keeps_its_transparent_entry():
+    """A first frame of a local table marked nothing and so had no transparent entry; cleared
+    for the next frame's transparent pixel, Pillow drew its box in the background entry of
+    the global table, opaque black, and the next frame showed the pixel opaque."""
+    local = np.array([[40, 40, 40], [220, 220, 220]], np.uint8)
+    fp = io.BytesIO()
+    writer = GifWriter(fp, (3, 1), np.zeros((2, 3), np.uint8), 0)
+    writer.add(np.array([[1, 1, 1]], np.uint8), palette=local, transparent=2)
+    writer.add(np.array([[2, 1, 0]], np.uint8), palette=local, transparent=2)
+    writer.close()
+    data = fp.getvalue()
+    assert boxes(data) == [(0, 0, 3, 1), (1, 0, 3, 1)]  # the first frame is cleared
+    assert frame_blocks(data) == [(2, 0), (2, None)]  # entry 0: no pixel of the first frame
+    frames = shown(data)
+    assert frames[0].tolist() == [[[220, 220, 220, 255]] * 3]
+    assert frames[1][0, :, 3].tolist() == [0, 255, 255]
+    assert frames[1][0, 1:].tolist() == [[220, 220, 220, 255], [40, 40, 40, 255]]
 
 
 def test_change_bytes_codes_the_changed_box_the_smaller_way(rng):

@@ -9,6 +9,7 @@ from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
     _RUN_SEGMENT,
+    FEWER_COLOURS_DB,
     RUN_TOLERANCE,
     STILL_RUN,
     GlobalPlan,
@@ -22,7 +23,17 @@ from quantize.animation.plans import (
 from quantize.animation.stats import FrameStats
 from quantize.colors import pack_rgb, srgb_to_lab
 
-from .animation_support import BLUE, GREEN, RED, WHITE, moving_square, save_animation
+from .animation_support import (
+    BLUE,
+    CYAN,
+    GREEN,
+    MAGENTA,
+    RED,
+    WHITE,
+    YELLOW,
+    moving_square,
+    save_animation,
+)
 
 A, B = (10, 20, 30), (200, 100, 50)
 
@@ -134,6 +145,58 @@ def test_per_frame_keeps_scattered_still_pixels_when_that_codes_smaller(tmp_path
     still = (np.arange(80).reshape(4, 20) % 3) == 0  # no run of them, many colours
     second = np.where(still[..., None], first, np.array(A, np.uint8))
     assert np.array_equal(per_frame_keep(first, second, tmp_path), still)
+
+
+def per_frame_plan(tmp_path, k: int) -> PerFramePlan:
+    return PerFramePlan(check_animation_options(tmp_path / "in.gif", None, n_colors=k,
+                                                palette="per-frame", seed=0))
+
+
+@pytest.mark.parametrize("apart, given_up", [(2, True), (30, False)])
+def test_a_frame_gives_up_its_least_needed_colour_rather_than_double_its_table(
+        tmp_path, apart, given_up):
+    # Four colours and the transparent entry take a table of eight entries; three and it,
+    # four. The frame's error is that of its kept pixels, drawn as (0, 0, 0); the colour
+    # given up is the one whose pixels move least to another entry: its one pixel, ``apart``
+    # levels of red from RED, costs apart**2 (4, or 900 for 4 % of the PSNR, 0.17 dB).
+    near = (RED[0] + apart, RED[1], RED[2])
+    palette = np.array([WHITE, RED, near, BLUE], np.uint8)
+    indices = np.array([[0] * 8 + [1] * 8 + [2] + [3] * 7 + [0] * 8], np.uint8)
+    rgb = palette[indices]
+    still = np.zeros(indices.shape, bool)
+    still[0, -8:] = True
+    rgb[still] = (40, 40, 40)  # shown as (0, 0, 0): 8 x 3 x 40**2 = 38400
+    plan = per_frame_plan(tmp_path, 4)
+    plan.shown = np.zeros(indices.shape, np.int64)
+    opaque = np.ones(indices.shape, bool)
+    fewer, mapped = plan._one_fewer(rgb, pack_rgb(rgb), opaque, still, palette, indices)
+    assert 4 < 38400 * (10 ** (FEWER_COLOURS_DB / 10) - 1) < 900
+    if given_up:
+        assert fewer.tolist() == [list(WHITE), list(RED), list(BLUE)]
+        assert mapped.tolist() == [[0] * 8 + [1] * 9 + [2] * 7 + [0] * 8]
+    else:
+        assert fewer is palette and mapped is indices
+
+
+def test_per_frame_tables_of_kept_pixels_hold_three_colours_when_a_fourth_costs_little(
+        tmp_path):
+    # Six colours at -k 4: the two greys (kept in the second frame) share an entry.
+    first = np.array([[(100, 100, 100), (110, 110, 110)] * 8
+                      + [GREEN, YELLOW, MAGENTA, CYAN] * 5], np.uint8)
+    second = first.copy()
+    second[0, 16:] = [WHITE] * 4 + [RED] * 8 + [BLUE] * 7 + [(RED[0] + 2, *RED[1:])]
+    plan = per_frame_plan(tmp_path, 4)
+    opaque = np.ones(first.shape[:2], bool)
+    stats = FrameStats()
+    indices, palette, transparent, keep = plan.map(first, opaque, None, 0.0, stats)
+    assert palette.shape == (5, 3) and transparent == 4  # nothing kept: no entry given up
+    previous = (np.dstack([first, np.full(opaque.shape, 255, np.uint8)]), indices)
+    indices, palette, transparent, keep = plan.map(second, opaque, previous, 0.0, stats)
+    assert keep.tolist() == [[True] * 16 + [False] * 20]
+    assert transparent == 3 and palette[:3].tolist() == [list(BLUE), list(RED), list(WHITE)]
+    # the near red, alone, is drawn RED
+    drawn = [WHITE] * 4 + [RED] * 8 + [BLUE] * 7 + [RED]
+    assert np.array_equal(palette[indices[~keep]], np.array(drawn, np.uint8))
 
 
 def test_mean_delta_e_of_nothing_drawn_is_zero():

@@ -106,6 +106,23 @@ def test_nearest_two_gives_the_two_smallest_expansions(rng, k):
     np.testing.assert_array_equal(second, np.sort(block, axis=1)[:, 1])
 
 
+@pytest.mark.parametrize("k", [1, 2, 16])
+def test_second_nearest_gap_is_the_distance_to_the_next_centre_minus_the_nearest(rng, k):
+    X = rng.integers(0, 256, size=(2000, 3)).astype(np.float32)
+    C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
+    d = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(axis=2)
+    labels, gap = kern.second_nearest_gap(X, C)
+    np.testing.assert_array_equal(labels, kern.nearest(X, C))
+    if k == 1:
+        assert np.isinf(gap).all()
+    else:
+        np.testing.assert_allclose(gap, np.sort(d, axis=1)[:, 1] - d.min(axis=1), atol=1e-3)
+    if k > 1:  # a centre given twice: no gap for the rows nearest to it
+        C[1] = C[0]
+        labels, gap = kern.second_nearest_gap(X, C)
+        assert (gap[labels == 0] == 0).all()
+
+
 def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     seen = []

@@ -6,8 +6,9 @@ written as an animation.
   (:func:`probe_animation`), :func:`count_frames`;
 - :mod:`~quantize.animation.plans`: the palette (pooled over frames, or per
   frame) and the mapping of pixels to entries;
-- :mod:`~quantize.animation.gif` and :mod:`~quantize.animation.sinks`: the
-  writers, storing each frame as its difference from the previous one;
+- :mod:`~quantize.animation.gif`, :mod:`~quantize.animation.apng` and
+  :mod:`~quantize.animation.sinks`: the writers, storing each frame as its
+  difference from the previous one;
 - :mod:`~quantize.animation.job`: :func:`reduce_animation_file`, file to file.
 
 :func:`first_frame_note` is for jobs that only use the first frame (segment).

@@ -12,15 +12,21 @@ show the right colour may be given a transparent index, which leaves them as
 they are: in static areas that makes long runs LZW compresses well, but among
 changed pixels it breaks runs, so each box is encoded both ways and the
 smaller kept. That index is the animation's own transparent entry when it has
-one, otherwise the lowest entry of the colour table
-that none of the changed pixels uses (the table is padded to a power of two,
-so there often is one for free). When the changed pixels draw every entry of a
-full table, the marked ways use a local table of twice the size, same colours,
-whose first added entry is transparent; it is kept when its bytes are repaid
-(a frame of a palette-full animation is otherwise stored whole). With the
-animation's own transparent entry, marking is required for the unchanged pixels
-whose entry would draw something else (pixels a frame with a palette of its own
-leaves on the canvas, or shows transparent) and a choice for the others. Each frame's
+one, otherwise the lowest entry of the colour table that none of the changed
+pixels uses (the table is padded to a power of two, so there often is one for
+free). When the changed pixels draw every entry of a full table, the marked
+ways use a local table of twice the size, same colours, whose first added entry
+is transparent; it is kept when its bytes are repaid (a frame of a palette-full
+animation is otherwise stored whole). With the animation's own transparent
+entry, marking is required for the unchanged pixels whose entry would draw
+something else (pixels a frame with a palette of its own leaves on the canvas,
+or shows transparent) and a choice for the others. A frame's local table, whose
+bytes the frame pays, holds only the entries up to the largest its pixels use:
+its marked pixels take the lowest entry no other pixel of the box uses rather
+than its own transparent entry when that is higher (32 colours and entry 32
+take a table of 64 entries and LZW codes a bit wider), and a frame that marks
+no pixel and shows none transparent has no transparent entry (but the first,
+and one cleared when disposed of, for Pillow's sake). Each frame's
 LZW codes start at the fewest bits that hold its largest index. A frame
 identical to the one on screen is still written, as one transparent pixel, so
 frame count and durations are kept exactly (durations as GIF's centiseconds,
@@ -45,7 +51,7 @@ from PIL import Image
 from .._kernels import pack_rgb
 from ..io import MAX_PALETTE
 
-__all__ = ["MAX_DELAY_CS", "GifWriter", "change_bytes", "in_runs",
+__all__ = ["MAX_DELAY_CS", "GifWriter", "bounding_box", "change_bytes", "in_runs",
            "local_frame_bytes"]
 
 _KEEP, _CLEAR, _RESTORE = 1, 2, 3
@@ -135,11 +141,17 @@ class GifWriter:
         """Queue one full frame: ``(H, W)`` entries into ``palette`` (default: the global one).
 
         Pixels holding ``transparent`` are shown transparent. Pixels in ``keep``
-        (a ``(H, W)`` mask; needs ``transparent``) are left as they are on the
-        canvas wherever it shows something, whatever their entry, the transparent
-        one too; but where the canvas must be cleared for other pixels of the frame
-        to show transparent (the previous frame is then disposed of by clearing a
-        box that may hold kept pixels), those in the box are drawn by their entry.
+        (a ``(H, W)`` mask; ignored without ``transparent``) show what the canvas
+        shows once the previous frame is disposed of, whatever their entry (the
+        transparent one too), wherever it shows something. Where it shows nothing
+        they are drawn by their entry (shown transparent when that is
+        ``transparent``): where the canvas is transparent already, and where it
+        is cleared for this frame. A pixel of this frame to be shown transparent
+        where the canvas shows something can only be cleared, so the previous
+        frame is then disposed of by clearing the bounding box of its own box and
+        all such pixels; every kept pixel in that box loses what it showed (a GIF
+        frame clears its whole box) and is drawn by its entry. Kept pixels
+        outside it are left as they are.
         """
         local = palette is not None
         pal = self._global if palette is None else np.asarray(palette, dtype=np.uint8)
@@ -216,7 +228,10 @@ class GifWriter:
         redrawn = None
         if f.transparent is not None:  # unchanged pixels whose own entry draws what is there
             redrawn = same & (_canvas_codes(f.palette, f.transparent)[crop] == before)
-        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn)
+        # Pillow reads every frame opaque after a first frame without a transparent entry,
+        # and clears a frame's box to the background entry (opaque) when it has none.
+        way = self._smallest(crop, same, table, f.transparent, f.local, redrawn,
+                             entry=self.frames_written == 0 or f.disposal == _CLEAR)
         self._fp.write(_control(f.delay, f.disposal, way.mark))
         self._fp.write(struct.pack("<cHHHH", b",", left, top, right - left, bottom - top))
         if way.local:
@@ -230,7 +245,7 @@ class GifWriter:
 
     def _smallest(self, crop: np.ndarray, same: np.ndarray, table: int,
                   transparent: int | None, local: bool,
-                  redrawn: np.ndarray | None = None) -> _Way:
+                  redrawn: np.ndarray | None = None, *, entry: bool = False) -> _Way:
         """The smallest way to store the box: LZW data, transparent entry and colour table.
 
         Marking unchanged pixels transparent pays in static areas and costs
@@ -240,14 +255,15 @@ class GifWriter:
         ``_STATIC_RUNS`` marked. With the animation's own ``transparent`` entry,
         the unchanged pixels not in ``redrawn`` (those whose entry in ``crop``
         does not draw what the canvas shows) are marked in every way; all of
-        them are marked when ``redrawn`` is None. When every
+        them are marked when ``redrawn`` is None (in a local table, with the entry
+        :func:`_own_entry_way` picks; with ``entry`` the frame has a transparent
+        entry even when it marks nothing). When every
         entry of a full table is drawn by a changed pixel, the marked ways use
         a local table twice as large (same colours) whose first added entry is
         the transparent one; its bytes count in the comparison.
         """
         if transparent is not None:
-            way = _Way(_lzw(np.where(same, np.uint8(transparent), crop)), transparent, table,
-                       local)
+            way = _own_entry_way(crop, same, transparent, local, entry)
             if redrawn is None or not redrawn.any():
                 return way
             required = same & ~redrawn
@@ -255,23 +271,21 @@ class GifWriter:
             runs = _STATIC_RUNS if self.optimized else (1,)
             for length in runs:
                 marked = required if length == 1 else required | in_runs(same, length)
-                ways.append(_Way(_lzw(np.where(marked, np.uint8(transparent), crop)),
-                                 transparent, table, local))
+                ways.append(_own_entry_way(crop, marked, transparent, local, entry))
             return min(ways, key=_Way.size)
-        ways = [_Way(_lzw(crop), None, table, local)]
+        ways = [_way(crop, None, local)]
         if not same.any():
             return ways[0]
-        mark, marked_table, marked_local = _free_entry(crop, same, table), table, local
+        mark, marked_local = _free_entry(crop, same, table), local
         if mark is None and table < MAX_PALETTE:
-            mark, marked_table, marked_local = table, 2 * table, True
+            mark, marked_local = table, True
         if mark is None:
             return ways[0]
         runs = _STATIC_RUNS if self.optimized else (1,)
         for length in runs:
             marked = same if length == 1 else in_runs(same, length)
             if marked.any():
-                data = _lzw(np.where(marked, np.uint8(mark), crop))
-                ways.append(_Way(data, mark, marked_table, marked_local))
+                ways.append(_way(np.where(marked, np.uint8(mark), crop), mark, marked_local))
         return min(ways, key=_Way.size)
 
     def _write_header(self, loop: int | None, background: int) -> None:
@@ -358,6 +372,11 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
 
 
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the True pixels of a ``(H, W)`` mask that has some."""
+    return _bbox(mask)
+
+
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
@@ -401,9 +420,45 @@ def _control(delay: int, disposal: int, transparent: int | None) -> bytes:
 
 
 def _color_table(palette: np.ndarray, table: int) -> bytes:
+    """The first ``table`` entries of ``palette``, padded with black."""
     padded = np.zeros((table, 3), dtype=np.uint8)
-    padded[: palette.shape[0]] = palette
+    n = min(table, palette.shape[0])
+    padded[:n] = palette[:n]
     return padded.tobytes()
+
+
+def _way(indices: np.ndarray, mark: int | None, local: bool) -> _Way:
+    """``indices`` stored with transparent entry ``mark``; a local table holds the entries
+    up to the largest of ``indices`` and ``mark``, and no more."""
+    largest = max(int(indices.max()), mark or 0)
+    return _Way(_lzw(indices), mark, _table_size(largest + 1), local)
+
+
+def _own_entry_way(crop: np.ndarray, marked: np.ndarray, transparent: int, local: bool,
+                   entry: bool) -> _Way:
+    """``crop`` with its ``marked`` pixels transparent, in a frame with a transparent entry.
+
+    With the global table they take ``transparent``. With a local table,
+    whose entries are paid for in the frame, they take the lowest entry that
+    no unmarked pixel uses (``transparent`` itself when some unmarked pixel
+    holds it): a frame of 32 colours and entry 32 for its kept pixels needs a
+    table of 64 entries, but none of 32 when it leaves an entry unused. With no
+    pixel marked and none holding ``transparent``, the frame has no
+    transparent entry, unless ``entry`` asks for one (the first frame: Pillow
+    reads the frames after a first frame without one as opaque; a frame cleared
+    when disposed of: Pillow clears its box to the background entry, opaque,
+    when it has none).
+    """
+    if not local:
+        return _way(np.where(marked, np.uint8(transparent), crop), transparent, local)
+    used = np.bincount(crop[~marked], minlength=transparent + 1)
+    if used[transparent]:
+        mark: int | None = transparent
+    elif marked.any() or entry:
+        mark = int(np.flatnonzero(used[:transparent + 1] == 0)[0])
+    else:
+        return _way(crop, None, local)
+    return _way(np.where(marked, np.uint8(mark), crop), mark, local)
 
 
 def _lzw(indices: np.ndarray) -> bytes:

@@ -1,8 +1,8 @@
 """``reduce_animation_file``: every frame of an animation reduced to one palette.
 
-The file is read twice, one frame at a time (a GIF is written as the frames
-come, so its memory stays bounded however long the animation; the frames of
-an APNG or WebP wait for Pillow's writer, deflated: see
+The file is read twice, one frame at a time (a GIF or an APNG is written as
+the frames come, so its memory stays bounded however long the animation; the
+frames of a WebP wait for Pillow's writer, deflated: see
 :mod:`quantize.animation.sinks`):
 
 1. **Pooled histogram.** The distinct colours of every frame's opaque pixels

@@ -13,7 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .._kernels import code_table, nearest, pack_rgb, sq_dist_to_labels, srgb_to_lab, unpack_rgb
+from .._kernels import (
+    code_table,
+    nearest,
+    pack_rgb,
+    second_nearest_gap,
+    sq_dist_to_labels,
+    srgb_to_lab,
+    unpack_rgb,
+)
 from .._validation import shown_number
 from ..colors import mean_ciede2000
 from ..errors import QualityError
@@ -44,11 +52,33 @@ _RUN_SEGMENT = 64
 #: among redrawn pixels, breaking LZW's runs, so they are redrawn instead when
 #: that codes smaller.
 STILL_RUN = 16
+#: With a palette per frame, a frame of 2**n colours (n >= 1) that uses its transparent
+#: entry (for kept or transparent pixels) needs a colour table of 2**(n+1) entries,
+#: 2**n - 1 of them unused, and LZW codes one bit wider; it gives up the colour it needs
+#: least instead when that takes at most this much (dB) from its PSNR and is estimated to
+#: code smaller (2**n - 1 colours and that entry fit a table of 2**n).
+FEWER_COLOURS_DB = 0.05
 
 
 def split_alpha(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     """RGB pixels ``(H, W, 3)`` and the opaque mask ``(H, W)`` of a frame."""
     return frame.rgba[..., :3], frame.rgba[..., 3] >= ALPHA_THRESHOLD
+
+
+def _marker_doubles_table(k: int) -> bool:
+    """Whether a transparent entry after ``k`` colours doubles a GIF colour table (``k`` a
+    power of two; one colour and that entry fill the smallest table, of two entries).
+
+    >>> [k for k in range(1, 10) if _marker_doubles_table(k)]
+    [2, 4, 8]
+    """
+    return k >= 2 and k & (k - 1) == 0
+
+
+def _squared_errors(drawn: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Squared colour differences ``(...)`` int32 of two ``(..., 3)`` uint8 colour arrays."""
+    diff = np.subtract(drawn, rgb, dtype=np.int32)
+    return np.einsum("...k,...k->...", diff, diff)
 
 
 def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: str
@@ -337,7 +367,10 @@ class PerFramePlan:
     the canvas, so static areas never flicker); the frame's palette is fitted
     to the other pixels. Each local table holds at most ``n_colors``
     colours and a transparent entry (255 colours and that entry for 256), as a
-    global table does; ``k`` is the most colours any frame's palette holds.
+    global table does; ``k`` is the most colours any frame's palette holds. An
+    undithered frame of 2**n colours that uses its transparent entry gives up
+    one colour when that costs little (:data:`FEWER_COLOURS_DB`), as the entry
+    would double its table.
     """
 
     opts: AnimationOptions
@@ -354,17 +387,26 @@ class PerFramePlan:
             stats: FrameStats) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
         """Fit this frame's palette and map its pixels.
 
-        Pixels identical to the previous frame are kept on the canvas; those
+        Pixels identical to the previous frame are kept on the canvas (not in
+        a frame where a pixel drawn before turns transparent: the GIF then
+        clears a box that may hold any of them); those
         in no run of :data:`STILL_RUN` of them are redrawn, unless keeping
         them all is estimated to code smaller
         (:meth:`PerFramePlan._keep_all`), as where static areas are small.
+        Undithered, a palette of 2**n colours, in a frame with kept or
+        transparent pixels, loses the colour it needs least when that takes at
+        most :data:`FEWER_COLOURS_DB` from the frame's PSNR and codes smaller
+        (:meth:`PerFramePlan._one_fewer`).
 
         Returns (indices, palette with a transparent entry last, that entry,
         pixels to keep from the previous frame or None).
         """
         codes = pack_rgb(rgb)
         still = None
-        if previous is not None:
+        # A pixel drawn before and transparent now can only be cleared, over a box that
+        # may hold every other pixel (GifWriter.add): none is kept then, all are drawn.
+        if previous is not None and not (~opaque & (previous[0][..., 3] >= ALPHA_THRESHOLD)
+                                         ).any():
             prev_rgba = previous[0]
             still = (prev_rgba[..., :3] == rgb).all(axis=2)
             still &= opaque & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
@@ -379,6 +421,9 @@ class PerFramePlan:
                 palette, indices = self._mapped(rgb, codes, opaque, still, dither)
             else:
                 still = runs
+        if dither == 0 and _marker_doubles_table(palette.shape[0]) and (
+                not opaque.all() or (still is not None and still.any())):
+            palette, indices = self._one_fewer(rgb, codes, opaque, still, palette, indices)
         shown = pack_rgb(palette)[indices].astype(np.int64)
         if still is not None and self.shown is not None:
             shown[still] = self.shown[still]
@@ -400,6 +445,53 @@ class PerFramePlan:
         fewer = min(k, max(drawn, 1))
         return (local_frame_bytes(np.where(still, k, indices), fewer + 1)
                 <= local_frame_bytes(np.where(runs, k, indices), k + 1))
+
+    def _one_fewer(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
+                   still: np.ndarray | None, palette: np.ndarray,
+                   indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``palette`` without the colour the frame needs least and the entries that follows,
+        when that takes at most :data:`FEWER_COLOURS_DB` from the frame's PSNR and is
+        estimated to code smaller; else ``palette`` and ``indices`` (undithered: nearest).
+
+        The colour given up is the one whose drawn pixels (opaque, not ``still``) move
+        least, in squared distance summed, to their next-nearest entry; its pixels take
+        that entry, the others keep theirs. The PSNR is the frame's as shown: every
+        opaque pixel, the kept ones too.
+        """
+        k = palette.shape[0]
+        drawn = opaque if still is None else opaque & ~still
+        least = self._least_needed(codes[drawn], palette)
+        fewer = np.delete(palette, least, axis=0)
+        moved = opaque & (indices == least)
+        mapped = indices.copy()
+        mapped[indices > least] -= 1
+        distinct, at = np.unique(codes[moved], return_inverse=True)
+        space = self.opts.space
+        mapped[moved] = nearest(_features(unpack_rgb(distinct), space),
+                                _features(fewer, space))[at.ravel()]
+        shown = np.take(palette, indices, axis=0)
+        if still is not None and self.shown is not None:
+            shown[still] = unpack_rgb(self.shown[still])
+        error = _squared_errors(shown, rgb)[opaque].sum()
+        redrawn = moved & drawn
+        added = (_squared_errors(fewer[mapped[redrawn]], rgb[redrawn]).sum()
+                 - _squared_errors(shown[redrawn], rgb[redrawn]).sum())
+        if added > error * (10 ** (FEWER_COLOURS_DB / 10) - 1):
+            return palette, indices
+        marked = ~opaque if still is None else still | ~opaque
+        if (local_frame_bytes(np.where(marked, k - 1, mapped), k)
+                >= local_frame_bytes(np.where(marked, k, indices), k + 1)):
+            return palette, indices
+        return fewer, mapped
+
+    def _least_needed(self, codes: np.ndarray, palette: np.ndarray) -> int:
+        """The entry whose pixels (of colour ``codes``) are nearest, summed, to another."""
+        distinct, counts = np.unique(codes, return_counts=True)
+        space = self.opts.space
+        labels, gap = second_nearest_gap(_features(unpack_rgb(distinct), space),
+                                         _features(palette, space))
+        return int(np.argmin(np.bincount(labels, weights=counts * gap,
+                                         minlength=palette.shape[0])))
 
     def _mapped(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
                 still: np.ndarray | None, dither: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Where reduced frames go: a GIF written as it streams, or APNG / WebP through Pillow.
+"""Where reduced frames go: a GIF or an APNG written as it streams, or a WebP through Pillow.
 
 Each sink takes frames as palette indices (``add``), finishes the file on
 ``close`` and counts the frames it wrote (``frames_written``). What each
@@ -7,31 +7,35 @@ format keeps:
 - **GIF** (:class:`~quantize.animation.gif.GifWriter`): one global palette (or
   a local one per frame), binary transparency, durations in centiseconds,
   loop count, disposal; frames written as difference boxes; every frame kept.
-- **APNG** (``.png``): palette frames with a tRNS entry, durations, loop count.
-  Every frame is the whole picture shown, so each is written with disposal
-  "none" and blend "source": Pillow crops it to the box that changed since the
-  previous frame, pixels that become transparent included, which draws every
-  frame exactly whatever disposal the input used. (With "background" or
-  "previous", Pillow compares a frame with the canvas left after the previous
-  frame is disposed of, and merges it into that frame when they match: a
-  frame cleared to background followed by an empty frame lost the empty one.)
+- **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
+  frames with a tRNS entry, durations, loop count. Every frame is the whole
+  picture shown, so each is written with disposal "none" and blend "source",
+  cropped to the box that changed since the previous frame, pixels that become
+  transparent included, which draws every frame exactly whatever disposal the
+  input used. The bytes are those Pillow's ``save_all`` writes for these frames
+  (with "background" or "previous" disposal, Pillow compared a frame with the
+  canvas left after the previous frame is disposed of, and merged it into that
+  frame when they matched: a frame cleared to background followed by an empty
+  frame lost the empty one).
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours exactly),
   durations, loop count; libwebp stores differences itself and has no
   disposal field.
 
-Both Pillow sinks merge a frame that shows the same picture as the one before
-it into that frame, adding its duration (as Pillow and libwebp would do, but
-counted here). When one picture is left, an APNG is still written as an
+The APNG and WebP sinks merge a frame that shows the same picture as the one
+before it into that frame, adding its duration (as Pillow and libwebp would do,
+but counted here). When one picture is left, an APNG is still written as an
 animation of one frame, with the whole duration and the loop count (plus the
-picture as the default image, which Pillow needs for that); a WebP of one
-frame is a still image (libwebp writes no animation of one frame).
+picture as the default image, as Pillow writes it); a WebP of one frame is a
+still image (libwebp writes no animation of one frame).
 
-The GIF sink holds two frames at a time. Pillow writes an APNG or WebP from
-every frame at once (its APNG writer stores the frame count before the
-frames, its WebP writer takes them as a list), so those frames wait for
-``close`` as deflated palette indices (a fraction of a byte a pixel);
-during ``close`` Pillow holds every frame as a palette image (one byte a
-pixel) and converts each to what the encoder takes as it goes.
+The GIF sink holds two frames at a time, the APNG sink one (written when the
+next one shows another picture, its duration then known; the frame count is
+filled in on ``close``, so the file must be seekable: an APNG to a stream that
+is not is written as the WebP is). Pillow writes a WebP from every frame at once
+(its writer takes them as a list, and libwebp keeps every encoded frame until
+it assembles the file), so those frames wait for ``close`` as deflated palette
+indices (a fraction of a byte a pixel); during ``close`` Pillow converts each to
+RGBA as it goes.
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ import numpy as np
 from PIL import Image
 
 from ..encode import apng_delay
-from .gif import MAX_DELAY_CS, GifWriter
+from .apng import ApngWriter
+from .gif import MAX_DELAY_CS, GifWriter, bounding_box
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
            "max_plays", "open_sink"]
@@ -122,7 +127,8 @@ class _Unpacked:
 
 
 class _PillowSink:
-    """Collect indexed frames and save them with Pillow's ``save_all`` on close."""
+    """Collect indexed frames and save them with Pillow's ``save_all`` on close (a WebP, or
+    an APNG to a file object that cannot seek)."""
 
     def __init__(self, fp: BinaryIO, fmt: str, size: tuple[int, int], palette: np.ndarray,
                  loop: int, optimize: bool) -> None:
@@ -191,6 +197,54 @@ class _PillowSink:
         self.frames_written = len(self._frames)
 
 
+class _ApngSink:
+    """Write an APNG frame by frame (:class:`~quantize.animation.apng.ApngWriter`), the bytes
+    :class:`_PillowSink` writes, holding one frame; a frame showing the same picture as the
+    one before it is merged into it."""
+
+    def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray, loop: int,
+                 optimize: bool) -> None:
+        self._fp, self._size, self._palette, self._loop = fp, size, palette, loop
+        self.optimized = optimize
+        self._writer: ApngWriter | None = None
+        self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
+
+    @property
+    def frames_written(self) -> int:
+        return 0 if self._writer is None else self._writer.frames_written
+
+    @property
+    def frames_shortened(self) -> int:
+        return 0 if self._writer is None else self._writer.frames_shortened
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes held for frames not yet written: the one waiting for the next."""
+        return 0 if self._writer is None else self._writer.held_bytes
+
+    def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
+            transparent: int | None = None, duration: float = 0, disposal: int = 1,
+            keep: np.ndarray | None = None) -> None:
+        """Queue a frame (``palette`` is the sink's, as for :class:`_PillowSink`)."""
+        shown = _rgba(self._palette, transparent)[indices]
+        if self._writer is None:
+            level = _PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized else _PNG_COMPRESS_LEVEL
+            self._writer = ApngWriter(self._fp, self._size, self._palette, transparent,
+                                      self._loop, level, _MAX_FRAME_MS["PNG"])
+            box = None
+        elif np.array_equal(shown, self._shown):
+            self._writer.extend(duration)
+            return
+        else:
+            box = bounding_box((shown != self._shown).any(axis=2))
+        self._shown = shown
+        self._writer.add(indices, box, duration)
+
+    def close(self) -> None:
+        assert self._writer is not None
+        self._writer.close()
+
+
 def _with_webp_alpha_flag(data: bytes) -> bytes:
     """``data``, a WebP file, with the alpha flag of its VP8X header set.
 
@@ -245,6 +299,8 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
+    if fmt == "PNG" and fp.seekable():
+        return _ApngSink(fp, size, palette, loop, optimize)
     return _PillowSink(fp, fmt, size, palette, loop, optimize)
 
 

@@ -1,0 +1,204 @@
+"""A streaming APNG writer: frames written as they come, one waiting at a time.
+
+Pillow's ``save_all`` writes an APNG from every frame at once: it stores the
+frame count (the acTL chunk) before the frames and holds every frame as an image
+until it has seen them all, so memory grew with the number of frames. This
+writer writes the bytes Pillow writes for the same palette frames with disposal
+"none" and blend "source", frame by frame: each frame after the first cropped to
+the box of the pixels that differ from the frame before it, its delay the
+fraction Pillow gives its duration. What comes before the image data and each
+frame's compressed data are Pillow's own (a still PNG of the first frame, and of
+each frame's box, saved with the same palette and compression level); the acTL
+chunk is written with a count of 0 and filled in on ``close``, so the file must
+be seekable. A frame waits for the next one, as its chunk type and its
+duration (frames showing one picture are merged by the caller) are known only
+then. An animation of one frame is written as Pillow writes it with a default
+image: the picture as the default image, then as the one frame.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image
+
+from ..encode import apng_delay
+
+__all__ = ["ApngWriter"]
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# fcTL's dispose_op "none" and blend_op "source".
+_DISPOSE_NONE, _BLEND_SOURCE = 0, 0
+
+
+@dataclass
+class _Pending:
+    """A frame waiting for its successor: its entries, its box and its duration (ms)."""
+
+    indices: np.ndarray
+    box: tuple[int, int, int, int]  # (left, top, right, bottom)
+    duration: float
+
+
+class ApngWriter:
+    """Write an APNG of palette frames to a seekable binary file object, frame by frame.
+
+    Parameters
+    ----------
+    fp : binary file object
+        Where the APNG goes; it is written in order, then acTL's frame count is
+        filled in on ``close`` (a seek back and forth).
+    size : (int, int)
+        Width and height of every frame.
+    palette : (k, 3) ndarray of uint8
+        The colour table of every frame, k <= 256.
+    transparent : int or None
+        The entry shown transparent (the PNG's tRNS chunk).
+    loop : int
+        Plays, 0 forever.
+    compress_level : int
+        zlib level of the image data, as Pillow's ``compress_level``.
+    longest_ms : float
+        The longest frame written: a longer one lasts this long and is counted
+        in ``frames_shortened``.
+
+    Notes
+    -----
+    Prior validation is assumed. Each frame given to ``add`` shows another
+    picture than the one before it (the caller merges frames showing one, adding
+    their durations with ``extend``).
+    """
+
+    def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
+                 transparent: int | None, loop: int, compress_level: int,
+                 longest_ms: float) -> None:
+        self._fp, self._size, self._loop = fp, size, loop
+        self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
+        self._transparent = transparent
+        self._level, self._longest = compress_level, longest_ms
+        self._pending: _Pending | None = None
+        self._count_at: int | None = None  # where acTL's frame count is written
+        self._sequence = 0
+        #: Frames written so far (the one waiting is counted once it is written).
+        self.frames_written = 0
+        #: Frames longer than ``longest_ms``, written to last that long.
+        self.frames_shortened = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of the frame waiting to be written (one frame's entries, or none)."""
+        return 0 if self._pending is None else self._pending.indices.nbytes
+
+    def add(self, indices: np.ndarray, box: tuple[int, int, int, int] | None,
+            duration: float) -> None:
+        """Queue a frame of ``(H, W)`` entries lasting ``duration`` ms, its ``box`` the
+        pixels that differ from the frame before it (None: the whole frame), and write
+        the frame waiting before it."""
+        if self._pending is None:
+            self._write_head(indices)
+        else:
+            self._write_frame(self._pending, first=self.frames_written == 0)
+        w, h = self._size
+        self._pending = _Pending(np.ascontiguousarray(indices, dtype=np.uint8),
+                                 box or (0, 0, w, h), float(duration))
+
+    def extend(self, duration: float) -> None:
+        """Add ``duration`` ms to the frame waiting (the next frame showed the same picture)."""
+        assert self._pending is not None
+        self._pending.duration += float(duration)
+
+    def close(self) -> None:
+        """Write the frame waiting, the frame count and the end of the file."""
+        if self._pending is None:
+            return
+        if self.frames_written == 0:  # one frame: the picture is also the default image
+            self._chunks(b"IDAT", self._image_data(self._pending.indices))
+        self._write_frame(self._pending, first=False)
+        self._pending = None
+        self._chunk(b"IEND", b"")
+        end = self._fp.tell()
+        assert self._count_at is not None
+        self._fp.seek(self._count_at)
+        self._chunk(b"acTL", struct.pack(">II", self.frames_written, self._loop))
+        self._fp.seek(end)
+
+    # -- chunks ------------------------------------------------------------
+
+    def _write_head(self, indices: np.ndarray) -> None:
+        """The signature and what Pillow writes before the image data, then acTL."""
+        still = io.BytesIO()
+        params = {"compress_level": self._level}
+        if self._transparent is not None:
+            params["transparency"] = self._transparent
+        self._image(indices).save(still, format="PNG", **params)
+        data = still.getvalue()
+        self._fp.write(data[:_first_chunk(data, b"IDAT")])
+        self._count_at = self._fp.tell()
+        self._chunk(b"acTL", struct.pack(">II", 0, self._loop))
+
+    def _write_frame(self, frame: _Pending, *, first: bool) -> None:
+        """fcTL, then the image data of the frame's box: IDAT for the first frame of an
+        animation of several (it is also the default image), fdAT for the others."""
+        left, top, right, bottom = frame.box
+        self.frames_shortened += frame.duration > self._longest
+        num, den = apng_delay(min(frame.duration, self._longest))
+        # the fraction Pillow makes of the duration in ms it is given, 1000 * num / den
+        delay = Fraction(1000 * num / den / 1000).limit_denominator(65535)
+        self._chunk(b"fcTL", struct.pack(">IIIIIHHBB", self._next(), right - left,
+                                         bottom - top, left, top, delay.numerator,
+                                         delay.denominator, _DISPOSE_NONE, _BLEND_SOURCE))
+        data = self._image_data(frame.indices[top:bottom, left:right])
+        if first:
+            self._chunks(b"IDAT", data)
+        else:
+            for part in data:
+                self._chunk(b"fdAT", struct.pack(">I", self._next()) + part)
+        self.frames_written += 1
+
+    def _image_data(self, indices: np.ndarray) -> list[bytes]:
+        """The data of the IDAT chunks Pillow writes for ``indices`` with this palette."""
+        still = io.BytesIO()
+        self._image(indices).save(still, format="PNG", compress_level=self._level)
+        return [data for kind, data in _png_chunks(still.getvalue()) if kind == b"IDAT"]
+
+    def _image(self, indices: np.ndarray) -> Image.Image:
+        h, w = indices.shape
+        image = Image.frombytes("P", (w, h), np.ascontiguousarray(indices).tobytes())
+        image.putpalette(self._palette, "RGB")
+        return image
+
+    def _next(self) -> int:
+        number, self._sequence = self._sequence, self._sequence + 1
+        return number
+
+    def _chunks(self, kind: bytes, parts: list[bytes]) -> None:
+        for part in parts:
+            self._chunk(kind, part)
+
+    def _chunk(self, kind: bytes, data: bytes) -> None:
+        self._fp.write(struct.pack(">I", len(data)) + kind + data
+                       + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of every chunk of a PNG written whole in ``data``."""
+    chunks, at = [], len(_SIGNATURE)
+    while at < len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        chunks.append((kind, data[at + 8:at + 8 + length]))
+        at += 12 + length
+    return chunks
+
+
+def _first_chunk(data: bytes, kind: bytes) -> int:
+    """Where the first chunk of type ``kind`` starts in the PNG ``data``."""
+    at = len(_SIGNATURE)
+    while data[at + 4:at + 8] != kind:
+        at += 12 + struct.unpack(">I", data[at:at + 4])[0]
+    return at
