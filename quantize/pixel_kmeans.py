@@ -45,9 +45,9 @@ _MAJORITY_SIGMA = 6.0
 _MAJORITY_PER_SIDE = 64
 # ... which removes a square narrower than about 2.1 sigma (the vote at its centre,
 # erf(side / (2 sqrt(2) sigma)) ** 2, is under 1/2): the speck size, 1/30 of the longer
-# side, 13 pixels at most. A shape that holds a square of that side (rounded) keeps its
-# pixels (smooth_label_map's keep_side), where the vote alone would round its corners
-# off and shrink it.
+# side, 13 pixels at most. A shape that holds a square of that side (rounded up, so that
+# no speck the vote removes is kept) keeps its pixels (smooth_label_map's keep_side),
+# where the vote alone would round its corners off and shrink it.
 _SPECK_SIGMAS = 2.1
 
 
@@ -84,7 +84,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         refine_borders(small_map, X, work, spec, n_centers)
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape, factor=factor,
-                                            keep_side=max(1, round(_SPECK_SIGMAS * sigma)))
+                                            keep_side=math.ceil(_SPECK_SIGMAS * sigma))
     labels, clusters = _regions_of(cluster_map, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers
 

@@ -175,6 +175,16 @@ def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
         np.testing.assert_array_equal(found, shapes)
 
 
+@pytest.mark.parametrize(("side", "dot", "left"), [(40, 1, 0), (40, 2, 4), (64, 2, 0),
+                                                  (64, 3, 9)])
+def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(side, dot, left):
+    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on.
+    shapes = np.zeros((side, side), bool)
+    shapes[14:14 + dot, 14:14 + dot] = True
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    assert (result.labels != result.labels[0, 0]).sum() == left
+
+
 def test_shapes_stay_whole_through_the_working_copy():
     # 1100 pixels a side: clustered on a copy halved, the labels brought back to full size.
     shapes = np.zeros((1100, 1100), bool)
