@@ -8,9 +8,10 @@ feature weights, :func:`cluster_pixels`
    ``FIT_SAMPLE`` pixels, then assigns every pixel to its nearest centre in chunks;
 3. re-places the borders between clusters with texture measured over a
    narrower window (:func:`refine_borders`);
-4. smooths the cluster map by majority vote, brings it to full resolution,
-   and numbers its connected regions, merging those under the size limit
-   (:mod:`quantize.reconstruct.regions`).
+4. smooths the cluster map by majority vote, which removes specks and ragged
+   borders while shapes at least a speck wide keep their pixels, brings it to
+   full resolution, and numbers its connected regions, merging those under
+   the size limit (:mod:`quantize.reconstruct.regions`).
 
 Out come the region labels at full resolution, each region's cluster and the
 cluster centres, from which ``segment`` builds its ``SegmentResult``.
@@ -42,6 +43,12 @@ _BAND_RADIUS = 16
 # at most the longer side divided by _MAJORITY_PER_SIDE (small images).
 _MAJORITY_SIGMA = 6.0
 _MAJORITY_PER_SIDE = 64
+# ... which removes a square narrower than about 2.1 sigma (the vote at its centre,
+# erf(side / (2 sqrt(2) sigma)) ** 2, is under 1/2): the speck size, 1/30 of the longer
+# side, 13 pixels at most. A shape that holds a square of that side (rounded up, so that
+# no speck the vote removes is kept) keeps its pixels (smooth_label_map's keep_side),
+# where the vote alone would round its corners off and shrink it.
+_SPECK_SIGMAS = 2.1
 
 
 class ClusterCountWarning(UserWarning):
@@ -76,7 +83,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers)
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
-    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape, factor=factor)
+    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape, factor=factor,
+                                            keep_side=math.ceil(_SPECK_SIGMAS * sigma))
     labels, clusters = _regions_of(cluster_map, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers
 

@@ -388,7 +388,8 @@ def segment(
         (``-k 2 --min-region 0 -w xy=0 -w texture=0``) finds such a detail by
         colour alone; its majority smoothing removes specks narrower than about
         1/30 of the longer side (13 pixels at most, on the working copy of at
-        most 1024 pixels a side).
+        most 1024 pixels a side) and keeps every pixel of a detail at least
+        that wide, but for spurs thinner than a third of it.
     weights : dict of str to float, optional
         Feature group weights (``color``, ``intensity``, ``xy``, ``texture``);
         unnamed groups keep ``quantize.features.DEFAULT_WEIGHTS``

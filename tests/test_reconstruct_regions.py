@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from scipy import ndimage
 
 from quantize.reconstruct import regions
 from quantize.reconstruct.regions import merge_small_regions, smooth_label_map
@@ -28,16 +27,13 @@ def test_merging_never_joins_two_large_regions():
     assert mapping.tolist() == [0, 1, 1, 2]
 
 
-def _vote_everywhere(labels, k, sigma, shape):
-    """Every label's smoothed votes resized to ``shape`` by Pillow (bilinear); first max wins."""
-    votes = []
-    for c in range(k):
-        v = ndimage.gaussian_filter((labels == c).astype(np.float32), sigma, mode="nearest",
-                                    truncate=3.0)
-        v = v if (labels == c).any() else np.full(labels.shape, -1.0, np.float32)
-        votes.append(np.asarray(Image.fromarray(v, mode="F").resize(
-            (shape[1], shape[0]), Image.Resampling.BILINEAR)))
-    return np.argmax(votes, axis=0)
+def _interpolated_everywhere(labels, k, sigma, shape):
+    """The map smoothed at its own size, each label's indicator resized to ``shape`` by Pillow
+    (bilinear); first max wins."""
+    smoothed = smooth_label_map(labels, k, sigma)
+    shares = [np.asarray(Image.fromarray((smoothed == c).astype(np.float32), mode="F").resize(
+        (shape[1], shape[0]), Image.Resampling.BILINEAR)) for c in range(k)]
+    return np.argmax(shares, axis=0)
 
 
 @pytest.mark.parametrize(("small", "shape", "k"), [
@@ -45,21 +41,14 @@ def _vote_everywhere(labels, k, sigma, shape):
     ((31, 47), (100, 101), 5),   # uneven scales, one label absent below
     ((20, 20), (20, 20), 3),     # same size: no interpolation
 ])
-def test_smoothing_votes_as_if_every_pixel_were_interpolated(rng, small, shape, k):
+def test_upsampling_matches_interpolating_every_pixel(rng, small, shape, k):
     blocks = np.kron(rng.integers(0, k - 1, (4, 4)), np.ones((small[0] // 4 + 1,
                                                                small[1] // 4 + 1), int))
     labels = blocks[:small[0], :small[1]]
     labels = np.where(rng.random(small) < 0.1, rng.integers(0, k - 1, small), labels)
     got = smooth_label_map(labels, k, 2.0, shape)
     assert got.shape == shape and got.dtype == np.int32
-    assert np.array_equal(got, _vote_everywhere(labels, k, 2.0, shape))
-
-
-def test_smoothing_without_room_for_the_votes_computes_them_again(rng, monkeypatch):
-    labels = np.kron(rng.integers(0, 3, (5, 5)), np.ones((6, 6), int))
-    kept = smooth_label_map(labels, 4, 2.0, (70, 45))
-    monkeypatch.setattr(regions, "_VOTE_MEMORY", 0)
-    assert np.array_equal(smooth_label_map(labels, 4, 2.0, (70, 45)), kept)
+    assert np.array_equal(got, _interpolated_everywhere(labels, k, 2.0, shape))
 
 
 def test_smoothing_removes_a_speck_and_keeps_a_straight_border():
@@ -84,3 +73,54 @@ def test_upsampling_boxes_puts_each_pixel_back_in_its_box(factor, short, column)
     assert (got == (np.arange(shape[1]) >= column * factor)).all()
     got = smooth_label_map(labels.T, 2, 1.0, shape[::-1], factor=factor)
     assert (got.T == (np.arange(shape[1]) >= column * factor)).all()
+
+
+def _shapes_and_specks():
+    """An 8 x 8 square of 1 with a one-pixel spur, a 6-wide bar of 1, an L of 2 six wide, a
+    4 x 4 and a one-pixel speck; and the same map with the spur and the specks gone."""
+    shapes = np.zeros((24, 34), int)
+    shapes[2:10, 2:10] = 1
+    shapes[14:20, 2:20] = 1
+    shapes[2:18, 24:30] = 2
+    shapes[12:18, 24:33] = 2
+    marked = shapes.copy()
+    marked[6, 10:14] = 1
+    marked[3:7, 14:18] = 2
+    marked[20, 30] = 1
+    return marked, shapes
+
+
+def test_keep_side_keeps_every_pixel_of_shapes_that_wide_and_still_removes_specks():
+    marked, shapes = _shapes_and_specks()
+    assert np.array_equal(smooth_label_map(marked, 3, 3.0, keep_side=6), shapes)
+    # The vote alone rounds the corners off: 39 of the square's 64 pixels are left.
+    assert (smooth_label_map(marked, 3, 3.0)[2:10, 2:10] == 1).sum() == 39
+
+
+def test_keep_side_keeps_a_disks_outline_not_only_its_inner_squares():
+    # Squares of the full side (6) miss some of the rim; those of a third of it do not.
+    yy, xx = np.mgrid[:40, :40]
+    disk = (np.hypot(yy - 19.3, xx - 20.6) < 6).astype(int)
+    assert np.array_equal(smooth_label_map(disk, 2, 3.0, keep_side=6), disk)
+    assert (smooth_label_map(disk, 2, 3.0) != disk).sum() == 30
+
+
+@pytest.mark.parametrize("side", [2, 3, 4, 5])
+def test_pixels_in_a_square_of_their_own_label(side):
+    labels = np.zeros((24, 24), int)
+    labels[5:5 + side, 5:5 + side] = 1         # just holds the square
+    labels[16:16 + side - 1, 5:19] = 2         # a bar one row too thin
+    got = regions._in_square_of_own_label(labels, side)
+    assert np.array_equal(got, labels != 2)
+
+
+@pytest.mark.parametrize("factor", [2, 3])
+def test_upsampling_brings_a_kept_square_back_over_its_boxes(factor):
+    square = np.zeros((16, 16), int)
+    square[4:10, 4:10] = 1
+    got = smooth_label_map(square, 2, 2.0, (16 * factor, 16 * factor), factor=factor,
+                           keep_side=4)
+    boxes = np.kron(square, np.ones((factor, factor), int))
+    # Only each corner's outermost pixel is rounded off, at 3x.
+    assert (got != boxes).sum() == (0 if factor == 2 else 4)
+    assert (got[boxes == 0] == 0).all()

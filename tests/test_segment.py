@@ -100,6 +100,103 @@ def test_texture_mosaic_defeats_colour_only(mosaic):
 
 
 # --------------------------------------------------------------------------
+# The k-means path's smoothing: specks go, shapes at least a speck wide stay whole
+# --------------------------------------------------------------------------
+
+COLOUR_ONLY = {"xy": 0, "texture": 0}
+
+
+def _painted(shapes, rng, noise):
+    """Blue ``shapes`` (bool) on grey, plus seeded Gaussian noise of ``noise`` levels."""
+    img = np.where(shapes[..., None], np.array([40, 70, 160]), np.array([200, 190, 180]))
+    img = img + rng.normal(0, noise, img.shape) if noise else img
+    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+
+
+def _shapes_and_specks():
+    """On 300 x 300 (specks are under 10 pixels wide): squares, bars, an L, two rings, and a
+    9 x 9 square and a 3-wide line; and the same without those two specks."""
+    shapes = np.zeros((300, 300), bool)
+    shapes[20:30, 20:30] = True                                 # 10 x 10
+    shapes[50:80, 20:50] = True                                 # 30 x 30
+    shapes[100:112, 20:170] = True                              # a bar 12 wide
+    shapes[130:280, 20:30] = True                               # a bar 10 wide
+    shapes[130:190, 60:72] = shapes[178:190, 60:120] = True     # an L, 12 wide
+    shapes[210:270, 60:120] = True
+    shapes[222:258, 72:108] = False                             # a square ring, 12 wide
+    yy, xx = np.mgrid[:300, :300]
+    distance = np.hypot(yy - 200.5, xx - 210.5)
+    shapes |= (distance >= 22) & (distance < 36)                # a round ring, 14 wide
+    kept = shapes.copy()
+    shapes[20:29, 60:69] = True                                 # a 9 x 9 speck
+    shapes[20:60, 200:203] = True                               # a line 3 wide
+    return shapes, kept
+
+
+@pytest.mark.parametrize("noise", [0.0, 6.0])
+def test_kmeans_smoothing_keeps_every_pixel_of_shapes_a_speck_wide_and_removes_specks(
+        rng, noise):
+    shapes, kept = _shapes_and_specks()
+    result = segment(_painted(shapes, rng, noise), 2, min_region=0, weights=COLOUR_ONLY,
+                     seed=0)
+    expected, n = connected_regions(kept.astype(int))
+    np.testing.assert_array_equal(result.labels, expected)
+    assert result.n_regions == n == 10  # the background, seven shapes, two rings' holes
+
+
+def test_a_round_outline_loses_at_most_a_few_pixels_at_its_tips(rng):
+    # Centred between pixels, the ring above comes out whole; elsewhere a tip of its outline
+    # may run straight for less than a third of a speck (3 pixels), and such a tip is voted
+    # on.
+    yy, xx = np.mgrid[:120, :120]
+    for cy, cx in 60 + rng.random((10, 2)):
+        distance = np.hypot(yy - cy, xx - cx)
+        ring = (distance >= 22) & (distance < 36)
+        img = _painted(np.pad(ring, 90), None, 0)
+        result = segment(img, 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+        found = (result.cluster_map() != result.cluster_map()[0, 0])[90:-90, 90:-90]
+        wrong = np.argwhere(found != ring) - (cy, cx)
+        assert len(wrong) <= 8
+        # at the four tips: within 3 pixels of the line through the centre along an axis
+        assert (np.abs(wrong).min(axis=1) < 3).all()
+
+
+@pytest.mark.parametrize(("side", "left"), [(9, 0), (10, 100), (12, 144), (30, 900)])
+def test_a_square_comes_out_whole_from_the_speck_size_on(side, left):
+    # The speck size is 1/30 of the longer side: 10 pixels here. The smoothing used to
+    # leave 4 pixels of the 10 x 10 square and 824 of the 30 x 30 one. (With noise, a lone
+    # small square is too few pixels for a cluster of its own; see the test above.)
+    shapes = np.zeros((300, 300), bool)
+    shapes[140:140 + side, 150:150 + side] = True
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    found = result.labels != result.labels[0, 0]
+    assert found.sum() == left
+    if left:
+        np.testing.assert_array_equal(found, shapes)
+
+
+@pytest.mark.parametrize(("side", "dot", "left"), [(40, 1, 0), (40, 2, 4), (64, 2, 0),
+                                                  (64, 3, 9)])
+def test_on_tiny_images_a_dot_under_the_speck_size_still_goes(side, dot, left):
+    # Speck sizes 1.3 and 2.1 pixels: a dot is removed under them, kept whole from them on.
+    shapes = np.zeros((side, side), bool)
+    shapes[14:14 + dot, 14:14 + dot] = True
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    assert (result.labels != result.labels[0, 0]).sum() == left
+
+
+def test_shapes_stay_whole_through_the_working_copy():
+    # 1100 pixels a side: clustered on a copy halved, the labels brought back to full size.
+    shapes = np.zeros((1100, 1100), bool)
+    shapes[200:240, 300:340] = True
+    shapes[500:560, 100:700] = True
+    shapes[700:900, 700:900] = True
+    shapes[740:860, 740:860] = False
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    np.testing.assert_array_equal(result.labels, connected_regions(shapes.astype(int))[0])
+
+
+# --------------------------------------------------------------------------
 # Regions: merging and numbering
 # --------------------------------------------------------------------------
 

@@ -136,7 +136,8 @@ def segment_command(
         "smaller than a piece of a superpixel, 9 pixels on small images, about 1/2400 of the "
         "image on larger ones: a smaller detail comes out with some of its surroundings. On "
         "small images, -k 2 --min-region 0 -w xy=0 -w texture=0 keeps smaller details by "
-        "colour (its smoothing removes specks narrower than about 1/30 of the longer side).",
+        "colour (its smoothing removes specks narrower than about 1/30 of the longer side "
+        "and keeps every pixel of a detail at least that wide).",
         show_default=False)] = None,
     edges: Annotated[bool, typer.Option(
         "--edges", help="Also write edges.png: border strength 0..1 as 16-bit "
