@@ -145,6 +145,26 @@ def test_the_warnings_of_a_call_that_fails_come_back_with_its_failure(tmp_path):
     assert (result.status, result.record["warnings"]) == ("failed", ["only 1 distinct colour"])
 
 
+def test_a_job_clears_what_a_stopped_worker_left_of_its_written_mark(photo_tree, tmp_path):
+    # A pool that breaks stops its other workers wherever they are: one stopped while it
+    # wrote the mark beside its finished output left the mark's temporary file, which the
+    # job, run again, clears as it clears its output's.
+    import subprocess
+    import sys
+
+    ended = subprocess.Popen([sys.executable, "-c", ""])
+    ended.wait()
+    out = tmp_path / "out"
+    out.mkdir()
+    left = out / f"..chelsea.png.quantize-written.{ended.pid}-k2_9x0ab.part"
+    left.write_text('{"size": 1')
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    results = batch.run_batch(plan, jobs=1)
+    assert "chelsea.png" in [r.input.name for r in results if r.status == "ok"]
+    assert not left.exists()
+    assert not any(out.rglob("*.part"))
+
+
 def test_a_killed_worker_fails_only_its_file_and_a_rerun_clears_its_temporary_file(
         photo_tree, tmp_path):
     (photo_tree / "sub" / "truncated.png").unlink()

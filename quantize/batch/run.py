@@ -54,6 +54,7 @@ from .manifest import (
     record_removed,
     remove_mark,
     source_key,
+    written_mark,
 )
 from .plan import BatchPlan, FileJob, JobMode
 from .results import (
@@ -843,11 +844,14 @@ def _missing(path: Path) -> bool:
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:
-    """Delete the temporary files a killed run of this job left (see io.stale_parts)."""
-    if mode.makes_folder:
+    """Delete the temporary files a killed run of this job left (see io.stale_parts): of
+    its output, and of the output's written mark (a worker of a pool that broke is
+    stopped wherever it is, also while it writes that mark)."""
+    if mode.makes_folder:  # the mark is in the folder too
         stale = stale_parts(output)
     else:
-        stale = stale_parts(output.parent, output.name)
+        mark = written_mark(mode.done_path(output))
+        stale = stale_parts(output.parent, output.name) + stale_parts(mark.parent, mark.name)
     for part in stale:
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
