@@ -1221,7 +1221,11 @@ def test_every_option_has_help(command):
                     "clusters, 1..256"),
     ("batch", "--quality", "≤ Q, a number >= 0"),
     ("batch", "--regions", "N >= 1"),
-    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt)"),
+    ("batch", "--palette-in", "(.gpl, .json, .hex, .act, .pal or .txt; not with -k, --quality "
+                              "or --exact-colors)"),
+    # refused together, as --palette-in fixes the colours
+    ("reduce", "--palette-in", "instead of fitting one (not with -k, --quality or "
+                               "--exact-colors)"),
     # as the error without dask says, and pyproject's dask extra requires
     ("batch", "--scheduler", "pip install 'dask[distributed]>=2024.1'"),
     # --mode segment refuses it, as it refuses the other reduce options

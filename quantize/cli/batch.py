@@ -139,7 +139,7 @@ def batch(
         "--exact-colors", help="reduce: palette entries are colours of the image.")] = False,
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
-        f"({PALETTE_FORMAT_LIST}).",
+        f"({PALETTE_FORMAT_LIST}; not with -k, --quality or --exact-colors).",
         parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "

@@ -137,7 +137,8 @@ def reduce_command(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
-        "fitting one.", show_default=False, parser=path)] = None,
+        "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
+        parser=path)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
