@@ -27,8 +27,8 @@ from PIL import Image
 
 from .errors import ImageReadError
 
-__all__ = ["check_png_chunks", "check_png_frames", "damaged_png_file", "frame_controls",
-           "overlong_trns", "second_reader", "still_png", "whole_png_rows"]
+__all__ = ["check_png_chunks", "check_png_frames", "chunks_of", "damaged_png_file",
+           "frame_controls", "overlong_trns", "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -164,6 +164,19 @@ def _chunks(fp: Any) -> Iterator[tuple[int, bytes]]:
         data = fp.tell()
         yield length, kind
         fp.seek(data + length + 4)
+
+
+def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:
+    """Where each chunk of the PNG held whole in ``data`` starts, its type and its data.
+
+    >>> import PIL.Image
+    >>> still = _io.BytesIO(); PIL.Image.new("L", (1, 1)).save(still, format="PNG")
+    >>> [(at, kind) for at, kind, _ in chunks_of(still.getvalue())]
+    [(8, b'IHDR'), (33, b'IDAT'), (55, b'IEND')]
+    """
+    fp = _io.BytesIO(data)
+    fp.seek(len(_PNG_SIGNATURE))
+    return [(fp.tell() - 8, kind, fp.read(length)) for length, kind in _chunks(fp)]
 
 
 def _bad_png_chunk(fp: Any) -> str | None:

@@ -29,10 +29,10 @@ import numpy as np
 from PIL import Image
 
 from ..encode import apng_delay
+from ..png import chunks_of
 
 __all__ = ["ApngWriter"]
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # fcTL's dispose_op "none" and blend_op "source".
 _DISPOSE_NONE, _BLEND_SOURCE = 0, 0
 
@@ -138,7 +138,7 @@ class ApngWriter:
             params["transparency"] = self._transparent
         self._image(indices).save(still, format="PNG", **params)
         data = still.getvalue()
-        self._fp.write(data[:_first_chunk(data, b"IDAT")])
+        self._fp.write(data[:next(at for at, kind, _ in chunks_of(data) if kind == b"IDAT")])
         self._count_at = self._fp.tell()
         self._chunk(b"acTL", struct.pack(">II", 0, self._loop))
 
@@ -165,7 +165,7 @@ class ApngWriter:
         """The data of the IDAT chunks Pillow writes for ``indices`` with this palette."""
         still = io.BytesIO()
         self._image(indices).save(still, format="PNG", compress_level=self._level)
-        return [data for kind, data in _png_chunks(still.getvalue()) if kind == b"IDAT"]
+        return [data for _, kind, data in chunks_of(still.getvalue()) if kind == b"IDAT"]
 
     def _image(self, indices: np.ndarray) -> Image.Image:
         h, w = indices.shape
@@ -185,20 +185,3 @@ class ApngWriter:
         self._fp.write(struct.pack(">I", len(data)) + kind + data
                        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
 
-
-def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, data) of every chunk of a PNG written whole in ``data``."""
-    chunks, at = [], len(_SIGNATURE)
-    while at < len(data):
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
-        chunks.append((kind, data[at + 8:at + 8 + length]))
-        at += 12 + length
-    return chunks
-
-
-def _first_chunk(data: bytes, kind: bytes) -> int:
-    """Where the first chunk of type ``kind`` starts in the PNG ``data``."""
-    at = len(_SIGNATURE)
-    while data[at + 4:at + 8] != kind:
-        at += 12 + struct.unpack(">I", data[at:at + 4])[0]
-    return at

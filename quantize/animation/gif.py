@@ -172,7 +172,7 @@ class GifWriter:
             before = self._settle(self._pending, target)
             if kept is not None:  # where a clear for other pixels emptied the canvas
                 target = np.where(kept & (before != _EMPTY), before, own)
-            box = _bbox(target != before)
+            box = bounding_box(target != before)
         self._pending = _Pending(indices, pal, local, transparent, target, before, box,
                                  self._delay(duration), _KEEP if disposal == 0 else int(disposal))
 
@@ -214,7 +214,7 @@ class GifWriter:
         stuck = (target == _EMPTY) & (canvas != _EMPTY)
         if stuck.any():  # only clearing can make those pixels transparent again
             prev.disposal = _CLEAR
-            prev.box = _union(prev.box, _bbox(stuck))
+            prev.box = _union(prev.box, bounding_box(stuck))
             canvas = _disposed(prev)
         self._encode(prev)
         return canvas
@@ -309,7 +309,7 @@ def change_bytes(indices: np.ndarray, before: np.ndarray, spare: int | None) -> 
     changed = indices != before
     if not changed.any():
         return 0
-    left, top, right, bottom = _bbox(changed)
+    left, top, right, bottom = bounding_box(changed)
     crop = indices[top:bottom, left:right]
     size = len(_lzw(crop))
     if spare is not None:
@@ -363,18 +363,14 @@ def _canvas_codes(palette: np.ndarray, transparent: int | None) -> np.ndarray:
     return codes
 
 
-def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the True pixels; a 1 x 1 box at the origin when none."""
+def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the True pixels of a ``(H, W)`` mask; a 1 x 1 box at
+    the origin when none."""
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return (0, 0, 1, 1)
     cols = np.flatnonzero(mask[rows[0]:rows[-1] + 1].any(axis=0))
     return (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-
-
-def bounding_box(mask: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the True pixels of a ``(H, W)`` mask that has some."""
-    return _bbox(mask)
 
 
 def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
