@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -38,3 +40,26 @@ def test_every_method_runs_on_the_warm_up_image(bench):
     assert shapes == {"boundary_map": (48, 64), "segment (default)": [(48, 64)],
                       "segment k": [(48, 64)] * 4, "felzenszwalb": [(48, 64)] * 3,
                       "slic": [(48, 64)] * 3}
+
+
+def test_methods_take_short_names_and_refuse_others_naming_the_choices(bench, capsys):
+    assert [bench.method_name(n) for n in ("segment", "segment-k", "segment k", "slic")] \
+        == ["segment (default)", "segment k", "segment k", "slic"]
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--methods", "segments"])
+    assert stop.value.code == 2
+    assert ("argument --methods: 'segments': expected one of boundary_map, segment, "
+            "segment-k, felzenszwalb, slic") in capsys.readouterr().err
+
+
+def test_a_method_is_timed_by_the_worker_cpu_not_the_wall_clock(bench, monkeypatch):
+    """On a shared machine, another job's load must not land on the method running."""
+    def sleeping(image):
+        time.sleep(0.2)
+        return [np.zeros(image.shape[:2], int)]
+
+    monkeypatch.setattr(bench, "load_case", lambda *a: (np.zeros((4, 4, 3), np.uint8), []))
+    monkeypatch.setattr(bench, "METHODS", {"slic": (sleeping, ["n_segments=1"])})
+    monkeypatch.setattr(bench, "counts", lambda mask, truths: np.zeros(4))
+    (_, seconds), = bench.evaluate_image((None, "train", "x", ["slic"], None)).values()
+    assert seconds < 0.1  # slept 0.2 s of wall clock, used almost no CPU
