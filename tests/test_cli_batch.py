@@ -2134,3 +2134,51 @@ def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, t
         "noticeable, 5 visibly posterised), not pngquant's 0-100 score: above 20, nearly any "
         "image meets it with the fewest colours; for a result close to the original, give 2 "
         "or 3")
+
+
+STALE_KEPT = ("made by an earlier run, is left in place, stale (not made from the input as it "
+              "is now, or not with these options): remove it, or rerun once this file can be "
+              "processed to replace it")
+
+
+@pytest.mark.parametrize("mode, output", [("segment", "a"), ("reduce", "a.png")])
+@pytest.mark.parametrize("broken", ["empty", "truncated"])
+def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_path, mode,
+                                                                          output, broken):
+    # The rerun said a.jpg failed, and out/a (out/a.png) kept what the old contents made,
+    # said nowhere. Empty: refused as the batch is planned; truncated: by the file's job.
+    import html as html_lib
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    args = [src, "-o", out, "--mode", mode, "-k", "3", "-j", "1", "--report", report,
+            "--html", page]
+    assert _cli(*args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in [out / output, *(out / output).glob("*")]
+              if p.is_file()}
+    data = (src / "a.jpg").read_bytes()
+    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    for _ in range(2):  # said at every run, until the file can be processed again
+        result = _cli(*args)
+        assert result.exit_code == 1, result.output
+        note = f"; its output {out / output}, {STALE_KEPT}"
+        assert result.stderr.startswith(f"quantize: error: {src / 'a.jpg'}: ")
+        assert result.stderr.endswith(f"{note}\n")
+        assert result.stdout.splitlines()[-1].startswith(
+            "1/1 files: 0 ok, 0 skipped, 1 failed (1 with a stale output left in place) in ")
+        [row] = json.loads(report.read_text())["files"]
+        assert (row["status"], row["output"], row["stale_output"]) == \
+            ("failed", str(out / output), True)
+        assert row["reason"].endswith(note)
+        assert json.loads(report.read_text())["summary"]["failed_stale"] == 1
+        text = html_lib.unescape(page.read_text())
+        assert "1 failed (1 with a stale output left in place)" in text
+        assert f'>{output}</a> (stale, left in place)</div>' in text
+        assert {p.name: p.read_bytes() for p in [out / output, *(out / output).glob("*")]
+                if p.is_file()} == before  # kept as it was: neither removed nor changed
+    (src / "a.jpg").write_bytes(data)  # back as it was: the output is its output again
+    assert "0 ok, 1 skipped, 0 failed" in _cli(*args).stdout
+

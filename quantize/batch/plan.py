@@ -49,7 +49,7 @@ from .manifest import (
     source_key,
     source_of,
 )
-from .results import LARGER, NOT_REMOVED, STALE, FileResult
+from .results import LARGER, NOT_REMOVED, STALE, FileResult, stale_kept
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -124,6 +124,23 @@ class JobMode:
             return [output]
         return [output / name for name in self.folder_files if name != self.marker] + [
             self.done_path(output)]
+
+    def kept_output(self, output: Path, earlier: Sequence[Path] = ()) -> Path | None:
+        """The output of a file an earlier run made that is there: ``output`` when it is (a
+        folder holding its :meth:`JobMode.done_path`, or a file), else the first of
+        ``earlier`` (the file's outputs under other names, :attr:`BatchPlan.replaces`) that
+        is, else None.
+
+        >>> JobMode("segment", print, suffix="", marker="segments.json").kept_output(
+        ...     Path("no/such/folder")) is None
+        True
+        """
+        return next((path for path in (output, *earlier) if self._made(path)), None)
+
+    def _made(self, output: Path) -> bool:
+        """Whether an output is at ``output`` as this mode makes them: a folder holding its
+        :meth:`JobMode.done_path`, or a file (not a folder)."""
+        return self.done_path(output).exists() if self.makes_folder else output.is_file()
 
     def output_suffix(self, input: Path, options: Mapping[str, Any]) -> str:
         """The extension of ``input``'s output (:attr:`JobMode.suffix_for`, else ``suffix``).
@@ -565,8 +582,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
-            settled.append(FileResult(path, out, "failed", reason,
-                                      exit_code=ExitCode.FAILED))
+            failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
+            kept = mode.kept_output(out, [old for old, _ in older or ()])
+            settled.append(failed if kept is None else stale_kept(failed, kept))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +18,7 @@ from .calls import Outcome
 
 __all__ = ["LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE",
            "BatchSummary", "FileResult", "Status", "file_result", "left_out_line",
-           "not_reached_row", "not_removed_lines", "removed_note", "same_path"]
+           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -26,7 +26,8 @@ Status = Literal["ok", "skipped", "failed"]
 #: (``skip_if_larger``); its value is the job's reason.
 LARGER = "larger_than_input"
 
-#: Record key (value True) of such a file whose existing output was kept: made from the input
+#: Record key (value True) of such a file whose existing output was kept, or of a failed file
+#: whose output from an earlier run is left in place (:func:`stale_kept`): made from the input
 #: before it changed (or with other options under ``force``), it is stale.
 STALE = "stale_output"
 
@@ -153,6 +154,7 @@ class BatchSummary:
     redone: int = 0
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
+    failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
 
     @property
     def done(self) -> int:
@@ -177,12 +179,14 @@ class BatchSummary:
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
         self.stale += larger and bool(result.record.get(STALE))
+        self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms), those of the summary line."""
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
-                "failed": self.failed, "seconds": round(self.seconds, 3),
+                "failed": self.failed, "failed_stale": self.failed_stale,
+                "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 
 
@@ -202,6 +206,25 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
     if outcome.warnings:
         record["warnings"] = list(outcome.warnings)
     return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
+
+
+def stale_kept(result: FileResult, kept: Path) -> FileResult:
+    """``result``, of a file that failed, with the output an earlier run made of it, ``kept``,
+    which is left in place: its ``output``, said in its reason to be stale (made from the
+    input before it changed, or with other options), :data:`STALE` in its record. A run
+    neither removes it (it may be the one good copy the user has) nor lets it pass for the
+    file's output as it is now.
+
+    >>> stale = stale_kept(FileResult(Path("a.jpg"), Path("out/a.png"), "failed", "empty"),
+    ...                    Path("out/a.png"))
+    >>> stale.reason[:55], stale.record
+    ('empty; its output out/a.png, made by an earlier run, is', {'stale_output': True})
+    """
+    reason = (f"{result.reason}; its output {kept}, made by an earlier run, is left in place, "
+              "stale (not made from the input as it is now, or not with these options): "
+              "remove it, or rerun once this file can be processed to replace it")
+    return replace(result, output=kept, reason=reason,
+                               record={**result.record, STALE: True})
 
 
 def same_path(a: Path, b: Path) -> bool:

@@ -66,6 +66,7 @@ from .results import (
     FileResult,
     file_result,
     same_path,
+    stale_kept,
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
@@ -224,8 +225,10 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                               source, run=plan.run)
                 remove_mark(plan.mode.done_path(job.output))  # recorded: no longer needed
                 result = _replace_earlier(plan, result)
-            elif job.output in new:  # failed: no longer pending, if nothing was made
-                _take_back_pending(plan, [job.output])
+            else:  # failed: an earlier output left in place is said to be stale
+                result = _failed_kept(plan, job, result)
+                if job.output in new:  # no longer pending, if nothing was made
+                    _take_back_pending(plan, [job.output])
         except OutputError as exc:  # the run stops; this file is reported failed first
             written = result.status == "ok"  # (a larger result wrote nothing)
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
@@ -706,14 +709,21 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
     keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
     The one place that decides what such a file keeps; the planner skips it again from
     its record."""
-    earlier = [old for old, _ in plan.replaces.get(job.output, ())
-               if plan.mode.done_path(old).exists()]
-    kept = job.output if plan.mode.done_path(job.output).exists() else next(iter(earlier),
-                                                                             None)
+    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
+                                                                               ())])
     if kept is None:
         return FileResult.larger(job.input, None, record)
     return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
+
+
+def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
+    """A job that failed: ``result``, with the output an earlier run made of its file (under
+    this name, or under another its output would have replaced), which is left in place,
+    said to be stale (:func:`~quantize.batch.results.stale_kept`)."""
+    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
+                                                                               ())])
+    return result if kept is None else stale_kept(result, kept)
 
 
 def worker_path(value: Any) -> Any:

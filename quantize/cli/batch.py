@@ -977,8 +977,10 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # A rate only where files were made: a rerun that skips every file made none.
     rate = (f" ({summary.ok / summary.seconds:.2f} images/s)"
             if summary.ok and summary.seconds > 0 else "")
+    kept = (f" ({summary.failed_stale} with a stale output left in place)"
+            if summary.failed_stale else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
-            f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
+            f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
     if unclaimed:  # named once, in a warning; counted at every run
         gone, left = unclaimed - unfinished, unfinished
         kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]

@@ -257,7 +257,9 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     sort_keys = _sort_keys(row, rank, mode)
     # skipped unopened (a link to a folder, a pipe): no output and no metric, only the reason
     unmade = status == "skipped" and out is None and sort_keys.keys() == {"name"}
-    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note,
+    # a failed file's output is linked only when an earlier run's is left in place, stale
+    shown_out = None if failed and not row.get("stale_output") else out
+    cells = [_name_cell(row, label, src, shown_out, folder, animation_note,
                         plays, reason_apart=status == "failed" or unmade),
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
@@ -299,7 +301,8 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     """
     parts = [_link(src, folder, label)]
     if out is not None:
-        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
+        stale = " (stale, left in place)" if row.get("status") == "failed" else ""
+        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}{stale}</div>')
     frames = row.get("frames")
     animation = f"animation, {frames:.0f} frames" if _number(frames) and frames > 1 else (
         "animation" if plays else None)
@@ -598,8 +601,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     skipped = f"{summary.skipped} skipped" + (
         f" ({len(larger)} larger than the input{kept})" if larger else "")
     files = "1 file" if summary.total == 1 else f"{summary.total} files"
-    parts = [files, ok, skipped, f"{summary.failed} failed",
-             f"{summary.seconds:.1f} s"]
+    # failed, some leaving the output of an earlier run in place, stale (STALE)
+    stale_failed = sum(1 for r in rows if r.get("status") == "failed" and r.get("stale_output"))
+    failed = f"{summary.failed} failed" + (
+        f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
+    parts = [files, ok, skipped, failed, f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
