@@ -2182,3 +2182,25 @@ def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_p
     (src / "a.jpg").write_bytes(data)  # back as it was: the output is its output again
     assert "0 ok, 1 skipped, 0 failed" in _cli(*args).stdout
 
+
+def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_numbered(
+        tmp_path):
+    # a.jpg beside the folders a/ and A.JPG/ (a.jpg/ where names ignore case, as on macOS
+    # and Windows): a.jpg's region maps were written to out/a.jpg/, the folder A.JPG/'s
+    # outputs go to there, mixing the two.
+    src, out = tmp_path / "in", tmp_path / "out"
+    for name in ("a.jpg", "a/x.png", "A.JPG/y.png"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 6), (40 * len(name), 90, 200)).save(src / name, format="PNG")
+    result = _cli(src, "-o", out, "-r", "--mode", "segment", "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert f"ok      {src / 'a.jpg'} -> {out / 'a.jpg-2'}" in result.stdout
+    top = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert sorted(top) == ["A.JPG", "a", "a.jpg-2"]
+    assert len({name.casefold() for name in top}) == 3  # no two are one folder anywhere
+    inputs = {p.parent.relative_to(out).as_posix():
+              Path(json.loads(p.read_text())["input"]).relative_to(src).as_posix()
+              for p in out.rglob("segments.json")}
+    assert inputs == {"a.jpg-2": "a.jpg", "a/x": "a/x.png", "A.JPG/y": "A.JPG/y.png"}
+    assert sorted(p.name for p in (out / "A.JPG").iterdir()) == ["y"]
+    assert sorted(p.name for p in (out / "a").iterdir()) == ["x"]
