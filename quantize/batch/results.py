@@ -7,7 +7,7 @@ runner (files settled by a job), the reports and the command line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -16,9 +16,10 @@ from ..errors import ExitCode
 from ..names import absolute_path
 from .calls import Outcome
 
-__all__ = ["LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE",
-           "BatchSummary", "FileResult", "Status", "file_result", "left_out_line",
-           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept"]
+__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED",
+           "REMOVED", "STALE", "BatchSummary", "FileResult", "Status", "file_result",
+           "left_out_line", "not_reached_row", "not_removed_lines", "removed_note",
+           "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -35,6 +36,14 @@ STALE = "stale_output"
 #: that became a still, ...), removed by this run once the file's output was there: their
 #: paths. Not recorded in the manifest: a rerun does not remove them again.
 REMOVED = "removed_outputs"
+
+#: Record key of those of :data:`REMOVED` that are folders emptied of the files their job wrote
+#: but left, as they hold other files (a user's, or the outputs of a mirrored sub-folder):
+#: their paths. The folder is not removed: only its job's files are.
+FOLDERS_LEFT = "removed_outputs_folders_left"
+
+#: Said of such a folder, after the removal of its job's files.
+FOLDER_LEFT = "the folder is left, as it holds other files"
 
 #: Record key of such outputs left in place, each path with why (it changed since, ...).
 NOT_REMOVED = "outputs_not_removed"
@@ -74,15 +83,31 @@ def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
             "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
-def removed_note(record: Mapping[str, Any]) -> str:
-    """The line saying which earlier outputs of a file were removed (:data:`REMOVED`), or "".
+def removed_note(record: Mapping[str, Any], shown: Callable[[str], str] = str) -> str:
+    """The line saying which earlier outputs of a file were removed (:data:`REMOVED`), or "";
+    a folder only emptied of its job's files (:data:`FOLDERS_LEFT`) is said to be left.
+    ``shown`` writes each path as the line shows it.
 
     >>> removed_note({REMOVED: ["out/a.gif"]})
     'removed out/a.gif, made of this file under another name by an earlier run'
+    >>> removed_note({REMOVED: ["out/a"], FOLDERS_LEFT: ["out/a"]})
+    'removed the outputs in out/a, made of this file under another name by an earlier run; \
+the folder is left, as it holds other files'
     """
-    removed = record.get(REMOVED) or ()
-    return (f"removed {', '.join(map(str, removed))}, made of this file under another name "
-            "by an earlier run") if removed else ""
+    removed = [str(path) for path in record.get(REMOVED) or ()]
+    if not removed:
+        return ""
+    left = [path for path in removed if path in set(map(str, record.get(FOLDERS_LEFT) or ()))]
+    names = ", ".join(f"the outputs in {shown(path)}" if path in left else shown(path)
+                      for path in removed)
+    note = f"removed {names}, made of this file under another name by an earlier run"
+    if left and len(removed) == 1:
+        note += f"; {FOLDER_LEFT}"
+    elif left:  # several removed: which folders are left
+        folders = ", ".join(map(shown, left))
+        note += (f"; the folder {folders} is left, as it holds other files" if len(left) == 1
+                 else f"; the folders {folders} are left, as they hold other files")
+    return note
 
 
 def not_removed_lines(record: Mapping[str, Any]) -> list[str]:

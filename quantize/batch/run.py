@@ -58,6 +58,7 @@ from .manifest import (
 )
 from .plan import BatchPlan, FileJob, JobMode
 from .results import (
+    FOLDERS_LEFT,
     LARGER,
     LEFT_OUT,
     NOT_REMOVED,
@@ -423,13 +424,14 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
     (:attr:`BatchPlan.replaces`), now that its output is there (never before); ``result``
     with their paths under :data:`~quantize.batch.results.REMOVED`, and those left in
     place, with why, under :data:`~quantize.batch.results.NOT_REMOVED`. Only what the
-    job wrote is removed (a folder output's files, then the folder if that empties it),
-    and the manifest records each removal.
+    job wrote is removed (a folder output's files, then the folder if that empties it: one
+    that holds other files is left, and under :data:`~quantize.batch.results.FOLDERS_LEFT`
+    too), and the manifest records each removal.
     """
     earlier = plan.replaces.get(result.output) if result.output is not None else None
     if not earlier or not plan.mode.done_path(result.output).is_file():
         return result
-    removed, kept = [], {}
+    removed, kept, left = [], {}, []
     for old, entry in earlier:
         if not os.path.lexists(plan.mode.done_path(old)):  # gone since: only the record left
             with contextlib.suppress(OutputError):
@@ -440,9 +442,12 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
             with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
                 record_removed(plan.output_dir, old)
             removed.append(str(old))
+            if plan.mode.makes_folder and os.path.isdir(old):  # it holds other files
+                left.append(str(old))
         else:
             kept[str(old)] = why
     record = {**result.record, **({REMOVED: removed} if removed else {}),
+              **({FOLDERS_LEFT: left} if left else {}),
               **({NOT_REMOVED: kept} if kept else {})}
     return dataclasses.replace(result, record=record)
 

@@ -561,8 +561,8 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     if show != "quiet":
         for old in removed:
             # a segment folder that also holds files of the user's is left, without the job's
-            what, kept_folder = ((f"the outputs in {old}", "; the folder is left, as it holds "
-                                  "other files") if old.is_dir() else (str(old), ""))
+            what, kept_folder = ((f"the outputs in {old}", f"; {lib.FOLDER_LEFT}")
+                                 if old.is_dir() else (str(old), ""))
             say(printable_line(f"removed {what}, {_UNCLAIMED[old in left]}{kept_folder}"),
                 err=show == "json")
     for old, why in kept.items():

@@ -35,7 +35,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
-from ..batch.results import NOT_REACHED
+from ..batch.results import NOT_REACHED, REMOVED, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, natural_key, printable, printable_line, quoted
@@ -336,11 +336,10 @@ def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
     folder, as its links are.
     """
     notes = []
-    removed = row.get("removed_outputs")
-    if isinstance(removed, (list, tuple)) and removed:
-        paths = ", ".join(_from_folder(str(p), folder) for p in removed)
-        notes.append(f'<div class="note">removed {_name(paths)}, made of this file under '
-                     'another name by an earlier run</div>')
+    removed = row.get(REMOVED)
+    if isinstance(removed, (list, tuple)) and removed:  # a folder only emptied is said left
+        note = removed_note(row, shown=lambda path: _from_folder(path, folder))
+        notes.append(f'<div class="note">{_name(note)}</div>')
     kept = row.get("outputs_not_removed")
     if isinstance(kept, Mapping):
         notes += [f'<div class="note">warning: {_name(_from_folder(str(path), folder))}, made '
