@@ -123,7 +123,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
     record, and so in the manifest. Folders this run
     makes for outputs and leaves empty (all their files failed, or the run
-    could not start) are removed at the end.
+    could not start) are removed at the end, and so is the folder a failed job made for
+    its outputs (a worker that died or was lost mid-job left it, holding at most the
+    temporary files it was writing), unless it holds other files.
 
     Returns
     -------
@@ -200,6 +202,12 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
     new = {job.output for job in plan.jobs if not os.path.lexists(plan.mode.done_path(job.output))}
+    # A folder a job makes as it starts: one its failed job leaves (its worker lost) is
+    # removed, if it held none of the job's files before (not there, or left so by a kill),
+    # once the run's workers have ended (a dead worker's temporary files are then stale).
+    unmade = {job.output for job in plan.jobs if plan.mode.makes_folder and not any(
+        os.path.lexists(path) for path in plan.mode.written_files(job.output))}
+    failed_folders: list[Path] = []
     first = not os.path.lexists(plan.output_dir / MANIFEST_NAME)  # made by this run's pending
 
     def settle(index: int, outcome: Outcome) -> None:
@@ -227,6 +235,8 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                 remove_mark(plan.mode.done_path(job.output))  # recorded: no longer needed
                 result = _replace_earlier(plan, result)
             else:  # failed: an earlier output left in place is said to be stale
+                if job.output in unmade:  # its worker lost, the folder its job made is left
+                    failed_folders.append(job.output)
                 result = _failed_kept(plan, job, result)
                 if job.output in new:  # no longer pending, if nothing was made
                     _take_back_pending(plan, [job.output])
@@ -267,6 +277,8 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                     if result is None]
         raise SchedulerLostError(str(exc), not_done) from None
     finally:
+        for folder in failed_folders:
+            _remove_unfinished_folder(plan.mode, folder)
         # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
         # of the outputs it did not make, so that only a killed run leaves any: a file put
         # under such a name later is then of no record, never taken for a batch's.
@@ -856,6 +868,16 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
 def _missing(path: Path) -> bool:
     """Whether ``path`` is not there (not even as a broken link, which the job names)."""
     return not os.path.lexists(path)
+
+
+def _remove_unfinished_folder(mode: JobMode, output: Path) -> None:
+    """Remove the folder ``output`` that the job of a file that failed made, with the
+    temporary files a killed job left in it (:func:`_remove_stale_parts`), when nothing else
+    is in it: a job's folder appears only with its outputs. A job that fails in its worker
+    removes its folder itself; one whose worker died or was lost mid-job (killed, out of
+    memory, a Dask worker gone) left it, empty but for its parts, to be filled by a rerun."""
+    _remove_stale_parts(mode, output)
+    remove_empty_folders([output])
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:
