@@ -363,7 +363,7 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     sizes = (f"{b_in:,.0f} → {b_out:,.0f}" if _number(b_in) and _number(b_out) else None)
     return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
             _num(row.get("delta_e"), "{:.2f}"),
-            f'<td class="num">{_e(sizes) if sizes else _MISSING}</td>',
+            f'<td class="num bytes">{_e(sizes) if sizes else _MISSING}</td>',
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
@@ -536,8 +536,8 @@ def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int |
         nearest = ' class="nearest"' if kind == "reduced" else ""
         shown = (f'{nearest} width="{round(thumb.width * scale)}" '
                  f'height="{round(thumb.height * scale)}"')
-    else:
-        shown = ""
+    else:  # a reduced still the browser shrinks (a narrow window) keeps its palette colours
+        shown = ' class="nearest"' if kind == "reduced" else ""
     # an animation is fetched once near the window; an embedded still at once
     shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
