@@ -1367,6 +1367,8 @@ def test_cli_help_says_a_changed_input_is_redone():
 
     text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
     assert "a file changed since its output was made (size, time and content) is redone" in text
+    assert ("(if the redo fails, the earlier output is left in place and said to be stale)"
+            in text)
     assert "Redo every file, also those whose outputs exist and whose inputs did not change" \
         in text
 

@@ -212,7 +212,8 @@ def batch(
 
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
-    redone, and said so. Outputs made with other options are refused unless
+    redone, and said so (if the redo fails, the earlier output is left in place and
+    said to be stale). Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
