@@ -2114,18 +2114,33 @@ def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path
 
 
 def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):
-    # "inputs 'in/a.jpg' and 'in/a.jpg.png' map to the same output ...": the line now starts
+    # "inputs 'in/a.jpg' and 'in/A.JPG' map to the same output ...": the line now starts
     # with the file it is about, as the other errors do.
     src = tmp_path / "in"
     src.mkdir()
-    for name in ("a.png", "a.jpg", "a.jpg.png"):  # a.jpg -> a.jpg.png, beside a.png's a.png.png
+    for name in ("A.JPG", "a.jpg"):  # a.jpg.png and A.JPG.png: one file where case is ignored
+        Image.new("RGB", (2, 2), (200, 30, 30)).save(src / name, format="JPEG")
+    result = _cli(src, "-o", tmp_path / "out")
+    out = tmp_path / "out"
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src / 'a.jpg'}: maps to the same output file as {src / 'A.JPG'}: "
+           f"'{out / 'A.JPG.png'}' and '{out / 'a.jpg.png'}', one file where names ignore case "
+           "(macOS, Windows); rename one of them\n")
+    assert not out.exists()
+
+
+def test_cli_an_input_named_as_another_inputs_output_is_numbered_not_refused(tmp_path):
+    # a.jpg, named a.jpg.png beside a.png, was refused as a.jpg.png's output
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.png", "a.jpg", "a.jpg.png"):
         Image.new("RGB", (2, 2), (200, 30, 30)).save(src / name,
                                                      format="JPEG" if name == "a.jpg" else "PNG")
-    result = _cli(src, "-o", tmp_path / "out")
-    assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {src / 'a.jpg.png'}: maps to the same output "
-           f"{tmp_path / 'out' / 'a.jpg.png'} as {src / 'a.jpg'}; rename one of them\n")
-    assert not (tmp_path / "out").exists()
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2")
+    assert result.exit_code == 0, result.output
+    assert f"ok      {src / 'a.jpg'} -> {tmp_path / 'out' / 'a.jpg-2.png'}" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == [
+        "a.jpg-2.png", "a.jpg.png", "a.png.png"]
 
 
 def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, tmp_path):
