@@ -44,6 +44,23 @@ def killing_job(input, output, *, force=False, **options):
     return copy_job(input, output, **options)
 
 
+def killing_folder_job(input, output, *, force=False, **options):
+    """A job that writes a folder, as segment does: its folder is made first, then each file;
+    for files named ``*kill*`` the process dies (SIGKILL) once the folder is made and the
+    first file half-written into a temporary file, as a worker lost mid-job leaves it."""
+    folder = Path(output)
+    folder.mkdir(exist_ok=True)
+    if "kill" in Path(input).name:
+        def write_then_die(tmp: Path) -> None:
+            tmp.write_bytes(b"\x89PNG half a file")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        atomic_write(folder / "copy.png", write_then_die)
+    record = copy_job(input, folder / "copy.png", **options)
+    (folder / "done.json").write_text("{}")
+    return record
+
+
 def gated_job(input, output, *, force=False, control, **options):
     """Like copy_job, but files named ``slow*`` stop half-written until released.
 
@@ -149,6 +166,8 @@ def interrupted_in_settle(run) -> list:
 
 COPY = batch.JobMode("copy", copy_job)
 KILLING = batch.JobMode("copy", killing_job)
+KILLING_FOLDER = batch.JobMode("folder", killing_folder_job, suffix="", marker="done.json",
+                               folder_files=("copy.png", "done.json"))
 GATED = batch.JobMode("gated", gated_job)
 THREAD_ENV = batch.JobMode("env", thread_env_job)
 SLEEPY = batch.JobMode("copy", sleepy_job)

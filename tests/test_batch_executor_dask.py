@@ -21,6 +21,7 @@ from .batch_support import (
     COPY,
     GOOD,
     KILLING,
+    KILLING_FOLDER,
     SLEEPY,
     THREAD_ENV,
     crop,
@@ -116,6 +117,19 @@ def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
     results = batch.run_batch(plan, scheduler=dask_scheduler)
     status = {r.input.name: (r.status, r.reason) for r in results}
     assert status == {"kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
+
+
+def test_dask_leaves_no_folder_of_a_job_whose_worker_was_lost(tmp_path, dask_scheduler):
+    # the folder the job made before its worker died stayed, empty, until a rerun filled it
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("kill-me.png", "fine.png"):
+        Image.new("RGB", (4, 4), (9, 99, 199)).save(src / name)
+    results = batch.run_batch(batch.plan_batch(src, out, KILLING_FOLDER),
+                              scheduler=dask_scheduler)
+    assert {r.input.name: (r.status, r.reason) for r in results} == {
+        "kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["fine"]
 
 
 def test_dask_runs_the_same_jobs(photo_tree, tmp_path, dask_scheduler):

@@ -158,6 +158,10 @@ def test_existing_outputs_are_settled_as_skipped_unless_forced(photo_tree, tmp_p
     # macOS also takes é written as one character (NFC) and as e + accent (NFD) for one name:
     # both were written caf\u00e9.png and cafe\u0301.png, one name there.
     (("caf\u00e9.jpg", "cafe\u0301.png"), sorted(["caf\u00e9.jpg.png", "cafe\u0301.png.png"])),
+    # a.jpg.png's (a.jpg.tif's) output a.jpg.png was also a.jpg's name with its extension:
+    # refused as one output
+    (("a.jpg", "a.png", "a.jpg.png"), ["a.jpg-2.png", "a.jpg.png", "a.png.png"]),
+    (("a.jpg", "a.png", "a.jpg.tif"), ["a.jpg-2.png", "a.jpg.png", "a.png.png"]),
 ])
 def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     src = tmp_path / "in"
@@ -175,6 +179,13 @@ def test_inputs_sharing_a_stem_keep_their_extension(tmp_path, names, expected):
     # b.jpg's b.png was where the folder b.png/ is mirrored: it failed, "is a folder"
     ("copy", ("b.jpg", "b.png/c.jpg", "a.jpg"), ["a.png", "b.jpg.png", "b.png/c.png"]),
     ("copy", ("b.jpg", "b.png/deep/c.jpg"), ["b.jpg.png", "b.png/deep/c.png"]),
+    # The name with the extension was itself a mirrored folder: a.jpg's region maps went
+    # into A.JPG/ (one folder with a.jpg/ where names ignore case), b.jpg failed again
+    ("seg", ("a.jpg", "a/x.jpg", "A.JPG/y.jpg"), ["A.JPG/y", "a.jpg-2", "a/x"]),
+    ("copy", ("b.jpg", "b.png/c.jpg", "b.jpg.png/d.jpg"),
+     ["b.jpg-2.png", "b.jpg.png/d.png", "b.png/c.png"]),
+    ("copy", ("b.jpg", "b.png/c.jpg", "b.jpg.png/d.jpg", "b.jpg-2.png/e.jpg"),
+     ["b.jpg-2.png/e.png", "b.jpg-3.png", "b.jpg.png/d.png", "b.png/c.png"]),
 ])
 def test_an_input_named_as_a_mirrored_sub_folder_keeps_its_extension(tmp_path, mode, names,
                                                                      expected):
@@ -200,7 +211,6 @@ def test_an_input_named_as_a_mirrored_sub_folder_keeps_its_extension(tmp_path, m
                                  "where names ignore case (macOS, Windows)"),
     (("cafe\u0301.jpg", "caf\u00e9.jpg"), "'{out}/cafe\\u0301.jpg.png' and "
      "'{out}/caf\\u00e9.jpg.png', one name in two Unicode forms: one file on macOS"),
-    (("a.jpg", "a.jpg.png", "a.png"), None),
 ])
 def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(tmp_path, names, outputs):
     """``names``: the first two in the order the inputs are sorted."""
@@ -211,8 +221,7 @@ def test_inputs_whose_outputs_are_one_file_ignoring_case_are_refused(tmp_path, n
     first, second = (str(src / n) for n in names[:2])
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, tmp_path / "out", COPY, recursive=True)
-    where = (f"the same output {tmp_path / 'out' / 'a.jpg.png'} as {first}" if outputs is None
-             else f"the same output file as {first}: {outputs.format(out=tmp_path / 'out')}")
+    where = f"the same output file as {first}: {outputs.format(out=tmp_path / 'out')}"
     assert str(caught.value) == f"{second}: maps to {where}; rename one of them"
     assert not (tmp_path / "out").exists()
 

@@ -228,7 +228,8 @@ def test_a_segment_folder_renamed_by_a_new_input_is_emptied_of_its_files(tmp_pat
     result = _cli(*args)
     assert result.exit_code == 0, result.output
     assert f"ok      {src / 'a.jpg'} -> {out / 'a.jpg'}" in result.stdout
-    assert f"(removed {out / 'a'}, {NOTE})" in result.stdout
+    assert f"(removed the outputs in {out / 'a'}, {NOTE}; the folder is left, as it holds " \
+        "other files)" in result.stdout
     assert _listed(out) == ["a", "a.jpg", "a.png"]
     assert _listed(out / "a") == ["notes.txt"]  # the folder goes only when that empties it
     (out / "a" / "notes.txt").unlink()
@@ -236,6 +237,32 @@ def test_a_segment_folder_renamed_by_a_new_input_is_emptied_of_its_files(tmp_pat
     again = _cli(*args)
     assert f"(removed {out / 'a.jpg'}, {NOTE})" in again.stdout
     assert _listed(out) == ["a", "a.png"]
+
+
+def test_a_renamed_segment_folder_left_for_its_sub_folders_is_said_to_be_left(tmp_path):
+    # a.jpg alone -> out/a/; once in/a/ holds a photo, a.jpg's folder is out/a.jpg/ and
+    # out/a/ holds out/a/x/: only a.jpg's files went, yet the line said "removed out/a".
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "a.jpg")
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    args = [src, "-o", out, "-r", "--mode", "segment", "-k", "2", "-j", "1", "--report",
+            report, "--html", page]
+    assert _cli(*args, "-q").exit_code == 0
+    (src / "a").mkdir()
+    _still(src / "a" / "x.png", 1)
+    result = _cli(*args)
+    assert result.exit_code == 0, result.output
+    said = (f"removed the outputs in {out / 'a'}, {NOTE}; the folder is left, as it holds "
+            "other files")
+    assert f"ok      {src / 'a.jpg'} -> {out / 'a.jpg'}" in result.stdout
+    assert f"({said})" in result.stdout
+    assert _listed(out / "a") == ["x"]  # the folder of a/'s outputs, with nothing of a.jpg's
+    row = next(r for r in json.loads(report.read_text())["files"] if r["input"].endswith(".jpg"))
+    assert row["removed_outputs"] == row["removed_outputs_folders_left"] == [str(out / "a")]
+    assert ('<div class="note">removed the outputs in out/a, made of this file under another '
+            "name by an earlier run; the folder is left, as it holds other files</div>"
+            ) in html.unescape(page.read_text())
 
 
 def test_skip_if_larger_reports_the_earlier_output_under_another_name_as_stale(tmp_path):

@@ -22,6 +22,7 @@ from .batch_support import (
     COPY,
     GOOD,
     KILLING,
+    KILLING_FOLDER,
     crop,
     left_unfinished_folder,
     link_to_sub,
@@ -182,6 +183,34 @@ def test_a_killed_worker_fails_only_its_file_and_a_rerun_clears_its_temporary_fi
     assert [r.input.name for r in rerun if r.status == "ok"] == ["kill-me.png"]
     assert not any(out.rglob("*.part"))
     assert load_image(out / "kill-me.png").shape == (40, 48)
+
+
+def _losing_a_job(tmp_path):
+    """in/kill-me.png, whose job dies once its folder is made, and in/fine.png."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("kill-me.png", "fine.png"):
+        crop("rocket.jpg", (0, 0, 40, 40)).save(src / name)
+    return src, tmp_path / "out"
+
+
+def test_the_folder_a_job_whose_worker_died_made_is_not_left_behind(tmp_path):
+    # out/kill-me/ stayed, empty but for the dead worker's temporary file, until a rerun
+    # filled it.
+    src, out = _losing_a_job(tmp_path)
+    (out / "kill-me").mkdir(parents=True)  # as a killed run left it: made again, then removed
+    results = batch.run_batch(batch.plan_batch(src, out, KILLING_FOLDER), jobs=1)
+    assert [(r.input.name, r.status, r.reason) for r in results] == [
+        ("fine.png", "ok", ""), ("kill-me.png", "failed", batch.WORKER_DIED)]
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "fine"]
+
+
+def test_a_folder_holding_other_files_is_left_by_a_lost_job(tmp_path):
+    src, out = _losing_a_job(tmp_path)
+    (out / "kill-me").mkdir(parents=True)
+    (out / "kill-me" / "notes.txt").write_text("mine")
+    batch.run_batch(batch.plan_batch(src, out, KILLING_FOLDER), jobs=1)
+    assert [p.name for p in (out / "kill-me").iterdir()] == ["notes.txt"]
 
 
 def test_a_failure_names_a_file_only_when_it_is_not_the_input(tmp_path):

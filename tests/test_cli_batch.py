@@ -1367,6 +1367,8 @@ def test_cli_help_says_a_changed_input_is_redone():
 
     text = " ".join(CliRunner().invoke(app, ["batch", "--help"]).stdout.split())
     assert "a file changed since its output was made (size, time and content) is redone" in text
+    assert ("(if the redo fails, the earlier output is left in place and said to be stale)"
+            in text)
     assert "Redo every file, also those whose outputs exist and whose inputs did not change" \
         in text
 
@@ -2112,18 +2114,33 @@ def test_cli_summary_gives_a_rate_only_when_files_were_made(photo_tree, tmp_path
 
 
 def test_cli_inputs_mapped_to_one_output_are_named_first(tmp_path):
-    # "inputs 'in/a.jpg' and 'in/a.jpg.png' map to the same output ...": the line now starts
+    # "inputs 'in/a.jpg' and 'in/A.JPG' map to the same output ...": the line now starts
     # with the file it is about, as the other errors do.
     src = tmp_path / "in"
     src.mkdir()
-    for name in ("a.png", "a.jpg", "a.jpg.png"):  # a.jpg -> a.jpg.png, beside a.png's a.png.png
+    for name in ("A.JPG", "a.jpg"):  # a.jpg.png and A.JPG.png: one file where case is ignored
+        Image.new("RGB", (2, 2), (200, 30, 30)).save(src / name, format="JPEG")
+    result = _cli(src, "-o", tmp_path / "out")
+    out = tmp_path / "out"
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src / 'a.jpg'}: maps to the same output file as {src / 'A.JPG'}: "
+           f"'{out / 'A.JPG.png'}' and '{out / 'a.jpg.png'}', one file where names ignore case "
+           "(macOS, Windows); rename one of them\n")
+    assert not out.exists()
+
+
+def test_cli_an_input_named_as_another_inputs_output_is_numbered_not_refused(tmp_path):
+    # a.jpg, named a.jpg.png beside a.png, was refused as a.jpg.png's output
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a.png", "a.jpg", "a.jpg.png"):
         Image.new("RGB", (2, 2), (200, 30, 30)).save(src / name,
                                                      format="JPEG" if name == "a.jpg" else "PNG")
-    result = _cli(src, "-o", tmp_path / "out")
-    assert (result.exit_code, result.stderr) == (
-        2, f"quantize: error: {src / 'a.jpg.png'}: maps to the same output "
-           f"{tmp_path / 'out' / 'a.jpg.png'} as {src / 'a.jpg'}; rename one of them\n")
-    assert not (tmp_path / "out").exists()
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2")
+    assert result.exit_code == 0, result.output
+    assert f"ok      {src / 'a.jpg'} -> {tmp_path / 'out' / 'a.jpg-2.png'}" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == [
+        "a.jpg-2.png", "a.jpg.png", "a.png.png"]
 
 
 def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, tmp_path):
@@ -2134,3 +2151,73 @@ def test_a_batch_quality_past_20_is_said_to_be_a_colour_difference(photo_tree, t
         "noticeable, 5 visibly posterised), not pngquant's 0-100 score: above 20, nearly any "
         "image meets it with the fewest colours; for a result close to the original, give 2 "
         "or 3")
+
+
+STALE_KEPT = ("made by an earlier run, is left in place, stale (not made from the input as it "
+              "is now, or not with these options): remove it, or rerun once this file can be "
+              "processed to replace it")
+
+
+@pytest.mark.parametrize("mode, output", [("segment", "a"), ("reduce", "a.png")])
+@pytest.mark.parametrize("broken", ["empty", "truncated"])
+def test_a_failed_redo_says_that_the_earlier_output_left_in_place_is_stale(tmp_path, mode,
+                                                                          output, broken):
+    # The rerun said a.jpg failed, and out/a (out/a.png) kept what the old contents made,
+    # said nowhere. Empty: refused as the batch is planned; truncated: by the file's job.
+    import html as html_lib
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(src / "a.jpg", quality=90)
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    args = [src, "-o", out, "--mode", mode, "-k", "3", "-j", "1", "--report", report,
+            "--html", page]
+    assert _cli(*args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in [out / output, *(out / output).glob("*")]
+              if p.is_file()}
+    data = (src / "a.jpg").read_bytes()
+    (src / "a.jpg").write_bytes(b"" if broken == "empty" else data[:len(data) // 2])
+    for _ in range(2):  # said at every run, until the file can be processed again
+        result = _cli(*args)
+        assert result.exit_code == 1, result.output
+        note = f"; its output {out / output}, {STALE_KEPT}"
+        assert result.stderr.startswith(f"quantize: error: {src / 'a.jpg'}: ")
+        assert result.stderr.endswith(f"{note}\n")
+        assert result.stdout.splitlines()[-1].startswith(
+            "1/1 files: 0 ok, 0 skipped, 1 failed (1 with a stale output left in place) in ")
+        [row] = json.loads(report.read_text())["files"]
+        assert (row["status"], row["output"], row["stale_output"]) == \
+            ("failed", str(out / output), True)
+        assert row["reason"].endswith(note)
+        assert json.loads(report.read_text())["summary"]["failed_stale"] == 1
+        text = html_lib.unescape(page.read_text())
+        assert "1 failed (1 with a stale output left in place)" in text
+        assert f'>{output}</a> (stale, left in place)</div>' in text
+        assert {p.name: p.read_bytes() for p in [out / output, *(out / output).glob("*")]
+                if p.is_file()} == before  # kept as it was: neither removed nor changed
+    (src / "a.jpg").write_bytes(data)  # back as it was: the output is its output again
+    assert "0 ok, 1 skipped, 0 failed" in _cli(*args).stdout
+
+
+def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_numbered(
+        tmp_path):
+    # a.jpg beside the folders a/ and A.JPG/ (a.jpg/ where names ignore case, as on macOS
+    # and Windows): a.jpg's region maps were written to out/a.jpg/, the folder A.JPG/'s
+    # outputs go to there, mixing the two.
+    src, out = tmp_path / "in", tmp_path / "out"
+    for name in ("a.jpg", "a/x.png", "A.JPG/y.png"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 6), (40 * len(name), 90, 200)).save(src / name, format="PNG")
+    result = _cli(src, "-o", out, "-r", "--mode", "segment", "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert f"ok      {src / 'a.jpg'} -> {out / 'a.jpg-2'}" in result.stdout
+    top = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert sorted(top) == ["A.JPG", "a", "a.jpg-2"]
+    assert len({name.casefold() for name in top}) == 3  # no two are one folder anywhere
+    inputs = {p.parent.relative_to(out).as_posix():
+              Path(json.loads(p.read_text())["input"]).relative_to(src).as_posix()
+              for p in out.rglob("segments.json")}
+    assert inputs == {"a.jpg-2": "a.jpg", "a/x": "a/x.png", "A.JPG/y": "A.JPG/y.png"}
+    assert sorted(p.name for p in (out / "A.JPG").iterdir()) == ["y"]
+    assert sorted(p.name for p in (out / "a").iterdir()) == ["x"]

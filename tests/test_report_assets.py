@@ -42,8 +42,9 @@ def test_nothing_is_loaded_from_elsewhere():
 
 
 def test_the_size_thumbnails_are_enlarged_to_is_the_style_sheets_limit():
-    assert f"td.thumb img{{display:block;max-width:{SHOWN_SIZE}px;max-height:{SHOWN_SIZE}px" \
-        in STYLE
+    # at most that, and less in a window narrower than about 1150 px (keeping their shape)
+    assert (f"td.thumb img{{display:block;max-width:clamp(120px,50vw - 325px,{SHOWN_SIZE}px);"
+            f"max-height:{SHOWN_SIZE}px;\nheight:auto}}") in STYLE
 
 
 def _luminance(hex_: str) -> float:

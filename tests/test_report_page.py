@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from quantize.animation import FirstFrameWarning
 from quantize.batch import FileResult
 from quantize.errors import OutputError
 from quantize.reduce import reduce_file
@@ -651,10 +653,13 @@ needs_chromium = pytest.mark.skipif(
     "or google-chrome); install it with: apt-get install chromium")
 
 
-def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def chromium(tmp_path: Path, *args: str,
+             scroll_bars: bool = False) -> subprocess.CompletedProcess[str]:
+    """Headless Chromium run with ``args``; ``scroll_bars``: drawn (and taking room), as a
+    desktop browser on Linux or Windows draws them, rather than hidden."""
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--hide-scrollbars", "--force-color-profile=srgb",
+             *(() if scroll_bars else ("--hide-scrollbars",)), "--force-color-profile=srgb",
              f"--user-data-dir={tmp_path / 'profile'}"]
     return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, text=True,
                           timeout=120, check=True)
@@ -813,6 +818,62 @@ def test_chromium_scrolls_only_the_table_sideways_in_a_narrow_window(batch):
     assert page == window <= 500  # the page does not scroll sideways (headless: >= 500 px)
     assert box < window < table  # the table's box does
     assert summary <= window  # the summary wraps within the window
+
+
+def _wide_rows(tmp_path: Path, mode: str) -> list[FileResult]:
+    """A row of each kind that takes room: a photo with a long name and large byte counts,
+    an animation (its thumbnails play, its name cell has a button) and a failed file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    photo = src / ("IMG_20240101_123456_HDR_portrait_mode_edited_final_version_2" + ".png")
+    rng = np.random.default_rng(0)
+    Image.fromarray(np.kron(quadrants(32, 48), np.ones((10, 10, 1), np.uint8))
+                    ^ rng.integers(0, 8, (320, 480, 3), dtype=np.uint8)).save(photo)
+    clip = save_animation(src / "clip.gif", moving_square(4, 120), duration=80, loop=0)
+    results = []
+    for path, k in ((photo, 64), (clip, 4)):  # the animation has 4 colours
+        if mode == "reduce":
+            output = out / (path.stem + path.suffix if path == clip else path.stem + ".png")
+            record = {**reduce_file(path, output, n_colors=k, seed=0),
+                      "bytes_in": 12_345_678, "bytes_out": 10_987_654, "seconds": 123.45}
+        else:
+            output = out / path.stem
+            with warnings.catch_warnings():  # of the animation, its first frame
+                warnings.simplefilter("ignore", FirstFrameWarning)
+                record = {**segment_file(path, output, n_clusters=4, seed=0),
+                          "seconds": 123.45}
+        results.append(FileResult(path, output, "ok", "", record))
+    (src / "broken.png").write_text("not an image")
+    return results + [FileResult(src / "broken.png", out / "broken.png", "failed",
+                                 BROKEN_REASON, {"seconds": 0.01})]
+
+
+@needs_chromium
+@pytest.mark.parametrize("mode", ["reduce", "segment"])
+def test_chromium_fits_the_table_in_a_1000_px_window(tmp_path, mode):
+    # at 1000 px the segment table, and up to 1100 px the reduce table's last columns, could
+    # only be seen by scrolling the table sideways
+    results = _wide_rows(tmp_path, mode)
+    report = tmp_path / "r.html"
+    write_html_report(report, results, summary_of(results), mode=mode)
+    measured = with_script(report, "measured.html", (
+        'window.addEventListener("load", function () {'
+        'var box = document.getElementById("results").parentNode;'
+        'var shown = Array.prototype.map.call(document.querySelectorAll("td.thumb img"),'
+        'function (img) { return img.width + "x" + img.height; });'
+        'document.body.setAttribute("data-seen", [document.documentElement.scrollWidth,'
+        'window.innerWidth, box.scrollWidth, box.clientWidth].concat(shown)); });'))
+    for width in (1000, 1100):
+        dom = parse(chromium(tmp_path, f"--window-size={width},900", "--dump-dom",
+                             measured.as_uri(), scroll_bars=True).stdout)
+        (body,) = dom.iter("body")
+        page, window, table, box, *shown = body.attrs["data-seen"].split(",")
+        assert int(page) <= int(window) and int(table) <= int(box), (width, table, box)
+        # each thumbnail smaller there than 240 px, as shaped as its image: the square
+        # animation's (clip.gif comes first), then the 3:2 photo's
+        side = width // 2 - 325
+        assert shown == [f"{side}x{side}"] * 2 + [f"{side}x{round(side * 2 / 3)}"] * 2
 
 
 def in_a_frame(page: Path, name: str, width: int, measure: str) -> Path:

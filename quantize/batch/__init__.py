@@ -78,7 +78,8 @@ _SOURCES = {
         "check_report_not_an_input", "check_report_path", "check_report_replaceable",
         "write_report"),
     "results": (
-        "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "BatchSummary", "FileResult",
+        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED",
+        "BatchSummary", "FileResult",
         "left_out_line", "not_reached_row", "not_removed_lines", "removed_note"),
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (

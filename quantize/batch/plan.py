@@ -49,7 +49,7 @@ from .manifest import (
     source_key,
     source_of,
 )
-from .results import LARGER, NOT_REMOVED, STALE, FileResult
+from .results import LARGER, NOT_REMOVED, STALE, FileResult, stale_kept
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -124,6 +124,23 @@ class JobMode:
             return [output]
         return [output / name for name in self.folder_files if name != self.marker] + [
             self.done_path(output)]
+
+    def kept_output(self, output: Path, earlier: Sequence[Path] = ()) -> Path | None:
+        """The output of a file an earlier run made that is there: ``output`` when it is (a
+        folder holding its :meth:`JobMode.done_path`, or a file), else the first of
+        ``earlier`` (the file's outputs under other names, :attr:`BatchPlan.replaces`) that
+        is, else None.
+
+        >>> JobMode("segment", print, suffix="", marker="segments.json").kept_output(
+        ...     Path("no/such/folder")) is None
+        True
+        """
+        return next((path for path in (output, *earlier) if self._made(path)), None)
+
+    def _made(self, output: Path) -> bool:
+        """Whether an output is at ``output`` as this mode makes them: a folder holding its
+        :meth:`JobMode.done_path`, or a file (not a folder)."""
+        return self.done_path(output).exists() if self.makes_folder else output.is_file()
 
     def output_suffix(self, input: Path, options: Mapping[str, Any]) -> str:
         """The extension of ``input``'s output (:attr:`JobMode.suffix_for`, else ``suffix``).
@@ -565,8 +582,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
-            settled.append(FileResult(path, out, "failed", reason,
-                                      exit_code=ExitCode.FAILED))
+            failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
+            kept = mode.kept_output(out, [old for old, _ in older or ()])
+            settled.append(failed if kept is None else stale_kept(failed, kept))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:
@@ -811,7 +829,9 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     outputs mirror: in segment mode ``a.jpg`` beside a sub-folder ``a/`` becomes
     ``a.jpg/``, not a folder shared with ``a/``'s outputs; in reduce mode ``b.jpg``
     beside a sub-folder ``b.png/`` becomes ``b.jpg.png``, not a file where that folder
-    is. Names are compared ignoring case, as a case-insensitive output volume (macOS,
+    is. When that name too is a mirrored folder's or another input's output's, it is
+    numbered (:func:`_numbered`: ``a.jpg-2``). Names are compared ignoring case, as a
+    case-insensitive output volume (macOS,
     Windows, most USB sticks) compares them: ``A.jpg`` and ``a.png`` become
     ``A.jpg.png`` and ``a.png.png``; and ignoring Unicode normalization, as macOS does
     (see :func:`~quantize.io.folded_name`).
@@ -826,6 +846,7 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
             counts[folder] += 1
     mapped = [r if counts[folded_name(r)] == 1 else rel.with_name(rel.name + s)
               for r, rel, s in zip(plain, rels, suffixes, strict=True)]
+    mapped = _numbered(mapped, plain, rels, suffixes)
     seen: dict[str, tuple[Path, PurePath]] = {}
     for r, path in zip(mapped, inputs, strict=True):
         if (key := folded_name(r)) in seen:
@@ -838,6 +859,29 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
                              "rename one of them")
         seen[key] = path, r
     return [dst / r for r in mapped]
+
+
+def _numbered(mapped: Sequence[PurePath], plain: Sequence[PurePath], rels: Sequence[PurePath],
+              suffixes: Sequence[str]) -> list[PurePath]:
+    """``mapped``, each output named with its input's extension (not its ``plain`` name)
+    whose name is still that of a folder the outputs mirror, or of another input's output,
+    numbered instead: ``a.jpg-2`` (``a.jpg-2.png``), the first number from 2 that names no
+    output and no mirrored folder. A file ``a.jpg`` beside the folders ``a/`` and ``A.JPG/``
+    (one folder on a case-insensitive volume) wrote its region maps among ``A.JPG/``'s outputs.
+    Names are compared as :func:`~quantize.names.folded_name` folds them.
+    """
+    folders = {folded_name(f) for r in rels for f in r.parents if f.parts}
+    kept = {folded_name(r) for r, first in zip(mapped, plain, strict=True) if r == first}
+    taken = folders | {folded_name(r) for r in mapped}
+    named = []
+    for r, first, rel, suffix in zip(mapped, plain, rels, suffixes, strict=True):
+        if r != first and (folded_name(r) in folders or folded_name(r) in kept):
+            n = 2
+            while folded_name(r := rel.with_name(f"{rel.name}-{n}{suffix}")) in taken:
+                n += 1
+            taken.add(folded_name(r))
+        named.append(r)
+    return named
 
 
 def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: JobMode,

@@ -7,8 +7,8 @@ runner (files settled by a job), the reports and the command line.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,9 +16,10 @@ from ..errors import ExitCode
 from ..names import absolute_path
 from .calls import Outcome
 
-__all__ = ["LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "REMOVED", "STALE",
-           "BatchSummary", "FileResult", "Status", "file_result", "left_out_line",
-           "not_reached_row", "not_removed_lines", "removed_note", "same_path"]
+__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED",
+           "REMOVED", "STALE", "BatchSummary", "FileResult", "Status", "file_result",
+           "left_out_line", "not_reached_row", "not_removed_lines", "removed_note",
+           "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -26,7 +27,8 @@ Status = Literal["ok", "skipped", "failed"]
 #: (``skip_if_larger``); its value is the job's reason.
 LARGER = "larger_than_input"
 
-#: Record key (value True) of such a file whose existing output was kept: made from the input
+#: Record key (value True) of such a file whose existing output was kept, or of a failed file
+#: whose output from an earlier run is left in place (:func:`stale_kept`): made from the input
 #: before it changed (or with other options under ``force``), it is stale.
 STALE = "stale_output"
 
@@ -34,6 +36,14 @@ STALE = "stale_output"
 #: that became a still, ...), removed by this run once the file's output was there: their
 #: paths. Not recorded in the manifest: a rerun does not remove them again.
 REMOVED = "removed_outputs"
+
+#: Record key of those of :data:`REMOVED` that are folders emptied of the files their job wrote
+#: but left, as they hold other files (a user's, or the outputs of a mirrored sub-folder):
+#: their paths. The folder is not removed: only its job's files are.
+FOLDERS_LEFT = "removed_outputs_folders_left"
+
+#: Said of such a folder, after the removal of its job's files.
+FOLDER_LEFT = "the folder is left, as it holds other files"
 
 #: Record key of such outputs left in place, each path with why (it changed since, ...).
 NOT_REMOVED = "outputs_not_removed"
@@ -73,15 +83,31 @@ def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
             "reason": "the run stopped before this file; rerun the same command to finish it"}
 
 
-def removed_note(record: Mapping[str, Any]) -> str:
-    """The line saying which earlier outputs of a file were removed (:data:`REMOVED`), or "".
+def removed_note(record: Mapping[str, Any], shown: Callable[[str], str] = str) -> str:
+    """The line saying which earlier outputs of a file were removed (:data:`REMOVED`), or "";
+    a folder only emptied of its job's files (:data:`FOLDERS_LEFT`) is said to be left.
+    ``shown`` writes each path as the line shows it.
 
     >>> removed_note({REMOVED: ["out/a.gif"]})
     'removed out/a.gif, made of this file under another name by an earlier run'
+    >>> removed_note({REMOVED: ["out/a"], FOLDERS_LEFT: ["out/a"]})
+    'removed the outputs in out/a, made of this file under another name by an earlier run; \
+the folder is left, as it holds other files'
     """
-    removed = record.get(REMOVED) or ()
-    return (f"removed {', '.join(map(str, removed))}, made of this file under another name "
-            "by an earlier run") if removed else ""
+    removed = [str(path) for path in record.get(REMOVED) or ()]
+    if not removed:
+        return ""
+    left = [path for path in removed if path in set(map(str, record.get(FOLDERS_LEFT) or ()))]
+    names = ", ".join(f"the outputs in {shown(path)}" if path in left else shown(path)
+                      for path in removed)
+    note = f"removed {names}, made of this file under another name by an earlier run"
+    if left and len(removed) == 1:
+        note += f"; {FOLDER_LEFT}"
+    elif left:  # several removed: which folders are left
+        folders = ", ".join(map(shown, left))
+        note += (f"; the folder {folders} is left, as it holds other files" if len(left) == 1
+                 else f"; the folders {folders} are left, as they hold other files")
+    return note
 
 
 def not_removed_lines(record: Mapping[str, Any]) -> list[str]:
@@ -153,6 +179,7 @@ class BatchSummary:
     redone: int = 0
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
+    failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
 
     @property
     def done(self) -> int:
@@ -177,12 +204,14 @@ class BatchSummary:
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
         self.larger += larger
         self.stale += larger and bool(result.record.get(STALE))
+        self.failed_stale += result.status == "failed" and bool(result.record.get(STALE))
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a JSON-able dict (seconds rounded to ms), those of the summary line."""
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
-                "failed": self.failed, "seconds": round(self.seconds, 3),
+                "failed": self.failed, "failed_stale": self.failed_stale,
+                "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 
 
@@ -202,6 +231,25 @@ def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResul
     if outcome.warnings:
         record["warnings"] = list(outcome.warnings)
     return FileResult(input, output, "failed", reason, record, exit_code=outcome.exit_code)
+
+
+def stale_kept(result: FileResult, kept: Path) -> FileResult:
+    """``result``, of a file that failed, with the output an earlier run made of it, ``kept``,
+    which is left in place: its ``output``, said in its reason to be stale (made from the
+    input before it changed, or with other options), :data:`STALE` in its record. A run
+    neither removes it (it may be the one good copy the user has) nor lets it pass for the
+    file's output as it is now.
+
+    >>> stale = stale_kept(FileResult(Path("a.jpg"), Path("out/a.png"), "failed", "empty"),
+    ...                    Path("out/a.png"))
+    >>> stale.reason[:55], stale.record
+    ('empty; its output out/a.png, made by an earlier run, is', {'stale_output': True})
+    """
+    reason = (f"{result.reason}; its output {kept}, made by an earlier run, is left in place, "
+              "stale (not made from the input as it is now, or not with these options): "
+              "remove it, or rerun once this file can be processed to replace it")
+    return replace(result, output=kept, reason=reason,
+                               record={**result.record, STALE: True})
 
 
 def same_path(a: Path, b: Path) -> bool:

@@ -58,6 +58,7 @@ from .manifest import (
 )
 from .plan import BatchPlan, FileJob, JobMode
 from .results import (
+    FOLDERS_LEFT,
     LARGER,
     LEFT_OUT,
     NOT_REMOVED,
@@ -66,6 +67,7 @@ from .results import (
     FileResult,
     file_result,
     same_path,
+    stale_kept,
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
@@ -121,7 +123,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     palette was fitted without (:attr:`BatchPlan.left_out`) has why in its result's
     record, and so in the manifest. Folders this run
     makes for outputs and leaves empty (all their files failed, or the run
-    could not start) are removed at the end.
+    could not start) are removed at the end, and so is the folder a failed job made for
+    its outputs (a worker that died or was lost mid-job left it, holding at most the
+    temporary files it was writing), unless it holds other files.
 
     Returns
     -------
@@ -198,6 +202,12 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
     calls = [Call(run_job, (plan.mode, job)) for job in sent]
     job_results: list[FileResult | None] = [None] * len(calls)
     new = {job.output for job in plan.jobs if not os.path.lexists(plan.mode.done_path(job.output))}
+    # A folder a job makes as it starts: one its failed job leaves (its worker lost) is
+    # removed, if it held none of the job's files before (not there, or left so by a kill),
+    # once the run's workers have ended (a dead worker's temporary files are then stale).
+    unmade = {job.output for job in plan.jobs if plan.mode.makes_folder and not any(
+        os.path.lexists(path) for path in plan.mode.written_files(job.output))}
+    failed_folders: list[Path] = []
     first = not os.path.lexists(plan.output_dir / MANIFEST_NAME)  # made by this run's pending
 
     def settle(index: int, outcome: Outcome) -> None:
@@ -224,8 +234,12 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                               source, run=plan.run)
                 remove_mark(plan.mode.done_path(job.output))  # recorded: no longer needed
                 result = _replace_earlier(plan, result)
-            elif job.output in new:  # failed: no longer pending, if nothing was made
-                _take_back_pending(plan, [job.output])
+            else:  # failed: an earlier output left in place is said to be stale
+                if job.output in unmade:  # its worker lost, the folder its job made is left
+                    failed_folders.append(job.output)
+                result = _failed_kept(plan, job, result)
+                if job.output in new:  # no longer pending, if nothing was made
+                    _take_back_pending(plan, [job.output])
         except OutputError as exc:  # the run stops; this file is reported failed first
             written = result.status == "ok"  # (a larger result wrote nothing)
             job_results[index] = _not_recorded(plan.mode, result, exc, written)
@@ -263,6 +277,8 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
                     if result is None]
         raise SchedulerLostError(str(exc), not_done) from None
     finally:
+        for folder in failed_folders:
+            _remove_unfinished_folder(plan.mode, folder)
         # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
         # of the outputs it did not make, so that only a killed run leaves any: a file put
         # under such a name later is then of no record, never taken for a batch's.
@@ -420,13 +436,14 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
     (:attr:`BatchPlan.replaces`), now that its output is there (never before); ``result``
     with their paths under :data:`~quantize.batch.results.REMOVED`, and those left in
     place, with why, under :data:`~quantize.batch.results.NOT_REMOVED`. Only what the
-    job wrote is removed (a folder output's files, then the folder if that empties it),
-    and the manifest records each removal.
+    job wrote is removed (a folder output's files, then the folder if that empties it: one
+    that holds other files is left, and under :data:`~quantize.batch.results.FOLDERS_LEFT`
+    too), and the manifest records each removal.
     """
     earlier = plan.replaces.get(result.output) if result.output is not None else None
     if not earlier or not plan.mode.done_path(result.output).is_file():
         return result
-    removed, kept = [], {}
+    removed, kept, left = [], {}, []
     for old, entry in earlier:
         if not os.path.lexists(plan.mode.done_path(old)):  # gone since: only the record left
             with contextlib.suppress(OutputError):
@@ -437,9 +454,12 @@ def _replace_earlier(plan: BatchPlan, result: FileResult) -> FileResult:
             with contextlib.suppress(OutputError):  # a full disk: the next run sees it gone
                 record_removed(plan.output_dir, old)
             removed.append(str(old))
+            if plan.mode.makes_folder and os.path.isdir(old):  # it holds other files
+                left.append(str(old))
         else:
             kept[str(old)] = why
     record = {**result.record, **({REMOVED: removed} if removed else {}),
+              **({FOLDERS_LEFT: left} if left else {}),
               **({NOT_REMOVED: kept} if kept else {})}
     return dataclasses.replace(result, record=record)
 
@@ -706,14 +726,21 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
     keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
     The one place that decides what such a file keeps; the planner skips it again from
     its record."""
-    earlier = [old for old, _ in plan.replaces.get(job.output, ())
-               if plan.mode.done_path(old).exists()]
-    kept = job.output if plan.mode.done_path(job.output).exists() else next(iter(earlier),
-                                                                             None)
+    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
+                                                                               ())])
     if kept is None:
         return FileResult.larger(job.input, None, record)
     return FileResult.larger(job.input, kept,
                              {**record, LARGER: record[LARGER] + STALE_NOTE, STALE: True})
+
+
+def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
+    """A job that failed: ``result``, with the output an earlier run made of its file (under
+    this name, or under another its output would have replaced), which is left in place,
+    said to be stale (:func:`~quantize.batch.results.stale_kept`)."""
+    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
+                                                                               ())])
+    return result if kept is None else stale_kept(result, kept)
 
 
 def worker_path(value: Any) -> Any:
@@ -841,6 +868,16 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
 def _missing(path: Path) -> bool:
     """Whether ``path`` is not there (not even as a broken link, which the job names)."""
     return not os.path.lexists(path)
+
+
+def _remove_unfinished_folder(mode: JobMode, output: Path) -> None:
+    """Remove the folder ``output`` that the job of a file that failed made, with the
+    temporary files a killed job left in it (:func:`_remove_stale_parts`), when nothing else
+    is in it: a job's folder appears only with its outputs. A job that fails in its worker
+    removes its folder itself; one whose worker died or was lost mid-job (killed, out of
+    memory, a Dask worker gone) left it, empty but for its parts, to be filled by a rerun."""
+    _remove_stale_parts(mode, output)
+    remove_empty_folders([output])
 
 
 def _remove_stale_parts(mode: JobMode, output: Path) -> None:

@@ -212,7 +212,8 @@ def batch(
 
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
-    redone, and said so. Outputs made with other options are refused unless
+    redone, and said so (if the redo fails, the earlier output is left in place and
+    said to be stale). Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
@@ -561,8 +562,8 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
     if show != "quiet":
         for old in removed:
             # a segment folder that also holds files of the user's is left, without the job's
-            what, kept_folder = ((f"the outputs in {old}", "; the folder is left, as it holds "
-                                  "other files") if old.is_dir() else (str(old), ""))
+            what, kept_folder = ((f"the outputs in {old}", f"; {lib.FOLDER_LEFT}")
+                                 if old.is_dir() else (str(old), ""))
             say(printable_line(f"removed {what}, {_UNCLAIMED[old in left]}{kept_folder}"),
                 err=show == "json")
     for old, why in kept.items():
@@ -977,8 +978,10 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     # A rate only where files were made: a rerun that skips every file made none.
     rate = (f" ({summary.ok / summary.seconds:.2f} images/s)"
             if summary.ok and summary.seconds > 0 else "")
+    kept = (f" ({summary.failed_stale} with a stale output left in place)"
+            if summary.failed_stale else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
-            f"skipped{larger}, {summary.failed} failed in {summary.seconds:.1f} s{rate}")
+            f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
     if unclaimed:  # named once, in a warning; counted at every run
         gone, left = unclaimed - unfinished, unfinished
         kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]

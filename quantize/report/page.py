@@ -35,7 +35,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
-from ..batch.results import NOT_REACHED
+from ..batch.results import NOT_REACHED, REMOVED, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, natural_key, printable, printable_line, quoted
@@ -257,7 +257,9 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     sort_keys = _sort_keys(row, rank, mode)
     # skipped unopened (a link to a folder, a pipe): no output and no metric, only the reason
     unmade = status == "skipped" and out is None and sort_keys.keys() == {"name"}
-    cells = [_name_cell(row, label, src, None if failed else out, folder, animation_note,
+    # a failed file's output is linked only when an earlier run's is left in place, stale
+    shown_out = None if failed and not row.get("stale_output") else out
+    cells = [_name_cell(row, label, src, shown_out, folder, animation_note,
                         plays, reason_apart=status == "failed" or unmade),
              before_cell, after_cell]
     span = len(_columns(mode)) - 3
@@ -299,7 +301,8 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     """
     parts = [_link(src, folder, label)]
     if out is not None:
-        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}</div>')
+        stale = " (stale, left in place)" if row.get("status") == "failed" else ""
+        parts.append(f'<div class="out">→ {_link(out, folder, out.name)}{stale}</div>')
     frames = row.get("frames")
     animation = f"animation, {frames:.0f} frames" if _number(frames) and frames > 1 else (
         "animation" if plays else None)
@@ -333,11 +336,10 @@ def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
     folder, as its links are.
     """
     notes = []
-    removed = row.get("removed_outputs")
-    if isinstance(removed, (list, tuple)) and removed:
-        paths = ", ".join(_from_folder(str(p), folder) for p in removed)
-        notes.append(f'<div class="note">removed {_name(paths)}, made of this file under '
-                     'another name by an earlier run</div>')
+    removed = row.get(REMOVED)
+    if isinstance(removed, (list, tuple)) and removed:  # a folder only emptied is said left
+        note = removed_note(row, shown=lambda path: _from_folder(path, folder))
+        notes.append(f'<div class="note">{_name(note)}</div>')
     kept = row.get("outputs_not_removed")
     if isinstance(kept, Mapping):
         notes += [f'<div class="note">warning: {_name(_from_folder(str(path), folder))}, made '
@@ -361,7 +363,7 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     sizes = (f"{b_in:,.0f} → {b_out:,.0f}" if _number(b_in) and _number(b_out) else None)
     return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
             _num(row.get("delta_e"), "{:.2f}"),
-            f'<td class="num">{_e(sizes) if sizes else _MISSING}</td>',
+            f'<td class="num bytes">{_e(sizes) if sizes else _MISSING}</td>',
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
@@ -534,8 +536,8 @@ def _thumb_cell(path: Path, size: int, names: tuple[str, str], max_pixels: int |
         nearest = ' class="nearest"' if kind == "reduced" else ""
         shown = (f'{nearest} width="{round(thumb.width * scale)}" '
                  f'height="{round(thumb.height * scale)}"')
-    else:
-        shown = ""
+    else:  # a reduced still the browser shrinks (a narrow window) keeps its palette colours
+        shown = ' class="nearest"' if kind == "reduced" else ""
     # an animation is fetched once near the window; an embedded still at once
     shown += ' loading="eager"' if href is None else f' data-play="{_e(href)}" loading="lazy"'
     return (f'<td class="thumb"><img src="{thumb.uri}"{shown} '
@@ -598,8 +600,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     skipped = f"{summary.skipped} skipped" + (
         f" ({len(larger)} larger than the input{kept})" if larger else "")
     files = "1 file" if summary.total == 1 else f"{summary.total} files"
-    parts = [files, ok, skipped, f"{summary.failed} failed",
-             f"{summary.seconds:.1f} s"]
+    # failed, some leaving the output of an earlier run in place, stale (STALE)
+    stale_failed = sum(1 for r in rows if r.get("status") == "failed" and r.get("stale_output"))
+    failed = f"{summary.failed} failed" + (
+        f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
+    parts = [files, ok, skipped, failed, f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
