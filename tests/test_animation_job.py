@@ -528,6 +528,25 @@ def test_a_gif_frame_reaching_past_its_canvas_is_cut_to_it(tmp_path):
     np.testing.assert_array_equal(np.stack(composited(out)), [expected, second])
 
 
+def test_a_gif_first_frame_larger_than_its_screen_sets_the_canvas_uncut(tmp_path):
+    """As Chromium shows such a file (and Pillow reads it): the README says so."""
+    first = np.zeros((8, 8, 3), np.uint8)
+    first[...] = RED
+    second = first.copy()
+    second[6, 6] = BLUE
+    src = save_animation(tmp_path / "big.gif", [first, second], duration=100)
+    data = bytearray(src.read_bytes())
+    data[6:10] = struct.pack("<HH", 4, 4)  # the logical screen, smaller than both frames
+    src.write_bytes(bytes(data))
+    out = tmp_path / "out.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrameCutWarning)
+        record = reduce_file(src, out, n_colors=2)
+    frames = composited(out)
+    assert record["frames"] == 2 and [f.shape for f in frames] == [(8, 8, 4)] * 2
+    assert frames[1][6, 6].tolist() == [*BLUE, 255]
+
+
 def test_a_canvas_grown_past_the_pixel_limit_is_refused_before_it_is_decoded(tmp_path):
     src = _gif_past_its_canvas(tmp_path / "past.gif")
     with pytest.raises(ImageReadError) as info:
