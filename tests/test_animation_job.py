@@ -493,6 +493,20 @@ def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
     assert reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")["palette"] == []
 
 
+def test_the_palette_written_of_a_fully_transparent_animation_is_taken_back(tmp_path):
+    """It holds the transparent entry alone, and was refused as having no opaque entry."""
+    clear = [Image.fromarray(np.zeros((4, 4, 4), np.uint8), "RGBA"),
+             Image.fromarray(np.full((4, 4, 4), (9, 0, 0, 0), np.uint8), "RGBA")]
+    src = tmp_path / "clear.png"
+    clear[0].save(src, save_all=True, append_images=clear[1:], duration=50)
+    first = reduce_animation_file(src, tmp_path / "a.gif", palette_out=tmp_path / "p.json")
+    assert json.loads((tmp_path / "p.json").read_text())["colors"] == [
+        {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 0, "share": None}]
+    again = reduce_animation_file(src, tmp_path / "b.gif", palette_in=tmp_path / "p.json")
+    assert (again["k"], again["frames"]) == (first["k"], first["frames"]) == (0, 2)
+    assert (tmp_path / "b.gif").read_bytes() == (tmp_path / "a.gif").read_bytes()
+
+
 def _gif_past_its_canvas(path):
     """A GIF whose 4x4 screen holds its first frame, and whose second frame (6x6 at 1, 1)
     reaches past it: Pillow makes its canvas 7x7 from that frame on."""
@@ -658,11 +672,15 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
 
 
 def test_a_palette_of_transparent_entries_only_is_refused(tmp_path, anim):
+    """For an animation with opaque pixels (one of none takes it)."""
     pal = tmp_path / "clear.hex"
     pal.write_text("00000000\nffffff10\n")
-    with pytest.raises(ValueError, match=r"palette_in='.*clear\.hex' has no entry with "
-                                         r"alpha >= 128"):
+    with pytest.raises(ValueError) as info, pytest.warns(AlphaLossWarning, match="1 translucent"):
         reduce_animation_file(anim, tmp_path / "out.gif", palette_in=pal)
+    assert str(info.value) == (
+        f"palette_in={str(pal)!r} has no entry with alpha >= 128, but the animation has "
+        "opaque pixels; an animation draws its pixels opaque or transparent, so it needs at "
+        "least one opaque colour")
     assert not (tmp_path / "out.gif").exists()
 
 

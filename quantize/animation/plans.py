@@ -181,10 +181,16 @@ class GlobalPlan:
         pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
-        if opts.palette_in is not None:
+        if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
+            raise ValueError(f"{opts.palette_name} has no entry with alpha >= "
+                             f"{ALPHA_THRESHOLD}, but the animation has opaque pixels; an "
+                             "animation draws its pixels opaque or transparent, so it needs "
+                             "at least one opaque colour")
+        if opts.palette_in is not None and opts.palette_in.shape[0]:
             _room(transparent, opts.palette_in.shape[0], opts.palette_name)
             palette = opts.palette_in
-        elif codes.size == 0:  # every pixel of every frame is transparent
+        elif codes.size == 0:  # every pixel of every frame is transparent (and a given
+            # palette has no opaque entry, as a palette written of such an animation)
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent, src)
