@@ -9,7 +9,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   without alpha (GIMP 2.10 reads Aseprite's ``Channels: RGBA`` line as a black
   entry): a translucent entry's alpha is noted in its name only, with a
   warning. Read also with Aseprite's extension: after a header line
-  ``Channels: RGBA``, ``R G B A name`` per line;
+  ``Channels: RGBA``, ``R G B A name`` per line. Names and comments may hold
+  bytes that are not UTF-8 (Latin-1 palettes of older tools), as GIMP reads
+  them; the other lines, and the other text formats, are read as UTF-8;
 - ``.json``: ``{"name", "colors": [{"hex", "rgb", "alpha", "share"}, ...]}``
   (``alpha`` 0..255 when the palette has alpha);
 - ``.hex``: one ``rrggbb`` per line, or ``rrggbbaa`` when the palette has alpha
@@ -428,9 +430,13 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
-        line = exc.object.count(b"\n", 0, exc.start) + 1
-        raise ImageReadError(f"line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 "
-                             "text; expected a palette file saved as UTF-8", path=p) from None
+        if fmt != ".gpl":
+            line = exc.object.count(b"\n", 0, exc.start) + 1
+            raise _not_utf8(line, exc.object[exc.start], p) from None
+        # GIMP reads a palette's names in any encoding (as Latin-1 palettes of older tools
+        # have them): the bytes that are not UTF-8 are kept for _parse_gpl, which refuses
+        # them only where a name or a comment cannot be.
+        text = data.decode("utf-8-sig", "surrogateescape")
     if not text.strip():
         raise ImageReadError(f"palette file is empty; expected a {fmt} palette: "
                              f"{PALETTE_FORMATS[fmt]}", path=p)
@@ -444,10 +450,27 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     return np.asarray([c + [255] * (4 - len(c)) for c in colors], dtype=np.uint8)
 
 
+def _not_utf8(line: int, byte: int, p: Path) -> ImageReadError:
+    """The error for ``byte`` of a palette file, on ``line``, that is not UTF-8 text."""
+    return ImageReadError(f"line {line}: byte 0x{byte:02x} is not UTF-8 text; expected a "
+                          "palette file saved as UTF-8", path=p)
+
+
+def _check_decoded(line: str, number: int, p: Path) -> None:
+    """Refuse ``line`` (number ``number``) if it holds a byte that is not UTF-8 (decoded
+    as a lone surrogate, ``\\udcXX``), naming the first such byte."""
+    for ch in line:
+        if "\udc80" <= ch <= "\udcff":
+            raise _not_utf8(number, ord(ch) - 0xDC00, p)
+
+
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
-    ``R G B A [name]``."""
+    ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
+    and comments, as GIMP takes them, and refused elsewhere."""
     lines = text.splitlines()
+    if lines:
+        _check_decoded(lines[0], 1, p)
     if not lines or lines[0].strip() != "GIMP Palette":
         raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
     colors: list[list[int]] = []
@@ -458,13 +481,15 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             continue
         channels = re.match(r"^Channels\s*:\s*(\S*)$", body, re.IGNORECASE)
         if channels is not None:
+            _check_decoded(body, number, p)
             n_values = _gpl_channels(channels.group(1), bool(colors), number, p)
             continue
         values = _levels(body.split()[:n_values])
         if len(values) != n_values:
+            _check_decoded(" ".join(body.split()[:n_values]), number, p)
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
-                                 f"0..255, got {body!r}", path=p)
+                                 f"0..255, got {quoted(body)}", path=p)
         colors.append(values)
     return colors
 

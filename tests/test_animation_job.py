@@ -493,6 +493,20 @@ def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
     assert reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")["palette"] == []
 
 
+def test_the_palette_written_of_a_fully_transparent_animation_is_taken_back(tmp_path):
+    """It holds the transparent entry alone, and was refused as having no opaque entry."""
+    clear = [Image.fromarray(np.zeros((4, 4, 4), np.uint8), "RGBA"),
+             Image.fromarray(np.full((4, 4, 4), (9, 0, 0, 0), np.uint8), "RGBA")]
+    src = tmp_path / "clear.png"
+    clear[0].save(src, save_all=True, append_images=clear[1:], duration=50)
+    first = reduce_animation_file(src, tmp_path / "a.gif", palette_out=tmp_path / "p.json")
+    assert json.loads((tmp_path / "p.json").read_text())["colors"] == [
+        {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 0, "share": None}]
+    again = reduce_animation_file(src, tmp_path / "b.gif", palette_in=tmp_path / "p.json")
+    assert (again["k"], again["frames"]) == (first["k"], first["frames"]) == (0, 2)
+    assert (tmp_path / "b.gif").read_bytes() == (tmp_path / "a.gif").read_bytes()
+
+
 def _gif_past_its_canvas(path):
     """A GIF whose 4x4 screen holds its first frame, and whose second frame (6x6 at 1, 1)
     reaches past it: Pillow makes its canvas 7x7 from that frame on."""
@@ -526,6 +540,25 @@ def test_a_gif_frame_reaching_past_its_canvas_is_cut_to_it(tmp_path):
     second[1, 1] = (*BLUE, 255)
     assert record["frames"] == 2
     np.testing.assert_array_equal(np.stack(composited(out)), [expected, second])
+
+
+def test_a_gif_first_frame_larger_than_its_screen_sets_the_canvas_uncut(tmp_path):
+    """As Chromium shows such a file (and Pillow reads it): the README says so."""
+    first = np.zeros((8, 8, 3), np.uint8)
+    first[...] = RED
+    second = first.copy()
+    second[6, 6] = BLUE
+    src = save_animation(tmp_path / "big.gif", [first, second], duration=100)
+    data = bytearray(src.read_bytes())
+    data[6:10] = struct.pack("<HH", 4, 4)  # the logical screen, smaller than both frames
+    src.write_bytes(bytes(data))
+    out = tmp_path / "out.gif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FrameCutWarning)
+        record = reduce_file(src, out, n_colors=2)
+    frames = composited(out)
+    assert record["frames"] == 2 and [f.shape for f in frames] == [(8, 8, 4)] * 2
+    assert frames[1][6, 6].tolist() == [*BLUE, 255]
 
 
 def test_a_canvas_grown_past_the_pixel_limit_is_refused_before_it_is_decoded(tmp_path):
@@ -639,11 +672,15 @@ def test_a_palette_with_alpha_keeps_its_opaque_entries(tmp_path, anim, suffix):
 
 
 def test_a_palette_of_transparent_entries_only_is_refused(tmp_path, anim):
+    """For an animation with opaque pixels (one of none takes it)."""
     pal = tmp_path / "clear.hex"
     pal.write_text("00000000\nffffff10\n")
-    with pytest.raises(ValueError, match=r"palette_in='.*clear\.hex' has no entry with "
-                                         r"alpha >= 128"):
+    with pytest.raises(ValueError) as info, pytest.warns(AlphaLossWarning, match="1 translucent"):
         reduce_animation_file(anim, tmp_path / "out.gif", palette_in=pal)
+    assert str(info.value) == (
+        f"palette_in={str(pal)!r} has no entry with alpha >= 128, but the animation has "
+        "opaque pixels; an animation draws its pixels opaque or transparent, so it needs at "
+        "least one opaque colour")
     assert not (tmp_path / "out.gif").exists()
 
 

@@ -305,3 +305,50 @@ def test_no_pixel_holds_beyond_the_tolerance(rng):
     previous = np.zeros((4, 8), np.uint8)
     got = _hold_entries(nearest, nearest, previous, np.ones((4, 8), bool), lab, palette_lab)
     assert (got == 1).all()
+
+
+def test_favour_runs_starts_no_run_at_a_pixel_not_drawn():
+    palette_lab = np.array([[50, 0, 0], [52, 0, 0]], np.float32)
+    lab = np.array([[[50, 0, 0], [51.5, 0, 0], [51.5, 0, 0]]], np.float32)
+    nearest = np.array([[0, 1, 1]], np.uint8)
+    free = np.array([[False, True, True]])
+    # drawn, pixel 0's entry 0 draws the row (as in the tolerance test above);
+    assert _favour_runs(nearest, lab, palette_lab, free).tolist() == [[0, 0, 0]]
+    # transparent, its entry stands for the colour it hides: the others keep their nearest
+    drawn = np.array([[False, True, True]])
+    got = _favour_runs(nearest, lab, palette_lab, free, drawn=drawn)
+    assert got.tolist() == [[0, 1, 1]]
+
+
+def _hiding(color) -> list[np.ndarray]:
+    """Two RGBA frames of noise whose left half is every other column fully transparent,
+    storing ``color``; the bottom row changes between them."""
+    rng = np.random.default_rng(3)
+    noise = rng.integers(60, 200, (12, 16, 3))
+    frames = []
+    for i in range(2):
+        f = np.full((12, 16, 4), 255, np.uint8)
+        f[..., :3] = noise
+        f[:, :8:2] = (*color, 0)
+        f[11, :, :3] = (0, 0, 40 * i)
+        frames.append(f)
+    return frames
+
+
+@pytest.mark.parametrize("options", [
+    {"n_colors": 6, "dither": 1.0},  # no error diffused from the colour hidden
+    {"n_colors": 6, "palette": "per-frame", "dither": 1.0},
+    {"palette_in": "brand.hex"}])  # no run started by the entry of the colour hidden
+def test_the_colour_a_transparent_pixel_hides_changes_no_pixel_written(tmp_path, options):
+    from quantize.animation import reduce_animation_file
+
+    (tmp_path / "brand.hex").write_text("646464\n676464\n3c8cb4\nb45a3c\n000000\n")
+    if "palette_in" in options:
+        options = {**options, "palette_in": str(tmp_path / "brand.hex")}
+    written = []
+    for name, hidden in (("white", (255, 255, 255)), ("black", (0, 0, 0))):
+        src = save_animation(tmp_path / f"{name}.png", _hiding(hidden), duration=100, loop=0)
+        out = tmp_path / f"{name}.gif"
+        reduce_animation_file(src, out, seed=0, **options)
+        written.append(out.read_bytes())
+    assert written[0] == written[1]

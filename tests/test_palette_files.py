@@ -200,7 +200,7 @@ def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("data, line", [
-    (b"GIMP Palette\nName: caf\xe9\n255 0 0 red\n", 2),  # Latin-1, not UTF-8
+    (b"GIMP Palette\nName: x\n255 0 2\xe95 red\n", 3),  # Latin-1 in a colour value
     (b"\xef\xbb\xbf" + b"ff0000\n" * 3000 + b"\x80\n", 3001),  # past the first 8 KiB read
 ])
 def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, data, line):
@@ -214,6 +214,28 @@ def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, d
                                              r"UTF-8 text; expected a palette file saved as "
                                              r"UTF-8$"):
         read_palette(name)
+
+
+def test_a_gimp_palette_takes_names_and_comments_that_are_not_utf8(tmp_path):
+    """As GIMP reads them (Latin-1 names, from palettes of older tools): the whole file
+    was refused for a byte in a colour's name."""
+    path = tmp_path / "p.gpl"
+    path.write_bytes(b"GIMP Palette\nName: caf\xe9\n# cr\xe9\xe9e\n255 0 0 rouge\n"
+                     b"0 0 255 bleu fonc\xe9\n")
+    assert read_palette(path).tolist() == [[255, 0, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("data, line, byte", [
+    (b"\xff\xfeG\x00I\x00", 1, "ff"),  # UTF-16, as Windows Notepad saves "Unicode"
+    (b"GIMP Palette\n255 0 0\nChannels: RGB\xe9\n", 3, "e9"),
+])
+def test_a_gimp_palette_refuses_bytes_not_utf8_outside_names(tmp_path, data, line, byte):
+    path = tmp_path / "p.gpl"
+    path.write_bytes(data)
+    with pytest.raises(ImageReadError) as info:
+        read_palette(path)
+    assert str(info.value) == (f"{path}: line {line}: byte 0x{byte} is not UTF-8 text; "
+                               "expected a palette file saved as UTF-8")
 
 
 def test_a_directory_given_as_a_palette_file_is_named(tmp_path, monkeypatch):

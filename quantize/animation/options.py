@@ -155,12 +155,10 @@ def _palette_in(value: Any) -> np.ndarray | None:
 
 
 def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
-    """The RGB of the entries of an RGBA palette that an animation draws opaque."""
+    """The RGB of the entries of an RGBA palette that an animation draws opaque: none
+    (``(0, 3)``) for a palette of transparent entries only, which only an animation with
+    no opaque pixel takes (:meth:`~quantize.animation.plans.GlobalPlan.fit` checks it)."""
     alpha = pal[:, 3]
-    if (alpha < GIF_ALPHA_THRESHOLD).all():
-        raise ValueError(f"{name} has no entry with alpha >= {GIF_ALPHA_THRESHOLD}; an "
-                         "animation draws its pixels opaque or transparent, so it needs at "
-                         "least one opaque colour")
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
         entries = "entry" if translucent == 1 else "entries"

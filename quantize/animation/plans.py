@@ -81,11 +81,22 @@ def _squared_errors(drawn: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     return np.einsum("...k,...k->...", diff, diff)
 
 
-def _dithered_onto(rgb: np.ndarray, palette: np.ndarray, dither: float, space: str
-                   ) -> np.ndarray:
-    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion."""
-    indices = reduce_colors(rgb, palette=palette, dither=dither, space=space).indices
-    return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
+def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, dither: float,
+                   space: str) -> np.ndarray:
+    """Entries ``(H, W)`` of a frame mapped onto ``palette`` by reduce's damped error diffusion.
+
+    Pixels not ``opaque`` are diffused as reduce diffuses fully transparent ones: they
+    pass on no error, so the colour they hide does not reach their neighbours; they
+    get entry 0 (the caller writes them transparent).
+    """
+    if opaque.all():
+        image = rgb
+    else:
+        image = np.dstack([rgb, np.where(opaque, 255, 0).astype(np.uint8)])
+    indices = reduce_colors(image, palette=palette, dither=dither, space=space).indices
+    indices = indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
+    indices[~opaque] = 0
+    return indices
 
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
@@ -170,10 +181,16 @@ class GlobalPlan:
         pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
-        if opts.palette_in is not None:
+        if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
+            raise ValueError(f"{opts.palette_name} has no entry with alpha >= "
+                             f"{ALPHA_THRESHOLD}, but the animation has opaque pixels; an "
+                             "animation draws its pixels opaque or transparent, so it needs "
+                             "at least one opaque colour")
+        if opts.palette_in is not None and opts.palette_in.shape[0]:
             _room(transparent, opts.palette_in.shape[0], opts.palette_name)
             palette = opts.palette_in
-        elif codes.size == 0:  # every pixel of every frame is transparent
+        elif codes.size == 0:  # every pixel of every frame is transparent (and a given
+            # palette has no opaque entry, as a palette written of such an animation)
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent, src)
@@ -225,7 +242,7 @@ class GlobalPlan:
         if dither == 0:
             indices = self.table[codes]
         else:
-            indices = _dithered_onto(rgb, self.palette, dither, self.space)
+            indices = _dithered_onto(rgb, opaque, self.palette, dither, self.space)
         if previous is not None:
             indices[still] = prev_indices[still]
         if dither == 0 and self.codes.size and not self.exact:
@@ -233,11 +250,12 @@ class GlobalPlan:
             at[~opaque] = 0  # transparent pixels: any colour, overwritten by the caller
             lab, palette_lab = self.lab[at], srgb_to_lab(self.palette)
             nearest_sq = _squared_distances(lab, palette_lab, indices)
-            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still, nearest_sq)
+            mapped = _favour_runs(indices, lab, palette_lab, opaque & ~still, nearest_sq,
+                                  drawn=opaque)
             if previous is not None:
                 held = opaque & ~still & (prev_rgba[..., 3] >= ALPHA_THRESHOLD)
                 mapped = _hold_entries(mapped, indices, prev_indices, held, lab, palette_lab,
-                                       nearest_sq)
+                                       nearest_sq, drawn=opaque)
             indices = mapped
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
@@ -246,7 +264,8 @@ class GlobalPlan:
 
 def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
                   free: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
-                  nearest_sq: np.ndarray | None = None) -> np.ndarray:
+                  nearest_sq: np.ndarray | None = None, *,
+                  drawn: np.ndarray | None = None) -> np.ndarray:
     """``mapped``, or the frame with pixels holding their previous entry, whichever is smaller.
 
     A ``free`` pixel may hold its ``previous`` entry when that entry's squared
@@ -257,7 +276,9 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
     what really changed; where everything moves (a pan), the held pixels are
     scattered and would break the runs, so the estimated LZW bytes of the
     changed box (:func:`~quantize.animation.gif.change_bytes`) decide.
-    ``nearest_sq``: the squared distances to ``nearest_entries``, if known.
+    ``nearest_sq``: the squared distances to ``nearest_entries``, if known; ``drawn``:
+    the opaque pixels (None: all), the others being written with the transparent entry
+    (``k``, as in ``previous``), whatever entry they hold here.
     """
     if nearest_sq is None:
         nearest_sq = _squared_distances(lab, palette_lab, nearest_entries)
@@ -269,9 +290,14 @@ def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.
         return mapped
     holding = np.where(held, previous, nearest_entries)
     # The pixels left free keep their nearest entry, so nearest_sq still holds for them.
-    holding = _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq)
+    holding = _favour_runs(holding, lab, palette_lab, free & ~held, nearest_sq, drawn=drawn)
     spare = k if k < MAX_PALETTE else None
-    if change_bytes(holding, previous, spare) < change_bytes(mapped, previous, spare):
+
+    def written(entries: np.ndarray) -> np.ndarray:
+        return entries if drawn is None else np.where(drawn, entries, k)
+
+    if (change_bytes(written(holding), previous, spare)
+            < change_bytes(written(mapped), previous, spare)):
         return holding
     return mapped
 
@@ -284,7 +310,8 @@ def _squared_distances(lab: np.ndarray, palette_lab: np.ndarray, entries: np.nda
 
 
 def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
-                 free: np.ndarray, nearest_sq: np.ndarray | None = None) -> np.ndarray:
+                 free: np.ndarray, nearest_sq: np.ndarray | None = None, *,
+                 drawn: np.ndarray | None = None) -> np.ndarray:
     """Entries ``(H, W)`` that repeat along rows where the colours allow.
 
     ``entries`` hold each ``free`` pixel's nearest entry and the fixed entry of
@@ -294,7 +321,9 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     ``RUN_TOLERANCE**2``. Rows are cut into segments of ``_RUN_SEGMENT``
     pixels, each scanned on its own, so that one step of the scan handles a
     pixel of every segment of every row at once. ``nearest_sq``: the free
-    pixels' squared distances to their nearest entry, if known.
+    pixels' squared distances to their nearest entry, if known. ``drawn``: the
+    pixels whose entry the pixel after them may take (None: all); the others
+    (transparent ones, whose entry stands for a colour they hide) start no run.
     """
     h, w = entries.shape
     if nearest_sq is None:
@@ -311,10 +340,13 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
         return np.ascontiguousarray(np.swapaxes(a, 0, 1))
 
     out, cols_lab, cols_limit = steps(entries, 0), steps(lab, 0.0), steps(limit, -1.0)
+    cols_drawn = None if drawn is None else steps(drawn, False)
     for x in range(1, seg):
         left = out[x - 1]
         diff = cols_lab[x] - palette_lab[left]
         close = np.einsum("ij,ij->i", diff, diff) <= cols_limit[x]
+        if cols_drawn is not None:
+            close &= cols_drawn[x - 1]
         np.copyto(out[x], left, where=close)
     return np.swapaxes(out, 0, 1).reshape(h, n_seg * seg)[:, :w].copy()
 
@@ -443,8 +475,8 @@ class PerFramePlan:
         k = palette.shape[0]
         drawn = np.unique(codes[opaque & ~still]).size
         fewer = min(k, max(drawn, 1))
-        return (local_frame_bytes(np.where(still, k, indices), fewer + 1)
-                <= local_frame_bytes(np.where(runs, k, indices), k + 1))
+        return (local_frame_bytes(np.where(still | ~opaque, k, indices), fewer + 1)
+                <= local_frame_bytes(np.where(runs | ~opaque, k, indices), k + 1))
 
     def _one_fewer(self, rgb: np.ndarray, codes: np.ndarray, opaque: np.ndarray,
                    still: np.ndarray | None, palette: np.ndarray,
@@ -501,7 +533,7 @@ class PerFramePlan:
         entries = _features(palette, self.opts.space)
         distinct = np.unique(codes[opaque])
         if dither > 0:
-            indices = _dithered_onto(rgb, palette, dither, self.opts.space)
+            indices = _dithered_onto(rgb, opaque, palette, dither, self.opts.space)
         elif distinct.size == 0:  # nothing opaque: every pixel is marked transparent
             indices = np.zeros(codes.shape, np.uint8)
         else:
