@@ -407,8 +407,8 @@ def segment(
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank (Gaussian sigmas in pixels of the
-        working copy, from 0.5 to 1024), with ``n_clusters`` only (the
+        Derivative scales of the texture bank (1 to 16 Gaussian sigmas in pixels
+        of the working copy, from 0.5 to 1024), with ``n_clusters`` only (the
         hierarchy describes texture by fixed bands: other scales without
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
