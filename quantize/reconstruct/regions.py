@@ -25,8 +25,8 @@ import numpy as np
 from .._kernels import group_sums
 
 __all__ = ["RegionSums", "connected_regions", "draw_overlay", "find_boundaries",
-           "mean_color_image", "merge_small_regions", "region_stats", "region_sums",
-           "smooth_label_map"]
+           "mean_color_image", "merge_small_regions", "region_areas", "region_stats",
+           "region_sums", "smooth_label_map"]
 
 _BAND_ROWS = 256
 
@@ -259,7 +259,7 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
     (n + 1,) ndarray of intp
         New label (1..R, raster order of first pixels) of each old label.
     """
-    area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
+    area = region_areas(regions, n).astype(np.float64)
     sums = means * area[:, None]
     small = (area < min_region) & (area > 0)
     small[0] = False
@@ -375,6 +375,19 @@ class RegionSums(NamedTuple):
         _, sums = group_sums(np.column_stack([self.area, self.color, self.rows, self.cols]),
                              mapping, n + 1)
         return RegionSums(sums[:, 0], sums[:, 1:4], sums[:, 4], sums[:, 5])
+
+
+def region_areas(labels: np.ndarray, n: int) -> np.ndarray:
+    """Pixels ``(n + 1,)`` int64 of each label 0..n of ``labels`` (H, W), counted a band of
+    ``_BAND_ROWS`` rows at a time (no full-size intp copy of ``labels``).
+
+    >>> region_areas(np.array([[1, 2], [1, 1]]), 3).tolist()
+    [0, 3, 1, 0]
+    """
+    area = np.zeros(n + 1, dtype=np.int64)
+    for start in range(0, labels.shape[0], _BAND_ROWS):
+        area += np.bincount(labels[start:start + _BAND_ROWS].ravel(), minlength=n + 1)
+    return area
 
 
 def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int) -> RegionSums:
