@@ -175,11 +175,10 @@ def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, factor: int, X: 
     when it covers none.
     """
     components, n = _regions.connected_regions(cluster_map)
-    flat = components.ravel()
-    area = np.bincount(flat, minlength=n + 1)
-    # A component lies in one cluster, so its mean cluster index is that cluster.
-    cluster_sum = np.bincount(flat, weights=cluster_map.ravel(), minlength=n + 1)
-    comp_cluster = np.rint(cluster_sum / np.maximum(area, 1)).astype(np.intp)
+    area = _regions.region_areas(components, n)
+    # A component lies in one cluster: any of its pixels names it.
+    comp_cluster = np.zeros(n + 1, dtype=np.intp)
+    comp_cluster[components] = cluster_map
     means = _component_means(components, n, comp_cluster, small_map, factor, X, k)
     mapping = _regions.merge_small_regions(components, n, means, min_region)
     n_new = int(mapping.max())

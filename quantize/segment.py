@@ -283,6 +283,9 @@ class SegmentResult(ReadOnlyArrays):
     image: np.ndarray = field(repr=False)
     weights: Mapping[str, float]
     min_region: int
+    # The regions' pixel counts and sums (_regions.RegionSums), made once, on first use
+    # (or by the hierarchy, which has them), for mean_color_image() and region_stats().
+    _sums: _regions.RegionSums | None = field(default=None, init=False, repr=False)
 
     _ARRAYS = ("labels", "clusters", "centers", "image")
     _MAPPINGS = ("weights",)
@@ -302,7 +305,8 @@ class SegmentResult(ReadOnlyArrays):
 
     def mean_color_image(self) -> np.ndarray:
         """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded."""
-        return _regions.mean_color_image(self.labels, self.image, self.n_regions)
+        return _regions.mean_color_image(self.labels, self.image, self.n_regions,
+                                         sums=self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
@@ -321,7 +325,20 @@ class SegmentResult(ReadOnlyArrays):
         as ``[row, col]`` (two decimals); ``mean_color`` as ``[r, g, b]``, 0..255
         with one decimal.
         """
-        return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions)
+        return _regions.region_stats(self.labels, self.image, self.clusters, self.n_regions,
+                                     sums=self._region_sums())
+
+    def _region_sums(self) -> _regions.RegionSums:
+        """The regions' :class:`~quantize.reconstruct.regions.RegionSums`, made on first use."""
+        if self._sums is None:
+            sums = _regions.region_sums(self.labels, self.image, self.n_regions)
+            object.__setattr__(self, "_sums", sums)
+        return self._sums
+
+    def _with_sums(self, sums: _regions.RegionSums) -> SegmentResult:
+        """This result, given its regions' sums (of ``labels`` over ``image``)."""
+        object.__setattr__(self, "_sums", sums)
+        return self
 
 
 def _check_color(color: Any) -> tuple[int, int, int]:
@@ -407,8 +424,8 @@ def segment(
         :func:`default_min_region` with ``n_clusters``, none otherwise (the
         hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
-        Derivative scales of the texture bank (Gaussian sigmas in pixels of the
-        working copy, from 0.5 to 1024), with ``n_clusters`` only (the
+        Derivative scales of the texture bank (1 to 16 Gaussian sigmas in pixels
+        of the working copy, from 0.5 to 1024), with ``n_clusters`` only (the
         hierarchy describes texture by fixed bands: other scales without
         ``n_clusters`` are refused rather than ignored).
     seed : int, numpy.random.Generator or None
@@ -787,23 +804,27 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
                     f"{superpixels}; cutting at {tree.n_leaves}", RegionCountWarning)
         n_regions = tree.n_leaves
     region_of = tree.cut(n_regions)
-    labels = (region_of[tree.labels] + 1).astype(np.int32)
+    # Each working pixel stands for a box of full-size pixels: repeating the boxes keeps
+    # the map's 4-connected components and the raster order of their first pixels, so
+    # they are found, and numbered alike, on the working copy.
+    components, n = _regions.connected_regions(region_of[tree.labels])
     if factor > 1:
         rows, cols = _box_index(rgb.shape[:2], factor)
-        labels = labels[rows[:, None], cols[None, :]]
-    components, n = _regions.connected_regions(labels)
+        components = components[rows[:, None], cols[None, :]]
+    sums = _regions.region_sums(components, rgb, n)
+    n_final = n
     if min_region > 1:
-        means = _regions.region_means(components, rgb, n)
-        mapping = _regions.merge_small_regions(components, n, means, min_region)
+        mapping = _regions.merge_small_regions(components, n, sums.means(), min_region)
+        n_final = int(mapping.max())
         components = mapping.astype(np.int32)[components]
-    n_final = int(components.max())
+        sums = sums.merged(mapping, n_final)
     if asked is not None and n_final < min(asked, n):
         warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
                     f"smaller than {min_region} pixels, leaving {n_final}; lower it for more",
                     RegionCountWarning)
-    centers = _regions.region_means(components, rgb, n_final)[1:]
     clusters = np.arange(n_final, dtype=np.intp)
-    return SegmentResult(components, clusters, centers, rgb, w, min_region)
+    result = SegmentResult(components, clusters, sums.means()[1:], rgb, w, min_region)
+    return result._with_sums(sums)
 
 
 def _from_half_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -175,7 +175,9 @@ def segment_file(
         _warn_if_animated(input, loaded.n_frames, loaded.format)
         warn_alpha_ignored(loaded.alpha)
         result = segment(loaded.rgb, **params)
-        strength = boundary_map(loaded.rgb, weights=params["weights"]) if edges else None
+        del loaded  # the result holds a copy of the pixels: one is enough from here on
+        levels = _edge_levels(boundary_map(result.image, weights=params["weights"])
+                              ) if edges else None
         if result.n_regions > _MAX_LABEL:
             raise ValueError(f"min_region={result.min_region} leaves {result.n_regions} "
                              f"regions, more than labels.png can hold ({_MAX_LABEL}); raise "
@@ -188,7 +190,7 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
-        _write_outputs(paths, result, record, strength, input_path, replace=force)
+        _write_outputs(paths, result, record, levels, input_path, replace=force)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -391,14 +393,22 @@ def _remove_stale_parts(outdir: Path) -> None:
                 part.unlink()
 
 
+def _edge_levels(strength: np.ndarray) -> np.ndarray:
+    """``edges.png``'s 16-bit levels ``(H, W)`` of a border strength map in [0, 1]."""
+    return np.rint(strength * 65535.0).astype(np.uint16)
+
+
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
-                   record: dict[str, Any], strength: np.ndarray | None,
+                   record: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, *, replace: bool) -> None:
     """Encode every output, then write them together, ``segments.json`` last.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
+    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written. Each
+    image is made just before it is encoded and let go after, so that one full-size
+    picture is held at a time, not all of them.
 
     Nothing is written before everything is encoded, and nothing replaced before
     everything is written (:func:`~quantize.io.write_together`): a full disk, a
@@ -413,15 +423,14 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     """
     boundaries = result.boundaries()
     images = {
-        "labels.png": Image.fromarray(result.labels.astype(np.uint16)),
-        "segmented.png": Image.fromarray(result.mean_color_image()),
-        "boundaries.png": Image.fromarray(boundaries).convert("1"),
-        "overlay.png": Image.fromarray(_regions.draw_overlay(result.image, boundaries)),
+        "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
+        "segmented.png": lambda: Image.fromarray(result.mean_color_image()),
+        "boundaries.png": lambda: Image.fromarray(boundaries).convert("1"),
+        "overlay.png": lambda: Image.fromarray(_regions.draw_overlay(result.image, boundaries)),
     }
-    if strength is not None:
-        levels = np.rint(strength * 65535.0).astype(np.uint16)
-        images[EDGES_FILE] = Image.fromarray(levels)
-    encoded = {name: _png_bytes(image) for name, image in images.items()}
+    if edge_levels is not None:
+        images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
+    encoded = {name: _png_bytes(make()) for name, make in images.items()}
     document = dict(record, input_path=input_path, region_stats=result.region_stats())
     text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
     encoded["segments.json"] = (text + "\n").encode("utf-8")

@@ -7,7 +7,8 @@ The steps, each a small function:
    whose mean feature vector is closest, in rounds, until none is left under
    the limit (or only one region remains);
 3. ``find_boundaries``: a 1-pixel border mask;
-4. ``mean_color_image``, ``draw_overlay`` and ``region_stats`` for the outputs.
+4. ``region_sums`` (each region's pixel count and sums, read once), then
+   ``mean_color_image``, ``draw_overlay`` and ``region_stats`` for the outputs.
 
 Region labels run 1..R in raster order of each region's first pixel (top row
 first, left to right), so the same segmentation is always numbered the same way.
@@ -17,14 +18,15 @@ arrays).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._kernels import group_means, group_sums
+from .._kernels import group_sums
 
-__all__ = ["connected_regions", "draw_overlay", "find_boundaries", "mean_color_image",
-           "merge_small_regions", "region_stats", "smooth_label_map"]
+__all__ = ["RegionSums", "connected_regions", "draw_overlay", "find_boundaries",
+           "mean_color_image", "merge_small_regions", "region_areas", "region_stats",
+           "region_sums", "smooth_label_map"]
 
 _BAND_ROWS = 256
 
@@ -257,7 +259,7 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
     (n + 1,) ndarray of intp
         New label (1..R, raster order of first pixels) of each old label.
     """
-    area = np.bincount(regions.ravel(), minlength=n + 1).astype(np.float64)
+    area = region_areas(regions, n).astype(np.float64)
     sums = means * area[:, None]
     small = (area < min_region) & (area > 0)
     small[0] = False
@@ -346,15 +348,85 @@ def find_boundaries(labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def region_means(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
-    """Mean RGB ``(n + 1, 3)`` float64 of each label (row 0 for label 0, if any)."""
-    means, _ = group_means(rgb.reshape(-1, 3), labels.ravel(), n + 1)
-    return means
+class RegionSums(NamedTuple):
+    """Per-label totals over an image, ``(n + 1,)`` or ``(n + 1, 3)`` float64 (row 0: label 0).
+
+    Every entry is a sum of integers, below 2**53 on images of up to 10 gigapixels, so it
+    is exact and does not depend on the order the pixels are added in: the sums of bands
+    of rows, or of regions merged together, are those of the whole image or of the
+    merged region read in one pass.
+    """
+
+    area: np.ndarray
+    """Pixels of each label."""
+    color: np.ndarray
+    """Sums of the R, G and B values (0..255) of each label's pixels, ``(n + 1, 3)``."""
+    rows: np.ndarray
+    """Sums of the row indices of each label's pixels."""
+    cols: np.ndarray
+    """Sums of the column indices of each label's pixels."""
+
+    def means(self) -> np.ndarray:
+        """Mean RGB ``(n + 1, 3)`` float64 of each label (0 for a label without pixels)."""
+        return self.color / np.maximum(self.area, np.finfo(np.float64).tiny)[:, None]
+
+    def merged(self, mapping: np.ndarray, n: int) -> RegionSums:
+        """The sums of new labels 0..n, ``mapping`` ``(len(area),)`` the new label of each old."""
+        _, sums = group_sums(np.column_stack([self.area, self.color, self.rows, self.cols]),
+                             mapping, n + 1)
+        return RegionSums(sums[:, 0], sums[:, 1:4], sums[:, 4], sums[:, 5])
 
 
-def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int) -> np.ndarray:
-    """``(H, W, 3)`` uint8 image with each region filled with its mean colour."""
-    table = np.clip(np.rint(region_means(labels, rgb, n)), 0, 255).astype(np.uint8)
+def region_areas(labels: np.ndarray, n: int) -> np.ndarray:
+    """Pixels ``(n + 1,)`` int64 of each label 0..n of ``labels`` (H, W), counted a band of
+    ``_BAND_ROWS`` rows at a time (no full-size intp copy of ``labels``).
+
+    >>> region_areas(np.array([[1, 2], [1, 1]]), 3).tolist()
+    [0, 3, 1, 0]
+    """
+    area = np.zeros(n + 1, dtype=np.int64)
+    for start in range(0, labels.shape[0], _BAND_ROWS):
+        area += np.bincount(labels[start:start + _BAND_ROWS].ravel(), minlength=n + 1)
+    return area
+
+
+def region_sums(labels: np.ndarray, rgb: np.ndarray, n: int) -> RegionSums:
+    """:class:`RegionSums` of the labels 0..n of ``labels`` (H, W) over ``rgb`` (H, W, 3) uint8.
+
+    Read a band of ``_BAND_ROWS`` rows at a time, so that no full-size temporary
+    (the labels as intp, a channel as float64) is made.
+
+    Examples
+    --------
+    >>> sums = region_sums(np.array([[1, 2], [1, 1]]), np.arange(12, dtype=np.uint8)
+    ...                    .reshape(2, 2, 3), 2)
+    >>> sums.area.tolist(), sums.means()[1].tolist(), sums.rows.tolist(), sums.cols.tolist()
+    ([0.0, 3.0, 1.0], [5.0, 6.0, 7.0], [0.0, 2.0, 0.0], [0.0, 1.0, 1.0])
+    """
+    h, w = labels.shape
+    area, rows, cols = np.zeros(n + 1), np.zeros(n + 1), np.zeros(n + 1)
+    color = np.zeros((n + 1, 3))
+    col_index = np.tile(np.arange(w, dtype=np.float64), _BAND_ROWS)
+    for start in range(0, h, _BAND_ROWS):
+        band = labels[start:start + _BAND_ROWS]
+        flat = band.ravel().astype(np.intp)
+        totals, sums = group_sums(rgb[start:start + _BAND_ROWS].reshape(-1, 3), flat, n + 1)
+        area += totals
+        color += sums
+        row_index = np.repeat(np.arange(start, start + band.shape[0], dtype=np.float64), w)
+        rows += np.bincount(flat, weights=row_index, minlength=n + 1)
+        cols += np.bincount(flat, weights=col_index[:flat.size], minlength=n + 1)
+    return RegionSums(area, color, rows, cols)
+
+
+def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
+                     sums: RegionSums | None = None) -> np.ndarray:
+    """``(H, W, 3)`` uint8 image with each region filled with its mean colour.
+
+    ``sums``: :func:`region_sums` of ``labels`` and ``rgb``, when the caller has them.
+    """
+    sums = region_sums(labels, rgb, n) if sums is None else sums
+    table = np.clip(np.rint(sums.means()), 0, 255).astype(np.uint8)
     return table[labels]
 
 
@@ -367,44 +439,30 @@ def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
 
 
 def region_stats(labels: np.ndarray, rgb: np.ndarray, clusters: np.ndarray,
-                 n: int) -> list[dict[str, Any]]:
+                 n: int, *, sums: RegionSums | None = None) -> list[dict[str, Any]]:
     """One JSON-ready record per region 1..n.
 
     Each has ``label``, ``cluster``, ``area`` (pixels), ``bbox`` as
     ``[row_min, col_min, row_max, col_max]`` with exclusive maxima, ``centroid``
     as ``[row, col]`` and ``mean_color`` as ``[r, g, b]`` (0-255, one decimal).
+    ``sums``: :func:`region_sums` of ``labels`` and ``rgb``, when the caller has them.
     """
-    area = np.bincount(labels.ravel(), minlength=n + 1)
-    rows, cols = _coordinate_sums(labels, n)
-    means = region_means(labels, rgb, n)
     from scipy import ndimage
 
+    sums = region_sums(labels, rgb, n) if sums is None else sums
+    means = sums.means()
     boxes = ndimage.find_objects(labels, max_label=n)
     records = []
     for lab in range(1, n + 1):
         box = boxes[lab - 1]
-        a = int(area[lab])
+        a = int(sums.area[lab])
         records.append({
             "label": lab,
             "cluster": int(clusters[lab - 1]),
             "area": a,
             "bbox": [box[0].start, box[1].start, box[0].stop, box[1].stop],
-            "centroid": [round(float(rows[lab]) / a, 2), round(float(cols[lab]) / a, 2)],
+            "centroid": [round(float(sums.rows[lab]) / a, 2),
+                         round(float(sums.cols[lab]) / a, 2)],
             "mean_color": [round(float(v), 1) for v in means[lab]],
         })
     return records
-
-
-def _coordinate_sums(labels: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-label sums of row and column indices, a band of rows at a time."""
-    h, w = labels.shape
-    rows = np.zeros(n + 1)
-    cols = np.zeros(n + 1)
-    col_index = np.tile(np.arange(w, dtype=np.float64), _BAND_ROWS)
-    for start in range(0, h, _BAND_ROWS):
-        band = labels[start:start + _BAND_ROWS]
-        flat = band.ravel()
-        row_index = np.repeat(np.arange(start, start + band.shape[0], dtype=np.float64), w)
-        rows += np.bincount(flat, weights=row_index, minlength=n + 1)
-        cols += np.bincount(flat, weights=col_index[:flat.size], minlength=n + 1)
-    return rows, cols
