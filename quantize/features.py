@@ -204,9 +204,9 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
     :data:`MAX_TEXTURE_SCALES` (16) numbers from 0.5 to
     :data:`~quantize.texture.WORKING_MAX_SIDE` (1024).
 
-    A list, tuple or 1-D array. A scale is a Gaussian sigma in pixels of the
-    working image, whose longer side is at most 1024 pixels: a wider blur
-    describes no texture, and its kernel (six sigmas wide) would take minutes
+    A list, tuple or 1-D array, in increasing order. A scale is a Gaussian sigma
+    in pixels of the working image, whose longer side is at most 1024 pixels: a
+    wider blur describes no texture, and its kernel (six sigmas wide) would take minutes
     and gigabytes of memory (a sigma of 1e7 takes 1.4 GB).
 
     Raises
@@ -214,8 +214,8 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
     TypeError
         If ``scales`` is not a sequence or 1-D array, or an item is not a number.
     ValueError
-        If it is empty or holds more than 16 scales, or an item is below 0.5, above 1024
-        or not finite.
+        If it is empty or holds more than 16 scales, an item is below 0.5, above 1024
+        or not finite, or the scales do not increase.
 
     Examples
     --------
@@ -237,8 +237,14 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
         raise ValueError(f"texture_scales holds {len(scales)} scales; expected 1 to "
                          f"{MAX_TEXTURE_SCALES} (each adds a band to filter and a feature "
                          "column; 12 scales, one an octave from 0.5 to 1024, span them all)")
-    return tuple(check_float(s, f"texture_scales[{i}]", minimum=0.5, maximum=WORKING_MAX_SIDE)
-                 for i, s in enumerate(scales))
+    checked = tuple(check_float(s, f"texture_scales[{i}]", minimum=0.5,
+                                maximum=WORKING_MAX_SIDE) for i, s in enumerate(scales))
+    for i in range(1, len(checked)):
+        if checked[i] <= checked[i - 1]:
+            raise ValueError(f"texture_scales[{i}]={scales[i]!r} should be larger than "
+                             f"texture_scales[{i - 1}]={scales[i - 1]!r} (each band lies "
+                             "between two scales: give them in increasing order, none twice)")
+    return checked
 
 
 # --------------------------------------------------------------------------

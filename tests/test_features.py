@@ -157,6 +157,12 @@ def test_texture_scales_may_be_a_numpy_array(photo):
     ({"texture_scales": tuple(range(1, 51))}, ValueError,
      r"^texture_scales holds 50 scales; expected 1 to 16 \(each adds a band to filter and a "
      r"feature column; 12 scales, one an octave from 0\.5 to 1024, span them all\)$"),
+    # out of order, band i ran backwards; a repeat gave an empty band, both without a word
+    ({"texture_scales": [5.6, 0.7]}, ValueError,
+     r"^texture_scales\[1\]=0\.7 should be larger than texture_scales\[0\]=5\.6 \(each band "
+     r"lies between two scales: give them in increasing order, none twice\)$"),
+    ({"texture_scales": (1, 2, 2)}, ValueError,
+     r"^texture_scales\[2\]=2 should be larger than texture_scales\[1\]=2 "),
     ({"texture_scales": [1.0, "2"]}, TypeError,
      r"^texture_scales\[1\]='2' should be a number, got str$"),
     ({"texture_scales": 2.0}, TypeError,
