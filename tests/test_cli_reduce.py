@@ -995,6 +995,44 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
 
 
+@pytest.mark.parametrize("args, output, how", [
+    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["icon.png", "-o", "./icon.png"], "./icon.png", "name another file with -o"),
+    (["icon.png", "-o", "link.png"], "link.png", "name another file with -o"),
+])
+def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, monkeypatch,
+                                                                     args, output, how):
+    """'reduce icon.png chelsea.jpg --ext .png --force' wrote chelsea.png, then failed
+    icon.png with exit 1 when its job came to it, while an output that is another input
+    is refused before any work with exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("icon.png")
+    Image.new("RGB", (4, 4), "blue").save("chelsea.jpg")
+    os.symlink("icon.png", "link.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(*args, "-k", 2, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: icon.png: its output would be {output!r}, the input itself, which "
+        f"is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_palette_out_that_is_the_input_is_refused_before_any_work(tmp_path, monkeypatch):
+    """An image named like a palette file (Pillow tells the format by its bytes) was
+    replaced by its own palette with --force, or failed with exit 1 from its job."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("image.gpl", "PNG")
+    before = Path("image.gpl").read_bytes()
+    result = run("image.gpl", "-o", "out.png", "--palette-out", "image.gpl", "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: image.gpl: --palette-out='image.gpl' is the input itself, which is "
+        "never overwritten (not even with --force); write the palette to another file")
+    assert Path("image.gpl").read_bytes() == before and not Path("out.png").exists()
+
+
 def by_code_point(name: str) -> str:
     """``name`` as ascii() quotes it, but a character below U+0100 as \\u00XX (\\xXX is
     a byte of a name that is not UTF-8)."""
