@@ -113,9 +113,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         Map onto this palette (a .gpl/.json/.hex/.act/.pal/.txt file) instead of fitting
         one.
     palette_out : path, optional
-        Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension); beside a
-        .gif output, each entry's alpha as the GIF holds it (0 below
-        ``GIF_ALPHA_THRESHOLD``, else 255).
+        Also write the palette (.gpl, .json, .hex, .act, .pal or .txt by extension), each
+        entry with its fitted alpha, also beside a .gif output (which holds 0 below
+        ``GIF_ALPHA_THRESHOLD``, else 255): given back as ``palette_in`` for the same
+        input, it gives the same output.
     force : bool
         Overwrite existing outputs. The input is never overwritten.
     max_pixels : int or None
@@ -152,7 +153,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         ``delta_e`` the mean CIEDE2000, ``seconds`` the wall time of the whole
         job, ``frames`` 1 for a still image, ``palette`` a list of
         ``{"hex": "#rrggbb", "alpha": 0..255, "share": float}`` (beside a .gif
-        output, each entry's alpha as the GIF holds it, as ``palette_out``'s); with
+        output, each entry's alpha as the GIF holds it, where ``palette_out`` keeps the
+        fitted one); with
         ``optimize``, also ``optimized``: whether the output's encoder took it.
 
     Raises
@@ -223,7 +225,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         with removed_on_failure(out):  # no output without the palette file asked for
             atomic_write(out, lambda tmp: tmp.write_bytes(data))
             if palette_out is not None:
-                _write_palette_out(palette_out, result, output_stem(src), out)
+                _write_palette_out(palette_out, result, output_stem(src))
         value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
@@ -251,12 +253,12 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
                                f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 
 
-def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str,
-                       out: Path) -> None:
-    """Write the result's palette in image order, its alpha as ``out`` holds it
-    (:func:`_alpha_as_written`); an image with no visible pixel has only the transparent
+def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
+    """Write the result's palette in image order, with the alpha of each entry as fitted,
+    whatever the output's format keeps of it (a GIF only 0 or 255): mapped onto, the file
+    gives the same image again; an image with no visible pixel has only the transparent
     entry, which is written (an empty file could not be read back)."""
-    full = _alpha_as_written(result.full_palette(alpha=True), out)
+    full = result.full_palette(alpha=True)
     check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
     if result.k:
         write_palette(path, full[:result.k], result.shares, name=name)
