@@ -71,6 +71,8 @@ RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
 # holds exactly the reduced colours its metrics describe.
 _JPEG_QUALITY = 95
+# TIFF outputs are deflated, losslessly (see _tiff_options).
+_TIFF_COMPRESSION = "tiff_adobe_deflate"
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
 # benchmark photo, deflated by zlib-ng on two threads, level 8 took 0.26 / 0.51 s
@@ -390,6 +392,8 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         return buffer.getvalue(), False
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
+    if fmt == "TIFF":
+        params = _tiff_options()
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
         pixels = result.to_rgb()
@@ -399,6 +403,21 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         pixels = result.to_rgba()
     Image.fromarray(pixels).save(buffer, format=fmt, **params)
     return buffer.getvalue(), False
+
+
+def _tiff_options() -> dict[str, Any]:
+    """Pillow's TIFF ``save`` options: lossless Adobe Deflate (TIFF compression 8, which
+    libtiff, Photoshop, GIMP and ImageMagick read), when Pillow has libtiff, as its wheels
+    do; without it Pillow writes TIFF uncompressed only, and so it is.
+
+    A reduced image has few colours and deflates well: the 12 MP benchmark photo at
+    k = 16 / 256 / 1000 took 1.4 / 5.3 / 10.1 MB instead of 36 MB, written in 0.3 / 0.7 /
+    2.3 s (LZW: 2.5 / 10.9 / 19.2 MB in 0.2 / 0.3 / 1.0 s; horizontal differencing made
+    either larger).
+    """
+    from PIL import features
+
+    return {"compression": _TIFF_COMPRESSION} if features.check("libtiff") else {}
 
 
 def _gif_timing(loaded: Any, out: Path) -> dict[str, Any]:
