@@ -1200,7 +1200,7 @@ def test_every_option_has_help(command):
     # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
-    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16; with "
+    ("reduce", "-k", "2..256 for .png/.gif, 2..65536 for .jpg/.webp/.tif (default 16; with "
                      "--dither at most 256). With --quality: the most colours allowed (default "
                      "256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),

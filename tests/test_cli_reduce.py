@@ -276,6 +276,14 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
+    (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
+    (["-k", "-1"], 2, "-k/--colors=-1 should be >= 2"),
+    # an output in RGB took any number: the fit of a photo then ran for hours
+    (["-k", "100000", "-o", "x.webp"], 2, "-k/--colors=100000 should be <= 65536, the most "
+     "colours a palette is fitted to (the time grows about as their square: 4096 took 2.5 "
+     "minutes on a 12 MP photo)"),
+    (["-k", "65537", "--quality", "1", "-o", "x.tif"], 2, "-k/--colors=65537 should be <= "
+     "65536"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
     (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),

@@ -34,6 +34,7 @@ from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
+from ..reduce.fit import MAX_COLORS
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -112,8 +113,8 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
-        f"2 or more for .jpg/.webp/.tif (default 16; with --dither at most {MAX_PALETTE}). With "
-        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
+        f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
+        f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_int, check_path, check_seed, recorded_seed
+from .._validation import Seed, check_path, check_seed, recorded_seed
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
@@ -43,7 +43,7 @@ from ..io import (
 )
 from ..names import output_stem, quoted
 from ..palette_files import read_palette, write_palette
-from .fit import DEFAULT_COLORS, Space
+from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
     check_file_name,
@@ -678,7 +678,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
-    k = None if opts["n_colors"] is None else check_int(opts["n_colors"], "n_colors", minimum=2)
+    k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors")
