@@ -27,7 +27,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   one alpha is that transparent entry (alpha 0), so a translucent entry is
   written opaque (with a warning). Read also without the count, as RGB
   triples alone: 768 bytes hold 256 colours, a shorter file (a multiple of 3)
-  the colours it has; the transparent index of a file of 772 reads as alpha 0;
+  the colours it has; the transparent index of a file of 772 reads as alpha 0, and
+  a count of 0 or above 256 (0xffff), which writers put when they set none, as
+  all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -547,7 +549,11 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
     index (0xffff: none), which is given alpha 0, as Photoshop writes it; or RGB triples
     alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
-    reads them). Other sizes are refused: which colours they hold is a guess."""
+    reads them). Other sizes are refused: which colours they hold is a guess.
+
+    Adobe's specification calls the count optional, and files in use hold 0 or 0xffff
+    there when it is not set: a count of 0 or above 256 is read as none, all 256 colours
+    as in a 768-byte file (Aseprite reads a count above 256 so too)."""
     table_bytes = 3 * _ACT_COLORS
     if len(data) != table_bytes + 4 and (len(data) % 3 or len(data) > table_bytes):
         raise ImageReadError(f"{len(data)} bytes; expected an Adobe colour table (.act) of "
@@ -558,9 +564,8 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
         return np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     count, transparent = struct.unpack(">HH", data[table_bytes:])
-    if not 1 <= count <= _ACT_COLORS:
-        raise ImageReadError(f"bytes 768-769: expected the number of colours, 1..256, got "
-                             f"{count}", path=p)
+    if not 1 <= count <= _ACT_COLORS:  # not set: every colour of the table
+        count = _ACT_COLORS
     if transparent >= count:  # 0xffff: none (an index past the colours names none either)
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])

@@ -651,6 +651,40 @@ def test_a_stderr_whose_reader_went_away_leaves_the_work_and_the_exit_code(
     assert len(lines) == (1 if args[0] != "batch" and code == 0 else 2 if code == 0 else 0)
 
 
+@pytest.mark.parametrize("args, code, lines, outputs", [
+    (["reduce", "bad.png"], 1, 0, []),
+    (["reduce", "bad.png", "a.png", "--ext", ".x.png", "-k", "4", "-j", "2"], 1, 1,
+     ["a.x.png"]),
+    (["reduce", "a.png", "-o", "a.png", "--force"], 2, 0, []),  # its own input
+    (["reduce", "a.png", "-k", "100000", "-o", "x.webp"], 2, 0, []),
+    (["reduce", "a.png", "-o", "b.png"], 15, 0, []),  # exists
+    (["reduce", "c.png", "-k", "2", "--quality", "0", "-o", "q.png"], 99, 0, []),
+    (["segment", "bad.png"], 1, 0, []),
+    # batch's lines: each file's, the failed one's too, and the summary
+    (["batch", "in", "-o", "out", "-k", "4", "-j", "1"], 1, 3, ["out/a.png"]),
+])
+def test_a_failure_with_stderr_closed_keeps_its_exit_code(tmp_path, args, code, lines,
+                                                          outputs):
+    """'quantize reduce bad.png 2>&-': the error line has nowhere to go, and is dropped
+    without a traceback (which would have nowhere to go either) or a wait; the exit code,
+    the files the other inputs gave and their lines on stdout stay as with stderr open."""
+    _two_colour_inputs(tmp_path)
+    for name in ("bad.png", "in/bad.png"):
+        (tmp_path / name).write_bytes(b"not an image\n")
+    Image.new("RGB", (4, 4), "green").save(tmp_path / "b.png")
+    Image.fromarray(np.array([[[0, 0, 0], [90, 0, 0], [250, 0, 0]]], np.uint8)).save(
+        tmp_path / "c.png")
+    before = set(tmp_path.rglob("*"))
+    done = _run_with_stderr(args, tmp_path, subprocess.DEVNULL,
+                            preexec_fn=lambda: os.close(2))  # as a shell's 2>&-
+    assert done.returncode == code
+    shown = done.stdout.decode().splitlines()
+    assert len(shown) == lines and "Traceback" not in done.stdout.decode()
+    made = {path.relative_to(tmp_path).as_posix() for path in set(tmp_path.rglob("*")) - before
+            if path.is_file() and not path.name.startswith(".")}  # not batch's own record
+    assert made == set(outputs)
+
+
 def test_a_closed_stderr_beside_a_terminal_does_not_stop_a_batch(tmp_path):
     # Stdout on a terminal asked stderr whether it was one too, and a stderr closed from
     # the start (2>&-) is None: AttributeError, exit 1, no file done.
@@ -1200,7 +1234,7 @@ def test_every_option_has_help(command):
     # Ranges and defaults the help left out: -k's range in batch, --quality's, --seed's,
     # --regions', a weight's, what --max-pixels counts, reduce -o's default name.
     ("reduce", "-o", "Default: named as --ext says, beside the input (stdout for stdin)."),
-    ("reduce", "-k", "2..256 for .png/.gif, 2 or more for .jpg/.webp/.tif (default 16; with "
+    ("reduce", "-k", "2..256 for .png/.gif, 2..65536 for .jpg/.webp/.tif (default 16; with "
                      "--dither at most 256). With --quality: the most colours allowed (default "
                      "256)."),
     ("reduce", "--quality", "<= Q, a number >= 0"),

@@ -91,7 +91,8 @@ def test_json_prints_one_object(photo, tmp_path):
 def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     """Entries of alpha 40 and 128 were recorded so, while the GIF draws the first one's
     pixels with its transparent index and the second opaque: the record describes the
-    file written, as the --palette-out file beside it does."""
+    file written, while the --palette-out file beside it keeps the fitted alpha, with
+    which --palette-in gives the same GIF again."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
                      [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
     Image.fromarray(rgba).save(tmp_path / "icon.png")
@@ -104,7 +105,7 @@ def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
                                  {"hex": "#c80a0a", "alpha": 255, "share": 0.166667}]
     written = json.loads((tmp_path / "a.json").read_text())["colors"]
     assert [(e["hex"], e["alpha"]) for e in written] == [
-        (e["hex"], e["alpha"]) for e in record["palette"]]
+        ("#0a0ac8", 40), ("#0ac80a", 128), ("#c80a0a", 255)]
     with Image.open(tmp_path / "a.gif") as im:
         assert np.asarray(im.convert("RGBA"))[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
     png = run(tmp_path / "icon.png", "-k", 3, "-o", tmp_path / "a.png", "--json")
@@ -275,6 +276,14 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),
     (["-k", "300"], 2, "-k/--colors=300 is more than a palette image holds"),
+    (["-k", "0"], 2, "-k/--colors=0 should be >= 2"),
+    (["-k", "-1"], 2, "-k/--colors=-1 should be >= 2"),
+    # an output in RGB took any number: the fit of a photo then ran for hours
+    (["-k", "100000", "-o", "x.webp"], 2, "-k/--colors=100000 should be <= 65536, the most "
+     "colours a palette is fitted to (the time grows about as their square: 4096 took 2.5 "
+     "minutes on a 12 MP photo)"),
+    (["-k", "65537", "--quality", "1", "-o", "x.tif"], 2, "-k/--colors=65537 should be <= "
+     "65536"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
     (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
@@ -993,6 +1002,44 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     if not args:
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
+
+
+@pytest.mark.parametrize("args, output, how", [
+    (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
+    (["icon.png", "-o", "./icon.png"], "./icon.png", "name another file with -o"),
+    (["icon.png", "-o", "link.png"], "link.png", "name another file with -o"),
+])
+def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, monkeypatch,
+                                                                     args, output, how):
+    """'reduce icon.png chelsea.jpg --ext .png --force' wrote chelsea.png, then failed
+    icon.png with exit 1 when its job came to it, while an output that is another input
+    is refused before any work with exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("icon.png")
+    Image.new("RGB", (4, 4), "blue").save("chelsea.jpg")
+    os.symlink("icon.png", "link.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(*args, "-k", 2, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: icon.png: its output would be {output!r}, the input itself, which "
+        f"is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_palette_out_that_is_the_input_is_refused_before_any_work(tmp_path, monkeypatch):
+    """An image named like a palette file (Pillow tells the format by its bytes) was
+    replaced by its own palette with --force, or failed with exit 1 from its job."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("image.gpl", "PNG")
+    before = Path("image.gpl").read_bytes()
+    result = run("image.gpl", "-o", "out.png", "--palette-out", "image.gpl", "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: image.gpl: --palette-out='image.gpl' is the input itself, which is "
+        "never overwritten (not even with --force); write the palette to another file")
+    assert Path("image.gpl").read_bytes() == before and not Path("out.png").exists()
 
 
 def by_code_point(name: str) -> str:

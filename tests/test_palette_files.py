@@ -395,6 +395,29 @@ def test_act_file_bytes_and_round_trip(tmp_path):
     assert np.array_equal(read_palette(path), full)
 
 
+@pytest.mark.parametrize("trailer, transparent", [
+    (b"\x00\x00\xff\xff", None),  # a count of 0: not set
+    (b"\xff\xff\xff\xff", None),  # 0xffff, as for the transparent index
+    (b"\x01\x01\xff\xff", None),  # 257: more than the table holds (Aseprite reads 256)
+    (b"\x00\x00\x00\x03", 3),     # not set, and a transparent index among the 256
+])
+def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, trailer,
+                                                                    transparent):
+    """A 772-byte file whose count was 0 or above 256 was refused ("bytes 768-769: expected
+    the number of colours, 1..256, got 0"), while Adobe's specification makes the count
+    optional and writers that set none put 0 or 0xffff there."""
+    table = (np.arange(256 * 3) * 5 % 256).astype(np.uint8).reshape(256, 3)
+    path = tmp_path / "p.act"
+    path.write_bytes(table.tobytes() + trailer)
+    read = read_palette(path)
+    if transparent is None:
+        assert np.array_equal(read, table)
+    else:
+        assert read.shape == (256, 4) and np.array_equal(read[:, :3], table)
+        assert np.flatnonzero(read[:, 3] < 255).tolist() == [transparent]
+        assert read[transparent, 3] == 0
+
+
 @pytest.mark.parametrize("n", [1, 2, 255])
 def test_act_file_of_the_colours_used_alone_is_read(tmp_path, n):
     # Tools that write only the colours used (3 bytes each, no count) made files that
@@ -447,10 +470,6 @@ def test_act_file_refuses_more_than_256_colours(tmp_path):
     (bytes(775), "775 bytes; expected an Adobe colour table (.act) of 772 bytes (256 RGB "
                  "triples, the count and the transparent index) or of 3 bytes per colour, 3 "
                  "to 768"),
-    (bytes(768) + b"\x01\x01\xff\xff", "bytes 768-769: expected the number of colours, "
-                                       "1..256, got 257"),
-    (bytes(768) + b"\x00\x00\xff\xff", "bytes 768-769: expected the number of colours, "
-                                       "1..256, got 0"),
     (b"", "palette file is empty; expected a .act palette: Adobe colour table, 256 RGB byte "
           "triples, then the count and transparent index"),
 ])

@@ -130,6 +130,41 @@ def test_an_animation_longer_than_the_output_format_holds_is_refused(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
 
 
+@pytest.mark.parametrize("alpha", [False, True])
+@pytest.mark.parametrize("suffix", [".tif", ".tiff"])
+def test_a_tiff_output_is_deflated_losslessly(photo, tmp_path, suffix, alpha):
+    """TIFF outputs were written uncompressed: 36 MB for a 12 MP image of 16 colours."""
+    src = photo
+    if alpha:
+        src = tmp_path / "rgba.png"
+        rgba_input(src)
+    out = tmp_path / f"out{suffix}"
+    reduce_file(src, out, n_colors=6, seed=0)
+    with Image.open(src) as im:
+        expected = reduce_colors(im, 6, seed=0)
+    pixels = expected.to_rgba() if alpha else expected.to_rgb()
+    with Image.open(out) as im:
+        assert im.info["compression"] == "tiff_adobe_deflate"
+        assert np.array_equal(np.asarray(im), pixels)
+    assert out.stat().st_size < pixels.nbytes
+
+
+def test_a_tiff_output_is_written_uncompressed_by_a_pillow_without_libtiff(photo, tmp_path,
+                                                                           monkeypatch):
+    """A Pillow built without libtiff writes no compressed TIFF ('encoder libtiff not
+    available'): the output is then written as before, uncompressed."""
+    from PIL import features
+
+    real = features.check
+    monkeypatch.setattr(features, "check", lambda name: name != "libtiff" and real(name))
+    out = tmp_path / "out.tif"
+    reduce_file(photo, out, n_colors=6, seed=0)
+    with Image.open(out) as im:
+        assert im.info["compression"] == "raw"
+        assert np.array_equal(np.asarray(im),
+                              reduce_colors(read_rgb(photo), 6, seed=0).to_rgb())
+
+
 def test_more_than_256_colours_need_an_rgb_output(tmp_path, rng):
     src = tmp_path / "noise.png"
     Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(src)
@@ -480,28 +515,54 @@ def test_palette_out_keeps_the_alpha_of_translucent_entries(tmp_path, suffix):
         assert np.array_equal(np.asarray(im.convert("RGBA")), rgba)
 
 
-@pytest.mark.parametrize("suffix", [".json", ".hex"])
-def test_palette_out_beside_a_gif_holds_the_alpha_the_gif_holds(tmp_path, suffix):
-    """It held alphas 40 and 128 while the GIF holds the first entry transparent and the
-    second opaque: the file now describes the GIF, and maps the GIF onto itself; so does
-    the record's palette, which held the alphas before the GIF's."""
-    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128], [10, 200, 10, 128]],
-                     [[10, 10, 200, 40], [10, 10, 200, 40], [10, 10, 200, 40]]], np.uint8)
-    src, pal_file, out = tmp_path / "icon.png", tmp_path / f"palette{suffix}", tmp_path / "a.gif"
-    Image.fromarray(rgba).save(src)
-    with pytest.warns(AlphaLossWarning):
-        record = reduce_file(src, out, n_colors=3, palette_out=pal_file, seed=0)
-    assert read_palette(pal_file).tolist() == [[10, 10, 200, 0], [10, 200, 10, 255],
-                                               [200, 10, 10, 255]]
-    assert [e["alpha"] for e in record["palette"]] == [0, 255, 255]
-    with Image.open(out) as im:
-        shown = np.asarray(im.convert("RGBA"))
-    assert shown[..., 3].tolist() == [[255, 255, 255], [0, 0, 0]]
-    reduce_file(out, tmp_path / "b.gif", palette_in=pal_file)
-    with Image.open(tmp_path / "b.gif") as im:
-        again = np.asarray(im.convert("RGBA"))
-    assert np.array_equal(again[..., 3], shown[..., 3])
-    assert np.array_equal(again[0], shown[0])  # the transparent row's colour is not shown
+def _translucent_photo(path: Path, rng: np.random.Generator, binary: bool = False) -> None:
+    """A 24 x 24 RGBA image of seeded noisy colour bands: a fully transparent quarter, a
+    quarter of alpha ramping from 20 to 240 (or, ``binary``, of alpha 0 or 255), the rest
+    opaque."""
+    rgb = np.clip(np.repeat(np.linspace(30, 220, 24), 24).reshape(24, 24, 1)
+                  + rng.normal(0, 20, (24, 24, 3)), 0, 255).astype(np.uint8)
+    alpha = np.full((24, 24), 255, np.uint8)
+    alpha[:, :6] = 0
+    alpha[:, 6:12] = np.linspace(20, 240, 24).astype(np.uint8)[:, None]
+    if binary:
+        alpha = np.where(alpha < GIF_ALPHA_THRESHOLD, 0, 255).astype(np.uint8)
+    Image.fromarray(np.dstack([rgb, alpha])).save(path)
+
+
+@pytest.mark.parametrize("output", ["a.gif", "a.png"])
+@pytest.mark.parametrize("suffix", [".json", ".hex", ".pal", ".txt", ".gpl", ".act"])
+def test_palette_out_given_back_gives_the_same_output(tmp_path, rng, output, suffix):
+    """Beside a .gif output the file held each entry's alpha as the GIF holds it (0 or
+    255), so that --palette-in of it mapped the translucent pixels of the same input
+    elsewhere: another GIF. It now holds the fitted alpha (the GIF itself keeps 0 or 255),
+    and gives the same GIF, as it gives the same PNG, in every format that holds alpha;
+    .gpl and .act hold none (.act one fully transparent entry), which a warning says, and
+    give the same output for an image whose alpha is 0 or 255 only."""
+    src, pal_file = tmp_path / "photo.png", tmp_path / f"p{suffix}"
+    translucent = suffix not in (".gpl", ".act")
+    _translucent_photo(src, rng, binary=not translucent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlphaLossWarning)  # the GIF's own: 0 or 255
+        record = reduce_file(src, tmp_path / output, n_colors=12, palette_out=pal_file,
+                             seed=0)
+        reduce_file(src, tmp_path / f"b{Path(output).suffix}", palette_in=pal_file)
+    written = read_palette(pal_file)
+    if translucent:
+        assert written.shape[1] == 4 and not set(written[:, 3].tolist()) <= {0, 255}
+    if output == "a.gif":  # the record gives the alpha the GIF holds
+        assert {e["alpha"] for e in record["palette"]} <= {0, 255}
+    assert (tmp_path / f"b{Path(output).suffix}").read_bytes() == \
+        (tmp_path / output).read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".gpl", ".act"])
+def test_palette_out_without_alpha_warns_of_translucent_entries(tmp_path, rng, suffix):
+    """The formats that hold no alpha write translucent entries opaque, and say so."""
+    src = tmp_path / "photo.png"
+    _translucent_photo(src, rng)
+    with pytest.warns(AlphaLossWarning, match=f"p{suffix}: .* written opaque"):
+        reduce_file(src, tmp_path / "a.png", n_colors=12, palette_out=tmp_path / f"p{suffix}",
+                    seed=0)
 
 
 @pytest.mark.parametrize("suffix", [".json", ".hex"])

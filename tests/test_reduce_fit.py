@@ -45,6 +45,12 @@ def test_fit_palette_validates_its_histogram():
         "n_colors=16 but colors has only 4 distinct colours; returning those 4"]
     with pytest.raises(TypeError, match="exact_colors='no' should be a bool, got str"):
         fit_palette(FOUR, [1, 1, 1, 1], 2, exact_colors="no")  # was read as True
+    with pytest.raises(ValueError, match=r"^n_colors=0 should be >= 1$"):
+        fit_palette(FOUR, [1, 1, 1, 1], 0)
+    with pytest.raises(ValueError, match=r"^n_colors=65537 should be <= 65536, the most "):
+        fit_palette(FOUR, [1, 1, 1, 1], 65537)  # was taken, as any number
+    with pytest.warns(ColorCountWarning):  # the bound itself is taken
+        assert fit_palette(FOUR, [1, 1, 1, 1], 65536, seed=0).shape == (4, 3)
     # finite counts whose sum overflows were refused by the k-means core under its
     # own name ("sample_weight sums to inf"), after NumPy's overflow warning
     with warnings.catch_warnings():

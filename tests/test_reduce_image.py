@@ -430,16 +430,18 @@ def test_dithered_metrics_and_shares_are_measured_on_the_pixels(rng):
     assert result.delta_e == pytest.approx(delta_e(rgb, result.palette[drawn]), rel=1e-5)
 
 
-def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
+def test_the_most_colours_keep_every_pixel_its_own_entry():
     # Indices were uint16 for any palette beyond 256 entries: with 65,600 distinct
     # colours (n_colors above that) they wrapped at 65,536, so to_rgb() differed
-    # from the image while psnr said inf (lossless).
-    codes = np.arange(65_600, dtype=np.uint32) * 255  # distinct 24-bit colours
+    # from the image while psnr said inf (lossless). n_colors is now at most 65,536
+    # (MAX_COLORS, more is refused below): every index of that many entries fits.
+    codes = np.arange(65_536, dtype=np.uint32) * 255  # distinct 24-bit colours
     rgb = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=-1)
-    image = rgb.astype(np.uint8).reshape(160, 410, 3)
-    with pytest.warns(ColorCountWarning):
-        result = reduce_colors(image, 100_000, seed=0)
-    assert result.k == 65_600 and result.indices.dtype == np.uint32
+    image = rgb.astype(np.uint8).reshape(128, 512, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ColorCountWarning)  # as many colours as asked
+        result = reduce_colors(image, 65_536, seed=0)
+    assert result.k == 65_536 and result.indices.max() == 65_535
     np.testing.assert_array_equal(result.to_rgb(), image)
     assert result.psnr == math.inf
 
@@ -451,6 +453,9 @@ def test_more_than_65536_entries_keep_every_pixel_its_own_entry():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"n_colors": 1}, ValueError, "n_colors=1 should be >= 2"),
+    ({"n_colors": 65537}, ValueError, "^n_colors=65537 should be <= 65536, the most colours a "
+     "palette is fitted to"),
+    ({"n_colors": 10**30, "quality": 1}, ValueError, "^n_colors=10+ should be <= 65536"),
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),

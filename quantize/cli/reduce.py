@@ -34,6 +34,7 @@ from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
 from ..palette_files import PALETTE_FORMAT_LIST
+from ..reduce.fit import MAX_COLORS
 from . import (
     USAGE_ERROR,
     DitherLevelCommand,
@@ -112,8 +113,8 @@ def reduce_command(
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "
-        f"2 or more for .jpg/.webp/.tif (default 16; with --dither at most {MAX_PALETTE}). With "
-        f"--quality: the most colours allowed (default {MAX_PALETTE}).",
+        f"2..{MAX_COLORS} for .jpg/.webp/.tif (default 16; with --dither at most "
+        f"{MAX_PALETTE}). With --quality: the most colours allowed (default {MAX_PALETTE}).",
         show_default=False)] = None,
     quality: Annotated[float | None, typer.Option(
         "--quality", metavar="Q", parser=number,
@@ -474,9 +475,11 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     A default name that depends on the image (the k ``--quality`` chooses, an
     animation's format, the colours of a ``--palette-in`` an animation keeps)
     is refused when any name it may take is another input's. ``palette_size``: the
-    entries of the ``--palette-in`` file, or None.
+    entries of the ``--palette-in`` file, or None. An output that is its own input is
+    refused first (:func:`_check_no_output_is_its_input`).
     """
-    if len(files) < 2:  # a job refuses its own input
+    _check_no_output_is_its_input(files, options["palette_out"])
+    if len(files) < 2:
         return
     given = [f.input for f in files if f.input != STDIO]
     inputs = {Path(name).resolve(): name for name in given}  # through links too
@@ -491,6 +494,28 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
         _check_default_outputs(files, options, palette_size)
+
+
+def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | None) -> None:
+    """Refuse, before any work, an output named with ``-o`` or ``--ext`` (or the
+    ``--palette-out`` file) that is its own input: ``reduce a.png -o a.png``, ``reduce
+    a.png b.jpg --ext .png``. The job refused it too, but only when it came to that file:
+    exit 1, after the other files were written.
+
+    Told by the file system (:func:`_same_file`): the same file through a link, or by a
+    name in another case where names ignore it; an output that does not exist is no input.
+    """
+    for f in files:
+        if f.input == STDIO:
+            continue
+        if f.output is not None and not f.to_stdout and _same_file(f.output, f.input):
+            how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
+            fail(f"{f.input}: its output would be {quoted(f.output)}, the input itself, which "
+                 f"is never overwritten (not even with --force); {how}", USAGE_ERROR)
+        if palette_out is not None and _same_file(palette_out, f.input):
+            fail(f"{f.input}: --palette-out={quoted(palette_out)} is the input itself, which "
+                 "is never overwritten (not even with --force); write the palette to another "
+                 "file", USAGE_ERROR)
 
 
 def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:

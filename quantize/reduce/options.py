@@ -34,7 +34,7 @@ from ..palette_files import (
     check_palette_path,
     transparent_index_note,
 )
-from .fit import DEFAULT_COLORS, FEATURES
+from .fit import DEFAULT_COLORS, FEATURES, check_n_colors
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_file_name",
@@ -69,7 +69,7 @@ def check_dither(dither: Any) -> float:
 def check_options(n_colors: Any, quality: Any, space: Any, dither: Any,
                   exact_colors: Any, palette: Any) -> Options:
     """Validate reduce_colors' parameters once."""
-    k = None if n_colors is None else check_int(n_colors, "n_colors", minimum=2)
+    k = None if n_colors is None else check_n_colors(n_colors)
     q = None if quality is None else check_float(quality, "quality", minimum=0.0)
     space = check_choice(space, "space", FEATURES)
     strength = check_dither(dither)
