@@ -16,7 +16,7 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   :func:`lloyd` (passes until few labels change) and :func:`lloyd_runs` (the
   same for several runs on small data at once);
 - **24-bit colour codes**: :func:`pack_rgb`, :func:`unpack_rgb`, and a value or row per
-  code (:func:`code_table`, :func:`code_rows`);
+  code (:func:`code_table`, :func:`code_rows`, :func:`sorted_code_histogram`);
 - **sRGB <-> CIE Lab**: :func:`srgb_to_lab`, :func:`lab_to_srgb`, with the D65
   white of the CIE 1931 2 degree observer, ``(0.95047, 1.0, 1.08883)``, the
   values scikit-image uses (a test pins the conversion against
@@ -685,6 +685,16 @@ def code_table(codes: np.ndarray, values: np.ndarray, dtype: Any) -> np.ndarray:
 _ROWS_TABLE_MIN = 1 << 21
 
 
+def rows_by_sorting(n: int) -> bool:
+    """Whether the rows of ``n`` codes are found by sorting them (:func:`code_rows`,
+    :func:`sorted_code_histogram`) rather than through a :func:`code_table`.
+
+    >>> rows_by_sorting(640 * 480), rows_by_sorting(4000 * 3000)
+    (True, False)
+    """
+    return n < _ROWS_TABLE_MIN
+
+
 def code_rows(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:
     """Row ``(n,)`` int32 of each of ``codes`` (any shape, raveled) in ``distinct``.
 
@@ -697,27 +707,45 @@ def code_rows(codes: np.ndarray, distinct: np.ndarray) -> np.ndarray:
     [1, 0, 1, 2]
     """
     flat = np.ravel(codes)
-    if flat.size >= _ROWS_TABLE_MIN:
+    if not rows_by_sorting(flat.size):
         return code_table(distinct, np.arange(distinct.size, dtype=np.int32), np.int32)[flat]
-    return _sorted_rows(flat)
+    return sorted_code_histogram(flat)[2]
 
 
-def _sorted_rows(flat: np.ndarray) -> np.ndarray:
-    """:func:`code_rows` by sorting ``code << 32 | position`` keys: no table."""
-    keys = flat.astype(np.uint64)
-    keys <<= np.uint64(32)
-    keys |= np.arange(flat.size, dtype=np.uint64)
+def sorted_code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct values (sorted, as ``codes``' dtype), the int64 count of each, and the
+    row ``(n,)`` int32 of each code among them, from one sort; ``codes`` any shape
+    (raveled) of values below 2**32.
+
+    What :func:`quantize.colors.code_histogram` and :func:`code_rows` give together,
+    without a table: 64-bit keys, the code in the high half and its position in the low
+    one, are sorted, so that the ``k``-th run of equal codes is row ``k`` and the
+    positions say whose row it is. Meant for few codes (:func:`rows_by_sorting`); many
+    are counted faster on threads.
+
+    >>> distinct, counts, rows = sorted_code_histogram(np.array([[7, 3], [7, 9]], np.uint32))
+    >>> distinct.tolist(), counts.tolist(), rows.tolist()
+    ([3, 7, 9], [1, 2, 1], [1, 0, 1, 2])
+    """
+    flat = np.ravel(codes)
+    n = flat.size
+    rows = np.empty(n, dtype=np.int32)
+    if n == 0:
+        return flat.copy(), np.zeros(0, dtype=np.int64), rows
+    keys = np.empty(n, dtype="<u8")
+    halves = keys.view("<u4").reshape(n, 2)  # [:, 0] the low half, on any machine
+    halves[:, 0] = np.arange(n, dtype=np.uint32)
+    halves[:, 1] = flat
     keys.sort()
-    rows = np.empty(flat.size, dtype=np.int32)
-    if flat.size == 0:
-        return rows
-    sorted_codes = keys >> np.uint64(32)
-    new_run = np.empty(flat.size, dtype=np.int32)
-    new_run[0] = 0
-    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=new_run[1:])
-    keys &= np.uint64(0xFFFFFFFF)
-    rows[keys.astype(np.intp)] = np.cumsum(new_run, dtype=np.int32)
-    return rows
+    sorted_codes = halves[:, 1]
+    first = np.empty(n, dtype=bool)  # where a run of equal codes starts (not at 0 yet)
+    first[0] = False
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=first[1:])
+    rows[halves[:, 0]] = np.cumsum(first, dtype=np.int32)
+    first[0] = True
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=n).astype(np.int64, copy=False)
+    return sorted_codes[starts].astype(flat.dtype), counts, rows
 
 
 def unpack_rgb(codes: np.ndarray) -> np.ndarray:

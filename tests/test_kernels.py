@@ -63,6 +63,27 @@ def test_code_rows_of_few_codes_build_no_table(rng, monkeypatch):
     assert np.array_equal(kern.code_rows(codes, distinct), expected)
 
 
+@pytest.mark.parametrize("shape, values", [((0,), 5), ((1,), 5), ((7, 9), 4), ((300, 200), 5000),
+                                            ((50_000,), 1 << 24), ((4000,), 1 << 32)])
+def test_sorted_code_histogram_is_numpy_uniques_values_counts_and_inverse(rng, shape, values):
+    """One sort gives what code_histogram and code_rows give, for any code below 2**32
+    (RGBA words too)."""
+    codes = rng.integers(0, values, shape, dtype=np.uint64).astype(np.uint32)
+    distinct, counts, rows = kern.sorted_code_histogram(codes)
+    expected, inverse, expected_counts = np.unique(codes, return_inverse=True,
+                                                   return_counts=True)
+    assert distinct.dtype == np.uint32 and np.array_equal(distinct, expected)
+    assert counts.dtype == np.int64 and np.array_equal(counts, expected_counts)
+    assert rows.dtype == np.int32 and np.array_equal(rows, inverse.ravel())
+
+
+def test_sorted_code_histogram_of_a_tiny_list():
+    distinct, counts, rows = kern.sorted_code_histogram(np.array([9, 2, 9, 0xFFFFFFFF, 2, 9],
+                                                                 np.uint32))
+    assert distinct.tolist() == [2, 9, 0xFFFFFFFF]
+    assert counts.tolist() == [2, 3, 1] and rows.tolist() == [1, 0, 1, 2, 0, 1]
+
+
 def test_nearest_matches_brute_force_and_breaks_ties_low(rng):
     X = rng.normal(size=(3000, 5)).astype(np.float32)
     C = rng.normal(size=(17, 5))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize.reconstruct import palette as palette_module
 from quantize.reconstruct.palette import (
     _BLOCK_PIXELS,
     _band_run_strength,
@@ -23,22 +24,65 @@ def test_diffusion_with_zero_strength_is_the_nearest_entry(rng):
     assert np.array_equal(got, d.argmin(axis=2))
 
 
-@pytest.mark.parametrize("h, w", [(7, 11), (1, 1), (1, 9), (9, 1), (6, 2), (5, 3), (2, 7)])
-def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng, h, w):
-    """The sweep along lines x + 2y = t, on any shape (one- and two-pixel-wide included)."""
-    features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
-    entries = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.float32)
-    got = diffuse_errors(features, entries, np.ones((h, w), np.float32))
+def _textbook_diffusion(features: np.ndarray, entries: np.ndarray) -> np.ndarray:
+    """Floyd-Steinberg at full strength in raster order, with the same clipping to the
+    palette box (the pixels lie inside it)."""
+    h, w = features.shape[:2]
     work = features.astype(np.float64)
     expected = np.zeros((h, w), int)
-    for y, x in np.ndindex(h, w):  # the textbook loop, with the same clipping to the palette box
-        value = np.clip(work[y, x], 0, 255)
+    for y, x in np.ndindex(h, w):
+        value = np.clip(work[y, x], entries.min(axis=0), entries.max(axis=0))
         i = expected[y, x] = ((entries - value) ** 2).sum(axis=1).argmin()
         err = value - entries[i]
         for dy, dx, share in ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1)):
             if y + dy < h and 0 <= x + dx < w:
                 work[y + dy, x + dx] += err * share / 16
-    assert np.array_equal(got, expected)
+    return expected
+
+
+_CORNERS = np.array([[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]], np.float32)
+
+
+@pytest.mark.parametrize("h, w", [(7, 11), (1, 1), (1, 9), (9, 1), (6, 2), (5, 3), (2, 7)])
+def test_full_strength_diffusion_is_floyd_steinberg_in_raster_order(rng, h, w):
+    """The sweep along lines x + 2y = t, on any shape (one- and two-pixel-wide included)."""
+    features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    got = diffuse_errors(features, _CORNERS, np.ones((h, w), np.float32))
+    assert np.array_equal(got, _textbook_diffusion(features, _CORNERS))
+
+
+@pytest.mark.parametrize("band_pixels", [1, 2, 5, 12])
+@pytest.mark.parametrize("h, w", [(7, 11), (9, 1), (6, 2), (2, 7)])
+def test_diffusion_swept_in_bands_of_lines_is_floyd_steinberg_too(rng, monkeypatch, h, w,
+                                                                   band_pixels):
+    """Bands of a line or a few (the error of the lines after one carried to the next): no
+    seam where two bands meet."""
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", band_pixels)
+    features = rng.uniform(0, 255, (h, w, 3)).astype(np.float32)
+    got = diffuse_errors(features, _CORNERS, np.ones((h, w), np.float32))
+    assert np.array_equal(got, _textbook_diffusion(features, _CORNERS))
+
+
+@pytest.mark.parametrize("band_pixels, band_lines", [(1 << 18, 61), (90, 10)])
+def test_features_are_made_a_band_of_lines_at_a_time(rng, monkeypatch, band_pixels,
+                                                     band_lines):
+    """to_features gets the pixels of a band of sweep lines x + 2y = t at once (as many
+    lines as hold at most _SWEEP_PIXELS, 9 pixels a line at most here), not one line at a
+    time (61 calls here), each pixel once."""
+    monkeypatch.setattr(palette_module, "_SWEEP_PIXELS", band_pixels)
+    h, w = 23, 17
+    pixels = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    sizes = []
+
+    def to_features(p: np.ndarray) -> np.ndarray:
+        sizes.append(p.shape[0])
+        return p.astype(np.float32)
+
+    diffuse_errors(pixels, _CORNERS, np.ones((h, w), np.float32), to_features=to_features)
+    expected = [sum(first <= x + 2 * y < first + band_lines for y in range(h) for x in range(w))
+                for first in range(0, w + 2 * (h - 1), band_lines)]
+    assert sizes == expected
+    assert max(sizes) <= band_pixels and sum(sizes) == h * w
 
 
 def test_features_made_a_line_at_a_time_give_the_same_diffusion(rng):

@@ -501,10 +501,20 @@ def test_bad_images_are_refused(image, error, match):
         reduce_colors(image, 4)
 
 
+@pytest.mark.parametrize("by_sort", [True, False])
 @pytest.mark.parametrize("n, values", [(0, 5), (1, 5), (1000, 3), (20_000, 300), (5000, 10**6)])
-def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, n, values):
-    """Opaque words take the 24-bit path, the others np.unique; together the same result."""
+def test_rgba_words_are_counted_as_numpy_unique_counts_them(rng, monkeypatch, n, values,
+                                                            by_sort):
+    """Few words take one sort; of many, opaque words take the 24-bit path, the others
+    np.unique; the same result."""
+    from quantize import _kernels
+    from quantize.reduce import image
     from quantize.reduce.image import _word_histogram
+
+    if by_sort:  # one sort, no second one for the rows
+        monkeypatch.setattr(image, "code_rows", lambda *args: pytest.fail("code_rows"))
+    else:
+        monkeypatch.setattr(_kernels, "_ROWS_TABLE_MIN", 0)
 
     words = (rng.integers(0, values, n, dtype=np.uint64) * 2654435761 % (1 << 32))
     words = words.astype(np.uint32)
@@ -534,6 +544,46 @@ def test_rows_of_a_small_image_come_without_a_colour_code_table(rng, monkeypatch
     assert np.array_equal(pixels.colors[pixels.row_of()], rgb.reshape(-1, 3))
     words = np.array([0xFF000005, 7, 0xFF000001, 7, 0xFF000005], np.uint32)
     assert _word_histogram(words, (words >> 24) == 255)[1].tolist() == [2, 0, 1, 0, 2]
+
+
+@pytest.mark.parametrize("rows", [False, True])
+def test_a_small_opaque_image_is_counted_in_one_sort_that_gives_each_pixels_row(
+        rng, monkeypatch, rows):
+    """Counting the colours of a web photo also gives each pixel's row in the histogram,
+    through which its index is read: no second sort (dithering's rows), no (2**24,) table
+    (the indices), whose 16 MB of fresh pages cost more."""
+    from quantize.reduce import image
+
+    def refused(*args):
+        raise AssertionError("a second sort or a code table")
+
+    for name in ("code_histogram", "code_rows", "code_table"):
+        monkeypatch.setattr(image, name, refused)
+    rgb = rng.integers(0, 3, (30, 20, 3), dtype=np.uint8) * 100
+    pixels = image._count_rgb(rgb, rows)
+    colors, counts = color_histogram(rgb)
+    assert np.array_equal(pixels.colors, colors) and np.array_equal(pixels.counts, counts)
+    assert np.array_equal(pixels.colors[pixels.row_of()], rgb.reshape(-1, 3))
+    labels = np.arange(colors.shape[0]) % 5
+    assert np.array_equal(pixels.indices(labels, 6), labels[pixels.row_of()].reshape(30, 20))
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_counting_by_sort_or_by_code_table_gives_the_same_reduction(rng, monkeypatch, dither):
+    """Over 0.5 MP undithered (2 MP dithered) the codes are sorted alone and the indices
+    read from a code table; a reduction is the same either way."""
+    from quantize import _kernels
+    from quantize.reduce import image
+
+    rgb = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    rgb[:20] //= 64
+    by_sort = reduce_colors(rgb, 8, dither=dither, seed=3)
+    monkeypatch.setattr(image, "_ROWS_UNDITHERED_MAX", 0)
+    monkeypatch.setattr(_kernels, "_ROWS_TABLE_MIN", 0)
+    by_table = reduce_colors(rgb, 8, dither=dither, seed=3)
+    assert np.array_equal(by_sort.indices, by_table.indices)
+    assert np.array_equal(by_sort.palette, by_table.palette)
+    assert (by_sort.psnr, by_sort.delta_e) == (by_table.psnr, by_table.delta_e)
 
 
 def test_fully_transparent_entries_of_a_given_palette_become_the_one_transparent_entry():

@@ -117,8 +117,8 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
     def to_features(pixels: np.ndarray) -> np.ndarray:
         return features_of(pixels, space)
 
-    # The pixels' features are made a block or a line at a time, never for the
-    # whole image: at 12 MP they would take 144 MB (192 MB with alpha).
+    # The pixels' features are made a block or a band of sweep lines at a time, never for
+    # the whole image: at 12 MP they would take 144 MB (192 MB with alpha).
     known = None if nearest_entries is None else nearest_entries.ravel()
     plain, exact = _nearest_entries(colors, entries, to_features, known)
     scale = run_strength(plain.reshape(h, w))
@@ -196,6 +196,11 @@ def _nearest_entries(colors: np.ndarray, entries: np.ndarray,
 # Error diffusion: Floyd and Steinberg's weights to the right, below-left, below
 # and below-right neighbours.
 _FS_RIGHT, _FS_DOWN_LEFT, _FS_DOWN, _FS_DOWN_RIGHT = 7 / 16, 3 / 16, 5 / 16, 1 / 16
+# The four as float32, (4, 1, 1): one product gives every share of a line's error.
+_FS_SHARES = np.array([_FS_RIGHT, _FS_DOWN_LEFT, _FS_DOWN, _FS_DOWN_RIGHT],
+                      dtype=np.float32)[:, None, None]
+# Pixels of the sweep lines whose features, bounds and strengths are gathered at once.
+_SWEEP_PIXELS = 1 << 18
 
 
 def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarray, *,
@@ -214,9 +219,9 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
         Share of the error diffused *into* each pixel, 0..1; 0 everywhere gives
         the nearest entry of every pixel, as without dithering.
     to_features : callable, optional
-        ``(m, c) -> (m, d)`` float32, applied to one sweep line of pixels at a
-        time (so that the whole image's features never exist at once); default:
-        the values as float32.
+        ``(m, c) -> (m, d)`` float32, pixel by pixel, applied to the pixels of a band of
+        sweep lines (below) at a time, about 2**18 of them, so that the whole image's
+        features never exist at once; default: the values as float32.
 
     Returns
     -------
@@ -230,45 +235,71 @@ def diffuse_errors(features: np.ndarray, entries: np.ndarray, strength: np.ndarr
     reach does not pile up error that then smears across the image. A pixel's error goes to
     neighbours that are all processed later; pixels on the same line
     ``x + 2 y = t`` depend on none of each other, so the image is swept one
-    such line at a time, each line in one vectorised step on a strided view.
-    Prior validation is assumed.
+    such line at a time, each line in one vectorised step. The pixels of a band
+    of consecutive lines are first laid out line after line (:func:`_sweep_band`), so
+    that each line is a contiguous run, with its features and clipping box
+    ready. Prior validation is assumed.
     """
     h, w, c = features.shape
-    d = entries.shape[1]
     convert = to_features or (lambda pixels: pixels.astype(np.float32))
     entries = np.ascontiguousarray(entries, dtype=np.float32)
-    minus_2e = np.ascontiguousarray(-2.0 * entries.T)
-    e_sq = np.einsum("ij,ij->i", entries, entries)
-    low, high = entries.min(axis=0), entries.max(axis=0)
-    # Pixel (y, x) lies on line t = x + 2 y, at flat index t + (w - 2) y: a line is
-    # a strided slice of the flat arrays. Its error comes from lines t - 1 to
-    # t - 3 only, so four lines of error are kept, line t at [t % 4, y].
     flat = np.ascontiguousarray(features).reshape(h * w, c)
     gain = np.ascontiguousarray(strength).reshape(h * w)
     out = np.empty(h * w, dtype=np.intp if entries.shape[0] > 1 << 15 else np.int16)
-    error = np.zeros((4, h + 1, d), dtype=np.float32)
-    step = w - 2
-    for t in range(w + 2 * (h - 1)):
-        y0, y1 = max(0, (t - w + 2) // 2), min(h - 1, t // 2) + 1
-        here = error[t % 4]
-        if y1 <= y0:  # no pixel on this line (one-pixel-wide images)
-            here[:] = 0.0
-            continue
-        start = t + step * y0
-        line = (slice(start, start + step * (y1 - y0 - 1) + 1, step) if step > 0
-                else start + step * np.arange(y1 - y0))
-        own = convert(flat[line])
-        value = own + gain[line, None] * here[y0:y1]
-        here[:] = 0.0
-        np.clip(value, np.minimum(own, low), np.maximum(own, high), out=value)
-        idx = np.argmin(value @ minus_2e + e_sq, axis=1)
-        out[line] = idx
-        err = value - entries[idx]
-        error[(t + 1) % 4, y0:y1] += _FS_RIGHT * err
-        error[(t + 1) % 4, y0 + 1:y1 + 1] += _FS_DOWN_LEFT * err
-        error[(t + 2) % 4, y0 + 1:y1 + 1] += _FS_DOWN * err
-        error[(t + 3) % 4, y0 + 1:y1 + 1] += _FS_DOWN_RIGHT * err
+    n_lines = w + 2 * (h - 1)
+    band = max(1, _SWEEP_PIXELS // min(h, (w + 1) // 2))
+    # Error received by line t (row y) at error[t - first, y]; the three lines after a band
+    # carry over to the next.
+    error = np.zeros((band + 3, h + 1, entries.shape[1]), dtype=np.float32)
+    for first in range(0, n_lines, band):
+        lines = range(first, min(first + band, n_lines))
+        _sweep_band(lines, h, w, flat, gain, entries, convert, error, out)
+        error[:3] = error[len(lines):len(lines) + 3]
+        error[3:] = 0.0
     return out.reshape(h, w)
+
+
+def _sweep_band(lines: range, h: int, w: int, flat: np.ndarray, gain: np.ndarray,
+                entries: np.ndarray, convert: Callable[[np.ndarray], np.ndarray],
+                error: np.ndarray, out: np.ndarray) -> None:
+    """:func:`diffuse_errors` on the sweep lines ``lines``: their pixels' entries into
+    ``out`` (flat), their errors into ``error`` (plane 0 is ``lines[0]``'s)."""
+    # Line t holds rows y0..y1-1 (x = t - 2 y within the image), at flat t + (w - 2) y.
+    t = np.arange(lines.start, lines.stop)
+    y0 = np.maximum(0, (t - w + 2) // 2)
+    y1 = np.minimum(h - 1, t // 2) + 1
+    sizes = np.maximum(y1 - y0, 0)
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    rows = np.arange(int(ends[-1])) - np.repeat(starts - y0, sizes)
+    where = np.repeat(t, sizes) + (w - 2) * rows
+    if where.size == 0:  # lines without pixels only (a one-pixel-wide image)
+        return
+    own = convert(flat[where])
+    low = np.minimum(own, entries.min(axis=0))
+    high = np.maximum(own, entries.max(axis=0))
+    # Each pixel's strength once per feature, so that scaling its error is a plain product.
+    weight = np.repeat(gain[where], own.shape[1]).reshape(own.shape)
+    chosen = np.empty(where.size, dtype=out.dtype)
+    minus_2e = np.ascontiguousarray(-2.0 * entries.T)
+    e_sq = np.einsum("ij,ij->i", entries, entries)
+    for i, (a, b, top, bottom) in enumerate(zip(starts.tolist(), ends.tolist(),
+                                                y0.tolist(), y1.tolist(), strict=True)):
+        if a == b:  # no pixel on this line (one-pixel-wide images)
+            continue
+        value = weight[a:b] * error[i, top:bottom]
+        value += own[a:b]
+        np.maximum(value, low[a:b], out=value)
+        np.minimum(value, high[a:b], out=value)
+        dist = value @ minus_2e
+        dist += e_sq
+        idx = dist.argmin(axis=1)
+        chosen[a:b] = idx
+        value -= entries.take(idx, axis=0)
+        shares = _FS_SHARES * value
+        error[i + 1, top:bottom] += shares[0]
+        error[i + 1:i + 4, top + 1:bottom + 1] += shares[1:]
+    out[where] = chosen
 
 
 def indexed_image(indices: np.ndarray, palette: np.ndarray,
