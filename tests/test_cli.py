@@ -68,11 +68,16 @@ def test_an_interrupt_at_any_moment_is_one_line_and_exit_130(tmp_path, start):
     import signal
     import time
 
+    def default_sigint():
+        # A test run started in the background by a non-interactive shell ignores SIGINT,
+        # and the child would inherit that: the command leaves an ignored SIGINT alone.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     for delay in (0.0, 0.05, 0.15, 1.0):
         read_end, write_end = os.pipe()
         child = subprocess.Popen([*start, "reduce", "-", "-o", str(tmp_path / "out.png")],
                                  stdin=read_end, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, text=True)
+                                 stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint)
         os.close(read_end)
         try:
             deadline = time.monotonic() + 30
