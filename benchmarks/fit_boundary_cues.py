@@ -1,6 +1,7 @@
 """Fit the weights boundary_map gives its border cues, on BSDS500 train's human borders.
 
-Run on demand: ``python benchmarks/fit_boundary_cues.py [--every 2 --offset 0]``;
+Run on demand: ``python benchmarks/fit_boundary_cues.py [--every 2 --offset 0]``
+(``--offset`` may name several: ``--every 4 --offset 0 1`` fits on photos 0, 1, 4, 5, ...);
 pytest does not collect it. It prints ``_CUE_WEIGHTS`` and ``_CUE_BIAS`` for
 ``quantize/segment.py``; check the result with ``bench_bsds.py --split train`` on
 images it was not fitted on before pasting it in. Only the train split is read.
@@ -74,16 +75,22 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--every", type=int, default=2)
-    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--offset", type=int, nargs="+", default=[0],
+                        help="indices modulo --every of the photos fitted on")
     parser.add_argument("--share", type=float, default=0.25, help="of each photo's border pixels")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    ids = image_ids(DATA, "train")[args.offset::args.every]
+    if args.every < 1 or not all(0 <= o < args.every for o in args.offset):
+        parser.error(f"--every {args.every} --offset {args.offset}: need every >= 1 "
+                     "and 0 <= offset < every")
+    ids = [ident for i, ident in enumerate(image_ids(DATA, "train"))
+           if i % args.every in args.offset]
     rows = [photo_rows(ident, rng, args.share) for ident in ids]
     weights, bias = fit_logistic(np.vstack([r[0] for r in rows]),
                                  np.concatenate([r[1] for r in rows]))
-    print(f"# {len(ids)} BSDS500 train photos: {args.offset}, {args.offset + args.every}, ...")
+    first = sorted(o + k * args.every for k in range(2) for o in args.offset)
+    print(f"# {len(ids)} BSDS500 train photos: {', '.join(map(str, first))}, ...")
     print("_CUE_WEIGHTS = {")
     for name, value in zip(_CUE_WEIGHTS, weights, strict=True):
         print(f"    {name!r}: {value:.4f},")

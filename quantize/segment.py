@@ -657,34 +657,51 @@ def _open_map(lab: np.ndarray, tree: _hierarchy.Hierarchy) -> np.ndarray:
     return np.sqrt(tree.border_strength(strength) * _gradient_weight(lab))
 
 
-def _coarse_support(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
-    """Factor ``(h, w)`` in [0.5, 1] per pixel of the open map: is there a coarser border?
+def _coarse_support(lab: np.ndarray, w: dict[str, float], y: np.ndarray, x: np.ndarray
+                    ) -> np.ndarray:
+    """Factor ``(n,)`` in [0.5, 1] of each pixel ``(y[i], x[i])`` of the open map: is there a
+    coarser border?
 
     The open map of the Lab planes ``(3, h, w)`` box-halved, on fewer
-    superpixels, brought back to ``(h, w)`` and widened to its 3 x 3 maximum
-    (the two scales' borders may lie a pixel apart); see ``_COARSE_SHARE``.
+    superpixels (``_coarse_map``), brought back to ``(h, w)`` and widened to its
+    3 x 3 maximum (the two scales' borders may lie a pixel apart), read at those
+    pixels only; see ``_COARSE_SHARE``.
     """
-    from scipy import ndimage
-
     h, wd = lab.shape[1:]
     if min(h, wd) < _COARSE_MIN_SIDE:
-        return np.ones((h, wd))
-    coarse = ndimage.maximum_filter(_coarse_map(lab, w), size=3, mode="nearest")
-    return 1.0 - _COARSE_SHARE + _COARSE_SHARE * coarse
+        return np.ones(y.shape)
+    coarse = _coarse_map(lab, w)
+    rows, cols = _half_index((h, wd), coarse.shape)
+    return 1.0 - _COARSE_SHARE + _COARSE_SHARE * _max_around(coarse, y, x, rows, cols)
 
 
 def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
-    """The open map ``(h, w)`` of the Lab planes ``(3, h, w)`` box-halved, on fewer superpixels.
-
-    Each half pixel's value goes back onto the two by two pixels it was averaged
-    from; the last row or column of an odd side, left out of the halving, takes
-    that of the half pixel beside it.
-    """
+    """The open map ``(h // 2, w // 2)`` of the Lab planes ``(3, h, w)`` box-halved, on fewer
+    superpixels."""
     h, wd = lab.shape[1:]
     half = lab[:, : h - h % 2, : wd - wd % 2]
     half = half.reshape(3, h // 2, 2, wd // 2, 2).mean(axis=(2, 4))
     tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
-    return _from_half_size(_open_map(half, tree), (h, wd))
+    return _open_map(half, tree)
+
+
+def _max_around(plane: np.ndarray, y: np.ndarray, x: np.ndarray, rows: np.ndarray,
+                cols: np.ndarray) -> np.ndarray:
+    """The largest value ``(n,)`` of the map ``plane[rows[:, None], cols[None, :]]`` among
+    each pixel ``(y[i], x[i])`` and its eight neighbours (sides clipped).
+
+    ``plane`` is ``(h, w)``; ``rows`` ``(H,)`` and ``cols`` ``(W,)`` index it from the
+    map's pixels. The same values as ``ndimage.maximum_filter(..., size=3,
+    mode="nearest")`` read at those pixels, without making the map.
+    """
+    flat, width = plane.ravel(), plane.shape[1]
+    around_rows = [rows[np.clip(y + d, 0, rows.shape[0] - 1)] * width for d in (-1, 0, 1)]
+    around_cols = [cols[np.clip(x + d, 0, cols.shape[0] - 1)] for d in (-1, 0, 1)]
+    best = flat[around_rows[1] + around_cols[1]]
+    for r in around_rows:
+        for c in around_cols:
+            np.maximum(best, flat[r + c], out=best)
+    return best
 
 
 def _gradient_weight(lab: np.ndarray) -> np.ndarray:
@@ -742,8 +759,6 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
     orientations), of the spread of L* in the box around it, and of the contrast
     of that spread between the two boxes (a texture difference).
     """
-    from scipy import ndimage
-
     edges = edge_strength(lab)
     tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
     strength, relative, spectral = _open_border_strength(tree)
@@ -755,9 +770,9 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
     y, x = np.divmod(where, cols.shape[0])
     y, x = rows[y], cols[x]
     g1 = edges[y, x]
-    m1 = ndimage.maximum_filter(edges, size=3, mode="nearest")[y, x]
+    m1 = _max_around(edges, y, x, np.arange(edges.shape[0]), np.arange(edges.shape[1]))
     columns = [
-        np.log(b + 1e-4), np.log(_coarse_support(lab, w)[y, x]), relative, spectral,
+        np.log(b + 1e-4), np.log(_coarse_support(lab, w, y, x)), relative, spectral,
         np.log1p(g1), np.log(g1 / np.maximum(m1, np.finfo(np.float32).tiny) + 1e-4),
         np.log(tree.pair_lengths[pair]), np.log1p((tree.pair_edges / tree.pair_lengths)[pair]),
         np.log1p(tree.pair_heights[pair]),
@@ -769,7 +784,7 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
         busy.append(spread[y, x])
         texture.append(opposite_difference(spread[None], y, x, (size + 1) // 2))
     columns += [np.log1p(c) for c in colour + busy + texture]
-    return where, np.stack(columns, axis=1).astype(np.float64)
+    return where, np.stack(columns, axis=1).astype(np.float64, copy=False)
 
 
 def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _SUPERPIXELS,
@@ -827,17 +842,16 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     return result._with_sums(sums)
 
 
-def _from_half_size(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A map ``(H // 2, W // 2)`` of the image box-halved, on the pixels ``shape`` (H, W).
+def _half_index(shape: tuple[int, int], half: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column ``(H,), (W,)`` of the box-halved map ``half`` (its shape) under each
+    pixel of ``shape`` (H, W).
 
     Full-size pixel ``i`` takes half pixel ``i // 2``, the one it was averaged
     into; the last row or column of an odd side, left out of the halving, takes
     the last half pixel.
     """
     rows, cols = _box_index(shape, 2)
-    rows = np.minimum(rows, plane.shape[0] - 1)
-    cols = np.minimum(cols, plane.shape[1] - 1)
-    return plane[rows[:, None], cols[None, :]]
+    return np.minimum(rows, half[0] - 1), np.minimum(cols, half[1] - 1)
 
 
 def _box_index(shape: tuple[int, ...], factor: int) -> tuple[np.ndarray, np.ndarray]:

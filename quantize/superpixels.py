@@ -130,8 +130,9 @@ def _assign(blocks: np.ndarray, centers: np.ndarray, candidates: np.ndarray) -> 
     dist = np.matmul(blocks, cand.transpose(0, 2, 1))  # (cells, S*S, 9)
     dist *= -2.0
     dist += np.einsum("bkd,bkd->bk", cand, cand)[:, None, :]
-    best = dist.argmin(axis=2)
-    return np.take_along_axis(candidates, best, axis=1)
+    best = dist.argmin(axis=2)  # (cells, S*S), 0..8: into candidates flattened, row by row
+    best += np.arange(0, candidates.size, candidates.shape[1])[:, None]
+    return candidates.ravel()[best]
 
 
 def connected_superpixels(clusters: np.ndarray, planes: np.ndarray, min_size: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from quantize.reconstruct.hierarchy import Hierarchy, adjacency
+from quantize.reconstruct.hierarchy import Hierarchy, MergeCost, adjacency, build_hierarchy
 from quantize.segment import _build_hierarchy
 from quantize.texture import lab_planes
 
@@ -32,6 +32,56 @@ def test_heights_never_decrease(rng):
     img, _ = quadrants(rng, noise=20.0)
     heights = _build_hierarchy(lab_planes(img), _weights()).heights
     assert (np.diff(heights) >= 0).all()
+
+
+def _merges_recosting_every_pair(labels, features, strength, cost):
+    """The merge order and heights with every adjacent pair of regions re-costed at each step."""
+    n = int(labels.max()) + 1
+    flat = labels.ravel()
+    area = np.bincount(flat, minlength=n).astype(float)
+    sums = np.stack([np.bincount(flat, weights=f, minlength=n)
+                     for f in features.reshape(flat.size, -1).T], axis=1)
+    pairs, length, edge = adjacency(labels, strength)
+    region = np.arange(n)  # current node of each superpixel
+    area, sums = list(area), list(sums)
+    merges, heights, level = [], [], 0.0
+    for node in range(n, 2 * n - 1):
+        borders = {}
+        for (a, b), ln, es in zip(pairs, length, edge, strict=True):
+            key = tuple(sorted((region[a], region[b])))
+            if key[0] != key[1]:
+                total = borders.setdefault(key, [0.0, 0.0])
+                total[0] += ln
+                total[1] += es
+        costs = {}
+        for (a, b), (ln, es) in borders.items():
+            d = sums[a] / area[a] - sums[b] / area[b]
+            costs[(a, b)] = (np.sqrt(d @ d + cost.edge * (es / ln) ** 2)
+                             * (min(area[a], area[b]) / cost.total_area) ** cost.size_power)
+        a, b = min(costs, key=costs.get)
+        level = max(level, costs[(a, b)])
+        merges.append((a, b))
+        heights.append(level)
+        area.append(area[a] + area[b])
+        sums.append(sums[a] + sums[b])
+        region[(region == a) | (region == b)] = node
+    return merges, heights
+
+
+def test_merge_order_is_that_of_recosting_every_pair(rng):
+    # Random superpixels (a 6 x 8 grid of 3 x 3 cells, some joined) with random features
+    # and edges: the heap with its cached size factors merges in the order that re-costing
+    # every pair at each step gives, at the same heights.
+    labels = np.repeat(np.repeat(np.arange(48).reshape(6, 8), 3, axis=0), 3, axis=1)
+    labels[labels % 7 == 3] -= 1
+    labels = np.unique(labels, return_inverse=True)[1].reshape(labels.shape)
+    features = rng.normal(0.0, 10.0, labels.shape + (4,))
+    strength = rng.random(labels.shape) * 20.0
+    cost = MergeCost(1.2, 0.15, float(labels.size))
+    tree = build_hierarchy(labels, features, strength, cost)
+    merges, heights = _merges_recosting_every_pair(labels, features, strength, cost)
+    assert [tuple(sorted(m)) for m in tree.merges.tolist()] == merges
+    np.testing.assert_allclose(tree.heights, heights, rtol=1e-9)
 
 
 def test_adjacency_counts_border_lengths_and_edge_sums():

@@ -705,7 +705,7 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     np.testing.assert_allclose(column["log b"],
                                np.log(tree.border_strength(mix).flat[where] + 1e-4))
     np.testing.assert_allclose(column["log coarse"],
-                               np.log(_coarse_support(lab, _weights()).flat[where]))
+                               np.log(_coarse_support(lab, _weights(), *np.divmod(where, w))))
     edges = edge_strength(lab)
     np.testing.assert_allclose(column["log1p g1"], np.log1p(edges.flat[where]), rtol=1e-6)
     ridge = edges / ndimage.maximum_filter(edges, size=3, mode="nearest")
@@ -745,8 +745,7 @@ def test_coarse_scale_keeps_the_borders_it_also_sees(rng):
 
     img, truth = quadrants(rng, shape=(96, 128), noise=10.0)
     lab = lab_planes(img)
-    factor = _coarse_support(lab, _weights())
-    assert factor.shape == (96, 128)
+    factor = _coarse_support(lab, _weights(), *np.indices((96, 128))).reshape(96, 128)
     assert factor.min() >= 0.5 and factor.max() <= 1.0
     true_border = np.zeros(truth.shape, bool)
     true_border[:, 62:66] = true_border[46:50, :] = True
@@ -762,21 +761,49 @@ def test_coarse_view_lands_on_the_pixels_it_was_halved_from(shape, at, axis):
     # dark side of a step at 40), was brought back by the ratio of the sizes (32/65), onto
     # pixels 39 and 40, one on the bright side. The last full pixel of an odd side, left
     # out of the halving, takes the last half pixel's value.
-    from quantize.segment import _coarse_map
+    from quantize.segment import _coarse_map, _half_index
 
-    coarse = _coarse_map(lab_planes(_step(shape, at, axis)), _weights())
-    assert coarse.shape == shape
+    half = _coarse_map(lab_planes(_step(shape, at, axis)), _weights())
+    assert half.shape == (shape[0] // 2, shape[1] // 2)
+    rows, cols = _half_index(shape, half.shape)
+    coarse = half[rows[:, None], cols[None, :]]
     profile = coarse.max(axis=1 - axis)
     assert np.flatnonzero(profile == profile.max()).tolist() == [at - 2, at - 1]
     assert profile[-1] == profile[-2]
     assert set(boundary_map(_step(shape, at, axis)).argmax(axis=axis).tolist()) == {at - 1}
 
 
+@pytest.mark.parametrize("shape", [(7, 9), (8, 5), (1, 4), (2, 1)])
+def test_max_around_is_the_3x3_maximum_filter_read_at_the_pixels(rng, shape):
+    # At the map's own size, and through the halving index onto a map of odd sides
+    # twice as large: the values of ndimage.maximum_filter of the full map.
+    from scipy import ndimage
+
+    from quantize.segment import _half_index, _max_around
+
+    plane = rng.random(shape)
+    y, x = np.indices(shape).reshape(2, -1)
+    got = _max_around(plane, y, x, np.arange(shape[0]), np.arange(shape[1]))
+    np.testing.assert_array_equal(
+        got, ndimage.maximum_filter(plane, size=3, mode="nearest").ravel())
+    full = (2 * shape[0] + 1, 2 * shape[1] + 1)
+    rows, cols = _half_index(full, shape)
+    y, x = np.indices(full).reshape(2, -1)
+    enlarged = plane[rows[:, None], cols[None, :]]
+    np.testing.assert_array_equal(
+        _max_around(plane, y, x, rows, cols),
+        ndimage.maximum_filter(enlarged, size=3, mode="nearest").ravel())
+    np.testing.assert_array_equal(_max_around(plane, y[5:9], x[5:9], rows, cols),
+                                  ndimage.maximum_filter(enlarged, size=3,
+                                                         mode="nearest").ravel()[5:9])
+
+
 def test_coarse_scale_is_skipped_on_small_images():
     from quantize.segment import _coarse_support
 
     lab = lab_planes(step_image(shape=(40, 64)))  # under 48 pixels a side
-    np.testing.assert_array_equal(_coarse_support(lab, _weights()), np.ones((40, 64)))
+    y, x = np.indices((40, 64))
+    np.testing.assert_array_equal(_coarse_support(lab, _weights(), y, x), np.ones((40, 64)))
 
 
 def test_closed_map_uses_every_pixel_as_segment_does():

@@ -218,7 +218,9 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
     of the image: different, strongly separated and large regions merge late.
     The first pairs are costed in one go with NumPy; after each merge the new
     region's handful of neighbours are re-costed on Python floats (sizes and
-    means are lists), where NumPy's per-call overhead would dominate.
+    means are lists), where NumPy's per-call overhead would dominate. Each
+    region's ``s ** size_power`` is worked out once, when it is made: the
+    smaller region's is the smaller one.
     """
     means_np = sums / area[:, None]
     a_idx, b_idx = pairs[:, 0], pairs[:, 1]
@@ -231,13 +233,14 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
     for e, (a, b, ln, es) in enumerate(zip(a_idx.tolist(), b_idx.tolist(), length.tolist(),
                                            edge.tolist(), strict=True)):
         links[a][b] = links[b][a] = [ln, es, [e]]
+    root_edge, power, total = math.sqrt(params.edge), params.size_power, params.total_area
     areas = area.tolist() + [0.0] * (n - 1)
+    shares = [(x / total) ** power for x in areas[:n]] + [0.0] * (n - 1)
     means = means_np.tolist() + [None] * (n - 1)
     alive = [True] * n + [False] * (n - 1)
     merges, heights, joined = [], [], []
     level = 0.0
     dist, hypot, pop, push = math.dist, math.hypot, heapq.heappop, heapq.heappush
-    root_edge, power, total = math.sqrt(params.edge), params.size_power, params.total_area
     for node in range(n, 2 * n - 1):
         while heap:
             cost, a, b = pop(heap)
@@ -249,13 +252,14 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
         joined.append(links[a][b][2])
         alive[a] = alive[b] = False
         alive[node] = True
-        areas[node] = size = areas[a] + areas[b]
-        means[node] = mean = [(x * areas[a] + y * areas[b]) / size
+        area_a, area_b = areas[a], areas[b]
+        areas[node] = size = area_a + area_b
+        shares[node] = share = (size / total) ** power
+        means[node] = mean = [(x * area_a + y * area_b) / size
                               for x, y in zip(means[a], means[b], strict=True)]
         for c, link in _join_links(links, a, b, node).items():
-            cost = (hypot(dist(mean, means[c]), root_edge * (link[1] / link[0]))
-                    * (min(size, areas[c]) / total) ** power)
-            push(heap, (cost, node, c))
+            push(heap, (hypot(dist(mean, means[c]), root_edge * (link[1] / link[0]))
+                        * (share if size <= areas[c] else shares[c]), node, c))
         merges.append((a, b))
         heights.append(level)
     # each border pair is joined by exactly one merge
@@ -264,22 +268,28 @@ def _merge_all(n, area, sums, pairs, length, edge, params, pair_heights):
 
 
 def _join_links(links, a: int, b: int, node: int) -> dict[int, list]:
-    """Neighbour links of the union of ``a`` and ``b``, re-pointed at ``node``."""
-    merged: dict[int, list] = {}
-    for old, other in ((a, b), (b, a)):
-        for c, link in links[old].items():
-            if c == other:
-                continue
-            del links[c][old]
-            if c in merged:  # links are not shared once their old ends are gone
-                prev = merged[c]
-                prev[0] += link[0]
-                prev[1] += link[1]
-                prev[2] += link[2]
-            else:
-                merged[c] = link
-    for c, link in merged.items():
-        links[c][node] = link
+    """Neighbour links of the union of ``a`` and ``b``, re-pointed at ``node``.
+
+    ``a``'s links become ``node``'s; a neighbour of both keeps ``a``'s link with
+    ``b``'s added to it in place (no other region holds either any more).
+    """
+    merged = links[a]
+    del merged[b]
+    for c in merged:
+        link_c = links[c]
+        link_c[node] = link_c.pop(a)
+    for c, link in links[b].items():
+        if c == a:
+            continue
+        link_c = links[c]
+        del link_c[b]
+        prev = merged.get(c)
+        if prev is None:
+            merged[c] = link_c[node] = link
+        else:
+            prev[0] += link[0]
+            prev[1] += link[1]
+            prev[2] += link[2]
     links[node] = merged
     links[a] = links[b] = {}
     return merged

@@ -1,0 +1,51 @@
+"""benchmarks/fit_boundary_cues.py: which train photos a fit reads."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from quantize.segment import _CUE_WEIGHTS
+
+from .segment_support import load_benchmark
+
+
+@pytest.fixture()
+def fit(monkeypatch):
+    monkeypatch.setitem(sys.modules, "bench_bsds", load_benchmark("bench_bsds"))
+    module = load_benchmark("fit_boundary_cues")
+    read = []
+
+    def rows(ident, rng, share):  # one border pixel per photo, no data read
+        read.append(ident)
+        return np.zeros((1, len(_CUE_WEIGHTS))), np.zeros(1)
+
+    monkeypatch.setattr(module, "image_ids", lambda data, split: [f"p{i}" for i in range(10)])
+    monkeypatch.setattr(module, "photo_rows", rows)
+    monkeypatch.setattr(module, "fit_logistic", lambda x, target: (np.zeros(x.shape[1]), 0.0))
+    return module, read
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], ["p0", "p2", "p4", "p6", "p8"]),
+    (["--every", "4", "--offset", "0", "1"], ["p0", "p1", "p4", "p5", "p8", "p9"]),
+    (["--every", "4", "--offset", "3"], ["p3", "p7"]),
+])
+def test_the_photos_fitted_on_are_those_of_the_offsets_modulo_every(fit, capsys, args,
+                                                                  expected):
+    module, read = fit
+    module.main(args)
+    assert read == expected
+    assert capsys.readouterr().out.startswith(f"# {len(expected)} BSDS500 train photos: ")
+
+
+@pytest.mark.parametrize("args", [["--every", "4", "--offset", "4"],
+                                  ["--every", "0"], ["--offset", "0", "-1"]])
+def test_an_offset_outside_every_is_refused_in_one_line(fit, capsys, args):
+    module, read = fit
+    with pytest.raises(SystemExit) as stop:
+        module.main(args)
+    assert stop.value.code == 2 and read == []
+    assert "need every >= 1 and 0 <= offset < every" in capsys.readouterr().err
