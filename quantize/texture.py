@@ -13,7 +13,10 @@ planes ``(3, H, W)`` float32 from :func:`lab_planes`. Out: float32 planes:
 - :func:`edge_strength`: the colour gradient magnitude;
 - :func:`box_statistics` and :func:`opposite_difference`: box means and the
   spread of L* in a window, and how much such a plane differs between the
-  two sides of a pixel (half-box contrasts, a cheap oriented border cue).
+  two sides of a pixel (half-box contrasts, a cheap oriented border cue);
+- :func:`colour_bins` and :func:`opposite_histogram_difference`: each pixel's
+  nearest among a few of the image's own colours, and how differently those
+  colours are mixed on the two sides of a pixel (a chi-squared distance).
 
 SciPy's Gaussian filter is imported by :func:`smooth` when first called, so
 importing this module loads NumPy and Pillow only.
@@ -29,8 +32,9 @@ from PIL import Image
 from . import _kernels
 
 __all__ = ["FINE_INTEGRATION_SIGMA", "INTEGRATION_SIGMA", "WORKING_MAX_SIDE", "box_statistics",
-           "edge_strength", "lab_planes", "opposite_difference", "region_planes",
-           "sample_pixels", "smooth", "texture_planes"]
+           "colour_bins", "edge_strength", "lab_planes", "opposite_difference",
+           "opposite_histogram_difference", "region_planes", "sample_pixels", "smooth",
+           "texture_planes"]
 
 #: Texture (and segmentation) work on a copy whose longer side is at most this
 #: many pixels: region-scale statistics need no more resolution.
@@ -51,6 +55,9 @@ _REGION_BANDS = (1.0, 2.0, 4.0)
 _REGION_BAND_WINDOW = 2.0
 _REGION_TEXTURE_GAIN = 1.0
 _REGION_TEXTURE_FLOOR = 0.5
+# colour_bins: Lloyd passes over a strided sample of about this many pixels.
+_BIN_SAMPLE = 4096
+_BIN_PASSES = 8
 
 
 def lab_planes(rgb: np.ndarray) -> np.ndarray:
@@ -182,6 +189,102 @@ def opposite_difference(planes: np.ndarray, y: np.ndarray, x: np.ndarray,
         diff = np.take(flat, ahead, axis=1) - np.take(flat, behind, axis=1)
         np.maximum(best, np.einsum("ij,ij->j", diff, diff), out=best)
     return np.sqrt(best)
+
+
+def colour_bins(lab: np.ndarray, n_bins: int) -> np.ndarray:
+    """Colour bin ``(H, W)`` intp in ``[0, n_bins)`` of each pixel of Lab planes ``(3, H, W)``.
+
+    The bins are ``n_bins`` colours of the image itself, k-means centres
+    (``_BIN_PASSES`` Lloyd passes) of a strided sample of about ``_BIN_SAMPLE``
+    pixels, started from the sample's pixels at evenly spaced ranks of L*, so
+    the bins are deterministic; each pixel takes the nearest. An image of fewer
+    colours than bins leaves some bins empty.
+
+    Examples
+    --------
+    >>> lab = np.zeros((3, 2, 4), dtype=np.float32)
+    >>> lab[0, :, 2:] = 50.0
+    >>> colour_bins(lab, 2).tolist()
+    [[0, 0, 1, 1], [0, 0, 1, 1]]
+    """
+    pixels = lab.reshape(3, -1).T
+    sample = pixels[:: max(1, pixels.shape[0] // _BIN_SAMPLE)].astype(np.float64)
+    ranks = np.linspace(0, sample.shape[0] - 1, n_bins).round().astype(np.intp)
+    start = sample[np.argsort(sample[:, 0], kind="stable")[ranks]]
+    centers, _, _ = _kernels.lloyd(sample, None, start, _BIN_PASSES, labels_needed=False)
+    return _kernels.nearest(pixels, centers).reshape(lab.shape[1:])
+
+
+# Boxes of opposite_histogram_difference, as (first row, last row, first column, last column)
+# indices into its four row and column edges (pixel - radius, pixel, pixel + 1, pixel + radius
+# + 1): the two boxes of each orientation, left | right, above / below and the two diagonals.
+_OPPOSITE_BOXES = (((0, 3, 0, 1), (0, 3, 2, 3)), ((0, 1, 0, 3), (2, 3, 0, 3)),
+                   ((0, 1, 0, 1), (2, 3, 2, 3)), ((0, 1, 2, 3), (2, 3, 0, 1)))
+
+
+def opposite_histogram_difference(bins: np.ndarray, n_bins: int, y: np.ndarray,
+                                  x: np.ndarray, radius: int) -> np.ndarray:
+    """How differently bins ``(H, W)`` are mixed on two sides of pixels ``(y[i], x[i])``:
+    ``(n,)`` float32 in [0, 1].
+
+    For each of four orientations, the chi-squared distance
+    ``0.5 * sum((p - q)**2 / (p + q))`` of the bin histograms ``p`` and ``q`` (each
+    summing to 1) of two boxes on either side of the pixel, its own row and
+    column left out: the ``(2 radius + 1) x radius`` boxes left and right of it,
+    those above and below it, and the ``radius x radius`` boxes at its corners
+    on either diagonal. Boxes are cut at the image's sides; a box cut away
+    entirely counts as no difference. The largest of the four: 0 for the same
+    mix, 1 for no bin in common. The boxes' counts come from one integral image
+    of the bins, so the cost does not grow with ``radius``. Prior validation is
+    assumed (``bins`` in ``[0, n_bins)``, ``radius`` >= 1).
+
+    Examples
+    --------
+    >>> bins = np.zeros((5, 6), dtype=np.intp)
+    >>> bins[:, 3:] = 1
+    >>> d = opposite_histogram_difference(bins, 2, np.array([2, 2, 2]), np.array([0, 2, 4]), 2)
+    >>> [round(float(v), 3) for v in d]
+    [0.0, 1.0, 0.333]
+    """
+    h, w = bins.shape
+    # uint16 counts wrap around, but a box's count, below 65536, comes out exact.
+    integral = np.zeros((h + 1, w + 1, n_bins), dtype=np.uint16)
+    integral.reshape(-1, n_bins)[
+        (np.arange(1, h + 1)[:, None] * (w + 1) + np.arange(1, w + 1)).ravel(), bins.ravel()] = 1
+    np.cumsum(integral, axis=0, out=integral)
+    np.cumsum(integral, axis=1, out=integral)
+    flat = integral.reshape(-1, n_bins)
+    row_edges = [np.clip(y + d, 0, h) for d in (-radius, 0, 1, radius + 1)]
+    col_edges = [np.clip(x + d, 0, w) for d in (-radius, 0, 1, radius + 1)]
+    corners = [[flat[r * (w + 1) + c] for c in col_edges] for r in row_edges]
+
+    def box(r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
+        counts = corners[r1][c1] - corners[r0][c1] - corners[r1][c0] + corners[r0][c0]
+        size = (row_edges[r1] - row_edges[r0]) * (col_edges[c1] - col_edges[c0])
+        return counts.astype(np.float32), size.astype(np.float32)
+
+    best = np.zeros(y.shape, dtype=np.float32)
+    for one, other in _OPPOSITE_BOXES:
+        np.maximum(best, _chi_squared(*box(*one), *box(*other)), out=best)
+    return best
+
+
+def _chi_squared(a: np.ndarray, total_a: np.ndarray, b: np.ndarray,
+                 total_b: np.ndarray) -> np.ndarray:
+    """Chi-squared distance ``(n,)`` of the histograms of bin counts ``(n, k)`` with totals
+    ``(n,)``; 0 where a total is 0.
+
+    With ``p = a / A`` and ``q = b / B``, ``0.5 * sum((p - q)**2 / (p + q))`` is
+    ``1 - 2 * sum(a b / (a B + b A))``, a bin empty on both sides adding 0.
+    """
+    denominator = a * total_b[:, None]
+    denominator += b * total_a[:, None]
+    np.maximum(denominator, np.float32(1.0), out=denominator)  # a b = 0 where it is 0
+    share = a * b
+    share /= denominator
+    chi = 1.0 - 2.0 * (share @ np.ones(a.shape[1], dtype=np.float32))
+    chi[(total_a == 0) | (total_b == 0)] = 0.0
+    return np.maximum(chi, 0.0)
 
 
 # --------------------------------------------------------------------------

@@ -691,7 +691,7 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
         _coarse_support,
         _open_border_strength,
     )
-    from quantize.texture import edge_strength
+    from quantize.texture import colour_bins, edge_strength, opposite_histogram_difference
 
     img, _ = quadrants(rng, noise=6.0)
     lab = lab_planes(img)
@@ -711,6 +711,8 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     ridge = edges / ndimage.maximum_filter(edges, size=3, mode="nearest")
     np.testing.assert_allclose(column["log g1 / m1"], np.log(ridge.flat[where] + 1e-4),
                                rtol=1e-5)
+    mixes = opposite_histogram_difference(colour_bins(lab, 8), 8, *np.divmod(where, w), 8)
+    np.testing.assert_array_equal(column["log1p colour mix"], np.log1p(mixes))
     z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
     expected = np.zeros((h, w))
     expected.flat[where] = np.sqrt(1 / (1 + np.exp(-z)))

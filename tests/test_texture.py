@@ -12,9 +12,11 @@ from quantize.features import check_weights
 from quantize.texture import (
     INTEGRATION_SIGMA,
     box_statistics,
+    colour_bins,
     edge_strength,
     lab_planes,
     opposite_difference,
+    opposite_histogram_difference,
     region_planes,
     sample_pixels,
     texture_planes,
@@ -129,3 +131,74 @@ def test_opposite_difference_takes_the_strongest_of_four_orientations():
     diagonal = np.zeros((1, 9, 9), np.float32)
     diagonal[0][np.add.outer(np.arange(9), np.arange(9)) > 8] = 1.0
     assert opposite_difference(diagonal, np.array([4]), np.array([4]), 3).tolist() == [1.0]
+
+
+def test_colour_bins_put_each_flat_colour_in_a_bin_of_its_own():
+    # Three flat colours: with three bins, one each; with eight, still one per colour.
+    img = np.zeros((6, 9, 3), np.uint8)
+    img[:, 3:6] = (200, 30, 30)
+    img[:, 6:] = (20, 40, 180)
+    lab = lab_planes(img)
+    for n_bins in (3, 8):
+        bins = colour_bins(lab, n_bins)
+        assert bins.shape == (6, 9) and bins.min() >= 0 and bins.max() < n_bins
+        assert [np.unique(bins[:, c:c + 3]).size for c in (0, 3, 6)] == [1, 1, 1]
+        assert len({int(bins[0, c]) for c in (0, 3, 6)}) == 3
+    before = lab.copy()
+    np.testing.assert_array_equal(colour_bins(lab, 3), colour_bins(lab, 3))
+    np.testing.assert_array_equal(lab, before)
+
+
+def test_opposite_histogram_difference_of_a_split_and_a_mix():
+    # Bin 0 in columns 0-2, bin 1 in columns 3-5; radius 2. Column 0: the left box is
+    # cut away (no difference), and the other orientations see one bin on both sides;
+    # column 2: all 0 against all 1; column 4: half and half against all 1,
+    # 0.5 * ((0.5 - 0) ** 2 / 0.5 + (0.5 - 1) ** 2 / 1.5) = 1/3; row 0, column 2: the
+    # boxes above are cut away, left and right still differ.
+    bins = np.zeros((5, 6), dtype=np.intp)
+    bins[:, 3:] = 1
+    y, x = np.array([2, 2, 2, 0]), np.array([0, 2, 4, 2])
+    d = opposite_histogram_difference(bins, 2, y, x, 2)
+    assert d.dtype == np.float32
+    np.testing.assert_allclose(d, [0.0, 1.0, 1 / 3, 1.0], rtol=1e-6)
+    np.testing.assert_array_equal(opposite_histogram_difference(1 - bins, 2, y, x, 2), d)
+    # A diagonal split is seen by a diagonal pair of boxes only.
+    lower = (np.arange(9)[:, None] > np.arange(9)[None, :]).astype(np.intp)
+    assert opposite_histogram_difference(lower, 2, np.array([4]), np.array([4]), 2)[0] == 1.0
+
+
+def _boxes_spelled_out(bins, n_bins, y, x, r):
+    """opposite_histogram_difference at one pixel, each box cut out by slicing."""
+    h, w = bins.shape
+
+    def histogram(r0, r1, c0, c1):
+        part = bins[max(r0, 0):max(min(r1, h), 0), max(c0, 0):max(min(c1, w), 0)]
+        return np.bincount(part.ravel(), minlength=n_bins).astype(float)
+
+    def chi(a, b):
+        if a.sum() == 0 or b.sum() == 0:
+            return 0.0
+        p, q = a / a.sum(), b / b.sum()
+        used = p + q > 0
+        return 0.5 * float(((p - q)[used] ** 2 / (p + q)[used]).sum())
+
+    return max(
+        chi(histogram(y - r, y + r + 1, x - r, x), histogram(y - r, y + r + 1, x + 1, x + r + 1)),
+        chi(histogram(y - r, y, x - r, x + r + 1), histogram(y + 1, y + r + 1, x - r, x + r + 1)),
+        chi(histogram(y - r, y, x - r, x), histogram(y + 1, y + r + 1, x + 1, x + r + 1)),
+        chi(histogram(y - r, y, x + 1, x + r + 1), histogram(y + 1, y + r + 1, x - r, x)))
+
+
+def test_opposite_histogram_difference_is_that_of_the_boxes_spelled_out(rng):
+    # Random bins on more than 65535 pixels (the integral image's 16-bit counts wrap
+    # around, a box's count must not), with a change of mix at row 150; random pixels,
+    # the corners and the pixels either side of the change.
+    bins = rng.integers(0, 5, size=(300, 260))
+    bins[150:] = rng.integers(3, 7, size=(150, 260))
+    y = np.r_[rng.integers(0, 300, 40), 0, 299, 0, 299, 149, 150]
+    x = np.r_[rng.integers(0, 260, 40), 0, 259, 259, 0, 100, 100]
+    got = opposite_histogram_difference(bins, 7, y, x, 6)
+    expected = [_boxes_spelled_out(bins, 7, int(i), int(j), 6)
+                for i, j in zip(y, x, strict=True)]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    assert got[-2] > 0.5 and got[-1] > 0.5
