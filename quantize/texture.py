@@ -215,6 +215,9 @@ def colour_bins(lab: np.ndarray, n_bins: int) -> np.ndarray:
     return _kernels.nearest(pixels, centers).reshape(lab.shape[1:])
 
 
+# Pixels whose boxes opposite_histogram_difference reads at once.
+_HISTOGRAM_BAND = 1 << 14
+
 # Boxes of opposite_histogram_difference, as (first row, last row, first column, last column)
 # indices into its four row and column edges (pixel - radius, pixel, pixel + 1, pixel + radius
 # + 1): the two boxes of each orientation, left | right, above / below and the two diagonals.
@@ -254,6 +257,20 @@ def opposite_histogram_difference(bins: np.ndarray, n_bins: int, y: np.ndarray,
     np.cumsum(integral, axis=0, out=integral)
     np.cumsum(integral, axis=1, out=integral)
     flat = integral.reshape(-1, n_bins)
+    best = np.empty(y.shape, dtype=np.float32)
+    # A band of pixels at a time: each pixel's 16 corners hold n_bins counts, and a large
+    # photo's borders, read at full size, may hold tens of millions of pixels.
+    for start in range(0, y.shape[0], _HISTOGRAM_BAND):
+        band = slice(start, start + _HISTOGRAM_BAND)
+        best[band] = _largest_box_difference(flat, (h, w), y[band], x[band], radius)
+    return best
+
+
+def _largest_box_difference(flat: np.ndarray, shape: tuple[int, int], y: np.ndarray,
+                            x: np.ndarray, radius: int) -> np.ndarray:
+    """:func:`opposite_histogram_difference` of pixels ``(y[i], x[i])``, from the integral
+    image ``flat`` ``((h + 1) * (w + 1), n_bins)`` of bins ``shape`` ``(h, w)``."""
+    h, w = shape
     row_edges = [np.clip(y + d, 0, h) for d in (-radius, 0, 1, radius + 1)]
     col_edges = [np.clip(x + d, 0, w) for d in (-radius, 0, 1, radius + 1)]
     corners = [[flat[r * (w + 1) + c] for c in col_edges] for r in row_edges]
