@@ -97,7 +97,8 @@ the folder is left, as it holds other files'
     removed = [str(path) for path in record.get(REMOVED) or ()]
     if not removed:
         return ""
-    left = [path for path in removed if path in set(map(str, record.get(FOLDERS_LEFT) or ()))]
+    folders_left = {str(path) for path in record.get(FOLDERS_LEFT) or ()}
+    left = [path for path in removed if path in folders_left]
     names = ", ".join(f"the outputs in {shown(path)}" if path in left else shown(path)
                       for path in removed)
     note = f"removed {names}, made of this file under another name by an earlier run"
@@ -248,8 +249,7 @@ def stale_kept(result: FileResult, kept: Path) -> FileResult:
     reason = (f"{result.reason}; its output {kept}, made by an earlier run, is left in place, "
               "stale (not made from the input as it is now, or not with these options): "
               "remove it, or rerun once this file can be processed to replace it")
-    return replace(result, output=kept, reason=reason,
-                               record={**result.record, STALE: True})
+    return replace(result, output=kept, reason=reason, record={**result.record, STALE: True})
 
 
 def same_path(a: Path, b: Path) -> bool:
