@@ -235,6 +235,17 @@ class BatchPlan:
     def total(self) -> int:
         return len(self.jobs) + len(self.settled)
 
+    def replaced(self, output: Path) -> list[Path]:
+        """The outputs an earlier run made of ``output``'s input under other names
+        (:attr:`BatchPlan.replaces`), which the run removes once ``output`` is there."""
+        return _paths(self.replaces.get(output, ()))
+
+    def kept_output(self, output: Path) -> Path | None:
+        """The output an earlier run made of ``output``'s input that is there: ``output``,
+        else the first of :meth:`BatchPlan.replaced` that is, else None
+        (:meth:`JobMode.kept_output`)."""
+        return self.mode.kept_output(output, self.replaced(output))
+
     def with_options(self, options: Mapping[str, Any]) -> BatchPlan:
         """The same plan (and settings) with every job run with ``options`` instead."""
         jobs = [FileJob(j.input, j.output, dict(options), j.redo) for j in self.jobs]
@@ -583,7 +594,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             continue
         if (reason := sniff_image(path)) is not None:
             failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
-            kept = mode.kept_output(out, [old for old, _ in older or ()])
+            kept = mode.kept_output(out, _paths(older or ()))
             settled.append(failed if kept is None else stale_kept(failed, kept))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
@@ -597,6 +608,11 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                      unfinished=[old for old, entry in unclaimed if entry.pending],
                      run=(run.run if run is not None else new_run_id()) if force else None,
                      finishing=run is not None, disowned=sorted(disowned), manifest=manifest)
+
+
+def _paths(outputs: Sequence[tuple[Path, Entry]]) -> list[Path]:
+    """The paths of ``outputs``, each given with its manifest entry."""
+    return [path for path, _ in outputs]
 
 
 def _output_there(mode: JobMode, output: Path) -> bool:

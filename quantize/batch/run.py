@@ -726,8 +726,7 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
     keeps it, and said to be stale (:data:`~quantize.batch.results.STALE` in its record).
     The one place that decides what such a file keeps; the planner skips it again from
     its record."""
-    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
-                                                                               ())])
+    kept = plan.kept_output(job.output)
     if kept is None:
         return FileResult.larger(job.input, None, record)
     return FileResult.larger(job.input, kept,
@@ -738,8 +737,7 @@ def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResul
     """A job that failed: ``result``, with the output an earlier run made of its file (under
     this name, or under another its output would have replaced), which is left in place,
     said to be stale (:func:`~quantize.batch.results.stale_kept`)."""
-    kept = plan.mode.kept_output(job.output, [old for old, _ in plan.replaces.get(job.output,
-                                                                               ())])
+    kept = plan.kept_output(job.output)
     return result if kept is None else stale_kept(result, kept)
 
 
