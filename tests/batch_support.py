@@ -82,6 +82,31 @@ def gated_job(input, output, *, force=False, control, **options):
     return copy_job(input, output, **options)
 
 
+def gated_folder_job(input, output, *, force=False, control, **options):
+    """A job that writes a folder, as segment does: made as the job starts, then filled
+    (``copy.png``, then ``done.json``); for files named ``slow*`` it waits half-written, as
+    :func:`gated_job` does, once the folder is made."""
+    folder = Path(output)
+    folder.mkdir(exist_ok=True)
+    record = gated_job(input, folder / "copy.png", control=control, **options)
+    (folder / "done.json").write_text("{}")
+    return record
+
+
+def waiting_folder_job(input, output, *, force=False, control, **options):
+    """A job that writes a folder, as segment does: made as the job starts, then filled
+    once the work is done; for files named ``slow*`` the work is to wait, the folder still
+    empty, for ``<control>/release`` (as a segmentation takes its time before any file is
+    written)."""
+    folder = Path(output)
+    folder.mkdir(exist_ok=True)
+    while Path(input).name.startswith("slow") and not (Path(control) / "release").exists():
+        time.sleep(0.05)
+    record = copy_job(input, folder / "copy.png", **options)
+    (folder / "done.json").write_text("{}")
+    return record
+
+
 def thread_env_job(input, output, *, force=False, **options):
     """Report the thread settings a worker sees, once NumPy (and its BLAS) is loaded."""
     import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects
@@ -169,6 +194,10 @@ KILLING = batch.JobMode("copy", killing_job)
 KILLING_FOLDER = batch.JobMode("folder", killing_folder_job, suffix="", marker="done.json",
                                folder_files=("copy.png", "done.json"))
 GATED = batch.JobMode("gated", gated_job)
+GATED_FOLDER = batch.JobMode("folder", gated_folder_job, suffix="", marker="done.json",
+                             folder_files=("copy.png", "done.json"))
+WAITING_FOLDER = batch.JobMode("folder", waiting_folder_job, suffix="", marker="done.json",
+                               folder_files=("copy.png", "done.json"))
 THREAD_ENV = batch.JobMode("env", thread_env_job)
 SLEEPY = batch.JobMode("copy", sleepy_job)
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .batch_support import (
     KILLING_FOLDER,
     SLEEPY,
     THREAD_ENV,
+    WAITING_FOLDER,
     crop,
     interrupted_in_settle,
     interrupted_run,
@@ -418,6 +420,29 @@ def test_a_batch_whose_scheduler_is_lost_gives_the_files_not_done(tmp_path):
     kept = {r.input.name: r.status for r in rerun.settled}
     assert "c.png" in planned and planned | set(kept) == {"a.png", "b.png", "c.png"}
     assert set(kept.values()) <= {"skipped"} and "a.png" in kept
+
+
+def test_a_batch_whose_scheduler_is_lost_leaves_no_empty_folder_of_a_job_not_done(tmp_path):
+    # out/slow0/ and out/slow1/, made by their jobs as they started, stayed empty
+    pytest.importorskip("dask.distributed")
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src, control):
+        folder.mkdir()
+    for name in ("a.png", "slow0.png", "slow1.png"):
+        Image.new("RGB", (4, 4)).save(src / name)
+    plan = batch.plan_batch(src, out, WAITING_FOLDER, options={"control": str(control)})
+    with local_cluster(n_workers=1, threads_per_worker=3, processes=False) as cluster:
+        def on_result(result):  # the scheduler stops once a.png is done, the others running
+            while len([p for p in out.iterdir() if not p.name.startswith(".")]) < 3:
+                time.sleep(0.05)
+            cluster.sync(cluster.scheduler.close)  # the scheduler alone: the worker goes on
+
+        try:
+            with pytest.raises(batch.SchedulerLostError):
+                batch.run_batch(plan, scheduler=cluster.scheduler_address, on_result=on_result)
+            assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a"]
+        finally:
+            (control / "release").touch()  # the jobs still running fail: no folder
 
 
 @pytest.mark.parametrize("n_workers", [0, 2])

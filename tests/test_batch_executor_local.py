@@ -233,3 +233,81 @@ def test_ctrl_c_lets_the_files_in_progress_finish_and_records_them(tmp_path):
                                            "ok slow1.png"]
     assert sorted(batch.read_manifest(out)) == ["a0.png", "a1.png", "slow0.png", "slow1.png"]
     assert not list(out.glob(".*.part"))
+
+
+# --------------------------------------------------------------------------
+# The folder a job makes as it starts, when the batch is killed or abandons it
+# --------------------------------------------------------------------------
+
+_FOLDER_DRIVER = """
+import signal
+import sys
+from quantize import batch
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from tests.batch_support import GATED_FOLDER
+
+plan = batch.plan_batch(sys.argv[1], sys.argv[2], GATED_FOLDER, recursive=True,
+                        options={"control": sys.argv[3]})
+batch.run_batch(plan, jobs=2, on_result=lambda r: print(r.status, r.input.name, flush=True))
+"""
+
+
+def _start_folder_job(tmp_path: Path, **popen) -> tuple[Path, Path, Path, subprocess.Popen]:
+    """A batch of folder jobs on in/a0.png (done at once) and in/sub/slow0.png, which waits
+    half-written in out/sub/slow0/ until the test releases it; started and waiting."""
+    src, out, control = tmp_path / "in", tmp_path / "out", tmp_path / "control"
+    for folder in (src / "sub", control):
+        folder.mkdir(parents=True)
+    crop("coffee.jpg", (0, 0, 200, 200)).save(src / "a0.png")
+    crop("coffee.jpg", (40, 0, 240, 200)).save(src / "sub" / "slow0.png")
+    proc = subprocess.Popen([sys.executable, "-c", _FOLDER_DRIVER, str(src), str(out),
+                             str(control)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    deadline = time.monotonic() + 120
+    while not (control / "started-slow0.png").exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the slow job never started"
+        time.sleep(0.05)
+    assert proc.stdout.readline() == "ok a0.png\n"
+    return src, out, control, proc
+
+
+def _wait_for_dead_writer(folder: Path) -> None:
+    """Wait until the worker writing into ``folder`` has died with the batch: its temporary
+    file is stale."""
+    from quantize.io import stale_parts
+
+    deadline = time.monotonic() + 60
+    while not stale_parts(folder):
+        assert time.monotonic() < deadline, "the worker outlived the batch"
+        time.sleep(0.05)
+
+
+def test_a_rerun_removes_the_folder_a_killed_batchs_job_left_unfinished(tmp_path):
+    from .batch_support import GATED_FOLDER
+
+    src, out, control, proc = _start_folder_job(tmp_path)
+    proc.kill()  # kill -9: nothing of the batch runs after this
+    proc.communicate(timeout=60)
+    _wait_for_dead_writer(out / "sub" / "slow0")
+    assert [p.name for p in (out / "sub").iterdir()] == ["slow0"]  # what a kill leaves
+    (src / "sub" / "slow0.png").write_text("not an image now\n")  # failed, not a job
+    plan = batch.plan_batch(src, out, GATED_FOLDER, recursive=True,
+                            options={"control": str(control)})
+    results = batch.run_batch(plan, jobs=1)
+    assert [(r.input.name, r.status) for r in results] == [("a0.png", "skipped"),
+                                                           ("slow0.png", "failed")]
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]
+
+
+def test_a_second_ctrl_c_leaves_no_folder_of_the_job_it_abandons(tmp_path):
+    _, out, _, proc = _start_folder_job(tmp_path, start_new_session=True)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: every process of the group
+    time.sleep(0.5)
+    assert proc.poll() is None, "the batch should wait for the files in progress"
+    os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert stdout == ""  # a0.png's line was read before
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]

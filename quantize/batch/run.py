@@ -159,6 +159,7 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir, plan.manifest)
     remove_stale_probes(plan.output_dir)  # left by a run killed on this host
+    _remove_killed_runs_folders(plan)
     if plan.jobs:
         check_appendable(plan.output_dir)
     for output, entry in plan.restamped:  # copied or restored inputs: not read again next time
@@ -279,6 +280,15 @@ def _run_jobs(plan: BatchPlan, report: Callable[[FileResult], None], jobs: int |
     finally:
         for folder in failed_folders:
             _remove_unfinished_folder(plan.mode, folder)
+        # Abandoned (a second Ctrl-C terminated its worker) or not reported (a lost Dask
+        # scheduler, whose worker may still write into it: only an empty one is removed).
+        abandoned = [job.output for job, result in zip(plan.jobs, job_results, strict=True)
+                     if result is None and job.output in unmade]
+        for folder in abandoned:
+            if scheduler is None:
+                _remove_unfinished_folder(plan.mode, folder)
+        if scheduler is not None:
+            remove_empty_folders(abandoned)
         # A run stopped (Ctrl-C, an error, a lost scheduler) takes back the pending entries
         # of the outputs it did not make, so that only a killed run leaves any: a file put
         # under such a name later is then of no record, never taken for a batch's.
@@ -866,6 +876,24 @@ def run_job(mode: JobMode, job: FileJob) -> tuple[dict[str, Any], dict[str, Any]
 def _missing(path: Path) -> bool:
     """Whether ``path`` is not there (not even as a broken link, which the job names)."""
     return not os.path.lexists(path)
+
+
+def _remove_killed_runs_folders(plan: BatchPlan) -> None:
+    """Remove what a run killed outright (SIGKILL, a power cut) left of the outputs it had
+    not finished under the names ``plan`` gives (and those it :attr:`BatchPlan.dropped`):
+    the temporary files of its dead workers, the folder a job of it made when that leaves
+    it empty, and the folders made for such outputs that hold nothing. Only outputs the
+    manifest records as pending (that run's) are looked at; a folder this run needs is made
+    again, by it or by its job."""
+    entries = plan.manifest.entries
+    outputs = [job.output for job in plan.jobs] + [
+        result.output for result in plan.settled if result.output is not None]
+    left = [out for out in outputs if (entry := entries.get(manifest_key(plan.output_dir, out)))
+            is not None and entry.pending and not os.path.lexists(plan.mode.done_path(out))]
+    for output in left:
+        _remove_stale_parts(plan.mode, output)
+    remove_empty_folders(left if plan.mode.makes_folder else [])
+    remove_empty_folders(_folders_below(plan.output_dir, left + plan.dropped))
 
 
 def _remove_unfinished_folder(mode: JobMode, output: Path) -> None:
