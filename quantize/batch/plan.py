@@ -867,9 +867,6 @@ def _map_outputs(inputs: Sequence[Path], src: Path, dst: Path,
     for r, path in zip(mapped, inputs, strict=True):
         if (key := folded_name(r)) in seen:
             first, other = seen[key]
-            if other == r:
-                raise ValueError(f"{path}: maps to the same output {dst / r} as {first}; "
-                                 "rename one of them")
             raise ValueError(f"{path}: maps to the same output file as {first}: "
                              f"{one_file_names(str(dst / other), str(dst / r))}; "
                              "rename one of them")
