@@ -1227,3 +1227,18 @@ def test_chromium_draws_the_pressed_filter_button_in_the_pages_colours(tmp_path,
     pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
     assert tuple(pixels[5, 5]) == background
     assert (np.abs(pixels - pressed).max(axis=2) <= 2).sum() > 300  # the "failed (1)" button
+
+
+def test_the_bytes_cell_wraps_only_after_its_arrow(tmp_path):
+    # "1,234,567 →" and "89,012" are each kept whole: the cell broke before the arrow or
+    # after it, as the column's width fell
+    from quantize.report.assets import STYLE
+
+    record = {"k": 2, "psnr": 31.25, "delta_e": 1.5, "bytes_in": 1234567, "bytes_out": 89012}
+    results = [FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    [cell] = [td for td in file_rows(parse((tmp_path / "r.html").read_text())).pop().iter("td")
+              if "bytes" in td.classes()]
+    assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in cell.parts] == [
+        ("span", "1,234,567 →"), " ", ("span", "89,012")]
+    assert "td.bytes span{white-space:nowrap}" in STYLE

@@ -47,7 +47,7 @@ height:auto}
 img.enlarged{image-rendering:pixelated}img.nearest{image-rendering:pixelated}
 td.thumb img,.bar{background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/10px 10px}
 td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font-size:.9em}
-td.palette{min-width:5em}td.num.bytes{white-space:normal}
+td.palette{min-width:5em}td.num.bytes{white-space:normal}td.bytes span{white-space:nowrap}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
 tr.failed{background:#fdecea}td.reason{color:#a01010}

@@ -360,10 +360,12 @@ def _metric_cells(row: Mapping[str, Any], mode: str, after: Path | None,
     psnr_cell = ('<td class="num">lossless</td>' if psnr is None and row.get("k") is not None
                  else _num(psnr, "{:.2f}"))
     b_in, b_out = row.get("bytes_in"), row.get("bytes_out")
-    sizes = (f"{b_in:,.0f} → {b_out:,.0f}" if _number(b_in) and _number(b_out) else None)
+    # Two unbreakable pieces: a narrow cell wraps after the arrow, never before it.
+    sizes = (f"<span>{b_in:,.0f} →</span> <span>{b_out:,.0f}</span>"
+             if _number(b_in) and _number(b_out) else _MISSING)
     return [_palette_cell(row, after, max_pixels), _num(row.get("k"), "{:.0f}"), psnr_cell,
             _num(row.get("delta_e"), "{:.2f}"),
-            f'<td class="num bytes">{_e(sizes) if sizes else _MISSING}</td>',
+            f'<td class="num bytes">{sizes}</td>',
             _num(_ratio(row), "{:.1%}"), _num(row.get("seconds"), "{:.2f}")]
 
 
