@@ -22,7 +22,7 @@ import typer
 from PIL import Image, ImageSequence
 from typer.testing import CliRunner
 
-from quantize.cli import app, stage_stdin
+from quantize.cli import app, stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
@@ -1332,6 +1332,17 @@ def test_a_stdin_that_cannot_be_read_is_one_error_line(monkeypatch, capsys, tmp_
         stage_stdin(tmp_path)
     assert info.value.exit_code == 1
     assert capsys.readouterr().err == f"quantize: error: -: cannot read stdin ({reason})\n"
+
+
+def test_a_stream_that_cannot_be_read_is_one_error_line(capsys, tmp_path):
+    """As stdin is: the stream's name, what the system said, exit 1."""
+    gone = tmp_path / "gone"  # a pipe of a process substitution that has ended, say
+    with pytest.raises(typer.Exit) as info:
+        stage_stream(gone, tmp_path)
+    assert info.value.exit_code == 1
+    assert capsys.readouterr().err == (f"quantize: error: {gone}: cannot read (No such file "
+                                       "or directory)\n")
+    assert list(tmp_path.iterdir()) == []  # no copy begun
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import sys
 import tempfile
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, NoReturn
 
@@ -651,13 +651,8 @@ def stage_stream(path: Path, folder: Path) -> Path:
     once; a stream that cannot be read, or that begins no image (:func:`copy_stream`),
     ends the command (exit 1)."""
     staged = folder / (path.name or "input")  # its name: a palette file is named after it
-    try:
-        with open(path, "rb") as stream, open(staged, "wb") as copy:
-            copy_stream(stream, copy, str(path))
-    except OSError as exc:
-        fail(f"{printable_line(str(path))}: cannot read ({exc.strerror or exc})",
-             ExitCode.FAILED)
-    return staged
+    return _stage(lambda: open(path, "rb"), staged, str(path),
+                  f"{printable_line(str(path))}: cannot read")
 
 
 def stage_stdin(folder: Path) -> Path:
@@ -666,12 +661,20 @@ def stage_stdin(folder: Path) -> Path:
     no image (:func:`copy_stream`) ends the command (exit 1)."""
     if sys.stdin is None:  # started with its stdin closed
         fail("-: cannot read stdin (stdin is closed)", ExitCode.FAILED)
-    staged = folder / "stdin"
+    return _stage(lambda: contextlib.nullcontext(sys.stdin.buffer), folder / "stdin", "-",
+                  "-: cannot read stdin")
+
+
+def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], staged: Path,
+           name: str, cannot: str) -> Path:
+    """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`)
+    into the file ``staged``; an error of the system ends the command with ``cannot`` and
+    what the system said (exit 1)."""
     try:
-        with open(staged, "wb") as copy:
-            copy_stream(sys.stdin.buffer, copy, "-")
+        with opened() as stream, open(staged, "wb") as copy:
+            copy_stream(stream, copy, name)
     except OSError as exc:
-        fail(f"-: cannot read stdin ({exc.strerror or exc})", ExitCode.FAILED)
+        fail(f"{cannot} ({exc.strerror or exc})", ExitCode.FAILED)
     return staged
 
 
