@@ -125,7 +125,11 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     makes for outputs and leaves empty (all their files failed, or the run
     could not start) are removed at the end, and so is the folder a failed job made for
     its outputs (a worker that died or was lost mid-job left it, holding at most the
-    temporary files it was writing), unless it holds other files.
+    temporary files it was writing), unless it holds other files. So is the folder of a job
+    the run stops without (a second interrupt, a lost scheduler; on Dask only while empty,
+    as its worker may still write into it), and, before the jobs, what a run killed outright
+    left of the outputs it recorded as pending: their folders holding nothing but its
+    temporary files, and the folders made for them, if empty.
 
     Returns
     -------
