@@ -1100,6 +1100,21 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_k0_name_that_quality_may_give_another_input_is_refused(tmp_path):
+    """--quality names an image with no visible pixel .k0: an input of that name was not
+    checked (names of k 1 and up only), and with --force the first job overwrote it."""
+    Image.new("RGBA", (4, 4), (9, 9, 9, 0)).save(tmp_path / "a.png")
+    Image.new("RGB", (4, 4), "blue").save(tmp_path / "a.k0.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(tmp_path / "a.png", tmp_path / "a.k0.png", "--force", "--quality", "2")
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result) == (
+        f"quantize: error: {tmp_path / 'a.png'}: its output may be "
+        f"{str(tmp_path / 'a.k0.png')!r}, which is also an input; rename that input, or "
+        "choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("other, args", [
     ("a.k17.png", ["--quality", "50", "-k", "16"]),  # more than the -k allowed
     ("a.k4.png", ["--palette-in", "p.hex"]),  # more than the palette's entries

@@ -186,7 +186,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
     _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
-    n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
+    n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(
         src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
@@ -301,6 +301,15 @@ def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:
 def _nothing_opaque(stats: FrameStats) -> bool:
     """Every pixel of every frame was written transparent."""
     return stats.transparent_pixels == stats.pixels
+
+
+def _chosen(plan: Any) -> int:
+    """The colours the plan draws, known before any frame is written: the k ``quality``
+    chose names the output, 0 (``.k0``) when no frame has an opaque pixel (the palette
+    then holds a placeholder colour), as for a still."""
+    if isinstance(plan, GlobalPlan) and plan.codes.size == 0:
+        return 0
+    return plan.k
 
 
 def _colours(plan: Any, stats: FrameStats) -> int:

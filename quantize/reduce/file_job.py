@@ -598,7 +598,8 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     """Every N and extension the default output ``<stem>.k<N><ext>`` of ``src`` may have.
 
     Known before the image is read, unlike the name itself: with ``quality``
-    N is the k chosen (1 to ``n_colors``, or to 256); with a palette of
+    N is the k chosen (1 to ``n_colors``, or to 256; 0 for an image, or every frame of
+    an animation, with no visible pixel); with a palette of
     ``palette_size`` entries, its size (an animation's, its opaque entries);
     otherwise ``n_colors`` (default 16). The extension is .png, or for an
     animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name
@@ -608,12 +609,12 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
     (range(8, 9), ('.png', '.webp'))
     >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)
-    (range(1, 65), ('.png', '.gif'))
+    (range(0, 65), ('.png', '.gif'))
     """
     from ..animation.sinks import default_suffix
 
-    if quality is not None:
-        numbers = range(1, (MAX_PALETTE if n_colors is None else n_colors) + 1)
+    if quality is not None:  # 0 for an image with no visible pixel
+        numbers = range(0, (MAX_PALETTE if n_colors is None else n_colors) + 1)
     elif palette_size is not None:
         numbers = range(1, palette_size + 1)
     else:
