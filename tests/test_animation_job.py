@@ -829,6 +829,21 @@ def test_a_fully_transparent_animation_is_named_as_a_still_by_the_k_quality_chos
         "still.k0.png"
 
 
+def test_reduce_animation_file_says_a_gif_may_be_cut_short(tmp_path):
+    """Called alone (not through reduce_file, whose first-frame read says it), the job
+    also warns of a GIF that ends after a whole frame without its trailer."""
+    from quantize.io import UnterminatedGifWarning
+
+    frames = [Image.fromarray(np.full((4, 6), 60 * (i + 1), np.uint8)) for i in range(3)]
+    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    src = tmp_path / "cut.gif"
+    src.write_bytes((tmp_path / "whole.gif").read_bytes()[:-1])  # no trailer
+    with pytest.warns(UnterminatedGifWarning, match=r"^the GIF ends after 3 frames without"):
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=3)
+    assert record["frames"] == 3
+
+
 def test_a_single_untimed_image_is_not_called_pages(tmp_path):
     # reduce_animation_file on a JPEG warned "JPEG of 1 pages, which have no duration".
     Image.fromarray(np.array([[RED, BLUE], [GREEN, WHITE]], np.uint8)).save(tmp_path / "a.tif")

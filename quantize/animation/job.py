@@ -44,6 +44,7 @@ from ..io import (
     check_output_size,
     removed_on_failure,
     require_regular_file,
+    warn_unterminated_gif,
 )
 from ..names import output_stem, quoted
 from ..palette_files import write_palette
@@ -178,6 +179,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         check_path(output, "output")
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
