@@ -13,7 +13,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +202,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                               f"output={quoted(job.output)}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         try:
-            result = reduce_checked(loaded.rgb, loaded.alpha, check_options(
-                k, opts["quality"], opts["space"], opts["dither"], opts["exact_colors"],
-                job.palette), check_seed(opts["seed"]))
+            checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
+                                    opts["exact_colors"], job.palette)
+            result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
+                                    asked=job.n_colors), check_seed(opts["seed"]))
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)

@@ -344,7 +344,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:
-        warn_few_colors(m, k)
+        warn_few_colors(m, opts.asked or k)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng)
     return pal, labels, True
