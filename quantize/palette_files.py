@@ -399,9 +399,9 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         When a .hex file looks like a Paint.NET palette without its header: every
         line 8 digits beginning ``ff``, their last two digits not all alike (read
         as ``rrggbbaa``, each entry would be red 255 with its blue as alpha).
-        When an .act file of 768 bytes (256 colours, no count) ends in two or more
-        black entries: all 256 are read, as Adobe's format says, but they are likely
-        a smaller palette's unused entries.
+        When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
+        is not set, ends in two or more black entries: all 256 are read, as Adobe's
+        format says, but they are likely a smaller palette's unused entries.
 
     Raises
     ------
@@ -574,6 +574,7 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     count, transparent = struct.unpack(">HH", data[table_bytes:])
     if not 1 <= count <= _ACT_COLORS:  # not set: every colour of the table
+        _note_black_tail(table, p, count)
         count = _ACT_COLORS
     if transparent >= count:  # 0xffff: none (an index past the colours names none either)
         return table[:count].copy()
@@ -582,18 +583,20 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
     return colors
 
 
-def _note_black_tail(colors: np.ndarray, p: Path) -> None:
-    """Warn when a table of 256 colours without a count (768 bytes) ends in two or more
-    black entries: all 256 are read, as Adobe's format says and Photoshop and GIMP read
-    it, but such a tail is likely the unused entries of a smaller palette, zeroed."""
+def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> None:
+    """Warn when a table of 256 colours without a count (768 bytes, or 772 whose ``count``
+    is not set: 0 or above 256) ends in two or more black entries: all 256 are read, as
+    Adobe's format says and Photoshop and GIMP read it, but such a tail is likely the
+    unused entries of a smaller palette, zeroed."""
     not_black = np.flatnonzero(colors.any(axis=1))
     tail = colors.shape[0] - (int(not_black[-1]) + 1 if not_black.size else 0)
     if 2 <= tail < colors.shape[0]:
-        warn_caller(f"{p.name}: an Adobe colour table of 768 bytes has no count of the "
-                    f"colours used, so all {colors.shape[0]} are read (as Photoshop and GIMP "
-                    f"read it), and its last {tail} are black: unused entries, if the palette "
-                    f"has {colors.shape[0] - tail} colours (a 772-byte table's count leaves "
-                    "them out)", PaletteFormatWarning)
+        table = ("of 768 bytes has no count of the colours used" if count is None else
+                 f"of 772 bytes gives no count of the colours used ({count})")
+        warn_caller(f"{p.name}: an Adobe colour table {table}, so all {colors.shape[0]} are "
+                    f"read (as Photoshop and GIMP read it), and its last {tail} are black: "
+                    f"unused entries, if the palette has {colors.shape[0] - tail} colours (a "
+                    "772-byte table's count leaves them out)", PaletteFormatWarning)
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:

@@ -421,8 +421,9 @@ def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, tr
 @pytest.mark.parametrize("used, warned", [(4, True), (254, True), (255, False), (0, False)])
 def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_path, used,
                                                                           warned):
-    """A 768-byte table has no count: Adobe's format gives it 256 colours, and Photoshop
-    and GIMP read them all, so a 4-colour palette padded with black reads as 256 colours.
+    """A 768-byte table has no count (nor a 772-byte one whose count is 0 or 0xffff):
+    Adobe's format gives it 256 colours, and Photoshop and GIMP read them all, so a
+    4-colour palette padded with black reads as 256 colours.
     That is kept, but was said nowhere: a warning now names the black tail (two or more
     black entries; one may be a colour of the palette; all black says nothing)."""
     from quantize.palette_files import PaletteFormatWarning
@@ -445,6 +446,15 @@ def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_palette(path).shape == (max(used, 1), 3)
+    path.write_bytes(table.tobytes() + b"\xff\xff\xff\xff")  # a count not set: all read
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_palette(path).shape == (256, 3)
+    assert [str(w.message) for w in caught] == ([
+        "four.act: an Adobe colour table of 772 bytes gives no count of the colours used "
+        f"(65535), so all 256 are read (as Photoshop and GIMP read it), and its last "
+        f"{256 - used} are black: unused entries, if the palette has {used} colours (a "
+        "772-byte table's count leaves them out)"] if warned else [])
 
 
 @pytest.mark.parametrize("n", [1, 2, 255])
