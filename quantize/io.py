@@ -45,7 +45,9 @@ What happens to each kind of input:
   TIFF whose pages differ in size (a page and its thumbnail) count as one
   frame, their first image, as viewers show them (see :func:`shown_frames`); a
   :class:`PagesLeftOutWarning` names the pages of such a TIFF that are left out
-  without being marked as reduced-size copies.
+  without being marked as reduced-size copies. A GIF that ends after a whole
+  frame without its trailer is read as the frames it has, with an
+  :class:`UnterminatedGifWarning`: it may have been cut short.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
@@ -108,7 +110,8 @@ from .png import (
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
-           "as_rgba", "atomic_write", "check_frame_pixels", "check_name_length",
+           "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
+           "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "folded_name", "folder_made",
            "forget_default_image",
@@ -120,7 +123,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "printable_data", "printable_line", "probe_image", "read_errors",
            "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
-           "stale_parts", "warn_pages_left_out", "write_together"]
+           "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
 #: a 100k x 100k header does not). Override with ``max_pixels``.
@@ -225,6 +228,7 @@ def load_image(path: str | os.PathLike[str], *,
         ignore_overlong_trns(im)
         n_frames = shown_frames(im)
         warn_pages_left_out(im)
+        warn_unterminated_gif(p, im.format)
         if hidden_frames(im):
             forget_default_image(im)
             im.seek(1)
@@ -639,6 +643,60 @@ def warn_pages_left_out(im: Image.Image) -> None:
                     f"animation: only its first page ({size[0]}x{size[1]}) is read, and "
                     f"{left_out} other {pages} left out; save each page as an image of its "
                     "own to use it", PagesLeftOutWarning)
+
+
+class UnterminatedGifWarning(UserWarning):
+    """A GIF ends after a whole frame without its trailer (the byte ``;`` every GIF ends
+    with): it may have been cut short there, and frames after it lost. The frames it
+    has are read, as viewers (and gifsicle and ImageMagick) show them."""
+
+
+def warn_unterminated_gif(p: Path, fmt: str | None) -> None:
+    """Warn (:class:`UnterminatedGifWarning`) when the file ``p``, of Pillow's format ``fmt``,
+    is a GIF whose blocks end at the end of the file with no trailer. A file cut inside a
+    block is left to the decoder, which refuses it; one whose last byte is the trailer, or
+    that has one followed by other bytes, is whole."""
+    if fmt != "GIF":
+        return
+    with open(p, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) == b";":  # every whole GIF but those with bytes after the trailer
+            return
+        f.seek(0)
+        data = f.read()
+    frames = _frames_before_end(data)
+    if frames:
+        held = "1 frame" if frames == 1 else f"{frames} frames"
+        warn_caller(f"the GIF ends after {held} without its trailer (the ';' that ends "
+                    "every GIF): it may have been cut short and later frames lost; the "
+                    f"{held} it has {'is' if frames == 1 else 'are'} read",
+                    UnterminatedGifWarning)
+
+
+def _frames_before_end(data: bytes) -> int:
+    """The image blocks of the GIF ``data`` when its blocks end exactly at the end of the
+    data with no trailer; 0 when there is a trailer, or a block is cut short or unknown."""
+    flags = data[10] if len(data) > 10 else 0
+    at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # the global colour table
+    frames = 0
+    while at < len(data):
+        tag = data[at]
+        if tag == 0x2C:  # an image: its descriptor, local table, LZW code size, data
+            if at + 10 > len(data):
+                return 0
+            local = data[at + 9]
+            at += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
+            frames += 1
+        elif tag == 0x21:  # an extension: its label, then data sub-blocks
+            at += 2
+        else:  # the trailer, or a byte no block starts with
+            return 0
+        while at < len(data) and data[at]:  # sub-blocks, each led by its length
+            at += data[at] + 1
+        if at >= len(data):  # cut inside the sub-blocks, or before their terminator
+            return 0
+        at += 1
+    return frames
 
 
 def _reduced_copy(im: Image.Image) -> bool:

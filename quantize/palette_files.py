@@ -26,7 +26,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
   one alpha is that transparent entry (alpha 0), so a translucent entry is
   written opaque (with a warning). Read also without the count, as RGB
-  triples alone: 768 bytes hold 256 colours, a shorter file (a multiple of 3)
+  triples alone: 768 bytes hold 256 colours (as Adobe's format gives them, and
+  Photoshop and GIMP read them; a tail of black entries, likely unused, is named
+  in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
   the colours it has; the transparent index of a file of 772 reads as alpha 0, and
   a count of 0 or above 256 (0xffff), which writers put when they set none, as
   all 256 colours;
@@ -71,8 +73,9 @@ __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
 
 class PaletteFormatWarning(UserWarning):
     """A palette file may not be read (or used) as the tool its format is named after
-    reads it: a .hex file whose lines look like Paint.NET's ``aarrggbb``, or a Paint.NET
-    .txt file of more colours than Paint.NET reads."""
+    reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
+    ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
+    Adobe .act table of 768 bytes (no count) whose last entries are black, all read."""
 
 
 #: Palette file extensions and what they hold.
@@ -396,6 +399,9 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         When a .hex file looks like a Paint.NET palette without its header: every
         line 8 digits beginning ``ff``, their last two digits not all alike (read
         as ``rrggbbaa``, each entry would be red 255 with its blue as alpha).
+        When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
+        is not set, ends in two or more black entries: all 256 are read, as Adobe's
+        format says, but they are likely a smaller palette's unused entries.
 
     Raises
     ------
@@ -561,16 +567,36 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
                              f"transparent index) or of 3 bytes per colour, 3 to "
                              f"{table_bytes}", path=p)
     if len(data) <= table_bytes:
-        return np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
+        colors = np.frombuffer(data, np.uint8).reshape(-1, 3).copy()
+        if len(data) == table_bytes:
+            _note_black_tail(colors, p)
+        return colors
     table = np.frombuffer(data, np.uint8, table_bytes).reshape(_ACT_COLORS, 3)
     count, transparent = struct.unpack(">HH", data[table_bytes:])
     if not 1 <= count <= _ACT_COLORS:  # not set: every colour of the table
+        _note_black_tail(table, p, count)
         count = _ACT_COLORS
     if transparent >= count:  # 0xffff: none (an index past the colours names none either)
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
     return colors
+
+
+def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> None:
+    """Warn when a table of 256 colours without a count (768 bytes, or 772 whose ``count``
+    is not set: 0 or above 256) ends in two or more black entries: all 256 are read, as
+    Adobe's format says and Photoshop and GIMP read it, but such a tail is likely the
+    unused entries of a smaller palette, zeroed."""
+    not_black = np.flatnonzero(colors.any(axis=1))
+    tail = colors.shape[0] - (int(not_black[-1]) + 1 if not_black.size else 0)
+    if 2 <= tail < colors.shape[0]:
+        table = ("of 768 bytes has no count of the colours used" if count is None else
+                 f"of 772 bytes gives no count of the colours used ({count})")
+        warn_caller(f"{p.name}: an Adobe colour table {table}, so all {colors.shape[0]} are "
+                    f"read (as Photoshop and GIMP read it), and its last {tail} are black: "
+                    f"unused entries, if the palette has {colors.shape[0] - tail} colours (a "
+                    "772-byte table's count leaves them out)", PaletteFormatWarning)
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:

@@ -811,6 +811,39 @@ def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_
     assert still["k"] == 0 and (tmp_path / "still.hex").read_text() == "00000000\n"
 
 
+def test_a_fully_transparent_animation_is_named_as_a_still_by_the_k_quality_chose(tmp_path):
+    """--quality names the output after the k it chose: 0 for an image with no visible
+    pixel, which the summary says (``chose k=0``); the animation was named .k1, after the
+    placeholder colour of its palette, while a still is named .k0."""
+    clear = np.zeros((4, 4, 4), np.uint8)
+    red = clear.copy()
+    red[..., 0] = 255  # a colour stored in transparent pixels: a frame of its own
+    for name in ("clear.gif", "clear.png"):
+        Image.fromarray(clear, "RGBA").save(tmp_path / name, save_all=True, duration=[50, 70],
+                                            append_images=[Image.fromarray(red, "RGBA")])
+        record = reduce_file(tmp_path / name, quality=2.0)
+        assert Path(record["output"]).name == f"clear.k0{Path(name).suffix}"
+        assert record["k"] == 0
+    Image.fromarray(red, "RGBA").save(tmp_path / "still.png")
+    assert Path(reduce_file(tmp_path / "still.png", quality=2.0)["output"]).name == \
+        "still.k0.png"
+
+
+def test_reduce_animation_file_says_a_gif_may_be_cut_short(tmp_path):
+    """Called alone (not through reduce_file, whose first-frame read says it), the job
+    also warns of a GIF that ends after a whole frame without its trailer."""
+    from quantize.io import UnterminatedGifWarning
+
+    frames = [Image.fromarray(np.full((4, 6), 60 * (i + 1), np.uint8)) for i in range(3)]
+    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    src = tmp_path / "cut.gif"
+    src.write_bytes((tmp_path / "whole.gif").read_bytes()[:-1])  # no trailer
+    with pytest.warns(UnterminatedGifWarning, match=r"^the GIF ends after 3 frames without"):
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=3)
+    assert record["frames"] == 3
+
+
 def test_a_single_untimed_image_is_not_called_pages(tmp_path):
     # reduce_animation_file on a JPEG warned "JPEG of 1 pages, which have no duration".
     Image.fromarray(np.array([[RED, BLUE], [GREEN, WHITE]], np.uint8)).save(tmp_path / "a.tif")

@@ -1100,6 +1100,21 @@ def test_a_default_output_named_after_the_image_that_is_another_input_is_refused
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_k0_name_that_quality_may_give_another_input_is_refused(tmp_path):
+    """--quality names an image with no visible pixel .k0: an input of that name was not
+    checked (names of k 1 and up only), and with --force the first job overwrote it."""
+    Image.new("RGBA", (4, 4), (9, 9, 9, 0)).save(tmp_path / "a.png")
+    Image.new("RGB", (4, 4), "blue").save(tmp_path / "a.k0.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(tmp_path / "a.png", tmp_path / "a.k0.png", "--force", "--quality", "2")
+    assert result.exit_code == 2, result.output
+    assert one_error_line(result) == (
+        f"quantize: error: {tmp_path / 'a.png'}: its output may be "
+        f"{str(tmp_path / 'a.k0.png')!r}, which is also an input; rename that input, or "
+        "choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("other, args", [
     ("a.k17.png", ["--quality", "50", "-k", "16"]),  # more than the -k allowed
     ("a.k4.png", ["--palette-in", "p.hex"]),  # more than the palette's entries
@@ -1791,3 +1806,23 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
                            "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
                            "and is read as rrggbbaa: red 255, its last two digits as alpha; "
                            "if it is a Paint.NET palette, name it .txt\n")
+
+
+def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path):
+    """Cut after its second frame, with no trailer, a 3-frame GIF was reduced to 2 frames
+    without a word: a line now says it may have been cut short (once, though both the
+    first-frame read and the animation job find it)."""
+    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
+    frames[0].save(tmp_path / "whole.gif", save_all=True, append_images=frames[1:],
+                   duration=100, loop=0)
+    data = (tmp_path / "whole.gif").read_bytes()
+    controls = [i for i in range(len(data)) if data.startswith(b"\x21\xf9\x04", i)]
+    src = tmp_path / "cut.gif"
+    src.write_bytes(data[:controls[2]])  # before the third frame's control extension
+    result = run(src, "-k", 2)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {src}: the GIF ends after 2 frames without its trailer (the ';' "
+        "that ends every GIF): it may have been cut short and later frames lost; the 2 "
+        "frames it has are read"]
+    assert Image.open(tmp_path / "cut.k2.gif").n_frames == 2

@@ -1985,3 +1985,66 @@ def test_folder_made_removes_the_folders_it_made_before_one_it_cannot_make(tmp_p
             pass
     assert (info.value.errno, info.value.filename) == (errno.ENAMETOOLONG, str(long))
     assert _tree(tmp_path) == []
+
+
+# --------------------------------------------------------------------------
+# GIFs without their trailer
+# --------------------------------------------------------------------------
+
+
+def _three_frame_gif(path: Path) -> bytes:
+    """A GIF of three 6x4 frames of two colours each; its bytes."""
+    frames = [Image.fromarray(np.full((4, 6), 40 * (i + 1), np.uint8)) for i in range(3)]
+    for i, frame in enumerate(frames):
+        frame.putpixel((i, 0), 255)
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return path.read_bytes()
+
+
+def _gif_cut_before_frame(data: bytes, n: int) -> bytes:
+    """``data`` up to the graphic control extension of its frame ``n`` (0-based)."""
+    at = -1
+    for _ in range(n + 1):
+        at = data.index(b"\x21\xf9\x04", at + 1)
+    return data[:at]
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3])
+def test_a_gif_cut_at_a_frame_boundary_is_read_with_a_warning(tmp_path, frames):
+    """A GIF ending after a whole frame without its trailer (';') was read as the frames
+    it has without a word, as gifsicle and ImageMagick read it; it may have been cut
+    short, so a warning now says so (the frames it has are still read)."""
+    from quantize.io import UnterminatedGifWarning
+
+    data = _three_frame_gif(tmp_path / "whole.gif")
+    cut = data[:-1] if frames == 3 else _gif_cut_before_frame(data, frames)
+    path = tmp_path / "cut.gif"
+    path.write_bytes(cut)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_image(path)
+    held = "1 frame" if frames == 1 else f"{frames} frames"
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        UnterminatedGifWarning,
+        f"the GIF ends after {held} without its trailer (the ';' that ends every GIF): it "
+        f"may have been cut short and later frames lost; the {held} it has "
+        f"{'is' if frames == 1 else 'are'} read")]
+    assert loaded.n_frames == frames
+
+
+@pytest.mark.parametrize("tail", [b"", b"\x00\x00junk"])
+def test_a_whole_gif_and_one_cut_inside_a_block_give_no_trailer_warning(tmp_path, tail):
+    """A trailer, also followed by other bytes, is a whole GIF; a file cut inside a block
+    (here the last frame's image data) is left to the decoder, which refuses it."""
+    from quantize.io import UnterminatedGifWarning
+
+    data = _three_frame_gif(tmp_path / "whole.gif")
+    path = tmp_path / "a.gif"
+    path.write_bytes(data + tail)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnterminatedGifWarning)
+        assert load_image(path).n_frames == 3
+        path.write_bytes(data[:-6])  # inside the last frame's data
+        assert load_image(path).n_frames == 3  # the first frame alone is decoded
+        with pytest.raises(ImageReadError, match="truncated"):
+            list(iter_frames(path))

@@ -418,6 +418,45 @@ def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, tr
         assert read[transparent, 3] == 0
 
 
+@pytest.mark.parametrize("used, warned", [(4, True), (254, True), (255, False), (0, False)])
+def test_act_file_of_768_bytes_ending_in_black_is_read_whole_with_a_note(tmp_path, used,
+                                                                          warned):
+    """A 768-byte table has no count (nor a 772-byte one whose count is 0 or 0xffff):
+    Adobe's format gives it 256 colours, and Photoshop and GIMP read them all, so a
+    4-colour palette padded with black reads as 256 colours.
+    That is kept, but was said nowhere: a warning now names the black tail (two or more
+    black entries; one may be a colour of the palette; all black says nothing)."""
+    from quantize.palette_files import PaletteFormatWarning
+
+    table = np.zeros((256, 3), np.uint8)
+    table[:used] = (np.arange(3 * used) % 200 + 20).reshape(used, 3)
+    path = tmp_path / "four.act"
+    path.write_bytes(table.tobytes())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read = read_palette(path)
+    assert np.array_equal(read, table)
+    assert [(w.category, str(w.message)) for w in caught] == ([(
+        PaletteFormatWarning,
+        "four.act: an Adobe colour table of 768 bytes has no count of the colours used, so "
+        f"all 256 are read (as Photoshop and GIMP read it), and its last {256 - used} are "
+        f"black: unused entries, if the palette has {used} colours (a 772-byte table's "
+        "count leaves them out)")] if warned else [])
+    path.write_bytes(table.tobytes() + bytes([0, max(used, 1), 0xFF, 0xFF]))  # counted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).shape == (max(used, 1), 3)
+    path.write_bytes(table.tobytes() + b"\xff\xff\xff\xff")  # a count not set: all read
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_palette(path).shape == (256, 3)
+    assert [str(w.message) for w in caught] == ([
+        "four.act: an Adobe colour table of 772 bytes gives no count of the colours used "
+        f"(65535), so all 256 are read (as Photoshop and GIMP read it), and its last "
+        f"{256 - used} are black: unused entries, if the palette has {used} colours (a "
+        "772-byte table's count leaves them out)"] if warned else [])
+
+
 @pytest.mark.parametrize("n", [1, 2, 255])
 def test_act_file_of_the_colours_used_alone_is_read(tmp_path, n):
     # Tools that write only the colours used (3 bytes each, no count) made files that

@@ -262,6 +262,23 @@ def test_a_palette_file_of_transparent_entries_alone_is_named(photo, tmp_path):
         reduce_file(photo, tmp_path / "out.png", palette_in=hex_file)
 
 
+@pytest.mark.parametrize("out", ["out.png", "out.gif", "out.webp"])
+def test_few_colours_are_warned_of_with_the_n_colors_asked(tmp_path, out):
+    """Asked for 256, an indexed output with fully transparent pixels is fitted 255 colours
+    and that entry: the warning named n_colors=255, which the user never gave."""
+    rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 255]],
+                     [[10, 10, 200, 255], [250, 250, 250, 0]]], np.uint8)
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = reduce_file(src, tmp_path / out, n_colors=256)
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        ColorCountWarning,
+        "n_colors=256 but the image has only 3 distinct colours; returning those 3")]
+    assert record["k"] == 3 and record["n_colors"] == 256
+
+
 def test_partial_alpha_round_trips_through_the_png_trns(tmp_path):
     """A 2 x 2 RGBA image with four distinct alphas at k=4 is lossless, file to file."""
     rgba = np.array([[[200, 10, 10, 255], [10, 200, 10, 128]],

@@ -362,6 +362,48 @@ def test_semi_transparent_pixels_keep_their_alpha_and_clear_ones_share_an_entry(
     assert result.transparency() == bytes(result.alpha.tolist() + [0])
 
 
+@pytest.mark.parametrize("clear", [False, True])
+def test_k_at_or_above_the_colours_with_alpha_draws_each_colour_with_its_own_entry(
+        rng, monkeypatch, clear):
+    """No colour is compared with the other colours' entries (all pairs: 65,536 colours
+    at k = 65536 took over a minute), and each is drawn exactly, faint ones included,
+    the fully transparent pixels with their own entry."""
+    from quantize.reduce import image
+
+    monkeypatch.setattr(image, "_nearest_entries",
+                        lambda *args: pytest.fail("colours matched against the entries"))
+    rgba = rng.integers(0, 256, (24, 20, 4), dtype=np.uint8)
+    rgba[..., 3] |= 1
+    rgba[:3, :, 3] = np.arange(20) % 2 + 1  # faint: nearer the transparent entry than most
+    if clear:
+        rgba[-2:] = 0
+    visible = rgba.reshape(-1, 4)[rgba.reshape(-1, 4)[:, 3] > 0]
+    m = len({tuple(c) for c in visible.tolist()})
+    with pytest.warns(ColorCountWarning):
+        result = reduce_colors(rgba, m + 5, seed=0)
+    assert result.k == m and result.transparent_index == (m if clear else None)
+    assert np.array_equal(result.to_rgba(), rgba)
+    assert result.psnr == np.inf and result.delta_e == 0.0
+
+
+def test_an_rgba_fit_with_no_transparent_pixel_keeps_the_fits_labels(rng, monkeypatch):
+    """The fit's labels are every colour's nearest entry already: with no transparent
+    entry to go to, they are not matched again (a second all-pairs search)."""
+    from quantize.colors import features_of
+    from quantize.reduce import image
+
+    monkeypatch.setattr(image, "_nearest_entries",
+                        lambda *args: pytest.fail("colours matched again"))
+    rgba = rng.integers(1, 256, (30, 30, 4), dtype=np.uint8)
+    result = reduce_colors(rgba, 16, seed=4)
+    assert result.k == 16 and result.transparent_index is None
+    entries = np.column_stack([result.palette, result.alpha])
+    d = ((features_of(rgba.reshape(-1, 4), "rgb")[:, None, :].astype(np.float64)
+          - features_of(entries, "rgb")[None].astype(np.float64)) ** 2).sum(axis=2)
+    drawn = d[np.arange(d.shape[0]), result.indices.ravel()]
+    assert np.allclose(drawn, d.min(axis=1), rtol=1e-5, atol=1e-3)
+
+
 def test_rgba_metrics_are_measured_on_premultiplied_rgba(rng):
     rgba = rng.integers(0, 256, (16, 16, 4), dtype=np.uint8)
     rgba[:3, :, 3] = 0

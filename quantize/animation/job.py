@@ -44,6 +44,7 @@ from ..io import (
     check_output_size,
     removed_on_failure,
     require_regular_file,
+    warn_unterminated_gif,
 )
 from ..names import output_stem, quoted
 from ..palette_files import write_palette
@@ -178,6 +179,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
         check_path(output, "output")
     opts = check_animation_options(src, output, **options)
     info = probe_animation(src, max_pixels=opts.max_pixels)
+    warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
     if not info.timed and info.n_frames > 1:  # one page has no pages to time
@@ -186,7 +188,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
     _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
-    n = name_colors(opts.n_colors, opts.palette_in, opts.quality, plan.k)
+    n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(
         src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
@@ -301,6 +303,15 @@ def _warn_cut(stats: FrameStats, info: AnimationInfo) -> None:
 def _nothing_opaque(stats: FrameStats) -> bool:
     """Every pixel of every frame was written transparent."""
     return stats.transparent_pixels == stats.pixels
+
+
+def _chosen(plan: Any) -> int:
+    """The colours the plan draws, known before any frame is written: the k ``quality``
+    chose names the output, 0 (``.k0``) when no frame has an opaque pixel (the palette
+    then holds a placeholder colour), as for a still."""
+    if isinstance(plan, GlobalPlan) and plan.codes.size == 0:
+        return 0
+    return plan.k
 
 
 def _colours(plan: Any, stats: FrameStats) -> int:

@@ -567,8 +567,10 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                                str(given))
 
 
-# A default output name: the input's stem, ".k", the number of colours and the extension.
-_NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>[1-9][0-9]*)(?P<ext>\.[^.]+)", re.DOTALL)
+# A default output name: the input's stem, ".k", the number of colours (0 when --quality
+# found no visible pixel) and the extension.
+_NUMBERED_NAME = re.compile(r"(?P<stem>.+)\.k(?P<n>0|[1-9][0-9]*)(?P<ext>\.[^.]+)",
+                            re.DOTALL)
 
 
 def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:

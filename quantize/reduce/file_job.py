@@ -13,7 +13,7 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -202,9 +202,10 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                               f"output={quoted(job.output)}", ".png or .tif")
         k = job.colors_for(loaded, opts["quality"])
         try:
-            result = reduce_checked(loaded.rgb, loaded.alpha, check_options(
-                k, opts["quality"], opts["space"], opts["dither"], opts["exact_colors"],
-                job.palette), check_seed(opts["seed"]))
+            checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
+                                    opts["exact_colors"], job.palette)
+            result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
+                                    asked=job.n_colors), check_seed(opts["seed"]))
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -598,7 +599,8 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     """Every N and extension the default output ``<stem>.k<N><ext>`` of ``src`` may have.
 
     Known before the image is read, unlike the name itself: with ``quality``
-    N is the k chosen (1 to ``n_colors``, or to 256); with a palette of
+    N is the k chosen (1 to ``n_colors``, or to 256; 0 for an image, or every frame of
+    an animation, with no visible pixel); with a palette of
     ``palette_size`` entries, its size (an animation's, its opaque entries);
     otherwise ``n_colors`` (default 16). The extension is .png, or for an
     animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name
@@ -608,12 +610,12 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
     (range(8, 9), ('.png', '.webp'))
     >>> default_output_names(Path("photo.jpg"), 64, 2.0, None)
-    (range(1, 65), ('.png', '.gif'))
+    (range(0, 65), ('.png', '.gif'))
     """
     from ..animation.sinks import default_suffix
 
-    if quality is not None:
-        numbers = range(1, (MAX_PALETTE if n_colors is None else n_colors) + 1)
+    if quality is not None:  # 0 for an image with no visible pixel
+        numbers = range(0, (MAX_PALETTE if n_colors is None else n_colors) + 1)
     elif palette_size is not None:
         numbers = range(1, palette_size + 1)
     else:

@@ -71,7 +71,9 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         At most 65,536 (:data:`~quantize.reduce.fit.MAX_COLORS`): the time grows
         about as the square of the palette: on a 300 x 451 photo of 31,000
         colours, 1,000 colours took 1 s and 4,000 took 19 s, on a 12 MP photo
-        4,096 took 148 s (2 cores); no more than the image has are fitted.
+        4,096 took 148 s (2 cores); no more than the image has are fitted: an
+        image of at most ``n_colors`` colours keeps them all, each its own entry,
+        without that cost.
     quality : float, optional
         Choose the fewest colours whose mean CIEDE2000 against the original is
         at most this (measured without dithering), a number >= 0: about 1 is
@@ -162,9 +164,10 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     pal, labels, fitted = _palette_for(hist, opts, rng)
     entries = pal if pixels.hidden == 0 else np.vstack([pal, np.zeros((1, 4), np.uint8)])
-    if hist.colors.shape[0] and (with_alpha or not fitted):
-        # A given palette is matched here; with alpha, a faint colour may also go to
-        # the transparent entry.
+    if hist.colors.shape[0] and (not fitted or (pixels.hidden and not _own_colors(pal, hist))):
+        # A given palette is matched here; a faint colour may also go to the transparent
+        # entry, unless every colour has an entry of its own. (A fitted palette's
+        # labels are its colours' nearest entries already.)
         labels = _nearest_entries(hist.features, entries, None if fitted else pal, opts.space)
     k = pal.shape[0]
     if fitted and k:  # by share of the final labels; the transparent entry stays last
@@ -341,10 +344,17 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:
-        warn_few_colors(m, k)
+        warn_few_colors(m, opts.asked or k)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng)
     return pal, labels, True
+
+
+def _own_colors(pal: np.ndarray, hist: Histogram) -> bool:
+    """Whether the fitted palette ``pal`` is the histogram's colours themselves, each
+    its own entry (:func:`fit` with no more colours than ``k``): the image is then drawn
+    exactly, with no colour compared with another's entry."""
+    return pal.shape[0] == hist.colors.shape[0]
 
 
 def _nearest_entries(features: np.ndarray, entries: np.ndarray, given: np.ndarray | None,

@@ -46,7 +46,12 @@ __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "chec
 
 @dataclass(frozen=True)
 class Options:
-    """reduce_colors' parameters after validation."""
+    """reduce_colors' parameters after validation.
+
+    ``asked``: the ``n_colors`` its caller was given, when it fits fewer (a palette image
+    of 256 colours with fully transparent pixels gets 255 and that entry), so that a
+    warning of too few colours names the number the user asked for.
+    """
 
     n_colors: int | None
     quality: float | None
@@ -54,6 +59,7 @@ class Options:
     dither: float
     exact_colors: bool
     palette: np.ndarray | None
+    asked: int | None = None
 
 
 def check_dither(dither: Any) -> float:

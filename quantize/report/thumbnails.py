@@ -33,6 +33,7 @@ from ..io import (
     ColorProfileWarning,
     LoadedImage,
     PagesLeftOutWarning,
+    UnterminatedGifWarning,
     load_image,
     require_regular_file,
 )
@@ -137,6 +138,7 @@ def _loaded_pil(path: Path, max_pixels: int | None,
     with warnings.catch_warnings():  # the file's job reported it, on its own line
         warnings.simplefilter("ignore", ColorProfileWarning)
         warnings.simplefilter("ignore", PagesLeftOutWarning)
+        warnings.simplefilter("ignore", UnterminatedGifWarning)
         loaded = load_image(path, max_pixels=max_pixels, shrink_to=shrink_to)
     im = Image.fromarray(loaded.rgb)
     if loaded.alpha is not None:
