@@ -83,6 +83,23 @@ def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 2, 2)
 
 
+def test_clusters_that_min_region_merges_away_are_not_counted(tmp_path):
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    # k-means makes both clusters, but each half (144 pixels) is under --min-region: the
+    # one region left belongs to one cluster, and the line and the record say so
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-w", "texture=0",
+                                 "-w", "xy=0", "--min-region", "200",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
+    record = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (2, 1, 1)
+    assert [r["cluster"] for r in record["region_stats"]] == [0]
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output
