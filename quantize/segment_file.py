@@ -355,11 +355,17 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
     Raises
     ------
     OutputError
-        If ``outdir`` is a file, or a folder cannot be created, naming it.
+        If ``outdir`` is a file or a link that leads nowhere (or lies under one), or a
+        folder cannot be created, naming it.
     """
     if outdir.exists() and not outdir.is_dir():
         raise OutputError("exists and is not a directory, expected an "
                           "output folder", path=outdir)
+    link = _link_to_nowhere(outdir)
+    if link is not None:  # named as such, not as mkdir's bare "File exists"
+        where = "is" if link == outdir else f"lies under {quoted(link)}, which is"
+        raise OutputError(f"{where} a link to {quoted(os.readlink(link))}, which does not "
+                          "exist; expected an output folder", path=outdir)
     with contextlib.ExitStack() as stack:
         try:
             created = stack.enter_context(folder_made(outdir))
@@ -374,6 +380,17 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
                     with contextlib.suppress(OSError):
                         (outdir / name).unlink(missing_ok=True)
             raise
+
+
+def _link_to_nowhere(folder: Path) -> Path | None:
+    """The symbolic link that leads nowhere among ``folder`` and its parents that do not
+    exist, or None: no folder can be made through it."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None
+        if path.is_symlink():
+            return path
+    return None
 
 
 def _prepare_outputs(input: Path, outdir: Path, force: bool,

@@ -100,6 +100,19 @@ def test_clusters_that_min_region_merges_away_are_not_counted(tmp_path):
     assert [r["cluster"] for r in record["region_stats"]] == [0]
 
 
+def test_a_default_outdir_that_is_a_link_leading_nowhere_is_one_line_naming_it(tmp_path):
+    from .fs_support import symlink_or_skip
+
+    src = tmp_path / "one.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    symlink_or_skip(tmp_path / "one.segments", tmp_path / "gone", to_folder=True)
+    result = runner.invoke(app, ["segment", str(src)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"quantize: error: {src}: {tmp_path / 'one.segments'}: is a link "
+                             f"to '{tmp_path / 'gone'}', which does not exist; expected an "
+                             "output folder\n")
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output

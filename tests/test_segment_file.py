@@ -487,6 +487,23 @@ def test_a_file_in_place_of_the_outdir_is_left_alone(tmp_path):
     assert (tmp_path / "seg").read_text() == "a file"
 
 
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_an_outdir_through_a_link_that_leads_nowhere_is_named_as_one(tmp_path, under):
+    # mkdir said only "output folder ... cannot be created (File exists)", of a path that
+    # does not exist; the default folder of quantize segment, and each of a batch's, met it
+    from .fs_support import symlink_or_skip
+
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    symlink_or_skip(tmp_path / "seg", tmp_path / "gone", to_folder=True)
+    outdir = tmp_path / "seg" / under if under else tmp_path / "seg"
+    where = "is" if not under else f"lies under '{tmp_path / 'seg'}', which is"
+    with pytest.raises(OutputError) as caught:
+        segment_file(tmp_path / "in.png", outdir)
+    assert str(caught.value) == (f"{outdir}: {where} a link to '{tmp_path / 'gone'}', which "
+                                 "does not exist; expected an output folder")
+    assert not (tmp_path / "gone").exists() and (tmp_path / "seg").is_symlink()
+
+
 def test_a_successful_job_into_new_nested_folders_keeps_them(tmp_path):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
     segment_file(tmp_path / "in.png", tmp_path / "a" / "b", regions=1)
