@@ -321,7 +321,8 @@ class SegmentResult(ReadOnlyArrays):
         return _regions.find_boundaries(self.labels)
 
     def mean_color_image(self) -> np.ndarray:
-        """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded."""
+        """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded
+        to the nearest integer (a mean of exactly .5 to the even one, as ``np.rint``)."""
         return _regions.mean_color_image(self.labels, self.image, self.n_regions,
                                          sums=self._region_sums())
 

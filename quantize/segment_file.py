@@ -130,8 +130,9 @@ def segment_file(
     dict
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
         ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
-        (the clusters k-means made, fewer than ``n_clusters`` when the image
-        has fewer distinct pixels; null for the hierarchy), ``regions``, ``n_regions``,
+        (the clusters the regions belong to, fewer than ``n_clusters`` when the
+        image has fewer distinct pixels or when smoothing and ``min_region`` leave
+        some cluster no region; null for the hierarchy), ``regions``, ``n_regions``,
         ``min_region``, ``weights``, ``space``, ``seed`` (the int given, by which k-means
         gives the same regions again; null for ``seed=None`` or a Generator; the
         hierarchy does not use it), ``seconds`` and ``outputs`` (the written file names).
@@ -271,8 +272,10 @@ def _resolved(path: Path) -> Path:
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
-    """The k-means clusters ``result`` was built from (fewer than asked on a plain image)."""
-    return None if n_clusters is None else int(result.centers.shape[0])
+    """The k-means clusters ``result``'s regions belong to: fewer than asked when the image
+    has fewer distinct feature vectors, or when the smoothing and the ``min_region`` merges
+    leave some cluster no region (``-k 5 --min-region`` the whole image: one)."""
+    return None if n_clusters is None else int(np.unique(result.clusters).size)
 
 
 def check_segment_options(*, n_clusters: int | None = None, regions: int | None = None,
@@ -352,11 +355,17 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
     Raises
     ------
     OutputError
-        If ``outdir`` is a file, or a folder cannot be created, naming it.
+        If ``outdir`` is a file or a link that leads nowhere (or lies under one), or a
+        folder cannot be created, naming it.
     """
     if outdir.exists() and not outdir.is_dir():
         raise OutputError("exists and is not a directory, expected an "
                           "output folder", path=outdir)
+    link = _link_to_nowhere(outdir)
+    if link is not None:  # named as such, not as mkdir's bare "File exists"
+        where = "is" if link == outdir else f"lies under {quoted(link)}, which is"
+        raise OutputError(f"{where} a link to {quoted(os.readlink(link))}, which does not "
+                          "exist; expected an output folder", path=outdir)
     with contextlib.ExitStack() as stack:
         try:
             created = stack.enter_context(folder_made(outdir))
@@ -371,6 +380,17 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
                     with contextlib.suppress(OSError):
                         (outdir / name).unlink(missing_ok=True)
             raise
+
+
+def _link_to_nowhere(folder: Path) -> Path | None:
+    """The symbolic link that leads nowhere among ``folder`` and its parents that do not
+    exist, or None: no folder can be made through it."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None
+        if path.is_symlink():
+            return path
+    return None
 
 
 def _prepare_outputs(input: Path, outdir: Path, force: bool,

@@ -83,6 +83,36 @@ def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 2, 2)
 
 
+def test_clusters_that_min_region_merges_away_are_not_counted(tmp_path):
+    src = tmp_path / "two.png"
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    Image.fromarray(img).save(src)
+    # k-means makes both clusters, but each half (144 pixels) is under --min-region: the
+    # one region left belongs to one cluster, and the line and the record say so
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-w", "texture=0",
+                                 "-w", "xy=0", "--min-region", "200",
+                                 "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
+    record = json.loads((tmp_path / "s" / "segments.json").read_text())
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (2, 1, 1)
+    assert [r["cluster"] for r in record["region_stats"]] == [0]
+
+
+def test_a_default_outdir_that_is_a_link_leading_nowhere_is_one_line_naming_it(tmp_path):
+    from .fs_support import symlink_or_skip
+
+    src = tmp_path / "one.png"
+    Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
+    symlink_or_skip(tmp_path / "one.segments", tmp_path / "gone", to_folder=True)
+    result = runner.invoke(app, ["segment", str(src)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"quantize: error: {src}: {tmp_path / 'one.segments'}: is a link "
+                             f"to '{tmp_path / 'gone'}', which does not exist; expected an "
+                             "output folder\n")
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output

@@ -452,18 +452,18 @@ def test_every_string_is_escaped(tmp_path):
 
 
 def test_segment_mode_shows_the_clusters_the_segmentation_has_not_those_asked(tmp_path):
-    # -k 4 on an image of two distinct feature vectors uses 2 clusters (the command's line:
-    # "1 region from 2 clusters"); the page said 4
+    # -k 4 on an image of two distinct feature vectors makes 2 clusters, and its one region
+    # belongs to one of them (the command's line: "1 region from 1 cluster"); the page said 4
     Image.new("RGB", (1, 2), (10, 20, 30)).save(tmp_path / "tiny.png")
     with pytest.warns(UserWarning, match="using 2 clusters"):
         record = segment_file(tmp_path / "tiny.png", tmp_path / "tiny", n_clusters=4, seed=0)
-    assert (record["n_clusters"], record["clusters_used"]) == (4, 2)
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (4, 1, 1)
     results = [FileResult(tmp_path / "tiny.png", tmp_path / "tiny", "ok", "", record)]
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
     row = file_rows(parse((tmp_path / "r.html").read_text()))[0]
     assert [td.all_text() for td in row.children[3:]] == [
-        "1", "2", "1×2", f"{record['seconds']:.2f}"]
-    assert row.attrs["data-clusters"] == "2.0"
+        "1", "1", "1×2", f"{record['seconds']:.2f}"]
+    assert row.attrs["data-clusters"] == "1.0"
 
 
 def test_segment_mode_shows_the_overlay_and_region_counts(tmp_path):

@@ -271,6 +271,29 @@ def test_result_views(rng):
     np.testing.assert_array_equal(overlay[~result.boundaries()], img[~result.boundaries()])
 
 
+def test_hierarchy_weights_count_at_their_size_as_documented():
+    # README: the merge cost is compared with a fixed height at the default cut, so
+    # halving color and texture together merges a border that the default weights keep;
+    # k-means, which standardises each group, gives the same clusters for both
+    img = np.full((40, 40, 3), 100, np.uint8)
+    img[:, 20:] = 130
+    halved = {"color": 0.5, "texture": 0.5}
+    assert segment(img).n_regions == 2
+    assert segment(img, weights=halved).n_regions == 1
+    np.testing.assert_array_equal(segment(img, 2, seed=0).labels,
+                                  segment(img, 2, weights={**halved, "xy": 0.15}, seed=0).labels)
+
+
+def test_a_mean_colour_of_exactly_a_half_rounds_to_even_as_documented():
+    # one region of two pixels: means 0.5, 1.5 and 2.5 give 0, 2 and 2 (the README's
+    # segmented.png), not the 1, 2 and 3 of rounding halves up
+    img = np.array([[[0, 0, 0], [1, 3, 5]]], np.uint8)
+    result = segment(img)
+    assert result.n_regions == 1
+    assert result.mean_color_image().tolist() == [[[0, 2, 2], [0, 2, 2]]]
+    assert result.region_stats()[0]["mean_color"] == [0.5, 1.5, 2.5]
+
+
 def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     # The docstring described k-means centres only; from the hierarchy they are
     # the regions' mean colours, one per region.

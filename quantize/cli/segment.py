@@ -73,8 +73,9 @@ Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
 With -k, a group's share of the distances k-means minimises is its weight, so 1
 means "as influential as colour" on any image; 0 switches a group off. In the
 hierarchy, xy sets the superpixels' compactness and the other three weigh the
-merge cost (color, intensity and texture all 0 is refused without -k, and with
---edges, whose map comes from the hierarchy).
+merge cost at their size, not only their ratios (doubling them all gives more
+regions at the default cut; color, intensity and texture all 0 is refused
+without -k, and with --edges, whose map comes from the hierarchy).
 Defaults: {defaults}.
 \b
 Examples:
