@@ -92,9 +92,6 @@ def _mark_pool_thread() -> None:
 def only_pool_besides() -> bool:
     """Whether every other thread of the process than the caller's is a thread of the shared
     pool, and so idle: only :func:`run` gives them tasks, and its caller waits for them.
-
-    >>> only_pool_besides()
-    True
     """
     caller = threading.current_thread()
     return all(thread is caller or thread in _pool_threads for thread in threading.enumerate())
