@@ -81,6 +81,8 @@ def _interrupted(signum: int, frame: object) -> None:
 
 # Whether guard_start paused the garbage collector, for release_start to resume it.
 _collector_paused = False
+# Whether guard_start found the process started as the command, for command_process.
+_as_command = False
 
 #: OpenBLAS reads this when it loads: its idle threads spin for 2**value cycles (4 to 30,
 #: 28 by default) before they sleep.
@@ -93,9 +95,10 @@ def guard_start() -> None:
     :func:`release_start`: make SIGINT end it with one line (if SIGINT is Python's own),
     and pause the cyclic garbage collector (if it runs). For good: have OpenBLAS's idle
     threads sleep at once, unless the user set :data:`OPENBLAS_TIMEOUT_VARIABLE`."""
-    global _collector_paused
+    global _collector_paused, _as_command
     if not started_as_command():
         return
+    _as_command = True
     os.environ.setdefault(OPENBLAS_TIMEOUT_VARIABLE, _OPENBLAS_LEAST_TIMEOUT)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         try:
@@ -117,3 +120,13 @@ def release_start() -> None:
         _collector_paused = False
         gc.freeze()
         gc.enable()
+
+
+def command_process() -> bool:
+    """Whether :func:`guard_start` found this process started as the command.
+
+    Asked once the command runs, when :func:`started_as_command` can no longer tell:
+    ``python -m quantize`` has by then replaced ``sys.argv[0]`` (``-m``) by the path of
+    the package's ``__main__.py``.
+    """
+    return _as_command

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TypeVar
 
-__all__ = ["count", "run", "set_count", "split"]
+__all__ = ["count", "only_pool_besides", "run", "set_count", "split"]
 
 T = TypeVar("T")
 
@@ -26,6 +26,8 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 #: ``in_pool`` is true in the pool's threads.
 _local = threading.local()
+#: The pool's threads, each added as it starts.
+_pool_threads: set[threading.Thread] = set()
 
 
 def count() -> int:
@@ -84,6 +86,15 @@ def _shared_pool() -> ThreadPoolExecutor:
 
 def _mark_pool_thread() -> None:
     _local.in_pool = True
+    _pool_threads.add(threading.current_thread())
+
+
+def only_pool_besides() -> bool:
+    """Whether every other thread of the process than the caller's is a thread of the shared
+    pool, and so idle: only :func:`run` gives them tasks, and its caller waits for them.
+    """
+    caller = threading.current_thread()
+    return all(thread is caller or thread in _pool_threads for thread in threading.enumerate())
 
 
 def _forget_pool() -> None:
@@ -91,6 +102,7 @@ def _forget_pool() -> None:
     global _pool, _pool_lock
     _pool = None
     _pool_lock = threading.Lock()  # a fork taken while another thread held it
+    _pool_threads.clear()
 
 
 os.register_at_fork(after_in_child=_forget_pool)

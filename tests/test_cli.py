@@ -129,19 +129,72 @@ def test_the_command_line_spares_python_its_exit_collections():
     assert done.stdout.split() == ["2", "True"]
 
 
+# Installed as sitecustomize: says on stderr when an atexit function runs, when Python takes
+# the sys module apart as the process ends, and when a thread of its own ends.
+_SHUTDOWN_PROBE = """\
+import atexit, os, sys, threading, time
+
+
+class _Probe:
+    def __del__(self, write=os.write):
+        write(2, b"taken apart\\n")
+
+
+sys.quantize_probe = _Probe()
+atexit.register(os.write, 2, b"atexit ran\\n")
+if os.environ.get("PROBE_THREAD_AFTER"):  # a thread at work until after the output exists
+    def _work(path=os.environ["PROBE_THREAD_AFTER"]):
+        while not os.path.exists(path):
+            time.sleep(0.01)
+        time.sleep(0.5)
+        os.write(2, b"thread done\\n")
+
+    threading.Thread(target=_work).start()
+"""
+
+
+@pytest.mark.parametrize("start", _entry_points(), ids=["python -m", "script"][:2])
+def test_the_command_ends_without_taking_python_apart(tmp_path, start):
+    """Its work done, the command ends its process itself: the atexit functions run, its
+    lines and exit code are those of the command, and Python does not free every module
+    and object first. A thread still at work (not one of quantize's idle ones) is let
+    finish, by Python's own exit."""
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5).save(tmp_path / "a.png")
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "sitecustomize.py").write_text(_SHUTDOWN_PROBE)
+    here = str(Path(quantize.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "probe"), here])}
+
+    def run(*args, **extra):
+        return subprocess.run([*start, *args], cwd=tmp_path, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120)
+
+    done = run("reduce", "a.png", "-k", "2", "-o", "b.png")
+    assert (done.returncode, done.stderr) == (0, "atexit ran\n")
+    assert done.stdout.startswith("a.png -> b.png: 2 colours, PSNR ")
+    assert Image.open(tmp_path / "b.png").mode == "P"
+    missing = run("reduce", "none.png")
+    assert (missing.returncode, missing.stderr) == (
+        ExitCode.FAILED, "quantize: error: none.png: no such file\natexit ran\n")
+    waited = run("reduce", "a.png", "-k", "2", "-o", "c.png", "--force",
+                 PROBE_THREAD_AFTER=str(tmp_path / "c.png"))
+    assert waited.returncode == 0
+    assert waited.stderr == "thread done\natexit ran\ntaken apart\n"
+
+
 def test_the_command_collects_no_garbage_while_it_imports():
     """Started as the command (here as ``python -m quantize`` would be), the imports run
     with the collector paused: it walked their objects again and again as they were
     made. main() resumes it, what the imports made frozen; a program that imports
     quantize keeps its collector as it was."""
-    probe = ("import gc, sys\n"
+    probe = ("import atexit, gc, sys\n"
              "sys.argv, sys.orig_argv = ['-m'], [sys.executable, '-m', 'quantize']\n"
              "import quantize\n"
              "paused = not gc.isenabled()\n"
              "sys.argv = ['quantize', '--version']\n"
              "from quantize.cli import main\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "print(paused, gc.isenabled())\n")
+             "atexit.register(lambda: print(paused, gc.isenabled()))\n"  # the command's end
+             "main()\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split()[-2:] == ["True", "True"]

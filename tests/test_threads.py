@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
 import sys
 import threading
 import time
@@ -130,3 +131,29 @@ def test_a_task_in_the_pool_runs_its_own_tasks_in_its_thread(monkeypatch):
     (in_caller, caller_inner), (in_pool, pool_inner) = got
     assert pool_inner == [in_pool, in_pool]  # a pool thread runs its tasks itself
     assert caller_inner[0] == in_caller != in_pool  # the caller runs the first of its own
+
+
+
+_IDLE_PROBE = """\
+import threading
+from quantize import _threads
+_threads.set_count(2)
+both = threading.Barrier(2, timeout=10)
+_threads.run([both.wait, both.wait])  # the pool now has a thread, idle
+seen = [_threads.only_pool_besides(), len(threading.enumerate())]
+release = threading.Event()
+other = threading.Thread(target=release.wait)
+other.start()
+seen.append(_threads.only_pool_besides())
+release.set()
+other.join()
+seen.append(_threads.only_pool_besides())
+print(*seen)
+"""
+
+
+def test_only_idle_pool_threads_besides_the_caller():
+    # In a fresh process: other tests may leave threads of their own running here.
+    done = subprocess.run([sys.executable, "-c", _IDLE_PROBE], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.split() == ["True", "2", "False", "True"]
