@@ -97,6 +97,9 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
 def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     """Per-pixel vectors ``(H, W, d)`` float32 whose region means describe a region.
 
+    A view of ``d`` contiguous planes ``(d, H, W)``, so ``reshape(H * W, d)`` is one
+    too (Fortran order).
+
     ``lab`` is ``(3, H, W)`` Lab (from :func:`lab_planes`), ``w`` validated
     weights. The columns are Lab colour times ``sqrt(color)``, L* times
     ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
@@ -121,7 +124,9 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
             amplitude -= np.float32(_REGION_TEXTURE_FLOOR)
             parts.append((np.maximum(amplitude, 0) * gain)[None])
             finer = coarser
-    return np.ascontiguousarray(np.concatenate(parts).transpose(1, 2, 0))
+    # A view of the planes, not a copy: each column of ``reshape(H * W, d)`` is a plane,
+    # contiguous, as the per-region sums read them.
+    return np.concatenate(parts).transpose(1, 2, 0)
 
 
 def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
