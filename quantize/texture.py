@@ -278,7 +278,8 @@ def _largest_box_difference(flat: np.ndarray, shape: tuple[int, int], y: np.ndar
     h, w = shape
     row_edges = [np.clip(y + d, 0, h) for d in (-radius, 0, 1, radius + 1)]
     col_edges = [np.clip(x + d, 0, w) for d in (-radius, 0, 1, radius + 1)]
-    corners = [[flat[r * (w + 1) + c] for c in col_edges] for r in row_edges]
+    # np.take copies whole rows at once; flat[index] copies them an element at a time.
+    corners = [[np.take(flat, r * (w + 1) + c, axis=0) for c in col_edges] for r in row_edges]
 
     def box(r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
         counts = corners[r1][c1] - corners[r0][c1] - corners[r1][c0] + corners[r0][c0]
