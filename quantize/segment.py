@@ -199,6 +199,17 @@ _COARSE_MIN_SIDE = 48
 # Earlier, from cached cues on photos 1, 5, 9, ...: 16 colours scored 0.004 better than
 # 8 at twice the cue's cost; radius 8 and 12 the same; only the two axis orientations
 # 0.001 lower; histograms of L* or of textons no better.
+# Not kept: 16 colours in place of 8, refitted alike (fit_boundary_cues.py --every 4
+# --offset 0 1): on photos 2, 6, 10, ... (50, fitted on by neither; bench_bsds.py --split
+# train --every 4 --offset 2, 99 levels, both runs side by side) ODS F 0.704 -> 0.710,
+# OIS F 0.721 -> 0.722, time 0.85x -> 0.92x felzenszwalb's; its integral image of twice
+# the depth also adds 1.4 bytes per pixel to a large photo's peak memory. From cached
+# cues on the same photos (30 levels; 0.703 / 0.716 as here), other candidates: the
+# 16-colour mix beside the 8-colour one 0.709 / 0.722 (by its parts' CPU time, about
+# 1.0-1.05x felzenszwalb's), the 8-colour mix also at radius 4 and 16 0.708 / 0.719,
+# g and g / m at sigma 2.5 with 7-pixel boxes 0.704 / 0.721, the squares of four
+# leading cues 0.703 / 0.720, the chi-squared distance of the two superpixels' whole
+# colour histograms 0.703 / 0.715, and an L* histogram mix 0.704 / 0.716.
 _CUE_WEIGHTS = {
     "log b": 0.1997, "log coarse": 1.6625, "relative height": 1.1749, "spectral": 1.5072,
     "log1p g1": 0.0903, "log g1 / m1": 0.0077, "log length": -0.0838,

@@ -97,6 +97,9 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
 def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     """Per-pixel vectors ``(H, W, d)`` float32 whose region means describe a region.
 
+    A view of ``d`` contiguous planes ``(d, H, W)``, so ``reshape(H * W, d)`` is one
+    too (Fortran order).
+
     ``lab`` is ``(3, H, W)`` Lab (from :func:`lab_planes`), ``w`` validated
     weights. The columns are Lab colour times ``sqrt(color)``, L* times
     ``sqrt(intensity)`` and the local amplitude of three octave bands of L*
@@ -121,7 +124,9 @@ def region_planes(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
             amplitude -= np.float32(_REGION_TEXTURE_FLOOR)
             parts.append((np.maximum(amplitude, 0) * gain)[None])
             finer = coarser
-    return np.ascontiguousarray(np.concatenate(parts).transpose(1, 2, 0))
+    # A view of the planes, not a copy: each column of ``reshape(H * W, d)`` is a plane,
+    # contiguous, as the per-region sums read them.
+    return np.concatenate(parts).transpose(1, 2, 0)
 
 
 def edge_strength(lab: np.ndarray, sigma: float = 1.0) -> np.ndarray:
@@ -273,7 +278,8 @@ def _largest_box_difference(flat: np.ndarray, shape: tuple[int, int], y: np.ndar
     h, w = shape
     row_edges = [np.clip(y + d, 0, h) for d in (-radius, 0, 1, radius + 1)]
     col_edges = [np.clip(x + d, 0, w) for d in (-radius, 0, 1, radius + 1)]
-    corners = [[flat[r * (w + 1) + c] for c in col_edges] for r in row_edges]
+    # np.take copies whole rows at once; flat[index] copies them an element at a time.
+    corners = [[np.take(flat, r * (w + 1) + c, axis=0) for c in col_edges] for r in row_edges]
 
     def box(r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
         counts = corners[r1][c1] - corners[r0][c1] - corners[r1][c0] + corners[r0][c0]

@@ -20,6 +20,26 @@ def test_small_region_joins_the_closest_neighbour():
     assert mapping[regions].tolist() == [[1, 1, 2, 2, 2], [1, 1, 2, 2, 2]]
 
 
+def test_join_names_each_component_by_its_smallest_label():
+    # A chain whose links run from large labels to small ones one step at a time, so a
+    # name needs several passes to reach its end, a loop, and labels 9 and 10 alone.
+    links = np.array([[8, 7], [7, 6], [6, 5], [5, 1], [2, 4], [4, 3], [3, 2], [0, 11]])
+    assert regions._join(links, 12).tolist() == [0, 1, 2, 2, 2, 1, 1, 1, 1, 9, 10, 0]
+
+
+def test_join_agrees_with_the_connected_components_of_a_random_graph(rng):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    links = rng.integers(0, 400, (300, 2))
+    graph = coo_matrix((np.ones(300), (links[:, 0], links[:, 1])), shape=(400, 400))
+    _, comp = connected_components(graph, directed=False)
+    root = regions._join(links, 400)
+    smallest = np.full(comp.max() + 1, 400)
+    np.minimum.at(smallest, comp, np.arange(400))
+    np.testing.assert_array_equal(root, smallest[comp])
+
+
 def test_merging_never_joins_two_large_regions():
     regions = np.array([[1, 1, 2, 3, 3, 3]])
     means = np.array([[0.0], [0.0], [0.5], [1.0]])

@@ -66,6 +66,14 @@ def test_region_planes_columns_follow_the_weights(rng):
     np.testing.assert_array_equal(xy_only, np.moveaxis(lab, 0, 2))
 
 
+def test_region_planes_reshape_to_contiguous_columns_without_a_copy(rng):
+    lab = lab_planes(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8))
+    planes = region_planes(lab, check_weights({"intensity": 1}))
+    rows = planes.reshape(12 * 16, 7)
+    assert np.shares_memory(rows, planes) and rows.flags.f_contiguous
+    np.testing.assert_array_equal(rows[:, 3], planes[:, :, 3].ravel())
+
+
 def test_region_texture_of_a_flat_image_is_zero():
     lab = lab_planes(np.full((10, 10, 3), 200, dtype=np.uint8))
     planes = region_planes(lab, check_weights({"color": 0}))

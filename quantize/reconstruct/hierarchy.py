@@ -131,9 +131,9 @@ class Hierarchy:
         order = np.argsort(where, kind="stable")
         where, pair = where[order], pair[order]
         if where.shape[0] == 0:  # one superpixel: reduceat needs an entry
-            return where, values[pair]
+            return where, np.take(values, pair, axis=0)
         first = np.flatnonzero(np.concatenate(([True], where[1:] != where[:-1])))
-        return where[first], np.maximum.reduceat(values[pair], first, axis=0)
+        return where[first], np.maximum.reduceat(np.take(values, pair, axis=0), first, axis=0)
 
 
 def _runs(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -225,10 +225,11 @@ def _adjacent_pairs(regions: np.ndarray, touching: np.ndarray) -> np.ndarray:
     n = int(regions.max()) + 1
     keys = []
     for a, b in ((regions[:, :-1], regions[:, 1:]), (regions[:-1, :], regions[1:, :])):
-        differ = (a != b) & (touching[a] | touching[b])
-        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
-        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
-        keys.append(lo * n + hi)
+        differ = a != b  # few pixels: look the labels up on those only
+        a, b = a[differ], b[differ]
+        near = touching[a] | touching[b]
+        a, b = a[near], b[near]
+        keys.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
     return _distinct_pairs(np.concatenate(keys), n)
 
 
@@ -305,16 +306,25 @@ def _closest_neighbour(pairs: np.ndarray, small: np.ndarray,
 
 
 def _join(links: np.ndarray, size: int) -> np.ndarray:
-    """Components of the graph with edges ``links`` (m, 2), each named by its smallest label."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    """Components of the graph with edges ``links`` (m, 2), each named by its smallest label.
 
-    graph = coo_matrix((np.ones(links.shape[0]), (links[:, 0], links[:, 1])),
-                       shape=(size, size))
-    _, comp = connected_components(graph, directed=False)
-    smallest = np.full(comp.max() + 1, size, dtype=np.intp)
-    np.minimum.at(smallest, comp, np.arange(size))
-    return smallest[comp]
+    Each label starts as its own name; every pass gives both ends of each edge
+    the smaller of their names and then lets every label take its name's name
+    until that settles, so names flow down a chain of links in a few passes.
+    """
+    root = np.arange(size)
+    src, dst = links[:, 0], links[:, 1]
+    while True:
+        low = np.minimum(root[src], root[dst])
+        if np.array_equal(low, root[src]) and np.array_equal(low, root[dst]):
+            return root
+        np.minimum.at(root, src, low)
+        np.minimum.at(root, dst, low)
+        while True:  # pointer jumping: a name is the label of an earlier (smaller) name
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
 
 
 def _raster_numbering(group: np.ndarray) -> np.ndarray:
