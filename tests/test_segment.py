@@ -221,6 +221,40 @@ def test_shapes_stay_whole_through_the_working_copy():
     np.testing.assert_array_equal(result.labels, connected_regions(shapes.astype(int))[0])
 
 
+def test_kmeans_regions_are_read_from_the_full_size_map_a_band_at_a_time(monkeypatch):
+    """-k numbered the connected regions of its cluster map brought to full size whole,
+    with a full-size map of them beside it (4 s and the whole remaining peak at 27 MP);
+    the map is now made and read a band of rows at a time and kept as its runs. The
+    regions are the same: those of the cluster map, numbered in raster order."""
+    from skimage.measure import label
+
+    from quantize.reconstruct import regions
+
+    bands = []
+    enlarged = regions.enlarged_rows
+
+    def recording(*args, **kwargs):
+        rows = enlarged(*args, **kwargs)
+
+        def band(start, stop):
+            bands.append(stop - start)
+            return rows(start, stop)
+
+        return band
+
+    monkeypatch.setattr(regions, "enlarged_rows", recording)
+    monkeypatch.setattr(regions, "_RUN_BAND_PIXELS", 50_000)
+    shapes = np.zeros((1100, 1100), bool)
+    shapes[100:1000, 300:800] = True  # a frame around a hole, and a bar in the hole
+    shapes[300:800, 400:700] = False
+    shapes[500:540, 450:650] = True
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    assert sum(bands) == 1100 and max(bands) == 50_000 // 1100
+    np.testing.assert_array_equal(result.labels,
+                                  label(result.cluster_map(), connectivity=1, background=-1))
+    assert result.n_regions == 4
+
+
 # --------------------------------------------------------------------------
 # Regions: merging and numbering
 # --------------------------------------------------------------------------
