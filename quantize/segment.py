@@ -971,17 +971,29 @@ def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
 
+# _working_copy reduces a band of about this many full-size pixels at a time.
+_REDUCE_BAND_PIXELS = 1 << 22
+
+
 def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
 
     Working pixel ``j`` of a side of ``n`` pixels is the mean of full-size pixels
     ``j * factor`` to ``min((j + 1) * factor, n) - 1``: when ``n`` is not a
     multiple of the factor, the last box is partial (Pillow's ``Image.reduce``).
+    Reduced a band of whole boxes at a time, so that Pillow never holds a copy of
+    the whole image (4 bytes a pixel); the boxes are those of the image reduced whole.
     """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     if factor == 1:
         return rgb, 1
-    return np.asarray(Image.fromarray(rgb).reduce(factor)), factor
+    h, w = rgb.shape[:2]
+    step = max(1, _REDUCE_BAND_PIXELS // (w * factor)) * factor
+    work = np.empty((-(-h // factor), -(-w // factor), 3), dtype=np.uint8)
+    for start in range(0, h, step):
+        band = np.asarray(Image.fromarray(rgb[start:start + step]).reduce(factor))
+        work[start // factor:start // factor + band.shape[0]] = band
+    return work, factor
 
 
 def __getattr__(name: str) -> Any:

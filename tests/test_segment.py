@@ -931,6 +931,29 @@ def test_the_open_maps_cues_are_worked_out_once_per_working_pixel(rng):
     assert peak / (h * w) < 10.0
 
 
+def test_the_working_copy_is_reduced_a_band_of_boxes_at_a_time(rng, monkeypatch):
+    """Pillow reduced the working copy from a copy of the whole photo (4 bytes a pixel, 0.43
+    GB at 108 MP), made by segment and again by boundary_map; it reduces a band of whole
+    boxes at a time, to the same pixels, the last boxes partial as before."""
+    import sys
+
+    seg = sys.modules["quantize.segment"]
+    sizes = []
+    fromarray = Image.fromarray
+
+    def recording(array, *args, **kwargs):
+        sizes.append(array.shape[0] * array.shape[1])
+        return fromarray(array, *args, **kwargs)
+
+    img = rng.integers(0, 256, (1100, 2050, 3), dtype=np.uint8)  # factor 3, 2 and 1 left over
+    monkeypatch.setattr(seg, "_REDUCE_BAND_PIXELS", 100_000)
+    monkeypatch.setattr(seg.Image, "fromarray", recording)
+    work, factor = seg._working_copy(img)
+    assert factor == 3 and work.shape == (367, 684, 3)
+    assert max(sizes) == 48 * 2050  # 16 rows of boxes
+    np.testing.assert_array_equal(work, np.asarray(fromarray(img).reduce(3)))
+
+
 def test_maps_of_an_image_larger_than_the_working_copy_have_one_pixel_borders():
     # 2060 pixels wide: the hierarchy is built on a copy downscaled 3x, whose border
     # column 342 covers columns 1026..1028; the border is column 1028 alone, as the
