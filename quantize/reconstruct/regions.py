@@ -2,9 +2,9 @@
 
 The steps, each a small function:
 
-1. ``connected_regions``: connected components (4-connectivity) of each cluster,
-   found on the map's runs (``region_runs``, which can read a large map a band of
-   rows at a time and keep only its runs);
+1. ``connected_regions``: connected components (4-connectivity) of each cluster
+   of a map held whole; ``region_runs`` finds the same regions on a large map read
+   a band of rows at a time, keeping only its runs;
 2. ``merge_small_regions``: regions under a size limit join the adjacent region
    whose mean feature vector is closest, in rounds, until none is left under
    the limit (or only one region remains);
@@ -51,8 +51,11 @@ def connected_regions(clusters: np.ndarray) -> tuple[np.ndarray, int]:
     >>> connected_regions(np.array([[5, -1, 5], [5, 5, -1]]))[0].tolist()
     [[1, 0, 2], [1, 1, 0]]
     """
-    runs = region_runs(lambda start, stop: clusters[start:stop], clusters.shape)
-    return runs.label_map(), runs.n
+    from skimage.measure import label as _label_components
+
+    labelled = _label_components(clusters, background=-1, connectivity=1)
+    n = int(labelled.max())
+    return labelled.astype(np.int32, copy=False), n
 
 
 class RegionRuns(NamedTuple):
