@@ -6,8 +6,9 @@ pytest does not collect it. It prints ``_CUE_WEIGHTS`` and ``_CUE_BIAS`` for
 ``quantize/segment.py``; check the result with ``bench_bsds.py --split train`` on
 images it was not fitted on before pasting it in. Only the train split is read.
 
-For each photo, ``quantize.segment._border_cues`` gives the open map's border
-pixels and their cues (the same function ``boundary_map`` calls). A border
+For each photo, ``quantize.segment._own_size_border_cues`` gives the open map's
+border pixels and their cues (those of ``_border_cues``, which ``boundary_map`` calls,
+as the map of a photo that is its own working copy shows them). A border
 pixel's target is the share of annotators for whom it is the border pixel
 nearest to one of their boundary pixels, within the benchmark's tolerance: the
 pixels a one-to-one matching could pair. (A plain distance to a boundary also
@@ -33,12 +34,12 @@ def photo_rows(ident: str, rng: np.random.Generator, share: float
     from scipy.spatial import cKDTree
 
     from quantize.features import check_weights
-    from quantize.segment import _border_cues
+    from quantize.segment import _own_size_border_cues
     from quantize.texture import lab_planes
 
     image, truths = load_case(DATA, "train", ident)
     h, w = image.shape[:2]
-    where, cues = _border_cues(lab_planes(image), check_weights(None), np.arange(h), np.arange(w))
+    where, cues = _own_size_border_cues(lab_planes(image), check_weights(None))
     tree = cKDTree(np.column_stack(np.divmod(where, w)))
     hits = np.zeros(where.shape[0])
     for truth in truths:

@@ -11,8 +11,9 @@ feature weights, :func:`cluster_pixels`
 4. smooths the cluster map by majority vote, which removes specks and ragged
    borders while shapes at least a speck wide keep their pixels (without
    texture, see _SPECK_SIGMAS), brings it to
-   full resolution, and numbers its connected regions, merging those under
-   the size limit (:mod:`quantize.reconstruct.regions`).
+   full resolution a band of rows at a time, and numbers its connected regions
+   from the runs of those rows, merging those under the size limit
+   (:mod:`quantize.reconstruct.regions`).
 
 Out come the region labels at full resolution, each region's cluster and the
 cluster centres, from which ``segment`` builds its ``SegmentResult``.
@@ -90,9 +91,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
     # as a detail: there the vote alone decides (see _SPECK_SIGMAS).
     keep_side = 0 if "texture" in spec.columns else math.ceil(_SPECK_SIGMAS * sigma)
-    cluster_map = _regions.smooth_label_map(small_map, n_centers, sigma, shape, factor=factor,
-                                            keep_side=keep_side)
-    labels, clusters = _regions_of(cluster_map, small_map, factor, X, min_region, n_centers)
+    smoothed = _regions.smooth_label_map(small_map, n_centers, sigma, keep_side=keep_side)
+    # The smoothed map at full size is read a band of rows at a time and kept as its runs.
+    runs = _regions.region_runs(_regions.enlarged_rows(smoothed, shape, factor), shape)
+    labels, clusters = _regions_of(runs, small_map, factor, X, min_region, n_centers)
     return labels, clusters, centers
 
 
@@ -165,41 +167,42 @@ def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     return group_means(X, labels, k)[0]
 
 
-def _regions_of(cluster_map: np.ndarray, small_map: np.ndarray, factor: int, X: np.ndarray,
+def _regions_of(runs: _regions.RegionRuns, small_map: np.ndarray, factor: int, X: np.ndarray,
                 min_region: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Region labels (H, W) and each region's majority cluster (R,).
 
+    ``runs`` are the connected regions of the full-size cluster map;
     ``small_map`` and ``X`` are the working-resolution cluster map and
     features (boxes of ``factor`` pixels); a region's mean feature (used for
     merging) is the mean of the working pixels it covers, or its cluster's mean
     when it covers none.
     """
-    components, n = _regions.connected_regions(cluster_map)
-    area = _regions.region_areas(components, n)
-    # A component lies in one cluster: any of its pixels names it.
+    n = runs.n
+    area = runs.areas()
+    # A component lies in one cluster: any of its runs names it.
     comp_cluster = np.zeros(n + 1, dtype=np.intp)
-    comp_cluster[components] = cluster_map
-    means = _component_means(components, n, comp_cluster, small_map, factor, X, k)
-    mapping = _regions.merge_small_regions(components, n, means, min_region)
+    comp_cluster[runs.regions] = runs.values
+    means = _component_means(runs, comp_cluster, small_map, factor, X, k)
+    mapping = _regions.merge_regions(area, runs.pairs, means, min_region)
     n_new = int(mapping.max())
     votes = np.bincount(mapping[1:] * k + comp_cluster[1:], weights=area[1:],
                         minlength=(n_new + 1) * k).reshape(n_new + 1, k)
     clusters = votes[1:].argmax(axis=1)
-    labels = mapping.astype(np.int32)[components]
-    return labels, clusters
+    return runs.label_map(mapping), clusters
 
 
-def _component_means(components: np.ndarray, n: int, comp_cluster: np.ndarray,
+def _component_means(runs: _regions.RegionRuns, comp_cluster: np.ndarray,
                      small_map: np.ndarray, factor: int, X: np.ndarray, k: int) -> np.ndarray:
     """Mean working-resolution feature ``(n + 1, d)`` of each full-resolution component.
 
     Each working pixel counts for the component under the middle of its box
     (the box's last pixel when a partial box is shorter than half ``factor``).
     """
+    n, (h, w) = runs.n, runs.shape
     sh, sw = small_map.shape
-    rows = np.minimum(np.arange(sh) * factor + factor // 2, components.shape[0] - 1)
-    cols = np.minimum(np.arange(sw) * factor + factor // 2, components.shape[1] - 1)
-    sampled = components[rows[:, None], cols[None, :]].ravel()
+    rows = np.minimum(np.arange(sh) * factor + factor // 2, h - 1)
+    cols = np.minimum(np.arange(sw) * factor + factor // 2, w - 1)
+    sampled = runs.regions_at(rows[:, None] * w + cols[None, :]).ravel()
     counts = np.bincount(sampled, minlength=n + 1)
     means = _cluster_means(X, sampled, n + 1)
     fallback = _cluster_means(X, small_map.ravel(), k)

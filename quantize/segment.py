@@ -666,23 +666,48 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     warn_alpha_ignored(alpha, advice=_ALPHA_ADVICE)
     work, factor = _working_copy(rgb)
     lab = lab_planes(work)
-    # The borders are found on the superpixels brought to full size, so that they stay
-    # one pixel wide, as those of segment(), on an image larger than the working copy.
-    shape = rgb.shape[:2]
-    rows, cols = _box_index(shape, factor)
     if closed:
         tree = _build_hierarchy(lab, w)
         heights = tree.pair_heights
-        where, value = tree.border_values(heights / (heights + _HALF_HEIGHT), rows, cols)
+        right, below = _pair_values(tree, heights / (heights + _HALF_HEIGHT))
+        corner = np.maximum(right, below)
     else:
-        where, cues = _border_cues(lab, w, rows, cols)
-        z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
-        value = np.sqrt(1.0 / (1.0 + np.exp(-z)))
-        # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
-        value[cues[:, list(_CUE_WEIGHTS).index("log1p g1")] == 0] = 0.0
-    strength = np.zeros(shape, dtype=np.float32)
-    strength.flat[where] = value
-    return strength
+        right, below, corner = _open_border_values(lab, w)
+    # The borders are those of the superpixels brought to full size, so that they stay
+    # one pixel wide, as those of segment(), on an image larger than the working copy.
+    rows, cols = _box_index(rgb.shape[:2], factor)
+    return _hierarchy.enlarged_border_map(right, below, corner, rows, cols)
+
+
+def _pair_values(tree: _hierarchy.Hierarchy, values: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The value ``(h, w)`` of the pair each pixel makes with its right and with its lower
+    neighbour, of ``values`` ``(E,)`` >= 0 one per pair; 0 where there is no border."""
+    padded = np.append(values, 0.0)  # pair -1, no border, takes the 0 at its end
+    right, below = tree.border_pairs()
+    return padded[right], padded[below]
+
+
+def _open_border_values(lab: np.ndarray, w: dict[str, float]
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The open map's strengths ``(h, w)`` each on the working copy's pixels: on their
+    right border alone, on their lower border alone, and on both (0 off a border); see
+    :func:`quantize.reconstruct.hierarchy.enlarged_border_map`.
+
+    Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` the weighted sum
+    of its cues plus ``_CUE_BIAS``.
+    """
+    where, side, cues = _border_cues(lab, w)
+    z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
+    value = np.sqrt(1.0 / (1.0 + np.exp(-z)))
+    # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
+    value[cues[:, list(_CUE_WEIGHTS).index("log1p g1")] == 0] = 0.0
+    maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
+    maps[side, where] = value
+    right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
+    on_both = np.zeros(right.shape, dtype=bool)
+    on_both.flat[where[side == _BOTH]] = True
+    return right, below, np.where(on_both, both, np.maximum(right, below))
 
 
 def _open_map(lab: np.ndarray, tree: _hierarchy.Hierarchy) -> np.ndarray:
@@ -774,16 +799,27 @@ def _open_border_strength(tree: _hierarchy.Hierarchy
     return (1.0 - _SPECTRAL_SHARE) * relative + _SPECTRAL_SHARE * spectral, relative, spectral
 
 
-def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The open map's border pixels (flat indices, ascending) and their cues ``(n, 15)``.
+# The entries of _border_cues: a pixel's border with its right neighbour alone, with its
+# lower neighbour alone, or both at once.
+_RIGHT, _BELOW, _BOTH = 0, 1, 2
 
-    ``lab`` is the working copy's Lab planes ``(3, h, w)``, ``rows`` and ``cols``
-    the working pixel under each full-size row and column. The superpixels
-    settle in sparse passes (``_OPEN_SPARSE_PASSES``). The columns, in the order of
-    ``_CUE_WEIGHTS``: of the superpixel border (of a pixel on two, the larger of
-    each of the first three on its own, the last three of the one numbered last)
-    the log of its strength ``b`` (``_open_border_strength``), the log of the
+
+def _border_cues(lab: np.ndarray, w: dict[str, float]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The open map's border entries on the working copy and their cues ``(n, 16)``.
+
+    ``lab`` is the working copy's Lab planes ``(3, h, w)``. Brought to full size,
+    a working pixel's right border runs down the last column of its box, its lower
+    border along the last row, and the box's last pixel is on both: each pixel on
+    a border has an entry for each way (``_RIGHT``, ``_BELOW``, and ``_BOTH`` when
+    it has both borders), whose cues are those of every full-size pixel it stands
+    for. Returns the entries' pixels (flat indices), ways and cues, the right
+    entries first, then the lower, then those on both, each in raster order.
+
+    The superpixels settle in sparse passes (``_OPEN_SPARSE_PASSES``). The columns,
+    in the order of ``_CUE_WEIGHTS``: of the superpixel border (of an entry on two, the
+    larger of each of the first three on its own, the last three of the one numbered
+    last) the log of its strength ``b`` (``_open_border_strength``), the log of the
     second view's factor (``_coarse_support``), the relative height and the
     spectral strength that ``b`` mixes; ``log1p`` of the Lab gradient ``g1``
     (``edge_strength``, sigma 1) and the log of its share of its 3 x 3 maximum
@@ -795,24 +831,57 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
     the colour-mix difference across the pixel: the chi-squared distance of the
     histograms of ``_CUE_COLOUR_BINS`` k-means colours of the image in boxes on
     either side of it (``opposite_histogram_difference``, radius ``_CUE_MIX_RADIUS``).
+    The pixel's own cues (all but the first four and the three of its border) are
+    worked out once per pixel, whatever its entries.
     """
     edges = edge_strength(lab)
     tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
     strength, relative, spectral = _open_border_strength(tree)
-    index = np.arange(strength.shape[0], dtype=np.float64)
-    where, per_pixel = tree.border_values(np.stack([strength, relative, spectral, index], 1),
-                                          rows, cols)
-    b, relative, spectral, pair = per_pixel.T
+    per_pair = np.stack([strength, relative, spectral,
+                         np.arange(strength.shape[0], dtype=np.float64)], 1)
+    right, below = (pair.ravel() for pair in tree.border_pairs())
+    on_right, on_below = np.flatnonzero(right >= 0), np.flatnonzero(below >= 0)
+    on_both = np.flatnonzero((right >= 0) & (below >= 0))
+    where = np.concatenate([on_right, on_below, on_both])
+    side = np.repeat([_RIGHT, _BELOW, _BOTH], [on_right.size, on_below.size, on_both.size])
+    per_entry = np.concatenate([per_pair[right[on_right]], per_pair[below[on_below]],
+                                np.maximum(per_pair[right[on_both]], per_pair[below[on_both]])])
+    b, relative, spectral, pair = per_entry.T
     pair = pair.astype(np.intp)
-    y, x = np.divmod(where, cols.shape[0])
-    y, x = rows[y], cols[x]
+    pixels = np.union1d(on_right, on_below)
+    own = _pixel_cues(lab, w, edges, *np.divmod(pixels, lab.shape[2]))
+    own = own[:, np.searchsorted(pixels, where)]
+    columns = [
+        np.log(b + 1e-4), own[0], relative, spectral, *own[1:3],
+        np.log(tree.pair_lengths[pair]), np.log1p((tree.pair_edges / tree.pair_lengths)[pair]),
+        np.log1p(tree.pair_heights[pair]), *own[3:],
+    ]
+    return where, side, np.stack(columns, axis=1).astype(np.float64, copy=False)
+
+
+def _own_size_border_cues(lab: np.ndarray, w: dict[str, float]
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The open map's border pixels of the Lab planes ``lab`` ``(3, h, w)`` drawn at their
+    own size (flat indices, ascending) and their cues ``(n, 16)``: each pixel's entry of
+    ``_border_cues``, that for both borders on a pixel that has two (what
+    :func:`boundary_map` shows of an image that is its own working copy)."""
+    where, side, cues = _border_cues(lab, w)
+    order = np.lexsort((side, where))
+    shown = order[np.append(where[order][1:] != where[order][:-1], True)]
+    return where[shown], cues[shown]
+
+
+def _pixel_cues(lab: np.ndarray, w: dict[str, float], edges: np.ndarray, y: np.ndarray,
+                x: np.ndarray) -> np.ndarray:
+    """The cues ``(10, n)`` of ``_border_cues`` that belong to pixels ``(y[i], x[i])`` of the
+    Lab planes ``lab``, whatever their border: the log of the second view's factor, the
+    gradient's two, the boxes' six and the colour mix. ``edges`` is ``edge_strength(lab)``.
+    """
     g1 = edges[y, x]
     m1 = _max_around(edges, y, x, np.arange(edges.shape[0]), np.arange(edges.shape[1]))
     columns = [
-        np.log(b + 1e-4), np.log(_coarse_support(lab, w, y, x)), relative, spectral,
+        np.log(_coarse_support(lab, w, y, x)),
         np.log1p(g1), np.log(g1 / np.maximum(m1, np.finfo(np.float32).tiny) + 1e-4),
-        np.log(tree.pair_lengths[pair]), np.log1p((tree.pair_edges / tree.pair_lengths)[pair]),
-        np.log1p(tree.pair_heights[pair]),
     ]
     colour, busy, texture = [], [], []
     for size in _CUE_BOXES:
@@ -824,7 +893,7 @@ def _border_cues(lab: np.ndarray, w: dict[str, float], rows: np.ndarray, cols: n
     bins = colour_bins(lab, _CUE_COLOUR_BINS)
     mix = opposite_histogram_difference(bins, _CUE_COLOUR_BINS, y, x, _CUE_MIX_RADIUS)
     columns.append(np.log1p(mix))
-    return where, np.stack(columns, axis=1).astype(np.float64, copy=False)
+    return np.stack([np.asarray(c, dtype=np.float64) for c in columns])
 
 
 def _build_hierarchy(lab: np.ndarray, w: dict[str, float], superpixels: int = _SUPERPIXELS,
@@ -914,17 +983,29 @@ def _segment_kmeans(rgb: np.ndarray, k: int, w: dict[str, float], space: str,
     return SegmentResult(labels, clusters, centers, rgb, w, limit)
 
 
+# _working_copy reduces a band of about this many full-size pixels at a time.
+_REDUCE_BAND_PIXELS = 1 << 22
+
+
 def _working_copy(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     """The image box-downscaled by an integer factor to at most 1024 pixels a side, and the factor.
 
     Working pixel ``j`` of a side of ``n`` pixels is the mean of full-size pixels
     ``j * factor`` to ``min((j + 1) * factor, n) - 1``: when ``n`` is not a
     multiple of the factor, the last box is partial (Pillow's ``Image.reduce``).
+    Reduced a band of whole boxes at a time, so that Pillow never holds a copy of
+    the whole image (4 bytes a pixel); the boxes are those of the image reduced whole.
     """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
     if factor == 1:
         return rgb, 1
-    return np.asarray(Image.fromarray(rgb).reduce(factor)), factor
+    h, w = rgb.shape[:2]
+    step = max(1, _REDUCE_BAND_PIXELS // (w * factor)) * factor
+    work = np.empty((-(-h // factor), -(-w // factor), 3), dtype=np.uint8)
+    for start in range(0, h, step):
+        band = np.asarray(Image.fromarray(rgb[start:start + step]).reduce(factor))
+        work[start // factor:start // factor + band.shape[0]] = band
+    return work, factor
 
 
 def __getattr__(name: str) -> Any:

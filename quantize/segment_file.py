@@ -413,9 +413,19 @@ def _remove_stale_parts(outdir: Path) -> None:
                 part.unlink()
 
 
+# _edge_levels converts a band of about this many pixels at a time.
+_LEVEL_BAND_PIXELS = 1 << 18
+
+
 def _edge_levels(strength: np.ndarray) -> np.ndarray:
-    """``edges.png``'s 16-bit levels ``(H, W)`` of a border strength map in [0, 1]."""
-    return np.rint(strength * 65535.0).astype(np.uint16)
+    """``edges.png``'s 16-bit levels ``(H, W)`` of a border strength map in [0, 1], made a
+    band of about ``_LEVEL_BAND_PIXELS`` pixels at a time (no full-size float temporaries)."""
+    levels = np.empty(strength.shape, dtype=np.uint16)
+    step = max(1, _LEVEL_BAND_PIXELS // max(strength.shape[1], 1))
+    for start in range(0, strength.shape[0], step):
+        band = slice(start, start + step)
+        levels[band] = np.rint(strength[band] * 65535.0).astype(np.uint16)
+    return levels
 
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,

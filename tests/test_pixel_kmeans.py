@@ -57,9 +57,11 @@ def test_each_working_pixel_counts_for_the_region_under_its_own_box():
     # feature goes to the component of its own pixels. Box 2 was sampled at column 5:
     # component 2 got the mean of boxes 1 and 2 (25), component 3 none of its own.
     from quantize.pixel_kmeans import _component_means
+    from quantize.reconstruct.regions import region_runs
 
     components = np.array([[1, 1, 1, 2, 2, 2, 3]] * 2)
+    runs = region_runs(lambda start, stop: components[start:stop], components.shape)
     small_map = np.array([[0, 1, 2]])
     X = np.array([[10.0], [20.0], [30.0]])
-    means = _component_means(components, 3, np.array([0, 0, 1, 2]), small_map, 3, X, 3)
+    means = _component_means(runs, np.array([0, 0, 1, 2]), small_map, 3, X, 3)
     assert means[1:].ravel().tolist() == [10.0, 20.0, 30.0]

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from quantize.reconstruct.hierarchy import Hierarchy, MergeCost, adjacency, build_hierarchy
+from quantize.reconstruct.hierarchy import (
+    Hierarchy,
+    MergeCost,
+    adjacency,
+    build_hierarchy,
+    enlarged_border_map,
+)
 from quantize.segment import _build_hierarchy
 from quantize.texture import lab_planes
 
@@ -113,7 +120,14 @@ def test_cuts_heights_and_border_strength_of_a_hand_made_tree():
     assert tree.border_strength(np.array([0.25, 0.75])).tolist() == [[0.25, 0.75, 0.0]]
 
 
-def test_border_values_on_an_enlarged_map_are_one_pixel_wide_and_keep_the_larger_pair():
+def _enlarged(tree, values, rows, cols):
+    """The border map of ``tree``'s superpixels enlarged by ``rows`` and ``cols``, each pixel
+    taking the larger of its pairs' ``values``, as ``boundary_map(closed=True)`` draws it."""
+    right, below = (np.append(values, 0.0)[pair] for pair in tree.border_pairs())
+    return enlarged_border_map(right, below, np.maximum(right, below), rows, cols)
+
+
+def test_border_map_of_an_enlarged_map_is_one_pixel_wide_and_keeps_the_larger_pair():
     # Superpixels 0 | 1 over 2 (a 2 x 2 map) enlarged to 5 x 7: map rows 0, 0, 1, 1, 1 and
     # columns 0, 0, 0, 1, 1, 1, 1. Pixel (1, 2) has both pairs: it keeps the larger, 0.75.
     tree = Hierarchy(labels=np.array([[0, 1], [2, 2]], np.int32),
@@ -122,19 +136,49 @@ def test_border_values_on_an_enlarged_map_are_one_pixel_wide_and_keep_the_larger
                      pair_heights=np.array([0.5, 0.75, 0.75]),
                      pair_lengths=np.ones(3), pair_edges=np.ones(3))
     values = np.array([0.5, 0.75, 0.25])
-    where, value = tree.border_values(values, np.array([0, 0, 1, 1, 1]),
-                                      np.array([0, 0, 0, 1, 1, 1, 1]))
-    out = np.zeros((5, 7))
-    out.flat[where] = value
+    right, below = tree.border_pairs()
+    assert (right.tolist(), below.tolist()) == ([[0, -1], [-1, -1]], [[1, 2], [-1, -1]])
+    out = _enlarged(tree, values, np.array([0, 0, 1, 1, 1]), np.array([0, 0, 0, 1, 1, 1, 1]))
+    assert out.dtype == np.float32
     assert out.tolist() == [[0, 0, 0.5, 0, 0, 0, 0],
                             [0.75, 0.75, 0.75, 0.25, 0.25, 0.25, 0.25],
                             [0, 0, 0, 0, 0, 0, 0],
                             [0, 0, 0, 0, 0, 0, 0],
                             [0, 0, 0, 0, 0, 0, 0]]
-    assert np.all(np.diff(where) > 0)
-    # Without rows and columns: the map itself, as border_strength draws it.
+    # Not enlarged: the map itself, as border_strength draws it.
     where, value = tree.border_values(values)
     assert (where.tolist(), value.tolist()) == ([0, 1], [0.75, 0.25])
+
+
+@pytest.mark.parametrize("paint_band", [1, 5, 1 << 20])
+def test_border_map_of_an_enlarged_map_is_that_of_the_map_enlarged_whole(rng, monkeypatch,
+                                                                         paint_band):
+    # The reference enlarges the superpixel map itself and finds its borders there: each
+    # pixel whose right or lower neighbour differs takes the larger value of those pairs.
+    from quantize.reconstruct import hierarchy
+
+    monkeypatch.setattr(hierarchy, "_PAINT_BAND_PIXELS", paint_band)
+    for _ in range(20):
+        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        labels = rng.integers(0, 4, (h, w))
+        labels = np.unique(labels, return_inverse=True)[1].reshape(h, w).astype(np.int32)
+        n = int(labels.max()) + 1
+        pairs, _, _ = adjacency(labels, np.zeros((h, w)))
+        tree = Hierarchy(labels, np.zeros((n - 1, 2), np.intp), np.zeros(n - 1), pairs,
+                         np.zeros(len(pairs)), np.ones(len(pairs)), np.ones(len(pairs)))
+        values = rng.random(len(pairs))
+        rows = np.repeat(np.arange(h), rng.integers(1, 4, h))
+        cols = np.repeat(np.arange(w), rng.integers(1, 4, w))
+        big = labels[rows][:, cols]
+        index = {(int(a), int(b)): e for e, (a, b) in enumerate(pairs)}
+        expected = np.zeros(big.shape)
+        for y, x in np.ndindex(big.shape):
+            for ny, nx in ((y, x + 1), (y + 1, x)):
+                if ny < big.shape[0] and nx < big.shape[1] and big[y, x] != big[ny, nx]:
+                    pair = index[tuple(sorted((int(big[y, x]), int(big[ny, nx]))))]
+                    expected[y, x] = max(expected[y, x], values[pair])
+        np.testing.assert_array_equal(_enlarged(tree, values, rows, cols),
+                                      expected.astype(np.float32))
 
 
 def test_border_values_of_several_columns_keep_the_larger_of_each_on_its_own():
@@ -158,9 +202,10 @@ def test_border_values_of_a_single_superpixel_are_empty():
     tree = Hierarchy(labels=np.zeros((2, 3), np.int32), merges=np.empty((0, 2), np.intp),
                      heights=np.empty(0), pairs=np.empty((0, 2), np.intp),
                      pair_heights=np.empty(0), pair_lengths=np.empty(0), pair_edges=np.empty(0))
-    where, value = tree.border_values(np.empty(0), np.array([0, 0, 1, 1]),
-                                      np.array([0, 0, 1, 1, 2, 2]))
+    where, value = tree.border_values(np.empty(0))
     assert where.tolist() == [] and value.shape == (0,)
+    assert not _enlarged(tree, np.empty(0), np.array([0, 0, 1, 1]),
+                         np.array([0, 0, 1, 1, 2, 2])).any()
     where, value = tree.border_values(np.empty((0, 3)))
     assert where.tolist() == [] and value.shape == (0, 3)
     assert not tree.border_strength().any()

@@ -144,3 +144,77 @@ def test_upsampling_brings_a_kept_square_back_over_its_boxes(factor):
     # Only each corner's outermost pixel is rounded off, at 3x.
     assert (got != boxes).sum() == (0 if factor == 2 else 4)
     assert (got[boxes == 0] == 0).all()
+
+
+# -- regions held as runs ---------------------------------------------------
+
+
+def _runs_of(labels, band_pixels, monkeypatch):
+    monkeypatch.setattr(regions, "_RUN_BAND_PIXELS", band_pixels)
+    return regions.region_runs(lambda start, stop: labels[start:stop], labels.shape)
+
+
+@pytest.mark.parametrize("band_pixels", [1, 4, 1 << 20])
+def test_region_runs_number_regions_in_raster_order_of_their_first_pixels(monkeypatch,
+                                                                         band_pixels):
+    labels = np.array([[0, 0, 1],
+                       [1, 0, 1],
+                       [1, 1, -1]])
+    runs = _runs_of(labels, band_pixels, monkeypatch)
+    assert runs.label_map().tolist() == [[1, 1, 2], [3, 1, 2], [3, 3, 0]]
+    assert runs.n == 3
+    assert runs.areas().tolist() == [1, 3, 2, 3]
+    assert runs.pairs.tolist() == [[1, 2], [1, 3]]
+    assert runs.label_map(np.array([0, 5, 6, 5])).tolist() == [[5, 5, 6], [5, 5, 6],
+                                                                [5, 5, 0]]
+    assert runs.regions_at(np.array([[0, 3], [5, 8]])).tolist() == [[1, 3], [2, 0]]
+
+
+def test_region_runs_join_the_arms_of_a_shape_that_meet_in_a_later_band(monkeypatch):
+    # Read one row at a time: the two arms of the U are one region from the last row on.
+    labels = np.array([[0, 1, 0],
+                       [0, 1, 0],
+                       [0, 0, 0]])
+    runs = _runs_of(labels, 1, monkeypatch)
+    assert runs.label_map().tolist() == [[1, 2, 1], [1, 2, 1], [1, 1, 1]]
+    assert runs.n == 2 and runs.pairs.tolist() == [[1, 2]]
+
+
+@pytest.mark.parametrize("band_pixels", [1, 7, 60, 1 << 20])
+def test_region_runs_agree_with_a_labelling_of_the_whole_map(rng, monkeypatch, band_pixels):
+    # scikit-image's labelling of the map held whole is the reference; the blocky maps
+    # have long runs, the noisy ones short runs and many regions.
+    from skimage.measure import label
+
+    for trial in range(30):
+        h, w = (int(v) for v in rng.integers(1, 30, 2))
+        labels = rng.integers(-1, 3, (h, w))
+        if trial % 2:
+            labels = np.kron(labels, np.ones((3, 4), int))[:h, :w]
+        expected = label(labels, background=-1, connectivity=1)
+        runs = _runs_of(labels, band_pixels, monkeypatch)
+        n = int(expected.max())
+        np.testing.assert_array_equal(runs.label_map(), expected)
+        assert runs.n == n
+        np.testing.assert_array_equal(runs.areas(), np.bincount(expected.ravel(),
+                                                                minlength=n + 1))
+        touching = {tuple(sorted((int(a), int(b))))
+                    for a_map, b_map in ((expected[:, :-1], expected[:, 1:]),
+                                         (expected[:-1], expected[1:]))
+                    for a, b in zip(a_map.ravel(), b_map.ravel(), strict=True)
+                    if a != b and a and b}
+        assert runs.pairs.tolist() == sorted(list(p) for p in touching)
+
+
+def test_merging_regions_from_their_areas_and_pairs_is_merging_their_map(rng):
+    from skimage.measure import label
+
+    labels = label(np.kron(rng.integers(0, 3, (12, 12)), np.ones((2, 2), int)),
+                   connectivity=1, background=-1)
+    n = int(labels.max())
+    means = rng.random((n + 1, 2))
+    runs = regions.region_runs(lambda start, stop: labels[start:stop], labels.shape)
+    for min_region in (0, 5, 13, 40):
+        expected = merge_small_regions(labels, n, means, min_region)
+        np.testing.assert_array_equal(
+            regions.merge_regions(runs.areas(), runs.pairs, means, min_region), expected)

@@ -221,6 +221,40 @@ def test_shapes_stay_whole_through_the_working_copy():
     np.testing.assert_array_equal(result.labels, connected_regions(shapes.astype(int))[0])
 
 
+def test_kmeans_regions_are_read_from_the_full_size_map_a_band_at_a_time(monkeypatch):
+    """-k numbered the connected regions of its cluster map brought to full size whole,
+    with a full-size map of them beside it (4 s and the whole remaining peak at 27 MP);
+    the map is now made and read a band of rows at a time and kept as its runs. The
+    regions are the same: those of the cluster map, numbered in raster order."""
+    from skimage.measure import label
+
+    from quantize.reconstruct import regions
+
+    bands = []
+    enlarged = regions.enlarged_rows
+
+    def recording(*args, **kwargs):
+        rows = enlarged(*args, **kwargs)
+
+        def band(start, stop):
+            bands.append(stop - start)
+            return rows(start, stop)
+
+        return band
+
+    monkeypatch.setattr(regions, "enlarged_rows", recording)
+    monkeypatch.setattr(regions, "_RUN_BAND_PIXELS", 50_000)
+    shapes = np.zeros((1100, 1100), bool)
+    shapes[100:1000, 300:800] = True  # a frame around a hole, and a bar in the hole
+    shapes[300:800, 400:700] = False
+    shapes[500:540, 450:650] = True
+    result = segment(_painted(shapes, None, 0), 2, min_region=0, weights=COLOUR_ONLY, seed=0)
+    assert sum(bands) == 1100 and max(bands) == 50_000 // 1100
+    np.testing.assert_array_equal(result.labels,
+                                  label(result.cluster_map(), connectivity=1, background=-1))
+    assert result.n_regions == 4
+
+
 # --------------------------------------------------------------------------
 # Regions: merging and numbering
 # --------------------------------------------------------------------------
@@ -708,21 +742,37 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     from scipy import ndimage
 
     from quantize.segment import (
+        _BELOW,
+        _BOTH,
         _CUE_BIAS,
         _CUE_WEIGHTS,
+        _RIGHT,
         _border_cues,
         _coarse_support,
         _open_border_strength,
+        _own_size_border_cues,
     )
     from quantize.texture import colour_bins, edge_strength, opposite_histogram_difference
 
     img, _ = quadrants(rng, noise=6.0)
     lab = lab_planes(img)
     h, w = img.shape[:2]
-    where, cues = _border_cues(lab, _weights(), np.arange(h), np.arange(w))
-    assert cues.shape == (where.shape[0], len(_CUE_WEIGHTS))
+    entries, side, cues = _border_cues(lab, _weights())
+    assert cues.shape == (entries.shape[0], len(_CUE_WEIGHTS))
     tree = _build_hierarchy(lab, _weights(), sparse_passes=_OPEN_SPARSE_PASSES)
     mix, _, _ = _open_border_strength(tree)
+    # An entry for each border a pixel is on, and one for both when it is on two: the
+    # image is its own working copy, so each border pixel shows its last entry.
+    right, below = tree.border_pairs()
+    assert side.tolist() == sorted(side.tolist())
+    for way, on in ((_RIGHT, right >= 0), (_BELOW, below >= 0), (_BOTH, (right >= 0) &
+                                                                 (below >= 0))):
+        assert entries[side == way].tolist() == np.flatnonzero(on).tolist()
+    by_name = dict(zip(_CUE_WEIGHTS, cues.T, strict=True))
+    for way, pairs in ((_RIGHT, [right]), (_BELOW, [below]), (_BOTH, [right, below])):
+        b = np.max([mix[pair.flat[entries[side == way]]] for pair in pairs], axis=0)
+        np.testing.assert_array_equal(by_name["log b"][side == way], np.log(b + 1e-4))
+    where, cues = _own_size_border_cues(lab, _weights())
     np.testing.assert_array_equal(where, np.flatnonzero(tree.border_strength(np.ones_like(mix))))
     column = dict(zip(_CUE_WEIGHTS, cues.T, strict=True))
     np.testing.assert_allclose(column["log b"],
@@ -751,10 +801,10 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
 def test_open_map_is_zero_on_borders_across_flat_colour():
     # A step at column 63 between flat halves: the superpixel borders more than 3
     # pixels from it cross colour that does not change at all, and get no strength.
-    from quantize.segment import _border_cues
+    from quantize.segment import _own_size_border_cues
 
     img = step_image(shape=(40, 128), column=63)
-    where, _ = _border_cues(lab_planes(img), _weights(), np.arange(40), np.arange(128))
+    where, _ = _own_size_border_cues(lab_planes(img), _weights())
     cols = where % 128
     assert ((cols < 59) | (cols > 67)).any()  # such borders exist
     strength = boundary_map(img).flat[where]
@@ -878,6 +928,53 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     strength = boundary_map(img)
     assert strength.shape == (300, 2100)
     assert strength[:, 1049:1052].max() == strength.max()
+
+
+def test_the_open_maps_cues_are_worked_out_once_per_working_pixel(rng):
+    """boundary_map worked out the 16 cues (float64) of every full-size border pixel, those
+    of a working pixel as many times as its box is wide: 2.7 GB at 108 MP, growing with the
+    borders. They are worked out once per working pixel and way it is on a border, and the
+    map painted from them: the image's copy and the map itself are what is left (7 bytes a
+    pixel), the working copy's share small at a box factor of 8. 12.9 bytes a pixel before."""
+    import tracemalloc
+
+    h, w = 256, 8192
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 3:] = 200
+    img[h // 2:, :, 1] = 120
+    img = (img + rng.integers(0, 40, img.shape)).astype(np.uint8)
+    boundary_map(img[:40, :50])  # the modules it imports are not the map's memory
+    tracemalloc.start()
+    try:
+        strength = boundary_map(img)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (strength > 0).mean() > 0.02  # many border pixels
+    assert peak / (h * w) < 10.0
+
+
+def test_the_working_copy_is_reduced_a_band_of_boxes_at_a_time(rng, monkeypatch):
+    """Pillow reduced the working copy from a copy of the whole photo (4 bytes a pixel, 0.43
+    GB at 108 MP), made by segment and again by boundary_map; it reduces a band of whole
+    boxes at a time, to the same pixels, the last boxes partial as before."""
+    import sys
+
+    seg = sys.modules["quantize.segment"]
+    sizes = []
+    fromarray = Image.fromarray
+
+    def recording(array, *args, **kwargs):
+        sizes.append(array.shape[0] * array.shape[1])
+        return fromarray(array, *args, **kwargs)
+
+    img = rng.integers(0, 256, (1100, 2050, 3), dtype=np.uint8)  # factor 3, 2 and 1 left over
+    monkeypatch.setattr(seg, "_REDUCE_BAND_PIXELS", 100_000)
+    monkeypatch.setattr(seg.Image, "fromarray", recording)
+    work, factor = seg._working_copy(img)
+    assert factor == 3 and work.shape == (367, 684, 3)
+    assert max(sizes) == 48 * 2050  # 16 rows of boxes
+    np.testing.assert_array_equal(work, np.asarray(fromarray(img).reduce(3)))
 
 
 def test_maps_of_an_image_larger_than_the_working_copy_have_one_pixel_borders():

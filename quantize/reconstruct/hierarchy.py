@@ -27,7 +27,7 @@ import numpy as np
 
 from .._kernels import group_sums
 
-__all__ = ["Hierarchy", "adjacency", "build_hierarchy"]
+__all__ = ["Hierarchy", "adjacency", "build_hierarchy", "enlarged_border_map"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,61 +86,80 @@ class Hierarchy:
         out.flat[where] = value
         return out
 
-    def border_values(self, values: np.ndarray, rows: np.ndarray | None = None,
-                      cols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def border_values(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The border pixels, as flat indices (ascending), and the value of each.
 
         A border pixel is one whose right or lower neighbour is in another
         superpixel; it takes the larger value of those (one or two) pairs.
         ``values`` is ``(E,)``, one per pair, or ``(E, k)``: then each pixel gets
         ``k`` values, the larger of each column on its own.
-        With ``rows`` ``(H,)`` and ``cols`` ``(W,)``, the superpixel map's row
-        and column under each row and column of a larger image (non-decreasing,
-        each one met), the borders are those of the map enlarged so, one pixel
-        wide: the last pixel of a run of columns before a change, and the last
-        row of a run of rows, as they would be found on the enlarged map.
         """
+        right, below = (pair.ravel() for pair in self.border_pairs())
+        where = np.flatnonzero((right >= 0) | (below >= 0))
+        right, below = right[where], below[where]
+        # A pixel on one border takes that pair's value twice.
+        right, below = np.where(right >= 0, right, below), np.where(below >= 0, below, right)
+        return where, np.maximum(np.take(values, right, axis=0), np.take(values, below, axis=0))
+
+    def border_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The pair each pixel makes with its right and with its lower neighbour: ``(H, W)``
+        intp each, an index into ``pairs``, or -1 where that neighbour is in the pixel's own
+        superpixel (or past the map's side)."""
         labels = self.labels
-        h, w = labels.shape
-        rows = np.arange(h) if rows is None else rows
-        cols = np.arange(w) if cols is None else cols
-        # Full-size rows / columns [start, stop) under each superpixel-map row / column.
-        row_start, row_stop = (np.searchsorted(rows, np.arange(h), side=side)
-                               for side in ("left", "right"))
-        col_start, col_stop = (np.searchsorted(cols, np.arange(w), side=side)
-                               for side in ("left", "right"))
-        n, width = self.n_leaves, cols.shape[0]
+        n = self.n_leaves
         keys = self.pairs[:, 0] * n + self.pairs[:, 1]
         found = []
-        for a, b, dy, dx in ((labels[:, :-1], labels[:, 1:], 0, 1),
-                             (labels[:-1, :], labels[1:, :], 1, 0)):
-            ys, xs = np.nonzero(a != b)
-            first, second = labels[ys, xs], labels[ys + dy, xs + dx]
-            lo = np.minimum(first, second).astype(np.int64)
-            hi = np.maximum(first, second).astype(np.int64)
-            pair = np.searchsorted(keys, lo * n + hi)
-            if dx:  # the last full column under xs, every full row under ys
-                y, run = _runs(row_start[ys], row_stop[ys])
-                x = np.repeat(col_stop[xs] - 1, run)
-            else:  # the last full row under ys, every full column under xs
-                x, run = _runs(col_start[xs], col_stop[xs])
-                y = np.repeat(row_stop[ys] - 1, run)
-            found.append((y * width + x, np.repeat(pair, run)))
-        where = np.concatenate([f[0] for f in found])
-        pair = np.concatenate([f[1] for f in found])
-        order = np.argsort(where, kind="stable")
-        where, pair = where[order], pair[order]
-        if where.shape[0] == 0:  # one superpixel: reduceat needs an entry
-            return where, np.take(values, pair, axis=0)
-        first = np.flatnonzero(np.concatenate(([True], where[1:] != where[:-1])))
-        return where[first], np.maximum.reduceat(np.take(values, pair, axis=0), first, axis=0)
+        for a, b, inner in ((labels[:, :-1], labels[:, 1:], np.s_[:, :-1]),
+                            (labels[:-1, :], labels[1:, :], np.s_[:-1, :])):
+            differ = a != b
+            lo = np.minimum(a[differ], b[differ]).astype(np.int64)
+            hi = np.maximum(a[differ], b[differ]).astype(np.int64)
+            pair = np.full(labels.shape, -1, dtype=np.intp)
+            pair[inner][differ] = np.searchsorted(keys, lo * n + hi)
+            found.append(pair)
+        return found[0], found[1]
 
 
-def _runs(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every integer of each range ``[start, stop)`` in turn, and each range's length."""
-    run = (stop - start).astype(np.int64)
-    offset = np.arange(int(run.sum()), dtype=np.int64) - np.repeat(np.cumsum(run) - run, run)
-    return np.repeat(start.astype(np.int64), run) + offset, run
+# enlarged_border_map paints a band of about this many pixels at a time.
+_PAINT_BAND_PIXELS = 1 << 20
+
+
+def enlarged_border_map(right: np.ndarray, below: np.ndarray, corner: np.ndarray,
+                        rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """The border map ``(H, W)`` float32 of a superpixel map enlarged to a larger image,
+    one pixel wide.
+
+    ``rows`` ``(H,)`` and ``cols`` ``(W,)`` are the superpixel map's row and
+    column under each row and column of the image (non-decreasing, each one
+    met): each pixel of the map stands for a box of the image's pixels. The
+    borders are those of the map enlarged so, drawn as on the map itself (the
+    pixel before a change): a pixel's border with its right neighbour runs down
+    the last column of its box, and its border with its lower neighbour along
+    the last row. ``right``, ``below`` and ``corner`` ``(h, w)`` give, for each
+    pixel of the map, the value on the last column but its last pixel, on the
+    last row but its last pixel, and at the box's last pixel (0 where there is
+    no border). Painted a band at a time: no temporary of the image's size.
+
+    Examples
+    --------
+    >>> one = np.ones((1, 2))
+    >>> enlarged_border_map(one, 2 * one, 3 * one, np.array([0, 0]),
+    ...                     np.array([0, 0, 1, 1])).tolist()
+    [[0.0, 1.0, 0.0, 1.0], [2.0, 3.0, 2.0, 3.0]]
+    """
+    h, w = right.shape
+    last_row = np.searchsorted(rows, np.arange(h), side="right") - 1
+    last_col = np.searchsorted(cols, np.arange(w), side="right") - 1
+    out = np.zeros((rows.shape[0], cols.shape[0]), dtype=np.float32)
+    right, below = right.astype(np.float32), below.astype(np.float32)
+    step = max(1, _PAINT_BAND_PIXELS // max(w, 1))
+    for start in range(0, rows.shape[0], step):
+        out[start:start + step, last_col] = right[rows[start:start + step]]
+    step = max(1, _PAINT_BAND_PIXELS // max(cols.shape[0], 1))
+    for start in range(0, h, step):
+        out[last_row[start:start + step]] = below[start:start + step, cols]
+    out[np.ix_(last_row, last_col)] = corner
+    return out
 
 
 def _apply_merges(merges: np.ndarray, n: int) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 The steps, each a small function:
 
-1. ``connected_regions``: connected components (4-connectivity) of each cluster;
+1. ``connected_regions``: connected components (4-connectivity) of each cluster
+   of a map held whole; ``region_runs`` finds the same regions on a large map read
+   a band of rows at a time, keeping only its runs;
 2. ``merge_small_regions``: regions under a size limit join the adjacent region
    whose mean feature vector is closest, in rounds, until none is left under
    the limit (or only one region remains);
@@ -18,36 +20,159 @@ arrays).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .._kernels import group_sums
 
-__all__ = ["RegionSums", "connected_regions", "draw_overlay", "find_boundaries",
-           "mean_color_image", "merge_small_regions", "region_areas", "region_stats",
-           "region_sums", "smooth_label_map"]
+__all__ = ["RegionRuns", "RegionSums", "connected_regions", "draw_overlay", "enlarged_rows",
+           "find_boundaries", "mean_color_image", "merge_regions", "merge_small_regions",
+           "region_areas", "region_runs", "region_stats", "region_sums", "smooth_label_map"]
 
 _BAND_ROWS = 256
+# region_runs reads a map a band of about this many pixels at a time.
+_RUN_BAND_PIXELS = 1 << 20
 
 
 def connected_regions(clusters: np.ndarray) -> tuple[np.ndarray, int]:
     """Label the 4-connected components of equal value in ``clusters`` (H, W).
 
     Returns an ``(H, W)`` int32 map numbered 1..n in raster order of each
-    component's first pixel, and ``n``.
+    component's first pixel, and ``n``. Pixels of value -1 are background:
+    label 0, in no component.
 
     Examples
     --------
     >>> regions, n = connected_regions(np.array([[0, 1, 0], [0, 1, 1]]))
     >>> regions.tolist(), n
     ([[1, 2, 3], [1, 2, 2]], 3)
+    >>> connected_regions(np.array([[5, -1, 5], [5, 5, -1]]))[0].tolist()
+    [[1, 0, 2], [1, 1, 0]]
     """
     from skimage.measure import label as _label_components
 
     labelled = _label_components(clusters, background=-1, connectivity=1)
     n = int(labelled.max())
     return labelled.astype(np.int32, copy=False), n
+
+
+class RegionRuns(NamedTuple):
+    """The 4-connected regions of a map ``(H, W)``, held as its runs: the stretches of
+    pixels of one value along a row, in raster order (see :func:`region_runs`)."""
+
+    shape: tuple[int, int]
+    """The map's (H, W)."""
+    starts: np.ndarray
+    """Flat index ``(m,)`` int64 of each run's first pixel, ascending."""
+    values: np.ndarray
+    """The map's value ``(m,)`` along each run."""
+    regions: np.ndarray
+    """Region ``(m,)`` int32 of each run: 1..n in raster order of the regions' first pixels,
+    0 for a run of value -1 (background)."""
+    n: int
+    """The number of regions."""
+    pairs: np.ndarray
+    """The distinct pairs ``(E, 2)`` intp of 4-adjacent regions ``a < b``, sorted
+    (background in none)."""
+
+    def lengths(self) -> np.ndarray:
+        """Pixels ``(m,)`` int64 of each run."""
+        return np.diff(self.starts, append=self.shape[0] * self.shape[1])
+
+    def areas(self) -> np.ndarray:
+        """Pixels ``(n + 1,)`` int64 of each region 0..n (0: background)."""
+        return np.bincount(self.regions, weights=self.lengths(),
+                           minlength=self.n + 1).astype(np.int64)
+
+    def regions_at(self, flat: np.ndarray) -> np.ndarray:
+        """Region of each pixel of flat indices ``flat`` (any shape)."""
+        return self.regions[np.searchsorted(self.starts, flat, side="right") - 1]
+
+    def label_map(self, mapping: np.ndarray | None = None) -> np.ndarray:
+        """The ``(H, W)`` int32 map of regions, or of ``mapping[region]`` with ``mapping``
+        ``(n + 1,)``, made in one pass over the runs."""
+        table = self.regions if mapping is None else mapping.astype(np.int32)[self.regions]
+        return np.repeat(table, self.lengths()).reshape(self.shape)
+
+
+def region_runs(rows: Callable[[int, int], np.ndarray], shape: tuple[int, int]) -> RegionRuns:
+    """The 4-connected regions of equal value of a map ``shape`` (H, W), as its runs.
+
+    ``rows(start, stop)`` gives the map's rows ``start`` to ``stop - 1`` as an
+    integer array ``(stop - start, W)``; they are read in order, a band of about
+    ``_RUN_BAND_PIXELS`` pixels at a time, so that the map itself need never be
+    held whole (the runs of a large, smooth map are a small share of its
+    pixels). Runs of one value that touch from one row to the next are one
+    region; the regions are numbered as :func:`connected_regions` numbers them
+    (value -1 is background).
+    """
+    h, w = shape
+    band_rows = max(1, _RUN_BAND_PIXELS // max(w, 1))
+    starts, values, joins, touches = [], [], [], []
+    above = None  # the last row read: its values, run ids and run starts
+    count = 0
+    for start in range(0, h, band_rows):
+        band = np.asarray(rows(start, min(start + band_rows, h)))
+        new = np.ones(band.shape, dtype=bool)
+        np.not_equal(band[:, 1:], band[:, :-1], out=new[:, 1:])
+        first = np.flatnonzero(new)
+        ids = np.cumsum(new, axis=None).reshape(band.shape)
+        ids += count - 1
+        starts.append(first + start * w)
+        values.append(band.ravel()[first])
+        # The run after a run in the same row touches it; runs of rows one above the
+        # other touch where they overlap, and are one region where their values agree.
+        later = np.flatnonzero(first % w != 0) + count
+        touches.append(np.stack([later - 1, later], axis=1))
+        if above is not None:
+            _vertical_links(above, (band[0], ids[0], new[0]), joins, touches)
+        _vertical_links((band[:-1], ids[:-1], new[:-1]), (band[1:], ids[1:], new[1:]),
+                        joins, touches)
+        above = (band[-1], ids[-1], new[-1])
+        count += first.shape[0]
+    return _numbered_runs(shape, np.concatenate(starts), np.concatenate(values),
+                          np.concatenate(joins), np.concatenate(touches))
+
+
+def _vertical_links(top: tuple[np.ndarray, ...], bottom: tuple[np.ndarray, ...],
+                    joins: list[np.ndarray], touches: list[np.ndarray]) -> None:
+    """Append the run id pairs ``(k, 2)`` of rows ``top`` over rows ``bottom`` (each its
+    values, run ids and run starts) that are one region to ``joins``, the others to
+    ``touches``.
+
+    Between two columns where either row starts a run, the pair of runs is the
+    same: only those columns are looked at.
+    """
+    (top_values, top_ids, top_new), (values, ids, new) = top, bottom
+    where = top_new | new
+    same = top_values[where] == values[where]
+    pairs = np.stack([top_ids[where], ids[where]], axis=1)
+    joins.append(pairs[same])
+    touches.append(pairs[~same])
+
+
+def _numbered_runs(shape: tuple[int, int], starts: np.ndarray, values: np.ndarray,
+                   joins: np.ndarray, touches: np.ndarray) -> RegionRuns:
+    """:class:`RegionRuns` of runs ``starts`` of ``values`` (m,), ``joins`` (j, 2) the
+    pairs of runs of one region, ``touches`` (t, 2) the other pairs of touching runs."""
+    m = starts.shape[0]
+    background = values == -1
+    if background.any():
+        joins = joins[~background[joins[:, 0]]]
+        touches = touches[~(background[touches[:, 0]] | background[touches[:, 1]])]
+    # Runs are in raster order: a region's first run, the one _join names it by, holds
+    # its first pixel.
+    root = _join(joins, m)
+    first = np.unique(root[~background])
+    number = np.zeros(m, dtype=np.int32)
+    number[first] = np.arange(1, first.shape[0] + 1, dtype=np.int32)
+    regions = number[root]
+    n = int(first.shape[0])
+    a, b = regions[touches[:, 0]].astype(np.int64), regions[touches[:, 1]].astype(np.int64)
+    pairs = _distinct_pairs(np.minimum(a, b) * (n + 1) + np.maximum(a, b), n + 1)
+    return RegionRuns(shape, starts, values, regions, n, pairs)
 
 
 # smooth_label_map, keep_side: a shape holding a keep_side square keeps its pixels as far
@@ -170,12 +295,28 @@ def _in_square_of_own_label(labels: np.ndarray, side: int) -> np.ndarray:
 
 
 def _upsampled(labels: np.ndarray, shape: tuple[int, int], factor: int | None) -> np.ndarray:
-    """``labels`` brought to ``shape``: at each pixel, the label that holds the largest
-    bilinear weight among the four pixels of ``labels`` around it (ties: the lower label).
+    """``labels`` brought to ``shape`` whole (see :func:`enlarged_rows`)."""
+    return enlarged_rows(labels, shape, factor)(0, shape[0])
 
-    This is the largest of the labels' indicators interpolated bilinearly. A
-    pixel whose four surrounding pixels share one label takes it directly.
+
+def enlarged_rows(labels: np.ndarray, shape: tuple[int, int], factor: int | None = None
+                  ) -> Callable[[int, int], np.ndarray]:
+    """The rows of ``labels`` (h, w) brought to ``shape`` (H, W), as
+    :func:`smooth_label_map` brings its map there, made on demand:
+    ``rows(start, stop)`` is ``(stop - start, W)`` int32, rows ``start`` to ``stop - 1``.
+
+    At each full-size pixel, the label that holds the largest bilinear weight
+    among the four pixels of ``labels`` around it (ties: the lower label): the
+    largest of the labels' indicators interpolated bilinearly. A pixel whose
+    four surrounding pixels share one label takes it directly. ``factor`` as
+    for :func:`smooth_label_map`. Each row is made on its own, the same
+    whichever band it is asked in, so a large map can be read a band at a time.
+
+    >>> rows = enlarged_rows(np.array([[0, 1], [1, 1]]), (4, 4), factor=2)
+    >>> rows(1, 3).tolist()
+    [[0, 0, 1, 1], [1, 1, 1, 1]]
     """
+    labels = labels.astype(np.int32, copy=False)
     (y0, y1, fy), (x0, x1, fx) = (_bilinear_taps(n_out, n_in, factor)
                                   for n_out, n_in in zip(shape, labels.shape, strict=True))
     # cell (i, j): the corners (i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1), clamped
@@ -183,6 +324,21 @@ def _upsampled(labels: np.ndarray, shape: tuple[int, int], factor: int | None) -
     below = np.concatenate([labels[1:], labels[-1:]], axis=0)
     diagonal = np.concatenate([right[1:], right[-1:]], axis=0)
     settled = (labels == right) & (labels == below) & (labels == diagonal)
+
+    def rows(start: int, stop: int) -> np.ndarray:
+        band = slice(start, stop)
+        return _enlarged_band(labels, settled, (y0[band], y1[band], fy[band]), (x0, x1, fx))
+
+    return rows
+
+
+def _enlarged_band(labels: np.ndarray, settled: np.ndarray,
+                   y_taps: tuple[np.ndarray, ...], x_taps: tuple[np.ndarray, ...]
+                   ) -> np.ndarray:
+    """The full-size rows of ``labels`` at the taps ``y_taps`` and columns at ``x_taps``
+    (each the lower and upper source index and the upper's weight); ``settled`` marks
+    the cells whose four corners agree."""
+    (y0, y1, fy), (x0, x1, fx) = y_taps, x_taps
     out = labels[np.ix_(y0, x0)]
     rows, cols = np.nonzero(~settled[np.ix_(y0, x0)])
     if rows.size == 0:
@@ -260,13 +416,32 @@ def merge_small_regions(regions: np.ndarray, n: int, means: np.ndarray,
     (n + 1,) ndarray of intp
         New label (1..R, raster order of first pixels) of each old label.
     """
-    area = region_areas(regions, n).astype(np.float64)
+    area = region_areas(regions, n)
+    small = (area < min_region) & (area > 0)
+    small[0] = False
+    pairs = _adjacent_pairs(regions, small) if small.any() else np.empty((0, 2), np.int64)
+    return merge_regions(area, pairs, means, min_region)
+
+
+def merge_regions(area: np.ndarray, pairs: np.ndarray, means: np.ndarray,
+                  min_region: int) -> np.ndarray:
+    """:func:`merge_small_regions` of regions 0..n given by their pixels ``area`` (n + 1,),
+    their adjacent pairs ``pairs`` (E, 2) (``a < b``, distinct, sorted; those without a
+    region under ``min_region`` may be left out) and their means ``means`` (n + 1, d),
+    as :class:`RegionRuns` has them (label 0: no region).
+
+    >>> merge_regions(np.array([0, 4, 2, 4]), np.array([[1, 2], [2, 3]]),
+    ...               np.array([[0.0], [0.0], [0.8], [1.0]]), 3).tolist()
+    [0, 1, 2, 2]
+    """
+    n = area.shape[0] - 1
+    area = area.astype(np.float64)
     sums = means * area[:, None]
     small = (area < min_region) & (area > 0)
     small[0] = False
     # Only pairs with a small end are ever used: a region large enough stays so, and a
     # group holds at most one such region, so a small group is made of small regions.
-    pairs = _adjacent_pairs(regions, small) if small.any() else np.empty((0, 2), np.int64)
+    pairs = pairs[small[pairs[:, 0]] | small[pairs[:, 1]]] if small.any() else pairs[:0]
     group = np.arange(n + 1)  # current group (a representative old label) of each old label
     while True:
         small = (area < min_region) & (area > 0)
