@@ -71,8 +71,7 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
 
 def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
     src = tmp_path / "two.png"
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     Image.fromarray(img).save(src)
     result = runner.invoke(app, ["segment", str(src), "-k", "5", "-w", "texture=0",
                                  "-w", "xy=0", "--min-region", "0",
@@ -85,8 +84,7 @@ def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
 
 def test_clusters_that_min_region_merges_away_are_not_counted(tmp_path):
     src = tmp_path / "two.png"
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     Image.fromarray(img).save(src)
     # k-means makes both clusters, but each half (144 pixels) is under --min-region: the
     # one region left belongs to one cluster, and the line and the record say so
@@ -401,6 +399,13 @@ def test_cli_default_is_the_hierarchy_cut(photo_path, tmp_path):
     np.testing.assert_array_equal(labels, segment(read(photo_path)).labels)
 
 
+def _halves():
+    """A 12 x 24 RGB image: its left half black, its right half grey 200."""
+    img = np.zeros((12, 24, 3), np.uint8)
+    img[:, 12:] = 200
+    return img
+
+
 def _fed_pipe(path, data):
     """A named pipe at ``path`` with a writer giving it ``data`` (joined by the caller)."""
     import threading
@@ -605,8 +610,7 @@ def test_cli_quiet_and_json_are_refused_together(photo_path, tmp_path):
 def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, monkeypatch):
     monkeypatch.setattr("quantize.segment_file._MAX_LABEL", 1)
     src = tmp_path / "two.png"
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     Image.fromarray(img).save(src)
     result = runner.invoke(app, ["segment", str(src), "--regions", "2",
                                  "-o", str(tmp_path / "s")])
@@ -620,8 +624,7 @@ def test_too_many_regions_for_labels_png_names_the_option_to_raise(tmp_path, mon
 
 def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing(tmp_path):
     # photo.png and photo.jpg share the default folder photo.segments.
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     Image.fromarray(img).save(tmp_path / "photo.png")
     Image.fromarray(img[:, ::-1]).save(tmp_path / "photo.jpg", quality=95)
     first = runner.invoke(app, ["segment", str(tmp_path / "photo.png"), "-q"])
@@ -718,8 +721,7 @@ def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(
                                                                                  monkeypatch):
     # a/photo.png, then b/photo.png into one -o folder: told apart by name only, the second
     # got "output exists; use --force", as if the folder held its own results.
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     for name, pixels in (("a", img), ("b", img[:, ::-1])):
         (tmp_path / name).mkdir()
         Image.fromarray(pixels).save(tmp_path / name / "photo.png")
@@ -761,8 +763,7 @@ def test_a_folder_holding_a_same_named_photos_segmentation_is_named_by_its_path(
 def test_a_segments_folder_moved_with_its_photo_still_names_it(tmp_path, monkeypatch):
     # segments.json recorded the photo's full path: a folder moved or copied with its photo
     # named the old place, and a rerun there was refused as "the segmentation of" another file.
-    img = np.zeros((12, 24, 3), np.uint8)
-    img[:, 12:] = 200
+    img = _halves()
     (tmp_path / "old").mkdir()
     Image.fromarray(img).save(tmp_path / "old" / "photo.png")
     monkeypatch.chdir(tmp_path)
