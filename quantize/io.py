@@ -61,6 +61,7 @@ What happens to each kind of input:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io as _io
 import numbers
@@ -116,6 +117,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "check_png_frames", "drawn_alike_by_pillow", "folded_name", "folder_made",
            "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
+           "lock_file_held", "lock_holder",
            "keyed_canvas_frames",
            "load_image", "low_depth_gray_key", "missing_file", "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
@@ -2029,6 +2031,110 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the last descriptor lets the lock go
+
+
+@contextlib.contextmanager
+def lock_file_held(path: str | os.PathLike[str]) -> Iterator[bool]:
+    """Hold an exclusive advisory lock (``flock``) on the file ``path`` for the block,
+    without waiting; yield whether it is held.
+
+    The file is made if needed, this process's id and host written in (for a process
+    refused to name the holder: :func:`lock_holder`), and removed as the block ends,
+    before the lock is let go. The lock is this process's alone: a process forked from it
+    (a worker of the local pool) does not keep the file open. So the system lets it go when
+    this process ends, however it ends, and a killed process never keeps another out (the
+    file it leaves is locked again by the next). A lock taken on a file that its holder
+    removed meanwhile is let go and taken again on the file now there. Nothing is locked
+    (False is yielded) where files cannot be locked: on Windows, when the file cannot be
+    made (a read-only folder), or on a file system without locks.
+
+    Raises
+    ------
+    BlockingIOError
+        If another process holds the lock (its ``filename`` is ``path``).
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield False
+        return
+    fd = _locked_fd(Path(path), fcntl)
+    if fd is None:
+        yield False
+        return
+    with _lock_lock:
+        if not _fork_hook:
+            os.register_at_fork(after_in_child=_close_held_locks)
+            _fork_hook.append(True)
+        _held_locks.add(fd)
+    try:
+        yield True
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # first: a process that opens it now finds it gone, and retries
+        with _lock_lock:
+            _held_locks.discard(fd)
+            os.close(fd)  # closing the last descriptor lets the lock go
+
+
+#: The descriptors of the lock files this process holds (:func:`lock_file_held`), closed in
+#: a process forked from it, so that the lock goes with this process.
+_held_locks: set[int] = set()
+_fork_hook: list[bool] = []  # whether _close_held_locks is registered (once per process)
+_lock_lock = threading.Lock()
+
+
+def _close_held_locks() -> None:
+    """In a process just forked: close the descriptors of the locks its parent holds."""
+    for fd in _held_locks:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+def _locked_fd(path: Path, fcntl: Any) -> int | None:
+    """A descriptor of ``path`` (made if needed) that holds its exclusive ``flock``, with
+    this process's id and host written in; None where it cannot be locked (see
+    :func:`lock_file_held`)."""
+    import socket
+
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BlockingIOError(errno.EWOULDBLOCK, "locked by another process",
+                                  str(path)) from None
+        except OSError:  # a file system without locks
+            os.close(fd)
+            return None
+        try:
+            held, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+                return fd
+        except FileNotFoundError:  # removed by the process that held it: lock the new one
+            pass
+        except OSError:
+            os.close(fd)
+            return None
+        os.close(fd)
+
+
+def lock_holder(path: str | os.PathLike[str]) -> str:
+    """The process that holds the lock file ``path`` (:func:`lock_file_held`), as
+    "process PID on HOST"; "" when the file does not say (gone, or being written)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            pid, host = f.read(1000).split()
+    except (OSError, ValueError):
+        return ""
+    return f"process {pid} on {host}" if pid.isdigit() else ""
 
 
 def _refuse_existing(targets: Sequence[Path]) -> None:

@@ -107,6 +107,20 @@ def waiting_folder_job(input, output, *, force=False, control, **options):
     return record
 
 
+def gated_reduce_file(input, output, **options):
+    """quantize's reduce_file, but for files named ``slow*`` it first drops
+    ``$QUANTIZE_TEST_GATE/started-<name>`` and waits for ``$QUANTIZE_TEST_GATE/release``: a
+    stand-in for a slow file, for a test that acts while a real batch runs."""
+    from quantize.reduce import reduce_file
+
+    gate = Path(os.environ["QUANTIZE_TEST_GATE"])
+    if Path(input).name.startswith("slow"):
+        (gate / f"started-{Path(input).name}").touch()
+        while not (gate / "release").exists():
+            time.sleep(0.05)
+    return reduce_file(input, output, **options)
+
+
 def thread_env_job(input, output, *, force=False, **options):
     """Report the thread settings a worker sees, once NumPy (and its BLAS) is loaded."""
     import numpy  # noqa: F401 -- loads the BLAS library threadpoolctl inspects

@@ -18,6 +18,8 @@ and never prints. The modules, in the order data flows through them:
   failure becomes an outcome with the error's reason, path and exit code;
 - :mod:`~quantize.batch.executor_local`: a pool of worker processes (or inline);
 - :mod:`~quantize.batch.executor_dask`: a ``dask.distributed`` cluster;
+- :mod:`~quantize.batch.lock`: :func:`batch_lock`, one batch at a time per output
+  folder, held by the driver from planning to the end of the run;
 - :mod:`~quantize.batch.manifest`: the record of every finished output, kept
   in the output folder, that the planner reads back;
 - :mod:`~quantize.batch.results`: :class:`FileResult` (a call's outcome as one:
@@ -67,6 +69,7 @@ _SOURCES = {
         "MissingDependencyError", "SchedulerLostError", "check_scheduler", "require_distributed",
         "run_dask"),
     "executor_local": ("THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"),
+    "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock"),
     "manifest": ("MANIFEST_NAME", "OptionsChangedError", "read_manifest"),
     "modes": ("reduce_mode", "segment_mode"),
     "plan": (

@@ -38,6 +38,7 @@ from .calls import (
     recorded_call,
 )
 from .executor_dask import NOT_SHARED, SchedulerLostError
+from .lock import LOCK_NAME
 from .manifest import (
     MANIFEST_NAME,
     Entry,
@@ -129,7 +130,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     the run stops without (a second interrupt, a lost scheduler; on Dask only while empty,
     as its worker may still write into it), and, before the jobs, what a run killed outright
     left of the outputs it recorded as pending: their folders holding nothing but its
-    temporary files, and the folders made for them, if empty.
+    temporary files, and the folders made for them, if empty. So a second batch must not
+    plan or run into the same folder at the same time: hold
+    :func:`~quantize.batch.batch_lock` around both, as ``quantize batch`` does.
 
     Returns
     -------
@@ -662,13 +665,16 @@ def _probe_file(folder: Path) -> Iterator[Path]:
 
 def kept_by_batch(name: str) -> bool:
     """Whether ``name`` is that of a file a batch keeps for itself in its output folder: the
-    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`) or a probe (:func:`_probe_file`,
-    of this version or an earlier one). Such a file is no image to rename and process.
+    manifest (:data:`~quantize.batch.manifest.MANIFEST_NAME`), the lock of a running batch
+    (:data:`~quantize.batch.lock.LOCK_NAME`) or a probe (:func:`_probe_file`, of this
+    version or an earlier one). Such a file is no image to rename and process.
 
-    >>> kept_by_batch(".quantize-batch.jsonl"), kept_by_batch(".a.png")
-    (True, False)
+    >>> kept_by_batch(".quantize-batch.jsonl"), kept_by_batch(".quantize-batch.lock")
+    (True, True)
+    >>> kept_by_batch(".a.png")
+    False
     """
-    return name == MANIFEST_NAME or name.startswith(_PROBE_PREFIX)
+    return name in (MANIFEST_NAME, LOCK_NAME) or name.startswith(_PROBE_PREFIX)
 
 
 def remove_stale_probes(folder: Path) -> list[Path]:

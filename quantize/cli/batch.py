@@ -261,56 +261,60 @@ def batch(
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
     refuse_closed_stdout(show)
-    try:
-        with user_errors():
-            if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
-                warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
-                     "until one joins (Ctrl-C to stop)")
-        with user_errors(), _options_changed():
-            job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
-            plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                  recursive=recursive, pattern=glob, force=force,
-                                  shared_palette=shared_palette)
-            for name, target in (("report", report), ("html", html)):
-                if target is not None:
-                    lib.check_report_clear_of_outputs(target, name, plan)
-                    lib.check_report_not_an_input(target, name, input_dir, output_dir,
-                                                  recursive=recursive, pattern=glob)
-        if not plan.total:
-            fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
-        if remove_orphans and plan.unclaimed:
-            plan = _remove_orphans(plan, show)
-        else:  # once: a rerun finding them so again does not repeat it
-            for line in _unclaimed_lines(plan):
-                warn(output_dir, line)
-        for path in plan.disowned:  # said once: the run takes the pending entry back
-            warn(path, DISOWNED)
-        if shared_palette:
-            plan = _with_shared_palette(plan, jobs, scheduler, show)
-    except KeyboardInterrupt:
-        fail("interrupted before any file was processed", INTERRUPTED)
-    results, summary, stopped = _run(plan, jobs, scheduler, show)
-    not_reached = _not_reached(plan, results)
-    if show == "json":  # one object for every file, as the reports have one row each
-        _json_unsettled(results, not_reached, stopped)
-    note_idle_options([r.record for r in results if r.status == "ok"],
-                      optimize=options.get("optimize", False),
-                      per_frame=options.get("palette") == "per-frame")
-    try:
-        _write_reports(results, summary, report, html, mode, options["max_pixels"],
-                       bool(options.get("dither")), options.get("palette") == "per-frame",
-                       command_line(ctx, "batch"), not_reached, input_dir)
-    except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
-        _say_stopped(stopped)
-        raise
-    if not quiet:  # -q: nothing on success, as reduce -q and segment -q
-        _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
-                       unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
-    if summary.interrupted:
-        fail(_interrupted_line(force, command_line(ctx, "batch")) if not_reached else
-             "interrupted once every file was done: nothing is left to rerun", INTERRUPTED)
-    _say_stopped(stopped)  # after the reports, which hold the files done and those not
-    raise typer.Exit(summary.exit_code)
+    # One batch at a time in OUT_DIR, held from before the plan reads its manifest to the
+    # end (the reports too); released by the system if this process is killed.
+    with contextlib.ExitStack() as held:
+        try:
+            with user_errors():
+                if scheduler is not None and not lib.check_scheduler(scheduler):  # before planning
+                    warn("--scheduler", f"no worker is connected to {scheduler}; the files wait "
+                         "until one joins (Ctrl-C to stop)")
+            with user_errors(), _options_changed():
+                held.enter_context(lib.batch_lock(output_dir))
+                job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
+                plan = lib.plan_batch(input_dir, output_dir, job, options=options,
+                                      recursive=recursive, pattern=glob, force=force,
+                                      shared_palette=shared_palette)
+                for name, target in (("report", report), ("html", html)):
+                    if target is not None:
+                        lib.check_report_clear_of_outputs(target, name, plan)
+                        lib.check_report_not_an_input(target, name, input_dir, output_dir,
+                                                      recursive=recursive, pattern=glob)
+            if not plan.total:
+                fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
+            if remove_orphans and plan.unclaimed:
+                plan = _remove_orphans(plan, show)
+            else:  # once: a rerun finding them so again does not repeat it
+                for line in _unclaimed_lines(plan):
+                    warn(output_dir, line)
+            for path in plan.disowned:  # said once: the run takes the pending entry back
+                warn(path, DISOWNED)
+            if shared_palette:
+                plan = _with_shared_palette(plan, jobs, scheduler, show)
+        except KeyboardInterrupt:
+            fail("interrupted before any file was processed", INTERRUPTED)
+        results, summary, stopped = _run(plan, jobs, scheduler, show)
+        not_reached = _not_reached(plan, results)
+        if show == "json":  # one object for every file, as the reports have one row each
+            _json_unsettled(results, not_reached, stopped)
+        note_idle_options([r.record for r in results if r.status == "ok"],
+                          optimize=options.get("optimize", False),
+                          per_frame=options.get("palette") == "per-frame")
+        try:
+            _write_reports(results, summary, report, html, mode, options["max_pixels"],
+                           bool(options.get("dither")), options.get("palette") == "per-frame",
+                           command_line(ctx, "batch"), not_reached, input_dir)
+        except typer.Exit:  # its line said; then why the run stopped, if it did (a full disk)
+            _say_stopped(stopped)
+            raise
+        if not quiet:  # -q: nothing on success, as reduce -q and segment -q
+            _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
+                           unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
+        if summary.interrupted:
+            fail(_interrupted_line(force, command_line(ctx, "batch")) if not_reached else
+                 "interrupted once every file was done: nothing is left to rerun", INTERRUPTED)
+        _say_stopped(stopped)  # after the reports, which hold the files done and those not
+        raise typer.Exit(summary.exit_code)
 
 
 def _interrupted_line(force: bool, command: str) -> str:

@@ -1,0 +1,68 @@
+"""One batch at a time per output folder: :func:`batch_lock`.
+
+A run reads the output folder's manifest to plan, rewrites it (compaction), appends to
+it, and removes what a killed run left under the names it plans (empty folders,
+temporary files): a second run into the same folder at the same time could remove the
+folder of a job the first is running, or lose its records. The driver of a batch holds
+an advisory lock on a file in the output folder from before planning to its end; a
+second batch is refused up front. The lock is the driver's: workers (local or Dask)
+never take it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from ..errors import ExitCode, OutputError
+from ..io import check_output_folder, folder_made, lock_file_held, lock_holder
+
+__all__ = ["LOCK_NAME", "FolderInUseError", "batch_lock"]
+
+#: The lock file a running batch keeps in its output folder (hidden, as the manifest).
+LOCK_NAME = ".quantize-batch.lock"
+
+
+class FolderInUseError(OutputError):
+    """Another batch is writing into the output folder (exit code 15, before any work)."""
+
+    exit_code = ExitCode.EXISTS
+
+
+@contextlib.contextmanager
+def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
+    """Hold the output folder ``output_dir`` for one batch, from before its plan reads the
+    manifest (:func:`~quantize.batch.plan_batch`) to the end of its run; yield whether it
+    is locked.
+
+    The folder is made if it is not there (and removed again at the end if it is then
+    empty, as a run that made nothing leaves it), and an exclusive advisory lock is taken
+    on the file :data:`LOCK_NAME` in it, which is removed at the end
+    (:func:`~quantize.io.lock_file_held`). The system lets the lock go when the process
+    ends, however it ends: a killed run never keeps the next one out. Nothing is locked
+    on Windows, in a folder that cannot be made or written (a read-only one, which no run
+    writes into either), or on a file system without locks.
+
+    Raises
+    ------
+    FolderInUseError
+        If another process holds the folder, naming it and what to do.
+    ValueError
+        If ``output_dir`` is, or lies under, an existing file
+        (:func:`~quantize.io.check_output_folder`).
+    """
+    dst = check_output_folder(output_dir)
+    with contextlib.ExitStack() as made:
+        with contextlib.suppress(OSError):  # cannot be made: nothing can write into it
+            made.enter_context(folder_made(dst, keep=False))
+        try:
+            held = made.enter_context(lock_file_held(dst / LOCK_NAME))
+        except BlockingIOError:
+            holder = lock_holder(dst / LOCK_NAME)
+            raise FolderInUseError(
+                f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
+                "this output folder; wait until it ends, or choose another -o folder",
+                path=dst) from None
+        yield held
+

@@ -1,0 +1,164 @@
+"""One batch at a time per output folder: the lock a batch's driver holds (batch_lock)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import quantize
+from quantize.batch import LOCK_NAME, MANIFEST_NAME, FolderInUseError, batch_lock
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="no lock on Windows")
+
+
+def _busy(out: Path, pid: int) -> str:
+    """The error line of a batch refused because process ``pid`` runs one into ``out``."""
+    return (f"quantize: error: {out}: another quantize batch (process {pid} on "
+            f"{socket.gethostname()}) is writing into this output folder; wait until it ends, "
+            "or choose another -o folder\n")
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, ["batch", *map(str, args)])
+
+
+# A real `quantize batch`, whose files named slow* wait for a file of the test (the gate).
+_GATED_BATCH = """\
+import dataclasses, sys
+from quantize import batch
+from quantize.cli import main
+from tests.batch_support import gated_reduce_file
+mode = batch.reduce_mode()
+batch.reduce_mode = lambda: dataclasses.replace(mode, func=gated_reduce_file)
+sys.argv[0] = "quantize"
+main(prog_name="quantize")
+"""
+
+
+def _gated_batch(src: Path, out: Path, gate: Path) -> subprocess.Popen:
+    """``quantize batch src -o out -k 4 -j 1`` in a process of its own (its workers in its
+    group), once its file ``slow.png`` waits at the gate."""
+    root = Path(quantize.__file__).parents[1]
+    child = subprocess.Popen(
+        [sys.executable, "-c", _GATED_BATCH, "batch", str(src), "-o", str(out), "-k", "4",
+         "-j", "1", "-q"], start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(root), "QUANTIZE_TEST_GATE": str(gate)})
+    deadline = time.monotonic() + 60
+    while not (gate / "started-slow.png").exists():
+        if child.poll() is not None or time.monotonic() > deadline:
+            _end(child)
+            raise AssertionError(f"the first batch did not start: {child.stderr.read()}")
+        time.sleep(0.05)
+    return child
+
+
+def _end(child: subprocess.Popen) -> None:
+    """End the batch ``child`` started and the workers it left (its process group)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the group has ended
+        pass
+    child.wait()
+    child.stderr.close()
+
+
+@pytest.fixture
+def slow_tree(tmp_path):
+    """in/slow.png, the gate folder, and the output folder's path (not made)."""
+    src, gate = tmp_path / "in", tmp_path / "gate"
+    src.mkdir()
+    gate.mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(src / "slow.png")
+    return src, tmp_path / "out", gate
+
+
+def test_a_second_batch_into_the_folder_a_running_batch_writes_is_refused(slow_tree):
+    """Refused before it plans (exit 15): the running batch's folder, manifest and pending
+    entry are left as they are, and it finishes as if alone."""
+    src, out, gate = slow_tree
+    first = _gated_batch(src, out, gate)
+    try:
+        names = sorted(p.name for p in out.iterdir())
+        manifest = (out / MANIFEST_NAME).read_bytes()  # the pending entry of out/slow.png
+        second = _cli(src, "-o", out, "-k", "4")
+        assert (second.exit_code, second.stdout) == (15, "")
+        assert second.stderr == _busy(out, first.pid)
+        assert sorted(p.name for p in out.iterdir()) == names == [MANIFEST_NAME, LOCK_NAME]
+        assert (out / MANIFEST_NAME).read_bytes() == manifest
+        (gate / "release").touch()
+        assert first.wait(timeout=60) == 0, first.stderr.read()
+    finally:
+        _end(first)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "slow.png"]  # no lock left
+
+
+def test_a_batch_after_one_killed_outright_is_not_kept_out(slow_tree):
+    """SIGKILL leaves the lock file, but the system let the lock go; the killed batch's
+    worker, still waiting on its file, does not hold it either (only the driver did)."""
+    src, out, gate = slow_tree
+    first = _gated_batch(src, out, gate)
+    try:
+        os.kill(first.pid, signal.SIGKILL)  # the driver only: its worker goes on waiting
+        first.wait()
+        assert (out / LOCK_NAME).exists()
+        second = _cli(src, "-o", out, "-k", "4", "-j", "1")
+        assert second.exit_code == 0, second.output
+        assert "1/1 files: 1 ok, 0 skipped, 0 failed" in second.stdout
+    finally:
+        _end(first)
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST_NAME, "slow.png"]
+
+
+def test_batch_lock_refuses_a_second_holder_and_leaves_the_folder_as_it_was(tmp_path):
+    """A folder not there is made for the lock and removed again, empty; the refused
+    second holder takes nothing away from the first."""
+    out = tmp_path / "new" / "out"
+    with batch_lock(out) as held:
+        assert held and sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
+        with pytest.raises(FolderInUseError) as refused, batch_lock(out):
+            pass
+        assert (out / LOCK_NAME).read_text() == f"{os.getpid()} {socket.gethostname()}\n"
+    assert f"quantize: error: {refused.value}\n" == _busy(out, os.getpid())
+    assert refused.value.exit_code == 15
+    assert not (tmp_path / "new").exists()
+
+
+def test_batch_lock_takes_the_file_a_killed_batch_left_and_keeps_other_files(tmp_path):
+    (tmp_path / LOCK_NAME).write_text("4711 elsewhere\n")
+    (tmp_path / "a.png").write_bytes(b"mine")
+    with batch_lock(tmp_path) as held:
+        assert held
+        assert (tmp_path / LOCK_NAME).read_text() == f"{os.getpid()} {socket.gethostname()}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_batch_lock_refuses_an_output_folder_under_a_file_before_making_anything(tmp_path):
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(ValueError, match="^output_dir=.* lies under .*file'?, which is an "
+                       "existing file; expected a folder$"), batch_lock(tmp_path / "file" / "o"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_the_lock_file_is_no_hidden_input_a_search_left_out(tmp_path):
+    """A folder a batch is writing into, searched as an input folder: its lock file is
+    the batch's own, not a hidden file the error names."""
+    for name in (LOCK_NAME, ".mine.lock"):
+        (tmp_path / name).write_text("1 host\n")
+    result = _cli(tmp_path, "-o", tmp_path / "out", "--glob", "*.lock")
+    assert result.exit_code == 2
+    assert "as .mine.lock; rename them" in result.stderr
+    assert LOCK_NAME not in result.stderr
