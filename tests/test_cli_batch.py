@@ -784,6 +784,7 @@ def test_cli_on_a_local_dask_cluster_matches_the_local_pool_byte_for_byte(
     result = _cli(photo_tree, "-o", remote, "--scheduler", dask_scheduler, *args)
     assert result.exit_code == 1, result.output
     assert "4 ok, 0 skipped, 3 failed" in result.stdout
+    assert not (remote / batch.LOCK_NAME).exists()  # the driver's lock, let go at the end
     made = sorted(p.relative_to(local) for p in local.rglob("*.png"))
     assert len(made) == 4
     assert made == sorted(p.relative_to(remote) for p in remote.rglob("*.png"))

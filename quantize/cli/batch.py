@@ -7,7 +7,8 @@ read), 98 none failed but some were kept without output as larger than their inp
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
-file that is not a quantize report (and no --force), 130 interrupted.
+file that is not a quantize report (and no --force), or another batch is writing into
+the output folder (refused before any work), 130 interrupted.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -84,8 +85,9 @@ Examples:
 Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
 or the --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
-not a report; use --force), 98 no file failed but some were skipped as larger
-than their inputs (--skip-if-larger), 130 interrupted.
+not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
+failed but some were skipped as larger than their inputs (--skip-if-larger), 130
+interrupted.
 """
 
 
