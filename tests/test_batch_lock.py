@@ -145,6 +145,29 @@ def test_batch_lock_takes_the_file_a_killed_batch_left_and_keeps_other_files(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
 
 
+def test_a_lock_taken_on_the_file_its_holder_removed_meanwhile_is_taken_again(tmp_path,
+                                                                             monkeypatch):
+    """A batch ending removes its lock file, then lets the lock go: one that opened the file
+    just before, and locks it just after, holds a file no longer there, which would let a
+    third batch in. It takes the lock again on a file there."""
+    import fcntl
+
+    flock = fcntl.flock
+
+    def holder_ends_meanwhile(fd, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)  # once
+        (tmp_path / LOCK_NAME).unlink()
+        flock(fd, operation)
+
+    (tmp_path / LOCK_NAME).write_text("4711 elsewhere\n")
+    monkeypatch.setattr(fcntl, "flock", holder_ends_meanwhile)
+    with batch_lock(tmp_path):
+        assert (tmp_path / LOCK_NAME).read_text() == f"{os.getpid()} {socket.gethostname()}\n"
+        with pytest.raises(FolderInUseError), batch_lock(tmp_path):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_batch_lock_refuses_an_output_folder_under_a_file_before_making_anything(tmp_path):
     (tmp_path / "file").write_bytes(b"")
     with pytest.raises(ValueError, match="^output_dir=.* lies under .*file'?, which is an "
