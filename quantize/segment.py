@@ -42,7 +42,6 @@ names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +54,7 @@ from ._validation import (
     Seed,
     check_bool,
     check_choice,
+    check_color,
     check_int,
     check_seed,
 )
@@ -343,7 +343,7 @@ class SegmentResult(ReadOnlyArrays):
         ``color`` is ``(r, g, b)``, three integers 0..255; anything else raises
         ``TypeError`` or ``ValueError`` naming it.
         """
-        return _regions.draw_overlay(self.image, self.boundaries(), _check_color(color))
+        return _regions.draw_overlay(self.image, self.boundaries(), check_color(color, "color"))
 
     def region_stats(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
@@ -368,23 +368,6 @@ class SegmentResult(ReadOnlyArrays):
         """This result, given its regions' sums (of ``labels`` over ``image``)."""
         object.__setattr__(self, "_sums", sums)
         return self
-
-
-def _check_color(color: Any) -> tuple[int, int, int]:
-    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it, the whole
-    value (not the one component at fault: ``color=0.5`` named no colour given)."""
-    expected = f"color={color!r} should be (r, g, b), three integers from 0 to 255"
-    if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
-        raise TypeError(expected)
-    if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
-        raise ValueError(expected)
-    for v in color:
-        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{expected}, got a {type(v).__name__} ({v!r})")
-    if not all(0 <= v <= 255 for v in color):
-        raise ValueError(expected)
-    r, g, b = (int(v) for v in color)
-    return r, g, b
 
 
 def segment(

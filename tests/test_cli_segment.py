@@ -161,6 +161,54 @@ def test_cli_usage_errors(photo_path, tmp_path, args, match):
     assert "Traceback" not in result.output
 
 
+def test_cli_overlay_color_draws_the_borders_in_it_and_changes_no_other_output(tmp_path):
+    # only the Python API could change the red, which vanishes on a red subject
+    src = tmp_path / "two.png"
+    Image.fromarray(_halves()).save(src)
+    for name, args in (("red", []), ("cyan", ["--overlay-color", "cyan"]),
+                       ("hex", ["--overlay-color", "#FF8000"]),
+                       ("named-red", ["--overlay-color", "Red"])):
+        result = runner.invoke(app, ["segment", str(src), "--regions", "2",
+                                     "-o", str(tmp_path / name), *args])
+        assert result.exit_code == 0, result.output
+    borders = read(tmp_path / "red" / "boundaries.png")
+    assert borders.sum() == 12  # the dark half's last column
+    for name, color in (("red", (255, 0, 0)), ("cyan", (0, 255, 255)),
+                        ("hex", (255, 128, 0))):
+        overlay = read(tmp_path / name / "overlay.png")
+        assert np.unique(overlay[borders], axis=0).tolist() == [list(color)]
+        np.testing.assert_array_equal(overlay[~borders], _halves()[~borders])
+        for other in ("labels.png", "segmented.png", "boundaries.png"):
+            assert (tmp_path / name / other).read_bytes() == (
+                tmp_path / "red" / other).read_bytes()
+    assert (tmp_path / "named-red" / "overlay.png").read_bytes() == (
+        tmp_path / "red" / "overlay.png").read_bytes()
+    # the record is that of a run without it: the colour shapes overlay.png alone
+    record = json.loads((tmp_path / "cyan" / "segments.json").read_text())
+    assert record == {**json.loads((tmp_path / "red" / "segments.json").read_text()),
+                      "outdir": str(tmp_path / "cyan")}
+
+
+@pytest.mark.parametrize("colour", ["reddish", "#00ff0080", "rgb(300, 0, 0)", ""])
+def test_cli_a_bad_overlay_color_is_one_line_and_makes_no_folder(photo_path, tmp_path, colour):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 "--overlay-color", colour])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --overlay-color={colour!r} is not valid; expected a colour "
+           "name (red, cyan, yellow, ...) or #rrggbb\n")
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_a_folder_carries_the_overlay_color_into_the_batch_call(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", "--overlay-color", "#0ff"])
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: photos: is a directory, expected an image file; for every "
+           "image in it: quantize batch photos -o OUT_DIR --mode segment --overlay-color "
+           "'#0ff'\n")
+
+
 @pytest.mark.parametrize("k", ["257", "20000", "100000"])
 def test_cli_too_many_clusters_is_a_usage_error_before_any_work(photo_path, tmp_path, k):
     out = tmp_path / "s"
