@@ -56,6 +56,22 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
     assert (record["regions"], record["n_regions"]) == (7, 4)
 
 
+def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(tmp_path):
+    src = tmp_path / "tiny.png"
+    Image.fromarray(_halves()[4:8, 10:14]).save(src)  # 4 x 4, two halves
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=2 gives 1 region: the "
+                             "default --min-region=16 (at least 16 pixels) is more than half "
+                             "of this 16-pixel image, so every region merges into one; "
+                             "--min-region=0 keeps them\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
+    kept = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     src = tmp_path / "one.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)

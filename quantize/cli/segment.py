@@ -159,8 +159,9 @@ def segment_command(
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
-        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
-        "otherwise 0, keep all).",
+        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
+        "which leaves an image under 32 pixels one region, with a warning; otherwise 0, "
+        "keep all).",
         show_default=False)] = None,
     overlay_color: Annotated[str | None, typer.Option(
         "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
