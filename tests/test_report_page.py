@@ -1242,3 +1242,20 @@ def test_the_bytes_cell_wraps_only_after_its_arrow(tmp_path):
     assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in cell.parts] == [
         ("span", "1,234,567 →"), " ", ("span", "89,012")]
     assert "td.bytes span{white-space:nowrap}" in STYLE
+
+
+def test_the_summary_line_wraps_its_bytes_only_after_the_arrow(tmp_path):
+    # "124,807,274 -> 1,378,673 bytes (1.1%)" broke before the arrow at some widths and
+    # after it at others; kept as the bytes cells keep it: "1,234,567 →" and
+    # "89,012 bytes (7.2%)" are each whole, the only break between them after the arrow
+    from quantize.report.assets import STYLE
+
+    record = {"k": 2, "psnr": 31.25, "delta_e": 1.5, "bytes_in": 1234567, "bytes_out": 89012}
+    results = [FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (line,) = [p for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in line.parts] == [
+        "reduce: 1 file · 1 ok · 0 skipped · 0 failed · 1.5 s · ", ("span", "1,234,567 →"),
+        " ", ("span", "89,012 bytes (7.2%)")]
+    assert ".summary span{white-space:nowrap}" in STYLE
