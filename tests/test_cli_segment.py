@@ -167,6 +167,10 @@ def test_cli_a_weight_typed_minus_0_is_recorded_as_0(photo_path, tmp_path):
                                     "of them (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
     (["-w", "color=1e308"], "-w color=1e308 should be <= 1e6"),
+    # without -k: the hierarchy, which does not count weights relative to each other only
+    (["-w", "color=1e-7"], "quantize: error: -w color=1e-7 should be 0 or >= 1e-6; with "
+     "k-means, where weights count relative to each other, a smaller one is lost beside a "
+     "weight of 1 in the float32 distances (the hierarchy takes the same range)\n"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
