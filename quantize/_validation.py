@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -161,6 +161,27 @@ def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
         raise ValueError(f"{name} should hold integers 0..255, got values from "
                          f"{int(arr.min())} to {int(arr.max())}")
     return arr.astype(np.uint8, copy=True)
+
+
+def check_color(color: Any, name: str) -> tuple[int, int, int]:
+    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming ``name`` and the
+    whole value (not the one component at fault: ``color=0.5`` named no colour given).
+
+    >>> check_color((0, 128, 255), "color")
+    (0, 128, 255)
+    """
+    expected = f"{name}={color!r} should be (r, g, b), three integers from 0 to 255"
+    if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
+        raise TypeError(expected)
+    if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
+        raise ValueError(expected)
+    for v in color:
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{expected}, got a {type(v).__name__} ({v!r})")
+    if not all(0 <= v <= 255 for v in color):
+        raise ValueError(expected)
+    r, g, b = (int(v) for v in color)
+    return r, g, b
 
 
 def check_seed(seed: Any) -> np.random.Generator:

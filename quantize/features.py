@@ -65,8 +65,8 @@ GROUPS = ("color", "intensity", "xy", "texture")
 #: Weights used for any group the caller does not name.
 DEFAULT_WEIGHTS: dict[str, float] = {"color": 1.0, "intensity": 0.0, "xy": 0.3,
                                      "texture": 1.0}
-#: The largest weight accepted. Weights only count relative to each other, and
-#: far larger ones overflow the float32 features (1e38 made them NaN).
+#: The largest weight accepted. With k-means weights only count relative to each other,
+#: and far larger ones overflow the float32 features (1e38 made them NaN).
 MAX_WEIGHT = 1e6
 #: The smallest weight above 0 accepted. A smaller one is lost beside a weight of 1 in
 #: the float32 distances (their precision is about 1e-7), and far smaller ones underflow
@@ -190,8 +190,10 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
         if 0 < merged[name] < MIN_WEIGHT:
             raise ValueError(f"weight {name}={value} should be 0 or >= "
-                             f"{shown_number(MIN_WEIGHT)}; weights count relative to each "
-                             "other, and a smaller one vanishes in the float32 features")
+                             f"{shown_number(MIN_WEIGHT)}; with k-means, where weights count "
+                             "relative to each other, a smaller one is lost beside a weight "
+                             "of 1 in the float32 distances (the hierarchy takes the same "
+                             "range)")
     if not any(merged.values()):
         named = ", ".join(f"{name}=0" for name in GROUPS[:-1]) + f" and {GROUPS[-1]}=0"
         raise ValueError(f"weight {named} leave nothing to compare pixels by; expected at "

@@ -42,7 +42,6 @@ names with ``from quantize.segment import MAX_CLUSTERS, DEFAULT_LEVEL``.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +54,7 @@ from ._validation import (
     Seed,
     check_bool,
     check_choice,
+    check_color,
     check_int,
     check_seed,
 )
@@ -343,7 +343,7 @@ class SegmentResult(ReadOnlyArrays):
         ``color`` is ``(r, g, b)``, three integers 0..255; anything else raises
         ``TypeError`` or ``ValueError`` naming it.
         """
-        return _regions.draw_overlay(self.image, self.boundaries(), _check_color(color))
+        return _regions.draw_overlay(self.image, self.boundaries(), check_color(color, "color"))
 
     def region_stats(self) -> list[dict[str, Any]]:
         """One JSON-ready dict per region 1..R, in label order.
@@ -368,23 +368,6 @@ class SegmentResult(ReadOnlyArrays):
         """This result, given its regions' sums (of ``labels`` over ``image``)."""
         object.__setattr__(self, "_sums", sums)
         return self
-
-
-def _check_color(color: Any) -> tuple[int, int, int]:
-    """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming it, the whole
-    value (not the one component at fault: ``color=0.5`` named no colour given)."""
-    expected = f"color={color!r} should be (r, g, b), three integers from 0 to 255"
-    if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
-        raise TypeError(expected)
-    if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
-        raise ValueError(expected)
-    for v in color:
-        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{expected}, got a {type(v).__name__} ({v!r})")
-    if not all(0 <= v <= 255 for v in color):
-        raise ValueError(expected)
-    r, g, b = (int(v) for v in color)
-    return r, g, b
 
 
 def segment(
@@ -450,8 +433,10 @@ def segment(
         Regions smaller than this many pixels are merged into the adjacent
         region with the closest mean colour (RGB; with ``n_clusters``, the
         closest mean feature vector, weighted as for clustering). Default
-        :func:`default_min_region` with ``n_clusters``, none otherwise (the
-        hierarchy's smallest regions are superpixels); 0 or 1 keeps every region.
+        :func:`default_min_region` with ``n_clusters`` (on an image of fewer than 32
+        pixels, more than half of it: one region comes out, with a
+        :class:`RegionCountWarning`), none otherwise (the hierarchy's smallest regions
+        are superpixels); 0 or 1 keeps every region.
     texture_scales : sequence of float
         Derivative scales of the texture bank (1 to 16 Gaussian sigmas in pixels
         of the working copy, from 0.5 to 1024), with ``n_clusters`` only (the
@@ -480,6 +465,11 @@ def segment(
     -----
     AlphaIgnoredWarning
         When some pixel of ``image`` is transparent or translucent (see ``image``).
+    RegionCountWarning
+        When fewer regions come out than ``regions`` asks for (see ``regions``), and
+        when the default ``min_region`` merges every region of an image of fewer than
+        32 pixels into one, which ``n_clusters`` of 2 or more would otherwise give
+        without a word (``min_region=0`` keeps them).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -516,7 +506,26 @@ def segment(
         return _segment_hierarchy(rgb, w, n_regions, limit)
     limit = (default_min_region(h, wd) if min_region is None
              else check_int(min_region, "min_region", minimum=0))
-    return _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+    result = _segment_kmeans(rgb, k, w, space, scales, limit, rng)
+    if min_region is None:
+        _warn_if_the_default_merges_all(result, k, limit)
+    return result
+
+
+def _warn_if_the_default_merges_all(result: SegmentResult, k: int, limit: int) -> None:
+    """Say that the default ``min_region``, ``limit``, merged every region into one.
+
+    On an image of fewer than ``2 * limit`` pixels (32 at least 16) no two regions
+    can both reach it: whatever the clusters, one region comes out. Said when k-means
+    found more than one cluster to tell apart, as a user asking for ``k`` clusters of
+    a 4 x 4 image would otherwise get one region without a word.
+    """
+    h, w = result.labels.shape
+    if result.n_regions == 1 and 2 * limit > h * w and result.centers.shape[0] > 1:
+        warn_caller(f"n_clusters={k} gives 1 region: the default min_region={limit} "
+                    f"(at least 16 pixels) is more than half of this {h * w}-pixel image, "
+                    "so every region merges into one; min_region=0 keeps them",
+                    RegionCountWarning)
 
 
 # What a caller of segment or boundary_map can do about an AlphaIgnoredWarning.

@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ._validation import Seed, check_bool, check_int, check_path, check_seed, recorded_seed
+from ._validation import (
+    Seed,
+    check_bool,
+    check_color,
+    check_int,
+    check_path,
+    check_seed,
+    recorded_seed,
+)
 from .errors import OutputError, OutputExistsError, warn_caller
 from .features import Space, check_weights
 from .io import (
@@ -47,14 +55,16 @@ from .segment import (
     warn_alpha_ignored,
 )
 
-__all__ = ["EDGES_FILE", "OUTPUT_FILES", "AlphaIgnoredWarning", "check_segment_options",
-           "segment_file"]
+__all__ = ["EDGES_FILE", "OUTPUT_FILES", "OVERLAY_COLOR", "AlphaIgnoredWarning",
+           "check_segment_options", "segment_file"]
 
 #: Files ``segment_file`` writes, in writing order; ``segments.json`` marks completion.
 OUTPUT_FILES = ("labels.png", "segmented.png", "boundaries.png", "overlay.png",
                 "segments.json")
 #: The soft border map written with ``edges=True`` (16-bit grayscale, before ``segments.json``).
 EDGES_FILE = "edges.png"
+#: The colour ``overlay.png`` draws the borders in unless ``overlay_color`` names another.
+OVERLAY_COLOR = (255, 0, 0)
 
 
 def segment_file(
@@ -70,6 +80,7 @@ def segment_file(
     force: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     edges: bool = False,
+    overlay_color: tuple[int, int, int] = OVERLAY_COLOR,
     input_name: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
@@ -77,7 +88,7 @@ def segment_file(
     Writes, each atomically and in this order: ``labels.png`` (16-bit
     grayscale, region label 1..R per pixel), ``segmented.png`` (regions filled
     with their mean colour), ``boundaries.png`` (1-bit border mask),
-    ``overlay.png`` (borders drawn in red on the photo) and ``segments.json``
+    ``overlay.png`` (borders drawn on the photo in ``overlay_color``) and ``segments.json``
     (the returned record but its ``seconds``, plus ``input_path``, the input's path
     relative to ``outdir`` with links resolved, and ``region_stats``: one record
     per region, see :meth:`SegmentResult.region_stats`). ``segments.json`` comes last, so its
@@ -120,6 +131,9 @@ def segment_file(
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
         Also write ``edges.png``.
+    overlay_color : (r, g, b), default (255, 0, 0)
+        The colour of the borders in ``overlay.png``, three integers 0..255: red borders
+        vanish on a red subject. It shapes ``overlay.png`` alone, and is not recorded.
     input_name : path, optional
         What the record and ``segments.json`` call the input, when ``input`` is a
         copy of it (``quantize segment <(curl -s URL) -o out`` reads a copy of the
@@ -153,6 +167,7 @@ def segment_file(
     """
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")
+    overlay_color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     names = OUTPUT_FILES[:-1] + ((EDGES_FILE,) if edges else ()) + OUTPUT_FILES[-1:]
     folder = check_path(outdir, "outdir")
@@ -191,7 +206,8 @@ def segment_file(
                   "min_region": result.min_region, "weights": dict(result.weights),
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
-        _write_outputs(paths, result, record, levels, input_path, replace=force)
+        _write_outputs(paths, result, record, levels, input_path, overlay_color,
+                       replace=force)
     if remove_stale and stale.is_file():
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
@@ -282,13 +298,16 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           weights: Mapping[str, float] | None = None, space: Space = "lab",
                           min_region: int | None = None, seed: Seed = None,
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
-                          edges: bool = False) -> dict[str, Any]:
+                          edges: bool = False,
+                          overlay_color: tuple[int, int, int] = OVERLAY_COLOR) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,
     and then call ``segment_file(input, outdir, **options)`` for every file.
     The seed is returned as given (an int stays an int), so that each call
-    starts from the same state.
+    starts from the same state. ``overlay_color`` is returned only when it is not
+    :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
+    red, have no such entry, and still match a run that leaves it out.
 
     Raises
     ------
@@ -302,13 +321,17 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     >>> opts = check_segment_options(regions=5, seed=3)
     >>> opts["regions"], opts["seed"], opts["edges"], opts["space"]
     (5, 3, False, 'lab')
+    >>> "overlay_color" in opts, check_segment_options(overlay_color=(0, 255, 255))["overlay_color"]
+    (False, (0, 255, 255))
     """
     edges = check_bool(edges, "edges")
+    color = check_color(overlay_color, "overlay_color")
     params = _check_job_params(n_clusters, regions, weights, space, min_region, seed, edges)
     if max_pixels is not None:
         max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
+    drawn = {} if color == OVERLAY_COLOR else {"overlay_color": color}
     return {**params, "seed": seed, "force": check_bool(force, "force"),
-            "max_pixels": max_pixels, "edges": edges}
+            "max_pixels": max_pixels, "edges": edges, **drawn}
 
 
 def _warn_if_animated(path: str | os.PathLike[str], n_frames: int, fmt: str | None) -> None:
@@ -430,13 +453,15 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
 
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], edge_levels: np.ndarray | None,
-                   input_path: str | None, *, replace: bool) -> None:
+                   input_path: str | None, overlay_color: tuple[int, int, int], *,
+                   replace: bool) -> None:
     """Encode every output, then write them together, ``segments.json`` last.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
-    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written. Each
+    ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
+    ``overlay.png`` draws the borders in ``overlay_color``. Each
     image is made just before it is encoded and let go after, so that one full-size
     picture is held at a time, not all of them.
 
@@ -456,7 +481,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
         "segmented.png": lambda: Image.fromarray(result.mean_color_image()),
         "boundaries.png": lambda: Image.fromarray(boundaries).convert("1"),
-        "overlay.png": lambda: Image.fromarray(_regions.draw_overlay(result.image, boundaries)),
+        "overlay.png": lambda: Image.fromarray(_regions.draw_overlay(result.image, boundaries,
+                                                                     overlay_color)),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)

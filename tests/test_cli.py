@@ -626,7 +626,8 @@ def _run_with_stdout_closed(args: list[str], cwd: Path) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("args, outputs", [
     (["reduce", "a.png", "b.png", "-k", "2", "-j", "1"], ["a.k2.png", "b.k2.png"]),
-    (["segment", "a.png", "-k", "2"], ["a.segments/segments.json"]),
+    # --min-region 0: the default is more than half of the 4 x 4 image, said in a warning
+    (["segment", "a.png", "-k", "2", "--min-region", "0"], ["a.segments/segments.json"]),
     (["batch", "in", "-o", "out", "-k", "2", "-j", "1"], ["out/a.png", "out/b.png"]),
     (["batch", "in", "-o", "out", "-k", "2", "-j", "1", "--json"], ["out/a.png", "out/b.png"]),
 ])

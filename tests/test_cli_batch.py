@@ -545,6 +545,29 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
         in again.stderr
 
 
+def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_runs(
+        photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--regions", "3", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    made = (out / "chelsea" / "overlay.png").read_bytes()
+    # red, the colour of the outputs made before the option existed, is no change of options
+    again = _cli(photo_tree, "-o", out, "--overlay-color", "red", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "skipped" in again.stdout and (out / "chelsea" / "overlay.png").read_bytes() == made
+    other = _cli(photo_tree, "-o", out, "--overlay-color", "#00ffff", *args)
+    assert (other.exit_code, other.stderr) == (
+        15, f"quantize: error: {out}: 1 output was made with --overlay-color=(not given), "
+            "while this run asks for --overlay-color=#00ffff; add --force to redo them, or "
+            "choose another -o folder\n")
+    assert _cli(photo_tree, "-o", out, "--overlay-color", "cyan", "--force",
+                *args).exit_code == 0
+    borders = load_image(out / "chelsea" / "boundaries.png").rgb[..., 0] > 0
+    overlay = load_image(out / "chelsea" / "overlay.png").rgb
+    assert borders.any()
+    assert np.unique(overlay[borders], axis=0).tolist() == [[0, 255, 255]]
+
+
 def test_cli_segment_rerun_without_edges_names_the_flag(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--mode", "segment", "--regions", "2", "--glob", "chelsea.png", "-q"]
@@ -698,6 +721,10 @@ def test_cli_a_segment_csv_report_leads_with_the_segment_columns(photo_tree, tmp
      "--regions=N: a hierarchy cut)\n"),
     (["--regions", "5"], "--regions does not apply to --mode reduce"),
     (["--edges"], "--edges does not apply to --mode reduce"),
+    (["--overlay-color", "cyan"], "--overlay-color does not apply to --mode reduce"),
+    (["--mode", "segment", "--overlay-color", "#12345"], "quantize: error: "
+     "--overlay-color='#12345' is not valid; expected a colour name (red, cyan, yellow, ...) "
+     "or #rrggbb\n"),
     (["--mode", "segment", "-w", "shape=1"], "shape"),
     (["-k", "1"], "-k/--colors=1 should be >= 2"),
     (["-k", "300"], "-k/--colors=300 should be <= 256"),

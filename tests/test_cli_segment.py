@@ -56,6 +56,22 @@ def test_fewer_regions_than_asked_after_min_region_are_said_in_the_flags(tmp_pat
     assert (record["regions"], record["n_regions"]) == (7, 4)
 
 
+def test_a_tiny_image_merged_into_one_region_by_the_default_min_region_is_said(tmp_path):
+    src = tmp_path / "tiny.png"
+    Image.fromarray(_halves()[4:8, 10:14]).save(src)  # 4 x 4, two halves
+    result = runner.invoke(app, ["segment", str(src), "-k", "2", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=2 gives 1 region: the "
+                             "default --min-region=16 (at least 16 pixels) is more than half "
+                             "of this 16-pixel image, so every region merges into one; "
+                             "--min-region=0 keeps them\n")
+    assert result.stdout.startswith(f"{src} -> {tmp_path / 's'}: 1 region from 1 cluster, ")
+    kept = runner.invoke(app, ["segment", str(src), "-k", "2", "--min-region", "0",
+                               "-o", str(tmp_path / "k")])
+    assert (kept.exit_code, kept.stderr) == (0, "")
+    assert kept.stdout.startswith(f"{src} -> {tmp_path / 'k'}: 2 regions from 2 clusters, ")
+
+
 def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     src = tmp_path / "one.png"
     Image.fromarray(np.full((12, 12, 3), 90, np.uint8)).save(src)
@@ -151,6 +167,10 @@ def test_cli_a_weight_typed_minus_0_is_recorded_as_0(photo_path, tmp_path):
                                     "of them (-k/--clusters=K: k-means clusters, "
                                     "--regions=N: a hierarchy cut)"),
     (["-w", "color=1e308"], "-w color=1e308 should be <= 1e6"),
+    # without -k: the hierarchy, which does not count weights relative to each other only
+    (["-w", "color=1e-7"], "quantize: error: -w color=1e-7 should be 0 or >= 1e-6; with "
+     "k-means, where weights count relative to each other, a smaller one is lost beside a "
+     "weight of 1 in the float32 distances (the hierarchy takes the same range)\n"),
     (["--space", "hsv"], "--space='hsv' is not valid"),
     (["--space", "rgb"], "--space='rgb' applies to k-means clusters only (-k/--clusters=K)"),
 ])
@@ -159,6 +179,54 @@ def test_cli_usage_errors(photo_path, tmp_path, args, match):
     assert result.exit_code == 2
     assert match in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_cli_overlay_color_draws_the_borders_in_it_and_changes_no_other_output(tmp_path):
+    # only the Python API could change the red, which vanishes on a red subject
+    src = tmp_path / "two.png"
+    Image.fromarray(_halves()).save(src)
+    for name, args in (("red", []), ("cyan", ["--overlay-color", "cyan"]),
+                       ("hex", ["--overlay-color", "#FF8000"]),
+                       ("named-red", ["--overlay-color", "Red"])):
+        result = runner.invoke(app, ["segment", str(src), "--regions", "2",
+                                     "-o", str(tmp_path / name), *args])
+        assert result.exit_code == 0, result.output
+    borders = read(tmp_path / "red" / "boundaries.png")
+    assert borders.sum() == 12  # the dark half's last column
+    for name, color in (("red", (255, 0, 0)), ("cyan", (0, 255, 255)),
+                        ("hex", (255, 128, 0))):
+        overlay = read(tmp_path / name / "overlay.png")
+        assert np.unique(overlay[borders], axis=0).tolist() == [list(color)]
+        np.testing.assert_array_equal(overlay[~borders], _halves()[~borders])
+        for other in ("labels.png", "segmented.png", "boundaries.png"):
+            assert (tmp_path / name / other).read_bytes() == (
+                tmp_path / "red" / other).read_bytes()
+    assert (tmp_path / "named-red" / "overlay.png").read_bytes() == (
+        tmp_path / "red" / "overlay.png").read_bytes()
+    # the record is that of a run without it: the colour shapes overlay.png alone
+    record = json.loads((tmp_path / "cyan" / "segments.json").read_text())
+    assert record == {**json.loads((tmp_path / "red" / "segments.json").read_text()),
+                      "outdir": str(tmp_path / "cyan")}
+
+
+@pytest.mark.parametrize("colour", ["reddish", "#00ff0080", "rgb(300, 0, 0)", ""])
+def test_cli_a_bad_overlay_color_is_one_line_and_makes_no_folder(photo_path, tmp_path, colour):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 "--overlay-color", colour])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --overlay-color={colour!r} is not valid; expected a colour "
+           "name (red, cyan, yellow, ...) or #rrggbb\n")
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_a_folder_carries_the_overlay_color_into_the_batch_call(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("photos").mkdir()
+    result = runner.invoke(app, ["segment", "photos", "--overlay-color", "#0ff"])
+    assert (result.exit_code, result.stderr) == (
+        1, "quantize: error: photos: is a directory, expected an image file; for every "
+           "image in it: quantize batch photos -o OUT_DIR --mode segment --overlay-color "
+           "'#0ff'\n")
 
 
 @pytest.mark.parametrize("k", ["257", "20000", "100000"])

@@ -112,9 +112,12 @@ def test_texture_separates_equal_mean_textures(rng):
     ({"xy": float("inf")}, ValueError, "finite"),
     ({"xy": 1e38}, ValueError, "weight xy=1e\\+38 should be <= 1e6"),
     # underflowed the float32 features to 0: one colour cluster, without a word
-    ({"color": 1e-300}, ValueError, "^weight color=1e-300 should be 0 or >= 1e-6; weights "
-                                    "count relative to each other, and a smaller one vanishes "
-                                    "in the float32 features$"),
+    # "weights count relative to each other" was said of the hierarchy too, which takes
+    # them at their size
+    ({"color": 1e-300}, ValueError, r"^weight color=1e-300 should be 0 or >= 1e-6; with "
+                                    "k-means, where weights count relative to each other, a "
+                                    "smaller one is lost beside a weight of 1 in the float32 "
+                                    r"distances \(the hierarchy takes the same range\)$"),
     ({"xy": 9.9e-7}, ValueError, "^weight xy=9.9e-07 should be 0 or >= 1e-6;"),
     ({"xy": "1"}, TypeError, "should be a number"),
     ([("xy", 1)], TypeError, "mapping"),

@@ -454,8 +454,11 @@ def test_every_string_is_escaped(tmp_path):
 def test_segment_mode_shows_the_clusters_the_segmentation_has_not_those_asked(tmp_path):
     # -k 4 on an image of two distinct feature vectors makes 2 clusters, and its one region
     # belongs to one of them (the command's line: "1 region from 1 cluster"); the page said 4
+    from quantize.segment import ClusterCountWarning, RegionCountWarning
+
     Image.new("RGB", (1, 2), (10, 20, 30)).save(tmp_path / "tiny.png")
-    with pytest.warns(UserWarning, match="using 2 clusters"):
+    with pytest.warns(ClusterCountWarning, match="using 2 clusters"), \
+            pytest.warns(RegionCountWarning, match="^n_clusters=4 gives 1 region: the default"):
         record = segment_file(tmp_path / "tiny.png", tmp_path / "tiny", n_clusters=4, seed=0)
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (4, 1, 1)
     results = [FileResult(tmp_path / "tiny.png", tmp_path / "tiny", "ok", "", record)]
@@ -1242,3 +1245,20 @@ def test_the_bytes_cell_wraps_only_after_its_arrow(tmp_path):
     assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in cell.parts] == [
         ("span", "1,234,567 →"), " ", ("span", "89,012")]
     assert "td.bytes span{white-space:nowrap}" in STYLE
+
+
+def test_the_summary_line_wraps_its_bytes_only_after_the_arrow(tmp_path):
+    # "124,807,274 -> 1,378,673 bytes (1.1%)" broke before the arrow at some widths and
+    # after it at others; kept as the bytes cells keep it: "1,234,567 →" and
+    # "89,012 bytes (7.2%)" are each whole, the only break between them after the arrow
+    from quantize.report.assets import STYLE
+
+    record = {"k": 2, "psnr": 31.25, "delta_e": 1.5, "bytes_in": 1234567, "bytes_out": 89012}
+    results = [FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "", record)]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    (line,) = [p for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in line.parts] == [
+        "reduce: 1 file · 1 ok · 0 skipped · 0 failed · 1.5 s · ", ("span", "1,234,567 →"),
+        " ", ("span", "89,012 bytes (7.2%)")]
+    assert ".summary span{white-space:nowrap}" in STYLE

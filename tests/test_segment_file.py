@@ -103,6 +103,28 @@ def test_transparency_is_ignored_and_said_so(tmp_path, recwarn):
     assert not [w for w in recwarn if issubclass(w.category, AlphaIgnoredWarning)]
 
 
+def test_overlay_color_is_checked_before_any_work_and_left_out_of_the_settings_as_red(
+        photo_path, tmp_path):
+    out = tmp_path / "seg"
+    record = segment_file(photo_path, out, n_clusters=3, seed=1, overlay_color=(0, 0, 255))
+    api = segment(read(photo_path), 3, seed=1)
+    np.testing.assert_array_equal(read(out / "overlay.png"), api.overlay((0, 0, 255)))
+    assert "overlay_color" not in record
+    with pytest.raises(TypeError, match=r"^overlay_color='blue' should be \(r, g, b\), three "
+                                        r"integers from 0 to 255$"):
+        segment_file(photo_path, tmp_path / "bad", overlay_color="blue")
+    with pytest.raises(ValueError, match=r"^overlay_color=\(0, 0, 256\) should be \(r, g, b\)"):
+        segment_file(photo_path, tmp_path / "bad", overlay_color=(0, 0, 256))
+    assert not (tmp_path / "bad").exists()
+    # red, the default, is no setting a batch records: folders made before the option
+    # existed still match
+    assert "overlay_color" not in check_segment_options(overlay_color=(255, 0, 0))
+    assert check_segment_options(overlay_color=np.array([0, 128, 255]))["overlay_color"] == (
+        0, 128, 255)
+    with pytest.raises(ValueError, match=r"^overlay_color=\(1, 2\) should be"):
+        check_segment_options(overlay_color=(1, 2))
+
+
 def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, tmp_path):
     out = tmp_path / "seg"
     record = segment_file(photo_path, out, n_clusters=4, seed=1)

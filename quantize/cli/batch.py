@@ -67,7 +67,7 @@ DISOWNED = ("a killed run left this output to write or to record, but the file h
             "neither made again nor removed")
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
-_SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region")
+_SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
 INTERRUPTED = ExitCode.INTERRUPTED
 
 
@@ -156,6 +156,10 @@ def batch(
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="segment: merge regions smaller than PX pixels "
         "(default with -k: 1/1000 of the image, at least 16; otherwise 0, keep all).")] = None,
+    overlay_color: Annotated[str | None, typer.Option(
+        "--overlay-color", metavar="COLOUR", help="segment: colour of the borders in "
+        "overlay.png, a colour name (cyan, yellow, black, ...) or #rrggbb (default red).",
+        show_default=False)] = None,
     seed: SeedOption = 0,
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
@@ -240,7 +244,8 @@ def batch(
              "--shared-palette": shared_palette, "--palette": palette != "global",
              "--regions": regions is not None,
              "--edges": edges, "-w/--weight": bool(weights),
-             "--min-region": min_region is not None}
+             "--min-region": min_region is not None,
+             "--overlay-color": overlay_color is not None}
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
@@ -257,7 +262,7 @@ def batch(
                                    seed, optimize, skip_if_larger, palette)
                    if mode == "reduce" else
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
-                                    seed))
+                                    overlay_color, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
     note_quality_scale(quality)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
@@ -483,10 +488,12 @@ def _describe(settings: dict[str, Any]) -> str:
     None, how the settings record an option left out, is shown as "(not given)";
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
-    the weights as ``-w NAME=VALUE`` each.
+    the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
 
     >>> _describe({"edges": False, "dither": 0.5, "weights": {"color": 1.0, "xy": 0.25}})
     'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
+    >>> _describe({"overlay_color": [0, 255, 255]})
+    '--overlay-color=#00ffff'
     """
     from .._validation import shown_number
     from . import SWITCHES
@@ -501,6 +508,8 @@ def _describe(settings: dict[str, Any]) -> str:
             return flag if value else f"no {flag}"
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
+        if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
+            return "--overlay-color=#" + "".join(f"{v:02x}" for v in value)
         shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
         return as_flags(f"{key}={'(not given)' if value is None else shown}")
 
@@ -739,11 +748,11 @@ def _check_palette_file(palette_in: Path) -> Path:
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,
-                     weights: list[str], min_region: int | None,
+                     weights: list[str], min_region: int | None, overlay_color: str | None,
                      seed: int) -> dict[str, Any]:
     from ..features import check_weights
     from ..segment import check_cut
-    from .segment import parse_weights
+    from .segment import parse_color, parse_weights
 
     # as `quantize segment` checks them, named -k/--clusters and --regions
     n_clusters, regions = check_cut(colors, regions)
@@ -758,6 +767,8 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
         options["weights"] = check_weights(parse_weights(weights))
     if min_region is not None:
         options["min_region"] = check_int(min_region, "--min-region", minimum=0)
+    if overlay_color is not None:
+        options["overlay_color"] = parse_color(overlay_color)
     return options
 
 

@@ -52,7 +52,7 @@ Writes into the output folder (-o), segments.json last:
   segmented.png   each region in its mean colour
   boundaries.png  1-bit: the pixels whose right or lower neighbour is in
                   another region
-  overlay.png     those borders in red on the photo
+  overlay.png     those borders on the photo, in red or --overlay-color
   edges.png       with --edges: border strength 0..1 as 0..65535
   segments.json   the --json record but seconds and output, plus input_path
                   and region_stats, per region: label, cluster, area,
@@ -84,6 +84,7 @@ Examples:
   quantize segment photo.jpg -k 5 -o regions/ --min-region 5000
   quantize segment photo.jpg -k 8 -w texture=0 -w xy=0   # k-means on colour only
   quantize segment photo.jpg -w texture=2 --json
+  quantize segment photo.jpg --overlay-color cyan   # borders that show on red
   quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
@@ -158,9 +159,14 @@ def segment_command(
         "defaults below.", show_default=False)] = None,
     min_region: Annotated[int | None, typer.Option(
         "--min-region", metavar="PX", help="Merge regions smaller than PX pixels into "
-        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16; "
-        "otherwise 0, keep all).",
+        "their most similar neighbour (default with -k: 1/1000 of the image, at least 16, "
+        "which leaves an image under 32 pixels one region, with a warning; otherwise 0, "
+        "keep all).",
         show_default=False)] = None,
+    overlay_color: Annotated[str | None, typer.Option(
+        "--overlay-color", metavar="COLOUR", help="Colour of the borders in overlay.png: "
+        "a colour name (cyan, yellow, black, ...: the CSS names) or #rrggbb; default red, "
+        "which vanishes on a red subject.", show_default=False)] = None,
     seed: SeedOption = 0,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
@@ -177,7 +183,7 @@ def segment_command(
         "decompression bombs.")] = DEFAULT_MAX_PIXELS,
 ) -> None:
     """Segment a photo into regions of similar colour and texture, bordered by its edges."""
-    from ..segment_file import segment_file
+    from ..segment_file import OVERLAY_COLOR, segment_file
 
     stdin = str(input) == "-"
     if stdin and outdir is None:
@@ -189,6 +195,8 @@ def segment_command(
     refuse_stdout_folder(outdir, "segment")
     if quiet and as_json:  # before a folder's batch call is proposed: batch refuses both
         refuse_both("-q/--quiet", "--json")
+    with user_errors():
+        color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
     if stream and outdir is None:
@@ -196,7 +204,7 @@ def segment_command(
     carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
                ("--space", None if space == "lab" else space),
                *(("-w", w) for w in weights or ()), ("--min-region", min_region),
-               ("--seed", seed or None), ("--force", force),
+               ("--overlay-color", overlay_color), ("--seed", seed or None), ("--force", force),
                ("--max-pixels", None if max_pixels == DEFAULT_MAX_PIXELS else max_pixels),
                ("-q", quiet), ("--json", as_json)]
     if outdir is not None:  # a file in the way, as batch -o says it (exit 2), before a
@@ -212,7 +220,7 @@ def segment_command(
             check_segment_options(n_clusters=n_clusters, regions=regions,
                                   weights=parse_weights(weights or []), space=space,
                                   min_region=min_region, seed=seed, max_pixels=max_pixels,
-                                  edges=edges)
+                                  edges=edges, overlay_color=color)
         fail(f"{printable_line(str(input))}: is a directory, expected an image file{hint}",
              ExitCode.FAILED)
     refuse_closed_stdout("quiet" if quiet else "json" if as_json else "lines")
@@ -238,6 +246,7 @@ def segment_command(
                                       weights=parse_weights(weights or []), space=space,
                                       min_region=min_region, seed=seed, force=force,
                                       max_pixels=max_pixels, edges=edges,
+                                      overlay_color=color,
                                       input_name=input if stream else None)
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
@@ -305,3 +314,29 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
             raise ValueError(f"-w {name} is given twice; give each weight once")
         parsed[name] = typed
     return parsed
+
+
+def parse_color(text: str) -> tuple[int, int, int]:
+    """``--overlay-color``'s COLOUR as ``(r, g, b)``: a colour name Pillow knows (the CSS
+    names, in any case), ``#rrggbb`` or ``#rgb``, or another form Pillow's
+    :func:`PIL.ImageColor.getrgb` reads, but without alpha, which the overlay cannot draw.
+
+    >>> parse_color("Cyan"), parse_color("#ff8000")
+    ((0, 255, 255), (255, 128, 0))
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is no such colour.
+    """
+    from PIL import ImageColor
+
+    try:
+        rgb = ImageColor.getrgb(text)
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
+        raise ValueError(f"--overlay-color={text!r} is not valid; expected a colour name "
+                         "(red, cyan, yellow, ...) or #rrggbb")
+    r, g, b = rgb
+    return r, g, b

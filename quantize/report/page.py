@@ -621,9 +621,12 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
-    if mode == "reduce" and b_in:
-        parts.append(f"{b_in:,} → {b_out:,} bytes ({b_out / b_in:.1%})")
-    return f'<p class="summary">{_e(mode)}: {_e(" · ".join(parts))}</p>'
+    line = _e(" · ".join(parts))
+    if mode == "reduce" and b_in:  # two unbreakable pieces, as in the bytes cells: a
+        # narrow page wraps the line after the arrow, never before it
+        line += (f" · <span>{b_in:,} →</span> "
+                 f"<span>{b_out:,} bytes ({b_out / b_in:.1%})</span>")
+    return f'<p class="summary">{_e(mode)}: {line}</p>'
 
 
 def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
