@@ -229,7 +229,11 @@ def test_plusplus_past_256_centres_draws_what_the_dense_steps_draw(monkeypatch, 
     X, _ = _grid_clusters(rng, 1000, 4)
     w = rng.integers(1, 5, size=X.shape[0]).astype(np.float64)
     w[::7] = 0.0
+    steps = []
+    real = run._ball_step
+    monkeypatch.setattr(run, "_ball_step", lambda *a: steps.append(1) or real(*a))
     near = plusplus_indices(X, 600, w, np.random.default_rng(5))
+    assert len(steps) > 300  # most steps compared the candidates with near rows only
     monkeypatch.setattr(run, "uses_tree", lambda k, d: False)
     dense = plusplus_indices(X, 600, w, np.random.default_rng(5))
     np.testing.assert_array_equal(near, dense)
