@@ -79,9 +79,11 @@ def _as_f32(a: np.ndarray) -> np.ndarray:
 # too), the nearest-centre searches walk a k-d tree over the centres instead of
 # comparing every row with every centre: the products cost n k, which at k =
 # 15,000 made each pass over 16,384 colours take seconds, while the tree answers
-# in about n log k. Up to 256 centres (every palette image, every segmentation)
-# the products stay, and so do their labels.
-_TREE_MIN_K, _TREE_MAX_D = 257, 4
+# in about n log k. Up to 1,024 centres the products stay, and so do their labels
+# (every palette image, every segmentation): there the tree, and importing
+# scipy.spatial for it (about 0.2 s), cost as much as they saved (web photos at
+# -k 300 and 1000 took 0.1-0.3 s more CPU with the tree from 257 centres).
+_TREE_MIN_K, _TREE_MAX_D = 1025, 4
 # Neighbours a tree search returns per row: more than two, so that a row as
 # near three centres still gets the lowest index without a full comparison.
 _TREE_NEIGHBOURS = 4
@@ -90,7 +92,7 @@ _TREE_NEIGHBOURS = 4
 def uses_tree(k: int, d: int) -> bool:
     """Whether the nearest of ``k`` centres of ``d`` features is found in a k-d tree.
 
-    >>> uses_tree(256, 3), uses_tree(257, 3), uses_tree(1000, 5)
+    >>> uses_tree(1024, 3), uses_tree(1025, 3), uses_tree(2000, 5)
     (False, True, False)
     """
     return k >= _TREE_MIN_K and d <= _TREE_MAX_D
@@ -128,7 +130,7 @@ def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     Squared Euclidean distance compared as ``||c||^2 - 2 x.c`` in float32,
     chunk by chunk, so peak extra memory is the labels plus one ``(chunk, k)``
     block per thread (a large ``X`` is split between threads, see
-    :mod:`quantize._threads`); ties go to the lower index. More than 256
+    :mod:`quantize._threads`); ties go to the lower index. More than 1,024
     centres of at most 4 features are searched in a k-d tree instead
     (:func:`uses_tree`), by exact float64 distances, ties again to the lower index.
 
@@ -635,7 +637,7 @@ def _nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     The same float32 products as :func:`nearest`, chunk by chunk (so the labels
     are exactly its labels); the second value is ``inf`` when there is one centre.
-    Past 256 centres (:func:`uses_tree`) both come from the k-d tree, the second
+    Past 1,024 centres (:func:`uses_tree`) both come from the k-d tree, the second
     value as the exact squared distance minus ``||x||^2``.
     """
     n, k = X.shape[0], c32.shape[0]
@@ -681,7 +683,7 @@ def _next_centre_distance(c32: np.ndarray) -> np.ndarray:
     distances stay small whatever k; each column's minimum is then a
     reduction down the rows, which NumPy does several times faster than
     along them (the squared distances are symmetric, so they are the same).
-    Past 256 centres (:func:`uses_tree`), from a k-d tree over them.
+    Past 1,024 centres (:func:`uses_tree`), from a k-d tree over them.
     """
     c = c32.astype(np.float64)
     k = c.shape[0]

@@ -278,7 +278,7 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
     """Greedy k-means++ on valid float32 ``X``; prior validation is assumed.
 
     Returns the chosen row indices, or None when the weighted points run out of
-    distinct positions before ``k`` centres are chosen. Past 256 centres of at
+    distinct positions before ``k`` centres are chosen. Past 1,024 centres of at
     most 4 features (:func:`quantize._kernels.uses_tree`) the same steps compare
     each candidate with the rows near it only (:func:`_plusplus_balls`).
     """

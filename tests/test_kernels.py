@@ -434,8 +434,14 @@ def test_next_centre_distance_in_column_blocks_equals_all_pairs(monkeypatch, rng
 
 
 # --------------------------------------------------------------------------
-# Many centres: the k-d tree
+# Many centres: the k-d tree (from 257 centres here, 1,025 by default, so that
+# small inputs take it)
 # --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_from_257(monkeypatch):
+    monkeypatch.setattr(kern, "_TREE_MIN_K", 257)
 
 
 def _spy_tree(monkeypatch):
@@ -454,7 +460,7 @@ def _spy_tree(monkeypatch):
 
 
 @pytest.mark.parametrize("k", [256, 257])
-def test_nearest_searches_a_tree_past_256_centres_only(monkeypatch, rng, k):
+def test_nearest_searches_a_tree_past_256_centres_only(tree_from_257, monkeypatch, rng, k):
     built = _spy_tree(monkeypatch)
     X = rng.integers(0, 256, size=(500, 3)).astype(np.float32)
     C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
@@ -465,7 +471,8 @@ def test_nearest_searches_a_tree_past_256_centres_only(monkeypatch, rng, k):
     assert not kern.uses_tree(k, 5)
 
 
-def test_tree_nearest_gives_ties_to_the_lowest_index_even_past_the_neighbours_it_asks_for():
+def test_tree_nearest_gives_ties_to_the_lowest_index_even_past_the_neighbours_it_asks_for(
+        tree_from_257):
     # Row 0 is as near 6 centres (more than _TREE_NEIGHBOURS), row 1 as near 2.
     C = np.full((300, 3), 200.0, dtype=np.float32)
     C[:300, 0] += np.arange(300)  # all far from the rows below
@@ -479,7 +486,7 @@ def test_tree_nearest_gives_ties_to_the_lowest_index_even_past_the_neighbours_it
     assert kern.nearest(X, C).tolist() == [7, 60, 250]
 
 
-def test_nearest_two_past_256_centres_gives_the_exact_second_distance(rng):
+def test_nearest_two_past_256_centres_gives_the_exact_second_distance(tree_from_257, rng):
     X = rng.integers(0, 256, size=(2000, 4)).astype(np.float32)
     C = rng.integers(0, 256, size=(400, 4)).astype(np.float32)
     C[-1] = C[0]  # a centre given twice: no gap for the rows nearest to it
@@ -490,7 +497,8 @@ def test_nearest_two_past_256_centres_gives_the_exact_second_distance(rng):
     np.testing.assert_array_equal(second + x_sq, np.sort(d, axis=1)[:, 1])
 
 
-def test_next_centre_distance_past_256_centres_equals_all_pairs(monkeypatch, rng):
+def test_next_centre_distance_past_256_centres_equals_all_pairs(tree_from_257, monkeypatch,
+                                                                rng):
     built = _spy_tree(monkeypatch)
     centers = rng.random((300, 3)).astype(np.float32)
     centers[5] = centers[9]
@@ -503,7 +511,7 @@ def test_next_centre_distance_past_256_centres_equals_all_pairs(monkeypatch, rng
     assert built == [(300, 3), (300, 3)]
 
 
-def test_lloyd_past_256_centres_finds_known_clusters_exactly(rng):
+def test_lloyd_past_256_centres_finds_known_clusters_exactly(tree_from_257, rng):
     # 300 clusters on a grid 10 apart, each of 4 points at +-1 from its middle.
     middles = 10.0 * np.stack(np.unravel_index(np.arange(300), (10, 10, 3)), axis=1)
     offsets = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0]], dtype=np.float64)

@@ -197,8 +197,16 @@ def test_fit_once_from_given_centres_gives_the_weighted_means(rng):
 
 
 # --------------------------------------------------------------------------
-# Many centres: seeding compares each candidate with the rows near it
+# Many centres: seeding compares each candidate with the rows near it (from 257
+# centres here, 1,025 by default, so that small inputs take it)
 # --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_from_257(monkeypatch):
+    from quantize import _kernels
+
+    monkeypatch.setattr(_kernels, "_TREE_MIN_K", 257)
 
 
 def _grid_clusters(rng, n_clusters, per_cluster):
@@ -209,7 +217,8 @@ def _grid_clusters(rng, n_clusters, per_cluster):
 
 
 @pytest.mark.parametrize("k", [256, 300])
-def test_plusplus_past_256_centres_compares_candidates_with_near_rows_only(monkeypatch, rng, k):
+def test_plusplus_past_256_centres_compares_candidates_with_near_rows_only(tree_from_257,
+                                                                          monkeypatch, rng, k):
     import quantize.kmeans_run as run
 
     calls = []
@@ -223,7 +232,8 @@ def test_plusplus_past_256_centres_compares_candidates_with_near_rows_only(monke
     assert np.unique(idx // 3).size == k
 
 
-def test_plusplus_past_256_centres_draws_what_the_dense_steps_draw(monkeypatch, rng):
+def test_plusplus_past_256_centres_draws_what_the_dense_steps_draw(tree_from_257, monkeypatch,
+                                                                   rng):
     import quantize.kmeans_run as run
 
     X, _ = _grid_clusters(rng, 1000, 4)
@@ -242,7 +252,7 @@ def test_plusplus_past_256_centres_draws_what_the_dense_steps_draw(monkeypatch, 
     np.testing.assert_array_equal(again, near)
 
 
-def test_plusplus_past_256_centres_runs_out_on_too_few_distinct_rows(rng):
+def test_plusplus_past_256_centres_runs_out_on_too_few_distinct_rows(tree_from_257, rng):
     X = np.repeat(np.arange(300, dtype=np.float32)[:, None] * [1, 2, 3], 2, axis=0)
     w = np.ones(X.shape[0])
     assert plusplus_indices(X, 301, w, rng) is None
