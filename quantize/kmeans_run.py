@@ -55,7 +55,15 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import group_sums, labels_sq_dist, lloyd, lloyd_runs, sq_dist_to, sq_dist_to_labels
+from ._kernels import (
+    group_sums,
+    labels_sq_dist,
+    lloyd,
+    lloyd_runs,
+    sq_dist_to,
+    sq_dist_to_labels,
+    uses_tree,
+)
 
 __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
            "mini_batch_step", "plusplus_indices", "plusplus_runs", "raise_too_few_distinct",
@@ -63,6 +71,13 @@ __all__ = ["Convergence", "Run", "WeightedSampler", "fit_once", "fit_together",
 
 # Rows used for seeding when the data are larger: k-means++ is O(n k d).
 _SEED_SAMPLE_MIN = 8192
+# Many centres (_plusplus_balls): a k-means++ step compares its candidates with
+# the rows a k-d tree finds near them when those are fewer than all rows over
+# this factor (a row found costs about this many rows compared in a product),
+# else with all rows; the tree is tried again after this many steps, then
+# twice as many each time it finds too many.
+_BALL_ROW_COST = 16
+_BALL_PROBE = 16
 # The mini-batch phase runs only on data with more than this many batches.
 _MINI_BATCH_MIN_BATCHES = 32
 # Settling: Lloyd passes on a weighted sample of this many rows when the data
@@ -191,7 +206,8 @@ def _initial_centers(X, w, p, sampler, rng) -> tuple[np.ndarray, np.ndarray]:
         return p["init"].copy(), np.zeros(k)
     n_seed = _seed_rows(p)
     n_candidates = seedings_per_run(X.shape[0])
-    if n_candidates > 1:
+    # A candidate sample of no more rows than k cannot be seeded: skip it.
+    if n_candidates > 1 and k < _CANDIDATE_SAMPLE:
         sample = X[sampler.draw(_CANDIDATE_SAMPLE)]
         best = _best_candidate(sample, min(n_seed, _CANDIDATE_SAMPLE), n_candidates, p, rng)
         if best is not None:
@@ -262,8 +278,12 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
     """Greedy k-means++ on valid float32 ``X``; prior validation is assumed.
 
     Returns the chosen row indices, or None when the weighted points run out of
-    distinct positions before ``k`` centres are chosen.
+    distinct positions before ``k`` centres are chosen. Past 1,024 centres of at
+    most 4 features (:func:`quantize._kernels.uses_tree`) the same steps compare
+    each candidate with the rows near it only (:func:`_plusplus_balls`).
     """
+    if uses_tree(k, X.shape[1]):
+        return _plusplus_balls(X, k, w, rng)
     n_trials = 2 + int(math.log(k))
     x_sq = np.einsum("ij,ij->i", X, X)
     bound = _residue_bound(X, x_sq)
@@ -286,6 +306,72 @@ def plusplus_indices(X: np.ndarray, k: int, w: np.ndarray,
         if _zero_at_copies(closest, X, indices[-1], bound):
             potential = float(w @ closest)
     return np.asarray(indices, dtype=np.intp)
+
+
+def _plusplus_balls(X: np.ndarray, k: int, w: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray | None:
+    """:func:`plusplus_indices` for many centres, comparing candidates with the rows near them.
+
+    A candidate ``c`` brings a row nearer only if ``|x - c|^2`` is below the
+    row's current squared distance, so below the largest of them, ``r^2``.
+    Once the centres fill the space, ``r`` is small, and a step compares each
+    candidate, by float64 differences, with the rows a k-d tree finds within
+    ``r`` of it; until then (and on data whose sparse outliers keep ``r``
+    large, as rare colours of a photo do) a step compares every row with the
+    candidates in one product, as the dense steps do. Which one is tried
+    again, at doubling intervals, while the tree's rows are too many. The
+    draws and the greedy choice are those of the dense steps, but the
+    potentials are summed otherwise, so near ties may go the other way.
+    """
+    from scipy.spatial import cKDTree
+
+    n_trials = 2 + int(math.log(k))
+    n = X.shape[0]
+    x_sq = np.einsum("ij,ij->i", X, X)
+    bound = _residue_bound(X, x_sq)
+    xs = X.astype(np.float64)
+    tree, live = cKDTree(xs), w > 0
+    first = int(_draw_weighted(np.cumsum(w), 1, rng)[0])
+    indices = [first]
+    closest = sq_dist_to(X, x_sq, X[[first]])[:, 0]
+    _zero_at_copies(closest, X, first, bound)
+    probe, wait = 1, _BALL_PROBE
+    for step in range(1, k):
+        cdf = np.cumsum(w * closest)
+        if cdf[-1] <= 0.0:
+            return None
+        candidates = _draw_weighted(cdf, n_trials, rng)
+        chosen = None
+        if step >= probe:
+            reach = math.sqrt(float(np.max(closest, where=live, initial=0.0))) * (1.0 + 1e-6)
+            lists = tree.query_ball_point(xs[candidates], reach, return_sorted=False)
+            if sum(map(len, lists)) * _BALL_ROW_COST <= n * n_trials:
+                chosen = _ball_step(xs, w, closest, candidates, lists)
+            else:
+                probe, wait = step + wait, 2 * wait
+        if chosen is None:
+            cand_d = sq_dist_to(X, x_sq, X[candidates])
+            np.minimum(cand_d, closest[:, None], out=cand_d)
+            best = int(np.argmin(w @ cand_d))
+            chosen = int(candidates[best])
+            closest = cand_d[:, best].copy()
+            _zero_at_copies(closest, X, chosen, bound)
+        indices.append(chosen)
+    return np.asarray(indices, dtype=np.intp)
+
+
+def _ball_step(xs, w, closest, candidates, lists) -> int:
+    """One greedy step on the rows near each candidate (``lists``); updates ``closest``."""
+    best = None
+    for cand, rows in zip(candidates, lists, strict=True):
+        rows = np.array(rows, dtype=np.intp)
+        near = np.minimum(((xs[rows] - xs[cand]) ** 2).sum(axis=1), closest[rows])
+        gain = float(w[rows] @ (closest[rows] - near))
+        if best is None or gain > best[0]:
+            best = (gain, int(cand), rows, near)
+    _, cand, rows, near = best
+    closest[rows] = near
+    return cand
 
 
 def _residue_bound(X: np.ndarray, x_sq: np.ndarray) -> float:

@@ -431,3 +431,92 @@ def test_next_centre_distance_in_column_blocks_equals_all_pairs(monkeypatch, rng
     np.fill_diagonal(sq, np.inf)
     assert np.array_equal(kern._next_centre_distance(centers), np.sqrt(sq.min(axis=1)))
     assert kern._next_centre_distance(centers[:1]).tolist() == [np.inf]
+
+
+# --------------------------------------------------------------------------
+# Many centres: the k-d tree (from 257 centres here, 1,025 by default, so that
+# small inputs take it)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_from_257(monkeypatch):
+    monkeypatch.setattr(kern, "_TREE_MIN_K", 257)
+
+
+def _spy_tree(monkeypatch):
+    """Count the k-d trees built (over centres or rows) while the test runs."""
+    from scipy import spatial
+
+    built = []
+    real = spatial.cKDTree
+
+    def spy(data, *args, **kwargs):
+        built.append(np.shape(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(spatial, "cKDTree", spy)
+    return built
+
+
+@pytest.mark.parametrize("k", [256, 257])
+def test_nearest_searches_a_tree_past_256_centres_only(tree_from_257, monkeypatch, rng, k):
+    built = _spy_tree(monkeypatch)
+    X = rng.integers(0, 256, size=(500, 3)).astype(np.float32)
+    C = rng.integers(0, 256, size=(k, 3)).astype(np.float32)
+    labels = kern.nearest(X, C)
+    d = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(labels, d.argmin(axis=1))  # integers: exact, ties to the first
+    assert built == ([(k, 3)] if k > 256 else [])
+    assert not kern.uses_tree(k, 5)
+
+
+def test_tree_nearest_gives_ties_to_the_lowest_index_even_past_the_neighbours_it_asks_for(
+        tree_from_257):
+    # Row 0 is as near 6 centres (more than _TREE_NEIGHBOURS), row 1 as near 2.
+    C = np.full((300, 3), 200.0, dtype=np.float32)
+    C[:300, 0] += np.arange(300)  # all far from the rows below
+    ring = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]])
+    C[[250, 40, 299, 7, 100, 90]] = 10.0 + ring
+    C[[180, 60]] = [[50, 50, 49], [50, 50, 51]]
+    X = np.array([[10, 10, 10], [50, 50, 50], [11, 10, 10]], dtype=np.float32)
+    labels, second = kern._tree_nearest_two(X, C)
+    assert labels.tolist() == [7, 60, 250]
+    assert second.tolist() == [1.0, 1.0, 2.0]
+    assert kern.nearest(X, C).tolist() == [7, 60, 250]
+
+
+def test_nearest_two_past_256_centres_gives_the_exact_second_distance(tree_from_257, rng):
+    X = rng.integers(0, 256, size=(2000, 4)).astype(np.float32)
+    C = rng.integers(0, 256, size=(400, 4)).astype(np.float32)
+    C[-1] = C[0]  # a centre given twice: no gap for the rows nearest to it
+    d = ((X[:, None, :].astype(np.float64) - C[None]) ** 2).sum(axis=2)
+    labels, second = kern._nearest_two(X, C)
+    np.testing.assert_array_equal(labels, d.argmin(axis=1))
+    x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    np.testing.assert_array_equal(second + x_sq, np.sort(d, axis=1)[:, 1])
+
+
+def test_next_centre_distance_past_256_centres_equals_all_pairs(tree_from_257, monkeypatch,
+                                                                rng):
+    built = _spy_tree(monkeypatch)
+    centers = rng.random((300, 3)).astype(np.float32)
+    centers[5] = centers[9]
+    c = centers.astype(np.float64)
+    sq = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(sq, np.inf)
+    np.testing.assert_allclose(kern._next_centre_distance(centers), np.sqrt(sq.min(axis=1)),
+                               rtol=1e-12)
+    assert kern._next_centre_distance(centers)[[5, 9]].tolist() == [0.0, 0.0]
+    assert built == [(300, 3), (300, 3)]
+
+
+def test_lloyd_past_256_centres_finds_known_clusters_exactly(tree_from_257, rng):
+    # 300 clusters on a grid 10 apart, each of 4 points at +-1 from its middle.
+    middles = 10.0 * np.stack(np.unravel_index(np.arange(300), (10, 10, 3)), axis=1)
+    offsets = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0]], dtype=np.float64)
+    X = (middles[:, None, :] + offsets[None]).reshape(-1, 3).astype(np.float32)
+    start = middles + rng.uniform(-2, 2, size=middles.shape)
+    centers, labels, _ = kern.lloyd(X, None, start, 10)
+    np.testing.assert_array_equal(centers, middles)
+    np.testing.assert_array_equal(labels, np.repeat(np.arange(300), 4))

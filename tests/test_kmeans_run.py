@@ -194,3 +194,83 @@ def test_fit_once_from_given_centres_gives_the_weighted_means(rng):
     assert run.inertia == pytest.approx(1.25)
     assert run.n_steps == 0  # four rows: no mini-batch phase
     assert p["init"].tolist() == [[0.0, 0.0], [10.0, 10.0]]  # the given centres are copied
+
+
+# --------------------------------------------------------------------------
+# Many centres: seeding compares each candidate with the rows near it (from 257
+# centres here, 1,025 by default, so that small inputs take it)
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_from_257(monkeypatch):
+    from quantize import _kernels
+
+    monkeypatch.setattr(_kernels, "_TREE_MIN_K", 257)
+
+
+def _grid_clusters(rng, n_clusters, per_cluster):
+    """Clusters 10 apart on a grid, ``per_cluster`` integer points at most 1 from each middle."""
+    middles = 10 * np.stack(np.unravel_index(np.arange(n_clusters), (10, 10, 10)), axis=1)
+    jitter = rng.integers(-1, 2, size=(n_clusters, per_cluster, 3))
+    return (middles[:, None, :] + jitter).reshape(-1, 3).astype(np.float32), middles
+
+
+@pytest.mark.parametrize("k", [256, 300])
+def test_plusplus_past_256_centres_compares_candidates_with_near_rows_only(tree_from_257,
+                                                                          monkeypatch, rng, k):
+    import quantize.kmeans_run as run
+
+    calls = []
+    real = run._plusplus_balls
+    monkeypatch.setattr(run, "_plusplus_balls", lambda *a: calls.append(a[1]) or real(*a))
+    X, _ = _grid_clusters(rng, 400, 3)
+    idx = plusplus_indices(X, k, np.ones(X.shape[0]), np.random.default_rng(3))
+    assert calls == ([k] if k > 256 else [])
+    # Every cluster's points lie within 3 of its middle, 10 from the next: the
+    # first k draws each take a new cluster, whichever way.
+    assert np.unique(idx // 3).size == k
+
+
+def test_plusplus_past_256_centres_draws_what_the_dense_steps_draw(tree_from_257, monkeypatch,
+                                                                   rng):
+    import quantize.kmeans_run as run
+
+    X, _ = _grid_clusters(rng, 1000, 4)
+    w = rng.integers(1, 5, size=X.shape[0]).astype(np.float64)
+    w[::7] = 0.0
+    steps = []
+    real = run._ball_step
+    monkeypatch.setattr(run, "_ball_step", lambda *a: steps.append(1) or real(*a))
+    near = plusplus_indices(X, 600, w, np.random.default_rng(5))
+    assert len(steps) > 300  # most steps compared the candidates with near rows only
+    monkeypatch.setattr(run, "uses_tree", lambda k, d: False)
+    dense = plusplus_indices(X, 600, w, np.random.default_rng(5))
+    np.testing.assert_array_equal(near, dense)
+    assert (w[near] > 0).all()
+    again = run._plusplus_balls(X, 600, w, np.random.default_rng(5))
+    np.testing.assert_array_equal(again, near)
+
+
+def test_plusplus_past_256_centres_runs_out_on_too_few_distinct_rows(tree_from_257, rng):
+    X = np.repeat(np.arange(300, dtype=np.float32)[:, None] * [1, 2, 3], 2, axis=0)
+    w = np.ones(X.shape[0])
+    assert plusplus_indices(X, 301, w, rng) is None
+    assert sorted(np.unique(plusplus_indices(X, 300, w, rng) // 2).tolist()) == list(range(300))
+
+
+def test_runs_skip_candidate_seedings_that_cannot_hold_k(monkeypatch, rng):
+    import quantize.kmeans_run as run
+
+    calls = []
+    real = run._best_candidate
+    monkeypatch.setattr(run, "_best_candidate", lambda *a: calls.append(a[2]) or real(*a))
+    monkeypatch.setattr(run, "_CANDIDATE_SAMPLE", 512)
+    X, middles = _grid_clusters(rng, 600, 2)  # 1,200 rows: two candidate samples
+    p = {"k": 520, "init": "k-means++", "batch_size": 2048, "max_iter": 100, "tol": 0.0,
+         "max_no_improvement": 10, "refine": 5}
+    fit_once(X, np.ones(X.shape[0]), p, np.random.default_rng(0))
+    assert calls == []
+    p["k"] = 300
+    fit_once(X, np.ones(X.shape[0]), p, np.random.default_rng(0))
+    assert calls == [2]

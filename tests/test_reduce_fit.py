@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
+import quantize
 from quantize.reduce import ColorCountWarning, fit_palette
 
 FOUR = np.array([[230, 30, 40], [20, 160, 60], [30, 40, 200], [250, 240, 230]], np.uint8)
@@ -162,3 +163,26 @@ def test_fully_transparent_colours_share_one_alpha_0_entry_outside_the_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no visible colour: nothing to warn about
         assert fit_palette(hidden, [1, 2, 3], 4, seed=0).tolist() == [[0, 0, 0, 0]]
+
+
+def _blob_image(n_colours):
+    """Colour ``c`` is 40 apart from every other on a grid, each in 4 pixels at +-1 red."""
+    middles = 8 + 40 * np.stack(np.unravel_index(np.arange(n_colours), (7, 7, 7)), axis=1)
+    pixels = np.repeat(middles, 4, axis=0)
+    pixels[0::4, 0] += 1
+    pixels[1::4, 0] -= 1
+    return pixels.reshape(-1, 4, 3).astype(np.uint8), middles
+
+
+def test_a_palette_of_more_than_256_colours_finds_known_clusters_exactly_and_again(monkeypatch):
+    from quantize import _kernels
+
+    monkeypatch.setattr(_kernels, "_TREE_MIN_K", 257)  # the k-d trees, on a small image
+    image, middles = _blob_image(300)
+    first = quantize.reduce_colors(image, 300, seed=4)
+    again = quantize.reduce_colors(image, 300, seed=4)
+    assert sorted(map(tuple, first.palette.tolist())) == sorted(map(tuple, middles.tolist()))
+    np.testing.assert_array_equal(first.palette[first.indices], np.repeat(middles, 4, 0)
+                                  .reshape(image.shape))
+    np.testing.assert_array_equal(first.palette, again.palette)
+    np.testing.assert_array_equal(first.indices, again.indices)

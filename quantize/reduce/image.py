@@ -68,10 +68,12 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     n_colors : int, optional
         Palette size, >= 2 (default 16), not counting the fully transparent
         entry. With ``quality`` it is the most colours allowed (default 256).
-        At most 65,536 (:data:`~quantize.reduce.fit.MAX_COLORS`): the time grows
-        about as the square of the palette: on a 300 x 451 photo of 31,000
-        colours, 1,000 colours took 1 s and 4,000 took 19 s, on a 12 MP photo
-        4,096 took 148 s (2 cores); no more than the image has are fitted: an
+        At most 65,536 (:data:`~quantize.reduce.fit.MAX_COLORS`): up to 1,024
+        the time grows about as the square of the palette (on a 300 x 451 photo
+        of 31,000 colours, 1,000 colours took 1 s), beyond far more slowly: 4,096
+        took 3-5 s on web photos and 12 s on a 12 MP photo, 60,000 took 26 s on
+        an image of 65,536 random colours (CPU, 2 cores); no more than the image
+        has are fitted: an
         image of at most ``n_colors`` colours keeps them all, each its own entry,
         without that cost.
     quality : float, optional
