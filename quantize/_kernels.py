@@ -123,7 +123,6 @@ def _tree_nearest_two(X: np.ndarray, c32: np.ndarray) -> tuple[np.ndarray, np.nd
     return labels, np.einsum("ij,ij->i", diff, diff)
 
 
-
 def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     """Index ``(n,)`` of the nearest row of ``centers`` (k, d) for each row of ``X`` (n, d).
 
