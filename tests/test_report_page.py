@@ -71,7 +71,7 @@ def test_summary_line_counts(batch):
     report = tmp / "report.html"
     write_html_report(report, results, summary_of(results), mode="reduce")
     text = parse(report.read_text(encoding="utf-8")).all_text()
-    assert "4 files · 3 ok · 0 skipped · 1 failed · 1.5 s" in text
+    assert "4 files\xa0· 3 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s" in text
 
 
 def test_summary_line_says_one_file_in_the_singular(tmp_path):
@@ -79,7 +79,7 @@ def test_summary_line_says_one_file_in_the_singular(tmp_path):
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
     (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
                if "summary" in p.classes()]
-    assert line == "segment: 1 file · 0 ok · 0 skipped · 1 failed · 1.5 s"
+    assert line == "segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s"
 
 
 def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
@@ -96,9 +96,9 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
     write_html_report(tmp_path / "r.html", results, summary, mode="segment")
     (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
                if "summary" in p.classes()]
-    assert line == ("segment: 7 files · 0 ok · 3 skipped (2 larger than the input, 1 of them "
-                    "with a stale output kept) · 1 failed · 1.5 s · interrupted before the "
-                    "end: 3 not reached, in no row (rerun the command to finish)")
+    assert line == ("segment: 7 files\xa0· 0 ok\xa0· 3 skipped (2 larger than the input, 1 of "
+                    "them with a stale output kept)\xa0· 1 failed\xa0· 1.5 s\xa0· interrupted "
+                    "before the end: 3 not reached, in no row (rerun the command to finish)")
 
 
 def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
@@ -1259,6 +1259,6 @@ def test_the_summary_line_wraps_its_bytes_only_after_the_arrow(tmp_path):
     (line,) = [p for p in parse((tmp_path / "r.html").read_text()).iter("p")
                if "summary" in p.classes()]
     assert [p if isinstance(p, str) else (p.tag, p.all_text()) for p in line.parts] == [
-        "reduce: 1 file · 1 ok · 0 skipped · 0 failed · 1.5 s · ", ("span", "1,234,567 →"),
-        " ", ("span", "89,012 bytes (7.2%)")]
+        "reduce: 1 file\xa0· 1 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 1.5 s\xa0· ",
+        ("span", "1,234,567 →"), " ", ("span", "89,012 bytes (7.2%)")]
     assert ".summary span{white-space:nowrap}" in STYLE

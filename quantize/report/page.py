@@ -592,6 +592,10 @@ def _made_html(command: str | None, when: datetime) -> str:
             f"{_e(__version__)}{ran}</p>")
 
 
+# Between the summary line's parts: the space before the dot does not break.
+_SUMMARY_SEPARATOR = "\N{NO-BREAK SPACE}· "
+
+
 def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summary) -> str:
     redone = sum(1 for r in rows if r.get("status") == "ok" and r.get("reason"))
     ok = f"{summary.ok} ok" + (f" ({redone} redone: input changed)" if redone else "")
@@ -621,10 +625,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     made = [r for r in rows if r.get("status") in ("ok", "skipped")]  # skipped: made before
     b_in = sum(r["bytes_in"] for r in made if _number(r.get("bytes_in")))
     b_out = sum(r["bytes_out"] for r in made if _number(r.get("bytes_out")))
-    line = _e(" · ".join(parts))
+    # a narrow page wraps the line after a separator, never before it: no line starts "·"
+    line = _e(_SUMMARY_SEPARATOR.join(parts))
     if mode == "reduce" and b_in:  # two unbreakable pieces, as in the bytes cells: a
         # narrow page wraps the line after the arrow, never before it
-        line += (f" · <span>{b_in:,} →</span> "
+        line += (f"{_SUMMARY_SEPARATOR}<span>{b_in:,} →</span> "
                  f"<span>{b_out:,} bytes ({b_out / b_in:.1%})</span>")
     return f'<p class="summary">{_e(mode)}: {line}</p>'
 
