@@ -469,6 +469,31 @@ def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     return src, out, {p.name: p.read_bytes() for p in out.iterdir()}
 
 
+def test_each_output_is_written_before_the_next_is_encoded(tmp_path, monkeypatch):
+    """Every encoded PNG was held in memory until all were encoded (1.6 GB at 108 MP, beside
+    the picture being encoded). Each is now in its temporary file before the next is made,
+    and none is put in place before the last is written."""
+    from quantize import segment_file as module
+
+    src, out, before = _finished_folder(tmp_path)
+    real, seen = module._png_bytes, []
+
+    def encode(image):
+        parts = sorted(p.name.split(".")[1] for p in out.iterdir() if p.name.endswith(".part")
+                       and p.stat().st_size > 0)
+        seen.append((parts, {p.name: p.read_bytes() for p in out.iterdir()
+                             if not p.name.startswith(".")} == before))
+        return real(image)
+
+    monkeypatch.setattr(module, "_png_bytes", encode)
+    segment_file(src, out, regions=2, force=True, edges=True)
+    assert [parts for parts, _ in seen] == [
+        [], ["labels"], ["labels", "segmented"], ["boundaries", "labels", "segmented"],
+        ["boundaries", "labels", "overlay", "segmented"]]
+    assert all(untouched for _, untouched in seen)
+    assert not any(p.name.endswith(".part") for p in out.iterdir())
+
+
 def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_path,
                                                                          monkeypatch):
     src, out, before = _finished_folder(tmp_path)
