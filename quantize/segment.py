@@ -334,8 +334,12 @@ class SegmentResult(ReadOnlyArrays):
     def mean_color_image(self) -> np.ndarray:
         """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded
         to the nearest integer (a mean of exactly .5 to the even one, as ``np.rint``)."""
-        return _regions.mean_color_image(self.labels, self.image, self.n_regions,
-                                         sums=self._region_sums())
+        return self.mean_colors()[self.labels]
+
+    def mean_colors(self) -> np.ndarray:
+        """``(R + 1, 3)`` uint8 table of each region's mean colour, by label (row 0 unused),
+        rounded as in :meth:`mean_color_image`, which is ``mean_colors()[labels]``."""
+        return _regions.mean_color_table(self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.

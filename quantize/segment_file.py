@@ -13,7 +13,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -479,12 +479,14 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     one checked the folder is refused, and this job's outputs are not written.
     """
     boundaries = result.boundaries()
+    colors = result.mean_colors()
     images = {
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
-        "segmented.png": lambda: Image.fromarray(result.mean_color_image()),
-        "boundaries.png": lambda: Image.fromarray(boundaries).convert("1"),
-        "overlay.png": lambda: Image.fromarray(_regions.draw_overlay(result.image, boundaries,
-                                                                     overlay_color)),
+        "segmented.png": lambda: _rgb_picture(result.labels.shape,
+                                              lambda rows: colors[result.labels[rows]]),
+        "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
+        "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
+            _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color))),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
@@ -497,6 +499,20 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         yield paths["segments.json"], (text + "\n").encode("utf-8")
 
     write_together(encoded(), removed_first=[paths["segments.json"]], replace=replace)
+
+
+def _rgb_picture(shape: tuple[int, int],
+                 band: Callable[[slice], np.ndarray]) -> Image.Image:
+    """An RGB Pillow image of ``shape`` (H, W), filled a band of about
+    ``_LEVEL_BAND_PIXELS`` pixels at a time from ``band(rows)``, ``(rows, W, 3)`` uint8:
+    Pillow copies an RGB array (it keeps 4 bytes a pixel), so a full-size array would
+    be held beside its copy."""
+    h, w = shape
+    picture = Image.new("RGB", (w, h))
+    step = max(1, _LEVEL_BAND_PIXELS // max(w, 1))
+    for start in range(0, h, step):
+        picture.paste(Image.fromarray(band(slice(start, start + step))), (0, start))
+    return picture
 
 
 def _png_bytes(image: Image.Image) -> memoryview:

@@ -326,6 +326,18 @@ def test_a_mean_colour_of_exactly_a_half_rounds_to_even_as_documented():
     assert result.n_regions == 1
     assert result.mean_color_image().tolist() == [[[0, 2, 2], [0, 2, 2]]]
     assert result.region_stats()[0]["mean_color"] == [0.5, 1.5, 2.5]
+    assert result.mean_colors()[1].tolist() == [0, 2, 2]  # the table the image is drawn from
+
+
+def test_mean_colors_is_the_table_mean_color_image_is_drawn_from():
+    img = np.zeros((4, 6, 3), np.uint8)
+    img[:, 3:] = [200, 10, 30]
+    img[2:, :3, 1] = 101
+    result = segment(img, 3, seed=0, min_region=0)
+    table = result.mean_colors()
+    assert table.dtype == np.uint8 and table.shape == (result.n_regions + 1, 3)
+    np.testing.assert_array_equal(table[result.labels], result.mean_color_image())
+    assert sorted(table[1:].tolist()) == [[0, 0, 0], [0, 101, 0], [200, 10, 30]]
 
 
 def test_clusters_and_centers_are_as_documented_on_both_paths(rng):

@@ -253,6 +253,42 @@ def test_a_large_photos_outputs_are_made_one_at_a_time(tmp_path, options, limit)
     assert peak / (h * w) < limit
 
 
+@pytest.mark.parametrize("options", [{}, {"edges": True}])
+def test_the_colour_outputs_are_handed_to_pillow_a_band_at_a_time(tmp_path, monkeypatch,
+                                                                   options):
+    """segmented.png and overlay.png were made as full-size arrays (3 bytes a pixel) that
+    Pillow then copied into its own picture (4): the output stage held 4.35 bytes a pixel
+    of arrays on this photo. Pillow's picture is now filled a band at a time: 3.21, the
+    boundary mask and the 16-bit labels."""
+    import tracemalloc
+
+    from quantize import segment_file as module
+
+    h, w = 3000, 500  # many bands of rows
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 2:] = 200
+    img[h // 2:, :, 1] = 120
+    img[..., 2] = np.arange(w) * 255 // w
+    Image.fromarray(img).save(tmp_path / "photo.png")
+    real, peaks = module._write_outputs, []
+
+    def measured(*args, **kwargs):
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        real(*args, **kwargs)
+        peaks.append(tracemalloc.get_traced_memory()[1] - before)
+
+    monkeypatch.setattr(module, "_write_outputs", measured)
+    tracemalloc.start()
+    try:
+        segment_file(tmp_path / "photo.png", tmp_path / "out", **options)
+    finally:
+        tracemalloc.stop()
+    assert len(peaks) == 1 and peaks[0] / (h * w) < 3.6
+    segmented = read(tmp_path / "out" / "segmented.png")
+    assert segmented.shape == (h, w, 3) and segmented[0, 0, 0] < 100 < segmented[0, -1, 0]
+
+
 def test_edge_levels_are_made_a_band_at_a_time():
     """The 16-bit levels of edges.png were made from two full-size float32 temporaries (the
     map times 65535, then rounded), 8 bytes a pixel beside the map: 0.9 GB at 108 MP. The
