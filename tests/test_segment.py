@@ -964,6 +964,48 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     assert strength[:, 1049:1052].max() == strength.max()
 
 
+@pytest.mark.parametrize("min_region", [5000, 50000])
+def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeypatch,
+                                                                     min_region):
+    """min_region merged the hierarchy's small regions on the full-size component map, with
+    full-size temporaries and a renumbered copy of the map: 8.0 bytes a pixel beside it.
+    The touching pairs now come from the map's runs, read a band at a time (made small
+    here, as a band is a small share of a large photo), and the map is renumbered in
+    place: 1.6. The regions are those the map's own merge gives."""
+    import tracemalloc
+
+    from quantize.reconstruct import regions
+
+    h, w = 256, 8192
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 3:] = 200
+    img[h // 2:, :, 1] = 120
+    img = (img + rng.integers(0, 40, img.shape)).astype(np.uint8)
+    whole = segment(img, regions=200, min_region=0)
+    sums = regions.region_sums(whole.labels, img, whole.n_regions)
+    mapping = regions.merge_small_regions(whole.labels, whole.n_regions, sums.means(),
+                                          min_region)
+    monkeypatch.setattr(regions, "_RUN_BAND_PIXELS", 1 << 16)
+    real, marks = regions.region_sums, []
+
+    def summed(*args):  # the merge starts once the regions are summed
+        out = real(*args)
+        marks.append(tracemalloc.get_traced_memory()[0])
+        tracemalloc.reset_peak()
+        return out
+
+    monkeypatch.setattr(regions, "region_sums", summed)
+    tracemalloc.start()
+    try:
+        result = segment(img, regions=200, min_region=min_region)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(result.labels, mapping[whole.labels])
+    assert result.n_regions == mapping.max() < 200
+    assert len(marks) == 1 and (peak - marks[0]) / (h * w) < 3.0
+
+
 def test_the_open_maps_cues_are_worked_out_once_per_working_pixel(rng):
     """boundary_map worked out the 16 cues (float64) of every full-size border pixel, those
     of a working pixel as many times as its box is wide: 2.7 GB at 108 MP, growing with the
