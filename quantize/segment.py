@@ -950,7 +950,7 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         components = components[rows[:, None], cols[None, :]]
     sums = _regions.region_sums(components, rgb, n)
     n_final = n
-    if min_region > 1:
+    if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
         # The map's components are numbered as its runs number them: the runs, read a band
         # of rows at a time, give the touching pairs, and the map is renumbered in place.
         runs = _regions.region_runs(lambda start, stop: components[start:stop],
