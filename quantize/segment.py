@@ -338,7 +338,7 @@ class SegmentResult(ReadOnlyArrays):
 
     def mean_colors(self) -> np.ndarray:
         """``(R + 1, 3)`` uint8 table of each region's mean colour, by label (row 0 unused),
-        rounded as in :meth:`mean_color_image`, which is ``mean_colors()[labels]``."""
+        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``."""
         return _regions.mean_color_table(self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
