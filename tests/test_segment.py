@@ -1006,6 +1006,24 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeyp
     assert len(marks) == 1 and (peak - marks[0]) / (h * w) < 3.0
 
 
+def test_the_hierarchy_reads_no_runs_when_no_region_is_under_min_region(rng, monkeypatch):
+    """Reading the full-size map's runs costs 0.7 s at 27 MP; with every region large
+    enough the merge would leave the map as it is."""
+    from quantize.reconstruct import regions
+
+    img, _ = quadrants(rng, (60, 80), noise=6.0)
+    expected = segment(img, regions=4, min_region=0).labels
+
+    def refused(*args):
+        raise AssertionError("runs read")
+
+    monkeypatch.setattr(regions, "region_runs", refused)
+    result = segment(img, regions=4, min_region=100)
+    np.testing.assert_array_equal(result.labels, expected)
+    with pytest.raises(AssertionError, match="runs read"):
+        segment(img, regions=4, min_region=1300)
+
+
 def test_the_open_maps_cues_are_worked_out_once_per_working_pixel(rng):
     """boundary_map worked out the 16 cues (float64) of every full-size border pixel, those
     of a working pixel as many times as its box is wide: 2.7 GB at 108 MP, growing with the
