@@ -71,7 +71,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -1894,19 +1894,21 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         raise
 
 
-def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
+def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryview]], *,
                    removed_first: Sequence[str | os.PathLike[str]] = (),
                    replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
 
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
-    names them); only once all are written is each path of ``removed_first``
-    deleted and are the files renamed into place, in the order given. A write the
-    system refuses (a full disk) removes the temporary files and leaves the targets
-    untouched. So does a failed rename, or an interrupt between the renames: each
-    file it removes or replaces is first kept as a hard link (or a copy) beside it,
-    and put back, and the files already put in place are removed. A process killed
-    between the renames has put the first ones in place only.
+    names them) as ``files`` yields them: a generator that makes each file's bytes in
+    turn has one file's held at a time, and one that raises leaves the targets untouched.
+    Only once all are written is each path of ``removed_first`` deleted and are the
+    files renamed into place, in the order given. A write the system refuses (a full
+    disk) removes the temporary files and leaves the targets untouched. So does a
+    failed rename, or an interrupt between the renames: each file it removes or
+    replaces is first kept as a hard link (or a copy) beside it, and put back, and the
+    files already put in place are removed. A process killed between the renames has
+    put the first ones in place only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
@@ -1932,6 +1934,7 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], bytes]], *,
             except OSError as exc:
                 _raise_as_output_error(exc, target)
                 raise
+            del data  # let it go before the next file's bytes are made
         with _folder_lock(staged[0][1].parent if staged else Path(".")):
             if not replace:
                 _refuse_existing([target for _, target in staged])

@@ -334,8 +334,12 @@ class SegmentResult(ReadOnlyArrays):
     def mean_color_image(self) -> np.ndarray:
         """``(H, W, 3)`` uint8 image with each region filled with its mean colour, rounded
         to the nearest integer (a mean of exactly .5 to the even one, as ``np.rint``)."""
-        return _regions.mean_color_image(self.labels, self.image, self.n_regions,
-                                         sums=self._region_sums())
+        return self.mean_colors()[self.labels]
+
+    def mean_colors(self) -> np.ndarray:
+        """``(R + 1, 3)`` uint8 table of each region's mean colour, by label (row 0 unused),
+        rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``."""
+        return _regions.mean_color_table(self._region_sums())
 
     def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
@@ -946,10 +950,14 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
         components = components[rows[:, None], cols[None, :]]
     sums = _regions.region_sums(components, rgb, n)
     n_final = n
-    if min_region > 1:
-        mapping = _regions.merge_small_regions(components, n, sums.means(), min_region)
+    if ((sums.area > 0) & (sums.area < min_region)).any():  # else merging leaves them
+        # The map's components are numbered as its runs number them: the runs, read a band
+        # of rows at a time, give the touching pairs, and the map is renumbered in place.
+        runs = _regions.region_runs(lambda start, stop: components[start:stop],
+                                    components.shape)
+        mapping = _regions.merge_regions(sums.area, runs.pairs, sums.means(), min_region)
         n_final = int(mapping.max())
-        components = mapping.astype(np.int32)[components]
+        _renumber_in_bands(components, mapping.astype(np.int32))
         sums = sums.merged(mapping, n_final)
     if asked is not None and n_final < min(asked, n):
         warn_caller(f"regions={asked} but min_region={min_region} merges the regions "
@@ -958,6 +966,19 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
     clusters = np.arange(n_final, dtype=np.intp)
     result = SegmentResult(components, clusters, sums.means()[1:], rgb, w, min_region)
     return result._with_sums(sums)
+
+
+def _renumber_in_bands(labels: np.ndarray, table: np.ndarray) -> None:
+    """Replace each label of ``labels`` (H, W) by ``table[label]``, in place, a band of rows
+    at a time (no full-size temporary)."""
+    step = max(1, _RENUMBER_BAND_PIXELS // max(labels.shape[1], 1))
+    for start in range(0, labels.shape[0], step):
+        band = labels[start:start + step]
+        band[...] = table[band]
+
+
+# _renumber_in_bands renumbers about this many pixels at a time.
+_RENUMBER_BAND_PIXELS = 1 << 18
 
 
 def _half_index(shape: tuple[int, int], half: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

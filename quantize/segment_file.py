@@ -13,7 +13,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -455,18 +455,20 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int], *,
                    replace: bool) -> None:
-    """Encode every output, then write them together, ``segments.json`` last.
+    """Encode each output and write it to its temporary file before the next is made,
+    then put them all in place together, ``segments.json`` last.
 
     ``segments.json`` holds ``record``, the input's path relative to the folder
     (``input_path``, :func:`_input_path`, by which a later run tells its own folder from
     another file's; None for a copy of a pipe) and the region statistics.
     ``edge_levels`` is ``edges.png`` (:func:`_edge_levels`), when it is written;
     ``overlay.png`` draws the borders in ``overlay_color``. Each
-    image is made just before it is encoded and let go after, so that one full-size
-    picture is held at a time, not all of them.
+    image is made just before it is encoded, and it and its encoded bytes are let go
+    once they are in the temporary file, so that one full-size picture and one encoded
+    file are held at a time, not all of them.
 
-    Nothing is written before everything is encoded, and nothing replaced before
-    everything is written (:func:`~quantize.io.write_together`): a full disk, a
+    Nothing is replaced before everything is encoded and written
+    (:func:`~quantize.io.write_together`): a failing encoder, a full disk, a
     rename the system refuses or Ctrl-C while they are put in place leaves the folder
     as it was. The ``segments.json`` of an earlier run (one ``force`` replaces) is
     removed before the first output is put in place, so a job killed between them
@@ -477,24 +479,44 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     one checked the folder is refused, and this job's outputs are not written.
     """
     boundaries = result.boundaries()
+    colors = result.mean_colors()
     images = {
         "labels.png": lambda: Image.fromarray(result.labels.astype(np.uint16)),
-        "segmented.png": lambda: Image.fromarray(result.mean_color_image()),
-        "boundaries.png": lambda: Image.fromarray(boundaries).convert("1"),
-        "overlay.png": lambda: Image.fromarray(_regions.draw_overlay(result.image, boundaries,
-                                                                     overlay_color)),
+        "segmented.png": lambda: _rgb_picture(result.labels.shape,
+                                              lambda rows: colors[result.labels[rows]]),
+        "boundaries.png": lambda: Image.fromarray(boundaries),  # mode "1" already
+        "overlay.png": lambda: _rgb_picture(result.labels.shape, lambda rows: (
+            _regions.draw_overlay(result.image[rows], boundaries[rows], overlay_color))),
     }
     if edge_levels is not None:
         images[EDGES_FILE] = lambda: Image.fromarray(edge_levels)
-    encoded = {name: _png_bytes(make()) for name, make in images.items()}
-    document = dict(record, input_path=input_path, region_stats=result.region_stats())
-    text = json.dumps(printable_data(document), indent=1)  # a name's non-UTF-8 bytes as \xXX
-    encoded["segments.json"] = (text + "\n").encode("utf-8")
-    write_together([(paths[name], data) for name, data in encoded.items()],
-                   removed_first=[paths["segments.json"]], replace=replace)
+
+    def encoded() -> Iterator[tuple[Path, bytes | memoryview]]:
+        for name, make in images.items():  # each picture let go before the next is made
+            yield paths[name], _png_bytes(make())
+        document = dict(record, input_path=input_path, region_stats=result.region_stats())
+        text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
+        yield paths["segments.json"], (text + "\n").encode("utf-8")
+
+    write_together(encoded(), removed_first=[paths["segments.json"]], replace=replace)
 
 
-def _png_bytes(image: Image.Image) -> bytes:
+def _rgb_picture(shape: tuple[int, int],
+                 band: Callable[[slice], np.ndarray]) -> Image.Image:
+    """An RGB Pillow image of ``shape`` (H, W), filled a band of about
+    ``_LEVEL_BAND_PIXELS`` pixels at a time from ``band(rows)``, ``(rows, W, 3)`` uint8:
+    Pillow copies an RGB array (it keeps 4 bytes a pixel), so a full-size array would
+    be held beside its copy."""
+    h, w = shape
+    picture = Image.new("RGB", (w, h))
+    step = max(1, _LEVEL_BAND_PIXELS // max(w, 1))
+    for start in range(0, h, step):
+        picture.paste(Image.fromarray(band(slice(start, start + step))), (0, start))
+    return picture
+
+
+def _png_bytes(image: Image.Image) -> memoryview:
+    """``image`` encoded as PNG: a view of the encoder's buffer, not a copy of it."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return buffer.getbuffer()

@@ -253,6 +253,42 @@ def test_a_large_photos_outputs_are_made_one_at_a_time(tmp_path, options, limit)
     assert peak / (h * w) < limit
 
 
+@pytest.mark.parametrize("options", [{}, {"edges": True}])
+def test_the_colour_outputs_are_handed_to_pillow_a_band_at_a_time(tmp_path, monkeypatch,
+                                                                   options):
+    """segmented.png and overlay.png were made as full-size arrays (3 bytes a pixel) that
+    Pillow then copied into its own picture (4): the output stage held 4.35 bytes a pixel
+    of arrays on this photo. Pillow's picture is now filled a band at a time: 3.21, the
+    boundary mask and the 16-bit labels."""
+    import tracemalloc
+
+    from quantize import segment_file as module
+
+    h, w = 3000, 500  # many bands of rows
+    img = np.zeros((h, w, 3), np.uint8)
+    img[:, w // 2:] = 200
+    img[h // 2:, :, 1] = 120
+    img[..., 2] = np.arange(w) * 255 // w
+    Image.fromarray(img).save(tmp_path / "photo.png")
+    real, peaks = module._write_outputs, []
+
+    def measured(*args, **kwargs):
+        before, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        real(*args, **kwargs)
+        peaks.append(tracemalloc.get_traced_memory()[1] - before)
+
+    monkeypatch.setattr(module, "_write_outputs", measured)
+    tracemalloc.start()
+    try:
+        segment_file(tmp_path / "photo.png", tmp_path / "out", **options)
+    finally:
+        tracemalloc.stop()
+    assert len(peaks) == 1 and peaks[0] / (h * w) < 3.6
+    segmented = read(tmp_path / "out" / "segmented.png")
+    assert segmented.shape == (h, w, 3) and segmented[0, 0, 0] < 100 < segmented[0, -1, 0]
+
+
 def test_edge_levels_are_made_a_band_at_a_time():
     """The 16-bit levels of edges.png were made from two full-size float32 temporaries (the
     map times 65535, then rounded), 8 bytes a pixel beside the map: 0.9 GB at 108 MP. The
@@ -467,6 +503,31 @@ def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     out = tmp_path / "seg"
     segment_file(src, out, regions=1)
     return src, out, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_each_output_is_written_before_the_next_is_encoded(tmp_path, monkeypatch):
+    """Every encoded PNG was held in memory until all were encoded (1.6 GB at 108 MP, beside
+    the picture being encoded). Each is now in its temporary file before the next is made,
+    and none is put in place before the last is written."""
+    from quantize import segment_file as module
+
+    src, out, before = _finished_folder(tmp_path)
+    real, seen = module._png_bytes, []
+
+    def encode(image):
+        parts = sorted(p.name.split(".")[1] for p in out.iterdir() if p.name.endswith(".part")
+                       and p.stat().st_size > 0)
+        seen.append((parts, {p.name: p.read_bytes() for p in out.iterdir()
+                             if not p.name.startswith(".")} == before))
+        return real(image)
+
+    monkeypatch.setattr(module, "_png_bytes", encode)
+    segment_file(src, out, regions=2, force=True, edges=True)
+    assert [parts for parts, _ in seen] == [
+        [], ["labels"], ["labels", "segmented"], ["boundaries", "labels", "segmented"],
+        ["boundaries", "labels", "overlay", "segmented"]]
+    assert all(untouched for _, untouched in seen)
+    assert not any(p.name.endswith(".part") for p in out.iterdir())
 
 
 def test_a_forced_rerun_that_fails_to_encode_leaves_the_folder_as_it_was(tmp_path,

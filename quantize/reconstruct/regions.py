@@ -28,8 +28,9 @@ import numpy as np
 from .._kernels import group_sums
 
 __all__ = ["RegionRuns", "RegionSums", "connected_regions", "draw_overlay", "enlarged_rows",
-           "find_boundaries", "mean_color_image", "merge_regions", "merge_small_regions",
-           "region_areas", "region_runs", "region_stats", "region_sums", "smooth_label_map"]
+           "find_boundaries", "mean_color_image", "mean_color_table", "merge_regions",
+           "merge_small_regions", "region_areas", "region_runs", "region_stats", "region_sums",
+           "smooth_label_map"]
 
 _BAND_ROWS = 256
 # region_runs reads a map a band of about this many pixels at a time.
@@ -611,8 +612,13 @@ def mean_color_image(labels: np.ndarray, rgb: np.ndarray, n: int, *,
     ``sums``: :func:`region_sums` of ``labels`` and ``rgb``, when the caller has them.
     """
     sums = region_sums(labels, rgb, n) if sums is None else sums
-    table = np.clip(np.rint(sums.means()), 0, 255).astype(np.uint8)
-    return table[labels]
+    return mean_color_table(sums)[labels]
+
+
+def mean_color_table(sums: RegionSums) -> np.ndarray:
+    """``(n + 1, 3)`` uint8 mean colour of each region of ``sums``, by label, rounded (a
+    mean of exactly .5 to the even one, as ``np.rint``); row 0 as ``sums.means()`` has it."""
+    return np.clip(np.rint(sums.means()), 0, 255).astype(np.uint8)
 
 
 def draw_overlay(rgb: np.ndarray, boundaries: np.ndarray,
