@@ -997,7 +997,8 @@ def test_the_hierarchys_small_regions_are_merged_from_the_maps_runs(rng, monkeyp
     monkeypatch.setattr(regions, "region_sums", summed)
     tracemalloc.start()
     try:
-        result = segment(img, regions=200, min_region=min_region)
+        with pytest.warns(RegionCountWarning, match=f"min_region={min_region} merges"):
+            result = segment(img, regions=200, min_region=min_region)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
