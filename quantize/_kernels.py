@@ -71,6 +71,18 @@ def by_parts(n: int, work: Callable[[slice], None]) -> None:
     _threads.run([functools.partial(work, rows) for rows in _threads.split(n, parts)])
 
 
+def row_bands(h: int, w: int, pixels: int) -> list[slice]:
+    """Bands of whole rows of an ``(h, w)`` array, of about ``pixels`` pixels each (at
+    least one row), covering ``range(h)`` in order: for work done a band at a time with
+    bounded temporaries.
+
+    >>> row_bands(5, 10, 20)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    step = max(1, pixels // max(w, 1))
+    return [slice(y, min(y + step, h)) for y in range(0, h, step)]
+
+
 def _as_f32(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 

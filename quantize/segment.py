@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ._kernels import row_bands
 from ._validation import (
     ReadOnlyArrays,
     Seed,
@@ -971,10 +972,8 @@ def _segment_hierarchy(rgb: np.ndarray, w: dict[str, float], n_regions: int | No
 def _renumber_in_bands(labels: np.ndarray, table: np.ndarray) -> None:
     """Replace each label of ``labels`` (H, W) by ``table[label]``, in place, a band of rows
     at a time (no full-size temporary)."""
-    step = max(1, _RENUMBER_BAND_PIXELS // max(labels.shape[1], 1))
-    for start in range(0, labels.shape[0], step):
-        band = labels[start:start + step]
-        band[...] = table[band]
+    for rows in row_bands(*labels.shape, _RENUMBER_BAND_PIXELS):
+        labels[rows] = table[labels[rows]]
 
 
 # _renumber_in_bands renumbers about this many pixels at a time.

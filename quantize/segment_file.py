@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from ._kernels import row_bands
 from ._validation import (
     Seed,
     check_bool,
@@ -444,9 +445,7 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
     """``edges.png``'s 16-bit levels ``(H, W)`` of a border strength map in [0, 1], made a
     band of about ``_LEVEL_BAND_PIXELS`` pixels at a time (no full-size float temporaries)."""
     levels = np.empty(strength.shape, dtype=np.uint16)
-    step = max(1, _LEVEL_BAND_PIXELS // max(strength.shape[1], 1))
-    for start in range(0, strength.shape[0], step):
-        band = slice(start, start + step)
+    for band in row_bands(*strength.shape, _LEVEL_BAND_PIXELS):
         levels[band] = np.rint(strength[band] * 65535.0).astype(np.uint16)
     return levels
 
@@ -509,9 +508,8 @@ def _rgb_picture(shape: tuple[int, int],
     be held beside its copy."""
     h, w = shape
     picture = Image.new("RGB", (w, h))
-    step = max(1, _LEVEL_BAND_PIXELS // max(w, 1))
-    for start in range(0, h, step):
-        picture.paste(Image.fromarray(band(slice(start, start + step))), (0, start))
+    for rows in row_bands(h, w, _LEVEL_BAND_PIXELS):
+        picture.paste(Image.fromarray(band(rows)), (0, rows.start))
     return picture
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._kernels import group_sums
+from .._kernels import group_sums, row_bands
 
 __all__ = ["Hierarchy", "adjacency", "build_hierarchy", "enlarged_border_map"]
 
@@ -152,12 +152,10 @@ def enlarged_border_map(right: np.ndarray, below: np.ndarray, corner: np.ndarray
     last_col = np.searchsorted(cols, np.arange(w), side="right") - 1
     out = np.zeros((rows.shape[0], cols.shape[0]), dtype=np.float32)
     right, below = right.astype(np.float32), below.astype(np.float32)
-    step = max(1, _PAINT_BAND_PIXELS // max(w, 1))
-    for start in range(0, rows.shape[0], step):
-        out[start:start + step, last_col] = right[rows[start:start + step]]
-    step = max(1, _PAINT_BAND_PIXELS // max(cols.shape[0], 1))
-    for start in range(0, h, step):
-        out[last_row[start:start + step]] = below[start:start + step, cols]
+    for band in row_bands(rows.shape[0], w, _PAINT_BAND_PIXELS):
+        out[band, last_col] = right[rows[band]]
+    for band in row_bands(h, cols.shape[0], _PAINT_BAND_PIXELS):
+        out[last_row[band]] = below[band, cols]
     out[np.ix_(last_row, last_col)] = corner
     return out
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from .._kernels import by_parts, nearest, pack_rgb, srgb_to_lab
+from .._kernels import by_parts, nearest, pack_rgb, row_bands, srgb_to_lab
 from ..colors import features_of
 from ..io import MAX_PALETTE
 from ..palette_files import PALETTE_FORMATS, check_palette_path, read_palette, write_palette
@@ -132,12 +132,6 @@ def dither_indices(rgb: np.ndarray, palette: np.ndarray, strength: float = 1.0, 
 _BLOCK_PIXELS = 1 << 16
 
 
-def _blocks(h: int, w: int) -> list[slice]:
-    """Bands of whole rows of about ``_BLOCK_PIXELS`` pixels covering ``range(h)``."""
-    step = max(1, _BLOCK_PIXELS // max(w, 1))
-    return [slice(y, min(y + step, h)) for y in range(0, h, step)]
-
-
 def run_strength(indices: np.ndarray) -> np.ndarray:
     """How much each pixel of an undithered mapping needs dithering, ``(H, W)`` float32 in (0, 1).
 
@@ -152,7 +146,7 @@ def run_strength(indices: np.ndarray) -> np.ndarray:
     """
     h, w = indices.shape
     out = np.empty((h, w), dtype=np.float32)
-    for rows in _blocks(h, w):
+    for rows in row_bands(h, w, _BLOCK_PIXELS):
         top, bottom = max(rows.start - 1, 0), min(rows.stop + 1, h)
         out[rows] = _band_run_strength(indices[top:bottom])[rows.start - top:rows.stop - top]
     return out

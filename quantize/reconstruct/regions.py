@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._kernels import group_sums
+from .._kernels import group_sums, row_bands
 
 __all__ = ["RegionRuns", "RegionSums", "connected_regions", "draw_overlay", "enlarged_rows",
            "find_boundaries", "mean_color_image", "mean_color_table", "merge_regions",
@@ -110,12 +110,12 @@ def region_runs(rows: Callable[[int, int], np.ndarray], shape: tuple[int, int]) 
     (value -1 is background).
     """
     h, w = shape
-    band_rows = max(1, _RUN_BAND_PIXELS // max(w, 1))
     starts, values, joins, touches = [], [], [], []
     above = None  # the last row read: its values, run ids and run starts
     count = 0
-    for start in range(0, h, band_rows):
-        band = np.asarray(rows(start, min(start + band_rows, h)))
+    for read in row_bands(h, w, _RUN_BAND_PIXELS):
+        start = read.start
+        band = np.asarray(rows(start, read.stop))
         new = np.ones(band.shape, dtype=bool)
         np.not_equal(band[:, 1:], band[:, :-1], out=new[:, 1:])
         first = np.flatnonzero(new)
