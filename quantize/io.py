@@ -68,6 +68,7 @@ import numbers
 import os
 import re
 import shutil
+import signal
 import struct
 import tempfile
 import threading
@@ -1907,8 +1908,12 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
     disk) removes the temporary files and leaves the targets untouched. So does a
     failed rename, or an interrupt between the renames: each file it removes or
     replaces is first kept as a hard link (or a copy) beside it, and put back, and the
-    files already put in place are removed. A process killed between the renames has
-    put the first ones in place only.
+    files already put in place are removed. Ctrl-C (SIGINT) and SIGTERM are held back
+    while the files are renamed or put back (:func:`_signals_held`): one that comes
+    stops the renames before the next, has everything put back, and is then acted on
+    (KeyboardInterrupt; SIGTERM ends the process), and a second one cannot stop the
+    putting back half-way. A process killed outright (SIGKILL, a power cut) between the
+    renames has put the first ones in place only.
 
     The removals and renames happen under an exclusive lock on the first file's
     folder (:func:`_folder_lock`), so two processes writing the same set of files
@@ -1940,31 +1945,90 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
                 _refuse_existing([target for _, target in staged])
             removed = [Path(path) for path in removed_first]
             kept = _keep_old(removed + [target for _, target in staged])
-            placed: list[Path] = []
-            try:
-                for path in removed:
-                    path.unlink(missing_ok=True)
-                while staged:
-                    tmp, target = staged[0]
-                    try:
-                        os.replace(tmp, target)
-                    except OSError as exc:
-                        _raise_as_output_error(exc, target)
-                        raise
-                    staged.pop(0)
-                    placed.append(target)
-            except BaseException:
-                _put_back(kept, removed, placed)
-                raise
-            finally:
-                for copy in kept.values():
-                    with contextlib.suppress(OSError):
-                        copy.unlink()
+            with _signals_held() as came:
+                try:
+                    _put_in_place(staged, removed, kept, came)
+                finally:  # before a SIGTERM held back ends the process
+                    for copy in [*kept.values(), *(tmp for tmp, _ in staged)]:
+                        with contextlib.suppress(OSError):
+                            copy.unlink()
     except BaseException:
         for tmp, _ in staged:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
+
+
+def _put_in_place(staged: list[tuple[Path, Path]], removed: list[Path],
+                  kept: dict[Path, Path], came: list[int]) -> None:
+    """:func:`write_together`'s removals and renames: delete each of ``removed``, then
+    rename each temporary file of ``staged`` (popped as it is put in place) to its target.
+
+    A failed rename, or a signal in ``came`` (held back by :func:`_signals_held`) after
+    any of them, undoes them all from the copies in ``kept`` (:func:`_put_back`) and
+    raises: OutputError naming the target, or KeyboardInterrupt.
+    """
+    placed: list[Path] = []
+    try:
+        for path in removed:
+            path.unlink(missing_ok=True)
+        while staged or came:
+            if came:  # also after the last rename: the files are then put back as well
+                raise KeyboardInterrupt
+            tmp, target = staged[0]
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                _raise_as_output_error(exc, target)
+                raise
+            staged.pop(0)
+            placed.append(target)
+    except BaseException:
+        _put_back(kept, removed, placed)
+        raise
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold back Ctrl-C (SIGINT) and SIGTERM while the block runs; yield the list of the
+    signals that came, which the block looks at to stop early.
+
+    As the block ends the handlers are put back and a signal that came is acted on: SIGTERM
+    is sent again, and ends the process as it would have; SIGINT is raised as
+    KeyboardInterrupt (in place of another error the block raised). For the few
+    milliseconds in which :func:`write_together` renames files and, when stopped, puts the
+    old ones back: a second signal is held back too, so that an impatient Ctrl-C (or a pool
+    terminating its workers) cannot leave some files renamed and not the others. Only a
+    signal left to Python's own handling (SIGINT's ``default_int_handler``, SIGTERM's
+    default action) is held back, and only in the main thread: a handler of the caller's,
+    an ignored signal or another thread sees it as before.
+    """
+    held: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum, own in ((signal.SIGINT, signal.default_int_handler),
+                            (signal.SIGTERM, signal.SIG_DFL)):
+            if signal.getsignal(signum) is own:
+                held[signum] = own
+    came: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        came.append(signum)
+
+    for signum in held:
+        signal.signal(signum, hold)
+    raised: BaseException | None = None
+    try:
+        yield came
+    except BaseException as exc:
+        raised = exc
+        raise
+    finally:
+        for signum, own in held.items():
+            signal.signal(signum, own)
+        if signal.SIGTERM in came:
+            signal.raise_signal(signal.SIGTERM)
+        if came and not isinstance(raised, KeyboardInterrupt):
+            raise KeyboardInterrupt
 
 
 def _keep_old(paths: Sequence[Path]) -> dict[Path, Path]:

@@ -105,8 +105,10 @@ def segment_file(
     again, with any outputs written into them. A folder that existed before is
     left as it was, also when writing fails (a full disk): every output is
     written to a temporary file first, and none is put in place before all are
-    written, and a rename that fails or is interrupted puts the earlier ones back.
-    Only a job killed while putting them in place leaves some: the earlier run's
+    written, and a rename that fails or is interrupted puts the earlier ones back
+    (Ctrl-C and SIGTERM are held back for those few milliseconds, so a second one
+    cannot stop the putting back half-way). Only a job killed outright (SIGKILL, a
+    power cut) while putting them in place leaves some: the earlier run's
     ``segments.json`` is removed first, so the folder then shows an unfinished job.
     The temporary files a killed job left in ``outdir``
     (``.labels.png.PID-XXXXXXXX.part``, ..., named with the id of the process writing

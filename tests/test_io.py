@@ -1929,6 +1929,100 @@ def test_write_together_puts_back_a_copy_where_the_system_refuses_a_link(tmp_pat
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {"a.png": b"old a"}
 
 
+def _old_files(folder: Path) -> tuple[list[Path], dict[str, bytes]]:
+    """a.png, b.png and gone.json of an earlier run in ``folder``; the paths of c.png,
+    a.png, b.png and gone.json, and the folder's files by name."""
+    c, a, b, gone = (folder / n for n in ("c.png", "a.png", "b.png", "gone.json"))
+    for path in (a, b, gone):
+        path.write_bytes(b"old " + path.name.encode())
+    return [c, a, b, gone], {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_second_ctrl_c_cannot_stop_write_together_putting_files_back(tmp_path, monkeypatch):
+    """Ctrl-C while a.png is renamed into place, and again while the old files are put
+    back: the second one had stopped the putting back half-way, and left the folder with
+    some new files and without gone.json (segments.json, for a segment job). Both are
+    held back: the folder is left as it was, and one KeyboardInterrupt is raised."""
+    import signal
+
+    import quantize.io as qio
+
+    (c, a, b, gone), before = _old_files(tmp_path)
+    real, sent = os.replace, []
+
+    def interrupted(src, dst):
+        if Path(dst) == (gone if sent else a):  # renaming a; putting gone back
+            sent.append(dst)
+            signal.raise_signal(signal.SIGINT)
+        return real(src, dst)
+
+    monkeypatch.setattr(qio.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
+    assert sent == [a, gone]
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_ctrl_c_during_the_last_rename_has_write_together_put_everything_back(
+        tmp_path, monkeypatch):
+    """Held back until the rename is done, it is not left to be raised once the files are
+    all in place (a rerun into the folder would meet "output exists"): the folder is left
+    as it was, as by a Ctrl-C during an earlier rename."""
+    import signal
+
+    import quantize.io as qio
+
+    (c, a, b, gone), before = _old_files(tmp_path)
+    real = os.replace
+
+    def interrupted(src, dst):
+        if Path(dst) == b:
+            signal.raise_signal(signal.SIGINT)
+        return real(src, dst)
+
+    monkeypatch.setattr(qio.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+# write_together in a process of its own, which SIGTERM reaches while it renames a.png.
+_TERMINATED_WRITE = """\
+import os, signal, sys
+from pathlib import Path
+import quantize.io as qio
+folder = Path(sys.argv[1])
+c, a, b, gone = (folder / n for n in ("c.png", "a.png", "b.png", "gone.json"))
+real = os.replace
+def terminated(src, dst):
+    if Path(dst) == a:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return real(src, dst)
+qio.os.replace = terminated
+qio.write_together([(c, b"new c"), (a, b"new a"), (b, b"new b")], removed_first=[gone])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_sigterm_while_write_together_renames_ends_the_process_once_all_is_put_back(
+        tmp_path):
+    """A pool terminating its workers (a batch's second Ctrl-C), or kill: the process had
+    ended with c.png and a.png new and gone.json gone. It ends as SIGTERM ends it, but
+    once the old files are back and the temporary ones removed."""
+    import signal
+
+    _, before = _old_files(tmp_path)
+    root = Path(__file__).parents[1]
+    done = subprocess.run([sys.executable, "-c", _TERMINATED_WRITE, str(tmp_path)],
+                          env={**os.environ, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (-signal.SIGTERM, "")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def _tree(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
 

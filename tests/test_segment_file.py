@@ -573,6 +573,29 @@ def test_a_forced_rerun_stopped_while_putting_outputs_in_place_leaves_the_folder
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
+def test_a_second_ctrl_c_while_outputs_are_put_back_leaves_the_folder_as_it_was(
+        tmp_path, monkeypatch):
+    """Ctrl-C as boundaries.png is put in place, and again as labels.png is put back: the
+    second one stopped the putting back, and left new images without segments.json."""
+    import signal
+
+    src, out, before = _finished_folder(tmp_path)
+    real, sent = os.replace, []
+
+    def interrupted(src, dst):
+        if Path(dst).name == ("labels.png" if sent else "boundaries.png"):
+            sent.append(Path(dst).name)
+            signal.raise_signal(signal.SIGINT)
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        segment_file(src, out, regions=2, force=True, edges=True)
+    assert sent == ["boundaries.png", "labels.png"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
 
