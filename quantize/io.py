@@ -2204,6 +2204,30 @@ def lock_holder(path: str | os.PathLike[str]) -> str:
     return f"process {pid} on {host}" if pid.isdigit() else ""
 
 
+def lock_file_taken(path: str | os.PathLike[str]) -> bool:
+    """Whether a process holds the lock file ``path`` (:func:`lock_file_held`), asked by
+    taking a shared lock on it without waiting and letting it go at once: a process that
+    locks it in that instant is refused as if it were held. False when there is no such
+    file, or it cannot be locked (Windows, a file system without locks)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # a file system without locks
+        return False
+    finally:
+        os.close(fd)  # lets the shared lock go
+    return False
+
+
 def _refuse_existing(targets: Sequence[Path]) -> None:
     """Raise :class:`OutputExistsError` for the first of ``targets`` that exists now."""
     for target in targets:

@@ -185,3 +185,81 @@ def test_the_lock_file_is_no_hidden_input_a_search_left_out(tmp_path):
     assert result.exit_code == 2
     assert "as .mine.lock; rename them" in result.stderr
     assert LOCK_NAME not in result.stderr
+
+
+def _command(*args):
+    from typer.testing import CliRunner
+
+    from quantize.cli import app
+
+    return CliRunner().invoke(app, [*map(str, args)])
+
+
+def _in_use(name, folder, pid: int, instead: str) -> str:
+    """The error line of a command refused because process ``pid`` runs a batch into
+    ``folder`` ("this folder" when that is what the error names)."""
+    where = "this folder" if folder is None else f"'{folder}'"
+    return (f"quantize: error: {name}: another quantize batch (process {pid} on "
+            f"{socket.gethostname()}) is writing into {where}; wait until it ends, or "
+            f"{instead}\n")
+
+
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_segment_into_the_folder_a_running_batch_writes_is_refused(tmp_path, monkeypatch,
+                                                                   under):
+    """Its outputs went in beside the batch's (and, in a folder the batch plans, could be
+    removed as a killed run's leftovers). Refused before the input is read (exit 15), and
+    nothing is written; with the batch ended, the same command runs."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (6, 4), (200, 30, 30)).save("in.png")
+    out = Path("out", under) if under else Path("out")
+    with batch_lock("out"):
+        refused = _command("segment", "in.png", "-o", out, "--regions", "1")
+        assert (refused.exit_code, refused.stdout) == (15, "")
+        assert refused.stderr == _in_use(out, "out" if under else None, os.getpid(),
+                                         "choose another folder with -o")
+        assert sorted(p.name for p in Path("out").iterdir()) == [LOCK_NAME]
+    done = _command("segment", "in.png", "-o", out, "--regions", "1", "-q")
+    assert done.exit_code == 0, done.output
+    assert (out / "segments.json").is_file()
+
+
+def test_segment_beside_an_input_in_a_batch_folder_is_refused(tmp_path):
+    """The default folder, beside the input, is in the batch's folder too."""
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "in.png")
+    with batch_lock(tmp_path):
+        refused = _command("segment", tmp_path / "in.png", "--regions", "1")
+    assert refused.exit_code == 15
+    assert refused.stderr == _in_use(tmp_path / "in.segments", tmp_path, os.getpid(),
+                                     "choose another folder with -o")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]
+
+
+@pytest.mark.parametrize("where", ["-o", "--ext", "default", "--palette-out"])
+def test_reduce_into_the_folder_a_running_batch_writes_is_refused(tmp_path, monkeypatch,
+                                                                  where):
+    """Each output's folder is asked, the input's for a default name, and that of the
+    palette file; the error names the input (or the palette file) and the folder."""
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save("in.png")
+    Image.new("RGB", (6, 4), (20, 30, 200)).save("out/b.png")
+    args, name = {"-o": (["in.png", "-o", "out/in.png"], "in.png"),
+                  "--ext": (["in.png", "out/b.png", "--ext", ".k2.png"], "out/b.png"),
+                  "default": (["out/b.png"], "out/b.png"),
+                  "--palette-out": (["in.png", "-o", "in.k2.png", "--palette-out",
+                                     "out/p.txt"], "--palette-out=out/p.txt")}[where]
+    with batch_lock("out"):
+        refused = _command("reduce", *args, "-k", "2")
+    assert (refused.exit_code, refused.stdout) == (15, "")
+    assert refused.stderr == _in_use(name, "out", os.getpid(), "write the output elsewhere")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["b.png", "in.png", "out"]
+
+
+def test_reduce_beside_a_batch_folder_is_not_refused(tmp_path):
+    """Only the batch's folder and what lies under it are its own."""
+    (tmp_path / "out").mkdir()
+    Image.new("RGB", (6, 4), (200, 30, 30)).save(tmp_path / "in.png")
+    with batch_lock(tmp_path / "out"):
+        done = _command("reduce", tmp_path / "in.png", "-o", tmp_path / "in.k2.png", "-k", "2")
+        assert done.exit_code == 0, done.output

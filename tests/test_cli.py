@@ -332,9 +332,10 @@ def test_import_quantize_loads_no_heavy_module(loaded_after):
 
 
 def test_reducing_one_file_loads_only_the_batch_modules_it_runs(tmp_path):
-    """``quantize reduce`` runs its files as batch calls (calls, executor_local, results);
-    the rest of the batch package (planner, manifest, reports, Dask, shared palettes) cost
-    every call about 10 ms to import and is left unloaded."""
+    """``quantize reduce`` runs its files as batch calls (calls, executor_local, results),
+    and asks whether a batch holds an output's folder (lock); the rest of the batch package
+    (planner, manifest, reports, Dask, shared palettes) cost every call about 10 ms to
+    import and is left unloaded."""
     Image.new("RGB", (4, 4), "red").save(tmp_path / "a.png")
     probe = (_cli("reduce", str(tmp_path / "a.png"), "-o", str(tmp_path / "b.png"), "-q")
              + "\nprint(sorted(m for m in sys.modules if m.startswith('quantize.batch')))")
@@ -343,7 +344,7 @@ def test_reducing_one_file_loads_only_the_batch_modules_it_runs(tmp_path):
     assert (tmp_path / "b.png").is_file()
     assert done.stdout.strip() == str(["quantize.batch", "quantize.batch.calls",
                                        "quantize.batch.executor_local",
-                                       "quantize.batch.results"])
+                                       "quantize.batch.lock", "quantize.batch.results"])
 
 
 def test_the_batch_package_gives_every_name_it_lists_on_first_use():

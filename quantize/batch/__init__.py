@@ -69,7 +69,7 @@ _SOURCES = {
         "MissingDependencyError", "SchedulerLostError", "check_scheduler", "require_distributed",
         "run_dask"),
     "executor_local": ("THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"),
-    "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock"),
+    "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),
     "manifest": ("MANIFEST_NAME", "OptionsChangedError", "read_manifest"),
     "modes": ("reduce_mode", "segment_mode"),
     "plan": (

@@ -14,18 +14,21 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 from ..errors import ExitCode, OutputError
-from ..io import check_output_folder, folder_made, lock_file_held, lock_holder
+from ..io import check_output_folder, folder_made, lock_file_held, lock_file_taken, lock_holder
+from ..names import quoted
 
-__all__ = ["LOCK_NAME", "FolderInUseError", "batch_lock"]
+__all__ = ["LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"]
 
 #: The lock file a running batch keeps in its output folder (hidden, as the manifest).
 LOCK_NAME = ".quantize-batch.lock"
 
 
 class FolderInUseError(OutputError):
-    """Another batch is writing into the output folder (exit code 15, before any work)."""
+    """A batch is writing into the output folder (exit code 15, before any work): of
+    another batch (:func:`batch_lock`), or of a command's output (:func:`refuse_batch_folder`)."""
 
     exit_code = ExitCode.EXISTS
 
@@ -66,3 +69,30 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
                 path=dst) from None
         yield held
 
+
+
+def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLike[str],
+                        instead: str) -> None:
+    """Refuse to write into ``folder`` while a batch writes into it or into a folder it lies
+    under (holds the lock :func:`batch_lock` takes): for a command other than batch, whose
+    files the batch could replace, or take for those of a run it killed and remove.
+
+    The error names ``name`` (the output, or its folder), the batch and its folder, and
+    what to do: wait, or ``instead``. Asked once, before the command's work: a batch that
+    starts later is not seen.
+
+    Raises
+    ------
+    FolderInUseError
+        If a batch holds ``folder`` or one of its parents.
+    """
+    target = Path(os.path.abspath(folder))
+    for held in (target, *target.parents):
+        if lock_file_taken(held / LOCK_NAME):
+            holder = lock_holder(held / LOCK_NAME)
+            shown = (str(folder) if held == target else
+                     str(held) if os.path.isabs(folder) else os.path.relpath(held))
+            where = "this folder" if shown == str(name) else quoted(shown)
+            raise FolderInUseError(
+                f"another quantize batch{f' ({holder})' if holder else ''} is writing into "
+                f"{where}; wait until it ends, or {instead}", path=name)

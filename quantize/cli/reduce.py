@@ -86,9 +86,10 @@ Examples:
 
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 output exists (use --force), 98 result larger than the input
-(--skip-if-larger), 99 --quality not reachable, 130 interrupted. With several
-files: the code the failed files share, or 1 when they differ.
+15 output exists (use --force) or a running batch writes into its folder,
+98 result larger than the input (--skip-if-larger), 99 --quality not
+reachable, 130 interrupted. With several files: the code the failed files
+share, or 1 when they differ.
 """
 
 
@@ -196,6 +197,7 @@ def reduce_command(
     _check_distinct_outputs(files, options, sizes)
     with user_errors():
         _check_no_input_overwritten(files, options, None if sizes is None else sizes.still)
+        _refuse_batch_folders(files, options["palette_out"])
         workers = _check_jobs(jobs, len(files))
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
@@ -494,6 +496,22 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
         _check_default_outputs(files, options, palette_size)
+
+
+def _refuse_batch_folders(files: Sequence[_File], palette_out: str | None) -> None:
+    """Refuse an output (or ``--palette-out``) in a folder a running ``quantize batch``
+    writes into (:func:`~quantize.batch.lock.refuse_batch_folder`), before any work,
+    naming its input (or ``--palette-out``). A default name is beside its input."""
+    from ..batch.lock import refuse_batch_folder
+
+    written = [(f.input, f.output if f.output is not None else f.input) for f in files
+               if not f.to_stdout and not os.path.isdir(f.input)]
+    if palette_out is not None:
+        written.append((f"--palette-out={palette_out}", palette_out))
+    first = {Path(output).parent: name  # each folder asked once, named by its first
+             for name, output in reversed(written)}
+    for folder, name in reversed(first.items()):
+        refuse_batch_folder(folder, name=name, instead="write the output elsewhere")
 
 
 def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | None) -> None:

@@ -3,7 +3,8 @@
 Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
-exists (use ``--force``), 130 interrupted.
+exists (use ``--force``) or a running ``quantize batch`` writes into the output folder,
+130 interrupted.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -88,7 +89,8 @@ Examples:
   quantize segment photo.jpg -q                     # no summary line; warnings still shown
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
-15 an output exists (use --force), 130 interrupted.
+15 an output exists (use --force) or a running batch writes into the folder,
+130 interrupted.
 """
 
 
@@ -235,6 +237,10 @@ def segment_command(
                                             "(macOS, Windows)")
         fail(printable_line(f"{input}: the default output folder is the input itself "
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
+    with user_errors():  # a batch's files would be mixed with these, or removed as a killed run's
+        from ..batch.lock import refuse_batch_folder
+
+        refuse_batch_folder(target, name=target, instead="choose another folder with -o")
     try:
         with Scratch() as scratch:  # a folder only for a stream's copy
             source = (stage_stdin(scratch.folder()) if stdin else
