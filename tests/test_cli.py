@@ -946,6 +946,13 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
     ("color=nan", "-w color=nan should be a finite number"),
+    # Python's float() reads these as 10 and 1: not plain decimal numbers
+    ("color=1_0", "-w 'color=1_0' is not valid; expected NAME=NUMBER with NUMBER a plain "
+                  "decimal number, e.g. 2, 0.5 or 1e-3"),
+    ("xy=\u0661", "-w 'xy=\u0661' is not valid; expected NAME=NUMBER with NUMBER a plain "
+                   "decimal number, e.g. 2, 0.5 or 1e-3"),
+    ("texture=two", "-w 'texture=two' is not valid; expected NAME=NUMBER with NUMBER a plain "
+                    "decimal number, e.g. 2, 0.5 or 1e-3"),
 ])
 def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight, line,
                                                                  tmp_path, monkeypatch):
@@ -960,6 +967,7 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
 @pytest.mark.parametrize("quality, line", [
     ("-1", "--quality=-1 should be >= 0"),  # as typed, not "-1.0"
     ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
+    ("1_0", "--quality='1_0' is not valid; expected a number"),  # not 10
 ])
 def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -967,6 +975,14 @@ def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path
     result = runner.invoke(app, [*command, "--quality", quality])
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {line}\n")
     assert sorted(os.listdir()) == ["a.png"]
+
+
+@pytest.mark.parametrize("text", ["2", "-0.5", "+.5", "2.", "1e-3", "1E+2", " 0.25 "])
+def test_plain_decimal_weights_are_read_as_typed(text):
+    from quantize.cli.segment import parse_weights
+
+    weights = parse_weights([f"color={text}"])
+    assert weights == {"color": float(text)} and str(weights["color"]) == text.strip()
 
 
 def _help(command: str) -> str:

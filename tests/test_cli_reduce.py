@@ -779,6 +779,8 @@ def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
     (["--dither=lots"], "--dither='lots' is not valid"),
+    # read by Python as 1, a strength allowed: not a plain decimal number
+    (["--dither=0_1"], "--dither='0_1' is not valid; expected a strength from 0 to 1"),
 ])
 def test_usage_errors_with_several_inputs_write_nothing(photos, monkeypatch, args, match):
     monkeypatch.chdir(photos[0].parent)

@@ -108,6 +108,26 @@ class _Typed(float):
         return (float, (float(self),))
 
 
+#: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Read too, for the options' checks to refuse by name ("should be a finite number").
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
+def plain_number(text: str) -> bool:
+    """Whether ``text`` (spaces around it aside) is a plain decimal number, or nan or inf.
+
+    Python's ``float`` also reads ``1_0`` as 10, ``0x1``-like forms no, but digits of
+    other scripts (``"١"`` as 1) yes: a typo would be taken for another value.
+
+    >>> [plain_number(t) for t in ("2", "-0.5", ".5", "2.", "1e-3", " 1 ", "nan", "1_0", "١")]
+    [True, True, True, True, True, True, True, False, False]
+    """
+    text = text.strip()
+    return (_PLAIN_NUMBER.fullmatch(text) is not None
+            or text.lstrip("+-").lower() in _NOT_FINITE)
+
+
 def number(text: str) -> float:
     """Parse a number option or weight, keeping its text for the messages that echo it.
 
@@ -118,12 +138,12 @@ def number(text: str) -> float:
     Raises
     ------
     click.BadParameter
-        If ``text`` is not a number, in the parser's own words (see :func:`_bad_value`).
+        If ``text`` is not a plain decimal number (:func:`plain_number`), in the parser's
+        own words (see :func:`_bad_value`).
     """
-    try:
-        return _Typed(text)
-    except ValueError:
-        raise click_errors.BadParameter(f"{text!r} is not a valid float.") from None
+    if not plain_number(text):
+        raise click_errors.BadParameter(f"{text!r} is not a valid float.")
+    return _Typed(text)
 
 
 def warn(subject: Any, message: str) -> None:
@@ -990,10 +1010,7 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
     """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
     if level is None:
         return 1.0 if flag else None
-    try:
-        value = float(level)
-    except ValueError:
-        value = float("nan")
+    value = float(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
         fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
              "e.g. --dither=0.5", USAGE_ERROR)

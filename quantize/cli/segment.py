@@ -301,7 +301,9 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
     Raises
     ------
     ValueError
-        If an item is not ``NAME=NUMBER`` or a name is repeated.
+        If an item is not ``NAME=NUMBER``, NUMBER a plain decimal number
+        (:func:`~quantize.cli.plain_number`: ``1_0``, which Python reads as 10, is
+        refused), or a name is repeated.
     """
     parsed: dict[str, float] = {}
     for pair in pairs:
@@ -310,6 +312,9 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         try:
             typed = number(value) if sep else None
         except click_errors.BadParameter:
+            if name:
+                raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NUMBER "
+                                 "a plain decimal number, e.g. 2, 0.5 or 1e-3") from None
             typed = None
         if typed is None or not name:
             from ..features import GROUPS
