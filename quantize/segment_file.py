@@ -371,7 +371,8 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
 
     The folders are ``outdir`` and those of its parents that did not exist on entry
     (:func:`~quantize.io.folder_made`); a created folder that still holds anything else
-    is kept. Of an ``outdir`` the job created, every file named ``names`` is removed,
+    is kept. Of an ``outdir`` the job created, every file named ``names`` is removed
+    (``segments.json``, the last, first: a second interrupt leaves no record of files gone),
     except when the job failed because another job's outputs are there
     (:class:`~quantize.errors.OutputExistsError`): those are the other job's. In a folder
     that existed, a failure leaves the outputs as they were:
@@ -402,7 +403,7 @@ def _output_folder(outdir: Path, names: tuple[str, ...]) -> Iterator[None]:
             yield
         except BaseException as exc:
             if created and not isinstance(exc, OutputExistsError):
-                for name in names:
+                for name in reversed(names):  # segments.json first: it vouches for the rest
                     with contextlib.suppress(OSError):
                         (outdir / name).unlink(missing_ok=True)
             raise

@@ -596,6 +596,36 @@ def test_a_second_ctrl_c_while_outputs_are_put_back_leaves_the_folder_as_it_was(
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+def test_a_second_ctrl_c_while_a_new_folder_is_emptied_leaves_no_segments_json(
+        tmp_path, monkeypatch):
+    """Ctrl-C just after the outputs of a job into a new folder are in place has them
+    removed again, with the folder; a second one while they were removed, labels.png
+    first, left segments.json vouching for files no longer there."""
+    import quantize.segment_file as module
+
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    real_write, real_unlink, removed = module.write_together, Path.unlink, []
+
+    def second_ctrl_c(self, missing_ok=False):
+        removed.append(self.name)
+        if len(removed) == 2:
+            raise KeyboardInterrupt
+        return real_unlink(self, missing_ok=missing_ok)
+
+    def written_then_interrupted(*args, **kwargs):
+        real_write(*args, **kwargs)
+        monkeypatch.setattr(Path, "unlink", second_ctrl_c)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "write_together", written_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        segment_file(tmp_path / "in.png", tmp_path / "seg", regions=1)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (tmp_path / "seg").iterdir()) == [
+        "boundaries.png", "labels.png", "overlay.png", "segmented.png"]
+    assert removed[:2] == ["segments.json", "overlay.png"]
+
+
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
 
