@@ -128,8 +128,8 @@ def segment_file(
         As for :func:`quantize.segment.segment`.
     force : bool, default False
         Overwrite existing outputs (and, without ``edges``, remove the
-        ``edges.png`` an earlier run's ``segments.json`` lists; any other
-        ``edges.png`` is left alone).
+        ``edges.png`` an earlier run's ``segments.json`` lists, unless it is the
+        input; any other ``edges.png`` is left alone).
     max_pixels : int or None
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
@@ -211,7 +211,7 @@ def segment_file(
                   "outputs": list(names)}
         _write_outputs(paths, result, record, levels, input_path, overlay_color,
                        replace=force)
-    if remove_stale and stale.is_file():
+    if remove_stale and stale.is_file() and not _same_file(stale, input):  # not the input
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
@@ -288,6 +288,14 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` are one file (through links too); False if either is gone."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:

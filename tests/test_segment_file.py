@@ -626,6 +626,25 @@ def test_a_second_ctrl_c_while_a_new_folder_is_emptied_leaves_no_segments_json(
     assert removed[:2] == ["segments.json", "overlay.png"]
 
 
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_forced_rerun_without_edges_keeps_an_edges_png_that_is_its_input(tmp_path, linked):
+    """The earlier run's edges.png, segmented itself with force and without edges (or through
+    a link to it): it was removed as that run's leftover once the job was done, and the
+    input was lost."""
+    src, out, _ = _finished_folder(tmp_path)
+    segment_file(src, out, regions=2, force=True, edges=True)
+    edges = (out / "edges.png").read_bytes()
+    given = out / "edges.png"
+    if linked:
+        from .fs_support import symlink_or_skip
+
+        given = tmp_path / "link.png"
+        symlink_or_skip(given, out / "edges.png")
+    record = segment_file(given, out, regions=1, force=True)
+    assert (out / "edges.png").read_bytes() == edges
+    assert "edges.png" not in record["outputs"]
+
+
 def test_an_interrupted_job_leaves_no_new_folder(tmp_path, monkeypatch):
     (tmp_path / "in.png").write_bytes(GOOD_PNG)
 
