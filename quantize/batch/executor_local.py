@@ -19,7 +19,8 @@ started are dropped, the calls in flight finish and are settled, so every
 output written is also reported (and, in a batch, recorded), and the
 KeyboardInterrupt is raised again. A second interrupt while they finish
 terminates the workers (their outputs are written atomically, so an unfinished
-one leaves only a temporary file, which the next run of its job removes).
+one leaves only a temporary file, which the next run of its job removes; a segment
+job stopped while putting its files in place puts the old ones back first).
 :func:`run_inline` runs calls in this process instead, for a single file, where
 starting a worker would cost more than the job.
 """
