@@ -70,7 +70,6 @@ def batch_lock(output_dir: str | os.PathLike[str]) -> Iterator[bool]:
         yield held
 
 
-
 def refuse_batch_folder(folder: str | os.PathLike[str], *, name: str | os.PathLike[str],
                         instead: str) -> None:
     """Refuse to write into ``folder`` while a batch writes into it or into a folder it lies
