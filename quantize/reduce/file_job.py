@@ -41,7 +41,7 @@ from ..io import (
     removed_on_failure,
     require_regular_file,
 )
-from ..names import output_stem, quoted
+from ..names import extension_words, output_stem, quoted
 from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
@@ -365,8 +365,8 @@ def _output_kind(path: Path) -> str:
     if suffix in RGB_EXTENSIONS:
         return "rgb"
     valid = ", ".join(PALETTE_EXTENSIONS + RGB_EXTENSIONS)
-    raise ValueError(f"output={quoted(path)} has an unsupported extension "
-                     f"{quoted(suffix or '(none)')}; expected one of {valid}")
+    raise ValueError(f"output={quoted(path)} has {extension_words(suffix)}; "
+                     f"expected one of {valid}")
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
