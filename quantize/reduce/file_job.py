@@ -177,6 +177,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         in ``/``; more colours than a .png holds, or an output format
         whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
         .gif 65535).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> photo = os.path.join(folder.name, "flag.png")
+    >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
+    >>> Image.fromarray(image).save(photo)
+    >>> record = reduce_file(photo, n_colors=2, palette_out=photo + ".hex")
+    >>> os.path.basename(record["output"]), record["k"], record["psnr"]
+    ('flag.k2.png', 2, None)
+    >>> [entry["hex"] for entry in record["palette"]], open(photo + ".hex").read().split()
+    (['#000000', '#c82828'], ['000000', 'c82828'])
+    >>> folder.cleanup()
     """
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
