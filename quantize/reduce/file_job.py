@@ -190,7 +190,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
     >>> record = reduce_file(photo, n_colors=2, palette_out=photo + ".hex")
     >>> os.path.basename(record["output"]), record["k"], record["psnr"]
     ('flag.k2.png', 2, None)
-    >>> [entry["hex"] for entry in record["palette"]], open(photo + ".hex").read().split()
+    >>> [entry["hex"] for entry in record["palette"]], Path(photo + ".hex").read_text().split()
     (['#000000', '#c82828'], ['000000', 'c82828'])
     >>> folder.cleanup()
     """
