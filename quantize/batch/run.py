@@ -198,11 +198,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             remove_mark(plan.mode.done_path(output))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else result) for result in plan.settled]
-    for result in settled:
-        report(result)
     # A folder output is made by its job, which removes it on failure; the
-    # folders that hold outputs are made here, and removed again if left empty.
+    # folders that hold outputs are made here, and removed again if left empty. The
+    # settled files are reported once they are made: a run that cannot make them
+    # stops with that one error, no file reported.
     with _output_folders({job.output.parent for job in plan.jobs}):
+        for result in settled:
+            report(result)
         return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt)
 
 
