@@ -584,10 +584,13 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
 
 
 def _made_html(command: str | None, when: datetime) -> str:
-    """When the page was written, by which quantize, and the command line when given."""
+    """When the page was written, by which quantize, and the command line when given, its
+    line broken between arguments only (not at the hyphens of ``--html``), unless one is
+    wider than the page."""
     stamp = when.isoformat(timespec="seconds")
     shown = when.strftime("%Y-%m-%d %H:%M:%S UTC%z")  # no locale: the same in any language
-    ran = f": <code>{_e(command)}</code>" if command else ""
+    words = " ".join(f'<span class="arg">{_e(word)}</span>' for word in (command or "").split(" "))
+    ran = f": <code>{words}</code>" if command else ""
     return (f'<p class="made">Written <time datetime="{stamp}">{_e(shown)}</time> by quantize '
             f"{_e(__version__)}{ran}</p>")
 
