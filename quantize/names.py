@@ -3,7 +3,8 @@ names are made from them.
 
 A file name may hold any character but "/", and, on Linux, bytes that are not UTF-8;
 the messages, reports and JSON of quantize show each the same way (:func:`printable`,
-:func:`printable_line`, :func:`quoted`, :func:`printable_data`). Names are sorted as a
+:func:`printable_line`, :func:`quoted`, :func:`printable_data`), and an error that refuses
+a name's extension says it the same way (:func:`extension_words`). Names are sorted as a
 person reads them (:func:`natural_key`), compared as a case-insensitive volume compares
 them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every default
 output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
@@ -11,7 +12,7 @@ for a shell to read back (:func:`shell_quoted`). A path is made absolute as the 
 finds it, ".." after a link included (:func:`absolute_path`), or with every link to a
 folder followed, as where a file written there lands (:func:`written_path`).
 :mod:`quantize.io` re-exports all but those three, which only the commands, ``batch`` and
-its report use.
+its report use, and :func:`extension_words`, which only the option checks use.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["absolute_path", "folded_name", "natural_key", "one_file_names", "output_stem",
-           "printable", "printable_data", "printable_line", "quoted", "shell_quoted",
-           "written_path"]
+__all__ = ["absolute_path", "extension_words", "folded_name", "natural_key", "one_file_names",
+           "output_stem", "printable", "printable_data", "printable_line", "quoted",
+           "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -190,6 +191,16 @@ def quoted(name: str | os.PathLike[str], by_code_point: bool = False) -> str:
     """
     text = ascii(os.fspath(name)) if by_code_point else repr(os.fspath(name))
     return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
+def extension_words(suffix: str, kind: str = "unsupported") -> str:
+    """What an error says of a file name's extension ``suffix`` that is refused: the
+    extension quoted, or that there is none (rather than quoting an empty one).
+
+    >>> extension_words(".bmp"), extension_words("", "unknown palette")
+    ("an unsupported extension '.bmp'", 'no extension')
+    """
+    return f"an {kind} extension {quoted(suffix)}" if suffix else "no extension"
 
 
 def _byte_escape(match: re.Match[str]) -> str:

@@ -63,7 +63,7 @@ import numpy as np
 from ._validation import check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, OutputError, warn_caller
 from .io import atomic_write
-from .names import printable, printable_line, quoted
+from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "check_palette_file_holds",
@@ -123,8 +123,8 @@ def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in PALETTE_FORMATS:
         valid = ", ".join(PALETTE_FORMATS)
-        raise ValueError(f"{role}={quoted(path)} has an unknown palette extension "
-                         f"{quoted(suffix or '(none)')}; expected one of {valid}")
+        raise ValueError(f"{role}={quoted(path)} has "
+                         f"{extension_words(suffix, 'unknown palette')}; expected one of {valid}")
     return suffix
 
 

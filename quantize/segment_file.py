@@ -167,6 +167,21 @@ def segment_file(
         For bad parameters (``force`` and ``edges`` must be bools: ``force="no"``
         would overwrite), checked before the image is read; ValueError also
         when the segmentation has more than 65535 regions (raise ``min_region``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> photo = os.path.join(folder.name, "flag.png")
+    >>> image = np.zeros((24, 36, 3), np.uint8); image[:, 18:] = [200, 40, 40]
+    >>> Image.fromarray(image).save(photo)
+    >>> record = segment_file(photo, os.path.join(folder.name, "flag.segments"),
+    ...                       n_clusters=2)
+    >>> record["n_regions"], record["outputs"]
+    (2, ['labels.png', 'segmented.png', 'boundaries.png', 'overlay.png', 'segments.json'])
+    >>> folder.cleanup()
     """
     start = time.perf_counter()
     force, edges = check_bool(force, "force"), check_bool(edges, "edges")

@@ -33,7 +33,7 @@ def test_an_apng_keeps_its_apng_extension(tmp_path):
 
 def test_an_output_without_suffix_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"output='.*clip': an animation is written as "
-                                         r"\.gif, \.png, \.apng, \.webp, got '\(none\)'"):
+                                         r"\.gif, \.png, \.apng, \.webp, got no extension"):
         check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
 
 

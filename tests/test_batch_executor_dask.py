@@ -544,3 +544,45 @@ def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
         f"scheduler={address!r}: the worker {worker} runs another version of quantize; "
         "restart the workers, so that they run the quantize this machine runs")
     assert not out.exists()
+
+
+def test_a_client_given_as_the_scheduler_is_a_type_error_naming_its_address(tmp_path):
+    # It was "ValueError: scheduler=<Client ...>: cannot connect (Scheduler address must be
+    # a string or a Cluster instance ...)", after the output folder was made and written to.
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    with _cluster_here() as (address, _), distributed_client(address) as client:
+        with pytest.raises(TypeError, match=r"^scheduler=<Client.* should be the address of a "
+                                            r"dask scheduler, a str such as 'tcp://host:8786', "
+                                            r"or a dask cluster \(LocalCluster\), got Client; "
+                                            r"for a Client, pass client\.scheduler\.address$"):
+            batch.run_batch(plan, scheduler=client)
+        [result] = batch.run_batch(plan, scheduler=client.scheduler.address)
+    assert result.status == "ok", result.reason
+
+
+@pytest.mark.parametrize("scheduler", [8786, b"tcp://host:8786"])
+def test_a_scheduler_that_is_no_address_is_refused_before_the_output_folder_is_touched(
+        tmp_path, scheduler):
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    with pytest.raises(TypeError, match=rf"^scheduler={re.escape(repr(scheduler))} should be "
+                                        rf"the address of a dask scheduler, .*, got "
+                                        rf"{type(scheduler).__name__}$"):
+        batch.run_batch(plan, scheduler=scheduler)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_cluster_object_may_be_given_as_the_scheduler(tmp_path):
+    pytest.importorskip("dask.distributed")
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (4, 4), (9, 99, 199)).save(src / "a.png")
+    plan = batch.plan_batch(src, tmp_path / "out", COPY)
+    with local_cluster(n_workers=1, threads_per_worker=1, processes=False) as cluster:
+        [result] = batch.run_batch(plan, scheduler=cluster)
+    assert result.status == "ok", result.reason

@@ -406,6 +406,31 @@ def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+def test_a_run_whose_output_folder_cannot_be_made_reports_no_file(photo_tree, tmp_path,
+                                                                   monkeypatch):
+    """The files settled at planning (empty.jpg, notes.jpg) were reported as failed before the run
+    stopped on the output folder: an error line for a file, then "no file was processed"."""
+    import errno
+
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY)
+    assert sorted(r.input.name for r in plan.settled) == ["empty.jpg", "notes.jpg"]
+    real_mkdir = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self == out:
+            raise OSError(errno.EROFS, "Read-only file system", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    reported = []
+    with pytest.raises(OutputError, match="cannot be created .*; no file was processed$"):
+        batch.run_batch(plan, jobs=1, on_result=reported.append)
+    assert reported == []
+
+
 def _edit(path: Path, box: tuple[int, int, int, int]) -> None:
     """Write another picture over ``path``, as a photo editor saving in place does."""
     crop("coffee.jpg", box).save(path, format="PNG" if path.suffix == ".png" else "JPEG")

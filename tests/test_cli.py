@@ -1504,10 +1504,26 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
     # the hidden option that carries --dither=LEVEL is not proposed
     (["batch", "in", "-o", "out", "--dither-levle=1"],
      "--dither-levle: no such option (see 'quantize batch --help')"),
+    # another command's name, pngquant's, or a common one, where the command has it
+    (["reduce", "a.png", "--clusters", "3"],
+     "--clusters: no such option; did you mean --colors? (see 'quantize reduce --help')"),
+    (["segment", "a.png", "--colors", "3"],
+     "--colors: no such option; did you mean --clusters? (see 'quantize segment --help')"),
+    (["reduce", "a.png", "--nofs"],
+     "--nofs: no such option; did you mean --no-dither? (see 'quantize reduce --help')"),
+    (["reduce", "a.png", "--floyd=0.5"],
+     "--floyd: no such option; did you mean --dither? (see 'quantize reduce --help')"),
+    (["batch", "in", "-o", "out", "--threads", "2"],
+     "--threads: no such option; did you mean --jobs? (see 'quantize batch --help')"),
+    (["segment", "a.png", "--outdir", "x"],
+     "--outdir: no such option; did you mean --output? (see 'quantize segment --help')"),
+    (["segment", "a.png", "--threads", "2"],
+     "--threads: no such option (see 'quantize segment --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the
-    # dashes the two share.
+    # dashes the two share. Names from elsewhere were proposed nothing (reduce --clusters,
+    # segment --colors, pngquant's --nofs).
     result = runner.invoke(app, args)
     assert (result.exit_code, result.stderr) == (2, f"quantize: error: {message}\n")
 

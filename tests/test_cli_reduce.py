@@ -286,6 +286,9 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
      "65536"),
     (["--space", "hsv"], 2, "--space='hsv' is not valid"),
     (["-o", "out.bmp"], 2, "-o/--output='out.bmp' has an unsupported extension '.bmp'"),
+    # a name without one said "has an unsupported extension '(none)'", a quoted word
+    (["-o", "out"], 2, "-o/--output='out' has no extension; expected one of .png,"),
+    (["--palette-out", "pal"], 2, "--palette-out='pal' has no extension; expected one of .gpl,"),
     (["-k", "2", "--quality", "0.01"], 99, "--quality=0.01: mean CIEDE2000 <= 0.01 needs more"),
     (["--palette-in", "p.hex", "-k", "4"], 2, "--palette-in='p.hex' fixes the colours, so "
      "-k/--colors=4 cannot be given with it"),

@@ -159,6 +159,11 @@ def test_cli_a_weight_typed_minus_0_is_recorded_as_0(photo_path, tmp_path):
     (["-w", "texture"], "-w 'texture' is not valid; expected NAME=NUMBER with NAME one of "
      "'color', 'intensity', 'xy', 'texture', e.g. -w texture=2"),
     (["-w", "texture=-1"], "-w texture=-1 should be >= 0"),
+    # several in one -w were refused as any other text, without saying how to give them
+    (["-w", "color=1,texture=0"], "quantize: error: -w 'color=1,texture=0' is not valid; "
+     "expected one NAME=NUMBER per -w: -w color=1 -w texture=0\n"),
+    (["-w", "color=1, tex=0"], "-w 'color=1, tex=0' is not valid; expected NAME=NUMBER with "
+     "NAME one of 'color', 'intensity', 'xy', 'texture', e.g. -w texture=2"),
     (["-w", "xy=nan"], "finite"),
     (["-k", "0"], "-k/--clusters=0 should be >= 1"),
     (["--regions", "0"], "--regions=0 should be >= 1"),

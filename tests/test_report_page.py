@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import warnings
@@ -1262,3 +1263,36 @@ def test_the_summary_line_wraps_its_bytes_only_after_the_arrow(tmp_path):
         "reduce: 1 file\xa0· 1 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 1.5 s\xa0· ",
         ("span", "1,234,567 →"), " ", ("span", "89,012 bytes (7.2%)")]
     assert ".summary span{white-space:nowrap}" in STYLE
+
+
+@needs_chromium
+def test_chromium_breaks_the_command_line_between_arguments_only(batch):
+    # a narrow window broke it after a hyphen, showing "... -k 16 -" and "-html out/..."
+    results, tmp = batch
+    report = tmp / "report.html"
+    command = ("quantize batch photos -o out -k 16 --html out/index.html --report out/r.csv "
+               "--remove-orphans --skip-if-larger --exact-colors --max-pixels 1000000 "
+               "--palette per-frame --dither=0.5 --seed 7")
+    write_html_report(report, results, summary_of(results), mode="reduce", command=command)
+    measured = with_script(report, "measured.html", (
+        'window.addEventListener("load", function () {'
+        'var code = document.querySelector(".made code"), nodes = [], walk = '
+        'document.createTreeWalker(code, NodeFilter.SHOW_TEXT), node, at = 0;'
+        'while ((node = walk.nextNode())) { nodes.push([node, at]); at += node.length; }'
+        'function place(i) { for (var j = nodes.length - 1; j >= 0; j--) {'
+        'if (nodes[j][1] <= i) { return [nodes[j][0], i - nodes[j][1]]; } } }'
+        'var lines = new Set(), broken = [], start = 0;'
+        'code.textContent.split(" ").forEach(function (word) {'
+        'var range = document.createRange(), a = place(start), b = place(start + word.length);'
+        'if (b[1] === 0 && word.length) { b = [a[0], a[1] + word.length]; }'
+        'range.setStart(a[0], a[1]); range.setEnd(b[0], b[1]);'
+        'var tops = new Set(Array.from(range.getClientRects()).filter(function (r) {'
+        'return r.width > 0; }).map(function (r) { return Math.round(r.top); }));'
+        'tops.forEach(function (t) { lines.add(t); });'
+        'if (tops.size > 1) { broken.push(word); } start += word.length + 1; });'
+        'document.body.setAttribute("data-seen", JSON.stringify([lines.size, broken])); });'))
+    dom = parse(chromium(tmp, "--window-size=500,900", "--dump-dom", measured.as_uri()).stdout)
+    (body,) = dom.iter("body")
+    lines, broken = json.loads(body.attrs["data-seen"])
+    assert lines > 1  # the window is narrow enough to break it
+    assert broken == []

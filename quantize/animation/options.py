@@ -126,7 +126,8 @@ def _check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in ANIMATION_EXTENSIONS:
         raise ValueError(f"output={quoted(path)}: an animation is written as "
-                         f"{', '.join(ANIMATION_EXTENSIONS)}, got {quoted(suffix or '(none)')}")
+                         f"{', '.join(ANIMATION_EXTENSIONS)}, got "
+                         f"{quoted(suffix) if suffix else 'no extension'}")
     return suffix
 
 

@@ -29,8 +29,8 @@ from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, one_line, run_isolated
 
 __all__ = ["NOT_SHARED", "WORKER_PROTOCOL", "MissingDependencyError", "SchedulerLostError",
-           "check_scheduler", "require_distributed", "run_dask", "unseen_by_workers",
-           "worker_protocol"]
+           "check_scheduler", "check_scheduler_address", "require_distributed", "run_dask",
+           "unseen_by_workers", "worker_protocol"]
 
 #: Seconds to wait for a scheduler to answer.
 CONNECT_TIMEOUT = 20.0
@@ -52,6 +52,32 @@ class SchedulerLostError(ConnectionError):
     def __init__(self, message: str, not_done: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.not_done = list(not_done)
+
+
+def check_scheduler_address(scheduler: Any) -> Any:
+    """``scheduler`` as the functions that run on Dask take it: the address of a dask
+    scheduler, a str such as "tcp://host:8786", or a ``dask.distributed`` cluster object
+    (a ``LocalCluster``), which a client connects to as to its address.
+
+    Raises
+    ------
+    TypeError
+        For anything else; a ``Client`` is named, with its scheduler's address to pass.
+
+    >>> check_scheduler_address("tcp://host:8786")
+    'tcp://host:8786'
+    >>> check_scheduler_address(8786)
+    Traceback (most recent call last):
+    TypeError: scheduler=8786 should be the address of a dask scheduler, a str such as \
+'tcp://host:8786', or a dask cluster (LocalCluster), got int
+    """
+    if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
+        return scheduler
+    kind = type(scheduler).__name__
+    hint = "; for a Client, pass client.scheduler.address" if kind == "Client" else ""
+    raise TypeError(f"scheduler={scheduler!r} should be the address of a dask scheduler, a str "
+                    f"such as 'tcp://host:8786', or a dask cluster (LocalCluster), got "
+                    f"{kind}{hint}")
 
 
 def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: int = 2,
@@ -83,6 +109,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         A ConnectionError: the cluster dropped the tasks not settled yet (the scheduler
         stopped, or the connection to it was lost); those settled before are kept.
     """
+    scheduler = check_scheduler_address(scheduler)
     client_class, as_completed = _import_distributed()
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
@@ -177,6 +204,7 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
     MissingDependencyError, ValueError
         As :func:`run_dask`: dask.distributed is missing, or nothing answers in time.
     """
+    scheduler = check_scheduler_address(scheduler)
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     with _connect(client_class, scheduler, timeout) as client:
@@ -237,6 +265,7 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
         ValueError also when a worker cannot be asked, or runs another version of
         quantize.
     """
+    scheduler = check_scheduler_address(scheduler)
     client_class, _ = _import_distributed()
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     unseen: dict[str, Path] = {}

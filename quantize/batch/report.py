@@ -21,7 +21,7 @@ from typing import Any, Literal
 from .._validation import check_choice
 from ..errors import OutputExistsError
 from ..io import atomic_write
-from ..names import natural_key, printable_data, quoted, written_path
+from ..names import extension_words, natural_key, printable_data, quoted, written_path
 from .plan import BatchPlan, would_be_found
 from .results import BatchSummary, FileResult, not_reached_row
 from .shared import SHARED_PALETTE_NAME
@@ -58,8 +58,8 @@ def check_report_path(path: str | os.PathLike[str], *,
     if p.is_dir():  # whatever its name ends in: "." has no extension
         raise ValueError(f"report={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in _REPORT_FORMATS:
-        raise ValueError(f"report={quoted(p)} has an unsupported extension "
-                         f"{quoted(p.suffix or '(none)')}; expected .json or .csv")
+        raise ValueError(f"report={quoted(p)} has {extension_words(p.suffix)}; "
+                         "expected .json or .csv")
     if output_dir is not None:
         check_report_folder(p, "report", output_dir)
     return p

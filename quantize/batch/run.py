@@ -37,7 +37,7 @@ from .calls import (
     call_with_warnings,
     recorded_call,
 )
-from .executor_dask import NOT_SHARED, SchedulerLostError
+from .executor_dask import NOT_SHARED, SchedulerLostError, check_scheduler_address
 from .lock import LOCK_NAME
 from .manifest import (
     MANIFEST_NAME,
@@ -89,8 +89,10 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     jobs : int or None
         Local worker processes (default: the CPUs this process may use).
         Ignored with ``scheduler``.
-    scheduler : str or None
-        Address of a ``dask.distributed`` scheduler ("tcp://host:8786"). Workers
+    scheduler : str, dask cluster or None
+        Address of a ``dask.distributed`` scheduler ("tcp://host:8786"), or a cluster
+        object (``LocalCluster``): :func:`check_scheduler_address`; a ``Client`` is
+        refused, with a TypeError saying to pass ``client.scheduler.address``. Workers
         must see the same paths (shared storage): this is checked before any job
         runs (:func:`check_shared_storage`), and a file that fails on its input
         although it is here is said to have failed on a worker without it. A
@@ -145,6 +147,9 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
     ------
     MissingDependencyError
         If ``scheduler`` is given and dask.distributed is not installed.
+    TypeError
+        If ``scheduler`` is neither an address nor a cluster (a ``Client``, say), before
+        anything is read or written.
     OutputError
         If the manifest exists but cannot be added to (before any job runs), naming it.
     NotRecordedError
@@ -162,6 +167,8 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
         result for each file of the plan not settled, its reason :data:`NOT_DONE`
         (not given to ``on_result``: they did not settle).
     """
+    if scheduler is not None:  # before any housekeeping in the output folder
+        scheduler = check_scheduler_address(scheduler)
     report = on_result or (lambda result: None)
     with contextlib.suppress(OSError):  # housekeeping: a manifest left long still reads right
         compact_manifest(plan.output_dir, plan.manifest)
@@ -191,11 +198,13 @@ def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None
             remove_mark(plan.mode.done_path(output))
     settled = [_left_out(plan, _replace_earlier(plan, result) if result.status == "skipped"
                          else result) for result in plan.settled]
-    for result in settled:
-        report(result)
     # A folder output is made by its job, which removes it on failure; the
-    # folders that hold outputs are made here, and removed again if left empty.
+    # folders that hold outputs are made here, and removed again if left empty. The
+    # settled files are reported once they are made: a run that cannot make them
+    # stops with that one error, no file reported.
     with _output_folders({job.output.parent for job in plan.jobs}):
+        for result in settled:
+            report(result)
         return settled + _run_jobs(plan, report, jobs, scheduler, retries, on_interrupt)
 
 

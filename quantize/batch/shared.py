@@ -21,6 +21,7 @@ from ..errors import OutputExistsError, QuantizeError, warn_caller
 from ..io import folder_made
 from ..names import quoted
 from .calls import Call, Outcome
+from .executor_dask import check_scheduler_address
 from .manifest import (
     find_conflict,
     manifest_key,
@@ -117,6 +118,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         raise ValueError("the plan was made without shared_palette=True; expected "
                          "plan_batch(..., shared_palette=True)")
     check_int(samples_per_file, "samples_per_file", minimum=1)
+    if scheduler is not None:
+        scheduler = check_scheduler_address(scheduler)
     path = plan.output_dir / SHARED_PALETTE_NAME
     if path.exists() and (not plan.force or _fitted_by_run(plan, path)):
         _check_saved_settings(plan, path)

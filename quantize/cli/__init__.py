@@ -934,12 +934,34 @@ def _given_once(param: Any, leveled: bool) -> str | None:
     return None if param.is_flag else _param_name(param)
 
 
+#: Options known by other names: in another quantize command (``reduce --clusters``,
+#: ``segment --colors``), in pngquant (``--nofs``, ``--floyd``), or in common use
+#: (``--threads``). Each is proposed only where the command has it.
+_OTHER_NAMES = {
+    "--clusters": "--colors",
+    "--colors": "--clusters",
+    "--colours": "--clusters",
+    "--nofs": "--no-dither",
+    "--floyd": "--dither",
+    "--threads": "--jobs",
+    "--workers": "--jobs",
+    "--processes": "--jobs",
+    "--outdir": "--output",
+    "--out-dir": "--output",
+    "--out": "--output",
+}
+
+
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
     """The parser's "No such option" as ``--bogus: no such option``, with the options of
-    ``params`` it may be a typo of (:func:`close_options`), hidden ones left out."""
+    ``params`` it may be a typo of (:func:`close_options`) or another name of
+    (``_OTHER_NAMES``), hidden ones left out."""
     names = [name for p in params if not getattr(p, "hidden", False)
              for name in (*p.opts, *p.secondary_opts)]
     close = close_options(exc.option_name, names)
+    other = _OTHER_NAMES.get(exc.option_name)
+    if other in names and other not in close:
+        close = [other, *close]
     return click_errors.NoSuchOption(
         exc.option_name, f"{exc.option_name}: no such option{_did_you_mean(close)}",
         ctx=exc.ctx or ctx)

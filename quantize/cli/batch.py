@@ -95,8 +95,12 @@ interrupted.
              short_help="Reduce or segment every image of a folder, in parallel.")
 def batch(
     ctx: typer.Context,
-    input_dir: Annotated[Path, typer.Argument(metavar="INPUT_DIR", help="Folder of images.",
-                                              parser=path)],
+    input_dir: Annotated[Path, typer.Argument(
+        metavar="INPUT_DIR", parser=path,
+        help="Folder of images: its files whose extension, in any case, is one Pillow reads "
+             "(.jpg, .png, .gif, .webp, .tif, ...; a file without one, or a .txt, is not "
+             "looked at: --glob selects by name instead), not hidden ones; with -r those "
+             "of its sub-folders too.")],
     output_dir: Annotated[Path, typer.Option(
         "-o", "--output", metavar="OUT_DIR",
         help="Folder for the outputs; mirrors INPUT_DIR's sub-folders.",

@@ -305,26 +305,35 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         (:func:`~quantize.cli.plain_number`: ``1_0``, which Python reads as 10, is
         refused), or a name is repeated.
     """
+    from ..features import GROUPS
+
     parsed: dict[str, float] = {}
     for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        try:
-            typed = number(value) if sep else None
-        except click_errors.BadParameter:
-            if name:
-                raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NUMBER "
-                                 "a plain decimal number, e.g. 2, 0.5 or 1e-3") from None
-            typed = None
+        name, typed = _weight(pair)
         if typed is None or not name:
-            from ..features import GROUPS
-
+            pieces = [piece.strip() for piece in pair.split(",")]
+            if len(pieces) > 1 and all(_weight(piece)[0] in GROUPS for piece in pieces):
+                given = " ".join(f"-w {piece}" for piece in pieces)
+                raise ValueError(f"-w {pair!r} is not valid; expected one NAME=NUMBER per -w: "
+                                 f"{given}")
+            if name and "=" in pair:
+                raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NUMBER "
+                                 "a plain decimal number, e.g. 2, 0.5 or 1e-3")
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
                              f"of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
         parsed[name] = typed
     return parsed
+
+
+def _weight(pair: str) -> tuple[str, float | None]:
+    """``"texture=2"`` as ``("texture", 2.0)``; the value None when it is no number."""
+    name, sep, value = pair.partition("=")
+    try:
+        return name.strip(), number(value) if sep else None
+    except click_errors.BadParameter:
+        return name.strip(), None
 
 
 def parse_color(text: str) -> tuple[int, int, int]:

@@ -41,7 +41,7 @@ from ..io import (
     removed_on_failure,
     require_regular_file,
 )
-from ..names import output_stem, quoted
+from ..names import extension_words, output_stem, quoted
 from ..palette_files import read_palette, write_palette
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
@@ -177,6 +177,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         in ``/``; more colours than a .png holds, or an output format
         whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
         .gif 65535).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> photo = os.path.join(folder.name, "flag.png")
+    >>> image = np.zeros((4, 6, 3), np.uint8); image[:, 3:] = [200, 40, 40]
+    >>> Image.fromarray(image).save(photo)
+    >>> record = reduce_file(photo, n_colors=2, palette_out=photo + ".hex")
+    >>> os.path.basename(record["output"]), record["k"], record["psnr"]
+    ('flag.k2.png', 2, None)
+    >>> [entry["hex"] for entry in record["palette"]], Path(photo + ".hex").read_text().split()
+    (['#000000', '#c82828'], ['000000', 'c82828'])
+    >>> folder.cleanup()
     """
     start = time.perf_counter()
     opts = check_reduce_options(n_colors=n_colors, quality=quality, space=space, dither=dither,
@@ -365,8 +381,8 @@ def _output_kind(path: Path) -> str:
     if suffix in RGB_EXTENSIONS:
         return "rgb"
     valid = ", ".join(PALETTE_EXTENSIONS + RGB_EXTENSIONS)
-    raise ValueError(f"output={quoted(path)} has an unsupported extension "
-                     f"{quoted(suffix or '(none)')}; expected one of {valid}")
+    raise ValueError(f"output={quoted(path)} has {extension_words(suffix)}; "
+                     f"expected one of {valid}")
 
 
 def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,

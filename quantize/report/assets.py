@@ -33,6 +33,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1em;color:#222;background:#fafafa
 h1{font-size:1.4em;margin:0 0 .2em;overflow-wrap:anywhere}h2{font-size:1.1em;margin:.6em 0 .2em}
 .summary{color:#444}.summary span{white-space:nowrap}
 .made{color:#666;font-size:.9em;overflow-wrap:anywhere}
+.made .arg{display:inline-block;max-width:100%}
 .failures{background:#fdecea;border:1px solid #f5c2c0;padding:.2em 1em;overflow-wrap:anywhere}
 .scroll{overflow:auto;max-height:100vh}
 table{border-collapse:collapse;background:#fff}

@@ -38,7 +38,7 @@ from .._validation import check_bool, check_choice, check_int
 from ..batch.results import NOT_REACHED, REMOVED, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
-from ..names import absolute_path, natural_key, printable, printable_line, quoted
+from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
 from .assets import SCRIPT, SHOWN_SIZE, STYLE, TEMPLATE
 from .thumbnails import Swatch, read_palette_shares, thumbnail
 
@@ -95,8 +95,8 @@ def check_html_path(path: str | os.PathLike[str]) -> Path:
     if p.is_dir():  # whatever its name ends in: "." has no extension
         raise ValueError(f"html={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in HTML_EXTENSIONS:
-        raise ValueError(f"html={quoted(p)} has an unsupported extension "
-                         f"{quoted(p.suffix or '(none)')}; expected .html or .htm")
+        raise ValueError(f"html={quoted(p)} has {extension_words(p.suffix)}; "
+                         "expected .html or .htm")
     return p
 
 
@@ -584,10 +584,13 @@ def _page(mode: str, folder: str, rows: Sequence[Mapping[str, Any]], labels: Seq
 
 
 def _made_html(command: str | None, when: datetime) -> str:
-    """When the page was written, by which quantize, and the command line when given."""
+    """When the page was written, by which quantize, and the command line when given, its
+    line broken between arguments only (not at the hyphens of ``--html``), unless one is
+    wider than the page."""
     stamp = when.isoformat(timespec="seconds")
     shown = when.strftime("%Y-%m-%d %H:%M:%S UTC%z")  # no locale: the same in any language
-    ran = f": <code>{_e(command)}</code>" if command else ""
+    words = " ".join(f'<span class="arg">{_e(word)}</span>' for word in (command or "").split(" "))
+    ran = f": <code>{words}</code>" if command else ""
     return (f'<p class="made">Written <time datetime="{stamp}">{_e(shown)}</time> by quantize '
             f"{_e(__version__)}{ran}</p>")
 
