@@ -107,6 +107,7 @@ from .png import (
     second_reader,
     whole_png_rows,
 )
+from .webp import frame_alpha_read
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
@@ -806,7 +807,8 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
+    with (read_errors(p), pillow_limit_lifted(), Image.open(p) as opened,
+          frame_alpha_read(opened) as im):
         _check_pixel_count(p, im.size, limit)
         yield im
 

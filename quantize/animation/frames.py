@@ -51,6 +51,7 @@ from ..io import (
     shown_frames,
 )
 from ..png import check_png_chunks, check_png_frames, still_png, whole_png_rows
+from ..webp import frame_alpha_read
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -275,5 +276,6 @@ def _opened(p: Path) -> Iterator[Image.Image]:
         raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
-    with read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as im:
+    with (read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as opened,
+          frame_alpha_read(opened) as im):
         yield im
