@@ -33,7 +33,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-__all__ = ["GifCanvas", "GifImage", "gif_images"]
+from .png import second_reader
+
+__all__ = ["GifCanvas", "GifImage", "first_gif_frame", "gif_images"]
 
 _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
 # A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
@@ -76,10 +78,11 @@ class GifImage:
     duration: int
 
 
-def gif_images(fp: Any) -> list[GifImage] | None:
+def gif_images(fp: Any, first: int | None = None) -> list[GifImage] | None:
     """The frames of the GIF in ``fp`` (seekable, read from its start and left at an
-    unknown position); None when its blocks end early or a block is not as GIF has it
-    (the caller then leaves the frames to Pillow)."""
+    unknown position), or its ``first`` frames only; None when its blocks (up to there)
+    end early or a block is not as GIF has it (the caller then leaves the frames to
+    Pillow)."""
     fp.seek(0)
     head = fp.read(13)
     if len(head) < 13 or head[:3] != b"GIF":
@@ -103,8 +106,31 @@ def gif_images(fp: Any) -> list[GifImage] | None:
             if image is None:
                 return None
             images.append(image)
+            if len(images) == first:
+                return images
             control = _NO_CONTROL
         # any other byte is skipped, as Pillow skips it
+
+
+def first_gif_frame(im: Image.Image) -> Image.Image | None:
+    """The first frame of ``im``, a GIF opened and not yet decoded, as browsers show it
+    (RGBA), when it does not cover the screen; None for any other image, and when Pillow's
+    picture is that (the frame covers the screen), or the file's blocks are not read
+    (:func:`gif_images`).
+
+    Pillow showed palette entry 0 (or the transparent entry), opaque, where the frame
+    does not reach; browsers show nothing there.
+    """
+    tile = getattr(im, "tile", None)
+    if (im.format != "GIF" or im.tell() != 0 or not tile or getattr(im, "fp", None) is None
+            or tuple(tile[0][1]) == (0, 0, *im.size)):
+        return None
+    with second_reader(im) as reader:
+        images = gif_images(reader, first=1)
+        if not images or images[0].offset != tile[0][2]:
+            return None
+        rgba = GifCanvas(reader, images, im.size).draw(0)
+    return Image.fromarray(rgba, "RGBA")
 
 
 def _table(fp: Any, flags: int) -> np.ndarray | None | bool:

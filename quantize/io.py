@@ -89,6 +89,7 @@ from .errors import (
     OutputExistsError,
     warn_caller,
 )
+from .gif_canvas import first_gif_frame
 from .names import (
     folded_name,
     natural_key,
@@ -261,8 +262,13 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
     (:func:`keyed_canvas_frames`): Pillow drew it over the default image, or with
     :func:`forget_default_image` over opaque black, which showed where the frame does not
-    reach (and which a frame blending over it let through).
+    reach (and which a frame blending over it let through). The first frame of a GIF
+    that does not cover the screen is drawn on a transparent one
+    (:func:`~quantize.gif_canvas.first_gif_frame`), as browsers show it.
     """
+    shown = first_gif_frame(im)
+    if shown is not None:
+        return shown
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
         im.load()

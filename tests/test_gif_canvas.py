@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from quantize.animation import iter_frames
-from quantize.gif_canvas import gif_images
+from quantize.gif_canvas import first_gif_frame, gif_images
+from quantize.io import as_rgba, load_image
 
 WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
 CLEAR = [0, 0, 0, 0]
@@ -147,3 +148,24 @@ def test_a_gif_whose_blocks_end_early_is_left_to_pillow(tmp_path):
     src.write_bytes(src.read_bytes()[:-3])  # the last sub-block, its end and the trailer
     with open(src, "rb") as fp:
         assert gif_images(fp) is None
+
+
+def test_load_image_and_as_rgba_show_nothing_where_the_first_frame_does_not_reach(tmp_path):
+    """Pillow's picture was opaque white (entry 0) there, where iter_frames, browsers and
+    ImageMagick show nothing."""
+    src = _gif(tmp_path / "a.gif", (3, 2), [{"indices": [[1]], "at": (1, 1)}])
+    loaded = load_image(src)
+    with Image.open(src) as opened:
+        rgb, alpha = as_rgba(opened)
+    for got_rgb, got_alpha in [(loaded.rgb, loaded.alpha), (rgb, alpha)]:
+        assert got_alpha is not None and got_alpha.tolist() == [[0, 0, 0], [0, 255, 0]]
+        assert got_rgb[1, 1].tolist() == list(RED)
+    assert _shown(src)[0][1][1] == _px(RED)
+
+
+def test_a_first_frame_that_covers_the_screen_is_pillows_picture(tmp_path):
+    src = _gif(tmp_path / "a.gif", (2, 1), [{"indices": [[1, 0]], "transparent": 0}])
+    with Image.open(src) as opened:
+        assert first_gif_frame(opened) is None
+        rgb, alpha = as_rgba(opened)
+    assert (rgb[0, 0].tolist(), alpha.tolist()) == (list(RED), [[255, 0]])
