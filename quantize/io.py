@@ -40,7 +40,10 @@ What happens to each kind of input:
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
   ``LoadedImage.n_frames`` tells how many there were. An APNG's default image that
   is not a frame is skipped, and the first frame drawn on a clear canvas, as
-  players show it (:func:`forget_default_image`). A JPEG holding more
+  players show it (:func:`forget_default_image`). A GIF's first frame that does not
+  cover the screen is drawn on a transparent one, as browsers show it
+  (:func:`~quantize.gif_canvas.first_gif_frame`); an animated WebP whose frames hold
+  alpha its header does not flag is read with it (:mod:`quantize.webp`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
   frame, their first image, as viewers show them (see :func:`shown_frames`); a
