@@ -35,7 +35,7 @@ from PIL import Image
 
 from .png import second_reader
 
-__all__ = ["GifCanvas", "GifImage", "first_gif_frame", "gif_images"]
+__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images"]
 
 _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
 # A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
@@ -286,3 +286,42 @@ def _raw_sub_blocks(fp: Any) -> bytes:
         if not size or size == b"\0":
             return b"".join(parts)
         parts.append(fp.read(size[0]))
+
+
+class GifFrames:
+    """The frames of a GIF drawn on a :class:`GifCanvas` for a reader of one frame at a
+    time, in any order: a frame after the last one drawn costs the frames between them,
+    an earlier one every frame up to it.
+
+    Parameters
+    ----------
+    fp : binary file object
+        The GIF, seekable.
+    images : list of GifImage
+        Its frames (:func:`gif_images`).
+
+    Notes
+    -----
+    The screen is the one its header gives, made as large as the first frame reaches
+    (as Pillow and browsers make it); later frames are clipped to it, as
+    :func:`~quantize.animation.iter_frames` clips them.
+    """
+
+    def __init__(self, fp: Any, images: list[GifImage]):
+        fp.seek(6)
+        w, h = struct.unpack("<HH", fp.read(4))
+        self.size = (max(w, images[0].box[2]), max(h, images[0].box[3]))
+        self._fp, self._images = fp, images
+        self._canvas: GifCanvas | None = None
+        self._drawn = -1
+        self._picture: np.ndarray | None = None
+
+    def frame(self, at: int) -> np.ndarray:
+        """``(H, W, 4)`` uint8: what the screen shows with frame ``at``."""
+        if self._canvas is None or at < self._drawn:
+            self._canvas, self._drawn = GifCanvas(self._fp, self._images, self.size), -1
+        picture = self._picture
+        for i in range(self._drawn + 1, at + 1):
+            picture = self._canvas.draw(i)
+        self._drawn, self._picture = at, picture
+        return picture.copy()  # type: ignore[union-attr]  # at >= 0

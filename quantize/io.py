@@ -92,7 +92,7 @@ from .errors import (
     OutputExistsError,
     warn_caller,
 )
-from .gif_canvas import first_gif_frame
+from .gif_canvas import GifFrames, first_gif_frame, gif_images
 from .names import (
     folded_name,
     natural_key,
@@ -1384,6 +1384,10 @@ def as_rgba(image: Any, name: str = "image", *,
     the frame (each frame before it is decoded again: :func:`~quantize.animation.iter_frames`
     reads every frame of a file in one pass); not so an APNG that Pillow composites alike
     (:func:`drawn_alike_by_pillow`), whose frame not yet decoded is Pillow's picture.
+    A GIF's frame after its first, not yet decoded, is drawn as
+    :func:`~quantize.animation.iter_frames` draws it too (:mod:`quantize.gif_canvas`:
+    Pillow showed what a disposal cleared opaque), from the file the image has open
+    (kept likewise); once decoded, it is Pillow's picture.
     ``image`` is left as it was. A decoded frame that cannot be read so (opened from a
     file object, its file gone or changed, or its pixels changed since it was decoded)
     is taken as it is, Pillow's picture, with a :class:`CompositedFrameWarning` saying
@@ -1560,7 +1564,10 @@ def _pil_image_rgba(image: Image.Image, name: str,
     where = getattr(image, "filename", "") or name
     unread = ""  # why a transparent colour is matched on its high bytes only
     reading = _frames_read(image) if undecoded else None
-    if _composited_by_pillow(image, undecoded, reading):
+    if isinstance(reading, _GifFramesRead):
+        with read_errors(Path(where)):
+            decoded = reading.draw(image)
+    elif _composited_by_pillow(image, undecoded, reading):
         decoded = _frame_drawn_again(image, where, name, reading)
     elif not undecoded and _wide_key(image):
         decoded, unread = _keyed_frame_again(image, where)
@@ -1591,7 +1598,7 @@ def _file_closed_before_decoding(image: Image.Image) -> bool:
 
 
 def _composited_by_pillow(image: Image.Image, undecoded: bool,
-                          reading: _FramesRead | None = None) -> bool:
+                          reading: _FramesRead | _GifFramesRead | None = None) -> bool:
     """Whether ``image``, a PIL image given to :func:`as_rgba`, is at a frame of an APNG
     that Pillow composites, where it may differ from what
     :func:`~quantize.animation.iter_frames` draws (:class:`KeyedCanvas`): a frame after the
@@ -1607,11 +1614,13 @@ def _composited_by_pillow(image: Image.Image, undecoded: bool,
         return False
     if not undecoded or hidden:
         return True
-    return not (reading.alike if reading is not None else drawn_alike_by_pillow(image))
+    if isinstance(reading, _FramesRead):
+        return not reading.alike
+    return not drawn_alike_by_pillow(image)
 
 
-def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
-                       name: str, reading: _FramesRead | None = None) -> Image.Image:
+def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str], name: str,
+                       reading: _FramesRead | _GifFramesRead | None = None) -> Image.Image:
     """The frame ``image`` is at (see :func:`_composited_by_pillow`), drawn as
     :func:`~quantize.animation.iter_frames` draws it: its file read again, its frames up to
     that one drawn on a :class:`KeyedCanvas`. ``image`` is left as it was.
@@ -1628,7 +1637,7 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         Naming ``where``, when the file has a chunk with a bad CRC or image data (of a
         frame up to that one) that ends before its last row.
     """
-    if image.tile and reading is not None:
+    if image.tile and isinstance(reading, _FramesRead):
         return reading.draw(image, image.tell(), where)
     if image.tile:
         reader: BinaryIO | None = second_reader(image)
@@ -1762,18 +1771,49 @@ class _FramesRead:
             stack.close()
 
 
-#: What as_rgba read of the file of each APNG image given not yet decoded, by the id of the
-#: image, while it lives (:func:`_frames_read`).
-_reads: dict[int, _FramesRead] = {}
+class _GifFramesRead:
+    """What :func:`as_rgba` has read of the GIF file that ``image``, at a frame after the
+    first and not yet decoded, has open, kept while the image lives (:func:`_frames_read`):
+    its frames drawn as :func:`~quantize.animation.iter_frames` draws them
+    (:class:`~quantize.gif_canvas.GifFrames`), through the image's own file
+    (:func:`second_reader`, ``shared``). Pillow's picture showed opaque what a frame's
+    disposal cleared (see :mod:`quantize.gif_canvas`). A GIF whose blocks are not read
+    as Pillow reads them (:func:`~quantize.gif_canvas.gif_images`) is Pillow's picture.
+    """
+
+    def __init__(self, image: Image.Image, state: tuple[Any, ...]):
+        self.state = state
+        self.image = weakref.ref(image)
+        self._reader = second_reader(image, shared=True)
+        images = gif_images(self._reader)
+        self._frames = (GifFrames(self._reader, images)
+                        if images and len(images) == getattr(image, "n_frames", 1) else None)
+
+    def draw(self, image: Image.Image) -> Image.Image:
+        """The frame ``image`` is at, drawn; ``image`` itself when its file is not read."""
+        if self._frames is None:
+            image.load()
+            return image
+        return Image.fromarray(self._frames.frame(image.tell()), "RGBA")
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+#: What as_rgba read of the file of each APNG or GIF image given not yet decoded, by the id
+#: of the image, while it lives (:func:`_frames_read`).
+_reads: dict[int, _FramesRead | _GifFramesRead] = {}
 _reads_lock = threading.Lock()
 
 
-def _frames_read(image: Image.Image) -> _FramesRead | None:
+def _frames_read(image: Image.Image) -> _FramesRead | _GifFramesRead | None:
     """The :class:`_FramesRead` of ``image``, a PIL image not yet decoded, when it is a
-    frame of an APNG (of its file as it is now: read again when its size or time changed);
-    None for any other image."""
+    frame of an APNG, or the :class:`_GifFramesRead` of a GIF at a frame after its first
+    (of its file as it is now: read again when its size or time changed); None for any
+    other image."""
     fp = getattr(image, "fp", None)
-    if image.format != "PNG" or fp is None or getattr(image, "n_frames", 1) < 2:
+    gif = image.format == "GIF" and image.tell() > 0
+    if (image.format != "PNG" and not gif) or fp is None or getattr(image, "n_frames", 1) < 2:
         return None
     try:
         now = os.fstat(fp.fileno())
@@ -1785,7 +1825,7 @@ def _frames_read(image: Image.Image) -> _FramesRead | None:
         known = _reads.get(key)
     if known is not None and known.image() is image and known.state == state:
         return known
-    read = _FramesRead(image, state)
+    read = _GifFramesRead(image, state) if gif else _FramesRead(image, state)
     with _reads_lock:
         _reads[key] = read
     if known is not None:
@@ -1794,7 +1834,7 @@ def _frames_read(image: Image.Image) -> _FramesRead | None:
     return read
 
 
-def _forget_read(key: int, read: _FramesRead) -> None:
+def _forget_read(key: int, read: _FramesRead | _GifFramesRead) -> None:
     with _reads_lock:
         if _reads.get(key) is read:
             del _reads[key]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import struct
+import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from quantize.animation import iter_frames
+from quantize.animation import FirstFrameWarning, iter_frames
 from quantize.gif_canvas import first_gif_frame, gif_images
 from quantize.io import as_rgba, load_image
 
@@ -169,3 +170,25 @@ def test_a_first_frame_that_covers_the_screen_is_pillows_picture(tmp_path):
         assert first_gif_frame(opened) is None
         rgb, alpha = as_rgba(opened)
     assert (rgb[0, 0].tolist(), alpha.tolist()) == (list(RED), [[255, 0]])
+
+
+def test_a_later_gif_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_it(tmp_path):
+    """Pillow's picture showed the box that restore to background cleared in the
+    background colour (blue), opaque; frames given in any order are drawn alike."""
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]], "disposal": 1},
+        {"indices": [[2, 2]], "at": (1, 0), "disposal": 2},
+        {"indices": [[2]], "disposal": 1},
+    ], background=3)
+    expected = _shown(src)
+    got = []
+    with Image.open(src) as opened, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FirstFrameWarning)
+        for at in (0, 1, 2, 2, 1, 2):
+            opened.seek(at)
+            rgb, alpha = as_rgba(opened)
+            shown = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8) if alpha is None
+                               else alpha])
+            got.append((at, shown.tolist()))
+    assert got == [(at, expected[at]) for at in (0, 1, 2, 2, 1, 2)]
+    assert expected[2] == [[_px(GREEN), CLEAR, CLEAR]]
