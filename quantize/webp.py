@@ -42,7 +42,10 @@ def alpha_flag_set(im: Image.Image) -> bytes | None:
     if im.format != "WEBP" or im.mode != "RGB" or getattr(im, "fp", None) is None:
         return None
     with second_reader(im) as fp:
-        data = fp.read()
+        data = fp.read(_FLAGS_AT + 1)  # a still image, or one whose flag is set, stops here
+        if not _unflagged_alpha(data, head_only=True):
+            return None
+        data += fp.read()
     if not _unflagged_alpha(data):
         return None
     flagged = bytearray(data)
@@ -63,9 +66,9 @@ def frame_alpha_read(im: Image.Image) -> Iterator[Image.Image]:
         yield again
 
 
-def _unflagged_alpha(data: bytes) -> bool:
+def _unflagged_alpha(data: bytes, head_only: bool = False) -> bool:
     """Whether ``data``, a WebP file, is animated (VP8X), flags no alpha, and holds a frame
-    with alpha.
+    with alpha; with ``head_only``, whether its head (the VP8X flags) leaves that open.
 
     >>> vp8l = b"VP8L" + struct.pack("<I", 5) + bytes([0x2F, 0, 0, 0, 0x10]) + b"\\0"
     >>> anmf = b"ANMF" + struct.pack("<I", 16 + len(vp8l)) + bytes(16) + vp8l
@@ -78,7 +81,7 @@ def _unflagged_alpha(data: bytes) -> bool:
     flags = data[_FLAGS_AT]
     if flags & _ALPHA_FLAG or not flags & _ANIMATION_FLAG:
         return False
-    return any(_frame_alpha(data[at + _ANMF_HEAD:end])
+    return head_only or any(_frame_alpha(data[at + _ANMF_HEAD:end])
                for kind, at, end in _chunks(data, 12) if kind == b"ANMF")
 
 
