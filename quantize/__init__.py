@@ -39,6 +39,8 @@ Shared by every layer:
                       and the stems output names are made of
     png               what Pillow does not check in a PNG (chunk CRCs, image data that
                       ends early); a second reader of an opened file
+    gif_canvas        a GIF's frames composited as browsers show them (not as Pillow does)
+    webp              an animated WebP's frame alpha that its header does not flag
     _start            the command's start-up: a Ctrl-C while it imports is one line and
                       exit 130, and no garbage collection runs until they end (in a
                       process started as the command only)

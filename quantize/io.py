@@ -40,7 +40,10 @@ What happens to each kind of input:
 - Animated images (GIF, APNG, WebP) and multi-page TIFFs: the first frame only;
   ``LoadedImage.n_frames`` tells how many there were. An APNG's default image that
   is not a frame is skipped, and the first frame drawn on a clear canvas, as
-  players show it (:func:`forget_default_image`). A JPEG holding more
+  players show it (:func:`forget_default_image`). A GIF's first frame that does not
+  cover the screen is drawn on a transparent one, as browsers show it
+  (:func:`~quantize.gif_canvas.first_gif_frame`); an animated WebP whose frames hold
+  alpha its header does not flag is read with it (:mod:`quantize.webp`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
   frame, their first image, as viewers show them (see :func:`shown_frames`); a
@@ -72,6 +75,7 @@ import signal
 import struct
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +93,7 @@ from .errors import (
     OutputExistsError,
     warn_caller,
 )
+from .gif_canvas import GifFrames, first_gif_frame, gif_images
 from .names import (
     folded_name,
     natural_key,
@@ -102,12 +107,15 @@ from .names import (
 from .png import (
     check_png_chunks,
     check_png_frames,
+    damaged_png_chunk,
     damaged_png_file,
+    first_short_png_image,
     frame_controls,
     overlong_trns,
     second_reader,
     whole_png_rows,
 )
+from .webp import frame_alpha_read
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
@@ -258,8 +266,13 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
     (:func:`keyed_canvas_frames`): Pillow drew it over the default image, or with
     :func:`forget_default_image` over opaque black, which showed where the frame does not
-    reach (and which a frame blending over it let through).
+    reach (and which a frame blending over it let through). The first frame of a GIF
+    that does not cover the screen is drawn on a transparent one
+    (:func:`~quantize.gif_canvas.first_gif_frame`), as browsers show it.
     """
+    shown = first_gif_frame(im)
+    if shown is not None:
+        return shown
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
         im.load()
@@ -807,7 +820,8 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with read_errors(p), pillow_limit_lifted(), Image.open(p) as im:
+    with (read_errors(p), pillow_limit_lifted(), Image.open(p) as opened,
+          frame_alpha_read(opened) as im):
         _check_pixel_count(p, im.size, limit)
         yield im
 
@@ -1365,11 +1379,16 @@ def as_rgba(image: Any, name: str = "image", *,
     after such a default image, ``image.seek(1)``), not yet decoded, is drawn from the
     image itself; a later frame, or that first one after a default image once decoded,
     from its file read again, its frames drawn up to that one: the file the image has
-    open, or, once decoded (Pillow then keeps its file to itself), the file its ``filename``
-    names, when that still gives Pillow's picture of the frame (each frame before it is
-    decoded again: :func:`~quantize.animation.iter_frames` reads every frame of a file in
-    one pass); not so an APNG that Pillow composites alike
+    open (what was drawn is kept while the image lives, so that the frames of an animation
+    given in turn are each decoded once), or, once decoded (Pillow then keeps its file to
+    itself), the file its ``filename`` names, when that still gives Pillow's picture of
+    the frame (each frame before it is decoded again: :func:`~quantize.animation.iter_frames`
+    reads every frame of a file in one pass); not so an APNG that Pillow composites alike
     (:func:`drawn_alike_by_pillow`), whose frame not yet decoded is Pillow's picture.
+    A GIF's frame after its first, not yet decoded, is drawn as
+    :func:`~quantize.animation.iter_frames` draws it too (:mod:`quantize.gif_canvas`:
+    Pillow showed what a disposal cleared opaque), from the file the image has open
+    (kept likewise); once decoded, it is Pillow's picture.
     ``image`` is left as it was. A decoded frame that cannot be read so (opened from a
     file object, its file gone or changed, or its pixels changed since it was decoded)
     is taken as it is, Pillow's picture, with a :class:`CompositedFrameWarning` saying
@@ -1545,19 +1564,25 @@ def _pil_image_rgba(image: Image.Image, name: str,
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
     unread = ""  # why a transparent colour is matched on its high bytes only
-    if _composited_by_pillow(image, undecoded):
-        decoded = _frame_drawn_again(image, where, name)
+    reading = _frames_read(image) if undecoded else None
+    if isinstance(reading, _GifFramesRead):
+        with read_errors(Path(where)):
+            decoded = reading.draw(image)
+    elif _composited_by_pillow(image, undecoded, reading):
+        decoded = _frame_drawn_again(image, where, name, reading)
     elif not undecoded and _wide_key(image):
         decoded, unread = _keyed_frame_again(image, where)
     else:
-        if undecoded:
+        if reading is not None:  # what whole_png_rows checks of a later frame, too
+            reading.check(image.tell() + 1 if image.tell() else 0, where)
+        elif undecoded:
             check_png_chunks(image, where)
         with contextlib.ExitStack() as decoding:
             # a damaged file is named as load_image names it, also one whose headers lead to
             # no image data (no tile, its file still open: Pillow's "cannot load this image")
             if undecoded or getattr(image, "fp", None) is not None:
                 decoding.enter_context(read_errors(Path(where)))
-            if undecoded:
+            if undecoded and not (reading is not None and image.tell()):
                 decoding.enter_context(whole_png_rows(image, where))
             decoded = _load_keyed(image)
     return _pil_to_rgba(_srgb(_high_byte_key(decoded, name, unread)))
@@ -1573,29 +1598,36 @@ def _file_closed_before_decoding(image: Image.Image) -> bool:
     return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
 
 
-def _composited_by_pillow(image: Image.Image, undecoded: bool) -> bool:
+def _composited_by_pillow(image: Image.Image, undecoded: bool,
+                          reading: _FramesRead | _GifFramesRead | None = None) -> bool:
     """Whether ``image``, a PIL image given to :func:`as_rgba`, is at a frame of an APNG
     that Pillow composites, where it may differ from what
     :func:`~quantize.animation.iter_frames` draws (:class:`KeyedCanvas`): a frame after the
     first one shown, or, once decoded, the first one shown after a default image that is
     not a frame (Pillow drew it over that image). Not so a frame not yet decoded of an
     APNG that Pillow composites alike (:func:`drawn_alike_by_pillow`) with no such
-    default image, which Pillow left on screen: the frame it decodes is that one."""
+    default image, which Pillow left on screen: the frame it decodes is that one.
+    ``reading``, when given, is what was read of the file (:func:`_frames_read`)."""
     if not keyed_canvas_frames(image):
         return False
     at, hidden = image.tell(), hidden_frames(image)
     if not (at > hidden or (at == hidden == 1 and not undecoded)):
         return False
-    return not (undecoded and not hidden and drawn_alike_by_pillow(image))
+    if not undecoded or hidden:
+        return True
+    if isinstance(reading, _FramesRead):
+        return not reading.alike
+    return not drawn_alike_by_pillow(image)
 
 
-def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
-                       name: str) -> Image.Image:
+def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str], name: str,
+                       reading: _FramesRead | _GifFramesRead | None = None) -> Image.Image:
     """The frame ``image`` is at (see :func:`_composited_by_pillow`), drawn as
     :func:`~quantize.animation.iter_frames` draws it: its file read again, its frames up to
     that one drawn on a :class:`KeyedCanvas`. ``image`` is left as it was.
 
-    Not yet decoded, its open file is read from a :func:`second_reader`; decoded, the file
+    Not yet decoded, its open file is read from a :func:`second_reader`, kept in
+    ``reading`` (:func:`_frames_read`) for its next frame; decoded, the file
     its name gives, when that still gives Pillow's picture of that frame
     (:func:`_file_of_frame`). When neither can be read, ``image`` itself, as Pillow
     composited it, with a :class:`CompositedFrameWarning` saying why.
@@ -1606,6 +1638,8 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str],
         Naming ``where``, when the file has a chunk with a bad CRC or image data (of a
         frame up to that one) that ends before its last row.
     """
+    if image.tile and isinstance(reading, _FramesRead):
+        return reading.draw(image, image.tell(), where)
     if image.tile:
         reader: BinaryIO | None = second_reader(image)
     else:
@@ -1648,6 +1682,164 @@ def _drawn_from(reader: BinaryIO, at: int, where: str | os.PathLike[str]) -> Ima
                 again.seek(i)
                 picture = canvas.draw(again)
     return picture
+
+
+class _FramesRead:
+    """What :func:`as_rgba` has read of the file that ``image``, a frame of an APNG not yet
+    decoded, has open, kept while the image lives (:func:`_frames_read`), so that each
+    frame given in turn costs its own decoding: the checks of the file (every chunk's CRC,
+    and image data ending before its last row, in the images checked so far), and a
+    second reader of it whose frames are drawn on a :class:`KeyedCanvas` up to the last
+    one asked for (or, for an APNG Pillow composites alike, Pillow's picture of it). The
+    reader reads through the image's own file (:func:`second_reader`, ``shared``): none is
+    held open once the image is closed, and it is read only while the image is open.
+
+    Read afresh for each frame, a frame cost the frames before it: every frame of an
+    animation in turn took time growing with the square of their number.
+    """
+
+    def __init__(self, image: Image.Image, state: tuple[Any, ...]):
+        self.state = state
+        self.image = weakref.ref(image)
+        self.alike = drawn_alike_by_pillow(image)
+        self._damage = damaged_png_chunk(image)
+        self._whole = 0  # images whose data is known whole
+        self._short: tuple[int, str] | None = None  # the first that is not
+        self._stack: contextlib.ExitStack | None = None
+        self._again: Image.Image | None = None
+        self._canvas: KeyedCanvas | None = None
+        self._drawn = -1  # the last frame drawn
+        self._picture: Image.Image | None = None
+
+    def check(self, images: int, where: str | os.PathLike[str]) -> None:
+        """Raise as :func:`check_png_chunks` and :func:`check_png_frames` (of the first
+        ``images`` images; 0: none) raise for the file. Images not checked yet are checked
+        twice as many as before, or more: the file is read from its start each time."""
+        if self._damage is not None:
+            raise ImageReadError(self._damage, path=where)
+        if self._short is None and images > self._whole:
+            asked = max(images, 2 * self._whole)
+            image = self.image()
+            fp = None if image is None else image.fp
+            self._short = None if fp is None else first_short_png_image(fp, asked)
+            self._whole = asked if self._short is None else self._short[0] - 1
+        if self._short is not None and self._short[0] <= images:
+            raise ImageReadError(f"damaged PNG ({self._short[1]})", path=where)
+
+    def draw(self, image: Image.Image, at: int, where: str | os.PathLike[str]) -> Image.Image:
+        """Frame ``at`` of the file of ``image``, as :func:`_drawn_from` draws it; the frames
+        after the last one drawn only are drawn (all of them, for an earlier frame)."""
+        self.check(at + 1, where)
+        try:
+            again = self._again
+            if again is None or at < self._drawn:
+                again = self._open(image)
+            if self._canvas is None:  # Pillow draws its frames alike
+                again.seek(at)
+                again.load()
+                self._drawn = at
+                return again.copy()
+            picture = self._picture
+            for i in range(self._drawn + 1, at + 1):
+                again.seek(i)
+                picture = self._canvas.draw(again)
+            self._drawn, self._picture = at, picture
+            return picture.copy()  # type: ignore[union-attr]  # at >= the first frame
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, image: Image.Image) -> Image.Image:
+        """Open the file of ``image`` again, at its start, with a canvas of its own."""
+        self.close()
+        with contextlib.ExitStack() as stack:
+            reader = stack.enter_context(second_reader(image, shared=True))
+            with pillow_limit_lifted():
+                again = stack.enter_context(Image.open(reader))
+            _drop_overlong_trns(again)  # the caller's image already warned of it
+            self._canvas = stack.enter_context(frames_canvas(again))
+            hidden = hidden_frames(again)
+            if hidden:
+                forget_default_image(again)
+            self._again, self._drawn, self._picture = again, hidden - 1, None
+            self._stack = stack.pop_all()
+        return again
+
+    def close(self) -> None:
+        """Close the second reader (drawn again from the start when asked for a frame)."""
+        stack, self._stack, self._again, self._canvas = self._stack, None, None, None
+        if stack is not None:
+            stack.close()
+
+
+class _GifFramesRead:
+    """What :func:`as_rgba` has read of the GIF file that ``image``, at a frame after the
+    first and not yet decoded, has open, kept while the image lives (:func:`_frames_read`):
+    its frames drawn as :func:`~quantize.animation.iter_frames` draws them
+    (:class:`~quantize.gif_canvas.GifFrames`), through the image's own file
+    (:func:`second_reader`, ``shared``). Pillow's picture showed opaque what a frame's
+    disposal cleared (see :mod:`quantize.gif_canvas`). A GIF whose blocks are not read
+    as Pillow reads them (:func:`~quantize.gif_canvas.gif_images`) is Pillow's picture.
+    """
+
+    def __init__(self, image: Image.Image, state: tuple[Any, ...]):
+        self.state = state
+        self.image = weakref.ref(image)
+        self._reader = second_reader(image, shared=True)
+        images = gif_images(self._reader)
+        self._frames = (GifFrames(self._reader, images)
+                        if images and len(images) == getattr(image, "n_frames", 1) else None)
+
+    def draw(self, image: Image.Image) -> Image.Image:
+        """The frame ``image`` is at, drawn; ``image`` itself when its file is not read."""
+        if self._frames is None:
+            image.load()
+            return image
+        return Image.fromarray(self._frames.frame(image.tell()), "RGBA")
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+#: What as_rgba read of the file of each APNG or GIF image given not yet decoded, by the id
+#: of the image, while it lives (:func:`_frames_read`).
+_reads: dict[int, _FramesRead | _GifFramesRead] = {}
+_reads_lock = threading.Lock()
+
+
+def _frames_read(image: Image.Image) -> _FramesRead | _GifFramesRead | None:
+    """The :class:`_FramesRead` of ``image``, a PIL image not yet decoded, when it is a
+    frame of an APNG, or the :class:`_GifFramesRead` of a GIF at a frame after its first
+    (of its file as it is now: read again when its size or time changed); None for any
+    other image."""
+    fp = getattr(image, "fp", None)
+    gif = image.format == "GIF" and image.tell() > 0
+    if (image.format != "PNG" and not gif) or fp is None or getattr(image, "n_frames", 1) < 2:
+        return None
+    try:
+        now = os.fstat(fp.fileno())
+        state: tuple[Any, ...] = (id(fp), now.st_ino, now.st_size, now.st_mtime_ns)
+    except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
+        state = (id(fp),)
+    key = id(image)
+    with _reads_lock:
+        known = _reads.get(key)
+    if known is not None and known.image() is image and known.state == state:
+        return known
+    read = _GifFramesRead(image, state) if gif else _FramesRead(image, state)
+    with _reads_lock:
+        _reads[key] = read
+    if known is not None:
+        known.close()
+    weakref.finalize(image, _forget_read, key, read)
+    return read
+
+
+def _forget_read(key: int, read: _FramesRead | _GifFramesRead) -> None:
+    with _reads_lock:
+        if _reads.get(key) is read:
+            del _reads[key]
+    read.close()
 
 
 def _file_of_frame(image: Image.Image) -> tuple[BinaryIO | None, str]:

@@ -27,13 +27,14 @@ from PIL import Image
 
 from .errors import ImageReadError
 
-__all__ = ["check_png_chunks", "check_png_frames", "chunks_of", "damaged_png_file",
-           "frame_controls", "overlong_trns", "second_reader", "still_png", "whole_png_rows"]
+__all__ = ["check_png_chunks", "check_png_frames", "chunks_of", "damaged_png_chunk",
+           "damaged_png_file", "first_short_png_image", "frame_controls", "overlong_trns",
+           "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def second_reader(im: Image.Image) -> BinaryIO:
+def second_reader(im: Image.Image, *, shared: bool = False) -> BinaryIO:
     """A reader of its own of the file ``im`` (opened by Pillow, not yet decoded) was
     opened from, at its start; the caller closes it.
 
@@ -44,6 +45,11 @@ def second_reader(im: Image.Image) -> BinaryIO:
     held in memory. A pipe, which Pillow read whole into memory on opening, is read
     from those bytes (shared, not copied), and so is a file object of the caller's
     (copied, its position kept): a pipe is never read twice.
+
+    With ``shared``, a file is read through the descriptor of ``im``'s own file (still at
+    an offset of its own), which the reader neither holds nor closes: a reader kept
+    beside the image keeps no file open once the image is closed, and must not be read
+    after that.
     """
     fp = im.fp
     try:
@@ -52,7 +58,7 @@ def second_reader(im: Image.Image) -> BinaryIO:
     except (AttributeError, OSError, ValueError):  # BytesIO: UnsupportedOperation
         regular = False
     if regular and hasattr(os, "pread"):
-        return _io.BufferedReader(_FileAt(os.dup(fd)))
+        return _io.BufferedReader(_FileAt(fd, own=False) if shared else _FileAt(os.dup(fd)))
     if isinstance(fp, _io.BytesIO):
         return _io.BytesIO(fp.getvalue())
     here = fp.tell()
@@ -63,13 +69,13 @@ def second_reader(im: Image.Image) -> BinaryIO:
 
 
 class _FileAt(_io.RawIOBase):
-    """The open file ``fd`` (a descriptor of its own, closed with this), read at an offset
-    of its own (``os.pread``): the offset shared with other descriptors of the same
-    opening is left alone."""
+    """The open file ``fd`` (with ``own``, a descriptor of its own, closed with this), read
+    at an offset of its own (``os.pread``): the offset shared with other descriptors of
+    the same opening is left alone."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, own: bool = True):
         super().__init__()
-        self._fd, self._at = fd, 0
+        self._fd, self._at, self._own = fd, 0, own
 
     def readable(self) -> bool:
         return True
@@ -94,7 +100,7 @@ class _FileAt(_io.RawIOBase):
         return self._at
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and self._own:
             os.close(self._fd)
         super().close()
 
@@ -118,12 +124,18 @@ def check_png_chunks(im: Image.Image, path: str | os.PathLike[str]) -> None:
     ImageReadError
         Naming ``path`` and the first chunk whose CRC is wrong.
     """
+    reason = damaged_png_chunk(im)
+    if reason is not None:
+        raise ImageReadError(reason, path=path)
+
+
+def damaged_png_chunk(im: Image.Image) -> str | None:
+    """The reason :func:`check_png_chunks` gives for ``im``, or None when it passes."""
     fp = getattr(im, "fp", None)
     if im.format != "PNG" or fp is None:
-        return
+        return None
     kind = _bad_png_chunk(fp)
-    if kind is not None:
-        raise ImageReadError(_damaged_png(kind), path=path)
+    return None if kind is None else _damaged_png(kind)
 
 
 def _damaged_png(kind: str) -> str:
@@ -440,6 +452,23 @@ def _short_png_data(fp: Any, images: int | None = None) -> str | None:
     None too at a chunk cut short, which the decoder names.
     ``fp`` (seekable) is read from its start and left where it was.
     """
+    short = _first_short_image(fp, images)
+    return None if short is None else short[1]
+
+
+def first_short_png_image(fp: Any, images: int | None = None) -> tuple[int, str] | None:
+    """The number (from 1) of the first of the first ``images`` images (all by default) of
+    the PNG in ``fp`` whose image data ends before its last row, and where (the reason
+    :func:`check_png_frames` gives); None when they are whole.
+
+    For a reader of the frames one at a time, who checks more images than it needs now
+    and keeps the answer. ``fp`` (seekable) is left where it was.
+    """
+    return _first_short_image(fp, images)
+
+
+def _first_short_image(fp: Any, images: int | None) -> tuple[int, str] | None:
+    """:func:`first_short_png_image` among the first ``images`` images (all: None)."""
     here = fp.tell()
     try:
         fp.seek(len(_PNG_SIGNATURE))
@@ -448,17 +477,19 @@ def _short_png_data(fp: Any, images: int | None = None) -> str | None:
         fp.seek(here)
 
 
-def _walk_png_data(fp: Any, images: int | None) -> str | None:
-    """:func:`_short_png_data`, ``fp`` at the first chunk."""
+def _walk_png_data(fp: Any, images: int | None) -> tuple[int, str] | None:
+    """:func:`_first_short_image`, ``fp`` at the first chunk."""
     header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
     animated, frame, frame_size = False, 0, (0, 0)
     current: _ImageData | None = None
+    done = 0  # images whose data is over
     for length, kind in _chunks(fp):
         if current is not None and kind not in (b"IDAT", b"fdAT"):  # its data is over
-            reason, current = current.ends(), None
-            images = None if images is None else images - 1
-            if reason is not None or images == 0:
-                return reason
+            reason, current, done = current.ends(), None, done + 1
+            if reason is not None:
+                return done, reason
+            if done == images:
+                return None
         if kind == b"IEND":
             return None
         if kind in (b"IHDR", b"fcTL"):

@@ -728,6 +728,76 @@ def test_a_decoded_apng_frame_that_cannot_be_drawn_again_is_pillows_with_a_warni
     assert got[0].tolist() == [[0, 0, 0, 255], [0, 0, 0, 255], [*shown, 255]]
 
 
+def _rgb_apng(path, n: int):
+    """An APNG of ``n`` RGB frames of 6x4 whose disposal clears them (drawn on a
+    KeyedCanvas, not by Pillow), a bar moving down."""
+    frames = []
+    for i in range(n):
+        f = np.full((4, 6, 3), (30, 60 + i, 90), np.uint8)
+        f[i % 4] = (200, 10 * i, 0)
+        frames.append(Image.fromarray(f))
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=40, disposal=1)
+    return path
+
+
+def test_the_frames_of_an_apng_given_in_turn_are_each_decoded_once(tmp_path, monkeypatch):
+    """Each frame was drawn again from the start of the file, and every chunk's CRC checked
+    for each frame: the frames of an APNG given in turn (ImageSequence) were drawn
+    1 + 2 + ... + n times, in time growing with the square of their number. What was drawn
+    is kept while the image lives; a frame before the last one drawn (given again, or
+    earlier) is drawn alike."""
+    from quantize import io as io_module
+    from quantize import png
+
+    src = _rgb_apng(tmp_path / "a.png", 12)
+    expected = [f.rgba for f in iter_frames(src)]
+    draws, passes = [], []
+    draw, walk = io_module.KeyedCanvas.draw, png._bad_png_chunk
+    monkeypatch.setattr(io_module.KeyedCanvas, "draw",
+                        lambda canvas, frame: (draws.append(frame.tell()), draw(canvas, frame))[1])
+    monkeypatch.setattr(png, "_bad_png_chunk", lambda fp: (passes.append(1), walk(fp))[1])
+    order = [*range(12), 11, 3, 4, 4]
+    got = []
+    with Image.open(src) as opened, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FirstFrameWarning)
+        for at in order:
+            opened.seek(at)
+            got.append(_as_rgba_shown(opened))
+    assert draws == [*range(12), *range(4), 4]  # frame 0 first: Pillow decodes it
+    assert len(passes) == 1
+    for at, frame in zip(order, got, strict=True):
+        np.testing.assert_array_equal(frame, expected[at], err_msg=f"frame {at}")
+
+
+def test_the_frames_of_an_apng_given_in_turn_are_refused_from_the_first_short_one(tmp_path):
+    """Its image data checked once for several frames ahead (not from the start of the file
+    for each frame), a frame before the short one still reads, and the short one and those
+    after it are refused as when each is read alone."""
+    def frame(seq: int, rows: list[int]) -> list[tuple[bytes, bytes]]:
+        data = zlib.compress(b"".join(b"\0" + bytes([v] * 6) for v in rows))
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 1, 0)),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    src = tmp_path / "cut.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 4, 0)), *frame(0, [10, 20]),
+                                   *frame(1, [30, 40]), *frame(3, [50]), *frame(5, [7, 8]),
+                                   (b"IEND", b"")]))
+    refused = f"{src}: damaged PNG (image data of frame 3 ends after 1 of 2 rows)"
+    with Image.open(src) as opened, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FirstFrameWarning)
+        for at in (0, 1):
+            opened.seek(at)
+            np.testing.assert_array_equal(_as_rgba_shown(opened)[..., 0],
+                                          [[10, 10], [20, 20]] if at == 0 else [[30, 30],
+                                                                                  [40, 40]])
+        for at in (2, 3):
+            opened.seek(at)
+            with pytest.raises(ImageReadError) as info:
+                as_rgba(opened)
+            assert str(info.value) == refused
+
+
 def test_a_later_apng_frame_given_as_a_pil_image_is_refused_when_data_before_it_is_short(
         tmp_path):
     """Drawn again from the frames before it, whose data is checked as iter_frames checks

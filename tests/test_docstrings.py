@@ -93,7 +93,8 @@ def _imported_at_load(path: Path) -> set[tuple[str, ...]]:
     return {parts for parts in found if parts}
 
 
-SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors", "names", "png", "_start"}
+SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors", "names", "png", "gif_canvas",
+                 "webp", "_start"}
 
 
 def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_says():

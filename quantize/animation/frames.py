@@ -7,7 +7,10 @@ An APNG's frames are composited by :class:`quantize.io.KeyedCanvas` instead, as
 the APNG specification says: Pillow composites a grayscale, RGB or palette one
 on a canvas without alpha (what a frame's disposal cleared came out opaque black,
 or palette entry 0, not transparent), blends the alpha of a translucent frame as
-a colour, and cannot draw a 16-bit grayscale frame over the canvas.
+a colour, and cannot draw a 16-bit grayscale frame over the canvas. A GIF's frames
+are composited by :class:`quantize.gif_canvas.GifCanvas`, as browsers show them:
+Pillow showed what a frame's disposal cleared, and where the first frame does not
+reach, opaque, in the background colour or palette entry 0.
 Frames are decoded one at a time as the caller iterates: memory holds one
 frame (plus Pillow's canvas, and an APNG's own, unless Pillow draws its frames
 alike: :func:`quantize.io.drawn_alike_by_pillow`), however long the animation.
@@ -29,12 +32,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
+from ..gif_canvas import GifCanvas, GifImage, gif_images
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -50,7 +55,8 @@ from ..io import (
     read_errors,
     shown_frames,
 )
-from ..png import check_png_chunks, check_png_frames, still_png, whole_png_rows
+from ..png import check_png_chunks, check_png_frames, second_reader, still_png, whole_png_rows
+from ..webp import frame_alpha_read
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
            "iter_frames", "probe_animation"]
@@ -216,6 +222,10 @@ def iter_frames(path: str | os.PathLike[str], *,
     info = probe_animation(p, max_pixels=max_pixels)
     w, h = info.size
     with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):
+        drawn = _gif_frames(p, im, info, max_pixels)
+        if drawn is not None:
+            yield from drawn
+            return
         hidden = hidden_frames(im)  # counted once, on the opened file
         end = hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
@@ -237,6 +247,44 @@ def iter_frames(path: str | os.PathLike[str], *,
             duration = float(frame.info.get("duration", 0) or 0) if timed else PAGE_DURATION_MS
             yield Frame(rgba, duration, _disposal(frame), cut)
             del rgba  # the caller's now: not kept while the next frame is drawn
+
+
+def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,
+                max_pixels: int | None) -> Iterator[Frame] | None:
+    """The frames of ``im``, a GIF opened from ``p``, drawn on a :class:`GifCanvas` as
+    browsers show them; None for any other image, and for a GIF whose blocks
+    :func:`gif_images` does not read as Pillow does (cut short, or another frame count):
+    its frames are then Pillow's.
+
+    Pillow decoded every frame as it moved to the next, so the frames are taken from the
+    file's blocks here, each decoded once; a frame's duration and disposal are those
+    Pillow gives (which keeps the last disposal given for a frame whose disposal is
+    unspecified), and a frame reaching past the screen is clipped to it (Pillow's canvas
+    grew from there on, checked against the pixel limit as it was).
+    """
+    if im.format != "GIF":
+        return None
+    reader = second_reader(im)
+    images = gif_images(reader)
+    if (images is None or len(images) != info.n_frames or not im.tile
+            or im.tile[0][2] != images[0].offset):
+        reader.close()
+        return None
+    return _drawn_gif_frames(reader, images, p, info, max_pixels)
+
+
+def _drawn_gif_frames(reader: BinaryIO, images: list[GifImage], p: Path, info: AnimationInfo,
+                      max_pixels: int | None) -> Iterator[Frame]:
+    with reader:
+        canvas = GifCanvas(reader, images, info.size)
+        grown, disposal = info.size, 0
+        for i, image in enumerate(images):
+            grown = (max(grown[0], image.box[2]), max(grown[1], image.box[3]))
+            cut = grown != info.size
+            if cut:
+                check_frame_pixels(p, info.n_frames, grown, max_pixels)
+            disposal = image.disposal or disposal
+            yield Frame(canvas.draw(i), float(image.duration), disposal, cut)
 
 
 @contextlib.contextmanager
@@ -275,5 +323,6 @@ def _opened(p: Path) -> Iterator[Image.Image]:
         raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
-    with read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as im:
+    with (read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as opened,
+          frame_alpha_read(opened) as im):
         yield im

@@ -1,0 +1,327 @@
+"""GIF frames composited as browsers show them, below Pillow.
+
+Pillow composites a GIF's frames otherwise than browsers (Chromium, Firefox) and
+ImageMagick show them where the canvas has nothing drawn on it:
+
+- where the first frame does not reach (a frame smaller than the screen, at an
+  offset), Pillow shows palette entry 0 (or the frame's transparent entry), opaque;
+- a frame's disposal "restore to background" (2) cleared its box to the
+  background colour, opaque, unless some frame had a transparent entry, where
+  browsers clear it to transparent (and after a first frame without a transparent
+  entry, every frame came out opaque);
+- "restore to previous" (3) on the first frame left the frame on screen, where
+  browsers go back to the empty canvas;
+- a frame whose disposal is unspecified (0), or that has no graphic control
+  extension, took the disposal of the last frame that had one.
+
+:class:`GifCanvas` composites the frames here instead, from each frame's own
+indices (decoded by Pillow, one frame at a time), colour table (local, else
+global), transparent entry and disposal: the canvas starts transparent, a
+frame's transparent pixels leave what is below them, and disposal 2 clears the
+frame's box to transparent, 3 puts back what it covered, anything else keeps it.
+A frame reaching past the screen is clipped to it. :func:`gif_images` reads the
+frame table from the file's blocks, skipping what Pillow skips.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .png import second_reader
+
+__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images"]
+
+_RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
+# A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
+_NO_CONTROL: tuple[int | None, int, int] = (None, 0, 0)
+
+
+@dataclass(frozen=True)
+class GifImage:
+    """One frame of a GIF, as its blocks give it.
+
+    Attributes
+    ----------
+    offset : int
+        Where its image data starts in the file (after the LZW code size), as Pillow's
+        tile gives it.
+    box : (int, int, int, int)
+        Left, top, right and bottom on the screen.
+    interlaced : bool
+    code_size : int
+        The LZW minimum code size.
+    table : (256, 3) ndarray of uint8, or None
+        Its colour table (local, else global), padded with black; None when there is
+        none, or when it is the grey ramp (entry i is (i, i, i)): each index is then
+        shown as that grey, as Pillow reads it.
+    transparent : int or None
+        Its transparent entry.
+    disposal : int
+        As stored (0 when it has no graphic control extension).
+    duration : int
+        Milliseconds, as stored in centiseconds (0 without a graphic control extension).
+    """
+
+    offset: int
+    box: tuple[int, int, int, int]
+    interlaced: bool
+    code_size: int
+    table: np.ndarray | None
+    transparent: int | None
+    disposal: int
+    duration: int
+
+
+def gif_images(fp: Any, first: int | None = None) -> list[GifImage] | None:
+    """The frames of the GIF in ``fp`` (seekable, read from its start and left at an
+    unknown position), or its ``first`` frames only; None when its blocks (up to there)
+    end early or a block is not as GIF has it (the caller then leaves the frames to
+    Pillow)."""
+    fp.seek(0)
+    head = fp.read(13)
+    if len(head) < 13 or head[:3] != b"GIF":
+        return None
+    flags = head[10]
+    table = _table(fp, flags) if flags & 0x80 else None
+    if flags & 0x80 and table is False:
+        return None
+    images: list[GifImage] = []
+    control: tuple[int | None, int, int] = _NO_CONTROL
+    while True:
+        kind = fp.read(1)
+        if not kind or kind == b";":
+            return images
+        if kind == b"!":
+            control = _extension(fp, control)
+            if control is None:
+                return None
+        elif kind == b",":
+            image = _image(fp, table, control)
+            if image is None:
+                return None
+            images.append(image)
+            if len(images) == first:
+                return images
+            control = _NO_CONTROL
+        # any other byte is skipped, as Pillow skips it
+
+
+def first_gif_frame(im: Image.Image) -> Image.Image | None:
+    """The first frame of ``im``, a GIF opened and not yet decoded, as browsers show it
+    (RGBA), when it does not cover the screen; None for any other image, and when Pillow's
+    picture is that (the frame covers the screen), or the file's blocks are not read
+    (:func:`gif_images`).
+
+    Pillow showed palette entry 0 (or the transparent entry), opaque, where the frame
+    does not reach; browsers show nothing there.
+    """
+    tile = getattr(im, "tile", None)
+    if (im.format != "GIF" or im.tell() != 0 or not tile or getattr(im, "fp", None) is None
+            or tuple(tile[0][1]) == (0, 0, *im.size)):
+        return None
+    with second_reader(im) as reader:
+        images = gif_images(reader, first=1)
+        if not images or images[0].offset != tile[0][2]:
+            return None
+        rgba = GifCanvas(reader, images, im.size).draw(0)
+    return Image.fromarray(rgba, "RGBA")
+
+
+def _table(fp: Any, flags: int) -> np.ndarray | None | bool:
+    """The colour table that ``flags`` announces, read from ``fp``: (256, 3), None for the
+    grey ramp, False when cut short."""
+    n = 2 << (flags & 7)
+    data = fp.read(3 * n)
+    if len(data) < 3 * n:
+        return False
+    colours = np.frombuffer(data, np.uint8).reshape(n, 3)
+    if np.array_equal(colours, np.repeat(np.arange(n, dtype=np.uint8)[:, None], 3, axis=1)):
+        return None  # Pillow reads it as grey levels, past its end too
+    table = np.zeros((256, 3), np.uint8)
+    table[:n] = colours
+    return table
+
+
+def _sub_blocks(fp: Any) -> bytes | None:
+    """The data of the sub-blocks at ``fp``, up to their terminator; None when cut short."""
+    parts = []
+    while True:
+        size = fp.read(1)
+        if not size:
+            return None
+        if size == b"\0":
+            return b"".join(parts)
+        part = fp.read(size[0])
+        if len(part) < size[0]:
+            return None
+        parts.append(part)
+
+
+def _extension(fp: Any, control: tuple[int | None, int, int]
+               ) -> tuple[int | None, int, int] | None:
+    """Read an extension; a graphic control extension gives the next frame's transparent
+    entry, disposal and duration. None when cut short."""
+    label = fp.read(1)
+    body = _sub_blocks(fp)
+    if not label or body is None:
+        return None
+    if label[0] == 0xF9:
+        if len(body) < 4:
+            return None
+        packed = body[0]
+        delay = struct.unpack_from("<H", body, 1)[0]
+        return (body[3] if packed & 1 else None, (packed >> 2) & 7, 10 * delay)
+    return control
+
+
+def _image(fp: Any, table: np.ndarray | None,
+           control: tuple[int | None, int, int]) -> GifImage | None:
+    descriptor = fp.read(9)
+    if len(descriptor) < 9:
+        return None
+    x, y, w, h, flags = struct.unpack("<HHHHB", descriptor)
+    if flags & 0x80:
+        local = _table(fp, flags)
+        if local is False:
+            return None
+        table = local
+    code_size = fp.read(1)
+    if not code_size:
+        return None
+    offset = fp.tell()
+    if _sub_blocks(fp) is None:
+        return None
+    return GifImage(offset, (x, y, x + w, y + h), bool(flags & 0x40), code_size[0], table,
+                    *control)
+
+
+class GifCanvas:
+    """The frames of a GIF composited as browsers show them (see the module's notes).
+
+    Parameters
+    ----------
+    fp : binary file object
+        The GIF, seekable; read at each frame's data.
+    images : list of GifImage
+        Its frames (:func:`gif_images`).
+    size : (int, int)
+        The screen's width and height.
+
+    Notes
+    -----
+    The frames are drawn in order, each once (``draw``).
+    """
+
+    def __init__(self, fp: Any, images: list[GifImage], size: tuple[int, int]):
+        self._fp, self._images = fp, images
+        w, h = size
+        self._canvas = np.zeros((h, w, 4), np.uint8)
+        self._next = 0
+        self._undo: tuple[GifImage, np.ndarray | None] | None = None
+
+    def draw(self, i: int) -> np.ndarray:
+        """``(H, W, 4)`` uint8: what the screen shows with frame ``i``, the next one."""
+        if i != self._next:
+            raise ValueError(f"frame {i} drawn after frame {self._next - 1}; expected "
+                             f"frame {self._next}")
+        self._next += 1
+        if self._undo is not None:
+            self._dispose(*self._undo)
+        image = self._images[i]
+        box = self._clipped(image)
+        region = self._canvas[box]
+        covered = region.copy() if image.disposal == _RESTORE_PREVIOUS else None
+        self._undo = (image, covered)
+        if region.size:
+            indices = self._indices(image)[:region.shape[0], :region.shape[1]]
+            shown = np.ones(indices.shape, bool) if image.transparent is None else (
+                indices != image.transparent)
+            if image.table is None:
+                colours = np.repeat(indices[..., None], 3, axis=2)
+            else:
+                colours = image.table[indices]
+            region[shown, :3] = colours[shown]
+            region[shown, 3] = 255
+        return self._canvas.copy()
+
+    def _dispose(self, image: GifImage, covered: np.ndarray | None) -> None:
+        box = self._clipped(image)
+        if image.disposal == _RESTORE_BACKGROUND:
+            self._canvas[box] = 0
+        elif image.disposal == _RESTORE_PREVIOUS and covered is not None:
+            self._canvas[box] = covered
+
+    def _clipped(self, image: GifImage) -> tuple[slice, slice]:
+        h, w = self._canvas.shape[:2]
+        x0, y0, x1, y1 = image.box
+        return slice(min(y0, h), min(y1, h)), slice(min(x0, w), min(x1, w))
+
+    def _indices(self, image: GifImage) -> np.ndarray:
+        """``(h, w)`` uint8 indices of ``image``, decoded by Pillow from a GIF of that frame
+        alone (no colour table: Pillow gives the indices as grey levels)."""
+        x0, y0, x1, y1 = image.box
+        self._fp.seek(image.offset)
+        data = _raw_sub_blocks(self._fp)
+        alone = (b"GIF89a" + struct.pack("<HHBBB", x1 - x0, y1 - y0, 0, 0, 0)
+                 + b"," + struct.pack("<HHHHB", 0, 0, x1 - x0, y1 - y0,
+                                      0x40 if image.interlaced else 0)
+                 + bytes([image.code_size]) + data + b";")
+        with Image.open(io.BytesIO(alone)) as one:
+            one.load()
+            return np.asarray(one, dtype=np.uint8)
+
+
+def _raw_sub_blocks(fp: Any) -> bytes:
+    """The sub-blocks at ``fp`` as stored, their sizes and terminator included."""
+    parts = []
+    while True:
+        size = fp.read(1)
+        parts.append(size)
+        if not size or size == b"\0":
+            return b"".join(parts)
+        parts.append(fp.read(size[0]))
+
+
+class GifFrames:
+    """The frames of a GIF drawn on a :class:`GifCanvas` for a reader of one frame at a
+    time, in any order: a frame after the last one drawn costs the frames between them,
+    an earlier one every frame up to it.
+
+    Parameters
+    ----------
+    fp : binary file object
+        The GIF, seekable.
+    images : list of GifImage
+        Its frames (:func:`gif_images`).
+
+    Notes
+    -----
+    The screen is the one its header gives, made as large as the first frame reaches
+    (as Pillow and browsers make it); later frames are clipped to it, as
+    :func:`~quantize.animation.iter_frames` clips them.
+    """
+
+    def __init__(self, fp: Any, images: list[GifImage]):
+        fp.seek(6)
+        w, h = struct.unpack("<HH", fp.read(4))
+        self.size = (max(w, images[0].box[2]), max(h, images[0].box[3]))
+        self._fp, self._images = fp, images
+        self._canvas: GifCanvas | None = None
+        self._drawn = -1
+        self._picture: np.ndarray | None = None
+
+    def frame(self, at: int) -> np.ndarray:
+        """``(H, W, 4)`` uint8: what the screen shows with frame ``at``."""
+        if self._canvas is None or at < self._drawn:
+            self._canvas, self._drawn = GifCanvas(self._fp, self._images, self.size), -1
+        picture = self._picture
+        for i in range(self._drawn + 1, at + 1):
+            picture = self._canvas.draw(i)
+        self._drawn, self._picture = at, picture
+        return picture.copy()  # type: ignore[union-attr]  # at >= 0

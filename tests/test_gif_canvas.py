@@ -1,0 +1,194 @@
+"""quantize.gif_canvas: a GIF's frames composited as browsers (and ImageMagick) show them."""
+
+from __future__ import annotations
+
+import struct
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from quantize.animation import FirstFrameWarning, iter_frames
+from quantize.gif_canvas import first_gif_frame, gif_images
+from quantize.io import as_rgba, load_image
+
+WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
+CLEAR = [0, 0, 0, 0]
+
+
+def _lzw(indices) -> bytes:
+    image = Image.fromarray(np.array(indices, np.uint8), "L")
+    return bytes([2]) + image.tobytes("gif", "L", 2) + b"\0"
+
+
+def _table(colours) -> bytes:
+    table = np.zeros((4, 3), np.uint8)
+    table[:len(colours)] = colours
+    return table.tobytes()
+
+
+def _gif(path, size, frames, colours=(WHITE, RED, GREEN, BLUE), background=0):
+    """A GIF of ``frames``: dicts of indices, and optionally at (x, y), disposal,
+    transparent, local (a colour table of the frame's own) and control (False: no graphic
+    control extension)."""
+    data = b"GIF89a" + struct.pack("<HHBBB", *size, 0xF1, background, 0) + _table(colours)
+    for f in frames:
+        if f.get("control", True):
+            t = f.get("transparent")
+            packed = (f.get("disposal", 0) << 2) | (t is not None)
+            data += b"!\xf9\x04" + struct.pack("<BHB", packed, 10, t or 0) + b"\0"
+        h, w = np.shape(f["indices"])
+        local = f.get("local")
+        data += b"," + struct.pack("<HHHHB", *f.get("at", (0, 0)), w, h,
+                                   0 if local is None else 0x81)
+        data += b"" if local is None else _table(local)
+        data += _lzw(f["indices"])
+    path.write_bytes(data + b";")
+    return path
+
+
+def _shown(path) -> list[list]:
+    return [f.rgba.tolist() for f in iter_frames(path)]
+
+
+def _px(colour) -> list[int]:
+    return [*colour, 255]
+
+
+def test_where_the_first_frame_does_not_reach_is_transparent(tmp_path):
+    """Pillow showed palette entry 0 there, opaque (white)."""
+    src = _gif(tmp_path / "a.gif", (3, 2), [{"indices": [[1]], "at": (1, 1)}])
+    assert _shown(src) == [[[CLEAR, CLEAR, CLEAR], [CLEAR, _px(RED), CLEAR]]]
+
+
+@pytest.mark.parametrize("transparent", [None, 0])
+def test_restore_to_background_clears_to_transparent(tmp_path, transparent):
+    """Pillow cleared the box to the background colour (blue), or, with a transparent
+    entry but a first frame without one, to that entry's colour (white), opaque."""
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]], "disposal": 1},
+        {"indices": [[2, 2]], "at": (1, 0), "disposal": 2, "transparent": transparent},
+        {"indices": [[2]], "disposal": 1},
+    ], background=3)
+    assert _shown(src) == [[[_px(RED)] * 3], [[_px(RED), _px(GREEN), _px(GREEN)]],
+                           [[_px(GREEN), CLEAR, CLEAR]]]
+
+
+def test_restore_to_previous_on_the_first_frame_empties_the_screen(tmp_path):
+    """Pillow left the first frame on screen."""
+    src = _gif(tmp_path / "a.gif", (2, 1), [{"indices": [[1, 1]], "disposal": 3},
+                                            {"indices": [[2]], "disposal": 1}])
+    assert _shown(src) == [[[_px(RED)] * 2], [[_px(GREEN), CLEAR]]]
+
+
+@pytest.mark.parametrize("control", [True, False])
+def test_a_frame_of_unspecified_disposal_is_kept(tmp_path, control):
+    """Unspecified (0), or without a graphic control extension: Pillow gave it the disposal
+    of the frame before it (restore to background) and cleared it."""
+    src = _gif(tmp_path / "a.gif", (2, 1), [
+        {"indices": [[1, 1]], "disposal": 2},
+        {"indices": [[2]], "control": control},
+        {"indices": [[3]], "at": (1, 0)},
+    ])
+    assert _shown(src) == [[[_px(RED)] * 2], [[_px(GREEN), CLEAR]],
+                           [[_px(GREEN), _px(BLUE)]]]
+
+
+def test_restore_to_previous_puts_back_what_the_frame_covered(tmp_path):
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]], "disposal": 1},
+        {"indices": [[2, 0]], "at": (1, 0), "disposal": 3, "transparent": 0},
+        {"indices": [[3]], "disposal": 1},
+    ])
+    assert _shown(src) == [[[_px(RED)] * 3], [[_px(RED), _px(GREEN), _px(RED)]],
+                           [[_px(BLUE), _px(RED), _px(RED)]]]
+
+
+def test_local_tables_and_a_transparent_entry_that_changes(tmp_path):
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[0, 1, 2]], "local": [BLUE, GREEN, RED], "disposal": 1},
+        {"indices": [[3, 0, 3]], "local": [RED, WHITE, GREEN, BLUE], "transparent": 3},
+        {"indices": [[0, 1, 0]], "transparent": 0},
+    ])
+    assert _shown(src) == [[[_px(BLUE), _px(GREEN), _px(RED)]],
+                           [[_px(BLUE), _px(RED), _px(RED)]],
+                           [[_px(BLUE), _px(RED), _px(RED)]]]
+
+
+def test_a_frame_past_the_screen_is_clipped_and_said_cut(tmp_path):
+    src = _gif(tmp_path / "a.gif", (2, 1), [{"indices": [[1, 1]], "disposal": 1},
+                                            {"indices": [[2, 3, 3]], "at": (1, 0)}])
+    frames = list(iter_frames(src))
+    assert [f.cut for f in frames] == [False, True]
+    assert frames[1].rgba.tolist() == [[_px(RED), _px(GREEN)]]
+
+
+def test_the_frame_table_is_read_from_the_blocks(tmp_path):
+    src = _gif(tmp_path / "a.gif", (3, 2), [
+        {"indices": [[1, 1, 1], [1, 1, 1]], "disposal": 1},
+        {"indices": [[2]], "at": (2, 1), "disposal": 2, "transparent": 0, "local": [RED]},
+        {"indices": [[3]], "control": False},
+    ])
+    with open(src, "rb") as fp:
+        images = gif_images(fp)
+    assert images is not None
+    assert [(i.box, i.transparent, i.disposal, i.duration) for i in images] == [
+        ((0, 0, 3, 2), None, 1, 100), ((2, 1, 3, 2), 0, 2, 100), ((0, 0, 1, 1), None, 0, 0)]
+    assert images[1].table is not None and images[1].table[:2].tolist() == [list(RED), [0] * 3]
+    with Image.open(src) as im:  # where Pillow's tile says the image data starts
+        offsets = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            offsets.append(im.tile[0][2])
+    assert [i.offset for i in images] == offsets
+
+
+def test_a_gif_whose_blocks_end_early_is_left_to_pillow(tmp_path):
+    src = _gif(tmp_path / "a.gif", (2, 1), [{"indices": [[1, 1]]}])
+    src.write_bytes(src.read_bytes()[:-3])  # the last sub-block, its end and the trailer
+    with open(src, "rb") as fp:
+        assert gif_images(fp) is None
+
+
+def test_load_image_and_as_rgba_show_nothing_where_the_first_frame_does_not_reach(tmp_path):
+    """Pillow's picture was opaque white (entry 0) there, where iter_frames, browsers and
+    ImageMagick show nothing."""
+    src = _gif(tmp_path / "a.gif", (3, 2), [{"indices": [[1]], "at": (1, 1)}])
+    loaded = load_image(src)
+    with Image.open(src) as opened:
+        rgb, alpha = as_rgba(opened)
+    for got_rgb, got_alpha in [(loaded.rgb, loaded.alpha), (rgb, alpha)]:
+        assert got_alpha is not None and got_alpha.tolist() == [[0, 0, 0], [0, 255, 0]]
+        assert got_rgb[1, 1].tolist() == list(RED)
+    assert _shown(src)[0][1][1] == _px(RED)
+
+
+def test_a_first_frame_that_covers_the_screen_is_pillows_picture(tmp_path):
+    src = _gif(tmp_path / "a.gif", (2, 1), [{"indices": [[1, 0]], "transparent": 0}])
+    with Image.open(src) as opened:
+        assert first_gif_frame(opened) is None
+        rgb, alpha = as_rgba(opened)
+    assert (rgb[0, 0].tolist(), alpha.tolist()) == (list(RED), [[255, 0]])
+
+
+def test_a_later_gif_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_it(tmp_path):
+    """Pillow's picture showed the box that restore to background cleared in the
+    background colour (blue), opaque; frames given in any order are drawn alike."""
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]], "disposal": 1},
+        {"indices": [[2, 2]], "at": (1, 0), "disposal": 2},
+        {"indices": [[2]], "disposal": 1},
+    ], background=3)
+    expected = _shown(src)
+    got = []
+    with Image.open(src) as opened, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FirstFrameWarning)
+        for at in (0, 1, 2, 2, 1, 2):
+            opened.seek(at)
+            rgb, alpha = as_rgba(opened)
+            shown = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8) if alpha is None
+                               else alpha])
+            got.append((at, shown.tolist()))
+    assert got == [(at, expected[at]) for at in (0, 1, 2, 2, 1, 2)]
+    assert expected[2] == [[_px(GREEN), CLEAR, CLEAR]]
