@@ -201,6 +201,7 @@ def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: F
        under ``_FLAT``) of its own colour (nearer than ``_ALIKE``, and nearer
        than its own cluster's mean colour) joins the nearest such;
     2. clusters whose common border shows no difference are united, in rounds
+       (a cluster joins at most one other a round, the least different first)
        until every border shows one: the mean colours of the pixels within
        ``_CONTRAST_RADIUS`` of the border, one side against the other, are
        nearer than ``_ALIKE``, and either both sides are flat or the two
@@ -298,10 +299,14 @@ def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups
         pairs = _pairs_without_contrast(current, described, groups, k)
         if pairs.size == 0:
             break
+        # One union per cluster a round, least different first: a strip along an edge,
+        # alike on each side to one of the two clusters it lies between, then joins one
+        # of them and not both (the united cluster's border then shows the edge).
+        united = np.zeros(k, dtype=bool)
         for a, b in pairs:
-            ra, rb = _root(root, a), _root(root, b)
-            root[max(ra, rb)] = min(ra, rb)
-        root = np.array([_root(root, c) for c in range(k)])
+            if not (united[a] or united[b]):
+                root[root == max(a, b)] = min(a, b)
+                united[[a, b]] = True
         current = root[cluster_map]
     used = np.unique(root[np.bincount(cluster_map.ravel(), minlength=k) > 0])
     number = np.full(k, -1, dtype=np.intp)
@@ -309,18 +314,11 @@ def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups
     return number[root]
 
 
-def _root(root: np.ndarray, c: int) -> int:
-    """The cluster that ``c`` was united into, following ``root`` to its end."""
-    while root[c] != c:
-        c = root[c]
-    return int(c)
-
-
 def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups,
                             k: int) -> np.ndarray:
     """Pairs ``(E, 2)`` of clusters whose common border shows no difference (step 2 of
     :func:`unite_alike`): the pixels of ``a`` within ``_CONTRAST_RADIUS`` of ``b`` against
-    those of ``b`` within it of ``a``."""
+    those of ``b`` within it of ``a``. Least different colours first."""
     from scipy import ndimage
 
     flat_map = cluster_map.ravel()
@@ -349,9 +347,10 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
             & (np.linalg.norm(side_b[:, groups.grain], axis=1) < _FLAT))
     texture_means = _cluster_means(described[:, groups.texture], flat_map, k)
     texture = np.linalg.norm(texture_means[a] - texture_means[b], axis=1)
-    alike = (np.linalg.norm(diff[:, groups.colour], axis=1) < _ALIKE) & (
-        flat | (texture < _ALIKE_TEXTURE))
-    return np.stack([a[alike], b[alike]], axis=1)
+    colour = np.linalg.norm(diff[:, groups.colour], axis=1)
+    alike = (colour < _ALIKE) & (flat | (texture < _ALIKE_TEXTURE))
+    order = np.argsort(colour[alike], kind="stable")
+    return np.stack([a[alike][order], b[alike][order]], axis=1)
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
