@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import group_means, sq_dist_to
+from ._kernels import group_means, group_sums, sq_dist_to
 from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
@@ -268,19 +268,33 @@ def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups
     flat_map = cluster_map.reshape(-1)
     means = _cluster_means(described, flat_map, k)
     colour = groups.colour
-    grain = np.linalg.norm(means[:, groups.grain], axis=1)
+    flat = np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT
     own = _sq_distance(described[:, colour], means[flat_map, colour])
     best = np.minimum(own, _ALIKE ** 2)
     target = flat_map.copy()
-    size = 2 * _BAND_RADIUS + 1
-    for c in np.flatnonzero((grain < _FLAT) & (np.bincount(flat_map, minlength=k) > 0)):
-        near = ndimage.maximum_filter(cluster_map == c, size=size).ravel()
-        idx = np.flatnonzero(near & (flat_map != c))
+    for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
+        if box is None or not flat[c]:
+            continue
+        idx = _pixels_near(cluster_map, c, box, _BAND_RADIUS)
         dist = _sq_distance(described[idx, colour], means[c, colour])
         closer = dist < best[idx]
         best[idx[closer]] = dist[closer]
         target[idx[closer]] = c
     flat_map[:] = target
+
+
+def _pixels_near(cluster_map: np.ndarray, c: int, box: tuple[slice, slice], r: int
+                 ) -> np.ndarray:
+    """Flat indices of the pixels of other clusters within ``r`` pixels (a square) of
+    cluster ``c``, whose pixels lie in ``box`` (rows, columns) of ``cluster_map``."""
+    from scipy import ndimage
+
+    h, w = cluster_map.shape
+    rows = slice(max(box[0].start - r, 0), min(box[0].stop + r, h))
+    cols = slice(max(box[1].start - r, 0), min(box[1].stop + r, w))
+    part = cluster_map[rows, cols]
+    zone = ndimage.maximum_filter(part == c, size=2 * r + 1) & (part != c)
+    return (np.arange(h)[rows, None] * w + np.arange(w)[None, cols])[zone]
 
 
 def _sq_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -324,23 +338,17 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     from scipy import ndimage
 
     flat_map = cluster_map.ravel()
-    d = described.shape[1]
-    sums = np.zeros((k, k, d))
-    counts = np.zeros((k, k))
-    r = _CONTRAST_RADIUS
-    h, w = cluster_map.shape
+    index, near = [], []
     for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
-        if box is None:
-            continue
-        rows = slice(max(box[0].start - r, 0), min(box[0].stop + r, h))
-        cols = slice(max(box[1].start - r, 0), min(box[1].stop + r, w))
-        part = cluster_map[rows, cols]
-        zone = ndimage.maximum_filter(part == c, size=2 * r + 1) & (part != c)
-        index = (np.arange(h)[rows, None] * w + np.arange(w)[None, cols])[zone]
-        owners = flat_map[index]
-        counts[:, c] = np.bincount(owners, minlength=k)
-        for j in range(d):
-            sums[:, c, j] = np.bincount(owners, weights=described[index, j], minlength=k)
+        if box is not None:
+            index.append(_pixels_near(cluster_map, c, box, _CONTRAST_RADIUS))
+            near.append(np.full(index[-1].size, c))
+    pixels = np.concatenate(index)
+    # Side (a, b): the pixels of a near b, grouped by a * k + b.
+    totals, sums = group_sums(described[pixels], flat_map[pixels] * k + np.concatenate(near),
+                              k * k)
+    counts = totals.reshape(k, k)
+    sums = sums.reshape(k, k, -1)
     a, b = np.nonzero(np.triu((counts > 0) & (counts.T > 0), 1))
     side_a = sums[a, b] / counts[a, b, None]
     side_b = sums[b, a] / counts[b, a, None]
