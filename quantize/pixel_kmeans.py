@@ -221,12 +221,12 @@ def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: F
         return centers
     shares = {g: w[g] / top for g in ("color", "intensity", "texture")}
     planes = region_planes(lab_planes(rgb), {**shares, "xy": 0.0})
-    n_grain = 3 if shares["texture"] > 0 else 0
+    n_colour = 3 * (shares["color"] > 0) + (shares["intensity"] > 0)
     parts = [planes.reshape(-1, planes.shape[2])]
     if "texture" in spec.columns:
         parts.append(X[:, spec.columns["texture"]])
     described = np.concatenate(parts, axis=1)
-    groups = _Groups(planes.shape[2] - n_grain, n_grain)
+    groups = _Groups(n_colour, planes.shape[2] - n_colour)
     flat_map = cluster_map.reshape(-1)
     counts = np.bincount(flat_map, minlength=k).astype(np.float64)
     _join_flat_neighbours(cluster_map, described, groups, k)
