@@ -222,10 +222,12 @@ def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: F
     shares = {g: w[g] / top for g in ("color", "intensity", "texture")}
     planes = region_planes(lab_planes(rgb), {**shares, "xy": 0.0})
     n_colour = 3 * (shares["color"] > 0) + (shares["intensity"] > 0)
-    parts = [planes.reshape(-1, planes.shape[2])]
-    if "texture" in spec.columns:
-        parts.append(X[:, spec.columns["texture"]])
-    described = np.concatenate(parts, axis=1)
+    texture = X[:, spec.columns.get("texture", slice(0, 0))]
+    # Column by column (Fortran order), as the sums per cluster read them.
+    described = np.empty((X.shape[0], planes.shape[2] + texture.shape[1]), np.float32,
+                         order="F")
+    described[:, :planes.shape[2]] = planes.reshape(-1, planes.shape[2])
+    described[:, planes.shape[2]:] = texture
     groups = _Groups(n_colour, planes.shape[2] - n_colour)
     flat_map = cluster_map.reshape(-1)
     counts = np.bincount(flat_map, minlength=k).astype(np.float64)
@@ -309,8 +311,14 @@ def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups
     sharing one; -1 for a cluster that step 1 left no pixel."""
     root = np.arange(k)
     current = cluster_map
+    pixels, texture_sums = group_sums(described[:, groups.texture], cluster_map.ravel(), k)
     while True:
-        pairs = _pairs_without_contrast(current, described, groups, k)
+        # The mean texture of each united cluster, by its first cluster's number.
+        totals = np.bincount(root, weights=pixels, minlength=k)
+        texture_means = np.stack([np.bincount(root, weights=column, minlength=k)
+                                  for column in texture_sums.T], axis=1)
+        texture_means /= np.maximum(totals, 1.0)[:, None]
+        pairs = _pairs_without_contrast(current, described, groups, texture_means, k)
         if pairs.size == 0:
             break
         # One union per cluster a round, least different first, each judged on borders
@@ -331,10 +339,11 @@ def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups
 
 
 def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups,
-                            k: int) -> np.ndarray:
+                            texture_means: np.ndarray, k: int) -> np.ndarray:
     """Pairs ``(E, 2)`` of clusters whose common border shows no difference (step 2 of
     :func:`unite_alike`): the pixels of ``a`` within ``_CONTRAST_RADIUS`` of ``b`` against
-    those of ``b`` within it of ``a``. Least different colours first."""
+    those of ``b`` within it of ``a``. Least different colours first. ``texture_means``
+    ``(k, t)`` are the clusters' mean texture features."""
     from scipy import ndimage
 
     flat_map = cluster_map.ravel()
@@ -355,7 +364,6 @@ def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, grou
     diff = side_a - side_b
     flat = ((np.linalg.norm(side_a[:, groups.grain], axis=1) < _FLAT)
             & (np.linalg.norm(side_b[:, groups.grain], axis=1) < _FLAT))
-    texture_means = _cluster_means(described[:, groups.texture], flat_map, k)
     texture = np.linalg.norm(texture_means[a] - texture_means[b], axis=1)
     colour = np.linalg.norm(diff[:, groups.colour], axis=1)
     alike = (colour < _ALIKE) & (flat | (texture < _ALIKE_TEXTURE))
