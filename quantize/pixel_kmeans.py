@@ -314,10 +314,9 @@ def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups
     pixels, texture_sums = group_sums(described[:, groups.texture], cluster_map.ravel(), k)
     while True:
         # The mean texture of each united cluster, by its first cluster's number.
-        totals = np.bincount(root, weights=pixels, minlength=k)
-        texture_means = np.stack([np.bincount(root, weights=column, minlength=k)
-                                  for column in texture_sums.T], axis=1)
-        texture_means /= np.maximum(totals, 1.0)[:, None]
+        texture_means = np.zeros_like(texture_sums)
+        np.add.at(texture_means, root, texture_sums)
+        texture_means /= np.maximum(np.bincount(root, weights=pixels, minlength=k), 1.0)[:, None]
         pairs = _pairs_without_contrast(current, described, groups, texture_means, k)
         if pairs.size == 0:
             break
