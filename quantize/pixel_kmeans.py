@@ -8,7 +8,10 @@ feature weights, :func:`cluster_pixels`
    ``FIT_SAMPLE`` pixels, then assigns every pixel to its nearest centre in chunks;
 3. re-places the borders between clusters with texture measured over a
    narrower window (:func:`refine_borders`);
-4. smooths the cluster map by majority vote, which removes specks and ragged
+4. unites the clusters that colour and texture cannot tell apart
+   (:func:`unite_alike`), so that a flat area is not cut by position alone:
+   ``k`` is the most clusters, not their number;
+5. smooths the cluster map by majority vote, which removes specks and ragged
    borders while shapes at least a speck wide keep their pixels (without
    texture, see _SPECK_SIGMAS), brings it to
    full resolution a band of rows at a time, and numbers its connected regions
@@ -22,17 +25,19 @@ cluster centres, from which ``segment`` builds its ``SegmentResult``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import group_means, sq_dist_to
+from ._kernels import group_means, group_sums, sq_dist_to
 from .errors import warn_caller
 from .features import FeatureSpec, feature_array
 from .kmeans import MiniBatchKMeans
 from .reconstruct import regions as _regions
-from .texture import FINE_INTEGRATION_SIGMA, texture_planes
+from .texture import FINE_INTEGRATION_SIGMA, lab_planes, region_planes, texture_planes
 
-__all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders"]
+__all__ = ["FIT_SAMPLE", "ClusterCountWarning", "cluster_pixels", "refine_borders",
+           "unite_alike"]
 
 #: Pixels the k-means fit sees at most; all pixels are then assigned.
 FIT_SAMPLE = 200_000
@@ -54,10 +59,21 @@ _MAJORITY_PER_SIDE = 64
 # (-k 3, seeds 0-4) border F, worst seed 0.857 -> 0.832, under its 0.85 target: blobs of
 # a texture mistaken near a border, a speck wide, stayed where the vote wore them down.
 _SPECK_SIGMAS = 2.1
+# unite_alike, in the Lab units of texture.region_planes: colours nearer than _ALIKE look
+# the same (a just-noticeable difference is about 2.3); a cluster, or the side of a
+# border, whose mean grain is under _FLAT is flat. Texture features (of unit total
+# variance over the image at weight 1) nearer than _ALIKE_TEXTURE look the same: on
+# bench_segment's texture mosaics (seeds 0-4) the means of two textures' clusters lie
+# 0.99 to 2.2 apart. A border's sides are its pixels within _CONTRAST_RADIUS.
+_ALIKE = 3.0
+_FLAT = 1.0
+_ALIKE_TEXTURE = 0.5
+_CONTRAST_RADIUS = 6
 
 
 class ClusterCountWarning(UserWarning):
-    """Fewer distinct pixels than clusters were asked for; fewer clusters are used."""
+    """The image has fewer distinct pixels than clusters were asked for, or colour and
+    texture tell none of its parts apart: fewer clusters are used."""
 
 
 def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int,
@@ -78,8 +94,10 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     clusters : (R,) ndarray of intp
         The cluster of each region.
     centers : (k', d) ndarray
-        The cluster centres in feature space (k' < k when the image has fewer
-        distinct feature vectors, with a :class:`ClusterCountWarning`).
+        The cluster centres in feature space: k' < k when the image has fewer
+        distinct feature vectors (with a :class:`ClusterCountWarning`), or
+        when :func:`unite_alike` united some (a united cluster's centre is the
+        mean of its parts' centres, weighted by their pixels).
     """
     X, spec = feature_array(work, w, space, scales)
     centers, pixel_clusters = _cluster(X, k, rng)
@@ -87,6 +105,12 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     small_map = pixel_clusters.reshape(work.shape[:2])
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers)
+    centers = unite_alike(small_map, work, X, spec, centers)
+    if n_centers > 1 == centers.shape[0]:
+        warn_caller(f"n_clusters={k} but colour and texture tell no two parts of the image "
+                    "apart; using 1 cluster (weight color=0 and weight texture=0 cluster by "
+                    "position alone)", ClusterCountWarning)
+    n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur
     # as a detail: there the vote alone decides (see _SPECK_SIGMAS).
@@ -160,6 +184,190 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
         dist = sq_dist_to(feats, np.einsum("ij,ij->i", feats, feats), centers)
         dist[~near[chunk]] = np.inf
         flat_map[chunk] = dist.argmin(axis=1)
+
+
+def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: FeatureSpec,
+                centers: np.ndarray) -> np.ndarray:
+    """Unite the clusters of ``cluster_map`` that colour and texture cannot tell apart.
+
+    K-means with a position feature cuts a flat area into clusters along lines
+    that follow no edge, and the texture window's blur gives strong edges
+    strips of their own. Each pixel is described by
+    :func:`quantize.texture.region_planes` (Lab colour and the grain of L*, in
+    Lab units, weighted as ``spec`` weighs colour, intensity and texture, the
+    largest of the three taken as 1) and by its texture features in ``X``. Then
+
+    1. a pixel that has, within ``_BAND_RADIUS``, a flat cluster (mean grain
+       under ``_FLAT``) of its own colour (nearer than ``_ALIKE``, and nearer
+       than its own cluster's mean colour) joins the nearest such;
+    2. clusters whose common border shows no difference are united, in rounds
+       (a cluster joins at most one other a round, the least different first)
+       until every border shows one: the mean colours of the pixels within
+       ``_CONTRAST_RADIUS`` of the border, one side against the other, are
+       nearer than ``_ALIKE``, and either both sides are flat or the two
+       clusters' mean texture features are nearer than ``_ALIKE_TEXTURE``.
+
+    ``cluster_map`` (h, w) holds 0..k-1 for the ``k = len(centers)`` clusters of
+    the working copy ``rgb``, whose weighted features are ``X``; it is
+    renumbered in place to 0..k'-1, in the order of the clusters' smallest old
+    numbers. Returns the ``(k', d)`` centres, each the pixel-weighted mean of
+    its parts' ``centers``. With only ``xy`` weighted the clusters are the
+    positions asked for, and stay.
+    """
+    w = spec.weights
+    top = max(w["color"], w["intensity"], w["texture"])
+    k = centers.shape[0]
+    if top == 0 or k == 1:
+        return centers
+    shares = {g: w[g] / top for g in ("color", "intensity", "texture")}
+    planes = region_planes(lab_planes(rgb), {**shares, "xy": 0.0})
+    n_colour = 3 * (shares["color"] > 0) + (shares["intensity"] > 0)
+    texture = X[:, spec.columns.get("texture", slice(0, 0))]
+    # Column by column (Fortran order), as the sums per cluster read them.
+    described = np.empty((X.shape[0], planes.shape[2] + texture.shape[1]), np.float32,
+                         order="F")
+    described[:, :planes.shape[2]] = planes.reshape(-1, planes.shape[2])
+    described[:, planes.shape[2]:] = texture
+    groups = _Groups(n_colour, planes.shape[2] - n_colour)
+    flat_map = cluster_map.reshape(-1)
+    counts = np.bincount(flat_map, minlength=k).astype(np.float64)
+    _join_flat_neighbours(cluster_map, described, groups, k)
+    table = _alike_table(cluster_map, described, groups, k)
+    flat_map[:] = table[flat_map]
+    kept = np.flatnonzero(table >= 0)
+    weights = np.zeros((int(table.max()) + 1, k))
+    weights[table[kept], kept] = counts[kept]
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1.0)
+    return weights @ centers
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Where :func:`unite_alike`'s description columns are: colour first, then grain,
+    then texture features (the rest)."""
+
+    n_colour: int
+    n_grain: int
+
+    @property
+    def colour(self) -> slice:
+        return slice(0, self.n_colour)
+
+    @property
+    def grain(self) -> slice:
+        return slice(self.n_colour, self.n_colour + self.n_grain)
+
+    @property
+    def texture(self) -> slice:
+        return slice(self.n_colour + self.n_grain, None)
+
+
+def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups,
+                          k: int) -> None:
+    """Step 1 of :func:`unite_alike`: pixels join a flat cluster nearby of their own colour."""
+    from scipy import ndimage
+
+    flat_map = cluster_map.reshape(-1)
+    means = _cluster_means(described, flat_map, k)
+    colour = groups.colour
+    flat = np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT
+    own = _sq_distance(described[:, colour], means[flat_map, colour])
+    best = np.minimum(own, _ALIKE ** 2)
+    target = flat_map.copy()
+    for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
+        if box is None or not flat[c]:
+            continue
+        idx = _pixels_near(cluster_map, c, box, _BAND_RADIUS)
+        dist = _sq_distance(described[idx, colour], means[c, colour])
+        closer = dist < best[idx]
+        best[idx[closer]] = dist[closer]
+        target[idx[closer]] = c
+    flat_map[:] = target
+
+
+def _pixels_near(cluster_map: np.ndarray, c: int, box: tuple[slice, slice], r: int
+                 ) -> np.ndarray:
+    """Flat indices of the pixels of other clusters within ``r`` pixels (a square) of
+    cluster ``c``, whose pixels lie in ``box`` (rows, columns) of ``cluster_map``."""
+    from scipy import ndimage
+
+    h, w = cluster_map.shape
+    rows = slice(max(box[0].start - r, 0), min(box[0].stop + r, h))
+    cols = slice(max(box[1].start - r, 0), min(box[1].stop + r, w))
+    part = cluster_map[rows, cols]
+    zone = ndimage.maximum_filter(part == c, size=2 * r + 1) & (part != c)
+    return (np.arange(h)[rows, None] * w + np.arange(w)[None, cols])[zone]
+
+
+def _sq_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances of the rows of ``a`` to ``b`` (a row, or a row each)."""
+    diff = a - b
+    return np.einsum("ij,ij->i", diff, diff)
+
+
+def _alike_table(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups, k: int
+                 ) -> np.ndarray:
+    """Step 2 of :func:`unite_alike`: each cluster's new number ``(k,)``, the united ones
+    sharing one; -1 for a cluster that step 1 left no pixel."""
+    root = np.arange(k)
+    current = cluster_map
+    pixels, texture_sums = group_sums(described[:, groups.texture], cluster_map.ravel(), k)
+    while True:
+        # The mean texture of each united cluster, by its first cluster's number.
+        texture_means = np.zeros_like(texture_sums)
+        np.add.at(texture_means, root, texture_sums)
+        texture_means /= np.maximum(np.bincount(root, weights=pixels, minlength=k), 1.0)[:, None]
+        pairs = _pairs_without_contrast(current, described, groups, texture_means, k)
+        if pairs.size == 0:
+            break
+        # One union per cluster a round, least different first, each judged on borders
+        # measured after the unions before it: a cluster that two others each match on
+        # one side only does not bring them together in one round. On BSDS500 train
+        # photos 1, 5, 9, ... (bench_bsds.py --every 4 --offset 1), F at k = 12 0.498 ->
+        # 0.501 over all alike pairs united at once; at k = 3, 5, 8 within 0.001.
+        united = np.zeros(k, dtype=bool)
+        for a, b in pairs:
+            if not (united[a] or united[b]):
+                root[root == max(a, b)] = min(a, b)
+                united[[a, b]] = True
+        current = root[cluster_map]
+    used = np.unique(root[np.bincount(cluster_map.ravel(), minlength=k) > 0])
+    number = np.full(k, -1, dtype=np.intp)
+    number[used] = np.arange(used.size)
+    return number[root]
+
+
+def _pairs_without_contrast(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups,
+                            texture_means: np.ndarray, k: int) -> np.ndarray:
+    """Pairs ``(E, 2)`` of clusters whose common border shows no difference (step 2 of
+    :func:`unite_alike`): the pixels of ``a`` within ``_CONTRAST_RADIUS`` of ``b`` against
+    those of ``b`` within it of ``a``. Least different colours first. ``texture_means``
+    ``(k, t)`` are the clusters' mean texture features."""
+    from scipy import ndimage
+
+    flat_map = cluster_map.ravel()
+    index, near = [], []
+    for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
+        if box is not None:
+            index.append(_pixels_near(cluster_map, c, box, _CONTRAST_RADIUS))
+            near.append(np.full(index[-1].size, c))
+    pixels = np.concatenate(index)
+    # Side (a, b): the pixels of a near b, grouped by a * k + b.
+    totals, sums = group_sums(described[pixels], flat_map[pixels] * k + np.concatenate(near),
+                              k * k)
+    counts = totals.reshape(k, k)
+    sums = sums.reshape(k, k, -1)
+    a, b = np.nonzero(np.triu((counts > 0) & (counts.T > 0), 1))
+    side_a = sums[a, b] / counts[a, b, None]
+    side_b = sums[b, a] / counts[b, a, None]
+    diff = side_a - side_b
+    flat = ((np.linalg.norm(side_a[:, groups.grain], axis=1) < _FLAT)
+            & (np.linalg.norm(side_b[:, groups.grain], axis=1) < _FLAT))
+    texture = np.linalg.norm(texture_means[a] - texture_means[b], axis=1)
+    colour = np.linalg.norm(diff[:, groups.colour], axis=1)
+    alike = (colour < _ALIKE) & (flat | (texture < _ALIKE_TEXTURE))
+    order = np.argsort(colour[alike], kind="stable")
+    return np.stack([a[alike][order], b[alike][order]], axis=1)
 
 
 def _cluster_means(X: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

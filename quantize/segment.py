@@ -26,7 +26,9 @@ superpixels settle on a quarter of the pixels.
 **With ``n_clusters``** (the k-means clustering of pixels):
 :func:`quantize.pixel_kmeans.cluster_pixels` clusters the working copy's
 pixels on their weighted features, refines the borders between clusters,
-smooths the cluster map and numbers its regions at full resolution.
+unites the clusters that colour and texture cannot tell apart (so that ``n_clusters``
+is the most clusters: a plain area is not cut by position alone), smooths the
+cluster map and numbers its regions at full resolution.
 
 ``segment`` works on arrays and returns a :class:`SegmentResult`; the
 file-level job behind ``quantize segment`` and batch runs is
@@ -285,8 +287,11 @@ class SegmentResult(ReadOnlyArrays):
         its own cluster: ``clusters[r - 1] == r - 1``.
     centers : (K, d) or (R, 3) ndarray of float64
         With ``n_clusters``, the K cluster centres k-means made in the weighted
-        feature space (d features): ``n_clusters`` of them, fewer when the image
-        has fewer distinct feature vectors (with a :class:`ClusterCountWarning`).
+        feature space (d features): ``n_clusters`` of them at most, fewer when the
+        image has fewer distinct feature vectors (with a :class:`ClusterCountWarning`)
+        or when colour and texture cannot tell some clusters apart, which are
+        then one (its centre their centres' mean, weighted by their pixels; a
+        :class:`ClusterCountWarning` when one cluster is left).
         From the region hierarchy, the mean colour (r, g, b, 0..255) of each
         region: ``centers[r - 1]`` is that of region ``r``.
     image : (H, W, 3) ndarray of uint8
@@ -405,8 +410,13 @@ def segment(
         image lying on its side. The :class:`~quantize.io.LoadedImage` that
         ``load_image`` returns is taken too.
     n_clusters : int, optional
-        Cluster the pixels into this many k-means clusters (1 to
-        :data:`MAX_CLUSTERS`) instead of cutting the hierarchy.
+        Cluster the pixels into at most this many k-means clusters (1 to
+        :data:`MAX_CLUSTERS`) instead of cutting the hierarchy. Clusters that
+        colour and texture cannot tell apart (k-means cuts a plain area, or a
+        smooth gradient such as a sky, by position) are united: a plain image
+        gives one region whatever ``n_clusters``, with a
+        :class:`ClusterCountWarning`. With ``color``, ``intensity`` and
+        ``texture`` weights all 0 the clusters are positions, and none unite.
     regions : int, optional
         Cut the hierarchy where this many regions remain (fewer when the image
         has fewer superpixels, or when ``min_region`` merges some, with a
@@ -475,6 +485,10 @@ def segment(
         when the default ``min_region`` merges every region of an image of fewer than
         32 pixels into one, which ``n_clusters`` of 2 or more would otherwise give
         without a word (``min_region=0`` keeps them).
+    ClusterCountWarning
+        With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
+        vectors, or when colour and texture tell none of its parts apart: fewer
+        clusters, or one, are used.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.

@@ -148,8 +148,9 @@ def segment_file(
         JSON-ready record: ``input``, ``outdir``, ``width``, ``height``,
         ``n_clusters`` (as asked; null for the hierarchy), ``clusters_used``
         (the clusters the regions belong to, fewer than ``n_clusters`` when the
-        image has fewer distinct pixels or when smoothing and ``min_region`` leave
-        some cluster no region; null for the hierarchy), ``regions``, ``n_regions``,
+        image has fewer distinct pixels, when colour and texture cannot tell some
+        clusters apart, or when smoothing and ``min_region`` leave some cluster no
+        region; null for the hierarchy), ``regions``, ``n_regions``,
         ``min_region``, ``weights``, ``space``, ``seed`` (the int given, by which k-means
         gives the same regions again; null for ``seed=None`` or a Generator; the
         hierarchy does not use it), ``seconds`` and ``outputs`` (the written file names).
@@ -315,8 +316,9 @@ def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:
     """The k-means clusters ``result``'s regions belong to: fewer than asked when the image
-    has fewer distinct feature vectors, or when the smoothing and the ``min_region`` merges
-    leave some cluster no region (``-k 5 --min-region`` the whole image: one)."""
+    has fewer distinct feature vectors, when colour and texture cannot tell some clusters
+    apart, or when the smoothing and the ``min_region`` merges leave some cluster no
+    region (``-k 5 --min-region`` the whole image: one)."""
     return None if n_clusters is None else int(np.unique(result.clusters).size)
 
 

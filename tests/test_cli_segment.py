@@ -85,6 +85,23 @@ def test_the_summary_line_counts_the_clusters_actually_used(tmp_path):
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (5, 1, 1)
 
 
+def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
+    src = tmp_path / "plain.png"
+    Image.fromarray(np.full((60, 80, 3), (90, 140, 200), np.uint8)).save(src)
+    result = runner.invoke(app, ["segment", str(src), "-k", "8", "-o", str(tmp_path / "s"),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but colour and "
+                             "texture tell no two parts of the image apart; using 1 cluster "
+                             "(-w color=0 and -w texture=0 cluster by position alone)\n")
+    record = json.loads(result.stdout)
+    assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (8, 1, 1)
+    by_position = runner.invoke(app, ["segment", str(src), "-k", "8", "-w", "color=0",
+                                      "-w", "texture=0", "-o", str(tmp_path / "p"), "--json"])
+    assert (by_position.exit_code, by_position.stderr) == (0, "")
+    assert json.loads(by_position.stdout)["clusters_used"] == 8
+
+
 def test_the_summary_line_counts_two_clusters_used_of_five(tmp_path):
     src = tmp_path / "two.png"
     img = _halves()

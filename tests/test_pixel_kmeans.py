@@ -65,3 +65,32 @@ def test_each_working_pixel_counts_for_the_region_under_its_own_box():
     X = np.array([[10.0], [20.0], [30.0]])
     means = _component_means(runs, np.array([0, 0, 1, 2]), small_map, 3, X, 3)
     assert means[1:].ravel().tolist() == [10.0, 20.0, 30.0]
+
+
+def test_unite_alike_joins_clusters_of_one_colour_and_weighs_their_centres_by_pixels():
+    from quantize.features import DEFAULT_TEXTURE_SCALES, feature_array
+    from quantize.pixel_kmeans import unite_alike
+
+    img = np.full((20, 30, 3), 120, np.uint8)
+    X, spec = feature_array(img, check_weights(None), "lab", DEFAULT_TEXTURE_SCALES)
+    cluster_map = np.full((20, 30), 2, np.int32)
+    cluster_map[:, :10] = 0  # cluster 1 has no pixel
+    centers = np.zeros((3, X.shape[1]))
+    centers[1], centers[2] = 10.0, 30.0
+    united = unite_alike(cluster_map, img, X, spec, centers)
+    np.testing.assert_allclose(united, np.full((1, X.shape[1]), (200 * 0 + 400 * 30) / 600))
+    assert cluster_map.tolist() == [[0] * 30] * 20
+
+
+def test_unite_alike_keeps_the_clusters_of_position_alone():
+    from quantize.features import DEFAULT_TEXTURE_SCALES, feature_array
+    from quantize.pixel_kmeans import unite_alike
+
+    img = np.full((20, 30, 3), 120, np.uint8)
+    w = check_weights({"color": 0, "texture": 0})
+    X, spec = feature_array(img, w, "lab", DEFAULT_TEXTURE_SCALES)
+    cluster_map = (np.arange(30)[None, :] >= 15).repeat(20, axis=0).astype(np.int32)
+    centers = np.arange(2 * X.shape[1], dtype=np.float64).reshape(2, -1)
+    united = unite_alike(cluster_map, img, X, spec, centers)
+    assert united is centers
+    assert cluster_map[:, 14:16].tolist() == [[0, 1]] * 20

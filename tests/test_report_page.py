@@ -453,11 +453,12 @@ def test_every_string_is_escaped(tmp_path):
 
 
 def test_segment_mode_shows_the_clusters_the_segmentation_has_not_those_asked(tmp_path):
-    # -k 4 on an image of two distinct feature vectors makes 2 clusters, and its one region
+    # -k 4 on an image of two distinct pixels makes 2 clusters, and its one region
     # belongs to one of them (the command's line: "1 region from 1 cluster"); the page said 4
     from quantize.segment import ClusterCountWarning, RegionCountWarning
 
-    Image.new("RGB", (1, 2), (10, 20, 30)).save(tmp_path / "tiny.png")
+    Image.fromarray(np.array([[[10, 20, 30]], [[200, 20, 30]]], np.uint8)).save(
+        tmp_path / "tiny.png")
     with pytest.warns(ClusterCountWarning, match="using 2 clusters"), \
             pytest.warns(RegionCountWarning, match="^n_clusters=4 gives 1 region: the default"):
         record = segment_file(tmp_path / "tiny.png", tmp_path / "tiny", n_clusters=4, seed=0)

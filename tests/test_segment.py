@@ -1218,3 +1218,80 @@ def test_no_hierarchy_region_is_smaller_than_a_superpixel_fragment(side, floor):
         assert (small.labels == small.labels[20, 20]).sum() == 48  # the docstring's example
         clustered = segment(dot(2), 2, min_region=0, weights={"xy": 0, "texture": 0}, seed=0)
         assert ((clustered.labels == clustered.labels[20, 20]) == (dot(2)[..., 1] == 0)).all()
+
+
+# --------------------------------------------------------------------------
+# The k-means path: k is the most clusters; position alone does not cut a flat area
+# --------------------------------------------------------------------------
+
+
+def _two_halves(shape=(60, 80)):
+    """Red left half, blue right half (the right one from column ``w // 2``)."""
+    img = np.zeros((*shape, 3), np.uint8)
+    img[:, : shape[1] // 2] = (200, 40, 40)
+    img[:, shape[1] // 2:] = (40, 40, 200)
+    return img
+
+
+@pytest.mark.parametrize("k", [2, 5, 8, 12])
+def test_a_plain_image_gives_one_region_whatever_k(k):
+    img = np.full((60, 80, 3), (90, 140, 200), np.uint8)
+    with pytest.warns(ClusterCountWarning, match=rf"^n_clusters={k} but colour and texture "
+                                                 "tell no two parts of the image apart; "
+                                                 "using 1 cluster"):
+        result = segment(img, k, seed=0)
+    np.testing.assert_array_equal(result.labels, np.ones((60, 80), np.int32))
+    assert result.clusters.tolist() == [0]
+    assert result.centers.shape[0] == 1
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8, 12])
+@pytest.mark.parametrize("shape", [(60, 80), (45, 71)])
+def test_two_halves_give_two_regions_split_on_the_right_column(k, shape):
+    result = segment(_two_halves(shape), k, seed=0)
+    expected = np.ones(shape, np.int32)
+    expected[:, shape[1] // 2:] = 2
+    np.testing.assert_array_equal(result.labels, expected)
+    assert sorted(result.clusters.tolist()) == [0, 1]
+
+
+def test_a_plain_image_with_noise_gives_one_region(rng):
+    img = np.clip(rng.normal((90, 140, 200), 2.0, (60, 80, 3)), 0, 255).astype(np.uint8)
+    with pytest.warns(ClusterCountWarning, match="using 1 cluster"):
+        result = segment(img, 6, seed=0)
+    assert result.n_regions == 1
+
+
+def test_a_smooth_gradient_is_not_cut_by_position():
+    # A sky-like ramp, light blue to blue over 120 columns: no border shows a difference.
+    ramp = np.linspace(0.0, 1.0, 120)[None, :, None]
+    img = np.rint((1 - ramp) * (170, 200, 235) + ramp * (60, 110, 200)).astype(np.uint8)
+    with pytest.warns(ClusterCountWarning, match="using 1 cluster"):
+        result = segment(np.repeat(img, 50, axis=0), 5, seed=0)
+    assert result.n_regions == 1
+
+
+@pytest.mark.parametrize("k", [4, 8, 12])
+def test_flat_quadrants_with_noise_keep_their_four_regions(rng, k):
+    # Without texture (whose window makes strips of the borders, which k-means then
+    # mixes with the quadrants): the clusters that position cuts a quadrant into unite.
+    img, truth = quadrants(rng, (64, 80), noise=3.0)
+    result = segment(img, k, weights={"texture": 0}, seed=0)
+    np.testing.assert_array_equal(result.labels, truth + 1)
+    assert sorted(result.clusters.tolist()) == [0, 1, 2, 3]
+
+
+def test_position_alone_still_cuts_a_plain_image_into_k_clusters():
+    # With colour and texture off the clusters are the positions asked for.
+    img = np.full((60, 80, 3), 128, np.uint8)
+    result = segment(img, 4, weights={"color": 0, "texture": 0}, seed=0)
+    assert sorted(set(result.clusters.tolist())) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("k", [3, 8])
+def test_united_clusters_are_at_most_k_and_numbered_from_0(rng, k):
+    img, _ = quadrants(rng, (48, 64), noise=3.0)
+    img[:, :20] = 128  # a flat band that k-means cuts by position
+    result = segment(img, k, seed=0)
+    used = sorted(set(result.clusters.tolist()))
+    assert used == list(range(result.centers.shape[0])) and len(used) <= k

@@ -149,7 +149,8 @@ def test_outputs_exist_with_the_right_types_and_agree_with_the_api(photo_path, t
     assert document["region_stats"] == api.region_stats()
     assert record["outputs"] == list(OUTPUT_FILES)
     assert record["n_clusters"] == document["n_clusters"] == 4
-    assert record["clusters_used"] == document["clusters_used"] == len(set(api.clusters)) == 4
+    assert record["clusters_used"] == document["clusters_used"] == len(set(api.clusters))
+    assert 1 <= record["clusters_used"] <= 4
     json.dumps(record)  # JSON-able
 
 

@@ -63,8 +63,10 @@ Writes into the output folder (-o), segments.json last:
 \b
 By default regions come from a hierarchy of merges of superpixels, cut at the
 default border strength; --regions N cuts it at N regions instead, -k K
-clusters the pixels by k-means into K clusters (each may form several regions;
-K at most {max_clusters}: use --regions N for many regions).
+clusters the pixels by k-means into at most K clusters (each may form several
+regions; K at most {max_clusters}: use --regions N for many regions). Clusters
+that colour and texture cannot tell apart are one: a plain area, or a smooth
+sky, is not cut by position.
 \b
 Weights (-w NAME=VALUE, repeatable; unnamed groups keep their default):
   color      colour (CIELAB, or RGB with --space rgb)
@@ -130,8 +132,9 @@ def segment_command(
         show_default=False, parser=path)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
-        help="Cluster the pixels into K k-means clusters, 1..256 (each may "
-        "form several regions) instead of cutting the region hierarchy.",
+        help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "
+        "form several regions; clusters that colour and texture cannot tell apart are "
+        "one) instead of cutting the region hierarchy.",
         show_default=False)] = None,
     regions: Annotated[int | None, typer.Option(
         "--regions", metavar="N", help="Cut the region hierarchy where N >= 1 regions remain "

@@ -395,9 +395,9 @@ def _sort_keys(row: Mapping[str, Any], rank: int, mode: str) -> dict[str, str]:
 
 def _clusters(row: Mapping[str, Any]) -> Any:
     """The k-means clusters a segmentation has: ``clusters_used``, fewer than the ``-k``
-    asked (``n_clusters``) when the image has fewer distinct feature vectors or some
-    cluster is left no region, as the command's line says; ``n_clusters`` for a record
-    without it."""
+    asked (``n_clusters``) when the image has fewer distinct feature vectors, colour and
+    texture cannot tell some clusters apart or some cluster is left no region, as the
+    command's line says; ``n_clusters`` for a record without it."""
     used = row.get("clusters_used")
     return used if _number(used) else row.get("n_clusters")
 
