@@ -179,7 +179,7 @@ def segment_file(
     >>> image = np.zeros((24, 36, 3), np.uint8); image[:, 18:] = [200, 40, 40]
     >>> Image.fromarray(image).save(photo)
     >>> record = segment_file(photo, os.path.join(folder.name, "flag.segments"),
-    ...                       n_clusters=2)
+    ...                       n_clusters=2, seed=0)
     >>> record["n_regions"], record["outputs"]
     (2, ['labels.png', 'segmented.png', 'boundaries.png', 'overlay.png', 'segments.json'])
     >>> folder.cleanup()

@@ -319,7 +319,7 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
                 given = " ".join(f"-w {piece}" for piece in pieces)
                 raise ValueError(f"-w {pair!r} is not valid; expected one NAME=NUMBER per -w: "
                                  f"{given}")
-            if name and "=" in pair:
+            if name and "=" in pair and "," not in pair:
                 raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NUMBER "
                                  "a plain decimal number, e.g. 2, 0.5 or 1e-3")
             raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
