@@ -93,7 +93,6 @@ from .errors import (
     OutputExistsError,
     warn_caller,
 )
-from .gif_canvas import GifFrames, first_gif_frame, gif_images
 from .names import (
     folded_name,
     natural_key,
@@ -270,7 +269,11 @@ def _load_keyed(im: Image.Image) -> Image.Image:
     that does not cover the screen is drawn on a transparent one
     (:func:`~quantize.gif_canvas.first_gif_frame`), as browsers show it.
     """
-    shown = first_gif_frame(im)
+    shown = None
+    if im.format == "GIF":  # the GIF canvas module is loaded for GIFs only
+        from .gif_canvas import first_gif_frame
+
+        shown = first_gif_frame(im)
     if shown is not None:
         return shown
     gray_key = low_depth_gray_key(im)
@@ -1785,6 +1788,8 @@ class _GifFramesRead:
     def __init__(self, image: Image.Image, state: tuple[Any, ...]):
         self.state = state
         self.image = weakref.ref(image)
+        from .gif_canvas import GifFrames, gif_images
+
         self._reader = second_reader(image, shared=True)
         images = gif_images(self._reader)
         self._frames = (GifFrames(self._reader, images)

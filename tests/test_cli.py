@@ -360,6 +360,7 @@ def test_the_batch_package_gives_every_name_it_lists_on_first_use():
                                              "'bogus'$"):
         batch.bogus  # noqa: B018
 
+
 def test_reducing_a_file_from_the_command_line_loads_no_heavy_module(tmp_path):
     """The whole single-file path: decode, fit, encode, summary line."""
     import numpy as np
@@ -383,6 +384,14 @@ def _loaded_by_reduce(tmp_path: Path, image: Any, k: int, module: str) -> bool:
                           check=True)
     assert out.exists()
     return done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_reducing_a_png_does_not_load_the_gif_canvas(tmp_path):
+    """quantize.gif_canvas (about 2 ms of imports) draws GIF frames only."""
+    from PIL import Image
+
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4,
+                                 "quantize.gif_canvas")
 
 
 def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
