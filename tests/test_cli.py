@@ -1528,6 +1528,11 @@ def test_user_errors_keep_a_reason_naming_a_file_with_a_newline_whole(capsys, er
      "--outdir: no such option; did you mean --output? (see 'quantize segment --help')"),
     (["segment", "a.png", "--threads", "2"],
      "--threads: no such option (see 'quantize segment --help')"),
+    # pngquant's --speed is no --seed; the version is the program's, not a command's
+    (["reduce", "a.png", "--speed", "1"],
+     "--speed: no such option; quantize has no speed setting (see 'quantize reduce --help')"),
+    (["reduce", "--version"], "--version: no such option; the version is 'quantize --version' "
+                              "(see 'quantize reduce --help')"),
 ])
 def test_an_unknown_option_is_named_with_the_options_it_may_be_a_typo_of(args, message):
     # click said "No such option: --bogus (Possible options: --jobs)": close only by the

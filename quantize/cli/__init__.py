@@ -950,6 +950,12 @@ _OTHER_NAMES = {
     "--out-dir": "--output",
     "--out": "--output",
 }
+#: Options of other tools that no quantize option stands for, and what to say instead of
+#: proposing the option they look like (pngquant's ``--speed`` is no ``--seed``).
+_NO_COUNTERPART = {
+    "--speed": "quantize has no speed setting",
+    "--version": "the version is 'quantize --version'",
+}
 
 
 def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
@@ -958,6 +964,10 @@ def _unknown_option(exc: Any, params: Sequence[Any], ctx: Any) -> Exception:
     (``_OTHER_NAMES``), hidden ones left out."""
     names = [name for p in params if not getattr(p, "hidden", False)
              for name in (*p.opts, *p.secondary_opts)]
+    instead = _NO_COUNTERPART.get(exc.option_name)
+    if instead and exc.option_name not in names:
+        return click_errors.NoSuchOption(
+            exc.option_name, f"{exc.option_name}: no such option; {instead}", ctx=exc.ctx or ctx)
     close = close_options(exc.option_name, names)
     other = _OTHER_NAMES.get(exc.option_name)
     if other in names and other not in close:
