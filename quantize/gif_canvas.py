@@ -222,6 +222,7 @@ class GifCanvas:
         self._fp, self._images = fp, images
         w, h = size
         self._canvas = np.zeros((h, w, 4), np.uint8)
+        self._pixels = self._canvas.view(np.uint32)[..., 0]  # a pixel's RGBA as one number
         self._next = 0
         self._undo: tuple[GifImage, np.ndarray | None] | None = None
 
@@ -240,14 +241,11 @@ class GifCanvas:
         self._undo = (image, covered)
         if region.size:
             indices = self._indices(image)[:region.shape[0], :region.shape[1]]
-            shown = np.ones(indices.shape, bool) if image.transparent is None else (
-                indices != image.transparent)
-            if image.table is None:
-                colours = np.repeat(indices[..., None], 3, axis=2)
+            colours = _opaque_table(image.table)[indices]
+            if image.transparent is None:
+                self._pixels[box] = colours
             else:
-                colours = image.table[indices]
-            region[shown, :3] = colours[shown]
-            region[shown, 3] = 255
+                np.copyto(self._pixels[box], colours, where=indices != image.transparent)
         return self._canvas.copy()
 
     def _dispose(self, image: GifImage, covered: np.ndarray | None) -> None:
@@ -275,6 +273,14 @@ class GifCanvas:
         with Image.open(io.BytesIO(alone)) as one:
             one.load()
             return np.asarray(one, dtype=np.uint8)
+
+
+def _opaque_table(table: np.ndarray | None) -> np.ndarray:
+    """``(256,)`` uint32: each entry of a colour table ``(256, 3)`` as opaque RGBA bytes
+    viewed as one number; without a table (None) the index as a grey level."""
+    rgba = np.full((256, 4), 255, np.uint8)
+    rgba[:, :3] = np.arange(256, dtype=np.uint8)[:, None] if table is None else table
+    return rgba.view(np.uint32)[:, 0]
 
 
 def _raw_sub_blocks(fp: Any) -> bytes:
