@@ -755,13 +755,21 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     :func:`quantize.reconstruct.hierarchy.enlarged_border_map`.
 
     Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` of its cues as
-    ``_cue_logit`` gives it.
+    ``_cue_logit`` gives it, worked out here from the parts of ``_border_parts``: the terms
+    of a superpixel border's cues and of its border means once per border, those of a
+    pixel's own cues once per pixel.
     """
-    where, side, cues = _border_cues(lab, w)
-    z = _cue_logit(cues)
+    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    n_pairs = per_pair.shape[1]
+    single = pair[:n_single]
+    mix = np.array([_CUE_WEIGHTS[f"border mean {name}"] for name in _OWN_CUES]) @ own
+    means = (np.bincount(single, mix[at[:n_single]], n_pairs)
+             / np.maximum(np.bincount(single, minlength=n_pairs), 1))
+    z = (_cue_terms(per_pair, _PAIR_CUES) + means + _CUE_BIAS)[pair]
+    z += _cue_terms(own, _OWN_CUES)[at]
     value = np.sqrt(1.0 / (1.0 + np.exp(-z)))
     # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
-    value[cues[:, list(_CUE_WEIGHTS).index("log1p g1")] == 0] = 0.0
+    value[(own[_OWN_CUES.index("log1p g1")] == 0)[at]] = 0.0
     maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
     maps[side, where] = value
     right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
@@ -774,12 +782,21 @@ def _cue_logit(cues: np.ndarray) -> np.ndarray:
     """The logistic model's ``z`` ``(n,)`` of border entries' cues ``(n, 26)``, in the order
     of ``_CUE_WEIGHTS``: ``_CUE_BIAS`` plus the weighted cues plus the weighted hinges at
     ``_CUE_KNOTS`` (``_hinge_terms``), a piecewise-linear term for each of the first 16."""
-    z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
-    hinged = np.ascontiguousarray(cues[:, : len(_CUE_KNOTS)].T)  # a column at a time
-    for cue, knots, weights in zip(hinged, _CUE_KNOTS.values(), _CUE_HINGE_WEIGHTS.values(),
-                                   strict=True):
-        for knot, weight in zip(knots, weights, strict=True):
-            z += weight * np.maximum(cue - knot, 0.0)
+    return _cue_terms(np.ascontiguousarray(cues.T), list(_CUE_WEIGHTS)) + _CUE_BIAS
+
+
+def _cue_terms(rows: np.ndarray, names: list[str]) -> np.ndarray:
+    """The sum ``(n,)`` of the terms in ``z`` of the cues ``rows`` ``(k, n)`` named ``names``:
+    each cue's weight times it, and its hinge weights times its hinges if it has knots."""
+    z = np.array([_CUE_WEIGHTS[name] for name in names]) @ rows
+    hinge = np.empty(rows.shape[1])
+    for cue, name in zip(rows, names, strict=True):
+        for knot, weight in zip(_CUE_KNOTS.get(name, ()), _CUE_HINGE_WEIGHTS.get(name, ()),
+                                strict=True):
+            np.subtract(cue, knot, out=hinge)
+            np.maximum(hinge, 0.0, out=hinge)
+            hinge *= weight
+            z += hinge
     return z
 
 
@@ -916,12 +933,35 @@ def _border_cues(lab: np.ndarray, w: dict[str, float]
     (``_border_means``). The pixel's own cues are worked out once per pixel, whatever
     its entries.
     """
+    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    b, relative, spectral, length, mean_edge, height = per_pair[:, pair]
+    own = own[:, at]
+    columns = [
+        b, own[0], relative, spectral, *own[1:3], length, mean_edge, height, *own[3:],
+        *_border_means(own, pair, n_single),
+    ]
+    return where, side, np.stack(columns, axis=1)
+
+
+# The cues of _border_cues that belong to a superpixel border, and those of a pixel.
+_PAIR_CUES = ["log b", "relative height", "spectral", "log length", "log1p mean edge",
+              "log1p height"]
+_OWN_CUES = [name for name in list(_CUE_WEIGHTS)[:len(_CUE_KNOTS)] if name not in _PAIR_CUES]
+
+
+def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...]:
+    """The parts of ``_border_cues``: ``where`` and ``side``; each entry's superpixel border
+    ``pair`` and the index ``at`` of its pixel among the border pixels; the cues
+    ``(6, n_pairs)`` of each superpixel border, in the order of ``_PAIR_CUES``; the cues
+    ``(10, n_pixels)`` of each border pixel (``_pixel_cues``, the order of ``_OWN_CUES``);
+    and the number of entries on one border (the first ones).
+    """
     edges = edge_strength(lab)
     tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
     strength, relative, spectral = _open_border_strength(tree)
-    per_pair = np.stack([strength, relative, spectral, np.log(tree.pair_lengths),
+    per_pair = np.stack([np.log(strength + 1e-4), relative, spectral, np.log(tree.pair_lengths),
                          np.log1p(tree.pair_edges / tree.pair_lengths),
-                         np.log1p(tree.pair_heights)])
+                         np.log1p(tree.pair_heights)]).astype(np.float64, copy=False)
     right, below = (pair.ravel() for pair in tree.border_pairs())
     on_right, on_below = np.flatnonzero(right >= 0), np.flatnonzero(below >= 0)
     on_both = np.flatnonzero((right >= 0) & (below >= 0))
@@ -930,16 +970,10 @@ def _border_cues(lab: np.ndarray, w: dict[str, float]
     stronger = np.where(strength[right[on_both]] >= strength[below[on_both]],
                         right[on_both], below[on_both])
     pair = np.concatenate([right[on_right], below[on_below], stronger])
-    b, relative, spectral, length, mean_edge, height = per_pair[:, pair]
     pixels = np.union1d(on_right, on_below)
     own = _pixel_cues(lab, w, edges, *np.divmod(pixels, lab.shape[2]))
-    own = own[:, np.searchsorted(pixels, where)]
-    columns = [
-        np.log(b + 1e-4), own[0], relative, spectral, *own[1:3], length, mean_edge, height,
-        *own[3:],
-        *_border_means(own, pair, on_right.size + on_below.size),
-    ]
-    return where, side, np.stack(columns, axis=1).astype(np.float64, copy=False)
+    return (where, side, pair, np.searchsorted(pixels, where), per_pair,
+            own.astype(np.float64, copy=False), on_right.size + on_below.size)
 
 
 def _border_means(own: np.ndarray, pair: np.ndarray, n_single: int) -> np.ndarray:
