@@ -2,9 +2,10 @@
 
 Run on demand: ``python benchmarks/fit_boundary_cues.py [--every 2 --offset 0]``
 (``--offset`` may name several: ``--every 4 --offset 0 1`` fits on photos 0, 1, 4, 5, ...);
-pytest does not collect it. It prints ``_CUE_WEIGHTS`` and ``_CUE_BIAS`` for
-``quantize/segment.py``; check the result with ``bench_bsds.py --split train`` on
-images it was not fitted on before pasting it in. Only the train split is read.
+pytest does not collect it. It prints ``_CUE_WEIGHTS``, ``_CUE_KNOTS``,
+``_CUE_HINGE_WEIGHTS`` and ``_CUE_BIAS`` for ``quantize/segment.py``; check the
+result with ``bench_bsds.py --split train`` on images it was not fitted on before
+pasting it in. Only the train split is read.
 
 For each photo, ``quantize.segment._own_size_border_cues`` gives the open map's
 border pixels and their cues (those of ``_border_cues``, which ``boundary_map`` calls,
@@ -16,7 +17,10 @@ counts a second border running beside the first, which the matching cannot
 pair, and fits a model that ranks such pixels too high.) The model is a
 logistic regression on a random quarter of the border pixels, fitted by
 Newton's method on the cross-entropy with a small L2 penalty on the
-standardised cues; ``boundary_map`` takes the square root of its probability.
+standardised terms; ``boundary_map`` takes the square root of its probability.
+Its terms are the cues and, for each cue but the border means, its hinges
+``max(0, cue - knot)`` at knots fixed before the fit, the cue's
+``KNOT_QUANTILES`` on the rows fitted on: each cue's term is piecewise linear.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import math
 
 import numpy as np
 from bench_bsds import DATA, TOLERANCE, image_ids, load_case
+
+# The knots of each cue's hinges: these quantiles of its fitted-on values.
+KNOT_QUANTILES = (0.25, 0.5, 0.75)
 
 
 def photo_rows(ident: str, rng: np.random.Generator, share: float
@@ -71,8 +78,14 @@ def fit_logistic(x: np.ndarray, target: np.ndarray, l2: float = 1e-3, n_iter: in
     return weights, float(coef[-1] - weights @ mean)
 
 
+def knots_of(cues: np.ndarray, n_hinged: int) -> np.ndarray:
+    """Knots ``(n_hinged, len(KNOT_QUANTILES))``: those quantiles of each of the first
+    ``n_hinged`` columns of ``cues`` ``(m, k)``."""
+    return np.quantile(cues[:, :n_hinged], KNOT_QUANTILES, axis=0).T
+
+
 def main(argv: list[str] | None = None) -> None:
-    from quantize.segment import _CUE_WEIGHTS
+    from quantize.segment import _CUE_WEIGHTS, _hinge_terms
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--every", type=int, default=2)
@@ -88,14 +101,23 @@ def main(argv: list[str] | None = None) -> None:
     ids = [ident for i, ident in enumerate(image_ids(DATA, "train"))
            if i % args.every in args.offset]
     rows = [photo_rows(ident, rng, args.share) for ident in ids]
-    weights, bias = fit_logistic(np.vstack([r[0] for r in rows]),
+    cues = np.vstack([r[0] for r in rows])
+    hinged = [name for name in _CUE_WEIGHTS if not name.startswith("border mean ")]
+    knots = knots_of(cues, len(hinged))
+    weights, bias = fit_logistic(np.hstack([cues, _hinge_terms(cues, knots)]),
                                  np.concatenate([r[1] for r in rows]))
     first = sorted(o + k * args.every for k in range(2) for o in args.offset)
     print(f"# {len(ids)} BSDS500 train photos: {', '.join(map(str, first))}, ...")
     print("_CUE_WEIGHTS = {")
-    for name, value in zip(_CUE_WEIGHTS, weights, strict=True):
+    for name, value in zip(_CUE_WEIGHTS, weights, strict=False):
         print(f"    {name!r}: {value:.4f},")
     print("}")
+    hinge_weights = weights[len(_CUE_WEIGHTS):].reshape(knots.shape)
+    for table, values in (("_CUE_KNOTS", knots), ("_CUE_HINGE_WEIGHTS", hinge_weights)):
+        print(f"{table} = {{")
+        for name, row in zip(hinged, values, strict=True):
+            print(f"    {name!r}: ({', '.join(f'{v:.4f}' for v in row)}),")
+        print("}")
     print(f"_CUE_BIAS = {bias:.4f}")
 
 

@@ -213,16 +213,65 @@ _COARSE_MIN_SIDE = 48
 # g and g / m at sigma 2.5 with 7-pixel boxes 0.704 / 0.721, the squares of four
 # leading cues 0.703 / 0.720, the chi-squared distance of the two superpixels' whole
 # colour histograms 0.703 / 0.715, and an L* histogram mix 0.704 / 0.716.
+# Then a better combination of the same cues: z also adds, for each of the first 16 cues,
+# weights on its hinges max(0, cue - knot) at three knots (_CUE_KNOTS: the cue's quartiles
+# on the fitted pixels), so that each cue's term is piecewise linear, and the model reads
+# ten more cues, the mean of each of the pixel's own ones along its superpixel border
+# (how the border does as a whole). Refitted on photos 0, 1, 4, 5, ... (fit_boundary_cues.py
+# --every 4 --offset 0 1). From cached cues on photos 2, 6, 10, ... (50, fitted on by
+# neither; 30 levels; 0.703 / 0.716 as before): hinges alone 0.707 / 0.722 (five knots at
+# deciles 0.1 to 0.9 0.706 / 0.724), border means alone 0.706 / 0.722 (medians in place
+# of means 0.706 / 0.720), both 0.709 / 0.727; the products of pairs of the six (eight)
+# leading cues 0.704 / 0.716 (0.705 / 0.721), with the hinges 0.707 / 0.723, with the
+# hinges and border means 0.709 / 0.726. Both kept, with one more change: an entry on two
+# borders used to take the last three border cues of the border numbered last, often a
+# faint one crossing the strong one, which the steeper model turned into dips at every
+# junction of a strong border (a larger step then scored below a smaller one); it now
+# takes all its border cues from the stronger of the two (by b). On photos 3, 7, 11, ...
+# (50; bench_bsds.py --split train --every 4 --offset 3, 99 levels, the two runs side by
+# side, twice): ODS F 0.714 -> 0.725, OIS F 0.734 -> 0.743; CPU time per photo 0.93x ->
+# 1.05x and 0.96x -> 0.98x felzenszwalb's (on 12 of those photos, interleaved, medians of
+# 3: 0.97x -> 1.02x, 5% more time than before). The first version (junctions as before,
+# the hinges as one matrix product) scored 0.725 / 0.743 there, at 1.32x (1.00x before).
+# The model is now worked out once per superpixel border and once per pixel rather than
+# per entry (_open_border_values), with the same maps: its part of the map (all but the
+# hierarchy, the gradient, the pixels' cues and b) takes 9.6 ms a photo on those 12
+# photos, against 15.1 ms per entry and 11.4 ms for the model before the hinges (medians
+# of 3 rounds); two runs side by side, 0.85x -> 0.83x and 0.89x -> 0.84x felzenszwalb's
+# CPU time (interleaved on the 12, medians of 3: 1.01x -> 0.97x, and 1.04x per entry).
 _CUE_WEIGHTS = {
-    "log b": 0.1997, "log coarse": 1.6625, "relative height": 1.1749, "spectral": 1.5072,
-    "log1p g1": 0.0903, "log g1 / m1": 0.0077, "log length": -0.0838,
-    "log1p mean edge": 0.2079, "log1p height": 0.0878,
-    "log1p colour 3": 0.2716, "log1p colour 11": 0.0163,
-    "log1p spread 3": 0.0088, "log1p spread 11": -0.7916,
-    "log1p texture 3": 0.4209, "log1p texture 11": 0.397,
-    "log1p colour mix": 2.2583,
+    "log b": 0.1714, "log coarse": -0.1684, "relative height": 0.1406, "spectral": 1.1504,
+    "log1p g1": 0.242, "log g1 / m1": -0.2288, "log length": 0.1882, "log1p mean edge": 0.2211,
+    "log1p height": 0.0999, "log1p colour 3": 0.2848, "log1p colour 11": 0.3025,
+    "log1p spread 3": 0.0939, "log1p spread 11": 0.1371, "log1p texture 3": 0.2394,
+    "log1p texture 11": 0.2725, "log1p colour mix": 0.5219, "border mean log coarse": 1.1607,
+    "border mean log1p g1": -0.238, "border mean log g1 / m1": 0.2556,
+    "border mean log1p colour 3": -0.2237, "border mean log1p colour 11": -0.0492,
+    "border mean log1p spread 3": 0.0178, "border mean log1p spread 11": -0.8239,
+    "border mean log1p texture 3": 0.3224, "border mean log1p texture 11": 0.3629,
+    "border mean log1p colour mix": 1.1003,
 }
-_CUE_BIAS = -4.4727
+_CUE_KNOTS = {
+    "log b": (-1.4953, -1.1302, -0.8362), "log coarse": (-0.6931, -0.454, -0.3239),
+    "relative height": (0.2692, 0.4273, 0.5877), "spectral": (0.1027, 0.1644, 0.2475),
+    "log1p g1": (0.9049, 1.4941, 2.0276), "log g1 / m1": (-0.4891, -0.2439, -0.0967),
+    "log length": (2.8332, 3.2189, 3.6376), "log1p mean edge": (1.0786, 1.5835, 2.0066),
+    "log1p height": (1.175, 1.7549, 2.3572), "log1p colour 3": (1.7498, 2.4722, 3.0653),
+    "log1p colour 11": (1.8063, 2.465, 3.0541), "log1p spread 3": (1.056, 1.8009, 2.3529),
+    "log1p spread 11": (1.6497, 2.245, 2.6722), "log1p texture 3": (0.8372, 1.4969, 2.0714),
+    "log1p texture 11": (0.9809, 1.5575, 2.1042), "log1p colour mix": (0.1155, 0.2866, 0.501),
+}
+_CUE_HINGE_WEIGHTS = {
+    "log b": (0.1518, 0.2877, 0.3267), "log coarse": (-0.1684, 2.8481, 1.6694),
+    "relative height": (-0.32, -0.1636, 0.4524), "spectral": (0.8719, 0.0406, -1.9802),
+    "log1p g1": (0.0905, -0.1899, -0.3627), "log g1 / m1": (0.1053, 0.6276, 0.2278),
+    "log length": (-0.3474, -0.175, 0.2057), "log1p mean edge": (0.2207, 0.3524, 0.0732),
+    "log1p height": (0.0375, 0.0499, -0.0882), "log1p colour 3": (0.1135, -0.1675, 0.0762),
+    "log1p colour 11": (0.0043, -0.5044, -0.1817), "log1p spread 3": (0.0305, -0.0368, -0.0301),
+    "log1p spread 11": (-0.4899, -0.4082, 0.2761), "log1p texture 3": (0.136, -0.0748, 0.0922),
+    "log1p texture 11": (0.011, -0.0946, -0.0344), "log1p colour mix": (0.5477, -0.0191, 0.6608),
+}
+_CUE_BIAS = -6.0624
 _CUE_BOXES = (3, 11)
 _CUE_COLOUR_BINS = 8
 _CUE_MIX_RADIUS = 8
@@ -623,7 +672,8 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     downscaled working copy.
 
     By default (open borders) the strength of a border pixel is learned:
-    ``sqrt(1 / (1 + exp(-z)))``, ``z`` a weighted sum of cues whose weights were
+    ``sqrt(1 / (1 + exp(-z)))``, ``z`` a sum of a piecewise-linear function of
+    each cue (a weight on the cue and one on its excess over each of three knots),
     fitted (a logistic regression) on half of BSDS500 train, to tell which border
     pixels people draw. The cues: the border's height relative to ``h90``, the
     image's own 90th-percentile merge height (so a low-contrast photo's borders
@@ -642,11 +692,13 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     the chi-squared distance between the histograms of 8 k-means colours of the
     image in boxes on either side of it (17 x 8 pixels, or 8 x 8 at its corners
     on the diagonals; the strongest of four orientations), which tells apart
-    two mixes of colours that box means blur together. A border across colour
+    two mixes of colours that box means blur together; and the mean of each of
+    the pixel's own cues along its superpixel border. A border across colour
     that does not change at all within 3 pixels has strength 0. On the BSDS500
     train photos it was not fitted on, the model scored ODS F +0.009 and OIS F
     +0.007 over the fixed formula it replaced, ``sqrt(b * g / (g + 2) * g / m) *
-    (0.5 + 0.5 c)``, and the colour mix then added +0.006 and +0.007 (README).
+    (0.5 + 0.5 c)``; the colour mix then added +0.006 and +0.007, and the
+    piecewise-linear terms with the border means +0.011 and +0.009 (README).
     The open map's superpixels settle on a quarter of the pixels, which is
     faster and scores the same. A threshold then gives borders that may be
     open. With ``closed=True`` the map is ``s`` itself:
@@ -682,7 +734,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     >>> img[:, 15:] = 200
     >>> closed, open_ = boundary_map(img, closed=True), boundary_map(img)
     >>> [round(float(closed[10, 14]), 2), round(float(open_[10, 14]), 2)]
-    [0.89, 0.85]
+    [0.89, 0.89]
     >>> set(closed.argmax(axis=1).tolist()), set(open_.argmax(axis=1).tolist())
     ({14}, {14})
     """
@@ -722,20 +774,57 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     right border alone, on their lower border alone, and on both (0 off a border); see
     :func:`quantize.reconstruct.hierarchy.enlarged_border_map`.
 
-    Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` the weighted sum
-    of its cues plus ``_CUE_BIAS``.
+    Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` of its cues as
+    ``_cue_logit`` gives it, worked out here from the parts of ``_border_parts``: the terms
+    of a superpixel border's cues and of its border means once per border, those of a
+    pixel's own cues once per pixel.
     """
-    where, side, cues = _border_cues(lab, w)
-    z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
+    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    n_pairs = per_pair.shape[1]
+    single = pair[:n_single]
+    mix = np.array([_CUE_WEIGHTS[f"border mean {name}"] for name in _OWN_CUES]) @ own
+    means = (np.bincount(single, mix[at[:n_single]], n_pairs)
+             / np.maximum(np.bincount(single, minlength=n_pairs), 1))
+    z = (_cue_terms(per_pair, _PAIR_CUES) + means + _CUE_BIAS)[pair]
+    z += _cue_terms(own, _OWN_CUES)[at]
     value = np.sqrt(1.0 / (1.0 + np.exp(-z)))
     # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
-    value[cues[:, list(_CUE_WEIGHTS).index("log1p g1")] == 0] = 0.0
+    value[(own[_OWN_CUES.index("log1p g1")] == 0)[at]] = 0.0
     maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
     maps[side, where] = value
     right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
     on_both = np.zeros(right.shape, dtype=bool)
     on_both.flat[where[side == _BOTH]] = True
     return right, below, np.where(on_both, both, np.maximum(right, below))
+
+
+def _cue_logit(cues: np.ndarray) -> np.ndarray:
+    """The logistic model's ``z`` ``(n,)`` of border entries' cues ``(n, 26)``, in the order
+    of ``_CUE_WEIGHTS``: ``_CUE_BIAS`` plus the weighted cues plus the weighted hinges at
+    ``_CUE_KNOTS`` (``_hinge_terms``), a piecewise-linear term for each of the first 16."""
+    return _cue_terms(np.ascontiguousarray(cues.T), list(_CUE_WEIGHTS)) + _CUE_BIAS
+
+
+def _cue_terms(rows: np.ndarray, names: list[str]) -> np.ndarray:
+    """The sum ``(n,)`` of the terms in ``z`` of the cues ``rows`` ``(k, n)`` named ``names``:
+    each cue's weight times it, and its hinge weights times its hinges if it has knots."""
+    z = np.array([_CUE_WEIGHTS[name] for name in names]) @ rows
+    hinge = np.empty(rows.shape[1])
+    for cue, name in zip(rows, names, strict=True):
+        for knot, weight in zip(_CUE_KNOTS.get(name, ()), _CUE_HINGE_WEIGHTS.get(name, ()),
+                                strict=True):
+            np.subtract(cue, knot, out=hinge)
+            np.maximum(hinge, 0.0, out=hinge)
+            hinge *= weight
+            z += hinge
+    return z
+
+
+def _hinge_terms(cues: np.ndarray, knots: np.ndarray) -> np.ndarray:
+    """The hinges ``max(0, cue - knot)`` ``(n, m * j)`` of the first ``m`` columns of cues
+    ``(n, k)``, at each of their knots ``(m, j)``: cue by cue, knot by knot."""
+    m = knots.shape[0]
+    return np.maximum(0.0, cues[:, :m, None] - knots[None]).reshape(cues.shape[0], knots.size)
 
 
 def _open_map(lab: np.ndarray, tree: _hierarchy.Hierarchy) -> np.ndarray:
@@ -834,7 +923,7 @@ _RIGHT, _BELOW, _BOTH = 0, 1, 2
 
 def _border_cues(lab: np.ndarray, w: dict[str, float]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The open map's border entries on the working copy and their cues ``(n, 16)``.
+    """The open map's border entries on the working copy and their cues ``(n, 26)``.
 
     ``lab`` is the working copy's Lab planes ``(3, h, w)``. Brought to full size,
     a working pixel's right border runs down the last column of its box, its lower
@@ -846,10 +935,10 @@ def _border_cues(lab: np.ndarray, w: dict[str, float]
 
     The superpixels settle in sparse passes (``_OPEN_SPARSE_PASSES``). The columns,
     in the order of ``_CUE_WEIGHTS``: of the superpixel border (of an entry on two, the
-    larger of each of the first three on its own, the last three of the one numbered
-    last) the log of its strength ``b`` (``_open_border_strength``), the log of the
-    second view's factor (``_coarse_support``), the relative height and the
-    spectral strength that ``b`` mixes; ``log1p`` of the Lab gradient ``g1``
+    stronger by ``b``) the log of its strength ``b``
+    (``_open_border_strength``), the log of the second view's factor
+    (``_coarse_support``), the relative height and the spectral strength that ``b``
+    mixes; ``log1p`` of the Lab gradient ``g1``
     (``edge_strength``, sigma 1) and the log of its share of its 3 x 3 maximum
     ``m1``; the log of the border's length and ``log1p`` of its mean edge strength
     and of its merge height; then ``log1p`` of, at each of ``_CUE_BOXES`` in turn,
@@ -858,39 +947,70 @@ def _border_cues(lab: np.ndarray, w: dict[str, float]
     of that spread between the two boxes (a texture difference); last ``log1p`` of
     the colour-mix difference across the pixel: the chi-squared distance of the
     histograms of ``_CUE_COLOUR_BINS`` k-means colours of the image in boxes on
-    either side of it (``opposite_histogram_difference``, radius ``_CUE_MIX_RADIUS``).
-    The pixel's own cues (all but the first four and the three of its border) are
-    worked out once per pixel, whatever its entries.
+    either side of it (``opposite_histogram_difference``, radius ``_CUE_MIX_RADIUS``);
+    then the mean of each of the ten pixel's own cues (all but the first four and the
+    three of its border) over the pixels of the entry's border, in their order
+    (``_border_means``). The pixel's own cues are worked out once per pixel, whatever
+    its entries.
+    """
+    where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
+    b, relative, spectral, length, mean_edge, height = per_pair[:, pair]
+    own = own[:, at]
+    columns = [
+        b, own[0], relative, spectral, *own[1:3], length, mean_edge, height, *own[3:],
+        *_border_means(own, pair, n_single),
+    ]
+    return where, side, np.stack(columns, axis=1)
+
+
+# The cues of _border_cues that belong to a superpixel border, and those of a pixel.
+_PAIR_CUES = ["log b", "relative height", "spectral", "log length", "log1p mean edge",
+              "log1p height"]
+_OWN_CUES = [name for name in list(_CUE_WEIGHTS)[:len(_CUE_KNOTS)] if name not in _PAIR_CUES]
+
+
+def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...]:
+    """The parts of ``_border_cues``: ``where`` and ``side``; each entry's superpixel border
+    ``pair`` and the index ``at`` of its pixel among the border pixels; the cues
+    ``(6, n_pairs)`` of each superpixel border, in the order of ``_PAIR_CUES``; the cues
+    ``(10, n_pixels)`` of each border pixel (``_pixel_cues``, the order of ``_OWN_CUES``);
+    and the number of entries on one border (the first ones).
     """
     edges = edge_strength(lab)
     tree = _build_hierarchy(lab, w, sparse_passes=_OPEN_SPARSE_PASSES, edges=edges)
     strength, relative, spectral = _open_border_strength(tree)
-    per_pair = np.stack([strength, relative, spectral,
-                         np.arange(strength.shape[0], dtype=np.float64)], 1)
+    per_pair = np.stack([np.log(strength + 1e-4), relative, spectral, np.log(tree.pair_lengths),
+                         np.log1p(tree.pair_edges / tree.pair_lengths),
+                         np.log1p(tree.pair_heights)]).astype(np.float64, copy=False)
     right, below = (pair.ravel() for pair in tree.border_pairs())
     on_right, on_below = np.flatnonzero(right >= 0), np.flatnonzero(below >= 0)
     on_both = np.flatnonzero((right >= 0) & (below >= 0))
     where = np.concatenate([on_right, on_below, on_both])
     side = np.repeat([_RIGHT, _BELOW, _BOTH], [on_right.size, on_below.size, on_both.size])
-    per_entry = np.concatenate([per_pair[right[on_right]], per_pair[below[on_below]],
-                                np.maximum(per_pair[right[on_both]], per_pair[below[on_both]])])
-    b, relative, spectral, pair = per_entry.T
-    pair = pair.astype(np.intp)
+    stronger = np.where(strength[right[on_both]] >= strength[below[on_both]],
+                        right[on_both], below[on_both])
+    pair = np.concatenate([right[on_right], below[on_below], stronger])
     pixels = np.union1d(on_right, on_below)
     own = _pixel_cues(lab, w, edges, *np.divmod(pixels, lab.shape[2]))
-    own = own[:, np.searchsorted(pixels, where)]
-    columns = [
-        np.log(b + 1e-4), own[0], relative, spectral, *own[1:3],
-        np.log(tree.pair_lengths[pair]), np.log1p((tree.pair_edges / tree.pair_lengths)[pair]),
-        np.log1p(tree.pair_heights[pair]), *own[3:],
-    ]
-    return where, side, np.stack(columns, axis=1).astype(np.float64, copy=False)
+    return (where, side, pair, np.searchsorted(pixels, where), per_pair,
+            own.astype(np.float64, copy=False), on_right.size + on_below.size)
+
+
+def _border_means(own: np.ndarray, pair: np.ndarray, n_single: int) -> np.ndarray:
+    """The mean ``(k, n)`` of each of the cues ``own`` ``(k, n)`` of the entries of
+    ``_border_cues`` over the pixels of each entry's border, pair ``pair[i]``; the first
+    ``n_single`` entries are the border's pixels (those on two borders come again after).
+    """
+    n_pairs = int(pair.max(initial=-1)) + 1
+    count = np.maximum(np.bincount(pair[:n_single], minlength=n_pairs), 1)
+    return np.stack([(np.bincount(pair[:n_single], cue[:n_single], n_pairs) / count)[pair]
+                     for cue in own])
 
 
 def _own_size_border_cues(lab: np.ndarray, w: dict[str, float]
                           ) -> tuple[np.ndarray, np.ndarray]:
     """The open map's border pixels of the Lab planes ``lab`` ``(3, h, w)`` drawn at their
-    own size (flat indices, ascending) and their cues ``(n, 16)``: each pixel's entry of
+    own size (flat indices, ascending) and their cues ``(n, 26)``: each pixel's entry of
     ``_border_cues``, that for both borders on a pixel that has two (what
     :func:`boundary_map` shows of an image that is its own working copy)."""
     where, side, cues = _border_cues(lab, w)

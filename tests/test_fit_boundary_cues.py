@@ -49,3 +49,19 @@ def test_an_offset_outside_every_is_refused_in_one_line(fit, capsys, args):
         module.main(args)
     assert stop.value.code == 2 and read == []
     assert "need every >= 1 and 0 <= offset < every" in capsys.readouterr().err
+
+
+def test_the_printed_tables_name_every_cue_and_a_knot_per_quantile(fit, capsys):
+    # What the fit prints pastes into quantize/segment.py: every cue weighted, and the
+    # cues before the border means hinged at one knot per quantile.
+    from quantize.segment import _CUE_KNOTS
+
+    module, _ = fit
+    module.main([])
+    tables: dict = {}
+    exec(capsys.readouterr().out, {}, tables)
+    assert list(tables["_CUE_WEIGHTS"]) == list(_CUE_WEIGHTS)
+    assert list(tables["_CUE_KNOTS"]) == list(_CUE_KNOTS)
+    assert list(tables["_CUE_HINGE_WEIGHTS"]) == list(_CUE_KNOTS)
+    assert {len(k) for k in tables["_CUE_KNOTS"].values()} == {len(module.KNOT_QUANTILES)}
+    assert isinstance(tables["_CUE_BIAS"], float)

@@ -779,6 +779,8 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
         _BELOW,
         _BOTH,
         _CUE_BIAS,
+        _CUE_HINGE_WEIGHTS,
+        _CUE_KNOTS,
         _CUE_WEIGHTS,
         _RIGHT,
         _border_cues,
@@ -806,6 +808,21 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     for way, pairs in ((_RIGHT, [right]), (_BELOW, [below]), (_BOTH, [right, below])):
         b = np.max([mix[pair.flat[entries[side == way]]] for pair in pairs], axis=0)
         np.testing.assert_array_equal(by_name["log b"][side == way], np.log(b + 1e-4))
+    # A border mean is the mean of the cue over the pixels of the entry's border; an entry
+    # on two borders takes the stronger one's (by b), as it takes its other border cues.
+    one = side != _BOTH
+    pair = np.concatenate([right.flat[entries[side == _RIGHT]],
+                           below.flat[entries[side == _BELOW]]])
+    for name in ("log1p colour mix", "log coarse"):
+        mean, cue = by_name[f"border mean {name}"], by_name[name][one]
+        of_pair = {p: cue[pair == p].mean() for p in np.unique(pair)}
+        np.testing.assert_allclose(mean[one], [of_pair[p] for p in pair])
+        both = entries[side == _BOTH]
+        stronger = [right.flat[i] if mix[right.flat[i]] >= mix[below.flat[i]]
+                    else below.flat[i] for i in both]
+        np.testing.assert_allclose(mean[side == _BOTH], [of_pair[p] for p in stronger])
+        np.testing.assert_allclose(by_name["log length"][side == _BOTH],
+                                   np.log(tree.pair_lengths[stronger]))
     where, cues = _own_size_border_cues(lab, _weights())
     np.testing.assert_array_equal(where, np.flatnonzero(tree.border_strength(np.ones_like(mix))))
     column = dict(zip(_CUE_WEIGHTS, cues.T, strict=True))
@@ -821,6 +838,9 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     mixes = opposite_histogram_difference(colour_bins(lab, 8), 8, *np.divmod(where, w), 8)
     np.testing.assert_array_equal(column["log1p colour mix"], np.log1p(mixes))
     z = cues @ np.array(list(_CUE_WEIGHTS.values())) + _CUE_BIAS
+    for name, knots in _CUE_KNOTS.items():
+        for knot, weight in zip(knots, _CUE_HINGE_WEIGHTS[name], strict=True):
+            z += weight * np.maximum(0.0, column[name] - knot)
     expected = np.zeros((h, w))
     expected.flat[where] = np.sqrt(1 / (1 + np.exp(-z)))
     np.testing.assert_allclose(boundary_map(img), expected, rtol=1e-6, atol=1e-7)
@@ -830,6 +850,18 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     assert mix[truth_pairs].min() > mix[~truth_pairs].max()
     on_truth = tree.border_strength(truth_pairs.astype(float)).flat[where] > 0
     assert np.median(z[on_truth]) > z[~on_truth].max()
+
+
+def test_hinge_terms_are_each_cue_past_each_of_its_knots():
+    # Two cues, the first hinged at knots 0 and 2: max(0, cue - knot), cue by cue, knot by
+    # knot; the columns past the knots' rows are not hinged.
+    from quantize.segment import _CUE_KNOTS, _hinge_terms
+
+    cues = np.array([[1.0, 5.0], [3.0, -1.0], [-2.0, 0.0]])
+    terms = _hinge_terms(cues, np.array([[0.0, 2.0]]))
+    assert terms.tolist() == [[1.0, 0.0], [3.0, 1.0], [0.0, 0.0]]
+    # The model's knots rise along each cue.
+    assert all(np.all(np.diff(knots) > 0) for knots in _CUE_KNOTS.values())
 
 
 def test_open_map_is_zero_on_borders_across_flat_colour():
@@ -961,7 +993,12 @@ def test_large_image_goes_through_the_working_copy_for_the_hierarchy(rng):
     assert adjusted_rand_index(result.labels, truth) > 0.99
     strength = boundary_map(img)
     assert strength.shape == (300, 2100)
-    assert strength[:, 1049:1052].max() == strength.max()
+    # The strongest borders are the quadrants' own, at full-size columns 1049-1051 and
+    # rows 149-151 (the working copy's border pixel stands for three), each as strong as
+    # the other within 0.01.
+    vertical, horizontal = strength[:, 1049:1052].max(), strength[149:152].max()
+    assert max(vertical, horizontal) == strength.max()
+    assert abs(vertical - horizontal) < 0.01
 
 
 @pytest.mark.parametrize("min_region", [5000, 50000])
