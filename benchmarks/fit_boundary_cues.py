@@ -1,9 +1,9 @@
 """Fit the weights boundary_map gives its border cues, on BSDS500 train's human borders.
 
-Run on demand: ``python benchmarks/fit_boundary_cues.py [--every 2 --offset 0]``
-(``--offset`` may name several: ``--every 4 --offset 0 1`` fits on photos 0, 1, 4, 5, ...);
-pytest does not collect it. It prints ``_CUE_WEIGHTS``, ``_CUE_KNOTS``,
-``_CUE_HINGE_WEIGHTS`` and ``_CUE_BIAS`` for ``quantize/segment.py``; check the
+Run on demand: ``python benchmarks/fit_boundary_cues.py [--every 2 --offset 0]
+[--knots 0.25 0.5 0.75]`` (``--offset`` may name several: ``--every 4 --offset 0 1`` fits
+on photos 0, 1, 4, 5, ...); pytest does not collect it. It prints ``_CUE_WEIGHTS``,
+``_CUE_KNOTS``, ``_CUE_HINGE_WEIGHTS`` and ``_CUE_BIAS`` for ``quantize/segment.py``; check the
 result with ``bench_bsds.py --split train`` on images it was not fitted on before
 pasting it in. Only the train split is read.
 
@@ -20,7 +20,8 @@ Newton's method on the cross-entropy with a small L2 penalty on the
 standardised terms; ``boundary_map`` takes the square root of its probability.
 Its terms are the cues and, for each cue but the border means, its hinges
 ``max(0, cue - knot)`` at knots fixed before the fit, the cue's
-``KNOT_QUANTILES`` on the rows fitted on: each cue's term is piecewise linear.
+quantiles ``--knots`` (``KNOT_QUANTILES`` unless given) on the rows fitted on: each
+cue's term is piecewise linear.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import math
 import numpy as np
 from bench_bsds import DATA, TOLERANCE, image_ids, load_case
 
-# The knots of each cue's hinges: these quantiles of its fitted-on values.
+# The knots of each cue's hinges: these quantiles of its fitted-on values, by default.
 KNOT_QUANTILES = (0.25, 0.5, 0.75)
 
 
@@ -78,10 +79,11 @@ def fit_logistic(x: np.ndarray, target: np.ndarray, l2: float = 1e-3, n_iter: in
     return weights, float(coef[-1] - weights @ mean)
 
 
-def knots_of(cues: np.ndarray, n_hinged: int) -> np.ndarray:
-    """Knots ``(n_hinged, len(KNOT_QUANTILES))``: those quantiles of each of the first
+def knots_of(cues: np.ndarray, n_hinged: int, quantiles: tuple[float, ...] = KNOT_QUANTILES
+             ) -> np.ndarray:
+    """Knots ``(n_hinged, len(quantiles))``: those quantiles of each of the first
     ``n_hinged`` columns of ``cues`` ``(m, k)``."""
-    return np.quantile(cues[:, :n_hinged], KNOT_QUANTILES, axis=0).T
+    return np.quantile(cues[:, :n_hinged], quantiles, axis=0).T
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,17 +95,22 @@ def main(argv: list[str] | None = None) -> None:
                         help="indices modulo --every of the photos fitted on")
     parser.add_argument("--share", type=float, default=0.25, help="of each photo's border pixels")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--knots", type=float, nargs="+", default=list(KNOT_QUANTILES),
+                        help="quantiles of each cue at which it is hinged")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     if args.every < 1 or not all(0 <= o < args.every for o in args.offset):
         parser.error(f"--every {args.every} --offset {args.offset}: need every >= 1 "
                      "and 0 <= offset < every")
+    quantiles = tuple(args.knots)
+    if not all(0 < q < 1 for q in quantiles) or any(np.diff(quantiles) <= 0):
+        parser.error(f"--knots {args.knots}: need rising quantiles between 0 and 1")
     ids = [ident for i, ident in enumerate(image_ids(DATA, "train"))
            if i % args.every in args.offset]
     rows = [photo_rows(ident, rng, args.share) for ident in ids]
     cues = np.vstack([r[0] for r in rows])
     hinged = [name for name in _CUE_WEIGHTS if not name.startswith("border mean ")]
-    knots = knots_of(cues, len(hinged))
+    knots = knots_of(cues, len(hinged), quantiles)
     weights, bias = fit_logistic(np.hstack([cues, _hinge_terms(cues, knots)]),
                                  np.concatenate([r[1] for r in rows]))
     first = sorted(o + k * args.every for k in range(2) for o in args.offset)
