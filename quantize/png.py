@@ -452,7 +452,7 @@ def _short_png_data(fp: Any, images: int | None = None) -> str | None:
     None too at a chunk cut short, which the decoder names.
     ``fp`` (seekable) is read from its start and left where it was.
     """
-    short = _first_short_image(fp, images)
+    short = first_short_png_image(fp, images)
     return None if short is None else short[1]
 
 
@@ -464,11 +464,6 @@ def first_short_png_image(fp: Any, images: int | None = None) -> tuple[int, str]
     For a reader of the frames one at a time, who checks more images than it needs now
     and keeps the answer. ``fp`` (seekable) is left where it was.
     """
-    return _first_short_image(fp, images)
-
-
-def _first_short_image(fp: Any, images: int | None) -> tuple[int, str] | None:
-    """:func:`first_short_png_image` among the first ``images`` images (all: None)."""
     here = fp.tell()
     try:
         fp.seek(len(_PNG_SIGNATURE))
@@ -478,7 +473,7 @@ def _first_short_image(fp: Any, images: int | None) -> tuple[int, str] | None:
 
 
 def _walk_png_data(fp: Any, images: int | None) -> tuple[int, str] | None:
-    """:func:`_first_short_image`, ``fp`` at the first chunk."""
+    """:func:`first_short_png_image`, ``fp`` at the first chunk."""
     header: tuple[int, int, int, bool] | None = None  # width, height, bits a pixel, interlaced
     animated, frame, frame_size = False, 0, (0, 0)
     current: _ImageData | None = None
