@@ -781,10 +781,12 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     right border alone, on their lower border alone, and on both (0 off a border); see
     :func:`quantize.reconstruct.hierarchy.enlarged_border_map`.
 
-    Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` of its cues as
-    ``_cue_logit`` gives it, worked out here from the parts of ``_border_parts``: the terms
-    of a superpixel border's cues and of its border means once per border, those of a
-    pixel's own cues once per pixel.
+    Each entry of ``_border_cues`` is ``sqrt(1 / (1 + exp(-z)))``, ``z`` the logistic
+    model's: ``_CUE_BIAS`` plus each of its cues (``(n, 26)``, in the order of
+    ``_CUE_WEIGHTS``) times its weight, plus, for each of the first 16, its hinges at
+    ``_CUE_KNOTS`` (``_hinge_terms``) times their weights; worked out here from the
+    parts of ``_border_parts``: the terms of a superpixel border's cues and of its
+    border means once per border, those of a pixel's own cues once per pixel.
     """
     where, side, pair, at, per_pair, own, n_single = _border_parts(lab, w)
     n_pairs = per_pair.shape[1]
@@ -803,13 +805,6 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     on_both = np.zeros(right.shape, dtype=bool)
     on_both.flat[where[side == _BOTH]] = True
     return right, below, np.where(on_both, both, np.maximum(right, below))
-
-
-def _cue_logit(cues: np.ndarray) -> np.ndarray:
-    """The logistic model's ``z`` ``(n,)`` of border entries' cues ``(n, 26)``, in the order
-    of ``_CUE_WEIGHTS``: ``_CUE_BIAS`` plus the weighted cues plus the weighted hinges at
-    ``_CUE_KNOTS`` (``_hinge_terms``), a piecewise-linear term for each of the first 16."""
-    return _cue_terms(np.ascontiguousarray(cues.T), list(_CUE_WEIGHTS)) + _CUE_BIAS
 
 
 def _cue_terms(rows: np.ndarray, names: list[str]) -> np.ndarray:
