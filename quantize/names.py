@@ -10,9 +10,11 @@ them (:func:`folded_name`, :func:`one_file_names`), and cut into the stem every 
 output name is made of (:func:`output_stem`). A hint that suggests a command quotes them
 for a shell to read back (:func:`shell_quoted`). A path is made absolute as the system
 finds it, ".." after a link included (:func:`absolute_path`), or with every link to a
-folder followed, as where a file written there lands (:func:`written_path`).
+folder followed, as where a file written there lands (:func:`written_path`). Two names
+are one file, through links too, when the system says so (:func:`same_file`).
 :mod:`quantize.io` re-exports all but those three, which only the commands, ``batch`` and
-its report use, and :func:`extension_words`, which only the option checks use.
+its report use, :func:`extension_words`, which only the option checks use, and
+:func:`same_file`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 __all__ = ["absolute_path", "extension_words", "folded_name", "natural_key", "one_file_names",
            "output_stem", "printable", "printable_data", "printable_line", "quoted",
-           "shell_quoted", "written_path"]
+           "same_file", "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -246,6 +248,19 @@ def printable_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [printable_data(v) for v in value]
     return value
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` are one file (through links too, as the system tells);
+    False when either cannot be read.
+
+    >>> same_file(".", "./"), same_file(".", "no such file here")
+    (True, False)
+    """
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def absolute_path(path: str | os.PathLike[str]) -> str:

@@ -43,7 +43,7 @@ from .io import (
     stale_parts,
     write_together,
 )
-from .names import printable, printable_data, quoted
+from .names import printable, printable_data, quoted, same_file
 from .reconstruct import regions as _regions
 from .segment import (
     AlphaIgnoredWarning,
@@ -227,7 +227,7 @@ def segment_file(
                   "outputs": list(names)}
         _write_outputs(paths, result, record, levels, input_path, overlay_color,
                        replace=force)
-    if remove_stale and stale.is_file() and not _same_file(stale, input):  # not the input
+    if remove_stale and stale.is_file() and not same_file(stale, input):  # not the input
         stale.unlink()
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
@@ -304,14 +304,6 @@ def _resolved(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return path.absolute()
-
-
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Whether ``a`` and ``b`` are one file (through links too); False if either is gone."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _clusters_used(n_clusters: int | None, result: SegmentResult) -> int | None:

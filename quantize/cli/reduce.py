@@ -32,7 +32,15 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
-from ..names import folded_name, one_file_names, output_stem, printable_data, quoted, shell_quoted
+from ..names import (
+    folded_name,
+    one_file_names,
+    output_stem,
+    printable_data,
+    quoted,
+    same_file,
+    shell_quoted,
+)
 from ..palette_files import PALETTE_FORMAT_LIST
 from ..reduce.fit import MAX_COLORS
 from . import (
@@ -392,7 +400,7 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
             n = _shown_k(src, suffix, options, sizes)
             key = (folder, stem, suffix, n)
             shown = str(src.parent / f"{output_stem(src)}.k{n}{suffix}")
-        if key in seen and (seen[key][0] == f.input or _same_file(seen[key][0], f.input)):
+        if key in seen and (seen[key][0] == f.input or same_file(seen[key][0], f.input)):
             first = seen[key][0]
             again = "" if first == f.input else f" (the second time as {f.input})"
             fail(f"{first}: given twice as an input{again}", USAGE_ERROR)
@@ -461,14 +469,6 @@ def _refuse_shared_output(first: tuple[str, str], second: tuple[str, str],
          USAGE_ERROR)
 
 
-def _same_file(a: str, b: str) -> bool:
-    """Whether the inputs ``a`` and ``b`` are one file (False when either cannot be read)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
                                 palette_size: int | None) -> None:
     """Refuse an output that is another input (``a.png`` -> ``a.k16.png`` beside an input
@@ -520,17 +520,18 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
     a.png b.jpg --ext .png``. The job refused it too, but only when it came to that file:
     exit 1, after the other files were written.
 
-    Told by the file system (:func:`_same_file`): the same file through a link, or by a
-    name in another case where names ignore it; an output that does not exist is no input.
+    Told by the file system (:func:`~quantize.names.same_file`): the same file through a
+    link, or by a name in another case where names ignore it; an output that does not
+    exist is no input.
     """
     for f in files:
         if f.input == STDIO:
             continue
-        if f.output is not None and not f.to_stdout and _same_file(f.output, f.input):
+        if f.output is not None and not f.to_stdout and same_file(f.output, f.input):
             how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
             fail(f"{f.input}: its output would be {quoted(f.output)}, the input itself, which "
                  f"is never overwritten (not even with --force); {how}", USAGE_ERROR)
-        if palette_out is not None and _same_file(palette_out, f.input):
+        if palette_out is not None and same_file(palette_out, f.input):
             fail(f"{f.input}: --palette-out={quoted(palette_out)} is the input itself, which "
                  "is never overwritten (not even with --force); write the palette to another "
                  "file", USAGE_ERROR)
