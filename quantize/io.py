@@ -114,7 +114,6 @@ from .png import (
     second_reader,
     whole_png_rows,
 )
-from .webp import frame_alpha_read
 
 __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorProfileWarning",
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
@@ -824,9 +823,18 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     with (read_errors(p), pillow_limit_lifted(), Image.open(p) as opened,
-          frame_alpha_read(opened) as im):
+          _webp_alpha_read(opened) as im):
         _check_pixel_count(p, im.size, limit)
         yield im
+
+
+def _webp_alpha_read(im: Image.Image) -> contextlib.AbstractContextManager[Image.Image]:
+    """:func:`quantize.webp.frame_alpha_read` of ``im``, its module loaded for a WebP only."""
+    if im.format != "WEBP":
+        return contextlib.nullcontext(im)
+    from .webp import frame_alpha_read
+
+    return frame_alpha_read(im)
 
 
 def missing_file(p: Path) -> str:

@@ -386,12 +386,13 @@ def _loaded_by_reduce(tmp_path: Path, image: Any, k: int, module: str) -> bool:
     return done.stdout.strip().splitlines()[-1] == "True"
 
 
-def test_reducing_a_png_does_not_load_the_gif_canvas(tmp_path):
-    """quantize.gif_canvas (about 2 ms of imports) draws GIF frames only."""
+@pytest.mark.parametrize("module", ["quantize.gif_canvas", "quantize.webp"])
+def test_reducing_a_png_does_not_load_the_gif_or_webp_readers(tmp_path, module):
+    """quantize.gif_canvas (about 2 ms of imports) draws GIF frames only; quantize.webp
+    (about 0.5 ms) reads WebP files only."""
     from PIL import Image
 
-    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4,
-                                 "quantize.gif_canvas")
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
 
 
 def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
