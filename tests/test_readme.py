@@ -185,3 +185,52 @@ def test_every_quantize_name_the_readme_gives_exists():
         except (ImportError, AttributeError):
             missing.append(name)
     assert missing == []
+
+
+def _quick_start_lines() -> list[str]:
+    """The commands of the README's Quick start, their comments dropped."""
+    section = README.read_text(encoding="utf-8").split("\n## Quick start\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)[1]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines()]
+
+
+def _stand_ins(folder: Path) -> None:
+    """photo.jpg, anim.gif and photos/ for the Quick start's names."""
+    photo = np.kron(_photo(), np.ones((2, 2, 1), np.uint8))  # 48 x 72: enough to segment
+    Image.fromarray(photo).save(folder / "photo.jpg", quality=95)
+    frames = [Image.fromarray(np.roll(photo, 6 * i, axis=1)) for i in range(3)]
+    frames[0].save(folder / "anim.gif", save_all=True, append_images=frames[1:], duration=50)
+    (folder / "photos").mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        Image.fromarray(photo[:, ::-1]).save(folder / "photos" / name, quality=95)
+
+
+def test_the_quick_start_commands_run_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _stand_ins(tmp_path)
+    lines = _quick_start_lines()
+    assert len(lines) >= 6 and all("quantize " in line for line in lines)
+    for line in lines:
+        stdin = stdout = None
+        if line.startswith("cat "):  # cat FILE | quantize ... > OUT
+            cat, line = line.split(" | ", 1)
+            stdin = Path(cat.split()[1]).read_bytes()
+        if " > " in line:
+            line, stdout = line.split(" > ")
+        args = []
+        for word in line.split()[1:]:
+            args += sorted(str(p) for p in tmp_path.glob(word)) if "*" in word else [word]
+        result = CliRunner().invoke(app, args, input=stdin)
+        assert result.exit_code == 0, (line, result.output)
+        if stdout is not None:
+            Path(stdout).write_bytes(result.stdout_bytes)
+        if "-o" in args and stdout is None:
+            assert Path(args[args.index("-o") + 1]).exists(), line
+    with Image.open("8.png") as im:
+        assert im.mode == "P" and im.size == (72, 48) and len(im.getcolors()) <= 8
+    with Image.open("anim32.gif") as im:
+        assert im.n_frames == 3
+    assert sorted(p.name for p in tmp_path.glob("*.k32.png")) == ["photo.k32.png"]
+    assert (tmp_path / "photo.seg" / "edges.png").is_file()
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["a.png", "b.png"]
+    assert (tmp_path / "out" / "index.html").is_file()
