@@ -1245,6 +1245,20 @@ def test_progress_is_one_line_per_file_on_stdout_unless_both_are_terminals(
                                      "(Permission denied)\n")
 
 
+def test_progress_lines_round_as_reduce_does(monkeypatch, capsys):
+    """psnr=31 and seconds=0.279 were rounded to three figures, unlike reduce's own line
+    (PSNR 30.96 dB, 0.28 s): two decimals each now, as reduce prints them."""
+    results = [batch.FileResult(Path("in/a.png"), Path("out/a.png"), "ok",
+                                record={"k": 16, "psnr": 30.9649, "delta_e": 3.5161,
+                                        "seconds": 0.2791}),
+               batch.FileResult(Path("in/b.png"), Path("out/b.png"), "ok",
+                                record={"k": 1, "psnr": None, "delta_e": 0.0, "seconds": 0.004})]
+    _show_progress(results)
+    assert capsys.readouterr().out.splitlines() == [
+        "[1/2] ok      in/a.png -> out/a.png  k=16 psnr=30.96 delta_e=3.52 seconds=0.28",
+        "[2/2] ok      in/b.png -> out/b.png  k=1 psnr=lossless delta_e=0.00 seconds=0.00"]
+
+
 def test_terminal_progress_shows_file_names_and_reasons_as_they_are(monkeypatch):
     results = [batch.FileResult(Path("in/broken [red].jpg"), None, "failed",
                                 "cannot decode [link=x]image[/link]"),
@@ -1311,7 +1325,7 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     assert result.stdout.splitlines()[:2] == [
         f"[1/2] failed  {src}/bad\\nname.jpg: not an image Pillow can identify",
         f"[2/2] ok      {src}/esc\\x1b[31m.png -> {out}/esc\\x1b[31m.png  k=1 psnr=lossless "
-        "delta_e=0 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
+        "delta_e=0.00 seconds=" + result.stdout.splitlines()[1].rsplit("seconds=", 1)[1]]
 
 
 def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):

@@ -983,9 +983,10 @@ def _warning_lines(result: "lib.FileResult") -> tuple[list[str], list[str]]:
 
 
 def _fmt(value: Any) -> str:
+    """A progress line's value, rounded as reduce's own summary line rounds it."""
     if value is None:  # a lossless result has no PSNR
         return "lossless"
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
 def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool = False,
