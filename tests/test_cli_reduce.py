@@ -272,6 +272,20 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
             "than 2 colours\n")
 
 
+@pytest.mark.parametrize("output", ["a.gif", "a.png"])
+def test_too_many_colours_for_an_animation_gives_advice_for_animations(tmp_path, output):
+    """The advice was "or for a still image a .jpg/.webp/.tif output", of no use here."""
+    frames = [Image.new("RGB", (8, 8), (40 * i, 90, 200)) for i in range(3)]
+    src = tmp_path / "anim.gif"
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=50)
+    result = run(src, "-k", 300, "-o", tmp_path / output)
+    assert result.exit_code == 2 and not (tmp_path / output).exists()
+    assert one_error_line(result) == (
+        f"quantize: error: {src}: -k/--colors=300 is more than a palette image holds: at "
+        "most 256 colours; use fewer colours: an animation's frames hold at most 256 in "
+        "every format")
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["missing.png"], 1, "missing.png: no such file"),
     (["-k", "1"], 2, "-k/--colors=1 should be >= 2"),

@@ -516,19 +516,24 @@ def _warn_alpha_loss(result: ReduceResult, path: Path) -> None:
             advice="write .png to keep alpha"))
 
 
-def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str) -> None:
+def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str,
+                        animated: bool = False) -> None:
     """Refuse more colours than an indexed output holds (one slot goes to transparency).
 
     ``what`` names the source of the ``k`` colours: ``"n_colors"`` or the
-    ``palette_in`` option (``"palette_in='brand.hex'"``).
+    ``palette_in`` option (``"palette_in='brand.hex'"``). An ``animated`` input
+    keeps at most 256 a frame whatever the output's format, so the advice of a
+    .jpg/.webp/.tif output is for a still image only.
     """
     room = MAX_PALETTE - has_alpha
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
+        advice = ("use fewer colours: an animation's frames hold at most 256 in every format"
+                  if animated else "use fewer colours, or for a still image a .jpg/.webp/.tif "
+                  "output")
         raise FormatAdviceError(f"{subject} more than a palette image holds: at most {room} "
-                                f"colours{extra}", format_advice="use fewer colours, or for "
-                                "a still image a .jpg/.webp/.tif output")
+                                f"colours{extra}", format_advice=advice)
 
 
 # --------------------------------------------------------------------------
@@ -699,7 +704,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
     if k is not None and quality is None:
-        _check_palette_size(k, kind, False, "n_colors")
+        _check_palette_size(k, kind, False, "n_colors", animated)
     name = palette_in_name(opts["palette_in"])
     if pal_in is not None and not animated:
         _check_palette_size(visible_entries(pal_in).shape[0], kind, False, name)
