@@ -2100,7 +2100,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         raise
 
 
-def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryview]], *,
+def write_together(files: Iterable[tuple[str | os.PathLike[str],
+                                          bytes | memoryview | Callable[[Path], None]]], *,
                    removed_first: Sequence[str | os.PathLike[str]] = (),
                    replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
@@ -2108,6 +2109,8 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
     names them) as ``files`` yields them: a generator that makes each file's bytes in
     turn has one file's held at a time, and one that raises leaves the targets untouched.
+    In place of its bytes, a file may be given a function that writes it to the path
+    it is passed (a stream too long to hold, as :func:`atomic_write` takes).
     Only once all are written is each path of ``removed_first`` deleted and are the
     files renamed into place, in the order given. A write the system refuses (a full
     disk) removes the temporary files and leaves the targets untouched. So does a
@@ -2140,7 +2143,10 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
             target = Path(path)
             staged.append((_temporary_beside(target), target))
             try:
-                staged[-1][0].write_bytes(data)
+                if callable(data):
+                    data(staged[-1][0])
+                else:
+                    staged[-1][0].write_bytes(data)
             except OSError as exc:
                 _raise_as_output_error(exc, target)
                 raise
