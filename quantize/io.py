@@ -1393,9 +1393,9 @@ def as_rgba(image: Any, name: str = "image", *,
     open (what was drawn is kept while the image lives, so that the frames of an animation
     given in turn are each decoded once), or, once decoded (Pillow then keeps its file to
     itself), the file its ``filename`` names, when that still gives Pillow's picture of
-    the frame (each frame before it is decoded again: :func:`~quantize.animation.iter_frames`
-    reads every frame of a file in one pass); not so an APNG that Pillow composites alike
-    (:func:`drawn_alike_by_pillow`), whose frame not yet decoded is Pillow's picture.
+    the frame (what was read of it kept likewise while the image lives); not so an APNG
+    that Pillow composites alike (:func:`drawn_alike_by_pillow`), whose frame not yet
+    decoded is Pillow's picture.
     A GIF's frame after its first, not yet decoded, is drawn as
     :func:`~quantize.animation.iter_frames` draws it too (:mod:`quantize.gif_canvas`:
     Pillow showed what a disposal cleared opaque), from the file the image has open
@@ -1652,13 +1652,12 @@ def _frame_drawn_again(image: Image.Image, where: str | os.PathLike[str], name: 
     if image.tile and isinstance(reading, _FramesRead):
         return reading.draw(image, image.tell(), where)
     if image.tile:
-        reader: BinaryIO | None = second_reader(image)
-    else:
-        reader, why = _file_of_frame(image)
-        if reader is None:
-            _warn_composited(image, name, why)
-            return image
-    return _drawn_from(reader, image.tell(), where)
+        return _drawn_from(second_reader(image), image.tell(), where)
+    drawn, why = _decoded_frames_read(image).draw(image, where)
+    if drawn is None:
+        _warn_composited(image, name, why)
+        return image
+    return drawn
 
 
 def _keyed_frame_again(image: Image.Image, where: str | os.PathLike[str]
@@ -1895,6 +1894,157 @@ def _same_frame(pillow: Image.Image, image: Image.Image) -> bool:
             and pillow.getpalette() == image.getpalette() and pillow.tobytes() == image.tobytes())
 
 
+class _DecodedFramesRead:
+    """What :func:`as_rgba` has read of the file that ``image``, a decoded frame of an APNG,
+    was opened from by its name, kept while the image lives (:func:`_decoded_frames_read`),
+    so that the frames of an animation given in turn, each decoded first, cost their own
+    decoding: the file opened by its name twice, once for Pillow's picture of each frame
+    (which ``image`` should still hold, :func:`_same_frame`) and once for the frames drawn
+    on a :class:`KeyedCanvas` up to the last one asked for (as :func:`_drawn_from` draws
+    them), and what the checks of the file found. Read again from its start for an earlier
+    frame, or when the file changed (its size, time or inode).
+
+    Read afresh for each frame, a frame cost the frames before it, twice: every frame of an
+    animation in turn took time growing with the square of their number.
+    """
+
+    def __init__(self) -> None:
+        self._stack: contextlib.ExitStack | None = None
+        self._state: tuple[Any, ...] = ()
+        self._pillow: Image.Image | None = None  # Pillow's pictures of the frames
+        self._again: Image.Image | None = None  # the frames drawn on self._canvas
+        self._canvas: KeyedCanvas | None = None
+        self._fp: BinaryIO | None = None  # self._pillow's file, for the checks
+        self._whole = 0  # images whose data is known whole
+        self._drawn = -1  # the last frame drawn
+        self._picture: Image.Image | None = None
+
+    def draw(self, image: Image.Image, where: str | os.PathLike[str]
+             ) -> tuple[Image.Image | None, str]:
+        """The frame ``image`` is at, as :func:`_drawn_from` draws it from the file
+        :func:`_file_of_frame` opens, and an empty string; or None and why it is not read
+        so. The frames after the last one drawn only are drawn (all, for an earlier one)."""
+        at = image.tell()
+        try:
+            if not self._still_open(image, at):
+                why = self._open(image, where)
+                if why:
+                    return None, why
+            if not self._same_frame(image):
+                self.close()
+                return None, (f"its pixels are not Pillow's picture of that frame of "
+                              f"{quoted(image.filename)} as it reads now")
+            self._check(at + 1, where)
+            return self._drawn_to(at), ""
+        except BaseException:
+            self.close()
+            raise
+
+    def _still_open(self, image: Image.Image, at: int) -> bool:
+        """Whether the file read is that of ``image`` as it is now, not read past ``at``."""
+        if self._stack is None or at < self._drawn:
+            return False
+        try:
+            return self._state == _file_state(image.filename)
+        except OSError:
+            return False
+
+    def _open(self, image: Image.Image, where: str | os.PathLike[str]) -> str:
+        """Open the file of ``image`` by its name, twice; why it cannot be read, or ""."""
+        self.close()
+        fp, why = _file_of_frame(image)
+        if fp is None:
+            return why
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(fp)
+            self._state = _file_state(image.filename)
+            with pillow_limit_lifted():
+                self._pillow = stack.enter_context(Image.open(fp))
+                again = stack.enter_context(Image.open(stack.enter_context(
+                    open(image.filename, "rb"))))
+            _drop_overlong_trns(again)  # the caller's image already warned of it
+            check_png_chunks(again, where)
+            self._canvas = stack.enter_context(frames_canvas(again))
+            hidden = hidden_frames(again)
+            if hidden:
+                forget_default_image(again)
+            self._fp, self._again, self._whole = fp, again, 0
+            self._drawn, self._picture = hidden - 1, None
+            self._stack = stack.pop_all()
+        return ""
+
+    def _same_frame(self, image: Image.Image) -> bool:
+        """:func:`_same_frame` of the file read, moved on to the frame of ``image``."""
+        try:
+            return _same_frame(self._pillow, image)  # type: ignore[arg-type]  # open
+        except (OSError, ValueError, EOFError, SyntaxError):
+            return False  # no longer the image it was
+
+    def _check(self, images: int, where: str | os.PathLike[str]) -> None:
+        """Raise as :func:`check_png_frames` of the first ``images`` images raises; those
+        not checked yet are checked twice as many as before, or more."""
+        if images > self._whole:
+            asked = max(images, 2 * self._whole)
+            short = first_short_png_image(self._fp, asked)
+            if short is not None and short[0] <= images:
+                raise ImageReadError(f"damaged PNG ({short[1]})", path=where)
+            self._whole = asked if short is None else short[0] - 1
+
+    def _drawn_to(self, at: int) -> Image.Image:
+        """Frame ``at``, drawn on from the last one drawn."""
+        again = self._again
+        assert again is not None  # opened by draw
+        if self._canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
+            again.seek(at)
+            again.load()
+            self._drawn = at
+            return again.copy()
+        picture = self._picture
+        for i in range(self._drawn + 1, at + 1):
+            again.seek(i)
+            picture = self._canvas.draw(again)
+        self._drawn, self._picture = at, picture
+        return picture.copy()  # type: ignore[union-attr]  # at >= the first frame
+
+    def close(self) -> None:
+        """Close the files read (opened again when asked for a frame)."""
+        stack, self._stack = self._stack, None
+        self._pillow = self._again = self._canvas = self._fp = self._picture = None
+        if stack is not None:
+            stack.close()
+
+
+def _file_state(filename: str) -> tuple[Any, ...]:
+    """What tells a file named ``filename`` changed: its device, inode, size and time."""
+    now = os.stat(filename)
+    return now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns
+
+
+#: What as_rgba read of the file of each decoded APNG frame given, by the id of the image,
+#: while it lives (:func:`_decoded_frames_read`).
+_decoded_reads: dict[int, tuple[weakref.ref[Image.Image], _DecodedFramesRead]] = {}
+
+
+def _decoded_frames_read(image: Image.Image) -> _DecodedFramesRead:
+    """The :class:`_DecodedFramesRead` of ``image``, a decoded frame of an APNG."""
+    key = id(image)
+    with _reads_lock:
+        known = _decoded_reads.get(key)
+        if known is not None and known[0]() is image:
+            return known[1]
+        read = _DecodedFramesRead()
+        _decoded_reads[key] = (weakref.ref(image), read)
+    weakref.finalize(image, _forget_decoded_read, key, read)
+    return read
+
+
+def _forget_decoded_read(key: int, read: _DecodedFramesRead) -> None:
+    with _reads_lock:
+        if key in _decoded_reads and _decoded_reads[key][1] is read:
+            del _decoded_reads[key]
+    read.close()
+
+
 class CompositedFrameWarning(CodeAdviceWarning):
     """A later frame of an APNG, given as a PIL image already decoded, could not be drawn
     again from its file: it is read as Pillow composited it, which may differ from what
@@ -2100,7 +2250,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         raise
 
 
-def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryview]], *,
+def write_together(files: Iterable[tuple[str | os.PathLike[str],
+                                          bytes | memoryview | Callable[[Path], None]]], *,
                    removed_first: Sequence[str | os.PathLike[str]] = (),
                    replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
@@ -2108,6 +2259,8 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
     Each file's bytes go to a temporary file beside it (as :func:`atomic_write`
     names them) as ``files`` yields them: a generator that makes each file's bytes in
     turn has one file's held at a time, and one that raises leaves the targets untouched.
+    In place of its bytes, a file may be given a function that writes it to the path
+    it is passed (a stream too long to hold, as :func:`atomic_write` takes).
     Only once all are written is each path of ``removed_first`` deleted and are the
     files renamed into place, in the order given. A write the system refuses (a full
     disk) removes the temporary files and leaves the targets untouched. So does a
@@ -2140,7 +2293,10 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str], bytes | memoryv
             target = Path(path)
             staged.append((_temporary_beside(target), target))
             try:
-                staged[-1][0].write_bytes(data)
+                if callable(data):
+                    data(staged[-1][0])
+                else:
+                    staged[-1][0].write_bytes(data)
             except OSError as exc:
                 _raise_as_output_error(exc, target)
                 raise

@@ -67,8 +67,8 @@ from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
            "PAINT_NET_COLORS", "PaletteFormatWarning", "check_palette_file_holds",
-           "check_palette_path", "palette_file_capacity", "read_palette", "transparent_index_note",
-           "write_palette"]
+           "check_palette_path", "palette_file_bytes", "palette_file_capacity", "read_palette",
+           "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(UserWarning):
@@ -200,11 +200,29 @@ def transparent_index_note(path: str | os.PathLike[str]) -> str | None:
 def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                   shares: np.ndarray | None = None, *, name: str = "quantize") -> None:
     """Write a ``(k, 3)`` or ``(k, 4)`` uint8 ``palette`` to ``path`` (.gpl, .json, .hex,
-    .act, .pal or .txt).
+    .act, .pal or .txt): the bytes of :func:`palette_file_bytes`.
 
     Written atomically: an existing file of that name is replaced whole (there
     is no ``force`` here, while ``reduce_file`` refuses an existing
-    ``palette_out`` without ``force``). A fourth column is alpha; it is
+    ``palette_out`` without ``force``). It warns and raises as :func:`palette_file_bytes`
+    does.
+
+    Raises
+    ------
+    OutputError
+        Also if the file cannot be written (a missing folder).
+    """
+    data = palette_file_bytes(path, palette, shares, name=name)
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def palette_file_bytes(path: str | os.PathLike[str], palette: np.ndarray,
+                       shares: np.ndarray | None = None, *, name: str = "quantize") -> bytes:
+    """The bytes :func:`write_palette` writes to ``path``, whose extension (.gpl, .json,
+    .hex, .act, .pal or .txt) names the format; nothing is written. For a palette file
+    written with another file, all or neither (:func:`quantize.io.write_together`).
+
+    A fourth column is alpha; it is
     written (.json ``alpha``, .hex ``rrggbbaa``, .pal ``R G B A``, .act its
     first entry of alpha 0 as the transparent index) when some entry is not
     opaque; a Paint.NET .txt file gives every entry its alpha (``aarrggbb``). ``shares``
@@ -233,7 +251,7 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
         could not read back), more than 256 colours for .act, ``shares``
         that are not k numbers in [0, 1], or a ``name`` that is not a str.
     OutputError
-        If the file cannot be written (a missing folder, a directory of that name).
+        If ``path`` is a directory.
     """
     p = check_path(path, "path")
     if os.path.isdir(p):  # whatever its name ends in: "." has no palette extension
@@ -267,12 +285,10 @@ def write_palette(path: str | os.PathLike[str], palette: np.ndarray,
                     PaletteFormatWarning)
     if fmt in (".act", ".pal", ".txt"):  # the bytes as written on any system (CRLF in the
         # Windows tools' text formats)
-        data = (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
+        return (_act_bytes(pal) if fmt == ".act" else _pal_text(pal).encode("ascii")
                 if fmt == ".pal" else _paint_net_text(pal, name).encode("utf-8"))
-        atomic_write(p, lambda tmp: tmp.write_bytes(data))
-        return
     text = {".gpl": _gpl_text, ".json": _json_text, ".hex": _hex_text}[fmt](pal, share, name)
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return text.replace("\n", os.linesep).encode("utf-8")  # as a file opened as text writes it
 
 
 def _not_opaque(pal: np.ndarray) -> int:

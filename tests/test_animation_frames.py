@@ -769,6 +769,37 @@ def test_the_frames_of_an_apng_given_in_turn_are_each_decoded_once(tmp_path, mon
         np.testing.assert_array_equal(frame, expected[at], err_msg=f"frame {at}")
 
 
+def test_the_decoded_frames_of_an_apng_given_in_turn_are_each_drawn_once(tmp_path,
+                                                                         monkeypatch):
+    """Decoded first (seek, then load), each frame was drawn again from the start of the
+    file opened by its name, which Pillow decoded up to it once more to check the frame's
+    pixels: 400 frames in turn took 4.8 s. What was read is kept while the image lives;
+    the frames are those iter_frames draws, whatever their disposal and blending."""
+    from quantize import io as io_module
+
+    draws = []
+    draw = io_module.KeyedCanvas.draw
+    monkeypatch.setattr(io_module.KeyedCanvas, "draw",
+                        lambda canvas, frame: (draws.append(frame.tell()), draw(canvas, frame))[1])
+    for src in [_rgb_apng(tmp_path / "a.png", 12), *_apngs_pillow_composites_otherwise(tmp_path)]:
+        expected = [f.rgba for f in iter_frames(src)]
+        hidden = int(src.name in ("gray.png", "k16.png"))  # a default image before the frames
+        order = [*range(len(expected)), len(expected) - 1]
+        got = []
+        draws.clear()
+        with Image.open(src) as opened, warnings.catch_warnings():
+            warnings.simplefilter("error", CompositedFrameWarning)
+            warnings.simplefilter("ignore", FirstFrameWarning)
+            for at in order:
+                opened.seek(at + hidden)
+                opened.load()
+                got.append(_as_rgba_shown(opened))
+        for at, frame in zip(order, got, strict=True):
+            np.testing.assert_array_equal(frame, expected[at], err_msg=f"{src.name} {at}")
+        if src.name == "a.png":
+            assert draws == list(range(12))  # frame 0 on its own: Pillow's picture of it
+
+
 def test_the_frames_of_an_apng_given_in_turn_are_refused_from_the_first_short_one(tmp_path):
     """Its image data checked once for several frames ahead (not from the start of the file
     for each frame), a frame before the short one still reads, and the short one and those

@@ -955,6 +955,11 @@ def test_a_value_that_is_not_a_number_is_refused_as_other_bad_values_are(args, l
     ("texture=-1", "-w texture=-1 should be >= 0"),  # as typed, not "-1.0"
     ("xy=-0.50", "-w xy=-0.50 should be >= 0"),
     ("xy=1e400", "-w xy=1e400 should be a finite number"),  # not "inf"
+    # too small for a float, yet not 0: refused as 1e-7 is, not read as 0 (the group off)
+    ("color=1e-400", "-w color=1e-400 should be 0 or >= 1e-6; with k-means, where weights "
+                     "count relative to each other, a smaller one is lost beside a weight of "
+                     "1 in the float32 distances (the hierarchy takes the same range)"),
+    ("xy=-1e-400", "-w xy=-1e-400 should be >= 0"),
     ("color=nan", "-w color=nan should be a finite number"),
     # Python's float() reads these as 10 and 1: not plain decimal numbers
     ("color=1_0", "-w 'color=1_0' is not valid; expected NAME=NUMBER with NUMBER a plain "
@@ -977,6 +982,7 @@ def test_a_bad_weight_is_named_as_the_w_option_it_was_given_with(command, weight
 @pytest.mark.parametrize("quality, line", [
     ("-1", "--quality=-1 should be >= 0"),  # as typed, not "-1.0"
     ("1e400", "--quality=1e400 should be a finite number"),  # not "inf"
+    ("-1e-400", "--quality=-1e-400 should be >= 0"),  # not read as 0
     ("1_0", "--quality='1_0' is not valid; expected a number"),  # not 10
 ])
 def test_a_bad_quality_is_named_as_it_was_typed(command, quality, line, tmp_path, monkeypatch):

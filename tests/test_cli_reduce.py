@@ -1845,3 +1845,16 @@ def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path
         "that ends every GIF): it may have been cut short and later frames lost; the 2 "
         "frames it has are read"]
     assert Image.open(tmp_path / "cut.k2.gif").n_frames == 2
+
+
+@pytest.mark.parametrize("existing", ["o.png", "p.hex"])
+def test_an_image_and_palette_file_of_which_one_exists_are_refused_by_its_name(
+        photo, existing, monkeypatch):
+    monkeypatch.chdir(photo.parent)
+    Path(existing).write_bytes(b"earlier")
+    before = sorted(os.listdir())
+    result = run(photo.name, "-o", "o.png", "--palette-out", "p.hex")
+    assert (result.exit_code, one_error_line(result)) == (
+        15, f"quantize: error: {photo.name}: {existing}: output exists; use --force to "
+            "overwrite")
+    assert sorted(os.listdir()) == before and Path(existing).read_bytes() == b"earlier"

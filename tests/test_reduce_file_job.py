@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import warnings
 from contextlib import nullcontext
@@ -765,7 +766,7 @@ def test_an_output_whose_palette_file_fails_is_removed(tmp_path, photo, monkeypa
     src = photo if kind == "still" else save_animation(tmp_path / "in.gif", moving_square())
     out = tmp_path / ("o.png" if kind == "still" else "o.gif")
     for module in (quantize.reduce.file_job, quantize.animation.job):
-        monkeypatch.setattr(module, "write_palette", disk_full)
+        monkeypatch.setattr(module, "palette_file_bytes", disk_full)
     with pytest.raises(OutputError, match="No space left"):
         reduce_file(src, out, n_colors=4, palette_out=tmp_path / "p.hex")
     assert not out.exists()
@@ -774,20 +775,33 @@ def test_an_output_whose_palette_file_fails_is_removed(tmp_path, photo, monkeypa
     assert out.exists() and read_palette(tmp_path / "p.hex").shape[0] >= 1
 
 
-def test_a_replaced_output_is_not_removed_when_its_palette_file_fails(tmp_path, photo,
-                                                                      monkeypatch):
-    import quantize.reduce.file_job
+def _full_disk_in(folder: Path, write):
+    """``write`` (a method of Path) failing as on a full disk for the files of ``folder``."""
+    def written(path, *args, **kwargs):
+        if path.parent == folder:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(path, *args, **kwargs)
+    return written
 
-    out = tmp_path / "o.png"
-    out.write_bytes(b"earlier")
 
-    def disk_full(path, *args, **kwargs):
-        raise OutputError("cannot write (No space left on device)", path=path)
-
-    monkeypatch.setattr(quantize.reduce.file_job, "write_palette", disk_full)
-    with pytest.raises(OutputError):
-        reduce_file(photo, out, n_colors=4, palette_out=tmp_path / "p.hex", force=True)
-    assert Image.open(out).mode == "P"  # the new output: the earlier file is gone either way
+@pytest.mark.parametrize("kind", ["still", "animation"])
+def test_a_palette_file_that_cannot_be_written_leaves_both_earlier_files(tmp_path, photo,
+                                                                        monkeypatch, kind):
+    """With force, the new image was put in place before its palette file failed (a
+    full disk), and stayed beside the earlier palette file: now neither is replaced."""
+    src = photo if kind == "still" else save_animation(tmp_path / "in.gif", moving_square())
+    out = tmp_path / ("o.png" if kind == "still" else "o.gif")
+    (tmp_path / "pal").mkdir()
+    pal = tmp_path / "pal" / "p.hex"
+    out.write_bytes(b"earlier image")
+    pal.write_bytes(b"earlier palette")
+    before = sorted(tmp_path.rglob("*"))
+    for method in ("write_bytes", "write_text"):
+        monkeypatch.setattr(Path, method, _full_disk_in(pal.parent, getattr(Path, method)))
+    with pytest.raises(OutputError, match="No space left"):
+        reduce_file(src, out, n_colors=4, palette_out=pal, force=True)
+    assert (out.read_bytes(), pal.read_bytes()) == (b"earlier image", b"earlier palette")
+    assert sorted(tmp_path.rglob("*")) == before  # no temporary file left either
 
 
 def test_file_job_warnings_point_at_the_callers_line(tmp_path):

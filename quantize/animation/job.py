@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -39,15 +40,14 @@ import numpy as np
 from .._validation import check_path, shown_number
 from ..errors import FormatAdviceWarning, warn_caller
 from ..io import (
-    atomic_write,
     check_output_path,
     check_output_size,
-    removed_on_failure,
     require_regular_file,
     warn_unterminated_gif,
+    write_together,
 )
 from ..names import output_stem, quoted
-from ..palette_files import write_palette
+from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import (
     AlphaLossWarning,
@@ -192,11 +192,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     out = opts.output or check_output_path(
         src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
-    with removed_on_failure(out):  # no output without the palette file asked for
-        atomic_write(out, lambda tmp: _write(tmp, out, src, info, plan, opts, stats))
-        palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
-        if opts.palette_out is not None:
-            _write_palette_out(opts.palette_out, palette, shares, stats, output_stem(src))
+    write_together(_files(out, src, plan, opts, stats,
+                          lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
+    palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warn_caller(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
@@ -217,6 +215,18 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
                       palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),
                       optimized=stats.optimized if opts.optimize else None)
+
+
+def _files(out: Path, src: Path, plan: Any, opts: AnimationOptions, stats: FrameStats,
+           write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
+    """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
+    animation beside an old palette file): the animation, which ``write`` writes to the
+    path it is given, then the palette file, known once every frame is mapped."""
+    yield out, write
+    if opts.palette_out is not None:
+        palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
+        yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
+                                                   output_stem(src))
 
 
 def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
@@ -319,15 +329,14 @@ def _colours(plan: Any, stats: FrameStats) -> int:
     return 0 if _nothing_opaque(stats) else plan.k
 
 
-def _write_palette_out(path: Path, palette: np.ndarray, shares: np.ndarray,
-                       stats: FrameStats, name: str) -> None:
-    """Write the palette file; a fully transparent animation's holds its transparent entry
-    alone, as a still's does (not the placeholder colour of the table)."""
+def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
+                       stats: FrameStats, name: str) -> bytes:
+    """The palette file's bytes; a fully transparent animation's holds its transparent
+    entry alone, as a still's does (not the placeholder colour of the table)."""
     if _nothing_opaque(stats):
-        write_palette(path, np.zeros((1, 4), np.uint8), name=name)
-    else:
-        check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
-        write_palette(path, palette, shares, name=name)
+        return palette_file_bytes(path, np.zeros((1, 4), np.uint8), name=name)
+    check_palette_out_holds(path, len(palette), f"the palette has {len(palette)} colours")
+    return palette_file_bytes(path, palette, shares, name=name)
 
 
 def _warn_still(stats: FrameStats, out: Path) -> None:

@@ -18,6 +18,7 @@ import errno
 import gc
 import importlib
 import logging
+import math
 import os
 import re
 import shutil
@@ -95,7 +96,7 @@ class _Typed(float):
     __slots__ = ("text",)
 
     def __new__(cls, text: str) -> "_Typed":
-        self = super().__new__(cls, text)
+        self = super().__new__(cls, _read(text))
         self.text = text.strip()
         return self
 
@@ -110,8 +111,24 @@ class _Typed(float):
 
 #: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 # Read too, for the options' checks to refuse by name ("should be a finite number").
 _NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
+def _read(text: str) -> float:
+    """``float(text)``, but a number too small for a float (``1e-400``) as the smallest
+    float of its sign rather than as 0: the options' range checks then refuse it as below
+    their minimum (``-w color=1e-400`` as ``color=1e-7`` is; ``--quality -1e-400`` as
+    below 0) instead of taking it for 0, which turns a feature group off.
+
+    >>> _read("1e-400"), _read("-1e-400"), _read("0e-400"), _read("2.5")
+    (5e-324, -5e-324, 0.0, 2.5)
+    """
+    value = float(text)
+    if value == 0 and _NONZERO_DIGIT.search(text.lower().partition("e")[0]):
+        return math.copysign(math.ulp(0.0), value)
+    return value
 
 
 def plain_number(text: str) -> bool:

@@ -32,17 +32,16 @@ from ..errors import (
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
-    atomic_write,
     check_output_path,
     check_output_size,
     load_image,
     pillow_limit_lifted,
     probe_image,
-    removed_on_failure,
     require_regular_file,
+    write_together,
 )
 from ..names import extension_words, output_stem, quoted
-from ..palette_files import read_palette, write_palette
+from ..palette_files import palette_file_bytes, read_palette
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
@@ -241,10 +240,11 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         bytes_in = src.stat().st_size
         if opts["skip_if_larger"] and len(data) > bytes_in:
             raise too_large(len(data), bytes_in, out)
-        with removed_on_failure(out):  # no output without the palette file asked for
-            atomic_write(out, lambda tmp: tmp.write_bytes(data))
-            if palette_out is not None:
-                _write_palette_out(palette_out, result, output_stem(src))
+        files = [(out, data)]
+        if palette_out is not None:  # both or neither: no new image beside an old palette
+            files.append((palette_out,
+                          _palette_out_bytes(palette_out, result, output_stem(src))))
+        write_together(files)
         value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
                       options=recorded_options(opts), psnr=value, delta_e=error, start=start,
@@ -272,17 +272,16 @@ def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
                                f"({bytes_in:,} bytes); nothing written{kept}", path=out)
 
 
-def _write_palette_out(path: str | os.PathLike[str], result: ReduceResult, name: str) -> None:
-    """Write the result's palette in image order, with the alpha of each entry as fitted,
-    whatever the output's format keeps of it (a GIF only 0 or 255): mapped onto, the file
-    gives the same image again; an image with no visible pixel has only the transparent
-    entry, which is written (an empty file could not be read back)."""
+def _palette_out_bytes(path: str | os.PathLike[str], result: ReduceResult, name: str) -> bytes:
+    """The palette file's bytes: the result's palette in image order, with the alpha of each
+    entry as fitted, whatever the output's format keeps of it (a GIF only 0 or 255): mapped
+    onto, the file gives the same image again; an image with no visible pixel has only the
+    transparent entry, which is written (an empty file could not be read back)."""
     full = result.full_palette(alpha=True)
     check_palette_out_holds(path, result.k, f"the palette has {result.k} colours")
     if result.k:
-        write_palette(path, full[:result.k], result.shares, name=name)
-    else:
-        write_palette(path, full, name=name)
+        return palette_file_bytes(path, full[:result.k], result.shares, name=name)
+    return palette_file_bytes(path, full, name=name)
 
 
 def _alpha_as_written(entries: np.ndarray, out: Path) -> np.ndarray:
