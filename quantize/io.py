@@ -130,7 +130,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors",
-           "remove_empty_folders", "removed_on_failure", "require_regular_file", "save_pil",
+           "remove_empty_folders", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
 
@@ -2805,26 +2805,6 @@ def folder_made(folder: str | os.PathLike[str], *, keep: bool = True) -> Iterato
         raise
     if not keep:
         remove_empty_folders(made)
-
-
-@contextlib.contextmanager
-def removed_on_failure(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Remove ``path`` when the block fails, if it did not exist before the block.
-
-    For a job that writes its output and then a second file (a palette file):
-    when the second cannot be written, the job fails without leaving an output
-    that a rerun would take for a finished one. A file the block replaced
-    (``force``) is not brought back.
-    """
-    p = Path(path)
-    existed = os.path.lexists(p)
-    try:
-        yield
-    except BaseException:
-        if not existed:
-            with contextlib.suppress(OSError):
-                p.unlink()
-        raise
 
 
 def save_pil(image: Image.Image, path: str | os.PathLike[str], **params: Any) -> None:
