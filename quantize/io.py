@@ -1790,18 +1790,18 @@ class _GifFramesRead:
     (:class:`~quantize.gif_canvas.GifFrames`), through the image's own file
     (:func:`second_reader`, ``shared``). Pillow's picture showed opaque what a frame's
     disposal cleared (see :mod:`quantize.gif_canvas`). A GIF whose blocks are not read
-    as Pillow reads them (:func:`~quantize.gif_canvas.gif_images`) is Pillow's picture.
+    as Pillow reads them (:func:`~quantize.gif_canvas.pillow_gif_images`) is Pillow's
+    picture.
     """
 
     def __init__(self, image: Image.Image, state: tuple[Any, ...]):
         self.state = state
         self.image = weakref.ref(image)
-        from .gif_canvas import GifFrames, gif_images
+        from .gif_canvas import GifFrames, pillow_gif_images
 
         self._reader = second_reader(image, shared=True)
-        images = gif_images(self._reader)
-        self._frames = (GifFrames(self._reader, images)
-                        if images and len(images) == getattr(image, "n_frames", 1) else None)
+        images = pillow_gif_images(image, self._reader, getattr(image, "n_frames", 1))
+        self._frames = None if images is None else GifFrames(self._reader, images)
 
     def draw(self, image: Image.Image) -> Image.Image:
         """The frame ``image`` is at, drawn; ``image`` itself when its file is not read."""
