@@ -313,15 +313,19 @@ def build_features(
 
 
 def feature_array(rgb: np.ndarray, w: dict[str, float], space: str,
-                  scales: tuple[float, ...]) -> tuple[np.ndarray, FeatureSpec]:
+                  scales: tuple[float, ...], lab: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, FeatureSpec]:
     """:func:`build_features` on validated input, group by group.
 
     ``rgb`` is ``(H, W, 3)`` uint8, ``w`` every group's weight (from
-    :func:`check_weights`), ``scales`` from :func:`check_texture_scales`.
+    :func:`check_weights`), ``scales`` from :func:`check_texture_scales`; ``lab``
+    the Lab planes of ``rgb`` (:func:`lab_planes`) when the caller has them, read and
+    left as they are (otherwise converted here when a group needs them).
     """
     h, wd, _ = rgb.shape
     active = [g for g in GROUPS if w[g] > 0]
-    lab = lab_planes(rgb) if (space == "lab" or "intensity" in active) else None
+    if lab is None and (space == "lab" or "intensity" in active):
+        lab = lab_planes(rgb)
     widths = {"color": 3, "intensity": 1, "xy": 2,
               "texture": len(scales) + 2}
     columns, start = {}, 0

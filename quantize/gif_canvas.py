@@ -35,7 +35,8 @@ from PIL import Image
 
 from .png import second_reader
 
-__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images"]
+__all__ = ["GifCanvas", "GifFrames", "GifImage", "first_gif_frame", "gif_images",
+           "pillow_gif_images"]
 
 _RESTORE_BACKGROUND, _RESTORE_PREVIOUS = 2, 3
 # A frame without a graphic control extension: no transparent entry, disposal 0, 0 ms.
@@ -112,11 +113,35 @@ def gif_images(fp: Any, first: int | None = None) -> list[GifImage] | None:
         # any other byte is skipped, as Pillow skips it
 
 
+def pillow_gif_images(im: Image.Image, reader: Any,
+                      n_frames: int | None = None) -> list[GifImage] | None:
+    """The frames of ``im``, a GIF opened by Pillow, as :func:`gif_images` reads them from
+    ``reader`` (a second reader of its file), when it reads its blocks as Pillow does;
+    None when it does not, or cannot tell (the caller then leaves the frames to Pillow).
+
+    Pillow reads the blocks alike when the frame ``im`` is at, not yet decoded, starts
+    where Pillow's tile says (a block Pillow reads otherwise puts it elsewhere), and there
+    are ``n_frames`` frames, Pillow's count of them. Without ``n_frames`` the frames up to
+    the one ``im`` is at are read, and their count is not compared: what is drawn of
+    them does not depend on the blocks after them (a file cut short there still shows
+    its first frame as browsers show it).
+    """
+    tile = getattr(im, "tile", None)
+    if not tile:
+        return None
+    at = im.tell()
+    images = gif_images(reader, first=None if n_frames is not None else at + 1)
+    if (images is None or len(images) <= at or images[at].offset != tile[0][2]
+            or (n_frames is not None and len(images) != n_frames)):
+        return None
+    return images
+
+
 def first_gif_frame(im: Image.Image) -> Image.Image | None:
     """The first frame of ``im``, a GIF opened and not yet decoded, as browsers show it
     (RGBA), when it does not cover the screen; None for any other image, and when Pillow's
-    picture is that (the frame covers the screen), or the file's blocks are not read
-    (:func:`gif_images`).
+    picture is that (the frame covers the screen), or the file's blocks are not read as
+    Pillow reads them (:func:`pillow_gif_images`).
 
     Pillow showed palette entry 0 (or the transparent entry), opaque, where the frame
     does not reach; browsers show nothing there.
@@ -126,8 +151,8 @@ def first_gif_frame(im: Image.Image) -> Image.Image | None:
             or tuple(tile[0][1]) == (0, 0, *im.size)):
         return None
     with second_reader(im) as reader:
-        images = gif_images(reader, first=1)
-        if not images or images[0].offset != tile[0][2]:
+        images = pillow_gif_images(im, reader)
+        if images is None:
             return None
         rgba = GifCanvas(reader, images, im.size).draw(0)
     return Image.fromarray(rgba, "RGBA")

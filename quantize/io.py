@@ -1676,22 +1676,58 @@ def _keyed_frame_again(image: Image.Image, where: str | os.PathLike[str]
 def _drawn_from(reader: BinaryIO, at: int, where: str | os.PathLike[str]) -> Image.Image:
     """Frame ``at`` of the PNG or APNG that ``reader`` holds (closed here), drawn as
     :func:`~quantize.animation.iter_frames` draws it; ``where`` names the file in errors."""
-    with reader, pillow_limit_lifted(), Image.open(reader) as again:
-        _drop_overlong_trns(again)  # the caller's image already warned of it
+    def check(again: Image.Image) -> None:
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
-        with frames_canvas(again) as canvas:
-            hidden = hidden_frames(again)
-            if hidden:
-                forget_default_image(again)
-            if canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
-                again.seek(at)
-                again.load()
-                return again.copy()
-            for i in range(hidden, at + 1):
-                again.seek(i)
-                picture = canvas.draw(again)
-    return picture
+
+    with pillow_limit_lifted(), _drawn_again(reader, check) as frames:
+        return frames.frame(at)
+
+
+@contextlib.contextmanager
+def _drawn_again(reader: BinaryIO, check: Callable[[Image.Image], None] | None = None
+                 ) -> Iterator[_FramesDrawn]:
+    """The frames of the PNG or APNG that ``reader`` holds (closed on leaving), opened again
+    to be drawn as :func:`~quantize.animation.iter_frames` draws them: its overlong tRNS
+    dropped (the caller's image already warned of it), ``check`` called on it (raising for
+    a damaged file) before its canvas is taken (:func:`frames_canvas`)."""
+    with reader:
+        with pillow_limit_lifted():
+            again = Image.open(reader)
+        with again:
+            _drop_overlong_trns(again)
+            if check is not None:
+                check(again)
+            with frames_canvas(again) as canvas:
+                yield _FramesDrawn(again, canvas)
+
+
+class _FramesDrawn:
+    """The frames of ``again``, a PNG or APNG opened again at its start (:func:`_drawn_again`),
+    drawn on ``canvas``, or Pillow's pictures of them when it has none; a default image
+    that is not a frame is forgotten (:func:`forget_default_image`). A frame after the
+    last one drawn costs the frames between them; an earlier one is not drawn here."""
+
+    def __init__(self, again: Image.Image, canvas: KeyedCanvas | None):
+        self.again, self.canvas = again, canvas
+        hidden = hidden_frames(again)
+        if hidden:
+            forget_default_image(again)
+        self.drawn = hidden - 1  # the last frame drawn
+        self._picture: Image.Image | None = None
+
+    def frame(self, at: int) -> Image.Image:
+        """Frame ``at``, not before the last one drawn, as a picture of the caller's own."""
+        if self.canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
+            self.again.seek(at)
+            self.again.load()
+            self.drawn = at
+            return self.again.copy()
+        for i in range(self.drawn + 1, at + 1):
+            self.again.seek(i)
+            self._picture = self.canvas.draw(self.again)
+        self.drawn = at
+        return self._picture.copy()  # type: ignore[union-attr]  # at >= the first frame
 
 
 class _FramesRead:
@@ -1716,10 +1752,7 @@ class _FramesRead:
         self._whole = 0  # images whose data is known whole
         self._short: tuple[int, str] | None = None  # the first that is not
         self._stack: contextlib.ExitStack | None = None
-        self._again: Image.Image | None = None
-        self._canvas: KeyedCanvas | None = None
-        self._drawn = -1  # the last frame drawn
-        self._picture: Image.Image | None = None
+        self._frames: _FramesDrawn | None = None
 
     def check(self, images: int, where: str | os.PathLike[str]) -> None:
         """Raise as :func:`check_png_chunks` and :func:`check_png_frames` (of the first
@@ -1741,43 +1774,20 @@ class _FramesRead:
         after the last one drawn only are drawn (all of them, for an earlier frame)."""
         self.check(at + 1, where)
         try:
-            again = self._again
-            if again is None or at < self._drawn:
-                again = self._open(image)
-            if self._canvas is None:  # Pillow draws its frames alike
-                again.seek(at)
-                again.load()
-                self._drawn = at
-                return again.copy()
-            picture = self._picture
-            for i in range(self._drawn + 1, at + 1):
-                again.seek(i)
-                picture = self._canvas.draw(again)
-            self._drawn, self._picture = at, picture
-            return picture.copy()  # type: ignore[union-attr]  # at >= the first frame
+            if self._frames is None or at < self._frames.drawn:
+                self.close()  # drawn again from the start
+                with contextlib.ExitStack() as stack:
+                    reader = second_reader(image, shared=True)
+                    self._frames = stack.enter_context(_drawn_again(reader))
+                    self._stack = stack.pop_all()
+            return self._frames.frame(at)
         except BaseException:
             self.close()
             raise
 
-    def _open(self, image: Image.Image) -> Image.Image:
-        """Open the file of ``image`` again, at its start, with a canvas of its own."""
-        self.close()
-        with contextlib.ExitStack() as stack:
-            reader = stack.enter_context(second_reader(image, shared=True))
-            with pillow_limit_lifted():
-                again = stack.enter_context(Image.open(reader))
-            _drop_overlong_trns(again)  # the caller's image already warned of it
-            self._canvas = stack.enter_context(frames_canvas(again))
-            hidden = hidden_frames(again)
-            if hidden:
-                forget_default_image(again)
-            self._again, self._drawn, self._picture = again, hidden - 1, None
-            self._stack = stack.pop_all()
-        return again
-
     def close(self) -> None:
         """Close the second reader (drawn again from the start when asked for a frame)."""
-        stack, self._stack, self._again, self._canvas = self._stack, None, None, None
+        stack, self._stack, self._frames = self._stack, None, None
         if stack is not None:
             stack.close()
 
@@ -1789,18 +1799,18 @@ class _GifFramesRead:
     (:class:`~quantize.gif_canvas.GifFrames`), through the image's own file
     (:func:`second_reader`, ``shared``). Pillow's picture showed opaque what a frame's
     disposal cleared (see :mod:`quantize.gif_canvas`). A GIF whose blocks are not read
-    as Pillow reads them (:func:`~quantize.gif_canvas.gif_images`) is Pillow's picture.
+    as Pillow reads them (:func:`~quantize.gif_canvas.pillow_gif_images`) is Pillow's
+    picture.
     """
 
     def __init__(self, image: Image.Image, state: tuple[Any, ...]):
         self.state = state
         self.image = weakref.ref(image)
-        from .gif_canvas import GifFrames, gif_images
+        from .gif_canvas import GifFrames, pillow_gif_images
 
         self._reader = second_reader(image, shared=True)
-        images = gif_images(self._reader)
-        self._frames = (GifFrames(self._reader, images)
-                        if images and len(images) == getattr(image, "n_frames", 1) else None)
+        images = pillow_gif_images(image, self._reader, getattr(image, "n_frames", 1))
+        self._frames = None if images is None else GifFrames(self._reader, images)
 
     def draw(self, image: Image.Image) -> Image.Image:
         """The frame ``image`` is at, drawn; ``image`` itself when its file is not read."""

@@ -99,13 +99,14 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
         when :func:`unite_alike` united some (a united cluster's centre is the
         mean of its parts' centres, weighted by their pixels).
     """
-    X, spec = feature_array(work, w, space, scales)
+    lab = lab_planes(work)  # for the features and unite_alike
+    X, spec = feature_array(work, w, space, scales, lab)
     centers, pixel_clusters = _cluster(X, k, rng)
     n_centers = centers.shape[0]
     small_map = pixel_clusters.reshape(work.shape[:2])
     if "texture" in spec.columns:
         refine_borders(small_map, X, work, spec, n_centers)
-    centers = unite_alike(small_map, work, X, spec, centers)
+    centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:
         warn_caller(f"n_clusters={k} but colour and texture tell no two parts of the image "
                     "apart; using 1 cluster (weight color=0 and weight texture=0 cluster by "
@@ -186,7 +187,7 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
         flat_map[chunk] = dist.argmin(axis=1)
 
 
-def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: FeatureSpec,
+def unite_alike(cluster_map: np.ndarray, lab: np.ndarray, X: np.ndarray, spec: FeatureSpec,
                 centers: np.ndarray) -> np.ndarray:
     """Unite the clusters of ``cluster_map`` that colour and texture cannot tell apart.
 
@@ -208,7 +209,8 @@ def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: F
        clusters' mean texture features are nearer than ``_ALIKE_TEXTURE``.
 
     ``cluster_map`` (h, w) holds 0..k-1 for the ``k = len(centers)`` clusters of
-    the working copy ``rgb``, whose weighted features are ``X``; it is
+    the working copy, whose Lab planes ``(3, h, w)`` are ``lab``
+    (:func:`quantize.texture.lab_planes`) and weighted features ``X``; it is
     renumbered in place to 0..k'-1, in the order of the clusters' smallest old
     numbers. Returns the ``(k', d)`` centres, each the pixel-weighted mean of
     its parts' ``centers``. With only ``xy`` weighted the clusters are the
@@ -220,7 +222,7 @@ def unite_alike(cluster_map: np.ndarray, rgb: np.ndarray, X: np.ndarray, spec: F
     if top == 0 or k == 1:
         return centers
     shares = {g: w[g] / top for g in ("color", "intensity", "texture")}
-    planes = region_planes(lab_planes(rgb), {**shares, "xy": 0.0})
+    planes = region_planes(lab, {**shares, "xy": 0.0})
     n_colour = 3 * (shares["color"] > 0) + (shares["intensity"] > 0)
     texture = X[:, spec.columns.get("texture", slice(0, 0))]
     # Column by column (Fortran order), as the sums per cluster read them.

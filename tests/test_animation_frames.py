@@ -36,7 +36,7 @@ from quantize.png import frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
 from .animation_support import composited, moving_square, save_animation
-from .corpus.generate import linear_rgb_icc, png_of_chunks
+from .corpus.generate import linear_rgb_icc, png_of_chunks, stored_idats
 
 
 def test_frames_are_streamed_with_timing(tmp_path):
@@ -851,6 +851,38 @@ def test_a_later_apng_frame_given_as_a_pil_image_is_refused_when_data_before_it_
                 as_rgba(opened)
         assert str(info.value) == (f"{src}: damaged PNG (image data of frame 2 ends after 1 "
                                    "of 2 rows)")
+
+
+@pytest.mark.parametrize(("damaged", "rows", "expected"), [
+    (7, [30, 40], "bad CRC in an fdAT chunk"),  # frame 3's, after the frame asked for too
+    (None, [30], "image data of frame 2 ends after 1 of 2 rows"),
+    (7, [30], "bad CRC in an fdAT chunk"),  # the chunks are checked first
+])
+def test_a_later_apng_frame_given_as_a_pil_image_is_refused_naming_the_damage_found_first(
+        tmp_path, damaged, rows, expected):
+    """Decoded or not, drawn again from its file, checked as iter_frames checks it. The
+    damaged byte is in the first of frame 3's two chunks of stored (not compressed) data:
+    Pillow decodes it to a changed pixel."""
+    def frame(seq: int, values: list[int]) -> list[tuple[bytes, bytes]]:
+        data = zlib.compress(b"".join(b"\0" + bytes([v] * 6) for v in values))
+        return [(b"fcTL", struct.pack(">IIIIIHHBB", seq, 2, 2, 0, 0, 1, 10, 1, 0)),
+                (b"IDAT", data) if seq == 0 else (b"fdAT", struct.pack(">I", seq + 1) + data)]
+
+    third = [(b"fdAT", struct.pack(">I", seq) + data) for seq, (_, data) in
+             enumerate(stored_idats(b"\0" + bytes([50] * 6) + b"\0" + bytes([60] * 6)), 4)]
+    src = tmp_path / "bad.png"
+    src.write_bytes(png_of_chunks([(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)),
+                                   (b"acTL", struct.pack(">II", 3, 0)), *frame(0, [10, 20]),
+                                   *frame(1, rows), frame(3, [])[0], *third, (b"IEND", b"")],
+                                  damaged=damaged))
+    for at, decoded in [(1, False), (2, False), (1, True), (2, True)]:
+        with Image.open(src) as opened:
+            opened.seek(at)
+            if decoded:
+                opened.load()
+            with pytest.raises(ImageReadError) as info, pytest.warns(FirstFrameWarning):
+                as_rgba(opened)
+        assert str(info.value) == f"{src}: damaged PNG ({expected})", (at, decoded)
 
 
 _OPAQUE, _ALPHA = [[50, 60, 70]] * 3, [[50, 60, 70, 128]] * 3

@@ -203,6 +203,38 @@ def test_cli_usage_errors(photo_path, tmp_path, args, match):
     assert "Traceback" not in result.output
 
 
+_GROUP_NAMES = "'color', 'intensity', 'xy', 'texture'"
+_NO_NUMBER = "expected NAME=NUMBER with NUMBER a plain decimal number, e.g. 2, 0.5 or 1e-3"
+_NO_NAME = f"expected NAME=NUMBER with NAME one of {_GROUP_NAMES}, e.g. -w texture=2"
+
+
+@pytest.mark.parametrize(("pair", "expected"), [
+    ("=1", _NO_NAME),  # a number without a name
+    (" =1", _NO_NAME),
+    ("color=", _NO_NUMBER),  # a name without a number
+    ("color==1", _NO_NUMBER),
+    ("color=1,", _NO_NAME),  # a comma, but not between weights
+    ("color=1,tex=0", _NO_NAME),
+    ("color=two,foo=1", _NO_NAME),
+    # several weights in one -w: said so, their values as typed, checked or not
+    ("color,xy", "expected one NAME=NUMBER per -w: -w color -w xy"),
+    (" color=1 , xy=two", "expected one NAME=NUMBER per -w: -w color=1 -w xy=two"),
+    ("xy=1,xy=2,texture=0", "expected one NAME=NUMBER per -w: -w xy=1 -w xy=2 -w texture=0"),
+])
+def test_parse_weights_says_what_an_item_lacks(pair, expected):
+    from quantize.cli.segment import parse_weights
+
+    with pytest.raises(ValueError) as error:
+        parse_weights(["xy=1", pair])
+    assert str(error.value) == f"-w {pair!r} is not valid; {expected}"
+
+
+def test_parse_weights_leaves_an_odd_name_to_the_weights_check():
+    from quantize.cli.segment import parse_weights
+
+    assert parse_weights(["x,y=1", " xy = 2 "]) == {"x,y": 1.0, "xy": 2.0}
+
+
 def test_cli_overlay_color_draws_the_borders_in_it_and_changes_no_other_output(tmp_path):
     # only the Python API could change the red, which vanishes on a red subject
     src = tmp_path / "two.png"

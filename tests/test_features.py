@@ -236,3 +236,18 @@ def test_the_alpha_warning_of_one_pixel_says_is():
         build_features(rgba, {"texture": 0})
     assert str(caught[0].message).startswith(
         "alpha is ignored: 1 of 6 pixels is transparent or translucent and is described by ")
+
+
+@pytest.mark.parametrize("space", ["lab", "rgb"])
+@pytest.mark.parametrize("weights", [None, {"intensity": 1}, {"color": 0, "texture": 0}])
+def test_feature_array_given_the_lab_planes_is_the_same_and_leaves_them(photo, space, weights):
+    from quantize.features import feature_array
+
+    w = check_weights(weights)
+    lab = lab_planes(photo)
+    kept = lab.copy()
+    X, spec = feature_array(photo, w, space, DEFAULT_TEXTURE_SCALES)
+    X_lab, spec_lab = feature_array(photo, w, space, DEFAULT_TEXTURE_SCALES, lab)
+    np.testing.assert_array_equal(X_lab, X)
+    assert spec_lab == spec
+    np.testing.assert_array_equal(lab, kept)

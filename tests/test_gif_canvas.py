@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from quantize.animation import FirstFrameWarning, iter_frames
-from quantize.gif_canvas import first_gif_frame, gif_images
+from quantize.gif_canvas import first_gif_frame, gif_images, pillow_gif_images
 from quantize.io import as_rgba, load_image
 
 WHITE, RED, GREEN, BLUE = (250, 250, 250), (220, 20, 20), (20, 200, 40), (20, 40, 220)
@@ -192,3 +192,30 @@ def test_a_later_gif_frame_given_as_a_pil_image_is_drawn_as_iter_frames_draws_it
             got.append((at, shown.tolist()))
     assert got == [(at, expected[at]) for at in (0, 1, 2, 2, 1, 2)]
     assert expected[2] == [[_px(GREEN), CLEAR, CLEAR]]
+
+
+def test_pillow_gif_images_are_the_frames_pillow_reads_up_to_the_one_it_is_at(tmp_path):
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]]}, {"indices": [[2]], "at": (1, 0)}, {"indices": [[3]]}])
+    with open(src, "rb") as fp, Image.open(src) as im:
+        offsets = [i.offset for i in gif_images(fp)]
+        assert [i.offset for i in pillow_gif_images(im, fp, 3)] == offsets
+        assert [i.offset for i in pillow_gif_images(im, fp)] == offsets[:1]
+        im.seek(1)
+        assert [i.offset for i in pillow_gif_images(im, fp)] == offsets[:2]
+        assert pillow_gif_images(im, fp, 2) is None  # not Pillow's count
+        im.load()
+        assert pillow_gif_images(im, fp, 3) is None  # decoded: where it started is not known
+
+
+def test_a_gif_whose_blocks_pillow_reads_otherwise_is_left_to_pillow(tmp_path):
+    """A NETSCAPE extension without its loop sub-block: Pillow reads on into the blocks
+    after it, and finds one frame, the file's third."""
+    src = _gif(tmp_path / "a.gif", (3, 1), [
+        {"indices": [[1, 1, 1]]}, {"indices": [[2, 2]], "at": (1, 0)}, {"indices": [[3]]}])
+    data = src.read_bytes()
+    src.write_bytes(data[:25] + b"!\xff\x0bNETSCAPE2.0\0" + data[25:])
+    with open(src, "rb") as fp, Image.open(src) as im:
+        assert len(gif_images(fp)) == 3 and im.n_frames == 1
+        assert pillow_gif_images(im, fp) is None  # nor where the first frame starts
+        assert pillow_gif_images(im, fp, 1) is None

@@ -7,6 +7,7 @@ import pytest
 
 from quantize.features import check_weights
 from quantize.pixel_kmeans import ClusterCountWarning, cluster_pixels
+from quantize.texture import lab_planes
 
 COLOUR_ONLY = check_weights({"texture": 0, "xy": 0})
 
@@ -77,7 +78,7 @@ def test_unite_alike_joins_clusters_of_one_colour_and_weighs_their_centres_by_pi
     cluster_map[:, :10] = 0  # cluster 1 has no pixel
     centers = np.zeros((3, X.shape[1]))
     centers[1], centers[2] = 10.0, 30.0
-    united = unite_alike(cluster_map, img, X, spec, centers)
+    united = unite_alike(cluster_map, lab_planes(img), X, spec, centers)
     np.testing.assert_allclose(united, np.full((1, X.shape[1]), (200 * 0 + 400 * 30) / 600))
     assert cluster_map.tolist() == [[0] * 30] * 20
 
@@ -91,6 +92,6 @@ def test_unite_alike_keeps_the_clusters_of_position_alone():
     X, spec = feature_array(img, w, "lab", DEFAULT_TEXTURE_SCALES)
     cluster_map = (np.arange(30)[None, :] >= 15).repeat(20, axis=0).astype(np.int32)
     centers = np.arange(2 * X.shape[1], dtype=np.float64).reshape(2, -1)
-    united = unite_alike(cluster_map, img, X, spec, centers)
+    united = unite_alike(cluster_map, lab_planes(img), X, spec, centers)
     assert united is centers
     assert cluster_map[:, 14:16].tolist() == [[0, 1]] * 20

@@ -39,7 +39,7 @@ from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
-from ..gif_canvas import GifCanvas, GifImage, gif_images
+from ..gif_canvas import GifCanvas, GifImage, pillow_gif_images
 from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
@@ -252,9 +252,9 @@ def iter_frames(path: str | os.PathLike[str], *,
 def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,
                 max_pixels: int | None) -> Iterator[Frame] | None:
     """The frames of ``im``, a GIF opened from ``p``, drawn on a :class:`GifCanvas` as
-    browsers show them; None for any other image, and for a GIF whose blocks
-    :func:`gif_images` does not read as Pillow does (cut short, or another frame count):
-    its frames are then Pillow's.
+    browsers show them; None for any other image, and for a GIF whose blocks are not
+    read as Pillow reads them (:func:`~quantize.gif_canvas.pillow_gif_images`): its frames
+    are then Pillow's.
 
     Pillow decoded every frame as it moved to the next, so the frames are taken from the
     file's blocks here, each decoded once; a frame's duration and disposal are those
@@ -265,9 +265,8 @@ def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,
     if im.format != "GIF":
         return None
     reader = second_reader(im)
-    images = gif_images(reader)
-    if (images is None or len(images) != info.n_frames or not im.tile
-            or im.tile[0][2] != images[0].offset):
+    images = pillow_gif_images(im, reader, info.n_frames)
+    if images is None:
         reader.close()
         return None
     return _drawn_gif_frames(reader, images, p, info, max_pixels)

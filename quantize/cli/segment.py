@@ -308,26 +308,38 @@ def parse_weights(pairs: list[str]) -> dict[str, float]:
         (:func:`~quantize.cli.plain_number`: ``1_0``, which Python reads as 10, is
         refused), or a name is repeated.
     """
-    from ..features import GROUPS
-
     parsed: dict[str, float] = {}
     for pair in pairs:
         name, typed = _weight(pair)
         if typed is None or not name:
-            pieces = [piece.strip() for piece in pair.split(",")]
-            if len(pieces) > 1 and all(_weight(piece)[0] in GROUPS for piece in pieces):
-                given = " ".join(f"-w {piece}" for piece in pieces)
-                raise ValueError(f"-w {pair!r} is not valid; expected one NAME=NUMBER per -w: "
-                                 f"{given}")
-            if name and "=" in pair and "," not in pair:
-                raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NUMBER "
-                                 "a plain decimal number, e.g. 2, 0.5 or 1e-3")
-            raise ValueError(f"-w {pair!r} is not valid; expected NAME=NUMBER with NAME one "
-                             f"of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2")
+            raise ValueError(f"-w {pair!r} is not valid; expected {_expected(pair)}")
         if name in parsed:
             raise ValueError(f"-w {name} is given twice; give each weight once")
         parsed[name] = typed
     return parsed
+
+
+def _expected(pair: str) -> str:
+    """What the ``-w`` item ``pair``, not ``NAME=NUMBER``, should have been, by its pieces
+    between commas and the names before their ``=``:
+
+    - one piece with a name and ``=``: its number, which is not a plain decimal number;
+    - several pieces, each named by a feature group: one weight per ``-w``, each piece
+      echoed as typed;
+    - anything else: a name.
+
+    >>> _expected("color=1, xy=two")
+    'one NAME=NUMBER per -w: -w color=1 -w xy=two'
+    """
+    from ..features import GROUPS
+
+    pieces = [piece.strip() for piece in pair.split(",")]
+    names = [piece.partition("=")[0].strip() for piece in pieces]
+    if len(pieces) == 1 and names[0] and "=" in pair:
+        return "NAME=NUMBER with NUMBER a plain decimal number, e.g. 2, 0.5 or 1e-3"
+    if len(pieces) > 1 and all(name in GROUPS for name in names):
+        return "one NAME=NUMBER per -w: " + " ".join(f"-w {piece}" for piece in pieces)
+    return f"NAME=NUMBER with NAME one of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2"
 
 
 def _weight(pair: str) -> tuple[str, float | None]:
