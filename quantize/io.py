@@ -1922,12 +1922,9 @@ class _DecodedFramesRead:
         self._stack: contextlib.ExitStack | None = None
         self._state: tuple[Any, ...] = ()
         self._pillow: Image.Image | None = None  # Pillow's pictures of the frames
-        self._again: Image.Image | None = None  # the frames drawn on self._canvas
-        self._canvas: KeyedCanvas | None = None
+        self._frames: _FramesDrawn | None = None  # the frames drawn again
         self._fp: BinaryIO | None = None  # self._pillow's file, for the checks
         self._whole = 0  # images whose data is known whole
-        self._drawn = -1  # the last frame drawn
-        self._picture: Image.Image | None = None
 
     def draw(self, image: Image.Image, where: str | os.PathLike[str]
              ) -> tuple[Image.Image | None, str]:
@@ -1945,14 +1942,14 @@ class _DecodedFramesRead:
                 return None, (f"its pixels are not Pillow's picture of that frame of "
                               f"{quoted(image.filename)} as it reads now")
             self._check(at + 1, where)
-            return self._drawn_to(at), ""
+            return self._frames.frame(at), ""  # type: ignore[union-attr]  # opened
         except BaseException:
             self.close()
             raise
 
     def _still_open(self, image: Image.Image, at: int) -> bool:
         """Whether the file read is that of ``image`` as it is now, not read past ``at``."""
-        if self._stack is None or at < self._drawn:
+        if self._frames is None or at < self._frames.drawn:
             return False
         try:
             return self._state == _file_state(image.filename)
@@ -1970,16 +1967,9 @@ class _DecodedFramesRead:
             self._state = _file_state(image.filename)
             with pillow_limit_lifted():
                 self._pillow = stack.enter_context(Image.open(fp))
-                again = stack.enter_context(Image.open(stack.enter_context(
-                    open(image.filename, "rb"))))
-            _drop_overlong_trns(again)  # the caller's image already warned of it
-            check_png_chunks(again, where)
-            self._canvas = stack.enter_context(frames_canvas(again))
-            hidden = hidden_frames(again)
-            if hidden:
-                forget_default_image(again)
-            self._fp, self._again, self._whole = fp, again, 0
-            self._drawn, self._picture = hidden - 1, None
+            self._frames = stack.enter_context(_drawn_again(
+                open(image.filename, "rb"), lambda again: check_png_chunks(again, where)))
+            self._fp, self._whole = fp, 0
             self._stack = stack.pop_all()
         return ""
 
@@ -2000,26 +1990,10 @@ class _DecodedFramesRead:
                 raise ImageReadError(f"damaged PNG ({short[1]})", path=where)
             self._whole = asked if short is None else short[0] - 1
 
-    def _drawn_to(self, at: int) -> Image.Image:
-        """Frame ``at``, drawn on from the last one drawn."""
-        again = self._again
-        assert again is not None  # opened by draw
-        if self._canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
-            again.seek(at)
-            again.load()
-            self._drawn = at
-            return again.copy()
-        picture = self._picture
-        for i in range(self._drawn + 1, at + 1):
-            again.seek(i)
-            picture = self._canvas.draw(again)
-        self._drawn, self._picture = at, picture
-        return picture.copy()  # type: ignore[union-attr]  # at >= the first frame
-
     def close(self) -> None:
         """Close the files read (opened again when asked for a frame)."""
         stack, self._stack = self._stack, None
-        self._pillow = self._again = self._canvas = self._fp = self._picture = None
+        self._pillow = self._frames = self._fp = None
         if stack is not None:
             stack.close()
 
