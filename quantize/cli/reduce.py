@@ -22,9 +22,8 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -262,8 +261,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):
     """One input and where its output goes (None: reduce's default name; "-": stdout).
 
     ``by_ext``: the output was named by ``--ext``, which its errors then name.
@@ -356,8 +354,7 @@ def _check_ext(ext: str) -> None:
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
-@dataclass(frozen=True)
-class _PaletteSizes:
+class _PaletteSizes(NamedTuple):
     """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
     ``still``, the entries a still keeps (alpha above 0); ``animation``, those an animation
     draws (alpha >= 128), which are fewer when some entry is translucent."""
