@@ -110,7 +110,8 @@ class _Typed(float):
 
 
 #: A plain decimal number, as the options and weights take them: 2, -0.5, .5, 2., 1e-3.
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: The patterns of this module are compiled by re on their first use (most calls make none).
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 # Read too, for the options' checks to refuse by name ("should be a finite number").
 _NOT_FINITE = frozenset({"nan", "inf", "infinity"})
 
@@ -125,7 +126,7 @@ def plain_number(text: str) -> bool:
     [True, True, True, True, True, True, True, False, False]
     """
     text = text.strip()
-    return (_PLAIN_NUMBER.fullmatch(text) is not None
+    return (re.fullmatch(_PLAIN_NUMBER, text) is not None
             or text.lstrip("+-").lower() in _NOT_FINITE)
 
 
@@ -467,8 +468,7 @@ def _file_like_option(option: str, argv: Sequence[str]) -> str:
 
 
 # What click says of a value it cannot convert: "'abc' is not a valid int."
-_NOT_A_NUMBER = re.compile(r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?",
-                           re.DOTALL)
+_NOT_A_NUMBER = r"(?P<value>'.*') is not a valid (?P<type>int|integer|float)\.?"
 
 
 def _bad_value(exc: Any) -> str:
@@ -482,17 +482,17 @@ def _bad_value(exc: Any) -> str:
     if param is None:
         return exc.format_message()
     name = _param_name(param)
-    number = _NOT_A_NUMBER.fullmatch(exc.message.strip())
+    number = re.fullmatch(_NOT_A_NUMBER, exc.message.strip(), re.DOTALL)
     if number is None:
         return f"{name} {exc.message}"
     expected = "an integer" if number["type"].startswith("int") else "a number"
-    if name == "--quality" and _RANGE.fullmatch(number["value"].strip("'")):  # pngquant's
+    if name == "--quality" and re.fullmatch(_RANGE, number["value"].strip("'")):  # pngquant's
         expected += f"; {QUALITY_SCALE}"
     return f"{name}={number['value']} is not valid; expected {expected}"
 
 
 # pngquant's --quality min-max: two numbers and a dash.
-_RANGE = re.compile(r"\s*\d+(\.\d*)?\s*-\s*\d+(\.\d*)?\s*")
+_RANGE = r"\s*\d+(\.\d*)?\s*-\s*\d+(\.\d*)?\s*"
 
 
 def _misused_option(exc: Any, params: Sequence[Any], ctx: Any) -> Any:
