@@ -17,7 +17,6 @@ the code the failed files share (1 unreadable input or unwritable output,
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
-import json
 import os
 import re
 import sys
@@ -740,9 +739,13 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
         record["output"] = STDIO
-    # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
-    line = (json.dumps(printable_data(record)) if show == "json"
-            else printable_line(_summary(record, quality)))
+    if show == "json":
+        import json  # here: the module is needed by --json only (its import cost every call)
+
+        # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
+        line = json.dumps(printable_data(record))
+    else:
+        line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
 
 
