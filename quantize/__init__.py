@@ -80,11 +80,49 @@ from ._start import guard_start
 
 guard_start()  # as the command: an interrupt while it imports is one line, no collection runs
 
+import importlib  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+from typing import Any  # noqa: E402
+
 from .kmeans import MiniBatchKMeans, kmeans_plusplus  # noqa: E402
 from .reduce import ReduceResult, reduce_colors  # noqa: E402
-from .segment import SegmentResult, boundary_map, segment  # noqa: E402 -- functions, not the module
 
 __version__ = "0.1.0"
+
+# The segment module's names load on their first use (PEP 562): its imports (features,
+# pixel_kmeans, hierarchy, superpixels, ...) took about 3 ms of every quantize reduce.
+_SEGMENT_NAMES = ("SegmentResult", "boundary_map", "segment")
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SEGMENT_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(".segment", __name__)
+    for each in _SEGMENT_NAMES:
+        globals()[each] = getattr(module, each)
+    return globals()[name]
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SEGMENT_NAMES})
+
+
+class _Package(types.ModuleType):
+    """The package, whose ``segment`` stays the function when the module of that name loads.
+
+    Python sets a submodule it has loaded as an attribute of its package; loaded later
+    than the package (``from quantize.segment import MAX_CLUSTERS``), the module would
+    have replaced the function.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "segment" and isinstance(value, types.ModuleType):
+            value = value.segment
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = ["MiniBatchKMeans", "ReduceResult", "SegmentResult", "__version__", "boundary_map",
            "kmeans_plusplus", "reduce_colors", "segment"]

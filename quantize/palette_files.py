@@ -51,7 +51,6 @@ alpha below 255 (a file whose every alpha is 255 reads as ``(k, 3)``, as
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import struct
@@ -346,6 +345,8 @@ def _gpl_text(pal: np.ndarray, share: list, name: str) -> str:
 
 
 def _json_text(pal: np.ndarray, share: list, name: str) -> str:
+    import json  # here, as in the other JSON functions: most calls read and write no palette
+
     entries = []
     for c, s in zip(pal, share, strict=True):
         entry: dict = {"hex": f"#{_hex(c[:3])}", "rgb": [int(v) for v in c[:3]]}
@@ -616,6 +617,8 @@ def _note_black_tail(colors: np.ndarray, p: Path, count: int | None = None) -> N
 
 
 def _parse_json(text: str, p: Path) -> list[list[int]]:
+    import json
+
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -650,6 +653,8 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
 
 def _json_shown(entry: object) -> str:
     """``entry`` as JSON text, as the file has it (not Python's repr), cut at 200 characters."""
+    import json
+
     text = json.dumps(entry, ensure_ascii=False)
     return text if len(text) <= 200 else text[:200] + "..."
 

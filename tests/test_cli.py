@@ -395,6 +395,13 @@ def test_reducing_a_png_does_not_load_the_gif_or_webp_readers(tmp_path, module):
     assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, module)
 
 
+def test_reducing_a_file_without_json_does_not_load_the_json_module(tmp_path):
+    """Only --json and palette files use it: its import took about 0.7 ms of every call."""
+    from PIL import Image
+
+    assert not _loaded_by_reduce(tmp_path, Image.new("RGB", (8, 8), "red"), 4, "json")
+
+
 def test_reducing_a_file_does_not_load_numpys_masked_arrays(tmp_path):
     """numpy.ma takes 12-16 ms to import; np.unique(..., axis=0) would load it."""
     import numpy as np
@@ -1747,3 +1754,23 @@ def test_a_stdin_that_begins_no_image_is_refused_after_its_head(tmp_path):
         1, "quantize: error: -: not an image Pillow can identify (its first 1 MiB begins no "
            "image format it knows; the rest was not read)\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["reduce", "a.png", "-k", "4"], ["segment", "--help"],
+                                  ["batch"]])
+def test_a_command_named_first_is_built_alone_with_its_own_help(args):
+    from quantize.cli import _invoked
+
+    alone = _invoked(args)
+    assert [command.name for command in alone.registered_commands] == [args[0]]
+    assert len(app.registered_commands) == 3  # the app itself keeps every command
+    given = [args[0], "--help"]
+    assert runner.invoke(alone, given).stdout == runner.invoke(app, given).stdout
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["reduc", "a.png"],
+                                  ["a.png", "reduce"]])
+def test_anything_else_is_parsed_with_every_command(args):
+    from quantize.cli import _invoked
+
+    assert _invoked(args) is app

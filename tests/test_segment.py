@@ -1332,3 +1332,43 @@ def test_united_clusters_are_at_most_k_and_numbered_from_0(rng, k):
     result = segment(img, k, seed=0)
     used = sorted(set(result.clusters.tolist()))
     assert used == list(range(result.centers.shape[0])) and len(used) <= k
+
+
+@pytest.mark.parametrize("first", [
+    "import quantize",
+    "import quantize.segment",
+    "from quantize.segment import MAX_CLUSTERS",
+    "import quantize.cli.segment",
+])
+def test_quantize_segment_is_the_function_whichever_import_comes_first(first):
+    """The package loads the segment module on the first use of its names; the module,
+    loaded later than the package, does not take the function's place."""
+    import subprocess
+    import sys
+
+    code = (f"{first}\nimport quantize\nfunction = quantize.segment\nfrom quantize import "
+            "segment, SegmentResult, boundary_map\nprint(function is segment, segment.__name__, "
+            "SegmentResult.__name__, boundary_map.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "segment", "SegmentResult", "boundary_map"]
+
+
+def test_importing_quantize_leaves_the_segment_modules_unloaded():
+    import subprocess
+    import sys
+
+    code = ("import sys, quantize\nprint(sorted(m for m in ('quantize.segment', "
+            "'quantize.features', 'quantize.pixel_kmeans') if m in sys.modules))\n"
+            "quantize.segment\nprint('quantize.segment' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_the_package_names_no_other_attribute():
+    import quantize
+
+    with pytest.raises(AttributeError, match="^module 'quantize' has no attribute 'bogus'$"):
+        quantize.bogus  # noqa: B018
+    assert {"segment", "SegmentResult", "boundary_map"} <= set(dir(quantize))

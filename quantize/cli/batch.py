@@ -14,7 +14,6 @@ the output folder (refused before any work), 130 interrupted.
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
-import json
 import sys
 import time
 import warnings
@@ -393,6 +392,8 @@ def _json_unsettled(results: "list[lib.FileResult]", not_reached: list[Path],
 
 def _json_line(row: dict[str, Any]) -> None:
     """A file's ``--json`` object: its report row, without its warnings (said on stderr)."""
+    import json  # here: the module is needed by --json only
+
     say(json.dumps(printable_data({k: v for k, v in row.items() if k != "warnings"})))
 
 

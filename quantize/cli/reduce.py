@@ -17,14 +17,12 @@ the code the failed files share (1 unreadable input or unwritable output,
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import dataclasses
-import json
 import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
@@ -262,8 +260,7 @@ def _batch_options(given: dict[str, Any], jobs: int | None, show: str, ext: str 
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):
     """One input and where its output goes (None: reduce's default name; "-": stdout).
 
     ``by_ext``: the output was named by ``--ext``, which its errors then name.
@@ -356,8 +353,7 @@ def _check_ext(ext: str) -> None:
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
 
-@dataclass(frozen=True)
-class _PaletteSizes:
+class _PaletteSizes(NamedTuple):
     """The N of the default output names ``STEM.k<N>.EXT`` a ``--palette-in`` file gives:
     ``still``, the entries a still keeps (alpha above 0); ``animation``, those an animation
     draws (alpha >= 128), which are fewer when some entry is translucent."""
@@ -743,9 +739,13 @@ def _show(f: _File, result: Any, quality: float | None, show: str,
     record["input"] = f.input  # not the copy of stdin or of a pipe that was read
     if f.to_stdout:
         record["output"] = STDIO
-    # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
-    line = (json.dumps(printable_data(record)) if show == "json"
-            else printable_line(_summary(record, quality)))
+    if show == "json":
+        import json  # here: the module is needed by --json only (its import cost every call)
+
+        # JSON escapes control characters itself; bytes that are not UTF-8 are written \xXX.
+        line = json.dumps(printable_data(record))
+    else:
+        line = printable_line(_summary(record, quality))
     say(line, err=f.to_stdout)
 
 

@@ -10,7 +10,6 @@ exists (use ``--force``) or a running ``quantize batch`` writes into the output 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
-import json
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -264,6 +263,8 @@ def segment_command(
     if quiet:
         return
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do
+        import json  # here: the module is needed by --json only
+
         say(json.dumps(printable_data({"input": record["input"], "output": record["outdir"],
                                        **record})))
     else:

@@ -13,9 +13,9 @@ import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -540,8 +540,7 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str,
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FileJob:
+class FileJob(NamedTuple):
     """A reduce_file call's checked outputs: path (None: named after the fitted k), format.
 
     ``palette_name`` names the palette in errors (see

@@ -14,8 +14,8 @@ damped error diffusion in the space the palette was fitted in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -219,8 +219,7 @@ def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, pixels: _C
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Counted:
+class _Counted(NamedTuple):
     """Distinct colours of an image and how to put per-colour labels back on its pixels.
 
     Each visible pixel's row in ``colors`` (``inverse``), in raster order, with the

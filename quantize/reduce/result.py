@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -24,8 +25,7 @@ from .fit import Histogram, lab_of
 __all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
 
 
-@dataclass(frozen=True)
-class Pairs:
+class Pairs(NamedTuple):
     """Distinct (original colour, palette entry) pairs and their pixel counts."""
 
     colors: np.ndarray
@@ -34,8 +34,7 @@ class Pairs:
     histogram: Histogram | None = None  # holds the colours' Lab once computed
 
 
-@dataclass(frozen=True)
-class Fidelity:
+class Fidelity(NamedTuple):
     """What the metrics need: the histogram pairs, or where each pixel's colour is.
 
     Undithered, every distinct colour maps to one entry and ``pairs_known``
