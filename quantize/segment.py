@@ -20,8 +20,9 @@ superpixel graph (``reconstruct.spectral``), the agreement with a map made on
 the image halved, the colour gradient and its ridge, colour and texture
 contrasts between boxes either side of the pixel
 (``texture.opposite_difference``) and how differently the image's own colours
-are mixed there (``texture.opposite_histogram_difference``); that open map's
-superpixels settle on a quarter of the pixels.
+are mixed there (``texture.opposite_histogram_difference``), and a pixel beside
+a stronger border fades; that open map's superpixels settle on a quarter of the
+pixels.
 
 **With ``n_clusters``** (the k-means clustering of pixels):
 :func:`quantize.pixel_kmeans.cluster_pixels` clusters the working copy's
@@ -297,8 +298,10 @@ _CUE_BIAS = -6.0624
 # z, all below the map as is). On photos 3, 7, 11, ... (50; bench_bsds.py --split train
 # --every 4 --offset 3, 99 levels, beside the map without it in the same time window):
 # ODS F 0.725 -> 0.730, OIS F 0.743 -> 0.748, 0.89x -> 0.86x felzenszwalb's CPU time in
-# those runs; the step itself takes 2.5 ms a photo (12 train photos, one thread; about 2%
-# of the map's 116 ms).
+# those runs (f = 1.5, in a third run beside them, 0.730 / 0.749: no better, for a less
+# simple formula). The step takes 2.5 ms a photo (12 train photos, one thread, medians of
+# 7), about 2% of the map's time; the whole map, interleaved with the map before it on 12
+# of photos 3, 7, 11, ... (medians of 3 rounds): 116.6 -> 115.0 ms, within the noise.
 _BESIDE_RADIUS = 3
 _CUE_BOXES = (3, 11)
 _CUE_COLOUR_BINS = 8
@@ -727,9 +730,13 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     +0.007 over the fixed formula it replaced, ``sqrt(b * g / (g + 2) * g / m) *
     (0.5 + 0.5 c)``; the colour mix then added +0.006 and +0.007, and the
     piecewise-linear terms with the border means +0.011 and +0.009 (README).
-    The open map's superpixels settle on a quarter of the pixels, which is
-    faster and scores the same. A threshold then gives borders that may be
-    open. With ``closed=True`` the map is ``s`` itself:
+    Last, a border pixel that a stronger pixel of another superpixel border
+    faces across it, at most 3 pixels away, shows ``v * v / s`` (``v`` its
+    strength, ``s`` the strongest such): of two borders running side by side
+    along one edge, the weaker fades (on train photos it was not chosen on,
+    ODS F and OIS F +0.005). The open map's superpixels settle on a quarter of
+    the pixels, which is faster and scores the same. A threshold then gives
+    borders that may be open. With ``closed=True`` the map is ``s`` itself:
     thresholding it at ``t`` draws the closed borders of ``segment(image)``
     cut at level ``t`` (``segment`` uses :data:`DEFAULT_LEVEL`).
 
@@ -837,8 +844,10 @@ def _weaker_beside_stronger(value: np.ndarray, where: np.ndarray, side: np.ndarr
 
     ``where``, ``side`` and ``pair`` are those of ``_border_parts``, on a
     working copy ``width`` pixels wide. Across a right border is along its row, across
-    a lower border along its column, across an entry on both either way. A pixel shows
-    its last entry (that on both borders, if it has one). Two superpixel borders that
+    a lower border along its column, and an entry on both looks across the one it takes
+    its pair from (the other, often a faint border that meets it, would find the next
+    piece of its own edge, another pair). A pixel shows its last entry (that on both
+    borders, if it has one). Two superpixel borders that
     run side by side along one edge both pass a threshold, and the second, which the
     benchmark's one-to-one matching cannot pair, lowers the precision: a soft
     non-maximum suppression across borders.
@@ -850,8 +859,13 @@ def _weaker_beside_stronger(value: np.ndarray, where: np.ndarray, side: np.ndarr
     size = (int(y.max(initial=0)) + 1 + 2 * r) * padded_width
     shown, shown_pair = np.zeros(size, np.float32), np.full(size, -1, np.int32)
     shown[padded], shown_pair[padded] = value, pair  # the last entry of each pixel stays
+    on_right, on_both = side == _RIGHT, side == _BOTH
+    down_a_column = on_right.copy()  # a right border runs down a column
+    first_right = np.searchsorted(where[on_right], where[on_both])
+    down_a_column[on_both] = pair[on_right][first_right] == pair[on_both]
     beside = np.zeros(value.shape, np.float32)
-    for across, step in ((side != _BELOW, 1), (side != _RIGHT, padded_width)):
+    for across, step in ((down_a_column, 1), ((side != _RIGHT) & ~down_a_column,
+                                              padded_width)):
         entries = np.flatnonzero(across)
         own, best = pair[entries], beside[entries]
         for offset in range(-r * step, r * step + 1, step):

@@ -850,8 +850,11 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     shown_pair[both] = np.where(mix[right[both]] >= mix[below[both]], right[both], below[both])
     expected = model.copy()
     for y, x in zip(*np.divmod(where, w), strict=True):
-        across = [(0, d) for d in (-3, -2, -1, 1, 2, 3) if right[y, x] >= 0]
-        across += [(d, 0) for d in (-3, -2, -1, 1, 2, 3) if below[y, x] >= 0]
+        # Across the border whose pair it shows: along the row for a right border.
+        if shown_pair[y, x] == right[y, x]:
+            across = [(0, d) for d in (-3, -2, -1, 1, 2, 3)]
+        else:
+            across = [(d, 0) for d in (-3, -2, -1, 1, 2, 3)]
         faced = [model[y + dy, x + dx] for dy, dx in across
                  if 0 <= y + dy < h and 0 <= x + dx < w
                  and shown_pair[y + dy, x + dx] not in (-1, shown_pair[y, x])]
@@ -884,6 +887,20 @@ def test_a_border_beside_a_stronger_one_is_lowered_across_it_only():
     # A border's own pixels never lower each other.
     same = _weaker_beside_stronger(value[:4], where[:4], side[:4], np.zeros(4, np.intp), 8)
     np.testing.assert_array_equal(same, value[:4])
+
+
+def test_an_entry_on_two_borders_looks_across_the_one_it_shows():
+    # A step down column 1 made of two superpixel borders, 5 above row 1 and 6 from it
+    # on; (1, 1) is also on a faint lower border 7 and shows its stronger, 6. Along
+    # column 1, the next piece of its own edge (border 5) does not lower it: it looks
+    # along its row. Its faint lower border looks along the column and fades.
+    from quantize.segment import _BELOW, _BOTH, _RIGHT, _weaker_beside_stronger
+
+    value = np.array([0.9, 0.8, 0.8, 0.1, 0.8])
+    where, pair = np.array([1, 5, 9, 5, 5]), np.array([5, 6, 6, 7, 6])
+    side = np.array([_RIGHT, _RIGHT, _RIGHT, _BELOW, _BOTH])
+    lowered = _weaker_beside_stronger(value, where, side, pair, 4)
+    np.testing.assert_allclose(lowered, [0.9, 0.8, 0.8, 0.1 * 0.1 / 0.9, 0.8])
 
 
 def test_hinge_terms_are_each_cue_past_each_of_its_knots():
