@@ -293,15 +293,19 @@ _CUE_BIAS = -6.0624
 # 0.7273 / 0.7304 / 0.7296 / 0.7258, for four times the reads; radius 2 with f = 0.5 /
 # 1.5 0.7124 / 0.7137, 0.7309 / 0.7311; radius 3 with f = 0.5 / 2 0.7121 / 0.7069,
 # 0.7290 / 0.7239; a plain factor 0.5 at radius 2 0.7010 / 0.7180. Not kept either: each
-# pixel's strength mixed with its superpixel border's mean (a quarter of it: 0.7070 /
-# 0.7245 with the border's largest; on 4 photos, a quarter or half of the mean of v or of
-# z, all below the map as is). On photos 3, 7, 11, ... (50; bench_bsds.py --split train
-# --every 4 --offset 3, 99 levels, beside the map without it in the same time window):
-# ODS F 0.725 -> 0.730, OIS F 0.743 -> 0.748, 0.89x -> 0.86x felzenszwalb's CPU time in
-# those runs (f = 1.5, in a third run beside them, 0.730 / 0.749: no better, for a less
-# simple formula). The step takes 2.5 ms a photo (12 train photos, one thread, medians of
-# 7), about 2% of the map's time; the whole map, interleaved with the map before it on 12
-# of photos 3, 7, 11, ... (medians of 3 rounds): 116.6 -> 115.0 ms, within the noise.
+# pixel's strength mixed with its superpixel border's largest (a quarter of it: 0.7070 /
+# 0.7245) or mean (on 4 photos, a quarter or half of the mean of v or of z, all below the
+# map as is). Those screens let an entry on both borders look both
+# ways; it now looks across the one whose pair it shows, as along its own edge it met the
+# next superpixel border's pixels and dipped at every junction of a strong step. On photos
+# 3, 7, 11, ... (50; bench_bsds.py --split train --every 4 --offset 3, 99 levels, beside
+# the map without the step in the same time window): ODS F 0.725 -> 0.729, OIS F 0.743 ->
+# 0.747, 0.83x -> 0.86x felzenszwalb's CPU time in those runs (looking both ways, in an
+# earlier pair of runs, 0.730 / 0.748; with f = 1.5 0.730 / 0.749, no better for a less
+# simple formula). The step takes 2.5-2.9 ms a photo (12 train photos, one thread,
+# medians of 7), about 2% of the map's time; the whole map, interleaved with the map
+# without it on 12 of photos 3, 7, 11, ... (medians of 6 rounds): 168.8 -> 172.2 ms a
+# photo (+2%; the machine busy).
 _BESIDE_RADIUS = 3
 _CUE_BOXES = (3, 11)
 _CUE_COLOUR_BINS = 8
@@ -734,7 +738,7 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     faces across it, at most 3 pixels away, shows ``v * v / s`` (``v`` its
     strength, ``s`` the strongest such): of two borders running side by side
     along one edge, the weaker fades (on train photos it was not chosen on,
-    ODS F and OIS F +0.005). The open map's superpixels settle on a quarter of
+    ODS F and OIS F +0.004). The open map's superpixels settle on a quarter of
     the pixels, which is faster and scores the same. A threshold then gives
     borders that may be open. With ``closed=True`` the map is ``s`` itself:
     thresholding it at ``t`` draws the closed borders of ``segment(image)``
