@@ -17,7 +17,9 @@ counts a second border running beside the first, which the matching cannot
 pair, and fits a model that ranks such pixels too high.) The model is a
 logistic regression on a random quarter of the border pixels, fitted by
 Newton's method on the cross-entropy with a small L2 penalty on the
-standardised terms; ``boundary_map`` takes the square root of its probability.
+standardised terms; ``boundary_map`` takes the square root of its probability
+(and then fades a border pixel beside a stronger one, ``_weaker_beside_stronger``,
+which the fit does not see).
 Its terms are the cues and, for each cue but the border means, its hinges
 ``max(0, cue - knot)`` at knots fixed before the fit, the cue's
 quantiles ``--knots`` (``KNOT_QUANTILES`` unless given) on the rows fitted on: each

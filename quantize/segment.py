@@ -20,8 +20,9 @@ superpixel graph (``reconstruct.spectral``), the agreement with a map made on
 the image halved, the colour gradient and its ridge, colour and texture
 contrasts between boxes either side of the pixel
 (``texture.opposite_difference``) and how differently the image's own colours
-are mixed there (``texture.opposite_histogram_difference``); that open map's
-superpixels settle on a quarter of the pixels.
+are mixed there (``texture.opposite_histogram_difference``), and a pixel beside
+a stronger border fades; that open map's superpixels settle on a quarter of the
+pixels.
 
 **With ``n_clusters``** (the k-means clustering of pixels):
 :func:`quantize.pixel_kmeans.cluster_pixels` clusters the working copy's
@@ -279,6 +280,33 @@ _CUE_HINGE_WEIGHTS = {
     "log1p texture 11": (0.011, -0.0946, -0.0344), "log1p colour mix": (0.5477, -0.0191, 0.6608),
 }
 _CUE_BIAS = -6.0624
+# boundary_map (not closed), after the model: a border pixel that a stronger pixel of
+# another superpixel border faces across it (along its row for a right border, its column
+# for a lower one), at most _BESIDE_RADIUS pixels away, shows v * v / s, s the strongest
+# such (_weaker_beside_stronger): two superpixel borders running side by side along one
+# edge both pass a threshold, and the benchmark's one-to-one matching pairs only one.
+# Screened on train photos 2, 6, 10, ... (50, 30 levels; the model as fitted, 0.7089 /
+# 0.7270): across, radius 2 / 3 / 4 / 5, v * (v / s) ** f with f = 1: ODS F 0.7128 /
+# 0.7144 / 0.7144 / 0.7145, OIS F 0.7303 / 0.7327 / 0.7333 / 0.7319; radius 2 with f = 0.5
+# 0.7115 / 0.7288, radius 3 with f = 1.5 0.7153 / 0.7345. Over a whole square window
+# (every direction), f = 1: radius 1 / 2 / 3 / 4 0.7107 / 0.7128 / 0.7124 / 0.7084,
+# 0.7273 / 0.7304 / 0.7296 / 0.7258, for four times the reads; radius 2 with f = 0.5 /
+# 1.5 0.7124 / 0.7137, 0.7309 / 0.7311; radius 3 with f = 0.5 / 2 0.7121 / 0.7069,
+# 0.7290 / 0.7239; a plain factor 0.5 at radius 2 0.7010 / 0.7180. Not kept either: each
+# pixel's strength mixed with its superpixel border's largest (a quarter of it: 0.7070 /
+# 0.7245) or mean (on 4 photos, a quarter or half of the mean of v or of z, all below the
+# map as is). Those screens let an entry on both borders look both
+# ways; it now looks across the one whose pair it shows, as along its own edge it met the
+# next superpixel border's pixels and dipped at every junction of a strong step. On photos
+# 3, 7, 11, ... (50; bench_bsds.py --split train --every 4 --offset 3, 99 levels, beside
+# the map without the step in the same time window): ODS F 0.725 -> 0.729, OIS F 0.743 ->
+# 0.747, 0.83x -> 0.86x felzenszwalb's CPU time in those runs (looking both ways, in an
+# earlier pair of runs, 0.730 / 0.748; with f = 1.5 0.730 / 0.749, no better for a less
+# simple formula). The step takes 2.5-2.9 ms a photo (12 train photos, one thread,
+# medians of 7), about 2% of the map's time; the whole map, interleaved with the map
+# without it on 12 of photos 3, 7, 11, ... (medians of 6 rounds): 168.8 -> 172.2 ms a
+# photo (+2%; the machine busy).
+_BESIDE_RADIUS = 3
 _CUE_BOXES = (3, 11)
 _CUE_COLOUR_BINS = 8
 _CUE_MIX_RADIUS = 8
@@ -706,9 +734,13 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     +0.007 over the fixed formula it replaced, ``sqrt(b * g / (g + 2) * g / m) *
     (0.5 + 0.5 c)``; the colour mix then added +0.006 and +0.007, and the
     piecewise-linear terms with the border means +0.011 and +0.009 (README).
-    The open map's superpixels settle on a quarter of the pixels, which is
-    faster and scores the same. A threshold then gives borders that may be
-    open. With ``closed=True`` the map is ``s`` itself:
+    Last, a border pixel that a stronger pixel of another superpixel border
+    faces across it, at most 3 pixels away, shows ``v * v / s`` (``v`` its
+    strength, ``s`` the strongest such): of two borders running side by side
+    along one edge, the weaker fades (on train photos it was not chosen on,
+    ODS F and OIS F +0.004). The open map's superpixels settle on a quarter of
+    the pixels, which is faster and scores the same. A threshold then gives
+    borders that may be open. With ``closed=True`` the map is ``s`` itself:
     thresholding it at ``t`` draws the closed borders of ``segment(image)``
     cut at level ``t`` (``segment`` uses :data:`DEFAULT_LEVEL`).
 
@@ -799,12 +831,57 @@ def _open_border_values(lab: np.ndarray, w: dict[str, float]
     value = np.sqrt(1.0 / (1.0 + np.exp(-z)))
     # No colour change within 3 pixels (the sigma-1 gradient is 0): no border.
     value[(own[_OWN_CUES.index("log1p g1")] == 0)[at]] = 0.0
+    value = _weaker_beside_stronger(value, where, side, pair, lab.shape[2])
     maps = np.zeros((3, lab.shape[1] * lab.shape[2]))
     maps[side, where] = value
     right, below, both = (plane.reshape(lab.shape[1:]) for plane in maps)
     on_both = np.zeros(right.shape, dtype=bool)
     on_both.flat[where[side == _BOTH]] = True
     return right, below, np.where(on_both, both, np.maximum(right, below))
+
+
+def _weaker_beside_stronger(value: np.ndarray, where: np.ndarray, side: np.ndarray,
+                            pair: np.ndarray, width: int) -> np.ndarray:
+    """The entries' strengths ``value`` ``(n,)``, each lowered to ``v * v / s`` when a pixel
+    of another superpixel border across it, at most ``_BESIDE_RADIUS`` pixels away, shows
+    a strength ``s > v``.
+
+    ``where``, ``side`` and ``pair`` are those of ``_border_parts``, on a
+    working copy ``width`` pixels wide. Across a right border is along its row, across
+    a lower border along its column, and an entry on both looks across the one it takes
+    its pair from (the other, often a faint border that meets it, would find the next
+    piece of its own edge, another pair). A pixel shows its last entry (that on both
+    borders, if it has one). Two superpixel borders that
+    run side by side along one edge both pass a threshold, and the second, which the
+    benchmark's one-to-one matching cannot pair, lowers the precision: a soft
+    non-maximum suppression across borders.
+    """
+    r = _BESIDE_RADIUS
+    padded_width = width + 2 * r
+    y, x = np.divmod(where, width)
+    padded = (y + r) * padded_width + x + r
+    size = (int(y.max(initial=0)) + 1 + 2 * r) * padded_width
+    shown, shown_pair = np.zeros(size, np.float32), np.full(size, -1, np.int32)
+    shown[padded], shown_pair[padded] = value, pair  # the last entry of each pixel stays
+    on_right, on_both = side == _RIGHT, side == _BOTH
+    down_a_column = on_right.copy()  # a right border runs down a column
+    first_right = np.searchsorted(where[on_right], where[on_both])
+    down_a_column[on_both] = pair[on_right][first_right] == pair[on_both]
+    beside = np.zeros(value.shape, np.float32)
+    for across, step in ((down_a_column, 1), ((side != _RIGHT) & ~down_a_column,
+                                              padded_width)):
+        entries = np.flatnonzero(across)
+        own, best = pair[entries], beside[entries]
+        for offset in range(-r * step, r * step + 1, step):
+            near = padded[entries] + offset
+            other = shown[near]
+            other[shown_pair[near] == own] = 0.0  # its own border, itself included
+            np.maximum(best, other, out=best)
+        beside[entries] = best
+    weaker = beside > value
+    lowered = value.copy()
+    lowered[weaker] *= value[weaker] / beside[weaker]
+    return lowered
 
 
 def _cue_terms(rows: np.ndarray, names: list[str]) -> np.ndarray:

@@ -841,8 +841,26 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     for name, knots in _CUE_KNOTS.items():
         for knot, weight in zip(knots, _CUE_HINGE_WEIGHTS[name], strict=True):
             z += weight * np.maximum(0.0, column[name] - knot)
-    expected = np.zeros((h, w))
-    expected.flat[where] = np.sqrt(1 / (1 + np.exp(-z)))
+    model = np.zeros((h, w))
+    model.flat[where] = np.sqrt(1 / (1 + np.exp(-z)))
+    # Then each pixel that a stronger pixel of another border faces across it, 3 pixels
+    # away at most, shows v * v / s, s the strongest such.
+    shown_pair = np.where(below >= 0, below, right)
+    both = (right >= 0) & (below >= 0)
+    shown_pair[both] = np.where(mix[right[both]] >= mix[below[both]], right[both], below[both])
+    expected = model.copy()
+    for y, x in zip(*np.divmod(where, w), strict=True):
+        # Across the border whose pair it shows: along the row for a right border.
+        if shown_pair[y, x] == right[y, x]:
+            across = [(0, d) for d in (-3, -2, -1, 1, 2, 3)]
+        else:
+            across = [(d, 0) for d in (-3, -2, -1, 1, 2, 3)]
+        faced = [model[y + dy, x + dx] for dy, dx in across
+                 if 0 <= y + dy < h and 0 <= x + dx < w
+                 and shown_pair[y + dy, x + dx] not in (-1, shown_pair[y, x])]
+        if max(faced, default=0.0) > model[y, x]:
+            expected[y, x] = model[y, x] ** 2 / max(faced)
+    assert (expected < model).sum() > 10
     np.testing.assert_allclose(boundary_map(img), expected, rtol=1e-6, atol=1e-7)
     # The pairs that separate quadrants are the strongest borders, and their pixels
     # the strongest border pixels.
@@ -850,6 +868,39 @@ def test_open_map_combines_its_cues_by_the_fitted_weights(rng):
     assert mix[truth_pairs].min() > mix[~truth_pairs].max()
     on_truth = tree.border_strength(truth_pairs.astype(float)).flat[where] > 0
     assert np.median(z[on_truth]) > z[~on_truth].max()
+
+
+def test_a_border_beside_a_stronger_one_is_lowered_across_it_only():
+    # Right borders on row 0 at columns 1, 3, 5 and 7 (superpixel borders 0, 1, 0, 3) and a
+    # lower border at (1, 4): a pixel faced by a stronger pixel of another border, along
+    # its row for a right border, at most 3 pixels away, shows v * v / s.
+    from quantize.segment import _BELOW, _RIGHT, _weaker_beside_stronger
+
+    value = np.array([0.8, 0.4, 0.2, 0.3, 0.1])
+    where, pair = np.array([1, 3, 5, 7, 12]), np.array([0, 1, 0, 3, 2])
+    side = np.array([_RIGHT, _RIGHT, _RIGHT, _RIGHT, _BELOW])
+    lowered = _weaker_beside_stronger(value, where, side, pair, 8)
+    # Column 3 faces 0.8 at column 1, column 5 faces 0.4 at column 3 (its own border's 0.8
+    # is 4 pixels away), column 7 faces 0.2 only, (1, 4) nothing along its column.
+    np.testing.assert_allclose(lowered, [0.8, 0.2, 0.1, 0.3, 0.1])
+    np.testing.assert_array_equal(value, [0.8, 0.4, 0.2, 0.3, 0.1])
+    # A border's own pixels never lower each other.
+    same = _weaker_beside_stronger(value[:4], where[:4], side[:4], np.zeros(4, np.intp), 8)
+    np.testing.assert_array_equal(same, value[:4])
+
+
+def test_an_entry_on_two_borders_looks_across_the_one_it_shows():
+    # A step down column 1 made of two superpixel borders, 5 above row 1 and 6 from it
+    # on; (1, 1) is also on a faint lower border 7 and shows its stronger, 6. Along
+    # column 1, the next piece of its own edge (border 5) does not lower it: it looks
+    # along its row. Its faint lower border looks along the column and fades.
+    from quantize.segment import _BELOW, _BOTH, _RIGHT, _weaker_beside_stronger
+
+    value = np.array([0.9, 0.8, 0.8, 0.1, 0.8])
+    where, pair = np.array([1, 5, 9, 5, 5]), np.array([5, 6, 6, 7, 6])
+    side = np.array([_RIGHT, _RIGHT, _RIGHT, _BELOW, _BOTH])
+    lowered = _weaker_beside_stronger(value, where, side, pair, 4)
+    np.testing.assert_allclose(lowered, [0.9, 0.8, 0.8, 0.1 * 0.1 / 0.9, 0.8])
 
 
 def test_hinge_terms_are_each_cue_past_each_of_its_knots():
