@@ -19,6 +19,19 @@ from .report_support import BROKEN_REASON, quadrants
 
 
 @pytest.fixture
+def python_sigint():
+    """SIGINT left to Python's own handler (KeyboardInterrupt) for the test, as in a terminal:
+    a test run started in the background by a non-interactive shell inherits an ignored
+    SIGINT, which quantize, rightly, leaves alone, so a Ctrl-C the test sends itself would
+    be ignored too."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded Generator, fresh for every test, so tests are reproducible and independent."""
     return np.random.default_rng(20240611)

@@ -1939,7 +1939,8 @@ def _old_files(folder: Path) -> tuple[list[Path], dict[str, bytes]]:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
-def test_a_second_ctrl_c_cannot_stop_write_together_putting_files_back(tmp_path, monkeypatch):
+def test_a_second_ctrl_c_cannot_stop_write_together_putting_files_back(tmp_path, monkeypatch,
+                                                                     python_sigint):
     """Ctrl-C while a.png is renamed into place, and again while the old files are put
     back: the second one had stopped the putting back half-way, and left the folder with
     some new files and without gone.json (segments.json, for a segment job). Both are
@@ -1967,7 +1968,7 @@ def test_a_second_ctrl_c_cannot_stop_write_together_putting_files_back(tmp_path,
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 def test_a_ctrl_c_during_the_last_rename_has_write_together_put_everything_back(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, python_sigint):
     """Held back until the rename is done, it is not left to be raised once the files are
     all in place (a rerun into the folder would meet "output exists"): the folder is left
     as it was, as by a Ctrl-C during an earlier rename."""

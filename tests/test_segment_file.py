@@ -576,7 +576,7 @@ def test_a_forced_rerun_stopped_while_putting_outputs_in_place_leaves_the_folder
 
 @pytest.mark.skipif(os.name != "posix", reason="signals sent to oneself")
 def test_a_second_ctrl_c_while_outputs_are_put_back_leaves_the_folder_as_it_was(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, python_sigint):
     """Ctrl-C as boundaries.png is put in place, and again as labels.png is put back: the
     second one stopped the putting back, and left new images without segments.json."""
     import signal
