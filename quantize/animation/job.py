@@ -29,6 +29,7 @@ redrawn when that codes smaller: ``plans.STILL_RUN``).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -192,9 +193,13 @@ def reduce_animation_file(input: str | os.PathLike[str],
     out = opts.output or check_output_path(
         src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
     stats = FrameStats()
-    write_together(_files(out, src, plan, opts, stats,
+    # The colours drawn, known once every frame is mapped: worked out once, for the palette
+    # file and the record.
+    drawn = functools.cache(lambda: _drawn_palette(plan, stats,
+                                                   given=opts.palette_in is not None))
+    write_together(_files(out, src, opts, stats, drawn,
                           lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
-    palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
+    palette, shares = drawn()
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warn_caller(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
@@ -217,14 +222,16 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       optimized=stats.optimized if opts.optimize else None)
 
 
-def _files(out: Path, src: Path, plan: Any, opts: AnimationOptions, stats: FrameStats,
+def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
+           drawn: Callable[[], tuple[np.ndarray, np.ndarray]],
            write: Callable[[Path], None]) -> Iterator[tuple[Path, Any]]:
     """For :func:`~quantize.io.write_together`, so that both are written or neither (no new
     animation beside an old palette file): the animation, which ``write`` writes to the
-    path it is given, then the palette file, known once every frame is mapped."""
+    path it is given, then the palette file of the colours ``drawn`` (their
+    :func:`_drawn_palette`, known once every frame is mapped)."""
     yield out, write
     if opts.palette_out is not None:
-        palette, shares = _drawn_palette(plan, stats, given=opts.palette_in is not None)
+        palette, shares = drawn()
         yield opts.palette_out, _palette_out_bytes(opts.palette_out, palette, shares, stats,
                                                    output_stem(src))
 
