@@ -1730,6 +1730,27 @@ class _FramesDrawn:
         return self._picture.copy()  # type: ignore[union-attr]  # at >= the first frame
 
 
+class _ImageDataChecked:
+    """Which images of a PNG or APNG read one frame at a time are known to hold their data
+    whole: those not checked yet are checked twice as many as before, or more (the file
+    is read from its start each time), so that the frames of an animation given in turn
+    cost a few reads of it in all, not one each."""
+
+    def __init__(self) -> None:
+        self.whole = 0  # images whose data is known whole
+        self.short: tuple[int, str] | None = None  # the first that is not, and why
+
+    def check(self, fp: BinaryIO | None, images: int, where: str | os.PathLike[str]) -> None:
+        """Raise as :func:`check_png_frames` of the first ``images`` images raises, for the
+        file ``fp`` (seekable, left where it was; None: no longer open, taken as whole)."""
+        if self.short is None and images > self.whole:
+            asked = max(images, 2 * self.whole)
+            self.short = None if fp is None else first_short_png_image(fp, asked)
+            self.whole = asked if self.short is None else self.short[0] - 1
+        if self.short is not None and self.short[0] <= images:
+            raise ImageReadError(f"damaged PNG ({self.short[1]})", path=where)
+
+
 class _FramesRead:
     """What :func:`as_rgba` has read of the file that ``image``, a frame of an APNG not yet
     decoded, has open, kept while the image lives (:func:`_frames_read`), so that each
@@ -1749,8 +1770,7 @@ class _FramesRead:
         self.image = weakref.ref(image)
         self.alike = drawn_alike_by_pillow(image)
         self._damage = damaged_png_chunk(image)
-        self._whole = 0  # images whose data is known whole
-        self._short: tuple[int, str] | None = None  # the first that is not
+        self._data = _ImageDataChecked()
         self._stack: contextlib.ExitStack | None = None
         self._frames: _FramesDrawn | None = None
 
@@ -1760,14 +1780,8 @@ class _FramesRead:
         twice as many as before, or more: the file is read from its start each time."""
         if self._damage is not None:
             raise ImageReadError(self._damage, path=where)
-        if self._short is None and images > self._whole:
-            asked = max(images, 2 * self._whole)
-            image = self.image()
-            fp = None if image is None else image.fp
-            self._short = None if fp is None else first_short_png_image(fp, asked)
-            self._whole = asked if self._short is None else self._short[0] - 1
-        if self._short is not None and self._short[0] <= images:
-            raise ImageReadError(f"damaged PNG ({self._short[1]})", path=where)
+        image = self.image()
+        self._data.check(None if image is None else image.fp, images, where)
 
     def draw(self, image: Image.Image, at: int, where: str | os.PathLike[str]) -> Image.Image:
         """Frame ``at`` of the file of ``image``, as :func:`_drawn_from` draws it; the frames
@@ -1853,14 +1867,16 @@ def _frames_read(image: Image.Image) -> _FramesRead | _GifFramesRead | None:
         _reads[key] = read
     if known is not None:
         known.close()
-    weakref.finalize(image, _forget_read, key, read)
+    weakref.finalize(image, _forget_read, _reads, key, read)
     return read
 
 
-def _forget_read(key: int, read: _FramesRead | _GifFramesRead) -> None:
+def _forget_read(reads: dict[int, Any], key: int,
+                 read: _FramesRead | _GifFramesRead | _DecodedFramesRead) -> None:
+    """Drop ``read``, kept in ``reads`` for the image of id ``key``, which is gone."""
     with _reads_lock:
-        if _reads.get(key) is read:
-            del _reads[key]
+        if reads.get(key) is read:
+            del reads[key]
     read.close()
 
 
@@ -1918,13 +1934,14 @@ class _DecodedFramesRead:
     animation in turn took time growing with the square of their number.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, image: Image.Image) -> None:
+        self.image = weakref.ref(image)
         self._stack: contextlib.ExitStack | None = None
         self._state: tuple[Any, ...] = ()
         self._pillow: Image.Image | None = None  # Pillow's pictures of the frames
         self._frames: _FramesDrawn | None = None  # the frames drawn again
         self._fp: BinaryIO | None = None  # self._pillow's file, for the checks
-        self._whole = 0  # images whose data is known whole
+        self._data = _ImageDataChecked()
 
     def draw(self, image: Image.Image, where: str | os.PathLike[str]
              ) -> tuple[Image.Image | None, str]:
@@ -1941,7 +1958,7 @@ class _DecodedFramesRead:
                 self.close()
                 return None, (f"its pixels are not Pillow's picture of that frame of "
                               f"{quoted(image.filename)} as it reads now")
-            self._check(at + 1, where)
+            self._data.check(self._fp, at + 1, where)
             return self._frames.frame(at), ""  # type: ignore[union-attr]  # opened
         except BaseException:
             self.close()
@@ -1969,7 +1986,7 @@ class _DecodedFramesRead:
                 self._pillow = stack.enter_context(Image.open(fp))
             self._frames = stack.enter_context(_drawn_again(
                 open(image.filename, "rb"), lambda again: check_png_chunks(again, where)))
-            self._fp, self._whole = fp, 0
+            self._fp, self._data = fp, _ImageDataChecked()
             self._stack = stack.pop_all()
         return ""
 
@@ -1979,16 +1996,6 @@ class _DecodedFramesRead:
             return _same_frame(self._pillow, image)  # type: ignore[arg-type]  # open
         except (OSError, ValueError, EOFError, SyntaxError):
             return False  # no longer the image it was
-
-    def _check(self, images: int, where: str | os.PathLike[str]) -> None:
-        """Raise as :func:`check_png_frames` of the first ``images`` images raises; those
-        not checked yet are checked twice as many as before, or more."""
-        if images > self._whole:
-            asked = max(images, 2 * self._whole)
-            short = first_short_png_image(self._fp, asked)
-            if short is not None and short[0] <= images:
-                raise ImageReadError(f"damaged PNG ({short[1]})", path=where)
-            self._whole = asked if short is None else short[0] - 1
 
     def close(self) -> None:
         """Close the files read (opened again when asked for a frame)."""
@@ -2006,7 +2013,7 @@ def _file_state(filename: str) -> tuple[Any, ...]:
 
 #: What as_rgba read of the file of each decoded APNG frame given, by the id of the image,
 #: while it lives (:func:`_decoded_frames_read`).
-_decoded_reads: dict[int, tuple[weakref.ref[Image.Image], _DecodedFramesRead]] = {}
+_decoded_reads: dict[int, _DecodedFramesRead] = {}
 
 
 def _decoded_frames_read(image: Image.Image) -> _DecodedFramesRead:
@@ -2014,19 +2021,12 @@ def _decoded_frames_read(image: Image.Image) -> _DecodedFramesRead:
     key = id(image)
     with _reads_lock:
         known = _decoded_reads.get(key)
-        if known is not None and known[0]() is image:
-            return known[1]
-        read = _DecodedFramesRead()
-        _decoded_reads[key] = (weakref.ref(image), read)
-    weakref.finalize(image, _forget_decoded_read, key, read)
+        if known is not None and known.image() is image:
+            return known
+        read = _DecodedFramesRead(image)
+        _decoded_reads[key] = read
+    weakref.finalize(image, _forget_read, _decoded_reads, key, read)
     return read
-
-
-def _forget_decoded_read(key: int, read: _DecodedFramesRead) -> None:
-    with _reads_lock:
-        if key in _decoded_reads and _decoded_reads[key][1] is read:
-            del _decoded_reads[key]
-    read.close()
 
 
 class CompositedFrameWarning(CodeAdviceWarning):
