@@ -375,7 +375,8 @@ def _fill_xy(out, rgb, lab, space, scales, blur) -> float:
 
 def _fill_texture(out, rgb, lab, space, scales, blur) -> float:
     h, w = rgb.shape[:2]
-    bank, factor = texture_planes(rgb, scales, INTEGRATION_SIGMA)
+    bank, factor = texture_planes(rgb, scales, INTEGRATION_SIGMA,
+                                  None if lab is None else lab[0])
     for j, plane in enumerate(bank):
         out[:, j] = _resize(plane, (h, w), factor).ravel() if factor > 1 else plane.ravel()
     # Each column has unit variance, so the group's total variance is its width.

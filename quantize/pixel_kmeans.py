@@ -105,7 +105,7 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     n_centers = centers.shape[0]
     small_map = pixel_clusters.reshape(work.shape[:2])
     if "texture" in spec.columns:
-        refine_borders(small_map, X, work, spec, n_centers)
+        refine_borders(small_map, X, work, spec, n_centers, lab[0])
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:
         warn_caller(f"n_clusters={k} but colour and texture tell no two parts of the image "
@@ -152,7 +152,7 @@ def _count_distinct(sample: np.ndarray, k: int) -> int:
 
 
 def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
-                    spec: FeatureSpec, k: int) -> None:
+                    spec: FeatureSpec, k: int, lightness: np.ndarray | None = None) -> None:
     """Re-place the borders between clusters with narrow-window texture statistics.
 
     The wide texture window that makes a texture recognisable also blurs where
@@ -161,10 +161,11 @@ def refine_borders(cluster_map: np.ndarray, X: np.ndarray, rgb: np.ndarray,
     present near it, using the same features except that texture is averaged
     over a narrower window; each cluster's centre in that space is the mean of
     its pixels. ``cluster_map`` (h, w) and ``X`` describe the working copy
-    ``rgb``; the map is updated in place.
+    ``rgb``; ``lightness`` is its L* plane when the caller has it (else it is
+    converted here). The map is updated in place.
     """
     tex = spec.columns["texture"]
-    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA)
+    planes, _ = texture_planes(rgb, spec.texture_scales, FINE_INTEGRATION_SIGMA, lightness)
     planes *= np.float32(math.sqrt(spec.weights["texture"]) / spec.scales["texture"])
     fine = planes.reshape(planes.shape[0], -1).T  # (h*w, t) view
     size = 2 * _BAND_RADIUS + 1

@@ -77,8 +77,8 @@ def lab_planes(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.moveaxis(_kernels.srgb_to_lab(rgb), -1, 0))
 
 
-def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
-                   integration: float) -> tuple[np.ndarray, int]:
+def texture_planes(rgb: np.ndarray, scales: tuple[float, ...], integration: float,
+                   lightness: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Standardised texture statistics of an sRGB image, at the texture working resolution.
 
     The image (``(H, W, 3)`` uint8) is first box-downscaled by an integer
@@ -86,11 +86,15 @@ def texture_planes(rgb: np.ndarray, scales: tuple[float, ...],
     images), and its lightness L* taken. Returns the ``(len(scales) + 2, h, w)``
     float32 planes of ``_texture_bank``, each with mean 0 and variance 1 over
     the image, and ``factor``. ``integration`` is the sigma, in working pixels,
-    of the window the statistics are averaged over.
+    of the window the statistics are averaged over. ``lightness``, the L* plane
+    of ``rgb`` (``lab_planes(rgb)[0]``) when the caller has it, is read, not
+    converted again, when the image is not downscaled.
     """
     factor = max(1, math.ceil(max(rgb.shape[:2]) / WORKING_MAX_SIDE))
-    small = rgb if factor == 1 else np.asarray(Image.fromarray(rgb).reduce(factor))
-    lightness = lab_planes(small)[0]
+    if factor > 1:
+        lightness = lab_planes(np.asarray(Image.fromarray(rgb).reduce(factor)))[0]
+    elif lightness is None:
+        lightness = lab_planes(rgb)[0]
     return _standardize(_texture_bank(lightness, scales, integration)), factor
 
 

@@ -48,6 +48,19 @@ def test_texture_planes_of_a_wide_image_use_the_working_copy(rng):
     assert planes.shape == (len(SCALES) + 2, 10, 700)
 
 
+def test_texture_planes_read_the_lightness_given_unless_the_image_is_downscaled(rng):
+    img = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    own, _ = texture_planes(img, SCALES, INTEGRATION_SIGMA)
+    given, _ = texture_planes(img, SCALES, INTEGRATION_SIGMA, lab_planes(img)[0])
+    np.testing.assert_array_equal(given, own)
+    other = lab_planes(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8))[0]
+    assert not np.array_equal(texture_planes(img, SCALES, INTEGRATION_SIGMA, other)[0], own)
+    wide = rng.integers(0, 256, (30, 2100, 3), dtype=np.uint8)  # downscaled: converted again
+    np.testing.assert_array_equal(
+        texture_planes(wide, SCALES, INTEGRATION_SIGMA, lab_planes(wide)[0] + 50)[0],
+        texture_planes(wide, SCALES, INTEGRATION_SIGMA)[0])
+
+
 def test_texture_planes_of_a_flat_image_are_zero():
     img = np.full((20, 30, 3), 90, dtype=np.uint8)
     planes, _ = texture_planes(img, SCALES, INTEGRATION_SIGMA)
