@@ -88,6 +88,17 @@ def test_json_prints_one_object(photo, tmp_path):
     assert record["output"] == str(tmp_path / "o.gif")
 
 
+def test_a_dithering_strength_too_small_for_a_float_is_not_read_as_zero(photo, tmp_path):
+    """1e-400 is below the smallest float: read as 0 it would switch dithering off."""
+    result = run(photo, "-o", tmp_path / "o.png", "-k", 4, "--dither=1e-400", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dither"] > 0
+    below = run(photo, "-o", tmp_path / "p.png", "-k", 4, "--dither=-1e-400")
+    assert below.exit_code == 2
+    assert "--dither='-1e-400' is not valid; expected a strength from 0 to 1" in below.stderr
+    assert not (tmp_path / "p.png").exists()
+
+
 def test_json_of_a_gif_records_the_alpha_the_gif_holds(tmp_path):
     """Entries of alpha 40 and 128 were recorded so, while the GIF draws the first one's
     pixels with its transparent index and the second opaque: the record describes the

@@ -121,7 +121,8 @@ def _read(text: str) -> float:
     """``float(text)``, but a number too small for a float (``1e-400``) as the smallest
     float of its sign rather than as 0: the options' range checks then refuse it as below
     their minimum (``-w color=1e-400`` as ``color=1e-7`` is; ``--quality -1e-400`` as
-    below 0) instead of taking it for 0, which turns a feature group off.
+    below 0), or keep it a strength however small (``--dither=1e-400``), instead of taking
+    it for 0, which turns a feature group or dithering off.
 
     >>> _read("1e-400"), _read("-1e-400"), _read("0e-400"), _read("2.5")
     (5e-324, -5e-324, 0.0, 2.5)
@@ -1059,7 +1060,7 @@ def dither_strength(flag: bool, level: str | None) -> float | None:
     """``--dither=LEVEL`` as a float in 0..1, 1.0 for plain ``--dither``, None when not given."""
     if level is None:
         return 1.0 if flag else None
-    value = float(level) if plain_number(level) else float("nan")  # not 0_1 as 1
+    value = _read(level) if plain_number(level) else float("nan")  # not 0_1 as 1
     if not 0.0 <= value <= 1.0:
         fail(f"--dither={level!r} is not valid; expected a strength from 0 to 1, "
              "e.g. --dither=0.5", USAGE_ERROR)
