@@ -1680,7 +1680,7 @@ def _drawn_from(reader: BinaryIO, at: int, where: str | os.PathLike[str]) -> Ima
         check_png_chunks(again, where)
         check_png_frames(again, where, at + 1)
 
-    with pillow_limit_lifted(), _drawn_again(reader, check) as frames:
+    with _drawn_again(reader, check) as frames:
         return frames.frame(at)
 
 
@@ -1690,16 +1690,17 @@ def _drawn_again(reader: BinaryIO, check: Callable[[Image.Image], None] | None =
     """The frames of the PNG or APNG that ``reader`` holds (closed on leaving), opened again
     to be drawn as :func:`~quantize.animation.iter_frames` draws them: its overlong tRNS
     dropped (the caller's image already warned of it), ``check`` called on it (raising for
-    a damaged file) before its canvas is taken (:func:`frames_canvas`)."""
-    with reader:
+    a damaged file) before its canvas is taken (:func:`frames_canvas`). Both files opened
+    (the canvas of a 16-bit PNG opens its own) are opened past Pillow's
+    decompression-bomb guard, which the caller's image passed or was opened without."""
+    with reader, contextlib.ExitStack() as stack:
         with pillow_limit_lifted():
-            again = Image.open(reader)
-        with again:
+            again = stack.enter_context(Image.open(reader))
             _drop_overlong_trns(again)
             if check is not None:
                 check(again)
-            with frames_canvas(again) as canvas:
-                yield _FramesDrawn(again, canvas)
+            canvas = stack.enter_context(frames_canvas(again))
+        yield _FramesDrawn(again, canvas)
 
 
 class _FramesDrawn:
@@ -1717,17 +1718,19 @@ class _FramesDrawn:
         self._picture: Image.Image | None = None
 
     def frame(self, at: int) -> Image.Image:
-        """Frame ``at``, not before the last one drawn, as a picture of the caller's own."""
-        if self.canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
-            self.again.seek(at)
-            self.again.load()
+        """Frame ``at``, not before the last one drawn, as a picture of the caller's own
+        (drawn past Pillow's decompression-bomb guard, which checks the boxes it crops)."""
+        with pillow_limit_lifted():
+            if self.canvas is None:  # Pillow draws its frames alike (drawn_alike_by_pillow)
+                self.again.seek(at)
+                self.again.load()
+                self.drawn = at
+                return self.again.copy()
+            for i in range(self.drawn + 1, at + 1):
+                self.again.seek(i)
+                self._picture = self.canvas.draw(self.again)
             self.drawn = at
-            return self.again.copy()
-        for i in range(self.drawn + 1, at + 1):
-            self.again.seek(i)
-            self._picture = self.canvas.draw(self.again)
-        self.drawn = at
-        return self._picture.copy()  # type: ignore[union-attr]  # at >= the first frame
+            return self._picture.copy()  # type: ignore[union-attr]  # at >= the first frame
 
 
 class _ImageDataChecked:
@@ -1914,8 +1917,9 @@ def _same_frame(pillow: Image.Image, image: Image.Image) -> bool:
     (mode, size, palette, pixels) at the frame ``image`` is at."""
     if pillow.format != "PNG" or getattr(pillow, "n_frames", 1) != image.n_frames:
         return False
-    pillow.seek(image.tell())
-    pillow.load()
+    with pillow_limit_lifted():  # seeking crops boxes, which Pillow's guard checks
+        pillow.seek(image.tell())
+        pillow.load()
     return ((pillow.mode, pillow.size) == (image.mode, image.size)
             and pillow.getpalette() == image.getpalette() and pillow.tobytes() == image.tobytes())
 

@@ -664,6 +664,27 @@ def test_the_first_frame_of_a_16_bit_rgb_apng_given_decoded_is_matched_on_all_16
     np.testing.assert_array_equal(got, next(iter_frames(src)).rgba)
 
 
+@pytest.mark.parametrize("decoded", [False, True])
+def test_a_later_16_bit_apng_frame_is_drawn_under_a_guard_the_caller_lowered_since_opening(
+        tmp_path, monkeypatch, decoded):
+    """Its file is opened again twice (the frames, and its 16-bit samples for the canvas): the
+    second open kept Pillow's decompression-bomb guard, so that a frame the caller had
+    opened came out as Pillow's error for a file of more pixels than the guard allows."""
+    src = _keyed_16_bit_apng(tmp_path / "k16.png", (20000, 300, 65535))
+    expected = [f.rgba for f in iter_frames(src)]
+    with Image.open(src) as opened:
+        opened.seek(2)
+        if decoded:
+            opened.load()
+        monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1)  # 3 pixels: over twice that
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # nor warned of
+            warnings.simplefilter("ignore", FirstFrameWarning)
+            got = _as_rgba_shown(opened)
+    np.testing.assert_array_equal(got, expected[2])
+    assert Image.MAX_IMAGE_PIXELS == 1
+
+
 def test_the_cases_apart_are_drawn_as_before(tmp_path):
     """The frames drawn, where Pillow's picture of them differs."""
     rgb, gray, rgba, palette, k16, _ = _apngs_pillow_composites_otherwise(tmp_path)
