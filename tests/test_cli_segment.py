@@ -217,7 +217,7 @@ _NO_NAME = f"expected NAME=NUMBER with NAME one of {_GROUP_NAMES}, e.g. -w textu
     ("color=1,tex=0", _NO_NAME),
     ("color=two,foo=1", _NO_NAME),
     # several weights in one -w: said so, their values as typed, checked or not
-    ("color,xy", "expected one NAME=NUMBER per -w: -w color -w xy"),
+    ("color,xy", "expected one NAME=NUMBER per -w: -w color=NUMBER -w xy=NUMBER"),
     (" color=1 , xy=two", "expected one NAME=NUMBER per -w: -w color=1 -w xy=two"),
     ("xy=1,xy=2,texture=0", "expected one NAME=NUMBER per -w: -w xy=1 -w xy=2 -w texture=0"),
 ])

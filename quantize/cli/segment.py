@@ -326,11 +326,13 @@ def _expected(pair: str) -> str:
 
     - one piece with a name and ``=``: its number, which is not a plain decimal number;
     - several pieces, each named by a feature group: one weight per ``-w``, each piece
-      echoed as typed;
+      echoed as typed (``=NUMBER`` added to a bare name);
     - anything else: a name.
 
     >>> _expected("color=1, xy=two")
     'one NAME=NUMBER per -w: -w color=1 -w xy=two'
+    >>> _expected("color,xy=2")
+    'one NAME=NUMBER per -w: -w color=NUMBER -w xy=2'
     """
     from ..features import GROUPS
 
@@ -339,7 +341,8 @@ def _expected(pair: str) -> str:
     if len(pieces) == 1 and names[0] and "=" in pair:
         return "NAME=NUMBER with NUMBER a plain decimal number, e.g. 2, 0.5 or 1e-3"
     if len(pieces) > 1 and all(name in GROUPS for name in names):
-        return "one NAME=NUMBER per -w: " + " ".join(f"-w {piece}" for piece in pieces)
+        return "one NAME=NUMBER per -w: " + " ".join(
+            f"-w {piece}" if "=" in piece else f"-w {piece}=NUMBER" for piece in pieces)
     return f"NAME=NUMBER with NAME one of {', '.join(map(repr, GROUPS))}, e.g. -w texture=2"
 
 
