@@ -8,7 +8,8 @@ The steps, each a small function:
 2. ``merge_small_regions``: regions under a size limit join the adjacent region
    whose mean feature vector is closest, in rounds, until none is left under
    the limit (or only one region remains);
-3. ``find_boundaries``: a 1-pixel border mask;
+3. ``find_boundaries``: a 1-pixel border mask (``label_changes``: its pixels, by the
+   neighbour that differs);
 4. ``region_sums`` (each region's pixel count and sums, read once), then
    ``mean_color_image``, ``draw_overlay`` and ``region_stats`` for the outputs.
 
@@ -381,9 +382,9 @@ def label_changes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     neighbour, has another label: flat indices ``(m,)`` each, ascending (the pixels
     of :func:`find_boundaries`, by the neighbour that differs).
 
-    A border holds few of the pixels: its labels are then read at those alone, in flat
-    arrays (looked up through a mask of the map's strided halves, they cost several
-    times more).
+    Callers read the labels on either side at these indices, on the flat map: a
+    boolean mask over the map's strided halves (``labels[:, :-1][differ]``) costs
+    several times more.
 
     >>> [p.tolist() for p in label_changes(np.array([[1, 1, 2], [1, 1, 2], [3, 3, 3]]))]
     [[1, 4], [3, 4, 5]]
