@@ -935,8 +935,8 @@ def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     superpixels."""
     h, wd = lab.shape[1:]
     even = lab[:, : h - h % 2, : wd - wd % 2]
-    # Each 2 x 2 box's mean: its two rows' pairs summed, then the two sums (as
-    # np.mean over the box's axes adds them, in a tenth of the time).
+    # Each 2 x 2 box's mean: the sums of its two rows' pairs, added (the order in which
+    # np.mean over the box's axes adds them, in a tenth of its time).
     pairs = even[:, :, 0::2] + even[:, :, 1::2]
     half = (pairs[:, 0::2] + pairs[:, 1::2]) / 4
     tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
