@@ -934,8 +934,11 @@ def _coarse_map(lab: np.ndarray, w: dict[str, float]) -> np.ndarray:
     """The open map ``(h // 2, w // 2)`` of the Lab planes ``(3, h, w)`` box-halved, on fewer
     superpixels."""
     h, wd = lab.shape[1:]
-    half = lab[:, : h - h % 2, : wd - wd % 2]
-    half = half.reshape(3, h // 2, 2, wd // 2, 2).mean(axis=(2, 4))
+    even = lab[:, : h - h % 2, : wd - wd % 2]
+    # Each 2 x 2 box's mean: the sums of its two rows' pairs, added (the order in which
+    # np.mean over the box's axes adds them, in a tenth of its time).
+    pairs = even[:, :, 0::2] + even[:, :, 1::2]
+    half = (pairs[:, 0::2] + pairs[:, 1::2]) / 4
     tree = _build_hierarchy(half, w, _COARSE_SUPERPIXELS, _OPEN_SPARSE_PASSES)
     return _open_map(half, tree)
 
@@ -1069,10 +1072,12 @@ def _border_parts(lab: np.ndarray, w: dict[str, float]) -> tuple[np.ndarray, ...
     stronger = np.where(strength[right[on_both]] >= strength[below[on_both]],
                         right[on_both], below[on_both])
     pair = np.concatenate([right[on_right], below[on_below], stronger])
-    pixels = np.union1d(on_right, on_below)
+    on_either = (right >= 0) | (below >= 0)
+    pixels = np.flatnonzero(on_either)
+    at = (np.cumsum(on_either) - 1)[where]  # the rank of each entry's pixel among them
     own = _pixel_cues(lab, w, edges, *np.divmod(pixels, lab.shape[2]))
-    return (where, side, pair, np.searchsorted(pixels, where), per_pair,
-            own.astype(np.float64, copy=False), on_right.size + on_below.size)
+    return (where, side, pair, at, per_pair, own.astype(np.float64, copy=False),
+            on_right.size + on_below.size)
 
 
 def _border_means(own: np.ndarray, pair: np.ndarray, n_single: int) -> np.ndarray:

@@ -150,6 +150,17 @@ def test_border_map_of_an_enlarged_map_is_one_pixel_wide_and_keeps_the_larger_pa
     assert (where.tolist(), value.tolist()) == ([0, 1], [0.75, 0.25])
 
 
+def test_border_map_of_a_map_not_enlarged_is_its_corner_values(rng):
+    # Each pixel is its own box: its last column, last row and corner are all the pixel,
+    # painted last with the corner value.
+    right, below, corner = rng.random((3, 4, 5))
+    out = enlarged_border_map(right, below, corner, np.arange(4), np.arange(5))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, corner.astype(np.float32))
+    out[0, 0] = -1.0
+    assert corner[0, 0] >= 0.0  # a copy
+
+
 @pytest.mark.parametrize("paint_band", [1, 5, 1 << 20])
 def test_border_map_of_an_enlarged_map_is_that_of_the_map_enlarged_whole(rng, monkeypatch,
                                                                          paint_band):

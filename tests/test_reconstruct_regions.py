@@ -218,3 +218,18 @@ def test_merging_regions_from_their_areas_and_pairs_is_merging_their_map(rng):
         expected = merge_small_regions(labels, n, means, min_region)
         np.testing.assert_array_equal(
             regions.merge_regions(runs.areas(), runs.pairs, means, min_region), expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 7), (7, 1), (5, 6), (9, 4)])
+def test_label_changes_are_the_pixels_whose_right_or_lower_neighbour_differs(rng, shape):
+    # Few labels, so that a row's last pixel often differs from the next row's first,
+    # which is not its neighbour.
+    labels = rng.integers(0, 2, shape)
+    right, below = regions.label_changes(labels)
+    h, w = shape
+    assert right.tolist() == [y * w + x for y in range(h) for x in range(w - 1)
+                              if labels[y, x] != labels[y, x + 1]]
+    assert below.tolist() == [y * w + x for y in range(h - 1) for x in range(w)
+                              if labels[y, x] != labels[y + 1, x]]
+    assert np.union1d(right, below).tolist() == np.flatnonzero(
+        regions.find_boundaries(labels)).tolist()

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels import group_sums, row_bands
+from .regions import label_changes
 
 __all__ = ["Hierarchy", "adjacency", "build_hierarchy", "enlarged_border_map"]
 
@@ -106,17 +107,12 @@ class Hierarchy:
         intp each, an index into ``pairs``, or -1 where that neighbour is in the pixel's own
         superpixel (or past the map's side)."""
         labels = self.labels
-        n = self.n_leaves
-        keys = self.pairs[:, 0] * n + self.pairs[:, 1]
+        keys = self.pairs[:, 0] * self.n_leaves + self.pairs[:, 1]
         found = []
-        for a, b, inner in ((labels[:, :-1], labels[:, 1:], np.s_[:, :-1]),
-                            (labels[:-1, :], labels[1:, :], np.s_[:-1, :])):
-            differ = a != b
-            lo = np.minimum(a[differ], b[differ]).astype(np.int64)
-            hi = np.maximum(a[differ], b[differ]).astype(np.int64)
-            pair = np.full(labels.shape, -1, dtype=np.intp)
-            pair[inner][differ] = np.searchsorted(keys, lo * n + hi)
-            found.append(pair)
+        for at, key in _border_keys(labels, self.n_leaves):
+            pair = np.full(labels.size, -1, dtype=np.intp)
+            pair[at] = np.searchsorted(keys, key)
+            found.append(pair.reshape(labels.shape))
         return found[0], found[1]
 
 
@@ -148,6 +144,8 @@ def enlarged_border_map(right: np.ndarray, below: np.ndarray, corner: np.ndarray
     [[0.0, 1.0, 0.0, 1.0], [2.0, 3.0, 2.0, 3.0]]
     """
     h, w = right.shape
+    if rows.shape[0] == h and cols.shape[0] == w:  # each box one pixel, its own corner
+        return corner.astype(np.float32)
     last_row = np.searchsorted(rows, np.arange(h), side="right") - 1
     last_col = np.searchsorted(cols, np.arange(w), side="right") - 1
     out = np.zeros((rows.shape[0], cols.shape[0]), dtype=np.float32)
@@ -181,20 +179,29 @@ def adjacency(labels: np.ndarray, strength: np.ndarray) -> tuple[np.ndarray, np.
     length and the mean of the two pixels' ``strength`` to its edge sum.
     """
     n = int(labels.max()) + 1
+    flat = strength.ravel()
     keys, weights = [], []
-    for a, b, sa, sb in ((labels[:, :-1], labels[:, 1:], strength[:, :-1], strength[:, 1:]),
-                         (labels[:-1, :], labels[1:, :], strength[:-1, :], strength[1:, :])):
-        differ = a != b
-        lo = np.minimum(a[differ], b[differ]).astype(np.int64)
-        hi = np.maximum(a[differ], b[differ]).astype(np.int64)
-        keys.append(lo * n + hi)
-        weights.append(0.5 * (sa[differ] + sb[differ]))
+    for (at, key), step in zip(_border_keys(labels, n), (1, labels.shape[1]), strict=True):
+        keys.append(key)
+        weights.append(0.5 * (flat[at] + flat[at + step]))
     key = np.concatenate(keys)
     uniq, inverse = np.unique(key, return_inverse=True)
     length = np.bincount(inverse, minlength=uniq.size).astype(np.float64)
     edge = np.bincount(inverse, weights=np.concatenate(weights), minlength=uniq.size)
     pairs = np.stack(np.divmod(uniq, n), axis=1).astype(np.intp)
     return pairs, length, edge
+
+
+def _border_keys(labels: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For the right and then the lower neighbour: the pixels of ``labels`` (H, W) whose
+    neighbour that way is another of its ``n`` labels (flat indices, ascending) and the key
+    ``a * n + b`` (int64) of each one's pair, ``a < b`` its and its neighbour's labels."""
+    flat = labels.ravel()
+    found = []
+    for at, step in zip(label_changes(labels), (1, labels.shape[1]), strict=True):
+        a, b = flat[at], flat[at + step]
+        found.append((at, np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)))
+    return found
 
 
 @dataclass(frozen=True)
