@@ -26,6 +26,7 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -310,13 +311,23 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
 
 def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
           *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
-          labels_needed: bool = True) -> tuple[np.ndarray, np.ndarray | None, int]:
+          labels_needed: bool = True, overshoot: float = 0.0,
+          ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Lloyd passes from ``centers`` until few labels change or the centres settle.
 
     Each pass moves every centre to the weighted mean of its members and
     relabels. Stops once at most ``max_changed`` (a share of the rows; 0: none)
     of the labels change in a pass, once the squared centre shifts of a pass
     sum to at most ``tol`` (0: rule off), or after ``max_passes``.
+
+    With ``overshoot`` > 0 (and more than ``_PLAIN_MAX_PASSES`` passes), each
+    pass but the last first relabels at centres moved past the means, by
+    ``overshoot`` times the step from the centres before (:func:`_overshoot`),
+    and keeps them if that lowers the weighted inertia; else it relabels at the
+    means, as a plain pass would. Lloyd passes creep towards a minimum by ever
+    smaller steps along the same directions; the longer steps get there in
+    fewer passes. The last pass, and any pass at which the stop rules fire,
+    are plain, so the returned centres are the means of the labels before them.
 
     Relabelling skips the rows whose label cannot change, by Hamerly's bounds
     (see :class:`_HamerlyBounds`), and the group sums are updated by the rows
@@ -354,16 +365,59 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     for _ in range(max_passes):
         new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
-        centers = new
         done += 1
         if done == max_passes and not labels_needed:
-            return centers, None, done
-        moved, before = bounds.relabel(centers)
-        if moved.size:
-            groups.move(moved, before, bounds.labels[moved])
-        if moved.size <= limit or settled:
+            return new, None, done
+        if overshoot > 0 and done < max_passes and not settled:
+            tried = _overshoot(bounds, groups, centers, new, overshoot)
+            if tried is not None:
+                centers, n_moved = tried
+                if n_moved <= limit:  # a plain pass next, where the stop rules may fire
+                    overshoot = 0.0
+                continue
+        centers = new
+        if _relabel(bounds, groups, centers) <= limit or settled:
             break
     return centers, bounds.labels, done
+
+
+def _overshoot(bounds: _HamerlyBounds, groups: _Groups, centers: np.ndarray,
+               means: np.ndarray, factor: float) -> tuple[np.ndarray, float] | None:
+    """One pass of :func:`lloyd` that tries ``means + factor (means - centers)`` first.
+
+    The weighted inertia of centres ``c`` over groups of totals ``W`` and sums
+    ``S`` is ``sum w ||x||^2 - sum_j (2 c_j . S_j - W_j ||c_j||^2)``, so the
+    trial, relabelled, is compared with the means over the groups before it
+    from the group sums alone. Returns the centres the rows are now labelled
+    at and how many labels changed (``inf`` when the trial was not kept and the
+    rows were labelled at ``means`` again: a change that small is not a sign of
+    convergence), or None, nothing done, when the trial reaches farther from
+    the origin than every row and centre so far (:class:`_HamerlyBounds` would
+    then compare every row again).
+    """
+    trial = means + factor * (means - centers)
+    if float(np.einsum("ij,ij->i", trial, trial).max()) > bounds.cap:
+        return None
+    kept = _inertia_part(means, groups)
+    moved = _relabel(bounds, groups, trial)
+    if _inertia_part(trial, groups) <= kept:
+        return trial, moved
+    _relabel(bounds, groups, means)
+    return means, math.inf
+
+
+def _relabel(bounds: _HamerlyBounds, groups: _Groups, centers: np.ndarray) -> int:
+    """Label the rows at ``centers``, update the groups; returns how many labels changed."""
+    moved, before = bounds.relabel(centers)
+    if moved.size:
+        groups.move(moved, before, bounds.labels[moved])
+    return moved.size
+
+
+def _inertia_part(centers: np.ndarray, groups: _Groups) -> float:
+    """The weighted inertia of the groups at ``centers``, less the constant ``sum w ||x||^2``."""
+    return float(np.einsum("j,jd,jd->", groups.totals, centers, centers)
+                 - 2.0 * np.einsum("jd,jd->", centers, groups.sums))
 
 
 # Up to this many passes, lloyd compares every row with every centre in each
@@ -585,6 +639,11 @@ class _HamerlyBounds:
     def _set_centers(self, c32: np.ndarray) -> None:
         self.c32 = c32
         self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
+
+    @property
+    def cap(self) -> float:
+        """Centres up to this ``||c||^2`` are relabelled without comparing every row."""
+        return self._cap
 
     def _set_cap(self, cap: float) -> None:
         """Take ``max ||c||^2`` as ``cap``: each row's ``err`` is ``a (||x||^2 + cap)``."""

@@ -277,6 +277,55 @@ def test_lloyd_without_labels_needed_gives_the_same_centres(rng, passes):
         np.testing.assert_array_equal(lean[1], full[1])
 
 
+def test_lloyd_overshoot_ends_at_a_fixed_point_in_fewer_passes():
+    X = np.arange(1000, dtype=np.float32)[:, None]  # plain passes creep along a ramp
+    start = np.array([[0.0], [1.0], [2.0], [3.0]])
+    _, _, plain = kern.lloyd(X, None, start, 500)
+    centers, labels, passes = kern.lloyd(X, None, start, 500, overshoot=1.0)
+    assert passes < plain < 500
+    np.testing.assert_array_equal(labels, kern.nearest(X, centers))
+    totals, sums = kern.group_sums(X, labels, 4)
+    np.testing.assert_array_equal(centers, sums / totals[:, None])
+
+
+def test_lloyd_overshoot_of_zero_is_plain_lloyd(rng):
+    X = np.round(rng.random((3000, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 3000).astype(float)
+    start = X[:10].astype(np.float64)
+    plain = kern.lloyd(X, w, start, 30, max_changed=1e-3, empty="keep")
+    zero = kern.lloyd(X, w, start, 30, max_changed=1e-3, empty="keep", overshoot=0.0)
+    np.testing.assert_array_equal(plain[0], zero[0])
+    np.testing.assert_array_equal(plain[1], zero[1])
+
+
+def _overshoot_setup():
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]], dtype=np.float32)
+    before = np.array([[0.0], [12.0]])  # the centres that gave the labels
+    bounds = kern._HamerlyBounds(X, before)
+    groups = kern._Groups(X, None, bounds.labels, 2)
+    return X, before, bounds, groups
+
+
+def test_overshoot_undoes_a_trial_that_raises_the_inertia():
+    X, before, bounds, groups = _overshoot_setup()
+    means = np.array([[1.0], [11.0]])
+    # 5 steps past the means puts both centres at 6: worse, so the means are taken.
+    got = kern._overshoot(bounds, groups, before, means, 5.0)
+    assert got[1] == np.inf
+    np.testing.assert_array_equal(got[0], means)
+    assert bounds.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert groups.totals.tolist() == [3.0, 3.0]
+    assert groups.sums.ravel().tolist() == [3.0, 33.0]
+
+
+def test_overshoot_beyond_every_row_is_not_tried():
+    X, before, bounds, groups = _overshoot_setup()
+    labels = bounds.labels.copy()
+    # A trial at 101 and -89 lies farther from 0 than any row: nothing is done.
+    assert kern._overshoot(bounds, groups, before, np.array([[1.0], [11.0]]), 100.0) is None
+    np.testing.assert_array_equal(bounds.labels, labels)
+
+
 def test_hamerly_bounds_hold_after_every_pass(rng):
     X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
     centers = X[:12].copy()
