@@ -9,7 +9,8 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
   seeding). All are chunked float32 matrix products
   ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
-  matrix is built for large ``n``;
+  matrix is built for large ``n``; :func:`sq_dist_from` is :func:`sq_dist_to`
+  transposed, unchunked, for small data;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
   coordinate sums in float64 (``np.bincount`` column by column);
 - **Lloyd passes** from given centres: :func:`lloyd_update` (one step),
@@ -245,6 +246,24 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
         block += x_sq[start:stop, None]
     np.maximum(out, 0.0, out=out)
     return out.astype(np.float64)
+
+
+def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
+    """Squared distances ``(m, n)`` float32 from a few rows ``C`` to every row of float32 ``X``.
+
+    :func:`sq_dist_to` transposed, for small ``X`` (the whole ``(m, n)`` block is
+    built at once): each candidate's distances are then one contiguous row, which
+    k-means++ on small data compares and sums row by row.
+
+    >>> X = np.array([[0., 0.], [3., 4.]], dtype=np.float32)
+    >>> sq_dist_from(np.array([[0., 0.]]), X, (X * X).sum(1)).tolist()
+    [[0.0, 25.0]]
+    """
+    c = _as_f32(C)
+    out = np.matmul(-2.0 * c, X.T)
+    out += np.einsum("ij,ij->i", c, c)[:, None]
+    out += x_sq
+    return np.maximum(out, 0.0, out=out)
 
 
 # --------------------------------------------------------------------------
