@@ -545,14 +545,16 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
-    terms = _RunTerms(X, weights, centers.shape[0])
+    groups = _RunGroups(_RunTerms(X, weights, centers.shape[0]), labels, centers.shape[1])
     for _ in range(max_passes):
         if moving.size == 0:
             break
-        new = _update_runs(terms, labels[moving], centers[moving])
+        new = groups.means(moving, labels[moving], centers[moving])
         settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
         new_labels = _nearest_runs(X32, new)
-        changed = (new_labels != labels[moving]).sum(axis=1)
+        moved = new_labels != labels[moving]
+        changed = moved.sum(axis=1)
+        groups.move(moving, labels[moving], new_labels, moved)
         centers[moving], labels[moving] = new, new_labels
         passes[moving] += 1
         moving = moving[(changed > limit) & np.logical_not(settled)]
@@ -590,23 +592,65 @@ class _RunTerms:
         self.tiled_columns = np.tile(np.array(cols, dtype=np.float64), (1, r))
 
 
-def _update_runs(terms: _RunTerms, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """:func:`lloyd_update` (``empty="farthest"``) of every run, one group sum for all."""
-    r, k, d = centers.shape
-    groups = (labels + k * np.arange(r)[:, None]).ravel()
-    rows = groups.shape[0]
-    w = None if terms.tiled_weights is None else terms.tiled_weights[:rows]
-    totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
-    sums = np.empty((r * k, d), dtype=np.float64)
-    for j in range(d):
-        sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, :rows], minlength=r * k)
-    new = centers.reshape(r * k, -1).copy()
-    full = totals > 0
-    new[full] = sums[full] / totals[full, None]
-    new = new.reshape(centers.shape)
-    for run in np.flatnonzero(~full.reshape(r, k).all(axis=1)):  # rare: a run lost a centre
-        new[run] = lloyd_update(terms.X, terms.weights, labels[run], centers[run])
-    return new
+class _RunGroups:
+    """Weight totals and weighted sums of the groups of every run, kept up to date as rows
+    move: :class:`_Groups` for :func:`lloyd_runs`.
+
+    Summed once over the tiled rows (:class:`_RunTerms`, one ``np.bincount`` a
+    column for all runs), then updated by the rows that changed label in each
+    run, as :class:`_Groups` is: after the first passes few do. Group ``j`` of
+    run ``i`` is entry ``i k + j``.
+    """
+
+    def __init__(self, terms: _RunTerms, labels: np.ndarray, k: int) -> None:
+        r, n = labels.shape
+        self._terms, self._n, self._k = terms, n, k
+        groups = (labels + k * np.arange(r)[:, None]).ravel()
+        w = None if terms.tiled_weights is None else terms.tiled_weights[: r * n]
+        self.members = np.bincount(groups, minlength=r * k)
+        self.totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
+        self.sums = np.empty((r * k, terms.X.shape[1]), dtype=np.float64)
+        for j in range(terms.X.shape[1]):
+            self.sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, : r * n],
+                                          minlength=r * k)
+        self._noise = 1e-12 * float(self.totals.sum()) / r
+
+    def move(self, runs: np.ndarray, old: np.ndarray, new: np.ndarray,
+             moved: np.ndarray) -> None:
+        """Rows where ``moved[i]`` leave groups ``old[i]`` for ``new[i]`` in run ``runs[i]``."""
+        at, rows = np.divmod(np.flatnonzero(moved), self._n)
+        if at.size == 0:
+            return
+        base = runs[at] * self._k
+        out, into = base + old[at, rows], base + new[at, rows]
+        size = self.totals.shape[0]
+
+        def delta(weights: np.ndarray | None) -> np.ndarray:
+            return (np.bincount(into, weights=weights, minlength=size)
+                    - np.bincount(out, weights=weights, minlength=size))
+
+        terms = self._terms
+        self.members += delta(None)
+        self.totals += delta(None if terms.weights is None else terms.weights[rows])
+        for j in range(self.sums.shape[1]):
+            self.sums[:, j] += delta(terms.tiled_columns[j, rows])
+        gone = (self.members == 0) | (self.totals <= self._noise)
+        self.totals[gone] = 0.0
+        self.sums[gone] = 0.0
+
+    def means(self, runs: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
+        """:func:`lloyd_update` (``empty="farthest"``) of runs ``runs``, at ``centers``
+        ``(a, k, d)`` with ``labels`` ``(a, n)``, from the kept sums."""
+        a, k, d = centers.shape
+        entries = (runs[:, None] * k + np.arange(k)).ravel()
+        totals, sums = self.totals[entries], self.sums[entries]
+        new = centers.reshape(a * k, d).copy()
+        full = totals > 0
+        new[full] = sums[full] / totals[full, None]
+        new = new.reshape(centers.shape)
+        for i in np.flatnonzero(~full.reshape(a, k).all(axis=1)):  # rare: a run lost a centre
+            new[i] = lloyd_update(self._terms.X, self._terms.weights, labels[i], centers[i])
+        return new
 
 
 _EPS32 = float(np.finfo(np.float32).eps)

@@ -411,18 +411,37 @@ def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatc
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_run_updates_equal_the_group_sums_of_their_tiled_rows(rng, weighted):
+def test_run_group_means_equal_lloyd_update_run_by_run(rng, weighted):
     X = (rng.random((700, 3)) * 255).astype(np.float32)
     w = rng.random(700) * 5 if weighted else None
-    terms = kern._RunTerms(X, w, 5)
-    for runs in (5, 2):  # all runs, then the first two still moving
-        labels = rng.integers(0, 6, size=(runs, 700))
-        centers = rng.random((runs, 6, 3)) * 255
-        got = kern._update_runs(terms, labels, centers)
-        groups = (labels + 6 * np.arange(runs)[:, None]).ravel()
-        tiled = None if w is None else np.tile(w, runs)
-        totals, sums = kern.group_sums(np.tile(X, (runs, 1)), groups, runs * 6, tiled)
-        np.testing.assert_array_equal(got.reshape(-1, 3), sums / totals[:, None])
+    labels = rng.integers(0, 6, size=(5, 700))
+    groups = kern._RunGroups(kern._RunTerms(X, w, 5), labels, 6)
+    centers = rng.random((5, 6, 3)) * 255
+    for runs in (np.arange(5), np.array([1, 3])):  # all runs, then two still moving
+        got = groups.means(runs, labels[runs], centers[runs])
+        for i, run in enumerate(runs):
+            np.testing.assert_array_equal(got[i], kern.lloyd_update(X, w, labels[run],
+                                                                    centers[run]))
+
+
+def test_run_groups_follow_the_rows_that_move(rng):
+    # Integer colours and counts (zeros among them): the kept sums are exact.
+    X = np.round(rng.random((500, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 500).astype(float)
+    labels = rng.integers(0, 4, size=(3, 500))
+    labels[1, :] = 0  # run 1: groups 1-3 empty, then filled
+    groups = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    runs = np.array([1, 2])
+    new = labels[runs].copy()
+    new[:, :60] = rng.integers(0, 4, size=(2, 60))
+    new[1, new[1] == 3] = 2  # run 2: group 3 left empty
+    groups.move(runs, labels[runs], new, new != labels[runs])
+    labels[runs] = new
+    fresh = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    np.testing.assert_array_equal(groups.members, fresh.members)
+    np.testing.assert_array_equal(groups.totals, fresh.totals)
+    np.testing.assert_array_equal(groups.sums, fresh.sums)
+    assert groups.totals[2 * 4 + 3] == 0.0
 
 
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
