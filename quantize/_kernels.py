@@ -251,18 +251,28 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
 def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
     """Squared distances ``(m, n)`` float32 from a few rows ``C`` to every row of float32 ``X``.
 
-    :func:`sq_dist_to` transposed, for small ``X`` (the whole ``(m, n)`` block is
-    built at once): each candidate's distances are then one contiguous row, which
-    k-means++ on small data compares and sums row by row.
+    :func:`sq_dist_to` transposed, from the same chunked products (so the same
+    values, and each product small enough for one BLAS thread): each
+    candidate's distances are then one contiguous row, which k-means++ on small
+    data compares and sums row by row.
 
     >>> X = np.array([[0., 0.], [3., 4.]], dtype=np.float32)
     >>> sq_dist_from(np.array([[0., 0.]]), X, (X * X).sum(1)).tolist()
     [[0.0, 25.0]]
     """
     c = _as_f32(C)
-    out = np.matmul(-2.0 * c, X.T)
-    out += np.einsum("ij,ij->i", c, c)[:, None]
-    out += x_sq
+    ct2 = np.ascontiguousarray(-2.0 * c.T)
+    c_sq = np.einsum("ij,ij->i", c, c)
+    out = np.empty((c.shape[0], X.shape[0]), dtype=np.float32)
+    rows = chunk_rows(c.shape[0], X.shape[1])
+    block = np.empty((min(rows, X.shape[0]), c.shape[0]), dtype=np.float32)
+    for start in range(0, X.shape[0], rows):
+        stop = min(start + rows, X.shape[0])
+        part = block[: stop - start]
+        np.matmul(X[start:stop], ct2, out=part)
+        part += c_sq
+        part += x_sq[start:stop, None]
+        out[:, start:stop] = part.T
     return np.maximum(out, 0.0, out=out)
 
 
