@@ -9,7 +9,8 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   the next centre is), :func:`sq_dist_to` (to a few candidate centres, for
   seeding). All are chunked float32 matrix products
   ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
-  matrix is built for large ``n``;
+  matrix is built for large ``n``; :func:`sq_dist_from` is :func:`sq_dist_to`
+  transposed, unchunked, for small data;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
   coordinate sums in float64 (``np.bincount`` column by column);
 - **Lloyd passes** from given centres: :func:`lloyd_update` (one step),
@@ -26,6 +27,7 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -246,6 +248,34 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
     return out.astype(np.float64)
 
 
+def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
+    """Squared distances ``(m, n)`` float32 from a few rows ``C`` to every row of float32 ``X``.
+
+    :func:`sq_dist_to` transposed, from the same chunked products (so the same
+    values, and each product small enough for one BLAS thread): each
+    candidate's distances are then one contiguous row, which k-means++ on small
+    data compares and sums row by row.
+
+    >>> X = np.array([[0., 0.], [3., 4.]], dtype=np.float32)
+    >>> sq_dist_from(np.array([[0., 0.]]), X, (X * X).sum(1)).tolist()
+    [[0.0, 25.0]]
+    """
+    c = _as_f32(C)
+    ct2 = np.ascontiguousarray(-2.0 * c.T)
+    c_sq = np.einsum("ij,ij->i", c, c)
+    out = np.empty((c.shape[0], X.shape[0]), dtype=np.float32)
+    rows = chunk_rows(c.shape[0], X.shape[1])
+    block = np.empty((min(rows, X.shape[0]), c.shape[0]), dtype=np.float32)
+    for start in range(0, X.shape[0], rows):
+        stop = min(start + rows, X.shape[0])
+        part = block[: stop - start]
+        np.matmul(X[start:stop], ct2, out=part)
+        part += c_sq
+        part += x_sq[start:stop, None]
+        out[:, start:stop] = part.T
+    return np.maximum(out, 0.0, out=out)
+
+
 # --------------------------------------------------------------------------
 # Weighted group sums and Lloyd passes
 # --------------------------------------------------------------------------
@@ -310,13 +340,23 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
 
 def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_passes: int,
           *, max_changed: float = 0.0, tol: float = 0.0, empty: Empty = "farthest",
-          labels_needed: bool = True) -> tuple[np.ndarray, np.ndarray | None, int]:
+          labels_needed: bool = True, overshoot: float = 0.0,
+          ) -> tuple[np.ndarray, np.ndarray | None, int]:
     """Lloyd passes from ``centers`` until few labels change or the centres settle.
 
     Each pass moves every centre to the weighted mean of its members and
     relabels. Stops once at most ``max_changed`` (a share of the rows; 0: none)
     of the labels change in a pass, once the squared centre shifts of a pass
     sum to at most ``tol`` (0: rule off), or after ``max_passes``.
+
+    With ``overshoot`` > 0 (and more than ``_PLAIN_MAX_PASSES`` passes), each
+    pass but the last first relabels at centres moved past the means, by
+    ``overshoot`` times the step from the centres before (:func:`_overshoot`),
+    and keeps them if that lowers the weighted inertia; else it relabels at the
+    means, as a plain pass would. Lloyd passes creep towards a minimum by ever
+    smaller steps along the same directions; the longer steps get there in
+    fewer passes. The last pass, and any pass at which the stop rules fire,
+    are plain, so the returned centres are the means of the labels before them.
 
     Relabelling skips the rows whose label cannot change, by Hamerly's bounds
     (see :class:`_HamerlyBounds`), and the group sums are updated by the rows
@@ -354,16 +394,59 @@ def lloyd(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray, max_pa
     for _ in range(max_passes):
         new = _means(X, weights, bounds.labels, centers, groups.totals, groups.sums, empty)
         settled = tol > 0 and float(((new - centers) ** 2).sum()) <= tol
-        centers = new
         done += 1
         if done == max_passes and not labels_needed:
-            return centers, None, done
-        moved, before = bounds.relabel(centers)
-        if moved.size:
-            groups.move(moved, before, bounds.labels[moved])
-        if moved.size <= limit or settled:
+            return new, None, done
+        if overshoot > 0 and done < max_passes and not settled:
+            tried = _overshoot(bounds, groups, centers, new, overshoot)
+            if tried is not None:
+                centers, n_moved = tried
+                if n_moved <= limit:  # a plain pass next, where the stop rules may fire
+                    overshoot = 0.0
+                continue
+        centers = new
+        if _relabel(bounds, groups, centers) <= limit or settled:
             break
     return centers, bounds.labels, done
+
+
+def _overshoot(bounds: _HamerlyBounds, groups: _Groups, centers: np.ndarray,
+               means: np.ndarray, factor: float) -> tuple[np.ndarray, float] | None:
+    """One pass of :func:`lloyd` that tries ``means + factor (means - centers)`` first.
+
+    The weighted inertia of centres ``c`` over groups of totals ``W`` and sums
+    ``S`` is ``sum w ||x||^2 - sum_j (2 c_j . S_j - W_j ||c_j||^2)``, so the
+    trial, relabelled, is compared with the means over the groups before it
+    from the group sums alone. Returns the centres the rows are now labelled
+    at and how many labels changed (``inf`` when the trial was not kept and the
+    rows were labelled at ``means`` again: a change that small is not a sign of
+    convergence), or None, nothing done, when the trial reaches farther from
+    the origin than every row and centre so far (:class:`_HamerlyBounds` would
+    then compare every row again).
+    """
+    trial = means + factor * (means - centers)
+    if float(np.einsum("ij,ij->i", trial, trial).max()) > bounds.cap:
+        return None
+    kept = _inertia_part(means, groups)
+    moved = _relabel(bounds, groups, trial)
+    if _inertia_part(trial, groups) <= kept:
+        return trial, moved
+    _relabel(bounds, groups, means)
+    return means, math.inf
+
+
+def _relabel(bounds: _HamerlyBounds, groups: _Groups, centers: np.ndarray) -> int:
+    """Label the rows at ``centers``, update the groups; returns how many labels changed."""
+    moved, before = bounds.relabel(centers)
+    if moved.size:
+        groups.move(moved, before, bounds.labels[moved])
+    return moved.size
+
+
+def _inertia_part(centers: np.ndarray, groups: _Groups) -> float:
+    """The weighted inertia of the groups at ``centers``, less the constant ``sum w ||x||^2``."""
+    return float(np.einsum("j,jd,jd->", groups.totals, centers, centers)
+                 - 2.0 * np.einsum("jd,jd->", centers, groups.sums))
 
 
 # Up to this many passes, lloyd compares every row with every centre in each
@@ -472,14 +555,16 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
-    terms = _RunTerms(X, weights, centers.shape[0])
+    groups = _RunGroups(_RunTerms(X, weights, centers.shape[0]), labels, centers.shape[1])
     for _ in range(max_passes):
         if moving.size == 0:
             break
-        new = _update_runs(terms, labels[moving], centers[moving])
+        new = groups.means(moving, labels[moving], centers[moving])
         settled = ((new - centers[moving]) ** 2).sum(axis=(1, 2)) <= tol if tol > 0 else False
         new_labels = _nearest_runs(X32, new)
-        changed = (new_labels != labels[moving]).sum(axis=1)
+        moved = new_labels != labels[moving]
+        changed = moved.sum(axis=1)
+        groups.move(moving, labels[moving], new_labels, moved)
         centers[moving], labels[moving] = new, new_labels
         passes[moving] += 1
         moving = moving[(changed > limit) & np.logical_not(settled)]
@@ -517,23 +602,65 @@ class _RunTerms:
         self.tiled_columns = np.tile(np.array(cols, dtype=np.float64), (1, r))
 
 
-def _update_runs(terms: _RunTerms, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """:func:`lloyd_update` (``empty="farthest"``) of every run, one group sum for all."""
-    r, k, d = centers.shape
-    groups = (labels + k * np.arange(r)[:, None]).ravel()
-    rows = groups.shape[0]
-    w = None if terms.tiled_weights is None else terms.tiled_weights[:rows]
-    totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
-    sums = np.empty((r * k, d), dtype=np.float64)
-    for j in range(d):
-        sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, :rows], minlength=r * k)
-    new = centers.reshape(r * k, -1).copy()
-    full = totals > 0
-    new[full] = sums[full] / totals[full, None]
-    new = new.reshape(centers.shape)
-    for run in np.flatnonzero(~full.reshape(r, k).all(axis=1)):  # rare: a run lost a centre
-        new[run] = lloyd_update(terms.X, terms.weights, labels[run], centers[run])
-    return new
+class _RunGroups:
+    """Weight totals and weighted sums of the groups of every run, kept up to date as rows
+    move: :class:`_Groups` for :func:`lloyd_runs`.
+
+    Summed once over the tiled rows (:class:`_RunTerms`, one ``np.bincount`` a
+    column for all runs), then updated by the rows that changed label in each
+    run, as :class:`_Groups` is: after the first passes few do. Group ``j`` of
+    run ``i`` is entry ``i k + j``.
+    """
+
+    def __init__(self, terms: _RunTerms, labels: np.ndarray, k: int) -> None:
+        r, n = labels.shape
+        self._terms, self._n, self._k = terms, n, k
+        groups = (labels + k * np.arange(r)[:, None]).ravel()
+        w = None if terms.tiled_weights is None else terms.tiled_weights[: r * n]
+        self.members = np.bincount(groups, minlength=r * k)
+        self.totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
+        self.sums = np.empty((r * k, terms.X.shape[1]), dtype=np.float64)
+        for j in range(terms.X.shape[1]):
+            self.sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, : r * n],
+                                          minlength=r * k)
+        self._noise = 1e-12 * float(self.totals.sum()) / r
+
+    def move(self, runs: np.ndarray, old: np.ndarray, new: np.ndarray,
+             moved: np.ndarray) -> None:
+        """Rows where ``moved[i]`` leave groups ``old[i]`` for ``new[i]`` in run ``runs[i]``."""
+        at, rows = np.divmod(np.flatnonzero(moved), self._n)
+        if at.size == 0:
+            return
+        base = runs[at] * self._k
+        out, into = base + old[at, rows], base + new[at, rows]
+        size = self.totals.shape[0]
+
+        def delta(weights: np.ndarray | None) -> np.ndarray:
+            return (np.bincount(into, weights=weights, minlength=size)
+                    - np.bincount(out, weights=weights, minlength=size))
+
+        terms = self._terms
+        self.members += delta(None)
+        self.totals += delta(None if terms.weights is None else terms.weights[rows])
+        for j in range(self.sums.shape[1]):
+            self.sums[:, j] += delta(terms.tiled_columns[j, rows])
+        gone = (self.members == 0) | (self.totals <= self._noise)
+        self.totals[gone] = 0.0
+        self.sums[gone] = 0.0
+
+    def means(self, runs: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> np.ndarray:
+        """:func:`lloyd_update` (``empty="farthest"``) of runs ``runs``, at ``centers``
+        ``(a, k, d)`` with ``labels`` ``(a, n)``, from the kept sums."""
+        a, k, d = centers.shape
+        entries = (runs[:, None] * k + np.arange(k)).ravel()
+        totals, sums = self.totals[entries], self.sums[entries]
+        new = centers.reshape(a * k, d).copy()
+        full = totals > 0
+        new[full] = sums[full] / totals[full, None]
+        new = new.reshape(centers.shape)
+        for i in np.flatnonzero(~full.reshape(a, k).all(axis=1)):  # rare: a run lost a centre
+            new[i] = lloyd_update(self._terms.X, self._terms.weights, labels[i], centers[i])
+        return new
 
 
 _EPS32 = float(np.finfo(np.float32).eps)
@@ -585,6 +712,11 @@ class _HamerlyBounds:
     def _set_centers(self, c32: np.ndarray) -> None:
         self.c32 = c32
         self._c_sq_max = float(np.einsum("ij,ij->i", c32, c32, dtype=np.float64).max())
+
+    @property
+    def cap(self) -> float:
+        """Centres up to this ``||c||^2`` are relabelled without comparing every row."""
+        return self._cap
 
     def _set_cap(self, cap: float) -> None:
         """Take ``max ||c||^2`` as ``cap``: each row's ``err`` is ``a (||x||^2 + cap)``."""

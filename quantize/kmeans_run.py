@@ -60,6 +60,7 @@ from ._kernels import (
     labels_sq_dist,
     lloyd,
     lloyd_runs,
+    sq_dist_from,
     sq_dist_to,
     sq_dist_to_labels,
     uses_tree,
@@ -415,7 +416,7 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     first = [int(_draw_weighted(cdf, 1, rng)[0]) for rng in rngs]
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
-    closest = np.ascontiguousarray(sq_dist_to(X, x_sq, X[first]).T)  # (r, n)
+    closest = sq_dist_from(X[first], X, x_sq)  # (r, n) float32
     bound = _residue_bound(X, x_sq)
     alive = np.arange(len(rngs))
     _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
@@ -426,13 +427,14 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
             break
         candidates = np.stack([_draw_weighted(np.cumsum(w * closest[run]), n_trials, rngs[run])
                                for run in alive])  # (a, trials)
-        cand_d = sq_dist_to(X, x_sq, X[candidates.ravel()]).reshape(-1, alive.size, n_trials)
-        np.minimum(cand_d, closest[alive].T[:, :, None], out=cand_d)
-        potentials = np.einsum("n,nat->at", w, cand_d)
+        cand_d = sq_dist_from(X[candidates.ravel()], X, x_sq).reshape(alive.size, n_trials, -1)
+        np.minimum(cand_d, closest[alive][:, None, :], out=cand_d)
+        potentials = cand_d @ w  # (a, trials), float64
         best = np.argmin(potentials, axis=1)
-        indices[alive, step] = candidates[np.arange(alive.size), best]
-        closest[alive] = cand_d[:, np.arange(alive.size), best].T
-        potential[alive] = potentials[np.arange(alive.size), best]
+        at = np.arange(alive.size)
+        indices[alive, step] = candidates[at, best]
+        closest[alive] = cand_d[at, best]
+        potential[alive] = potentials[at, best]
         for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
             potential[run] = closest[run] @ w
     done = np.zeros(len(rngs), dtype=bool)

@@ -167,6 +167,17 @@ def test_sq_dist_to_a_few_rows():
     assert d.tolist() == [[0.0, 9.0], [25.0, 16.0]]
 
 
+
+@pytest.mark.parametrize("d", [3, 4, 8])
+def test_sq_dist_from_a_few_rows_is_sq_dist_to_transposed(rng, d):
+    # Integer colours far from 0: the expansion rounds, and must round alike.
+    X = np.round(rng.random((3000, d)) * 255).astype(np.float32)
+    x_sq = np.einsum("ij,ij->i", X, X)
+    C = X[rng.choice(3000, 24)]
+    got = kern.sq_dist_from(C, X, x_sq)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, kern.sq_dist_to(X, x_sq, C).T)
+
 def test_group_sums_weights_equal_repeats(rng):
     X = rng.normal(size=(200, 3))
     labels = rng.integers(0, 4, 200)
@@ -277,6 +288,55 @@ def test_lloyd_without_labels_needed_gives_the_same_centres(rng, passes):
         np.testing.assert_array_equal(lean[1], full[1])
 
 
+def test_lloyd_overshoot_ends_at_a_fixed_point_in_fewer_passes():
+    X = np.arange(1000, dtype=np.float32)[:, None]  # plain passes creep along a ramp
+    start = np.array([[0.0], [1.0], [2.0], [3.0]])
+    _, _, plain = kern.lloyd(X, None, start, 500)
+    centers, labels, passes = kern.lloyd(X, None, start, 500, overshoot=1.0)
+    assert passes < plain < 500
+    np.testing.assert_array_equal(labels, kern.nearest(X, centers))
+    totals, sums = kern.group_sums(X, labels, 4)
+    np.testing.assert_array_equal(centers, sums / totals[:, None])
+
+
+def test_lloyd_overshoot_of_zero_is_plain_lloyd(rng):
+    X = np.round(rng.random((3000, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 3000).astype(float)
+    start = X[:10].astype(np.float64)
+    plain = kern.lloyd(X, w, start, 30, max_changed=1e-3, empty="keep")
+    zero = kern.lloyd(X, w, start, 30, max_changed=1e-3, empty="keep", overshoot=0.0)
+    np.testing.assert_array_equal(plain[0], zero[0])
+    np.testing.assert_array_equal(plain[1], zero[1])
+
+
+def _overshoot_setup():
+    X = np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]], dtype=np.float32)
+    before = np.array([[0.0], [12.0]])  # the centres that gave the labels
+    bounds = kern._HamerlyBounds(X, before)
+    groups = kern._Groups(X, None, bounds.labels, 2)
+    return X, before, bounds, groups
+
+
+def test_overshoot_undoes_a_trial_that_raises_the_inertia():
+    X, before, bounds, groups = _overshoot_setup()
+    means = np.array([[1.0], [11.0]])
+    # 5 steps past the means puts both centres at 6: worse, so the means are taken.
+    got = kern._overshoot(bounds, groups, before, means, 5.0)
+    assert got[1] == np.inf
+    np.testing.assert_array_equal(got[0], means)
+    assert bounds.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert groups.totals.tolist() == [3.0, 3.0]
+    assert groups.sums.ravel().tolist() == [3.0, 33.0]
+
+
+def test_overshoot_beyond_every_row_is_not_tried():
+    X, before, bounds, groups = _overshoot_setup()
+    labels = bounds.labels.copy()
+    # A trial at 101 and -89 lies farther from 0 than any row: nothing is done.
+    assert kern._overshoot(bounds, groups, before, np.array([[1.0], [11.0]]), 100.0) is None
+    np.testing.assert_array_equal(bounds.labels, labels)
+
+
 def test_hamerly_bounds_hold_after_every_pass(rng):
     X = (rng.normal(size=(4000, 3)) * 50 + 100).astype(np.float32)  # far from 0: rounding
     centers = X[:12].copy()
@@ -351,18 +411,37 @@ def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatc
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_run_updates_equal_the_group_sums_of_their_tiled_rows(rng, weighted):
+def test_run_group_means_equal_lloyd_update_run_by_run(rng, weighted):
     X = (rng.random((700, 3)) * 255).astype(np.float32)
     w = rng.random(700) * 5 if weighted else None
-    terms = kern._RunTerms(X, w, 5)
-    for runs in (5, 2):  # all runs, then the first two still moving
-        labels = rng.integers(0, 6, size=(runs, 700))
-        centers = rng.random((runs, 6, 3)) * 255
-        got = kern._update_runs(terms, labels, centers)
-        groups = (labels + 6 * np.arange(runs)[:, None]).ravel()
-        tiled = None if w is None else np.tile(w, runs)
-        totals, sums = kern.group_sums(np.tile(X, (runs, 1)), groups, runs * 6, tiled)
-        np.testing.assert_array_equal(got.reshape(-1, 3), sums / totals[:, None])
+    labels = rng.integers(0, 6, size=(5, 700))
+    groups = kern._RunGroups(kern._RunTerms(X, w, 5), labels, 6)
+    centers = rng.random((5, 6, 3)) * 255
+    for runs in (np.arange(5), np.array([1, 3])):  # all runs, then two still moving
+        got = groups.means(runs, labels[runs], centers[runs])
+        for i, run in enumerate(runs):
+            np.testing.assert_array_equal(got[i], kern.lloyd_update(X, w, labels[run],
+                                                                    centers[run]))
+
+
+def test_run_groups_follow_the_rows_that_move(rng):
+    # Integer colours and counts (zeros among them): the kept sums are exact.
+    X = np.round(rng.random((500, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, 500).astype(float)
+    labels = rng.integers(0, 4, size=(3, 500))
+    labels[1, :] = 0  # run 1: groups 1-3 empty, then filled
+    groups = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    runs = np.array([1, 2])
+    new = labels[runs].copy()
+    new[:, :60] = rng.integers(0, 4, size=(2, 60))
+    new[1, new[1] == 3] = 2  # run 2: group 3 left empty
+    groups.move(runs, labels[runs], new, new != labels[runs])
+    labels[runs] = new
+    fresh = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    np.testing.assert_array_equal(groups.members, fresh.members)
+    np.testing.assert_array_equal(groups.totals, fresh.totals)
+    np.testing.assert_array_equal(groups.sums, fresh.sums)
+    assert groups.totals[2 * 4 + 3] == 0.0
 
 
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
