@@ -10,7 +10,7 @@ callers (``kmeans``, ``reduce``, ``segment``, ``reconstruct``, ``metrics``,
   seeding). All are chunked float32 matrix products
   ``||c||^2 - 2 x.c`` with one chunk rule (:func:`chunk_rows`), so no ``n x k``
   matrix is built for large ``n``; :func:`sq_dist_from` is :func:`sq_dist_to`
-  transposed, unchunked, for small data;
+  transposed, from the same chunked products;
 - **weighted group sums**: :func:`group_sums`, per-cluster weight totals and
   coordinate sums in float64 (``np.bincount`` column by column);
 - **Lloyd passes** from given centres: :func:`lloyd_update` (one step),
