@@ -1955,10 +1955,10 @@ class _DecodedFramesRead:
         at = image.tell()
         try:
             if not self._still_open(image, at):
-                why = self._open(image, where)
+                why = self._open(image, where)  # which found the file gives image's picture
                 if why:
                     return None, why
-            if not self._same_frame(image):
+            elif not self._same_frame(image):
                 self.close()
                 return None, (f"its pixels are not Pillow's picture of that frame of "
                               f"{quoted(image.filename)} as it reads now")
