@@ -233,17 +233,9 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
     ``x_sq`` holds the squared norms of the rows of ``X``. Used by seeding,
     which compares all rows with a handful of candidates at a time.
     """
-    c = _as_f32(C)
-    ct2 = np.ascontiguousarray(-2.0 * c.T)
-    c_sq = np.einsum("ij,ij->i", c, c)
-    out = np.empty((X.shape[0], c.shape[0]), dtype=np.float32)
-    rows = chunk_rows(c.shape[0], X.shape[1])
-    for start in range(0, X.shape[0], rows):
-        stop = start + rows
-        block = out[start:stop]
-        np.matmul(X[start:stop], ct2, out=block)
-        block += c_sq
-        block += x_sq[start:stop, None]
+    out = np.empty((X.shape[0], np.shape(C)[0]), dtype=np.float32)
+    for _ in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
+        pass
     np.maximum(out, 0.0, out=out)
     return out.astype(np.float64)
 
@@ -260,20 +252,31 @@ def sq_dist_from(C: np.ndarray, X: np.ndarray, x_sq: np.ndarray) -> np.ndarray:
     >>> sq_dist_from(np.array([[0., 0.]]), X, (X * X).sum(1)).tolist()
     [[0.0, 25.0]]
     """
+    m = np.shape(C)[0]
+    out = np.empty((m, X.shape[0]), dtype=np.float32)
+    block = np.empty((min(chunk_rows(m, X.shape[1]), X.shape[0]), m), dtype=np.float32)
+    for rows, part in _sq_dist_chunks(X, x_sq, C, lambda rows: block[: rows.stop - rows.start]):
+        out[:, rows] = part.T
+    return np.maximum(out, 0.0, out=out)
+
+
+def _sq_dist_chunks(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray,
+                    into: Callable[[slice], np.ndarray]) -> Iterator[tuple[slice, np.ndarray]]:
+    """The squared distances ``||x||^2 - 2 x.c + ||c||^2`` (float32, not clipped at 0) of
+    the rows of ``X`` to the rows of ``C``, a chunk of rows at a time (:func:`chunk_rows`),
+    each written to ``into(rows)``, an ``(len(rows), m)`` float32 array, and yielded with
+    its rows: :func:`sq_dist_to` and :func:`sq_dist_from` lay out the same values."""
     c = _as_f32(C)
     ct2 = np.ascontiguousarray(-2.0 * c.T)
     c_sq = np.einsum("ij,ij->i", c, c)
-    out = np.empty((c.shape[0], X.shape[0]), dtype=np.float32)
-    rows = chunk_rows(c.shape[0], X.shape[1])
-    block = np.empty((min(rows, X.shape[0]), c.shape[0]), dtype=np.float32)
-    for start in range(0, X.shape[0], rows):
-        stop = min(start + rows, X.shape[0])
-        part = block[: stop - start]
-        np.matmul(X[start:stop], ct2, out=part)
+    step = chunk_rows(c.shape[0], X.shape[1])
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, min(start + step, X.shape[0]))
+        part = into(rows)
+        np.matmul(X[rows], ct2, out=part)
         part += c_sq
-        part += x_sq[start:stop, None]
-        out[:, start:stop] = part.T
-    return np.maximum(out, 0.0, out=out)
+        part += x_sq[rows, None]
+        yield rows, part
 
 
 # --------------------------------------------------------------------------
