@@ -1,4 +1,5 @@
-"""Peak memory and wall time of a command, as ``/usr/bin/time -v`` reports them."""
+"""Peak memory and wall time of a command, as ``/usr/bin/time -v`` reports them, and the order
+of a benchmark's seeds."""
 
 from __future__ import annotations
 
@@ -31,3 +32,13 @@ def time_v(cmd: list[str]) -> tuple[int, float]:
                      proc.stderr)[1]
     seconds = sum(float(part) * 60 ** i for i, part in enumerate(reversed(wall.split(":"))))
     return rss_kb, seconds
+
+
+def seeds_default_last(repeats: int) -> list[int]:
+    """Seeds ``0..repeats-1`` with 0, the command line's default, last: a benchmark that scores
+    the file its last run left scores what a user gets.
+
+    >>> seeds_default_last(3), seeds_default_last(1)
+    ([1, 2, 0], [0])
+    """
+    return [*range(1, repeats), 0] if repeats > 0 else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import struct
+import sys
 import zlib
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +19,7 @@ def load_benchmark(name: str) -> ModuleType:
     path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # where dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
