@@ -58,7 +58,10 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     caller never waits idle behind another caller's tasks (a measurement
     thread next to a parallel deflate, say). One task, or a count of 1, runs
     in the caller, and so do the tasks of a task already running in the pool
-    (its thread waiting on the pool could leave no thread to run them).
+    (its thread waiting on the pool could leave no thread to run them). A task
+    that no pool thread has begun when the caller is done with its own (the pool
+    busy with another caller's tasks, or its thread not yet given a core on a
+    busy machine) is taken back and run by the caller, not waited for.
 
     >>> run([lambda: 1, lambda: 2])
     [1, 2]
@@ -69,9 +72,12 @@ def run(tasks: Sequence[Callable[[], T]]) -> list[T]:
     futures = [pool.submit(task) for task in tasks[1:]]
     try:
         first = tasks[0]()
+        ran_here = {i: tasks[1 + i]() for i, future in enumerate(futures) if future.cancel()}
     finally:  # the others write into the caller's buffers: let them finish first
-        wait(futures)
-    return [first, *(future.result() for future in futures)]
+        wait([future for future in futures if not future.cancelled()])  # (wait counts a
+        # cancelled future as done only once a pool thread has dequeued it)
+    return [first, *(ran_here[i] if i in ran_here else future.result()
+                     for i, future in enumerate(futures))]
 
 
 def _shared_pool() -> ThreadPoolExecutor:

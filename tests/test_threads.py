@@ -97,6 +97,26 @@ def test_a_failing_first_task_raises_after_the_others_finished(monkeypatch):
     assert finished.is_set()
 
 
+def test_a_task_no_pool_thread_has_begun_is_run_by_the_caller(monkeypatch):
+    # With the pool's one thread held by another task, the caller used to wait, idle, for
+    # its second task to get a thread (here until the hold is released, 2 s later).
+    pool = _threads.ThreadPoolExecutor(max_workers=1, initializer=_threads._mark_pool_thread)
+    monkeypatch.setattr(_threads, "_pool", pool)
+    monkeypatch.setattr(_threads, "_count", 2)
+    release = threading.Event()
+    held = pool.submit(release.wait, 10)
+    timer = threading.Timer(2.0, release.set)
+    timer.start()
+    try:
+        assert _threads.run([threading.get_ident, threading.get_ident]) == [
+            threading.get_ident()] * 2
+        assert not held.done()
+    finally:
+        release.set()
+        timer.cancel()
+        pool.shutdown()
+
+
 def test_set_count_floors_at_one(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
     _threads.set_count(0)
@@ -118,8 +138,10 @@ def test_a_forked_child_starts_its_own_pool(monkeypatch):
 
 def test_a_task_in_the_pool_runs_its_own_tasks_in_its_thread(monkeypatch):
     monkeypatch.setattr(_threads, "_count", 2)
+    both = threading.Barrier(2, timeout=10)  # the second runs in the pool, not taken back
 
     def outer() -> tuple[int, list[int]]:
+        both.wait()
         return threading.get_ident(), _threads.run([threading.get_ident, threading.get_ident])
 
     got: list = []
