@@ -353,7 +353,7 @@ def _stored_size(info: AnimationInfo) -> tuple[int, int]:
 def _upright(rgba: np.ndarray, orientation: int) -> np.ndarray:
     """``rgba``, an ``(H, W, 4)`` frame as stored, turned as EXIF ``orientation`` (2 to 8)
     says, as :func:`PIL.ImageOps.exif_transpose` turns a still."""
-    if orientation in _SWAPPING:  # 5 transposed, 6 turned clockwise, 7 transversed, 8 anti-
+    if orientation in _SWAPPING:  # rows become columns, then mirrored as below
         rgba = rgba.transpose(1, 0, 2)
     if orientation in (2, 3, 6, 7):  # mirrored left to right
         rgba = rgba[:, ::-1]
