@@ -1035,8 +1035,8 @@ def frame_rgba(frame: Image.Image) -> np.ndarray:
     """``(H, W, 4)`` uint8 sRGB pixels of one decoded frame of an animation or multi-page file.
 
     Converted as :func:`load_image` converts an image (ICC profile, PNG gamma,
-    16-bit and float grayscale), except for the EXIF orientation, which would
-    turn the frames away from the size the file gives its canvas.
+    16-bit and float grayscale), except for the EXIF orientation, which is the
+    caller's to apply to the picture composited on the canvas the file gives.
     """
     im = _srgb(frame)
     if im.mode not in _SIXTEEN_BIT_MODES and im.mode != "F":

@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from quantize.animation import (
     PAGE_DURATION_MS,
@@ -35,7 +35,7 @@ from quantize.io import (
 from quantize.png import frame_controls, still_png
 from quantize.reduce import ColorCountWarning, reduce_file
 
-from .animation_support import composited, moving_square, save_animation
+from .animation_support import BLUE, RED, composited, moving_square, save_animation
 from .corpus.generate import linear_rgb_icc, png_of_chunks, stored_idats
 
 
@@ -1101,3 +1101,59 @@ def test_a_decoded_first_frame_after_a_default_image_warns_of_it(tmp_path):
     assert warning.message.facts.endswith(
         "and where a default image that is not a frame shows through")
     assert got[0].tolist() == [[50, 60, 70, 255], [1, 2, 3, 255], [1, 2, 3, 255]]
+
+
+def _oriented_animation(path, frames, orientation: int):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return save_animation(path, frames, duration=100, exif=exif.tobytes(), lossless=True)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_frame_is_turned_upright_by_the_exif_orientation(tmp_path, suffix, orientation):
+    """Frames came out as stored, while a still (and segment's first frame) came out upright."""
+    rng = np.random.default_rng(orientation)
+    stored = [rng.integers(0, 256, (3, 5, 3), dtype=np.uint8) for _ in range(2)]
+    src = _oriented_animation(tmp_path / f"anim{suffix}", stored, orientation)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    expected = []
+    for frame in stored:
+        im = Image.fromarray(frame)
+        im.info["exif"] = exif.tobytes()
+        expected.append(np.asarray(ImageOps.exif_transpose(im)))
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(got) == 2
+    for frame, upright in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(frame[..., :3], upright)
+        assert (frame[..., 3] == 255).all()
+    info = probe_animation(src)
+    assert info.size == expected[0].shape[1::-1]
+    assert info.orientation == orientation
+
+
+def test_a_reduced_animation_is_upright_as_its_first_frame_is_read_alone(tmp_path):
+    upright = np.zeros((4, 6, 3), np.uint8)
+    upright[:2] = RED  # red on top
+    upright[2:] = BLUE
+    stored = np.ascontiguousarray(np.rot90(upright))  # turned a quarter anticlockwise
+    src = _oriented_animation(tmp_path / "turned.png", [stored, stored[::-1].copy()], 6)
+    assert np.array_equal(load_image(src).rgb, upright)
+    out = tmp_path / "out.png"
+    reduce_animation_file(src, out, n_colors=2)
+    first = composited(out)[0]
+    assert first.shape == (4, 6, 4)
+    np.testing.assert_array_equal(first[..., :3], upright)
+
+
+def test_the_pages_of_a_turned_tiff_are_turned_once(tmp_path):
+    """Pillow turns a TIFF's pages upright as it decodes them: turned again, they lay on
+    their side."""
+    rng = np.random.default_rng(8)
+    stored = [rng.integers(0, 256, (3, 5, 3), dtype=np.uint8) for _ in range(2)]
+    src = _oriented_animation(tmp_path / "scan.tif", stored, 8)
+    got = [f.rgba[..., :3] for f in iter_frames(src)]
+    for frame, page in zip(got, stored, strict=True):
+        np.testing.assert_array_equal(frame, np.rot90(page))  # 8: a quarter anticlockwise
+    assert probe_animation(src).size == (3, 5)

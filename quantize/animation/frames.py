@@ -18,6 +18,11 @@ alike: :func:`quantize.io.drawn_alike_by_pillow`), however long the animation.
 The pixel limit (``max_pixels``) applies to frames x width x height and is
 checked before any frame is decoded.
 
+Every frame is turned upright by the file's EXIF orientation (an APNG's eXIf chunk, an
+animated WebP's EXIF chunk; Pillow turns a TIFF's pages itself), as a still is: composited
+on the canvas as stored, then turned, so that an orientation of 5 to 8 swaps the canvas's
+width and height.
+
 A multi-page TIFF is read the same way, page after page, but its pages carry
 no duration and the file no loop count: each page is given
 ``PAGE_DURATION_MS`` (one second, so that a viewer can look at each page; a
@@ -30,12 +35,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageSequence
+from PIL import ExifTags, Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
@@ -83,13 +88,16 @@ class AnimationInfo:
     format : str
         Pillow's format name ("GIF", "PNG", "WEBP").
     size : (int, int)
-        Canvas width and height.
+        Canvas width and height, upright: swapped from those the file stores by an
+        EXIF orientation of 5 to 8.
     n_frames : int
         Number of frames.
     loop : int or None
         The loop count as the file stores it (0 forever); None when the file
         says nothing (GIF without a loop extension: play once). A GIF counts
         repeats after the first play, APNG and WebP count plays: see ``plays``.
+    orientation : int
+        The EXIF orientation every frame is turned upright by, 1 to 8 (1: as stored).
     """
 
     path: Path
@@ -97,6 +105,7 @@ class AnimationInfo:
     size: tuple[int, int]
     n_frames: int
     loop: int | None
+    orientation: int = 1
 
     @property
     def timed(self) -> bool:
@@ -129,7 +138,7 @@ class Frame:
     Attributes
     ----------
     rgba : (H, W, 4) ndarray of uint8
-        What a viewer shows, as RGBA.
+        What a viewer shows, as RGBA, upright.
     duration : float
         Milliseconds the frame stays on screen (a fraction for an APNG, which
         stores seconds as a fraction: 1/30 s is 33.33 ms); ``PAGE_DURATION_MS``
@@ -190,7 +199,10 @@ def probe_animation(path: str | os.PathLike[str], *,
         n = shown_frames(im)
         w, h = im.size
         loop = im.info.get("loop")
-        info = AnimationInfo(p, str(im.format), (w, h), n, None if loop is None else int(loop))
+        orientation = _orientation(im)
+        size = (h, w) if orientation in _SWAPPING else (w, h)
+        info = AnimationInfo(p, str(im.format), size, n, None if loop is None else int(loop),
+                             orientation)
     check_frame_pixels(p, n, (w, h), limit)
     return info
 
@@ -220,7 +232,16 @@ def iter_frames(path: str | os.PathLike[str], *,
     """
     p = check_path(path, "path")
     info = probe_animation(p, max_pixels=max_pixels)
-    w, h = info.size
+    for frame in _stored_frames(p, info, max_pixels):
+        if info.orientation != 1:
+            frame = replace(frame, rgba=_upright(frame.rgba, info.orientation))
+        yield frame
+        del frame  # the caller's now: not kept while the next frame is drawn
+
+
+def _stored_frames(p: Path, info: AnimationInfo, max_pixels: int | None) -> Iterator[Frame]:
+    """The frames of :func:`iter_frames` as the file stores them, before its orientation."""
+    w, h = _stored_size(info)
     with _opened(p) as im, _keyed_canvas(p, im) as (keyed, still):
         drawn = _gif_frames(p, im, info, max_pixels)
         if drawn is not None:
@@ -237,7 +258,7 @@ def iter_frames(path: str | os.PathLike[str], *,
                 break
             # A GIF frame reaching past the canvas makes Pillow's canvas larger from there
             # on: checked before it is decoded, then cut to the canvas.
-            cut = frame.size != info.size
+            cut = frame.size != (w, h)
             if cut:
                 check_frame_pixels(p, info.n_frames, frame.size, max_pixels)
             with whole_png_rows(frame, p) if still else contextlib.nullcontext():
@@ -274,12 +295,13 @@ def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,
 
 def _drawn_gif_frames(reader: BinaryIO, images: list[GifImage], p: Path, info: AnimationInfo,
                       max_pixels: int | None) -> Iterator[Frame]:
+    size = _stored_size(info)
     with reader:
-        canvas = GifCanvas(reader, images, info.size)
-        grown, disposal = info.size, 0
+        canvas = GifCanvas(reader, images, size)
+        grown, disposal = size, 0
         for i, image in enumerate(images):
             grown = (max(grown[0], image.box[2]), max(grown[1], image.box[3]))
-            cut = grown != info.size
+            cut = grown != size
             if cut:
                 check_frame_pixels(p, info.n_frames, grown, max_pixels)
             disposal = image.disposal or disposal
@@ -305,6 +327,39 @@ def _keyed_canvas(p: Path, im: Image.Image) -> Iterator[tuple[KeyedCanvas | None
         check_png_frames(im, p)
     with frames_canvas(im) as canvas:
         yield canvas, still
+
+
+# EXIF orientations that turn a picture by a quarter (or transpose it): width and height swap.
+_SWAPPING = frozenset({5, 6, 7, 8})
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation of ``im``, an opened animation, 1 to 8 (1 when it has none or
+    one out of range) that is left to apply, read without decoding a frame: a PNG's from
+    an eXIf chunk before its image data, where the PNG specification places it. 1 for a
+    TIFF, whose pages Pillow turns upright as it decodes them."""
+    if im.format == "TIFF" or (im.format == "PNG" and "exif" not in im.info):
+        return 1  # of a PNG, Pillow would decode the first frame to look for one after it
+    orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
+    return orientation if orientation in range(2, 9) else 1
+
+
+def _stored_size(info: AnimationInfo) -> tuple[int, int]:
+    """The canvas width and height as the file stores them, before its orientation."""
+    w, h = info.size
+    return (h, w) if info.orientation in _SWAPPING else (w, h)
+
+
+def _upright(rgba: np.ndarray, orientation: int) -> np.ndarray:
+    """``rgba``, an ``(H, W, 4)`` frame as stored, turned as EXIF ``orientation`` (2 to 8)
+    says, as :func:`PIL.ImageOps.exif_transpose` turns a still."""
+    if orientation in _SWAPPING:  # rows become columns, then mirrored as below
+        rgba = rgba.transpose(1, 0, 2)
+    if orientation in (2, 3, 6, 7):  # mirrored left to right
+        rgba = rgba[:, ::-1]
+    if orientation in (3, 4, 7, 8):  # mirrored top to bottom
+        rgba = rgba[::-1]
+    return np.ascontiguousarray(rgba)
 
 
 def _disposal(frame: Image.Image) -> int:
