@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from quantize import batch
+from quantize.errors import ImageReadError
 
 from .batch_support import COPY, make_photo_tree
 
@@ -102,9 +103,9 @@ def test_shared_palette_needs_a_reduce_plan_with_a_readable_image(photo_tree, tm
     src = tmp_path / "clear"
     src.mkdir()
     Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "a.png")
-    with pytest.raises(ValueError) as said:
+    with pytest.raises(ImageReadError) as said:
         batch.shared_palette(_plan(src, tmp_path / "o2"), jobs=1)
-    assert str(said.value) == (f"input_dir={str(src)!r}: no image could be sampled for the "
+    assert str(said.value) == (f"{src}: no image could be sampled for the "
                                "shared palette; no image has a visible pixel (each is fully "
                                "transparent)")
 
@@ -119,10 +120,10 @@ def test_no_image_sampled_says_which_file_could_not_be_read_and_why(tmp_path):
     for name in ("a.gif", "b.gif"):
         save_animation(src / name, moving_square(3, 8), duration=40)
     plan = _plan(src, tmp_path / "out", options={"max_pixels": 100})
-    with pytest.raises(ValueError) as said:
+    with pytest.raises(ImageReadError) as said:
         batch.shared_palette(plan, jobs=1)
     assert str(said.value) == (
-        f"input_dir={str(src)!r}: no image could be sampled for the shared palette; "
+        f"{src}: no image could be sampled for the shared palette; "
         f"{src / 'a.gif'}: 3 frames of 8x8 = 192 pixels exceeds the limit of 100; if the "
         "file is trusted, set max_pixels=192 or more (and 1 more)")
 

@@ -285,6 +285,19 @@ def test_cli_shared_palette_warning_is_one_quantize_line(tmp_path):
                              "together have only 2 distinct colours; returning those 2\n")
 
 
+def test_cli_shared_palette_of_images_with_nothing_visible_is_a_failure_not_a_usage_error(
+        tmp_path):
+    # It exited 2, the code of a bad option, though the command line was right.
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(src / "clear.png")
+    result = _cli(src, "-o", tmp_path / "out", "--shared-palette", "-q")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (f"quantize: error: {src}: no image could be sampled for the shared "
+                             "palette; no image has a visible pixel (each is fully "
+                             "transparent)\n")
+
+
 @pytest.mark.parametrize("flag, name", [("--report", "notes.csv"), ("--report", "data.json"),
                                         ("--html", "page.html")])
 def test_cli_report_replaces_only_a_report(photo_tree, tmp_path, flag, name):

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_int
-from ..errors import OutputExistsError, QuantizeError, warn_caller
+from ..errors import ImageReadError, OutputExistsError, QuantizeError, warn_caller
 from ..io import folder_made
-from ..names import quoted
 from .calls import Call, Outcome
 from .executor_dask import check_scheduler_address
 from .manifest import (
@@ -92,11 +91,13 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Raises
     ------
     ValueError
-        If the plan is not a reduce plan made with ``shared_palette=True``, or
-        no image could be sampled (the message says why: the first file that
-        could not be read, or that none has a visible pixel), or a worker of
-        ``scheduler`` does not see the plan's folders
+        If the plan is not a reduce plan made with ``shared_palette=True``, or a
+        worker of ``scheduler`` does not see the plan's folders
         (:func:`~quantize.batch.run.check_shared_storage`).
+    ImageReadError
+        If no image could be sampled (the message says why: the first file that
+        could not be read, or that none has a visible pixel): the files' failure,
+        as a file that cannot be read is (exit 1 on the command line).
     OptionsChangedError
         If the saved palette was fitted with other settings.
     OutputExistsError
@@ -236,8 +237,8 @@ def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,
                                 f"{unrun[first]}{more}", path=inputs[first])
     got = [(colors, counts) for colors, counts, _ in filter(None, samples) if len(colors)]
     if not got:
-        raise ValueError(f"input_dir={quoted(plan.input_dir)}: no image could be sampled "
-                         f"for the shared palette; {_none_sampled(inputs, failed)}")
+        raise ImageReadError("no image could be sampled for the shared palette; "
+                             f"{_none_sampled(inputs, failed)}", path=plan.input_dir)
     left_out = {inputs[i]: why for i, why in sorted(failed.items())}
     return got, any(s[2] for s in samples if s is not None), left_out
 
