@@ -7,7 +7,7 @@ import numpy as np
 from .segment_support import load_benchmark
 
 
-def test_the_last_single_file_run_is_seed_0_so_the_file_scored_is_the_default():
+def test_the_last_single_file_run_is_seed_0_so_the_file_scored_is_the_default(monkeypatch):
     bench = load_benchmark("bench_reduce")
     seeds = []
 
@@ -15,7 +15,7 @@ def test_the_last_single_file_run_is_seed_0_so_the_file_scored_is_the_default():
         seeds.append(int(argv[argv.index("--seed") + 1]))
         return 0.1 * len(seeds), None, 0
 
-    bench.run_once = run_once
+    monkeypatch.setattr(bench, "run_once", run_once)
     run = bench.run_median(lambda seed: ["quantize", "--seed", str(seed)], 3)
     assert seeds == [1, 2, 0]
     assert run.seconds == 0.2
