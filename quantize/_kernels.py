@@ -558,7 +558,7 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     passes = np.zeros(centers.shape[0], dtype=int)
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
-    groups = _RunGroups(_RunTerms(X, weights, centers.shape[0]), labels, centers.shape[1])
+    groups = _RunGroups(X, weights, labels, centers.shape[1])
     for _ in range(max_passes):
         if moving.size == 0:
             break
@@ -596,45 +596,24 @@ def _nearest_runs(X32: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return labels.T
 
 
-class _RunTerms:
-    """What :func:`group_sums` adds up for ``r`` runs on the same rows, laid out once.
-
-    Every run sums the same weights and weighted coordinates, each by its own
-    labels; side by side, the ``r`` copies let one ``np.bincount`` a column
-    serve every run. Formed once per :func:`lloyd_runs` call instead of once
-    a pass, with the same products, so the sums are those of
-    :func:`group_sums` over the tiled rows.
-    """
-
-    def __init__(self, X: np.ndarray, weights: np.ndarray | None, r: int):
-        self.X, self.weights = X, weights
-        self.tiled_weights = None if weights is None else np.tile(weights, r)
-        # Column j of the weighted rows, then the same again for each run.
-        cols = [X[:, j] if weights is None else X[:, j] * weights for j in range(X.shape[1])]
-        self.tiled_columns = np.tile(np.array(cols, dtype=np.float64), (1, r))
-
-
 class _RunGroups:
     """Weight totals and weighted sums of the groups of every run, kept up to date as rows
     move: :class:`_Groups` for :func:`lloyd_runs`.
 
-    Summed once over the tiled rows (:class:`_RunTerms`, one ``np.bincount`` a
-    column for all runs), then updated by the rows that changed label in each
-    run, as :class:`_Groups` is: after the first passes few do. Group ``j`` of
-    run ``i`` is entry ``i k + j``.
+    Summed once by :func:`group_sums` over the rows repeated once a run (one
+    ``np.bincount`` a column for all runs), then updated by the rows that
+    changed label in each run, as :class:`_Groups` is: after the first passes
+    few do. Group ``j`` of run ``i`` is entry ``i k + j``.
     """
 
-    def __init__(self, terms: _RunTerms, labels: np.ndarray, k: int) -> None:
+    def __init__(self, X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
+                 k: int) -> None:
         r, n = labels.shape
-        self._terms, self._n, self._k = terms, n, k
+        self._X, self._weights, self._n, self._k = X, weights, n, k
         groups = (labels + k * np.arange(r)[:, None]).ravel()
-        w = None if terms.tiled_weights is None else terms.tiled_weights[: r * n]
         self.members = np.bincount(groups, minlength=r * k)
-        self.totals = np.bincount(groups, weights=w, minlength=r * k).astype(np.float64)
-        self.sums = np.empty((r * k, terms.X.shape[1]), dtype=np.float64)
-        for j in range(terms.X.shape[1]):
-            self.sums[:, j] = np.bincount(groups, weights=terms.tiled_columns[j, : r * n],
-                                          minlength=r * k)
+        self.totals, self.sums = group_sums(np.tile(X, (r, 1)), groups, r * k,
+                                            None if weights is None else np.tile(weights, r))
         self._noise = 1e-12 * float(self.totals.sum()) / r
 
     def move(self, runs: np.ndarray, old: np.ndarray, new: np.ndarray,
@@ -646,16 +625,13 @@ class _RunGroups:
         base = runs[at] * self._k
         out, into = base + old[at, rows], base + new[at, rows]
         size = self.totals.shape[0]
-
-        def delta(weights: np.ndarray | None) -> np.ndarray:
-            return (np.bincount(into, weights=weights, minlength=size)
-                    - np.bincount(out, weights=weights, minlength=size))
-
-        terms = self._terms
-        self.members += delta(None)
-        self.totals += delta(None if terms.weights is None else terms.weights[rows])
-        for j in range(self.sums.shape[1]):
-            self.sums[:, j] += delta(terms.tiled_columns[j, rows])
+        w = None if self._weights is None else self._weights[rows]
+        x = self._X[rows]
+        out_totals, out_sums = group_sums(x, out, size, w)
+        in_totals, in_sums = group_sums(x, into, size, w)
+        self.members += np.bincount(into, minlength=size) - np.bincount(out, minlength=size)
+        self.totals += in_totals - out_totals
+        self.sums += in_sums - out_sums
         gone = (self.members == 0) | (self.totals <= self._noise)
         self.totals[gone] = 0.0
         self.sums[gone] = 0.0
@@ -671,7 +647,7 @@ class _RunGroups:
         new[full] = sums[full] / totals[full, None]
         new = new.reshape(centers.shape)
         for i in np.flatnonzero(~full.reshape(a, k).all(axis=1)):  # rare: a run lost a centre
-            new[i] = lloyd_update(self._terms.X, self._terms.weights, labels[i], centers[i])
+            new[i] = lloyd_update(self._X, self._weights, labels[i], centers[i])
         return new
 
 

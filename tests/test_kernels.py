@@ -415,7 +415,7 @@ def test_run_group_means_equal_lloyd_update_run_by_run(rng, weighted):
     X = (rng.random((700, 3)) * 255).astype(np.float32)
     w = rng.random(700) * 5 if weighted else None
     labels = rng.integers(0, 6, size=(5, 700))
-    groups = kern._RunGroups(kern._RunTerms(X, w, 5), labels, 6)
+    groups = kern._RunGroups(X, w, labels, 6)
     centers = rng.random((5, 6, 3)) * 255
     for runs in (np.arange(5), np.array([1, 3])):  # all runs, then two still moving
         got = groups.means(runs, labels[runs], centers[runs])
@@ -430,14 +430,14 @@ def test_run_groups_follow_the_rows_that_move(rng):
     w = rng.integers(0, 4, 500).astype(float)
     labels = rng.integers(0, 4, size=(3, 500))
     labels[1, :] = 0  # run 1: groups 1-3 empty, then filled
-    groups = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    groups = kern._RunGroups(X, w, labels, 4)
     runs = np.array([1, 2])
     new = labels[runs].copy()
     new[:, :60] = rng.integers(0, 4, size=(2, 60))
     new[1, new[1] == 3] = 2  # run 2: group 3 left empty
     groups.move(runs, labels[runs], new, new != labels[runs])
     labels[runs] = new
-    fresh = kern._RunGroups(kern._RunTerms(X, w, 3), labels, 4)
+    fresh = kern._RunGroups(X, w, labels, 4)
     np.testing.assert_array_equal(groups.members, fresh.members)
     np.testing.assert_array_equal(groups.totals, fresh.totals)
     np.testing.assert_array_equal(groups.sums, fresh.sums)
