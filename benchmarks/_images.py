@@ -139,18 +139,20 @@ def rgba_disc(size: int = 512, *, shadow_offset: int = 14, shadow_blur: float = 
 
 
 def pan_zoom_frames(n_frames: int = 60, size: tuple[int, int] = (640, 360),
-                    *, zoom: float = 1.35) -> list[np.ndarray]:
+                    *, zoom: float = 1.35, source: np.ndarray | None = None
+                    ) -> list[np.ndarray]:
     """A slow pan and zoom over a photo with a static logo: ``n_frames`` ``(H, W, 3)`` uint8.
 
-    The source is ``skimage.data.astronaut`` upscaled; each frame is a crop
+    The source, ``(h, w, 3)`` uint8 (default ``skimage.data.astronaut``), is
+    upscaled to a square twice the frame width; each frame is a crop
     window that drifts left to right while it narrows by a factor ``zoom``,
     resized to ``size`` (width, height) bicubically. A flat-coloured logo (a
     ring and a bar on a white card) sits unchanged in the top-left corner of
     every frame, as in a screencast or a channel watermark.
     """
     width, height = size
-    src = Image.fromarray(data.astronaut()).resize((2 * width, 2 * width),
-                                                  Image.Resampling.BICUBIC)
+    photo = data.astronaut() if source is None else source
+    src = Image.fromarray(photo).resize((2 * width, 2 * width), Image.Resampling.BICUBIC)
     logo = _logo(height // 5)
     frames = []
     for i in range(n_frames):
