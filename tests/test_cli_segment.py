@@ -794,6 +794,32 @@ def test_an_input_named_like_its_default_folder_but_for_case_is_told_to_choose_o
     assert [p.name for p in tmp_path.iterdir()] == ["scan.Segments"]
 
 
+@pytest.mark.parametrize(("name", "options"), [("labels.png", []), ("overlay.png", []),
+                                               ("edges.png", ["--edges"])])
+def test_an_output_folder_holding_the_input_as_an_output_is_a_usage_error(tmp_path, name,
+                                                                          options):
+    """``segment x/labels.png -o x`` would write labels.png over its input: refused before
+    any work with exit 2, as reduce refuses ``-o`` naming the input (it was exit 1)."""
+    src = tmp_path / name
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    before = src.read_bytes()
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path), *options])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src}: its output folder {tmp_path} would write {name} over the "
+           "input itself, which is never overwritten (not even with --force); choose another "
+           "folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert src.read_bytes() == before
+
+
+def test_an_input_named_edges_png_is_no_output_without_edges(tmp_path):
+    src = tmp_path / "edges.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "labels.png").exists()
+
+
 def test_several_images_are_sent_to_batch(tmp_path):
     names = [str(tmp_path / f"{stem}.png") for stem in ("a", "b", "c")]
     for name in names:

@@ -20,7 +20,7 @@ import typer
 
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
-from ..names import folded_name, output_stem, printable_data
+from ..names import folded_name, output_stem, printable_data, same_file
 from . import (
     USAGE_ERROR,
     Command,
@@ -239,6 +239,8 @@ def segment_command(
                                             "(macOS, Windows)")
         fail(printable_line(f"{input}: the default output folder is the input itself "
                             f"({folder}){where}; choose a folder with -o"), USAGE_ERROR)
+    if not stream:
+        _refuse_input_among_outputs(input, target, edges)
     with user_errors():  # a batch's files would be mixed with these, or removed as a killed run's
         from ..batch.lock import refuse_batch_folder
 
@@ -274,6 +276,22 @@ def segment_command(
         say(printable_line(f"{record['input']} -> {record['outdir']}: "
                            f"{_count(record['n_regions'], 'region')} {source}, "
                            f"{record['seconds']:.2f} s"))
+
+
+def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
+    """Refuse, before any work, an output folder where one of the files written would be
+    the input (``segment x/labels.png -o x``), a usage error as ``reduce a.png -o a.png``
+    is; :func:`~quantize.segment_file.segment_file` refuses it too, as a failed file (exit 1).
+
+    Told by the file system (:func:`~quantize.names.same_file`), as reduce tells it.
+    """
+    from ..segment_file import EDGES_FILE, OUTPUT_FILES
+
+    for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
+        if same_file(target / name, input):
+            fail(printable_line(f"{input}: its output folder {target} would write {name} over "
+                                "the input itself, which is never overwritten (not even with "
+                                "--force); choose another folder with -o"), USAGE_ERROR)
 
 
 @contextlib.contextmanager
