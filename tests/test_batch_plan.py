@@ -453,6 +453,34 @@ def test_a_folder_of_segment_outputs_is_not_searched_and_is_reported_skipped(tmp
     assert flat.settled == [] and [j.input.name for j in flat.jobs] == ["a.png"]
 
 
+def test_a_folder_of_an_earlier_batchs_outputs_is_not_searched_and_is_reported_skipped(
+        tmp_path):
+    """'batch in -r -o in/small', then 'batch in -r -o in/small64': the second run took
+    the first one's results for photos and reduced them again, into in/small64/small/."""
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    Image.new("RGB", (8, 8), "red").save(root / "a.png")
+    Image.new("RGB", (8, 8), "blue").save(root / "sub" / "b.png")
+    first = batch.plan_batch(root, root / "small", COPY, recursive=True)
+    batch.run_batch(first, jobs=1)
+    assert (root / "small" / batch.MANIFEST_NAME).is_file()
+    assert (root / "small" / "sub" / "b.png").is_file()
+    (root / "kept").mkdir()  # a folder named like no output is searched as any
+    Image.new("RGB", (8, 8), "green").save(root / "kept" / "c.png")
+    plan = batch.plan_batch(root, root / "small64", COPY, recursive=True)
+    assert [j.input.relative_to(root).as_posix() for j in plan.jobs] == [
+        "a.png", "kept/c.png", "sub/b.png"]
+    assert [(r.input, r.output, r.status, r.exit_code, r.reason) for r in plan.settled] == [
+        (root / "small", None, "skipped", 0, "a folder of an earlier quantize batch's outputs "
+         "(it holds .quantize-batch.jsonl), not searched: name it as INPUT_DIR to process its "
+         "images")]
+    again = batch.plan_batch(root, root / "small", COPY, recursive=True)  # its own: left out
+    assert [r.input for r in again.settled] == [root / "a.png", root / "sub" / "b.png"]
+    assert [j.input for j in again.jobs] == [root / "kept" / "c.png"]
+    named = batch.plan_batch(root / "small", tmp_path / "out", COPY, recursive=True)
+    assert [j.input.name for j in named.jobs] == ["a.png", "b.png"]  # named: taken
+
+
 def _open_for_a_reader(fifo, stop) -> None:
     """Let a reader that opened ``fifo`` see its end (so that a test fails, not hangs)."""
     while not stop.is_set():

@@ -35,6 +35,7 @@ from ..names import (
     written_path,
 )
 from .manifest import (
+    MANIFEST_NAME,
     Entry,
     ForcedRun,
     Manifest,
@@ -291,7 +292,9 @@ def find_images(root: str | os.PathLike[str], *, recursive: bool = False,
     another way, or back up the tree); :func:`plan_batch` reports each as
     skipped. Links to files are listed. A sub-folder that holds the outputs of
     ``quantize segment`` (its ``labels.png`` and ``segments.json``: region maps,
-    not photos) is not searched either; :func:`plan_batch` reports it as skipped.
+    not photos) or of an earlier batch (its manifest, ``.quantize-batch.jsonl``:
+    results, which would be reduced again) is not searched either;
+    :func:`plan_batch` reports it as skipped.
 
     Raises
     ------
@@ -350,8 +353,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
             exclude: str | os.PathLike[str] | None
             ) -> tuple[list[Path], list[OSError], list[Path], list[Path]]:
     """:func:`find_images`, the errors of the sub-folders it could not list, the
-    symbolic links to folders it did not follow and the folders of segment outputs it did
-    not search (with ``recursive``)."""
+    symbolic links to folders it did not follow and the folders of quantize's outputs it
+    did not search (with ``recursive``; :func:`_holds_outputs`)."""
     _check_input_dir(base)
     if pattern == "":
         raise ValueError("pattern='' is empty; expected a pattern such as '*.jpg'")
@@ -360,8 +363,8 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     found = []
     unlisted: list[OSError] = []
     linked: list[Path] = []
-    segmented: list[Path] = []
-    for path in _walk(base, recursive, skip, unlisted, (linked, segmented)):
+    outputs: list[Path] = []
+    for path in _walk(base, recursive, skip, unlisted, (linked, outputs)):
         rel = path.relative_to(base)
         if pattern is not None:
             if _glob_match(rel, pattern):
@@ -371,7 +374,7 @@ def _search(base: Path, recursive: bool, pattern: str | None,
     for exc in unlisted:
         if exc.filename is not None and Path(exc.filename) == base:
             raise exc
-    return sorted(found), unlisted, sorted(linked), sorted(segmented)
+    return sorted(found), unlisted, sorted(linked), sorted(outputs)
 
 
 def _glob_match(rel: PurePath, pattern: str) -> bool:
@@ -404,10 +407,10 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
 
     The errors of folders that cannot be listed are appended to ``unlisted``; the
     visible sub-folders not searched to ``left``: the links to folders, which are not
-    followed, to its first list, those of segment outputs (:func:`_holds_segment_outputs`)
-    to its second.
+    followed, to its first list, those of quantize's outputs (:func:`_holds_outputs`) to
+    its second.
     """
-    linked, segmented = left
+    linked, output_folders = left
     for folder, dirs, files in os.walk(base, onerror=unlisted.append):
         here = Path(folder)
         visible = [] if not recursive else sorted(
@@ -415,10 +418,17 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
             and (skip is None or (here / d).resolve() != skip))
         links = [d for d in visible if (here / d).is_symlink()]
         linked += (here / d for d in links)
-        outputs = [d for d in visible if d not in links and _holds_segment_outputs(here / d)]
-        segmented += (here / d for d in outputs)
+        outputs = [d for d in visible if d not in links and _holds_outputs(here / d)]
+        output_folders += (here / d for d in outputs)
         dirs[:] = [d for d in visible if d not in links and d not in outputs]
         yield from (here / f for f in files if not f.startswith("."))
+
+
+def _holds_outputs(folder: Path) -> bool:
+    """Whether ``folder`` holds quantize's outputs: an earlier batch's (its manifest,
+    :data:`~quantize.batch.manifest.MANIFEST_NAME`) or segment's
+    (:func:`_holds_segment_outputs`)."""
+    return (folder / MANIFEST_NAME).is_file() or _holds_segment_outputs(folder)
 
 
 def _holds_segment_outputs(folder: Path) -> bool:
@@ -526,7 +536,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     _check_input_dir(src)  # before any path is resolved: a link loop made that fail
     check_output_folder(dst)
     skip = _left_out(src, dst)
-    inputs, unlisted, linked, segmented = _search(src, recursive, pattern, skip)
+    inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
     manifest = load_manifest(dst) if dst.is_dir() else Manifest()  # read once for the run
@@ -543,7 +553,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
-               + [_segment_outputs_left(p) for p in segmented])
+               + [_outputs_left(p) for p in left_out])
     for path, out in zip(inputs, outputs, strict=True):
         if (special := _not_regular(path)) is not None:  # opening a pipe could wait forever
             settled.append(special)
@@ -752,9 +762,15 @@ def _not_followed(link: Path) -> FileResult:
                       "processed (run the batch on its target to process them)")
 
 
-def _segment_outputs_left(folder: Path) -> FileResult:
-    """A sub-folder of ``quantize segment`` outputs: skipped, and said, as its images are
-    region maps of a photo, not photos to process."""
+def _outputs_left(folder: Path) -> FileResult:
+    """A sub-folder of quantize's outputs: skipped, and said. A segment's images are region
+    maps of a photo, not photos to process; an earlier batch's are its results, which
+    this one would reduce again (``batch photos -r -o photos/small``, then ``-o
+    photos/small64``: ``photos/small64/small/``)."""
+    if (folder / MANIFEST_NAME).is_file():
+        return FileResult(folder, None, "skipped", f"a folder of an earlier quantize batch's "
+                          f"outputs (it holds {MANIFEST_NAME}), not searched: name it as "
+                          "INPUT_DIR to process its images")
     return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
                       "holds labels.png and segments.json), not searched: its images are "
                       "region maps, not photos")

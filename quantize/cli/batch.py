@@ -167,8 +167,8 @@ def batch(
     max_pixels: MaxPixelsOption = DEFAULT_MAX_PIXELS,
     recursive: Annotated[bool, typer.Option(
         "-r", "--recursive", help="Include sub-folders. Symbolic links to folders are not "
-        "followed, nor folders of quantize segment's outputs (photo.segments/) searched; "
-        "each is reported as skipped.")] = False,
+        "followed, nor folders of quantize's outputs searched (segment's photo.segments/, "
+        "an earlier batch's OUT_DIR); each is reported as skipped.")] = False,
     glob: Annotated[str | None, typer.Option(
         "--glob", metavar="PATTERN",
         help="Only files whose path relative to INPUT_DIR matches PATTERN "
