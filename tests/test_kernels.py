@@ -167,7 +167,6 @@ def test_sq_dist_to_a_few_rows():
     assert d.tolist() == [[0.0, 9.0], [25.0, 16.0]]
 
 
-
 @pytest.mark.parametrize("d", [3, 4, 8])
 def test_sq_dist_from_a_few_rows_is_sq_dist_to_transposed(rng, d):
     # Integer colours far from 0: the expansion rounds, and must round alike.
@@ -177,6 +176,7 @@ def test_sq_dist_from_a_few_rows_is_sq_dist_to_transposed(rng, d):
     got = kern.sq_dist_from(C, X, x_sq)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, kern.sq_dist_to(X, x_sq, C).T)
+
 
 def test_group_sums_weights_equal_repeats(rng):
     X = rng.normal(size=(200, 3))
