@@ -559,6 +559,24 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
         in again.stderr
 
 
+def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(photo_tree,
+                                                                             tmp_path):
+    """--min-region 0 is the region hierarchy's default: a rerun giving it was refused (exit
+    15, made with --min-region=(not given)) though it makes the same outputs."""
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    made = (out / "chelsea" / "labels.png").read_bytes()
+    again = _cli(photo_tree, "-o", out, "--min-region", "0", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    assert (out / "chelsea" / "labels.png").read_bytes() == made
+    other = _cli(photo_tree, "-o", out, "--min-region", "50", *args)
+    assert other.exit_code == 15
+    assert "made with --min-region=(not given), while this run asks for --min-region=50;" \
+        in other.stderr
+
+
 def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_runs(
         photo_tree, tmp_path):
     out = tmp_path / "out"
