@@ -577,6 +577,25 @@ def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(phot
         in other.stderr
 
 
+def test_cli_segment_outputs_recorded_with_min_region_0_match_runs_with_or_without_it(
+        photo_tree, tmp_path):
+    """Earlier versions recorded --min-region 0 of the hierarchy as 0: once it was checked
+    as its default, a rerun with the same options would have been refused (exit 15)."""
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert lines and all(line["settings"]["min_region"] is None for line in lines)
+    for line in lines:
+        line["settings"]["min_region"] = 0  # as an earlier version recorded --min-region 0
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for given in (["--min-region", "0"], []):
+        again = _cli(photo_tree, "-o", out, *given, *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
+
+
 def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_runs(
         photo_tree, tmp_path):
     out = tmp_path / "out"

@@ -597,24 +597,39 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
             and isinstance(item.get("output"), str) and item.get("pending") is True
             and isinstance(item.get("settings"), dict)):
         source = item.get("source")
-        return item["output"], Entry(item["settings"], {}, None,
+        return item["output"], Entry(_as_checked(item["settings"]), {}, None,
                                      source if isinstance(source, str) else None,
                                      item.get("unclaimed") is True, pending=True)
     if (isinstance(item, dict) and item.get("version") == _VERSION
             and item.get("output") == _FORCED_KEY and isinstance(item.get("run"), str)
             and isinstance(item.get("settings"), dict)):
-        return _FORCED_KEY, Entry(item["settings"], {}, run=item["run"])
+        return _FORCED_KEY, Entry(_as_checked(item["settings"]), {}, run=item["run"])
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
         return None
     stamp, source, run = item.get("input"), item.get("source"), item.get("run")
-    settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
-    return item["output"], Entry(settings, item["record"],
+    return item["output"], Entry(_as_checked(item["settings"]), item["record"],
                                  stamp if isinstance(stamp, dict) else None,
                                  source if isinstance(source, str) else None,
                                  item.get("unclaimed") is True,
                                  run=run if isinstance(run, str) else None)
+
+
+def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Recorded settings as :func:`output_settings` gives them now, so that an output
+    made by an earlier version with the same options matches: the options that do not
+    shape outputs are dropped (earlier versions recorded ``skip_if_larger``), and a
+    segment job's ``min_region`` of 0 without ``n_clusters``, the hierarchy's default,
+    is None (earlier versions kept the 0 given).
+
+    >>> _as_checked({"n_clusters": None, "min_region": 0, "skip_if_larger": True})
+    {'n_clusters': None, 'min_region': None}
+    """
+    settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
+    if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
+        settings["min_region"] = None
+    return settings
 
 
 def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:
