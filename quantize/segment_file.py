@@ -327,9 +327,7 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
     The seed is returned as given (an int stays an int), so that each call
     starts from the same state. ``overlay_color`` is returned only when it is not
     :data:`OVERLAY_COLOR`: the settings a batch recorded before it could be chosen, in
-    red, have no such entry, and still match a run that leaves it out. ``min_region=0``
-    without ``n_clusters``, the region hierarchy's default, is returned as None, as
-    when it is left out.
+    red, have no such entry, and still match a run that leaves it out.
 
     Raises
     ------
@@ -372,17 +370,13 @@ def _check_job_params(n_clusters, regions, weights, space, min_region, seed,
     w = check_weights(weights)
     if n_clusters is None or edges is True:  # edges.png comes from the hierarchy
         check_hierarchy_weights(w, edges=edges is True)
-    if min_region is not None:
-        min_region = check_int(min_region, "min_region", minimum=0)
-    if n_clusters is None and min_region == 0:
-        # the hierarchy's own default: a batch given it matches the runs that left it out
-        min_region = None
     return {
         "n_clusters": n_clusters,
         "regions": regions,
         "weights": w,
         "space": check_space(space, n_clusters),
-        "min_region": min_region,
+        "min_region": None if min_region is None else check_int(min_region, "min_region",
+                                                                minimum=0),
         "seed": check_seed(seed),
     }
 

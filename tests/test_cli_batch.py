@@ -577,6 +577,29 @@ def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(phot
         in other.stderr
 
 
+def test_cli_quality_with_k_256_matches_a_run_without_k(photo_tree, tmp_path):
+    """-k 256 is the most colours --quality may choose when -k is left out: a rerun giving
+    it was refused (exit 15, made with -k/--colors=(not given)) though the outputs are the
+    same, and so was the reverse."""
+    out = tmp_path / "out"
+    args = ["--glob", "chelsea.png", "--quality", "4", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    made = (out / "chelsea.png").read_bytes()
+    for given in (["-k", "256"], []):
+        again = _cli(photo_tree, "-o", out, *given, *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
+    assert (out / "chelsea.png").read_bytes() == made
+    fewer = _cli(photo_tree, "-o", out, "-k", "255", *args)
+    assert fewer.exit_code == 15
+    assert "made with -k/--colors=(not given), while this run asks for -k/--colors=255;" \
+        in fewer.stderr
+    given = _cli(photo_tree, "-o", out / "k256", "-k", "256", *args)
+    assert given.exit_code == 0 and (out / "k256" / "chelsea.png").read_bytes() == made
+    again = _cli(photo_tree, "-o", out / "k256", *args[:-1])
+    assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+
+
 def test_cli_segment_outputs_recorded_with_min_region_0_match_runs_with_or_without_it(
         photo_tree, tmp_path):
     """Earlier versions recorded --min-region 0 of the hierarchy as 0: once it was checked

@@ -37,9 +37,6 @@ def test_check_segment_options_fills_every_default_and_keeps_the_seed_as_given()
     assert set(opts["weights"]) == {"color", "intensity", "xy", "texture"}
     # An int seed stays an int, so every file of a batch starts from the same state.
     assert check_segment_options(seed=7)["seed"] == 7
-    # 0 is the hierarchy's default, as leaving it out; with k-means it is not the default
-    assert check_segment_options(min_region=0)["min_region"] is None
-    assert check_segment_options(n_clusters=3, min_region=0)["min_region"] == 0
 
 
 @pytest.mark.parametrize("options, error, match", [

@@ -47,6 +47,7 @@ from typing import Any
 from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 from ..names import absolute_path, quoted
+from ..reduce.result import MAX_PALETTE
 
 __all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "OptionsChangedError",
            "changed_settings", "check_appendable",
@@ -175,12 +176,13 @@ def output_settings(options: Mapping[str, Any], *,
     named two ways compares equal. A palette file read by the job
     (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
     of the SHA-256 of its bytes (None when it cannot be read), so that editing
-    the file counts as a change.
+    the file counts as a change. An option given as the value it takes when left
+    out is recorded as left out (:func:`_as_checked`).
 
     >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
     {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
     """
-    shaping = {k: v for k, v in options.items() if k not in _NOT_SHAPING}
+    shaping = _as_checked(options)
     shaping["shared_palette"] = bool(shared_palette)
     for key in _READ_FILES & shaping.keys():
         if shaping[key] is not None:
@@ -617,18 +619,23 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
 
 
 def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Recorded settings as :func:`output_settings` gives them now, so that an output
-    made by an earlier version with the same options matches: the options that do not
-    shape outputs are dropped (earlier versions recorded ``skip_if_larger``), and a
-    segment job's ``min_region`` of 0 without ``n_clusters``, the hierarchy's default,
-    is None (earlier versions kept the 0 given).
+    """``settings`` without the options that shape no output, and with an option given
+    as the value it takes when left out written as left out, so that runs giving it and
+    runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
+    ``quality`` may choose), and a segment job's ``min_region=0`` without
+    ``n_clusters`` (the region hierarchy keeps every region). Applied to the settings
+    read back too, as earlier versions recorded them as given (and ``skip_if_larger``).
 
     >>> _as_checked({"n_clusters": None, "min_region": 0, "skip_if_larger": True})
     {'n_clusters': None, 'min_region': None}
+    >>> _as_checked({"n_colors": 256, "quality": 2.0})
+    {'n_colors': None, 'quality': 2.0}
     """
     settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
     if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
         settings["min_region"] = None
+    if settings.get("n_colors") == MAX_PALETTE and settings.get("quality") is not None:
+        settings["n_colors"] = None
     return settings
 
 
