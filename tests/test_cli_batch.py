@@ -442,8 +442,30 @@ def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
     assert names["one.gif"] == written["one.gif"]  # a still is written as without the option
     again = _cli(src, "-o", out, "-k", "4")
     assert again.exit_code == 15
-    assert "made with --palette='per-frame', while this run asks for --palette='global'" in \
-        again.stderr
+    assert "4 outputs were made with --palette='per-frame', while this run asks for " \
+        "--palette='global'" in again.stderr
+
+
+def test_cli_palette_mode_is_no_change_of_options_for_the_outputs_of_stills(tmp_path):
+    """A still is made alike with --palette global or per-frame: a rerun with the other was
+    refused (exit 15) for every still's output too, to be redone with --force."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _animation_folder(src)
+    stills = ["--glob", "*.webp", "-k", "4", "-j", "1"]  # still.webp, and the clip
+    (src / "clip.webp").unlink()
+    first = _cli(src, "-o", out, *stills, "-q")
+    assert first.exit_code == 0, first.output
+    made = (out / "still.png").read_bytes()
+    again = _cli(src, "-o", out, *stills, "--palette", "per-frame")
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout and (out / "still.png").read_bytes() == made
+    # an animation's output is shaped by it: refused, naming that output alone
+    (src / "clip.webp").write_bytes((src / "pan.png").read_bytes())  # an APNG, named .webp
+    assert _cli(src, "-o", out, *stills, "-q").exit_code == 0
+    other = _cli(src, "-o", out, *stills, "--palette", "per-frame")
+    assert other.exit_code == 15
+    assert "1 output was made with --palette='global', while this run asks for " \
+        "--palette='per-frame';" in other.stderr
 
 
 @pytest.mark.parametrize("args, message", [

@@ -52,7 +52,8 @@ from ..reduce.result import MAX_PALETTE
 __all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "load_manifest", "manifest_key", "mark_written", "marked_written",
+           "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
+           "marked_written",
            "new_run_id",
            "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
            "record_forced_run",
@@ -65,6 +66,8 @@ MANIFEST_NAME = ".quantize-batch.jsonl"
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).
 _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
+#: Options that shape animations only (the palette of each frame): a still is made alike.
+_ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
@@ -555,17 +558,49 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
                           f"({exc.strerror or exc}); no file was processed", path=path) from None
 
 
+def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = False) -> bool:
+    """Whether ``entry``'s output is as a run with ``settings`` makes it: the same settings,
+    but for those that shape animations only when it is a still image (its record says one
+    frame) and the run names it as it was named (``same_name``; an animation written as a
+    still WebP, its frames all alike, is named anew by ``--palette per-frame``):
+    ``--palette per-frame`` or ``global`` makes the same still.
+
+    >>> made_alike(Entry({"palette": "global"}, {"frames": 1}), {"palette": "per-frame"}, True)
+    True
+    >>> made_alike(Entry({"palette": "global"}, {"frames": 3}), {"palette": "per-frame"}, True)
+    False
+    """
+    before, now = _as_bearing(entry, settings, same_name)
+    return before == now
+
+
+def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``entry``'s settings and ``settings``, each without the settings that do not bear on
+    its output (:func:`made_alike`)."""
+    before, now = dict(entry.settings), dict(settings)
+    if same_name and entry.record.get("frames") == 1:
+        for key in _ANIMATION_ONLY:
+            before.pop(key, None)
+            now.pop(key, None)
+    return before, now
+
+
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
-                  output_dir: str | os.PathLike[str],
-                  forced: ForcedRun | None) -> OptionsChangedError | None:
-    """The error to raise when any of ``entries`` was made with other ``settings``; it says
+                  output_dir: str | os.PathLike[str], forced: ForcedRun | None,
+                  same_names: Sequence[Entry] = ()) -> OptionsChangedError | None:
+    """The error to raise when any of ``entries`` was made with other ``settings``, or any
+    of ``same_names`` (outputs found under the names this run gives them) with settings
+    that bear on it (:func:`made_alike`); it says
     so when ``forced``, the run with ``force`` unfinished in ``output_dir`` as its manifest
     records it (:attr:`Manifest.forced`), was with these settings (the error's
     ``unfinished``)."""
-    differing = [e for e in entries if dict(e.settings) != dict(settings)]
+    differing = [(e, False) for e in entries if not made_alike(e, settings)]
+    differing += [(e, True) for e in same_names if not made_alike(e, settings, True)]
     if not differing:
         return None
-    before, now = changed_settings(differing[0].settings, settings)
+    entry, same_name = differing[0]
+    before, now = changed_settings(*_as_bearing(entry, settings, same_name))
     return OptionsChangedError(output_dir, len(differing), before, now,
                                forced is not None and dict(forced.settings) == dict(settings))
 
