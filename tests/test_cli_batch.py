@@ -442,8 +442,30 @@ def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
     assert names["one.gif"] == written["one.gif"]  # a still is written as without the option
     again = _cli(src, "-o", out, "-k", "4")
     assert again.exit_code == 15
-    assert "made with --palette='per-frame', while this run asks for --palette='global'" in \
-        again.stderr
+    assert "4 outputs were made with --palette='per-frame', while this run asks for " \
+        "--palette='global'" in again.stderr
+
+
+def test_cli_palette_mode_is_no_change_of_options_for_the_outputs_of_stills(tmp_path):
+    """A still is made alike with --palette global or per-frame: a rerun with the other was
+    refused (exit 15) for every still's output too, to be redone with --force."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    _animation_folder(src)
+    stills = ["--glob", "*.webp", "-k", "4", "-j", "1"]  # still.webp, and the clip
+    (src / "clip.webp").unlink()
+    first = _cli(src, "-o", out, *stills, "-q")
+    assert first.exit_code == 0, first.output
+    made = (out / "still.png").read_bytes()
+    again = _cli(src, "-o", out, *stills, "--palette", "per-frame")
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout and (out / "still.png").read_bytes() == made
+    # an animation's output is shaped by it: refused, naming that output alone
+    (src / "clip.webp").write_bytes((src / "pan.png").read_bytes())  # an APNG, named .webp
+    assert _cli(src, "-o", out, *stills, "-q").exit_code == 0
+    other = _cli(src, "-o", out, *stills, "--palette", "per-frame")
+    assert other.exit_code == 15
+    assert "1 output was made with --palette='global', while this run asks for " \
+        "--palette='per-frame';" in other.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -557,6 +579,66 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     assert again.exit_code == 15
     assert "made with -k/--clusters=3, while this run asks for -k/--clusters=(not given);" \
         in again.stderr
+
+
+def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(photo_tree,
+                                                                             tmp_path):
+    """--min-region 0 is the region hierarchy's default: a rerun giving it was refused (exit
+    15, made with --min-region=(not given)) though it makes the same outputs."""
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    made = (out / "chelsea" / "labels.png").read_bytes()
+    again = _cli(photo_tree, "-o", out, "--min-region", "0", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    assert (out / "chelsea" / "labels.png").read_bytes() == made
+    other = _cli(photo_tree, "-o", out, "--min-region", "50", *args)
+    assert other.exit_code == 15
+    assert "made with --min-region=(not given), while this run asks for --min-region=50;" \
+        in other.stderr
+
+
+def test_cli_quality_with_k_256_matches_a_run_without_k(photo_tree, tmp_path):
+    """-k 256 is the most colours --quality may choose when -k is left out: a rerun giving
+    it was refused (exit 15, made with -k/--colors=(not given)) though the outputs are the
+    same, and so was the reverse."""
+    out = tmp_path / "out"
+    args = ["--glob", "chelsea.png", "--quality", "4", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    made = (out / "chelsea.png").read_bytes()
+    for given in (["-k", "256"], []):
+        again = _cli(photo_tree, "-o", out, *given, *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
+    assert (out / "chelsea.png").read_bytes() == made
+    fewer = _cli(photo_tree, "-o", out, "-k", "255", *args)
+    assert fewer.exit_code == 15
+    assert "made with -k/--colors=(not given), while this run asks for -k/--colors=255;" \
+        in fewer.stderr
+    given = _cli(photo_tree, "-o", out / "k256", "-k", "256", *args)
+    assert given.exit_code == 0 and (out / "k256" / "chelsea.png").read_bytes() == made
+    again = _cli(photo_tree, "-o", out / "k256", *args[:-1])
+    assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+
+
+def test_cli_segment_outputs_recorded_with_min_region_0_match_runs_with_or_without_it(
+        photo_tree, tmp_path):
+    """Earlier versions recorded --min-region 0 of the hierarchy as 0: once it was checked
+    as its default, a rerun with the same options would have been refused (exit 15)."""
+    out = tmp_path / "out"
+    args = ["--mode", "segment", "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert lines and all(line["settings"]["min_region"] is None for line in lines)
+    for line in lines:
+        line["settings"]["min_region"] = 0  # as an earlier version recorded --min-region 0
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    for given in (["--min-region", "0"], []):
+        again = _cli(photo_tree, "-o", out, *given, *args[:-1])
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
 
 
 def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_runs(

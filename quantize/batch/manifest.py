@@ -47,11 +47,13 @@ from typing import Any
 from ..errors import OutputError, OutputExistsError
 from ..io import atomic_write
 from ..names import absolute_path, quoted
+from ..reduce.result import MAX_PALETTE
 
 __all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
-           "input_stamp", "load_manifest", "manifest_key", "mark_written", "marked_written",
+           "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
+           "marked_written",
            "new_run_id",
            "output_settings", "read_forced_run", "read_manifest", "record_forced_done",
            "record_forced_run",
@@ -64,6 +66,8 @@ MANIFEST_NAME = ".quantize-batch.jsonl"
 #: Options that decide whether a file is processed or its output kept, not what it holds
 #: (dropped from settings read back too: earlier versions recorded skip_if_larger).
 _NOT_SHAPING = frozenset({"force", "max_pixels", "skip_if_larger"})
+#: Options that shape animations only (the palette of each frame): a still is made alike.
+_ANIMATION_ONLY = frozenset({"palette"})
 #: Options that name a file whose contents shape the outputs (the settings hold a digest too).
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
@@ -175,12 +179,13 @@ def output_settings(options: Mapping[str, Any], *,
     named two ways compares equal. A palette file read by the job
     (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
     of the SHA-256 of its bytes (None when it cannot be read), so that editing
-    the file counts as a change.
+    the file counts as a change. An option given as the value it takes when left
+    out is recorded as left out (:func:`_as_checked`).
 
     >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
     {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
     """
-    shaping = {k: v for k, v in options.items() if k not in _NOT_SHAPING}
+    shaping = _as_checked(options)
     shaping["shared_palette"] = bool(shared_palette)
     for key in _READ_FILES & shaping.keys():
         if shaping[key] is not None:
@@ -553,17 +558,49 @@ def check_appendable(output_dir: str | os.PathLike[str]) -> None:
                           f"({exc.strerror or exc}); no file was processed", path=path) from None
 
 
+def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = False) -> bool:
+    """Whether ``entry``'s output is as a run with ``settings`` makes it: the same settings,
+    but for those that shape animations only when it is a still image (its record says one
+    frame) and the run names it as it was named (``same_name``; an animation written as a
+    still WebP, its frames all alike, is named anew by ``--palette per-frame``):
+    ``--palette per-frame`` or ``global`` makes the same still.
+
+    >>> made_alike(Entry({"palette": "global"}, {"frames": 1}), {"palette": "per-frame"}, True)
+    True
+    >>> made_alike(Entry({"palette": "global"}, {"frames": 3}), {"palette": "per-frame"}, True)
+    False
+    """
+    before, now = _as_bearing(entry, settings, same_name)
+    return before == now
+
+
+def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``entry``'s settings and ``settings``, each without the settings that do not bear on
+    its output (:func:`made_alike`)."""
+    before, now = dict(entry.settings), dict(settings)
+    if same_name and entry.record.get("frames") == 1:
+        for key in _ANIMATION_ONLY:
+            before.pop(key, None)
+            now.pop(key, None)
+    return before, now
+
+
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
-                  output_dir: str | os.PathLike[str],
-                  forced: ForcedRun | None) -> OptionsChangedError | None:
-    """The error to raise when any of ``entries`` was made with other ``settings``; it says
+                  output_dir: str | os.PathLike[str], forced: ForcedRun | None,
+                  same_names: Sequence[Entry] = ()) -> OptionsChangedError | None:
+    """The error to raise when any of ``entries`` was made with other ``settings``, or any
+    of ``same_names`` (outputs found under the names this run gives them) with settings
+    that bear on it (:func:`made_alike`); it says
     so when ``forced``, the run with ``force`` unfinished in ``output_dir`` as its manifest
     records it (:attr:`Manifest.forced`), was with these settings (the error's
     ``unfinished``)."""
-    differing = [e for e in entries if dict(e.settings) != dict(settings)]
+    differing = [(e, False) for e in entries if not made_alike(e, settings)]
+    differing += [(e, True) for e in same_names if not made_alike(e, settings, True)]
     if not differing:
         return None
-    before, now = changed_settings(differing[0].settings, settings)
+    entry, same_name = differing[0]
+    before, now = changed_settings(*_as_bearing(entry, settings, same_name))
     return OptionsChangedError(output_dir, len(differing), before, now,
                                forced is not None and dict(forced.settings) == dict(settings))
 
@@ -597,24 +634,44 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
             and isinstance(item.get("output"), str) and item.get("pending") is True
             and isinstance(item.get("settings"), dict)):
         source = item.get("source")
-        return item["output"], Entry(item["settings"], {}, None,
+        return item["output"], Entry(_as_checked(item["settings"]), {}, None,
                                      source if isinstance(source, str) else None,
                                      item.get("unclaimed") is True, pending=True)
     if (isinstance(item, dict) and item.get("version") == _VERSION
             and item.get("output") == _FORCED_KEY and isinstance(item.get("run"), str)
             and isinstance(item.get("settings"), dict)):
-        return _FORCED_KEY, Entry(item["settings"], {}, run=item["run"])
+        return _FORCED_KEY, Entry(_as_checked(item["settings"]), {}, run=item["run"])
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):
         return None
     stamp, source, run = item.get("input"), item.get("source"), item.get("run")
-    settings = {k: v for k, v in item["settings"].items() if k not in _NOT_SHAPING}
-    return item["output"], Entry(settings, item["record"],
+    return item["output"], Entry(_as_checked(item["settings"]), item["record"],
                                  stamp if isinstance(stamp, dict) else None,
                                  source if isinstance(source, str) else None,
                                  item.get("unclaimed") is True,
                                  run=run if isinstance(run, str) else None)
+
+
+def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``settings`` without the options that shape no output, and with an option given
+    as the value it takes when left out written as left out, so that runs giving it and
+    runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
+    ``quality`` may choose), and a segment job's ``min_region=0`` without
+    ``n_clusters`` (the region hierarchy keeps every region). Applied to the settings
+    read back too, as earlier versions recorded them as given (and ``skip_if_larger``).
+
+    >>> _as_checked({"n_clusters": None, "min_region": 0, "skip_if_larger": True})
+    {'n_clusters': None, 'min_region': None}
+    >>> _as_checked({"n_colors": 256, "quality": 2.0})
+    {'n_colors': None, 'quality': 2.0}
+    """
+    settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
+    if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
+        settings["min_region"] = None
+    if settings.get("n_colors") == MAX_PALETTE and settings.get("quality") is not None:
+        settings["n_colors"] = None
+    return settings
 
 
 def input_stamp(path: str | os.PathLike[str]) -> dict[str, Any]:

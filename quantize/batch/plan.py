@@ -549,7 +549,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
                                        and not entry.pending}
     earlier, unclaimed, flagged, dropped, disowned = _earlier_outputs(recorded, inputs,
                                                                       outputs, dst, mode)
-    jobs, found, replaces = [], [], {}
+    jobs, found, found_here, replaces = [], [], [], {}
     restamped = [(old, dataclasses.replace(entry, unclaimed=not entry.unclaimed))
                  for old, entry in flagged]  # first: a new stamp below is recorded after
     settled = ([_unlisted(exc) for exc in unlisted] + [_not_followed(p) for p in linked]
@@ -579,7 +579,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if ((not force or here is not None) and _output_there(mode, out)
                 and not _pending(here)):
             entry = here
-            found += [entry] if entry is not None else []
+            found_here += [entry] if entry is not None else []
             if entry is None and older:  # not known to be this file's output: left alone
                 settled.append(_taken(path, out, older))
                 continue
@@ -610,7 +610,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             jobs.append(FileJob(path, out, dict(checked), redo))
             if older:
                 replaces[out] = tuple(older)
-    if (conflict := find_conflict(found, settings, dst, manifest.forced)) is not None:
+    if (conflict := find_conflict(found, settings, dst, manifest.forced,
+                                  same_names=found_here)) is not None:
         raise conflict
     return BatchPlan(src, dst, mode, jobs, settled, force, checked, settings, restamped,
                      replaces, [old for old, _ in unclaimed],
