@@ -8,7 +8,6 @@ import pytest
 from quantize.animation.frames import Frame, iter_frames
 from quantize.animation.options import check_animation_options
 from quantize.animation.plans import (
-    _RUN_SEGMENT,
     FEWER_COLOURS_DB,
     RUN_TOLERANCE,
     STILL_RUN,
@@ -208,7 +207,7 @@ def _runs_by_hand(entries, lab, palette_lab, free):
     nearest_sq = ((lab - palette_lab[entries]) ** 2).sum(axis=-1)
     out = entries.copy()
     for r, c in np.ndindex(entries.shape):
-        if c % _RUN_SEGMENT and free[r, c]:
+        if c > 0 and free[r, c]:
             left = out[r, c - 1]
             left_sq = ((lab[r, c] - palette_lab[left]) ** 2).sum()
             if left_sq <= nearest_sq[r, c] + RUN_TOLERANCE ** 2:
@@ -217,7 +216,7 @@ def _runs_by_hand(entries, lab, palette_lab, free):
 
 
 def test_favour_runs_equals_the_scan_pixel_by_pixel(rng):
-    for h, w, k in [(7, 150, 8), (3, _RUN_SEGMENT, 4), (5, 10, 3)]:
+    for h, w, k in [(7, 150, 8), (3, 64, 4), (5, 10, 3), (1, 9, 3), (6, 1, 2)]:
         palette_lab = (rng.random((k, 3)) * 20).astype(np.float32)
         lab = (rng.random((h, w, 3)) * 20).astype(np.float32)
         entries = rng.integers(0, k, (h, w)).astype(np.uint8)
@@ -237,6 +236,21 @@ def test_favour_runs_extends_a_run_only_within_the_tolerance():
     assert RUN_TOLERANCE == 2.0
     got = _favour_runs(nearest, lab, palette_lab, np.ones((1, 4), bool))
     assert got.tolist() == [[0, 0, 1, 2]]
+
+
+def test_a_run_goes_on_along_the_whole_row():
+    """Every pixel of a 200-pixel row may take its left neighbour's entry: the row is one
+    run of the first pixel's entry. The scan cut rows into segments of 64 pixels, each
+    starting again from its first pixel's nearest entry, which broke the run 3 times."""
+    palette_lab = np.array([[50, 0, 0], [51, 0, 0]], np.float32)
+    lab = np.broadcast_to(np.float32([51, 0, 0]), (2, 200, 3)).copy()
+    lab[:, 0] = (50, 0, 0)
+    nearest = np.ones((2, 200), np.uint8)
+    nearest[:, 0] = 0
+    entries = nearest.copy()
+    got = _favour_runs(entries, lab, palette_lab, np.ones((2, 200), bool))
+    assert (got == 0).all()
+    assert np.array_equal(entries, nearest)  # the caller's entries are left as they were
 
 
 def test_global_plan_keeps_still_pixels_and_stays_within_the_tolerance(tmp_path):

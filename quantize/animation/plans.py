@@ -45,7 +45,6 @@ ALPHA_THRESHOLD = GIF_ALPHA_THRESHOLD
 #: than its nearest entry: a difference near the threshold of visibility that
 #: gives LZW and deflate long runs (GIFs of panned photos 3 to 23 % smaller).
 RUN_TOLERANCE = 2.0
-_RUN_SEGMENT = 64
 #: With a palette per frame, a pixel identical to the previous frame is left on the
 #: canvas only in a row or column of at least this many such pixels: scattered ones
 #: (on a pan, colours that happen to repeat) would have to be marked transparent
@@ -318,37 +317,28 @@ def _favour_runs(entries: np.ndarray, lab: np.ndarray, palette_lab: np.ndarray,
     the others. Scanning a row left to right, a free pixel takes the entry of
     the pixel before it instead when that entry's squared Lab distance to the
     pixel's colour ``lab`` exceeds the nearest entry's by at most
-    ``RUN_TOLERANCE**2``. Rows are cut into segments of ``_RUN_SEGMENT``
-    pixels, each scanned on its own, so that one step of the scan handles a
-    pixel of every segment of every row at once. ``nearest_sq``: the free
-    pixels' squared distances to their nearest entry, if known. ``drawn``: the
-    pixels whose entry the pixel after them may take (None: all); the others
-    (transparent ones, whose entry stands for a colour they hide) start no run.
+    ``RUN_TOLERANCE**2``. One step of the scan handles a column of every row
+    at once. ``nearest_sq``: the free pixels' squared distances to their
+    nearest entry, if known. ``drawn``: the pixels whose entry the pixel after
+    them may take (None: all); the others (transparent ones, whose entry stands
+    for a colour they hide) start no run.
     """
-    h, w = entries.shape
     if nearest_sq is None:
         nearest_sq = _squared_distances(lab, palette_lab, entries)
     limit = np.where(free, nearest_sq + RUN_TOLERANCE ** 2, -1.0).astype(np.float32)
-    seg = min(w, _RUN_SEGMENT)
-    n_seg = -(-w // seg)
-    pad = n_seg * seg - w
-
-    def steps(a: np.ndarray, fill: float) -> np.ndarray:
-        """``a`` (H, W, ...) as (seg, H * n_seg, ...): step i holds pixel i of every segment."""
-        widths = [(0, 0), (0, pad)] + [(0, 0)] * (a.ndim - 2)
-        a = np.pad(a, widths, constant_values=fill).reshape(h * n_seg, seg, *a.shape[2:])
-        return np.ascontiguousarray(np.swapaxes(a, 0, 1))
-
-    out, cols_lab, cols_limit = steps(entries, 0), steps(lab, 0.0), steps(limit, -1.0)
-    cols_drawn = None if drawn is None else steps(drawn, False)
-    for x in range(1, seg):
+    # Columns as rows, so that each step reads and writes contiguous memory.
+    out = entries.T.copy()
+    cols_lab = np.ascontiguousarray(np.swapaxes(lab, 0, 1))
+    cols_limit = np.ascontiguousarray(limit.T)
+    cols_drawn = None if drawn is None else np.ascontiguousarray(drawn.T)
+    for x in range(1, out.shape[0]):
         left = out[x - 1]
         diff = cols_lab[x] - palette_lab[left]
         close = np.einsum("ij,ij->i", diff, diff) <= cols_limit[x]
         if cols_drawn is not None:
             close &= cols_drawn[x - 1]
         np.copyto(out[x], left, where=close)
-    return np.swapaxes(out, 0, 1).reshape(h, n_seg * seg)[:, :w].copy()
+    return np.ascontiguousarray(out.T)
 
 
 def _moving_first(palette: np.ndarray, labels: np.ndarray, pooled: Pooled
