@@ -200,9 +200,8 @@ def probe_animation(path: str | os.PathLike[str], *,
         w, h = im.size
         loop = im.info.get("loop")
         orientation = _orientation(im)
-        size = (h, w) if orientation in _SWAPPING else (w, h)
-        info = AnimationInfo(p, str(im.format), size, n, None if loop is None else int(loop),
-                             orientation)
+        info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
+                             None if loop is None else int(loop), orientation)
     check_frame_pixels(p, n, (w, h), limit)
     return info
 
@@ -344,10 +343,16 @@ def _orientation(im: Image.Image) -> int:
     return orientation if orientation in range(2, 9) else 1
 
 
+def _turned_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """A width and height turned by EXIF ``orientation``: swapped by 5 to 8, which turn a
+    picture by a quarter (turning twice gives them back)."""
+    w, h = size
+    return (h, w) if orientation in _SWAPPING else (w, h)
+
+
 def _stored_size(info: AnimationInfo) -> tuple[int, int]:
     """The canvas width and height as the file stores them, before its orientation."""
-    w, h = info.size
-    return (h, w) if info.orientation in _SWAPPING else (w, h)
+    return _turned_size(info.size, info.orientation)
 
 
 def _upright(rgba: np.ndarray, orientation: int) -> np.ndarray:
