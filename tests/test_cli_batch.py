@@ -2360,3 +2360,28 @@ def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_num
     assert inputs == {"a.jpg-2": "a.jpg", "a/x": "a/x.png", "A.JPG/y": "A.JPG/y.png"}
     assert sorted(p.name for p in (out / "A.JPG").iterdir()) == ["y"]
     assert sorted(p.name for p in (out / "a").iterdir()) == ["x"]
+
+
+@pytest.mark.parametrize("show", [[], ["--json"], ["--report", "r.csv", "--html", "r.html"]])
+def test_cli_an_output_folder_that_cannot_be_written_is_one_error_line(tmp_path, monkeypatch,
+                                                                        show):
+    # The error came after a summary line counting no file at all ("0/2 files: 0 ok, 0
+    # skipped, 0 failed"), a "not reached ... rerun the same command to finish it" object for
+    # every file with --json, and reports saying so, though a rerun fails alike.
+    import os
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.new("RGB", (4, 4), (90 * i, 20, 200)).save(src / name)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+    monkeypatch.chdir(tmp_path)
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", *show)
+    assert result.exit_code == 1
+    assert (result.stdout, result.stderr) == (
+        "", f"quantize: error: {out}: output folder is not writable; no file was processed\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert list(out.iterdir()) == []

@@ -848,6 +848,8 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                         summary.add(result)
                         results.append(result)
                 except OutputError as exc:
+                    if not results and not isinstance(exc, lib.NotRecordedError):
+                        raise  # no file processed (an output folder not writable): its line alone
                     stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
