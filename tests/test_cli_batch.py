@@ -568,7 +568,7 @@ def test_a_changed_palette_file_not_named_in_utf8_is_quoted_as_other_names():
 
     name = b"/p/p\xff.hex".decode("utf-8", "surrogateescape")
     assert _describe({"palette_in": name, "space": "lab", "seed": None}) == (
-        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not given)")
+        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not used)")
 
 
 def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
@@ -577,8 +577,8 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
-    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=(not given);" \
-        in again.stderr
+    assert ("made with -k/--clusters=3, --seed=0, while this run asks for "
+            "-k/--clusters=(not given), --seed=(not used);") in again.stderr
 
 
 def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(photo_tree,
@@ -620,6 +620,46 @@ def test_cli_quality_with_k_256_matches_a_run_without_k(photo_tree, tmp_path):
     assert given.exit_code == 0 and (out / "k256" / "chelsea.png").read_bytes() == made
     again = _cli(photo_tree, "-o", out / "k256", *args[:-1])
     assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+
+
+@pytest.mark.parametrize("mode", [["--palette-in", "brand.hex"], ["--mode", "segment"]])
+def test_cli_another_seed_where_no_kmeans_runs_is_no_change(photo_tree, tmp_path,
+                                                            monkeypatch, mode):
+    """Mapping onto a --palette-in file, or cutting the region hierarchy, uses no seed: a
+    rerun with another --seed was refused (exit 15, made with --seed=0) though it makes the
+    same outputs; so were outputs recorded with the seed, as earlier versions did."""
+    monkeypatch.chdir(tmp_path)
+    Path("brand.hex").write_text("#000000\n#ffffff\n#c08040\n")
+    out = tmp_path / "out"
+    args = [*mode, "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, "--seed", "0", *args).exit_code == 0
+    made = {p: p.read_bytes() for p in out.rglob("*.png")}
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert lines and all(line["settings"]["seed"] is None for line in lines)
+    again = _cli(photo_tree, "-o", out, "--seed", "5", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    for line in lines:
+        line["settings"]["seed"] = 0  # as an earlier version recorded it
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    again = _cli(photo_tree, "-o", out, "--seed", "7", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    assert {p: p.read_bytes() for p in out.rglob("*.png")} == made
+    forced = _cli(photo_tree, "-o", out / "other", "--seed", "7", *args)  # the same outputs
+    assert forced.exit_code == 0
+    assert {p: p.read_bytes() for p in (out / "other").rglob("*.png")} == {
+        out / "other" / p.relative_to(out): data for p, data in made.items()}
+
+
+def test_cli_another_seed_of_a_kmeans_run_is_refused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--glob", "chelsea.png", "--quality", "4", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    again = _cli(photo_tree, "-o", out, "--seed", "1", *args)
+    assert again.exit_code == 15
+    assert "made with --seed=0, while this run asks for --seed=1;" in again.stderr
 
 
 def test_cli_segment_outputs_recorded_with_min_region_0_match_runs_with_or_without_it(

@@ -490,7 +490,9 @@ def _options_changed() -> Iterator[None]:
 def _describe(settings: dict[str, Any]) -> str:
     """Settings as the command's flags, as they are typed: ``-k/--colors=16, --space='lab'``.
 
-    None, how the settings record an option left out, is shown as "(not given)";
+    None, how the settings record an option left out, is shown as "(not given)", and a
+    seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
+    as "(not used)";
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
     the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
@@ -499,6 +501,8 @@ def _describe(settings: dict[str, Any]) -> str:
     'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
     >>> _describe({"overlay_color": [0, 255, 255]})
     '--overlay-color=#00ffff'
+    >>> _describe({"n_clusters": None, "seed": None})
+    '-k/--clusters=(not given), --seed=(not used)'
     """
     from .._validation import shown_number
     from . import SWITCHES
@@ -516,7 +520,9 @@ def _describe(settings: dict[str, Any]) -> str:
         if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
             return "--overlay-color=#" + "".join(f"{v:02x}" for v in value)
         shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
-        return as_flags(f"{key}={'(not given)' if value is None else shown}")
+        if value is None:
+            shown = "(not used)" if key == "seed" else "(not given)"
+        return as_flags(f"{key}={shown}")
 
     return ", ".join(one(k, v) for k, v in settings.items())
 
