@@ -2425,3 +2425,39 @@ def test_cli_an_output_folder_that_cannot_be_written_is_one_error_line(tmp_path,
         "", f"quantize: error: {out}: output folder is not writable; no file was processed\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["not writable", "cannot be made"])
+def test_cli_shared_palette_refuses_an_unwritable_output_folder_before_sampling(
+        tmp_path, monkeypatch, how):
+    # Every file was read for the palette first, then its write failed ('out/shared-palette.json:
+    # cannot write in out', 'out: Read-only file system'); where only os.access said the
+    # folder was read-only (as here), the palette was written and every file then failed.
+    import errno
+    import os
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.new("RGB", (4, 4), (90 * i, 20, 200)).save(src / name)
+    if how == "not writable":
+        out.mkdir()
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+            Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+        line = f"{out}: output folder is not writable; no file was processed"
+    else:
+        real_mkdir = Path.mkdir
+
+        def mkdir(self, *args, **kwargs):
+            if self == out:
+                raise OSError(errno.EROFS, "Read-only file system", str(self))
+            return real_mkdir(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "mkdir", mkdir)
+        line = (f"{out}: output folder {out} cannot be created (Read-only file system); no "
+                "file was processed")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--shared-palette")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "b.png", "in"] + (
+        ["out"] if how == "not writable" else [])
