@@ -3,7 +3,8 @@
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
 summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
-read), 98 none failed but some were kept without output as larger than their inputs
+read, or the output folder cannot be made or written: its one error line, no summary),
+98 none failed but some were kept without output as larger than their inputs
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
@@ -82,7 +83,8 @@ Examples:
 
 \b
 Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
-or the --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+or the --palette-in file cannot be read, or OUT_DIR cannot be made or written: no
+file is processed), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
 not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
 failed but some were skipped as larger than their inputs (--skip-if-larger), 130
