@@ -2461,3 +2461,25 @@ def test_cli_shared_palette_refuses_an_unwritable_output_folder_before_sampling(
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"quantize: error: {line}\n")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "b.png", "in"] + (
         ["out"] if how == "not writable" else [])
+
+
+def test_cli_an_output_folder_that_cannot_be_written_is_said_after_the_progress_bar(
+        tmp_path, monkeypatch):
+    # On a terminal the error was printed while the bar was live, on the bar's own line.
+    import os
+
+    import quantize.cli.batch as cli_batch
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    Image.new("RGB", (4, 4), (90, 20, 200)).save(src / "a.png")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 1
+    assert "0/1" in result.stderr  # the bar
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {out}: output folder is not writable; no file was processed")

@@ -856,11 +856,13 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                         summary.add(result)
                         results.append(result)
                 except OutputError as exc:
-                    if not results and not isinstance(exc, lib.NotRecordedError):
-                        raise  # no file processed (an output folder not writable): its line alone
                     stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
+    if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
+            and not results):  # no file processed (an output folder not writable): its line
+        with user_errors():  # alone, once the progress bar is let go
+            raise stopped
     summary.seconds = time.perf_counter() - start
     return results, summary, stopped
 
