@@ -568,7 +568,7 @@ def test_a_changed_palette_file_not_named_in_utf8_is_quoted_as_other_names():
 
     name = b"/p/p\xff.hex".decode("utf-8", "surrogateescape")
     assert _describe({"palette_in": name, "space": "lab", "seed": None}) == (
-        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not given)")
+        "--palette-in='/p/p\\xff.hex', --space='lab', --seed=(not used)")
 
 
 def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
@@ -577,8 +577,8 @@ def test_cli_segment_rerun_with_other_clusters_is_refused(photo_tree, tmp_path):
     assert _cli(photo_tree, "-o", out, "-k", "3", *args).exit_code == 0
     again = _cli(photo_tree, "-o", out, *args)
     assert again.exit_code == 15
-    assert "made with -k/--clusters=3, while this run asks for -k/--clusters=(not given);" \
-        in again.stderr
+    assert ("made with -k/--clusters=3, --seed=0, while this run asks for "
+            "-k/--clusters=(not given), --seed=(not used);") in again.stderr
 
 
 def test_cli_segment_min_region_0_of_the_hierarchy_matches_a_run_without_it(photo_tree,
@@ -620,6 +620,46 @@ def test_cli_quality_with_k_256_matches_a_run_without_k(photo_tree, tmp_path):
     assert given.exit_code == 0 and (out / "k256" / "chelsea.png").read_bytes() == made
     again = _cli(photo_tree, "-o", out / "k256", *args[:-1])
     assert again.exit_code == 0 and "0 ok, 1 skipped" in again.stdout
+
+
+@pytest.mark.parametrize("mode", [["--palette-in", "brand.hex"], ["--mode", "segment"]])
+def test_cli_another_seed_where_no_kmeans_runs_is_no_change(photo_tree, tmp_path,
+                                                            monkeypatch, mode):
+    """Mapping onto a --palette-in file, or cutting the region hierarchy, uses no seed: a
+    rerun with another --seed was refused (exit 15, made with --seed=0) though it makes the
+    same outputs; so were outputs recorded with the seed, as earlier versions did."""
+    monkeypatch.chdir(tmp_path)
+    Path("brand.hex").write_text("#000000\n#ffffff\n#c08040\n")
+    out = tmp_path / "out"
+    args = [*mode, "--glob", "chelsea.png", "-q"]
+    assert _cli(photo_tree, "-o", out, "--seed", "0", *args).exit_code == 0
+    made = {p: p.read_bytes() for p in out.rglob("*.png")}
+    manifest = out / batch.MANIFEST_NAME
+    lines = [json.loads(line) for line in manifest.read_text().splitlines()]
+    assert lines and all(line["settings"]["seed"] is None for line in lines)
+    again = _cli(photo_tree, "-o", out, "--seed", "5", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    for line in lines:
+        line["settings"]["seed"] = 0  # as an earlier version recorded it
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    again = _cli(photo_tree, "-o", out, "--seed", "7", *args[:-1])
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    assert {p: p.read_bytes() for p in out.rglob("*.png")} == made
+    forced = _cli(photo_tree, "-o", out / "other", "--seed", "7", *args)  # the same outputs
+    assert forced.exit_code == 0
+    assert {p: p.read_bytes() for p in (out / "other").rglob("*.png")} == {
+        out / "other" / p.relative_to(out): data for p, data in made.items()}
+
+
+def test_cli_another_seed_of_a_kmeans_run_is_refused(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    args = ["--glob", "chelsea.png", "--quality", "4", "-q"]
+    assert _cli(photo_tree, "-o", out, *args).exit_code == 0
+    again = _cli(photo_tree, "-o", out, "--seed", "1", *args)
+    assert again.exit_code == 15
+    assert "made with --seed=0, while this run asks for --seed=1;" in again.stderr
 
 
 def test_cli_segment_outputs_recorded_with_min_region_0_match_runs_with_or_without_it(
@@ -2360,3 +2400,86 @@ def test_cli_an_output_named_with_its_extension_that_is_a_mirrored_folder_is_num
     assert inputs == {"a.jpg-2": "a.jpg", "a/x": "a/x.png", "A.JPG/y": "A.JPG/y.png"}
     assert sorted(p.name for p in (out / "A.JPG").iterdir()) == ["y"]
     assert sorted(p.name for p in (out / "a").iterdir()) == ["x"]
+
+
+@pytest.mark.parametrize("show", [[], ["--json"], ["--report", "r.csv", "--html", "r.html"]])
+def test_cli_an_output_folder_that_cannot_be_written_is_one_error_line(tmp_path, monkeypatch,
+                                                                        show):
+    # The error came after a summary line counting no file at all ("0/2 files: 0 ok, 0
+    # skipped, 0 failed"), a "not reached ... rerun the same command to finish it" object for
+    # every file with --json, and reports saying so, though a rerun fails alike.
+    import os
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.new("RGB", (4, 4), (90 * i, 20, 200)).save(src / name)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+    monkeypatch.chdir(tmp_path)
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", *show)
+    assert result.exit_code == 1
+    assert (result.stdout, result.stderr) == (
+        "", f"quantize: error: {out}: output folder is not writable; no file was processed\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["not writable", "cannot be made"])
+def test_cli_shared_palette_refuses_an_unwritable_output_folder_before_sampling(
+        tmp_path, monkeypatch, how):
+    # Every file was read for the palette first, then its write failed ('out/shared-palette.json:
+    # cannot write in out', 'out: Read-only file system'); where only os.access said the
+    # folder was read-only (as here), the palette was written and every file then failed.
+    import errno
+    import os
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i, name in enumerate(("a.png", "b.png")):
+        Image.new("RGB", (4, 4), (90 * i, 20, 200)).save(src / name)
+    if how == "not writable":
+        out.mkdir()
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+            Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+        line = f"{out}: output folder is not writable; no file was processed"
+    else:
+        real_mkdir = Path.mkdir
+
+        def mkdir(self, *args, **kwargs):
+            if self == out:
+                raise OSError(errno.EROFS, "Read-only file system", str(self))
+            return real_mkdir(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "mkdir", mkdir)
+        line = (f"{out}: output folder {out} cannot be created (Read-only file system); no "
+                "file was processed")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--shared-palette")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"quantize: error: {line}\n")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.png", "b.png", "in"] + (
+        ["out"] if how == "not writable" else [])
+
+
+def test_cli_an_output_folder_that_cannot_be_written_is_said_after_the_progress_bar(
+        tmp_path, monkeypatch):
+    # On a terminal the error was printed while the bar was live, on the bar's own line.
+    import os
+
+    import quantize.cli.batch as cli_batch
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    Image.new("RGB", (4, 4), (90, 20, 200)).save(src / "a.png")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
+    monkeypatch.setattr(cli_batch, "is_terminal", lambda stream: True)  # the bar is drawn
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 1
+    assert "0/1" in result.stderr  # the bar
+    assert result.stderr.splitlines()[-1] == (
+        f"quantize: error: {out}: output folder is not writable; no file was processed")

@@ -1058,6 +1058,29 @@ def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, mo
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+@pytest.mark.parametrize("source, args, output, how", [
+    ("icon.png", ["--ext", ".PNG"], "icon.PNG", "choose another --ext suffix"),
+    ("icon.png", ["--ext", ".Png"], "icon.Png", "choose another --ext suffix"),
+    ("icon.png", ["-o", "ICON.png"], "ICON.png", "name another file with -o"),
+    ("cafe\u0301.png", ["-o", "caf\u00e9.png"], "caf\u00e9.png", "name another file with -o"),
+])
+def test_an_output_that_is_its_own_input_ignoring_case_is_refused(tmp_path, monkeypatch,
+                                                                   source, args, output, how):
+    """'reduce icon.png --ext .PNG' wrote icon.PNG beside its input, on a volume that ignores
+    case (macOS, Windows) the input itself, where the same command was refused; an output
+    that is another input so was refused everywhere."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save(source, "PNG")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run(source, *args, "-k", 2, "--force")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: {source}: its output would be {by_code_point(output)}, the input "
+        f"{by_code_point(source)} where names ignore case or Unicode form (macOS, Windows), "
+        f"which is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 def test_a_palette_out_that_is_the_input_is_refused_before_any_work(tmp_path, monkeypatch):
     """An image named like a palette file (Pillow tells the format by its bytes) was
     replaced by its own palette with --force, or failed with exit 1 from its job."""

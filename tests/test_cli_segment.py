@@ -812,6 +812,27 @@ def test_an_output_folder_holding_the_input_as_an_output_is_a_usage_error(tmp_pa
     assert src.read_bytes() == before
 
 
+@pytest.mark.parametrize(("name", "output", "options"), [
+    ("Labels.png", "labels.png", []), ("OVERLAY.PNG", "overlay.png", []),
+    ("Edges.png", "edges.png", ["--edges"])])
+def test_an_output_folder_holding_the_input_as_an_output_but_for_case_is_a_usage_error(
+        tmp_path, name, output, options):
+    """``segment x/Labels.png -o x`` wrote labels.png beside its input where names are
+    case-sensitive; the same command replaces the input on macOS or Windows, as a default
+    folder named as the input in another case would, which is refused everywhere."""
+    src = tmp_path / name
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    before = src.read_bytes()
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path), "--force",
+                                 *options])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {src}: its output folder {tmp_path} would write {output} over the "
+           f"input {name} where names ignore case or Unicode form (macOS, Windows), which is "
+           "never overwritten (not even with --force); choose another folder with -o\n")
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert src.read_bytes() == before
+
+
 def test_an_input_named_edges_png_is_no_output_without_edges(tmp_path):
     src = tmp_path / "edges.png"
     Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")

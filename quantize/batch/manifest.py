@@ -180,7 +180,8 @@ def output_settings(options: Mapping[str, Any], *,
     (``palette_in``) also adds ``palette_in_digest``, the first 16 hex digits
     of the SHA-256 of its bytes (None when it cannot be read), so that editing
     the file counts as a change. An option given as the value it takes when left
-    out is recorded as left out (:func:`_as_checked`).
+    out is recorded as left out, and so is the seed where no k-means runs
+    (:func:`_as_checked`).
 
     >>> output_settings({"n_colors": 8, "space": "rgb", "force": False, "max_pixels": 9})
     {'n_colors': 8, 'shared_palette': False, 'space': 'rgb'}
@@ -658,17 +659,25 @@ def _as_checked(settings: Mapping[str, Any]) -> dict[str, Any]:
     as the value it takes when left out written as left out, so that runs giving it and
     runs leaving it out match: ``n_colors=256`` beside ``quality`` (the most colours
     ``quality`` may choose), and a segment job's ``min_region=0`` without
-    ``n_clusters`` (the region hierarchy keeps every region). Applied to the settings
-    read back too, as earlier versions recorded them as given (and ``skip_if_larger``).
+    ``n_clusters`` (the region hierarchy keeps every region). The seed shapes nothing
+    where no k-means runs: a reduce job mapping onto a ``palette_in`` file, a segment
+    job cutting the region hierarchy (no ``n_clusters``); it is then recorded as None,
+    so that a rerun with another ``--seed`` takes those outputs as made alike. Applied
+    to the settings read back too, as earlier versions recorded them as given (and
+    ``skip_if_larger``).
 
-    >>> _as_checked({"n_clusters": None, "min_region": 0, "skip_if_larger": True})
-    {'n_clusters': None, 'min_region': None}
+    >>> _as_checked({"n_clusters": None, "min_region": 0, "seed": 3, "skip_if_larger": True})
+    {'n_clusters': None, 'min_region': None, 'seed': None}
     >>> _as_checked({"n_colors": 256, "quality": 2.0})
     {'n_colors': None, 'quality': 2.0}
     """
     settings = {k: v for k, v in settings.items() if k not in _NOT_SHAPING}
     if settings.get("min_region") == 0 and settings.get("n_clusters") is None:
         settings["min_region"] = None
+    no_kmeans = (settings.get("palette_in") is not None
+                 or ("n_clusters" in settings and settings["n_clusters"] is None))
+    if no_kmeans and "seed" in settings:
+        settings["seed"] = None
     if settings.get("n_colors") == MAX_PALETTE and settings.get("quality") is not None:
         settings["n_colors"] = None
     return settings

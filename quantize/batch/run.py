@@ -72,8 +72,8 @@ from .results import (
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
-           "check_shared_storage", "file_result", "kept_by_batch", "remove_stale_probes",
-           "remove_unclaimed",
+           "check_output_folder", "check_shared_storage", "file_result", "kept_by_batch",
+           "remove_stale_probes", "remove_unclaimed",
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
@@ -805,6 +805,22 @@ def absolute_paths(job: FileJob) -> FileJob:
     options = {k: worker_path(Path(v) if k in _PATH_OPTIONS and isinstance(v, str) else v)
                for k, v in job.options.items()}
     return FileJob(worker_path(job.input), worker_path(job.output), options, job.redo)
+
+
+def check_output_folder(output_dir: Path) -> None:
+    """Refuse, before any work, an output folder that cannot be made or written: as
+    :func:`run_batch` refuses it, for work that comes before its jobs (the samples of a
+    shared palette), which would otherwise read every file first. A folder made to tell
+    is removed again.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder, and that no file was processed.
+    """
+    with _output_folders({output_dir}):
+        pass
+    check_appendable(output_dir)
 
 
 @contextlib.contextmanager

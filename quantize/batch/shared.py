@@ -28,7 +28,14 @@ from .manifest import (
     record_output,
 )
 from .plan import BatchPlan
-from .run import check_shared_storage, file_result, run_calls, seen_here, worker_path
+from .run import (
+    check_output_folder,
+    check_shared_storage,
+    file_result,
+    run_calls,
+    seen_here,
+    worker_path,
+)
 
 __all__ = ["SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
            "shared_palette"]
@@ -102,6 +109,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         If the saved palette was fitted with other settings.
     OutputExistsError
         If the saved palette is missing while recorded outputs were mapped onto it.
+    OutputError
+        If the output folder cannot be made or written, before any file is sampled.
     WorkerFailedError
         If a Dask worker could not sample a file (it runs another version of quantize,
         does not see the input folder, or died): no palette is fitted rather than one
@@ -131,6 +140,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
         _check_none_mapped(plan, path)
+    check_output_folder(plan.output_dir)  # not after every file is sampled
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)

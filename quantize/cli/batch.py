@@ -3,7 +3,8 @@
 Parses the options, builds the per-file options once (validated here, before
 any file is touched), calls :mod:`quantize.batch`, shows progress and a
 summary, and sets the exit code: 0 all succeeded, 1 some failed (or INPUT_DIR cannot be
-read), 98 none failed but some were kept without output as larger than their inputs
+read, or the output folder cannot be made or written: its one error line, no summary),
+98 none failed but some were kept without output as larger than their inputs
 (--skip-if-larger), 2 usage error
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
@@ -82,7 +83,8 @@ Examples:
 
 \b
 Exit codes: 0 every file done (or done before), 1 some files failed (or INPUT_DIR
-or the --palette-in file cannot be read), 2 usage error (or no file matches), 15 OUT_DIR
+or the --palette-in file cannot be read, or OUT_DIR cannot be made or written: no
+file is processed), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
 not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
 failed but some were skipped as larger than their inputs (--skip-if-larger), 130
@@ -490,7 +492,9 @@ def _options_changed() -> Iterator[None]:
 def _describe(settings: dict[str, Any]) -> str:
     """Settings as the command's flags, as they are typed: ``-k/--colors=16, --space='lab'``.
 
-    None, how the settings record an option left out, is shown as "(not given)";
+    None, how the settings record an option left out, is shown as "(not given)", and a
+    seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
+    as "(not used)";
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
     the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
@@ -499,6 +503,8 @@ def _describe(settings: dict[str, Any]) -> str:
     'no --edges, --dither=0.5, -w color=1 -w xy=0.25'
     >>> _describe({"overlay_color": [0, 255, 255]})
     '--overlay-color=#00ffff'
+    >>> _describe({"n_clusters": None, "seed": None})
+    '-k/--clusters=(not given), --seed=(not used)'
     """
     from .._validation import shown_number
     from . import SWITCHES
@@ -516,7 +522,9 @@ def _describe(settings: dict[str, Any]) -> str:
         if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
             return "--overlay-color=#" + "".join(f"{v:02x}" for v in value)
         shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
-        return as_flags(f"{key}={'(not given)' if value is None else shown}")
+        if value is None:
+            shown = "(not used)" if key == "seed" else "(not given)"
+        return as_flags(f"{key}={shown}")
 
     return ", ".join(one(k, v) for k, v in settings.items())
 
@@ -851,6 +859,10 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                     stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
+    if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
+            and not results):  # no file processed (an output folder not writable): its line
+        with user_errors():  # alone, once the progress bar is let go
+            raise stopped
     summary.seconds = time.perf_counter() - start
     return results, summary, stopped
 

@@ -518,19 +518,35 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
 
     Told by the file system (:func:`~quantize.names.same_file`): the same file through a
     link, or by a name in another case where names ignore it; an output that does not
-    exist is no input.
+    exist is no input. And by the name, where the system tells them apart: a name of the
+    input's folder that is the input's where names ignore case or Unicode form
+    (``reduce a.png --ext .PNG``), as other inputs are compared (:func:`_refuse_output`),
+    so that the same command does not replace its input on macOS or Windows.
     """
     for f in files:
         if f.input == STDIO:
             continue
-        if f.output is not None and not f.to_stdout and same_file(f.output, f.input):
+        if f.output is not None and not f.to_stdout and (what := _as_input(f.output, f.input)):
             how = "choose another --ext suffix" if f.by_ext else "name another file with -o"
-            fail(f"{f.input}: its output would be {quoted(f.output)}, the input itself, which "
-                 f"is never overwritten (not even with --force); {how}", USAGE_ERROR)
-        if palette_out is not None and same_file(palette_out, f.input):
-            fail(f"{f.input}: --palette-out={quoted(palette_out)} is the input itself, which "
-                 "is never overwritten (not even with --force); write the palette to another "
-                 "file", USAGE_ERROR)
+            fail(f"{f.input}: its output would be {what}, which is never overwritten (not "
+                 f"even with --force); {how}", USAGE_ERROR)
+        if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
+            fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
+                 "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _as_input(output: str, source: str, verb: str = ",") -> str | None:
+    """``output`` quoted, ``verb``, and how it is the input ``source``: the input itself
+    (:func:`~quantize.names.same_file`), or its name where names ignore case or Unicode
+    form (both then shown by code point, as names in two forms look alike); None when it
+    is neither."""
+    if same_file(output, source):
+        return f"{quoted(output)}{verb} the input itself"
+    if _name_key(Path(output)) == _name_key(Path(source)):
+        return (f"{quoted(output, by_code_point=True)}{verb} the input "
+                f"{quoted(source, by_code_point=True)} where names ignore case or Unicode "
+                "form (macOS, Windows)")
+    return None
 
 
 def _inputs_by_stem(files: Sequence[_File]) -> dict[tuple[Any, str], list[str]]:

@@ -283,15 +283,25 @@ def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
     the input (``segment x/labels.png -o x``), a usage error as ``reduce a.png -o a.png``
     is; :func:`~quantize.segment_file.segment_file` refuses it too, as a failed file (exit 1).
 
-    Told by the file system (:func:`~quantize.names.same_file`), as reduce tells it.
+    Told by the file system (:func:`~quantize.names.same_file`), as reduce tells it, and,
+    in the input's own folder, by the name ignoring case and Unicode form (``segment
+    x/Labels.png -o x``), as the default folder is, so that the same command does not
+    replace its input on macOS or Windows.
     """
     from ..segment_file import EDGES_FILE, OUTPUT_FILES
 
+    here = same_file(target, input.parent)
     for name in OUTPUT_FILES + ((EDGES_FILE,) if edges else ()):
         if same_file(target / name, input):
-            fail(printable_line(f"{input}: its output folder {target} would write {name} over "
-                                "the input itself, which is never overwritten (not even with "
-                                "--force); choose another folder with -o"), USAGE_ERROR)
+            what = "the input itself"
+        elif here and folded_name(name) == folded_name(input.name):
+            what = (f"the input {input.name} where names ignore case or Unicode form (macOS, "
+                    "Windows)")
+        else:
+            continue
+        fail(printable_line(f"{input}: its output folder {target} would write {name} over "
+                            f"{what}, which is never overwritten (not even with --force); "
+                            "choose another folder with -o"), USAGE_ERROR)
 
 
 @contextlib.contextmanager
