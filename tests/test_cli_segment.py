@@ -944,3 +944,26 @@ def test_a_segments_folder_moved_with_its_photo_still_names_it(tmp_path, monkeyp
     assert (again.exit_code, again.stderr) == (
         15, "quantize: error: new/photo.png: new/photo.segments/labels.png: output exists; "
             "use --force to overwrite\n")
+
+
+@pytest.mark.parametrize("name", ["seg.png", "Seg.JPG", "regions.webp"])
+def test_an_output_folder_named_as_an_image_is_a_usage_error(tmp_path, name):
+    """``segment a.png -o seg.png`` made a folder called seg.png: the user meant a file."""
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    out = tmp_path / name
+    result = runner.invoke(app, ["segment", str(src), "-o", str(out)])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: -o/--output='{out}': expected a folder, as segment writes several "
+           "files (labels.png, overlay.png, segments.json); name one without an image suffix, "
+           f"e.g. -o '{out.with_suffix('')}'\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
+def test_an_existing_folder_named_as_an_image_is_taken(tmp_path):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src, format="PNG")
+    (tmp_path / "seg.png").mkdir()
+    result = runner.invoke(app, ["segment", str(src), "-o", str(tmp_path / "seg.png"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "seg.png" / "labels.png").is_file()
