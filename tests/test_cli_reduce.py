@@ -1095,6 +1095,18 @@ def test_a_palette_out_that_is_the_input_is_refused_before_any_work(tmp_path, mo
     assert Path("image.gpl").read_bytes() == before and not Path("out.png").exists()
 
 
+def test_a_palette_out_to_stdout_is_refused_as_such(tmp_path, monkeypatch):
+    """It was refused as "has no extension", as if a suffix would make - a file."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    result = run("a.png", "-o", "out.png", "--palette-out", "-")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        "quantize: error: --palette-out=-: the palette is written to a file, not to stdout; "
+        "name a .gpl, .json, .hex, .act, .pal or .txt file")
+    assert sorted(os.listdir()) == ["a.png"]
+
+
 def by_code_point(name: str) -> str:
     """``name`` as ascii() quotes it, but a character below U+0100 as \\u00XX (\\xXX is
     a byte of a name that is not UTF-8)."""

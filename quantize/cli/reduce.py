@@ -292,6 +292,11 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         if names.count(STDIO) > 0:
             fail(f"-: stdin must be the only input ({len(names)} inputs were given); reduce "
                  "the other files in a call of their own", USAGE_ERROR)
+    if palette_out == STDIO:  # said as such: "has no extension" would ask for one
+        from ..palette_files import PALETTE_FORMAT_LIST
+
+        fail("--palette-out=-: the palette is written to a file, not to stdout; name a "
+             f"{PALETTE_FORMAT_LIST} file", USAGE_ERROR)
     if output is not None and ext is not None:
         refuse_both("-o/--output", "--ext")
     if ext is not None and STDIO in names:
