@@ -406,6 +406,24 @@ def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
+@pytest.mark.parametrize("blocked", ["sub", "."])
+def test_a_file_where_an_output_folder_goes_is_named(photo_tree, tmp_path, blocked):
+    """mkdir said only "File exists" (out/sub a file) or "Not a directory" (out a file,
+    naming out/sub): the file in the way is named instead."""
+    from quantize.errors import OutputError
+
+    out = tmp_path / "out"
+    plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
+    if blocked == "sub":
+        out.mkdir()
+    in_the_way = out / blocked if blocked == "sub" else out
+    in_the_way.write_bytes(b"a file")
+    with pytest.raises(OutputError) as err:
+        batch.run_batch(plan, jobs=1)
+    assert f"cannot be created ({in_the_way} is a file); no file was processed" in str(err.value)
+    assert in_the_way.read_bytes() == b"a file"
+
+
 def test_a_run_whose_output_folder_cannot_be_made_reports_no_file(photo_tree, tmp_path,
                                                                    monkeypatch):
     """The files settled at planning (empty.jpg, notes.jpg) were reported as failed before the run

@@ -840,9 +840,20 @@ def _output_folders(folders: set[Path]) -> Iterator[None]:
                 made.enter_context(folder_made(folder, keep=False))
             except OSError as exc:
                 raise OutputError(f"output folder {exc.filename or folder} cannot be created "
-                                  f"({exc.strerror or exc}); no file was processed",
-                                  path=folder) from None
+                                  f"({_in_the_way(folder) or exc.strerror or exc}); no file "
+                                  "was processed", path=folder) from None
         yield
+
+
+def _in_the_way(folder: Path) -> str | None:
+    """The file that keeps ``folder`` from being made, where one does (``x is a file``;
+    mkdir says only "File exists" or "Not a directory"), else None."""
+    for path in (folder, *folder.parents):
+        if path.is_dir():
+            return None
+        if path.exists():
+            return f"{path} is a file"
+    return None
 
 
 def run_calls(calls: Sequence[Call], settle: Settle, *, jobs: int | None = None,
