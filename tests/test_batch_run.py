@@ -29,7 +29,7 @@ from .batch_support import (
     make_photo_tree,
     rel,
 )
-from .fs_support import symlink_or_skip
+from .fs_support import refuse_mkdir, symlink_or_skip
 
 
 @pytest.fixture
@@ -385,20 +385,12 @@ def test_an_output_folder_that_cannot_be_made_is_named_and_leaves_no_folder(
         photo_tree, tmp_path, monkeypatch):
     """The system's error came alone ('quantize: error: out/sub: Read-only file system'), and
     the folders made before it were left behind, empty."""
-    import errno
 
     from quantize.errors import OutputError
 
     out = tmp_path / "out"
     plan = batch.plan_batch(photo_tree, out, COPY, recursive=True)
-    real_mkdir = Path.mkdir
-
-    def mkdir(self, *args, **kwargs):
-        if self == out / "sub":
-            raise OSError(errno.EROFS, "Read-only file system", str(self))
-        return real_mkdir(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "mkdir", mkdir)
+    refuse_mkdir(monkeypatch, out / "sub")
     with pytest.raises(OutputError) as err:
         batch.run_batch(plan, jobs=1)
     assert str(err.value) == (f"{out / 'sub'}: output folder {out / 'sub'} cannot be created "
@@ -428,21 +420,13 @@ def test_a_run_whose_output_folder_cannot_be_made_reports_no_file(photo_tree, tm
                                                                    monkeypatch):
     """The files settled at planning (empty.jpg, notes.jpg) were reported as failed before the run
     stopped on the output folder: an error line for a file, then "no file was processed"."""
-    import errno
 
     from quantize.errors import OutputError
 
     out = tmp_path / "out"
     plan = batch.plan_batch(photo_tree, out, COPY)
     assert sorted(r.input.name for r in plan.settled) == ["empty.jpg", "notes.jpg"]
-    real_mkdir = Path.mkdir
-
-    def mkdir(self, *args, **kwargs):
-        if self == out:
-            raise OSError(errno.EROFS, "Read-only file system", str(self))
-        return real_mkdir(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "mkdir", mkdir)
+    refuse_mkdir(monkeypatch, out)
     reported = []
     with pytest.raises(OutputError, match="cannot be created .*; no file was processed$"):
         batch.run_batch(plan, jobs=1, on_result=reported.append)

@@ -18,7 +18,7 @@ from quantize.io import load_image
 
 from .batch_support import BAD, GOOD, local_cluster, make_photo_tree
 from .cli_support import pipe_refusal, run_with_palette_pipe
-from .fs_support import symlink_or_skip
+from .fs_support import refuse_mkdir, symlink_or_skip
 
 SENTINEL = b"left alone"
 
@@ -2433,7 +2433,6 @@ def test_cli_shared_palette_refuses_an_unwritable_output_folder_before_sampling(
     # Every file was read for the palette first, then its write failed ('out/shared-palette.json:
     # cannot write in out', 'out: Read-only file system'); where only os.access said the
     # folder was read-only (as here), the palette was written and every file then failed.
-    import errno
     import os
 
     src, out = tmp_path / "in", tmp_path / "out"
@@ -2447,14 +2446,7 @@ def test_cli_shared_palette_refuses_an_unwritable_output_folder_before_sampling(
             Path(p) != out and real_access(p, mode, **kw)))  # as a read-only folder gives it
         line = f"{out}: output folder is not writable; no file was processed"
     else:
-        real_mkdir = Path.mkdir
-
-        def mkdir(self, *args, **kwargs):
-            if self == out:
-                raise OSError(errno.EROFS, "Read-only file system", str(self))
-            return real_mkdir(self, *args, **kwargs)
-
-        monkeypatch.setattr(Path, "mkdir", mkdir)
+        refuse_mkdir(monkeypatch, out)
         line = (f"{out}: output folder {out} cannot be created (Read-only file system); no "
                 "file was processed")
     result = _cli(src, "-o", out, "-k", "2", "-j", "1", "--shared-palette")
