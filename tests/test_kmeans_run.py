@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize._kernels import lloyd, nearest, sq_dist_to_labels
 from quantize.kmeans_run import (
     Convergence,
     WeightedSampler,
@@ -16,6 +17,7 @@ from quantize.kmeans_run import (
     plusplus_runs,
     raise_too_few_distinct,
     runs_fit_together,
+    swap_search,
 )
 
 
@@ -274,3 +276,42 @@ def test_runs_skip_candidate_seedings_that_cannot_hold_k(monkeypatch, rng):
     p["k"] = 300
     fit_once(X, np.ones(X.shape[0]), p, np.random.default_rng(0))
     assert calls == [2]
+
+
+def _inertia(X, w, centers):
+    return float(w @ sq_dist_to_labels(X, centers, nearest(X, centers)).astype(np.float64))
+
+
+def test_swap_search_moves_a_centre_from_a_crowded_pair_to_a_shared_one():
+    """Lloyd passes leave centres 0 and 1 on the pair near 0 and 15.5 between the pairs near
+    10 and 20; the swap merges the first two (cost 0.5) and splits the third (gain 100)."""
+    X = f32([[0], [1], [10], [11], [20], [21]])
+    w = np.ones(6)
+    stuck = np.array([[0.0], [1.0], [15.5]])
+    assert np.array_equal(lloyd(X, w, stuck, 10)[0], stuck)  # a local minimum of Lloyd
+    out = swap_search(X, w, stuck, 1)
+    assert sorted(out.ravel().tolist()) == [0.5, 10.5, 20.5]
+    assert stuck.tolist() == [[0.0], [1.0], [15.5]]  # the caller's centres are not moved
+    assert np.array_equal(swap_search(X, w, stuck, 0), stuck)
+
+
+def test_swap_search_weights_equal_repeated_rows():
+    X = f32([[0, 0], [1, 0], [10, 0], [11, 1], [20, 5], [21, 5]])
+    counts = np.array([3, 1, 2, 2, 1, 4])
+    stuck = np.array([[0.0, 0.0], [1.0, 0.0], [15.5, 2.75]])
+    weighted = swap_search(X, counts.astype(np.float64), stuck, 4)
+    repeated = swap_search(np.repeat(X, counts, axis=0), np.ones(counts.sum()), stuck, 4)
+    np.testing.assert_allclose(weighted, repeated)
+    np.testing.assert_allclose(sorted(weighted[:, 0]), [0.25, 10.5, 20.8])
+
+
+@pytest.mark.parametrize("d", [3, 4])
+def test_swap_search_never_raises_the_inertia(rng, d):
+    X = f32(rng.normal(size=(600, d)) * [40, 20, 10, 5][:d] + rng.integers(0, 3, (600, 1)) * 60)
+    w = rng.integers(1, 50, 600).astype(np.float64)
+    for seed in range(3):
+        start = X[np.random.default_rng(seed).choice(600, 12, replace=False)].astype(np.float64)
+        settled = lloyd(X, w, start, 100)[0]
+        out = swap_search(X, w, settled, 6)
+        assert out.shape == (12, d)
+        assert _inertia(X, w, out) <= _inertia(X, w, settled)

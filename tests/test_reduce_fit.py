@@ -139,10 +139,32 @@ def test_the_summary_has_four_cells_a_colour_and_many_colours_one_seeding(monkey
 
 
 def test_seedings_are_as_many_as_the_summary_allows_and_fewer_for_many_colours():
-    from quantize.reduce.fit import _seedings
+    """From 32 to 128 colours a small summary gets 4 seedings and swaps, not 8 seedings;
+    a large one (past SWAP_ROWS points) as many seedings as before and no swaps."""
+    from quantize.reduce.fit import _seedings, _swap_trials
 
-    assert [_seedings(4_000, k) for k in (16, 128, 129, 256, 257, 4096)] == [8, 8, 3, 3, 1, 1]
-    assert [_seedings(n, 64) for n in (1_000, 40_000, 200_000)] == [8, 6, 3]
+    ks = (16, 31, 32, 128, 129, 256, 257, 4096)
+    assert [_seedings(4_000, k) for k in ks] == [8, 8, 4, 4, 3, 3, 1, 1]
+    assert [_swap_trials(4_000, k) for k in ks] == [0, 0, 8, 8, 0, 0, 0, 0]
+    assert [_seedings(n, 64) for n in (1_000, 40_000, 200_000)] == [4, 6, 3]
+    assert [_swap_trials(n, 64) for n in (16_384, 16_385)] == [8, 0]
+    assert [_seedings(n, 16) for n in (1_000, 40_000, 200_000)] == [8, 6, 3]
+
+
+@pytest.mark.parametrize("k, trials", [(16, 0), (32, 8), (128, 8), (129, 0)])
+def test_the_summary_fit_tries_swaps_from_32_to_128_colours(monkeypatch, k, trials):
+    from quantize.reduce import fit as fit_module
+
+    seen = []
+
+    def spy(data, weights, centers, n):
+        seen.append((data.shape[0], weights.dtype, centers.shape, n))
+        return centers
+
+    monkeypatch.setattr(fit_module, "swap_search", spy)
+    colors = np.random.default_rng(0).integers(0, 256, (3000, 3), dtype=np.uint8)
+    fit_palette(colors, np.ones(len(colors)), k, seed=0)
+    assert seen == ([(3000, np.float64, (k, 3), trials)] if trials else [])
 
 
 def test_fully_transparent_colours_share_one_alpha_0_entry_outside_the_fit():
