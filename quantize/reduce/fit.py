@@ -10,10 +10,11 @@ pixels, so the fit works on the weighted histogram of distinct colours:
    at the weighted mean of its colours (in the clustering space) with their
    total pixel count as weight.
 2. **Fit.** :class:`quantize.kmeans.MiniBatchKMeans` clusters those points with
-   the counts as sample weights, from several seedings (the best kept; three
-   beyond 128 colours, one beyond 256); from 32 to 128 colours, from fewer
-   seedings, the best then improved by swaps of whole centres
-   (:func:`quantize.kmeans_run.swap_search`).
+   the counts as sample weights, from several seedings, the best kept: up to
+   eight below 32 colours; from 32 to 128 colours up to four, the best then
+   improved by swaps of whole centres (:func:`quantize.kmeans_run.swap_search`;
+   on summaries of up to ``SWAP_ROWS`` points, else as below 32); three from
+   129 colours, one from 257.
 3. **Exact passes.** Weighted Lloyd passes over *all* distinct colours (the
    kernel's, which skip colours whose label cannot change) until almost no
    label changes, so each centre is the mean of the colours nearest to it, as
