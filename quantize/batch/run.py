@@ -72,7 +72,7 @@ from .results import (
 )
 
 __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings",
-           "check_output_folder", "check_shared_storage", "file_result", "kept_by_batch",
+           "check_shared_storage", "check_writable_output", "file_result", "kept_by_batch",
            "remove_stale_probes", "remove_unclaimed",
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
@@ -807,7 +807,7 @@ def absolute_paths(job: FileJob) -> FileJob:
     return FileJob(worker_path(job.input), worker_path(job.output), options, job.redo)
 
 
-def check_output_folder(output_dir: Path) -> None:
+def check_writable_output(output_dir: Path) -> None:
     """Refuse, before any work, an output folder that cannot be made or written: as
     :func:`run_batch` refuses it, for work that comes before its jobs (the samples of a
     shared palette), which would otherwise read every file first. A folder made to tell

@@ -29,8 +29,8 @@ from .manifest import (
 )
 from .plan import BatchPlan
 from .run import (
-    check_output_folder,
     check_shared_storage,
+    check_writable_output,
     file_result,
     run_calls,
     seen_here,
@@ -140,7 +140,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
         _check_none_mapped(plan, path)
-    check_output_folder(plan.output_dir)  # not after every file is sampled
+    check_writable_output(plan.output_dir)  # not after every file is sampled
     samples, transparent, left_out = _sample_all(plan, samples_per_file, jobs, scheduler)
     colors, counts = merge_histograms(samples)
     palette = fit_shared_palette(colors, counts, plan.options, transparent=transparent)
