@@ -174,11 +174,17 @@ def fit_together(X: np.ndarray, w: np.ndarray, p: dict[str, Any],
     centers, labels, settle = lloyd_runs(X, lloyd_w, seeds, _POLISH_MAX_PASSES,
                                          max_changed=_POLISH_CHANGED, tol=tol)
     centers, labels, refine = lloyd_runs(X, lloyd_w, centers, p["refine"], labels=labels)
-    inertia = [float(w @ sq_dist_to_labels(X, c, lab).astype(np.float64))
-               for c, lab in zip(centers, labels, strict=True)]
+    inertia = [_weighted_inertia(X, w, c, lab) for c, lab in zip(centers, labels, strict=True)]
     best = int(np.argmin(inertia))
     return Run(centers[best], labels[best], inertia[best], 0,
                int(settle[best] + refine[best]))
+
+
+def _weighted_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
+                      labels: np.ndarray) -> float:
+    """Sum of the ``w``-weighted squared distances of the rows of ``X`` to their ``labels``'
+    centres, added in float64."""
+    return float(w @ sq_dist_to_labels(X, centers, labels).astype(np.float64))
 
 
 # --------------------------------------------------------------------------
@@ -687,11 +693,6 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
             break
         labels, gap = second_nearest_gap(X, centers)
     return centers
-
-
-def _weighted_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
-                      labels: np.ndarray) -> float:
-    return float(w @ sq_dist_to_labels(X, centers, labels).astype(np.float64))
 
 
 def _removal_costs(w: np.ndarray, centers: np.ndarray, labels: np.ndarray,
