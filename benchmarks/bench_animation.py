@@ -241,14 +241,18 @@ def photo_pans(ks: Sequence[int], workdir: Path) -> None:
     photos = {name: photo for name, photo in sample_photos().items() if name != "astronaut"}
     print(f"\nPan and zoom over {len(photos)} other photos (640x360, 60 frames), one run "
           "each; ratios and gaps are quantize's against each reference")
-    pans = {name: write_pan_zoom(workdir / f"pan_{name}.gif", photo)  # once for every k
-            for name, photo in photos.items()}
+    measured: dict[int, dict[str, dict[str, Result]]] = {k: {} for k in ks}
+    for name, photo in photos.items():  # a pan's frames composited once, for every k
+        src = write_pan_zoom(workdir / f"pan_{name}.gif", photo)
+        reference, _ = composited_frames(src)
+        for k in ks:
+            measured[k][name] = {tool: measure(tool, src, workdir / f"pan_{name}.k{k}.{i}.gif",
+                                               k, 1, reference)
+                                 for i, tool in enumerate(TOOLS)}
+        del reference  # 55 MB a pan
     for k in ks:
         rows = []
-        for name, src in pans.items():
-            reference, _ = composited_frames(src)  # again for each k: 55 MB a pan, not kept
-            results = {tool: measure(tool, src, workdir / f"pan_{name}.k{k}.{i}.gif", k, 1,
-                                     reference) for i, tool in enumerate(TOOLS)}
+        for name, results in measured[k].items():
             ours, gs, im = (results[t] for t in TOOLS)
             problems = [f"{t}: {r.problem}" for t, r in results.items() if r.problem]
             if problems:

@@ -44,3 +44,25 @@ def test_the_photo_pans_print_a_line_per_pan_and_the_medians(tmp_path, monkeypat
     assert ("k=32: bytes/gifsicle median 1.100x (at most 1x on 1 of 3); PSNR vs gifsicle "
             "median +10.00 dB, vs convert +5.00 dB (at or above both on 2 of 3); "
             "time/convert median 1.00x") in out
+
+
+def test_each_pan_is_composited_once_for_every_colour_count(tmp_path, monkeypatch):
+    bench = load_benchmark("bench_animation")
+    photos = {name: np.full((8, 8, 3), 40, np.uint8) for name in ["astronaut", "a", "b"]}
+    monkeypatch.setattr(bench, "sample_photos", lambda: photos)
+    monkeypatch.setattr(bench, "pan_zoom_frames",
+                        lambda source: [np.zeros((4, 4, 3), np.uint8)] * 2)
+    composited = []
+    monkeypatch.setattr(bench, "composited_frames",
+                        lambda src: composited.append(src.name) or (None, None))
+    measured = []
+
+    def measure(tool, src, out, k, repeats, reference):
+        measured.append((src.name, k, tool))
+        return bench.Result(tool, seconds=1.0, bytes=100, frames=2, total_ms=80, psnr=30.0)
+
+    monkeypatch.setattr(bench, "measure", measure)
+    bench.photo_pans([32, 256], tmp_path)
+    assert composited == ["pan_a.gif", "pan_b.gif"]
+    assert sorted(measured) == sorted((f"pan_{n}.gif", k, t) for n in "ab" for k in (32, 256)
+                                      for t in bench.TOOLS)
