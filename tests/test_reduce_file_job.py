@@ -227,9 +227,9 @@ def test_256_entries_with_transparency_are_255_colours_and_the_transparent_one(t
     with Image.open(out) as im:
         assert im.mode == "P" and len(im.getpalette()) == 3 * 256
         back = np.asarray(im)
-    # tRNS: 255 opaque entries, then the clear one
-    assert png_chunk(out, b"tRNS") == bytes([255] * 255 + [0])
-    assert np.all(back[:5] == 255) and np.all(back[5:] < 255)
+    # the clear entry first, so tRNS holds its alpha alone (the 255 opaque ones need none)
+    assert png_chunk(out, b"tRNS") == bytes([0])
+    assert np.all(back[:5] == 0) and np.all(back[5:] > 0)
 
 
 def test_palette_in_of_256_colours_leaves_no_room_for_transparency(tmp_path):
@@ -307,6 +307,43 @@ def test_partial_alpha_round_trips_through_the_png_trns(tmp_path):
     assert np.array_equal(back[..., 3], rgba[..., 3])
     visible = rgba[..., 3] > 0
     assert np.array_equal(back[visible], rgba[visible])
+
+
+def test_png_puts_the_clear_entry_first_then_translucent_ones_so_trns_is_short(tmp_path):
+    """Fitted: [clear, translucent, opaque by share]; tRNS stops after the translucent one."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[0] = [200, 10, 10, 255]
+    rgba[1, :3] = [10, 10, 200, 255]
+    rgba[1, 3] = [10, 200, 10, 96]
+    rgba[2:, :, 3] = 0  # half the pixels clear
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    out = tmp_path / "out.png"
+    record = reduce_file(src, out, n_colors=3, seed=0, palette_out=tmp_path / "p.json")
+    assert [(e["hex"], e["alpha"]) for e in record["palette"]] == [
+        ("#0ac80a", 96), ("#c80a0a", 255), ("#0a0ac8", 255)]
+    assert png_chunk(out, b"tRNS") == bytes([0, 96])
+    with Image.open(out) as im:
+        assert im.getpalette()[:12] == [0, 0, 0, 10, 200, 10, 200, 10, 10, 10, 10, 200]
+        assert np.asarray(im).tolist() == [[2, 2, 2, 2], [3, 3, 3, 1]] + [[0] * 4] * 2
+    # the palette given back keeps its order, after the clear entry: the same file again
+    again = tmp_path / "again.png"
+    reduce_file(src, again, palette_in=tmp_path / "p.json")
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_a_given_palette_keeps_its_order_after_the_clear_entry(tmp_path):
+    rgba = np.zeros((2, 3, 4), np.uint8)
+    rgba[0] = [[250, 250, 250, 255], [5, 5, 5, 255], [250, 0, 0, 128]]  # row 1 clear
+    src = tmp_path / "icon.png"
+    Image.fromarray(rgba).save(src)
+    (tmp_path / "p.hex").write_text("050505\nff000080\nfafafa\n")
+    out = tmp_path / "out.png"
+    reduce_file(src, out, palette_in=tmp_path / "p.hex")
+    assert png_chunk(out, b"tRNS") == bytes([0, 255, 128])  # the given order: no shorter
+    with Image.open(out) as im:
+        assert im.getpalette()[:12] == [0, 0, 0, 5, 5, 5, 255, 0, 0, 250, 250, 250]
+        assert np.asarray(im).tolist() == [[3, 1, 2], [0, 0, 0]]
 
 
 def test_gif_output_makes_alpha_binary_at_the_documented_threshold(tmp_path):

@@ -176,8 +176,8 @@ def test_fully_transparent_colours_share_one_alpha_0_entry_outside_the_fit():
     colors = np.vstack([visible, hidden])
     counts = [5, 4, 2, 9, 9, 9]
     palette = fit_palette(colors, counts, 3, seed=0)
-    assert palette.tolist() == [[255, 0, 0, 255], [0, 0, 255, 255], [0, 255, 0, 128],
-                                [0, 0, 0, 0]]
+    assert palette.tolist() == [[0, 255, 0, 128], [255, 0, 0, 255], [0, 0, 255, 255],
+                                [0, 0, 0, 0]]  # the translucent entry first
     for k in (1, 2):
         assert np.array_equal(fit_palette(colors, counts, k, seed=0),
                               np.vstack([fit_palette(visible, counts[:3], k, seed=0),

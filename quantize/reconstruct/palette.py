@@ -36,8 +36,9 @@ __all__ = ["PALETTE_FORMATS", "check_palette_path", "diffuse_errors", "dither_in
 def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Permutation that sorts entries by weight (largest first), then lightness, then code.
 
-    ``palette`` is (k, 3) uint8, or (k, 4) straight RGBA (more opaque first
-    among otherwise equal entries), and ``weights`` (k,) the pixels of each entry.
+    ``palette`` is (k, 3) uint8, or (k, 4) straight RGBA, whose translucent entries
+    (alpha < 255) come first (a PNG's ``tRNS`` chunk then stops after them), more
+    opaque first among otherwise equal entries; ``weights`` (k,) the pixels of each entry.
 
     >>> palette_order(np.array([[255, 255, 255], [0, 0, 0], [9, 9, 9]], np.uint8),
     ...               np.array([5, 5, 7])).tolist()
@@ -48,6 +49,7 @@ def palette_order(palette: np.ndarray, weights: np.ndarray) -> np.ndarray:
     keys = [pack_rgb(rgb), lightness, -np.asarray(weights, dtype=np.float64)]
     if palette.shape[1] == 4:
         keys.insert(1, -palette[:, 3].astype(np.int64))
+        keys.append(palette[:, 3] == 255)
     return np.lexsort(keys)
 
 
