@@ -392,9 +392,9 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     suffix = path.suffix.lower()
     full = result.full_palette(alpha=True)
     if suffix in (".png", ".apng") and 0 < full.shape[0] <= MAX_PALETTE:
-        # The palette keeps its order (so a palette_out file lists the image's entries
-        # in order) unless optimize asks for the smallest file; but the entry of fully
-        # transparent pixels comes first, as in most palettes that have one.
+        # The palette keeps its order (a palette_out file's entry i is the image's entry
+        # i, or i + 1 after the entry of fully transparent pixels, which comes first, as
+        # in most palettes that have one) unless optimize asks for the smallest file.
         indices = result.indices
         if result.transparent_index is not None and not optimize:
             indices, full = _transparent_first(indices, full)
