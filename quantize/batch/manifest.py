@@ -578,13 +578,33 @@ def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = Fals
 def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``entry``'s settings and ``settings``, each without the settings that do not bear on
-    its output (:func:`made_alike`)."""
+    its output (:func:`made_alike`), nor the seed where its record shows that no k-means
+    ran (:func:`_kept_every_colour`)."""
     before, now = dict(entry.settings), dict(settings)
     if same_name and entry.record.get("frames") == 1:
         for key in _ANIMATION_ONLY:
             before.pop(key, None)
             now.pop(key, None)
+    if (_kept_every_colour(entry.record) and before.get("quality") is None
+            and now.get("quality") is None):
+        before.pop("seed", None)
+        now.pop("seed", None)
     return before, now
+
+
+def _kept_every_colour(record: Mapping[str, Any]) -> bool:
+    """Whether a reduce job's ``record`` shows its output to hold every pixel's own colour
+    (no PSNR: the error is 0): a palette of at most ``n_colors`` entries can, only when the
+    image has no more distinct colours, each kept as its own entry with no k-means run, so
+    that no seed shapes it. (With ``quality``, the seed shapes the fits the search for k
+    tries first, and may let a smaller k meet it.)
+
+    >>> _kept_every_colour({"psnr": None, "delta_e": 0.0})
+    True
+    >>> _kept_every_colour({"psnr": 31.5, "delta_e": 2.1}), _kept_every_colour({})
+    (False, False)
+    """
+    return "psnr" in record and record["psnr"] is None and record.get("delta_e") == 0
 
 
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
