@@ -1714,6 +1714,32 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
     assert len(_palette(out / "a.png")) == 9
 
 
+@pytest.mark.parametrize("other", [[], ["--force"]])
+def test_a_stopped_forced_run_is_not_finished_nor_replaced_by_the_other_modes_run(
+        tmp_path, monkeypatch, other):
+    # The folder kept one record of a stopped run with --force: a reduce run into it, which
+    # reached every file, took the stopped segment run as finished (or, with --force,
+    # replaced it with its own), so its command then redid every file, and the same
+    # options without --force were no longer told that a run with --force had stopped.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    segment = [src, "-o", out, "--mode", "segment", "-j", "1"]
+    assert _cli(*segment, "-q").exit_code == 0
+    with monkeypatch.context() as patch:
+        _stopped_after_first_record(patch)
+        assert _cli(*segment, "-k", "2", "--force").exit_code == 130
+    reduced = _cli(src, "-o", out, "-k", "2", "-j", "1", "-q", *other)
+    assert reduced.exit_code == 0, reduced.output
+    refused = _cli(*segment, "-k", "2")
+    assert refused.exit_code == 15
+    assert "a run with --force and these options stopped before it redid them" \
+        in refused.stderr
+    (out / "a" / "labels.png").write_bytes(SENTINEL)  # whether a rerun rewrote it
+    finished = _cli(*segment, "-k", "2", "--force")
+    assert finished.exit_code == 0, finished.output
+    assert "3/3 files: 2 ok, 1 skipped, 0 failed" in finished.stdout
+    assert (out / "a" / "labels.png").read_bytes() == SENTINEL
+
+
 def test_ctrl_c_once_every_file_is_done_leaves_nothing_to_rerun(tmp_path, monkeypatch):
     # It said to rerun to finish, and a rerun with --force then skipped the file as made
     # by a run it finished.

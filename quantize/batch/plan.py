@@ -553,7 +553,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
-    manifest = load_manifest(dst) if dst.is_dir() else Manifest()  # read once for the run
+    manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
     recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
     # before it finished: this run finishes it, keeping what it made (not redone).
