@@ -496,6 +496,28 @@ def test_an_output_name_held_by_the_other_modes_output_fails_and_keeps_both(tmp_
     assert all(row.get("seconds") is not None for row in rows)  # the records are kept
 
 
+def test_an_earlier_output_left_by_a_name_held_by_the_other_mode_is_said_so(tmp_path):
+    # x.gif's segment folder out/x/ becomes out/x.gif/ once x.webp joins it, a name that
+    # the reduce output out/x.gif holds: the file failed, and out/x/ was left unsaid.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _animation(src / "x.gif")
+    segment = [src, "-o", out, "--mode", "segment", "-k", "2", "-j", "1"]
+    assert _cli(*segment, "-q").exit_code == 0
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    save_animation(src / "x.webp", moving_square(3, 8), duration=[40, 60, 80], loop=0)
+    result = _cli(*segment, "--json")
+    assert result.exit_code == 1, result.output
+    why = f"{out / 'x.gif'}, the name of this file's output now, holds the output of another mode"
+    assert f"quantize: warning: {src / 'x.gif'}: {out / 'x'}, {NOTE}, is left in place: {why}" \
+        in result.stderr.splitlines()
+    row = next(json.loads(line) for line in result.stdout.splitlines()
+               if json.loads(line)["input"] == str(src / "x.gif"))
+    assert (row["status"], row["output"], row["outputs_not_removed"]) == (
+        "failed", "", {str(out / "x"): why})
+    assert (out / "x" / "segments.json").is_file() and (out / "x.gif").is_file()
+
+
 def test_a_new_name_taken_by_a_file_of_no_record_is_not_taken_for_the_output(tmp_path):
     # out/x.png made by hand: x.gif, now a still, was skipped as done, out/x.png (another
     # file) taken for its output, and its recorded out/x.gif left as its only output.

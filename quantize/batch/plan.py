@@ -575,8 +575,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
             continue
-        if (held := _held_by_other_mode(mode, path, out, recorded.get(manifest_key(dst, out)))
-                ) is not None:
+        if (held := _held_by_other_mode(mode, path, out, recorded.get(manifest_key(dst, out)),
+                                        earlier.get(out, ()))) is not None:
             settled.append(held)
             continue
         redo = ""
@@ -851,20 +851,24 @@ def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False
                       dict(entry.record))
 
 
-def _held_by_other_mode(mode: JobMode, path: Path, out: Path,
-                        entry: Entry | None) -> FileResult | None:
+def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,
+                        older: Sequence[tuple[Path, Entry]] = ()) -> FileResult | None:
     """A file whose output's name holds, as ``entry`` records it, an output that a batch in
     another mode made in the same folder (``x.png``, reduced, where segment mode makes the
     folder ``x.png/`` of an ``x.png`` beside a sub-folder ``x/``): failed (``EXISTS``), as
     neither can take the other's place nor its record, also with force, with no output of
-    its own (that one is not its, for a run to clean up after); else None."""
+    its own (that one is not its, for a run to clean up after), and each of its outputs
+    under another name (``older``, as :func:`_taken` has them) left in place, under
+    :data:`~quantize.batch.results.NOT_REMOVED` with why; else None."""
     if entry is None or mode.made_alike(entry.settings) or not os.path.lexists(out):
         return None
     kind = "folder" if mode.makes_folder else "file"
+    why = f"{out}, the name of this file's output now, holds the output of another mode"
     return FileResult(path, None, "failed", f"{out} is the output of a batch in another mode "
                       f"into this folder, where this {mode.name} batch would write its {kind}; "
                       "neither is overwritten, not even with force=True: write the "
                       f"{mode.name} outputs into another output folder",
+                      {NOT_REMOVED: {str(old): why for old, _ in older}} if older else {},
                       exit_code=ExitCode.EXISTS)
 
 
