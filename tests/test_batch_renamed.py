@@ -439,6 +439,85 @@ def test_the_outputs_of_the_other_mode_in_the_same_folder_are_not_taken_for_earl
     assert _listed(out) == ["x", "x.png"]
 
 
+def test_the_other_modes_outputs_of_a_gone_input_are_no_orphans_of_this_mode(tmp_path):
+    # A reduce run took out/y/, the segment folder of a deleted y.png, for one of its own
+    # orphans: it named it among them, and --remove-orphans left it "as it changed since".
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "x.png")
+    _still(src / "y.png", 1)
+    reduce, segment = [src, "-o", out, "-k", "2", "-j", "1"], [src, "-o", out, "--mode",
+                                                             "segment", "-k", "2", "-j", "1"]
+    assert _cli(*reduce).exit_code == 0 and _cli(*segment).exit_code == 0
+    (src / "y.png").unlink()
+    reduced = _cli(*reduce, "--remove-orphans")
+    assert reduced.exit_code == 0, reduced.output
+    assert reduced.stderr == ""
+    assert (f"removed {out / 'y.png'}, made by an earlier run from a file that is not among "
+            "this run's inputs") in reduced.stdout
+    assert "left in place" not in reduced.stdout
+    assert _listed(out) == ["x", "x.png", "y"]
+    segmented = _cli(*segment, "--remove-orphans")
+    assert segmented.exit_code == 0 and segmented.stderr == "", segmented.output
+    assert f"removed {out / 'y'}, made by an earlier run" in segmented.stdout
+    assert _listed(out) == ["x", "x.png"]
+
+
+@pytest.mark.parametrize("first", ["reduce", "segment"])
+def test_an_output_name_held_by_the_other_modes_output_fails_and_keeps_both(tmp_path, first):
+    # x.png beside a sub-folder x/: reduce writes out/x.png, segment the folder out/x.png/.
+    # The second mode's run replaced the first's record with its own (its later reruns then
+    # skipped out/x.png as an output of no record, with no metrics, and did not see an
+    # option change), or refused the run as made with the other mode's options.
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "x").mkdir(parents=True)
+    _still(src / "x.png")
+    _still(src / "x" / "a.png", 1)
+    modes = {"reduce": [src, "-o", out, "-r", "-k", "2", "-j", "1"],
+             "segment": [src, "-o", out, "-r", "--mode", "segment", "-k", "2", "-j", "1"]}
+    second = next(mode for mode in modes if mode != first)
+    assert _cli(*modes[first]).exit_code == 0
+    made = (out / "x.png").is_dir(), _listed(out / "x")
+    for force in [], ["--force"]:
+        result = _cli(*modes[second], *force)
+        assert result.exit_code == 1, result.output
+        kind = "folder" if second == "segment" else "file"
+        assert result.stderr.splitlines() == [
+            f"quantize: error: {src / 'x.png'}: {out / 'x.png'} is the output of a batch in "
+            f"another mode into this folder, where this {second} batch would write its "
+            f"{kind}; neither is overwritten, not even with --force: write the {second} "
+            "outputs into another output folder"]
+        assert "1 ok, 0 skipped, 1 failed" in result.stdout
+    assert (out / "x.png").is_dir() == made[0] and len(_listed(out / "x")) == 2
+    again = _cli(*modes[first], "--json")
+    assert again.exit_code == 0, again.output
+    rows = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [row["status"] for row in rows] == ["skipped", "skipped"]
+    assert all(row.get("seconds") is not None for row in rows)  # the records are kept
+
+
+def test_an_earlier_output_left_by_a_name_held_by_the_other_mode_is_said_so(tmp_path):
+    # x.gif's segment folder out/x/ becomes out/x.gif/ once x.webp joins it, a name that
+    # the reduce output out/x.gif holds: the file failed, and out/x/ was left unsaid.
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _animation(src / "x.gif")
+    segment = [src, "-o", out, "--mode", "segment", "-k", "2", "-j", "1"]
+    assert _cli(*segment, "-q").exit_code == 0
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    save_animation(src / "x.webp", moving_square(3, 8), duration=[40, 60, 80], loop=0)
+    result = _cli(*segment, "--json")
+    assert result.exit_code == 1, result.output
+    why = f"{out / 'x.gif'}, the name of this file's output now, holds the output of another mode"
+    assert f"quantize: warning: {src / 'x.gif'}: {out / 'x'}, {NOTE}, is left in place: {why}" \
+        in result.stderr.splitlines()
+    row = next(json.loads(line) for line in result.stdout.splitlines()
+               if json.loads(line)["input"] == str(src / "x.gif"))
+    assert (row["status"], row["output"], row["outputs_not_removed"]) == (
+        "failed", "", {str(out / "x"): why})
+    assert (out / "x" / "segments.json").is_file() and (out / "x.gif").is_file()
+
+
 def test_a_new_name_taken_by_a_file_of_no_record_is_not_taken_for_the_output(tmp_path):
     # out/x.png made by hand: x.gif, now a still, was skipped as done, out/x.png (another
     # file) taken for its output, and its recorded out/x.gif left as its only output.

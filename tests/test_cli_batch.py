@@ -653,6 +653,40 @@ def test_cli_another_seed_where_no_kmeans_runs_is_no_change(photo_tree, tmp_path
         out / "other" / p.relative_to(out): data for p, data in made.items()}
 
 
+def test_cli_another_seed_is_no_change_for_an_image_of_at_most_k_colours(tmp_path):
+    """An image of no more distinct colours than -k keeps them all, each its own entry,
+    with no k-means run: its output is the same bytes whatever the seed, but a rerun with
+    another --seed was refused (exit 15). The seed still counts for a file k-means ran on,
+    and beside --quality, whose search for k tries seeded fits."""
+    src = tmp_path / "in"
+    src.mkdir()
+    flat = np.zeros((6, 8, 4), np.uint8)
+    flat[:3], flat[3:, :4], flat[3:, 4:] = [255, 0, 0, 255], [0, 0, 255, 128], [9, 9, 9, 0]
+    Image.fromarray(flat).save(src / "flat.png")
+    out = tmp_path / "out"
+    assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
+    made = (out / "flat.png").read_bytes()
+    again = _cli(str(src), "-o", str(out), "-k", "8", "--dither", "--seed", "5")
+    assert again.exit_code == 0, again.output
+    assert "0 ok, 1 skipped" in again.stdout
+    other = tmp_path / "other"
+    assert _cli(str(src), "-o", str(other), "-k", "8", "--dither", "--seed", "5",
+                "-q").exit_code == 0
+    assert (other / "flat.png").read_bytes() == made
+    quality = tmp_path / "quality"
+    assert _cli(str(src), "-o", str(quality), "--quality", "1", "-q").exit_code == 0
+    refused = _cli(str(src), "-o", str(quality), "--quality", "1", "--seed", "5")
+    assert refused.exit_code == 15
+    assert "made with --seed=0, while this run asks for --seed=5;" in refused.stderr
+    noisy = np.random.default_rng(0).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    Image.fromarray(noisy).save(src / "noisy.png")
+    assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
+    refused = _cli(str(src), "-o", str(out), "-k", "8", "--dither", "--seed", "5")
+    assert refused.exit_code == 15
+    assert "1 output was made with --seed=0, while this run asks for --seed=5;" \
+        in refused.stderr
+
+
 def test_cli_another_seed_of_a_kmeans_run_is_refused(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--glob", "chelsea.png", "--quality", "4", "-q"]
@@ -1678,6 +1712,32 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
     again = _cli(*args, "-q")  # finished: --force redoes every file again
     assert again.exit_code == 0, again.output
     assert len(_palette(out / "a.png")) == 9
+
+
+@pytest.mark.parametrize("other", [[], ["--force"]])
+def test_a_stopped_forced_run_is_not_finished_nor_replaced_by_the_other_modes_run(
+        tmp_path, monkeypatch, other):
+    # The folder kept one record of a stopped run with --force: a reduce run into it, which
+    # reached every file, took the stopped segment run as finished (or, with --force,
+    # replaced it with its own), so its command then redid every file, and the same
+    # options without --force were no longer told that a run with --force had stopped.
+    src, out = _noise_folder(tmp_path / "in", "a.png", "b.png", "c.png"), tmp_path / "out"
+    segment = [src, "-o", out, "--mode", "segment", "-j", "1"]
+    assert _cli(*segment, "-q").exit_code == 0
+    with monkeypatch.context() as patch:
+        _stopped_after_first_record(patch)
+        assert _cli(*segment, "-k", "2", "--force").exit_code == 130
+    reduced = _cli(src, "-o", out, "-k", "2", "-j", "1", "-q", *other)
+    assert reduced.exit_code == 0, reduced.output
+    refused = _cli(*segment, "-k", "2")
+    assert refused.exit_code == 15
+    assert "a run with --force and these options stopped before it redid them" \
+        in refused.stderr
+    (out / "a" / "labels.png").write_bytes(SENTINEL)  # whether a rerun rewrote it
+    finished = _cli(*segment, "-k", "2", "--force")
+    assert finished.exit_code == 0, finished.output
+    assert "3/3 files: 2 ok, 1 skipped, 0 failed" in finished.stdout
+    assert (out / "a" / "labels.png").read_bytes() == SENTINEL
 
 
 def test_ctrl_c_once_every_file_is_done_leaves_nothing_to_rerun(tmp_path, monkeypatch):

@@ -30,7 +30,8 @@ settings and an id that each output it makes is recorded with
 (:func:`record_forced_run`), and that it finished once it has reached every file
 (:func:`record_forced_done`): a run with ``force`` and the same settings that
 finds it unfinished (:func:`read_forced_run`) finishes it, keeping the outputs it
-made rather than redoing them.
+made rather than redoing them. Each mode keeps that state apart, so that a batch of
+the other mode into the same folder neither replaces it nor takes it as finished.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ _ANIMATION_ONLY = frozenset({"palette"})
 _READ_FILES = frozenset({"palette_in"})
 _VERSION = 1
 #: The manifest's name for the state of the last run with ``force`` that did not finish
-#: (hidden, as no output's name is: see :func:`read_forced_run`).
+#: (hidden, as no output's name is: see :func:`read_forced_run`): of reduce mode (and of
+#: either mode, as versions before the modes kept it apart wrote it), or followed by
+#: another mode's name (:func:`_forced_key`).
 _FORCED_KEY = ".forced-run"
 
 
@@ -327,22 +330,23 @@ def read_manifest(output_dir: str | os.PathLike[str], *,
     return dict(found.entries) if pending else found.finished()
 
 
-def read_forced_run(output_dir: str | os.PathLike[str]) -> ForcedRun | None:
-    """The run with ``force`` into ``output_dir`` that started its jobs and has not
-    finished (:func:`record_forced_run`), or None.
+def read_forced_run(output_dir: str | os.PathLike[str], mode: str = "reduce"
+                    ) -> ForcedRun | None:
+    """The run with ``force`` in ``mode`` (a batch mode's name) into ``output_dir`` that
+    started its jobs and has not finished (:func:`record_forced_run`), or None.
 
     Raises
     ------
     OSError
         If the manifest exists but cannot be read.
     """
-    return load_manifest(output_dir).forced
+    return load_manifest(output_dir, mode).forced
 
 
-def load_manifest(output_dir: str | os.PathLike[str]) -> Manifest:
+def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> Manifest:
     """The manifest of ``output_dir``, read once (an empty one when there is none): what
-    :func:`read_manifest` and :func:`read_forced_run` give, and what
-    :func:`compact_manifest` keeps.
+    :func:`read_manifest` and :func:`read_forced_run` (of ``mode``, a batch mode's name)
+    give, and what :func:`compact_manifest` keeps.
 
     Raises
     ------
@@ -359,7 +363,9 @@ def load_manifest(output_dir: str | os.PathLike[str]) -> Manifest:
         return Manifest()
     latest = _latest_lines(lines)
     kept = tuple(line for _, line in latest.values())
-    forced = latest.pop(_FORCED_KEY, None)
+    forced = latest.pop(_forced_key(mode), None)
+    for key in [key for key in latest if _is_forced_key(key)]:  # another mode's
+        del latest[key]
     return Manifest({output: entry for output, (entry, _) in latest.items()},
                     None if forced is None or forced[0].run is None
                     else ForcedRun(forced[0].run, forced[0].settings),
@@ -392,31 +398,46 @@ def new_run_id() -> str:
 
 
 def record_forced_run(output_dir: str | os.PathLike[str], settings: Mapping[str, Any],
-                      run: str) -> None:
+                      run: str, mode: str = "reduce") -> None:
     """Append to the manifest of ``output_dir`` that the run ``run`` with ``force`` is
-    making its outputs with ``settings``: it replaces any earlier such line, and holds
-    until :func:`record_forced_done`.
+    making its outputs with ``settings`` in ``mode`` (a batch mode's name): it replaces
+    any earlier such line of that mode, and holds until :func:`record_forced_done`.
 
     Raises
     ------
     OutputError
         If the manifest cannot be written.
     """
-    _append(output_dir, {"version": _VERSION, "output": _FORCED_KEY, "run": run,
+    _append(output_dir, {"version": _VERSION, "output": _forced_key(mode), "run": run,
                          "settings": dict(settings)})
 
 
-def record_forced_done(output_dir: str | os.PathLike[str]) -> None:
-    """Append to the manifest of ``output_dir`` that no run with ``force`` is unfinished
-    there (nothing when none is recorded so).
+def record_forced_done(output_dir: str | os.PathLike[str], mode: str = "reduce") -> None:
+    """Append to the manifest of ``output_dir`` that no run with ``force`` in ``mode`` (a
+    batch mode's name) is unfinished there (nothing when none is recorded so).
 
     Raises
     ------
     OutputError
         If the manifest cannot be written.
     """
-    if read_forced_run(output_dir) is not None:
-        _append(output_dir, {"version": _VERSION, "output": _FORCED_KEY, "removed": True})
+    if read_forced_run(output_dir, mode) is not None:
+        _append(output_dir, {"version": _VERSION, "output": _forced_key(mode),
+                             "removed": True})
+
+
+def _forced_key(mode: str) -> str:
+    """The manifest's name for the unfinished run with force of ``mode`` (:data:`_FORCED_KEY`).
+
+    >>> _forced_key("reduce"), _forced_key("segment")
+    ('.forced-run', '.forced-run-segment')
+    """
+    return _FORCED_KEY if mode == "reduce" else f"{_FORCED_KEY}-{mode}"
+
+
+def _is_forced_key(key: str) -> bool:
+    """Whether a manifest ``key`` names the unfinished run with force of some mode."""
+    return key == _FORCED_KEY or key.startswith(f"{_FORCED_KEY}-")
 
 
 def compact_manifest(output_dir: str | os.PathLike[str], found: Manifest | None = None) -> None:
@@ -578,13 +599,33 @@ def made_alike(entry: Entry, settings: Mapping[str, Any], same_name: bool = Fals
 def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``entry``'s settings and ``settings``, each without the settings that do not bear on
-    its output (:func:`made_alike`)."""
+    its output (:func:`made_alike`), nor the seed where its record shows that no k-means
+    ran (:func:`_kept_every_colour`)."""
     before, now = dict(entry.settings), dict(settings)
     if same_name and entry.record.get("frames") == 1:
         for key in _ANIMATION_ONLY:
             before.pop(key, None)
             now.pop(key, None)
+    if (_kept_every_colour(entry.record) and before.get("quality") is None
+            and now.get("quality") is None):
+        before.pop("seed", None)
+        now.pop("seed", None)
     return before, now
+
+
+def _kept_every_colour(record: Mapping[str, Any]) -> bool:
+    """Whether a reduce job's ``record`` shows its output to hold every pixel's own colour
+    (no PSNR: the error is 0): a palette of at most ``n_colors`` entries can, only when the
+    image has no more distinct colours, each kept as its own entry with no k-means run, so
+    that no seed shapes it. (With ``quality``, the seed shapes the fits the search for k
+    tries first, and may let a smaller k meet it.)
+
+    >>> _kept_every_colour({"psnr": None, "delta_e": 0.0})
+    True
+    >>> _kept_every_colour({"psnr": 31.5, "delta_e": 2.1}), _kept_every_colour({})
+    (False, False)
+    """
+    return "psnr" in record and record["psnr"] is None and record.get("delta_e") == 0
 
 
 def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
@@ -639,9 +680,9 @@ def _parse(line: str) -> tuple[str, Entry | None] | None:
                                      source if isinstance(source, str) else None,
                                      item.get("unclaimed") is True, pending=True)
     if (isinstance(item, dict) and item.get("version") == _VERSION
-            and item.get("output") == _FORCED_KEY and isinstance(item.get("run"), str)
-            and isinstance(item.get("settings"), dict)):
-        return _FORCED_KEY, Entry(_as_checked(item["settings"]), {}, run=item["run"])
+            and isinstance(item.get("output"), str) and _is_forced_key(item["output"])
+            and isinstance(item.get("run"), str) and isinstance(item.get("settings"), dict)):
+        return item["output"], Entry(_as_checked(item["settings"]), {}, run=item["run"])
     if not (isinstance(item, dict) and item.get("version") == _VERSION
             and isinstance(item.get("output"), str) and isinstance(item.get("settings"), dict)
             and isinstance(item.get("record"), dict)):

@@ -21,7 +21,7 @@ def reduce_mode() -> JobMode:
     from ..reduce import check_reduce_options, reduce_file
 
     return JobMode("reduce", reduce_file, suffix=".png", check_options=check_reduce_options,
-                   suffix_for=reduce_suffix)
+                   suffix_for=reduce_suffix, settings_key="n_colors")
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
@@ -57,4 +57,4 @@ def segment_mode() -> JobMode:
 
     return JobMode("segment", segment_file, suffix="", marker="segments.json",
                    check_options=check_segment_options,
-                   folder_files=(EDGES_FILE, *OUTPUT_FILES))
+                   folder_files=(EDGES_FILE, *OUTPUT_FILES), settings_key="n_clusters")

@@ -90,6 +90,11 @@ class JobMode:
         For folder outputs, the names of every file the job may write in the
         folder: all that a batch removes of an output it replaces
         (:attr:`BatchPlan.replaces`), the folder itself only once empty.
+    settings_key : str or None
+        An option that the settings of this mode's outputs always hold and another
+        mode's never do (reduce: ``n_colors``; segment: ``n_clusters``), by which the
+        manifest of a folder both modes wrote into tells their outputs apart
+        (:meth:`JobMode.made_alike`). None: every output on record is this mode's.
     """
 
     name: str
@@ -99,10 +104,19 @@ class JobMode:
     check_options: Callable[..., dict[str, Any]] | None = None
     suffix_for: Callable[[Path, Mapping[str, Any]], str] | None = None
     folder_files: tuple[str, ...] = ()
+    settings_key: str | None = None
 
     @property
     def makes_folder(self) -> bool:
         return self.marker is not None
+
+    def made_alike(self, settings: Mapping[str, Any]) -> bool:
+        """Whether an output recorded with ``settings`` was made by a job of this mode.
+
+        >>> JobMode("segment", print, settings_key="n_clusters").made_alike({"n_colors": 8})
+        False
+        """
+        return self.settings_key is None or self.settings_key in settings
 
     def done_path(self, output: Path) -> Path:
         """The file whose existence means the job for ``output`` finished.
@@ -539,7 +553,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
-    manifest = load_manifest(dst) if dst.is_dir() else Manifest()  # read once for the run
+    manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
     recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
     # before it finished: this run finishes it, keeping what it made (not redone).
@@ -560,6 +574,10 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             continue
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
             settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
+            continue
+        if (held := _held_by_other_mode(mode, path, out, recorded.get(manifest_key(dst, out)),
+                                        earlier.get(out, ()))) is not None:
+            settled.append(held)
             continue
         redo = ""
         if (older := earlier.get(out)) and not force:  # it too must match these settings
@@ -686,8 +704,8 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     unclaimed, flagged, dropped, disowned = [], [], [], []
     for key, entry in recorded.items():
         source = source_of(entry, dst)
-        if source is None or not _plain_key(key):
-            continue
+        if source is None or not _plain_key(key) or not mode.made_alike(entry.settings):
+            continue  # not one of this mode's: another mode's batch into the same folder
         old = dst / key
         if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished
             if not os.path.lexists(old):
@@ -831,6 +849,27 @@ def _skipped(path: Path, out: Path, entry: Entry | None, finishing: bool = False
                           "made it")
     return FileResult(path, out, "skipped", FINISHED if finishing else "output exists",
                       dict(entry.record))
+
+
+def _held_by_other_mode(mode: JobMode, path: Path, out: Path, entry: Entry | None,
+                        older: Sequence[tuple[Path, Entry]] = ()) -> FileResult | None:
+    """A file whose output's name holds, as ``entry`` records it, an output that a batch in
+    another mode made in the same folder (``x.png``, reduced, where segment mode makes the
+    folder ``x.png/`` of an ``x.png`` beside a sub-folder ``x/``): failed (``EXISTS``), as
+    neither can take the other's place nor its record, also with force, with no output of
+    its own (that one is not its, for a run to clean up after), and each of its outputs
+    under another name (``older``, as :func:`_taken` has them) left in place, under
+    :data:`~quantize.batch.results.NOT_REMOVED` with why; else None."""
+    if entry is None or mode.made_alike(entry.settings) or not os.path.lexists(out):
+        return None
+    kind = "folder" if mode.makes_folder else "file"
+    why = f"{out}, the name of this file's output now, holds the output of another mode"
+    return FileResult(path, None, "failed", f"{out} is the output of a batch in another mode "
+                      f"into this folder, where this {mode.name} batch would write its {kind}; "
+                      "neither is overwritten, not even with force=True: write the "
+                      f"{mode.name} outputs into another output folder",
+                      {NOT_REMOVED: {str(old): why for old, _ in older}} if older else {},
+                      exit_code=ExitCode.EXISTS)
 
 
 def _taken(path: Path, out: Path, older: Sequence[tuple[Path, Entry]]) -> FileResult:

@@ -361,7 +361,7 @@ def _finished(plan: BatchPlan) -> None:
     manifest that cannot be written here leaves it unfinished: a rerun with force skips
     the outputs it made."""
     with contextlib.suppress(OSError):
-        record_forced_done(plan.output_dir)
+        record_forced_done(plan.output_dir, plan.mode.name)
 
 
 def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
@@ -381,7 +381,7 @@ def _record_pending(plan: BatchPlan, new: set[Path]) -> None:
                for job in plan.jobs if job.output in new]
     try:
         if plan.run is not None and plan.jobs:
-            record_forced_run(plan.output_dir, plan.settings, plan.run)
+            record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
         record_pending(plan.output_dir, outputs, plan.settings)
     except OutputError as exc:
         raise OutputError(f"{exc.reason}; no file was processed", path=exc.path) from None

@@ -149,7 +149,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     record_output(plan.output_dir, path, plan.settings,
                   {"k": len(palette), "files": len(samples)}, run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
-        record_forced_run(plan.output_dir, plan.settings, plan.run)
+        record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
     mapped = dataclasses.replace(_onto(plan, palette), left_out=left_out)
     return SharedPalette(palette, path, len(samples), mapped, left_out)
 
