@@ -117,6 +117,22 @@ _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _PAINT_NET_LINE = re.compile(r"^([0-9a-fA-F]{8})$")
 #: The first line Paint.NET writes in a palette file (Lospec writes it without the space).
 _PAINT_NET_HEADER = "; paint.net Palette File"
+#: A line end of a text palette file: LF, CRLF or a lone CR (old Mac OS), as GIMP reads
+#: them; not the other characters Python's ``str.splitlines`` also takes (form feed, U+0085,
+#: U+2028, ...), which a colour's name may hold.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _lines(text: str) -> list[str]:
+    r"""The lines of a text palette file, split at its line ends alone (see ``_LINE_END``).
+
+    >>> _lines("GIMP Palette\r\n255 0 0 page\x0cone\r0 0 0\n")
+    ['GIMP Palette', '255 0 0 page\x0cone', '0 0 0']
+    """
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
+
 
 def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
@@ -456,7 +472,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
         if fmt != ".gpl":
-            line = exc.object.count(b"\n", 0, exc.start) + 1
+            line = len(_LINE_END_BYTES.split(exc.object[:exc.start]))
             raise _not_utf8(line, exc.object[exc.start], p) from None
         # GIMP reads a palette's names in any encoding (as Latin-1 palettes of older tools
         # have them): the bytes that are not UTF-8 are kept for _parse_gpl, which refuses
@@ -493,7 +509,7 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
     ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
     and comments, as GIMP takes them, and refused elsewhere."""
-    lines = text.splitlines()
+    lines = _lines(text)
     if lines:
         _check_decoded(lines[0], 1, p)
     if not lines or lines[0].strip() != "GIMP Palette":
@@ -542,7 +558,7 @@ def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
 def _parse_pal(text: str, p: Path) -> list[list[int]]:
     """JASC lines ``JASC-PAL``, ``0100``, the count, then ``R G B`` (or ``R G B A``, as
     Aseprite writes alpha) per colour; blank lines are skipped."""
-    lines = text.splitlines()
+    lines = _lines(text)
     if lines[0].strip() != "JASC-PAL":
         raise ImageReadError(f"not a JASC palette (first line should be 'JASC-PAL', got "
                              f"{lines[0].strip()!r})", path=p)
@@ -668,7 +684,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     Paint.NET palette, whose lines read as ``rrggbbaa`` would give each entry's alpha
     as its red, is refused by its header."""
     colors = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         body = line.strip()
         if body.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
             raise ImageReadError(f"line {number}: a Paint.NET palette, whose colours are "
@@ -704,7 +720,7 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
     """Paint.NET's lines ``aarrggbb``; ``;`` starts a comment (a whole line, or after a
     colour). An entry of alpha 255 is given as ``[r, g, b]``, others as ``[r, g, b, a]``."""
     colors = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         body = line.split(";", 1)[0].strip()
         if not body:
             continue

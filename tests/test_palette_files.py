@@ -202,6 +202,7 @@ def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch
 @pytest.mark.parametrize("data, line", [
     (b"GIMP Palette\nName: x\n255 0 2\xe95 red\n", 3),  # Latin-1 in a colour value
     (b"\xef\xbb\xbf" + b"ff0000\n" * 3000 + b"\x80\n", 3001),  # past the first 8 KiB read
+    (b"ff0000\r00ff00\r\x80\r", 3),  # lone CR line ends (old Mac OS): was line 1
 ])
 def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, data, line):
     # Was "cannot read palette file ('utf-8' codec can't decode byte 0xe9 in position
@@ -223,6 +224,29 @@ def test_a_gimp_palette_takes_names_and_comments_that_are_not_utf8(tmp_path):
     path.write_bytes(b"GIMP Palette\nName: caf\xe9\n# cr\xe9\xe9e\n255 0 0 rouge\n"
                      b"0 0 255 bleu fonc\xe9\n")
     assert read_palette(path).tolist() == [[255, 0, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("name", ["page\fbreak", "red\u2028dark", "next\x85line", "group\x1dsep"])
+def test_a_gimp_palette_name_may_hold_what_python_alone_takes_as_a_line_end(tmp_path, name):
+    """GIMP ends a line at LF, CRLF or CR only. str.splitlines also ended it at a form feed,
+    U+2028, U+0085, ...: the rest of the name was read as a colour line and refused
+    ("line 4: expected 'R G B [name]' ..., got 'dark'", of a file of three lines)."""
+    path = tmp_path / "p.gpl"
+    path.write_bytes(f"GIMP Palette\r\nName: {name}\r\n255 0 0 {name}\r\n0 0 255\r\n"
+                     .encode())
+    assert read_palette(path).tolist() == [[255, 0, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("suffix, text, line, bad", [
+    (".hex", "ff0000\x0c\n00ff00\nzz\n", 3, "zz"),
+    (".txt", "; paint.net Palette File\u2028x\rFFFF0000\rzz\r", 3, "zz"),
+    (".pal", "JASC-PAL\r\n0100\r\n2\r\n1 2 3\x0b\r\n1 2\r\n", 5, "1 2"),
+])
+def test_a_bad_line_is_counted_by_the_files_own_line_ends(tmp_path, monkeypatch, suffix, text,
+                                                          line, bad):
+    message = _refusal(tmp_path, monkeypatch, "p" + suffix, text.encode())
+    assert message.startswith(f"p{suffix}: line {line}: expected")
+    assert message.endswith(f"got {bad!r}")
 
 
 @pytest.mark.parametrize("data, line, byte", [
