@@ -134,6 +134,16 @@ def _lines(text: str) -> list[str]:
     return lines[:-1] if lines[-1] == "" else lines
 
 
+#: The most characters of a line an error quotes: a minified JSON palette given another
+#: format's name is one line of 30 kB for 3000 colours.
+_SHOWN = 200
+
+
+def _shown(line: str) -> str:
+    """``line`` quoted for an error, cut at :data:`_SHOWN` characters, as a .json entry is."""
+    return quoted(line) if len(line) <= _SHOWN else quoted(line[:_SHOWN]) + "..."
+
+
 def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
     if suffix not in PALETTE_FORMATS:
@@ -530,7 +540,7 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             _check_decoded(" ".join(body.split()[:n_values]), number, p)
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
-                                 f"0..255, got {quoted(body)}", path=p)
+                                 f"0..255, got {_shown(body)}", path=p)
         colors.append(values)
     return colors
 
@@ -548,7 +558,7 @@ def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
     """The values of each colour line a ``Channels:`` header line announces (3 or 4)."""
     if value.upper() not in ("RGB", "RGBA"):
         raise ImageReadError(f"line {number}: expected 'Channels: RGB' or 'Channels: RGBA', "
-                             f"got 'Channels: {value}'", path=p)
+                             f"got {_shown('Channels: ' + value)}", path=p)
     if after_colors:
         raise ImageReadError(f"line {number}: 'Channels: {value}' should come before the "
                              "first colour", path=p)
@@ -561,13 +571,13 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
     lines = _lines(text)
     if lines[0].strip() != "JASC-PAL":
         raise ImageReadError(f"not a JASC palette (first line should be 'JASC-PAL', got "
-                             f"{lines[0].strip()!r})", path=p)
+                             f"{_shown(lines[0].strip())})", path=p)
     version = lines[1].strip() if len(lines) > 1 else ""
     if version != "0100":
-        raise ImageReadError(f"line 2: expected the version '0100', got {version!r}", path=p)
+        raise ImageReadError(f"line 2: expected the version '0100', got {_shown(version)}", path=p)
     count = lines[2].strip() if len(lines) > 2 else ""
     if not (count.isascii() and count.isdigit() and int(count) > 0):
-        raise ImageReadError(f"line 3: expected the number of colours, got {count!r}", path=p)
+        raise ImageReadError(f"line 3: expected the number of colours, got {_shown(count)}", path=p)
     colors = []
     for number, line in enumerate(lines[3:], start=4):
         body = line.strip()
@@ -576,7 +586,7 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
         values = _levels(body.split())
         if len(values) not in (3, 4):
             raise ImageReadError(f"line {number}: expected 'R G B' or 'R G B A' with values "
-                                 f"0..255, got {body!r}", path=p)
+                                 f"0..255, got {_shown(body)}", path=p)
         colors.append(values)
     if len(colors) != int(count):
         held = "1 colour" if len(colors) == 1 else f"{len(colors)} colours"
@@ -668,11 +678,12 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
 
 
 def _json_shown(entry: object) -> str:
-    """``entry`` as JSON text, as the file has it (not Python's repr), cut at 200 characters."""
+    """``entry`` as JSON text, as the file has it (not Python's repr), cut at :data:`_SHOWN`
+    characters."""
     import json
 
     text = json.dumps(entry, ensure_ascii=False)
-    return text if len(text) <= 200 else text[:200] + "..."
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 def _is_level(v: object) -> bool:
@@ -695,7 +706,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
         match = _HEX_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
-                                 f"'rrggbbaa', got {body!r}", path=p)
+                                 f"'rrggbbaa', got {_shown(body)}", path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
     _warn_if_paint_net(colors, p)
     return colors
@@ -727,7 +738,7 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
         match = _PAINT_NET_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
-                                 f"hex digits, alpha first), got {body!r}", path=p)
+                                 f"hex digits, alpha first), got {_shown(body)}", path=p)
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors

@@ -729,3 +729,17 @@ def test_a_palette_name_that_is_not_a_str_is_refused(tmp_path, name):
     assert str(info.value) == (f"name={name!r} should be a str, the palette's name, got "
                                f"{type(name).__name__}")
     assert not (tmp_path / "p.gpl").exists()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.hex", "[" + ",".join(['"#c81e1e"'] * 3000) + "]\n"),  # a minified .json named .hex
+    ("p.gpl", "GIMP Palette\n" + "200 x " * 3000 + "\n"),
+    ("p.pal", "JASC-PAL\n0100\n1\n" + "200 30 " * 3000 + "\n"),
+    ("p.txt", "FF" * 15000 + "\n"),
+])
+def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, name, text):
+    # The whole line was quoted: an error of 30 kB, as one line on the terminal.
+    message = _refusal(tmp_path, monkeypatch, name, text)
+    quote = message[message.index(", got ") + 6:]
+    assert len(quote) == 2 + 200 + 3 and quote.endswith("'...")
+    assert quote[1:-4] == text.splitlines()[-1].strip()[:200]
