@@ -522,8 +522,8 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     lines = _lines(text)
     if lines:
         _check_decoded(lines[0], 1, p)
-    if not lines or lines[0].strip() != "GIMP Palette":
-        raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
+    if not lines or lines[0].strip() != _FIRST_LINES[".gpl"]:
+        raise _wrong_first_line(lines[0] if lines else "", ".gpl", p)
     colors: list[list[int]] = []
     n_values = 3
     for number, line in enumerate(lines[1:], start=2):
@@ -543,6 +543,41 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
                                  f"0..255, got {_shown(body)}", path=p)
         colors.append(values)
     return colors
+
+
+#: The first line of a palette format that has one (Paint.NET's is a comment, which a
+#: .txt file may leave out), and what that format is called.
+_FIRST_LINES = {".gpl": "GIMP Palette", ".pal": "JASC-PAL", ".txt": _PAINT_NET_HEADER}
+_HEADED = {".gpl": "a GIMP palette", ".pal": "a JASC palette", ".txt": "a Paint.NET palette"}
+
+
+def _wrong_first_line(line: str, fmt: str, p: Path) -> ImageReadError:
+    """The error for a ``fmt`` file whose first line is ``line``: what was expected, and
+    the extension to name it by when ``line`` begins another format.
+
+    >>> print(_wrong_first_line("JASC-PAL", ".gpl", Path("p.gpl")))
+    p.gpl: line 1: expected 'GIMP Palette', the first line of a GIMP palette, got \
+'JASC-PAL', which begins a JASC palette: name the file .pal
+    """
+    first = line.strip()
+    return ImageReadError(f"line 1: expected {_FIRST_LINES[fmt]!r}, the first line of "
+                          f"{_HEADED[fmt]}, got {_shown(first)}{_named_as(first, fmt)}",
+                          path=p)
+
+
+def _named_as(line: str, fmt: str) -> str:
+    """What an error about a bad ``line`` of a ``fmt`` file adds when that line is the first
+    line of another format (spaces and case aside, as Lospec writes Paint.NET's): which,
+    and the extension to give the file; else nothing.
+
+    >>> _named_as("GIMP Palette", ".hex"), _named_as("ff0000", ".txt")
+    (', which begins a GIMP palette: name the file .gpl', '')
+    """
+    key = line.replace(" ", "").lower()
+    for other, head in _FIRST_LINES.items():
+        if other != fmt and key == head.replace(" ", "").lower():
+            return f", which begins {_HEADED[other]}: name the file {other}"
+    return ""
 
 
 def _levels(fields: list[str]) -> list[int]:
@@ -569,9 +604,8 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
     """JASC lines ``JASC-PAL``, ``0100``, the count, then ``R G B`` (or ``R G B A``, as
     Aseprite writes alpha) per colour; blank lines are skipped."""
     lines = _lines(text)
-    if lines[0].strip() != "JASC-PAL":
-        raise ImageReadError(f"not a JASC palette (first line should be 'JASC-PAL', got "
-                             f"{_shown(lines[0].strip())})", path=p)
+    if lines[0].strip() != _FIRST_LINES[".pal"]:
+        raise _wrong_first_line(lines[0], ".pal", p)
     version = lines[1].strip() if len(lines) > 1 else ""
     if version != "0100":
         raise ImageReadError(f"line 2: expected the version '0100', got {_shown(version)}", path=p)
@@ -706,7 +740,8 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
         match = _HEX_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
-                                 f"'rrggbbaa', got {_shown(body)}", path=p)
+                                 f"'rrggbbaa', got {_shown(body)}{_named_as(body, '.hex')}",
+                                 path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
     _warn_if_paint_net(colors, p)
     return colors
@@ -738,7 +773,8 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
         match = _PAINT_NET_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
-                                 f"hex digits, alpha first), got {_shown(body)}", path=p)
+                                 f"hex digits, alpha first), got {_shown(body)}"
+                                 f"{_named_as(body, '.txt')}", path=p)
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors

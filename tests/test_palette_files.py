@@ -53,7 +53,8 @@ def test_json_palette_holds_hex_rgb_and_share(tmp_path):
 @pytest.mark.parametrize("name, text, match", [
     ("bad.hex", "ff0000\nnot-a-colour\n", "line 2: expected a hex colour"),
     ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
-    ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
+    ("bad.gpl", "Gimp Palette\n", "line 1: expected 'GIMP Palette', the first line of a GIMP "
+                                   "palette, got 'Gimp Palette'$"),
     ("bad.json", "{", "invalid JSON"),
     ("empty.hex", "; comments only\n", "holds no colours"),
 ])
@@ -554,8 +555,8 @@ def test_jasc_pal_file_text_and_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"GIMP Palette\n", "not a JASC palette (first line should be 'JASC-PAL', got "
-                        "'GIMP Palette')"),
+    (b"JASC\r\n0100\r\n", "line 1: expected 'JASC-PAL', the first line of a JASC palette, "
+                          "got 'JASC'"),
     (b"JASC-PAL\r\n0200\r\n1\r\n0 0 0\r\n", "line 2: expected the version '0100', got '0200'"),
     (b"JASC-PAL\r\n0100\r\n", "line 3: expected the number of colours, got ''"),
     (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n0 0 256\r\n", "line 5: expected 'R G B' or "
@@ -743,3 +744,28 @@ def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, 
     quote = message[message.index(", got ") + 6:]
     assert len(quote) == 2 + 200 + 3 and quote.endswith("'...")
     assert quote[1:-4] == text.splitlines()[-1].strip()[:200]
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("p.gpl", "JASC-PAL\n0100\n1\n0 0 0\n", "expected 'GIMP Palette', the first line of a "
+                                             "GIMP palette, got 'JASC-PAL', which begins a "
+                                             "JASC palette: name the file .pal"),
+    ("p.gpl", "; Paint.NET Palette File\nFF000000\n", "got '; Paint.NET Palette File', which "
+                                                     "begins a Paint.NET palette: name the "
+                                                     "file .txt"),
+    ("p.pal", "GIMP Palette\n0 0 0\n", "expected 'JASC-PAL', the first line of a JASC "
+                                       "palette, got 'GIMP Palette', which begins a GIMP "
+                                       "palette: name the file .gpl"),
+    ("p.hex", "JASC-PAL\n0100\n1\n0 0 0\n", "expected a hex colour 'rrggbb' or 'rrggbbaa', "
+                                             "got 'JASC-PAL', which begins a JASC palette: "
+                                             "name the file .pal"),
+    ("p.txt", "GIMP Palette\n0 0 0\n", "got 'GIMP Palette', which begins a GIMP palette: "
+                                       "name the file .gpl"),
+])
+def test_a_palette_of_another_format_says_which_and_its_extension(tmp_path, monkeypatch, name,
+                                                                   text, expected):
+    # Was "p.gpl: not a GIMP palette (first line should be 'GIMP Palette')", naming neither
+    # the line nor what it held; a .pal file said what it held, a .hex or .txt file not which
+    # format that began.
+    message = _refusal(tmp_path, monkeypatch, name, text)
+    assert message.startswith(f"{name}: line 1: ") and message.endswith(expected)
