@@ -478,6 +478,10 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
                              "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
                              "Lospec write)", path=p)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # as Notepad saves "Unicode"
+        raise ImageReadError(f"line 1: saved as UTF-16 (it begins with UTF-16's byte order "
+                             f"mark, {data[:2].hex(' ')}); expected a palette file saved as "
+                             "UTF-8", path=p)
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM

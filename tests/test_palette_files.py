@@ -251,7 +251,6 @@ def test_a_bad_line_is_counted_by_the_files_own_line_ends(tmp_path, monkeypatch,
 
 
 @pytest.mark.parametrize("data, line, byte", [
-    (b"\xff\xfeG\x00I\x00", 1, "ff"),  # UTF-16, as Windows Notepad saves "Unicode"
     (b"GIMP Palette\n255 0 0\nChannels: RGB\xe9\n", 3, "e9"),
 ])
 def test_a_gimp_palette_refuses_bytes_not_utf8_outside_names(tmp_path, data, line, byte):
@@ -769,3 +768,16 @@ def test_a_palette_of_another_format_says_which_and_its_extension(tmp_path, monk
     # format that began.
     message = _refusal(tmp_path, monkeypatch, name, text)
     assert message.startswith(f"{name}: line 1: ") and message.endswith(expected)
+
+
+@pytest.mark.parametrize("name", ["p.gpl", "p.hex", "p.json", "p.pal", "p.txt"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_palette_file_is_named_as_utf16(tmp_path, monkeypatch, name, encoding):
+    # Was "line 1: byte 0xff is not UTF-8 text", which did not say what the file was.
+    data = "GIMP Palette\r\n255 0 0\r\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    bom = "ff fe" if encoding == "utf-16" else "fe ff"
+    assert _refusal(tmp_path, monkeypatch, name, data) == (
+        f"{name}: line 1: saved as UTF-16 (it begins with UTF-16's byte order mark, {bom}); "
+        "expected a palette file saved as UTF-8")
