@@ -686,7 +686,10 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImageReadError(f"invalid JSON ({exc})", path=p) from None
+        before = _LINE_END.split(exc.doc[:exc.pos])  # lines as the other formats count
+        raise ImageReadError(f"line {len(before)}: invalid JSON ({exc.msg} at column "
+                             f"{len(before[-1]) + 1}); expected a list of colours or an "
+                             "object with 'colors'", path=p) from None
     except RecursionError:  # lists nested thousands deep
         raise ImageReadError("JSON nested too deeply; expected a list of colours or an "
                              "object with 'colors'", path=p) from None

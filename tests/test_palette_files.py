@@ -781,3 +781,13 @@ def test_a_utf16_palette_file_is_named_as_utf16(tmp_path, monkeypatch, name, enc
     assert _refusal(tmp_path, monkeypatch, name, data) == (
         f"{name}: line 1: saved as UTF-16 (it begins with UTF-16's byte order mark, {bom}); "
         "expected a palette file saved as UTF-8")
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_invalid_json_names_its_line_first_as_the_other_formats_do(tmp_path, monkeypatch, end):
+    # Was "invalid JSON (Expecting ',' delimiter: line 1 column 30 (char 29))" for a file
+    # with CR line ends, whose bad line is the fourth: Python's JSON reader counts LF only.
+    text = end.join(['{', ' "colors": [', '  "#ff0000"', '  "#0000ff"', ' ]', '}', ''])
+    assert _refusal(tmp_path, monkeypatch, "p.json", text.encode()) == (
+        "p.json: line 4: invalid JSON (Expecting ',' delimiter at column 3); expected a list "
+        "of colours or an object with 'colors'")
