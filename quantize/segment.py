@@ -600,7 +600,8 @@ def segment(
     space = check_space(space, k)
     if k is None:
         check_hierarchy_weights(w)
-    if k is None and scales != DEFAULT_TEXTURE_SCALES:
+    # The default however spelt: a float32 array of it (0.699999988...) too.
+    if k is None and np.float32(scales).tolist() != np.float32(DEFAULT_TEXTURE_SCALES).tolist():
         raise ValueError(f"texture_scales={texture_scales!r} applies to k-means clusters only "
                          "(n_clusters=K); the region hierarchy describes texture by fixed "
                          "bands, so expected the default texture_scales without them")
