@@ -191,10 +191,13 @@ def check_seed(seed: Any) -> np.random.Generator:
     if seed is None:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed={seed!r} should be an int, a numpy Generator or None, "
-            f"got {type(seed).__name__}"
-        )
+        # NumPy's seeds np.random.default_rng takes besides an int: a SeedSequence's repr
+        # is several lines, a bit generator's an address. A message is one line.
+        numpy_seed = isinstance(seed, np.random.SeedSequence | np.random.BitGenerator)
+        shown = f"{type(seed).__name__}(...)" if numpy_seed else " ".join(repr(seed).split())
+        hint = "; pass np.random.default_rng(seed), a Generator" if numpy_seed else ""
+        raise TypeError(f"seed={shown} should be an int, a numpy Generator or None, "
+                        f"got {type(seed).__name__}{hint}")
     if seed < 0:
         raise ValueError(f"seed={seed} should be >= 0")
     return np.random.default_rng(int(seed))

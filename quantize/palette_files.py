@@ -117,6 +117,32 @@ _HEX_LINE = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _PAINT_NET_LINE = re.compile(r"^([0-9a-fA-F]{8})$")
 #: The first line Paint.NET writes in a palette file (Lospec writes it without the space).
 _PAINT_NET_HEADER = "; paint.net Palette File"
+#: A line end of a text palette file: LF, CRLF or a lone CR (old Mac OS), as GIMP reads
+#: them; not the other characters Python's ``str.splitlines`` also takes (form feed, U+0085,
+#: U+2028, ...), which a colour's name may hold.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _lines(text: str) -> list[str]:
+    r"""The lines of a text palette file, split at its line ends alone (see ``_LINE_END``).
+
+    >>> _lines("GIMP Palette\r\n255 0 0 page\x0cone\r0 0 0\n")
+    ['GIMP Palette', '255 0 0 page\x0cone', '0 0 0']
+    """
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+#: The most characters of a line an error quotes: a minified JSON palette given another
+#: format's name is one line of 30 kB for 3000 colours.
+_SHOWN = 200
+
+
+def _shown(line: str) -> str:
+    """``line`` quoted for an error, cut at :data:`_SHOWN` characters, as a .json entry is."""
+    return quoted(line) if len(line) <= _SHOWN else quoted(line[:_SHOWN]) + "..."
+
 
 def _palette_format(path: Path, role: str) -> str:
     suffix = path.suffix.lower()
@@ -452,11 +478,15 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
                              "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
                              "Lospec write)", path=p)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # as Notepad saves "Unicode"
+        raise ImageReadError(f"line 1: saved as UTF-16 (it begins with UTF-16's byte order "
+                             f"mark, {data[:2].hex(' ')}); expected a palette file saved as "
+                             "UTF-8", path=p)
     try:
         text = data.decode("utf-8-sig")  # a BOM, as Windows editors write, is skipped
     except UnicodeDecodeError as exc:  # exc.object: the bytes after any BOM
         if fmt != ".gpl":
-            line = exc.object.count(b"\n", 0, exc.start) + 1
+            line = len(_LINE_END_BYTES.split(exc.object[:exc.start]))
             raise _not_utf8(line, exc.object[exc.start], p) from None
         # GIMP reads a palette's names in any encoding (as Latin-1 palettes of older tools
         # have them): the bytes that are not UTF-8 are kept for _parse_gpl, which refuses
@@ -493,11 +523,11 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
     ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
     and comments, as GIMP takes them, and refused elsewhere."""
-    lines = text.splitlines()
+    lines = _lines(text)
     if lines:
         _check_decoded(lines[0], 1, p)
-    if not lines or lines[0].strip() != "GIMP Palette":
-        raise ImageReadError("not a GIMP palette (first line should be 'GIMP Palette')", path=p)
+    if not lines or lines[0].strip() != _FIRST_LINES[".gpl"]:
+        raise _wrong_first_line(lines[0] if lines else "", ".gpl", p)
     colors: list[list[int]] = []
     n_values = 3
     for number, line in enumerate(lines[1:], start=2):
@@ -514,9 +544,44 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             _check_decoded(" ".join(body.split()[:n_values]), number, p)
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
-                                 f"0..255, got {quoted(body)}", path=p)
+                                 f"0..255, got {_shown(body)}", path=p)
         colors.append(values)
     return colors
+
+
+#: The first line of a palette format that has one (Paint.NET's is a comment, which a
+#: .txt file may leave out), and what that format is called.
+_FIRST_LINES = {".gpl": "GIMP Palette", ".pal": "JASC-PAL", ".txt": _PAINT_NET_HEADER}
+_HEADED = {".gpl": "a GIMP palette", ".pal": "a JASC palette", ".txt": "a Paint.NET palette"}
+
+
+def _wrong_first_line(line: str, fmt: str, p: Path) -> ImageReadError:
+    """The error for a ``fmt`` file whose first line is ``line``: what was expected, and
+    the extension to name it by when ``line`` begins another format.
+
+    >>> print(_wrong_first_line("JASC-PAL", ".gpl", Path("p.gpl")))
+    p.gpl: line 1: expected 'GIMP Palette', the first line of a GIMP palette, got \
+'JASC-PAL', which begins a JASC palette: name the file .pal
+    """
+    first = line.strip()
+    return ImageReadError(f"line 1: expected {_FIRST_LINES[fmt]!r}, the first line of "
+                          f"{_HEADED[fmt]}, got {_shown(first)}{_named_as(first, fmt)}",
+                          path=p)
+
+
+def _named_as(line: str, fmt: str) -> str:
+    """What an error about a bad ``line`` of a ``fmt`` file adds when that line is the first
+    line of another format (spaces and case aside, as Lospec writes Paint.NET's): which,
+    and the extension to give the file; else nothing.
+
+    >>> _named_as("GIMP Palette", ".hex"), _named_as("ff0000", ".txt")
+    (', which begins a GIMP palette: name the file .gpl', '')
+    """
+    key = line.replace(" ", "").lower()
+    for other, head in _FIRST_LINES.items():
+        if other != fmt and key == head.replace(" ", "").lower():
+            return f", which begins {_HEADED[other]}: name the file {other}"
+    return ""
 
 
 def _levels(fields: list[str]) -> list[int]:
@@ -532,7 +597,7 @@ def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
     """The values of each colour line a ``Channels:`` header line announces (3 or 4)."""
     if value.upper() not in ("RGB", "RGBA"):
         raise ImageReadError(f"line {number}: expected 'Channels: RGB' or 'Channels: RGBA', "
-                             f"got 'Channels: {value}'", path=p)
+                             f"got {_shown('Channels: ' + value)}", path=p)
     if after_colors:
         raise ImageReadError(f"line {number}: 'Channels: {value}' should come before the "
                              "first colour", path=p)
@@ -542,16 +607,15 @@ def _gpl_channels(value: str, after_colors: bool, number: int, p: Path) -> int:
 def _parse_pal(text: str, p: Path) -> list[list[int]]:
     """JASC lines ``JASC-PAL``, ``0100``, the count, then ``R G B`` (or ``R G B A``, as
     Aseprite writes alpha) per colour; blank lines are skipped."""
-    lines = text.splitlines()
-    if lines[0].strip() != "JASC-PAL":
-        raise ImageReadError(f"not a JASC palette (first line should be 'JASC-PAL', got "
-                             f"{lines[0].strip()!r})", path=p)
+    lines = _lines(text)
+    if lines[0].strip() != _FIRST_LINES[".pal"]:
+        raise _wrong_first_line(lines[0], ".pal", p)
     version = lines[1].strip() if len(lines) > 1 else ""
     if version != "0100":
-        raise ImageReadError(f"line 2: expected the version '0100', got {version!r}", path=p)
+        raise ImageReadError(f"line 2: expected the version '0100', got {_shown(version)}", path=p)
     count = lines[2].strip() if len(lines) > 2 else ""
     if not (count.isascii() and count.isdigit() and int(count) > 0):
-        raise ImageReadError(f"line 3: expected the number of colours, got {count!r}", path=p)
+        raise ImageReadError(f"line 3: expected the number of colours, got {_shown(count)}", path=p)
     colors = []
     for number, line in enumerate(lines[3:], start=4):
         body = line.strip()
@@ -560,7 +624,7 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
         values = _levels(body.split())
         if len(values) not in (3, 4):
             raise ImageReadError(f"line {number}: expected 'R G B' or 'R G B A' with values "
-                                 f"0..255, got {body!r}", path=p)
+                                 f"0..255, got {_shown(body)}", path=p)
         colors.append(values)
     if len(colors) != int(count):
         held = "1 colour" if len(colors) == 1 else f"{len(colors)} colours"
@@ -622,7 +686,10 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImageReadError(f"invalid JSON ({exc})", path=p) from None
+        before = _LINE_END.split(exc.doc[:exc.pos])  # lines as the other formats count
+        raise ImageReadError(f"line {len(before)}: invalid JSON ({exc.msg} at column "
+                             f"{len(before[-1]) + 1}); expected a list of colours or an "
+                             "object with 'colors'", path=p) from None
     except RecursionError:  # lists nested thousands deep
         raise ImageReadError("JSON nested too deeply; expected a list of colours or an "
                              "object with 'colors'", path=p) from None
@@ -652,11 +719,12 @@ def _json_entry(entry: object, i: int, p: Path) -> list[int]:
 
 
 def _json_shown(entry: object) -> str:
-    """``entry`` as JSON text, as the file has it (not Python's repr), cut at 200 characters."""
+    """``entry`` as JSON text, as the file has it (not Python's repr), cut at :data:`_SHOWN`
+    characters."""
     import json
 
     text = json.dumps(entry, ensure_ascii=False)
-    return text if len(text) <= 200 else text[:200] + "..."
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 def _is_level(v: object) -> bool:
@@ -668,7 +736,7 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
     Paint.NET palette, whose lines read as ``rrggbbaa`` would give each entry's alpha
     as its red, is refused by its header."""
     colors = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         body = line.strip()
         if body.replace(" ", "").lower() == _PAINT_NET_HEADER.replace(" ", "").lower():
             raise ImageReadError(f"line {number}: a Paint.NET palette, whose colours are "
@@ -679,7 +747,8 @@ def _parse_hex(text: str, p: Path) -> list[list[int]]:
         match = _HEX_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a hex colour 'rrggbb' or "
-                                 f"'rrggbbaa', got {body!r}", path=p)
+                                 f"'rrggbbaa', got {_shown(body)}{_named_as(body, '.hex')}",
+                                 path=p)
         colors.append(list(bytes.fromhex(match.group(1))))
     _warn_if_paint_net(colors, p)
     return colors
@@ -704,14 +773,15 @@ def _parse_paint_net(text: str, p: Path) -> list[list[int]]:
     """Paint.NET's lines ``aarrggbb``; ``;`` starts a comment (a whole line, or after a
     colour). An entry of alpha 255 is given as ``[r, g, b]``, others as ``[r, g, b, a]``."""
     colors = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         body = line.split(";", 1)[0].strip()
         if not body:
             continue
         match = _PAINT_NET_LINE.match(body)
         if match is None:
             raise ImageReadError(f"line {number}: expected a Paint.NET colour 'aarrggbb' (8 "
-                                 f"hex digits, alpha first), got {body!r}", path=p)
+                                 f"hex digits, alpha first), got {_shown(body)}"
+                                 f"{_named_as(body, '.txt')}", path=p)
         a, r, g, b = bytes.fromhex(match.group(1))
         colors.append([r, g, b] if a == 255 else [r, g, b, a])
     return colors

@@ -53,7 +53,8 @@ def test_json_palette_holds_hex_rgb_and_share(tmp_path):
 @pytest.mark.parametrize("name, text, match", [
     ("bad.hex", "ff0000\nnot-a-colour\n", "line 2: expected a hex colour"),
     ("bad.gpl", "GIMP Palette\n1 2\n", "line 2: expected 'R G B"),
-    ("bad.gpl", "JASC-PAL\n", "not a GIMP palette"),
+    ("bad.gpl", "Gimp Palette\n", "line 1: expected 'GIMP Palette', the first line of a GIMP "
+                                   "palette, got 'Gimp Palette'$"),
     ("bad.json", "{", "invalid JSON"),
     ("empty.hex", "; comments only\n", "holds no colours"),
 ])
@@ -202,6 +203,7 @@ def test_json_the_parser_cannot_take_is_a_named_read_error(tmp_path, monkeypatch
 @pytest.mark.parametrize("data, line", [
     (b"GIMP Palette\nName: x\n255 0 2\xe95 red\n", 3),  # Latin-1 in a colour value
     (b"\xef\xbb\xbf" + b"ff0000\n" * 3000 + b"\x80\n", 3001),  # past the first 8 KiB read
+    (b"ff0000\r00ff00\r\x80\r", 3),  # lone CR line ends (old Mac OS): was line 1
 ])
 def test_a_palette_file_that_is_not_utf8_names_its_line(tmp_path, monkeypatch, data, line):
     # Was "cannot read palette file ('utf-8' codec can't decode byte 0xe9 in position
@@ -225,8 +227,30 @@ def test_a_gimp_palette_takes_names_and_comments_that_are_not_utf8(tmp_path):
     assert read_palette(path).tolist() == [[255, 0, 0], [0, 0, 255]]
 
 
+@pytest.mark.parametrize("name", ["page\fbreak", "red\u2028dark", "next\x85line", "group\x1dsep"])
+def test_a_gimp_palette_name_may_hold_what_python_alone_takes_as_a_line_end(tmp_path, name):
+    """GIMP ends a line at LF, CRLF or CR only. str.splitlines also ended it at a form feed,
+    U+2028, U+0085, ...: the rest of the name was read as a colour line and refused
+    ("line 4: expected 'R G B [name]' ..., got 'dark'", of a file of three lines)."""
+    path = tmp_path / "p.gpl"
+    path.write_bytes(f"GIMP Palette\r\nName: {name}\r\n255 0 0 {name}\r\n0 0 255\r\n"
+                     .encode())
+    assert read_palette(path).tolist() == [[255, 0, 0], [0, 0, 255]]
+
+
+@pytest.mark.parametrize("suffix, text, line, bad", [
+    (".hex", "ff0000\x0c\n00ff00\nzz\n", 3, "zz"),
+    (".txt", "; paint.net Palette File\u2028x\rFFFF0000\rzz\r", 3, "zz"),
+    (".pal", "JASC-PAL\r\n0100\r\n2\r\n1 2 3\x0b\r\n1 2\r\n", 5, "1 2"),
+])
+def test_a_bad_line_is_counted_by_the_files_own_line_ends(tmp_path, monkeypatch, suffix, text,
+                                                          line, bad):
+    message = _refusal(tmp_path, monkeypatch, "p" + suffix, text.encode())
+    assert message.startswith(f"p{suffix}: line {line}: expected")
+    assert message.endswith(f"got {bad!r}")
+
+
 @pytest.mark.parametrize("data, line, byte", [
-    (b"\xff\xfeG\x00I\x00", 1, "ff"),  # UTF-16, as Windows Notepad saves "Unicode"
     (b"GIMP Palette\n255 0 0\nChannels: RGB\xe9\n", 3, "e9"),
 ])
 def test_a_gimp_palette_refuses_bytes_not_utf8_outside_names(tmp_path, data, line, byte):
@@ -530,8 +554,8 @@ def test_jasc_pal_file_text_and_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"GIMP Palette\n", "not a JASC palette (first line should be 'JASC-PAL', got "
-                        "'GIMP Palette')"),
+    (b"JASC\r\n0100\r\n", "line 1: expected 'JASC-PAL', the first line of a JASC palette, "
+                          "got 'JASC'"),
     (b"JASC-PAL\r\n0200\r\n1\r\n0 0 0\r\n", "line 2: expected the version '0100', got '0200'"),
     (b"JASC-PAL\r\n0100\r\n", "line 3: expected the number of colours, got ''"),
     (b"JASC-PAL\r\n0100\r\n2\r\n0 0 0\r\n0 0 256\r\n", "line 5: expected 'R G B' or "
@@ -705,3 +729,65 @@ def test_a_palette_name_that_is_not_a_str_is_refused(tmp_path, name):
     assert str(info.value) == (f"name={name!r} should be a str, the palette's name, got "
                                f"{type(name).__name__}")
     assert not (tmp_path / "p.gpl").exists()
+
+
+@pytest.mark.parametrize("name, text", [
+    ("p.hex", "[" + ",".join(['"#c81e1e"'] * 3000) + "]\n"),  # a minified .json named .hex
+    ("p.gpl", "GIMP Palette\n" + "200 x " * 3000 + "\n"),
+    ("p.pal", "JASC-PAL\n0100\n1\n" + "200 30 " * 3000 + "\n"),
+    ("p.txt", "FF" * 15000 + "\n"),
+])
+def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, name, text):
+    # The whole line was quoted: an error of 30 kB, as one line on the terminal.
+    message = _refusal(tmp_path, monkeypatch, name, text)
+    quote = message[message.index(", got ") + 6:]
+    assert len(quote) == 2 + 200 + 3 and quote.endswith("'...")
+    assert quote[1:-4] == text.splitlines()[-1].strip()[:200]
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("p.gpl", "JASC-PAL\n0100\n1\n0 0 0\n", "expected 'GIMP Palette', the first line of a "
+                                             "GIMP palette, got 'JASC-PAL', which begins a "
+                                             "JASC palette: name the file .pal"),
+    ("p.gpl", "; Paint.NET Palette File\nFF000000\n", "got '; Paint.NET Palette File', which "
+                                                     "begins a Paint.NET palette: name the "
+                                                     "file .txt"),
+    ("p.pal", "GIMP Palette\n0 0 0\n", "expected 'JASC-PAL', the first line of a JASC "
+                                       "palette, got 'GIMP Palette', which begins a GIMP "
+                                       "palette: name the file .gpl"),
+    ("p.hex", "JASC-PAL\n0100\n1\n0 0 0\n", "expected a hex colour 'rrggbb' or 'rrggbbaa', "
+                                             "got 'JASC-PAL', which begins a JASC palette: "
+                                             "name the file .pal"),
+    ("p.txt", "GIMP Palette\n0 0 0\n", "got 'GIMP Palette', which begins a GIMP palette: "
+                                       "name the file .gpl"),
+])
+def test_a_palette_of_another_format_says_which_and_its_extension(tmp_path, monkeypatch, name,
+                                                                   text, expected):
+    # Was "p.gpl: not a GIMP palette (first line should be 'GIMP Palette')", naming neither
+    # the line nor what it held; a .pal file said what it held, a .hex or .txt file not which
+    # format that began.
+    message = _refusal(tmp_path, monkeypatch, name, text)
+    assert message.startswith(f"{name}: line 1: ") and message.endswith(expected)
+
+
+@pytest.mark.parametrize("name", ["p.gpl", "p.hex", "p.json", "p.pal", "p.txt"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_palette_file_is_named_as_utf16(tmp_path, monkeypatch, name, encoding):
+    # Was "line 1: byte 0xff is not UTF-8 text", which did not say what the file was.
+    data = "GIMP Palette\r\n255 0 0\r\n".encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    bom = "ff fe" if encoding == "utf-16" else "fe ff"
+    assert _refusal(tmp_path, monkeypatch, name, data) == (
+        f"{name}: line 1: saved as UTF-16 (it begins with UTF-16's byte order mark, {bom}); "
+        "expected a palette file saved as UTF-8")
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_invalid_json_names_its_line_first_as_the_other_formats_do(tmp_path, monkeypatch, end):
+    # Was "invalid JSON (Expecting ',' delimiter: line 1 column 30 (char 29))" for a file
+    # with CR line ends, whose bad line is the fourth: Python's JSON reader counts LF only.
+    text = end.join(['{', ' "colors": [', '  "#ff0000"', '  "#0000ff"', ' ]', '}', ''])
+    assert _refusal(tmp_path, monkeypatch, "p.json", text.encode()) == (
+        "p.json: line 4: invalid JSON (Expecting ',' delimiter at column 3); expected a list "
+        "of colours or an object with 'colors'")

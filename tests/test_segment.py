@@ -529,6 +529,11 @@ def test_other_texture_scales_without_clusters_are_refused_not_ignored(rng):
         segment(img, regions=2, texture_scales=[3.0])
     # The default, however spelt, is accepted; other scales are taken with clusters.
     assert segment(img, texture_scales=[0.7, 1.4, 2.8, 5.6]).n_regions == segment(img).n_regions
+    # in float32 too, as a float32 array or its items hold it: was refused as other scales
+    for default in (np.array([0.7, 1.4, 2.8, 5.6], np.float32), [np.float32(0.7), 1.4, 2.8, 5.6]):
+        assert np.array_equal(segment(img, texture_scales=default).labels, segment(img).labels)
+    with pytest.raises(ValueError, match=r"^texture_scales=\(0\.7, 1\.4, 2\.8, 5\.61\) applies"):
+        segment(img, texture_scales=(0.7, 1.4, 2.8, 5.61))
     assert segment(img, 4, texture_scales=(1.0, 2.0), seed=0).n_regions >= 1
 
 

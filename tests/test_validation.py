@@ -95,6 +95,18 @@ def test_check_seed_passes_a_generator_through_and_repeats_an_int():
         check_seed(1.5)
 
 
+@pytest.mark.parametrize("seed", [np.random.SeedSequence(5), np.random.PCG64(5)])
+def test_check_seed_refuses_numpys_other_seeds_in_one_line_saying_how_to_pass_them(seed):
+    # A SeedSequence was shown by its repr, a message of three lines; a bit generator by
+    # its address, and neither said what would do.
+    name = type(seed).__name__
+    with pytest.raises(TypeError) as info:
+        check_seed(seed)
+    assert str(info.value) == (f"seed={name}(...) should be an int, a numpy Generator or None, "
+                               f"got {name}; pass np.random.default_rng(seed), a Generator")
+    assert isinstance(check_seed(np.random.default_rng(seed)), np.random.Generator)
+
+
 def test_check_data_copies_unless_told_not_to():
     X = np.arange(6, dtype=np.float32).reshape(3, 2)
     copied = check_data(X)

@@ -115,9 +115,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     ------
     ValueError, TypeError
         For a bad parameter or image.
-    QualityError
+    quantize.errors.QualityError
         If ``quality`` cannot be reached within ``n_colors`` colours (256 when not
-        given: the message then says to allow more with ``n_colors``).
+        given: the message then says to allow more with ``n_colors``); a
+        ValueError, so ``except ValueError`` catches it too.
 
     Warns
     -----
