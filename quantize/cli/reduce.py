@@ -482,6 +482,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     refused first (:func:`_check_no_output_is_its_input`).
     """
     _check_no_output_is_its_input(files, options["palette_out"])
+    _check_palette_in_kept(options["palette_in"], options["palette_out"])
     if len(files) < 2:
         return
     given = [f.input for f in files if f.input != STDIO]
@@ -538,6 +539,18 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _check_palette_in_kept(palette_in: Any, palette_out: str | None) -> None:
+    """Refuse, before any work, a ``--palette-out`` that is the ``--palette-in`` file, the
+    palette mapped onto, as the job would (exit 1, after the image was read and reduced):
+    a usage error, as an output that is its own input is."""
+    if (palette_in is None or palette_out is None or not isinstance(palette_in, str | Path)
+            or not same_file(palette_out, palette_in)):
+        return
+    fail(f"{palette_out}: is the file of --palette-in={quoted(str(palette_in))}, the palette "
+         "mapped onto, which is never overwritten (not even with --force); write the palette "
+         "to another file", USAGE_ERROR)
 
 
 def _as_input(output: str, source: str, verb: str = ",") -> str | None:
