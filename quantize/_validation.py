@@ -165,13 +165,17 @@ def check_palette(palette: Any, name: str = "palette") -> np.ndarray:
 
 def check_color(color: Any, name: str) -> tuple[int, int, int]:
     """``color`` as an ``(r, g, b)`` tuple of ints 0..255, or raise naming ``name`` and the
-    whole value (not the one component at fault: ``color=0.5`` named no colour given).
+    whole value (not the one component at fault: ``color=0.5`` named no colour given). A
+    string is read as the command line reads a colour (:func:`color_from_text`).
 
-    >>> check_color((0, 128, 255), "color")
-    (0, 128, 255)
+    >>> check_color((0, 128, 255), "color"), check_color("cyan", "color")
+    ((0, 128, 255), (0, 255, 255))
     """
-    expected = f"{name}={color!r} should be (r, g, b), three integers from 0 to 255"
-    if isinstance(color, str) or not isinstance(color, Sequence | np.ndarray):
+    if isinstance(color, str):
+        return color_from_text(color, name)
+    expected = (f"{name}={color!r} should be (r, g, b), three integers from 0 to 255, or a "
+                "colour name or #rrggbb")
+    if not isinstance(color, Sequence | np.ndarray):
         raise TypeError(expected)
     if np.ndim(color) != 1 or len(color) != 3:  # (a 0-d array has no len())
         raise ValueError(expected)
@@ -181,6 +185,27 @@ def check_color(color: Any, name: str) -> tuple[int, int, int]:
     if not all(0 <= v <= 255 for v in color):
         raise ValueError(expected)
     r, g, b = (int(v) for v in color)
+    return r, g, b
+
+
+def color_from_text(text: str, name: str) -> tuple[int, int, int]:
+    """``text`` as ``(r, g, b)``: a colour name Pillow knows (the CSS names, in any case),
+    ``#rrggbb`` or ``#rgb``, or another form :func:`PIL.ImageColor.getrgb` reads, but
+    without alpha, which an overlay cannot draw; else a ValueError naming ``name``.
+
+    >>> color_from_text("Cyan", "color"), color_from_text("#ff8000", "color")
+    ((0, 255, 255), (255, 128, 0))
+    """
+    from PIL import ImageColor
+
+    try:
+        rgb = ImageColor.getrgb(text)
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
+        raise ValueError(f"{name}={text!r} is not valid; expected a colour name (red, cyan, "
+                         "yellow, ...) or #rrggbb")
+    r, g, b = rgb
     return r, g, b
 
 

@@ -431,10 +431,11 @@ class SegmentResult(ReadOnlyArrays):
         rounded as in :meth:`SegmentResult.mean_color_image`, which is ``mean_colors()[labels]``."""
         return _regions.mean_color_table(self._region_sums())
 
-    def overlay(self, color: tuple[int, int, int] = (255, 0, 0)) -> np.ndarray:
+    def overlay(self, color: tuple[int, int, int] | str = (255, 0, 0)) -> np.ndarray:
         """``(H, W, 3)`` uint8 copy of the photo with the borders drawn in ``color``.
 
-        ``color`` is ``(r, g, b)``, three integers 0..255; anything else raises
+        ``color`` is ``(r, g, b)``, three integers 0..255, or, as ``--overlay-color``
+        takes it, a colour name (``"cyan"``) or ``"#rrggbb"``; anything else raises
         ``TypeError`` or ``ValueError`` naming it.
         """
         return _regions.draw_overlay(self.image, self.boundaries(), check_color(color, "color"))

@@ -81,7 +81,7 @@ def segment_file(
     force: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     edges: bool = False,
-    overlay_color: tuple[int, int, int] = OVERLAY_COLOR,
+    overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR,
     input_name: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Segment an image file and write the results into ``outdir``.
@@ -134,8 +134,9 @@ def segment_file(
         Refuse larger images (see :func:`quantize.io.load_image`).
     edges : bool, default False
         Also write ``edges.png``.
-    overlay_color : (r, g, b), default (255, 0, 0)
-        The colour of the borders in ``overlay.png``, three integers 0..255: red borders
+    overlay_color : (r, g, b) or str, default (255, 0, 0)
+        The colour of the borders in ``overlay.png``, three integers 0..255 (or a colour
+        name or ``#rrggbb``, as ``--overlay-color`` takes it): red borders
         vanish on a red subject. It shapes ``overlay.png`` alone, and is not recorded.
     input_name : path, optional
         What the record and ``segments.json`` call the input, when ``input`` is a
@@ -319,7 +320,8 @@ def check_segment_options(*, n_clusters: int | None = None, regions: int | None 
                           min_region: int | None = None, seed: Seed = None,
                           force: bool = False, max_pixels: int | None = DEFAULT_MAX_PIXELS,
                           edges: bool = False,
-                          overlay_color: tuple[int, int, int] = OVERLAY_COLOR) -> dict[str, Any]:
+                          overlay_color: tuple[int, int, int] | str = OVERLAY_COLOR
+                          ) -> dict[str, Any]:
     """Validate the keyword options of :func:`segment_file` and fill in their defaults.
 
     For drivers (batch runs) that check options once, before any file is read,

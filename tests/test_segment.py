@@ -362,15 +362,19 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
 @pytest.mark.parametrize(("color", "error", "match"), [
     # the component at fault was named as the colour: "color=0.5 should be an integer"
     ((0.5, 0, 0), TypeError, r"^color=\(0.5, 0, 0\) should be \(r, g, b\), three integers "
-                             r"from 0 to 255, got a float \(0.5\)$"),
+                             r"from 0 to 255, or a colour name or #rrggbb, got a float \(0.5\)$"),
     ((255, True, 0), TypeError, r"^color=\(255, True, 0\) should be \(r, g, b\), three "
-                                r"integers from 0 to 255, got a bool \(True\)$"),
+                                r"integers from 0 to 255, or a colour name or #rrggbb, got a bool "
+                                r"\(True\)$"),
     ((300, 0, 0), ValueError, r"^color=\(300, 0, 0\) should be \(r, g, b\), three integers "
-                              r"from 0 to 255$"),
+                              r"from 0 to 255, or a colour name or #rrggbb$"),
     ((0, 0, -1), ValueError, r"^color=\(0, 0, -1\) should be \(r, g, b\), three integers "
-                             r"from 0 to 255$"),
+                             r"from 0 to 255, or a colour name or #rrggbb$"),
     ((0, 255, 0, 128), ValueError, r"^color=\(0, 255, 0, 128\) should be \(r, g, b\), three"),
-    ("red", TypeError, r"^color='red' should be \(r, g, b\), three integers from 0 to 255$"),
+    # a string is read as the command line reads --overlay-color
+    ("rouge", ValueError, r"^color='rouge' is not valid; expected a colour name \(red, cyan, "
+                          r"yellow, \.\.\.\) or #rrggbb$"),
+    ("#00ff0080", ValueError, r"^color='#00ff0080' is not valid"),  # alpha it cannot draw
     # a 0-d array was "len() of unsized object"
     (np.array(255), ValueError, r"^color=array\(255\) should be \(r, g, b\), three integers"),
     (np.array([[255, 0, 0]]), ValueError, r"^color=array\(\[\[255,   0,   0\]\]\) should be"),
@@ -379,6 +383,13 @@ def test_overlay_refuses_a_colour_it_cannot_draw(color, error, match):
     result = segment(step_image((8, 8), column=3), regions=2)
     with pytest.raises(error, match=match):
         result.overlay(color)
+
+
+def test_overlay_takes_a_colour_name_or_hex_as_the_command_line_does():
+    result = segment(step_image((8, 8), column=3), regions=2)
+    cyan = result.overlay((0, 255, 255))
+    for name in ("cyan", "Cyan", "#00ffff", "#0ff"):
+        np.testing.assert_array_equal(result.overlay(name), cyan)
 
 
 def test_region_stats(rng):

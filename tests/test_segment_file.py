@@ -110,9 +110,17 @@ def test_overlay_color_is_checked_before_any_work_and_left_out_of_the_settings_a
     api = segment(read(photo_path), 3, seed=1)
     np.testing.assert_array_equal(read(out / "overlay.png"), api.overlay((0, 0, 255)))
     assert "overlay_color" not in record
-    with pytest.raises(TypeError, match=r"^overlay_color='blue' should be \(r, g, b\), three "
-                                        r"integers from 0 to 255$"):
-        segment_file(photo_path, tmp_path / "bad", overlay_color="blue")
+    # a colour name or #rrggbb, as the command line takes it
+    named = segment_file(photo_path, tmp_path / "named", n_clusters=3, seed=1,
+                         overlay_color="Blue")
+    assert (tmp_path / "named" / "overlay.png").read_bytes() == (out / "overlay.png").read_bytes()
+    assert named["n_regions"] == record["n_regions"]
+    with pytest.raises(ValueError, match=r"^overlay_color='bleu' is not valid; expected a "
+                                         r"colour name \(red, cyan, yellow, \.\.\.\) or #rrggbb$"):
+        segment_file(photo_path, tmp_path / "bad", overlay_color="bleu")
+    with pytest.raises(TypeError, match=r"^overlay_color=0\.5 should be \(r, g, b\), three "
+                                        r"integers from 0 to 255, or a colour name or #rrggbb$"):
+        segment_file(photo_path, tmp_path / "bad", overlay_color=0.5)
     with pytest.raises(ValueError, match=r"^overlay_color=\(0, 0, 256\) should be \(r, g, b\)"):
         segment_file(photo_path, tmp_path / "bad", overlay_color=(0, 0, 256))
     assert not (tmp_path / "bad").exists()

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._validation import color_from_text
 from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
 from ..names import folded_name, output_stem, printable_data, quoted, same_file
@@ -401,9 +402,8 @@ def _weight(pair: str) -> tuple[str, float | None]:
 
 
 def parse_color(text: str) -> tuple[int, int, int]:
-    """``--overlay-color``'s COLOUR as ``(r, g, b)``: a colour name Pillow knows (the CSS
-    names, in any case), ``#rrggbb`` or ``#rgb``, or another form Pillow's
-    :func:`PIL.ImageColor.getrgb` reads, but without alpha, which the overlay cannot draw.
+    """``--overlay-color``'s COLOUR as ``(r, g, b)`` (:func:`~quantize._validation.color_from_text`:
+    a colour name, ``#rrggbb`` or ``#rgb``, no alpha).
 
     >>> parse_color("Cyan"), parse_color("#ff8000")
     ((0, 255, 255), (255, 128, 0))
@@ -413,14 +413,4 @@ def parse_color(text: str) -> tuple[int, int, int]:
     ValueError
         If ``text`` is no such colour.
     """
-    from PIL import ImageColor
-
-    try:
-        rgb = ImageColor.getrgb(text)
-    except ValueError:
-        rgb = ()
-    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
-        raise ValueError(f"--overlay-color={text!r} is not valid; expected a colour name "
-                         "(red, cyan, yellow, ...) or #rrggbb")
-    r, g, b = rgb
-    return r, g, b
+    return color_from_text(text, "--overlay-color")
