@@ -1816,6 +1816,24 @@ def test_a_file_put_where_a_killed_run_was_to_write_is_left_alone_and_said(tmp_p
     assert (again.exit_code, again.stderr) == (0, "")
 
 
+def test_remove_orphans_with_every_input_gone_says_why_nothing_is_removed(tmp_path):
+    # It was refused as "INPUT_DIR is empty" alone, the outputs kept without a word of why.
+    src, out = _noise_folder(tmp_path / "in", "a.png"), tmp_path / "out"
+    assert _cli(src, "-o", out, "-k", "2", "-q").exit_code == 0
+    (src / "a.png").unlink()
+    result = _cli(src, "-o", out, "-k", "2", "--remove-orphans")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"quantize: error: INPUT_DIR={str(src)!r} is empty; expected a folder of images; "
+        "--remove-orphans removes nothing when no input is found (a folder emptied by "
+        "mistake, or not mounted, would take every output with it): delete the outputs "
+        "yourself if they are to go\n")
+    assert (out / "a.png").exists()
+    plain = _cli(src, "-o", out, "-k", "2")  # without the option, no word of it
+    assert plain.stderr == f"quantize: error: INPUT_DIR={str(src)!r} is empty; expected a " \
+                           "folder of images\n"
+
+
 def test_ctrl_c_gives_the_files_not_reached_a_row_on_the_html_page(tmp_path, monkeypatch):
     # the page's summary counted them, but they had no row: which files were left unsaid
     from .report_support import file_rows, parse

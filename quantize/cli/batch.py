@@ -69,6 +69,11 @@ _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--sh
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
 INTERRUPTED = ExitCode.INTERRUPTED
+#: Added to the error of a batch that found no input, with --remove-orphans and outputs on
+#: record: why they are not removed, and how to remove them.
+_NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
+                        "emptied by mistake, or not mounted, would take every output with "
+                        "it): delete the outputs yourself if they are to go")
 
 
 _EPILOG = """\b
@@ -293,7 +298,9 @@ def batch(
                         lib.check_report_not_an_input(target, name, input_dir, output_dir,
                                                       recursive=recursive, pattern=glob)
             if not plan.total:
-                fail(_nothing_matched(input_dir, output_dir, recursive, glob), USAGE_ERROR)
+                fail(_nothing_matched(input_dir, output_dir, recursive, glob)
+                     + (_NO_INPUT_NO_REMOVAL if remove_orphans and plan.unclaimed else ""),
+                     USAGE_ERROR)
             if remove_orphans and plan.unclaimed:
                 plan = _remove_orphans(plan, show)
             else:  # once: a rerun finding them so again does not repeat it
