@@ -80,6 +80,16 @@ _SEED_SAMPLE_MIN = 8192
 # twice as many each time it finds too many.
 _BALL_ROW_COST = 16
 _BALL_PROBE = 16
+# Restarts on few rows (plusplus_runs): the squared distances between all rows
+# are worked out once, in a table, and each k-means++ step looks its candidates'
+# rows up there, when the rows are at most _TABLE_MAX_ROWS and at most half the
+# candidate rows the steps would compare with all rows. On 60 Adwaita 48 x 48
+# icons (750-820 distinct colours) at k = 256 the fit took 38 % less CPU time
+# (39.5 -> 24.4 ms an icon); on rows subsampled from BSDS500 train photos the
+# table broke even at about 1,000 rows for 4 runs at k = 64 (1,512 candidate
+# rows) and 2,000 for 3 at k = 256 (5,355), and took 1.3-2.9 times as long as
+# the steps past them (medians of 10 photos).
+_TABLE_MAX_ROWS = 1536
 # The mini-batch phase runs only on data with more than this many batches.
 _MINI_BATCH_MIN_BATCHES = 32
 # Settling: Lloyd passes on a weighted sample of this many rows when the data
@@ -415,12 +425,16 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     Each run draws what it would draw alone; the candidates of all runs are
     compared with the rows in one product per step, and the copies of their
     new centres are found in one call for all runs. A run whose points run
-    out of distinct positions gets None and draws no more.
+    out of distinct positions gets None and draws no more. On few rows
+    (:func:`_uses_table`) the candidates' distances are looked up in a table of
+    all rows instead (:func:`_plusplus_runs_table`).
     """
     n_trials = 2 + int(math.log(k))
     x_sq = np.einsum("ij,ij->i", X, X)
     cdf = np.cumsum(w)
     first = [int(_draw_weighted(cdf, 1, rng)[0]) for rng in rngs]
+    if _uses_table(X.shape[0], k, len(rngs), n_trials):
+        return _plusplus_runs_table(X, x_sq, k, w, rngs, first)
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
     closest = sq_dist_from(X[first], X, x_sq)  # (r, n) float32
@@ -444,6 +458,57 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         potential[alive] = potentials[at, best]
         for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
             potential[run] = closest[run] @ w
+    done = np.zeros(len(rngs), dtype=bool)
+    done[alive] = True
+    return [indices[run] if done[run] else None for run in range(len(rngs))]
+
+
+def _uses_table(n: int, k: int, n_runs: int, n_trials: int) -> bool:
+    """Whether :func:`plusplus_runs` of ``n_runs`` runs, comparing ``n_trials`` candidates
+    a step, looks the distances up in a table of all ``n`` rows.
+
+    >>> _uses_table(600, 64, 4, 6), _uses_table(600, 16, 8, 4), _uses_table(2000, 256, 3, 7)
+    (True, False, False)
+    """
+    return n <= _TABLE_MAX_ROWS and 2 * n <= n_runs * (k - 1) * n_trials
+
+
+def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
+                         rngs: list[np.random.Generator], first: list[int],
+                         ) -> list[np.ndarray | None]:
+    """:func:`plusplus_runs` on few rows: each step looks its candidates' rows up in the
+    table of all squared distances between rows, built once with copies at exactly 0.
+
+    The runs draw what they would draw alone (each its own Generator, each candidate
+    the row at which its cumulative weighted distance passes the draw) and choose as
+    they would, up to float32 rounding of the products that fill the table.
+    """
+    n_trials = 2 + int(math.log(k))
+    n = X.shape[0]
+    table = sq_dist_from(X, X, x_sq)  # (n, n) float32
+    row, col = np.nonzero(table <= _residue_bound(X, x_sq))
+    copy = (X[row] == X[col]).all(axis=1)
+    table[row[copy], col[copy]] = 0.0
+    indices = np.empty((len(rngs), k), dtype=np.intp)
+    indices[:, 0] = first
+    closest = table[first]  # (r, n), a copy
+    potential = closest @ w
+    alive = np.arange(len(rngs))
+    for step in range(1, k):
+        alive = alive[potential[alive] > 0.0]
+        if alive.size == 0:
+            break
+        cdf = np.cumsum(w * closest[alive], axis=1)  # (a, n)
+        u = np.stack([rngs[run].random(n_trials) for run in alive]) * cdf[:, -1:]
+        candidates = np.minimum((cdf[:, None, :] <= u[:, :, None]).sum(axis=2), n - 1)
+        cand_d = table[candidates.ravel()].reshape(alive.size, n_trials, n)
+        np.minimum(cand_d, closest[alive][:, None, :], out=cand_d)
+        potentials = cand_d @ w  # (a, trials), float64
+        best = np.argmin(potentials, axis=1)
+        at = np.arange(alive.size)
+        indices[alive, step] = candidates[at, best]
+        closest[alive] = cand_d[at, best]
+        potential[alive] = potentials[at, best]
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
     return [indices[run] if done[run] else None for run in range(len(rngs))]
