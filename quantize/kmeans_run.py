@@ -83,13 +83,14 @@ _BALL_PROBE = 16
 # Restarts on few rows (plusplus_runs): the squared distances between all rows
 # are worked out once, in a table, and each k-means++ step looks its candidates'
 # rows up there, when the rows are at most _TABLE_MAX_ROWS and at most half the
-# candidate rows the steps would compare with all rows. On 60 Adwaita 48 x 48
-# icons (750-820 distinct colours) at k = 256 the fit took 38 % less CPU time
-# (39.5 -> 24.4 ms an icon); on rows subsampled from BSDS500 train photos the
-# table broke even at about 1,000 rows for 4 runs at k = 64 (1,512 candidate
-# rows) and 2,000 for 3 at k = 256 (5,355), and took 1.3-2.9 times as long as
-# the steps past them (medians of 10 photos).
+# candidate rows the steps would compare with all rows, plus _TABLE_SLACK. On
+# rows subsampled from BSDS500 train photos (medians of 10 photos), the table
+# broke even at about 550 rows for 8 runs at k = 16 (480 candidate rows), 650
+# for 4 at k = 32 (620), 1,000 for 4 at k = 64 (1,512), 1,500 for 4 at k = 128
+# (3,048) and 2,100 for 3 at k = 256 (5,355); at 2,000 rows it took 0.9-5.1
+# times as long as the steps. Beyond 1,536 rows the table would weigh 19 MB.
 _TABLE_MAX_ROWS = 1536
+_TABLE_SLACK = 512
 # The mini-batch phase runs only on data with more than this many batches.
 _MINI_BATCH_MIN_BATCHES = 32
 # Settling: Lloyd passes on a weighted sample of this many rows when the data
@@ -470,7 +471,7 @@ def _uses_table(n: int, k: int, n_runs: int, n_trials: int) -> bool:
     >>> _uses_table(600, 64, 4, 6), _uses_table(600, 16, 8, 4), _uses_table(2000, 256, 3, 7)
     (True, False, False)
     """
-    return n <= _TABLE_MAX_ROWS and 2 * n <= n_runs * (k - 1) * n_trials
+    return n <= _TABLE_MAX_ROWS and 2 * n <= n_runs * (k - 1) * n_trials + _TABLE_SLACK
 
 
 def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
@@ -489,21 +490,31 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
     row, col = np.nonzero(table <= _residue_bound(X, x_sq))
     copy = (X[row] == X[col]).all(axis=1)
     table[row[copy], col[copy]] = 0.0
+    # In float64, as the potentials are summed: no conversion in every step.
+    table = table.astype(np.float64)
+    # Each run's uniform draws for all its steps at once, as it would draw them
+    # step by step; a run that stops early is wound back to draw no more.
+    states = [rng.bit_generator.state for rng in rngs]
+    draws = np.stack([rng.random((k - 1, n_trials)) for rng in rngs])
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
     closest = table[first]  # (r, n), a copy
     potential = closest @ w
     alive = np.arange(len(rngs))
+    drawn = np.zeros(len(rngs), dtype=int)
     for step in range(1, k):
         alive = alive[potential[alive] > 0.0]
         if alive.size == 0:
             break
+        drawn[alive] += 1
         cdf = np.cumsum(w * closest[alive], axis=1)  # (a, n)
-        u = np.stack([rngs[run].random(n_trials) for run in alive]) * cdf[:, -1:]
-        candidates = np.minimum((cdf[:, None, :] <= u[:, :, None]).sum(axis=2), n - 1)
+        u = draws[alive, step - 1] * cdf[:, -1:]
+        candidates = np.stack([np.searchsorted(c, v, side="right")
+                               for c, v in zip(cdf, u, strict=True)])
+        np.minimum(candidates, n - 1, out=candidates)  # (a, trials)
         cand_d = table[candidates.ravel()].reshape(alive.size, n_trials, n)
         np.minimum(cand_d, closest[alive][:, None, :], out=cand_d)
-        potentials = cand_d @ w  # (a, trials), float64
+        potentials = cand_d @ w  # (a, trials)
         best = np.argmin(potentials, axis=1)
         at = np.arange(alive.size)
         indices[alive, step] = candidates[at, best]
@@ -511,6 +522,9 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
         potential[alive] = potentials[at, best]
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
+    for run in np.flatnonzero(~done):
+        rngs[run].bit_generator.state = states[run]
+        rngs[run].random((drawn[run], n_trials))
     return [indices[run] if done[run] else None for run in range(len(rngs))]
 
 
