@@ -487,7 +487,8 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
     n_trials = 2 + int(math.log(k))
     n = X.shape[0]
     table = sq_dist_from(X, X, x_sq)  # (n, n) float32
-    row, col = np.nonzero(table <= _residue_bound(X, x_sq))
+    # (np.nonzero on the square took 1 ms on 775 rows, np.flatnonzero 0.15 ms)
+    row, col = np.divmod(np.flatnonzero(table <= _residue_bound(X, x_sq)), n)
     copy = (X[row] == X[col]).all(axis=1)
     table[row[copy], col[copy]] = 0.0
     # In float64, as the potentials are summed: no conversion in every step.
@@ -507,13 +508,14 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
         if alive.size == 0:
             break
         drawn[alive] += 1
-        cdf = np.cumsum(w * closest[alive], axis=1)  # (a, n)
+        near = closest[alive]  # (a, n)
+        cdf = np.cumsum(w * near, axis=1)
         u = draws[alive, step - 1] * cdf[:, -1:]
         candidates = np.stack([np.searchsorted(c, v, side="right")
                                for c, v in zip(cdf, u, strict=True)])
         np.minimum(candidates, n - 1, out=candidates)  # (a, trials)
         cand_d = table[candidates.ravel()].reshape(alive.size, n_trials, n)
-        np.minimum(cand_d, closest[alive][:, None, :], out=cand_d)
+        np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials)
         best = np.argmin(potentials, axis=1)
         at = np.arange(alive.size)
