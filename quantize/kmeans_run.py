@@ -423,10 +423,10 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
                   rngs: list[np.random.Generator]) -> list[np.ndarray | None]:
     """:func:`plusplus_indices` for several runs at once, one Generator each.
 
-    Each run draws what it would draw alone; the candidates of all runs are
-    compared with the rows in one product per step, and the copies of their
-    new centres are found in one call for all runs. A run whose points run
-    out of distinct positions gets None and draws no more. On few rows
+    Each run draws what it would draw alone (:class:`_RunDraws`); the
+    candidates of all runs are compared with the rows in one product per step,
+    and the copies of their new centres are found in one call for all runs. A
+    run whose points run out of distinct positions gets None and draws no more. On few rows
     (:func:`_uses_table`) the candidates' distances are looked up in a table of
     all rows instead (:func:`_plusplus_runs_table`).
     """
@@ -443,14 +443,15 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     alive = np.arange(len(rngs))
     _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
     potential = closest @ w
+    draws = _RunDraws(rngs, k, n_trials)
     for step in range(1, k):
         alive = alive[potential[alive] > 0.0]
         if alive.size == 0:
             break
-        candidates = np.stack([_draw_weighted(np.cumsum(w * closest[run]), n_trials, rngs[run])
-                               for run in alive])  # (a, trials)
+        near = closest[alive]
+        candidates = draws.candidates(alive, step, w, near)  # (a, trials)
         cand_d = sq_dist_from(X[candidates.ravel()], X, x_sq).reshape(alive.size, n_trials, -1)
-        np.minimum(cand_d, closest[alive][:, None, :], out=cand_d)
+        np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials), float64
         best = np.argmin(potentials, axis=1)
         at = np.arange(alive.size)
@@ -461,6 +462,7 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
             potential[run] = closest[run] @ w
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
+    draws.wind_back(done)
     return [indices[run] if done[run] else None for run in range(len(rngs))]
 
 
@@ -493,27 +495,18 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
     table[row[copy], col[copy]] = 0.0
     # In float64, as the potentials are summed: no conversion in every step.
     table = table.astype(np.float64)
-    # Each run's uniform draws for all its steps at once, as it would draw them
-    # step by step; a run that stops early is wound back to draw no more.
-    states = [rng.bit_generator.state for rng in rngs]
-    draws = np.stack([rng.random((k - 1, n_trials)) for rng in rngs])
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
     closest = table[first]  # (r, n), a copy
     potential = closest @ w
     alive = np.arange(len(rngs))
-    drawn = np.zeros(len(rngs), dtype=int)
+    draws = _RunDraws(rngs, k, n_trials)
     for step in range(1, k):
         alive = alive[potential[alive] > 0.0]
         if alive.size == 0:
             break
-        drawn[alive] += 1
         near = closest[alive]  # (a, n)
-        cdf = np.cumsum(w * near, axis=1)
-        u = draws[alive, step - 1] * cdf[:, -1:]
-        candidates = np.stack([np.searchsorted(c, v, side="right")
-                               for c, v in zip(cdf, u, strict=True)])
-        np.minimum(candidates, n - 1, out=candidates)  # (a, trials)
+        candidates = draws.candidates(alive, step, w, near)  # (a, trials)
         cand_d = table[candidates.ravel()].reshape(alive.size, n_trials, n)
         np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials)
@@ -524,10 +517,43 @@ def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
         potential[alive] = potentials[at, best]
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
-    for run in np.flatnonzero(~done):
-        rngs[run].bit_generator.state = states[run]
-        rngs[run].random((drawn[run], n_trials))
+    draws.wind_back(done)
     return [indices[run] if done[run] else None for run in range(len(rngs))]
+
+
+class _RunDraws:
+    """The candidates of the k-means++ steps of several runs, each drawn from its own
+    Generator as :func:`plusplus_indices` draws them.
+
+    The uniform draws of all of a run's steps are taken at once (the values it
+    would draw step by step), and each step's cumulative weighted distances of
+    all runs are summed in one call; a run that stops early is wound back to
+    what it drew step by step (:meth:`wind_back`), as a later seeding goes on
+    from its Generator.
+    """
+
+    def __init__(self, rngs: list[np.random.Generator], k: int, n_trials: int) -> None:
+        self._rngs = rngs
+        self._states = [rng.bit_generator.state for rng in rngs]
+        self._uniform = np.stack([rng.random((max(k - 1, 0), n_trials)) for rng in rngs])
+        self._drawn = np.zeros(len(rngs), dtype=int)
+
+    def candidates(self, runs: np.ndarray, step: int, w: np.ndarray,
+                   closest: np.ndarray) -> np.ndarray:
+        """Step ``step``'s candidates ``(a, trials)`` of runs ``runs``, whose rows are at
+        squared distances ``closest`` ``(a, n)`` from their centres so far."""
+        self._drawn[runs] += 1
+        cdf = np.cumsum(w * closest, axis=1)
+        u = self._uniform[runs, step - 1] * cdf[:, -1:]
+        found = np.stack([np.searchsorted(c, v, side="right")
+                          for c, v in zip(cdf, u, strict=True)])
+        return np.minimum(found, cdf.shape[1] - 1, out=found)
+
+    def wind_back(self, done: np.ndarray) -> None:
+        """Leave the Generators of the runs not ``done`` as their steps left them."""
+        for run in np.flatnonzero(~done):
+            self._rngs[run].bit_generator.state = self._states[run]
+            self._rngs[run].random((self._drawn[run], self._uniform.shape[2]))
 
 
 def _zero_at_copies_runs(closest: np.ndarray, runs: np.ndarray, chosen: np.ndarray,

@@ -101,10 +101,13 @@ def test_plusplus_runs_choose_what_each_run_would_choose_alone(rng):
     X = (rng.random((2000, 3)) * 255).astype(np.float32)
     w = rng.random(2000)
     seeds = np.random.SeedSequence(6).spawn(6)
-    together = plusplus_runs(X, 12, w, [np.random.default_rng(s) for s in seeds])
-    for s, got in zip(seeds, together, strict=True):
-        alone = plusplus_indices(X, 12, w, np.random.default_rng(s))
+    gens = [np.random.default_rng(s) for s in seeds]
+    together = plusplus_runs(X, 12, w, gens)
+    for s, got, gen in zip(seeds, together, gens, strict=True):
+        alone_gen = np.random.default_rng(s)
+        alone = plusplus_indices(X, 12, w, alone_gen)
         np.testing.assert_array_equal(got, alone)
+        assert gen.random() == alone_gen.random()  # each Generator left as alone
 
 
 def test_plusplus_runs_on_few_rows_use_one_table_and_choose_as_alone(rng, monkeypatch):
@@ -130,16 +133,18 @@ def test_plusplus_runs_on_few_rows_use_one_table_and_choose_as_alone(rng, monkey
         assert gen.random() == alone_gen.random()  # each Generator left as alone
 
 
-def test_runs_that_run_out_on_the_table_leave_their_generators_as_alone():
-    """Runs draw all their steps at once from the table; one that runs out of distinct
-    rows is wound back to what it drew step by step, as a later seeding goes on from it."""
-    X = f32([[0, 0], [0, 0], [1, 1], [5, 5]])
+@pytest.mark.parametrize("copies", [1, 500])  # 4 rows take the table, 2,000 do not
+def test_runs_that_run_out_leave_their_generators_as_alone(copies):
+    """Runs draw all their steps at once; one that runs out of distinct rows is wound
+    back to what it drew step by step, as a later seeding goes on from it."""
+    X = np.repeat(f32([[0, 0], [0, 0], [1, 1], [5, 5]]), copies, axis=0)
+    w = np.ones(X.shape[0])
     seeds = np.random.SeedSequence(3).spawn(3)
     gens = [np.random.default_rng(s) for s in seeds]
-    assert plusplus_runs(X, 4, np.ones(4), gens) == [None, None, None]
+    assert plusplus_runs(X, 4, w, gens) == [None, None, None]
     for s, gen in zip(seeds, gens, strict=True):
         alone_gen = np.random.default_rng(s)
-        assert plusplus_indices(X, 4, np.ones(4), alone_gen) is None
+        assert plusplus_indices(X, 4, w, alone_gen) is None
         assert gen.random() == alone_gen.random()
 
 
