@@ -528,8 +528,8 @@ class _RunDraws:
     The uniform draws of all of a run's steps are taken at once (the values it
     would draw step by step), and each step's cumulative weighted distances of
     all runs are summed in one call; a run that stops early is wound back to
-    what it drew step by step (:meth:`wind_back`), as a later seeding goes on
-    from its Generator.
+    what it drew step by step (:meth:`_RunDraws.wind_back`), as a later
+    seeding goes on from its Generator.
     """
 
     def __init__(self, rngs: list[np.random.Generator], k: int, n_trials: int) -> None:
