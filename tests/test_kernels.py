@@ -243,7 +243,9 @@ def plain_lloyd(X, w, centers, max_passes, max_changed=0.0, empty="farthest"):
     (3000, 8, 8, True, "farthest"),
     (2000, 2, 1, False, "farthest"),
 ])
-def test_lloyd_with_bounds_gives_the_labels_of_plain_passes(rng, n, d, k, weighted, empty):
+def test_lloyd_with_bounds_gives_the_labels_of_plain_passes(monkeypatch, rng, n, d, k,
+                                                            weighted, empty):
+    monkeypatch.setattr(kern, "_PLAIN_MAX_PAIRS", 0)  # bounds on few rows times centres too
     # Integer colours (many exact duplicates) and weights with real zeros.
     X = np.round(rng.random((n, d)) * 255).astype(np.float32)
     w = rng.integers(0, 4, n).astype(float) if weighted else None
@@ -270,6 +272,27 @@ def test_lloyd_in_few_passes_without_bounds_equals_lloyd_with_them(
     np.testing.assert_array_equal(plain[0], bounded[0])
     np.testing.assert_array_equal(plain[1], bounded[1])
     assert plain[2] == bounded[2]
+
+
+@pytest.mark.parametrize(("n", "k", "plain"), [(4096, 16, True), (4097, 16, False),
+                                                (1024, 64, True), (1025, 64, False)])
+def test_lloyd_on_few_rows_times_centres_runs_without_bounds(monkeypatch, rng, n, k, plain):
+    """Up to 2**16 rows times centres, many passes without overshoot skip the bounds
+    (their set-up costs more than they save there) and end where the bounds would."""
+    X = np.round(rng.random((n, 3)) * 255).astype(np.float32)
+    w = rng.integers(0, 4, n).astype(float)
+    start = X[rng.choice(n, k, replace=False)].astype(np.float64)
+    made = []
+    monkeypatch.setattr(kern, "_HamerlyBounds",
+                        lambda *a, cls=kern._HamerlyBounds: made.append(1) or cls(*a))
+    got = kern.lloyd(X, w, start, 100, max_changed=2e-4)
+    assert (not made) == plain
+    kern.lloyd(X, w, start, 100, max_changed=2e-4, overshoot=1.0)  # overshoot needs bounds
+    assert len(made) == 1 + (not plain)
+    monkeypatch.setattr(kern, "_PLAIN_MAX_PAIRS", 0)
+    bounded = kern.lloyd(X, w, start, 100, max_changed=2e-4)
+    for a, b in zip(got, bounded, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("passes", [1, 2, 4, 6, 30, 200])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from quantize import _kernels as kern
 from quantize._kernels import lloyd, nearest, sq_dist_to_labels
 from quantize.kmeans_run import (
     Convergence,
@@ -100,10 +101,60 @@ def test_plusplus_runs_choose_what_each_run_would_choose_alone(rng):
     X = (rng.random((2000, 3)) * 255).astype(np.float32)
     w = rng.random(2000)
     seeds = np.random.SeedSequence(6).spawn(6)
-    together = plusplus_runs(X, 12, w, [np.random.default_rng(s) for s in seeds])
-    for s, got in zip(seeds, together, strict=True):
-        alone = plusplus_indices(X, 12, w, np.random.default_rng(s))
+    gens = [np.random.default_rng(s) for s in seeds]
+    together = plusplus_runs(X, 12, w, gens)
+    for s, got, gen in zip(seeds, together, gens, strict=True):
+        alone_gen = np.random.default_rng(s)
+        alone = plusplus_indices(X, 12, w, alone_gen)
         np.testing.assert_array_equal(got, alone)
+        assert gen.random() == alone_gen.random()  # each Generator left as alone
+
+
+def test_plusplus_runs_on_few_rows_use_one_table_and_choose_as_alone(rng, monkeypatch):
+    """120 rows (20 of them copies) for 6 runs of 12 steps: one product fills the table
+    of all distances, and every run chooses what it would choose alone."""
+    import quantize.kmeans_run as kr
+
+    X = (rng.random((100, 3)) * 255).astype(np.float32)
+    X = np.vstack([X, X[:20]])
+    w = rng.random(120)
+    products = []
+    monkeypatch.setattr(kr, "sq_dist_from", lambda C, *a: products.append(len(C))
+                        or kern.sq_dist_from(C, *a))
+    seeds = np.random.SeedSequence(7).spawn(6)
+    gens = [np.random.default_rng(s) for s in seeds]
+    together = plusplus_runs(X, 12, w, gens)
+    assert products == [120]
+    for s, got, gen in zip(seeds, together, gens, strict=True):
+        alone_gen = np.random.default_rng(s)
+        alone = plusplus_indices(X, 12, w, alone_gen)
+        np.testing.assert_array_equal(got, alone)
+        assert np.unique(X[got], axis=0).shape[0] == 12  # never a copy of a chosen row
+        assert gen.random() == alone_gen.random()  # each Generator left as alone
+
+
+@pytest.mark.parametrize("copies", [1, 500])  # 4 rows take the table, 2,000 do not
+def test_runs_that_run_out_leave_their_generators_as_alone(copies):
+    """Runs draw all their steps at once; one that runs out of distinct rows is wound
+    back to what it drew step by step, as a later seeding goes on from it."""
+    X = np.repeat(f32([[0, 0], [0, 0], [1, 1], [5, 5]]), copies, axis=0)
+    w = np.ones(X.shape[0])
+    seeds = np.random.SeedSequence(3).spawn(3)
+    gens = [np.random.default_rng(s) for s in seeds]
+    assert plusplus_runs(X, 4, w, gens) == [None, None, None]
+    for s, gen in zip(seeds, gens, strict=True):
+        alone_gen = np.random.default_rng(s)
+        assert plusplus_indices(X, 4, w, alone_gen) is None
+        assert gen.random() == alone_gen.random()
+
+
+def test_the_table_is_used_on_rows_of_at_most_half_the_candidates_compared_and_256():
+    from quantize.kmeans_run import _uses_table
+
+    # 4 runs at k = 64 compare 4 x 63 x 6 = 1,512 candidate rows
+    assert _uses_table(1012, 64, 4, 6) and not _uses_table(1013, 64, 4, 6)
+    assert _uses_table(496, 16, 8, 4) and not _uses_table(497, 16, 8, 4)
+    assert not _uses_table(1537, 1024, 3, 8)  # too many rows for a table
 
 
 def test_copies_of_the_chosen_rows_are_zeroed_for_all_runs_as_run_by_run():

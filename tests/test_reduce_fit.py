@@ -104,6 +104,37 @@ def test_colours_with_alpha_that_fill_many_cells_are_summarised_on_wider_cells(m
         assert shifts == expected and palette.shape == (8, colors.shape[1])
 
 
+@pytest.mark.parametrize("m, fitted", [(8192, "colours"), (8193, 2), (16_384, 2),
+                                       (16_385, 3)])
+def test_colours_beyond_those_fitted_together_are_summarised_on_fine_cells(monkeypatch, m,
+                                                                          fitted):
+    """Up to 8,192 colours the fit is on them; up to 16,384 on cells 4 levels wide (their
+    seedings would no longer run together), beyond on cells 8 levels wide."""
+    from quantize.reduce import fit as fit_module
+
+    shifts, rows = [], []
+    summary = fit_module.cell_summary
+
+    class Spy(fit_module.MiniBatchKMeans):
+        def fit(self, data, sample_weight=None):
+            rows.append(data.shape[0])
+            return super().fit(data, sample_weight=sample_weight)
+
+    monkeypatch.setattr(fit_module, "cell_summary",
+                        lambda *a: shifts.append(a[3]) or summary(*a))
+    monkeypatch.setattr(fit_module, "MiniBatchKMeans", Spy)
+    codes = np.random.default_rng(m).permutation(1 << 24)[:m]
+    colors = np.column_stack([codes >> 16, codes >> 8 & 255, codes & 255]).astype(np.uint8)
+    counts = np.ones(m)
+    palette = fit_palette(colors, counts, 16, seed=0)
+    assert palette.shape == (16, 3)
+    if fitted == "colours":
+        assert shifts == [] and rows == [m]
+    else:
+        assert shifts == [fitted]
+        assert rows == [fit_module.occupied_cells(colors, fitted)] and rows[0] < m
+
+
 @pytest.mark.parametrize("channels, shift", [(3, 2), (3, 3), (4, 2), (4, 3), (4, 4)])
 def test_occupied_cells_counts_the_rows_of_the_cell_summary(rng, channels, shift):
     from quantize.reduce.fit import cell_summary, features_of, occupied_cells

@@ -4,8 +4,8 @@ A 12 MP photo has about a million distinct colours, twelve times fewer than
 pixels, so the fit works on the weighted histogram of distinct colours:
 
 1. **Summary.** With more than ``DIRECT_FIT_MAX`` distinct colours, they are
-   pooled into cells of 8 x 8 x 8 sRGB levels (4 x 4 x 4 from half a million
-   colours; with alpha, a fourth side, and twice as wide when too many are
+   pooled into cells of 8 x 8 x 8 sRGB levels (4 x 4 x 4 up to ``FINE_CELLS_BELOW``
+   and from half a million colours; with alpha, a fourth side, and twice as wide when too many are
    occupied, finer when fewer than 4k are); each occupied cell becomes one point
    at the weighted mean of its colours (in the clustering space) with their
    total pixel count as weight.
@@ -77,15 +77,28 @@ MAX_COLORS = 1 << 16
 # on all colours (astronaut's 113k colours fill 4k coarse cells: at k = 1024 the
 # fit on all of them took 23 s for 42.25 dB, on its 16k finer cells 18 s for
 # 42.57 dB, 4.8 s with one seeding).
-DIRECT_FIT_MAX = 1 << 14
+DIRECT_FIT_MAX = 1 << 13
 FINE_CELLS_FROM = 1 << 19
 COARSE_SHIFT, FINE_SHIFT = 3, 2
+# Up to DIRECT_FIT_MAX colours the seedings of a fit run together
+# (kmeans_run.fit_together); above, each is a run of its own, seeded on a sample
+# and settled on all rows: the direct fit on the colours of 160 x 120 photos
+# took 210 / 354 ms of CPU a photo at k = 16 / 64. Up to FINE_CELLS_BELOW
+# colours they are pooled into 4 x 4 x 4 cells: on 20
+# BSDS500 train photos at 160 x 120 (4,700-18,000 colours; seeds 0-1), against
+# the direct fit up to 16,384 colours, -0.0005 dB at k = 16 (worst -0.016) and
+# -0.010 dB at k = 64 (worst -0.039) in 15 % and 18 % of the CPU time (8 x 8 x 8
+# cells: -0.015 and -0.024 dB, worst -0.067; a direct fit up to 4,096 colours:
+# -0.013 dB at k = 64, worst -0.062).
+FINE_CELLS_BELOW = 1 << 14
 # With alpha, colours spread over four dimensions and fill many more cells: when
-# they fill more than DIRECT_FIT_MAX, cells twice as wide. On two photos given an
+# they fill more than ALPHA_CELLS_MAX, cells twice as wide. On two photos given an
 # alpha ramp (205k distinct colours, 16-23k cells), the fit at k = 16 / 64 / 255
 # took 0.26 / 0.41 / 1.17 s instead of 0.92 / 1.40 / 4.26 s (one of them) for
 # -0.10 to +0.06 dB; the benchmark's soft-edged disc fills 2.8k cells and is
-# unaffected. Cells are summed in a table by cell number up to this many cells
+# unaffected.
+ALPHA_CELLS_MAX = 1 << 14
+# Cells are summed in a table by cell number up to this many cells
 # (32^4 with alpha), else numbered by the occupied ones first.
 _CELL_TABLE_MAX = 1 << 22
 # The fit on the summary: seedings, the best kept (a single one ends in a worse
@@ -122,7 +135,7 @@ ONE_SEEDING_ABOVE = 256
 # 2-4 times the fit on them, for 0.02-0.04 dB.
 SWAPS_FROM = 32
 SWAP_N_INIT, SWAP_TRIALS = 4, 8
-SWAP_ROWS = DIRECT_FIT_MAX
+SWAP_ROWS = 1 << 14
 # Refinement passes of the runs on the summary, when fewer than EXACT_PASSES
 # exact passes follow (a 12 MP photo's two); with all of them, none: on the 54
 # fits of the benchmark and BSDS500 train photos at k = 16 and 64 that moved PSNR
@@ -327,8 +340,9 @@ def _fit_centers(colors: np.ndarray, counts: np.ndarray, features: np.ndarray, k
     data, weights = features, counts
     m = colors.shape[0]
     if m > DIRECT_FIT_MAX:
-        shift = FINE_SHIFT if m >= FINE_CELLS_FROM else COARSE_SHIFT
-        if colors.shape[1] == 4 and occupied_cells(colors, shift) > DIRECT_FIT_MAX:
+        fine = m >= FINE_CELLS_FROM or m <= FINE_CELLS_BELOW
+        shift = FINE_SHIFT if fine else COARSE_SHIFT
+        if colors.shape[1] == 4 and occupied_cells(colors, shift) > ALPHA_CELLS_MAX:
             shift += 1
         cell_data, cell_weights = cell_summary(colors, counts, features, shift)
         while cell_data.shape[0] < 4 * k and shift > 1:  # too few cells for k: finer ones
