@@ -479,7 +479,8 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     animation's format, the colours of a ``--palette-in`` an animation keeps)
     is refused when any name it may take is another input's. ``palette_size``: the
     entries of the ``--palette-in`` file, or None. An output that is its own input is
-    refused first (:func:`_check_no_output_is_its_input`).
+    refused first (:func:`_check_no_output_is_its_input`), then a ``--palette-out`` that
+    is the ``--palette-in`` file (:func:`_check_palette_in_kept`).
     """
     _check_no_output_is_its_input(files, options["palette_out"])
     _check_palette_in_kept(options["palette_in"], options["palette_out"])
