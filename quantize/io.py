@@ -756,9 +756,14 @@ def probe_image(path: str | os.PathLike[str], *,
     """
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
     p = check_path(path, "path")
-    with _opened(p, limit) as im:
-        if frames:
-            check_frame_pixels(p, shown_frames(im), im.size, limit)
+    # With frames, an animation is measured whole even when one frame is over the
+    # limit: the limit advised for one frame was then refused for them all.
+    with _opened(p, None if frames else limit) as im:
+        n = shown_frames(im) if frames else 1
+        if n > 1:
+            check_frame_pixels(p, n, im.size, limit)
+        else:
+            _check_pixel_count(p, im.size, limit)
         return im.size
 
 

@@ -87,6 +87,19 @@ def test_pixel_limit_counts_every_frame(tmp_path):
     assert not (tmp_path / "out.gif").exists()
 
 
+@pytest.mark.parametrize("reduce", [reduce_file, reduce_animation_file])
+def test_a_frame_over_the_pixel_limit_is_refused_with_the_limit_every_frame_needs(
+        tmp_path, reduce):
+    # One 10x10 frame already exceeds 99: the error gave max_pixels=100, the size of
+    # one frame, and the limit it advised then refused the 3 frames (300 pixels).
+    src = save_animation(tmp_path / "in.gif", moving_square(3, size=10), duration=50)
+    with pytest.raises(ImageReadError) as err:
+        reduce(src, tmp_path / "out.gif", max_pixels=99)
+    assert str(err.value) == (f"{src}: 3 frames of 10x10 = 300 pixels exceeds the limit of "
+                              "99; if the file is trusted, set max_pixels=300 or more")
+    assert not (tmp_path / "out.gif").exists()
+
+
 def test_an_apng_default_image_is_not_a_frame(tmp_path):
     # A PNG viewer without APNG support shows the default image; APNG players never
     # do. It was reduced as a first frame of its own (duration 0), so the output

@@ -194,7 +194,7 @@ def probe_animation(path: str | os.PathLike[str], *,
     """
     p = check_path(path, "path")
     limit = None if max_pixels is None else check_int(max_pixels, "max_pixels", minimum=1)
-    probe_image(p, max_pixels=limit)  # missing, empty, not an image, one frame too large
+    probe_image(p, max_pixels=limit, frames=True)  # missing, not an image, too many pixels
     with _opened(p) as im:
         n = shown_frames(im)
         w, h = im.size
@@ -202,7 +202,6 @@ def probe_animation(path: str | os.PathLike[str], *,
         orientation = _orientation(im)
         info = AnimationInfo(p, str(im.format), _turned_size((w, h), orientation), n,
                              None if loop is None else int(loop), orientation)
-    check_frame_pixels(p, n, (w, h), limit)
     return info
 
 
