@@ -427,21 +427,26 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
     candidates of all runs are compared with the rows in one product per step,
     and the copies of their new centres are found in one call for all runs. A
     run whose points run out of distinct positions gets None and draws no more. On few rows
-    (:func:`_uses_table`) the candidates' distances are looked up in a table of
-    all rows instead (:func:`_plusplus_runs_table`).
+    (:func:`_uses_table`) the candidates' distances are looked up instead in a
+    table of the distances between all rows, built once with copies at exactly 0
+    (:func:`_distance_table`): the runs then choose as they would, up to float32
+    rounding of the products that fill the table.
     """
     n_trials = 2 + int(math.log(k))
     x_sq = np.einsum("ij,ij->i", X, X)
     cdf = np.cumsum(w)
     first = [int(_draw_weighted(cdf, 1, rng)[0]) for rng in rngs]
-    if _uses_table(X.shape[0], k, len(rngs), n_trials):
-        return _plusplus_runs_table(X, x_sq, k, w, rngs, first)
     indices = np.empty((len(rngs), k), dtype=np.intp)
     indices[:, 0] = first
-    closest = sq_dist_from(X[first], X, x_sq)  # (r, n) float32
-    bound = _residue_bound(X, x_sq)
     alive = np.arange(len(rngs))
-    _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
+    bound = _residue_bound(X, x_sq)
+    table = _distance_table(X, x_sq, bound) if _uses_table(X.shape[0], k, len(rngs),
+                                                           n_trials) else None
+    if table is not None:
+        closest = table[first]  # (r, n), a copy
+    else:
+        closest = sq_dist_from(X[first], X, x_sq)  # (r, n) float32
+        _zero_at_copies_runs(closest, alive, indices[:, 0], X, bound)
     potential = closest @ w
     draws = _RunDraws(rngs, k, n_trials)
     for step in range(1, k):
@@ -450,7 +455,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
             break
         near = closest[alive]
         candidates = draws.candidates(alive, step, w, near)  # (a, trials)
-        cand_d = sq_dist_from(X[candidates.ravel()], X, x_sq).reshape(alive.size, n_trials, -1)
+        rows = candidates.ravel()
+        cand_d = (table[rows] if table is not None else sq_dist_from(X[rows], X, x_sq)
+                  ).reshape(alive.size, n_trials, -1)
         np.minimum(cand_d, near[:, None, :], out=cand_d)
         potentials = cand_d @ w  # (a, trials), float64
         best = np.argmin(potentials, axis=1)
@@ -458,8 +465,9 @@ def plusplus_runs(X: np.ndarray, k: int, w: np.ndarray,
         indices[alive, step] = candidates[at, best]
         closest[alive] = cand_d[at, best]
         potential[alive] = potentials[at, best]
-        for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
-            potential[run] = closest[run] @ w
+        if table is None:  # the table holds copies at 0 already
+            for run in _zero_at_copies_runs(closest, alive, indices[alive, step], X, bound):
+                potential[run] = closest[run] @ w
     done = np.zeros(len(rngs), dtype=bool)
     done[alive] = True
     draws.wind_back(done)
@@ -476,49 +484,17 @@ def _uses_table(n: int, k: int, n_runs: int, n_trials: int) -> bool:
     return n <= _TABLE_MAX_ROWS and 2 * n <= n_runs * (k - 1) * n_trials + _TABLE_SLACK
 
 
-def _plusplus_runs_table(X: np.ndarray, x_sq: np.ndarray, k: int, w: np.ndarray,
-                         rngs: list[np.random.Generator], first: list[int],
-                         ) -> list[np.ndarray | None]:
-    """:func:`plusplus_runs` on few rows: each step looks its candidates' rows up in the
-    table of all squared distances between rows, built once with copies at exactly 0.
-
-    The runs draw what they would draw alone (each its own Generator, each candidate
-    the row at which its cumulative weighted distance passes the draw) and choose as
-    they would, up to float32 rounding of the products that fill the table.
-    """
-    n_trials = 2 + int(math.log(k))
+def _distance_table(X: np.ndarray, x_sq: np.ndarray, bound: float) -> np.ndarray:
+    """The squared distances ``(n, n)`` float64 between all rows of ``X``, those between
+    copies of a row exactly 0 (products within ``bound`` of 0 are checked)."""
     n = X.shape[0]
     table = sq_dist_from(X, X, x_sq)  # (n, n) float32
     # (np.nonzero on the square took 1 ms on 775 rows, np.flatnonzero 0.15 ms)
-    row, col = np.divmod(np.flatnonzero(table <= _residue_bound(X, x_sq)), n)
+    row, col = np.divmod(np.flatnonzero(table <= bound), n)
     copy = (X[row] == X[col]).all(axis=1)
     table[row[copy], col[copy]] = 0.0
     # In float64, as the potentials are summed: no conversion in every step.
-    table = table.astype(np.float64)
-    indices = np.empty((len(rngs), k), dtype=np.intp)
-    indices[:, 0] = first
-    closest = table[first]  # (r, n), a copy
-    potential = closest @ w
-    alive = np.arange(len(rngs))
-    draws = _RunDraws(rngs, k, n_trials)
-    for step in range(1, k):
-        alive = alive[potential[alive] > 0.0]
-        if alive.size == 0:
-            break
-        near = closest[alive]  # (a, n)
-        candidates = draws.candidates(alive, step, w, near)  # (a, trials)
-        cand_d = table[candidates.ravel()].reshape(alive.size, n_trials, n)
-        np.minimum(cand_d, near[:, None, :], out=cand_d)
-        potentials = cand_d @ w  # (a, trials)
-        best = np.argmin(potentials, axis=1)
-        at = np.arange(alive.size)
-        indices[alive, step] = candidates[at, best]
-        closest[alive] = cand_d[at, best]
-        potential[alive] = potentials[at, best]
-    done = np.zeros(len(rngs), dtype=bool)
-    done[alive] = True
-    draws.wind_back(done)
-    return [indices[run] if done[run] else None for run in range(len(rngs))]
+    return table.astype(np.float64)
 
 
 class _RunDraws:
