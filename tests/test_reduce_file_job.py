@@ -965,3 +965,17 @@ def test_the_transparent_entry_of_an_act_palette_is_said_to_be_left_out(tmp_path
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         reduce_file(src, tmp_path / "out2.png", palette_in=given)
+
+
+def test_palette_out_onto_the_palette_in_file_is_refused_through_a_link_too(tmp_path):
+    # The command line refuses it before any work; the library's own check stays.
+    src = tmp_path / "a.png"
+    Image.fromarray(np.zeros((2, 2, 3), np.uint8)).save(src)
+    pal = tmp_path / "brand.hex"
+    pal.write_text("000000\nffffff\n")
+    link = tmp_path / "link.hex"
+    link.symlink_to(pal)
+    with pytest.raises(OutputError, match=r"link\.hex: is the file of palette_in='.*brand\.hex', "
+                                          r"the palette mapped onto, which is never overwritten"):
+        reduce_file(src, tmp_path / "o.png", palette_in=pal, palette_out=link, force=True)
+    assert pal.read_text() == "000000\nffffff\n" and not (tmp_path / "o.png").exists()

@@ -27,7 +27,7 @@ from .._validation import (
 )
 from ..errors import AlphaLossWarning, OutputError, warn_caller
 from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
-from ..names import quoted
+from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
     check_palette_file_holds,
@@ -350,8 +350,7 @@ def check_palette_out(opts: dict[str, Any], src: Path) -> None:
         return
     given = opts["palette_in"]
     out = Path(opts["palette_out"])
-    if (isinstance(given, str | os.PathLike) and out.exists() and Path(given).exists()
-            and os.path.samefile(out, given)):
+    if isinstance(given, str | os.PathLike) and same_file(out, given):
         raise OutputError(f"is the file of palette_in={quoted(given)}, the palette "
                           "mapped onto, which is never overwritten; write the palette to "
                           "another file", path=out)
