@@ -36,10 +36,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_reduce import (  # noqa: E402
     PNGQUANT,
+    decode,
     premultiplied,
     psnr_of,
     quantize_command,
-    run_once,
+    run_median,
 )
 
 MIN_SIDE, MAX_PIXELS = 24, 600_000
@@ -83,11 +84,6 @@ def find_icons(folder: Path, limit: int) -> list[tuple[Path, np.ndarray]]:
     return found
 
 
-def decoded(path: Path) -> np.ndarray:
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGBA"))
-
-
 def measure(icons: list[tuple[Path, np.ndarray]], k: int, repeats: int, work: Path) -> None:
     """One k over the set: print the per-set summary and the worst icons."""
     rows = []
@@ -102,23 +98,18 @@ def measure(icons: list[tuple[Path, np.ndarray]], k: int, repeats: int, work: Pa
             "pngquant": [PNGQUANT, "--nofs", "--force", "--output", str(theirs), str(k),
                          str(src)],
         }
-        seconds = {}
-        for name, argv in argvs.items():
-            times = []
-            for _ in range(repeats):
-                elapsed, problem, _ = run_once(argv)
-                if problem:
-                    print(f"  {path}: {name} {problem}")
-                    break
-                times.append(elapsed)
-            seconds[name] = statistics.median(times) if times else None
-        if None in seconds.values():
+        runs = {name: run_median(lambda seed, argv=argv: argv, repeats)
+                for name, argv in argvs.items()}
+        for name, run in runs.items():
+            if run.problem:
+                print(f"  {path}: {name} {run.problem}")
+        if any(run.problem for run in runs.values()):
             continue
         original = premultiplied(rgba)
-        gap = (psnr_of(original, premultiplied(decoded(ours)))
-               - psnr_of(original, premultiplied(decoded(theirs))))
+        gap = (psnr_of(original, premultiplied(decode(ours, 4)))
+               - psnr_of(original, premultiplied(decode(theirs, 4))))
         rows.append((path, gap, ours.stat().st_size / theirs.stat().st_size,
-                     seconds["quantize"] / seconds["pngquant"]))
+                     runs["quantize"].seconds / runs["pngquant"].seconds))
     if not rows:
         print(f"  k={k}: no icon could be compared")
         return
