@@ -126,7 +126,42 @@ def test_a_dithered_palette_is_ordered_by_the_shares_it_draws():
     result = reduce_colors(ramp, 6, dither=True, seed=0)
     assert np.all(np.diff(result.shares) <= 0)
     assert np.allclose(result.shares, np.bincount(result.indices.ravel()) / ramp[..., 0].size)
-    assert sorted(map(tuple, result.palette)) == sorted(map(tuple, plain.palette))
+    assert result.k == plain.k
+
+
+def test_dithering_spreads_the_palette_to_reach_the_outermost_colours():
+    """A grey ramp of 0..255 at 4 colours: the undithered entries are their clusters'
+    means, so dithering could draw nothing darker than the first or lighter than the
+    last; dithered, the entries move outwards, by a quarter of their cluster's radius."""
+    ramp = np.repeat(np.arange(256, dtype=np.uint8), 3).reshape(1, 256, 3).repeat(4, axis=0)
+    plain = reduce_colors(ramp, 4, seed=0)
+    dithered = reduce_colors(ramp, 4, dither=True, seed=0)
+    half = reduce_colors(ramp, 4, dither=0.5, seed=0)
+    levels = [sorted(r.palette[:, 0].tolist()) for r in (plain, half, dithered)]
+    assert levels[0] == [32, 96, 160, 224]
+    # Clusters of 64 grey levels have an RMS radius of 32 in RGB (18.5 a channel): the
+    # outer entries move a quarter of it, 4.6 levels; the inner ones, nearer the mean
+    # (127.5), 8 % of their distance from it (2.5 and 2.6 levels).
+    assert levels[2] == [27, 93, 163, 229]
+    assert levels[1] == [30, 95, 161, 226]  # half the strength, half the move
+    assert reduce_colors(ramp, 4, dither=0.0, seed=0).palette.tolist() == plain.palette.tolist()
+
+
+def test_dithering_leaves_the_entry_of_a_flat_area_where_it_is():
+    """Half the image one colour, half a ramp: the flat colour's entry is exact (a cluster
+    of radius 0) and stays exact, so the flat half is drawn with it alone."""
+    img = np.zeros((8, 64, 3), np.uint8)
+    img[:4] = (200, 40, 90)
+    img[4:] = np.linspace(0, 255, 64).astype(np.uint8)[:, None]
+    result = reduce_colors(img, 5, dither=True, seed=0)
+    flat = result.palette[result.indices[:4]]
+    assert np.all(flat == (200, 40, 90))
+
+
+def test_dithering_does_not_spread_exact_colors():
+    ramp = np.repeat(np.arange(0, 256, 4, dtype=np.uint8), 3).reshape(1, 64, 3).repeat(4, 0)
+    result = reduce_colors(ramp, 4, dither=True, exact_colors=True, seed=0)
+    assert set(result.palette[:, 0].tolist()) <= set(range(0, 256, 4))
 
 
 # --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from ..colors import mean_ciede2000
 from ..errors import QualityError
 from ..io import MAX_PALETTE
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
-from ..reduce.fit import warn_few_colors
+from ..reduce.fit import Histogram, spread_for_dither, warn_few_colors
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
@@ -100,6 +100,18 @@ def _dithered_onto(rgb: np.ndarray, opaque: np.ndarray, palette: np.ndarray, dit
 
 def _features(colors: np.ndarray, space: str) -> np.ndarray:
     return srgb_to_lab(colors) if space == "lab" else colors.astype(np.float32)
+
+
+def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
+            opts: AnimationOptions) -> np.ndarray:
+    """A palette fitted to ``colors`` moved outwards for dithering, as a still's is
+    (:func:`quantize.reduce.fit.spread_for_dither`); as it is without dithering or
+    with ``exact_colors``."""
+    if opts.dither <= 0 or opts.exact_colors or palette.shape[0] < 2:
+        return palette
+    hist = Histogram(colors, counts, opts.space)
+    labels = nearest(_features(colors, opts.space), _features(palette, opts.space))
+    return spread_for_dither(palette, hist, labels, opts.dither)
 
 
 @dataclass(frozen=True)
@@ -199,6 +211,8 @@ class GlobalPlan:
                 warn_few_colors(k, opts.n_colors, "all the frames together have")
             palette = fit_palette(colors, counts, k, space=opts.space,
                                   exact_colors=opts.exact_colors, seed=opts.rng)
+        if opts.palette_in is None and codes.size:
+            palette = _spread(palette, colors, counts, opts)
         labels = (nearest(_features(colors, opts.space), _features(palette, opts.space))
                   if codes.size else np.zeros(0, np.intp))
         if opts.palette_in is None:
@@ -544,8 +558,9 @@ class PerFramePlan:
         colors = unpack_rgb(distinct)
         if distinct.size <= k:
             return colors
-        return fit_palette(colors, counts, k, space=self.opts.space,
-                           exact_colors=self.opts.exact_colors, seed=self.opts.rng)
+        palette = fit_palette(colors, counts, k, space=self.opts.space,
+                              exact_colors=self.opts.exact_colors, seed=self.opts.rng)
+        return _spread(palette, colors, counts, self.opts)
 
 
 def mean_delta_e(stats: FrameStats) -> float:

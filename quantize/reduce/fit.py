@@ -53,7 +53,7 @@ from ..reconstruct.palette import palette_order
 __all__ = ["DEFAULT_COLORS", "FEATURES", "MAX_COLORS", "ColorCountWarning", "Histogram",
            "cell_summary", "check_n_colors",
            "entry_weights", "features_of", "fit", "fit_palette", "lab_of", "premultiply",
-           "to_colors", "to_srgb", "warn_few_colors"]
+           "spread_for_dither", "to_colors", "to_srgb", "warn_few_colors"]
 
 Space = Literal["rgb", "lab"]
 
@@ -373,6 +373,52 @@ def _seedings(n: int, k: int) -> int:
 def _swap_trials(n: int, k: int) -> int:
     """How many swaps the fit on ``n`` summary points tries for ``k`` colours."""
     return SWAP_TRIALS if SWAPS_FROM <= k <= FEW_SEEDINGS_ABOVE and n <= SWAP_ROWS else 0
+
+
+# Dithering draws a colour by mixing the entries around it, so it can only draw colours
+# inside the palette's span. k-means centres sit at their clusters' means, inside the
+# span of the image's colours: its brightest lights, deepest shadows and most saturated
+# hues cannot be reached, and the error diffused towards them is clipped. So before
+# dithering each fitted entry moves straight away from the image's mean colour, by
+# _SPREAD_RADIUS of its cluster's RMS radius, at most _SPREAD_FAR of its distance from
+# that mean: an entry of a flat area (a tight cluster) stays where it is, and so does an
+# entry near the mean. Chosen by blurred PSNR (Gaussian, sigma 1) and PNG bytes against
+# pngquant's default dithering on 80 BSDS500 *train* photos (four sets of 20, every 10th
+# from 0, 2, 5, 7): at k = 16 the median gap to pngquant went from +0.21 / +0.30 / +0.35
+# / +0.17 dB to +0.48 / +0.52 / +0.88 / +0.67 dB (photos behind pngquant 5 / 6 / 5 / 8
+# of 20 to 2 / 2 / 0 / 4), at k = 64 from +0.60 / +0.67 / +0.74 / +0.60 to +0.86 /
+# +0.92 / +1.07 / +0.87 dB, for 0.0-0.9 % more bytes. Every entry moved away from the
+# mean by a share of its distance alone (no radius) gained as much on the median but
+# lost up to 1 dB on photos with a large flat area (train 238011, 253036), whose exact
+# entry moved and then dithered; wider shares (radius 0.35-0.5) gained 0.05-0.1 dB more
+# on the median and lost up to 0.2 dB more on the worst photos.
+_SPREAD_FAR, _SPREAD_RADIUS = 0.08, 0.25
+
+
+def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
+                      strength: float) -> np.ndarray:
+    """A fitted ``palette`` with its entries moved outwards for dithering (see above).
+
+    ``labels`` are the entries of ``hist``'s colours; ``strength`` (the dithering's,
+    0..1) scales each move. Alpha does not move. The palette itself is returned when
+    two entries would round to one colour.
+    """
+    k = palette.shape[0]
+    features = hist.features.astype(np.float64)
+    entries = features_of(palette, hist.space).astype(np.float64)
+    off = features - entries[labels]
+    spread = np.bincount(labels, weights=hist.counts * np.einsum("ij,ij->i", off, off),
+                         minlength=k)
+    totals = np.bincount(labels, weights=hist.counts, minlength=k)
+    radius = np.sqrt(spread / np.maximum(totals, 1e-12))
+    outward = entries - hist.counts @ features / hist.counts.sum()
+    if palette.shape[1] == 4:
+        outward[:, 3] = 0.0
+    far = np.sqrt(np.einsum("ij,ij->i", outward, outward))
+    step = strength * np.minimum(_SPREAD_FAR * far, _SPREAD_RADIUS * radius)
+    moved = entries + outward * (step / np.maximum(far, 1e-12))[:, None]
+    out = to_colors(moved, hist.space, palette.shape[1])
+    return out if distinct_rows(out).shape[0] == k else palette
 
 
 def cell_summary(colors: np.ndarray, counts: np.ndarray, features: np.ndarray,

@@ -39,6 +39,7 @@ from .fit import (
     entry_weights,
     features_of,
     fit,
+    spread_for_dither,
     tie_order,
     warn_few_colors,
 )
@@ -166,6 +167,10 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb, opts.dither > 0)
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
     pal, labels, fitted = _palette_for(hist, opts, rng)
+    if fitted and opts.dither > 0 and not opts.exact_colors and pal.shape[0] > 1:
+        spread = spread_for_dither(pal, hist, labels, opts.dither)
+        if spread is not pal:  # ties broken as for a given palette, so that given back
+            pal, labels = spread, _nearest_entries(hist.features, spread, spread, opts.space)
     entries = pal if pixels.hidden == 0 else np.vstack([pal, np.zeros((1, 4), np.uint8)])
     if hist.colors.shape[0] and (not fitted or (pixels.hidden and not _own_colors(pal, hist))):
         # A given palette is matched here; a faint colour may also go to the transparent
