@@ -129,7 +129,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "missing_folders", "natural_key",
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
-           "printable_data", "printable_line", "probe_image", "read_errors",
+           "printable_data", "printable_line", "probe_image", "read_errors", "read_unmapped",
            "remove_empty_folders", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
@@ -830,7 +830,23 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
     with (read_errors(p), pillow_limit_lifted(), Image.open(p) as opened,
           _webp_alpha_read(opened) as im):
         _check_pixel_count(p, im.size, limit)
-        yield im
+        yield read_unmapped(im)
+
+
+def read_unmapped(im: Image.Image) -> Image.Image:
+    """``im``, opened by Pillow from a file name, set to decode a TIFF's pages by reading
+    its file, as from a pipe, rather than through a memory map of it.
+
+    Pillow maps the pixels of an uncompressed TIFF page held as stored (one strip, mode
+    L, P, RGBA, CMYK or I;16) at the size the page has once turned upright: a page whose
+    TIFF orientation turns it a quarter (5 to 8) came out as diagonal stripes, where a
+    page held in RGB, or the same file opened from a file object, came out upright. Read,
+    a 12 MP RGBA page took 0.08 s of CPU instead of 0.06 (medians of 7). Other formats are
+    left as they are.
+    """
+    if im.format == "TIFF":
+        im.filename = ""  # Pillow maps only a file it has the name of
+    return im
 
 
 def _webp_alpha_read(im: Image.Image) -> contextlib.AbstractContextManager[Image.Image]:

@@ -182,6 +182,15 @@ def test_the_frames_of_an_animation_with_a_colour_profile_are_converted_to_srgb(
                                                                  [255, 255, 255, 255]]
 
 
+def test_the_pages_of_an_uncompressed_tiff_turned_a_quarter_come_out_upright(tmp_path):
+    """Pillow memory-mapped each grey page at its upright size: diagonal stripes."""
+    pages = [Image.fromarray(np.arange(24, dtype=np.uint8).reshape(4, 6) * d) for d in (5, 10)]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], tiffinfo={274: 6})
+    for frame, page in zip(iter_frames(src), pages, strict=True):
+        np.testing.assert_array_equal(frame.rgba, np.rot90(np.asarray(page.convert("RGBA")), -1))
+
+
 def test_a_tiff_whose_pages_differ_in_size_is_read_as_its_first_page(tmp_path):
     # A page and its thumbnail are not frames of one picture: reducing them as an
     # animation failed with "operands could not be broadcast together".

@@ -1076,6 +1076,28 @@ def test_exif_orientation_comes_out_upright(corpus, value, transform):
     np.testing.assert_allclose(_red_centroid(got), _red_centroid(expected), atol=0.05)
 
 
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "CMYK", "I;16"])
+@pytest.mark.parametrize(("value", "transform"), [
+    (5, lambda a: a.transpose(1, 0, *range(2, a.ndim))),
+    (6, lambda a: np.rot90(a, -1)),
+    (8, lambda a: np.rot90(a, 1)),
+])
+def test_an_uncompressed_tiff_turned_a_quarter_comes_out_upright(tmp_path, mode, value,
+                                                                   transform):
+    """Pillow memory-mapped such a page at its upright size: diagonal stripes (RGB was
+    right, as Pillow does not map it, and so was the file opened from a file object)."""
+    grey = np.arange(24, dtype=np.uint8).reshape(4, 6) * 10
+    stored = (Image.fromarray(grey.astype(np.uint16) * 257) if mode == "I;16"
+              else Image.fromarray(grey).convert(mode))
+    path = tmp_path / "scan.tif"
+    stored.save(path, tiffinfo={274: value})
+    shown = Image.fromarray(grey) if mode == "I;16" else stored
+    expected = transform(np.asarray(shown.convert("RGBA")))
+    loaded = load_image(path)
+    alpha = np.full(loaded.shape, 255, np.uint8) if loaded.alpha is None else loaded.alpha
+    np.testing.assert_array_equal(np.dstack([loaded.rgb, alpha]), expected)
+
+
 # -- in-memory images -------------------------------------------------------
 
 

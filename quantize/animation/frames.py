@@ -58,6 +58,7 @@ from ..io import (
     pillow_limit_lifted,
     probe_image,
     read_errors,
+    read_unmapped,
     shown_frames,
 )
 from ..png import check_png_chunks, check_png_frames, second_reader, still_png, whole_png_rows
@@ -383,4 +384,4 @@ def _opened(p: Path) -> Iterator[Image.Image]:
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as opened,
           frame_alpha_read(opened) as im):
-        yield im
+        yield read_unmapped(im)
