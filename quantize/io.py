@@ -607,12 +607,14 @@ def forget_default_image(im: Image.Image) -> None:
 def shown_frames(im: Image.Image) -> int:
     """Frames of an opened image that a player shows (:func:`hidden_frames` left out).
 
-    One for an MPO (a JPEG with further images: viewers show the first) and for
-    a TIFF whose pages are not all of one size, which cannot be the frames of
-    one animation (a page and its reduced-size copy, say): its first page.
+    One for an MPO (a JPEG with further images: viewers show the first), for a PSD
+    (Pillow counts its layers as frames; the merged image, read at opening, is what
+    viewers show) and for a TIFF whose pages are not all of one size, which cannot be
+    the frames of one animation (a page and its reduced-size copy, say): its first page.
     """
     n = int(getattr(im, "n_frames", 1))
-    if n > 1 and (im.format == "MPO" or (im.format == "TIFF" and not _same_size_pages(im, n))):
+    if n > 1 and (im.format in ("MPO", "PSD")
+                  or (im.format == "TIFF" and not _same_size_pages(im, n))):
         return 1
     return n - hidden_frames(im)
 
