@@ -974,7 +974,7 @@ def _unidentified(p: Path) -> str:
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
-_SAMPLES_PER_PIXEL, _SAMPLE_FORMAT, _IEEE_FLOAT = 277, 339, 3
+_BITS_PER_SAMPLE, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT, _IEEE_FLOAT = 258, 277, 339, 3
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
 
 
@@ -1271,6 +1271,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
         im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
+    unsigned = _unsigned_32(im)
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
@@ -1286,7 +1287,7 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         band = im.crop((0, top, w, min(top + rows, h)))
         dest = slice(top, top + band.height)
         if wide_gray:
-            values = np.asarray(band)
+            values = _gray_values(band, unsigned)
             rgb[dest] = _scale_wide_gray(values, full)[:, :, None]
             if alpha is not None:
                 alpha[dest] = np.where(values == key, 0, 255)
@@ -1330,8 +1331,9 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     w, h = im.size
     rows = max(1, _BAND_PIXELS // w)
     top, negative, undefined = 0.0, 0, 0
+    unsigned = _unsigned_32(im)
     for y in range(0, h, rows):
-        band = np.asarray(im.crop((0, y, w, min(y + rows, h))))
+        band = _gray_values(im.crop((0, y, w, min(y + rows, h))), unsigned)
         if band.dtype.kind == "f":
             finite = np.isfinite(band)
             undefined += int(band.size - np.count_nonzero(finite))
@@ -1352,6 +1354,21 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     if im.mode == "I" and 0 < top <= 255:
         _warn_eight_bit_values(int(top))
     return max(65535.0, top)
+
+
+def _unsigned_32(im: Image.Image) -> bool:
+    """Whether ``im`` is a TIFF of unsigned 32-bit grayscale samples (its SampleFormat 1,
+    the default), which Pillow holds as signed (mode "I"): from 2**31 they read negative."""
+    tags = getattr(im, "tag_v2", None)
+    return (im.mode == "I" and im.format == "TIFF" and tags is not None
+            and tags.get(_BITS_PER_SAMPLE) == (32,) and tags.get(_SAMPLE_FORMAT, (1,)) == (1,))
+
+
+def _gray_values(band: Image.Image, unsigned: bool) -> np.ndarray:
+    """The pixels of ``band``, of a wide grayscale image, as numbers: unsigned 32-bit
+    ones (:func:`_unsigned_32` of the image) as such, not as Pillow's signed ones."""
+    values = np.asarray(band)
+    return values.view(np.uint32) if unsigned else values
 
 
 def _warn_eight_bit_values(top: int) -> None:

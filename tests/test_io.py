@@ -681,6 +681,39 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
+def _uint32_tiff(path, pixels):
+    """A grayscale TIFF of unsigned 32-bit samples (SampleFormat left at its default,
+    unsigned, as ImageMagick writes it at -depth 32), which Pillow does not write."""
+    h, w = pixels.shape
+    data = pixels.astype("<u4").tobytes()
+    tags = [(256, w), (257, h), (258, 32), (259, 1), (262, 1), (273, 8), (277, 1), (278, h),
+            (279, len(data))]  # as LONGs: width, height, bits, raw, black is 0, ...
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHII", tag, 4, 1, value) for tag, value in tags) + bytes(4)
+    path.write_bytes(b"II*\0" + struct.pack("<I", 8 + len(data)) + data + ifd)
+    return path
+
+
+def test_unsigned_32_bit_tiff_pixels_from_2_to_the_31_are_not_read_as_negative(tmp_path,
+                                                                                recwarn):
+    """Pillow holds them as signed 32-bit integers: a grey photo saved by ImageMagick at
+    -depth 32 came out with every pixel from mid-grey black, and a warning that 53,651
+    of its pixels were negative."""
+    src = _uint32_tiff(tmp_path / "u32.tif", np.array(
+        [[0, 1 << 31, 4294967295], [65535, 1 << 30, 3 << 30]], np.uint32))
+    with Image.open(src) as im:
+        assert im.mode == "I" and np.asarray(im).min() < 0
+    rgb = load_image(src).rgb  # values past 65535 are read by their largest, as before
+    assert rgb[..., 0].tolist() == [[0, 128, 255], [0, 64, 191]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+def test_signed_32_bit_tiff_pixels_below_0_are_still_read_as_black(tmp_path):
+    Image.fromarray(np.array([[-5, 0, 65535]], np.int32)).save(tmp_path / "s32.tif")
+    with pytest.warns(PixelRangeWarning, match="^1 negative of its 3 pixels is read as black"):
+        assert load_image(tmp_path / "s32.tif").rgb[..., 0].tolist() == [[0, 0, 255]]
+
+
 def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
     Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
     loaded = load_image(tmp_path / "dark.png")
