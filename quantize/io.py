@@ -957,30 +957,46 @@ def _raised_in_pillow(exc: BaseException) -> bool:
 def _unidentified(p: Path) -> str:
     """Why Pillow could not identify ``p``: a PNG with a bad CRC in a chunk before its
     image data (Pillow checks those, and a bad one makes it try the other formats) is
-    named damaged, and a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
-    sample only. Only a regular file is read again: a pipe, read once, would wait for a
-    writer that never comes."""
+    named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
+    sample only, and a TIFF of samples wider than 8 bits in another layout Pillow does not
+    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples.
+    Only a regular file is read again: a pipe, read once, would wait for a writer that
+    never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
     if damaged is not None:
         return damaged
-    samples = _float_tiff_samples(p)
-    if samples is None:
+    layout = _tiff_layout(p)
+    if layout is None:
         return "not an image Pillow can identify"
-    what = "RGB" if samples == 3 else "RGBA"
-    return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
-            "8- or 16-bit integer samples")
+    samples, bits, sample_format, photometric = layout
+    if sample_format == _IEEE_FLOAT and samples in (3, 4):
+        what = "RGB" if samples == 3 else "RGBA"
+        return (f"is a floating-point {what} TIFF, which Pillow cannot read; convert it to "
+                "8- or 16-bit integer samples")
+    if bits <= 8:  # a layout Pillow reads: something else is wrong with the file
+        return "not an image Pillow can identify"
+    numbers = _SAMPLE_FORMATS.get(sample_format, f"sample format {sample_format}")
+    what = _PHOTOMETRICS.get(photometric, "a")
+    return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
+            "Pillow cannot read; save it with 8-bit samples")
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.
-_BITS_PER_SAMPLE, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT, _IEEE_FLOAT = 258, 277, 339, 3
+_BITS_PER_SAMPLE, _PHOTOMETRIC, _SAMPLES_PER_PIXEL, _SAMPLE_FORMAT = 258, 262, 277, 339
+_IEEE_FLOAT = 3
 _TIFF_UINTS = {3: "H", 4: "I"}  # SHORT, LONG
+_SAMPLE_FORMATS = {1: "unsigned integers", 2: "signed integers", _IEEE_FLOAT: "floats"}
+_PHOTOMETRICS = {0: "a grey", 1: "a grey", 2: "an RGB", 3: "a palette", 5: "a CMYK",
+                 6: "a YCbCr", 8: "a CIELAB", 9: "an ICC Lab", 10: "an ITU Lab"}
 
 
-def _float_tiff_samples(p: Path) -> int | None:
-    """The samples per pixel (3 or 4) of a classic TIFF whose first image holds floats;
-    None for any other file, or one that cannot be read."""
+def _tiff_layout(p: Path) -> tuple[int, int, int, int | None] | None:
+    """The samples per pixel, bits per sample, sample format (1 unsigned, 2 signed,
+    3 float) and photometric interpretation of the first image of a classic TIFF, the
+    first three 1 where the file gives none; None for any other file, or one that cannot
+    be read."""
     try:
         with open(p, "rb") as fp:
             head = fp.read(8)
@@ -992,14 +1008,13 @@ def _float_tiff_samples(p: Path) -> int | None:
             fields = {}
             for _ in range(min(count, 4096)):
                 tag, kind, n, value = struct.unpack(order + "HHI4s", fp.read(12))
-                if tag in (_SAMPLES_PER_PIXEL, _SAMPLE_FORMAT) and kind in _TIFF_UINTS:
+                if (tag in (_SAMPLES_PER_PIXEL, _BITS_PER_SAMPLE, _SAMPLE_FORMAT,
+                            _PHOTOMETRIC) and kind in _TIFF_UINTS):
                     fields[tag] = _first_uint(fp, order, _TIFF_UINTS[kind], n, value)
     except (OSError, struct.error):
         return None
-    samples = fields.get(_SAMPLES_PER_PIXEL)
-    if fields.get(_SAMPLE_FORMAT) == _IEEE_FLOAT and samples in (3, 4):
-        return samples
-    return None
+    return (fields.get(_SAMPLES_PER_PIXEL, 1), fields.get(_BITS_PER_SAMPLE, 1),
+            fields.get(_SAMPLE_FORMAT, 1), fields.get(_PHOTOMETRIC))
 
 
 def _first_uint(fp: Any, order: str, code: str, n: int, value: bytes) -> int:

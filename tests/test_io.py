@@ -1737,11 +1737,14 @@ def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_pho
     assert not out.exists()
 
 
-def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int) -> bytes:
-    """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float), written
-    byte by byte; per-sample fields longer than 4 bytes are stored after the IFD."""
-    pixels = np.linspace(0, 1, 2 * samples, dtype=f"{order}f4").tobytes()
-    per_sample = {258: [32] * samples, 339: [sample_format] * samples}
+def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
+                            bits: int = 32) -> bytes:
+    """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float; 1, of
+    ``bits`` bits: unsigned integers), written byte by byte; per-sample fields longer than
+    4 bytes are stored after the IFD."""
+    dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
+    pixels = np.linspace(0, 1, 2 * samples).astype(dtype).tobytes()
+    per_sample = {258: [bits] * samples, 339: [sample_format] * samples}
     head = 8 + 2 + 12 * 11 + 4
     extra = b"".join(struct.pack(f"{order}{samples}H", *values)
                      for values in per_sample.values()) if samples > 2 else b""
@@ -1762,17 +1765,23 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int) -> byt
     return out + struct.pack(order + "I", 0) + extra + pixels
 
 
-@pytest.mark.parametrize("samples, order, sample_format, reason", [
-    (3, "<", 3, "is a floating-point RGB TIFF, which Pillow cannot read; convert it to 8- or "
-                "16-bit integer samples"),
-    (4, ">", 3, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to 8- "
-                "or 16-bit integer samples"),
-    (3, "<", 1, "not an image Pillow can identify"),  # 32-bit unsigned integers
+@pytest.mark.parametrize("samples, order, sample_format, bits, reason", [
+    (3, "<", 3, 32, "is a floating-point RGB TIFF, which Pillow cannot read; convert it to "
+                    "8- or 16-bit integer samples"),
+    (4, ">", 3, 32, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to "
+                    "8- or 16-bit integer samples"),
+    (3, "<", 1, 32, "is an RGB TIFF of 3 samples of 32-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save it with 8-bit samples"),
+    (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
 ])
-def test_a_float_rgb_tiff_is_named_as_one(tmp_path, samples, order, sample_format, reason):
-    """Pillow reads float TIFFs of one sample only; the error of the others gave no hint."""
+def test_a_tiff_of_a_layout_pillow_cannot_read_is_named_by_it(tmp_path, samples, order,
+                                                               sample_format, bits, reason):
+    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha or
+    32-bit integer RGB: the error of such files ('not an image Pillow can identify') gave
+    no hint."""
     path = tmp_path / "a.tif"
-    path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format))
+    path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format, bits))
     with pytest.raises(ImageReadError) as info:
         load_image(path)
     assert (info.value.path, info.value.reason) == (str(path), reason)
