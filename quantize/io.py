@@ -111,6 +111,7 @@ from .png import (
     first_short_png_image,
     frame_controls,
     overlong_trns,
+    readable_png,
     second_reader,
     whole_png_rows,
 )
@@ -130,6 +131,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "one_file_names", "output_stem", "pillow_limit_lifted", "printable",
            "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors", "read_unmapped",
+           "readable_png",
            "remove_empty_folders", "require_regular_file", "save_pil",
            "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
@@ -829,7 +831,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("is a directory, expected an image file", path=p)
     if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with (read_errors(p), pillow_limit_lifted(), Image.open(p) as opened,
+    with (read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
           _webp_alpha_read(opened) as im):
         _check_pixel_count(p, im.size, limit)
         yield read_unmapped(im)

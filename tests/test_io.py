@@ -259,6 +259,33 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
+def _long_text(kind: bytes, compressed: bool = True) -> tuple[bytes, bytes]:
+    """A zTXt or iTXt chunk of 2 MiB of text (Photoshop's XMP of a document's history may
+    take megabytes), compressed (or, for an iTXt, not)."""
+    text = b"<x:xmpmeta>" + b"ancestor " * ((2 << 20) // 9) + b"</x:xmpmeta>"
+    if kind == b"zTXt":
+        return kind, b"Comment\0\0" + zlib.compress(text)
+    body = zlib.compress(text) if compressed else text
+    return kind, b"XML:com.adobe.xmp\0" + bytes([compressed, 0]) + b"\0\0" + body
+
+
+@pytest.mark.parametrize(("chunk", "before"), [
+    (_long_text(b"iTXt"), True), (_long_text(b"zTXt"), False), (_long_text(b"zTXt"), True),
+    (_long_text(b"iTXt", compressed=False), True)])
+def test_a_png_with_a_long_compressed_text_is_read(tmp_path, chunk, before):
+    """Pillow refused it whole ("Decompressed data too large for
+    PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant and ImageMagick read it."""
+    around = [chunk] if before else []
+    chunks = [_IHDR_2X1, *around, *stored_idats(_ROW), *([] if before else [chunk]),
+              (b"IEND", b"")]
+    path = tmp_path / "meta.png"
+    path.write_bytes(png_of_chunks(chunks))
+    np.testing.assert_array_equal(load_image(path).rgb, [[[10, 20, 30], [40, 50, 60]]])
+    assert probe_image(path) == (2, 1)
+    assert [f.rgba[..., :3].tolist() for f in iter_frames(path)] == [
+        [[[10, 20, 30], [40, 50, 60]]]]
+
+
 # First row and column, and the steps, of the seven passes of an interlaced PNG.
 _ADAM7 = [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
           (1, 0, 2, 1)]
