@@ -8,6 +8,7 @@ without a word. :func:`check_png_chunks` checks every chunk's CRC, and
 both refuse a damaged file with a one-line :class:`~quantize.errors.ImageReadError`.
 :func:`second_reader` reads the file Pillow opened a second time, for these checks and
 for the low bytes of a 16-bit transparent colour, without reading a pipe twice.
+:func:`readable_png` leaves out the text chunks whose text Pillow refuses as too long.
 :mod:`quantize.io` re-exports the public functions.
 """
 
@@ -29,7 +30,7 @@ from .errors import ImageReadError
 
 __all__ = ["check_png_chunks", "check_png_frames", "chunks_of", "damaged_png_chunk",
            "damaged_png_file", "first_short_png_image", "frame_controls", "overlong_trns",
-           "second_reader", "still_png", "whole_png_rows"]
+           "readable_png", "second_reader", "still_png", "whole_png_rows"]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -189,6 +190,70 @@ def chunks_of(data: bytes) -> list[tuple[int, bytes, bytes]]:
     fp = _io.BytesIO(data)
     fp.seek(len(_PNG_SIGNATURE))
     return [(fp.tell() - 8, kind, fp.read(length)) for length, kind in _chunks(fp)]
+
+
+def readable_png(p: Path) -> Path | BinaryIO:
+    """What Pillow is given to open the file ``p``: ``p`` itself, or, for a PNG (APNG) with
+    a compressed text chunk (zTXt, or iTXt) whose text inflates past what Pillow reads
+    (``PngImagePlugin.MAX_TEXT_CHUNK``, 1 MiB), its bytes without those chunks.
+
+    Pillow refused such a file whole ("Decompressed data too large for
+    PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant, ImageMagick and browsers read it:
+    the XMP in which Photoshop keeps a document's history may take megabytes. Text is
+    metadata, which no output carries: the pixels are the file's. The chunks are walked
+    by their heads, a compressed text chunk read and inflated up to that limit; only a
+    regular file is read (a pipe cannot be read again), and one that cannot be read is
+    left to Pillow to report.
+    """
+    if not p.is_file():
+        return p
+    try:
+        with open(p, "rb") as fp:
+            if fp.read(len(_PNG_SIGNATURE)) != _PNG_SIGNATURE:
+                return p
+            spans = []
+            for length, kind in _chunks(fp):
+                if kind in (b"zTXt", b"iTXt") and _text_too_long(kind, fp.read(length)):
+                    spans.append((fp.tell() - length - 8, fp.tell() + 4))
+                if kind == b"IEND":
+                    break
+            if not spans:
+                return p
+            fp.seek(0)
+            data = fp.read()
+    except OSError:
+        return p
+    kept, at = bytearray(), 0
+    for start, end in spans:
+        kept += data[at:start]
+        at = end
+    return _io.BytesIO(bytes(kept + data[at:]))
+
+
+def _text_too_long(kind: bytes, data: bytes) -> bool:
+    """Whether the compressed text of a zTXt or iTXt chunk's ``data`` inflates past
+    Pillow's ``MAX_TEXT_CHUNK``, as Pillow tells it; a chunk too short, uncompressed (an
+    iTXt's flag) or whose data does not inflate is left to Pillow."""
+    from PIL import PngImagePlugin
+
+    keyword_end = data.find(b"\0")
+    if keyword_end < 0:
+        return False
+    if kind == b"iTXt":  # keyword, flag, method, language, translated keyword, text
+        if data[keyword_end + 1:keyword_end + 2] != b"\1":
+            return False
+        fields = data[keyword_end + 3:].split(b"\0", 2)
+        if len(fields) < 3:
+            return False
+        text = fields[2]
+    else:  # keyword, method, text
+        text = data[keyword_end + 2:]
+    inflater = zlib.decompressobj()
+    try:
+        inflater.decompress(text, PngImagePlugin.MAX_TEXT_CHUNK)
+    except zlib.error:
+        return False
+    return bool(inflater.unconsumed_tail)
 
 
 def _bad_png_chunk(fp: Any) -> str | None:

@@ -182,6 +182,15 @@ def test_the_frames_of_an_animation_with_a_colour_profile_are_converted_to_srgb(
                                                                  [255, 255, 255, 255]]
 
 
+def test_the_pages_of_an_uncompressed_tiff_turned_a_quarter_come_out_upright(tmp_path):
+    """Pillow memory-mapped each grey page at its upright size: diagonal stripes."""
+    pages = [Image.fromarray(np.arange(24, dtype=np.uint8).reshape(4, 6) * d) for d in (5, 10)]
+    src = tmp_path / "scans.tif"
+    pages[0].save(src, save_all=True, append_images=pages[1:], tiffinfo={274: 6})
+    for frame, page in zip(iter_frames(src), pages, strict=True):
+        np.testing.assert_array_equal(frame.rgba, np.rot90(np.asarray(page.convert("RGBA")), -1))
+
+
 def test_a_tiff_whose_pages_differ_in_size_is_read_as_its_first_page(tmp_path):
     # A page and its thumbnail are not frames of one picture: reducing them as an
     # animation failed with "operands could not be broadcast together".
@@ -257,6 +266,48 @@ def test_a_jpeg_holding_more_images_is_read_as_its_first_image(tmp_path):
         reduce_file(src, out, n_colors=2)
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1
+
+
+def _layered_psd(path, merged, layers):
+    """A Photoshop file of the RGB image ``merged`` ((H, W, 3) uint8, the merged image
+    viewers show) and of ``layers``, each (top, left, (h, w, 3) uint8 RGB), stored raw."""
+    records, data = b"", b""
+    for top, left, px in layers:
+        h, w = px.shape[:2]
+        records += struct.pack(">iiiiH", top, left, top + h, left + w, 3)
+        records += b"".join(struct.pack(">hI", c, 2 + h * w) for c in range(3))
+        extra = bytes(12)  # no mask, no blending ranges, an empty name
+        records += b"8BIMnorm" + bytes([255, 0, 0, 0]) + struct.pack(">I", len(extra)) + extra
+        data += b"".join(b"\0\0" + px[..., c].tobytes() for c in range(3))
+    info = struct.pack(">h", len(layers)) + records + data
+    info += bytes(len(info) % 2)
+    block = struct.pack(">I", len(info)) + info + bytes(4)
+    h, w = merged.shape[:2]
+    path.write_bytes(b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, h, w, 8, 3) + bytes(8)
+                     + struct.pack(">I", len(block)) + block
+                     + b"\0\0" + b"".join(merged[..., c].tobytes() for c in range(3)))
+    return path
+
+
+def test_a_photoshop_file_of_layers_is_read_as_its_merged_image(tmp_path):
+    """Pillow counts a PSD's layers as frames: they were reduced as the pages of an
+    animation, a GIF said to show each for 1 s, and on a 451x300 file with two layers
+    the reduction failed ('no image data follows its headers')."""
+    merged = np.zeros((4, 6, 3), np.uint8)
+    merged[:, :3], merged[:, 3:] = RED, BLUE
+    layers = [(0, 0, np.full((4, 3, 3), RED, np.uint8)), (0, 3, np.full((4, 3, 3), BLUE, np.uint8))]
+    src = _layered_psd(tmp_path / "art.psd", merged, layers)
+    with Image.open(src) as im:
+        assert (im.format, im.n_frames) == ("PSD", 2)
+    assert count_frames(src) == 1
+    loaded = load_image(src)
+    assert loaded.n_frames == 1 and loaded.alpha is None
+    np.testing.assert_array_equal(loaded.rgb, merged)
+    out = tmp_path / "art.png"
+    assert reduce_file(src, out, n_colors=2)["frames"] == 1
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1
+        np.testing.assert_array_equal(np.asarray(im.convert("RGB")), merged)
 
 
 # PNG bit depth, colour type and sample type of the keyed APNGs below.

@@ -259,6 +259,33 @@ def test_a_png_with_a_bad_crc_is_refused_naming_the_chunk(tmp_path, damaged, kin
     assert str(info.value) == f"{bad}: damaged PNG (bad CRC in {kind} chunk)"
 
 
+def _long_text(kind: bytes, compressed: bool = True) -> tuple[bytes, bytes]:
+    """A zTXt or iTXt chunk of 2 MiB of text (Photoshop's XMP of a document's history may
+    take megabytes), compressed (or, for an iTXt, not)."""
+    text = b"<x:xmpmeta>" + b"ancestor " * ((2 << 20) // 9) + b"</x:xmpmeta>"
+    if kind == b"zTXt":
+        return kind, b"Comment\0\0" + zlib.compress(text)
+    body = zlib.compress(text) if compressed else text
+    return kind, b"XML:com.adobe.xmp\0" + bytes([compressed, 0]) + b"\0\0" + body
+
+
+@pytest.mark.parametrize(("chunk", "before"), [
+    (_long_text(b"iTXt"), True), (_long_text(b"zTXt"), False), (_long_text(b"zTXt"), True),
+    (_long_text(b"iTXt", compressed=False), True)])
+def test_a_png_with_a_long_compressed_text_is_read(tmp_path, chunk, before):
+    """Pillow refused it whole ("Decompressed data too large for
+    PngImagePlugin.MAX_TEXT_CHUNK"), where pngquant and ImageMagick read it."""
+    around = [chunk] if before else []
+    chunks = [_IHDR_2X1, *around, *stored_idats(_ROW), *([] if before else [chunk]),
+              (b"IEND", b"")]
+    path = tmp_path / "meta.png"
+    path.write_bytes(png_of_chunks(chunks))
+    np.testing.assert_array_equal(load_image(path).rgb, [[[10, 20, 30], [40, 50, 60]]])
+    assert probe_image(path) == (2, 1)
+    assert [f.rgba[..., :3].tolist() for f in iter_frames(path)] == [
+        [[[10, 20, 30], [40, 50, 60]]]]
+
+
 # First row and column, and the steps, of the seven passes of an interlaced PNG.
 _ADAM7 = [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2),
           (1, 0, 2, 1)]
@@ -681,6 +708,39 @@ def test_a_uint16_array_of_small_values_is_read_as_16_bit_and_said_so(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
 
 
+def _uint32_tiff(path, pixels):
+    """A grayscale TIFF of unsigned 32-bit samples (SampleFormat left at its default,
+    unsigned, as ImageMagick writes it at -depth 32), which Pillow does not write."""
+    h, w = pixels.shape
+    data = pixels.astype("<u4").tobytes()
+    tags = [(256, w), (257, h), (258, 32), (259, 1), (262, 1), (273, 8), (277, 1), (278, h),
+            (279, len(data))]  # as LONGs: width, height, bits, raw, black is 0, ...
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHII", tag, 4, 1, value) for tag, value in tags) + bytes(4)
+    path.write_bytes(b"II*\0" + struct.pack("<I", 8 + len(data)) + data + ifd)
+    return path
+
+
+def test_unsigned_32_bit_tiff_pixels_from_2_to_the_31_are_not_read_as_negative(tmp_path,
+                                                                                recwarn):
+    """Pillow holds them as signed 32-bit integers: a grey photo saved by ImageMagick at
+    -depth 32 came out with every pixel from mid-grey black, and a warning that 53,651
+    of its pixels were negative."""
+    src = _uint32_tiff(tmp_path / "u32.tif", np.array(
+        [[0, 1 << 31, 4294967295], [65535, 1 << 30, 3 << 30]], np.uint32))
+    with Image.open(src) as im:
+        assert im.mode == "I" and np.asarray(im).min() < 0
+    rgb = load_image(src).rgb  # values past 65535 are read by their largest, as before
+    assert rgb[..., 0].tolist() == [[0, 128, 255], [0, 64, 191]]
+    assert not [w for w in recwarn if issubclass(w.category, PixelRangeWarning)]
+
+
+def test_signed_32_bit_tiff_pixels_below_0_are_still_read_as_black(tmp_path):
+    Image.fromarray(np.array([[-5, 0, 65535]], np.int32)).save(tmp_path / "s32.tif")
+    with pytest.warns(PixelRangeWarning, match="^1 negative of its 3 pixels is read as black"):
+        assert load_image(tmp_path / "s32.tif").rgb[..., 0].tolist() == [[0, 0, 255]]
+
+
 def test_a_dark_16_bit_png_reads_without_a_warning(tmp_path, recwarn):
     Image.fromarray(np.array([[0, 100, 200]], np.uint16)).save(tmp_path / "dark.png")
     loaded = load_image(tmp_path / "dark.png")
@@ -1074,6 +1134,28 @@ def test_exif_orientation_comes_out_upright(corpus, value, transform):
     got = load_image(corpus[f"exif_orientation_{value}.jpg"]).rgb
     assert got.shape == expected.shape
     np.testing.assert_allclose(_red_centroid(got), _red_centroid(expected), atol=0.05)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "CMYK", "I;16"])
+@pytest.mark.parametrize(("value", "transform"), [
+    (5, lambda a: a.transpose(1, 0, *range(2, a.ndim))),
+    (6, lambda a: np.rot90(a, -1)),
+    (8, lambda a: np.rot90(a, 1)),
+])
+def test_an_uncompressed_tiff_turned_a_quarter_comes_out_upright(tmp_path, mode, value,
+                                                                   transform):
+    """Pillow memory-mapped such a page at its upright size: diagonal stripes (RGB was
+    right, as Pillow does not map it, and so was the file opened from a file object)."""
+    grey = np.arange(24, dtype=np.uint8).reshape(4, 6) * 10
+    stored = (Image.fromarray(grey.astype(np.uint16) * 257) if mode == "I;16"
+              else Image.fromarray(grey).convert(mode))
+    path = tmp_path / "scan.tif"
+    stored.save(path, tiffinfo={274: value})
+    shown = Image.fromarray(grey) if mode == "I;16" else stored
+    expected = transform(np.asarray(shown.convert("RGBA")))
+    loaded = load_image(path)
+    alpha = np.full(loaded.shape, 255, np.uint8) if loaded.alpha is None else loaded.alpha
+    np.testing.assert_array_equal(np.dstack([loaded.rgb, alpha]), expected)
 
 
 # -- in-memory images -------------------------------------------------------
@@ -1682,11 +1764,14 @@ def test_a_pipe_given_to_a_file_job_is_refused_with_one_line_naming_it(piped_pho
     assert not out.exists()
 
 
-def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int) -> bytes:
-    """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float), written
-    byte by byte; per-sample fields longer than 4 bytes are stored after the IFD."""
-    pixels = np.linspace(0, 1, 2 * samples, dtype=f"{order}f4").tobytes()
-    per_sample = {258: [32] * samples, 339: [sample_format] * samples}
+def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int,
+                            bits: int = 32) -> bytes:
+    """A 2x1 uncompressed TIFF of 32-bit samples (``sample_format`` 3: IEEE float; 1, of
+    ``bits`` bits: unsigned integers), written byte by byte; per-sample fields longer than
+    4 bytes are stored after the IFD."""
+    dtype = f"{order}f4" if sample_format == 3 else f"{order}u{bits // 8}"
+    pixels = np.linspace(0, 1, 2 * samples).astype(dtype).tobytes()
+    per_sample = {258: [bits] * samples, 339: [sample_format] * samples}
     head = 8 + 2 + 12 * 11 + 4
     extra = b"".join(struct.pack(f"{order}{samples}H", *values)
                      for values in per_sample.values()) if samples > 2 else b""
@@ -1707,17 +1792,23 @@ def _tiff_of_32_bit_samples(samples: int, order: str, sample_format: int) -> byt
     return out + struct.pack(order + "I", 0) + extra + pixels
 
 
-@pytest.mark.parametrize("samples, order, sample_format, reason", [
-    (3, "<", 3, "is a floating-point RGB TIFF, which Pillow cannot read; convert it to 8- or "
-                "16-bit integer samples"),
-    (4, ">", 3, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to 8- "
-                "or 16-bit integer samples"),
-    (3, "<", 1, "not an image Pillow can identify"),  # 32-bit unsigned integers
+@pytest.mark.parametrize("samples, order, sample_format, bits, reason", [
+    (3, "<", 3, 32, "is a floating-point RGB TIFF, which Pillow cannot read; convert it to "
+                    "8- or 16-bit integer samples"),
+    (4, ">", 3, 32, "is a floating-point RGBA TIFF, which Pillow cannot read; convert it to "
+                    "8- or 16-bit integer samples"),
+    (3, "<", 1, 32, "is an RGB TIFF of 3 samples of 32-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save it with 8-bit samples"),
+    (2, ">", 1, 16, "is a grey TIFF of 2 samples of 16-bit unsigned integers a pixel, which "
+                    "Pillow cannot read; save it with 8-bit samples"),  # grey and alpha
 ])
-def test_a_float_rgb_tiff_is_named_as_one(tmp_path, samples, order, sample_format, reason):
-    """Pillow reads float TIFFs of one sample only; the error of the others gave no hint."""
+def test_a_tiff_of_a_layout_pillow_cannot_read_is_named_by_it(tmp_path, samples, order,
+                                                               sample_format, bits, reason):
+    """Pillow reads float TIFFs of one sample only, and no TIFF of 16-bit grey and alpha or
+    32-bit integer RGB: the error of such files ('not an image Pillow can identify') gave
+    no hint."""
     path = tmp_path / "a.tif"
-    path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format))
+    path.write_bytes(_tiff_of_32_bit_samples(samples, order, sample_format, bits))
     with pytest.raises(ImageReadError) as info:
         load_image(path)
     assert (info.value.path, info.value.reason) == (str(path), reason)

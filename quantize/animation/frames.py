@@ -58,9 +58,17 @@ from ..io import (
     pillow_limit_lifted,
     probe_image,
     read_errors,
+    read_unmapped,
     shown_frames,
 )
-from ..png import check_png_chunks, check_png_frames, second_reader, still_png, whole_png_rows
+from ..png import (
+    check_png_chunks,
+    check_png_frames,
+    readable_png,
+    second_reader,
+    still_png,
+    whole_png_rows,
+)
 from ..webp import frame_alpha_read
 
 __all__ = ["PAGE_DURATION_MS", "TIMED_FORMATS", "AnimationInfo", "Frame", "count_frames",
@@ -381,6 +389,6 @@ def _opened(p: Path) -> Iterator[Image.Image]:
         raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
-    with (read_errors(p, "animation"), pillow_limit_lifted(), Image.open(p) as opened,
-          frame_alpha_read(opened) as im):
-        yield im
+    with (read_errors(p, "animation"), pillow_limit_lifted(),
+          Image.open(readable_png(p)) as opened, frame_alpha_read(opened) as im):
+        yield read_unmapped(im)

@@ -687,9 +687,9 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
 def _shows_animation(src: Path) -> bool:
     """Whether the header and frame table of ``src`` show an animation (no pixel decoded:
     :func:`quantize.io.shows_animation`)."""
-    from ..io import read_errors, shows_animation
+    from ..io import read_errors, readable_png, shows_animation
 
-    with read_errors(src), pillow_limit_lifted(), Image.open(src) as im:
+    with read_errors(src), pillow_limit_lifted(), Image.open(readable_png(src)) as im:
         return shows_animation(im)
 
 
