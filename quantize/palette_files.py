@@ -29,7 +29,9 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   triples alone: 768 bytes hold 256 colours (as Adobe's format gives them, and
   Photoshop and GIMP read them; a tail of black entries, likely unused, is named
   in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
-  the colours it has; the transparent index of a file of 772 reads as alpha 0, and
+  the colours it has; the transparent index of a file of 772 reads as alpha 0
+  (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
+  file), and
   a count of 0 or above 256 (0xffff), which writers put when they set none, as
   all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
@@ -65,9 +67,9 @@ from .io import atomic_write
 from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
-           "PAINT_NET_COLORS", "PaletteFormatWarning", "check_palette_file_holds",
-           "check_palette_path", "palette_file_bytes", "palette_file_capacity", "read_palette",
-           "transparent_index_note", "write_palette"]
+           "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
+           "check_palette_file_holds", "check_palette_path", "palette_file_bytes",
+           "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(UserWarning):
@@ -75,6 +77,12 @@ class PaletteFormatWarning(UserWarning):
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
     Adobe .act table of 768 bytes (no count) whose last entries are black, all read."""
+
+
+class TransparentIndexWarning(PaletteFormatWarning):
+    """An Adobe colour table (.act) marks an entry transparent by its index, which Aseprite
+    sets to 0 in every file it writes: the entry is read with alpha 0, and ``reduce_colors``
+    maps no pixel onto its colour, which its writer may have meant as a colour."""
 
 
 #: Palette file extensions and what they hold.
@@ -445,6 +453,12 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
         is not set, ends in two or more black entries: all 256 are read, as Adobe's
         format says, but they are likely a smaller palette's unused entries.
+    TransparentIndexWarning
+        When an .act file marks an entry transparent (its transparent index, which
+        Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
+        so ``reduce_colors(image, palette=...)`` maps no pixel onto its colour (as
+        ``quantize reduce --palette-in`` does, with a warning); give it alpha 255 to
+        map onto it.
 
     Raises
     ------
@@ -634,7 +648,8 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
 
 def _parse_act(data: bytes, p: Path) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
-    index (0xffff: none), which is given alpha 0, as Photoshop writes it; or RGB triples
+    index (0xffff: none), which is given alpha 0, as Photoshop writes it (with a
+    :class:`TransparentIndexWarning`); or RGB triples
     alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
     reads them). Other sizes are refused: which colours they hold is a guess.
 
@@ -661,6 +676,11 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
+    colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
+    warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "
+                f"so it is read with alpha 0, and reduce_colors maps no pixel onto its colour "
+                f"{colour}: fully transparent pixels get an entry of their own; to map onto it, "
+                f"set palette[{transparent}, 3] = 255", TransparentIndexWarning)
     return colors
 
 
