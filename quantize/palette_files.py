@@ -534,13 +534,16 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
 
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
-    """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
+    """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
+    after Aseprite's header line ``Channels: RGBA``,
     ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
     and comments, as GIMP takes them, and refused elsewhere."""
     lines = _lines(text)
-    if lines:
-        _check_decoded(lines[0], 1, p)
-    if not lines or lines[0].strip() != _FIRST_LINES[".gpl"]:
+    # GIMP takes any first line that begins "GIMP Palette" (as "GIMP Palette v2" or
+    # "GIMP Palette (exported)"), whatever follows it.
+    if not lines or not lines[0].strip().startswith(_FIRST_LINES[".gpl"]):
+        if lines:
+            _check_decoded(lines[0], 1, p)
         raise _wrong_first_line(lines[0] if lines else "", ".gpl", p)
     colors: list[list[int]] = []
     n_values = 3

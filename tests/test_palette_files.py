@@ -826,3 +826,20 @@ def test_act_transparent_index_is_said_when_read_as_the_command_line_says_it(tmp
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert read_palette(path).shape == (3, 3)
+
+
+@pytest.mark.parametrize("first", ["GIMP Palette v2", "GIMP Palette (exported)",
+                                   "GIMP Palette\t# caf\xe9"])
+def test_a_gpl_first_line_is_read_as_gimp_reads_it_by_its_beginning(tmp_path, first):
+    # GIMP takes any first line that begins "GIMP Palette"; such a file was refused:
+    # "line 1: expected 'GIMP Palette', the first line of a GIMP palette, got 'GIMP Palette v2'".
+    path = tmp_path / "p.gpl"
+    path.write_bytes(first.encode("latin-1") + b"\nName: x\nColumns: 4\n200 30 30 red\n")
+    assert read_palette(path).tolist() == [[200, 30, 30]]
+
+
+@pytest.mark.parametrize("first", ["Gimp Palette", "GIMP  Palette", "GIMPPalette", "GIMP Pal"])
+def test_a_gpl_first_line_gimp_refuses_is_refused(tmp_path, monkeypatch, first):
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", f"{first}\n200 30 30\n") == (
+        f"p.gpl: line 1: expected 'GIMP Palette', the first line of a GIMP palette, got "
+        f"{first!r}")
