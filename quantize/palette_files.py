@@ -588,15 +588,20 @@ def _wrong_first_line(line: str, fmt: str, p: Path) -> ImageReadError:
 
 def _named_as(line: str, fmt: str) -> str:
     """What an error about a bad ``line`` of a ``fmt`` file adds when that line is the first
-    line of another format (spaces and case aside, as Lospec writes Paint.NET's): which,
-    and the extension to give the file; else nothing.
+    line of another format (spaces and case aside, as Lospec writes Paint.NET's; a GIMP
+    palette's by its beginning, as :func:`_parse_gpl` reads it): which, and the extension
+    to give the file; else nothing.
 
     >>> _named_as("GIMP Palette", ".hex"), _named_as("ff0000", ".txt")
     (', which begins a GIMP palette: name the file .gpl', '')
+    >>> _named_as("GIMP Palette v2", ".pal")
+    ', which begins a GIMP palette: name the file .gpl'
     """
     key = line.replace(" ", "").lower()
     for other, head in _FIRST_LINES.items():
-        if other != fmt and key == head.replace(" ", "").lower():
+        begins = line.startswith(head) if other == ".gpl" else \
+            key == head.replace(" ", "").lower()
+        if other != fmt and begins:
             return f", which begins {_HEADED[other]}: name the file {other}"
     return ""
 

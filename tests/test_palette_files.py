@@ -765,6 +765,9 @@ def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, 
                                              "name the file .pal"),
     ("p.txt", "GIMP Palette\n0 0 0\n", "got 'GIMP Palette', which begins a GIMP palette: "
                                        "name the file .gpl"),
+    # GIMP reads a first line by its beginning: the hint did not name such a file's format
+    ("p.hex", "GIMP Palette v2\n0 0 0\n", "got 'GIMP Palette v2', which begins a GIMP "
+                                          "palette: name the file .gpl"),
 ])
 def test_a_palette_of_another_format_says_which_and_its_extension(tmp_path, monkeypatch, name,
                                                                    text, expected):
