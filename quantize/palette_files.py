@@ -561,9 +561,27 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             _check_decoded(" ".join(body.split()[:n_values]), number, p)
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
-                                 f"0..255, got {_shown(body)}", path=p)
+                                 f"0..255, got {_shown(body)}{_gpl_header_hint(body)}",
+                                 path=p)
         colors.append(values)
     return colors
+
+
+def _gpl_header_hint(body: str) -> str:
+    """What the error for a .gpl line ``body`` that is no colour adds when it looks like a
+    header line (a word, then a colon) other than GIMP's: GIMP takes ``Name: `` and
+    ``Columns: `` as written, and reads any other such line as a colour (``columns: 16``
+    as red 0, green 16, with a message that blue is missing); else nothing.
+
+    >>> _gpl_header_hint("columns: 16")
+    ", which GIMP reads as a colour: its header lines are written 'Name: ...' and 'Columns: N'"
+    >>> _gpl_header_hint("12 34")
+    ''
+    """
+    if re.match(r"^[A-Za-z][\w-]*\s*:", body) is None:
+        return ""
+    return (", which GIMP reads as a colour: its header lines are written 'Name: ...' and "
+            "'Columns: N'")
 
 
 #: The first line of a palette format that has one (Paint.NET's is a comment, which a

@@ -846,3 +846,14 @@ def test_a_gpl_first_line_gimp_refuses_is_refused(tmp_path, monkeypatch, first):
     assert _refusal(tmp_path, monkeypatch, "p.gpl", f"{first}\n200 30 30\n") == (
         f"p.gpl: line 1: expected 'GIMP Palette', the first line of a GIMP palette, got "
         f"{first!r}")
+
+
+@pytest.mark.parametrize("line", ["columns: 16", "name: Brand", "Colours: 8"])
+def test_a_gpl_header_line_gimp_does_not_take_is_refused_saying_how_gimp_writes_them(
+        tmp_path, monkeypatch, line):
+    # GIMP takes 'Name: ' and 'Columns: ' as written and reads any other such line as a
+    # colour ('columns: 16' as 0 16 0, with a message that blue is missing): the error
+    # named the line but not why a header was not one.
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", f"GIMP Palette\nName: x\n{line}\n0 0 0\n") == (
+        f"p.gpl: line 3: expected 'R G B [name]' with values 0..255, got {line!r}, which GIMP "
+        "reads as a colour: its header lines are written 'Name: ...' and 'Columns: N'")
