@@ -43,7 +43,7 @@ from .fit import (
     warn_few_colors,
 )
 from .options import Options, check_options, check_palette_draws, warn_palette_without_alpha
-from .quality import search_quality
+from .quality import search_quality, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 __all__ = ["reduce_checked", "reduce_colors"]
@@ -130,6 +130,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     AlphaLossWarning
         When some pixels are translucent and a given ``palette`` has no
         translucent entry: they are drawn opaque or fully transparent.
+    quantize.reduce.quality.QualityScaleWarning
+        When ``quality`` is above 20, which nearly any image meets with the
+        fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
+        is not what it measures.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
@@ -147,6 +151,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                          "reduces every frame of a file")
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
+    warn_quality_scale(opts.quality)
     if opts.palette is not None:
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)
