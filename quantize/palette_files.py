@@ -61,7 +61,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_palette, check_path
+from ._validation import check_bool, check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, OutputError, warn_caller
 from .io import atomic_write
 from .names import extension_words, printable, printable_line, quoted
@@ -435,7 +435,8 @@ def _act_bytes(pal: np.ndarray) -> bytes:
 _MAX_BYTES = 64 << 20
 
 
-def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
+def read_palette(path: str | os.PathLike[str], *,
+                 warn_transparent_index: bool = True) -> np.ndarray:
     """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
     file order.
 
@@ -443,6 +444,10 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     alpha below 255 (entries given without alpha are opaque); a file whose every
     alpha is 255 (``rrggbbff`` lines, ``R G B 255``) reads as ``(k, 3)``, as
     :func:`write_palette` writes such a palette.
+
+    ``warn_transparent_index=False`` leaves out the :class:`TransparentIndexWarning`
+    (below), for a caller that says it otherwise once it has mapped onto the palette,
+    as ``quantize reduce --palette-in`` does.
 
     Warns
     -----
@@ -470,6 +475,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         for .act, the size or the bytes at fault).
     """
     p = check_path(path, "path")
+    warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
     if os.path.isdir(p):  # whatever its name ends in
         raise ImageReadError("is a directory, expected a palette file", path=p)
     fmt = _palette_format(p, "path")
@@ -487,7 +493,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageReadError(f"larger than {_MAX_BYTES >> 20} MiB; expected a palette file "
                              "(100,000 colours take 0.7 MB as .hex, 9 MB as .json)", path=p)
     if fmt == ".act" and data:
-        return _parse_act(data, p)
+        return _parse_act(data, p, warn_transparent_index)
     if fmt == ".pal" and data.startswith(b"RIFF"):
         raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
                              "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
@@ -672,7 +678,7 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
-def _parse_act(data: bytes, p: Path) -> np.ndarray:
+def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
     index (0xffff: none), which is given alpha 0, as Photoshop writes it (with a
     :class:`TransparentIndexWarning`); or RGB triples
@@ -702,6 +708,8 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
+    if not warn_transparent_index:
+        return colors
     colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
     warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "
                 f"so it is read with alpha 0, and reduce_colors maps no pixel onto its colour "

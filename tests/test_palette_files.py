@@ -819,6 +819,11 @@ def test_act_transparent_index_is_said_when_read_as_the_command_line_says_it(tmp
         "reduce_colors maps no pixel onto its colour #000000: fully transparent pixels get an "
         "entry of their own; to map onto it, set palette[0, 3] = 255"]
     assert caught[0].filename == __file__
+    with warnings.catch_warnings():  # for a caller that says it once it has mapped
+        warnings.simplefilter("error")
+        assert np.array_equal(read_palette(path, warn_transparent_index=False), palette)
+    with pytest.raises(TypeError, match="^warn_transparent_index='no' should be a bool"):
+        read_palette(path, warn_transparent_index="no")
     image = np.array([[[0, 0, 100], [200, 30, 30]]], np.uint8)
     assert reduce_colors(image, palette=palette).to_rgb().tolist() == [
         [[0, 0, 255], [200, 30, 30]]]

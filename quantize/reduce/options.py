@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ from ..io import DEFAULT_MAX_PIXELS, GIF_ALPHA_THRESHOLD, check_output_path
 from ..names import quoted, same_file
 from ..palette_files import (
     PALETTE_ALPHA_HINT,
-    TransparentIndexWarning,
     check_palette_file_holds,
     check_palette_path,
     read_palette,
@@ -151,9 +149,7 @@ def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
     reads it, without its :class:`~quantize.palette_files.TransparentIndexWarning`: a
     file's job says that once it has mapped onto the palette
     (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TransparentIndexWarning)
-        return read_palette(path)
+    return read_palette(path, warn_transparent_index=False)
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:
