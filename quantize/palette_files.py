@@ -31,9 +31,8 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
   the colours it has; the transparent index of a file of 772 reads as alpha 0
   (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
-  file), and
-  a count of 0 or above 256 (0xffff), which writers put when they set none, as
-  all 256 colours;
+  file), and a count of 0 or above 256 (0xffff), which writers put when they set
+  none, as all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -541,9 +540,9 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
     """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
-    after Aseprite's header line ``Channels: RGBA``,
-    ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
-    and comments, as GIMP takes them, and refused elsewhere."""
+    after Aseprite's header line ``Channels: RGBA``, ``R G B A [name]``. Bytes that are
+    not UTF-8 (as lone surrogates) are taken in names and comments, as GIMP takes them,
+    and refused elsewhere."""
     lines = _lines(text)
     # GIMP takes any first line that begins "GIMP Palette" (as "GIMP Palette v2" or
     # "GIMP Palette (exported)"), whatever follows it.
@@ -681,9 +680,9 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
 def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
     index (0xffff: none), which is given alpha 0, as Photoshop writes it (with a
-    :class:`TransparentIndexWarning`); or RGB triples
-    alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
-    reads them). Other sizes are refused: which colours they hold is a guess.
+    :class:`TransparentIndexWarning` unless ``warn_transparent_index`` is False); or RGB
+    triples alone: 256 (768 bytes) or fewer (the colours used, as some tools write them
+    and GIMP reads them). Other sizes are refused: which colours they hold is a guess.
 
     Adobe's specification calls the count optional, and files in use hold 0 or 0xffff
     there when it is not set: a count of 0 or above 256 is read as none, all 256 colours
