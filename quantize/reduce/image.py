@@ -98,10 +98,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         so a fitted palette given back gives the fit's indices. A
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
-        0 are dropped: fully transparent pixels take the result's own
-        transparent entry (an Adobe colour table's transparent index reads so,
-        which :func:`~quantize.palette_files.read_palette` warns of: Aseprite
-        sets index 0 in every .act file). Without a translucent entry, translucent pixels
+        0 are dropped, and the result's indices number the entries kept: fully
+        transparent pixels take the result's own transparent entry (an Adobe
+        colour table's transparent index reads as alpha 0, which
+        :func:`~quantize.palette_files.read_palette` warns of: Aseprite sets
+        index 0 in every .act file). Without a translucent entry, translucent pixels
         are matched premultiplied, alpha included, and drawn with an opaque entry
         (or the transparent one), so their alpha is not kept, and an
         :class:`~quantize.reduce.AlphaLossWarning` says so: give the palette a
