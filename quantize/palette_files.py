@@ -29,9 +29,10 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   triples alone: 768 bytes hold 256 colours (as Adobe's format gives them, and
   Photoshop and GIMP read them; a tail of black entries, likely unused, is named
   in a :class:`PaletteFormatWarning`), a shorter file (a multiple of 3)
-  the colours it has; the transparent index of a file of 772 reads as alpha 0, and
-  a count of 0 or above 256 (0xffff), which writers put when they set none, as
-  all 256 colours;
+  the colours it has; the transparent index of a file of 772 reads as alpha 0
+  (with a :class:`TransparentIndexWarning`, as Aseprite sets index 0 in every
+  file), and a count of 0 or above 256 (0xffff), which writers put when they set
+  none, as all 256 colours;
 - ``.pal``: JASC palette (Paint Shop Pro, Aseprite, Lospec): lines ``JASC-PAL``,
   ``0100``, the count, then ``R G B`` per colour (CRLF line ends); with alpha,
   ``R G B A``, as Aseprite writes and reads it. A Microsoft RIFF ``.pal`` is
@@ -59,15 +60,15 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_palette, check_path
+from ._validation import check_bool, check_palette, check_path
 from .errors import AlphaLossWarning, ImageReadError, OutputError, warn_caller
 from .io import atomic_write
 from .names import extension_words, printable, printable_line, quoted
 
 __all__ = ["PALETTE_ALPHA_HINT", "PALETTE_FORMATS", "PALETTE_FORMAT_LIST",
-           "PAINT_NET_COLORS", "PaletteFormatWarning", "check_palette_file_holds",
-           "check_palette_path", "palette_file_bytes", "palette_file_capacity", "read_palette",
-           "transparent_index_note", "write_palette"]
+           "PAINT_NET_COLORS", "PaletteFormatWarning", "TransparentIndexWarning",
+           "check_palette_file_holds", "check_palette_path", "palette_file_bytes",
+           "palette_file_capacity", "read_palette", "transparent_index_note", "write_palette"]
 
 
 class PaletteFormatWarning(UserWarning):
@@ -75,6 +76,12 @@ class PaletteFormatWarning(UserWarning):
     reads it, or as its writer meant: a .hex file whose lines look like Paint.NET's
     ``aarrggbb``, a Paint.NET .txt file of more colours than Paint.NET reads, or an
     Adobe .act table of 768 bytes (no count) whose last entries are black, all read."""
+
+
+class TransparentIndexWarning(PaletteFormatWarning):
+    """An Adobe colour table (.act) marks an entry transparent by its index, which Aseprite
+    sets to 0 in every file it writes: the entry is read with alpha 0, and ``reduce_colors``
+    maps no pixel onto its colour, which its writer may have meant as a colour."""
 
 
 #: Palette file extensions and what they hold.
@@ -427,7 +434,8 @@ def _act_bytes(pal: np.ndarray) -> bytes:
 _MAX_BYTES = 64 << 20
 
 
-def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
+def read_palette(path: str | os.PathLike[str], *,
+                 warn_transparent_index: bool = True) -> np.ndarray:
     """Read a palette file (.gpl, .json, .hex, .act, .pal or .txt) into a uint8 array, in
     file order.
 
@@ -435,6 +443,10 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
     alpha below 255 (entries given without alpha are opaque); a file whose every
     alpha is 255 (``rrggbbff`` lines, ``R G B 255``) reads as ``(k, 3)``, as
     :func:`write_palette` writes such a palette.
+
+    ``warn_transparent_index=False`` leaves out the :class:`TransparentIndexWarning`
+    (below), for a caller that says it otherwise once it has mapped onto the palette,
+    as ``quantize reduce --palette-in`` does.
 
     Warns
     -----
@@ -445,6 +457,12 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
         is not set, ends in two or more black entries: all 256 are read, as Adobe's
         format says, but they are likely a smaller palette's unused entries.
+    TransparentIndexWarning
+        When an .act file marks an entry transparent (its transparent index, which
+        Aseprite sets to 0 in every file it writes): that entry is read with alpha 0,
+        so ``reduce_colors(image, palette=...)`` maps no pixel onto its colour (as
+        ``quantize reduce --palette-in`` does, with a warning); give it alpha 255 to
+        map onto it.
 
     Raises
     ------
@@ -456,6 +474,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         for .act, the size or the bytes at fault).
     """
     p = check_path(path, "path")
+    warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
     if os.path.isdir(p):  # whatever its name ends in
         raise ImageReadError("is a directory, expected a palette file", path=p)
     fmt = _palette_format(p, "path")
@@ -473,7 +492,7 @@ def read_palette(path: str | os.PathLike[str]) -> np.ndarray:
         raise ImageReadError(f"larger than {_MAX_BYTES >> 20} MiB; expected a palette file "
                              "(100,000 colours take 0.7 MB as .hex, 9 MB as .json)", path=p)
     if fmt == ".act" and data:
-        return _parse_act(data, p)
+        return _parse_act(data, p, warn_transparent_index)
     if fmt == ".pal" and data.startswith(b"RIFF"):
         raise ImageReadError("a Microsoft RIFF palette, not a JASC one; expected a .pal file "
                              "whose first line is 'JASC-PAL' (as Paint Shop Pro, Aseprite and "
@@ -520,13 +539,16 @@ def _check_decoded(line: str, number: int, p: Path) -> None:
 
 
 def _parse_gpl(text: str, p: Path) -> list[list[int]]:
-    """GIMP's lines ``R G B [name]``; after Aseprite's header line ``Channels: RGBA``,
-    ``R G B A [name]``. Bytes that are not UTF-8 (as lone surrogates) are taken in names
-    and comments, as GIMP takes them, and refused elsewhere."""
+    """A first line that begins ``GIMP Palette``, then GIMP's lines ``R G B [name]``;
+    after Aseprite's header line ``Channels: RGBA``, ``R G B A [name]``. Bytes that are
+    not UTF-8 (as lone surrogates) are taken in names and comments, as GIMP takes them,
+    and refused elsewhere."""
     lines = _lines(text)
-    if lines:
-        _check_decoded(lines[0], 1, p)
-    if not lines or lines[0].strip() != _FIRST_LINES[".gpl"]:
+    # GIMP takes any first line that begins "GIMP Palette" (as "GIMP Palette v2" or
+    # "GIMP Palette (exported)"), whatever follows it.
+    if not lines or not lines[0].strip().startswith(_FIRST_LINES[".gpl"]):
+        if lines:
+            _check_decoded(lines[0], 1, p)
         raise _wrong_first_line(lines[0] if lines else "", ".gpl", p)
     colors: list[list[int]] = []
     n_values = 3
@@ -544,9 +566,27 @@ def _parse_gpl(text: str, p: Path) -> list[list[int]]:
             _check_decoded(" ".join(body.split()[:n_values]), number, p)
             form = "R G B" if n_values == 3 else "R G B A"
             raise ImageReadError(f"line {number}: expected '{form} [name]' with values "
-                                 f"0..255, got {_shown(body)}", path=p)
+                                 f"0..255, got {_shown(body)}{_gpl_header_hint(body)}",
+                                 path=p)
         colors.append(values)
     return colors
+
+
+def _gpl_header_hint(body: str) -> str:
+    """What the error for a .gpl line ``body`` that is no colour adds when it looks like a
+    header line (a word, then a colon) other than GIMP's: GIMP takes ``Name: `` and
+    ``Columns: `` as written, and reads any other such line as a colour (``columns: 16``
+    as red 0, green 16, with a message that blue is missing); else nothing.
+
+    >>> _gpl_header_hint("columns: 16")
+    ", which GIMP reads as a colour: its header lines are written 'Name: ...' and 'Columns: N'"
+    >>> _gpl_header_hint("12 34")
+    ''
+    """
+    if re.match(r"^[A-Za-z][\w-]*\s*:", body) is None:
+        return ""
+    return (", which GIMP reads as a colour: its header lines are written 'Name: ...' and "
+            "'Columns: N'")
 
 
 #: The first line of a palette format that has one (Paint.NET's is a comment, which a
@@ -571,15 +611,20 @@ def _wrong_first_line(line: str, fmt: str, p: Path) -> ImageReadError:
 
 def _named_as(line: str, fmt: str) -> str:
     """What an error about a bad ``line`` of a ``fmt`` file adds when that line is the first
-    line of another format (spaces and case aside, as Lospec writes Paint.NET's): which,
-    and the extension to give the file; else nothing.
+    line of another format (spaces and case aside, as Lospec writes Paint.NET's; a GIMP
+    palette's by its beginning, as :func:`_parse_gpl` reads it): which, and the extension
+    to give the file; else nothing.
 
     >>> _named_as("GIMP Palette", ".hex"), _named_as("ff0000", ".txt")
     (', which begins a GIMP palette: name the file .gpl', '')
+    >>> _named_as("GIMP Palette v2", ".pal")
+    ', which begins a GIMP palette: name the file .gpl'
     """
     key = line.replace(" ", "").lower()
     for other, head in _FIRST_LINES.items():
-        if other != fmt and key == head.replace(" ", "").lower():
+        begins = line.startswith(head) if other == ".gpl" else \
+            key == head.replace(" ", "").lower()
+        if other != fmt and begins:
             return f", which begins {_HEADED[other]}: name the file {other}"
     return ""
 
@@ -632,11 +677,12 @@ def _parse_pal(text: str, p: Path) -> list[list[int]]:
     return colors
 
 
-def _parse_act(data: bytes, p: Path) -> np.ndarray:
+def _parse_act(data: bytes, p: Path, warn_transparent_index: bool = True) -> np.ndarray:
     """An Adobe colour table: 772 bytes, 256 RGB triples then the count and the transparent
-    index (0xffff: none), which is given alpha 0, as Photoshop writes it; or RGB triples
-    alone: 256 (768 bytes) or fewer (the colours used, as some tools write them and GIMP
-    reads them). Other sizes are refused: which colours they hold is a guess.
+    index (0xffff: none), which is given alpha 0, as Photoshop writes it (with a
+    :class:`TransparentIndexWarning` unless ``warn_transparent_index`` is False); or RGB
+    triples alone: 256 (768 bytes) or fewer (the colours used, as some tools write them
+    and GIMP reads them). Other sizes are refused: which colours they hold is a guess.
 
     Adobe's specification calls the count optional, and files in use hold 0 or 0xffff
     there when it is not set: a count of 0 or above 256 is read as none, all 256 colours
@@ -661,6 +707,13 @@ def _parse_act(data: bytes, p: Path) -> np.ndarray:
         return table[:count].copy()
     colors = np.hstack([table[:count], np.full((count, 1), 255, np.uint8)])
     colors[transparent, 3] = 0
+    if not warn_transparent_index:
+        return colors
+    colour = "#{:02x}{:02x}{:02x}".format(*(int(v) for v in table[transparent]))
+    warn_caller(f"{p.name} marks index {transparent} transparent ({transparent_index_note(p)}), "
+                f"so it is read with alpha 0, and reduce_colors maps no pixel onto its colour "
+                f"{colour}: fully transparent pixels get an entry of their own; to map onto it, "
+                f"set palette[{transparent}, 3] = 255", TransparentIndexWarning)
     return colors
 
 

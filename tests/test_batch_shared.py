@@ -374,3 +374,30 @@ def test_a_palette_that_cannot_be_written_leaves_no_output_folder_behind(photo_t
         batch.shared_palette(_plan(photo_tree, out, options={"n_colors": 4, "seed": 0}),
                              samples_per_file=500, jobs=1)
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"n_colors": 8, "quality": 3}, "quality=3 cannot be used with a shared palette, which "
+                                    "is fitted to n_colors colours (16 by default); expected "
+                                    "n_colors"),
+    ({"palette_in": "p.hex"}, "palette_in cannot be used with a shared palette, which is "
+                              "mapped onto in its place; expected n_colors, or palette_in "
+                              "without a shared palette"),
+    ({"palette": "per-frame"}, "palette='per-frame' cannot be used with a shared palette, one "
+                               "palette for every frame of every image; expected "
+                               "palette='global'"),
+])
+def test_shared_palette_refuses_options_it_would_leave_unused(tmp_path, options, message):
+    # quantize batch --shared-palette refuses --quality and --palette-in; from Python the
+    # palette was fitted to 16 colours whatever quality said, and a palette_in was
+    # replaced by the fitted palette, without a word.
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save(src / "a.png")
+    (tmp_path / "p.hex").write_text("000000\nffffff\n")
+    options = {k: tmp_path / v if k == "palette_in" else v for k, v in options.items()}
+    plan = _plan(src, tmp_path / "out", options=options)
+    with pytest.raises(ValueError) as info:
+        batch.shared_palette(plan, jobs=1)
+    assert str(info.value) == message
+    assert not (tmp_path / "out" / batch.SHARED_PALETTE_NAME).exists()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from quantize.errors import ImageReadError, OutputError
-from quantize.palette_files import read_palette, write_palette
+from quantize.palette_files import TransparentIndexWarning, read_palette, write_palette
 
 from .reduce_support import COLOURS
 
@@ -390,9 +390,10 @@ def test_the_alpha_advice_names_every_format_that_keeps_alpha(tmp_path):
     kept = []
     for fmt in PALETTE_FORMATS:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # alpha lost, an .act's transparent index
             write_palette(tmp_path / f"p{fmt}", palette)
-        if read_palette(tmp_path / f"p{fmt}").tolist() == palette.tolist():
+            read = read_palette(tmp_path / f"p{fmt}")
+        if read.tolist() == palette.tolist():
             kept.append(fmt)
     assert kept == [".json", ".hex", ".pal", ".txt"]
     assert PALETTE_ALPHA_HINT == ('"alpha" in .json, rrggbbaa in .hex, R G B A in .pal, '
@@ -433,7 +434,9 @@ def test_act_file_whose_count_is_not_set_is_read_as_its_256_colours(tmp_path, tr
     table = (np.arange(256 * 3) * 5 % 256).astype(np.uint8).reshape(256, 3)
     path = tmp_path / "p.act"
     path.write_bytes(table.tobytes() + trailer)
-    read = read_palette(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TransparentIndexWarning)
+        read = read_palette(path)
     if transparent is None:
         assert np.array_equal(read, table)
     else:
@@ -500,7 +503,8 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         warnings.simplefilter("error")
         write_palette(path, clear)
     assert path.read_bytes()[-4:] == b"\x00\x02\x00\x01"
-    assert read_palette(path).tolist() == clear.tolist()
+    with pytest.warns(TransparentIndexWarning):
+        assert read_palette(path).tolist() == clear.tolist()
     faint = np.array([[200, 30, 30, 100], [0, 0, 0, 0], [9, 9, 9, 0]], np.uint8)
     with pytest.warns(AlphaLossWarning) as caught:
         write_palette(path, faint)
@@ -508,7 +512,8 @@ def test_act_file_keeps_one_transparent_entry_and_warns_of_other_alpha(tmp_path)
         "p.act: an Adobe colour table (.act) holds no alpha but one fully transparent entry, "
         "so 2 entries of alpha below 255 are written opaque; write .json, .hex, .pal or .txt to "
         "keep alpha"]
-    assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
+    with pytest.warns(TransparentIndexWarning):
+        assert read_palette(path).tolist() == [[200, 30, 30, 255], [0, 0, 0, 0], [9, 9, 9, 255]]
 
 
 def test_act_file_refuses_more_than_256_colours(tmp_path):
@@ -760,6 +765,9 @@ def test_a_long_bad_line_is_quoted_cut_at_200_characters(tmp_path, monkeypatch, 
                                              "name the file .pal"),
     ("p.txt", "GIMP Palette\n0 0 0\n", "got 'GIMP Palette', which begins a GIMP palette: "
                                        "name the file .gpl"),
+    # GIMP reads a first line by its beginning: the hint did not name such a file's format
+    ("p.hex", "GIMP Palette v2\n0 0 0\n", "got 'GIMP Palette v2', which begins a GIMP "
+                                          "palette: name the file .gpl"),
 ])
 def test_a_palette_of_another_format_says_which_and_its_extension(tmp_path, monkeypatch, name,
                                                                    text, expected):
@@ -791,3 +799,66 @@ def test_invalid_json_names_its_line_first_as_the_other_formats_do(tmp_path, mon
     assert _refusal(tmp_path, monkeypatch, "p.json", text.encode()) == (
         "p.json: line 4: invalid JSON (Expecting ',' delimiter at column 3); expected a list "
         "of colours or an object with 'colors'")
+
+
+def test_act_transparent_index_is_said_when_read_as_the_command_line_says_it(tmp_path):
+    """Aseprite marks index 0 of every .act transparent: read_palette gave it alpha 0 and
+    reduce_colors then left its colour out without a word (a dark blue pixel here went to
+    the blue entry, not to black), while quantize reduce --palette-in warned of it."""
+    from quantize import reduce_colors
+    from quantize.palette_files import PaletteFormatWarning
+
+    path = tmp_path / "p.act"
+    path.write_bytes(bytes([0, 0, 0, 200, 30, 30, 0, 0, 255]) + bytes(759) + b"\x00\x03\x00\x00")
+    with pytest.warns(TransparentIndexWarning) as caught:
+        palette = read_palette(path)
+    assert issubclass(TransparentIndexWarning, PaletteFormatWarning)
+    assert [str(w.message) for w in caught] == [
+        "p.act marks index 0 transparent (an Adobe colour table's transparent index, which "
+        "Aseprite sets to 0 in every file it writes), so it is read with alpha 0, and "
+        "reduce_colors maps no pixel onto its colour #000000: fully transparent pixels get an "
+        "entry of their own; to map onto it, set palette[0, 3] = 255"]
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():  # for a caller that says it once it has mapped
+        warnings.simplefilter("error")
+        assert np.array_equal(read_palette(path, warn_transparent_index=False), palette)
+    with pytest.raises(TypeError, match="^warn_transparent_index='no' should be a bool"):
+        read_palette(path, warn_transparent_index="no")
+    image = np.array([[[0, 0, 100], [200, 30, 30]]], np.uint8)
+    assert reduce_colors(image, palette=palette).to_rgb().tolist() == [
+        [[0, 0, 255], [200, 30, 30]]]
+    palette[0, 3] = 255  # as the warning says: the colour is mapped onto
+    assert reduce_colors(image, palette=palette).to_rgb().tolist() == [
+        [[0, 0, 0], [200, 30, 30]]]
+    path.write_bytes(path.read_bytes()[:-2] + b"\xff\xff")  # no transparent index: no word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_palette(path).shape == (3, 3)
+
+
+@pytest.mark.parametrize("first", ["GIMP Palette v2", "GIMP Palette (exported)",
+                                   "GIMP Palette\t# caf\xe9"])
+def test_a_gpl_first_line_is_read_as_gimp_reads_it_by_its_beginning(tmp_path, first):
+    # GIMP takes any first line that begins "GIMP Palette"; such a file was refused:
+    # "line 1: expected 'GIMP Palette', the first line of a GIMP palette, got 'GIMP Palette v2'".
+    path = tmp_path / "p.gpl"
+    path.write_bytes(first.encode("latin-1") + b"\nName: x\nColumns: 4\n200 30 30 red\n")
+    assert read_palette(path).tolist() == [[200, 30, 30]]
+
+
+@pytest.mark.parametrize("first", ["Gimp Palette", "GIMP  Palette", "GIMPPalette", "GIMP Pal"])
+def test_a_gpl_first_line_gimp_refuses_is_refused(tmp_path, monkeypatch, first):
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", f"{first}\n200 30 30\n") == (
+        f"p.gpl: line 1: expected 'GIMP Palette', the first line of a GIMP palette, got "
+        f"{first!r}")
+
+
+@pytest.mark.parametrize("line", ["columns: 16", "name: Brand", "Colours: 8"])
+def test_a_gpl_header_line_gimp_does_not_take_is_refused_saying_how_gimp_writes_them(
+        tmp_path, monkeypatch, line):
+    # GIMP takes 'Name: ' and 'Columns: ' as written and reads any other such line as a
+    # colour ('columns: 16' as 0 16 0, with a message that blue is missing): the error
+    # named the line but not why a header was not one.
+    assert _refusal(tmp_path, monkeypatch, "p.gpl", f"GIMP Palette\nName: x\n{line}\n0 0 0\n") == (
+        f"p.gpl: line 3: expected 'R G B [name]' with values 0..255, got {line!r}, which GIMP "
+        "reads as a colour: its header lines are written 'Name: ...' and 'Columns: N'")

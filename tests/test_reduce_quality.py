@@ -106,3 +106,26 @@ def test_an_unreachable_quality_says_how_many_colours_were_allowed():
     with pytest.raises(QualityError, match=r"quality=0\.5: mean CIEDE2000 <= 0\.5 needs more "
                                            r"than 2 colours"):
         search_quality(hist, 0.5, 2, False, np.random.default_rng(0))
+
+
+def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score():
+    """reduce_colors(image, quality=80), a 0-100 score as pngquant's or Pillow's JPEG
+    quality=80 means, gave 2 colours without a word, while the command line warns of it."""
+    import warnings
+
+    from quantize import reduce_colors
+    from quantize.reduce.quality import QualityScaleWarning
+
+    image = np.repeat(FOUR[None], 3, axis=0)
+    with pytest.warns(QualityScaleWarning) as caught:
+        result = reduce_colors(image, quality=80, seed=0)
+    assert [str(w.message) for w in caught] == [
+        "quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+        "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
+        "the fewest colours; for a result close to the original, give 2 or 3"]
+    assert caught[0].filename == __file__
+    assert result.k == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reduce_colors(image, quality=20, seed=0)  # at most 20: no word
+        reduce_colors(image, 4, seed=0)

@@ -229,3 +229,15 @@ def test_merge_histograms_names_a_sample_that_is_no_pair(tmp_path):
         merge_histograms([triple[:2], triple[0]])
     colors, counts = merge_histograms([triple[:2], list(triple[:2])])
     assert np.array_equal(colors, triple[0]) and counts.tolist() == (2 * triple[1]).tolist()
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"quality": 2}, r"^quality=2 cannot be used with a shared palette"),
+    ({"palette_in": [[0, 0, 0]]}, r"^palette_in cannot be used with a shared palette"),
+    ({"palette": "per-frame"}, r"^palette='per-frame' cannot be used with a shared palette"),
+])
+def test_fit_shared_palette_refuses_options_it_would_leave_unused(options, match):
+    # quality was left unused (16 colours fitted), as were palette_in and per-frame.
+    colors = np.array([[0, 0, 0], [9, 9, 9], [200, 0, 0]], np.uint8)
+    with pytest.raises(ValueError, match=match):
+        fit_shared_palette(colors, [1, 1, 1], options)

@@ -13,7 +13,6 @@ from .._validation import check_seed
 from ..errors import warn_caller
 from ..io import MAX_PALETTE, check_output_path
 from ..names import quoted
-from ..palette_files import read_palette
 from ..reduce import (
     DEFAULT_COLORS,
     GIF_ALPHA_THRESHOLD,
@@ -26,6 +25,7 @@ from ..reduce.options import (
     check_palette_mode,
     check_palette_out,
     palette_in_name,
+    read_palette_in,
     warn_transparent_entries,
 )
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
@@ -141,7 +141,7 @@ def _palette_in(value: Any) -> np.ndarray | None:
     if value is None:
         return None
     from_file = isinstance(value, str | os.PathLike)
-    pal = read_palette(value) if from_file else np.asarray(value)
+    pal = read_palette_in(value) if from_file else np.asarray(value)
     # An array may be a shared palette (batch --shared-palette) the user never named.
     name = palette_in_name(value) if from_file else "the palette mapped onto"
     pal = pal.astype(np.uint8)

@@ -98,7 +98,9 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Raises
     ------
     ValueError
-        If the plan is not a reduce plan made with ``shared_palette=True``, or a
+        If the plan is not a reduce plan made with ``shared_palette=True``, its options
+        hold one a shared palette would leave unused (``quality``, ``palette_in``,
+        ``palette="per-frame"``: :func:`~quantize.reduce.shared.check_shared_options`), or a
         worker of ``scheduler`` does not see the plan's folders
         (:func:`~quantize.batch.run.check_shared_storage`).
     ImageReadError
@@ -118,7 +120,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         named, with why, in ``left_out``.
     """
     from ..palette_files import read_palette, write_palette
-    from ..reduce.shared import fit_shared_palette, merge_histograms
+    from ..reduce.shared import check_shared_options, fit_shared_palette, merge_histograms
 
     if plan.mode.name != "reduce":
         raise ValueError(f"plan.mode={plan.mode.name!r} should be 'reduce': a shared palette "
@@ -127,6 +129,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     if not plan.settings.get("shared_palette"):
         raise ValueError("the plan was made without shared_palette=True; expected "
                          "plan_batch(..., shared_palette=True)")
+    check_shared_options(plan.options)  # before a saved palette is taken, as for a new one
     check_int(samples_per_file, "samples_per_file", minimum=1)
     if scheduler is not None:
         scheduler = check_scheduler_address(scheduler)

@@ -46,6 +46,7 @@ from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
 from ..names import printable, printable_line, shell_quoted
+from ..reduce.quality import QUALITY_MEANS, QUALITY_SCALE_WARNING_ABOVE
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -303,22 +304,16 @@ def note_idle_options(records: Sequence[Mapping[str, Any]], *, optimize: bool,
 
 #: What ``--quality`` measures, said where a pngquant user's value (``--quality 80``,
 #: ``--quality 65-80``, a 0-100 score there) is taken for it.
-_QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
-                  "posterised), not pngquant's 0-100 score")
-QUALITY_SCALE = f"--quality is {_QUALITY_MEANS}"
-
-#: A ``--quality`` above this lets nearly any image through with the fewest colours (two
-#: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
-QUALITY_SCALE_WARNING_ABOVE = 20
+QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
 
 
 def note_quality_scale(quality: float | None) -> None:
     """Warn, before any work, that a ``--quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE`
     is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
-    is likely pngquant's 0-100 score."""
+    is likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
     if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
         return
-    warn(f"--quality={shown_number(quality)}", f"{_QUALITY_MEANS}: above "
+    warn(f"--quality={shown_number(quality)}", f"{QUALITY_MEANS}: above "
          f"{QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it with the fewest colours; "
          "for a result close to the original, give 2 or 3")
 

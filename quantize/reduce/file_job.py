@@ -41,7 +41,7 @@ from ..io import (
     write_together,
 )
 from ..names import extension_words, output_stem, quoted
-from ..palette_files import palette_file_bytes, read_palette
+from ..palette_files import palette_file_bytes
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
@@ -54,6 +54,7 @@ from .options import (
     check_reduce_options,
     entries_drawn,
     palette_in_name,
+    read_palette_in,
     visible_entries,
     warn_palette_without_alpha,
     warn_transparent_entries,
@@ -697,7 +698,7 @@ def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if palette_in is None:
         return None
     if isinstance(palette_in, str | os.PathLike):
-        return read_palette(palette_in)
+        return read_palette_in(palette_in)
     return check_palette(palette_in, "palette_in")
 
 

@@ -44,7 +44,7 @@ from .fit import (
     warn_few_colors,
 )
 from .options import Options, check_options, check_palette_draws, warn_palette_without_alpha
-from .quality import search_quality
+from .quality import search_quality, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
 __all__ = ["reduce_checked", "reduce_colors"]
@@ -99,8 +99,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         so a fitted palette given back gives the fit's indices. A
         fourth column is alpha, used for an image with alpha; an opaque image
         is mapped onto the colours alone and stays opaque. Entries with alpha
-        0 are dropped: fully transparent pixels take the result's own
-        transparent entry. Without a translucent entry, translucent pixels
+        0 are dropped, and the result's indices number the entries kept: fully
+        transparent pixels take the result's own transparent entry (an Adobe
+        colour table's transparent index reads as alpha 0, which
+        :func:`~quantize.palette_files.read_palette` warns of: Aseprite sets
+        index 0 in every .act file). Without a translucent entry, translucent pixels
         are matched premultiplied, alpha included, and drawn with an opaque entry
         (or the transparent one), so their alpha is not kept, and an
         :class:`~quantize.reduce.AlphaLossWarning` says so: give the palette a
@@ -129,6 +132,10 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
     AlphaLossWarning
         When some pixels are translucent and a given ``palette`` has no
         translucent entry: they are drawn opaque or fully transparent.
+    quantize.reduce.quality.QualityScaleWarning
+        When ``quality`` is above 20, which nearly any image meets with the
+        fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
+        is not what it measures.
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
@@ -146,6 +153,7 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
                          "reduces every frame of a file")
     opts = check_options(n_colors, quality, space, dither, exact_colors, palette)
     rng = check_seed(seed)
+    warn_quality_scale(opts.quality)
     if opts.palette is not None:
         check_palette_draws(opts.palette, alpha)
         warn_palette_without_alpha(opts.palette, alpha)

@@ -32,6 +32,7 @@ from ..palette_files import (
     PALETTE_ALPHA_HINT,
     check_palette_file_holds,
     check_palette_path,
+    read_palette,
     transparent_index_note,
 )
 from .fit import DEFAULT_COLORS, FEATURES, check_n_colors
@@ -40,7 +41,8 @@ from .result import MAX_PALETTE
 __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_file_name",
            "check_options", "check_palette", "check_palette_alone", "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
-           "check_reduce_options", "entries_drawn", "palette_in_name", "visible_entries",
+           "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
+           "visible_entries",
            "warn_palette_without_alpha", "warn_transparent_entries"]
 
 
@@ -140,6 +142,14 @@ def palette_in_name(palette_in: Any) -> str:
     if isinstance(palette_in, str | os.PathLike):
         return f"palette_in={quoted(palette_in)}"
     return "palette_in"
+
+
+def read_palette_in(path: str | os.PathLike[str]) -> np.ndarray:
+    """The ``palette_in`` file ``path`` as :func:`~quantize.palette_files.read_palette`
+    reads it, without its :class:`~quantize.palette_files.TransparentIndexWarning`: a
+    file's job says that once it has mapped onto the palette
+    (:func:`warn_transparent_entries`), naming the palette as its other messages do."""
+    return read_palette(path, warn_transparent_index=False)
 
 
 def warn_transparent_entries(given: Any, palette: np.ndarray, name: str) -> None:

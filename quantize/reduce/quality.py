@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels import nearest
 from .._validation import shown_number
 from ..colors import mean_ciede2000
-from ..errors import QualityError
+from ..errors import QualityError, warn_caller
 from ..kmeans import MiniBatchKMeans
 from .fit import (
     DEFAULT_COLORS,
@@ -30,7 +30,41 @@ from .fit import (
     to_colors,
 )
 
-__all__ = ["search_quality", "smallest_k"]
+__all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QualityScaleWarning",
+           "search_quality", "smallest_k", "warn_quality_scale"]
+
+#: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
+#: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it.
+QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+                 "posterised), not pngquant's 0-100 score")
+#: A ``quality`` above this lets nearly any image through with the fewest colours (two
+#: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
+QUALITY_SCALE_WARNING_ABOVE = 20
+
+
+class QualityScaleWarning(UserWarning):
+    """A ``quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE`: a mean CIEDE2000 that
+    nearly any image meets with the fewest colours, likely meant as a 0-100 score."""
+
+
+def warn_quality_scale(quality: float | None) -> None:
+    """Warn (:class:`QualityScaleWarning`) that a checked ``quality`` above
+    :data:`QUALITY_SCALE_WARNING_ABOVE` is met by nearly any image with the fewest colours.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_quality_scale(20.0); warn_quality_scale(80.0)
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly
+    posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with the
+    fewest colours; for a result close to the original, give 2 or 3
+    """
+    if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
+        return
+    warn_caller(f"quality={shown_number(quality)}: {QUALITY_MEANS}: above "
+                f"{QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it with the fewest "
+                "colours; for a result close to the original, give 2 or 3", QualityScaleWarning)
 
 # The first guess of k fits on 8 x 8 x 8-level cells, judged on this many pixels.
 _GUESS_DIRECT_MAX = 1 << 12

@@ -18,17 +18,47 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_bool, check_int, check_path
+from .._validation import check_bool, check_int, check_path, shown_number
 from ..colors import color_histogram, merge_colors
 from ..io import DEFAULT_MAX_PIXELS, load_image
 from .fit import DEFAULT_COLORS, check_histogram, fit_palette, warn_few_colors
 from .options import check_reduce_options
 from .result import MAX_PALETTE
 
-__all__ = ["fit_shared_palette", "merge_histograms", "options_with_palette", "sample_colors"]
+__all__ = ["check_shared_options", "fit_shared_palette", "merge_histograms",
+           "options_with_palette", "sample_colors"]
 
 # Options that fit a palette; a job mapping onto a shared palette drops them.
 _FITTING_OPTIONS = ("n_colors", "quality", "exact_colors")
+
+
+def check_shared_options(options: Mapping[str, Any]) -> None:
+    """Refuse checked reduce options (:func:`~quantize.reduce.check_reduce_options`) that a
+    palette shared by many images would leave unused: ``quality`` (the palette is fitted to
+    ``n_colors`` colours), a ``palette_in`` (the shared palette is mapped onto in its
+    place) and ``palette="per-frame"`` (it is one palette for every frame of every image),
+    as ``quantize batch --shared-palette`` refuses ``--quality`` and ``--palette-in``.
+
+    >>> check_shared_options({"n_colors": 8, "quality": None, "palette_in": None})
+    >>> check_shared_options({"quality": 2.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: quality=2 cannot be used with a shared palette, which is fitted to n_colors \
+colours (16 by default); expected n_colors
+    """
+    quality = options.get("quality")
+    if quality is not None:
+        raise ValueError(f"quality={shown_number(quality)} cannot be used with a shared "
+                         f"palette, which is fitted to n_colors colours ({DEFAULT_COLORS} by "
+                         "default); expected n_colors")
+    if options.get("palette_in") is not None:
+        raise ValueError("palette_in cannot be used with a shared palette, which is mapped "
+                         "onto in its place; expected n_colors, or palette_in without a "
+                         "shared palette")
+    if options.get("palette", "global") != "global":
+        raise ValueError(f"palette={options['palette']!r} cannot be used with a shared "
+                         "palette, one palette for every frame of every image; expected "
+                         "palette='global'")
 
 
 def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
@@ -193,7 +223,9 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
     :func:`~quantize.reduce.check_reduce_options` returns them, or a subset),
     checked by it (an unknown name is a ``TypeError``, not a default silently
     used); ``n_colors``, ``space``, ``exact_colors`` and ``seed`` are used,
-    the defaults filling what is missing. ``transparent``: some image has
+    the defaults filling what is missing; ``quality``, ``palette_in`` and
+    ``palette="per-frame"``, which a shared palette would leave unused, are
+    refused (:func:`check_shared_options`). ``transparent``: some image has
     transparent pixels (:func:`sample_colors` with ``transparency``), which
     take an entry of their own beside the palette, so asked for 256 colours
     (or more) the palette has 255, as :func:`~quantize.reduce.reduce_file` gives
@@ -220,6 +252,7 @@ def fit_shared_palette(colors: np.ndarray, counts: np.ndarray,
                         f"{{'n_colors': 16}}, or {{}} for the defaults), got "
                         f"{type(options).__name__}")
     opts = check_reduce_options(**options)
+    check_shared_options(opts)
     transparent = check_bool(transparent, "transparent")  # "no" would take a colour away
     n_colors = DEFAULT_COLORS if opts["n_colors"] is None else opts["n_colors"]
     visible = _visible_colors(colors, counts)
