@@ -384,10 +384,11 @@ def _swap_trials(n: int, k: int) -> int:
 # that mean: an entry of a flat area (a tight cluster) stays where it is, and so does an
 # entry near the mean. Chosen by blurred PSNR (Gaussian, sigma 1) and PNG bytes against
 # pngquant's default dithering on 80 BSDS500 *train* photos (four sets of 20, every 10th
-# from 0, 2, 5, 7): at k = 16 the median gap to pngquant went from +0.21 / +0.30 / +0.35
-# / +0.17 dB to +0.48 / +0.52 / +0.88 / +0.67 dB (photos behind pngquant 5 / 6 / 5 / 8
-# of 20 to 2 / 2 / 0 / 4), at k = 64 from +0.60 / +0.67 / +0.74 / +0.60 to +0.86 /
-# +0.92 / +1.07 / +0.87 dB, for 0.0-0.9 % more bytes. Every entry moved away from the
+# from 0, 2, 5, 7): at k = 16 the median gap to pngquant went from +0.35 / +0.21 / +0.17
+# / +0.30 dB to +0.88 / +0.76 / +0.67 / +0.73 dB (photos behind pngquant 5 / 5 / 8 / 6
+# of 20 to 0 / 2 / 4 / 2), at k = 64 from +0.74 / +0.60 / +0.60 / +0.67 to +1.07 /
+# +0.91 / +0.87 / +1.05 dB (behind 1 / 2 / 3 / 2 to 1 / 1 / 3 / 1), for -0.4 to +1.4 %
+# bytes (medians). Every entry moved away from the
 # mean by a share of its distance alone (no radius) gained as much on the median but
 # lost up to 1 dB on photos with a large flat area (train 238011, 253036), whose exact
 # entry moved and then dithered; wider shares (radius 0.35-0.5) gained 0.05-0.1 dB more
