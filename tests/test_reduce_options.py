@@ -41,6 +41,14 @@ def test_check_reduce_options_names_the_bad_option(options, error, match):
         check_reduce_options(**options)
 
 
+def test_a_quality_beside_a_palette_is_named_as_given():
+    """reduce_colors checks quality (2 becomes 2.0) before this rule: it said quality=2.0."""
+    from quantize import reduce_colors
+
+    with pytest.raises(ValueError, match="^palette fixes the colours, so quality=2 cannot "):
+        reduce_colors(np.zeros((2, 2, 3), np.uint8), quality=2, palette=[[0, 0, 0], [9, 9, 9]])
+
+
 @pytest.mark.parametrize("n_colors, palette, given", [
     (None, np.zeros((257, 3), np.uint8), "a palette of 257"),
     (300, None, "n_colors=300"),
@@ -59,8 +67,9 @@ def test_a_given_palette_refuses_the_same_options_with_one_wording_everywhere(
         n_colors, quality, exact_colors):
     """reduce_colors, reduce_file (check_reduce_options) and both commands refused these
     combinations with four wordings; they now share check_palette_alone's."""
-    given = [f"{k}={v!r}" for k, v in (("n_colors", n_colors), ("quality", quality),
+    given = [f"{k}={v!r}" for k, v in (("n_colors", n_colors), ("quality", quality and 2),
                                        ("exact_colors", exact_colors)) if v not in (None, False)]
+    # (a number as a person writes it: quality=2, given 2.0)
     palette = np.zeros((2, 3), np.uint8)
     for name, call in (("palette_in='p.gpl'", lambda: check_reduce_options(
                            palette_in="p.gpl", n_colors=n_colors, quality=quality,

@@ -107,14 +107,23 @@ def check_palette_alone(name: str, palette: Any, n_colors: Any, quality: Any,
     Traceback (most recent call last):
     ValueError: palette_in='p.hex' fixes the colours, so n_colors=4 cannot be given with it
     """
-    given = [f"{key}={value!r}" for key, value in (("n_colors", n_colors), ("quality", quality),
-                                                  ("exact_colors", exact_colors))
+    given = [f"{key}={_shown(value)}" for key, value in (("n_colors", n_colors),
+                                                         ("quality", quality),
+                                                         ("exact_colors", exact_colors))
              if value is not None and value is not False]
     if palette is None or not given:
         return
     label = f"{name}={quoted(palette)}" if isinstance(palette, str | os.PathLike) else name
     raise ValueError(f"{label} fixes the colours, so {' and '.join(given)} cannot be given "
                      "with it")
+
+
+def _shown(value: Any) -> str:
+    """An option's value as given: a number as a person writes it (``quality=2``, which
+    the check made 2.0), anything else by its repr."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return shown_number(value)
+    return repr(value)
 
 
 def visible_entries(palette: np.ndarray) -> np.ndarray:
