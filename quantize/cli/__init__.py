@@ -657,7 +657,7 @@ class Scratch:
         return Path(self._made.name)
 
 
-def read_palette_in(palette_in: Path) -> Any:
+def read_palette_in_once(palette_in: Path) -> Any:
     """The ``--palette-in`` palette, ``(k, 3)`` or ``(k, 4)`` uint8, read once before any
     job, so that a bad file is named once.
 

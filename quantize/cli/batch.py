@@ -51,7 +51,7 @@ from . import (
     number,
     path,
     printable_line,
-    read_palette_in,
+    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_stdout_folder,
@@ -756,7 +756,7 @@ def _check_palette_file(palette_in: Path) -> Path:
     from ..reduce.options import entries_drawn
     from ..reduce.result import GIF_ALPHA_THRESHOLD
 
-    palette = read_palette_in(palette_in)
+    palette = read_palette_in_once(palette_in)
     still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
     if animated > MAX_PALETTE:
         some = "" if animated == still else \

@@ -63,7 +63,7 @@ from . import (
     number,
     path,
     printable_line,
-    read_palette_in,
+    read_palette_in_once,
     refuse_both,
     refuse_closed_stdout,
     refuse_stream_without_output,
@@ -631,7 +631,7 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
     if palette_in is None:
         return None
-    palette = read_palette_in(palette_in)
+    palette = read_palette_in_once(palette_in)
     return _PaletteSizes(entries_drawn(palette, animated=False),
                          entries_drawn(palette, animated=True))
 
