@@ -69,7 +69,10 @@ def by_parts(n: int, work: Callable[[slice], None]) -> None:
     >>> seen
     [slice(0, 5, None)]
     """
-    parts = _threads.count() if n >= _PARALLEL_MIN_ROWS else 1
+    if n < _PARALLEL_MIN_ROWS:  # called directly: the tasks and the split cost more than
+        work(slice(0, n))       # a nearest-centre search over an icon's 800 colours
+        return
+    parts = _threads.count()
     _threads.run([functools.partial(work, rows) for rows in _threads.split(n, parts)])
 
 

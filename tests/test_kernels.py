@@ -154,6 +154,18 @@ def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     assert rows == list(range(kern._PARALLEL_MIN_ROWS + 1))
 
 
+def test_by_parts_runs_few_rows_in_the_caller_without_tasks(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+
+    def no_tasks(tasks):
+        raise AssertionError("few rows were handed to _threads.run")
+
+    monkeypatch.setattr(_threads, "run", no_tasks)
+    seen = []
+    kern.by_parts(kern._PARALLEL_MIN_ROWS - 1, seen.append)
+    assert seen == [slice(0, kern._PARALLEL_MIN_ROWS - 1)]
+
+
 def test_labels_sq_dist_are_exact_distances():
     X = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 10.0]])
     labels, dist = kern.labels_sq_dist(X, np.array([[0.0, 0.0], [10.0, 11.0]]))
