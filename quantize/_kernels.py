@@ -331,8 +331,10 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
            centers: np.ndarray, totals: np.ndarray, sums: np.ndarray,
            empty: Empty) -> np.ndarray:
     """:func:`lloyd_update` from the groups' ``totals`` and ``sums``."""
-    new = np.array(centers, dtype=np.float64, copy=True)
     full = totals > 0
+    if full.all():  # the usual case: the same quotients without the masks
+        return sums / totals[:, None]
+    new = np.array(centers, dtype=np.float64, copy=True)
     new[full] = sums[full] / totals[full, None]
     vacant = np.flatnonzero(~full)
     if vacant.size and empty == "farthest":
@@ -655,8 +657,10 @@ class _RunGroups:
         a, k, d = centers.shape
         entries = (runs[:, None] * k + np.arange(k)).ravel()
         totals, sums = self.totals[entries], self.sums[entries]
-        new = centers.reshape(a * k, d).copy()
         full = totals > 0
+        if full.all():  # the usual case: the same quotients without the masks
+            return (sums / totals[:, None]).reshape(centers.shape)
+        new = centers.reshape(a * k, d).copy()
         new[full] = sums[full] / totals[full, None]
         new = new.reshape(centers.shape)
         for i in np.flatnonzero(~full.reshape(a, k).all(axis=1)):  # rare: a run lost a centre
