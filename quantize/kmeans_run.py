@@ -796,7 +796,12 @@ def _removal_costs(w: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     totals = np.bincount(labels, weights=w, minlength=k)
     pair = totals[:, None] * totals[None, :]
     pair /= np.maximum(totals[:, None] + totals[None, :], np.finfo(np.float64).tiny)
-    sq = ((centers[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    # Column by column: the sums NumPy's sum along an axis of fewer than 8 features
+    # makes (in the same order), without its call for each pair of centres, which cost
+    # 0.2 ms a round at k = 64.
+    sq = (centers[:, None, 0] - centers[None, :, 0]) ** 2
+    for j in range(1, centers.shape[1]):
+        sq += (centers[:, None, j] - centers[None, :, j]) ** 2
     merged = pair * sq
     np.fill_diagonal(merged, np.inf)
     return np.minimum(moved, merged.min(axis=1))
