@@ -571,6 +571,8 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     centers = np.array(centers, dtype=np.float64, copy=True)
     labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
+    if max_passes == 0:  # no pass to keep group sums for
+        return centers, labels, passes
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
     groups = _RunGroups(X, weights, labels, centers.shape[1])

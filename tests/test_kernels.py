@@ -445,6 +445,21 @@ def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatc
     np.testing.assert_array_equal(labels, given)  # the caller's labels are not changed
 
 
+def test_lloyd_runs_of_no_pass_keep_no_group_sums(rng, monkeypatch):
+    X = np.round(rng.random((50, 3)) * 255).astype(np.float32)
+    starts = np.stack([X[:4], X[4:8]]).astype(float)
+    labels = kern._nearest_runs(X, starts)
+
+    def no_groups(*args):
+        raise AssertionError("group sums kept for no pass")
+
+    monkeypatch.setattr(kern, "_RunGroups", no_groups)
+    centers, got, passes = kern.lloyd_runs(X, None, starts, 0, labels=labels)
+    np.testing.assert_array_equal(centers, starts)
+    np.testing.assert_array_equal(got, labels)
+    assert passes.tolist() == [0, 0]
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_run_group_means_equal_lloyd_update_run_by_run(rng, weighted):
     X = (rng.random((700, 3)) * 255).astype(np.float32)
