@@ -778,7 +778,7 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
             if trial_inertia < inertia:
                 centers, inertia, improved = trial, trial_inertia, True
                 break
-        if not improved:
+        if not improved or trials == 0:  # no round follows to use the gaps
             break
         labels, gap = second_nearest_gap(X, centers)
     return centers

@@ -346,6 +346,18 @@ def test_swap_search_moves_a_centre_from_a_crowded_pair_to_a_shared_one():
     assert np.array_equal(swap_search(X, w, stuck, 0), stuck)
 
 
+def test_swap_search_measures_no_gaps_once_its_trials_are_spent(monkeypatch):
+    import quantize.kmeans_run as kr
+
+    X = f32([[0], [1], [10], [11], [20], [21]])
+    calls = []
+    measured = kr.second_nearest_gap
+    monkeypatch.setattr(kr, "second_nearest_gap", lambda *a: calls.append(1) or measured(*a))
+    out = swap_search(X, np.ones(6), np.array([[0.0], [1.0], [15.5]]), 1)
+    assert sorted(out.ravel().tolist()) == [0.5, 10.5, 20.5]  # the one trial was kept
+    assert len(calls) == 1  # the gaps of the centres it started from, only
+
+
 def test_swap_search_weights_equal_repeated_rows():
     X = f32([[0, 0], [1, 0], [10, 0], [11, 1], [20, 5], [21, 5]])
     counts = np.array([3, 1, 2, 2, 1, 4])
