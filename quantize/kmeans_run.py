@@ -818,9 +818,12 @@ def _split_gains(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
     """
     k, d = centers.shape
     diff = X - centers[labels].astype(np.float32)
-    outer = (diff[:, :, None] * diff[:, None, :]).reshape(-1, d * d)
-    _, scatter = group_sums(outer, labels, k, w)
-    axes = np.linalg.eigh(scatter.reshape(k, d, d))[1][:, :, -1]
+    # np.linalg.eigh reads the lower triangle only: the products above it are not summed.
+    row, col = np.tril_indices(d)
+    _, lower = group_sums(diff[:, row] * diff[:, col], labels, k, w)
+    scatter = np.zeros((k, d, d))
+    scatter[:, row, col] = lower
+    axes = np.linalg.eigh(scatter)[1][:, :, -1]
     side = np.einsum("ij,ij->i", diff, axes[labels].astype(np.float32)) > 0
     totals, sums = group_sums(X, 2 * labels + side, 2 * k, w)
     totals, sums = totals.reshape(k, 2), sums.reshape(k, 2, d)

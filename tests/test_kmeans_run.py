@@ -358,6 +358,30 @@ def test_swap_search_measures_no_gaps_once_its_trials_are_spent(monkeypatch):
     assert len(calls) == 1  # the gaps of the centres it started from, only
 
 
+@pytest.mark.parametrize("d", [3, 4])
+def test_split_gains_equal_those_of_the_whole_scatter(rng, d):
+    """Only the scatter's lower triangle is summed, the part np.linalg.eigh reads: the
+    same axes, halves and gains as from the whole symmetric scatter."""
+    from quantize.kmeans_run import _split_gains
+
+    X = f32(rng.normal(size=(300, d)) * 30)
+    w = rng.integers(1, 9, 300).astype(np.float64)
+    centers = X[:5].astype(np.float64)
+    labels = nearest(X, centers)
+    diff = X - centers[labels].astype(np.float32)
+    outer = (diff[:, :, None] * diff[:, None, :]).reshape(-1, d * d)
+    _, scatter = kern.group_sums(outer, labels, 5, w)
+    axes = np.linalg.eigh(scatter.reshape(5, d, d))[1][:, :, -1]
+    side = np.einsum("ij,ij->i", diff, axes[labels].astype(np.float32)) > 0
+    totals, sums = kern.group_sums(X, 2 * labels + side, 10, w)
+    halves = sums.reshape(5, 2, d) / totals.reshape(5, 2)[:, :, None]
+    gains, got = _split_gains(X, w, centers, labels)
+    np.testing.assert_array_equal(got, halves)
+    np.testing.assert_array_equal(
+        gains, totals.reshape(5, 2).prod(axis=1) / totals.reshape(5, 2).sum(axis=1)
+        * ((halves[:, 0] - halves[:, 1]) ** 2).sum(axis=1))
+
+
 def test_swap_search_weights_equal_repeated_rows():
     X = f32([[0, 0], [1, 0], [10, 0], [11, 1], [20, 5], [21, 5]])
     counts = np.array([3, 1, 2, 2, 1, 4])
