@@ -69,7 +69,10 @@ def by_parts(n: int, work: Callable[[slice], None]) -> None:
     >>> seen
     [slice(0, 5, None)]
     """
-    parts = _threads.count() if n >= _PARALLEL_MIN_ROWS else 1
+    if n < _PARALLEL_MIN_ROWS:  # called directly: the tasks and the split cost more than
+        work(slice(0, n))       # a nearest-centre search over an icon's 800 colours
+        return
+    parts = _threads.count()
     _threads.run([functools.partial(work, rows) for rows in _threads.split(n, parts)])
 
 
@@ -328,8 +331,10 @@ def _means(X: np.ndarray, weights: np.ndarray | None, labels: np.ndarray,
            centers: np.ndarray, totals: np.ndarray, sums: np.ndarray,
            empty: Empty) -> np.ndarray:
     """:func:`lloyd_update` from the groups' ``totals`` and ``sums``."""
-    new = np.array(centers, dtype=np.float64, copy=True)
     full = totals > 0
+    if full.all():  # the usual case: the same quotients without the masks
+        return sums / totals[:, None]
+    new = np.array(centers, dtype=np.float64, copy=True)
     new[full] = sums[full] / totals[full, None]
     vacant = np.flatnonzero(~full)
     if vacant.size and empty == "farthest":
@@ -566,6 +571,8 @@ def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
     centers = np.array(centers, dtype=np.float64, copy=True)
     labels = _nearest_runs(X32, centers) if labels is None else labels.copy()
     passes = np.zeros(centers.shape[0], dtype=int)
+    if max_passes == 0:  # no pass to keep group sums for
+        return centers, labels, passes
     moving = np.arange(centers.shape[0])
     limit = max_changed * X.shape[0]
     groups = _RunGroups(X, weights, labels, centers.shape[1])
@@ -652,8 +659,10 @@ class _RunGroups:
         a, k, d = centers.shape
         entries = (runs[:, None] * k + np.arange(k)).ravel()
         totals, sums = self.totals[entries], self.sums[entries]
-        new = centers.reshape(a * k, d).copy()
         full = totals > 0
+        if full.all():  # the usual case: the same quotients without the masks
+            return (sums / totals[:, None]).reshape(centers.shape)
+        new = centers.reshape(a * k, d).copy()
         new[full] = sums[full] / totals[full, None]
         new = new.reshape(centers.shape)
         for i in np.flatnonzero(~full.reshape(a, k).all(axis=1)):  # rare: a run lost a centre

@@ -154,6 +154,18 @@ def test_by_parts_covers_every_row_once_in_order(monkeypatch):
     assert rows == list(range(kern._PARALLEL_MIN_ROWS + 1))
 
 
+def test_by_parts_runs_few_rows_in_the_caller_without_tasks(monkeypatch):
+    monkeypatch.setattr(_threads, "_count", 2)
+
+    def no_tasks(tasks):
+        raise AssertionError("few rows were handed to _threads.run")
+
+    monkeypatch.setattr(_threads, "run", no_tasks)
+    seen = []
+    kern.by_parts(kern._PARALLEL_MIN_ROWS - 1, seen.append)
+    assert seen == [slice(0, kern._PARALLEL_MIN_ROWS - 1)]
+
+
 def test_labels_sq_dist_are_exact_distances():
     X = np.array([[0.0, 0.0], [3.0, 4.0], [10.0, 10.0]])
     labels, dist = kern.labels_sq_dist(X, np.array([[0.0, 0.0], [10.0, 11.0]]))
@@ -431,6 +443,21 @@ def test_lloyd_runs_from_known_labels_compare_the_rows_once_less(rng, monkeypatc
     for a, b in zip(again, known, strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(labels, given)  # the caller's labels are not changed
+
+
+def test_lloyd_runs_of_no_pass_keep_no_group_sums(rng, monkeypatch):
+    X = np.round(rng.random((50, 3)) * 255).astype(np.float32)
+    starts = np.stack([X[:4], X[4:8]]).astype(float)
+    labels = kern._nearest_runs(X, starts)
+
+    def no_groups(*args):
+        raise AssertionError("group sums kept for no pass")
+
+    monkeypatch.setattr(kern, "_RunGroups", no_groups)
+    centers, got, passes = kern.lloyd_runs(X, None, starts, 0, labels=labels)
+    np.testing.assert_array_equal(centers, starts)
+    np.testing.assert_array_equal(got, labels)
+    assert passes.tolist() == [0, 0]
 
 
 @pytest.mark.parametrize("weighted", [False, True])

@@ -346,6 +346,42 @@ def test_swap_search_moves_a_centre_from_a_crowded_pair_to_a_shared_one():
     assert np.array_equal(swap_search(X, w, stuck, 0), stuck)
 
 
+def test_swap_search_measures_no_gaps_once_its_trials_are_spent(monkeypatch):
+    import quantize.kmeans_run as kr
+
+    X = f32([[0], [1], [10], [11], [20], [21]])
+    calls = []
+    measured = kr.second_nearest_gap
+    monkeypatch.setattr(kr, "second_nearest_gap", lambda *a: calls.append(1) or measured(*a))
+    out = swap_search(X, np.ones(6), np.array([[0.0], [1.0], [15.5]]), 1)
+    assert sorted(out.ravel().tolist()) == [0.5, 10.5, 20.5]  # the one trial was kept
+    assert len(calls) == 1  # the gaps of the centres it started from, only
+
+
+@pytest.mark.parametrize("d", [3, 4])
+def test_split_gains_equal_those_of_the_whole_scatter(rng, d):
+    """Only the scatter's lower triangle is summed, the part np.linalg.eigh reads: the
+    same axes, halves and gains as from the whole symmetric scatter."""
+    from quantize.kmeans_run import _split_gains
+
+    X = f32(rng.normal(size=(300, d)) * 30)
+    w = rng.integers(1, 9, 300).astype(np.float64)
+    centers = X[:5].astype(np.float64)
+    labels = nearest(X, centers)
+    diff = X - centers[labels].astype(np.float32)
+    outer = (diff[:, :, None] * diff[:, None, :]).reshape(-1, d * d)
+    _, scatter = kern.group_sums(outer, labels, 5, w)
+    axes = np.linalg.eigh(scatter.reshape(5, d, d))[1][:, :, -1]
+    side = np.einsum("ij,ij->i", diff, axes[labels].astype(np.float32)) > 0
+    totals, sums = kern.group_sums(X, 2 * labels + side, 10, w)
+    halves = sums.reshape(5, 2, d) / totals.reshape(5, 2)[:, :, None]
+    gains, got = _split_gains(X, w, centers, labels)
+    np.testing.assert_array_equal(got, halves)
+    np.testing.assert_array_equal(
+        gains, totals.reshape(5, 2).prod(axis=1) / totals.reshape(5, 2).sum(axis=1)
+        * ((halves[:, 0] - halves[:, 1]) ** 2).sum(axis=1))
+
+
 def test_swap_search_weights_equal_repeated_rows():
     X = f32([[0, 0], [1, 0], [10, 0], [11, 1], [20, 5], [21, 5]])
     counts = np.array([3, 1, 2, 2, 1, 4])
