@@ -543,7 +543,7 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
     ({"palette": FOUR, "n_colors": 4}, ValueError,
      "^palette fixes the colours, so n_colors=4 cannot be given with it$"),
     ({"palette": FOUR, "quality": 2}, ValueError,
-     "^palette fixes the colours, so quality=2.0 cannot be given with it$"),
+     "^palette fixes the colours, so quality=2 cannot be given with it$"),
     ({"palette": FOUR, "exact_colors": True}, ValueError,
      "^palette fixes the colours, so exact_colors=True cannot be given with it$"),
     # was NumPy's "setting an array element with a sequence. ..." naming nothing
