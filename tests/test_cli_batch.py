@@ -687,6 +687,42 @@ def test_cli_another_seed_is_no_change_for_an_image_of_at_most_k_colours(tmp_pat
         in refused.stderr
 
 
+def test_cli_another_k_is_no_change_for_an_image_that_keeps_its_colours_under_both(tmp_path):
+    """An image of 3 colours reduced at -k 8 keeps them all, as at -k 16 or 3 (the same
+    bytes), but a rerun with another -k was refused (exit 15); not at -k 2, which merges
+    two, nor for an image k-means ran on."""
+    src = tmp_path / "in"
+    src.mkdir()
+    flat = np.zeros((6, 8, 4), np.uint8)
+    flat[:3], flat[3:, :4], flat[3:, 4:] = [255, 0, 0, 255], [0, 0, 255, 128], [9, 9, 9, 0]
+    Image.fromarray(flat).save(src / "flat.png")
+    out = tmp_path / "out"
+    assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
+    made = (out / "flat.png").read_bytes()
+    for k in ("16", "2"):  # the flat image has 2 visible colours and a clear one
+        again = _cli(str(src), "-o", str(out), "-k", k, "--dither", "--seed", "5")
+        assert again.exit_code == 0, again.output
+        assert "0 ok, 1 skipped" in again.stdout
+    other = tmp_path / "other"
+    assert _cli(str(src), "-o", str(other), "-k", "16", "--dither", "-q").exit_code == 0
+    assert (other / "flat.png").read_bytes() == made
+    noisy = np.random.default_rng(0).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    Image.fromarray(noisy).save(src / "noisy.png")
+    assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
+    refused = _cli(str(src), "-o", str(out), "-k", "16", "--dither")
+    assert refused.exit_code == 15
+    assert "1 output was made with -k/--colors=8, while this run asks for -k/--colors=16;" \
+        in refused.stderr
+    two = tmp_path / "two"
+    three = flat.copy()
+    three[3:, 4:] = [0, 200, 0, 255]  # 3 visible colours
+    Image.fromarray(three).save(src / "noisy.png")
+    assert _cli(str(src), "-o", str(two), "-k", "8", "-q").exit_code == 0
+    refused = _cli(str(src), "-o", str(two), "-k", "2")
+    assert refused.exit_code == 15
+    assert "made with -k/--colors=8, while this run asks for -k/--colors=2;" in refused.stderr
+
+
 def test_cli_another_seed_of_a_kmeans_run_is_refused(photo_tree, tmp_path):
     out = tmp_path / "out"
     args = ["--glob", "chelsea.png", "--quality", "4", "-q"]

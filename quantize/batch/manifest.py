@@ -600,7 +600,8 @@ def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``entry``'s settings and ``settings``, each without the settings that do not bear on
     its output (:func:`made_alike`), nor the seed where its record shows that no k-means
-    ran (:func:`_kept_every_colour`)."""
+    ran (:func:`_kept_every_colour`), nor ``n_colors`` when, besides, both ask for at least
+    the colours the image has: it keeps them all either way."""
     before, now = dict(entry.settings), dict(settings)
     if same_name and entry.record.get("frames") == 1:
         for key in _ANIMATION_ONLY:
@@ -610,6 +611,12 @@ def _as_bearing(entry: Entry, settings: Mapping[str, Any], same_name: bool
             and now.get("quality") is None):
         before.pop("seed", None)
         now.pop("seed", None)
+        kept = entry.record.get("k")
+        if (isinstance(kept, int) and isinstance(before.get("n_colors"), int)
+                and isinstance(now.get("n_colors"), int)
+                and min(before["n_colors"], now["n_colors"]) >= kept):
+            before.pop("n_colors")
+            now.pop("n_colors")
     return before, now
 
 
