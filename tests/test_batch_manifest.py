@@ -266,7 +266,10 @@ def test_planning_parses_the_manifest_once_also_to_refuse_changed_settings(tmp_p
     """The refusal says that a run with force and these settings stopped: that was a
     third parse."""
     src, out = tmp_path / "in", tmp_path / "out"
-    _two_images(src)
+    src.mkdir()
+    for seed, name in enumerate(("a.png", "b.png")):  # more colours than -k: k-means runs
+        noise = np.random.default_rng(seed).integers(0, 256, (4, 4, 3), dtype=np.uint8)
+        Image.fromarray(noise).save(src / name)
     done = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
     batch.run_batch(done, jobs=1)
     wanted = batch.plan_batch(src, tmp_path / "elsewhere", batch.reduce_mode(),
