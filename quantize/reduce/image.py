@@ -87,8 +87,13 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         Error diffusion strength, 0 (none, the default) to 1; True means 1.
         Diffusion is strongest where the undithered mapping would show flat
         bands, weaker in texture, and skips pixels whose colour is in the
-        palette already. Dithering takes at most 256 colours (``n_colors`` or
-        a given ``palette``); more are refused with a ``ValueError``.
+        palette already. A fitted palette's entries first move outwards from
+        the image's mean colour, by up to a quarter of their cluster's radius
+        times the strength, so that diffusion can reach the outermost colours:
+        the palette then differs a little from the undithered one (not with
+        ``exact_colors`` or a given ``palette``). Dithering takes at most 256
+        colours (``n_colors`` or a given ``palette``); more are refused with a
+        ``ValueError``.
     exact_colors : bool
         Every palette entry is a colour of the image: each cluster's medoid.
     palette : (k, 3) or (k, 4) array_like of uint8, optional
