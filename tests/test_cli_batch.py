@@ -653,16 +653,23 @@ def test_cli_another_seed_where_no_kmeans_runs_is_no_change(photo_tree, tmp_path
         out / "other" / p.relative_to(out): data for p, data in made.items()}
 
 
-def test_cli_another_seed_is_no_change_for_an_image_of_at_most_k_colours(tmp_path):
-    """An image of no more distinct colours than -k keeps them all, each its own entry,
-    with no k-means run: its output is the same bytes whatever the seed, but a rerun with
-    another --seed was refused (exit 15). The seed still counts for a file k-means ran on,
-    and beside --quality, whose search for k tries seeded fits."""
+def _flat_rgba_folder(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A folder ``in`` holding ``flat.png``: an opaque red, a translucent blue and a clear
+    colour, fewer than any -k; the folder and the image's pixels."""
     src = tmp_path / "in"
     src.mkdir()
     flat = np.zeros((6, 8, 4), np.uint8)
     flat[:3], flat[3:, :4], flat[3:, 4:] = [255, 0, 0, 255], [0, 0, 255, 128], [9, 9, 9, 0]
     Image.fromarray(flat).save(src / "flat.png")
+    return src, flat
+
+
+def test_cli_another_seed_is_no_change_for_an_image_of_at_most_k_colours(tmp_path):
+    """An image of no more distinct colours than -k keeps them all, each its own entry,
+    with no k-means run: its output is the same bytes whatever the seed, but a rerun with
+    another --seed was refused (exit 15). The seed still counts for a file k-means ran on,
+    and beside --quality, whose search for k tries seeded fits."""
+    src, _ = _flat_rgba_folder(tmp_path)
     out = tmp_path / "out"
     assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
     made = (out / "flat.png").read_bytes()
@@ -688,14 +695,11 @@ def test_cli_another_seed_is_no_change_for_an_image_of_at_most_k_colours(tmp_pat
 
 
 def test_cli_another_k_is_no_change_for_an_image_that_keeps_its_colours_under_both(tmp_path):
-    """An image of 3 colours reduced at -k 8 keeps them all, as at -k 16 or 3 (the same
-    bytes), but a rerun with another -k was refused (exit 15); not at -k 2, which merges
-    two, nor for an image k-means ran on."""
-    src = tmp_path / "in"
-    src.mkdir()
-    flat = np.zeros((6, 8, 4), np.uint8)
-    flat[:3], flat[3:, :4], flat[3:, 4:] = [255, 0, 0, 255], [0, 0, 255, 128], [9, 9, 9, 0]
-    Image.fromarray(flat).save(src / "flat.png")
+    """An image of 2 visible colours (and a clear one) reduced at -k 8 keeps them all, as
+    at -k 16 or 2 (the same bytes), but a rerun with another -k was refused (exit 15);
+    still refused for an image of 3 colours at -k 2, which merges two, and for an image
+    k-means ran on."""
+    src, flat = _flat_rgba_folder(tmp_path)
     out = tmp_path / "out"
     assert _cli(str(src), "-o", str(out), "-k", "8", "--dither", "-q").exit_code == 0
     made = (out / "flat.png").read_bytes()
