@@ -109,8 +109,8 @@ def _spread(palette: np.ndarray, colors: np.ndarray, counts: np.ndarray,
     with ``exact_colors``."""
     if opts.dither <= 0 or opts.exact_colors or palette.shape[0] < 2:
         return palette
-    hist = Histogram(colors, counts, opts.space)
-    labels = nearest(_features(colors, opts.space), _features(palette, opts.space))
+    hist = Histogram(colors, counts, opts.space)  # its features: the colours' _features
+    labels = nearest(hist.features, _features(palette, opts.space))
     return spread_for_dither(palette, hist, labels, opts.dither)
 
 

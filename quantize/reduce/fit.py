@@ -410,7 +410,7 @@ def spread_for_dither(palette: np.ndarray, hist: Histogram, labels: np.ndarray,
     off = features - entries[labels]
     spread = np.bincount(labels, weights=hist.counts * np.einsum("ij,ij->i", off, off),
                          minlength=k)
-    totals = np.bincount(labels, weights=hist.counts, minlength=k)
+    totals = entry_weights(labels, hist.counts, k)
     radius = np.sqrt(spread / np.maximum(totals, 1e-12))
     outward = entries - hist.counts @ features / hist.counts.sum()
     if palette.shape[1] == 4:
