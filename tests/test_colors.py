@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from skimage import color as skcolor
 
-from quantize import _threads
 from quantize.colors import (
-    _PARALLEL_MIN_CODES,
     _SQ_CHUNK,
+    _TABLE_MIN_CODES,
     LAB_ALPHA_SCALE,
     ciede2000,
     code_histogram,
@@ -74,17 +73,16 @@ def test_premultiply_and_lab_of_show_colours_over_black():
     assert np.array_equal(premultiply(shown), shown.astype(float))  # no alpha: as is
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
-def test_code_histogram_in_parts_equals_one_count(monkeypatch, rng, threads):
-    # Enough codes for the parts to be counted on threads; few distinct values,
-    # so most of them appear in every part and their counts must be added.
-    codes = rng.integers(0, 5000, _PARALLEL_MIN_CODES + 7).astype(np.uint32)
-    codes[-3:] = [0xFFFFFF, 0xFFFFFF, 6000]  # a value only the last part holds
-    monkeypatch.setattr(_threads, "_count", threads)
+def test_code_histogram_by_table_equals_by_sorting(rng):
+    # Enough codes to be counted in a table of all codes; the extremes included.
+    codes = rng.integers(0, 5000, _TABLE_MIN_CODES + 7).astype(np.uint32)
+    codes[-3:] = [0xFFFFFF, 0xFFFFFF, 0]
     distinct, counts = code_histogram(codes.reshape(-1, 1))
     expected, expected_counts = np.unique(codes, return_counts=True)
     assert np.array_equal(distinct, expected) and np.array_equal(counts, expected_counts)
-    assert counts.dtype == np.int64 and counts[-1] == 2
+    assert distinct.dtype == np.uint32 and counts.dtype == np.int64 and counts[-1] == 2
+    few, few_counts = code_histogram(codes[-9:])  # sorted: the same answer
+    assert few.dtype == np.uint32 and few[-1] == 0xFFFFFF and few_counts[-1] == 2
 
 
 def test_code_histogram_of_nothing_is_empty():
