@@ -76,6 +76,23 @@ def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
 
 
+
+def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_path):
+    """Page 1 marked a reduced-size copy (NewSubfileType 1), page 2 the image: the 8x6
+    thumbnail was reduced, the image said to be '1 other page left out'."""
+    thumb, full = Image.new("RGB", (8, 6), (200, 0, 0)), Image.new("RGB", (32, 24), (0, 0, 200))
+    full.encoderinfo = {"tiffinfo": {254: 0}}
+    thumb.save(tmp_path / "scan.tif", save_all=True, append_images=[full], tiffinfo={254: 1})
+    result = run(tmp_path / "scan.tif", "-k", 2, "-o", tmp_path / "scan.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'scan.tif'}: TIFF of 2 pages of different sizes, " \
+           "which cannot be the frames of one animation: only its page 2 (32x24), the first " \
+           "not marked a reduced-size copy, is read, and 1 other page left out" \
+           in result.stderr.splitlines()
+    with Image.open(tmp_path / "scan.png") as im:
+        assert (im.size, im.convert("RGB").getcolors()) == ((32, 24), [(768, (0, 0, 200))])
+
+
 def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output
