@@ -53,6 +53,8 @@ What happens to each kind of input:
   thumbnails before the page read. A GIF that ends after a whole
   frame without its trailer is read as the frames it has, with an
   :class:`UnterminatedGifWarning`: it may have been cut short.
+- Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
+  :class:`PagesLeftOutWarning` saying how many other sizes are left out.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
@@ -639,7 +641,8 @@ def shows_animation(im: Image.Image) -> bool:
 class PagesLeftOutWarning(UserWarning):
     """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
     :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
-    or the page read is not the first: the other pages are left out."""
+    or the page read is not the first: the other pages are left out. An icon (ICO, ICNS)
+    holding several sizes is read at its largest, the others left out, likewise."""
 
 
 # TIFF tags that mark a page as a reduced-resolution copy of another: NewSubfileType
@@ -679,7 +682,11 @@ def warn_pages_left_out(im: Image.Image) -> None:
     (:func:`first_page`) and not yet decoded, is a TIFF read as that page alone whose other
     pages are not all reduced-size copies, or whose page read is not its first: a document
     of pages of several sizes loses them. A page marked reduced-resolution (a thumbnail or
-    preview) after the page read is left out silently, as viewers leave it."""
+    preview) after the page read is left out silently, as viewers leave it. An icon of
+    several sizes warns too (:func:`_warn_sizes_left_out`)."""
+    if im.format in ("ICO", "ICNS"):
+        _warn_sizes_left_out(im)
+        return
     n = int(getattr(im, "n_frames", 1))
     if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
         return
@@ -701,6 +708,21 @@ def warn_pages_left_out(im: Image.Image) -> None:
     warn_caller(f"TIFF of {n} pages of different sizes, which cannot be the frames of one "
                 f"animation: {read}, and {others} other {'page' if others == 1 else 'pages'} "
                 f"left out{advice}", PagesLeftOutWarning)
+
+
+def _warn_sizes_left_out(im: Image.Image) -> None:
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, an ICO or ICNS file opened and not
+    yet decoded, holds images of more than one size: Pillow reads the largest. Sizes are
+    counted in pixels (an ICNS image of 16x16 points at scale 2 is one of 32x32)."""
+    sizes = {(s[0] * s[2], s[1] * s[2]) if len(s) == 3 else tuple(s)
+             for s in im.info.get("sizes", ())}
+    if len(sizes) < 2:
+        return
+    w, h = im.size
+    others = len(sizes) - 1
+    warn_caller(f"{im.format} of {len(sizes)} sizes: only the largest ({w}x{h}) is read, and "
+                f"{others} other {'size' if others == 1 else 'sizes'} left out; save each "
+                "size as an image of its own to use it", PagesLeftOutWarning)
 
 
 class UnterminatedGifWarning(UserWarning):

@@ -93,6 +93,20 @@ def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_
         assert (im.size, im.convert("RGB").getcolors()) == ((32, 24), [(768, (0, 0, 200))])
 
 
+
+def test_an_icon_of_several_sizes_is_a_warning_line(tmp_path):
+    """The largest size of an ICO was reduced, the other sizes dropped without a word."""
+    Image.new("RGB", (48, 48), (200, 0, 0)).save(tmp_path / "app.ico",
+                                                  sizes=[(16, 16), (32, 32), (48, 48)])
+    result = run(tmp_path / "app.ico", "-k", 2, "-o", tmp_path / "app.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'app.ico'}: ICO of 3 sizes: only the largest " \
+           "(48x48) is read, and 2 other sizes left out; save each size as an image of its " \
+           "own to use it" in result.stderr.splitlines()
+    with Image.open(tmp_path / "app.png") as im:
+        assert im.size == (48, 48)
+
+
 def test_json_prints_one_object(photo, tmp_path):
     result = run(photo, "-o", tmp_path / "o.gif", "-k", 4, "--space", "lab", "--json")
     assert result.exit_code == 0, result.output

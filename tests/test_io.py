@@ -1216,6 +1216,46 @@ def test_the_pixel_limit_applies_to_the_tiff_page_read_not_its_thumbnail(tmp_pat
                                      "if the file is trusted, set max_pixels=768 or more")
 
 
+
+def _icon(path, sizes):
+    """An icon of ``sizes`` made by Pillow from one 48x48 picture: red, its top left green."""
+    picture = np.zeros((48, 48, 3), np.uint8)
+    picture[...] = (200, 0, 0)
+    picture[:24, :24] = (0, 200, 0)
+    Image.fromarray(picture).save(path, sizes=sizes)
+    return path
+
+
+def test_an_icon_of_several_sizes_says_the_others_are_left_out(tmp_path):
+    """The largest of an ICO's sizes was read, the others dropped without a word."""
+    src = _icon(tmp_path / "app.ico", [(16, 16), (32, 32), (48, 48)])
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        loaded = load_image(src)
+    assert (loaded.shape, loaded.rgb[0, 0].tolist(), loaded.rgb[47, 47].tolist()) == (
+        (48, 48), [0, 200, 0], [200, 0, 0])
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "ICO of 3 sizes: only the largest (48x48) is read, and 2 other sizes left out; save "
+        "each size as an image of its own to use it"]
+
+
+def test_an_icon_of_one_size_gives_no_sizes_left_out_warning(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PagesLeftOutWarning)
+        assert load_image(_icon(tmp_path / "app.ico", [(32, 32)])).shape == (32, 32)
+
+
+def test_an_icns_counts_its_sizes_in_pixels(tmp_path):
+    """Pillow writes an ICNS of 8 images, 16x16 at scale 2 to 512x512 at scale 2: a 512x512
+    image and a 256x256 one at scale 2 are one size, 6 sizes in all."""
+    src = tmp_path / "app.icns"
+    Image.new("RGB", (64, 64), (0, 0, 200)).save(src)
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        assert load_image(src).shape == (1024, 1024)
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "ICNS of 6 sizes: only the largest (1024x1024) is read, and 5 other sizes left out; "
+        "save each size as an image of its own to use it"]
+
+
 # -- in-memory images -------------------------------------------------------
 
 
