@@ -992,10 +992,18 @@ _DECODER_REASONS = {
 }
 
 
+# Pillow's reason for image data that ends early, with the bytes left in its buffer.
+_BYTES_NOT_PROCESSED = re.compile(r"image file is truncated \(\d+ bytes not processed\)")
+
+
 def _decoder_reason(exc: BaseException) -> str:
     """Why Pillow could not decode a file, from its exception ``exc``, in words about the
     file (:data:`_DECODER_REASONS`)."""
     reason = str(exc) or type(exc).__name__
+    if _BYTES_NOT_PROCESSED.fullmatch(reason):
+        # a JPEG or BMP whose image data ends early: the count is of the bytes left in
+        # Pillow's buffer, which says nothing of the file; said as a PNG cut short is
+        return "image file is truncated"
     if (isinstance(exc, ValueError) and reason.startswith("invalid literal for int()")
             and _raised_in_pillow(exc)):
         # a parser's int() of a number its file spells wrong (an XPM colour '#FFzz00')

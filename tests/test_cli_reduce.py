@@ -544,6 +544,23 @@ def test_a_png_whose_image_data_ends_early_is_one_line_and_no_output(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png"]
 
 
+@pytest.mark.parametrize(("fmt", "options"), [("JPEG", {"progressive": True}),
+                                              ("JPEG", {}), ("PNG", {})])
+def test_an_image_cut_in_its_image_data_is_named_truncated_alike(tmp_path, fmt, options):
+    """A JPEG said 'image file is truncated (2 bytes not processed)': a count of the bytes
+    left in Pillow's buffer, where a PNG cut so said 'image file is truncated'."""
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8))
+    whole = io.BytesIO()
+    image.save(whole, fmt, **options)
+    src = tmp_path / f"cut.{fmt.lower()}"
+    src.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: cannot decode image (image file is " \
+                            "truncated)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
+
+
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
     """Its frames, counted for the default output's extension (a.gif and a.png may both be
     written a.k16.png), failed with a traceback ending 'IndexError: index out of range'."""

@@ -465,10 +465,11 @@ def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt)
     with Image.open(cut) as opened, pytest.raises(ImageReadError) as given:
         as_rgba(opened)
     assert str(given.value) == str(read.value)
-    assert str(given.value).startswith(f"{cut}: cannot decode image (image file is truncated")
+    # as a PNG cut so is said, without Pillow's count of the bytes left in its buffer
+    assert str(given.value) == f"{cut}: cannot decode image (image file is truncated)"
     with Image.open(io.BytesIO(cut.read_bytes())) as opened:  # no file name: the parameter's
         with pytest.raises(ImageReadError, match=r"^picture: cannot decode image \(image file "
-                                                 r"is truncated"):
+                                                 r"is truncated\)$"):
             as_rgba(opened, "picture")
 
 
