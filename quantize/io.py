@@ -1028,15 +1028,18 @@ def _unidentified(p: Path) -> str:
     """Why Pillow could not identify ``p``: a PNG with a bad CRC in a chunk before its
     image data (Pillow checks those, and a bad one makes it try the other formats) is
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
-    sample only, and a TIFF of samples wider than 8 bits in another layout Pillow does not
-    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples.
-    Only a regular file is read again: a pipe, read once, would wait for a writer that
+    sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
+    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples,
+    and a file that starts as an ICO (cut short in its directory, say) a truncated or
+    damaged ICO. Only a regular file is read again: a pipe, read once, would wait for a writer that
     never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
     if damaged is not None:
         return damaged
+    if _starts_as_ico(p):
+        return "truncated or damaged ICO (it starts as an icon, but its images cannot be read)"
     layout = _tiff_layout(p)
     if layout is None:
         return "not an image Pillow can identify"
@@ -1051,6 +1054,15 @@ def _unidentified(p: Path) -> str:
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
             "Pillow cannot read; save it with 8-bit samples")
+
+
+def _starts_as_ico(p: Path) -> bool:
+    """Whether the file ``p`` starts with an ICO header: reserved 0, type 1 and a count of
+    images of at least 1 (Pillow, which opens such a file as an ICO, found it cut short or
+    damaged when it could not identify it)."""
+    with open(p, "rb") as f:
+        head = f.read(6)
+    return len(head) == 6 and head[:4] == b"\0\0\1\0" and head[4:] != b"\0\0"
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.

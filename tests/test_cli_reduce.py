@@ -561,6 +561,21 @@ def test_an_image_cut_in_its_image_data_is_named_truncated_alike(tmp_path, fmt, 
     assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
 
 
+@pytest.mark.parametrize("keep", [30, 64])
+def test_an_ico_cut_short_is_named_a_truncated_or_damaged_ico(tmp_path, keep):
+    """Cut in its directory of images (30 bytes) or just after it (64): it was 'not an
+    image Pillow can identify', as a text file is."""
+    whole = io.BytesIO()
+    Image.new("RGB", (48, 48), (200, 0, 0)).save(whole, "ICO",
+                                                 sizes=[(16, 16), (32, 32), (48, 48)])
+    src = tmp_path / "app.ico"
+    src.write_bytes(whole.getvalue()[:keep])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: truncated or damaged ICO (it starts " \
+                            "as an icon, but its images cannot be read)\n"
+
+
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
     """Its frames, counted for the default output's extension (a.gif and a.png may both be
     written a.k16.png), failed with a traceback ending 'IndexError: index out of range'."""
