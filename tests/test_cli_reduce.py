@@ -26,7 +26,7 @@ from quantize.cli import app, stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
-from tests.corpus.generate import png_of_chunks, stored_idats
+from tests.corpus.generate import cut_exif, png_of_chunks, stored_idats
 
 runner = CliRunner()
 
@@ -574,6 +574,19 @@ def test_an_ico_cut_short_is_named_a_truncated_or_damaged_ico(tmp_path, keep):
     assert result.exit_code == 1
     assert result.stderr == f"quantize: error: {src}: truncated or damaged ICO (it starts " \
                             "as an icon, but its images cannot be read)\n"
+
+
+def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
+    """It came out as Pillow words it, two spaces after its first sentence and one at the end."""
+    src = tmp_path / "camera.jpg"
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif())
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {src}: Corrupt EXIF data. Expecting to read 12 bytes but only "
+        "got 6.",
+        f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
+        "returning it"]
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):
