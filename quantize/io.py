@@ -46,11 +46,15 @@ What happens to each kind of input:
   alpha its header does not flag is read with it (:mod:`quantize.webp`). A JPEG holding more
   images (MPO: a camera's preview, or the second view of a stereo pair) and a
   TIFF whose pages differ in size (a page and its thumbnail) count as one
-  frame, their first image, as viewers show them (see :func:`shown_frames`); a
-  :class:`PagesLeftOutWarning` names the pages of such a TIFF that are left out
-  without being marked as reduced-size copies. A GIF that ends after a whole
+  frame, their first image, as viewers show them (see :func:`shown_frames`): of such a
+  TIFF, the first page not marked a reduced-size copy (a scanner's thumbnail may come
+  first: :func:`first_page`). A :class:`PagesLeftOutWarning` names the pages of such a
+  TIFF that are left out without being marked as reduced-size copies, and the
+  thumbnails before the page read. A GIF that ends after a whole
   frame without its trailer is read as the frames it has, with an
   :class:`UnterminatedGifWarning`: it may have been cut short.
+- Icons (ICO, ICNS) holding several sizes: the largest, as Pillow opens them, with a
+  :class:`PagesLeftOutWarning` saying how many other sizes are left out.
 - More than ``max_pixels`` pixels (default ``DEFAULT_MAX_PIXELS``): refused from
   the header, before decoding, as a guard against decompression bombs.
 - A PNG or APNG with a chunk whose CRC does not match (a damaged file, which
@@ -122,8 +126,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
            "check_name_length",
            "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
-           "check_png_frames", "drawn_alike_by_pillow", "folded_name", "folder_made",
-           "forget_default_image",
+           "check_png_frames", "drawn_alike_by_pillow", "first_page", "folded_name",
+           "folder_made", "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
            "keyed_canvas_frames",
            "load_image", "lock_file_held", "lock_holder", "low_depth_gray_key", "missing_file",
@@ -133,7 +137,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "printable_data", "printable_line", "probe_image", "read_errors", "read_unmapped",
            "readable_png",
            "remove_empty_folders", "require_regular_file", "save_pil",
-           "second_reader", "shown_frames", "shows_animation", "sixteen_bit_key",
+           "second_reader", "seek_first_page", "shown_frames", "shows_animation",
+           "sixteen_bit_key",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -612,7 +617,8 @@ def shown_frames(im: Image.Image) -> int:
     One for an MPO (a JPEG with further images: viewers show the first), for a PSD
     (Pillow counts its layers as frames; the merged image, read at opening, is what
     viewers show) and for a TIFF whose pages are not all of one size, which cannot be
-    the frames of one animation (a page and its reduced-size copy, say): its first page.
+    the frames of one animation (a page and its reduced-size copy, say): its first page
+    (:func:`first_page`: the first not marked a reduced-size copy).
     """
     n = int(getattr(im, "n_frames", 1))
     if n > 1 and (im.format in ("MPO", "PSD")
@@ -633,9 +639,10 @@ def shows_animation(im: Image.Image) -> bool:
 
 
 class PagesLeftOutWarning(UserWarning):
-    """A TIFF whose pages differ in size is read as its first page (:func:`shown_frames`),
-    and some other page is not a reduced-size copy of it (NewSubfileType): that page is
-    left out."""
+    """A TIFF whose pages differ in size is read as one page (:func:`shown_frames`,
+    :func:`first_page`), and some other page is not a reduced-size copy (NewSubfileType),
+    or the page read is not the first: the other pages are left out. An icon (ICO, ICNS)
+    holding several sizes is read at its largest, the others left out, likewise."""
 
 
 # TIFF tags that mark a page as a reduced-resolution copy of another: NewSubfileType
@@ -643,28 +650,79 @@ class PagesLeftOutWarning(UserWarning):
 _NEW_SUBFILE_TYPE, _SUBFILE_TYPE = 254, 255
 
 
+def first_page(im: Image.Image) -> int:
+    """The page of ``im``, opened at its first page and not yet decoded, that is read as
+    the image: for a TIFF read as one page (:func:`shown_frames`) whose first pages are
+    marked reduced-size copies (a thumbnail before the full image), the first page not so
+    marked; 0 for any other image, and for a TIFF whose pages are all so marked."""
+    n = int(getattr(im, "n_frames", 1))
+    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+        return 0
+    here = im.tell()
+    try:
+        for i in range(n):
+            im.seek(i)
+            if not _reduced_copy(im):
+                return i
+    finally:
+        im.seek(here)
+    return 0
+
+
+def seek_first_page(im: Image.Image) -> None:
+    """Move ``im``, opened at its first page and not yet decoded, to the page read
+    (:func:`first_page`)."""
+    page = first_page(im)
+    if page:  # only then: a PSD's frames count from 1, and it cannot seek to 0
+        im.seek(page)
+
+
 def warn_pages_left_out(im: Image.Image) -> None:
-    """Warn (:class:`PagesLeftOutWarning`) when ``im``, a file opened at its first page and
-    not yet decoded, is a TIFF read as that page alone whose other pages are not all
-    reduced-size copies of it: a document of pages of several sizes loses them. A page
-    marked reduced-resolution (a thumbnail or preview of the first) is left out silently,
-    as viewers leave it."""
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, a file opened at the page read
+    (:func:`first_page`) and not yet decoded, is a TIFF read as that page alone whose other
+    pages are not all reduced-size copies, or whose page read is not its first: a document
+    of pages of several sizes loses them. A page marked reduced-resolution (a thumbnail or
+    preview) after the page read is left out silently, as viewers leave it. An icon of
+    several sizes warns too (:func:`_warn_sizes_left_out`)."""
+    if im.format in ("ICO", "ICNS"):
+        _warn_sizes_left_out(im)
+        return
     n = int(getattr(im, "n_frames", 1))
     if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
         return
-    here, size, left_out = im.tell(), im.size, 0
+    here, (w, h), left_out = im.tell(), im.size, 0
     try:
-        for i in range(1, n):
-            im.seek(i)
-            left_out += not _reduced_copy(im)
+        for i in range(n):
+            if i != here:
+                im.seek(i)
+                left_out += not _reduced_copy(im)
     finally:
         im.seek(here)
-    if left_out:
-        pages = "page" if left_out == 1 else "pages"
-        warn_caller(f"TIFF of {n} pages of different sizes, which cannot be the frames of one "
-                    f"animation: only its first page ({size[0]}x{size[1]}) is read, and "
-                    f"{left_out} other {pages} left out; save each page as an image of its "
-                    "own to use it", PagesLeftOutWarning)
+    if not left_out and not here:
+        return
+    read = (f"only its first page ({w}x{h}) is read" if not here else
+            f"only its page {here + 1} ({w}x{h}), the first not marked a reduced-size copy, "
+            "is read")
+    others = left_out if not here else n - 1
+    advice = "; save each page as an image of its own to use it" if left_out else ""
+    warn_caller(f"TIFF of {n} pages of different sizes, which cannot be the frames of one "
+                f"animation: {read}, and {others} other {'page' if others == 1 else 'pages'} "
+                f"left out{advice}", PagesLeftOutWarning)
+
+
+def _warn_sizes_left_out(im: Image.Image) -> None:
+    """Warn (:class:`PagesLeftOutWarning`) when ``im``, an ICO or ICNS file opened and not
+    yet decoded, holds images of more than one size: Pillow reads the largest. Sizes are
+    counted in pixels (an ICNS image of 16x16 points at scale 2 is one of 32x32)."""
+    sizes = {(s[0] * s[2], s[1] * s[2]) if len(s) == 3 else tuple(s)
+             for s in im.info.get("sizes", ())}
+    if len(sizes) < 2:
+        return
+    w, h = im.size
+    others = len(sizes) - 1
+    warn_caller(f"{im.format} of {len(sizes)} sizes: only the largest ({w}x{h}) is read, and "
+                f"{others} other {'size' if others == 1 else 'sizes'} left out; save each "
+                "size as an image of its own to use it", PagesLeftOutWarning)
 
 
 class UnterminatedGifWarning(UserWarning):
@@ -821,7 +879,8 @@ def require_regular_file(path: str | os.PathLike[str], name: str = "input") -> P
 
 @contextlib.contextmanager
 def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
-    """Open ``p`` with Pillow after the file checks; turn every failure into ImageReadError.
+    """Open ``p`` with Pillow after the file checks, at the page read (:func:`first_page`);
+    turn every failure into ImageReadError.
 
     Failures inside the ``with`` body (decoding) are translated too.
     """
@@ -833,6 +892,7 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
         raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     with (read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
           _webp_alpha_read(opened) as im):
+        seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
         _check_pixel_count(p, im.size, limit)
         yield read_unmapped(im)
 
@@ -932,10 +992,18 @@ _DECODER_REASONS = {
 }
 
 
+# Pillow's reason for image data that ends early, with the bytes left in its buffer.
+_BYTES_NOT_PROCESSED = re.compile(r"image file is truncated \(\d+ bytes not processed\)")
+
+
 def _decoder_reason(exc: BaseException) -> str:
     """Why Pillow could not decode a file, from its exception ``exc``, in words about the
     file (:data:`_DECODER_REASONS`)."""
     reason = str(exc) or type(exc).__name__
+    if _BYTES_NOT_PROCESSED.fullmatch(reason):
+        # a JPEG or BMP whose image data ends early: the count is of the bytes left in
+        # Pillow's buffer, which says nothing of the file; said as a PNG cut short is
+        return "image file is truncated"
     if (isinstance(exc, ValueError) and reason.startswith("invalid literal for int()")
             and _raised_in_pillow(exc)):
         # a parser's int() of a number its file spells wrong (an XPM colour '#FFzz00')
@@ -960,15 +1028,18 @@ def _unidentified(p: Path) -> str:
     """Why Pillow could not identify ``p``: a PNG with a bad CRC in a chunk before its
     image data (Pillow checks those, and a bad one makes it try the other formats) is
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
-    sample only, and a TIFF of samples wider than 8 bits in another layout Pillow does not
-    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples.
-    Only a regular file is read again: a pipe, read once, would wait for a writer that
+    sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
+    read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples,
+    and a file that starts as an ICO (cut short in its directory, say) a truncated or
+    damaged ICO. Only a regular file is read again: a pipe, read once, would wait for a writer that
     never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
     if damaged is not None:
         return damaged
+    if _starts_as_ico(p):
+        return "truncated or damaged ICO (it starts as an icon, but its images cannot be read)"
     layout = _tiff_layout(p)
     if layout is None:
         return "not an image Pillow can identify"
@@ -983,6 +1054,15 @@ def _unidentified(p: Path) -> str:
     what = _PHOTOMETRICS.get(photometric, "a")
     return (f"is {what} TIFF of {samples} samples of {bits}-bit {numbers} a pixel, which "
             "Pillow cannot read; save it with 8-bit samples")
+
+
+def _starts_as_ico(p: Path) -> bool:
+    """Whether the file ``p`` starts with an ICO header: reserved 0, type 1 and a count of
+    images of at least 1 (Pillow, which opens such a file as an ICO, found it cut short or
+    damaged when it could not identify it)."""
+    with open(p, "rb") as f:
+        head = f.read(6)
+    return len(head) == 6 and head[:4] == b"\0\0\1\0" and head[4:] != b"\0\0"
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.

@@ -26,7 +26,7 @@ from quantize.cli import app, stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
-from tests.corpus.generate import png_of_chunks, stored_idats
+from tests.corpus.generate import cut_exif, png_of_chunks, stored_idats
 
 runner = CliRunner()
 
@@ -74,6 +74,37 @@ def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
            in result.stderr.splitlines()
     with Image.open(tmp_path / "doc.png") as im:
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
+
+
+
+def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_path):
+    """Page 1 marked a reduced-size copy (NewSubfileType 1), page 2 the image: the 8x6
+    thumbnail was reduced, the image said to be '1 other page left out'."""
+    thumb, full = Image.new("RGB", (8, 6), (200, 0, 0)), Image.new("RGB", (32, 24), (0, 0, 200))
+    full.encoderinfo = {"tiffinfo": {254: 0}}
+    thumb.save(tmp_path / "scan.tif", save_all=True, append_images=[full], tiffinfo={254: 1})
+    result = run(tmp_path / "scan.tif", "-k", 2, "-o", tmp_path / "scan.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'scan.tif'}: TIFF of 2 pages of different sizes, " \
+           "which cannot be the frames of one animation: only its page 2 (32x24), the first " \
+           "not marked a reduced-size copy, is read, and 1 other page left out" \
+           in result.stderr.splitlines()
+    with Image.open(tmp_path / "scan.png") as im:
+        assert (im.size, im.convert("RGB").getcolors()) == ((32, 24), [(768, (0, 0, 200))])
+
+
+
+def test_an_icon_of_several_sizes_is_a_warning_line(tmp_path):
+    """The largest size of an ICO was reduced, the other sizes dropped without a word."""
+    Image.new("RGB", (48, 48), (200, 0, 0)).save(tmp_path / "app.ico",
+                                                  sizes=[(16, 16), (32, 32), (48, 48)])
+    result = run(tmp_path / "app.ico", "-k", 2, "-o", tmp_path / "app.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"quantize: warning: {tmp_path / 'app.ico'}: ICO of 3 sizes: only the largest " \
+           "(48x48) is read, and 2 other sizes left out; save each size as an image of its " \
+           "own to use it" in result.stderr.splitlines()
+    with Image.open(tmp_path / "app.png") as im:
+        assert im.size == (48, 48)
 
 
 def test_json_prints_one_object(photo, tmp_path):
@@ -511,6 +542,51 @@ def test_a_png_whose_image_data_ends_early_is_one_line_and_no_output(tmp_path):
     assert one_error_line(result) == (f"quantize: error: {src}: damaged PNG (image data ends "
                                       "after 1 of 2 rows)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.png"]
+
+
+@pytest.mark.parametrize(("fmt", "options"), [("JPEG", {"progressive": True}),
+                                              ("JPEG", {}), ("PNG", {})])
+def test_an_image_cut_in_its_image_data_is_named_truncated_alike(tmp_path, fmt, options):
+    """A JPEG said 'image file is truncated (2 bytes not processed)': a count of the bytes
+    left in Pillow's buffer, where a PNG cut so said 'image file is truncated'."""
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), np.uint8))
+    whole = io.BytesIO()
+    image.save(whole, fmt, **options)
+    src = tmp_path / f"cut.{fmt.lower()}"
+    src.write_bytes(whole.getvalue()[: len(whole.getvalue()) // 2])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: cannot decode image (image file is " \
+                            "truncated)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
+
+
+@pytest.mark.parametrize("keep", [30, 64])
+def test_an_ico_cut_short_is_named_a_truncated_or_damaged_ico(tmp_path, keep):
+    """Cut in its directory of images (30 bytes) or just after it (64): it was 'not an
+    image Pillow can identify', as a text file is."""
+    whole = io.BytesIO()
+    Image.new("RGB", (48, 48), (200, 0, 0)).save(whole, "ICO",
+                                                 sizes=[(16, 16), (32, 32), (48, 48)])
+    src = tmp_path / "app.ico"
+    src.write_bytes(whole.getvalue()[:keep])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: truncated or damaged ICO (it starts " \
+                            "as an icon, but its images cannot be read)\n"
+
+
+def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
+    """It came out as Pillow words it, two spaces after its first sentence and one at the end."""
+    src = tmp_path / "camera.jpg"
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=cut_exif())
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {src}: Corrupt EXIF data. Expecting to read 12 bytes but only "
+        "got 6.",
+        f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
+        "returning it"]
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):

@@ -23,6 +23,7 @@ from quantize.io import (
     GIF_ALPHA_THRESHOLD,
     ColorProfileWarning,
     LoadedImage,
+    PagesLeftOutWarning,
     PixelRangeWarning,
     TransparencyChunkWarning,
     TransparentColorWarning,
@@ -464,10 +465,11 @@ def test_a_pil_image_of_a_truncated_file_not_yet_decoded_is_named(tmp_path, fmt)
     with Image.open(cut) as opened, pytest.raises(ImageReadError) as given:
         as_rgba(opened)
     assert str(given.value) == str(read.value)
-    assert str(given.value).startswith(f"{cut}: cannot decode image (image file is truncated")
+    # as a PNG cut so is said, without Pillow's count of the bytes left in its buffer
+    assert str(given.value) == f"{cut}: cannot decode image (image file is truncated)"
     with Image.open(io.BytesIO(cut.read_bytes())) as opened:  # no file name: the parameter's
         with pytest.raises(ImageReadError, match=r"^picture: cannot decode image \(image file "
-                                                 r"is truncated"):
+                                                 r"is truncated\)$"):
             as_rgba(opened, "picture")
 
 
@@ -1156,6 +1158,103 @@ def test_an_uncompressed_tiff_turned_a_quarter_comes_out_upright(tmp_path, mode,
     loaded = load_image(path)
     alpha = np.full(loaded.shape, 255, np.uint8) if loaded.alpha is None else loaded.alpha
     np.testing.assert_array_equal(np.dstack([loaded.rgb, alpha]), expected)
+
+
+
+def _thumbnail_first_tiff(path, *pages):
+    """A TIFF of an 8x6 red page marked a reduced-size copy (NewSubfileType 1), a thumbnail,
+    then ``pages``: (size, colour, NewSubfileType) each."""
+    thumb = Image.new("RGB", (8, 6), (200, 0, 0))
+    rest = []
+    for size, colour, subfile in pages:
+        page = Image.new("RGB", size, colour)
+        page.encoderinfo = {"tiffinfo": {254: subfile}}  # its own, not the thumbnail's
+        rest.append(page)
+    thumb.save(path, save_all=True, append_images=rest, tiffinfo={254: 1})
+    with Image.open(path) as im:  # the file says what the test means it to
+        marks = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            marks.append((im.size, im.tag_v2.get(254)))
+    assert marks == [((8, 6), 1), *((size, subfile) for size, _, subfile in pages)]
+    return path
+
+
+def test_a_tiff_whose_first_page_is_a_thumbnail_is_read_at_its_full_image(tmp_path):
+    """Page 1 marked a reduced-size copy (NewSubfileType 1) and page 2 the full image: the
+    8x6 thumbnail was read, with '1 other page left out' of the image itself."""
+    src = _thumbnail_first_tiff(tmp_path / "scan.tif", ((32, 24), (0, 0, 200), 0))
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        loaded = load_image(src)
+    assert (loaded.shape, loaded.n_frames, loaded.rgb[0, 0].tolist()) == ((24, 32), 1,
+                                                                          [0, 0, 200])
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "TIFF of 2 pages of different sizes, which cannot be the frames of one animation: "
+        "only its page 2 (32x24), the first not marked a reduced-size copy, is read, and 1 "
+        "other page left out"]
+    assert probe_image(src) == (32, 24)
+    assert [f.rgba.shape for f in iter_frames(src)] == [(24, 32, 4)]
+
+
+def test_a_tiff_thumbnail_then_pages_of_their_own_says_to_save_them(tmp_path):
+    src = _thumbnail_first_tiff(tmp_path / "doc.tif", ((32, 24), (0, 0, 200), 0),
+                                ((24, 32), (0, 200, 0), 0))
+    with pytest.warns(PagesLeftOutWarning, match=r"^TIFF of 3 pages of different sizes, "
+                      r"which cannot be the frames of one animation: only its page 2 "
+                      r"\(32x24\), the first not marked a reduced-size copy, is read, and 2 "
+                      r"other pages left out; save each page as an image of its own to use "
+                      r"it$"):
+        assert load_image(src).shape == (24, 32)
+
+
+def test_the_pixel_limit_applies_to_the_tiff_page_read_not_its_thumbnail(tmp_path):
+    """The 8x6 thumbnail (48 pixels) passed a limit of 100 that the 32x24 image read is over."""
+    src = _thumbnail_first_tiff(tmp_path / "scan.tif", ((32, 24), (0, 0, 200), 0))
+    for read in (load_image, probe_image):
+        with pytest.raises(ImageReadError) as caught:
+            read(src, max_pixels=100)
+        assert str(caught.value) == (f"{src}: 32x24 = 768 pixels exceeds the limit of 100; "
+                                     "if the file is trusted, set max_pixels=768 or more")
+
+
+
+def _icon(path, sizes):
+    """An icon of ``sizes`` made by Pillow from one 48x48 picture: red, its top left green."""
+    picture = np.zeros((48, 48, 3), np.uint8)
+    picture[...] = (200, 0, 0)
+    picture[:24, :24] = (0, 200, 0)
+    Image.fromarray(picture).save(path, sizes=sizes)
+    return path
+
+
+def test_an_icon_of_several_sizes_says_the_others_are_left_out(tmp_path):
+    """The largest of an ICO's sizes was read, the others dropped without a word."""
+    src = _icon(tmp_path / "app.ico", [(16, 16), (32, 32), (48, 48)])
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        loaded = load_image(src)
+    assert (loaded.shape, loaded.rgb[0, 0].tolist(), loaded.rgb[47, 47].tolist()) == (
+        (48, 48), [0, 200, 0], [200, 0, 0])
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "ICO of 3 sizes: only the largest (48x48) is read, and 2 other sizes left out; save "
+        "each size as an image of its own to use it"]
+
+
+def test_an_icon_of_one_size_gives_no_sizes_left_out_warning(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PagesLeftOutWarning)
+        assert load_image(_icon(tmp_path / "app.ico", [(32, 32)])).shape == (32, 32)
+
+
+def test_an_icns_counts_its_sizes_in_pixels(tmp_path):
+    """Pillow writes an ICNS of 8 images, 16x16 at scale 2 to 512x512 at scale 2: a 512x512
+    image and a 256x256 one at scale 2 are one size, 6 sizes in all."""
+    src = tmp_path / "app.icns"
+    Image.new("RGB", (64, 64), (0, 0, 200)).save(src)
+    with pytest.warns(PagesLeftOutWarning) as caught:
+        assert load_image(src).shape == (1024, 1024)
+    assert [str(w.message) for w in caught if w.category is PagesLeftOutWarning] == [
+        "ICNS of 6 sizes: only the largest (1024x1024) is read, and 5 other sizes left out; "
+        "save each size as an image of its own to use it"]
 
 
 # -- in-memory images -------------------------------------------------------

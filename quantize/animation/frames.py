@@ -49,6 +49,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
     check_frame_pixels,
+    first_page,
     forget_default_image,
     frame_rgba,
     frames_canvas,
@@ -59,6 +60,7 @@ from ..io import (
     probe_image,
     read_errors,
     read_unmapped,
+    seek_first_page,
     shown_frames,
 )
 from ..png import (
@@ -253,10 +255,13 @@ def _stored_frames(p: Path, info: AnimationInfo, max_pixels: int | None) -> Iter
         if drawn is not None:
             yield from drawn
             return
+        start = first_page(im)  # a TIFF's full image after its thumbnail, else 0
         hidden = hidden_frames(im)  # counted once, on the opened file
-        end = hidden + shown_frames(im)
+        end = start + hidden + shown_frames(im)
         timed = im.format in TIMED_FORMATS
         for i, frame in enumerate(ImageSequence.Iterator(im)):
+            if i < start:  # a TIFF's reduced-size copy before the page read
+                continue
             if i < hidden:  # the default image, not a frame
                 forget_default_image(frame)
                 continue
@@ -384,11 +389,13 @@ def _disposal(frame: Image.Image) -> int:
 
 @contextlib.contextmanager
 def _opened(p: Path) -> Iterator[Image.Image]:
-    """Open ``p`` with Pillow; every failure (also while decoding) becomes ImageReadError."""
+    """Open ``p`` with Pillow at the page read (:func:`~quantize.io.first_page`); every
+    failure (also while decoding) becomes ImageReadError."""
     if not p.is_file():
         raise ImageReadError(missing_file(p) if not p.exists() else "not a regular file", path=p)
     # Pillow's decompression-bomb guard is lifted, not its warning filtered (the warning
     # filters are one per process, not per thread): max_pixels is checked instead.
     with (read_errors(p, "animation"), pillow_limit_lifted(),
           Image.open(readable_png(p)) as opened, frame_alpha_read(opened) as im):
+        seek_first_page(im)
         yield read_unmapped(im)

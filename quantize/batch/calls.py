@@ -28,7 +28,8 @@ from PIL import Image
 from ..errors import ExitCode, QuantizeError, command_line_text
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
-           "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated"]
+           "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated",
+           "warning_lines"]
 
 #: Reason given for a call whose worker process died while running it.
 WORKER_DIED = "the worker process died while processing this file (killed or out of memory)"
@@ -211,11 +212,11 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
         except Exception as exc:
             # Pillow's own warnings are about the damage its error names (a cut TIFF's
             # "Corrupt EXIF data.  Expecting to read 2 bytes ..."): its error line says it
-            attach_warnings(exc, _messages([w for w in caught if not _from_pillow(w)],
-                                           format_advice))
+            attach_warnings(exc, warning_lines([w for w in caught if not _from_pillow(w)],
+                                               format_advice=format_advice))
             raise
     if caught:
-        record["warnings"] = _messages(caught, format_advice)
+        record["warnings"] = warning_lines(caught, format_advice=format_advice)
     return record
 
 
@@ -227,7 +228,13 @@ def _from_pillow(caught: warnings.WarningMessage) -> bool:
     return Path(caught.filename).resolve().is_relative_to(_PILLOW_DIR)
 
 
-def _messages(caught: list[warnings.WarningMessage], format_advice: bool) -> list[str]:
-    """Each warning once, one line each: a file's frames may each raise the same one."""
+def warning_lines(caught: list[warnings.WarningMessage], *,
+                  format_advice: bool = True) -> list[str]:
+    """The lines a command shows for the warnings ``caught``
+    (:func:`~quantize.errors.command_line_text`): each warning once, one line each (a
+    file's frames may each raise the same one). Pillow's own have their runs of spaces
+    made one ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. ")."""
     said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
-    return list(dict.fromkeys(one_line(m) for m in said))
+    lines = (" ".join(one_line(m).split()) if _from_pillow(w) else one_line(m)
+             for w, m in zip(caught, said, strict=True))
+    return list(dict.fromkeys(lines))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CL
     from .. import batch as lib
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode, OutputError, command_line_text
+from ..errors import ExitCode, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
@@ -800,12 +800,13 @@ def _segment_options(colors: int | None, regions: int | None, edges: bool, space
 def _with_shared_palette(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                          show: str) -> "lib.BatchPlan":
     from .. import batch as lib
+    from ..batch.calls import warning_lines
 
     with user_errors(), _options_changed(), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         palette = lib.shared_palette(plan, jobs=jobs, scheduler=scheduler)
-    for w in caught:  # e.g. fewer distinct colours sampled than -k
-        warn("shared palette", command_line_text(w.message))
+    for line in warning_lines(caught):  # e.g. fewer distinct colours sampled than -k
+        warn("shared palette", line)
     if show == "quiet" or not len(palette.colors):
         return palette.plan
     k = len(palette.colors)

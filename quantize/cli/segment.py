@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from .._validation import color_from_text
-from ..errors import ExitCode, OutputError, QuantizeError, command_line_text
+from ..errors import ExitCode, OutputError, QuantizeError
 from ..io import DEFAULT_MAX_PIXELS, check_name_length, check_output_folder
 from ..names import folded_name, output_stem, printable_data, quoted, same_file
 from . import (
@@ -262,8 +262,10 @@ def segment_command(
                                       input_name=input if stream else None)
     except KeyboardInterrupt:
         fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
-    for w in caught:
-        warn(input, command_line_text(w.message))
+    from ..batch.calls import warning_lines
+
+    for line in warning_lines(caught):
+        warn(input, line)
     if quiet:
         return
     if as_json:  # "output" names the folder as reduce's JSON and batch's reports do

@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-__all__ = ["build_corpus", "linear_gray_icc", "linear_rgb_icc", "png_bytes", "png_of_chunks",
-           "stored_idats"]
+__all__ = ["build_corpus", "cut_exif", "linear_gray_icc", "linear_rgb_icc", "png_bytes",
+           "png_of_chunks", "stored_idats"]
 
 
 def _photo(h: int = 48, w: int = 64) -> np.ndarray:
@@ -122,6 +122,14 @@ def _exif_with_orientation(value: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = value
     return exif.tobytes()
+
+
+def cut_exif() -> bytes:
+    """An EXIF block whose directory says 2 entries and holds 1 and half of the next (an
+    orientation of 1): Pillow warns "Corrupt EXIF data.  Expecting to read 12 bytes but
+    only got 6. " and reads the image."""
+    return (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 2)
+            + struct.pack(">HHIHH", 0x0112, 3, 1, 1, 0) + bytes(6))
 
 
 def build_corpus(folder: Path) -> dict[str, Path]:
