@@ -76,7 +76,6 @@ def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
 
 
-
 def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_path):
     """Page 1 marked a reduced-size copy (NewSubfileType 1), page 2 the image: the 8x6
     thumbnail was reduced, the image said to be '1 other page left out'."""
