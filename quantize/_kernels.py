@@ -237,9 +237,8 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
     which compares all rows with a handful of candidates at a time.
     """
     out = np.empty((X.shape[0], np.shape(C)[0]), dtype=np.float32)
-    for _ in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
-        pass
-    np.maximum(out, 0.0, out=out)
+    for _, part in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
+        np.maximum(part, 0.0, out=part)  # clipped while the chunk is at hand
     return out.astype(np.float64)
 
 
