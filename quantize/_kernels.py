@@ -237,9 +237,8 @@ def sq_dist_to(X: np.ndarray, x_sq: np.ndarray, C: np.ndarray) -> np.ndarray:
     which compares all rows with a handful of candidates at a time.
     """
     out = np.empty((X.shape[0], np.shape(C)[0]), dtype=np.float32)
-    for _ in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
-        pass
-    np.maximum(out, 0.0, out=out)
+    for _, part in _sq_dist_chunks(X, x_sq, C, lambda rows: out[rows]):
+        np.maximum(part, 0.0, out=part)  # clipped while the chunk is at hand
     return out.astype(np.float64)
 
 
@@ -518,15 +517,36 @@ class _Groups:
     def move(self, rows: np.ndarray, old: np.ndarray, new: np.ndarray) -> None:
         """Rows ``rows`` leave their groups ``old`` for the groups ``new`` (one label a row)."""
         w = None if self._weights is None else self._weights[rows]
-        x = self._X[rows]
-        out_totals, out_sums = group_sums(x, old, self._k, w)
-        in_totals, in_sums = group_sums(x, new, self._k, w)
-        self.members += np.bincount(new, minlength=self._k) - np.bincount(old, minlength=self._k)
-        self.totals += in_totals - out_totals
-        self.sums += in_sums - out_sums
+        members, totals, sums = _moved_sums(self._X[rows], w, old, new, self._k)
+        self.members += members
+        self.totals += totals
+        self.sums += sums
         gone = (self.members == 0) | (self.totals <= self._noise)
         self.totals[gone] = 0.0
         self.sums[gone] = 0.0
+
+
+def _moved_sums(x: np.ndarray, w: np.ndarray | None, old: np.ndarray, new: np.ndarray,
+                k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What rows ``x`` (weights ``w``, or None for 1 each) leaving groups ``old`` for
+    groups ``new`` change: members ``(k,)``, weight totals ``(k,)`` and weighted sums
+    ``(k, d)``, as :func:`group_sums` of the groups entered less that of the groups left,
+    each weighted column made once for both.
+
+    >>> members, totals, sums = _moved_sums(np.array([[2.], [4.]]), np.array([1., 3.]),
+    ...                                     np.array([0, 0]), np.array([1, 2]), 3)
+    >>> members.tolist(), totals.tolist(), sums.ravel().tolist()
+    ([-2, 1, 1], [-4.0, 1.0, 3.0], [-14.0, 2.0, 12.0])
+    """
+    members = np.bincount(new, minlength=k) - np.bincount(old, minlength=k)
+    totals = (np.bincount(new, weights=w, minlength=k).astype(np.float64)
+              - np.bincount(old, weights=w, minlength=k).astype(np.float64))
+    sums = np.empty((k, x.shape[1]), dtype=np.float64)
+    for j in range(x.shape[1]):
+        col = x[:, j] if w is None else x[:, j] * w
+        sums[:, j] = (np.bincount(new, weights=col, minlength=k)
+                      - np.bincount(old, weights=col, minlength=k))
+    return members, totals, sums
 
 
 def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
@@ -641,14 +661,11 @@ class _RunGroups:
             return
         base = runs[at] * self._k
         out, into = base + old[at, rows], base + new[at, rows]
-        size = self.totals.shape[0]
         w = None if self._weights is None else self._weights[rows]
-        x = self._X[rows]
-        out_totals, out_sums = group_sums(x, out, size, w)
-        in_totals, in_sums = group_sums(x, into, size, w)
-        self.members += np.bincount(into, minlength=size) - np.bincount(out, minlength=size)
-        self.totals += in_totals - out_totals
-        self.sums += in_sums - out_sums
+        members, totals, sums = _moved_sums(self._X[rows], w, out, into, self.totals.shape[0])
+        self.members += members
+        self.totals += totals
+        self.sums += sums
         gone = (self.members == 0) | (self.totals <= self._noise)
         self.totals[gone] = 0.0
         self.sums[gone] = 0.0

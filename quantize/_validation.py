@@ -92,10 +92,22 @@ def check_bool(value: Any, name: str) -> bool:
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``choices``; otherwise list the valid ones."""
+    """Return ``value`` if it is one of ``choices``; otherwise list the valid ones.
+
+    A value that is no string (None, a number) is a TypeError, one not among the
+    choices a ValueError.
+
+    >>> check_choice(None, "space", ("rgb", "lab"))
+    Traceback (most recent call last):
+    ...
+    TypeError: space=None should be a str, one of 'rgb', 'lab'; got NoneType
+    """
     choices = list(choices)
-    if not isinstance(value, str) or value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
+    valid = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name}={value!r} should be a str, one of {valid}; got "
+                        f"{type(value).__name__}")
+    if value not in choices:
         raise ValueError(f"{name}={value!r} is not valid; expected one of {valid}")
     return value
 

@@ -576,6 +576,11 @@ def segment(
         With ``n_clusters`` of 2 or more, when the image has fewer distinct feature
         vectors, or when colour and texture tell none of its parts apart: fewer
         clusters, or one, are used.
+    quantize.io.PixelRangeWarning
+        When ``image`` is a uint16 array whose values are all at most 255 (read as
+        16-bit counts, it comes out near black), or a PIL image of 32-bit integer or
+        float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
+        negative) or likely meant in another range (see :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation, or the first frame of one
         as :func:`quantize.io.load_image` reads it: only that frame is segmented.
@@ -770,6 +775,14 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
         For a bad image, weight or ``closed``; ValueError also when the
         ``color``, ``intensity`` and ``texture`` weights are all 0 (see
         :func:`check_hierarchy_weights`).
+
+    Warns
+    -----
+    AlphaIgnoredWarning
+        When some pixel of ``image`` is transparent or translucent.
+    quantize.io.PixelRangeWarning
+        As for :func:`segment`: pixels of a uint16 array or a 32-bit or float PIL image
+        that are read as black or likely meant in another range.
 
     Examples
     --------

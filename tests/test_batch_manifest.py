@@ -133,6 +133,29 @@ def test_options_changed_is_an_output_exists_error_that_survives_pickling(tmp_pa
         raise OptionsChangedError(tmp_path, 1, {"seed": 0}, {"seed": 1})
 
 
+def test_find_conflict_counts_the_differing_outputs_and_names_the_first(tmp_path,
+                                                                        monkeypatch):
+    from quantize.batch import manifest
+
+    settings = {"n_colors": 16, "palette": "per-frame"}
+    entries = [manifest.Entry({"n_colors": 16, "palette": "per-frame"}, {"frames": 3}),
+               manifest.Entry({"n_colors": 8, "palette": "per-frame"}, {"frames": 3}),
+               manifest.Entry({"n_colors": 4, "palette": "per-frame"}, {"frames": 3})]
+    # found under the name this run gives it, a still: the palette mode does not bear on it
+    same_names = [manifest.Entry({"n_colors": 16, "palette": "global"}, {"frames": 1}),
+                  manifest.Entry({"n_colors": 16, "palette": "global"}, {"frames": 2})]
+    compared = []
+    bearing = manifest._as_bearing
+    monkeypatch.setattr(manifest, "_as_bearing",
+                        lambda *args: compared.append(args[0]) or bearing(*args))
+    err = manifest.find_conflict(entries, settings, tmp_path, None, same_names)
+    assert (err.count, err.before, err.now) == (3, {"n_colors": 8}, {"n_colors": 16})
+    # each output's settings are stripped of those that do not bear on it once, not
+    # again for the first that differs
+    assert compared == entries + same_names
+    assert manifest.find_conflict(entries[:1], settings, tmp_path, None, same_names[:1]) is None
+
+
 def test_a_file_name_that_is_not_utf8_round_trips(tmp_path):
     name = os.fsdecode(b"caf\xe9.png")                  # Latin-1 bytes: a surrogate escape
     record_output(tmp_path, tmp_path / name, {}, {"output": str(tmp_path / name)})

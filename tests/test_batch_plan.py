@@ -329,6 +329,29 @@ def test_reduce_mode_fills_reduces_defaults(photo_tree, tmp_path):
     assert with_quality.options.get("n_colors") is None
 
 
+def test_a_reduce_plan_says_once_that_a_quality_past_20_is_a_colour_difference(photo_tree,
+                                                                               tmp_path):
+    """plan_batch(..., options={"quality": 80}), a 0-100 score as pngquant's, planned
+    without a word, while reduce_colors(quality=80) warns of it."""
+    import warnings
+
+    from quantize.reduce.quality import QualityScaleWarning
+
+    with pytest.warns(QualityScaleWarning) as caught:
+        batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                         options={"quality": 80})
+    assert [str(w.message) for w in caught] == [
+        "quality=80: a mean CIEDE2000 difference (about 1 is just noticeable, 5 visibly "
+        "posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with "
+        "the fewest colours; for a result close to the original, give 2 or 3"]
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode(),
+                         options={"quality": 20})  # at most 20: no word
+        batch.plan_batch(photo_tree, tmp_path / "out", batch.reduce_mode())
+
+
 def test_a_skipped_file_carries_the_record_of_the_run_that_made_it(photo_tree, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

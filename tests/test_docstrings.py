@@ -1,5 +1,6 @@
 """Cross-references in docstrings (``:func:`name```, ``:meth:`Class.name```, ...) name
-something that exists, seen from the module they are written in."""
+something that exists, seen from the module they are written in; the layers import as the
+package docstring says; Warns sections name the warnings their functions raise."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import re
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
+from PIL import Image
 
 PACKAGE = Path(__file__).resolve().parents[1] / "quantize"
 ROLE = re.compile(r":(func|meth|attr|class|data|mod|exc|obj):`~?([^`<]+)`")
@@ -111,3 +114,41 @@ def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_sa
             if order.get(_layer(parts), len(order)) > order[_layer(own)]:
                 wrong.append(f"{'/'.join(own)} imports {'.'.join(parts)}")
     assert wrong == []
+
+
+def _warns_section(func: object) -> str:
+    """The text of a numpydoc docstring's Warns section ("" when it has none)."""
+    doc = getattr(func, "__doc__", None) or ""
+    if "\n    Warns\n    -----\n" not in doc:
+        return ""
+    section = doc.split("\n    Warns\n    -----\n", 1)[1]
+    return re.split(r"\n\n    \w+\n    -+\n", section, maxsplit=1)[0]
+
+
+def _dim_uint16() -> np.ndarray:
+    """A uint16 array of 8-bit values, which reads as 16-bit counts: near black."""
+    return np.repeat(np.arange(144, dtype=np.uint16).reshape(12, 12, 1), 3, axis=2)
+
+
+def _float_gray_below_zero() -> Image.Image:
+    """A float grayscale PIL image with a negative pixel, which reads as black."""
+    values = np.linspace(0, 1, 144, dtype=np.float32).reshape(12, 12)
+    values[0, 0] = -1.0
+    return Image.fromarray(values)  # mode "F"
+
+
+@pytest.mark.filterwarnings("ignore::quantize.reduce.ColorCountWarning")  # 2 colours, near black
+@pytest.mark.parametrize("name", ["reduce_colors", "segment", "boundary_map"])
+@pytest.mark.parametrize("make_image", [_dim_uint16, _float_gray_below_zero])
+def test_a_public_function_that_raises_pixel_range_warning_names_it_under_warns(name,
+                                                                               make_image):
+    # reduce_colors and segment raised it (from as_rgba) without a word of it under Warns,
+    # and boundary_map had no Warns section
+    import quantize
+    from quantize.io import PixelRangeWarning
+
+    func = getattr(quantize, name)
+    with pytest.warns(PixelRangeWarning) as caught:
+        func(make_image(), seed=0)
+    assert [w.filename for w in caught if w.category is PixelRangeWarning] == [__file__]
+    assert "quantize.io.PixelRangeWarning" in _warns_section(func)

@@ -147,6 +147,7 @@ def test_texture_scales_may_be_a_numpy_array(photo):
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     # an empty sequence was a TypeError, an item was called "texture_scales item"
     ({"texture_scales": ()}, ValueError, r"^texture_scales=\(\) should hold at least one scale$"),
     ({"texture_scales": []}, ValueError, r"^texture_scales=\[\] should hold at least one"),

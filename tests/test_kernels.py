@@ -494,6 +494,21 @@ def test_run_groups_follow_the_rows_that_move(rng):
     assert groups.totals[2 * 4 + 3] == 0.0
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_moved_sums_are_the_sums_entered_less_those_left_bit_for_bit(rng, weighted):
+    # one weighted column for both sides, as the two group_sums calls it replaced made
+    x = rng.random((300, 3)).astype(np.float32) * 255
+    w = rng.random(300) * 5 if weighted else None
+    old, new = rng.integers(0, 7, 300), rng.integers(0, 7, 300)
+    members, totals, sums = kern._moved_sums(x, w, old, new, 7)
+    in_totals, in_sums = kern.group_sums(x, new, 7, w)
+    out_totals, out_sums = kern.group_sums(x, old, 7, w)
+    np.testing.assert_array_equal(members, np.bincount(new, minlength=7)
+                                  - np.bincount(old, minlength=7))
+    np.testing.assert_array_equal(totals, in_totals - out_totals)
+    np.testing.assert_array_equal(sums, in_sums - out_sums)
+
+
 def test_lloyd_runs_from_fixed_points_stop_after_one_pass():
     X = np.array([[0.0], [1.0], [9.0], [10.0]])
     starts = np.array([[[0.5], [9.5]], [[9.5], [0.5]]])

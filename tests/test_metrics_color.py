@@ -131,8 +131,8 @@ def test_psnr_refuses_bad_options_naming_them(kwargs, error, match):
 def test_delta_e_refuses_an_input_space_that_is_no_name():
     # an array was "The truth value of an array with more than one element is ambiguous"
     a = np.zeros((2, 3), np.uint8)
-    with pytest.raises(ValueError, match=r"^input_space=array\(\[1, 2\]\) is not valid; "
-                                         r"expected one of 'srgb', 'lab'$"):
+    with pytest.raises(TypeError, match=r"^input_space=array\(\[1, 2\]\) should be a str, "
+                                        r"one of 'srgb', 'lab'; got ndarray$"):
         delta_e(a, a, input_space=np.array([1, 2]))
 
 

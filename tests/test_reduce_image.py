@@ -535,6 +535,9 @@ def test_the_most_colours_keep_every_pixel_its_own_entry():
     ({"n_colors": 10**30, "quality": 1}, ValueError, "^n_colors=10+ should be <= 65536"),
     ({"n_colors": 2.0}, TypeError, "n_colors=2.0 should be an integer"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
+    # a wrong type was a ValueError ("space=None is not valid")
+    ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
+    ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
     ({"quality": -1}, ValueError, "quality=-1 should be >= 0"),
     ({"dither": "yes"}, TypeError, "dither='yes' should be a bool or a number in"),
     ({"palette": [[1, 2]]}, ValueError, r"palette should have shape \(k, 3\)"),

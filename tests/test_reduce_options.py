@@ -25,6 +25,7 @@ def test_check_reduce_options_fills_the_defaults():
     ({"n_colors": 100000}, ValueError, "^n_colors=100000 should be <= 65536, the most "),
     ({"dither": 1.5}, ValueError, "dither=1.5 should be <= 1"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid"),
+    ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
     ({"palette_in": "p.csv"}, ValueError, "palette_in=.*unknown palette extension"),
     ({"palette_in": "p.gpl", "n_colors": 4}, ValueError,
      "^palette_in='p.gpl' fixes the colours, so n_colors=4 cannot be given with it$"),

@@ -511,6 +511,9 @@ def test_uint8_and_float_input_agree(rng):
     ({"n_clusters": 100_000}, ValueError, r"^n_clusters=100000 should be <= 256;"),
     ({"min_region": -1}, ValueError, "min_region=-1 should be >= 0"),
     ({"space": "hsv"}, ValueError, "space='hsv' is not valid; expected one of 'rgb', 'lab'"),
+    # a wrong type was a ValueError ("space=None is not valid")
+    ({"space": None}, TypeError, "^space=None should be a str, one of 'rgb', 'lab'; got NoneType$"),
+    ({"space": 3}, TypeError, "^space=3 should be a str, one of 'rgb', 'lab'; got int$"),
     ({"weights": {"colour": 1}}, ValueError, "expected one of 'color', 'intensity', 'xy'"),
     ({"weights": {"xy": -0.5}}, ValueError, "weight xy=-0.5 should be >= 0"),
     ({"seed": "a"}, TypeError, "seed='a'"),

@@ -80,9 +80,20 @@ def test_check_float_writes_its_bounds_as_the_help_does(bounds, value, message):
 
 def test_check_choice_lists_the_valid_names_in_order():
     assert check_choice("lab", "space", ("rgb", "lab")) == "lab"
-    with pytest.raises(ValueError, match=r"^space=3 is not valid; expected one of 'rgb', "
+    with pytest.raises(ValueError, match=r"^space='hsv' is not valid; expected one of 'rgb', "
                                          r"'lab'$"):
-        check_choice(3, "space", iter(["rgb", "lab"]))
+        check_choice("hsv", "space", iter(["rgb", "lab"]))
+
+
+@pytest.mark.parametrize("value, message", [
+    (3, "space=3 should be a str, one of 'rgb', 'lab'; got int"),
+    (None, "space=None should be a str, one of 'rgb', 'lab'; got NoneType"),
+    (b"lab", "space=b'lab' should be a str, one of 'rgb', 'lab'; got bytes"),
+])
+def test_check_choice_refuses_a_value_of_another_type_as_a_type_error(value, message):
+    # it was a ValueError ("space=None is not valid"), unlike every other validator's type
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        check_choice(value, "space", iter(["rgb", "lab"]))
 
 
 def test_check_seed_passes_a_generator_through_and_repeats_an_int():

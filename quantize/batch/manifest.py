@@ -42,6 +42,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -644,13 +645,16 @@ def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
     so when ``forced``, the run with ``force`` unfinished in ``output_dir`` as its manifest
     records it (:attr:`Manifest.forced`), was with these settings (the error's
     ``unfinished``)."""
-    differing = [(e, False) for e in entries if not made_alike(e, settings)]
-    differing += [(e, True) for e in same_names if not made_alike(e, settings, True)]
-    if not differing:
+    first, differing = None, 0
+    for entry, same_name in chain(((e, False) for e in entries), ((e, True) for e in same_names)):
+        bearing = _as_bearing(entry, settings, same_name)  # once: compared, and said if first
+        if bearing[0] != bearing[1]:
+            differing += 1
+            first = first or bearing
+    if first is None:
         return None
-    entry, same_name = differing[0]
-    before, now = changed_settings(*_as_bearing(entry, settings, same_name))
-    return OptionsChangedError(output_dir, len(differing), before, now,
+    before, now = changed_settings(*first)
+    return OptionsChangedError(output_dir, differing, before, now,
                                forced is not None and dict(forced.settings) == dict(settings))
 
 

@@ -1,7 +1,9 @@
 """The per-file jobs a batch can run: reduce and segment.
 
-Each mode names the job's public file function and its public option checker;
-batch knows neither job's keyword names nor its defaults.
+Each mode names the job's public file function and its public option checker
+(reduce's also warns, once for the batch, of a ``quality`` likely meant as a 0-100
+score, as ``reduce_colors`` does); batch knows neither job's keyword names nor its
+defaults.
 """
 
 from __future__ import annotations
@@ -18,10 +20,23 @@ __all__ = ["reduce_mode", "reduce_suffix", "segment_mode"]
 def reduce_mode() -> JobMode:
     """Colour reduction: ``INPUT`` -> ``OUT_DIR/<same folders>/<stem>.png``, an animation
     in its own format (:func:`reduce_suffix`)."""
-    from ..reduce import check_reduce_options, reduce_file
+    from ..reduce import reduce_file
 
-    return JobMode("reduce", reduce_file, suffix=".png", check_options=check_reduce_options,
+    return JobMode("reduce", reduce_file, suffix=".png", check_options=_check_reduce_options,
                    suffix_for=reduce_suffix, settings_key="n_colors")
+
+
+def _check_reduce_options(**options: Any) -> dict[str, Any]:
+    """:func:`quantize.reduce.check_reduce_options`, warning
+    (:class:`~quantize.reduce.quality.QualityScaleWarning`) of a ``quality`` above 20 as
+    :func:`quantize.reduce_colors` does: once for the batch, when it is planned, not by
+    every file's job."""
+    from ..reduce import check_reduce_options
+    from ..reduce.quality import warn_quality_scale
+
+    checked = check_reduce_options(**options)
+    warn_quality_scale(checked["quality"])
+    return checked
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:

@@ -542,6 +542,12 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         (options, or ``shared_palette``), also one of an input under another
         name: nothing is planned, rather than skipping outputs that do not match
         this run.
+
+    Warns
+    -----
+    quantize.reduce.quality.QualityScaleWarning
+        In reduce mode, when ``quality`` is above 20, as
+        :func:`~quantize.reduce.reduce_colors` warns: once, here, not by each file's job.
     """
     checked = mode.checked_options(options)
     settings = output_settings(checked, shared_palette=shared_palette)

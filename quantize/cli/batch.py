@@ -32,6 +32,7 @@ from ..errors import ExitCode, OutputError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE, folder_made
 from ..names import found_path, natural_key, printable_data, quoted
 from ..palette_files import PALETTE_FORMAT_LIST
+from ..reduce.quality import QualityScaleWarning
 from . import (
     USAGE_ERROR,
     BatchDitherOption,
@@ -289,9 +290,11 @@ def batch(
             with user_errors(), _options_changed():
                 held.enter_context(lib.batch_lock(output_dir))
                 job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
-                plan = lib.plan_batch(input_dir, output_dir, job, options=options,
-                                      recursive=recursive, pattern=glob, force=force,
-                                      shared_palette=shared_palette)
+                with warnings.catch_warnings():  # said above, as --quality
+                    warnings.simplefilter("ignore", QualityScaleWarning)
+                    plan = lib.plan_batch(input_dir, output_dir, job, options=options,
+                                          recursive=recursive, pattern=glob, force=force,
+                                          shared_palette=shared_palette)
                 for name, target in (("report", report), ("html", html)):
                     if target is not None:
                         lib.check_report_clear_of_outputs(target, name, plan)

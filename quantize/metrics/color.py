@@ -278,10 +278,12 @@ def delta_e(reference: Any, test: Any, *, weights: Any = None,
     ------
     ValueError
         For shapes that differ, bad weights, sRGB floats outside [0, 1], NaN
-        or infinite values, or alpha with ``input_space="lab"``.
+        or infinite values, alpha with ``input_space="lab"``, or another
+        ``input_space`` name.
     TypeError
         For complex values, sRGB colours of another dtype than uint8,
-        uint16 or float, or a PIL image with ``input_space="lab"``.
+        uint16 or float, a PIL image with ``input_space="lab"``, or an
+        ``input_space`` that is no str.
 
     Examples
     --------

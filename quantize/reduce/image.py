@@ -141,6 +141,11 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
         When ``quality`` is above 20, which nearly any image meets with the
         fewest colours: a 0-100 score (pngquant's, or Pillow's JPEG quality)
         is not what it measures.
+    quantize.io.PixelRangeWarning
+        When ``image`` is a uint16 array whose values are all at most 255 (read as
+        16-bit counts, it comes out near black), or a PIL image of 32-bit integer or
+        float grayscale (mode "I" or "F") with pixels read as black (NaN, infinite or
+        negative) or likely meant in another range (see :func:`quantize.io.load_image`).
     quantize.animation.FirstFrameWarning
         When ``image`` is a PIL image of an animation: only the frame it is
         at is reduced (:func:`quantize.animation.reduce_animation_file`
