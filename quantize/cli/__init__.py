@@ -46,7 +46,7 @@ from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
 from ..names import printable, printable_line, shell_quoted
-from ..reduce.quality import QUALITY_MEANS, QUALITY_SCALE_WARNING_ABOVE
+from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
 
@@ -308,14 +308,13 @@ QUALITY_SCALE = f"--quality is {QUALITY_MEANS}"
 
 
 def note_quality_scale(quality: float | None) -> None:
-    """Warn, before any work, that a ``--quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE`
+    """Warn, before any work, that a ``--quality`` above
+    :data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`
     is a mean CIEDE2000 that nearly any image meets with the fewest colours: the value
     is likely pngquant's 0-100 score (``reduce_colors`` says so of its ``quality``)."""
-    if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
-        return
-    warn(f"--quality={shown_number(quality)}", f"{QUALITY_MEANS}: above "
-         f"{QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it with the fewest colours; "
-         "for a result close to the original, give 2 or 3")
+    reason = quality_scale_reason(quality)
+    if reason is not None:
+        warn(f"--quality={shown_number(quality)}", reason)
 
 
 def finishing_note(n_running: int) -> None:

@@ -31,7 +31,7 @@ from .fit import (
 )
 
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QualityScaleWarning",
-           "search_quality", "smallest_k", "warn_quality_scale"]
+           "quality_scale_reason", "search_quality", "smallest_k", "warn_quality_scale"]
 
 #: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
 #: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it.
@@ -47,6 +47,16 @@ class QualityScaleWarning(UserWarning):
     nearly any image meets with the fewest colours, likely meant as a 0-100 score."""
 
 
+def quality_scale_reason(quality: float | None) -> str | None:
+    """Why a checked ``quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE` is likely
+    pngquant's 0-100 score (nearly any image meets it with the fewest colours), or None:
+    the words after its name, as :func:`warn_quality_scale` and the command line say them."""
+    if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
+        return None
+    return (f"{QUALITY_MEANS}: above {QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it "
+            "with the fewest colours; for a result close to the original, give 2 or 3")
+
+
 def warn_quality_scale(quality: float | None) -> None:
     """Warn (:class:`QualityScaleWarning`) that a checked ``quality`` above
     :data:`QUALITY_SCALE_WARNING_ABOVE` is met by nearly any image with the fewest colours.
@@ -60,11 +70,10 @@ def warn_quality_scale(quality: float | None) -> None:
     posterised), not pngquant's 0-100 score: above 20, nearly any image meets it with the
     fewest colours; for a result close to the original, give 2 or 3
     """
-    if quality is None or quality <= QUALITY_SCALE_WARNING_ABOVE:
-        return
-    warn_caller(f"quality={shown_number(quality)}: {QUALITY_MEANS}: above "
-                f"{QUALITY_SCALE_WARNING_ABOVE}, nearly any image meets it with the fewest "
-                "colours; for a result close to the original, give 2 or 3", QualityScaleWarning)
+    reason = quality_scale_reason(quality)
+    if reason is not None:
+        warn_caller(f"quality={shown_number(quality)}: {reason}", QualityScaleWarning)
+
 
 # The first guess of k fits on 8 x 8 x 8-level cells, judged on this many pixels.
 _GUESS_DIRECT_MAX = 1 << 12
