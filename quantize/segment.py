@@ -783,6 +783,9 @@ def boundary_map(image: Any, *, weights: Mapping[str, float] | None = None,
     quantize.io.PixelRangeWarning
         As for :func:`segment`: pixels of a uint16 array or a 32-bit or float PIL image
         that are read as black or likely meant in another range.
+    quantize.animation.FirstFrameWarning
+        When ``image`` is a PIL image of an animation, or the first frame of one: only
+        that frame's borders are found.
 
     Examples
     --------

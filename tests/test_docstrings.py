@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import io
 import re
 from pathlib import Path
 from types import ModuleType
@@ -152,3 +153,25 @@ def test_a_public_function_that_raises_pixel_range_warning_names_it_under_warns(
         func(make_image(), seed=0)
     assert [w.filename for w in caught if w.category is PixelRangeWarning] == [__file__]
     assert "quantize.io.PixelRangeWarning" in _warns_section(func)
+
+
+def _two_frame_gif() -> Image.Image:
+    """A PIL image of a 2-frame animated GIF, opened at its first frame."""
+    frames = [Image.new("RGB", (8, 6), c) for c in ((200, 0, 0), (0, 0, 200))]
+    data = io.BytesIO()
+    frames[0].save(data, format="GIF", save_all=True, append_images=frames[1:], duration=50)
+    return Image.open(data)
+
+
+@pytest.mark.filterwarnings("ignore::quantize.reduce.ColorCountWarning")  # one colour
+@pytest.mark.filterwarnings("ignore::quantize.segment.ClusterCountWarning")
+@pytest.mark.parametrize("name", ["reduce_colors", "segment", "boundary_map"])
+def test_a_public_function_that_raises_first_frame_warning_names_it_under_warns(name):
+    # boundary_map raised it for an animation without a word of it under Warns
+    import quantize
+    from quantize.animation import FirstFrameWarning
+
+    func = getattr(quantize, name)
+    with pytest.warns(FirstFrameWarning):
+        func(_two_frame_gif(), seed=0)
+    assert "quantize.animation.FirstFrameWarning" in _warns_section(func)
