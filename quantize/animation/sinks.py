@@ -276,6 +276,7 @@ class _TiffSink:
             fp if self._buffer is None else self._buffer)
         self._table = _rgba(palette, transparent)
         self._alpha = transparent is not None
+        self._options = tiff_options()
         self.frames_written = 0
         self.frames_shortened = 0  # a page has no duration to shorten
         self.optimized = False  # Deflate is given no effort setting
@@ -292,7 +293,7 @@ class _TiffSink:
         ``disposal``: each is the whole picture shown)."""
         colours = self._table[indices]
         page = Image.fromarray(colours if self._alpha else colours[..., :3])
-        page.save(self._writer, format="TIFF", **tiff_options())
+        page.save(self._writer, format="TIFF", **self._options)
         self._writer.newFrame()  # the page is linked in; the next goes after it
         self.frames_written += 1
 
