@@ -126,6 +126,15 @@ def test_an_animation_written_as_a_tiff_says_once_that_its_timing_is_lost(tmp_pa
         [[255, 0, 0], [0, 0, 255], [0, 255, 0]]
 
 
+def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette(tmp_path):
+    # -k allows 65536 for a .tif; the pages of one share a palette of at most 256.
+    src = _two_pages(tmp_path / "doc.tif")
+    result = run(src, "-k", 300, "-o", tmp_path / "out.tif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
+                                      "<= 256 for the pages of a TIFF, which share one palette")
+
+
 @pytest.mark.parametrize("output", ["out.tif", None])
 def test_a_palette_per_frame_is_refused_for_the_pages_of_a_tiff(tmp_path, output):
     src = _two_pages(tmp_path / "doc.tif")
