@@ -376,6 +376,104 @@ def test_webp_round_trip(tmp_path):
 
 
 # --------------------------------------------------------------------------
+# TIFF pages
+# --------------------------------------------------------------------------
+
+
+def _noisy_pages(rng, n: int = 2) -> list[np.ndarray]:
+    """Pages of one size, the moving square with seeded noise: many colours."""
+    noise = rng.integers(-12, 13, (n, 16, 16, 3))
+    return [np.clip(f.astype(int) + d, 0, 255).astype(np.uint8)
+            for f, d in zip(moving_square(n), noise, strict=True)]
+
+
+def _tiff_pages(path: Path) -> list[tuple[str, tuple[int, int], str, np.ndarray]]:
+    """(mode, size, compression, pixels) of every page of a TIFF file."""
+    with Image.open(path) as im:
+        assert im.format == "TIFF"
+        return [(page.mode, page.size, page.info.get("compression"), np.array(page))
+                for page in ImageSequence.Iterator(im)]
+
+
+def test_the_pages_of_a_tiff_are_written_as_a_tiff_of_pages_reduced_as_frames(tmp_path, rng):
+    # -o out.tif was refused ("an animation is written as .gif, .png, .apng, .webp").
+    src = save_animation(tmp_path / "scan.tif", _noisy_pages(rng))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pages stay pages: no duration to give or lose
+        record = reduce_animation_file(src, tmp_path / "out.tif", n_colors=4)
+    pages = _tiff_pages(tmp_path / "out.tif")
+    assert [page[:3] for page in pages] == [("RGB", (16, 16), "tiff_adobe_deflate")] * 2
+    drawn = np.unique(np.concatenate([page[3].reshape(-1, 3) for page in pages]), axis=0)
+    assert len(drawn) == record["k"] == 4
+    assert sorted(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in drawn.tolist()) == \
+        sorted(entry["hex"] for entry in record["palette"])
+    assert (record["frames"], record["output"]) == (2, str(tmp_path / "out.tif"))
+    # the very pixels of the frames of the animation the pages were written as
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown 1 s each
+        gif = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4)
+    assert [page[3].tolist() for page in pages] == \
+        [f[..., :3].tolist() for f in composited(tmp_path / "out.gif")]
+    assert {k: v for k, v in gif.items() if k not in ("output", "seconds", "bytes_out")} == \
+        {k: v for k, v in record.items() if k not in ("output", "seconds", "bytes_out")}
+
+
+@pytest.mark.parametrize("name", ["scan.tif", "scan.TIFF"])
+def test_a_tiff_of_pages_is_written_as_a_tiff_by_default(tmp_path, rng, name):
+    # It was written scan.k4.gif, warning "TIFF of 2 pages, which have no duration: written
+    # as an animation showing each page for 1 s, looping forever".
+    src = save_animation(tmp_path / name, _noisy_pages(rng))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record = reduce_file(src, n_colors=4)
+    out = tmp_path / f"scan.k4{Path(name).suffix.lower()}"
+    assert (record["output"], record["frames"]) == (str(out), 2)
+    assert len(_tiff_pages(out)) == 2
+
+
+def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
+    pages = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in _noisy_pages(rng)]
+    pages[1][:4, :4, 3] = 0
+    src = save_animation(tmp_path / "scan.tif", pages)
+    reduce_animation_file(src, tmp_path / "out.tif", n_colors=4)
+    got = _tiff_pages(tmp_path / "out.tif")
+    assert [page[:3] for page in got] == [("RGBA", (16, 16), "tiff_adobe_deflate")] * 2
+    assert [(page[3][..., 3] == 0).sum() for page in got] == [0, 16]
+    assert (got[1][3][:4, :4] == 0).all() and (got[0][3][..., 3] == 255).all()
+
+
+@pytest.mark.parametrize("name, params, said", [
+    ("in.gif", {"duration": [40, 60, 80], "loop": 2},
+     "GIF of 3 frames, shown 40 to 80 ms with loop count 2: written as the pages of a TIFF "
+     "without them; write .gif to keep them"),
+    ("in.webp", {"duration": 100, "loop": 0, "lossless": True},
+     "WebP of 3 frames, shown 100 ms each with loop count 0: written as the pages of a TIFF "
+     "without them; write .webp to keep them"),
+])
+def test_an_animation_written_as_a_tiff_keeps_every_frame_and_says_its_timing_is_lost(
+        tmp_path, name, params, said):
+    from quantize.animation import TimingLossWarning
+
+    src = save_animation(tmp_path / name, moving_square(3), **params)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        record = reduce_animation_file(src, tmp_path / "out.tiff", n_colors=4)
+    assert [(w.category, str(w.message)) for w in caught] == [(TimingLossWarning, said)]
+    assert caught[0].message.facts == said.split("; ")[0]
+    assert record["frames"] == 3
+    assert [page[3].tolist() for page in _tiff_pages(tmp_path / "out.tiff")] == \
+        [f.tolist() for f in moving_square(3)]
+
+
+def test_a_palette_per_frame_is_refused_for_a_tiff(tmp_path):
+    src = save_animation(tmp_path / "in.gif", moving_square(2), duration=50)
+    with pytest.raises(ValueError, match=r"^palette='per-frame' needs a \.gif output \(local "
+                                         r"colour tables\), got '\.tif'$"):
+        reduce_animation_file(src, tmp_path / "out.tif", palette="per-frame")
+    assert not (tmp_path / "out.tif").exists()
+
+
+# --------------------------------------------------------------------------
 # Outputs and errors
 # --------------------------------------------------------------------------
 

@@ -15,7 +15,9 @@ def test_defaults_and_the_output_format_of_the_input(tmp_path):
     assert opts.output is None and opts.suffix == ".webp"
     assert opts.n_colors == 16 and opts.quality is None and opts.dither == 0.0
     assert opts.space == "rgb" and not opts.per_frame and opts.palette_in is None
-    assert check_animation_options(tmp_path / "clip.tif", None).suffix == ".gif"
+    # a TIFF's pages stay pages (they were written as a GIF), in the input's own extension
+    assert check_animation_options(tmp_path / "clip.tif", None).suffix == ".tif"
+    assert check_animation_options(tmp_path / "clip.TIFF", None).suffix == ".tiff"
 
 
 def test_the_output_suffix_is_lower_cased_and_per_frame_is_a_flag(tmp_path):
@@ -33,7 +35,8 @@ def test_an_apng_keeps_its_apng_extension(tmp_path):
 
 def test_an_output_without_suffix_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"output='.*clip': an animation is written as "
-                                         r"\.gif, \.png, \.apng, \.webp, got no extension"):
+                                         r"\.gif, \.png, \.apng, \.webp, \.tif, \.tiff, got "
+                                         r"no extension$"):
         check_animation_options(tmp_path / "in.gif", tmp_path / "clip")
 
 

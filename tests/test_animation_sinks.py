@@ -207,3 +207,56 @@ def test_apng_is_written_as_it_comes_with_the_bytes_pillow_writes(rng):
         assert isinstance(sink, sinks._PillowSink)
         assert outputs[0] == outputs[1]
         assert max(held[:len(frames)]) == w * h  # streaming: one frame waits, no more
+
+
+def tiff_pages(data: bytes) -> list[tuple[str, str, list]]:
+    """(mode, compression, pixels as nested lists) of every page of a TIFF file."""
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == "TIFF"
+        return [(page.mode, page.info.get("compression"), np.array(page).tolist())
+                for page in ImageSequence.Iterator(im)]
+
+
+@pytest.mark.parametrize("name", ["a.tif", "b.TIFF"])
+def test_a_tiff_is_written_page_by_page_with_the_bytes_pillow_writes(tmp_path, name):
+    # An animation could not be written as .tif. Every frame is a page, a repeated one
+    # too, in RGB, deflated as a still .tif is; written as it comes (nothing held), the
+    # bytes Pillow's save_all writes from every page at once.
+    frames = [FRAMES[0], FRAMES[0], FRAMES[1]]
+    with open(tmp_path / name, "w+b") as fp:
+        sink = open_sink(fp, Path(name), (3, 1), PALETTE, 0)
+        held = []
+        for indices in frames:
+            sink.add(indices, duration=60)
+            held.append(sink.held_bytes)
+        sink.close()
+    data = (tmp_path / name).read_bytes()
+    assert (sink.frames_written, sink.frames_shortened, sink.optimized, held) == \
+        (3, 0, False, [0, 0, 0])
+    assert tiff_pages(data) == [("RGB", "tiff_adobe_deflate", PALETTE[f].tolist())
+                                for f in frames]
+    pages = [Image.fromarray(PALETTE[f]) for f in frames]
+    expected = io.BytesIO()
+    pages[0].save(expected, format="TIFF", save_all=True, append_images=pages[1:],
+                  compression="tiff_adobe_deflate")
+    assert data == expected.getvalue()
+
+
+def test_the_pages_of_a_tiff_with_a_transparent_entry_are_rgba():
+    colours = np.vstack([PALETTE, [[9, 9, 9]]]).astype(np.uint8)  # entry 3: transparent
+    frames = [np.array([[0, 3, 2]], np.uint8), np.array([[1, 1, 1]], np.uint8)]
+
+    class WriteOnly(io.BytesIO):  # a stream the pages cannot be read back from
+        def readable(self) -> bool:
+            return False
+
+    fp = WriteOnly()
+    sink = open_sink(fp, Path("a.tif"), (3, 1), colours, 0, transparent=3)
+    for indices in frames:
+        sink.add(indices, transparent=3)
+    assert sink.held_bytes > 0 and fp.getvalue() == b""  # held until close
+    sink.close()
+    clear = [0, 0, 0, 0]
+    assert tiff_pages(fp.getvalue()) == [
+        ("RGBA", "tiff_adobe_deflate", [[[0, 0, 0, 255], clear, [200, 30, 30, 255]]]),
+        ("RGBA", "tiff_adobe_deflate", [[[255, 255, 255, 255]] * 3])]

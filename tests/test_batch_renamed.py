@@ -121,6 +121,22 @@ def test_an_apng_png_of_an_earlier_version_is_replaced_by_the_animation_in_its_f
         assert (im.format, im.n_frames) == ("GIF", 3)
 
 
+def test_the_gif_of_a_tiffs_pages_of_an_earlier_version_is_replaced_by_a_tiff(tmp_path):
+    """A TIFF's pages were written as an animated GIF; they stay pages, in a TIFF."""
+    src, out = _folder(tmp_path)
+    save_animation(src / "scan.tif", moving_square(2, 8))
+    assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0
+    _as_recorded_by_an_earlier_version(out, "scan.tif", "scan.gif")
+    result = _cli(src, "-o", out, "-k", "2", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert f"{src / 'scan.tif'} -> {out / 'scan.tif'}" in result.stdout
+    assert f"(removed {out / 'scan.gif'}, {NOTE})" in result.stdout
+    assert _listed(out) == ["scan.tif", "x.gif", "y.png"]
+    with Image.open(out / "scan.tif") as im:
+        assert (im.format, im.n_frames, im.info["compression"]) == \
+            ("TIFF", 2, "tiff_adobe_deflate")
+
+
 def test_a_folder_made_before_this_fix_has_its_leftover_removed_by_a_skipping_rerun(tmp_path):
     src, out = _folder(tmp_path)
     assert _cli(src, "-o", out, "-k", "2", "-j", "1", "-q").exit_code == 0

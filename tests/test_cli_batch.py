@@ -382,12 +382,13 @@ def _animation_folder(src: Path) -> dict[str, str]:
     Image.fromarray(frames[0]).save(src / "one.gif", duration=120, loop=0)
     Image.fromarray(frames[1]).save(src / "still.webp", lossless=True)
     return {"clip.gif": "clip.gif", "clip.webp": "clip.webp", "pan.png": "pan.png",
-            "pages.tif": "pages.gif", "one.gif": "one.png", "still.webp": "still.png"}
+            "pages.tif": "pages.tif", "one.gif": "one.png", "still.webp": "still.png"}
 
 
 def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
     # Every output was a .png: a GIF or WebP animation came out as an APNG, unlike
-    # `quantize reduce`, which keeps an animation's format (a TIFF's pages as a GIF).
+    # `quantize reduce`, which keeps an animation's format (a TIFF's pages as a TIFF's
+    # pages, which were written as a GIF).
     from quantize.reduce import reduce_file
 
     src, out = tmp_path / "in", tmp_path / "out"
@@ -407,7 +408,7 @@ def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
         with Image.open(out / written) as im:
             formats[written] = (im.format, getattr(im, "n_frames", 1), im.info.get("loop"))
     assert formats == {"clip.gif": ("GIF", 3, 2), "clip.webp": ("WEBP", 3, 3),
-                       "pan.png": ("PNG", 3, 4), "pages.gif": ("GIF", 3, 0),
+                       "pan.png": ("PNG", 3, 4), "pages.tif": ("TIFF", 3, None),
                        "one.png": ("PNG", 1, None), "still.png": ("PNG", 1, None)}
     rerun = _cli(src, "-o", out, "-k", "4", "-j", "1")
     assert rerun.exit_code == 0 and "6/6 files: 0 ok, 6 skipped, 0 failed" in rerun.stdout
@@ -2238,7 +2239,8 @@ def test_cli_an_error_naming_a_files_output_names_it_as_the_batch_does(tmp_path,
     Path("in").mkdir()
     frames = [Image.new("RGB", (65536, 1), (v, 0, 0)) for v in (0, 200)]  # too wide for GIF
     frames[0].save("in/a.tif", save_all=True, append_images=frames[1:])
-    result = _cli("in", "-o", "out", "-k", "2", "-j", "1", "-q")
+    # a TIFF's pages are written as a TIFF; a palette per frame as a GIF
+    result = _cli("in", "-o", "out", "-k", "2", "-j", "1", "-q", "--palette", "per-frame")
     assert result.exit_code == 1
     assert result.stderr == (
         "quantize: error: in/a.tif: output='out/a.gif': GIF holds at most 65535 pixels a "

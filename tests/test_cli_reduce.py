@@ -76,6 +76,77 @@ def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
         assert (im.size, getattr(im, "n_frames", 1)) == ((6, 4), 1)
 
 
+def _two_pages(path: Path) -> Path:
+    """A TIFF of two pages of one size, of many colours (a gradient, red then blue)."""
+    ramp = np.linspace(0, 255, 12 * 8).reshape(8, 12).astype(np.uint8)
+    zero = np.zeros_like(ramp)
+    pages = [Image.fromarray(np.dstack(c)) for c in ((ramp, zero, zero), (zero, zero, ramp))]
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    return path
+
+
+def _tiff_pages(path: Path) -> list[tuple[str, tuple[int, int], str, np.ndarray]]:
+    with Image.open(path) as im:
+        assert im.format == "TIFF"
+        return [(page.mode, page.size, page.info.get("compression"), np.array(page))
+                for page in ImageSequence.Iterator(im)]
+
+
+def test_the_pages_of_a_tiff_are_written_as_a_tiff_of_pages(tmp_path):
+    # -o doc.k16.tif was refused ("an animation is written as .gif, .png, .apng, .webp,
+    # got '.tif'"); given no -o, the pages were written as an animated GIF, with a warning
+    # that each page was shown for 1 s, looping forever.
+    src = _two_pages(tmp_path / "doc.tif")
+    given = run(src, "-k", 6, "-o", tmp_path / "out.tif", "--json")
+    named = run(src, "-k", 6)
+    for result in (given, named):
+        assert (result.exit_code, result.stderr) == (0, ""), result.output
+    assert json.loads(given.stdout)["frames"] == 2
+    assert named.stdout.startswith(f"{src} -> {tmp_path / 'doc.k6.tif'}: 6 colours, PSNR")
+    for out in (tmp_path / "out.tif", tmp_path / "doc.k6.tif"):
+        pages = _tiff_pages(out)
+        assert [page[:3] for page in pages] == [("RGB", (12, 8), "tiff_adobe_deflate")] * 2
+        every = np.concatenate([page[3].reshape(-1, 3) for page in pages])
+        assert len(np.unique(every, axis=0)) == 6  # one palette over both pages
+    assert (tmp_path / "out.tif").read_bytes() == (tmp_path / "doc.k6.tif").read_bytes()
+
+
+def test_an_animation_written_as_a_tiff_says_once_that_its_timing_is_lost(tmp_path):
+    src = tmp_path / "clip.gif"
+    frames = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue", "lime")]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=[40, 60, 80])
+    result = run(src, "-k", 3, "-o", tmp_path / "out.tif", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"quantize: warning: {src}: GIF of 3 frames, shown 40 to 80 ms "
+                             "with no loop count: written as the pages of a TIFF without "
+                             "them; write .gif to keep them\n")
+    assert json.loads(result.stdout)["frames"] == 3
+    assert [page[3][0, 0].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \
+        [[255, 0, 0], [0, 0, 255], [0, 255, 0]]
+
+
+def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette(tmp_path):
+    # -k allows 65536 for a .tif; the pages of one share a palette of at most 256.
+    src = _two_pages(tmp_path / "doc.tif")
+    result = run(src, "-k", 300, "-o", tmp_path / "out.tif")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
+                                      "<= 256 for the pages of a TIFF, which share one palette")
+
+
+@pytest.mark.parametrize("output", ["out.tif", None])
+def test_a_palette_per_frame_is_refused_for_the_pages_of_a_tiff(tmp_path, output):
+    src = _two_pages(tmp_path / "doc.tif")
+    given = ["-o", tmp_path / output] if output else []
+    result = run(src, "-k", 4, "--palette", "per-frame", *given)
+    assert result.exit_code == 2
+    written = ("got '.tif'" if output else "but an animation given no output is written in "
+               "its own format, '.tif'; name a .gif output")
+    assert one_error_line(result) == (f"quantize: error: {src}: --palette='per-frame' needs a "
+                                      f".gif output (local colour tables), {written}")
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
+
+
 def test_a_tiff_whose_first_page_is_a_thumbnail_is_reduced_at_its_full_size(tmp_path):
     """Page 1 marked a reduced-size copy (NewSubfileType 1), page 2 the image: the 8x6
     thumbnail was reduced, the image said to be '1 other page left out'."""
@@ -1062,6 +1133,8 @@ def _clip(path: Path, frames: int) -> Path:
     (("a.gif", 2), ("a.webp", 2), ["a.k2.gif", "a.k2.webp"]),
     (("a.gif", 2), ("a.png", 1), ["a.k2.gif", "a.k2.png"]),
     (("a.webp", 3), ("a.tif", 1), ["a.k2.png", "a.k2.webp"]),
+    # a TIFF's pages were written as a GIF, a.k2.gif, and the two refused as one output
+    (("a.gif", 2), ("a.tif", 2), ["a.k2.gif", "a.k2.tif"]),
 ])
 def test_inputs_of_one_stem_whose_default_outputs_differ_are_reduced(tmp_path, monkeypatch,
                                                                      first, second, outputs):
@@ -1077,7 +1150,6 @@ def test_inputs_of_one_stem_whose_default_outputs_differ_are_reduced(tmp_path, m
 @pytest.mark.parametrize("first, second", [
     (("a.gif", 1), ("a.webp", 1)),           # two stills: a.k2.png
     (("a.png", 2), ("a.gif", 1)),            # an APNG and a still: a.k2.png
-    (("a.gif", 2), ("a.tif", 2)),            # a TIFF's pages are written as a GIF: a.k2.gif
 ])
 def test_inputs_whose_default_outputs_are_one_file_are_refused(tmp_path, monkeypatch,
                                                                first, second):
@@ -1219,7 +1291,7 @@ def test_an_output_that_is_another_input_ignoring_case_is_refused(
     ("a.png", "a.k2.png", ["--palette-in", "p.hex"], "may be"),  # an animation drops entries
     ("a.gif", "a.k16.gif", [], "would be"),  # an animated GIF keeps its format
     ("a.webp", "a.k16.webp", [], "would be"),
-    ("a.tif", "a.k4.gif", ["-k", "4"], "would be"),  # a multi-page TIFF becomes a GIF
+    ("a.tif", "a.k4.tif", ["-k", "4"], "would be"),  # a multi-page TIFF stays one
     ("a.gif", "a.k16.png", ["still"], "would be"),  # a still GIF becomes a PNG
 ])
 def test_a_default_output_named_after_the_image_that_is_another_input_is_refused(
@@ -1810,7 +1882,7 @@ def test_an_output_ext_names_cannot_hold_an_animation_is_blamed_on_ext(two_frame
     assert one_error_line(result) == (
         f"quantize: error: {two_frame_gif}: --ext output="
         f"{str(tmp_path / 'anim.s.jpg')!r}: an animation is written as .gif, .png, .apng, "
-        ".webp, got '.jpg'")
+        ".webp, .tif, .tiff, got '.jpg'")
     assert (tmp_path / "photo.s.jpg").exists() and not (tmp_path / "anim.s.jpg").exists()
     given = run(two_frame_gif, "-k", 4, "-o", tmp_path / "a.jpg")
     assert one_error_line(given).startswith(f"quantize: error: {two_frame_gif}: "

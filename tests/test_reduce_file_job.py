@@ -710,6 +710,16 @@ def test_a_gif_of_one_frame_keeps_its_duration_and_loop_as_a_gif(tmp_path, timin
         assert "loop" not in im.info  # a still PNG
 
 
+def test_a_gif_of_one_frame_without_a_loop_count_is_said_to_have_none(tmp_path):
+    # It said "shown 70 ms with loop count None".
+    src = save_animation(tmp_path / "one.gif", moving_square(1), duration=70)
+    with pytest.warns(StillImageWarning) as caught:
+        reduce_file(src, tmp_path / "out.tif", n_colors=3)
+    assert [str(w.message) for w in caught] == [
+        "GIF of one frame, shown 70 ms with no loop count: written as a still image without "
+        "them; write .gif to keep them"]
+
+
 @pytest.mark.parametrize("output", ["out.png", "out.apng"])
 def test_an_apng_of_one_frame_stays_one_with_its_duration_and_loop(tmp_path, output):
     """It was written as a plain PNG, without its acTL and fcTL: the loop count and duration
@@ -773,15 +783,14 @@ def test_reduce_file_one_frame_gif_stays_still(tmp_path):
 
 
 def test_a_multi_page_tiff_is_not_refused_for_an_existing_png_of_its_name(tmp_path):
-    """Its pages are written as scan.k4.gif, but scan.k4.png was checked before the file was
+    """Its pages are written as scan.k4.tif, but scan.k4.png was checked before the file was
     read: an unrelated PNG refused the job (exit 15). A TIFF of one page still writes, and
     checks, one.k3.png."""
     pages = [Image.fromarray(f) for f in moving_square(2)]
     pages[0].save(tmp_path / "scan.tif", save_all=True, append_images=pages[1:])
     (tmp_path / "scan.k4.png").write_bytes(b"not ours")
-    with pytest.warns(UserWarning, match="2 pages, which have no duration"):
-        record = reduce_file(tmp_path / "scan.tif", n_colors=4, seed=0)
-    assert (record["output"], record["frames"]) == (str(tmp_path / "scan.k4.gif"), 2)
+    record = reduce_file(tmp_path / "scan.tif", n_colors=4, seed=0)
+    assert (record["output"], record["frames"]) == (str(tmp_path / "scan.k4.tif"), 2)
     assert (tmp_path / "scan.k4.png").read_bytes() == b"not ours"
     pages[0].save(tmp_path / "one.tif")
     (tmp_path / "one.k3.png").write_bytes(b"not ours")

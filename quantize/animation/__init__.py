@@ -1,5 +1,5 @@
 """Animated GIF, APNG and WebP (and multi-page TIFF): every frame reduced to one palette,
-written as an animation.
+written as an animation (or as the pages of a TIFF).
 
 - :mod:`~quantize.animation.frames`: reading, one composited RGBA frame at a
   time (:func:`iter_frames`), the pixel limit over frames x pixels
@@ -33,6 +33,7 @@ from .job import (
     LoopCountWarning,
     QualityMissedWarning,
     StillImageWarning,
+    TimingLossWarning,
     UntimedFramesWarning,
     reduce_animation_file,
 )
@@ -42,8 +43,8 @@ from .sinks import ANIMATION_EXTENSIONS
 __all__ = ["ALPHA_THRESHOLD", "ANIMATION_EXTENSIONS", "PAGE_DURATION_MS", "TIMED_FORMATS",
            "AnimationInfo", "FirstFrameWarning", "Frame", "FrameCutWarning", "FrameDurationWarning",
            "LoopCountWarning", "QualityMissedWarning", "StillImageWarning",
-           "UntimedFramesWarning", "count_frames", "first_frame_note", "iter_frames",
-           "probe_animation", "reduce_animation_file"]
+           "TimingLossWarning", "UntimedFramesWarning", "count_frames", "first_frame_note",
+           "iter_frames", "probe_animation", "reduce_animation_file"]
 
 
 class FirstFrameWarning(UserWarning):

@@ -1,8 +1,8 @@
 """``reduce_animation_file``: every frame of an animation reduced to one palette.
 
-The file is read twice, one frame at a time (a GIF or an APNG is written as
-the frames come, so its memory stays bounded however long the animation; the
-frames of a WebP wait for Pillow's writer, deflated: see
+The file is read twice, one frame at a time (a GIF, an APNG or a TIFF's pages are
+written as the frames come, so its memory stays bounded however long the animation;
+the frames of a WebP wait for Pillow's writer, deflated: see
 :mod:`quantize.animation.sinks`):
 
 1. **Pooled histogram.** The distinct colours of every frame's opaque pixels
@@ -57,6 +57,7 @@ from ..reduce.file_job import (
     palette_entries,
     recorded_options,
     too_large,
+    warn_timing_loss,
 )
 from ..reduce.fit import distinct_rows
 from ..reduce.options import check_palette_out_holds, check_reduce_options
@@ -67,15 +68,22 @@ from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, 
 from .stats import FrameStats
 
 __all__ = ["FrameDurationWarning", "LoopCountWarning", "QualityMissedWarning",
-           "StillImageWarning", "UntimedFramesWarning", "reduce_animation_file"]
+           "StillImageWarning", "TimingLossWarning", "UntimedFramesWarning",
+           "reduce_animation_file"]
 
 
-class StillImageWarning(FormatAdviceWarning):
+class TimingLossWarning(FormatAdviceWarning):
+    """The output's format keeps neither the frame durations nor the loop count of the input:
+    an animation written as the pages of a TIFF, or as a still image."""
+
+
+class StillImageWarning(TimingLossWarning):
     """An animation was written as a still image (a WebP whose frames are all the same)."""
 
 
 class UntimedFramesWarning(UserWarning):
-    """The input's frames carry no duration (a multi-page TIFF): each got a default one."""
+    """The input's frames carry no duration (a multi-page TIFF) and are written as an
+    animation: each got a default one."""
 
 
 class LoopCountWarning(UserWarning):
@@ -100,17 +108,20 @@ class QualityMissedWarning(UserWarning):
 def reduce_animation_file(input: str | os.PathLike[str],
                           output: str | os.PathLike[str] | None = None,
                           **options: Any) -> dict[str, Any]:
-    """Reduce the colours of every frame of an animation and write an animation.
+    """Reduce the colours of every frame of an animation and write an animation, or pages.
 
     Parameters
     ----------
     input : path
-        A GIF, APNG or animated WebP, or a multi-page TIFF: its pages, which
-        have no duration, are shown ``PAGE_DURATION_MS`` (1 s) each, looping
-        forever.
+        A GIF, APNG or animated WebP, or a multi-page TIFF: written as an
+        animation, its pages, which have no duration, are shown
+        ``PAGE_DURATION_MS`` (1 s) each, looping forever.
     output : path, optional
-        ``.gif``, ``.png`` (APNG) or ``.webp``; default ``<stem>.k<N><suffix>``
-        beside the input, in the input's format.
+        ``.gif``, ``.png`` (APNG) or ``.webp``, or ``.tif``/``.tiff``: a TIFF of
+        one page per frame, without durations nor loop count (each page in RGB,
+        RGBA when some pixel is transparent, deflated as a still ``.tif`` is);
+        default ``<stem>.k<N><suffix>`` beside the input, in the input's format
+        (a TIFF's pages as a TIFF).
     **options
         As :func:`quantize.reduce.reduce_file`: ``n_colors``, ``quality``,
         ``space``, ``dither`` (strength 0..1), ``exact_colors``, ``palette_in``,
@@ -128,7 +139,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     dict
         The record of ``reduce_file`` with ``frames`` the number of frames the
         output holds (APNG and WebP merge a frame showing the same picture as
-        the one before it into it, adding the durations; GIF keeps them all):
+        the one before it into it, adding the durations; GIF and TIFF keep them all):
         input, output, k (the palette's colours; per-frame, the most colours
         of any frame's palette), space, the options that shaped the output (n_colors,
         quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
@@ -145,9 +156,12 @@ def reduce_animation_file(input: str | os.PathLike[str],
         When translucent pixels are written transparent or opaque.
     StillImageWarning
         When a WebP output is a still image: every frame showed the same picture.
+    TimingLossWarning
+        When the frames of an animation (a GIF, APNG or WebP) are written as the
+        pages of a TIFF, which keeps neither their durations nor the loop count.
     UntimedFramesWarning
-        When the input's frames have no duration (a multi-page TIFF), saying
-        the duration given.
+        When the input's frames have no duration (a multi-page TIFF) and are
+        written as an animation, saying the duration given.
     LoopCountWarning
         When the input plays more times than the output's format holds
         (65,536 in a GIF, 65,535 in a WebP), saying the plays written.
@@ -183,7 +197,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output
                       else f"the default output ({opts.suffix})", ".png (an APNG)")
-    if not info.timed and info.n_frames > 1:  # one page has no pages to time
+    pages = ANIMATION_EXTENSIONS[opts.suffix] == "TIFF"  # written as pages, not timed
+    if not info.timed and info.n_frames > 1 and not pages:  # one page has no pages to time
         warn_caller(f"{info.format} of {info.n_frames} pages, which have no duration: "
                     f"written as an animation showing each page for "
                     f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
@@ -207,6 +222,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
     _warn_still(stats, out)
+    if pages and info.timed:
+        warn_timing_loss(info.format, stats.frames, (stats.shortest_ms, stats.longest_ms),
+                         info.loop, out)
     _warn_shortened(stats, opts.suffix)
     _warn_cut(stats, info)
     delta_e = mean_delta_e(stats)
@@ -238,8 +256,10 @@ def _files(out: Path, src: Path, opts: AnimationOptions, stats: FrameStats,
 
 def _write(tmp: Path, out: Path, src: Path, info: AnimationInfo, plan: Any,
            opts: AnimationOptions, stats: FrameStats) -> None:
-    """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns)."""
-    with open(tmp, "wb") as fp:
+    """Write the animation to ``tmp`` (renamed to ``out`` by the caller when this returns),
+    opened to be read back too, as a TIFF's pages are linked in (the other formats only
+    write)."""
+    with open(tmp, "w+b") as fp:
         _stream(fp, out, src, info, plan, opts, stats)
     if opts.skip_if_larger and tmp.stat().st_size > src.stat().st_size:
         raise too_large(tmp.stat().st_size, src.stat().st_size, out)
@@ -262,6 +282,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
         previous = (frame.rgba, indices)
         stats.frames += 1
         stats.frames_cut += frame.cut
+        stats.shortest_ms = min(stats.shortest_ms, frame.duration)
+        stats.longest_ms = max(stats.longest_ms, frame.duration)
         stats.pixels += opaque.size
         stats.transparent_pixels += int(opaque.size - np.count_nonzero(opaque))
         alpha = frame.rgba[..., 3]

@@ -89,8 +89,10 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    if k is not None and k > MAX_PALETTE:
-        raise ValueError(f"n_colors={k} should be <= {MAX_PALETTE} for an animation")
+    if k is not None and k > MAX_PALETTE:  # a .tif of one page holds more: say why not here
+        what = ("the pages of a TIFF, which share one palette"
+                if ANIMATION_EXTENSIONS[suffix] == "TIFF" else "an animation")
+        raise ValueError(f"n_colors={k} should be <= {MAX_PALETTE} for {what}")
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])

@@ -1,4 +1,5 @@
-"""Where reduced frames go: a GIF or an APNG written as it streams, or a WebP through Pillow.
+"""Where reduced frames go: a GIF, an APNG or a TIFF's pages written as they stream, or a
+WebP through Pillow.
 
 Each sink takes frames as palette indices (``add``), finishes the file on
 ``close`` and counts the frames it wrote (``frames_written``). What each
@@ -20,6 +21,11 @@ format keeps:
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours exactly),
   durations, loop count; libwebp stores differences itself and has no
   disposal field.
+- **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
+  whole picture shown, in RGB (RGBA when the palette has a transparent entry)
+  and deflated losslessly as a still ``.tif`` is
+  (:func:`~quantize.reduce.file_job.tiff_options`); no durations, loop count nor
+  disposal.
 
 The APNG and WebP sinks merge a frame that shows the same picture as the one
 before it into that frame, adding its duration (as Pillow and libwebp would do,
@@ -31,11 +37,13 @@ still image (libwebp writes no animation of one frame).
 The GIF sink holds two frames at a time, the APNG sink one (written when the
 next one shows another picture, its duration then known; the frame count is
 filled in on ``close``, so the file must be seekable: an APNG to a stream that
-is not is written as the WebP is). Pillow writes a WebP from every frame at once
-(its writer takes them as a list, and libwebp keeps every encoded frame until
-it assembles the file), so those frames wait for ``close`` as deflated palette
-indices (a fraction of a byte a pixel); during ``close`` Pillow converts each to
-RGBA as it goes.
+is not is written as the WebP is), the TIFF sink none: each page is written as
+it comes (to a file it can read back and seek in, as each page is linked into the
+one before it; to another, into memory, deflated, until ``close``). Pillow writes a
+WebP from every frame at once (its writer takes them as a list, and libwebp keeps
+every encoded frame until it assembles the file), so those frames wait for
+``close`` as deflated palette indices (a fraction of a byte a pixel); during
+``close`` Pillow converts each to RGBA as it goes.
 """
 
 from __future__ import annotations
@@ -49,19 +57,22 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from ..encode import apng_delay
+from ..reduce.file_job import tiff_options
 from .apng import ApngWriter
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box
 
 __all__ = ["ANIMATION_EXTENSIONS", "FORMAT_NAMES", "FrameSink", "default_suffix", "max_frame_ms",
            "max_plays", "open_sink"]
 
-#: Output extensions an animation can be written to, and Pillow's format name.
-ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP"}
+#: Output extensions an animation can be written to (a TIFF as its pages), and Pillow's
+#: format name.
+ANIMATION_EXTENSIONS = {".gif": "GIF", ".png": "PNG", ".apng": "PNG", ".webp": "WEBP",
+                        ".tif": "TIFF", ".tiff": "TIFF"}
 #: The name users know each of those formats by, for messages (Pillow's animated PNG is APNG).
-FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP"}
+FORMAT_NAMES = {"GIF": "GIF", "PNG": "APNG", "WEBP": "WebP", "TIFF": "TIFF"}
 # APNG's dispose_op "none" and blend_op "source".
 _APNG_NONE, _APNG_SOURCE = 0, 0
 #: Largest loop count GIF's NETSCAPE extension and WebP's ANIM chunk hold (16 bits).
@@ -245,6 +256,52 @@ class _ApngSink:
         self._writer.close()
 
 
+class _TiffSink:
+    """Write every frame as a page of a TIFF, as it comes: the palette's colours in RGB, or
+    RGBA when it has a ``transparent`` entry (drawn clear), deflated as a still is.
+
+    Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
+    list before it writes the first page, and every page it writes stays decoded until
+    the last is written; so the pages are written here as ``save_all`` writes them (the
+    same bytes), one at a time, through the
+    :class:`~PIL.TiffImagePlugin.AppendingTiffWriter` it uses, which reads back and
+    seeks in the file to link each page to the one before it.
+    """
+
+    def __init__(self, fp: BinaryIO, palette: np.ndarray, transparent: int | None) -> None:
+        self._fp = fp
+        # a file that cannot be read back and seeked in gets the pages whole on close
+        self._buffer = None if fp.readable() and fp.seekable() else io.BytesIO()
+        self._writer = TiffImagePlugin.AppendingTiffWriter(
+            fp if self._buffer is None else self._buffer)
+        self._table = _rgba(palette, transparent)
+        self._alpha = transparent is not None
+        self._options = tiff_options()
+        self.frames_written = 0
+        self.frames_shortened = 0  # a page has no duration to shorten
+        self.optimized = False  # Deflate is given no effort setting
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes held for the pages written: none, but for a file that cannot be read back."""
+        return 0 if self._buffer is None else self._buffer.getbuffer().nbytes
+
+    def add(self, indices: np.ndarray, *, palette: np.ndarray | None = None,
+            transparent: int | None = None, duration: float = 0, disposal: int = 1,
+            keep: np.ndarray | None = None) -> None:
+        """Write a page (``palette`` is the sink's; a page has no ``duration`` and needs no
+        ``disposal``: each is the whole picture shown)."""
+        colours = self._table[indices]
+        page = Image.fromarray(colours if self._alpha else colours[..., :3])
+        page.save(self._writer, format="TIFF", **self._options)
+        self._writer.newFrame()  # the page is linked in; the next goes after it
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._buffer is not None:
+            self._fp.write(self._buffer.getvalue())
+
+
 def _with_webp_alpha_flag(data: bytes) -> bytes:
     """``data``, a WebP file, with the alpha flag of its VP8X header set.
 
@@ -293,9 +350,13 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
     ``plays`` is how many times the animation plays, 0 forever (None: once);
     each format stores it its own way (:func:`_stored_loop`). ``transparent``
     is the palette's transparent entry, if any (GIF: the background entry).
+    A TIFF's pages are written as they come to a file ``fp`` that can be read back
+    and seeked in (opened ``w+b``).
     """
     fmt = ANIMATION_EXTENSIONS[path.suffix.lower()]
     loop = _stored_loop(fmt, 1 if plays is None else plays)
+    if fmt == "TIFF":
+        return _TiffSink(fp, palette, transparent)
     if fmt == "GIF":
         return GifWriter(fp, size, palette, loop, background=transparent or 0,
                          try_both=optimize)
@@ -306,10 +367,11 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
 
 def default_suffix(src: str | os.PathLike[str]) -> str:
     """The extension an animation read from ``src`` is written with when given no output:
-    the input's own when an animation can be written in it, else ``.gif``.
+    the input's own when an animation can be written in it (a TIFF's pages stay pages),
+    else ``.gif``.
 
-    >>> default_suffix("clip.WEBP"), default_suffix("pages.tif")
-    ('.webp', '.gif')
+    >>> default_suffix("clip.WEBP"), default_suffix("pages.tif"), default_suffix("a.fli")
+    ('.webp', '.tif', '.gif')
     """
     suffix = Path(src).suffix.lower()
     return suffix if suffix in ANIMATION_EXTENSIONS else ".gif"

@@ -40,6 +40,9 @@ class FrameStats:
     frames_shortened: int = 0
     #: Frames that reached past the canvas and were cut to it (``Frame.cut``).
     frames_cut: int = 0
+    #: The shortest and longest frame read (ms): inf and 0 before the first.
+    shortest_ms: float = math.inf
+    longest_ms: float = 0.0
     #: Whether the output's encoder took ``optimize`` (its sink's ``optimized``).
     optimized: bool = False
     _keys: list[np.ndarray] = field(default_factory=list)

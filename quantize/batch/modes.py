@@ -46,7 +46,7 @@ def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:
     ``.png`` for a still image; for an animation (told from the header, no
     pixel decoded: :func:`quantize.reduce.default_output_suffix`) its own
     format when an animation is written in it (``.gif``, ``.png``, ``.apng``,
-    ``.webp``), else ``.gif`` (a TIFF's pages);
+    ``.webp``; a TIFF's pages as ``.tif``/``.tiff``), else ``.gif``;
     ``.gif`` with ``palette="per-frame"`` in ``options``, as only a GIF holds a
     palette per frame. ``.png`` for a file that cannot be read, which the plan
     reports as failed (a pipe or device is not opened).

@@ -110,13 +110,14 @@ def reduce_command(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
         f"format: .png/.gif indexed (<= {MAX_PALETTE} colours, transparency kept), "
-        ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha). "
+        ".jpg/.webp/.tif RGB (.webp/.tif RGBA with alpha; an animation's frames or a TIFF's "
+        "pages as the pages of a .tif). "
         "- writes a PNG to stdout (a file or pipe, not a terminal). Default: named as --ext "
         "says, beside the input (stdout for stdin).", show_default=False)] = None,
     ext: Annotated[str | None, typer.Option(
         "--ext", metavar="SUFFIX", help="Name each output INPUT-stem + SUFFIX beside its "
-        "input. Default: .k<N>.png (an animation: .k<N> and its own extension; the pages of a "
-        "TIFF: .k<N>.gif).",
+        "input. Default: .k<N>.png (an animation, or the pages of a TIFF: .k<N> and its own "
+        "extension).",
         show_default=False)] = None,
     colors: Annotated[int | None, typer.Option(
         "-k", "--colors", metavar="K", help=f"Number of colours, 2..{MAX_PALETTE} for .png/.gif, "

@@ -71,7 +71,7 @@ RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
 # holds exactly the reduced colours its metrics describe.
 _JPEG_QUALITY = 95
-# TIFF outputs are deflated, losslessly (see _tiff_options).
+# TIFF outputs are deflated, losslessly (see tiff_options).
 _TIFF_COMPRESSION = "tiff_adobe_deflate"
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
 # level (8), larger ones at level 6 unless optimize is set: on the 12 MP
@@ -82,8 +82,8 @@ _SMALLEST_PNG_MAX_PIXELS = 4_000_000
 _LARGE_PNG_LEVEL = 6
 
 
-# Input formats whose files may hold an animation of another name by default (a
-# multi-page TIFF is written as a GIF).
+# Input formats whose files may hold an animation, named by default with its own extension
+# (a multi-page TIFF's pages as a TIFF).
 _MAYBE_ANIMATED = (".gif", ".webp", ".apng", ".tif", ".tiff")
 
 
@@ -414,7 +414,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
     params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
-        params = _tiff_options()
+        params = tiff_options()
     has_alpha = result.alpha is not None or result.transparent_index is not None
     if not has_alpha:
         pixels = result.to_rgb()
@@ -438,8 +438,9 @@ def _transparent_first(indices: np.ndarray, full: np.ndarray) -> tuple[np.ndarra
     return rank[indices], np.roll(full, 1, axis=0)
 
 
-def _tiff_options() -> dict[str, Any]:
-    """Pillow's TIFF ``save`` options: lossless Adobe Deflate (TIFF compression 8, which
+def tiff_options() -> dict[str, Any]:
+    """Pillow's TIFF ``save`` options, for a still and for each page of an animation's
+    (:mod:`quantize.animation.sinks`): lossless Adobe Deflate (TIFF compression 8, which
     libtiff, Photoshop, GIMP and ImageMagick read), when Pillow has libtiff, as its wheels
     do; without it Pillow writes TIFF uncompressed only, and so it is.
 
@@ -497,15 +498,37 @@ def _warn_timing_loss(loaded: Any, out: Path) -> None:
              "WEBP": loop not in (None, 1) or duration > 0}.get(loaded.format, False)
     if not timed or _keeps_timing(loaded, out):
         return
-    from ..animation import StillImageWarning  # the animation package builds on this one
+    warn_timing_loss(loaded.format, 1, (duration, duration), loop, out)
+
+
+def warn_timing_loss(format: str, frames: int, durations: tuple[float, float],
+                     loop: int | None, out: Path) -> None:
+    """Warn that ``out`` keeps neither the frame durations (the shortest and longest, ms)
+    nor the ``loop`` count (as the file stores it) of an input of ``frames`` frames in
+    ``format`` (Pillow's name): one frame written as a still image
+    (:class:`~quantize.animation.StillImageWarning`), or several as the pages of a TIFF
+    (:class:`~quantize.animation.TimingLossWarning`), saying which extension keeps them.
+    """
+    # the animation package builds on this one
+    from ..animation import StillImageWarning, TimingLossWarning
     from ..animation.sinks import FORMAT_NAMES
 
-    name = FORMAT_NAMES[loaded.format]
+    name = FORMAT_NAMES.get(format, format)
+    shortest, longest = durations
+    looped = "no loop count" if loop is None else f"loop count {loop}"
     keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
-    why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-    warn_caller(StillImageWarning(f"{name} of one frame, shown {duration:g} ms with loop "
-                                  f"count {loop}: written as a still image without them{why}",
-                                  advice=keep.get(loaded.format, "")))
+    if frames == 1:
+        why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
+        warn_caller(StillImageWarning(f"{name} of one frame, shown {shortest:g} ms with "
+                                      f"{looped}: written as a still image without them{why}",
+                                      advice=keep.get(format, "")))
+        return
+    shown = (f"{shortest:g} ms each" if shortest == longest
+             else f"{shortest:g} to {longest:g} ms")
+    keep["WEBP"] = "write .webp to keep them"
+    warn_caller(TimingLossWarning(f"{name} of {frames} frames, shown {shown} with {looped}: "
+                                  "written as the pages of a TIFF without them",
+                                  advice=keep.get(format, "")))
 
 
 def _on_black(result: ReduceResult) -> np.ndarray:
@@ -619,7 +642,7 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
 
     None with ``quality`` (N is the k chosen) and for a GIF, WebP, APNG or
     TIFF input, which may be an animation, named with its own extension (a
-    TIFF's pages as a GIF).
+    TIFF's pages as a TIFF).
 
     >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
     'a/photo.k8.png'
@@ -640,8 +663,8 @@ def default_output_names(src: Path, n_colors: int | None, quality: float | None,
     ``palette_size`` entries, its size (an animation's, its opaque entries);
     otherwise ``n_colors`` (default 16). The extension is .png, or for an
     animation (a GIF, WebP or APNG, or a multi-page TIFF, whatever the name
-    ends in) the input's own format when it is one an animation is written
-    in, else .gif.
+    ends in) the input's own extension when an animation is written in it (a
+    TIFF's pages as a TIFF), else .gif.
 
     >>> default_output_names(Path("a/clip.webp"), 8, None, None)
     (range(8, 9), ('.png', '.webp'))
@@ -667,8 +690,8 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     from the header and frame table, of a GIF up to its second frame, no pixel
     decoded: :func:`quantize.io.shows_animation`), its own
     extension when an animation is written in that format (``.gif``, ``.png``,
-    ``.apng``, ``.webp``), else ``.gif``. None when ``src`` cannot be read:
-    :func:`reduce_file` refuses it and writes nothing.
+    ``.apng``, ``.webp``, and ``.tif``/``.tiff`` as pages), else ``.gif``. None
+    when ``src`` cannot be read: :func:`reduce_file` refuses it and writes nothing.
 
     >>> default_output_suffix("missing.gif") is None
     True
