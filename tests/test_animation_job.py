@@ -444,10 +444,10 @@ def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
 
 @pytest.mark.parametrize("name, params, said", [
     ("in.gif", {"duration": [40, 60, 80], "loop": 2},
-     "GIF of 3 frames, shown 40 to 80 ms with loop count 2: written as the pages of a TIFF "
+     "GIF of 3 frames, shown 40 to 80 ms, loop count 2: written as the pages of a TIFF "
      "without them; write .gif to keep them"),
     ("in.webp", {"duration": 100, "loop": 0, "lossless": True},
-     "WebP of 3 frames, shown 100 ms each with loop count 0: written as the pages of a TIFF "
+     "WebP of 3 frames, shown 100 ms each, looping forever: written as the pages of a TIFF "
      "without them; write .webp to keep them"),
 ])
 def test_an_animation_written_as_a_tiff_keeps_every_frame_and_says_its_timing_is_lost(

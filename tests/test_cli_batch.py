@@ -2299,7 +2299,7 @@ def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_
     two = np.zeros((4, 4, 3), np.uint8)
     two[:, 2:] = (200, 0, 0)
     Image.fromarray(two).save(src, duration=100, loop=0)
-    facts = ("GIF of one frame, shown 100 ms with loop count 0: written as a still image "
+    facts = ("GIF of one frame, shown 100 ms, looping forever: written as a still image "
              "without them")
     result = _cli(tmp_path / "in", "-o", tmp_path / "out", "-k", "2", "-q",
                   "--report", tmp_path / "r.json")

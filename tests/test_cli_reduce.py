@@ -117,8 +117,8 @@ def test_an_animation_written_as_a_tiff_says_once_that_its_timing_is_lost(tmp_pa
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=[40, 60, 80])
     result = run(src, "-k", 3, "-o", tmp_path / "out.tif", "--json")
     assert result.exit_code == 0, result.output
-    assert result.stderr == (f"quantize: warning: {src}: GIF of 3 frames, shown 40 to 80 ms "
-                             "with no loop count: written as the pages of a TIFF without "
+    assert result.stderr == (f"quantize: warning: {src}: GIF of 3 frames, shown 40 to 80 ms"
+                             ", no loop count: written as the pages of a TIFF without "
                              "them; write .gif to keep them\n")
     assert json.loads(result.stdout)["frames"] == 3
     assert [page[3][0, 0].tolist() for page in _tiff_pages(tmp_path / "out.tif")] == \

@@ -716,7 +716,7 @@ def test_a_gif_of_one_frame_without_a_loop_count_is_said_to_have_none(tmp_path):
     with pytest.warns(StillImageWarning) as caught:
         reduce_file(src, tmp_path / "out.tif", n_colors=3)
     assert [str(w.message) for w in caught] == [
-        "GIF of one frame, shown 70 ms with no loop count: written as a still image without "
+        "GIF of one frame, shown 70 ms, no loop count: written as a still image without "
         "them; write .gif to keep them"]
 
 
@@ -739,7 +739,7 @@ def test_an_apng_of_one_frame_stays_one_with_its_duration_and_loop(tmp_path, out
     with Image.open(tmp_path / output) as im:
         assert (im.n_frames, im.info["loop"], im.info["duration"]) == (1, 3, 1000 / 30)
         assert np.array_equal(np.array(im.convert("RGB")), moving_square(1)[0])
-    with pytest.warns(StillImageWarning, match=r"^APNG of one frame, shown 33.3333 ms with "
+    with pytest.warns(StillImageWarning, match=r"^APNG of one frame, shown 33.3333 ms, "
                       r"loop count 3: written as a still image without them; write \.png"):
         reduce_file(src, tmp_path / "out.gif", n_colors=3, seed=0)
 
@@ -750,7 +750,7 @@ def test_a_webp_animation_of_one_frame_written_as_a_still_says_so(tmp_path, outp
     src = one_frame_webp(tmp_path / "one.webp", moving_square(1)[0], duration=500, loop=3)
     with Image.open(src) as im:
         assert (im.format, im.info["loop"]) == ("WEBP", 3)
-    with pytest.warns(StillImageWarning, match=r"^WebP of one frame, shown 500 ms with loop "
+    with pytest.warns(StillImageWarning, match=r"^WebP of one frame, shown 500 ms, loop "
                       rf"count 3: written as a still image without them{why}$"):
         reduce_file(src, tmp_path / output, n_colors=3, seed=0)
     still = tmp_path / "still.webp"

@@ -515,18 +515,19 @@ def warn_timing_loss(format: str, frames: int, durations: tuple[float, float],
 
     name = FORMAT_NAMES.get(format, format)
     shortest, longest = durations
-    looped = "no loop count" if loop is None else f"loop count {loop}"
+    looped = ("no loop count" if loop is None else "looping forever" if loop == 0
+              else f"loop count {loop}")
     keep = {"GIF": "write .gif to keep them", "PNG": "write .png to keep them"}
     if frames == 1:
         why = " (libwebp writes no animation of one frame)" if out.suffix.lower() == ".webp" else ""
-        warn_caller(StillImageWarning(f"{name} of one frame, shown {shortest:g} ms with "
+        warn_caller(StillImageWarning(f"{name} of one frame, shown {shortest:g} ms, "
                                       f"{looped}: written as a still image without them{why}",
                                       advice=keep.get(format, "")))
         return
     shown = (f"{shortest:g} ms each" if shortest == longest
              else f"{shortest:g} to {longest:g} ms")
     keep["WEBP"] = "write .webp to keep them"
-    warn_caller(TimingLossWarning(f"{name} of {frames} frames, shown {shown} with {looped}: "
+    warn_caller(TimingLossWarning(f"{name} of {frames} frames, shown {shown}, {looped}: "
                                   "written as the pages of a TIFF without them",
                                   advice=keep.get(format, "")))
 
