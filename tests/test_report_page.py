@@ -248,6 +248,18 @@ def test_animations_say_how_many_frames(tmp_path):
     assert "frames" not in still and "animation, 24 frames (first shown)" in animated
 
 
+def test_the_pages_of_a_tiff_are_called_pages(tmp_path):
+    # A TIFF's pages written as a TIFF were called "animation, 3 frames".
+    results = [FileResult(tmp_path / "scan.tif", tmp_path / f"scan.{ext}", "ok", "",
+                          {"k": 8, "frames": 3}) for ext in ("tif", "TIFF", "gif")]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    names = [row.children[0].all_text() for row in
+             file_rows(parse((tmp_path / "r.html").read_text()))]
+    assert ["3 pages (first shown)" in n and "animation" not in n for n in names] == \
+        [True, True, False]
+    assert "animation, 3 frames (first shown)" in names[2]
+
+
 def test_animations_with_a_palette_per_frame_say_what_k_and_the_swatches_are(tmp_path):
     # With --palette per-frame the row showed k=8 beside swatches of every frame's colours
     # (here 3 frames of 8), and nothing said why they were more than k.

@@ -291,9 +291,9 @@ def _status_class(status: str) -> str:
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
                folder: Path, animation_note: str = "", plays: str = "", *,
                reason_apart: bool = False) -> str:
-    """Input link, output link, an animation's frames (and ``animation_note``), and the
-    status when not "ok" with its reason (unless ``reason_apart``: the row shows it across
-    the metric columns) and warnings.
+    """Input link, output link, an animation's frames or a TIFF's pages (and
+    ``animation_note``), and the status when not "ok" with its reason (unless
+    ``reason_apart``: the row shows it across the metric columns) and warnings.
 
     A row whose thumbnails play (``plays``, what the page says of them then) gets the
     button that plays and pauses them (hidden until the page's script shows it) and says
@@ -304,8 +304,9 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
         stale = " (stale, left in place)" if row.get("status") == "failed" else ""
         parts.append(f'<div class="out">→ {_link(out, folder, out.name)}{stale}</div>')
     frames = row.get("frames")
-    animation = f"animation, {frames:.0f} frames" if _number(frames) and frames > 1 else (
-        "animation" if plays else None)
+    pages = out is not None and out.suffix.lower() in (".tif", ".tiff")  # not an animation
+    animation = ((f"{frames:.0f} pages" if pages else f"animation, {frames:.0f} frames")
+                 if _number(frames) and frames > 1 else "animation" if plays else None)
     if animation is not None:
         button = ' <button type="button" class="play" hidden>play</button>' if plays else ""
         shown = f' data-playing="{plays}"' if plays else ""
