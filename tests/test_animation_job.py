@@ -15,6 +15,7 @@ from quantize.animation import (
     FrameCutWarning,
     QualityMissedWarning,
     StillImageWarning,
+    TimingLossWarning,
     count_frames,
     iter_frames,
     probe_animation,
@@ -112,6 +113,11 @@ def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; an "
                                               r"animation keeps only binary transparency"):
         reduce_animation_file(src, tmp_path / "out.png", n_colors=2, seed=0)
+    with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; the pages "
+                      r"of a TIFF, reduced as an animation's frames, keep only binary "
+                      r"transparency"):  # it said "an animation keeps"
+        with pytest.warns(TimingLossWarning):  # and that the frames' durations are lost
+            reduce_animation_file(src, tmp_path / "out.tif", n_colors=2, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AlphaLossWarning)  # binary alpha: nothing lost
         reduce_animation_file(save_animation(tmp_path / "sq.gif", moving_square()),
@@ -452,8 +458,6 @@ def test_pages_with_transparent_pixels_are_rgba(tmp_path, rng):
 ])
 def test_an_animation_written_as_a_tiff_keeps_every_frame_and_says_its_timing_is_lost(
         tmp_path, name, params, said):
-    from quantize.animation import TimingLossWarning
-
     src = save_animation(tmp_path / name, moving_square(3), **params)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

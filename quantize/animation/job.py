@@ -217,7 +217,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     palette, shares = drawn()
     if stats.translucent_pixels:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
-        warn_caller(f"{share:.3g}% of the pixels are translucent; an animation keeps only "
+        kept = ("the pages of a TIFF, reduced as an animation's frames, keep" if pages
+                else "an animation keeps")
+        warn_caller(f"{share:.3g}% of the pixels are translucent; {kept} only "
                     f"binary transparency, so they are written transparent (alpha below "
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
