@@ -1030,16 +1030,18 @@ def _unidentified(p: Path) -> str:
     named damaged, a float RGB(A) TIFF as one, since Pillow reads float TIFFs of one
     sample only, a TIFF of samples wider than 8 bits in another layout Pillow does not
     read (grey with alpha or CIELAB in 16 bits, RGB in 32-bit integers) by its samples,
-    and a file that starts as an ICO (cut short in its directory, say) a truncated or
-    damaged ICO. Only a regular file is read again: a pipe, read once, would wait for a writer that
-    never comes."""
+    and a file that starts as an ICO, CUR or ICNS (cut short in its directory, say) a
+    truncated or damaged one. Only a regular file is read again: a pipe, read once, would
+    wait for a writer that never comes."""
     if not p.is_file():
         return "not an image Pillow can identify"
     damaged = damaged_png_file(p)
     if damaged is not None:
         return damaged
-    if _starts_as_ico(p):
-        return "truncated or damaged ICO (it starts as an icon, but its images cannot be read)"
+    icon = _icon_start(p)
+    if icon is not None:
+        name, what = icon
+        return f"truncated or damaged {name} (it starts as {what}, but its images cannot be read)"
     layout = _tiff_layout(p)
     if layout is None:
         return "not an image Pillow can identify"
@@ -1056,13 +1058,24 @@ def _unidentified(p: Path) -> str:
             "Pillow cannot read; save it with 8-bit samples")
 
 
-def _starts_as_ico(p: Path) -> bool:
-    """Whether the file ``p`` starts with an ICO header: reserved 0, type 1 and a count of
-    images of at least 1 (Pillow, which opens such a file as an ICO, found it cut short or
-    damaged when it could not identify it)."""
+# The icon formats recognised by their first bytes when Pillow cannot read them, with what
+# their files are called: an ICO or CUR header (reserved 0, type 1 or 2), an ICNS's magic.
+_ICON_HEADS = ((b"\0\0\1\0", "ICO", "an icon"), (b"\0\0\2\0", "CUR", "a cursor"),
+               (b"icns", "ICNS", "an Apple icon"))
+
+
+def _icon_start(p: Path) -> tuple[str, str] | None:
+    """The format name and what its files are, when the file ``p`` starts as an icon (an ICO
+    or CUR header with a count of images of at least 1, or an ICNS's magic): Pillow, which
+    opens such a file by those bytes, found it cut short or damaged when it could not
+    identify it. None for another file."""
     with open(p, "rb") as f:
         head = f.read(6)
-    return len(head) == 6 and head[:4] == b"\0\0\1\0" and head[4:] != b"\0\0"
+    for magic, name, what in _ICON_HEADS:
+        counted = name == "ICNS" or (len(head) == 6 and head[4:] != b"\0\0")
+        if head.startswith(magic) and counted:
+            return name, what
+    return None
 
 
 # TIFF tags (baseline and extension) and the field types that hold unsigned integers.

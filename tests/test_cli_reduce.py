@@ -646,6 +646,23 @@ def test_an_ico_cut_short_is_named_a_truncated_or_damaged_ico(tmp_path, keep):
                             "as an icon, but its images cannot be read)\n"
 
 
+@pytest.mark.parametrize("fmt, name, what", [("CUR", "pointer.cur", "a cursor"),
+                                             ("ICNS", "app.icns", "an Apple icon")])
+def test_a_cursor_or_apple_icon_cut_short_is_named_so(tmp_path, fmt, name, what):
+    """Cut at 30 bytes: it was 'not an image Pillow can identify', as a text file is."""
+    whole = io.BytesIO()
+    Image.new("RGBA", (32, 32), (200, 0, 0, 255)).save(whole, "ICO" if fmt == "CUR" else fmt)
+    data = whole.getvalue()
+    if fmt == "CUR":  # Pillow writes no CUR: an ICO's header with the cursor's type, 2
+        data = data[:2] + b"\2\0" + data[4:]
+    src = tmp_path / name
+    src.write_bytes(data[:30])
+    result = run(src, "-k", 4, "-o", tmp_path / "out.png")
+    assert result.exit_code == 1
+    assert result.stderr == f"quantize: error: {src}: truncated or damaged {fmt} (it starts " \
+                            f"as {what}, but its images cannot be read)\n"
+
+
 def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
     """It came out as Pillow words it, two spaces after its first sentence and one at the end."""
     src = tmp_path / "camera.jpg"
