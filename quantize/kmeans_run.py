@@ -759,11 +759,10 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
     """
     centers = np.asarray(centers, dtype=np.float64)
     labels, gap = second_nearest_gap(X, centers)
-    diff = _residuals(X, centers, labels)
-    inertia = _residual_inertia(w, diff)
+    inertia = _weighted_inertia(X, w, centers, labels)
     while trials > 0:
         removal = _removal_costs(w, centers, labels, gap)
-        gains, halves = _split_gains(X, w, diff, labels, centers.shape[0])
+        gains, halves = _split_gains(X, w, centers, labels)
         worst = np.argsort(removal, kind="stable")[:_SWAP_CANDIDATES]
         best = np.argsort(-gains, kind="stable")[:_SWAP_CANDIDATES + 1]
         pairs = sorted(((gains[i] - removal[j], i, j) for j in worst for i in best
@@ -782,20 +781,7 @@ def swap_search(X: np.ndarray, w: np.ndarray, centers: np.ndarray, trials: int) 
         if not improved or trials == 0:  # no round follows to use the gaps
             break
         labels, gap = second_nearest_gap(X, centers)
-        diff = _residuals(X, centers, labels)
     return centers
-
-
-def _residuals(X: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``(n, d)`` float32 differences of the rows of ``X`` from their ``labels``' centres,
-    as :func:`~quantize._kernels.sq_dist_to_labels` takes them."""
-    return X - centers[labels].astype(np.float32)
-
-
-def _residual_inertia(w: np.ndarray, diff: np.ndarray) -> float:
-    """:func:`_weighted_inertia` from the rows' residuals ``diff`` (:func:`_residuals`): the
-    same float32 squared distances, added in float64."""
-    return float(w @ np.einsum("ij,ij->i", diff, diff).astype(np.float64))
 
 
 def _removal_costs(w: np.ndarray, centers: np.ndarray, labels: np.ndarray,
@@ -821,17 +807,17 @@ def _removal_costs(w: np.ndarray, centers: np.ndarray, labels: np.ndarray,
     return np.minimum(moved, merged.min(axis=1))
 
 
-def _split_gains(X: np.ndarray, w: np.ndarray, diff: np.ndarray, labels: np.ndarray,
-                 k: int) -> tuple[np.ndarray, np.ndarray]:
-    """How much splitting each of the ``k`` clusters in two lowers the inertia ``(k,)``, and
-    the means ``(k, 2, d)`` of the two halves; ``diff`` holds the rows' residuals from
-    their centres (:func:`_residuals`).
+def _split_gains(X: np.ndarray, w: np.ndarray, centers: np.ndarray,
+                 labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How much splitting each cluster in two lowers the inertia ``(k,)``, and the
+    means ``(k, 2, d)`` of the two halves.
 
     Each cluster is cut through its centre across its principal axis (of its
     weighted scatter); the gain of two halves of totals ``W1, W2`` and means
     ``m1, m2`` is ``W1 W2 / (W1 + W2) |m1 - m2|^2``. An empty half gains 0.
     """
-    d = X.shape[1]
+    k, d = centers.shape
+    diff = X - centers[labels].astype(np.float32)
     # np.linalg.eigh reads the lower triangle only: the products above it are not summed.
     row, col = np.tril_indices(d)
     _, lower = group_sums(diff[:, row] * diff[:, col], labels, k, w)

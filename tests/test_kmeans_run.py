@@ -362,7 +362,7 @@ def test_swap_search_measures_no_gaps_once_its_trials_are_spent(monkeypatch):
 def test_split_gains_equal_those_of_the_whole_scatter(rng, d):
     """Only the scatter's lower triangle is summed, the part np.linalg.eigh reads: the
     same axes, halves and gains as from the whole symmetric scatter."""
-    from quantize.kmeans_run import _residuals, _split_gains
+    from quantize.kmeans_run import _split_gains
 
     X = f32(rng.normal(size=(300, d)) * 30)
     w = rng.integers(1, 9, 300).astype(np.float64)
@@ -375,26 +375,11 @@ def test_split_gains_equal_those_of_the_whole_scatter(rng, d):
     side = np.einsum("ij,ij->i", diff, axes[labels].astype(np.float32)) > 0
     totals, sums = kern.group_sums(X, 2 * labels + side, 10, w)
     halves = sums.reshape(5, 2, d) / totals.reshape(5, 2)[:, :, None]
-    np.testing.assert_array_equal(_residuals(X, centers, labels), diff)
-    gains, got = _split_gains(X, w, diff, labels, 5)
+    gains, got = _split_gains(X, w, centers, labels)
     np.testing.assert_array_equal(got, halves)
     np.testing.assert_array_equal(
         gains, totals.reshape(5, 2).prod(axis=1) / totals.reshape(5, 2).sum(axis=1)
         * ((halves[:, 0] - halves[:, 1]) ** 2).sum(axis=1))
-
-
-@pytest.mark.parametrize("d", [3, 4])
-def test_the_inertia_of_the_residuals_is_weighted_inertia_bit_for_bit(rng, d):
-    # swap_search takes the inertia it starts from off the residuals _split_gains reads,
-    # rather than computing them a second time: over several chunks of rows, far from 0
-    from quantize.kmeans_run import _residual_inertia, _residuals, _weighted_inertia
-
-    X = f32(rng.random((20_000, d)) * 255)
-    w = rng.random(20_000) * 9
-    centers = rng.random((40, d)) * 255
-    labels = nearest(X, centers)
-    assert (_residual_inertia(w, _residuals(X, centers, labels))
-            == _weighted_inertia(X, w, centers, labels))
 
 
 def test_swap_search_weights_equal_repeated_rows():
