@@ -538,15 +538,14 @@ def _moved_sums(x: np.ndarray, w: np.ndarray | None, old: np.ndarray, new: np.nd
     >>> members.tolist(), totals.tolist(), sums.ravel().tolist()
     ([-2, 1, 1], [-4.0, 1.0, 3.0], [-14.0, 2.0, 12.0])
     """
+    weighted = x if w is None else x * w[:, None]  # the same products group_sums makes
+    in_counts, in_sums = group_sums(weighted, new, k)
+    out_counts, out_sums = group_sums(weighted, old, k)
     members = np.bincount(new, minlength=k) - np.bincount(old, minlength=k)
-    totals = (np.bincount(new, weights=w, minlength=k).astype(np.float64)
+    totals = (in_counts - out_counts if w is None
+              else np.bincount(new, weights=w, minlength=k).astype(np.float64)
               - np.bincount(old, weights=w, minlength=k).astype(np.float64))
-    sums = np.empty((k, x.shape[1]), dtype=np.float64)
-    for j in range(x.shape[1]):
-        col = x[:, j] if w is None else x[:, j] * w
-        sums[:, j] = (np.bincount(new, weights=col, minlength=k)
-                      - np.bincount(old, weights=col, minlength=k))
-    return members, totals, sums
+    return members, totals, in_sums - out_sums
 
 
 def lloyd_runs(X: np.ndarray, weights: np.ndarray | None, centers: np.ndarray,
