@@ -105,20 +105,15 @@ def code_histogram(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct.astype(flat.dtype), table[distinct]
 
 
-def _sorted_runs(values: np.ndarray, weights: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values of sorted ``values`` and the int64 count (or weight total) of each."""
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of sorted ``values`` and the int64 count of each."""
     if values.size == 0:
         return values, np.zeros(0, dtype=np.int64)
     first = np.empty(values.size, dtype=bool)
     first[0] = True
     np.not_equal(values[1:], values[:-1], out=first[1:])
     starts = np.flatnonzero(first)
-    if weights is None:
-        counts = np.diff(np.append(starts, values.size))
-    else:
-        counts = np.add.reduceat(weights, starts)
-    return values[starts], counts.astype(np.int64, copy=False)
+    return values[starts], np.diff(np.append(starts, values.size)).astype(np.int64, copy=False)
 
 
 def merge_colors(colors: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
