@@ -650,23 +650,30 @@ class PagesLeftOutWarning(UserWarning):
 _NEW_SUBFILE_TYPE, _SUBFILE_TYPE = 254, 255
 
 
+def _page_marks(im: Image.Image) -> list[bool] | None:
+    """For a TIFF of several pages read as one (:func:`shown_frames`), whether each page is
+    marked a reduced-size copy (its headers read, not its pixels; ``im`` is left at the
+    page it was at); None for any other image."""
+    n = int(getattr(im, "n_frames", 1))
+    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+        return None
+    here, marks = im.tell(), []
+    try:
+        for i in range(n):
+            im.seek(i)
+            marks.append(_reduced_copy(im))
+    finally:
+        im.seek(here)
+    return marks
+
+
 def first_page(im: Image.Image) -> int:
     """The page of ``im``, opened at its first page and not yet decoded, that is read as
     the image: for a TIFF read as one page (:func:`shown_frames`) whose first pages are
     marked reduced-size copies (a thumbnail before the full image), the first page not so
     marked; 0 for any other image, and for a TIFF whose pages are all so marked."""
-    n = int(getattr(im, "n_frames", 1))
-    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
-        return 0
-    here = im.tell()
-    try:
-        for i in range(n):
-            im.seek(i)
-            if not _reduced_copy(im):
-                return i
-    finally:
-        im.seek(here)
-    return 0
+    marks = _page_marks(im)
+    return 0 if marks is None or all(marks) else marks.index(False)
 
 
 def seek_first_page(im: Image.Image) -> None:
@@ -687,17 +694,11 @@ def warn_pages_left_out(im: Image.Image) -> None:
     if im.format in ("ICO", "ICNS"):
         _warn_sizes_left_out(im)
         return
-    n = int(getattr(im, "n_frames", 1))
-    if im.format != "TIFF" or n < 2 or shown_frames(im) > 1:
+    marks = _page_marks(im)
+    if marks is None:
         return
-    here, (w, h), left_out = im.tell(), im.size, 0
-    try:
-        for i in range(n):
-            if i != here:
-                im.seek(i)
-                left_out += not _reduced_copy(im)
-    finally:
-        im.seek(here)
+    n, here, (w, h) = len(marks), im.tell(), im.size
+    left_out = sum(not reduced for i, reduced in enumerate(marks) if i != here)
     if not left_out and not here:
         return
     read = (f"only its first page ({w}x{h}) is read" if not here else
