@@ -26,7 +26,7 @@ from quantize.cli import app, stage_stdin, stage_stream
 from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
-from tests.corpus.generate import cut_exif, png_of_chunks, stored_idats
+from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
 
 runner = CliRunner()
 
@@ -674,6 +674,19 @@ def test_pillows_warning_of_a_cut_exif_is_one_line_of_single_spaces(tmp_path):
         "got 6.",
         f"quantize: warning: {src}: -k/--colors=2 but the image has only 1 distinct colour; "
         "returning it"]
+
+
+def test_pillows_bare_truncated_file_read_of_exif_is_said_of_the_metadata(tmp_path):
+    """A tag's value past the end of the EXIF block came out as Pillow's 'Truncated File
+    Read', which says neither what was cut nor that the image was read."""
+    src = tmp_path / "camera.jpg"
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(src, exif=exif_value_past_end())
+    result = run(src, "-k", 2, "-o", tmp_path / "out.png", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"quantize: warning: {src}: damaged metadata: a tag's value lies past the end of the "
+        "EXIF or TIFF tags, so that tag and the ones after it are ignored")
+    assert (tmp_path / "out.png").exists()
 
 
 def test_a_cut_gif_is_one_line_naming_it_beside_an_input_of_its_stem(photo, tmp_path):

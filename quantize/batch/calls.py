@@ -228,13 +228,30 @@ def _from_pillow(caught: warnings.WarningMessage) -> bool:
     return Path(caught.filename).resolve().is_relative_to(_PILLOW_DIR)
 
 
+#: Pillow's warnings that name its own machinery rather than the file, in words about the
+#: file. "Truncated File Read" is what its reader of EXIF (and TIFF) tags warns when a
+#: tag's value lies past the end of the data, after which it reads no more tags.
+_PILLOW_WARNINGS = {
+    "Truncated File Read": "damaged metadata: a tag's value lies past the end of the EXIF "
+                           "or TIFF tags, so that tag and the ones after it are ignored",
+}
+
+
 def warning_lines(caught: list[warnings.WarningMessage], *,
                   format_advice: bool = True) -> list[str]:
     """The lines a command shows for the warnings ``caught``
     (:func:`~quantize.errors.command_line_text`): each warning once, one line each (a
     file's frames may each raise the same one). Pillow's own have their runs of spaces
-    made one ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. ")."""
+    made one ("Corrupt EXIF data.  Expecting to read 12 bytes but only got 6. "), and
+    those that name its machinery are said of the file (:data:`_PILLOW_WARNINGS`)."""
     said = (command_line_text(w.message, format_advice=format_advice) for w in caught)
-    lines = (" ".join(one_line(m).split()) if _from_pillow(w) else one_line(m)
+    lines = (_pillow_line(m) if _from_pillow(w) else one_line(m)
              for w, m in zip(caught, said, strict=True))
     return list(dict.fromkeys(lines))
+
+
+def _pillow_line(message: str) -> str:
+    """A warning of Pillow's as one line, its runs of spaces made one, in words about the
+    file where :data:`_PILLOW_WARNINGS` has them."""
+    line = " ".join(one_line(message).split())
+    return _PILLOW_WARNINGS.get(line, line)

@@ -132,6 +132,13 @@ def cut_exif() -> bytes:
             + struct.pack(">HHIHH", 0x0112, 3, 1, 1, 0) + bytes(6))
 
 
+def exif_value_past_end() -> bytes:
+    """An EXIF block of one entry, a 10-byte make whose value it places past its own end:
+    Pillow warns "Truncated File Read", reads no further tags, and reads the image."""
+    return (b"Exif\0\0MM\0*" + struct.pack(">IH", 8, 1)
+            + struct.pack(">HHII", 0x010F, 2, 10, 100) + struct.pack(">I", 0))
+
+
 def build_corpus(folder: Path) -> dict[str, Path]:
     """Write every corpus file into ``folder``; return name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
