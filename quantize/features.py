@@ -183,9 +183,6 @@ def check_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
         raise TypeError(f"weights should be a mapping of group name to number, "
                         f"got {type(weights).__name__}")
     for name, value in weights.items():
-        if not isinstance(name, str):
-            raise TypeError(f"weight name={name!r} should be a str, one of {', '.join(GROUPS)}; "
-                            f"got {type(name).__name__}")
         check_choice(name, "weight name", GROUPS)
         merged[name] = check_float(value, f"weight {name}", minimum=0.0, maximum=MAX_WEIGHT)
         if 0 < merged[name] < MIN_WEIGHT:

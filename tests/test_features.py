@@ -121,8 +121,8 @@ def test_texture_separates_equal_mean_textures(rng):
     ({"xy": 9.9e-7}, ValueError, "^weight xy=9.9e-07 should be 0 or >= 1e-6;"),
     ({"xy": "1"}, TypeError, "should be a number"),
     ([("xy", 1)], TypeError, "mapping"),
-    ({1: 1}, TypeError, "weight name=1 should be a str, one of color, intensity, xy, texture; "
-                        "got int"),
+    ({1: 1}, TypeError, "weight name=1 should be a str, one of 'color', 'intensity', 'xy', "
+                        "'texture'; got int"),
     ({"color": 0, "texture": 0, "xy": 0}, ValueError,
      "^weight color=0, intensity=0, xy=0 and texture=0 leave nothing to compare pixels by; "
      "expected at least one weight > 0$"),
