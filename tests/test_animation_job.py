@@ -27,6 +27,7 @@ from quantize.errors import (
     ImageReadError,
     OutputError,
     OutputExistsError,
+    QualityError,
     ResultTooLargeError,
 )
 from quantize.palette_files import read_palette
@@ -1259,3 +1260,27 @@ def test_without_translucent_pixels_the_output_is_as_before(tmp_path, clear, dig
             reduce_animation_file(src, out, n_colors=3, dither=0.5, seed=0)
         got[suffix] = hashlib.sha256(out.read_bytes()).hexdigest()
     assert got == digests
+
+
+def test_asked_for_256_an_animation_with_partial_alpha_and_clear_pixels_gets_255(tmp_path,
+                                                                                 rng):
+    """As a still's: 255 colours with alpha and the entry of the fully transparent
+    pixels fill the APNG's table of 256."""
+    frames = [rng.integers(0, 256, (24, 24, 4), dtype=np.uint8) for _ in range(2)]
+    for f in frames:
+        f[:4] = 0  # clear rows
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    out = tmp_path / "out.png"
+    record = reduce_animation_file(src, out, n_colors=256, seed=0)
+    chunks = dict(_png_chunks(out.read_bytes()))
+    assert record["k"] == 255 and len(record["palette"]) == 255
+    assert len(chunks[b"PLTE"]) == 3 * 256 and chunks[b"tRNS"][-1] == 0
+    assert sum(0 < e["alpha"] < 255 for e in record["palette"]) > 200  # noise: translucent
+
+
+def test_quality_chooses_the_fewest_colours_with_alpha(tmp_path):
+    out, record = _reduced_soft(tmp_path, ".webp", quality=0)
+    assert record["k"] == 4 and record["psnr"] is None  # every colour its own entry
+    with pytest.raises(QualityError, match=r"in\.png: quality=0: mean CIEDE2000 <= 0 needs "
+                                           r"more than 3 colours"):
+        _reduced_soft(tmp_path, ".webp", quality=0, n_colors=3, force=True)
