@@ -156,9 +156,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
         pixels of all frames; with partial alpha kept, over all their pixels in
         premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
         CIEDE2000; with partial alpha, of the visible pixels composited on black),
-        seconds, bytes_in,
-        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry, each
-        entry's own alpha when partial alpha is kept),
+        seconds, bytes_in, bytes_out, frames, palette (``{"hex", "alpha", "share"}``
+        per entry, each entry's own alpha when partial alpha is kept),
         and with ``optimize``, optimized (whether the format's encoder took it:
         True for GIF and APNG, False for WebP).
 

@@ -9,23 +9,22 @@ format keeps:
   a local one per frame), binary transparency, durations in centiseconds,
   loop count, disposal; frames written as difference boxes; every frame kept.
 - **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
-  frames, their tRNS chunk holding the transparent entry or, for a palette with alpha
-  (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count. Every frame is the whole
-  picture shown, so each is written with disposal "none" and blend "source",
-  cropped to the box that changed since the previous frame, pixels that become
-  transparent or change only in alpha included, which draws every frame exactly
-  whatever disposal the input used. The bytes are those Pillow's ``save_all`` writes
-  for these frames (with "background" or "previous" disposal, Pillow compared a frame with the
-  canvas left after the previous frame is disposed of, and merged it into that
-  frame when they matched: a frame cleared to background followed by an empty
-  frame lost the empty one).
+  frames, their tRNS chunk holding the transparent entry or, for a palette with
+  alpha (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count.
+  Every frame is the whole picture shown, so each is written with disposal "none"
+  and blend "source", cropped to the box that changed since the previous frame,
+  pixels that become transparent or change only in alpha included, which draws
+  every frame exactly whatever disposal the input used. The bytes are those
+  Pillow's ``save_all`` writes for these frames (with "background" or "previous"
+  disposal, Pillow compared a frame with the canvas left after the previous frame
+  is disposed of, and merged it into that frame when they matched: a frame cleared
+  to background followed by an empty frame lost the empty one).
 - **WebP** (``.webp``): lossless RGBA frames (the palette colours and alpha exactly),
   durations, loop count; libwebp stores differences itself and has no
   disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
   whole picture shown, in RGB (RGBA when the palette has a transparent entry or
-  entries with alpha)
-  and deflated losslessly as a still ``.tif`` is
+  entries with alpha) and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.reduce.file_job.tiff_options`); no durations, loop count nor
   disposal.
 
