@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import struct
 import warnings
@@ -21,12 +22,15 @@ from quantize.animation import (
     probe_animation,
     reduce_animation_file,
 )
+from quantize.colors import ciede2000, lab_of, premultiply
 from quantize.errors import (
     ImageReadError,
     OutputError,
     OutputExistsError,
+    QualityError,
     ResultTooLargeError,
 )
+from quantize.palette_files import read_palette
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
 
 from .animation_support import (
@@ -100,7 +104,9 @@ def test_transparency_kept_including_pixels_that_become_transparent(tmp_path):
 
 
 def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp_path):
-    """A band at alpha 100 over two of five rows: 40% of the pixels, in every frame."""
+    """A band at alpha 100 over two of five rows: 40% of the pixels, in every frame. A
+    GIF, or frames mapped onto a given palette, keep binary transparency (an APNG and the
+    pages of a TIFF did too, and said "an animation keeps")."""
     frames = []
     for i in range(3):
         f = np.zeros((5, 8, 4), np.uint8)
@@ -110,14 +116,17 @@ def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp
         frames.append(Image.fromarray(f, "RGBA"))
     src = tmp_path / "in.png"
     frames[0].save(src, save_all=True, append_images=frames[1:], duration=60, loop=0)
+    with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; a GIF "
+                                              r"keeps only binary transparency"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=2, seed=0)
+    given = np.array([RED, BLUE], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; an "
-                                              r"animation keeps only binary transparency"):
-        reduce_animation_file(src, tmp_path / "out.png", n_colors=2, seed=0)
+                      r"animation mapped onto palette_in keeps only binary transparency"):
+        reduce_animation_file(src, tmp_path / "out.png", palette_in=given, seed=0)
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; the pages "
-                      r"of a TIFF, reduced as an animation's frames, keep only binary "
-                      r"transparency"):  # it said "an animation keeps"
+                      r"of a TIFF mapped onto palette_in keep only binary transparency"):
         with pytest.warns(TimingLossWarning):  # and that the frames' durations are lost
-            reduce_animation_file(src, tmp_path / "out.tif", n_colors=2, seed=0)
+            reduce_animation_file(src, tmp_path / "out.tif", palette_in=given, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error", AlphaLossWarning)  # binary alpha: nothing lost
         reduce_animation_file(save_animation(tmp_path / "sq.gif", moving_square()),
@@ -1079,3 +1088,199 @@ def test_per_frame_pixels_are_not_kept_where_the_canvas_is_cleared(tmp_path):
     shown_psnr = 10 * np.log10(255 ** 2 / np.concatenate(errors).mean())
     assert record["psnr"] == pytest.approx(shown_psnr, abs=1e-3)
     assert shown_psnr > 20
+
+
+# --------------------------------------------------------------------------
+# Partial alpha
+# --------------------------------------------------------------------------
+
+
+def _four_alphas() -> list[np.ndarray]:
+    """Two RGBA frames of 8x8 whose pixels have alpha 0, 70, 160 and 255 (clear pixels
+    black): a red square, translucent blue and green bars and a faint glow that moves."""
+    frames = []
+    for i in range(2):
+        f = np.zeros((8, 8, 4), np.uint8)
+        f[:, :2] = (*BLUE, 160)                 # static translucent bar
+        f[6:, 2:] = (*GREEN, 70)                # static fainter bar
+        f[1:4, 3 + i: 6 + i] = (*RED, 255)      # moving opaque square
+        f[4, 3 + 2 * i: 5 + 2 * i] = (*RED, 70)  # its moving glow
+        frames.append(f)
+    return frames
+
+
+def _shown(rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` with the colour of its fully transparent pixels black (which no format
+    needs to keep)."""
+    return np.where(rgba[..., 3:] == 0, 0, rgba)
+
+
+def _reduced_soft(tmp_path, suffix: str, **options) -> tuple[Path, dict]:
+    """``_four_alphas`` as an APNG reduced to ``suffix``, no AlphaLossWarning allowed."""
+    src = save_animation(tmp_path / "in.png", _four_alphas(), duration=60, loop=0)
+    out = tmp_path / f"out{suffix}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        warnings.simplefilter("ignore", TimingLossWarning)  # a TIFF's pages
+        warnings.simplefilter("ignore", ColorCountWarning)  # 4 colours of the 8 asked
+        record = reduce_animation_file(src, out, seed=0, **options)
+    return out, record
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp", ".tif"])
+def test_partial_alpha_of_every_frame_comes_back_exactly(tmp_path, suffix):
+    # Each pixel was written transparent (alpha below 128) or opaque, with a warning.
+    out, record = _reduced_soft(tmp_path, suffix, n_colors=8)
+    got = [_shown(f.rgba).tolist() for f in iter_frames(out)]
+    assert got == [f.tolist() for f in _four_alphas()]
+    assert (record["psnr"], record["delta_e"], record["k"]) == (None, 0.0, 4)
+    colours = {(f"#{r:02x}{g:02x}{b:02x}", a) for f in _four_alphas()
+               for r, g, b, a in f.reshape(-1, 4).tolist() if a}
+    assert {(e["hex"], e["alpha"]) for e in record["palette"]} == colours
+
+
+def test_an_apng_with_partial_alpha_is_a_palette_image_with_each_entrys_alpha(tmp_path):
+    out, _ = _reduced_soft(tmp_path, ".png", n_colors=8)
+    chunks = {}
+    for kind, data in _png_chunks(out.read_bytes()):
+        chunks.setdefault(kind, data)
+    assert chunks[b"IHDR"][9] == 3  # colour type: palette
+    rgb = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
+    alpha = np.full(len(rgb), 255, np.uint8)
+    alpha[:len(chunks[b"tRNS"])] = np.frombuffer(chunks[b"tRNS"], np.uint8)
+    entries = sorted(map(tuple, np.column_stack([rgb, alpha]).tolist()))
+    assert entries == sorted([(0, 0, 0, 0), (*GREEN, 70), (*RED, 70), (*BLUE, 160),
+                              (*RED, 255)])
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, at = [], 8
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "big")
+        chunks.append((data[at + 4:at + 8], data[at + 8:at + 8 + size]))
+        at += 12 + size
+    return chunks
+
+
+def test_a_gif_keeps_binary_transparency_and_says_so(tmp_path):
+    src = save_animation(tmp_path / "in.png", _four_alphas(), duration=60, loop=0)
+    with pytest.warns(AlphaLossWarning, match=r"^46.9% of the pixels are translucent; a GIF "
+                                              r"keeps only binary transparency"):
+        reduce_animation_file(src, tmp_path / "out.gif", n_colors=2, seed=0)
+    got = [f.rgba[..., 3] for f in iter_frames(tmp_path / "out.gif")]
+    assert [a.tolist() for a in got] == \
+        [np.where(f[..., 3] >= 128, 255, 0).tolist() for f in _four_alphas()]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_lossy_partial_alpha_is_measured_premultiplied_as_a_stills(tmp_path, suffix):
+    """PSNR over every pixel of every frame in premultiplied RGBA, CIEDE2000 over the
+    visible ones composited on black (they were over the opaque pixels' RGB alone)."""
+    out, record = _reduced_soft(tmp_path, suffix, n_colors=2)
+    src = np.concatenate([f.reshape(-1, 4) for f in _four_alphas()])
+    got = np.concatenate([f.rgba.reshape(-1, 4) for f in iter_frames(out)])
+    assert len(np.unique(got[got[:, 3] > 0], axis=0)) == 2
+    a, b = premultiply(src), premultiply(got)
+    psnr = 10 * np.log10(255 ** 2 / ((a - b) ** 2).mean())
+    visible = src[:, 3] > 0
+    delta_e = ciede2000(lab_of(src[visible]), lab_of(got[visible])).mean()
+    assert record["psnr"] == round(psnr, 4)
+    assert record["delta_e"] == pytest.approx(delta_e, abs=1e-4)
+
+
+@pytest.mark.parametrize("dither", [0.0, 1.0])
+def test_a_static_translucent_region_keeps_its_entries_and_is_not_redrawn(tmp_path, rng,
+                                                                          dither):
+    static = rng.integers(0, 256, (16, 8, 4), dtype=np.uint8)  # noise, alpha too
+    frames = []
+    for _ in range(4):
+        f = np.empty((16, 16, 4), np.uint8)
+        f[:, :8] = static
+        f[:, 8:] = rng.integers(0, 256, (16, 8, 4), dtype=np.uint8)  # changes every frame
+        frames.append(f)
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AlphaLossWarning)
+        reduce_animation_file(src, out, n_colors=8, seed=0, dither=dither)
+    got = [f.rgba for f in iter_frames(out)]
+    assert len(got) == 4 and len(np.unique(got[0][..., 3])) > 2  # partial alpha kept
+    for f in got[1:]:
+        assert np.array_equal(f[:, :8], got[0][:, :8])
+    controls = [data for kind, data in _png_chunks(out.read_bytes()) if kind == b"fcTL"]
+    assert [int.from_bytes(c[12:16], "big") for c in controls] == [0, 8, 8, 8]  # x offset
+
+
+def test_pixels_that_change_only_in_alpha_are_redrawn(tmp_path):
+    frames = _four_alphas()
+    frames[1] = frames[0].copy()
+    frames[1][:, :2, 3] = 70  # the blue bar fades: same colour, another alpha
+    src = save_animation(tmp_path / "fade.png", frames, duration=60, loop=0)
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColorCountWarning)
+        reduce_animation_file(src, out, n_colors=8, seed=0)
+    controls = [data for kind, data in _png_chunks(out.read_bytes()) if kind == b"fcTL"]
+    assert [int.from_bytes(controls[1][i:i + 4], "big") for i in (4, 8, 12, 16)] == \
+        [2, 8, 0, 0]  # the second frame: the bar alone (width, height, x, y)
+    assert [_shown(f.rgba).tolist() for f in iter_frames(out)] == [f.tolist() for f in frames]
+
+
+def test_the_palette_written_beside_an_animation_with_partial_alpha_has_its_alpha(tmp_path):
+    out, record = _reduced_soft(tmp_path, ".webp", n_colors=8, palette_out=tmp_path / "p.hex")
+    written = read_palette(tmp_path / "p.hex")
+    assert written.tolist() == [[*bytes.fromhex(e["hex"][1:]), e["alpha"]]
+                                for e in record["palette"]]
+    assert sorted(written[:, 3].tolist()) == [70, 70, 160, 255]
+
+
+@pytest.mark.parametrize("clear, digests", [
+    (False, {".png": "fd334717fd090d3a47f81b9d8faa3cd35911e860fbd5f20fdd6adce622bf63c1",
+             ".webp": "b5e57407524319e49e631e0945afd936e322b39d98ebad94a7d59bb17f4b014b",
+             ".gif": "4239c2ce8f80182d273e139ea6d070dee6e367b223cef4ff168d28ae482357de",
+             ".tif": "182850c0fe746992a242ab8201e4e821bdff3f0d0236e76a055d0a7337f3831f"}),
+    (True, {".png": "96b2cc72690ab61d2991201776e58d8b0738fa156a0191ca06c60861659bac69",
+            ".webp": "b20c5179f89d74969fe2aef267185720eae7f25ff7bd70c3f1194feab4083a83",
+            ".gif": "af6eab30b91f301ee96bbc7408059c4df1bab02ae1a98816759ed61a37ac39c0",
+            ".tif": "fd9910624f0f8c90e0e8d055fb323f21c42517434b5c44cb3e0aeaf4755b7c36"}),
+])
+def test_without_translucent_pixels_the_output_is_as_before(tmp_path, clear, digests):
+    """SHA-256 of the outputs written before partial alpha was kept, of an opaque
+    animation and of one with a moving clear area (dithered, so the mapping counts too)."""
+    pictures = [np.dstack([f, np.full((16, 16), 255, np.uint8)]) for f in moving_square(4)]
+    for i, f in enumerate(pictures):
+        if clear:
+            f[10:14, i: 6 + i, 3] = 0
+    src = save_animation(tmp_path / "in.png", pictures, duration=60, loop=0)
+    got = {}
+    for suffix in digests:
+        out = tmp_path / f"out{suffix}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TimingLossWarning)
+            reduce_animation_file(src, out, n_colors=3, dither=0.5, seed=0)
+        got[suffix] = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert got == digests
+
+
+def test_asked_for_256_an_animation_with_partial_alpha_and_clear_pixels_gets_255(tmp_path,
+                                                                                 rng):
+    """As a still's: 255 colours with alpha and the entry of the fully transparent
+    pixels fill the APNG's table of 256."""
+    frames = [rng.integers(0, 256, (24, 24, 4), dtype=np.uint8) for _ in range(2)]
+    for f in frames:
+        f[:4] = 0  # clear rows
+    src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
+    out = tmp_path / "out.png"
+    record = reduce_animation_file(src, out, n_colors=256, seed=0)
+    chunks = dict(_png_chunks(out.read_bytes()))
+    assert record["k"] == 255 and len(record["palette"]) == 255
+    assert len(chunks[b"PLTE"]) == 3 * 256 and chunks[b"tRNS"][-1] == 0
+    assert sum(0 < e["alpha"] < 255 for e in record["palette"]) > 200  # noise: translucent
+
+
+def test_quality_chooses_the_fewest_colours_with_alpha(tmp_path):
+    out, record = _reduced_soft(tmp_path, ".webp", quality=0)
+    assert record["k"] == 4 and record["psnr"] is None  # every colour its own entry
+    with pytest.raises(QualityError, match=r"in\.png: quality=0: mean CIEDE2000 <= 0 needs "
+                                           r"more than 3 colours"):
+        _reduced_soft(tmp_path, ".webp", quality=0, n_colors=3, force=True)

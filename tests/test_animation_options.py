@@ -71,8 +71,9 @@ def test_the_translucent_entries_of_a_given_palette_are_counted_in_words(tmp_pat
     with pytest.warns(UserWarning) as caught:
         opts = check_animation_options(tmp_path / "in.gif", None, palette_in=pal)
     assert [str(w.message) for w in caught] == [
-        f"the palette mapped onto has {said} an animation keeps only binary transparency, so "
-        "those with alpha below 128 are dropped and the others drawn opaque"]
+        f"the palette mapped onto has {said} an animation mapped onto a given palette keeps "
+        "only binary transparency, so those with alpha below 128 are dropped and the others "
+        "drawn opaque"]
     assert opts.palette_in.tolist() == [[10 * i, 0, 0] for i, a in enumerate(alphas)
                                         if a >= 128]
 

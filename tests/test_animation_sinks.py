@@ -260,3 +260,88 @@ def test_the_pages_of_a_tiff_with_a_transparent_entry_are_rgba():
     assert tiff_pages(fp.getvalue()) == [
         ("RGBA", "tiff_adobe_deflate", [[[0, 0, 0, 255], clear, [200, 30, 30, 255]]]),
         ("RGBA", "tiff_adobe_deflate", [[[255, 255, 255, 255]] * 3])]
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of every chunk of a PNG file."""
+    chunks, at = [], 8
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "big")
+        chunks.append((data[at + 4:at + 8], data[at + 8:at + 8 + size]))
+        at += 12 + size
+    return chunks
+
+
+ALPHA_PALETTE = np.array([[200, 30, 30, 255], [10, 90, 200, 160], [250, 250, 0, 40],
+                          [0, 0, 0, 0]], np.uint8)  # the transparent entry last
+
+
+@pytest.mark.parametrize("streaming", [True, False])
+def test_an_apng_of_a_palette_with_alpha_has_each_entrys_alpha_in_trns(streaming):
+    # Its entries were written opaque, with one transparent entry at most.
+    fp = io.BytesIO()
+    sink = (open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
+            if streaming else sinks._PillowSink(fp, "PNG", (3, 1), ALPHA_PALETTE, 0, False))
+    for indices in ([[0, 1, 2]], [[3, 1, 0]]):
+        sink.add(np.array(indices, np.uint8), transparent=3, duration=50)
+    sink.close()
+    chunks = dict(png_chunks(fp.getvalue()))
+    assert chunks[b"PLTE"] == ALPHA_PALETTE[:, :3].tobytes()
+    assert chunks[b"tRNS"] == bytes([255, 160, 40, 0])
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        got = [np.array(f.convert("RGBA")).tolist() for f in ImageSequence.Iterator(im)]
+    assert got == [ALPHA_PALETTE[[[0, 1, 2]]].tolist(), ALPHA_PALETTE[[[3, 1, 0]]].tolist()]
+
+
+def test_an_apng_with_alpha_is_written_as_it_comes_with_the_bytes_pillow_writes():
+    outputs = []
+    for streaming in (True, False):
+        fp = io.BytesIO()
+        sink = (open_sink(fp, Path("a.png"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
+                if streaming else sinks._PillowSink(fp, "PNG", (3, 1), ALPHA_PALETTE, 0,
+                                                    False))
+        for indices in ([[0, 1, 2]], [[3, 1, 2]], [[3, 1, 1]]):
+            sink.add(np.array(indices, np.uint8), transparent=3, duration=50)
+        sink.close()
+        outputs.append(fp.getvalue())
+    assert outputs[0] == outputs[1]
+
+
+def test_an_apng_frame_whose_pixels_change_only_in_alpha_redraws_them():
+    """Entries 1 and 2 of one colour at two alphas: the box of the second frame is the
+    pixel that changed alpha alone, written with blend "source"."""
+    palette = np.array([[200, 30, 30, 255], [10, 90, 200, 200], [10, 90, 200, 60]], np.uint8)
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.png"), (3, 1), palette, 0)
+    for indices in ([[0, 1, 0]], [[0, 2, 0]]):
+        sink.add(np.array(indices, np.uint8), duration=50)
+    sink.close()
+    controls = [data for kind, data in png_chunks(fp.getvalue()) if kind == b"fcTL"]
+    # width, height, x, y of the second frame, then its dispose_op and blend_op
+    assert [int.from_bytes(controls[1][i:i + 4], "big") for i in (4, 8, 12, 16)] == \
+        [1, 1, 1, 0]
+    assert controls[1][24:26] == b"\x00\x00"
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        im.seek(1)
+        assert np.array(im.convert("RGBA"))[0, 1].tolist() == [10, 90, 200, 60]
+
+
+def test_a_webp_and_the_pages_of_a_tiff_of_a_palette_with_alpha_keep_it(tmp_path):
+    frames = [np.array([[0, 1, 2]], np.uint8), np.array([[3, 1, 0]], np.uint8)]
+    expected = [ALPHA_PALETTE[f].tolist() for f in frames]
+    fp = io.BytesIO()
+    sink = open_sink(fp, Path("a.webp"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
+    for indices in frames:
+        sink.add(indices, transparent=3, duration=50)
+    sink.close()
+    with Image.open(io.BytesIO(fp.getvalue())) as im:
+        got = [np.array(f.convert("RGBA")) for f in ImageSequence.Iterator(im)]
+    # (the colour libwebp keeps under alpha 0 is its own)
+    assert [np.where(f[..., 3:] == 0, 0, f).tolist() for f in got] == expected
+    with open(tmp_path / "a.tif", "w+b") as out:
+        sink = open_sink(out, Path("a.tif"), (3, 1), ALPHA_PALETTE, 0, transparent=3)
+        for indices in frames:
+            sink.add(indices, transparent=3)
+        sink.close()
+    assert tiff_pages((tmp_path / "a.tif").read_bytes()) == \
+        [("RGBA", "tiff_adobe_deflate", e) for e in expected]

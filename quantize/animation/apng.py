@@ -58,8 +58,9 @@ class ApngWriter:
         Width and height of every frame.
     palette : (k, 3) ndarray of uint8
         The colour table of every frame, k <= 256.
-    transparent : int or None
-        The entry shown transparent (the PNG's tRNS chunk).
+    transparent : int, bytes or None
+        The entry shown transparent, or the alpha of the entries up to the last that
+        is not opaque (the PNG's tRNS chunk).
     loop : int
         Plays, 0 forever.
     compress_level : int
@@ -76,7 +77,7 @@ class ApngWriter:
     """
 
     def __init__(self, fp: BinaryIO, size: tuple[int, int], palette: np.ndarray,
-                 transparent: int | None, loop: int, compress_level: int,
+                 transparent: int | bytes | None, loop: int, compress_level: int,
                  longest_ms: float) -> None:
         self._fp, self._size, self._loop = fp, size, loop
         self._palette = np.ascontiguousarray(palette, dtype=np.uint8).tobytes()
@@ -133,7 +134,7 @@ class ApngWriter:
     def _write_head(self, indices: np.ndarray) -> None:
         """The signature and what Pillow writes before the image data, then acTL."""
         still = io.BytesIO()
-        params = {"compress_level": self._level}
+        params: dict[str, object] = {"compress_level": self._level}
         if self._transparent is not None:
             params["transparency"] = self._transparent
         self._image(indices).save(still, format="PNG", **params)

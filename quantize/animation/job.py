@@ -8,7 +8,8 @@ the frames of a WebP wait for Pillow's writer, deflated: see
 1. **Pooled histogram.** The distinct colours of every frame's opaque pixels
    are counted and merged, so the palette is fitted (by
    :func:`quantize.reduce.fit_palette`) on all frames at once, weighted by how
-   many pixels of the whole animation show each colour.
+   many pixels of the whole animation show each colour (with partial alpha, below,
+   every visible pixel's straight RGBA, fitted as a still's with alpha is).
 2. **Mapping and writing.** A pixel identical to the same pixel of the
    previous frame keeps the previous frame's index, so static areas neither
    flicker nor crawl (with ``dither``) and are not redrawn. The others are
@@ -18,8 +19,15 @@ the frames of a WebP wait for Pillow's writer, deflated: see
    long runs; with ``dither``, by error diffusion. Frames go to the writer
    of the output's format (:mod:`quantize.animation.sinks`).
 
-Transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
-transparent and uses one extra palette entry; the others are opaque.
+Partial alpha is kept where the output holds it: when some pixel is translucent
+(alpha from 1 to 254) and the output is an APNG, a WebP or a TIFF's pages, colours are
+clustered premultiplied with their alpha and mapped by premultiplied distance, as a
+still's are (:class:`~quantize.animation.plans.AlphaPlan`): entries have alpha of their
+own (an APNG's tRNS, RGBA frames and pages), fully transparent pixels share one extra
+entry, and PSNR and CIEDE2000 are measured as a still's with alpha. Otherwise
+transparency is binary: a pixel with alpha below 128 (``ALPHA_THRESHOLD``) is
+transparent and uses one extra palette entry, the others are opaque: in a GIF, which
+holds nothing more, and in frames mapped onto a given palette (``palette_in``).
 
 ``palette="per-frame"`` (GIF only) fits a local palette for each frame to
 the pixels that changed since the previous frame instead (one pass); the
@@ -63,7 +71,7 @@ from ..reduce.fit import distinct_rows
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
-from .plans import ALPHA_THRESHOLD, GlobalPlan, PerFramePlan, mean_delta_e, split_alpha
+from .plans import ALPHA_THRESHOLD, AlphaPlan, GlobalPlan, PerFramePlan, global_plan, mean_delta_e
 from .sinks import ANIMATION_EXTENSIONS, FORMAT_NAMES, max_frame_ms, max_plays, open_sink
 from .stats import FrameStats
 
@@ -119,7 +127,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     output : path, optional
         ``.gif``, ``.png`` (APNG) or ``.webp``, or ``.tif``/``.tiff``: a TIFF of
         one page per frame, without durations nor loop count (each page in RGB,
-        RGBA when some pixel is transparent, deflated as a still ``.tif`` is);
+        RGBA when some pixel is transparent or translucent, deflated as a still
+        ``.tif`` is);
         default ``<stem>.k<N><suffix>`` beside the input, in the input's format
         (a TIFF's pages as a TIFF).
     **options
@@ -144,16 +153,19 @@ def reduce_animation_file(input: str | os.PathLike[str],
         of any frame's palette), space, the options that shaped the output (n_colors,
         quality, dither, exact_colors, palette_in, palette_mode, seed, optimize: see
         :func:`~quantize.reduce.file_job.recorded_options`), psnr (dB over the opaque
-        pixels of all frames;
-        None when lossless), delta_e (mean CIEDE2000), seconds, bytes_in,
-        bytes_out, frames, palette (``{"hex", "alpha", "share"}`` per entry),
+        pixels of all frames; with partial alpha kept, over all their pixels in
+        premultiplied RGBA, as a still's with alpha; None when lossless), delta_e (mean
+        CIEDE2000; with partial alpha, of the visible pixels composited on black),
+        seconds, bytes_in, bytes_out, frames, palette (``{"hex", "alpha", "share"}``
+        per entry, each entry's own alpha when partial alpha is kept),
         and with ``optimize``, optimized (whether the format's encoder took it:
         True for GIF and APNG, False for WebP).
 
     Warns
     -----
     AlphaLossWarning
-        When translucent pixels are written transparent or opaque.
+        When translucent pixels are written transparent or opaque: in a GIF, or
+        mapped onto a given ``palette_in``.
     StillImageWarning
         When a WebP output is a still image: every frame showed the same picture.
     TimingLossWarning
@@ -203,11 +215,11 @@ def reduce_animation_file(input: str | os.PathLike[str],
                     f"written as an animation showing each page for "
                     f"{PAGE_DURATION_MS / 1000:g} s, looping forever", UntimedFramesWarning)
     _warn_plays(info, opts.suffix)
-    plan: Any = PerFramePlan(opts) if opts.per_frame else GlobalPlan.fit(src, opts)
+    plan: Any = PerFramePlan(opts) if opts.per_frame else global_plan(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
     out = opts.output or check_output_path(
         src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
-    stats = FrameStats()
+    stats = FrameStats(alpha=isinstance(plan, AlphaPlan))
     # The colours drawn, known once every frame is mapped: worked out once, for the palette
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
@@ -215,11 +227,9 @@ def reduce_animation_file(input: str | os.PathLike[str],
     write_together(_files(out, src, opts, stats, drawn,
                           lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
     palette, shares = drawn()
-    if stats.translucent_pixels:
+    if stats.translucent_pixels and not stats.alpha:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
-        kept = ("the pages of a TIFF, reduced as an animation's frames, keep" if pages
-                else "an animation keeps")
-        warn_caller(f"{share:.3g}% of the pixels are translucent; {kept} only "
+        warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "
                     f"binary transparency, so they are written transparent (alpha below "
                     f"{ALPHA_THRESHOLD}) or opaque, and the metrics count only the opaque "
                     "pixels", AlphaLossWarning)
@@ -238,7 +248,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
                       psnr=stats.psnr(),
                       delta_e=delta_e, start=start, bytes_in=src.stat().st_size,
                       bytes_out=out.stat().st_size, frames=stats.frames_written,
-                      palette=[] if _nothing_opaque(stats) else palette_entries(palette, shares),
+                      palette=[] if _nothing_opaque(stats) else _record_palette(palette, shares),
                       optimized=stats.optimized if opts.optimize else None)
 
 
@@ -274,8 +284,8 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
                      transparent=plan.transparent, optimize=opts.optimize)
     previous: tuple[np.ndarray, np.ndarray] | None = None
     for frame in iter_frames(src, max_pixels=opts.max_pixels):
-        rgb, opaque = split_alpha(frame)
-        indices, palette, transparent, keep = plan.map(rgb, opaque, previous, opts.dither,
+        pixels, opaque = plan.split(frame)  # with alpha: the visible ones
+        indices, palette, transparent, keep = plan.map(pixels, opaque, previous, opts.dither,
                                                        stats)
         if transparent is not None:
             indices[~opaque] = transparent
@@ -294,6 +304,16 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
     stats.frames_written = sink.frames_written
     stats.frames_shortened = sink.frames_shortened
     stats.optimized = sink.optimized
+
+
+def _binary_kept(opts: AnimationOptions) -> str:
+    """What keeps only binary transparency, the subject of its verb: a GIF, or frames
+    mapped onto a given palette (whose entries are drawn opaque or transparent)."""
+    if opts.suffix == ".gif":
+        return "a GIF keeps"
+    if ANIMATION_EXTENSIONS[opts.suffix] == "TIFF":
+        return f"the pages of a TIFF mapped onto {opts.palette_name} keep"
+    return f"an animation mapped onto {opts.palette_name} keeps"
 
 
 def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float) -> None:
@@ -370,6 +390,13 @@ def _palette_out_bytes(path: Path, palette: np.ndarray, shares: np.ndarray,
     return palette_file_bytes(path, palette, shares, name=name)
 
 
+def _record_palette(palette: np.ndarray, shares: np.ndarray) -> list[dict[str, Any]]:
+    """The record's ``palette`` of the colours drawn, ``(k, 3)``, or ``(k, 4)`` with alpha."""
+    if palette.shape[1] == 3:
+        return palette_entries(palette, shares)
+    return palette_entries(palette[:, :3], shares, palette[:, 3])
+
+
 def _warn_still(stats: FrameStats, out: Path) -> None:
     """Warn when a WebP output became a still image: its frames all showed one picture."""
     if stats.frames > 1 and stats.frames_written == 1 and out.suffix.lower() == ".webp":
@@ -383,7 +410,7 @@ def _drawn_palette(plan: Any, stats: FrameStats, given: bool) -> tuple[np.ndarra
     """The colours drawn (the global palette, or every per-frame colour) and their shares
     of the opaque pixels, most used first (then by lightness) as a still's; a ``given``
     palette keeps its own order."""
-    if isinstance(plan, GlobalPlan):
+    if not isinstance(plan, PerFramePlan):
         palette = plan.palette
     else:
         _, drawn, _ = stats.pairs()

@@ -165,8 +165,8 @@ def _opaque_entries(pal: np.ndarray, name: str) -> np.ndarray:
     translucent = int(np.count_nonzero((alpha > 0) & (alpha < 255)))
     if translucent:
         entries = "entry" if translucent == 1 else "entries"
-        warn_caller(f"{name} has {translucent} translucent {entries}; an animation keeps "
-                    f"only binary transparency, so those with alpha below "
-                    f"{GIF_ALPHA_THRESHOLD} are dropped and the others drawn opaque",
-                    AlphaLossWarning)
+        warn_caller(f"{name} has {translucent} translucent {entries}; an animation mapped "
+                    "onto a given palette keeps only binary transparency, so those with "
+                    f"alpha below {GIF_ALPHA_THRESHOLD} are dropped and the others drawn "
+                    "opaque", AlphaLossWarning)
     return np.ascontiguousarray(pal[alpha >= GIF_ALPHA_THRESHOLD, :3])

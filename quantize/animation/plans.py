@@ -1,7 +1,9 @@
 """How frames become palette indices: one palette for all frames, or one per frame.
 
-Both plans map a frame's opaque pixels to entries and count what was drawn
+The plans map a frame's opaque pixels to entries and count what was drawn
 (for PSNR, CIEDE2000 and palette shares); the caller marks transparent pixels.
+:class:`AlphaPlan`, one palette with alpha for frames with translucent pixels written
+where partial alpha is kept, maps every visible pixel, its alpha too.
 Prior validation of the options is assumed.
 """
 
@@ -23,19 +25,21 @@ from .._kernels import (
     unpack_rgb,
 )
 from .._validation import shown_number
-from ..colors import mean_ciede2000
+from ..colors import features_of, lab_of, mean_ciede2000
 from ..errors import QualityError
 from ..io import MAX_PALETTE
 from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_colors
 from ..reduce.fit import Histogram, spread_for_dither, warn_few_colors
+from ..reduce.image import histogram_entries, reduce_checked
+from ..reduce.options import Options
 from ..reduce.quality import smallest_k
 from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
 from .stats import FrameStats, merge_counts
 
-__all__ = ["ALPHA_THRESHOLD", "GlobalPlan", "PerFramePlan", "Pooled", "pooled_histogram",
-           "split_alpha"]
+__all__ = ["ALPHA_THRESHOLD", "AlphaPlan", "GlobalPlan", "PerFramePlan", "Pooled", "PooledRGBA",
+           "global_plan", "pooled_histogram", "pooled_rgba", "split_alpha"]
 
 #: Pixels with alpha below this are written transparent, the others opaque (as
 #: reduce does for GIF outputs).
@@ -131,26 +135,76 @@ class Pooled:
 
 
 def pooled_histogram(frames: Iterator[Frame]) -> Pooled:
-    """Pool the colour histograms of all frames, one frame at a time."""
+    """Pool the colour histograms of all frames' opaque pixels, one frame at a time."""
+    return pooled_rgba(frames).binary()
+
+
+@dataclass(frozen=True)
+class PooledRGBA:
+    """The histogram of all frames' visible pixels (alpha above 0), with their alpha.
+
+    ``words`` are the distinct straight RGBA colours as 32-bit words (sorted;
+    ``rgba.view("<u4")``, alpha in the top byte), ``counts`` their pixels over all
+    frames, ``moving`` their pixels that differ from the same pixel of the previous
+    frame; ``transparent``: some pixel has alpha below :data:`ALPHA_THRESHOLD` (drawn
+    transparent with binary transparency), ``clear``: some pixel has alpha 0.
+    """
+
+    words: np.ndarray
+    counts: np.ndarray
+    moving: np.ndarray
+    transparent: bool
+    clear: bool
+
+    @property
+    def colors(self) -> np.ndarray:
+        """The distinct colours ``(m, 4)`` uint8, straight RGBA."""
+        return self.words.astype("<u4").view(np.uint8).reshape(-1, 4)
+
+    @property
+    def translucent(self) -> bool:
+        """Whether some pixel has alpha strictly between 0 and 255."""
+        return bool((self.colors[:, 3] < 255).any())
+
+    def binary(self) -> Pooled:
+        """The :class:`Pooled` histogram of the pixels drawn opaque with binary transparency
+        (alpha of at least :data:`ALPHA_THRESHOLD`), by 24-bit code."""
+        colors = self.colors
+        drawn = colors[:, 3] >= ALPHA_THRESHOLD
+        codes = pack_rgb(colors[drawn, :3])
+        distinct, n = merge_counts([codes], [self.counts[drawn]])
+        _, moving = merge_counts([codes], [self.moving[drawn]])
+        return Pooled(distinct, n, moving, self.transparent)
+
+
+def pooled_rgba(frames: Iterator[Frame]) -> PooledRGBA:
+    """Pool the RGBA histograms of all frames' visible pixels, one frame at a time."""
     parts: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     moved: list[np.ndarray] = []
     moved_counts: list[np.ndarray] = []
-    transparent = False
+    transparent = clear = False
     previous = None
     for frame in frames:
-        rgb, opaque = split_alpha(frame)
-        transparent |= not opaque.all()
-        codes = pack_rgb(rgb)
-        _count(codes[opaque], parts, counts)
+        alpha = frame.rgba[..., 3]
+        visible = alpha > 0
+        transparent |= bool((alpha < ALPHA_THRESHOLD).any())
+        clear |= not visible.all()
+        words = _words(frame.rgba)
+        _count(words[visible], parts, counts)
         if previous is not None:
-            _count(codes[(frame.rgba != previous).any(axis=2) & opaque], moved, moved_counts)
+            _count(words[(frame.rgba != previous).any(axis=2) & visible], moved, moved_counts)
         previous = frame.rgba
-    codes, n = merge_counts(parts, counts)
-    moving_codes, moving_n = merge_counts(moved, moved_counts)
-    moving = np.zeros(codes.size, np.int64)
-    moving[np.searchsorted(codes, moving_codes)] = moving_n
-    return Pooled(codes, n, moving, transparent)
+    words, n = merge_counts(parts, counts)
+    moving_words, moving_n = merge_counts(moved, moved_counts)
+    moving = np.zeros(words.size, np.int64)
+    moving[np.searchsorted(words, moving_words)] = moving_n
+    return PooledRGBA(words, n, moving, transparent, clear)
+
+
+def _words(rgba: np.ndarray) -> np.ndarray:
+    """``(H, W)`` uint32: each pixel's straight RGBA as one word, alpha in the top byte."""
+    return np.ascontiguousarray(rgba).view("<u4")[..., 0]
 
 
 def _count(codes: np.ndarray, parts: list[np.ndarray], counts: list[np.ndarray]) -> None:
@@ -187,9 +241,12 @@ class GlobalPlan:
     exact: bool = False                    # every colour is an entry: map them exactly
 
     @classmethod
-    def fit(cls, src: Path, opts: AnimationOptions) -> GlobalPlan:
-        """Read every frame once, pool the histograms and fit (or take) the palette."""
-        pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
+    def fit(cls, src: Path, opts: AnimationOptions, pooled: Pooled | None = None
+            ) -> GlobalPlan:
+        """Read every frame once, pool the histograms and fit (or take) the palette
+        (``pooled``: the histogram, when the frames were read already)."""
+        if pooled is None:
+            pooled = pooled_histogram(iter_frames(src, max_pixels=opts.max_pixels))
         codes, counts, transparent = pooled.codes, pooled.counts, pooled.transparent
         colors = unpack_rgb(codes)
         if opts.palette_in is not None and opts.palette_in.shape[0] == 0 and codes.size:
@@ -224,6 +281,12 @@ class GlobalPlan:
     @property
     def k(self) -> int:
         return int(self.palette.shape[0])
+
+    @staticmethod
+    def split(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels :meth:`GlobalPlan.map` takes, and the mask of those drawn
+        (:func:`split_alpha`)."""
+        return split_alpha(frame)
 
     def table_palette(self) -> np.ndarray:
         """The colour table written: the palette, plus a black entry for transparency."""
@@ -273,6 +336,116 @@ class GlobalPlan:
         drawn = pack_rgb(self.palette)[indices[opaque]]
         stats.add_pixels(codes[opaque], drawn)
         return indices, None, self.transparent, None
+
+
+def global_plan(src: Path, opts: AnimationOptions) -> GlobalPlan | AlphaPlan:
+    """Read every frame once and fit one palette for all of them: with alpha
+    (:class:`AlphaPlan`) when some pixel is translucent, the output holds partial alpha
+    (an APNG, a WebP or a TIFF's pages, not a GIF) and no palette is given; else with
+    binary transparency (:class:`GlobalPlan`)."""
+    pooled = pooled_rgba(iter_frames(src, max_pixels=opts.max_pixels))
+    if opts.suffix != ".gif" and opts.palette_in is None and pooled.translucent:
+        return AlphaPlan.fit(src, opts, pooled)
+    return GlobalPlan.fit(src, opts, pooled.binary())
+
+
+@dataclass
+class AlphaPlan:
+    """One palette with alpha for every frame, fitted on the pooled RGBA histogram of all
+    frames as a still's with alpha is (:func:`~quantize.reduce.image.histogram_entries`).
+
+    Colours are clustered premultiplied together with their alpha, so translucent
+    pixels get entries with their own alpha; fully transparent pixels (alpha 0) share
+    the transparent entry ``[0, 0, 0, 0]`` after the ``k`` colours, and asked for 256
+    colours such an animation gets 255 and that entry. Pixels are mapped to their
+    nearest entry premultiplied, as a still's are (a faint one may take the
+    transparent entry), or with ``dither`` as :func:`~quantize.reduce.reduce_colors`
+    diffuses a still with alpha onto a given palette; a pixel identical to the
+    previous frame's, alpha included, keeps its entry, and undithered the others
+    favour runs and the previous frame's entries as :class:`GlobalPlan`'s do, by
+    distance in premultiplied Lab with alpha (:func:`~quantize.colors.features_of`).
+    """
+
+    palette: np.ndarray                 # (k, 4) uint8 straight RGBA, alpha >= 1
+    transparent: int | None             # entry of fully transparent pixels (k) or None
+    space: str
+    words: np.ndarray = field(repr=False)     # distinct RGBA words of visible pixels, sorted
+    labels: np.ndarray = field(repr=False)    # their entries, uint8
+    features: np.ndarray = field(repr=False)  # their premultiplied Lab and alpha
+    exact: bool = False                       # every colour is an entry: map them exactly
+
+    @classmethod
+    def fit(cls, src: Path, opts: AnimationOptions, pooled: PooledRGBA) -> AlphaPlan:
+        """Fit the palette to ``pooled``, the histogram of every frame of ``src``."""
+        hist = Histogram(pooled.colors, pooled.counts.astype(np.float64), opts.space)
+        n = (None if opts.n_colors is None and opts.quality is None
+             else min(opts.n_colors or MAX_PALETTE, MAX_PALETTE - pooled.clear))
+        checked = Options(n, opts.quality, opts.space, opts.dither, opts.exact_colors, None,
+                          asked=opts.n_colors, where="all the frames together have")
+        try:
+            palette, entries, labels, _ = histogram_entries(hist, pooled.clear, checked,
+                                                            opts.rng)
+        except QualityError as exc:
+            raise QualityError(exc.reason, path=src) from None
+        exact = bool(np.array_equal(entries[labels], hist.colors))
+        return cls(palette, palette.shape[0] if pooled.clear else None, opts.space,
+                   pooled.words, labels.astype(np.uint8), features_of(hist.colors, "lab"),
+                   exact)
+
+    @property
+    def k(self) -> int:
+        return int(self.palette.shape[0])
+
+    @staticmethod
+    def split(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels :meth:`AlphaPlan.map` takes, straight RGBA, and the mask of the visible
+        ones."""
+        return frame.rgba, frame.rgba[..., 3] > 0
+
+    def table_palette(self) -> np.ndarray:
+        """The colour table written ``(n, 4)``: the palette, then the transparent entry."""
+        if self.transparent is None:
+            return self.palette
+        return np.vstack([self.palette, np.zeros((1, 4), np.uint8)])
+
+    def map(self, rgba: np.ndarray, visible: np.ndarray,
+            previous: tuple[np.ndarray, np.ndarray] | None, dither: float,
+            stats: FrameStats) -> tuple[np.ndarray, None, int | None, None]:
+        """Entries of a frame's ``(H, W, 4)`` pixels, those not ``visible`` the transparent
+        entry; as :meth:`GlobalPlan.map`, with alpha (the palette is the global one)."""
+        words = _words(rgba)
+        at = np.minimum(np.searchsorted(self.words, words), self.words.size - 1)
+        still = np.zeros(visible.shape, bool)
+        if previous is not None:
+            prev_rgba, prev_indices = previous
+            still = (prev_rgba == rgba).all(axis=2) & visible
+        indices = self.labels[at] if dither == 0 else self._dithered(rgba, dither)
+        if self.transparent is not None:  # as the caller writes them: they start no run
+            indices[~visible] = self.transparent
+        if previous is not None:
+            indices[still] = prev_indices[still]
+        table = self.table_palette()
+        if dither == 0 and not self.exact:
+            features = self.features[at]
+            features[~visible] = 0.0  # what the transparent entry shows
+            entries = features_of(table, "lab")
+            nearest_sq = _squared_distances(features, entries, indices)
+            free = visible & ~still
+            mapped = _favour_runs(indices, features, entries, free, nearest_sq)
+            if previous is not None:
+                mapped = _hold_entries(mapped, indices, prev_indices, free, features, entries,
+                                       nearest_sq)
+            indices = mapped
+        stats.add_pixels(words[visible], _words(table[None])[0][indices[visible]])
+        return indices, None, self.transparent, None
+
+    def _dithered(self, rgba: np.ndarray, dither: float) -> np.ndarray:
+        """Entries ``(H, W)`` of a frame diffused onto the palette as a still with alpha is
+        onto a given palette (fully transparent pixels: the transparent entry)."""
+        checked = Options(None, None, self.space, dither, False, self.palette)
+        indices = reduce_checked(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3], checked,
+                                 np.random.default_rng(0)).indices
+        return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
 
 
 def _hold_entries(mapped: np.ndarray, nearest_entries: np.ndarray, previous: np.ndarray,
@@ -413,6 +586,8 @@ class PerFramePlan:
     k: int = 0
     transparent: int | None = None  # frames have their own transparent entries
     shown: np.ndarray | None = field(repr=False, default=None)  # colours on screen
+
+    split = staticmethod(split_alpha)  # the pixels map takes and the mask of those drawn
 
     def table_palette(self) -> np.ndarray:
         """The global table: unused by the frames (each has its own), kept minimal."""
@@ -564,6 +739,7 @@ class PerFramePlan:
 
 
 def mean_delta_e(stats: FrameStats) -> float:
-    """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn)."""
+    """Mean CIEDE2000 of everything drawn so far (0 when nothing opaque was drawn); with
+    alpha, of the visible pixels composited on black, as a still's with alpha."""
     a, b, n = stats.pairs()
-    return 0.0 if n.size == 0 else mean_ciede2000(srgb_to_lab(a), srgb_to_lab(b), n)
+    return 0.0 if n.size == 0 else mean_ciede2000(lab_of(a), lab_of(b), n)

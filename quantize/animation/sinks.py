@@ -9,21 +9,22 @@ format keeps:
   a local one per frame), binary transparency, durations in centiseconds,
   loop count, disposal; frames written as difference boxes; every frame kept.
 - **APNG** (``.png``, :class:`~quantize.animation.apng.ApngWriter`): palette
-  frames with a tRNS entry, durations, loop count. Every frame is the whole
-  picture shown, so each is written with disposal "none" and blend "source",
-  cropped to the box that changed since the previous frame, pixels that become
-  transparent included, which draws every frame exactly whatever disposal the
-  input used. The bytes are those Pillow's ``save_all`` writes for these frames
-  (with "background" or "previous" disposal, Pillow compared a frame with the
-  canvas left after the previous frame is disposed of, and merged it into that
-  frame when they matched: a frame cleared to background followed by an empty
-  frame lost the empty one).
-- **WebP** (``.webp``): lossless RGBA frames (the palette colours exactly),
+  frames, their tRNS chunk holding the transparent entry or, for a palette with
+  alpha (``(k, 4)``), each entry's alpha (partial alpha); durations, loop count.
+  Every frame is the whole picture shown, so each is written with disposal "none"
+  and blend "source", cropped to the box that changed since the previous frame,
+  pixels that become transparent or change only in alpha included, which draws
+  every frame exactly whatever disposal the input used. The bytes are those
+  Pillow's ``save_all`` writes for these frames (with "background" or "previous"
+  disposal, Pillow compared a frame with the canvas left after the previous frame
+  is disposed of, and merged it into that frame when they matched: a frame cleared
+  to background followed by an empty frame lost the empty one).
+- **WebP** (``.webp``): lossless RGBA frames (the palette colours and alpha exactly),
   durations, loop count; libwebp stores differences itself and has no
   disposal field.
 - **TIFF** (``.tif``, ``.tiff``): one page per frame, every frame kept, each the
-  whole picture shown, in RGB (RGBA when the palette has a transparent entry)
-  and deflated losslessly as a still ``.tif`` is
+  whole picture shown, in RGB (RGBA when the palette has a transparent entry or
+  entries with alpha) and deflated losslessly as a still ``.tif`` is
   (:func:`~quantize.reduce.file_job.tiff_options`); no durations, loop count nor
   disposal.
 
@@ -108,16 +109,19 @@ class _Packed:
     """An indexed frame waiting for the encoder: its indices deflated (a frame of an
     animation deflates to a fraction of a byte a pixel), its palette and transparent entry."""
 
-    data: bytes               # zlib stream of the (H, W) uint8 indices
-    palette: bytes            # the colours, as ``mode`` packs them
-    mode: str                 # "RGB" or "RGBA"
-    transparent: int | None   # the entry drawn transparent (an RGB palette's tRNS)
+    data: bytes                       # zlib stream of the (H, W) uint8 indices
+    palette: bytes                    # the colours, as ``mode`` packs them
+    mode: str                         # "RGB" or "RGBA"
+    transparent: int | bytes | None   # an RGB palette's tRNS: the entry drawn transparent,
+                                      # or every entry's alpha
 
     def image(self, size: tuple[int, int]) -> Image.Image:
         """The frame as a palette image of ``size`` (width, height)."""
         image = Image.frombytes("P", size, zlib.decompress(self.data))
         image.putpalette(self.palette, self.mode)
-        if self.transparent is not None:
+        if isinstance(self.transparent, bytes):
+            image.info["transparency"] = self.transparent
+        elif self.transparent is not None:
             image.info["transparency"] = int(self.transparent)
         return image
 
@@ -171,12 +175,13 @@ class _PillowSink:
             self._durations[-1] += float(duration)
             return
         self._shown = shown
-        self._clear = self._clear or bool((shown[..., 3] == 0).any())
+        self._clear = self._clear or bool((shown[..., 3] < 255).any())
         data = zlib.compress(np.ascontiguousarray(indices, dtype=np.uint8).tobytes(), 1)
         if self._fmt == "WEBP":  # converted to these RGBA colours one frame at a time
             frame = _Packed(data, _rgba(pal, transparent).tobytes(), "RGBA", None)
         else:
-            frame = _Packed(data, pal.tobytes(), "RGB", transparent)
+            frame = _Packed(data, np.ascontiguousarray(pal[:, :3]).tobytes(), "RGB",
+                            _trns(pal, transparent))
         self._frames.append(frame)
         self._durations.append(float(duration))
 
@@ -240,8 +245,9 @@ class _ApngSink:
         shown = _rgba(self._palette, transparent)[indices]
         if self._writer is None:
             level = _PNG_COMPRESS_LEVEL_OPTIMIZE if self.optimized else _PNG_COMPRESS_LEVEL
-            self._writer = ApngWriter(self._fp, self._size, self._palette, transparent,
-                                      self._loop, level, _MAX_FRAME_MS["PNG"])
+            self._writer = ApngWriter(self._fp, self._size, self._palette[:, :3],
+                                      _trns(self._palette, transparent), self._loop, level,
+                                      _MAX_FRAME_MS["PNG"])
             box = None
         elif np.array_equal(shown, self._shown):
             self._writer.extend(duration)
@@ -258,7 +264,8 @@ class _ApngSink:
 
 class _TiffSink:
     """Write every frame as a page of a TIFF, as it comes: the palette's colours in RGB, or
-    RGBA when it has a ``transparent`` entry (drawn clear), deflated as a still is.
+    RGBA when it has a ``transparent`` entry (drawn clear) or alpha of its own (a ``(k, 4)``
+    palette), deflated as a still is.
 
     Pillow's ``save_all`` takes ``append_images`` as any iterable, but turns it into a
     list before it writes the first page, and every page it writes stays decoded until
@@ -275,7 +282,7 @@ class _TiffSink:
         self._writer = TiffImagePlugin.AppendingTiffWriter(
             fp if self._buffer is None else self._buffer)
         self._table = _rgba(palette, transparent)
-        self._alpha = transparent is not None
+        self._alpha = bool((self._table[:, 3] < 255).any())
         self._options = tiff_options()
         self.frames_written = 0
         self.frames_shortened = 0  # a page has no duration to shorten
@@ -332,14 +339,30 @@ def _apng_duration(ms: float) -> float:
 
 
 def _rgba(palette: np.ndarray, transparent: int | None) -> np.ndarray:
-    """``(n, 4)`` uint8: the palette's colours, opaque, and its transparent entry clear."""
+    """``(n, 4)`` uint8: the palette's colours, opaque (or with their alpha, of a ``(k, 4)``
+    palette), and its transparent entry clear."""
     n = max(palette.shape[0], 0 if transparent is None else transparent + 1)
     table = np.zeros((n, 4), np.uint8)
-    table[:palette.shape[0], :3] = palette
     table[:, 3] = 255
+    table[:palette.shape[0], :palette.shape[1]] = palette
     if transparent is not None:
         table[transparent] = 0
     return table
+
+
+def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
+    """What a PNG's tRNS holds for ``palette`` and its ``transparent`` entry: that entry, for
+    a ``(k, 3)`` palette; for a ``(k, 4)`` one, the alpha of every entry up to the last that
+    is not opaque (None when all are), as a still's PNG holds it.
+
+    >>> _trns(np.array([[9, 9, 9, 255], [1, 2, 3, 80], [0, 0, 0, 255]], np.uint8), None)
+    b'\\xffP'
+    """
+    if palette.shape[1] == 3:
+        return transparent
+    alpha = _rgba(palette, transparent)[:, 3]
+    clear = np.flatnonzero(alpha < 255)
+    return None if clear.size == 0 else alpha[:clear[-1] + 1].tobytes()
 
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,
@@ -347,9 +370,11 @@ def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarr
               optimize: bool = False) -> FrameSink:
     """A sink for ``path``'s format (by extension; prior validation assumed).
 
-    ``plays`` is how many times the animation plays, 0 forever (None: once);
-    each format stores it its own way (:func:`_stored_loop`). ``transparent``
-    is the palette's transparent entry, if any (GIF: the background entry).
+    ``palette`` is ``(k, 3)``, or ``(k, 4)`` with each entry's straight alpha (partial
+    alpha: an APNG, a WebP or a TIFF, not a GIF). ``plays`` is how many times the
+    animation plays, 0 forever (None: once); each format stores it its own way
+    (:func:`_stored_loop`). ``transparent`` is the palette's transparent entry, if any
+    (GIF: the background entry).
     A TIFF's pages are written as they come to a file ``fp`` that can be read back
     and seeked in (opened ``w+b``).
     """

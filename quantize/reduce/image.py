@@ -47,7 +47,7 @@ from .options import Options, check_options, check_palette_draws, warn_palette_w
 from .quality import search_quality, warn_quality_scale
 from .result import MAX_PALETTE, Fidelity, Pairs, ReduceResult
 
-__all__ = ["reduce_checked", "reduce_colors"]
+__all__ = ["histogram_entries", "reduce_checked", "reduce_colors"]
 
 def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | None = None,
                   space: Space = "rgb", dither: float | bool = 0.0, exact_colors: bool = False,
@@ -184,23 +184,8 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
     with_alpha = alpha is not None
     pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb, opts.dither > 0)
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
-    pal, labels, fitted = _palette_for(hist, opts, rng)
-    if fitted and opts.dither > 0 and not opts.exact_colors and pal.shape[0] > 1:
-        spread = spread_for_dither(pal, hist, labels, opts.dither)
-        if spread is not pal:  # ties broken as for a given palette, so that given back
-            pal, labels = spread, _nearest_entries(hist.features, spread, spread, opts.space)
-    entries = pal if pixels.hidden == 0 else np.vstack([pal, np.zeros((1, 4), np.uint8)])
-    if hist.colors.shape[0] and (not fitted or (pixels.hidden and not _own_colors(pal, hist))):
-        # A given palette is matched here; a faint colour may also go to the transparent
-        # entry, unless every colour has an entry of its own. (A fitted palette's
-        # labels are its colours' nearest entries already.)
-        labels = _nearest_entries(hist.features, entries, None if fitted else pal, opts.space)
+    pal, entries, labels, fitted = histogram_entries(hist, pixels.hidden > 0, opts, rng)
     k = pal.shape[0]
-    if fitted and k:  # by share of the final labels; the transparent entry stays last
-        order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
-        order = np.append(order, np.arange(k, len(entries)))
-        entries, labels = entries[order], np.argsort(order)[labels]
-        pal = entries[:k]
     if opts.dither > 0 and k > 0:
         if fitted:
             flat = _dithered(rgb, alpha, pixels, entries, opts,
@@ -226,6 +211,38 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
                    counts / max(hist.counts.sum(), 1), pixels, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
                                      hidden=pixels.hidden))
+
+
+def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.random.Generator
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The palette of a histogram of visible colours, fitted (or ``opts.palette``), as
+    :func:`reduce_colors` makes it: ``(palette, entries, labels, fitted)``.
+
+    ``entries`` are the palette's rows, then, when some pixel is fully transparent
+    (``hidden``), the transparent entry ``[0, 0, 0, 0]``; ``labels`` each distinct colour's
+    entry (a faint colour may take the transparent one); a fitted palette is spread for
+    dithering and put in :func:`~quantize.reconstruct.palette.palette_order` of its
+    labels' counts, the transparent entry last. The histogram of an animation's frames
+    pooled is fitted here too. Prior validation of ``opts`` is assumed.
+    """
+    pal, labels, fitted = _palette_for(hist, opts, rng)
+    if fitted and opts.dither > 0 and not opts.exact_colors and pal.shape[0] > 1:
+        spread = spread_for_dither(pal, hist, labels, opts.dither)
+        if spread is not pal:  # ties broken as for a given palette, so that given back
+            pal, labels = spread, _nearest_entries(hist.features, spread, spread, opts.space)
+    entries = np.vstack([pal, np.zeros((1, 4), np.uint8)]) if hidden else pal
+    if hist.colors.shape[0] and (not fitted or (hidden and not _own_colors(pal, hist))):
+        # A given palette is matched here; a faint colour may also go to the transparent
+        # entry, unless every colour has an entry of its own. (A fitted palette's
+        # labels are its colours' nearest entries already.)
+        labels = _nearest_entries(hist.features, entries, None if fitted else pal, opts.space)
+    k = pal.shape[0]
+    if fitted and k:  # by share of the final labels; the transparent entry stays last
+        order = palette_order(pal, entry_weights(labels, hist.counts, len(entries))[:k])
+        order = np.append(order, np.arange(k, len(entries)))
+        entries, labels = entries[order], np.argsort(order)[labels]
+        pal = entries[:k]
+    return pal, entries, labels, fitted
 
 
 def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, pixels: _Counted,
@@ -369,7 +386,7 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
         return pal, labels, True
     k = DEFAULT_COLORS if opts.n_colors is None else opts.n_colors
     if m < k:
-        warn_few_colors(m, opts.asked or k)
+        warn_few_colors(m, opts.asked or k, opts.where)
     pal, labels = fit(hist.colors, hist.counts, hist.features, k, opts.space,
                       opts.exact_colors, rng)
     return pal, labels, True

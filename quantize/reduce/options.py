@@ -52,7 +52,8 @@ class Options:
 
     ``asked``: the ``n_colors`` its caller was given, when it fits fewer (a palette image
     of 256 colours with fully transparent pixels gets 255 and that entry), so that a
-    warning of too few colours names the number the user asked for.
+    warning of too few colours names the number the user asked for; ``where`` says in
+    it what holds the colours (``"all the frames together have"`` for an animation's).
     """
 
     n_colors: int | None
@@ -62,6 +63,7 @@ class Options:
     exact_colors: bool
     palette: np.ndarray | None
     asked: int | None = None
+    where: str = "the image has"
 
 
 def check_dither(dither: Any) -> float:

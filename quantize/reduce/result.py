@@ -22,7 +22,7 @@ from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reconstruct.palette import indexed_image
 from .fit import Histogram, lab_of
 
-__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult"]
+__all__ = ["GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "Fidelity", "Pairs", "ReduceResult", "psnr_db"]
 
 
 class Pairs(NamedTuple):
@@ -63,6 +63,24 @@ class Fidelity(NamedTuple):
         pairs, counts = np.unique(flat, return_counts=True)
         row, entry = np.divmod(pairs, n_entries)
         return Pairs(self.colors[row], entry.astype(np.intp), counts)
+
+
+def psnr_db(colors: np.ndarray, drawn: np.ndarray, counts: np.ndarray, hidden: int = 0
+            ) -> float:
+    """PSNR in dB of ``counts`` pixels of each of ``colors`` drawn as ``drawn`` (both
+    ``(m, 3)``, or ``(m, 4)`` straight RGBA compared premultiplied), beside ``hidden``
+    fully transparent pixels reproduced exactly; inf when lossless.
+
+    A :class:`ReduceResult`'s ``psnr``, and an animation's with alpha, all frames pooled.
+
+    >>> psnr_db(np.array([[0, 0, 0, 255]], np.uint8), np.array([[2, 0, 0, 255]], np.uint8),
+    ...         np.array([1]), hidden=3)  # squared error 4 over 4 channels, 1 pixel in 4
+    54.15140352195873
+    """
+    mse = mean_squared_error(colors, drawn, counts, premultiplied=True)
+    total = counts.sum()
+    mse *= total / (total + hidden)
+    return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,10 +248,7 @@ class ReduceResult(ReadOnlyArrays):
         entries = self._measured_entries()
         colors = f.colors if f.colors.shape[1] == entries.shape[1] else \
             np.hstack([f.colors, np.full((f.colors.shape[0], 1), 255, np.uint8)])
-        mse = mean_squared_error(colors, entries[f.entries], f.counts, premultiplied=True)
-        total = f.counts.sum()
-        mse *= total / (total + self._fidelity.hidden)
-        return math.inf if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+        return psnr_db(colors, entries[f.entries], f.counts, self._fidelity.hidden)
 
     @cached_property
     def delta_e(self) -> float:

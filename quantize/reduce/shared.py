@@ -66,9 +66,9 @@ def sample_colors(path: str | os.PathLike[str], n: int, seed: Any = None,
                   ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` visible pixels of an image uniformly, with replacement, as a histogram.
 
-    An animation's pixels are drawn from all its frames; as an animation is
-    written with binary transparency, only its opaque pixels (alpha >= 128)
-    are drawn, as RGB.
+    An animation's pixels are drawn from all its frames; as an animation mapped
+    onto a given palette is written with binary transparency, only its opaque
+    pixels (alpha >= 128) are drawn, as RGB.
 
     Parameters
     ----------
@@ -145,8 +145,9 @@ def _sample_animation(path: str | os.PathLike[str], n: int, seed: Any,
                       max_pixels: int | None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Draw ``n`` pixels from every frame of an animation, as it is written: opaque ones only.
 
-    An animation keeps binary transparency (alpha below 128 is transparent),
-    so the pixels drawn are the opaque pixels of all frames pooled.
+    An animation mapped onto a given palette, as a shared one is, keeps binary
+    transparency (alpha below 128 is transparent), so the pixels drawn are the opaque
+    pixels of all frames pooled.
     """
     from .._kernels import unpack_rgb
     from ..animation.frames import iter_frames
