@@ -121,10 +121,10 @@ def test_translucent_pixels_are_reported_when_an_animation_makes_them_binary(tmp
         reduce_animation_file(src, tmp_path / "out.gif", n_colors=2, seed=0)
     given = np.array([RED, BLUE], np.uint8)
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; an "
-                      r"animation mapped onto palette_in keeps only binary transparency"):
+                      r"animation mapped onto a given palette keeps only binary transparency"):
         reduce_animation_file(src, tmp_path / "out.png", palette_in=given, seed=0)
     with pytest.warns(AlphaLossWarning, match=r"^40% of the pixels are translucent; the pages "
-                      r"of a TIFF mapped onto palette_in keep only binary transparency"):
+                      r"of a TIFF mapped onto a given palette keep only binary transparency"):
         with pytest.warns(TimingLossWarning):  # and that the frames' durations are lost
             reduce_animation_file(src, tmp_path / "out.tif", palette_in=given, seed=0)
     with warnings.catch_warnings():

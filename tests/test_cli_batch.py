@@ -369,6 +369,30 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
         assert im.n_frames == 2
 
 
+def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alpha(tmp_path):
+    # An APNG with translucent pixels mapped onto the shared palette keeps binary
+    # transparency, and the warning said "an animation mapped onto palette_in keeps ...":
+    # an option the user never gave.
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = []
+    for x in range(2):
+        f = np.zeros((4, 8, 4), np.uint8)
+        f[...] = (200, 30, 30, 255)
+        f[2:, :, 3] = 100
+        f[0, x] = (30, 160, 40, 255)
+        frames.append(Image.fromarray(f, "RGBA"))
+    frames[0].save(src / "clip.png", save_all=True, append_images=frames[1:], duration=50,
+                   loop=0)
+    result = _cli(src, "-o", tmp_path / "out", "-k", "2", "--shared-palette", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+        "quantize: warning: in/clip.png: 50% of the pixels are translucent; an animation "
+        "mapped onto a given palette keeps only binary transparency, so they are written "
+        "transparent (alpha below 128) or opaque, and the metrics count only the opaque "
+        "pixels\n")
+
+
 def _animation_folder(src: Path) -> dict[str, str]:
     """A folder of tiny animations and stills; input name -> the output name batch gives it."""
     from .animation_support import moving_square, save_animation

@@ -308,12 +308,14 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
 
 def _binary_kept(opts: AnimationOptions) -> str:
     """What keeps only binary transparency, the subject of its verb: a GIF, or frames
-    mapped onto a given palette (whose entries are drawn opaque or transparent)."""
+    mapped onto a given palette (whose entries are drawn opaque or transparent), named
+    by its file, or "a given palette" (batch's shared palette is one: its user gave no
+    ``palette_in``)."""
     if opts.suffix == ".gif":
         return "a GIF keeps"
     if ANIMATION_EXTENSIONS[opts.suffix] == "TIFF":
-        return f"the pages of a TIFF mapped onto {opts.palette_name} keep"
-    return f"an animation mapped onto {opts.palette_name} keeps"
+        return f"the pages of a TIFF mapped onto {opts.palette_said} keep"
+    return f"an animation mapped onto {opts.palette_said} keeps"
 
 
 def _warn_quality_missed(opts: AnimationOptions, k: int, delta_e: float) -> None:

@@ -54,6 +54,10 @@ class AnimationOptions:
     optimize: bool
     per_frame: bool
     palette_name: str = "palette_in"  # names the given palette in errors
+    #: Names the given palette in warnings: ``palette_in='brand.hex'`` for a file, "a given
+    #: palette" for colours given as an array, which may be batch's shared palette, never
+    #: named by its user.
+    palette_said: str = "a given palette"
 
 
 def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
@@ -103,7 +107,19 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],
-                            per_frame, palette_in_name(o["palette_in"]))
+                            per_frame, palette_in_name(o["palette_in"]),
+                            _palette_said(o["palette_in"]))
+
+
+def _palette_said(palette_in: Any) -> str:
+    """How warnings name ``palette_in``: by its file, or "a given palette" for an array.
+
+    >>> _palette_said("brand.hex"), _palette_said([[0, 0, 0]])
+    ("palette_in='brand.hex'", 'a given palette')
+    """
+    if isinstance(palette_in, str | os.PathLike):
+        return palette_in_name(palette_in)
+    return "a given palette"
 
 
 def check_per_frame_alone(n_colors: int | None, quality: float | None,
