@@ -50,7 +50,7 @@ except ImportError:  # an install without it still works, at zlib's speed
     _zlib_ng = None
 
 __all__ = ["DEFAULT_LEVEL", "OPTIMIZED_OUTPUTS", "apng_delay", "encode_indexed_png",
-           "one_frame_apng", "palette_order"]
+           "one_frame_apng", "palette_order", "trns"]
 
 #: The outputs whose encoders take ``optimize``, in the words the command line's help
 #: and its warning of an idle ``--optimize`` use: the indexed PNG written here (a still
@@ -368,13 +368,23 @@ def _png(indices: np.ndarray, palette: np.ndarray, alpha: np.ndarray | None,
                       key=lambda candidate: len(candidate[1]))
     header = struct.pack(">IIBBBBB", w, h, depth, _COLOR_TYPE_PALETTE, 0, 0, 0)
     parts = [_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"PLTE", palette.tobytes())]
-    if alpha is not None:
-        translucent = np.flatnonzero(alpha < 255)
-        if translucent.size:
-            parts.append(_chunk(b"tRNS", alpha[:translucent[-1] + 1].tobytes()))
+    held = None if alpha is None else trns(alpha)
+    if held is not None:
+        parts.append(_chunk(b"tRNS", held))
     parts.append(_chunk(b"IDAT", idat))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+def trns(alpha: np.ndarray) -> bytes | None:
+    """What a palette PNG's ``tRNS`` chunk holds for entries of opacity ``alpha`` (k,):
+    their alpha up to the last entry that is not opaque, or None when every one is.
+
+    >>> trns(np.array([255, 80, 255], np.uint8)), trns(np.array([255], np.uint8))
+    (b'\\xffP', None)
+    """
+    translucent = np.flatnonzero(alpha < 255)
+    return None if translucent.size == 0 else alpha[:translucent[-1] + 1].tobytes()
 
 
 # --------------------------------------------------------------------------

@@ -60,7 +60,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 from PIL import Image, TiffImagePlugin
 
-from ..encode import apng_delay
+from ..encode import apng_delay, trns
 from ..reduce.file_job import tiff_options
 from .apng import ApngWriter
 from .gif import MAX_DELAY_CS, GifWriter, bounding_box
@@ -360,9 +360,7 @@ def _trns(palette: np.ndarray, transparent: int | None) -> int | bytes | None:
     """
     if palette.shape[1] == 3:
         return transparent
-    alpha = _rgba(palette, transparent)[:, 3]
-    clear = np.flatnonzero(alpha < 255)
-    return None if clear.size == 0 else alpha[:clear[-1] + 1].tobytes()
+    return trns(_rgba(palette, transparent)[:, 3])
 
 
 def open_sink(fp: BinaryIO, path: Path, size: tuple[int, int], palette: np.ndarray,

@@ -18,6 +18,7 @@ from PIL import Image
 
 from .._validation import ReadOnlyArrays, check_bool
 from ..colors import mean_ciede2000, mean_squared_error
+from ..encode import trns
 from ..io import GIF_ALPHA_THRESHOLD, MAX_PALETTE
 from ..reconstruct.palette import indexed_image
 from .fit import Histogram, lab_of
@@ -209,11 +210,7 @@ class ReduceResult(ReadOnlyArrays):
 
     def transparency(self) -> bytes | None:
         """Alpha of every entry up to the last one that is not opaque (a PNG tRNS), or None."""
-        alpha = self.full_palette(alpha=True)[:, 3]
-        translucent = np.flatnonzero(alpha < 255)
-        if translucent.size == 0:
-            return None
-        return alpha[: translucent[-1] + 1].tobytes()
+        return trns(self.full_palette(alpha=True)[:, 3])
 
     def full_palette(self, alpha: bool = False) -> np.ndarray:
         """Every entry, the transparent one included: ``(n, 3)``, or ``(n, 4)`` with ``alpha``."""
