@@ -31,6 +31,7 @@ from quantize.errors import (
     ResultTooLargeError,
 )
 from quantize.palette_files import read_palette
+from quantize.png import chunks_of
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
 
 from .animation_support import (
@@ -1142,7 +1143,7 @@ def test_partial_alpha_of_every_frame_comes_back_exactly(tmp_path, suffix):
 def test_an_apng_with_partial_alpha_is_a_palette_image_with_each_entrys_alpha(tmp_path):
     out, _ = _reduced_soft(tmp_path, ".png", n_colors=8)
     chunks = {}
-    for kind, data in _png_chunks(out.read_bytes()):
+    for _, kind, data in chunks_of(out.read_bytes()):
         chunks.setdefault(kind, data)
     assert chunks[b"IHDR"][9] == 3  # colour type: palette
     rgb = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
@@ -1151,15 +1152,6 @@ def test_an_apng_with_partial_alpha_is_a_palette_image_with_each_entrys_alpha(tm
     entries = sorted(map(tuple, np.column_stack([rgb, alpha]).tolist()))
     assert entries == sorted([(0, 0, 0, 0), (*GREEN, 70), (*RED, 70), (*BLUE, 160),
                               (*RED, 255)])
-
-
-def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    chunks, at = [], 8
-    while at < len(data):
-        size = int.from_bytes(data[at:at + 4], "big")
-        chunks.append((data[at + 4:at + 8], data[at + 8:at + 8 + size]))
-        at += 12 + size
-    return chunks
 
 
 def test_a_gif_keeps_binary_transparency_and_says_so(tmp_path):
@@ -1207,7 +1199,7 @@ def test_a_static_translucent_region_keeps_its_entries_and_is_not_redrawn(tmp_pa
     assert len(got) == 4 and len(np.unique(got[0][..., 3])) > 2  # partial alpha kept
     for f in got[1:]:
         assert np.array_equal(f[:, :8], got[0][:, :8])
-    controls = [data for kind, data in _png_chunks(out.read_bytes()) if kind == b"fcTL"]
+    controls = [data for _, kind, data in chunks_of(out.read_bytes()) if kind == b"fcTL"]
     assert [int.from_bytes(c[12:16], "big") for c in controls] == [0, 8, 8, 8]  # x offset
 
 
@@ -1220,7 +1212,7 @@ def test_pixels_that_change_only_in_alpha_are_redrawn(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ColorCountWarning)
         reduce_animation_file(src, out, n_colors=8, seed=0)
-    controls = [data for kind, data in _png_chunks(out.read_bytes()) if kind == b"fcTL"]
+    controls = [data for _, kind, data in chunks_of(out.read_bytes()) if kind == b"fcTL"]
     assert [int.from_bytes(controls[1][i:i + 4], "big") for i in (4, 8, 12, 16)] == \
         [2, 8, 0, 0]  # the second frame: the bar alone (width, height, x, y)
     assert [_shown(f.rgba).tolist() for f in iter_frames(out)] == [f.tolist() for f in frames]
@@ -1272,7 +1264,7 @@ def test_asked_for_256_an_animation_with_partial_alpha_and_clear_pixels_gets_255
     src = save_animation(tmp_path / "in.png", frames, duration=50, loop=0)
     out = tmp_path / "out.png"
     record = reduce_animation_file(src, out, n_colors=256, seed=0)
-    chunks = dict(_png_chunks(out.read_bytes()))
+    chunks = {kind: data for _, kind, data in chunks_of(out.read_bytes())}
     assert record["k"] == 255 and len(record["palette"]) == 255
     assert len(chunks[b"PLTE"]) == 3 * 256 and chunks[b"tRNS"][-1] == 0
     assert sum(0 < e["alpha"] < 255 for e in record["palette"]) > 200  # noise: translucent

@@ -12,6 +12,7 @@ from PIL import Image, ImageSequence
 from quantize.animation import sinks
 from quantize.animation.gif import GifWriter
 from quantize.animation.sinks import open_sink
+from quantize.png import chunks_of
 
 PALETTE = np.array([[0, 0, 0], [255, 255, 255], [200, 30, 30]], np.uint8)
 FRAMES = [np.array([[0, 1, 2]], np.uint8), np.array([[2, 1, 0]], np.uint8)]
@@ -262,16 +263,6 @@ def test_the_pages_of_a_tiff_with_a_transparent_entry_are_rgba():
         ("RGBA", "tiff_adobe_deflate", [[[255, 255, 255, 255]] * 3])]
 
 
-def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, data) of every chunk of a PNG file."""
-    chunks, at = [], 8
-    while at < len(data):
-        size = int.from_bytes(data[at:at + 4], "big")
-        chunks.append((data[at + 4:at + 8], data[at + 8:at + 8 + size]))
-        at += 12 + size
-    return chunks
-
-
 ALPHA_PALETTE = np.array([[200, 30, 30, 255], [10, 90, 200, 160], [250, 250, 0, 40],
                           [0, 0, 0, 0]], np.uint8)  # the transparent entry last
 
@@ -285,7 +276,7 @@ def test_an_apng_of_a_palette_with_alpha_has_each_entrys_alpha_in_trns(streaming
     for indices in ([[0, 1, 2]], [[3, 1, 0]]):
         sink.add(np.array(indices, np.uint8), transparent=3, duration=50)
     sink.close()
-    chunks = dict(png_chunks(fp.getvalue()))
+    chunks = {kind: data for _, kind, data in chunks_of(fp.getvalue())}
     assert chunks[b"PLTE"] == ALPHA_PALETTE[:, :3].tobytes()
     assert chunks[b"tRNS"] == bytes([255, 160, 40, 0])
     with Image.open(io.BytesIO(fp.getvalue())) as im:
@@ -316,7 +307,7 @@ def test_an_apng_frame_whose_pixels_change_only_in_alpha_redraws_them():
     for indices in ([[0, 1, 0]], [[0, 2, 0]]):
         sink.add(np.array(indices, np.uint8), duration=50)
     sink.close()
-    controls = [data for kind, data in png_chunks(fp.getvalue()) if kind == b"fcTL"]
+    controls = [data for _, kind, data in chunks_of(fp.getvalue()) if kind == b"fcTL"]
     # width, height, x, y of the second frame, then its dispose_op and blend_op
     assert [int.from_bytes(controls[1][i:i + 4], "big") for i in (4, 8, 12, 16)] == \
         [1, 1, 1, 0]
