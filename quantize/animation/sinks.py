@@ -153,7 +153,7 @@ class _PillowSink:
         self._frames: list[_Packed] = []
         self._durations: list[float] = []
         self._shown: np.ndarray | None = None  # (H, W, 4) picture of the last frame queued
-        self._clear = False  # whether some queued frame has transparent pixels
+        self._clear = False  # whether some queued frame has pixels not opaque (alpha below 255)
         self.frames_written = 0
         self.frames_shortened = 0
 
