@@ -1123,6 +1123,24 @@ def test_an_apng_and_a_still_of_one_stem_written_apart_are_not_refused(tmp_path,
         assert (apng.n_frames, still.n_frames) == (2, 1)
 
 
+def test_an_apng_is_not_refused_for_the_name_a_still_of_its_stem_would_take(tmp_path,
+                                                                          monkeypatch):
+    """An APNG's job checked the name a still would take (c.k3.png: three entries kept)
+    before it knew it wrote an animation (c.k2.png: two entries drawn), so it failed with
+    "c.k3.png: output exists" when that file was there, as when the job of c.jpg, run
+    beside it, had written it first."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("c.png", save_all=True, append_images=frames[1:])
+    Path("p.hex").write_text("ff0000\n0000ff40\n00ff00\n")
+    Path("c.k3.png").write_bytes(b"another run's still")
+    result = run("c.png", "--palette-in", "p.hex", "-q")
+    assert result.exit_code == 0, result.output
+    with Image.open("c.k2.png") as apng:
+        assert apng.n_frames == 2
+    assert Path("c.k3.png").read_bytes() == b"another run's still"
+
+
 @pytest.mark.parametrize("first, second, args, outputs, why", [
     ("a.png", "A.jpg", [], "'a.k16.png' and 'A.k16.png'",
      "one file where names ignore case (macOS, Windows)"),

@@ -752,8 +752,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                                 f"{name} holds more")
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
-    # name is known only once the file is read, so it is checked then.
-    if out is None:
+    # name is known only once the file is read, so it is checked then. An APNG named .png
+    # is known by its header: its N counts the entries drawn, not those a still keeps.
+    if out is None and not animated:
         out = default_output(src, k, quality, pal_in)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
