@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 import quantize
 from quantize import batch
-from quantize.cli import app
+from quantize.cli import app, main
 from quantize.errors import ExitCode
 
 runner = CliRunner()
@@ -1774,3 +1774,13 @@ def test_anything_else_is_parsed_with_every_command(args):
     from quantize.cli import _invoked
 
     assert _invoked(args) is app
+
+
+def test_main_given_the_arguments_as_a_list_says_it_reads_sys_argv():
+    """A caller who took main's one argument for argv got an AttributeError from deep in
+    the parser; main names its argument and where the command line comes from."""
+    with pytest.raises(TypeError) as caught:
+        main(["reduce", "photo.png"])
+    assert str(caught.value) == ("prog_name=['reduce', 'photo.png'] should be a str, the "
+                                 "program's name shown in usage lines; main reads the command "
+                                 "line from sys.argv")

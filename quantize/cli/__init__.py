@@ -1072,6 +1072,9 @@ def main(prog_name: str | None = None) -> None:
     process started as the command (:func:`~quantize._start.command_process`) it ends
     the process itself once the command is done (:func:`_end_process`).
     """
+    if prog_name is not None and not isinstance(prog_name, str):
+        raise TypeError(f"prog_name={prog_name!r} should be a str, the program's name shown "
+                        "in usage lines; main reads the command line from sys.argv")
     try:
         release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
         _fill_closed_std_fds()
