@@ -24,7 +24,8 @@ from enum import IntEnum
 
 __all__ = ["AlphaLossWarning", "CodeAdviceWarning", "ExitCode", "FormatAdviceError",
            "FormatAdviceWarning", "ImageReadError", "OutputError", "OutputExistsError",
-           "QualityError", "QuantizeError", "ResultTooLargeError", "command_line_text"]
+           "QualityError", "QualityScaleWarning", "QuantizeError", "ResultTooLargeError",
+           "command_line_text"]
 
 
 class ExitCode(IntEnum):
@@ -203,6 +204,13 @@ class FormatAdviceWarning(_AdviceWarning):
 class AlphaLossWarning(FormatAdviceWarning):
     """The image's alpha is not all kept: the output format (or the palette file's) cannot
     hold it, or the given palette has no translucent entry."""
+
+
+class QualityScaleWarning(UserWarning):
+    """A ``quality`` above 20 (:data:`~quantize.reduce.quality.QUALITY_SCALE_WARNING_ABOVE`):
+    a mean CIEDE2000 that nearly any image meets with the fewest colours, likely meant as
+    a 0-100 score. A driver of many files (the command line, ``plan_batch``) says it once,
+    not for each file (:func:`~quantize.batch.calls.call_with_warnings`)."""
 
 
 class CodeAdviceWarning(_AdviceWarning):

@@ -303,6 +303,21 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score(photo, 
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 
+def test_a_quality_past_20_is_said_once_for_many_files(tmp_path, monkeypatch):
+    """reduce_file warns of it for its caller in Python; the command line, which says it
+    once before any file, does not repeat it for each still or animation."""
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
+    frames[0].save("a.png")
+    frames[1].save("b.png")
+    frames[0].save("c.gif", save_all=True, append_images=frames[1:])
+    result = run("a.png", "b.png", "c.gif", "--quality", 80, "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: --quality=80: {_QUALITY_MEANS}: above 20, nearly any image "
+        "meets it with the fewest colours; for a result close to the original, give 2 or 3"]
+
+
 @pytest.mark.parametrize("value", ["65-80", "65.5 - 80"])
 def test_a_pngquant_quality_range_is_refused_with_what_quality_means(photo, tmp_path, value):
     result = run(photo, "-o", tmp_path / "q.png", "--quality", value)

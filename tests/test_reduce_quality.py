@@ -129,3 +129,20 @@ def test_a_quality_past_20_is_said_to_be_a_colour_difference_not_a_score():
         warnings.simplefilter("error")
         reduce_colors(image, quality=20, seed=0)  # at most 20: no word
         reduce_colors(image, 4, seed=0)
+
+
+@pytest.mark.parametrize("frames", [1, 2])
+def test_reduce_file_says_a_quality_past_20_is_not_a_score(tmp_path, frames):
+    """reduce_file(quality=80) from Python gave no word of it, while reduce_colors and the
+    command line warned; a still and an animation now warn once, at the caller's line."""
+    from PIL import Image
+
+    from quantize.reduce import reduce_file
+    from quantize.reduce.quality import QualityScaleWarning
+
+    images = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")][:frames]
+    images[0].save(tmp_path / "a.gif", save_all=True, append_images=images[1:])
+    with pytest.warns(QualityScaleWarning) as caught:
+        reduce_file(tmp_path / "a.gif", quality=80)
+    assert [(str(w.message)[:60], w.filename) for w in caught] == [
+        ("quality=80: a mean CIEDE2000 difference (about 1 is just not", __file__)]

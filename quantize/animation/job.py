@@ -69,6 +69,7 @@ from ..reduce.file_job import (
 )
 from ..reduce.fit import distinct_rows
 from ..reduce.options import check_palette_out_holds, check_reduce_options
+from ..reduce.quality import warn_quality_scale
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
 from .options import AnimationOptions, check_animation_options
 from .plans import ALPHA_THRESHOLD, AlphaPlan, GlobalPlan, PerFramePlan, global_plan, mean_delta_e
@@ -199,12 +200,19 @@ def reduce_animation_file(input: str | os.PathLike[str],
         ``quality`` cannot be reached.
     ValueError, TypeError
         A bad option, or an ``input`` or ``output`` that is not a path.
+
+    Warns
+    -----
+    quantize.reduce.quality.QualityScaleWarning
+        When ``quality`` is above 20, which nearly any image meets with the fewest
+        colours: a 0-100 score (pngquant's) is not what it measures.
     """
     start = time.perf_counter()
     src = require_regular_file(input)  # read three times: header, palette fit, frames
     if output is not None:
         check_path(output, "output")
     opts = check_animation_options(src, output, **options)
+    warn_quality_scale(opts.quality)
     info = probe_animation(src, max_pixels=opts.max_pixels)
     warn_unterminated_gif(src, info.format)
     check_output_size(opts.suffix, info.size, f"output={quoted(opts.output)}" if opts.output

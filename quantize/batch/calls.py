@@ -25,7 +25,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import ExitCode, QuantizeError, command_line_text
+from ..errors import ExitCode, QualityScaleWarning, QuantizeError, command_line_text
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
            "call_with_warnings", "interrupts_held", "one_line", "recorded_call", "run_isolated",
@@ -196,7 +196,9 @@ def call_with_warnings(func: Callable[..., Mapping[str, Any]], *args: Any,
     (one line each) and the driver shows them, as the command line words them
     (:func:`~quantize.errors.command_line_text`: without advice in Python). When
     ``func`` raises, the warnings raised before go with the error
-    (:func:`attach_warnings`), into the failed outcome.
+    (:func:`attach_warnings`), into the failed outcome. A
+    :class:`~quantize.errors.QualityScaleWarning` is left out: the driver says it once
+    for all its files.
     """
     return recorded_call(func, args, kwargs, format_advice=True)
 
@@ -207,6 +209,7 @@ def recorded_call(func: Callable[..., Mapping[str, Any]], args: tuple[Any, ...],
     output format is left out (:func:`~quantize.errors.command_line_text`)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        warnings.simplefilter("ignore", QualityScaleWarning)
         try:
             record = dict(func(*args, **kwargs))
         except Exception as exc:

@@ -59,6 +59,7 @@ from .options import (
     warn_palette_without_alpha,
     warn_transparent_entries,
 )
+from .quality import warn_quality_scale
 from .result import GIF_ALPHA_THRESHOLD, MAX_PALETTE, ReduceResult
 
 __all__ = ["GIF_ALPHA_THRESHOLD", "PALETTE_EXTENSIONS", "RGB_EXTENSIONS", "AlphaLossWarning",
@@ -178,6 +179,12 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         whose sides are shorter than the image's: .webp 16383 pixels, .jpg 65500,
         .gif 65535).
 
+    Warns
+    -----
+    quantize.reduce.quality.QualityScaleWarning
+        When ``quality`` is above 20, which nearly any image meets with the fewest
+        colours: a 0-100 score (pngquant's) is not what it measures.
+
     Examples
     --------
     >>> import tempfile
@@ -213,6 +220,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if loaded.n_frames > 1:  # every frame, written as an animation
             from ..animation import reduce_animation_file
             return reduce_animation_file(src, output, **opts)
+        warn_quality_scale(opts["quality"])
         if job.output is not None:
             check_output_size(job.output.suffix, loaded.shape[::-1],
                               f"output={quoted(job.output)}", ".png or .tif")

@@ -16,7 +16,7 @@ import numpy as np
 from .._kernels import nearest
 from .._validation import shown_number
 from ..colors import mean_ciede2000
-from ..errors import QualityError, warn_caller
+from ..errors import QualityError, QualityScaleWarning, warn_caller
 from ..kmeans import MiniBatchKMeans
 from .fit import (
     DEFAULT_COLORS,
@@ -40,11 +40,6 @@ QUALITY_MEANS = ("a mean CIEDE2000 difference (about 1 is just noticeable, 5 vis
 #: A ``quality`` above this lets nearly any image through with the fewest colours (two
 #: colours of a photo are a mean CIEDE2000 of 8 to 17 away), as pngquant's scores do.
 QUALITY_SCALE_WARNING_ABOVE = 20
-
-
-class QualityScaleWarning(UserWarning):
-    """A ``quality`` above :data:`QUALITY_SCALE_WARNING_ABOVE`: a mean CIEDE2000 that
-    nearly any image meets with the fewest colours, likely meant as a 0-100 score."""
 
 
 def quality_scale_reason(quality: float | None) -> str | None:
