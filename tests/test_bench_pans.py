@@ -66,3 +66,13 @@ def test_each_pan_is_composited_once_for_every_colour_count(tmp_path, monkeypatc
     assert composited == ["pan_a.gif", "pan_b.gif"]
     assert sorted(measured) == sorted((f"pan_{n}.gif", k, t) for n in "ab" for k in (32, 256)
                                       for t in bench.TOOLS)
+
+
+def test_a_context_row_runs_at_its_own_colour_count(tmp_path):
+    bench = load_benchmark("bench_animation")
+    src, out = tmp_path / "in.gif", tmp_path / "out.gif"
+    own = bench.argv_for("quantize reduce --palette per-frame -k 144", src, out, 256, 0)
+    table_k = bench.argv_for("quantize reduce --palette per-frame", src, out, 256, 0)
+    assert own[own.index("-k") + 1] == "144"
+    assert table_k[table_k.index("-k") + 1] == "256"
+    assert own[-2:] == table_k[-2:] == ["--palette", "per-frame"]
