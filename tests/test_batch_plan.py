@@ -261,8 +261,8 @@ def test_an_output_folder_where_an_input_file_is_is_refused(tmp_path):
     with pytest.raises(ValueError) as caught:
         batch.plan_batch(src, src, SEG_LIKE)
     assert str(caught.value) == (
-        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: the output folder of "
-        f"{str(src / 'a.jpg')!r} would be made where the input {str(src / 'a.jpg')!r} is; "
+        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: {str(src / 'a.jpg')!r} "
+        f"would have its output folder {str(src / 'a.jpg')!r} made where an input file is; "
         "choose an output folder outside the input folder")
     assert sorted(p.name for p in src.iterdir()) == ["a.jpg", "a.png", "in"]
 

@@ -987,21 +987,22 @@ def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path]
     """Refuse an output folder that would be made where an input file is.
 
     In segment mode ``a.jpg`` and ``a.png`` make the folders ``a.jpg`` and ``a.png``; with
-    ``dst`` the input folder, those are the inputs themselves, which each job found in its
-    way ("exists and is not a directory"). :func:`_check_no_collision` looks at the marker
-    inside each folder, which is never listed, and so lets them through.
+    ``dst`` the input folder those are the inputs themselves, and each job failed on
+    finding a file there. :func:`_check_no_collision` checks the marker inside each
+    folder, which is never listed, so it does not see them. Files are told apart as the
+    system tells them (device and inode): an ``output_dir`` that is a link to
+    ``input_dir`` is caught too.
     """
     files = [(out, path) for out, path in zip(outputs, inputs, strict=True) if out.is_file()]
     if not files:  # the usual case: no output folder's name is held by a file
         return
-    found = {_file_id(path): path for path in inputs}
+    found = {_file_id(path) for path in inputs} - {None}
     for out, path in files:
-        key = _file_id(out)
-        if key is not None and (other := found.get(key)) is not None:
+        if _file_id(out) in found:
             raise ValueError(
-                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: the output "
-                f"folder of {quoted(path)} would be made where the input {quoted(other)} "
-                "is; choose an output folder outside the input folder")
+                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: {quoted(path)} "
+                f"would have its output folder {quoted(out)} made where an input file is; "
+                "choose an output folder outside the input folder")
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
