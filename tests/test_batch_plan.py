@@ -252,6 +252,21 @@ def test_output_dir_overlapping_input_dir_is_refused(tmp_path, out, recursive, m
         batch.plan_batch(src, tmp_path / out, mode, recursive=recursive)
 
 
+def test_an_output_folder_where_an_input_file_is_is_refused(tmp_path):
+    """a.jpg and a.png share the stem a, so their folders are a.jpg/ and a.png/: with the
+    input folder as output folder, those are the inputs, and each job failed 'exists and
+    is not a directory' rather than the plan refusing the folder."""
+    src = _overlap_tree(tmp_path)
+    Image.new("RGB", (4, 4)).save(src / "a.jpg")
+    with pytest.raises(ValueError) as caught:
+        batch.plan_batch(src, src, SEG_LIKE)
+    assert str(caught.value) == (
+        f"output_dir={str(src)!r} overlaps input_dir={str(src)!r}: {str(src / 'a.jpg')!r} "
+        f"would have its output folder {str(src / 'a.jpg')!r} made where an input file is; "
+        "choose an output folder outside the input folder")
+    assert sorted(p.name for p in src.iterdir()) == ["a.jpg", "a.png", "in"]
+
+
 def test_an_output_that_is_a_link_into_the_input_folder_is_not_an_overlap(tmp_path):
     """out/a.png, a link to in/a.png: a job writing out/a.png replaces the link, and a run
     that is not forced skips it; the link's target was taken for the output, and the run

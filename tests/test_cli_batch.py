@@ -1023,6 +1023,25 @@ def test_cli_refuses_output_dir_equal_to_input_dir(photo_tree):
         "README.txt", "astronaut.jpg", "chelsea.png", "empty.jpg", "notes.jpg", "sub"]
 
 
+def test_cli_segment_refuses_output_dir_equal_to_input_dir_when_folders_are_inputs(tmp_path):
+    """photo.jpg and photo.png make photo.jpg/ and photo.png/: in their own folder (here
+    through a link to it), each file failed on its own line, 'exists and is not a
+    directory, expected an output folder'."""
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.new("RGB", (8, 8), "red").save(src / "photo.jpg")
+    Image.new("RGB", (8, 8), "blue").save(src / "photo.png")
+    symlink_or_skip(tmp_path / "alias", src)
+    result = _cli(src, "-o", tmp_path / "alias", "--mode", "segment")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"quantize: error: -o/--output={str(tmp_path / 'alias')!r} overlaps "
+        f"INPUT_DIR={str(src)!r}: {str(src / 'photo.jpg')!r} would have its output folder "
+        f"{str(tmp_path / 'alias' / 'photo.jpg')!r} made where an input file is; choose an "
+        "output folder outside the input folder\n")
+    assert sorted(p.name for p in src.iterdir()) == ["photo.jpg", "photo.png"]
+
+
 def test_cli_without_dask_says_what_to_install(photo_tree, tmp_path, monkeypatch):
     def missing():
         raise batch.MissingDependencyError(

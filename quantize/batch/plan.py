@@ -480,7 +480,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         Where the images are and where the outputs go (created if needed at run
         time). ``output_dir`` may lie inside ``input_dir``: it is then excluded
         from the search. It may equal ``input_dir`` only when no output can be
-        read back as an input (e.g. segment mode, not recursive).
+        read back as an input, nor made where an input is (e.g. segment mode, not
+        recursive, no two inputs sharing a stem).
     mode : JobMode
         What to do with each file (:func:`~quantize.batch.modes.reduce_mode`,
         :func:`~quantize.batch.modes.segment_mode`).
@@ -532,7 +533,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     ValueError
         If ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
-        or an option is bad.
+        an output folder would be made where an input is, or an option is bad.
     OSError
         If ``input_dir`` cannot be listed.
     TypeError
@@ -559,6 +560,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     inputs, unlisted, linked, left_out = _search(src, recursive, pattern, skip)
     outputs = _map_outputs(inputs, src, dst, [mode.output_suffix(p, checked) for p in inputs])
     _check_no_collision(outputs, src, dst, mode, recursive, excluded=skip)
+    if mode.makes_folder:
+        _check_no_folder_on_an_input(outputs, inputs, src, dst)
     manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
     recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
@@ -977,6 +980,38 @@ def _check_no_collision(outputs: Sequence[Path], src: Path, dst: Path, mode: Job
                 f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: output "
                 f"{quoted(written)} would be read as an input; choose an output folder "
                 "outside the input folder")
+
+
+def _check_no_folder_on_an_input(outputs: Sequence[Path], inputs: Sequence[Path], src: Path,
+                                 dst: Path) -> None:
+    """Refuse an output folder that would be made where an input file is.
+
+    In segment mode ``a.jpg`` and ``a.png`` make the folders ``a.jpg`` and ``a.png``; with
+    ``dst`` the input folder those are the inputs themselves, and each job failed on
+    finding a file there. :func:`_check_no_collision` checks the marker inside each
+    folder, which is never listed, so it does not see them. Files are told apart as the
+    system tells them (device and inode): an ``output_dir`` that is a link to
+    ``input_dir`` is caught too.
+    """
+    files = [(out, path) for out, path in zip(outputs, inputs, strict=True) if out.is_file()]
+    if not files:  # the usual case: no output folder's name is held by a file
+        return
+    found = {_file_id(path) for path in inputs} - {None}
+    for out, path in files:
+        if _file_id(out) in found:
+            raise ValueError(
+                f"output_dir={quoted(dst)} overlaps input_dir={quoted(src)}: {quoted(path)} "
+                f"would have its output folder {quoted(out)} made where an input file is; "
+                "choose an output folder outside the input folder")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """The device and inode of ``path`` (links followed), or None when it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _would_be_listed(path: Path, root: Path, recursive: bool, skip: Path | None) -> bool:
