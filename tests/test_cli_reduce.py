@@ -125,13 +125,30 @@ def test_an_animation_written_as_a_tiff_says_once_that_its_timing_is_lost(tmp_pa
         [[255, 0, 0], [0, 0, 255], [0, 255, 0]]
 
 
-def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette(tmp_path):
-    # -k allows 65536 for a .tif; the pages of one share a palette of at most 256.
+@pytest.mark.parametrize("output", ["out.tif", None])
+def test_more_than_256_colours_for_the_pages_of_a_tiff_says_they_share_a_palette(tmp_path,
+                                                                                  output):
+    # -k allows 65536 for a .tif; the pages of one share a palette of at most 256. Given no
+    # output, written as the pages of doc.k300.tif, it said "-k/--colors=300 is more than a
+    # palette image holds: ...; use fewer colours: an animation's frames hold at most 256".
     src = _two_pages(tmp_path / "doc.tif")
-    result = run(src, "-k", 300, "-o", tmp_path / "out.tif")
+    result = run(src, "-k", 300, *(["-o", tmp_path / output] if output else []))
     assert result.exit_code == 2
     assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
                                       "<= 256 for the pages of a TIFF, which share one palette")
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.tif"]
+
+
+def test_more_than_256_colours_for_a_webp_animation_given_no_output_says_why(tmp_path):
+    # Written as a WebP, which holds any number of colours: it was "more than a palette
+    # image holds", as if the animation were written as one.
+    src = tmp_path / "clip.webp"
+    frames = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue", "lime")]
+    frames[0].save(src, save_all=True, append_images=frames[1:], duration=40, lossless=True)
+    result = run(src, "-k", 300)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"quantize: error: {src}: -k/--colors=300 should be "
+                                      "<= 256 for an animation")
 
 
 @pytest.mark.parametrize("output", ["out.tif", None])

@@ -31,7 +31,7 @@ from ..reduce.options import (
 from .sinks import ANIMATION_EXTENSIONS, default_suffix
 
 __all__ = ["PALETTE_MODES", "AnimationOptions", "check_animation_options",
-           "check_per_frame_alone"]
+           "check_frame_colors", "check_per_frame_alone"]
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
                "name a .gif output")
         raise ValueError(f"palette='per-frame' needs a .gif output (local colour tables), {got}")
     k = o["n_colors"]
-    if k is not None and k > MAX_PALETTE:  # a .tif of one page holds more: say why not here
-        what = ("the pages of a TIFF, which share one palette"
-                if ANIMATION_EXTENSIONS[suffix] == "TIFF" else "an animation")
-        raise ValueError(f"n_colors={k} should be <= {MAX_PALETTE} for {what}")
+    check_frame_colors(k, suffix)
     pal_in = _palette_in(o["palette_in"])
     if per_frame:
         check_per_frame_alone(k, o["quality"], o["palette_in"])
@@ -120,6 +117,22 @@ def _palette_said(palette_in: Any) -> str:
     if isinstance(palette_in, str | os.PathLike):
         return palette_in_name(palette_in)
     return "a given palette"
+
+
+def check_frame_colors(n_colors: int | None, suffix: str) -> None:
+    """Refuse more colours than the frames of an animation, or the pages of a TIFF, written
+    as ``suffix`` share: one palette of at most ``MAX_PALETTE`` entries in every format (a
+    .tif of one page holds more: the error says why not here).
+
+    >>> check_frame_colors(300, ".tif")
+    Traceback (most recent call last):
+    ValueError: n_colors=300 should be <= 256 for the pages of a TIFF, which share one palette
+    """
+    if n_colors is None or n_colors <= MAX_PALETTE:
+        return
+    what = ("the pages of a TIFF, which share one palette"
+            if ANIMATION_EXTENSIONS[suffix] == "TIFF" else "an animation")
+    raise ValueError(f"n_colors={n_colors} should be <= {MAX_PALETTE} for {what}")
 
 
 def check_per_frame_alone(n_colors: int | None, quality: float | None,

@@ -726,6 +726,15 @@ def _shows_animation(src: Path) -> bool:
         return shows_animation(im)
 
 
+def _check_default_frame_colors(src: Path, k: int | None) -> None:
+    """Refuse more than 256 colours for the animation ``src`` given no output, as its own
+    format holds them (a WebP, the pages of a TIFF), not as a palette image would."""
+    from ..animation.options import check_frame_colors
+    from ..animation.sinks import default_suffix
+
+    check_frame_colors(k, default_suffix(src))
+
+
 def _load_palette_in(palette_in: Any) -> np.ndarray | None:
     if palette_in is None:
         return None
@@ -750,6 +759,8 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     quality, force = opts["quality"], opts["force"]
     k = None if opts["n_colors"] is None else check_n_colors(opts["n_colors"])
     check_options(k, quality, opts["space"], opts["dither"], opts["exact_colors"], pal_in)
+    if animated and out is None:  # written in its own format, which need not be indexed
+        _check_default_frame_colors(src, k)
     if k is not None and quality is None:
         _check_palette_size(k, kind, False, "n_colors", animated)
     name = palette_in_name(opts["palette_in"])
