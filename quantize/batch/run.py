@@ -77,7 +77,7 @@ __all__ = ["NOT_DONE", "NotRecordedError", "absolute_paths", "call_with_warnings
            "run_batch", "run_calls", "run_job", "seen_here", "worker_path"]
 
 
-def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: str | None = None,
+def run_batch(plan: BatchPlan, *, jobs: int | None = None, scheduler: Any = None,
               retries: int = 2, on_result: Callable[[FileResult], None] | None = None,
               on_interrupt: Callable[[int], None] | None = None) -> list[FileResult]:
     """Run every planned job; return one result per file of the plan.
