@@ -645,18 +645,20 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
 
 
 def default_output(src: Path, n_colors: int | None, quality: float | None,
-                   palette_in: np.ndarray | None) -> Path | None:
+                   palette_in: np.ndarray | None, animated: bool = False) -> Path | None:
     """The output :func:`reduce_file` names for ``src`` when given none, if it is known
     before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
 
     None with ``quality`` (N is the k chosen) and for a GIF, WebP, APNG or
     TIFF input, which may be an animation, named with its own extension (a
-    TIFF's pages as a TIFF).
+    TIFF's pages as a TIFF); also for an input whose header shows an animation
+    (``animated``: an APNG named .png, whose N counts the ``palette_in`` entries its
+    frames draw, not those a still keeps).
 
     >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
     'a/photo.k8.png'
     """
-    if quality is not None or src.suffix.lower() in _MAYBE_ANIMATED:
+    if quality is not None or animated or src.suffix.lower() in _MAYBE_ANIMATED:
         return None
     # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
     return src.parent / f"{output_stem(src)}.k{name_colors(n_colors, palette_in, None, 0)}.png"
@@ -771,10 +773,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                                 f"{name} holds more")
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
-    # name is known only once the file is read, so it is checked then. An APNG named .png
-    # is known by its header: its N counts the entries drawn, not those a still keeps.
-    if out is None and not animated:
-        out = default_output(src, k, quality, pal_in)
+    # name is known only once the file is read, so it is checked then.
+    if out is None:
+        out = default_output(src, k, quality, pal_in, animated)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
     return FileJob(out, kind, pal_in, k, name)
