@@ -25,7 +25,12 @@ Run on demand (``python benchmarks/bench_reduce.py [--quick] [--photos DIR
    dithered blurred PSNR below pngquant's default, each with the worst few by
    name; the min / median / max of the PSNR and blurred PSNR differences and of
    the byte ratios, undithered and dithered; with KMeans, the (photo, k) below
-   item 6's margin and the worst few.
+   item 6's margin and the worst few. Then, as context for the single-file
+   time target and not a target: the time of ``python -c "import numpy,
+   PIL.Image"`` and of ``bare_reduce.py`` (decode, histogram, 1 / 3 / 10 / 30
+   weighted Lloyd passes, encode, nothing else) on the same files, each as the
+   median ratio to ``pngquant --nofs``, with the bare script's PSNR against
+   pngquant's.
 2. **Seven files in one call:** ``pngquant -f --ext .pq.png 16 FILES`` against
    ``quantize reduce -k 16 --ext .q.png --force FILES``; with ``--photos``, the
    first seven files of the set (all of them if it has fewer).
@@ -697,6 +702,47 @@ def summary_lines(rows: list[Row], names: list[str], ks: list[int]) -> None:
               f"PSNR {dp:+5.2f}  bPSNR {db:+5.2f}  dE00 {dd:+5.2f}  ({len(pairs)} files)")
 
 
+#: Lloyd passes of the bare script's rows in :func:`floor_lines`.
+BARE_PASSES = (1, 3, 10, 30)
+
+
+def floor_lines(rows: list[Row], photos: dict[str, np.ndarray], ks: list[int], repeats: int,
+                workdir: Path) -> None:
+    """Context for the single-file time target, not a target: what is left of it once
+    Python, NumPy and Pillow have started, and what ``bare_reduce.py`` (decode, histogram,
+    ``BARE_PASSES`` weighted Lloyd passes, encode; nothing else) takes and gives, each as
+    the median ratio to ``pngquant --nofs`` over the same photo runs."""
+    bare = Path(__file__).resolve().with_name("bare_reduce.py")
+    start = run_median(lambda seed: [sys.executable, "-c", "import numpy, PIL.Image"], repeats)
+    lines = [("python -c 'import numpy, PIL.Image'",
+              [start.seconds / find(rows, n, k, "pngquant --nofs").run.seconds
+               for n in photos for k in ks], [])]
+    for passes in BARE_PASSES:
+        ratios, gaps = [], []
+        for name, image in photos.items():
+            for k in ks:
+                out = workdir / f"{name}.k{k}.bare{passes}.png"
+                argv = [sys.executable, str(bare), str(workdir / f"{name}.png"), str(k),
+                        str(passes), str(out)]
+                run = run_median(lambda seed, argv=argv: argv, repeats)
+                theirs = find(rows, name, k, "pngquant --nofs")
+                if run.problem or theirs.run.problem:
+                    continue
+                ratios.append(run.seconds / theirs.run.seconds)
+                gaps.append(psnr_of(image, decode(out, 3)) - theirs.quality["psnr"])
+        lines.append((f"bare_reduce.py, {passes} Lloyd pass{'es' * (passes > 1)}", ratios,
+                      gaps))
+    ours = [(a.run.seconds / b.run.seconds, a.quality["psnr"] - b.quality["psnr"])
+            for a, b in paired(rows, "quantize", "pngquant --nofs", list(photos), ks)]
+    lines.append(("quantize reduce", [r for r, _ in ours], [g for _, g in ours]))
+    print(f"\nContext for the single-file time, not a target (median of {repeats}, ratio to "
+          f"pngquant --nofs; PSNR ours - pngquant's, median and worst)")
+    for label, ratios, gaps in lines:
+        quality = (f"  PSNR {median_or_nan(gaps):+5.2f} median, {min(gaps):+5.2f} worst"
+                   if gaps else "")
+        print(f"  {label:<36} time {median_or_nan(ratios):5.2f}x{quality}")
+
+
 def set_summary(rows: list[Row], names: list[str], ks: list[int],
                 kmeans: dict[tuple[str, int], float]) -> None:
     """For ``--photos``: files losing to pngquant, the worst by name, and distributions."""
@@ -753,6 +799,7 @@ def photo_parts(args: argparse.Namespace, photos: dict[str, np.ndarray]) -> list
         rows, kmeans = photo_section(photos, rgba, args.ks, args.rgba_ks, args.repeats,
                                      workdir, not args.no_kmeans)
         summary_lines(rows, list(photos), args.ks)
+        floor_lines(rows, photos, args.ks, args.repeats, workdir)
         if args.photos:
             set_summary(rows, list(photos), args.ks, kmeans)
         batch_dir = workdir / "batch"
