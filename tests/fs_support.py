@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,31 @@ def refuse_mkdir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
+
+
+@contextlib.contextmanager
+def read_only_folder(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[None]:
+    """Make ``folder`` read-only (mode 555) for the block, as a dataset folder a user may
+    read but not write. Root writes into it all the same: for root, ``os.access`` says it
+    is not writable and ``Path.mkdir`` of a folder in it fails with EACCES, as they do for
+    a user."""
+    if os.geteuid() == 0:
+        real_access, real_mkdir = os.access, Path.mkdir
+
+        def access(path, mode, *args, **kwargs) -> bool:
+            if mode & os.W_OK and Path(path) == folder:
+                return False
+            return real_access(path, mode, *args, **kwargs)
+
+        def mkdir(self: Path, *args, **kwargs) -> None:
+            if self.parent == folder:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+            real_mkdir(self, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", access)
+        monkeypatch.setattr(Path, "mkdir", mkdir)
+    folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        folder.chmod(0o755)

@@ -1693,6 +1693,34 @@ def test_cli_on_dask_redoes_a_changed_input(photo_tree, tmp_path, dask_scheduler
     assert "1/1 files: 0 ok, 1 skipped" in _cli(*args).stdout
 
 
+def test_cli_summary_counts_a_segment_output_folder_apart_from_the_files(tmp_path):
+    # "quantize segment in/a.png" left in/a.segments/ beside the photo; "batch in -r --mode
+    # segment" skipped it, unsearched, but counted it among the files: "2/2 files: 1 ok,
+    # 1 skipped", and the JSON report's total and skipped with it.
+    from quantize.segment_file import segment_file
+
+    root = tmp_path / "in"
+    root.mkdir()
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(root / "a.png")
+    segment_file(root / "a.png", root / "a.segments", n_clusters=1)
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    result = _cli(root, "-o", out, "-r", "--mode", "segment", "-k", "1", "-j", "1",
+                  "--report", report)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"[folder] skipped {root / 'a.segments'}"
+    assert lines[1].startswith(f"[1/1] ok      {root / 'a.png'} -> {out / 'a'}  ")
+    assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
+                        r"images/s\); 1 folder skipped; report: " + re.escape(str(report)),
+                        lines[2])
+    assert len(lines) == 3
+    summary = json.loads(report.read_text())["summary"]
+    assert {key: summary[key] for key in ("total", "ok", "skipped", "failed",
+                                          "folders_skipped")} == {
+        "total": 1, "ok": 1, "skipped": 0, "failed": 0, "folders_skipped": 1}
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a"]
+
+
 def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     root = tmp_path / "in"
     (tmp_path / "elsewhere").mkdir()
@@ -1706,8 +1734,11 @@ def test_cli_says_which_folder_links_it_did_not_follow(tmp_path):
     why = ("symbolic link to a folder ('../elsewhere'), not followed; the files in it were "
            "not processed (run the batch on its target to process them)")
     assert f"quantize: warning: {root / 'linked'}: {why}" in result.stderr.splitlines()
-    assert f"skipped {root / 'linked'}" in result.stdout
-    assert "2/2 files: 1 ok, 1 skipped, 0 failed" in result.stdout
+    assert f"[folder] skipped {root / 'linked'}" in result.stdout.splitlines()
+    # the link is no file: counted apart ("2/2 files: 1 ok, 1 skipped" counted it as one)
+    assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
+                        r"images/s\); 1 folder skipped; report: " + re.escape(str(report)),
+                        result.stdout.splitlines()[-1])
     rows = {r["input"]: r for r in json.loads(report.read_text())["files"]}
     assert (rows[str(root / "linked")]["status"], rows[str(root / "linked")]["reason"]) == (
         "skipped", why)

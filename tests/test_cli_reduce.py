@@ -27,6 +27,7 @@ from quantize.cli.reduce import _write_all
 from quantize.io import load_image
 from tests.cli_support import count_temporary_folders, pipe_refusal, run_with_palette_pipe
 from tests.corpus.generate import cut_exif, exif_value_past_end, png_of_chunks, stored_idats
+from tests.fs_support import read_only_folder
 
 runner = CliRunner()
 
@@ -2004,6 +2005,37 @@ def test_a_default_output_name_too_long_is_one_line_saying_what_to_do(tmp_path, 
     short = tmp_path / "short.png"
     assert runner.invoke(app, ["reduce", str(src), "-o", str(short), "-q"]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([src.name, "short.png"])
+
+
+def test_a_default_output_in_a_read_only_folder_says_to_name_one_with_o(tmp_path, photo,
+                                                                        monkeypatch):
+    # A dataset folder the user may read but not write: the error named the folder, not
+    # how to write the output elsewhere.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    src = photo.rename(ro / "photo.png")
+    other = tmp_path / "other.png"
+    Image.open(src).save(other)
+    unwritable = f"{src}: {ro / 'photo.k8.png'}: output folder {ro} is not writable"
+    with read_only_folder(monkeypatch, ro):
+        alone = run(src, "-k", 8)
+        by_ext = run(src, "--ext", ".small.png")
+        both = run(src, other, "-k", 8, "-q")
+        named = run(src, "-k", 8, "-o", ro / "mine.png")
+    assert (alone.exit_code, alone.stdout) == (1, "")
+    assert alone.stderr == (f"quantize: error: {unwritable}; name an output elsewhere with "
+                            "-o/--output\n")
+    assert by_ext.stderr == (f"quantize: error: {src}: {ro / 'photo.small.png'}: output folder "
+                             f"{ro} is not writable; name an output elsewhere with -o/--output\n")
+    # with several inputs -o is refused: the file is to be reduced alone; the other is done
+    assert (both.exit_code, both.stdout) == (1, "")
+    assert both.stderr == (f"quantize: error: {unwritable}; name an output elsewhere with "
+                           "-o/--output, in a call for this file alone\n")
+    assert other.with_name("other.k8.png").is_file()
+    # an output the user named is not the command's to move
+    assert named.stderr == (f"quantize: error: {src}: {ro / 'mine.png'}: output folder {ro} "
+                            "is not writable\n")
+    assert [p.name for p in ro.iterdir()] == ["photo.png"]
 
 
 def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path, photo):

@@ -17,6 +17,7 @@ from quantize.segment_file import EDGES_FILE
 
 from .cli_support import count_temporary_folders
 from .corpus.generate import cut_exif
+from .fs_support import read_only_folder
 from .segment_support import read
 
 runner = CliRunner()
@@ -778,6 +779,27 @@ def test_a_folder_holding_another_photos_segmentation_is_named_not_just_existing
     assert forced.exit_code == 0, forced.output
     assert json.loads((folder / "segments.json").read_text())["input"] == str(
         tmp_path / "photo.jpg")
+
+
+def test_a_default_folder_beside_a_read_only_input_says_to_name_one_with_o(tmp_path,
+                                                                           monkeypatch):
+    # A dataset folder the user may read but not write: the error named the folder it
+    # could not make, not how to write the outputs elsewhere.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    src = ro / "photo.png"
+    Image.fromarray(np.full((6, 6, 3), 90, np.uint8)).save(src)
+    with read_only_folder(monkeypatch, ro):
+        default = runner.invoke(app, ["segment", str(src)])
+        named = runner.invoke(app, ["segment", str(src), "-o", str(ro / "mine")])
+    assert (default.exit_code, default.stdout) == (1, "")
+    assert default.stderr == (f"quantize: error: {src}: {ro / 'photo.segments'}: output folder "
+                              f"{ro / 'photo.segments'} cannot be created (Permission denied); "
+                              "name an output folder elsewhere with -o/--output\n")
+    # a folder the user named is not the command's to move
+    assert named.stderr == (f"quantize: error: {src}: {ro / 'mine'}: output folder "
+                            f"{ro / 'mine'} cannot be created (Permission denied)\n")
+    assert [p.name for p in ro.iterdir()] == ["photo.png"]
 
 
 def test_an_input_named_like_its_default_folder_is_told_to_choose_one(tmp_path):

@@ -83,6 +83,22 @@ def test_summary_line_says_one_file_in_the_singular(tmp_path):
     assert line == "segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s"
 
 
+def test_summary_line_counts_folders_not_searched_apart_from_the_files(tmp_path):
+    # a segment's output folder beside its photo, skipped unsearched, was one of "2 files"
+    from quantize.batch.results import NOT_SEARCHED
+
+    why = "a folder of quantize segment's outputs (...), not searched"
+    results = [FileResult(tmp_path / "a.segments", None, "skipped", why, {NOT_SEARCHED: True}),
+               FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total = 1
+    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1 folder "
+                    "skipped\xa0· 1.5 s")
+
+
 def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp_path):
     from quantize.batch.results import LARGER, STALE
 

@@ -50,7 +50,7 @@ from .manifest import (
     source_key,
     source_of,
 )
-from .results import LARGER, NOT_REMOVED, STALE, FileResult, stale_kept
+from .results import LARGER, NOT_REMOVED, NOT_SEARCHED, STALE, FileResult, stale_kept
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -248,7 +248,14 @@ class BatchPlan:
 
     @property
     def total(self) -> int:
+        """The inputs found: the jobs and the settled results, sub-folders not searched
+        among them (:data:`~quantize.batch.results.NOT_SEARCHED`)."""
         return len(self.jobs) + len(self.settled)
+
+    @property
+    def n_files(self) -> int:
+        """The files of :attr:`BatchPlan.total`, without the sub-folders not searched."""
+        return self.total - sum(1 for r in self.settled if r.record.get(NOT_SEARCHED))
 
     def replaced(self, output: Path) -> list[Path]:
         """The outputs an earlier run made of ``output``'s input under other names
@@ -787,7 +794,8 @@ def _not_followed(link: Path) -> FileResult:
     """A symbolic link to a folder: skipped, and said, so that its images are not lost unseen."""
     return FileResult(link, None, "skipped", f"symbolic link to a folder "
                       f"({quoted(os.readlink(link))}), not followed; the files in it were not "
-                      "processed (run the batch on its target to process them)")
+                      "processed (run the batch on its target to process them)",
+                      {NOT_SEARCHED: True})
 
 
 def _outputs_left(folder: Path) -> FileResult:
@@ -798,10 +806,10 @@ def _outputs_left(folder: Path) -> FileResult:
     if (folder / MANIFEST_NAME).is_file():
         return FileResult(folder, None, "skipped", f"a folder of an earlier quantize batch's "
                           f"outputs (it holds {MANIFEST_NAME}), not searched: name it as "
-                          "INPUT_DIR to process its images")
+                          "INPUT_DIR to process its images", {NOT_SEARCHED: True})
     return FileResult(folder, None, "skipped", "a folder of quantize segment's outputs (it "
                       "holds labels.png and segments.json), not searched: its images are "
-                      "region maps, not photos")
+                      "region maps, not photos", {NOT_SEARCHED: True})
 
 
 # What a file that is neither regular nor a folder is, by its stat mode.

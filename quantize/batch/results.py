@@ -17,8 +17,8 @@ from ..names import absolute_path
 from .calls import Outcome
 
 __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED",
-           "REMOVED", "STALE", "BatchSummary", "FileResult", "Status", "file_result",
-           "left_out_line", "not_reached_row", "not_removed_lines", "removed_note",
+           "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult", "Status",
+           "file_result", "left_out_line", "not_reached_row", "not_removed_lines", "removed_note",
            "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
@@ -47,6 +47,13 @@ FOLDER_LEFT = "the folder is left, as it holds other files"
 
 #: Record key of such outputs left in place, each path with why (it changed since, ...).
 NOT_REMOVED = "outputs_not_removed"
+
+
+#: Record key (value True) of a sub-folder reported as skipped without being searched: a
+#: symbolic link to a folder, not followed, or a folder of quantize's outputs (a segment's, an
+#: earlier batch's). A row of the reports, but no file: a :class:`BatchSummary` counts it
+#: apart from the files.
+NOT_SEARCHED = "folder_not_searched"
 
 
 #: Record key of a file whose colours were left out of the shared palette's fit (it could not
@@ -169,7 +176,18 @@ class FileResult:
 
 @dataclass
 class BatchSummary:
-    """Counts of a finished (or interrupted) batch; ``redone`` counts among ``ok``."""
+    """Counts of a finished (or interrupted) batch; ``redone`` counts among ``ok``.
+
+    ``total`` and the counts are of files: a sub-folder skipped without being searched
+    (:data:`NOT_SEARCHED`) is counted in ``folders_skipped`` alone.
+
+    >>> summary = BatchSummary(total=1)
+    >>> summary.add(FileResult(Path("in/a.jpg"), Path("out/a.png"), "ok"))
+    >>> summary.add(FileResult(Path("in/a.segments"), None, "skipped", "region maps",
+    ...                        {NOT_SEARCHED: True}))
+    >>> summary.done, summary.skipped, summary.folders_skipped
+    (1, 0, 1)
+    """
 
     total: int
     ok: int = 0
@@ -181,6 +199,7 @@ class BatchSummary:
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
+    folders_skipped: int = 0  # sub-folders not searched (NOT_SEARCHED): in no other count
 
     @property
     def done(self) -> int:
@@ -200,6 +219,9 @@ class BatchSummary:
         return ExitCode.TOO_LARGE if self.larger else ExitCode.OK
 
     def add(self, result: FileResult) -> None:
+        if result.record.get(NOT_SEARCHED):
+            self.folders_skipped += 1
+            return
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.redone += result.redone
         larger = result.exit_code == ExitCode.TOO_LARGE and result.status == "skipped"
@@ -212,6 +234,7 @@ class BatchSummary:
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
                 "failed": self.failed, "failed_stale": self.failed_stale,
+                "folders_skipped": self.folders_skipped,
                 "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 

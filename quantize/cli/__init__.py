@@ -261,6 +261,25 @@ def folder_hint(name: str, mode: str, options: Sequence[tuple[str, Any]] = (),
     return line
 
 
+def elsewhere_hint(folder: Path, what: str, alone: bool = False) -> str:
+    """How to write ``what`` (an output a command named itself, beside its input) elsewhere,
+    said after the error of an output that could not be made in ``folder``, when that is a
+    folder the user cannot write (a read-only dataset, as the output checks tell it:
+    :func:`os.access`): ``-o`` names another; "" for a folder the user can write, where
+    the error says what else is wrong. ``alone``: the call had several inputs, and ``-o``
+    takes one.
+
+    >>> elsewhere_hint(Path("."), "an output folder")
+    ''
+    >>> elsewhere_hint(Path("no/such/folder"), "an output", alone=True)
+    '; name an output elsewhere with -o/--output, in a call for this file alone'
+    """
+    if os.access(folder, os.W_OK | os.X_OK):
+        return ""
+    return f"; name {what} elsewhere with -o/--output" + (
+        ", in a call for this file alone" if alone else "")
+
+
 #: Why a folder hint leaves ``--force`` out of the batch call it proposes.
 _FORCE_LEFT_OUT = "--force left out: in batch it redoes every file, also those done before"
 

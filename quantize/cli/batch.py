@@ -842,7 +842,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
 
     from .. import batch as lib
 
-    summary = lib.BatchSummary(total=plan.total)
+    summary = lib.BatchSummary(total=plan.n_files)  # sub-folders not searched: apart
     results: list[lib.FileResult] = []
     start = time.perf_counter()
     # Worded once, as the flags: the lines, the reports and the page all show these. The
@@ -921,11 +921,12 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
                TextColumn("ETA"), TimeRemainingColumn())
-    # Files settled while planning start the bar, so the ETA reflects real jobs only.
+    # Files settled while planning start the bar, so the ETA reflects real jobs only; the
+    # sub-folders not searched are no files, and the bar counts none of them.
     planned = {id(result) for result in plan.settled}
     with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(plan.mode.name, total=plan.total, completed=len(planned),
-                            failed=0)
+        task = bar.add_task(plan.mode.name, total=plan.n_files,
+                            completed=plan.n_files - len(plan.jobs), failed=0)
 
         def show(result: "lib.FileResult") -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
@@ -980,7 +981,10 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
                                                 lib.removed_note(result.record)) if note)
-    say(printable_line(f"[{summary.done}/{summary.total}] {result.status:7} "
+    # a sub-folder not searched is no file: it takes no number among them
+    counter = ("folder" if result.record.get(lib.NOT_SEARCHED)
+               else f"{summary.done}/{summary.total}")
+    say(printable_line(f"[{counter}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
                        f"{notes}"))
 
@@ -1028,6 +1032,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             if summary.failed_stale else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
+    if folders := summary.folders_skipped:  # links to folders, folders of outputs: no files
+        line += f"; {folders} folder{'s' if folders > 1 else ''} skipped"
     if unclaimed:  # named once, in a warning; counted at every run
         gone, left = unclaimed - unfinished, unfinished
         kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]

@@ -52,6 +52,7 @@ from . import (
     app,
     as_flags,
     dither_strength,
+    elsewhere_hint,
     fail,
     file_name,
     finishing_note,
@@ -690,6 +691,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             if files[index].to_stdout and outcome.path == out:  # not the scratch file's name
                 outcome = dataclasses.replace(outcome, path=None)
             result = file_result(Path(src), None if out is None else Path(out), outcome)
+            if _beside_input_failed(files[index], outcome, options["palette_out"]):
+                result = dataclasses.replace(result, reason=result.reason + elsewhere_hint(
+                    Path(files[index].input).parent, "an output", alone=len(files) > 1))
             if result.status == "ok" and files[index].to_stdout:
                 unwritten = _write_stdout(Path(out).read_bytes())
                 if unwritten is not None:
@@ -714,6 +718,19 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     if not failed:
         return ExitCode.OK
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
+
+
+def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:
+    """Whether ``outcome`` is the failure (exit 1) of ``f``'s output that the command named
+    itself beside its input (by default, or by ``--ext``): the error names a file of the
+    input's folder other than the input, and not the ``--palette-out`` file."""
+    if outcome.ok or outcome.exit_code != ExitCode.FAILED or outcome.path is None:
+        return False
+    if f.to_stdout or (f.output is not None and not f.by_ext):
+        return False
+    about, src = Path(outcome.path), Path(f.input)
+    return (about.parent == src.parent and about.name != src.name
+            and (palette_out is None or about != Path(palette_out)))
 
 
 def _stage(f: _File, scratch: Scratch) -> tuple[str, str | None]:

@@ -29,6 +29,7 @@ from . import (
     SeedOption,
     app,
     click_errors,
+    elsewhere_hint,
     fail,
     folder_hint,
     is_stream,
@@ -251,7 +252,7 @@ def segment_command(
         with Scratch() as scratch:  # a folder only for a stream's copy
             source = (stage_stdin(scratch.folder()) if stdin else
                       stage_stream(input, scratch.folder()) if stream else input)
-            with user_errors(), _naming_input(input, source), \
+            with user_errors(), _naming_input(input, source, default=outdir is None), \
                     warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 record = segment_file(source, target, n_clusters=n_clusters, regions=regions,
@@ -325,10 +326,13 @@ def _refuse_input_among_outputs(input: Path, target: Path, edges: bool) -> None:
 
 
 @contextlib.contextmanager
-def _naming_input(input: Path, source: Path) -> Iterator[None]:
+def _naming_input(input: Path, source: Path, default: bool = False) -> Iterator[None]:
     """An output's error names the input first, as reduce and batch do:
     ``a.png: a.segments/labels.png: output exists; use --force to overwrite``; an error
-    about ``source``, the copy of a pipe that was read, names the pipe."""
+    about ``source``, the copy of a pipe that was read, names the pipe. ``default``: the
+    output folder is the default one, beside the input; one that could not be made or
+    written there (exit 1), in a folder the user cannot write, is said with how to name
+    another (:func:`~quantize.cli.elsewhere_hint`)."""
     try:
         yield
     except QuantizeError as exc:
@@ -336,7 +340,11 @@ def _naming_input(input: Path, source: Path) -> Iterator[None]:
             raise type(exc)(exc.reason, path=input) from None
         if not isinstance(exc, OutputError) or exc.path is None or exc.path == str(input):
             raise
-        raise type(exc)(f"{printable_line(exc.path)}: {exc.reason}", path=input) from None
+        # the error names the default folder (not made), or a file in it (not written)
+        hint = (elsewhere_hint(Path(exc.path).parent, "an output folder")
+                if default and exc.exit_code == ExitCode.FAILED else "")
+        raise type(exc)(f"{printable_line(exc.path)}: {exc.reason}{hint}",
+                        path=input) from None
 
 
 def _count(n: int, noun: str) -> str:

@@ -77,6 +77,7 @@ class _Summary(Protocol):
     failed: int
     seconds: float
     interrupted: bool
+    folders_skipped: int
 
 
 # --------------------------------------------------------------------------
@@ -615,7 +616,10 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     stale_failed = sum(1 for r in rows if r.get("status") == "failed" and r.get("stale_output"))
     failed = f"{summary.failed} failed" + (
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
-    parts = [files, ok, skipped, failed, f"{summary.seconds:.1f} s"]
+    folders = summary.folders_skipped  # sub-folders not searched: rows, but no files
+    parts = [files, ok, skipped, failed,
+             *([f"{folders} folder{'s' if folders > 1 else ''} skipped"] if folders else []),
+             f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
