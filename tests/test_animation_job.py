@@ -607,7 +607,9 @@ def test_the_record_palette_is_a_stills_no_transparent_entry(tmp_path):
              Image.fromarray(np.full((4, 4, 4), (9, 0, 0, 0), np.uint8), "RGBA")]
     clear[0].save(tmp_path / "clear.png", save_all=True, append_images=clear[1:], duration=50)
     # it listed an opaque black entry that no pixel draws
-    assert reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")["palette"] == []
+    with pytest.warns(ColorCountWarning, match="no visible colour"):
+        record = reduce_animation_file(tmp_path / "clear.png", tmp_path / "clear.gif")
+    assert record["palette"] == []
 
 
 def test_the_palette_written_of_a_fully_transparent_animation_is_taken_back(tmp_path):
@@ -616,7 +618,9 @@ def test_the_palette_written_of_a_fully_transparent_animation_is_taken_back(tmp_
              Image.fromarray(np.full((4, 4, 4), (9, 0, 0, 0), np.uint8), "RGBA")]
     src = tmp_path / "clear.png"
     clear[0].save(src, save_all=True, append_images=clear[1:], duration=50)
-    first = reduce_animation_file(src, tmp_path / "a.gif", palette_out=tmp_path / "p.json")
+    with pytest.warns(ColorCountWarning, match="no visible colour"):
+        first = reduce_animation_file(src, tmp_path / "a.gif",
+                                      palette_out=tmp_path / "p.json")
     assert json.loads((tmp_path / "p.json").read_text())["colors"] == [
         {"hex": "#000000", "rgb": [0, 0, 0], "alpha": 0, "share": None}]
     again = reduce_animation_file(src, tmp_path / "b.gif", palette_in=tmp_path / "p.json")
@@ -918,13 +922,20 @@ def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_
     src = tmp_path / "clear.png"
     Image.fromarray(clear, "RGBA").save(src, save_all=True, duration=[50, 70],
                                         append_images=[Image.fromarray(red, "RGBA")])
-    record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4, palette=palette,
-                                   palette_out=tmp_path / "p.hex")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4,
+                                       palette=palette, palette_out=tmp_path / "p.hex")
+    # a global palette has no visible colour to fit; a frame's own palette is silent
+    assert [str(w.message) for w in said] == [] if palette == "per-frame" else [
+        "n_colors=4 but all the frames together have no visible colour (every pixel is "
+        "fully transparent); returning the transparent entry alone"]
     assert record["k"] == 0 and record["palette"] == [] and record["psnr"] is None
     assert (tmp_path / "p.hex").read_text() == "00000000\n"
     Image.fromarray(red, "RGBA").save(tmp_path / "one.png")
-    still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,
-                        palette_out=tmp_path / "still.hex")
+    with pytest.warns(ColorCountWarning, match="^n_colors=4 but the image has no visible"):
+        still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,
+                            palette_out=tmp_path / "still.hex")
     assert still["k"] == 0 and (tmp_path / "still.hex").read_text() == "00000000\n"
 
 

@@ -1910,6 +1910,21 @@ def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_pa
     assert len(result.stdout.splitlines()) == 1
 
 
+def test_a_fully_transparent_image_is_warned_of_and_written_clear(tmp_path):
+    """No visible colour: "0 colours" on its own line would read as a failure to fit."""
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(clear)
+    result = runner.invoke(app, ["reduce", str(clear), "-k", "2", "-o", str(tmp_path / "o.png")])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"quantize: warning: {clear}: -k/--colors=2 but the image has no visible colour "
+        "(every pixel is fully transparent); returning the transparent entry alone"]
+    assert result.stdout.startswith(f"{clear} -> {tmp_path}/o.png: 0 colours, lossless")
+    with Image.open(tmp_path / "o.png") as out:
+        assert out.mode == "P" and out.info["transparency"] == 0
+        assert out.convert("RGBA").getextrema()[3] == (0, 0)
+
+
 def test_json_lines_escape_control_characters_as_json_does(tmp_path):
     esc = tmp_path / "esc\x1b\n.png"
     Image.new("RGB", (4, 4), (9, 9, 9)).save(esc)

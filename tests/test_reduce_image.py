@@ -233,11 +233,18 @@ def test_transparent_pixels_get_their_own_entry_and_steal_no_colour():
     assert result.alpha.tolist() == [255] * 4
 
 
-def test_fully_transparent_image_gives_an_empty_palette():
+def test_fully_transparent_image_gives_an_empty_palette_and_says_so():
     rgba = np.zeros((4, 4, 4), np.uint8)
-    result = reduce_colors(rgba, 4, seed=0)
+    with pytest.warns(ColorCountWarning) as record:
+        result = reduce_colors(rgba, 4, seed=0)
+    assert [str(w.message) for w in record] == [
+        "n_colors=4 but the image has no visible colour (every pixel is fully transparent); "
+        "returning the transparent entry alone"]
     assert result.k == 0 and result.transparent_index == 0
     assert np.all(result.indices == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a quality target met with no colour needs no word
+        assert reduce_colors(rgba, quality=2.0, seed=0).k == 0
 
 
 def test_exact_colors_are_colours_of_the_image(rng):

@@ -259,6 +259,8 @@ class GlobalPlan:
             palette = opts.palette_in
         elif codes.size == 0:  # every pixel of every frame is transparent (and a given
             # palette has no opaque entry, as a palette written of such an animation)
+            if opts.palette_in is None and opts.quality is None:
+                warn_few_colors(0, opts.n_colors, "all the frames together have")
             palette = np.zeros((1, 3), np.uint8)
         elif opts.quality is not None:
             palette = _search_quality(colors, counts, opts, MAX_PALETTE - transparent, src)

@@ -377,6 +377,8 @@ def _palette_for(hist: Histogram, opts: Options, rng: np.random.Generator
             pal = np.hstack([pal, np.full((pal.shape[0], 1), 255, np.uint8)])
         return pal, np.zeros(0, np.intp), False
     if m == 0:  # every pixel is transparent
+        if opts.quality is None:  # a target met with no colour needs no word
+            warn_few_colors(0, opts.asked or opts.n_colors or DEFAULT_COLORS, opts.where)
         return np.zeros((0, channels), np.uint8), np.zeros(0, np.intp), True
     if opts.quality is not None:
         k_max = MAX_PALETTE if opts.n_colors is None else opts.n_colors
