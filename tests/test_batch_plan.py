@@ -427,8 +427,10 @@ def test_a_sub_folder_that_cannot_be_listed_is_reported_not_dropped(photo_tree, 
     assert (unlisted.status, unlisted.output, unlisted.exit_code) == ("failed", None, 1)
     assert unlisted.reason == ("cannot list this folder (Permission denied); the files in it "
                                "were not processed")
+    assert unlisted.record == {"folder_not_listed": True}  # a folder: no file of the summary
     assert {j.input.name for j in plan.jobs} == {"astronaut.jpg", "chelsea.png"}
     assert plan.total == 5  # the folder, two images, two files that are not images
+    assert plan.n_files == 4  # the folder is counted apart
 
 
 def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path, monkeypatch):

@@ -28,7 +28,8 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "larger": 0,
                                "stale": 0, "failed": 1, "failed_stale": 0,
-                               "folders_skipped": 0, "seconds": 1.5, "interrupted": False}
+                               "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
+                               "interrupted": False}
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
 

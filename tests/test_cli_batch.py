@@ -1595,13 +1595,86 @@ def test_cli_reports_folders_it_cannot_list(photo_tree, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "scandir", refusing)
     result = _cli(photo_tree, "-o", tmp_path / "out", "-r", "-j", "1")
     assert result.exit_code == 1
-    assert (f"quantize: error: {photo_tree / 'sub'}: cannot list this folder (Permission "
-            "denied); the files in it were not processed") in result.stderr.splitlines()
-    assert "5/5 files: 2 ok, 0 skipped, 3 failed" in result.stdout
+    why = "cannot list this folder (Permission denied); the files in it were not processed"
+    assert f"quantize: error: {photo_tree / 'sub'}: {why}" in result.stderr.splitlines()
+    # the folder is no file: counted apart ("5/5 files: 2 ok, 0 skipped, 3 failed" counted it)
+    assert f"[folder] failed  {photo_tree / 'sub'}: {why}" in result.stdout.splitlines()
+    assert re.fullmatch(r"4/4 files: 2 ok, 0 skipped, 2 failed in \d+\.\d s \(\d+\.\d\d "
+                        r"images/s\); 1 folder could not be listed",
+                        result.stdout.splitlines()[-1])
     refused.add(str(photo_tree))
     top = _cli(photo_tree, "-o", tmp_path / "out2", "-r")
     assert (top.exit_code, top.stderr) == (1, f"quantize: error: {photo_tree}: Permission "
                                               "denied\n")
+
+
+def test_cli_a_folder_it_cannot_list_fails_the_batch_but_is_counted_apart(tmp_path,
+                                                                         monkeypatch):
+    # The folder was a failed file: "2/2 files: 1 ok, 0 skipped, 1 failed", "failed": 1 in
+    # the JSON report, "failed (1)" on the page. It is no file, but its files were not
+    # processed: exit 1 all the same.
+    import os
+
+    from .report_support import parse
+
+    root = tmp_path / "in"
+    (root / "locked").mkdir(parents=True)
+    Image.fromarray(np.full((8, 8, 3), 90, np.uint8)).save(root / "a.png")
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == str(root / "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    out, report, page = tmp_path / "out", tmp_path / "r.json", tmp_path / "r.html"
+    result = _cli(root, "-o", out, "-r", "-k", "2", "-j", "1", "--report", report, "--html", page)
+    assert result.exit_code == 1
+    why = "cannot list this folder (Permission denied); the files in it were not processed"
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"[folder] failed  {root / 'locked'}: {why}"
+    assert lines[1].startswith(f"[1/1] ok      {root / 'a.png'} -> {out / 'a.png'}  ")
+    assert re.fullmatch(r"1/1 files: 1 ok, 0 skipped, 0 failed in \d+\.\d s \(\d+\.\d\d "
+                        r"images/s\); 1 folder could not be listed; report: "
+                        + re.escape(f"{report}, {page}"), lines[2])
+    assert len(lines) == 3
+    summary = json.loads(report.read_text())["summary"]
+    assert {key: summary[key] for key in ("total", "ok", "skipped", "failed", "folders_skipped",
+                                          "folders_failed")} == {
+        "total": 1, "ok": 1, "skipped": 0, "failed": 0, "folders_skipped": 0,
+        "folders_failed": 1}
+    dom = parse(page.read_text(encoding="utf-8"))
+    (line,) = [p.all_text() for p in dom.iter("p") if "summary" in p.classes()]
+    assert line.startswith("reduce: 1 file\xa0· 1 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 1 folder "
+                           "could not be listed\xa0· ")
+    (group,) = [div for div in dom.iter("div") if "filter" in div.classes()]
+    assert [b.all_text() for b in group.iter("button")] == [
+        "all (2)", "ok (1)", "folders not listed (1)"]
+
+
+def test_cli_html_filter_counts_a_folder_not_searched_apart_from_the_skipped_files(tmp_path):
+    # The summary said "2 files · 2 ok · 0 skipped · 0 failed · 1 folder skipped", the
+    # buttons "all (3)", "ok (2)", "skipped (1)": the segment's folder as a skipped file.
+    from quantize.segment_file import segment_file
+
+    from .report_support import parse
+
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    for path, grey in ((root / "a.png", 90), (root / "sub" / "x.png", 160)):
+        Image.fromarray(np.full((8, 8, 3), grey, np.uint8)).save(path)
+    segment_file(root / "a.png", root / "a.segments", n_clusters=1)
+    page = tmp_path / "r.html"
+    result = _cli(root, "-o", tmp_path / "out", "-r", "-k", "2", "-j", "1", "--html", page)
+    assert result.exit_code == 0, result.output
+    dom = parse(page.read_text(encoding="utf-8"))
+    (line,) = [p.all_text() for p in dom.iter("p") if "summary" in p.classes()]
+    assert line.startswith("reduce: 2 files\xa0· 2 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 1 folder "
+                           "skipped\xa0· ")
+    (group,) = [div for div in dom.iter("div") if "filter" in div.classes()]
+    assert [(b.all_text(), b.attrs["data-show"]) for b in group.iter("button")] == [
+        ("all (3)", ""), ("ok (2)", "ok"), ("folders skipped (1)", "folder-skipped")]
 
 
 def _edit(path: Path) -> None:

@@ -657,6 +657,59 @@ def test_a_status_filter_offers_every_status_of_the_rows_with_its_count(tmp_path
         b.attrs["data-show"]: int(b.all_text().split("(")[1].rstrip(")")) for b in buttons[1:]}
 
 
+def _with_folders(tmp_path: Path) -> Path:
+    """A page of two files, one ok and one skipped, and two sub-folders, which are no files:
+    one not searched (a segment's outputs) and one that could not be listed."""
+    from quantize.batch.results import NOT_LISTED, NOT_SEARCHED
+
+    results = [FileResult(tmp_path / "a.png", tmp_path / "o" / "a.png", "ok", "",
+                          {"k": 4, "psnr": 30.0}),
+               FileResult(tmp_path / "b.png", tmp_path / "o" / "b.png", "skipped",
+                          "output exists", {"k": 6, "psnr": 32.0}),
+               FileResult(tmp_path / "c.segments", None, "skipped",
+                          "a folder of quantize segment's outputs (...), not searched",
+                          {NOT_SEARCHED: True}),
+               FileResult(tmp_path / "d", None, "failed", "cannot list this folder (Permission "
+                          "denied); the files in it were not processed", {NOT_LISTED: True})]
+    summary = summary_of(results)
+    summary.total = 2
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce")
+    return tmp_path / "r.html"
+
+
+def test_the_status_filter_counts_sub_folders_apart_from_the_files(tmp_path):
+    # "skipped (2)" counted a folder not searched among the files, where the summary line
+    # said "1 skipped" and "1 folder skipped"; a folder not listed was one of "failed (1)",
+    # and the summary counted it among the files
+    root = parse(_with_folders(tmp_path).read_text())
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    assert line == ("reduce: 2 files\xa0· 1 ok\xa0· 1 skipped\xa0· 0 failed\xa0· 1 folder "
+                    "skipped\xa0· 1 folder could not be listed\xa0· 1.5 s")
+    (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
+    assert [(b.all_text(), b.attrs["data-show"]) for b in group.iter("button")] == [
+        ("all (4)", ""), ("ok (1)", "ok"), ("skipped (1)", "skipped"),
+        ("folders skipped (1)", "folder-skipped"), ("folders not listed (1)", "folder-failed")]
+    # each row has the class of the one button that counts it
+    assert [(row.children[0].children[0].all_text(), row.classes() - {"file"})
+            for row in file_rows(root)] == [
+        ("a.png", {"ok"}), ("b.png", {"skipped"}), ("c.segments", {"folder-skipped"}),
+        ("d", {"folder-failed"})]
+
+
+def test_the_summary_line_says_folders_in_the_plural(tmp_path):
+    from quantize.batch.results import NOT_LISTED
+
+    results = [FileResult(tmp_path / n, None, "failed", "cannot list this folder",
+                          {NOT_LISTED: True}) for n in "ab"]
+    summary = summary_of(results)
+    summary.total = 0
+    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
+    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
+               if "summary" in p.classes()]
+    assert line == ("segment: 0 files\xa0· 0 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 2 folders "
+                    "could not be listed\xa0· 1.5 s")
+
+
 def test_no_status_filter_when_every_row_has_one_status(tmp_path):
     results = [FileResult(tmp_path / f"{name}.png", None, "failed", BROKEN_REASON)
                for name in "ab"]
@@ -1236,6 +1289,25 @@ def test_chromium_shows_only_the_rows_of_the_status_pressed_and_keeps_it_in_the_
         'document.querySelector(".filter button[data-show=\'\']").click();'))
     dom = parse(chromium(tmp_path, "--dump-dom", everything.as_uri()).stdout)
     assert _seen(dom)[0] == ["a.png", "b.png", "c.png", "d.png", "e.png", "f.png"]
+
+
+@needs_chromium
+def test_chromium_shows_the_sub_folders_apart_from_the_skipped_and_failed_files(tmp_path):
+    # "skipped" showed the folder not searched with the skipped file; there was no button
+    # for the folders alone, and "#show=folder-skipped" showed every row
+    report = _with_folders(tmp_path)
+    pressed = with_script(report, "pressed.html", (
+        'document.querySelector(".filter button[data-show=folder-skipped]").click();'
+        'document.body.setAttribute("data-hash", location.hash);'))
+    dom = parse(chromium(tmp_path, "--dump-dom", pressed.as_uri()).stdout)
+    assert _seen(dom) == (["c.segments"], {"": "false", "ok": "false", "skipped": "false",
+                                           "folder-skipped": "true", "folder-failed": "false"},
+                          False)
+    assert next(dom.iter("body")).attrs["data-hash"] == "#show=folder-skipped"
+    shown = {show: _seen(parse(chromium(tmp_path, "--dump-dom",
+                                        f"{report.as_uri()}#show={show}").stdout))[0]
+             for show in ("skipped", "folder-failed")}
+    assert shown == {"skipped": ["b.png"], "folder-failed": ["d"]}
 
 
 @needs_chromium

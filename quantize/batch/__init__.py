@@ -81,10 +81,10 @@ _SOURCES = {
         "check_report_not_an_input", "check_report_path", "check_report_replaceable",
         "write_report"),
     "results": (
-        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED", "NOT_SEARCHED",
-        "REMOVED",
+        "FOLDERS_LEFT", "FOLDER_LEFT", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED", "NOT_REMOVED",
+        "NOT_SEARCHED", "REMOVED",
         "BatchSummary", "FileResult",
-        "left_out_line", "not_reached_row", "not_removed_lines", "removed_note"),
+        "is_folder", "left_out_line", "not_reached_row", "not_removed_lines", "removed_note"),
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",

@@ -50,7 +50,16 @@ from .manifest import (
     source_key,
     source_of,
 )
-from .results import LARGER, NOT_REMOVED, NOT_SEARCHED, STALE, FileResult, stale_kept
+from .results import (
+    LARGER,
+    NOT_LISTED,
+    NOT_REMOVED,
+    NOT_SEARCHED,
+    STALE,
+    FileResult,
+    is_folder,
+    stale_kept,
+)
 
 __all__ = ["FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",
            "image_extensions", "plan_batch", "sniff_image", "would_be_found"]
@@ -249,13 +258,15 @@ class BatchPlan:
     @property
     def total(self) -> int:
         """The inputs found: the jobs and the settled results, sub-folders not searched
-        among them (:data:`~quantize.batch.results.NOT_SEARCHED`)."""
+        (:data:`~quantize.batch.results.NOT_SEARCHED`) or not listed
+        (:data:`~quantize.batch.results.NOT_LISTED`) among them."""
         return len(self.jobs) + len(self.settled)
 
     @property
     def n_files(self) -> int:
-        """The files of :attr:`BatchPlan.total`, without the sub-folders not searched."""
-        return self.total - sum(1 for r in self.settled if r.record.get(NOT_SEARCHED))
+        """The files of :attr:`BatchPlan.total`, without the sub-folders not searched or
+        not listed."""
+        return self.total - sum(1 for r in self.settled if is_folder(r.record))
 
     def replaced(self, output: Path) -> list[Path]:
         """The outputs an earlier run made of ``output``'s input under other names
@@ -515,7 +526,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         folder's manifest) and for symbolic links to folders, which are not
         followed (with no output) and for pipes, sockets and devices, which are
         not opened (with no output), "failed" for files that do not open as
-        images and for sub-folders that cannot be listed (with no output). A file whose
+        images and for sub-folders that cannot be listed (with no output, and
+        :data:`~quantize.batch.results.NOT_LISTED` in the record). A file whose
         output exists but whose input changed since the output was made (as
         recorded in the manifest: :func:`~quantize.batch.manifest.input_changed`)
         is a job again, with ``redo`` saying so; an output recorded without
@@ -784,10 +796,12 @@ def _still_larger(entry: Entry | None, path: Path, options: Mapping[str, Any],
 
 
 def _unlisted(exc: OSError) -> FileResult:
-    """A sub-folder that could not be listed: failed, so that its images are not lost unseen."""
+    """A sub-folder that could not be listed: failed, so that its images are not lost unseen;
+    a folder, not a file (:data:`~quantize.batch.results.NOT_LISTED`)."""
     return FileResult(Path(exc.filename), None, "failed",
                       f"cannot list this folder ({exc.strerror or exc}); "
-                      "the files in it were not processed", exit_code=ExitCode.FAILED)
+                      "the files in it were not processed", {NOT_LISTED: True},
+                      exit_code=ExitCode.FAILED)
 
 
 def _not_followed(link: Path) -> FileResult:

@@ -16,10 +16,10 @@ from ..errors import ExitCode
 from ..names import absolute_path
 from .calls import Outcome
 
-__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_REACHED", "NOT_REMOVED",
-           "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult", "Status",
-           "file_result", "left_out_line", "not_reached_row", "not_removed_lines", "removed_note",
-           "same_path", "stale_kept"]
+__all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED",
+           "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
+           "Status", "file_result", "is_folder", "left_out_line", "not_reached_row",
+           "not_removed_lines", "removed_note", "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -54,6 +54,22 @@ NOT_REMOVED = "outputs_not_removed"
 #: earlier batch's). A row of the reports, but no file: a :class:`BatchSummary` counts it
 #: apart from the files.
 NOT_SEARCHED = "folder_not_searched"
+
+#: Record key (value True) of a sub-folder reported as failed as it could not be listed (no
+#: permission): its files were not processed. A row of the reports, but no file, as
+#: :data:`NOT_SEARCHED`: a :class:`BatchSummary` counts it apart from the files, and it
+#: fails the batch.
+NOT_LISTED = "folder_not_listed"
+
+
+def is_folder(record: Mapping[str, Any]) -> bool:
+    """Whether a result's record (or its report row) is of a sub-folder, not of a file: one
+    not searched (:data:`NOT_SEARCHED`) or one that could not be listed (:data:`NOT_LISTED`).
+
+    >>> is_folder({NOT_LISTED: True}), is_folder({"psnr": 31.5})
+    (True, False)
+    """
+    return bool(record.get(NOT_SEARCHED) or record.get(NOT_LISTED))
 
 
 #: Record key of a file whose colours were left out of the shared palette's fit (it could not
@@ -179,14 +195,19 @@ class BatchSummary:
     """Counts of a finished (or interrupted) batch; ``redone`` counts among ``ok``.
 
     ``total`` and the counts are of files: a sub-folder skipped without being searched
-    (:data:`NOT_SEARCHED`) is counted in ``folders_skipped`` alone.
+    (:data:`NOT_SEARCHED`) is counted in ``folders_skipped`` alone, one that could not be
+    listed (:data:`NOT_LISTED`) in ``folders_failed`` alone.
 
     >>> summary = BatchSummary(total=1)
     >>> summary.add(FileResult(Path("in/a.jpg"), Path("out/a.png"), "ok"))
     >>> summary.add(FileResult(Path("in/a.segments"), None, "skipped", "region maps",
     ...                        {NOT_SEARCHED: True}))
-    >>> summary.done, summary.skipped, summary.folders_skipped
-    (1, 0, 1)
+    >>> summary.add(FileResult(Path("in/locked"), None, "failed", "cannot list this folder",
+    ...                        {NOT_LISTED: True}))
+    >>> summary.done, summary.skipped, summary.failed, summary.folders_skipped
+    (1, 0, 0, 1)
+    >>> summary.folders_failed, summary.exit_code.name
+    (1, 'FAILED')
     """
 
     total: int
@@ -200,6 +221,7 @@ class BatchSummary:
     stale: int = 0  # among larger: a stale output kept from before (STALE)
     failed_stale: int = 0  # among failed: an earlier output left in place, stale (STALE)
     folders_skipped: int = 0  # sub-folders not searched (NOT_SEARCHED): in no other count
+    folders_failed: int = 0  # sub-folders that could not be listed (NOT_LISTED): the same
 
     @property
     def done(self) -> int:
@@ -207,20 +229,24 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK when every file succeeded or was already done; FAILED when any failed;
-        else TOO_LARGE when some were skipped as larger than their inputs (as
-        ``quantize reduce --skip-if-larger`` exits 98).
+        """OK when every file succeeded or was already done; FAILED when any failed, or a
+        sub-folder could not be listed (its files were not processed); else TOO_LARGE when
+        some were skipped as larger than their inputs (as ``quantize reduce
+        --skip-if-larger`` exits 98).
 
         An interrupted batch is FAILED here; the command line reports it as
         ``ExitCode.INTERRUPTED``.
         """
-        if self.failed or self.interrupted:
+        if self.failed or self.folders_failed or self.interrupted:
             return ExitCode.FAILED
         return ExitCode.TOO_LARGE if self.larger else ExitCode.OK
 
     def add(self, result: FileResult) -> None:
         if result.record.get(NOT_SEARCHED):
             self.folders_skipped += 1
+            return
+        if result.record.get(NOT_LISTED):
+            self.folders_failed += 1
             return
         setattr(self, result.status, getattr(self, result.status) + 1)
         self.redone += result.redone
@@ -234,7 +260,7 @@ class BatchSummary:
         return {"total": self.total, "ok": self.ok, "redone": self.redone,
                 "skipped": self.skipped, "larger": self.larger, "stale": self.stale,
                 "failed": self.failed, "failed_stale": self.failed_stale,
-                "folders_skipped": self.folders_skipped,
+                "folders_skipped": self.folders_skipped, "folders_failed": self.folders_failed,
                 "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 

@@ -842,7 +842,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
 
     from .. import batch as lib
 
-    summary = lib.BatchSummary(total=plan.n_files)  # sub-folders not searched: apart
+    summary = lib.BatchSummary(total=plan.n_files)  # sub-folders not searched, not listed: apart
     results: list[lib.FileResult] = []
     start = time.perf_counter()
     # Worded once, as the flags: the lines, the reports and the page all show these. The
@@ -981,9 +981,8 @@ def _plain_line(result: "lib.FileResult", summary: "lib.BatchSummary", show: str
     target = {"ok": f" -> {result.output}", "failed": f": {result.reason}"}.get(result.status, "")
     notes = "".join(f"  ({note})" for note in (result.reason if result.redone else "",
                                                 lib.removed_note(result.record)) if note)
-    # a sub-folder not searched is no file: it takes no number among them
-    counter = ("folder" if result.record.get(lib.NOT_SEARCHED)
-               else f"{summary.done}/{summary.total}")
+    # a sub-folder not searched, or not listed, is no file: it takes no number among them
+    counter = "folder" if lib.is_folder(result.record) else f"{summary.done}/{summary.total}"
     say(printable_line(f"[{counter}] {result.status:7} "
                        f"{result.input}{target}{'  ' + metrics if metrics else ''}"
                        f"{notes}"))
@@ -1034,6 +1033,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
     if folders := summary.folders_skipped:  # links to folders, folders of outputs: no files
         line += f"; {folders} folder{'s' if folders > 1 else ''} skipped"
+    if folders := summary.folders_failed:  # no files either, but their files were not done
+        line += f"; {folders} folder{'s' if folders > 1 else ''} could not be listed"
     if unclaimed:  # named once, in a warning; counted at every run
         gone, left = unclaimed - unfinished, unfinished
         kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]

@@ -52,7 +52,7 @@ td.name{min-width:7em;max-width:16em;overflow-wrap:anywhere}.out{color:#666;font
 td.palette{min-width:5em}td.num.bytes{white-space:normal}td.bytes span{white-space:nowrap}
 .bar{display:flex;height:28px;width:100%;border:1px solid #999}
 .swatch{display:block;height:100%}
-tr.failed{background:#fdecea}td.reason{color:#a01010}
+tr.failed,tr.folder-failed{background:#fdecea}td.reason{color:#a01010}
 tr.file{scroll-margin-top:6em}
 .note{color:#666;font-size:.85em}.status{font-weight:bold;color:#555}.missing{color:#666}
 button.play{font:inherit;margin-left:.3em;padding:0 .6em}
@@ -64,7 +64,8 @@ padding:.1em .7em;border:1px solid #999;border-radius:1em;cursor:pointer}
 body{color:#e6e6e6;background:#181818}a{color:#8ab4f8}a:visited{color:#c9a0ff}
 .summary,.status{color:#c8c8c8}.made,.out,.note,.missing{color:#a8a8a8}
 table{background:#1f1f1f}th{background:#2b2b2b}th,td{border-bottom-color:#3a3a3a}
-.failures,tr.failed{background:#3b1f1f}.failures{border-color:#7a3333}td.reason{color:#ff9d9d}
+.failures,tr.failed,tr.folder-failed{background:#3b1f1f}.failures{border-color:#7a3333}
+td.reason{color:#ff9d9d}
 th[data-key] button:focus-visible{outline-color:#8ab4f8}
 .filter button{background:#2b2b2b;border-color:#666}
 .filter button[aria-pressed=true]{background:#26384f;border-color:#8ab4f8}

@@ -13,7 +13,8 @@ not there. Clicking a column heading (or reaching it with Tab and pressing Enter
 sorts by it and puts the sort in the address; ``report.html#sort=-psnr`` opens
 the page sorted (``-`` for descending). When the rows have more than one status,
 buttons above the table, each with its count, show only the rows of one status
-(ok, skipped, failed, not reached) or all of them, and put it in the address too:
+(ok, skipped, failed, not reached; the rows of sub-folders, which are no files, apart:
+folders skipped, folders not listed) or all of them, and put it in the address too:
 ``report.html#show=failed`` opens the page showing only the failed files.
 
 Thumbnails and palettes are read by :mod:`quantize.report.thumbnails`; the fixed
@@ -35,7 +36,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
-from ..batch.results import NOT_REACHED, REMOVED, removed_note
+from ..batch.results import NOT_REACHED, REMOVED, is_folder, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
@@ -78,6 +79,7 @@ class _Summary(Protocol):
     seconds: float
     interrupted: bool
     folders_skipped: int
+    folders_failed: int
 
 
 # --------------------------------------------------------------------------
@@ -276,17 +278,21 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in sort_keys.items())
-    return (f'<tr id="file-{index}" class="file {_e(_status_class(status))}" {keys}>'
+    return (f'<tr id="file-{index}" class="file {_e(_row_class(row))}" {keys}>'
             + "".join(cells) + "</tr>")
 
 
-def _status_class(status: str) -> str:
-    """The class of a row of ``status``, which the status filter shows or hides.
+def _row_class(row: Mapping[str, Any]) -> str:
+    """The class of a row, which the status filter shows or hides: its status, after
+    ``folder-`` for a sub-folder not searched or not listed, which is no file.
 
-    >>> _status_class("not reached")
-    'not-reached'
+    >>> _row_class({"status": "not reached"}), _row_class({"status": "skipped"})
+    ('not-reached', 'skipped')
+    >>> _row_class({"status": "failed", "folder_not_listed": True})
+    'folder-failed'
     """
-    return status.replace(" ", "-")
+    status = str(row.get("status", "")).replace(" ", "-")
+    return f"folder-{status}" if is_folder(row) else status
 
 
 def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
@@ -616,10 +622,11 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     stale_failed = sum(1 for r in rows if r.get("status") == "failed" and r.get("stale_output"))
     failed = f"{summary.failed} failed" + (
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
-    folders = summary.folders_skipped  # sub-folders not searched: rows, but no files
-    parts = [files, ok, skipped, failed,
-             *([f"{folders} folder{'s' if folders > 1 else ''} skipped"] if folders else []),
-             f"{summary.seconds:.1f} s"]
+    # sub-folders not searched, or not listed: rows, but no files
+    folders = [f"{n} folder{'s' if n > 1 else ''} {what}" for n, what in (
+        (summary.folders_skipped, "skipped"), (summary.folders_failed, "could not be listed"))
+        if n]
+    parts = [files, ok, skipped, failed, *folders, f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
@@ -651,20 +658,23 @@ def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
 
 
-#: The statuses the filter offers, in its order (a status of no row is left out).
-_STATUSES = ("ok", "skipped", "failed", NOT_REACHED)
+#: The row classes the filter offers (:func:`_row_class`), with their buttons' words, in its
+#: order (a class of no row is left out): the files by status, then the sub-folders, which
+#: the summary line counts apart from the files.
+_CHOICES = {"ok": "ok", "skipped": "skipped", "failed": "failed", "not-reached": NOT_REACHED,
+            "folder-skipped": "folders skipped", "folder-failed": "folders not listed"}
 
 
 def _filter_html(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Buttons that show only the rows of one status, or all, each with its count; ""
-    when every row has the same status (nothing to pick). Hidden until the page's script
+    """Buttons that show only the rows of one class, or all, each with its count; ""
+    when every row has the same class (nothing to pick). Hidden until the page's script
     shows them: without it they could not filter."""
-    counts = {status: sum(1 for r in rows if r.get("status") == status) for status in _STATUSES}
-    shown = [(status, n) for status, n in counts.items() if n]
+    classes = [_row_class(r) for r in rows]
+    shown = [(words, name, n) for name, words in _CHOICES.items() if (n := classes.count(name))]
     if len(shown) < 2:
         return ""
-    buttons = [(f"all ({len(rows)})", "")] + [(f"{status} ({n})", _status_class(status))
-                                              for status, n in shown]
+    buttons = [(f"all ({len(rows)})", "")] + [(f"{words} ({n})", name)
+                                              for words, name, n in shown]
     return ('<div class="filter" role="group" aria-label="show the files" hidden>Show: '
             + "".join(f'<button type="button" data-show="{_e(show)}" aria-controls="results" '
                       f'aria-pressed="{"true" if not show else "false"}">{_e(text)}</button>'
