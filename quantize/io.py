@@ -124,8 +124,8 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "CompositedFrameWarning", "KeyedCanvas", "LoadedImage", "PagesLeftOutWarning",
            "PixelRangeWarning", "TransparencyChunkWarning", "TransparentColorWarning",
            "UnterminatedGifWarning", "as_rgba", "atomic_write", "check_frame_pixels",
-           "check_name_length",
-           "check_output_folder", "check_output_path", "check_output_size", "check_png_chunks",
+           "check_name_length", "check_output_folder", "check_output_folder_writable",
+           "check_output_path", "check_output_size", "check_png_chunks",
            "check_png_frames", "drawn_alike_by_pillow", "first_page", "folded_name",
            "folder_made", "forget_default_image",
            "frame_rgba", "frames_canvas", "hidden_frames", "ignore_overlong_trns", "is_stream",
@@ -2286,17 +2286,37 @@ def check_output_path(output: str | os.PathLike[str], *,
             raise OutputError("output path is the input file; choose another output", path=out)
     if out.is_dir():
         raise OutputError("is a directory, expected an output file name", path=out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        what = "is a file, expected a folder" if folder.exists() else "does not exist"
-        raise OutputError(f"output folder {folder} {what}", path=out)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"output folder {folder} is not writable", path=out)
+    check_output_folder_writable(out)
     if os.path.lexists(out) and not force:
         what = ("output exists" if out.exists() else
                 f"output is a link to {quoted(os.readlink(out))}, which does not exist")
         raise OutputExistsError(f"{what}; use force=True to overwrite", path=out)
     return out
+
+
+def check_output_folder_writable(output: Path) -> None:
+    """Refuse an output whose folder is missing, is a file, or cannot be written.
+
+    The folder checks of :func:`check_output_path` alone, for an output whose folder is
+    known before the whole of its name is (a number found by the work, said ``<N>``).
+    ``output`` is a checked path; its folder is not made.
+
+    Raises
+    ------
+    OutputError
+        Naming ``output``, its folder and what is wrong with it.
+
+    >>> check_output_folder_writable(Path("no/such/folder/photo.k<N>.png"))
+    Traceback (most recent call last):
+    quantize.errors.OutputError: no/such/folder/photo.k<N>.png: output folder no/such/folder \
+does not exist
+    """
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        what = "is a file, expected a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"output folder {folder} {what}", path=output)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {folder} is not writable", path=output)
 
 
 def check_name_length(path: str | os.PathLike[str]) -> None:

@@ -50,6 +50,7 @@ from .animation_support import (
     same_picture,
     save_animation,
 )
+from .fs_support import read_only_folder
 
 RECORD_KEYS = {"input", "output", "k", "space", "n_colors", "quality", "dither",
                "exact_colors", "palette_in", "palette_mode", "seed", "optimize", "psnr",
@@ -531,6 +532,33 @@ def test_outputs_are_protected(tmp_path, anim):
     with pytest.raises(OutputExistsError):
         reduce_animation_file(anim, out)
     assert out.read_bytes() == b"keep"
+
+
+@pytest.mark.parametrize("options, name", [
+    ({"n_colors": 3}, "in.k3.gif"),
+    ({"quality": 2.0}, "in.k<N>.gif"),  # N: the k chosen
+    # the entries drawn: alpha 64 is below GIF_ALPHA_THRESHOLD
+    ({"palette_in": np.array([[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 64]],
+                             np.uint8)}, "in.k2.gif"),
+])
+def test_a_default_output_in_a_read_only_folder_is_refused_before_the_fit(
+        tmp_path, monkeypatch, options, name):
+    # Its name holds the colours: the folder was found unwritable only after the fit.
+    import quantize.animation.job as job
+
+    def global_plan(*args, **kwargs):
+        raise AssertionError("the palette was fitted")
+
+    monkeypatch.setattr(job, "global_plan", global_plan)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    src = save_animation(ro / "in.gif", moving_square(), duration=50)
+    with read_only_folder(monkeypatch, ro), pytest.raises(OutputError) as caught, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlphaLossWarning)  # the entry of alpha 64
+        reduce_animation_file(src, **options)
+    assert str(caught.value) == f"{ro / name}: output folder {ro} is not writable"
+    assert [p.name for p in ro.iterdir()] == ["in.gif"]
 
 
 def test_skip_if_larger_writes_nothing(tmp_path, anim):

@@ -2053,6 +2053,67 @@ def test_a_default_output_in_a_read_only_folder_says_to_name_one_with_o(tmp_path
     assert [p.name for p in ro.iterdir()] == ["photo.png"]
 
 
+@pytest.fixture
+def decoded(monkeypatch):
+    """The inputs whose pixels reduce_file reads, in order: none is fitted unread."""
+    import quantize.reduce.file_job as file_job
+
+    paths, real = [], file_job.load_image
+
+    def load_image(src, *args, **kwargs):
+        paths.append(Path(src))
+        return real(src, *args, **kwargs)
+
+    monkeypatch.setattr(file_job, "load_image", load_image)
+    return paths
+
+
+def test_a_read_only_folder_is_said_before_quality_chooses_the_colours(tmp_path, photo,
+                                                                       monkeypatch, decoded):
+    # The name holds the k --quality chooses: the folder was found unwritable only after
+    # the image was read and the colours fitted.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    src = photo.rename(ro / "photo.png")
+    other = tmp_path / "other.png"
+    Image.open(src).save(other)
+    unwritable = (f"{src}: {ro / 'photo.k<N>.png'}: output folder {ro} is not writable; "
+                  "name an output elsewhere with -o/--output")
+    with read_only_folder(monkeypatch, ro):
+        alone = run(src, "--quality", 3)
+        assert decoded == []
+        both = run(src, other, "--quality", 3, "-q", "-j", 1)
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (
+        1, "", f"quantize: error: {unwritable}\n")
+    # each file is checked before its own work; the other is still reduced
+    assert (both.exit_code, both.stdout, both.stderr) == (
+        1, "", f"quantize: error: {unwritable}, in a call for this file alone\n")
+    assert decoded == [other]
+    assert len(list(tmp_path.glob("other.k*.png"))) == 1
+    assert [p.name for p in ro.iterdir()] == ["photo.png"]
+
+
+def test_a_read_only_folder_is_said_before_an_animation_is_read(tmp_path, two_frame_gif,
+                                                                 monkeypatch, decoded):
+    # An animation is named in its own format, known once the file is read: the folder
+    # was found unwritable only after every frame was read and the palette fitted.
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    src = two_frame_gif.rename(ro / "anim.gif")
+    with read_only_folder(monkeypatch, ro):
+        by_k = run(src, "-k", 4)
+        by_quality = run(src, "--quality", 3)
+    assert (by_k.exit_code, by_k.stdout) == (1, "")
+    assert by_k.stderr == (f"quantize: error: {src}: {ro / 'anim.k4.gif'}: output folder {ro} "
+                           "is not writable; name an output elsewhere with -o/--output\n")
+    assert (by_quality.exit_code, by_quality.stdout) == (1, "")
+    assert by_quality.stderr == (
+        f"quantize: error: {src}: {ro / 'anim.k<N>.gif'}: output folder {ro} is not "
+        "writable; name an output elsewhere with -o/--output\n")
+    assert decoded == []
+    assert [p.name for p in ro.iterdir()] == ["anim.gif"]
+
+
 def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path, photo):
     # It printed "...: output folder no" and dropped the rest of the line at the newline.
     out = tmp_path / "no\ndir" / "x.png"

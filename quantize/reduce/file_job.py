@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..io import (
     DEFAULT_MAX_PIXELS,
+    check_output_folder_writable,
     check_output_path,
     check_output_size,
     load_image,
@@ -778,4 +779,37 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
         out = default_output(src, k, quality, pal_in, animated)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
+    else:  # named once the image is read, but in the input's folder, known now
+        _check_default_folder_early(src, k, quality, pal_in, animated)
     return FileJob(out, kind, pal_in, k, name)
+
+
+def _check_default_folder_early(src: Path, k: int | None, quality: float | None,
+                                pal_in: np.ndarray | None, animated: bool) -> None:
+    """:func:`check_default_folder` for the default output of ``src`` that
+    :func:`default_output` cannot name before the image is read: ``.png`` for a still,
+    the animation's own extension for one (as the header shows it), N as
+    :func:`name_colors` makes it (unknown with ``quality``)."""
+    from ..animation.sinks import default_suffix
+
+    n = None if quality is not None else (
+        name_colors(k, None, None, 0) if pal_in is None
+        else entries_drawn(pal_in, animated=animated))
+    check_default_folder(src, n, default_suffix(src) if animated else ".png")
+
+
+def check_default_folder(src: Path, n: int | None, suffix: str) -> None:
+    """Refuse, before any work, the default output ``<stem>.k<n><suffix>`` beside ``src``
+    whose name is made only once the image is read (with ``quality``, ``n`` None, said
+    ``<N>``: the k chosen; an animation), when the input's folder cannot be written: so
+    the user learns it before the fit, not after (see
+    :func:`~quantize.io.check_output_folder_writable`). The whole name is checked once
+    it is made (:func:`~quantize.io.check_output_path`).
+
+    Raises
+    ------
+    OutputError
+        Naming the output, ``<N>`` standing for an ``n`` not known yet.
+    """
+    shown = "<N>" if n is None else str(n)
+    check_output_folder_writable(src.parent / f"{output_stem(src)}.k{shown}{suffix}")
