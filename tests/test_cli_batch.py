@@ -1450,8 +1450,9 @@ def _show_progress(results):
             show(result)
 
 
-def _terminal_lines(monkeypatch, results, columns=400):
-    """What the progress display prints to a terminal for ``results``, without colours."""
+def _on_terminal(monkeypatch, settle, columns=400):
+    """The lines ``settle()`` prints through the progress display on a terminal, without
+    colours."""
     import io
     import re
     import sys
@@ -1463,9 +1464,16 @@ def _terminal_lines(monkeypatch, results, columns=400):
     monkeypatch.setattr(sys, "stderr", Terminal())
     monkeypatch.setattr(sys, "stdout", Terminal())
     monkeypatch.setenv("COLUMNS", str(columns))
-    _show_progress(results)
+    settle()
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\]8;[^\x1b]*\x1b\\", "", sys.stderr.getvalue())
-    return [line for line in text.replace("\r", "\n").splitlines() if "━" not in line]
+    return text.replace("\r", "\n").splitlines()
+
+
+def _terminal_lines(monkeypatch, results, columns=400):
+    """What the progress display prints to a terminal for ``results``, without colours, but
+    for the bar."""
+    return [line for line in _on_terminal(monkeypatch, lambda: _show_progress(results), columns)
+            if "━" not in line]
 
 
 @pytest.mark.parametrize(("stdout_tty", "stderr_tty"), [(False, True), (True, False),
@@ -1562,6 +1570,43 @@ def test_terminal_progress_keeps_each_failure_on_one_line(monkeypatch):
     lines = _terminal_lines(monkeypatch, results, columns=40)
     assert f"failed {long}: cannot decode image (image file is truncated (40 bytes not " \
         "processed))" in lines
+
+
+def _terminal_bar(monkeypatch, planned, results):
+    """The progress bar's last line on a terminal, without colours, for a plan that settled
+    ``planned`` and ran one job for each of ``results``."""
+    from quantize.cli.batch import _progress
+
+    jobs = [batch.FileJob(r.input, Path("out", r.input.name)) for r in results]
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(), jobs, list(planned))
+    summary = batch.BatchSummary(total=plan.n_files)
+
+    def settle():
+        with _progress(plan, summary, show="lines") as show:
+            for result in [*planned, *results]:
+                summary.add(result)
+                show(result)
+
+    return [line for line in _on_terminal(monkeypatch, settle) if "━" in line][-1]
+
+
+def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
+    # The bar's red "1 failed" counted the files only: a folder that could not be listed,
+    # which fails the batch as the summary line says, was not on it.
+    def unlisted(name):
+        return batch.FileResult(Path("in", name), None, "failed", "cannot list this folder",
+                                {batch.NOT_LISTED: True})
+
+    broken = batch.FileResult(Path("in/b.png"), None, "failed", "cannot decode image")
+    skipped = batch.FileResult(Path("in/c.segments"), None, "skipped", "region maps",
+                               {batch.NOT_SEARCHED: True})
+    time = r"\d:\d\d:\d\d"
+    for planned, said in (([skipped], "1 failed"),
+                          ([unlisted("x"), skipped], "1 failed; 1 folder not listed"),
+                          ([unlisted("x"), unlisted("y")], "1 failed; 2 folders not listed")):
+        bar = _terminal_bar(monkeypatch, planned, [broken])
+        assert re.fullmatch(rf"reduce ━+ 1/1 {re.escape(said)} {time} ETA ({time}|-:--:--) *",
+                            bar), bar
 
 
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):

@@ -919,14 +919,15 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
 
     console = Console(stderr=True)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
+               TextColumn("[red]{task.fields[failed]} failed{task.fields[not_listed]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
-    # sub-folders not searched are no files, and the bar counts none of them.
+    # sub-folders not searched or not listed are no files, and the bar counts none of them,
+    # but says in red beside the failures those not listed, as they fail the batch.
     planned = {id(result) for result in plan.settled}
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(plan.mode.name, total=plan.n_files,
-                            completed=plan.n_files - len(plan.jobs), failed=0)
+                            completed=plan.n_files - len(plan.jobs), failed=0, not_listed="")
 
         def show(result: "lib.FileResult") -> None:
             # File names and reasons are escaped: "a [red].jpg" is a name, not markup.
@@ -953,8 +954,10 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   f"({escape(printable_line(removed))})",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
-            bar.update(task, advance=0 if id(result) in planned else 1,
-                       failed=summary.failed)
+            folders = summary.folders_failed
+            bar.update(task, advance=0 if id(result) in planned else 1, failed=summary.failed,
+                       not_listed=f"; {folders} folder{'s' if folders > 1 else ''} not listed"
+                       if folders else "")
 
         yield show
 
