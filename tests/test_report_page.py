@@ -686,6 +686,8 @@ def test_the_status_filter_counts_sub_folders_apart_from_the_files(tmp_path):
     assert line == ("reduce: 2 files\xa0· 1 ok\xa0· 1 skipped\xa0· 0 failed\xa0· 1 folder "
                     "skipped\xa0· 1 folder could not be listed\xa0· 1.5 s")
     (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
+    # its name, for a screen reader, said "show the files" of rows that are folders too
+    assert group.attrs["aria-label"] == "show the files and folders"
     assert [(b.all_text(), b.attrs["data-show"]) for b in group.iter("button")] == [
         ("all (4)", ""), ("ok (1)", "ok"), ("skipped (1)", "skipped"),
         ("folders skipped (1)", "folder-skipped"), ("folders not listed (1)", "folder-failed")]
@@ -708,6 +710,24 @@ def test_the_summary_line_says_folders_in_the_plural(tmp_path):
                if "summary" in p.classes()]
     assert line == ("segment: 0 files\xa0· 0 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 2 folders "
                     "could not be listed\xa0· 1.5 s")
+
+
+def test_the_status_filter_of_folders_alone_is_named_so(tmp_path):
+    # "show the files", of a page whose only rows are two sub-folders, which are no files
+    from quantize.batch.results import NOT_LISTED, NOT_SEARCHED
+
+    results = [FileResult(tmp_path / "a", None, "skipped", "symbolic link to a folder",
+                          {NOT_SEARCHED: True}),
+               FileResult(tmp_path / "b", None, "failed", "cannot list this folder",
+                          {NOT_LISTED: True})]
+    summary = summary_of(results)
+    summary.total = 0
+    write_html_report(tmp_path / "r.html", results, summary, mode="reduce")
+    root = parse((tmp_path / "r.html").read_text())
+    (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
+    assert group.attrs["aria-label"] == "show the folders"
+    assert [b.all_text() for b in group.iter("button")] == [
+        "all (2)", "folders skipped (1)", "folders not listed (1)"]
 
 
 def test_no_status_filter_when_every_row_has_one_status(tmp_path):

@@ -668,14 +668,18 @@ _CHOICES = {"ok": "ok", "skipped": "skipped", "failed": "failed", "not-reached":
 def _filter_html(rows: Sequence[Mapping[str, Any]]) -> str:
     """Buttons that show only the rows of one class, or all, each with its count; ""
     when every row has the same class (nothing to pick). Hidden until the page's script
-    shows them: without it they could not filter."""
+    shows them: without it they could not filter. Their group is named for a screen reader
+    by what the rows are: files, sub-folders, or both."""
     classes = [_row_class(r) for r in rows]
     shown = [(words, name, n) for name, words in _CHOICES.items() if (n := classes.count(name))]
     if len(shown) < 2:
         return ""
     buttons = [(f"all ({len(rows)})", "")] + [(f"{words} ({n})", name)
                                               for words, name, n in shown]
-    return ('<div class="filter" role="group" aria-label="show the files" hidden>Show: '
+    folders = sum(1 for r in rows if is_folder(r))
+    kinds = " and ".join(kind for kind, n in (("files", len(rows) - folders),
+                                              ("folders", folders)) if n)
+    return (f'<div class="filter" role="group" aria-label="show the {kinds}" hidden>Show: '
             + "".join(f'<button type="button" data-show="{_e(show)}" aria-controls="results" '
                       f'aria-pressed="{"true" if not show else "false"}">{_e(text)}</button>'
                       for text, show in buttons)
