@@ -561,6 +561,38 @@ def test_a_default_output_in_a_read_only_folder_is_refused_before_the_fit(
     assert [p.name for p in ro.iterdir()] == ["in.gif"]
 
 
+@pytest.mark.parametrize("options, name", [
+    ({"n_colors": 3}, "in.k3.gif"),
+    # the entries drawn: alpha 64 is below GIF_ALPHA_THRESHOLD
+    ({"palette_in": np.array([[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 64]],
+                             np.uint8)}, "in.k2.gif"),
+])
+def test_an_existing_default_output_is_refused_before_the_fit(tmp_path, monkeypatch, options,
+                                                             name):
+    # Its name holds the colours: it was found to exist only after the palette was fitted.
+    import quantize.animation.job as job
+
+    def global_plan(*args, **kwargs):
+        raise AssertionError("the palette was fitted")
+
+    src = save_animation(tmp_path / "in.gif", moving_square(), duration=50)
+    out = tmp_path / name
+    out.write_bytes(b"keep")
+    with monkeypatch.context() as patched, pytest.raises(OutputExistsError) as caught, \
+            warnings.catch_warnings():
+        patched.setattr(job, "global_plan", global_plan)
+        warnings.simplefilter("ignore", AlphaLossWarning)  # the entry of alpha 64
+        reduce_animation_file(src, **options)
+    assert str(caught.value) == f"{out}: output exists; use force=True to overwrite"
+    assert out.read_bytes() == b"keep"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlphaLossWarning)
+        record = reduce_animation_file(src, force=True, **options)
+    assert record["output"] == str(out)
+    with Image.open(out) as im:
+        assert (im.format, im.n_frames) == ("GIF", 3)
+
+
 def test_skip_if_larger_writes_nothing(tmp_path, anim):
     out = tmp_path / "out.png"  # an APNG of these flat frames is larger than the GIF
     with pytest.raises(ResultTooLargeError, match="is larger than the input"):

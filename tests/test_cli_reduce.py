@@ -2114,6 +2114,62 @@ def test_a_read_only_folder_is_said_before_an_animation_is_read(tmp_path, two_fr
     assert [p.name for p in ro.iterdir()] == ["anim.gif"]
 
 
+def _still(path: Path) -> Path:
+    """A one-frame image of four colours, saved as ``path`` (its extension the format)."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    for i, c in enumerate(((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255))):
+        image[:, 2 * i:2 * i + 2] = c
+    Image.fromarray(image).save(path, **({"lossless": True} if path.suffix == ".webp" else {}))
+    return path
+
+
+@pytest.mark.parametrize("name, args, existing", [
+    ("anim.gif", ["-k", 4], "anim.k4.gif"),  # an animation keeps its format
+    ("still.gif", ["-k", 4], "still.k4.png"),
+    ("still.webp", ["-k", 4], "still.k4.png"),
+    # N counts the entries an animation draws: alpha 64 is below 128
+    ("anim.gif", ["--palette-in", "p.hex"], "anim.k2.gif"),
+    ("still.gif", ["--palette-in", "p.hex"], "still.k3.png"),
+])
+def test_an_existing_default_output_is_refused_before_the_image_is_read(
+        tmp_path, two_frame_gif, decoded, name, args, existing):
+    # Given a GIF or WebP, which may be an animation, the name was made only after the
+    # image was read and its colours fitted: running the command twice made the user wait
+    # for the whole fit before being told the output exists.
+    src = two_frame_gif if name == "anim.gif" else _still(tmp_path / name)
+    (tmp_path / "p.hex").write_text("ff0000\n00ff00\n0000ff40\n")
+    out = tmp_path / existing
+    out.write_bytes(b"earlier")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run(src, *[tmp_path / a if a == "p.hex" else a for a in args])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        15, "", f"quantize: error: {src}: {out}: output exists; use --force to overwrite\n")
+    assert decoded == []
+    assert out.read_bytes() == b"earlier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    forced = run(src, *[tmp_path / a if a == "p.hex" else a for a in args], "--force", "-q")
+    assert (forced.exit_code, forced.stdout) == (0, "")
+    assert decoded == [src]
+    with Image.open(out) as im:  # replaced, by the image it was named for
+        assert (im.format, im.n_frames) == (("GIF", 2) if name == "anim.gif" else ("PNG", 1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_an_existing_default_output_stops_its_own_file_alone(tmp_path, two_frame_gif,
+                                                              decoded):
+    # each file is checked before its own work; the other is still reduced
+    still = _still(tmp_path / "still.gif")
+    (tmp_path / "anim.k4.gif").write_bytes(b"earlier")
+    result = run(two_frame_gif, still, "-k", 4, "-q", "-j", 1)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        15, "", f"quantize: error: {two_frame_gif}: {tmp_path / 'anim.k4.gif'}: output "
+                "exists; use --force to overwrite\n")
+    assert decoded == [still]
+    assert (tmp_path / "anim.k4.gif").read_bytes() == b"earlier"
+    with Image.open(tmp_path / "still.k4.png") as im:
+        assert (im.format, len(im.getcolors())) == ("PNG", 4)
+
+
 def test_an_error_naming_a_folder_with_a_newline_keeps_the_whole_reason(tmp_path, photo):
     # It printed "...: output folder no" and dropped the rest of the line at the newline.
     out = tmp_path / "no\ndir" / "x.png"

@@ -20,7 +20,7 @@ from ..reduce import (
     AlphaLossWarning,
     check_reduce_options,
 )
-from ..reduce.file_job import check_default_folder, name_colors
+from ..reduce.file_job import check_default_output, name_colors
 from ..reduce.options import (
     check_file_name,
     check_palette_mode,
@@ -77,8 +77,9 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         For a bad value, an unsupported output extension or a combination
         that cannot work.
     OutputError, OutputExistsError, ImageReadError
-        For an output that cannot be written (given none, the default's folder, the
-        input's, is checked before its name is known), or an unreadable palette file.
+        For an output that cannot be written or exists (given none, the default's name
+        is checked before it is made, only its folder, the input's, with ``quality``), or an
+        unreadable palette file.
     """
     o = check_reduce_options(**options)
     check_file_name(output, "output")  # "is a folder", not "unsupported extension"
@@ -103,9 +104,9 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     check_palette_out(o, src)
     if out is not None:
         check_output_path(out, inputs=(src,), force=o["force"])
-    else:  # named once the colours are known, in the input's folder, known now
-        check_default_folder(src, None if o["quality"] is not None
-                             else name_colors(k, pal_in, None, 0), suffix)
+    else:  # named once the colours are known, as checked now (its folder alone with quality)
+        check_default_output(src, None if o["quality"] is not None
+                             else name_colors(k, pal_in, None, 0), suffix, o["force"])
     return AnimationOptions(out, suffix, k, o["quality"], o["space"], o["dither"],
                             o["exact_colors"], pal_in, pal_out, check_seed(o["seed"]),
                             o["force"], o["max_pixels"], o["skip_if_larger"], o["optimize"],

@@ -774,20 +774,20 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
                                 f"{name} holds more")
     check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
-    # name is known only once the file is read, so it is checked then.
+    # name is made only once the file is read, but the header told which it is.
     if out is None:
         out = default_output(src, k, quality, pal_in, animated)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
-    else:  # named once the image is read, but in the input's folder, known now
-        _check_default_folder_early(src, k, quality, pal_in, animated)
+    else:  # named once the image is read, as checked now (its folder alone with quality)
+        _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
 
 
-def _check_default_folder_early(src: Path, k: int | None, quality: float | None,
-                                pal_in: np.ndarray | None, animated: bool) -> None:
-    """:func:`check_default_folder` for the default output of ``src`` that
-    :func:`default_output` cannot name before the image is read: ``.png`` for a still,
+def _check_default_output_early(src: Path, k: int | None, quality: float | None,
+                                pal_in: np.ndarray | None, animated: bool, force: bool) -> None:
+    """:func:`check_default_output` for the default output of ``src`` that
+    :func:`default_output` does not name before the image is read: ``.png`` for a still,
     the animation's own extension for one (as the header shows it), N as
     :func:`name_colors` makes it (unknown with ``quality``)."""
     from ..animation.sinks import default_suffix
@@ -795,21 +795,30 @@ def _check_default_folder_early(src: Path, k: int | None, quality: float | None,
     n = None if quality is not None else (
         name_colors(k, None, None, 0) if pal_in is None
         else entries_drawn(pal_in, animated=animated))
-    check_default_folder(src, n, default_suffix(src) if animated else ".png")
+    check_default_output(src, n, default_suffix(src) if animated else ".png", force)
 
 
-def check_default_folder(src: Path, n: int | None, suffix: str) -> None:
+def check_default_output(src: Path, n: int | None, suffix: str, force: bool) -> None:
     """Refuse, before any work, the default output ``<stem>.k<n><suffix>`` beside ``src``
-    whose name is made only once the image is read (with ``quality``, ``n`` None, said
-    ``<N>``: the k chosen; an animation), when the input's folder cannot be written: so
-    the user learns it before the fit, not after (see
-    :func:`~quantize.io.check_output_folder_writable`). The whole name is checked once
-    it is made (:func:`~quantize.io.check_output_path`).
+    whose name is made only once the image is read (of an input that may be an animation,
+    whose header told which it is; with ``quality``, ``n`` None, said ``<N>``: the k
+    chosen), so that the user learns it before the fit, not after.
+
+    With ``n`` known, the whole name is checked (:func:`~quantize.io.check_output_path`):
+    an output that exists, unless ``force``, and its folder. With ``n`` None, only the
+    folder, the input's (:func:`~quantize.io.check_output_folder_writable`). Either way
+    the whole name is checked again once it is made.
 
     Raises
     ------
+    OutputExistsError
+        The output exists and ``force`` is false.
     OutputError
-        Naming the output, ``<N>`` standing for an ``n`` not known yet.
+        Naming the output (``<N>`` standing for an ``n`` not known yet): its folder cannot
+        be written, or it is the input or a folder.
     """
-    shown = "<N>" if n is None else str(n)
-    check_output_folder_writable(src.parent / f"{output_stem(src)}.k{shown}{suffix}")
+    if n is None:
+        check_output_folder_writable(src.parent / f"{output_stem(src)}.k<N>{suffix}")
+    else:
+        check_output_path(src.parent / f"{output_stem(src)}.k{n}{suffix}", inputs=(src,),
+                          force=force)
