@@ -626,7 +626,8 @@ def test_palette_out_of_a_fully_transparent_image_holds_its_transparent_entry(tm
     """Not an empty file, which palette_in refuses: the image's one entry, read back."""
     src, pal_file = tmp_path / "clear.png", tmp_path / f"palette{suffix}"
     Image.fromarray(np.zeros((4, 5, 4), np.uint8)).save(src)
-    record = reduce_file(src, tmp_path / "a.png", n_colors=4, palette_out=pal_file)
+    with pytest.warns(ColorCountWarning, match="no visible colour"):
+        record = reduce_file(src, tmp_path / "a.png", n_colors=4, palette_out=pal_file)
     assert record["k"] == 0
     assert read_palette(pal_file).tolist() == [[0, 0, 0, 0]]
     reduce_file(src, tmp_path / "b.png", palette_in=pal_file)
