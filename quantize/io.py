@@ -885,12 +885,13 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
 
     Failures inside the ``with`` body (decoding) are translated too.
     """
-    if not p.exists():
-        raise ImageReadError(missing_file(p), path=p)
-    if p.is_dir():
-        raise ImageReadError("is a directory, expected an image file", path=p)
-    if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
-        raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
+    with read_errors(p):  # a folder without permission: "cannot read the file (...)"
+        if not p.exists():
+            raise ImageReadError(missing_file(p), path=p)
+        if p.is_dir():
+            raise ImageReadError("is a directory, expected an image file", path=p)
+        if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
+            raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
     with (read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
           _webp_alpha_read(opened) as im):
         seek_first_page(im)  # a TIFF's full image, not the thumbnail before it

@@ -433,6 +433,61 @@ def test_a_sub_folder_that_cannot_be_listed_is_reported_not_dropped(photo_tree, 
     assert plan.n_files == 4  # the folder is counted apart
 
 
+def test_a_sub_folder_without_permission_is_reported_not_the_batch_stopped(
+        photo_tree, tmp_path, monkeypatch):
+    """Without permission on a folder, neither can it be listed nor can a name in it be
+    looked up: the check for an earlier batch's manifest in it raised PermissionError,
+    which stopped the whole batch ("in/sub/.quantize-batch.jsonl: Permission denied")."""
+    import os
+
+    locked = os.fspath(photo_tree / "sub")
+    _unlistable(monkeypatch, locked)
+    stat = os.stat
+
+    def refusing(path, *args, **kwargs):
+        if os.path.dirname(os.fspath(path)) == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", refusing)
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    [unlisted] = [r for r in plan.settled if r.input == photo_tree / "sub"]
+    assert (unlisted.status, unlisted.record) == ("failed", {"folder_not_listed": True})
+    assert unlisted.reason == ("cannot list this folder (Permission denied); the files in it "
+                               "were not processed")
+    assert {j.input.name for j in plan.jobs} == {"astronaut.jpg", "chelsea.png"}
+
+
+def test_a_sub_folder_that_can_be_listed_but_not_entered_fails_its_files_alone(
+        photo_tree, tmp_path, monkeypatch):
+    """A folder of mode r-- lists its names, but none can be looked at: the check of
+    whether a sub-folder in it is a link raised, which stopped the whole batch; and its
+    files' PermissionError escaped the reader's checks."""
+    import os
+
+    sub = photo_tree / "sub"
+    (sub / "deep").mkdir()
+    _unlistable(monkeypatch, sub / "deep")
+    stat, lstat = os.stat, os.lstat
+
+    def denied(real):
+        def look(path, *args, **kwargs):
+            if os.path.dirname(os.fspath(path)) == os.fspath(sub):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+        return look
+
+    monkeypatch.setattr(os, "stat", denied(stat))
+    monkeypatch.setattr(os, "lstat", denied(lstat))
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    rows = {r.input.relative_to(photo_tree).as_posix(): r for r in plan.settled}
+    assert rows["sub/deep"].record == {"folder_not_listed": True}
+    for name in ("sub/coffee.jpg", "sub/rocket.png", "sub/truncated.png"):
+        assert (rows[name].status, rows[name].reason) == (
+            "failed", "cannot read the file (Permission denied)")
+    assert {j.input.name for j in plan.jobs} == {"astronaut.jpg", "chelsea.png"}
+
+
 def test_an_input_folder_that_cannot_be_listed_is_an_error(photo_tree, tmp_path, monkeypatch):
     _unlistable(monkeypatch, photo_tree)
     with pytest.raises(PermissionError) as err:

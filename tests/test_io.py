@@ -229,6 +229,26 @@ def test_an_unreadable_file_is_not_called_undecodable(corpus, monkeypatch):
     assert str(info.value) == f"{corpus['good.png']}: cannot read the file (Permission denied)"
 
 
+def test_a_file_in_a_folder_without_permission_is_an_unreadable_file(corpus, monkeypatch):
+    """Without search permission on its folder, even looking the file up fails: the
+    PermissionError of that check escaped as is, and a batch stopped on it."""
+    import quantize.animation.frames as frames
+
+    good = corpus["good.png"]
+    stat = os.stat
+
+    def denied(path, *args, **kwargs):
+        if os.fspath(path) == os.fspath(good):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", denied)
+    for read in (load_image, lambda p: next(iter_frames(p)), frames.probe_animation):
+        with pytest.raises(ImageReadError) as info:
+            read(good)
+        assert str(info.value) == f"{good}: cannot read the file (Permission denied)"
+
+
 _IHDR_2X1 = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))  # 2x1 8-bit RGB
 _ROW = b"\0" + bytes([10, 20, 30, 40, 50, 60])
 

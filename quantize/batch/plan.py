@@ -448,7 +448,7 @@ def _walk(base: Path, recursive: bool, skip: Path | None, unlisted: list[OSError
         visible = [] if not recursive else sorted(
             d for d in dirs if not d.startswith(".")
             and (skip is None or (here / d).resolve() != skip))
-        links = [d for d in visible if (here / d).is_symlink()]
+        links = [d for d in visible if _is_link(here / d)]
         linked += (here / d for d in links)
         outputs = [d for d in visible if d not in links and _holds_outputs(here / d)]
         output_folders += (here / d for d in outputs)
@@ -460,7 +460,7 @@ def _holds_outputs(folder: Path) -> bool:
     """Whether ``folder`` holds quantize's outputs: an earlier batch's (its manifest,
     :data:`~quantize.batch.manifest.MANIFEST_NAME`) or segment's
     (:func:`_holds_segment_outputs`)."""
-    return (folder / MANIFEST_NAME).is_file() or _holds_segment_outputs(folder)
+    return _is_file(folder / MANIFEST_NAME) or _holds_segment_outputs(folder)
 
 
 def _holds_segment_outputs(folder: Path) -> bool:
@@ -469,7 +469,27 @@ def _holds_segment_outputs(folder: Path) -> bool:
     photos."""
     from ..segment_file import OUTPUT_FILES
 
-    return all((folder / name).is_file() for name in (OUTPUT_FILES[0], OUTPUT_FILES[-1]))
+    return all(_is_file(folder / name) for name in (OUTPUT_FILES[0], OUTPUT_FILES[-1]))
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where it cannot be told: in a folder without permission
+    ``is_file`` raises, where the walk that comes to that folder reports it (it cannot
+    list it), rather than stopping the whole batch."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_link(path: Path) -> bool:
+    """``path.is_symlink()``, False where it cannot be told (as :func:`_is_file`): a folder
+    that can be listed but not entered (mode ``r--``) names sub-folders that cannot be
+    looked at, which the walk then reports as folders it cannot list."""
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
 
 
 def sniff_image(path: Path) -> str | None:
