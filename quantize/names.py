@@ -27,7 +27,7 @@ from typing import Any
 
 __all__ = ["absolute_path", "extension_words", "folded_name", "natural_key", "one_file_names",
            "output_stem", "printable", "printable_data", "printable_line", "quoted",
-           "same_file", "shell_quoted", "written_path"]
+           "reduced_name", "same_file", "shell_quoted", "written_path"]
 
 
 def folded_name(path: str | os.PathLike[str]) -> str:
@@ -62,6 +62,21 @@ def output_stem(path: str | os.PathLike[str]) -> str:
     name = Path(path).name
     dot = name.rfind(".")
     return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+def reduced_name(src: Path, n: int | str, suffix: str) -> Path:
+    """The output ``reduce`` names for ``src`` when given none: ``<stem>.k<n><suffix>``
+    beside it (``n`` the number of colours, or ``"<N>"`` for one not known yet).
+
+    Not ``with_name``, which fails on a name-less path such as ``/`` (refused as a folder
+    later).
+
+    >>> reduced_name(Path("d/photo.final.jpg"), 16, ".png").as_posix()
+    'd/photo.final.k16.png'
+    >>> reduced_name(Path("clip.gif"), "<N>", ".gif").as_posix()
+    'clip.k<N>.gif'
+    """
+    return src.parent / f"{output_stem(src)}.k{n}{suffix}"
 
 
 def one_file_names(first: str, second: str) -> str:

@@ -55,7 +55,7 @@ from ..io import (
     warn_unterminated_gif,
     write_together,
 )
-from ..names import output_stem, quoted
+from ..names import output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
 from ..reconstruct.palette import palette_order
 from ..reduce.file_job import (
@@ -225,8 +225,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     _warn_plays(info, opts.suffix)
     plan: Any = PerFramePlan(opts) if opts.per_frame else global_plan(src, opts)
     n = name_colors(opts.n_colors, opts.palette_in, opts.quality, _chosen(plan))
-    out = opts.output or check_output_path(
-        src.with_name(f"{output_stem(src)}.k{n}{opts.suffix}"), inputs=(src,), force=opts.force)
+    out = opts.output or check_output_path(reduced_name(src, n, opts.suffix), inputs=(src,),
+                                           force=opts.force)
     stats = FrameStats(alpha=isinstance(plan, AlphaPlan))
     # The colours drawn, known once every frame is mapped: worked out once, for the palette
     # file and the record.

@@ -36,6 +36,7 @@ from ..names import (
     output_stem,
     printable_data,
     quoted,
+    reduced_name,
     same_file,
     shell_quoted,
 )
@@ -402,7 +403,7 @@ def _check_distinct_outputs(files: Sequence[_File], options: dict[str, Any],
         else:
             n = _shown_k(src, suffix, options, sizes)
             key = (folder, stem, suffix, n)
-            shown = str(src.parent / f"{output_stem(src)}.k{n}{suffix}")
+            shown = str(reduced_name(src, n, suffix))
         if key in seen and (seen[key][0] == f.input or same_file(seen[key][0], f.input)):
             first = seen[key][0]
             again = "" if first == f.input else f" (the second time as {f.input})"
@@ -614,7 +615,7 @@ def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
             suffix = default_output_suffix(name)  # None: unreadable, so no output
             if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
                 src = Path(name)
-                out = str(src.parent / f"{output_stem(src)}.k{int(parsed['n'])}{suffix}")
+                out = str(reduced_name(src, int(parsed["n"]), suffix))
                 _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
                                str(given))
 

@@ -41,7 +41,7 @@ from ..io import (
     require_regular_file,
     write_together,
 )
-from ..names import extension_words, output_stem, quoted
+from ..names import extension_words, output_stem, quoted, reduced_name
 from ..palette_files import palette_file_bytes
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
@@ -234,8 +234,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
-        out = job.output or check_output_path(src.with_name(f"{output_stem(src)}.k{n}.png"),
-                                              inputs=(src,), force=force)
+        out = job.output or check_output_path(reduced_name(src, n, ".png"), inputs=(src,),
+                                              force=force)
         # Measure while the output is encoded: both release the GIL for most of the work.
         metrics = pool.submit(lambda: (result.psnr, result.delta_e))
         data, optimized = _encode(result, out, job.kind, opts["optimize"],
@@ -661,8 +661,7 @@ def default_output(src: Path, n_colors: int | None, quality: float | None,
     """
     if quality is not None or animated or src.suffix.lower() in _MAYBE_ANIMATED:
         return None
-    # not with_name, which fails on a name-less path such as "/" (refused as a folder later)
-    return src.parent / f"{output_stem(src)}.k{name_colors(n_colors, palette_in, None, 0)}.png"
+    return reduced_name(src, name_colors(n_colors, palette_in, None, 0), ".png")
 
 
 def default_output_names(src: Path, n_colors: int | None, quality: float | None,
@@ -818,7 +817,6 @@ def check_default_output(src: Path, n: int | None, suffix: str, force: bool) -> 
         be written, or it is the input or a folder.
     """
     if n is None:
-        check_output_folder_writable(src.parent / f"{output_stem(src)}.k<N>{suffix}")
+        check_output_folder_writable(reduced_name(src, "<N>", suffix))
     else:
-        check_output_path(src.parent / f"{output_stem(src)}.k{n}{suffix}", inputs=(src,),
-                          force=force)
+        check_output_path(reduced_name(src, n, suffix), inputs=(src,), force=force)
