@@ -885,18 +885,19 @@ def _opened(p: Path, limit: int | None) -> Iterator[Image.Image]:
 
     Failures inside the ``with`` body (decoding) are translated too.
     """
-    with read_errors(p):  # a folder without permission: "cannot read the file (...)"
+    # the checks too: in a folder without permission, "cannot read the file (...)"
+    with read_errors(p):
         if not p.exists():
             raise ImageReadError(missing_file(p), path=p)
         if p.is_dir():
             raise ImageReadError("is a directory, expected an image file", path=p)
         if p.is_file() and p.stat().st_size == 0:  # a pipe's size is 0 whatever it holds
             raise ImageReadError("file is empty (0 bytes), expected an image", path=p)
-    with (read_errors(p), pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
-          _webp_alpha_read(opened) as im):
-        seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
-        _check_pixel_count(p, im.size, limit)
-        yield read_unmapped(im)
+        with (pillow_limit_lifted(), Image.open(readable_png(p)) as opened,
+              _webp_alpha_read(opened) as im):
+            seek_first_page(im)  # a TIFF's full image, not the thumbnail before it
+            _check_pixel_count(p, im.size, limit)
+            yield read_unmapped(im)
 
 
 def read_unmapped(im: Image.Image) -> Image.Image:
