@@ -18,8 +18,8 @@ from .calls import Outcome
 
 __all__ = ["FOLDERS_LEFT", "FOLDER_LEFT", "LARGER", "LEFT_OUT", "NOT_LISTED", "NOT_REACHED",
            "NOT_REMOVED", "NOT_SEARCHED", "REMOVED", "STALE", "BatchSummary", "FileResult",
-           "Status", "file_result", "is_folder", "left_out_line", "not_reached_row",
-           "not_removed_lines", "removed_note", "same_path", "stale_kept"]
+           "Status", "file_result", "folder_counts", "is_folder", "left_out_line",
+           "not_reached_row", "not_removed_lines", "removed_note", "same_path", "stale_kept"]
 
 Status = Literal["ok", "skipped", "failed"]
 
@@ -104,6 +104,18 @@ def not_reached_row(input: str | os.PathLike[str]) -> dict[str, Any]:
     """
     return {"input": str(input), "output": "", "status": NOT_REACHED,
             "reason": "the run stopped before this file; rerun the same command to finish it"}
+
+
+def folder_counts(folders_skipped: int, folders_failed: int) -> list[str]:
+    """The sub-folders of a batch, which are counted apart from its files, as its summary
+    line and its page say them: those not searched (:data:`NOT_SEARCHED`) and those that
+    could not be listed (:data:`NOT_LISTED`), each when there is one.
+
+    >>> folder_counts(1, 2), folder_counts(0, 0)
+    (['1 folder skipped', '2 folders could not be listed'], [])
+    """
+    return [f"{n} folder{'s' if n > 1 else ''} {what}" for n, what in (
+        (folders_skipped, "skipped"), (folders_failed, "could not be listed")) if n]
 
 
 def removed_note(record: Mapping[str, Any], shown: Callable[[str], str] = str) -> str:

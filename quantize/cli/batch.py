@@ -1024,6 +1024,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     """The summary line, on stdout (stderr with ``err``: --json keeps stdout for objects);
     ``unclaimed`` counts the outputs in no report, left in place, ``unfinished`` of them
     left unfinished by a stopped run, the others of files not among the inputs."""
+    from .. import batch as lib
+
     redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
@@ -1034,10 +1036,9 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
             if summary.failed_stale else "")
     line = (f"{summary.done}/{summary.total} files: {summary.ok} ok{redone}, {summary.skipped} "
             f"skipped{larger}, {summary.failed} failed{kept} in {summary.seconds:.1f} s{rate}")
-    if folders := summary.folders_skipped:  # links to folders, folders of outputs: no files
-        line += f"; {folders} folder{'s' if folders > 1 else ''} skipped"
-    if folders := summary.folders_failed:  # no files either, but their files were not done
-        line += f"; {folders} folder{'s' if folders > 1 else ''} could not be listed"
+    # links to folders, folders of outputs, folders not listed: no files
+    line += "".join(f"; {folders}" for folders in lib.folder_counts(summary.folders_skipped,
+                                                                    summary.folders_failed))
     if unclaimed:  # named once, in a warning; counted at every run
         gone, left = unclaimed - unfinished, unfinished
         kinds = ([f"{gone} output{'s' if gone > 1 else ''} of files not among the inputs"]

@@ -36,7 +36,7 @@ from typing import Any, Literal, Protocol
 
 from .. import __version__
 from .._validation import check_bool, check_choice, check_int
-from ..batch.results import NOT_REACHED, REMOVED, is_folder, removed_note
+from ..batch.results import NOT_REACHED, REMOVED, folder_counts, is_folder, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
 from ..names import absolute_path, extension_words, natural_key, printable, printable_line, quoted
@@ -623,9 +623,7 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
     failed = f"{summary.failed} failed" + (
         f" ({stale_failed} with a stale output left in place)" if stale_failed else "")
     # sub-folders not searched, or not listed: rows, but no files
-    folders = [f"{n} folder{'s' if n > 1 else ''} {what}" for n, what in (
-        (summary.folders_skipped, "skipped"), (summary.folders_failed, "could not be listed"))
-        if n]
+    folders = folder_counts(summary.folders_skipped, summary.folders_failed)
     parts = [files, ok, skipped, failed, *folders, f"{summary.seconds:.1f} s"]
     if summary.interrupted:
         left = summary.total - summary.ok - summary.skipped - summary.failed
