@@ -35,6 +35,12 @@ from .report_support import (
 # --------------------------------------------------------------------------
 
 
+def _summary_line(root) -> str:
+    """The text of a parsed page's one summary paragraph."""
+    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    return line
+
+
 def test_every_file_has_a_row_and_the_failure_its_reason(batch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -78,8 +84,7 @@ def test_summary_line_counts(batch):
 def test_summary_line_says_one_file_in_the_singular(tmp_path):
     results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
     write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
-    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
-               if "summary" in p.classes()]
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
     assert line == "segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s"
 
 
@@ -93,8 +98,7 @@ def test_summary_line_counts_folders_not_searched_apart_from_the_files(tmp_path)
     summary = summary_of(results)
     summary.total = 1
     write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
-               if "summary" in p.classes()]
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
     assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1 folder "
                     "skipped\xa0· 1.5 s")
 
@@ -111,8 +115,7 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
     summary = summary_of(results)
     summary.total, summary.interrupted = 7, True  # three files were not reached
     write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
-               if "summary" in p.classes()]
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
     assert line == ("segment: 7 files\xa0· 0 ok\xa0· 3 skipped (2 larger than the input, 1 of "
                     "them with a stale output kept)\xa0· 1 failed\xa0· 1.5 s\xa0· interrupted "
                     "before the end: 3 not reached, in no row (rerun the command to finish)")
@@ -145,7 +148,7 @@ def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
     # the input is shown, there is no output yet; no failure is listed for them
     assert [len(list(row.iter("img"))) for row in rows] == [0, 0, 1, 0]
     assert [li.all_text() for li in root.iter("li")] == [f"b 2.png: {BROKEN_REASON}"]
-    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    line = _summary_line(root)
     assert line.endswith("interrupted before the end: 3 not reached (rerun the command to "
                          "finish)")
 
@@ -682,7 +685,7 @@ def test_the_status_filter_counts_sub_folders_apart_from_the_files(tmp_path):
     # said "1 skipped" and "1 folder skipped"; a folder not listed was one of "failed (1)",
     # and the summary counted it among the files
     root = parse(_with_folders(tmp_path).read_text())
-    (line,) = [p.all_text() for p in root.iter("p") if "summary" in p.classes()]
+    line = _summary_line(root)
     assert line == ("reduce: 2 files\xa0· 1 ok\xa0· 1 skipped\xa0· 0 failed\xa0· 1 folder "
                     "skipped\xa0· 1 folder could not be listed\xa0· 1.5 s")
     (group,) = [div for div in root.iter("div") if "filter" in div.classes()]
@@ -706,8 +709,7 @@ def test_the_summary_line_says_folders_in_the_plural(tmp_path):
     summary = summary_of(results)
     summary.total = 0
     write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    (line,) = [p.all_text() for p in parse((tmp_path / "r.html").read_text()).iter("p")
-               if "summary" in p.classes()]
+    line = _summary_line(parse((tmp_path / "r.html").read_text()))
     assert line == ("segment: 0 files\xa0· 0 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 2 folders "
                     "could not be listed\xa0· 1.5 s")
 
