@@ -173,6 +173,20 @@ def test_optimize_is_never_larger(rng):
     np.testing.assert_array_equal(decoded_rgba(smaller), decoded_rgba(default))
 
 
+def test_optimize_is_never_larger_than_the_default_of_the_palette_as_given():
+    # three colours, the left half of every row in the first two only: the reordered
+    # palette deflated to one byte more than the order given (278 against 277 bytes),
+    # and optimize, which tried the reordered one alone, wrote the larger file
+    rng = np.random.default_rng(0)
+    indices = rng.integers(0, 3, (24, 32)).astype(np.uint8)
+    indices[:, :16] //= 2
+    palette = rng.integers(0, 256, (3, 3), dtype=np.uint8)
+    default = encode_indexed_png(indices, palette, reorder=False)
+    optimized = encode_indexed_png(indices, palette, optimize=True)
+    assert (len(default), len(optimized)) == (277, 277)
+    np.testing.assert_array_equal(decoded_rgba(optimized), decoded_rgba(default))
+
+
 # --------------------------------------------------------------------------
 # palette_order
 # --------------------------------------------------------------------------
