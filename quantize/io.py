@@ -734,9 +734,11 @@ class UnterminatedGifWarning(UserWarning):
 
 def warn_unterminated_gif(p: Path, fmt: str | None) -> None:
     """Warn (:class:`UnterminatedGifWarning`) when the file ``p``, of Pillow's format ``fmt``,
-    is a GIF whose blocks end at the end of the file with no trailer. A file cut inside a
-    block is left to the decoder, which refuses it; one whose last byte is the trailer, or
-    that has one followed by other bytes, is whole."""
+    is a GIF whose blocks end at the end of the file with no trailer, or that is cut after a
+    whole frame inside an extension or before the terminator of its data (Pillow reads the
+    frames before the cut). A file cut inside an image's blocks is left to the decoder,
+    which refuses it; one whose last byte is the trailer, or that has one followed by
+    other bytes, is whole."""
     if fmt != "GIF":
         return
     with open(p, "rb") as f:
@@ -755,27 +757,36 @@ def warn_unterminated_gif(p: Path, fmt: str | None) -> None:
 
 
 def _frames_before_end(data: bytes) -> int:
-    """The image blocks of the GIF ``data`` when its blocks end exactly at the end of the
-    data with no trailer; 0 when there is a trailer, or a block is cut short or unknown."""
+    """The image blocks of the GIF ``data`` when it ends after them with no trailer: at the
+    end of a block, inside an extension after them (which Pillow reads as the end of the
+    file), or before the terminator of the last image's data, whose sub-blocks are whole
+    (Pillow reads that image whole); 0 when there is a trailer, or it is cut inside an
+    image's descriptor, colour table or data sub-block (the decoder refuses it), or a block
+    is unknown."""
     flags = data[10] if len(data) > 10 else 0
     at = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)  # the global colour table
     frames = 0
     while at < len(data):
         tag = data[at]
-        if tag == 0x2C:  # an image: its descriptor, local table, LZW code size, data
+        image = tag == 0x2C
+        if image:  # an image: its descriptor, local table, LZW code size, data
             if at + 10 > len(data):
                 return 0
             local = data[at + 9]
             at += 10 + (3 << ((local & 7) + 1) if local & 0x80 else 0) + 1
-            frames += 1
+            if at >= len(data):  # cut before its data
+                return 0
         elif tag == 0x21:  # an extension: its label, then data sub-blocks
             at += 2
         else:  # the trailer, or a byte no block starts with
             return 0
         while at < len(data) and data[at]:  # sub-blocks, each led by its length
             at += data[at] + 1
-        if at >= len(data):  # cut inside the sub-blocks, or before their terminator
+        if image and at > len(data):  # cut inside a sub-block of its data
             return 0
+        frames += image
+        if at >= len(data):  # cut before the terminator of its sub-blocks, or inside an
+            return frames    # extension's
         at += 1
     return frames
 

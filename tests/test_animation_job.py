@@ -252,6 +252,20 @@ def test_per_frame_palettes_with_transparent_pixels_of_any_stored_colour(tmp_pat
         assert same_picture(a, b)
 
 
+def test_per_frame_palettes_keep_unchanged_pixels_whatever_the_input_disposal(tmp_path):
+    # The input's disposal was written: "restore to background" (or "to previous") cleared
+    # the pixels a frame kept on screen, which were then drawn with that frame's palette,
+    # fitted to the other pixels (the static bar came out in another colour).
+    src = tmp_path / "in.gif"
+    save_animation(src, moving_square(3), duration=50, loop=0, disposal=2)
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, palette="per-frame")
+    shown = [f.rgba for f in iter_frames(out)]
+    assert len(shown) == 3
+    for got, frame in zip(shown, iter_frames(src), strict=True):
+        assert same_picture(got, frame.rgba)
+
+
 @pytest.mark.parametrize("palette", ["global", "per-frame"])
 @pytest.mark.parametrize("dither", [0.0, 1.0])
 def test_static_region_keeps_identical_indices(tmp_path, rng, dither, palette):

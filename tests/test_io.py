@@ -2337,6 +2337,34 @@ def test_a_gif_cut_at_a_frame_boundary_is_read_with_a_warning(tmp_path, frames):
     assert loaded.n_frames == frames
 
 
+@pytest.mark.parametrize(("cut", "frames"), [
+    (lambda data: _gif_cut_before_frame(data, 2) + b"\x21\xf9", 2),  # inside an extension
+    (lambda data: _gif_cut_before_frame(data, 1) + b"\x21\xf9\x04\x04\x0a\x00\x00", 1),
+    (lambda data: data[:-2], 3),  # the last frame's data whole, without its terminator
+], ids=["inside-label", "before-extension-terminator", "before-data-terminator"])
+def test_a_gif_cut_inside_an_extension_or_a_terminator_is_read_with_a_warning(tmp_path, cut,
+                                                                              frames):
+    """A GIF cut inside the extension after a whole frame (its next frame's graphic control
+    extension), or just before the terminator of a frame's whole data, is read by Pillow as
+    the frames it has, as one cut at a frame boundary is: those were read without a word,
+    later frames lost; the warning now says so too."""
+    from quantize.io import UnterminatedGifWarning
+
+    path = tmp_path / "cut.gif"
+    path.write_bytes(cut(_three_frame_gif(tmp_path / "whole.gif")))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_image(path)
+    held = "1 frame" if frames == 1 else f"{frames} frames"
+    assert [(w.category, str(w.message)) for w in caught] == [(
+        UnterminatedGifWarning,
+        f"the GIF ends after {held} without its trailer (the ';' that ends every GIF): it "
+        f"may have been cut short and later frames lost; the {held} it has "
+        f"{'is' if frames == 1 else 'are'} read")]
+    assert loaded.n_frames == frames
+    assert len(list(iter_frames(path))) == frames
+
+
 @pytest.mark.parametrize("tail", [b"", b"\x00\x00junk"])
 def test_a_whole_gif_and_one_cut_inside_a_block_give_no_trailer_warning(tmp_path, tail):
     """A trailer, also followed by other bytes, is a whole GIF; a file cut inside a block

@@ -297,8 +297,12 @@ def _stream(fp: BinaryIO, named: Path, src: Path, info: AnimationInfo, plan: Any
                                                        stats)
         if transparent is not None:
             indices[~opaque] = transparent
+        # With a palette per frame, the pixels a frame keeps are left on screen, not drawn
+        # with its palette: the input's disposal, which would clear or restore them, is not
+        # written (the writer clears a box itself where a pixel turns transparent).
+        disposal = 1 if opts.per_frame else frame.disposal
         sink.add(indices, palette=palette, transparent=transparent,
-                 duration=frame.duration, disposal=frame.disposal, keep=keep)
+                 duration=frame.duration, disposal=disposal, keep=keep)
         previous = (frame.rgba, indices)
         stats.frames += 1
         stats.frames_cut += frame.cut
