@@ -1890,6 +1890,30 @@ def test_ctrl_c_says_how_to_finish_and_exits_130_as_segment_does(photo_tree, tmp
     assert result.stdout == ""  # -q: no summary line
 
 
+def test_ctrl_c_while_the_page_is_written_names_the_reports_not_written(tmp_path,
+                                                                       monkeypatch):
+    """Every file is done, but the page (which reads every thumbnail) is not: the line says
+    so, rather than that the files reported are done, and an earlier page is left."""
+    from quantize import report as report_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    folder = _noise_folder(tmp_path / "in", "a.png", "b.png")
+    out, csv_report, page = tmp_path / "out", tmp_path / "r.csv", tmp_path / "index.html"
+    first = _cli(folder, "-o", out, "-k", "4", "--html", page, "-q")
+    assert first.exit_code == 0, first.output
+    earlier = page.read_bytes()
+    monkeypatch.setattr(report_module, "write_html_report", interrupted)
+    result = _cli(folder, "-o", out, "-k", "4", "--report", csv_report, "--html", page, "-q")
+    assert result.exit_code == 130
+    assert result.stderr == (f"quantize: error: interrupted while writing the reports: --html "
+                             f"{page} not written (one an earlier run wrote is left as it "
+                             "was); rerun the same command to write it\n")
+    assert csv_report.read_text(encoding="utf-8-sig").count("skipped") == 2
+    assert page.read_bytes() == earlier
+
+
 def _stopped_after_first_record(patch):
     """Ctrl-C once the first file of a run is recorded."""
     from quantize.batch import run as run_module

@@ -421,19 +421,32 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     # By path, as the page lists them, not in the order files settled (skipped ones first,
     # then as the workers finished): the same batch gives the same report.
     results = sorted(results, key=lambda r: natural_key(str(r.input)))
-    with user_errors():
-        if report is not None:
-            with _report_folder(report) as target:  # checked: it exists or lies in -o
-                lib.write_report(target, results, summary, not_reached=not_reached,
-                                 mode=mode)
-        if html is not None:
-            from ..report import write_html_report
+    unwritten = [flag for flag, path in (("--report", report), ("--html", html)) if path]
+    try:
+        with user_errors():
+            if report is not None:
+                with _report_folder(report) as target:  # checked: it exists or lies in -o
+                    lib.write_report(target, results, summary, not_reached=not_reached,
+                                     mode=mode)
+                unwritten.remove("--report")
+            if html is not None:
+                from ..report import write_html_report
 
-            with _report_folder(html) as target:
-                # the page decodes no image the jobs refused (--max-pixels guards against bombs)
-                write_html_report(target, results, summary, mode=mode, max_pixels=max_pixels,
-                                  dithered=dithered, per_frame=per_frame, command=command,
-                                  not_reached=not_reached, input_dir=input_dir)
+                with _report_folder(html) as target:
+                    # the page decodes no image the jobs refused (--max-pixels guards
+                    # against bombs)
+                    write_html_report(target, results, summary, mode=mode,
+                                      max_pixels=max_pixels, dithered=dithered,
+                                      per_frame=per_frame, command=command,
+                                      not_reached=not_reached, input_dir=input_dir)
+    except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
+        paths = {"--report": report, "--html": html}
+        names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
+        them = "it" if len(unwritten) == 1 else "them"
+        rest = " and to finish the files not reached" if not_reached else ""
+        fail(f"interrupted while writing the reports: {names} not written (one an earlier "
+             f"run wrote is left as it was); rerun the same command to write {them}{rest}",
+             INTERRUPTED)
 
 
 @contextlib.contextmanager
