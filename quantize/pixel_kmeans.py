@@ -267,7 +267,13 @@ class _Groups:
 
 def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups: _Groups,
                           k: int) -> None:
-    """Step 1 of :func:`unite_alike`: pixels join a flat cluster nearby of their own colour."""
+    """Step 1 of :func:`unite_alike`: pixels join a flat cluster nearby of their own colour.
+
+    In rounds, until no pixel moves: a strip the texture window gave a strong edge
+    may be wider than twice ``_BAND_RADIUS``, and its pixels of a flat side's colour
+    join that side as the side reaches them. Which clusters are flat, their mean
+    colours and each pixel's distance to its own cluster's are those before the first
+    round."""
     from scipy import ndimage
 
     flat_map = cluster_map.reshape(-1)
@@ -276,16 +282,19 @@ def _join_flat_neighbours(cluster_map: np.ndarray, described: np.ndarray, groups
     flat = np.linalg.norm(means[:, groups.grain], axis=1) < _FLAT
     own = _sq_distance(described[:, colour], means[flat_map, colour])
     best = np.minimum(own, _ALIKE ** 2)
-    target = flat_map.copy()
-    for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
-        if box is None or not flat[c]:
-            continue
-        idx = _pixels_near(cluster_map, c, box, _BAND_RADIUS)
-        dist = _sq_distance(described[idx, colour], means[c, colour])
-        closer = dist < best[idx]
-        best[idx[closer]] = dist[closer]
-        target[idx[closer]] = c
-    flat_map[:] = target
+    while True:
+        target = flat_map.copy()
+        for c, box in enumerate(ndimage.find_objects(cluster_map + 1, max_label=k)):
+            if box is None or not flat[c]:
+                continue
+            idx = _pixels_near(cluster_map, c, box, _BAND_RADIUS)
+            dist = _sq_distance(described[idx, colour], means[c, colour])
+            closer = dist < best[idx]
+            best[idx[closer]] = dist[closer]
+            target[idx[closer]] = c
+        if np.array_equal(target, flat_map):
+            return
+        flat_map[:] = target
 
 
 def _pixels_near(cluster_map: np.ndarray, c: int, box: tuple[slice, slice], r: int

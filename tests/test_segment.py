@@ -1362,6 +1362,20 @@ def test_two_halves_give_two_regions_split_on_the_right_column(k, shape):
     assert sorted(result.clusters.tolist()) == [0, 1]
 
 
+@pytest.mark.parametrize(("shape", "left", "right"), [((60, 200), 0, 255), ((60, 200), 60, 180),
+                                                     ((300, 300), 0, 255)])
+def test_two_halves_of_strong_contrast_give_two_regions(shape, left, right):
+    # The texture window makes a strip of a strong edge wider than two bands of
+    # _BAND_RADIUS (38 columns on 300 x 300): the flat halves reach across it in rounds.
+    img = np.full((*shape, 3), left, np.uint8)
+    img[:, shape[1] // 2:] = right
+    result = segment(img, 3, seed=0)
+    expected = np.ones(shape, np.int32)
+    expected[:, shape[1] // 2:] = 2
+    np.testing.assert_array_equal(result.labels, expected)
+    assert sorted(result.clusters.tolist()) == [0, 1]
+
+
 def test_a_plain_image_with_noise_gives_one_region(rng):
     img = np.clip(rng.normal((90, 140, 200), 2.0, (60, 80, 3)), 0, 255).astype(np.uint8)
     with pytest.warns(ClusterCountWarning, match="using 1 cluster"):
