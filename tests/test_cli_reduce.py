@@ -362,6 +362,9 @@ def test_quality_with_dither_says_the_k_was_chosen_undithered(photo, tmp_path):
     ("out.tif", [], "; allow more with -k/--colors=K"),
     ("out.png", [], "; an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),
     ("out.png", ["-k", "256"], ""),
+    # -k above 256 is allowed with --quality, but a .png stops at 256: said, not left out
+    ("out.png", ["-k", "300"], "; a palette image holds no more; an output in RGB (.tif, "
+                               ".webp, .jpg) may hold the -k/--colors=300 allowed"),
     ("out.png", ["--dither"], ""),  # dithering takes at most 256 colours in any format
 ])
 def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_path, output,

@@ -266,12 +266,18 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
     """``exc`` (a ``quality`` out of reach of an indexed output's 256 colours), saying that an
-    output in RGB could hold more, where more could help: ``n_colors`` not given, and no
-    dithering (which takes at most 256 colours)."""
-    if job.kind != "palette" or job.n_colors is not None or opts["dither"]:
+    output in RGB could hold more, where more could help: no dithering (which takes at most
+    256 colours), and ``n_colors`` not given, or above the 256 the indexed output stops at."""
+    if job.kind != "palette" or opts["dither"]:
         return exc
-    return QualityError(exc.reason, path=exc.path, format_advice="an output in RGB (.tif, "
-                        ".webp, .jpg) may hold more, with n_colors=K")
+    if job.n_colors is None:
+        advice = "an output in RGB (.tif, .webp, .jpg) may hold more, with n_colors=K"
+    elif job.n_colors > MAX_PALETTE:
+        advice = ("a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
+                  f"hold the n_colors={job.n_colors} allowed")
+    else:
+        return exc
+    return QualityError(exc.reason, path=exc.path, format_advice=advice)
 
 
 def too_large(bytes_out: int, bytes_in: int, out: Path) -> ResultTooLargeError:
