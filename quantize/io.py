@@ -2263,7 +2263,9 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
         if low < 0 or high > 1:
             raise ValueError(f"{name} of float dtype should hold values in [0, 1], got "
                              f"[{shown_value(low)}, {shown_value(high)}]")
-        return np.rint(arr * 255.0).astype(np.uint8)
+        # In float64: float32 or float16 products round to the .5 between two levels (a
+        # float32 just above 0.5/255 read as 0, as a PIL "F" image of it read as 1).
+        return np.rint(np.multiply(arr, 255.0, dtype=np.float64)).astype(np.uint8)
     hint = "; for values 0..255, pass it as .astype(np.uint8)" if arr.dtype.kind in "iu" else ""
     raise TypeError(f"{name} should have dtype uint8, uint16, bool or float, got "
                     f"{arr.dtype}{hint}")

@@ -19,7 +19,8 @@ data wider than float32 (float64) are shifted before they are rounded to it
 (:func:`_centred_data`), or the rounding alone would merge points 1 apart at 1e7.
 Data so large that squared norms would overflow float32 (beyond about 1e19)
 are then scaled down by a power of two (:func:`_shrink`), which is exact and
-changes no label.
+changes no label; data so small that squared distances would underflow it
+(below about 1e-12) are scaled up likewise.
 """
 
 from __future__ import annotations
@@ -224,21 +225,30 @@ def _peak(a: np.ndarray) -> float:
 
 
 def _safe_scale(peak: float, d: int) -> float:
-    """A power of two ``s <= 1`` so that rows of ``d`` values up to ``peak`` times ``s`` have
-    norms of at most ``_SAFE_NORM``: their float32 squared distances then stay finite.
+    """A power of two ``s`` so that rows of ``d`` values up to ``peak`` times ``s`` have
+    norms of at most ``_SAFE_NORM`` (their float32 squared distances then stay finite)
+    and, when not all 0, of at least ``_SMALL_NORM`` (their squared distances do not
+    underflow float32: data near 1e-25 were refused as too close together).
 
-    1.0 for all but huge data. Multiplying by a power of two is exact (short of
-    float32's smallest numbers), so distances scale by ``s**2`` and labels stay.
+    1.0 for all but huge or tiny data. Multiplying by a power of two is exact, so
+    distances scale by ``s**2`` and labels stay.
     """
     norm = peak * math.sqrt(d)
-    if norm <= _SAFE_NORM:
-        return 1.0
-    return 2.0 ** -math.ceil(math.log2(norm / _SAFE_NORM))
+    if norm > _SAFE_NORM:
+        return 2.0 ** -math.ceil(math.log2(norm / _SAFE_NORM))
+    if 0.0 < norm < _SMALL_NORM:  # up to norms near 1, by at most 2**100 (float32 holds it)
+        return 2.0 ** min(_MAX_GROWTH, math.floor(math.log2(1.0 / norm)))
+    return 1.0
 
 
 # Row norms up to this keep squared norms and their sums (below 2**126) inside
 # float32, whose largest value is about 2**128.
 _SAFE_NORM = 2.0 ** 62
+# Row norms below this are scaled up (towards 1, by at most 2**_MAX_GROWTH), so that
+# squared distances of points far closer together than their norms stay above
+# float32's smallest normal number (about 2**-126).
+_SMALL_NORM = 2.0 ** -40
+_MAX_GROWTH = 100
 # Rows that _centre estimates the means and deviations on.
 _CENTRE_SAMPLE = 4096
 # Rows that _centre checks and predict and score centre at a time (so they
@@ -575,7 +585,8 @@ class MiniBatchKMeans:
         """``(rows, (data[rows] - shift) * s, (centres - shift) * s, s)``, chunk by chunk.
 
         Centred as ``fit`` centred; ``s`` is 1 unless these rows or the centres are
-        so large that squared distances would overflow float32 (:func:`_safe_scale`).
+        so large that squared distances would overflow float32, or all so small that
+        they would underflow it (:func:`_safe_scale`).
         ``wide``, the rows as given when float32 cannot hold them (:func:`_wide`),
         are shifted in two steps before and after they are rounded, as ``fit``
         shifted such data (:func:`_centred_data`).

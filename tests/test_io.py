@@ -1297,6 +1297,23 @@ def test_as_rgba_dtypes_agree(dtype):
     assert not np.shares_memory(rgb, arr)
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    (np.float32(0.5 / 255), 1),  # 0.50000003 levels, not the 0.5 a float32 product gave
+    (np.float32(8.5 / 255), 9),  # 8.5000005 levels
+    (np.float16(0.01765), 5),  # 4.502 levels, not the 4.5 a float16 product gave
+    (np.float16(0.005882), 1),  # 1.49997 levels, not 1.5
+])
+def test_a_float_array_is_scaled_by_its_exact_value_as_a_pil_f_image_is(value, expected):
+    """A float32 or float16 array was scaled in its own precision: a value just past the
+    middle of two levels rounded to the half and then to the even level, one off the
+    level a PIL "F" image of the same value gave."""
+    arr = np.full((1, 2), value)
+    assert as_rgba(arr)[0].tolist() == [[[expected] * 3] * 2]
+    assert as_rgba(arr.astype(np.float64))[0].tolist() == [[[expected] * 3] * 2]
+    assert as_rgba(Image.fromarray(arr.astype(np.float32), "F"))[0].tolist() == [
+        [[expected] * 3] * 2]
+
+
 def test_as_rgba_gray_alpha_and_pil():
     gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
     rgb, _ = as_rgba(gray)

@@ -199,6 +199,26 @@ def test_data_too_large_to_square_in_float32_cluster_as_at_unit_scale(rng, scale
         np.testing.assert_array_equal(idx, kmeans_plusplus(X, 4, seed=0)[1])
 
 
+@pytest.mark.parametrize("scale", [1e-25, 1e-30, 1e-40])
+def test_data_too_small_to_square_in_float32_cluster_as_at_unit_scale(rng, scale):
+    # Squared distances of rows below about 1e-19 underflow float32: well separated
+    # blobs at 1e-25 were refused as "too close together for float32 distances".
+    X, truth = blobs(rng, per_blob=20, spread=0.3)
+    unit = MiniBatchKMeans(4, seed=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small = MiniBatchKMeans(4, seed=0).fit(X * scale)
+        assert same_partition(small.labels_, truth) and same_partition(unit.labels_, truth)
+        np.testing.assert_array_equal(small.labels_, unit.labels_)
+        np.testing.assert_allclose(small.cluster_centers_ / scale, unit.cluster_centers_,
+                                   rtol=1e-4, atol=1e-5)
+        assert small.inertia_ / scale**2 == pytest.approx(unit.inertia_, rel=1e-4)
+        np.testing.assert_array_equal(small.predict(X * scale), small.labels_)
+        assert small.score(X * scale) == pytest.approx(-small.inertia_, rel=1e-4)
+        _, idx = kmeans_plusplus(X * scale, 4, seed=0)
+        assert same_partition(truth[idx], np.arange(4))
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.int64, np.float32, np.float64])
 def test_integer_and_float_inputs_agree(rng, dtype):
     X, _ = blobs(rng, centres=CORNERS * 10 + 50, spread=3.0)
