@@ -109,8 +109,8 @@ def cluster_pixels(work: np.ndarray, shape: tuple[int, int], factor: int, k: int
     centers = unite_alike(small_map, lab, X, spec, centers)
     if n_centers > 1 == centers.shape[0]:
         warn_caller(f"n_clusters={k} but colour and texture tell no two parts of the image "
-                    "apart; using 1 cluster (weight color=0 and weight texture=0 cluster by "
-                    "position alone)", ClusterCountWarning)
+                    "apart; using 1 cluster (to cluster by position alone, give weight color=0 and "
+                    "weight texture=0)", ClusterCountWarning)
     n_centers = centers.shape[0]
     sigma = min(_MAJORITY_SIGMA, max(small_map.shape) / _MAJORITY_PER_SIDE)
     # By texture, a speck-wide blob near a border is as likely the texture window's blur

@@ -106,7 +106,8 @@ def test_a_plain_image_gives_one_cluster_of_those_asked_and_says_so(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == (f"quantize: warning: {src}: -k/--clusters=8 but colour and "
                              "texture tell no two parts of the image apart; using 1 cluster "
-                             "(-w color=0 and -w texture=0 cluster by position alone)\n")
+                             "(to cluster by position alone, give -w color=0 and "
+                             "-w texture=0)\n")
     record = json.loads(result.stdout)
     assert (record["n_clusters"], record["clusters_used"], record["n_regions"]) == (8, 1, 1)
     by_position = runner.invoke(app, ["segment", str(src), "-k", "8", "-w", "color=0",
