@@ -214,6 +214,9 @@ def color_from_text(text: str, name: str) -> tuple[int, int, int]:
         rgb = ImageColor.getrgb(text)
     except ValueError:
         rgb = ()
+    if len(rgb) == 4 and all(0 <= v <= 255 for v in rgb):
+        raise ValueError(f"{name}={text!r} has alpha, which an overlay's opaque borders cannot "
+                         "draw; expected a colour without it (red, cyan, ...) or #rrggbb")
     if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):  # rgb(300, 0, 0) reads as 300
         raise ValueError(f"{name}={text!r} is not valid; expected a colour name (red, cyan, "
                          "yellow, ...) or #rrggbb")

@@ -277,13 +277,23 @@ def test_cli_overlay_color_draws_the_borders_in_it_and_changes_no_other_output(t
                       "outdir": str(tmp_path / "cyan")}
 
 
-@pytest.mark.parametrize("colour", ["reddish", "#00ff0080", "rgb(300, 0, 0)", ""])
+@pytest.mark.parametrize("colour", ["reddish", "rgb(300, 0, 0)", ""])
 def test_cli_a_bad_overlay_color_is_one_line_and_makes_no_folder(photo_path, tmp_path, colour):
     result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
                                  "--overlay-color", colour])
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: --overlay-color={colour!r} is not valid; expected a colour "
            "name (red, cyan, yellow, ...) or #rrggbb\n")
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("colour", ["#00ff0080", "rgba(0, 255, 0, 128)"])
+def test_cli_an_overlay_color_with_alpha_is_refused_for_its_alpha(photo_path, tmp_path, colour):
+    result = runner.invoke(app, ["segment", str(photo_path), "-o", str(tmp_path / "x"),
+                                 "--overlay-color", colour])
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: --overlay-color={colour!r} has alpha, which an overlay's opaque "
+           "borders cannot draw; expected a colour without it (red, cyan, ...) or #rrggbb\n")
     assert not (tmp_path / "x").exists()
 
 

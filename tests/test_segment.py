@@ -374,7 +374,7 @@ def test_clusters_and_centers_are_as_documented_on_both_paths(rng):
     # a string is read as the command line reads --overlay-color
     ("rouge", ValueError, r"^color='rouge' is not valid; expected a colour name \(red, cyan, "
                           r"yellow, \.\.\.\) or #rrggbb$"),
-    ("#00ff0080", ValueError, r"^color='#00ff0080' is not valid"),  # alpha it cannot draw
+    ("#00ff0080", ValueError, r"^color='#00ff0080' has alpha, which an overlay's opaque"),
     # a 0-d array was "len() of unsized object"
     (np.array(255), ValueError, r"^color=array\(255\) should be \(r, g, b\), three integers"),
     (np.array([[255, 0, 0]]), ValueError, r"^color=array\(\[\[255,   0,   0\]\]\) should be"),
