@@ -525,6 +525,20 @@ def test_a_port_nothing_listens_on_is_said_at_once():
         "e.g. tcp://host:8786")
 
 
+@pytest.mark.parametrize("offset", [65536, 0], ids=["above-65535", "zero"])
+def test_a_port_out_of_range_is_said_so(offset):
+    """Port 99999 was taken modulo 65536 by the resolver, so the error said that nothing
+    listens on port 99999 (it had tried 34463), or waited for whatever listened there."""
+    pytest.importorskip("dask.distributed")
+    port = offset + _closed_port() if offset else 0
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ValueError) as caught:
+        batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: cannot connect (port {port} is not a TCP port; expected 1 "
+        "to 65535); expected the address of a running dask scheduler, e.g. tcp://host:8786")
+
+
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):
     """Workers started before an upgrade keep the old code: every file failed on them
     with a TypeError about the task's arguments. Nothing is run or written."""

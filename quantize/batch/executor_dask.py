@@ -383,7 +383,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     unreachable network is said as soon as it is known, where the client would
     retry it until its timeout. None when the connection is made, and for an
     address that is not over TCP or has no host and port: the client then says
-    what is wrong with it.
+    what is wrong with it. A port outside 1..65535 is said as such (the resolver
+    would take 99999 as 34463, and try that port).
     """
     import socket
 
@@ -396,6 +397,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
         return None
     if scheme not in _OVER_TCP:
         return None
+    if not 0 < port < 65536:  # getaddrinfo would take it modulo 65536, another port
+        return f"port {port} is not a TCP port; expected 1 to 65535"
     try:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
