@@ -121,6 +121,27 @@ def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
     assert status == {"kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
 
 
+def test_dask_does_not_fail_the_files_queued_behind_one_that_kills_its_worker(tmp_path):
+    """A worker is sent more files than it has threads: when one kills it, the scheduler
+    counts the death against every file that worker held, and those files failed beside
+    it, at every rerun. They are run again, one at a time, as the local pool does."""
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a-kill-me.png", "b.png", "c.png", "d.png"):
+        Image.new("RGB", (4, 4), (9, 99, 199)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", KILLING)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = local_cluster(n_workers=1, threads_per_worker=1, processes=True)
+    with cluster:
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    assert {r.input.name: (r.status, r.reason) for r in results} == {
+        "a-kill-me.png": ("failed", batch.WORKER_DIED), "b.png": ("ok", ""),
+        "c.png": ("ok", ""), "d.png": ("ok", "")}
+
+
 def test_dask_leaves_no_folder_of_a_job_whose_worker_was_lost(tmp_path, dask_scheduler):
     # the folder the job made before its worker died stayed, empty, until a rerun filled it
     src, out = tmp_path / "in", tmp_path / "out"
