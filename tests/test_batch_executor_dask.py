@@ -121,6 +121,27 @@ def test_dask_reports_a_file_that_kills_its_worker(tmp_path, dask_scheduler):
     assert status == {"kill-me.png": ("failed", batch.WORKER_DIED), "fine.png": ("ok", "")}
 
 
+def test_dask_does_not_fail_the_files_queued_behind_one_that_kills_its_worker(tmp_path):
+    """A worker is sent more files than it has threads: when one kills it, the scheduler
+    counts the death against every file that worker held, and those files failed beside
+    it, at every rerun. They are run again, one at a time, as the local pool does."""
+    pytest.importorskip("dask.distributed")
+    import dask
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a-kill-me.png", "b.png", "c.png", "d.png"):
+        Image.new("RGB", (4, 4), (9, 99, 199)).save(src / name)
+    plan = batch.plan_batch(src, tmp_path / "out", KILLING)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = local_cluster(n_workers=1, threads_per_worker=1, processes=True)
+    with cluster:
+        results = batch.run_batch(plan, scheduler=cluster.scheduler_address)
+    assert {r.input.name: (r.status, r.reason) for r in results} == {
+        "a-kill-me.png": ("failed", batch.WORKER_DIED), "b.png": ("ok", ""),
+        "c.png": ("ok", ""), "d.png": ("ok", "")}
+
+
 def test_dask_leaves_no_folder_of_a_job_whose_worker_was_lost(tmp_path, dask_scheduler):
     # the folder the job made before its worker died stayed, empty, until a rerun filled it
     src, out = tmp_path / "in", tmp_path / "out"
@@ -523,6 +544,20 @@ def test_a_port_nothing_listens_on_is_said_at_once():
         f"scheduler={address!r}: cannot connect (nothing listens on port {port} of "
         "127.0.0.1: connection refused); expected the address of a running dask scheduler, "
         "e.g. tcp://host:8786")
+
+
+@pytest.mark.parametrize("offset", [65536, 0], ids=["above-65535", "zero"])
+def test_a_port_out_of_range_is_said_so(offset):
+    """Port 99999 was taken modulo 65536 by the resolver, so the error said that nothing
+    listens on port 99999 (it had tried 34463), or waited for whatever listened there."""
+    pytest.importorskip("dask.distributed")
+    port = offset + _closed_port() if offset else 0
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(ValueError) as caught:
+        batch.check_scheduler(address, connect_timeout=3)
+    assert str(caught.value) == (
+        f"scheduler={address!r}: cannot connect (port {port} is not a TCP port; expected 1 "
+        "to 65535); expected the address of a running dask scheduler, e.g. tcp://host:8786")
 
 
 def test_dask_refuses_workers_that_run_another_version(tmp_path, monkeypatch):

@@ -88,8 +88,11 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
 
     A worker lost mid-task has its task rescheduled by the scheduler; a task
     that keeps killing workers, or raises after ``retries`` retries, settles as
-    failed. On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how
-    many tasks are still running before they are waited for.
+    failed. The scheduler blames a death on every task its worker held, also those
+    only queued there: such tasks are run again at the end, one at a time, and only
+    one that kills its worker running alone settles as failed (as in the local pool).
+    On KeyboardInterrupt, ``on_interrupt(n)`` (if given) is told how many tasks are
+    still running before they are waited for.
 
     Every task first checks its worker, as :func:`unseen_by_workers` checks the
     workers there before a run, for a worker that joined since: a worker that
@@ -115,32 +118,50 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
         stop = f"quantize-stop-{uuid.uuid4().hex}"
-        futures = client.map(_run_on_one_thread, list(calls), stop=stop,
+        pending: dict[str, int] = {}  # key of each future not settled -> its call's index
+        futures: list[Any] = []
+        alone: set[str] = set()  # keys of the futures run with nothing else in flight
+        suspects: list[int] = []  # calls lost with a worker that another call may have killed
+
+        def submit(indices: Sequence[int]) -> list[Any]:
+            new = client.map(_run_on_one_thread, [calls[i] for i in indices], stop=stop,
                              protocol=WORKER_PROTOCOL,
                              must_see=None if must_see is None else str(must_see),
                              must_see_as=None if must_see_as is None else str(must_see_as),
                              pure=False, retries=retries)
-        index = {future.key: i for i, future in enumerate(futures)}
-        pending = dict(index)
+            pending.update((future.key, i) for future, i in zip(new, indices, strict=True))
+            futures.extend(new)
+            return new
 
         def settle_done(future: Any) -> None:
             with interrupts_held():  # an output written is also settled
                 i = pending.pop(future.key)
-                outcome = (_lost(future.exception()) if future.status == "error"
-                           else future.result())
+                error = future.exception() if future.status == "error" else None
+                if _killed(error) and future.key not in alone:
+                    suspects.append(i)  # perhaps only queued on the worker another call killed
+                    future.release()
+                    return
+                outcome = _lost(error) if error is not None else future.result()
                 if outcome is not None:  # None: stopped before its call started
                     settle(i, outcome)
             future.release()
 
-        try:
-            for future in as_completed(futures):
+        def settle_all(group: list[Any]) -> None:
+            for future in as_completed(group):
                 if future.status == "cancelled":  # by the cluster: this run cancels none
                     _close_quietly(client)
                     raise SchedulerLostError(
                         f"the Dask scheduler at {scheduler} dropped the files still to do "
-                        f"({len(pending)} of {len(futures)}): it stopped, or the connection "
-                        "to it was lost; rerun the same command to finish them")
+                        f"({len(pending) + len(suspects)} of {len(calls)}): it stopped, or "
+                        "the connection to it was lost; rerun the same command to finish them")
                 settle_done(future)
+
+        try:
+            settle_all(submit(range(len(calls))))
+            while suspects:  # one at a time: a worker it kills then held it alone
+                [future] = submit([suspects.pop(0)])
+                alone.add(future.key)
+                settle_all([future])
         except KeyboardInterrupt:
             _event(stop, client).set()  # from now on, no task starts its call
             kept, n_running = _keep_started(client, [f for f in futures if f.key in pending])
@@ -383,7 +404,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     unreachable network is said as soon as it is known, where the client would
     retry it until its timeout. None when the connection is made, and for an
     address that is not over TCP or has no host and port: the client then says
-    what is wrong with it.
+    what is wrong with it. A port outside 1..65535 is said as such (the resolver
+    would take 99999 as 34463, and try that port).
     """
     import socket
 
@@ -396,6 +418,8 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
         return None
     if scheme not in _OVER_TCP:
         return None
+    if not 0 < port < 65536:  # getaddrinfo would take it modulo 65536, another port
+        return f"port {port} is not a TCP port; expected 1 to 65535"
     try:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -411,6 +435,11 @@ def _unreachable(scheduler: str, timeout: float) -> str | None:
     return None
 
 
+def _killed(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is the cluster's KilledWorker: the task's workers kept dying."""
+    return type(exc).__name__ == "KilledWorker"
+
+
 def _lost(exc: BaseException) -> Outcome:
     """The outcome of a task the cluster gave up on.
 
@@ -418,7 +447,7 @@ def _lost(exc: BaseException) -> Outcome:
     worker could not run it as this machine sends it, as a worker that joined
     after the check (:func:`unseen_by_workers`) with an older quantize fails.
     """
-    if type(exc).__name__ == "KilledWorker":
+    if _killed(exc):
         return Outcome.failure(WORKER_DIED, worker=True)
     return Outcome.failure(f"a Dask worker could not run quantize's task "
                            f"({type(exc).__name__}: {one_line(exc)}); if it runs another "
