@@ -2331,17 +2331,11 @@ def _gif_cut_before_frame(data: bytes, n: int) -> bytes:
     return data[:at]
 
 
-@pytest.mark.parametrize("frames", [1, 2, 3])
-def test_a_gif_cut_at_a_frame_boundary_is_read_with_a_warning(tmp_path, frames):
-    """A GIF ending after a whole frame without its trailer (';') was read as the frames
-    it has without a word, as gifsicle and ImageMagick read it; it may have been cut
-    short, so a warning now says so (the frames it has are still read)."""
+def _assert_read_with_unterminated_warning(path, frames):
+    """``load_image`` reads the cut GIF ``path`` as its ``frames`` whole frames and says
+    once that it may have been cut short."""
     from quantize.io import UnterminatedGifWarning
 
-    data = _three_frame_gif(tmp_path / "whole.gif")
-    cut = data[:-1] if frames == 3 else _gif_cut_before_frame(data, frames)
-    path = tmp_path / "cut.gif"
-    path.write_bytes(cut)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = load_image(path)
@@ -2352,6 +2346,18 @@ def test_a_gif_cut_at_a_frame_boundary_is_read_with_a_warning(tmp_path, frames):
         f"may have been cut short and later frames lost; the {held} it has "
         f"{'is' if frames == 1 else 'are'} read")]
     assert loaded.n_frames == frames
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3])
+def test_a_gif_cut_at_a_frame_boundary_is_read_with_a_warning(tmp_path, frames):
+    """A GIF ending after a whole frame without its trailer (';') was read as the frames
+    it has without a word, as gifsicle and ImageMagick read it; it may have been cut
+    short, so a warning now says so (the frames it has are still read)."""
+    data = _three_frame_gif(tmp_path / "whole.gif")
+    cut = data[:-1] if frames == 3 else _gif_cut_before_frame(data, frames)
+    path = tmp_path / "cut.gif"
+    path.write_bytes(cut)
+    _assert_read_with_unterminated_warning(path, frames)
 
 
 @pytest.mark.parametrize(("cut", "frames"), [
@@ -2365,20 +2371,9 @@ def test_a_gif_cut_inside_an_extension_or_a_terminator_is_read_with_a_warning(tm
     extension), or just before the terminator of a frame's whole data, is read by Pillow as
     the frames it has, as one cut at a frame boundary is: those were read without a word,
     later frames lost; the warning now says so too."""
-    from quantize.io import UnterminatedGifWarning
-
     path = tmp_path / "cut.gif"
     path.write_bytes(cut(_three_frame_gif(tmp_path / "whole.gif")))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = load_image(path)
-    held = "1 frame" if frames == 1 else f"{frames} frames"
-    assert [(w.category, str(w.message)) for w in caught] == [(
-        UnterminatedGifWarning,
-        f"the GIF ends after {held} without its trailer (the ';' that ends every GIF): it "
-        f"may have been cut short and later frames lost; the {held} it has "
-        f"{'is' if frames == 1 else 'are'} read")]
-    assert loaded.n_frames == frames
+    _assert_read_with_unterminated_warning(path, frames)
     assert len(list(iter_frames(path))) == frames
 
 
