@@ -29,6 +29,10 @@ def test_cli_json_matches_the_files(photo_path, tmp_path):
                                  "--seed", "1", "--json"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
+    # the keys in the order --help and the README list them
+    assert list(record) == ["input", "output", "outdir", "width", "height", "n_clusters",
+                            "clusters_used", "regions", "n_regions", "min_region", "weights",
+                            "space", "seed", "outputs", "seconds"]
     assert record["n_regions"] == json.loads((out / "segments.json").read_text())["n_regions"]
     assert record["seed"] == json.loads((out / "segments.json").read_text())["seed"] == 1
     np.testing.assert_array_equal(read(out / "labels.png"),

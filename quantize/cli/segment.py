@@ -177,8 +177,8 @@ def segment_command(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object: input, output (the folder, also as outdir), "
         "width, height, n_clusters, "
-        "clusters_used, regions, n_regions, min_region, weights, space, seed, seconds, "
-        "outputs.")] = False,
+        "clusters_used, regions, n_regions, min_region, weights, space, seed, outputs, "
+        "seconds.")] = False,
     quiet: Annotated[bool, typer.Option(
         "-q", "--quiet", help="Print only warnings and errors, no summary line.")] = False,
     force: Annotated[bool, typer.Option(
