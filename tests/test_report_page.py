@@ -41,6 +41,12 @@ def _summary_line(root) -> str:
     return line
 
 
+def _written_summary_line(tmp_path, results, summary) -> str:
+    """The summary paragraph of the segment-mode page of ``results`` written in ``tmp_path``."""
+    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
+    return _summary_line(parse((tmp_path / "r.html").read_text()))
+
+
 def test_every_file_has_a_row_and_the_failure_its_reason(batch):
     results, tmp = batch
     report = tmp / "report.html"
@@ -83,8 +89,7 @@ def test_summary_line_counts(batch):
 
 def test_summary_line_says_one_file_in_the_singular(tmp_path):
     results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
-    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="segment")
-    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    line = _written_summary_line(tmp_path, results, summary_of(results))
     assert line == "segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s"
 
 
@@ -97,8 +102,7 @@ def test_summary_line_counts_folders_not_searched_apart_from_the_files(tmp_path)
                FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
     summary = summary_of(results)
     summary.total = 1
-    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    line = _written_summary_line(tmp_path, results, summary)
     assert line == ("segment: 1 file\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1 folder "
                     "skipped\xa0· 1.5 s")
 
@@ -114,8 +118,7 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
                FileResult(tmp_path / "d.png", None, "failed", BROKEN_REASON)]
     summary = summary_of(results)
     summary.total, summary.interrupted = 7, True  # three files were not reached
-    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    line = _written_summary_line(tmp_path, results, summary)
     assert line == ("segment: 7 files\xa0· 0 ok\xa0· 3 skipped (2 larger than the input, 1 of "
                     "them with a stale output kept)\xa0· 1 failed\xa0· 1.5 s\xa0· interrupted "
                     "before the end: 3 not reached, in no row (rerun the command to finish)")
@@ -708,8 +711,7 @@ def test_the_summary_line_says_folders_in_the_plural(tmp_path):
                           {NOT_LISTED: True}) for n in "ab"]
     summary = summary_of(results)
     summary.total = 0
-    write_html_report(tmp_path / "r.html", results, summary, mode="segment")
-    line = _summary_line(parse((tmp_path / "r.html").read_text()))
+    line = _written_summary_line(tmp_path, results, summary)
     assert line == ("segment: 0 files\xa0· 0 ok\xa0· 0 skipped\xa0· 0 failed\xa0· 2 folders "
                     "could not be listed\xa0· 1.5 s")
 
