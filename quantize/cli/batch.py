@@ -421,7 +421,8 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     # By path, as the page lists them, not in the order files settled (skipped ones first,
     # then as the workers finished): the same batch gives the same report.
     results = sorted(results, key=lambda r: natural_key(str(r.input)))
-    unwritten = [flag for flag, path in (("--report", report), ("--html", html)) if path]
+    paths = {"--report": report, "--html": html}
+    unwritten = [flag for flag, path in paths.items() if path is not None]
     try:
         with user_errors():
             if report is not None:
@@ -440,7 +441,6 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
                                       per_frame=per_frame, command=command,
                                       not_reached=not_reached, input_dir=input_dir)
     except KeyboardInterrupt:  # the page reads every thumbnail: seconds on a large batch
-        paths = {"--report": report, "--html": html}
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
         rest = " and to finish the files not reached" if not_reached else ""
