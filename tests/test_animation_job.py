@@ -30,6 +30,7 @@ from quantize.errors import (
     QualityError,
     ResultTooLargeError,
 )
+from quantize.gif_canvas import gif_images
 from quantize.palette_files import read_palette
 from quantize.png import chunks_of
 from quantize.reduce import AlphaLossWarning, ColorCountWarning, reduce_file
@@ -75,6 +76,25 @@ def test_gif_round_trip_frames_durations_loop_disposal(tmp_path, disposal):
     assert gif_disposals(out) == disposal
     for a, b in zip(composited(src), composited(out), strict=True):
         assert same_picture(a, b)
+
+
+def test_a_frame_of_unspecified_disposal_is_written_kept_not_as_the_frame_before(tmp_path):
+    """Pillow gives a frame of unspecified disposal (0) the disposal of the last frame that
+    had one: written as read, every frame after one "restore to background" cleared its
+    box, and the next redrew it whole. Frames stored 0 are now written 1 (keep), as a
+    browser draws them, and the output shows the same frames (four colours at k=4)."""
+    frames = moving_square()
+    src = save_animation(tmp_path / "in.gif", frames, duration=40, loop=0,
+                         disposal=[2, 0, 0])
+    assert gif_disposals(src) == [2, 2, 2]  # as Pillow reports them
+    with open(src, "rb") as fp:
+        assert [image.disposal for image in gif_images(fp)] == [2, 0, 0]  # as stored
+    out = tmp_path / "out.gif"
+    reduce_animation_file(src, out, n_colors=4, seed=0)
+    with open(out, "rb") as fp:
+        assert [image.disposal for image in gif_images(fp)] == [2, 1, 1]
+    shown = [frame.rgba[..., :3] for frame in iter_frames(out)]
+    assert len(shown) == 3 and all(map(np.array_equal, shown, frames))
 
 
 def test_gif_without_loop_extension_plays_once(tmp_path):

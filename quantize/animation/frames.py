@@ -289,10 +289,11 @@ def _gif_frames(p: Path, im: Image.Image, info: AnimationInfo,
     are then Pillow's.
 
     Pillow decoded every frame as it moved to the next, so the frames are taken from the
-    file's blocks here, each decoded once; a frame's duration and disposal are those
-    Pillow gives (which keeps the last disposal given for a frame whose disposal is
-    unspecified), and a frame reaching past the screen is clipped to it (Pillow's canvas
-    grew from there on, checked against the pixel limit as it was).
+    file's blocks here, each decoded once; a frame's duration is the one Pillow gives, its
+    disposal the one its block stores (Pillow keeps the last disposal given for a frame
+    whose disposal is unspecified, which would have the writer clear and redraw what
+    stays), and a frame reaching past the screen is clipped to it (Pillow's canvas grew
+    from there on, checked against the pixel limit as it was).
     """
     if im.format != "GIF":
         return None
@@ -309,14 +310,13 @@ def _drawn_gif_frames(reader: BinaryIO, images: list[GifImage], p: Path, info: A
     size = _stored_size(info)
     with reader:
         canvas = GifCanvas(reader, images, size)
-        grown, disposal = size, 0
+        grown = size
         for i, image in enumerate(images):
             grown = (max(grown[0], image.box[2]), max(grown[1], image.box[3]))
             cut = grown != size
             if cut:
                 check_frame_pixels(p, info.n_frames, grown, max_pixels)
-            disposal = image.disposal or disposal
-            yield Frame(canvas.draw(i), float(image.duration), disposal, cut)
+            yield Frame(canvas.draw(i), float(image.duration), image.disposal, cut)
 
 
 @contextlib.contextmanager
