@@ -61,6 +61,22 @@ def test_reduce_writes_the_default_output_and_prints_one_line(photo):
     assert f"-> {out}: 8 colours, PSNR" in line and "mean ΔE2000" in line
 
 
+def test_a_jpeg_output_shows_the_reduced_colours_of_flat_saturated_regions(tmp_path):
+    """Eight saturated colours in 8 x 8 blocks: with Pillow's default 4:2:0 chroma the
+    JPEG decoded at 18.7 dB PSNR against the PNG of the same command, with 4:4:4 at 55.9."""
+    colours = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0],
+                        [255, 0, 255], [0, 255, 255], [0, 0, 0], [255, 255, 255]], np.uint8)
+    blocks = (np.arange(8)[:, None] + 3 * np.arange(8)[None, :]) % 8
+    Image.fromarray(colours[blocks].repeat(8, 0).repeat(8, 1)).save(tmp_path / "flat.png")
+    for out in ("flat.k8.png", "flat.k8.jpg"):
+        result = run(tmp_path / "flat.png", "-k", 8, "-o", tmp_path / out)
+        assert result.exit_code == 0, result.output
+    png = np.asarray(Image.open(tmp_path / "flat.k8.png").convert("RGB"), float)
+    jpeg = np.asarray(Image.open(tmp_path / "flat.k8.jpg").convert("RGB"), float)
+    psnr = 10 * np.log10(255 ** 2 / np.mean((jpeg - png) ** 2))
+    assert psnr >= 30
+
+
 def test_a_tiff_page_left_out_is_a_warning_line(tmp_path):
     """Of a TIFF whose pages differ in size only the first is reduced; the others were
     dropped without a word."""

@@ -100,6 +100,17 @@ def test_output_format_follows_the_extension(photo, tmp_path, suffix, mode):
     assert record["psnr"] > 25
 
 
+@pytest.mark.parametrize("suffix", [".jpg", ".jpeg", ".JPG"])
+def test_jpeg_output_keeps_full_resolution_colour(photo, tmp_path, suffix):
+    """Written with Pillow's default 4:2:0, the colour of each 2 x 2 block was averaged."""
+    from PIL import JpegImagePlugin
+
+    out = tmp_path / f"out{suffix}"
+    reduce_file(photo, out, n_colors=6, seed=0)
+    with Image.open(out) as im:
+        assert (im.format, JpegImagePlugin.get_sampling(im)) == ("JPEG", 0)  # 0: 4:4:4
+
+
 @pytest.mark.parametrize(("suffix", "fmt", "longest"), [
     (".webp", "WebP", 16383), (".jpg", "JPEG", 65500), (".gif", "GIF", 65535)])
 def test_an_image_longer_than_the_output_format_holds_is_refused_before_work(

@@ -71,8 +71,14 @@ PALETTE_EXTENSIONS = (".png", ".apng", ".gif")
 #: Output extensions written as the reduced image in RGB (RGBA when it has alpha).
 RGB_EXTENSIONS = (".jpg", ".jpeg", ".webp", ".tif", ".tiff")
 # JPEG is lossy whatever the reduction; WebP is written lossless, so the file
-# holds exactly the reduced colours its metrics describe.
-_JPEG_QUALITY = 95
+# holds exactly the reduced colours its metrics describe. Pillow's JPEG save options,
+# for every JPEG written: quality 95 and full-resolution colour (4:4:4, subsampling 0).
+# Pillow's default 4:2:0 keeps one colour sample per 2 x 2 pixels, which bleeds across
+# the edges of flat, saturated regions: 8 saturated colours in 8 x 8 blocks at k = 8
+# decoded at 18.7 dB PSNR against the reduced image with 4:2:0, 55.9 dB with 4:4:4; the
+# seven benchmark photos at k = 16 and 64 at 33.6-38.5 dB and 38.2-41.0 dB, for 1.28 to
+# 1.54 times the bytes.
+_JPEG_OPTIONS = {"quality": 95, "subsampling": 0}
 # TIFF outputs are deflated, losslessly (see tiff_options).
 _TIFF_COMPRESSION = "tiff_adobe_deflate"
 # Indexed PNGs up to this many pixels are deflated at the encoder's default
@@ -426,7 +432,7 @@ def _encode(result: ReduceResult, path: Path, kind: str, optimize: bool,
         image = result.to_image(gif=suffix == ".gif")
         image.save(buffer, format=fmt, **gif_timing)
         return buffer.getvalue(), False
-    params = {".jpg": {"quality": _JPEG_QUALITY}, ".jpeg": {"quality": _JPEG_QUALITY},
+    params = {".jpg": _JPEG_OPTIONS, ".jpeg": _JPEG_OPTIONS,
               ".webp": {"lossless": True}}.get(suffix, {})
     if fmt == "TIFF":
         params = tiff_options()
