@@ -211,10 +211,11 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
     Raises
     ------
     TypeError
-        If ``scales`` is not a sequence or 1-D array, or an item is not a number.
+        If ``scales`` is neither a sequence nor an array, or an item is not a number.
     ValueError
-        If it is empty or holds more than 16 scales, an item is below 0.5, above 1024
-        or not finite, or the scales do not increase.
+        If it is an array of another dimension than 1, is empty or holds more than 16
+        scales, an item is below 0.5, above 1024 or not finite, or the scales do not
+        increase.
 
     Examples
     --------
@@ -225,7 +226,10 @@ def check_texture_scales(scales: Sequence[Any]) -> tuple[float, ...]:
     ...
     ValueError: texture_scales holds 50 scales; expected 1 to 16 (each adds a band ...
     """
-    if isinstance(scales, np.ndarray) and scales.ndim == 1:
+    if isinstance(scales, np.ndarray):
+        if scales.ndim != 1:
+            raise ValueError(f"texture_scales should be a 1-D sequence of numbers, got a "
+                             f"{scales.ndim}-D array of shape {scales.shape}")
         scales = scales.tolist()
     if isinstance(scales, str) or not isinstance(scales, Sequence):
         raise TypeError(f"texture_scales={scales!r} should be a sequence of numbers, "

@@ -216,6 +216,21 @@ THREAD_ENV = batch.JobMode("env", thread_env_job)
 SLEEPY = batch.JobMode("copy", sleepy_job)
 
 
+def hide_dask(monkeypatch) -> None:
+    """Have every import of dask (and so of dask.distributed) fail, as where it is not
+    installed, until the test ends."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+
+
 def crop(name: str, box: tuple[int, int, int, int]) -> Image.Image:
     """A 48x40 piece of a sample photo."""
     with Image.open(SAMPLES / name) as im:

@@ -27,6 +27,7 @@ from .batch_support import (
     THREAD_ENV,
     WAITING_FOLDER,
     crop,
+    hide_dask,
     interrupted_in_settle,
     interrupted_run,
     local_cluster,
@@ -35,8 +36,8 @@ from .batch_support import (
 )
 
 # The PyPI package named quantize is another project, so the hint names dask itself.
-INSTALL_HINT = (r"^--scheduler needs dask\.distributed, which is not installed; install it "
-                r"into the same environment as quantize with: "
+INSTALL_HINT = (r"^scheduler='tcp://127\.0\.0\.1:1' needs dask\.distributed, which is not "
+                r"installed; install it into the same environment as quantize with: "
                 r"pip install 'dask\[distributed\]>=2024\.1'$")
 
 
@@ -78,20 +79,20 @@ def test_a_test_cluster_leaves_the_dashboard_port_alone():
 
 
 def test_missing_dask_gives_one_line_install_hint(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name.startswith("dask"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+    hide_dask(monkeypatch)
     with pytest.raises(batch.MissingDependencyError, match=INSTALL_HINT):
         batch.run_dask([], "tcp://127.0.0.1:1", lambda i, o: None)
     with pytest.raises(batch.MissingDependencyError, match=INSTALL_HINT):
-        batch.require_distributed()
+        batch.require_distributed("tcp://127.0.0.1:1")
+
+
+def test_run_batch_without_dask_names_its_scheduler_parameter(photo_tree, tmp_path,
+                                                               monkeypatch):
+    # It named "--scheduler", the command line's option, to a caller of the library.
+    hide_dask(monkeypatch)
+    plan = batch.plan_batch(photo_tree, tmp_path / "out", COPY, recursive=True)
+    with pytest.raises(batch.MissingDependencyError, match=INSTALL_HINT):
+        batch.run_batch(plan, scheduler="tcp://127.0.0.1:1")
 
 
 @pytest.fixture

@@ -58,6 +58,23 @@ def test_csv_report_has_the_fixed_columns_then_the_extra_keys(tmp_path):
     assert json.loads(rows[1][-1]) == [{"hex": "#ff0000", "alpha": 255, "share": 1.0}]
 
 
+def test_csv_report_writes_booleans_as_the_readme_says(tmp_path):
+    # Lists and objects are cells of JSON text; a boolean is not: True or False, not true.
+    results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a.png", "ok", "",
+                                {"exact_colors": False, "optimize": True}),
+               batch.FileResult(tmp_path / "b.jpg", tmp_path / "b.png", "skipped", "larger",
+                                {"stale_output": True})]
+    batch.write_report(tmp_path / "r.csv", results, batch.BatchSummary(total=2))
+    with open(tmp_path / "r.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [{key: row[key] for key in ("exact_colors", "optimize", "stale_output")}
+            for row in rows] == [{"exact_colors": "False", "optimize": "True", "stale_output": ""},
+                                 {"exact_colors": "", "optimize": "", "stale_output": "True"}]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "a boolean (`exact_colors`, `optimize`, `stale_output`) `True` or `False` (not " \
+           "JSON's `true`)" in " ".join(readme.split())
+
+
 def test_csv_report_of_segmentations_has_the_segment_columns(tmp_path):
     results = [batch.FileResult(tmp_path / "a.jpg", tmp_path / "a", "ok", "",
                                 {"n_regions": 3, "n_clusters": None, "clusters_used": None,

@@ -171,8 +171,12 @@ def test_texture_scales_may_be_a_numpy_array(photo):
      r"^texture_scales\[1\]='2' should be a number, got str$"),
     ({"texture_scales": 2.0}, TypeError,
      r"^texture_scales=2\.0 should be a sequence of numbers, got float$"),
-    ({"texture_scales": np.ones((2, 2))}, TypeError, r"should be a sequence of numbers, got "
-                                                      r"ndarray$"),
+    # an array of another dimension was "should be a sequence of numbers, got ndarray"
+    ({"texture_scales": np.array([[1.0, 2.0]])}, ValueError,
+     r"^texture_scales should be a 1-D sequence of numbers, got a 2-D array of shape "
+     r"\(1, 2\)$"),
+    ({"texture_scales": np.array(2.0)}, ValueError,
+     r"^texture_scales should be a 1-D sequence of numbers, got a 0-D array of shape \(\)$"),
 ])
 def test_bad_options(photo, kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -923,6 +923,33 @@ def test_default_output_suffix_reads_a_gif_only_to_its_second_frame(tmp_path, mo
     assert default_output_suffix(tmp_path / "one.gif") == ".png"
 
 
+@pytest.mark.parametrize("name", ["one.gif", "one.webp", "one.apng", "one.tif", "one.tiff"])
+def test_default_output_names_a_still_gif_webp_apng_or_tiff_as_reduce_file_writes_it(
+        tmp_path, name):
+    # It was None for any input named so, which may be an animation: the header tells.
+    from quantize.reduce import default_output
+
+    src = tmp_path / name
+    Image.fromarray(moving_square(1, 8)[0]).save(src, format="PNG" if name == "one.apng" else None)
+    named = default_output(src, 2, None, None)
+    assert named == tmp_path / "one.k2.png"
+    assert reduce_file(src, n_colors=2)["output"] == str(named)
+
+
+def test_default_output_names_no_animation_nor_an_unreadable_file(tmp_path):
+    from quantize.reduce import default_output
+
+    clip = save_animation(tmp_path / "clip.gif", moving_square(3, 8), duration=40)
+    Image.fromarray(moving_square(1, 8)[0]).save(tmp_path / "one.gif")
+    (tmp_path / "broken.gif").write_bytes(b"GIF89a")
+    assert [default_output(path, 4, None, None) for path in (
+        clip, tmp_path / "broken.gif", tmp_path / "missing.gif")] == [None, None, None]
+    # the header's answer when the caller has it, and none with quality (N is the k chosen)
+    assert default_output(tmp_path / "one.gif", 4, None, None, animated=True) is None
+    assert default_output(clip, 4, None, None, animated=False) == tmp_path / "clip.k4.png"
+    assert default_output(tmp_path / "one.gif", 4, 2.0, None) is None
+
+
 def test_an_animation_over_the_pixel_limit_is_refused_before_a_frame_is_decoded(
         tmp_path, monkeypatch):
     # Each frame was checked from the header, then the first one decoded before the

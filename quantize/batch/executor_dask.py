@@ -113,7 +113,7 @@ def run_dask(calls: Sequence[Call], scheduler: str, settle: Settle, *, retries: 
         stopped, or the connection to it was lost); those settled before are kept.
     """
     scheduler = check_scheduler_address(scheduler)
-    client_class, as_completed = _import_distributed()
+    client_class, as_completed = _import_distributed(scheduler)
     retries = check_int(retries, "retries", minimum=0)
     client = _connect(client_class, scheduler, connect_timeout)
     with client:
@@ -226,7 +226,7 @@ def check_scheduler(scheduler: str, connect_timeout: float | None = None) -> int
         As :func:`run_dask`: dask.distributed is missing, or nothing answers in time.
     """
     scheduler = check_scheduler_address(scheduler)
-    client_class, _ = _import_distributed()
+    client_class, _ = _import_distributed(scheduler)
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     with _connect(client_class, scheduler, timeout) as client:
         return len(client.nthreads())
@@ -287,7 +287,7 @@ def unseen_by_workers(scheduler: str, paths: Sequence[Path],
         quantize.
     """
     scheduler = check_scheduler_address(scheduler)
-    client_class, _ = _import_distributed()
+    client_class, _ = _import_distributed(scheduler)
     timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
     unseen: dict[str, Path] = {}
     with _connect(client_class, scheduler, timeout) as client:
@@ -454,17 +454,20 @@ def _lost(exc: BaseException) -> Outcome:
                            f"version of quantize, {RESTART}", worker=True)
 
 
-def require_distributed() -> None:
-    """Raise :class:`MissingDependencyError` unless dask.distributed can be imported."""
-    _import_distributed()
+def require_distributed(scheduler: Any) -> None:
+    """Raise :class:`MissingDependencyError` unless dask.distributed can be imported: the
+    message names ``scheduler``, the address (or cluster) a run was given, as
+    ``scheduler=...`` (the command line writes it as its option, ``--scheduler``)."""
+    _import_distributed(scheduler)
 
 
-def _import_distributed() -> tuple[Any, Any]:
+def _import_distributed(scheduler: Any) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
         raise MissingDependencyError(
-            "--scheduler needs dask.distributed, which is not installed; install it into "
-            "the same environment as quantize with: pip install 'dask[distributed]>=2024.1'"
+            f"scheduler={scheduler!r} needs dask.distributed, which is not installed; install "
+            "it into the same environment as quantize with: "
+            "pip install 'dask[distributed]>=2024.1'"
         ) from None
     return Client, as_completed

@@ -375,7 +375,7 @@ def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | N
         if target is not None:  # a report of an earlier run is replaced, another file is not
             lib.check_report_replaceable(target, name, force)
     if scheduler is not None:
-        _require_distributed()
+        _require_distributed(scheduler)
 
 
 def _not_reached(plan: "lib.BatchPlan", results: "list[lib.FileResult]") -> list[Path]:
@@ -675,13 +675,13 @@ def _check_mode_options(mode: str, given: dict[str, bool]) -> None:
                              f"--mode {'segment' if mode == 'reduce' else 'reduce'}")
 
 
-def _require_distributed() -> None:
+def _require_distributed(scheduler: str) -> None:
     from .. import batch as lib
 
     try:
-        lib.require_distributed()
-    except lib.MissingDependencyError as exc:
-        fail(str(exc), USAGE_ERROR)
+        lib.require_distributed(scheduler)
+    except lib.MissingDependencyError as exc:  # "scheduler=..." written as --scheduler=...
+        fail(printable_line(as_flags(str(exc))), USAGE_ERROR)
 
 
 def _reduce_options(colors: int | None, quality: float | None, space: str | None,

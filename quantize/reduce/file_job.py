@@ -658,20 +658,30 @@ def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: fl
 
 
 def default_output(src: Path, n_colors: int | None, quality: float | None,
-                   palette_in: np.ndarray | None, animated: bool = False) -> Path | None:
+                   palette_in: np.ndarray | None, animated: bool | None = None) -> Path | None:
     """The output :func:`reduce_file` names for ``src`` when given none, if it is known
     before the image is read: ``<stem>.k<N>.png`` beside it (N as :func:`name_colors`).
 
-    None with ``quality`` (N is the k chosen) and for a GIF, WebP, APNG or
-    TIFF input, which may be an animation, named with its own extension (a
-    TIFF's pages as a TIFF); also for an input whose header shows an animation
-    (``animated``: an APNG named .png, whose N counts the ``palette_in`` entries its
-    frames draw, not those a still keeps).
+    None with ``quality`` (N is the k chosen) and for an input whose header shows an
+    animation, named with its own extension (a TIFF's pages as a TIFF), whose N counts
+    the ``palette_in`` entries its frames draw, not those a still keeps.
+
+    ``animated`` is what the header shows, when the caller has read it. With None, the
+    header of a GIF, WebP, APNG or TIFF input, which may be an animation, is read (no
+    pixel decoded: :func:`quantize.io.shows_animation`): a still is named ``.png``, as
+    :func:`reduce_file` names it, and an input that cannot be read gets None. Any other
+    input is named without being read (an APNG named .png is told by ``animated``).
 
     >>> default_output(Path("a/photo.jpg"), 8, None, None).as_posix()
     'a/photo.k8.png'
     """
-    if quality is not None or animated or src.suffix.lower() in _MAYBE_ANIMATED:
+    if quality is not None:
+        return None
+    if animated is None and src.suffix.lower() in _MAYBE_ANIMATED:
+        animated = _header_shows_animation(src)
+        if animated is None:  # unreadable: reduce_file refuses it and names nothing
+            return None
+    if animated:
         return None
     return reduced_name(src, name_colors(n_colors, palette_in, None, 0), ".png")
 
@@ -720,15 +730,24 @@ def default_output_suffix(src: str | os.PathLike[str]) -> str | None:
     True
     """
     from ..animation.sinks import default_suffix
-    from ..errors import ImageReadError
 
     p = Path(src)
-    try:
-        require_regular_file(p)
-        animated = _shows_animation(p)
-    except (ImageReadError, OSError, ValueError):
+    animated = _header_shows_animation(p)
+    if animated is None:
         return None
     return default_suffix(p) if animated else ".png"
+
+
+def _header_shows_animation(src: Path) -> bool | None:
+    """Whether the header of ``src`` shows an animation (:func:`_shows_animation`), or None
+    when ``src`` cannot be read (not a regular file, not an image)."""
+    from ..errors import ImageReadError
+
+    try:
+        require_regular_file(src)
+        return _shows_animation(src)
+    except (ImageReadError, OSError, ValueError):
+        return None
 
 
 def _shows_animation(src: Path) -> bool:
