@@ -144,7 +144,8 @@ def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int]
 
     index = source.popleft()
     try:
-        running[pool.submit(run_isolated, calls[index])] = (index, alone)
+        with interrupts_held():  # a call submitted is also waited for and settled
+            running[pool.submit(run_isolated, calls[index])] = (index, alone)
     except BrokenProcessPool:
         source.appendleft(index)
         raise
