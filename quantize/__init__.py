@@ -44,6 +44,9 @@ Shared by every layer:
     _start            the command's start-up: a Ctrl-C while it imports is one line and
                       exit 130, and no garbage collection runs until they end (in a
                       process started as the command only)
+    _sigterm          the command's SIGTERM taken as Ctrl-C (exit 143), its pool's
+                      workers leaving it to the batch; a program importing quantize
+                      keeps its own
 
 io -> features -> kmeans -> reconstruct -> reduce / segment -> batch -> cli:
     io                files -> uint8 RGB(A) arrays (orientation, modes, limits); atomic writes

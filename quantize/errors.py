@@ -43,8 +43,10 @@ class ExitCode(IntEnum):
     TOO_LARGE = 98
     #: ``--quality`` could not be reached (as pngquant).
     QUALITY = 99
-    #: Interrupted by Ctrl-C.
+    #: Interrupted by Ctrl-C (SIGINT), 128 + 2 as a shell reports a process it ends.
     INTERRUPTED = 130
+    #: Stopped by SIGTERM (``kill``, ``timeout``, a job scheduler), 128 + 15.
+    TERMINATED = 143
 
 
 class QuantizeError(Exception):

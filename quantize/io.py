@@ -88,6 +88,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
 from ._validation import check_bool, check_int, check_path, shown_value
 from .errors import (
     CodeAdviceWarning,
@@ -2529,25 +2530,30 @@ def _signals_held() -> Iterator[list[int]]:
     signals that came, which the block looks at to stop early.
 
     As the block ends the handlers are put back and a signal that came is acted on: SIGTERM
-    is sent again, and ends the process as it would have; SIGINT is raised as
-    KeyboardInterrupt (in place of another error the block raised). For the few
+    is sent again, and ends the process (or, in the command, raises KeyboardInterrupt) as
+    it would have; SIGINT is raised as KeyboardInterrupt (in place of another error the
+    block raised). For the few
     milliseconds in which :func:`write_together` renames files and, when stopped, puts the
     old ones back: a second signal is held back too, so that an impatient Ctrl-C (or a pool
     terminating its workers) cannot leave some files renamed and not the others. Only a
     signal left to Python's own handling (SIGINT's ``default_int_handler``, SIGTERM's
-    default action) is held back, and only in the main thread: a handler of the caller's,
-    an ignored signal or another thread sees it as before.
+    default action) or to the command's (:mod:`quantize._sigterm`: SIGTERM taken as Ctrl-C,
+    or a worker's SIGTERM, which counts only once its parent abandons it) is held back, and
+    only in the main thread: a handler of the caller's, an ignored signal or another thread
+    sees it as before.
     """
     held: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for signum, own in ((signal.SIGINT, signal.default_int_handler),
                             (signal.SIGTERM, signal.SIG_DFL)):
-            if signal.getsignal(signum) is own:
-                held[signum] = own
+            handler = signal.getsignal(signum)
+            if handler is own or isinstance(handler, (SigtermInterrupt, SigtermFromParent)):
+                held[signum] = handler
     came: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
-        came.append(signum)
+        if not ignored_now(held[signum]):
+            came.append(signum)
 
     for signum in held:
         signal.signal(signum, hold)

@@ -88,6 +88,34 @@ def test_a_second_interrupt_is_not_held():
     assert done == ["held"]
 
 
+def test_the_commands_sigterm_is_held_as_ctrl_c_is_and_a_second_one_is_not():
+    """In the command, SIGTERM raises KeyboardInterrupt (:mod:`quantize._sigterm`): it was
+    not held back, and stopped a settle half-way (an output written, not recorded)."""
+    import os
+    import signal
+
+    from quantize._sigterm import sigterm_as_interrupt, terminated
+    from quantize.batch.calls import interrupts_held
+
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    done = []
+    with sigterm_as_interrupt():
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("held")
+            done.append("not reached")
+        assert terminated()
+        with pytest.raises(KeyboardInterrupt):
+            with interrupts_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("held again")
+                os.kill(os.getpid(), signal.SIGTERM)
+                done.append("not reached")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert done == ["held", "held again"]
+
+
 def _read_then_warn(src):
     warnings.warn("a warning of the caller's own", stacklevel=2)
     return load_image(src)

@@ -103,6 +103,29 @@ def test_an_interrupt_during_a_settle_lets_it_finish():
                                                                        jobs=1)) == [1]
 
 
+def test_an_interrupt_while_a_call_is_submitted_waits_for_that_call(monkeypatch,
+                                                                    python_sigint):
+    """Ctrl-C (or the command's SIGTERM) landing in the pool's submit, once the call was
+    queued but before the run knew of it: the call ran, its output unreported, while the
+    run went on as if nothing were running."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    real = ProcessPoolExecutor.submit
+
+    def submit_interrupted(pool, *args, **kwargs):
+        future = real(pool, *args, **kwargs)
+        signal.raise_signal(signal.SIGINT)
+        return future
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit_interrupted)
+    settled, told = [], []
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_local([Call(abs, (-2,)), Call(abs, (-3,))],
+                        lambda i, o: settled.append((i, o.value)), jobs=1,
+                        on_interrupt=told.append)
+    assert (settled, told) == ([(0, 2)], [1])
+
+
 def test_a_second_interrupt_abandons_the_calls_in_flight(tmp_path):
     import threading
 

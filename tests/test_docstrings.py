@@ -98,7 +98,7 @@ def _imported_at_load(path: Path) -> set[tuple[str, ...]]:
 
 
 SHARED_LAYERS = {"_kernels", "_validation", "_threads", "errors", "names", "png", "gif_canvas",
-                 "webp", "_start"}
+                 "webp", "_start", "_sigterm"}
 
 
 def test_each_layer_imports_only_the_layers_above_it_as_the_package_docstring_says():

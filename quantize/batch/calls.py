@@ -25,6 +25,7 @@ from typing import Any
 
 from PIL import Image
 
+from .._sigterm import SigtermInterrupt
 from ..errors import ExitCode, QualityScaleWarning, QuantizeError, command_line_text
 
 __all__ = ["WORKER_DIED", "Call", "Outcome", "Settle", "attach_warnings", "attached_warnings",
@@ -78,37 +79,42 @@ Settle = Callable[[int, Outcome], None]
 
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold back Ctrl-C (SIGINT) while the block runs, and raise it when the block ends.
+    """Hold back Ctrl-C (SIGINT) while the block runs, and raise it when the block ends;
+    in the command, SIGTERM too, which it takes as Ctrl-C (:mod:`quantize._sigterm`).
 
     An executor settles each finished call inside this block: an interrupt landing
     half-way through a settle would leave an output written but not recorded or
-    reported. A second Ctrl-C is not held back (a settle blocked writing to a pipe
+    reported. A second interrupt is not held back (a settle blocked writing to a pipe
     nobody reads must not make the run impossible to stop). Only the main thread
-    with Python's own SIGINT handler holds it back; elsewhere (another thread, a
-    handler of the caller's) the block runs as it is. Nested blocks hold it back
-    until the outermost one ends.
+    with Python's own SIGINT handler (or the command's SIGTERM handler) holds it back;
+    elsewhere (another thread, a handler of the caller's) the block runs as it is.
+    Nested blocks hold it back until the outermost one ends.
 
     >>> with interrupts_held():
     ...     pass
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
-        yield
-        return
+    held: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            held[signal.SIGINT] = signal.default_int_handler
+        if isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt):
+            held[signal.SIGTERM] = signal.getsignal(signal.SIGTERM)
     caught: list[int] = []
 
     def hold(signum: int, frame: Any) -> None:
         if caught:
-            raise KeyboardInterrupt
+            held[signum](signum, frame)  # raises KeyboardInterrupt
         caught.append(signum)
 
-    signal.signal(signal.SIGINT, hold)
+    for signum in held:
+        signal.signal(signum, hold)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for signum, own in held.items():
+            signal.signal(signum, own)
     if caught:
-        raise KeyboardInterrupt
+        held[caught[0]](caught[0], None)  # raises KeyboardInterrupt
 
 
 def run_isolated(call: Call) -> Outcome:

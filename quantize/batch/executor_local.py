@@ -21,6 +21,9 @@ KeyboardInterrupt is raised again. A second interrupt while they finish
 terminates the workers (their outputs are written atomically, so an unfinished
 one leaves only a temporary file, which the next run of its job removes; a segment
 job stopped while putting its files in place puts the old ones back first).
+In the command, which takes SIGTERM as Ctrl-C (:mod:`quantize._sigterm`), the workers
+leave a SIGTERM to the parent as well (``timeout`` and systemd send it to every
+process of the batch) until the parent abandons them: it then terminates them.
 :func:`run_inline` runs calls in this process instead, for a single file, where
 starting a worker would cost more than the job.
 """
@@ -35,11 +38,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the pool machinery is imported by the functions that start a pool
     from concurrent.futures import Future, ProcessPoolExecutor
 
+from .._sigterm import SigtermFromParent, SigtermInterrupt
 from .._validation import check_int
 from .calls import WORKER_DIED, Call, Outcome, Settle, interrupts_held, run_isolated
 
@@ -109,8 +113,11 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
 
     context = multiprocessing.get_context(START_METHOD)
     running: dict[Future[Outcome], tuple[int, bool]] = {}
+    # Set before the workers are terminated: a SIGTERM then ends them (see _init_worker).
+    abandoned = context.RawValue("b", 0)
+    as_interrupt = isinstance(signal.getsignal(signal.SIGTERM), SigtermInterrupt)
     with ProcessPoolExecutor(n, mp_context=context, initializer=_init_worker,
-                             initargs=(os.getpid(),)) as pool:
+                             initargs=(os.getpid(), abandoned if as_interrupt else None)) as pool:
         try:
             while queue or suspects or running:
                 if suspects and not running:
@@ -127,7 +134,7 @@ def _run_pool(calls: Sequence[Call], settle: Settle, queue: deque[int], suspects
         except KeyboardInterrupt:  # nothing waits in the pool: at most n calls are submitted
             if running and on_interrupt is not None:
                 on_interrupt(len(running))
-            _settle_in_flight(pool, running, settle)
+            _settle_in_flight(pool, running, settle, abandoned)
             raise
         except BaseException:
             # Waits for the calls in flight, as leaving would too: Python joins the pool's
@@ -144,7 +151,8 @@ def _submit(pool: ProcessPoolExecutor, calls: Sequence[Call], source: deque[int]
 
     index = source.popleft()
     try:
-        running[pool.submit(run_isolated, calls[index])] = (index, alone)
+        with interrupts_held():  # a call submitted is also waited for and settled
+            running[pool.submit(run_isolated, calls[index])] = (index, alone)
     except BrokenProcessPool:
         source.appendleft(index)
         raise
@@ -178,7 +186,8 @@ def _settle_done(done: Iterable[Future[Outcome]],
 
 
 def _settle_in_flight(pool: ProcessPoolExecutor,
-                      running: dict[Future[Outcome], tuple[int, bool]], settle: Settle) -> None:
+                      running: dict[Future[Outcome], tuple[int, bool]], settle: Settle,
+                      abandoned: Any) -> None:
     """After an interrupt: wait for the calls in flight and settle those that return.
 
     A finished file must be settled like any other: a batch records its
@@ -196,12 +205,14 @@ def _settle_in_flight(pool: ProcessPoolExecutor,
                     if not future.cancelled() and future.exception() is None:
                         settle(index, future.result())
     except KeyboardInterrupt:
+        abandoned.value = 1
         _terminate_workers(pool)
         raise
 
 
 def _terminate_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop the pool's worker processes now (Python 3.14 has a method for it)."""
+    """Stop the pool's worker processes now (Python 3.14 has a method for it), with
+    SIGTERM: one putting a set of files in place first puts the old ones back."""
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:
         terminate()
@@ -231,17 +242,20 @@ def _one_thread_per_worker() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(parent: int, abandoned: Any) -> None:
     """Keep a worker's NumPy work on one thread, ignore SIGINT, and exit with the parent.
 
     The package's own threads are turned off; thread pools already loaded
     are capped when threadpoolctl is available (a forked worker inherits them).
     Pool workers would otherwise outlive a batch process killed with SIGKILL,
-    blocked forever on their task queue.
+    blocked forever on their task queue. Given a shared flag ``abandoned`` (the parent
+    takes SIGTERM as Ctrl-C), SIGTERM too is left to the parent until it sets the flag.
     """
     from .. import _threads
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides (see the module docstring)
+    if abandoned is not None:  # in place of the parent's (forked), which raises KeyboardInterrupt
+        signal.signal(signal.SIGTERM, SigtermFromParent(abandoned))
     _threads.set_count(1)
     with contextlib.suppress(ImportError):
         from threadpoolctl import threadpool_limits

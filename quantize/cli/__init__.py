@@ -40,6 +40,7 @@ except ImportError:  # older typer runs on click itself
     from click import exceptions as click_errors
 
 from .. import __version__, _threads
+from .._sigterm import sigterm_as_interrupt, terminated
 from .._start import INTERRUPTED_AT_START, command_process, release_start
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
@@ -337,10 +338,30 @@ def note_quality_scale(quality: float | None) -> None:
 
 
 def finishing_note(n_running: int) -> None:
-    """Tell the user, after Ctrl-C, that the files in progress are let finish."""
+    """Tell the user, after Ctrl-C (or SIGTERM), that the files in progress are let finish."""
     files, them = ("file", "it") if n_running == 1 else (f"{n_running} files", "them")
-    say(f"quantize: interrupted; letting the {files} in progress finish "
-        f"(Ctrl-C again to abandon {them})", err=True)
+    line, _ = interruption(f"interrupted; letting the {files} in progress finish "
+                           f"(Ctrl-C again to abandon {them})")
+    say(f"quantize: {line}", err=True)
+
+
+def interruption(line: str) -> tuple[str, ExitCode]:
+    """The error ``line`` of an interrupt (it begins ``interrupted``) and the exit code:
+    130; after SIGTERM, which the command takes as Ctrl-C (:mod:`quantize._sigterm`), 143
+    and the line naming it, ``interrupted by SIGTERM``, and SIGTERM in place of Ctrl-C.
+
+    >>> interruption("interrupted; rerun the same command to finish")
+    ('interrupted; rerun the same command to finish', <ExitCode.INTERRUPTED: 130>)
+    """
+    if not terminated():
+        return line, ExitCode.INTERRUPTED
+    line = line.replace("interrupted", "interrupted by SIGTERM", 1)
+    return line.replace("Ctrl-C", "SIGTERM"), ExitCode.TERMINATED
+
+
+def fail_interrupted(line: str) -> NoReturn:
+    """Fail with the error ``line`` of an interrupt and its exit code (:func:`interruption`)."""
+    fail(*interruption(line))
 
 
 def _echo_error(message: str) -> None:
@@ -398,13 +419,13 @@ class _OneLineErrors(_HelpBySay, TyperGroup):
         try:
             return super().make_context(*args, **kwargs)
         except KeyboardInterrupt:
-            fail(INTERRUPTED_AT_START, ExitCode.INTERRUPTED)
+            fail_interrupted(INTERRUPTED_AT_START)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            fail(INTERRUPTED_UNCAUGHT, ExitCode.INTERRUPTED)
+            fail_interrupted(INTERRUPTED_UNCAUGHT)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         try:
@@ -1089,24 +1110,30 @@ def main(prog_name: str | None = None) -> None:
     It is meant to end the process: it exits with the command's code, and
     leaves the objects alive at that point out of later garbage collections. In a
     process started as the command (:func:`~quantize._start.command_process`) it ends
-    the process itself once the command is done (:func:`_end_process`).
+    the process itself once the command is done (:func:`_end_process`). While the command
+    runs, SIGTERM (left to the system) is taken as Ctrl-C, and given back after
+    (:mod:`quantize._sigterm`): the command ends as after Ctrl-C, with exit code 143.
     """
     if prog_name is not None and not isinstance(prog_name, str):
         raise TypeError(f"prog_name={prog_name!r} should be a str, the program's name shown "
                         "in usage lines; main reads the command line from sys.argv")
     try:
-        release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
-        _fill_closed_std_fds()
-        _small_pages()
-        _keep_freed_memory()
-        _invoked(sys.argv[1:])(prog_name=_program_name() if prog_name is None else prog_name)
+        with sigterm_as_interrupt():
+            release_start()  # interrupts are KeyboardInterrupt again, which the commands catch
+            try:
+                _fill_closed_std_fds()
+                _small_pages()
+                _keep_freed_memory()
+                _invoked(sys.argv[1:])(prog_name=_program_name() if prog_name is None
+                                       else prog_name)
+            except KeyboardInterrupt:  # before the command line was parsed (typer's Exit
+                line, code = interruption(INTERRUPTED_AT_START)  # is no SystemExit out here)
+                _echo_error(line)
+                sys.exit(code)
     except SystemExit as exc:
         if command_process():
             _end_process(exc.code)
         raise
-    except KeyboardInterrupt:  # before the command line was parsed (typer's Exit is no
-        _echo_error(INTERRUPTED_AT_START)  # SystemExit out here)
-        sys.exit(ExitCode.INTERRUPTED)
     finally:
         # Whatever the outcome, the work is done. Frozen objects are left out of
         # the collections Python runs as it shuts down, which otherwise walk

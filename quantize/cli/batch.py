@@ -9,7 +9,8 @@ read, or the output folder cannot be made or written: its one error line, no sum
 (including an INPUT_DIR, --glob and -r that select no file at all), 15 the
 output folder holds outputs made with other options, or --report/--html names a
 file that is not a quantize report (and no --force), or another batch is writing into
-the output folder (refused before any work), 130 interrupted.
+the output folder (refused before any work), 130 interrupted (Ctrl-C), 143 stopped
+by SIGTERM (as Ctrl-C: the reports are written).
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -45,6 +46,7 @@ from . import (
     command_line,
     dither_strength,
     fail,
+    fail_interrupted,
     finishing_note,
     is_terminal,
     note_idle_options,
@@ -69,7 +71,6 @@ DISOWNED = ("a killed run left this output to write or to record, but the file h
 _REDUCE_ONLY = ("--quality", "--dither", "--exact-colors", "--palette-in", "--shared-palette",
                 "--palette", "--optimize", "--skip-if-larger")
 _SEGMENT_ONLY = ("--regions", "--edges", "-w/--weight", "--min-region", "--overlay-color")
-INTERRUPTED = ExitCode.INTERRUPTED
 #: Added to the error of a batch that found no input, with --remove-orphans and outputs on
 #: record: why they are not removed, and how to remove them.
 _NO_INPUT_NO_REMOVAL = ("; --remove-orphans removes nothing when no input is found (a folder "
@@ -94,7 +95,7 @@ file is processed), 2 usage error (or no file matches), 15 OUT_DIR
 holds outputs made with other options (or --report/--html names a file that is
 not a report; use --force), or another batch is writing into OUT_DIR, 98 no file
 failed but some were skipped as larger than their inputs (--skip-if-larger), 130
-interrupted.
+interrupted (Ctrl-C), 143 stopped by SIGTERM (as Ctrl-C: the reports are written).
 """
 
 
@@ -314,7 +315,7 @@ def batch(
             if shared_palette:
                 plan = _with_shared_palette(plan, jobs, scheduler, show)
         except KeyboardInterrupt:
-            fail("interrupted before any file was processed", INTERRUPTED)
+            fail_interrupted("interrupted before any file was processed")
         results, summary, stopped = _run(plan, jobs, scheduler, show)
         not_reached = _not_reached(plan, results)
         if show == "json":  # one object for every file, as the reports have one row each
@@ -333,8 +334,9 @@ def batch(
             _print_summary(summary, [p for p in (report, html) if p is not None], err=as_json,
                            unclaimed=len(plan.unclaimed), unfinished=len(plan.unfinished))
         if summary.interrupted:
-            fail(_interrupted_line(force, command_line(ctx, "batch")) if not_reached else
-                 "interrupted once every file was done: nothing is left to rerun", INTERRUPTED)
+            fail_interrupted(_interrupted_line(force, command_line(ctx, "batch")) if not_reached
+                             else "interrupted once every file was done: nothing is left to "
+                             "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
         raise typer.Exit(summary.exit_code)
 
@@ -444,9 +446,9 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
         rest = " and to finish the files not reached" if not_reached else ""
-        fail(f"interrupted while writing the reports: {names} not written (one an earlier "
-             f"run wrote is left as it was); rerun the same command to write {them}{rest}",
-             INTERRUPTED)
+        fail_interrupted(f"interrupted while writing the reports: {names} not written (one an "
+                         f"earlier run wrote is left as it was); rerun the same command to "
+                         f"write {them}{rest}")
 
 
 @contextlib.contextmanager

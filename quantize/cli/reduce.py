@@ -11,7 +11,7 @@ Exit codes (:class:`quantize.errors.ExitCode`): 0 every file done; otherwise
 the code the failed files share (1 unreadable input or unwritable output,
 2 usage error, 15 output exists, 98 result larger than the input with
 ``--skip-if-larger``, 99 ``--quality`` not reachable), or 1 when they differ;
-130 when interrupted.
+130 when interrupted (Ctrl-C), 143 when stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -55,6 +55,7 @@ from . import (
     dither_strength,
     elsewhere_hint,
     fail,
+    fail_interrupted,
     file_name,
     finishing_note,
     folder_hint,
@@ -96,8 +97,8 @@ Examples:
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 output exists (use --force) or a running batch writes into its folder,
 98 result larger than the input (--skip-if-larger), 99 --quality not
-reachable, 130 interrupted. With several files: the code the failed files
-share, or 1 when they differ.
+reachable, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM. With several
+files: the code the failed files share, or 1 when they differ.
 """
 
 
@@ -712,7 +713,7 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
             else:
                 run_local(calls, settle, jobs=workers, on_interrupt=finishing_note)
         except KeyboardInterrupt:
-            fail("interrupted; files already reported are done", ExitCode.INTERRUPTED)
+            fail_interrupted("interrupted; files already reported are done")
     note_idle_options(written, optimize=options["optimize"],
                       per_frame=options["palette"] == "per-frame")
     failed = {code for code in codes if code != ExitCode.OK}

@@ -4,7 +4,7 @@ Parses the options, calls :func:`quantize.segment_file.segment_file`, prints one
 line (or one JSON object with ``--json``) and sets the exit code: 0 done, 1 the
 input could not be read or an output not written, 2 usage error, 15 an output
 exists (use ``--force``) or a running ``quantize batch`` writes into the output folder,
-130 interrupted.
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 # Annotations are evaluated on import, not as strings: see quantize.cli.
@@ -31,6 +31,7 @@ from . import (
     click_errors,
     elsewhere_hint,
     fail,
+    fail_interrupted,
     folder_hint,
     is_stream,
     is_terminal,
@@ -93,7 +94,7 @@ Examples:
 \b
 Exit codes: 0 done, 1 unreadable input or unwritable output, 2 usage error,
 15 an output exists (use --force) or a running batch writes into the folder,
-130 interrupted.
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 
@@ -262,7 +263,7 @@ def segment_command(
                                       overlay_color=color,
                                       input_name=input if stream else None)
     except KeyboardInterrupt:
-        fail("interrupted; rerun the same command to finish", ExitCode.INTERRUPTED)
+        fail_interrupted("interrupted; rerun the same command to finish")
     from ..batch.calls import warning_lines
 
     for line in warning_lines(caught):

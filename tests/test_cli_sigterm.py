@@ -1,0 +1,144 @@
+"""SIGTERM (``kill``, ``timeout``, systemd, a cluster's scheduler) during the command: it
+ends as Ctrl-C ends it, with exit code 143 and a line naming SIGTERM.
+
+Each test starts the command in a session of its own, waits until it has visibly begun its
+work (an output is there), and sends SIGTERM to every process of the session, as
+``timeout`` and systemd do (a batch's pool workers too).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from quantize import batch
+from quantize.errors import ExitCode
+
+from .batch_support import SAMPLES
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM to a process group")
+
+
+def _photos(folder: Path, n: int) -> list[Path]:
+    """``n`` different 160x120 pieces of a sample photo in ``folder``."""
+    folder.mkdir()
+    with Image.open(SAMPLES / "coffee.jpg") as im:
+        photo = im.convert("RGB")
+    paths = []
+    for i in range(n):
+        paths.append(folder / f"p{i:02d}.png")
+        photo.crop((5 * i, 0, 5 * i + 160, 120)).save(paths[-1])
+    return paths
+
+
+def _terminated_once(args: list[str], cwd: Path, begun: Callable[[], bool]) -> tuple[int, str]:
+    """Run ``quantize *args`` in ``cwd`` until ``begun()`` (polled), then send SIGTERM to
+    its process group; its exit code and stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "quantize", *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not begun():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the command never began its work"
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.returncode, stderr
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.part"))
+
+
+def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_143(tmp_path):
+    """It ended the batch (and its worker, mid-file) at once: no report, a ``.part`` file.
+    As after Ctrl-C, the file in progress is let finish, and the reports have a row for
+    every input, ``not reached`` for those the run did not reach."""
+    inputs = _photos(tmp_path / "in", 60)
+    out = tmp_path / "out"
+    code, stderr = _terminated_once(
+        ["batch", "in", "-o", "out", "-k", "8", "--jobs", "1", "--report", "report.csv",
+         "--html", "page.html"], tmp_path, lambda: any(out.glob("*.png")))
+    assert code == ExitCode.TERMINATED == 143
+    lines = stderr.splitlines()
+    assert lines[-1] == ("quantize: error: interrupted by SIGTERM; rerun the same command to "
+                         "finish")
+    assert set(lines[:-1]) <= {"quantize: interrupted by SIGTERM; letting the file in progress "
+                               "finish (SIGTERM again to abandon it)"}
+    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
+        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+    done = sorted(p.name for p in out.glob("*.png"))
+    assert 1 <= len(done) < len(inputs)
+    assert rows == {f"in/{p.name}": "ok" if p.name in done else "not reached" for p in inputs}
+    assert sorted(batch.read_manifest(out)) == done
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", *done]
+    assert (tmp_path / "page.html").is_file()
+    assert _parts(tmp_path) == []
+
+
+def test_sigterm_lets_a_batchs_worker_finish_its_file_and_the_reports_have_it(tmp_path):
+    """SIGTERM reached the pool's worker too, which ended mid-file (its folder left
+    behind): it is the parent's to decide, as for Ctrl-C, and the file in progress is let
+    finish, reported and recorded. Sent once the second file's job has made its folder."""
+    (tmp_path / "in").mkdir()
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        for i in range(4):
+            im.convert("RGB").rotate(90 * i).save(tmp_path / "in" / f"p{i:02d}.png")
+    out = tmp_path / "out"
+    code, stderr = _terminated_once(
+        ["batch", "in", "-o", "out", "--mode", "segment", "-k", "4", "--jobs", "1",
+         "--report", "report.csv"], tmp_path, (out / "p01").exists)
+    assert (code, stderr) == (143, "quantize: interrupted by SIGTERM; letting the file in "
+                              "progress finish (SIGTERM again to abandon it)\n"
+                              "quantize: error: interrupted by SIGTERM; rerun the same "
+                              "command to finish\n")
+    with open(tmp_path / "report.csv", encoding="utf-8-sig", newline="") as f:
+        rows = {row["input"]: row["status"] for row in csv.DictReader(f)}
+    assert rows == {"in/p00.png": "ok", "in/p01.png": "ok", "in/p02.png": "not reached",
+                    "in/p03.png": "not reached"}
+    assert sorted(batch.read_manifest(out)) == ["p00", "p01"]
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "p00", "p01"]
+    assert (out / "p01" / "segments.json").is_file()
+    assert _parts(tmp_path) == []
+
+
+def test_sigterm_during_segment_leaves_no_output_folder_and_exits_143(tmp_path):
+    """It ended the command at once, leaving the new output folder behind, empty."""
+    with Image.open(SAMPLES / "astronaut.jpg") as im:
+        im.convert("RGB").resize((1024, 1024)).save(tmp_path / "big.png")
+    out = tmp_path / "big.segments"
+    code, stderr = _terminated_once(["segment", "big.png", "-o", out.name, "-k", "4"],
+                                    tmp_path, out.exists)
+    assert (code, stderr) == (
+        143, "quantize: error: interrupted by SIGTERM; rerun the same command to finish\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png"]
+
+
+def test_sigterm_during_a_reduce_of_several_files_keeps_those_reported_and_exits_143(
+        tmp_path):
+    """It ended the command at once; the files written before stay, those after are not
+    begun, and the file being written leaves no ``.part`` file."""
+    inputs = _photos(tmp_path / "in", 40)
+    code, stderr = _terminated_once(
+        ["reduce", *(str(p.relative_to(tmp_path)) for p in inputs), "-k", "8", "--jobs", "1"],
+        tmp_path, lambda: any((tmp_path / "in").glob("*.k8.png")))
+    assert (code, stderr) == (
+        143, "quantize: error: interrupted by SIGTERM; files already reported are done\n")
+    done = sorted((tmp_path / "in").glob("*.k8.png"))
+    assert 1 <= len(done) < len(inputs)
+    assert _parts(tmp_path) == []
