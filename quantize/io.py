@@ -386,7 +386,7 @@ class KeyedCanvas:
     A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
     all ("conversion from I;16 to RGBA not supported"), key or not: its frames come
     out here as "LA", scaled to 8 bits as :func:`load_image` scales a 16-bit
-    grayscale image (and, as there, without a gAMA conversion).
+    grayscale image (and, as there, converted from its 16-bit values to sRGB by its gAMA).
 
     Here, for as long as the canvas is open (a context manager), the key is taken
     from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
@@ -435,7 +435,7 @@ class KeyedCanvas:
     def draw(self, frame: Image.Image) -> Image.Image:
         """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
         with the frame's ``info`` (its colour profile or gamma; of a 16-bit grayscale frame,
-        its profile only) and no transparent colour."""
+        its profile only, its gamma being applied here) and no transparent colour."""
         x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
         box = (slice(y0, y1), slice(x0, x1))
         first = self._dispose is None
@@ -462,7 +462,7 @@ class KeyedCanvas:
 
     def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
                     ) -> tuple[np.ndarray, np.ndarray]:
-        """The pixels of ``frame`` in ``box`` (16-bit grayscale scaled to 8 bits, a palette
+        """The pixels of ``frame`` in ``box`` (16-bit grayscale to 8-bit sRGB, a palette
         image's colours), and their alpha from the key (a palette image's, from its tRNS)."""
         pixels = np.asarray(frame)[box]
         if frame.mode == "P":
@@ -482,8 +482,10 @@ class KeyedCanvas:
             clear = pixels == self._key
         else:
             clear = np.all(pixels == self._key, axis=2)
-        if pixels.dtype != np.uint8:
-            pixels = _scale_wide_gray(pixels, 65535.0)
+        if pixels.dtype != np.uint8:  # 16-bit grayscale, from its gAMA as load_image reads it
+            gamma = _file_gamma(frame.info)
+            pixels = (_scale_wide_gray(pixels, 65535.0) if gamma is None
+                      else _gamma_encoded(pixels / 65535.0, gamma))
         return pixels, np.where(clear, np.uint8(0), np.uint8(255))
 
 
@@ -1216,20 +1218,63 @@ def _gamma_to_srgb(im: Image.Image) -> Image.Image:
     """``im`` converted from the gamma its PNG gAMA chunk states to sRGB, as browsers show it.
 
     No change when there is no gAMA, an sRGB chunk (which overrides it), or a gamma
-    within 5 % of 1/2.2; 16-bit grayscale is left as stored.
+    within 5 % of 1/2.2. 16-bit grayscale is converted from its 16-bit values
+    (:func:`_wide_gray_gamma_to_srgb`).
     """
-    gamma = im.info.get("gamma")
-    if (not gamma or gamma <= 0 or "srgb" in im.info
-            or abs(gamma / _SRGB_LIKE_GAMMA - 1) <= _GAMMA_THRESHOLD):
+    gamma = _file_gamma(im.info)
+    if gamma is None:
         return im
     im = _keyed_to_alpha(im)
+    if im.mode in _SIXTEEN_BIT_MODES:
+        return _wide_gray_gamma_to_srgb(im, gamma)
     if im.mode not in ("L", "LA", "RGB", "RGBA"):
         return im
-    linear = (np.arange(256) / 255.0) ** (1.0 / gamma)
-    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
-    lut = np.rint(srgb * 255).astype(int).tolist()
+    lut = _gamma_encoded(np.arange(256) / 255.0, gamma).tolist()
     colour = len(im.mode) - im.mode.endswith("A")
     return im.point(lut * colour + list(range(256)) * (len(im.mode) - colour))
+
+
+def _file_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
+    """The gamma that a PNG's ``info`` states (its gAMA chunk) for its pixels to be converted
+    from; None when there is none, an sRGB chunk (which overrides it), or a gamma within
+    5 % of 1/2.2."""
+    gamma = info.get("gamma")
+    if (not gamma or gamma <= 0 or "srgb" in info
+            or abs(gamma / _SRGB_LIKE_GAMMA - 1) <= _GAMMA_THRESHOLD):
+        return None
+    return float(gamma)
+
+
+def _gamma_encoded(values: np.ndarray, gamma: float) -> np.ndarray:
+    """uint8 sRGB levels of ``values`` (0..1) stored with the file gamma ``gamma``."""
+    linear = values ** (1.0 / gamma)
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return np.rint(srgb * 255).astype(np.uint8)
+
+
+def _wide_gray_gamma_to_srgb(im: Image.Image, gamma: float) -> Image.Image:
+    """``im``, a 16-bit grayscale PNG stored with the file gamma ``gamma``, as an 8-bit sRGB
+    "L" image ("LA" with its transparent value, a tRNS key, as alpha).
+
+    Its 16-bit values are converted, not the 8 bits they scale to: those would have
+    left steps of up to 13 levels in the shadows of a linear-light image.
+    """
+    full = _wide_gray_full_scale(im)
+    key = im.info.get("transparency")
+    w, h = im.size
+    gray = np.empty((h, w), dtype=np.uint8)
+    alpha = None if key is None else np.empty((h, w), dtype=np.uint8)
+    rows = max(1, _BAND_PIXELS // w)
+    for top in range(0, h, rows):
+        values = _gray_values(im.crop((0, top, w, min(top + rows, h))), _unsigned_32(im))
+        dest = slice(top, top + values.shape[0])
+        gray[dest] = _gamma_encoded(np.clip(values / full, 0.0, 1.0), gamma)
+        if alpha is not None:
+            alpha[dest] = np.where(values == key, 0, 255)
+    out = Image.fromarray(gray)
+    if alpha is not None:
+        out.putalpha(Image.fromarray(alpha))
+    return out
 
 
 class TransparentColorWarning(CodeAdviceWarning):

@@ -434,8 +434,8 @@ def test_the_first_frame_after_a_default_image_starts_on_a_transparent_canvas(
 
 def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
     """A frame drawn over the canvas failed: 'cannot decode image (conversion from I;16 to
-    RGBA not supported)'. Its frames are scaled as load_image scales the first, which
-    leaves a 16-bit grayscale image's gAMA as stored."""
+    RGBA not supported)'. Its frames are converted as load_image converts the first, from
+    its linear gAMA to sRGB (1000 of 65535 is 33, 50000 is 226 and 30000 is 180)."""
     def frame(seq: int, values: list[int], x: int, blend: int) -> list[tuple[bytes, bytes]]:
         control = struct.pack(">IIIIIHHBB", seq, len(values), 1, x, 0, 1, 10, 0, blend)
         data = zlib.compress(b"\0" + np.array(values, ">u2").tobytes())
@@ -448,7 +448,7 @@ def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
             ">I", 100_000)), (b"acTL", struct.pack(">II", 2, 0)),
         *frame(0, [1000, 50000], 0, 0), *frame(1, [30000], 1, 1), (b"IEND", b"")]))
     got = [f.rgba.tolist() for f in iter_frames(src)]
-    assert got == [[[[4] * 3 + [255], [195] * 3 + [255]]], [[[4] * 3 + [255], [117] * 3 + [255]]]]
+    assert got == [[[[33] * 3 + [255], [226] * 3 + [255]]], [[[33] * 3 + [255], [180] * 3 + [255]]]]
     first = load_image(src)
     assert first.alpha is None
     np.testing.assert_array_equal(first.rgb, np.array(got[0])[:, :, :3])

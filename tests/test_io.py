@@ -915,6 +915,23 @@ def test_png_gamma_is_converted_to_srgb(tmp_path, chunks, expected, mode):
     assert img.alpha is None if mode != "RGBA" else (img.alpha == 100).all()
 
 
+@pytest.mark.parametrize("key", [None, 700])
+def test_a_16_bit_gray_png_gamma_is_converted_from_its_16_bit_values(tmp_path, key):
+    """A 16-bit grayscale PNG's gAMA was ignored (its 8-bit and RGB forms were converted):
+    a linear-light one came out much darker than browsers show it. 100 of 65535, 0 once
+    scaled to 8 bits, shows as 5; 1000 as 33, 30000 as 180."""
+    values = np.array([[0, 100, 700, 1000, 30000, 65535]], np.uint16)
+    params = {} if key is None else {"transparency": key}
+    img = load_image(_png_with_chunks(tmp_path / "g.png", Image.fromarray(values), _gama(1.0),
+                                      **params))
+    np.testing.assert_array_equal(img.rgb[:, :, 0], [[0, 5, 27, 33, 180, 255]])
+    np.testing.assert_array_equal(img.rgb, np.repeat(img.rgb[:, :, :1], 3, axis=2))
+    if key is None:
+        assert img.alpha is None
+    else:
+        np.testing.assert_array_equal(img.alpha, [[255, 255, 0, 255, 255, 255]])
+
+
 @pytest.mark.parametrize(("mode", "values", "key"), [
     ("RGB", [(255, 0, 255), (10, 200, 30)], (255, 0, 255)),
     ("L", [7, 200], 7),
