@@ -642,7 +642,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if _pending(here) and _disowned(mode, out):
             disowned.append(out)
             here = None  # a file of no record
-        if ((not force or here is not None) and _output_there(mode, out)
+        if ((not force or here is not None) and _output_there(mode, out, here)
                 and not _pending(here)):
             entry = here
             found_here += [entry] if entry is not None else []
@@ -692,12 +692,16 @@ def _paths(outputs: Sequence[tuple[Path, Entry]]) -> list[Path]:
     return [path for path, _ in outputs]
 
 
-def _output_there(mode: JobMode, output: Path) -> bool:
+def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bool:
     """Whether the output of a job writing ``output`` is there: its file, or, for a mode
     that makes a folder, its marker or any file its job writes (one not made by a run on
-    record, such as a user's own ``labels.png``, is not written over without force)."""
+    record, such as a user's own ``labels.png``, is not written over without force). A
+    folder on record as finished (``entry``) is there only whole: one that lost a file its
+    job wrote (the ``outputs`` of its record) is made again, as a deleted file is."""
     if not mode.makes_folder:
         return output.exists()
+    if entry is not None and not entry.pending and "outputs" in entry.record:
+        return all(os.path.isfile(output / name) for name in entry.record["outputs"])
     return mode.done_path(output).exists() or any(
         os.path.lexists(p) for p in mode.written_files(output))
 
