@@ -750,7 +750,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     if not recorded:
         return {}, [], [], [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
-    planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
+    planned = {folded_name(PurePath(manifest_key(dst, out))): out for out in outputs}
     given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
     unclaimed, flagged, dropped, disowned = [], [], [], []
@@ -759,7 +759,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         if source is None or not _plain_key(key) or not mode.made_alike(entry.settings):
             continue  # not one of this mode's: another mode's batch into the same folder
         old = dst / key
-        if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished
+        if entry.pending and not _planned_here(key, old, planned, dst):  # never finished
             if not os.path.lexists(old):
                 dropped.append(old)
             elif _disowned(mode, old):  # not the file that run wrote there: of no record
@@ -771,7 +771,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             continue
         if entry.unclaimed and source in mine:  # its input is back
             flagged.append((old, entry))
-        if folded_name(PurePath(key)) in planned:
+        if _planned_here(key, old, planned, dst):
             continue
         if source not in mine:
             if os.path.lexists(mode.done_path(old)):
@@ -782,6 +782,20 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             renamed.setdefault(mine[source], []).append((old, entry))
     return (renamed, sorted(unclaimed, key=lambda item: item[0]), flagged, sorted(dropped),
             disowned)
+
+
+def _planned_here(key: str, old: Path, planned: Mapping[str, Path], dst: Path) -> bool:
+    """Whether the recorded output ``old`` (manifest ``key``) is one of the outputs
+    ``planned`` (by folded name): the same name, or one differing in case or Unicode form
+    only where the volume takes both for one file (``A.png`` once ``a.png`` is planned, on
+    macOS). Where it does not (Linux), the two are two files, and ``old`` is not planned."""
+    twin = planned.get(folded_name(PurePath(key)))
+    if twin is None or manifest_key(dst, twin) == key:
+        return twin is not None
+    try:
+        return os.path.samefile(old, twin)
+    except OSError:  # one of them is not there (or cannot be reached): not one file
+        return False
 
 
 def _pending(entry: Entry | None) -> bool:
