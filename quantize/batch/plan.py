@@ -32,6 +32,7 @@ from ..names import (
     one_file_names,
     output_stem,
     quoted,
+    same_file,
     written_path,
 )
 from .manifest import (
@@ -792,10 +793,7 @@ def _planned_here(key: str, old: Path, planned: Mapping[str, Path], dst: Path) -
     twin = planned.get(folded_name(PurePath(key)))
     if twin is None or manifest_key(dst, twin) == key:
         return twin is not None
-    try:
-        return os.path.samefile(old, twin)
-    except OSError:  # one of them is not there (or cannot be reached): not one file
-        return False
+    return same_file(old, twin)  # False when either is not there
 
 
 def _pending(entry: Entry | None) -> bool:
