@@ -2472,7 +2472,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
 def write_together(files: Iterable[tuple[str | os.PathLike[str],
                                           bytes | memoryview | Callable[[Path], None]]], *,
-                   removed_first: Sequence[str | os.PathLike[str]] = (),
+                   removed_first: Sequence[str | os.PathLike[str]]
+                   | Callable[[], Sequence[str | os.PathLike[str]]] = (),
                    replace: bool = True) -> None:
     """Write several files so that a failure while writing leaves every one as it was.
 
@@ -2482,7 +2483,9 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
     In place of its bytes, a file may be given a function that writes it to the path
     it is passed (a stream too long to hold, as :func:`atomic_write` takes).
     Only once all are written is each path of ``removed_first`` deleted and are the
-    files renamed into place, in the order given. A write the system refuses (a full
+    files renamed into place, in the order given. ``removed_first`` may be a function
+    returning those paths, called under the lock below, when which files go depends on
+    what the folder holds then. A write the system refuses (a full
     disk) removes the temporary files and leaves the targets untouched. So does a
     failed rename, or an interrupt between the renames: each file it removes or
     replaces is first kept as a hard link (or a copy) beside it, and put back, and the
@@ -2524,7 +2527,8 @@ def write_together(files: Iterable[tuple[str | os.PathLike[str],
         with _folder_lock(staged[0][1].parent if staged else Path(".")):
             if not replace:
                 _refuse_existing([target for _, target in staged])
-            removed = [Path(path) for path in removed_first]
+            removed = [Path(path) for path in (
+                removed_first() if callable(removed_first) else removed_first)]
             kept = _keep_old(removed + [target for _, target in staged])
             with _signals_held() as came:
                 try:

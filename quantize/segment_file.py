@@ -196,11 +196,7 @@ def segment_file(
     check_name_length(folder)
     require_regular_file(input)
     probe_image(input, max_pixels=max_pixels)  # a bad input is named before any folder is made
-    # An edges.png this run does not write is removed with --force only if an earlier
-    # run wrote it (its segments.json lists it): it may be the user's own file.
-    stale = folder / EDGES_FILE
     earlier = _earlier_record(folder)
-    remove_stale = force and not edges and EDGES_FILE in earlier.get("outputs", ())
     name = input if input_name is None else input_name
     input_path = _input_path(input, folder) if input_name is None else None
     if not force:
@@ -227,9 +223,8 @@ def segment_file(
                   "space": params["space"], "seed": recorded_seed(seed),
                   "outputs": list(names)}
         _write_outputs(paths, result, record, levels, input_path, overlay_color,
-                       replace=force)
-    if remove_stale and stale.is_file() and not same_file(stale, input):  # not the input
-        stale.unlink()
+                       replace=force, stale=(lambda: _stale_edges(folder, input))
+                       if force and not edges else None)
     record["seconds"] = round(time.perf_counter() - start, 3)
     return record
 
@@ -256,6 +251,18 @@ def _earlier_record(folder: Path) -> dict[str, Any]:
         if isinstance(document.get(key), str):
             record[key] = document[key]
     return record
+
+
+def _stale_edges(folder: Path, input: str | os.PathLike[str]) -> list[Path]:
+    """The ``edges.png`` in ``folder`` that a run without edges removes: only one the run
+    whose ``segments.json`` is there wrote (it lists it; any other may be the user's own),
+    and not the ``input`` itself. Asked under the folder's lock, as the outputs are put in
+    place, so that one another run wrote meanwhile is seen."""
+    stale = folder / EDGES_FILE
+    if (EDGES_FILE in _earlier_record(folder).get("outputs", ()) and stale.is_file()
+            and not same_file(stale, input)):
+        return [stale]
+    return []
 
 
 def _refuse_another_inputs_folder(folder: Path, name: str | os.PathLike[str],
@@ -475,7 +482,7 @@ def _edge_levels(strength: np.ndarray) -> np.ndarray:
 def _write_outputs(paths: dict[str, Path], result: SegmentResult,
                    record: dict[str, Any], edge_levels: np.ndarray | None,
                    input_path: str | None, overlay_color: tuple[int, int, int], *,
-                   replace: bool) -> None:
+                   replace: bool, stale: Callable[[], list[Path]] | None = None) -> None:
     """Encode each output and write it to its temporary file before the next is made,
     then put them all in place together, ``segments.json`` last.
 
@@ -498,6 +505,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
     folder at once leave one's outputs or the other's, not a mix;
     without ``replace`` (``force``), an output another job put in place after this
     one checked the folder is refused, and this job's outputs are not written.
+    ``stale``, asked under that lock, names the files of an earlier run this one does
+    not write, removed with its ``segments.json`` (:func:`_stale_edges`).
     """
     boundaries = result.boundaries()
     colors = result.mean_colors()
@@ -519,7 +528,8 @@ def _write_outputs(paths: dict[str, Path], result: SegmentResult,
         text = json.dumps(printable_data(document), indent=1)  # non-UTF-8 bytes as \xXX
         yield paths["segments.json"], (text + "\n").encode("utf-8")
 
-    write_together(encoded(), removed_first=[paths["segments.json"]], replace=replace)
+    write_together(encoded(), removed_first=lambda: [
+        paths["segments.json"], *(stale() if stale is not None else ())], replace=replace)
 
 
 def _rgb_picture(shape: tuple[int, int],

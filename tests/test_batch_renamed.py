@@ -389,6 +389,27 @@ def test_remove_orphans_removes_the_outputs_of_files_not_among_the_inputs_as_wri
     assert quiet.stdout == "" and quiet.stderr == result.stderr
 
 
+def test_the_output_of_an_input_renamed_in_case_only_is_an_orphan(tmp_path):
+    """in/A.png renamed in/a.png where names tell case apart: out/A.png, whose name folds
+    to the new out/a.png's, was in no warning and --remove-orphans left it in place."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    _still(src / "A.png", 1)
+    args = [src, "-o", out, "-k", "2", "-j", "1"]
+    assert _cli(*args, "-q").exit_code == 0
+    (src / "A.png").rename(src / "a.png")
+    if (src / "A.png").exists():
+        pytest.skip("this volume ignores case: out/A.png is out/a.png")
+    plan = batch.plan_batch(src, out, batch.reduce_mode(), options={"n_colors": 2})
+    assert (plan.unclaimed, plan.newly_unclaimed) == ([out / "A.png"], [out / "A.png"])
+    result = _cli(*args, "--remove-orphans")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (f"removed {out / 'A.png'}, made by an earlier run "
+                                             "from a file that is not among this run's inputs")
+    assert _listed(out) == ["a.png"]
+    assert set(batch.read_manifest(out)) == {"a.png"}
+
+
 def test_removing_a_segment_folder_that_holds_a_users_file_says_the_folder_is_left(tmp_path):
     # "removed out/b" was said though out/b stayed, holding notes.txt
     src, out = tmp_path / "in", tmp_path / "out"

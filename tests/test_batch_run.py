@@ -502,6 +502,24 @@ def test_a_changed_input_in_segment_mode_remakes_its_folder(tmp_path):
     assert (segments["width"], segments["height"]) == (30, 20)
 
 
+@pytest.mark.parametrize("lost", ["labels.png", "segments.json"])
+def test_a_segment_folder_that_lost_a_file_is_made_again(tmp_path, lost):
+    """A finished folder on record missing one of its files is no finished output: made
+    again, as a deleted output file of reduce mode is, not skipped as "output exists"."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    crop("coffee.jpg", (0, 0, 40, 30)).save(src / "a.png")
+    options = {"n_clusters": 2, "seed": 0}
+    batch.run_batch(batch.plan_batch(src, out, batch.segment_mode(), options=options), jobs=1)
+    made = (out / "a" / lost).read_bytes()
+    (out / "a" / lost).unlink()
+    plan = batch.plan_batch(src, out, batch.segment_mode(), options=options)
+    assert ([j.input for j in plan.jobs], plan.settled) == ([src / "a.png"], [])
+    [result] = batch.run_batch(plan, jobs=1)
+    assert (result.status, result.reason) == ("ok", "")
+    assert (out / "a" / lost).read_bytes() == made
+
+
 def test_a_later_run_removes_the_probe_a_killed_run_left_and_nothing_else(tmp_path):
     """A Dask run keeps an empty .quantize-probe-* in the output folder while it runs; a
     run killed with SIGKILL left it there for good."""

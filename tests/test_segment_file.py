@@ -504,6 +504,29 @@ def test_a_forced_job_replaces_outputs_another_run_put_in_place_meanwhile(tmp_pa
     assert json.loads((out / "segments.json").read_text())["n_regions"] == 1
 
 
+def test_a_forced_job_without_edges_removes_the_edges_png_another_run_put_meanwhile(
+        tmp_path, monkeypatch):
+    """The other run (with edges) put its outputs in place after this one had read the
+    folder: its edges.png was left beside this job's outputs, a map of another image that
+    no segments.json listed."""
+    (tmp_path / "in.png").write_bytes(GOOD_PNG)
+    other = tmp_path / "other.png"
+    other.write_bytes(png_bytes(np.full((8, 6, 3), 30, np.uint8)))
+    out = tmp_path / "seg"
+    real = segment
+
+    def another_run_meanwhile(*args, **kwargs):
+        monkeypatch.setattr("quantize.segment_file.segment", real)
+        segment_file(other, out, regions=1, edges=True, force=True)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("quantize.segment_file.segment", another_run_meanwhile)
+    record = segment_file(tmp_path / "in.png", out, regions=1, force=True)
+    assert sorted(p.name for p in out.iterdir()) == sorted(record["outputs"]) == sorted(
+        OUTPUT_FILES)
+    assert json.loads((out / "segments.json").read_text())["input"] == str(tmp_path / "in.png")
+
+
 def _finished_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     rgb = np.full((20, 30, 3), 90, np.uint8)
     rgb[:, 15:] = 220

@@ -32,6 +32,7 @@ from ..names import (
     one_file_names,
     output_stem,
     quoted,
+    same_file,
     written_path,
 )
 from .manifest import (
@@ -642,7 +643,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
         if _pending(here) and _disowned(mode, out):
             disowned.append(out)
             here = None  # a file of no record
-        if ((not force or here is not None) and _output_there(mode, out)
+        if ((not force or here is not None) and _output_there(mode, out, here)
                 and not _pending(here)):
             entry = here
             found_here += [entry] if entry is not None else []
@@ -692,12 +693,16 @@ def _paths(outputs: Sequence[tuple[Path, Entry]]) -> list[Path]:
     return [path for path, _ in outputs]
 
 
-def _output_there(mode: JobMode, output: Path) -> bool:
+def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bool:
     """Whether the output of a job writing ``output`` is there: its file, or, for a mode
     that makes a folder, its marker or any file its job writes (one not made by a run on
-    record, such as a user's own ``labels.png``, is not written over without force)."""
+    record, such as a user's own ``labels.png``, is not written over without force). A
+    folder on record as finished (``entry``) is there only whole: one that lost a file its
+    job wrote (the ``outputs`` of its record) is made again, as a deleted file is."""
     if not mode.makes_folder:
         return output.exists()
+    if entry is not None and not entry.pending and "outputs" in entry.record:
+        return all(os.path.isfile(output / name) for name in entry.record["outputs"])
     return mode.done_path(output).exists() or any(
         os.path.lexists(p) for p in mode.written_files(output))
 
@@ -746,7 +751,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
     if not recorded:
         return {}, [], [], [], []
     mine = {source_key(dst, path): out for path, out in zip(inputs, outputs, strict=True)}
-    planned = {folded_name(PurePath(manifest_key(dst, out))) for out in outputs}
+    planned = {folded_name(PurePath(manifest_key(dst, out))): out for out in outputs}
     given = {absolute_path(path) for path in inputs}
     renamed: dict[Path, list[tuple[Path, Entry]]] = {}
     unclaimed, flagged, dropped, disowned = [], [], [], []
@@ -755,7 +760,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
         if source is None or not _plain_key(key) or not mode.made_alike(entry.settings):
             continue  # not one of this mode's: another mode's batch into the same folder
         old = dst / key
-        if entry.pending and folded_name(PurePath(key)) not in planned:  # never finished
+        if entry.pending and not _planned_here(key, old, planned, dst):  # never finished
             if not os.path.lexists(old):
                 dropped.append(old)
             elif _disowned(mode, old):  # not the file that run wrote there: of no record
@@ -767,7 +772,7 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             continue
         if entry.unclaimed and source in mine:  # its input is back
             flagged.append((old, entry))
-        if folded_name(PurePath(key)) in planned:
+        if _planned_here(key, old, planned, dst):
             continue
         if source not in mine:
             if os.path.lexists(mode.done_path(old)):
@@ -778,6 +783,17 @@ def _earlier_outputs(recorded: Mapping[str, Entry], inputs: Sequence[Path],
             renamed.setdefault(mine[source], []).append((old, entry))
     return (renamed, sorted(unclaimed, key=lambda item: item[0]), flagged, sorted(dropped),
             disowned)
+
+
+def _planned_here(key: str, old: Path, planned: Mapping[str, Path], dst: Path) -> bool:
+    """Whether the recorded output ``old`` (manifest ``key``) is one of the outputs
+    ``planned`` (by folded name): the same name, or one differing in case or Unicode form
+    only where the volume takes both for one file (``A.png`` once ``a.png`` is planned, on
+    macOS). Where it does not (Linux), the two are two files, and ``old`` is not planned."""
+    twin = planned.get(folded_name(PurePath(key)))
+    if twin is None or manifest_key(dst, twin) == key:
+        return twin is not None
+    return same_file(old, twin)  # False when either is not there
 
 
 def _pending(entry: Entry | None) -> bool:
