@@ -792,7 +792,8 @@ def test_cli_segment_overlay_color_reaches_every_job_and_red_matches_earlier_run
     assert "skipped" in again.stdout and (out / "chelsea" / "overlay.png").read_bytes() == made
     other = _cli(photo_tree, "-o", out, "--overlay-color", "#00ffff", *args)
     assert (other.exit_code, other.stderr) == (
-        15, f"quantize: error: {out}: 1 output was made with --overlay-color=(not given), "
+        15, f"quantize: error: {out}: 1 output was made with --overlay-color=#ff0000 "
+            "(the default), "
             "while this run asks for --overlay-color=#00ffff; add --force to redo them, or "
             "choose another -o folder\n")
     assert _cli(photo_tree, "-o", out, "--overlay-color", "cyan", "--force",

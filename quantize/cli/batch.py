@@ -517,9 +517,9 @@ def _options_changed() -> Iterator[None]:
 def _describe(settings: dict[str, Any]) -> str:
     """Settings as the command's flags, as they are typed: ``-k/--colors=16, --space='lab'``.
 
-    None, how the settings record an option left out, is shown as "(not given)", and a
+    None, how the settings record an option left out, is shown as "(not given)", a
     seed recorded so, where no k-means runs (a ``--palette-in``, the region hierarchy),
-    as "(not used)";
+    as "(not used)", and an overlay colour left out as the default it drew;
     a flag as itself, or "no" and itself when it was off (``--edges``, ``no
     --edges``); dithering as ``--dither``, ``--dither=0.5`` or ``no --dither``;
     the weights as ``-w NAME=VALUE`` each; the overlay colour as ``#rrggbb``.
@@ -530,8 +530,11 @@ def _describe(settings: dict[str, Any]) -> str:
     '--overlay-color=#00ffff'
     >>> _describe({"n_clusters": None, "seed": None})
     '-k/--clusters=(not given), --seed=(not used)'
+    >>> _describe({"overlay_color": None})
+    '--overlay-color=#ff0000 (the default)'
     """
     from .._validation import shown_number
+    from ..segment_file import OVERLAY_COLOR
     from . import SWITCHES
 
     def one(key: str, value: Any) -> str:
@@ -544,6 +547,8 @@ def _describe(settings: dict[str, Any]) -> str:
             return flag if value else f"no {flag}"
         if key == "weights" and isinstance(value, dict):
             return " ".join(f"-w {name}={shown_number(float(w))}" for name, w in value.items())
+        if key == "overlay_color" and value is None:  # left out: the default was drawn
+            return one(key, list(OVERLAY_COLOR)) + " (the default)"
         if key == "overlay_color" and isinstance(value, list):  # as typed, #rrggbb
             return "--overlay-color=#" + "".join(f"{v:02x}" for v in value)
         shown = quoted(value) if isinstance(value, str) else repr(value)  # a path, say
