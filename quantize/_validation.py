@@ -61,12 +61,13 @@ def shown_number(value: float) -> str:
     """A bound as a person writes it: no ``.0`` on a whole number, and a power of ten
     past a million or below 1e-4 with its exponent (``1e6``, not ``1000000.0``).
 
-    >>> [shown_number(x) for x in (0.0, 2.0, 0.5, 256, 1e6, 1.5e6, 1e-6)]
-    ['0', '2', '0.5', '256', '1e6', '1.5e6', '1e-6']
+    >>> [shown_number(x) for x in (0.0, -0.0, 2.0, 0.5, 256, 1e6, 1.5e6, 1e-6)]
+    ['0', '0', '2', '0.5', '256', '1e6', '1.5e6', '1e-6']
     """
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    exact = Decimal(repr(float(value))).normalize()  # the shortest digits giving the float
+    # the shortest digits giving the float; -0 (typed "-0") as 0, as no one writes a bound
+    exact = Decimal(repr(float(value) + 0.0)).normalize()
     scientific = value != 0 and not 1e-4 <= abs(value) < 1e6
     return format(exact, "e" if scientific else "f").replace("e+", "e")
 

@@ -436,6 +436,23 @@ def test_quality_lines_write_the_value_as_the_help_writes_numbers(photo, tmp_pat
             "than 2 colours\n")
 
 
+
+def test_quality_minus_zero_is_written_as_zero(photo, tmp_path):
+    """--quality -0, which the check takes as 0, was written "<= -0" in the line and its
+    error, and as -0.0 in the --json record."""
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(flat)
+    line = run(flat, "-o", tmp_path / "q.png", "--quality", "-0")
+    assert line.exit_code == 0, line.output
+    assert " for mean ΔE2000 <= 0; " in line.stdout
+    record = json.loads(run(flat, "-o", tmp_path / "j.png", "--quality", "-0",
+                            "--json").stdout)
+    assert str(record["quality"]) == "0.0"
+    missed = run(photo, "-o", tmp_path / "m.png", "--quality", "-0", "-k", "2")
+    assert (missed.exit_code, missed.stderr) == (
+        99, f"quantize: error: {photo}: --quality=0: mean CIEDE2000 <= 0 needs more than 2 "
+            "colours\n")
+
 @pytest.mark.parametrize("output", ["a.gif", "a.png"])
 def test_too_many_colours_for_an_animation_gives_advice_for_animations(tmp_path, output):
     """The advice was "or for a still image a .jpg/.webp/.tif output", of no use here."""

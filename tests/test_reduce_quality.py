@@ -146,3 +146,49 @@ def test_reduce_file_says_a_quality_past_20_is_not_a_score(tmp_path, frames):
         reduce_file(tmp_path / "a.gif", quality=80)
     assert [(str(w.message)[:60], w.filename) for w in caught] == [
         ("quality=80: a mean CIEDE2000 difference (about 1 is just not", __file__)]
+
+
+def noisy_quadrants(seed: int, n: int) -> np.ndarray:
+    """Four flat quadrants under strong seeded noise: hundreds of colours, so that the
+    search compares many k close to the target."""
+    image = np.zeros((n, n, 3), np.int16)
+    h = n // 2
+    image[:h, :h], image[:h, h:] = (200, 40, 40), (40, 160, 60)
+    image[h:, :h], image[h:, h:] = (40, 60, 200), (230, 220, 200)
+    image += np.random.default_rng(seed).integers(-40, 41, image.shape).astype(np.int16)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def test_quality_chooses_the_fewest_colours_and_the_palette_n_colors_gives():
+    """Each fit of the search drew on the random state its earlier fits had left, so a
+    k colour fit was not the one n_colors=k gives: quality=4 chose 45 colours here, while
+    n_colors=44 is a mean CIEDE2000 of 3.93 away."""
+    from quantize import reduce_colors
+
+    image = noisy_quadrants(0, 48)
+    chosen = reduce_colors(image, quality=4.0, seed=0)
+    direct = reduce_colors(image, n_colors=chosen.k, seed=0)
+    assert chosen.k == 44
+    assert np.array_equal(chosen.palette, direct.palette)
+    assert np.array_equal(chosen.indices, direct.indices)
+    assert chosen.delta_e == direct.delta_e <= 4.0
+    assert reduce_colors(image, n_colors=43, seed=0).delta_e > 4.0
+
+
+def test_quality_of_an_animation_writes_what_n_colors_writes_and_no_fewer_meets_it(tmp_path):
+    """As for a still: the animation's search fitted each k on the state the fits before
+    had left, and chose 46 colours where 45 met the target too."""
+    from PIL import Image
+
+    from quantize.reduce import reduce_file
+
+    frames = [Image.fromarray(noisy_quadrants(10 + i, 32)) for i in range(3)]
+    src = tmp_path / "a.png"
+    frames[0].save(src, save_all=True, append_images=frames[1:])
+    chosen = reduce_file(src, tmp_path / "q.png", quality=4.0)
+    reduce_file(src, tmp_path / "k.png", n_colors=chosen["k"])
+    assert chosen["k"] == 45
+    assert (tmp_path / "q.png").read_bytes() == (tmp_path / "k.png").read_bytes()
+    with pytest.raises(QualityError, match=r"quality=4: mean CIEDE2000 <= 4 needs more than "
+                                           r"44 colours"):
+        reduce_file(src, tmp_path / "k1.png", quality=4.0, n_colors=44)

@@ -32,7 +32,7 @@ from ..reduce import DEFAULT_COLORS, GIF_ALPHA_THRESHOLD, fit_palette, reduce_co
 from ..reduce.fit import Histogram, spread_for_dither, warn_few_colors
 from ..reduce.image import histogram_entries, reduce_checked
 from ..reduce.options import Options
-from ..reduce.quality import smallest_k
+from ..reduce.quality import smallest_k, starting_as
 from .frames import Frame, iter_frames
 from .gif import change_bytes, in_runs, local_frame_bytes
 from .options import AnimationOptions
@@ -552,10 +552,11 @@ def _search_quality(colors: np.ndarray, counts: np.ndarray, opts: AnimationOptio
     lab = srgb_to_lab(colors)
     k_max = min(opts.n_colors or room, room, colors.shape[0])
     fits: dict[int, np.ndarray] = {}
+    fresh = starting_as(opts.rng)  # every fit as n_colors=k fits it
 
     def error(k: int) -> float:
         pal = fits[k] = fit_palette(colors, counts, k, space=opts.space,
-                                    exact_colors=opts.exact_colors, seed=opts.rng)
+                                    exact_colors=opts.exact_colors, seed=fresh())
         entries = nearest(_features(colors, opts.space), _features(pal, opts.space))
         return mean_ciede2000(lab, srgb_to_lab(pal)[entries], counts)
 

@@ -369,7 +369,7 @@ def recorded_options(opts: dict[str, Any]) -> dict[str, Any]:
         palette_in = None if given is None else check_palette(given, "palette_in").tolist()
     n, quality = opts["n_colors"], opts["quality"]
     return {"n_colors": None if n is None else int(n),
-            "quality": None if quality is None else float(quality),
+            "quality": None if quality is None else float(quality) + 0.0,  # -0 as 0
             "dither": float(opts["dither"]), "exact_colors": bool(opts["exact_colors"]),
             "palette_in": palette_in, "palette_mode": opts["palette"],
             "seed": recorded_seed(opts["seed"]), "optimize": bool(opts["optimize"])}

@@ -31,7 +31,8 @@ from .fit import (
 )
 
 __all__ = ["QUALITY_MEANS", "QUALITY_SCALE_WARNING_ABOVE", "QualityScaleWarning",
-           "quality_scale_reason", "search_quality", "smallest_k", "warn_quality_scale"]
+           "quality_scale_reason", "search_quality", "smallest_k", "starting_as",
+           "warn_quality_scale"]
 
 #: What ``quality`` measures, said where a value meant as a 0-100 score (pngquant's
 #: ``--quality 80``; Pillow's JPEG ``quality=80``) is taken for it.
@@ -68,6 +69,29 @@ def warn_quality_scale(quality: float | None) -> None:
     reason = quality_scale_reason(quality)
     if reason is not None:
         warn_caller(f"quality={shown_number(quality)}: {reason}", QualityScaleWarning)
+
+
+def starting_as(rng: np.random.Generator) -> Callable[[], np.random.Generator]:
+    """A maker of Generators, each a copy of ``rng`` as it is now, its seed sequence
+    included (k-means spawns the seeds of its runs from it; ``copy.deepcopy`` keeps it
+    only from NumPy 2.1 on).
+
+    The quality searches fit every k from one, as ``n_colors=k`` fits from the
+    seed: the palette of the k chosen is then the one ``n_colors=k`` gives, and
+    the k below it, which missed the target, misses it with ``n_colors`` too.
+    Drawing on the state the earlier fits left instead, each fit was another,
+    and ``n_colors=k - 1`` could meet the target the search said it missed.
+    """
+    kind, state = type(rng.bit_generator), rng.bit_generator.state
+    seq = rng.bit_generator.seed_seq
+    seq_state = seq.state if isinstance(seq, np.random.SeedSequence) else None
+
+    def fresh() -> np.random.Generator:
+        bits = kind() if seq_state is None else kind(np.random.SeedSequence(**seq_state))
+        bits.state = state
+        return np.random.Generator(bits)
+
+    return fresh
 
 
 # The first guess of k fits on 8 x 8 x 8-level cells, judged on this many pixels.
@@ -163,12 +187,13 @@ def search_quality(hist: Histogram, quality: float, k_max: int, exact_colors: bo
         added to its message (how to allow more colours).
     """
     k_max = min(k_max, hist.colors.shape[0])  # m colours reproduce the image exactly
+    fresh = starting_as(rng)  # every full fit as n_colors=k fits it
     guess = _summary_guess(hist, quality, k_max, rng)
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def exact(k: int) -> float:
         palette, labels = fits[k] = fit(hist.colors, hist.counts, hist.features, k,
-                                        hist.space, exact_colors, rng)
+                                        hist.space, exact_colors, fresh())
         return mean_ciede2000(hist.lab, lab_of(palette)[labels], hist.counts)
 
     k = smallest_k(exact, quality, guess, k_max, k_min=min(2, k_max))
