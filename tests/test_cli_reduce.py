@@ -395,6 +395,25 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
             f"needs more than 256 colours{more}\n")
 
 
+@pytest.mark.parametrize("extra, more", [
+    ([], "an output in RGBA (.tif, .webp), which keeps the alpha, may hold more, with "
+         "-k/--colors=K"),
+    (["-k", "300"], "a palette image holds no more; an output in RGBA (.tif, .webp), which "
+                    "keeps the alpha, may hold the -k/--colors=300 allowed"),
+])
+def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_keep_it(
+        tmp_path, extra, more):
+    # A .tif or .webp of an input with alpha is RGBA; only a .jpg is RGB, without the alpha.
+    noise = np.random.default_rng(0).integers(0, 256, (20, 20, 4), dtype=np.uint8)
+    noise[..., 3] = 255
+    noise[:, :4, 3] = 0
+    Image.fromarray(noise).save(tmp_path / "n.png")
+    result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / "out.png", *extra)
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
+            f"needs more than 255 colours; {more}\n")
+
+
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
     # %g cut it to "--dither=0.123457", in the refusal and in the batch call given for a folder
     monkeypatch.chdir(tmp_path)

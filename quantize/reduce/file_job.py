@@ -238,7 +238,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
                                     asked=job.n_colors), check_seed(opts["seed"]))
         except QualityError as exc:
-            raise _with_rgb_hint(exc, job, opts) from None
+            raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
         out = job.output or check_output_path(reduced_name(src, n, ".png"), inputs=(src,),
                                               force=force)
@@ -270,17 +270,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None)
 
 
-def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
+def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
+                   has_alpha: bool) -> QualityError:
     """``exc`` (a ``quality`` out of reach of an indexed output's 256 colours), saying that an
     output in RGB could hold more, where more could help: no dithering (which takes at most
-    256 colours), and ``n_colors`` not given, or above the 256 the indexed output stops at."""
+    256 colours), and ``n_colors`` not given, or above the 256 the indexed output stops at.
+    Of an input with alpha (``has_alpha``), the formats named are those that keep it, in
+    RGBA (.tif, .webp; a .jpg would drop it)."""
     if job.kind != "palette" or opts["dither"]:
         return exc
+    formats = ("an output in RGBA (.tif, .webp), which keeps the alpha," if has_alpha
+               else "an output in RGB (.tif, .webp, .jpg)")
     if job.n_colors is None:
-        advice = "an output in RGB (.tif, .webp, .jpg) may hold more, with n_colors=K"
+        advice = f"{formats} may hold more, with n_colors=K"
     elif job.n_colors > MAX_PALETTE:
-        advice = ("a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
-                  f"hold the n_colors={job.n_colors} allowed")
+        advice = (f"a palette image holds no more; {formats} may hold the "
+                  f"n_colors={job.n_colors} allowed")
     else:
         return exc
     return QualityError(exc.reason, path=exc.path, format_advice=advice)
