@@ -836,6 +836,15 @@ def test_existing_output_needs_force(photo, tmp_path):
     assert run(photo, "-o", out, "--force").exit_code == 0
 
 
+def test_an_existing_output_and_palette_out_are_both_named(photo, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl").exit_code == 0
+    again = run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl")
+    assert (again.exit_code, again.stderr) == (
+        15, f"quantize: error: {photo}: o.png: output exists, and so does "
+            "--palette-out='p.gpl'; use --force to overwrite both\n")
+
+
 def test_palette_out_then_palette_in(photo, tmp_path):
     pal = tmp_path / "p.gpl"
     assert run(photo, "-o", tmp_path / "a.png", "-k", 5, "--palette-out", pal).exit_code == 0

@@ -26,6 +26,7 @@ from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
     AlphaLossWarning,
     FormatAdviceError,
+    OutputExistsError,
     QualityError,
     ResultTooLargeError,
     warn_caller,
@@ -807,16 +808,30 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     if pal_in is not None:
         check_palette_out_holds(opts["palette_out"], entries_drawn(pal_in, animated=animated),
                                 f"{name} holds more")
-    check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is made only once the file is read, but the header told which it is.
     if out is None:
         out = default_output(src, k, quality, pal_in, animated)
+    _check_palette_out_beside(opts, src, out)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
     else:  # named once the image is read, as checked now (its folder alone with quality)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
+
+
+def _check_palette_out_beside(opts: dict[str, Any], src: Path, out: Path | None) -> None:
+    """:func:`check_palette_out`, whose refusal of an existing ``palette_out`` names the
+    output ``out`` too when it exists as well (``force`` not given), so that one run says
+    everything in the way; ``out`` is None when its name is not known yet."""
+    try:
+        check_palette_out(opts, src)
+    except OutputExistsError:
+        if out is None or opts["force"] or not os.path.lexists(out):
+            raise
+        raise OutputExistsError(f"output exists, and so does palette_out="
+                                f"{quoted(opts['palette_out'])}; use force=True to overwrite "
+                                "both", path=out) from None
 
 
 def _check_default_output_early(src: Path, k: int | None, quality: float | None,
