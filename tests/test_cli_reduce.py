@@ -2330,6 +2330,25 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
                            "if it is a Paint.NET palette, name it .txt\n")
 
 
+def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_txt(tmp_path):
+    # Refused as "only fully transparent entries" with no word that FFRRGGBB lines are
+    # Paint.NET's aarrggbb, read in a .hex file as rrggbbaa of alpha 0.
+    src = tmp_path / "a.png"
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(src)
+    palette = tmp_path / "p.hex"
+    palette.write_text("FFFF0000\nFF00FF00\n")
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-q",
+                           "--palette-in", str(palette), "-o", str(tmp_path / "b.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        2, f"quantize: warning: {src}: p.hex: every colour is 8 hex digits beginning ff, as in "
+           "a Paint.NET palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255 and "
+           "alpha 0, so every entry is fully transparent; if it is a Paint.NET palette, name "
+           f"it .txt\nquantize: error: {src}: --palette-in='{palette}' has only fully "
+           "transparent entries (alpha 0), but the image has visible pixels; expected at "
+           "least one visible colour\n")
+
+
 def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path):
     """Cut after its second frame, with no trailer, a 3-frame GIF was reduced to 2 frames
     without a word: a line now says it may have been cut short (once, though both the
