@@ -20,7 +20,8 @@ entry and names the file and line (in an .act file, the bytes) in its error;
   palette given this name (its colours ``aarrggbb``, alpha first) is refused
   by its header comment, which names it; without that header, 8-digit lines
   that all begin ``ff`` and end in bytes that vary, as an opaque Paint.NET
-  palette's do, are read as ``rrggbbaa`` with a :class:`PaletteFormatWarning`;
+  palette's do, or all end in ``00`` (read as ``rrggbbaa``, every entry fully
+  transparent), are read as ``rrggbbaa`` with a :class:`PaletteFormatWarning`;
 - ``.act``: Adobe colour table (Photoshop), 256 ``R G B`` byte triples (unused
   ones zero), then two big-endian 16-bit numbers: the count of colours used and
   the index of the transparent one (``0xffff``: none). At most 256 colours; its
@@ -453,7 +454,8 @@ def read_palette(path: str | os.PathLike[str], *,
     PaletteFormatWarning
         When a .hex file looks like a Paint.NET palette without its header: every
         line 8 digits beginning ``ff``, their last two digits not all alike (read
-        as ``rrggbbaa``, each entry would be red 255 with its blue as alpha).
+        as ``rrggbbaa``, each entry would be red 255 with its blue as alpha) or all
+        ``00`` (every entry would be fully transparent).
         When an .act file of 768 bytes (256 colours, no count), or of 772 whose count
         is not set, ends in two or more black entries: all 256 are read, as Adobe's
         format says, but they are likely a smaller palette's unused entries.
@@ -812,14 +814,20 @@ def _warn_if_paint_net(colors: list[list[int]], p: Path) -> None:
     Paint.NET palette's ``aarrggbb`` without its header: every line of 8 digits, every
     first byte ff (Paint.NET's alpha; as red, a palette of reds, oranges, pinks and
     whites only) and the last bytes not all alike (Paint.NET's blue; as alpha, entries
-    of several opacities, which .hex palettes seldom have)."""
-    if (len(colors) < 2 or any(len(c) != 4 or c[0] != 255 for c in colors)
-            or len({c[3] for c in colors}) < 2):
+    of several opacities, which .hex palettes seldom have), or all 00 (as alpha, every
+    entry fully transparent, which no palette to map onto has)."""
+    if any(len(c) != 4 or c[0] != 255 for c in colors):
+        return
+    alphas = {c[3] for c in colors}
+    if alphas == {0}:
+        read_as = "red 255 and alpha 0, so every entry is fully transparent"
+    elif len(colors) >= 2 and len(alphas) >= 2:
+        read_as = "red 255, its last two digits as alpha"
+    else:
         return
     warn_caller(f"{p.name}: every colour is 8 hex digits beginning ff, as in a Paint.NET "
-                "palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255, its "
-                "last two digits as alpha; if it is a Paint.NET palette, name it .txt",
-                PaletteFormatWarning)
+                f"palette (aarrggbb, alpha first), and is read as rrggbbaa: {read_as}; if "
+                "it is a Paint.NET palette, name it .txt", PaletteFormatWarning)
 
 
 def _parse_paint_net(text: str, p: Path) -> list[list[int]]:

@@ -395,6 +395,25 @@ def test_an_unreachable_quality_says_how_to_allow_more_colours_where_it_can(tmp_
             f"needs more than 256 colours{more}\n")
 
 
+@pytest.mark.parametrize("extra, more", [
+    ([], "an output in RGBA (.tif, .webp), which keeps the alpha, may hold more, with "
+         "-k/--colors=K"),
+    (["-k", "300"], "a palette image holds no more; an output in RGBA (.tif, .webp), which "
+                    "keeps the alpha, may hold the -k/--colors=300 allowed"),
+])
+def test_an_unreachable_quality_of_an_image_with_alpha_names_the_formats_that_keep_it(
+        tmp_path, extra, more):
+    # A .tif or .webp of an input with alpha is RGBA; only a .jpg is RGB, without the alpha.
+    noise = np.random.default_rng(0).integers(0, 256, (20, 20, 4), dtype=np.uint8)
+    noise[..., 3] = 255
+    noise[:, :4, 3] = 0
+    Image.fromarray(noise).save(tmp_path / "n.png")
+    result = run(tmp_path / "n.png", "--quality", "0.01", "-o", tmp_path / "out.png", *extra)
+    assert (result.exit_code, result.stderr) == (
+        99, f"quantize: error: {tmp_path / 'n.png'}: --quality=0.01: mean CIEDE2000 <= 0.01 "
+            f"needs more than 255 colours; {more}\n")
+
+
 def test_dither_lines_write_the_strength_as_given(photo, tmp_path, monkeypatch):
     # %g cut it to "--dither=0.123457", in the refusal and in the batch call given for a folder
     monkeypatch.chdir(tmp_path)
@@ -815,6 +834,15 @@ def test_existing_output_needs_force(photo, tmp_path):
     assert "output exists; use --force" in one_error_line(again)
     assert out.read_bytes() == first
     assert run(photo, "-o", out, "--force").exit_code == 0
+
+
+def test_an_existing_output_and_palette_out_are_both_named(photo, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl").exit_code == 0
+    again = run(photo, "-o", "o.png", "-k", "2", "--palette-out", "p.gpl")
+    assert (again.exit_code, again.stderr) == (
+        15, f"quantize: error: {photo}: o.png: output exists, and so does "
+            "--palette-out='p.gpl'; use --force to overwrite both\n")
 
 
 def test_palette_out_then_palette_in(photo, tmp_path):
@@ -2300,6 +2328,25 @@ def test_a_palette_file_warning_is_one_line_said_once(tmp_path):
                            "beginning ff, as in a Paint.NET palette (aarrggbb, alpha first), "
                            "and is read as rrggbbaa: red 255, its last two digits as alpha; "
                            "if it is a Paint.NET palette, name it .txt\n")
+
+
+def test_a_headerless_paint_net_palette_of_transparent_entries_says_to_name_it_txt(tmp_path):
+    # Refused as "only fully transparent entries" with no word that FFRRGGBB lines are
+    # Paint.NET's aarrggbb, read in a .hex file as rrggbbaa of alpha 0.
+    src = tmp_path / "a.png"
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(src)
+    palette = tmp_path / "p.hex"
+    palette.write_text("FFFF0000\nFF00FF00\n")
+    done = subprocess.run([sys.executable, "-m", "quantize", "reduce", str(src), "-q",
+                           "--palette-in", str(palette), "-o", str(tmp_path / "b.png")],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        2, f"quantize: warning: {src}: p.hex: every colour is 8 hex digits beginning ff, as in "
+           "a Paint.NET palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255 and "
+           "alpha 0, so every entry is fully transparent; if it is a Paint.NET palette, name "
+           f"it .txt\nquantize: error: {src}: --palette-in='{palette}' has only fully "
+           "transparent entries (alpha 0), but the image has visible pixels; expected at "
+           "least one visible colour\n")
 
 
 def test_a_gif_cut_at_a_frame_boundary_is_reduced_with_one_warning_line(tmp_path):

@@ -692,6 +692,27 @@ def test_a_paint_net_palette_named_hex_without_its_header_is_warned(tmp_path, mo
             read_palette("q.hex")
 
 
+@pytest.mark.parametrize("text, read", [
+    ("FFFF0000\nFF00FF00\n", [[255, 255, 0, 0], [255, 0, 255, 0]]),
+    ("ff00ff00\n", [[255, 0, 255, 0]]),  # one colour: as rrggbbaa, no palette to map onto
+])
+def test_a_headerless_paint_net_palette_read_as_transparent_entries_is_warned(
+        tmp_path, monkeypatch, text, read):
+    # Lines FFRRGGBB whose blue is 00 read as rrggbbaa of alpha 0: every entry fully
+    # transparent, refused by reduce with no word of why.
+    from quantize.palette_files import PaletteFormatWarning
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.hex").write_text(text)
+    with pytest.warns(PaletteFormatWarning) as caught:
+        colors = read_palette("p.hex")
+    assert [str(w.message) for w in caught] == [
+        "p.hex: every colour is 8 hex digits beginning ff, as in a Paint.NET palette "
+        "(aarrggbb, alpha first), and is read as rrggbbaa: red 255 and alpha 0, so every "
+        "entry is fully transparent; if it is a Paint.NET palette, name it .txt"]
+    assert colors.tolist() == read
+
+
 def test_a_paint_net_palette_of_more_colours_than_paint_net_reads_is_warned(tmp_path):
     # Paint.NET reads 96 colours of a palette file and leaves out the rest without a word.
     from quantize.palette_files import PaletteFormatWarning

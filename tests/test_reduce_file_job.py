@@ -794,6 +794,19 @@ def test_reduce_file_one_frame_gif_stays_still(tmp_path):
         assert getattr(im, "n_frames", 1) == 1 and not getattr(im, "is_animated", False)
 
 
+def test_an_existing_palette_out_is_named_with_an_existing_output(photo, tmp_path, monkeypatch):
+    # Only the palette file was named, so a second run stopped at the output.
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_bytes(b"keep me")
+    Path("out.png").write_bytes(b"keep me too")
+    with pytest.raises(OutputExistsError) as info:
+        reduce_file(photo, "out.png", n_colors=2, palette_out="p.hex")
+    assert str(info.value) == ("out.png: output exists, and so does palette_out='p.hex'; use "
+                               "force=True to overwrite both")
+    assert (Path("p.hex").read_bytes(), Path("out.png").read_bytes()) == (b"keep me",
+                                                                          b"keep me too")
+
+
 def test_a_multi_page_tiff_is_not_refused_for_an_existing_png_of_its_name(tmp_path):
     """Its pages are written as scan.k4.tif, but scan.k4.png was checked before the file was
     read: an unrelated PNG refused the job (exit 15). A TIFF of one page still writes, and

@@ -26,6 +26,7 @@ from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
     AlphaLossWarning,
     FormatAdviceError,
+    OutputExistsError,
     QualityError,
     ResultTooLargeError,
     warn_caller,
@@ -238,7 +239,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
                                     asked=job.n_colors), check_seed(opts["seed"]))
         except QualityError as exc:
-            raise _with_rgb_hint(exc, job, opts) from None
+            raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
         out = job.output or check_output_path(reduced_name(src, n, ".png"), inputs=(src,),
                                               force=force)
@@ -270,17 +271,22 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       optimized=optimized if opts["optimize"] else None)
 
 
-def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any]) -> QualityError:
+def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
+                   has_alpha: bool) -> QualityError:
     """``exc`` (a ``quality`` out of reach of an indexed output's 256 colours), saying that an
     output in RGB could hold more, where more could help: no dithering (which takes at most
-    256 colours), and ``n_colors`` not given, or above the 256 the indexed output stops at."""
+    256 colours), and ``n_colors`` not given, or above the 256 the indexed output stops at.
+    Of an input with alpha (``has_alpha``), the formats named are those that keep it, in
+    RGBA (.tif, .webp; a .jpg would drop it)."""
     if job.kind != "palette" or opts["dither"]:
         return exc
+    formats = ("an output in RGBA (.tif, .webp), which keeps the alpha," if has_alpha
+               else "an output in RGB (.tif, .webp, .jpg)")
     if job.n_colors is None:
-        advice = "an output in RGB (.tif, .webp, .jpg) may hold more, with n_colors=K"
+        advice = f"{formats} may hold more, with n_colors=K"
     elif job.n_colors > MAX_PALETTE:
-        advice = ("a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
-                  f"hold the n_colors={job.n_colors} allowed")
+        advice = (f"a palette image holds no more; {formats} may hold the "
+                  f"n_colors={job.n_colors} allowed")
     else:
         return exc
     return QualityError(exc.reason, path=exc.path, format_advice=advice)
@@ -802,16 +808,30 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     if pal_in is not None:
         check_palette_out_holds(opts["palette_out"], entries_drawn(pal_in, animated=animated),
                                 f"{name} holds more")
-    check_palette_out(opts, src)
     # A GIF, WebP or APNG may be animated, and an animation keeps its format; its default
     # name is made only once the file is read, but the header told which it is.
     if out is None:
         out = default_output(src, k, quality, pal_in, animated)
+    _check_palette_out_beside(opts, src, out)
     if out is not None:
         check_output_path(out, inputs=(src,), force=force)
     else:  # named once the image is read, as checked now (its folder alone with quality)
         _check_default_output_early(src, k, quality, pal_in, animated, force)
     return FileJob(out, kind, pal_in, k, name)
+
+
+def _check_palette_out_beside(opts: dict[str, Any], src: Path, out: Path | None) -> None:
+    """:func:`check_palette_out`, whose refusal of an existing ``palette_out`` names the
+    output ``out`` too when it exists as well (``force`` not given), so that one run says
+    everything in the way; ``out`` is None when its name is not known yet."""
+    try:
+        check_palette_out(opts, src)
+    except OutputExistsError:
+        if out is None or opts["force"] or not os.path.lexists(out):
+            raise
+        raise OutputExistsError(f"output exists, and so does palette_out="
+                                f"{quoted(opts['palette_out'])}; use force=True to overwrite "
+                                "both", path=out) from None
 
 
 def _check_default_output_early(src: Path, k: int | None, quality: float | None,
