@@ -2163,6 +2163,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
     if suffix == ".json":
         data = json.loads(report.read_text())
         assert data["summary"]["total"] == 4 and data["summary"]["interrupted"]
+        assert data["summary"]["interrupted_by"] is None  # Ctrl-C, not SIGTERM
         rows = [(Path(r["input"]).name, r["output"], r["status"], r["reason"])
                 for r in data["files"]]
         assert [list(r) for r in data["files"]] == [

@@ -27,6 +27,7 @@ import typer
 
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
+from .._sigterm import terminated
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError
@@ -906,6 +907,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                     stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
+            summary.interrupted_by = "SIGTERM" if terminated() else None  # the reports say it
     if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
             and not results):  # no file processed (an output folder not writable): its line
         with user_errors():  # alone, once the progress bar is let go
