@@ -16,10 +16,12 @@ from quantize.batch.manifest import (
     OptionsChangedError,
     changed_settings,
     compact_manifest,
+    load_manifest,
     output_settings,
     read_manifest,
     record_forced_run,
     record_output,
+    record_removed,
 )
 from quantize.errors import ExitCode, OutputError, OutputExistsError
 
@@ -110,6 +112,42 @@ def test_lines_of_another_version_or_shape_are_ignored(tmp_path):
     (tmp_path / batch.MANIFEST_NAME).write_text("".join(json.dumps(x) + "\n" for x in lines))
     assert read_manifest(tmp_path) == {}
     assert read_manifest(tmp_path / "none") == {}
+
+
+@pytest.mark.parametrize("text, unreadable", [
+    ("garbage{\n", True), ("\x00\xff junk", True), ("garbage{\n\n[1, 2]\n", True),
+    ("", False), ("\n\n", False), (None, False),
+    ('{"version": 1, "output": "a.png", "sett', True),   # nothing but a torn line
+])
+def test_a_manifest_is_unreadable_when_no_line_of_it_is_an_entry(tmp_path, text, unreadable):
+    if text is not None:
+        (tmp_path / batch.MANIFEST_NAME).write_text(text, encoding="latin-1")
+    assert load_manifest(tmp_path).unreadable is unreadable
+
+
+def test_a_torn_line_after_entries_leaves_the_manifest_readable(tmp_path):
+    record_output(tmp_path, tmp_path / "a.png", {}, {"k": 2})
+    record_removed(tmp_path, tmp_path / "a.png")   # read, though it leaves no entry
+    with open(tmp_path / batch.MANIFEST_NAME, "a") as f:
+        f.write('{"version": 1, "output": "b.png", "sett')      # killed mid-write
+    found = load_manifest(tmp_path)
+    assert (found.entries, found.unreadable) == ({}, False)
+
+
+def test_planning_warns_of_a_manifest_with_no_line_readable(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    Image.new("RGB", (2, 2)).save(src / "a.png")
+    Image.new("RGB", (2, 2)).save(out / "a.png")
+    (out / batch.MANIFEST_NAME).write_text("garbage{\n")
+    with pytest.warns(batch.ManifestUnreadableWarning) as caught:
+        plan = batch.plan_batch(src, out, COPY)
+    assert [str(w.message) for w in caught] == [
+        f"{out / batch.MANIFEST_NAME}: no line could be read as a record; its outputs are "
+        "treated as of no record"]
+    assert caught[0].filename == __file__          # the caller's line, not quantize's
+    assert [(r.status, r.record) for r in plan.settled] == [("skipped", {})]
 
 
 def test_changed_settings_lists_only_the_differences():

@@ -29,9 +29,18 @@ def test_json_report_has_the_summary_and_every_file(tmp_path):
     assert data["summary"] == {"total": 2, "ok": 1, "redone": 0, "skipped": 0, "larger": 0,
                                "stale": 0, "failed": 1, "failed_stale": 0,
                                "folders_skipped": 0, "folders_failed": 0, "seconds": 1.5,
-                               "interrupted": False}
+                               "interrupted": False, "interrupted_by": None}
     assert data["files"][0]["psnr"] == 31.5 and data["files"][1]["reason"] == "not an image"
     assert data["files"][0]["palette"][0]["hex"] == "#ff0000"
+
+
+def test_json_report_summary_says_what_interrupted_the_batch_when_told(tmp_path):
+    # After SIGTERM it said "interrupted": true, as after Ctrl-C, not by what.
+    summary = batch.BatchSummary(total=3, ok=1, failed=1, interrupted=True,
+                                 interrupted_by="SIGTERM")
+    batch.write_report(tmp_path / "r.json", _results(tmp_path), summary)
+    data = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert (data["interrupted"], data["interrupted_by"]) == (True, "SIGTERM")
 
 
 def test_json_report_summary_counts_the_files_skipped_as_larger_as_the_line_does(tmp_path):

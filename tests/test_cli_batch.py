@@ -858,6 +858,31 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert "k" not in row
 
 
+@pytest.mark.parametrize("junk", [b"garbage{\n", bytes(range(256)) * 4],
+                         ids=["text", "binary"])
+def test_cli_a_manifest_with_no_line_readable_is_said_once(photo_tree, tmp_path, junk):
+    # Its outputs all became "of no record" (skipped, without metrics) with no word.
+    out = tmp_path / "out"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    (out / batch.MANIFEST_NAME).write_bytes(junk)
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q")
+    assert result.exit_code == 0
+    assert result.stderr == (f"quantize: warning: {out / batch.MANIFEST_NAME}: no line could "
+                             "be read as a record; its outputs are treated as of no record\n")
+
+
+def test_cli_a_torn_last_line_of_the_manifest_is_not_said(photo_tree, tmp_path):
+    out = tmp_path / "out"
+    assert _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q").exit_code == 0
+    with open(out / batch.MANIFEST_NAME, "a") as f:
+        f.write('{"version": 1, "output": "b.png", "sett')      # killed mid-write
+    report = tmp_path / "rep.json"
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (0, "")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["k"]) == ("skipped", 4)   # its record read: metrics kept
+
+
 def test_cli_per_file_warnings_name_the_flags(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
@@ -2138,6 +2163,7 @@ def test_ctrl_c_gives_the_files_not_reached_a_row_in_the_report(tmp_path, monkey
     if suffix == ".json":
         data = json.loads(report.read_text())
         assert data["summary"]["total"] == 4 and data["summary"]["interrupted"]
+        assert data["summary"]["interrupted_by"] is None  # Ctrl-C, not SIGTERM
         rows = [(Path(r["input"]).name, r["output"], r["status"], r["reason"])
                 for r in data["files"]]
         assert [list(r) for r in data["files"]] == [

@@ -87,7 +87,8 @@ def test_sigterm_during_a_batch_writes_the_reports_of_the_files_done_and_exits_1
     assert rows == {f"in/{p.name}": "ok" if p.name in done else "not reached" for p in inputs}
     assert sorted(batch.read_manifest(out)) == done
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", *done]
-    assert (tmp_path / "page.html").is_file()
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "\xa0· interrupted by SIGTERM before the end: " in page
     assert _parts(tmp_path) == []
 
 

@@ -124,6 +124,19 @@ def test_summary_line_counts_larger_stale_and_not_done_files_as_the_terminal(tmp
                     "before the end: 3 not reached, in no row (rerun the command to finish)")
 
 
+@pytest.mark.parametrize("by, said", [(None, "interrupted"),
+                                      ("SIGTERM", "interrupted by SIGTERM")])
+def test_the_summary_line_says_what_interrupted_the_run_when_told(tmp_path, by, said):
+    # After SIGTERM the page said "interrupted" as after Ctrl-C, not by what.
+    results = [FileResult(tmp_path / "a.png", None, "failed", BROKEN_REASON)]
+    summary = summary_of(results)
+    summary.total, summary.interrupted, summary.interrupted_by = 3, True, by
+    line = _written_summary_line(tmp_path, results, summary)
+    assert line == ("segment: 3 files\xa0· 0 ok\xa0· 0 skipped\xa0· 1 failed\xa0· 1.5 s\xa0· "
+                    f"{said} before the end: 2 not reached, in no row (rerun the command to "
+                    "finish)")
+
+
 def test_files_an_interrupted_run_did_not_reach_have_rows_saying_so(tmp_path):
     # after Ctrl-C the summary counted them, "3 not done, in no row": the page did not show
     # which files they were

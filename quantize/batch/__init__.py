@@ -70,7 +70,8 @@ _SOURCES = {
         "run_dask"),
     "executor_local": ("THREAD_VARIABLES", "available_cpus", "run_inline", "run_local"),
     "lock": ("LOCK_NAME", "FolderInUseError", "batch_lock", "refuse_batch_folder"),
-    "manifest": ("MANIFEST_NAME", "OptionsChangedError", "read_manifest"),
+    "manifest": ("MANIFEST_NAME", "ManifestUnreadableWarning", "OptionsChangedError",
+                 "read_manifest"),
     "modes": ("reduce_mode", "segment_mode"),
     "plan": (
         "FINISHED", "INPUT_CHANGED", "BatchPlan", "FileJob", "JobMode", "find_images",

@@ -51,7 +51,8 @@ from ..io import atomic_write
 from ..names import absolute_path, quoted
 from ..reduce.result import MAX_PALETTE
 
-__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "OptionsChangedError",
+__all__ = ["MANIFEST_NAME", "Entry", "ForcedRun", "Manifest", "ManifestUnreadableWarning",
+           "OptionsChangedError",
            "changed_settings", "check_appendable",
            "compact_manifest", "describe_settings", "find_conflict", "input_changed",
            "input_stamp", "load_manifest", "made_alike", "manifest_key", "mark_written",
@@ -127,6 +128,10 @@ class Manifest:
     lines the file held, for :func:`compact_manifest`; ``stamp``: the file's device,
     inode, size and modification time as read (``()``: no file; None: it changed while
     it was read), by which a later step tells whether the file is still as read.
+    ``unreadable``: the file holds lines, not all blank, and none of them could be read as
+    an entry (junk, or another format): every output in the folder is then of no record,
+    which a caller should say (:class:`ManifestUnreadableWarning`), as it would not for a
+    line torn by a crash among lines read.
     """
 
     entries: Mapping[str, Entry] = field(default_factory=dict)
@@ -134,10 +139,31 @@ class Manifest:
     kept: tuple[str, ...] = ()
     n_lines: int = 0
     stamp: tuple[int, ...] | None = ()
+    unreadable: bool = False
 
     def finished(self) -> dict[str, Entry]:
         """The entries of finished outputs (those not :attr:`Entry.pending`)."""
         return {output: entry for output, entry in self.entries.items() if not entry.pending}
+
+
+class ManifestUnreadableWarning(UserWarning):
+    """No line of the manifest at ``path`` could be read as an entry
+    (:attr:`Manifest.unreadable`): the outputs it recorded are taken as of no record
+    (skipped when found, with no metrics; not known to be the batch's). ``reason`` is the
+    message without the path.
+
+    >>> str(ManifestUnreadableWarning("out/.quantize-batch.jsonl"))[:48]
+    'out/.quantize-batch.jsonl: no line could be read'
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.reason = ("no line could be read as a record; its outputs are treated as of "
+                       "no record")
+        super().__init__(f"{self.path}: {self.reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path,))
 
 
 class OptionsChangedError(OutputExistsError):
@@ -362,7 +388,7 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
             after = _file_stamp(os.fstat(f.fileno()))
     except FileNotFoundError:
         return Manifest()
-    latest = _latest_lines(lines)
+    latest, n_read = _latest_lines(lines)
     kept = tuple(line for _, line in latest.values())
     forced = latest.pop(_forced_key(mode), None)
     for key in [key for key in latest if _is_forced_key(key)]:  # another mode's
@@ -370,7 +396,8 @@ def load_manifest(output_dir: str | os.PathLike[str], mode: str = "reduce") -> M
     return Manifest({output: entry for output, (entry, _) in latest.items()},
                     None if forced is None or forced[0].run is None
                     else ForcedRun(forced[0].run, forced[0].settings),
-                    kept, len(lines), before if before == after else None)
+                    kept, len(lines), before if before == after else None,
+                    unreadable=not n_read and any(line.strip() for line in lines))
 
 
 def _file_stamp(st: os.stat_result) -> tuple[int, ...]:
@@ -658,19 +685,22 @@ def find_conflict(entries: Sequence[Entry], settings: Mapping[str, Any],
                                forced is not None and dict(forced.settings) == dict(settings))
 
 
-def _latest_lines(lines: Sequence[str]) -> dict[str, tuple[Entry, str]]:
-    """Latest well-formed entry of each output among a manifest's ``lines``, with its line.
+def _latest_lines(lines: Sequence[str]) -> tuple[dict[str, tuple[Entry, str]], int]:
+    """Latest well-formed entry of each output among a manifest's ``lines``, with its line,
+    and how many of the lines were well-formed.
 
     Outputs come in the order they last finished.
     """
     latest: dict[str, tuple[Entry, str]] = {}
+    n_read = 0
     for line in lines:
         parsed = _parse(line)
         if parsed is not None:
+            n_read += 1
             latest.pop(parsed[0], None)  # re-inserted last: finishing order
             if parsed[1] is not None:  # None: the output was removed
                 latest[parsed[0]] = (parsed[1], line)
-    return latest
+    return latest, n_read
 
 
 def _parse(line: str) -> tuple[str, Entry | None] | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import ExitCode, ImageReadError, OutputError
+from ..errors import ExitCode, ImageReadError, OutputError, warn_caller
 from ..io import check_name_length, check_output_folder, probe_image
 from ..names import (
     absolute_path,
@@ -40,6 +40,7 @@ from .manifest import (
     Entry,
     ForcedRun,
     Manifest,
+    ManifestUnreadableWarning,
     find_conflict,
     input_changed,
     load_manifest,
@@ -589,6 +590,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     quantize.reduce.quality.QualityScaleWarning
         In reduce mode, when ``quality`` is above 20, as
         :func:`~quantize.reduce.reduce_colors` warns: once, here, not by each file's job.
+    quantize.batch.manifest.ManifestUnreadableWarning
+        When the manifest of ``output_dir`` holds lines and none of them can be read as
+        a record: the outputs there are then of no record.
     """
     checked = mode.checked_options(options)
     settings = output_settings(checked, shared_palette=shared_palette)
@@ -603,6 +607,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     if mode.makes_folder:
         _check_no_folder_on_an_input(outputs, inputs, src, dst)
     manifest = load_manifest(dst, mode.name) if dst.is_dir() else Manifest()  # once a run
+    if manifest.unreadable:  # a torn line among lines read is not said: a crash leaves one
+        warn_caller(ManifestUnreadableWarning(dst / MANIFEST_NAME))
     recorded = manifest.entries
     # With force, only the outputs of the run with force and these settings that stopped
     # before it finished: this run finishes it, keeping what it made (not redone).

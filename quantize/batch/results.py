@@ -206,6 +206,10 @@ class FileResult:
 class BatchSummary:
     """Counts of a finished (or interrupted) batch; ``redone`` counts among ``ok``.
 
+    ``interrupted_by``: what interrupted it, when the caller knows and names it (the
+    command: ``"SIGTERM"``, which it takes as Ctrl-C), for the reports to say; None for
+    Ctrl-C, or when not said.
+
     ``total`` and the counts are of files: a sub-folder skipped without being searched
     (:data:`NOT_SEARCHED`) is counted in ``folders_skipped`` alone, one that could not be
     listed (:data:`NOT_LISTED`) in ``folders_failed`` alone.
@@ -228,6 +232,7 @@ class BatchSummary:
     failed: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    interrupted_by: str | None = None
     redone: int = 0
     larger: int = 0  # among skipped: results larger than their inputs (skip_if_larger)
     stale: int = 0  # among larger: a stale output kept from before (STALE)
@@ -274,7 +279,7 @@ class BatchSummary:
                 "failed": self.failed, "failed_stale": self.failed_stale,
                 "folders_skipped": self.folders_skipped, "folders_failed": self.folders_failed,
                 "seconds": round(self.seconds, 3),
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted, "interrupted_by": self.interrupted_by}
 
 
 def file_result(input: Path, output: Path | None, outcome: Outcome) -> FileResult:

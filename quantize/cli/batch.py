@@ -27,6 +27,7 @@ import typer
 
 if TYPE_CHECKING:  # imported by the functions that run a batch, not by every CLI call
     from .. import batch as lib
+from .._sigterm import terminated
 from .._validation import check_choice, check_float, check_int
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, OutputError
@@ -291,11 +292,13 @@ def batch(
             with user_errors(), _options_changed():
                 held.enter_context(lib.batch_lock(output_dir))
                 job = lib.reduce_mode() if mode == "reduce" else lib.segment_mode()
-                with warnings.catch_warnings():  # said above, as --quality
-                    warnings.simplefilter("ignore", QualityScaleWarning)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", lib.ManifestUnreadableWarning)
+                    warnings.simplefilter("ignore", QualityScaleWarning)  # said above
                     plan = lib.plan_batch(input_dir, output_dir, job, options=options,
                                           recursive=recursive, pattern=glob, force=force,
                                           shared_palette=shared_palette)
+                _say_planning_warnings(caught, output_dir)
                 for name, target in (("report", report), ("html", html)):
                     if target is not None:
                         lib.check_report_clear_of_outputs(target, name, plan)
@@ -339,6 +342,20 @@ def batch(
                              "rerun")
         _say_stopped(stopped)  # after the reports, which hold the files done and those not
         raise typer.Exit(summary.exit_code)
+
+
+def _say_planning_warnings(caught: "list[warnings.WarningMessage]", output_dir: Path) -> None:
+    """Say the warnings planning raised: one naming the manifest (it could not be read) of
+    that file, any other of ``output_dir``."""
+    from .. import batch as lib
+    from ..batch.calls import warning_lines
+
+    for w in caught:
+        if isinstance(w.message, lib.ManifestUnreadableWarning):
+            warn(w.message.path, w.message.reason)
+    for line in warning_lines([w for w in caught
+                               if not isinstance(w.message, lib.ManifestUnreadableWarning)]):
+        warn(output_dir, line)
 
 
 def _interrupted_line(force: bool, command: str) -> str:
@@ -890,6 +907,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                     stopped = exc
         except KeyboardInterrupt:
             summary.interrupted = True
+            summary.interrupted_by = "SIGTERM" if terminated() else None  # the reports say it
     if (isinstance(stopped, OutputError) and not isinstance(stopped, lib.NotRecordedError)
             and not results):  # no file processed (an output folder not writable): its line
         with user_errors():  # alone, once the progress bar is let go

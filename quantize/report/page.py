@@ -78,6 +78,7 @@ class _Summary(Protocol):
     failed: int
     seconds: float
     interrupted: bool
+    interrupted_by: str | None
     folders_skipped: int
     folders_failed: int
 
@@ -122,7 +123,8 @@ def write_html_report(path: str | os.PathLike[str], results: Sequence[_Result],
         One per file, as returned by :func:`quantize.batch.run_batch`; only
         their ``as_row()`` dicts are read.
     summary : BatchSummary
-        Counts shown at the top.
+        Counts shown at the top; an interrupted batch is said so, and by what when
+        ``summary.interrupted_by`` names it ("interrupted by SIGTERM").
     mode : {"reduce", "segment"}
         The batch's job: picks the "after" image (the output file, or
         ``overlay.png`` in the output folder) and the metric columns.
@@ -630,7 +632,8 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
         unlisted = left - sum(1 for r in rows if r.get("status") == NOT_REACHED)
         where = "" if unlisted <= 0 else ", in no row" if unlisted == left else \
             f", {unlisted} of them in no row"
-        parts.append("interrupted before the end" + (
+        by = f" by {summary.interrupted_by}" if summary.interrupted_by else ""
+        parts.append(f"interrupted{by} before the end" + (
             f": {left} not reached{where} (rerun the command to finish)" if left > 0 else ""))
     elif missed := sum(1 for r in rows if r.get("status") == NOT_REACHED):  # an error
         parts.append(f"stopped before the end: {missed} not reached (rerun the command to "
