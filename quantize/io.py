@@ -88,6 +88,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._kernels import row_bands
 from ._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
 from ._validation import check_bool, check_int, check_path, shown_value
 from .errors import (
@@ -1264,10 +1265,7 @@ def _wide_gray_gamma_to_srgb(im: Image.Image, gamma: float) -> Image.Image:
     w, h = im.size
     gray = np.empty((h, w), dtype=np.uint8)
     alpha = None if key is None else np.empty((h, w), dtype=np.uint8)
-    rows = max(1, _BAND_PIXELS // w)
-    for top in range(0, h, rows):
-        values = _gray_values(im.crop((0, top, w, min(top + rows, h))), _unsigned_32(im))
-        dest = slice(top, top + values.shape[0])
+    for dest, values in _gray_bands(im):
         gray[dest] = _gamma_encoded(np.clip(values / full, 0.0, 1.0), gamma)
         if alpha is not None:
             alpha[dest] = np.where(values == key, 0, 255)
@@ -1441,7 +1439,6 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     if im.mode == "La":  # premultiplied grey: Pillow converts it to nothing but "LA"
         im = im.convert("LA")
     wide_gray = im.mode in _SIXTEEN_BIT_MODES or im.mode == "F"
-    unsigned = _unsigned_32(im)
     full = _wide_gray_full_scale(im) if wide_gray else 0.0
     # A palette's transparent entries, or the colour a grayscale or RGB PNG makes
     # transparent (its tRNS chunk's colour key), are alpha too.
@@ -1452,22 +1449,19 @@ def _pil_to_rgba(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     w, h = im.size
     rgb = np.empty((h, w, 3), dtype=np.uint8)
     alpha = np.empty((h, w), dtype=np.uint8) if has_alpha else None
-    rows = max(1, _BAND_PIXELS // w)
-    for top in range(0, h, rows):
-        band = im.crop((0, top, w, min(top + rows, h)))
-        dest = slice(top, top + band.height)
-        if wide_gray:
-            values = _gray_values(band, unsigned)
+    if wide_gray:
+        for dest, values in _gray_bands(im):
             rgb[dest] = _scale_wide_gray(values, full)[:, :, None]
             if alpha is not None:
                 alpha[dest] = np.where(values == key, 0, 255)
-            continue
-        if band.mode != target:
-            band = band.convert(target)
-        arr = np.asarray(band)
-        rgb[dest] = arr[:, :, :3]
-        if alpha is not None:
-            alpha[dest] = arr[:, :, 3]
+    else:
+        for dest, band in _row_bands(im):
+            if band.mode != target:
+                band = band.convert(target)
+            arr = np.asarray(band)
+            rgb[dest] = arr[:, :, :3]
+            if alpha is not None:
+                alpha[dest] = arr[:, :, 3]
     if alpha is not None and (alpha == 255).all():
         alpha = None
     return rgb, alpha
@@ -1499,11 +1493,8 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     if im.mode.startswith("I;16"):
         return 65535.0
     w, h = im.size
-    rows = max(1, _BAND_PIXELS // w)
     top, negative, undefined = 0.0, 0, 0
-    unsigned = _unsigned_32(im)
-    for y in range(0, h, rows):
-        band = _gray_values(im.crop((0, y, w, min(y + rows, h))), unsigned)
+    for _, band in _gray_bands(im):
         if band.dtype.kind == "f":
             finite = np.isfinite(band)
             undefined += int(band.size - np.count_nonzero(finite))
@@ -1524,6 +1515,23 @@ def _wide_gray_full_scale(im: Image.Image) -> float:
     if im.mode == "I" and 0 < top <= 255:
         _warn_eight_bit_values(int(top))
     return max(65535.0, top)
+
+
+def _row_bands(im: Image.Image) -> Iterator[tuple[slice, Image.Image]]:
+    """``im`` a band of rows at a time (about ``_BAND_PIXELS`` pixels each,
+    :func:`~quantize._kernels.row_bands`): the rows it covers and the band, so that a
+    large image is never converted whole."""
+    w, h = im.size
+    for rows in row_bands(h, w, _BAND_PIXELS):
+        yield rows, im.crop((0, rows.start, w, rows.stop))
+
+
+def _gray_bands(im: Image.Image) -> Iterator[tuple[slice, np.ndarray]]:
+    """The pixels of ``im``, a wide grayscale image, as numbers (:func:`_gray_values`), a
+    band of rows at a time (:func:`_row_bands`), with the rows each covers."""
+    unsigned = _unsigned_32(im)
+    for rows, band in _row_bands(im):
+        yield rows, _gray_values(band, unsigned)
 
 
 def _unsigned_32(im: Image.Image) -> bool:
