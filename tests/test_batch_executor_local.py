@@ -272,7 +272,8 @@ from tests.batch_support import GATED_FOLDER
 
 plan = batch.plan_batch(sys.argv[1], sys.argv[2], GATED_FOLDER, recursive=True,
                         options={"control": sys.argv[3]})
-batch.run_batch(plan, jobs=2, on_result=lambda r: print(r.status, r.input.name, flush=True))
+batch.run_batch(plan, jobs=2, on_result=lambda r: print(r.status, r.input.name, flush=True),
+                on_interrupt=lambda n: print("interrupted with", n, "running", flush=True))
 """
 
 
@@ -327,10 +328,13 @@ def test_a_rerun_removes_the_folder_a_killed_batchs_job_left_unfinished(tmp_path
 def test_a_second_ctrl_c_leaves_no_folder_of_the_job_it_abandons(tmp_path):
     _, out, _, proc = _start_folder_job(tmp_path, start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: every process of the group
+    # Only once the first is taken (two signals that arrive before the batch runs its
+    # handler are one), and the batch is then given time to start waiting.
+    assert proc.stdout.readline() == "interrupted with 1 running\n"
     time.sleep(0.5)
     assert proc.poll() is None, "the batch should wait for the files in progress"
     os.killpg(proc.pid, signal.SIGINT)  # again: the job in progress is abandoned
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode != 0 and "KeyboardInterrupt" in stderr
-    assert stdout == ""  # a0.png's line was read before
+    assert stdout == ""  # the lines before were read already
     assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a0"]
