@@ -29,7 +29,9 @@ What happens to each kind of input:
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
-- EXIF orientation: applied, so the pixels come out upright.
+- EXIF orientation: applied, so the pixels come out upright; of a PNG, JPEG or WebP, an
+  orientation held only in the XMP, or in ImageMagick's PNG text chunk, is not, as
+  browsers show such a file as stored (:func:`exif_orientation`).
 - ICC profile (RGB, grayscale or CMYK; a palette image's applies to its
   colours): pixels are converted to sRGB, so clustering sees the colours a
   viewer shows; outputs carry no profile (they are sRGB). A profile that cannot
@@ -1198,9 +1200,35 @@ def frame_rgba(frame: Image.Image) -> np.ndarray:
 
 def _upright_srgb(im: Image.Image) -> Image.Image:
     """Apply EXIF orientation and convert an image with an ICC profile or a PNG gamma to sRGB."""
-    if im.getexif().get(_EXIF_ORIENTATION, 1) in range(2, 9):
+    if exif_orientation(im) != 1:
         im = ImageOps.exif_transpose(im)  # a full copy: only when there is work to do
     return _srgb(im)
+
+
+def exif_orientation(im: Image.Image) -> int:
+    """The orientation, 2 to 8, that the EXIF of ``im`` (opened by Pillow) gives, or 1 (none,
+    or a value out of range): a JPEG's or WebP's EXIF block, a PNG's eXIf chunk (one after
+    the pixels only once they are decoded); a TIFF's tags as Pillow reads them (it turns a
+    TIFF's pages upright as it decodes them, by its XMP's orientation too).
+
+    The EXIF alone, as browsers turn a picture: not the XMP's ``tiff:Orientation``, which
+    Pillow's ``getexif`` takes when the EXIF has none, nor the EXIF that ImageMagick keeps
+    in a PNG text chunk ("Raw profile type exif"); Chromium shows a PNG, JPEG or WebP
+    whose orientation is only there as stored.
+
+    >>> im = Image.new("RGB", (2, 1))
+    >>> im.info["xmp"] = b'<rdf:Description tiff:Orientation="6"/>'
+    >>> im.getexif().get(0x0112), exif_orientation(im)
+    (6, 1)
+    """
+    if im.format == "TIFF":
+        value = im.getexif().get(_EXIF_ORIENTATION, 1)
+    else:
+        exif = Image.Exif()
+        if isinstance(im.info.get("exif"), bytes):
+            exif.load(im.info["exif"])
+        value = exif.get(_EXIF_ORIENTATION, 1)
+    return value if value in range(2, 9) else 1
 
 
 def _srgb(im: Image.Image) -> Image.Image:

@@ -1197,6 +1197,27 @@ def test_every_frame_is_turned_upright_by_the_exif_orientation(tmp_path, suffix,
     assert info.orientation == orientation
 
 
+def test_an_xmp_orientation_alone_leaves_the_frames_as_stored(tmp_path):
+    """An animated WebP whose XMP said tiff:Orientation 6, without EXIF, had its frames
+    turned (Pillow's getexif takes the XMP's), where browsers show them as stored (an
+    APNG's was left out already: its orientation is read from an eXIf chunk only)."""
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:tiff="http://ns.adobe'
+           '.com/tiff/1.0/" tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+    rng = np.random.default_rng(6)
+    stored = [rng.integers(0, 256, (3, 5, 3), dtype=np.uint8) for _ in range(2)]
+    src = save_animation(tmp_path / "anim.webp", stored, duration=100, lossless=True,
+                         xmp=xmp.encode())
+    with Image.open(src) as im:  # the file holds what the test means it to
+        assert "exif" not in im.info and im.getexif().get(0x0112) == 6
+    got = [f.rgba for f in iter_frames(src)]
+    assert len(got) == 2
+    for frame, as_stored in zip(got, stored, strict=True):
+        np.testing.assert_array_equal(frame[..., :3], as_stored)
+    info = probe_animation(src)
+    assert (info.size, info.orientation) == ((5, 3), 1)
+
+
 def test_a_reduced_animation_is_upright_as_its_first_frame_is_read_alone(tmp_path):
     upright = np.zeros((4, 6, 3), np.uint8)
     upright[:2] = RED  # red on top

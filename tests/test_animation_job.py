@@ -1020,12 +1020,15 @@ def test_a_fully_transparent_animation_has_no_colour_and_writes_its_transparent_
         warnings.simplefilter("always")
         record = reduce_animation_file(src, tmp_path / "out.gif", n_colors=4,
                                        palette=palette, palette_out=tmp_path / "p.hex")
-    # a global palette has no visible colour to fit; a frame's own palette is silent
-    assert [str(w.message) for w in said] == [] if palette == "per-frame" else [
+    # no visible colour to fit, said alike for a global palette and a palette per frame
+    assert [(w.category, str(w.message)) for w in said] == [(ColorCountWarning,
         "n_colors=4 but all the frames together have no visible colour (every pixel is "
-        "fully transparent); returning the transparent entry alone"]
+        "fully transparent); returning the transparent entry alone")]
     assert record["k"] == 0 and record["palette"] == [] and record["psnr"] is None
     assert (tmp_path / "p.hex").read_text() == "00000000\n"
+    with Image.open(tmp_path / "out.gif") as out:  # both frames kept, drawing nothing
+        alphas = [np.asarray(f.convert("RGBA"))[..., 3] for f in ImageSequence.Iterator(out)]
+    assert record["frames"] == len(alphas) == 2 and not any(a.any() for a in alphas)
     Image.fromarray(red, "RGBA").save(tmp_path / "one.png")
     with pytest.warns(ColorCountWarning, match="^n_colors=4 but the image has no visible"):
         still = reduce_file(tmp_path / "one.png", tmp_path / "still.png", n_colors=4,

@@ -2527,6 +2527,29 @@ def test_cli_refuses_before_any_file_a_palette_no_output_holds(photo_tree, tmp_p
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("lines, warning", [
+    ("ff000000\n0000ff00\n", ""),
+    ("ff000000\nff00ff00\n",  # as a Paint.NET palette would read without its header
+     "quantize: warning: --palette-in: p.hex: every colour is 8 hex digits beginning ff, as "
+     "in a Paint.NET palette (aarrggbb, alpha first), and is read as rrggbbaa: red 255 and "
+     "alpha 0, so every entry is fully transparent; if it is a Paint.NET palette, name it "
+     ".txt\n"),
+])
+def test_cli_refuses_before_any_file_a_palette_of_transparent_entries_only(
+        photo_tree, tmp_path, monkeypatch, lines, warning):
+    """Each file failed in turn with the same error (and the file's warning), and the
+    run exited 1 with "N failed"; quantize reduce refuses such a palette for every image
+    with a visible pixel, as a usage error."""
+    monkeypatch.chdir(tmp_path)
+    Path("p.hex").write_text(lines)
+    result = _cli(photo_tree, "-o", "out", "--palette-in", "p.hex")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"{warning}quantize: error: --palette-in='p.hex' has only fully transparent "
+               "entries (alpha 0), which only an image without visible pixels can be mapped "
+               "onto; expected at least one visible colour\n")
+    assert not Path("out").exists()
+
+
 def test_cli_warnings_give_no_advice_on_an_output_format_batch_cannot_write(tmp_path):
     # A GIF of one frame warned "...; write .gif to keep them", though batch writes every
     # output as .png whatever is asked. quantize reduce still gives the advice.

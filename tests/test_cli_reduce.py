@@ -615,6 +615,9 @@ def test_a_folder_is_pointed_to_batch_with_the_options_given(tmp_path, monkeypat
     (["--palette-in", "big.hex", "--palette", "per-frame"], "--palette per-frame",
      "--palette-in left out: batch writes indexed images, of at most 256 colours, fewer "
      "than the file holds"),
+    (["--palette-in", "clear.hex", "--seed", "2"], "--seed 2",
+     "--palette-in left out: batch refuses a palette whose every entry is fully transparent "
+     "(alpha 0)"),
 ])
 def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkeypatch, args,
                                                                  carried, left_out):
@@ -625,6 +628,7 @@ def test_a_folder_is_pointed_to_a_batch_call_that_batch_accepts(tmp_path, monkey
     Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save("photos/a.png")
     Path("p.hex").write_text("ff0000\n0000ff\n")
     Path("big.hex").write_text("".join(f"{i:06x}\n" for i in range(300)))
+    Path("clear.hex").write_text("ff000000\n0000ff00\n")
     result = run("photos", *args)
     assert result.exit_code == 1
     assert one_error_line(result) == ("quantize: error: photos: is a directory, expected an "

@@ -1198,6 +1198,59 @@ def test_an_uncompressed_tiff_turned_a_quarter_comes_out_upright(tmp_path, mode,
 
 
 
+#: XMP as Lightroom and exiftool write it, saying "turn a quarter clockwise".
+_XMP_ORIENTATION_6 = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf='
+                      '"http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+                      'rdf:about="" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
+                      'tiff:Orientation="6"/></rdf:RDF></x:xmpmeta>')
+
+
+def _exif_in_text_chunk(value: int) -> PngImagePlugin.PngInfo:
+    """A PNG's zTXt chunk holding an EXIF orientation as ImageMagick keeps one."""
+    exif = Image.Exif()
+    exif[0x0112] = value
+    raw = exif.tobytes()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Raw profile type exif", f"\nexif\n{len(raw):8}\n{raw.hex()}\n", zip=True)
+    return info
+
+
+def _xmp_chunk() -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", _XMP_ORIENTATION_6)
+    return info
+
+
+def _exif_of_a_camera() -> bytes:
+    """EXIF without an orientation."""
+    exif = Image.Exif()
+    exif[0x010F] = "Maker"
+    return exif.tobytes()
+
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("xmp.png", lambda: {"pnginfo": _xmp_chunk()}),
+    ("xmp.jpg", lambda: {"xmp": _XMP_ORIENTATION_6.encode(), "quality": 100,
+                         "subsampling": 0}),
+    ("xmp.webp", lambda: {"xmp": _XMP_ORIENTATION_6.encode(), "lossless": True}),
+    ("imagemagick.png", lambda: {"pnginfo": _exif_in_text_chunk(6)}),
+    ("exif_and_xmp.png", lambda: {"pnginfo": _xmp_chunk(), "exif": _exif_of_a_camera()}),
+])
+def test_an_orientation_outside_the_exif_is_not_applied(tmp_path, name, params):
+    """Pillow's getexif takes an XMP tiff:Orientation when the file's EXIF has none (and a
+    PNG's "Raw profile type exif" text): such a file was turned a quarter, where browsers
+    (Chromium) and most viewers show it as stored."""
+    stored = np.zeros((2, 3, 3), np.uint8)
+    stored[0, 0] = (255, 0, 0)
+    path = tmp_path / name
+    Image.fromarray(stored).save(path, **params())
+    with Image.open(path) as im:  # the file holds what the test means it to
+        assert im.getexif().get(0x0112) == 6
+    got = load_image(path).rgb
+    assert got.shape == (2, 3, 3)  # as stored; the JPEG's coding moves a value by 1
+    assert np.abs(got.astype(int) - stored).max() <= 1
+
+
 def _thumbnail_first_tiff(path, *pages):
     """A TIFF of an 8x6 red page marked a reduced-size copy (NewSubfileType 1), a thumbnail,
     then ``pages``: (size, colour, NewSubfileType) each."""

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import ExifTags, Image, ImageSequence
+from PIL import Image, ImageSequence
 
 from .._validation import check_int, check_path
 from ..errors import ImageReadError
@@ -49,6 +49,7 @@ from ..io import (
     DEFAULT_MAX_PIXELS,
     KeyedCanvas,
     check_frame_pixels,
+    exif_orientation,
     first_page,
     forget_default_image,
     frame_rgba,
@@ -346,13 +347,11 @@ _SWAPPING = frozenset({5, 6, 7, 8})
 
 def _orientation(im: Image.Image) -> int:
     """The EXIF orientation of ``im``, an opened animation, 1 to 8 (1 when it has none or
-    one out of range) that is left to apply, read without decoding a frame: a PNG's from
-    an eXIf chunk before its image data, where the PNG specification places it. 1 for a
-    TIFF, whose pages Pillow turns upright as it decodes them."""
-    if im.format == "TIFF" or (im.format == "PNG" and "exif" not in im.info):
-        return 1  # of a PNG, Pillow would decode the first frame to look for one after it
-    orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
-    return orientation if orientation in range(2, 9) else 1
+    one out of range) that is left to apply, read without decoding a frame
+    (:func:`~quantize.io.exif_orientation`: a PNG's from an eXIf chunk before its image
+    data, where the PNG specification places it). 1 for a TIFF, whose pages Pillow turns
+    upright as it decodes them."""
+    return 1 if im.format == "TIFF" else exif_orientation(im)
 
 
 def _turned_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:

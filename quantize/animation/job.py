@@ -67,7 +67,7 @@ from ..reduce.file_job import (
     too_large,
     warn_timing_loss,
 )
-from ..reduce.fit import distinct_rows
+from ..reduce.fit import distinct_rows, warn_few_colors
 from ..reduce.options import check_palette_out_holds, check_reduce_options
 from ..reduce.quality import warn_quality_scale
 from .frames import PAGE_DURATION_MS, AnimationInfo, iter_frames, probe_animation
@@ -235,6 +235,8 @@ def reduce_animation_file(input: str | os.PathLike[str],
     write_together(_files(out, src, opts, stats, drawn,
                           lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
     palette, shares = drawn()
+    if opts.per_frame and _nothing_opaque(stats):  # as a global palette's fit says it
+        warn_few_colors(0, opts.n_colors, "all the frames together have")
     if stats.translucent_pixels and not stats.alpha:
         share = 100.0 * stats.translucent_pixels / max(stats.pixels, 1)
         warn_caller(f"{share:.3g}% of the pixels are translucent; {_binary_kept(opts)} only "

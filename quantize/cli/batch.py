@@ -768,12 +768,18 @@ def refused_reduce_options(colors: int | None, quality: float | None,
     except ValueError:
         refused[f"-k {colors}"] = f"batch writes indexed images, of at most {MAX_PALETTE} colours"
     if palette_in is not None:
+        entries = read_palette_in_once(palette_in)
         try:
-            _check_palette_file(palette_in)
+            _check_palette_size(entries, palette_in)
         except ValueError:
             refused["--palette-in"] = (f"batch writes indexed images, of at most {MAX_PALETTE} "
                                        "colours, fewer than the file holds")
             palette_in = None
+        else:
+            if not _draws_any(entries):
+                refused["--palette-in"] = ("batch refuses a palette whose every entry is fully "
+                                           "transparent (alpha 0)")
+                palette_in = None
     if palette == "per-frame":
         try:
             check_per_frame_alone(colors, quality, palette_in)
@@ -785,8 +791,44 @@ def refused_reduce_options(colors: int | None, quality: float | None,
 
 def _check_palette_file(palette_in: Path) -> Path:
     """Read the ``--palette-in`` file once: a bad file is named once (exit 1), as reduce
-    names it, and one with more colours than any output holds is a usage error (exit 2),
-    as ``-k 300`` is, rather than the same failure for every file.
+    names it, and one with more colours than any output holds, or whose every entry is
+    fully transparent, is a usage error (exit 2), as ``-k 300`` is, rather than the same
+    failure for every file; the warnings about the file's format, which say why it may
+    read so, are then said once before it.
+    """
+    from ..reduce.options import check_palette_draws, visible_entries
+
+    palette = read_palette_in_once(palette_in)
+    _check_palette_size(palette, palette_in)
+    if not _draws_any(palette):
+        _say_palette_warnings(palette_in)
+        check_palette_draws(visible_entries(palette), None,
+                            f"--palette-in={quoted(palette_in)}", any_image=True)
+    return palette_in
+
+
+def _draws_any(palette: Any) -> bool:
+    """Whether some entry of the ``--palette-in`` palette is not fully transparent."""
+    from ..reduce.options import visible_entries
+
+    return visible_entries(palette).shape[0] > 0
+
+
+def _say_palette_warnings(palette_in: Path) -> None:
+    """Say the warnings about the format of the ``--palette-in`` file (which each file's
+    job says on its line, once the file is accepted), reading it again."""
+    from ..palette_files import PaletteFormatWarning, read_palette
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PaletteFormatWarning)
+        read_palette(palette_in)
+    for w in caught:
+        if issubclass(w.category, PaletteFormatWarning):
+            warn("--palette-in", str(w.message))
+
+
+def _check_palette_size(palette: Any, palette_in: Path) -> None:
+    """Refuse a ``--palette-in`` palette of more colours than any output holds.
 
     Every output is indexed; an animation draws fewer entries of a palette with alpha
     than a still image (:func:`~quantize.reduce.options.entries_drawn`), so a palette
@@ -796,7 +838,6 @@ def _check_palette_file(palette_in: Path) -> Path:
     from ..reduce.options import entries_drawn
     from ..reduce.result import GIF_ALPHA_THRESHOLD
 
-    palette = read_palette_in_once(palette_in)
     still, animated = (entries_drawn(palette, animated=a) for a in (False, True))
     if animated > MAX_PALETTE:
         some = "" if animated == still else \
@@ -804,7 +845,6 @@ def _check_palette_file(palette_in: Path) -> Path:
         raise ValueError(f"--palette-in={quoted(palette_in)} holds {still} colours{some}, more "
                          f"than a palette image holds: at most {MAX_PALETTE} colours (batch "
                          "writes every output as an indexed image); use fewer colours")
-    return palette_in
 
 
 def _segment_options(colors: int | None, regions: int | None, edges: bool, space: str | None,

@@ -202,12 +202,21 @@ def entries_drawn(palette: np.ndarray, *, animated: bool) -> int:
 
 
 def check_palette_draws(palette: np.ndarray, image_alpha: np.ndarray | None,
-                        name: str = "palette") -> None:
+                        name: str = "palette", *, any_image: bool = False) -> None:
     """Refuse a palette of no visible entry (see :func:`visible_entries`) for an image
-    with visible pixels."""
-    if palette.shape[0] == 0 and (image_alpha is None or image_alpha.any()):
-        raise ValueError(f"{name} has only fully transparent entries (alpha 0), but the "
-                         "image has visible pixels; expected at least one visible colour")
+    with visible pixels; with ``any_image``, before any image is read, for every image a
+    run may map onto it (``quantize batch``), as only one without visible pixels can be.
+
+    >>> check_palette_draws(np.zeros((0, 4), np.uint8), None, "p", any_image=True)
+    Traceback (most recent call last):
+    ValueError: p has only fully transparent entries (alpha 0), which only an image \
+without visible pixels can be mapped onto; expected at least one visible colour
+    """
+    if palette.shape[0] == 0 and (any_image or image_alpha is None or image_alpha.any()):
+        why = ("which only an image without visible pixels can be mapped onto" if any_image
+               else "but the image has visible pixels")
+        raise ValueError(f"{name} has only fully transparent entries (alpha 0), {why}; "
+                         "expected at least one visible colour")
 
 
 def warn_palette_without_alpha(palette: np.ndarray, image_alpha: np.ndarray | None,
