@@ -129,6 +129,17 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
         batch.check_report_path(tmp_path / "d.csv", output_dir=out)
 
 
+@pytest.mark.parametrize("name", ["r.csv/", "r.json/"])
+def test_write_report_refuses_a_name_ending_in_a_slash(tmp_path, monkeypatch, name):
+    """"r.csv/" names a folder; it wrote the file r.csv."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        batch.write_report(name, [], batch.BatchSummary(0))
+    assert str(err.value) == (f"report={name!r} ends in '/', which names a folder; expected a "
+                              "file name")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_report_folder_inside_the_output_is_found_through_a_link(tmp_path):
     # -o outlink (-> real): real/new/r.csv, a folder the batch makes in it, was refused
     (tmp_path / "real").mkdir()

@@ -2599,6 +2599,20 @@ def test_cli_a_report_that_is_a_folder_is_named_a_folder(photo_tree, tmp_path, m
     assert not Path("out").exists()
 
 
+@pytest.mark.parametrize("flag, name", [("--report", "out/r.csv/"), ("--html", "out/i.html/"),
+                                        ("--report", "out/")])
+def test_cli_a_report_name_ending_in_a_slash_is_refused_as_a_folder(photo_tree, tmp_path,
+                                                                   monkeypatch, flag, name):
+    """A name ending in "/" names a folder, as for reduce -o: the Path the option was parsed
+    into dropped the "/", and out/r.csv/ wrote the file out/r.csv (out/ said "no extension")."""
+    monkeypatch.chdir(tmp_path)
+    result = _cli(photo_tree, "-o", "out", flag, name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={name!r} ends in '/', which names a folder; expected a "
+           "file name\n")
+    assert not Path("out").exists()
+
+
 @pytest.mark.parametrize("flag, name", [("--report", "r.csv"), ("--html", "r.html")])
 def test_cli_a_report_under_a_file_names_the_folder_as_a_missing_one_is_named(
         photo_tree, tmp_path, monkeypatch, flag, name):

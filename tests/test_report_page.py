@@ -596,6 +596,16 @@ def test_bad_arguments(tmp_path, kwargs, error, match):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_page_name_ending_in_a_slash_is_refused(tmp_path, monkeypatch):
+    """"r.html/" names a folder; it wrote the file r.html."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        write_html_report("r.html/", [], summary_of([]), mode="reduce")
+    assert str(err.value) == ("html='r.html/' ends in '/', which names a folder; expected a "
+                              "file name")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_check_html_path_accepts_htm():
     assert check_html_path("X.HTM") == Path("X.HTM")
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .. import __version__
-from .._validation import check_bool, check_choice, check_int
+from .._validation import check_bool, check_choice, check_file_name, check_int
 from ..batch.results import NOT_REACHED, REMOVED, folder_counts, is_folder, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
@@ -90,14 +90,13 @@ class _Summary(Protocol):
 
 def check_html_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a Path if it ends in .html or .htm and is no folder, else raise
-    ValueError.
+    ValueError (also for a ``str`` ending in a separator, which names a folder).
 
     >>> check_html_path("out/index.html").name
     'index.html'
     """
+    check_file_name(path, "html")  # whatever its name ends in: "." has no extension
     p = Path(path)
-    if p.is_dir():  # whatever its name ends in: "." has no extension
-        raise ValueError(f"html={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in HTML_EXTENSIONS:
         raise ValueError(f"html={quoted(p)} has {extension_words(p.suffix)}; "
                          "expected .html or .htm")
