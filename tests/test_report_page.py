@@ -1301,6 +1301,29 @@ def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp
         "x\\u202egnp.exe: not an image", f"{names[3]}: not an image"]
 
 
+def test_names_inside_reasons_and_warnings_are_shown_escaped_too(tmp_path):
+    # A reason naming a file (the stale output a failed file leaves in place) was shown as
+    # it is: U+202E turned the rest of the reason around, a newline showed as a space.
+    stale = "out/x\u202egnp.png"
+    reason = f"not an image; its output {stale}, made by an earlier run, is left in place"
+    shown = "not an image; its output out/x\\u202egnp.png, made by an earlier run, is left in place"
+    results = [FileResult(tmp_path / "in" / "a.png", tmp_path / stale, "failed", reason,
+                          {"stale_output": True}),
+               FileResult(tmp_path / "in" / "b.png", None, "skipped", "named\npipe.png: a FIFO"),
+               FileResult(tmp_path / "in" / "c.png", tmp_path / "out" / "c.png", "ok", "",
+                          {"k": 2, "warnings": ["see\nx\u202e.png"]})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page
+    root = parse(page)
+    assert [li.all_text() for li in root.iter("li")] == [f"a.png: {shown}"]
+    cells = [td.all_text() for td in root.iter("td")
+             if {"reason", "missing"} & set(td.classes())]
+    assert cells == [f"failed: {shown}", "skipped: named\\npipe.png: a FIFO"]
+    notes = [div.all_text() for div in root.iter("div") if "note" in div.classes()]
+    assert notes == ["warning: see\\nx\\u202e.png"]
+
+
 def _seen(dom) -> tuple[list[str], dict[str, str], bool]:
     """The names of the rows shown (not hidden), in order; the filter's buttons with
     whether each is pressed; whether the filter is hidden."""
