@@ -228,6 +228,32 @@ def test_a_csv_row_stays_one_row_whatever_the_file_name_holds(tmp_path, name):
         (str(tmp_path / name), "ok", "4"), (str(tmp_path / "c.png"), "failed", "")]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_report_has_the_same_bytes_where_text_files_end_lines_in_crlf(tmp_path, monkeypatch,
+                                                                       suffix):
+    """On Windows a file written as text turns each "\\n" into "\\r\\n": a CSV's rows, which
+    end in "\\r\\n", ended in "\\r\\r\\n", a blank row after each, and a JSON report no
+    longer began as a rerun knows its own (refused as not a report). Simulated here by
+    opening text files as Windows does."""
+    results = [batch.FileResult(tmp_path / "a.png", tmp_path / "o.png", "ok", "", {"k": 4})]
+    batch.write_report(tmp_path / f"unix{suffix}", results, batch.BatchSummary(total=1, ok=1))
+    text_open = Path.open
+
+    def windows_open(self, mode="r", buffering=-1, encoding=None, errors=None, newline=None):
+        if "b" not in mode and newline is None:
+            newline = "\r\n"
+        return text_open(self, mode, buffering, encoding, errors, newline)
+
+    monkeypatch.setattr(Path, "open", windows_open)
+    batch.write_report(tmp_path / f"win{suffix}", results, batch.BatchSummary(total=1, ok=1))
+    monkeypatch.undo()
+    batch.check_report_replaceable(tmp_path / f"win{suffix}", "report")  # a rerun's own
+    data = (tmp_path / f"win{suffix}").read_bytes()
+    assert data == (tmp_path / f"unix{suffix}").read_bytes()
+    if suffix == ".csv":
+        assert data.count(b"\r\n") == 2 and b"\r\r" not in data
+
+
 def test_a_csv_report_starts_with_a_byte_order_mark_for_spreadsheets(tmp_path):
     """Without it Excel read the UTF-8 file in the legacy code page: 'München.png' showed
     as 'MÃ¼nchen.png'. Readers that know the mark skip it, and a rerun still knows the

@@ -237,7 +237,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
         text, encoding = _csv_text(rows, columns), "utf-8-sig"
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding))
+    # Written as bytes: a file written as text on Windows turns each "\n" into "\r\n", so a
+    # CSV's rows, which end in "\r\n", would end in "\r\r\n" (a blank row after each).
+    data = text.encode(encoding)
+    atomic_write(p, lambda tmp: tmp.write_bytes(data))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
