@@ -858,6 +858,21 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert "k" not in row
 
 
+def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):
+    # out/chelsea.png a folder: the file was skipped as "output exists; no record of the run
+    # that made it", exit 0, with no output made; with --force it failed, naming the folder.
+    out, report = tmp_path / "out", tmp_path / "rep.json"
+    (out / "chelsea.png").mkdir(parents=True)
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {photo_tree / 'chelsea.png'}: output={str(out / 'chelsea.png')!r} "
+           "is a folder; expected a file name\n")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["reason"]) == (
+        "failed", f"output={str(out / 'chelsea.png')!r} is a folder; expected a file name")
+    assert list((out / "chelsea.png").iterdir()) == []
+
+
 @pytest.mark.parametrize("junk", [b"garbage{\n", bytes(range(256)) * 4],
                          ids=["text", "binary"])
 def test_cli_a_manifest_with_no_line_readable_is_said_once(photo_tree, tmp_path, junk):
