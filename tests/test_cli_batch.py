@@ -1952,6 +1952,24 @@ def test_ctrl_c_while_the_page_is_written_names_the_reports_not_written(tmp_path
     assert page.read_bytes() == earlier
 
 
+def test_ctrl_c_while_the_first_page_is_written_says_no_earlier_one_is_left(tmp_path,
+                                                                             monkeypatch):
+    # It said "(one an earlier run wrote is left as it was)" when there was none.
+    from quantize import report as report_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    folder = _noise_folder(tmp_path / "in", "a.png")
+    out, page = tmp_path / "out", tmp_path / "index.html"
+    monkeypatch.setattr(report_module, "write_html_report", interrupted)
+    result = _cli(folder, "-o", out, "-k", "4", "--html", page, "-q")
+    assert result.exit_code == 130
+    assert result.stderr == (f"quantize: error: interrupted while writing the reports: --html "
+                             f"{page} not written; rerun the same command to write it\n")
+    assert not page.exists()
+
+
 def _stopped_after_first_record(patch):
     """Ctrl-C once the first file of a run is recorded."""
     from quantize.batch import run as run_module

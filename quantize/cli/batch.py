@@ -16,6 +16,7 @@ by SIGTERM (as Ctrl-C: the reports are written).
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
+import os
 import sys
 import time
 import warnings
@@ -447,6 +448,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     results = sorted(results, key=lambda r: natural_key(str(r.input)))
     paths = {"--report": report, "--html": html}
     unwritten = [flag for flag, path in paths.items() if path is not None]
+    earlier = {flag for flag in unwritten if os.path.lexists(paths[flag])}  # left if stopped
     try:
         with user_errors():
             if report is not None:
@@ -468,9 +470,10 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
         rest = " and to finish the files not reached" if not_reached else ""
-        fail_interrupted(f"interrupted while writing the reports: {names} not written (one an "
-                         f"earlier run wrote is left as it was); rerun the same command to "
-                         f"write {them}{rest}")
+        kept = (" (one an earlier run wrote is left as it was)" if earlier & set(unwritten)
+                else "")
+        fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
+                         f"rerun the same command to write {them}{rest}")
 
 
 @contextlib.contextmanager
