@@ -125,6 +125,20 @@ def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, mon
         assert im.mode == "P" and len(im.getpalette()) <= 4 * 3
 
 
+def test_cli_summary_line_shows_the_report_names_escaped(tmp_path, monkeypatch):
+    # A newline in a report's name broke the summary line in two, and U+202E turned the
+    # rest of it around, where every other name of the line is shown escaped.
+    monkeypatch.chdir(tmp_path)
+    folder = _noise_folder(tmp_path / "in", "a.png")
+    result = _cli(folder, "-o", "out", "-k", "4", "--report", "r\n\u202e.json", "--html",
+                  "p\x1b.html")
+    assert result.exit_code == 0, result.output
+    [summary] = [line for line in result.stdout.splitlines() if "files:" in line]
+    assert summary.endswith("; report: r\\n\\u202e.json, p\\x1b.html")
+    assert len(result.stdout.splitlines()) == 2  # the file's line and the summary line
+    assert (tmp_path / "r\n\u202e.json").is_file() and (tmp_path / "p\x1b.html").is_file()
+
+
 def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
     import html as html_lib
 

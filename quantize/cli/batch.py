@@ -1091,6 +1091,6 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                  if gone else []) + ([f"{left} unfinished output{'s' if left > 1 else ''} of a "
                                       "stopped run"] if left else [])
         line += f"; {' and '.join(kinds)} left in place"
-    if reports:
-        line += f"; report: {', '.join(map(str, reports))}"
+    if reports:  # their names escaped as every line's names are: one line, read as typed
+        line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)
