@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .names import quoted
+
 Seed = int | np.random.Generator | None
 
 
@@ -137,6 +139,17 @@ def check_path(value: Any, name: str) -> Path:
             return path
     raise TypeError(f"{name} should be a path (str or os.PathLike), got "
                     f"{type(value).__name__}")
+
+
+def check_file_name(value: Any, name: str) -> None:
+    """Refuse a file name that names a folder: one that exists, or one given as a ``str``
+    that ends in a separator, a folder's name that :class:`~pathlib.Path` would cut to a
+    file's (``"small.png/"`` wrote ``small.png``)."""
+    if isinstance(value, str | os.PathLike) and os.path.isdir(value):
+        raise ValueError(f"{name}={quoted(os.fspath(value))} is a folder; expected a file name")
+    if isinstance(value, str) and value.endswith(("/", os.sep)):
+        raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
+                         "folder; expected a file name")
 
 
 def as_array(value: Any, name: str, expected: str) -> np.ndarray:

@@ -129,6 +129,17 @@ def test_report_folder_must_exist_or_lie_inside_the_output(tmp_path):
         batch.check_report_path(tmp_path / "d.csv", output_dir=out)
 
 
+@pytest.mark.parametrize("name", ["r.csv/", "r.json/"])
+def test_write_report_refuses_a_name_ending_in_a_slash(tmp_path, monkeypatch, name):
+    """"r.csv/" names a folder; it wrote the file r.csv."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        batch.write_report(name, [], batch.BatchSummary(0))
+    assert str(err.value) == (f"report={name!r} ends in '/', which names a folder; expected a "
+                              "file name")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_report_folder_inside_the_output_is_found_through_a_link(tmp_path):
     # -o outlink (-> real): real/new/r.csv, a folder the batch makes in it, was refused
     (tmp_path / "real").mkdir()
@@ -215,6 +226,32 @@ def test_a_csv_row_stays_one_row_whatever_the_file_name_holds(tmp_path, name):
         rows = list(csv.DictReader(f))
     assert [(r["input"], r["status"], r["k"]) for r in rows] == [
         (str(tmp_path / name), "ok", "4"), (str(tmp_path / "c.png"), "failed", "")]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_report_has_the_same_bytes_where_text_files_end_lines_in_crlf(tmp_path, monkeypatch,
+                                                                       suffix):
+    """On Windows a file written as text turns each "\\n" into "\\r\\n": a CSV's rows, which
+    end in "\\r\\n", ended in "\\r\\r\\n", a blank row after each, and a JSON report no
+    longer began as a rerun knows its own (refused as not a report). Simulated here by
+    opening text files as Windows does."""
+    results = [batch.FileResult(tmp_path / "a.png", tmp_path / "o.png", "ok", "", {"k": 4})]
+    batch.write_report(tmp_path / f"unix{suffix}", results, batch.BatchSummary(total=1, ok=1))
+    text_open = Path.open
+
+    def windows_open(self, mode="r", buffering=-1, encoding=None, errors=None, newline=None):
+        if "b" not in mode and newline is None:
+            newline = "\r\n"
+        return text_open(self, mode, buffering, encoding, errors, newline)
+
+    monkeypatch.setattr(Path, "open", windows_open)
+    batch.write_report(tmp_path / f"win{suffix}", results, batch.BatchSummary(total=1, ok=1))
+    monkeypatch.undo()
+    batch.check_report_replaceable(tmp_path / f"win{suffix}", "report")  # a rerun's own
+    data = (tmp_path / f"win{suffix}").read_bytes()
+    assert data == (tmp_path / f"unix{suffix}").read_bytes()
+    if suffix == ".csv":
+        assert data.count(b"\r\n") == 2 and b"\r\r" not in data
 
 
 def test_a_csv_report_starts_with_a_byte_order_mark_for_spreadsheets(tmp_path):

@@ -125,6 +125,20 @@ def test_cli_dither_level_and_optimize_reach_every_job(photo_tree, tmp_path, mon
         assert im.mode == "P" and len(im.getpalette()) <= 4 * 3
 
 
+def test_cli_summary_line_shows_the_report_names_escaped(tmp_path, monkeypatch):
+    # A newline in a report's name broke the summary line in two, and U+202E turned the
+    # rest of it around, where every other name of the line is shown escaped.
+    monkeypatch.chdir(tmp_path)
+    folder = _noise_folder(tmp_path / "in", "a.png")
+    result = _cli(folder, "-o", "out", "-k", "4", "--report", "r\n\u202e.json", "--html",
+                  "p\x1b.html")
+    assert result.exit_code == 0, result.output
+    [summary] = [line for line in result.stdout.splitlines() if "files:" in line]
+    assert summary.endswith("; report: r\\n\\u202e.json, p\\x1b.html")
+    assert len(result.stdout.splitlines()) == 2  # the file's line and the summary line
+    assert (tmp_path / "r\n\u202e.json").is_file() and (tmp_path / "p\x1b.html").is_file()
+
+
 def test_cli_html_report_lists_every_file_and_the_failures(photo_tree, tmp_path):
     import html as html_lib
 
@@ -856,6 +870,21 @@ def test_cli_skipped_files_without_a_record_say_so(photo_tree, tmp_path):
     assert (row["status"], row["reason"]) == (
         "skipped", "output exists; no record of the run that made it")
     assert "k" not in row
+
+
+def test_cli_a_folder_where_an_output_file_goes_fails_the_file(photo_tree, tmp_path):
+    # out/chelsea.png a folder: the file was skipped as "output exists; no record of the run
+    # that made it", exit 0, with no output made; with --force it failed, naming the folder.
+    out, report = tmp_path / "out", tmp_path / "rep.json"
+    (out / "chelsea.png").mkdir(parents=True)
+    result = _cli(photo_tree, "-o", out, "-k", "4", "--glob", "*.png", "-q", "--report", report)
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {photo_tree / 'chelsea.png'}: output={str(out / 'chelsea.png')!r} "
+           "is a folder; expected a file name\n")
+    [row] = json.loads(report.read_text())["files"]
+    assert (row["status"], row["reason"]) == (
+        "failed", f"output={str(out / 'chelsea.png')!r} is a folder; expected a file name")
+    assert list((out / "chelsea.png").iterdir()) == []
 
 
 @pytest.mark.parametrize("junk", [b"garbage{\n", bytes(range(256)) * 4],
@@ -1937,6 +1966,24 @@ def test_ctrl_c_while_the_page_is_written_names_the_reports_not_written(tmp_path
     assert page.read_bytes() == earlier
 
 
+def test_ctrl_c_while_the_first_page_is_written_says_no_earlier_one_is_left(tmp_path,
+                                                                             monkeypatch):
+    # It said "(one an earlier run wrote is left as it was)" when there was none.
+    from quantize import report as report_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    folder = _noise_folder(tmp_path / "in", "a.png")
+    out, page = tmp_path / "out", tmp_path / "index.html"
+    monkeypatch.setattr(report_module, "write_html_report", interrupted)
+    result = _cli(folder, "-o", out, "-k", "4", "--html", page, "-q")
+    assert result.exit_code == 130
+    assert result.stderr == (f"quantize: error: interrupted while writing the reports: --html "
+                             f"{page} not written; rerun the same command to write it\n")
+    assert not page.exists()
+
+
 def _stopped_after_first_record(patch):
     """Ctrl-C once the first file of a run is recorded."""
     from quantize.batch import run as run_module
@@ -2619,6 +2666,20 @@ def test_cli_a_report_that_is_a_folder_is_named_a_folder(photo_tree, tmp_path, m
     result = _cli(photo_tree, "-o", "out", flag, name)
     assert (result.exit_code, result.stderr) == (
         2, f"quantize: error: {flag}={name!r} is a folder; expected a file name\n")
+    assert not Path("out").exists()
+
+
+@pytest.mark.parametrize("flag, name", [("--report", "out/r.csv/"), ("--html", "out/i.html/"),
+                                        ("--report", "out/")])
+def test_cli_a_report_name_ending_in_a_slash_is_refused_as_a_folder(photo_tree, tmp_path,
+                                                                   monkeypatch, flag, name):
+    """A name ending in "/" names a folder, as for reduce -o: the Path the option was parsed
+    into dropped the "/", and out/r.csv/ wrote the file out/r.csv (out/ said "no extension")."""
+    monkeypatch.chdir(tmp_path)
+    result = _cli(photo_tree, "-o", "out", flag, name)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {flag}={name!r} ends in '/', which names a folder; expected a "
+           "file name\n")
     assert not Path("out").exists()
 
 

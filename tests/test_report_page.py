@@ -596,6 +596,16 @@ def test_bad_arguments(tmp_path, kwargs, error, match):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_page_name_ending_in_a_slash_is_refused(tmp_path, monkeypatch):
+    """"r.html/" names a folder; it wrote the file r.html."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        write_html_report("r.html/", [], summary_of([]), mode="reduce")
+    assert str(err.value) == ("html='r.html/' ends in '/', which names a folder; expected a "
+                              "file name")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_check_html_path_accepts_htm():
     assert check_html_path("X.HTM") == Path("X.HTM")
 
@@ -1289,6 +1299,29 @@ def test_names_with_control_characters_or_reordering_marks_are_shown_escaped(tmp
     assert [li.all_text() for li in root.iter("li")] == [
         "esc\\x1b.png: not an image", "nl\\nx.png: not an image",
         "x\\u202egnp.exe: not an image", f"{names[3]}: not an image"]
+
+
+def test_names_inside_reasons_and_warnings_are_shown_escaped_too(tmp_path):
+    # A reason naming a file (the stale output a failed file leaves in place) was shown as
+    # it is: U+202E turned the rest of the reason around, a newline showed as a space.
+    stale = "out/x\u202egnp.png"
+    reason = f"not an image; its output {stale}, made by an earlier run, is left in place"
+    shown = "not an image; its output out/x\\u202egnp.png, made by an earlier run, is left in place"
+    results = [FileResult(tmp_path / "in" / "a.png", tmp_path / stale, "failed", reason,
+                          {"stale_output": True}),
+               FileResult(tmp_path / "in" / "b.png", None, "skipped", "named\npipe.png: a FIFO"),
+               FileResult(tmp_path / "in" / "c.png", tmp_path / "out" / "c.png", "ok", "",
+                          {"k": 2, "warnings": ["see\nx\u202e.png"]})]
+    write_html_report(tmp_path / "r.html", results, summary_of(results), mode="reduce")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "\u202e" not in page
+    root = parse(page)
+    assert [li.all_text() for li in root.iter("li")] == [f"a.png: {shown}"]
+    cells = [td.all_text() for td in root.iter("td")
+             if {"reason", "missing"} & set(td.classes())]
+    assert cells == [f"failed: {shown}", "skipped: named\\npipe.png: a FIFO"]
+    notes = [div.all_text() for div in root.iter("div") if "note" in div.classes()]
+    assert notes == ["warning: see\\nx\\u202e.png"]
 
 
 def _seen(dom) -> tuple[list[str], dict[str, str], bool]:

@@ -704,9 +704,10 @@ def _output_there(mode: JobMode, output: Path, entry: Entry | None = None) -> bo
     that makes a folder, its marker or any file its job writes (one not made by a run on
     record, such as a user's own ``labels.png``, is not written over without force). A
     folder on record as finished (``entry``) is there only whole: one that lost a file its
-    job wrote (the ``outputs`` of its record) is made again, as a deleted file is."""
+    job wrote (the ``outputs`` of its record) is made again, as a deleted file is. A folder
+    where a mode that writes a file writes it is no output: its job fails, naming it."""
     if not mode.makes_folder:
-        return output.exists()
+        return output.exists() and not output.is_dir()
     if entry is not None and not entry.pending and "outputs" in entry.record:
         return all(os.path.isfile(output / name) for name in entry.record["outputs"])
     return mode.done_path(output).exists() or any(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._validation import check_choice
+from .._validation import check_choice, check_file_name
 from ..errors import OutputExistsError
 from ..io import atomic_write
 from ..names import extension_words, natural_key, printable_data, quoted, written_path
@@ -51,12 +51,12 @@ def check_report_path(path: str | os.PathLike[str], *,
     Raises
     ------
     ValueError
-        If ``path`` is a folder, the extension is another, or (with ``output_dir``) the
-        folder cannot hold the report.
+        If ``path`` is a folder (or a ``str`` ending in a separator, which names one:
+        ``"r.csv/"``), the extension is another, or (with ``output_dir``) the folder
+        cannot hold the report.
     """
+    check_file_name(path, "report")  # whatever its name ends in: "." has no extension
     p = Path(path)
-    if p.is_dir():  # whatever its name ends in: "." has no extension
-        raise ValueError(f"report={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in _REPORT_FORMATS:
         raise ValueError(f"report={quoted(p)} has {extension_words(p.suffix)}; "
                          "expected .json or .csv")
@@ -237,7 +237,10 @@ def write_report(path: str | os.PathLike[str], results: Sequence[FileResult],
         encoding = "utf-8"  # JSON has no byte order mark (RFC 8259)
     else:
         text, encoding = _csv_text(rows, columns), "utf-8-sig"
-    atomic_write(p, lambda tmp: tmp.write_text(text, encoding=encoding))
+    # Written as bytes: a file written as text on Windows turns each "\n" into "\r\n", so a
+    # CSV's rows, which end in "\r\n", would end in "\r\r\n" (a blank row after each).
+    data = text.encode(encoding)
+    atomic_write(p, lambda tmp: tmp.write_bytes(data))
 
 
 def _csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ by SIGTERM (as Ctrl-C: the reports are written).
 # Annotations are evaluated on import, not as strings: see quantize.cli.
 
 import contextlib
+import os
 import sys
 import time
 import warnings
@@ -48,6 +49,7 @@ from . import (
     dither_strength,
     fail,
     fail_interrupted,
+    file_name,
     finishing_note,
     is_terminal,
     note_idle_options,
@@ -202,15 +204,16 @@ def batch(
     shared_palette: Annotated[bool, typer.Option(
         "--shared-palette", help="reduce: fit one palette on colours sampled from all "
         "images and map every image onto it.")] = False,
-    report: Annotated[Path | None, typer.Option(
+    report_name: Annotated[str | None, typer.Option(
         "--report", metavar="FILE",
         help="Write per-file results to FILE (.json or .csv; UTF-8, a CSV "
-        "with a byte order mark so that spreadsheets read it as UTF-8).", parser=path)] = None,
-    html: Annotated[Path | None, typer.Option(
+        "with a byte order mark so that spreadsheets read it as UTF-8).",
+        parser=file_name)] = None,
+    html_name: Annotated[str | None, typer.Option(
         "--html", metavar="FILE", help="Write a self-contained page to FILE (.html): before/after "
         "thumbnails, palette swatches, metrics and failures, under the command and the time "
         "it ran.", show_default=False,
-        parser=path)] = None,
+        parser=file_name)] = None,
     remove_orphans: Annotated[bool, typer.Option(
         "--remove-orphans", help="Remove the outputs earlier runs made from files that are not "
         "among this run's inputs (deleted, renamed, or not selected by INPUT_DIR, --glob or "
@@ -262,7 +265,7 @@ def batch(
     with user_errors():
         check_choice(mode, "--mode", _MODES)
         _check_mode_options(mode, given)
-        _check_run_options(jobs, scheduler, report, html, output_dir, force)
+        _check_run_options(jobs, scheduler, report_name, html_name, output_dir, force)
         if shared_palette and (quality is not None or palette_in is not None):
             other = "--quality" if quality is not None else "--palette-in"
             raise ValueError(f"--shared-palette and {other} both given; expected "
@@ -277,6 +280,8 @@ def batch(
                    _segment_options(colors, regions, edges, space, weights or [], min_region,
                                     overlay_color, seed))
         options["max_pixels"] = check_int(max_pixels, "--max-pixels", minimum=1)
+    # checked as typed (a final "/", which a Path drops, names a folder), then as paths
+    report, html = (None if name is None else Path(name) for name in (report_name, html_name))
     note_quality_scale(quality)
     # out/new/../o is out/o: no out/new is made to reach it (and left behind, empty)
     output_dir = found_path(output_dir)
@@ -372,9 +377,10 @@ it keeps the outputs this run made and redoes only the files it did not reach)'
             "this run made and redoes only the files it did not reach)")
 
 
-def _check_run_options(jobs: int | None, scheduler: str | None, report: Path | None,
-                       html: Path | None, output_dir: Path, force: bool) -> None:
-    """Refuse bad run options, and report paths that could not be written after the run."""
+def _check_run_options(jobs: int | None, scheduler: str | None, report: str | None,
+                       html: str | None, output_dir: Path, force: bool) -> None:
+    """Refuse bad run options, and report paths (as typed) that could not be written after
+    the run."""
     from .. import batch as lib
 
     refuse_stdout_folder(output_dir, "batch")
@@ -442,6 +448,7 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
     results = sorted(results, key=lambda r: natural_key(str(r.input)))
     paths = {"--report": report, "--html": html}
     unwritten = [flag for flag, path in paths.items() if path is not None]
+    earlier = {flag for flag in unwritten if os.path.lexists(paths[flag])}  # left if stopped
     try:
         with user_errors():
             if report is not None:
@@ -463,9 +470,10 @@ def _write_reports(results: "list[lib.FileResult]", summary: "lib.BatchSummary",
         names = " and ".join(printable_line(f"{flag} {paths[flag]}") for flag in unwritten)
         them = "it" if len(unwritten) == 1 else "them"
         rest = " and to finish the files not reached" if not_reached else ""
-        fail_interrupted(f"interrupted while writing the reports: {names} not written (one an "
-                         f"earlier run wrote is left as it was); rerun the same command to "
-                         f"write {them}{rest}")
+        kept = (" (one an earlier run wrote is left as it was)" if earlier & set(unwritten)
+                else "")
+        fail_interrupted(f"interrupted while writing the reports: {names} not written{kept}; "
+                         f"rerun the same command to write {them}{rest}")
 
 
 @contextlib.contextmanager
@@ -1123,6 +1131,6 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
                  if gone else []) + ([f"{left} unfinished output{'s' if left > 1 else ''} of a "
                                       "stopped run"] if left else [])
         line += f"; {' and '.join(kinds)} left in place"
-    if reports:
-        line += f"; report: {', '.join(map(str, reports))}"
+    if reports:  # their names escaped as every line's names are: one line, read as typed
+        line += f"; report: {', '.join(printable_line(str(path)) for path in reports)}"
     say(line, err=err)

@@ -19,6 +19,7 @@ import numpy as np
 from .._validation import (
     check_bool,
     check_choice,
+    check_file_name,
     check_float,
     check_int,
     check_palette,
@@ -352,17 +353,6 @@ but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or 
     """
     if palette_out is not None:
         check_palette_file_holds(palette_out, colors, what, "palette_out")
-
-
-def check_file_name(value: Any, name: str) -> None:
-    """Refuse a file name that names a folder: one that exists, or one given as a ``str``
-    that ends in a separator, a folder's name that :class:`~pathlib.Path` would cut to a
-    file's (``"small.png/"`` wrote ``small.png``)."""
-    if isinstance(value, str | os.PathLike) and os.path.isdir(value):
-        raise ValueError(f"{name}={quoted(os.fspath(value))} is a folder; expected a file name")
-    if isinstance(value, str) and value.endswith(("/", os.sep)):
-        raise ValueError(f"{name}={quoted(value)} ends in {quoted(value[-1])}, which names a "
-                         "folder; expected a file name")
 
 
 def check_palette_out(opts: dict[str, Any], src: Path) -> None:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from .. import __version__
-from .._validation import check_bool, check_choice, check_int
+from .._validation import check_bool, check_choice, check_file_name, check_int
 from ..batch.results import NOT_REACHED, REMOVED, folder_counts, is_folder, removed_note
 from ..errors import ImageReadError
 from ..io import DEFAULT_MAX_PIXELS, atomic_write
@@ -90,14 +90,13 @@ class _Summary(Protocol):
 
 def check_html_path(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a Path if it ends in .html or .htm and is no folder, else raise
-    ValueError.
+    ValueError (also for a ``str`` ending in a separator, which names a folder).
 
     >>> check_html_path("out/index.html").name
     'index.html'
     """
+    check_file_name(path, "html")  # whatever its name ends in: "." has no extension
     p = Path(path)
-    if p.is_dir():  # whatever its name ends in: "." has no extension
-        raise ValueError(f"html={quoted(p)} is a folder; expected a file name")
     if p.suffix.lower() not in HTML_EXTENSIONS:
         raise ValueError(f"html={quoted(p)} has {extension_words(p.suffix)}; "
                          "expected .html or .htm")
@@ -273,10 +272,10 @@ def _file_row(index: int, row: Mapping[str, Any], name: tuple[str, int], mode: s
                      'stopped before this file (rerun the command to finish)</td>')
     elif failed:
         cells.append(f'<td class="reason" colspan="{span}"><b>failed:</b> '
-                     f'{_e(row.get("reason", ""))}</td>')
+                     f'{_name(row.get("reason", ""))}</td>')
     elif unmade:
         cells.append(f'<td class="missing" colspan="{span}"><b>skipped:</b> '
-                     f'{_e(row.get("reason", ""))}</td>')
+                     f'{_name(row.get("reason", ""))}</td>')
     else:
         cells += _metric_cells(row, mode, after, max_pixels)
     keys = " ".join(f'data-{k}="{_e(v)}"' for k, v in sort_keys.items())
@@ -324,16 +323,16 @@ def _name_cell(row: Mapping[str, Any], label: str, src: Path, out: Path | None,
     status = str(row.get("status", ""))
     if status != "ok":
         reason = f": {row['reason']}" if row.get("reason") and not reason_apart else ""
-        parts.append(f'<div class="status">{_e(status + reason)}</div>')
+        parts.append(f'<div class="status">{_name(status + reason)}</div>')
     elif row.get("reason"):  # redone, e.g. its input changed
-        parts.append(f'<div class="status">{_e(row["reason"])}</div>')
+        parts.append(f'<div class="status">{_name(row["reason"])}</div>')
     warned = row.get("warnings")
     if isinstance(warned, (list, tuple)):
-        parts += [f'<div class="note">warning: {_e(w)}</div>' for w in warned]
+        parts += [f'<div class="note">warning: {_name(w)}</div>' for w in warned]
     left_out = row.get("left_out_of_shared_palette")  # the shared palette was fitted without it
     if isinstance(left_out, str) and left_out:
         parts.append(f'<div class="note">warning: left out of the shared palette\'s fit, which '
-                     f'the other files made: {_e(left_out)}</div>')
+                     f'the other files made: {_name(left_out)}</div>')
     parts += _earlier_output_notes(row, folder)
     return f'<td class="name">{"".join(parts)}</td>'
 
@@ -354,7 +353,7 @@ def _earlier_output_notes(row: Mapping[str, Any], folder: Path) -> list[str]:
     if isinstance(kept, Mapping):
         notes += [f'<div class="note">warning: {_name(_from_folder(str(path), folder))}, made '
                   f'of this file under another name by an earlier run, is left in place: '
-                  f'{_e(why)}</div>' for path, why in kept.items()]
+                  f'{_name(why)}</div>' for path, why in kept.items()]
     return notes
 
 
@@ -433,11 +432,12 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _name(name: str) -> str:
-    """A file name as the page shows it: its control characters and text-reordering marks
-    escaped as the command's lines show them (a newline would show as a space, U+202E would
-    turn the rest of the name around), then HTML-escaped."""
-    return _e(printable_line(name))
+def _name(name: Any) -> str:
+    """A file name, or a line that may hold one (a reason, a warning), as the page shows it:
+    its control characters and text-reordering marks escaped as the command's lines show
+    them (a newline would show as a space, U+202E would turn the rest of the line around),
+    then HTML-escaped."""
+    return _e(printable_line(str(name)))
 
 
 def _link(path: Path, folder: Path, text: str) -> str:
@@ -652,8 +652,9 @@ def _summary_html(mode: str, rows: Sequence[Mapping[str, Any]], summary: _Summar
 
 def _failures_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str],
                    order: Sequence[int]) -> str:
-    items = [f'<li><a href="#file-{i}">{_name(labels[i])}</a>: {_e(rows[i].get("reason", ""))}'
-             '</li>' for i in order if rows[i].get("status") == "failed"]
+    items = [f'<li><a href="#file-{i}">{_name(labels[i])}</a>: '
+             f'{_name(rows[i].get("reason", ""))}</li>'
+             for i in order if rows[i].get("status") == "failed"]
     if not items:
         return ""
     return f'<section class="failures"><h2>Failed</h2><ul>{"".join(items)}</ul></section>'
