@@ -1644,7 +1644,7 @@ def as_rgba(image: Any, name: str = "image", *,
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
         PIL image whose ``transparency`` is of the right type but out of range or
         of the wrong length, or a PIL image whose file was closed before its
-        pixels were read.
+        pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
         For a PIL image not yet decoded whose file cannot be decoded (truncated,
         malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
@@ -1789,6 +1789,10 @@ def _pil_image_rgba(image: Image.Image, name: str,
                          "were read (Image.open in a with block that has ended); call "
                          "image.load() while the file is open, or read the file with "
                          "quantize.io.load_image")
+    if _closed_after_decoding(image):
+        raise ValueError(f"{name} is a PIL image that was closed (image.close()), which "
+                         "frees its pixels; pass it before closing it, or a copy "
+                         "(image.copy())")
     _warn_one_frame(image, name, every_frame)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
@@ -1825,6 +1829,18 @@ def _file_closed_before_decoding(image: Image.Image) -> bool:
     """
     fp = getattr(image, "fp", None)
     return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
+
+
+def _closed_after_decoding(image: Image.Image) -> bool:
+    """Whether ``image``, its pixels decoded (or made in memory), was closed since: Pillow
+    then fails on them with its bare "Operation on closed image"."""
+    if getattr(image, "tile", None) or getattr(image, "fp", None) is not None:
+        return False  # its pixels are still in its file, which is open (close() drops it)
+    try:
+        _ = image.im.mode  # raises once closed (on Pillow 10, on use of the core it hands out)
+    except ValueError:
+        return True
+    return False
 
 
 def _composited_by_pillow(image: Image.Image, undecoded: bool,

@@ -1485,6 +1485,24 @@ def test_a_pil_image_whose_file_was_closed_before_decoding_is_refused_naming_it(
     assert as_rgba(loaded)[0].tolist() == [[[200, 30, 30]] * 3] * 2
 
 
+def test_a_pil_image_closed_after_decoding_is_refused_naming_it(tmp_path):
+    # its pixels freed by close(), it failed with Pillow's "Operation on closed image",
+    # which names neither the parameter nor what to do
+    path = tmp_path / "a.png"
+    Image.new("RGB", (3, 2), (200, 30, 30)).save(path)
+    decoded = Image.open(path)
+    decoded.load()
+    made = Image.new("RGB", (3, 2), (200, 30, 30))
+    converted = made.convert("L")
+    for image in (decoded, made, converted):
+        image.close()
+        with pytest.raises(ValueError) as info:
+            as_rgba(image, name="photo")
+        assert str(info.value) == ("photo is a PIL image that was closed (image.close()), "
+                                   "which frees its pixels; pass it before closing it, or a "
+                                   "copy (image.copy())")
+
+
 @pytest.mark.parametrize(("rgb", "alpha", "error", "message"), [
     (np.zeros((2, 2, 3)), None, TypeError,
      r"rgb should be a non-empty \(H, W, 3\) uint8 array, got a float64 array of shape "
