@@ -1598,7 +1598,9 @@ def as_rgba(image: Any, name: str = "image", *,
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
     given, is added to it: how the caller's job is done on every frame, where there
-    is such a way.
+    is such a way. (A GIF or TIFF decoded in a ``with`` block that has ended is read
+    too, but Pillow can no longer count its frames: the warning then comes at a later
+    frame only, and says "at least" as many frames as lead to it.)
 
     A frame of an APNG is drawn as :func:`~quantize.animation.iter_frames` draws it
     (:class:`KeyedCanvas`), not as Pillow composites it, which differs where a frame's
@@ -2291,13 +2293,18 @@ def _warn_composited(image: Image.Image, name: str, why: str) -> None:
 
 def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> None:
     """Say that a PIL image of an animation (or of a multi-page file) gives one frame only."""
-    n = shown_frames(image)
+    try:
+        n, count = shown_frames(image), "the"
+    except ValueError:  # Pillow counts a GIF's frames by reading its file, closed since
+        if getattr(image, "fp", None) is not None:  # (the image decoded in a with block)
+            raise
+        n, count = image.tell() + 1, "at least"  # the frames up to the one it holds
     if n > 1:
         from .animation import FirstFrameWarning  # the animation package builds on this one
 
         what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
                 "support do not show" if image.tell() < hidden_frames(image)
-                else f"one of the {n} frames (or pages) of its file")
+                else f"one of {count} {n} frames (or pages) of its file")
         warn_caller(f"{name} is {what}, and a PIL image holds one at a time: only that one "
                     "is used" + ("" if every_frame is None else f"; {every_frame}"),
                     FirstFrameWarning)
