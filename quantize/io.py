@@ -1671,10 +1671,8 @@ def as_rgba(image: Any, name: str = "image", *,
             if key is not None:  # the caller's image is left as it was
                 image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
-        hint = ("; read a file with quantize.io.load_image"
-                if isinstance(image, str | bytes | os.PathLike) else "")
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
-                        f"got {type(image).__name__}{hint}")
+                        f"got {type(image).__name__}{_file_hint(image)}")
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
@@ -1780,6 +1778,18 @@ def _overlong_trns_left_out(image: Image.Image) -> Any:
         return None
     ignore_overlong_trns(image)
     return None if "transparency" in image.info else key
+
+
+def _file_hint(image: Any) -> str:
+    """How to pass ``image``, given to :func:`as_rgba`, when it is a file: its path, its
+    bytes or the open file (:func:`load_image` takes a path only)."""
+    if isinstance(image, str | os.PathLike):
+        return "; read a file with quantize.io.load_image"
+    if isinstance(image, bytes | bytearray | memoryview):
+        return "; for the bytes of an image file, pass PIL.Image.open(io.BytesIO(data))"
+    if callable(getattr(image, "read", None)):
+        return "; for an open image file, pass PIL.Image.open(file)"
+    return ""
 
 
 def _pil_image_rgba(image: Image.Image, name: str,
