@@ -1626,7 +1626,9 @@ def as_rgba(image: Any, name: str = "image", *,
     :class:`LoadedImage` of one its first frame, with a
     :class:`quantize.animation.FirstFrameWarning` saying so; ``every_frame``, when
     given, is added to it: how the caller's job is done on every frame, where there
-    is such a way.
+    is such a way. (A GIF or TIFF decoded in a ``with`` block that has ended is read
+    too, but Pillow can no longer count its frames: the warning then comes at a later
+    frame only, and says "at least" as many frames as lead to it.)
 
     A frame of an APNG is drawn as :func:`~quantize.animation.iter_frames` draws it
     (:class:`KeyedCanvas`), not as Pillow composites it, which differs where a frame's
@@ -1672,7 +1674,7 @@ def as_rgba(image: Any, name: str = "image", *,
         For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
         PIL image whose ``transparency`` is of the right type but out of range or
         of the wrong length, or a PIL image whose file was closed before its
-        pixels were read.
+        pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
         For a PIL image not yet decoded whose file cannot be decoded (truncated,
         malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
@@ -1697,10 +1699,8 @@ def as_rgba(image: Any, name: str = "image", *,
             if key is not None:  # the caller's image is left as it was
                 image.info["transparency"] = key
     if not isinstance(image, np.ndarray):
-        hint = ("; read a file with quantize.io.load_image"
-                if isinstance(image, str | bytes | os.PathLike) else "")
         raise TypeError(f"{name} should be a numpy array or a PIL image, "
-                        f"got {type(image).__name__}{hint}")
+                        f"got {type(image).__name__}{_file_hint(image)}")
     if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped without a word
         raise TypeError(f"{name} is a masked array, whose mask would be ignored; expected a "
                         "plain array (image.filled(...), or the mask as an alpha channel)")
@@ -1808,6 +1808,18 @@ def _overlong_trns_left_out(image: Image.Image) -> Any:
     return None if "transparency" in image.info else key
 
 
+def _file_hint(image: Any) -> str:
+    """How to pass ``image``, given to :func:`as_rgba`, when it is a file: its path, its
+    bytes or the open file (:func:`load_image` takes a path only)."""
+    if isinstance(image, str | os.PathLike):
+        return "; read a file with quantize.io.load_image"
+    if isinstance(image, bytes | bytearray | memoryview):
+        return "; for the bytes of an image file, pass PIL.Image.open(io.BytesIO(data))"
+    if callable(getattr(image, "read", None)):
+        return "; for an open image file, pass PIL.Image.open(file)"
+    return ""
+
+
 def _pil_image_rgba(image: Image.Image, name: str,
                     every_frame: str | None) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`as_rgba` of a PIL image of at least one pixel."""
@@ -1817,6 +1829,10 @@ def _pil_image_rgba(image: Image.Image, name: str,
                          "were read (Image.open in a with block that has ended); call "
                          "image.load() while the file is open, or read the file with "
                          "quantize.io.load_image")
+    if _closed_after_decoding(image):
+        raise ValueError(f"{name} is a PIL image that was closed (image.close()), which "
+                         "frees its pixels; pass it before closing it, or a copy "
+                         "(image.copy())")
     _warn_one_frame(image, name, every_frame)
     undecoded = bool(getattr(image, "tile", None))  # a file's image: read here
     where = getattr(image, "filename", "") or name
@@ -1853,6 +1869,18 @@ def _file_closed_before_decoding(image: Image.Image) -> bool:
     """
     fp = getattr(image, "fp", None)
     return bool(getattr(image, "tile", None)) and (fp is None or getattr(fp, "closed", False))
+
+
+def _closed_after_decoding(image: Image.Image) -> bool:
+    """Whether ``image``, its pixels decoded (or made in memory), was closed since: Pillow
+    then fails on them with its bare "Operation on closed image"."""
+    if getattr(image, "tile", None) or getattr(image, "fp", None) is not None:
+        return False  # its pixels are still in its file, which is open (close() drops it)
+    try:
+        _ = image.im.mode  # raises once closed (on Pillow 10, on use of the core it hands out)
+    except ValueError:
+        return True
+    return False
 
 
 def _composited_by_pillow(image: Image.Image, undecoded: bool,
@@ -2303,13 +2331,18 @@ def _warn_composited(image: Image.Image, name: str, why: str) -> None:
 
 def _warn_one_frame(image: Image.Image, name: str, every_frame: str | None) -> None:
     """Say that a PIL image of an animation (or of a multi-page file) gives one frame only."""
-    n = shown_frames(image)
+    try:
+        n, count = shown_frames(image), "the"
+    except ValueError:  # Pillow counts a GIF's frames by reading its file, closed since
+        if getattr(image, "fp", None) is not None:  # (the image decoded in a with block)
+            raise
+        n, count = image.tell() + 1, "at least"  # the frames up to the one it holds
     if n > 1:
         from .animation import FirstFrameWarning  # the animation package builds on this one
 
         what = (f"the default image of an APNG of {n} frames, which viewers with APNG "
                 "support do not show" if image.tell() < hidden_frames(image)
-                else f"one of the {n} frames (or pages) of its file")
+                else f"one of {count} {n} frames (or pages) of its file")
         warn_caller(f"{name} is {what}, and a PIL image holds one at a time: only that one "
                     "is used" + ("" if every_frame is None else f"; {every_frame}"),
                     FirstFrameWarning)

@@ -473,7 +473,8 @@ def read_palette(path: str | os.PathLike[str], *,
     ImageReadError
         If the file is missing or unreadable, holds no colours, or a line or
         entry is malformed (the message names the file and the line or entry;
-        for .act, the size or the bytes at fault).
+        for .act, the size or the bytes at fault), a .json colour's ``hex`` and
+        ``rgb`` among them when they are not the same colour.
     """
     p = check_path(path, "path")
     warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
@@ -758,19 +759,30 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
 
 
 def _json_entry(entry: object, i: int, p: Path) -> list[int]:
-    value = entry.get("hex", entry.get("rgb")) if isinstance(entry, dict) else entry
-    color = None
-    if isinstance(value, str) and _HEX_LINE.match(value.strip()):
-        color = list(bytes.fromhex(_HEX_LINE.match(value.strip()).group(1)))
-    elif (isinstance(value, list) and len(value) in (3, 4)
-            and all(_is_level(v) for v in value)):
-        color = list(value)
-    alpha = entry.get("alpha") if isinstance(entry, dict) else None
-    if color is None or (alpha is not None and not _is_level(alpha)):
+    fields = entry if isinstance(entry, dict) else {"hex": entry}
+    # write_palette gives each colour both "hex" and "rgb": when a file has both, they
+    # must agree, or an edit of "rgb" alone would be read as the old "hex" without a word
+    given = [_json_color(fields[key]) for key in ("hex", "rgb") if key in fields] or [None]
+    alpha = fields.get("alpha")
+    if None in given or (alpha is not None and not _is_level(alpha)):
         raise ImageReadError(f"colour {i + 1}: expected '#rrggbb' or [r, g, b] (and an "
                              f"optional alpha) with values 0..255, got {_json_shown(entry)}",
                              path=p)
+    color = given[0]
+    if given[-1][:3] != color[:3]:
+        raise ImageReadError(f"colour {i + 1}: its hex {_json_shown(fields['hex'])} and rgb "
+                             f"{_json_shown(fields['rgb'])} are not the same colour; expected "
+                             "them to agree (edit both, or give one)", path=p)
     return color[:3] + [alpha] if alpha is not None else color
+
+
+def _json_color(value: object) -> list[int] | None:
+    """The levels of a JSON colour, ``"#rrggbb[aa]"`` or ``[r, g, b[, a]]``, or None."""
+    if isinstance(value, str) and _HEX_LINE.match(value.strip()):
+        return list(bytes.fromhex(_HEX_LINE.match(value.strip()).group(1)))
+    if isinstance(value, list) and len(value) in (3, 4) and all(_is_level(v) for v in value):
+        return list(value)
+    return None
 
 
 def _json_shown(entry: object) -> str:

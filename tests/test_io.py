@@ -1538,6 +1538,53 @@ def test_a_pil_image_whose_file_was_closed_before_decoding_is_refused_naming_it(
     assert as_rgba(loaded)[0].tolist() == [[[200, 30, 30]] * 3] * 2
 
 
+def test_a_gif_or_tiff_decoded_in_a_with_block_is_read(tmp_path):
+    # Pillow counts a GIF's frames (and a TIFF's pages) by reading its file: once the
+    # with block had closed it, the frame count for the FirstFrameWarning failed with
+    # Pillow's "Operation on closed image", though the pixels were decoded (a PNG, JPEG
+    # or WebP so decoded was read)
+    from quantize.animation import FirstFrameWarning
+
+    greys = [Image.new("RGB", (3, 2), (v, v, v)) for v in (10, 100, 200)]
+    greys[0].save(tmp_path / "still.gif")
+    greys[0].save(tmp_path / "a.gif", save_all=True, append_images=greys[1:], duration=50)
+    greys[0].save(tmp_path / "a.tif", save_all=True, append_images=greys[1:])
+    for name, frame, grey in [("still.gif", 0, 10), ("a.gif", 0, 10)]:
+        with Image.open(tmp_path / name) as image:
+            image.seek(frame)
+            image.load()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the frames after it cannot be counted
+            assert as_rgba(image)[0].tolist() == [[[grey] * 3] * 3] * 2
+    for name, frame, grey in [("a.gif", 2, 200), ("a.tif", 1, 100)]:
+        with Image.open(tmp_path / name) as image:
+            image.seek(frame)
+            image.load()
+        with pytest.warns(FirstFrameWarning) as caught:
+            assert as_rgba(image)[0].tolist() == [[[grey] * 3] * 3] * 2
+        assert [str(w.message) for w in caught] == [
+            f"image is one of at least {frame + 1} frames (or pages) of its file, and a PIL "
+            "image holds one at a time: only that one is used"]
+
+
+def test_a_pil_image_closed_after_decoding_is_refused_naming_it(tmp_path):
+    # its pixels freed by close(), it failed with Pillow's "Operation on closed image",
+    # which names neither the parameter nor what to do
+    path = tmp_path / "a.png"
+    Image.new("RGB", (3, 2), (200, 30, 30)).save(path)
+    decoded = Image.open(path)
+    decoded.load()
+    made = Image.new("RGB", (3, 2), (200, 30, 30))
+    converted = made.convert("L")
+    for image in (decoded, made, converted):
+        image.close()
+        with pytest.raises(ValueError) as info:
+            as_rgba(image, name="photo")
+        assert str(info.value) == ("photo is a PIL image that was closed (image.close()), "
+                                   "which frees its pixels; pass it before closing it, or a "
+                                   "copy (image.copy())")
+
+
 @pytest.mark.parametrize(("rgb", "alpha", "error", "message"), [
     (np.zeros((2, 2, 3)), None, TypeError,
      r"rgb should be a non-empty \(H, W, 3\) uint8 array, got a float64 array of shape "

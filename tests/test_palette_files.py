@@ -603,6 +603,24 @@ def test_a_bad_json_colour_is_counted_from_1_and_shown_as_json(tmp_path, monkeyp
     assert len(json.dumps(long)) > 300
 
 
+def test_a_json_colour_whose_hex_and_rgb_differ_is_refused(tmp_path, monkeypatch):
+    # write_palette gives every colour both; an edit of "rgb" alone was read as the old
+    # "hex" without a word, so the palette kept the colour the user had changed.
+    write_palette(tmp_path / "p.json", COLOURS[:2])
+    doc = json.loads((tmp_path / "p.json").read_text())
+    doc["colors"][1]["rgb"] = [0, 0, 255]
+    refused = _refusal(tmp_path, monkeypatch, "p.json", json.dumps(doc))
+    hex_shown = json.dumps(doc["colors"][1]["hex"])
+    assert refused == (f"p.json: colour 2: its hex {hex_shown} and rgb [0, 0, 255] are not "
+                       "the same colour; expected them to agree (edit both, or give one)")
+    doc["colors"][1]["hex"] = "#0000FF"  # both edited: read, whatever the case
+    (tmp_path / "p.json").write_text(json.dumps(doc))
+    assert read_palette("p.json").tolist() == [COLOURS[0].tolist(), [0, 0, 255]]
+    assert _refusal(tmp_path, monkeypatch, "p.json", '[{"hex": "#ff0000", "rgb": [300, 0, 0]}]'
+                    ) == ("p.json: colour 1: expected '#rrggbb' or [r, g, b] (and an optional "
+                          'alpha) with values 0..255, got {"hex": "#ff0000", "rgb": [300, 0, 0]}')
+
+
 @pytest.mark.parametrize("suffix", [".gpl", ".json", ".hex", ".pal", ".ACT"])
 def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
     # The .act format's limits were also written out in reduce.options, where a format

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from pathlib import PurePosixPath
@@ -582,6 +583,13 @@ def test_bad_parameters_are_named(kwargs, error, match):
      r"got PurePosixPath; read a file with quantize\.io\.load_image$"),
     ([[0, 255]], TypeError, r"^image should be a numpy array or a PIL image, got list$"),
     (np.full((2, 2, 3), 2.0), ValueError, r"values in \[0, 1\]"),
+    # a file's bytes, or the open file, were sent to load_image, which takes a path only
+    (b"\x89PNG\r\n", TypeError, r"^image should be a numpy array or a PIL image, got bytes; "
+     r"for the bytes of an image file, pass PIL\.Image\.open\(io\.BytesIO\(data\)\)$"),
+    (bytearray(b"GIF89a"), TypeError, r"got bytearray; for the bytes of an image file, pass "
+     r"PIL\.Image\.open\(io\.BytesIO\(data\)\)$"),
+    (io.BytesIO(b"GIF89a"), TypeError, r"got BytesIO; for an open image file, pass "
+     r"PIL\.Image\.open\(file\)$"),
 ])
 def test_bad_images_are_refused(image, error, match):
     with pytest.raises(error, match=match):
