@@ -2384,3 +2384,25 @@ def test_an_image_and_palette_file_of_which_one_exists_are_refused_by_its_name(
         15, f"quantize: error: {photo.name}: {existing}: output exists; use --force to "
             "overwrite")
     assert sorted(os.listdir()) == before and Path(existing).read_bytes() == b"earlier"
+
+
+def test_faint_pixels_onto_a_palette_take_the_transparent_entry_where_the_output_has_room(
+        tmp_path, monkeypatch):
+    """Without a fully transparent pixel they were drawn opaque; now as with one, unless a
+    .png output holds 256 colours already, when they are drawn opaque as before."""
+    monkeypatch.chdir(tmp_path)
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., :3] = 120
+    rgba[..., 3] = 255
+    rgba[4:, :, 3] = 3
+    Image.fromarray(rgba).save("faint.png")
+    Path("four.hex").write_text("000000\nffffff\nff0000\n0000ff\n")
+    Path("full.hex").write_text("".join(f"{i:02x}{i:02x}{i:02x}\n" for i in range(256)))
+    for palette, output, faint_alpha in (("four.hex", "four.png", 0), ("full.hex", "full.png", 255),
+                                         ("full.hex", "full.webp", 0)):
+        result = run("faint.png", "--palette-in", palette, "-o", output)
+        assert result.exit_code == 0, result.output
+        alpha = np.asarray(Image.open(output).convert("RGBA"))[..., 3]
+        assert np.unique(alpha[:4]).tolist() == [255] and np.unique(alpha[4:]).tolist() == [
+            faint_alpha], output
+    assert Image.open("four.png").mode == Image.open("full.png").mode == "P"

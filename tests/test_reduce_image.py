@@ -698,6 +698,30 @@ def test_fully_transparent_entries_of_a_given_palette_become_the_one_transparent
     assert opaque.transparent_index is None
 
 
+def test_a_faint_pixel_onto_a_given_palette_is_drawn_alike_whatever_the_other_pixels():
+    """It took the transparent entry only when some other pixel was fully transparent:
+    without one, the faint half of this image was drawn opaque grey."""
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., :3] = 120
+    rgba[..., 3] = [[255] * 4, [255] * 4, [2] * 4, [2] * 4]
+    cleared = rgba.copy()
+    cleared[3, 3, 3] = 0
+    palette = [[0, 0, 0], [255, 255, 255]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlphaLossWarning)  # translucent pixels, opaque palette
+        for image in (rgba, cleared):
+            for dither in (0.0, 1.0):
+                result = reduce_colors(image, palette=palette, dither=dither)
+                assert result.transparent_index == 2
+                assert result.to_rgba()[..., 3].tolist() == [[255] * 4] * 2 + [[0] * 4] * 2
+        # with no faint pixel the entry is not added
+        opaque_alpha = rgba.copy()
+        opaque_alpha[2:, :, 3] = 250
+        result = reduce_colors(opaque_alpha, palette=palette)
+    assert result.transparent_index is None and result.k == 2
+    assert result.full_palette(alpha=True).tolist() == [[0, 0, 0, 255], [255, 255, 255, 255]]
+
+
 def test_a_palette_of_fully_transparent_entries_alone_is_refused_for_visible_pixels():
     clear = [[0, 0, 0, 0], [9, 9, 9, 0]]
     with pytest.raises(ValueError, match="palette has only fully transparent entries"):

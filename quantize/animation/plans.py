@@ -446,7 +446,8 @@ class AlphaPlan:
         onto a given palette (fully transparent pixels: the transparent entry)."""
         checked = Options(None, None, self.space, dither, False, self.palette)
         indices = reduce_checked(np.ascontiguousarray(rgba[..., :3]), rgba[..., 3], checked,
-                                 np.random.default_rng(0)).indices
+                                 np.random.default_rng(0),
+                                 clear_entry=self.transparent is not None).indices
         return indices.astype(np.uint8)  # a copy the caller may edit: the result's is read-only
 
 

@@ -237,7 +237,8 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
             checked = check_options(k, opts["quality"], opts["space"], opts["dither"],
                                     opts["exact_colors"], job.palette)
             result = reduce_checked(loaded.rgb, loaded.alpha, replace(checked,
-                                    asked=job.n_colors), check_seed(opts["seed"]))
+                                    asked=job.n_colors), check_seed(opts["seed"]),
+                                    clear_entry=job.room_for_clear_entry())
         except QualityError as exc:
             raise _with_rgb_hint(exc, job, opts, loaded.alpha is not None) from None
         n = name_colors(job.n_colors, job.palette, opts["quality"], result.k)
@@ -637,6 +638,14 @@ class FileJob(NamedTuple):
         if self.kind == "palette" and (quality is not None or self.n_colors is not None):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
+
+
+    def room_for_clear_entry(self) -> bool:
+        """Whether the output holds a transparent entry beside the given palette's, for the
+        faint pixels nearer to it than to any colour where no pixel is fully transparent
+        (with some, :meth:`colors_for` has checked that there is room)."""
+        return (self.palette is None or self.kind != "palette"
+                or visible_entries(self.palette).shape[0] < MAX_PALETTE)
 
 
 def name_colors(n_colors: int | None, palette_in: np.ndarray | None, quality: float | None,

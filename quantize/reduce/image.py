@@ -171,21 +171,30 @@ def reduce_colors(image: Any, n_colors: int | None = None, *, quality: float | N
 
 
 def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
-                   rng: np.random.Generator) -> ReduceResult:
+                   rng: np.random.Generator, *, clear_entry: bool = True) -> ReduceResult:
     """:func:`reduce_colors` of an ``(H, W, 3)`` uint8 image and its ``(H, W)`` alpha (or
     None), its options checked by :func:`~quantize.reduce.options.check_options`.
 
     Prior validation is assumed, a given palette's included (it has a visible entry
     when the image has visible pixels); the caller warns of translucent pixels that it
-    draws opaque, naming the palette as its user gave it.
+    draws opaque, naming the palette as its user gave it. Mapped onto a given palette,
+    a faint pixel may take the transparent entry even where no pixel is fully
+    transparent (the entry is then added), so that how it is drawn does not depend on
+    the other pixels; not with ``clear_entry`` false (a frame of an animation whose
+    colour table has no such entry).
     """
     if alpha is None and opts.palette is not None and opts.palette.shape[1] == 4:
         opts = replace(opts, palette=opts.palette[:, :3])  # an opaque image stays opaque
     with_alpha = alpha is not None
     pixels = _count_rgba(rgb, alpha) if with_alpha else _count_rgb(rgb, opts.dither > 0)
     hist = Histogram(pixels.colors, pixels.counts, opts.space)
-    pal, entries, labels, fitted = histogram_entries(hist, pixels.hidden > 0, opts, rng)
+    hidden = pixels.hidden > 0
+    offered = hidden or (with_alpha and clear_entry and opts.palette is not None)
+    pal, entries, labels, fitted = histogram_entries(hist, offered, opts, rng)
     k = pal.shape[0]
+    if len(entries) > k and not hidden and not (labels == k).any():
+        entries = entries[:k]  # offered to the faint pixels, and taken by none
+    transparent = k if len(entries) > k else None
     if opts.dither > 0 and k > 0:
         if fitted:
             flat = _dithered(rgb, alpha, pixels, entries, opts,
@@ -204,11 +213,11 @@ def reduce_checked(rgb: np.ndarray, alpha: np.ndarray | None, opts: Options,
             rank[order] = np.arange(k, dtype=flat.dtype)
             flat, pal, counts = rank[flat], pal[order], counts[order]
         shares = counts / max(drawn.size, 1)
-        return _result(pal, flat, shares, pixels, opts, fidelity=Fidelity(
+        return _result(pal, flat, shares, transparent, opts, fidelity=Fidelity(
             None, hist.colors, pixels.row_of(), pixels.hidden, pixels.visible))
     counts = entry_weights(labels, hist.counts, len(entries))[:k]
     return _result(pal, pixels.indices(labels, len(entries)),
-                   counts / max(hist.counts.sum(), 1), pixels, opts,
+                   counts / max(hist.counts.sum(), 1), transparent, opts,
                    fidelity=Fidelity(Pairs(hist.colors, labels, hist.counts, hist),
                                      hidden=pixels.hidden))
 
@@ -245,11 +254,11 @@ def histogram_entries(hist: Histogram, hidden: bool, opts: Options, rng: np.rand
     return pal, entries, labels, fitted
 
 
-def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, pixels: _Counted,
+def _result(pal: np.ndarray, indices: np.ndarray, shares: np.ndarray, transparent: int | None,
             opts: Options, fidelity: Fidelity) -> ReduceResult:
-    """Assemble the result; ``shares`` are of the visible pixels drawn with each entry."""
+    """Assemble the result; ``shares`` are of the visible pixels drawn with each entry,
+    ``transparent`` the transparent entry (``k``) or None."""
     k = pal.shape[0]
-    transparent = k if pixels.hidden else None
     alpha = None if pal.shape[1] == 3 else np.ascontiguousarray(pal[:, 3])
     return ReduceResult(np.ascontiguousarray(pal[:, :3]), indices, shares, transparent,
                         opts.space, opts.dither > 0 and k > 0, alpha, fidelity)
