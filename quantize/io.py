@@ -23,9 +23,13 @@ What happens to each kind of input:
   :class:`PixelRangeWarning`. A float image with values over 1 whose brightest
   pixel so comes out below 64 (0..1000 read as 16-bit counts, say) is read so
   too, with a :class:`PixelRangeWarning` saying to scale it to 0..1.
-  16-bit RGB PNGs are delivered by Pillow already at 8 bits per channel (their
-  tRNS colour is matched on all 16 bits, in every frame of an APNG too: see
-  :class:`KeyedCanvas`).
+  16-bit RGB and RGBA PNGs (and every frame of such an APNG), which Pillow decodes to
+  the high byte of each sample, are read from all 16 bits: the low bytes are decoded
+  again from the file (:func:`wide_rgb_png`), each sample, alpha too, scaled by
+  ``round(v / 257)`` and the colours converted to sRGB from their 16-bit values by a
+  gAMA chunk, as 16-bit grayscale is; an ICC profile applies to the 8-bit values.
+  Their tRNS colour is matched on all 16 bits (see :class:`KeyedCanvas`). A PIL image
+  of one already decoded has its high bytes only, and is read so.
 - A palette PNG whose tRNS chunk holds more than 256 alpha values (more than any palette
   has): read opaque, the chunk left out as libpng and browsers leave it, with a
   :class:`TransparencyChunkWarning` (:func:`ignore_overlong_trns`).
@@ -142,7 +146,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "readable_png",
            "remove_empty_folders", "require_regular_file", "save_pil",
            "second_reader", "seek_first_page", "shown_frames", "shows_animation",
-           "sixteen_bit_key",
+           "sixteen_bit_key", "wide_rgb_png",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
 
 #: Largest image accepted by default: 250 megapixels (a 100 MP photo passes,
@@ -264,14 +268,15 @@ def load_image(path: str | os.PathLike[str], *,
 
 
 def _load_keyed(im: Image.Image) -> Image.Image:
-    """Decode ``im``; a 16-bit RGB PNG whose tRNS chunk names a transparent colour comes
-    back as RGBA, that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit
-    grayscale one as a copy whose transparent value is that of its pixels
-    (:func:`low_depth_gray_key`).
+    """Decode ``im``; a 16-bit RGB or RGBA PNG comes back as an 8-bit image read from all
+    16 bits (:func:`wide_rgb_png`), RGBA when its tRNS chunk names a transparent colour,
+    that colour transparent (:func:`sixteen_bit_key`), and a 2- or 4-bit grayscale one as
+    a copy whose transparent value is that of its pixels (:func:`low_depth_gray_key`).
 
-    The key names the colour to the last bit: the low bytes are decoded too, from a
-    :func:`second_reader` of the file, and the frame drawn by a :class:`KeyedCanvas` (an
-    APNG's first frame shown, when its default image is not, onto a transparent canvas).
+    Of a 16-bit RGB or RGBA one the low bytes are decoded too, from a
+    :func:`second_reader` of the file: a still image's are combined with the high bytes a
+    band at a time (:func:`_wide_rgb_still`); an APNG's first frame shown is drawn by a
+    :class:`KeyedCanvas` (when its default image is not, onto a transparent canvas).
     So is that first frame of any APNG whose frames a :class:`KeyedCanvas` composites
     (:func:`keyed_canvas_frames`): Pillow drew it over the default image, or with
     :func:`forget_default_image` over opaque black, which showed where the frame does not
@@ -294,10 +299,14 @@ def _load_keyed(im: Image.Image) -> Image.Image:
         return scaled
     key = sixteen_bit_key(im)
     first_shown = getattr(im, "fp", None) is not None and im.tell() == hidden_frames(im)
-    if key is not None and first_shown:
-        with (second_reader(im) as fp, Image.open(fp) as low,
-              KeyedCanvas(im, key, low) as canvas):
-            return canvas.draw(im)
+    if wide_rgb_png(im) and first_shown:
+        # the file again, and its frame whole, past Pillow's guard, which im passed
+        with pillow_limit_lifted():
+            if not keyed_canvas_frames(im):  # a still image: no canvas beside it
+                return _wide_rgb_still(im, key)
+            with (second_reader(im) as fp, Image.open(fp) as low,
+                  KeyedCanvas(im, key, low) as canvas):
+                return canvas.draw(im)
     if first_shown and im.tell() == 1 and keyed_canvas_frames(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
             return canvas.draw(im)
@@ -310,8 +319,8 @@ def frames_canvas(im: Image.Image) -> Iterator[KeyedCanvas | None]:
     """The :class:`KeyedCanvas` on which the frames of ``im`` (opened, not yet decoded, at
     its start) are drawn, as :func:`~quantize.animation.iter_frames` draws them, for as
     long as the block runs: that of an APNG
-    (:func:`keyed_canvas_frames`) or of a 16-bit RGB PNG with a transparent colour, whose
-    low bytes come from a :func:`second_reader` of the file; None for any other image,
+    (:func:`keyed_canvas_frames`) or of a 16-bit RGB or RGBA PNG (:func:`wide_rgb_png`),
+    whose low bytes come from a :func:`second_reader` of the file; None for any other image,
     and for an APNG whose frames Pillow composites alike (:func:`drawn_alike_by_pillow`):
     Pillow's pictures are then the frames.
 
@@ -321,10 +330,9 @@ def frames_canvas(im: Image.Image) -> Iterator[KeyedCanvas | None]:
     gray_key = low_depth_gray_key(im)
     if gray_key is not None:
         im.info["transparency"] = gray_key
-    wide_key = sixteen_bit_key(im)
-    if wide_key is not None:
+    if wide_rgb_png(im):
         with (second_reader(im) as fp, Image.open(fp) as low,
-              KeyedCanvas(im, wide_key, low) as canvas):
+              KeyedCanvas(im, sixteen_bit_key(im), low) as canvas):
             yield canvas
     elif keyed_canvas_frames(im) and not drawn_alike_by_pillow(im):
         with KeyedCanvas(im, im.info.get("transparency")) as canvas:
@@ -338,7 +346,8 @@ def drawn_alike_by_pillow(im: Image.Image) -> bool:
     to the very pixels a :class:`KeyedCanvas` draws, so that they need no canvas beside
     Pillow's (one frame's RGBA: 230 KB for frames of 320x180).
 
-    So it does for an APNG without a transparent colour (tRNS) in mode "RGB", "L", "P",
+    So it does for an APNG without a transparent colour (tRNS), not of 16-bit RGB or RGBA
+    (:func:`wide_rgb_png`: Pillow's frames hold their high bytes), in mode "RGB", "L", "P",
     "RGBA" or "LA" whose frames either have alpha and all replace what is below them
     (blend_op SOURCE: Pillow blends a translucent pixel's alpha as a colour), or are
     opaque, none clears the canvas before another frame (dispose_op BACKGROUND, or
@@ -347,7 +356,8 @@ def drawn_alike_by_pillow(im: Image.Image) -> bool:
     read from ``im``'s file (:func:`~quantize.png.frame_controls`), which is left where it
     was.
     """
-    if im.mode not in ("RGB", "L", "P", "RGBA", "LA") or "transparency" in im.info:
+    if (im.mode not in ("RGB", "L", "P", "RGBA", "LA") or "transparency" in im.info
+            or wide_rgb_png(im)):
         return False
     controls = frame_controls(im.fp)
     if not controls:
@@ -364,14 +374,15 @@ def keyed_canvas_frames(im: Image.Image) -> bool:
     :class:`KeyedCanvas` rather than by Pillow: those of every APNG, whatever its colour
     type and bit depth, with a transparent colour or without (:func:`frames_canvas` gives
     none to those Pillow composites alike: :func:`drawn_alike_by_pillow`). (A 16-bit RGB
-    PNG with a transparent colour is drawn on one too: see :func:`sixteen_bit_key`.)"""
+    or RGBA still PNG is drawn on one too by :func:`frames_canvas`: see
+    :func:`wide_rgb_png`.)"""
     return (im.format == "PNG" and getattr(im, "n_frames", 1) > 1
             and im.mode in ("1", "L", "LA", "I;16", "RGB", "RGBA", "P"))
 
 
 class KeyedCanvas:
     """The frames of an APNG (of any colour type, with a transparent colour in its tRNS
-    chunk or without), or of a 16-bit RGB PNG with one, composited here rather than by
+    chunk or without), or of a 16-bit RGB or RGBA PNG, composited here rather than by
     Pillow.
 
     Pillow composites the frames of such an APNG on a canvas without alpha: what a
@@ -384,8 +395,9 @@ class KeyedCanvas:
     had its index blended with the one below, which gave another entry. A translucent
     pixel of an RGBA or grayscale-alpha frame drawn over the canvas had its alpha
     blended as a colour (half-transparent over opaque came out at alpha 191).
-    A 16-bit RGB one (:func:`sixteen_bit_key`) is decoded to the high byte of each
-    sample, which Pillow matched against the 16-bit key: the colour was drawn opaque.
+    A 16-bit RGB or RGBA one (:func:`wide_rgb_png`) Pillow decodes to the high byte of
+    each sample, which was read as its 8-bit value (floor(v / 256), not round(v / 257)),
+    and matches against a 16-bit key (:func:`sixteen_bit_key`): the colour was drawn opaque.
     A 16-bit grayscale one (mode "I;16") Pillow could not draw over the canvas at
     all ("conversion from I;16 to RGBA not supported"), key or not: its frames come
     out here as "LA", scaled to 8 bits as :func:`load_image` scales a 16-bit
@@ -394,8 +406,9 @@ class KeyedCanvas:
     Here, for as long as the canvas is open (a context manager), the key is taken
     from ``frames`` (and ``low``), so that Pillow pastes each frame whole, and the
     key is matched on each frame's own pixels: those of ``frames``, as decoded, or
-    for a 16-bit RGB image, their high bytes with the low bytes that ``low`` (the
-    same file, opened again) gives (:func:`_read_low_bytes`). The frames are then
+    for a 16-bit RGB or RGBA image, their high bytes with the low bytes that ``low`` (the
+    same file, opened again) gives (:func:`_read_low_bytes`), read from all 16 bits as
+    :func:`load_image` reads them (:func:`_wide_rgb_bands`). The frames are then
     composited as the APNG specification says, onto a canvas that starts
     transparent: the last frame's disposal (none, clear to transparent, or back to
     what it covered), then the frame, composited over the canvas (:func:`_over`) or
@@ -409,11 +422,12 @@ class KeyedCanvas:
         "RGBA" or "P".
     key : int or (int, int, int) or None
         The transparent colour, on the scale of the decoded pixels (16-bit for
-        ``low`` and for a 16-bit grayscale image; see :func:`low_depth_gray_key`);
+        a 16-bit RGB image and a 16-bit grayscale one; see :func:`low_depth_gray_key`);
         None when there is none, for a palette image, whose tRNS is read from
         ``frames``, and for an image with alpha.
     low : PIL image, optional
-        For a 16-bit RGB image: the same file, opened again from a :func:`second_reader`.
+        For a 16-bit RGB or RGBA image: the same file, opened again from a
+        :func:`second_reader`.
     """
 
     def __init__(self, frames: Image.Image, key: int | tuple[int, ...] | None,
@@ -437,8 +451,8 @@ class KeyedCanvas:
 
     def draw(self, frame: Image.Image) -> Image.Image:
         """Draw ``frame`` (``frames``, moved to a frame) and return the canvas, RGBA or LA,
-        with the frame's ``info`` (its colour profile or gamma; of a 16-bit grayscale frame,
-        its profile only, its gamma being applied here) and no transparent colour."""
+        with the frame's ``info`` (its colour profile or gamma; of a 16-bit grayscale or RGB
+        frame, its profile only, its gamma being applied here) and no transparent colour."""
         x0, y0, x1, y1 = frame.info.get("bbox", (0, 0, *frame.size))
         box = (slice(y0, y1), slice(x0, x1))
         first = self._dispose is None
@@ -459,24 +473,24 @@ class KeyedCanvas:
         drawn = np.dstack([pixels, alpha])
         region[...] = _over(region, drawn) if blend == 1 else drawn
         canvas = Image.fromarray(self._canvas.copy(), self._mode)
-        dropped = {"transparency", "gamma"} if frame.mode == "I;16" else {"transparency"}
+        # the gamma of 16-bit grey or RGB is applied here, to its 16-bit values
+        wide = frame.mode == "I;16" or self._low is not None
+        dropped = {"transparency", "gamma"} if wide else {"transparency"}
         canvas.info = {k: v for k, v in frame.info.items() if k not in dropped}
         return canvas
 
     def _own_pixels(self, frame: Image.Image, box: tuple[slice, slice]
                     ) -> tuple[np.ndarray, np.ndarray]:
         """The pixels of ``frame`` in ``box`` (16-bit grayscale to 8-bit sRGB, a palette
-        image's colours), and their alpha from the key (a palette image's, from its tRNS)."""
+        image's colours, 16-bit RGB from its high and low bytes), and their alpha from the
+        key (a palette image's, from its tRNS)."""
+        if self._low is not None:
+            return self._wide_pixels(frame, box)
         pixels = np.asarray(frame)[box]
         if frame.mode == "P":
             return _palette_colours(pixels, frame.getpalette("RGB") or [], self._saved)
         if frame.mode in ("LA", "RGBA"):
             return pixels[..., :-1], pixels[..., -1]
-        if self._low is not None:
-            self._low.seek(frame.tell())
-            _read_low_bytes(self._low)
-            self._low.load()
-            return pixels, _key_alpha(pixels, np.asarray(self._low)[box], self._key)
         if pixels.dtype == bool:  # mode "1", whose key Pillow gives as 0 or 255
             pixels = np.where(pixels, 255, 0).astype(np.uint8)
         if self._key is None:
@@ -490,6 +504,25 @@ class KeyedCanvas:
             pixels = (_scale_wide_gray(pixels, 65535.0) if gamma is None
                       else _gamma_encoded(pixels / 65535.0, gamma))
         return pixels, np.where(clear, np.uint8(0), np.uint8(255))
+
+    def _wide_pixels(self, frame: Image.Image, box: tuple[slice, slice]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of ``frame``, of a 16-bit RGB or RGBA image, in ``box`` and their
+        alpha, from their high bytes and the low bytes ``low`` gives (:func:`_wide_rgb_bands`)."""
+        self._low.seek(frame.tell())  # type: ignore[union-attr]  # the caller's check
+        if hasattr(self._low, "blend_op"):  # pasted whole, as the frame is
+            self._low.blend_op = 0
+        _read_low_bytes(self._low)
+        crop = (box[1].start, box[0].start, box[1].stop, box[0].stop)
+        high, low = frame.crop(crop), self._low.crop(crop)  # type: ignore[union-attr]
+        h, w = high.height, high.width
+        pixels = np.empty((h, w, 3), np.uint8)
+        alpha = np.full((h, w), 255, np.uint8)
+        for rows, band in _wide_rgb_bands(high, low, self._key, _wide_gamma(frame.info)):
+            pixels[rows] = band[..., :3]
+            if band.shape[2] == 4:
+                alpha[rows] = band[..., 3]
+        return pixels, alpha
 
 
 def _over(below: np.ndarray, above: np.ndarray) -> np.ndarray:
@@ -563,7 +596,7 @@ def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
 
     Pillow decodes such a PNG to the high byte of each sample but keeps the key in
     16 bits, which no 8-bit pixel equals: left to Pillow, the transparency was lost
-    (a :class:`KeyedCanvas` draws it right).
+    (it is matched on the high and low bytes: :func:`_wide_rgb_bands`).
     """
     key = im.info.get("transparency")
     if (im.format == "PNG" and im.mode == "RGB" and isinstance(key, tuple)
@@ -572,11 +605,76 @@ def sixteen_bit_key(im: Image.Image) -> tuple[int, int, int] | None:
     return None
 
 
+# Pillow's unpackers of 16-bit RGB and RGBA PNG samples (the high byte of each), and the
+# little-endian ones, which read the low byte of each big-endian sample instead.
+_WIDE_RGB_RAWMODES = {"RGB;16B": "RGB;16L", "RGBA;16B": "RGBA;16L"}
+
+
+def wide_rgb_png(im: Image.Image) -> bool:
+    """Whether ``im`` is an opened 16-bit RGB or RGBA PNG or APNG not yet decoded, which
+    Pillow decodes to the high byte of each sample: it is read from all 16 bits here
+    (:func:`_wide_rgb_bands`), its low bytes from a :func:`second_reader` of the file."""
+    rawmodes = [t[3] for t in getattr(im, "tile", None) or ()]
+    return (im.format == "PNG" and im.mode in ("RGB", "RGBA") and bool(rawmodes)
+            and all(r in _WIDE_RGB_RAWMODES for r in rawmodes))
+
+
 def _read_low_bytes(im: Image.Image) -> None:
-    """Have the next decode of ``im``, a 16-bit RGB PNG opened or moved to a frame, give
-    the low byte of each sample instead of the high one (Pillow's little-endian
-    unpacker reads the second byte of each big-endian sample)."""
-    im.tile = [(*t[:3], "RGB;16L") for t in im.tile]
+    """Have the next decode of ``im``, a 16-bit RGB or RGBA PNG opened or moved to a
+    frame, give the low byte of each sample instead of the high one (Pillow's
+    little-endian unpacker reads the second byte of each big-endian sample)."""
+    im.tile = [(*t[:3], _WIDE_RGB_RAWMODES[t[3]]) for t in im.tile]
+
+
+def _wide_gamma(info: dict[str | tuple[int, int], Any]) -> float | None:
+    """The gamma that a 16-bit RGB PNG's ``info`` states for its 16-bit values to be
+    converted from (:func:`_file_gamma`); None also when it has an ICC profile, which is
+    applied instead, to the 8-bit values."""
+    return None if info.get("icc_profile") else _file_gamma(info)
+
+
+def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, int] | None,
+                    gamma: float | None) -> Iterator[tuple[slice, np.ndarray]]:
+    """The 8-bit pixels of a 16-bit RGB or RGBA image whose high and low bytes are ``high``
+    and ``low`` (decoded images of one size and mode), a band of rows at a time
+    (:func:`_row_bands`), with the rows each covers: ``(h, W, 3)`` uint8, or ``(h, W, 4)``
+    with alpha (of RGBA, or 0 where an RGB pixel is the colour ``key``, else 255).
+
+    Each sample is scaled as a 16-bit grey one is, ``round(v / 257)``; the colours, with
+    ``gamma``, converted from it to sRGB from their 16-bit values (:func:`_gamma_encoded`).
+    """
+    counts = np.arange(65536)
+    scaled = _scale_wide_gray(counts, 65535.0)
+    colour = scaled if gamma is None else _gamma_encoded(counts / 65535.0, gamma)
+    for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
+        highs, lows = np.asarray(high_band), np.asarray(low_band)
+        values = highs.astype(np.uint16) << 8 | lows
+        band = colour[values]
+        if band.shape[2] == 4:  # alpha is no colour: scaled only
+            band[..., 3] = scaled[values[..., 3]]
+        elif key is not None:
+            band = np.dstack([band, _key_alpha(highs, lows, key)])
+        yield rows, band
+
+
+def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None) -> Image.Image:
+    """``im``, a still 16-bit RGB or RGBA PNG opened and not yet decoded
+    (:func:`wide_rgb_png`), decoded from all 16 bits (:func:`_wide_rgb_bands`): RGB, or
+    RGBA when it has alpha or the transparent colour ``key`` (:func:`sixteen_bit_key`),
+    with its ``info`` but for that colour and the gamma applied here.
+
+    ``im`` is decoded (its high bytes), the low bytes from a :func:`second_reader` of its
+    file; the result is filled a band at a time, so no 16-bit copy of the image is made.
+    """
+    out = Image.new("RGBA" if im.mode == "RGBA" or key is not None else "RGB", im.size)
+    with second_reader(im) as fp, Image.open(fp) as low:  # before Pillow closes im's file
+        im.load()
+        _read_low_bytes(low)
+        low.load()
+        for rows, band in _wide_rgb_bands(im, low, key, _wide_gamma(im.info)):
+            out.paste(Image.fromarray(band), (0, rows.start))
+    out.info = {k: v for k, v in im.info.items() if k not in ("transparency", "gamma")}
+    return out
 
 
 def _key_alpha(highs: np.ndarray, lows: np.ndarray, key: tuple[int, int, int]) -> np.ndarray:

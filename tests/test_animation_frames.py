@@ -454,6 +454,52 @@ def test_a_16_bit_grayscale_apng_without_a_transparent_value_is_read(tmp_path):
     np.testing.assert_array_equal(first.rgb, np.array(got[0])[:, :, :3])
 
 
+def _wide_apng(path, frames: list[tuple[list[tuple[int, ...]], int, int]]):
+    """A 3x1 16-bit RGB or RGBA APNG (by the samples of its pixels) of ``frames``: pixels,
+    x and blend (0 replace, 1 over), each of one row, disposal none."""
+    channels = len(frames[0][0][0])
+    chunks = [(b"IHDR", struct.pack(">IIBBBBB", 3, 1, 16, 2 if channels == 3 else 6, 0, 0, 0)),
+              (b"acTL", struct.pack(">II", len(frames), 0))]
+    seq = 0
+    for i, (pixels, x, blend) in enumerate(frames):
+        chunks.append((b"fcTL", struct.pack(">IIIIIHHBB", seq, len(pixels), 1, x, 0, 1, 10, 0,
+                                            blend)))
+        data = zlib.compress(b"\0" + np.array(pixels, ">u2").tobytes())
+        chunks.append((b"IDAT", data) if i == 0 else
+                      (b"fdAT", struct.pack(">I", seq + 1) + data))
+        seq += 1 if i == 0 else 2
+    path.write_bytes(png_of_chunks([*chunks, (b"IEND", b"")]))
+    return path
+
+
+@pytest.mark.parametrize(("frames", "expected"), [
+    ([([(0x00FF, 0x01FF, 0xFE00, 0xFFFF), (0x7F80, 0x7F80, 0x7F80, 0x7F80),
+        (0xFFFF, 0, 0, 0x00FF)], 0, 0),
+      ([(0x01FF, 0xFE00, 0x00FF, 0xFFFF), (0xFFFF, 0xFFFF, 0xFFFF, 0)], 1, 1)],
+     [[[1, 2, 253, 255], [127, 127, 127, 127], [255, 0, 0, 1]],
+      [[1, 2, 253, 255], [2, 253, 1, 255], [255, 0, 0, 1]]]),
+    ([([(0x00FF, 0x01FF, 0xFE00)] * 3, 0, 0), ([(0xFE00, 0x00FF, 0x01FF)], 2, 0)],
+     [[[1, 2, 253, 255]] * 3, [[1, 2, 253, 255]] * 2 + [[253, 1, 2, 255]]]),
+])
+def test_the_frames_of_a_16_bit_rgb_or_rgba_apng_are_read_from_all_16_bits(tmp_path, frames,
+                                                                          expected):
+    """Pillow decodes and composites such frames at the high byte of each sample: each was
+    read as floor(v / 256), not round(v / 257) as a 16-bit grey sample is read. (0x00FF
+    reads as 1, 0x01FF as 2, 0xFE00 as 253; 0x7F80 as 127; a transparent pixel drawn over
+    the canvas leaves it.)"""
+    src = _wide_apng(tmp_path / "w.png", frames)
+    got = [frame.rgba.tolist() for frame in iter_frames(src)]
+    assert got == [[row] for row in expected]
+    def rgba(rgb, alpha):
+        return np.dstack([rgb, np.full(rgb.shape[:2], 255) if alpha is None else alpha])
+
+    first = load_image(src)
+    np.testing.assert_array_equal(rgba(first.rgb, first.alpha), [expected[0]])
+    with Image.open(src) as opened, pytest.warns(FirstFrameWarning):
+        opened.seek(1)  # a later frame, as a PIL image not yet decoded
+        np.testing.assert_array_equal(rgba(*as_rgba(opened)), [expected[1]])
+
+
 def test_the_low_bytes_of_a_16_bit_rgb_apng_come_from_the_file_opened(tmp_path, monkeypatch):
     """They were read by opening the path again: a file put in its place meanwhile (a
     download or a sync replacing it) gave its low bytes to the pixels of the first, and its

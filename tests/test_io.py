@@ -1006,6 +1006,84 @@ def _rgb16_png(path: Path, pixels: list[tuple[int, int, int]], *chunks: tuple[by
     return path
 
 
+def _wide_png(path: Path, samples: np.ndarray, *chunks: tuple[bytes, bytes],
+              interlaced: bool = False) -> Path:
+    """A 16-bit RGB or RGBA PNG of ``samples`` ((H, W, 3) or (H, W, 4)), interlaced (Adam7)
+    or not."""
+    h, w, n = samples.shape
+    parts = [samples[y0::dy, x0::dx] for y0, x0, dy, dx in _ADAM7] if interlaced else [samples]
+    lines = [b"\0" + row.astype(">u2").tobytes() for part in parts if part.shape[1]
+             for row in part]
+    header = struct.pack(">IIBBBBB", w, h, 16, 2 if n == 3 else 6, 0, 0, int(interlaced))
+    path.write_bytes(png_of_chunks([(b"IHDR", header), *chunks,
+                                    (b"IDAT", zlib.compress(b"".join(lines))), (b"IEND", b"")]))
+    return path
+
+
+# 16-bit samples whose high byte is not round(v / 257): 0x00FF (0, not 1), 0x01FF (1, not 2),
+# 0xFE00 (254, not 253); and some whose high byte is.
+_WIDE_SAMPLES = [0x00FF, 0x0180, 0x01FF, 0x7F80, 0xFE00, 0xFFFF]
+_WIDE_READ = [1, 1, 2, 127, 253, 255]
+
+
+@pytest.mark.parametrize("interlaced", [False, True])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_16_bit_rgb_or_rgba_png_is_read_from_all_16_bits(tmp_path, channels, interlaced):
+    """Pillow decodes such a PNG to the high byte of each sample, which was read as its
+    8-bit value: floor(v / 256), not round(v / 257) as a 16-bit grey PNG is read. Every
+    sample, alpha too, is read from its 16 bits, by load_image, iter_frames and as_rgba."""
+    index = np.add.outer(np.arange(5), np.arange(7))[:, :, None] + np.arange(channels)
+    samples = np.array(_WIDE_SAMPLES)[index % len(_WIDE_SAMPLES)]
+    expected = np.array(_WIDE_READ, np.uint8)[index % len(_WIDE_READ)]
+    src = _wide_png(tmp_path / "w.png", samples, interlaced=interlaced)
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb, expected[:, :, :3])
+    if channels == 4:
+        np.testing.assert_array_equal(img.alpha, expected[:, :, 3])
+    else:
+        assert img.alpha is None
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, :channels], expected)
+    with Image.open(src) as opened:  # as a PIL image, not yet decoded
+        rgb, alpha = as_rgba(opened)
+    np.testing.assert_array_equal(rgb, img.rgb)
+    np.testing.assert_array_equal(alpha, img.alpha)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_16_bit_rgb_png_gamma_is_converted_from_its_16_bit_values(tmp_path, channels):
+    """Its gAMA was applied to the high bytes: a linear-light one read 100, 200 and 300 of
+    65535 as 0, 0 and 13 where the same 16-bit grey reads 5, 10 and 14. Alpha is scaled,
+    not converted (0x7F80 reads as 127)."""
+    values = [0, 100, 200, 300, 1000, 30000, 65535]
+    samples = np.repeat(np.array(values)[None, :, None], 3, axis=2)
+    if channels == 4:
+        samples = np.dstack([samples, np.full(samples.shape[:2], 0x7F80)])
+    src = _wide_png(tmp_path / "w.png", samples, _gama(1.0))
+    gray = load_image(_png_with_chunks(tmp_path / "g.png",
+                                       Image.fromarray(np.array([values], np.uint16)),
+                                       _gama(1.0)))
+    img = load_image(src)
+    np.testing.assert_array_equal(img.rgb[0, :, 0], [0, 5, 10, 14, 33, 180, 255])
+    np.testing.assert_array_equal(img.rgb, gray.rgb)
+    if channels == 4:
+        np.testing.assert_array_equal(img.alpha, np.full((1, 7), 127))
+    (frame,) = iter_frames(src)
+    np.testing.assert_array_equal(frame.rgba[:, :, :3], img.rgb)
+
+
+def test_the_icc_profile_of_a_16_bit_rgb_png_applies_to_its_8_bit_values(tmp_path):
+    """The profile is applied to each sample's round(v / 257), as to an 8-bit PNG of those
+    values (its gAMA, which the profile overrides, is not applied)."""
+    samples = np.array([[[0x00FF, 0x7F80, 0xFE00], [0x01FF, 0x8080, 0xFFFF]]])
+    iccp = (b"iCCP", b"linear\0\0" + zlib.compress(linear_rgb_icc()))
+    img = load_image(_wide_png(tmp_path / "w.png", samples, iccp, _gama(1.0)))
+    eight = Image.fromarray(np.array([[[1, 127, 253], [2, 128, 255]]], np.uint8))
+    eight.save(tmp_path / "e.png", icc_profile=linear_rgb_icc())
+    np.testing.assert_array_equal(img.rgb, load_image(tmp_path / "e.png").rgb)
+    assert img.rgb[0, 1].tolist() == [22, 188, 255]  # linear 2 shows as 22, 128 as 188
+
+
 def _palette_png(path: Path, trns: bytes, entries: int = 2) -> Path:
     """A 2x1 palette PNG of entries 0 (red) and 1 (blue), its palette of ``entries``
     entries (the rest black), with the tRNS chunk ``trns``."""

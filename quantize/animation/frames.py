@@ -7,7 +7,8 @@ An APNG's frames are composited by :class:`quantize.io.KeyedCanvas` instead, as
 the APNG specification says: Pillow composites a grayscale, RGB or palette one
 on a canvas without alpha (what a frame's disposal cleared came out opaque black,
 or palette entry 0, not transparent), blends the alpha of a translucent frame as
-a colour, and cannot draw a 16-bit grayscale frame over the canvas. A GIF's frames
+a colour, cannot draw a 16-bit grayscale frame over the canvas, and keeps the high
+byte of each sample of a 16-bit RGB or RGBA one (read here from all 16 bits). A GIF's frames
 are composited by :class:`quantize.gif_canvas.GifCanvas`, as browsers show them:
 Pillow showed what a frame's disposal cleared, and where the first frame does not
 reach, opaque, in the background colour or palette entry 0.
