@@ -643,7 +643,7 @@ class FileJob(NamedTuple):
     def room_for_clear_entry(self) -> bool:
         """Whether the output holds a transparent entry beside the given palette's, for the
         faint pixels nearer to it than to any colour where no pixel is fully transparent
-        (with some, :meth:`colors_for` has checked that there is room)."""
+        (with some, :meth:`FileJob.colors_for` has checked that there is room)."""
         return (self.palette is None or self.kind != "palette"
                 or visible_entries(self.palette).shape[0] < MAX_PALETTE)
 
