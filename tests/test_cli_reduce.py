@@ -1328,6 +1328,26 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
 
 
+@pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
+                                          (["--ext", "-small.png"], "a-small.png")])
+def test_an_output_that_another_input_links_to_is_refused_even_with_force(
+        tmp_path, monkeypatch, args, output):
+    """'reduce a.png b.png --force', b.png a link to a.k16.png, replaced a.k16.png, the only
+    copy of b.png's image, with a.png's result (and, one job at a time, reduced that as
+    b.png): the default names were compared with the inputs' names, not their files."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    Image.new("RGB", (4, 4), "blue").save(output)
+    os.symlink(output, "b.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("a.png", "b.png", "--force", "-j", 1, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: a.png: its output would be {output!r}, which the input 'b.png' "
+        "links to; rename that input, or choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("args, output, how", [
     (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
     (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),

@@ -498,7 +498,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
             continue
         out = Path(f.output)
         if (other := inputs.get(out.resolve())) is not None and other != f.input:
-            _refuse_output(f.input, "would be", f.output, f.output)
+            _refuse_output(f.input, "would be", f.output, other)
         if (other := folded.get(_name_key(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
@@ -600,25 +600,35 @@ def _name_key(path: Path) -> tuple[Any, str]:
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
     """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input,
-    names compared ignoring case and Unicode form; EXT is the one the frame count (read
-    from the header) gives."""
-    from ..reduce import default_output_names, default_output_suffix
-
+    or the file an input links to (``b.png`` -> ``a.k16.png``: with --force, the job
+    of ``a.png`` would replace it), names compared ignoring case and Unicode form; EXT is
+    the one the frame count (read from the header) gives."""
     by_stem = _inputs_by_stem(files)
     for f in files:
         given = Path(f.input)
-        parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
-        if f.input == STDIO or parsed is None:
+        if f.input == STDIO:
             continue
-        for name in by_stem.get((_folder_of(given), parsed["stem"]), ()):
-            numbers, _ = default_output_names(Path(name), options["n_colors"],
-                                              options["quality"], size)
-            suffix = default_output_suffix(name)  # None: unreadable, so no output
-            if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
-                src = Path(name)
-                out = str(reduced_name(src, int(parsed["n"]), suffix))
-                _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
-                               str(given))
+        for named in (given, given.resolve()) if given.is_symlink() else (given,):
+            _check_default_output_is_not(named, str(given), by_stem, options, size)
+
+
+def _check_default_output_is_not(path: Path, given: str,
+                                 by_stem: dict[tuple[Any, str], list[str]],
+                                 options: dict[str, Any], size: int | None) -> None:
+    """Refuse the default output of an input of ``by_stem`` (:func:`_inputs_by_stem`) that
+    may be ``path``, the input ``given`` or the file it links to."""
+    from ..reduce import default_output_names, default_output_suffix
+
+    parsed = _NUMBERED_NAME.fullmatch(folded_name(path.name))
+    if parsed is None:
+        return
+    for name in by_stem.get((_folder_of(path), parsed["stem"]), ()):
+        numbers, _ = default_output_names(Path(name), options["n_colors"],
+                                          options["quality"], size)
+        suffix = default_output_suffix(name)  # None: unreadable, so no output
+        if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
+            out = str(reduced_name(Path(name), int(parsed["n"]), suffix))
+            _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out, given)
 
 
 # A default output name: the input's stem, ".k", the number of colours (0 when --quality
@@ -642,12 +652,17 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
-    ``output``, the input ``other`` (its name, or one file with it where names ignore case
-    or Unicode form: both are then shown by code point, as names in two forms look alike)."""
-    same = (f"{quoted(output)}, which is also an input" if Path(output).name == Path(other).name
-            else f"{quoted(output, by_code_point=True)}, which is also the input "
-                 f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
-                 "(macOS, Windows)")
+    ``output``, the input ``other``: its name, a link to it, or one file with it where names
+    ignore case or Unicode form (both then shown by code point, as names in two forms look
+    alike)."""
+    if Path(output).name == Path(other).name:
+        same = f"{quoted(output)}, which is also an input"
+    elif folded_name(Path(output).name) != folded_name(Path(other).name):
+        same = f"{quoted(output)}, which the input {quoted(other)} links to"
+    else:
+        same = (f"{quoted(output, by_code_point=True)}, which is also the input "
+                f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
+                "(macOS, Windows)")
     fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 
