@@ -1601,7 +1601,7 @@ def test_a_damaged_png_on_stdin_is_refused():
 @pytest.mark.parametrize("args, terminal, line", [
     (["photo.png", "-o", "-"], "stdout",
      "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
-     "(> small.png), or name a file with -o"),
+     "(> photo.small.png), or name a file with -o"),
     (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
      "terminal; redirect it (> small.png), or name a file with -o"),
     (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
@@ -1610,7 +1610,9 @@ def test_a_damaged_png_on_stdin_is_refused():
 def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
                                                          line):
     """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
-    'reduce -' waited for an image to be typed in; both are refused before any work."""
+    'reduce -' waited for an image to be typed in; both are refused before any work. The
+    redirection suggested is named after the input (it was '> small.png' for every input,
+    which for small.png would have the shell empty the input)."""
     import pty
 
     monkeypatch.chdir(photo.parent)

@@ -326,8 +326,12 @@ def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
     if sent is not None and is_terminal(sys.stdout):
         given = ("-o - writes the image's bytes" if output == STDIO
                  else "without -o, stdin's image is written")
+        # Named after the input, never the input itself: "> photo.png" after "reduce
+        # photo.png -o -" has the shell empty the input before quantize reads it.
+        to = ("small.png" if sent.input == STDIO
+              else shell_quoted(f"{output_stem(sent.input)}.small.png"))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
-             "it (> small.png), or name a file with -o", USAGE_ERROR)
+             f"it (> {to}), or name a file with -o", USAGE_ERROR)
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
