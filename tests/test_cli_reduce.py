@@ -1629,6 +1629,32 @@ def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
+@pytest.mark.parametrize("args, stdin, mode, why", [
+    (["photo.png", "-o", "-"], False, "ab", "which is never overwritten"),
+    (["photo.png", "-o", "-"], False, "wb",
+     "which a '>' redirection to it emptied before quantize started"),
+    (["-"], True, "ab", "which is never overwritten"),
+    (["-"], True, "wb", "which a '>' redirection to it emptied before quantize started"),
+], ids=[">> photo.png", "> photo.png", "< photo.png >> photo.png", "< photo.png > photo.png"])
+def test_a_stdout_that_is_the_input_file_is_refused(photo, monkeypatch, args, stdin, mode,
+                                                     why):
+    """'reduce photo.png -o - >> photo.png' appended the PNG to its own input, and after
+    '> photo.png', which empties it before quantize starts, the input was said to be empty,
+    without why."""
+    monkeypatch.chdir(photo.parent)
+    before = photo.read_bytes()
+    with open(photo, "rb") as source, open(photo, mode) as sink:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-k", "2", *args],
+                              stdin=source if stdin else subprocess.DEVNULL, stdout=sink,
+                              stderr=subprocess.PIPE, timeout=60)
+    name = args[0]
+    assert (done.returncode, done.stderr.decode()) == (
+        2, f"quantize: error: {name}: stdout, where the image is written, is the input file "
+           f"itself, {why}; redirect stdout to another file\n")
+    assert photo.read_bytes() == (before if mode == "ab" else b"")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
                              "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)

@@ -212,6 +212,7 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
+    _refuse_stdout_onto_input(files)
     note_quality_scale(quality)  # once the options are all accepted, before any work
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
@@ -332,6 +333,28 @@ def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
               else shell_quoted(f"{output_stem(sent.input)}.small.png"))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
              f"it (> {to}), or name a file with -o", USAGE_ERROR)
+
+
+def _refuse_stdout_onto_input(files: Sequence[_File]) -> None:
+    """Refuse, before any work, a stdout that is the input file the image goes there from
+    (``reduce a.png -o - >> a.png``, ``reduce - < a.png > a.png``): a usage error, as
+    ``-o a.png`` is. Behind ``>``, the shell has emptied it already: said so, as "file is
+    empty" did not tell why."""
+    import stat
+
+    sent = next((f for f in files if f.to_stdout), None)
+    if sent is None:
+        return
+    try:
+        out = os.fstat(sys.stdout.fileno())
+        source = os.fstat(sys.stdin.fileno()) if sent.input == STDIO else os.stat(sent.input)
+    except (AttributeError, OSError, ValueError):  # closed, not a file: no file to compare
+        return
+    if stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (source.st_dev, source.st_ino):
+        why = ("which a '>' redirection to it emptied before quantize started" if
+               source.st_size == 0 else "which is never overwritten")
+        fail(f"{printable_line(sent.input)}: stdout, where the image is written, is the input "
+             f"file itself, {why}; redirect stdout to another file", USAGE_ERROR)
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
