@@ -1079,6 +1079,10 @@ def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
                                  "write each input's palette in a call of its own"),
     (["--dither", "0.5"], "0.5: no such file; a dithering strength is written --dither=0.5"),
     (["--ext", ".txt"], "--ext='.txt' is not valid; expected a suffix ending in an image"),
+    # it was refused as not ending in an image extension, which it does
+    (["--ext", "_small/a.png"], "--ext='_small/a.png' holds a '/'; expected a suffix of the "
+                                "output's name, which is written beside its input: to write "
+                                "it elsewhere, name it with -o"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
     (["--dither=lots"], "--dither='lots' is not valid"),

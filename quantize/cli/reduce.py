@@ -384,7 +384,11 @@ def _check_ext(ext: str) -> None:
     from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
 
     known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
-    if "/" in ext or not ext.lower().endswith(known):
+    if "/" in ext:  # said as such: the suffix may well end in an image extension
+        fail(f"--ext={quoted(ext)} holds a '/'; expected a suffix of the output's name, which "
+             "is written beside its input: to write it elsewhere, name it with -o",
+             USAGE_ERROR)
+    if not ext.lower().endswith(known):
         fail(f"--ext={quoted(ext)} is not valid; expected a suffix ending in an image extension "
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
