@@ -81,6 +81,18 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+def palette_file(value: str) -> Path:
+    """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
+    palette is read from a file, told by its extension ("has no extension" would ask for
+    one), and every file's job reads it again."""
+    if value == "-":
+        from ..palette_files import PALETTE_FORMAT_LIST
+
+        raise typer.BadParameter("is -, but the palette is read from a file, not from stdin; "
+                                 f"name a {PALETTE_FORMAT_LIST} file")
+    return path(value)
+
+
 def file_name(value: str) -> str:
     """Parse the name of a file to write as :func:`path` does, kept as it was typed: a
     final "/", which a Path drops (``small.hex/`` would be ``small.hex``), says it names a

@@ -64,6 +64,7 @@ from . import (
     note_idle_options,
     note_quality_scale,
     number,
+    palette_file,
     path,
     printable_line,
     read_palette_in_once,
@@ -150,7 +151,7 @@ def reduce_command(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
         "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
-        parser=path)] = None,
+        parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
