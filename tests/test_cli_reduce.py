@@ -1376,6 +1376,31 @@ def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, mo
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+@pytest.mark.parametrize("args, output, verb, link", [
+    ([], "a.k16.png", "would be", "symbolic"),
+    ([], "a.k16.png", "would be", "hard"),
+    (["--quality", "50"], "a.k3.png", "may be", "symbolic"),  # any k up to 256
+])
+def test_a_default_output_that_is_its_own_input_is_refused_before_any_work(
+        tmp_path, monkeypatch, args, output, verb, link):
+    """A default name that is a link to its own input was refused by the job only, as
+    'output path is the input file', exit 1, after the other files were written, while a
+    name given by -o or --ext is refused before any work, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    Image.new("RGB", (4, 4), "blue").save("b.png")
+    (os.symlink if link == "symbolic" else os.link)("a.png", output)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("b.png", "a.png", "--force", "-j", 1, *args)
+    assert result.exit_code == 2
+    what = ("a link to the input" if link == "symbolic"
+            else "the input itself under another name (a hard link)")
+    assert one_error_line(result) == (
+        f"quantize: error: a.png: its output {verb} {output!r}, {what}, which is never "
+        "overwritten (not even with --force); name another file with -o")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("source, args, output, how", [
     ("icon.png", ["--ext", ".PNG"], "icon.PNG", "choose another --ext suffix"),
     ("icon.png", ["--ext", ".Png"], "icon.Png", "choose another --ext suffix"),

@@ -519,6 +519,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     is the ``--palette-in`` file (:func:`_check_palette_in_kept`).
     """
     _check_no_output_is_its_input(files, options["palette_out"])
+    _check_no_default_output_is_its_input(files, options, palette_size)
     _check_palette_in_kept(options["palette_in"], options["palette_out"])
     if len(files) < 2:
         return
@@ -576,6 +577,49 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[str, Any],
+                                          palette_size: int | None) -> None:
+    """Refuse, before any work, a default output name (any it may take) that is its own
+    input through a link (``a.k16.png`` -> ``a.png``), as :func:`_check_no_output_is_its_input`
+    refuses a name given: the job refused it only when it came to that file, exit 1, after
+    the other files were written. Each folder is listed once, for the names of that form."""
+    from ..reduce import default_output_names
+
+    listed: dict[Path, dict[str, list[re.Match[str]]]] = {}
+    for f in files:
+        if f.output is not None or f.input == STDIO:
+            continue
+        src = Path(f.input)
+        if src.parent not in listed:
+            listed[src.parent] = _numbered_names(src.parent)
+        numbers, suffixes = default_output_names(src, options["n_colors"],
+                                                 options["quality"], palette_size)
+        for parsed in listed[src.parent].get(output_stem(src), ()):
+            out = str(src.parent / parsed.string)
+            if (int(parsed["n"]) in numbers and parsed["ext"] in suffixes
+                    and same_file(out, src)):
+                verb = "would be" if len(numbers) == 1 else "may be"
+                what = ("a link to the input" if os.path.islink(out)
+                        else "the input itself under another name (a hard link)")
+                fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
+                     "overwritten (not even with --force); name another file with -o",
+                     USAGE_ERROR)
+
+
+def _numbered_names(folder: Path) -> dict[str, list[re.Match[str]]]:
+    """The names of ``folder`` that a default output may have (:data:`_NUMBERED_NAME`), by
+    their stem; none when it cannot be listed."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return {}
+    by_stem: dict[str, list[re.Match[str]]] = {}
+    for name in sorted(names):
+        if (parsed := _NUMBERED_NAME.fullmatch(name)) is not None:
+            by_stem.setdefault(parsed["stem"], []).append(parsed)
+    return by_stem
 
 
 def _check_palette_in_kept(palette_in: Any, palette_out: str | None) -> None:
