@@ -1616,6 +1616,20 @@ def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     assert one_error_line(empty).startswith("quantize: error: -: file is empty")
 
 
+def test_a_file_named_dash_written_dot_slash_dash_is_read_not_stdin(tmp_path, monkeypatch):
+    """'reduce ./- -o out.png', the way to name a file called '-', reduced stdin instead:
+    the Path of './-' is '-'."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 0, 0)).save("-", "PNG")
+    blue = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 0, 200)).save(blue, "PNG")
+    result = runner.invoke(app, ["reduce", "./-", "-o", "out.png", "-k", "2", "-q"],
+                           input=blue.getvalue())
+    assert result.exit_code == 0, result.output
+    with Image.open("out.png") as out:
+        assert out.convert("RGB").getcolors() == [(16, (200, 0, 0))]
+
+
 def test_a_damaged_png_on_stdin_is_refused():
     """Its damaged image data (a bad IDAT CRC) was reduced as if it were the picture."""
     ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))

@@ -74,10 +74,13 @@ def path(value: str) -> Path:
     """Parse a path option or argument, refusing an empty one (an unset shell variable?).
 
     Named for the ``<path>`` the help shows. Without it, ``-o ""`` would mean
-    the current folder.
+    the current folder. A file named ``-``, written ``./-``, is given by its absolute
+    path, as the Path of ``./-`` is ``-``, which means stdin.
     """
     if not value:
         raise typer.BadParameter("is empty; expected a path")
+    if value != "-" and Path(value) == Path("-"):  # "./-", the file "-", which a Path
+        return Path(os.path.abspath(value))  # drops to "-", stdin (or stdout)
     return Path(value)
 
 
