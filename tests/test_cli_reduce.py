@@ -1698,6 +1698,26 @@ def test_a_stdout_that_is_the_input_file_is_refused(photo, monkeypatch, args, st
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="no /dev/stdin")
+@pytest.mark.parametrize("command, option", [("reduce", "-o (or -o - for stdout)"),
+                                             ("segment", "-o")])
+def test_dev_stdin_redirected_from_a_file_names_no_output(photo, monkeypatch, command,
+                                                          option):
+    """'reduce /dev/stdin < photo.png' wrote /dev/stdin.k16.png into /dev (as root; a user
+    was told that /dev is not writable), and 'segment' made /dev/stdin.segments there,
+    where a pipe behind /dev/stdin was refused: no output can be named after it."""
+    monkeypatch.chdir(photo.parent)
+    with open(photo, "rb") as source:
+        done = subprocess.run([sys.executable, "-m", "quantize", command, "/dev/stdin"],
+                              stdin=source, capture_output=True, timeout=60)
+    assert (done.returncode, done.stderr.decode()) == (
+        2, "quantize: error: /dev/stdin: names a file descriptor (stdin, or a file redirected "
+           "to it), not a file, so no output can be named after it; name the output with "
+           f"{option}\n")
+    assert done.stdout == b"" and not os.path.lexists("/dev/stdin.k16.png")
+    assert not os.path.lexists("/dev/stdin.segments")
+
+
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "quantize", "reduce", str(src), "-k", "256",
                              "-o", "-"], stdout=stdout, stderr=subprocess.PIPE)

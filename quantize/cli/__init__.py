@@ -823,10 +823,30 @@ def refuse_both(first: str, second: str) -> None:
     fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
 
 
+#: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and
+#: their ``/proc`` forms. A regular file redirected there is read as a file, but its output
+#: would be named in ``/dev`` (``/dev/stdin.k16.png``, written there by root).
+_DESCRIPTOR_NAME = re.compile(
+    r"/dev/(?:stdin|stdout|stderr|fd/[0-9]+)|/proc/(?:self|thread-self|[0-9]+)/fd/[0-9]+")
+
+
+def names_a_descriptor(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an open file descriptor (:data:`_DESCRIPTOR_NAME`), whatever
+    it leads to.
+
+    >>> names_a_descriptor("/dev/stdin"), names_a_descriptor("/dev/fd/63"), names_a_descriptor("a")
+    (True, True, False)
+    """
+    return _DESCRIPTOR_NAME.fullmatch(os.path.abspath(path)) is not None
+
+
 def refuse_stream_without_output(path: Path, option: str) -> None:
-    """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
-    fail(f"{printable_line(str(path))}: is a pipe or device, not a file, so no output can be "
-         f"named after it; name the output with {option}", USAGE_ERROR)
+    """Refuse a stream input (:func:`quantize.io.is_stream`), or one that names a file
+    descriptor (:func:`names_a_descriptor`): no output can be named after it."""
+    what = ("is a pipe or device, not a file" if is_stream(path)
+            else "names a file descriptor (stdin, or a file redirected to it), not a file")
+    fail(f"{printable_line(str(path))}: {what}, so no output can be named after it; name the "
+         f"output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.

@@ -61,6 +61,7 @@ from . import (
     folder_hint,
     is_stream,
     is_terminal,
+    names_a_descriptor,
     note_idle_options,
     note_quality_scale,
     number,
@@ -312,7 +313,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         _check_ext(ext)
     if output is None:
         for name in names:
-            if name != STDIO and is_stream(Path(name)):
+            if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
 
