@@ -1630,6 +1630,28 @@ def test_a_file_named_dash_written_dot_slash_dash_is_read_not_stdin(tmp_path, mo
         assert out.convert("RGB").getcolors() == [(16, (200, 0, 0))]
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
+    """Stdin is copied into a temporary folder, so that the job can read it twice; a full
+    disk there was said as '-: cannot read stdin (No space left on device)', though
+    stdin was read, and TMPDIR is where to look."""
+    import quantize.cli
+
+    scratch = tmp_path / "tmp" / "quantize-x"
+    scratch.mkdir(parents=True)
+    (scratch / "stdin").symlink_to("/dev/full")  # the copy's writes find no room
+    monkeypatch.setattr(quantize.cli.Scratch, "folder", lambda self: scratch)
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(image, "PNG")
+    result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
+                           input=image.getvalue())
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: -: cannot copy it into the temporary folder "
+        f"{str(tmp_path / 'tmp')!r} (No space left on device); set TMPDIR to a folder with room")
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_a_damaged_png_on_stdin_is_refused():
     """Its damaged image data (a bad IDAT CRC) was reduced as if it were the picture."""
     ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))

@@ -46,7 +46,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import printable, printable_line, shell_quoted
+from ..names import printable, printable_line, quoted, shell_quoted
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -757,13 +757,22 @@ def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], st
            name: str, cannot: str) -> Path:
     """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`)
     into the file ``staged``; an error of the system ends the command with ``cannot`` and
-    what the system said (exit 1)."""
+    what the system said (exit 1), or, when the copy found no room, with the temporary
+    folder that has none (:data:`_NO_ROOM`), as the stream itself was read."""
     try:
         with opened() as stream, open(staged, "wb") as copy:
             copy_stream(stream, copy, name)
     except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            folder = quoted(str(staged.parent.parent))
+            fail(f"{printable_line(name)}: cannot copy it into the temporary folder {folder} "
+                 f"({exc.strerror}); set TMPDIR to a folder with room", ExitCode.FAILED)
         fail(f"{cannot} ({exc.strerror or exc})", ExitCode.FAILED)
     return staged
+
+
+#: The errors of a write that finds no room: a full disk, a quota, a file-size limit.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
