@@ -1652,6 +1652,18 @@ def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
     assert not (tmp_path / "out.png").exists()
 
 
+@pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_an_output_naming_a_file_descriptor_points_to_dash(photo, output):
+    """'-o /dev/stdout', as other tools take it, was refused as having no extension, which
+    asked for one rather than saying how stdout is named."""
+    result = run(photo, "-o", output)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: -o/--output={output!r} names a file descriptor, not an image file; "
+        "to write the image to stdout, give -o -")
+    assert result.stdout_bytes == b""
+
+
 def test_a_damaged_png_on_stdin_is_refused():
     """Its damaged image data (a bad IDAT CRC) was reduced as if it were the picture."""
     ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))

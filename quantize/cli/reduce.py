@@ -288,6 +288,9 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     if output == "":
         fail("-o/--output is empty; expected an output image path, or - for stdout",
              USAGE_ERROR)
+    if output is not None and output != STDIO and names_a_descriptor(output):
+        fail(f"-o/--output={quoted(output)} names a file descriptor, not an image file; "
+             "to write the image to stdout, give -o -", USAGE_ERROR)
     names = [str(p) for p in inputs]
     if len(names) > 1:
         if output is not None:
