@@ -1083,6 +1083,10 @@ def test_failures_sharing_a_code_exit_with_it_and_mixed_ones_exit_1(photos):
                                  "write each input's palette in a call of its own"),
     (["--dither", "0.5"], "0.5: no such file; a dithering strength is written --dither=0.5"),
     (["--ext", ".txt"], "--ext='.txt' is not valid; expected a suffix ending in an image"),
+    # it was refused as not ending in an image extension, which it does
+    (["--ext", "_small/a.png"], "--ext='_small/a.png' holds a '/'; expected a suffix of the "
+                                "output's name, which is written beside its input: to write "
+                                "it elsewhere, name it with -o"),
     (["--jobs", "0"], "--jobs=0 should be >= 1"),
     (["--dither=2"], "--dither='2' is not valid; expected a strength from 0 to 1"),
     (["--dither=lots"], "--dither='lots' is not valid"),
@@ -1332,6 +1336,26 @@ def test_an_output_that_is_another_input_is_refused_even_with_force(tmp_path, ar
         assert run(tmp_path / "a.png", tmp_path / output, "--force", "-k", 4).exit_code == 0
 
 
+@pytest.mark.parametrize("args, output", [([], "a.k16.png"), (["-k", "8"], "a.k8.png"),
+                                          (["--ext", "-small.png"], "a-small.png")])
+def test_an_output_that_another_input_links_to_is_refused_even_with_force(
+        tmp_path, monkeypatch, args, output):
+    """'reduce a.png b.png --force', b.png a link to a.k16.png, replaced a.k16.png, the only
+    copy of b.png's image, with a.png's result (and, one job at a time, reduced that as
+    b.png): the default names were compared with the inputs' names, not their files."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    Image.new("RGB", (4, 4), "blue").save(output)
+    os.symlink(output, "b.png")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("a.png", "b.png", "--force", "-j", 1, *args)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: a.png: its output would be {output!r}, which the input 'b.png' "
+        "links to; rename that input, or choose other output names with --ext")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 @pytest.mark.parametrize("args, output, how", [
     (["icon.png", "chelsea.jpg", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
     (["chelsea.jpg", "icon.png", "--ext", ".png"], "icon.png", "choose another --ext suffix"),
@@ -1353,6 +1377,31 @@ def test_an_output_that_is_its_own_input_is_refused_before_any_work(tmp_path, mo
     assert one_error_line(result) == (
         f"quantize: error: icon.png: its output would be {output!r}, the input itself, which "
         f"is never overwritten (not even with --force); {how}")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("args, output, verb, link", [
+    ([], "a.k16.png", "would be", "symbolic"),
+    ([], "a.k16.png", "would be", "hard"),
+    (["--quality", "50"], "a.k3.png", "may be", "symbolic"),  # any k up to 256
+])
+def test_a_default_output_that_is_its_own_input_is_refused_before_any_work(
+        tmp_path, monkeypatch, args, output, verb, link):
+    """A default name that is a link to its own input was refused by the job only, as
+    'output path is the input file', exit 1, after the other files were written, while a
+    name given by -o or --ext is refused before any work, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), "red").save("a.png")
+    Image.new("RGB", (4, 4), "blue").save("b.png")
+    (os.symlink if link == "symbolic" else os.link)("a.png", output)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    result = run("b.png", "a.png", "--force", "-j", 1, *args)
+    assert result.exit_code == 2
+    what = ("a link to the input" if link == "symbolic"
+            else "the input itself under another name (a hard link)")
+    assert one_error_line(result) == (
+        f"quantize: error: a.png: its output {verb} {output!r}, {what}, which is never "
+        "overwritten (not even with --force); name another file with -o")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -1571,6 +1620,54 @@ def test_a_file_to_stdout_and_an_unreadable_stdin(photo):
     assert one_error_line(empty).startswith("quantize: error: -: file is empty")
 
 
+def test_a_file_named_dash_written_dot_slash_dash_is_read_not_stdin(tmp_path, monkeypatch):
+    """'reduce ./- -o out.png', the way to name a file called '-', reduced stdin instead:
+    the Path of './-' is '-'."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 0, 0)).save("-", "PNG")
+    blue = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 0, 200)).save(blue, "PNG")
+    result = runner.invoke(app, ["reduce", "./-", "-o", "out.png", "-k", "2", "-q"],
+                           input=blue.getvalue())
+    assert result.exit_code == 0, result.output
+    with Image.open("out.png") as out:
+        assert out.convert("RGB").getcolors() == [(16, (200, 0, 0))]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_temporary_folder_for_stdin_is_named(tmp_path, monkeypatch):
+    """Stdin is copied into a temporary folder, so that the job can read it twice; a full
+    disk there was said as '-: cannot read stdin (No space left on device)', though
+    stdin was read, and TMPDIR is where to look."""
+    import quantize.cli
+
+    scratch = tmp_path / "tmp" / "quantize-x"
+    scratch.mkdir(parents=True)
+    (scratch / "stdin").symlink_to("/dev/full")  # the copy's writes find no room
+    monkeypatch.setattr(quantize.cli.Scratch, "folder", lambda self: scratch)
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(image, "PNG")
+    result = runner.invoke(app, ["reduce", "-", "-o", str(tmp_path / "out.png")],
+                           input=image.getvalue())
+    assert result.exit_code == 1
+    assert one_error_line(result) == (
+        f"quantize: error: -: cannot copy it into the temporary folder "
+        f"{str(tmp_path / 'tmp')!r} (No space left on device); set TMPDIR to a folder with room")
+    assert not (tmp_path / "out.png").exists()
+
+
+@pytest.mark.parametrize("output", ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"])
+def test_an_output_naming_a_file_descriptor_points_to_dash(photo, output):
+    """'-o /dev/stdout', as other tools take it, was refused as having no extension, which
+    asked for one rather than saying how stdout is named."""
+    result = run(photo, "-o", output)
+    assert result.exit_code == 2
+    assert one_error_line(result) == (
+        f"quantize: error: -o/--output={output!r} names a file descriptor, not an image file; "
+        "to write the image to stdout, give -o -")
+    assert result.stdout_bytes == b""
+
+
 def test_a_damaged_png_on_stdin_is_refused():
     """Its damaged image data (a bad IDAT CRC) was reduced as if it were the picture."""
     ihdr = (b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0))
@@ -1585,7 +1682,7 @@ def test_a_damaged_png_on_stdin_is_refused():
 @pytest.mark.parametrize("args, terminal, line", [
     (["photo.png", "-o", "-"], "stdout",
      "photo.png: -o - writes the image's bytes to stdout, which is a terminal; redirect it "
-     "(> small.png), or name a file with -o"),
+     "(> photo.small.png), or name a file with -o"),
     (["-"], "stdout", "-: without -o, stdin's image is written to stdout, which is a "
      "terminal; redirect it (> small.png), or name a file with -o"),
     (["-", "-o", "out.png"], "stdin", "-: stdin is a terminal; pipe an image in (quantize "
@@ -1594,7 +1691,9 @@ def test_a_damaged_png_on_stdin_is_refused():
 def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args, terminal,
                                                          line):
     """'reduce photo.png -o -' at a prompt filled the terminal with the PNG's bytes, and
-    'reduce -' waited for an image to be typed in; both are refused before any work."""
+    'reduce -' waited for an image to be typed in; both are refused before any work. The
+    redirection suggested is named after the input (it was '> small.png' for every input,
+    which for small.png would have the shell empty the input)."""
     import pty
 
     monkeypatch.chdir(photo.parent)
@@ -1609,6 +1708,52 @@ def test_no_image_is_read_from_or_written_to_a_terminal(photo, monkeypatch, args
         os.close(leader)
     assert (done.returncode, done.stderr.decode()) == (2, f"quantize: error: {line}\n")
     assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
+@pytest.mark.parametrize("args, stdin, mode, why", [
+    (["photo.png", "-o", "-"], False, "ab", "which is never overwritten"),
+    (["photo.png", "-o", "-"], False, "wb",
+     "which a '>' redirection to it emptied before quantize started"),
+    (["-"], True, "ab", "which is never overwritten"),
+    (["-"], True, "wb", "which a '>' redirection to it emptied before quantize started"),
+], ids=[">> photo.png", "> photo.png", "< photo.png >> photo.png", "< photo.png > photo.png"])
+def test_a_stdout_that_is_the_input_file_is_refused(photo, monkeypatch, args, stdin, mode,
+                                                     why):
+    """'reduce photo.png -o - >> photo.png' appended the PNG to its own input, and after
+    '> photo.png', which empties it before quantize starts, the input was said to be empty,
+    without why."""
+    monkeypatch.chdir(photo.parent)
+    before = photo.read_bytes()
+    with open(photo, "rb") as source, open(photo, mode) as sink:
+        done = subprocess.run([sys.executable, "-m", "quantize", "reduce", "-k", "2", *args],
+                              stdin=source if stdin else subprocess.DEVNULL, stdout=sink,
+                              stderr=subprocess.PIPE, timeout=60)
+    name = args[0]
+    assert (done.returncode, done.stderr.decode()) == (
+        2, f"quantize: error: {name}: stdout, where the image is written, is the input file "
+           f"itself, {why}; redirect stdout to another file\n")
+    assert photo.read_bytes() == (before if mode == "ab" else b"")
+    assert sorted(p.name for p in photo.parent.iterdir()) == ["photo.png"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="no /dev/stdin")
+@pytest.mark.parametrize("command, option", [("reduce", "-o (or -o - for stdout)"),
+                                             ("segment", "-o")])
+def test_dev_stdin_redirected_from_a_file_names_no_output(photo, monkeypatch, command,
+                                                          option):
+    """'reduce /dev/stdin < photo.png' wrote /dev/stdin.k16.png into /dev (as root; a user
+    was told that /dev is not writable), and 'segment' made /dev/stdin.segments there,
+    where a pipe behind /dev/stdin was refused: no output can be named after it."""
+    monkeypatch.chdir(photo.parent)
+    with open(photo, "rb") as source:
+        done = subprocess.run([sys.executable, "-m", "quantize", command, "/dev/stdin"],
+                              stdin=source, capture_output=True, timeout=60)
+    assert (done.returncode, done.stderr.decode()) == (
+        2, "quantize: error: /dev/stdin: names a file descriptor (stdin, or a file redirected "
+           "to it), not a file, so no output can be named after it; name the output with "
+           f"{option}\n")
+    assert done.stdout == b"" and not os.path.lexists("/dev/stdin.k16.png")
+    assert not os.path.lexists("/dev/stdin.segments")
 
 
 def _reduce_to_stdout(src: Path, stdout: Any) -> subprocess.Popen:

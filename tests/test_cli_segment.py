@@ -162,6 +162,16 @@ def test_a_default_outdir_that_is_a_link_leading_nowhere_is_one_line_naming_it(t
                              "output folder\n")
 
 
+def test_a_folder_named_dash_written_dot_slash_dash_is_the_output(photo, monkeypatch):
+    """'segment photo.png -o ./-', the way to name a folder called '-', was refused as
+    '-o/--output='-': segment does not write to stdout': the Path of './-' is '-'."""
+    monkeypatch.chdir(photo.parent)
+    result = runner.invoke(app, ["segment", "photo.png", "-o", "./-", "-k", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir("-")) == ["boundaries.png", "labels.png", "overlay.png",
+                                       "segmented.png", "segments.json"]
+
+
 def test_cli_default_outdir_and_summary_line(photo_path):
     result = runner.invoke(app, ["segment", str(photo_path), "-k", "3"])
     assert result.exit_code == 0, result.output

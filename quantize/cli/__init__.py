@@ -46,7 +46,7 @@ from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
 from ..errors import ExitCode, QuantizeError
 from ..io import is_stream  # noqa: F401 -- commands import it here
-from ..names import printable, printable_line, shell_quoted
+from ..names import printable, printable_line, quoted, shell_quoted
 from ..reduce.quality import QUALITY_MEANS, quality_scale_reason
 
 USAGE_ERROR = ExitCode.USAGE
@@ -74,11 +74,26 @@ def path(value: str) -> Path:
     """Parse a path option or argument, refusing an empty one (an unset shell variable?).
 
     Named for the ``<path>`` the help shows. Without it, ``-o ""`` would mean
-    the current folder.
+    the current folder. A file named ``-``, written ``./-``, is given by its absolute
+    path, as the Path of ``./-`` is ``-``, which means stdin.
     """
     if not value:
         raise typer.BadParameter("is empty; expected a path")
+    if value != "-" and Path(value) == Path("-"):  # "./-", the file "-", which a Path
+        return Path(os.path.abspath(value))  # drops to "-", stdin (or stdout)
     return Path(value)
+
+
+def palette_file(value: str) -> Path:
+    """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
+    palette is read from a file, told by its extension ("has no extension" would ask for
+    one), and every file's job reads it again."""
+    if value == "-":
+        from ..palette_files import PALETTE_FORMAT_LIST
+
+        raise typer.BadParameter("is -, but the palette is read from a file, not from stdin; "
+                                 f"name a {PALETTE_FORMAT_LIST} file")
+    return path(value)
 
 
 def file_name(value: str) -> str:
@@ -742,13 +757,22 @@ def _stage(opened: Callable[[], contextlib.AbstractContextManager[BinaryIO]], st
            name: str, cannot: str) -> Path:
     """Copy the image the stream ``opened()`` gives (named ``name``, :func:`copy_stream`)
     into the file ``staged``; an error of the system ends the command with ``cannot`` and
-    what the system said (exit 1)."""
+    what the system said (exit 1), or, when the copy found no room, with the temporary
+    folder that has none (:data:`_NO_ROOM`), as the stream itself was read."""
     try:
         with opened() as stream, open(staged, "wb") as copy:
             copy_stream(stream, copy, name)
     except OSError as exc:
+        if exc.errno in _NO_ROOM:
+            folder = quoted(str(staged.parent.parent))
+            fail(f"{printable_line(name)}: cannot copy it into the temporary folder {folder} "
+                 f"({exc.strerror}); set TMPDIR to a folder with room", ExitCode.FAILED)
         fail(f"{cannot} ({exc.strerror or exc})", ExitCode.FAILED)
     return staged
+
+
+#: The errors of a write that finds no room: a full disk, a quota, a file-size limit.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def copy_stream(stream: BinaryIO, copy: BinaryIO, name: str) -> None:
@@ -808,10 +832,30 @@ def refuse_both(first: str, second: str) -> None:
     fail(f"{first} and {second} both given; expected one of them", USAGE_ERROR)
 
 
+#: The names of an open file descriptor: ``/dev/stdin``, ``/dev/fd/N`` (``<(cmd)``) and
+#: their ``/proc`` forms. A regular file redirected there is read as a file, but its output
+#: would be named in ``/dev`` (``/dev/stdin.k16.png``, written there by root).
+_DESCRIPTOR_NAME = re.compile(
+    r"/dev/(?:stdin|stdout|stderr|fd/[0-9]+)|/proc/(?:self|thread-self|[0-9]+)/fd/[0-9]+")
+
+
+def names_a_descriptor(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an open file descriptor (:data:`_DESCRIPTOR_NAME`), whatever
+    it leads to.
+
+    >>> names_a_descriptor("/dev/stdin"), names_a_descriptor("/dev/fd/63"), names_a_descriptor("a")
+    (True, True, False)
+    """
+    return _DESCRIPTOR_NAME.fullmatch(os.path.abspath(path)) is not None
+
+
 def refuse_stream_without_output(path: Path, option: str) -> None:
-    """Refuse a stream input (:func:`quantize.io.is_stream`): no output can be named after it."""
-    fail(f"{printable_line(str(path))}: is a pipe or device, not a file, so no output can be "
-         f"named after it; name the output with {option}", USAGE_ERROR)
+    """Refuse a stream input (:func:`quantize.io.is_stream`), or one that names a file
+    descriptor (:func:`names_a_descriptor`): no output can be named after it."""
+    what = ("is a pipe or device, not a file" if is_stream(path)
+            else "names a file descriptor (stdin, or a file redirected to it), not a file")
+    fail(f"{printable_line(str(path))}: {what}, so no output can be named after it; name the "
+         f"output with {option}", USAGE_ERROR)
 
 
 #: The command-line flags of the library's parameter names, for error and warning lines.

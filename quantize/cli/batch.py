@@ -55,6 +55,7 @@ from . import (
     note_idle_options,
     note_quality_scale,
     number,
+    palette_file,
     path,
     printable_line,
     read_palette_in_once,
@@ -157,7 +158,7 @@ def batch(
     palette_in: Annotated[Path | None, typer.Option(
         "--palette-in", metavar="FILE", help="reduce: map every image onto this palette file "
         f"({PALETTE_FORMAT_LIST}; not with -k, --quality or --exact-colors).",
-        parser=path)] = None,
+        parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="reduce, for animations: global (one "
         "palette for all frames, no flicker) or per-frame (a local palette for each frame; "

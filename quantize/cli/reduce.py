@@ -61,9 +61,11 @@ from . import (
     folder_hint,
     is_stream,
     is_terminal,
+    names_a_descriptor,
     note_idle_options,
     note_quality_scale,
     number,
+    palette_file,
     path,
     printable_line,
     read_palette_in_once,
@@ -150,7 +152,7 @@ def reduce_command(
         "--palette-in", metavar="FILE",
         help=f"Map onto this palette ({PALETTE_FORMAT_LIST}) instead of "
         "fitting one (not with -k, --quality or --exact-colors).", show_default=False,
-        parser=path)] = None,
+        parser=palette_file)] = None,
     palette: Annotated[str, typer.Option(
         "--palette", metavar="global|per-frame", help="For animations: global (one palette for all "
         "frames, no flicker) or per-frame (a local palette for each frame; .gif output "
@@ -212,6 +214,7 @@ def reduce_command(
     show = "quiet" if quiet else "json" if as_json else "lines"
     refuse_closed_stdout(show, next((f.input for f in files if f.to_stdout), None))
     _refuse_terminal(files, output)
+    _refuse_stdout_onto_input(files)
     note_quality_scale(quality)  # once the options are all accepted, before any work
     to_batch = (_batch_options(given, jobs, show, ext, output)
                 if any(os.path.isdir(f.input) for f in files) else ([], [], {}))
@@ -285,6 +288,9 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
     if output == "":
         fail("-o/--output is empty; expected an output image path, or - for stdout",
              USAGE_ERROR)
+    if output is not None and output != STDIO and names_a_descriptor(output):
+        fail(f"-o/--output={quoted(output)} names a file descriptor, not an image file; "
+             "to write the image to stdout, give -o -", USAGE_ERROR)
     names = [str(p) for p in inputs]
     if len(names) > 1:
         if output is not None:
@@ -310,7 +316,7 @@ def _plan_files(inputs: Sequence[Path], output: str | None, ext: str | None,
         _check_ext(ext)
     if output is None:
         for name in names:
-            if name != STDIO and is_stream(Path(name)):
+            if name != STDIO and (is_stream(Path(name)) or names_a_descriptor(name)):
                 refuse_stream_without_output(Path(name), "-o (or -o - for stdout)")
     return [_File(name, _output_for(name, output, ext), ext is not None) for name in names]
 
@@ -326,8 +332,34 @@ def _refuse_terminal(files: Sequence[_File], output: str | None) -> None:
     if sent is not None and is_terminal(sys.stdout):
         given = ("-o - writes the image's bytes" if output == STDIO
                  else "without -o, stdin's image is written")
+        # Named after the input, never the input itself: "> photo.png" after "reduce
+        # photo.png -o -" has the shell empty the input before quantize reads it.
+        to = ("small.png" if sent.input == STDIO
+              else shell_quoted(f"{output_stem(sent.input)}.small.png"))
         fail(f"{printable_line(sent.input)}: {given} to stdout, which is a terminal; redirect "
-             "it (> small.png), or name a file with -o", USAGE_ERROR)
+             f"it (> {to}), or name a file with -o", USAGE_ERROR)
+
+
+def _refuse_stdout_onto_input(files: Sequence[_File]) -> None:
+    """Refuse, before any work, a stdout that is the input file the image goes there from
+    (``reduce a.png -o - >> a.png``, ``reduce - < a.png > a.png``): a usage error, as
+    ``-o a.png`` is. Behind ``>``, the shell has emptied it already: said so, as "file is
+    empty" did not tell why."""
+    import stat
+
+    sent = next((f for f in files if f.to_stdout), None)
+    if sent is None:
+        return
+    try:
+        out = os.fstat(sys.stdout.fileno())
+        source = os.fstat(sys.stdin.fileno()) if sent.input == STDIO else os.stat(sent.input)
+    except (AttributeError, OSError, ValueError):  # closed, not a file: no file to compare
+        return
+    if stat.S_ISREG(out.st_mode) and (out.st_dev, out.st_ino) == (source.st_dev, source.st_ino):
+        why = ("which a '>' redirection to it emptied before quantize started" if
+               source.st_size == 0 else "which is never overwritten")
+        fail(f"{printable_line(sent.input)}: stdout, where the image is written, is the input "
+             f"file itself, {why}; redirect stdout to another file", USAGE_ERROR)
 
 
 def _check_no_strength_among(inputs: Sequence[Path]) -> None:
@@ -357,7 +389,11 @@ def _check_ext(ext: str) -> None:
     from ..reduce import PALETTE_EXTENSIONS, RGB_EXTENSIONS
 
     known = (*PALETTE_EXTENSIONS, *RGB_EXTENSIONS)
-    if "/" in ext or not ext.lower().endswith(known):
+    if "/" in ext:  # said as such: the suffix may well end in an image extension
+        fail(f"--ext={quoted(ext)} holds a '/'; expected a suffix of the output's name, which "
+             "is written beside its input: to write it elsewhere, name it with -o",
+             USAGE_ERROR)
+    if not ext.lower().endswith(known):
         fail(f"--ext={quoted(ext)} is not valid; expected a suffix ending in an image extension "
              f"({', '.join(known)}), e.g. --ext .k16.png", USAGE_ERROR)
 
@@ -487,6 +523,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
     is the ``--palette-in`` file (:func:`_check_palette_in_kept`).
     """
     _check_no_output_is_its_input(files, options["palette_out"])
+    _check_no_default_output_is_its_input(files, options, palette_size)
     _check_palette_in_kept(options["palette_in"], options["palette_out"])
     if len(files) < 2:
         return
@@ -498,7 +535,7 @@ def _check_no_input_overwritten(files: Sequence[_File], options: dict[str, Any],
             continue
         out = Path(f.output)
         if (other := inputs.get(out.resolve())) is not None and other != f.input:
-            _refuse_output(f.input, "would be", f.output, f.output)
+            _refuse_output(f.input, "would be", f.output, other)
         if (other := folded.get(_name_key(out))) is not None and other != f.input:
             _refuse_output(f.input, "would be", f.output, other)
     if any(f.output is None for f in files):
@@ -544,6 +581,49 @@ def _check_no_output_is_its_input(files: Sequence[_File], palette_out: str | Non
         if palette_out is not None and (what := _as_input(palette_out, f.input, " is")):
             fail(f"{f.input}: --palette-out={what}, which is never overwritten (not even with "
                  "--force); write the palette to another file", USAGE_ERROR)
+
+
+def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[str, Any],
+                                          palette_size: int | None) -> None:
+    """Refuse, before any work, a default output name (any it may take) that is its own
+    input through a link (``a.k16.png`` -> ``a.png``), as :func:`_check_no_output_is_its_input`
+    refuses a name given: the job refused it only when it came to that file, exit 1, after
+    the other files were written. Each folder is listed once, for the names of that form."""
+    from ..reduce import default_output_names
+
+    listed: dict[Path, dict[str, list[re.Match[str]]]] = {}
+    for f in files:
+        if f.output is not None or f.input == STDIO:
+            continue
+        src = Path(f.input)
+        if src.parent not in listed:
+            listed[src.parent] = _numbered_names(src.parent)
+        numbers, suffixes = default_output_names(src, options["n_colors"],
+                                                 options["quality"], palette_size)
+        for parsed in listed[src.parent].get(output_stem(src), ()):
+            out = str(src.parent / parsed.string)
+            if (int(parsed["n"]) in numbers and parsed["ext"] in suffixes
+                    and same_file(out, src)):
+                verb = "would be" if len(numbers) == 1 else "may be"
+                what = ("a link to the input" if os.path.islink(out)
+                        else "the input itself under another name (a hard link)")
+                fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
+                     "overwritten (not even with --force); name another file with -o",
+                     USAGE_ERROR)
+
+
+def _numbered_names(folder: Path) -> dict[str, list[re.Match[str]]]:
+    """The names of ``folder`` that a default output may have (:data:`_NUMBERED_NAME`), by
+    their stem; none when it cannot be listed."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return {}
+    by_stem: dict[str, list[re.Match[str]]] = {}
+    for name in sorted(names):
+        if (parsed := _NUMBERED_NAME.fullmatch(name)) is not None:
+            by_stem.setdefault(parsed["stem"], []).append(parsed)
+    return by_stem
 
 
 def _check_palette_in_kept(palette_in: Any, palette_out: str | None) -> None:
@@ -600,25 +680,35 @@ def _name_key(path: Path) -> tuple[Any, str]:
 def _check_default_outputs(files: Sequence[_File], options: dict[str, Any],
                            size: int | None) -> None:
     """Refuse a default output name ``STEM.kN.EXT`` (any N it may take) that is an input,
-    names compared ignoring case and Unicode form; EXT is the one the frame count (read
-    from the header) gives."""
-    from ..reduce import default_output_names, default_output_suffix
-
+    or the file an input links to (``b.png`` -> ``a.k16.png``: with --force, the job
+    of ``a.png`` would replace it), names compared ignoring case and Unicode form; EXT is
+    the one the frame count (read from the header) gives."""
     by_stem = _inputs_by_stem(files)
     for f in files:
         given = Path(f.input)
-        parsed = _NUMBERED_NAME.fullmatch(folded_name(given.name))
-        if f.input == STDIO or parsed is None:
+        if f.input == STDIO:
             continue
-        for name in by_stem.get((_folder_of(given), parsed["stem"]), ()):
-            numbers, _ = default_output_names(Path(name), options["n_colors"],
-                                              options["quality"], size)
-            suffix = default_output_suffix(name)  # None: unreadable, so no output
-            if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
-                src = Path(name)
-                out = str(reduced_name(src, int(parsed["n"]), suffix))
-                _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out,
-                               str(given))
+        for named in (given, given.resolve()) if given.is_symlink() else (given,):
+            _check_default_output_is_not(named, str(given), by_stem, options, size)
+
+
+def _check_default_output_is_not(path: Path, given: str,
+                                 by_stem: dict[tuple[Any, str], list[str]],
+                                 options: dict[str, Any], size: int | None) -> None:
+    """Refuse the default output of an input of ``by_stem`` (:func:`_inputs_by_stem`) that
+    may be ``path``, the input ``given`` or the file it links to."""
+    from ..reduce import default_output_names, default_output_suffix
+
+    parsed = _NUMBERED_NAME.fullmatch(folded_name(path.name))
+    if parsed is None:
+        return
+    for name in by_stem.get((_folder_of(path), parsed["stem"]), ()):
+        numbers, _ = default_output_names(Path(name), options["n_colors"],
+                                          options["quality"], size)
+        suffix = default_output_suffix(name)  # None: unreadable, so no output
+        if int(parsed["n"]) in numbers and parsed["ext"] == suffix:
+            out = str(reduced_name(Path(name), int(parsed["n"]), suffix))
+            _refuse_output(name, "would be" if len(numbers) == 1 else "may be", out, given)
 
 
 # A default output name: the input's stem, ".k", the number of colours (0 when --quality
@@ -642,12 +732,17 @@ def _palette_sizes(palette_in: Any) -> _PaletteSizes | None:
 
 def _refuse_output(name: str, verb: str, output: str, other: str) -> None:
     """Refuse the output of the input ``name``, which ``verb`` ("would be", "may be")
-    ``output``, the input ``other`` (its name, or one file with it where names ignore case
-    or Unicode form: both are then shown by code point, as names in two forms look alike)."""
-    same = (f"{quoted(output)}, which is also an input" if Path(output).name == Path(other).name
-            else f"{quoted(output, by_code_point=True)}, which is also the input "
-                 f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
-                 "(macOS, Windows)")
+    ``output``, the input ``other``: its name, a link to it, or one file with it where names
+    ignore case or Unicode form (both then shown by code point, as names in two forms look
+    alike)."""
+    if Path(output).name == Path(other).name:
+        same = f"{quoted(output)}, which is also an input"
+    elif folded_name(Path(output).name) != folded_name(Path(other).name):
+        same = f"{quoted(output)}, which the input {quoted(other)} links to"
+    else:
+        same = (f"{quoted(output, by_code_point=True)}, which is also the input "
+                f"{quoted(other, by_code_point=True)} where names ignore case or Unicode form "
+                "(macOS, Windows)")
     fail(f"{name}: its output {verb} {same}; rename that input, or choose other output "
          "names with --ext", USAGE_ERROR)
 

@@ -35,6 +35,7 @@ from . import (
     folder_hint,
     is_stream,
     is_terminal,
+    names_a_descriptor,
     number,
     path,
     printable_line,
@@ -206,7 +207,7 @@ def segment_command(
         color = OVERLAY_COLOR if overlay_color is None else parse_color(overlay_color)
     # read once, into a copy: segment reads its input twice
     stream = stdin or is_stream(input)
-    if stream and outdir is None:
+    if (stream or names_a_descriptor(input)) and outdir is None:
         refuse_stream_without_output(input, "-o")
     carried = [("-k", n_clusters), ("--regions", regions), ("--edges", edges),
                ("--space", None if space == "lab" else space),
