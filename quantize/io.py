@@ -1769,10 +1769,11 @@ def as_rgba(image: Any, name: str = "image", *,
         0..255 or at most 256 bytes; 1, L, 16- and 32-bit grey: an int; F: a number;
         RGB: 3 ints).
     ValueError
-        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
-        PIL image whose ``transparency`` is of the right type but out of range or
-        of the wrong length, or a PIL image whose file was closed before its
-        pixels were read, or that was closed itself (``image.close()``).
+        For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
+        saying to pass ``np.moveaxis(image, 0, -1)``), an empty image, NaN/inf or
+        floats outside [0, 1], a PIL image whose ``transparency`` is of the right
+        type but out of range or of the wrong length, or a PIL image whose file was
+        closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
         For a PIL image not yet decoded whose file cannot be decoded (truncated,
         malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
@@ -1808,8 +1809,12 @@ def as_rgba(image: Any, name: str = "image", *,
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+        # (3, H, W) or (4, H, W), as PyTorch and some readers give an image
+        channels_first = arr.ndim == 3 and arr.shape[0] in (3, 4)
+        hint = (f"; for channels first, pass np.moveaxis({name}, 0, -1)" if channels_first
+                else "")
         raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 2), (H, W, 3) "
-                         f"or (H, W, 4), got {image.shape}")
+                         f"or (H, W, 4), got {image.shape}{hint}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)

@@ -1746,6 +1746,25 @@ def test_as_rgba_rejects(image, error, match):
         as_rgba(image)
 
 
+@pytest.mark.parametrize("shape", [(3, 5, 6), (4, 2, 7), (3, 1, 5)])
+def test_a_channel_first_array_is_refused_with_the_axis_to_move(shape):
+    # a (C, H, W) array, as PyTorch gives an image, was refused without a word of why
+    from quantize import reduce_colors, segment
+
+    said = (r"^{} should have shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or "
+            rf"\(H, W, 4\), got \({shape[0]}, {shape[1]}, {shape[2]}\); for channels first, "
+            r"pass np\.moveaxis\({}, 0, -1\)$")
+    image = np.zeros(shape, np.uint8)
+    for read in (as_rgba, reduce_colors, lambda a: segment(a, 2)):
+        with pytest.raises(ValueError, match=said.format("image", "image")):
+            read(image)
+    with pytest.raises(ValueError, match=said.format("frame", "frame")):
+        as_rgba(image, "frame")
+    assert as_rgba(np.moveaxis(image, 0, -1))[0].shape == shape[1:] + (3,)
+    # an array that may be (H, W, C) is read as one, whatever its first axis
+    assert as_rgba(np.zeros((3, 5, 4), np.uint8))[0].shape == (3, 5, 3)
+
+
 # -- outputs ------------------------------------------------------------------
 
 
