@@ -96,7 +96,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ._kernels import row_bands
 from ._sigterm import SigtermFromParent, SigtermInterrupt, ignored_now
-from ._validation import check_bool, check_int, check_path, shown_value
+from ._validation import check_bool, check_float, check_int, check_path, shown_value
 from .errors import (
     CodeAdviceWarning,
     FormatAdviceError,
@@ -195,6 +195,15 @@ class LoadedImage:
         The loop count and the first frame's duration (ms) as the file stores
         them (a GIF counts repeats after the first play, APNG and WebP count
         plays), or None; an animation of one frame has them.
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built by hand with a field :func:`load_image` does not give: ``rgb`` not
+        a non-empty (H, W, 3) uint8 array, ``alpha`` not None or an (H, W) uint8 array,
+        ``path`` not a path or None, ``mode`` not a str, ``format`` not a str or None,
+        ``n_frames`` not an integer >= 1, ``loop`` not an integer >= 0 or None,
+        ``duration`` not a number >= 0 or None. The message names the field.
     """
 
     rgb: np.ndarray
@@ -205,6 +214,11 @@ class LoadedImage:
     n_frames: int = 1
     loop: int | None = None
     duration: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_arrays(self.rgb, self.alpha)
+        for name, value in _checked_fields(self).items():  # a str path as a Path, say
+            object.__setattr__(self, name, value)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -1769,10 +1783,11 @@ def as_rgba(image: Any, name: str = "image", *,
         0..255 or at most 256 bytes; 1, L, 16- and 32-bit grey: an int; F: a number;
         RGB: 3 ints).
     ValueError
-        For a wrong shape, an empty image, NaN/inf or floats outside [0, 1], a
-        PIL image whose ``transparency`` is of the right type but out of range or
-        of the wrong length, or a PIL image whose file was closed before its
-        pixels were read, or that was closed itself (``image.close()``).
+        For a wrong shape (of a channel-first ``(3, H, W)`` or ``(4, H, W)`` array,
+        saying to pass ``np.moveaxis(image, 0, -1)``), an empty image, NaN/inf or
+        floats outside [0, 1], a PIL image whose ``transparency`` is of the right
+        type but out of range or of the wrong length, or a PIL image whose file was
+        closed before its pixels were read, or that was closed itself (``image.close()``).
     ImageReadError
         For a PIL image not yet decoded whose file cannot be decoded (truncated,
         malformed), or of a PNG or APNG not yet decoded (or of an APNG frame drawn again
@@ -1781,7 +1796,6 @@ def as_rgba(image: Any, name: str = "image", *,
         (:func:`~quantize.png.whole_png_rows`), named by its file (or ``name``).
     """
     if isinstance(image, LoadedImage):
-        _check_loaded(image, name)
         if image.n_frames > 1:
             _warn_first_frame_read(image.n_frames, name, every_frame)
         opaque = image.alpha is None or bool((image.alpha == 255).all())
@@ -1808,8 +1822,12 @@ def as_rgba(image: Any, name: str = "image", *,
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+        # (3, H, W) or (4, H, W), as PyTorch and some readers give an image
+        channels_first = arr.ndim == 3 and arr.shape[0] in (3, 4)
+        hint = (f"; for channels first, pass np.moveaxis({name}, 0, -1)" if channels_first
+                else "")
         raise ValueError(f"{name} should have shape (H, W), (H, W, 1), (H, W, 2), (H, W, 3) "
-                         f"or (H, W, 4), got {image.shape}")
+                         f"or (H, W, 4), got {image.shape}{hint}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} should have at least one pixel, got shape {image.shape}")
     arr8 = _to_uint8(arr, name)
@@ -1868,20 +1886,19 @@ def _check_transparency(image: Image.Image, name: str) -> None:
             f"expected {_TRANSPARENCY_FORMS[kind]}, or no 'transparency' key")
 
 
-def _check_loaded(image: LoadedImage, name: str) -> None:
-    """Refuse a :class:`LoadedImage` built by hand whose arrays are not what
+def _check_arrays(rgb: Any, alpha: Any) -> None:
+    """Refuse the arrays of a :class:`LoadedImage` built by hand that are not what
     :func:`load_image` gives: ``rgb`` (H, W, 3) uint8, ``alpha`` None or (H, W) uint8.
 
     A wrong type or dtype is a ``TypeError``, a wrong shape a ``ValueError``.
     """
-    rgb, alpha = image.rgb, image.alpha
     rgb_ok = isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8
     if not rgb_ok or rgb.ndim != 3 or rgb.shape[2] != 3 or 0 in rgb.shape:
         what = (f"a {rgb.dtype} array of shape {rgb.shape}" if isinstance(rgb, np.ndarray)
                 else f"a {type(rgb).__name__}")
         raise (ValueError if rgb_ok else TypeError)(
-            f"{name} is a LoadedImage whose rgb should be a non-empty (H, W, 3) uint8 array, "
-            f"got {what}; pass an array of another dtype or shape as the image itself")
+            f"LoadedImage.rgb should be a non-empty (H, W, 3) uint8 array, got {what}; pass "
+            "an array of another dtype or shape as the image itself")
     if alpha is None:
         return
     alpha_ok = isinstance(alpha, np.ndarray) and alpha.dtype == np.uint8
@@ -1889,8 +1906,24 @@ def _check_loaded(image: LoadedImage, name: str) -> None:
         what = (f"a {alpha.dtype} array of shape {alpha.shape}" if isinstance(alpha, np.ndarray)
                 else f"a {type(alpha).__name__}")
         raise (ValueError if alpha_ok else TypeError)(
-            f"{name} is a LoadedImage whose alpha should be None or a {rgb.shape[:2]} uint8 "
-            f"array, got {what}")
+            f"LoadedImage.alpha should be None or a {rgb.shape[:2]} uint8 array, got {what}")
+
+
+def _checked_fields(image: LoadedImage) -> dict[str, Any]:
+    """The fields of ``image`` but its arrays as :func:`load_image` gives them (a Path, an
+    int, a float), or raise naming the one that cannot be."""
+    for name in ("mode", "format"):
+        value = getattr(image, name)
+        if not isinstance(value, str) and (name == "mode" or value is not None):
+            raise TypeError(f"LoadedImage.{name}={value!r} should be a str, Pillow's {name} "
+                            f"name{'' if name == 'mode' else ', or None'}, got "
+                            f"{type(value).__name__}")
+    path, loop, duration = image.path, image.loop, image.duration
+    return {"path": None if path is None else check_path(path, "LoadedImage.path"),
+            "n_frames": check_int(image.n_frames, "LoadedImage.n_frames", minimum=1),
+            "loop": None if loop is None else check_int(loop, "LoadedImage.loop", minimum=0),
+            "duration": None if duration is None else check_float(
+                duration, "LoadedImage.duration", minimum=0.0)}
 
 
 def _overlong_trns_left_out(image: Image.Image) -> Any:

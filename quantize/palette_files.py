@@ -474,7 +474,8 @@ def read_palette(path: str | os.PathLike[str], *,
         If the file is missing or unreadable, holds no colours, or a line or
         entry is malformed (the message names the file and the line or entry;
         for .act, the size or the bytes at fault), a .json colour's ``hex`` and
-        ``rgb`` among them when they are not the same colour.
+        ``rgb`` among them when they are not the same colour, or its ``alpha``, the
+        alpha of an 8-digit ``hex`` and of a 4-value ``rgb`` when they differ.
     """
     p = check_path(path, "path")
     warn_transparent_index = check_bool(warn_transparent_index, "warn_transparent_index")
@@ -760,20 +761,30 @@ def _parse_json(text: str, p: Path) -> list[list[int]]:
 
 def _json_entry(entry: object, i: int, p: Path) -> list[int]:
     fields = entry if isinstance(entry, dict) else {"hex": entry}
-    # write_palette gives each colour both "hex" and "rgb": when a file has both, they
-    # must agree, or an edit of "rgb" alone would be read as the old "hex" without a word
-    given = [_json_color(fields[key]) for key in ("hex", "rgb") if key in fields] or [None]
+    # write_palette gives each colour both "hex" and "rgb" (and "alpha"): when a file has
+    # more than one, they must agree, or an edit of one alone would be lost without a word
+    given = {key: _json_color(fields[key]) for key in ("hex", "rgb") if key in fields}
     alpha = fields.get("alpha")
-    if None in given or (alpha is not None and not _is_level(alpha)):
+    if not given or None in given.values() or (alpha is not None and not _is_level(alpha)):
         raise ImageReadError(f"colour {i + 1}: expected '#rrggbb' or [r, g, b] (and an "
                              f"optional alpha) with values 0..255, got {_json_shown(entry)}",
                              path=p)
-    color = given[0]
-    if given[-1][:3] != color[:3]:
+    color, *other = given.values()
+    if other and other[0][:3] != color[:3]:
         raise ImageReadError(f"colour {i + 1}: its hex {_json_shown(fields['hex'])} and rgb "
                              f"{_json_shown(fields['rgb'])} are not the same colour; expected "
                              "them to agree (edit both, or give one)", path=p)
-    return color[:3] + [alpha] if alpha is not None else color
+    alphas = [(key, c[3]) for key, c in given.items() if len(c) == 4]
+    if alpha is not None:
+        alphas.append(("alpha", alpha))
+    for key, level in alphas[1:]:
+        first, first_level = alphas[0]
+        if level != first_level:
+            raise ImageReadError(f"colour {i + 1}: its {first} {_json_shown(fields[first])} "
+                                 f"and {key} {_json_shown(fields[key])} are not the same "
+                                 f"alpha ({first_level} and {level}); expected them to agree "
+                                 "(edit both, or give one)", path=p)
+    return color[:3] + [alphas[0][1]] if alphas else color[:3]
 
 
 def _json_color(value: object) -> list[int] | None:

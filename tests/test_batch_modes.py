@@ -36,3 +36,31 @@ def test_reduce_mode_refuses_an_unknown_option_at_planning(tree):
     with pytest.raises(TypeError, match="unknown reduce option"):
         batch.plan_batch(tree / "in", tree / "out", batch.reduce_mode(),
                          options={"regions": 3})
+
+
+def test_reduce_mode_refuses_a_palette_in_of_fully_transparent_entries_at_planning(
+        tree, monkeypatch):
+    """quantize batch --palette-in refused such a palette before any file; from Python each
+    file's job failed in turn, "has only fully transparent entries ..., but the image has
+    visible pixels". The file's own warnings are left for the jobs to say."""
+    import warnings
+
+    import numpy as np
+
+    monkeypatch.chdir(tree)
+    (tree / "p.hex").write_text("ff000000\n0000ff00\n")
+    (tree / "paint.hex").write_text("ff000000\nff00ff00\n")  # read with a PaletteFormatWarning
+    said = ("has only fully transparent entries (alpha 0), which only an image without "
+            "visible pixels can be mapped onto; expected at least one visible colour")
+    for given, name in [("p.hex", "palette_in='p.hex'"), ("paint.hex", "palette_in='paint.hex'"),
+                        (np.zeros((2, 4), np.uint8), "palette_in")]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError) as info:
+                batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
+        assert str(info.value) == f"{name} {said}"
+    assert not (tree / "out").exists()
+    (tree / "p.hex").write_text("ff000000\n0000ffff\n")  # one visible entry: planned
+    for given in ["p.hex", "missing.hex"]:  # a file that cannot be read: named by each job
+        plan = batch.plan_batch("in", "out", batch.reduce_mode(), options={"palette_in": given})
+        assert [job.input.name for job in plan.jobs] == ["a.png"]

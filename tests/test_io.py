@@ -1678,10 +1678,44 @@ def test_a_pil_image_closed_after_decoding_is_refused_naming_it(tmp_path):
 def test_a_loaded_image_built_by_hand_is_checked(rgb, alpha, error, message):
     # its arrays were used unchecked: "ufunc 'bitwise_or' not supported for the input
     # types", "index 2 is out of bounds", "could not broadcast input array"
-    with pytest.raises(error, match="^image is a LoadedImage whose " + message):
-        as_rgba(LoadedImage(rgb, alpha))
+    with pytest.raises(error, match=r"^LoadedImage\." + message):
+        LoadedImage(rgb, alpha)
     good = LoadedImage(np.zeros((2, 2, 3), np.uint8), np.full((2, 2), 7, np.uint8))
     assert as_rgba(good)[1].tolist() == [[7, 7], [7, 7]]
+
+
+@pytest.mark.parametrize(("field", "value", "error", "message"), [
+    ("n_frames", "2", TypeError, "LoadedImage.n_frames='2' should be an integer, got str"),
+    ("n_frames", 0, ValueError, "LoadedImage.n_frames=0 should be >= 1"),
+    ("n_frames", 2.0, TypeError, "LoadedImage.n_frames=2.0 should be an integer, got float"),
+    ("loop", -1, ValueError, "LoadedImage.loop=-1 should be >= 0"),
+    ("loop", "0", TypeError, "LoadedImage.loop='0' should be an integer, got str"),
+    ("duration", "100", TypeError, "LoadedImage.duration='100' should be a number, got str"),
+    ("duration", -5, ValueError, "LoadedImage.duration=-5 should be >= 0"),
+    ("duration", float("nan"), ValueError, "LoadedImage.duration=nan should be a finite number"),
+    ("path", 3, TypeError, "LoadedImage.path should be a path (str or os.PathLike), got int"),
+    ("path", "", ValueError, "LoadedImage.path='' is empty; expected a path"),
+    ("mode", None, TypeError, "LoadedImage.mode=None should be a str, Pillow's mode name, "
+                              "got NoneType"),
+    ("format", b"PNG", TypeError, "LoadedImage.format=b'PNG' should be a str, Pillow's format "
+                                  "name, or None, got bytes"),
+])
+def test_the_fields_of_a_loaded_image_built_by_hand_are_checked(field, value, error, message):
+    # they were taken as given: n_frames="2" failed later, in as_rgba, with Python's
+    # "'>' not supported between instances of 'str' and 'int'"
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(error) as info:
+        LoadedImage(rgb, None, **{field: value})
+    assert str(info.value) == message
+
+
+def test_a_loaded_image_built_by_hand_keeps_its_fields_as_load_image_gives_them():
+    rgb = np.zeros((2, 2, 3), np.uint8)
+    loaded = LoadedImage(rgb, None, "a.gif", "P", "GIF", np.int64(3), np.uint16(0), 40)
+    assert (loaded.path, loaded.mode, loaded.format) == (Path("a.gif"), "P", "GIF")
+    assert [(v, type(v)) for v in (loaded.n_frames, loaded.loop, loaded.duration)] == [
+        (3, int), (0, int), (40.0, float)]
+    assert LoadedImage(rgb, None, format=None).format is None
 
 
 def test_a_loaded_image_built_by_hand_with_opaque_alpha_is_read_as_opaque():
@@ -1744,6 +1778,25 @@ def test_a_numpy_matrix_reads_as_the_grey_array_it_holds():
 def test_as_rgba_rejects(image, error, match):
     with pytest.raises(error, match=match):
         as_rgba(image)
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 6), (4, 2, 7), (3, 1, 5)])
+def test_a_channel_first_array_is_refused_with_the_axis_to_move(shape):
+    # a (C, H, W) array, as PyTorch gives an image, was refused without a word of why
+    from quantize import reduce_colors, segment
+
+    said = (r"^{} should have shape \(H, W\), \(H, W, 1\), \(H, W, 2\), \(H, W, 3\) or "
+            rf"\(H, W, 4\), got \({shape[0]}, {shape[1]}, {shape[2]}\); for channels first, "
+            r"pass np\.moveaxis\({}, 0, -1\)$")
+    image = np.zeros(shape, np.uint8)
+    for read in (as_rgba, reduce_colors, lambda a: segment(a, 2)):
+        with pytest.raises(ValueError, match=said.format("image", "image")):
+            read(image)
+    with pytest.raises(ValueError, match=said.format("frame", "frame")):
+        as_rgba(image, "frame")
+    assert as_rgba(np.moveaxis(image, 0, -1))[0].shape == shape[1:] + (3,)
+    # an array that may be (H, W, C) is read as one, whatever its first axis
+    assert as_rgba(np.zeros((3, 5, 4), np.uint8))[0].shape == (3, 5, 3)
 
 
 # -- outputs ------------------------------------------------------------------

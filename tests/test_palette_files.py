@@ -621,6 +621,37 @@ def test_a_json_colour_whose_hex_and_rgb_differ_is_refused(tmp_path, monkeypatch
                           'alpha) with values 0..255, got {"hex": "#ff0000", "rgb": [300, 0, 0]}')
 
 
+@pytest.mark.parametrize("entry, said", [
+    ({"hex": "#ff000080", "alpha": 255}, 'hex "#ff000080" and alpha 255 are not the same alpha '
+                                         "(128 and 255)"),
+    ({"rgb": [255, 0, 0, 128], "alpha": 0}, "rgb [255, 0, 0, 128] and alpha 0 are not the same "
+                                            "alpha (128 and 0)"),
+    ({"hex": "#ff000080", "rgb": [255, 0, 0, 64]}, 'hex "#ff000080" and rgb [255, 0, 0, 64] are '
+                                                   "not the same alpha (128 and 64)"),
+    ({"hex": "#ff000080", "rgb": [255, 0, 0], "alpha": 7}, 'hex "#ff000080" and alpha 7 are not '
+                                                           "the same alpha (128 and 7)"),
+])
+def test_a_json_colour_whose_alphas_differ_is_refused(tmp_path, monkeypatch, entry, said):
+    # The "alpha" key won over an 8-digit hex or a 4-value rgb without a word: a colour
+    # edited to "#ff000080" beside the "alpha": 255 write_palette wrote was read opaque.
+    refused = _refusal(tmp_path, monkeypatch, "p.json", json.dumps([[0, 0, 255], entry]))
+    assert refused == (f"p.json: colour 2: its {said}; expected them to agree (edit both, or "
+                       "give one)")
+
+
+def test_a_json_colour_whose_alphas_agree_is_read_with_that_alpha(tmp_path):
+    # Wherever a colour's alpha is given, once or alike more than once, it is the colour's:
+    # a 4-value rgb beside a 6-digit hex was read opaque, its alpha dropped.
+    entries = [{"hex": "#ff000080", "alpha": 128}, {"rgb": [255, 0, 0, 128], "alpha": 128},
+               {"hex": "#FF000080", "rgb": [255, 0, 0, 128], "alpha": 128},
+               {"hex": "#ff0000", "rgb": [255, 0, 0, 128]},
+               {"hex": "#ff000080", "rgb": [255, 0, 0]}, {"hex": "#ff0000", "alpha": 128},
+               {"rgb": [255, 0, 0], "alpha": 128}, "#ff000080"]
+    (tmp_path / "p.json").write_text(json.dumps([[0, 0, 255], *entries]))
+    assert read_palette(tmp_path / "p.json").tolist() == [[0, 0, 255, 255]] + [
+        [255, 0, 0, 128]] * len(entries)
+
+
 @pytest.mark.parametrize("suffix", [".gpl", ".json", ".hex", ".pal", ".ACT"])
 def test_what_a_palette_format_holds_is_said_by_palette_files(suffix):
     # The .act format's limits were also written out in reduce.options, where a format

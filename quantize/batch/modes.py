@@ -30,13 +30,49 @@ def _check_reduce_options(**options: Any) -> dict[str, Any]:
     """:func:`quantize.reduce.check_reduce_options`, warning
     (:class:`~quantize.reduce.quality.QualityScaleWarning`) of a ``quality`` above 20 as
     :func:`quantize.reduce_colors` does: once for the batch, when it is planned, not by
-    every file's job."""
+    every file's job; and refusing a ``palette_in`` whose every entry is fully transparent
+    (:func:`_check_palette_in_draws`)."""
     from ..reduce import check_reduce_options
     from ..reduce.quality import warn_quality_scale
 
     checked = check_reduce_options(**options)
     warn_quality_scale(checked["quality"])
+    if checked["palette_in"] is not None:
+        _check_palette_in_draws(checked["palette_in"])
     return checked
+
+
+def _check_palette_in_draws(palette_in: Any) -> None:
+    """Refuse a checked ``palette_in`` (an array, or a file) whose every entry is fully
+    transparent, once for the batch: each file's job refused it in turn, but for an image
+    without visible pixels (as ``quantize batch --palette-in`` refuses it, in its words).
+
+    A file is read as its jobs read it, its warnings left for them to say; one that cannot
+    be read is left for them to name, as before.
+    """
+    import os
+    import warnings
+
+    from .._validation import check_palette
+    from ..errors import ImageReadError
+    from ..reduce.options import (
+        check_palette_draws,
+        palette_in_name,
+        read_palette_in,
+        visible_entries,
+    )
+
+    if isinstance(palette_in, str | os.PathLike):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                palette = read_palette_in(palette_in)
+        except ImageReadError:  # each job names it, on its file's line
+            return
+    else:
+        palette = check_palette(palette_in, "palette_in")
+    check_palette_draws(visible_entries(palette), None, palette_in_name(palette_in),
+                        any_image=True)
 
 
 def reduce_suffix(input: Path, options: Mapping[str, Any]) -> str:

@@ -574,7 +574,9 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
     ValueError
         If ``output_dir`` is (or lies under) an
         existing file, an output could overwrite or be read back as an input,
-        an output folder would be made where an input is, or an option is bad.
+        an output folder would be made where an input is, or an option is bad (in
+        reduce mode, a ``palette_in`` whose every entry is fully transparent, which
+        only an image without visible pixels could be mapped onto).
     OSError
         If ``input_dir`` cannot be listed.
     TypeError
