@@ -2551,3 +2551,30 @@ def test_faint_pixels_onto_a_palette_take_the_transparent_entry_where_the_output
         assert np.unique(alpha[:4]).tolist() == [255] and np.unique(alpha[4:]).tolist() == [
             faint_alpha], output
     assert Image.open("four.png").mode == Image.open("full.png").mode == "P"
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended (and been waited for)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+@pytest.mark.parametrize("source, out", [("photo", "small.png"), ("two_frame_gif", "small.gif")])
+def test_reduce_removes_the_temporary_files_a_killed_reduce_of_its_outputs_left(
+        request, tmp_path, source, out):
+    """A reduce killed (kill -9) while writing left ``.small.png.<pid>-<random>.part`` beside
+    its output, and no later reduce removed it, as segment and batch remove theirs. Those of
+    other names, of no process id's form, and of a process still running are kept."""
+    src = request.getfixturevalue(source)
+    dead, alive = _ended_pid(), os.getpid()
+    stale = [f".{out}.{dead}-abcdefgh.part", f".palette.hex.{dead}-abcdefgh.part",
+             f".{out}.abcdefgh.part"]
+    kept = [f".{out}.{alive}-abcdefgh.part", f".{out}.png.{dead}-abcdefgh.part",
+            f".other.png.{dead}-abcdefgh.part", f".{out}.part"]
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b"part")
+    result = run(src, "-k", 2, "-o", tmp_path / out, "--palette-out", tmp_path / "palette.hex")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [src.name, out, "palette.hex", *kept])
