@@ -2578,3 +2578,42 @@ def test_reduce_removes_the_temporary_files_a_killed_reduce_of_its_outputs_left(
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [src.name, out, "palette.hex", *kept])
+
+
+@pytest.mark.parametrize("args", [["{src}", "-o", "-"], ["-"]])
+def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, args):
+    """The advice was "or for a still image a .jpg/.webp/.tif output", which stdout, which
+    gets a PNG, cannot be."""
+    args = [a.format(src=photo) for a in args]
+    result = runner.invoke(app, ["reduce", *args, "-k", "1000"], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {args[0]}: -k/--colors=1000 is more than a palette image holds: at "
+        "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
+        "written to a file named with -o (stdout takes a PNG only)")
+
+
+@pytest.mark.parametrize("limit, advice", [
+    ([], "an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),
+    (["-k", "300"], "a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
+                    "hold the -k/--colors=300 allowed"),
+])
+def test_quality_out_of_reach_on_stdout_advises_a_file_for_another_format(tmp_path, rng,
+                                                                           limit, advice):
+    noise = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(noise)
+    result = run(noise, "--quality", "0.01", *limit, "-o", "-")
+    assert result.exit_code == 99 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
+        f"colours; {advice}, written to a file named with -o (stdout takes a PNG only)")
+
+
+def test_too_many_colours_for_an_animation_on_stdout_gives_advice_for_animations(
+        two_frame_gif):
+    result = run(two_frame_gif, "-k", 300, "-o", "-")
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: -k/--colors=300 is more than a palette image "
+        "holds: at most 256 colours; use fewer colours: an animation's frames hold at most "
+        "256 in every format")

@@ -28,7 +28,7 @@ import typer
 
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode
+from ..errors import ExitCode, FormatAdviceError, QualityError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import (
     folded_name,
@@ -778,8 +778,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch) for f in files]
-        calls = [Call(call_with_warnings, (reduce_file, src, out), options)
-                 for src, out in staged]
+        calls = [Call(call_with_warnings, (_reduce_to_stdout if f.to_stdout else reduce_file,
+                                           src, out), options)
+                 for f, (src, out) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
 
@@ -815,6 +816,32 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     if not failed:
         return ExitCode.OK
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
+
+
+# Said after an error's advice of an output format that holds more colours (.jpg, .webp,
+# .tif): stdout takes none of them.
+_STDOUT_FORMAT = "written to a file named with -o (stdout takes a PNG only)"
+
+
+def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
+    """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
+    PNG ``output`` first: an error's advice of another output format (``-k 1000``: "or for a
+    still image a .jpg/.webp/.tif output") says that such an output is a file named with
+    ``-o``, as stdout gets a PNG whatever the options."""
+    from ..reduce import reduce_file
+
+    try:
+        return reduce_file(input, output, **options)
+    except QualityError as exc:
+        if not exc.format_advice:
+            raise
+        raise QualityError(exc.facts, path=exc.path, format_advice=(
+            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
+    except FormatAdviceError as exc:
+        if not exc.format_advice:
+            raise
+        raise FormatAdviceError(exc.facts, format_advice=(
+            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:

@@ -611,11 +611,12 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str,
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
-        advice = ("use fewer colours: an animation's frames hold at most 256 in every format"
-                  if animated else "use fewer colours, or for a still image a .jpg/.webp/.tif "
-                  "output")
-        raise FormatAdviceError(f"{subject} more than a palette image holds: at most {room} "
-                                f"colours{extra}", format_advice=advice)
+        facts = f"{subject} more than a palette image holds: at most {room} colours{extra}"
+        if animated:  # no advice of a format: none holds more
+            raise FormatAdviceError(f"{facts}; use fewer colours: an animation's frames hold "
+                                    "at most 256 in every format")
+        raise FormatAdviceError(facts, format_advice="use fewer colours, or for a still image "
+                                "a .jpg/.webp/.tif output")
 
 
 # --------------------------------------------------------------------------
