@@ -59,6 +59,7 @@ from . import (
     file_name,
     finishing_note,
     folder_hint,
+    image_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -66,7 +67,6 @@ from . import (
     note_quality_scale,
     number,
     palette_file,
-    path,
     printable_line,
     read_palette_in_once,
     refuse_both,
@@ -110,7 +110,8 @@ def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
-        "their colour profile); - reads one from stdin.", show_default=False, parser=path)],
+        "their colour profile); - reads one from stdin.", show_default=False,
+        parser=image_file)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
