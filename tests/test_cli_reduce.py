@@ -2617,3 +2617,38 @@ def test_too_many_colours_for_an_animation_on_stdout_gives_advice_for_animations
         f"quantize: error: {two_frame_gif}: -k/--colors=300 is more than a palette image "
         "holds: at most 256 colours; use fewer colours: an animation's frames hold at most "
         "256 in every format")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o", "taken/x.png"], "-o/--output='taken/x.png' lies under 'taken'"),
+    (["-o", "taken/sub/x.png"], "-o/--output='taken/sub/x.png' lies under 'taken'"),
+    (["-o", "x.png", "--palette-out", "taken/p.hex"], "--palette-out='taken/p.hex' lies under "
+                                                      "'taken'"),
+])
+def test_an_output_under_a_file_is_a_usage_error_as_segments_is(photo, tmp_path, monkeypatch,
+                                                                args, line):
+    """It said "taken/x.png: output folder taken is a file, expected a folder", exit 1, where
+    'segment -o taken/x' exits 2."""
+    monkeypatch.chdir(tmp_path)
+    Path("taken").write_text("keep me")
+    result = run(photo, "-k", 2, *args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: {line}, which is an existing file; expected a file name "
+           "in a folder\n")
+    assert Path("taken").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png", "taken"]
+
+
+@pytest.mark.parametrize("args", [["-k", "2"], ["--quality", "0.5", "-k", "8"]])
+def test_a_default_output_that_is_a_folder_is_a_usage_error_as_ext_s_is(photo, tmp_path, args):
+    """It said "photo.k2.png: is a directory, expected an output file name", exit 1, where
+    the same name given by --ext exits 2."""
+    (tmp_path / "photo.k2.png").mkdir()
+    result = run(photo, *args)
+    verb = "would be" if args[0] == "-k" else "may be"
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: its output {verb} '{tmp_path / 'photo.k2.png'}', which "
+           "is a folder; expected a file name: name another file with -o\n")
+    by_ext = run(photo, *args, "--ext", ".k2.png")
+    assert by_ext.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.k2.png", "photo.png"]

@@ -589,7 +589,9 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
     """Refuse, before any work, a default output name (any it may take) that is its own
     input through a link (``a.k16.png`` -> ``a.png``), as :func:`_check_no_output_is_its_input`
     refuses a name given: the job refused it only when it came to that file, exit 1, after
-    the other files were written. Each folder is listed once, for the names of that form."""
+    the other files were written. So is one that is a folder, as a name given by ``-o`` or
+    ``--ext`` is (the job's exit 1 said "is a directory"). Each folder is listed once, for
+    the names of that form."""
     from ..reduce import default_output_names
 
     listed: dict[Path, dict[str, list[re.Match[str]]]] = {}
@@ -603,9 +605,13 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
                                                  options["quality"], palette_size)
         for parsed in listed[src.parent].get(output_stem(src), ()):
             out = str(src.parent / parsed.string)
-            if (int(parsed["n"]) in numbers and parsed["ext"] in suffixes
-                    and same_file(out, src)):
-                verb = "would be" if len(numbers) == 1 else "may be"
+            if int(parsed["n"]) not in numbers or parsed["ext"] not in suffixes:
+                continue
+            verb = "would be" if len(numbers) == 1 else "may be"
+            if os.path.isdir(out):  # as --ext, or -o, naming a folder is refused
+                fail(f"{f.input}: its output {verb} {quoted(out)}, which is a folder; expected "
+                     "a file name: name another file with -o", USAGE_ERROR)
+            if same_file(out, src):
                 what = ("a link to the input" if os.path.islink(out)
                         else "the input itself under another name (a hard link)")
                 fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
