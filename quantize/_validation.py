@@ -152,6 +152,21 @@ def check_file_name(value: Any, name: str) -> None:
                          "folder; expected a file name")
 
 
+def check_not_under_a_file(value: Any, name: str) -> None:
+    """Refuse the path of a file to write that lies under an existing file
+    (``"notes.txt/small.png"``), where no file can be: the nearest of its folders that
+    exists is not a folder. Anything but a path is left to :func:`check_path`."""
+    if not isinstance(value, str | os.PathLike):
+        return
+    path = Path(value)
+    for above in path.parents:
+        if os.path.isdir(above):
+            return
+        if os.path.exists(above):
+            raise ValueError(f"{name}={quoted(os.fspath(path))} lies under {quoted(above)}, "
+                             "which is an existing file; expected a file name in a folder")
+
+
 def as_array(value: Any, name: str, expected: str) -> np.ndarray:
     """``np.asarray(value)``, or raise naming ``name`` and what was ``expected`` when its rows
     differ in length (NumPy's "setting an array element with a sequence" names nothing).

@@ -1784,3 +1784,20 @@ def test_main_given_the_arguments_as_a_list_says_it_reads_sys_argv():
     assert str(caught.value) == ("prog_name=['reduce', 'photo.png'] should be a str, the "
                                  "program's name shown in usage lines; main reads the command "
                                  "line from sys.argv")
+
+
+@pytest.mark.parametrize("command", [["reduce", "-o", "out.png"], ["segment", "-o", "out"]])
+@pytest.mark.parametrize("given", ["a.png/", "a.png//", "link/"])
+def test_a_file_name_followed_by_a_slash_is_refused_as_the_system_refuses_it(
+        command, given, tmp_path, monkeypatch):
+    """'a.png/', which the system refuses as not a folder ("Not a directory"), was read as
+    a.png: the Path of the argument drops the '/'."""
+    monkeypatch.chdir(tmp_path)
+    Image.new("RGB", (4, 4), (200, 30, 30)).save("a.png")
+    Path("link").symlink_to("a.png")
+    result = runner.invoke(app, [command[0], given, *command[1:]])
+    named = given.rstrip("/")
+    assert (result.exit_code, result.stderr) == (
+        1, f"quantize: error: {given}: ends in '/', which names a folder, but '{named}' is a "
+           "file; expected an image file, named without the '/'\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "link"]

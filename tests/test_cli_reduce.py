@@ -2551,3 +2551,104 @@ def test_faint_pixels_onto_a_palette_take_the_transparent_entry_where_the_output
         assert np.unique(alpha[:4]).tolist() == [255] and np.unique(alpha[4:]).tolist() == [
             faint_alpha], output
     assert Image.open("four.png").mode == Image.open("full.png").mode == "P"
+
+
+def _ended_pid() -> int:
+    """The id of a process that has ended (and been waited for)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+@pytest.mark.parametrize("source, out", [("photo", "small.png"), ("two_frame_gif", "small.gif")])
+def test_reduce_removes_the_temporary_files_a_killed_reduce_of_its_outputs_left(
+        request, tmp_path, source, out):
+    """A reduce killed (kill -9) while writing left ``.small.png.<pid>-<random>.part`` beside
+    its output, and no later reduce removed it, as segment and batch remove theirs. Those of
+    other names, of no process id's form, and of a process still running are kept."""
+    src = request.getfixturevalue(source)
+    dead, alive = _ended_pid(), os.getpid()
+    stale = [f".{out}.{dead}-abcdefgh.part", f".palette.hex.{dead}-abcdefgh.part",
+             f".{out}.abcdefgh.part"]
+    kept = [f".{out}.{alive}-abcdefgh.part", f".{out}.png.{dead}-abcdefgh.part",
+            f".other.png.{dead}-abcdefgh.part", f".{out}.part"]
+    for name in stale + kept:
+        (tmp_path / name).write_bytes(b"part")
+    result = run(src, "-k", 2, "-o", tmp_path / out, "--palette-out", tmp_path / "palette.hex")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [src.name, out, "palette.hex", *kept])
+
+
+@pytest.mark.parametrize("args", [["{src}", "-o", "-"], ["-"]])
+def test_too_many_colours_for_stdout_advises_a_file_for_another_format(photo, args):
+    """The advice was "or for a still image a .jpg/.webp/.tif output", which stdout, which
+    gets a PNG, cannot be."""
+    args = [a.format(src=photo) for a in args]
+    result = runner.invoke(app, ["reduce", *args, "-k", "1000"], input=photo.read_bytes())
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {args[0]}: -k/--colors=1000 is more than a palette image holds: at "
+        "most 256 colours; use fewer colours, or for a still image a .jpg/.webp/.tif output, "
+        "written to a file named with -o (stdout takes a PNG only)")
+
+
+@pytest.mark.parametrize("limit, advice", [
+    ([], "an output in RGB (.tif, .webp, .jpg) may hold more, with -k/--colors=K"),
+    (["-k", "300"], "a palette image holds no more; an output in RGB (.tif, .webp, .jpg) may "
+                    "hold the -k/--colors=300 allowed"),
+])
+def test_quality_out_of_reach_on_stdout_advises_a_file_for_another_format(tmp_path, rng,
+                                                                           limit, advice):
+    noise = tmp_path / "noise.png"
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(noise)
+    result = run(noise, "--quality", "0.01", *limit, "-o", "-")
+    assert result.exit_code == 99 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {noise}: --quality=0.01: mean CIEDE2000 <= 0.01 needs more than 256 "
+        f"colours; {advice}, written to a file named with -o (stdout takes a PNG only)")
+
+
+def test_too_many_colours_for_an_animation_on_stdout_gives_advice_for_animations(
+        two_frame_gif):
+    result = run(two_frame_gif, "-k", 300, "-o", "-")
+    assert result.exit_code == 2 and result.stdout_bytes == b""
+    assert one_error_line(result) == (
+        f"quantize: error: {two_frame_gif}: -k/--colors=300 is more than a palette image "
+        "holds: at most 256 colours; use fewer colours: an animation's frames hold at most "
+        "256 in every format")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["-o", "taken/x.png"], "-o/--output='taken/x.png' lies under 'taken'"),
+    (["-o", "taken/sub/x.png"], "-o/--output='taken/sub/x.png' lies under 'taken'"),
+    (["-o", "x.png", "--palette-out", "taken/p.hex"], "--palette-out='taken/p.hex' lies under "
+                                                      "'taken'"),
+])
+def test_an_output_under_a_file_is_a_usage_error_as_segments_is(photo, tmp_path, monkeypatch,
+                                                                args, line):
+    """It said "taken/x.png: output folder taken is a file, expected a folder", exit 1, where
+    'segment -o taken/x' exits 2."""
+    monkeypatch.chdir(tmp_path)
+    Path("taken").write_text("keep me")
+    result = run(photo, "-k", 2, *args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: {line}, which is an existing file; expected a file name "
+           "in a folder\n")
+    assert Path("taken").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png", "taken"]
+
+
+@pytest.mark.parametrize("args", [["-k", "2"], ["--quality", "0.5", "-k", "8"]])
+def test_a_default_output_that_is_a_folder_is_a_usage_error_as_ext_s_is(photo, tmp_path, args):
+    """It said "photo.k2.png: is a directory, expected an output file name", exit 1, where
+    the same name given by --ext exits 2."""
+    (tmp_path / "photo.k2.png").mkdir()
+    result = run(photo, *args)
+    verb = "would be" if args[0] == "-k" else "may be"
+    assert (result.exit_code, result.stderr) == (
+        2, f"quantize: error: {photo}: its output {verb} '{tmp_path / 'photo.k2.png'}', which "
+           "is a folder; expected a file name: name another file with -o\n")
+    by_ext = run(photo, *args, "--ext", ".k2.png")
+    assert by_ext.exit_code == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.k2.png", "photo.png"]

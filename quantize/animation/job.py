@@ -64,6 +64,7 @@ from ..reduce.file_job import (
     name_colors,
     palette_entries,
     recorded_options,
+    remove_stale_parts,
     too_large,
     warn_timing_loss,
 )
@@ -232,6 +233,7 @@ def reduce_animation_file(input: str | os.PathLike[str],
     # file and the record.
     drawn = functools.cache(lambda: _drawn_palette(plan, stats,
                                                    given=opts.palette_in is not None))
+    remove_stale_parts([out] if opts.palette_out is None else [out, opts.palette_out])
     write_together(_files(out, src, opts, stats, drawn,
                           lambda tmp: _write(tmp, out, src, info, plan, opts, stats)))
     palette, shares = drawn()

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_seed
+from .._validation import check_not_under_a_file, check_seed
 from ..errors import warn_caller
 from ..io import MAX_PALETTE, check_output_path
 from ..names import quoted
@@ -83,7 +83,9 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
     """
     o = check_reduce_options(**options)
     check_file_name(output, "output")  # "is a folder", not "unsupported extension"
+    check_not_under_a_file(output, "output")
     check_file_name(o["palette_out"], "palette_out")
+    check_not_under_a_file(o["palette_out"], "palette_out")
     out = None if output is None else Path(output)
     if out is not None:
         suffix = _check_suffix(out)

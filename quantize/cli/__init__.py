@@ -84,6 +84,23 @@ def path(value: str) -> Path:
     return Path(value)
 
 
+def image_file(value: str) -> Path:
+    """Parse an image to read as :func:`path` does, refusing a file's name followed by "/"
+    (``photo.png/``), which the system refuses ("Not a directory") but a Path would drop,
+    reading ``photo.png``: an input that is not a file, exit 1 as a folder given is."""
+    p = path(value)
+    if value.endswith(("/", os.sep)):
+        try:
+            os.stat(value)
+        except NotADirectoryError:
+            fail(f"{value}: ends in {quoted(value[-1])}, which names a folder, but "
+                 f"{quoted(value.rstrip('/' + os.sep))} is a file; expected an image file, "
+                 f"named without the {quoted(value[-1])}", ExitCode.FAILED)
+        except OSError:  # missing, say: named by the reader
+            pass
+    return p
+
+
 def palette_file(value: str) -> Path:
     """Parse the ``--palette-in`` file as :func:`path` does, refusing ``-`` as such: the
     palette is read from a file, told by its extension ("has no extension" would ask for

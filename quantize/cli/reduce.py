@@ -28,7 +28,7 @@ import typer
 
 from .._validation import shown_number
 from ..encode import OPTIMIZED_OUTPUTS
-from ..errors import ExitCode
+from ..errors import ExitCode, FormatAdviceError, QualityError
 from ..io import DEFAULT_MAX_PIXELS, MAX_PALETTE
 from ..names import (
     folded_name,
@@ -59,6 +59,7 @@ from . import (
     file_name,
     finishing_note,
     folder_hint,
+    image_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -66,7 +67,6 @@ from . import (
     note_quality_scale,
     number,
     palette_file,
-    path,
     printable_line,
     read_palette_in_once,
     refuse_both,
@@ -110,7 +110,8 @@ def reduce_command(
     inputs: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help="Images to reduce (PNG, JPEG, GIF, WebP, TIFF, BMP, ...: "
         "any Pillow reads; turned upright by their EXIF orientation, converted to sRGB by "
-        "their colour profile); - reads one from stdin.", show_default=False, parser=path)],
+        "their colour profile); - reads one from stdin.", show_default=False,
+        parser=image_file)],
     output: Annotated[str | None, typer.Option(
         "-o", "--output", metavar="FILE",
         help="Output image, with one input only; its extension picks the "
@@ -588,7 +589,9 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
     """Refuse, before any work, a default output name (any it may take) that is its own
     input through a link (``a.k16.png`` -> ``a.png``), as :func:`_check_no_output_is_its_input`
     refuses a name given: the job refused it only when it came to that file, exit 1, after
-    the other files were written. Each folder is listed once, for the names of that form."""
+    the other files were written. So is one that is a folder, as a name given by ``-o`` or
+    ``--ext`` is (the job's exit 1 said "is a directory"). Each folder is listed once, for
+    the names of that form."""
     from ..reduce import default_output_names
 
     listed: dict[Path, dict[str, list[re.Match[str]]]] = {}
@@ -602,9 +605,13 @@ def _check_no_default_output_is_its_input(files: Sequence[_File], options: dict[
                                                  options["quality"], palette_size)
         for parsed in listed[src.parent].get(output_stem(src), ()):
             out = str(src.parent / parsed.string)
-            if (int(parsed["n"]) in numbers and parsed["ext"] in suffixes
-                    and same_file(out, src)):
-                verb = "would be" if len(numbers) == 1 else "may be"
+            if int(parsed["n"]) not in numbers or parsed["ext"] not in suffixes:
+                continue
+            verb = "would be" if len(numbers) == 1 else "may be"
+            if os.path.isdir(out):  # as --ext, or -o, naming a folder is refused
+                fail(f"{f.input}: its output {verb} {quoted(out)}, which is a folder; expected "
+                     "a file name: name another file with -o", USAGE_ERROR)
+            if same_file(out, src):
                 what = ("a link to the input" if os.path.islink(out)
                         else "the input itself under another name (a hard link)")
                 fail(f"{f.input}: its output {verb} {quoted(out)}, {what}, which is never "
@@ -778,8 +785,9 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
 
     with Scratch() as scratch:
         staged = [_stage(f, scratch) for f in files]
-        calls = [Call(call_with_warnings, (reduce_file, src, out), options)
-                 for src, out in staged]
+        calls = [Call(call_with_warnings, (_reduce_to_stdout if f.to_stdout else reduce_file,
+                                           src, out), options)
+                 for f, (src, out) in zip(files, staged, strict=True)]
         codes: list[ExitCode] = []
         written: list[Mapping[str, Any]] = []  # the record of each file written
 
@@ -815,6 +823,32 @@ def _run(files: Sequence[_File], options: dict[str, Any], workers: int,
     if not failed:
         return ExitCode.OK
     return failed.pop() if len(failed) == 1 else ExitCode.FAILED
+
+
+# Said after an error's advice of an output format that holds more colours (.jpg, .webp,
+# .tif): stdout takes none of them.
+_STDOUT_FORMAT = "written to a file named with -o (stdout takes a PNG only)"
+
+
+def _reduce_to_stdout(input: str, output: str, **options: Any) -> dict[str, Any]:
+    """:func:`~quantize.reduce.reduce_file` of the image that goes to stdout, written to the
+    PNG ``output`` first: an error's advice of another output format (``-k 1000``: "or for a
+    still image a .jpg/.webp/.tif output") says that such an output is a file named with
+    ``-o``, as stdout gets a PNG whatever the options."""
+    from ..reduce import reduce_file
+
+    try:
+        return reduce_file(input, output, **options)
+    except QualityError as exc:
+        if not exc.format_advice:
+            raise
+        raise QualityError(exc.facts, path=exc.path, format_advice=(
+            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
+    except FormatAdviceError as exc:
+        if not exc.format_advice:
+            raise
+        raise FormatAdviceError(exc.facts, format_advice=(
+            f"{exc.format_advice}, {_STDOUT_FORMAT}")) from None
 
 
 def _beside_input_failed(f: _File, outcome: Any, palette_out: Any) -> bool:

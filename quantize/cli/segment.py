@@ -33,6 +33,7 @@ from . import (
     fail,
     fail_interrupted,
     folder_hint,
+    image_file,
     is_stream,
     is_terminal,
     names_a_descriptor,
@@ -132,7 +133,7 @@ def segment_command(
         "Pillow reads; turned upright by its EXIF orientation, converted to sRGB by its "
         "colour profile). With -o, a pipe, as <(curl -s URL), is read too, and - reads "
         "stdin.",
-        show_default=False, parser=path)],
+        show_default=False, parser=image_file)],
     n_clusters: Annotated[int | None, typer.Option(
         "-k", "--clusters", metavar="K",
         help="Cluster the pixels into at most K k-means clusters, 1..256 (each may "

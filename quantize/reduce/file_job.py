@@ -8,6 +8,7 @@ the CLI prints and batch reports.
 
 from __future__ import annotations
 
+import contextlib
 import io as _io
 import math
 import os
@@ -20,7 +21,13 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import Seed, check_path, check_seed, recorded_seed
+from .._validation import (
+    Seed,
+    check_not_under_a_file,
+    check_path,
+    check_seed,
+    recorded_seed,
+)
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
@@ -40,6 +47,7 @@ from ..io import (
     pillow_limit_lifted,
     probe_image,
     require_regular_file,
+    stale_parts,
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
@@ -262,6 +270,7 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
         if palette_out is not None:  # both or neither: no new image beside an old palette
             files.append((palette_out,
                           _palette_out_bytes(palette_out, result, output_stem(src))))
+        remove_stale_parts([path for path, _ in files])
         write_together(files)
         value, error = metrics.result()
     return job_record(src, out, k=result.k, space=result.space,
@@ -270,6 +279,17 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result, out)),
                       optimized=optimized if opts["optimize"] else None)
+
+
+def remove_stale_parts(outputs: list[Any]) -> None:
+    """Delete the temporary files that a run killed while writing ``outputs`` left beside
+    them (:func:`~quantize.io.stale_parts`): only those of these names, and not those of a
+    write still in progress in a running process, nor one the system will not let go."""
+    for output in outputs:
+        path = Path(output)
+        for part in stale_parts(path.parent, path.name):
+            with contextlib.suppress(OSError):
+                part.unlink()
 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
@@ -597,11 +617,12 @@ def _check_palette_size(k: int, kind: str, has_alpha: bool, what: str,
     if kind == "palette" and k > room:
         extra = " (one entry is kept for the transparent pixels)" if has_alpha else ""
         subject = f"{what}={k} is" if what == "n_colors" else f"{what} holds {k} colours,"
-        advice = ("use fewer colours: an animation's frames hold at most 256 in every format"
-                  if animated else "use fewer colours, or for a still image a .jpg/.webp/.tif "
-                  "output")
-        raise FormatAdviceError(f"{subject} more than a palette image holds: at most {room} "
-                                f"colours{extra}", format_advice=advice)
+        facts = f"{subject} more than a palette image holds: at most {room} colours{extra}"
+        if animated:  # no advice of a format: none holds more
+            raise FormatAdviceError(f"{facts}; use fewer colours: an animation's frames hold "
+                                    "at most 256 in every format")
+        raise FormatAdviceError(facts, format_advice="use fewer colours, or for a still image "
+                                "a .jpg/.webp/.tif output")
 
 
 # --------------------------------------------------------------------------
@@ -801,7 +822,9 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     """
     out = None if output is None else Path(output)
     check_file_name(output, "output")  # "is a folder", not "unsupported extension"
+    check_not_under_a_file(output, "output")
     check_file_name(opts["palette_out"], "palette_out")
+    check_not_under_a_file(opts["palette_out"], "palette_out")
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]
