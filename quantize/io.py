@@ -144,7 +144,7 @@ __all__ = ["DEFAULT_MAX_PIXELS", "GIF_ALPHA_THRESHOLD", "MAX_PALETTE", "ColorPro
            "quoted",
            "printable_data", "printable_line", "probe_image", "read_errors", "read_unmapped",
            "readable_png",
-           "remove_empty_folders", "require_regular_file", "save_pil",
+           "remove_empty_folders", "remove_stale_parts", "require_regular_file", "save_pil",
            "second_reader", "seek_first_page", "shown_frames", "shows_animation",
            "sixteen_bit_key", "wide_rgb_png",
            "stale_parts", "warn_pages_left_out", "warn_unterminated_gif", "write_together"]
@@ -3131,6 +3131,17 @@ def stale_parts(folder: str | os.PathLike[str], name: str | None = None) -> list
         if token and not _written_now(token) and p.is_file():
             found.append(p)
     return sorted(found)
+
+
+def remove_stale_parts(outputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Delete the temporary files that a run killed while writing ``outputs`` left beside
+    them (:func:`stale_parts`): only those of these names, and not those of a write still
+    in progress in a running process, nor one the system will not let go."""
+    for output in outputs:
+        path = Path(output)
+        for part in stale_parts(path.parent, path.name):
+            with contextlib.suppress(OSError):
+                part.unlink()
 
 
 def _written_now(token: re.Match[str] | None) -> bool:

@@ -39,8 +39,8 @@ from .io import (
     folder_made,
     load_image,
     probe_image,
+    remove_stale_parts,
     require_regular_file,
-    stale_parts,
     write_together,
 )
 from .names import printable, printable_data, quoted, same_file
@@ -449,21 +449,10 @@ def _link_to_nowhere(folder: Path) -> Path | None:
 def _prepare_outputs(input: Path, outdir: Path, force: bool,
                      names: tuple[str, ...]) -> dict[str, Path]:
     """Check every output path in ``outdir`` (made) before any work is done."""
-    _remove_stale_parts(outdir)
+    # the temporary files a killed run left of the files a segment run writes, and only those
+    remove_stale_parts(outdir / name for name in (*OUTPUT_FILES, EDGES_FILE))
     return {name: check_output_path(outdir / name, inputs=(input,), force=force)
             for name in names}
-
-
-def _remove_stale_parts(outdir: Path) -> None:
-    """Delete the temporary files that a run killed while writing its outputs left in
-    ``outdir``: only those of the files a segment run writes, named as
-    :func:`~quantize.io.write_together` names them (:func:`~quantize.io.stale_parts`);
-    every other file is left alone, and so are those of a run still going on and one
-    the system will not let go."""
-    for name in (*OUTPUT_FILES, EDGES_FILE):
-        for part in stale_parts(outdir, name):
-            with contextlib.suppress(OSError):
-                part.unlink()
 
 
 # _edge_levels converts a band of about this many pixels at a time.

@@ -51,6 +51,7 @@ from ..errors import FormatAdviceWarning, warn_caller
 from ..io import (
     check_output_path,
     check_output_size,
+    remove_stale_parts,
     require_regular_file,
     warn_unterminated_gif,
     write_together,
@@ -64,7 +65,6 @@ from ..reduce.file_job import (
     name_colors,
     palette_entries,
     recorded_options,
-    remove_stale_parts,
     too_large,
     warn_timing_loss,
 )

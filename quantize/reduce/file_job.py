@@ -8,7 +8,6 @@ the CLI prints and batch reports.
 
 from __future__ import annotations
 
-import contextlib
 import io as _io
 import math
 import os
@@ -46,8 +45,8 @@ from ..io import (
     load_image,
     pillow_limit_lifted,
     probe_image,
+    remove_stale_parts,
     require_regular_file,
-    stale_parts,
     write_together,
 )
 from ..names import extension_words, output_stem, quoted, reduced_name
@@ -279,17 +278,6 @@ def reduce_file(input: str | os.PathLike[str], output: str | os.PathLike[str] | 
                       palette=palette_entries(result.palette, result.shares,
                                               _entry_alpha(result, out)),
                       optimized=optimized if opts["optimize"] else None)
-
-
-def remove_stale_parts(outputs: list[Any]) -> None:
-    """Delete the temporary files that a run killed while writing ``outputs`` left beside
-    them (:func:`~quantize.io.stale_parts`): only those of these names, and not those of a
-    write still in progress in a running process, nor one the system will not let go."""
-    for output in outputs:
-        path = Path(output)
-        for part in stale_parts(path.parent, path.name):
-            with contextlib.suppress(OSError):
-                part.unlink()
 
 
 def _with_rgb_hint(exc: QualityError, job: FileJob, opts: dict[str, Any],
