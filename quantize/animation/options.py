@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_not_under_a_file, check_seed
+from .._validation import check_seed
 from ..errors import warn_caller
 from ..io import MAX_PALETTE, check_output_path
 from ..names import quoted
@@ -22,7 +22,7 @@ from ..reduce import (
 )
 from ..reduce.file_job import check_default_output, name_colors
 from ..reduce.options import (
-    check_file_name,
+    check_output_names,
     check_palette_mode,
     check_palette_out,
     palette_in_name,
@@ -82,10 +82,7 @@ def check_animation_options(src: Path, output: Any, *, palette: Any = "global",
         unreadable palette file.
     """
     o = check_reduce_options(**options)
-    check_file_name(output, "output")  # "is a folder", not "unsupported extension"
-    check_not_under_a_file(output, "output")
-    check_file_name(o["palette_out"], "palette_out")
-    check_not_under_a_file(o["palette_out"], "palette_out")
+    check_output_names(output, o["palette_out"])
     out = None if output is None else Path(output)
     if out is not None:
         suffix = _check_suffix(out)

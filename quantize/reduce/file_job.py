@@ -20,13 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from .._validation import (
-    Seed,
-    check_not_under_a_file,
-    check_path,
-    check_seed,
-    recorded_seed,
-)
+from .._validation import Seed, check_path, check_seed, recorded_seed
 from ..colors import premultiply
 from ..encode import DEFAULT_LEVEL, encode_indexed_png, one_frame_apng
 from ..errors import (
@@ -54,8 +48,8 @@ from ..palette_files import palette_file_bytes
 from .fit import DEFAULT_COLORS, Space, check_n_colors
 from .image import reduce_checked
 from .options import (
-    check_file_name,
     check_options,
+    check_output_names,
     check_palette,
     check_palette_draws,
     check_palette_out,
@@ -809,10 +803,7 @@ def _plan_file_job(src: Path, output: Any, opts: dict[str, Any],
     not those a still image keeps (every entry of alpha > 0).
     """
     out = None if output is None else Path(output)
-    check_file_name(output, "output")  # "is a folder", not "unsupported extension"
-    check_not_under_a_file(output, "output")
-    check_file_name(opts["palette_out"], "palette_out")
-    check_not_under_a_file(opts["palette_out"], "palette_out")
+    check_output_names(output, opts["palette_out"])
     kind = _output_kind(out if out is not None else Path("default.png"))
     pal_in = _load_palette_in(opts["palette_in"])
     quality, force = opts["quality"], opts["force"]

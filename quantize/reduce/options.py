@@ -22,6 +22,7 @@ from .._validation import (
     check_file_name,
     check_float,
     check_int,
+    check_not_under_a_file,
     check_palette,
     check_seed,
     shown_number,
@@ -40,7 +41,8 @@ from .fit import DEFAULT_COLORS, FEATURES, check_n_colors
 from .result import MAX_PALETTE
 
 __all__ = ["PALETTE_MODES", "AlphaLossWarning", "Options", "check_dither", "check_file_name",
-           "check_options", "check_palette", "check_palette_alone", "check_palette_draws",
+           "check_options", "check_output_names", "check_palette", "check_palette_alone",
+           "check_palette_draws",
            "check_palette_mode", "check_palette_out", "check_palette_out_holds",
            "check_reduce_options", "entries_drawn", "palette_in_name", "read_palette_in",
            "visible_entries",
@@ -353,6 +355,15 @@ but n_colors=300 asks for more; write the palette as .gpl, .json, .hex, .pal or 
     """
     if palette_out is not None:
         check_palette_file_holds(palette_out, colors, what, "palette_out")
+
+
+def check_output_names(output: Any, palette_out: Any) -> None:
+    """Refuse an ``output`` or ``palette_out`` path that no file can be written under: a
+    folder (said as such, not as an unsupported extension: :func:`check_file_name`), or
+    one under an existing file (:func:`~quantize._validation.check_not_under_a_file`)."""
+    for value, name in ((output, "output"), (palette_out, "palette_out")):
+        check_file_name(value, name)
+        check_not_under_a_file(value, name)
 
 
 def check_palette_out(opts: dict[str, Any], src: Path) -> None:
