@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import io as _io
 import numbers
@@ -657,9 +658,7 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
     Each sample is scaled as a 16-bit grey one is, ``round(v / 257)``; the colours, with
     ``gamma``, converted from it to sRGB from their 16-bit values (:func:`_gamma_encoded`).
     """
-    counts = np.arange(65536)
-    scaled = _scale_wide_gray(counts, 65535.0)
-    colour = scaled if gamma is None else _gamma_encoded(counts / 65535.0, gamma)
+    scaled, colour = _wide_levels(gamma)
     for (rows, high_band), (_, low_band) in zip(_row_bands(high), _row_bands(low), strict=True):
         highs, lows = np.asarray(high_band), np.asarray(low_band)
         values = highs.astype(np.uint16) << 8 | lows
@@ -669,6 +668,19 @@ def _wide_rgb_bands(high: Image.Image, low: Image.Image, key: tuple[int, int, in
         elif key is not None:
             band = np.dstack([band, _key_alpha(highs, lows, key)])
         yield rows, band
+
+
+@functools.lru_cache(maxsize=4)
+def _wide_levels(gamma: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-bit level of each 16-bit value, read-only: scaled (``round(v / 257)``, for
+    alpha), and as a colour (with ``gamma``, converted to sRGB); made once for the frames
+    of an APNG, whose every frame :func:`_wide_rgb_bands` reads."""
+    counts = np.arange(65536)
+    scaled = _scale_wide_gray(counts, 65535.0)
+    colour = scaled if gamma is None else _gamma_encoded(counts / 65535.0, gamma)
+    for levels in (scaled, colour):
+        levels.flags.writeable = False
+    return scaled, colour
 
 
 def _wide_rgb_still(im: Image.Image, key: tuple[int, int, int] | None) -> Image.Image:
