@@ -642,7 +642,6 @@ class FileJob(NamedTuple):
             return min(self.n_colors or MAX_PALETTE, MAX_PALETTE - has_alpha)
         return self.n_colors
 
-
     def room_for_clear_entry(self) -> bool:
         """Whether the output holds a transparent entry beside the given palette's, for the
         faint pixels nearer to it than to any colour where no pixel is fully transparent
