@@ -390,10 +390,33 @@ def test_cli_shared_palette_with_translucent_colours_maps_animations_too(tmp_pat
     out = tmp_path / "out"
     result = _cli(src, "-o", out, "-k", "4", "--shared-palette", "-q")
     assert result.exit_code == 0, result.output
-    assert "quantize: warning: in/clip.gif: the palette mapped onto has" in \
-        result.stderr.replace(str(tmp_path) + "/", "")
+    assert "quantize: warning: in/clip.gif: --shared-palette file='out/shared-palette.json' " \
+        "has 3 translucent entries" in result.stderr.replace(str(tmp_path) + "/", "")
     with Image.open(out / "clip.gif") as im:
         assert im.n_frames == 2
+
+
+def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_its_file(
+        tmp_path, rng):
+    # A palette of 256 colours fitted on opaque images leaves no entry for transparent
+    # pixels; an image with some, added for a rerun, failed with "palette_in holds 256
+    # colours": an option the user never gave. The file that holds them is named now.
+    src = tmp_path / "in"
+    src.mkdir()
+    Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(src / "a.png")
+    out = tmp_path / "out"
+    assert _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q").exit_code == 0
+    holey = rng.integers(0, 256, (24, 24, 4), dtype=np.uint8)
+    holey[..., 3] = 255
+    holey[:3, :, 3] = 0
+    Image.fromarray(holey, "RGBA").save(src / "b.png")
+    result = _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q")
+    assert result.exit_code == 1
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+        "quantize: error: in/b.png: --shared-palette file='out/shared-palette.json' holds 256 "
+        "colours, more than a palette image holds: at most 255 colours (one entry is kept "
+        "for the transparent pixels)\n")
+    assert not (out / "b.png").exists()
 
 
 def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alpha(tmp_path):
@@ -415,7 +438,8 @@ def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alph
     assert result.exit_code == 0, result.output
     assert result.stderr.replace(str(tmp_path) + "/", "") == (
         "quantize: warning: in/clip.png: 50% of the pixels are translucent; an animation "
-        "mapped onto a given palette keeps only binary transparency, so they are written "
+        "mapped onto --shared-palette file='out/shared-palette.json' keeps only binary "
+        "transparency, so they are written "
         "transparent (alpha below 128) or opaque, and the metrics count only the opaque "
         "pixels\n")
 

@@ -93,7 +93,8 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
     Returns
     -------
     SharedPalette
-        With a plan whose jobs map onto the palette instead of fitting their own.
+        With a plan whose jobs map onto the palette instead of fitting their own: each is
+        given its file (``palette_in=path``), which its messages then name.
 
     Raises
     ------
@@ -138,7 +139,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
         _check_saved_settings(plan, path)
         colors = read_palette(path)
         _warn_changed_inputs(plan)
-        return SharedPalette(colors, path, 0, _onto(plan, colors))
+        return SharedPalette(colors, path, 0, _onto(plan, path))
     if not plan.jobs:
         return SharedPalette(np.zeros((0, 3), np.uint8), path, 0, plan)
     if not plan.force:
@@ -153,7 +154,7 @@ def shared_palette(plan: BatchPlan, *, samples_per_file: int = SAMPLES_PER_FILE,
                   {"k": len(palette), "files": len(samples)}, run=plan.run)
     if plan.run is not None:  # a rerun with force that finds it unfinished keeps the palette
         record_forced_run(plan.output_dir, plan.settings, plan.run, plan.mode.name)
-    mapped = dataclasses.replace(_onto(plan, palette), left_out=left_out)
+    mapped = dataclasses.replace(_onto(plan, path), left_out=left_out)
     return SharedPalette(palette, path, len(samples), mapped, left_out)
 
 
@@ -200,10 +201,13 @@ def _check_none_mapped(plan: BatchPlan, path: Path) -> None:
                                 path=plan.output_dir)
 
 
-def _onto(plan: BatchPlan, palette: np.ndarray) -> BatchPlan:
+def _onto(plan: BatchPlan, path: Path) -> BatchPlan:
+    """``plan`` with every job mapping onto the saved palette ``path``: read from the file,
+    so that a job's error or warning about the palette names the file, not ``palette_in``,
+    a parameter its user never gave."""
     from ..reduce.shared import options_with_palette
 
-    return plan.with_options(options_with_palette(plan.options, palette))
+    return plan.with_options(options_with_palette(plan.options, path))
 
 
 def _sample_all(plan: BatchPlan, samples_per_file: int, jobs: int | None,

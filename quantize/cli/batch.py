@@ -488,32 +488,38 @@ def _report_folder(path: Path) -> Iterator[Path]:
         yield target
 
 
-def _flags(message: str) -> str:
+def _flags(message: str, shared: bool = False) -> str:
     """A file's ``message`` with the parameters named as the command's flags
     (:func:`as_flags`), but for ``output``, which names that file's output: in batch,
-    ``-o`` is the output folder.
+    ``-o`` is the output folder; and, in a ``shared`` palette's run, for ``palette_in``,
+    which names the palette file the batch wrote (no --palette-in was given).
 
     >>> _flags("output='out/a.gif': GIF holds at most 65535 pixels a side; n_colors=3")
     "output='out/a.gif': GIF holds at most 65535 pixels a side; -k/--colors=3"
+    >>> _flags("palette_in='out/shared-palette.json' holds 256 colours", shared=True)
+    "--shared-palette file='out/shared-palette.json' holds 256 colours"
     """
-    return as_flags(message, {"output": "output"})
+    shared_names = {"palette_in": "--shared-palette file"} if shared else {}
+    return as_flags(message, {"output": "output", **shared_names})
 
 
-def _in_flags(result: "lib.FileResult") -> "lib.FileResult":
+def _in_flags(result: "lib.FileResult", shared: bool = False) -> "lib.FileResult":
     """``result`` with its reason and warnings naming the command's flags (:func:`as_flags`):
     the terminal lines, the --report rows and the --html page show it so. ``result``
-    itself when they already do."""
+    itself when they already do. ``shared``: of a run with --shared-palette
+    (:func:`_flags`)."""
     from dataclasses import replace
 
     from ..batch import LEFT_OUT, NOT_REMOVED
 
     said = result.record.get("warnings")
-    worded = [_flags(str(w)) for w in said] if isinstance(said, (list, tuple)) else None
+    worded = [_flags(str(w), shared) for w in said] if isinstance(said, (list, tuple)) else None
     kept = result.record.get(NOT_REMOVED)  # each earlier output left in place, with why
-    whys = {k: _flags(str(why)) for k, why in kept.items()} if isinstance(kept, dict) else None
+    whys = ({k: _flags(str(why), shared) for k, why in kept.items()} if isinstance(kept, dict)
+            else None)
     out = result.record.get(LEFT_OUT)  # why it was left out of the shared palette's fit
-    out_why = _flags(out) if isinstance(out, str) else None
-    reason = _flags(result.reason)
+    out_why = _flags(out, shared) if isinstance(out, str) else None
+    reason = _flags(result.reason, shared)
     if reason == result.reason and (worded is None or worded == list(said)) and \
             (whys is None or whys == kept) and out_why == out:
         return result
@@ -933,10 +939,11 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
     start = time.perf_counter()
     # Worded once, as the flags: the lines, the reports and the page all show these. The
     # settled files are worded first, so the progress display knows them as the plan's own.
-    plan = replace(plan, settled=[_in_flags(r) for r in plan.settled])
+    shared = bool(plan.settings.get("shared_palette"))
+    plan = replace(plan, settled=[_in_flags(r, shared) for r in plan.settled])
     with _progress(plan, summary, show) as shown:
         def on_result(result: "lib.FileResult") -> None:
-            result = _in_flags(result)
+            result = _in_flags(result, shared)
             summary.add(result)
             results.append(result)
             shown(result)
@@ -949,7 +956,7 @@ def _run(plan: "lib.BatchPlan", jobs: int | None, scheduler: str | None,
                                   on_interrupt=finishing_note)
                 except lib.SchedulerLostError as exc:
                     stopped = exc
-                    for result in map(_in_flags, exc.not_done):
+                    for result in (_in_flags(r, shared) for r in exc.not_done):
                         summary.add(result)
                         results.append(result)
                 except OutputError as exc:
