@@ -55,7 +55,7 @@ def test_a_rerun_reuses_the_saved_palette_unless_forced(photo_tree, tmp_path):
         samples_per_file=2000, jobs=1)
     assert forced.n_files == 4 and forced.colors.shape == (3, 3)
     entry = batch.read_manifest(out)[batch.SHARED_PALETTE_NAME]
-    assert entry.record == {"files": 4, "k": 3}
+    assert entry.record == {"files": 4, "k": 3, "bytes_out": forced.path.stat().st_size}
     assert entry.settings["n_colors"] == 3 and entry.settings["shared_palette"] is True
 
 

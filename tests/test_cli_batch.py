@@ -419,6 +419,56 @@ def test_cli_shared_palette_reused_too_full_for_a_new_transparent_image_names_it
     assert not (out / "b.png").exists()
 
 
+def _two_colours(path: Path, colour: tuple[int, int, int]) -> None:
+    pixels = np.zeros((4, 6, 3), np.uint8)
+    pixels[:, :3] = colour
+    Image.fromarray(pixels).save(path)
+
+
+def _two_images(src: Path) -> None:
+    src.mkdir()
+    _two_colours(src / "a.png", (200, 30, 30))
+    _two_colours(src / "b.png", (30, 160, 40))
+
+
+def test_cli_rerun_with_force_without_shared_palette_removes_the_unused_palette(tmp_path):
+    # The palette of a --shared-palette run was left in OUT_DIR after a --force run
+    # without the option redid every file: it described no output.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    assert _cli(src, "-o", out, "-k", "2", "--shared-palette", "-q").exit_code == 0
+    assert (out / "shared-palette.json").is_file()
+    result = _cli(src, "-o", out, "-k", "2", "--force", "-j", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    assert f"removed {out}/shared-palette.json, the palette of an earlier --shared-palette " \
+        "run, which no output is mapped onto\n" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == [".quantize-batch.jsonl", "a.png", "b.png"]
+    assert "shared-palette.json" not in batch.read_manifest(out)
+    again = _cli(src, "-o", out, "-k", "2", "-j", "1")  # nothing more to say
+    assert again.exit_code == 0 and "removed" not in again.stdout
+
+
+def test_cli_unused_palette_is_kept_while_an_output_is_mapped_onto_it_or_changed(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    assert _cli(src, "-o", out, "-k", "2", "--shared-palette", "-q").exit_code == 0
+    (src / "b.png").write_bytes(b"not an image")  # its redo fails: its output is kept
+    failed = _cli(src, "-o", out, "-k", "2", "--force", "-q")
+    assert failed.exit_code == 1
+    assert (out / "shared-palette.json").is_file() and (out / "b.png").is_file()
+    _two_colours(src / "b.png", (30, 160, 40))
+    with open(out / "shared-palette.json", "a") as f:  # edited by hand since
+        f.write("\n")
+    result = _cli(src, "-o", out, "-k", "2", "--force", "-q")
+    assert result.exit_code == 0
+    assert result.stderr.replace(str(tmp_path) + "/", "") == (
+        "quantize: warning: out/shared-palette.json: the palette of an earlier "
+        "--shared-palette run, which no output is mapped onto, is left in place: it changed "
+        "since that run wrote it\n")
+    assert (out / "shared-palette.json").is_file()
+
+
 def test_cli_shared_palette_names_no_palette_in_when_an_animation_loses_its_alpha(tmp_path):
     # An APNG with translucent pixels mapped onto the shared palette keeps binary
     # transparency, and the warning said "an animation mapped onto palette_in keeps ...":

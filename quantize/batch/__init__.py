@@ -90,7 +90,7 @@ _SOURCES = {
     "run": ("NOT_DONE", "NotRecordedError", "kept_by_batch", "remove_unclaimed", "run_batch"),
     "shared": (
         "SAMPLES_PER_FILE", "SHARED_PALETTE_NAME", "SharedPalette", "WorkerFailedError",
-        "shared_palette"),
+        "remove_unused_palette", "shared_palette"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

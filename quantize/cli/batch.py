@@ -243,7 +243,9 @@ def batch(
     file is no input of this run (deleted, renamed, or not selected) is left in
     place, in no report: a warning line names it the first time a run finds it
     so (not again at later runs), and the summary line counts such outputs;
-    --remove-orphans removes them.
+    --remove-orphans removes them. The palette a --shared-palette run saved is
+    removed, and said so, by a run without the option once no output is mapped
+    onto it (--force redid them all).
 
     Progress is a bar on stderr when stdout and stderr are both terminals, and
     otherwise one line per file on stdout (so `> log` gets a line per file, a
@@ -327,6 +329,8 @@ def batch(
             fail_interrupted("interrupted before any file was processed")
         results, summary, stopped = _run(plan, jobs, scheduler, show)
         not_reached = _not_reached(plan, results)
+        if mode == "reduce" and not shared_palette:
+            _remove_unused_palette(output_dir, show)
         if show == "json":  # one object for every file, as the reports have one row each
             _json_unsettled(results, not_reached, stopped)
         note_idle_options([r.record for r in results if r.status == "ok"],
@@ -660,6 +664,26 @@ def _remove_orphans(plan: "lib.BatchPlan", show: str) -> "lib.BatchPlan":
         warn(old, f"{_UNCLAIMED[old in left]}, is left in place: {why}")
     return replace(plan, unclaimed=list(kept), newly_unclaimed=[],
                    unfinished=[old for old in plan.unfinished if old in kept])
+
+
+def _remove_unused_palette(output_dir: Path, show: str) -> None:
+    """Remove the palette an earlier --shared-palette run saved in ``output_dir`` once no
+    output is mapped onto it any more (:func:`~quantize.batch.remove_unused_palette`): a
+    line saying so (not with -q), or a warning when it is left in place, with why."""
+    from .. import batch as lib
+
+    found = lib.remove_unused_palette(output_dir)
+    if found is None:
+        return
+    path, why = found
+    if why is not None:
+        warn(path, f"{_UNUSED_PALETTE}, is left in place: {why}")
+    elif show != "quiet":
+        say(printable_line(f"removed {path}, {_UNUSED_PALETTE}"), err=show == "json")
+
+
+#: Why the palette of an earlier --shared-palette run is removed (or would be).
+_UNUSED_PALETTE = "the palette of an earlier --shared-palette run, which no output is mapped onto"
 
 
 def _nothing_matched(input_dir: Path, output_dir: Path, recursive: bool,
