@@ -23,6 +23,14 @@ from .fs_support import refuse_mkdir, symlink_or_skip
 SENTINEL = b"left alone"
 
 
+def _left_alone_mark(path: Path) -> bytes:
+    """Write SENTINEL over the output ``path``, padded to its size (a rerun redoes an output
+    of another size: changed since), and return what was written."""
+    marked = SENTINEL.ljust(path.stat().st_size, b".")
+    path.write_bytes(marked)
+    return marked
+
+
 @pytest.fixture
 def photo_tree(tmp_path):
     return make_photo_tree(tmp_path / "in")
@@ -70,13 +78,12 @@ def test_cli_reduces_good_files_reports_bad_ones_and_resumes(photo_tree, tmp_pat
     assert all(rows[k]["k"] == 8 and rows[k]["psnr"] > 15 for k in GOOD)
     made = sorted(out.rglob("*.png"))
     assert len(made) == 4
-    for path in made:                      # the content shows whether a rerun rewrote it
-        path.write_bytes(SENTINEL)
+    marks = {path: _left_alone_mark(path) for path in made}  # whether a rerun rewrote it
 
     again = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--jobs", "2")
     assert again.exit_code == 1
     assert "4 skipped, 3 failed" in again.stdout
-    assert all(p.read_bytes() == SENTINEL for p in made)
+    assert all(p.read_bytes() == marks[p] for p in made)
 
     forced = _cli(photo_tree, "-o", out, "-r", "-k", "8", "--seed", "0", "--force", "-q")
     assert forced.exit_code == 1
@@ -540,7 +547,7 @@ def test_cli_animations_keep_their_format_as_reduce_writes_them(tmp_path):
     (src / "clip.webp").write_bytes((src / "clip.webp").read_bytes() + b"\0")
     redone = _cli(src, "-o", out, "-k", "4", "-j", "1")
     assert f"ok      {src / 'clip.webp'} -> {out / 'clip.webp'}" in redone.stdout
-    assert "1 ok (1 redone: input changed), 5 skipped" in redone.stdout
+    assert "1 ok (1 redone: input or output changed), 5 skipped" in redone.stdout
 
 
 def test_cli_palette_per_frame_writes_animations_as_reduce_does(tmp_path):
@@ -1880,7 +1887,8 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     assert lines[0].startswith(f"[1/1] ok      {photo_tree}/chelsea.png -> {out}/chelsea.png"
                                "  k=1 psnr=lossless")
     assert lines[0].endswith("  (redone: the input changed since its output was made)")
-    assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input changed), 0 skipped, "
+    assert lines[-1].startswith("1/1 files: 1 ok (1 redone: input or output changed), "
+                                "0 skipped, "
                                 "0 failed in ")
     assert load_image(out / "chelsea.png").shape == (20, 30)
     data = json.loads(report.read_text())
@@ -1888,7 +1896,7 @@ def test_cli_an_input_changed_since_its_output_is_redone_and_said_so(photo_tree,
     [row] = data["files"]
     assert (row["status"], row["reason"]) == ("ok", batch.INPUT_CHANGED)
     text = html_lib.unescape(page.read_text())
-    assert "1 ok (1 redone: input changed)" in text
+    assert "1 ok (1 redone: input or output changed)" in text
     assert f'<div class="status">{batch.INPUT_CHANGED}</div>' in text
 
     again = _cli(*args)                     # recorded anew: skipped from now on
@@ -1945,7 +1953,7 @@ def test_cli_on_dask_redoes_a_changed_input(photo_tree, tmp_path, dask_scheduler
     _edit(photo_tree / "chelsea.png")
     result = _cli(*args)
     assert result.exit_code == 0, result.output
-    assert "1 ok (1 redone: input changed), 0 skipped" in result.stdout
+    assert "1 ok (1 redone: input or output changed), 0 skipped" in result.stdout
     assert load_image(out / "chelsea.png").shape == (20, 30)
     assert "1/1 files: 0 ok, 1 skipped" in _cli(*args).stdout
 
@@ -2114,14 +2122,14 @@ def test_a_forced_run_stopped_by_ctrl_c_is_finished_by_the_same_command(tmp_path
         "for -k/--colors=3; a run with --force and these options stopped before it redid "
         "them: add --force to finish it (the outputs it made are not redone), or choose "
         "another -o folder\n")
-    (out / "a.png").write_bytes(SENTINEL)  # the content shows whether a rerun rewrote it
+    mark = _left_alone_mark(out / "a.png")  # the content shows whether a rerun rewrote it
     finished = _cli(*args, "--report", tmp_path / "r.json")
     assert finished.exit_code == 0, finished.output
     rows = [(Path(r["input"]).name, r["status"], r["reason"], r["k"])
             for r in json.loads((tmp_path / "r.json").read_text())["files"]]
     assert rows == [("a.png", "skipped", "output exists, made by the stopped run with --force "
                      "that this run finishes", 3), ("b.png", "ok", "", 3), ("c.png", "ok", "", 3)]
-    assert (out / "a.png").read_bytes() == SENTINEL
+    assert (out / "a.png").read_bytes() == mark
     assert [len(_palette(out / n)) for n in ("b.png", "c.png")] == [9, 9]
     again = _cli(*args, "-q")  # finished: --force redoes every file again
     assert again.exit_code == 0, again.output
@@ -3010,3 +3018,32 @@ def test_cli_an_output_folder_that_cannot_be_written_is_said_after_the_progress_
     assert "0/1" in result.stderr  # the bar
     assert result.stderr.splitlines()[-1] == (
         f"quantize: error: {out}: output folder is not writable; no file was processed")
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_cli_rerun_redoes_a_file_whose_output_was_emptied_or_edited(tmp_path, shared):
+    # A rerun skipped a file whose output had been emptied (or edited) since, and its report
+    # row showed the metrics of the output as it was made, as if it still were.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    options = ("-k", "2", "-j", "1", *(("--shared-palette",) if shared else ()))
+    assert _cli(src, "-o", out, *options, "-q").exit_code == 0
+    made = {name: (out / name).read_bytes() for name in ("a.png", "b.png")}
+    (out / "a.png").write_bytes(b"")
+    with open(out / "b.png", "ab") as f:
+        f.write(b"edited")
+    result = _cli(src, "-o", out, *options, "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""  # (no "input has changed" about the shared palette)
+    lines = result.stdout.replace(str(tmp_path) + "/", "").splitlines()
+    for i, name in enumerate("ab", start=1):
+        assert lines[-4 + i].startswith(f"[{i}/2] ok      in/{name}.png -> out/{name}.png  k=2 ")
+        assert lines[-4 + i].endswith("  (redone: its output changed since it was made (not "
+                                      "the size recorded))")
+    assert lines[-1].startswith("2/2 files: 2 ok (2 redone: input or output changed), 0 skipped")
+    assert {name: (out / name).read_bytes() for name in made} == made  # made again
+    rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["status"], r["bytes_out"]) for r in rows] == [
+        ("ok", str((out / n).stat().st_size)) for n in ("a.png", "b.png")]
+    again = _cli(src, "-o", out, *options)  # as made now: skipped
+    assert "0 ok, 2 skipped" in again.stdout

@@ -36,7 +36,7 @@ from .manifest import (
     record_forced_run,
     record_output,
 )
-from .plan import BatchPlan
+from .plan import INPUT_CHANGED, BatchPlan
 from .run import (
     check_shared_storage,
     check_writable_output,
@@ -188,7 +188,7 @@ def _check_saved_settings(plan: BatchPlan, path: Path) -> None:
 
 def _warn_changed_inputs(plan: BatchPlan) -> None:
     """Say that the saved palette was fitted on the earlier contents of the inputs redone."""
-    changed = sum(1 for job in plan.jobs if job.redo)
+    changed = sum(1 for job in plan.jobs if job.redo == INPUT_CHANGED)
     if changed:
         what = "1 input has" if changed == 1 else f"{changed} inputs have"
         warn_caller(f"{what} changed since {SHARED_PALETTE_NAME} was fitted; redone onto it "

@@ -236,7 +236,8 @@ def batch(
     Finished files are skipped, so rerunning after an interruption completes the
     batch; a file changed since its output was made (size, time and content) is
     redone, and said so (if the redo fails, the earlier output is left in place and
-    said to be stale). Outputs made with other options are refused unless
+    said to be stale), as is a file whose output is no longer the size its run
+    wrote (emptied, cut short or edited since). Outputs made with other options are refused unless
     --force (which redoes every file) is given. An output an earlier run made of
     a file under another name (an animation that became a still: x.gif, now
     x.png) is removed once the new one is there, and said so; an output whose
@@ -1144,7 +1145,8 @@ def _print_summary(summary: "lib.BatchSummary", reports: list[Path], err: bool =
     left unfinished by a stopped run, the others of files not among the inputs."""
     from .. import batch as lib
 
-    redone = f" ({summary.redone} redone: input changed)" if summary.redone else ""
+    redone = (f" ({summary.redone} redone: input or output changed)" if summary.redone
+              else "")
     stale = f", {summary.stale} of them with a stale output kept" if summary.stale else ""
     larger = f" ({summary.larger} larger than the input{stale})" if summary.larger else ""
     # A rate only where files were made: a rerun that skips every file made none.
