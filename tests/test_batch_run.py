@@ -51,8 +51,9 @@ def test_run_isolates_failures_and_resumes(photo_tree, tmp_path):
     truncated = next(r for r in results if r.input.name == "truncated.png")
     assert truncated.reason.startswith("cannot decode image")
     assert str(photo_tree) not in truncated.reason
-    for r in results:
-        assert r.output.exists() == (r.status == "ok")
+    for r in results:  # a failed file names no output, as none is there
+        assert (r.output is None) == (r.status == "failed")
+        assert r.output is None or r.output.exists()
     ok = next(r for r in results if r.status == "ok")
     assert ok.record["options"] == ["seed"] and "warnings" not in ok.record
 

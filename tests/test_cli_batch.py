@@ -3047,3 +3047,27 @@ def test_cli_rerun_redoes_a_file_whose_output_was_emptied_or_edited(tmp_path, sh
         ("ok", str((out / n).stat().st_size)) for n in ("a.png", "b.png")]
     again = _cli(src, "-o", out, *options)  # as made now: skipped
     assert "0 ok, 2 skipped" in again.stdout
+
+
+def test_cli_failed_file_names_no_output_in_the_reports(tmp_path, rng):
+    # A failed file's row named the output it would have had, which does not exist.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _two_images(src)
+    (src / "c.png").write_bytes(b"not an image")  # failed when planned
+    holey = np.zeros((4, 6, 4), np.uint8)  # fails in its job: 256 colours leave no room
+    holey[..., 0], holey[:2, :, 3] = 9, 255
+    Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).save(src / "n.png")
+    assert _cli(src, "-o", out, "-k", "256", "--shared-palette", "-q").exit_code == 1
+    Image.fromarray(holey, "RGBA").save(src / "d.png")
+    result = _cli(src, "-o", out, "-k", "256", "--shared-palette", "--json",
+                  "--report", tmp_path / "r.csv")
+    assert result.exit_code == 1
+    rows = {Path(r["input"]).name: (r["output"], r["status"]) for r in csv.DictReader(
+        (tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines())}
+    assert rows == {"a.png": (str(out / "a.png"), "skipped"),
+                    "b.png": (str(out / "b.png"), "skipped"), "c.png": ("", "failed"),
+                    "d.png": ("", "failed"), "n.png": (str(out / "n.png"), "skipped")}
+    lines = {Path(o["input"]).name: o["output"] for o in map(json.loads,
+                                                              result.stdout.splitlines())}
+    assert (lines["c.png"], lines["d.png"]) == ("", "")
+    assert not (out / "c.png").exists() and not (out / "d.png").exists()

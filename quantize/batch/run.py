@@ -765,9 +765,10 @@ def _kept_larger(plan: BatchPlan, job: FileJob, record: Mapping[str, Any]) -> Fi
 def _failed_kept(plan: BatchPlan, job: FileJob, result: FileResult) -> FileResult:
     """A job that failed: ``result``, with the output an earlier run made of its file (under
     this name, or under another its output would have replaced), which is left in place,
-    said to be stale (:func:`~quantize.batch.results.stale_kept`)."""
+    said to be stale (:func:`~quantize.batch.results.stale_kept`); else without an output,
+    as none is there for its report row to name."""
     kept = plan.kept_output(job.output)
-    return result if kept is None else stale_kept(result, kept)
+    return dataclasses.replace(result, output=None) if kept is None else stale_kept(result, kept)
 
 
 def worker_path(value: Any) -> Any:
