@@ -1755,6 +1755,32 @@ def test_terminal_progress_bar_says_the_folders_it_could_not_list(monkeypatch):
                             bar), bar
 
 
+def test_terminal_progress_bar_counts_a_settled_file_once_when_reported_anew(monkeypatch):
+    # A file settled when planned (skipped) whose earlier output under another name the run
+    # then removed, or left in place, is reported as a new result with that in its record:
+    # the bar counted it again, and showed 3/2 for a plan of two files.
+    from dataclasses import replace
+
+    from quantize.cli.batch import _progress
+
+    skipped = batch.FileResult(Path("in/x.gif"), Path("out/x.png"), "skipped", "output exists",
+                               {"k": 4})
+    said = replace(skipped, record={"k": 4, batch.NOT_REMOVED: {"out/x.gif": "it changed"}})
+    done = batch.FileResult(Path("in/y.png"), Path("out/y.png"), "ok", "", {"k": 4})
+    plan = batch.BatchPlan(Path("in"), Path("out"), batch.reduce_mode(),
+                           [batch.FileJob(done.input, done.output)], [skipped])
+    summary = batch.BatchSummary(total=plan.n_files)
+
+    def settle():
+        with _progress(plan, summary, show="lines") as show:
+            for result in (said, done):
+                summary.add(result)
+                show(result)
+
+    bar = [line for line in _on_terminal(monkeypatch, settle) if "━" in line][-1]
+    assert re.fullmatch(r"reduce ━+ 2/2 0 failed \d:\d\d:\d\d ETA \S+ *", bar), bar
+
+
 def test_file_names_with_control_characters_are_shown_escaped_on_one_line(tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

@@ -1043,7 +1043,9 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
     # Files settled while planning start the bar, so the ETA reflects real jobs only; the
     # sub-folders not searched or not listed are no files, and the bar counts none of them,
     # but says in red beside the failures those not listed, as they fail the batch.
-    planned = {id(result) for result in plan.settled}
+    # Known by input, not as objects: the run reports a settled file anew when it adds
+    # to its record (an earlier output under another name removed, or left in place).
+    planned = {result.input for result in plan.settled}
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(plan.mode.name, total=plan.n_files,
                             completed=plan.n_files - len(plan.jobs), failed=0, not_listed="")
@@ -1074,7 +1076,7 @@ def _progress(plan: "lib.BatchPlan", summary: "lib.BatchSummary",
                                   markup=True, highlight=False, soft_wrap=True)
             warned(after)
             folders = summary.folders_failed
-            bar.update(task, advance=0 if id(result) in planned else 1, failed=summary.failed,
+            bar.update(task, advance=0 if result.input in planned else 1, failed=summary.failed,
                        not_listed=f"; {folders} folder{'s' if folders > 1 else ''} not listed"
                        if folders else "")
 
