@@ -634,7 +634,7 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(special)
             continue
         if (too_long := _name_too_long(out, mode.done_path(out))) is not None:
-            settled.append(FileResult(path, None, "failed", too_long, exit_code=ExitCode.FAILED))
+            settled.append(FileResult(path, out, "failed", too_long, exit_code=ExitCode.FAILED))
             continue
         if (held := _held_by_other_mode(mode, path, out, recorded.get(manifest_key(dst, out)),
                                         earlier.get(out, ()))) is not None:
@@ -685,8 +685,8 @@ def plan_batch(input_dir: str | os.PathLike[str], output_dir: str | os.PathLike[
             settled.append(larger)
             continue
         if (reason := sniff_image(path)) is not None:
-            failed = FileResult(path, None, "failed", reason, exit_code=ExitCode.FAILED)
-            kept = mode.kept_output(out, _paths(older or ()))  # no output: none is named
+            failed = FileResult(path, out, "failed", reason, exit_code=ExitCode.FAILED)
+            kept = mode.kept_output(out, _paths(older or ()))
             settled.append(failed if kept is None else stale_kept(failed, kept))
         else:
             jobs.append(FileJob(path, out, dict(checked), redo))
